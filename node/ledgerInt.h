@@ -1,0 +1,178 @@
+/* ledgerInt: the ledger's private structures, shared by ledger.c (apply,
+ * reads) and ledger_snap.c (snapshot, restore, invariant check). Nothing
+ * outside those two files may include this header.
+ *
+ * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/):
+ *   - claims live in one slab array (64-byte records, free list through
+ *     `link`); hold and booking share the record;
+ *   - payment references (up to 64 bytes) live in their own slab, only for
+ *     confirmed claims;
+ *   - patient keys live in an append-only byte arena;
+ *   - indexes are open-addressing hash tables of (u64 key, u32 value) with
+ *     linear probing and backward-shift deletion.
+ * Free slots (not held, not booked) cost nothing: a bucket is counters.
+ */
+#ifndef SLOT_LEDGER_INT_H
+#define SLOT_LEDGER_INT_H
+
+#include <stdint.h>
+
+#include "ledger.h"
+
+#define NONE UINT32_MAX
+
+/* u64 key -> u32 value. For string-keyed tables the key is the string's
+ * hash and several values may share it: lookups confirm with a callback. */
+struct htab {
+    uint64_t *keys;
+    uint32_t *vals; /* NONE = empty slot */
+    uint32_t cap;   /* 0 or a power of two */
+    uint32_t count;
+};
+
+/* A channel share, or the pool's shared remainder. */
+struct bucket {
+    uint8_t channel; /* channel index; unused for the remainder */
+    uint32_t capacity;
+    uint32_t free;
+    uint32_t held;
+    uint32_t booked;
+};
+
+struct pool {
+    char id[SLOT_POOL_ID_MAX];
+    uint8_t id_len;
+    uint8_t kind;
+    uint8_t closed;
+    uint8_t n_shares;
+    uint32_t capacity;
+    uint32_t next_visit_no;
+    uint64_t fee_cents;
+    uint64_t seg_start_ms;
+    uint64_t seg_end_ms;
+    uint64_t release_at_ms;
+    struct bucket shares[SLOT_POOL_SHARES_MAX];
+    struct bucket rem;
+};
+
+struct patient {
+    uint32_t key_off; /* into ledger.pkeys */
+    uint8_t key_len;
+};
+
+struct claim {
+    uint64_t id;
+    uint64_t held_at_ms;
+    uint64_t deadline_ms;
+    uint64_t booked_at_ms;
+    uint64_t resolved_at_ms;
+    uint32_t pool;
+    uint32_t patient;
+    uint32_t visit_no;
+    /* HELD: position in the expiry heap. RELEASED / EXPIRED / CANCELLED:
+     * next claim in the retained FIFO. Free slab entry: next free. */
+    uint32_t link;
+    uint32_t payref; /* payment reference slab index, or NONE */
+    uint8_t state;   /* enum slot_claim_state; 0 = free slab entry */
+    uint8_t channel;
+    uint8_t from_share; /* 1: counted in the channel's share */
+    uint8_t _pad;
+};
+_Static_assert(sizeof(struct claim) == 64, "claim record is 64 bytes");
+
+struct payref {
+    char s[SLOT_PAYMENT_REF_MAX];
+    uint8_t len;
+};
+
+struct sres {
+    uint64_t seq; /* 0 = empty */
+    uint64_t fingerprint;
+    struct slot_result r;
+};
+
+struct session {
+    uint64_t id; /* 0 = free slab entry */
+    uint64_t last_used_ms;
+    uint64_t max_seq;
+    uint32_t prev, next; /* LRU list: head = least recently used; free
+                          * slab entries chain through next */
+    struct sres *ring;   /* SLOT_SESSION_WINDOW entries, by seq % window */
+};
+
+struct ledger {
+    uint64_t time_ms;
+    uint64_t next_claim_id;
+    uint64_t next_session_id;
+    struct slot_config config;
+
+    char channels[LEDGER_CHANNELS_MAX][SLOT_CHANNEL_MAX];
+    uint8_t channel_len[LEDGER_CHANNELS_MAX];
+    uint32_t n_channels;
+
+    struct pool *pools;
+    uint32_t n_pools, pools_cap;
+    struct htab pool_index; /* hash(id) -> pool */
+
+    struct patient *patients;
+    uint32_t n_patients, patients_cap;
+    char *pkeys;
+    uint32_t pkeys_len, pkeys_cap;
+    struct htab patient_index; /* hash(key) -> patient */
+
+    struct claim *claims;
+    uint32_t claims_len, claims_cap, claims_free;
+    uint32_t n_held, n_booked, n_retained;
+    struct htab claim_index; /* id -> claim */
+    struct htab pp_index;    /* pool << 32 | patient -> active claim */
+    uint32_t *heap;          /* HELD claims by (deadline, id) */
+    uint32_t heap_len, heap_cap;
+    uint32_t ret_head, ret_tail; /* retained FIFO, oldest at head */
+
+    struct payref *payrefs;
+    uint32_t payrefs_len, payrefs_cap, payrefs_free;
+
+    struct session *sessions;
+    uint32_t sessions_len, sessions_cap, sessions_free, n_sessions;
+    struct htab session_index; /* id -> session */
+    uint32_t lru_head, lru_tail;
+};
+
+/* ---- shared helpers (ledger.c) ------------------------------------------ */
+void *ledger__realloc(void *p, size_t n);
+/* Grows an array so that index `need` fits (doubling). */
+#define LEDGER_GROW(arr, cap, need)                                          \
+    do {                                                                     \
+        if ((need) >= (cap)) {                                               \
+            uint32_t ledger_nc_ = (cap) < 16 ? 16 : (cap);                   \
+            while ((need) >= ledger_nc_) {                                   \
+                ledger_nc_ *= 2;                                             \
+            }                                                                \
+            (arr) = ledger__realloc((arr), (size_t)ledger_nc_ * sizeof *(arr)); \
+            (cap) = ledger_nc_;                                              \
+        }                                                                    \
+    } while (0)
+
+uint32_t ledger__htab_get(const struct htab *t, uint64_t key);
+void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val);
+void ledger__htab_free(struct htab *t);
+
+uint32_t ledger__pool_find(const struct ledger *l, const char *id, size_t len);
+uint32_t ledger__patient_find(const struct ledger *l, const char *key,
+                              size_t len);
+uint32_t ledger__channel_find(const struct ledger *l, const char *name,
+                              size_t len);
+uint32_t ledger__pool_add(struct ledger *l, const char *id, size_t len);
+uint32_t ledger__patient_add(struct ledger *l, const char *key, size_t len);
+uint32_t ledger__channel_add(struct ledger *l, const char *name, size_t len);
+/* The share index of `channel` in pool p, or -1. */
+int ledger__share_of(const struct pool *p, uint32_t channel);
+struct bucket *ledger__claim_bucket(struct ledger *l, const struct claim *c);
+uint32_t ledger__claim_alloc(struct ledger *l);
+uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len);
+void ledger__heap_push(struct ledger *l, uint32_t ci);
+void ledger__retain_push(struct ledger *l, uint32_t ci);
+uint32_t ledger__session_alloc(struct ledger *l, uint64_t id,
+                               uint64_t last_used_ms);
+
+#endif /* SLOT_LEDGER_INT_H */

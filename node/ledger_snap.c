@@ -1,0 +1,738 @@
+/* The ledger's snapshot (canonical msgpack), restore (validating every
+ * field: a snapshot from disk or from another node is untrusted input),
+ * state hash and invariant checker.
+ *
+ * Snapshot, version 1:
+ *   ["SLSNAP", 1, time_ms, next_claim_id, next_session_id,
+ *    [hold_ttl_min_ms, hold_ttl_max_ms, session_max, session_idle_ms,
+ *     retain_ms, retain_max],
+ *    [channel, ...],                      interning order
+ *    [patient key, ...],                  interning order
+ *    [[pool, kind, closed, capacity, fee_cents, seg_start_ms, seg_end_ms,
+ *      release_at_ms, next_visit_no, [[channel index, slots], ...]], ...],
+ *    [claim, ...],                        HELD and BOOKED, ascending id
+ *    [claim, ...],                        retained, oldest first
+ *    [[id, last_used_ms, max_seq, [[seq, fingerprint, code, a, b,
+ *      time_ms], ...]], ...]]             sessions, least recently used first
+ *   claim = [id, state, pool index, patient index, channel index,
+ *            from_share, held_at_ms, deadline_ms, booked_at_ms,
+ *            resolved_at_ms, visit_no, payment_ref ("" if none)]
+ * Bucket counters are not stored: restore recounts them from the claims.
+ * Orders that decide future behaviour (retained FIFO, session LRU, interning)
+ * are stored as they are, so a restored replica evicts exactly as the
+ * original would; everything else is sorted, so equal states give equal
+ * bytes whatever the history of the slabs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/slot_valid.h"
+#include "ledgerInt.h"
+
+#define SNAP_MAGIC "SLSNAP"
+#define SNAP_FIELDS 12
+#define CLAIM_FIELDS 12
+#define POOL_FIELDS 10
+#define SESSION_FIELDS 4
+#define SRES_FIELDS 6
+
+/* ---- snapshot ------------------------------------------------------------- */
+
+static void packClaim(const struct ledger *l, const struct claim *c,
+                      struct mp_buf *b)
+{
+    mp_pack_array(b, CLAIM_FIELDS);
+    mp_pack_uint(b, c->id);
+    mp_pack_uint(b, c->state);
+    mp_pack_uint(b, c->pool);
+    mp_pack_uint(b, c->patient);
+    mp_pack_uint(b, c->channel);
+    mp_pack_uint(b, c->from_share);
+    mp_pack_uint(b, c->held_at_ms);
+    mp_pack_uint(b, c->deadline_ms);
+    mp_pack_uint(b, c->booked_at_ms);
+    mp_pack_uint(b, c->resolved_at_ms);
+    mp_pack_uint(b, c->visit_no);
+    if (c->payref == NONE) {
+        mp_pack_str(b, "", 0);
+    } else {
+        mp_pack_str(b, l->payrefs[c->payref].s, l->payrefs[c->payref].len);
+    }
+}
+
+struct idOrder {
+    uint64_t id;
+    uint32_t ci;
+};
+
+static int byId(const void *a, const void *b)
+{
+    uint64_t x = ((const struct idOrder *)a)->id;
+    uint64_t y = ((const struct idOrder *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static void packActive(const struct ledger *l, struct mp_buf *b)
+{
+    uint32_t n = l->n_held + l->n_booked;
+    struct idOrder *ord = ledger__realloc(NULL, (size_t)(n + 1) * sizeof *ord);
+    uint32_t k = 0;
+    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
+        uint8_t st = l->claims[ci].state;
+        if (st == SLOT_CLAIM_HELD || st == SLOT_CLAIM_BOOKED) {
+            if (k == n) {
+                break;
+            }
+            ord[k].id = l->claims[ci].id;
+            ord[k++].ci = ci;
+        }
+    }
+    if (k != n) {
+        fprintf(stderr, "ledger: active claims in slab and counters differ\n");
+        abort();
+    }
+    /* The slab order depends on history (free-list reuse); ids do not. */
+    qsort(ord, n, sizeof *ord, byId);
+    mp_pack_array(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        packClaim(l, &l->claims[ord[i].ci], b);
+    }
+    free(ord);
+}
+
+static void packPools(const struct ledger *l, struct mp_buf *b)
+{
+    mp_pack_array(b, l->n_pools);
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        const struct pool *p = &l->pools[pi];
+        mp_pack_array(b, POOL_FIELDS);
+        mp_pack_str(b, p->id, p->id_len);
+        mp_pack_uint(b, p->kind);
+        mp_pack_uint(b, p->closed);
+        mp_pack_uint(b, p->capacity);
+        mp_pack_uint(b, p->fee_cents);
+        mp_pack_uint(b, p->seg_start_ms);
+        mp_pack_uint(b, p->seg_end_ms);
+        mp_pack_uint(b, p->release_at_ms);
+        mp_pack_uint(b, p->next_visit_no);
+        mp_pack_array(b, p->n_shares);
+        for (uint32_t s = 0; s < p->n_shares; s++) {
+            mp_pack_array(b, 2);
+            mp_pack_uint(b, p->shares[s].channel);
+            mp_pack_uint(b, p->shares[s].capacity);
+        }
+    }
+}
+
+static void packSessions(const struct ledger *l, struct mp_buf *b)
+{
+    mp_pack_array(b, l->n_sessions);
+    for (uint32_t si = l->lru_head; si != NONE; si = l->sessions[si].next) {
+        const struct session *s = &l->sessions[si];
+        uint32_t used = 0;
+        for (uint32_t i = 0; i < SLOT_SESSION_WINDOW; i++) {
+            used += s->ring[i].seq != 0;
+        }
+        mp_pack_array(b, SESSION_FIELDS);
+        mp_pack_uint(b, s->id);
+        mp_pack_uint(b, s->last_used_ms);
+        mp_pack_uint(b, s->max_seq);
+        mp_pack_array(b, used);
+        for (uint32_t i = 0; i < SLOT_SESSION_WINDOW; i++) {
+            const struct sres *e = &s->ring[i];
+            if (e->seq == 0) {
+                continue;
+            }
+            mp_pack_array(b, SRES_FIELDS);
+            mp_pack_uint(b, e->seq);
+            mp_pack_uint(b, e->fingerprint);
+            mp_pack_uint(b, e->r.code);
+            mp_pack_uint(b, e->r.a);
+            mp_pack_uint(b, e->r.b);
+            mp_pack_uint(b, e->r.time_ms);
+        }
+    }
+}
+
+void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
+{
+    const struct slot_config *c = &l->config;
+    mp_pack_array(b, SNAP_FIELDS);
+    mp_pack_cstr(b, SNAP_MAGIC);
+    mp_pack_uint(b, LEDGER_SNAPSHOT_VERSION);
+    mp_pack_uint(b, l->time_ms);
+    mp_pack_uint(b, l->next_claim_id);
+    mp_pack_uint(b, l->next_session_id);
+    mp_pack_array(b, 6);
+    mp_pack_uint(b, c->hold_ttl_min_ms);
+    mp_pack_uint(b, c->hold_ttl_max_ms);
+    mp_pack_uint(b, c->session_max);
+    mp_pack_uint(b, c->session_idle_ms);
+    mp_pack_uint(b, c->retain_ms);
+    mp_pack_uint(b, c->retain_max);
+    mp_pack_array(b, l->n_channels);
+    for (uint32_t i = 0; i < l->n_channels; i++) {
+        mp_pack_str(b, l->channels[i], l->channel_len[i]);
+    }
+    mp_pack_array(b, l->n_patients);
+    for (uint32_t i = 0; i < l->n_patients; i++) {
+        const struct patient *p = &l->patients[i];
+        mp_pack_str(b, l->pkeys + p->key_off, p->key_len);
+    }
+    packPools(l, b);
+    packActive(l, b);
+    mp_pack_array(b, l->n_retained);
+    for (uint32_t ci = l->ret_head; ci != NONE; ci = l->claims[ci].link) {
+        packClaim(l, &l->claims[ci], b);
+    }
+    packSessions(l, b);
+}
+
+uint64_t ledger_state_hash(const struct ledger *l)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(l, &b);
+    uint64_t h = slot_hash64(b.data, b.len, 0);
+    mp_buf_free(&b);
+    return h;
+}
+
+/* ---- restore -------------------------------------------------------------- */
+
+/* Restore steps return a slot_err; RD() turns a failed read into the
+ * reader's sticky error. */
+#define RD(expr)                                                             \
+    do {                                                                     \
+        if (!(expr)) {                                                       \
+            return r->err != 0 ? r->err : SLOT_MALFORMED;                    \
+        }                                                                    \
+    } while (0)
+#define NEED(cond)                                                           \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            return SLOT_CORRUPT;                                             \
+        }                                                                    \
+    } while (0)
+
+static int readU8(struct mp_reader *r, uint64_t max, uint8_t *v)
+{
+    uint64_t x;
+    RD(mp_read_uint(r, max, &x));
+    *v = (uint8_t)x;
+    return SLOT_OK;
+}
+
+static int restoreHeader(struct ledger *l, struct mp_reader *r)
+{
+    struct slot_str magic;
+    uint64_t version;
+    RD(mp_expect_array(r, SNAP_FIELDS));
+    RD(mp_read_str(r, 16, &magic));
+    if (magic.len != strlen(SNAP_MAGIC) ||
+        memcmp(magic.p, SNAP_MAGIC, magic.len) != 0) {
+        return SLOT_MALFORMED;
+    }
+    RD(mp_read_u64(r, &version));
+    if (version != LEDGER_SNAPSHOT_VERSION) {
+        return SLOT_BAD_VERSION;
+    }
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &l->time_ms));
+    RD(mp_read_uint(r, UINT64_MAX - 1, &l->next_claim_id));
+    RD(mp_read_uint(r, UINT64_MAX - 1, &l->next_session_id));
+    NEED(l->next_claim_id >= 1 && l->next_session_id >= 1);
+    struct slot_config *c = &l->config;
+    RD(mp_expect_array(r, 6));
+    RD(mp_read_u32(r, &c->hold_ttl_min_ms));
+    RD(mp_read_u32(r, &c->hold_ttl_max_ms));
+    RD(mp_read_u32(r, &c->session_max));
+    RD(mp_read_u64(r, &c->session_idle_ms));
+    RD(mp_read_u64(r, &c->retain_ms));
+    RD(mp_read_u32(r, &c->retain_max));
+    return slot_valid_config(c);
+}
+
+static int restoreNames(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_CHANNELS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        struct slot_str s;
+        RD(mp_read_str(r, SLOT_CHANNEL_MAX, &s));
+        NEED(slot_valid_channel(s) == SLOT_OK);
+        NEED(ledger__channel_find(l, s.p, s.len) == NONE);
+        ledger__channel_add(l, s.p, s.len);
+    }
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_PATIENTS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        struct slot_str s;
+        RD(mp_read_str(r, SLOT_PATIENT_KEY_MAX, &s));
+        NEED(slot_valid_patient_key(s) == SLOT_OK);
+        NEED(ledger__patient_find(l, s.p, s.len) == NONE);
+        ledger__patient_add(l, s.p, s.len);
+    }
+    return SLOT_OK;
+}
+
+static int restorePool(struct ledger *l, struct mp_reader *r)
+{
+    struct slot_str id;
+    struct pool tmp;
+    uint32_t n_shares, sum = 0;
+    memset(&tmp, 0, sizeof tmp);
+    RD(mp_expect_array(r, POOL_FIELDS));
+    RD(mp_read_str(r, SLOT_POOL_ID_MAX, &id));
+    NEED(slot_valid_pool_id(id) == SLOT_OK);
+    NEED(ledger__pool_find(l, id.p, id.len) == NONE);
+    int rc = readU8(r, SLOT_KIND_MAX, &tmp.kind);
+    if (rc == SLOT_OK) {
+        rc = readU8(r, 1, &tmp.closed);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    RD(mp_read_u32(r, &tmp.capacity));
+    RD(mp_read_uint(r, SLOT_FEE_MAX_CENTS, &tmp.fee_cents));
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &tmp.seg_start_ms));
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &tmp.seg_end_ms));
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &tmp.release_at_ms));
+    RD(mp_read_u32(r, &tmp.next_visit_no));
+    NEED(tmp.capacity >= 1 && tmp.capacity <= SLOT_POOL_CAPACITY_MAX);
+    NEED(tmp.next_visit_no >= 1);
+    NEED((tmp.seg_start_ms == 0 && tmp.seg_end_ms == 0) ||
+         tmp.seg_start_ms < tmp.seg_end_ms);
+    RD(mp_read_array(r, &n_shares));
+    NEED(n_shares <= SLOT_POOL_SHARES_MAX);
+    for (uint32_t s = 0; s < n_shares; s++) {
+        uint64_t ch;
+        uint32_t slots;
+        RD(mp_expect_array(r, 2));
+        RD(mp_read_uint(r, l->n_channels == 0 ? 0 : l->n_channels - 1, &ch));
+        RD(mp_read_u32(r, &slots));
+        NEED(l->n_channels > 0 && ledger__share_of(&tmp, (uint32_t)ch) < 0);
+        NEED(slots >= 1 && slots <= tmp.capacity - sum);
+        sum += slots;
+        tmp.shares[s].channel = (uint8_t)ch;
+        tmp.shares[s].capacity = slots;
+        tmp.shares[s].free = slots;
+        tmp.n_shares = (uint8_t)(s + 1);
+    }
+    tmp.rem.capacity = tmp.rem.free = tmp.capacity - sum;
+    NEED(l->n_pools < LEDGER_POOLS_MAX);
+    uint32_t pi = ledger__pool_add(l, id.p, id.len);
+    memcpy(tmp.id, l->pools[pi].id, sizeof tmp.id);
+    tmp.id_len = l->pools[pi].id_len;
+    l->pools[pi] = tmp;
+    return SLOT_OK;
+}
+
+static int restorePools(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_POOLS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = restorePool(l, r);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    return SLOT_OK;
+}
+
+/* Reads one claim into a fresh slab entry (*out), validating everything a
+ * claim can be checked for on its own. */
+static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t *out)
+{
+    struct claim c;
+    struct slot_str pay;
+    memset(&c, 0, sizeof c);
+    RD(mp_expect_array(r, CLAIM_FIELDS));
+    RD(mp_read_uint(r, l->next_claim_id - 1, &c.id));
+    int rc = readU8(r, SLOT_CLAIM_CANCELLED, &c.state);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    RD(mp_read_u32(r, &c.pool));
+    RD(mp_read_u32(r, &c.patient));
+    uint64_t ch, fs;
+    RD(mp_read_uint(r, UINT8_MAX, &ch));
+    RD(mp_read_uint(r, 1, &fs));
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.held_at_ms));
+    RD(mp_read_uint(r, 2 * SLOT_TIME_MAX_MS, &c.deadline_ms));
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.booked_at_ms));
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.resolved_at_ms));
+    RD(mp_read_u32(r, &c.visit_no));
+    RD(mp_read_str(r, SLOT_PAYMENT_REF_MAX, &pay));
+    c.channel = (uint8_t)ch;
+    c.from_share = (uint8_t)fs;
+    NEED(c.id >= 1 && c.state >= SLOT_CLAIM_HELD);
+    NEED(c.pool < l->n_pools && c.patient < l->n_patients &&
+         ch < l->n_channels);
+    NEED(ledger__htab_get(&l->claim_index, c.id) == NONE);
+    NEED(c.held_at_ms <= l->time_ms && c.deadline_ms > c.held_at_ms);
+    bool confirmed = c.state == SLOT_CLAIM_BOOKED ||
+                     c.state == SLOT_CLAIM_CANCELLED;
+    NEED(confirmed == (c.visit_no != 0) && confirmed == (pay.len != 0));
+    NEED(!confirmed || slot_valid_payment_ref(pay) == SLOT_OK);
+    NEED(c.visit_no < l->pools[c.pool].next_visit_no);
+    bool resolved = c.state != SLOT_CLAIM_HELD && c.state != SLOT_CLAIM_BOOKED;
+    NEED((resolved || c.resolved_at_ms == 0) && c.resolved_at_ms <= l->time_ms);
+    uint32_t ci = ledger__claim_alloc(l);
+    c.link = NONE;
+    c.payref = confirmed ? ledger__payref_alloc(l, pay.p, pay.len) : NONE;
+    l->claims[ci] = c;
+    ledger__htab_put(&l->claim_index, c.id, ci);
+    *out = ci;
+    return SLOT_OK;
+}
+
+static int restoreActive(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    uint64_t last_id = 0;
+    RD(mp_read_array(r, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ci;
+        int rc = readClaim(l, r, &ci);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        struct claim *c = &l->claims[ci];
+        NEED(c->state == SLOT_CLAIM_HELD || c->state == SLOT_CLAIM_BOOKED);
+        NEED(c->id > last_id); /* canonical order, ascending ids */
+        last_id = c->id;
+        struct pool *p = &l->pools[c->pool];
+        NEED(!c->from_share || ledger__share_of(p, c->channel) >= 0);
+        struct bucket *b = ledger__claim_bucket(l, c);
+        NEED(b->free > 0);
+        b->free--;
+        uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
+        NEED(ledger__htab_get(&l->pp_index, pp) == NONE);
+        ledger__htab_put(&l->pp_index, pp, ci);
+        if (c->state == SLOT_CLAIM_HELD) {
+            b->held++;
+            l->n_held++;
+            ledger__heap_push(l, ci);
+        } else {
+            b->booked++;
+            l->n_booked++;
+        }
+    }
+    return SLOT_OK;
+}
+
+static int restoreRetained(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    uint64_t last_at = 0;
+    RD(mp_read_array(r, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ci;
+        int rc = readClaim(l, r, &ci);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        const struct claim *c = &l->claims[ci];
+        NEED(c->state >= SLOT_CLAIM_RELEASED);
+        NEED(c->resolved_at_ms >= last_at); /* FIFO: oldest first */
+        last_at = c->resolved_at_ms;
+        ledger__retain_push(l, ci);
+    }
+    return SLOT_OK;
+}
+
+static int restoreSession(struct ledger *l, struct mp_reader *r,
+                          uint64_t *last_used)
+{
+    uint64_t id, used_ms, max_seq;
+    uint32_t n;
+    RD(mp_expect_array(r, SESSION_FIELDS));
+    RD(mp_read_uint(r, l->next_session_id - 1, &id));
+    RD(mp_read_uint(r, l->time_ms, &used_ms));
+    RD(mp_read_u64(r, &max_seq));
+    RD(mp_read_array(r, &n));
+    NEED(id >= 1 && ledger__htab_get(&l->session_index, id) == NONE);
+    NEED(used_ms >= *last_used && n <= SLOT_SESSION_WINDOW);
+    *last_used = used_ms;
+    uint32_t si = ledger__session_alloc(l, id, used_ms);
+    struct session *s = &l->sessions[si];
+    s->max_seq = max_seq;
+    for (uint32_t i = 0; i < n; i++) {
+        struct sres e;
+        uint64_t code;
+        RD(mp_expect_array(r, SRES_FIELDS));
+        RD(mp_read_u64(r, &e.seq));
+        RD(mp_read_u64(r, &e.fingerprint));
+        RD(mp_read_uint(r, UINT16_MAX, &code));
+        RD(mp_read_u64(r, &e.r.a));
+        RD(mp_read_u64(r, &e.r.b));
+        RD(mp_read_uint(r, l->time_ms, &e.r.time_ms));
+        e.r.code = (uint16_t)code;
+        NEED(slot_err_name(e.r.code) != NULL);
+        NEED(e.seq >= 1 && e.seq <= max_seq);
+        NEED(max_seq < SLOT_SESSION_WINDOW ||
+             e.seq > max_seq - SLOT_SESSION_WINDOW);
+        struct sres *slot = &s->ring[e.seq % SLOT_SESSION_WINDOW];
+        NEED(slot->seq == 0);
+        *slot = e;
+    }
+    return SLOT_OK;
+}
+
+static int restoreSessions(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    uint64_t last_used = 0;
+    RD(mp_read_array(r, &n));
+    NEED(n <= SLOT_SESSIONS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = restoreSession(l, r, &last_used);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    return SLOT_OK;
+}
+
+int ledger_restore(const void *buf, size_t len, struct ledger **out)
+{
+    int (*const steps[])(struct ledger *, struct mp_reader *) = {
+        restoreHeader, restoreNames,    restorePools,
+        restoreActive, restoreRetained, restoreSessions,
+    };
+    struct mp_reader r;
+    *out = NULL;
+    struct ledger *l = ledger_create();
+    if (l == NULL) {
+        return SLOT_IO;
+    }
+    mp_reader_init(&r, buf, len);
+    int rc = SLOT_OK;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == SLOT_OK; i++) {
+        rc = steps[i](l, &r);
+    }
+    if (rc == SLOT_OK && !mp_done(&r)) {
+        rc = SLOT_MALFORMED;
+    }
+    char why[256];
+    if (rc == SLOT_OK && !ledger_check(l, why, sizeof why)) {
+        rc = SLOT_CORRUPT;
+    }
+    if (rc != SLOT_OK) {
+        ledger_destroy(l);
+        return rc;
+    }
+    *out = l;
+    return SLOT_OK;
+}
+
+/* ---- invariant check ------------------------------------------------------ */
+
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            snprintf(why, why_len, __VA_ARGS__);                             \
+            return false;                                                    \
+        }                                                                    \
+    } while (0)
+
+static const char *poolName(const struct ledger *l, uint32_t pi,
+                            char buf[SLOT_POOL_ID_MAX + 1])
+{
+    memcpy(buf, l->pools[pi].id, l->pools[pi].id_len);
+    buf[l->pools[pi].id_len] = '\0';
+    return buf;
+}
+
+static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
+{
+    /* Recount every bucket from the claims, then compare. */
+    uint32_t *cnt = calloc((size_t)l->n_pools * (SLOT_POOL_SHARES_MAX + 1) * 2 + 1,
+                           sizeof *cnt);
+    CHECK(cnt != NULL, "out of memory");
+    bool ok = true;
+    char name[SLOT_POOL_ID_MAX + 1];
+    for (uint32_t ci = 0; ci < l->claims_len && ok; ci++) {
+        const struct claim *c = &l->claims[ci];
+        if (c->state != SLOT_CLAIM_HELD && c->state != SLOT_CLAIM_BOOKED) {
+            continue;
+        }
+        int s = c->from_share ? ledger__share_of(&l->pools[c->pool], c->channel)
+                              : SLOT_POOL_SHARES_MAX;
+        if (s < 0) {
+            snprintf(why, why_len, "pool %s: claim %llu counted in a share "
+                     "its pool does not have", poolName(l, c->pool, name),
+                     (unsigned long long)c->id);
+            ok = false;
+            break;
+        }
+        size_t k = ((size_t)c->pool * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 2;
+        cnt[k + (c->state == SLOT_CLAIM_BOOKED)]++;
+    }
+    for (uint32_t pi = 0; pi < l->n_pools && ok; pi++) {
+        const struct pool *p = &l->pools[pi];
+        uint32_t total = 0;
+        for (int s = 0; s <= SLOT_POOL_SHARES_MAX && ok; s++) {
+            if (s < SLOT_POOL_SHARES_MAX && s >= p->n_shares) {
+                continue;
+            }
+            const struct bucket *b = s < SLOT_POOL_SHARES_MAX ? &p->shares[s] : &p->rem;
+            size_t k = ((size_t)pi * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 2;
+            total += b->capacity;
+            if ((uint64_t)b->free + b->held + b->booked != b->capacity ||
+                b->held != cnt[k] || b->booked != cnt[k + 1]) {
+                snprintf(why, why_len,
+                         "pool %s bucket %d: free %u + held %u + booked %u "
+                         "vs capacity %u; claims held %u booked %u",
+                         poolName(l, pi, name), s, b->free, b->held, b->booked,
+                         b->capacity, cnt[k], cnt[k + 1]);
+                ok = false;
+            }
+            if (s < p->n_shares && ok &&
+                (p->shares[s].channel >= l->n_channels ||
+                 ledger__share_of(p, p->shares[s].channel) != s)) {
+                snprintf(why, why_len, "pool %s: share %d channel invalid or "
+                         "repeated", poolName(l, pi, name), s);
+                ok = false;
+            }
+        }
+        if (ok && total != p->capacity) {
+            snprintf(why, why_len, "pool %s: buckets sum to %u, capacity %u",
+                     poolName(l, pi, name), total, p->capacity);
+            ok = false;
+        }
+    }
+    free(cnt);
+    return ok;
+}
+
+static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
+{
+    uint32_t held = 0, booked = 0, freed = 0, resolved = 0;
+    char name[SLOT_POOL_ID_MAX + 1];
+    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
+        const struct claim *c = &l->claims[ci];
+        if (c->state == 0) {
+            freed++;
+            continue;
+        }
+        CHECK(ledger__htab_get(&l->claim_index, c->id) == ci,
+              "claim %llu not indexed by its id", (unsigned long long)c->id);
+        CHECK(c->id < l->next_claim_id, "claim id %llu from the future",
+              (unsigned long long)c->id);
+        CHECK(c->visit_no < l->pools[c->pool].next_visit_no,
+              "pool %s: visit number %u not below next %u",
+              poolName(l, c->pool, name), c->visit_no,
+              l->pools[c->pool].next_visit_no);
+        uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
+        bool active = c->state == SLOT_CLAIM_HELD || c->state == SLOT_CLAIM_BOOKED;
+        CHECK(active == (ledger__htab_get(&l->pp_index, pp) == ci),
+              "pool %s: claim %llu and the (pool, patient) index disagree",
+              poolName(l, c->pool, name), (unsigned long long)c->id);
+        if (c->state == SLOT_CLAIM_HELD) {
+            held++;
+            CHECK(c->link < l->heap_len && l->heap[c->link] == ci,
+                  "pool %s: held claim %llu not in the expiry heap",
+                  poolName(l, c->pool, name), (unsigned long long)c->id);
+        } else if (c->state == SLOT_CLAIM_BOOKED) {
+            booked++;
+        } else {
+            resolved++;
+        }
+    }
+    CHECK(held == l->n_held && booked == l->n_booked &&
+          resolved == l->n_retained && held == l->heap_len,
+          "claim counts: held %u/%u (heap %u), booked %u/%u, retained %u/%u",
+          held, l->n_held, l->heap_len, booked, l->n_booked, resolved,
+          l->n_retained);
+    CHECK(l->claim_index.count == held + booked + resolved &&
+          l->pp_index.count == held + booked &&
+          held + booked + resolved + freed == l->claims_len,
+          "claim index sizes disagree with the records");
+    for (uint32_t pos = 1; pos < l->heap_len; pos++) {
+        const struct claim *c = &l->claims[l->heap[pos]];
+        const struct claim *parent = &l->claims[l->heap[(pos - 1) / 2]];
+        CHECK(parent->deadline_ms < c->deadline_ms ||
+              (parent->deadline_ms == c->deadline_ms && parent->id < c->id),
+              "expiry heap out of order at %u", pos);
+    }
+    uint32_t n = 0;
+    uint64_t last = 0;
+    for (uint32_t ci = l->ret_head; ci != NONE; ci = l->claims[ci].link) {
+        const struct claim *c = &l->claims[ci];
+        CHECK(n < l->n_retained && c->state >= SLOT_CLAIM_RELEASED &&
+              c->resolved_at_ms >= last && c->resolved_at_ms <= l->time_ms,
+              "retained list broken at claim %llu", (unsigned long long)c->id);
+        last = c->resolved_at_ms;
+        n++;
+    }
+    CHECK(n == l->n_retained, "retained list holds %u, counted %u", n,
+          l->n_retained);
+    return true;
+}
+
+static bool checkVisitNumbers(const struct ledger *l, char *why,
+                              size_t why_len)
+{
+    struct htab seen;
+    memset(&seen, 0, sizeof seen);
+    bool ok = true;
+    char name[SLOT_POOL_ID_MAX + 1];
+    for (uint32_t ci = 0; ci < l->claims_len && ok; ci++) {
+        const struct claim *c = &l->claims[ci];
+        if (c->state == 0 || c->visit_no == 0) {
+            continue;
+        }
+        uint64_t key = (uint64_t)c->pool << 32 | c->visit_no;
+        if (ledger__htab_get(&seen, key) != NONE) {
+            snprintf(why, why_len, "pool %s: visit number %u given twice",
+                     poolName(l, c->pool, name), c->visit_no);
+            ok = false;
+        } else {
+            ledger__htab_put(&seen, key, ci);
+        }
+    }
+    ledger__htab_free(&seen);
+    return ok;
+}
+
+static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
+{
+    char name[SLOT_POOL_ID_MAX + 1];
+    CHECK(l->pool_index.count == l->n_pools, "pool index size");
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        const struct pool *p = &l->pools[pi];
+        CHECK(ledger__pool_find(l, p->id, p->id_len) == pi,
+              "pool %s not found by its id", poolName(l, pi, name));
+    }
+    CHECK(l->patient_index.count == l->n_patients, "patient index size");
+    for (uint32_t pi = 0; pi < l->n_patients; pi++) {
+        const struct patient *p = &l->patients[pi];
+        CHECK(ledger__patient_find(l, l->pkeys + p->key_off, p->key_len) == pi,
+              "patient %u not found by its key", pi);
+    }
+    uint32_t n = 0;
+    uint64_t last = 0;
+    for (uint32_t si = l->lru_head; si != NONE; si = l->sessions[si].next) {
+        const struct session *s = &l->sessions[si];
+        CHECK(n < l->n_sessions && s->id != 0 && s->id < l->next_session_id &&
+              ledger__htab_get(&l->session_index, s->id) == si &&
+              s->last_used_ms >= last && s->last_used_ms <= l->time_ms,
+              "session list broken at session %llu", (unsigned long long)s->id);
+        last = s->last_used_ms;
+        n++;
+    }
+    CHECK(n == l->n_sessions && l->session_index.count == n,
+          "session list holds %u, counted %u", n, l->n_sessions);
+    return true;
+}
+
+bool ledger_check(const struct ledger *l, char *why, size_t why_len)
+{
+    return checkIndexes(l, why, why_len) && checkBuckets(l, why, why_len) &&
+           checkClaims(l, why, why_len) && checkVisitNumbers(l, why, why_len);
+}

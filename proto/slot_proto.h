@@ -1,0 +1,394 @@
+/* slot_proto: the slot pool's commands, results and reads, their msgpack
+ * encoding, the Raft entry (batch) format and the client frame format.
+ *
+ * One encoding serves the client protocol and the Raft log: a command
+ * travels from libslot to the leader inside a frame, and the leader copies
+ * the very same bytes into a Raft entry. Followers decode it again from the
+ * entry, so every replica sees identical input.
+ *
+ * Decoders read untrusted bytes. Each returns SLOT_OK or an error code
+ * (MALFORMED, TOO_LARGE, BAD_VERSION, INVALID_ARGUMENT, UNKNOWN_OP) and on
+ * error leaves nothing half-done: outputs are only meaningful on SLOT_OK.
+ * Decoded strings (struct slot_str) point into the input buffer; they stay
+ * valid while the caller keeps that buffer.
+ *
+ * ---- Command encoding (a msgpack array; the first three are common) -----
+ *
+ *   [op, session, seq, args...]
+ *
+ *   op                    args                                    result a, b
+ *   1  SESSION_OPEN       -                                       session, 0
+ *   2  CONFIG             hold_ttl_min_ms, hold_ttl_max_ms,       0, 0
+ *                         session_max, session_idle_ms,
+ *                         retain_ms, retain_max
+ *   3  POOL_CREATE        pool spec (below)                       0, 0
+ *   4  POOL_UPDATE        pool spec (below)                       0, 0
+ *   5  POOL_CLOSE         pool                                    0, 0
+ *   6  HOLD               pool, patient, channel, ttl_ms          hold, deadline_ms
+ *   7  CONFIRM            hold, payment_ref                       booking, visit_no
+ *   8  RELEASE            hold                                    0, 0
+ *   9  CANCEL             booking                                 0, 0
+ *   10 EXPIRE             max                                     expired, still_due
+ *
+ *   pool spec = pool, capacity, kind, fee_cents, seg_start_ms, seg_end_ms,
+ *               release_at_ms, [[channel, slots], ...]
+ *
+ * session/seq identify the request for exactly-once (see ledger.h). They are
+ * 0, 0 for SESSION_OPEN and EXPIRE, which need no deduplication, and must be
+ * non-zero for every other command.
+ *
+ * Validation done by the decoder (the ledger relies on it):
+ *   - exact element count per op (else MALFORMED); unknown op: UNKNOWN_OP;
+ *   - session == 0 && seq == 0 for SESSION_OPEN and EXPIRE, both >= 1
+ *     otherwise (INVALID_ARGUMENT);
+ *   - pool ids 1..SLOT_POOL_ID_MAX bytes of [A-Za-z0-9/_.:-]; patient keys
+ *     SLOT_PATIENT_KEY_MIN..SLOT_PATIENT_KEY_MAX bytes of [A-Za-z0-9_.:-];
+ *     channels 1..SLOT_CHANNEL_MAX bytes of [a-z0-9_-]; payment refs
+ *     1..SLOT_PAYMENT_REF_MAX bytes of printable ASCII 0x21..0x7e
+ *     (a string over its maximum is TOO_LARGE, a bad length or byte below
+ *     it INVALID_ARGUMENT);
+ *   - pool spec: capacity 1..SLOT_POOL_CAPACITY_MAX, kind <= SLOT_KIND_MAX,
+ *     fee_cents <= SLOT_FEE_MAX_CENTS, every *_ms <= SLOT_TIME_MAX_MS,
+ *     segment both 0 or start < end, at most SLOT_POOL_SHARES_MAX shares,
+ *     each 1..capacity slots, channels distinct, sum of shares <= capacity;
+ *   - config: 1 <= hold_ttl_min_ms <= hold_ttl_max_ms <= 86400000,
+ *     1 <= session_max <= SLOT_SESSIONS_MAX, 1000 <= session_idle_ms <=
+ *     SLOT_TIME_MAX_MS, retain_ms <= SLOT_TIME_MAX_MS, retain_max <=
+ *     SLOT_RETAIN_MAX;
+ *   - HOLD ttl_ms any u32 (the ledger checks it against the config);
+ *     CONFIRM/RELEASE/CANCEL ids >= 1; EXPIRE max 1..SLOT_EXPIRE_MAX.
+ *
+ * ---- Result encoding --------------------------------------------------
+ *
+ *   [code, a, b, ledger_time_ms]
+ *
+ * ---- Raft entry (one batch of commands) --------------------------------
+ *
+ *   bytes 0-3   magic "SLE1" (the 1 is the entry format version)
+ *   bytes 4-7   payload length, u32 big-endian
+ *   bytes 8-    payload: msgpack [stamp_ms, [cmd, cmd, ...]]
+ *   then        zero padding to a multiple of 8 bytes: the raft library
+ *               requires every entry buffer to be a multiple of 8 bytes
+ *               (older versions silently lose other sizes at restart).
+ *
+ * ---- Client frames ------------------------------------------------------
+ *
+ *   u32 big-endian body length (1..SLOT_FRAME_MAX), then the body:
+ *   msgpack [SLOT_PROTO_VERSION, type, tag, payload]
+ *   tag is chosen by the client and echoed in the response, so requests can
+ *   be pipelined and answered out of order.
+ */
+#ifndef SLOT_PROTO_H
+#define SLOT_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mp.h"
+#include "slot_err.h"
+
+/* ---- Limits (all of them; a value outside is INVALID_ARGUMENT or
+ * TOO_LARGE). Changing one is a protocol change. ------------------------ */
+#define SLOT_PROTO_VERSION 1
+#define SLOT_FRAME_MAX (1u << 20)        /* bytes of one frame body */
+#define SLOT_ENTRY_MAX (4u << 20)        /* bytes of one Raft entry */
+#define SLOT_BATCH_CMDS_MAX 1024         /* commands in one entry */
+#define SLOT_POOL_ID_MAX 64              /* bytes; [A-Za-z0-9/_.:-] */
+#define SLOT_PATIENT_KEY_MAX 64          /* bytes; [A-Za-z0-9_.:-], >= 8 */
+#define SLOT_PATIENT_KEY_MIN 8
+#define SLOT_CHANNEL_MAX 16              /* bytes; [a-z0-9_-] */
+#define SLOT_PAYMENT_REF_MAX 64          /* bytes; printable ASCII */
+#define SLOT_POOL_SHARES_MAX 8           /* channel shares of one pool */
+#define SLOT_POOL_CAPACITY_MAX 100000    /* slots of one pool */
+#define SLOT_EXPIRE_MAX 4096             /* holds one EXPIRE may free */
+#define SLOT_EXPIRE_DUE_COUNT_MAX 1024   /* still_due is capped here */
+#define SLOT_TIME_MAX_MS (1ull << 53)    /* any *_ms field */
+#define SLOT_FEE_MAX_CENTS 100000000ull  /* 1,000,000.00 */
+#define SLOT_LIST_MAX 1000               /* entries of one list read */
+
+/* ---- Commands --------------------------------------------------------- */
+enum slot_op {
+    SLOT_OP_SESSION_OPEN = 1,
+    SLOT_OP_CONFIG = 2,
+    SLOT_OP_POOL_CREATE = 3,
+    SLOT_OP_POOL_UPDATE = 4,
+    SLOT_OP_POOL_CLOSE = 5,
+    SLOT_OP_HOLD = 6,
+    SLOT_OP_CONFIRM = 7,
+    SLOT_OP_RELEASE = 8,
+    SLOT_OP_CANCEL = 9,
+    SLOT_OP_EXPIRE = 10,
+};
+#define SLOT_OP_MAX 10
+
+/* Name of an op ("HOLD"), or NULL. Static storage. */
+const char *slot_op_name(int op);
+
+enum slot_pool_kind {
+    SLOT_KIND_NORMAL = 0,
+    SLOT_KIND_EXPERT = 1,
+    SLOT_KIND_SPECIAL = 2,
+};
+#define SLOT_KIND_MAX 2
+/* "normal" / "expert" / "special", or NULL. */
+const char *slot_kind_name(int kind);
+/* The kind for a name, or -1. */
+int slot_kind_from_name(const char *name, size_t len);
+
+struct slot_share {
+    struct slot_str channel;
+    uint32_t slots;
+};
+
+struct slot_pool_spec {
+    struct slot_str pool;
+    uint32_t capacity;     /* 1..SLOT_POOL_CAPACITY_MAX */
+    uint8_t kind;          /* enum slot_pool_kind */
+    uint64_t fee_cents;    /* 0..SLOT_FEE_MAX_CENTS */
+    uint64_t seg_start_ms; /* both 0, or seg_start_ms < seg_end_ms */
+    uint64_t seg_end_ms;
+    uint64_t release_at_ms; /* holds refused while ledger time < this */
+    uint32_t n_shares;      /* distinct channels; sum(slots) <= capacity */
+    struct slot_share shares[SLOT_POOL_SHARES_MAX];
+};
+
+/* Replicated rule parameters (SLOT_OP_CONFIG replaces all of them). */
+struct slot_config {
+    uint32_t hold_ttl_min_ms; /* 1 <= min <= max <= 24 h */
+    uint32_t hold_ttl_max_ms;
+    uint32_t session_max;     /* 1..SLOT_SESSIONS_MAX: clients remembered */
+    uint64_t session_idle_ms; /* a session unused this long is forgotten */
+    uint64_t retain_ms;       /* resolved holds/bookings kept for queries */
+    uint32_t retain_max;      /* ... and at most this many of them */
+};
+#define SLOT_SESSIONS_MAX 1000000
+#define SLOT_RETAIN_MAX 10000000
+
+struct slot_cmd {
+    uint8_t op;
+    uint64_t session;
+    uint64_t seq;
+    uint64_t fingerprint; /* slot_hash64 of the command's encoded bytes */
+    union {
+        struct slot_config config;
+        struct slot_pool_spec pool; /* POOL_CREATE, POOL_UPDATE */
+        struct {
+            struct slot_str pool;
+        } close;
+        struct {
+            struct slot_str pool;
+            struct slot_str patient;
+            struct slot_str channel;
+            uint32_t ttl_ms;
+        } hold;
+        struct {
+            uint64_t hold;
+            struct slot_str payment_ref;
+        } confirm;
+        struct {
+            uint64_t hold;
+        } release;
+        struct {
+            uint64_t booking;
+        } cancel;
+        struct {
+            uint32_t max; /* 1..SLOT_EXPIRE_MAX */
+        } expire;
+    } u;
+};
+
+/* The outcome of one command. Fixed size so the session table can keep it
+ * and a retry gets back exactly these values. */
+struct slot_result {
+    uint16_t code; /* enum slot_err */
+    uint64_t a;    /* see the table above */
+    uint64_t b;
+    uint64_t time_ms; /* ledger time at which the command was applied */
+};
+
+/* Decodes one command at the reader's position, validating every field's
+ * type, range and charset (so the ledger only sees well-formed commands),
+ * and sets cmd->fingerprint over exactly the bytes consumed. */
+int slot_cmd_decode(struct mp_reader *r, struct slot_cmd *cmd);
+/* Decodes a buffer that must hold exactly one command. */
+int slot_cmd_decode_buf(const void *buf, size_t len, struct slot_cmd *cmd);
+/* Appends the encoding of cmd. Precondition: cmd would decode (this is our
+ * own data; the encoder asserts rather than checks). */
+void slot_cmd_encode(struct mp_buf *b, const struct slot_cmd *cmd);
+
+void slot_result_encode(struct mp_buf *b, const struct slot_result *res);
+int slot_result_decode(struct mp_reader *r, struct slot_result *res);
+
+/* ---- Raft entries ---------------------------------------------------- */
+#define SLOT_ENTRY_MAGIC "SLE1"
+#define SLOT_ENTRY_HEADER 8
+
+/* Builds one entry from commands that are already encoded (the leader
+ * copies client bytes in unchanged). */
+struct slot_entry_builder {
+    struct mp_buf buf;
+    uint32_t n_cmds;
+    size_t count_at; /* offset of the array32 count to patch */
+};
+void slot_entry_begin(struct slot_entry_builder *e, uint64_t stamp_ms);
+/* Precondition: cmd is one complete encoded command that decoded OK, and
+ * the entry has room (see slot_entry_fits). */
+void slot_entry_add(struct slot_entry_builder *e, const void *cmd, size_t len);
+/* Would adding len more bytes keep the entry within SLOT_ENTRY_MAX and
+ * SLOT_BATCH_CMDS_MAX? */
+bool slot_entry_fits(const struct slot_entry_builder *e, size_t len);
+/* Finishes the entry: patches count and length, pads to 8. The caller owns
+ * the returned buffer (free()); *len is a multiple of 8. The builder is
+ * empty afterwards and can be begun again. */
+void *slot_entry_finish(struct slot_entry_builder *e, size_t *len);
+void slot_entry_builder_free(struct slot_entry_builder *e);
+
+/* Decodes a whole entry into cmds[0..*n). cmds must have room for
+ * SLOT_BATCH_CMDS_MAX commands. Strings point into buf. */
+int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
+                      struct slot_cmd *cmds, uint32_t *n);
+
+/* ---- Reads ----------------------------------------------------------- */
+/* Read encodings: [op, args...] as listed; decoder checks the same string
+ * rules as commands (POOLS "after" may be empty), ids >= 1, limit
+ * 1..SLOT_LIST_MAX, exact element counts.
+ * Reply bodies (ledger_read packs them):
+ *   pool status = [pool, kind, state, capacity, free, held, booked,
+ *                  fee_cents, seg_start_ms, seg_end_ms, release_at_ms,
+ *                  next_visit_no, [[channel, capacity, free, held, booked],
+ *                  ...], [capacity, free, held, booked]]   (remainder)
+ *   claim       = [id, state, pool, patient, channel, held_at_ms,
+ *                  deadline_ms, booked_at_ms, resolved_at_ms, visit_no,
+ *                  payment_ref]
+ *   ledger info = [time_ms, state_hash, pools, patients, channels, sessions,
+ *                  holds_active, bookings_active, retained,
+ *                  [hold_ttl_min_ms, hold_ttl_max_ms, session_max,
+ *                   session_idle_ms, retain_ms, retain_max]]
+ *   PATIENT and POOLS replies are arrays of claims / pool statuses. */
+enum slot_read_op {
+    SLOT_READ_POOL = 1,     /* [1, pool]                -> pool status */
+    SLOT_READ_HOLD = 2,     /* [2, hold]                -> claim */
+    SLOT_READ_BOOKING = 3,  /* [3, booking]             -> claim */
+    SLOT_READ_PATIENT = 4,  /* [4, pool, patient]       -> [claim...] */
+    SLOT_READ_POOLS = 5,    /* [5, after_pool, limit]   -> [pool status...] */
+    SLOT_READ_LEDGER = 6,   /* [6]                      -> ledger info */
+};
+#define SLOT_READ_MAX 6
+
+struct slot_read {
+    uint8_t op;
+    struct slot_str pool;    /* POOL, PATIENT; POOLS: "after", may be empty */
+    struct slot_str patient; /* PATIENT */
+    uint64_t id;             /* HOLD, BOOKING */
+    uint32_t limit;          /* POOLS: 1..SLOT_LIST_MAX */
+};
+int slot_read_decode(struct mp_reader *r, struct slot_read *rd);
+void slot_read_encode(struct mp_buf *b, const struct slot_read *rd);
+
+/* (Not SLOT_POOL_*: SLOT_POOL_CLOSED is the error code.) */
+enum slot_pool_state {
+    SLOT_PSTATE_SCHEDULED = 0, /* open, but ledger time < release_at_ms */
+    SLOT_PSTATE_OPEN = 1,
+    SLOT_PSTATE_CLOSED = 2,
+};
+/* "scheduled" / "open" / "closed", or NULL. */
+const char *slot_pool_state_name(int state);
+
+/* Counters of one bucket: a channel's share, or the shared remainder. */
+struct slot_bucket {
+    char channel[SLOT_CHANNEL_MAX + 1]; /* "" for the remainder */
+    uint32_t capacity;
+    uint32_t free;
+    uint32_t held;
+    uint32_t booked;
+};
+
+struct slot_pool_status {
+    char pool[SLOT_POOL_ID_MAX + 1];
+    uint8_t kind;
+    uint8_t state; /* enum slot_pool_state */
+    uint32_t capacity, free, held, booked;
+    uint64_t fee_cents;
+    uint64_t seg_start_ms, seg_end_ms, release_at_ms;
+    uint32_t next_visit_no;
+    uint32_t n_shares;
+    struct slot_bucket shares[SLOT_POOL_SHARES_MAX];
+    struct slot_bucket remainder;
+};
+void slot_pool_status_encode(struct mp_buf *b, const struct slot_pool_status *s);
+int slot_pool_status_decode(struct mp_reader *r, struct slot_pool_status *s);
+
+enum slot_claim_state {
+    SLOT_CLAIM_HELD = 1,
+    SLOT_CLAIM_BOOKED = 2,
+    SLOT_CLAIM_RELEASED = 3,
+    SLOT_CLAIM_EXPIRED = 4,
+    SLOT_CLAIM_CANCELLED = 5,
+};
+/* "held" / "booked" / "released" / "expired" / "cancelled", or NULL. */
+const char *slot_claim_state_name(int state);
+
+/* A hold and, once confirmed, the booking made from it (same id). */
+struct slot_claim {
+    uint64_t id;
+    uint8_t state; /* enum slot_claim_state */
+    char pool[SLOT_POOL_ID_MAX + 1];
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    char channel[SLOT_CHANNEL_MAX + 1];
+    uint64_t held_at_ms;
+    uint64_t deadline_ms;
+    uint64_t booked_at_ms;   /* 0 unless confirmed */
+    uint64_t resolved_at_ms; /* 0 while held or booked */
+    uint32_t visit_no;       /* 0 unless confirmed */
+    char payment_ref[SLOT_PAYMENT_REF_MAX + 1];
+};
+void slot_claim_encode(struct mp_buf *b, const struct slot_claim *c);
+int slot_claim_decode(struct mp_reader *r, struct slot_claim *c);
+
+/* Ledger-wide figures. */
+struct slot_ledger_info {
+    uint64_t time_ms;
+    uint64_t state_hash;
+    uint32_t pools, patients, channels, sessions;
+    uint32_t holds_active, bookings_active, retained;
+    struct slot_config config;
+};
+void slot_ledger_info_encode(struct mp_buf *b, const struct slot_ledger_info *i);
+int slot_ledger_info_decode(struct mp_reader *r, struct slot_ledger_info *i);
+
+/* ---- Client frames --------------------------------------------------- */
+enum slot_frame_type {
+    SLOT_FRAME_COMMAND = 1, /* payload: cmd            -> RESULT */
+    SLOT_FRAME_READ = 2,    /* payload: [linearizable(bool), read] -> READ_REPLY */
+    SLOT_FRAME_ADMIN = 3,   /* payload: node-defined (slotd)       -> ADMIN_REPLY */
+    SLOT_FRAME_RESULT = 16, /* payload: [result, raft_index] */
+    SLOT_FRAME_READ_REPLY = 17,  /* payload: [code, applied_index, body|nil] */
+    SLOT_FRAME_ADMIN_REPLY = 18, /* payload: [code, body|nil] */
+    SLOT_FRAME_ERROR = 19, /* payload: [code, leader_id, leader_address]:
+                            * request not executed (NOT_LEADER, BUSY,
+                            * MALFORMED, ...) */
+};
+
+struct slot_frame {
+    uint8_t type;
+    uint64_t tag;
+    const uint8_t *payload; /* points into the frame body */
+    size_t payload_len;
+};
+
+/* Looks at the start of a receive buffer. Returns SLOT_OK and sets
+ * *frame_len (header + body) when a whole frame is present; returns
+ * SLOT_OK with *frame_len == 0 when more bytes are needed; returns
+ * SLOT_TOO_LARGE or SLOT_MALFORMED (length 0) when the declared length is
+ * invalid: the connection cannot be resynchronised and must be closed. */
+int slot_frame_peek(const void *buf, size_t len, size_t *frame_len);
+/* Decodes a frame body (without the 4-byte length). */
+int slot_frame_decode(const void *body, size_t len, struct slot_frame *f);
+/* Starts a frame: reserves the length word and packs [version, type, tag,
+ * then the caller packs exactly one payload value, then calls
+ * slot_frame_end(b, start). */
+size_t slot_frame_begin(struct mp_buf *b, uint8_t type, uint64_t tag);
+void slot_frame_end(struct mp_buf *b, size_t start);
+
+#endif /* SLOT_PROTO_H */

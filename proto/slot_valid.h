@@ -1,0 +1,27 @@
+/* slot_valid: the field rules of the slot protocol, in one place.
+ *
+ * Used by the command decoder (slot_proto.c), by snapshot restore (a
+ * snapshot is untrusted input too) and by the client tools, so that a value
+ * accepted anywhere is accepted everywhere. Each function returns SLOT_OK,
+ * SLOT_TOO_LARGE (a string over its maximum) or SLOT_INVALID_ARGUMENT.
+ */
+#ifndef SLOT_VALID_H
+#define SLOT_VALID_H
+
+#include "slot_proto.h"
+
+/* 1..SLOT_POOL_ID_MAX bytes of [A-Za-z0-9/_.:-]. */
+int slot_valid_pool_id(struct slot_str s);
+/* SLOT_PATIENT_KEY_MIN..SLOT_PATIENT_KEY_MAX bytes of [A-Za-z0-9_.:-]. */
+int slot_valid_patient_key(struct slot_str s);
+/* 1..SLOT_CHANNEL_MAX bytes of [a-z0-9_-]. */
+int slot_valid_channel(struct slot_str s);
+/* 1..SLOT_PAYMENT_REF_MAX bytes of printable ASCII 0x21..0x7e. */
+int slot_valid_payment_ref(struct slot_str s);
+/* The config ranges listed in slot_proto.h. */
+int slot_valid_config(const struct slot_config *c);
+/* The pool spec rules listed in slot_proto.h (id, capacity, kind, fee,
+ * times, segment, shares: count, sizes, distinct channels, sum). */
+int slot_valid_pool_spec(const struct slot_pool_spec *sp);
+
+#endif /* SLOT_VALID_H */
