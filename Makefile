@@ -12,6 +12,11 @@
 # (clang, libFuzzer).
 
 SHELL := /bin/bash
+# Quiet by default; `make V=1` shows every command.
+ifneq ($(V),1)
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
 CC ?= cc
 CLANG ?= clang
 B := build
@@ -45,20 +50,38 @@ LIBS := -lmsgpackc -llz4
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 8
 
-PROTO_SRC := proto/slot_err.c proto/mp.c proto/slot_valid.c proto/slot_proto.c
+PROTO_SRC := proto/slot_err.c proto/mp.c proto/slot_valid.c proto/slot_proto.c \
+             proto/slot_admin.c
 LEDGER_SRC := node/ledger.c node/ledger_snap.c
 CORE_SRC := $(PROTO_SRC) $(LEDGER_SRC)
 
 FUZZERS := fuzz_cmd fuzz_entry fuzz_frame fuzz_read fuzz_snapshot
 
+# slotd: the glue around the core (raft, libuv, LZ4).
+NODE_SRC := node/log.c node/transport.c node/fsm.c node/node.c node/server.c
+NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
+
 # ---- objects ---------------------------------------------------------------
 $(B)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+# Glue objects see raft's headers (release build's; the API is the same).
+$(B)/rel/node/%.o: node/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(RAFT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/asan/node/%.o: node/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) $(RAFT_CFLAGS) -MMD -MP -c $< -o $@
 
 CORE_REL := $(CORE_SRC:%.c=$(B)/rel/%.o)
 CORE_ASAN := $(CORE_SRC:%.c=$(B)/asan/%.o)
@@ -72,10 +95,12 @@ test_ledger_prop_SRC := node/test/test_ledger_prop.c node/test/refmodel.c
 define unit_rules
 $(B)/rel/bin/$(1): $$($(1)_SRC:%.c=$(B)/rel/%.o) $(CORE_REL)
 	@mkdir -p $$(dir $$@)
-	$(CC) $(REL_CFLAGS) -o $$@ $$^ $(LIBS)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $$@ $$^ $(LIBS)
 $(B)/asan/bin/$(1): $$($(1)_SRC:%.c=$(B)/asan/%.o) $(CORE_ASAN)
 	@mkdir -p $$(dir $$@)
-	$(CC) $(ASAN_CFLAGS) -o $$@ $$^ $(LIBS)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $$@ $$^ $(LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 
@@ -83,15 +108,30 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 # clang with the fuzzer's instrumentation.
 $(B)/fuzz/bin/%: proto/fuzz/%.c $(CORE_SRC) $(wildcard proto/*.h node/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(LIBS)
+	@echo "  CLANG $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(LIBS)
+
+NODE_REL := $(NODE_SRC:%.c=$(B)/rel/%.o)
+NODE_ASAN := $(NODE_SRC:%.c=$(B)/asan/%.o)
+
+$(B)/rel/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(NODE_LIBS)
+
+$(B)/asan/bin/slotd: $(B)/asan/node/slotd.o $(NODE_ASAN) $(CORE_ASAN)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(NODE_LIBS)
 
 # ---- benchmarks ----------------------------------------------------------------
 $(B)/rel/bin/bench_ledger: $(B)/rel/bench/bench_ledger.o $(CORE_REL)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
 
 # ---- top-level targets ---------------------------------------------------------
-REL_BINS := $(UNIT_TESTS:%=$(B)/rel/bin/%) $(B)/rel/bin/bench_ledger
+REL_BINS := $(UNIT_TESTS:%=$(B)/rel/bin/%) $(B)/rel/bin/bench_ledger $(B)/rel/bin/slotd
 ASAN_BINS := $(UNIT_TESTS:%=$(B)/asan/bin/%)
 FUZZ_BINS := $(FUZZERS:%=$(B)/fuzz/bin/%)
 
@@ -129,3 +169,102 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- fuzz seed corpus ----------------------------------------------------------
+# Seeds are committed; `make corpus` regenerates them (deterministically)
+# after a protocol or snapshot format change.
+$(B)/rel/bin/gen_corpus: $(B)/rel/proto/fuzz/gen_corpus.o $(CORE_REL)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+.PHONY: corpus
+corpus: $(B)/rel/bin/gen_corpus
+	$(B)/rel/bin/gen_corpus proto/fuzz/corpus
+
+# ==== client/ (libslot, slotctl, their tests) ================================
+# Appended block owned by client/. Targets: build/rel/bin/slotctl,
+# build/rel/lib/libslot.so (+ .a), build/{rel,asan}/bin/test_libslot,
+# `make install PREFIX=...` (default /usr/local), `make client-test`.
+# For `make test`: build $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) and add
+# $(CLIENT_SUITES) to the .ci/suites list. The suites start real 3-node
+# clusters of build/rel/bin/slotd on free ports (needs jansson).
+PREFIX ?= /usr/local
+CLIENT_CFLAGS := -Iproto
+CLIENT_LIBS := -luv -ljansson $(LIBS)
+CLIENT_LIB_SRC := client/libslot.c client/libslot_sync.c
+CLIENT_TEST_SRC := client/test/test_libslot.c client/test/cluster.c
+CLIENT_LIB_REL := $(CLIENT_LIB_SRC:%.c=$(B)/rel/%.o)
+CLIENT_LIB_ASAN := $(CLIENT_LIB_SRC:%.c=$(B)/asan/%.o)
+CLIENT_PIC := $(CLIENT_LIB_SRC:%.c=$(B)/pic/%.o) $(PROTO_SRC:%.c=$(B)/pic/%.o)
+
+$(B)/rel/client/%.o: client/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(CLIENT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/asan/client/%.o: client/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) $(CLIENT_CFLAGS) -MMD -MP -c $< -o $@
+
+# Position-independent objects for the shared library (proto included).
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(CLIENT_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+$(B)/rel/lib/libslot.so: $(CLIENT_PIC)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libslot.so.1 -o $@ $^ -luv $(LIBS)
+
+$(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_SRC:%.c=$(B)/rel/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/rel/bin/slotctl: $(B)/rel/client/slotctl.o $(CLIENT_LIB_REL) $(CORE_REL)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+$(B)/asan/bin/slotctl: $(B)/asan/client/slotctl.o $(CLIENT_LIB_ASAN) $(CORE_ASAN)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+$(B)/rel/bin/test_libslot: $(CLIENT_TEST_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) $(CORE_REL)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+$(B)/asan/bin/test_libslot: $(CLIENT_TEST_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) $(CORE_ASAN)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a \
+                   $(B)/rel/bin/test_libslot
+# The tests run slotctl of their own flavour and the release slotd.
+CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot
+CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
+                 "asan-libslot:$(B)/asan/bin/test_libslot"
+
+.PHONY: install client client-test
+client: $(CLIENT_REL_BINS)
+
+client-test: deps
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS)
+	@.ci/suites $(CLIENT_SUITES)
+
+install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	           $(DESTDIR)$(PREFIX)/bin
+	install -m 644 client/libslot.h proto/slot_err.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(B)/rel/lib/libslot.so $(DESTDIR)$(PREFIX)/lib/libslot.so.1
+	ln -sf libslot.so.1 $(DESTDIR)$(PREFIX)/lib/libslot.so
+	install -m 644 $(B)/rel/lib/libslot.a $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' client/slot.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slot.pc
+	install -m 755 $(B)/rel/bin/slotctl $(DESTDIR)$(PREFIX)/bin/
+# ==== end of client/ block ====================================================

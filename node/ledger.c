@@ -49,12 +49,12 @@ static uint32_t htabHome(uint64_t key, uint32_t mask)
     return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
 }
 
-static void htabGrow(struct htab *t)
+static void htabResize(struct htab *t, uint32_t cap)
 {
     uint32_t old_cap = t->cap;
     uint64_t *old_keys = t->keys;
     uint32_t *old_vals = t->vals;
-    t->cap = old_cap == 0 ? 16 : old_cap * 2;
+    t->cap = cap;
     t->keys = ledger__realloc(NULL, (size_t)t->cap * sizeof *t->keys);
     t->vals = ledger__realloc(NULL, (size_t)t->cap * sizeof *t->vals);
     memset(t->vals, 0xff, (size_t)t->cap * sizeof *t->vals);
@@ -74,12 +74,30 @@ static void htabGrow(struct htab *t)
     free(old_vals);
 }
 
+/* Smallest power-of-two capacity holding n entries at load <= 3/4, which
+ * keeps linear probes short. */
+static uint32_t htabCapFor(uint64_t n)
+{
+    uint32_t cap = 16;
+    while ((uint64_t)cap * 3 < n * 4) {
+        cap *= 2;
+    }
+    return cap;
+}
+
+void ledger__htab_reserve(struct htab *t, uint32_t n)
+{
+    uint32_t cap = htabCapFor((uint64_t)t->count + n);
+    if (cap > t->cap) {
+        htabResize(t, cap);
+    }
+}
+
 void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val)
 {
     assert(val != NONE);
-    /* Load factor <= 3/4 keeps linear probes short. */
     if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->cap * 3) {
-        htabGrow(t);
+        htabResize(t, t->cap == 0 ? 16 : t->cap * 2);
     }
     uint32_t mask = t->cap - 1;
     uint32_t j = htabHome(key, mask);
@@ -971,6 +989,22 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
     return SLOT_UNKNOWN_OP;
 }
 
+/* Results that fell out of the window are unreachable (REQUEST_TOO_OLD is
+ * answered first) but would still be snapshotted and hashed: forget them,
+ * so the state is exactly "the window". O(window) per advance. */
+static void sessionDropOld(struct session *s)
+{
+    if (s->max_seq < SLOT_SESSION_WINDOW) {
+        return;
+    }
+    uint64_t oldest = s->max_seq - SLOT_SESSION_WINDOW;
+    for (uint32_t i = 0; i < SLOT_SESSION_WINDOW; i++) {
+        if (s->ring[i].seq != 0 && s->ring[i].seq <= oldest) {
+            memset(&s->ring[i], 0, sizeof s->ring[i]);
+        }
+    }
+}
+
 static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
                      struct slot_result *res)
 {
@@ -1010,6 +1044,7 @@ static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
     slot->r = *res;
     if (cmd->seq > s->max_seq) {
         s->max_seq = cmd->seq;
+        sessionDropOld(s);
     }
 }
 
@@ -1204,7 +1239,8 @@ int ledger_read_patient(const struct ledger *l, struct slot_str pool,
     }
     uint32_t pt = ledger__patient_find(l, patient.p, patient.len);
     uint32_t ci = pt == NONE ? NONE : ledger__htab_get(&l->pp_index, ppKey(pi, pt));
-    if (ci != NONE && cap > 0) {
+    /* A hold past its deadline is no longer active, swept or not. */
+    if (ci != NONE && cap > 0 && !claimDue(l, &l->claims[ci])) {
         claimOut(l, &l->claims[ci], &out[0]);
         *n = 1;
     }

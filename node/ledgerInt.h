@@ -155,6 +155,9 @@ void *ledger__realloc(void *p, size_t n);
 
 uint32_t ledger__htab_get(const struct htab *t, uint64_t key);
 void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val);
+/* Makes room for n more entries without rehashing on the way (restore
+ * knows its counts up front). */
+void ledger__htab_reserve(struct htab *t, uint32_t n);
 void ledger__htab_free(struct htab *t);
 
 uint32_t ledger__pool_find(const struct ledger *l, const char *id, size_t len);

@@ -267,6 +267,7 @@ static int restoreNames(struct ledger *l, struct mp_reader *r)
     }
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_PATIENTS_MAX);
+    ledger__htab_reserve(&l->patient_index, n);
     for (uint32_t i = 0; i < n; i++) {
         struct slot_str s;
         RD(mp_read_str(r, SLOT_PATIENT_KEY_MAX, &s));
@@ -395,6 +396,9 @@ static int restoreActive(struct ledger *l, struct mp_reader *r)
     uint32_t n;
     uint64_t last_id = 0;
     RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_CLAIMS_MAX);
+    ledger__htab_reserve(&l->claim_index, n);
+    ledger__htab_reserve(&l->pp_index, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ci;
         int rc = readClaim(l, r, &ci);
@@ -430,6 +434,8 @@ static int restoreRetained(struct ledger *l, struct mp_reader *r)
     uint32_t n;
     uint64_t last_at = 0;
     RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_CLAIMS_MAX);
+    ledger__htab_reserve(&l->claim_index, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ci;
         int rc = readClaim(l, r, &ci);

@@ -370,6 +370,18 @@ void mp_buf_append(struct mp_buf *b, const void *p, size_t n)
     b->len += n;
 }
 
+void mp_buf_swap(struct mp_buf *a, struct mp_buf *b)
+{
+    uint8_t *d = a->data;
+    size_t len = a->len, cap = a->cap;
+    a->data = b->data;
+    a->len = b->len;
+    a->cap = b->cap;
+    b->data = d;
+    b->len = len;
+    b->cap = cap;
+}
+
 uint8_t *mp_buf_steal(struct mp_buf *b, size_t *len)
 {
     uint8_t *d = b->data;

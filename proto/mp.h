@@ -80,6 +80,8 @@ void mp_buf_reset(struct mp_buf *b);
  * in len). */
 uint8_t *mp_buf_reserve(struct mp_buf *b, size_t n);
 void mp_buf_append(struct mp_buf *b, const void *p, size_t n);
+/* Exchanges the contents (not the packers) of two buffers. */
+void mp_buf_swap(struct mp_buf *a, struct mp_buf *b);
 /* Takes the data out of the buffer: the caller owns the returned pointer
  * (free() it) and the buffer is empty again. */
 uint8_t *mp_buf_steal(struct mp_buf *b, size_t *len);

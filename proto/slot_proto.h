@@ -66,7 +66,10 @@
  *
  *   bytes 0-3   magic "SLE1" (the 1 is the entry format version)
  *   bytes 4-7   payload length, u32 big-endian
- *   bytes 8-    payload: msgpack [stamp_ms, [cmd, cmd, ...]]
+ *   bytes 8-    payload: msgpack [stamp_ms, origin, [cmd, cmd, ...]]
+ *               origin: chosen by the proposing leader so that it can
+ *               route the results back to the waiting requests; the
+ *               ledger ignores it.
  *   then        zero padding to a multiple of 8 bytes: the raft library
  *               requires every entry buffer to be a multiple of 8 bytes
  *               (older versions silently lose other sizes at restart).
@@ -231,7 +234,10 @@ struct slot_entry_builder {
     uint32_t n_cmds;
     size_t count_at; /* offset of the array32 count to patch */
 };
-void slot_entry_begin(struct slot_entry_builder *e, uint64_t stamp_ms);
+/* Starts an entry (initialising the builder: a builder must be finished or
+ * freed before it is begun again, or its buffer leaks). */
+void slot_entry_begin(struct slot_entry_builder *e, uint64_t stamp_ms,
+                      uint64_t origin);
 /* Precondition: cmd is one complete encoded command that decoded OK, and
  * the entry has room (see slot_entry_fits). */
 void slot_entry_add(struct slot_entry_builder *e, const void *cmd, size_t len);
@@ -247,7 +253,7 @@ void slot_entry_builder_free(struct slot_entry_builder *e);
 /* Decodes a whole entry into cmds[0..*n). cmds must have room for
  * SLOT_BATCH_CMDS_MAX commands. Strings point into buf. */
 int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
-                      struct slot_cmd *cmds, uint32_t *n);
+                      uint64_t *origin, struct slot_cmd *cmds, uint32_t *n);
 
 /* ---- Reads ----------------------------------------------------------- */
 /* Read encodings: [op, args...] as listed; decoder checks the same string

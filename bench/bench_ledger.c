@@ -1,0 +1,522 @@
+/* bench_ledger: micro-benchmark of the ledger on its real path.
+ *
+ * What a follower does for every Raft entry is slot_entry_decode followed by
+ * ledger_apply; that is what (a) times, per command, over entries of 64
+ * pre-encoded commands. The state it leaves behind (every slot of 10,000
+ * pools claimed: half held with a 24 h ttl, half booked) is then measured
+ * for (b) memory per slot and (c) snapshot and restore time.
+ *
+ * Prints a report (make bench tees it to bench/results/ledger.txt) and
+ * writes the figures to bench/results/ledger.json. Single-threaded, single
+ * run: figures are indicative, not statistics.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <lz4.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../node/ledger.h"
+#include "../proto/slot_proto.h"
+
+#define POOLS         10000u
+#define POOL_CAPACITY 100u
+#define SLOTS         (POOLS * POOL_CAPACITY) /* 1,000,000: one hold per slot */
+#define CONFIRMS      (SLOTS / 2)             /* every other hold gets booked */
+#define SESSIONS      1000u            /* clients the commands come from */
+#define PER_ENTRY     64u              /* commands per Raft entry */
+#define HOLD_TTL_MS   86400000u        /* 24 h: nothing expires meanwhile */
+#define STAMP0        1700000000000ull /* leader clock; +1 ms per entry */
+
+/* Targets from the design notes. */
+#define TARGET_NS_PER_CMD     1000.0
+#define TARGET_BYTES_PER_SLOT 256.0
+#define TARGET_SNAPSHOT_MS    1000.0
+#define TARGET_RESTORE_MS     1000.0
+
+#define JSON_PATH "bench/results/ledger.json"
+
+/* Pre-encoded Raft entries, as a follower receives them. */
+struct entries {
+    uint8_t **buf;
+    size_t *len;
+    uint32_t n, cap;
+    uint32_t n_cmds;
+    size_t bytes;
+};
+
+struct bench {
+    uint64_t stamp;              /* stamp of the next entry built */
+    uint64_t seq[SESSIONS + 1];  /* last seq used, by session id */
+    struct slot_cmd *cmds;       /* SLOT_BATCH_CMDS_MAX decoded commands */
+    struct slot_result *results; /* as many results */
+    uint64_t failures;           /* commands whose result was unexpected */
+};
+
+/* Text the i-th command points at; encoding copies it. */
+struct cmd_text {
+    char pool[32];
+    char patient[32];
+    char ref[32];
+};
+
+typedef void (*make_fn)(struct bench *b, uint32_t i, struct slot_cmd *c,
+                        struct cmd_text *t);
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Resident set size in bytes, from /proc/self/statm. */
+static double rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f == NULL || fscanf(f, "%lu %lu", &size, &resident) != 2) {
+        fprintf(stderr, "bench: cannot read /proc/self/statm\n");
+        exit(1);
+    }
+    fclose(f);
+    return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+static struct slot_str str_of(const char *s)
+{
+    return (struct slot_str){s, (uint32_t)strlen(s)};
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (p == NULL) {
+        fprintf(stderr, "bench: out of memory (%zu bytes)\n", n);
+        exit(1);
+    }
+    return p;
+}
+
+/* Sends the i-th command of a workload from one of the sessions, round
+ * robin, with that session's next seq. */
+static void from_session(struct bench *b, uint32_t i, struct slot_cmd *c)
+{
+    c->session = 1 + i % SESSIONS;
+    c->seq = ++b->seq[c->session];
+}
+
+static void pool_name(char *out, uint32_t pool)
+{
+    snprintf(out, 32, "h01/d%03u/pool-%05u", pool % 100, pool);
+}
+
+/* ---- workloads ---------------------------------------------------------- */
+
+static void make_open(struct bench *b, uint32_t i, struct slot_cmd *c,
+                      struct cmd_text *t)
+{
+    (void)b, (void)i, (void)t;
+    c->op = SLOT_OP_SESSION_OPEN;
+}
+
+/* Setup: a config large enough for the run (sessions, 24 h holds), then
+ * the pools: 100 slots, of which app 50 and phone 20; 30 shared. */
+static void make_setup(struct bench *b, uint32_t i, struct slot_cmd *c,
+                       struct cmd_text *t)
+{
+    from_session(b, i, c);
+    if (i == 0) {
+        c->op = SLOT_OP_CONFIG;
+        c->u.config = (struct slot_config){
+            .hold_ttl_min_ms = 1000,
+            .hold_ttl_max_ms = HOLD_TTL_MS,
+            .session_max = SLOT_SESSIONS_MAX,
+            .session_idle_ms = 24ull * 3600 * 1000,
+            .retain_ms = 24ull * 3600 * 1000,
+            .retain_max = SLOT_RETAIN_MAX,
+        };
+        return;
+    }
+    struct slot_pool_spec *p = &c->u.pool;
+    c->op = SLOT_OP_POOL_CREATE;
+    pool_name(t->pool, i - 1);
+    p->pool = str_of(t->pool);
+    p->capacity = POOL_CAPACITY;
+    p->kind = SLOT_KIND_EXPERT;
+    p->fee_cents = 5000;
+    p->seg_start_ms = STAMP0 + 7 * 86400000ull;
+    p->seg_end_ms = p->seg_start_ms + 4 * 3600000ull;
+    p->n_shares = 2;
+    p->shares[0] = (struct slot_share){str_of("app"), 50};
+    p->shares[1] = (struct slot_share){str_of("phone"), 20};
+}
+
+/* Hold i: pool i % POOLS (so consecutive holds spread over every pool),
+ * its (i / POOLS)-th slot; the channel fills app's share, phone's, then
+ * the remainder (web, kiosk), so every hold succeeds. */
+static void make_hold(struct bench *b, uint32_t i, struct slot_cmd *c,
+                      struct cmd_text *t)
+{
+    static const char *const rest[] = {"web", "kiosk"};
+    uint32_t nth = i / POOLS;
+    from_session(b, i, c);
+    c->op = SLOT_OP_HOLD;
+    pool_name(t->pool, i % POOLS);
+    snprintf(t->patient, sizeof t->patient, "pk-%08u", i);
+    c->u.hold.pool = str_of(t->pool);
+    c->u.hold.patient = str_of(t->patient);
+    c->u.hold.channel = str_of(nth < 50   ? "app"
+                               : nth < 70 ? "phone"
+                                          : rest[nth % 2]);
+    c->u.hold.ttl_ms = HOLD_TTL_MS;
+}
+
+/* Confirm j: hold 2j, whose claim id is 2j + 1 (claims are numbered from 1
+ * in apply order; the hold phase checks it). */
+static void make_confirm(struct bench *b, uint32_t j, struct slot_cmd *c,
+                         struct cmd_text *t)
+{
+    from_session(b, j, c);
+    c->op = SLOT_OP_CONFIRM;
+    c->u.confirm.hold = 2ull * j + 1;
+    snprintf(t->ref, sizeof t->ref, "wxpay-%010u", j);
+    c->u.confirm.payment_ref = str_of(t->ref);
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+static void entries_push(struct entries *es, uint8_t *buf, size_t len)
+{
+    if (es->n == es->cap) {
+        es->cap = es->cap ? es->cap * 2 : 1024;
+        es->buf = realloc(es->buf, es->cap * sizeof *es->buf);
+        es->len = realloc(es->len, es->cap * sizeof *es->len);
+        if (es->buf == NULL || es->len == NULL) {
+            fprintf(stderr, "bench: out of memory\n");
+            exit(1);
+        }
+    }
+    es->buf[es->n] = buf;
+    es->len[es->n] = len;
+    es->n++;
+    es->bytes += len;
+}
+
+/* Encodes n commands of a workload into entries of PER_ENTRY commands. */
+static void entries_build(struct entries *es, struct bench *b, uint32_t n,
+                          make_fn make)
+{
+    struct slot_entry_builder e;
+    struct mp_buf one;
+    mp_buf_init(&one);
+    memset(es, 0, sizeof *es);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i % PER_ENTRY == 0) {
+            slot_entry_begin(&e, b->stamp, b->stamp);
+            b->stamp++;
+        }
+        struct slot_cmd c = {0};
+        struct cmd_text t;
+        make(b, i, &c, &t);
+        mp_buf_reset(&one);
+        slot_cmd_encode(&one, &c);
+        slot_entry_add(&e, one.data, one.len);
+        if (i % PER_ENTRY == PER_ENTRY - 1 || i == n - 1) {
+            size_t len;
+            uint8_t *buf = slot_entry_finish(&e, &len);
+            entries_push(es, buf, len);
+        }
+    }
+    es->n_cmds = n;
+    mp_buf_free(&one);
+}
+
+static void entries_free(struct entries *es)
+{
+    for (uint32_t i = 0; i < es->n; i++) {
+        free(es->buf[i]);
+    }
+    free(es->buf);
+    free(es->len);
+}
+
+static uint32_t decode_one(struct bench *b, const struct entries *es,
+                           uint32_t k, uint64_t *stamp)
+{
+    uint32_t n = 0;
+    uint64_t origin;
+    int rc = slot_entry_decode(es->buf[k], es->len[k], stamp, &origin, b->cmds,
+                               &n);
+    if (rc != SLOT_OK) {
+        fprintf(stderr, "bench: entry %u does not decode: %s\n", k,
+                slot_err_name(rc));
+        exit(1);
+    }
+    return n;
+}
+
+/* Decodes every entry without applying it: the decoding share. */
+static double entries_decode(struct bench *b, const struct entries *es)
+{
+    uint64_t stamp;
+    double t0 = now_ns();
+    for (uint32_t k = 0; k < es->n; k++) {
+        decode_one(b, es, k, &stamp);
+    }
+    return now_ns() - t0;
+}
+
+/* Decodes and applies every entry, the way a follower does; results are
+ * checked after the clock stops. `want_a` (may be NULL) gives the expected
+ * result a of the i-th command. Returns the elapsed ns. */
+static double entries_apply(struct bench *b, struct ledger *l,
+                            const struct entries *es,
+                            uint64_t (*want_a)(uint32_t i))
+{
+    double total = 0;
+    uint32_t i = 0;
+    for (uint32_t k = 0; k < es->n; k++) {
+        uint64_t stamp;
+        double t0 = now_ns();
+        uint32_t n = decode_one(b, es, k, &stamp);
+        ledger_apply(l, stamp, b->cmds, n, b->results);
+        total += now_ns() - t0;
+        for (uint32_t c = 0; c < n; c++, i++) {
+            const struct slot_result *r = &b->results[c];
+            if (r->code != SLOT_OK || (want_a != NULL && r->a != want_a(i))) {
+                if (b->failures++ < 5) {
+                    fprintf(stderr, "bench: command %u: %s a=%" PRIu64 "\n", i,
+                            slot_err_name(r->code), r->a);
+                }
+            }
+        }
+    }
+    return total;
+}
+
+static uint64_t hold_id(uint32_t i)
+{
+    return (uint64_t)i + 1;
+}
+
+static uint64_t confirm_id(uint32_t j)
+{
+    return 2ull * j + 1;
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+static const char *verdict(double value, double target)
+{
+    return value <= target ? "ok" : "OVER TARGET";
+}
+
+struct figures {
+    double hold_ns, hold_decode_ns, confirm_ns, confirm_decode_ns;
+    double ledger_bytes, rss_growth_bytes;
+    double snapshot_ms, restore_ms, check_ms, lz4_ms;
+    size_t snapshot_bytes, lz4_bytes;
+    uint32_t holds_active, bookings_active;
+    uint64_t failures;
+};
+
+static void write_json(const struct figures *f)
+{
+    if (mkdir("bench/results", 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr,
+                "bench: cannot create bench/results (run from the "
+                "repository root): %s\n",
+                strerror(errno));
+        return;
+    }
+    FILE *out = fopen(JSON_PATH, "w");
+    if (out == NULL) {
+        fprintf(stderr, "bench: cannot write %s: %s\n", JSON_PATH,
+                strerror(errno));
+        return;
+    }
+    fprintf(out,
+            "{\n"
+            "  \"setup\": {\"pools\": %u, \"pool_capacity\": %u, \"slots\": %u,"
+            " \"sessions\": %u, \"commands_per_entry\": %u},\n"
+            "  \"apply\": {\n"
+            "    \"hold\": {\"commands\": %u, \"ns_per_cmd\": %.1f,"
+            " \"decode_ns_per_cmd\": %.1f, \"target_ns\": %.0f},\n"
+            "    \"confirm\": {\"commands\": %u, \"ns_per_cmd\": %.1f,"
+            " \"decode_ns_per_cmd\": %.1f, \"target_ns\": %.0f}\n"
+            "  },\n"
+            "  \"memory\": {\"slots\": %u, \"held\": %u, \"booked\": %u,"
+            " \"ledger_bytes\": %.0f, \"ledger_bytes_per_slot\": %.1f,"
+            " \"rss_growth_bytes\": %.0f, \"rss_bytes_per_slot\": %.1f,"
+            " \"target_bytes_per_slot\": %.0f},\n"
+            "  \"snapshot\": {\"slots\": %u, \"active_holds\": %u,"
+            " \"bookings\": %u, \"free\": %u, \"bytes\": %zu,"
+            " \"snapshot_ms\": %.1f, \"restore_ms\": %.1f,"
+            " \"check_ms\": %.1f, \"lz4_bytes\": %zu, \"lz4_ms\": %.1f,"
+            " \"target_snapshot_ms\": %.0f, \"target_restore_ms\": %.0f},\n"
+            "  \"failures\": %" PRIu64 "\n"
+            "}\n",
+            POOLS, POOL_CAPACITY, SLOTS, SESSIONS, PER_ENTRY, SLOTS, f->hold_ns,
+            f->hold_decode_ns, TARGET_NS_PER_CMD, CONFIRMS, f->confirm_ns,
+            f->confirm_decode_ns, TARGET_NS_PER_CMD, SLOTS, f->holds_active,
+            f->bookings_active, f->ledger_bytes, f->ledger_bytes / SLOTS,
+            f->rss_growth_bytes, f->rss_growth_bytes / SLOTS,
+            TARGET_BYTES_PER_SLOT, SLOTS, f->holds_active, f->bookings_active,
+            SLOTS - f->holds_active - f->bookings_active, f->snapshot_bytes,
+            f->snapshot_ms, f->restore_ms, f->check_ms, f->lz4_bytes, f->lz4_ms,
+            TARGET_SNAPSHOT_MS, TARGET_RESTORE_MS, f->failures);
+    fclose(out);
+}
+
+static void report(const struct figures *f)
+{
+    printf("ledger micro-benchmark: %u pools x %u slots (shares app 50, "
+           "phone 20, remainder 30),\n%u sessions, entries of %u commands, "
+           "one run, one thread\n\n",
+           POOLS, POOL_CAPACITY, SESSIONS, PER_ENTRY);
+    printf("(a) slot_entry_decode + ledger_apply, per command (decoding "
+           "included)\n");
+    printf("    HOLD    %8u cmds  %7.0f ns  (of which decode %4.0f ns)  "
+           "target <= %.0f ns  %s\n",
+           SLOTS, f->hold_ns, f->hold_decode_ns, TARGET_NS_PER_CMD,
+           verdict(f->hold_ns, TARGET_NS_PER_CMD));
+    printf("    CONFIRM %8u cmds  %7.0f ns  (of which decode %4.0f ns)  "
+           "target <= %.0f ns  %s\n\n",
+           CONFIRMS, f->confirm_ns, f->confirm_decode_ns, TARGET_NS_PER_CMD,
+           verdict(f->confirm_ns, TARGET_NS_PER_CMD));
+    printf("(b) memory, %u slots all claimed (%u held with a 24 h ttl, %u "
+           "booked)\n",
+           SLOTS, f->holds_active, f->bookings_active);
+    printf("    ledger_memory_bytes  %7.1f MiB  %6.1f B/slot  target <= %.0f  "
+           "%s\n",
+           f->ledger_bytes / 1048576.0, f->ledger_bytes / SLOTS,
+           TARGET_BYTES_PER_SLOT,
+           verdict(f->ledger_bytes / SLOTS, TARGET_BYTES_PER_SLOT));
+    printf("    process RSS growth   %7.1f MiB  %6.1f B/slot  target <= %.0f  "
+           "%s\n\n",
+           f->rss_growth_bytes / 1048576.0, f->rss_growth_bytes / SLOTS,
+           TARGET_BYTES_PER_SLOT,
+           verdict(f->rss_growth_bytes / SLOTS, TARGET_BYTES_PER_SLOT));
+    printf("(c) snapshot of that ledger: %u slots = %u active holds + %u "
+           "bookings + %u free\n",
+           SLOTS, f->holds_active, f->bookings_active,
+           SLOTS - f->holds_active - f->bookings_active);
+    printf("    ledger_snapshot  %7.1f ms  %7.1f MiB           target <= %.0f "
+           "ms  %s\n",
+           f->snapshot_ms, (double)f->snapshot_bytes / 1048576.0,
+           TARGET_SNAPSHOT_MS, verdict(f->snapshot_ms, TARGET_SNAPSHOT_MS));
+    printf("    ledger_restore   %7.1f ms                       target <= %.0f "
+           "ms  %s\n",
+           f->restore_ms, TARGET_RESTORE_MS,
+           verdict(f->restore_ms, TARGET_RESTORE_MS));
+    printf("    (not in the targets: ledger_check %.1f ms; LZ4 of the "
+           "snapshot %.1f MiB in %.1f ms)\n\n",
+           f->check_ms, (double)f->lz4_bytes / 1048576.0, f->lz4_ms);
+    printf("unexpected results: %" PRIu64 "; figures in %s\n", f->failures,
+           JSON_PATH);
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+/* (c): snapshot, restore (and check the copy is the same ledger). */
+static void measure_snapshot(struct ledger *l, struct figures *f)
+{
+    struct mp_buf snap;
+    mp_buf_init(&snap);
+    double t0 = now_ns();
+    ledger_snapshot(l, &snap);
+    f->snapshot_ms = (now_ns() - t0) / 1e6;
+    f->snapshot_bytes = snap.len;
+
+    struct ledger *copy = NULL;
+    t0 = now_ns();
+    int rc = ledger_restore(snap.data, snap.len, &copy);
+    f->restore_ms = (now_ns() - t0) / 1e6;
+    if (rc != SLOT_OK || ledger_state_hash(copy) != ledger_state_hash(l)) {
+        fprintf(stderr, "bench: restore failed (%s) or differs\n",
+                slot_err_name(rc));
+        f->failures++;
+    }
+    char why[256] = "";
+    t0 = now_ns();
+    if (copy != NULL && !ledger_check(copy, why, sizeof why)) {
+        fprintf(stderr, "bench: restored ledger fails its check: %s\n", why);
+        f->failures++;
+    }
+    f->check_ms = (now_ns() - t0) / 1e6;
+    ledger_destroy(copy);
+
+    int bound = LZ4_compressBound((int)snap.len);
+    char *z = xmalloc((size_t)bound);
+    t0 = now_ns();
+    int zlen =
+        LZ4_compress_default((const char *)snap.data, z, (int)snap.len, bound);
+    f->lz4_ms = (now_ns() - t0) / 1e6;
+    f->lz4_bytes = zlen > 0 ? (size_t)zlen : 0;
+    free(z);
+    mp_buf_free(&snap);
+}
+
+int main(void)
+{
+    static struct bench b;
+    struct figures f = {0};
+    struct entries opens, setup, holds, confirms;
+    double t_start = now_ns();
+
+    b.stamp = STAMP0;
+    b.cmds = xmalloc(SLOT_BATCH_CMDS_MAX * sizeof *b.cmds);
+    b.results = xmalloc(SLOT_BATCH_CMDS_MAX * sizeof *b.results);
+    /* Everything is encoded before the ledger exists, so the RSS growth
+     * below is the ledger's alone. */
+    entries_build(&opens, &b, SESSIONS, make_open);
+    entries_build(&setup, &b, 1 + POOLS, make_setup);
+    entries_build(&holds, &b, SLOTS, make_hold);
+    entries_build(&confirms, &b, CONFIRMS, make_confirm);
+    double rss0 = rss_bytes();
+
+    struct ledger *l = ledger_create();
+    if (l == NULL) {
+        fprintf(stderr, "bench: ledger_create failed\n");
+        return 1;
+    }
+    entries_apply(&b, l, &opens, hold_id); /* session ids 1..SESSIONS */
+    entries_apply(&b, l, &setup, NULL);
+
+    /* (a) */
+    f.hold_decode_ns = entries_decode(&b, &holds) / SLOTS;
+    f.hold_ns = entries_apply(&b, l, &holds, hold_id) / SLOTS;
+    f.confirm_decode_ns = entries_decode(&b, &confirms) / CONFIRMS;
+    f.confirm_ns = entries_apply(&b, l, &confirms, confirm_id) / CONFIRMS;
+
+    /* (b) */
+    struct slot_ledger_info info;
+    ledger_info(l, &info);
+    f.holds_active = info.holds_active;
+    f.bookings_active = info.bookings_active;
+    f.ledger_bytes = (double)ledger_memory_bytes(l);
+    f.rss_growth_bytes = rss_bytes() - rss0;
+
+    /* (c) */
+    measure_snapshot(l, &f);
+    f.failures += b.failures;
+
+    report(&f);
+    write_json(&f);
+    printf("total run time %.1f s\n", (now_ns() - t_start) / 1e9);
+    ledger_destroy(l);
+    entries_free(&opens);
+    entries_free(&setup);
+    entries_free(&holds);
+    entries_free(&confirms);
+    free(b.cmds);
+    free(b.results);
+    return f.failures == 0 ? 0 : 1;
+}

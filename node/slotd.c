@@ -1,0 +1,181 @@
+/* slotd: one node of the slot pool cluster. See node.h for what it does and
+ * `slotd --help` for how to run it. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "log.h"
+#include "node.h"
+#include "server.h"
+
+#define CONNS_MAX_DEFAULT 10000
+
+static const char usage[] =
+    "usage: slotd --id N --dir DIR --raft HOST:PORT --listen HOST:PORT\n"
+    "             [--bootstrap ID=HOST:PORT[/HOST:PORT],...] [--join]\n"
+    "             [--log-level debug|info|warn|error] [--conns-max N]\n"
+    "             [--batch-max N] [--inflight-max N] [--snapshot-threshold N]\n"
+    "             [--snapshot-trailing N] [--election-ms N] [--heartbeat-ms N]\n"
+    "\n"
+    "  --id N           this node's id (>= 1), unique in the cluster\n"
+    "  --dir DIR        data directory (raft log and snapshots); created\n"
+    "  --raft H:P       address other nodes reach this node's raft on\n"
+    "  --listen H:P     address clients (libslot, slotctl) connect to\n"
+    "  --bootstrap L    first start of a new cluster: the initial voters as\n"
+    "                   ID=RAFT or ID=RAFT/CLIENT (the client part lets any\n"
+    "                   node redirect clients to that one); ignored when the\n"
+    "                   data directory already holds state\n"
+    "  --join           start empty and wait to be added (slotctl member add)\n"
+    "  --clock-offset-ms N  shift this node's clock (fault tests only)\n"
+    "\n"
+    "SIGTERM or SIGINT: clean shutdown. Logs go to stderr.\n";
+
+struct slotd {
+    uv_loop_t loop;
+    struct node *node;
+    struct server *server;
+    uv_signal_t sigterm, sigint;
+    int pending_stops;
+    int exit_code;
+};
+
+static void stopped(void *data)
+{
+    struct slotd *d = data;
+    if (--d->pending_stops == 0) {
+        uv_close((uv_handle_t *)&d->sigterm, NULL);
+        uv_close((uv_handle_t *)&d->sigint, NULL);
+    }
+}
+
+static void shutdownAll(struct slotd *d)
+{
+    if (d->pending_stops > 0) {
+        return;
+    }
+    LOG_I("shutting down");
+    d->pending_stops = 2;
+    server_stop(d->server, stopped, d);
+    node_stop(d->node, stopped, d);
+}
+
+static void signalCb(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    shutdownAll(h->data);
+}
+
+static void removedCb(void *data)
+{
+    shutdownAll(data);
+}
+
+static int parseU32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"id", required_argument, NULL, 'i'},
+        {"dir", required_argument, NULL, 'd'},
+        {"raft", required_argument, NULL, 'r'},
+        {"listen", required_argument, NULL, 'l'},
+        {"bootstrap", required_argument, NULL, 'b'},
+        {"join", no_argument, NULL, 'j'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"conns-max", required_argument, NULL, 'C'},
+        {"batch-max", required_argument, NULL, 'B'},
+        {"inflight-max", required_argument, NULL, 'I'},
+        {"snapshot-threshold", required_argument, NULL, 'T'},
+        {"snapshot-trailing", required_argument, NULL, 'R'},
+        {"election-ms", required_argument, NULL, 'E'},
+        {"heartbeat-ms", required_argument, NULL, 'H'},
+        {"clock-offset-ms", required_argument, NULL, 'O'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct node_options o;
+    node_options_default(&o);
+    const char *raft_addr = NULL, *listen = NULL;
+    int level = LOG_INFO;
+    uint32_t conns_max = CONNS_MAX_DEFAULT, id32 = 0;
+    int c, bad = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+            case 'i': bad |= parseU32(optarg, 1, UINT32_MAX, &id32); break;
+            case 'd': o.dir = optarg; break;
+            case 'r': raft_addr = optarg; break;
+            case 'l': listen = optarg; break;
+            case 'b': o.bootstrap = optarg; break;
+            case 'j': o.join = true; break;
+            case 'L': bad |= (level = log_level_parse(optarg)) < 0; break;
+            case 'C': bad |= parseU32(optarg, 1, 1000000, &conns_max); break;
+            case 'B': bad |= parseU32(optarg, 1, SLOT_BATCH_CMDS_MAX, &o.batch_cmds_max); break;
+            case 'I': bad |= parseU32(optarg, 1, 64, &o.inflight_max); break;
+            case 'T': bad |= parseU32(optarg, 16, UINT32_MAX, &o.snapshot_threshold); break;
+            case 'R': bad |= parseU32(optarg, 0, UINT32_MAX, &o.snapshot_trailing); break;
+            case 'E': bad |= parseU32(optarg, 50, 60000, &o.election_ms); break;
+            case 'H': bad |= parseU32(optarg, 10, 10000, &o.heartbeat_ms); break;
+            case 'O': o.clock_offset_ms = strtoll(optarg, NULL, 10); break;
+            case 'h': fputs(usage, stdout); return 0;
+            default: bad = 1; break;
+        }
+    }
+    if (bad || optind != argc || id32 == 0 || o.dir == NULL || raft_addr == NULL ||
+        listen == NULL || strchr(raft_addr, '/') != NULL) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    o.id = id32;
+    char address[512];
+    if (snprintf(address, sizeof address, "%s/%s", raft_addr, listen) >=
+        (int)sizeof address) {
+        fprintf(stderr, "slotd: addresses too long\n");
+        return 2;
+    }
+    o.address = address;
+    log_init(o.id, (enum log_level)level);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct slotd d;
+    memset(&d, 0, sizeof d);
+    uv_loop_init(&d.loop);
+    o.removed_cb = removedCb;
+    o.removed_data = &d;
+    char err[512];
+    int rv = node_start(&d.loop, &o, &d.node, err, sizeof err);
+    if (rv != 0) {
+        LOG_E("start failed: %s", err);
+        return 1;
+    }
+    rv = server_start(&d.loop, d.node, listen, conns_max, &d.server, err, sizeof err);
+    if (rv != 0) {
+        LOG_E("start failed: %s", err);
+        return 1;
+    }
+    uv_signal_init(&d.loop, &d.sigterm);
+    uv_signal_init(&d.loop, &d.sigint);
+    d.sigterm.data = d.sigint.data = &d;
+    uv_signal_start(&d.sigterm, signalCb, SIGTERM);
+    uv_signal_start(&d.sigint, signalCb, SIGINT);
+    LOG_I("node %llu: raft %s, clients %s, data %s", (unsigned long long)o.id,
+          raft_addr, listen, o.dir);
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+    bool removed = node_removed(d.node);
+    node_free(d.node);
+    server_free(d.server);
+    uv_loop_close(&d.loop);
+    LOG_I("stopped%s", removed ? " (removed from the cluster)" : "");
+    return 0;
+}

@@ -1,0 +1,482 @@
+/* gen_corpus: writes the fuzzers' seed corpora (make corpus).
+ *
+ *   gen_corpus DIR     writes DIR/<fuzzer>/<name> for each fuzzer
+ *
+ * Seeds are valid encodings of every message, so the fuzzers start from the
+ * interesting side of each decoder instead of having to discover msgpack.
+ * Entry seeds are small, self-contained scenarios that succeed on a fresh
+ * ledger (the first SESSION_OPEN gets session 1); snapshot and reply seeds
+ * come from a real ledger that ran those scenarios. The output is
+ * deterministic: running it again rewrites the same bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../node/ledger.h"
+#include "../slot_proto.h"
+
+#define T0   1714550400000ull /* 2024-05-01 08:00 UTC+8, a release time */
+#define POOL "h1/cardio/dr-li/2024-05-08:am"
+
+static const char *outDir;
+
+static void mkdirOk(const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        perror(path);
+        exit(1);
+    }
+}
+
+static void writeSeed(const char *fuzzer, const char *name, const void *p,
+                      size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", outDir, fuzzer);
+    mkdirOk(outDir);
+    mkdirOk(path);
+    snprintf(path, sizeof path, "%s/%s/%s", outDir, fuzzer, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+}
+
+static void writeBuf(const char *fuzzer, const char *name, struct mp_buf *b)
+{
+    writeSeed(fuzzer, name, b->data, b->len);
+    mp_buf_reset(b);
+}
+
+/* ---- command builders -----------------------------------------------------
+ */
+
+static struct slot_str S(const char *s) {
+    return (struct slot_str){s, (uint32_t)strlen(s)};
+}
+
+static struct slot_cmd
+cmd(uint8_t op, uint64_t seq)
+{
+    struct slot_cmd c;
+    memset(&c, 0, sizeof c);
+    c.op = op;
+    bool anon = op == SLOT_OP_SESSION_OPEN || op == SLOT_OP_EXPIRE;
+    c.session = anon ? 0 : 1;
+    c.seq = anon ? 0 : seq;
+    return c;
+}
+
+static struct slot_cmd open_(void)
+{
+    return cmd(SLOT_OP_SESSION_OPEN, 0);
+}
+
+static struct slot_cmd config(uint64_t seq, uint32_t ttlMin, uint32_t ttlMax)
+{
+    struct slot_cmd c = cmd(SLOT_OP_CONFIG, seq);
+    c.u.config =
+        (struct slot_config){ttlMin, ttlMax, 1000, 3600000, 86400000, 100000};
+    return c;
+}
+
+/* A pool with a 114 share and an app share (or none if capacity < 3). */
+static struct slot_cmd pool(uint8_t op, uint64_t seq, const char *id,
+                            uint32_t capacity, uint64_t releaseAt)
+{
+    struct slot_cmd c = cmd(op, seq);
+    struct slot_pool_spec *s = &c.u.pool;
+    s->pool = S(id);
+    s->capacity = capacity;
+    s->kind = SLOT_KIND_EXPERT;
+    s->fee_cents = 5000;
+    s->seg_start_ms = T0 + 7 * 86400000ull;
+    s->seg_end_ms = s->seg_start_ms + 4 * 3600000ull;
+    s->release_at_ms = releaseAt;
+    if (capacity >= 3) {
+        s->n_shares = 2;
+        s->shares[0] = (struct slot_share){S("114"), capacity / 3};
+        s->shares[1] = (struct slot_share){S("app"), capacity / 3};
+    }
+    return c;
+}
+
+static struct slot_cmd closePool(uint64_t seq, const char *id)
+{
+    struct slot_cmd c = cmd(SLOT_OP_POOL_CLOSE, seq);
+    c.u.close.pool = S(id);
+    return c;
+}
+
+static struct slot_cmd hold(uint64_t seq, const char *patient,
+                            const char *channel, uint32_t ttl)
+{
+    struct slot_cmd c = cmd(SLOT_OP_HOLD, seq);
+    c.u.hold.pool = S(POOL);
+    c.u.hold.patient = S(patient);
+    c.u.hold.channel = S(channel);
+    c.u.hold.ttl_ms = ttl;
+    return c;
+}
+
+static struct slot_cmd confirm(uint64_t seq, uint64_t id, const char *ref)
+{
+    struct slot_cmd c = cmd(SLOT_OP_CONFIRM, seq);
+    c.u.confirm.hold = id;
+    c.u.confirm.payment_ref = S(ref);
+    return c;
+}
+
+static struct slot_cmd byId(uint8_t op, uint64_t seq, uint64_t id)
+{
+    struct slot_cmd c = cmd(op, seq);
+    if (op == SLOT_OP_RELEASE) {
+        c.u.release.hold = id;
+    } else {
+        c.u.cancel.booking = id;
+    }
+    return c;
+}
+
+static struct slot_cmd expire(uint32_t max)
+{
+    struct slot_cmd c = cmd(SLOT_OP_EXPIRE, 0);
+    c.u.expire.max = max;
+    return c;
+}
+
+/* ---- scenarios --------------------------------------------------------------
+ */
+
+#define PA           "pk:9f86d081884c7d65"
+#define PB           "pk:2c26b46b68ffc68f"
+#define PC           "pk:fcde2b2edba56bf4"
+#define SCENARIO_MAX 16
+
+struct scenario {
+    const char *name;
+    uint32_t n;
+    struct slot_cmd c[SCENARIO_MAX];
+};
+
+static struct scenario scenarios[8];
+static size_t nScenarios;
+
+/* The ledger tells requests apart by fingerprint, which only the decoder
+ * sets: give each command the one its encoding would get. */
+static void add(const char *name, uint32_t n, const struct slot_cmd *c)
+{
+    struct scenario *s = &scenarios[nScenarios++];
+    struct mp_buf b;
+    mp_buf_init(&b);
+    s->name = name;
+    s->n = n;
+    memcpy(s->c, c, n * sizeof *c);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_buf_reset(&b);
+        slot_cmd_encode(&b, &s->c[i]);
+        s->c[i].fingerprint = slot_hash64(b.data, b.len, 0);
+    }
+    mp_buf_free(&b);
+}
+
+#define ADD(name, ...)                                                         \
+    do {                                                                       \
+        const struct slot_cmd c_[] = {__VA_ARGS__};                            \
+        add((name), (uint32_t)(sizeof c_ / sizeof *c_), c_);                   \
+    } while (0)
+
+static void initScenarios(void)
+{
+    ADD("booking-flow", open_(), pool(SLOT_OP_POOL_CREATE, 1, POOL, 30, T0),
+        hold(2, PA, "app", 300000), hold(3, PB, "wechat", 300000),
+        hold(4, PC, "114", 300000), confirm(5, 1, "wx:4200001234"),
+        byId(SLOT_OP_RELEASE, 6, 2), byId(SLOT_OP_CANCEL, 7, 1), expire(16));
+    ADD("config-update-close", open_(), config(1, 1000, 600000),
+        pool(SLOT_OP_POOL_CREATE, 2, POOL, 9, T0), hold(3, PA, "kiosk", 60000),
+        pool(SLOT_OP_POOL_UPDATE, 4, POOL, 12, T0), closePool(5, POOL),
+        hold(6, PB, "app", 60000), confirm(7, 1, "bank-ref.77"));
+    ADD("sold-out", open_(), pool(SLOT_OP_POOL_CREATE, 1, POOL, 1, T0),
+        hold(2, PA, "app", 300000), hold(3, PB, "app", 300000),
+        hold(4, PA, "wechat", 300000));
+    ADD("retry-and-mismatch", open_(),
+        pool(SLOT_OP_POOL_CREATE, 1, POOL, 3, T0), hold(2, PA, "114", 300000),
+        hold(2, PA, "114", 300000), hold(2, PB, "114", 300000),
+        confirm(3, 1, "x"), confirm(3, 1, "x"), confirm(4, 1, "y"));
+    ADD("not-released-and-ttl", open_(),
+        pool(SLOT_OP_POOL_CREATE, 1, POOL, 6, T0 + 3600000),
+        hold(2, PA, "app", 300000), config(3, 2000, 5000),
+        hold(4, PA, "app", 1000), hold(5, PA, "app", 999999));
+    ADD("short-holds", open_(), config(1, 1000, 5000),
+        pool(SLOT_OP_POOL_CREATE, 2, POOL, 4, T0), hold(3, PA, "app", 1000),
+        hold(4, PB, "window", 5000), expire(4096));
+    ADD("unknown-ids", open_(), confirm(1, 99, "r"),
+        byId(SLOT_OP_RELEASE, 2, 7), byId(SLOT_OP_CANCEL, 3, 5),
+        closePool(4, "nope"));
+    struct slot_cmd noSession = hold(1, PA, "app", 1000);
+    noSession.session = 42;
+    ADD("no-session", noSession, open_(), open_(), open_(), expire(1));
+}
+
+/* ---- per-fuzzer seeds
+ * -------------------------------------------------------- */
+
+static void cmdSeeds(void)
+{
+    struct mp_buf b;
+    char name[64];
+    mp_buf_init(&b);
+    bool seen[SLOT_OP_MAX + 1] = {false};
+    for (size_t i = 0; i < nScenarios; i++) {
+        for (uint32_t k = 0; k < scenarios[i].n; k++) {
+            const struct slot_cmd *c = &scenarios[i].c[k];
+            if (!seen[c->op]) {
+                seen[c->op] = true;
+                slot_cmd_encode(&b, c);
+                snprintf(name, sizeof name, "cmd-%s", slot_op_name(c->op));
+                writeBuf("fuzz_cmd", name, &b);
+            }
+        }
+    }
+    /* Two commands back to back (the stream decode), and results. */
+    struct slot_cmd two[2] = {hold(1, PA, "app", 1), expire(2)};
+    slot_cmd_encode(&b, &two[0]);
+    slot_cmd_encode(&b, &two[1]);
+    writeBuf("fuzz_cmd", "cmd-stream", &b);
+    struct slot_result r = {SLOT_OK, 17, T0 + 300000, T0};
+    slot_result_encode(&b, &r);
+    writeBuf("fuzz_cmd", "result-ok", &b);
+    r = (struct slot_result){SLOT_SOLD_OUT, 0, 0, UINT32_MAX + 1ull};
+    slot_result_encode(&b, &r);
+    writeBuf("fuzz_cmd", "result-sold-out", &b);
+    mp_buf_free(&b);
+}
+
+static void *entryOf(uint64_t stamp, const struct scenario *s, size_t *len)
+{
+    struct slot_entry_builder e;
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_entry_begin(&e, stamp, stamp + 1);
+    for (uint32_t i = 0; i < s->n; i++) {
+        mp_buf_reset(&b);
+        slot_cmd_encode(&b, &s->c[i]);
+        slot_entry_add(&e, b.data, b.len);
+    }
+    mp_buf_free(&b);
+    void *p = slot_entry_finish(&e, len);
+    slot_entry_builder_free(&e);
+    return p;
+}
+
+static void entrySeeds(void)
+{
+    char name[64];
+    for (size_t i = 0; i < nScenarios; i++) {
+        size_t len;
+        void *p = entryOf(T0 + i, &scenarios[i], &len);
+        snprintf(name, sizeof name, "entry-%s", scenarios[i].name);
+        writeSeed("fuzz_entry", name, p, len);
+        free(p);
+    }
+    struct scenario empty = {"empty", 0, {{0}}};
+    size_t len;
+    void *p = entryOf(0, &empty, &len);
+    writeSeed("fuzz_entry", "entry-empty", p, len);
+    free(p);
+}
+
+/* Runs scenarios on a ledger; prints each result so a scenario that no
+ * longer does what its name says is noticed. */
+static struct ledger *ledgerAfter(const size_t *which, size_t n, bool verbose)
+{
+    struct ledger *l = ledger_create();
+    struct slot_result res[SCENARIO_MAX];
+    for (size_t i = 0; i < n; i++) {
+        const struct scenario *s = &scenarios[which[i]];
+        ledger_apply(l, T0 + 1000 * i, s->c, s->n, res);
+        for (uint32_t k = 0; verbose && k < s->n; k++) {
+            printf("%-22s %-13s -> %s\n", s->name, slot_op_name(s->c[k].op),
+                   slot_err_name(res[k].code));
+        }
+    }
+    return l;
+}
+
+static void snapshotSeed(const char *name, struct ledger *l)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(l, &b);
+    writeBuf("fuzz_snapshot", name, &b);
+    mp_buf_free(&b);
+}
+
+static void snapshotSeeds(void)
+{
+    char name[64];
+    struct ledger *l = ledger_create();
+    snapshotSeed("snap-empty", l);
+    ledger_destroy(l);
+    for (size_t i = 0; i < nScenarios; i++) {
+        l = ledgerAfter(&i, 1, true);
+        snprintf(name, sizeof name, "snap-%s", scenarios[i].name);
+        snapshotSeed(name, l);
+        ledger_destroy(l);
+    }
+    /* Later in time: the last hold expired, all three claims retained. */
+    static const size_t flow[] = {0};
+    l = ledgerAfter(flow, 1, false);
+    struct slot_cmd e = expire(4096);
+    struct slot_result r;
+    ledger_apply(l, T0 + 3600000, &e, 1, &r);
+    snapshotSeed("snap-expired-retained", l);
+    ledger_destroy(l);
+}
+
+static void readSeed(struct ledger *l, const char *name, struct slot_read rd)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_read_encode(&b, &rd);
+    char n[64];
+    snprintf(n, sizeof n, "read-%s", name);
+    writeBuf("fuzz_read", n, &b);
+    if (ledger_read(l, &rd, &b) == SLOT_OK) {
+        snprintf(n, sizeof n, "reply-%s", name);
+        writeBuf("fuzz_read", n, &b);
+    }
+    mp_buf_free(&b);
+}
+
+static void readSeeds(void)
+{
+    static const size_t flow[] = {0};
+    struct ledger *l = ledgerAfter(flow, 1, false);
+    readSeed(l, "pool",
+             (struct slot_read){.op = SLOT_READ_POOL, .pool = S(POOL)});
+    readSeed(l, "hold", (struct slot_read){.op = SLOT_READ_HOLD, .id = 3});
+    readSeed(l, "booking",
+             (struct slot_read){.op = SLOT_READ_BOOKING, .id = 1});
+    readSeed(l, "patient",
+             (struct slot_read){
+                 .op = SLOT_READ_PATIENT, .pool = S(POOL), .patient = S(PC)});
+    readSeed(
+        l, "pools",
+        (struct slot_read){.op = SLOT_READ_POOLS, .pool = S(""), .limit = 10});
+    readSeed(l, "ledger", (struct slot_read){.op = SLOT_READ_LEDGER});
+    ledger_destroy(l);
+}
+
+static void frame(struct mp_buf *b, uint8_t type, uint64_t tag,
+                  void (*payload)(struct mp_buf *))
+{
+    size_t start = slot_frame_begin(b, type, tag);
+    payload(b);
+    slot_frame_end(b, start);
+}
+
+static void payCommand(struct mp_buf *b)
+{
+    struct slot_cmd c = hold(9, PA, "wechat", 300000);
+    slot_cmd_encode(b, &c);
+}
+
+static void payRead(struct mp_buf *b)
+{
+    struct slot_read rd = {.op = SLOT_READ_POOL, .pool = S(POOL)};
+    mp_pack_array(b, 2);
+    mp_pack_bool(b, true);
+    slot_read_encode(b, &rd);
+}
+
+static void payResult(struct mp_buf *b)
+{
+    struct slot_result r = {SLOT_OK, 17, T0 + 300000, T0};
+    mp_pack_array(b, 2);
+    slot_result_encode(b, &r);
+    mp_pack_uint(b, 1234);
+}
+
+static void payReadReply(struct mp_buf *b)
+{
+    struct slot_claim c = {1,           SLOT_CLAIM_BOOKED, POOL, PA, "app", T0,
+                           T0 + 300000, T0 + 1000,         0,    1,  "wx:1"};
+    mp_pack_array(b, 3);
+    mp_pack_uint(b, SLOT_OK);
+    mp_pack_uint(b, 1234);
+    slot_claim_encode(b, &c);
+}
+
+static void payAdmin(struct mp_buf *b)
+{
+    mp_pack_array(b, 1);
+    mp_pack_cstr(b, "status");
+}
+
+static void payAdminReply(struct mp_buf *b)
+{
+    mp_pack_array(b, 2);
+    mp_pack_uint(b, SLOT_OK);
+    msgpack_pack_nil(&b->pk);
+}
+
+static void payError(struct mp_buf *b)
+{
+    mp_pack_array(b, 3);
+    mp_pack_uint(b, SLOT_NOT_LEADER);
+    mp_pack_uint(b, 2);
+    mp_pack_cstr(b, "10.0.0.2:7000");
+}
+
+static void frameSeeds(void)
+{
+    static const struct {
+        const char *name;
+        uint8_t type;
+        void (*payload)(struct mp_buf *);
+    } frames[] = {
+        {"command", SLOT_FRAME_COMMAND, payCommand},
+        {"read", SLOT_FRAME_READ, payRead},
+        {"admin", SLOT_FRAME_ADMIN, payAdmin},
+        {"result", SLOT_FRAME_RESULT, payResult},
+        {"read-reply", SLOT_FRAME_READ_REPLY, payReadReply},
+        {"admin-reply", SLOT_FRAME_ADMIN_REPLY, payAdminReply},
+        {"error", SLOT_FRAME_ERROR, payError},
+    };
+    struct mp_buf b;
+    char name[64];
+    mp_buf_init(&b);
+    for (size_t i = 0; i < sizeof frames / sizeof *frames; i++) {
+        frame(&b, frames[i].type, 1000 + i, frames[i].payload);
+        snprintf(name, sizeof name, "frame-%s", frames[i].name);
+        writeBuf("fuzz_frame", name, &b);
+    }
+    /* A receive buffer: pipelined frames, the last one incomplete. */
+    frame(&b, SLOT_FRAME_COMMAND, 1, payCommand);
+    frame(&b, SLOT_FRAME_READ, 2, payRead);
+    frame(&b, SLOT_FRAME_ERROR, UINT64_MAX, payError);
+    b.len -= 3;
+    writeBuf("fuzz_frame", "stream-pipelined", &b);
+    mp_buf_free(&b);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s DIR\n", argv[0]);
+        return 2;
+    }
+    outDir = argv[1];
+    initScenarios();
+    cmdSeeds();
+    entrySeeds();
+    snapshotSeeds();
+    readSeeds();
+    frameSeeds();
+    return 0;
+}

@@ -1,0 +1,81 @@
+/* slot_admin: the node administration messages of the client protocol
+ * (frames of type SLOT_FRAME_ADMIN / SLOT_FRAME_ADMIN_REPLY): status and
+ * membership. Same rules as slot_proto.h: decoders take untrusted bytes,
+ * validate everything, return a slot_err code; strings are copied.
+ *
+ *   request                          reply body
+ *   [1]                 STATUS       node status (below), from any node
+ *   [2, id, address]    ADD          nil   (leader only; joins as spare)
+ *   [3, id, role]       ASSIGN       nil   (leader only; role 0 standby,
+ *                                           1 voter, 2 spare)
+ *   [4, id]             REMOVE       nil   (leader only)
+ *   [5, id]             TRANSFER     nil   (leader only; 0: raft picks)
+ *
+ *   address = "RAFT_HOST:PORT/CLIENT_HOST:PORT" (the client part may be
+ *   absent: then nobody can be redirected to that node).
+ *
+ *   node status = [id, role, term, commit_index, applied_index, leader_id,
+ *                  address, [[id, address, role], ...], state_hash,
+ *                  ledger_time_ms, entries_applied, commands_applied]
+ *   role is "leader" / "follower" / "candidate" / "unavailable".
+ */
+#ifndef SLOT_ADMIN_H
+#define SLOT_ADMIN_H
+
+#include "slot_proto.h"
+
+#define SLOT_ADDRESS_MAX 255 /* bytes of a member address */
+#define SLOT_MEMBERS_MAX 16  /* members listed in a status */
+
+enum slot_admin_op {
+    SLOT_ADMIN_STATUS = 1,
+    SLOT_ADMIN_ADD = 2,
+    SLOT_ADMIN_ASSIGN = 3,
+    SLOT_ADMIN_REMOVE = 4,
+    SLOT_ADMIN_TRANSFER = 5,
+};
+
+enum slot_member_role {
+    SLOT_ROLE_STANDBY = 0,
+    SLOT_ROLE_VOTER = 1,
+    SLOT_ROLE_SPARE = 2,
+};
+/* "standby" / "voter" / "spare", or NULL. */
+const char *slot_member_role_name(int role);
+/* The role for a name, or -1. */
+int slot_member_role_from_name(const char *name);
+
+struct slot_admin {
+    uint8_t op;
+    uint64_t id;                       /* ADD, ASSIGN, REMOVE, TRANSFER */
+    char address[SLOT_ADDRESS_MAX + 1]; /* ADD */
+    uint8_t role;                      /* ASSIGN */
+};
+int slot_admin_decode(struct mp_reader *r, struct slot_admin *a);
+void slot_admin_encode(struct mp_buf *b, const struct slot_admin *a);
+
+struct slot_member {
+    uint64_t id;
+    char address[SLOT_ADDRESS_MAX + 1];
+    uint8_t role; /* enum slot_member_role */
+};
+
+struct slot_node_status {
+    uint64_t id;
+    char role[16];
+    uint64_t term;
+    uint64_t commit_index;
+    uint64_t applied_index;
+    uint64_t leader_id; /* 0: none known */
+    char address[SLOT_ADDRESS_MAX + 1];
+    uint32_t n_members;
+    struct slot_member members[SLOT_MEMBERS_MAX];
+    uint64_t state_hash;
+    uint64_t ledger_time_ms;
+    uint64_t entries_applied;
+    uint64_t commands_applied;
+};
+void slot_node_status_encode(struct mp_buf *b, const struct slot_node_status *s);
+int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s);
+
+#endif /* SLOT_ADMIN_H */

@@ -1,0 +1,1071 @@
+/* slot_proto: encoding and validation of commands, results, reads, replies,
+ * Raft entries and client frames (contract in slot_proto.h).
+ *
+ * Every fixed-shape message is described once, as a table of fields
+ * (kind, offset, bounds), and the same table drives the decoder, which
+ * checks each bound, and the encoder, which asserts it. Encoding and
+ * validation therefore cannot drift apart: whatever the encoder accepts
+ * decodes, and whatever decodes re-encodes to an equal value. Rules that
+ * span several fields (config ordering, segment, shares) are one check
+ * function per structure, again shared by both directions.
+ *
+ * Error order: per-field errors come first, in field order (the reader's
+ * error is sticky, so the first one wins); cross-field rules are checked
+ * only once the whole structure has been read.
+ */
+#include "slot_proto.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slot_valid.h"
+
+/* A pool spec's times and the ledger's stamps are bounded by
+ * SLOT_TIME_MAX_MS, but a hold deadline is ledger time plus a TTL of up to
+ * 24 h, so a claim's deadline may exceed it by that much. */
+#define TTL_MAX_MS      86400000u
+#define DEADLINE_MAX_MS (SLOT_TIME_MAX_MS + TTL_MAX_MS)
+
+_Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
+_Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
+_Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
+_Static_assert(SLOT_OP_MAX == SLOT_OP_EXPIRE, "op table covers every op");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_LEDGER, "read table covers all");
+
+/* ---- names ------------------------------------------------------------ */
+
+static const char *nameAt(const char *const *names, size_t n, int i)
+{
+    return i >= 0 && (size_t)i < n ? names[i] : NULL;
+}
+
+#define NAME_AT(names, i) nameAt((names), sizeof(names) / sizeof(*(names)), (i))
+
+const char *slot_op_name(int op)
+{
+    static const char *const names[] = {
+        NULL,          "SESSION_OPEN", "CONFIG", "POOL_CREATE",
+        "POOL_UPDATE", "POOL_CLOSE",   "HOLD",   "CONFIRM",
+        "RELEASE",     "CANCEL",       "EXPIRE",
+    };
+    return NAME_AT(names, op);
+}
+
+static const char *const kindNames[] = {"normal", "expert", "special"};
+
+const char *slot_kind_name(int kind)
+{
+    return NAME_AT(kindNames, kind);
+}
+
+int slot_kind_from_name(const char *name, size_t len)
+{
+    for (int k = 0; k <= SLOT_KIND_MAX; k++) {
+        if (name != NULL && strlen(kindNames[k]) == len &&
+            memcmp(kindNames[k], name, len) == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+const char *slot_pool_state_name(int state)
+{
+    static const char *const names[] = {"scheduled", "open", "closed"};
+    return NAME_AT(names, state);
+}
+
+const char *slot_claim_state_name(int state)
+{
+    static const char *const names[] = {
+        NULL, "held", "booked", "released", "expired", "cancelled",
+    };
+    return NAME_AT(names, state);
+}
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* Which kind of identifier a string field holds. The charsets and lengths
+ * live in slot_valid.c, shared with snapshot restore; here we only need
+ * each maximum, to refuse an oversized string before touching its bytes
+ * and to size the fixed char arrays of the reply structs. */
+enum str_rule {
+    SR_POOL,       /* slot_valid_pool_id */
+    SR_POOL_OPT,   /* "" or a pool id: POOLS "after" */
+    SR_PATIENT,    /* slot_valid_patient_key */
+    SR_CHANNEL,    /* slot_valid_channel */
+    SR_PAYREF,     /* slot_valid_payment_ref */
+    SR_PAYREF_OPT, /* "" or a ref: a claim has none until confirmed */
+};
+
+static const uint32_t strMax[] = {
+    [SR_POOL] = SLOT_POOL_ID_MAX,        [SR_POOL_OPT] = SLOT_POOL_ID_MAX,
+    [SR_PATIENT] = SLOT_PATIENT_KEY_MAX, [SR_CHANNEL] = SLOT_CHANNEL_MAX,
+    [SR_PAYREF] = SLOT_PAYMENT_REF_MAX,  [SR_PAYREF_OPT] = SLOT_PAYMENT_REF_MAX,
+};
+
+static int strCheck(uint8_t rule, struct slot_str s)
+{
+    bool optional = rule == SR_POOL_OPT || rule == SR_PAYREF_OPT;
+    if (optional && s.len == 0) {
+        return SLOT_OK;
+    }
+    switch (rule) {
+        case SR_POOL:
+        case SR_POOL_OPT:
+            return slot_valid_pool_id(s);
+        case SR_PATIENT:
+            return slot_valid_patient_key(s);
+        case SR_CHANNEL:
+            return slot_valid_channel(s);
+        default:
+            return slot_valid_payment_ref(s);
+    }
+}
+
+static bool strOk(uint8_t rule, const char *p, size_t len)
+{
+    return len <= strMax[rule] &&
+           strCheck(rule, (struct slot_str){p, (uint32_t)len}) == SLOT_OK;
+}
+
+/* Records a validation error the way mp.c records a decoding error: the
+ * first one sticks and the reader reads nothing more. */
+static bool rfail(struct mp_reader *r, int code)
+{
+    if (r->err == 0) {
+        r->err = code;
+    }
+    r->p = r->end;
+    return false;
+}
+
+/* Reads a string under a rule: over the maximum is TOO_LARGE (the reader
+ * says so before looking at the bytes), anything else wrong is
+ * INVALID_ARGUMENT. */
+static bool readStr(struct mp_reader *r, uint8_t rule, struct slot_str *s)
+{
+    if (!mp_read_str(r, strMax[rule], s)) {
+        return false;
+    }
+    int rc = strCheck(rule, *s);
+    return rc == SLOT_OK || rfail(r, rc);
+}
+
+/* ---- field tables ------------------------------------------------------ */
+
+enum field_kind {
+    FK_U8, /* integers, within [min, max] */
+    FK_U16,
+    FK_U32,
+    FK_U64,
+    FK_STR,     /* struct slot_str under a string rule */
+    FK_CHARS,   /* char[rule max + 1], copied and NUL-terminated */
+    FK_SHARES,  /* pool spec: [[channel, slots], ...] (base: the spec) */
+    FK_BUCKETS, /* pool status: [[channel, 4 counters], ...] (base) */
+    FK_BUCKET,  /* remainder bucket [4 counters] (at off) */
+    FK_CONFIG,  /* nested config array (at off) */
+};
+
+struct field {
+    uint8_t kind;
+    uint8_t rule; /* FK_STR, FK_CHARS */
+    uint16_t off;
+    uint64_t min, max;
+};
+
+#define F_INT(k, type, m, lo, hi)                                              \
+    {                                                                          \
+        (k), 0, (uint16_t)offsetof(type, m), (uint64_t)(lo), (uint64_t)(hi)    \
+    }
+#define F_U8(type, m, lo, hi)  F_INT(FK_U8, type, m, lo, hi)
+#define F_U16(type, m, lo, hi) F_INT(FK_U16, type, m, lo, hi)
+#define F_U32(type, m, lo, hi) F_INT(FK_U32, type, m, lo, hi)
+#define F_U64(type, m, lo, hi) F_INT(FK_U64, type, m, lo, hi)
+#define F_ID(type, m)          F_U64(type, m, 1, UINT64_MAX)
+#define F_MS(type, m)          F_U64(type, m, 0, SLOT_TIME_MAX_MS)
+#define F_STR(k, type, m, r)                                                   \
+    {                                                                          \
+        (k), (r), (uint16_t)offsetof(type, m), 0, 0                            \
+    }
+#define F_SPECIAL(k, type, m)                                                  \
+    {                                                                          \
+        (k), 0, (uint16_t)offsetof(type, m), 0, 0                              \
+    }
+#define N_FIELDS(t) ((uint8_t)(sizeof(t) / sizeof(*(t))))
+
+/* Command arguments live in the union; their offsets are relative to it,
+ * which for CONFIG and POOL_* is also relative to the member struct, so
+ * the config and pool spec tables serve other messages too. */
+#define U_OFF(m) (offsetof(struct slot_cmd, u.m) - offsetof(struct slot_cmd, u))
+#define F_ARG_ID(m)                                                            \
+    {                                                                          \
+        FK_U64, 0, (uint16_t)U_OFF(m), 1, UINT64_MAX                           \
+    }
+#define F_ARG_STR(m, r)                                                        \
+    {                                                                          \
+        FK_STR, (r), (uint16_t)U_OFF(m), 0, 0                                  \
+    }
+
+static const struct field configFields[] = {
+    F_U32(struct slot_config, hold_ttl_min_ms, 1, TTL_MAX_MS),
+    F_U32(struct slot_config, hold_ttl_max_ms, 1, TTL_MAX_MS),
+    F_U32(struct slot_config, session_max, 1, SLOT_SESSIONS_MAX),
+    F_U64(struct slot_config, session_idle_ms, 1000, SLOT_TIME_MAX_MS),
+    F_MS(struct slot_config, retain_ms),
+    F_U32(struct slot_config, retain_max, 0, SLOT_RETAIN_MAX),
+};
+
+static const struct field poolSpecFields[] = {
+    F_STR(FK_STR, struct slot_pool_spec, pool, SR_POOL),
+    F_U32(struct slot_pool_spec, capacity, 1, SLOT_POOL_CAPACITY_MAX),
+    F_U8(struct slot_pool_spec, kind, 0, SLOT_KIND_MAX),
+    F_U64(struct slot_pool_spec, fee_cents, 0, SLOT_FEE_MAX_CENTS),
+    F_MS(struct slot_pool_spec, seg_start_ms),
+    F_MS(struct slot_pool_spec, seg_end_ms),
+    F_MS(struct slot_pool_spec, release_at_ms),
+    F_SPECIAL(FK_SHARES, struct slot_pool_spec, n_shares),
+};
+
+static const struct field shareFields[] = {
+    F_STR(FK_STR, struct slot_share, channel, SR_CHANNEL),
+    F_U32(struct slot_share, slots, 0, UINT32_MAX), /* see checkCmdPool */
+};
+
+static const struct field closeFields[] = {F_ARG_STR(close.pool, SR_POOL)};
+
+static const struct field holdFields[] = {
+    F_ARG_STR(hold.pool, SR_POOL),
+    F_ARG_STR(hold.patient, SR_PATIENT),
+    F_ARG_STR(hold.channel, SR_CHANNEL),
+    {FK_U32, 0, (uint16_t)U_OFF(hold.ttl_ms), 0, UINT32_MAX},
+};
+
+static const struct field confirmFields[] = {
+    F_ARG_ID(confirm.hold),
+    F_ARG_STR(confirm.payment_ref, SR_PAYREF),
+};
+
+static const struct field releaseFields[] = {F_ARG_ID(release.hold)};
+static const struct field cancelFields[] = {F_ARG_ID(cancel.booking)};
+static const struct field expireFields[] = {
+    {FK_U32, 0, (uint16_t)U_OFF(expire.max), 1, SLOT_EXPIRE_MAX},
+};
+
+static const struct field resultFields[] = {
+    F_U16(struct slot_result, code, 0, UINT16_MAX),
+    F_U64(struct slot_result, a, 0, UINT64_MAX),
+    F_U64(struct slot_result, b, 0, UINT64_MAX),
+    F_MS(struct slot_result, time_ms),
+};
+
+static const struct field bucketFields[] = {
+    F_STR(FK_CHARS, struct slot_bucket, channel, SR_CHANNEL),
+    F_U32(struct slot_bucket, capacity, 0, UINT32_MAX),
+    F_U32(struct slot_bucket, free, 0, UINT32_MAX),
+    F_U32(struct slot_bucket, held, 0, UINT32_MAX),
+    F_U32(struct slot_bucket, booked, 0, UINT32_MAX),
+};
+/* The remainder bucket is the same minus the channel. */
+static const struct field *const remainderFields = bucketFields + 1;
+#define N_REMAINDER_FIELDS (N_FIELDS(bucketFields) - 1)
+
+static const struct field statusFields[] = {
+    F_STR(FK_CHARS, struct slot_pool_status, pool, SR_POOL),
+    F_U8(struct slot_pool_status, kind, 0, SLOT_KIND_MAX),
+    F_U8(struct slot_pool_status, state, 0, SLOT_PSTATE_CLOSED),
+    F_U32(struct slot_pool_status, capacity, 1, SLOT_POOL_CAPACITY_MAX),
+    F_U32(struct slot_pool_status, free, 0, UINT32_MAX),
+    F_U32(struct slot_pool_status, held, 0, UINT32_MAX),
+    F_U32(struct slot_pool_status, booked, 0, UINT32_MAX),
+    F_U64(struct slot_pool_status, fee_cents, 0, SLOT_FEE_MAX_CENTS),
+    F_MS(struct slot_pool_status, seg_start_ms),
+    F_MS(struct slot_pool_status, seg_end_ms),
+    F_MS(struct slot_pool_status, release_at_ms),
+    F_U32(struct slot_pool_status, next_visit_no, 0, UINT32_MAX),
+    F_SPECIAL(FK_BUCKETS, struct slot_pool_status, n_shares),
+    F_SPECIAL(FK_BUCKET, struct slot_pool_status, remainder),
+};
+
+static const struct field claimFields[] = {
+    F_ID(struct slot_claim, id),
+    F_U8(struct slot_claim, state, SLOT_CLAIM_HELD, SLOT_CLAIM_CANCELLED),
+    F_STR(FK_CHARS, struct slot_claim, pool, SR_POOL),
+    F_STR(FK_CHARS, struct slot_claim, patient, SR_PATIENT),
+    F_STR(FK_CHARS, struct slot_claim, channel, SR_CHANNEL),
+    F_MS(struct slot_claim, held_at_ms),
+    F_U64(struct slot_claim, deadline_ms, 0, DEADLINE_MAX_MS),
+    F_MS(struct slot_claim, booked_at_ms),
+    F_MS(struct slot_claim, resolved_at_ms),
+    F_U32(struct slot_claim, visit_no, 0, UINT32_MAX),
+    F_STR(FK_CHARS, struct slot_claim, payment_ref, SR_PAYREF_OPT),
+};
+
+static const struct field infoFields[] = {
+    F_MS(struct slot_ledger_info, time_ms),
+    F_U64(struct slot_ledger_info, state_hash, 0, UINT64_MAX),
+    F_U32(struct slot_ledger_info, pools, 0, UINT32_MAX),
+    F_U32(struct slot_ledger_info, patients, 0, UINT32_MAX),
+    F_U32(struct slot_ledger_info, channels, 0, UINT32_MAX),
+    F_U32(struct slot_ledger_info, sessions, 0, UINT32_MAX),
+    F_U32(struct slot_ledger_info, holds_active, 0, UINT32_MAX),
+    F_U32(struct slot_ledger_info, bookings_active, 0, UINT32_MAX),
+    F_U32(struct slot_ledger_info, retained, 0, UINT32_MAX),
+    F_SPECIAL(FK_CONFIG, struct slot_ledger_info, config),
+};
+
+/* ---- cross-field rules -------------------------------------------------- */
+
+/* slot_valid checks the whole structure again, single fields included:
+ * cheap, and it keeps one definition of what a valid config or pool spec
+ * is. The per-field bounds in the tables only decide which error comes
+ * first. */
+static int checkCmdConfig(const void *args)
+{
+    return slot_valid_config(args);
+}
+
+static int checkCmdPool(const void *args)
+{
+    return slot_valid_pool_spec(args);
+}
+
+/* ---- table-driven reading and packing ----------------------------------- */
+
+static void readFields(struct mp_reader *r, const struct field *f, size_t n,
+                       void *base);
+static void packFields(struct mp_buf *b, const struct field *f, size_t n,
+                       const void *base);
+
+/* Fields are reached through their offset; memcpy keeps that free of
+ * alignment and aliasing assumptions. */
+static void storeUint(void *at, uint8_t kind, uint64_t v)
+{
+    uint8_t v8 = (uint8_t)v;
+    uint16_t v16 = (uint16_t)v;
+    uint32_t v32 = (uint32_t)v;
+    switch (kind) {
+        case FK_U8:
+            memcpy(at, &v8, sizeof v8);
+            break;
+        case FK_U16:
+            memcpy(at, &v16, sizeof v16);
+            break;
+        case FK_U32:
+            memcpy(at, &v32, sizeof v32);
+            break;
+        default:
+            memcpy(at, &v, sizeof v);
+            break;
+    }
+}
+
+static uint64_t loadUint(const void *at, uint8_t kind)
+{
+    uint8_t v8;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (kind) {
+        case FK_U8:
+            memcpy(&v8, at, sizeof v8);
+            return v8;
+        case FK_U16:
+            memcpy(&v16, at, sizeof v16);
+            return v16;
+        case FK_U32:
+            memcpy(&v32, at, sizeof v32);
+            return v32;
+        default:
+            memcpy(&v64, at, sizeof v64);
+            return v64;
+    }
+}
+
+/* The string rules admit no NUL byte, so the copy reads back whole. */
+static void readChars(struct mp_reader *r, uint8_t rule, char *out)
+{
+    struct slot_str s;
+    if (readStr(r, rule, &s)) {
+        memcpy(out, s.p, s.len);
+        out[s.len] = '\0';
+    }
+}
+
+static void packChars(struct mp_buf *b, uint8_t rule, const char *s)
+{
+    size_t len = strnlen(s, (size_t)strMax[rule] + 1);
+    assert(strOk(rule, s, len));
+    mp_pack_str(b, s, len);
+}
+
+/* Reads an array of at most max elements (more is TOO_LARGE, like an
+ * over-long string), each an array of `per` values
+ * laid out by f, into consecutive structs of `size` bytes at out. */
+static void readList(struct mp_reader *r, uint32_t max, uint32_t per,
+                     const struct field *f, size_t size, void *out, uint32_t *n)
+{
+    uint32_t count;
+    if (!mp_read_array(r, &count)) {
+        return;
+    }
+    if (count > max) {
+        rfail(r, SLOT_TOO_LARGE);
+        return;
+    }
+    for (uint32_t i = 0; i < count && r->err == 0; i++) {
+        if (mp_expect_array(r, per)) {
+            readFields(r, f, per, (char *)out + i * size);
+        }
+    }
+    *n = count;
+}
+
+static void packList(struct mp_buf *b, uint32_t max, uint32_t per,
+                     const struct field *f, size_t size, const void *in,
+                     uint32_t n)
+{
+    assert(n <= max);
+    mp_pack_array(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_pack_array(b, per);
+        packFields(b, f, per, (const char *)in + i * size);
+    }
+}
+
+static void readConfig(struct mp_reader *r, struct slot_config *c)
+{
+    if (mp_expect_array(r, N_FIELDS(configFields))) {
+        readFields(r, configFields, N_FIELDS(configFields), c);
+    }
+    if (r->err == 0 && slot_valid_config(c) != SLOT_OK) {
+        rfail(r, slot_valid_config(c));
+    }
+}
+
+static void readSpecial(struct mp_reader *r, const struct field *f, void *base)
+{
+    void *at = (char *)base + f->off;
+    switch (f->kind) {
+        case FK_SHARES: {
+            struct slot_pool_spec *s = base;
+            readList(r, SLOT_POOL_SHARES_MAX, N_FIELDS(shareFields),
+                     shareFields, sizeof(struct slot_share), s->shares,
+                     &s->n_shares);
+            break;
+        }
+        case FK_BUCKETS: {
+            struct slot_pool_status *s = base;
+            readList(r, SLOT_POOL_SHARES_MAX, N_FIELDS(bucketFields),
+                     bucketFields, sizeof(struct slot_bucket), s->shares,
+                     &s->n_shares);
+            break;
+        }
+        case FK_BUCKET:
+            if (mp_expect_array(r, N_REMAINDER_FIELDS)) {
+                readFields(r, remainderFields, N_REMAINDER_FIELDS, at);
+            }
+            break;
+        default:
+            readConfig(r, at);
+            break;
+    }
+}
+
+static void packSpecial(struct mp_buf *b, const struct field *f,
+                        const void *base)
+{
+    const void *at = (const char *)base + f->off;
+    switch (f->kind) {
+        case FK_SHARES: {
+            const struct slot_pool_spec *s = base;
+            packList(b, SLOT_POOL_SHARES_MAX, N_FIELDS(shareFields),
+                     shareFields, sizeof(struct slot_share), s->shares,
+                     s->n_shares);
+            break;
+        }
+        case FK_BUCKETS: {
+            const struct slot_pool_status *s = base;
+            packList(b, SLOT_POOL_SHARES_MAX, N_FIELDS(bucketFields),
+                     bucketFields, sizeof(struct slot_bucket), s->shares,
+                     s->n_shares);
+            break;
+        }
+        case FK_BUCKET:
+            mp_pack_array(b, N_REMAINDER_FIELDS);
+            packFields(b, remainderFields, N_REMAINDER_FIELDS, at);
+            break;
+        default:
+            assert(slot_valid_config(at) == SLOT_OK);
+            mp_pack_array(b, N_FIELDS(configFields));
+            packFields(b, configFields, N_FIELDS(configFields), at);
+            break;
+    }
+}
+
+static void readField(struct mp_reader *r, const struct field *f, void *base)
+{
+    void *at = (char *)base + f->off;
+    uint64_t v;
+    switch (f->kind) {
+        case FK_U8:
+        case FK_U16:
+        case FK_U32:
+        case FK_U64:
+            if (!mp_read_uint(r, f->max, &v)) {
+                return;
+            }
+            if (v < f->min) {
+                rfail(r, SLOT_INVALID_ARGUMENT);
+                return;
+            }
+            storeUint(at, f->kind, v);
+            break;
+        case FK_STR:
+            readStr(r, f->rule, at);
+            break;
+        case FK_CHARS:
+            readChars(r, f->rule, at);
+            break;
+        default:
+            readSpecial(r, f, base);
+            break;
+    }
+}
+
+static void packField(struct mp_buf *b, const struct field *f, const void *base)
+{
+    const void *at = (const char *)base + f->off;
+    switch (f->kind) {
+        case FK_U8:
+        case FK_U16:
+        case FK_U32:
+        case FK_U64: {
+            uint64_t v = loadUint(at, f->kind);
+            assert(v >= f->min && v <= f->max);
+            mp_pack_uint(b, v);
+            break;
+        }
+        case FK_STR: {
+            const struct slot_str *s = at;
+            assert(strOk(f->rule, s->p, s->len));
+            mp_pack_sstr(b, *s);
+            break;
+        }
+        case FK_CHARS:
+            packChars(b, f->rule, at);
+            break;
+        default:
+            packSpecial(b, f, base);
+            break;
+    }
+}
+
+static void readFields(struct mp_reader *r, const struct field *f, size_t n,
+                       void *base)
+{
+    for (size_t i = 0; i < n && r->err == 0; i++) {
+        readField(r, &f[i], base);
+    }
+}
+
+static void packFields(struct mp_buf *b, const struct field *f, size_t n,
+                       const void *base)
+{
+    for (size_t i = 0; i < n; i++) {
+        packField(b, &f[i], base);
+    }
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+struct op_layout {
+    const struct field *fields;
+    uint8_t n_fields;
+    bool anonymous;                 /* session == seq == 0 */
+    int (*check)(const void *args); /* cross-field rules, or NULL */
+};
+
+static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
+    [SLOT_OP_SESSION_OPEN] = {NULL, 0, true, NULL},
+    [SLOT_OP_CONFIG] = {configFields, N_FIELDS(configFields), false,
+                        checkCmdConfig},
+    [SLOT_OP_POOL_CREATE] = {poolSpecFields, N_FIELDS(poolSpecFields), false,
+                             checkCmdPool},
+    [SLOT_OP_POOL_UPDATE] = {poolSpecFields, N_FIELDS(poolSpecFields), false,
+                             checkCmdPool},
+    [SLOT_OP_POOL_CLOSE] = {closeFields, N_FIELDS(closeFields), false, NULL},
+    [SLOT_OP_HOLD] = {holdFields, N_FIELDS(holdFields), false, NULL},
+    [SLOT_OP_CONFIRM] = {confirmFields, N_FIELDS(confirmFields), false, NULL},
+    [SLOT_OP_RELEASE] = {releaseFields, N_FIELDS(releaseFields), false, NULL},
+    [SLOT_OP_CANCEL] = {cancelFields, N_FIELDS(cancelFields), false, NULL},
+    [SLOT_OP_EXPIRE] = {expireFields, N_FIELDS(expireFields), true, NULL},
+};
+
+/* [op, session, seq] precede every command's arguments. */
+#define CMD_HEAD 3u
+
+static const struct op_layout *opLayout(uint64_t op)
+{
+    return op >= 1 && op <= SLOT_OP_MAX ? &opLayouts[op] : NULL;
+}
+
+static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
+{
+    if (l->anonymous) {
+        return session == 0 && seq == 0;
+    }
+    return session >= 1 && seq >= 1;
+}
+
+/* Reads [op, session, seq, and checks the element count against the op;
+ * returns the op's layout, or NULL with r->err set. The op is judged before
+ * the count because the count depends on it: a newer client's op must read
+ * as UNKNOWN_OP, not as a malformed command. */
+static const struct op_layout *readCmdHead(struct mp_reader *r,
+                                           struct slot_cmd *cmd)
+{
+    uint32_t n;
+    uint64_t op;
+    if (!mp_read_array(r, &n)) {
+        return NULL;
+    }
+    if (n == 0) {
+        rfail(r, SLOT_MALFORMED);
+        return NULL;
+    }
+    if (!mp_read_u64(r, &op)) {
+        return NULL;
+    }
+    const struct op_layout *l = opLayout(op);
+    if (l == NULL) {
+        rfail(r, SLOT_UNKNOWN_OP);
+        return NULL;
+    }
+    if (n != CMD_HEAD + l->n_fields) {
+        rfail(r, SLOT_MALFORMED);
+        return NULL;
+    }
+    cmd->op = (uint8_t)op;
+    if (!mp_read_u64(r, &cmd->session) || !mp_read_u64(r, &cmd->seq)) {
+        return NULL;
+    }
+    if (!sessionOk(l, cmd->session, cmd->seq)) {
+        rfail(r, SLOT_INVALID_ARGUMENT);
+        return NULL;
+    }
+    return l;
+}
+
+int slot_cmd_decode(struct mp_reader *r, struct slot_cmd *cmd)
+{
+    /* Cleared so that unused union members and shares are zero: two
+     * decodes of one command compare equal field by field. */
+    memset(cmd, 0, sizeof *cmd);
+    const uint8_t *start = r->p;
+    const struct op_layout *l = readCmdHead(r, cmd);
+    if (l == NULL) {
+        return r->err;
+    }
+    readFields(r, l->fields, l->n_fields, &cmd->u);
+    if (r->err == 0 && l->check != NULL && l->check(&cmd->u) != SLOT_OK) {
+        rfail(r, l->check(&cmd->u));
+    }
+    if (r->err != 0) {
+        return r->err;
+    }
+    /* Over the bytes as received, not a re-encoding: the bytes are what
+     * the leader copies into the log and what a retry resends. */
+    cmd->fingerprint = slot_hash64(start, (size_t)(r->p - start), 0);
+    return SLOT_OK;
+}
+
+int slot_cmd_decode_buf(const void *buf, size_t len, struct slot_cmd *cmd)
+{
+    struct mp_reader r;
+    mp_reader_init(&r, buf, len);
+    int rc = slot_cmd_decode(&r, cmd);
+    if (rc == SLOT_OK && !mp_done(&r)) {
+        rc = SLOT_MALFORMED;
+    }
+    return rc;
+}
+
+void slot_cmd_encode(struct mp_buf *b, const struct slot_cmd *cmd)
+{
+    const struct op_layout *l = opLayout(cmd->op);
+    assert(l != NULL);
+    assert(sessionOk(l, cmd->session, cmd->seq));
+    assert(l->check == NULL || l->check(&cmd->u) == SLOT_OK);
+    mp_pack_array(b, CMD_HEAD + l->n_fields);
+    mp_pack_uint(b, cmd->op);
+    mp_pack_uint(b, cmd->session);
+    mp_pack_uint(b, cmd->seq);
+    packFields(b, l->fields, l->n_fields, &cmd->u);
+}
+
+/* ---- fixed-shape messages ------------------------------------------------ */
+
+static int readStruct(struct mp_reader *r, const struct field *f, uint8_t n,
+                      void *out, size_t size)
+{
+    /* Cleared, tails of the char arrays included: a reply struct is plain
+     * data that callers may compare or hash whole. */
+    memset(out, 0, size);
+    if (mp_expect_array(r, n)) {
+        readFields(r, f, n, out);
+    }
+    return r->err;
+}
+
+static void packStruct(struct mp_buf *b, const struct field *f, uint8_t n,
+                       const void *in)
+{
+    mp_pack_array(b, n);
+    packFields(b, f, n, in);
+}
+
+#define READ_STRUCT(r, t, out)                                                 \
+    readStruct((r), (t), N_FIELDS(t), (out), sizeof *(out))
+#define PACK_STRUCT(b, t, in) packStruct((b), (t), N_FIELDS(t), (in))
+
+void slot_result_encode(struct mp_buf *b, const struct slot_result *res)
+{
+    PACK_STRUCT(b, resultFields, res);
+}
+
+int slot_result_decode(struct mp_reader *r, struct slot_result *res)
+{
+    return READ_STRUCT(r, resultFields, res);
+}
+
+void slot_pool_status_encode(struct mp_buf *b, const struct slot_pool_status *s)
+{
+    assert(s->remainder.channel[0] == '\0');
+    PACK_STRUCT(b, statusFields, s);
+}
+
+int slot_pool_status_decode(struct mp_reader *r, struct slot_pool_status *s)
+{
+    return READ_STRUCT(r, statusFields, s);
+}
+
+void slot_claim_encode(struct mp_buf *b, const struct slot_claim *c)
+{
+    PACK_STRUCT(b, claimFields, c);
+}
+
+int slot_claim_decode(struct mp_reader *r, struct slot_claim *c)
+{
+    return READ_STRUCT(r, claimFields, c);
+}
+
+void slot_ledger_info_encode(struct mp_buf *b, const struct slot_ledger_info *i)
+{
+    PACK_STRUCT(b, infoFields, i);
+}
+
+int slot_ledger_info_decode(struct mp_reader *r, struct slot_ledger_info *i)
+{
+    return READ_STRUCT(r, infoFields, i);
+}
+
+/* ---- reads --------------------------------------------------------------- */
+
+static const struct field readPoolFields[] = {
+    F_STR(FK_STR, struct slot_read, pool, SR_POOL),
+};
+static const struct field readIdFields[] = {F_ID(struct slot_read, id)};
+static const struct field readPatientFields[] = {
+    F_STR(FK_STR, struct slot_read, pool, SR_POOL),
+    F_STR(FK_STR, struct slot_read, patient, SR_PATIENT),
+};
+static const struct field readPoolsFields[] = {
+    F_STR(FK_STR, struct slot_read, pool, SR_POOL_OPT),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
+
+static const struct {
+    const struct field *fields;
+    uint8_t n_fields;
+} readLayouts[SLOT_READ_MAX + 1] = {
+    [SLOT_READ_POOL] = {readPoolFields, N_FIELDS(readPoolFields)},
+    [SLOT_READ_HOLD] = {readIdFields, N_FIELDS(readIdFields)},
+    [SLOT_READ_BOOKING] = {readIdFields, N_FIELDS(readIdFields)},
+    [SLOT_READ_PATIENT] = {readPatientFields, N_FIELDS(readPatientFields)},
+    [SLOT_READ_POOLS] = {readPoolsFields, N_FIELDS(readPoolsFields)},
+    [SLOT_READ_LEDGER] = {NULL, 0},
+};
+
+int slot_read_decode(struct mp_reader *r, struct slot_read *rd)
+{
+    memset(rd, 0, sizeof *rd);
+    uint32_t n = 0;
+    uint64_t op = 0;
+    if (mp_read_array(r, &n) && n == 0) {
+        rfail(r, SLOT_MALFORMED);
+    }
+    if (!mp_read_u64(r, &op)) {
+        return r->err;
+    }
+    if (op < 1 || op > SLOT_READ_MAX) {
+        rfail(r, SLOT_UNKNOWN_OP);
+    } else if (n != 1u + readLayouts[op].n_fields) {
+        rfail(r, SLOT_MALFORMED);
+    } else {
+        rd->op = (uint8_t)op;
+        readFields(r, readLayouts[op].fields, readLayouts[op].n_fields, rd);
+    }
+    return r->err;
+}
+
+void slot_read_encode(struct mp_buf *b, const struct slot_read *rd)
+{
+    assert(rd->op >= 1 && rd->op <= SLOT_READ_MAX);
+    mp_pack_array(b, 1u + readLayouts[rd->op].n_fields);
+    mp_pack_uint(b, rd->op);
+    packFields(b, readLayouts[rd->op].fields, readLayouts[rd->op].n_fields, rd);
+}
+
+/* ---- Raft entries ----------------------------------------------------------
+ */
+
+static void putBe32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint32_t getBe32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           (uint32_t)p[3];
+}
+
+static size_t pad8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+void slot_entry_begin(struct slot_entry_builder *e, uint64_t stamp_ms,
+                      uint64_t origin)
+{
+    static const uint8_t length[4] = {0}; /* patched by finish */
+    static const uint8_t array32[5] = {0xdd, 0, 0, 0, 0};
+    assert(stamp_ms <= SLOT_TIME_MAX_MS);
+    mp_buf_init(&e->buf);
+    mp_buf_append(&e->buf, SLOT_ENTRY_MAGIC, 4);
+    mp_buf_append(&e->buf, length, sizeof length);
+    mp_pack_array(&e->buf, 3);
+    mp_pack_uint(&e->buf, stamp_ms);
+    mp_pack_uint(&e->buf, origin);
+    /* The count is unknown until finish: a fixed-width header can be
+     * patched in place instead of moving the commands. */
+    mp_buf_append(&e->buf, array32, sizeof array32);
+    e->count_at = e->buf.len - 4;
+    e->n_cmds = 0;
+}
+
+bool slot_entry_fits(const struct slot_entry_builder *e, size_t len)
+{
+    /* SLOT_ENTRY_MAX is a multiple of 8, so the padding never pushes an
+     * entry that fits unpadded over it. */
+    return e->n_cmds < SLOT_BATCH_CMDS_MAX && e->buf.len <= SLOT_ENTRY_MAX &&
+           len <= SLOT_ENTRY_MAX - e->buf.len;
+}
+
+void slot_entry_add(struct slot_entry_builder *e, const void *cmd, size_t len)
+{
+    /* No second decode here: the leader decoded every command before
+     * batching it (a precondition), and this is its hot path. */
+    assert(slot_entry_fits(e, len));
+    mp_buf_append(&e->buf, cmd, len);
+    e->n_cmds++;
+}
+
+void *slot_entry_finish(struct slot_entry_builder *e, size_t *len)
+{
+    static const uint8_t zeros[8];
+    size_t payload = e->buf.len - SLOT_ENTRY_HEADER;
+    assert(e->buf.len >= SLOT_ENTRY_HEADER + 1);
+    assert(pad8(e->buf.len) <= SLOT_ENTRY_MAX);
+    putBe32(e->buf.data + 4, (uint32_t)payload);
+    putBe32(e->buf.data + e->count_at, e->n_cmds);
+    mp_buf_append(&e->buf, zeros, pad8(e->buf.len) - e->buf.len);
+    e->n_cmds = 0;
+    e->count_at = 0;
+    return mp_buf_steal(&e->buf, len);
+}
+
+void slot_entry_builder_free(struct slot_entry_builder *e)
+{
+    mp_buf_free(&e->buf);
+    e->n_cmds = 0;
+    e->count_at = 0;
+}
+
+/* Checks the 8-byte header and the padding; on success the payload is
+ * buf[8 .. 8 + *payload). */
+static int entryFrame(const uint8_t *p, size_t len, size_t *payload)
+{
+    if (len > SLOT_ENTRY_MAX) {
+        return SLOT_TOO_LARGE;
+    }
+    if (len < SLOT_ENTRY_HEADER || memcmp(p, SLOT_ENTRY_MAGIC, 3) != 0) {
+        return SLOT_MALFORMED;
+    }
+    if (p[3] != (uint8_t)SLOT_ENTRY_MAGIC[3]) {
+        return SLOT_BAD_VERSION;
+    }
+    size_t n = getBe32(p + 4);
+    /* Exactly the padding the builder adds: a shorter buffer was cut, a
+     * longer one carries bytes nobody wrote. */
+    if (n > len - SLOT_ENTRY_HEADER || pad8(SLOT_ENTRY_HEADER + n) != len) {
+        return SLOT_MALFORMED;
+    }
+    for (size_t i = SLOT_ENTRY_HEADER + n; i < len; i++) {
+        if (p[i] != 0) {
+            return SLOT_MALFORMED;
+        }
+    }
+    *payload = n;
+    return SLOT_OK;
+}
+
+int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
+                      uint64_t *origin, struct slot_cmd *cmds, uint32_t *n)
+{
+    size_t payload;
+    int rc = entryFrame(buf, len, &payload);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct mp_reader r;
+    uint32_t count = 0;
+    mp_reader_init(&r, (const uint8_t *)buf + SLOT_ENTRY_HEADER, payload);
+    /* The reader's error is sticky: read on, check once. */
+    mp_expect_array(&r, 3);
+    mp_read_uint(&r, SLOT_TIME_MAX_MS, stamp_ms);
+    mp_read_u64(&r, origin);
+    if (mp_read_array(&r, &count) && count > SLOT_BATCH_CMDS_MAX) {
+        rfail(&r, SLOT_TOO_LARGE);
+    }
+    /* All or nothing: the leader only batches commands that decoded, so a
+     * bad one means a damaged entry, and no part of it can be trusted. */
+    for (uint32_t i = 0; i < count && r.err == 0; i++) {
+        slot_cmd_decode(&r, &cmds[i]);
+    }
+    if (r.err != 0) {
+        return r.err;
+    }
+    if (!mp_done(&r)) {
+        return SLOT_MALFORMED;
+    }
+    *n = count;
+    return SLOT_OK;
+}
+
+/* ---- frames -------------------------------------------------------------- */
+
+#define FRAME_HEADER 4
+#define FRAME_FIELDS 4 /* [version, type, tag, payload] */
+
+static bool frameTypeKnown(uint64_t t)
+{
+    switch (t) {
+        case SLOT_FRAME_COMMAND:
+        case SLOT_FRAME_READ:
+        case SLOT_FRAME_ADMIN:
+        case SLOT_FRAME_RESULT:
+        case SLOT_FRAME_READ_REPLY:
+        case SLOT_FRAME_ADMIN_REPLY:
+        case SLOT_FRAME_ERROR:
+            return true;
+        default:
+            return false;
+    }
+}
+
+int slot_frame_peek(const void *buf, size_t len, size_t *frame_len)
+{
+    *frame_len = 0;
+    if (len < FRAME_HEADER) {
+        return SLOT_OK;
+    }
+    uint32_t body = getBe32(buf);
+    if (body == 0) {
+        return SLOT_MALFORMED;
+    }
+    if (body > SLOT_FRAME_MAX) {
+        return SLOT_TOO_LARGE;
+    }
+    if (len - FRAME_HEADER >= body) {
+        *frame_len = FRAME_HEADER + (size_t)body;
+    }
+    return SLOT_OK;
+}
+
+int slot_frame_decode(const void *body, size_t len, struct slot_frame *f)
+{
+    if (len > SLOT_FRAME_MAX) {
+        return SLOT_TOO_LARGE;
+    }
+    struct mp_reader r;
+    uint32_t n;
+    uint64_t version, type;
+    mp_reader_init(&r, body, len);
+    /* The version comes before the shape check: a later version may well
+     * have a different shape, and deserves BAD_VERSION, not MALFORMED. */
+    if (!mp_read_array(&r, &n) || (n == 0 && !rfail(&r, SLOT_MALFORMED)) ||
+        !mp_read_u64(&r, &version)) {
+        return r.err;
+    }
+    if (version != SLOT_PROTO_VERSION) {
+        return SLOT_BAD_VERSION;
+    }
+    if (n != FRAME_FIELDS || !mp_read_u64(&r, &type)) {
+        return r.err != 0 ? r.err : SLOT_MALFORMED;
+    }
+    if (!frameTypeKnown(type)) {
+        return SLOT_UNKNOWN_OP;
+    }
+    f->type = (uint8_t)type;
+    mp_read_u64(&r, &f->tag);
+    f->payload = r.p;
+    mp_skip(&r);
+    f->payload_len = (size_t)(r.p - f->payload);
+    if (r.err != 0) {
+        return r.err;
+    }
+    return mp_done(&r) ? SLOT_OK : SLOT_MALFORMED;
+}
+
+size_t slot_frame_begin(struct mp_buf *b, uint8_t type, uint64_t tag)
+{
+    static const uint8_t zeros[FRAME_HEADER];
+    assert(frameTypeKnown(type));
+    size_t start = b->len;
+    mp_buf_append(b, zeros, sizeof zeros); /* body length, set by _end */
+    mp_pack_array(b, FRAME_FIELDS);
+    mp_pack_uint(b, SLOT_PROTO_VERSION);
+    mp_pack_uint(b, type);
+    mp_pack_uint(b, tag);
+    return start;
+}
+
+void slot_frame_end(struct mp_buf *b, size_t start)
+{
+    assert(start + FRAME_HEADER < b->len);
+    size_t body = b->len - start - FRAME_HEADER;
+    assert(body <= SLOT_FRAME_MAX);
+    putBe32(b->data + start, (uint32_t)body);
+#ifndef NDEBUG
+    /* Catches a caller that packed no payload, or two. */
+    struct slot_frame f;
+    assert(slot_frame_decode(b->data + start + FRAME_HEADER, body, &f) ==
+           SLOT_OK);
+#endif
+}

@@ -1,0 +1,1902 @@
+/* Unit tests of proto/: slot_proto (every message, every validation rule of
+ * slot_proto.h with its documented code), and slot_err's name table.
+ *
+ * Invalid inputs are made by editing valid encodings in place (replacing one
+ * element, at any depth, by raw msgpack, or changing an array's count), so
+ * each test states only what it breaks and the codec's own encoder cannot
+ * refuse to produce it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../slot_proto.h"
+#include "check.h"
+
+/* ---- toolkit ------------------------------------------------------------ */
+
+/* One raw msgpack value, for splicing into an encoding. */
+struct val {
+    uint8_t b[512];
+    size_t n;
+};
+
+static struct val valOf(struct mp_buf *m)
+{
+    struct val v;
+    CHECK(m->len <= sizeof v.b);
+    memcpy(v.b, m->data, m->len);
+    v.n = m->len;
+    mp_buf_free(m);
+    return v;
+}
+
+static struct val vu(uint64_t x)
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    mp_pack_uint(&m, x);
+    return valOf(&m);
+}
+
+static struct val vraw(const void *p, size_t n)
+{
+    struct val v;
+    CHECK(n <= sizeof v.b);
+    memcpy(v.b, p, n);
+    v.n = n;
+    return v;
+}
+
+static struct val vbytes(const void *p, size_t n) /* a str of these bytes */
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    mp_pack_str(&m, p, n);
+    return valOf(&m);
+}
+
+static struct val vs(const char *s)
+{
+    return vbytes(s, strlen(s));
+}
+
+static struct val vrep(char c, size_t n) /* str of n times c */
+{
+    char s[300];
+    CHECK(n <= sizeof s);
+    memset(s, c, n);
+    return vbytes(s, n);
+}
+
+/* [[channel, slots], ...] */
+static struct val vshares(uint32_t n, const char *const *ch,
+                          const uint32_t *slots)
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    mp_pack_array(&m, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_pack_array(&m, 2);
+        mp_pack_cstr(&m, ch[i]);
+        mp_pack_uint(&m, slots[i]);
+    }
+    return valOf(&m);
+}
+
+/* Copies p[0..n) into `out`, replacing the element at `path` (one index per
+ * array level) by v. */
+static void replaceAt(const uint8_t *p, size_t n, const uint32_t *path,
+                      unsigned depth, const struct val *v, struct mp_buf *out)
+{
+    struct mp_reader r;
+    uint32_t cnt;
+    mp_reader_init(&r, p, n);
+    CHECK(mp_read_array(&r, &cnt));
+    CHECK(path[0] < cnt);
+    mp_buf_append(out, p, (size_t)(r.p - p));
+    for (uint32_t i = 0; i < cnt; i++) {
+        const uint8_t *s = r.p;
+        CHECK(mp_skip(&r));
+        size_t len = (size_t)(r.p - s);
+        if (i != path[0]) {
+            mp_buf_append(out, s, len);
+        } else if (depth == 1) {
+            mp_buf_append(out, v->b, v->n);
+        } else {
+            replaceAt(s, len, path + 1, depth - 1, v, out);
+        }
+    }
+    mp_buf_append(out, r.p, mp_left(&r));
+}
+
+/* Re-packs the top-level array with delta elements dropped (< 0) from the
+ * end, or zeros appended (> 0). */
+static void withCount(const uint8_t *p, size_t n, int delta, struct mp_buf *out)
+{
+    struct mp_reader r;
+    uint32_t cnt;
+    mp_reader_init(&r, p, n);
+    CHECK(mp_read_array(&r, &cnt));
+    uint32_t keep = delta < 0 ? cnt - (uint32_t)-delta : cnt;
+    mp_pack_array(out, (uint32_t)((int)cnt + delta));
+    for (uint32_t i = 0; i < cnt; i++) {
+        const uint8_t *s = r.p;
+        CHECK(mp_skip(&r));
+        if (i < keep) {
+            mp_buf_append(out, s, (size_t)(r.p - s));
+        }
+    }
+    for (int i = 0; i < delta; i++) {
+        mp_pack_uint(out, 0);
+    }
+}
+
+static uint32_t topCount(const uint8_t *p, size_t n)
+{
+    struct mp_reader r;
+    uint32_t cnt;
+    mp_reader_init(&r, p, n);
+    CHECK(mp_read_array(&r, &cnt));
+    return cnt;
+}
+
+/* Byte range of top-level element i. */
+static const uint8_t *elemAt(const uint8_t *p, size_t n, uint32_t i,
+                             size_t *len)
+{
+    struct mp_reader r;
+    uint32_t cnt;
+    mp_reader_init(&r, p, n);
+    CHECK(mp_read_array(&r, &cnt));
+    for (uint32_t k = 0; k < i; k++) {
+        CHECK(mp_skip(&r));
+    }
+    const uint8_t *s = r.p;
+    CHECK(mp_skip(&r));
+    *len = (size_t)(r.p - s);
+    return s;
+}
+
+/* Decoders with one signature: a buffer holding exactly one value. */
+typedef int (*dec_fn)(const void *p, size_t n);
+
+static int decCmd(const void *p, size_t n)
+{
+    struct slot_cmd c;
+    return slot_cmd_decode_buf(p, n, &c);
+}
+
+#define DEC_WRAP(fname, type, fn)                                              \
+    static int fname(const void *p, size_t n)                                  \
+    {                                                                          \
+        struct mp_reader r;                                                    \
+        type out;                                                              \
+        mp_reader_init(&r, p, n);                                              \
+        int rc = fn(&r, &out);                                                 \
+        return rc == SLOT_OK && !mp_done(&r) ? SLOT_MALFORMED : rc;            \
+    }
+DEC_WRAP(decResult, struct slot_result, slot_result_decode)
+DEC_WRAP(decRead, struct slot_read, slot_read_decode)
+DEC_WRAP(decStatus, struct slot_pool_status, slot_pool_status_decode)
+DEC_WRAP(decClaim, struct slot_claim, slot_claim_decode)
+DEC_WRAP(decInfo, struct slot_ledger_info, slot_ledger_info_decode)
+
+/* Decodes a copy in an exactly-sized allocation, so that AddressSanitizer
+ * sees any read past the end. */
+static int decExact(dec_fn dec, const void *p, size_t n)
+{
+    void *copy = malloc(n > 0 ? n : 1);
+    CHECK(copy != NULL);
+    if (n > 0) {
+        memcpy(copy, p, n);
+    }
+    int rc = dec(copy, n);
+    free(copy);
+    return rc;
+}
+
+static int decWith(dec_fn dec, const struct mp_buf *base, const uint32_t *path,
+                   unsigned depth, struct val v)
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    replaceAt(base->data, base->len, path, depth, &v, &m);
+    int rc = decExact(dec, m.data, m.len);
+    mp_buf_free(&m);
+    return rc;
+}
+
+static int decCount(dec_fn dec, const struct mp_buf *base, int delta)
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    withCount(base->data, base->len, delta, &m);
+    int rc = decExact(dec, m.data, m.len);
+    mp_buf_free(&m);
+    return rc;
+}
+
+/* Top-level element idx replaced by v. */
+#define WITH(dec, base, idx, v)                                                \
+    decWith((dec), (base), (const uint32_t[]){(idx)}, 1, (v))
+#define WITH2(dec, base, i, j, v)                                              \
+    decWith((dec), (base), (const uint32_t[]){(i), (j)}, 2, (v))
+#define WITH3(dec, base, i, j, k, v)                                           \
+    decWith((dec), (base), (const uint32_t[]){(i), (j), (k)}, 3, (v))
+
+/* Every proper prefix of a valid encoding is refused, and the whole is
+ * accepted, with no read past the end (run under ASan too). */
+static void checkTruncations(dec_fn dec, const uint8_t *p, size_t n)
+{
+    CHECK_EQ(decExact(dec, p, n), SLOT_OK);
+    for (size_t k = 0; k < n; k++) {
+        if (decExact(dec, p, k) == SLOT_OK) {
+            fprintf(stderr, "prefix %zu of %zu accepted\n", k, n);
+            CHECK(0);
+        }
+    }
+}
+
+static bool isStrByte(uint8_t t)
+{
+    return (t & 0xe0) == 0xa0 || (t >= 0xd9 && t <= 0xdb);
+}
+
+static bool isUintByte(uint8_t t)
+{
+    return t <= 0x7f || (t >= 0xcc && t <= 0xcf);
+}
+
+/* Every element, at every depth, replaced by a value of the wrong type is
+ * MALFORMED; every integer replaced by a negative one too. */
+static void checkTypesAt(dec_fn dec, const struct mp_buf *base,
+                         const uint8_t *p, size_t n, uint32_t *path,
+                         unsigned depth)
+{
+    static const uint8_t negs[][9] = {
+        {0xff},
+        {0xe0},
+        {0xd0, 0xff},
+        {0xd1, 0x80, 0x00},
+        {0xd2, 0xff, 0xff, 0xff, 0xff},
+        {0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0},
+    };
+    static const size_t negLen[] = {1, 1, 2, 3, 5, 9};
+    uint32_t cnt = topCount(p, n);
+    for (uint32_t i = 0; i < cnt; i++) {
+        size_t len;
+        const uint8_t *e = elemAt(p, n, i, &len);
+        path[depth] = i;
+        unsigned d = depth + 1;
+        CHECK_EQ(decWith(dec, base, path, d, vraw("\xc0", 1)), SLOT_MALFORMED);
+        CHECK_EQ(decWith(dec, base, path, d, vraw("\x80", 1)), SLOT_MALFORMED);
+        CHECK_EQ(decWith(dec, base, path, d, vraw("\xc3", 1)), SLOT_MALFORMED);
+        CHECK_EQ(
+            decWith(dec, base, path, d, vraw("\xcb\x3f\xf0\0\0\0\0\0\0", 9)),
+            SLOT_MALFORMED); /* float64 1.0 */
+        CHECK_EQ(decWith(dec, base, path, d, vraw("\xc4\x01x", 3)),
+                 SLOT_MALFORMED); /* bin */
+        if (isStrByte(e[0])) {
+            CHECK_EQ(decWith(dec, base, path, d, vu(1)), SLOT_MALFORMED);
+        } else {
+            CHECK_EQ(decWith(dec, base, path, d, vs("1")), SLOT_MALFORMED);
+        }
+        if (isUintByte(e[0])) {
+            for (size_t k = 0; k < sizeof negLen / sizeof *negLen; k++) {
+                CHECK_EQ(decWith(dec, base, path, d, vraw(negs[k], negLen[k])),
+                         SLOT_MALFORMED);
+            }
+        }
+        if ((e[0] & 0xf0) == 0x90 && depth < 3 && len > 1) {
+            checkTypesAt(dec, base, e, len, path, d);
+        }
+    }
+}
+
+static void checkTypes(dec_fn dec, const struct mp_buf *base)
+{
+    uint32_t path[4];
+    checkTypesAt(dec, base, base->data, base->len, path, 0);
+}
+
+/* Rules of slot_proto.h, written out independently of the codec. */
+struct str_rule {
+    uint32_t min, max;
+    const char *extra; /* allowed besides alnum; NULL: printable ASCII */
+    bool upper;
+};
+static const struct str_rule rulePool = {1, 64, "/_.:-", true};
+static const struct str_rule rulePoolOpt = {0, 64, "/_.:-", true};
+static const struct str_rule rulePatient = {8, 64, "_.:-", true};
+static const struct str_rule ruleChannel = {1, 16, "_-", false};
+static const struct str_rule rulePayref = {1, 64, NULL, true};
+static const struct str_rule rulePayrefOpt = {0, 64, NULL, true};
+
+static bool ruleByte(const struct str_rule *r, uint8_t c)
+{
+    if (r->extra == NULL) {
+        return c >= 0x21 && c <= 0x7e;
+    }
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 (r->upper && c >= 'A' && c <= 'Z');
+    return alnum || (c != 0 && strchr(r->extra, c) != NULL);
+}
+
+/* The string at `path`: lengths min-1 / min / max / max+1 (and far over),
+ * and each of the 256 byte values in a string of valid length. */
+static void checkStrRule(dec_fn dec, const struct mp_buf *base,
+                         const uint32_t *path, unsigned depth,
+                         const struct str_rule *r)
+{
+    if (r->min > 0) {
+        CHECK_EQ(decWith(dec, base, path, depth, vrep('a', r->min - 1)),
+                 SLOT_INVALID_ARGUMENT);
+    }
+    CHECK_EQ(decWith(dec, base, path, depth, vrep('a', r->min)), SLOT_OK);
+    CHECK_EQ(decWith(dec, base, path, depth, vrep('a', r->max)), SLOT_OK);
+    CHECK_EQ(decWith(dec, base, path, depth, vrep('a', r->max + 1)),
+             SLOT_TOO_LARGE);
+    CHECK_EQ(decWith(dec, base, path, depth, vrep('a', 255)), SLOT_TOO_LARGE);
+    /* A length beyond the limit is refused before the bytes are looked
+     * for: no body at all follows this str32 header. */
+    CHECK_EQ(decWith(dec, base, path, depth, vraw("\xdb\x7f\xff\xff\xff", 5)),
+             SLOT_TOO_LARGE);
+    uint32_t len = r->min > 3 ? r->min : 3;
+    for (unsigned c = 0; c < 256; c++) {
+        char s[64];
+        memset(s, 'a', len);
+        s[1] = (char)c;
+        int want = ruleByte(r, (uint8_t)c) ? SLOT_OK : SLOT_INVALID_ARGUMENT;
+        if (decWith(dec, base, path, depth, vbytes(s, len)) != want) {
+            fprintf(stderr, "byte 0x%02x: want %s\n", c, slot_err_name(want));
+            CHECK(0);
+        }
+    }
+}
+
+static void encodeCmd(const struct slot_cmd *c, struct mp_buf *b)
+{
+    mp_buf_init(b);
+    slot_cmd_encode(b, c);
+}
+
+static struct slot_str S(const char *s) {
+    return (struct slot_str){s, (uint32_t)strlen(s)};
+}
+
+static bool
+strEq(struct slot_str a, struct slot_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* ---- sample commands ----------------------------------------------------- */
+
+#define TIME_MAX SLOT_TIME_MAX_MS
+static const char pool64[] =
+    "Aa0/_.:-Bb1/_.:-Cc2/_.:-Dd3/_.:-Ee4/_.:-Ff5/_.:-Gg6/_.:-Zz9/_.:-";
+static const char patient64[] =
+    "Zz9_.:-xYy8_.:-xXx7_.:-xWw6_.:-xVv5_.:-xUu4_.:-xTt3_.:-xSs2_.:-x";
+static const char chan16[] = "a0_-b1_-c2_-z9_-";
+static char payref64[65]; /* 0x21..0x60, filled by initSamples */
+static const char payrefTilde[] = "~}|{zyxwvutsrqponmlkjihgfedcba`_";
+static const char *const chans8[8] = {"app",    "wechat", "114", "kiosk",
+                                      "window", "bank",   "a",   chan16};
+
+enum sample {
+    SM_OPEN,
+    SM_CONFIG_MIN,
+    SM_CONFIG_MAX,
+    SM_POOL_MIN,
+    SM_POOL_MAX,
+    SM_POOL_UPDATE,
+    SM_CLOSE,
+    SM_HOLD,
+    SM_HOLD_MAX,
+    SM_HOLD_TTL0,
+    SM_CONFIRM,
+    SM_CONFIRM_MAX,
+    SM_RELEASE,
+    SM_CANCEL,
+    SM_EXPIRE,
+    SM_EXPIRE_MAX,
+    SM_COUNT
+};
+static struct slot_cmd samples[SM_COUNT];
+
+static struct slot_cmd mk(uint8_t op, uint64_t session, uint64_t seq)
+{
+    struct slot_cmd c;
+    memset(&c, 0, sizeof c);
+    c.op = op;
+    c.session = session;
+    c.seq = seq;
+    return c;
+}
+
+static void initConfigSamples(void)
+{
+    struct slot_cmd *c = &samples[SM_CONFIG_MIN];
+    *c = mk(SLOT_OP_CONFIG, 1, 1);
+    c->u.config = (struct slot_config){1, 1, 1, 1000, 0, 0};
+    c = &samples[SM_CONFIG_MAX];
+    *c = mk(SLOT_OP_CONFIG, UINT64_MAX, UINT64_MAX);
+    c->u.config = (struct slot_config){86400000, 86400000, SLOT_SESSIONS_MAX,
+                                       TIME_MAX, TIME_MAX, SLOT_RETAIN_MAX};
+}
+
+static void initPoolSamples(void)
+{
+    struct slot_cmd *c = &samples[SM_POOL_MIN];
+    *c = mk(SLOT_OP_POOL_CREATE, 1, 2);
+    c->u.pool.pool = S("p");
+    c->u.pool.capacity = 1;
+    c = &samples[SM_POOL_MAX];
+    *c = mk(SLOT_OP_POOL_CREATE, 7, 9);
+    struct slot_pool_spec *s = &c->u.pool;
+    *s = (struct slot_pool_spec){S(pool64), SLOT_POOL_CAPACITY_MAX,
+                                 2,         SLOT_FEE_MAX_CENTS,
+                                 0,         TIME_MAX,
+                                 TIME_MAX,  8,
+                                 {{{0}, 0}}};
+    for (int i = 0; i < 8; i++) {
+        s->shares[i] = (struct slot_share){S(chans8[i]), 12500};
+    }
+    c = &samples[SM_POOL_UPDATE];
+    *c = mk(SLOT_OP_POOL_UPDATE, 3, 4);
+    s = &c->u.pool;
+    *s = (struct slot_pool_spec){S("h1/cardio/dr-li/2024-05-01:am"),
+                                 30,
+                                 1,
+                                 5000,
+                                 1714550400000ull,
+                                 1714564800000ull,
+                                 1713945600000ull,
+                                 2,
+                                 {{{0}, 0}}};
+    s->shares[0] = (struct slot_share){S("app"), 20};
+    s->shares[1] = (struct slot_share){S("114"), 9};
+    c = &samples[SM_CLOSE];
+    *c = mk(SLOT_OP_POOL_CLOSE, 3, 5);
+    c->u.close.pool = S("h1/cardio/dr-li/2024-05-01:am");
+}
+
+static void initClaimSamples(void)
+{
+    struct slot_cmd *c = &samples[SM_HOLD];
+    *c = mk(SLOT_OP_HOLD, 5, 1);
+    c->u.hold.pool = S("h1/cardio/dr-li/2024-05-01:am");
+    c->u.hold.patient = S("pk:9f86d081884c7d65");
+    c->u.hold.channel = S("wechat");
+    c->u.hold.ttl_ms = 300000;
+    c = &samples[SM_HOLD_MAX];
+    *c = mk(SLOT_OP_HOLD, 5, 2);
+    c->u.hold.pool = S(pool64);
+    c->u.hold.patient = S(patient64);
+    c->u.hold.channel = S(chan16);
+    c->u.hold.ttl_ms = UINT32_MAX;
+    samples[SM_HOLD_TTL0] = samples[SM_HOLD];
+    samples[SM_HOLD_TTL0].u.hold.ttl_ms = 0;
+    samples[SM_HOLD_TTL0].u.hold.patient = S("12345678");
+    c = &samples[SM_CONFIRM];
+    *c = mk(SLOT_OP_CONFIRM, 5, 3);
+    c->u.confirm.hold = 1;
+    c->u.confirm.payment_ref = S("!");
+    c = &samples[SM_CONFIRM_MAX];
+    *c = mk(SLOT_OP_CONFIRM, 5, 4);
+    c->u.confirm.hold = UINT64_MAX;
+    c->u.confirm.payment_ref = S(payref64);
+    samples[SM_RELEASE] = mk(SLOT_OP_RELEASE, 5, 5);
+    samples[SM_RELEASE].u.release.hold = 42;
+    samples[SM_CANCEL] = mk(SLOT_OP_CANCEL, 5, 6);
+    samples[SM_CANCEL].u.cancel.booking = UINT64_MAX;
+}
+
+static void initSamples(void)
+{
+    for (int i = 0; i < 64; i++) {
+        payref64[i] = (char)(0x21 + i);
+    }
+    samples[SM_OPEN] = mk(SLOT_OP_SESSION_OPEN, 0, 0);
+    initConfigSamples();
+    initPoolSamples();
+    initClaimSamples();
+    samples[SM_EXPIRE] = mk(SLOT_OP_EXPIRE, 0, 0);
+    samples[SM_EXPIRE].u.expire.max = 1;
+    samples[SM_EXPIRE_MAX] = mk(SLOT_OP_EXPIRE, 0, 0);
+    samples[SM_EXPIRE_MAX].u.expire.max = SLOT_EXPIRE_MAX;
+}
+
+static bool poolSpecEq(const struct slot_pool_spec *a,
+                       const struct slot_pool_spec *b)
+{
+    if (!strEq(a->pool, b->pool) || a->capacity != b->capacity ||
+        a->kind != b->kind || a->fee_cents != b->fee_cents ||
+        a->seg_start_ms != b->seg_start_ms || a->seg_end_ms != b->seg_end_ms ||
+        a->release_at_ms != b->release_at_ms || a->n_shares != b->n_shares) {
+        return false;
+    }
+    for (uint32_t i = 0; i < a->n_shares; i++) {
+        if (!strEq(a->shares[i].channel, b->shares[i].channel) ||
+            a->shares[i].slots != b->shares[i].slots) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool argsEq(const struct slot_cmd *a, const struct slot_cmd *b)
+{
+    switch (a->op) {
+        case SLOT_OP_CONFIG:
+            return memcmp(&a->u.config, &b->u.config, sizeof a->u.config) == 0;
+        case SLOT_OP_POOL_CREATE:
+        case SLOT_OP_POOL_UPDATE:
+            return poolSpecEq(&a->u.pool, &b->u.pool);
+        case SLOT_OP_POOL_CLOSE:
+            return strEq(a->u.close.pool, b->u.close.pool);
+        case SLOT_OP_HOLD:
+            return strEq(a->u.hold.pool, b->u.hold.pool) &&
+                   strEq(a->u.hold.patient, b->u.hold.patient) &&
+                   strEq(a->u.hold.channel, b->u.hold.channel) &&
+                   a->u.hold.ttl_ms == b->u.hold.ttl_ms;
+        case SLOT_OP_CONFIRM:
+            return a->u.confirm.hold == b->u.confirm.hold &&
+                   strEq(a->u.confirm.payment_ref, b->u.confirm.payment_ref);
+        case SLOT_OP_RELEASE:
+            return a->u.release.hold == b->u.release.hold;
+        case SLOT_OP_CANCEL:
+            return a->u.cancel.booking == b->u.cancel.booking;
+        case SLOT_OP_EXPIRE:
+            return a->u.expire.max == b->u.expire.max;
+        default:
+            return true;
+    }
+}
+
+static bool cmdEq(const struct slot_cmd *a, const struct slot_cmd *b)
+{
+    return a->op == b->op && a->session == b->session && a->seq == b->seq &&
+           argsEq(a, b);
+}
+
+/* The encoding of a sample, for editing. */
+static struct mp_buf sampleBuf(enum sample s)
+{
+    struct mp_buf b;
+    encodeCmd(&samples[s], &b);
+    return b;
+}
+
+/* ---- names ----------------------------------------------------------------
+ */
+
+static void test_err_names(void)
+{
+    int known = 0;
+#define CHECK_ERR_(name, num, msg)                                             \
+    CHECK_STR(slot_err_name(num), #name);                                      \
+    CHECK_EQ(slot_err_from_name(#name), num);                                  \
+    CHECK_STR(slot_err_message(num), msg);                                     \
+    CHECK_EQ(SLOT_##name, num);                                                \
+    known++;
+    SLOT_ERR_MAP(CHECK_ERR_)
+#undef CHECK_ERR_
+    int named = 0;
+    for (int code = -1000; code < 1000; code++) {
+        const char *n = slot_err_name(code);
+        if (n == NULL) {
+            CHECK_STR(slot_err_message(code), "unknown error");
+            continue;
+        }
+        named++;
+        CHECK_EQ(slot_err_from_name(n), code);
+    }
+    CHECK_EQ(named, known);
+    CHECK(slot_err_name(7) == NULL && slot_err_name(19) == NULL);
+    CHECK(slot_err_name(34) == NULL && slot_err_name(-1) == NULL);
+    CHECK_EQ(slot_err_from_name(""), -1);
+    CHECK_EQ(slot_err_from_name("ok"), -1);
+    CHECK_EQ(slot_err_from_name("SOLD_OUTX"), -1);
+    CHECK_EQ(slot_err_from_name("SOLD_OU"), -1);
+}
+
+static void test_op_and_state_names(void)
+{
+    static const char *const ops[] = {
+        "SESSION_OPEN", "CONFIG",  "POOL_CREATE", "POOL_UPDATE", "POOL_CLOSE",
+        "HOLD",         "CONFIRM", "RELEASE",     "CANCEL",      "EXPIRE"};
+    for (int op = 1; op <= SLOT_OP_MAX; op++) {
+        CHECK_STR(slot_op_name(op), ops[op - 1]);
+    }
+    CHECK(slot_op_name(0) == NULL && slot_op_name(11) == NULL);
+    CHECK(slot_op_name(-1) == NULL && slot_op_name(256) == NULL);
+    CHECK_STR(slot_pool_state_name(SLOT_PSTATE_SCHEDULED), "scheduled");
+    CHECK_STR(slot_pool_state_name(SLOT_PSTATE_OPEN), "open");
+    CHECK_STR(slot_pool_state_name(SLOT_PSTATE_CLOSED), "closed");
+    CHECK(slot_pool_state_name(3) == NULL && slot_pool_state_name(-1) == NULL);
+    static const char *const claims[] = {"held", "booked", "released",
+                                         "expired", "cancelled"};
+    for (int s = SLOT_CLAIM_HELD; s <= SLOT_CLAIM_CANCELLED; s++) {
+        CHECK_STR(slot_claim_state_name(s), claims[s - 1]);
+    }
+    CHECK(slot_claim_state_name(0) == NULL);
+    CHECK(slot_claim_state_name(6) == NULL);
+}
+
+static void test_kind_names(void)
+{
+    static const char *const kinds[] = {"normal", "expert", "special"};
+    for (int k = 0; k <= SLOT_KIND_MAX; k++) {
+        CHECK_STR(slot_kind_name(k), kinds[k]);
+        CHECK_EQ(slot_kind_from_name(kinds[k], strlen(kinds[k])), k);
+    }
+    CHECK(slot_kind_name(-1) == NULL && slot_kind_name(3) == NULL);
+    CHECK_EQ(slot_kind_from_name("expert", 5), -1);
+    CHECK_EQ(slot_kind_from_name("experts", 7), -1);
+    CHECK_EQ(slot_kind_from_name("Expert", 6), -1);
+    CHECK_EQ(slot_kind_from_name("", 0), -1);
+    CHECK_EQ(slot_kind_from_name(NULL, 0), -1);
+    /* Not NUL-terminated: only len bytes count. */
+    CHECK_EQ(slot_kind_from_name("specialty", 7), SLOT_KIND_SPECIAL);
+}
+
+/* ---- commands: round trips ------------------------------------------------
+ */
+
+static void test_cmd_round_trip(void)
+{
+    for (int i = 0; i < SM_COUNT; i++) {
+        struct mp_buf b, b2;
+        struct slot_cmd got;
+        encodeCmd(&samples[i], &b);
+        CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &got), SLOT_OK);
+        CHECK(cmdEq(&got, &samples[i]));
+        CHECK(got.fingerprint == slot_hash64(b.data, b.len, 0));
+        encodeCmd(&got, &b2); /* canonical: same bytes again */
+        CHECK_EQ(b2.len, b.len);
+        CHECK(memcmp(b.data, b2.data, b.len) == 0);
+        mp_buf_free(&b);
+        mp_buf_free(&b2);
+    }
+    /* Every op is covered. */
+    bool seen[SLOT_OP_MAX + 1] = {false};
+    for (int i = 0; i < SM_COUNT; i++) {
+        seen[samples[i].op] = true;
+    }
+    for (int op = 1; op <= SLOT_OP_MAX; op++) {
+        CHECK(seen[op]);
+    }
+}
+
+static void test_cmd_fingerprint_and_stream(void)
+{
+    /* Commands back to back: each decode consumes exactly its own bytes and
+     * fingerprints exactly them. */
+    struct mp_buf b;
+    size_t ends[SM_COUNT];
+    mp_buf_init(&b);
+    for (int i = 0; i < SM_COUNT; i++) {
+        slot_cmd_encode(&b, &samples[i]);
+        ends[i] = b.len;
+    }
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    size_t at = 0;
+    for (int i = 0; i < SM_COUNT; i++) {
+        struct slot_cmd c;
+        CHECK_EQ(slot_cmd_decode(&r, &c), SLOT_OK);
+        CHECK_EQ((size_t)(r.p - b.data), ends[i]);
+        CHECK(c.fingerprint == slot_hash64(b.data + at, ends[i] - at, 0));
+        CHECK(cmdEq(&c, &samples[i]));
+        at = ends[i];
+    }
+    CHECK(mp_done(&r));
+    /* Different content, different fingerprint. */
+    struct slot_cmd x, y;
+    struct mp_buf bx, by;
+    encodeCmd(&samples[SM_RELEASE], &bx);
+    samples[SM_RELEASE].u.release.hold++;
+    encodeCmd(&samples[SM_RELEASE], &by);
+    CHECK_EQ(slot_cmd_decode_buf(bx.data, bx.len, &x), SLOT_OK);
+    CHECK_EQ(slot_cmd_decode_buf(by.data, by.len, &y), SLOT_OK);
+    CHECK(x.fingerprint != y.fingerprint);
+    /* decode_buf wants exactly one command. */
+    CHECK_EQ(slot_cmd_decode_buf(b.data, ends[1], &x), SLOT_MALFORMED);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, 0, &x), SLOT_MALFORMED);
+    mp_buf_free(&b);
+    mp_buf_free(&bx);
+    mp_buf_free(&by);
+}
+
+static void test_cmd_lenient_int_encodings(void)
+{
+    /* Any msgpack int encoding of a value in range is that value (positive
+     * signed ints included); the fingerprint covers the actual bytes. */
+    static const uint8_t wide[] = {
+        0x94, 0xcf, 0,    0,    0, 0, 0, 0, 0, 10, 0xd0, 0x00,
+        0xcd, 0x00, 0x00, 0xd3, 0, 0, 0, 0, 0, 0,  0x10, 0x00};
+    struct slot_cmd c;
+    CHECK_EQ(slot_cmd_decode_buf(wide, sizeof wide, &c), SLOT_OK);
+    CHECK_EQ(c.op, SLOT_OP_EXPIRE);
+    CHECK_EQ(c.u.expire.max, 4096);
+    CHECK(c.fingerprint == slot_hash64(wide, sizeof wide, 0));
+    struct mp_buf b;
+    encodeCmd(&c, &b);
+    CHECK_EQ(b.len, 7); /* re-encoded canonically: 94 0a 00 00 cd 10 00 */
+    mp_buf_free(&b);
+    /* str8 for a short string, and array16 for the command. */
+    static const uint8_t s8[] = {0xdc, 0x00, 0x04, 0x05, 0x01,
+                                 0x01, 0xd9, 0x01, 'p'};
+    CHECK_EQ(slot_cmd_decode_buf(s8, sizeof s8, &c), SLOT_OK);
+    CHECK(strEq(c.u.close.pool, S("p")));
+}
+
+static void test_cmd_truncation(void)
+{
+    for (int i = 0; i < SM_COUNT; i++) {
+        struct mp_buf b = sampleBuf(i);
+        checkTruncations(decCmd, b.data, b.len);
+        mp_buf_free(&b);
+    }
+}
+
+/* ---- commands: validation --------------------------------------------------
+ */
+
+static void test_cmd_shape(void)
+{
+    for (int i = 0; i < SM_COUNT; i++) {
+        struct mp_buf b = sampleBuf(i);
+        CHECK_EQ(decCount(decCmd, &b, -1), SLOT_MALFORMED);
+        CHECK_EQ(decCount(decCmd, &b, +1), SLOT_MALFORMED);
+        if (topCount(b.data, b.len) > 3) {
+            CHECK_EQ(decCount(decCmd, &b, -2), SLOT_MALFORMED);
+        }
+        mp_buf_free(&b);
+    }
+    struct slot_cmd c;
+    CHECK_EQ(slot_cmd_decode_buf("\x90", 1, &c), SLOT_MALFORMED);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x01", 2, &c), SLOT_MALFORMED);
+    CHECK_EQ(slot_cmd_decode_buf("\x93\x01\x00", 3, &c), SLOT_MALFORMED);
+    CHECK_EQ(slot_cmd_decode_buf("\x80", 1, &c), SLOT_MALFORMED);
+    CHECK_EQ(slot_cmd_decode_buf("\x01", 1, &c), SLOT_MALFORMED);
+    CHECK_EQ(slot_cmd_decode_buf("\xc0", 1, &c), SLOT_MALFORMED);
+    CHECK_EQ(slot_cmd_decode_buf("\xc1", 1, &c), SLOT_MALFORMED);
+    /* A count the input cannot hold. */
+    CHECK_EQ(slot_cmd_decode_buf("\xdd\xff\xff\xff\xff\x01", 6, &c),
+             SLOT_MALFORMED);
+}
+
+static void test_cmd_unknown_op(void)
+{
+    struct mp_buf b = sampleBuf(SM_OPEN);
+    static const uint64_t bad[] = {0, 11, 127, 255, 256, 65536, UINT64_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK_EQ(WITH(decCmd, &b, 0, vu(bad[i])), SLOT_UNKNOWN_OP);
+    }
+    /* Unknown wins over the element count: the count depends on the op. */
+    struct slot_cmd c;
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x0b", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x00", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(WITH(decCmd, &b, 0, vraw("\xff", 1)), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decCmd, &b, 0, vs("HOLD")), SLOT_MALFORMED);
+    mp_buf_free(&b);
+}
+
+static void test_cmd_types(void)
+{
+    for (int i = 0; i < SM_COUNT; i++) {
+        struct mp_buf b = sampleBuf(i);
+        checkTypes(decCmd, &b);
+        mp_buf_free(&b);
+    }
+}
+
+static void test_cmd_session_rules(void)
+{
+    static const uint64_t pairs[][2] = {
+        {0, 0}, {0, 1}, {1, 0}, {1, 1}, {UINT64_MAX, UINT64_MAX}};
+    for (int i = 0; i < SM_COUNT; i++) {
+        struct mp_buf b = sampleBuf(i);
+        bool anon = samples[i].op == SLOT_OP_SESSION_OPEN ||
+                    samples[i].op == SLOT_OP_EXPIRE;
+        for (size_t k = 0; k < 5; k++) {
+            struct mp_buf m;
+            struct val s = vu(pairs[k][0]), q = vu(pairs[k][1]);
+            mp_buf_init(&m);
+            replaceAt(b.data, b.len, (const uint32_t[]){1}, 1, &s, &m);
+            int rc = WITH(decCmd, &m, 2, q);
+            bool zero = pairs[k][0] == 0 && pairs[k][1] == 0;
+            bool both = pairs[k][0] >= 1 && pairs[k][1] >= 1;
+            CHECK_EQ(rc,
+                     (anon ? zero : both) ? SLOT_OK : SLOT_INVALID_ARGUMENT);
+            mp_buf_free(&m);
+        }
+        mp_buf_free(&b);
+    }
+}
+
+/* One edited element and its expected code. */
+struct row {
+    enum sample base;
+    uint32_t idx;
+    uint64_t v;
+    int code;
+};
+
+static void checkRows(const struct row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct mp_buf b = sampleBuf(rows[i].base);
+        int rc = WITH(decCmd, &b, rows[i].idx, vu(rows[i].v));
+        if (rc != rows[i].code) {
+            fprintf(stderr, "row %zu: %s elem %u = %llu: got %s want %s\n", i,
+                    slot_op_name(samples[rows[i].base].op), rows[i].idx,
+                    (unsigned long long)rows[i].v, slot_err_name(rc),
+                    slot_err_name(rows[i].code));
+            CHECK(0);
+        }
+        mp_buf_free(&b);
+    }
+}
+
+#define OK  SLOT_OK
+#define INV SLOT_INVALID_ARGUMENT
+
+static void test_cmd_config_ranges(void)
+{
+    static const struct row rows[] = {
+        /* hold_ttl_min_ms: 1..max */
+        {SM_CONFIG_MAX, 3, 0, INV},
+        {SM_CONFIG_MAX, 3, 1, OK},
+        {SM_CONFIG_MAX, 3, 86400000, OK},
+        {SM_CONFIG_MAX, 3, 86400001, INV},
+        {SM_CONFIG_MIN, 3, 2, INV}, /* min > max */
+        /* hold_ttl_max_ms: min..86400000 */
+        {SM_CONFIG_MIN, 4, 0, INV},
+        {SM_CONFIG_MIN, 4, 1, OK},
+        {SM_CONFIG_MIN, 4, 86400000, OK},
+        {SM_CONFIG_MIN, 4, 86400001, INV},
+        {SM_CONFIG_MIN, 4, UINT32_MAX + 1ull, INV},
+        {SM_CONFIG_MAX, 4, 86399999, INV},
+        /* session_max: 1..SLOT_SESSIONS_MAX */
+        {SM_CONFIG_MIN, 5, 0, INV},
+        {SM_CONFIG_MIN, 5, 1, OK},
+        {SM_CONFIG_MIN, 5, SLOT_SESSIONS_MAX, OK},
+        {SM_CONFIG_MIN, 5, SLOT_SESSIONS_MAX + 1, INV},
+        /* session_idle_ms: 1000..TIME_MAX */
+        {SM_CONFIG_MIN, 6, 999, INV},
+        {SM_CONFIG_MIN, 6, 1000, OK},
+        {SM_CONFIG_MIN, 6, TIME_MAX, OK},
+        {SM_CONFIG_MIN, 6, TIME_MAX + 1, INV},
+        {SM_CONFIG_MIN, 6, UINT64_MAX, INV},
+        /* retain_ms: 0..TIME_MAX */
+        {SM_CONFIG_MIN, 7, 0, OK},
+        {SM_CONFIG_MIN, 7, TIME_MAX, OK},
+        {SM_CONFIG_MIN, 7, TIME_MAX + 1, INV},
+        /* retain_max: 0..SLOT_RETAIN_MAX */
+        {SM_CONFIG_MIN, 8, 0, OK},
+        {SM_CONFIG_MIN, 8, SLOT_RETAIN_MAX, OK},
+        {SM_CONFIG_MIN, 8, SLOT_RETAIN_MAX + 1, INV},
+    };
+    checkRows(rows, sizeof rows / sizeof *rows);
+}
+
+static void test_cmd_pool_ranges(void)
+{
+    static const struct row rows[] = {
+        /* capacity 1..SLOT_POOL_CAPACITY_MAX */
+        {SM_POOL_MIN, 4, 0, INV},
+        {SM_POOL_MIN, 4, 1, OK},
+        {SM_POOL_MIN, 4, SLOT_POOL_CAPACITY_MAX, OK},
+        {SM_POOL_MIN, 4, SLOT_POOL_CAPACITY_MAX + 1, INV},
+        {SM_POOL_MIN, 4, UINT32_MAX + 1ull, INV},
+        /* kind <= SLOT_KIND_MAX */
+        {SM_POOL_MIN, 5, 0, OK},
+        {SM_POOL_MIN, 5, SLOT_KIND_MAX, OK},
+        {SM_POOL_MIN, 5, SLOT_KIND_MAX + 1, INV},
+        {SM_POOL_MIN, 5, 256, INV},
+        /* fee_cents <= SLOT_FEE_MAX_CENTS */
+        {SM_POOL_MIN, 6, SLOT_FEE_MAX_CENTS, OK},
+        {SM_POOL_MIN, 6, SLOT_FEE_MAX_CENTS + 1, INV},
+        /* segment: times <= TIME_MAX; start < end unless both 0 */
+        {SM_POOL_MAX, 7, TIME_MAX - 1, OK},
+        {SM_POOL_MAX, 7, TIME_MAX, INV},
+        {SM_POOL_MAX, 7, TIME_MAX + 1, INV},
+        {SM_POOL_MAX, 8, TIME_MAX + 1, INV},
+        {SM_POOL_MAX, 8, 1, OK},
+        {SM_POOL_MAX, 8, 0, OK},                    /* both 0 */
+        {SM_POOL_UPDATE, 7, 1714564800000ull, INV}, /* start == end */
+        {SM_POOL_UPDATE, 7, 1714564800001ull, INV}, /* start > end */
+        {SM_POOL_UPDATE, 8, 0, INV},                /* start > end == 0 */
+        {SM_POOL_MIN, 8, 5, OK},                    /* 0 < 5 */
+        {SM_POOL_MIN, 7, 5, INV},                   /* 5 > 0 */
+        /* release_at_ms <= TIME_MAX */
+        {SM_POOL_MIN, 9, TIME_MAX, OK},
+        {SM_POOL_MIN, 9, TIME_MAX + 1, INV},
+    };
+    checkRows(rows, sizeof rows / sizeof *rows);
+}
+
+static void test_cmd_pool_shares(void)
+{
+    struct mp_buf b = sampleBuf(SM_POOL_UPDATE); /* capacity 30 */
+    const char *two[] = {"app", "114"};
+    const char *dup[] = {"app", "app"};
+    const char *nine[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i"};
+    static const uint32_t ones[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(0, two, ones)), OK);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(8, nine, ones)), OK);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(9, nine, ones)), SLOT_TOO_LARGE);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(2, dup, ones)), INV);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(1, two, (uint32_t[]){0})), INV);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(1, two, (uint32_t[]){30})), OK);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(1, two, (uint32_t[]){31})), INV);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(2, two, (uint32_t[]){15, 15})), OK);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(2, two, (uint32_t[]){15, 16})), INV);
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(1, two, (uint32_t[]){UINT32_MAX})),
+             INV);
+    /* Duplicates are byte-wise: "app" and "app2" are distinct. */
+    const char *near[] = {"app", "app2"};
+    CHECK_EQ(WITH(decCmd, &b, 10, vshares(2, near, ones)), OK);
+    /* Shape of one share. */
+    CHECK_EQ(WITH2(decCmd, &b, 10, 0, vraw("\x93\xa1x\x01\x01", 5)),
+             SLOT_MALFORMED);
+    CHECK_EQ(WITH2(decCmd, &b, 10, 0, vraw("\x91\xa1x", 3)), SLOT_MALFORMED);
+    CHECK_EQ(WITH2(decCmd, &b, 10, 0, vraw("\x90", 1)), SLOT_MALFORMED);
+    CHECK_EQ(WITH3(decCmd, &b, 10, 0, 1, vu(UINT32_MAX + 1ull)), INV);
+    /* The share channel's charset and lengths. */
+    checkStrRule(decCmd, &b, (const uint32_t[]){10, 0, 0}, 3, &ruleChannel);
+    mp_buf_free(&b);
+    /* Eight shares summing to exactly the maximum capacity (the sample). */
+    b = sampleBuf(SM_POOL_MAX);
+    CHECK_EQ(WITH3(decCmd, &b, 10, 7, 1, vu(12501)), INV);
+    CHECK_EQ(WITH3(decCmd, &b, 10, 7, 1, vu(12499)), OK);
+    CHECK_EQ(WITH3(decCmd, &b, 10, 7, 0, vs("app")), INV); /* dup of [0] */
+    mp_buf_free(&b);
+}
+
+static void test_cmd_claim_ranges(void)
+{
+    static const struct row rows[] = {
+        /* HOLD ttl_ms: any u32 */
+        {SM_HOLD, 6, 0, OK},
+        {SM_HOLD, 6, UINT32_MAX, OK},
+        {SM_HOLD, 6, UINT32_MAX + 1ull, INV},
+        /* ids >= 1 */
+        {SM_CONFIRM, 3, 0, INV},
+        {SM_CONFIRM, 3, 1, OK},
+        {SM_CONFIRM, 3, UINT64_MAX, OK},
+        {SM_RELEASE, 3, 0, INV},
+        {SM_RELEASE, 3, 1, OK},
+        {SM_RELEASE, 3, UINT64_MAX, OK},
+        {SM_CANCEL, 3, 0, INV},
+        {SM_CANCEL, 3, 1, OK},
+        {SM_CANCEL, 3, UINT64_MAX, OK},
+        /* EXPIRE max 1..SLOT_EXPIRE_MAX */
+        {SM_EXPIRE, 3, 0, INV},
+        {SM_EXPIRE, 3, 1, OK},
+        {SM_EXPIRE, 3, SLOT_EXPIRE_MAX, OK},
+        {SM_EXPIRE, 3, SLOT_EXPIRE_MAX + 1, INV},
+        {SM_EXPIRE, 3, UINT64_MAX, INV},
+    };
+    checkRows(rows, sizeof rows / sizeof *rows);
+}
+
+static void test_cmd_strings(void)
+{
+    static const struct {
+        enum sample base;
+        uint32_t idx;
+        const struct str_rule *rule;
+    } fields[] = {
+        {SM_POOL_MIN, 3, &rulePool},  {SM_POOL_UPDATE, 3, &rulePool},
+        {SM_CLOSE, 3, &rulePool},     {SM_HOLD, 3, &rulePool},
+        {SM_HOLD, 4, &rulePatient},   {SM_HOLD, 5, &ruleChannel},
+        {SM_CONFIRM, 4, &rulePayref},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        struct mp_buf b = sampleBuf(fields[i].base);
+        checkStrRule(decCmd, &b, &fields[i].idx, 1, fields[i].rule);
+        mp_buf_free(&b);
+    }
+    /* The sample strings exercise every special byte of each set. */
+    struct mp_buf b = sampleBuf(SM_CONFIRM);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs(payrefTilde)), OK);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("ref 1")), INV);
+    mp_buf_free(&b);
+    b = sampleBuf(SM_HOLD);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("patient/1")), INV); /* no '/' */
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("WeChat")), INV);    /* lower only */
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("we.chat")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 3, vraw("\xd9\x03p/q", 5)), OK); /* str8 */
+    /* A string as bin is a type error, not a charset one. */
+    CHECK_EQ(WITH(decCmd, &b, 3, vraw("\xc4\x01p", 3)), SLOT_MALFORMED);
+    mp_buf_free(&b);
+}
+
+/* ---- results ---------------------------------------------------------------
+ */
+
+static struct mp_buf resultBuf(const struct slot_result *res)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_result_encode(&b, res);
+    return b;
+}
+
+static void test_result(void)
+{
+    static const struct slot_result rs[] = {
+        {SLOT_OK, 0, 0, 0},
+        {SLOT_OK, 17, 1714550700000ull, 1714550400000ull},
+        {SLOT_SOLD_OUT, UINT64_MAX, UINT64_MAX, TIME_MAX},
+        {UINT16_MAX, 1, 2, 3},
+    };
+    for (size_t i = 0; i < sizeof rs / sizeof *rs; i++) {
+        struct mp_buf b = resultBuf(&rs[i]);
+        struct slot_result got;
+        struct mp_reader r;
+        mp_reader_init(&r, b.data, b.len);
+        CHECK_EQ(slot_result_decode(&r, &got), SLOT_OK);
+        CHECK(mp_done(&r));
+        CHECK(got.code == rs[i].code && got.a == rs[i].a && got.b == rs[i].b &&
+              got.time_ms == rs[i].time_ms);
+        checkTruncations(decResult, b.data, b.len);
+        checkTypes(decResult, &b);
+        CHECK_EQ(decCount(decResult, &b, -1), SLOT_MALFORMED);
+        CHECK_EQ(decCount(decResult, &b, +1), SLOT_MALFORMED);
+        mp_buf_free(&b);
+    }
+    struct mp_buf b = resultBuf(&rs[1]);
+    CHECK_EQ(WITH(decResult, &b, 0, vu(UINT16_MAX + 1u)), INV);
+    CHECK_EQ(WITH(decResult, &b, 3, vu(TIME_MAX + 1)), INV);
+    CHECK_EQ(WITH(decResult, &b, 3, vu(TIME_MAX)), OK);
+    mp_buf_free(&b);
+}
+
+/* ---- reads -----------------------------------------------------------------
+ */
+
+static struct slot_read readSample(uint8_t op)
+{
+    struct slot_read rd;
+    memset(&rd, 0, sizeof rd);
+    rd.op = op;
+    switch (op) {
+        case SLOT_READ_POOL:
+            rd.pool = S(pool64);
+            break;
+        case SLOT_READ_HOLD:
+            rd.id = 1;
+            break;
+        case SLOT_READ_BOOKING:
+            rd.id = UINT64_MAX;
+            break;
+        case SLOT_READ_PATIENT:
+            rd.pool = S("p");
+            rd.patient = S(patient64);
+            break;
+        case SLOT_READ_POOLS:
+            rd.pool = S("h1/a");
+            rd.limit = SLOT_LIST_MAX;
+            break;
+        default:
+            break;
+    }
+    return rd;
+}
+
+static struct mp_buf readBuf(uint8_t op)
+{
+    struct slot_read rd = readSample(op);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_read_encode(&b, &rd);
+    return b;
+}
+
+static void test_read_round_trip(void)
+{
+    for (uint8_t op = 1; op <= SLOT_READ_MAX; op++) {
+        struct slot_read want = readSample(op), got;
+        struct mp_buf b = readBuf(op);
+        struct mp_reader r;
+        mp_reader_init(&r, b.data, b.len);
+        CHECK_EQ(slot_read_decode(&r, &got), SLOT_OK);
+        CHECK(mp_done(&r));
+        CHECK(got.op == want.op && got.id == want.id &&
+              got.limit == want.limit && strEq(got.pool, want.pool) &&
+              strEq(got.patient, want.patient));
+        checkTruncations(decRead, b.data, b.len);
+        checkTypes(decRead, &b);
+        CHECK_EQ(decCount(decRead, &b, +1), SLOT_MALFORMED);
+        if (op != SLOT_READ_LEDGER) {
+            CHECK_EQ(decCount(decRead, &b, -1), SLOT_MALFORMED);
+        }
+        mp_buf_free(&b);
+    }
+    CHECK_EQ(decRead("\x91\x06", 2), SLOT_OK);
+}
+
+static void test_read_validation(void)
+{
+    struct mp_buf b = readBuf(SLOT_READ_POOL);
+    checkStrRule(decRead, &b, (const uint32_t[]){1}, 1, &rulePool);
+    CHECK_EQ(WITH(decRead, &b, 0, vu(0)), SLOT_UNKNOWN_OP);
+    CHECK_EQ(WITH(decRead, &b, 0, vu(SLOT_READ_MAX + 1)), SLOT_UNKNOWN_OP);
+    CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
+    mp_buf_free(&b);
+    CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
+    CHECK_EQ(decRead("\x91\x07", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
+    for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
+        b = readBuf(op);
+        CHECK_EQ(WITH(decRead, &b, 1, vu(0)), INV);
+        CHECK_EQ(WITH(decRead, &b, 1, vu(1)), OK);
+        mp_buf_free(&b);
+    }
+    b = readBuf(SLOT_READ_PATIENT);
+    checkStrRule(decRead, &b, (const uint32_t[]){1}, 1, &rulePool);
+    checkStrRule(decRead, &b, (const uint32_t[]){2}, 1, &rulePatient);
+    mp_buf_free(&b);
+    b = readBuf(SLOT_READ_POOLS);
+    checkStrRule(decRead, &b, (const uint32_t[]){1}, 1, &rulePoolOpt);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(0)), INV);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(1)), OK);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(SLOT_LIST_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(SLOT_LIST_MAX + 1)), INV);
+    mp_buf_free(&b);
+}
+
+/* ---- replies: pool status, claim, ledger info ------------------------------
+ */
+
+static struct slot_pool_status statusSample(uint32_t n_shares)
+{
+    struct slot_pool_status s;
+    memset(&s, 0, sizeof s);
+    strcpy(s.pool, pool64);
+    s.kind = SLOT_KIND_SPECIAL;
+    s.state = SLOT_PSTATE_CLOSED;
+    s.capacity = SLOT_POOL_CAPACITY_MAX;
+    s.free = 99000;
+    s.held = 600;
+    s.booked = 400;
+    s.fee_cents = SLOT_FEE_MAX_CENTS;
+    s.seg_start_ms = 1;
+    s.seg_end_ms = TIME_MAX;
+    s.release_at_ms = TIME_MAX;
+    s.next_visit_no = UINT32_MAX;
+    s.n_shares = n_shares;
+    for (uint32_t i = 0; i < n_shares; i++) {
+        s.shares[i] =
+            (struct slot_bucket){"", 10000, 9000 + i, 600 - i, 400 + 2 * i};
+        strcpy(s.shares[i].channel, chans8[i]);
+    }
+    s.remainder = (struct slot_bucket){"", UINT32_MAX, 1, 2, 3};
+    return s;
+}
+
+static struct mp_buf statusBuf(const struct slot_pool_status *s)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_pool_status_encode(&b, s);
+    return b;
+}
+
+static void test_pool_status(void)
+{
+    static const uint32_t counts[] = {0, 1, 8};
+    for (size_t i = 0; i < 3; i++) {
+        struct slot_pool_status want = statusSample(counts[i]), got;
+        struct mp_buf b = statusBuf(&want);
+        struct mp_reader r;
+        mp_reader_init(&r, b.data, b.len);
+        memset(&got, 0xa5, sizeof got); /* the decoder must clear it */
+        CHECK_EQ(slot_pool_status_decode(&r, &got), SLOT_OK);
+        CHECK(mp_done(&r));
+        CHECK(memcmp(&got, &want, sizeof got) == 0);
+        CHECK_STR(got.remainder.channel, "");
+        checkTruncations(decStatus, b.data, b.len);
+        CHECK_EQ(decCount(decStatus, &b, -1), SLOT_MALFORMED);
+        CHECK_EQ(decCount(decStatus, &b, +1), SLOT_MALFORMED);
+        mp_buf_free(&b);
+    }
+    struct slot_pool_status s = statusSample(1);
+    struct mp_buf b = statusBuf(&s);
+    checkTypes(decStatus, &b);
+    checkStrRule(decStatus, &b, (const uint32_t[]){0}, 1, &rulePool);
+    checkStrRule(decStatus, &b, (const uint32_t[]){12, 0, 0}, 3, &ruleChannel);
+    CHECK_EQ(WITH(decStatus, &b, 1, vu(SLOT_KIND_MAX + 1)), INV);
+    CHECK_EQ(WITH(decStatus, &b, 2, vu(SLOT_PSTATE_CLOSED + 1)), INV);
+    CHECK_EQ(WITH(decStatus, &b, 3, vu(0)), INV);
+    CHECK_EQ(WITH(decStatus, &b, 3, vu(SLOT_POOL_CAPACITY_MAX + 1)), INV);
+    CHECK_EQ(WITH(decStatus, &b, 7, vu(SLOT_FEE_MAX_CENTS + 1)), INV);
+    for (uint32_t i = 8; i <= 10; i++) {
+        CHECK_EQ(WITH(decStatus, &b, i, vu(TIME_MAX + 1)), INV);
+    }
+    CHECK_EQ(WITH(decStatus, &b, 4, vu(UINT32_MAX + 1ull)), INV);
+    CHECK_EQ(WITH2(decStatus, &b, 12, 0, vraw("\x94\xa1x\x01\x01\x01", 6)),
+             SLOT_MALFORMED);
+    CHECK_EQ(WITH(decStatus, &b, 13, vraw("\x95\xa0\x01\x01\x01\x01", 6)),
+             SLOT_MALFORMED); /* the remainder has no channel */
+    mp_buf_free(&b);
+    s = statusSample(8);
+    b = statusBuf(&s);
+    struct mp_buf nine;
+    mp_buf_init(&nine);
+    mp_pack_array(&nine, 9);
+    for (int i = 0; i < 9; i++) {
+        mp_pack_array(&nine, 5);
+        mp_pack_cstr(&nine, "c");
+        for (int k = 0; k < 4; k++) {
+            mp_pack_uint(&nine, 1);
+        }
+    }
+    CHECK_EQ(WITH(decStatus, &b, 12, vraw(nine.data, nine.len)),
+             SLOT_TOO_LARGE);
+    mp_buf_free(&nine);
+    mp_buf_free(&b);
+}
+
+static struct slot_claim claimSample(bool max)
+{
+    struct slot_claim c;
+    memset(&c, 0, sizeof c);
+    c.id = max ? UINT64_MAX : 1;
+    c.state = max ? SLOT_CLAIM_CANCELLED : SLOT_CLAIM_HELD;
+    strcpy(c.pool, max ? pool64 : "p");
+    strcpy(c.patient, max ? patient64 : "12345678");
+    strcpy(c.channel, max ? chan16 : "a");
+    c.held_at_ms = max ? TIME_MAX : 0;
+    /* Ledger time plus the longest TTL may pass TIME_MAX. */
+    c.deadline_ms = max ? TIME_MAX + 86400000 : 0;
+    c.booked_at_ms = max ? TIME_MAX : 0;
+    c.resolved_at_ms = max ? TIME_MAX : 0;
+    c.visit_no = max ? UINT32_MAX : 0;
+    strcpy(c.payment_ref, max ? payref64 : "");
+    return c;
+}
+
+static void test_claim(void)
+{
+    for (int m = 0; m < 2; m++) {
+        struct slot_claim want = claimSample(m), got;
+        struct mp_buf b;
+        mp_buf_init(&b);
+        slot_claim_encode(&b, &want);
+        struct mp_reader r;
+        mp_reader_init(&r, b.data, b.len);
+        memset(&got, 0xa5, sizeof got);
+        CHECK_EQ(slot_claim_decode(&r, &got), SLOT_OK);
+        CHECK(mp_done(&r));
+        CHECK(memcmp(&got, &want, sizeof got) == 0);
+        checkTruncations(decClaim, b.data, b.len);
+        checkTypes(decClaim, &b);
+        CHECK_EQ(decCount(decClaim, &b, -1), SLOT_MALFORMED);
+        CHECK_EQ(decCount(decClaim, &b, +1), SLOT_MALFORMED);
+        checkStrRule(decClaim, &b, (const uint32_t[]){2}, 1, &rulePool);
+        checkStrRule(decClaim, &b, (const uint32_t[]){3}, 1, &rulePatient);
+        checkStrRule(decClaim, &b, (const uint32_t[]){4}, 1, &ruleChannel);
+        checkStrRule(decClaim, &b, (const uint32_t[]){10}, 1, &rulePayrefOpt);
+        CHECK_EQ(WITH(decClaim, &b, 0, vu(0)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 1, vu(0)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_CANCELLED + 1)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 5, vu(TIME_MAX + 1)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 6, vu(TIME_MAX + 86400001)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 7, vu(TIME_MAX + 1)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 8, vu(TIME_MAX + 1)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 9, vu(UINT32_MAX + 1ull)), INV);
+        mp_buf_free(&b);
+    }
+}
+
+static void test_ledger_info(void)
+{
+    struct slot_ledger_info want, got;
+    memset(&want, 0, sizeof want);
+    want = (struct slot_ledger_info){
+        TIME_MAX, UINT64_MAX,
+        1,        2,
+        3,        UINT32_MAX,
+        5,        6,
+        7,        {1000, 1800000, 65536, 3600000, 86400000, 4000000}};
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_ledger_info_encode(&b, &want);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_ledger_info_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(memcmp(&got.config, &want.config, sizeof got.config) == 0);
+    CHECK(got.time_ms == want.time_ms && got.state_hash == want.state_hash);
+    CHECK(got.pools == 1 && got.patients == 2 && got.channels == 3 &&
+          got.sessions == UINT32_MAX && got.holds_active == 5 &&
+          got.bookings_active == 6 && got.retained == 7);
+    checkTruncations(decInfo, b.data, b.len);
+    checkTypes(decInfo, &b);
+    CHECK_EQ(decCount(decInfo, &b, -1), SLOT_MALFORMED);
+    CHECK_EQ(decCount(decInfo, &b, +1), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decInfo, &b, 0, vu(TIME_MAX + 1)), INV);
+    CHECK_EQ(WITH(decInfo, &b, 2, vu(UINT32_MAX + 1ull)), INV);
+    /* The nested config follows the CONFIG command's rules. */
+    CHECK_EQ(WITH2(decInfo, &b, 9, 0, vu(0)), INV);
+    CHECK_EQ(WITH2(decInfo, &b, 9, 0, vu(1800001)), INV); /* min > max */
+    CHECK_EQ(WITH2(decInfo, &b, 9, 1, vu(86400001)), INV);
+    CHECK_EQ(WITH2(decInfo, &b, 9, 2, vu(0)), INV);
+    CHECK_EQ(WITH2(decInfo, &b, 9, 2, vu(SLOT_SESSIONS_MAX + 1)), INV);
+    CHECK_EQ(WITH2(decInfo, &b, 9, 3, vu(999)), INV);
+    CHECK_EQ(WITH2(decInfo, &b, 9, 4, vu(TIME_MAX + 1)), INV);
+    CHECK_EQ(WITH2(decInfo, &b, 9, 5, vu(SLOT_RETAIN_MAX + 1)), INV);
+    CHECK_EQ(WITH(decInfo, &b, 9, vraw("\x95\x01\x01\x01\xcd\x03\xe8\x00", 8)),
+             SLOT_MALFORMED);
+    mp_buf_free(&b);
+}
+
+/* ---- Raft entries
+ * ------------------------------------------------------------ */
+
+static uint64_t cmdsBuf[SLOT_BATCH_CMDS_MAX * sizeof(struct slot_cmd) / 8 + 1];
+#define CMDS ((struct slot_cmd *)cmdsBuf)
+
+static void *buildEntry(uint64_t stamp, const enum sample *which, size_t n,
+                        size_t *len)
+{
+    struct slot_entry_builder e;
+    slot_entry_begin(&e, stamp, stamp ^ 0xa5a5);
+    for (size_t i = 0; i < n; i++) {
+        struct mp_buf b = sampleBuf(which[i]);
+        CHECK(slot_entry_fits(&e, b.len));
+        slot_entry_add(&e, b.data, b.len);
+        mp_buf_free(&b);
+    }
+    CHECK_EQ(e.n_cmds, n);
+    void *p = slot_entry_finish(&e, len);
+    slot_entry_builder_free(&e);
+    return p;
+}
+
+static int decEntry(const void *p, size_t n)
+{
+    uint64_t stamp, origin;
+    uint32_t count;
+    return slot_entry_decode(p, n, &stamp, &origin, CMDS, &count);
+}
+
+static void test_entry_round_trip(void)
+{
+    enum sample all[SM_COUNT];
+    for (int i = 0; i < SM_COUNT; i++) {
+        all[i] = i;
+    }
+    size_t len;
+    uint8_t *p = buildEntry(1714550400123ull, all, SM_COUNT, &len);
+    CHECK_EQ(len % 8, 0);
+    CHECK(memcmp(p, "SLE1", 4) == 0);
+    uint64_t stamp, origin;
+    uint32_t n;
+    CHECK_EQ(slot_entry_decode(p, len, &stamp, &origin, CMDS, &n), SLOT_OK);
+    CHECK(stamp == 1714550400123ull);
+    CHECK_EQ(n, SM_COUNT);
+    for (int i = 0; i < SM_COUNT; i++) {
+        struct mp_buf b = sampleBuf(i);
+        CHECK(cmdEq(&CMDS[i], &samples[i]));
+        CHECK(CMDS[i].fingerprint == slot_hash64(b.data, b.len, 0));
+        mp_buf_free(&b);
+    }
+    checkTruncations(decEntry, p, len);
+    free(p);
+    /* Empty batch, and the extreme stamps. */
+    p = buildEntry(0, NULL, 0, &len);
+    CHECK_EQ(slot_entry_decode(p, len, &stamp, &origin, CMDS, &n), SLOT_OK);
+    CHECK(n == 0 && stamp == 0);
+    free(p);
+    p = buildEntry(TIME_MAX, all, 1, &len);
+    CHECK_EQ(slot_entry_decode(p, len, &stamp, &origin, CMDS, &n), SLOT_OK);
+    CHECK(n == 1 && stamp == TIME_MAX);
+    free(p);
+}
+
+static void test_entry_builder_reuse_and_padding(void)
+{
+    /* EXPIRE encodes in 5 bytes, so 0..7 of them give every padding. */
+    struct slot_entry_builder e;
+    bool padSeen[8] = {false};
+    struct mp_buf x = sampleBuf(SM_EXPIRE);
+    for (uint32_t k = 0; k < 16; k++) {
+        slot_entry_begin(&e, k, k ^ 0xa5a5);
+        for (uint32_t i = 0; i < k; i++) {
+            slot_entry_add(&e, x.data, x.len);
+        }
+        size_t len;
+        uint8_t *p = slot_entry_finish(&e, &len);
+        CHECK_EQ(e.n_cmds, 0);
+        CHECK_EQ(e.buf.len, 0);
+        CHECK_EQ(len % 8, 0);
+        uint32_t plen = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+                        (uint32_t)p[6] << 8 | p[7];
+        size_t pad = len - 8 - plen;
+        CHECK(pad < 8);
+        padSeen[pad] = true;
+        for (size_t i = 8 + plen; i < len; i++) {
+            CHECK_EQ(p[i], 0);
+        }
+        uint64_t stamp, origin;
+        uint32_t n;
+        CHECK_EQ(slot_entry_decode(p, len, &stamp, &origin, CMDS, &n), SLOT_OK);
+        CHECK(n == k && stamp == k);
+        free(p);
+    }
+    for (int i = 0; i < 8; i++) {
+        CHECK(padSeen[i]);
+    }
+    slot_entry_builder_free(&e);
+    mp_buf_free(&x);
+}
+
+static void test_entry_fits(void)
+{
+    struct slot_entry_builder e;
+    struct mp_buf x = sampleBuf(SM_EXPIRE);
+    slot_entry_begin(&e, 1, 1 ^ 0xa5a5);
+    CHECK(slot_entry_fits(&e, SLOT_ENTRY_MAX - e.buf.len));
+    CHECK(!slot_entry_fits(&e, SLOT_ENTRY_MAX - e.buf.len + 1));
+    CHECK(!slot_entry_fits(&e, SIZE_MAX));
+    for (uint32_t i = 0; i < SLOT_BATCH_CMDS_MAX; i++) {
+        CHECK(slot_entry_fits(&e, x.len));
+        slot_entry_add(&e, x.data, x.len);
+    }
+    CHECK(!slot_entry_fits(&e, x.len));
+    CHECK(!slot_entry_fits(&e, 0));
+    size_t len;
+    void *p = slot_entry_finish(&e, &len);
+    uint64_t stamp, origin;
+    uint32_t n;
+    CHECK_EQ(slot_entry_decode(p, len, &stamp, &origin, CMDS, &n), SLOT_OK);
+    CHECK_EQ(n, SLOT_BATCH_CMDS_MAX);
+    free(p);
+    slot_entry_builder_free(&e);
+    mp_buf_free(&x);
+}
+
+/* An entry around a hand-made payload: magic, declared length, padding. */
+static size_t rawEntry(uint8_t *out, const char *magic, const void *payload,
+                       size_t plen, uint32_t declared, size_t pad,
+                       uint8_t padByte)
+{
+    memcpy(out, magic, 4);
+    out[4] = (uint8_t)(declared >> 24);
+    out[5] = (uint8_t)(declared >> 16);
+    out[6] = (uint8_t)(declared >> 8);
+    out[7] = (uint8_t)declared;
+    memcpy(out + 8, payload, plen);
+    memset(out + 8 + plen, padByte, pad);
+    return 8 + plen + pad;
+}
+
+/* [stamp, [count x the given command]] */
+static struct mp_buf batchPayload(uint64_t stamp, uint32_t count,
+                                  const void *cmd, size_t cmdLen)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    mp_pack_array(&b, 3);
+    mp_pack_uint(&b, stamp);
+    mp_pack_uint(&b, stamp + 1); /* origin */
+    mp_pack_array(&b, count);
+    for (uint32_t i = 0; i < count; i++) {
+        mp_buf_append(&b, cmd, cmdLen);
+    }
+    return b;
+}
+
+/* Decodes a hand-made payload wrapped in a well-formed entry. */
+static int decPayload(const void *p, size_t n)
+{
+    uint8_t *buf = malloc(n + 16);
+    CHECK(buf != NULL);
+    size_t len = rawEntry(buf, "SLE1", p, n, (uint32_t)n, (8 - n % 8) % 8, 0);
+    int rc = decExact(decEntry, buf, len);
+    free(buf);
+    return rc;
+}
+
+static int entryOf(const struct mp_buf *pl)
+{
+    return decPayload(pl->data, pl->len);
+}
+
+static void test_entry_header_and_padding(void)
+{
+    struct mp_buf x = sampleBuf(SM_EXPIRE);
+    struct mp_buf pl = batchPayload(5, 2, x.data, x.len);
+    const uint8_t *d = pl.data;
+    uint32_t n = (uint32_t)pl.len;
+    size_t pad = (8 - n % 8) % 8;
+    CHECK(pad > 0);
+    uint8_t buf[64];
+    size_t len;
+    len = rawEntry(buf, "SLE1", d, n, n, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_OK);
+    for (size_t i = 0; i < pad; i++) { /* any non-zero padding byte */
+        buf[8 + n + i] = 0x80;
+        CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED);
+        buf[8 + n + i] = 0;
+    }
+    len = rawEntry(buf, "SLE1", d, n, n, pad + 8, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED); /* pad >= 8 */
+    len = rawEntry(buf, "SLE1", d, n, n, 0, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED); /* no pad */
+    len = rawEntry(buf, "SLE1", d, n, n, pad - 1, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED); /* short pad */
+    len = rawEntry(buf, "SLE1", d, n, n + 1, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED); /* len lies */
+    len = rawEntry(buf, "SLE1", d, n, n + (uint32_t)pad + 1, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED); /* > actual */
+    len = rawEntry(buf, "SLE1", d, n, 0xffffffffu, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED);
+    len = rawEntry(buf, "SLE1", d, n, n - 1, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED); /* < actual */
+    len = rawEntry(buf, "SLE1", d, n, 0, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED);
+    len = rawEntry(buf, "SLE2", d, n, n, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_BAD_VERSION);
+    len = rawEntry(buf, "SLE0", d, n, n, pad, 0);
+    CHECK_EQ(decExact(decEntry, buf, len), SLOT_BAD_VERSION);
+    static const char *const magics[] = {"sle1", "XLE1", "SXE1", "SLX1",
+                                         "\0\0\0\0"};
+    for (int i = 0; i < 5; i++) {
+        len = rawEntry(buf, magics[i], d, n, n, pad, 0);
+        CHECK_EQ(decExact(decEntry, buf, len), SLOT_MALFORMED);
+    }
+    for (size_t k = 0; k < 8; k++) {
+        CHECK_EQ(decExact(decEntry, buf, k), SLOT_MALFORMED);
+    }
+    CHECK_EQ(decExact(decEntry, "SLE1\0\0\0\0", 8), SLOT_MALFORMED);
+    mp_buf_free(&pl);
+    mp_buf_free(&x);
+}
+
+static void test_entry_limits(void)
+{
+    struct mp_buf x = sampleBuf(SM_EXPIRE);
+    struct mp_buf pl = batchPayload(1, SLOT_BATCH_CMDS_MAX, x.data, x.len);
+    CHECK_EQ(entryOf(&pl), SLOT_OK);
+    mp_buf_free(&pl);
+    pl = batchPayload(1, SLOT_BATCH_CMDS_MAX + 1, x.data, x.len);
+    CHECK_EQ(entryOf(&pl), SLOT_TOO_LARGE);
+    mp_buf_free(&pl);
+    pl = batchPayload(TIME_MAX, 0, NULL, 0);
+    CHECK_EQ(entryOf(&pl), SLOT_OK);
+    mp_buf_free(&pl);
+    pl = batchPayload(TIME_MAX + 1, 0, NULL, 0);
+    CHECK_EQ(entryOf(&pl), INV);
+    mp_buf_free(&pl);
+    /* Total size: SLOT_ENTRY_MAX is looked at (and then the payload found
+     * wanting), one padded step more is TOO_LARGE before anything else. */
+    size_t big = SLOT_ENTRY_MAX + 8;
+    uint8_t *buf = calloc(1, big);
+    memcpy(buf, "SLE1", 4);
+    uint32_t d = SLOT_ENTRY_MAX - 8;
+    buf[4] = (uint8_t)(d >> 24);
+    buf[5] = (uint8_t)(d >> 16);
+    buf[6] = (uint8_t)(d >> 8);
+    buf[7] = (uint8_t)d;
+    CHECK_EQ(decEntry(buf, SLOT_ENTRY_MAX), SLOT_MALFORMED);
+    CHECK_EQ(decEntry(buf, big), SLOT_TOO_LARGE);
+    CHECK_EQ(decEntry(buf, SLOT_ENTRY_MAX + 1), SLOT_TOO_LARGE);
+    free(buf);
+    mp_buf_free(&x);
+}
+
+static void test_entry_payload_shape(void)
+{
+    struct mp_buf x = sampleBuf(SM_EXPIRE);
+    struct mp_buf pl = batchPayload(1, 1, x.data, x.len);
+    CHECK_EQ(entryOf(&pl), SLOT_OK);
+    struct mp_buf m;
+    mp_buf_init(&m);
+    withCount(pl.data, pl.len, +1, &m);
+    CHECK_EQ(entryOf(&m), SLOT_MALFORMED); /* [stamp, cmds, 0] */
+    mp_buf_reset(&m);
+    withCount(pl.data, pl.len, -1, &m);
+    CHECK_EQ(entryOf(&m), SLOT_MALFORMED); /* [stamp] */
+    mp_buf_reset(&m);
+    mp_buf_append(&m, pl.data, pl.len);
+    mp_buf_append(&m, "\xc0", 1);
+    CHECK_EQ(entryOf(&m), SLOT_MALFORMED); /* trailing value */
+    mp_buf_free(&m);
+    /* Wrong types anywhere: stamp, batch, the command's fields. */
+    checkTypes(decPayload, &pl);
+    mp_buf_free(&pl);
+    pl = sampleBuf(SM_POOL_MAX);
+    struct mp_buf pl2 = batchPayload(1, 1, pl.data, pl.len);
+    checkTypes(decPayload, &pl2);
+    mp_buf_free(&pl2);
+    mp_buf_free(&pl);
+    /* Any invalid command refuses the whole entry, with its own code. */
+    static const struct {
+        const char *cmd;
+        size_t len;
+        int code;
+    } bad[] = {
+        {"\x94\x0a\x00\x00\x00", 5, SLOT_INVALID_ARGUMENT}, /* max 0 */
+        {"\x94\x0a\x01\x01\x01", 5, SLOT_INVALID_ARGUMENT}, /* session */
+        {"\x94\x0b\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
+        {"\x95\x0a\x00\x00\x01\x01", 6, SLOT_MALFORMED},    /* count */
+        {"\x94\x05\x01\x01\xa0", 5, SLOT_INVALID_ARGUMENT}, /* pool "" */
+        {"\x94\x05\x01\x01\xc0", 5, SLOT_MALFORMED},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mp_buf_init(&pl);
+        mp_pack_array(&pl, 3);
+        mp_pack_uint(&pl, 1);
+        mp_pack_uint(&pl, 2); /* origin */
+        mp_pack_array(&pl, 3);
+        mp_buf_append(&pl, x.data, x.len);
+        mp_buf_append(&pl, bad[i].cmd, bad[i].len);
+        mp_buf_append(&pl, x.data, x.len);
+        CHECK_EQ(entryOf(&pl), bad[i].code);
+        mp_buf_free(&pl);
+    }
+    mp_buf_free(&x);
+}
+
+/* ---- frames ----------------------------------------------------------------
+ */
+
+static const uint8_t frameTypes[] = {
+    SLOT_FRAME_COMMAND, SLOT_FRAME_READ,       SLOT_FRAME_ADMIN,
+    SLOT_FRAME_RESULT,  SLOT_FRAME_READ_REPLY, SLOT_FRAME_ADMIN_REPLY,
+    SLOT_FRAME_ERROR,
+};
+
+static int decFrame(const void *p, size_t n)
+{
+    struct slot_frame f;
+    return slot_frame_decode(p, n, &f);
+}
+
+static void test_frame_round_trip(void)
+{
+    struct mp_buf b;
+    size_t starts[8], ends[8];
+    mp_buf_init(&b);
+    for (size_t i = 0; i < sizeof frameTypes; i++) {
+        starts[i] = slot_frame_begin(&b, frameTypes[i], i * 1000003u);
+        slot_cmd_encode(&b, &samples[i]); /* any one value */
+        slot_frame_end(&b, starts[i]);
+        ends[i] = b.len;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof frameTypes; i++) {
+        size_t fl;
+        CHECK_EQ(starts[i], at);
+        CHECK_EQ(slot_frame_peek(b.data + at, b.len - at, &fl), SLOT_OK);
+        CHECK_EQ(fl, ends[i] - at);
+        struct slot_frame f;
+        CHECK_EQ(slot_frame_decode(b.data + at + 4, fl - 4, &f), SLOT_OK);
+        CHECK_EQ(f.type, frameTypes[i]);
+        CHECK(f.tag == i * 1000003u);
+        struct slot_cmd c;
+        CHECK_EQ(slot_cmd_decode_buf(f.payload, f.payload_len, &c), SLOT_OK);
+        CHECK(cmdEq(&c, &samples[i]));
+        checkTruncations(decFrame, b.data + at + 4, fl - 4);
+        at += fl;
+    }
+    /* Tag: full 64 bits. */
+    mp_buf_reset(&b);
+    size_t s = slot_frame_begin(&b, SLOT_FRAME_ERROR, UINT64_MAX);
+    mp_pack_array(&b, 3);
+    mp_pack_uint(&b, SLOT_NOT_LEADER);
+    mp_pack_uint(&b, 2);
+    mp_pack_cstr(&b, "10.0.0.2:7000");
+    slot_frame_end(&b, s);
+    struct slot_frame f;
+    CHECK_EQ(slot_frame_decode(b.data + 4, b.len - 4, &f), SLOT_OK);
+    CHECK(f.tag == UINT64_MAX && f.type == SLOT_FRAME_ERROR);
+    CHECK_EQ(f.payload_len, b.len - 4 - (size_t)(f.payload - (b.data + 4)));
+    mp_buf_free(&b);
+}
+
+static void test_frame_peek(void)
+{
+    uint8_t buf[16] = {0, 0, 0, 5, 0x94, 1, 1, 0, 0xc0, 0xee};
+    size_t fl = 99;
+    for (size_t k = 0; k < 9; k++) {
+        CHECK_EQ(slot_frame_peek(buf, k, &fl), SLOT_OK);
+        CHECK_EQ(fl, 0);
+    }
+    CHECK_EQ(slot_frame_peek(buf, 9, &fl), SLOT_OK);
+    CHECK_EQ(fl, 9);
+    CHECK_EQ(slot_frame_peek(buf, 10, &fl), SLOT_OK); /* next frame starts */
+    CHECK_EQ(fl, 9);
+    CHECK_EQ(decFrame(buf + 4, 5), SLOT_OK);
+    static const uint8_t zero[4] = {0, 0, 0, 0};
+    CHECK_EQ(slot_frame_peek(zero, 4, &fl), SLOT_MALFORMED);
+    static const uint8_t max[4] = {0x00, 0x10, 0x00, 0x00}; /* 1 << 20 */
+    CHECK_EQ(slot_frame_peek(max, 4, &fl), SLOT_OK);
+    CHECK_EQ(fl, 0);
+    static const uint8_t over[4] = {0x00, 0x10, 0x00, 0x01};
+    CHECK_EQ(slot_frame_peek(over, 4, &fl), SLOT_TOO_LARGE);
+    static const uint8_t huge[4] = {0xff, 0xff, 0xff, 0xff};
+    CHECK_EQ(slot_frame_peek(huge, 4, &fl), SLOT_TOO_LARGE);
+    CHECK_EQ(slot_frame_peek(huge, 3, &fl), SLOT_OK); /* not known yet */
+    CHECK_EQ(fl, 0);
+}
+
+static void test_frame_max_size(void)
+{
+    /* A body of exactly SLOT_FRAME_MAX bytes: 4 one-byte fields/headers and
+     * a bin32 (5-byte header). */
+    size_t data = SLOT_FRAME_MAX - 9;
+    uint8_t *blob = calloc(1, data);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    size_t s = slot_frame_begin(&b, SLOT_FRAME_ADMIN_REPLY, 1);
+    msgpack_pack_bin(&b.pk, data);
+    msgpack_pack_bin_body(&b.pk, blob, data);
+    slot_frame_end(&b, s);
+    CHECK_EQ(b.len, 4 + SLOT_FRAME_MAX);
+    size_t fl;
+    CHECK_EQ(slot_frame_peek(b.data, b.len, &fl), SLOT_OK);
+    CHECK_EQ(fl, b.len);
+    CHECK_EQ(decFrame(b.data + 4, SLOT_FRAME_MAX), SLOT_OK);
+    mp_buf_append(&b, "", 1);
+    CHECK_EQ(decFrame(b.data + 4, SLOT_FRAME_MAX + 1), SLOT_TOO_LARGE);
+    mp_buf_free(&b);
+    free(blob);
+}
+
+static void test_frame_validation(void)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    size_t s = slot_frame_begin(&b, SLOT_FRAME_COMMAND, 7);
+    mp_pack_uint(&b, 1);
+    slot_frame_end(&b, s);
+    struct mp_buf body;
+    mp_buf_init(&body);
+    mp_buf_append(&body, b.data + 4, b.len - 4);
+    CHECK_EQ(decFrame(body.data, body.len), SLOT_OK);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(0)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(2)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(UINT64_MAX)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vs("1")), SLOT_MALFORMED);
+    /* A later version may have another shape: still BAD_VERSION. */
+    CHECK_EQ(decFrame("\x92\x02\x01", 3), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x91\x02", 2), SLOT_BAD_VERSION);
+    static const uint64_t unknown[] = {0, 4, 15, 20, 255, 256, UINT64_MAX};
+    for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
+        CHECK_EQ(WITH(decFrame, &body, 1, vu(unknown[i])), SLOT_UNKNOWN_OP);
+    }
+    for (size_t i = 0; i < sizeof frameTypes; i++) {
+        CHECK_EQ(WITH(decFrame, &body, 1, vu(frameTypes[i])), SLOT_OK);
+    }
+    CHECK_EQ(WITH(decFrame, &body, 2, vu(UINT64_MAX)), SLOT_OK);
+    CHECK_EQ(decCount(decFrame, &body, -1), SLOT_MALFORMED);
+    CHECK_EQ(decCount(decFrame, &body, +1), SLOT_MALFORMED);
+    /* version, type and tag are uints; the payload slot takes any type. */
+    for (uint32_t i = 0; i < 3; i++) {
+        CHECK_EQ(WITH(decFrame, &body, i, vraw("\xc0", 1)), SLOT_MALFORMED);
+        CHECK_EQ(WITH(decFrame, &body, i, vraw("\xff", 1)), SLOT_MALFORMED);
+        CHECK_EQ(WITH(decFrame, &body, i, vs("1")), SLOT_MALFORMED);
+    }
+    CHECK_EQ(WITH(decFrame, &body, 3, vraw("\xc0", 1)), SLOT_OK);
+    CHECK_EQ(WITH(decFrame, &body, 3, vraw("\xc1", 1)), SLOT_MALFORMED);
+    CHECK_EQ(decFrame("", 0), SLOT_MALFORMED);
+    CHECK_EQ(decFrame("\x90", 1), SLOT_MALFORMED);
+    CHECK_EQ(decFrame("\x01", 1), SLOT_MALFORMED);
+    /* Payload: one whole value; nothing after it; bounded nesting. */
+    mp_buf_append(&body, "\x01", 1);
+    CHECK_EQ(decFrame(body.data, body.len), SLOT_MALFORMED);
+    uint8_t deep[64] = {0x94, 1, 1, 0};
+    memset(deep + 4, 0x91, 40);
+    deep[44] = 0x01;
+    CHECK_EQ(decFrame(deep, 45), SLOT_MALFORMED);
+    memset(deep + 4, 0x91, 10);
+    deep[14] = 0x01;
+    CHECK_EQ(decFrame(deep, 15), SLOT_OK);
+    mp_buf_free(&body);
+    mp_buf_free(&b);
+}
+
+/* -------------------------------------------------------------------------- */
+
+static void setup(void)
+{
+    initSamples();
+}
+
+#define T(name)                                                                \
+    static void run_##name(void)                                               \
+    {                                                                          \
+        setup();                                                               \
+        test_##name();                                                         \
+    }
+T(err_names)
+T(op_and_state_names)
+T(kind_names)
+T(cmd_round_trip)
+T(cmd_fingerprint_and_stream)
+T(cmd_lenient_int_encodings)
+T(cmd_truncation)
+T(cmd_shape)
+T(cmd_unknown_op)
+T(cmd_types)
+T(cmd_session_rules)
+T(cmd_config_ranges)
+T(cmd_pool_ranges)
+T(cmd_pool_shares)
+T(cmd_claim_ranges)
+T(cmd_strings)
+T(result)
+T(read_round_trip)
+T(read_validation)
+T(pool_status)
+T(claim)
+T(ledger_info)
+T(entry_round_trip)
+T(entry_builder_reuse_and_padding)
+T(entry_fits)
+T(entry_header_and_padding)
+T(entry_limits)
+T(entry_payload_shape)
+T(frame_round_trip)
+T(frame_peek)
+T(frame_max_size)
+T(frame_validation)
+#undef T
+
+#define C(name)                                                                \
+    {                                                                          \
+#name, run_##name                                                      \
+    }
+static const struct check_case cases[] = {
+    C(err_names),
+    C(op_and_state_names),
+    C(kind_names),
+    C(cmd_round_trip),
+    C(cmd_fingerprint_and_stream),
+    C(cmd_lenient_int_encodings),
+    C(cmd_truncation),
+    C(cmd_shape),
+    C(cmd_unknown_op),
+    C(cmd_types),
+    C(cmd_session_rules),
+    C(cmd_config_ranges),
+    C(cmd_pool_ranges),
+    C(cmd_pool_shares),
+    C(cmd_claim_ranges),
+    C(cmd_strings),
+    C(result),
+    C(read_round_trip),
+    C(read_validation),
+    C(pool_status),
+    C(claim),
+    C(ledger_info),
+    C(entry_round_trip),
+    C(entry_builder_reuse_and_padding),
+    C(entry_fits),
+    C(entry_header_and_padding),
+    C(entry_limits),
+    C(entry_payload_shape),
+    C(frame_round_trip),
+    C(frame_peek),
+    C(frame_max_size),
+    C(frame_validation),
+    {NULL, NULL},
+};
+#undef C
+
+int main(int argc, char **argv)
+{
+    return check_main(cases, argc, argv);
+}
