@@ -537,6 +537,85 @@ static void sessionForget(struct ledger *l, uint32_t si)
     l->n_sessions--;
 }
 
+/* ---- idempotency keys ------------------------------------------------------ */
+
+uint64_t ledger__idem_hash(struct slot_str channel, struct slot_str key)
+{
+    return slot_hash64(key.p, key.len, slot_hash64(channel.p, channel.len, 0));
+}
+
+uint32_t ledger__idem_find(const struct ledger *l, struct slot_str channel,
+                           struct slot_str key)
+{
+    const struct htab *t = &l->idem_index;
+    if (t->cap == 0) {
+        return NONE;
+    }
+    uint64_t h = ledger__idem_hash(channel, key);
+    uint32_t mask = t->cap - 1;
+    for (uint32_t j = htabHome(h, mask);; j = (j + 1) & mask) {
+        if (t->vals[j] == NONE) {
+            return NONE;
+        }
+        const struct idem *e = &l->idems[t->vals[j]];
+        if (t->keys[j] == h && e->channel_len == channel.len &&
+            e->key_len == key.len &&
+            memcmp(e->channel, channel.p, channel.len) == 0 &&
+            memcmp(e->key, key.p, key.len) == 0) {
+            return t->vals[j];
+        }
+    }
+}
+
+void ledger__idem_add(struct ledger *l, struct slot_str channel,
+                      struct slot_str key, uint64_t fingerprint,
+                      const struct slot_result *r)
+{
+    assert(channel.len <= SLOT_CHANNEL_MAX && key.len <= SLOT_IDEM_KEY_MAX);
+    uint32_t ii;
+    if (l->idems_free != NONE) {
+        ii = l->idems_free;
+        l->idems_free = l->idems[ii].link;
+    } else {
+        ii = l->idems_len++;
+        LEDGER_GROW(l->idems, l->idems_cap, ii);
+    }
+    struct idem *e = &l->idems[ii];
+    memset(e, 0, sizeof *e);
+    memcpy(e->channel, channel.p, channel.len);
+    memcpy(e->key, key.p, key.len);
+    e->channel_len = (uint8_t)channel.len;
+    e->key_len = (uint8_t)key.len;
+    e->fingerprint = fingerprint;
+    e->r = *r;
+    e->link = NONE;
+    if (l->idem_tail == NONE) {
+        l->idem_head = ii;
+    } else {
+        l->idems[l->idem_tail].link = ii;
+    }
+    l->idem_tail = ii;
+    l->n_idems++;
+    ledger__htab_put(&l->idem_index, ledger__idem_hash(channel, key), ii);
+}
+
+static void idemForgetOldest(struct ledger *l)
+{
+    uint32_t ii = l->idem_head;
+    struct idem *e = &l->idems[ii];
+    struct slot_str ch = {e->channel, e->channel_len};
+    struct slot_str key = {e->key, e->key_len};
+    htabDel(&l->idem_index, ledger__idem_hash(ch, key), ii);
+    l->idem_head = e->link;
+    if (l->idem_head == NONE) {
+        l->idem_tail = NONE;
+    }
+    l->n_idems--;
+    e->key_len = 0;
+    e->link = l->idems_free;
+    l->idems_free = ii;
+}
+
 /* Bounded housekeeping before each command (ledger.h, "Exact rules"). */
 static void evictBounded(struct ledger *l)
 {
@@ -562,6 +641,14 @@ static void evictBounded(struct ledger *l)
             break;
         }
         claimForget(l, ci);
+    }
+    for (int i = 0; i < SLOT_RETAIN_EVICT_PER_CMD && l->idem_head != NONE; i++) {
+        const struct idem *e = &l->idems[l->idem_head];
+        if (l->n_idems <= LEDGER_IDEM_MAX &&
+            e->r.time_ms + l->config.retain_ms > l->time_ms) {
+            break;
+        }
+        idemForgetOldest(l);
     }
 }
 
@@ -989,6 +1076,25 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
     return SLOT_UNKNOWN_OP;
 }
 
+/* A command with an idempotency key: the remembered answer, or run it and
+ * remember (ledger.h, "Exact rules"). */
+static void idemRun(struct ledger *l, const struct slot_cmd *cmd,
+                    struct slot_result *res)
+{
+    uint32_t ii = ledger__idem_find(l, cmd->idem.channel, cmd->idem.key);
+    if (ii != NONE) {
+        if (l->idems[ii].fingerprint == cmd->idem.fingerprint) {
+            *res = l->idems[ii].r;
+        } else {
+            res->code = SLOT_REQUEST_MISMATCH;
+        }
+        return;
+    }
+    res->code = (uint16_t)run(l, cmd, res);
+    ledger__idem_add(l, cmd->idem.channel, cmd->idem.key, cmd->idem.fingerprint,
+                     res);
+}
+
 /* Results that fell out of the window are unreachable (REQUEST_TOO_OLD is
  * answered first) but would still be snapshotted and hashed: forget them,
  * so the state is exactly "the window". O(window) per advance. */
@@ -1038,7 +1144,11 @@ static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
         }
         return;
     }
-    res->code = (uint16_t)run(l, cmd, res);
+    if (cmd->idem.key.len > 0) {
+        idemRun(l, cmd, res);
+    } else {
+        res->code = (uint16_t)run(l, cmd, res);
+    }
     slot->seq = cmd->seq;
     slot->fingerprint = cmd->fingerprint;
     slot->r = *res;
@@ -1082,6 +1192,8 @@ struct ledger *ledger_create(void)
     l->sessions_free = NONE;
     l->ret_head = l->ret_tail = NONE;
     l->lru_head = l->lru_tail = NONE;
+    l->idems_free = NONE;
+    l->idem_head = l->idem_tail = NONE;
     return l;
 }
 
@@ -1100,6 +1212,8 @@ void ledger_destroy(struct ledger *l)
     free(l->claims);
     free(l->heap);
     free(l->payrefs);
+    free(l->idems);
+    ledger__htab_free(&l->idem_index);
     ledger__htab_free(&l->pool_index);
     ledger__htab_free(&l->patient_index);
     ledger__htab_free(&l->claim_index);
@@ -1120,9 +1234,9 @@ uint64_t ledger_next_deadline_ms(const struct ledger *l)
 
 size_t ledger_memory_bytes(const struct ledger *l)
 {
-    const struct htab *tabs[] = {&l->pool_index, &l->patient_index,
+    const struct htab *tabs[] = {&l->pool_index,  &l->patient_index,
                                  &l->claim_index, &l->pp_index,
-                                 &l->session_index};
+                                 &l->session_index, &l->idem_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
         n += (size_t)tabs[i]->cap * (sizeof(uint64_t) + sizeof(uint32_t));
@@ -1132,6 +1246,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->claims_cap * sizeof *l->claims;
     n += (size_t)l->heap_cap * sizeof *l->heap;
     n += (size_t)l->payrefs_cap * sizeof *l->payrefs;
+    n += (size_t)l->idems_cap * sizeof *l->idems;
     n += (size_t)l->sessions_cap * sizeof *l->sessions;
     n += (size_t)l->n_sessions * SLOT_SESSION_WINDOW * sizeof(struct sres);
     return n;

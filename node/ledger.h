@@ -76,14 +76,21 @@
  * sessions from the least-recently-used end that are idle (last_used_ms +
  * session_idle_ms <= now) or beyond session_max; then forget up to
  * SLOT_RETAIN_EVICT_PER_CMD resolved claims from the oldest end whose
- * resolved_at_ms + retain_ms <= now, or while more than retain_max are kept.
+ * resolved_at_ms + retain_ms <= now, or while more than retain_max are kept;
+ * then as many idempotency keys, oldest first, first used at or before
+ * now - retain_ms, or while more than LEDGER_IDEM_MAX are kept.
  * Then, for every op except SESSION_OPEN and EXPIRE: unknown session ->
  * SESSION_UNKNOWN; otherwise the session is touched (last_used = now, moved
  * to the most-recent end); seq <= max_seq - SLOT_SESSION_WINDOW ->
  * REQUEST_TOO_OLD; seq already applied -> the stored result if the
  * fingerprint matches, else REQUEST_MISMATCH; otherwise the command runs and
  * its result (success or rule error alike) is stored. Session-level errors
- * are not stored. Ids: sessions and claims are numbered 1, 2, 3, ... in
+ * are not stored. A command wrapped in IDEM (slot_proto.h), once past the
+ * session checks: if its (channel, key) is remembered, the answer is the
+ * remembered result when the inner fingerprint matches, REQUEST_MISMATCH
+ * when it does not (nothing runs); otherwise it runs and its result,
+ * success or rule error, is remembered under the key. Ids: sessions and
+ * claims are numbered 1, 2, 3, ... in
  * apply order; visit numbers per pool 1, 2, 3, ... in confirm order.
  *
  * SESSION_OPEN: if session_max sessions exist, forget the least recently
@@ -146,6 +153,7 @@
 #define LEDGER_PATIENTS_MAX (1u << 26)
 #define LEDGER_CHANNELS_MAX 64
 #define LEDGER_CLAIMS_MAX (1u << 28) /* active + retained */
+#define LEDGER_IDEM_MAX (1u << 18)   /* idempotency keys remembered */
 
 /* Defaults of struct slot_config for a new ledger. */
 #define LEDGER_DEFAULT_TTL_MIN_MS 1000u

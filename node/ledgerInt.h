@@ -85,6 +85,18 @@ struct payref {
     uint8_t len;
 };
 
+/* A remembered idempotency key (IDEM commands): its command's fingerprint
+ * and the result to answer again. */
+struct idem {
+    char channel[SLOT_CHANNEL_MAX];
+    char key[SLOT_IDEM_KEY_MAX];
+    uint8_t channel_len;
+    uint8_t key_len;
+    uint32_t link; /* next in the FIFO (oldest first), or next free */
+    uint64_t fingerprint;
+    struct slot_result r; /* r.time_ms: when the key was first used */
+};
+
 struct sres {
     uint64_t seq; /* 0 = empty */
     uint64_t fingerprint;
@@ -132,6 +144,11 @@ struct ledger {
     struct payref *payrefs;
     uint32_t payrefs_len, payrefs_cap, payrefs_free;
 
+    struct idem *idems;
+    uint32_t idems_len, idems_cap, idems_free, n_idems;
+    struct htab idem_index; /* hash(channel, key) -> idem */
+    uint32_t idem_head, idem_tail;
+
     struct session *sessions;
     uint32_t sessions_len, sessions_cap, sessions_free, n_sessions;
     struct htab session_index; /* id -> session */
@@ -177,5 +194,12 @@ void ledger__heap_push(struct ledger *l, uint32_t ci);
 void ledger__retain_push(struct ledger *l, uint32_t ci);
 uint32_t ledger__session_alloc(struct ledger *l, uint64_t id,
                                uint64_t last_used_ms);
+uint64_t ledger__idem_hash(struct slot_str channel, struct slot_str key);
+uint32_t ledger__idem_find(const struct ledger *l, struct slot_str channel,
+                           struct slot_str key);
+/* Appends a new key at the FIFO's young end. */
+void ledger__idem_add(struct ledger *l, struct slot_str channel,
+                      struct slot_str key, uint64_t fingerprint,
+                      const struct slot_result *r);
 
 #endif /* SLOT_LEDGER_INT_H */

@@ -13,7 +13,9 @@
  *    [claim, ...],                        HELD and BOOKED, ascending id
  *    [claim, ...],                        retained, oldest first
  *    [[id, last_used_ms, max_seq, [[seq, fingerprint, code, a, b,
- *      time_ms], ...]], ...]]             sessions, least recently used first
+ *      time_ms], ...]], ...],             sessions, least recently used first
+ *    [[channel, key, fingerprint, code, a, b, time_ms], ...]]
+ *                                         idempotency keys, oldest first
  *   claim = [id, state, pool index, patient index, channel index,
  *            from_share, held_at_ms, deadline_ms, booked_at_ms,
  *            resolved_at_ms, visit_no, payment_ref ("" if none)]
@@ -31,11 +33,12 @@
 #include "ledgerInt.h"
 
 #define SNAP_MAGIC "SLSNAP"
-#define SNAP_FIELDS 12
+#define SNAP_FIELDS 13
 #define CLAIM_FIELDS 12
 #define POOL_FIELDS 10
 #define SESSION_FIELDS 4
 #define SRES_FIELDS 6
+#define IDEM_FIELDS 7
 
 /* ---- snapshot ------------------------------------------------------------- */
 
@@ -155,6 +158,22 @@ static void packSessions(const struct ledger *l, struct mp_buf *b)
     }
 }
 
+static void packIdems(const struct ledger *l, struct mp_buf *b)
+{
+    mp_pack_array(b, l->n_idems);
+    for (uint32_t ii = l->idem_head; ii != NONE; ii = l->idems[ii].link) {
+        const struct idem *e = &l->idems[ii];
+        mp_pack_array(b, IDEM_FIELDS);
+        mp_pack_str(b, e->channel, e->channel_len);
+        mp_pack_str(b, e->key, e->key_len);
+        mp_pack_uint(b, e->fingerprint);
+        mp_pack_uint(b, e->r.code);
+        mp_pack_uint(b, e->r.a);
+        mp_pack_uint(b, e->r.b);
+        mp_pack_uint(b, e->r.time_ms);
+    }
+}
+
 void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
 {
     const struct slot_config *c = &l->config;
@@ -187,6 +206,7 @@ void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
         packClaim(l, &l->claims[ci], b);
     }
     packSessions(l, b);
+    packIdems(l, b);
 }
 
 uint64_t ledger_state_hash(const struct ledger *l)
@@ -504,11 +524,41 @@ static int restoreSessions(struct ledger *l, struct mp_reader *r)
     return SLOT_OK;
 }
 
+static int restoreIdems(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    uint64_t last_at = 0;
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_IDEM_MAX + 1);
+    ledger__htab_reserve(&l->idem_index, n);
+    for (uint32_t i = 0; i < n; i++) {
+        struct slot_str ch, key;
+        struct slot_result res;
+        uint64_t fp, code;
+        RD(mp_expect_array(r, IDEM_FIELDS));
+        RD(mp_read_str(r, SLOT_CHANNEL_MAX, &ch));
+        RD(mp_read_str(r, SLOT_IDEM_KEY_MAX, &key));
+        RD(mp_read_u64(r, &fp));
+        RD(mp_read_uint(r, UINT16_MAX, &code));
+        RD(mp_read_u64(r, &res.a));
+        RD(mp_read_u64(r, &res.b));
+        RD(mp_read_uint(r, l->time_ms, &res.time_ms));
+        res.code = (uint16_t)code;
+        NEED(slot_valid_channel(ch) == SLOT_OK &&
+             slot_valid_idem_key(key) == SLOT_OK);
+        NEED(slot_err_name(res.code) != NULL && res.time_ms >= last_at);
+        NEED(ledger__idem_find(l, ch, key) == NONE);
+        last_at = res.time_ms;
+        ledger__idem_add(l, ch, key, fp, &res);
+    }
+    return SLOT_OK;
+}
+
 int ledger_restore(const void *buf, size_t len, struct ledger **out)
 {
     int (*const steps[])(struct ledger *, struct mp_reader *) = {
-        restoreHeader, restoreNames,    restorePools,
-        restoreActive, restoreRetained, restoreSessions,
+        restoreHeader,   restoreNames,    restorePools, restoreActive,
+        restoreRetained, restoreSessions, restoreIdems,
     };
     struct mp_reader r;
     *out = NULL;
@@ -734,6 +784,20 @@ static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
     }
     CHECK(n == l->n_sessions && l->session_index.count == n,
           "session list holds %u, counted %u", n, l->n_sessions);
+    n = 0;
+    last = 0;
+    for (uint32_t ii = l->idem_head; ii != NONE; ii = l->idems[ii].link) {
+        const struct idem *e = &l->idems[ii];
+        struct slot_str ch = {e->channel, e->channel_len};
+        struct slot_str key = {e->key, e->key_len};
+        CHECK(n < l->n_idems && e->r.time_ms >= last &&
+              e->r.time_ms <= l->time_ms && ledger__idem_find(l, ch, key) == ii,
+              "idempotency key list broken at entry %u", n);
+        last = e->r.time_ms;
+        n++;
+    }
+    CHECK(n == l->n_idems && l->idem_index.count == n,
+          "idempotency keys: list holds %u, counted %u", n, l->n_idems);
     return true;
 }
 

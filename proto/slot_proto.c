@@ -611,6 +611,12 @@ static const struct op_layout *opLayout(uint64_t op)
     return op >= 1 && op <= SLOT_OP_MAX ? &opLayouts[op] : NULL;
 }
 
+/* Ops an IDEM may wrap: the mutations a booking channel or admin makes. */
+static bool idemWraps(uint8_t op)
+{
+    return op >= SLOT_OP_POOL_CREATE && op <= SLOT_OP_CANCEL;
+}
+
 static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
 {
     if (l->anonymous) {
@@ -624,7 +630,7 @@ static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
  * the count because the count depends on it: a newer client's op must read
  * as UNKNOWN_OP, not as a malformed command. */
 static const struct op_layout *readCmdHead(struct mp_reader *r,
-                                           struct slot_cmd *cmd)
+                                           struct slot_cmd *cmd, bool inner)
 {
     uint32_t n;
     uint64_t op;
@@ -651,11 +657,63 @@ static const struct op_layout *readCmdHead(struct mp_reader *r,
     if (!mp_read_u64(r, &cmd->session) || !mp_read_u64(r, &cmd->seq)) {
         return NULL;
     }
-    if (!sessionOk(l, cmd->session, cmd->seq)) {
+    bool ok = inner ? idemWraps(cmd->op) && cmd->session == 0 && cmd->seq == 0
+                    : sessionOk(l, cmd->session, cmd->seq);
+    if (!ok) {
         rfail(r, SLOT_INVALID_ARGUMENT);
         return NULL;
     }
     return l;
+}
+
+/* Is the next value an array whose first element is the IDEM op? */
+static bool isIdem(const struct mp_reader *r)
+{
+    struct mp_reader peek = *r;
+    uint32_t n;
+    uint64_t op;
+    return mp_read_array(&peek, &n) && n >= 1 && mp_read_u64(&peek, &op) &&
+           op == SLOT_OP_IDEM;
+}
+
+/* [11, session, seq, channel, key, inner]: reads the wrapper's head. */
+static void readIdemHead(struct mp_reader *r, struct slot_cmd *cmd)
+{
+    uint64_t op;
+    if (!mp_expect_array(r, 6) || !mp_read_u64(r, &op) ||
+        !mp_read_u64(r, &cmd->session) || !mp_read_u64(r, &cmd->seq) ||
+        !mp_read_str(r, SLOT_CHANNEL_MAX, &cmd->idem.channel) ||
+        !mp_read_str(r, SLOT_IDEM_KEY_MAX, &cmd->idem.key)) {
+        return;
+    }
+    int rc = cmd->session >= 1 && cmd->seq >= 1 ? SLOT_OK : SLOT_INVALID_ARGUMENT;
+    if (rc == SLOT_OK) {
+        rc = slot_valid_channel(cmd->idem.channel);
+    }
+    if (rc == SLOT_OK) {
+        rc = slot_valid_idem_key(cmd->idem.key);
+    }
+    if (rc != SLOT_OK) {
+        rfail(r, rc);
+    }
+}
+
+/* One command without the IDEM wrapper; inner: the one inside an IDEM. */
+static void readPlainCmd(struct mp_reader *r, struct slot_cmd *cmd, bool inner)
+{
+    uint64_t session = cmd->session, seq = cmd->seq;
+    const struct op_layout *l = readCmdHead(r, cmd, inner);
+    if (l == NULL) {
+        return;
+    }
+    readFields(r, l->fields, l->n_fields, &cmd->u);
+    if (r->err == 0 && l->check != NULL && l->check(&cmd->u) != SLOT_OK) {
+        rfail(r, l->check(&cmd->u));
+    }
+    if (inner) {
+        cmd->session = session;
+        cmd->seq = seq;
+    }
 }
 
 int slot_cmd_decode(struct mp_reader *r, struct slot_cmd *cmd)
@@ -664,13 +722,19 @@ int slot_cmd_decode(struct mp_reader *r, struct slot_cmd *cmd)
      * decodes of one command compare equal field by field. */
     memset(cmd, 0, sizeof *cmd);
     const uint8_t *start = r->p;
-    const struct op_layout *l = readCmdHead(r, cmd);
-    if (l == NULL) {
-        return r->err;
-    }
-    readFields(r, l->fields, l->n_fields, &cmd->u);
-    if (r->err == 0 && l->check != NULL && l->check(&cmd->u) != SLOT_OK) {
-        rfail(r, l->check(&cmd->u));
+    if (isIdem(r)) {
+        readIdemHead(r, cmd);
+        const uint8_t *inner = r->p;
+        if (r->err == 0) {
+            readPlainCmd(r, cmd, true);
+        }
+        if (r->err == 0) {
+            /* Without session and seq (zero inside): the same request
+             * through another gateway, on another session, matches. */
+            cmd->idem.fingerprint = slot_hash64(inner, (size_t)(r->p - inner), 0);
+        }
+    } else {
+        readPlainCmd(r, cmd, false);
     }
     if (r->err != 0) {
         return r->err;
@@ -698,10 +762,22 @@ void slot_cmd_encode(struct mp_buf *b, const struct slot_cmd *cmd)
     assert(l != NULL);
     assert(sessionOk(l, cmd->session, cmd->seq));
     assert(l->check == NULL || l->check(&cmd->u) == SLOT_OK);
+    bool idem = cmd->idem.key.len > 0;
+    if (idem) {
+        assert(idemWraps(cmd->op));
+        assert(slot_valid_channel(cmd->idem.channel) == SLOT_OK);
+        assert(slot_valid_idem_key(cmd->idem.key) == SLOT_OK);
+        mp_pack_array(b, 6);
+        mp_pack_uint(b, SLOT_OP_IDEM);
+        mp_pack_uint(b, cmd->session);
+        mp_pack_uint(b, cmd->seq);
+        mp_pack_sstr(b, cmd->idem.channel);
+        mp_pack_sstr(b, cmd->idem.key);
+    }
     mp_pack_array(b, CMD_HEAD + l->n_fields);
     mp_pack_uint(b, cmd->op);
-    mp_pack_uint(b, cmd->session);
-    mp_pack_uint(b, cmd->seq);
+    mp_pack_uint(b, idem ? 0 : cmd->session);
+    mp_pack_uint(b, idem ? 0 : cmd->seq);
     packFields(b, l->fields, l->n_fields, &cmd->u);
 }
 

@@ -29,6 +29,15 @@
  *   8  RELEASE            hold                                    0, 0
  *   9  CANCEL             booking                                 0, 0
  *   10 EXPIRE             max                                     expired, still_due
+ *   11 IDEM               channel, key, inner command             the inner's
+ *
+ * IDEM wraps one POOL_CREATE / POOL_UPDATE / POOL_CLOSE / HOLD / CONFIRM /
+ * RELEASE / CANCEL with an idempotency key chosen by the client (the HTTP
+ * shim's Idempotency-Key): [11, session, seq, channel, key, [op, 0, 0,
+ * args...]]. The inner command has session = seq = 0; the ledger remembers
+ * its result under (channel, key) with the inner command's fingerprint, so
+ * a retry through any gateway gets the original answer (ledger.h). A
+ * decoded IDEM is the inner command (its op) with `idem` set.
  *
  *   pool spec = pool, capacity, kind, fee_cents, seg_start_ms, seg_end_ms,
  *               release_at_ms, [[channel, slots], ...]
@@ -122,8 +131,10 @@ enum slot_op {
     SLOT_OP_RELEASE = 8,
     SLOT_OP_CANCEL = 9,
     SLOT_OP_EXPIRE = 10,
+    SLOT_OP_IDEM = 11, /* a wrapper: never the op of a decoded command */
 };
 #define SLOT_OP_MAX 10
+#define SLOT_IDEM_KEY_MAX 64 /* bytes; [A-Za-z0-9_.:-], >= 1 */
 
 /* Name of an op ("HOLD"), or NULL. Static storage. */
 const char *slot_op_name(int op);
@@ -173,6 +184,11 @@ struct slot_cmd {
     uint64_t session;
     uint64_t seq;
     uint64_t fingerprint; /* slot_hash64 of the command's encoded bytes */
+    struct {
+        struct slot_str channel; /* len 0: no idempotency key */
+        struct slot_str key;
+        uint64_t fingerprint; /* of the inner command's bytes */
+    } idem;
     union {
         struct slot_config config;
         struct slot_pool_spec pool; /* POOL_CREATE, POOL_UPDATE */

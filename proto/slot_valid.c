@@ -55,6 +55,12 @@ int slot_valid_channel(struct slot_str s)
     return validChars(s, 1, SLOT_CHANNEL_MAX, CH_LOWER | CH_DIGIT, "_-");
 }
 
+int slot_valid_idem_key(struct slot_str s)
+{
+    return validChars(s, 1, SLOT_IDEM_KEY_MAX, CH_LOWER | CH_UPPER | CH_DIGIT,
+                      "_.:-");
+}
+
 int slot_valid_payment_ref(struct slot_str s)
 {
     if (s.len > SLOT_PAYMENT_REF_MAX) {

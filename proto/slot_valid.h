@@ -16,6 +16,8 @@ int slot_valid_pool_id(struct slot_str s);
 int slot_valid_patient_key(struct slot_str s);
 /* 1..SLOT_CHANNEL_MAX bytes of [a-z0-9_-]. */
 int slot_valid_channel(struct slot_str s);
+/* 1..SLOT_IDEM_KEY_MAX bytes of [A-Za-z0-9_.:-]. */
+int slot_valid_idem_key(struct slot_str s);
 /* 1..SLOT_PAYMENT_REF_MAX bytes of printable ASCII 0x21..0x7e. */
 int slot_valid_payment_ref(struct slot_str s);
 /* The config ranges listed in slot_proto.h. */

@@ -103,6 +103,15 @@ struct rm_claim {
     char payment_ref[SLOT_PAYMENT_REF_MAX + 1];
 };
 
+/* A remembered idempotency key; the list is never reordered, so the ones
+ * before idem_head are the forgotten oldest. */
+struct rm_idem {
+    char channel[SLOT_CHANNEL_MAX + 1];
+    char key[SLOT_IDEM_KEY_MAX + 1];
+    uint64_t fingerprint;
+    struct slot_result res;
+};
+
 struct refmodel {
     uint64_t now_ms;
     struct slot_config config;
@@ -127,6 +136,9 @@ struct refmodel {
     uint32_t n_patients, cap_patients;
     char (*channels)[SLOT_CHANNEL_MAX + 1];
     uint32_t n_channels, cap_channels;
+
+    struct rm_idem *idems; /* oldest first */
+    uint64_t idem_head, n_idems, cap_idems;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -377,6 +389,31 @@ static void evict_retained(struct refmodel *m)
         c->forgotten = true;
         m->retained_head++;
     }
+}
+
+static void evict_idems(struct refmodel *m)
+{
+    for (int k = 0; k < SLOT_RETAIN_EVICT_PER_CMD && m->idem_head < m->n_idems;
+         k++) {
+        const struct rm_idem *e = &m->idems[m->idem_head];
+        bool old = e->res.time_ms + m->config.retain_ms <= m->now_ms;
+        bool over = m->n_idems - m->idem_head > LEDGER_IDEM_MAX;
+        if (!old && !over) {
+            break;
+        }
+        m->idem_head++;
+    }
+}
+
+static struct rm_idem *find_idem(struct refmodel *m, const struct slot_cmd *cmd)
+{
+    for (uint64_t i = m->idem_head; i < m->n_idems; i++) {
+        if (str_eq(m->idems[i].channel, cmd->idem.channel) &&
+            str_eq(m->idems[i].key, cmd->idem.key)) {
+            return &m->idems[i];
+        }
+    }
+    return NULL;
 }
 
 /* ---- sessions --------------------------------------------------------- */
@@ -775,6 +812,7 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
 {
     evict_sessions(m);
     evict_retained(m);
+    evict_idems(m);
     memset(res, 0, sizeof *res);
     res->code = SLOT_OK;
     res->time_ms = m->now_ms;
@@ -807,7 +845,27 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
         }
         return;
     }
-    run(m, cmd, res);
+    if (cmd->idem.key.len > 0) {
+        const struct rm_idem *e = find_idem(m, cmd);
+        if (e != NULL) {
+            if (e->fingerprint == cmd->idem.fingerprint) {
+                *res = e->res;
+            } else {
+                res->code = SLOT_REQUEST_MISMATCH;
+            }
+        } else {
+            run(m, cmd, res);
+            m->idems = grow(m->idems, m->n_idems, &m->cap_idems, sizeof *m->idems);
+            struct rm_idem *n = &m->idems[m->n_idems++];
+            memset(n, 0, sizeof *n);
+            str_copy(n->channel, sizeof n->channel, cmd->idem.channel);
+            str_copy(n->key, sizeof n->key, cmd->idem.key);
+            n->fingerprint = cmd->idem.fingerprint;
+            n->res = *res;
+        }
+    } else {
+        run(m, cmd, res);
+    }
     session_store(s, cmd->seq, cmd->fingerprint, res);
 }
 
@@ -843,6 +901,7 @@ void refmodel_destroy(struct refmodel *m)
     free(m->retained);
     free(m->patients);
     free(m->channels);
+    free(m->idems);
     free(m);
 }
 

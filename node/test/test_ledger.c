@@ -75,6 +75,7 @@ static void cmd_seal(struct slot_cmd *c)
     c->fingerprint = slot_hash64(b.data, b.len, 0);
     CHECK_CODE(slot_cmd_decode_buf(b.data, b.len, &back), SLOT_OK);
     CHECK(back.fingerprint == c->fingerprint);
+    c->idem.fingerprint = back.idem.fingerprint;
     mp_buf_free(&b);
 }
 
@@ -471,6 +472,92 @@ static void test_session_eviction_bounded(void)
                                                   : SLOT_SESSION_EVICT_PER_CMD;
         CHECK_EQ(info_of(f.l).sessions, left);
     }
+    ledger_destroy(f.l);
+}
+
+/* ---- idempotency keys (IDEM) -------------------------------------------- */
+
+static struct slot_cmd with_key(struct slot_cmd c, const char *channel,
+                                const char *key)
+{
+    c.idem.channel = str_of(channel);
+    c.idem.key = str_of(key);
+    return c;
+}
+
+/* The same key and command from another session (another gateway): the
+ * original answer, and no second hold. */
+static void test_idem_replay_across_sessions(void)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_pool(&f, "p", 3);
+    struct slot_cmd hold = with_key(cmd_hold("p", "patient-1", "app", TTL),
+                                    "app", "req-1");
+    struct slot_result first = EXPECT(&f, hold, SLOT_OK);
+    struct slot_result s2 = fx_run(&f, cmd_open());
+    f.now += 2000;
+    struct slot_result again = fx_send(&f, hold, s2.a, 1);
+    CHECK(result_eq(&again, &first));
+    CHECK_EQ(pool_of(f.l, "p").held, 1);
+    /* A stored refusal is remembered too. */
+    struct slot_cmd hold2 = with_key(cmd_hold("p", "patient-1", "app", TTL),
+                                     "app", "req-2");
+    struct slot_result refused = EXPECT(&f, hold2, SLOT_PATIENT_HAS_CLAIM);
+    EXPECT(&f, cmd_release(first.a), SLOT_OK);
+    f.now += 1;
+    again = fx_send(&f, hold2, s2.a, 2);
+    CHECK(result_eq(&again, &refused));
+    CHECK_EQ(pool_of(f.l, "p").held, 0);
+    ledger_destroy(f.l);
+}
+
+/* The same key with another command: REQUEST_MISMATCH, nothing runs. */
+static void test_idem_mismatch(void)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_pool(&f, "p", 3);
+    EXPECT(&f, with_key(cmd_hold("p", "patient-1", "app", TTL), "app", "k"),
+           SLOT_OK);
+    uint64_t claims = info_of(f.l).holds_active;
+    struct slot_result r = EXPECT(
+        &f, with_key(cmd_hold("p", "patient-2", "app", TTL), "app", "k"),
+        SLOT_REQUEST_MISMATCH);
+    CHECK(r.a == 0 && r.b == 0);
+    CHECK_EQ(info_of(f.l).holds_active, claims);
+    /* Keys are per channel: the same key of another channel is another. */
+    EXPECT(&f, with_key(cmd_hold("p", "patient-2", "114", TTL), "114", "k"),
+           SLOT_OK);
+    CHECK_EQ(info_of(f.l).holds_active, claims + 1);
+    ledger_destroy(f.l);
+}
+
+/* Keys are forgotten after retain_ms of ledger time (then the command
+ * runs again), and survive a snapshot. */
+static void test_idem_retention_and_snapshot(void)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_pool(&f, "p", 3);
+    struct slot_cmd close = with_key(cmd_close("p"), "app", "close-1");
+    struct slot_result first = EXPECT(&f, close, SLOT_OK);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(f.l, &b);
+    struct ledger *copy;
+    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
+    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    ledger_destroy(f.l);
+    f.l = copy;
+    f.now += 10;
+    struct slot_result again = fx_run(&f, close);
+    CHECK(result_eq(&again, &first)); /* original time included */
+    f.now += LEDGER_DEFAULT_RETAIN_MS;
+    f.session = fx_run(&f, cmd_open()).a; /* the old one idled out */
+    f.seq = 0;
+    EXPECT(&f, close, SLOT_POOL_CLOSED); /* forgotten: it ran again */
+    mp_buf_free(&b);
     ledger_destroy(f.l);
 }
 
@@ -1899,6 +1986,9 @@ static const struct check_case cases[] = {
     {"session_open", test_session_open},
     {"session_unknown", test_session_unknown},
     {"session_retry_same_result", test_session_retry_same_result},
+    {"idem_replay_across_sessions", test_idem_replay_across_sessions},
+    {"idem_mismatch", test_idem_mismatch},
+    {"idem_retention_and_snapshot", test_idem_retention_and_snapshot},
     {"session_retry_replays_error", test_session_retry_replays_error},
     {"session_request_mismatch", test_session_request_mismatch},
     {"session_request_too_old", test_session_request_too_old},

@@ -364,13 +364,21 @@ fail(const struct run *r, const char *fmt, ...)
 
 /* ---- the generator ------------------------------------------------------- */
 
-/* Fingerprint as the decoder computes it: a hash of the canonical bytes. */
+/* Fingerprints as the decoder computes them: hashes of the canonical bytes
+ * (the whole command; for IDEM also the inner one). */
 static void seal(struct run *r, struct slot_cmd *c)
 {
+    struct slot_cmd d;
     mp_buf_reset(&r->enc);
     slot_cmd_encode(&r->enc, c);
-    c->fingerprint = slot_hash64(r->enc.data, r->enc.len, 0);
+    if (slot_cmd_decode_buf(r->enc.data, r->enc.len, &d) != SLOT_OK) {
+        fprintf(stderr, "generated command does not decode\n");
+        abort();
+    }
+    c->fingerprint = d.fingerprint;
+    c->idem.fingerprint = d.idem.fingerprint;
 }
+
 
 static uint32_t live_sessions(struct run *r, uint64_t *ids, uint32_t cap)
 {
@@ -660,6 +668,44 @@ static void remember(struct run *r, const struct slot_cmd *c)
     r->n_hist++;
 }
 
+/* Idempotency keys: a small universe, so keys are reused across sessions
+ * with the same and with different commands. */
+static const char *const IDEM_KEYS[] = {"k0", "k1", "k2", "k3", "k4", "k5"};
+static const char *const IDEM_CHANNELS[] = {"app", "114"};
+
+static struct slot_str lit(const char *s)
+{
+    struct slot_str x = {s, (uint32_t)strlen(s)};
+    return x;
+}
+
+/* Wraps a channel mutation in IDEM now and then. */
+static void maybe_idem(struct run *r, struct slot_cmd *c)
+{
+    if (c->op < SLOT_OP_POOL_CREATE || c->op > SLOT_OP_CANCEL || !chance(r, 15)) {
+        return;
+    }
+    c->idem.channel = lit(IDEM_CHANNELS[rnd(r, 2)]);
+    c->idem.key = lit(IDEM_KEYS[rnd(r, 6)]);
+}
+
+/* A remembered IDEM command resent on another session and seq, as another
+ * gateway would: the ledger must answer the original result. */
+static bool idem_replay(struct run *r, struct slot_cmd *c)
+{
+    uint32_t n = r->n_hist < HISTORY ? r->n_hist : HISTORY;
+    for (uint32_t tries = 0; tries < 4 && n > 0; tries++) {
+        const struct slot_cmd *old = &r->hist[rnd(r, n)];
+        if (old->idem.key.len > 0) {
+            *c = *old;
+            c->session = pick_session(r);
+            c->seq = pick_seq(r, c->session);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void gen_cmd(struct run *r, struct slot_cmd *c)
 {
     memset(c, 0, sizeof *c);
@@ -689,8 +735,9 @@ static void gen_cmd(struct run *r, struct slot_cmd *c)
         gen_body(r, c, body);
         c->session = session;
         c->seq = seq;
-    } else {
+    } else if (!(chance(r, 5) && idem_replay(r, c))) {
         gen_body(r, c, k);
+        maybe_idem(r, c);
         c->session = pick_session(r);
         c->seq = pick_seq(r, c->session);
     }

@@ -770,16 +770,132 @@ static void test_cmd_shape(void)
              SLOT_MALFORMED);
 }
 
+
+/* IDEM: [11, session, seq, channel, key, [op, 0, 0, args...]]. */
+static struct slot_str idemStr(const char *s)
+{
+    struct slot_str x = {s, (uint32_t)strlen(s)};
+    return x;
+}
+
+static void idemHold(struct slot_cmd *c, uint64_t session, uint64_t seq,
+                     const char *key)
+{
+    memset(c, 0, sizeof *c);
+    c->op = SLOT_OP_HOLD;
+    c->session = session;
+    c->seq = seq;
+    c->u.hold.pool = idemStr("P/1");
+    c->u.hold.patient = idemStr("patient-01");
+    c->u.hold.channel = idemStr("app");
+    c->u.hold.ttl_ms = 5000;
+    c->idem.channel = idemStr("app");
+    c->idem.key = idemStr(key);
+}
+
+static int idemRaw(uint64_t op, uint64_t s, uint64_t q, const char *ch,
+                   const char *key, uint64_t inner_op, uint64_t is, uint64_t iq)
+{
+    struct mp_buf b;
+    struct slot_cmd c;
+    mp_buf_init(&b);
+    mp_pack_array(&b, 6);
+    mp_pack_uint(&b, op);
+    mp_pack_uint(&b, s);
+    mp_pack_uint(&b, q);
+    mp_pack_cstr(&b, ch);
+    mp_pack_cstr(&b, key);
+    mp_pack_array(&b, 4);
+    mp_pack_uint(&b, inner_op);
+    mp_pack_uint(&b, is);
+    mp_pack_uint(&b, iq);
+    mp_pack_uint(&b, inner_op == SLOT_OP_EXPIRE ? 5 : 7); /* max / hold id */
+    int rc = slot_cmd_decode_buf(b.data, b.len, &c);
+    mp_buf_free(&b);
+    return rc;
+}
+
+static void test_cmd_idem(void)
+{
+    struct slot_cmd c, d;
+    struct mp_buf b1, b2;
+    mp_buf_init(&b1);
+    mp_buf_init(&b2);
+    idemHold(&c, 3, 9, "key-1");
+    slot_cmd_encode(&b1, &c);
+    CHECK_EQ(slot_cmd_decode_buf(b1.data, b1.len, &d), SLOT_OK);
+    CHECK_EQ(d.op, SLOT_OP_HOLD);
+    CHECK_EQ(d.session, 3);
+    CHECK_EQ(d.seq, 9);
+    CHECK(d.idem.key.len == 5 && memcmp(d.idem.key.p, "key-1", 5) == 0);
+    CHECK(d.idem.channel.len == 3 && memcmp(d.idem.channel.p, "app", 3) == 0);
+    CHECK_EQ(d.u.hold.ttl_ms, 5000);
+    /* Re-encoding gives the same bytes. */
+    slot_cmd_encode(&b2, &d);
+    CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+    uint64_t inner_fp = d.idem.fingerprint, whole_fp = d.fingerprint;
+    CHECK(inner_fp != 0 && inner_fp != whole_fp);
+    /* Another session and seq: same inner fingerprint, other whole one. */
+    idemHold(&c, 4, 1, "key-1");
+    mp_buf_reset(&b1);
+    slot_cmd_encode(&b1, &c);
+    CHECK_EQ(slot_cmd_decode_buf(b1.data, b1.len, &d), SLOT_OK);
+    CHECK(d.idem.fingerprint == inner_fp && d.fingerprint != whole_fp);
+    /* A different inner command: a different inner fingerprint. */
+    c.u.hold.ttl_ms = 6000;
+    mp_buf_reset(&b1);
+    slot_cmd_encode(&b1, &c);
+    CHECK_EQ(slot_cmd_decode_buf(b1.data, b1.len, &d), SLOT_OK);
+    CHECK(d.idem.fingerprint != inner_fp);
+    /* Plain commands carry no key. */
+    c.idem.key.len = 0;
+    mp_buf_reset(&b1);
+    slot_cmd_encode(&b1, &c);
+    CHECK_EQ(slot_cmd_decode_buf(b1.data, b1.len, &d), SLOT_OK);
+    CHECK_EQ(d.idem.key.len, 0);
+    mp_buf_free(&b1);
+    mp_buf_free(&b2);
+
+    CHECK_EQ(idemRaw(11, 1, 1, "app", "k", SLOT_OP_RELEASE, 0, 0), SLOT_OK);
+    /* Outer session/seq must be set, inner ones zero. */
+    CHECK_EQ(idemRaw(11, 0, 1, "app", "k", SLOT_OP_RELEASE, 0, 0),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(idemRaw(11, 1, 0, "app", "k", SLOT_OP_RELEASE, 0, 0),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(idemRaw(11, 1, 1, "app", "k", SLOT_OP_RELEASE, 1, 1),
+             SLOT_INVALID_ARGUMENT);
+    /* Only the channel mutations may be wrapped; no nesting. */
+    CHECK_EQ(idemRaw(11, 1, 1, "app", "k", SLOT_OP_EXPIRE, 0, 0),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(idemRaw(11, 1, 1, "app", "k", SLOT_OP_IDEM, 0, 0),
+             SLOT_UNKNOWN_OP);
+    /* Key and channel rules. */
+    CHECK_EQ(idemRaw(11, 1, 1, "app", "", SLOT_OP_RELEASE, 0, 0),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(idemRaw(11, 1, 1, "app", "bad key", SLOT_OP_RELEASE, 0, 0),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(idemRaw(11, 1, 1, "App", "k", SLOT_OP_RELEASE, 0, 0),
+             SLOT_INVALID_ARGUMENT);
+    char longkey[SLOT_IDEM_KEY_MAX + 2];
+    memset(longkey, 'k', sizeof longkey - 1);
+    longkey[SLOT_IDEM_KEY_MAX] = '\0';
+    CHECK_EQ(idemRaw(11, 1, 1, "app", longkey, SLOT_OP_RELEASE, 0, 0), SLOT_OK);
+    longkey[SLOT_IDEM_KEY_MAX] = 'k';
+    longkey[SLOT_IDEM_KEY_MAX + 1] = '\0';
+    CHECK_EQ(idemRaw(11, 1, 1, "app", longkey, SLOT_OP_RELEASE, 0, 0),
+             SLOT_TOO_LARGE);
+}
+
 static void test_cmd_unknown_op(void)
 {
     struct mp_buf b = sampleBuf(SM_OPEN);
-    static const uint64_t bad[] = {0, 11, 127, 255, 256, 65536, UINT64_MAX};
+    static const uint64_t bad[] = {0, 12, 127, 255, 256, 65536, UINT64_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_EQ(WITH(decCmd, &b, 0, vu(bad[i])), SLOT_UNKNOWN_OP);
     }
     /* Unknown wins over the element count: the count depends on the op. */
     struct slot_cmd c;
-    CHECK_EQ(slot_cmd_decode_buf("\x91\x0b", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x0c", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(slot_cmd_decode_buf("\x91\x00", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(WITH(decCmd, &b, 0, vraw("\xff", 1)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decCmd, &b, 0, vs("HOLD")), SLOT_MALFORMED);
@@ -1629,7 +1745,7 @@ static void test_entry_payload_shape(void)
     } bad[] = {
         {"\x94\x0a\x00\x00\x00", 5, SLOT_INVALID_ARGUMENT}, /* max 0 */
         {"\x94\x0a\x01\x01\x01", 5, SLOT_INVALID_ARGUMENT}, /* session */
-        {"\x94\x0b\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
+        {"\x94\x0c\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
         {"\x95\x0a\x00\x00\x01\x01", 6, SLOT_MALFORMED},    /* count */
         {"\x94\x05\x01\x01\xa0", 5, SLOT_INVALID_ARGUMENT}, /* pool "" */
         {"\x94\x05\x01\x01\xc0", 5, SLOT_MALFORMED},
@@ -1830,6 +1946,7 @@ T(cmd_lenient_int_encodings)
 T(cmd_truncation)
 T(cmd_shape)
 T(cmd_unknown_op)
+T(cmd_idem)
 T(cmd_types)
 T(cmd_session_rules)
 T(cmd_config_ranges)
@@ -1869,6 +1986,7 @@ static const struct check_case cases[] = {
     C(cmd_truncation),
     C(cmd_shape),
     C(cmd_unknown_op),
+    C(cmd_idem),
     C(cmd_types),
     C(cmd_session_rules),
     C(cmd_config_ranges),
