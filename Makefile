@@ -145,8 +145,13 @@ build: $(REL_BINS)
 
 # Every suite prints "N passed, N failed"; .ci/suites sums them into one line.
 test: deps
-	@$(MAKE) --no-print-directory -j2 $(REL_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j2 $(REL_BINS) $(ASAN_BINS) $(FUZZ_BINS) \
+	    $(B)/rel/bin/test_cluster $(B)/asan/bin/slotd \
+	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS)
 	@.ci/suites \
+	  $(CLIENT_SUITES) \
+	  "cluster:$(B)/rel/bin/test_cluster" \
+	  "asan-cluster:SLOTD=$(B)/asan/bin/slotd $(B)/rel/bin/test_cluster" \
 	  "proto:$(B)/rel/bin/test_proto" \
 	  "ledger:$(B)/rel/bin/test_ledger" \
 	  "ledger-prop:$(B)/rel/bin/test_ledger_prop" \
@@ -275,6 +280,16 @@ install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl
 	install -m 755 $(B)/rel/bin/slotctl $(DESTDIR)$(PREFIX)/bin/
 # ==== end of client/ block ====================================================
 
+# slotd process tests: real slotd processes, driven through libslot (so
+# defined after the client block, whose variables they use).
+$(B)/rel/node/test/test_cluster.o: REL_CFLAGS += -Iproto
+$(B)/rel/bin/test_cluster: $(B)/rel/node/test/test_cluster.o \
+    $(B)/rel/client/test/cluster.o $(CLIENT_LIB_REL) $(CORE_REL)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+
 # ==== sim (node/test/test_sim.c: the ledger under raft's fixture) ============
 # Appended block owned by the simulation test. Targets:
 # build/rel/bin/test_sim (raft's own assertions on: .deps/raft-debug),
@@ -316,3 +331,231 @@ sim: deps
 	$(B)/rel/bin/test_sim $(SIM_ARGS)
 	$(B)/rel/bin/test_sim_rel $(SIM_ARGS)
 # ==== end of sim block ========================================================
+
+# ==== client/gateway/ (slot-gateway, its tests, its benchmark) ===============
+# Appended block owned by client/gateway/. Targets: build/rel/bin/slot-gateway
+# (+ build/asan/bin/slot-gateway, run by the asan suite), build/{rel,asan}/bin/
+# test_gateway (HTTP over sockets against a real 3-node cluster it starts),
+# build/{rel,asan}/bin/test_gw_unit (pure units), `make gateway-test`,
+# `make bench-gateway` (wrk; results in bench/results/gateway.txt).
+# For `make test`: build $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS) and add
+# $(GATEWAY_SUITES) to the .ci/suites list.
+GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_json.c \
+          client/gateway/gw_limit.c client/gateway/gw_metrics.c \
+          client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
+          client/gateway/gw_http.c
+# Idempotency-Key reaches the ledger through libslot's slotc_req.idem_key
+# (and .idem_channel) once libslot.h has them; until then the key is only
+# validated (see client/gateway/README.md).
+GW_IDEM := $(shell grep -q 'idem_key' client/libslot.h 2>/dev/null && echo -DGW_HAVE_IDEM_KEY) \
+           $(shell grep -q 'idem_channel' client/libslot.h 2>/dev/null && echo -DGW_HAVE_IDEM_CHANNEL)
+GW_CFLAGS := -Iclient -Iproto $(GW_IDEM)
+GW_LIBS := -lh2o -luv -ljansson $(LIBS)
+GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
+GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o)
+GW_UNIT_SRC := client/gateway/test/test_gw_unit.c
+GW_TEST_SRC := client/gateway/test/test_gateway.c client/gateway/test/http.c \
+               client/test/cluster.c
+
+$(B)/rel/client/gateway/%.o: client/gateway/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(GW_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/asan/client/gateway/%.o: client/gateway/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) $(GW_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/rel/bin/slot-gateway: $(B)/rel/client/gateway/gateway.o $(GW_REL) $(B)/rel/lib/libslot.a
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(GW_LIBS)
+
+$(B)/asan/bin/slot-gateway: $(B)/asan/client/gateway/gateway.o $(GW_ASAN) $(CLIENT_LIB_ASAN) \
+                            $(PROTO_SRC:%.c=$(B)/asan/%.o)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(GW_LIBS)
+
+$(B)/rel/bin/test_gw_unit: $(GW_UNIT_SRC:%.c=$(B)/rel/%.o) $(GW_REL) $(B)/rel/lib/libslot.a
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(GW_LIBS)
+
+$(B)/asan/bin/test_gw_unit: $(GW_UNIT_SRC:%.c=$(B)/asan/%.o) $(GW_ASAN) $(CLIENT_LIB_ASAN) \
+                            $(PROTO_SRC:%.c=$(B)/asan/%.o)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(GW_LIBS)
+
+# The HTTP test runs the slot-gateway of its own flavour (next to it) and
+# the release slotd.
+$(B)/rel/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/rel/%.o) $(B)/rel/lib/libslot.a
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(GW_LIBS)
+
+$(B)/asan/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
+                            $(PROTO_SRC:%.c=$(B)/asan/%.o)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(GW_LIBS)
+
+GATEWAY_REL_BINS := $(B)/rel/bin/slot-gateway $(B)/rel/bin/test_gw_unit \
+                    $(B)/rel/bin/test_gateway
+GATEWAY_ASAN_BINS := $(B)/asan/bin/slot-gateway $(B)/asan/bin/test_gw_unit \
+                     $(B)/asan/bin/test_gateway
+GATEWAY_SUITES := "gateway-unit:$(B)/rel/bin/test_gw_unit" \
+                  "gateway:$(B)/rel/bin/test_gateway" \
+                  "asan-gateway-unit:$(B)/asan/bin/test_gw_unit" \
+                  "asan-gateway:$(B)/asan/bin/test_gateway"
+
+.PHONY: gateway gateway-test bench-gateway
+gateway: $(GATEWAY_REL_BINS)
+
+gateway-test: deps
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
+	@.ci/suites $(GATEWAY_SUITES)
+
+bench-gateway: deps
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(B)/rel/bin/slot-gateway
+	@mkdir -p bench/results
+	bench/gateway/run.sh | tee bench/results/gateway.txt
+# ==== end of client/gateway/ block ============================================
+
+# ==== jepsen-tests/ (fault injection and history checking) ===================
+# Appended block owned by jepsen-tests/ (README there). Targets:
+#   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
+#   build/bug/{nobarrier,nosessions}/bin/slotd: test-only builds of slotd with
+#     a deliberate bug (-DSLOT_TEST_BUG_NO_BARRIER: linearizable reads served
+#     from local state; -DSLOT_TEST_BUG_NO_SESSIONS: no retry deduplication),
+#     never the normal build; JEPSEN_BUG_DIR (default node) names where their
+#     node.c and ledger.c come from
+#   make jepsen        the matrix: each nemesis alone and all combined, on 3
+#                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
+#   make jepsen-smoke  the short kill + partition run of `make test`
+#   make jepsen-bugs   the buggy builds must be caught
+# For `make test`: build $(JEPSEN_BINS) and add $(JEPSEN_SUITES) to the
+# .ci/suites list (root: network namespaces, nftables, tmpfs; ~3 min).
+JEPSEN_TIME ?= 60
+JEPSEN_WORKLOADS ?= slots
+JEPSEN_BUG_DIR ?= node
+JEPSEN_BUGS := nobarrier nosessions
+JEPSEN_BUG_FLAG_nobarrier := -DSLOT_TEST_BUG_NO_BARRIER
+JEPSEN_BUG_FLAG_nosessions := -DSLOT_TEST_BUG_NO_SESSIONS
+JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
+                      jepsen-tests/linear.c
+JEPSEN_SLOTD_SRC := node/slotd.c $(NODE_SRC) $(CORE_SRC)
+
+$(B)/rel/jepsen-tests/%.o: jepsen-tests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -Iproto -Iclient -MMD -MP -c $< -o $@
+
+$(B)/rel/bin/jepsen-client: $(B)/rel/jepsen-tests/client.o $(CLIENT_LIB_REL) $(CORE_REL)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(CLIENT_LIBS) -lpthread
+
+$(B)/rel/bin/jepsen-checker: $(JEPSEN_CHECKER_SRC:%.c=$(B)/rel/%.o) $(B)/rel/proto/slot_err.o
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ -ljansson
+
+# The buggy builds compile every slotd source with their flag; node.c and
+# ledger.c may come from JEPSEN_BUG_DIR (-iquote node keeps their includes).
+define jepsen_bug_rules
+$(B)/bug/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC    $$@"
+	$(Q)$(CC) $(REL_CFLAGS) $(RAFT_CFLAGS) $(JEPSEN_BUG_FLAG_$(1)) -iquote node -MMD -MP \
+	    -c $$(if $$(filter node/node.c node/ledger.c,$$<),$(JEPSEN_BUG_DIR)/$$(notdir $$<),$$<) \
+	    -o $$@
+$(B)/bug/$(1)/bin/slotd: $(JEPSEN_SLOTD_SRC:%.c=$(B)/bug/$(1)/%.o)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC    $$@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $$@ $$^ $(NODE_LIBS)
+endef
+$(foreach b,$(JEPSEN_BUGS),$(eval $(call jepsen_bug_rules,$(b))))
+
+JEPSEN_BINS := $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker $(B)/rel/bin/slotd \
+               $(JEPSEN_BUGS:%=$(B)/bug/%/bin/slotd)
+JEPSEN_SUITE_CHECKER := "jepsen-checker:jepsen-tests/test/checker-tests $(B)/rel/bin/jepsen-checker"
+JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --nemesis kill,partition --seed 7"
+JEPSEN_SUITE_BUGS := \
+  "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid --time 20 --nemesis partition --seed 3" \
+  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid --time 25 --nemesis kill --interval 2500 --seed 5"
+JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
+
+.PHONY: jepsen jepsen-bins jepsen-smoke jepsen-bugs jepsen-checker-test
+jepsen-bins: $(JEPSEN_BINS)
+
+jepsen: deps
+	@$(MAKE) --no-print-directory $(JEPSEN_BINS)
+	@jepsen-tests/matrix --time $(JEPSEN_TIME) --workloads "$(JEPSEN_WORKLOADS)"
+
+jepsen-smoke: deps
+	@$(MAKE) --no-print-directory $(JEPSEN_BINS)
+	@.ci/suites $(JEPSEN_SUITE_SMOKE)
+
+jepsen-bugs: deps
+	@$(MAKE) --no-print-directory $(JEPSEN_BINS)
+	@.ci/suites $(JEPSEN_SUITE_BUGS)
+
+jepsen-checker-test: $(B)/rel/bin/jepsen-checker
+	@.ci/suites $(JEPSEN_SUITE_CHECKER)
+# ==== end of jepsen-tests/ block ===============================================
+
+# ==== bench/slotbench (slotbench, its peers, `make bench`) ===================
+# Appended block owned by bench/slotbench/ and bench/peers/. Targets:
+#   build/rel/bin/slotbench   the scalper-burst load generator (slotbench --help)
+#   slotbench-bench           the standard set (<= 10 min): every scenario,
+#                             native and http, the peers interleaved when
+#                             installed; bench/results/*.json + REPORT.md
+#   slotbench-smoke           the tiny correctness run below
+# `make bench` also runs slotbench-bench (a prerequisite added below). For
+# `make test`: build $(SLOTBENCH_REL_BINS) and add $(SLOTBENCH_SUITES) to the
+# .ci/suites list (one run, <= 20 s: a tiny burst against a 3-node cluster
+# it starts itself on free ports, then the correctness check).
+# hiredis (libhiredis-dev) is optional: without it the redis peer says so.
+SLOTBENCH_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo yes)
+SLOTBENCH_CFLAGS := -Iproto $(if $(SLOTBENCH_HIREDIS),-DHAVE_HIREDIS $(shell pkg-config --cflags hiredis))
+SLOTBENCH_LIBS := -luv -ljansson -lpthread -lm $(LIBS) \
+                  $(if $(SLOTBENCH_HIREDIS),$(shell pkg-config --libs hiredis))
+SLOTBENCH_SRC := bench/slotbench/slotbench.c bench/slotbench/sim.c \
+                 bench/slotbench/hist.c bench/slotbench/launch.c \
+                 bench/slotbench/httpc.c bench/slotbench/be_native.c \
+                 bench/slotbench/be_http.c bench/slotbench/sys_slot.c \
+                 bench/slotbench/report.c bench/peers/etcd.c bench/peers/redis.c
+SLOTBENCH_OBJ := $(SLOTBENCH_SRC:%.c=$(B)/rel/%.o)
+
+$(SLOTBENCH_OBJ): REL_CFLAGS += $(SLOTBENCH_CFLAGS)
+
+$(B)/rel/bin/slotbench: $(SLOTBENCH_OBJ) $(CLIENT_LIB_REL) $(PROTO_SRC:%.c=$(B)/rel/%.o)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(SLOTBENCH_LIBS)
+
+SLOTBENCH_REL_BINS := $(B)/rel/bin/slotbench $(B)/rel/bin/slotd
+SLOTBENCH_SMOKE := $(B)/rel/bin/slotbench burst --smoke --quiet --pools 2 \
+    --capacity 300 --patients 2000 --arrival-ms 500 --release-in-ms 800 \
+    --ttl-ms 1000 --pay-max-ms 100 --patience-ms 8000 --duration-ms 12000 \
+    --drain-ms 1000 --out $(B)/test-logs/slotbench-smoke.json
+SLOTBENCH_SUITES := "slotbench-smoke:$(SLOTBENCH_SMOKE)"
+
+.PHONY: slotbench slotbench-smoke slotbench-bench
+slotbench: $(SLOTBENCH_REL_BINS)
+
+slotbench-smoke: $(SLOTBENCH_REL_BINS)
+	@mkdir -p $(B)/test-logs
+	@.ci/suites $(SLOTBENCH_SUITES)
+
+# SLOTBENCH_PEERS=0 skips etcd and redis; SLOTBENCH_INSTALL=0 never installs
+# them (they are used only when installed: Debian's etcd-server, etcd-client,
+# redis-server).
+slotbench-bench: $(SLOTBENCH_REL_BINS)
+	@bench/slotbench/run-bench.sh
+
+bench: slotbench-bench
+# ==== end of bench/slotbench block ============================================

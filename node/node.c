@@ -85,6 +85,17 @@ struct areq {
     struct node *node;
     struct node_conn *conn;
     uint64_t tag;
+    uint8_t op;
+    uint64_t id;
+    char client[ADDR_CAP]; /* REMOVE: the removed node's client address */
+};
+
+/* A LEAVE notice on its way to a removed node (fire and forget). */
+struct notice {
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    uv_write_t write;
+    struct mp_buf frame;
 };
 
 struct node {
@@ -602,8 +613,70 @@ static int raftToSlot(int rv)
     }
 }
 
+static void noticeClosed(uv_handle_t *h)
+{
+    struct notice *nt = h->data;
+    mp_buf_free(&nt->frame);
+    free(nt);
+}
+
+static void noticeWritten(uv_write_t *w, int status)
+{
+    struct notice *nt = w->data;
+    (void)status;
+    uv_close((uv_handle_t *)&nt->tcp, noticeClosed);
+}
+
+static void noticeConnected(uv_connect_t *c, int status)
+{
+    struct notice *nt = c->data;
+    uv_buf_t b = uv_buf_init((char *)nt->frame.data, (unsigned)nt->frame.len);
+    if (status != 0 ||
+        uv_write(&nt->write, (uv_stream_t *)&nt->tcp, &b, 1, noticeWritten) != 0) {
+        LOG_W("could not tell the removed node: %s", uv_strerror(status));
+        uv_close((uv_handle_t *)&nt->tcp, noticeClosed);
+    }
+}
+
+/* Raft stops sending to a node as soon as the configuration without it is
+ * appended, so the node never learns it was removed and keeps campaigning.
+ * Tell it on its client port. Best effort: an unreachable node is simply
+ * gone already, or is told by an operator (SIGTERM). */
+static void tellRemoved(struct node *n, uint64_t id, const char *client)
+{
+    char host[ADDR_CAP];
+    const char *colon = strrchr(client, ':');
+    struct sockaddr_in addr;
+    if (colon == NULL || (size_t)(colon - client) >= sizeof host) {
+        return;
+    }
+    memcpy(host, client, (size_t)(colon - client));
+    host[colon - client] = '\0';
+    if (uv_ip4_addr(host, atoi(colon + 1), &addr) != 0) {
+        return;
+    }
+    struct notice *nt = calloc(1, sizeof *nt);
+    if (nt == NULL) {
+        return;
+    }
+    mp_buf_init(&nt->frame);
+    struct slot_admin a = {.op = SLOT_ADMIN_LEAVE, .id = id};
+    size_t start = slot_frame_begin(&nt->frame, SLOT_FRAME_ADMIN, 0);
+    slot_admin_encode(&nt->frame, &a);
+    slot_frame_end(&nt->frame, start);
+    uv_tcp_init(n->loop, &nt->tcp);
+    nt->tcp.data = nt->connect.data = nt->write.data = nt;
+    if (uv_tcp_connect(&nt->connect, &nt->tcp, (const struct sockaddr *)&addr,
+                       noticeConnected) != 0) {
+        uv_close((uv_handle_t *)&nt->tcp, noticeClosed);
+    }
+}
+
 static void adminDone(struct areq *a, int status)
 {
+    if (status == 0 && a->op == SLOT_ADMIN_REMOVE && a->client[0] != '\0') {
+        tellRemoved(a->node, a->id, a->client);
+    }
     struct node_conn *c = a->conn;
     int code = raftToSlot(status);
     if (code != SLOT_OK) {
@@ -635,6 +708,22 @@ static void transferCb(struct raft_transfer *req)
     adminDone(a, id != a->node->o.id ? 0 : RAFT_NOTLEADER);
 }
 
+/* A leader says we were removed. Only honoured when it names us and we are
+ * not leading (a leader that removes itself steps down by itself). */
+static void handleLeave(struct node *n, struct node_conn *c, uint64_t tag,
+                        uint64_t id)
+{
+    if (id != n->o.id || raft_state(&n->raft) == RAFT_LEADER) {
+        replyError(n, c, tag, SLOT_INVALID_ARGUMENT);
+        return;
+    }
+    LOG_W("the leader removed this node from the cluster: shutting down");
+    n->removed = true;
+    if (n->o.removed_cb != NULL) {
+        n->o.removed_cb(n->o.removed_data);
+    }
+}
+
 static void handleAdmin(struct node *n, struct node_conn *c,
                         const struct slot_frame *f)
 {
@@ -653,6 +742,10 @@ static void handleAdmin(struct node *n, struct node_conn *c,
         replyStatus(n, c, f->tag);
         return;
     }
+    if (a.op == SLOT_ADMIN_LEAVE) {
+        handleLeave(n, c, f->tag, a.id);
+        return;
+    }
     if (raft_state(&n->raft) != RAFT_LEADER) {
         replyError(n, c, f->tag, SLOT_NOT_LEADER);
         return;
@@ -665,6 +758,19 @@ static void handleAdmin(struct node *n, struct node_conn *c,
     q->node = n;
     q->conn = c;
     q->tag = f->tag;
+    q->op = a.op;
+    q->id = a.id;
+    if (a.op == SLOT_ADMIN_REMOVE) {
+        const struct raft_configuration *conf = &n->raft.configuration;
+        char raft_part[ADDR_CAP];
+        for (unsigned i = 0; i < conf->n; i++) {
+            if (conf->servers[i].id == a.id &&
+                transport_addr_split(conf->servers[i].address, raft_part,
+                                     q->client, ADDR_CAP) != 0) {
+                q->client[0] = '\0';
+            }
+        }
+    }
     int rv;
     switch (a.op) {
         case SLOT_ADMIN_ADD:

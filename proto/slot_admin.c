@@ -42,14 +42,14 @@ static int err(const struct mp_reader *r)
 
 int slot_admin_decode(struct mp_reader *r, struct slot_admin *a)
 {
-    static const uint32_t fields[] = {0, 1, 3, 3, 2, 2};
+    static const uint32_t fields[] = {0, 1, 3, 3, 2, 2, 2};
     uint32_t n;
     uint64_t op, role;
     memset(a, 0, sizeof *a);
     if (!mp_read_array(r, &n) || n < 1 || !mp_read_uint(r, 255, &op)) {
         return err(r);
     }
-    if (op < SLOT_ADMIN_STATUS || op > SLOT_ADMIN_TRANSFER) {
+    if (op < SLOT_ADMIN_STATUS || op > SLOT_ADMIN_LEAVE) {
         return SLOT_UNKNOWN_OP;
     }
     if (n != fields[op]) {

@@ -10,6 +10,11 @@
  *                                           1 voter, 2 spare)
  *   [4, id]             REMOVE       nil   (leader only)
  *   [5, id]             TRANSFER     nil   (leader only; 0: raft picks)
+ *   [6, id]             LEAVE        nil   (sent by the leader to a node it
+ *                                           removed, whose id is `id`: raft
+ *                                           stops talking to a removed node,
+ *                                           which would otherwise campaign
+ *                                           forever)
  *
  *   address = "RAFT_HOST:PORT/CLIENT_HOST:PORT" (the client part may be
  *   absent: then nobody can be redirected to that node).
@@ -33,6 +38,7 @@ enum slot_admin_op {
     SLOT_ADMIN_ASSIGN = 3,
     SLOT_ADMIN_REMOVE = 4,
     SLOT_ADMIN_TRANSFER = 5,
+    SLOT_ADMIN_LEAVE = 6,
 };
 
 enum slot_member_role {

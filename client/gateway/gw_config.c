@@ -1,0 +1,368 @@
+/* gw_config: configuration parsing (see gw_config.h). */
+#include "gw_config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_json.h"
+
+static int cfail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int cfail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* "HOST:PORT" into a socket address. */
+static int parseListen(const char *s, struct sockaddr_storage *ss)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon == s) {
+        return -1;
+    }
+    char host[64];
+    size_t hl = (size_t)(colon - s);
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port == 0 || port > 65535) {
+        return -1;
+    }
+    memset(ss, 0, sizeof *ss);
+    if (s[0] == '[') {
+        if (hl < 3 || s[hl - 1] != ']' || hl - 2 >= sizeof host) {
+            return -1;
+        }
+        memcpy(host, s + 1, hl - 2);
+        host[hl - 2] = '\0';
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
+    }
+    if (hl >= sizeof host) {
+        return -1;
+    }
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    if (strcmp(host, "localhost") == 0) {
+        a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        return 0;
+    }
+    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+}
+
+static int onlyKeys(json_t *obj, const char *const *known, const char *where, char *err,
+                    size_t errlen)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        int ok = 0;
+        for (const char *const *k = known; *k != NULL && !ok; k++) {
+            ok = strcmp(*k, key) == 0;
+        }
+        if (!ok) {
+            return cfail(err, errlen, "unknown key \"%.40s\"%s%s", key, where[0] ? " in " : "",
+                         where);
+        }
+    }
+    return 0;
+}
+
+struct u32key {
+    const char *name;
+    uint32_t *dst;
+    uint32_t min, max;
+};
+
+static int getU32s(json_t *obj, const char *where, const struct u32key *keys, int n,
+                   char *err, size_t errlen)
+{
+    for (int i = 0; i < n; i++) {
+        json_t *v = json_object_get(obj, keys[i].name);
+        if (v == NULL) {
+            continue;
+        }
+        if (!json_is_integer(v) || json_integer_value(v) < keys[i].min ||
+            json_integer_value(v) > keys[i].max) {
+            return cfail(err, errlen, "%s.%s must be an integer in %u..%u", where,
+                         keys[i].name, keys[i].min, keys[i].max);
+        }
+        *keys[i].dst = (uint32_t)json_integer_value(v);
+    }
+    return 0;
+}
+
+static int getString(json_t *root, const char *name, int required, char *dst, size_t cap,
+                     char *err, size_t errlen)
+{
+    json_t *v = json_object_get(root, name);
+    if (v == NULL) {
+        return required ? cfail(err, errlen, "missing key \"%s\"", name) : 0;
+    }
+    if (!json_is_string(v) || json_string_length(v) >= cap) {
+        return cfail(err, errlen, "\"%s\" must be a string of at most %zu bytes", name,
+                     cap - 1);
+    }
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
+
+static int tokenCharsOk(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || (ch != '\0' && strchr("._~+/=-", ch)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int parseTokens(json_t *toks, struct gw_config *c, char *err, size_t errlen)
+{
+    if (!json_is_object(toks) || json_object_size(toks) < 1 ||
+        json_object_size(toks) > GW_TOKENS_MAX) {
+        return cfail(err, errlen, "\"tokens\" must be an object of 1..%d tokens",
+                     GW_TOKENS_MAX);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(toks, key, v)
+    {
+        size_t kl = strlen(key);
+        if (kl < GW_TOKEN_MIN || kl > GW_TOKEN_MAX || !tokenCharsOk(key, kl)) {
+            return cfail(err, errlen,
+                         "a token must be %d..%d bytes of [A-Za-z0-9._~+/=-]",
+                         GW_TOKEN_MIN, GW_TOKEN_MAX);
+        }
+        if (!json_is_string(v)) {
+            return cfail(err, errlen, "tokens: the value must be a channel name or \"admin\"");
+        }
+        const char *ch = json_string_value(v);
+        size_t cl = json_string_length(v);
+        struct gw_token *t = &c->tokens[c->n_tokens++];
+        memcpy(t->token, key, kl + 1);
+        t->len = kl;
+        if (strcmp(ch, "admin") == 0) {
+            t->channel = GW_CH_ADMIN;
+            continue;
+        }
+        if (!gw_valid_channel(ch, cl)) {
+            return cfail(err, errlen, "tokens: channel \"%.20s\" must be 1..16 bytes of "
+                                      "[a-z0-9_-]", ch);
+        }
+        int idx = -1;
+        for (int i = 0; i < c->n_channels && idx < 0; i++) {
+            if (strcmp(c->channels[i], ch) == 0) {
+                idx = i;
+            }
+        }
+        if (idx < 0) {
+            if (c->n_channels == GW_CHANNELS_MAX) {
+                return cfail(err, errlen, "tokens: at most %d distinct channels",
+                             GW_CHANNELS_MAX);
+            }
+            idx = c->n_channels++;
+            memcpy(c->channels[idx], ch, cl + 1);
+            c->channel_names[idx] = c->channels[idx];
+        }
+        t->channel = GW_CH_FIRST + idx;
+    }
+    return 0;
+}
+
+static void defaults(struct gw_config *c)
+{
+    memset(c, 0, sizeof *c);
+    strcpy(c->access_log, "-");
+    c->limits = (struct gw_limits){
+        .inflight_max = 4096,
+        .connections_max = 10000,
+        .body_max_bytes = 8192,
+        .headers_max_bytes = 8192,
+        .request_timeout_ms = 5000,
+        .healthz_timeout_ms = 1000,
+        .idle_timeout_ms = 30000,
+        .retry_after_s = 1,
+        .patient_rate_per_s = 2,
+        .patient_burst = 5,
+        .patient_table_size = 65536,
+        .hold_ttl_ms = 600000,
+    };
+    c->client = (struct gw_client_opts){
+        .sessions = 16,
+        .queue_max = 0, /* derived below unless set */
+        .connect_timeout_ms = 1000,
+        .attempt_timeout_ms = 3000,
+        .retry_ms = 50,
+    };
+}
+
+int gw_config_parse(const char *text, size_t len, struct gw_config *c, char *err,
+                    size_t errlen)
+{
+    static const char *const top[] = {"listen", "cluster", "tokens", "access_log",
+                                      "limits", "client",  NULL};
+    static const char *const lim[] = {
+        "inflight_max",      "connections_max",    "body_max_bytes",
+        "headers_max_bytes", "request_timeout_ms", "healthz_timeout_ms",
+        "idle_timeout_ms",   "retry_after_s",      "patient_rate_per_s",
+        "patient_burst",     "patient_table_size", "hold_ttl_ms",
+        NULL};
+    static const char *const cli[] = {"sessions", "queue_max", "connect_timeout_ms",
+                                      "attempt_timeout_ms", "retry_ms", NULL};
+    defaults(c);
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL) {
+        return cfail(err, errlen, "line %d: %s", je.line, je.text);
+    }
+    int rc = -1;
+    if (!json_is_object(root)) {
+        cfail(err, errlen, "the configuration must be a JSON object");
+        goto out;
+    }
+    if (onlyKeys(root, top, "", err, errlen) != 0 ||
+        getString(root, "listen", 1, c->listen, sizeof c->listen, err, errlen) != 0 ||
+        getString(root, "cluster", 1, c->cluster, sizeof c->cluster, err, errlen) != 0 ||
+        getString(root, "access_log", 0, c->access_log, sizeof c->access_log, err,
+                  errlen) != 0) {
+        goto out;
+    }
+    if (parseListen(c->listen, &c->listen_addr) != 0) {
+        cfail(err, errlen, "\"listen\" must be HOST:PORT (IPv4, [IPv6] or localhost)");
+        goto out;
+    }
+    if (c->cluster[0] == '\0') {
+        cfail(err, errlen, "\"cluster\" must list at least one node");
+        goto out;
+    }
+    json_t *toks = json_object_get(root, "tokens");
+    if (toks == NULL) {
+        cfail(err, errlen, "missing key \"tokens\"");
+        goto out;
+    }
+    if (parseTokens(toks, c, err, errlen) != 0) {
+        goto out;
+    }
+    struct gw_limits *l = &c->limits;
+    const struct u32key lk[] = {
+        {"inflight_max", &l->inflight_max, 1, 65536},
+        {"connections_max", &l->connections_max, 1, 1000000},
+        {"body_max_bytes", &l->body_max_bytes, 64, 1048576},
+        {"headers_max_bytes", &l->headers_max_bytes, 512, 65536},
+        {"request_timeout_ms", &l->request_timeout_ms, 100, 600000},
+        {"healthz_timeout_ms", &l->healthz_timeout_ms, 50, 60000},
+        {"idle_timeout_ms", &l->idle_timeout_ms, 1000, 3600000},
+        {"retry_after_s", &l->retry_after_s, 1, 3600},
+        {"patient_rate_per_s", &l->patient_rate_per_s, 0, 1000000},
+        {"patient_burst", &l->patient_burst, 1, 1000000},
+        {"patient_table_size", &l->patient_table_size, 16, 16777216},
+        {"hold_ttl_ms", &l->hold_ttl_ms, 1, 86400000},
+    };
+    json_t *lo = json_object_get(root, "limits");
+    if (lo != NULL && (!json_is_object(lo) || onlyKeys(lo, lim, "limits", err, errlen) != 0 ||
+                       getU32s(lo, "limits", lk, (int)(sizeof lk / sizeof lk[0]), err,
+                               errlen) != 0)) {
+        if (!json_is_object(lo)) {
+            cfail(err, errlen, "\"limits\" must be an object");
+        }
+        goto out;
+    }
+    struct gw_client_opts *o = &c->client;
+    const struct u32key ck[] = {
+        {"sessions", &o->sessions, 1, 64},
+        {"queue_max", &o->queue_max, 1, 65536},
+        {"connect_timeout_ms", &o->connect_timeout_ms, 10, 60000},
+        {"attempt_timeout_ms", &o->attempt_timeout_ms, 10, 600000},
+        {"retry_ms", &o->retry_ms, 1, 60000},
+    };
+    json_t *co = json_object_get(root, "client");
+    if (co != NULL && (!json_is_object(co) || onlyKeys(co, cli, "client", err, errlen) != 0 ||
+                       getU32s(co, "client", ck, (int)(sizeof ck / sizeof ck[0]), err,
+                               errlen) != 0)) {
+        if (!json_is_object(co)) {
+            cfail(err, errlen, "\"client\" must be an object");
+        }
+        goto out;
+    }
+    if (o->queue_max == 0) {
+        /* Room for every in-flight request's read and write, so that the
+         * gateway's own budget (a cheap 503) trips before libslot's. */
+        uint64_t q = 2ull * l->inflight_max + 64;
+        o->queue_max = q > 65536 ? 65536 : (uint32_t)q;
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+int gw_config_load(const char *path, struct gw_config *c, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return cfail(err, errlen, "%s: %s", path, strerror(errno));
+    }
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text, f);
+    int big = n == sizeof text;
+    fclose(f);
+    if (big) {
+        return cfail(err, errlen, "%s: larger than 1 MiB", path);
+    }
+    int rc = gw_config_parse(text, n, c, err, errlen);
+    if (rc != 0) {
+        /* Prefix the file name without losing the message. */
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", err);
+        snprintf(err, errlen, "%s: %s", path, msg);
+    }
+    return rc;
+}
+
+int gw_config_token(const struct gw_config *c, const char *tok, size_t len)
+{
+    int found = -1;
+    for (int i = 0; i < c->n_tokens; i++) {
+        const struct gw_token *t = &c->tokens[i];
+        unsigned char diff = (unsigned char)(t->len != len);
+        size_t n = len < t->len ? len : t->len;
+        for (size_t k = 0; k < n; k++) {
+            diff |= (unsigned char)(t->token[k] ^ tok[k]);
+        }
+        if (diff == 0) {
+            found = t->channel;
+        }
+    }
+    return found;
+}
+
+const char *gw_config_channel_name(const struct gw_config *c, int slot)
+{
+    if (slot == GW_CH_ADMIN) {
+        return "admin";
+    }
+    if (slot >= GW_CH_FIRST && slot - GW_CH_FIRST < c->n_channels) {
+        return c->channels[slot - GW_CH_FIRST];
+    }
+    return "-";
+}

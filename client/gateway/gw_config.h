@@ -1,0 +1,88 @@
+/* gw_config: slot-gateway's configuration file (JSON), parsed strictly.
+ *
+ * Every key, its range and its default is listed in client/gateway/README.md
+ * and below; an unknown key, a wrong type or a value out of range is an
+ * error (so a typo cannot silently fall back to a default).
+ *
+ *   listen        "HOST:PORT" (IPv4 literal, [IPv6] or localhost)  required
+ *   cluster       "HOST:PORT,..." client addresses of the slotd nodes  required
+ *   tokens        {"TOKEN": "CHANNEL" | "admin", ...}, 1..64 tokens    required
+ *                 TOKEN: 8..256 bytes of [A-Za-z0-9._~+/=-];
+ *                 CHANNEL: 1..16 bytes of [a-z0-9_-], not "admin"
+ *   access_log    "-" stdout (default), "" off, or a file path (appended)
+ *   limits        {...}  see struct gw_limits
+ *   client        {...}  libslot options, see struct gw_client_opts
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "gw_metrics.h"
+
+#define GW_TOKENS_MAX 64
+#define GW_TOKEN_MIN 8
+#define GW_TOKEN_MAX 256
+
+struct gw_token {
+    char token[GW_TOKEN_MAX + 1];
+    size_t len;
+    int channel; /* GW_CH_ADMIN, or GW_CH_FIRST + index into channels */
+};
+
+struct gw_limits {
+    uint32_t inflight_max;        /* requests waiting on the cluster (4096) */
+    uint32_t connections_max;     /* open HTTP connections (10000) */
+    uint32_t body_max_bytes;      /* request body (8192) */
+    uint32_t headers_max_bytes;   /* request line + headers (8192) */
+    uint32_t request_timeout_ms;  /* libslot deadline of one request (5000) */
+    uint32_t healthz_timeout_ms;  /* deadline of /healthz's read (1000) */
+    uint32_t idle_timeout_ms;     /* HTTP/1 keep-alive and request read (30000) */
+    uint32_t retry_after_s;       /* Retry-After on 503 (1) */
+    uint32_t patient_rate_per_s;  /* holds per patient per second; 0 off (2) */
+    uint32_t patient_burst;       /* ... and at once (5) */
+    uint32_t patient_table_size;  /* patients remembered (65536) */
+    uint32_t hold_ttl_ms;         /* default ttl_ms of a hold (600000) */
+};
+
+struct gw_client_opts {
+    uint32_t sessions;           /* ledger sessions (16) */
+    uint32_t queue_max;          /* libslot queue (2 * inflight_max + 64) */
+    uint32_t connect_timeout_ms; /* (1000) */
+    uint32_t attempt_timeout_ms; /* (3000) */
+    uint32_t retry_ms;           /* wait after NO_LEADER / BUSY (50) */
+};
+
+struct gw_config {
+    char listen[128];
+    struct sockaddr_storage listen_addr;
+    char cluster[1024];
+    char access_log[512];
+    int n_tokens;
+    struct gw_token tokens[GW_TOKENS_MAX];
+    int n_channels;
+    char channels[GW_CHANNELS_MAX][17];
+    const char *channel_names[GW_CHANNELS_MAX]; /* -> channels[i] */
+    struct gw_limits limits;
+    struct gw_client_opts client;
+};
+
+/* Parses a configuration document. Returns 0, or -1 with a message in
+ * err (capacity errlen). */
+int gw_config_parse(const char *text, size_t len, struct gw_config *c, char *err,
+                    size_t errlen);
+
+/* Reads and parses a file (at most 1 MiB). */
+int gw_config_load(const char *path, struct gw_config *c, char *err, size_t errlen);
+
+/* The token's channel slot (GW_CH_ADMIN or >= GW_CH_FIRST), or -1 if the
+ * token is unknown. Compares against every token in constant time per
+ * byte, so timing does not reveal how much of a token matched. */
+int gw_config_token(const struct gw_config *c, const char *tok, size_t len);
+
+/* Name of a channel slot ("admin", "app", or "-"). */
+const char *gw_config_channel_name(const struct gw_config *c, int slot);
+
+#endif /* GW_CONFIG_H */

@@ -1,0 +1,1137 @@
+/* gw_http: h2o handlers over libslot's async API (see gw_http.h). */
+#include "gw_http.h"
+
+#include <h2o.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "gw_err.h"
+#include "gw_json.h"
+#include "gw_limit.h"
+#include "gw_metrics.h"
+#include "gw_openapi.h"
+#include "gw_route.h"
+#include "libslot.h"
+
+/* A request waiting on the cluster. */
+struct gw_call {
+    struct gw *g;
+    h2o_req_t *hreq;        /* NULL once h2o disposed of the request */
+    struct gw_call **link;  /* in hreq's pool; tells us about disposal */
+    int route;
+    int channel;            /* channel slot of the token */
+    int phase;              /* 0: the ownership read; 1: the write */
+    bool strict;            /* the ownership read is linearizable */
+    uint64_t t0_ns;         /* request start */
+    uint64_t sent_ns;       /* current libslot submit */
+    uint64_t id;            /* hold / booking id of the route */
+    char pool[SLOTC_POOL_ID_MAX + 1];
+    char patient[SLOTC_PATIENT_KEY_MAX + 1];
+    char idem[65];          /* Idempotency-Key, "" if none */
+    uint32_t ttl_ms;
+    union {
+        struct gw_pool_body pool;
+        struct gw_confirm_body confirm;
+    } u;
+    struct slotc_req sreq;
+    struct gw_call *next_free;
+};
+
+struct gw_handler {
+    h2o_handler_t super;
+    struct gw *g;
+};
+
+/* A connection: libuv's handle first, so h2o's close callback (which
+ * gets the handle) finds the gateway. */
+struct gw_conn {
+    uv_tcp_t tcp;
+    struct gw *g;
+};
+
+struct gw {
+    uv_loop_t *loop;
+    const struct gw_config *cfg;
+    struct gw_log *log;
+    h2o_globalconf_t hconf;
+    h2o_context_t hctx;
+    h2o_accept_ctx_t actx;
+    uv_tcp_t listener;
+    bool listening;
+    struct slotc *slot;
+    struct gw_metrics metrics;
+    struct gw_limiter limiter;
+    uint32_t inflight;  /* calls alive */
+    uint32_t conns;     /* connections open */
+    struct gw_call *free_calls;
+    char *openapi;
+    size_t openapi_len;
+    /* stopping */
+    bool stopping;
+    uv_timer_t stop_timer;
+    uint64_t stop_deadline_ms;
+    void (*stop_cb)(void *data);
+    void *stop_data;
+};
+
+/* The synchronous part of one request. */
+struct rctx {
+    struct gw *g;
+    h2o_req_t *req;
+    uint64_t t0_ns;
+    int route;
+    int channel;
+};
+
+/* One response. */
+struct reply {
+    int status;
+    int code; /* for the log: SLOT_OK or the error's code */
+    const char *body;
+    size_t len;
+    const char *ctype;
+    const char *location; /* or NULL */
+    uint64_t retry_after_s; /* 0: no header */
+    const char *allow;      /* 405 */
+};
+
+static const char jsonType[] = "application/json";
+
+/* ---- responses -------------------------------------------------------------- */
+
+static const char *reasonOf(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Internal Server Error";
+    }
+}
+
+static void addHeader(h2o_req_t *req, const h2o_token_t *tok, const char *v)
+{
+    h2o_iovec_t c = h2o_strdup(&req->pool, v, strlen(v));
+    h2o_add_header(&req->pool, &req->res.headers, tok, NULL, c.base, c.len);
+}
+
+static void record(struct gw *g, int route, int channel, uint64_t t0_ns, int status,
+                   int code, const char *method, size_t mlen, const char *path,
+                   size_t plen)
+{
+    uint64_t us = (uv_hrtime() - t0_ns) / 1000;
+    gw_metrics_request(&g->metrics, route, status, channel, us);
+    gw_log_request(g->log, method, mlen, path, plen, status, us,
+                   gw_config_channel_name(g->cfg, channel),
+                   code == SLOT_OK ? "-" : gw_err_name(code));
+}
+
+/* Sends r on req and records it. req may be freed by h2o on return. */
+static void sendReply(struct gw *g, h2o_req_t *req, int route, int channel, uint64_t t0_ns,
+                      const struct reply *r)
+{
+    req->res.status = r->status;
+    req->res.reason = reasonOf(r->status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, r->ctype,
+                   strlen(r->ctype));
+    if (r->retry_after_s > 0) {
+        char v[24];
+        snprintf(v, sizeof v, "%" PRIu64, r->retry_after_s);
+        addHeader(req, H2O_TOKEN_RETRY_AFTER, v);
+    }
+    if (r->allow != NULL) {
+        addHeader(req, H2O_TOKEN_ALLOW, r->allow);
+    }
+    if (r->status == 401) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                       H2O_STRLIT("Bearer"));
+    }
+    if (r->location != NULL) {
+        addHeader(req, H2O_TOKEN_LOCATION, r->location);
+    }
+    /* Copy the request line for the log before h2o may free req. */
+    char method[16], path[256];
+    size_t ml = req->method.len < sizeof method ? req->method.len : sizeof method;
+    size_t pl = req->path.len < sizeof path ? req->path.len : sizeof path;
+    memcpy(method, req->method.base, ml);
+    memcpy(path, req->path.base, pl);
+    req->res.content_length = r->len;
+    h2o_send_inline(req, r->body, r->len);
+    record(g, route, channel, t0_ns, r->status, r->code, method, ml, path, pl);
+}
+
+static uint64_t retryAfter(const struct gw *g, int code)
+{
+    return gw_err_retryable(code) ? g->cfg->limits.retry_after_s : 0;
+}
+
+/* An error response {"error":{...}} (extra: more members, or NULL). */
+static void replyError(struct gw *g, h2o_req_t *req, int route, int channel,
+                       uint64_t t0_ns, int code, const char *msg, const char *extra,
+                       uint64_t retry_s, const char *allow)
+{
+    char st[512];
+    struct gw_buf b;
+    gw_buf_init(&b, st, sizeof st);
+    gw_json_error(&b, code, msg, extra);
+    struct reply r = {.status = gw_err_status(code),
+                      .code = code,
+                      .body = b.p,
+                      .len = b.len,
+                      .ctype = jsonType,
+                      .retry_after_s = retry_s > 0 ? retry_s : retryAfter(g, code),
+                      .allow = allow};
+    sendReply(g, req, route, channel, t0_ns, &r);
+    gw_buf_free(&b);
+}
+
+static int fail(struct rctx *c, int code, const char *msg)
+{
+    replyError(c->g, c->req, c->route, c->channel, c->t0_ns, code, msg, NULL, 0, NULL);
+    return 0;
+}
+
+static void replyJson(struct gw *g, h2o_req_t *req, int route, int channel, uint64_t t0_ns,
+                      int status, const struct gw_buf *b, const char *location)
+{
+    if (b->oom) {
+        replyError(g, req, route, channel, t0_ns, GW_INTERNAL, "out of memory", NULL, 0,
+                   NULL);
+        return;
+    }
+    struct reply r = {.status = status,
+                      .code = SLOT_OK,
+                      .body = b->p,
+                      .len = b->len,
+                      .ctype = jsonType,
+                      .location = location};
+    sendReply(g, req, route, channel, t0_ns, &r);
+}
+
+/* ---- calls --------------------------------------------------------------------- */
+
+/* h2o is freeing the request (response sent, or the client went away). */
+static void onReqDispose(void *p)
+{
+    struct gw_call **link = p;
+    if (*link != NULL) {
+        (*link)->hreq = NULL;
+        (*link)->link = NULL;
+    }
+}
+
+static struct gw_call *callNew(struct rctx *c)
+{
+    struct gw *g = c->g;
+    struct gw_call *call = g->free_calls;
+    if (call != NULL) {
+        g->free_calls = call->next_free;
+    } else {
+        call = malloc(sizeof *call);
+        if (call == NULL) {
+            return NULL;
+        }
+    }
+    call->g = g;
+    call->hreq = c->req;
+    call->route = c->route;
+    call->channel = c->channel;
+    call->phase = 0;
+    call->strict = false;
+    call->t0_ns = c->t0_ns;
+    call->id = 0;
+    call->pool[0] = call->patient[0] = call->idem[0] = '\0';
+    call->ttl_ms = 0;
+    call->next_free = NULL;
+    call->link = h2o_mem_alloc_shared(&c->req->pool, sizeof *call->link, onReqDispose);
+    *call->link = call;
+    g->inflight++;
+    return call;
+}
+
+static void callFree(struct gw_call *call)
+{
+    struct gw *g = call->g;
+    if (call->link != NULL) {
+        *call->link = NULL;
+    }
+    g->inflight--;
+    call->next_free = g->free_calls;
+    g->free_calls = call;
+}
+
+/* What is left of the request's deadline (request_timeout_ms from its
+ * start) for one more libslot request: a confirm's read and write share
+ * one budget, so a client never waits much longer than the configured
+ * timeout. 0 when it is spent. */
+static uint32_t budgetMs(const struct gw_call *call)
+{
+    uint64_t spent = (uv_hrtime() - call->t0_ns) / 1000000;
+    uint64_t total = call->g->cfg->limits.request_timeout_ms;
+    return spent + 10 >= total ? 0 : (uint32_t)(total - spent);
+}
+
+/* Prepares call->sreq for a libslot submit. */
+static struct slotc_req *callReq(struct gw_call *call, uint32_t timeout_ms)
+{
+    slotc_req_init(&call->sreq);
+    call->sreq.data = call;
+    call->sreq.timeout_ms = timeout_ms;
+    call->sent_ns = uv_hrtime();
+    return &call->sreq;
+}
+
+/* The one place where an Idempotency-Key reaches libslot (and through it
+ * the ledger, which remembers the result under (channel, key)). Only the
+ * write of a route carries it, never the ownership read. */
+static void callIdem(struct gw_call *call, struct slotc_req *sr)
+{
+#ifdef GW_HAVE_IDEM_KEY
+    sr->idem_key = call->idem[0] != '\0' ? call->idem : NULL;
+#ifdef GW_HAVE_IDEM_CHANNEL
+    sr->idem_channel = gw_config_channel_name(call->g->cfg, call->channel);
+#endif
+#else
+    (void)call;
+    (void)sr;
+#endif
+}
+
+static void callError(struct gw_call *call, int code, const char *msg, const char *extra)
+{
+    replyError(call->g, call->hreq, call->route, call->channel, call->t0_ns, code, msg,
+               extra, 0, NULL);
+}
+
+/* A submit that libslot refused synchronously. */
+static void submitFailed(struct gw_call *call, int rc)
+{
+    if (rc == SLOT_BUSY) {
+        call->g->metrics.rejects[GW_REJECT_CLIENT_BUSY]++;
+        callError(call, GW_OVERLOADED, "the cluster client's queue is full; retry later",
+                  NULL);
+    } else {
+        callError(call, rc, NULL, NULL);
+    }
+    callFree(call);
+}
+
+/* ---- results ----------------------------------------------------------------------- */
+
+/* {"...":id,"query":"/v1/holds/ID"} members of an OUTCOME_UNKNOWN. */
+static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
+{
+    char enc[3 * SLOTC_POOL_ID_MAX + 1], enc2[3 * SLOTC_PATIENT_KEY_MAX + 1];
+    struct gw_jw w;
+    gw_jw_init(&w, b);
+    w.depth = 1; /* we are inside the error object, after "message" */
+    w.need_comma[0] = false;
+    char q[512];
+    switch (call->route) {
+    case GW_R_HOLD_CREATE:
+        gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
+        gw_pct_encode(call->patient, strlen(call->patient), enc2, sizeof enc2);
+        gw_jw_key(&w, "pool");
+        gw_jw_str(&w, call->pool);
+        gw_jw_key(&w, "patient");
+        gw_jw_str(&w, call->patient);
+        snprintf(q, sizeof q, "/v1/pools/%s/patients/%s", enc, enc2);
+        break;
+    case GW_R_POOL_CREATE:
+    case GW_R_POOL_CLOSE:
+        gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
+        gw_jw_key(&w, "pool");
+        gw_jw_str(&w, call->pool);
+        snprintf(q, sizeof q, "/v1/pools/%s", enc);
+        break;
+    case GW_R_BOOKING_CANCEL:
+        gw_jw_key(&w, "booking");
+        gw_jw_u64(&w, call->id);
+        snprintf(q, sizeof q, "/v1/bookings/%" PRIu64, call->id);
+        break;
+    default:
+        gw_jw_key(&w, "hold");
+        gw_jw_u64(&w, call->id);
+        snprintf(q, sizeof q, "/v1/holds/%" PRIu64, call->id);
+        break;
+    }
+    gw_jw_key(&w, "query");
+    gw_jw_str(&w, q);
+}
+
+static void resultError(struct gw_call *call, int code)
+{
+    if (code == SLOT_OUTCOME_UNKNOWN) {
+        char st[512];
+        struct gw_buf b;
+        gw_buf_init(&b, st, sizeof st);
+        unknownExtra(call, &b);
+        callError(call, code,
+                  "the request may or may not have been applied: query it (see \"query\")",
+                  b.p);
+        gw_buf_free(&b);
+        return;
+    }
+    callError(call, code, NULL, NULL);
+}
+
+static void resultOk(struct gw_call *call, const struct slotc_req *sr)
+{
+    char st[1024], loc[256], enc[3 * SLOTC_POOL_ID_MAX + 1];
+    struct gw_buf b;
+    gw_buf_init(&b, st, sizeof st);
+    struct gw_jw w;
+    gw_jw_init(&w, &b);
+    const char *location = NULL;
+    int status = gw_routes[call->route].ok_status;
+    switch (call->route) {
+    case GW_R_POOL_CREATE:
+        gw_json_pool_spec(&b, &call->u.pool.spec);
+        gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
+        snprintf(loc, sizeof loc, "/v1/pools/%s", enc);
+        location = loc;
+        break;
+    case GW_R_POOL_GET:
+        gw_json_pool(&b, &sr->out.pools[0]);
+        break;
+    case GW_R_POOL_CLOSE:
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "pool");
+        gw_jw_str(&w, call->pool);
+        gw_jw_key(&w, "state");
+        gw_jw_str(&w, "closed");
+        gw_jw_end(&w);
+        break;
+    case GW_R_HOLD_CREATE:
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "hold");
+        gw_jw_u64(&w, sr->out.id);
+        gw_jw_key(&w, "deadline_ms");
+        gw_jw_u64(&w, sr->out.deadline_ms);
+        gw_jw_end(&w);
+        snprintf(loc, sizeof loc, "/v1/holds/%" PRIu64, sr->out.id);
+        location = loc;
+        break;
+    case GW_R_PATIENT_GET:
+    case GW_R_HOLD_GET:
+        gw_json_claim(&b, "hold", &sr->out.claims[0]);
+        break;
+    case GW_R_BOOKING_GET:
+        gw_json_claim(&b, "booking", &sr->out.claims[0]);
+        break;
+    case GW_R_HOLD_CONFIRM:
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "booking");
+        gw_jw_u64(&w, sr->out.id);
+        gw_jw_key(&w, "visit_no");
+        gw_jw_u64(&w, sr->out.visit_no);
+        gw_jw_end(&w);
+        break;
+    case GW_R_HOLD_RELEASE:
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "hold");
+        gw_jw_u64(&w, call->id);
+        gw_jw_key(&w, "state");
+        gw_jw_str(&w, "released");
+        gw_jw_end(&w);
+        break;
+    case GW_R_BOOKING_CANCEL:
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "booking");
+        gw_jw_u64(&w, call->id);
+        gw_jw_key(&w, "state");
+        gw_jw_str(&w, "cancelled");
+        gw_jw_end(&w);
+        break;
+    case GW_R_HEALTHZ:
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "status");
+        gw_jw_str(&w, "ok");
+        gw_jw_key(&w, "node");
+        gw_jw_str(&w, sr->out.node != NULL ? sr->out.node : "");
+        gw_jw_key(&w, "applied_index");
+        gw_jw_u64(&w, sr->out.index);
+        gw_jw_key(&w, "ledger_time_ms");
+        gw_jw_u64(&w, sr->out.ledger != NULL ? sr->out.ledger->time_ms : 0);
+        gw_jw_end(&w);
+        break;
+    default:
+        break;
+    }
+    replyJson(call->g, call->hreq, call->route, call->channel, call->t0_ns, status, &b,
+              location);
+    gw_buf_free(&b);
+}
+
+static void onSlot(struct slotc_req *sr);
+
+/* Phase 0 of confirm / release / cancel: read the claim to check its
+ * channel. A claim's channel never changes and claim ids are never reused,
+ * so a stale read (the contacted node's local state, no leadership
+ * barrier) that finds the claim is as good as a linearizable one; only
+ * "unknown" needs the linearizable read (the node may lag). */
+static void submitOwnerRead(struct gw_call *call)
+{
+    struct gw *g = call->g;
+    uint32_t left = budgetMs(call);
+    if (left == 0) {
+        /* Nothing was written: the client may simply retry. */
+        callError(call, SLOT_TIMEOUT, NULL, NULL);
+        callFree(call);
+        return;
+    }
+    struct slotc_req *sr = callReq(call, left);
+    if (!call->strict) {
+        sr->flags = SLOTC_STALE;
+    }
+    int rc = call->route == GW_R_BOOKING_CANCEL
+                 ? slotc_read_booking(g->slot, sr, call->id, onSlot)
+                 : slotc_read_hold(g->slot, sr, call->id, onSlot);
+    if (rc != SLOT_OK) {
+        submitFailed(call, rc);
+    }
+}
+
+/* Phase 1 of confirm / release / cancel: the write itself. */
+static void submitWrite(struct gw_call *call)
+{
+    struct gw *g = call->g;
+    uint32_t left = budgetMs(call);
+    if (left == 0) {
+        callError(call, SLOT_TIMEOUT, NULL, NULL);
+        callFree(call);
+        return;
+    }
+    struct slotc_req *sr = callReq(call, left);
+    callIdem(call, sr);
+    call->phase = 1;
+    int rc;
+    switch (call->route) {
+    case GW_R_HOLD_CONFIRM:
+        rc = slotc_confirm(g->slot, sr, call->id, call->u.confirm.payment_ref, onSlot);
+        break;
+    case GW_R_HOLD_RELEASE:
+        rc = slotc_release(g->slot, sr, call->id, onSlot);
+        break;
+    default:
+        rc = slotc_cancel(g->slot, sr, call->id, onSlot);
+        break;
+    }
+    if (rc != SLOT_OK) {
+        submitFailed(call, rc);
+    }
+}
+
+/* Does the claim read by sr belong to the caller? Answers (and frees the
+ * call) when it does not, or when the read failed. */
+static bool ownerOk(struct gw_call *call, const struct slotc_req *sr)
+{
+    if (sr->status != SLOT_OK) {
+        /* Nothing was written: a failed read is retryable as it stands
+         * (OUTCOME_UNKNOWN is impossible for a read). */
+        callError(call, sr->status, NULL, NULL);
+        callFree(call);
+        return false;
+    }
+    if (sr->out.n_claims == 0) {
+        callError(call, SLOT_UNKNOWN_HOLD,
+                  "the patient has no active hold or booking in this pool", NULL);
+        callFree(call);
+        return false;
+    }
+    const char *mine = gw_config_channel_name(call->g->cfg, call->channel);
+    if (call->channel != GW_CH_ADMIN && strcmp(sr->out.claims[0].channel, mine) != 0) {
+        callError(call, GW_FORBIDDEN,
+                  call->route == GW_R_BOOKING_GET || call->route == GW_R_BOOKING_CANCEL
+                      ? "this booking was made through another channel"
+                      : "this hold was made through another channel",
+                  NULL);
+        callFree(call);
+        return false;
+    }
+    return true;
+}
+
+static void onSlot(struct slotc_req *sr)
+{
+    struct gw_call *call = sr->data;
+    struct gw *g = call->g;
+    gw_metrics_cluster(&g->metrics, sr->op, sr->status, (uv_hrtime() - call->sent_ns) / 1000);
+    if (call->hreq == NULL) {
+        /* The client went away. A pending ownership read stops here
+         * (nothing was written); a write has completed in the ledger. */
+        const struct gw_route *rt = &gw_routes[call->route];
+        uint64_t us = (uv_hrtime() - call->t0_ns) / 1000;
+        gw_metrics_request(&g->metrics, call->route, 499, call->channel, us);
+        gw_log_request(g->log, rt->method, strlen(rt->method), rt->path, strlen(rt->path),
+                       499, us, gw_config_channel_name(g->cfg, call->channel),
+                       sr->status == SLOT_OK ? "CLIENT_GONE" : gw_err_name(sr->status));
+        callFree(call);
+        return;
+    }
+    switch (call->route) {
+    case GW_R_HOLD_CONFIRM:
+    case GW_R_HOLD_RELEASE:
+    case GW_R_BOOKING_CANCEL:
+        if (call->phase == 0) {
+            if (!call->strict && (sr->status == SLOT_UNKNOWN_HOLD ||
+                                  sr->status == SLOT_UNKNOWN_BOOKING ||
+                                  sr->status == SLOT_NOT_LEADER)) {
+                call->strict = true;
+                submitOwnerRead(call);
+                return;
+            }
+            if (ownerOk(call, sr)) {
+                submitWrite(call);
+            }
+            return;
+        }
+        break;
+    case GW_R_HOLD_GET:
+    case GW_R_BOOKING_GET:
+    case GW_R_PATIENT_GET:
+        if (!ownerOk(call, sr)) {
+            return;
+        }
+        break;
+    case GW_R_HEALTHZ:
+        if (sr->status != SLOT_OK) {
+            callError(call, sr->status == SLOT_OUTCOME_UNKNOWN ? SLOT_UNAVAILABLE : sr->status,
+                      "the cluster is unreachable or has no leader", NULL);
+            callFree(call);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (sr->status == SLOT_OK) {
+        resultOk(call, sr);
+    } else {
+        resultError(call, sr->status);
+    }
+    callFree(call);
+}
+
+/* ---- request handling ----------------------------------------------------------- */
+
+static bool strEqCase(const char *a, size_t n, const char *lit)
+{
+    if (strlen(lit) != n) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char x = a[i];
+        if (x >= 'A' && x <= 'Z') {
+            x = (char)(x - 'A' + 'a');
+        }
+        if (x != lit[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The token's channel slot, or -1 (answered 401). */
+static int authenticate(struct rctx *c)
+{
+    ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (i < 0) {
+        fail(c, GW_UNAUTHORIZED, "missing \"Authorization: Bearer TOKEN\"");
+        return -1;
+    }
+    h2o_iovec_t v = c->req->headers.entries[i].value;
+    size_t k = 0;
+    while (k < v.len && v.base[k] != ' ') {
+        k++;
+    }
+    if (!strEqCase(v.base, k, "bearer")) {
+        fail(c, GW_UNAUTHORIZED, "the Authorization scheme must be Bearer");
+        return -1;
+    }
+    while (k < v.len && v.base[k] == ' ') {
+        k++;
+    }
+    int ch = gw_config_token(c->g->cfg, v.base + k, v.len - k);
+    if (ch < 0) {
+        fail(c, GW_UNAUTHORIZED, "unknown token");
+        return -1;
+    }
+    return ch;
+}
+
+/* Reads the Idempotency-Key header into out; false if answered 400. */
+static bool idemKey(struct rctx *c, char out[65])
+{
+    out[0] = '\0';
+    static const char name[] = "idempotency-key";
+    ssize_t i = h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, -1);
+    if (i < 0) {
+        return true;
+    }
+    h2o_iovec_t v = c->req->headers.entries[i].value;
+    if (h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, i) >= 0) {
+        fail(c, SLOT_INVALID_ARGUMENT, "more than one Idempotency-Key header");
+        return false;
+    }
+    if (!gw_valid_idem_key(v.base, v.len)) {
+        fail(c, SLOT_INVALID_ARGUMENT, "Idempotency-Key must be 1..64 bytes of [A-Za-z0-9_.:-]");
+        return false;
+    }
+    memcpy(out, v.base, v.len);
+    out[v.len] = '\0';
+    return true;
+}
+
+static void serveMetrics(struct rctx *c)
+{
+    struct gw *g = c->g;
+    char st[16384];
+    struct gw_buf b;
+    gw_buf_init(&b, st, sizeof st);
+    gw_metrics_render(&g->metrics, g->cfg->channel_names, g->cfg->n_channels, g->inflight,
+                      g->cfg->limits.inflight_max, &b);
+    struct reply r = {.status = 200,
+                      .code = SLOT_OK,
+                      .body = b.p,
+                      .len = b.len,
+                      .ctype = "text/plain; version=0.0.4; charset=utf-8"};
+    sendReply(g, c->req, c->route, c->channel, c->t0_ns, &r);
+    gw_buf_free(&b);
+}
+
+static bool overloaded(struct rctx *c)
+{
+    struct gw *g = c->g;
+    if (g->inflight < g->cfg->limits.inflight_max && !g->stopping) {
+        return false;
+    }
+    g->metrics.rejects[GW_REJECT_OVERLOADED]++;
+    fail(c, GW_OVERLOADED, g->stopping ? "the gateway is shutting down" : NULL);
+    return true;
+}
+
+static int serveHealthz(struct rctx *c)
+{
+    struct gw *g = c->g;
+    if (overloaded(c)) {
+        return 0;
+    }
+    struct gw_call *call = callNew(c);
+    if (call == NULL) {
+        return fail(c, GW_INTERNAL, "out of memory");
+    }
+    struct slotc_req *sr = callReq(call, g->cfg->limits.healthz_timeout_ms);
+    int rc = slotc_read_ledger(g->slot, sr, onSlot);
+    if (rc != SLOT_OK) {
+        submitFailed(call, rc);
+    }
+    return 0;
+}
+
+/* Validates the route's path parameters into the call. */
+static bool pathParams(struct rctx *c, const struct gw_match *m, struct gw_call *call)
+{
+    switch (c->route) {
+    case GW_R_POOL_GET:
+    case GW_R_POOL_CLOSE:
+    case GW_R_HOLD_CREATE:
+    case GW_R_PATIENT_GET:
+        if (!gw_valid_pool(m->params[0], m->len[0])) {
+            fail(c, SLOT_INVALID_ARGUMENT,
+                 "the pool id must be 1..64 bytes of [A-Za-z0-9/_.:-] (percent-encoded)");
+            return false;
+        }
+        memcpy(call->pool, m->params[0], m->len[0] + 1);
+        if (c->route == GW_R_PATIENT_GET) {
+            if (!gw_valid_patient(m->params[1], m->len[1])) {
+                fail(c, SLOT_INVALID_ARGUMENT,
+                     "the patient key must be 8..64 bytes of [A-Za-z0-9_.:-]");
+                return false;
+            }
+            memcpy(call->patient, m->params[1], m->len[1] + 1);
+        }
+        return true;
+    case GW_R_HOLD_GET:
+    case GW_R_HOLD_CONFIRM:
+    case GW_R_HOLD_RELEASE:
+    case GW_R_BOOKING_GET:
+    case GW_R_BOOKING_CANCEL:
+        if (!gw_parse_id(m->params[0], m->len[0], &call->id)) {
+            fail(c, SLOT_INVALID_ARGUMENT, "the id must be a decimal number 1..2^64-1");
+            return false;
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Parses the body into the call. */
+static bool body(struct rctx *c, struct gw_call *call)
+{
+    struct gw *g = c->g;
+    const char *p = c->req->entity.base;
+    size_t n = c->req->entity.base != NULL ? c->req->entity.len : 0;
+    struct gw_fail f;
+    bool ok = true;
+    switch (c->route) {
+    case GW_R_POOL_CREATE:
+        ok = gw_parse_pool(p, n, &call->u.pool, &f);
+        if (ok) {
+            memcpy(call->pool, call->u.pool.pool, sizeof call->pool);
+        }
+        break;
+    case GW_R_HOLD_CREATE: {
+        struct gw_hold_body hb;
+        ok = gw_parse_hold(p, n, &hb, &f);
+        if (ok) {
+            memcpy(call->patient, hb.patient, sizeof call->patient);
+            call->ttl_ms = hb.has_ttl ? hb.ttl_ms : g->cfg->limits.hold_ttl_ms;
+        }
+        break;
+    }
+    case GW_R_HOLD_CONFIRM:
+        ok = gw_parse_confirm(p, n, &call->u.confirm, &f);
+        break;
+    case GW_R_POOL_CLOSE:
+    case GW_R_HOLD_RELEASE:
+    case GW_R_BOOKING_CANCEL:
+        ok = gw_parse_empty(p, n, &f);
+        break;
+    default:
+        break; /* GET: any body is ignored */
+    }
+    if (!ok) {
+        fail(c, f.code, f.message);
+    }
+    return ok;
+}
+
+/* Submits the route's first libslot request. */
+static void submitFirst(struct gw_call *call)
+{
+    struct gw *g = call->g;
+    struct slotc_req *sr = callReq(call, g->cfg->limits.request_timeout_ms);
+    int rc;
+    switch (call->route) {
+    case GW_R_POOL_CREATE:
+        callIdem(call, sr);
+        rc = slotc_pool_create(g->slot, sr, &call->u.pool.spec, onSlot);
+        break;
+    case GW_R_POOL_GET:
+        rc = slotc_read_pool(g->slot, sr, call->pool, onSlot);
+        break;
+    case GW_R_POOL_CLOSE:
+        callIdem(call, sr);
+        rc = slotc_pool_close(g->slot, sr, call->pool, onSlot);
+        break;
+    case GW_R_HOLD_CREATE:
+        callIdem(call, sr);
+        rc = slotc_hold(g->slot, sr, call->pool, call->patient,
+                        gw_config_channel_name(g->cfg, call->channel), call->ttl_ms, onSlot);
+        break;
+    case GW_R_PATIENT_GET:
+        rc = slotc_read_patient(g->slot, sr, call->pool, call->patient, onSlot);
+        break;
+    case GW_R_HOLD_GET:
+        rc = slotc_read_hold(g->slot, sr, call->id, onSlot);
+        break;
+    case GW_R_BOOKING_GET:
+        rc = slotc_read_booking(g->slot, sr, call->id, onSlot);
+        break;
+    case GW_R_HOLD_CONFIRM:
+    case GW_R_HOLD_RELEASE:
+    case GW_R_BOOKING_CANCEL:
+        if (call->channel == GW_CH_ADMIN) {
+            /* The operator acts on any channel's claim: no read. */
+            submitWrite(call);
+        } else {
+            submitOwnerRead(call);
+        }
+        return;
+    default:
+        rc = GW_INTERNAL;
+        break;
+    }
+    if (rc != SLOT_OK) {
+        submitFailed(call, rc);
+    }
+}
+
+static int onRequest(h2o_handler_t *self, h2o_req_t *req)
+{
+    struct gw *g = ((struct gw_handler *)self)->g;
+    const struct gw_limits *lim = &g->cfg->limits;
+    struct rctx c = {g, req, uv_hrtime(), GW_R_NONE, GW_CH_NONE};
+
+    size_t hbytes = req->method.len + req->path.len + 16;
+    for (size_t i = 0; i < req->headers.size; i++) {
+        hbytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    }
+    if (hbytes > lim->headers_max_bytes) {
+        return fail(&c, GW_HEADERS_TOO_LARGE, NULL);
+    }
+
+    struct gw_match m;
+    switch (gw_route_match(req->method.base, req->method.len, req->path.base, req->path.len,
+                           &m)) {
+    case GW_MATCH_OK:
+        break;
+    case GW_MATCH_BAD_METHOD:
+        replyError(g, req, GW_R_NONE, GW_CH_NONE, c.t0_ns, GW_METHOD_NOT_ALLOWED, NULL, NULL,
+                   0, m.allow);
+        return 0;
+    case GW_MATCH_BAD_ENCODING:
+        return fail(&c, SLOT_MALFORMED, "bad percent-encoding in the path");
+    case GW_MATCH_PARAM_TOO_LONG:
+        return fail(&c, SLOT_INVALID_ARGUMENT, "a path parameter is too long");
+    default:
+        return fail(&c, GW_NOT_FOUND, NULL);
+    }
+    c.route = m.route;
+    const struct gw_route *rt = &gw_routes[m.route];
+
+    switch (rt->access) {
+    case GW_ACCESS_PUBLIC:
+        if (c.route == GW_R_METRICS) {
+            serveMetrics(&c);
+            return 0;
+        }
+        if (c.route == GW_R_OPENAPI) {
+            struct reply r = {.status = 200,
+                              .code = SLOT_OK,
+                              .body = g->openapi,
+                              .len = g->openapi_len,
+                              .ctype = jsonType};
+            sendReply(g, req, c.route, c.channel, c.t0_ns, &r);
+            return 0;
+        }
+        return serveHealthz(&c);
+    default:
+        break;
+    }
+    int ch = authenticate(&c);
+    if (ch < 0) {
+        return 0;
+    }
+    c.channel = ch;
+    if (rt->access == GW_ACCESS_ADMIN && ch != GW_CH_ADMIN) {
+        return fail(&c, GW_FORBIDDEN, "this route needs the admin token");
+    }
+    if (rt->access == GW_ACCESS_CHANNEL && ch == GW_CH_ADMIN) {
+        return fail(&c, GW_FORBIDDEN,
+                    "the admin token has no channel: holds and confirms need a channel token");
+    }
+    if (overloaded(&c)) {
+        return 0;
+    }
+    if (req->entity.base != NULL && req->entity.len > lim->body_max_bytes) {
+        return fail(&c, SLOT_TOO_LARGE, "the body exceeds the gateway's limit");
+    }
+    char idem[65] = "";
+    if (strcmp(rt->method, "GET") != 0 && !idemKey(&c, idem)) {
+        return 0;
+    }
+    struct gw_call *call = callNew(&c);
+    if (call == NULL) {
+        return fail(&c, GW_INTERNAL, "out of memory");
+    }
+    memcpy(call->idem, idem, sizeof idem);
+    if (!pathParams(&c, &m, call) || !body(&c, call)) {
+        callFree(call);
+        return 0;
+    }
+    if (c.route == GW_R_HOLD_CREATE) {
+        uint64_t retry_ms = 0;
+        if (!gw_limiter_take(&g->limiter, call->patient, strlen(call->patient),
+                             uv_now(g->loop), &retry_ms)) {
+            g->metrics.rejects[GW_REJECT_RATE_LIMITED]++;
+            callFree(call);
+            replyError(g, req, c.route, c.channel, c.t0_ns, GW_RATE_LIMITED, NULL, NULL,
+                       (retry_ms + 999) / 1000, NULL);
+            return 0;
+        }
+    }
+    submitFirst(call);
+    return 0;
+}
+
+/* ---- connections ------------------------------------------------------------------ */
+
+static void freeHandle(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void onConnClosed(uv_handle_t *h)
+{
+    struct gw_conn *conn = (struct gw_conn *)h;
+    conn->g->conns--;
+    free(conn);
+}
+
+static void onAccept(uv_stream_t *listener, int status)
+{
+    struct gw *g = listener->data;
+    if (status != 0) {
+        gw_log_error(g->log, "accept: %s", uv_strerror(status));
+        return;
+    }
+    struct gw_conn *conn = malloc(sizeof *conn);
+    if (conn == NULL) {
+        return;
+    }
+    conn->g = g;
+    uv_tcp_init(listener->loop, &conn->tcp);
+    if (uv_accept(listener, (uv_stream_t *)&conn->tcp) != 0) {
+        uv_close((uv_handle_t *)&conn->tcp, freeHandle);
+        return;
+    }
+    if (g->conns >= g->cfg->limits.connections_max || g->stopping) {
+        g->metrics.rejects[GW_REJECT_CONNECTIONS]++;
+        uv_close((uv_handle_t *)&conn->tcp, freeHandle);
+        return;
+    }
+    uv_tcp_nodelay(&conn->tcp, 1);
+    g->conns++;
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&conn->tcp, onConnClosed);
+    h2o_accept(&g->actx, sock);
+}
+
+/* ---- lifecycle -------------------------------------------------------------------- */
+
+static int startErr(char *err, size_t errlen, const char *what, int rc)
+{
+    snprintf(err, errlen, "%s: %s", what, rc < 0 ? uv_strerror(rc) : slotc_err_name(rc));
+    return -1;
+}
+
+int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
+             struct gw **out, char *err, size_t errlen)
+{
+    struct gw *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    g->loop = loop;
+    g->cfg = cfg;
+    g->log = log;
+    g->openapi = gw_openapi_build(&g->openapi_len);
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+        seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)g;
+    }
+    if (g->openapi == NULL ||
+        gw_limiter_init(&g->limiter, cfg->limits.patient_rate_per_s, cfg->limits.patient_burst,
+                        cfg->limits.patient_table_size, seed) != 0) {
+        free(g->openapi);
+        free(g);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    struct slotc_options o;
+    slotc_options_init(&o);
+    o.cluster = cfg->cluster;
+    o.timeout_ms = cfg->limits.request_timeout_ms;
+    o.sessions_max = cfg->client.sessions;
+    o.queue_max = cfg->client.queue_max;
+    o.connect_timeout_ms = cfg->client.connect_timeout_ms;
+    o.attempt_timeout_ms = cfg->client.attempt_timeout_ms;
+    o.retry_ms = cfg->client.retry_ms;
+    int rc = slotc_open(loop, &o, &g->slot);
+    if (rc != SLOT_OK) {
+        gw_limiter_free(&g->limiter);
+        free(g->openapi);
+        free(g);
+        return startErr(err, errlen, "cluster", rc);
+    }
+
+    h2o_config_init(&g->hconf);
+    g->hconf.server_name = h2o_iovec_init(H2O_STRLIT("slot-gateway"));
+    /* h2o buffers bodies up to this and answers a plain 413 beyond it;
+     * between body_max_bytes and this we answer our JSON 413. */
+    size_t hard = (size_t)cfg->limits.body_max_bytes * 4;
+    g->hconf.max_request_entity_size = hard > 65536 ? hard : 65536;
+    g->hconf.http1.req_timeout = cfg->limits.idle_timeout_ms;
+    g->hconf.http2.idle_timeout = cfg->limits.idle_timeout_ms;
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&g->hconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    struct gw_handler *h = (struct gw_handler *)h2o_create_handler(path, sizeof *h);
+    h->super.on_req = onRequest;
+    h->g = g;
+    h2o_context_init(&g->hctx, loop, &g->hconf);
+    g->actx.ctx = &g->hctx;
+    g->actx.hosts = g->hconf.hosts;
+
+    uv_tcp_init(loop, &g->listener);
+    g->listener.data = g;
+    g->listening = true;
+    if ((rc = uv_tcp_bind(&g->listener, (const struct sockaddr *)&cfg->listen_addr, 0)) != 0 ||
+        (rc = uv_listen((uv_stream_t *)&g->listener, 1024, onAccept)) != 0) {
+        snprintf(err, errlen, "listen %s: %s", cfg->listen, uv_strerror(rc));
+        /* The caller exits: the handles die with the process. */
+        return -1;
+    }
+    *out = g;
+    return 0;
+}
+
+static void stopFinish(void *data)
+{
+    struct gw *g = data;
+    g->stop_cb(g->stop_data);
+}
+
+static void stopTimerClosed(uv_handle_t *h)
+{
+    struct gw *g = h->data;
+    slotc_close(g->slot, stopFinish, g);
+}
+
+static void stopPoll(uv_timer_t *t)
+{
+    struct gw *g = t->data;
+    if (g->inflight > 0 && uv_now(g->loop) < g->stop_deadline_ms) {
+        return;
+    }
+    uv_timer_stop(t);
+    uv_close((uv_handle_t *)t, stopTimerClosed);
+}
+
+void gw_stop(struct gw *g, void (*done)(void *data), void *data)
+{
+    if (g->stopping) {
+        return;
+    }
+    g->stopping = true;
+    g->stop_cb = done;
+    g->stop_data = data;
+    if (g->listening) {
+        uv_close((uv_handle_t *)&g->listener, NULL);
+        g->listening = false;
+    }
+    g->stop_deadline_ms = uv_now(g->loop) + g->cfg->limits.request_timeout_ms + 1000;
+    uv_timer_init(g->loop, &g->stop_timer);
+    g->stop_timer.data = g;
+    uv_timer_start(&g->stop_timer, stopPoll, 0, 20);
+}

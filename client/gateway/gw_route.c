@@ -1,0 +1,207 @@
+/* gw_route: route table and matcher (see gw_route.h). */
+#include "gw_route.h"
+
+#include <string.h>
+
+const struct gw_route gw_routes[GW_R_COUNT] = {
+    {GW_R_NONE, "", "", "unmatched", GW_ACCESS_PUBLIC, 404, 0, ""},
+    {GW_R_POOL_CREATE, "POST", "/v1/pools", "create_pool", GW_ACCESS_ADMIN, 201, 1,
+     "Create a pool of appointment slots"},
+    {GW_R_POOL_GET, "GET", "/v1/pools/{pool}", "get_pool", GW_ACCESS_ANY, 200, 0,
+     "Read a pool's counters (linearizable)"},
+    {GW_R_POOL_CLOSE, "POST", "/v1/pools/{pool}/close", "close_pool", GW_ACCESS_ADMIN,
+     200, 0, "Close a pool to new holds"},
+    {GW_R_HOLD_CREATE, "POST", "/v1/pools/{pool}/holds", "create_hold",
+     GW_ACCESS_CHANNEL, 201, 1, "Hold one slot for a patient through the token's channel"},
+    {GW_R_PATIENT_GET, "GET", "/v1/pools/{pool}/patients/{patient}", "get_patient_claim",
+     GW_ACCESS_ANY, 200, 0,
+     "The patient's active hold or booking in a pool (to resolve an unknown outcome)"},
+    {GW_R_HOLD_GET, "GET", "/v1/holds/{hold}", "get_hold", GW_ACCESS_ANY, 200, 0,
+     "Read a hold (any state)"},
+    {GW_R_HOLD_CONFIRM, "POST", "/v1/holds/{hold}/confirm", "confirm_hold",
+     GW_ACCESS_CHANNEL, 200, 1, "Confirm (book) a hold after payment"},
+    {GW_R_HOLD_RELEASE, "DELETE", "/v1/holds/{hold}", "release_hold", GW_ACCESS_ANY, 200,
+     0, "Release a hold"},
+    {GW_R_BOOKING_GET, "GET", "/v1/bookings/{booking}", "get_booking", GW_ACCESS_ANY, 200,
+     0, "Read a booking"},
+    {GW_R_BOOKING_CANCEL, "POST", "/v1/bookings/{booking}/cancel", "cancel_booking",
+     GW_ACCESS_ANY, 200, 0, "Cancel a booking"},
+    {GW_R_HEALTHZ, "GET", "/healthz", "healthz", GW_ACCESS_PUBLIC, 200, 0,
+     "Cluster reachable and a leader confirmed (a linearizable read)"},
+    {GW_R_METRICS, "GET", "/metrics", "metrics", GW_ACCESS_PUBLIC, 200, 0,
+     "Prometheus text metrics"},
+    {GW_R_OPENAPI, "GET", "/openapi.json", "openapi", GW_ACCESS_PUBLIC, 200, 0,
+     "This API's OpenAPI 3 document"},
+};
+
+static int hexVal(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+long gw_pct_decode(const char *src, size_t len, char *dst, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = src[i];
+        if (c == '%') {
+            if (i + 2 >= len) {
+                return -1;
+            }
+            int h = hexVal(src[i + 1]);
+            int l = hexVal(src[i + 2]);
+            if (h < 0 || l < 0) {
+                return -1;
+            }
+            c = (char)(h * 16 + l);
+            i += 2;
+        }
+        if (o + 1 >= cap) {
+            return -2;
+        }
+        dst[o++] = c;
+    }
+    if (cap > 0) {
+        dst[o] = '\0';
+    }
+    return (long)o;
+}
+
+long gw_pct_encode(const char *s, size_t len, char *dst, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '~' ||
+                    c == '-';
+        size_t need = plain ? 1 : 3;
+        if (o + need + 1 > cap) {
+            return -1;
+        }
+        if (plain) {
+            dst[o++] = (char)c;
+        } else {
+            dst[o++] = '%';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        }
+    }
+    dst[o] = '\0';
+    return (long)o;
+}
+
+struct seg {
+    const char *p;
+    size_t len;
+};
+
+/* Splits "/a/b/c" into segments; false if it does not start with '/' or
+ * has more than GW_SEGMENTS_MAX segments. */
+static int splitPath(const char *path, size_t len, struct seg *segs, int *n)
+{
+    if (len == 0 || path[0] != '/') {
+        return 0;
+    }
+    *n = 0;
+    size_t start = 1;
+    for (size_t i = 1; i <= len; i++) {
+        if (i == len || path[i] == '/') {
+            if (*n == GW_SEGMENTS_MAX) {
+                return 0;
+            }
+            segs[*n].p = path + start;
+            segs[*n].len = i - start;
+            (*n)++;
+            start = i + 1;
+        }
+    }
+    return 1;
+}
+
+/* Does the template's path shape match the segments? Literal segments
+ * compare raw (they contain no escapes); parameters match any non-empty
+ * segment. */
+static int shapeMatches(const char *tpl, const struct seg *segs, int n)
+{
+    struct seg t[GW_SEGMENTS_MAX];
+    int tn;
+    if (!splitPath(tpl, strlen(tpl), t, &tn) || tn != n) {
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (segs[i].len == 0) {
+            return 0;
+        }
+        if (t[i].p[0] == '{') {
+            continue;
+        }
+        if (t[i].len != segs[i].len || memcmp(t[i].p, segs[i].p, t[i].len) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int gw_route_match(const char *method, size_t method_len, const char *path,
+                   size_t path_len, struct gw_match *m)
+{
+    memset(m, 0, sizeof *m);
+    const char *q = memchr(path, '?', path_len);
+    if (q != NULL) {
+        path_len = (size_t)(q - path);
+    }
+    struct seg segs[GW_SEGMENTS_MAX];
+    int n;
+    if (!splitPath(path, path_len, segs, &n)) {
+        return GW_MATCH_NOT_FOUND;
+    }
+    int found = 0;
+    for (int r = 1; r < GW_R_COUNT; r++) {
+        const struct gw_route *rt = &gw_routes[r];
+        if (!shapeMatches(rt->path, segs, n)) {
+            continue;
+        }
+        if (strlen(rt->method) != method_len ||
+            memcmp(rt->method, method, method_len) != 0) {
+            size_t al = strlen(m->allow);
+            if (al + strlen(rt->method) + 3 < sizeof m->allow) {
+                strcpy(m->allow + al, al > 0 ? ", " : "");
+                strcat(m->allow, rt->method);
+            }
+            found = 1;
+            continue;
+        }
+        /* Decode the parameters in template order. */
+        struct seg t[GW_SEGMENTS_MAX];
+        int tn;
+        splitPath(rt->path, strlen(rt->path), t, &tn);
+        for (int i = 0; i < n; i++) {
+            if (t[i].p[0] != '{') {
+                continue;
+            }
+            long dl = gw_pct_decode(segs[i].p, segs[i].len, m->params[m->n_params],
+                                    GW_PARAM_MAX + 1);
+            if (dl == -1) {
+                return GW_MATCH_BAD_ENCODING;
+            }
+            if (dl < 0) {
+                return GW_MATCH_PARAM_TOO_LONG;
+            }
+            m->len[m->n_params++] = (size_t)dl;
+        }
+        m->route = r;
+        return GW_MATCH_OK;
+    }
+    return found ? GW_MATCH_BAD_METHOD : GW_MATCH_NOT_FOUND;
+}

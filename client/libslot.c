@@ -1,0 +1,1986 @@
+/* libslot core: connections, leader discovery, sessions, retries and the
+ * async API (contract in libslot.h).
+ *
+ * ---- A request's life -----------------------------------------------------
+ *
+ *   submit ──▶ QUEUED ──pump: node connected, (session, seq) assigned──▶
+ *   IN FLIGHT (a tag in the slot table, bytes in the connection's buffer)
+ *      │ reply                     │ connection lost / NOT_LEADER / NO_LEADER
+ *      ▼                           ▼ / BUSY / SHUTDOWN / SESSION_UNKNOWN
+ *   complete (callback)       back to QUEUED (same session and seq)
+ *
+ *   and from QUEUED or IN FLIGHT, at the deadline or on slotc_close:
+ *   complete with OUTCOME_UNKNOWN / TIMEOUT / UNAVAILABLE / SHUTDOWN.
+ *
+ * Every pending request is on exactly one of two lists (queue, inflight);
+ * an in-flight one also owns one entry of the slot table, whose index is
+ * the low 16 bits of its tag. Tags carry a generation above that, so a late
+ * reply to an abandoned attempt finds no match and is dropped.
+ *
+ * ---- Why a request is "maybe applied" -------------------------------------
+ *
+ * A mutation becomes maybe_applied the moment an attempt ends without a
+ * definite answer after its bytes were handed to a socket: the connection
+ * broke, the deadline passed in flight, or the node said NOT_LEADER /
+ * NO_LEADER / SHUTDOWN (which it also says for commands it had proposed).
+ * Only BUSY and a RESULT are definite. From then on the library never
+ * reports a "not applied" error for it: OUTCOME_UNKNOWN is the honest
+ * answer, unless a later attempt gets the ledger's stored result.
+ *
+ * ---- Sessions -------------------------------------------------------------
+ *
+ * The ledger keeps results of seqs in (max_seq - 32, max_seq]. If seq s is
+ * still unanswered and we sent s + 32, a retry of s would be
+ * REQUEST_TOO_OLD and exactly-once would be lost; so a session hands out
+ * seq n only while n < base + 32, base being its lowest unfinished seq (a
+ * 32-bit mask tracks which seqs above base are finished).
+ *
+ * Everything runs on the client's loop; there are no locks and no globals.
+ * Callbacks may call back into the library (submit, close): every loop that
+ * completes requests first moves them to a private list.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "../proto/mp.h"
+#include "../proto/slot_admin.h"
+#include "../proto/slot_proto.h"
+#include "../proto/slot_valid.h"
+#include "libslotInt.h"
+
+/* The public copies of protocol limits and enums must agree with it. */
+_Static_assert(SLOTC_POOL_ID_MAX == SLOT_POOL_ID_MAX, "pool id limit");
+_Static_assert(SLOTC_PATIENT_KEY_MAX == SLOT_PATIENT_KEY_MAX, "patient limit");
+_Static_assert(SLOTC_PATIENT_KEY_MIN == SLOT_PATIENT_KEY_MIN, "patient limit");
+_Static_assert(SLOTC_CHANNEL_MAX == SLOT_CHANNEL_MAX, "channel limit");
+_Static_assert(SLOTC_PAYMENT_REF_MAX == SLOT_PAYMENT_REF_MAX, "ref limit");
+_Static_assert(SLOTC_SHARES_MAX == SLOT_POOL_SHARES_MAX, "shares limit");
+_Static_assert(SLOTC_LIST_MAX == SLOT_LIST_MAX, "list limit");
+_Static_assert(SLOTC_ADDRESS_MAX == SLOT_ADDRESS_MAX, "address limit");
+_Static_assert(SLOTC_MEMBERS_MAX == SLOT_MEMBERS_MAX, "members limit");
+_Static_assert((int)SLOTC_CLAIM_CANCELLED == (int)SLOT_CLAIM_CANCELLED,
+               "claims");
+_Static_assert((int)SLOTC_POOL_CLOSED == (int)SLOT_PSTATE_CLOSED,
+               "pool states");
+_Static_assert((int)SLOTC_KIND_SPECIAL == (int)SLOT_KIND_SPECIAL, "kinds");
+_Static_assert((int)SLOTC_ROLE_SPARE == (int)SLOT_ROLE_SPARE, "roles");
+_Static_assert(SLOTC_QUEUE_MAX + SLOTC_SESSIONS_MAX <= (1u << 20),
+               "a slot index fits the tag's low 20 bits");
+
+#define WINDOW             32u  /* the ledger's SLOT_SESSION_WINDOW */
+#define TICK_MS            20u  /* deadline and timeout resolution */
+#define ADDR_TEXT_MAX      300u /* "host:port" as given */
+#define READ_CHUNK         (64u << 10)
+#define PATIENT_CLAIMS_MAX 16u
+#define TAG_SLOT_BITS      20
+
+/* ---- private request state (lives in req->_reserved) --------------------- */
+
+enum rq_kind { K_CMD = 1, K_READ = 2, K_ADMIN = 3 };
+enum rq_where { W_NONE = 0, W_QUEUE = 1, W_INFLIGHT = 2 };
+
+struct session;
+struct conn;
+
+/* The request as the library keeps it: a copy of the arguments, with the
+ * strings they point to appended. */
+struct blk {
+    union {
+        struct slot_cmd cmd;
+        struct slot_read rd;
+        struct slot_admin adm;
+    } u;
+    size_t used, cap;
+    char strings[];
+};
+
+struct rq {
+    struct slotc *c;
+    slotc_cb cb;
+    struct slotc_req *prev, *next; /* on c->queue or c->inflight */
+    struct blk *blk;
+    void *res; /* decoded outputs */
+    struct session *sess;
+    struct conn *conn; /* the attempt in flight */
+    uint64_t seq;
+    uint64_t deadline;   /* loop time, ms */
+    uint64_t not_before; /* loop time: no attempt before */
+    uint64_t tag;
+    uint32_t slot;
+    int16_t node; /* pinned node index, or -1 */
+    uint8_t kind;
+    uint8_t where;
+    bool mutating;      /* a failed attempt may have changed state */
+    bool maybe_applied; /* see the top of the file */
+    bool answered;      /* a node answered some attempt */
+    bool internal;      /* a session opener: no user callback */
+};
+_Static_assert(sizeof(struct rq) <= sizeof(((struct slotc_req *)0)->_reserved),
+               "private request state fits the reserved area");
+
+static struct rq *P(struct slotc_req *req)
+{
+    return (struct rq *)(void *)req->_reserved;
+}
+
+struct rqlist {
+    struct slotc_req *head, *tail;
+    uint32_t n;
+};
+
+enum sess_state { S_FREE = 0, S_OPENING, S_OPEN, S_DEAD };
+
+struct session {
+    int state;
+    uint64_t id;
+    uint64_t next_seq; /* next to hand out */
+    uint64_t base;     /* lowest unfinished seq */
+    uint32_t done;     /* bit i: seq base + i finished */
+    uint32_t active;   /* requests holding a seq of this session */
+    struct slotc_req opener;
+};
+
+struct conn {
+    struct slotc *c;
+    int node;
+    uv_tcp_t tcp;
+    uv_connect_t creq;
+    uv_write_t wreq;
+    struct mp_buf out;  /* frames waiting to be written */
+    struct mp_buf wbuf; /* frames being written */
+    uint8_t *in;
+    size_t in_len, in_cap;
+    bool connected, writing, closing, healthy;
+    uint64_t started, last_rx, busy_since;
+    uint32_t n_inflight;
+};
+
+struct nodeent {
+    char addr[ADDR_TEXT_MAX];
+    struct sockaddr_storage sa;
+    struct conn *conn;
+    uint64_t retry_at;
+    uint32_t backoff_ms;
+};
+
+struct slotc {
+    uv_loop_t *loop;
+    struct slotc_options o;
+    struct nodeent nodes[SLOTC_NODES_MAX];
+    uint32_t n_nodes;
+    int leader;  /* node index believed to lead, or -1 */
+    uint32_t rr; /* where the next search for a node starts */
+    struct session sessions[SLOTC_SESSIONS_MAX];
+    struct rqlist queue, inflight;
+    uint32_t pending;         /* all accepted, internal ones included */
+    uint32_t internal;        /* session openers among them */
+    struct slotc_req **slots; /* n_slots: queue_max + SLOTC_SESSIONS_MAX */
+    uint32_t n_slots;
+    uint32_t *free_slots;
+    uint32_t n_free;
+    uint64_t tag_gen;
+    uint64_t sess_retry_at; /* no SESSION_OPEN before (after a refusal) */
+    uint64_t rand;
+    uv_timer_t tick;
+    bool tick_on, refs_on, always_ref;
+    uint32_t handles;
+    bool closing;
+    bool in_pump, pump_again;
+    void (*close_cb)(void *data);
+    void *close_data;
+    void *cb_mem[2]; /* outputs of the request whose callback runs */
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+const char *slotc_err_name(int code)
+{
+    return slot_err_name(code);
+}
+
+const char *slotc_err_message(int code)
+{
+    return slot_err_message(code);
+}
+
+const char *slotc_kind_name(int kind)
+{
+    return slot_kind_name(kind);
+}
+
+const char *slotc_pool_state_name(int state)
+{
+    return slot_pool_state_name(state);
+}
+
+const char *slotc_claim_state_name(int state)
+{
+    return slot_claim_state_name(state);
+}
+
+const char *slotc_member_role_name(int role)
+{
+    return slot_member_role_name(role);
+}
+
+int slotc_kind_from_name(const char *name)
+{
+    return name == NULL ? -1 : slot_kind_from_name(name, strlen(name));
+}
+
+int slotc_member_role_from_name(const char *name)
+{
+    return name == NULL ? -1 : slot_member_role_from_name(name);
+}
+
+const char *slotc_op_name(int op)
+{
+    static const char *const names[] = {
+        NULL,           "CONFIG",       "POOL_CREATE",   "POOL_UPDATE",
+        "POOL_CLOSE",   "HOLD",         "CONFIRM",       "RELEASE",
+        "CANCEL",       "EXPIRE",       "READ_POOL",     "READ_HOLD",
+        "READ_BOOKING", "READ_PATIENT", "READ_POOLS",    "READ_LEDGER",
+        "STATUS",       "MEMBER_ADD",   "MEMBER_ASSIGN", "MEMBER_REMOVE",
+        "TRANSFER",
+    };
+    return op > 0 && (size_t)op < sizeof names / sizeof names[0] ? names[op]
+                                                                 : NULL;
+}
+
+int slotc_address_split(const char *address, char *raft, size_t raft_len,
+                        char *client, size_t client_len)
+{
+    const char *slash = strchr(address, '/');
+    size_t rl = slash != NULL ? (size_t)(slash - address) : strlen(address);
+    const char *cl = slash != NULL ? slash + 1 : "";
+    if (rl >= raft_len || strlen(cl) >= client_len) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    memcpy(raft, address, rl);
+    raft[rl] = '\0';
+    memcpy(client, cl, strlen(cl) + 1);
+    return SLOT_OK;
+}
+
+void slotc_req_init(struct slotc_req *req)
+{
+    memset(req, 0, sizeof *req);
+}
+
+void slotc_options_init(struct slotc_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->timeout_ms = 10000;
+    o->connect_timeout_ms = 1000;
+    o->attempt_timeout_ms = 3000;
+    o->backoff_min_ms = 25;
+    o->backoff_max_ms = 1000;
+    o->retry_ms = 50;
+    o->sessions_max = 4;
+    o->queue_max = 4096;
+}
+
+uint32_t slotc_pending(const struct slotc *c)
+{
+    return c->pending - c->internal;
+}
+
+static uint64_t now(const struct slotc *c)
+{
+    return uv_now(c->loop);
+}
+
+/* xorshift64*: jitter for backoffs; per client, so no global state. */
+static uint32_t rnd(struct slotc *c)
+{
+    uint64_t x = c->rand;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    c->rand = x;
+    return (uint32_t)((x * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+static void listPush(struct rqlist *l, struct slotc_req *req)
+{
+    struct rq *p = P(req);
+    p->next = NULL;
+    p->prev = l->tail;
+    if (l->tail != NULL) {
+        P(l->tail)->next = req;
+    } else {
+        l->head = req;
+    }
+    l->tail = req;
+    l->n++;
+}
+
+static void listRemove(struct rqlist *l, struct slotc_req *req)
+{
+    struct rq *p = P(req);
+    if (p->prev != NULL) {
+        P(p->prev)->next = p->next;
+    } else {
+        l->head = p->next;
+    }
+    if (p->next != NULL) {
+        P(p->next)->prev = p->prev;
+    } else {
+        l->tail = p->prev;
+    }
+    p->prev = p->next = NULL;
+    assert(l->n > 0);
+    l->n--;
+}
+
+/* ---- addresses and the node table ---------------------------------------- */
+
+/* "A.B.C.D:PORT", "[V6]:PORT" or "localhost:PORT". */
+static int parseAddr(const char *s, size_t len, struct sockaddr_storage *sa)
+{
+    char host[ADDR_TEXT_MAX];
+    if (len == 0 || len >= sizeof host) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    memcpy(host, s, len);
+    host[len] = '\0';
+    char *colon = strrchr(host, ':');
+    if (colon == NULL || colon[1] == '\0') {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    *colon = '\0';
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '-' ||
+        colon[1] == '+' || colon[1] == ' ') {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    memset(sa, 0, sizeof *sa);
+    const char *h = host;
+    size_t hl = strlen(h);
+    if (strcmp(h, "localhost") == 0) {
+        h = "127.0.0.1";
+    }
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        return uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)sa) == 0
+                   ? SLOT_OK
+                   : SLOT_INVALID_ARGUMENT;
+    }
+    return uv_ip4_addr(h, (int)port, (struct sockaddr_in *)sa) == 0
+               ? SLOT_OK
+               : SLOT_INVALID_ARGUMENT;
+}
+
+/* The index of the node with this address, adding it if new. Returns -1
+ * with *err set when the address does not parse or the table is full. */
+static int nodeFindAdd(struct slotc *c, const char *s, size_t len, int *err)
+{
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        if (strlen(c->nodes[i].addr) == len &&
+            memcmp(c->nodes[i].addr, s, len) == 0) {
+            return (int)i;
+        }
+    }
+    struct sockaddr_storage sa;
+    if (parseAddr(s, len, &sa) != SLOT_OK) {
+        *err = SLOT_INVALID_ARGUMENT;
+        return -1;
+    }
+    if (c->n_nodes == SLOTC_NODES_MAX) {
+        *err = SLOT_BUSY;
+        return -1;
+    }
+    struct nodeent *n = &c->nodes[c->n_nodes];
+    memset(n, 0, sizeof *n);
+    memcpy(n->addr, s, len);
+    n->addr[len] = '\0';
+    n->sa = sa;
+    return (int)c->n_nodes++;
+}
+
+/* ---- handles, refs and the tick ------------------------------------------ */
+
+static void tickCb(uv_timer_t *t);
+
+/* The client keeps the caller's loop alive only while requests are
+ * pending: idle connections are unref'd, the tick stopped. */
+static void refresh(struct slotc *c)
+{
+    bool want = c->pending > 0 && !c->closing;
+    bool want_refs = (want || c->always_ref) && !c->closing;
+    if (want && !c->tick_on) {
+        uv_timer_start(&c->tick, tickCb, TICK_MS, TICK_MS);
+        c->tick_on = true;
+    } else if (!want && c->tick_on) {
+        uv_timer_stop(&c->tick);
+        c->tick_on = false;
+    }
+    if (want_refs == c->refs_on) {
+        return;
+    }
+    c->refs_on = want_refs;
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        struct conn *k = c->nodes[i].conn;
+        if (k != NULL) {
+            if (want_refs) {
+                uv_ref((uv_handle_t *)&k->tcp);
+            } else {
+                uv_unref((uv_handle_t *)&k->tcp);
+            }
+        }
+    }
+}
+
+static void freeClient(struct slotc *c)
+{
+    free(c->slots);
+    free(c->free_slots);
+    free(c);
+}
+
+static void handleClosed(struct slotc *c)
+{
+    assert(c->handles > 0);
+    if (--c->handles == 0 && c->closing) {
+        if (c->close_cb != NULL) {
+            c->close_cb(c->close_data);
+        }
+        freeClient(c);
+    }
+}
+
+static void tickClosed(uv_handle_t *h)
+{
+    handleClosed(h->data);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static void sessFinish(struct session *s, uint64_t seq)
+{
+    assert(seq >= s->base && seq - s->base < WINDOW);
+    s->done |= 1u << (seq - s->base);
+    while (s->done & 1u) {
+        s->done >>= 1;
+        s->base++;
+    }
+    assert(s->active > 0);
+    s->active--;
+    if (s->state == S_DEAD && s->active == 0) {
+        s->state = S_FREE;
+    }
+}
+
+/* Drops the request's (session, seq): the request is finished, or moves
+ * to a new session. */
+static void sessDrop(struct rq *p)
+{
+    if (p->sess != NULL) {
+        sessFinish(p->sess, p->seq);
+        p->sess = NULL;
+        p->seq = 0;
+    }
+}
+
+static int submit(struct slotc *c, struct slotc_req *req, int op, uint8_t kind,
+                  bool mutating, struct blk *blk, slotc_cb cb);
+static void openerCb(struct slotc_req *req);
+
+/* Starts opening a session if every open one is full and a slot is free. */
+static void sessOpenMore(struct slotc *c)
+{
+    struct session *free_s = NULL;
+    for (uint32_t i = 0; i < c->o.sessions_max; i++) {
+        struct session *s = &c->sessions[i];
+        if (s->state == S_OPENING) {
+            return; /* one at a time is plenty */
+        }
+        if (s->state == S_FREE && free_s == NULL) {
+            free_s = s;
+        }
+    }
+    if (free_s == NULL || now(c) < c->sess_retry_at) {
+        return;
+    }
+    struct blk *blk = calloc(1, sizeof *blk);
+    if (blk == NULL) {
+        return;
+    }
+    blk->u.cmd.op = SLOT_OP_SESSION_OPEN;
+    slotc_req_init(&free_s->opener);
+    free_s->opener.data = free_s;
+    free_s->state = S_OPENING;
+    if (submit(c, &free_s->opener, SLOTC_OP_NONE, K_CMD, false, blk,
+               openerCb) != SLOT_OK) {
+        free_s->state = S_FREE;
+    }
+}
+
+static void openerCb(struct slotc_req *req)
+{
+    struct session *s = req->data;
+    assert(s->state == S_OPENING);
+    if (req->status != SLOT_OK) {
+        /* The next request that needs a session retries, after a pause
+         * so that a refusing cluster is not asked in a tight loop. */
+        struct slotc *c = P(req)->c;
+        c->sess_retry_at = now(c) + c->o.retry_ms;
+        s->state = S_FREE;
+        return;
+    }
+    s->state = S_OPEN;
+    s->id = req->out.id;
+    s->next_seq = 1;
+    s->base = 1;
+    s->done = 0;
+    s->active = 0;
+}
+
+/* Gives a mutating request its (session, seq). False: none free now. */
+static bool sessAssign(struct slotc *c, struct rq *p)
+{
+    for (uint32_t i = 0; i < c->o.sessions_max; i++) {
+        struct session *s = &c->sessions[i];
+        if (s->state == S_OPEN && s->next_seq < s->base + WINDOW) {
+            p->sess = s;
+            p->seq = s->next_seq++;
+            s->active++;
+            p->blk->u.cmd.session = s->id;
+            p->blk->u.cmd.seq = p->seq;
+            return true;
+        }
+    }
+    sessOpenMore(c);
+    return false;
+}
+
+/* ---- completion ---------------------------------------------------------- */
+
+static void slotRelease(struct slotc *c, struct rq *p)
+{
+    c->slots[p->slot] = NULL;
+    c->free_slots[c->n_free++] = p->slot;
+    if (p->conn != NULL) {
+        assert(p->conn->n_inflight > 0);
+        p->conn->n_inflight--;
+        p->conn = NULL;
+    }
+}
+
+/* Takes the request off its list (and its slot). */
+static void detach(struct slotc *c, struct slotc_req *req)
+{
+    struct rq *p = P(req);
+    if (p->where == W_QUEUE) {
+        listRemove(&c->queue, req);
+    } else if (p->where == W_INFLIGHT) {
+        listRemove(&c->inflight, req);
+        slotRelease(c, p);
+    }
+    p->where = W_NONE;
+}
+
+static void requeue(struct slotc *c, struct slotc_req *req, uint64_t delay_ms)
+{
+    struct rq *p = P(req);
+    detach(c, req);
+    p->not_before = now(c) + delay_ms;
+    p->where = W_QUEUE;
+    listPush(&c->queue, req);
+}
+
+/* Sets OUTCOME_UNKNOWN's pointers: what the caller can query. */
+static void unknownOutputs(struct slotc_req *req)
+{
+    struct rq *p = P(req);
+    const struct slot_cmd *cmd = &p->blk->u.cmd;
+    if (p->kind == K_ADMIN) {
+        req->out.id = p->blk->u.adm.id;
+        return;
+    }
+    if (p->kind != K_CMD) {
+        return;
+    }
+    switch (cmd->op) {
+        case SLOT_OP_HOLD:
+            req->out.pool = cmd->u.hold.pool.p;
+            req->out.patient = cmd->u.hold.patient.p;
+            break;
+        case SLOT_OP_POOL_CREATE:
+        case SLOT_OP_POOL_UPDATE:
+            req->out.pool = cmd->u.pool.pool.p;
+            break;
+        case SLOT_OP_POOL_CLOSE:
+            req->out.pool = cmd->u.close.pool.p;
+            break;
+        case SLOT_OP_CONFIRM:
+            req->out.id = cmd->u.confirm.hold;
+            break;
+        case SLOT_OP_RELEASE:
+            req->out.id = cmd->u.release.hold;
+            break;
+        case SLOT_OP_CANCEL:
+            req->out.id = cmd->u.cancel.booking;
+            break;
+        default:
+            break;
+    }
+}
+
+/* Finishes a detached request: status, callback, memory. */
+static void finish(struct slotc *c, struct slotc_req *req, int status)
+{
+    struct rq *p = P(req);
+    assert(p->where == W_NONE);
+    sessDrop(p);
+    req->status = status;
+    if (status == SLOT_OUTCOME_UNKNOWN) {
+        unknownOutputs(req);
+    }
+    assert(c->pending > 0);
+    c->pending--;
+    if (p->internal) {
+        c->internal--;
+    }
+    void *saved[2] = {c->cb_mem[0], c->cb_mem[1]};
+    c->cb_mem[0] = p->blk;
+    c->cb_mem[1] = p->res;
+    p->blk = NULL;
+    p->res = NULL;
+    slotc_cb cb = p->cb;
+    /* From here on req belongs to the caller again. */
+    cb(req);
+    free(c->cb_mem[0]);
+    free(c->cb_mem[1]);
+    c->cb_mem[0] = saved[0];
+    c->cb_mem[1] = saved[1];
+    refresh(c);
+}
+
+void slotc__set_always_ref(struct slotc *c, bool on)
+{
+    c->always_ref = on;
+    refresh(c);
+}
+
+void slotc__take_outputs(struct slotc *c, void *blocks[2])
+{
+    blocks[0] = c->cb_mem[0];
+    blocks[1] = c->cb_mem[1];
+    c->cb_mem[0] = c->cb_mem[1] = NULL;
+}
+
+static void complete(struct slotc *c, struct slotc_req *req, int status)
+{
+    detach(c, req);
+    finish(c, req, status);
+}
+
+/* The status of a request abandoned at its deadline or by close. */
+static int abandonStatus(struct rq *p, int otherwise)
+{
+    if (p->mutating && p->maybe_applied) {
+        return SLOT_OUTCOME_UNKNOWN;
+    }
+    return otherwise;
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static void pump(struct slotc *c);
+
+static void connClosed(uv_handle_t *h)
+{
+    struct conn *k = h->data;
+    struct slotc *c = k->c;
+    mp_buf_free(&k->out);
+    mp_buf_free(&k->wbuf);
+    free(k->in);
+    free(k);
+    handleClosed(c);
+}
+
+/* The connection is gone or unusable: close it, back off from its node,
+ * and put its requests back in the queue. */
+static void connFail(struct conn *k)
+{
+    struct slotc *c = k->c;
+    if (k->closing) {
+        return;
+    }
+    k->closing = true;
+    struct nodeent *n = &c->nodes[k->node];
+    if (n->conn == k) {
+        n->conn = NULL;
+    }
+    if (k->healthy) {
+        n->backoff_ms = 0;
+        n->retry_at = now(c) + c->o.backoff_min_ms;
+    } else {
+        uint32_t b =
+            n->backoff_ms == 0 ? c->o.backoff_min_ms : n->backoff_ms * 2;
+        n->backoff_ms = b > c->o.backoff_max_ms ? c->o.backoff_max_ms : b;
+        /* Jitter: 75-125 %, so clients do not reconnect in lockstep. */
+        n->retry_at =
+            now(c) + n->backoff_ms * 3 / 4 + rnd(c) % (n->backoff_ms / 2 + 1);
+    }
+    if (c->leader == k->node) {
+        c->leader = -1;
+        c->rr = (uint32_t)k->node + 1;
+    }
+    struct slotc_req *req = c->inflight.head;
+    while (req != NULL) {
+        struct slotc_req *next = P(req)->next;
+        if (P(req)->conn == k) {
+            /* The bytes may have reached the node. */
+            P(req)->maybe_applied = true;
+            requeue(c, req, 0);
+        }
+        req = next;
+    }
+    uv_close((uv_handle_t *)&k->tcp, connClosed);
+}
+
+static void startWrite(struct conn *k);
+
+static void writeCb(uv_write_t *w, int status)
+{
+    struct conn *k = w->data;
+    k->writing = false;
+    mp_buf_reset(&k->wbuf);
+    if (k->closing) {
+        return;
+    }
+    if (status != 0) {
+        connFail(k);
+        pump(k->c);
+        return;
+    }
+    startWrite(k);
+}
+
+static void startWrite(struct conn *k)
+{
+    if (k->writing || k->closing || !k->connected || k->out.len == 0) {
+        return;
+    }
+    mp_buf_swap(&k->wbuf, &k->out);
+    mp_buf_reset(&k->out);
+    uv_buf_t b = uv_buf_init((char *)k->wbuf.data, (unsigned)k->wbuf.len);
+    k->wreq.data = k;
+    if (uv_write(&k->wreq, (uv_stream_t *)&k->tcp, &b, 1, writeCb) != 0) {
+        connFail(k);
+        return;
+    }
+    k->writing = true;
+}
+
+static void allocCb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct conn *k = h->data;
+    (void)hint;
+    if (k->in_cap - k->in_len < READ_CHUNK) {
+        size_t cap = k->in_len + READ_CHUNK * 2;
+        uint8_t *p = realloc(k->in, cap);
+        if (p == NULL) {
+            buf->base = NULL;
+            buf->len = 0;
+            return;
+        }
+        k->in = p;
+        k->in_cap = cap;
+    }
+    buf->base = (char *)k->in + k->in_len;
+    buf->len = k->in_cap - k->in_len;
+}
+
+static bool onFrame(struct conn *k, const struct slot_frame *f);
+
+static void readCb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct conn *k = s->data;
+    struct slotc *c = k->c;
+    (void)buf;
+    if (k->closing) {
+        return;
+    }
+    if (nread < 0) {
+        connFail(k);
+        pump(c);
+        return;
+    }
+    k->in_len += (size_t)nread;
+    size_t off = 0;
+    while (!k->closing && !c->closing) {
+        size_t flen;
+        struct slot_frame f;
+        if (slot_frame_peek(k->in + off, k->in_len - off, &flen) != SLOT_OK) {
+            connFail(k); /* a bad length: the stream cannot be resynchronised */
+            break;
+        }
+        if (flen == 0) {
+            break;
+        }
+        if (slot_frame_decode(k->in + off + 4, flen - 4, &f) != SLOT_OK ||
+            !onFrame(k, &f)) {
+            connFail(k);
+            break;
+        }
+        off += flen;
+    }
+    if (!k->closing && off > 0) {
+        memmove(k->in, k->in + off, k->in_len - off);
+        k->in_len -= off;
+    }
+    pump(c);
+}
+
+static void connectCb(uv_connect_t *creq, int status)
+{
+    struct conn *k = creq->data;
+    struct slotc *c = k->c;
+    if (k->closing) {
+        return;
+    }
+    if (status != 0 ||
+        uv_read_start((uv_stream_t *)&k->tcp, allocCb, readCb) != 0) {
+        connFail(k);
+        pump(c);
+        return;
+    }
+    k->connected = true;
+    k->last_rx = now(c);
+    uv_tcp_nodelay(&k->tcp, 1);
+    pump(c);
+}
+
+/* The node's connection, connecting it if allowed. NULL: none yet. */
+static struct conn *connGet(struct slotc *c, int node)
+{
+    struct nodeent *n = &c->nodes[node];
+    if (n->conn != NULL) {
+        return n->conn;
+    }
+    if (now(c) < n->retry_at) {
+        return NULL;
+    }
+    struct conn *k = calloc(1, sizeof *k);
+    if (k == NULL) {
+        return NULL;
+    }
+    k->c = c;
+    k->node = node;
+    mp_buf_init(&k->out);
+    mp_buf_init(&k->wbuf);
+    k->started = now(c);
+    if (uv_tcp_init(c->loop, &k->tcp) != 0) {
+        mp_buf_free(&k->out);
+        mp_buf_free(&k->wbuf);
+        free(k);
+        return NULL;
+    }
+    k->tcp.data = k;
+    k->creq.data = k;
+    c->handles++;
+    n->conn = k;
+    if (!c->refs_on) {
+        uv_unref((uv_handle_t *)&k->tcp);
+    }
+    if (uv_tcp_connect(&k->creq, &k->tcp, (const struct sockaddr *)&n->sa,
+                       connectCb) != 0) {
+        connFail(k);
+        return NULL;
+    }
+    return k;
+}
+
+static bool nodeUsable(struct slotc *c, int node)
+{
+    const struct nodeent *n = &c->nodes[node];
+    return n->conn != NULL || now(c) >= n->retry_at;
+}
+
+/* Where a request goes now; -1: nowhere yet. */
+static int pickNode(struct slotc *c, const struct rq *p, bool any)
+{
+    if (p->node >= 0) {
+        return nodeUsable(c, p->node) ? p->node : -1;
+    }
+    if (any) {
+        for (uint32_t i = 0; i < c->n_nodes; i++) {
+            if (c->nodes[i].conn != NULL && c->nodes[i].conn->connected) {
+                return (int)i;
+            }
+        }
+    }
+    if (c->leader >= 0 && nodeUsable(c, c->leader)) {
+        return c->leader;
+    }
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        uint32_t k = (c->rr + i) % c->n_nodes;
+        if (nodeUsable(c, (int)k)) {
+            c->leader = (int)k; /* a guess; NOT_LEADER corrects it */
+            c->rr = k;
+            return (int)k;
+        }
+    }
+    return -1;
+}
+
+/* Packs the request's frame into the connection's buffer. */
+static void encodeFrame(struct conn *k, struct rq *p)
+{
+    uint8_t type = p->kind == K_CMD    ? SLOT_FRAME_COMMAND
+                   : p->kind == K_READ ? SLOT_FRAME_READ
+                                       : SLOT_FRAME_ADMIN;
+    size_t start = slot_frame_begin(&k->out, type, p->tag);
+    if (p->kind == K_CMD) {
+        slot_cmd_encode(&k->out, &p->blk->u.cmd);
+    } else if (p->kind == K_READ) {
+        mp_pack_array(&k->out, 2);
+        mp_pack_bool(&k->out, (p->blk->u.rd.op & 0x80) == 0);
+        struct slot_read rd = p->blk->u.rd;
+        rd.op &= 0x7f;
+        slot_read_encode(&k->out, &rd);
+    } else {
+        slot_admin_encode(&k->out, &p->blk->u.adm);
+    }
+    slot_frame_end(&k->out, start);
+}
+
+static void send1(struct slotc *c, struct slotc_req *req, struct conn *k)
+{
+    struct rq *p = P(req);
+    assert(c->n_free > 0);
+    detach(c, req);
+    p->slot = c->free_slots[--c->n_free];
+    c->slots[p->slot] = req;
+    p->tag = (++c->tag_gen << TAG_SLOT_BITS) | p->slot;
+    p->conn = k;
+    p->where = W_INFLIGHT;
+    listPush(&c->inflight, req);
+    if (k->n_inflight++ == 0) {
+        k->busy_since = now(c);
+    }
+    encodeFrame(k, p);
+}
+
+static void pumpOnce(struct slotc *c);
+
+/* Sends every queued request that can go now. Never calls a callback.
+ * Re-entrant calls (opening a session submits a request) only ask the
+ * running pass for another round: a nested pass would move requests
+ * under the outer pass's feet. */
+static void pump(struct slotc *c)
+{
+    if (c->in_pump) {
+        c->pump_again = true;
+        return;
+    }
+    c->in_pump = true;
+    for (int round = 0; round < 4 && !c->closing; round++) {
+        c->pump_again = false;
+        pumpOnce(c);
+        if (!c->pump_again) {
+            break;
+        }
+    }
+    c->in_pump = false;
+}
+
+static void pumpOnce(struct slotc *c)
+{
+    uint64_t t = now(c);
+    bool sessions_full = false;
+    struct slotc_req *req = c->queue.head;
+    while (req != NULL) {
+        struct slotc_req *next = P(req)->next;
+        struct rq *p = P(req);
+        bool stale = p->kind == K_READ && (p->blk->u.rd.op & 0x80) != 0;
+        bool any = stale || (p->kind == K_ADMIN &&
+                             p->blk->u.adm.op == SLOT_ADMIN_STATUS);
+        bool needs_session = p->kind == K_CMD && p->sess == NULL &&
+                             p->blk->u.cmd.op != SLOT_OP_SESSION_OPEN &&
+                             p->blk->u.cmd.op != SLOT_OP_EXPIRE;
+        int node;
+        struct conn *k;
+        if (p->not_before > t || (needs_session && sessions_full) ||
+            (node = pickNode(c, p, any)) < 0 ||
+            (k = connGet(c, node)) == NULL || !k->connected) {
+            req = next;
+            continue;
+        }
+        if (needs_session && !sessAssign(c, p)) {
+            sessions_full = true;
+            req = next;
+            continue;
+        }
+        send1(c, req, k);
+        req = next;
+    }
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        if (c->nodes[i].conn != NULL) {
+            startWrite(c->nodes[i].conn);
+        }
+    }
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+static void copyStr(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+}
+
+static void convBucket(struct slotc_bucket *d, const struct slot_bucket *s)
+{
+    copyStr(d->channel, sizeof d->channel, s->channel);
+    d->capacity = s->capacity;
+    d->free = s->free;
+    d->held = s->held;
+    d->booked = s->booked;
+}
+
+static void convPool(struct slotc_pool *d, const struct slot_pool_status *s)
+{
+    memset(d, 0, sizeof *d);
+    copyStr(d->pool, sizeof d->pool, s->pool);
+    d->kind = s->kind;
+    d->state = s->state;
+    d->capacity = s->capacity;
+    d->free = s->free;
+    d->held = s->held;
+    d->booked = s->booked;
+    d->fee_cents = s->fee_cents;
+    d->seg_start_ms = s->seg_start_ms;
+    d->seg_end_ms = s->seg_end_ms;
+    d->release_at_ms = s->release_at_ms;
+    d->next_visit_no = s->next_visit_no;
+    d->n_shares = s->n_shares;
+    for (uint32_t i = 0; i < s->n_shares && i < SLOTC_SHARES_MAX; i++) {
+        convBucket(&d->shares[i], &s->shares[i]);
+    }
+    convBucket(&d->remainder, &s->remainder);
+}
+
+static void convClaim(struct slotc_claim *d, const struct slot_claim *s)
+{
+    memset(d, 0, sizeof *d);
+    d->id = s->id;
+    d->state = s->state;
+    copyStr(d->pool, sizeof d->pool, s->pool);
+    copyStr(d->patient, sizeof d->patient, s->patient);
+    copyStr(d->channel, sizeof d->channel, s->channel);
+    d->held_at_ms = s->held_at_ms;
+    d->deadline_ms = s->deadline_ms;
+    d->booked_at_ms = s->booked_at_ms;
+    d->resolved_at_ms = s->resolved_at_ms;
+    d->visit_no = s->visit_no;
+    copyStr(d->payment_ref, sizeof d->payment_ref, s->payment_ref);
+}
+
+static void convConfig(struct slotc_config *d, const struct slot_config *s)
+{
+    d->hold_ttl_min_ms = s->hold_ttl_min_ms;
+    d->hold_ttl_max_ms = s->hold_ttl_max_ms;
+    d->session_max = s->session_max;
+    d->session_idle_ms = s->session_idle_ms;
+    d->retain_ms = s->retain_ms;
+    d->retain_max = s->retain_max;
+}
+
+/* Decodes a read reply body into the request's outputs. */
+static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
+{
+    struct rq *p = P(req);
+    uint8_t op = p->blk->u.rd.op & 0x7f;
+    uint32_t n = 1;
+    switch (op) {
+        case SLOT_READ_POOL:
+        case SLOT_READ_POOLS: {
+            if (op == SLOT_READ_POOLS &&
+                (!mp_read_array(r, &n) || n > SLOT_LIST_MAX)) {
+                return SLOT_MALFORMED;
+            }
+            struct slotc_pool *pools = calloc(n ? n : 1, sizeof *pools);
+            if (pools == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = pools;
+            for (uint32_t i = 0; i < n; i++) {
+                struct slot_pool_status st;
+                if (slot_pool_status_decode(r, &st) != SLOT_OK) {
+                    return SLOT_MALFORMED;
+                }
+                convPool(&pools[i], &st);
+            }
+            req->out.pools = pools;
+            req->out.n_pools = n;
+            return SLOT_OK;
+        }
+        case SLOT_READ_HOLD:
+        case SLOT_READ_BOOKING:
+        case SLOT_READ_PATIENT: {
+            if (op == SLOT_READ_PATIENT &&
+                (!mp_read_array(r, &n) || n > PATIENT_CLAIMS_MAX)) {
+                return SLOT_MALFORMED;
+            }
+            struct slotc_claim *cl = calloc(n ? n : 1, sizeof *cl);
+            if (cl == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = cl;
+            for (uint32_t i = 0; i < n; i++) {
+                struct slot_claim sc;
+                if (slot_claim_decode(r, &sc) != SLOT_OK) {
+                    return SLOT_MALFORMED;
+                }
+                convClaim(&cl[i], &sc);
+            }
+            req->out.claims = cl;
+            req->out.n_claims = n;
+            return SLOT_OK;
+        }
+        default: {
+            struct slot_ledger_info li;
+            struct slotc_ledger_info *d = calloc(1, sizeof *d);
+            if (d == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = d;
+            if (slot_ledger_info_decode(r, &li) != SLOT_OK) {
+                return SLOT_MALFORMED;
+            }
+            d->time_ms = li.time_ms;
+            d->state_hash = li.state_hash;
+            d->pools = li.pools;
+            d->patients = li.patients;
+            d->channels = li.channels;
+            d->sessions = li.sessions;
+            d->holds_active = li.holds_active;
+            d->bookings_active = li.bookings_active;
+            d->retained = li.retained;
+            convConfig(&d->config, &li.config);
+            req->out.ledger = d;
+            return SLOT_OK;
+        }
+    }
+}
+
+static int decodeStatus(struct slotc_req *req, struct mp_reader *r)
+{
+    struct rq *p = P(req);
+    struct slot_node_status st;
+    struct slotc_node_status *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return SLOT_BUSY;
+    }
+    p->res = d;
+    if (slot_node_status_decode(r, &st) != SLOT_OK) {
+        return SLOT_MALFORMED;
+    }
+    d->id = st.id;
+    copyStr(d->role, sizeof d->role, st.role);
+    d->term = st.term;
+    d->commit_index = st.commit_index;
+    d->applied_index = st.applied_index;
+    d->leader_id = st.leader_id;
+    copyStr(d->address, sizeof d->address, st.address);
+    d->n_members = st.n_members;
+    for (uint32_t i = 0; i < st.n_members; i++) {
+        d->members[i].id = st.members[i].id;
+        copyStr(d->members[i].address, sizeof d->members[i].address,
+                st.members[i].address);
+        d->members[i].role = st.members[i].role;
+    }
+    d->state_hash = st.state_hash;
+    d->ledger_time_ms = st.ledger_time_ms;
+    d->entries_applied = st.entries_applied;
+    d->commands_applied = st.commands_applied;
+    req->out.status = d;
+    return SLOT_OK;
+}
+
+/* A request the node refused without executing it (ERROR frame). */
+static void onError(struct conn *k, struct slotc_req *req, int code,
+                    struct slot_str hint)
+{
+    struct slotc *c = k->c;
+    struct rq *p = P(req);
+    switch (code) {
+        case SLOT_NOT_LEADER:
+        case SLOT_NO_LEADER:
+        case SLOT_SHUTDOWN:
+            /* Also said for a command that was proposed and may commit. */
+            p->maybe_applied = p->maybe_applied || p->mutating;
+            if (p->node >= 0) {
+                complete(c, req, abandonStatus(p, code));
+                return;
+            }
+            if (code == SLOT_NOT_LEADER && hint.len > 0) {
+                int err = 0;
+                int idx = nodeFindAdd(c, hint.p, hint.len, &err);
+                if (idx >= 0 && idx != k->node && nodeUsable(c, idx)) {
+                    c->leader = idx;
+                    requeue(c, req, 0);
+                    return;
+                }
+            }
+            if (c->leader == k->node) {
+                c->leader = -1;
+                c->rr = (uint32_t)k->node + 1;
+            }
+            requeue(c, req, c->o.retry_ms);
+            return;
+        case SLOT_BUSY:
+            requeue(c, req, c->o.retry_ms);
+            return;
+        default:
+            /* Final: invalid, or IO. */
+            complete(c, req, abandonStatus(p, code));
+            return;
+    }
+}
+
+static void onResult(struct slotc *c, struct slotc_req *req,
+                     const struct slot_result *res, uint64_t index)
+{
+    struct rq *p = P(req);
+    switch (res->code) {
+        case SLOT_SESSION_UNKNOWN:
+        case SLOT_REQUEST_TOO_OLD:
+            if (res->code == SLOT_SESSION_UNKNOWN && p->sess != NULL &&
+                p->sess->state == S_OPEN) {
+                p->sess->state = S_DEAD; /* the ledger forgot it */
+            }
+            if (p->maybe_applied) {
+                complete(c, req, SLOT_OUTCOME_UNKNOWN);
+                return;
+            }
+            /* This attempt changed nothing and no earlier one may have
+             * run: a new (session, seq) is safe. */
+            sessDrop(p);
+            requeue(c, req, 0);
+            return;
+        default:
+            break;
+    }
+    req->out.index = index;
+    req->out.ledger_time_ms = res->time_ms;
+    if (res->code == SLOT_OK) {
+        switch (p->blk->u.cmd.op) {
+            case SLOT_OP_SESSION_OPEN:
+            case SLOT_OP_CONFIRM:
+                req->out.id = res->a;
+                req->out.visit_no = (uint32_t)res->b;
+                break;
+            case SLOT_OP_HOLD:
+                req->out.id = res->a;
+                req->out.deadline_ms = res->b;
+                break;
+            case SLOT_OP_EXPIRE:
+                req->out.expired = res->a;
+                req->out.still_due = res->b;
+                break;
+            default:
+                break;
+        }
+    }
+    complete(c, req, res->code);
+}
+
+/* One frame from node k. False: a protocol violation (close the conn). */
+static bool onFrame(struct conn *k, const struct slot_frame *f)
+{
+    struct slotc *c = k->c;
+    struct mp_reader r;
+    mp_reader_init(&r, f->payload, f->payload_len);
+    k->last_rx = now(c);
+    k->healthy = true;
+    c->nodes[k->node].backoff_ms = 0;
+    if (f->type == SLOT_FRAME_ERROR && f->tag == 0) {
+        return false; /* the node found our stream broken; it hangs up */
+    }
+    uint32_t slot = (uint32_t)(f->tag & ((1u << TAG_SLOT_BITS) - 1));
+    struct slotc_req *req = slot < c->n_slots ? c->slots[slot] : NULL;
+    if (req == NULL || P(req)->tag != f->tag || P(req)->conn != k) {
+        return true; /* an attempt given up on: drop the answer */
+    }
+    struct rq *p = P(req);
+    static const uint8_t reply_of[] = {
+        0, SLOT_FRAME_RESULT, SLOT_FRAME_READ_REPLY, SLOT_FRAME_ADMIN_REPLY};
+    if (f->type != SLOT_FRAME_ERROR && f->type != reply_of[p->kind]) {
+        return false;
+    }
+    p->answered = true;
+    if (f->type == SLOT_FRAME_ERROR) {
+        uint64_t code, leader;
+        struct slot_str hint;
+        if (!mp_expect_array(&r, 3) || !mp_read_uint(&r, 65535, &code) ||
+            !mp_read_u64(&r, &leader) ||
+            !mp_read_str(&r, SLOT_ADDRESS_MAX, &hint)) {
+            return false;
+        }
+        onError(k, req, (int)code, hint);
+        return true;
+    }
+    if (f->type == SLOT_FRAME_RESULT) {
+        struct slot_result res;
+        uint64_t index;
+        if (!mp_expect_array(&r, 2) ||
+            slot_result_decode(&r, &res) != SLOT_OK ||
+            !mp_read_u64(&r, &index)) {
+            return false;
+        }
+        onResult(c, req, &res, index);
+        return true;
+    }
+    uint64_t code, applied = 0;
+    bool ok = f->type == SLOT_FRAME_READ_REPLY
+                  ? mp_expect_array(&r, 3) && mp_read_uint(&r, 65535, &code) &&
+                        mp_read_u64(&r, &applied)
+                  : mp_expect_array(&r, 2) && mp_read_uint(&r, 65535, &code);
+    if (!ok) {
+        return false;
+    }
+    int status = (int)code;
+    req->out.node = c->nodes[k->node].addr;
+    req->out.index = applied;
+    if (status == SLOT_OK) {
+        if (f->type == SLOT_FRAME_READ_REPLY) {
+            status = decodeReadBody(req, &r);
+        } else if (p->blk->u.adm.op == SLOT_ADMIN_STATUS) {
+            status = decodeStatus(req, &r);
+        }
+    }
+    complete(c, req, status);
+    return true;
+}
+
+/* ---- the tick: timeouts and deadlines ------------------------------------ */
+
+/* Is some node answering right now (a connection that delivered a frame
+ * and is still open)? Decides TIMEOUT against UNAVAILABLE. */
+static bool anyHealthy(const struct slotc *c)
+{
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        const struct conn *k = c->nodes[i].conn;
+        if (k != NULL && k->healthy && !k->closing) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void tickCb(uv_timer_t *t)
+{
+    struct slotc *c = t->data;
+    uint64_t tn = now(c);
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        struct conn *k = c->nodes[i].conn;
+        if (k == NULL) {
+            continue;
+        }
+        uint64_t quiet_since =
+            k->busy_since > k->last_rx ? k->busy_since : k->last_rx;
+        if ((!k->connected && tn - k->started >= c->o.connect_timeout_ms) ||
+            (k->connected && k->n_inflight > 0 &&
+             tn - quiet_since >= c->o.attempt_timeout_ms)) {
+            connFail(k);
+        }
+    }
+    /* Collect first: callbacks may submit or close. */
+    struct rqlist due = {NULL, NULL, 0};
+    struct rqlist *lists[2] = {&c->queue, &c->inflight};
+    for (int l = 0; l < 2; l++) {
+        struct slotc_req *req = lists[l]->head;
+        while (req != NULL) {
+            struct slotc_req *next = P(req)->next;
+            struct rq *p = P(req);
+            if (p->deadline <= tn) {
+                if (p->where == W_INFLIGHT) {
+                    p->maybe_applied = p->maybe_applied || p->mutating;
+                    /* A node that has answered anything on this
+                     * connection was reachable: TIMEOUT, not UNAVAILABLE. */
+                    p->answered = p->answered || p->conn->healthy;
+                }
+                detach(c, req);
+                listPush(&due, req);
+            }
+            req = next;
+        }
+    }
+    bool reachable = anyHealthy(c);
+    while (due.head != NULL) {
+        struct slotc_req *req = due.head;
+        listRemove(&due, req);
+        struct rq *p = P(req);
+        finish(c, req,
+               abandonStatus(p, p->answered || reachable ? SLOT_TIMEOUT
+                                                         : SLOT_UNAVAILABLE));
+    }
+    pump(c);
+}
+
+/* ---- open / close -------------------------------------------------------- */
+
+int slotc_open(struct uv_loop_s *loop, const struct slotc_options *o,
+               struct slotc **out)
+{
+    *out = NULL;
+    if (loop == NULL || o == NULL || o->cluster == NULL || o->timeout_ms == 0 ||
+        o->connect_timeout_ms == 0 || o->attempt_timeout_ms == 0 ||
+        o->backoff_min_ms == 0 || o->backoff_max_ms < o->backoff_min_ms ||
+        o->sessions_max == 0 || o->sessions_max > SLOTC_SESSIONS_MAX ||
+        o->queue_max == 0 || o->queue_max > SLOTC_QUEUE_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    struct slotc *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return SLOT_BUSY;
+    }
+    c->loop = loop;
+    c->o = *o;
+    c->o.cluster = NULL; /* not kept: the caller's string */
+    c->leader = -1;
+    c->rand = (uint64_t)(uintptr_t)c ^ uv_hrtime() ^ 0x9E3779B97F4A7C15ull;
+    if (c->rand == 0) {
+        c->rand = 1;
+    }
+    const char *s = o->cluster;
+    int err = SLOT_OK;
+    while (err == SLOT_OK) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        uint32_t before = c->n_nodes;
+        if (nodeFindAdd(c, s, len, &err) < 0 ||
+            (c->n_nodes == before && len == 0)) {
+            err = SLOT_INVALID_ARGUMENT;
+        }
+        if (comma == NULL) {
+            break;
+        }
+        s = comma + 1;
+    }
+    c->n_slots = o->queue_max + SLOTC_SESSIONS_MAX;
+    c->slots = calloc(c->n_slots, sizeof *c->slots);
+    c->free_slots = calloc(c->n_slots, sizeof *c->free_slots);
+    if (err == SLOT_OK && (c->slots == NULL || c->free_slots == NULL)) {
+        err = SLOT_BUSY;
+    }
+    if (err != SLOT_OK) {
+        freeClient(c);
+        return SLOT_INVALID_ARGUMENT;
+    }
+    for (uint32_t i = 0; i < c->n_slots; i++) {
+        c->free_slots[i] = c->n_slots - 1 - i;
+    }
+    c->n_free = c->n_slots;
+    uv_timer_init(loop, &c->tick);
+    c->tick.data = c;
+    c->handles = 1;
+    *out = c;
+    return SLOT_OK;
+}
+
+void slotc_close(struct slotc *c, void (*close_cb)(void *data), void *data)
+{
+    if (c->closing) {
+        return;
+    }
+    c->closing = true;
+    c->close_cb = close_cb;
+    c->close_data = data;
+    struct rqlist all = {NULL, NULL, 0};
+    struct rqlist *lists[2] = {&c->queue, &c->inflight};
+    for (int l = 0; l < 2; l++) {
+        while (lists[l]->head != NULL) {
+            struct slotc_req *req = lists[l]->head;
+            if (P(req)->where == W_INFLIGHT) {
+                P(req)->maybe_applied =
+                    P(req)->maybe_applied || P(req)->mutating;
+            }
+            detach(c, req);
+            listPush(&all, req);
+        }
+    }
+    while (all.head != NULL) {
+        struct slotc_req *req = all.head;
+        listRemove(&all, req);
+        finish(c, req, abandonStatus(P(req), SLOT_SHUTDOWN));
+    }
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        if (c->nodes[i].conn != NULL) {
+            connFail(c->nodes[i].conn);
+        }
+    }
+    uv_timer_stop(&c->tick);
+    c->tick_on = false;
+    uv_close((uv_handle_t *)&c->tick, tickClosed);
+}
+
+/* ---- submission ---------------------------------------------------------- */
+
+static int submit(struct slotc *c, struct slotc_req *req, int op, uint8_t kind,
+                  bool mutating, struct blk *blk, slotc_cb cb)
+{
+    if (c->closing) {
+        free(blk);
+        return SLOT_SHUTDOWN;
+    }
+    int node = -1;
+    if (req->node != NULL) {
+        int err = SLOT_OK;
+        node = nodeFindAdd(c, req->node, strlen(req->node), &err);
+        if (node < 0) {
+            free(blk);
+            return err;
+        }
+    }
+    bool internal = op == SLOTC_OP_NONE;
+    if (c->pending >= c->o.queue_max + SLOTC_SESSIONS_MAX ||
+        (!internal && c->pending - c->internal >= c->o.queue_max)) {
+        free(blk);
+        return SLOT_BUSY;
+    }
+    req->op = op;
+    req->status = SLOT_OK;
+    memset(&req->out, 0, sizeof req->out);
+    struct rq *p = P(req);
+    memset(p, 0, sizeof *p);
+    p->c = c;
+    p->cb = cb;
+    p->blk = blk;
+    p->node = (int16_t)node;
+    p->kind = kind;
+    p->mutating = mutating;
+    p->internal = internal;
+    c->internal += internal ? 1u : 0u;
+    p->deadline =
+        now(c) + (req->timeout_ms != 0 ? req->timeout_ms : c->o.timeout_ms);
+    p->where = W_QUEUE;
+    listPush(&c->queue, req);
+    c->pending++;
+    refresh(c);
+    pump(c);
+    return SLOT_OK;
+}
+
+/* A blk with room for `extra` bytes of strings. */
+static struct blk *blkNew(size_t extra)
+{
+    struct blk *b = calloc(1, sizeof *b + extra);
+    if (b != NULL) {
+        b->cap = extra;
+    }
+    return b;
+}
+
+/* Copies a C string into the blk (NUL-terminated, for the outputs). */
+static struct slot_str blkStr(struct blk *b, const char *s)
+{
+    size_t len = strlen(s);
+    assert(b->used + len + 1 <= b->cap);
+    char *dst = b->strings + b->used;
+    memcpy(dst, s, len + 1);
+    b->used += len + 1;
+    return (struct slot_str){dst, (uint32_t)len};
+}
+
+/* Validates a string argument under a rule before anything is copied:
+ * NULL is INVALID_ARGUMENT, longer than the rule allows TOO_LARGE. */
+static int checkStr(const char *s, int (*rule)(struct slot_str), size_t max)
+{
+    if (s == NULL) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    size_t len = strnlen(s, max + 1);
+    if (len > max) {
+        return SLOT_TOO_LARGE;
+    }
+    return rule((struct slot_str){s, (uint32_t)len});
+}
+
+static int submitCmd(struct slotc *c, struct slotc_req *req, int op,
+                     struct blk *b, slotc_cb cb)
+{
+    bool dedup = b->u.cmd.op != SLOT_OP_EXPIRE;
+    /* Placeholders until a session is assigned: the encoder insists. */
+    b->u.cmd.session = dedup ? 1 : 0;
+    b->u.cmd.seq = dedup ? 1 : 0;
+    return submit(c, req, op, K_CMD, true, b, cb);
+}
+
+int slotc_config(struct slotc *c, struct slotc_req *req,
+                 const struct slotc_config *cfg, slotc_cb cb)
+{
+    struct slot_config sc = {
+        .hold_ttl_min_ms = cfg->hold_ttl_min_ms,
+        .hold_ttl_max_ms = cfg->hold_ttl_max_ms,
+        .session_max = cfg->session_max,
+        .session_idle_ms = cfg->session_idle_ms,
+        .retain_ms = cfg->retain_ms,
+        .retain_max = cfg->retain_max,
+    };
+    int rc = slot_valid_config(&sc);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = SLOT_OP_CONFIG;
+    b->u.cmd.u.config = sc;
+    return submitCmd(c, req, SLOTC_OP_CONFIG, b, cb);
+}
+
+static int poolSpec(struct slotc *c, struct slotc_req *req, int op,
+                    const struct slotc_pool_spec *spec, slotc_cb cb)
+{
+    if (spec == NULL || spec->kind < 0 || spec->kind > SLOT_KIND_MAX ||
+        spec->n_shares > SLOTC_SHARES_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    int rc = checkStr(spec->pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    size_t extra = rc == SLOT_OK ? strlen(spec->pool) + 1 : 0;
+    for (uint32_t i = 0; i < spec->n_shares && rc == SLOT_OK; i++) {
+        rc = checkStr(spec->shares[i].channel, slot_valid_channel,
+                      SLOT_CHANNEL_MAX);
+        extra += rc == SLOT_OK ? strlen(spec->shares[i].channel) + 1 : 0;
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct slot_pool_spec sp;
+    memset(&sp, 0, sizeof sp);
+    sp.pool = (struct slot_str){spec->pool, (uint32_t)strlen(spec->pool)};
+    sp.capacity = spec->capacity;
+    sp.kind = (uint8_t)spec->kind;
+    sp.fee_cents = spec->fee_cents;
+    sp.seg_start_ms = spec->seg_start_ms;
+    sp.seg_end_ms = spec->seg_end_ms;
+    sp.release_at_ms = spec->release_at_ms;
+    sp.n_shares = spec->n_shares;
+    for (uint32_t i = 0; i < spec->n_shares; i++) {
+        sp.shares[i].channel = (struct slot_str){
+            spec->shares[i].channel, (uint32_t)strlen(spec->shares[i].channel)};
+        sp.shares[i].slots = spec->shares[i].slots;
+    }
+    if ((rc = slot_valid_pool_spec(&sp)) != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(extra);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op =
+        op == SLOTC_OP_POOL_CREATE ? SLOT_OP_POOL_CREATE : SLOT_OP_POOL_UPDATE;
+    b->u.cmd.u.pool = sp;
+    b->u.cmd.u.pool.pool = blkStr(b, spec->pool);
+    for (uint32_t i = 0; i < spec->n_shares; i++) {
+        b->u.cmd.u.pool.shares[i].channel = blkStr(b, spec->shares[i].channel);
+    }
+    return submitCmd(c, req, op, b, cb);
+}
+
+int slotc_pool_create(struct slotc *c, struct slotc_req *req,
+                      const struct slotc_pool_spec *spec, slotc_cb cb)
+{
+    return poolSpec(c, req, SLOTC_OP_POOL_CREATE, spec, cb);
+}
+
+int slotc_pool_update(struct slotc *c, struct slotc_req *req,
+                      const struct slotc_pool_spec *spec, slotc_cb cb)
+{
+    return poolSpec(c, req, SLOTC_OP_POOL_UPDATE, spec, cb);
+}
+
+int slotc_pool_close(struct slotc *c, struct slotc_req *req, const char *pool,
+                     slotc_cb cb)
+{
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(pool) + 1);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = SLOT_OP_POOL_CLOSE;
+    b->u.cmd.u.close.pool = blkStr(b, pool);
+    return submitCmd(c, req, SLOTC_OP_POOL_CLOSE, b, cb);
+}
+
+int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
+               const char *patient, const char *channel, uint32_t ttl_ms,
+               slotc_cb cb)
+{
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc == SLOT_OK) {
+        rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    }
+    if (rc == SLOT_OK) {
+        rc = checkStr(channel, slot_valid_channel, SLOT_CHANNEL_MAX);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b =
+        blkNew(strlen(pool) + strlen(patient) + strlen(channel) + 3);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = SLOT_OP_HOLD;
+    b->u.cmd.u.hold.pool = blkStr(b, pool);
+    b->u.cmd.u.hold.patient = blkStr(b, patient);
+    b->u.cmd.u.hold.channel = blkStr(b, channel);
+    b->u.cmd.u.hold.ttl_ms = ttl_ms;
+    return submitCmd(c, req, SLOTC_OP_HOLD, b, cb);
+}
+
+int slotc_confirm(struct slotc *c, struct slotc_req *req, uint64_t hold,
+                  const char *payment_ref, slotc_cb cb)
+{
+    int rc = hold == 0 ? SLOT_INVALID_ARGUMENT
+                       : checkStr(payment_ref, slot_valid_payment_ref,
+                                  SLOT_PAYMENT_REF_MAX);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(payment_ref) + 1);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = SLOT_OP_CONFIRM;
+    b->u.cmd.u.confirm.hold = hold;
+    b->u.cmd.u.confirm.payment_ref = blkStr(b, payment_ref);
+    return submitCmd(c, req, SLOTC_OP_CONFIRM, b, cb);
+}
+
+static int idCmd(struct slotc *c, struct slotc_req *req, int op,
+                 uint8_t wire_op, uint64_t id, slotc_cb cb)
+{
+    if (id == 0) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = wire_op;
+    if (wire_op == SLOT_OP_RELEASE) {
+        b->u.cmd.u.release.hold = id;
+    } else {
+        b->u.cmd.u.cancel.booking = id;
+    }
+    return submitCmd(c, req, op, b, cb);
+}
+
+int slotc_release(struct slotc *c, struct slotc_req *req, uint64_t hold,
+                  slotc_cb cb)
+{
+    return idCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, cb);
+}
+
+int slotc_cancel(struct slotc *c, struct slotc_req *req, uint64_t booking,
+                 slotc_cb cb)
+{
+    return idCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, cb);
+}
+
+int slotc_expire(struct slotc *c, struct slotc_req *req, uint32_t max,
+                 slotc_cb cb)
+{
+    if (max == 0 || max > SLOT_EXPIRE_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = SLOT_OP_EXPIRE;
+    b->u.cmd.u.expire.max = max;
+    return submitCmd(c, req, SLOTC_OP_EXPIRE, b, cb);
+}
+
+/* Reads keep their linearizable flag in the op's top bit (0x80: stale). */
+static int submitRead(struct slotc *c, struct slotc_req *req, int op,
+                      struct blk *b, slotc_cb cb)
+{
+    if ((req->flags & SLOTC_STALE) != 0) {
+        b->u.rd.op |= 0x80;
+    }
+    return submit(c, req, op, K_READ, false, b, cb);
+}
+
+int slotc_read_pool(struct slotc *c, struct slotc_req *req, const char *pool,
+                    slotc_cb cb)
+{
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(pool) + 1);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_POOL;
+    b->u.rd.pool = blkStr(b, pool);
+    return submitRead(c, req, SLOTC_OP_READ_POOL, b, cb);
+}
+
+static int readId(struct slotc *c, struct slotc_req *req, int op,
+                  uint8_t wire_op, uint64_t id, slotc_cb cb)
+{
+    if (id == 0) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = wire_op;
+    b->u.rd.id = id;
+    return submitRead(c, req, op, b, cb);
+}
+
+int slotc_read_hold(struct slotc *c, struct slotc_req *req, uint64_t hold,
+                    slotc_cb cb)
+{
+    return readId(c, req, SLOTC_OP_READ_HOLD, SLOT_READ_HOLD, hold, cb);
+}
+
+int slotc_read_booking(struct slotc *c, struct slotc_req *req, uint64_t booking,
+                       slotc_cb cb)
+{
+    return readId(c, req, SLOTC_OP_READ_BOOKING, SLOT_READ_BOOKING, booking,
+                  cb);
+}
+
+int slotc_read_patient(struct slotc *c, struct slotc_req *req, const char *pool,
+                       const char *patient, slotc_cb cb)
+{
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc == SLOT_OK) {
+        rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(pool) + strlen(patient) + 2);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_PATIENT;
+    b->u.rd.pool = blkStr(b, pool);
+    b->u.rd.patient = blkStr(b, patient);
+    return submitRead(c, req, SLOTC_OP_READ_PATIENT, b, cb);
+}
+
+int slotc_read_pools(struct slotc *c, struct slotc_req *req, const char *after,
+                     uint32_t limit, slotc_cb cb)
+{
+    if (after == NULL) {
+        after = "";
+    }
+    int rc = after[0] == '\0'
+                 ? SLOT_OK
+                 : checkStr(after, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc == SLOT_OK && (limit == 0 || limit > SLOT_LIST_MAX)) {
+        rc = SLOT_INVALID_ARGUMENT;
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(after) + 1);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_POOLS;
+    b->u.rd.pool = blkStr(b, after);
+    b->u.rd.limit = limit;
+    return submitRead(c, req, SLOTC_OP_READ_POOLS, b, cb);
+}
+
+int slotc_read_ledger(struct slotc *c, struct slotc_req *req, slotc_cb cb)
+{
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_LEDGER;
+    return submitRead(c, req, SLOTC_OP_READ_LEDGER, b, cb);
+}
+
+static int submitAdmin(struct slotc *c, struct slotc_req *req, int op,
+                       uint8_t wire_op, uint64_t id, const char *address,
+                       int role, slotc_cb cb)
+{
+    if ((wire_op == SLOT_ADMIN_ADD || wire_op == SLOT_ADMIN_ASSIGN ||
+         wire_op == SLOT_ADMIN_REMOVE) &&
+        id == 0) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    if (wire_op == SLOT_ADMIN_ASSIGN && (role < 0 || role > SLOT_ROLE_SPARE)) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    if (wire_op == SLOT_ADMIN_ADD) {
+        if (address == NULL || address[0] == '\0') {
+            return SLOT_INVALID_ARGUMENT;
+        }
+        if (strnlen(address, SLOT_ADDRESS_MAX + 1) > SLOT_ADDRESS_MAX) {
+            return SLOT_TOO_LARGE;
+        }
+    }
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.adm.op = wire_op;
+    b->u.adm.id = id;
+    b->u.adm.role = (uint8_t)role;
+    if (address != NULL) {
+        copyStr(b->u.adm.address, sizeof b->u.adm.address, address);
+    }
+    return submit(c, req, op, K_ADMIN, wire_op != SLOT_ADMIN_STATUS, b, cb);
+}
+
+int slotc_status(struct slotc *c, struct slotc_req *req, slotc_cb cb)
+{
+    return submitAdmin(c, req, SLOTC_OP_STATUS, SLOT_ADMIN_STATUS, 0, NULL, 0,
+                       cb);
+}
+
+int slotc_member_add(struct slotc *c, struct slotc_req *req, uint64_t id,
+                     const char *address, slotc_cb cb)
+{
+    return submitAdmin(c, req, SLOTC_OP_MEMBER_ADD, SLOT_ADMIN_ADD, id, address,
+                       0, cb);
+}
+
+int slotc_member_assign(struct slotc *c, struct slotc_req *req, uint64_t id,
+                        int role, slotc_cb cb)
+{
+    return submitAdmin(c, req, SLOTC_OP_MEMBER_ASSIGN, SLOT_ADMIN_ASSIGN, id,
+                       NULL, role, cb);
+}
+
+int slotc_member_remove(struct slotc *c, struct slotc_req *req, uint64_t id,
+                        slotc_cb cb)
+{
+    return submitAdmin(c, req, SLOTC_OP_MEMBER_REMOVE, SLOT_ADMIN_REMOVE, id,
+                       NULL, 0, cb);
+}
+
+int slotc_transfer(struct slotc *c, struct slotc_req *req, uint64_t id,
+                   slotc_cb cb)
+{
+    return submitAdmin(c, req, SLOTC_OP_TRANSFER, SLOT_ADMIN_TRANSFER, id, NULL,
+                       0, cb);
+}

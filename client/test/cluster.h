@@ -1,0 +1,53 @@
+/* cluster: starts and stops a local slotd cluster for client tests.
+ *
+ * Nodes listen on 127.0.0.1 ports the kernel reports free (two per node),
+ * keep their data in a fresh temporary directory, and log to files there.
+ * Each slotd is started with PR_SET_PDEATHSIG, so it dies with the process
+ * that started it even if that process crashes. Every wait is bounded.
+ *
+ * The slotd binary: $SLOTD if set, else build/rel/bin/slotd under the
+ * current directory, else ../../rel/bin/slotd next to the test binary.
+ */
+#ifndef CLIENT_TEST_CLUSTER_H
+#define CLIENT_TEST_CLUSTER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define TCLUSTER_NODES_MAX 5
+
+struct tcluster {
+    int n;                         /* nodes started or reserved */
+    int voters;                    /* nodes 0..voters-1 were bootstrapped */
+    pid_t pid[TCLUSTER_NODES_MAX]; /* 0: not running */
+    int raft_port[TCLUSTER_NODES_MAX];
+    int client_port[TCLUSTER_NODES_MAX];
+    char client[TCLUSTER_NODES_MAX][32]; /* "127.0.0.1:PORT" */
+    char member[TCLUSTER_NODES_MAX][80]; /* "RAFT/CLIENT" */
+    char cluster[256]; /* the voters' client addresses, comma list */
+    char dir[128];
+    char slotd[512];
+};
+
+/* Starts `voters` bootstrapped voters (1..TCLUSTER_NODES_MAX) and reserves
+ * ports for `spares` more nodes (started later with tcluster_start_node,
+ * --join), and waits until a leader is known. Returns 0, or -1 (with a
+ * message on stderr; everything started is stopped again). */
+int tcluster_start(struct tcluster *t, int voters, int spares);
+
+/* Starts node i (0-based) again (after a kill), or for the first time with
+ * --join if it is one of the spares. Returns 0 or -1. */
+int tcluster_start_node(struct tcluster *t, int i);
+
+/* Sends sig to node i and, for SIGKILL/SIGTERM, reaps it (bounded). */
+void tcluster_signal(struct tcluster *t, int i, int sig);
+
+/* The index of the node that says it leads, waiting up to timeout_ms; -1
+ * if none. */
+int tcluster_leader(struct tcluster *t, int timeout_ms);
+
+/* Stops every node (SIGTERM, then SIGKILL after a bound) and removes the
+ * directory. */
+void tcluster_stop(struct tcluster *t);
+
+#endif /* CLIENT_TEST_CLUSTER_H */

@@ -1,0 +1,412 @@
+/* Process-level tests of slotd: a real cluster of slotd processes on
+ * 127.0.0.1 (client/test/cluster.h starts them on free ports), driven
+ * through libslot's blocking API.
+ *
+ * What each test shows:
+ *   elect_and_book      a leader is elected; bookings replicate; every
+ *                       node converges to the same state hash.
+ *   kill_leader         SIGKILL of the leader in the middle of a stream of
+ *                       bookings: a new leader takes over, every request
+ *                       either succeeded once or reported OUTCOME_UNKNOWN
+ *                       and is resolved by a query, the killed node
+ *                       rejoins, all hashes agree, no acknowledged booking
+ *                       is lost and nothing is booked twice.
+ *   restart_all         a clean SIGTERM of all three nodes and a restart:
+ *                       the same state hash, every booking still there.
+ *   expiry_idle         the leader expires a due hold on an idle cluster.
+ *   membership          add a fourth node, promote it, transfer leadership
+ *                       to it, remove another node (which then stops).
+ * Timings (failover, expiry delay) are printed, never asserted tightly:
+ * performance belongs to the benchmarks.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "../../client/libslot.h"
+#include "../../client/test/cluster.h"
+#include "../../proto/test/check.h"
+
+#define CONVERGE_MS 15000
+#define BOOKINGS 120
+
+static uint64_t nowMs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleepMs(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static struct slotc_sync *clientOf(const char *cluster, uint32_t timeout_ms)
+{
+    struct slotc_options o;
+    struct slotc_sync *s = NULL;
+    slotc_options_init(&o);
+    o.cluster = cluster;
+    o.timeout_ms = timeout_ms;
+    CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
+    return s;
+}
+
+static void startCluster(struct tcluster *t, int voters, int spares)
+{
+    signal(SIGPIPE, SIG_IGN);
+    CHECK(tcluster_start(t, voters, spares) == 0);
+}
+
+static void mkpool(struct slotc_sync *s, const char *pool, uint32_t capacity)
+{
+    struct slotc_req req;
+    struct slotc_pool_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.pool = pool;
+    spec.capacity = capacity;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_pool_create(s, &req, &spec), SLOT_OK);
+}
+
+/* One node's status, asked of that node only; NULL if it does not answer. */
+static const struct slotc_node_status *statusOf(struct slotc_sync *s,
+                                                const char *node)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    req.node = node;
+    req.timeout_ms = 1000;
+    if (slotc_sync_status(s, &req) != SLOT_OK) {
+        return NULL;
+    }
+    return req.out.status;
+}
+
+/* Waits until every running node reports the same applied index and state
+ * hash; returns that hash. */
+static uint64_t converge(struct tcluster *t, struct slotc_sync *s)
+{
+    uint64_t deadline = nowMs() + CONVERGE_MS;
+    while (nowMs() < deadline) {
+        uint64_t hash = 0, applied = 0;
+        bool same = true, first = true;
+        for (int i = 0; i < t->n && same; i++) {
+            if (t->pid[i] == 0) {
+                continue;
+            }
+            const struct slotc_node_status *st = statusOf(s, t->client[i]);
+            if (st == NULL) {
+                same = false;
+                break;
+            }
+            if (first) {
+                hash = st->state_hash;
+                applied = st->applied_index;
+                first = false;
+            } else if (st->state_hash != hash || st->applied_index != applied) {
+                same = false;
+            }
+        }
+        if (same && !first) {
+            return hash;
+        }
+        sleepMs(100);
+    }
+    fprintf(stderr, "nodes did not converge within %d ms\n", CONVERGE_MS);
+    CHECK(0);
+    return 0;
+}
+
+/* The claim for a patient in a pool as the leader sees it, or 0. */
+static uint64_t claimOf(struct slotc_sync *s, const char *pool,
+                        const char *patient, int *state)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    int rc = slotc_sync_read_patient(s, &req, pool, patient);
+    CHECK_EQ(rc, SLOT_OK);
+    if (req.out.n_claims == 0) {
+        return 0;
+    }
+    *state = req.out.claims[0].state;
+    return req.out.claims[0].id;
+}
+
+/* Holds and confirms a slot for one patient. Returns the booking id, or 0
+ * when the attempt ended without a booking. An OUTCOME_UNKNOWN is resolved
+ * by reading the ledger afterwards (the only honest way). */
+static uint64_t book(struct slotc_sync *s, const char *pool, const char *patient,
+                     int *unknowns)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    int rc = slotc_sync_hold(s, &req, pool, patient, "app", 60000);
+    uint64_t hold = req.out.id;
+    if (rc == SLOT_OUTCOME_UNKNOWN) {
+        (*unknowns)++;
+        int state = 0;
+        hold = claimOf(s, pool, patient, &state);
+        if (hold == 0) {
+            return 0;
+        }
+        if (state == SLOTC_CLAIM_BOOKED) {
+            return hold;
+        }
+    } else if (rc != SLOT_OK) {
+        return 0;
+    }
+    slotc_req_init(&req);
+    rc = slotc_sync_confirm(s, &req, hold, "pay-test");
+    if (rc == SLOT_OK) {
+        CHECK_EQ(req.out.id, hold);
+        return hold;
+    }
+    if (rc == SLOT_OUTCOME_UNKNOWN) {
+        (*unknowns)++;
+        slotc_req_init(&req);
+        CHECK_EQ(slotc_sync_read_hold(s, &req, hold), SLOT_OK);
+        return req.out.claims[0].state == SLOTC_CLAIM_BOOKED ? hold : 0;
+    }
+    return 0;
+}
+
+/* Every booking in ids[] reads as BOOKED on node `node` (a stale read of
+ * that node's own state, after convergence). */
+static void checkBookedOn(struct slotc_sync *s, const char *node,
+                          const uint64_t *ids, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct slotc_req req;
+        slotc_req_init(&req);
+        req.node = node;
+        req.flags = SLOTC_STALE;
+        CHECK_EQ(slotc_sync_read_booking(s, &req, ids[i]), SLOT_OK);
+        CHECK_EQ(req.out.claims[0].state, SLOTC_CLAIM_BOOKED);
+    }
+}
+
+static uint32_t bookedIn(struct slotc_sync *s, const char *pool)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
+    const struct slotc_pool *p = &req.out.pools[0];
+    CHECK_EQ(p->free + p->held + p->booked, p->capacity);
+    return p->booked;
+}
+
+static void test_elect_and_book(void)
+{
+    struct tcluster t;
+    startCluster(&t, 3, 0);
+    struct slotc_sync *s = clientOf(t.cluster, 5000);
+    mkpool(s, "campus-a/cardio/2026-12-01/AM", 20);
+    uint64_t ids[10];
+    int unknowns = 0;
+    for (int i = 0; i < 10; i++) {
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-%04d", i);
+        ids[i] = book(s, "campus-a/cardio/2026-12-01/AM", patient, &unknowns);
+        CHECK(ids[i] != 0);
+    }
+    CHECK_EQ(unknowns, 0);
+    CHECK_EQ(bookedIn(s, "campus-a/cardio/2026-12-01/AM"), 10);
+    converge(&t, s);
+    for (int i = 0; i < t.n; i++) {
+        checkBookedOn(s, t.client[i], ids, 10);
+    }
+    slotc_sync_close(s);
+    tcluster_stop(&t);
+}
+
+static void test_kill_leader(void)
+{
+    static const char pool[] = "campus-a/ortho/2026-12-01/AM";
+    struct tcluster t;
+    startCluster(&t, 3, 0);
+    struct slotc_sync *s = clientOf(t.cluster, 8000);
+    mkpool(s, pool, BOOKINGS);
+    uint64_t ids[BOOKINGS];
+    int n_ids = 0, unknowns = 0, killed = -1;
+    uint64_t killed_at = 0, resumed_at = 0;
+    for (int i = 0; i < BOOKINGS; i++) {
+        if (i == BOOKINGS / 3) {
+            killed = tcluster_leader(&t, 5000);
+            CHECK(killed >= 0);
+            killed_at = nowMs();
+            tcluster_signal(&t, killed, SIGKILL);
+        }
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-%04d", i);
+        uint64_t id = book(s, pool, patient, &unknowns);
+        if (id != 0) {
+            ids[n_ids++] = id;
+            if (killed_at != 0 && resumed_at == 0) {
+                resumed_at = nowMs();
+            }
+        }
+    }
+    printf("  writes resumed %llu ms after the leader was killed; %d of %d "
+           "booked, %d outcomes resolved by query\n",
+           (unsigned long long)(resumed_at - killed_at), n_ids, BOOKINGS,
+           unknowns);
+    CHECK(resumed_at != 0);
+    /* Nothing booked twice: every acknowledged id is distinct, and the
+     * pool counts exactly them. */
+    for (int i = 0; i < n_ids; i++) {
+        for (int j = 0; j < i; j++) {
+            CHECK(ids[i] != ids[j]);
+        }
+    }
+    CHECK_EQ(bookedIn(s, pool), n_ids);
+    CHECK(tcluster_start_node(&t, killed) == 0);
+    converge(&t, s);
+    for (int i = 0; i < t.n; i++) {
+        checkBookedOn(s, t.client[i], ids, n_ids);
+    }
+    slotc_sync_close(s);
+    tcluster_stop(&t);
+}
+
+static void test_restart_all(void)
+{
+    static const char pool[] = "campus-b/derm/2026-12-02/PM";
+    struct tcluster t;
+    startCluster(&t, 3, 0);
+    struct slotc_sync *s = clientOf(t.cluster, 8000);
+    mkpool(s, pool, 30);
+    uint64_t ids[20];
+    int unknowns = 0;
+    for (int i = 0; i < 20; i++) {
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-%04d", i);
+        ids[i] = book(s, pool, patient, &unknowns);
+        CHECK(ids[i] != 0);
+    }
+    uint64_t before = converge(&t, s);
+    slotc_sync_close(s);
+    for (int i = 0; i < t.n; i++) {
+        tcluster_signal(&t, i, SIGTERM);
+    }
+    for (int i = 0; i < t.n; i++) {
+        CHECK(tcluster_start_node(&t, i) == 0);
+    }
+    CHECK(tcluster_leader(&t, 10000) >= 0);
+    s = clientOf(t.cluster, 8000);
+    uint64_t after = converge(&t, s);
+    CHECK(after == before);
+    for (int i = 0; i < t.n; i++) {
+        checkBookedOn(s, t.client[i], ids, 20);
+    }
+    slotc_sync_close(s);
+    tcluster_stop(&t);
+}
+
+static void test_expiry_idle(void)
+{
+    static const char pool[] = "campus-b/ent/2026-12-03/AM";
+    struct tcluster t;
+    startCluster(&t, 3, 0);
+    struct slotc_sync *s = clientOf(t.cluster, 5000);
+    mkpool(s, pool, 2);
+    struct slotc_req req;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_hold(s, &req, pool, "patient-0001", "app", 1000),
+             SLOT_OK);
+    uint64_t hold = req.out.id;
+    uint64_t start = nowMs();
+    int state = SLOTC_CLAIM_HELD;
+    /* Nobody touches the hold: only the leader's sweep can expire it.
+     * Bounded: the sweep runs every 100 ms once the deadline passed. */
+    while (nowMs() - start < 8000) {
+        slotc_req_init(&req);
+        CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
+        if (req.out.pools[0].held == 0) {
+            break;
+        }
+        sleepMs(50);
+    }
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_read_hold(s, &req, hold), SLOT_OK);
+    state = req.out.claims[0].state;
+    CHECK_EQ(state, SLOTC_CLAIM_EXPIRED);
+    CHECK(req.out.claims[0].resolved_at_ms != 0); /* swept, not just due */
+    printf("  hold expired by the sweep %llu ms after it was taken (ttl 1000)\n",
+           (unsigned long long)(nowMs() - start));
+    slotc_sync_close(s);
+    tcluster_stop(&t);
+}
+
+static uint64_t leaderId(struct slotc_sync *s, const char *node)
+{
+    const struct slotc_node_status *st = statusOf(s, node);
+    return st == NULL ? 0 : st->leader_id;
+}
+
+static void test_membership(void)
+{
+    struct tcluster t;
+    startCluster(&t, 3, 1);
+    struct slotc_sync *s = clientOf(t.cluster, 8000);
+    mkpool(s, "campus-c/gp/2026-12-04/AM", 5);
+    CHECK(tcluster_start_node(&t, 3) == 0); /* --join: empty, waiting */
+    struct slotc_req req;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_member_add(s, &req, 4, t.member[3]), SLOT_OK);
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_member_assign(s, &req, 4, SLOTC_ROLE_VOTER), SLOT_OK);
+    /* The new voter catches up, then leadership moves to it. */
+    converge(&t, s);
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_transfer(s, &req, 4), SLOT_OK);
+    uint64_t start = nowMs();
+    while (leaderId(s, t.client[3]) != 4 && nowMs() - start < 10000) {
+        sleepMs(50);
+    }
+    CHECK_EQ(leaderId(s, t.client[3]), 4);
+    const struct slotc_node_status *st = statusOf(s, t.client[3]);
+    CHECK(st != NULL);
+    CHECK_EQ(st->n_members, 4);
+    /* Remove node 3 (not the leader): it notices and stops by itself. */
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_member_remove(s, &req, 3), SLOT_OK);
+    start = nowMs();
+    int status = 0;
+    pid_t gone = 0;
+    while (gone == 0 && nowMs() - start < 10000) {
+        gone = waitpid(t.pid[2], &status, WNOHANG);
+        if (gone == 0) {
+            sleepMs(50);
+        }
+    }
+    CHECK(gone == t.pid[2]);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    t.pid[2] = 0;
+    st = statusOf(s, t.client[3]);
+    CHECK(st != NULL);
+    CHECK_EQ(st->n_members, 3);
+    /* The cluster still books. */
+    int unknowns = 0;
+    CHECK(book(s, "campus-c/gp/2026-12-04/AM", "patient-0001", &unknowns) != 0);
+    slotc_sync_close(s);
+    tcluster_stop(&t);
+}
+
+static const struct check_case cases[] = {
+    {"elect_and_book", test_elect_and_book},
+    {"kill_leader", test_kill_leader},
+    {"restart_all", test_restart_all},
+    {"expiry_idle", test_expiry_idle},
+    {"membership", test_membership},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return check_main(cases, argc, argv);
+}

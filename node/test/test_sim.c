@@ -1,0 +1,3003 @@
+/* test_sim: the real ledger, replicated by raft inside raft's deterministic
+ * in-memory cluster fixture (raft/fixture.h), under a seeded nemesis.
+ *
+ * One seed = one cluster of 3 (even seeds) or 5 (odd seeds) servers, each
+ * with its own struct fsm (node/fsm.c; ledger_check after every entry),
+ * configured like slotd (pre-vote mostly on, bounded in-flight entries) but
+ * with a snapshot threshold of 8..47 entries and a small trailing, so
+ * snapshots, compaction and InstallSnapshot happen all the time. Then:
+ *   - clients open sessions and send HOLD / CONFIRM / RELEASE / CANCEL (an
+ *     admin client also POOL_CREATE / POOL_UPDATE), numbered (session,
+ *     seq), a few in flight each; now and then a request number is skipped
+ *     or a client restarts and abandons what it was waiting for;
+ *   - a batcher packs what is queued into entries (slot_entry_begin/add/
+ *     finish, stamped with the proposer's own skewed clock, origin unique
+ *     per proposal) and raft_apply()s them on the leader, now and then on a
+ *     stale leader or a follower. A proposal whose callback fails, or that
+ *     hangs for ATTEMPT_TIMEOUT_MS, is sent again, same bytes, same (session,
+ *     seq), in a new proposal, as libslot does: exactly-once is the
+ *     ledger's job. Results come back through applied_cb, keyed by origin;
+ *   - the leader's expiry sweep (EXPIRE) while a hold is due by its clock;
+ *   - a nemesis with its own PRNG: partitions (split, isolation, one-way),
+ *     message loss (saturate), kill / revive (a pause: the fixture cannot
+ *     restart a server), leadership transfer and deposition, network and
+ *     disk latency (sometimes a very slow disk), clock skew, fresh election
+ *     timeouts, and disk / network errors (io_fault), which stop their
+ *     server for good (see WA_IO_FAIL_STOP).
+ * Then everything heals, every request still waited for is retried until
+ * answered, a final entry is committed and every running server applies
+ * it. Checked:
+ *   - at every step: the same raft index carries the same proposal on every
+ *     server; a proposal gets the same results wherever it is applied; every
+ *     application of one (session, seq), on any server and in any proposal,
+ *     gives the one stored result (exactly-once); a request is never
+ *     answered two ways; ledger time and the commit index never go back;
+ *     every snapshot a server takes restores into the state it was taken
+ *     from;
+ *   - at the end: the same applied index and ledger_state_hash on every
+ *     running server, ledger_check everywhere; replaying the committed
+ *     proposals in index order into a fresh ledger gives the same results
+ *     and the same hash (snapshots and installs lost nothing); the
+ *     successful holds are exactly claims 1..H and H+1 does not exist
+ *     (nothing applied twice); every acknowledged command's effect is there
+ *     (claim states, visit numbers, payment references, pool counters); a
+ *     hold resolves at most once, every refusal names the resolution that
+ *     happened, and nothing was confirmed or released at or after its
+ *     deadline (a failover never extends one).
+ *
+ * raft 0.22.1 has bugs this simulation runs into within a few thousand
+ * seeds; a shim between raft and the fixture's raft_io works around each
+ * (see "raft_io shim" and WA_*), counts how often, and can be switched off
+ * (--workarounds MASK) against a fixed raft. Regression scenarios:
+ * snapshot_pending (the crash node/deps/raft-0.22.1-snapshot-pending.patch
+ * fixes) and io_fault (fail-stop on disk errors).
+ *
+ *   test_sim                  scenarios + DEFAULT_SEEDS seeds per size
+ *   test_sim --seeds N        N seeds per cluster size instead
+ *   test_sim --first S        seeds from S on
+ *   test_sim --seed N         replays seed N in-process with a trace (raft's
+ *                             own trace on stderr)
+ *   test_sim --jobs J         J seeds at a time (default: online CPUs, <= 4)
+ *   test_sim --workarounds M  only the WA_* in mask M (default: all)
+ *   test_sim NAME             only the cases whose name contains NAME
+ *   SIM_TRACE=1 test_sim snapshot_pending    scenarios with a trace
+ * A failing seed is printed with the command that replays it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <raft.h>
+#include <raft/fixture.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../proto/test/check.h"
+#include "../fsm.h"
+#include "../ledger.h"
+
+#define DEFAULT_SEEDS 500 /* per cluster size (3 and 5 servers) */
+#define SIM_NODES_MAX 5
+#define SIM_CLIENTS_MAX 6
+#define SIM_POOLS_MAX 4
+#define SIM_PATIENTS 12
+#define SIM_EPOCH_MS 1750000000000ull /* ledger time starts at a real date */
+#define DRIVER_MS 20                  /* clients and batcher run this often */
+#define ATTEMPT_TIMEOUT_MS 2500       /* a client gives up waiting and resends */
+#define CLIENT_INFLIGHT_MAX 3
+#define SEQ_AHEAD_MAX 12 /* seq - oldest unanswered seq; window is 32 */
+#define BATCH_CMDS_MAX 12
+#define EXPIRE_EVERY_MS 100
+#define HEAL_MS_MAX 120000 /* after healing, everything answered by then */
+#define STEPS_MAX 20000000u
+
+/* ---- options ------------------------------------------------------------- */
+
+static struct {
+    unsigned seeds; /* per cluster size */
+    uint64_t first;
+    unsigned jobs;
+    unsigned workarounds; /* WA_* mask for the random seeds */
+    const char *argv0;
+} opt = {DEFAULT_SEEDS, 0, 0, 0x7fffffff, "test_sim"};
+
+/* ---- PRNG: xorshift64*, seeded through splitmix64 ------------------------- */
+
+struct rng {
+    uint64_t s;
+};
+
+static void rngSeed(struct rng *r, uint64_t seed, uint64_t stream)
+{
+    uint64_t z = seed * 0x9e3779b97f4a7c15ull + stream * 0xbf58476d1ce4e5b9ull +
+                 0x94d049bb133111ebull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    r->s = z != 0 ? z : 1;
+}
+
+static uint64_t rngNext(struct rng *r)
+{
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 0x2545f4914f6cdd1dull;
+}
+
+static uint32_t rngBelow(struct rng *r, uint32_t n)
+{
+    return n == 0 ? 0 : (uint32_t)((rngNext(r) >> 11) % n);
+}
+
+static bool rngChance(struct rng *r, uint32_t percent)
+{
+    return rngBelow(r, 100) < percent;
+}
+
+/* ---- simulation state ------------------------------------------------------ */
+
+/* RQ_DROPPED: a sweep not retried. RQ_ABANDONED: its client restarted
+ * without waiting for the answer (it may still be applied). */
+enum { RQ_QUEUED = 1, RQ_INFLIGHT, RQ_ACKED, RQ_DROPPED, RQ_ABANDONED };
+enum { PHASE_RUN = 1, PHASE_HEAL, PHASE_DONE };
+
+#define CLIENT_SYSTEM (-1) /* the leader's own EXPIRE sweeps */
+#define CLIENT_FINAL (-2)  /* the last entry, retried until it commits */
+
+/* One client request: a command with its (session, seq), resent in as many
+ * proposals as it takes until one is acknowledged. */
+struct req {
+    int client;
+    uint8_t op;
+    uint64_t session, seq;
+    uint64_t target; /* claim id of CONFIRM / RELEASE / CANCEL */
+    uint8_t *bytes;  /* the encoded command: identical in every resend */
+    size_t len;
+    int state;
+    uint64_t attempt; /* origin of the proposal carrying it, 0 if none */
+    struct slot_result ack; /* RQ_ACKED: the answer the client got */
+    bool canon_set; /* some server applied it: canon is its stored result */
+    struct slot_result canon;
+    uint64_t canon_origin; /* the proposal that applied it first */
+    char payref[24];
+};
+
+/* One proposal (one raft_apply, one Raft entry). Never freed before the
+ * fixture is closed: raft may call back long after the client gave up. */
+struct attempt {
+    struct raft_apply apply;
+    struct sim *s;
+    uint64_t origin;
+    unsigned proposer;
+    uint64_t proposed_ms;
+    uint32_t n;
+    uint32_t *reqs;
+    uint8_t *bytes; /* a copy of the entry, for the replay */
+    size_t len;
+    bool done, ok, abandoned;
+    bool applied; /* results[] hold the (identical) results of every server */
+    raft_index index;
+    bool applied_on_proposer;
+    struct slot_result *results;
+};
+
+struct client {
+    uint64_t session;
+    uint32_t open_req; /* SESSION_OPEN in progress, or UINT32_MAX */
+    uint64_t next_seq;
+    unsigned inflight;
+    unsigned pools_created;
+};
+
+/* What the clients learnt about a claim id from acknowledged holds: they
+ * act on their own claims mostly. */
+struct claimrec {
+    bool known;
+    int owner;
+};
+
+/* A request of the fixture's raft_io whose callback the shim intercepts. */
+struct shim_req {
+    void *req;
+    union {
+        raft_io_append_cb append;
+        raft_io_snapshot_put_cb put;
+        raft_io_snapshot_get_cb get;
+    } cb;
+    unsigned n;          /* append: entries */
+    unsigned trailing;   /* snapshot put */
+    raft_index index;    /* snapshot put */
+    raft_term term;      /* snapshot put */
+};
+
+/* The shim between raft and the fixture's raft_io (see "raft_io shim"). */
+struct shim {
+    struct raft_io *io;
+    int (*start)(struct raft_io *, unsigned, raft_io_tick_cb, raft_io_recv_cb);
+    int (*send)(struct raft_io *, struct raft_io_send *,
+                const struct raft_message *, raft_io_send_cb);
+    int (*append)(struct raft_io *, struct raft_io_append *,
+                  const struct raft_entry[], unsigned, raft_io_append_cb);
+    int (*truncate)(struct raft_io *, raft_index);
+    int (*set_term)(struct raft_io *, raft_term);
+    int (*set_vote)(struct raft_io *, raft_id);
+    int (*snapshot_put)(struct raft_io *, unsigned,
+                        struct raft_io_snapshot_put *,
+                        const struct raft_snapshot *, raft_io_snapshot_put_cb);
+    int (*snapshot_get)(struct raft_io *, struct raft_io_snapshot_get *,
+                        raft_io_snapshot_get_cb);
+    raft_io_recv_cb recv;
+    struct shim_req *reqs;
+    unsigned n_reqs, cap_reqs;
+    /* What the fixture's in-memory disk holds: entries start_index + 1 ..
+     * start_index + n_entries. */
+    raft_index start_index;
+    uint64_t n_entries;
+    /* The server's latest snapshot (taken, or being installed). */
+    raft_index snap_index;
+    raft_term snap_term;
+    /* An InstallSnapshot held back while the server takes a snapshot. */
+    bool deferred;
+    struct raft_message deferred_msg;
+    /* The snapshot a snapshot_get just returned, while raft handles it. */
+    bool loaded;
+    raft_index loaded_index;
+    raft_term loaded_term;
+};
+
+struct simnode {
+    struct sim *s;
+    unsigned i;
+    struct fsm fsm;
+    struct shim shim;
+    int (*fsm_snapshot)(struct raft_fsm *, struct raft_buffer **, unsigned *);
+    uint64_t last_time_ms;
+    raft_index last_commit;
+    bool pending; /* raft's legacy.snapshot_pending was set at the last step */
+};
+
+/* Workarounds for raft 0.22.1 bugs, applied by the raft_io shim. */
+enum {
+    WA_INSTALL_TERM = 1,     /* InstallSnapshot carries a stale last_term */
+    WA_COMMIT_REGRESS = 2,   /* a follower's commit index goes back */
+    WA_PREV_IN_SNAPSHOT = 4, /* AppendEntries from inside the snapshot */
+    WA_INSTALL_DEFER = 8,     /* InstallSnapshot while taking a snapshot */
+    WA_FIXTURE_TRUNCATE = 16, /* the fixture's truncate after an install */
+    WA_IO_FAIL_STOP = 32,     /* I/O errors: the server stops for good */
+    WA_PREVOTE_TERM = 64      /* pre-vote refusals hide the higher term */
+};
+#define WA_ALL                                                             \
+    (WA_INSTALL_TERM | WA_COMMIT_REGRESS | WA_PREV_IN_SNAPSHOT |            \
+     WA_INSTALL_DEFER | WA_FIXTURE_TRUNCATE | WA_IO_FAIL_STOP |             \
+     WA_PREVOTE_TERM)
+
+struct sim_params {
+    unsigned workarounds; /* WA_* */
+    bool pre_vote;        /* slotd runs with pre-vote on */
+    unsigned max_inflight; /* raft_set_max_inflight_entries; slotd: 64 */
+    unsigned n;
+    unsigned threshold, trailing;
+    unsigned run_ms;
+    unsigned n_clients, n_pools;
+    bool io_faults;
+    bool nemesis;
+};
+
+struct sim_stats {
+    uint64_t proposals, proposals_failed, proposals_abandoned, sync_errors;
+    uint64_t resends, dup_applies, acks, nemesis_actions;
+    uint64_t snapshots_taken, snapshots_restored, install_snapshots;
+    uint64_t pending_installs; /* times a follower had snapshot_pending set */
+    uint64_t wa_install_term, wa_commit_regress, wa_prev_in_snapshot;
+    uint64_t wa_install_defer, wa_truncate, io_crashes, wa_prevote_term;
+};
+
+struct sim {
+    uint64_t seed;
+    bool trace;
+    struct sim_params p;
+    struct rng rng_client, rng_nemesis;
+    struct raft_fixture fx;
+    bool fx_ready, closing;
+    int phase;
+    struct simnode nodes[SIM_NODES_MAX];
+    int64_t skew_ms[SIM_NODES_MAX];
+    bool dead[SIM_NODES_MAX];
+    bool crashed[SIM_NODES_MAX]; /* stopped by an I/O error, for good */
+    bool fault_armed;            /* an io_fault is set and has not fired */
+    /* Latencies, and the latest completion time of anything already in
+     * flight under them (see setLatency). */
+    unsigned disk_ms[SIM_NODES_MAX], net_ms[SIM_NODES_MAX];
+    uint64_t disk_horizon[SIM_NODES_MAX], net_horizon[SIM_NODES_MAX];
+    bool cut[SIM_NODES_MAX][SIM_NODES_MAX];  /* i -> j disconnected */
+    bool drop[SIM_NODES_MAX][SIM_NODES_MAX]; /* i -> j saturated */
+    struct client clients[SIM_CLIENTS_MAX];
+    struct req *reqs;
+    uint32_t n_reqs, cap_reqs;
+    uint32_t *queue; /* RQ_QUEUED request ids, oldest first */
+    uint32_t n_queue, cap_queue;
+    struct attempt **atts;
+    uint32_t n_atts, cap_atts;
+    uint32_t att_lo; /* atts below are done or abandoned */
+    uint64_t *idx_origin; /* raft index -> origin applied there (0: none) */
+    size_t cap_idx;
+    raft_index max_idx;
+    struct claimrec *claims; /* by claim id */
+    uint64_t cap_claims;
+    uint64_t max_claim;
+    uint32_t expire_req; /* EXPIRE in flight, or UINT32_MAX */
+    uint64_t last_expire_ms;
+    uint32_t final_req;
+    uint64_t next_driver_ms, next_nemesis_ms;
+    struct raft_transfer transfer;
+    bool transfer_busy;
+    uint64_t steps;
+    struct sim_stats st;
+};
+
+static const char *const POOL_NAMES[SIM_POOLS_MAX] = {
+    "card/dr-li/am", "card/dr-wang/pm", "ortho/dr-zhao/am", "derm/dr-chen/am"};
+static const char *const CHANNELS[] = {"app", "wechat", "114"};
+static char PATIENTS[SIM_PATIENTS][16];
+
+static struct slot_str strOf(const char *s)
+{
+    return (struct slot_str){s, (uint32_t)strlen(s)};
+}
+
+static uint64_t simNow(const struct sim *s)
+{
+    return (uint64_t)s->fx.time;
+}
+
+__attribute__((format(printf, 2, 3))) static void simLog(const struct sim *s,
+                                                         const char *fmt, ...)
+{
+    if (!s->trace) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    printf("[%6" PRIu64 "] ", simNow(s));
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3), noreturn)) static void simFail(
+    const struct sim *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "seed %" PRIu64 " (t=%" PRIu64 " ms): ", s->seed,
+            simNow(s));
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    fflush(stdout);
+    fflush(stderr);
+    exit(1);
+}
+
+#define SIM_CHECK(s, cond, ...)                                            \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);     \
+            simFail((s), __VA_ARGS__);                                     \
+        }                                                                  \
+    } while (0)
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL && n > 0) {
+        fprintf(stderr, "test_sim: out of memory\n");
+        abort();
+    }
+    return q;
+}
+
+static struct sim *simOf(struct raft_fixture *f)
+{
+    return (struct sim *)(void *)((char *)f - offsetof(struct sim, fx));
+}
+
+static const char *opName(uint8_t op)
+{
+    const char *n = slot_op_name(op);
+    return n != NULL ? n : "?";
+}
+
+static const char *errName(int code)
+{
+    const char *n = slot_err_name(code);
+    return n != NULL ? n : "?";
+}
+
+/* Commands carrying (session, seq) are deduplicated by the ledger. */
+static bool opDeduped(uint8_t op)
+{
+    return op != SLOT_OP_SESSION_OPEN && op != SLOT_OP_EXPIRE;
+}
+
+static bool resultEq(const struct slot_result *a, const struct slot_result *b)
+{
+    return a->code == b->code && a->a == b->a && a->b == b->b &&
+           a->time_ms == b->time_ms;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void queuePush(struct sim *s, uint32_t id)
+{
+    if (s->n_queue == s->cap_queue) {
+        s->cap_queue = s->cap_queue == 0 ? 64 : s->cap_queue * 2;
+        s->queue = xrealloc(s->queue, s->cap_queue * sizeof *s->queue);
+    }
+    s->queue[s->n_queue++] = id;
+    s->reqs[id].state = RQ_QUEUED;
+    s->reqs[id].attempt = 0;
+}
+
+/* Encodes c (strings may point anywhere: they are copied into the bytes)
+ * into a new queued request. */
+static uint32_t reqNew(struct sim *s, int client, struct slot_cmd c)
+{
+    if (s->n_reqs == s->cap_reqs) {
+        s->cap_reqs = s->cap_reqs == 0 ? 256 : s->cap_reqs * 2;
+        s->reqs = xrealloc(s->reqs, s->cap_reqs * sizeof *s->reqs);
+    }
+    uint32_t id = s->n_reqs++;
+    struct req *r = &s->reqs[id];
+    memset(r, 0, sizeof *r);
+    r->client = client;
+    r->op = c.op;
+    if (client >= 0 && opDeduped(c.op)) {
+        struct client *cl = &s->clients[client];
+        c.session = cl->session;
+        c.seq = ++cl->next_seq;
+    }
+    r->session = c.session;
+    r->seq = c.seq;
+    switch (c.op) {
+        case SLOT_OP_CONFIRM:
+            r->target = c.u.confirm.hold;
+            memcpy(r->payref, c.u.confirm.payment_ref.p,
+                   c.u.confirm.payment_ref.len);
+            break;
+        case SLOT_OP_RELEASE:
+            r->target = c.u.release.hold;
+            break;
+        case SLOT_OP_CANCEL:
+            r->target = c.u.cancel.booking;
+            break;
+        default:
+            break;
+    }
+    struct mp_buf b;
+    struct slot_cmd back;
+    mp_buf_init(&b);
+    slot_cmd_encode(&b, &c);
+    SIM_CHECK(s, slot_cmd_decode_buf(b.data, b.len, &back) == SLOT_OK,
+              "generated %s does not decode", opName(c.op));
+    r->bytes = mp_buf_steal(&b, &r->len);
+    if (client >= 0) {
+        s->clients[client].inflight++;
+    }
+    queuePush(s, id);
+    simLog(s, "client %d: new req %u %s session %" PRIu64 " seq %" PRIu64
+              " target %" PRIu64,
+           client, id, opName(c.op), r->session, r->seq, r->target);
+    return id;
+}
+
+static struct claimrec *claimRec(struct sim *s, uint64_t id)
+{
+    if (id >= s->cap_claims) {
+        uint64_t cap = s->cap_claims == 0 ? 64 : s->cap_claims;
+        while (cap <= id) {
+            cap *= 2;
+        }
+        s->claims = xrealloc(s->claims, (size_t)cap * sizeof *s->claims);
+        memset(s->claims + s->cap_claims, 0,
+               (size_t)(cap - s->cap_claims) * sizeof *s->claims);
+        s->cap_claims = cap;
+    }
+    return &s->claims[id];
+}
+
+/* The client got its answer. A request answered twice (two of its proposals
+ * committed) must get the same answer twice. */
+static void reqAck(struct sim *s, uint32_t id, const struct slot_result *res)
+{
+    struct req *r = &s->reqs[id];
+    if (r->state == RQ_ABANDONED || r->state == RQ_DROPPED) {
+        return; /* nobody waits for it any more */
+    }
+    if (r->state == RQ_ACKED) {
+        if (opDeduped(r->op)) {
+            SIM_CHECK(s, resultEq(&r->ack, res),
+                      "req %u (%s session %" PRIu64 " seq %" PRIu64
+                      ") answered twice differently: %s a=%" PRIu64
+                      " then %s a=%" PRIu64,
+                      id, opName(r->op), r->session, r->seq,
+                      errName(r->ack.code), r->ack.a, errName(res->code),
+                      res->a);
+        }
+        return;
+    }
+    SIM_CHECK(s, r->state == RQ_INFLIGHT || r->state == RQ_QUEUED,
+              "req %u acked in state %d", id, r->state);
+    if (r->state == RQ_QUEUED) {
+        /* Answered by an older proposal while waiting to be resent. */
+        for (uint32_t k = 0; k < s->n_queue; k++) {
+            if (s->queue[k] == id) {
+                memmove(&s->queue[k], &s->queue[k + 1],
+                        (s->n_queue - k - 1) * sizeof *s->queue);
+                s->n_queue--;
+                break;
+            }
+        }
+    }
+    r->state = RQ_ACKED;
+    r->ack = *res;
+    r->attempt = 0;
+    s->st.acks++;
+    simLog(s, "client %d: req %u %s seq %" PRIu64 " -> %s a=%" PRIu64
+              " b=%" PRIu64,
+           r->client, id, opName(r->op), r->seq, errName(res->code), res->a,
+           res->b);
+    if (r->client < 0) {
+        if (r->client == CLIENT_SYSTEM) {
+            s->expire_req = UINT32_MAX;
+        }
+        return;
+    }
+    struct client *cl = &s->clients[r->client];
+    cl->inflight--;
+    if (r->op == SLOT_OP_SESSION_OPEN) {
+        SIM_CHECK(s, res->code == SLOT_OK, "SESSION_OPEN failed: %s",
+                  errName(res->code));
+        cl->session = res->a;
+        cl->open_req = UINT32_MAX;
+        return;
+    }
+    SIM_CHECK(s, res->code != SLOT_SESSION_UNKNOWN &&
+                     res->code != SLOT_REQUEST_TOO_OLD &&
+                     res->code != SLOT_REQUEST_MISMATCH,
+              "req %u (%s session %" PRIu64 " seq %" PRIu64 "): %s", id,
+              opName(r->op), r->session, r->seq, errName(res->code));
+    if (r->op == SLOT_OP_HOLD && res->code == SLOT_OK) {
+        struct claimrec *c = claimRec(s, res->a);
+        SIM_CHECK(s, !c->known, "claim %" PRIu64 " created twice", res->a);
+        c->known = true;
+        c->owner = r->client;
+        if (res->a > s->max_claim) {
+            s->max_claim = res->a;
+        }
+    }
+}
+
+/* The request's proposal failed or was given up: send it again. */
+static void reqRetry(struct sim *s, uint32_t id, const char *why)
+{
+    struct req *r = &s->reqs[id];
+    if (r->state != RQ_INFLIGHT) {
+        return;
+    }
+    if (r->client == CLIENT_SYSTEM) {
+        /* A sweep is not retried: the next tick proposes a fresh one. */
+        r->state = RQ_DROPPED;
+        r->attempt = 0;
+        s->expire_req = UINT32_MAX;
+        return;
+    }
+    s->st.resends++;
+    simLog(s, "client %d: resend req %u (%s)", r->client, id, why);
+    queuePush(s, id);
+}
+
+/* ---- proposals ----------------------------------------------------------- */
+
+static struct attempt *attemptOf(struct sim *s, uint64_t origin)
+{
+    uint64_t k = (origin & 0xffffffffffffull) - 1;
+    if (k >= s->n_atts || s->atts[k]->origin != origin) {
+        return NULL;
+    }
+    return s->atts[k];
+}
+
+static void attemptCb(struct raft_apply *req, int status, void *result)
+{
+    struct attempt *a = req->data;
+    struct sim *s = a->s;
+    (void)result;
+    a->done = true;
+    a->ok = status == 0;
+    if (s->closing) {
+        return;
+    }
+    simLog(s, "proposal %" PRIx64 " on %u: %s", a->origin, a->proposer,
+           status == 0 ? "committed" : raft_strerror(status));
+    if (status == 0) {
+        SIM_CHECK(s, a->applied_on_proposer,
+                  "proposal %" PRIx64 " acknowledged by server %u before "
+                  "it applied it",
+                  a->origin, a->proposer);
+        for (uint32_t k = 0; k < a->n; k++) {
+            reqAck(s, a->reqs[k], &a->results[k]);
+        }
+        return;
+    }
+    s->st.proposals_failed++;
+    for (uint32_t k = 0; k < a->n; k++) {
+        if (s->reqs[a->reqs[k]].attempt == a->origin) {
+            reqRetry(s, a->reqs[k], raft_strerror(status));
+        }
+    }
+}
+
+static uint64_t stampOf(const struct sim *s, unsigned node)
+{
+    int64_t t = (int64_t)SIM_EPOCH_MS + (int64_t)simNow(s) + s->skew_ms[node];
+    return t < 0 ? 0 : (uint64_t)t;
+}
+
+/* Packs requests ids[0..n) into one entry and proposes it on server node. */
+static void propose(struct sim *s, unsigned node, const uint32_t *ids,
+                    uint32_t n)
+{
+    if (s->n_atts == s->cap_atts) {
+        s->cap_atts = s->cap_atts == 0 ? 256 : s->cap_atts * 2;
+        s->atts = xrealloc(s->atts, s->cap_atts * sizeof *s->atts);
+    }
+    struct attempt *a = xrealloc(NULL, sizeof *a);
+    memset(a, 0, sizeof *a);
+    s->atts[s->n_atts++] = a;
+    a->s = s;
+    a->origin = (uint64_t)(node + 1) << 48 | s->n_atts;
+    a->proposer = node;
+    a->proposed_ms = simNow(s);
+    a->n = n;
+    a->reqs = xrealloc(NULL, n * sizeof *a->reqs);
+    memcpy(a->reqs, ids, n * sizeof *ids);
+    a->results = xrealloc(NULL, n * sizeof *a->results);
+
+    struct slot_entry_builder e;
+    slot_entry_begin(&e, stampOf(s, node), a->origin);
+    for (uint32_t k = 0; k < n; k++) {
+        struct req *r = &s->reqs[ids[k]];
+        SIM_CHECK(s, slot_entry_fits(&e, r->len), "entry too large");
+        slot_entry_add(&e, r->bytes, r->len);
+        r->state = RQ_INFLIGHT;
+        r->attempt = a->origin;
+    }
+    size_t len;
+    void *buf = slot_entry_finish(&e, &len);
+    slot_entry_builder_free(&e);
+    SIM_CHECK(s, len % 8 == 0, "entry of %zu bytes", len);
+    a->bytes = xrealloc(NULL, len);
+    memcpy(a->bytes, buf, len);
+    a->len = len;
+
+    struct raft_buffer rb = {buf, len};
+    a->apply.data = a;
+    s->st.proposals++;
+    int rv = raft_apply(raft_fixture_get(&s->fx, node), &a->apply, &rb, 1,
+                        attemptCb);
+    simLog(s, "propose %" PRIx64 " on %u: %u cmds, stamp +%" PRId64 ": %s",
+           a->origin, node, n, s->skew_ms[node],
+           rv == 0 ? "ok" : raft_strerror(rv));
+    if (rv == 0) {
+        return;
+    }
+    /* RAFT_NOTLEADER (and NOSPACE, NOMEM) are refused before raft touches
+     * the buffer. Any other error comes from the I/O layer after the entry
+     * was already in the log and the buffer freed by raft (0.22.1's
+     * legacy.c: legacyHandleUpdateEntries frees the batch, then the
+     * append or a send fails): freeing it here would be a double free, and
+     * the entry may still commit. */
+    if (rv == RAFT_NOTLEADER || rv == RAFT_NOSPACE || rv == RAFT_NOMEM) {
+        free(buf);
+    } else {
+        s->st.sync_errors++;
+    }
+    a->done = true;
+    s->st.proposals_failed++;
+    for (uint32_t k = 0; k < n; k++) {
+        reqRetry(s, ids[k], raft_strerror(rv));
+    }
+}
+
+/* ---- the state machine callback -------------------------------------------- */
+
+static void appliedCb(struct fsm *f, uint64_t origin,
+                      const struct slot_cmd *cmds,
+                      const struct slot_result *results, uint32_t n)
+{
+    struct simnode *nd = f->data;
+    struct sim *s = nd->s;
+    if (s->closing) {
+        return;
+    }
+    struct attempt *a = attemptOf(s, origin);
+    SIM_CHECK(s, a != NULL, "server %u applied unknown origin %" PRIx64,
+              nd->i, origin);
+    SIM_CHECK(s, n == a->n, "origin %" PRIx64 ": %u cmds, proposed %u",
+              origin, n, a->n);
+    raft_index idx = raft_last_applied(raft_fixture_get(&s->fx, nd->i)) + 1;
+
+    /* State machine safety, as seen by the ledger. */
+    if (idx >= s->cap_idx) {
+        size_t cap = s->cap_idx == 0 ? 1024 : s->cap_idx;
+        while (cap <= idx) {
+            cap *= 2;
+        }
+        s->idx_origin = xrealloc(s->idx_origin, cap * sizeof *s->idx_origin);
+        memset(s->idx_origin + s->cap_idx, 0,
+               (cap - s->cap_idx) * sizeof *s->idx_origin);
+        s->cap_idx = cap;
+    }
+    SIM_CHECK(s, s->idx_origin[idx] == 0 || s->idx_origin[idx] == origin,
+              "index %llu: server %u applied %" PRIx64 ", another %" PRIx64,
+              (unsigned long long)idx, nd->i, origin, s->idx_origin[idx]);
+    SIM_CHECK(s, !a->applied || a->index == idx,
+              "origin %" PRIx64 " applied at index %llu and %llu", origin,
+              (unsigned long long)a->index, (unsigned long long)idx);
+    s->idx_origin[idx] = origin;
+    simLog(s, "server %u applies index %llu: %" PRIx64 " (%u cmds, first req %u)",
+           nd->i, (unsigned long long)idx, origin, n, a->reqs[0]);
+    if (idx > s->max_idx) {
+        s->max_idx = idx;
+    }
+
+    uint64_t t = ledger_time_ms(f->ledger);
+    SIM_CHECK(s, t >= nd->last_time_ms,
+              "server %u: ledger time went back from %" PRIu64 " to %" PRIu64,
+              nd->i, nd->last_time_ms, t);
+    nd->last_time_ms = t;
+
+    for (uint32_t k = 0; k < n; k++) {
+        struct req *r = &s->reqs[a->reqs[k]];
+        SIM_CHECK(s, cmds[k].op == r->op && cmds[k].session == r->session &&
+                         cmds[k].seq == r->seq,
+                  "origin %" PRIx64 " cmd %u is not the one proposed", origin,
+                  k);
+        if (a->applied) {
+            SIM_CHECK(s, resultEq(&a->results[k], &results[k]),
+                      "origin %" PRIx64 " cmd %u (%s): server %u got %s a=%"
+                      PRIu64 " t=%" PRIu64 ", another %s a=%" PRIu64
+                      " t=%" PRIu64,
+                      origin, k, opName(r->op), nd->i,
+                      errName(results[k].code), results[k].a,
+                      results[k].time_ms, errName(a->results[k].code),
+                      a->results[k].a, a->results[k].time_ms);
+        }
+        if (!opDeduped(r->op)) {
+            continue;
+        }
+        if (!r->canon_set) {
+            r->canon_set = true;
+            r->canon = results[k];
+            r->canon_origin = origin;
+        } else {
+            if (!a->applied && r->canon_origin != origin) {
+                /* A second proposal carrying the same request committed:
+                 * the ledger must have answered from its session table. */
+                s->st.dup_applies++;
+            }
+            SIM_CHECK(s, resultEq(&r->canon, &results[k]),
+                      "%s session %" PRIu64 " seq %" PRIu64
+                      " applied twice with different results on server %u: "
+                      "%s a=%" PRIu64 " t=%" PRIu64 " vs %s a=%" PRIu64
+                      " t=%" PRIu64,
+                      opName(r->op), r->session, r->seq, nd->i,
+                      errName(results[k].code), results[k].a,
+                      results[k].time_ms, errName(r->canon.code),
+                      r->canon.a, r->canon.time_ms);
+        }
+    }
+    if (!a->applied) {
+        memcpy(a->results, results, n * sizeof *results);
+        a->applied = true;
+        a->index = idx;
+    }
+    if (nd->i == a->proposer) {
+        a->applied_on_proposer = true;
+    }
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+static void specRandom(struct sim *s, struct slot_pool_spec *sp, uint32_t pool)
+{
+    struct rng *g = &s->rng_client;
+    memset(sp, 0, sizeof *sp);
+    sp->pool = strOf(POOL_NAMES[pool]);
+    sp->capacity = 2 + rngBelow(g, 7);
+    sp->kind = (uint8_t)rngBelow(g, SLOT_KIND_MAX + 1);
+    sp->fee_cents = 500 + 100 * rngBelow(g, 50);
+    if (rngChance(g, 50)) {
+        sp->n_shares = 1;
+        sp->shares[0].channel = strOf(CHANNELS[rngBelow(g, 3)]);
+        sp->shares[0].slots = 1 + rngBelow(g, sp->capacity);
+    }
+}
+
+/* A claim id to act on: mostly one of the client's own holds, sometimes
+ * anyone's, sometimes one that may not exist yet. */
+static uint64_t pickClaim(struct sim *s, int client)
+{
+    struct rng *g = &s->rng_client;
+    if (s->max_claim == 0 || rngChance(g, 5)) {
+        return 1 + rngBelow(g, (uint32_t)s->max_claim + 3);
+    }
+    uint64_t start = 1 + rngBelow(g, (uint32_t)s->max_claim);
+    bool own = rngChance(g, 85);
+    for (uint64_t k = 0; k < s->max_claim; k++) {
+        uint64_t id = 1 + (start - 1 + k) % s->max_claim;
+        const struct claimrec *c = &s->claims[id];
+        if (c->known && (!own || c->owner == client)) {
+            return id;
+        }
+    }
+    return start;
+}
+
+/* Oldest seq the client is still waiting for, or 0. */
+static uint64_t oldestUnanswered(const struct sim *s, int client)
+{
+    uint64_t oldest = 0;
+    uint64_t session = s->clients[client].session;
+    for (uint32_t id = s->n_reqs; id-- > 0;) {
+        const struct req *r = &s->reqs[id];
+        if (r->client == client && r->session == session && r->seq != 0 &&
+            (r->state == RQ_QUEUED || r->state == RQ_INFLIGHT)) {
+            oldest = r->seq;
+        }
+    }
+    return oldest;
+}
+
+/* The client process restarts: it forgets its session and whatever it was
+ * waiting for (those requests may still be applied) and opens a new one. */
+static void clientRestart(struct sim *s, int ci)
+{
+    struct client *cl = &s->clients[ci];
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < s->n_queue; k++) {
+        if (s->reqs[s->queue[k]].client != ci) {
+            s->queue[kept++] = s->queue[k];
+        }
+    }
+    s->n_queue = kept;
+    for (uint32_t id = 0; id < s->n_reqs; id++) {
+        struct req *r = &s->reqs[id];
+        if (r->client == ci &&
+            (r->state == RQ_QUEUED || r->state == RQ_INFLIGHT)) {
+            r->state = RQ_ABANDONED;
+            r->attempt = 0;
+        }
+    }
+    cl->session = 0;
+    cl->open_req = UINT32_MAX;
+    cl->next_seq = 0;
+    cl->inflight = 0;
+    simLog(s, "client %d: restarts", ci);
+}
+
+static void clientTick(struct sim *s, int ci)
+{
+    struct rng *g = &s->rng_client;
+    struct client *cl = &s->clients[ci];
+    if (cl->session == 0) {
+        if (cl->open_req == UINT32_MAX) {
+            cl->open_req = reqNew(s, ci, (struct slot_cmd){
+                                             .op = SLOT_OP_SESSION_OPEN});
+        }
+        return;
+    }
+    if (ci != 0 && rngBelow(g, 1000) < 2) {
+        clientRestart(s, ci);
+        return;
+    }
+    if (cl->inflight >= CLIENT_INFLIGHT_MAX || !rngChance(g, 35)) {
+        return;
+    }
+    if (rngChance(g, 3)) {
+        /* A request number used for nothing (a request the client
+         * dropped before sending): sessions see holes. */
+        cl->next_seq++;
+    }
+    uint64_t oldest = oldestUnanswered(s, ci);
+    if (oldest != 0 && cl->next_seq + 1 - oldest >= SEQ_AHEAD_MAX) {
+        return;
+    }
+    struct slot_cmd c;
+    memset(&c, 0, sizeof c);
+    char payref[24];
+    if (ci == 0 && cl->pools_created < s->p.n_pools) {
+        c.op = SLOT_OP_POOL_CREATE;
+        specRandom(s, &c.u.pool, cl->pools_created++);
+        reqNew(s, ci, c);
+        return;
+    }
+    uint32_t pick = rngBelow(g, 100);
+    if (ci == 0 && pick < 4) {
+        c.op = SLOT_OP_POOL_UPDATE;
+        specRandom(s, &c.u.pool, rngBelow(g, s->p.n_pools));
+    } else if (pick < 40) {
+        c.op = SLOT_OP_HOLD;
+        c.u.hold.pool = strOf(POOL_NAMES[rngBelow(g, s->p.n_pools)]);
+        c.u.hold.patient = strOf(PATIENTS[rngBelow(g, SIM_PATIENTS)]);
+        c.u.hold.channel = strOf(CHANNELS[rngBelow(g, 3)]);
+        c.u.hold.ttl_ms = rngChance(g, 4) ? 500 : 1000 + rngBelow(g, 7000);
+    } else if (pick < 65) {
+        c.op = SLOT_OP_CONFIRM;
+        c.u.confirm.hold = pickClaim(s, ci);
+        snprintf(payref, sizeof payref, "pay-%d-%" PRIu64, ci,
+                 cl->next_seq + 1);
+        c.u.confirm.payment_ref = strOf(payref);
+    } else if (pick < 80) {
+        c.op = SLOT_OP_RELEASE;
+        c.u.release.hold = pickClaim(s, ci);
+    } else {
+        c.op = SLOT_OP_CANCEL;
+        c.u.cancel.booking = pickClaim(s, ci);
+    }
+    reqNew(s, ci, c);
+}
+
+/* A server that claims to be leader and is alive, or n. */
+static unsigned anyLeader(struct sim *s)
+{
+    unsigned n = s->p.n;
+    unsigned start = rngBelow(&s->rng_client, n);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = (start + k) % n;
+        if (!s->dead[i] &&
+            raft_state(raft_fixture_get(&s->fx, i)) == RAFT_LEADER) {
+            return i;
+        }
+    }
+    return n;
+}
+
+/* Where the batcher proposes: the leader the fixture sees as stable, now and
+ * then any server that thinks it leads (maybe a stale one in a minority) or
+ * a random server (NOTLEADER). */
+static unsigned pickProposer(struct sim *s)
+{
+    unsigned n = s->p.n;
+    uint32_t pick = rngBelow(&s->rng_client, 100);
+    unsigned l = raft_fixture_leader_index(&s->fx);
+    if (pick < 3) {
+        unsigned i = rngBelow(&s->rng_client, n);
+        return s->dead[i] ? n : i;
+    }
+    if (pick < 15 || l >= n || s->dead[l]) {
+        return anyLeader(s);
+    }
+    return l;
+}
+
+static void driverTick(struct sim *s)
+{
+    uint64_t now = simNow(s);
+    unsigned n = s->p.n;
+
+    /* Clients stop waiting for proposals that hang (a paused leader never
+     * answers) and resend; raft may still answer the old one later. */
+    while (s->att_lo < s->n_atts &&
+           (s->atts[s->att_lo]->done || s->atts[s->att_lo]->abandoned)) {
+        s->att_lo++;
+    }
+    for (uint32_t k = s->att_lo; k < s->n_atts; k++) {
+        struct attempt *a = s->atts[k];
+        if (a->done || a->abandoned ||
+            now - a->proposed_ms < ATTEMPT_TIMEOUT_MS) {
+            continue;
+        }
+        a->abandoned = true;
+        s->st.proposals_abandoned++;
+        for (uint32_t j = 0; j < a->n; j++) {
+            if (s->reqs[a->reqs[j]].attempt == a->origin) {
+                reqRetry(s, a->reqs[j], "timeout");
+            }
+        }
+    }
+
+    if (s->phase == PHASE_RUN) {
+        for (unsigned c = 0; c < s->p.n_clients; c++) {
+            clientTick(s, (int)c);
+        }
+    }
+
+    /* The leader's expiry sweep: EXPIRE while a hold is due by its clock. */
+    unsigned l = raft_fixture_leader_index(&s->fx);
+    if (l < n && !s->dead[l] && s->expire_req == UINT32_MAX &&
+        s->final_req == UINT32_MAX &&
+        now - s->last_expire_ms >= EXPIRE_EVERY_MS &&
+        ledger_next_deadline_ms(s->nodes[l].fsm.ledger) <= stampOf(s, l)) {
+        struct slot_cmd c = {.op = SLOT_OP_EXPIRE};
+        c.u.expire.max = 1 + rngBelow(&s->rng_client, 8);
+        s->expire_req = reqNew(s, CLIENT_SYSTEM, c);
+        s->last_expire_ms = now;
+    }
+
+    /* The batcher: up to two entries per tick. */
+    for (int e = 0; e < 2 && s->n_queue > 0; e++) {
+        unsigned node = pickProposer(s);
+        if (node >= n) {
+            break;
+        }
+        uint32_t take = 1 + rngBelow(&s->rng_client, BATCH_CMDS_MAX);
+        if (take > s->n_queue) {
+            take = s->n_queue;
+        }
+        uint32_t ids[BATCH_CMDS_MAX];
+        memcpy(ids, s->queue, take * sizeof *ids);
+        memmove(s->queue, s->queue + take,
+                (s->n_queue - take) * sizeof *s->queue);
+        s->n_queue -= take;
+        propose(s, node, ids, take);
+    }
+}
+
+/* ---- nemesis --------------------------------------------------------------- */
+
+/* The fixture completes requests in order of completion time, so lowering a
+ * latency would let a later disk write finish before an earlier one, or a
+ * later message to the same peer arrive first. raft_uv does neither (writes
+ * complete in order, TCP keeps order), and raft 0.22.1 asserts on the first
+ * (stepPersistedEntries: index > last_stored). A new latency is therefore
+ * raised, if needed, so nothing sent from now on completes before what is
+ * already in flight. */
+static unsigned setLatency(struct sim *s, unsigned i, unsigned ms, bool disk)
+{
+    unsigned *cur = disk ? &s->disk_ms[i] : &s->net_ms[i];
+    uint64_t *horizon = disk ? &s->disk_horizon[i] : &s->net_horizon[i];
+    uint64_t now = simNow(s);
+    if (now + *cur > *horizon) {
+        *horizon = now + *cur;
+    }
+    if (now + ms < *horizon) {
+        ms = (unsigned)(*horizon - now);
+    }
+    *cur = ms;
+    if (disk) {
+        raft_fixture_set_disk_latency(&s->fx, i, ms);
+    } else {
+        raft_fixture_set_network_latency(&s->fx, i, ms);
+    }
+    return ms;
+}
+
+/* Makes the fixture's links match cut / drop / dead. The fixture's own
+ * calls interfere (kill saturates, revive desaturates, saturate asserts the
+ * link is connected), so every link is reset and then set again. */
+static void netApply(struct sim *s)
+{
+    struct raft_fixture *f = &s->fx;
+    unsigned n = s->p.n;
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned j = 0; j < n; j++) {
+            if (i != j) {
+                raft_fixture_reconnect(f, i, j);
+                raft_fixture_desaturate(f, i, j);
+            }
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!s->dead[i] && !raft_fixture_alive(f, i)) {
+            raft_fixture_revive(f, i);
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (s->dead[i]) {
+            raft_fixture_kill(f, i);
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned j = 0; j < n; j++) {
+            if (i != j && s->cut[i][j]) {
+                raft_fixture_disconnect(f, i, j);
+            }
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned j = 0; j < n; j++) {
+            if (i != j && s->drop[i][j] && !s->cut[i][j] && !s->dead[i] &&
+                !s->dead[j]) {
+                raft_fixture_saturate(f, i, j);
+            }
+        }
+    }
+}
+
+/* The fixture pins each server's randomized election timeout (it reseeds
+ * raft's PRNG so that every draw gives the configured value), and raft
+ * checks timers on 100 ms ticks: two servers whose timeouts fall in the
+ * same 100 ms bucket split the vote in every term, forever, which a real
+ * cluster's fresh draws would not. Each server gets its own bucket, and
+ * the nemesis redraws them now and then. */
+static void electionTimeouts(struct sim *s)
+{
+    unsigned bucket[10];
+    for (unsigned k = 0; k < 10; k++) {
+        bucket[k] = k;
+    }
+    for (unsigned k = 9; k > 0; k--) {
+        unsigned j = rngBelow(&s->rng_nemesis, k + 1);
+        unsigned t = bucket[k];
+        bucket[k] = bucket[j];
+        bucket[j] = t;
+    }
+    for (unsigned i = 0; i < s->p.n; i++) {
+        unsigned ms = 1000 + 100 * bucket[i] + rngBelow(&s->rng_nemesis, 100);
+        raft_fixture_set_randomized_election_timeout(&s->fx, i, ms);
+    }
+}
+
+static void transferCb(struct raft_transfer *req)
+{
+    struct sim *s = req->data;
+    s->transfer_busy = false;
+}
+
+static unsigned deadCount(const struct sim *s)
+{
+    unsigned d = 0;
+    for (unsigned i = 0; i < s->p.n; i++) {
+        d += s->dead[i];
+    }
+    return d;
+}
+
+static void nemesisTick(struct sim *s)
+{
+    struct rng *g = &s->rng_nemesis;
+    struct raft_fixture *f = &s->fx;
+    unsigned n = s->p.n;
+    uint32_t pick = rngBelow(g, 100);
+    unsigned i = rngBelow(g, n);
+    unsigned j = (i + 1 + rngBelow(g, n - 1)) % n;
+    s->st.nemesis_actions++;
+    if (pick < 14) {
+        uint32_t mode = rngBelow(g, 3);
+        if (mode == 0) { /* isolate i */
+            for (unsigned k = 0; k < n; k++) {
+                s->cut[i][k] = s->cut[k][i] = k != i;
+            }
+            simLog(s, "nemesis: isolate %u", i);
+        } else if (mode == 1) { /* random split */
+            bool side[SIM_NODES_MAX];
+            for (unsigned k = 0; k < n; k++) {
+                side[k] = rngChance(g, 50);
+            }
+            for (unsigned a = 0; a < n; a++) {
+                for (unsigned b = 0; b < n; b++) {
+                    s->cut[a][b] = side[a] != side[b];
+                }
+            }
+            simLog(s, "nemesis: split");
+        } else {
+            s->cut[i][j] = true;
+            simLog(s, "nemesis: cut %u -> %u", i, j);
+        }
+    } else if (pick < 28) {
+        memset(s->cut, 0, sizeof s->cut);
+        simLog(s, "nemesis: heal partitions");
+    } else if (pick < 38) {
+        s->drop[i][j] = true;
+        simLog(s, "nemesis: drop %u -> %u", i, j);
+    } else if (pick < 47) {
+        memset(s->drop, 0, sizeof s->drop);
+        simLog(s, "nemesis: stop dropping");
+    } else if (pick < 55) {
+        unsigned cap = (n - 1) / 2;
+        if (!s->dead[i] && (deadCount(s) < cap || rngChance(g, 10))) {
+            s->dead[i] = true;
+            simLog(s, "nemesis: kill %u", i);
+        }
+    } else if (pick < 65) {
+        for (unsigned k = 0; k < n; k++) {
+            unsigned v = (i + k) % n;
+            if (s->dead[v] && !s->crashed[v]) {
+                s->dead[v] = false;
+                simLog(s, "nemesis: revive %u", v);
+                break;
+            }
+        }
+    } else if (pick < 70) {
+        /* One armed fault at a time, and never so many stopped servers
+         * that no majority is left. */
+        unsigned crashed = 0;
+        for (unsigned k = 0; k < n; k++) {
+            crashed += s->crashed[k];
+        }
+        if (s->p.io_faults && !s->fault_armed && !s->crashed[i] &&
+            crashed + 1 <= (n - 1) / 2) {
+            int delay = (int)rngBelow(g, 40);
+            int repeat = 1 + (int)rngBelow(g, 3);
+            raft_fixture_io_fault(f, i, delay, repeat);
+            s->fault_armed = true;
+            simLog(s, "nemesis: io fault on %u after %d ops, %d times", i,
+                   delay, repeat);
+        }
+    } else if (pick < 74) {
+        /* depose needs a stable leader and every other server a follower
+         * (the fixture asserts both). It steps the cluster itself. */
+        unsigned l = raft_fixture_leader_index(f);
+        bool ok = l < n;
+        for (unsigned k = 0; ok && k < n; k++) {
+            int st = raft_state(raft_fixture_get(f, k));
+            ok = k == l ? st == RAFT_LEADER : st == RAFT_FOLLOWER;
+        }
+        if (ok) {
+            simLog(s, "nemesis: depose %u", l);
+            raft_fixture_depose(f);
+        }
+    } else if (pick < 78) {
+        unsigned l = raft_fixture_leader_index(f);
+        if (l < n && !s->transfer_busy) {
+            memset(&s->transfer, 0, sizeof s->transfer);
+            s->transfer.data = s;
+            int rv = raft_transfer(raft_fixture_get(f, l), &s->transfer, 0,
+                                   transferCb);
+            s->transfer_busy = rv == 0;
+            simLog(s, "nemesis: transfer leadership from %u: %s", l,
+                   rv == 0 ? "started" : raft_strerror(rv));
+        }
+    } else if (pick < 86) {
+        unsigned ms = setLatency(s, i, 1 + rngBelow(g, 80), false);
+        simLog(s, "nemesis: network latency of %u = %u ms", i, ms);
+    } else if (pick < 93) {
+        /* Now and then a very slow disk: snapshots then take long enough
+         * for an InstallSnapshot to arrive in the middle of one. */
+        unsigned ms = rngChance(g, 15) ? 100 + rngBelow(g, 500)
+                                       : 1 + rngBelow(g, 60);
+        ms = setLatency(s, i, ms, true);
+        simLog(s, "nemesis: disk latency of %u = %u ms", i, ms);
+    } else if (pick < 96) {
+        electionTimeouts(s);
+        simLog(s, "nemesis: new election timeouts");
+    } else {
+        s->skew_ms[i] = (int64_t)rngBelow(g, 6001) - 3000;
+        simLog(s, "nemesis: clock of %u skewed %+" PRId64 " ms", i,
+               s->skew_ms[i]);
+    }
+    netApply(s);
+}
+
+/* ---- set-up, run, checks, tear-down ---------------------------------------- */
+
+/* ---- raft_io shim -----------------------------------------------------------
+ *
+ * Every server's raft_io (the fixture's in-memory one) is wrapped, through
+ * the public raft_io function pointers, to work around three bugs found by
+ * this simulation (each can be switched off, see WA_*):
+ *
+ * WA_INSTALL_TERM, raft 0.22.1 src/legacy.c legacyLoadSnapshotCb: a leader
+ *   decides to send InstallSnapshot for its snapshot (i, t), then loads the
+ *   snapshot from disk; if it took a newer snapshot (i', t') meanwhile, the
+ *   load returns that one and legacy.c sets last_index = i' but leaves
+ *   last_term = t. The follower installs (i', t) and on the next
+ *   AppendEntries finds "conflicting terms ... for entry i' (commit index
+ *   i')": raft returns RAFT_SHUTDOWN, recvCb asserts (debug) or the
+ *   follower is wedged for good (release). Fix: set last_term too. The shim
+ *   notes (index, term) of the snapshot snapshot_get returns and corrects
+ *   the InstallSnapshot that legacy.c sends from inside that callback.
+ *
+ * WA_COMMIT_REGRESS, raft 0.22.1 src/replication.c replicationAppend: a
+ *   follower sets commit_index = min(leader_commit, prev_log_index +
+ *   n_entries) whenever leader_commit > commit_index. A leader that has
+ *   a follower in snapshot mode sends heartbeats whose prev_log_index is its
+ *   snapshot index, which can be below what the follower already
+ *   committed: the commit index goes back, legacyApply asserts
+ *   last_applied <= commit_index (debug), and a release build may take a
+ *   snapshot labelled with the lower index over a state that includes the
+ *   later entries (re-applied after a restart). Fix: never lower
+ *   commit_index. The shim lowers leader_commit in such a message to the
+ *   follower's commit index (always safe: stale commit information).
+ *
+ * WA_PREV_IN_SNAPSHOT, raft 0.22.1 src/replication.c
+ *   checkLogMatchingProperty / checkConflictingEntries: a follower whose
+ *   replies are lost keeps receiving the leader's probes from an old
+ *   next_index while it snapshots and compacts its own log. Once the
+ *   probe's prev_log_index is compacted away it answers "missing previous
+ *   entry", the leader backs off to older entries, and entries that fall
+ *   inside the follower's snapshot are appended again behind newer ones:
+ *   trailEnsureRecord asserts (debug) or the log trail is corrupted
+ *   (release). Everything up to a follower's snapshot is committed, so it
+ *   matches any current leader's log: the fix is to treat prev_log_index
+ *   below the snapshot as matching and skip the entries it covers. The
+ *   shim rewrites such a message so it starts at the follower's snapshot
+ *   (checking that the leader's entry there has the snapshot's term).
+ *
+ * WA_INSTALL_DEFER, raft 0.22.1 src/legacy.c takeSnapshotCb: when an
+ *   InstallSnapshot arrives while the follower is writing its own snapshot,
+ *   legacy.c parks it (legacy.snapshot_pending) and raft's core already
+ *   moves its log to the installed snapshot. When the follower's own write
+ *   completes, takeSnapshotCb still reports it (RAFT_SNAPSHOT at the older
+ *   index): TrailSnapshot asserts last_term != 0 (debug) or moves the
+ *   trail's snapshot back to an index it no longer has, with term 0
+ *   (release). Before node/deps/raft-0.22.1-snapshot-pending.patch it then
+ *   dereferenced NULL (release), see test_snapshot_pending. Fix: skip the
+ *   stale report when an install is pending. The shim holds such an
+ *   InstallSnapshot back and delivers it once the write completes.
+ *
+ * WA_PREVOTE_TERM, raft 0.22.1 src/recv_request_vote.c: a pre-vote
+ *   answer always carries the term of the request ("to prevent the
+ *   candidate from ignoring the response"), also when the request is
+ *   refused because its term is below the voter's. A server with the
+ *   longest log but a low term (it was partitioned while the others went
+ *   through elections) then never learns the current term: its pre-votes
+ *   are refused on term, the others' on their shorter logs, and when the
+ *   third server of three is down no leader is ever elected again (pre-vote
+ *   is on in slotd). Fix: echo the request's term only when it is not below
+ *   ours. The shim rewrites the refusal to carry the voter's term.
+ *
+ * WA_IO_FAIL_STOP, raft 0.22.1 src/legacy.c: the legacy layer cannot take
+ *   an I/O error. A failed append asserts r->legacy.closing
+ *   (legacyPersistEntriesCb); a failed send, append, truncate, set_term
+ *   or set_vote inside tickCb or recvCb asserts rv == 0 (debug); in release
+ *   the same paths free the received entries twice (recvCb after
+ *   legacyHandleUpdateEntries already freed them) or leave an append in
+ *   flight over entries legacy.c discarded (entryCopy of NULL in the
+ *   fixture): crashes and memory corruption. A real disk error (EIO,
+ *   ENOSPC) in raft_uv takes the same paths. The only safe answer is to
+ *   fail-stop: slotd must wrap its raft_io so that any I/O error stops the
+ *   process before raft sees it, and recover by restarting from disk. The
+ *   shim does that here: the server that hit the error is killed for the
+ *   rest of the run (the fixture cannot restart it) and raft never sees the
+ *   error.
+ *
+ * WA_FIXTURE_TRUNCATE, raft 0.22.1 src/fixture.c ioMethodTruncate (test
+ *   fixture only): after a follower installs a snapshot the fixture's disk
+ *   starts at the snapshot index, but truncate keeps `index - 1` entries as
+ *   if it started at 1, reading past its array; the garbage is freed later
+ *   (SIGSEGV in raft_fixture_close, or earlier). The shim tracks where the
+ *   fixture's disk starts and translates the index.
+ *
+ * Nothing else is changed: the shim passes every call through. */
+
+static struct simnode *shimNodes[SIM_NODES_MAX];
+
+/* A scenario child writes 'P' here when a follower's snapshot_pending gets
+ * set, so the parent knows it got that far even if raft crashes next. */
+static int reportFd = -1;
+
+static struct simnode *shimNode(const struct raft_io *io)
+{
+    for (unsigned i = 0; i < SIM_NODES_MAX; i++) {
+        if (shimNodes[i] != NULL && shimNodes[i]->shim.io == io) {
+            return shimNodes[i];
+        }
+    }
+    fprintf(stderr, "test_sim: raft_io not registered\n");
+    abort();
+}
+
+static struct shim_req *shimPush(struct shim *sh, void *req)
+{
+    if (sh->n_reqs == sh->cap_reqs) {
+        sh->cap_reqs = sh->cap_reqs == 0 ? 16 : sh->cap_reqs * 2;
+        sh->reqs = xrealloc(sh->reqs, sh->cap_reqs * sizeof *sh->reqs);
+    }
+    struct shim_req *q = &sh->reqs[sh->n_reqs++];
+    memset(q, 0, sizeof *q);
+    q->req = req;
+    return q;
+}
+
+/* Removes and returns the record of req. */
+static struct shim_req shimPop(struct shim *sh, const void *req)
+{
+    for (unsigned k = 0; k < sh->n_reqs; k++) {
+        if (sh->reqs[k].req == req) {
+            struct shim_req q = sh->reqs[k];
+            memmove(&sh->reqs[k], &sh->reqs[k + 1],
+                    (sh->n_reqs - k - 1) * sizeof *sh->reqs);
+            sh->n_reqs--;
+            return q;
+        }
+    }
+    fprintf(stderr, "test_sim: unknown raft_io request\n");
+    abort();
+}
+
+static bool shimOn(const struct simnode *nd, unsigned wa)
+{
+    return (nd->s->p.workarounds & wa) != 0;
+}
+
+/* An I/O call of server nd returned rv. If it failed (the fixture's
+ * io_fault) and WA_IO_FAIL_STOP is on, the server stops here for good:
+ * it is cut off from everyone and its faults are disarmed, and the caller
+ * repeats the call, which now succeeds, so raft never sees an error (its
+ * bookkeeping stays consistent, and nothing it does from now on can reach
+ * another server). Returns whether to repeat. */
+static bool shimFailStop(struct simnode *nd, int rv, const char *what)
+{
+    struct sim *s = nd->s;
+    if (rv == 0 || !shimOn(nd, WA_IO_FAIL_STOP)) {
+        return false;
+    }
+    raft_fixture_io_fault(&s->fx, nd->i, -1, 0);
+    if (!s->crashed[nd->i]) {
+        s->crashed[nd->i] = true;
+        s->dead[nd->i] = true;
+        s->fault_armed = false;
+        s->st.io_crashes++;
+        simLog(s, "server %u: %s failed (%s): it stops for good", nd->i,
+               what, raft_strerror(rv));
+        /* Only flags, safe inside raft's callbacks. kill saturates every
+         * link of the server, which the fixture allows on connected links
+         * only; netApply restores the partitions of the others later. */
+        for (unsigned j = 0; j < s->p.n; j++) {
+            if (j != nd->i) {
+                raft_fixture_reconnect(&s->fx, nd->i, j);
+                raft_fixture_reconnect(&s->fx, j, nd->i);
+            }
+        }
+        raft_fixture_kill(&s->fx, nd->i);
+    }
+    return true;
+}
+
+/* See WA_PREV_IN_SNAPSHOT. */
+static void shimSkipSnapshotted(struct simnode *nd,
+                                struct raft_append_entries *ae)
+{
+    struct shim *sh = &nd->shim;
+    raft_index snap = sh->snap_index;
+    const struct raft *r = raft_fixture_get(&nd->s->fx, nd->i);
+    /* A message from a deposed leader is refused on its term anyway (and
+     * its log may differ from ours after the entries we committed). */
+    if (snap == 0 || ae->prev_log_index >= snap ||
+        ae->term < r->current_term) {
+        return;
+    }
+    uint64_t covered = snap - ae->prev_log_index; /* entries <= snap */
+    unsigned k = covered < ae->n_entries ? (unsigned)covered : ae->n_entries;
+    raft_term prev_term = sh->snap_term;
+    if (k > 0 && k == covered) {
+        /* The message holds the leader's entry at snap: same term, or the
+         * leader's log and our committed snapshot disagree. */
+        raft_term leader_term = ae->entries[k - 1].term;
+        SIM_CHECK(nd->s, leader_term == prev_term,
+                  "server %u: leader's entry %llu has term %llu, our "
+                  "snapshot %llu",
+                  nd->i, (unsigned long long)snap,
+                  (unsigned long long)leader_term,
+                  (unsigned long long)prev_term);
+    }
+    nd->s->st.wa_prev_in_snapshot++;
+    simLog(nd->s, "shim: server %u: AppendEntries prev %llu, %u entries -> "
+                  "prev %llu (snapshot), %u entries",
+           nd->i, (unsigned long long)ae->prev_log_index, ae->n_entries,
+           (unsigned long long)snap, ae->n_entries - k);
+    if (k == ae->n_entries && k > 0) {
+        /* Nothing left: raft frees the entries only if there are some. */
+        raft_free(ae->entries[0].batch);
+        raft_free(ae->entries);
+        ae->entries = NULL;
+    } else if (k > 0) {
+        /* All entries share one batch, freed through entries[0].batch;
+         * the array itself is freed by pointer, so shift within it. */
+        memmove(ae->entries, ae->entries + k,
+                (ae->n_entries - k) * sizeof *ae->entries);
+    }
+    ae->n_entries -= k;
+    ae->prev_log_index = snap;
+    ae->prev_log_term = prev_term;
+}
+
+static void shimRecv(struct raft_io *io, struct raft_message *m)
+{
+    struct simnode *nd = shimNode(io);
+    struct sim *s = nd->s;
+    struct raft *r = raft_fixture_get(&s->fx, nd->i);
+    if (m->type == RAFT_INSTALL_SNAPSHOT && r->legacy.snapshot_taking &&
+        shimOn(nd, WA_INSTALL_DEFER)) {
+        struct shim *sh = &nd->shim;
+        if (sh->deferred) { /* only the newest one matters */
+            raft_configuration_close(&sh->deferred_msg.install_snapshot.conf);
+            raft_free(sh->deferred_msg.install_snapshot.data.base);
+        }
+        sh->deferred = true;
+        sh->deferred_msg = *m;
+        s->st.wa_install_defer++;
+        simLog(s, "shim: server %u: InstallSnapshot %llu held back while "
+                  "it takes a snapshot",
+               nd->i, (unsigned long long)m->install_snapshot.last_index);
+        return;
+    }
+    if (m->type == RAFT_APPEND_ENTRIES) {
+        struct raft_append_entries *ae = &m->append_entries;
+        raft_index commit =
+            raft_commit_index(raft_fixture_get(&s->fx, nd->i));
+        raft_index last_new = ae->prev_log_index + ae->n_entries;
+        if (ae->leader_commit > commit && last_new < commit &&
+            shimOn(nd, WA_COMMIT_REGRESS)) {
+            s->st.wa_commit_regress++;
+            simLog(s, "shim: server %u: leader_commit %llu lowered to %llu "
+                      "(prev_log_index %llu, %u entries)",
+                   nd->i, (unsigned long long)ae->leader_commit,
+                   (unsigned long long)commit,
+                   (unsigned long long)ae->prev_log_index, ae->n_entries);
+            ae->leader_commit = commit;
+        }
+    }
+    if (m->type == RAFT_APPEND_ENTRIES && shimOn(nd, WA_PREV_IN_SNAPSHOT)) {
+        shimSkipSnapshotted(nd, &m->append_entries);
+    }
+    nd->shim.recv(io, m);
+}
+
+static int shimStart(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
+                     raft_io_recv_cb recv)
+{
+    struct simnode *nd = shimNode(io);
+    nd->shim.recv = recv;
+    return nd->shim.start(io, msecs, tick, shimRecv);
+}
+
+static int shimSend(struct raft_io *io, struct raft_io_send *req,
+                    const struct raft_message *m, raft_io_send_cb cb)
+{
+    struct simnode *nd = shimNode(io);
+    struct shim *sh = &nd->shim;
+    struct raft_message fixed; /* the fixture copies it before returning */
+    const struct raft *r = raft_fixture_get(&nd->s->fx, nd->i);
+    if (m->type == RAFT_REQUEST_VOTE_RESULT &&
+        m->request_vote_result.pre_vote &&
+        !m->request_vote_result.vote_granted &&
+        m->request_vote_result.term < r->current_term &&
+        shimOn(nd, WA_PREVOTE_TERM)) {
+        fixed = *m;
+        fixed.request_vote_result.term = r->current_term;
+        nd->s->st.wa_prevote_term++;
+        simLog(nd->s, "shim: server %u: pre-vote refusal carries term %llu, "
+                      "not %llu",
+               nd->i, (unsigned long long)r->current_term,
+               (unsigned long long)m->request_vote_result.term);
+        m = &fixed;
+    }
+    if (m->type == RAFT_INSTALL_SNAPSHOT && sh->loaded &&
+        m->install_snapshot.last_index == sh->loaded_index &&
+        m->install_snapshot.last_term != sh->loaded_term &&
+        shimOn(nd, WA_INSTALL_TERM)) {
+        fixed = *m;
+        fixed.install_snapshot.last_term = sh->loaded_term;
+        nd->s->st.wa_install_term++;
+        simLog(nd->s, "shim: server %u: InstallSnapshot %llu term %llu "
+                      "corrected to %llu",
+               nd->i, (unsigned long long)sh->loaded_index,
+               (unsigned long long)m->install_snapshot.last_term,
+               (unsigned long long)sh->loaded_term);
+        m = &fixed;
+    }
+    int rv = sh->send(io, req, m, cb);
+    if (shimFailStop(nd, rv, "send")) {
+        rv = sh->send(io, req, m, cb);
+    }
+    return rv;
+}
+
+static int shimSetTerm(struct raft_io *io, raft_term term)
+{
+    struct simnode *nd = shimNode(io);
+    int rv = nd->shim.set_term(io, term);
+    if (shimFailStop(nd, rv, "set_term")) {
+        rv = nd->shim.set_term(io, term);
+    }
+    return rv;
+}
+
+static int shimSetVote(struct raft_io *io, raft_id id)
+{
+    struct simnode *nd = shimNode(io);
+    int rv = nd->shim.set_vote(io, id);
+    if (shimFailStop(nd, rv, "set_vote")) {
+        rv = nd->shim.set_vote(io, id);
+    }
+    return rv;
+}
+
+/* Looks the request up in every node's table (callbacks do not get the
+ * raft_io). */
+static struct simnode *shimOwner(const void *req)
+{
+    for (unsigned i = 0; i < SIM_NODES_MAX; i++) {
+        struct simnode *x = shimNodes[i];
+        for (unsigned k = 0; x != NULL && k < x->shim.n_reqs; k++) {
+            if (x->shim.reqs[k].req == req) {
+                return x;
+            }
+        }
+    }
+    fprintf(stderr, "test_sim: unknown raft_io request\n");
+    abort();
+}
+
+static void shimGetCb(struct raft_io_snapshot_get *req,
+                      struct raft_snapshot *snapshot, int status)
+{
+    struct simnode *nd = shimOwner(req);
+    struct shim *sh = &nd->shim;
+    struct shim_req q = shimPop(sh, req);
+    /* legacy.c sends the InstallSnapshot from inside this callback. */
+    sh->loaded = status == 0 && snapshot != NULL;
+    if (sh->loaded) {
+        sh->loaded_index = snapshot->index;
+        sh->loaded_term = snapshot->term;
+    }
+    req->cb = q.cb.get;
+    q.cb.get(req, snapshot, status);
+    sh->loaded = false;
+}
+
+static int shimGet(struct raft_io *io, struct raft_io_snapshot_get *req,
+                   raft_io_snapshot_get_cb cb)
+{
+    struct simnode *nd = shimNode(io);
+    struct shim_req *q = shimPush(&nd->shim, req);
+    q->cb.get = cb;
+    int rv = nd->shim.snapshot_get(io, req, shimGetCb);
+    if (rv != 0) {
+        shimPop(&nd->shim, req);
+    }
+    return rv;
+}
+
+static void shimPutCb(struct raft_io_snapshot_put *req, int status)
+{
+    struct simnode *nd = shimOwner(req);
+    struct shim_req q = shimPop(&nd->shim, req);
+    if (status == 0 && q.trailing != 0) {
+        nd->shim.snap_index = q.index;
+        nd->shim.snap_term = q.term;
+    }
+    if (status == 0 && q.trailing == 0) {
+        /* An installed snapshot: the fixture emptied its disk (through
+         * shimTruncate(1)) and now starts it at the snapshot. */
+        nd->shim.start_index = q.index;
+        nd->shim.n_entries = 0;
+    }
+    req->cb = q.cb.put;
+    q.cb.put(req, status);
+    struct raft *r = raft_fixture_get(&nd->s->fx, nd->i);
+    if (nd->shim.deferred && !r->legacy.snapshot_taking) {
+        struct raft_message m = nd->shim.deferred_msg;
+        nd->shim.deferred = false;
+        simLog(nd->s, "shim: server %u: InstallSnapshot %llu delivered",
+               nd->i, (unsigned long long)m.install_snapshot.last_index);
+        shimRecv(nd->shim.io, &m);
+    }
+}
+
+static int shimPut(struct raft_io *io, unsigned trailing,
+                   struct raft_io_snapshot_put *req,
+                   const struct raft_snapshot *snapshot,
+                   raft_io_snapshot_put_cb cb)
+{
+    struct simnode *nd = shimNode(io);
+    struct shim_req *q = shimPush(&nd->shim, req);
+    q->cb.put = cb;
+    q->trailing = trailing;
+    q->index = snapshot->index;
+    q->term = snapshot->term;
+    if (trailing == 0) {
+        /* An install: raft's log starts at it from now on. */
+        nd->shim.snap_index = snapshot->index;
+        nd->shim.snap_term = snapshot->term;
+    }
+    int rv = nd->shim.snapshot_put(io, trailing, req, snapshot, shimPutCb);
+    if (rv != 0) {
+        shimPop(&nd->shim, req);
+    }
+    return rv;
+}
+
+static void shimAppendCb(struct raft_io_append *req, int status)
+{
+    struct simnode *nd = shimOwner(req);
+    struct shim_req q = shimPop(&nd->shim, req);
+    if (status == 0) {
+        nd->shim.n_entries += q.n;
+    } else if (shimFailStop(nd, status, "append write")) {
+        status = 0; /* the server has stopped: nobody can tell */
+    }
+    req->cb = q.cb.append;
+    q.cb.append(req, status);
+}
+
+static int shimAppend(struct raft_io *io, struct raft_io_append *req,
+                      const struct raft_entry entries[], unsigned n,
+                      raft_io_append_cb cb)
+{
+    struct simnode *nd = shimNode(io);
+    struct shim_req *q = shimPush(&nd->shim, req);
+    q->cb.append = cb;
+    q->n = n;
+    int rv = nd->shim.append(io, req, entries, n, shimAppendCb);
+    if (shimFailStop(nd, rv, "append")) {
+        rv = nd->shim.append(io, req, entries, n, shimAppendCb);
+    }
+    if (rv != 0) {
+        shimPop(&nd->shim, req);
+    }
+    return rv;
+}
+
+static int shimTruncate(struct raft_io *io, raft_index index)
+{
+    struct simnode *nd = shimNode(io);
+    struct shim *sh = &nd->shim;
+    if (!shimOn(nd, WA_FIXTURE_TRUNCATE)) {
+        int rv = sh->truncate(io, index);
+        if (shimFailStop(nd, rv, "truncate")) {
+            rv = sh->truncate(io, index);
+        }
+        return rv;
+    }
+    if (index >= sh->start_index + sh->n_entries + 1) {
+        return 0; /* nothing to truncate, as the fixture would say */
+    }
+    raft_index local = index;
+    if (index <= sh->start_index + 1) {
+        local = 1; /* everything goes */
+    } else if (sh->start_index > 0) {
+        local = index - sh->start_index;
+        nd->s->st.wa_truncate++;
+    }
+    int rv = sh->truncate(io, local);
+    if (shimFailStop(nd, rv, "truncate")) {
+        rv = sh->truncate(io, local);
+    }
+    if (rv == 0) {
+        sh->n_entries = local - 1;
+    }
+    return rv;
+}
+
+static void shimInstall(struct simnode *nd)
+{
+    struct raft *r = raft_fixture_get(&nd->s->fx, nd->i);
+    struct shim *sh = &nd->shim;
+    struct raft_io *io = r->io;
+    sh->io = io;
+    sh->start = io->start;
+    sh->send = io->send;
+    sh->append = io->append;
+    sh->truncate = io->truncate;
+    sh->set_term = io->set_term;
+    sh->set_vote = io->set_vote;
+    sh->snapshot_put = io->snapshot_put;
+    sh->snapshot_get = io->snapshot_get;
+    io->start = shimStart;
+    io->send = shimSend;
+    io->append = shimAppend;
+    io->truncate = shimTruncate;
+    io->set_term = shimSetTerm;
+    io->set_vote = shimSetVote;
+    io->snapshot_put = shimPut;
+    io->snapshot_get = shimGet;
+    shimNodes[nd->i] = nd;
+}
+
+static void hookCb(struct raft_fixture *f, struct raft_fixture_event *event)
+{
+    struct sim *s = simOf(f);
+    (void)event;
+    for (unsigned i = 0; i < s->p.n; i++) {
+        struct raft *r = raft_fixture_get(f, i);
+        raft_index commit = raft_commit_index(r);
+        SIM_CHECK(s, commit >= s->nodes[i].last_commit &&
+                         raft_last_applied(r) <= commit,
+                  "server %u: commit index %llu (was %llu), applied %llu", i,
+                  (unsigned long long)commit,
+                  (unsigned long long)s->nodes[i].last_commit,
+                  (unsigned long long)raft_last_applied(r));
+        s->nodes[i].last_commit = commit;
+        bool pending = r->legacy.snapshot_pending != NULL;
+        if (pending && !s->nodes[i].pending) {
+            s->st.pending_installs++;
+            if (reportFd >= 0) {
+                char b = 'P';
+                ssize_t w = write(reportFd, &b, 1);
+                (void)w;
+            }
+            simLog(s, "server %u: InstallSnapshot waits for its own "
+                      "snapshot (legacy.snapshot_pending)",
+                   i);
+        }
+        s->nodes[i].pending = pending;
+    }
+}
+
+/* Wraps the fsm's snapshot: every snapshot a server takes must restore into
+ * the very state it was taken from (the follower that installs it, or the
+ * server itself after a restart, depends on it). */
+static int simFsmSnapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
+                          unsigned *n_bufs)
+{
+    struct fsm *f = rf->data;
+    struct simnode *nd = f->data;
+    struct sim *s = nd->s;
+    int rc = nd->fsm_snapshot(rf, bufs, n_bufs);
+    if (rc != 0 || s->closing) {
+        return rc;
+    }
+    struct ledger *back;
+    SIM_CHECK(s, *n_bufs == 1, "snapshot in %u buffers", *n_bufs);
+    int drc = fsm_snapshot_decode((*bufs)[0].base, (*bufs)[0].len, &back);
+    SIM_CHECK(s, drc == 0,
+              "server %u: its own snapshot (%zu bytes) does not restore: %s",
+              nd->i, (*bufs)[0].len, raft_strerror(drc));
+    SIM_CHECK(s, ledger_state_hash(back) == ledger_state_hash(f->ledger),
+              "server %u: snapshot restores into a different state", nd->i);
+    ledger_destroy(back);
+    return rc;
+}
+
+static void paramsFromSeed(uint64_t seed, struct sim_params *p)
+{
+    struct rng g;
+    rngSeed(&g, seed, 99);
+    memset(p, 0, sizeof *p);
+    p->n = (seed & 1) == 0 ? 3 : 5;
+    p->threshold = 8 + rngBelow(&g, 40);
+    p->trailing = 2 + rngBelow(&g, p->threshold);
+    p->run_ms = 10000 + rngBelow(&g, 20000);
+    p->pre_vote = rngChance(&g, 80);
+    p->max_inflight = rngChance(&g, 50) ? 64 : 1 + rngBelow(&g, 64);
+    p->n_clients = 2 + rngBelow(&g, SIM_CLIENTS_MAX - 1);
+    p->n_pools = 1 + rngBelow(&g, SIM_POOLS_MAX);
+    p->workarounds = WA_ALL & opt.workarounds;
+    /* Without the fail-stop shim raft 0.22.1 crashes on the first I/O
+     * error (WA_IO_FAIL_STOP); test_io_fault shows it. */
+    p->io_faults = (p->workarounds & WA_IO_FAIL_STOP) != 0;
+    p->nemesis = true;
+}
+
+static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
+                    bool trace)
+{
+    memset(s, 0, sizeof *s);
+    s->seed = seed;
+    s->trace = trace;
+    s->p = *p;
+    rngSeed(&s->rng_client, seed, 1);
+    rngSeed(&s->rng_nemesis, seed, 2);
+    s->phase = PHASE_RUN;
+    s->expire_req = UINT32_MAX;
+    s->final_req = UINT32_MAX;
+    for (unsigned c = 0; c < SIM_CLIENTS_MAX; c++) {
+        s->clients[c].open_req = UINT32_MAX;
+    }
+    SIM_CHECK(s, raft_fixture_init(&s->fx) == 0, "raft_fixture_init");
+    for (unsigned i = 0; i < p->n; i++) {
+        struct simnode *nd = &s->nodes[i];
+        SIM_CHECK(s, fsm_init(&nd->fsm) == 0, "fsm_init");
+        nd->s = s;
+        nd->i = i;
+        nd->fsm.data = nd;
+        nd->fsm.check_every = 1;
+        nd->fsm.applied_cb = appliedCb;
+        nd->fsm_snapshot = nd->fsm.raft.snapshot;
+        nd->fsm.raft.snapshot = simFsmSnapshot;
+        SIM_CHECK(s, raft_fixture_grow(&s->fx, &nd->fsm.raft) == 0,
+                  "raft_fixture_grow");
+        shimInstall(nd);
+        if (!trace) {
+            /* The fixture installs a tracer printing raft's diagnostics. */
+            raft_fixture_get(&s->fx, i)->tracer = NULL;
+        }
+    }
+    struct raft_configuration conf;
+    SIM_CHECK(s, raft_fixture_configuration(&s->fx, p->n, &conf) == 0,
+              "raft_fixture_configuration");
+    SIM_CHECK(s, raft_fixture_bootstrap(&s->fx, &conf) == 0,
+              "raft_fixture_bootstrap");
+    raft_configuration_close(&conf);
+    for (unsigned i = 0; i < p->n; i++) {
+        struct raft *r = raft_fixture_get(&s->fx, i);
+        raft_set_snapshot_threshold(r, p->threshold);
+        raft_set_snapshot_trailing(r, p->trailing);
+        raft_set_pre_vote(r, p->pre_vote);
+        raft_set_max_inflight_entries(r, p->max_inflight);
+        setLatency(s, i, 5 + rngBelow(&s->rng_nemesis, 30), false);
+        setLatency(s, i, 2 + rngBelow(&s->rng_nemesis, 20), true);
+        s->skew_ms[i] = (int64_t)rngBelow(&s->rng_nemesis, 1001) - 500;
+    }
+    electionTimeouts(s);
+    SIM_CHECK(s, raft_fixture_start(&s->fx) == 0, "raft_fixture_start");
+    s->fx_ready = true;
+    raft_fixture_hook(&s->fx, hookCb);
+    simLog(s, "seed %" PRIu64 ": %u servers, threshold %u, trailing %u, "
+              "pre-vote %s, max in flight %u, %u clients, %u pools, run %u "
+              "ms, workarounds %#x",
+           seed, p->n, p->threshold, p->trailing, p->pre_vote ? "on" : "off",
+           p->max_inflight, p->n_clients, p->n_pools, p->run_ms,
+           p->workarounds);
+}
+
+static void simClose(struct sim *s)
+{
+    if (s->fx_ready) {
+        s->closing = true;
+        raft_fixture_hook(&s->fx, NULL);
+        raft_fixture_close(&s->fx);
+    }
+    for (unsigned i = 0; i < s->p.n; i++) {
+        struct shim *sh = &s->nodes[i].shim;
+        if (sh->deferred) {
+            raft_configuration_close(&sh->deferred_msg.install_snapshot.conf);
+            raft_free(sh->deferred_msg.install_snapshot.data.base);
+        }
+        fsm_close(&s->nodes[i].fsm);
+        free(sh->reqs);
+        shimNodes[i] = NULL;
+    }
+    for (uint32_t k = 0; k < s->n_atts; k++) {
+        free(s->atts[k]->reqs);
+        free(s->atts[k]->bytes);
+        free(s->atts[k]->results);
+        free(s->atts[k]);
+    }
+    for (uint32_t k = 0; k < s->n_reqs; k++) {
+        free(s->reqs[k].bytes);
+    }
+    free(s->atts);
+    free(s->reqs);
+    free(s->queue);
+    free(s->idx_origin);
+    free(s->claims);
+}
+
+static void simStep(struct sim *s)
+{
+    raft_fixture_step(&s->fx);
+    SIM_CHECK(s, ++s->steps < STEPS_MAX, "step budget exhausted");
+    uint64_t now = simNow(s);
+    if (now >= s->next_driver_ms) {
+        driverTick(s);
+        s->next_driver_ms = now + DRIVER_MS;
+    }
+    if (s->phase == PHASE_RUN && s->p.nemesis && now >= s->next_nemesis_ms) {
+        nemesisTick(s);
+        s->next_nemesis_ms = now + 100 + rngBelow(&s->rng_nemesis, 600);
+    }
+    if (s->phase != PHASE_RUN && now >= s->next_nemesis_ms) {
+        /* Healed: only fresh election timeouts now and then, as a real
+         * cluster draws them (see electionTimeouts). */
+        if (raft_fixture_leader_index(&s->fx) >= s->p.n) {
+            electionTimeouts(s);
+        }
+        s->next_nemesis_ms = now + 1000 + rngBelow(&s->rng_nemesis, 2000);
+    }
+}
+
+static void healAll(struct sim *s)
+{
+    memset(s->cut, 0, sizeof s->cut);
+    memset(s->drop, 0, sizeof s->drop);
+    for (unsigned i = 0; i < s->p.n; i++) {
+        s->dead[i] = s->crashed[i];
+        raft_fixture_io_fault(&s->fx, i, -1, 0);
+    }
+    s->fault_armed = false;
+    electionTimeouts(s);
+    netApply(s);
+    simLog(s, "heal everything");
+}
+
+static bool allAnswered(const struct sim *s)
+{
+    for (uint32_t id = 0; id < s->n_reqs; id++) {
+        int st = s->reqs[id].state;
+        if (st == RQ_QUEUED || st == RQ_INFLIGHT) {
+            return false;
+        }
+    }
+    return true;
+}
+
+struct applied_arg {
+    const struct sim *s;
+    raft_index index;
+};
+
+/* Every server still running has applied index. */
+static bool allApplied(struct raft_fixture *f, void *arg)
+{
+    const struct applied_arg *a = arg;
+    for (unsigned i = 0; i < a->s->p.n; i++) {
+        if (!a->s->crashed[i] &&
+            raft_last_applied(raft_fixture_get(f, i)) < a->index) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The first server still running. */
+static unsigned firstLive(const struct sim *s)
+{
+    unsigned i = 0;
+    while (s->crashed[i]) {
+        i++;
+    }
+    return i;
+}
+
+static bool allEqual(struct raft_fixture *f, void *arg)
+{
+    const struct sim *s = arg;
+    raft_index a0 = raft_last_applied(raft_fixture_get(f, firstLive(s)));
+    for (unsigned i = 0; i < s->p.n; i++) {
+        if (!s->crashed[i] && raft_last_applied(raft_fixture_get(f, i)) != a0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Runs the nemesis phase, heals, waits until every request is answered and
+ * a final entry is applied everywhere. */
+static void simFinish(struct sim *s);
+
+static void simRun(struct sim *s)
+{
+    while (simNow(s) < s->p.run_ms) {
+        simStep(s);
+    }
+    simFinish(s);
+}
+
+/* Heals everything, waits until every request is answered, commits a final
+ * entry and waits until every running server applied the same index. */
+static void simFinish(struct sim *s)
+{
+    s->phase = PHASE_HEAL;
+    healAll(s);
+    uint64_t heal_end = simNow(s) + HEAL_MS_MAX;
+    while (!allAnswered(s)) {
+        SIM_CHECK(s, simNow(s) < heal_end,
+                  "requests still unanswered %d s after healing",
+                  HEAL_MS_MAX / 1000);
+        simStep(s);
+    }
+    /* One last entry, retried until it commits, marks the end of the log:
+     * only raft's own barriers can follow it. */
+    struct slot_cmd c = {.op = SLOT_OP_EXPIRE};
+    c.u.expire.max = SLOT_EXPIRE_MAX;
+    s->final_req = reqNew(s, CLIENT_FINAL, c);
+    while (s->reqs[s->final_req].state != RQ_ACKED) {
+        SIM_CHECK(s, simNow(s) < heal_end, "final entry never committed");
+        simStep(s);
+    }
+    struct attempt *fin = NULL;
+    for (uint32_t k = 0; k < s->n_atts; k++) {
+        struct attempt *a = s->atts[k];
+        for (uint32_t j = 0; a->ok && j < a->n; j++) {
+            if (a->reqs[j] == s->final_req) {
+                fin = a;
+            }
+        }
+    }
+    SIM_CHECK(s, fin != NULL && fin->applied, "final entry not found");
+    s->phase = PHASE_DONE;
+    struct applied_arg arg = {s, fin->index};
+    SIM_CHECK(s, raft_fixture_step_until(&s->fx, allApplied, &arg, 60000),
+              "servers did not all apply index %llu",
+              (unsigned long long)fin->index);
+    /* An earlier copy of the final entry may still be in flight: let it
+     * settle, then every server must stop at the same index. */
+    raft_fixture_step_until_elapsed(&s->fx, 3000);
+    SIM_CHECK(s, raft_fixture_step_until(&s->fx, allEqual, s, 60000),
+              "servers did not converge on one applied index");
+    simLog(s, "converged at index %llu after %" PRIu64 " steps",
+           (unsigned long long)raft_last_applied(
+               raft_fixture_get(&s->fx, firstLive(s))),
+           s->steps);
+}
+
+/* Replays the committed proposals in index order into a fresh ledger: the
+ * result of every command and the final state must match what the cluster
+ * produced, however many snapshots and installs happened on the way. */
+static uint64_t checkReplay(struct sim *s)
+{
+    struct ledger *l = ledger_create();
+    struct slot_cmd *cmds = xrealloc(NULL, SLOT_BATCH_CMDS_MAX * sizeof *cmds);
+    struct slot_result *res =
+        xrealloc(NULL, SLOT_BATCH_CMDS_MAX * sizeof *res);
+    SIM_CHECK(s, l != NULL, "ledger_create");
+    unsigned replayed = 0;
+    for (raft_index idx = 1; idx <= s->max_idx; idx++) {
+        uint64_t origin = s->idx_origin[idx];
+        if (origin == 0) {
+            continue; /* raft's own entries (configuration, barriers) */
+        }
+        struct attempt *a = attemptOf(s, origin);
+        uint64_t stamp, o;
+        uint32_t n;
+        SIM_CHECK(s, slot_entry_decode(a->bytes, a->len, &stamp, &o, cmds,
+                                       &n) == SLOT_OK &&
+                         o == origin && n == a->n,
+                  "entry %" PRIx64 " does not decode back", origin);
+        ledger_apply(l, stamp, cmds, n, res);
+        for (uint32_t k = 0; k < n; k++) {
+            SIM_CHECK(s, resultEq(&res[k], &a->results[k]),
+                      "replay of index %llu cmd %u: %s a=%" PRIu64
+                      ", cluster %s a=%" PRIu64,
+                      (unsigned long long)idx, k, errName(res[k].code),
+                      res[k].a, errName(a->results[k].code),
+                      a->results[k].a);
+        }
+        replayed++;
+    }
+    char why[256] = "";
+    SIM_CHECK(s, ledger_check(l, why, sizeof why), "replay: %s", why);
+    uint64_t h = ledger_state_hash(l);
+    ledger_destroy(l);
+    free(cmds);
+    free(res);
+    simLog(s, "replayed %u entries", replayed);
+    return h;
+}
+
+/* What the ledger answered about one claim, from every request applied. */
+struct claimchk {
+    bool have;
+    uint32_t hold_req, conf_req;
+    unsigned confirmed, released, cancelled;
+    unsigned refused_expired, refused_confirmed, refused_released;
+    unsigned refused_cancelled;
+};
+
+static void tally(struct sim *s, struct claimchk *k, uint32_t id)
+{
+    const struct req *r = &s->reqs[id];
+    const struct slot_result *res = &r->canon;
+    uint64_t c = r->target;
+    const struct slot_result *hold = &s->reqs[k->hold_req].canon;
+    switch (res->code) {
+        case SLOT_OK:
+            if (r->op == SLOT_OP_CONFIRM) {
+                k->confirmed++;
+                k->conf_req = id;
+                SIM_CHECK(s, res->a == c, "booking id %" PRIu64
+                          " for hold %" PRIu64, res->a, c);
+            } else if (r->op == SLOT_OP_RELEASE) {
+                k->released++;
+            } else {
+                k->cancelled++;
+            }
+            /* A failover never extends a deadline. */
+            SIM_CHECK(s, r->op == SLOT_OP_CANCEL || res->time_ms < hold->b,
+                      "claim %" PRIu64 ": %s succeeded at %" PRIu64
+                      ", deadline %" PRIu64,
+                      c, opName(r->op), res->time_ms, hold->b);
+            break;
+        case SLOT_HOLD_EXPIRED:
+            k->refused_expired++;
+            SIM_CHECK(s, res->time_ms >= hold->b,
+                      "claim %" PRIu64 ": HOLD_EXPIRED at %" PRIu64
+                      " before its deadline %" PRIu64,
+                      c, res->time_ms, hold->b);
+            break;
+        case SLOT_ALREADY_CONFIRMED:
+            k->refused_confirmed++;
+            break;
+        case SLOT_ALREADY_RELEASED:
+            k->refused_released++;
+            break;
+        case SLOT_ALREADY_CANCELLED:
+            k->refused_cancelled++;
+            break;
+        default:
+            break;
+    }
+}
+
+/* Every applied result, claim by claim, against the final ledger. The
+ * outcome of a request is what the ledger stored for it (its canon): the
+ * client's answer was checked equal to it, and a request whose client gave
+ * up may have been applied all the same. */
+static void checkClaims(struct sim *s, const struct ledger *l)
+{
+    uint64_t now = ledger_time_ms(l);
+    uint64_t holds = 0, max_id = 0;
+    for (uint32_t id = 0; id < s->n_reqs; id++) {
+        const struct req *r = &s->reqs[id];
+        if (r->op == SLOT_OP_HOLD && r->canon_set &&
+            r->canon.code == SLOT_OK) {
+            holds++;
+            max_id = r->canon.a > max_id ? r->canon.a : max_id;
+        }
+    }
+    /* Nothing applied twice: the successful holds are claims 1..H. */
+    SIM_CHECK(s, holds == max_id,
+              "%" PRIu64 " successful holds but claim ids up to %" PRIu64,
+              holds, max_id);
+    struct slot_claim cl;
+    SIM_CHECK(s, ledger_read_claim(l, max_id + 1, false, &cl) ==
+                     SLOT_UNKNOWN_HOLD,
+              "claim %" PRIu64 " exists, no hold created it", max_id + 1);
+    struct claimchk *cc = xrealloc(NULL, (size_t)(max_id + 1) * sizeof *cc);
+    memset(cc, 0, (size_t)(max_id + 1) * sizeof *cc);
+    for (uint32_t id = 0; id < s->n_reqs; id++) {
+        const struct req *r = &s->reqs[id];
+        if (r->op == SLOT_OP_HOLD && r->canon_set &&
+            r->canon.code == SLOT_OK) {
+            struct claimchk *k = &cc[r->canon.a];
+            SIM_CHECK(s, !k->have, "claim %" PRIu64 " created twice",
+                      r->canon.a);
+            k->have = true;
+            k->hold_req = id;
+        }
+    }
+    for (uint32_t id = 0; id < s->n_reqs; id++) {
+        const struct req *r = &s->reqs[id];
+        if (r->canon_set && r->target >= 1 && r->target <= max_id &&
+            cc[r->target].have) {
+            tally(s, &cc[r->target], id);
+        }
+    }
+
+    uint32_t booked[SIM_POOLS_MAX] = {0}, held[SIM_POOLS_MAX] = {0};
+    for (uint64_t c = 1; c <= max_id; c++) {
+        const struct claimchk *k = &cc[c];
+        const struct slot_result *hold = &s->reqs[k->hold_req].canon;
+        /* Each hold resolves once; each refusal names that resolution. */
+        SIM_CHECK(s, k->confirmed + k->released <= 1 &&
+                         k->cancelled <= k->confirmed,
+                  "claim %" PRIu64 ": %u confirms, %u releases, %u cancels "
+                  "succeeded",
+                  c, k->confirmed, k->released, k->cancelled);
+        SIM_CHECK(s, !k->refused_confirmed || k->confirmed,
+                  "claim %" PRIu64 ": ALREADY_CONFIRMED, never confirmed", c);
+        SIM_CHECK(s, !k->refused_released || k->released,
+                  "claim %" PRIu64 ": ALREADY_RELEASED, never released", c);
+        SIM_CHECK(s, !k->refused_cancelled || k->cancelled,
+                  "claim %" PRIu64 ": ALREADY_CANCELLED, never cancelled", c);
+        SIM_CHECK(s, !k->refused_expired || (!k->confirmed && !k->released),
+                  "claim %" PRIu64 ": HOLD_EXPIRED, yet resolved otherwise",
+                  c);
+
+        int rc = ledger_read_claim(l, c, false, &cl);
+        SIM_CHECK(s, rc == SLOT_OK, "claim %" PRIu64 ": %s", c, errName(rc));
+        uint32_t pool = 0;
+        while (pool < s->p.n_pools && strcmp(cl.pool, POOL_NAMES[pool])) {
+            pool++;
+        }
+        SIM_CHECK(s, pool < s->p.n_pools, "claim %" PRIu64 " in pool %s", c,
+                  cl.pool);
+        SIM_CHECK(s, cl.deadline_ms == hold->b &&
+                         cl.held_at_ms == hold->time_ms,
+                  "claim %" PRIu64 ": times differ from the hold's answer", c);
+        int want;
+        if (k->cancelled) {
+            want = SLOT_CLAIM_CANCELLED;
+        } else if (k->confirmed) {
+            const struct req *conf = &s->reqs[k->conf_req];
+            want = SLOT_CLAIM_BOOKED;
+            SIM_CHECK(s, cl.visit_no == conf->canon.b &&
+                             strcmp(cl.payment_ref, conf->payref) == 0,
+                      "booking %" PRIu64 ": visit %u / %s, answered %" PRIu64
+                      " / %s",
+                      c, cl.visit_no, cl.payment_ref, conf->canon.b,
+                      conf->payref);
+            booked[pool]++;
+        } else if (k->released) {
+            want = SLOT_CLAIM_RELEASED;
+        } else if (cl.state == SLOT_CLAIM_HELD) {
+            want = SLOT_CLAIM_HELD;
+            SIM_CHECK(s, !k->refused_expired && cl.deadline_ms > now,
+                      "claim %" PRIu64 " HELD past its deadline", c);
+            held[pool]++;
+        } else {
+            want = SLOT_CLAIM_EXPIRED;
+        }
+        SIM_CHECK(s, cl.state == want,
+                  "claim %" PRIu64 " is %s, the applied results say %s", c,
+                  slot_claim_state_name(cl.state),
+                  slot_claim_state_name(want));
+    }
+    free(cc);
+    for (uint32_t p = 0; p < s->p.n_pools; p++) {
+        struct slot_pool_status ps;
+        int rc = ledger_read_pool(l, strOf(POOL_NAMES[p]), &ps);
+        if (rc == SLOT_UNKNOWN_POOL) {
+            SIM_CHECK(s, booked[p] + held[p] == 0, "pool %u unknown", p);
+            continue;
+        }
+        SIM_CHECK(s, rc == SLOT_OK, "pool %u: %s", p, errName(rc));
+        SIM_CHECK(s, ps.booked == booked[p] && ps.held == held[p] &&
+                         ps.free + ps.held + ps.booked == ps.capacity,
+                  "pool %s: free %u held %u booked %u of %u; applied results "
+                  "say held %u booked %u",
+                  POOL_NAMES[p], ps.free, ps.held, ps.booked, ps.capacity,
+                  held[p], booked[p]);
+    }
+}
+
+static void simCheck(struct sim *s)
+{
+    unsigned n = s->p.n;
+    unsigned l0 = firstLive(s);
+    raft_index applied = raft_last_applied(raft_fixture_get(&s->fx, l0));
+    uint64_t hash = ledger_state_hash(s->nodes[l0].fsm.ledger);
+    for (unsigned i = 0; i < n; i++) {
+        const struct simnode *nd = &s->nodes[i];
+        char why[256] = "";
+        SIM_CHECK(s, ledger_check(nd->fsm.ledger, why, sizeof why),
+                  "server %u: %s", i, why);
+        s->st.snapshots_taken += nd->fsm.snapshots_taken;
+        s->st.snapshots_restored += nd->fsm.snapshots_restored;
+        s->st.install_snapshots +=
+            raft_fixture_n_recv(&s->fx, i, RAFT_INSTALL_SNAPSHOT);
+        if (s->crashed[i]) {
+            continue; /* stopped by an I/O error: whatever it had */
+        }
+        raft_index ai = raft_last_applied(raft_fixture_get(&s->fx, i));
+        SIM_CHECK(s, ai == applied, "server %u: applied %llu, server %u %llu",
+                  i, (unsigned long long)ai, l0,
+                  (unsigned long long)applied);
+        SIM_CHECK(s, ledger_state_hash(nd->fsm.ledger) == hash,
+                  "server %u: state hash %016" PRIx64 ", server %u %016" PRIx64
+                  " at the same index %llu",
+                  i, ledger_state_hash(nd->fsm.ledger), l0, hash,
+                  (unsigned long long)ai);
+    }
+    uint64_t replay = checkReplay(s);
+    SIM_CHECK(s, replay == hash,
+              "replayed log hashes %016" PRIx64 ", servers %016" PRIx64,
+              replay, hash);
+    for (uint32_t id = 0; id < s->n_reqs; id++) {
+        const struct req *r = &s->reqs[id];
+        if (r->state == RQ_ACKED && opDeduped(r->op)) {
+            SIM_CHECK(s, r->canon_set && resultEq(&r->canon, &r->ack),
+                      "req %u: the answer is not the stored result", id);
+        }
+    }
+    checkClaims(s, s->nodes[l0].fsm.ledger);
+}
+
+static void printStats(const char *what, unsigned seeds,
+                       const struct sim_stats *t)
+{
+    printf("  %s: %u seeds, %" PRIu64 " proposals (%" PRIu64 " failed, %" PRIu64
+           " abandoned, %" PRIu64 " I/O errors), %" PRIu64 " resends, %" PRIu64
+           " acks, %" PRIu64 " requests applied by two proposals, %" PRIu64
+           " nemesis actions,\n"
+           "  %" PRIu64 " snapshots taken, %" PRIu64 " restored, %" PRIu64
+           " InstallSnapshot received, %" PRIu64
+           " installs waited for the follower's own snapshot,\n"
+           "  raft workarounds applied: install term %" PRIu64
+           ", commit regress %" PRIu64 ", prev in snapshot %" PRIu64
+           ", install deferred %" PRIu64 ", fixture truncate %" PRIu64
+           ", pre-vote term %" PRIu64 ", I/O error fail-stops %" PRIu64 "\n",
+           what, seeds, t->proposals, t->proposals_failed,
+           t->proposals_abandoned, t->sync_errors, t->resends, t->acks,
+           t->dup_applies, t->nemesis_actions, t->snapshots_taken,
+           t->snapshots_restored, t->install_snapshots, t->pending_installs,
+           t->wa_install_term, t->wa_commit_regress, t->wa_prev_in_snapshot,
+           t->wa_install_defer, t->wa_truncate, t->wa_prevote_term,
+           t->io_crashes);
+}
+
+/* One whole seed. Exits non-zero (via SIM_CHECK) on the first violation. */
+static void simOne(uint64_t seed, bool trace, struct sim_stats *out)
+{
+    struct sim_params p;
+    paramsFromSeed(seed, &p);
+    struct sim *s = xrealloc(NULL, sizeof *s);
+    simInit(s, seed, &p, trace);
+    simRun(s);
+    simCheck(s);
+    if (trace) {
+        printStats("seed", 1, &s->st);
+    }
+    if (out != NULL) {
+        *out = s->st;
+    }
+    simClose(s);
+    free(s);
+}
+
+/* ---- scenarios ------------------------------------------------------------ */
+
+static void scenarioParams(struct sim_params *p, unsigned n,
+                           unsigned workarounds)
+{
+    memset(p, 0, sizeof *p);
+    p->n = n;
+    p->threshold = 8;
+    p->trailing = 2;
+    p->pre_vote = true;
+    p->max_inflight = 64;
+    p->n_clients = 3;
+    p->n_pools = 2;
+    p->workarounds = workarounds;
+}
+
+static bool takingSnapshot(struct sim *s, unsigned i)
+{
+    return raft_fixture_get(&s->fx, i)->legacy.snapshot_taking;
+}
+
+/* Keeps a few commands queued so the leader always has entries to add. */
+static void keepBusy(struct sim *s)
+{
+    while (s->n_queue < 4) {
+        struct slot_cmd c = {.op = SLOT_OP_EXPIRE};
+        c.u.expire.max = 1;
+        reqNew(s, CLIENT_SYSTEM, c);
+    }
+}
+
+static bool scenarioTrace(void)
+{
+    return getenv("SIM_TRACE") != NULL;
+}
+
+#define SP_FOLLOWER 2
+
+/* The follower crash fixed by node/deps/raft-0.22.1-snapshot-pending.patch:
+ * a follower starts writing its own snapshot (its disk is slow: 2 s), is
+ * cut off while the leader compacts its log past everything the follower
+ * has, and is reconnected while still writing: the leader's InstallSnapshot
+ * arrives in the middle of the write and raft parks it in
+ * legacy.snapshot_pending; when the write completes takeSnapshotCb starts
+ * the parked install. Unpatched, it cleared snapshot_pending before reading
+ * it and dereferenced NULL. workarounds: WA_* (with WA_INSTALL_DEFER the
+ * shim holds the install back instead, and the parking never happens). */
+static void scenarioSnapshotPending(unsigned workarounds,
+                                    struct sim_stats *out)
+{
+    struct sim_params p;
+    scenarioParams(&p, 3, workarounds);
+    struct sim *s = xrealloc(NULL, sizeof *s);
+    simInit(s, 0x5eed, &p, scenarioTrace());
+    const unsigned f = SP_FOLLOWER;
+    for (unsigned i = 0; i < p.n; i++) {
+        setLatency(s, i, 5, false);
+        setLatency(s, i, i == f ? 2000 : 5, true);
+    }
+    raft_fixture_elect(&s->fx, 0);
+
+    uint64_t limit = simNow(s) + 60000;
+    while (!takingSnapshot(s, f)) {
+        SIM_CHECK(s, simNow(s) < limit, "the follower never snapshots");
+        keepBusy(s);
+        simStep(s);
+    }
+    simLog(s, "scenario: server %u writes a snapshot; cut it off", f);
+    for (unsigned j = 0; j < p.n; j++) {
+        s->cut[f][j] = s->cut[j][f] = j != f;
+    }
+    netApply(s);
+    /* Everything proposed from now on is beyond the follower's log: wait
+     * until the leader's snapshot (trailing 2) is past the first of it. */
+    uint32_t k0 = s->n_atts;
+    while (!(k0 < s->n_atts && s->atts[k0]->applied &&
+             s->nodes[0].shim.snap_index >= s->atts[k0]->index + 4)) {
+        SIM_CHECK(s, takingSnapshot(s, f),
+                  "the follower's snapshot completed too early");
+        keepBusy(s);
+        simStep(s);
+    }
+    simLog(s, "scenario: leader snapshot at %llu; reconnect server %u",
+           (unsigned long long)s->nodes[0].shim.snap_index, f);
+    memset(s->cut, 0, sizeof s->cut);
+    netApply(s);
+    uint64_t pending = s->st.pending_installs;
+    uint64_t deferred = s->st.wa_install_defer;
+    while (takingSnapshot(s, f)) {
+        simStep(s);
+    }
+    simLog(s, "scenario: server %u's snapshot write completed", f);
+    if (workarounds & WA_INSTALL_DEFER) {
+        SIM_CHECK(s, s->st.wa_install_defer > deferred,
+                  "no InstallSnapshot arrived during the snapshot write");
+    } else {
+        SIM_CHECK(s, s->st.pending_installs > pending,
+                  "no InstallSnapshot was parked in snapshot_pending");
+    }
+    simFinish(s);
+    simCheck(s);
+    const struct fsm *ff = &s->nodes[f].fsm;
+    SIM_CHECK(s, ff->snapshots_taken >= 1 && ff->snapshots_restored >= 1,
+              "server %u took %" PRIu64 " snapshots, restored %" PRIu64, f,
+              ff->snapshots_taken, ff->snapshots_restored);
+    *out = s->st;
+    simClose(s);
+    free(s);
+}
+
+/* Proposes up to k of the queued requests on server node, whatever it
+ * thinks it is. */
+static void proposeQueuedOn(struct sim *s, unsigned node, uint32_t k)
+{
+    uint32_t ids[BATCH_CMDS_MAX];
+    k = k < s->n_queue ? k : s->n_queue;
+    k = k < BATCH_CMDS_MAX ? k : BATCH_CMDS_MAX;
+    if (k == 0) {
+        return;
+    }
+    memcpy(ids, s->queue, k * sizeof *ids);
+    memmove(s->queue, s->queue + k, (s->n_queue - k) * sizeof *s->queue);
+    s->n_queue -= k;
+    propose(s, node, ids, k);
+}
+
+#define SA_OLD_LEADER 0
+
+/* The parked InstallSnapshot again, on a deposed leader this time: while
+ * the install waits for the server's own snapshot write, raft's core has
+ * already moved its log to the installed snapshot but legacy.c's copy of the
+ * log still holds the old entries; the next heartbeat raises the commit
+ * index and legacy.c applies those entries, including ones the deposed
+ * leader appended but that were never committed (State Machine Safety).
+ * The old leader (slow disk: a 6 s snapshot write) is isolated right after
+ * it starts a snapshot, takes a few more proposals it can never commit, the
+ * other two elect a leader, commit past it and compact, and then it comes
+ * back. Without WA_INSTALL_DEFER the clients' retries of those requests
+ * meet their stale first copies: exactly-once and replay checks fail. */
+static void scenarioStaleApply(unsigned workarounds, struct sim_stats *out)
+{
+    struct sim_params p;
+    scenarioParams(&p, 3, workarounds);
+    struct sim *s = xrealloc(NULL, sizeof *s);
+    simInit(s, 0x57a1e, &p, scenarioTrace());
+    const unsigned o = SA_OLD_LEADER;
+    for (unsigned i = 0; i < p.n; i++) {
+        setLatency(s, i, 5, false);
+        setLatency(s, i, i == o ? 6000 : 5, true);
+    }
+    raft_fixture_elect(&s->fx, o);
+    uint64_t limit = simNow(s) + 60000;
+    while (!takingSnapshot(s, o) || s->clients[1].session == 0) {
+        SIM_CHECK(s, simNow(s) < limit, "the leader never snapshots");
+        keepBusy(s);
+        simStep(s);
+    }
+    simLog(s, "scenario: leader %u writes a snapshot; isolate it", o);
+    for (unsigned j = 0; j < p.n; j++) {
+        s->cut[o][j] = s->cut[j][o] = j != o;
+    }
+    netApply(s);
+    /* Client requests it will never commit (their clients will resend
+     * them to the new leader). */
+    raft_index applied = raft_last_applied(raft_fixture_get(&s->fx, o));
+    while (s->n_queue < 6) {
+        simStep(s);
+    }
+    proposeQueuedOn(s, o, 6);
+    unsigned l = p.n;
+    while (l == p.n || l == o ||
+           s->nodes[l].shim.snap_index < applied + 40) {
+        SIM_CHECK(s, takingSnapshot(s, o),
+                  "the old leader's snapshot completed too early");
+        keepBusy(s);
+        simStep(s);
+        l = raft_fixture_leader_index(&s->fx);
+    }
+    simLog(s, "scenario: leader %u snapshot at %llu; reconnect %u", l,
+           (unsigned long long)s->nodes[l].shim.snap_index, o);
+    memset(s->cut, 0, sizeof s->cut);
+    netApply(s);
+    while (takingSnapshot(s, o)) {
+        simStep(s);
+    }
+    simFinish(s);
+    simCheck(s);
+    *out = s->st;
+    simClose(s);
+    free(s);
+}
+
+/* Disk errors: one on a follower, then one on the leader, of five
+ * servers. With WA_IO_FAIL_STOP each stops its server for good and the
+ * other three carry on; without it raft 0.22.1 gets the error itself. */
+static void scenarioIoFault(unsigned workarounds, struct sim_stats *out)
+{
+    struct sim_params p;
+    scenarioParams(&p, 5, workarounds);
+    struct sim *s = xrealloc(NULL, sizeof *s);
+    simInit(s, 0x10fa, &p, scenarioTrace());
+    raft_fixture_elect(&s->fx, 0);
+    while (simNow(s) < 3000) {
+        simStep(s);
+    }
+    raft_fixture_io_fault(&s->fx, 3, 2, 1);
+    s->fault_armed = true;
+    simLog(s, "scenario: io fault on follower 3");
+    while (simNow(s) < 6000) {
+        simStep(s);
+    }
+    unsigned l = raft_fixture_leader_index(&s->fx);
+    SIM_CHECK(s, l < p.n, "no leader at 6 s");
+    raft_fixture_io_fault(&s->fx, l, 2, 2);
+    s->fault_armed = true;
+    simLog(s, "scenario: io fault on leader %u", l);
+    while (simNow(s) < 12000) {
+        simStep(s);
+    }
+    simFinish(s);
+    simCheck(s);
+    SIM_CHECK(s, s->st.io_crashes == 2, "%" PRIu64 " servers stopped",
+              s->st.io_crashes);
+    *out = s->st;
+    simClose(s);
+    free(s);
+}
+
+struct child {
+    int status;
+    bool pending; /* the child reported a parked InstallSnapshot */
+    bool stats;   /* st is valid: the child finished */
+    struct sim_stats st;
+    char err[512]; /* the start of what it wrote to stderr */
+};
+
+/* Runs fn(workarounds) in a child process and collects what it reported. */
+static void runChild(void (*fn)(unsigned, struct sim_stats *),
+                     unsigned workarounds, struct child *out)
+{
+    int fds[2], errfds[2];
+    memset(out, 0, sizeof *out);
+    CHECK(pipe(fds) == 0 && pipe(errfds) == 0);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        struct sim_stats st;
+        close(fds[0]);
+        close(errfds[0]);
+        dup2(errfds[1], STDERR_FILENO);
+        close(errfds[1]);
+        reportFd = fds[1];
+        fn(workarounds, &st);
+        char b = 'S';
+        if (write(fds[1], &b, 1) != 1 ||
+            write(fds[1], &st, sizeof st) != (ssize_t)sizeof st) {
+            _exit(3);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    close(errfds[1]);
+    char b;
+    while (read(fds[0], &b, 1) == 1) {
+        if (b == 'P') {
+            out->pending = true;
+        } else if (b == 'S') {
+            out->stats = read(fds[0], &out->st, sizeof out->st) ==
+                         (ssize_t)sizeof out->st;
+        }
+    }
+    close(fds[0]);
+    size_t got = 0;
+    ssize_t r;
+    char sink[256];
+    while ((r = read(errfds[0], got < sizeof out->err - 1 ? out->err + got
+                                                          : sink,
+                     got < sizeof out->err - 1 ? sizeof out->err - 1 - got
+                                               : sizeof sink)) > 0) {
+        if (got < sizeof out->err - 1) {
+            got += (size_t)r;
+        }
+    }
+    close(errfds[0]);
+    out->err[got] = '\0';
+    while (waitpid(pid, &out->status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+/* The first line the child wrote to stderr ("" if none), for reports. */
+static const char *childFirstLine(struct child *c)
+{
+    char *nl = strchr(c->err, '\n');
+    if (nl != NULL) {
+        *nl = '\0';
+    }
+    return c->err;
+}
+
+static bool childOk(const struct child *c)
+{
+    return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0 && c->stats;
+}
+
+static const char *childOutcome(const struct child *c, char *buf, size_t len)
+{
+    if (childOk(c)) {
+        snprintf(buf, len, "passed");
+    } else if (WIFSIGNALED(c->status)) {
+        snprintf(buf, len, "killed by signal %d", WTERMSIG(c->status));
+    } else {
+        snprintf(buf, len, "exit status %d", WEXITSTATUS(c->status));
+    }
+    return buf;
+}
+
+static void test_snapshot_pending(void)
+{
+    char how[64];
+    struct child c;
+    /* With raft's own behaviour: the install is parked. */
+    runChild(scenarioSnapshotPending, WA_ALL & ~WA_INSTALL_DEFER, &c);
+    printf("  parked InstallSnapshot (legacy.snapshot_pending): %s, %s\n",
+           c.pending ? "reached" : "NOT reached",
+           childOutcome(&c, how, sizeof how));
+    if (!childOk(&c)) {
+        printf("    stderr: %s\n", childFirstLine(&c));
+    }
+    CHECK(c.pending);
+#ifdef SIM_RAFT_NDEBUG
+    /* Release raft with the patch: the parked install completes, the
+     * follower restores it and converges. Unpatched: SIGSEGV. */
+    CHECK(childOk(&c));
+#else
+    /* Debug raft asserts in TrailSnapshot (see WA_INSTALL_DEFER) before
+     * it reaches the patched lines: only a clean pass or that abort. */
+    if (!childOk(&c)) {
+        printf("    (debug raft: the expected TrailSnapshot assertion, the "
+               "bug behind WA_INSTALL_DEFER; test_sim_rel checks the "
+               "patch)\n");
+        CHECK(WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGABRT &&
+              strstr(c.err, "TrailSnapshot") != NULL);
+    }
+#endif
+    /* With the shim holding the install back until the write completes. */
+    runChild(scenarioSnapshotPending, WA_ALL, &c);
+    printf("  InstallSnapshot held back by the shim: %s\n",
+           childOutcome(&c, how, sizeof how));
+    if (!childOk(&c)) {
+        fprintf(stderr, "%s", c.err);
+    }
+    CHECK(childOk(&c) && !c.pending && c.st.wa_install_defer > 0);
+}
+
+static void test_stale_apply(void)
+{
+    char how[64];
+    struct child c;
+    runChild(scenarioStaleApply, WA_ALL, &c);
+    printf("  deposed leader, InstallSnapshot held back by the shim: %s\n",
+           childOutcome(&c, how, sizeof how));
+    if (!childOk(&c)) {
+        fprintf(stderr, "%s", c.err);
+    }
+    CHECK(childOk(&c) && c.st.wa_install_defer > 0);
+    /* raft 0.22.1's own behaviour (the patched parking): reported, not
+     * judged. It fails the checks today. */
+    runChild(scenarioStaleApply, WA_ALL & ~WA_INSTALL_DEFER, &c);
+    printf("  the same with the install parked by raft 0.22.1: %s%s\n",
+           childOutcome(&c, how, sizeof how),
+           c.pending ? " (snapshot_pending reached)" : "");
+    if (!childOk(&c)) {
+        printf("    stderr: %s\n", childFirstLine(&c));
+    }
+}
+
+static void test_io_fault(void)
+{
+    char how[64];
+    struct child c;
+    runChild(scenarioIoFault, WA_ALL, &c);
+    printf("  disk errors on a follower and the leader, fail-stop: %s\n",
+           childOutcome(&c, how, sizeof how));
+    if (!childOk(&c)) {
+        fprintf(stderr, "%s", c.err);
+    }
+    CHECK(childOk(&c) && c.st.io_crashes == 2);
+    /* What raft 0.22.1 does with the errors itself: reported, not judged
+     * (it crashes today; if a fixed raft survives, WA_IO_FAIL_STOP may
+     * go). */
+    runChild(scenarioIoFault, WA_ALL & ~WA_IO_FAIL_STOP, &c);
+    printf("  the same errors handed to raft 0.22.1: %s\n",
+           childOutcome(&c, how, sizeof how));
+    if (!childOk(&c)) {
+        printf("    stderr: %s\n", childFirstLine(&c));
+    }
+}
+
+/* ---- running many seeds --------------------------------------------------- */
+
+/* Runs seeds [first, first + count) stepping by `stride`, each in its own
+ * child, opt.jobs at a time. Per-seed statistics come back through a pipe.
+ * Returns the number of failed seeds. */
+static unsigned runSeeds(uint64_t first, unsigned count, unsigned stride,
+                         struct sim_stats *total)
+{
+    unsigned jobs = opt.jobs == 0 ? 1 : opt.jobs;
+    struct {
+        pid_t pid;
+        int fd;
+        uint64_t seed;
+    } run[16];
+    unsigned running = 0, next = 0, failed = 0;
+    memset(total, 0, sizeof *total);
+    while (next < count || running > 0) {
+        while (next < count && running < jobs) {
+            int fds[2];
+            if (pipe(fds) != 0) {
+                perror("pipe");
+                exit(2);
+            }
+            uint64_t seed = first + (uint64_t)next * stride;
+            fflush(stdout);
+            fflush(stderr);
+            pid_t pid = fork();
+            if (pid < 0) {
+                perror("fork");
+                exit(2);
+            }
+            if (pid == 0) {
+                struct sim_stats st;
+                close(fds[0]);
+                simOne(seed, false, &st);
+                if (write(fds[1], &st, sizeof st) != (ssize_t)sizeof st) {
+                    _exit(3);
+                }
+                _exit(0);
+            }
+            close(fds[1]);
+            run[running].pid = pid;
+            run[running].fd = fds[0];
+            run[running].seed = seed;
+            running++;
+            next++;
+        }
+        int st = 0;
+        pid_t pid;
+        while ((pid = wait(&st)) < 0 && errno == EINTR) {
+        }
+        for (unsigned k = 0; k < running; k++) {
+            if (run[k].pid != pid) {
+                continue;
+            }
+            struct sim_stats one;
+            ssize_t got = read(run[k].fd, &one, sizeof one);
+            close(run[k].fd);
+            if (WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+                got == (ssize_t)sizeof one) {
+                uint64_t *dst = (uint64_t *)(void *)total;
+                const uint64_t *src = (const uint64_t *)(const void *)&one;
+                for (size_t f = 0; f < sizeof one / sizeof(uint64_t); f++) {
+                    dst[f] += src[f];
+                }
+            } else {
+                failed++;
+                if (WIFSIGNALED(st)) {
+                    fprintf(stderr, "seed %" PRIu64 ": killed by signal %d\n",
+                            run[k].seed, WTERMSIG(st));
+                }
+                fprintf(stderr,
+                        "FAILED seed %" PRIu64 ": replay with %s --seed %" PRIu64
+                        "\n",
+                        run[k].seed, opt.argv0, run[k].seed);
+            }
+            run[k] = run[--running];
+            break;
+        }
+    }
+    return failed;
+}
+
+
+/* Seeds of one cluster size: even seeds run 3 servers, odd seeds 5. */
+static void runSize(unsigned parity, const char *what)
+{
+    struct sim_stats total;
+    uint64_t first = opt.first + ((opt.first & 1) != parity);
+    unsigned failed = runSeeds(first, opt.seeds, 2, &total);
+    printStats(what, opt.seeds, &total);
+    fflush(stdout);
+    CHECK_EQ(failed, 0);
+    CHECK(total.acks > 0);
+}
+
+static void test_sim_3(void)
+{
+    runSize(0, "3 servers");
+}
+
+static void test_sim_5(void)
+{
+    runSize(1, "5 servers");
+}
+
+static const struct check_case cases[] = {
+    {"snapshot_pending", test_snapshot_pending},
+    {"stale_apply", test_stale_apply},
+    {"io_fault", test_io_fault},
+    {"sim_3_servers", test_sim_3},
+    {"sim_5_servers", test_sim_5},
+    {NULL, NULL},
+};
+
+static void patientsInit(void)
+{
+    for (unsigned i = 0; i < SIM_PATIENTS; i++) {
+        snprintf(PATIENTS[i], sizeof PATIENTS[i], "pt-%06u", 100 + i * 37);
+    }
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: %s [--seeds N] [--first S] [--jobs J] "
+                    "[--workarounds MASK] [--seed N] [NAME]\n",
+            opt.argv0);
+    exit(2);
+}
+
+static uint64_t argNum(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || end == s) {
+        usage();
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    const char *only = NULL;
+    bool one = false;
+    uint64_t one_seed = 0;
+    opt.argv0 = argv[0];
+    patientsInit();
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+            opt.seeds = (unsigned)argNum(argv[++i]);
+        } else if (strcmp(argv[i], "--first") == 0 && i + 1 < argc) {
+            opt.first = argNum(argv[++i]);
+        } else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+            opt.jobs = (unsigned)argNum(argv[++i]);
+        } else if (strcmp(argv[i], "--workarounds") == 0 && i + 1 < argc) {
+            opt.workarounds = (unsigned)argNum(argv[++i]);
+        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            one = true;
+            one_seed = argNum(argv[++i]);
+        } else if (argv[i][0] == '-' || only != NULL) {
+            usage();
+        } else {
+            only = argv[i];
+        }
+    }
+    if (opt.jobs == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        opt.jobs = cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus;
+    }
+    if (opt.jobs > 16) {
+        opt.jobs = 16;
+    }
+    if (one) {
+        /* The trace interleaves with raft's, which goes to stderr. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        simOne(one_seed, true, NULL);
+        printf("seed %" PRIu64 ": ok\n1 passed, 0 failed\n", one_seed);
+        return 0;
+    }
+    char *args[2] = {argv[0], (char *)only};
+    return check_main(cases, only != NULL ? 2 : 1, args);
+}
