@@ -1606,9 +1606,57 @@ static int checkStr(const char *s, int (*rule)(struct slot_str), size_t max)
     return rule((struct slot_str){s, (uint32_t)len});
 }
 
+/* Room a command's blk needs for the request's idempotency key and
+ * channel (bounded: over-long ones are refused by submitCmd). */
+static size_t idemExtra(const struct slotc_req *req)
+{
+    size_t n = 0;
+    if (req->idem_key != NULL) {
+        n += strnlen(req->idem_key, SLOT_IDEM_KEY_MAX + 1) + 1;
+    }
+    if (req->idem_channel != NULL) {
+        n += strnlen(req->idem_channel, SLOT_CHANNEL_MAX + 1) + 1;
+    }
+    return n;
+}
+
+/* Wraps the command in IDEM when the request carries a key. */
+static int idemSet(const struct slotc_req *req, struct blk *b)
+{
+    struct slot_cmd *cmd = &b->u.cmd;
+    if (req->idem_key == NULL) {
+        return req->idem_channel == NULL ? SLOT_OK : SLOT_INVALID_ARGUMENT;
+    }
+    if (cmd->op < SLOT_OP_POOL_CREATE || cmd->op > SLOT_OP_CANCEL) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    int rc = checkStr(req->idem_key, slot_valid_idem_key, SLOT_IDEM_KEY_MAX);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    if (req->idem_channel != NULL) {
+        rc = checkStr(req->idem_channel, slot_valid_channel, SLOT_CHANNEL_MAX);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        cmd->idem.channel = blkStr(b, req->idem_channel);
+    } else if (cmd->op == SLOT_OP_HOLD) {
+        cmd->idem.channel = cmd->u.hold.channel;
+    } else {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    cmd->idem.key = blkStr(b, req->idem_key);
+    return SLOT_OK;
+}
+
 static int submitCmd(struct slotc *c, struct slotc_req *req, int op,
                      struct blk *b, slotc_cb cb)
 {
+    int rc = idemSet(req, b);
+    if (rc != SLOT_OK) {
+        free(b);
+        return rc;
+    }
     bool dedup = b->u.cmd.op != SLOT_OP_EXPIRE;
     /* Placeholders until a session is assigned: the encoder insists. */
     b->u.cmd.session = dedup ? 1 : 0;
@@ -1631,7 +1679,7 @@ int slotc_config(struct slotc *c, struct slotc_req *req,
     if (rc != SLOT_OK) {
         return rc;
     }
-    struct blk *b = blkNew(0);
+    struct blk *b = blkNew(idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
@@ -1675,7 +1723,7 @@ static int poolSpec(struct slotc *c, struct slotc_req *req, int op,
     if ((rc = slot_valid_pool_spec(&sp)) != SLOT_OK) {
         return rc;
     }
-    struct blk *b = blkNew(extra);
+    struct blk *b = blkNew(extra + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
@@ -1708,7 +1756,7 @@ int slotc_pool_close(struct slotc *c, struct slotc_req *req, const char *pool,
     if (rc != SLOT_OK) {
         return rc;
     }
-    struct blk *b = blkNew(strlen(pool) + 1);
+    struct blk *b = blkNew(strlen(pool) + 1 + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
@@ -1732,7 +1780,7 @@ int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
         return rc;
     }
     struct blk *b =
-        blkNew(strlen(pool) + strlen(patient) + strlen(channel) + 3);
+        blkNew(strlen(pool) + strlen(patient) + strlen(channel) + 3 + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
@@ -1753,7 +1801,7 @@ int slotc_confirm(struct slotc *c, struct slotc_req *req, uint64_t hold,
     if (rc != SLOT_OK) {
         return rc;
     }
-    struct blk *b = blkNew(strlen(payment_ref) + 1);
+    struct blk *b = blkNew(strlen(payment_ref) + 1 + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
@@ -1769,7 +1817,7 @@ static int idCmd(struct slotc *c, struct slotc_req *req, int op,
     if (id == 0) {
         return SLOT_INVALID_ARGUMENT;
     }
-    struct blk *b = blkNew(0);
+    struct blk *b = blkNew(idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }

@@ -366,6 +366,19 @@ struct slotc_req {
                           * only there (STATUS of that node, a stale read
                           * of its state; a request that needs the leader
                           * gets NOT_LEADER if it is not). Copied. */
+    const char *idem_key;     /* POOL_CREATE / POOL_UPDATE / POOL_CLOSE /
+                               * HOLD / CONFIRM / RELEASE / CANCEL: an
+                               * idempotency key (1..64 bytes of
+                               * [A-Za-z0-9_.:-]) the ledger remembers with
+                               * the result (ledger.h, IDEM): the same key
+                               * and command, from any client or gateway,
+                               * gets the original result; the same key
+                               * with another command REQUEST_MISMATCH.
+                               * NULL: none. Copied. Other ops:
+                               * INVALID_ARGUMENT. */
+    const char *idem_channel; /* the key's namespace, a channel name; NULL:
+                               * the HOLD's channel (required for the other
+                               * ops). Copied. */
     /* ---- outputs: set by the library, valid inside the callback ---- */
     int op;     /* enum slotc_op, set at submission */
     int status; /* enum slot_err */

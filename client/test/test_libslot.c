@@ -593,6 +593,57 @@ static void test_ops(void)
     LEAK_CHECK();
 }
 
+/* Idempotency keys: two clients (two gateways) sending the same keyed
+ * command get one hold; the key with another command is a mismatch. */
+static void test_idempotency_keys(void)
+{
+    struct slotc_sync *a = openSync(shared()->cluster, 5000);
+    struct slotc_sync *b = openSync(shared()->cluster, 5000);
+    struct slotc_req req;
+    const char *pool = uniq("idem");
+    struct slotc_pool_spec sp;
+    spec(&sp, pool, 5);
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_pool_create(a, &req, &sp), SLOT_OK);
+    slotc_req_init(&req);
+    req.idem_key = "order-7";
+    CHECK_EQ(slotc_sync_hold(a, &req, pool, "patient-i1", "app", 60000), SLOT_OK);
+    uint64_t hold = req.out.id;
+    slotc_req_init(&req);
+    req.idem_key = "order-7";
+    CHECK_EQ(slotc_sync_hold(b, &req, pool, "patient-i1", "app", 60000), SLOT_OK);
+    CHECK_EQ(req.out.id, hold);
+    slotc_req_init(&req);
+    req.idem_key = "order-7";
+    CHECK_EQ(slotc_sync_hold(b, &req, pool, "patient-i2", "app", 60000),
+             SLOT_REQUEST_MISMATCH);
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_read_pool(a, &req, pool), SLOT_OK);
+    CHECK_EQ(req.out.pools[0].held, 1);
+    /* Confirm needs the channel named; a replay answers the visit number. */
+    slotc_req_init(&req);
+    req.idem_key = "pay-7";
+    CHECK_EQ(slotc_sync_confirm(a, &req, hold, "wx-0007"), SLOT_INVALID_ARGUMENT);
+    req.idem_channel = "app";
+    CHECK_EQ(slotc_sync_confirm(a, &req, hold, "wx-0007"), SLOT_OK);
+    uint32_t visit = req.out.visit_no;
+    slotc_req_init(&req);
+    req.idem_key = "pay-7";
+    req.idem_channel = "app";
+    CHECK_EQ(slotc_sync_confirm(b, &req, hold, "wx-0007"), SLOT_OK);
+    CHECK_EQ(req.out.visit_no, visit);
+    /* Bad keys, and keys on ops that cannot carry one. */
+    slotc_req_init(&req);
+    req.idem_key = "bad key";
+    CHECK_EQ(slotc_sync_hold(a, &req, pool, "patient-i3", "app", 60000),
+             SLOT_INVALID_ARGUMENT);
+    slotc_req_init(&req);
+    req.idem_key = "k";
+    CHECK_EQ(slotc_sync_expire(a, &req, 10), SLOT_INVALID_ARGUMENT);
+    slotc_sync_close(a);
+    slotc_sync_close(b);
+}
+
 static void test_stale_and_pinned(void)
 {
     const struct tcluster *t = shared();
@@ -1515,6 +1566,7 @@ static const struct check_case cases[] = {
     {"deadline_silent_node", test_deadline_silent_node},
     {"attempt_timeout", test_attempt_timeout},
     {"ops", test_ops},
+    {"idempotency_keys", test_idempotency_keys},
     {"stale_and_pinned", test_stale_and_pinned},
     {"follow_leader_hint", test_follow_leader_hint},
     {"pipeline_sessions", test_pipeline_sessions},
