@@ -143,7 +143,7 @@ static pid_t spawn(struct tcluster *t, int i, bool join)
         dup2(fd, 2);
         close(fd);
     }
-    char *argv[20];
+    char *argv[32];
     int a = 0;
     argv[a++] = t->slotd;
     argv[a++] = "--id";
@@ -163,6 +163,16 @@ static pid_t spawn(struct tcluster *t, int i, bool join)
     } else {
         argv[a++] = "--bootstrap";
         argv[a++] = boot;
+    }
+    /* SLOTD_ARGS: extra flags for every node (tests that need small
+     * snapshot thresholds, say), split on spaces. */
+    char extra[256];
+    const char *env = getenv("SLOTD_ARGS");
+    snprintf(extra, sizeof extra, "%s", env != NULL ? env : "");
+    for (char *save = NULL, *tok = strtok_r(extra, " ", &save);
+         tok != NULL && a < (int)(sizeof argv / sizeof argv[0]) - 1;
+         tok = strtok_r(NULL, " ", &save)) {
+        argv[a++] = tok;
     }
     argv[a] = NULL;
     execv(t->slotd, argv);

@@ -7,6 +7,7 @@
  *
  * The slotd binary: $SLOTD if set, else build/rel/bin/slotd under the
  * current directory, else ../../rel/bin/slotd next to the test binary.
+ * $SLOTD_ARGS (space-separated) is appended to every node's flags.
  */
 #ifndef CLIENT_TEST_CLUSTER_H
 #define CLIENT_TEST_CLUSTER_H
