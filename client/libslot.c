@@ -305,6 +305,20 @@ static uint32_t rnd(struct slotc *c)
     return (uint32_t)((x * 0x2545F4914F6CDD1Dull) >> 32);
 }
 
+static void listPushHead(struct rqlist *l, struct slotc_req *req)
+{
+    struct rq *p = P(req);
+    p->prev = NULL;
+    p->next = l->head;
+    if (l->head != NULL) {
+        P(l->head)->prev = req;
+    } else {
+        l->tail = req;
+    }
+    l->head = req;
+    l->n++;
+}
+
 static void listPush(struct rqlist *l, struct slotc_req *req)
 {
     struct rq *p = P(req);
@@ -591,7 +605,9 @@ static void requeue(struct slotc *c, struct slotc_req *req, uint64_t delay_ms)
     detach(c, req);
     p->not_before = now(c) + delay_ms;
     p->where = W_QUEUE;
-    listPush(&c->queue, req);
+    /* At the head: a retry keeps its session slot, and pumpOnce looks at
+     * only the head of the queue (PUMP_SKIP_MAX). */
+    listPushHead(&c->queue, req);
 }
 
 /* Sets OUTCOME_UNKNOWN's pointers: what the caller can query. */
@@ -993,12 +1009,20 @@ static void pump(struct slotc *c)
     c->in_pump = false;
 }
 
+/* Requests a pass may look at without sending before it stops. pump runs
+ * on every submit and every reply: a pass that walked the whole queue
+ * while every session window is full made a long backlog quadratic
+ * (measured: 32,000 queued holds took 3.6 s). Whatever lies deeper waits
+ * for a later pass; the head drains as replies come back. */
+#define PUMP_SKIP_MAX 256
+
 static void pumpOnce(struct slotc *c)
 {
     uint64_t t = now(c);
     bool sessions_full = false;
+    uint32_t skipped = 0;
     struct slotc_req *req = c->queue.head;
-    while (req != NULL) {
+    while (req != NULL && skipped < PUMP_SKIP_MAX) {
         struct slotc_req *next = P(req)->next;
         struct rq *p = P(req);
         bool stale = p->kind == K_READ && (p->blk->u.rd.op & 0x80) != 0;
@@ -1012,11 +1036,13 @@ static void pumpOnce(struct slotc *c)
         if (p->not_before > t || (needs_session && sessions_full) ||
             (node = pickNode(c, p, any)) < 0 ||
             (k = connGet(c, node)) == NULL || !k->connected) {
+            skipped++;
             req = next;
             continue;
         }
         if (needs_session && !sessAssign(c, p)) {
             sessions_full = true;
+            skipped++;
             req = next;
             continue;
         }
@@ -1564,7 +1590,11 @@ static int submit(struct slotc *c, struct slotc_req *req, int op, uint8_t kind,
     p->deadline =
         now(c) + (req->timeout_ms != 0 ? req->timeout_ms : c->o.timeout_ms);
     p->where = W_QUEUE;
-    listPush(&c->queue, req);
+    if (internal) {
+        listPushHead(&c->queue, req); /* session openers unblock the rest */
+    } else {
+        listPush(&c->queue, req);
+    }
     c->pending++;
     refresh(c);
     pump(c);
