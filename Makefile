@@ -147,9 +147,10 @@ build: $(REL_BINS)
 test: deps
 	@$(MAKE) --no-print-directory -j2 $(REL_BINS) $(ASAN_BINS) $(FUZZ_BINS) \
 	    $(B)/rel/bin/test_cluster $(B)/asan/bin/slotd \
-	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS)
+	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) $(SLOTBENCH_REL_BINS)
 	@.ci/suites \
 	  $(CLIENT_SUITES) \
+	  $(SLOTBENCH_SUITES) \
 	  "cluster:$(B)/rel/bin/test_cluster" \
 	  "asan-cluster:SLOTD=$(B)/asan/bin/slotd $(B)/rel/bin/test_cluster" \
 	  "proto:$(B)/rel/bin/test_proto" \
@@ -344,12 +345,7 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_limit.c client/gateway/gw_metrics.c \
           client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
           client/gateway/gw_http.c
-# Idempotency-Key reaches the ledger through libslot's slotc_req.idem_key
-# (and .idem_channel) once libslot.h has them; until then the key is only
-# validated (see client/gateway/README.md).
-GW_IDEM := $(shell grep -q 'idem_key' client/libslot.h 2>/dev/null && echo -DGW_HAVE_IDEM_KEY) \
-           $(shell grep -q 'idem_channel' client/libslot.h 2>/dev/null && echo -DGW_HAVE_IDEM_CHANNEL)
-GW_CFLAGS := -Iclient -Iproto $(GW_IDEM)
+GW_CFLAGS := -Iclient -Iproto
 GW_LIBS := -lh2o -luv -ljansson $(LIBS)
 GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
 GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o)
@@ -485,7 +481,7 @@ JEPSEN_SUITE_CHECKER := "jepsen-checker:jepsen-tests/test/checker-tests $(B)/rel
 JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --nemesis kill,partition --seed 7"
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid --time 20 --nemesis partition --seed 3" \
-  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid --time 25 --nemesis kill --interval 2500 --seed 5"
+  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid --time 20 --nemesis partition-clients --interval 2500 --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 
 .PHONY: jepsen jepsen-bins jepsen-smoke jepsen-bugs jepsen-checker-test
@@ -540,7 +536,8 @@ $(B)/rel/bin/slotbench: $(SLOTBENCH_OBJ) $(CLIENT_LIB_REL) $(PROTO_SRC:%.c=$(B)/
 SLOTBENCH_REL_BINS := $(B)/rel/bin/slotbench $(B)/rel/bin/slotd
 SLOTBENCH_SMOKE := $(B)/rel/bin/slotbench burst --smoke --quiet --pools 2 \
     --capacity 300 --patients 2000 --arrival-ms 500 --release-in-ms 800 \
-    --ttl-ms 1000 --pay-max-ms 100 --patience-ms 8000 --duration-ms 12000 \
+    --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 --patience-ms 8000 \
+    --duration-ms 14000 \
     --drain-ms 1000 --out $(B)/test-logs/slotbench-smoke.json
 SLOTBENCH_SUITES := "slotbench-smoke:$(SLOTBENCH_SMOKE)"
 

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# run-bench.sh: slotbench's standard set, as `make bench` runs it (<= 10 min).
+#
+# Every scenario in both modes (native: libslot; http: slot-gateway), each
+# run against a fresh 3-node cluster on free 127.0.0.1 ports; then the same
+# burst against etcd and Redis when installed, interleaved with ours; a
+# perf profile of one burst; and bench/results/REPORT.md with its plots.
+# Each run writes bench/results/<scenario>-<mode>.json and prints one
+# summary line; a run that fails its correctness check is reported and the
+# set goes on. Exit status: 1 if any run failed.
+#
+# Environment:
+#   SLOTBENCH_RESULTS   results directory (bench/results)
+#   SLOTBENCH_PEERS=0   skip etcd and redis
+#   SLOTBENCH_INSTALL=0 never apt-get install the peers (else: only when
+#                       missing and running as root)
+#   SLOTBENCH_PERF=0    skip the perf profile
+#   SLOTBENCH_HTTP=0    skip the http runs
+#   SLOTBENCH_THREADS   load generator threads (1; the box has 2 cores and
+#                       3 nodes run beside it)
+#   SLOTBENCH_QUICK=1   tiny sizes (about 2 minutes): checks the pipeline,
+#                       measures nothing
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+SB=build/rel/bin/slotbench
+OUT=${SLOTBENCH_RESULTS:-bench/results}
+THREADS=${SLOTBENCH_THREADS:-1}
+RUN_TIMEOUT=240
+mkdir -p "$OUT"
+rm -f "$OUT"/*.tmp
+failed=0
+start=$(date +%s)
+
+log() { printf '%s\n' "$*" >&2; }
+
+# run NAME ARGS...: one slotbench run, bounded; its summary line is printed.
+run() {
+    local name=$1
+    shift
+    local t0
+    t0=$(date +%s)
+    if timeout --signal=TERM --kill-after=20 "$RUN_TIMEOUT" \
+        "$SB" "$@" --quiet --threads "$THREADS" --out "$OUT/$name.json"; then
+        :
+    else
+        log "!! $name: failed or check failed (exit $?)"
+        failed=1
+    fi
+    log "   ($name: $(( $(date +%s) - t0 )) s)"
+}
+
+# ---- peers: install when missing (Debian packages), never required -----------
+peers=${SLOTBENCH_PEERS:-1}
+if [ "$peers" != 0 ] && [ "${SLOTBENCH_INSTALL:-1}" != 0 ] && [ "$(id -u)" = 0 ] &&
+    command -v apt-get >/dev/null; then
+    want=""
+    command -v etcd >/dev/null || want="$want etcd-server etcd-client"
+    command -v redis-server >/dev/null || want="$want redis-server"
+    pkg-config --exists hiredis 2>/dev/null || want="$want libhiredis-dev"
+    command -v gnuplot >/dev/null || want="$want gnuplot-nox"
+    if [ -n "$want" ]; then
+        log "== installing:$want"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q $want >/dev/null 2>&1 ||
+            { apt-get update -q >/dev/null 2>&1 &&
+              DEBIAN_FRONTEND=noninteractive apt-get install -y -q $want >/dev/null 2>&1; } ||
+            log "   (install failed: the runs that need them are skipped)"
+        # slotbench links hiredis only if it was there at build time.
+        if [[ $want == *libhiredis-dev* ]] && pkg-config --exists hiredis 2>/dev/null; then
+            rm -f build/rel/bench/peers/redis.o
+            make --no-print-directory build/rel/bin/slotbench >/dev/null || exit 2
+        fi
+    fi
+fi
+
+# ---- our system: every scenario, native and http --------------------------------
+modes="native"
+if [ "${SLOTBENCH_HTTP:-1}" != 0 ]; then
+    if [ -x build/rel/bin/slot-gateway ]; then
+        modes="native http"
+    else
+        log "== http runs skipped: slot-gateway not built (build/rel/bin/slot-gateway)"
+    fi
+fi
+
+# One hot pool of 20,000 slots, 100,000 patients of whom 10 % are bots.
+BURST="--pools 1 --capacity 20000 --patients 100000 --duration-ms 25000"
+FAILOVER="--patients 250000 --arrival-ms 16000 --duration-ms 20000 --kills 3
+          --kill-first-ms 2000 --kill-every-ms 5000 --restart-ms 2000"
+STEADY="--point-ms 5000 --probe-ms 3000"
+STORM=""
+OVER="--point-ms 5000 --probe-ms 3000"
+ETCD_SIZE="--capacity 1000 --patients 3000"
+REDIS_SIZE="--capacity 100000 --patients 200000"
+if [ "${SLOTBENCH_QUICK:-0}" = 1 ]; then
+    BURST="--pools 1 --capacity 2000 --patients 8000 --duration-ms 10000 --bot-abandon 0"
+    FAILOVER="--capacity 20000 --patients 30000 --arrival-ms 6000 --duration-ms 8000
+              --kills 1 --kill-first-ms 2000 --restart-ms 1500"
+    STEADY="--point-ms 1000 --probe-ms 1000 --warmup-ms 200"
+    STORM="--storm-holds 20000 --storm-deadline-ms 5000"
+    OVER="--point-ms 1500 --probe-ms 1000 --warmup-ms 200"
+    ETCD_SIZE="--capacity 200 --patients 600"
+    REDIS_SIZE="--capacity 20000 --patients 40000"
+fi
+for m in $modes; do
+    log "== burst $m"
+    run "burst-$m" burst --mode "$m" $BURST
+done
+log "== steady native (latency against load)"
+run steady-native steady --mode native --points c=1,c=16,x0.1,x0.3,x0.5,x0.7,x0.9 \
+    $STEADY
+if [[ $modes == *http* ]]; then
+    log "== steady http"
+    run steady-http steady --mode http --points c=1,x0.1,x0.3,x0.5,x0.7,x0.9 $STEADY
+fi
+for m in $modes; do
+    log "== expiry-storm $m"
+    run "expiry-storm-$m" expiry-storm --mode "$m" $STORM
+    log "== failover $m"
+    run "failover-$m" failover --mode "$m" $FAILOVER
+    log "== overload $m"
+    run "overload-$m" overload --mode "$m" $OVER
+done
+
+# ---- peers, interleaved with ours ---------------------------------------------------
+# The same race for everyone: one pool, every patient at the release, no
+# payment delay, nobody abandoning. etcd sells 1,000 slots (it manages ~100
+# bookings/s), redis and ours 100,000.
+RACE="--pools 1 --arrival-ms 0 --pay-min-ms 0 --pay-max-ms 0 --abandon 0
+      --bot-abandon 0 --release-in-ms 1500"
+if [ "$peers" != 0 ]; then
+    if command -v etcd >/dev/null; then
+        log "== peers: slot then etcd (1,000 slots, 3,000 patients)"
+        run burst-native-vs-etcd burst --mode native $RACE $ETCD_SIZE
+        run burst-etcd burst --mode etcd $RACE $ETCD_SIZE --duration-ms 60000
+    else
+        log "== etcd not installed: skipped"
+    fi
+    if command -v redis-server >/dev/null; then
+        log "== peers: slot, redis, slot (100,000 slots, 200,000 patients)"
+        run burst-native-vs-redis burst --mode native $RACE $REDIS_SIZE
+        run burst-redis burst --mode redis $RACE $REDIS_SIZE
+        run burst-native-vs-redis-2 burst --mode native $RACE $REDIS_SIZE
+    else
+        log "== redis-server not installed: skipped"
+    fi
+fi
+
+# ---- a profile of one burst (for the targets it misses) -----------------------------
+rm -f "$OUT/perf-burst.txt"
+if [ "${SLOTBENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
+    log "== perf profile of a burst (whole machine, 4 s)"
+    pdata=$(mktemp /var/tmp/slotbench-perf.XXXXXX)
+    timeout 120 "$SB" burst --quiet $BURST --release-in-ms 1500 \
+        --out "$OUT/burst-native-perf.json" >/dev/null 2>&1 &
+    bpid=$!
+    sleep 2.5
+    if perf record -a -F 499 -o "$pdata" -- sleep 4 >/dev/null 2>&1; then
+        {
+            echo "CPU by process:"
+            perf report -i "$pdata" --stdio --sort comm --percent-limit 0.5 2>/dev/null |
+                grep -v '^#' | grep -v '^$'
+            echo
+            echo "Hottest symbols:"
+            perf report -i "$pdata" --stdio --sort comm,dso,symbol --percent-limit 0.7 \
+                2>/dev/null | grep -v '^#' | grep -v '^$'
+        } > "$OUT/perf-burst.txt"
+    else
+        log "   (perf record failed: no profile)"
+    fi
+    wait "$bpid" 2>/dev/null
+    rm -f "$pdata" "$OUT/burst-native-perf.json"
+fi
+
+log "== report"
+"$SB" report "$OUT" || failed=1
+log "== standard set done in $(( $(date +%s) - start )) s"
+exit $failed

@@ -1,0 +1,313 @@
+/* sys_slot: our own system under test, a slotd cluster (started here on
+ * free ports unless --cluster names one) and, in http mode, slot-gateway
+ * in front of it. Administration and the end-of-run check always go
+ * through libslot's blocking face, straight to the cluster. */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../client/libslot.h"
+#include "httpc.h"
+#include "sys.h"
+
+#define ADMIN_TIMEOUT_MS 10000u
+#define LEADER_WAIT_MS   15000
+#define GATEWAY_WAIT_MS  10000
+
+static const char *const CHANNELS[BENCH_CHANNELS] = {"app", "wechat", "114",
+                                                     "kiosk"};
+
+static int openAdmin(struct sys *s, const char *addrs)
+{
+    struct slotc_options o;
+    slotc_options_init(&o);
+    o.cluster = addrs;
+    o.timeout_ms = ADMIN_TIMEOUT_MS;
+    return slotc_sync_open(&o, &s->admin) == SLOT_OK ? 0 : -1;
+}
+
+/* GET /healthz answers 200 (a blocking probe, 500 ms at most). */
+static bool gatewayHealthy(const char *target)
+{
+    char host[64], buf[160];
+    const char *colon = strrchr(target, ':');
+    if (colon == NULL || (size_t)(colon - target) >= sizeof host) {
+        return false;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - target), target);
+    int n = snprintf(buf, sizeof buf, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n",
+                     target);
+    return httpc_sync(host, atoi(colon + 1), buf, (size_t)n, 500, NULL, NULL) == 200;
+}
+
+static int startGateway(struct sys *s, struct run *r)
+{
+    const struct cfg *c = s->cfg;
+    char path[400], log[400];
+    int port;
+    if (c->gateway_url != NULL) {
+        snprintf(r->target, sizeof r->target, "%s", c->gateway_url);
+        return gatewayHealthy(r->target) ? 0 : -1;
+    }
+    if (access(c->gateway, X_OK) != 0) {
+        fprintf(stderr,
+                "slotbench: slot-gateway not built (%s): http mode needs it "
+                "(or --gateway-url HOST:PORT of a running one)\n",
+                c->gateway);
+        return -1;
+    }
+    if (launch_tmpdir(s->gw_dir, sizeof s->gw_dir, "slotbench-gw-") != 0 ||
+        launch_free_ports(&port, 1) != 0) {
+        return -1;
+    }
+    snprintf(r->target, sizeof r->target, "127.0.0.1:%d", port);
+    /* Tokens are per run: nothing else can use this gateway. */
+    unsigned long tag = (unsigned long)getpid() ^ (unsigned long)time(NULL);
+    json_t *tokens = json_object();
+    for (int i = 0; i < BENCH_CHANNELS; i++) {
+        snprintf(r->token[i], sizeof r->token[i], "bench-%s-%08lx", CHANNELS[i],
+                 tag);
+        json_object_set_new(tokens, r->token[i], json_string(CHANNELS[i]));
+    }
+    snprintf(r->admin_token, sizeof r->admin_token, "bench-admin-%08lx", tag);
+    json_object_set_new(tokens, r->admin_token, json_string("admin"));
+    json_t *conf = json_pack(
+        "{s:s,s:s,s:o,s:s,s:{s:i,s:i},s:{s:i}}", "listen", r->target, "cluster",
+        r->addrs, "tokens", tokens, "access_log", "", "limits",
+        "patient_rate_per_s", (int)c->gw_patient_rate, "inflight_max",
+        (int)c->gw_inflight_max, "client", "sessions", (int)c->sessions);
+    snprintf(path, sizeof path, "%s/gateway.json", s->gw_dir);
+    snprintf(log, sizeof log, "%s/gateway.log", s->gw_dir);
+    if (conf == NULL || json_dump_file(conf, path, JSON_INDENT(2)) != 0) {
+        json_decref(conf);
+        return -1;
+    }
+    json_decref(conf);
+    char *argv[] = {(char *)c->gateway, "--config", path, NULL};
+    if (proc_spawn(&s->gateway, "slot-gateway", argv, log) != 0) {
+        return -1;
+    }
+    long long end = launch_mono_ms() + GATEWAY_WAIT_MS;
+    while (launch_mono_ms() < end) {
+        if (proc_exited(&s->gateway)) {
+            fprintf(stderr, "slotbench: slot-gateway exited at start (log %s)\n",
+                    log);
+            return -1;
+        }
+        if (gatewayHealthy(r->target)) {
+            return 0;
+        }
+        launch_sleep_ms(50);
+    }
+    fprintf(stderr, "slotbench: slot-gateway not healthy within %d ms (log %s)\n",
+            GATEWAY_WAIT_MS, log);
+    return -1;
+}
+
+static int slotStart(struct sys *s, struct run *r)
+{
+    const struct cfg *c = s->cfg;
+    s->run = r;
+    if (c->cluster != NULL) {
+        r->addrs = c->cluster;
+        s->own_cluster = false;
+    } else {
+        if (cluster_start(&s->cl, c->nodes, c->slotd, c->n_slotd_args,
+                          c->slotd_args, LEADER_WAIT_MS) != 0) {
+            return -1;
+        }
+        s->own_cluster = true;
+        r->addrs = s->cl.addrs;
+    }
+    if (openAdmin(s, r->addrs) != 0) {
+        return -1;
+    }
+    if (c->mode == MODE_HTTP && startGateway(s, r) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int slotConfigure(struct sys *s, uint32_t ttl_min, uint32_t ttl_max)
+{
+    struct slotc_config cfg = {
+        .hold_ttl_min_ms = ttl_min,
+        .hold_ttl_max_ms = ttl_max,
+        .session_max = 16384,
+        .session_idle_ms = 60ull * 60 * 1000,
+        .retain_ms = 24ull * 60 * 60 * 1000,
+        .retain_max = 4000000,
+    };
+    struct slotc_req req;
+    slotc_req_init(&req);
+    int rc = slotc_sync_config(s->admin, &req, &cfg);
+    if (rc != SLOT_OK) {
+        fprintf(stderr, "slotbench: config: %s\n", slotc_err_name(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int slotCreatePool(struct sys *s, struct run *r, uint32_t i,
+                          int64_t release_wall_ms)
+{
+    struct slotc_pool_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.pool = r->pool[i].id;
+    spec.capacity = r->pool[i].capacity;
+    spec.kind = SLOTC_KIND_EXPERT;
+    spec.fee_cents = 5000;
+    spec.release_at_ms = release_wall_ms > 0 ? (uint64_t)release_wall_ms : 0;
+    struct slotc_req req;
+    slotc_req_init(&req);
+    int rc = slotc_sync_pool_create(s->admin, &req, &spec);
+    if (rc != SLOT_OK) {
+        fprintf(stderr, "slotbench: pool_create %s: %s\n", spec.pool,
+                slotc_err_name(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int slotCounters(struct sys *s, struct sys_counters *out)
+{
+    memset(out, 0, sizeof *out);
+    int n = s->own_cluster ? s->cl.n : 1;
+    out->n = n;
+    for (int i = 0; i < n; i++) {
+        struct slotc_req req;
+        slotc_req_init(&req);
+        req.timeout_ms = 1000;
+        if (s->own_cluster) {
+            if (s->cl.node[i].pid == 0) {
+                continue;
+            }
+            req.node = s->cl.client[i];
+        }
+        if (slotc_sync_status(s->admin, &req) == SLOT_OK) {
+            out->ok[i] = true;
+            out->entries[i] = req.out.status->entries_applied;
+            out->commands[i] = req.out.status->commands_applied;
+        }
+    }
+    return 0;
+}
+
+static int slotPoolState(struct sys *s, const char *pool, struct pool_state *o)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    int rc = slotc_sync_read_pool(s->admin, &req, pool);
+    if (rc != SLOT_OK) {
+        return -1;
+    }
+    const struct slotc_pool *p = &req.out.pools[0];
+    o->capacity = p->capacity;
+    o->free = p->free;
+    o->held = p->held;
+    o->booked = p->booked;
+    return 0;
+}
+
+static int slotResolve(struct sys *s, const char *pool, const char *patient,
+                       bool *booked, struct booking *b)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    *booked = false;
+    if (slotc_sync_read_patient(s->admin, &req, pool, patient) != SLOT_OK) {
+        return -1;
+    }
+    if (req.out.n_claims > 0 && req.out.claims[0].state == SLOTC_CLAIM_BOOKED) {
+        *booked = true;
+        b->id = req.out.claims[0].id;
+        b->visit_no = req.out.claims[0].visit_no;
+    }
+    return 0;
+}
+
+static int slotSlots(struct sys *s, const char *pool, uint32_t **out, uint32_t *n)
+{
+    (void)s;
+    (void)pool;
+    *out = NULL;
+    *n = 0;
+    return 0;
+}
+
+static json_t *slotDescribe(struct sys *s)
+{
+    const struct cfg *c = s->cfg;
+    json_t *args = json_array();
+    for (int i = 0; i < c->n_slotd_args; i++) {
+        json_array_append_new(args, json_string(c->slotd_args[i]));
+    }
+    json_t *d = json_pack(
+        "{s:s,s:i,s:b,s:o,s:s,s:s}", "system", "slot", "nodes",
+        s->own_cluster ? s->cl.n : 0, "own_cluster", s->own_cluster,
+        "slotd_args", args, "durability",
+        "raft log fsync'd before an entry counts (slotd default, not "
+        "configurable)",
+        "data_fs", s->own_cluster ? launch_fs_type(s->cl.dir) : "external");
+    if (c->mode == MODE_HTTP) {
+        json_object_set_new(
+            d, "gateway",
+            json_pack("{s:s,s:i,s:i,s:i,s:s}", "url", s->run->target,
+                      "patient_rate_per_s", (int)c->gw_patient_rate,
+                      "inflight_max", (int)c->gw_inflight_max, "sessions",
+                      (int)c->sessions, "access_log", "off"));
+    }
+    return d;
+}
+
+static void slotStop(struct sys *s)
+{
+    if (s->admin != NULL) {
+        slotc_sync_close(s->admin);
+        s->admin = NULL;
+    }
+    if (s->gateway.pid != 0) {
+        proc_stop(&s->gateway, 5000);
+    }
+    if (s->gw_dir[0] != '\0') {
+        launch_rmrf(s->gw_dir);
+        s->gw_dir[0] = '\0';
+    }
+    if (s->own_cluster) {
+        cluster_stop(&s->cl, getenv("SLOTBENCH_KEEP") != NULL);
+        s->own_cluster = false;
+    }
+}
+
+int sys_slot_leader(struct sys *s, int timeout_ms)
+{
+    return s->own_cluster ? cluster_leader(&s->cl, timeout_ms) : -1;
+}
+
+void sys_slot_kill(struct sys *s, int node)
+{
+    cluster_kill(&s->cl, node);
+}
+
+int sys_slot_restart(struct sys *s, int node)
+{
+    return cluster_restart(&s->cl, node);
+}
+
+const struct sys_vt sys_slot = {
+    .name = "slot",
+    .start = slotStart,
+    .configure = slotConfigure,
+    .create_pool = slotCreatePool,
+    .counters = slotCounters,
+    .pool_state = slotPoolState,
+    .resolve = slotResolve,
+    .slots = slotSlots,
+    .describe = slotDescribe,
+    .stop = slotStop,
+};
