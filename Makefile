@@ -147,8 +147,9 @@ build: $(REL_BINS)
 test: deps
 	@$(MAKE) --no-print-directory -j2 $(REL_BINS) $(ASAN_BINS) $(FUZZ_BINS) \
 	    $(B)/rel/bin/test_cluster $(B)/asan/bin/slotd \
-	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) $(SLOTBENCH_REL_BINS)
+	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) $(SLOTBENCH_REL_BINS) $(SIM_BINS)
 	@.ci/suites \
+	  $(SIM_SUITES) \
 	  $(CLIENT_SUITES) \
 	  $(SLOTBENCH_SUITES) \
 	  "cluster:$(B)/rel/bin/test_cluster" \

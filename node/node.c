@@ -57,8 +57,9 @@ struct batch {
     struct raft_apply req;
     struct node *node;
     uint64_t origin;
-    bool answered;
+    bool applied; /* results[] holds what the ledger answered */
     uint32_t n;
+    struct slot_result *results;
     struct pend items[];
 };
 
@@ -256,12 +257,25 @@ static void inflightRemove(struct node *n, struct batch *b)
     assert(0 && "batch not in flight");
 }
 
+/* Replies go out only here, once raft reports the entry committed and
+ * applied, never from the FSM's apply alone: raft 0.22.1 could apply an
+ * entry that was not committed (fixed by our patch, see node/deps), and
+ * this keeps a wrong answer from ever reaching a client if such a bug
+ * returns. */
 static void applyCb(struct raft_apply *req, int status, void *result)
 {
     struct batch *b = req->data;
     struct node *n = b->node;
     (void)result;
-    if (!b->answered) {
+    if (status == 0 && b->applied) {
+        for (uint32_t i = 0; i < b->n; i++) {
+            struct node_conn *c = b->items[i].conn;
+            if (c != NULL) {
+                replyResult(c, b->items[i].tag, &b->results[i], req->index);
+                connDone(c);
+            }
+        }
+    } else {
         /* Not applied here (leadership lost, shutdown): the entry may still
          * commit under the next leader. The client retries the same
          * (session, seq); the ledger answers that retry exactly once. */
@@ -272,6 +286,7 @@ static void applyCb(struct raft_apply *req, int status, void *result)
         failItems(n, b->items, b->n, lostCode(n, status));
     }
     inflightRemove(n, b);
+    free(b->results);
     free(b);
 }
 
@@ -306,7 +321,8 @@ static void proposeCurrent(struct node *n)
     b->req.data = b;
     b->node = n;
     b->origin = n->origin_base + n->origin_seq;
-    b->answered = false;
+    b->applied = false;
+    b->results = NULL;
     b->n = count;
     memcpy(b->items, n->cur_items, count * sizeof b->items[0]);
     /* slot_entry_finish pads to a multiple of 8 bytes: raft 0.22.1 frees
@@ -373,7 +389,7 @@ static void queueExpire(struct node *n)
     mp_buf_free(&b);
 }
 
-/* fsm applied_cb: route results of our own batches to their requests. */
+/* fsm applied_cb: keep the results of our own batches for applyCb. */
 static void appliedCb(struct fsm *f, uint64_t origin, const struct slot_cmd *cmds,
                       const struct slot_result *results, uint32_t count)
 {
@@ -384,16 +400,18 @@ static void appliedCb(struct fsm *f, uint64_t origin, const struct slot_cmd *cmd
             b = n->inflight[i];
         }
     }
-    if (b == NULL || b->answered) {
+    if (b == NULL || b->applied) {
         return;
     }
     assert(b->n == count);
-    b->answered = true;
+    b->results = malloc(count * sizeof *b->results);
+    if (b->results == NULL) {
+        fatal("results", RAFT_NOMEM);
+    }
+    memcpy(b->results, results, count * sizeof *b->results);
+    b->applied = true;
     for (uint32_t i = 0; i < count; i++) {
-        struct node_conn *c = b->items[i].conn;
-        if (c != NULL) {
-            replyResult(c, b->items[i].tag, &results[i], b->req.index);
-            connDone(c);
+        if (b->items[i].conn != NULL) {
             continue;
         }
         assert(cmds[i].op == SLOT_OP_EXPIRE);

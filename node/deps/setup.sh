@@ -8,7 +8,8 @@
 # raft: Debian 12 ships libraft 0.15.0, which loses entries and over-counts
 # replicas (see issue "slotd"); we never link it. We use a system libraft
 # >= 0.22 when pkg-config finds one; otherwise we build Debian 13's 0.22.1
-# source package, with our patch for its follower snapshot crash, into
+# source package, with our patches (a follower snapshot crash, and the
+# consistency bugs our simulation found), into
 #   .deps/raft        (release, NDEBUG: what slotd links)
 #   .deps/raft-debug  (raft's own assertions on: the simulation runs on it too)
 # The deb-src entry for trixie reuses the mirror URI this machine's apt
@@ -18,7 +19,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEPS="$ROOT/.deps"
 RAFT_VERSION=0.22.1
-PATCH="$ROOT/node/deps/raft-$RAFT_VERSION-snapshot-pending.patch"
+# Applied in this order (see each file's header for what and why).
+PATCHES=("$ROOT/node/deps/raft-$RAFT_VERSION-snapshot-pending.patch"
+         "$ROOT/node/deps/raft-$RAFT_VERSION-consistency-fixes.patch")
+patch_sum() { cat "${PATCHES[@]}" | sha256sum; }
 
 PKGS=(build-essential pkg-config libuv1-dev libmsgpack-dev liblz4-dev
       libjansson-dev libh2o-dev clang libclang-rt-14-dev clang-format
@@ -67,7 +71,7 @@ if pkg-config --atleast-version=0.22 raft 2>/dev/null; then
 fi
 
 raft_ok() { [ -f "$1/lib/pkgconfig/raft.pc" ] && [ -f "$1/.slot-stamp" ] &&
-            [ "$(cat "$1/.slot-stamp")" = "$RAFT_VERSION $(sha256sum < "$PATCH")" ]; }
+            [ "$(cat "$1/.slot-stamp")" = "$RAFT_VERSION $(patch_sum)" ]; }
 
 if raft_ok "$DEPS/raft" && raft_ok "$DEPS/raft-debug"; then
     exit 0
@@ -98,7 +102,9 @@ mkdir -p "$src"
     { log "apt-get source raft/trixie failed"; exit 1; }
 tree="$src/raft-$RAFT_VERSION"
 [ -d "$tree" ] || { log "raft-$RAFT_VERSION not found after apt-get source"; exit 1; }
-(cd "$tree" && patch -p1 -s < "$PATCH")
+for p in "${PATCHES[@]}"; do
+    (cd "$tree" && patch -p1 -s < "$p") || { log "patch $p failed"; exit 1; }
+done
 (cd "$tree" && autoreconf -i >/dev/null 2>&1)
 
 build_one() { # prefix, extra configure flags...
@@ -113,7 +119,7 @@ build_one() { # prefix, extra configure flags...
         --disable-benchmark --prefix="$prefix" "$@" >/dev/null &&
      make -s -j"$(nproc)" >/dev/null 2>&1 && make -s install >/dev/null) ||
         { log "raft build failed in $b"; exit 1; }
-    echo "$RAFT_VERSION $(sha256sum < "$PATCH")" > "$prefix/.slot-stamp"
+    echo "$RAFT_VERSION $(patch_sum)" > "$prefix/.slot-stamp"
 }
 build_one "$DEPS/raft"
 build_one "$DEPS/raft-debug" --enable-debug
