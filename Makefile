@@ -58,7 +58,8 @@ CORE_SRC := $(PROTO_SRC) $(LEDGER_SRC)
 FUZZERS := fuzz_cmd fuzz_entry fuzz_frame fuzz_read fuzz_snapshot
 
 # slotd: the glue around the core (raft, libuv, LZ4).
-NODE_SRC := node/log.c node/transport.c node/fsm.c node/node.c node/server.c
+NODE_SRC := node/log.c node/transport.c node/iofail.c node/fsm.c node/node.c \
+            node/server.c
 NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
 
 # ---- objects ---------------------------------------------------------------

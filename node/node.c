@@ -13,6 +13,7 @@
 
 #include "../proto/slot_admin.h"
 #include "fsm.h"
+#include "iofail.h"
 #include "log.h"
 #include "transport.h"
 
@@ -104,7 +105,8 @@ struct node {
     struct node_options o;
     char address[ADDR_CAP];
     struct raft raft;
-    struct raft_io io;
+    struct raft_io io;     /* raft_uv */
+    struct iofail iofail;  /* what raft sees: fail-stop on disk errors */
     struct transport transport;
     struct fsm fsm;
     uv_prepare_t prepare;
@@ -1031,9 +1033,13 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
         /* A corrupt segment must stop the node, not be silently dropped
          * with the committed entries in it. */
         raft_uv_set_auto_recovery(&n->io, false);
-        rv = raft_init(&n->raft, &n->io, &n->fsm.raft, o->id, n->address);
+        iofail_init(&n->iofail, &n->io);
+        rv = raft_init(&n->raft, &n->iofail.outer, &n->fsm.raft, o->id,
+                       n->address);
         if (rv != 0) {
             snprintf(errmsg, errlen, "raft_init: %s", raft_errmsg(&n->raft));
+        } else {
+            iofail_started(&n->iofail);
         }
     }
     if (rv == 0) {

@@ -1,0 +1,242 @@
+#include "iofail.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static int wInit(struct raft_io *io, raft_id id, const char *address);
+
+/* The inner io. raft 0.22.1 sometimes calls our methods with the inner io
+ * as argument (legacy.c tickCb: r->io->time(io)): only unwrap ours. */
+static struct raft_io *in(struct raft_io *io)
+{
+    return io->init == wInit ? ((struct iofail *)io->impl)->inner : io;
+}
+
+static void sync(struct raft_io *io)
+{
+    struct raft_io *inner = in(io);
+    io->capacity = inner->capacity;
+    memcpy(io->errmsg, inner->errmsg, sizeof io->errmsg);
+}
+
+static void failStop(const char *what, int rv, const char *errmsg)
+{
+    LOG_E("%s failed: %s (%s); stopping: raft cannot survive a failed disk "
+          "write, and a restart recovers from what reached the disk",
+          what, raft_strerror(rv), errmsg);
+    abort();
+}
+
+/* Sync results of disk writes: any error stops the node. */
+static int checked(struct raft_io *io, const char *what, int rv)
+{
+    sync(io);
+    if (rv != 0) {
+        failStop(what, rv, io->errmsg);
+    }
+    return rv;
+}
+
+/* The caller's callback (function pointers do not convert to void *). */
+union parkedCb {
+    raft_io_append_cb append;
+    raft_io_snapshot_put_cb put;
+    raft_io_snapshot_get_cb get;
+};
+
+/* The request's own data is parked here while the inner io has it. */
+struct park {
+    void *data;
+    union parkedCb cb;
+    const char *what;
+};
+
+static struct park *parkNew(void **data, union parkedCb cb, const char *what)
+{
+    struct park *p = malloc(sizeof *p);
+    if (p == NULL) {
+        failStop(what, RAFT_NOMEM, "no memory to track the request");
+    }
+    p->data = *data;
+    p->cb = cb;
+    p->what = what;
+    *data = p;
+    return p;
+}
+
+/* Gives the request its data back; stops on a failed write (RAFT_CANCELED
+ * is the inner io closing, not a failure). Returns the caller's callback. */
+static union parkedCb parkDone(void **data, int status)
+{
+    struct park *p = *data;
+    union parkedCb cb = p->cb;
+    const char *what = p->what;
+    *data = p->data;
+    free(p);
+    if (status != 0 && status != RAFT_CANCELED) {
+        failStop(what, status, "");
+    }
+    return cb;
+}
+
+static void appendDone(struct raft_io_append *req, int status)
+{
+    parkDone(&req->data, status).append(req, status);
+}
+
+static int wAppend(struct raft_io *io, struct raft_io_append *req,
+                   const struct raft_entry entries[], unsigned n,
+                   raft_io_append_cb cb)
+{
+    parkNew(&req->data, (union parkedCb){.append = cb}, "log append");
+    int rv = in(io)->append(in(io), req, entries, n, appendDone);
+    if (rv != 0) {
+        parkDone(&req->data, 0);
+    }
+    return checked(io, "log append", rv);
+}
+
+static void putDone(struct raft_io_snapshot_put *req, int status)
+{
+    parkDone(&req->data, status).put(req, status);
+}
+
+static int wSnapshotPut(struct raft_io *io, unsigned trailing,
+                        struct raft_io_snapshot_put *req,
+                        const struct raft_snapshot *snapshot,
+                        raft_io_snapshot_put_cb cb)
+{
+    parkNew(&req->data, (union parkedCb){.put = cb}, "snapshot write");
+    int rv = in(io)->snapshot_put(in(io), trailing, req, snapshot, putDone);
+    if (rv != 0) {
+        parkDone(&req->data, 0);
+    }
+    return checked(io, "snapshot write", rv);
+}
+
+static void getDone(struct raft_io_snapshot_get *req,
+                    struct raft_snapshot *snapshot, int status)
+{
+    parkDone(&req->data, status).get(req, snapshot, status);
+}
+
+static int wSnapshotGet(struct raft_io *io, struct raft_io_snapshot_get *req,
+                        raft_io_snapshot_get_cb cb)
+{
+    parkNew(&req->data, (union parkedCb){.get = cb}, "snapshot read");
+    int rv = in(io)->snapshot_get(in(io), req, getDone);
+    if (rv != 0) {
+        parkDone(&req->data, 0);
+    }
+    return checked(io, "snapshot read", rv);
+}
+
+static int wSetTerm(struct raft_io *io, raft_term term)
+{
+    return checked(io, "term write", in(io)->set_term(in(io), term));
+}
+
+static int wSetVote(struct raft_io *io, raft_id id)
+{
+    return checked(io, "vote write", in(io)->set_vote(in(io), id));
+}
+
+static int wTruncate(struct raft_io *io, raft_index index)
+{
+    return checked(io, "log truncate", in(io)->truncate(in(io), index));
+}
+
+/* Pass-through methods (errors here are reported to raft as usual: start
+ * and load failures stop slotd at startup anyway; send errors are the
+ * network's). */
+static int wInit(struct raft_io *io, raft_id id, const char *address)
+{
+    int rv = in(io)->init(in(io), id, address);
+    sync(io);
+    return rv;
+}
+
+static void wClose(struct raft_io *io, raft_io_close_cb cb)
+{
+    in(io)->close(in(io), cb);
+}
+
+static int wLoad(struct raft_io *io, raft_term *term, raft_id *voted_for,
+                 struct raft_snapshot **snapshot, raft_index *start_index,
+                 struct raft_entry *entries[], size_t *n_entries)
+{
+    int rv = in(io)->load(in(io), term, voted_for, snapshot, start_index,
+                          entries, n_entries);
+    sync(io);
+    return rv;
+}
+
+static int wStart(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
+                  raft_io_recv_cb recv)
+{
+    int rv = in(io)->start(in(io), msecs, tick, recv);
+    sync(io);
+    return rv;
+}
+
+static int wBootstrap(struct raft_io *io, const struct raft_configuration *conf)
+{
+    int rv = in(io)->bootstrap(in(io), conf);
+    sync(io);
+    return rv;
+}
+
+static int wRecover(struct raft_io *io, const struct raft_configuration *conf)
+{
+    int rv = in(io)->recover(in(io), conf);
+    sync(io);
+    return rv;
+}
+
+static int wSend(struct raft_io *io, struct raft_io_send *req,
+                 const struct raft_message *message, raft_io_send_cb cb)
+{
+    return in(io)->send(in(io), req, message, cb);
+}
+
+static raft_time wTime(struct raft_io *io)
+{
+    return in(io)->time(in(io));
+}
+
+static int wRandom(struct raft_io *io, int min, int max)
+{
+    return in(io)->random(in(io), min, max);
+}
+
+void iofail_init(struct iofail *w, struct raft_io *inner)
+{
+    memset(w, 0, sizeof *w);
+    w->inner = inner;
+    w->outer.version = inner->version;
+    w->outer.impl = w;
+    w->outer.init = wInit;
+    w->outer.close = wClose;
+    w->outer.load = wLoad;
+    w->outer.start = wStart;
+    w->outer.bootstrap = wBootstrap;
+    w->outer.recover = wRecover;
+    w->outer.set_term = wSetTerm;
+    w->outer.set_vote = wSetVote;
+    w->outer.send = wSend;
+    w->outer.append = wAppend;
+    w->outer.truncate = wTruncate;
+    w->outer.snapshot_put = wSnapshotPut;
+    w->outer.snapshot_get = wSnapshotGet;
+    w->outer.time = wTime;
+    w->outer.random = wRandom;
+}
+
+void iofail_started(struct iofail *w)
+{
+    /* raft_uv passes its own io to raft's tick/recv callbacks and uses its
+     * `data` to fire completed requests: it must be raft. */
+    w->inner->data = w->outer.data;
+}

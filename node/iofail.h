@@ -1,0 +1,29 @@
+/* iofail: a raft_io that stops the process on any disk I/O error.
+ *
+ * Why: raft 0.22.1 cannot survive a failed append, truncate, term/vote
+ * write or snapshot write: its debug build asserts, its release build
+ * double-frees (in recvCb) or copies a NULL entry (found by
+ * node/test/test_sim.c, which models exactly this fail-stop). A node that
+ * cannot write its log must not keep voting or acknowledging; stopping is
+ * the only consistent answer, and a restart recovers from what reached the
+ * disk. Network errors (send) are normal and pass through.
+ *
+ * Usage: raft_uv_init(&inner, ...); iofail_init(&w, &inner);
+ * raft_init(r, &w.outer, ...); then iofail_started(&w) after raft_init, so
+ * the inner io's `data` (which raft_uv hands to raft's callbacks) is raft.
+ */
+#ifndef SLOT_IOFAIL_H
+#define SLOT_IOFAIL_H
+
+#include <raft.h>
+
+struct iofail {
+    struct raft_io outer; /* give this one to raft_init */
+    struct raft_io *inner;
+};
+
+void iofail_init(struct iofail *w, struct raft_io *inner);
+/* Call right after raft_init: copies raft's `data` to the inner io. */
+void iofail_started(struct iofail *w);
+
+#endif /* SLOT_IOFAIL_H */
