@@ -148,10 +148,12 @@ build: $(REL_BINS)
 test: deps
 	@$(MAKE) --no-print-directory -j2 $(REL_BINS) $(ASAN_BINS) $(FUZZ_BINS) \
 	    $(B)/rel/bin/test_cluster $(B)/asan/bin/slotd \
-	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) $(SLOTBENCH_REL_BINS) $(SIM_BINS)
+	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) $(SLOTBENCH_REL_BINS) $(SIM_BINS) \
+	    $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
 	@.ci/suites \
 	  $(SIM_SUITES) \
 	  $(CLIENT_SUITES) \
+	  $(GATEWAY_SUITES) \
 	  $(SLOTBENCH_SUITES) \
 	  "cluster:$(B)/rel/bin/test_cluster" \
 	  "asan-cluster:SLOTD=$(B)/asan/bin/slotd $(B)/rel/bin/test_cluster" \
@@ -172,7 +174,7 @@ cluster: deps
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZERS); do proto/fuzz/run $(B)/fuzz/bin/$$f $(FUZZ_SECONDS) || exit 1; done
 
-bench: deps $(B)/rel/bin/bench_ledger
+bench: deps $(B)/rel/bin/bench_ledger bench-gateway
 	@mkdir -p bench/results
 	$(B)/rel/bin/bench_ledger | tee bench/results/ledger.txt
 

@@ -85,9 +85,12 @@
  *                         pinned to one node (req.node): that node needs to
  *                         lead and does not, or is shutting down (unpinned
  *                         requests retry elsewhere instead).
- *   SLOT_SESSION_UNKNOWN, SLOT_REQUEST_TOO_OLD, SLOT_REQUEST_MISMATCH never
- *                         reach the caller: the library handles them
- *                         (a new session; OUTCOME_UNKNOWN when in doubt).
+ *   SLOT_REQUEST_MISMATCH  the request's idem_key was used before with a
+ *                         different command (see idem_key); nothing ran.
+ *   SLOT_SESSION_UNKNOWN, SLOT_REQUEST_TOO_OLD, and REQUEST_MISMATCH on the
+ *                         library's own (session, number), never reach the
+ *                         caller: the library handles them (a new session;
+ *                         OUTCOME_UNKNOWN when in doubt).
  *
  * The submitting call itself returns SLOT_OK (accepted: the callback will
  * run), or, and then the callback is never called:

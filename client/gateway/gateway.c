@@ -61,7 +61,8 @@ int main(int argc, char **argv)
         free(doc);
         return 0;
     }
-    if (argc != 3 || (strcmp(argv[1], "--config") != 0 && strcmp(argv[1], "--check") != 0)) {
+    if (argc != 3 ||
+        (strcmp(argv[1], "--config") != 0 && strcmp(argv[1], "--check") != 0)) {
         fputs(usage, stderr);
         return 2;
     }
@@ -78,7 +79,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     uv_loop_t *loop = uv_default_loop();
     if (gw_log_open(&logger, loop, config.access_log) != 0) {
-        fprintf(stderr, "slot-gateway: access log %s: cannot open\n", config.access_log);
+        fprintf(stderr, "slot-gateway: access log %s: cannot open\n",
+                config.access_log);
         return 1;
     }
     if (gw_start(loop, &config, &logger, &gateway, err, sizeof err) != 0) {
@@ -89,8 +91,8 @@ int main(int argc, char **argv)
     uv_signal_init(loop, &sigint);
     uv_signal_start(&sigterm, onSignal, SIGTERM);
     uv_signal_start(&sigint, onSignal, SIGINT);
-    fprintf(stderr, "slot-gateway: listening on %s, cluster %s\n", config.listen,
-            config.cluster);
+    fprintf(stderr, "slot-gateway: listening on %s, cluster %s\n",
+            config.listen, config.cluster);
     uv_run(loop, UV_RUN_DEFAULT);
     /* `gateway` stays allocated (see gw_stop): the process ends here. */
     return 0;

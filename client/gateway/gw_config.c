@@ -36,7 +36,8 @@ static int parseListen(const char *s, struct sockaddr_storage *ss)
     char *end;
     errno = 0;
     unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port == 0 || port > 65535) {
+    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port == 0 ||
+        port > 65535) {
         return -1;
     }
     memset(ss, 0, sizeof *ss);
@@ -66,8 +67,10 @@ static int parseListen(const char *s, struct sockaddr_storage *ss)
     return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
 }
 
-static int onlyKeys(json_t *obj, const char *const *known, const char *where, char *err,
-                    size_t errlen)
+/* Unknown keys are errors, not ignored: "inflightmax" silently meaning
+ * the default 4096 is how an outage starts. */
+static int onlyKeys(json_t *obj, const char *const *known, const char *where,
+                    char *err, size_t errlen)
 {
     const char *key;
     json_t *v;
@@ -78,8 +81,8 @@ static int onlyKeys(json_t *obj, const char *const *known, const char *where, ch
             ok = strcmp(*k, key) == 0;
         }
         if (!ok) {
-            return cfail(err, errlen, "unknown key \"%.40s\"%s%s", key, where[0] ? " in " : "",
-                         where);
+            return cfail(err, errlen, "unknown key \"%.40s\"%s%s", key,
+                         where[0] ? " in " : "", where);
         }
     }
     return 0;
@@ -91,8 +94,8 @@ struct u32key {
     uint32_t min, max;
 };
 
-static int getU32s(json_t *obj, const char *where, const struct u32key *keys, int n,
-                   char *err, size_t errlen)
+static int getU32s(json_t *obj, const char *where, const struct u32key *keys,
+                   int n, char *err, size_t errlen)
 {
     for (int i = 0; i < n; i++) {
         json_t *v = json_object_get(obj, keys[i].name);
@@ -101,23 +104,24 @@ static int getU32s(json_t *obj, const char *where, const struct u32key *keys, in
         }
         if (!json_is_integer(v) || json_integer_value(v) < keys[i].min ||
             json_integer_value(v) > keys[i].max) {
-            return cfail(err, errlen, "%s.%s must be an integer in %u..%u", where,
-                         keys[i].name, keys[i].min, keys[i].max);
+            return cfail(err, errlen, "%s.%s must be an integer in %u..%u",
+                         where, keys[i].name, keys[i].min, keys[i].max);
         }
         *keys[i].dst = (uint32_t)json_integer_value(v);
     }
     return 0;
 }
 
-static int getString(json_t *root, const char *name, int required, char *dst, size_t cap,
-                     char *err, size_t errlen)
+static int getString(json_t *root, const char *name, int required, char *dst,
+                     size_t cap, char *err, size_t errlen)
 {
     json_t *v = json_object_get(root, name);
     if (v == NULL) {
         return required ? cfail(err, errlen, "missing key \"%s\"", name) : 0;
     }
     if (!json_is_string(v) || json_string_length(v) >= cap) {
-        return cfail(err, errlen, "\"%s\" must be a string of at most %zu bytes", name,
+        return cfail(err, errlen,
+                     "\"%s\" must be a string of at most %zu bytes", name,
                      cap - 1);
     }
     memcpy(dst, json_string_value(v), json_string_length(v) + 1);
@@ -129,18 +133,24 @@ static int tokenCharsOk(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || (ch != '\0' && strchr("._~+/=-", ch)))) {
+              (ch >= '0' && ch <= '9') ||
+              (ch != '\0' && strchr("._~+/=-", ch)))) {
             return 0;
         }
     }
     return 1;
 }
 
-static int parseTokens(json_t *toks, struct gw_config *c, char *err, size_t errlen)
+/* Tokens map to channel slots: a slot is what metrics and the
+ * Idempotency-Key namespace use, and what the ownership check compares by
+ * name; several tokens may share a channel (key rotation). */
+static int parseTokens(json_t *toks, struct gw_config *c, char *err,
+                       size_t errlen)
 {
     if (!json_is_object(toks) || json_object_size(toks) < 1 ||
         json_object_size(toks) > GW_TOKENS_MAX) {
-        return cfail(err, errlen, "\"tokens\" must be an object of 1..%d tokens",
+        return cfail(err, errlen,
+                     "\"tokens\" must be an object of 1..%d tokens",
                      GW_TOKENS_MAX);
     }
     const char *key;
@@ -154,7 +164,9 @@ static int parseTokens(json_t *toks, struct gw_config *c, char *err, size_t errl
                          GW_TOKEN_MIN, GW_TOKEN_MAX);
         }
         if (!json_is_string(v)) {
-            return cfail(err, errlen, "tokens: the value must be a channel name or \"admin\"");
+            return cfail(
+                err, errlen,
+                "tokens: the value must be a channel name or \"admin\"");
         }
         const char *ch = json_string_value(v);
         size_t cl = json_string_length(v);
@@ -166,8 +178,10 @@ static int parseTokens(json_t *toks, struct gw_config *c, char *err, size_t errl
             continue;
         }
         if (!gw_valid_channel(ch, cl)) {
-            return cfail(err, errlen, "tokens: channel \"%.20s\" must be 1..16 bytes of "
-                                      "[a-z0-9_-]", ch);
+            return cfail(err, errlen,
+                         "tokens: channel \"%.20s\" must be 1..16 bytes of "
+                         "[a-z0-9_-]",
+                         ch);
         }
         int idx = -1;
         for (int i = 0; i < c->n_channels && idx < 0; i++) {
@@ -177,7 +191,8 @@ static int parseTokens(json_t *toks, struct gw_config *c, char *err, size_t errl
         }
         if (idx < 0) {
             if (c->n_channels == GW_CHANNELS_MAX) {
-                return cfail(err, errlen, "tokens: at most %d distinct channels",
+                return cfail(err, errlen,
+                             "tokens: at most %d distinct channels",
                              GW_CHANNELS_MAX);
             }
             idx = c->n_channels++;
@@ -216,19 +231,28 @@ static void defaults(struct gw_config *c)
     };
 }
 
-int gw_config_parse(const char *text, size_t len, struct gw_config *c, char *err,
-                    size_t errlen)
+int gw_config_parse(const char *text, size_t len, struct gw_config *c,
+                    char *err, size_t errlen)
 {
-    static const char *const top[] = {"listen", "cluster", "tokens", "access_log",
-                                      "limits", "client",  NULL};
-    static const char *const lim[] = {
-        "inflight_max",      "connections_max",    "body_max_bytes",
-        "headers_max_bytes", "request_timeout_ms", "healthz_timeout_ms",
-        "idle_timeout_ms",   "retry_after_s",      "patient_rate_per_s",
-        "patient_burst",     "patient_table_size", "hold_ttl_ms",
-        NULL};
-    static const char *const cli[] = {"sessions", "queue_max", "connect_timeout_ms",
-                                      "attempt_timeout_ms", "retry_ms", NULL};
+    static const char *const top[] = {"listen",     "cluster",    "tokens",
+                                      "access_log", "reuse_port", "limits",
+                                      "client",     NULL};
+    static const char *const lim[] = {"inflight_max",
+                                      "connections_max",
+                                      "body_max_bytes",
+                                      "headers_max_bytes",
+                                      "request_timeout_ms",
+                                      "healthz_timeout_ms",
+                                      "idle_timeout_ms",
+                                      "retry_after_s",
+                                      "patient_rate_per_s",
+                                      "patient_burst",
+                                      "patient_table_size",
+                                      "hold_ttl_ms",
+                                      NULL};
+    static const char *const cli[] = {
+        "sessions",           "queue_max", "connect_timeout_ms",
+        "attempt_timeout_ms", "retry_ms",  NULL};
     defaults(c);
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
@@ -241,14 +265,23 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c, char *err
         goto out;
     }
     if (onlyKeys(root, top, "", err, errlen) != 0 ||
-        getString(root, "listen", 1, c->listen, sizeof c->listen, err, errlen) != 0 ||
-        getString(root, "cluster", 1, c->cluster, sizeof c->cluster, err, errlen) != 0 ||
-        getString(root, "access_log", 0, c->access_log, sizeof c->access_log, err,
-                  errlen) != 0) {
+        getString(root, "listen", 1, c->listen, sizeof c->listen, err,
+                  errlen) != 0 ||
+        getString(root, "cluster", 1, c->cluster, sizeof c->cluster, err,
+                  errlen) != 0 ||
+        getString(root, "access_log", 0, c->access_log, sizeof c->access_log,
+                  err, errlen) != 0) {
         goto out;
     }
+    json_t *rp = json_object_get(root, "reuse_port");
+    if (rp != NULL && !json_is_boolean(rp)) {
+        cfail(err, errlen, "\"reuse_port\" must be true or false");
+        goto out;
+    }
+    c->reuse_port = rp != NULL && json_is_true(rp);
     if (parseListen(c->listen, &c->listen_addr) != 0) {
-        cfail(err, errlen, "\"listen\" must be HOST:PORT (IPv4, [IPv6] or localhost)");
+        cfail(err, errlen,
+              "\"listen\" must be HOST:PORT (IPv4, [IPv6] or localhost)");
         goto out;
     }
     if (c->cluster[0] == '\0') {
@@ -279,9 +312,10 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c, char *err
         {"hold_ttl_ms", &l->hold_ttl_ms, 1, 86400000},
     };
     json_t *lo = json_object_get(root, "limits");
-    if (lo != NULL && (!json_is_object(lo) || onlyKeys(lo, lim, "limits", err, errlen) != 0 ||
-                       getU32s(lo, "limits", lk, (int)(sizeof lk / sizeof lk[0]), err,
-                               errlen) != 0)) {
+    if (lo != NULL &&
+        (!json_is_object(lo) || onlyKeys(lo, lim, "limits", err, errlen) != 0 ||
+         getU32s(lo, "limits", lk, (int)(sizeof lk / sizeof lk[0]), err,
+                 errlen) != 0)) {
         if (!json_is_object(lo)) {
             cfail(err, errlen, "\"limits\" must be an object");
         }
@@ -296,9 +330,10 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c, char *err
         {"retry_ms", &o->retry_ms, 1, 60000},
     };
     json_t *co = json_object_get(root, "client");
-    if (co != NULL && (!json_is_object(co) || onlyKeys(co, cli, "client", err, errlen) != 0 ||
-                       getU32s(co, "client", ck, (int)(sizeof ck / sizeof ck[0]), err,
-                               errlen) != 0)) {
+    if (co != NULL &&
+        (!json_is_object(co) || onlyKeys(co, cli, "client", err, errlen) != 0 ||
+         getU32s(co, "client", ck, (int)(sizeof ck / sizeof ck[0]), err,
+                 errlen) != 0)) {
         if (!json_is_object(co)) {
             cfail(err, errlen, "\"client\" must be an object");
         }
@@ -316,12 +351,14 @@ out:
     return rc;
 }
 
-int gw_config_load(const char *path, struct gw_config *c, char *err, size_t errlen)
+int gw_config_load(const char *path, struct gw_config *c, char *err,
+                   size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         return cfail(err, errlen, "%s: %s", path, strerror(errno));
     }
+    /* Read once at start-up; static keeps a megabyte off the stack. */
     static char text[1 << 20];
     size_t n = fread(text, 1, sizeof text, f);
     int big = n == sizeof text;
@@ -341,6 +378,9 @@ int gw_config_load(const char *path, struct gw_config *c, char *err, size_t errl
 
 int gw_config_token(const struct gw_config *c, const char *tok, size_t len)
 {
+    /* Every token is compared in full, without an early exit, so the time
+     * taken says nothing about which prefix matched; 64 tokens of at most
+     * 256 bytes keep this cheap enough for every request. */
     int found = -1;
     for (int i = 0; i < c->n_tokens; i++) {
         const struct gw_token *t = &c->tokens[i];

@@ -10,12 +10,15 @@
  *                 TOKEN: 8..256 bytes of [A-Za-z0-9._~+/=-];
  *                 CHANNEL: 1..16 bytes of [a-z0-9_-], not "admin"
  *   access_log    "-" stdout (default), "" off, or a file path (appended)
+ *   reuse_port    false (default); true: bind with SO_REUSEPORT so that
+ *                 several gateway processes on one host share the port
  *   limits        {...}  see struct gw_limits
  *   client        {...}  libslot options, see struct gw_client_opts
  */
 #ifndef GW_CONFIG_H
 #define GW_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,8 +26,8 @@
 #include "gw_metrics.h"
 
 #define GW_TOKENS_MAX 64
-#define GW_TOKEN_MIN 8
-#define GW_TOKEN_MAX 256
+#define GW_TOKEN_MIN  8
+#define GW_TOKEN_MAX  256
 
 struct gw_token {
     char token[GW_TOKEN_MAX + 1];
@@ -33,18 +36,18 @@ struct gw_token {
 };
 
 struct gw_limits {
-    uint32_t inflight_max;        /* requests waiting on the cluster (4096) */
-    uint32_t connections_max;     /* open HTTP connections (10000) */
-    uint32_t body_max_bytes;      /* request body (8192) */
-    uint32_t headers_max_bytes;   /* request line + headers (8192) */
-    uint32_t request_timeout_ms;  /* libslot deadline of one request (5000) */
-    uint32_t healthz_timeout_ms;  /* deadline of /healthz's read (1000) */
-    uint32_t idle_timeout_ms;     /* HTTP/1 keep-alive and request read (30000) */
-    uint32_t retry_after_s;       /* Retry-After on 503 (1) */
-    uint32_t patient_rate_per_s;  /* holds per patient per second; 0 off (2) */
-    uint32_t patient_burst;       /* ... and at once (5) */
-    uint32_t patient_table_size;  /* patients remembered (65536) */
-    uint32_t hold_ttl_ms;         /* default ttl_ms of a hold (600000) */
+    uint32_t inflight_max;       /* requests waiting on the cluster (4096) */
+    uint32_t connections_max;    /* open HTTP connections (10000) */
+    uint32_t body_max_bytes;     /* request body (8192) */
+    uint32_t headers_max_bytes;  /* request line + headers (8192) */
+    uint32_t request_timeout_ms; /* libslot deadline of one request (5000) */
+    uint32_t healthz_timeout_ms; /* deadline of /healthz's read (1000) */
+    uint32_t idle_timeout_ms; /* HTTP/1 keep-alive and request read (30000) */
+    uint32_t retry_after_s;   /* Retry-After on 503 (1) */
+    uint32_t patient_rate_per_s; /* holds per patient per second; 0 off (2) */
+    uint32_t patient_burst;      /* ... and at once (5) */
+    uint32_t patient_table_size; /* patients remembered (65536) */
+    uint32_t hold_ttl_ms;        /* default ttl_ms of a hold (600000) */
 };
 
 struct gw_client_opts {
@@ -60,6 +63,7 @@ struct gw_config {
     struct sockaddr_storage listen_addr;
     char cluster[1024];
     char access_log[512];
+    bool reuse_port; /* SO_REUSEPORT: several gateways on one port */
     int n_tokens;
     struct gw_token tokens[GW_TOKENS_MAX];
     int n_channels;
@@ -71,11 +75,12 @@ struct gw_config {
 
 /* Parses a configuration document. Returns 0, or -1 with a message in
  * err (capacity errlen). */
-int gw_config_parse(const char *text, size_t len, struct gw_config *c, char *err,
-                    size_t errlen);
+int gw_config_parse(const char *text, size_t len, struct gw_config *c,
+                    char *err, size_t errlen);
 
 /* Reads and parses a file (at most 1 MiB). */
-int gw_config_load(const char *path, struct gw_config *c, char *err, size_t errlen);
+int gw_config_load(const char *path, struct gw_config *c, char *err,
+                   size_t errlen);
 
 /* The token's channel slot (GW_CH_ADMIN or >= GW_CH_FIRST), or -1 if the
  * token is unknown. Compares against every token in constant time per

@@ -11,8 +11,8 @@ const char *gw_err_name(int code)
         return #name;
         GW_ERR_MAP(GW_ERR_NAME_)
 #undef GW_ERR_NAME_
-    default:
-        break;
+        default:
+            break;
     }
     const char *n = slot_err_name(code);
     return n != 0 ? n : "INTERNAL";
@@ -26,8 +26,8 @@ const char *gw_err_message(int code)
         return msg;
         GW_ERR_MAP(GW_ERR_MSG_)
 #undef GW_ERR_MSG_
-    default:
-        return slot_err_message(code);
+        default:
+            return slot_err_message(code);
     }
 }
 
@@ -39,49 +39,49 @@ int gw_err_status(int code)
         return status;
         GW_ERR_MAP(GW_ERR_STATUS_)
 #undef GW_ERR_STATUS_
-    case SLOT_OK:
-        return 200;
-    case SLOT_MALFORMED:
-    case SLOT_INVALID_ARGUMENT:
-    case SLOT_BAD_VERSION:
-    case SLOT_UNKNOWN_OP:
-    case SLOT_TTL_OUT_OF_RANGE:
-        return 400;
-    case SLOT_TOO_LARGE:
-        return 413;
-    case SLOT_UNKNOWN_POOL:
-    case SLOT_UNKNOWN_HOLD:
-    case SLOT_UNKNOWN_BOOKING:
-        return 404;
-    case SLOT_POOL_EXISTS:
-    case SLOT_POOL_CLOSED:
-    case SLOT_NOT_RELEASED:
-    case SLOT_SOLD_OUT:
-    case SLOT_PATIENT_HAS_CLAIM:
-    case SLOT_CAPACITY_CONFLICT:
-    case SLOT_ALREADY_CONFIRMED:
-    case SLOT_ALREADY_RELEASED:
-    case SLOT_ALREADY_CANCELLED:
-        return 409;
-    case SLOT_HOLD_EXPIRED:
-        return 410;
-    case SLOT_REQUEST_MISMATCH:
-        return 422;
-    case SLOT_OUTCOME_UNKNOWN:
-        return 504;
-    /* Certainly not applied (or a read): the same request may be sent
-     * again once the cluster has a leader or room. */
-    case SLOT_LIMIT_REACHED:
-    case SLOT_NOT_LEADER:
-    case SLOT_NO_LEADER:
-    case SLOT_BUSY:
-    case SLOT_IO:
-    case SLOT_SHUTDOWN:
-    case SLOT_TIMEOUT:
-    case SLOT_UNAVAILABLE:
-        return 503;
-    default:
-        return 500;
+        case SLOT_OK:
+            return 200;
+        case SLOT_MALFORMED:
+        case SLOT_INVALID_ARGUMENT:
+        case SLOT_BAD_VERSION:
+        case SLOT_UNKNOWN_OP:
+        case SLOT_TTL_OUT_OF_RANGE:
+            return 400;
+        case SLOT_TOO_LARGE:
+            return 413;
+        case SLOT_UNKNOWN_POOL:
+        case SLOT_UNKNOWN_HOLD:
+        case SLOT_UNKNOWN_BOOKING:
+            return 404;
+        case SLOT_POOL_EXISTS:
+        case SLOT_POOL_CLOSED:
+        case SLOT_NOT_RELEASED:
+        case SLOT_SOLD_OUT:
+        case SLOT_PATIENT_HAS_CLAIM:
+        case SLOT_CAPACITY_CONFLICT:
+        case SLOT_ALREADY_CONFIRMED:
+        case SLOT_ALREADY_RELEASED:
+        case SLOT_ALREADY_CANCELLED:
+            return 409;
+        case SLOT_HOLD_EXPIRED:
+            return 410;
+        case SLOT_REQUEST_MISMATCH:
+            return 422;
+        case SLOT_OUTCOME_UNKNOWN:
+            return 504;
+        /* Certainly not applied (or a read): the same request may be sent
+         * again once the cluster has a leader or room. */
+        case SLOT_LIMIT_REACHED:
+        case SLOT_NOT_LEADER:
+        case SLOT_NO_LEADER:
+        case SLOT_BUSY:
+        case SLOT_IO:
+        case SLOT_SHUTDOWN:
+        case SLOT_TIMEOUT:
+        case SLOT_UNAVAILABLE:
+            return 503;
+        default:
+            return 500;
     }
 }
 

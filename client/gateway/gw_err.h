@@ -12,13 +12,16 @@
 /* X(NAME, number, status, message). Numbers start at 200, above every
  * slot_err code, so one int carries either kind. */
 #define GW_ERR_MAP(X)                                                          \
-    X(UNAUTHORIZED, 200, 401, "missing or unknown bearer token")             \
-    X(FORBIDDEN, 201, 403, "this token may not do this")                     \
-    X(NOT_FOUND, 202, 404, "no such route")                                  \
-    X(METHOD_NOT_ALLOWED, 203, 405, "the route does not support this method") \
-    X(RATE_LIMITED, 204, 429, "too many requests for this patient; retry later") \
-    X(OVERLOADED, 205, 503, "the gateway has too many requests in flight; retry later") \
-    X(HEADERS_TOO_LARGE, 206, 431, "request headers exceed the gateway's limit") \
+    X(UNAUTHORIZED, 200, 401, "missing or unknown bearer token")               \
+    X(FORBIDDEN, 201, 403, "this token may not do this")                       \
+    X(NOT_FOUND, 202, 404, "no such route")                                    \
+    X(METHOD_NOT_ALLOWED, 203, 405, "the route does not support this method")  \
+    X(RATE_LIMITED, 204, 429,                                                  \
+      "too many requests for this patient; retry later")                       \
+    X(OVERLOADED, 205, 503,                                                    \
+      "the gateway has too many requests in flight; retry later")              \
+    X(HEADERS_TOO_LARGE, 206, 431,                                             \
+      "request headers exceed the gateway's limit")                            \
     X(INTERNAL, 207, 500, "internal error")
 
 enum gw_err {

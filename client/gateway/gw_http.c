@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "gw_err.h"
@@ -20,18 +23,18 @@
 /* A request waiting on the cluster. */
 struct gw_call {
     struct gw *g;
-    h2o_req_t *hreq;        /* NULL once h2o disposed of the request */
-    struct gw_call **link;  /* in hreq's pool; tells us about disposal */
+    h2o_req_t *hreq;       /* NULL once h2o disposed of the request */
+    struct gw_call **link; /* in hreq's pool; tells us about disposal */
     int route;
-    int channel;            /* channel slot of the token */
-    int phase;              /* 0: the ownership read; 1: the write */
-    bool strict;            /* the ownership read is linearizable */
-    uint64_t t0_ns;         /* request start */
-    uint64_t sent_ns;       /* current libslot submit */
-    uint64_t id;            /* hold / booking id of the route */
+    int channel;      /* channel slot of the token */
+    int phase;        /* 0: the ownership read; 1: the write */
+    bool strict;      /* the ownership read is linearizable */
+    uint64_t t0_ns;   /* request start */
+    uint64_t sent_ns; /* current libslot submit */
+    uint64_t id;      /* hold / booking id of the route */
     char pool[SLOTC_POOL_ID_MAX + 1];
     char patient[SLOTC_PATIENT_KEY_MAX + 1];
-    char idem[65];          /* Idempotency-Key, "" if none */
+    char idem[65]; /* Idempotency-Key, "" if none */
     uint32_t ttl_ms;
     union {
         struct gw_pool_body pool;
@@ -65,8 +68,8 @@ struct gw {
     struct slotc *slot;
     struct gw_metrics metrics;
     struct gw_limiter limiter;
-    uint32_t inflight;  /* calls alive */
-    uint32_t conns;     /* connections open */
+    uint32_t inflight; /* calls alive */
+    uint32_t conns;    /* connections open */
     struct gw_call *free_calls;
     char *openapi;
     size_t openapi_len;
@@ -94,34 +97,51 @@ struct reply {
     const char *body;
     size_t len;
     const char *ctype;
-    const char *location; /* or NULL */
+    const char *location;   /* or NULL */
     uint64_t retry_after_s; /* 0: no header */
     const char *allow;      /* 405 */
 };
 
 static const char jsonType[] = "application/json";
 
-/* ---- responses -------------------------------------------------------------- */
+/* ---- responses --------------------------------------------------------------
+ */
 
 static const char *reasonOf(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Internal Server Error";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 409:
+            return "Conflict";
+        case 410:
+            return "Gone";
+        case 413:
+            return "Payload Too Large";
+        case 422:
+            return "Unprocessable Entity";
+        case 429:
+            return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "Internal Server Error";
     }
 }
 
@@ -131,9 +151,9 @@ static void addHeader(h2o_req_t *req, const h2o_token_t *tok, const char *v)
     h2o_add_header(&req->pool, &req->res.headers, tok, NULL, c.base, c.len);
 }
 
-static void record(struct gw *g, int route, int channel, uint64_t t0_ns, int status,
-                   int code, const char *method, size_t mlen, const char *path,
-                   size_t plen)
+static void record(struct gw *g, int route, int channel, uint64_t t0_ns,
+                   int status, int code, const char *method, size_t mlen,
+                   const char *path, size_t plen)
 {
     uint64_t us = (uv_hrtime() - t0_ns) / 1000;
     gw_metrics_request(&g->metrics, route, status, channel, us);
@@ -143,13 +163,13 @@ static void record(struct gw *g, int route, int channel, uint64_t t0_ns, int sta
 }
 
 /* Sends r on req and records it. req may be freed by h2o on return. */
-static void sendReply(struct gw *g, h2o_req_t *req, int route, int channel, uint64_t t0_ns,
-                      const struct reply *r)
+static void sendReply(struct gw *g, h2o_req_t *req, int route, int channel,
+                      uint64_t t0_ns, const struct reply *r)
 {
     req->res.status = r->status;
     req->res.reason = reasonOf(r->status);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, r->ctype,
-                   strlen(r->ctype));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   r->ctype, strlen(r->ctype));
     if (r->retry_after_s > 0) {
         char v[24];
         snprintf(v, sizeof v, "%" PRIu64, r->retry_after_s);
@@ -159,15 +179,16 @@ static void sendReply(struct gw *g, h2o_req_t *req, int route, int channel, uint
         addHeader(req, H2O_TOKEN_ALLOW, r->allow);
     }
     if (r->status == 401) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
-                       H2O_STRLIT("Bearer"));
+        h2o_add_header(&req->pool, &req->res.headers,
+                       H2O_TOKEN_WWW_AUTHENTICATE, NULL, H2O_STRLIT("Bearer"));
     }
     if (r->location != NULL) {
         addHeader(req, H2O_TOKEN_LOCATION, r->location);
     }
     /* Copy the request line for the log before h2o may free req. */
     char method[16], path[256];
-    size_t ml = req->method.len < sizeof method ? req->method.len : sizeof method;
+    size_t ml =
+        req->method.len < sizeof method ? req->method.len : sizeof method;
     size_t pl = req->path.len < sizeof path ? req->path.len : sizeof path;
     memcpy(method, req->method.base, ml);
     memcpy(path, req->path.base, pl);
@@ -183,8 +204,8 @@ static uint64_t retryAfter(const struct gw *g, int code)
 
 /* An error response {"error":{...}} (extra: more members, or NULL). */
 static void replyError(struct gw *g, h2o_req_t *req, int route, int channel,
-                       uint64_t t0_ns, int code, const char *msg, const char *extra,
-                       uint64_t retry_s, const char *allow)
+                       uint64_t t0_ns, int code, const char *msg,
+                       const char *extra, uint64_t retry_s, const char *allow)
 {
     char st[512];
     struct gw_buf b;
@@ -195,7 +216,8 @@ static void replyError(struct gw *g, h2o_req_t *req, int route, int channel,
                       .body = b.p,
                       .len = b.len,
                       .ctype = jsonType,
-                      .retry_after_s = retry_s > 0 ? retry_s : retryAfter(g, code),
+                      .retry_after_s =
+                          retry_s > 0 ? retry_s : retryAfter(g, code),
                       .allow = allow};
     sendReply(g, req, route, channel, t0_ns, &r);
     gw_buf_free(&b);
@@ -203,16 +225,18 @@ static void replyError(struct gw *g, h2o_req_t *req, int route, int channel,
 
 static int fail(struct rctx *c, int code, const char *msg)
 {
-    replyError(c->g, c->req, c->route, c->channel, c->t0_ns, code, msg, NULL, 0, NULL);
+    replyError(c->g, c->req, c->route, c->channel, c->t0_ns, code, msg, NULL, 0,
+               NULL);
     return 0;
 }
 
-static void replyJson(struct gw *g, h2o_req_t *req, int route, int channel, uint64_t t0_ns,
-                      int status, const struct gw_buf *b, const char *location)
+static void replyJson(struct gw *g, h2o_req_t *req, int route, int channel,
+                      uint64_t t0_ns, int status, const struct gw_buf *b,
+                      const char *location)
 {
     if (b->oom) {
-        replyError(g, req, route, channel, t0_ns, GW_INTERNAL, "out of memory", NULL, 0,
-                   NULL);
+        replyError(g, req, route, channel, t0_ns, GW_INTERNAL, "out of memory",
+                   NULL, 0, NULL);
         return;
     }
     struct reply r = {.status = status,
@@ -224,7 +248,7 @@ static void replyJson(struct gw *g, h2o_req_t *req, int route, int channel, uint
     sendReply(g, req, route, channel, t0_ns, &r);
 }
 
-/* ---- calls --------------------------------------------------------------------- */
+/* ---- calls --------------------------------------------------------------- */
 
 /* h2o is freeing the request (response sent, or the client went away). */
 static void onReqDispose(void *p)
@@ -259,7 +283,8 @@ static struct gw_call *callNew(struct rctx *c)
     call->pool[0] = call->patient[0] = call->idem[0] = '\0';
     call->ttl_ms = 0;
     call->next_free = NULL;
-    call->link = h2o_mem_alloc_shared(&c->req->pool, sizeof *call->link, onReqDispose);
+    call->link =
+        h2o_mem_alloc_shared(&c->req->pool, sizeof *call->link, onReqDispose);
     *call->link = call;
     g->inflight++;
     return call;
@@ -302,21 +327,27 @@ static struct slotc_req *callReq(struct gw_call *call, uint32_t timeout_ms)
  * write of a route carries it, never the ownership read. */
 static void callIdem(struct gw_call *call, struct slotc_req *sr)
 {
-#ifdef GW_HAVE_IDEM_KEY
-    sr->idem_key = call->idem[0] != '\0' ? call->idem : NULL;
-#ifdef GW_HAVE_IDEM_CHANNEL
+    if (call->idem[0] == '\0') {
+        return;
+    }
+    sr->idem_key = call->idem;
+    /* The key's namespace: the token's channel ("admin" for the operator,
+     * a name no channel token can have). */
     sr->idem_channel = gw_config_channel_name(call->g->cfg, call->channel);
-#endif
-#else
-    (void)call;
-    (void)sr;
-#endif
 }
 
-static void callError(struct gw_call *call, int code, const char *msg, const char *extra)
+static void callError(struct gw_call *call, int code, const char *msg,
+                      const char *extra)
 {
-    replyError(call->g, call->hreq, call->route, call->channel, call->t0_ns, code, msg,
-               extra, 0, NULL);
+    if (gw_err_status(code) >= 500) {
+        /* The cluster's trouble (or ours): worth an error line. */
+        const struct gw_route *rt = &gw_routes[call->route];
+        gw_log_error(call->g->log, "%s %s (id %" PRIu64 ", pool \"%s\"): %s",
+                     rt->method, rt->path, call->id, call->pool,
+                     gw_err_name(code));
+    }
+    replyError(call->g, call->hreq, call->route, call->channel, call->t0_ns,
+               code, msg, extra, 0, NULL);
 }
 
 /* A submit that libslot refused synchronously. */
@@ -324,15 +355,15 @@ static void submitFailed(struct gw_call *call, int rc)
 {
     if (rc == SLOT_BUSY) {
         call->g->metrics.rejects[GW_REJECT_CLIENT_BUSY]++;
-        callError(call, GW_OVERLOADED, "the cluster client's queue is full; retry later",
-                  NULL);
+        callError(call, GW_OVERLOADED,
+                  "the cluster client's queue is full; retry later", NULL);
     } else {
         callError(call, rc, NULL, NULL);
     }
     callFree(call);
 }
 
-/* ---- results ----------------------------------------------------------------------- */
+/* ---- results ------------------------------------------------------------- */
 
 /* {"...":id,"query":"/v1/holds/ID"} members of an OUTCOME_UNKNOWN. */
 static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
@@ -344,32 +375,33 @@ static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
     w.need_comma[0] = false;
     char q[512];
     switch (call->route) {
-    case GW_R_HOLD_CREATE:
-        gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
-        gw_pct_encode(call->patient, strlen(call->patient), enc2, sizeof enc2);
-        gw_jw_key(&w, "pool");
-        gw_jw_str(&w, call->pool);
-        gw_jw_key(&w, "patient");
-        gw_jw_str(&w, call->patient);
-        snprintf(q, sizeof q, "/v1/pools/%s/patients/%s", enc, enc2);
-        break;
-    case GW_R_POOL_CREATE:
-    case GW_R_POOL_CLOSE:
-        gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
-        gw_jw_key(&w, "pool");
-        gw_jw_str(&w, call->pool);
-        snprintf(q, sizeof q, "/v1/pools/%s", enc);
-        break;
-    case GW_R_BOOKING_CANCEL:
-        gw_jw_key(&w, "booking");
-        gw_jw_u64(&w, call->id);
-        snprintf(q, sizeof q, "/v1/bookings/%" PRIu64, call->id);
-        break;
-    default:
-        gw_jw_key(&w, "hold");
-        gw_jw_u64(&w, call->id);
-        snprintf(q, sizeof q, "/v1/holds/%" PRIu64, call->id);
-        break;
+        case GW_R_HOLD_CREATE:
+            gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
+            gw_pct_encode(call->patient, strlen(call->patient), enc2,
+                          sizeof enc2);
+            gw_jw_key(&w, "pool");
+            gw_jw_str(&w, call->pool);
+            gw_jw_key(&w, "patient");
+            gw_jw_str(&w, call->patient);
+            snprintf(q, sizeof q, "/v1/pools/%s/patients/%s", enc, enc2);
+            break;
+        case GW_R_POOL_CREATE:
+        case GW_R_POOL_CLOSE:
+            gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
+            gw_jw_key(&w, "pool");
+            gw_jw_str(&w, call->pool);
+            snprintf(q, sizeof q, "/v1/pools/%s", enc);
+            break;
+        case GW_R_BOOKING_CANCEL:
+            gw_jw_key(&w, "booking");
+            gw_jw_u64(&w, call->id);
+            snprintf(q, sizeof q, "/v1/bookings/%" PRIu64, call->id);
+            break;
+        default:
+            gw_jw_key(&w, "hold");
+            gw_jw_u64(&w, call->id);
+            snprintf(q, sizeof q, "/v1/holds/%" PRIu64, call->id);
+            break;
     }
     gw_jw_key(&w, "query");
     gw_jw_str(&w, q);
@@ -383,7 +415,8 @@ static void resultError(struct gw_call *call, int code)
         gw_buf_init(&b, st, sizeof st);
         unknownExtra(call, &b);
         callError(call, code,
-                  "the request may or may not have been applied: query it (see \"query\")",
+                  "the request may or may not have been applied: query it (see "
+                  "\"query\")",
                   b.p);
         gw_buf_free(&b);
         return;
@@ -401,81 +434,81 @@ static void resultOk(struct gw_call *call, const struct slotc_req *sr)
     const char *location = NULL;
     int status = gw_routes[call->route].ok_status;
     switch (call->route) {
-    case GW_R_POOL_CREATE:
-        gw_json_pool_spec(&b, &call->u.pool.spec);
-        gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
-        snprintf(loc, sizeof loc, "/v1/pools/%s", enc);
-        location = loc;
-        break;
-    case GW_R_POOL_GET:
-        gw_json_pool(&b, &sr->out.pools[0]);
-        break;
-    case GW_R_POOL_CLOSE:
-        gw_jw_obj(&w);
-        gw_jw_key(&w, "pool");
-        gw_jw_str(&w, call->pool);
-        gw_jw_key(&w, "state");
-        gw_jw_str(&w, "closed");
-        gw_jw_end(&w);
-        break;
-    case GW_R_HOLD_CREATE:
-        gw_jw_obj(&w);
-        gw_jw_key(&w, "hold");
-        gw_jw_u64(&w, sr->out.id);
-        gw_jw_key(&w, "deadline_ms");
-        gw_jw_u64(&w, sr->out.deadline_ms);
-        gw_jw_end(&w);
-        snprintf(loc, sizeof loc, "/v1/holds/%" PRIu64, sr->out.id);
-        location = loc;
-        break;
-    case GW_R_PATIENT_GET:
-    case GW_R_HOLD_GET:
-        gw_json_claim(&b, "hold", &sr->out.claims[0]);
-        break;
-    case GW_R_BOOKING_GET:
-        gw_json_claim(&b, "booking", &sr->out.claims[0]);
-        break;
-    case GW_R_HOLD_CONFIRM:
-        gw_jw_obj(&w);
-        gw_jw_key(&w, "booking");
-        gw_jw_u64(&w, sr->out.id);
-        gw_jw_key(&w, "visit_no");
-        gw_jw_u64(&w, sr->out.visit_no);
-        gw_jw_end(&w);
-        break;
-    case GW_R_HOLD_RELEASE:
-        gw_jw_obj(&w);
-        gw_jw_key(&w, "hold");
-        gw_jw_u64(&w, call->id);
-        gw_jw_key(&w, "state");
-        gw_jw_str(&w, "released");
-        gw_jw_end(&w);
-        break;
-    case GW_R_BOOKING_CANCEL:
-        gw_jw_obj(&w);
-        gw_jw_key(&w, "booking");
-        gw_jw_u64(&w, call->id);
-        gw_jw_key(&w, "state");
-        gw_jw_str(&w, "cancelled");
-        gw_jw_end(&w);
-        break;
-    case GW_R_HEALTHZ:
-        gw_jw_obj(&w);
-        gw_jw_key(&w, "status");
-        gw_jw_str(&w, "ok");
-        gw_jw_key(&w, "node");
-        gw_jw_str(&w, sr->out.node != NULL ? sr->out.node : "");
-        gw_jw_key(&w, "applied_index");
-        gw_jw_u64(&w, sr->out.index);
-        gw_jw_key(&w, "ledger_time_ms");
-        gw_jw_u64(&w, sr->out.ledger != NULL ? sr->out.ledger->time_ms : 0);
-        gw_jw_end(&w);
-        break;
-    default:
-        break;
+        case GW_R_POOL_CREATE:
+            gw_json_pool_spec(&b, &call->u.pool.spec);
+            gw_pct_encode(call->pool, strlen(call->pool), enc, sizeof enc);
+            snprintf(loc, sizeof loc, "/v1/pools/%s", enc);
+            location = loc;
+            break;
+        case GW_R_POOL_GET:
+            gw_json_pool(&b, &sr->out.pools[0]);
+            break;
+        case GW_R_POOL_CLOSE:
+            gw_jw_obj(&w);
+            gw_jw_key(&w, "pool");
+            gw_jw_str(&w, call->pool);
+            gw_jw_key(&w, "state");
+            gw_jw_str(&w, "closed");
+            gw_jw_end(&w);
+            break;
+        case GW_R_HOLD_CREATE:
+            gw_jw_obj(&w);
+            gw_jw_key(&w, "hold");
+            gw_jw_u64(&w, sr->out.id);
+            gw_jw_key(&w, "deadline_ms");
+            gw_jw_u64(&w, sr->out.deadline_ms);
+            gw_jw_end(&w);
+            snprintf(loc, sizeof loc, "/v1/holds/%" PRIu64, sr->out.id);
+            location = loc;
+            break;
+        case GW_R_PATIENT_GET:
+        case GW_R_HOLD_GET:
+            gw_json_claim(&b, "hold", &sr->out.claims[0]);
+            break;
+        case GW_R_BOOKING_GET:
+            gw_json_claim(&b, "booking", &sr->out.claims[0]);
+            break;
+        case GW_R_HOLD_CONFIRM:
+            gw_jw_obj(&w);
+            gw_jw_key(&w, "booking");
+            gw_jw_u64(&w, sr->out.id);
+            gw_jw_key(&w, "visit_no");
+            gw_jw_u64(&w, sr->out.visit_no);
+            gw_jw_end(&w);
+            break;
+        case GW_R_HOLD_RELEASE:
+            gw_jw_obj(&w);
+            gw_jw_key(&w, "hold");
+            gw_jw_u64(&w, call->id);
+            gw_jw_key(&w, "state");
+            gw_jw_str(&w, "released");
+            gw_jw_end(&w);
+            break;
+        case GW_R_BOOKING_CANCEL:
+            gw_jw_obj(&w);
+            gw_jw_key(&w, "booking");
+            gw_jw_u64(&w, call->id);
+            gw_jw_key(&w, "state");
+            gw_jw_str(&w, "cancelled");
+            gw_jw_end(&w);
+            break;
+        case GW_R_HEALTHZ:
+            gw_jw_obj(&w);
+            gw_jw_key(&w, "status");
+            gw_jw_str(&w, "ok");
+            gw_jw_key(&w, "node");
+            gw_jw_str(&w, sr->out.node != NULL ? sr->out.node : "");
+            gw_jw_key(&w, "applied_index");
+            gw_jw_u64(&w, sr->out.index);
+            gw_jw_key(&w, "ledger_time_ms");
+            gw_jw_u64(&w, sr->out.ledger != NULL ? sr->out.ledger->time_ms : 0);
+            gw_jw_end(&w);
+            break;
+        default:
+            break;
     }
-    replyJson(call->g, call->hreq, call->route, call->channel, call->t0_ns, status, &b,
-              location);
+    replyJson(call->g, call->hreq, call->route, call->channel, call->t0_ns,
+              status, &b, location);
     gw_buf_free(&b);
 }
 
@@ -523,15 +556,16 @@ static void submitWrite(struct gw_call *call)
     call->phase = 1;
     int rc;
     switch (call->route) {
-    case GW_R_HOLD_CONFIRM:
-        rc = slotc_confirm(g->slot, sr, call->id, call->u.confirm.payment_ref, onSlot);
-        break;
-    case GW_R_HOLD_RELEASE:
-        rc = slotc_release(g->slot, sr, call->id, onSlot);
-        break;
-    default:
-        rc = slotc_cancel(g->slot, sr, call->id, onSlot);
-        break;
+        case GW_R_HOLD_CONFIRM:
+            rc = slotc_confirm(g->slot, sr, call->id,
+                               call->u.confirm.payment_ref, onSlot);
+            break;
+        case GW_R_HOLD_RELEASE:
+            rc = slotc_release(g->slot, sr, call->id, onSlot);
+            break;
+        default:
+            rc = slotc_cancel(g->slot, sr, call->id, onSlot);
+            break;
     }
     if (rc != SLOT_OK) {
         submitFailed(call, rc);
@@ -551,14 +585,17 @@ static bool ownerOk(struct gw_call *call, const struct slotc_req *sr)
     }
     if (sr->out.n_claims == 0) {
         callError(call, SLOT_UNKNOWN_HOLD,
-                  "the patient has no active hold or booking in this pool", NULL);
+                  "the patient has no active hold or booking in this pool",
+                  NULL);
         callFree(call);
         return false;
     }
     const char *mine = gw_config_channel_name(call->g->cfg, call->channel);
-    if (call->channel != GW_CH_ADMIN && strcmp(sr->out.claims[0].channel, mine) != 0) {
+    if (call->channel != GW_CH_ADMIN &&
+        strcmp(sr->out.claims[0].channel, mine) != 0) {
         callError(call, GW_FORBIDDEN,
-                  call->route == GW_R_BOOKING_GET || call->route == GW_R_BOOKING_CANCEL
+                  call->route == GW_R_BOOKING_GET ||
+                          call->route == GW_R_BOOKING_CANCEL
                       ? "this booking was made through another channel"
                       : "this hold was made through another channel",
                   NULL);
@@ -572,54 +609,58 @@ static void onSlot(struct slotc_req *sr)
 {
     struct gw_call *call = sr->data;
     struct gw *g = call->g;
-    gw_metrics_cluster(&g->metrics, sr->op, sr->status, (uv_hrtime() - call->sent_ns) / 1000);
+    gw_metrics_cluster(&g->metrics, sr->op, sr->status,
+                       (uv_hrtime() - call->sent_ns) / 1000);
     if (call->hreq == NULL) {
         /* The client went away. A pending ownership read stops here
          * (nothing was written); a write has completed in the ledger. */
         const struct gw_route *rt = &gw_routes[call->route];
         uint64_t us = (uv_hrtime() - call->t0_ns) / 1000;
         gw_metrics_request(&g->metrics, call->route, 499, call->channel, us);
-        gw_log_request(g->log, rt->method, strlen(rt->method), rt->path, strlen(rt->path),
-                       499, us, gw_config_channel_name(g->cfg, call->channel),
-                       sr->status == SLOT_OK ? "CLIENT_GONE" : gw_err_name(sr->status));
+        gw_log_request(
+            g->log, rt->method, strlen(rt->method), rt->path, strlen(rt->path),
+            499, us, gw_config_channel_name(g->cfg, call->channel),
+            sr->status == SLOT_OK ? "CLIENT_GONE" : gw_err_name(sr->status));
         callFree(call);
         return;
     }
     switch (call->route) {
-    case GW_R_HOLD_CONFIRM:
-    case GW_R_HOLD_RELEASE:
-    case GW_R_BOOKING_CANCEL:
-        if (call->phase == 0) {
-            if (!call->strict && (sr->status == SLOT_UNKNOWN_HOLD ||
-                                  sr->status == SLOT_UNKNOWN_BOOKING ||
-                                  sr->status == SLOT_NOT_LEADER)) {
-                call->strict = true;
-                submitOwnerRead(call);
+        case GW_R_HOLD_CONFIRM:
+        case GW_R_HOLD_RELEASE:
+        case GW_R_BOOKING_CANCEL:
+            if (call->phase == 0) {
+                if (!call->strict && (sr->status == SLOT_UNKNOWN_HOLD ||
+                                      sr->status == SLOT_UNKNOWN_BOOKING ||
+                                      sr->status == SLOT_NOT_LEADER)) {
+                    call->strict = true;
+                    submitOwnerRead(call);
+                    return;
+                }
+                if (ownerOk(call, sr)) {
+                    submitWrite(call);
+                }
                 return;
             }
-            if (ownerOk(call, sr)) {
-                submitWrite(call);
+            break;
+        case GW_R_HOLD_GET:
+        case GW_R_BOOKING_GET:
+        case GW_R_PATIENT_GET:
+            if (!ownerOk(call, sr)) {
+                return;
             }
-            return;
-        }
-        break;
-    case GW_R_HOLD_GET:
-    case GW_R_BOOKING_GET:
-    case GW_R_PATIENT_GET:
-        if (!ownerOk(call, sr)) {
-            return;
-        }
-        break;
-    case GW_R_HEALTHZ:
-        if (sr->status != SLOT_OK) {
-            callError(call, sr->status == SLOT_OUTCOME_UNKNOWN ? SLOT_UNAVAILABLE : sr->status,
-                      "the cluster is unreachable or has no leader", NULL);
-            callFree(call);
-            return;
-        }
-        break;
-    default:
-        break;
+            break;
+        case GW_R_HEALTHZ:
+            if (sr->status != SLOT_OK) {
+                callError(call,
+                          sr->status == SLOT_OUTCOME_UNKNOWN ? SLOT_UNAVAILABLE
+                                                             : sr->status,
+                          "the cluster is unreachable or has no leader", NULL);
+                callFree(call);
+                return;
+            }
+            break;
+        default:
+            break;
     }
     if (sr->status == SLOT_OK) {
         resultOk(call, sr);
@@ -629,7 +670,7 @@ static void onSlot(struct slotc_req *sr)
     callFree(call);
 }
 
-/* ---- request handling ----------------------------------------------------------- */
+/* ---- request handling ---------------------------------------------------- */
 
 static bool strEqCase(const char *a, size_t n, const char *lit)
 {
@@ -681,17 +722,20 @@ static bool idemKey(struct rctx *c, char out[65])
 {
     out[0] = '\0';
     static const char name[] = "idempotency-key";
-    ssize_t i = h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, -1);
+    ssize_t i =
+        h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, -1);
     if (i < 0) {
         return true;
     }
     h2o_iovec_t v = c->req->headers.entries[i].value;
-    if (h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, i) >= 0) {
+    if (h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, i) >=
+        0) {
         fail(c, SLOT_INVALID_ARGUMENT, "more than one Idempotency-Key header");
         return false;
     }
     if (!gw_valid_idem_key(v.base, v.len)) {
-        fail(c, SLOT_INVALID_ARGUMENT, "Idempotency-Key must be 1..64 bytes of [A-Za-z0-9_.:-]");
+        fail(c, SLOT_INVALID_ARGUMENT,
+             "Idempotency-Key must be 1..64 bytes of [A-Za-z0-9_.:-]");
         return false;
     }
     memcpy(out, v.base, v.len);
@@ -705,8 +749,8 @@ static void serveMetrics(struct rctx *c)
     char st[16384];
     struct gw_buf b;
     gw_buf_init(&b, st, sizeof st);
-    gw_metrics_render(&g->metrics, g->cfg->channel_names, g->cfg->n_channels, g->inflight,
-                      g->cfg->limits.inflight_max, &b);
+    gw_metrics_render(&g->metrics, g->cfg->channel_names, g->cfg->n_channels,
+                      g->inflight, g->cfg->limits.inflight_max, &b);
     struct reply r = {.status = 200,
                       .code = SLOT_OK,
                       .body = b.p,
@@ -746,40 +790,44 @@ static int serveHealthz(struct rctx *c)
 }
 
 /* Validates the route's path parameters into the call. */
-static bool pathParams(struct rctx *c, const struct gw_match *m, struct gw_call *call)
+static bool pathParams(struct rctx *c, const struct gw_match *m,
+                       struct gw_call *call)
 {
     switch (c->route) {
-    case GW_R_POOL_GET:
-    case GW_R_POOL_CLOSE:
-    case GW_R_HOLD_CREATE:
-    case GW_R_PATIENT_GET:
-        if (!gw_valid_pool(m->params[0], m->len[0])) {
-            fail(c, SLOT_INVALID_ARGUMENT,
-                 "the pool id must be 1..64 bytes of [A-Za-z0-9/_.:-] (percent-encoded)");
-            return false;
-        }
-        memcpy(call->pool, m->params[0], m->len[0] + 1);
-        if (c->route == GW_R_PATIENT_GET) {
-            if (!gw_valid_patient(m->params[1], m->len[1])) {
+        case GW_R_POOL_GET:
+        case GW_R_POOL_CLOSE:
+        case GW_R_HOLD_CREATE:
+        case GW_R_PATIENT_GET:
+            if (!gw_valid_pool(m->params[0], m->len[0])) {
                 fail(c, SLOT_INVALID_ARGUMENT,
-                     "the patient key must be 8..64 bytes of [A-Za-z0-9_.:-]");
+                     "the pool id must be 1..64 bytes of [A-Za-z0-9/_.:-] "
+                     "(percent-encoded)");
                 return false;
             }
-            memcpy(call->patient, m->params[1], m->len[1] + 1);
-        }
-        return true;
-    case GW_R_HOLD_GET:
-    case GW_R_HOLD_CONFIRM:
-    case GW_R_HOLD_RELEASE:
-    case GW_R_BOOKING_GET:
-    case GW_R_BOOKING_CANCEL:
-        if (!gw_parse_id(m->params[0], m->len[0], &call->id)) {
-            fail(c, SLOT_INVALID_ARGUMENT, "the id must be a decimal number 1..2^64-1");
-            return false;
-        }
-        return true;
-    default:
-        return true;
+            memcpy(call->pool, m->params[0], m->len[0] + 1);
+            if (c->route == GW_R_PATIENT_GET) {
+                if (!gw_valid_patient(m->params[1], m->len[1])) {
+                    fail(c, SLOT_INVALID_ARGUMENT,
+                         "the patient key must be 8..64 bytes of "
+                         "[A-Za-z0-9_.:-]");
+                    return false;
+                }
+                memcpy(call->patient, m->params[1], m->len[1] + 1);
+            }
+            return true;
+        case GW_R_HOLD_GET:
+        case GW_R_HOLD_CONFIRM:
+        case GW_R_HOLD_RELEASE:
+        case GW_R_BOOKING_GET:
+        case GW_R_BOOKING_CANCEL:
+            if (!gw_parse_id(m->params[0], m->len[0], &call->id)) {
+                fail(c, SLOT_INVALID_ARGUMENT,
+                     "the id must be a decimal number 1..2^64-1");
+                return false;
+            }
+            return true;
+        default:
+            return true;
     }
 }
 
@@ -792,31 +840,32 @@ static bool body(struct rctx *c, struct gw_call *call)
     struct gw_fail f;
     bool ok = true;
     switch (c->route) {
-    case GW_R_POOL_CREATE:
-        ok = gw_parse_pool(p, n, &call->u.pool, &f);
-        if (ok) {
-            memcpy(call->pool, call->u.pool.pool, sizeof call->pool);
+        case GW_R_POOL_CREATE:
+            ok = gw_parse_pool(p, n, &call->u.pool, &f);
+            if (ok) {
+                memcpy(call->pool, call->u.pool.pool, sizeof call->pool);
+            }
+            break;
+        case GW_R_HOLD_CREATE: {
+            struct gw_hold_body hb;
+            ok = gw_parse_hold(p, n, &hb, &f);
+            if (ok) {
+                memcpy(call->patient, hb.patient, sizeof call->patient);
+                call->ttl_ms =
+                    hb.has_ttl ? hb.ttl_ms : g->cfg->limits.hold_ttl_ms;
+            }
+            break;
         }
-        break;
-    case GW_R_HOLD_CREATE: {
-        struct gw_hold_body hb;
-        ok = gw_parse_hold(p, n, &hb, &f);
-        if (ok) {
-            memcpy(call->patient, hb.patient, sizeof call->patient);
-            call->ttl_ms = hb.has_ttl ? hb.ttl_ms : g->cfg->limits.hold_ttl_ms;
-        }
-        break;
-    }
-    case GW_R_HOLD_CONFIRM:
-        ok = gw_parse_confirm(p, n, &call->u.confirm, &f);
-        break;
-    case GW_R_POOL_CLOSE:
-    case GW_R_HOLD_RELEASE:
-    case GW_R_BOOKING_CANCEL:
-        ok = gw_parse_empty(p, n, &f);
-        break;
-    default:
-        break; /* GET: any body is ignored */
+        case GW_R_HOLD_CONFIRM:
+            ok = gw_parse_confirm(p, n, &call->u.confirm, &f);
+            break;
+        case GW_R_POOL_CLOSE:
+        case GW_R_HOLD_RELEASE:
+        case GW_R_BOOKING_CANCEL:
+            ok = gw_parse_empty(p, n, &f);
+            break;
+        default:
+            break; /* GET: any body is ignored */
     }
     if (!ok) {
         fail(c, f.code, f.message);
@@ -831,44 +880,46 @@ static void submitFirst(struct gw_call *call)
     struct slotc_req *sr = callReq(call, g->cfg->limits.request_timeout_ms);
     int rc;
     switch (call->route) {
-    case GW_R_POOL_CREATE:
-        callIdem(call, sr);
-        rc = slotc_pool_create(g->slot, sr, &call->u.pool.spec, onSlot);
-        break;
-    case GW_R_POOL_GET:
-        rc = slotc_read_pool(g->slot, sr, call->pool, onSlot);
-        break;
-    case GW_R_POOL_CLOSE:
-        callIdem(call, sr);
-        rc = slotc_pool_close(g->slot, sr, call->pool, onSlot);
-        break;
-    case GW_R_HOLD_CREATE:
-        callIdem(call, sr);
-        rc = slotc_hold(g->slot, sr, call->pool, call->patient,
-                        gw_config_channel_name(g->cfg, call->channel), call->ttl_ms, onSlot);
-        break;
-    case GW_R_PATIENT_GET:
-        rc = slotc_read_patient(g->slot, sr, call->pool, call->patient, onSlot);
-        break;
-    case GW_R_HOLD_GET:
-        rc = slotc_read_hold(g->slot, sr, call->id, onSlot);
-        break;
-    case GW_R_BOOKING_GET:
-        rc = slotc_read_booking(g->slot, sr, call->id, onSlot);
-        break;
-    case GW_R_HOLD_CONFIRM:
-    case GW_R_HOLD_RELEASE:
-    case GW_R_BOOKING_CANCEL:
-        if (call->channel == GW_CH_ADMIN) {
-            /* The operator acts on any channel's claim: no read. */
-            submitWrite(call);
-        } else {
-            submitOwnerRead(call);
-        }
-        return;
-    default:
-        rc = GW_INTERNAL;
-        break;
+        case GW_R_POOL_CREATE:
+            callIdem(call, sr);
+            rc = slotc_pool_create(g->slot, sr, &call->u.pool.spec, onSlot);
+            break;
+        case GW_R_POOL_GET:
+            rc = slotc_read_pool(g->slot, sr, call->pool, onSlot);
+            break;
+        case GW_R_POOL_CLOSE:
+            callIdem(call, sr);
+            rc = slotc_pool_close(g->slot, sr, call->pool, onSlot);
+            break;
+        case GW_R_HOLD_CREATE:
+            callIdem(call, sr);
+            rc = slotc_hold(g->slot, sr, call->pool, call->patient,
+                            gw_config_channel_name(g->cfg, call->channel),
+                            call->ttl_ms, onSlot);
+            break;
+        case GW_R_PATIENT_GET:
+            rc = slotc_read_patient(g->slot, sr, call->pool, call->patient,
+                                    onSlot);
+            break;
+        case GW_R_HOLD_GET:
+            rc = slotc_read_hold(g->slot, sr, call->id, onSlot);
+            break;
+        case GW_R_BOOKING_GET:
+            rc = slotc_read_booking(g->slot, sr, call->id, onSlot);
+            break;
+        case GW_R_HOLD_CONFIRM:
+        case GW_R_HOLD_RELEASE:
+        case GW_R_BOOKING_CANCEL:
+            if (call->channel == GW_CH_ADMIN) {
+                /* The operator acts on any channel's claim: no read. */
+                submitWrite(call);
+            } else {
+                submitOwnerRead(call);
+            }
+            return;
+        default:
+            rc = GW_INTERNAL;
+            break;
     }
     if (rc != SLOT_OK) {
         submitFailed(call, rc);
@@ -883,49 +934,51 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
 
     size_t hbytes = req->method.len + req->path.len + 16;
     for (size_t i = 0; i < req->headers.size; i++) {
-        hbytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+        hbytes += req->headers.entries[i].name->len +
+                  req->headers.entries[i].value.len + 4;
     }
     if (hbytes > lim->headers_max_bytes) {
         return fail(&c, GW_HEADERS_TOO_LARGE, NULL);
     }
 
     struct gw_match m;
-    switch (gw_route_match(req->method.base, req->method.len, req->path.base, req->path.len,
-                           &m)) {
-    case GW_MATCH_OK:
-        break;
-    case GW_MATCH_BAD_METHOD:
-        replyError(g, req, GW_R_NONE, GW_CH_NONE, c.t0_ns, GW_METHOD_NOT_ALLOWED, NULL, NULL,
-                   0, m.allow);
-        return 0;
-    case GW_MATCH_BAD_ENCODING:
-        return fail(&c, SLOT_MALFORMED, "bad percent-encoding in the path");
-    case GW_MATCH_PARAM_TOO_LONG:
-        return fail(&c, SLOT_INVALID_ARGUMENT, "a path parameter is too long");
-    default:
-        return fail(&c, GW_NOT_FOUND, NULL);
+    switch (gw_route_match(req->method.base, req->method.len, req->path.base,
+                           req->path.len, &m)) {
+        case GW_MATCH_OK:
+            break;
+        case GW_MATCH_BAD_METHOD:
+            replyError(g, req, GW_R_NONE, GW_CH_NONE, c.t0_ns,
+                       GW_METHOD_NOT_ALLOWED, NULL, NULL, 0, m.allow);
+            return 0;
+        case GW_MATCH_BAD_ENCODING:
+            return fail(&c, SLOT_MALFORMED, "bad percent-encoding in the path");
+        case GW_MATCH_PARAM_TOO_LONG:
+            return fail(&c, SLOT_INVALID_ARGUMENT,
+                        "a path parameter is too long");
+        default:
+            return fail(&c, GW_NOT_FOUND, NULL);
     }
     c.route = m.route;
     const struct gw_route *rt = &gw_routes[m.route];
 
     switch (rt->access) {
-    case GW_ACCESS_PUBLIC:
-        if (c.route == GW_R_METRICS) {
-            serveMetrics(&c);
-            return 0;
-        }
-        if (c.route == GW_R_OPENAPI) {
-            struct reply r = {.status = 200,
-                              .code = SLOT_OK,
-                              .body = g->openapi,
-                              .len = g->openapi_len,
-                              .ctype = jsonType};
-            sendReply(g, req, c.route, c.channel, c.t0_ns, &r);
-            return 0;
-        }
-        return serveHealthz(&c);
-    default:
-        break;
+        case GW_ACCESS_PUBLIC:
+            if (c.route == GW_R_METRICS) {
+                serveMetrics(&c);
+                return 0;
+            }
+            if (c.route == GW_R_OPENAPI) {
+                struct reply r = {.status = 200,
+                                  .code = SLOT_OK,
+                                  .body = g->openapi,
+                                  .len = g->openapi_len,
+                                  .ctype = jsonType};
+                sendReply(g, req, c.route, c.channel, c.t0_ns, &r);
+                return 0;
+            }
+            return serveHealthz(&c);
+        default:
+            break;
     }
     int ch = authenticate(&c);
     if (ch < 0) {
@@ -937,7 +990,8 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
     }
     if (rt->access == GW_ACCESS_CHANNEL && ch == GW_CH_ADMIN) {
         return fail(&c, GW_FORBIDDEN,
-                    "the admin token has no channel: holds and confirms need a channel token");
+                    "the admin token has no channel: holds and confirms need a "
+                    "channel token");
     }
     if (overloaded(&c)) {
         return 0;
@@ -964,8 +1018,8 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
                              uv_now(g->loop), &retry_ms)) {
             g->metrics.rejects[GW_REJECT_RATE_LIMITED]++;
             callFree(call);
-            replyError(g, req, c.route, c.channel, c.t0_ns, GW_RATE_LIMITED, NULL, NULL,
-                       (retry_ms + 999) / 1000, NULL);
+            replyError(g, req, c.route, c.channel, c.t0_ns, GW_RATE_LIMITED,
+                       NULL, NULL, (retry_ms + 999) / 1000, NULL);
             return 0;
         }
     }
@@ -973,7 +1027,7 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
     return 0;
 }
 
-/* ---- connections ------------------------------------------------------------------ */
+/* ---- connections --------------------------------------------------------- */
 
 static void freeHandle(uv_handle_t *h)
 {
@@ -1011,16 +1065,44 @@ static void onAccept(uv_stream_t *listener, int status)
     }
     uv_tcp_nodelay(&conn->tcp, 1);
     g->conns++;
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&conn->tcp, onConnClosed);
+    h2o_socket_t *sock =
+        h2o_uv_socket_create((uv_stream_t *)&conn->tcp, onConnClosed);
     h2o_accept(&g->actx, sock);
 }
 
-/* ---- lifecycle -------------------------------------------------------------------- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 static int startErr(char *err, size_t errlen, const char *what, int rc)
 {
-    snprintf(err, errlen, "%s: %s", what, rc < 0 ? uv_strerror(rc) : slotc_err_name(rc));
+    snprintf(err, errlen, "%s: %s", what,
+             rc < 0 ? uv_strerror(rc) : slotc_err_name(rc));
     return -1;
+}
+
+/* Binds the listener; with reuse_port the socket is made by hand, since
+ * libuv (1.44) has no flag for SO_REUSEPORT. Returns 0 or a libuv error. */
+static int bindListener(struct gw *g)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)&g->cfg->listen_addr;
+    if (!g->cfg->reuse_port) {
+        return uv_tcp_bind(&g->listener, sa, 0);
+    }
+    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+    int fd =
+        socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, sa, len) != 0) {
+        int e = -errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        return e;
+    }
+    return uv_tcp_open(&g->listener, fd);
 }
 
 int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
@@ -1040,7 +1122,8 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
         seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)g;
     }
     if (g->openapi == NULL ||
-        gw_limiter_init(&g->limiter, cfg->limits.patient_rate_per_s, cfg->limits.patient_burst,
+        gw_limiter_init(&g->limiter, cfg->limits.patient_rate_per_s,
+                        cfg->limits.patient_burst,
                         cfg->limits.patient_table_size, seed) != 0) {
         free(g->openapi);
         free(g);
@@ -1073,10 +1156,11 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
     g->hconf.max_request_entity_size = hard > 65536 ? hard : 65536;
     g->hconf.http1.req_timeout = cfg->limits.idle_timeout_ms;
     g->hconf.http2.idle_timeout = cfg->limits.idle_timeout_ms;
-    h2o_hostconf_t *host =
-        h2o_config_register_host(&g->hconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host = h2o_config_register_host(
+        &g->hconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
-    struct gw_handler *h = (struct gw_handler *)h2o_create_handler(path, sizeof *h);
+    struct gw_handler *h =
+        (struct gw_handler *)h2o_create_handler(path, sizeof *h);
     h->super.on_req = onRequest;
     h->g = g;
     h2o_context_init(&g->hctx, loop, &g->hconf);
@@ -1086,7 +1170,7 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
     uv_tcp_init(loop, &g->listener);
     g->listener.data = g;
     g->listening = true;
-    if ((rc = uv_tcp_bind(&g->listener, (const struct sockaddr *)&cfg->listen_addr, 0)) != 0 ||
+    if ((rc = bindListener(g)) != 0 ||
         (rc = uv_listen((uv_stream_t *)&g->listener, 1024, onAccept)) != 0) {
         snprintf(err, errlen, "listen %s: %s", cfg->listen, uv_strerror(rc));
         /* The caller exits: the handles die with the process. */
@@ -1130,7 +1214,8 @@ void gw_stop(struct gw *g, void (*done)(void *data), void *data)
         uv_close((uv_handle_t *)&g->listener, NULL);
         g->listening = false;
     }
-    g->stop_deadline_ms = uv_now(g->loop) + g->cfg->limits.request_timeout_ms + 1000;
+    g->stop_deadline_ms =
+        uv_now(g->loop) + g->cfg->limits.request_timeout_ms + 1000;
     uv_timer_init(g->loop, &g->stop_timer);
     g->stop_timer.data = g;
     uv_timer_start(&g->stop_timer, stopPoll, 0, 20);

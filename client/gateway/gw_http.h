@@ -10,10 +10,11 @@
  *   missing or unknown bearer token                  401 UNAUTHORIZED
  *   a channel token on an admin route, the admin
  *   token on a route that needs a channel            403 FORBIDDEN
- *   in-flight budget (limits.inflight_max) full      503 OVERLOADED + Retry-After
- *   body > body_max_bytes                            413 TOO_LARGE
- *   bad Idempotency-Key, path parameter or body      400 MALFORMED / INVALID_ARGUMENT
- *   patient over the rate limit (holds)              429 RATE_LIMITED + Retry-After
+ *   in-flight budget (limits.inflight_max) full      503 OVERLOADED +
+ * Retry-After body > body_max_bytes                            413 TOO_LARGE
+ *   bad Idempotency-Key, path parameter or body      400 MALFORMED /
+ * INVALID_ARGUMENT patient over the rate limit (holds)              429
+ * RATE_LIMITED + Retry-After
  *
  * then the libslot call(s); the ledger's answer maps to a status by
  * gw_err_status(). Confirm, release, cancel and the claim reads first read

@@ -11,7 +11,7 @@
 #include "gw_err.h"
 #include "slot_proto.h"
 
-/* ---- buffer ------------------------------------------------------------- */
+/* ---- buffer -------------------------------------------------------------- */
 
 void gw_buf_init(struct gw_buf *b, char *storage, size_t cap)
 {
@@ -100,7 +100,8 @@ void gw_buf_printf(struct gw_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* ---- writer --------------------------------------------------------------- */
+/* ---- writer ---------------------------------------------------------------
+ */
 
 void gw_jw_init(struct gw_jw *w, struct gw_buf *b)
 {
@@ -189,9 +190,14 @@ void gw_jw_str(struct gw_jw *w, const char *s)
 void gw_jw_u64(struct gw_jw *w, uint64_t v)
 {
     sep(w);
+    /* By hand: this runs a few times per response on the hot path. */
     char num[24];
-    int n = snprintf(num, sizeof num, "%" PRIu64, v);
-    gw_buf_put(w->b, num, (size_t)n);
+    size_t i = sizeof num;
+    do {
+        num[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    gw_buf_put(w->b, num + i, sizeof num - i);
 }
 
 void gw_jw_raw(struct gw_jw *w, const char *json)
@@ -200,9 +206,11 @@ void gw_jw_raw(struct gw_jw *w, const char *json)
     gw_buf_puts(w->b, json);
 }
 
-/* ---- errors ----------------------------------------------------------------- */
+/* ---- errors -----------------------------------------------------------------
+ */
 
-void gw_json_error(struct gw_buf *b, int code, const char *message, const char *extra)
+void gw_json_error(struct gw_buf *b, int code, const char *message,
+                   const char *extra)
 {
     struct gw_jw w;
     gw_jw_init(&w, b);
@@ -212,7 +220,8 @@ void gw_json_error(struct gw_buf *b, int code, const char *message, const char *
     gw_jw_key(&w, "code");
     gw_jw_str(&w, gw_err_name(code));
     gw_jw_key(&w, "message");
-    gw_jw_str(&w, message != NULL && message[0] != '\0' ? message : gw_err_message(code));
+    gw_jw_str(&w, message != NULL && message[0] != '\0' ? message
+                                                        : gw_err_message(code));
     if (extra != NULL && extra[0] != '\0') {
         gw_buf_put(b, ",", 1);
         gw_buf_puts(b, extra);
@@ -234,14 +243,15 @@ static bool fail(struct gw_fail *f, int code, const char *fmt, ...)
     return false;
 }
 
-/* ---- field rules ----------------------------------------------------------------- */
+/* ---- field rules --------------------------------------------------------- */
 
 static bool charsetOk(const char *s, size_t len, const char *extra, bool upper)
 {
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  (upper && c >= 'A' && c <= 'Z') || (c != '\0' && strchr(extra, c));
+                  (upper && c >= 'A' && c <= 'Z') ||
+                  (c != '\0' && strchr(extra, c));
         if (!ok) {
             return false;
         }
@@ -251,7 +261,8 @@ static bool charsetOk(const char *s, size_t len, const char *extra, bool upper)
 
 bool gw_valid_pool(const char *s, size_t len)
 {
-    return len >= 1 && len <= SLOT_POOL_ID_MAX && charsetOk(s, len, "/_.:-", true);
+    return len >= 1 && len <= SLOT_POOL_ID_MAX &&
+           charsetOk(s, len, "/_.:-", true);
 }
 
 bool gw_valid_patient(const char *s, size_t len)
@@ -262,7 +273,8 @@ bool gw_valid_patient(const char *s, size_t len)
 
 bool gw_valid_channel(const char *s, size_t len)
 {
-    return len >= 1 && len <= SLOT_CHANNEL_MAX && charsetOk(s, len, "_-", false);
+    return len >= 1 && len <= SLOT_CHANNEL_MAX &&
+           charsetOk(s, len, "_-", false);
 }
 
 bool gw_valid_payment_ref(const char *s, size_t len)
@@ -303,7 +315,7 @@ bool gw_parse_id(const char *s, size_t len, uint64_t *out)
     return true;
 }
 
-/* ---- request bodies ------------------------------------------------------------ */
+/* ---- request bodies ------------------------------------------------------ */
 
 /* Parses an object body. */
 static json_t *loadObject(const char *body, size_t len, struct gw_fail *f)
@@ -315,7 +327,8 @@ static json_t *loadObject(const char *body, size_t len, struct gw_fail *f)
     json_error_t je;
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
-        fail(f, SLOT_MALFORMED, "invalid JSON at byte %d: %s", je.position, je.text);
+        fail(f, SLOT_MALFORMED, "invalid JSON at byte %d: %s", je.position,
+             je.text);
         return NULL;
     }
     if (!json_is_object(j)) {
@@ -354,16 +367,17 @@ static bool onlyKnown(json_t *obj, const char *const *known, const char *where,
 }
 
 /* A string member into dst (capacity cap), checked by rule. */
-static bool getStr(json_t *obj, const char *name, bool required, char *dst, size_t cap,
-                   bool (*rule)(const char *, size_t), const char *rule_text,
-                   bool *present, struct gw_fail *f)
+static bool getStr(json_t *obj, const char *name, bool required, char *dst,
+                   size_t cap, bool (*rule)(const char *, size_t),
+                   const char *rule_text, bool *present, struct gw_fail *f)
 {
     json_t *v = json_object_get(obj, name);
     if (present != NULL) {
         *present = v != NULL;
     }
     if (v == NULL) {
-        return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name) : true;
+        return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
+                        : true;
     }
     if (!json_is_string(v)) {
         return fail(f, SLOT_MALFORMED, "\"%s\" must be a string", name);
@@ -371,7 +385,8 @@ static bool getStr(json_t *obj, const char *name, bool required, char *dst, size
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (n >= cap || !rule(s, n)) {
-        return fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" must be %s", name, rule_text);
+        return fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" must be %s", name,
+                    rule_text);
     }
     memcpy(dst, s, n);
     dst[n] = '\0';
@@ -380,22 +395,24 @@ static bool getStr(json_t *obj, const char *name, bool required, char *dst, size
 
 /* An integer member in [min, max]. */
 static bool getInt(json_t *obj, const char *name, bool required, uint64_t min,
-                   uint64_t max, uint64_t *out, bool *present, struct gw_fail *f)
+                   uint64_t max, uint64_t *out, bool *present,
+                   struct gw_fail *f)
 {
     json_t *v = json_object_get(obj, name);
     if (present != NULL) {
         *present = v != NULL;
     }
     if (v == NULL) {
-        return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name) : true;
+        return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
+                        : true;
     }
     if (!json_is_integer(v)) {
         return fail(f, SLOT_MALFORMED, "\"%s\" must be an integer", name);
     }
     json_int_t i = json_integer_value(v);
     if (i < 0 || (uint64_t)i < min || (uint64_t)i > max) {
-        return fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" must be in %" PRIu64 "..%" PRIu64,
-                    name, min, max);
+        return fail(f, SLOT_INVALID_ARGUMENT,
+                    "\"%s\" must be in %" PRIu64 "..%" PRIu64, name, min, max);
     }
     *out = (uint64_t)i;
     return true;
@@ -406,18 +423,22 @@ static const char patientRule[] = "8..64 bytes of [A-Za-z0-9_.:-]";
 static const char channelRule[] = "1..16 bytes of [a-z0-9_-]";
 static const char refRule[] = "1..64 bytes of printable ASCII (0x21..0x7e)";
 
-static bool parseSegment(json_t *seg, struct slotc_pool_spec *s, struct gw_fail *f)
+static bool parseSegment(json_t *seg, struct slotc_pool_spec *s,
+                         struct gw_fail *f)
 {
     static const char *const known[] = {"start_ms", "end_ms", NULL};
     if (!json_is_object(seg)) {
         return fail(f, SLOT_MALFORMED, "\"segment\" must be an object");
     }
     if (!onlyKnown(seg, known, "in \"segment\":", f) ||
-        !getInt(seg, "start_ms", true, 0, SLOT_TIME_MAX_MS, &s->seg_start_ms, NULL, f) ||
-        !getInt(seg, "end_ms", true, 0, SLOT_TIME_MAX_MS, &s->seg_end_ms, NULL, f)) {
+        !getInt(seg, "start_ms", true, 0, SLOT_TIME_MAX_MS, &s->seg_start_ms,
+                NULL, f) ||
+        !getInt(seg, "end_ms", true, 0, SLOT_TIME_MAX_MS, &s->seg_end_ms, NULL,
+                f)) {
         return false;
     }
-    if (!(s->seg_start_ms == 0 && s->seg_end_ms == 0) && s->seg_start_ms >= s->seg_end_ms) {
+    if (!(s->seg_start_ms == 0 && s->seg_end_ms == 0) &&
+        s->seg_start_ms >= s->seg_end_ms) {
         return fail(f, SLOT_INVALID_ARGUMENT,
                     "\"segment\": start_ms must be below end_ms (or both 0)");
     }
@@ -441,11 +462,12 @@ static bool parseShares(json_t *ch, struct gw_pool_body *out, struct gw_fail *f)
     {
         size_t kl = strlen(key);
         if (!gw_valid_channel(key, kl)) {
-            return fail(f, SLOT_INVALID_ARGUMENT, "\"channels\": a channel must be %s",
-                        channelRule);
+            return fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"channels\": a channel must be %s", channelRule);
         }
         if (!json_is_integer(v)) {
-            return fail(f, SLOT_MALFORMED, "\"channels\": \"%s\" must be an integer", key);
+            return fail(f, SLOT_MALFORMED,
+                        "\"channels\": \"%s\" must be an integer", key);
         }
         json_int_t n = json_integer_value(v);
         if (n < 1 || (uint64_t)n > s->capacity) {
@@ -468,8 +490,9 @@ static bool parseShares(json_t *ch, struct gw_pool_body *out, struct gw_fail *f)
 bool gw_parse_pool(const char *body, size_t len, struct gw_pool_body *out,
                    struct gw_fail *f)
 {
-    static const char *const known[] = {"pool",    "capacity",      "kind",     "fee_cents",
-                                        "segment", "release_at_ms", "channels", NULL};
+    static const char *const known[] = {
+        "pool",    "capacity",      "kind",     "fee_cents",
+        "segment", "release_at_ms", "channels", NULL};
     memset(out, 0, sizeof *out);
     json_t *j = loadObject(body, len, f);
     if (j == NULL) {
@@ -478,20 +501,24 @@ bool gw_parse_pool(const char *body, size_t len, struct gw_pool_body *out,
     struct slotc_pool_spec *s = &out->spec;
     uint64_t cap = 0;
     char kind[16] = "normal";
-    bool ok = onlyKnown(j, known, "", f) &&
-              getStr(j, "pool", true, out->pool, sizeof out->pool, gw_valid_pool,
-                     poolRule, NULL, f) &&
-              getInt(j, "capacity", true, 1, SLOT_POOL_CAPACITY_MAX, &cap, NULL, f);
+    bool ok =
+        onlyKnown(j, known, "", f) &&
+        getStr(j, "pool", true, out->pool, sizeof out->pool, gw_valid_pool,
+               poolRule, NULL, f) &&
+        getInt(j, "capacity", true, 1, SLOT_POOL_CAPACITY_MAX, &cap, NULL, f);
     if (ok) {
         json_t *k = json_object_get(j, "kind");
         if (k != NULL && !json_is_string(k)) {
             ok = fail(f, SLOT_MALFORMED, "\"kind\" must be a string");
         } else if (k != NULL) {
             const char *ks = json_string_value(k);
-            int kv = json_string_length(k) < sizeof kind ? slotc_kind_from_name(ks) : -1;
+            int kv = json_string_length(k) < sizeof kind
+                         ? slotc_kind_from_name(ks)
+                         : -1;
             if (kv < 0) {
-                ok = fail(f, SLOT_INVALID_ARGUMENT,
-                          "\"kind\" must be \"normal\", \"expert\" or \"special\"");
+                ok = fail(
+                    f, SLOT_INVALID_ARGUMENT,
+                    "\"kind\" must be \"normal\", \"expert\" or \"special\"");
             } else {
                 s->kind = kv;
             }
@@ -499,8 +526,11 @@ bool gw_parse_pool(const char *body, size_t len, struct gw_pool_body *out,
     }
     s->pool = out->pool;
     s->capacity = (uint32_t)cap;
-    ok = ok && getInt(j, "fee_cents", false, 0, SLOT_FEE_MAX_CENTS, &s->fee_cents, NULL, f) &&
-         getInt(j, "release_at_ms", false, 0, SLOT_TIME_MAX_MS, &s->release_at_ms, NULL, f);
+    ok = ok &&
+         getInt(j, "fee_cents", false, 0, SLOT_FEE_MAX_CENTS, &s->fee_cents,
+                NULL, f) &&
+         getInt(j, "release_at_ms", false, 0, SLOT_TIME_MAX_MS,
+                &s->release_at_ms, NULL, f);
     json_t *seg = json_object_get(j, "segment");
     ok = ok && (seg == NULL || parseSegment(seg, s, f));
     json_t *ch = json_object_get(j, "channels");
@@ -537,9 +567,10 @@ bool gw_parse_confirm(const char *body, size_t len, struct gw_confirm_body *out,
     if (j == NULL) {
         return false;
     }
-    bool ok = onlyKnown(j, known, "", f) &&
-              getStr(j, "payment_ref", true, out->payment_ref, sizeof out->payment_ref,
-                     gw_valid_payment_ref, refRule, NULL, f);
+    bool ok =
+        onlyKnown(j, known, "", f) &&
+        getStr(j, "payment_ref", true, out->payment_ref,
+               sizeof out->payment_ref, gw_valid_payment_ref, refRule, NULL, f);
     json_decref(j);
     return ok;
 }
@@ -565,7 +596,7 @@ bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f)
     return ok;
 }
 
-/* ---- response bodies --------------------------------------------------------- */
+/* ---- response bodies ----------------------------------------------------- */
 
 static void bucket(struct gw_jw *w, const struct slotc_bucket *b)
 {
@@ -581,8 +612,8 @@ static void bucket(struct gw_jw *w, const struct slotc_bucket *b)
     gw_jw_end(w);
 }
 
-static void kindAndSegment(struct gw_jw *w, int kind, uint64_t fee, uint64_t start,
-                           uint64_t end, uint64_t release)
+static void kindAndSegment(struct gw_jw *w, int kind, uint64_t fee,
+                           uint64_t start, uint64_t end, uint64_t release)
 {
     const char *k = slotc_kind_name(kind);
     gw_jw_key(w, "kind");
@@ -655,7 +686,8 @@ void gw_json_pool_spec(struct gw_buf *b, const struct slotc_pool_spec *s)
     gw_jw_end(&w);
 }
 
-void gw_json_claim(struct gw_buf *b, const char *id_key, const struct slotc_claim *c)
+void gw_json_claim(struct gw_buf *b, const char *id_key,
+                   const struct slotc_claim *c)
 {
     struct gw_jw w;
     gw_jw_init(&w, b);

@@ -18,7 +18,7 @@
 
 #include "libslot.h"
 
-/* ---- buffer ------------------------------------------------------------- */
+/* ---- buffer -------------------------------------------------------------- */
 
 /* A growable byte buffer starting in caller-provided storage. After an
  * allocation failure it stops growing and sets oom (contents truncated). */
@@ -34,7 +34,8 @@ void gw_buf_puts(struct gw_buf *b, const char *s);
 void gw_buf_printf(struct gw_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ---- writer --------------------------------------------------------------- */
+/* ---- writer ---------------------------------------------------------------
+ */
 
 #define GW_JW_DEPTH_MAX 16
 
@@ -45,15 +46,16 @@ struct gw_jw {
     bool after_key;
 };
 void gw_jw_init(struct gw_jw *w, struct gw_buf *b);
-void gw_jw_obj(struct gw_jw *w);  /* { */
-void gw_jw_end(struct gw_jw *w);  /* } */
+void gw_jw_obj(struct gw_jw *w); /* { */
+void gw_jw_end(struct gw_jw *w); /* } */
 void gw_jw_key(struct gw_jw *w, const char *k);
 void gw_jw_str(struct gw_jw *w, const char *s);
 void gw_jw_strn(struct gw_jw *w, const char *s, size_t n);
 void gw_jw_u64(struct gw_jw *w, uint64_t v);
 void gw_jw_raw(struct gw_jw *w, const char *json); /* a value already JSON */
 
-/* ---- errors ----------------------------------------------------------------- */
+/* ---- errors -----------------------------------------------------------------
+ */
 
 #define GW_MSG_MAX 200
 
@@ -65,9 +67,10 @@ struct gw_fail {
 
 /* Appends {"error":{"code":NAME,"message":MSG[,extra...]}} where extra is
  * already-formatted JSON members (`"hold":12`), or NULL. */
-void gw_json_error(struct gw_buf *b, int code, const char *message, const char *extra);
+void gw_json_error(struct gw_buf *b, int code, const char *message,
+                   const char *extra);
 
-/* ---- request bodies ------------------------------------------------------------ */
+/* ---- request bodies ------------------------------------------------------ */
 
 struct gw_pool_body {
     char pool[SLOTC_POOL_ID_MAX + 1];
@@ -97,7 +100,7 @@ bool gw_parse_confirm(const char *body, size_t len, struct gw_confirm_body *out,
 /* Bodies of routes that take none: empty, or an empty object {}. */
 bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f);
 
-/* ---- field rules (slot_proto.h) ------------------------------------------------- */
+/* ---- field rules (slot_proto.h) ------------------------------------------ */
 
 bool gw_valid_pool(const char *s, size_t len);
 bool gw_valid_patient(const char *s, size_t len);
@@ -108,11 +111,12 @@ bool gw_valid_idem_key(const char *s, size_t len);
 /* A decimal id 1..2^64-1 without sign or leading zeros. */
 bool gw_parse_id(const char *s, size_t len, uint64_t *out);
 
-/* ---- response bodies --------------------------------------------------------- */
+/* ---- response bodies ----------------------------------------------------- */
 
 void gw_json_pool(struct gw_buf *b, const struct slotc_pool *p);
 /* A claim, with its id under "hold" or "booking" (id_key). */
-void gw_json_claim(struct gw_buf *b, const char *id_key, const struct slotc_claim *c);
+void gw_json_claim(struct gw_buf *b, const char *id_key,
+                   const struct slotc_claim *c);
 /* The created pool as requested (deterministic from the command). */
 void gw_json_pool_spec(struct gw_buf *b, const struct slotc_pool_spec *s);
 

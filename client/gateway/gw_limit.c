@@ -52,8 +52,10 @@ static uint64_t hashKey(uint64_t seed, const char *s, size_t len)
     return h != 0 ? h : 1;
 }
 
-bool gw_limiter_take(struct gw_limiter *l, const char *key, size_t len, uint64_t now_ms,
-                     uint64_t *retry_ms)
+/* Tokens are kept in thousandths so that sub-second refills add up without
+ * floating point. */
+bool gw_limiter_take(struct gw_limiter *l, const char *key, size_t len,
+                     uint64_t now_ms, uint64_t *retry_ms)
 {
     if (l->rate_per_s == 0) {
         return true;
@@ -65,7 +67,8 @@ bool gw_limiter_take(struct gw_limiter *l, const char *key, size_t len, uint64_t
     for (int i = 0; i < WAYS && b == NULL; i++) {
         if (set[i].key == h) {
             b = &set[i];
-        } else if (set[i].key == 0 || (victim->key != 0 && set[i].stamp_ms < victim->stamp_ms)) {
+        } else if (set[i].key == 0 ||
+                   (victim->key != 0 && set[i].stamp_ms < victim->stamp_ms)) {
             victim = &set[i];
         }
     }

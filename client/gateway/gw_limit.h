@@ -37,7 +37,7 @@ void gw_limiter_free(struct gw_limiter *l);
 
 /* Takes one token for key at time now_ms. True: allowed. False: limited;
  * *retry_ms is when the next token will be there. */
-bool gw_limiter_take(struct gw_limiter *l, const char *key, size_t len, uint64_t now_ms,
-                     uint64_t *retry_ms);
+bool gw_limiter_take(struct gw_limiter *l, const char *key, size_t len,
+                     uint64_t now_ms, uint64_t *retry_ms);
 
 #endif /* GW_LIMIT_H */

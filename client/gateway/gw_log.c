@@ -26,6 +26,9 @@ int gw_log_open(struct gw_log *l, uv_loop_t *loop, const char *path)
     l->len = 0;
     l->stamp_sec = -1;
     l->timer_on = false;
+    l->err_sec = -1;
+    l->err_lines = 0;
+    l->err_dropped = 0;
     if (strcmp(path, "-") == 0) {
         l->fd = STDOUT_FILENO;
     } else if (path[0] != '\0') {
@@ -54,7 +57,9 @@ void gw_log_flush(struct gw_log *l)
             continue;
         }
         if (n <= 0) {
-            break; /* a full disk or a closed pipe: drop, never block */
+            /* A full disk or a closed pipe: drop the lines rather than stop
+             * serving bookings because the log cannot be written. */
+            break;
         }
         off += (size_t)n;
     }
@@ -64,6 +69,8 @@ void gw_log_flush(struct gw_log *l)
 /* "2025-11-22T09:00:00.123Z" into out (48 bytes). */
 static void stampNow(struct gw_log *l, char out[48])
 {
+    /* strftime only when the second changes: at tens of thousands of lines
+     * per second, formatting the date is most of a line's cost. */
     struct timeval tv;
     gettimeofday(&tv, NULL);
     if (tv.tv_sec != l->stamp_sec) {
@@ -73,12 +80,13 @@ static void stampNow(struct gw_log *l, char out[48])
         strftime(l->stamp, sizeof l->stamp, "%Y-%m-%dT%H:%M:%S", &tm);
         l->stamp_sec = tv.tv_sec;
     }
-    snprintf(out, 48, "%.24s.%03uZ", l->stamp, (unsigned)(tv.tv_usec / 1000) % 1000u);
+    snprintf(out, 48, "%.24s.%03uZ", l->stamp,
+             (unsigned)(tv.tv_usec / 1000) % 1000u);
 }
 
 void gw_log_request(struct gw_log *l, const char *method, size_t method_len,
-                    const char *path, size_t path_len, int status, uint64_t latency_us,
-                    const char *channel, const char *code)
+                    const char *path, size_t path_len, int status,
+                    uint64_t latency_us, const char *channel, const char *code)
 {
     if (l->fd < 0) {
         return;
@@ -114,6 +122,20 @@ void gw_log_error(struct gw_log *l, const char *fmt, ...)
 {
     char ts[48];
     stampNow(l, ts);
+    if (l->stamp_sec != l->err_sec) {
+        if (l->err_dropped > 0) {
+            fprintf(stderr, "%s ERROR (%" PRIu64 " more error lines dropped)\n",
+                    ts, l->err_dropped);
+        }
+        l->err_sec = l->stamp_sec;
+        l->err_lines = 0;
+        l->err_dropped = 0;
+    }
+    if (l->err_lines >= GW_LOG_ERRORS_PER_S) {
+        l->err_dropped++;
+        return;
+    }
+    l->err_lines++;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);

@@ -14,9 +14,11 @@ static const int statuses[GW_STATUS_SLOTS - 1] = {200, 201, 400, 401, 403, 404,
 
 /* Bucket bounds in microseconds. */
 static const uint64_t bounds_us[GW_LAT_BUCKETS] = {
-    250,    500,    1000,    2500,    5000,    10000,   25000,   50000,
+    250,    500,    1000,   2500,    5000,    10000,   25000,    50000,
     100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000};
 
+/* Statuses the gateway answers get their own label; anything else (499:
+ * client gone) lands in "other", so the array never grows. */
 static int statusSlot(int status)
 {
     for (int i = 0; i < GW_STATUS_SLOTS - 1; i++) {
@@ -27,6 +29,8 @@ static int statusSlot(int status)
     return GW_STATUS_SLOTS - 1; /* "other" */
 }
 
+/* Buckets are stored per bucket and summed at render time: recording is
+ * one increment, and a scrape is rare. */
 static void histAdd(struct gw_hist *h, uint64_t us)
 {
     int i = 0;
@@ -38,8 +42,8 @@ static void histAdd(struct gw_hist *h, uint64_t us)
     h->sum_us += us;
 }
 
-void gw_metrics_request(struct gw_metrics *m, int route, int status, int channel,
-                        uint64_t latency_us)
+void gw_metrics_request(struct gw_metrics *m, int route, int status,
+                        int channel, uint64_t latency_us)
 {
     if (route < 0 || route >= GW_R_COUNT) {
         route = GW_R_NONE;
@@ -66,14 +70,15 @@ static void histRender(struct gw_buf *o, const char *name, const char *label,
     uint64_t cum = 0;
     for (int i = 0; i < GW_LAT_BUCKETS; i++) {
         cum += h->buckets[i];
-        gw_buf_printf(o, "%s_bucket{%s=\"%s\",le=\"%g\"} %" PRIu64 "\n", name, label, value,
-                      (double)bounds_us[i] / 1e6, cum);
+        gw_buf_printf(o, "%s_bucket{%s=\"%s\",le=\"%g\"} %" PRIu64 "\n", name,
+                      label, value, (double)bounds_us[i] / 1e6, cum);
     }
-    gw_buf_printf(o, "%s_bucket{%s=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", name, label, value,
-                  h->count);
+    gw_buf_printf(o, "%s_bucket{%s=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", name,
+                  label, value, h->count);
     gw_buf_printf(o, "%s_sum{%s=\"%s\"} %.6f\n", name, label, value,
                   (double)h->sum_us / 1e6);
-    gw_buf_printf(o, "%s_count{%s=\"%s\"} %" PRIu64 "\n", name, label, value, h->count);
+    gw_buf_printf(o, "%s_count{%s=\"%s\"} %" PRIu64 "\n", name, label, value,
+                  h->count);
 }
 
 static const char *opLabel(int op, char *buf, size_t cap)
@@ -88,78 +93,90 @@ static const char *opLabel(int op, char *buf, size_t cap)
     return buf;
 }
 
-void gw_metrics_render(const struct gw_metrics *m, const char *const *channels, int n,
-                       uint32_t inflight, uint32_t inflight_max, struct gw_buf *o)
+void gw_metrics_render(const struct gw_metrics *m, const char *const *channels,
+                       int n, uint32_t inflight, uint32_t inflight_max,
+                       struct gw_buf *o)
 {
-    gw_buf_puts(o, "# HELP slot_gateway_requests_total HTTP requests answered.\n"
-                   "# TYPE slot_gateway_requests_total counter\n");
+    gw_buf_puts(o,
+                "# HELP slot_gateway_requests_total HTTP requests answered.\n"
+                "# TYPE slot_gateway_requests_total counter\n");
     for (int r = 0; r < GW_R_COUNT; r++) {
         for (int s = 0; s < GW_STATUS_SLOTS; s++) {
             for (int c = 0; c < GW_CH_SLOTS; c++) {
                 uint64_t v = m->requests[r][s][c];
+                /* Only series that happened: ~8k possible combinations. */
                 if (v == 0) {
                     continue;
                 }
                 const char *ch = c == GW_CH_NONE    ? "-"
                                  : c == GW_CH_ADMIN ? "admin"
-                                 : c - GW_CH_FIRST < n ? channels[c - GW_CH_FIRST]
-                                                       : "?";
+                                 : c - GW_CH_FIRST < n
+                                     ? channels[c - GW_CH_FIRST]
+                                     : "?";
                 char st[8];
                 if (s < GW_STATUS_SLOTS - 1) {
                     snprintf(st, sizeof st, "%d", statuses[s]);
                 } else {
                     snprintf(st, sizeof st, "other");
                 }
-                gw_buf_printf(o,
-                              "slot_gateway_requests_total{route=\"%s\",status=\"%s\","
-                              "channel=\"%s\"} %" PRIu64 "\n",
-                              gw_routes[r].name, st, ch, v);
+                gw_buf_printf(
+                    o,
+                    "slot_gateway_requests_total{route=\"%s\",status=\"%s\","
+                    "channel=\"%s\"} %" PRIu64 "\n",
+                    gw_routes[r].name, st, ch, v);
             }
         }
     }
-    gw_buf_puts(o, "# HELP slot_gateway_request_duration_seconds Time from the request "
-                   "reaching the handler to its response.\n"
-                   "# TYPE slot_gateway_request_duration_seconds histogram\n");
+    gw_buf_puts(
+        o, "# HELP slot_gateway_request_duration_seconds Time from the request "
+           "reaching the handler to its response.\n"
+           "# TYPE slot_gateway_request_duration_seconds histogram\n");
     for (int r = 0; r < GW_R_COUNT; r++) {
         if (m->latency[r].count > 0) {
             histRender(o, "slot_gateway_request_duration_seconds", "route",
                        gw_routes[r].name, &m->latency[r]);
         }
     }
-    gw_buf_printf(o,
-                  "# HELP slot_gateway_inflight Requests waiting on the cluster.\n"
-                  "# TYPE slot_gateway_inflight gauge\n"
-                  "slot_gateway_inflight %" PRIu32 "\n"
-                  "# HELP slot_gateway_inflight_max The in-flight budget.\n"
-                  "# TYPE slot_gateway_inflight_max gauge\n"
-                  "slot_gateway_inflight_max %" PRIu32 "\n",
-                  inflight, inflight_max);
-    static const char *const reasons[GW_REJECTS] = {"overloaded", "client_busy",
-                                                    "rate_limited", "connections"};
+    gw_buf_printf(
+        o,
+        "# HELP slot_gateway_inflight Requests waiting on the cluster.\n"
+        "# TYPE slot_gateway_inflight gauge\n"
+        "slot_gateway_inflight %" PRIu32 "\n"
+        "# HELP slot_gateway_inflight_max The in-flight budget.\n"
+        "# TYPE slot_gateway_inflight_max gauge\n"
+        "slot_gateway_inflight_max %" PRIu32 "\n",
+        inflight, inflight_max);
+    static const char *const reasons[GW_REJECTS] = {
+        "overloaded", "client_busy", "rate_limited", "connections"};
     gw_buf_puts(o, "# HELP slot_gateway_rejected_total Requests or connections "
                    "refused before reaching the cluster.\n"
                    "# TYPE slot_gateway_rejected_total counter\n");
     for (int i = 0; i < GW_REJECTS; i++) {
-        gw_buf_printf(o, "slot_gateway_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
-                      reasons[i], m->rejects[i]);
+        gw_buf_printf(
+            o, "slot_gateway_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+            reasons[i], m->rejects[i]);
     }
-    gw_buf_puts(o, "# HELP slot_gateway_cluster_requests_total libslot requests by "
-                   "operation and outcome.\n"
-                   "# TYPE slot_gateway_cluster_requests_total counter\n");
+    gw_buf_puts(
+        o, "# HELP slot_gateway_cluster_requests_total libslot requests by "
+           "operation and outcome.\n"
+           "# TYPE slot_gateway_cluster_requests_total counter\n");
     char lb[32];
     for (int op = 0; op < GW_OPS; op++) {
         for (int c = 0; c < GW_CODES; c++) {
             if (m->cluster[op][c] > 0) {
                 gw_buf_printf(o,
-                              "slot_gateway_cluster_requests_total{op=\"%s\",code=\"%s\"} "
+                              "slot_gateway_cluster_requests_total{op=\"%s\","
+                              "code=\"%s\"} "
                               "%" PRIu64 "\n",
-                              opLabel(op, lb, sizeof lb), gw_err_name(c), m->cluster[op][c]);
+                              opLabel(op, lb, sizeof lb), gw_err_name(c),
+                              m->cluster[op][c]);
             }
         }
     }
-    gw_buf_puts(o, "# HELP slot_gateway_cluster_roundtrip_seconds Time from submitting "
-                   "to libslot to its completion.\n"
-                   "# TYPE slot_gateway_cluster_roundtrip_seconds histogram\n");
+    gw_buf_puts(
+        o, "# HELP slot_gateway_cluster_roundtrip_seconds Time from submitting "
+           "to libslot to its completion.\n"
+           "# TYPE slot_gateway_cluster_roundtrip_seconds histogram\n");
     for (int op = 0; op < GW_OPS; op++) {
         if (m->roundtrip[op].count > 0) {
             histRender(o, "slot_gateway_cluster_roundtrip_seconds", "op",

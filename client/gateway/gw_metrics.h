@@ -19,21 +19,21 @@
 #include "gw_json.h"
 #include "gw_route.h"
 
-#define GW_CHANNELS_MAX 32  /* distinct channel names in the config */
-#define GW_CH_NONE 0        /* channel label "-" (no valid token) */
-#define GW_CH_ADMIN 1       /* channel label "admin" */
-#define GW_CH_FIRST 2       /* configured channels from here */
-#define GW_CH_SLOTS (GW_CHANNELS_MAX + GW_CH_FIRST)
+#define GW_CHANNELS_MAX 32 /* distinct channel names in the config */
+#define GW_CH_NONE      0  /* channel label "-" (no valid token) */
+#define GW_CH_ADMIN     1  /* channel label "admin" */
+#define GW_CH_FIRST     2  /* configured channels from here */
+#define GW_CH_SLOTS     (GW_CHANNELS_MAX + GW_CH_FIRST)
 #define GW_STATUS_SLOTS 18
-#define GW_LAT_BUCKETS 16   /* finite bounds; +Inf is implied */
-#define GW_OPS 21           /* enum slotc_op values 0..20 */
-#define GW_CODES 128        /* slot_err values 0..127 */
+#define GW_LAT_BUCKETS  16  /* finite bounds; +Inf is implied */
+#define GW_OPS          21  /* enum slotc_op values 0..20 */
+#define GW_CODES        128 /* slot_err values 0..127 */
 
 enum gw_reject {
     GW_REJECT_OVERLOADED = 0, /* in-flight budget full */
     GW_REJECT_CLIENT_BUSY,    /* libslot refused (its queue is full) */
     GW_REJECT_RATE_LIMITED,
-    GW_REJECT_CONNECTIONS,    /* connection refused: too many open */
+    GW_REJECT_CONNECTIONS, /* connection refused: too many open */
     GW_REJECTS
 };
 
@@ -51,13 +51,14 @@ struct gw_metrics {
     struct gw_hist roundtrip[GW_OPS];
 };
 
-void gw_metrics_request(struct gw_metrics *m, int route, int status, int channel,
-                        uint64_t latency_us);
+void gw_metrics_request(struct gw_metrics *m, int route, int status,
+                        int channel, uint64_t latency_us);
 void gw_metrics_cluster(struct gw_metrics *m, int op, int code, uint64_t rt_us);
 
 /* Appends the Prometheus text. channels[i] names channel slot
  * GW_CH_FIRST + i (n of them). */
-void gw_metrics_render(const struct gw_metrics *m, const char *const *channels, int n,
-                       uint32_t inflight, uint32_t inflight_max, struct gw_buf *out);
+void gw_metrics_render(const struct gw_metrics *m, const char *const *channels,
+                       int n, uint32_t inflight, uint32_t inflight_max,
+                       struct gw_buf *out);
 
 #endif /* GW_METRICS_H */

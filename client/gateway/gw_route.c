@@ -5,27 +5,29 @@
 
 const struct gw_route gw_routes[GW_R_COUNT] = {
     {GW_R_NONE, "", "", "unmatched", GW_ACCESS_PUBLIC, 404, 0, ""},
-    {GW_R_POOL_CREATE, "POST", "/v1/pools", "create_pool", GW_ACCESS_ADMIN, 201, 1,
-     "Create a pool of appointment slots"},
-    {GW_R_POOL_GET, "GET", "/v1/pools/{pool}", "get_pool", GW_ACCESS_ANY, 200, 0,
-     "Read a pool's counters (linearizable)"},
-    {GW_R_POOL_CLOSE, "POST", "/v1/pools/{pool}/close", "close_pool", GW_ACCESS_ADMIN,
-     200, 0, "Close a pool to new holds"},
+    {GW_R_POOL_CREATE, "POST", "/v1/pools", "create_pool", GW_ACCESS_ADMIN, 201,
+     1, "Create a pool of appointment slots"},
+    {GW_R_POOL_GET, "GET", "/v1/pools/{pool}", "get_pool", GW_ACCESS_ANY, 200,
+     0, "Read a pool's counters (linearizable)"},
+    {GW_R_POOL_CLOSE, "POST", "/v1/pools/{pool}/close", "close_pool",
+     GW_ACCESS_ADMIN, 200, 0, "Close a pool to new holds"},
     {GW_R_HOLD_CREATE, "POST", "/v1/pools/{pool}/holds", "create_hold",
-     GW_ACCESS_CHANNEL, 201, 1, "Hold one slot for a patient through the token's channel"},
-    {GW_R_PATIENT_GET, "GET", "/v1/pools/{pool}/patients/{patient}", "get_patient_claim",
-     GW_ACCESS_ANY, 200, 0,
-     "The patient's active hold or booking in a pool (to resolve an unknown outcome)"},
-    {GW_R_HOLD_GET, "GET", "/v1/holds/{hold}", "get_hold", GW_ACCESS_ANY, 200, 0,
-     "Read a hold (any state)"},
+     GW_ACCESS_CHANNEL, 201, 1,
+     "Hold one slot for a patient through the token's channel"},
+    {GW_R_PATIENT_GET, "GET", "/v1/pools/{pool}/patients/{patient}",
+     "get_patient_claim", GW_ACCESS_ANY, 200, 0,
+     "The patient's active hold or booking in a pool (to resolve an unknown "
+     "outcome)"},
+    {GW_R_HOLD_GET, "GET", "/v1/holds/{hold}", "get_hold", GW_ACCESS_ANY, 200,
+     0, "Read a hold (any state)"},
     {GW_R_HOLD_CONFIRM, "POST", "/v1/holds/{hold}/confirm", "confirm_hold",
      GW_ACCESS_CHANNEL, 200, 1, "Confirm (book) a hold after payment"},
-    {GW_R_HOLD_RELEASE, "DELETE", "/v1/holds/{hold}", "release_hold", GW_ACCESS_ANY, 200,
-     0, "Release a hold"},
-    {GW_R_BOOKING_GET, "GET", "/v1/bookings/{booking}", "get_booking", GW_ACCESS_ANY, 200,
-     0, "Read a booking"},
-    {GW_R_BOOKING_CANCEL, "POST", "/v1/bookings/{booking}/cancel", "cancel_booking",
-     GW_ACCESS_ANY, 200, 0, "Cancel a booking"},
+    {GW_R_HOLD_RELEASE, "DELETE", "/v1/holds/{hold}", "release_hold",
+     GW_ACCESS_ANY, 200, 0, "Release a hold"},
+    {GW_R_BOOKING_GET, "GET", "/v1/bookings/{booking}", "get_booking",
+     GW_ACCESS_ANY, 200, 0, "Read a booking"},
+    {GW_R_BOOKING_CANCEL, "POST", "/v1/bookings/{booking}/cancel",
+     "cancel_booking", GW_ACCESS_ANY, 200, 0, "Cancel a booking"},
     {GW_R_HEALTHZ, "GET", "/healthz", "healthz", GW_ACCESS_PUBLIC, 200, 0,
      "Cluster reachable and a leader confirmed (a linearizable read)"},
     {GW_R_METRICS, "GET", "/metrics", "metrics", GW_ACCESS_PUBLIC, 200, 0,
@@ -83,8 +85,8 @@ long gw_pct_encode(const char *s, size_t len, char *dst, size_t cap)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '~' ||
-                    c == '-';
+                    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                    c == '~' || c == '-';
         size_t need = plain ? 1 : 3;
         if (o + need + 1 > cap) {
             return -1;
@@ -132,6 +134,9 @@ static int splitPath(const char *path, size_t len, struct seg *segs, int *n)
 /* Does the template's path shape match the segments? Literal segments
  * compare raw (they contain no escapes); parameters match any non-empty
  * segment. */
+/* Matching compares raw segments and decodes only the parameters of the
+ * route that matched: a literal never contains '%', and a bad escape in a
+ * path no route has is a plain 404. */
 static int shapeMatches(const char *tpl, const struct seg *segs, int n)
 {
     struct seg t[GW_SEGMENTS_MAX];
@@ -146,7 +151,8 @@ static int shapeMatches(const char *tpl, const struct seg *segs, int n)
         if (t[i].p[0] == '{') {
             continue;
         }
-        if (t[i].len != segs[i].len || memcmp(t[i].p, segs[i].p, t[i].len) != 0) {
+        if (t[i].len != segs[i].len ||
+            memcmp(t[i].p, segs[i].p, t[i].len) != 0) {
             return 0;
         }
     }
@@ -190,8 +196,8 @@ int gw_route_match(const char *method, size_t method_len, const char *path,
             if (t[i].p[0] != '{') {
                 continue;
             }
-            long dl = gw_pct_decode(segs[i].p, segs[i].len, m->params[m->n_params],
-                                    GW_PARAM_MAX + 1);
+            long dl = gw_pct_decode(segs[i].p, segs[i].len,
+                                    m->params[m->n_params], GW_PARAM_MAX + 1);
             if (dl == -1) {
                 return GW_MATCH_BAD_ENCODING;
             }

@@ -39,13 +39,13 @@ enum gw_access {
 };
 
 struct gw_route {
-    int id;               /* enum gw_route_id, equal to its table index */
-    const char *method;   /* "GET", "POST", "DELETE" */
-    const char *path;     /* template: "/v1/pools/{pool}/holds" */
-    const char *name;     /* operationId and metrics label */
-    int access;           /* enum gw_access */
-    int ok_status;        /* status of success */
-    int has_body;         /* 1: a JSON body is required; 0: empty or {} */
+    int id;             /* enum gw_route_id, equal to its table index */
+    const char *method; /* "GET", "POST", "DELETE" */
+    const char *path;   /* template: "/v1/pools/{pool}/holds" */
+    const char *name;   /* operationId and metrics label */
+    int access;         /* enum gw_access */
+    int ok_status;      /* status of success */
+    int has_body;       /* 1: a JSON body is required; 0: empty or {} */
     const char *summary;
 };
 
@@ -53,8 +53,8 @@ struct gw_route {
  * placeholder for GW_R_NONE. */
 extern const struct gw_route gw_routes[GW_R_COUNT];
 
-#define GW_PARAMS_MAX 2     /* parameters of one route */
-#define GW_PARAM_MAX 128    /* decoded bytes of one path parameter */
+#define GW_PARAMS_MAX   2   /* parameters of one route */
+#define GW_PARAM_MAX    128 /* decoded bytes of one path parameter */
 #define GW_SEGMENTS_MAX 8   /* segments of a path we look at */
 
 /* Outcome of gw_route_match. */

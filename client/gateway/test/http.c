@@ -90,7 +90,8 @@ static void consume(struct tconn *c, size_t n)
     c->len -= n;
 }
 
-const char *tresp_header(const struct tresp *r, const char *name, char *out, size_t cap)
+const char *tresp_header(const struct tresp *r, const char *name, char *out,
+                         size_t cap)
 {
     size_t nl = strlen(name);
     const char *p = strstr(r->head, "\r\n");
@@ -100,7 +101,8 @@ const char *tresp_header(const struct tresp *r, const char *name, char *out, siz
         if (e == NULL) {
             break;
         }
-        if ((size_t)(e - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+        if ((size_t)(e - p) > nl && strncasecmp(p, name, nl) == 0 &&
+            p[nl] == ':') {
             const char *v = p + nl + 1;
             while (*v == ' ') {
                 v++;
@@ -212,7 +214,8 @@ static void freshen(struct tconn *c)
     }
     struct pollfd p = {c->fd, POLLIN, 0};
     char b;
-    if (poll(&p, 1, 0) == 1 && recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+    if (poll(&p, 1, 0) == 1 &&
+        recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
         tconn_close(c);
     }
 }
@@ -230,8 +233,8 @@ int traw(struct tconn *c, const char *raw, size_t len, struct tresp *r)
     return tread(c, r);
 }
 
-int treq(struct tconn *c, const char *method, const char *path, const char *token,
-         const char *idem, const char *body, struct tresp *r)
+int treq(struct tconn *c, const char *method, const char *path,
+         const char *token, const char *idem, const char *body, struct tresp *r)
 {
     memset(r, 0, sizeof *r);
     size_t bl = body != NULL ? strlen(body) : 0;
@@ -239,14 +242,17 @@ int treq(struct tconn *c, const char *method, const char *path, const char *toke
     char *req = malloc(cap);
     int n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: t\r\n", method, path);
     if (token != NULL) {
-        n += snprintf(req + n, cap - (size_t)n, "Authorization: Bearer %s\r\n", token);
+        n += snprintf(req + n, cap - (size_t)n, "Authorization: Bearer %s\r\n",
+                      token);
     }
     if (idem != NULL) {
-        n += snprintf(req + n, cap - (size_t)n, "Idempotency-Key: %s\r\n", idem);
+        n +=
+            snprintf(req + n, cap - (size_t)n, "Idempotency-Key: %s\r\n", idem);
     }
     if (body != NULL) {
-        n += snprintf(req + n, cap - (size_t)n,
-                      "Content-Type: application/json\r\nContent-Length: %zu\r\n", bl);
+        n += snprintf(
+            req + n, cap - (size_t)n,
+            "Content-Type: application/json\r\nContent-Length: %zu\r\n", bl);
     }
     n += snprintf(req + n, cap - (size_t)n, "\r\n");
     memcpy(req + n, body != NULL ? body : "", bl);
@@ -291,5 +297,6 @@ const char *tresp_code(const struct tresp *r)
 long long tresp_int(const struct tresp *r, const char *key)
 {
     json_t *v = r->json != NULL ? json_object_get(r->json, key) : NULL;
-    return v != NULL && json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+    return v != NULL && json_is_integer(v) ? (long long)json_integer_value(v)
+                                           : -1;
 }

@@ -13,7 +13,7 @@
 struct tconn {
     int fd;
     int port;
-    size_t len;      /* bytes buffered */
+    size_t len; /* bytes buffered */
     char buf[1 << 16];
 };
 
@@ -22,7 +22,7 @@ struct tresp {
     char head[8192]; /* status line and headers, NUL-terminated */
     char *body;      /* malloc'd, NUL-terminated */
     size_t body_len;
-    json_t *json;    /* body parsed, or NULL */
+    json_t *json; /* body parsed, or NULL */
 };
 
 /* Connects to 127.0.0.1:port. Returns 0 or -1. */
@@ -33,8 +33,9 @@ void tconn_close(struct tconn *c);
  * Idempotency-Key or NULL; body NULL for none) and reads the response.
  * Reconnects first if the server closed the connection. Returns the
  * status (0 on failure). r must be freed with tresp_free. */
-int treq(struct tconn *c, const char *method, const char *path, const char *token,
-         const char *idem, const char *body, struct tresp *r);
+int treq(struct tconn *c, const char *method, const char *path,
+         const char *token, const char *idem, const char *body,
+         struct tresp *r);
 
 /* Sends raw bytes as they are and reads one response. */
 int traw(struct tconn *c, const char *raw, size_t len, struct tresp *r);
@@ -45,7 +46,8 @@ int tread(struct tconn *c, struct tresp *r);
 void tresp_free(struct tresp *r);
 
 /* A response header's value (case-insensitive name) into out, or NULL. */
-const char *tresp_header(const struct tresp *r, const char *name, char *out, size_t cap);
+const char *tresp_header(const struct tresp *r, const char *name, char *out,
+                         size_t cap);
 
 /* error.code of a JSON error body, or "" */
 const char *tresp_code(const struct tresp *r);

@@ -55,9 +55,16 @@ static void test_routes(void)
     CHECK_EQ(match("GET", "/v1/pools", &m), GW_MATCH_BAD_METHOD);
     CHECK_STR(m.allow, "POST");
     /* Not found. */
-    static const char *const nf[] = {"",          "/",           "v1/pools",   "/v1/pools/",
-                                     "/v1//pools", "/v1/pools//holds", "/V1/pools/x",
-                                     "/v1/pools/x/holds/", "/a/b/c/d/e/f/g/h/i/j", "*"};
+    static const char *const nf[] = {"",
+                                     "/",
+                                     "v1/pools",
+                                     "/v1/pools/",
+                                     "/v1//pools",
+                                     "/v1/pools//holds",
+                                     "/V1/pools/x",
+                                     "/v1/pools/x/holds/",
+                                     "/a/b/c/d/e/f/g/h/i/j",
+                                     "*"};
     for (size_t i = 0; i < sizeof nf / sizeof nf[0]; i++) {
         CHECK_EQ(match("GET", nf[i], &m), GW_MATCH_NOT_FOUND);
     }
@@ -146,16 +153,20 @@ static void test_writer(void)
     gw_jw_raw(&w, "true");
     gw_jw_end(&w);
     gw_jw_end(&w);
-    CHECK_STR(b.p, "{\"a\":\"q\\\"\\\\\\u000a\\u0001\\u007f\\u00c3\",\"n\":18446744073709551615,"
+    CHECK_STR(b.p, "{\"a\":\"q\\\"\\\\\\u000a\\u0001\\u007f\\u00c3\",\"n\":"
+                   "18446744073709551615,"
                    "\"o\":{},\"p\":{\"x\":0,\"y\":true}}");
-    json_t *j = json_loads(b.p, JSON_DECODE_INT_AS_REAL, NULL); /* u64 > int64 */
+    json_t *j =
+        json_loads(b.p, JSON_DECODE_INT_AS_REAL, NULL); /* u64 > int64 */
     CHECK(j != NULL);
     json_decref(j);
     gw_buf_free(&b);
     gw_buf_init(&b, NULL, 0);
     gw_json_error(&b, 24, NULL, "\"hold\":3");
-    CHECK_STR(b.p, "{\"error\":{\"code\":\"SOLD_OUT\",\"message\":\"no free slot in this "
-                   "channel's share or the shared remainder\",\"hold\":3}}");
+    CHECK_STR(
+        b.p,
+        "{\"error\":{\"code\":\"SOLD_OUT\",\"message\":\"no free slot in this "
+        "channel's share or the shared remainder\",\"hold\":3}}");
     gw_buf_free(&b);
     gw_buf_init(&b, NULL, 0);
     gw_buf_printf(&b, "%s-%d", "x", 5);
@@ -168,9 +179,11 @@ static void test_bodies(void)
 {
     struct gw_fail f;
     struct gw_pool_body pb;
-    const char *ok = "{\"pool\":\"P/1\",\"capacity\":10,\"kind\":\"special\",\"fee_cents\":5,"
-                     "\"segment\":{\"start_ms\":1,\"end_ms\":2},\"release_at_ms\":3,"
-                     "\"channels\":{\"114\":3,\"app\":7}}";
+    const char *ok =
+        "{\"pool\":\"P/"
+        "1\",\"capacity\":10,\"kind\":\"special\",\"fee_cents\":5,"
+        "\"segment\":{\"start_ms\":1,\"end_ms\":2},\"release_at_ms\":3,"
+        "\"channels\":{\"114\":3,\"app\":7}}";
     CHECK(gw_parse_pool(ok, strlen(ok), &pb, &f));
     CHECK_STR(pb.spec.pool, "P/1");
     CHECK_EQ(pb.spec.capacity, 10);
@@ -185,15 +198,18 @@ static void test_bodies(void)
     struct gw_buf b;
     gw_buf_init(&b, NULL, 0);
     gw_json_pool_spec(&b, &pb.spec);
-    CHECK_STR(b.p, "{\"pool\":\"P/1\",\"capacity\":10,\"channels\":{\"114\":3,\"app\":7},"
-                   "\"kind\":\"special\",\"fee_cents\":5,\"segment\":{\"start_ms\":1,"
-                   "\"end_ms\":2},\"release_at_ms\":3}");
+    CHECK_STR(
+        b.p,
+        "{\"pool\":\"P/1\",\"capacity\":10,\"channels\":{\"114\":3,\"app\":7},"
+        "\"kind\":\"special\",\"fee_cents\":5,\"segment\":{\"start_ms\":1,"
+        "\"end_ms\":2},\"release_at_ms\":3}");
     gw_buf_free(&b);
     const char *min = "{\"pool\":\"p\",\"capacity\":1}";
     CHECK(gw_parse_pool(min, strlen(min), &pb, &f));
     CHECK_EQ(pb.spec.kind, 0);
     CHECK_EQ(pb.spec.n_shares, 0);
-    const char *nine = "{\"pool\":\"p\",\"capacity\":100,\"channels\":{\"a\":1,\"b\":1,\"c\":1,"
+    const char *nine = "{\"pool\":\"p\",\"capacity\":100,\"channels\":{\"a\":1,"
+                       "\"b\":1,\"c\":1,"
                        "\"d\":1,\"e\":1,\"f\":1,\"g\":1,\"h\":1,\"i\":1}}";
     CHECK(!gw_parse_pool(nine, strlen(nine), &pb, &f));
     CHECK_EQ(f.code, 4);
@@ -201,7 +217,8 @@ static void test_bodies(void)
     struct gw_hold_body hb;
     CHECK(gw_parse_hold("{\"patient\":\"abcdefgh\"}", 22, &hb, &f));
     CHECK(!hb.has_ttl);
-    CHECK(gw_parse_hold("{\"ttl_ms\":5,\"patient\":\"abcdefgh\"}", 33, &hb, &f));
+    CHECK(
+        gw_parse_hold("{\"ttl_ms\":5,\"patient\":\"abcdefgh\"}", 33, &hb, &f));
     CHECK(hb.has_ttl && hb.ttl_ms == 5);
     CHECK(!gw_parse_hold("{\"patient\":\"abcdefgh\"}x", 23, &hb, &f));
     CHECK_EQ(f.code, 1);
@@ -265,11 +282,12 @@ static void test_config(void)
 {
     static struct gw_config c;
     char err[256];
-    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"127.0.0.1:7101\","
-                   "\"tokens\":{\"demo-app\":\"app\",\"demo-114\":\"114\","
-                   "\"demo-app2\":\"app\",\"demo-admin\":\"admin\"}}",
-                   &c, err),
-             0);
+    CHECK_EQ(
+        parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"127.0.0.1:7101\","
+              "\"tokens\":{\"demo-app\":\"app\",\"demo-114\":\"114\","
+              "\"demo-app2\":\"app\",\"demo-admin\":\"admin\"}}",
+              &c, err),
+        0);
     CHECK_EQ(c.n_tokens, 4);
     CHECK_EQ(c.n_channels, 2);
     CHECK_EQ(gw_config_token(&c, "demo-app", 8), GW_CH_FIRST);
@@ -285,39 +303,66 @@ static void test_config(void)
     CHECK_EQ(c.limits.inflight_max, 4096);
     CHECK_EQ(c.client.queue_max, 2 * 4096 + 64);
     CHECK_STR(c.access_log, "-");
-    CHECK_EQ(parse("{\"listen\":\"[::1]:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"},"
-                   "\"access_log\":\"\",\"limits\":{\"inflight_max\":10,\"patient_rate_per_s\":0},"
+    CHECK_EQ(parse("{\"listen\":\"[::1]:80\",\"cluster\":\"x:1\",\"tokens\":{"
+                   "\"abcdefgh\":\"a\"},"
+                   "\"access_log\":\"\",\"limits\":{\"inflight_max\":10,"
+                   "\"patient_rate_per_s\":0},"
                    "\"client\":{\"sessions\":4,\"queue_max\":99}}",
                    &c, err),
              0);
     CHECK_EQ(c.limits.inflight_max, 10);
     CHECK_EQ(c.client.queue_max, 99);
     CHECK_EQ(c.limits.patient_rate_per_s, 0);
+    CHECK(!c.reuse_port);
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:80\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"abcdefgh\":\"a\"},\"reuse_port\":true}",
+                   &c, err),
+             0);
+    CHECK(c.reuse_port);
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:80\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"abcdefgh\":\"a\"},\"reuse_port\":1}",
+                   &c, err),
+             -1);
     static const char *const bad[] = {
         "",
         "[]",
         "{\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"}}",
-        "{\"listen\":\"1.2.3.4\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"}}",
-        "{\"listen\":\"1.2.3.4:0\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"}}",
-        "{\"listen\":\"host:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"\",\"tokens\":{\"abcdefgh\":\"a\"}}",
+        "{\"listen\":\"1.2.3.4\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":"
+        "\"a\"}}",
+        "{\"listen\":\"1.2.3.4:0\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"}}",
+        "{\"listen\":\"host:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":"
+        "\"a\"}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"\",\"tokens\":{\"abcdefgh\":"
+        "\"a\"}}",
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"short\":\"a\"}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"bad token\":\"a\"}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"A\"}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":1}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"},\"x\":1}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"},"
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"short\":"
+        "\"a\"}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"bad "
+        "token\":\"a\"}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"A\"}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":1}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},\"x\":1}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
         "\"limits\":{\"inflight_max\":0}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"},"
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
         "\"limits\":{\"inflightmax\":5}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"},"
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
         "\"limits\":{\"body_max_bytes\":\"5\"}}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"},"
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
         "\"limits\":[]}",
-        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":\"a\"},"
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
         "\"client\":{\"sessions\":65}}",
-        "{\"listen\":\"1.2.3.4:80\",\"listen\":\"1.2.3.4:81\",\"cluster\":\"x:1\","
+        "{\"listen\":\"1.2.3.4:80\",\"listen\":\"1.2.3.4:81\",\"cluster\":\"x:"
+        "1\","
         "\"tokens\":{\"abcdefgh\":\"a\"}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -331,7 +376,8 @@ static void test_config(void)
     CHECK_EQ(gw_config_load("/nonexistent/x.conf", &c, err, sizeof err), -1);
     /* The demo configuration parses (run from the repository root). */
     if (access("client/gateway/demo.conf", R_OK) == 0) {
-        CHECK_EQ(gw_config_load("client/gateway/demo.conf", &c, err, sizeof err), 0);
+        CHECK_EQ(
+            gw_config_load("client/gateway/demo.conf", &c, err, sizeof err), 0);
         CHECK_EQ(gw_config_token(&c, "demo-114", 8), GW_CH_FIRST + 1);
     }
 }
@@ -342,17 +388,39 @@ static void test_err_status(void)
         const char *name;
         int status;
     } want[] = {
-        {"MALFORMED", 400},         {"INVALID_ARGUMENT", 400},  {"TOO_LARGE", 413},
-        {"UNKNOWN_POOL", 404},      {"UNKNOWN_HOLD", 404},      {"UNKNOWN_BOOKING", 404},
-        {"SOLD_OUT", 409},          {"POOL_EXISTS", 409},       {"POOL_CLOSED", 409},
-        {"NOT_RELEASED", 409},      {"PATIENT_HAS_CLAIM", 409}, {"ALREADY_CONFIRMED", 409},
-        {"ALREADY_RELEASED", 409},  {"ALREADY_CANCELLED", 409}, {"CAPACITY_CONFLICT", 409},
-        {"HOLD_EXPIRED", 410},      {"REQUEST_MISMATCH", 422},  {"TTL_OUT_OF_RANGE", 400},
-        {"NO_LEADER", 503},         {"NOT_LEADER", 503},        {"BUSY", 503},
-        {"TIMEOUT", 503},           {"UNAVAILABLE", 503},       {"SHUTDOWN", 503},
-        {"LIMIT_REACHED", 503},     {"OUTCOME_UNKNOWN", 504},   {"UNAUTHORIZED", 401},
-        {"FORBIDDEN", 403},         {"NOT_FOUND", 404},         {"METHOD_NOT_ALLOWED", 405},
-        {"RATE_LIMITED", 429},      {"OVERLOADED", 503},        {"HEADERS_TOO_LARGE", 431},
+        {"MALFORMED", 400},
+        {"INVALID_ARGUMENT", 400},
+        {"TOO_LARGE", 413},
+        {"UNKNOWN_POOL", 404},
+        {"UNKNOWN_HOLD", 404},
+        {"UNKNOWN_BOOKING", 404},
+        {"SOLD_OUT", 409},
+        {"POOL_EXISTS", 409},
+        {"POOL_CLOSED", 409},
+        {"NOT_RELEASED", 409},
+        {"PATIENT_HAS_CLAIM", 409},
+        {"ALREADY_CONFIRMED", 409},
+        {"ALREADY_RELEASED", 409},
+        {"ALREADY_CANCELLED", 409},
+        {"CAPACITY_CONFLICT", 409},
+        {"HOLD_EXPIRED", 410},
+        {"REQUEST_MISMATCH", 422},
+        {"TTL_OUT_OF_RANGE", 400},
+        {"NO_LEADER", 503},
+        {"NOT_LEADER", 503},
+        {"BUSY", 503},
+        {"TIMEOUT", 503},
+        {"UNAVAILABLE", 503},
+        {"SHUTDOWN", 503},
+        {"LIMIT_REACHED", 503},
+        {"OUTCOME_UNKNOWN", 504},
+        {"UNAUTHORIZED", 401},
+        {"FORBIDDEN", 403},
+        {"NOT_FOUND", 404},
+        {"METHOD_NOT_ALLOWED", 405},
+        {"RATE_LIMITED", 429},
+        {"OVERLOADED", 503},
+        {"HEADERS_TOO_LARGE", 431},
         {"INTERNAL", 500},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -364,11 +432,13 @@ static void test_err_status(void)
             }
         }
         if (code < 0 || gw_err_status(code) != want[i].status) {
-            fprintf(stderr, "%s -> %d\n", want[i].name, code < 0 ? -1 : gw_err_status(code));
+            fprintf(stderr, "%s -> %d\n", want[i].name,
+                    code < 0 ? -1 : gw_err_status(code));
         }
         CHECK(code >= 0);
         CHECK_EQ(gw_err_status(code), want[i].status);
-        CHECK_EQ(gw_err_retryable(code), want[i].status == 503 || want[i].status == 429);
+        CHECK_EQ(gw_err_retryable(code),
+                 want[i].status == 503 || want[i].status == 429);
     }
     CHECK_STR(gw_err_name(9999), "INTERNAL");
 }
@@ -389,12 +459,15 @@ static void test_openapi_doc(void)
             m[i] = (char)(gw_routes[r].method[i] - 'A' + 'a');
         }
         m[i] = '\0';
-        json_t *op = json_object_get(json_object_get(paths, gw_routes[r].path), m);
+        json_t *op =
+            json_object_get(json_object_get(paths, gw_routes[r].path), m);
         CHECK(op != NULL);
-        CHECK_STR(json_string_value(json_object_get(op, "operationId")), gw_routes[r].name);
+        CHECK_STR(json_string_value(json_object_get(op, "operationId")),
+                  gw_routes[r].name);
     }
     /* Every $ref resolves. */
-    json_t *schemas = json_object_get(json_object_get(j, "components"), "schemas");
+    json_t *schemas =
+        json_object_get(json_object_get(j, "components"), "schemas");
     const char *p = doc;
     int refs = 0;
     while ((p = strstr(p, "\"$ref\":\"#/components/schemas/")) != NULL) {
@@ -416,23 +489,32 @@ static void test_metrics_render(void)
     gw_metrics_request(&m, GW_R_HOLD_CREATE, 201, GW_CH_FIRST, 700);
     gw_metrics_request(&m, GW_R_HOLD_CREATE, 201, GW_CH_FIRST, 3000000);
     gw_metrics_request(&m, GW_R_NONE, 404, GW_CH_NONE, 10);
-    gw_metrics_request(&m, 999, 999, 999, 10); /* clamped, never out of bounds */
+    gw_metrics_request(&m, 999, 999, 999,
+                       10); /* clamped, never out of bounds */
     gw_metrics_cluster(&m, 5, 24, 400);
     const char *names[1] = {"app"};
     struct gw_buf b;
     gw_buf_init(&b, NULL, 0);
     gw_metrics_render(&m, names, 1, 3, 10, &b);
-    CHECK(strstr(b.p, "slot_gateway_requests_total{route=\"create_hold\",status=\"201\","
-                      "channel=\"app\"} 2\n") != NULL);
-    CHECK(strstr(b.p, "slot_gateway_requests_total{route=\"unmatched\",status=\"other\","
-                      "channel=\"-\"} 1\n") != NULL);
-    CHECK(strstr(b.p, "slot_gateway_request_duration_seconds_bucket{route=\"create_hold\","
+    CHECK(
+        strstr(
+            b.p,
+            "slot_gateway_requests_total{route=\"create_hold\",status=\"201\","
+            "channel=\"app\"} 2\n") != NULL);
+    CHECK(
+        strstr(
+            b.p,
+            "slot_gateway_requests_total{route=\"unmatched\",status=\"other\","
+            "channel=\"-\"} 1\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_request_duration_seconds_bucket{route="
+                      "\"create_hold\","
                       "le=\"0.001\"} 1\n") != NULL);
-    CHECK(strstr(b.p, "slot_gateway_request_duration_seconds_bucket{route=\"create_hold\","
+    CHECK(strstr(b.p, "slot_gateway_request_duration_seconds_bucket{route="
+                      "\"create_hold\","
                       "le=\"+Inf\"} 2\n") != NULL);
     CHECK(strstr(b.p, "slot_gateway_inflight 3\n") != NULL);
-    CHECK(strstr(b.p, "slot_gateway_cluster_requests_total{op=\"hold\",code=\"SOLD_OUT\"} 1\n") !=
-          NULL);
+    CHECK(strstr(b.p, "slot_gateway_cluster_requests_total{op=\"hold\",code="
+                      "\"SOLD_OUT\"} 1\n") != NULL);
     gw_buf_free(&b);
 }
 
