@@ -1136,6 +1136,12 @@ static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
         return;
     }
     struct sres *slot = &s->ring[cmd->seq % SLOT_SESSION_WINDOW];
+#ifdef SLOT_TEST_BUG_NO_SESSIONS
+    /* Deliberately broken test build (jepsen-tests' tests of the tests): a
+     * retried request runs again instead of getting its stored result.
+     * Never defined in a normal build. */
+    slot->seq = 0;
+#endif
     if (slot->seq == cmd->seq) {
         if (slot->fingerprint == cmd->fingerprint) {
             *res = slot->r;

@@ -530,6 +530,12 @@ static void handleRead(struct node *n, struct node_conn *c,
         replyError(n, c, f->tag, rc);
         return;
     }
+#ifdef SLOT_TEST_BUG_NO_BARRIER
+    /* Deliberately broken test build (jepsen-tests' tests of the tests):
+     * "linearizable" reads served from local state, with no barrier and
+     * on any node. Never defined in a normal build. */
+    linearizable = false;
+#endif
     if (!linearizable) {
         serveRead(n, c, f->tag, &rd); /* labelled with the applied index */
         return;
