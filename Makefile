@@ -149,8 +149,9 @@ test: deps
 	@$(MAKE) --no-print-directory -j2 $(REL_BINS) $(ASAN_BINS) $(FUZZ_BINS) \
 	    $(B)/rel/bin/test_cluster $(B)/asan/bin/slotd \
 	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) $(SLOTBENCH_REL_BINS) $(SIM_BINS) \
-	    $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
+	    $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS) $(JEPSEN_BINS)
 	@.ci/suites \
+	  $(JEPSEN_SUITES) \
 	  $(SIM_SUITES) \
 	  $(CLIENT_SUITES) \
 	  $(GATEWAY_SUITES) \

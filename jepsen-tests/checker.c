@@ -1,0 +1,1552 @@
+/* jepsen-checker: checks a history (history.h) and writes the verdict.
+ *
+ *   jepsen-checker --history FILE --out DIR [--workload W] [--procs N]
+ *                  [--test NAME] [--time-limit S] [--memory-mb N]
+ *
+ * Checks (each valid / invalid / unknown; the run is valid only if every
+ * check that applies is valid):
+ *   linearizable   per pool, Wing-Gong-Lowe search over the slot pool model
+ *                  (model.h) with the ledger times from the history;
+ *   ledger-order   cheap global facts: an operation invoked after another
+ *                  completed sees a later Raft index and ledger time; hold
+ *                  deadlines are ledger time + ttl; no confirm or release is
+ *                  accepted at or after its hold's deadline; hold ids unique;
+ *   conservation   every pool read (any node, stale or not): free + held +
+ *                  booked == capacity, per bucket too; no patient with two
+ *                  live claims in a pool; no visit number (slot) twice;
+ *   bookings       every acknowledged booking not cancelled is booked in the
+ *                  final reads of every node, none appears unacknowledged;
+ *   replicas       after the final convergence, equal state hashes;
+ *   crashes        no node died on its own;
+ *   counter        (counter workload) every read within the bounds of the
+ *                  adds completed before it and the adds invoked before it.
+ *
+ * Writes DIR/results.json, DIR/timeline.html, DIR/latency.dat,
+ * DIR/rate.dat, DIR/plots.gp (gnuplot), and one summary line on stdout.
+ * Exit: 0 valid, 1 invalid, 2 unknown (or unreadable history).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../proto/slot_err.h"
+#include "history.h"
+#include "linear.h"
+#include "model.h"
+
+#define ANOMALIES_MAX 20
+#define MAX_SUCC 512
+
+static struct {
+    const char *history;
+    const char *out;
+    const char *workload;
+    const char *test;
+    int procs;
+    double time_limit;
+    size_t memory_mb;
+} opt = {NULL, NULL, "slots", "test", 0, 60, 1024};
+
+static struct history *H;
+
+/* ---- check results ----------------------------------------------------------------- */
+
+enum verdict { V_VALID = 0, V_INVALID = 1, V_UNKNOWN = 2 };
+
+struct check {
+    const char *name;
+    int verdict;
+    json_t *j;         /* details */
+    json_t *anomalies; /* array */
+    int n_anomalies;
+};
+
+static void checkInit(struct check *c, const char *name)
+{
+    c->name = name;
+    c->verdict = V_VALID;
+    c->j = json_object();
+    c->anomalies = json_array();
+    c->n_anomalies = 0;
+}
+
+static void unknown(struct check *c, const char *why)
+{
+    if (c->verdict == V_VALID) {
+        c->verdict = V_UNKNOWN;
+    }
+    json_t *r = json_object_get(c->j, "unknown_because");
+    if (r == NULL) {
+        r = json_array();
+        json_object_set_new(c->j, "unknown_because", r);
+    }
+    if (json_array_size(r) < 10) {
+        json_array_append_new(r, json_string(why));
+    }
+}
+
+/* Records an anomaly: type, message, and the operations involved. */
+static void anomaly(struct check *c, const char *type, const char *pool, const char *msg,
+                    const struct h_op *a, const struct h_op *b, const struct h_op *d)
+{
+    c->verdict = V_INVALID;
+    c->n_anomalies++;
+    if (c->n_anomalies > ANOMALIES_MAX) {
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(type));
+    if (pool != NULL && pool[0]) {
+        json_object_set_new(o, "pool", json_string(pool));
+    }
+    json_object_set_new(o, "msg", json_string(msg));
+    json_t *ops = json_array();
+    const struct h_op *list[3] = {a, b, d};
+    for (int i = 0; i < 3; i++) {
+        if (list[i] != NULL) {
+            json_array_append_new(ops, history_op_json(list[i]));
+        }
+    }
+    json_object_set_new(o, "ops", ops);
+    json_array_append_new(c->anomalies, o);
+}
+
+static const char *vname(int v)
+{
+    return v == V_VALID ? "true" : v == V_INVALID ? "false" : "unknown";
+}
+
+static json_t *vjson(int v)
+{
+    return v == V_VALID ? json_true() : v == V_INVALID ? json_false() : json_string("unknown");
+}
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static bool isCommand(int f)
+{
+    return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM || f == HF_RELEASE ||
+           f == HF_CANCEL;
+}
+
+static bool isRead(int f)
+{
+    return f == HF_READ_POOL || f == HF_READ_PATIENT || f == HF_READ_HOLD;
+}
+
+static bool isClientOp(const struct h_op *op)
+{
+    return op->process >= 0 && (isCommand(op->f) || isRead(op->f));
+}
+
+/* Observed completions usable for ordering: commands the ledger answered
+ * and linearizable reads (not stale). */
+static bool ordered(const struct h_op *op)
+{
+    if (!isClientOp(op) || op->type == H_INFO || !op->observed) {
+        return false;
+    }
+    return isCommand(op->f) || !op->stale;
+}
+
+/* A hash map from uint64 to int (op index), open addressing; -1 absent. */
+struct imap {
+    uint64_t *k; /* key + 1; 0 empty */
+    int *v;
+    size_t cap, n;
+};
+
+static void imapInit(struct imap *m, size_t n)
+{
+    m->cap = 16;
+    m->n = 0;
+    while (m->cap < 2 * n + 16) {
+        m->cap *= 2;
+    }
+    m->k = calloc(m->cap, sizeof *m->k);
+    m->v = malloc(m->cap * sizeof *m->v);
+    if (m->k == NULL || m->v == NULL) {
+        abort();
+    }
+}
+
+static size_t imapSlot(const struct imap *m, uint64_t key)
+{
+    size_t i = (size_t)((key + 1) * 0x9E3779B97F4A7C15ull >> 17) & (m->cap - 1);
+    while (m->k[i] != 0 && m->k[i] != key + 1) {
+        i = (i + 1) & (m->cap - 1);
+    }
+    return i;
+}
+
+static int imapGet(const struct imap *m, uint64_t key)
+{
+    size_t i = imapSlot(m, key);
+    return m->k[i] == 0 ? -1 : m->v[i];
+}
+
+static void imapPut(struct imap *m, uint64_t key, int v)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        struct imap g;
+        imapInit(&g, m->cap);
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->k[i] != 0) {
+                imapPut(&g, m->k[i] - 1, m->v[i]);
+            }
+        }
+        free(m->k);
+        free(m->v);
+        *m = g;
+    }
+    size_t i = imapSlot(m, key);
+    if (m->k[i] == 0) {
+        m->n++;
+    }
+    m->k[i] = key + 1;
+    m->v[i] = v;
+}
+
+static void imapFree(struct imap *m)
+{
+    free(m->k);
+    free(m->v);
+}
+
+/* Pools by name: index into a names table. */
+static char (*pool_names)[H_STR_MAX];
+static int n_pool_names;
+
+static int poolIndex(const char *name)
+{
+    for (int i = 0; i < n_pool_names; i++) {
+        if (strcmp(pool_names[i], name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void collectPools(void)
+{
+    pool_names = malloc(((size_t)H->n_ops + 1) * sizeof *pool_names);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->pool[0] && isClientOp(op) && poolIndex(op->pool) < 0) {
+            snprintf(pool_names[n_pool_names++], H_STR_MAX, "%s", op->pool);
+        }
+    }
+}
+
+/* ---- ledger time against the real clock ------------------------------------------------
+ * Every node runs on this machine: a ledger stamp is CLOCK_REALTIME plus
+ * that node's --clock-offset-ms (the clock nemesis records the offsets it
+ * applied). Ledger time is a running max of stamps, so at any moment it is
+ * at most the real time plus the largest offset applied so far. The history
+ * records the client's real clock (wall) on every line. */
+#define WALL_SLACK_MS 5
+
+static int64_t max_skew_ms;
+
+static void timeBounds(void)
+{
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0 && strcmp(op->fault, "clock") == 0 && op->offset_ms > max_skew_ms) {
+            max_skew_ms = op->offset_ms;
+        }
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        struct h_op *op = &H->ops[i];
+        if (op->process >= 0 && isRead(op->f) && op->type != H_INFO && op->wall_ret != 0) {
+            op->lt_max = op->wall_ret + (uint64_t)max_skew_ms + WALL_SLACK_MS;
+        }
+    }
+}
+
+/* ---- linearizability ------------------------------------------------------------------ */
+
+static double nowS(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void checkLinear(struct check *c)
+{
+    double t_start = nowS();
+    int valid = 0, invalid = 0, unk = 0, total_ops = 0;
+    json_t *per_pool = json_object();
+    const struct h_op **ops = malloc(((size_t)H->n_ops + 1) * sizeof *ops);
+    struct lin_op *lops = malloc(((size_t)H->n_ops + 1) * sizeof *lops);
+    for (int p = 0; p < n_pool_names; p++) {
+        int n = 0;
+        for (int i = 0; i < H->n_ops; i++) {
+            const struct h_op *op = &H->ops[i];
+            if (!isClientOp(op) || strcmp(op->pool, pool_names[p]) != 0) {
+                continue;
+            }
+            if (history_unobserved_fail(op) || (isRead(op->f) && op->stale)) {
+                continue; /* no effect, observed nothing / not linearizable */
+            }
+            ops[n] = op;
+            lops[n].call = op->t_inv;
+            lops[n].ret = op->type == H_INFO ? UINT64_MAX : op->t_ret;
+            n++;
+        }
+        total_ops += n;
+        struct pool_model pm;
+        pool_model_init(&pm, ops, n);
+        struct lin_model lm = {pm.state_size, &pm, pool_model_initial, pool_model_step};
+        double left = opt.time_limit - (nowS() - t_start);
+        struct lin_limits lim = {left > 0 ? left : 0.01, opt.memory_mb << 20};
+        struct lin_result res;
+        lin_check(&lm, lops, n, MAX_SUCC, &lim, &res);
+        int v = res.verdict;
+        if (pm.overflow && v == LIN_INVALID) {
+            v = LIN_UNKNOWN;
+            snprintf(res.reason, sizeof res.reason, "model branching over its bound");
+        }
+        json_t *pj = json_object();
+        json_object_set_new(pj, "ops", json_integer(n));
+        json_object_set_new(pj, "configs", json_integer((json_int_t)res.configs));
+        json_object_set_new(pj, "valid", vjson(v == LIN_VALID ? V_VALID
+                                                : v == LIN_INVALID ? V_INVALID : V_UNKNOWN));
+        if (v == LIN_VALID) {
+            valid++;
+        } else if (v == LIN_UNKNOWN) {
+            unk++;
+            char why[256];
+            snprintf(why, sizeof why, "%s: %s", pool_names[p], res.reason);
+            unknown(c, why);
+            json_object_set_new(pj, "reason", json_string(res.reason));
+        } else {
+            invalid++;
+            c->verdict = V_INVALID;
+            c->n_anomalies++;
+            if (c->n_anomalies <= ANOMALIES_MAX) {
+                json_t *o = json_object();
+                json_object_set_new(o, "type", json_string("not-linearizable"));
+                json_object_set_new(o, "pool", json_string(pool_names[p]));
+                const struct h_op *stuck = res.stuck_op >= 0 ? ops[res.stuck_op] : NULL;
+                char msg[512];
+                snprintf(msg, sizeof msg,
+                         "no linearization: after the %d operations below (in linearization "
+                         "order), %s of process %d (line %d) cannot be placed before it returns",
+                         res.n_prefix, stuck ? stuck->fname : "?", stuck ? stuck->process : -1,
+                         stuck ? stuck->line_inv : 0);
+                json_object_set_new(o, "msg", json_string(msg));
+                char *st = res.state ? pool_model_describe(&pm, res.state) : NULL;
+                if (st != NULL) {
+                    json_object_set_new(o, "model_state", json_string(st));
+                    free(st);
+                }
+                json_t *jops = json_array();
+                if (stuck) {
+                    json_t *so = history_op_json(stuck);
+                    json_object_set_new(so, "stuck", json_true());
+                    json_array_append_new(jops, so);
+                }
+                int from = res.n_prefix > 12 ? res.n_prefix - 12 : 0;
+                for (int i = from; i < res.n_prefix; i++) {
+                    json_array_append_new(jops, history_op_json(ops[res.prefix[i]]));
+                }
+                /* and what was concurrent with the stuck operation */
+                int conc = 0;
+                for (int i = 0; stuck && i < n && conc < 8; i++) {
+                    if (ops[i] != stuck && ops[i]->t_inv < stuck->t_ret &&
+                        (ops[i]->type == H_INFO || ops[i]->t_ret > stuck->t_inv)) {
+                        bool in_prefix = false;
+                        for (int k = 0; k < res.n_prefix; k++) {
+                            in_prefix = in_prefix || ops[res.prefix[k]] == ops[i];
+                        }
+                        if (!in_prefix) {
+                            json_t *co = history_op_json(ops[i]);
+                            json_object_set_new(co, "concurrent", json_true());
+                            json_array_append_new(jops, co);
+                            conc++;
+                        }
+                    }
+                }
+                json_object_set_new(o, "ops", jops);
+                json_array_append_new(c->anomalies, o);
+            }
+        }
+        json_object_set_new(per_pool, pool_names[p], pj);
+        lin_result_free(&res);
+        pool_model_free(&pm);
+    }
+    free(ops);
+    free(lops);
+    json_object_set_new(c->j, "pools_valid", json_integer(valid));
+    json_object_set_new(c->j, "pools_invalid", json_integer(invalid));
+    json_object_set_new(c->j, "pools_unknown", json_integer(unk));
+    json_object_set_new(c->j, "ops", json_integer(total_ops));
+    json_object_set_new(c->j, "seconds", json_real(nowS() - t_start));
+    json_object_set_new(c->j, "pools", per_pool);
+}
+
+/* ---- ledger order ------------------------------------------------------------------------- */
+
+static int byRet(const void *a, const void *b)
+{
+    const struct h_op *x = *(const struct h_op *const *)a, *y = *(const struct h_op *const *)b;
+    return x->t_ret < y->t_ret ? -1 : x->t_ret > y->t_ret;
+}
+
+static int byInv(const void *a, const void *b)
+{
+    const struct h_op *x = *(const struct h_op *const *)a, *y = *(const struct h_op *const *)b;
+    return x->t_inv < y->t_inv ? -1 : x->t_inv > y->t_inv;
+}
+
+static void checkOrder(struct check *c, struct imap *holds)
+{
+    int n = 0;
+    const struct h_op **byr = malloc(((size_t)H->n_ops + 1) * sizeof *byr);
+    const struct h_op **byi = malloc(((size_t)H->n_ops + 1) * sizeof *byi);
+    for (int i = 0; i < H->n_ops; i++) {
+        if (ordered(&H->ops[i])) {
+            byr[n] = byi[n] = &H->ops[i];
+            n++;
+        }
+    }
+    qsort(byr, (size_t)n, sizeof *byr, byRet);
+    qsort(byi, (size_t)n, sizeof *byi, byInv);
+    const struct h_op *max_idx = NULL, *max_lt = NULL;
+    int k = 0, pairs = 0;
+    for (int i = 0; i < n; i++) {
+        const struct h_op *b = byi[i];
+        while (k < n && byr[k]->t_ret < b->t_inv) {
+            const struct h_op *a = byr[k++];
+            if (max_idx == NULL || a->index > max_idx->index) {
+                max_idx = a;
+            }
+            if (isCommand(a->f) && (max_lt == NULL || a->ltime > max_lt->ltime)) {
+                max_lt = a;
+            }
+        }
+        if (max_idx != NULL) {
+            pairs++;
+            bool bad = isCommand(b->f) ? b->index <= max_idx->index : b->index < max_idx->index;
+            if (bad) {
+                char msg[400];
+                snprintf(msg, sizeof msg,
+                         "%s (line %d) was invoked after %s (line %d) completed at Raft index "
+                         "%" PRIu64 ", yet %s index %" PRIu64 ": %s",
+                         b->fname, b->line_inv, max_idx->fname, max_idx->line_ret,
+                         max_idx->index, isRead(b->f) ? "was served at" : "got", b->index,
+                         isRead(b->f) ? "a stale read" : "applied out of real-time order");
+                anomaly(c, isRead(b->f) ? "stale-read" : "index-order", b->pool, msg, max_idx, b,
+                        NULL);
+            }
+        }
+        if (max_lt != NULL && isCommand(b->f) && b->ltime < max_lt->ltime) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "%s (line %d) applied at ledger time %" PRIu64 ", before %" PRIu64
+                     " of %s (line %d) which completed before it was invoked",
+                     b->fname, b->line_inv, b->ltime, max_lt->ltime, max_lt->fname,
+                     max_lt->line_inv);
+            anomaly(c, "ledger-time-order", b->pool, msg, max_lt, b, NULL);
+        }
+    }
+    free(byr);
+    free(byi);
+    /* ledger time never ahead of the real clock (+ offsets) */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (ordered(op) && isCommand(op->f) && op->wall_ret != 0 &&
+            op->ltime > op->wall_ret + (uint64_t)max_skew_ms + WALL_SLACK_MS) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "%s answered at real time %" PRIu64 " with ledger time %" PRIu64
+                     ", ahead of every node's clock (largest offset %" PRId64 " ms)",
+                     op->fname, op->wall_ret, op->ltime, max_skew_ms);
+            anomaly(c, "ledger-time-ahead", op->pool, msg, op, NULL, NULL);
+        }
+    }
+    /* deadlines and ids */
+    int checked = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->type != H_OK) {
+            continue;
+        }
+        if (op->f == HF_HOLD) {
+            checked++;
+            if (op->deadline != op->ltime + op->ttl) {
+                char msg[200];
+                snprintf(msg, sizeof msg,
+                         "hold deadline %" PRIu64 " != ledger time %" PRIu64 " + ttl %u",
+                         op->deadline, op->ltime, op->ttl);
+                anomaly(c, "hold-deadline", op->pool, msg, op, NULL, NULL);
+            }
+            int other = imapGet(holds, op->hold_id);
+            if (other >= 0 && &H->ops[other] != op) {
+                anomaly(c, "hold-id-twice", op->pool, "two holds got the same id",
+                        &H->ops[other], op, NULL);
+            }
+        } else if (op->f == HF_CONFIRM || op->f == HF_RELEASE) {
+            int h = imapGet(holds, op->id);
+            if (h >= 0 && op->ltime >= H->ops[h].deadline) {
+                char msg[200];
+                snprintf(msg, sizeof msg,
+                         "%s accepted at ledger time %" PRIu64 ", at or after the hold's "
+                         "deadline %" PRIu64,
+                         op->fname, op->ltime, H->ops[h].deadline);
+                anomaly(c, op->f == HF_CONFIRM ? "confirm-after-deadline" : "release-after-deadline",
+                        op->pool, msg, &H->ops[h], op, NULL);
+            }
+        }
+    }
+    json_object_set_new(c->j, "ordered_ops", json_integer(n));
+    json_object_set_new(c->j, "holds", json_integer(checked));
+}
+
+/* ---- conservation ------------------------------------------------------------------------------ */
+
+struct life {
+    const struct h_op *hold;
+    uint64_t start, end; /* ledger time; end UINT64_MAX: forever; 0: unknown */
+};
+
+static int lifeCmp(const void *a, const void *b)
+{
+    const struct life *x = a, *y = b;
+    int c = strcmp(x->hold->pool, y->hold->pool);
+    if (c == 0) {
+        c = strcmp(x->hold->patient, y->hold->patient);
+    }
+    if (c == 0) {
+        c = x->start < y->start ? -1 : x->start > y->start;
+    }
+    return c;
+}
+
+/* Final per-node reads: index of the final read_hold op of (node, id). */
+static int nodeOf(const struct h_op *op, char (*nodes)[H_STR_MAX], int *n_nodes)
+{
+    const char *on = op->node[0] ? op->node : "";
+    if (op->inv) {
+        json_t *v = json_object_get(op->inv, "value");
+        json_t *o = json_object_get(v, "on");
+        if (json_is_string(o)) {
+            on = json_string_value(o);
+        }
+    }
+    for (int i = 0; i < *n_nodes; i++) {
+        if (strcmp(nodes[i], on) == 0) {
+            return i;
+        }
+    }
+    if (*n_nodes >= 16) {
+        return -1;
+    }
+    snprintf(nodes[*n_nodes], H_STR_MAX, "%s", on);
+    return (*n_nodes)++;
+}
+
+static void checkConservation(struct check *c, struct imap *holds)
+{
+    int reads = 0;
+    /* capacity of each pool from its creation */
+    uint32_t *cap = calloc((size_t)n_pool_names + 1, sizeof *cap);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f == HF_CREATE && op->process >= 0) {
+            int p = poolIndex(op->pool);
+            if (p >= 0) {
+                cap[p] = op->capacity;
+            }
+        }
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_READ_POOL || op->type != H_OK || !op->has_counts) {
+            continue;
+        }
+        reads++;
+        int p = poolIndex(op->pool);
+        char msg[300];
+        if ((uint64_t)op->r_free + op->r_held + op->r_booked != op->r_cap ||
+            (p >= 0 && cap[p] != 0 && op->r_cap != cap[p])) {
+            snprintf(msg, sizeof msg,
+                     "free %u + held %u + booked %u != capacity %u (created with %u)%s",
+                     op->r_free, op->r_held, op->r_booked, op->r_cap, p >= 0 ? cap[p] : 0,
+                     op->stale ? " (stale read)" : "");
+            anomaly(c, "counters", op->pool, msg, op, NULL, NULL);
+        } else if (op->has_buckets &&
+                   (op->b_cap != op->r_cap || op->b_free != op->r_free ||
+                    op->b_held != op->r_held || op->b_booked != op->r_booked)) {
+            snprintf(msg, sizeof msg,
+                     "buckets sum to capacity %u free %u held %u booked %u, the pool says "
+                     "%u/%u/%u/%u",
+                     op->b_cap, op->b_free, op->b_held, op->b_booked, op->r_cap, op->r_free,
+                     op->r_held, op->r_booked);
+            anomaly(c, "bucket-counters", op->pool, msg, op, NULL, NULL);
+        }
+    }
+    /* No patient twice: the lives of each (pool, patient)'s claims, in
+     * ledger time, must not overlap. */
+    int n_holds = 0;
+    struct life *lv = malloc(((size_t)H->n_ops + 1) * sizeof *lv);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f == HF_HOLD && op->type == H_OK && isClientOp(op)) {
+            lv[n_holds].hold = op;
+            lv[n_holds].start = op->ltime;
+            lv[n_holds].end = op->deadline; /* unless confirmed / released */
+            n_holds++;
+        }
+    }
+    struct imap life_of;
+    imapInit(&life_of, (size_t)n_holds);
+    for (int i = 0; i < n_holds; i++) {
+        imapPut(&life_of, lv[i].hold->hold_id, i);
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || history_unobserved_fail(op)) {
+            continue;
+        }
+        int k = (op->f == HF_CONFIRM || op->f == HF_RELEASE || op->f == HF_CANCEL)
+                    ? imapGet(&life_of, op->id)
+                    : -1;
+        if (k < 0) {
+            continue;
+        }
+        struct life *l = &lv[k];
+        if (op->type == H_INFO) {
+            l->end = 0; /* may have changed at an unknown time */
+        } else if (op->type == H_OK && op->f == HF_RELEASE && l->end != 0) {
+            l->end = op->ltime < l->end ? op->ltime : l->end;
+        } else if (op->type == H_OK && op->f == HF_CONFIRM && l->end != 0) {
+            l->end = UINT64_MAX;
+        }
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int k = op->f == HF_CANCEL && op->type == H_OK && isClientOp(op)
+                    ? imapGet(&life_of, op->id)
+                    : -1;
+        if (k >= 0 && lv[k].end == UINT64_MAX) {
+            lv[k].end = op->ltime;
+        }
+    }
+    qsort(lv, (size_t)n_holds, sizeof *lv, lifeCmp);
+    for (int i = 1; i < n_holds; i++) {
+        const struct life *a = &lv[i - 1], *b = &lv[i];
+        if (strcmp(a->hold->pool, b->hold->pool) == 0 &&
+            strcmp(a->hold->patient, b->hold->patient) == 0 && a->end != 0 &&
+            b->start < a->end) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "patient %s got hold %" PRIu64 " at ledger time %" PRIu64
+                     " while hold %" PRIu64 " (ledger time %" PRIu64 ") was live until %s",
+                     b->hold->patient, b->hold->hold_id, b->start, a->hold->hold_id, a->start,
+                     a->end == UINT64_MAX ? "the end (booked)" : "later");
+            anomaly(c, "patient-twice", b->hold->pool, msg, a->hold, b->hold, NULL);
+        }
+    }
+    imapFree(&life_of);
+    free(lv);
+    /* No slot twice: visit numbers of ok confirms distinct per pool. */
+    struct imap visits;
+    imapInit(&visits, (size_t)H->n_ops);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_CONFIRM || op->type != H_OK || !isClientOp(op)) {
+            continue;
+        }
+        int p = poolIndex(op->pool);
+        uint64_t key = ((uint64_t)(uint32_t)p << 32) | op->visit;
+        int other = imapGet(&visits, key);
+        if (other >= 0 && H->ops[other].id != op->id) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "visit number %u given to bookings %" PRIu64 " and %" PRIu64,
+                     op->visit, H->ops[other].id, op->id);
+            anomaly(c, "slot-twice", op->pool, msg, &H->ops[other], op, NULL);
+        } else if (other < 0) {
+            imapPut(&visits, key, i);
+        }
+    }
+    imapFree(&visits);
+    /* Final state of every node: per (pool, patient) at most one live
+     * claim; per pool booked claims <= capacity, distinct visits, equal
+     * to the pool's booked counter. */
+    char nodes[16][H_STR_MAX];
+    int n_nodes = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->final && op->stale && (op->f == HF_READ_HOLD || op->f == HF_READ_POOL)) {
+            nodeOf(op, nodes, &n_nodes);
+        }
+    }
+    for (int nd = 0; nd < n_nodes; nd++) {
+        for (int p = 0; p < n_pool_names; p++) {
+            int booked = 0, counter = -1;
+            const struct h_op *pool_read = NULL;
+            /* (patient, visit) pairs of this node and pool */
+            struct imap pat, vis, seen;
+            imapInit(&pat, 64);
+            imapInit(&vis, 64);
+            imapInit(&seen, 64);
+            for (int i = 0; i < H->n_ops; i++) {
+                const struct h_op *op = &H->ops[i];
+                if (!op->final || !op->stale || op->type != H_OK ||
+                    strcmp(op->pool, pool_names[p]) != 0 || nodeOf(op, nodes, &n_nodes) != nd) {
+                    continue;
+                }
+                if (op->f == HF_READ_POOL && op->has_counts) {
+                    counter = (int)op->r_booked;
+                    pool_read = op;
+                    continue;
+                }
+                if (op->f != HF_READ_HOLD || op->n_claims != 1) {
+                    continue;
+                }
+                const struct h_claimv *cl = &op->claim;
+                if (cl->state != HC_HELD && cl->state != HC_BOOKED) {
+                    continue;
+                }
+                if (imapGet(&seen, cl->id) >= 0) {
+                    continue; /* the same claim read twice */
+                }
+                imapPut(&seen, cl->id, i);
+                uint64_t pk = 1469598103934665603ull;
+                for (const char *s = cl->patient; *s; s++) {
+                    pk = (pk ^ (uint8_t)*s) * 1099511628211ull;
+                }
+                int other = imapGet(&pat, pk);
+                if (other >= 0 && H->ops[other].claim.id != cl->id) {
+                    char msg[300];
+                    snprintf(msg, sizeof msg,
+                             "node %s: patient %s has claims %" PRIu64 " and %" PRIu64
+                             " live in the final state",
+                             nodes[nd], cl->patient, H->ops[other].claim.id, cl->id);
+                    anomaly(c, "patient-twice", op->pool, msg, &H->ops[other], op, NULL);
+                } else {
+                    imapPut(&pat, pk, i);
+                }
+                if (cl->state == HC_BOOKED) {
+                    booked++;
+                    int ov = imapGet(&vis, cl->visit);
+                    if (ov >= 0 && H->ops[ov].claim.id != cl->id) {
+                        char msg[300];
+                        snprintf(msg, sizeof msg,
+                                 "node %s: bookings %" PRIu64 " and %" PRIu64
+                                 " share visit number %u",
+                                 nodes[nd], H->ops[ov].claim.id, cl->id, cl->visit);
+                        anomaly(c, "slot-twice", op->pool, msg, &H->ops[ov], op, NULL);
+                    } else {
+                        imapPut(&vis, cl->visit, i);
+                    }
+                }
+            }
+            int pc = cap[p];
+            if (pc > 0 && booked > pc) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "node %s: %d bookings in a pool of capacity %d",
+                         nodes[nd], booked, pc);
+                anomaly(c, "overbooked", pool_names[p], msg, pool_read, NULL, NULL);
+            }
+            if (counter >= 0 && booked > counter) {
+                /* claims we know of are a subset: the counter can be larger
+                 * (holds of info operations whose id nobody saw) but not
+                 * smaller */
+                char msg[200];
+                snprintf(msg, sizeof msg,
+                         "node %s: %d bookings read by id, but the pool counts %d booked",
+                         nodes[nd], booked, counter);
+                anomaly(c, "booked-counter", pool_names[p], msg, pool_read, NULL, NULL);
+            }
+            imapFree(&pat);
+            imapFree(&vis);
+            imapFree(&seen);
+        }
+    }
+    free(cap);
+    json_object_set_new(c->j, "pool_reads", json_integer(reads));
+    json_object_set_new(c->j, "holds", json_integer(n_holds));
+    json_object_set_new(c->j, "final_nodes", json_integer(n_nodes));
+    (void)holds;
+}
+
+/* ---- bookings ------------------------------------------------------------------------------ */
+
+static void checkBookings(struct check *c, int nodes_expected)
+{
+    char nodes[16][H_STR_MAX];
+    int n_nodes = 0;
+    struct imap fin[16];
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->final && op->stale && op->f == HF_READ_HOLD) {
+            int nd = nodeOf(op, nodes, &n_nodes);
+            (void)nd;
+        }
+    }
+    for (int nd = 0; nd < n_nodes; nd++) {
+        imapInit(&fin[nd], (size_t)H->n_ops / (size_t)(n_nodes ? n_nodes : 1) + 16);
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->final && op->stale && op->f == HF_READ_HOLD) {
+            int nd = nodeOf(op, nodes, &n_nodes);
+            if (nd >= 0) {
+                imapPut(&fin[nd], op->id, i);
+            }
+        }
+    }
+    /* per id: acknowledged / maybe / cancelled */
+    struct imap ack, cancel_ok, cancel_maybe, confirm_maybe;
+    imapInit(&ack, (size_t)H->n_ops);
+    imapInit(&cancel_ok, (size_t)H->n_ops);
+    imapInit(&cancel_maybe, (size_t)H->n_ops);
+    imapInit(&confirm_maybe, (size_t)H->n_ops);
+    int n_ack = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op)) {
+            continue;
+        }
+        if (op->f == HF_CONFIRM && op->type == H_OK) {
+            if (imapGet(&ack, op->id) < 0) {
+                n_ack++;
+            }
+            imapPut(&ack, op->id, i);
+        } else if (op->f == HF_CONFIRM && op->type == H_INFO) {
+            imapPut(&confirm_maybe, op->id, i);
+        } else if (op->f == HF_CANCEL && op->type == H_OK) {
+            imapPut(&cancel_ok, op->id, i);
+        } else if (op->f == HF_CANCEL && op->type == H_INFO) {
+            imapPut(&cancel_maybe, op->id, i);
+        }
+    }
+    if (n_nodes == 0) {
+        json_object_set_new(c->j, "skipped", json_string("no final reads in the history"));
+    }
+    if (nodes_expected > 0 && n_nodes > 0 && n_nodes < nodes_expected) {
+        unknown(c, "final reads missing for some nodes");
+    }
+    int present = 0, missing_reads = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->f != HF_CONFIRM || op->type != H_OK ||
+            imapGet(&ack, op->id) != i) {
+            continue;
+        }
+        int cok = imapGet(&cancel_ok, op->id);
+        bool cmaybe = imapGet(&cancel_maybe, op->id) >= 0;
+        for (int nd = 0; nd < n_nodes; nd++) {
+            int r = imapGet(&fin[nd], op->id);
+            const struct h_op *rd = r >= 0 ? &H->ops[r] : NULL;
+            if (rd == NULL || (rd->type != H_OK && !(rd->type == H_FAIL && rd->observed))) {
+                missing_reads++;
+                continue;
+            }
+            int st = rd->type == H_OK && rd->n_claims == 1 ? rd->claim.state : HC_NONE;
+            char msg[1400];
+            if (st == HC_BOOKED && cok < 0) {
+                present++;
+            } else if (st == HC_CANCELLED && (cok >= 0 || cmaybe)) {
+                present++;
+            } else if (st == HC_BOOKED && cok >= 0) {
+                snprintf(msg, sizeof msg,
+                         "booking %" PRIu64 " was cancelled (acknowledged) but node %s has it "
+                         "booked",
+                         op->id, nodes[nd]);
+                anomaly(c, "cancel-lost", op->pool, msg, op, &H->ops[cok], rd);
+            } else {
+                /* a cancel of it that failed (a retry answered by a second
+                 * execution says ALREADY_CANCELLED) explains the most */
+                const struct h_op *cf = NULL;
+                for (int k = 0; k < H->n_ops && st == HC_CANCELLED && cf == NULL; k++) {
+                    if (H->ops[k].f == HF_CANCEL && H->ops[k].id == op->id &&
+                        isClientOp(&H->ops[k])) {
+                        cf = &H->ops[k];
+                    }
+                }
+                snprintf(msg, sizeof msg,
+                         "acknowledged booking %" PRIu64 " is %s in the final state of node %s%s",
+                         op->id,
+                         rd->type == H_OK ? history_claim_name(st)
+                                          : (slot_err_name(rd->err) ? slot_err_name(rd->err) : "?"),
+                         nodes[nd],
+                         cf ? ", though every cancel of it failed" : ", never cancelled");
+                anomaly(c, "lost-booking", op->pool, msg, op, rd, cf);
+            }
+        }
+    }
+    if (missing_reads > 0) {
+        char why[128];
+        snprintf(why, sizeof why, "%d final reads of acknowledged bookings failed", missing_reads);
+        unknown(c, why);
+    }
+    /* Bookings nobody acknowledged: every confirm of the id failed for sure,
+     * yet a node has it booked or cancelled. */
+    int phantoms = 0;
+    for (int nd = 0; nd < n_nodes; nd++) {
+        for (int i = 0; i < H->n_ops; i++) {
+            const struct h_op *rd = &H->ops[i];
+            if (!rd->final || !rd->stale || rd->f != HF_READ_HOLD || rd->type != H_OK ||
+                rd->n_claims != 1 || nodeOf(rd, nodes, &n_nodes) != nd) {
+                continue;
+            }
+            if (rd->claim.state != HC_BOOKED && rd->claim.state != HC_CANCELLED) {
+                continue;
+            }
+            if (imapGet(&ack, rd->id) >= 0 || imapGet(&confirm_maybe, rd->id) >= 0) {
+                continue;
+            }
+            /* was there any confirm of it at all? */
+            const struct h_op *conf = NULL;
+            for (int k = 0; k < H->n_ops && conf == NULL; k++) {
+                if (H->ops[k].f == HF_CONFIRM && H->ops[k].id == rd->id && isClientOp(&H->ops[k])) {
+                    conf = &H->ops[k];
+                }
+            }
+            if (conf == NULL) {
+                continue; /* an id we learnt from a read: its confirm is not ours */
+            }
+            phantoms++;
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "claim %" PRIu64 " is %s on node %s, but every confirm of it failed",
+                     rd->id, history_claim_name(rd->claim.state), nodes[nd]);
+            anomaly(c, "unacknowledged-booking", rd->pool, msg, conf, rd, NULL);
+        }
+    }
+    for (int nd = 0; nd < n_nodes; nd++) {
+        imapFree(&fin[nd]);
+    }
+    imapFree(&ack);
+    imapFree(&cancel_ok);
+    imapFree(&cancel_maybe);
+    imapFree(&confirm_maybe);
+    json_object_set_new(c->j, "acknowledged", json_integer(n_ack));
+    json_object_set_new(c->j, "present_checks", json_integer(present));
+    json_object_set_new(c->j, "nodes", json_integer(n_nodes));
+    json_object_set_new(c->j, "phantoms", json_integer(phantoms));
+}
+
+/* ---- replicas, crashes ------------------------------------------------------------------------ */
+
+static int checkReplicas(struct check *c)
+{
+    const struct h_op *st[16] = {0};
+    int n = 0, answered = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f == HF_STATUS && op->final && op->status_node >= 1 && op->status_node <= 16) {
+            st[op->status_node - 1] = op;
+            if ((int)op->status_node > n) {
+                n = (int)op->status_node;
+            }
+        }
+    }
+    if (n == 0) {
+        /* a hand-made history without the final phase */
+        json_object_set_new(c->j, "skipped", json_string("no final status in the history"));
+        return 0;
+    }
+    const struct h_op *ref = NULL;
+    bool same_index = true;
+    for (int i = 0; i < n; i++) {
+        if (st[i] != NULL && st[i]->inv != NULL &&
+            json_is_false(json_object_get(json_object_get(st[i]->inv, "value"), "member"))) {
+            char why[96];
+            snprintf(why, sizeof why,
+                     "node %d is not a voter at the end (the nemesis could not add it back)",
+                     i + 1);
+            unknown(c, why);
+            st[i] = NULL; /* not a replica of the final state */
+            continue;
+        }
+        if (st[i] == NULL || st[i]->type != H_OK) {
+            char why[64];
+            snprintf(why, sizeof why, "node %d did not answer its final status", i + 1);
+            unknown(c, why);
+            continue;
+        }
+        answered++;
+        if (ref == NULL) {
+            ref = st[i];
+        } else if (st[i]->applied != ref->applied) {
+            same_index = false;
+        }
+    }
+    if (!same_index) {
+        unknown(c, "nodes had not applied the same index at the end");
+    }
+    for (int i = 0; i < n && same_index && ref; i++) {
+        if (st[i] && st[i]->type == H_OK && st[i]->hash != ref->hash) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "nodes %" PRIu64 " and %" PRIu64 " applied index %" PRIu64
+                     " but their ledger hashes differ",
+                     ref->status_node, st[i]->status_node, ref->applied);
+            anomaly(c, "replicas-diverged", NULL, msg, ref, st[i], NULL);
+        }
+    }
+    json_object_set_new(c->j, "nodes", json_integer(n));
+    json_object_set_new(c->j, "answered", json_integer(answered));
+    if (ref) {
+        json_object_set_new(c->j, "applied", json_integer((json_int_t)ref->applied));
+    }
+    return n;
+}
+
+static void checkCrashes(struct check *c)
+{
+    int n = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0 && strcmp(op->fname, "crash") == 0) {
+            n++;
+            char msg[128];
+            snprintf(msg, sizeof msg, "node %d exited without being told to (see its log)",
+                     op->n_nodes > 0 ? op->nodes[0] : 0);
+            anomaly(c, "node-crash", NULL, msg, op, NULL, NULL);
+        }
+    }
+    json_object_set_new(c->j, "crashes", json_integer(n));
+}
+
+/* ---- counter ------------------------------------------------------------------------------------- */
+
+static int u64cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Number of values in sorted a[0..n) below x. */
+static int below(const uint64_t *a, int n, uint64_t x)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (a[mid] < x) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+static void checkCounter(struct check *c)
+{
+    uint64_t *ok_ret = malloc(((size_t)H->n_ops + 1) * 8);
+    uint64_t *any_inv = malloc(((size_t)H->n_ops + 1) * 8);
+    int n_ok = 0, n_any = 0, reads = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_HOLD || !isClientOp(op)) {
+            continue;
+        }
+        if (op->type == H_OK) {
+            ok_ret[n_ok++] = op->t_ret;
+        }
+        if (op->type == H_OK || op->type == H_INFO) {
+            any_inv[n_any++] = op->t_inv;
+        }
+    }
+    qsort(ok_ret, (size_t)n_ok, 8, u64cmp);
+    qsort(any_inv, (size_t)n_any, 8, u64cmp);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_READ_POOL || op->type != H_OK || !op->has_counts ||
+            (op->stale && !op->final)) {
+            continue;
+        }
+        reads++;
+        uint64_t v = (uint64_t)op->r_held + op->r_booked;
+        int lo = below(ok_ret, n_ok, op->t_inv);
+        int hi = below(any_inv, n_any, op->t_ret);
+        if (v < (uint64_t)lo || v > (uint64_t)hi) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "read %" PRIu64 ", but between %d and %d adds could be seen",
+                     v, lo, hi);
+            anomaly(c, "counter-bounds", op->pool, msg, op, NULL, NULL);
+        }
+    }
+    free(ok_ret);
+    free(any_inv);
+    json_object_set_new(c->j, "reads", json_integer(reads));
+    json_object_set_new(c->j, "adds_ok", json_integer(n_ok));
+}
+
+/* ---- outputs ------------------------------------------------------------------------------------ */
+
+static json_t *counts(void)
+{
+    json_t *o = json_object(), *byf = json_object(), *errs = json_object();
+    int inv = 0, ok = 0, fail = 0, info = 0, nem = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0) {
+            nem++;
+            continue;
+        }
+        inv++;
+        const char *t = op->type == H_OK ? "ok" : op->type == H_FAIL ? "fail" : "info";
+        ok += op->type == H_OK;
+        fail += op->type == H_FAIL;
+        info += op->type == H_INFO;
+        json_t *f = json_object_get(byf, op->fname);
+        if (f == NULL) {
+            f = json_object();
+            json_object_set_new(byf, op->fname, f);
+        }
+        json_t *k = json_object_get(f, t);
+        json_object_set_new(f, t, json_integer(k ? json_integer_value(k) + 1 : 1));
+        if (op->type != H_OK) {
+            const char *e = op->err > 0 ? slot_err_name(op->err) : NULL;
+            if (e == NULL) {
+                e = op->type == H_INFO ? "INCOMPLETE" : "?";
+            }
+            json_t *x = json_object_get(errs, e);
+            json_object_set_new(errs, e, json_integer(x ? json_integer_value(x) + 1 : 1));
+        }
+    }
+    json_object_set_new(o, "invoke", json_integer(inv));
+    json_object_set_new(o, "ok", json_integer(ok));
+    json_object_set_new(o, "fail", json_integer(fail));
+    json_object_set_new(o, "info", json_integer(info));
+    json_object_set_new(o, "nemesis", json_integer(nem));
+    json_object_set_new(o, "by_f", byf);
+    json_object_set_new(o, "errors", errs);
+    return o;
+}
+
+static FILE *openOut(const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", opt.out, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        perror(path);
+    }
+    return f;
+}
+
+static void htmlEscape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+            case '<': fputs("&lt;", f); break;
+            case '>': fputs("&gt;", f); break;
+            case '&': fputs("&amp;", f); break;
+            case '"': fputs("&quot;", f); break;
+            default: fputc(*s, f); break;
+        }
+    }
+}
+
+/* Faults as intervals: a start and the next stop of the same fault. */
+struct fault_iv {
+    uint64_t from, to;
+    char label[96];
+};
+
+static int faultIntervals(struct fault_iv *iv, int max)
+{
+    int n = 0;
+    for (int i = 0; i < H->n_ops && n < max; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process >= 0) {
+            continue;
+        }
+        if (op->nem_start) {
+            struct fault_iv *v = &iv[n++];
+            v->from = op->t_inv;
+            v->to = H->t_end;
+            char nodes[32] = "";
+            for (int k = 0, l = 0; k < op->n_nodes && l < 30; k++) {
+                l += snprintf(nodes + l, sizeof nodes - (size_t)l, "%s%d", k ? "," : " n", op->nodes[k]);
+            }
+            snprintf(v->label, sizeof v->label, "%s%s", op->fault, nodes);
+            if (strcmp(op->fault, "transfer") == 0) {
+                v->to = op->t_ret != UINT64_MAX ? op->t_ret : op->t_inv;
+                continue;
+            }
+            for (int k = i + 1; k < H->n_ops; k++) {
+                const struct h_op *s = &H->ops[k];
+                if (s->process < 0 && !s->nem_start && strcmp(s->fname, "stop") == 0 &&
+                    strcmp(s->fault, op->fault) == 0) {
+                    v->to = s->t_ret != UINT64_MAX ? s->t_ret : s->t_inv;
+                    break;
+                }
+            }
+        } else if (strcmp(op->fname, "crash") == 0) {
+            struct fault_iv *v = &iv[n++];
+            v->from = op->t_inv;
+            v->to = op->t_inv + 50000000;
+            snprintf(v->label, sizeof v->label, "CRASH n%d", op->n_nodes ? op->nodes[0] : 0);
+        }
+    }
+    return n;
+}
+
+static void writeTimeline(int verdict)
+{
+    FILE *f = openOut("timeline.html");
+    if (f == NULL) {
+        return;
+    }
+    int procs = opt.procs;
+    if (procs <= 0) {
+        procs = 1;
+        for (int i = 0; i < H->n_ops; i++) {
+            if (H->ops[i].process >= 0 && H->ops[i].process < 1000 && H->ops[i].process + 1 > procs) {
+                procs = H->ops[i].process + 1;
+            }
+        }
+        if (procs > 64) {
+            procs = 64;
+        }
+    }
+    double px_per_s = 100.0;
+    const int colw = 90;
+    int cols = procs + 1; /* + final reads */
+    fprintf(f,
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s timeline</title>\n"
+            "<style>body{font:11px sans-serif;margin:0}#t{position:relative;margin:40px 0 0 60px}"
+            ".op{position:absolute;width:%dpx;overflow:hidden;border:1px solid #0003;"
+            "box-sizing:border-box;white-space:nowrap;font-size:9px}"
+            ".ok{background:#6DB6FE}.fail{background:#FEB5DA}.info{background:#FFAA26}"
+            ".nem{position:absolute;left:-60px;background:#f002;border-top:1px solid #c00;"
+            "font-size:10px;color:#900;pointer-events:none}"
+            ".hdr{position:absolute;top:-16px;width:%dpx;font-weight:bold}"
+            ".sec{position:absolute;left:-58px;color:#888}"
+            "#key{position:fixed;top:0;left:0;right:0;background:#fff;padding:4px;"
+            "border-bottom:1px solid #ccc;z-index:9}</style></head><body>\n"
+            "<div id=\"key\"><b>%s</b> valid: %s &nbsp; <span class=\"ok\">&nbsp;ok&nbsp;</span> "
+            "<span class=\"fail\">&nbsp;fail&nbsp;</span> <span class=\"info\">&nbsp;info&nbsp;"
+            "</span> &nbsp; time flows down (%.0f px/s); red bands: faults; hover for "
+            "details</div>\n<div id=\"t\">\n",
+            opt.test, colw - 2, colw - 2, opt.test, vname(verdict), px_per_s);
+    for (int c = 0; c < cols; c++) {
+        fprintf(f, "<div class=\"hdr\" style=\"left:%dpx\">%s %d</div>\n", c * colw,
+                c < procs ? "proc" : "final", c < procs ? c : 0);
+    }
+    double end_s = (double)H->t_end / 1e9;
+    for (int s = 0; s <= (int)end_s; s++) {
+        fprintf(f, "<div class=\"sec\" style=\"top:%.0fpx\">%ds</div>\n", s * px_per_s, s);
+    }
+    struct fault_iv *iv = malloc(4096 * sizeof *iv);
+    int n_iv = iv ? faultIntervals(iv, 4096) : 0;
+    for (int i = 0; i < n_iv; i++) {
+        double top = (double)iv[i].from / 1e9 * px_per_s;
+        double h = (double)(iv[i].to - iv[i].from) / 1e9 * px_per_s;
+        fprintf(f, "<div class=\"nem\" style=\"top:%.1fpx;height:%.1fpx;width:%dpx\">",
+                top, h < 2 ? 2 : h, cols * colw + 60);
+        htmlEscape(f, iv[i].label);
+        fprintf(f, "</div>\n");
+    }
+    free(iv);
+    int drawn = 0;
+    for (int i = 0; i < H->n_ops && drawn < 40000; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0) {
+            continue;
+        }
+        int col = op->process >= 99999 ? procs : op->process % procs;
+        double top = (double)op->t_inv / 1e9 * px_per_s;
+        uint64_t ret = op->type == H_INFO ? (op->line_ret ? H->t_end : H->t_end) : op->t_ret;
+        if (op->type == H_INFO && op->ret != NULL) {
+            ret = op->t_inv + 500000000; /* show info ops half a second long */
+            json_t *t = json_object_get(op->ret, "time");
+            if (json_is_integer(t)) {
+                ret = (uint64_t)json_integer_value(t);
+            }
+        }
+        double h = (double)(ret - op->t_inv) / 1e9 * px_per_s;
+        const char *cls = op->type == H_OK ? "ok" : op->type == H_FAIL ? "fail" : "info";
+        fprintf(f, "<div class=\"op %s\" style=\"left:%dpx;top:%.1fpx;height:%.1fpx\" title=\"",
+                cls, col * colw, top, h < 2 ? 2 : h);
+        /* the completion repeats the invocation's value */
+        char *rt = json_dumps(op->ret ? op->ret : op->inv, JSON_COMPACT);
+        if (rt) {
+            htmlEscape(f, rt);
+        }
+        free(rt);
+        fprintf(f, "\">%d %s %s</div>\n", op->process, op->fname,
+                op->type == H_OK ? "" : (op->err > 0 && slot_err_name(op->err) ? slot_err_name(op->err) : ""));
+        drawn++;
+    }
+    fprintf(f, "</div></body></html>\n");
+    fclose(f);
+}
+
+static void writePlots(void)
+{
+    FILE *lat = openOut("latency.dat"), *rate = openOut("rate.dat"), *gp = openOut("plots.gp");
+    if (lat == NULL || rate == NULL || gp == NULL) {
+        if (lat) fclose(lat);
+        if (rate) fclose(rate);
+        if (gp) fclose(gp);
+        return;
+    }
+    /* latency.dat: blocks per (f, type): t_s latency_ms */
+    static const char *const fs[] = {"hold", "confirm", "release", "cancel", "read_pool",
+                                     "read_patient", "read_hold", "create"};
+    static const int fi[] = {HF_HOLD, HF_CONFIRM, HF_RELEASE, HF_CANCEL, HF_READ_POOL,
+                             HF_READ_PATIENT, HF_READ_HOLD, HF_CREATE};
+    static const char *const ts[] = {"ok", "fail", "info"};
+    static const int ti[] = {H_OK, H_FAIL, H_INFO};
+    int blocks = 0;
+    char titles[32][48];
+    for (int a = 0; a < 8; a++) {
+        for (int b = 0; b < 3; b++) {
+            int n = 0;
+            for (int i = 0; i < H->n_ops; i++) {
+                const struct h_op *op = &H->ops[i];
+                if (op->process < 0 || op->final || op->f != fi[a] || op->type != ti[b]) {
+                    continue;
+                }
+                uint64_t ret = op->t_ret;
+                if (op->type == H_INFO) {
+                    json_t *t = op->ret ? json_object_get(op->ret, "time") : NULL;
+                    if (!json_is_integer(t)) {
+                        continue;
+                    }
+                    ret = (uint64_t)json_integer_value(t);
+                }
+                fprintf(lat, "%.3f %.3f\n", (double)op->t_inv / 1e9,
+                        (double)(ret - op->t_inv) / 1e6);
+                n++;
+            }
+            if (n > 0 && blocks < 32) {
+                fprintf(lat, "\n\n");
+                snprintf(titles[blocks++], sizeof titles[0], "%s %s", fs[a], ts[b]);
+            } else if (n > 0) {
+                fprintf(lat, "\n\n");
+            }
+        }
+    }
+    /* rate.dat: per second, ops completed (ok/fail/info) per f */
+    int secs = (int)(H->t_end / 1000000000ull) + 1;
+    fprintf(rate, "# second");
+    for (int a = 0; a < 8; a++) {
+        fprintf(rate, " %s", fs[a]);
+    }
+    fprintf(rate, "\n");
+    int *cnt = calloc((size_t)secs * 8, sizeof *cnt);
+    for (int i = 0; i < H->n_ops && cnt; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0 || op->final) {
+            continue;
+        }
+        for (int a = 0; a < 8; a++) {
+            if (op->f == fi[a]) {
+                int s = (int)(op->t_inv / 1000000000ull);
+                if (s < secs) {
+                    cnt[s * 8 + a]++;
+                }
+            }
+        }
+    }
+    for (int s = 0; s < secs && cnt; s++) {
+        fprintf(rate, "%d", s);
+        for (int a = 0; a < 8; a++) {
+            fprintf(rate, " %d", cnt[s * 8 + a]);
+        }
+        fprintf(rate, "\n");
+    }
+    free(cnt);
+    /* plots.gp: run from DIR */
+    fprintf(gp, "set terminal pngcairo size 1200,600 font ',9' noenhanced\nset key outside right noenhanced\n"
+                "set xlabel 'time (s)'\nset grid\n");
+    struct fault_iv *iv = malloc(4096 * sizeof *iv);
+    int n_iv = iv ? faultIntervals(iv, 4096) : 0;
+    for (int i = 0; i < n_iv; i++) {
+        fprintf(gp,
+                "set object %d rect from %.3f, graph 0 to %.3f, graph 1 fc rgb '#ff0000' "
+                "fs transparent solid 0.12 noborder behind\n",
+                i + 1, (double)iv[i].from / 1e9,
+                (double)(iv[i].to > iv[i].from + 20000000 ? iv[i].to : iv[i].from + 20000000) / 1e9);
+        fprintf(gp, "set label %d '%s' at %.3f, graph %.2f font ',7' tc rgb '#990000'\n", i + 1,
+                iv[i].label, (double)iv[i].from / 1e9, 0.97 - 0.04 * (i % 5));
+    }
+    free(iv);
+    fprintf(gp, "set output 'latency.png'\nset title '%s: latency'\nset ylabel 'latency (ms)'\n"
+                "set logscale y\n", opt.test);
+    if (blocks == 0) {
+        fprintf(gp, "plot 1 notitle\n");
+    } else {
+        fprintf(gp, "plot ");
+        for (int b = 0; b < blocks; b++) {
+            fprintf(gp, "%s'latency.dat' index %d using 1:2 with points pt 7 ps 0.4 title '%s'",
+                    b ? ", \\\n     " : "", b, titles[b]);
+        }
+        fprintf(gp, "\n");
+    }
+    fprintf(gp, "unset logscale y\nset output 'rate.png'\nset title '%s: operations per second'\n"
+                "set ylabel 'ops/s'\nplot ", opt.test);
+    for (int a = 0; a < 8; a++) {
+        fprintf(gp, "%s'rate.dat' using 1:%d with lines lw 1.5 title '%s'", a ? ", \\\n     " : "",
+                a + 2, fs[a]);
+    }
+    fprintf(gp, "\n");
+    fclose(lat);
+    fclose(rate);
+    fclose(gp);
+}
+
+/* ---- main ------------------------------------------------------------------------------------- */
+
+static int parseArgs(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"history", required_argument, NULL, 'H'},
+        {"out", required_argument, NULL, 'o'},
+        {"workload", required_argument, NULL, 'w'},
+        {"test", required_argument, NULL, 'n'},
+        {"procs", required_argument, NULL, 'p'},
+        {"time-limit", required_argument, NULL, 't'},
+        {"memory-mb", required_argument, NULL, 'm'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (ch) {
+            case 'H': opt.history = optarg; break;
+            case 'o': opt.out = optarg; break;
+            case 'w': opt.workload = optarg; break;
+            case 'n': opt.test = optarg; break;
+            case 'p': opt.procs = atoi(optarg); break;
+            case 't': opt.time_limit = atof(optarg); break;
+            case 'm': opt.memory_mb = (size_t)atol(optarg); break;
+            default: return -1;
+        }
+    }
+    if (opt.history == NULL) {
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (parseArgs(argc, argv) != 0) {
+        fprintf(stderr,
+                "usage: jepsen-checker --history FILE [--out DIR] [--workload W] [--test NAME]\n"
+                "                      [--procs N] [--time-limit S] [--memory-mb N]\n");
+        return 2;
+    }
+    H = history_load(opt.history);
+    if (H == NULL) {
+        perror(opt.history);
+        return 2;
+    }
+    json_t *res = json_object();
+    json_object_set_new(res, "test", json_string(opt.test));
+    json_object_set_new(res, "workload", json_string(opt.workload));
+    json_object_set_new(res, "history", json_string(opt.history));
+    int verdict = V_VALID;
+    json_t *checks = json_object();
+    if (H->error[0]) {
+        json_object_set_new(res, "error", json_string(H->error));
+        verdict = V_UNKNOWN;
+    } else {
+        collectPools();
+        timeBounds();
+        bool counter = strcmp(opt.workload, "counter") == 0;
+        struct imap holds;
+        imapInit(&holds, (size_t)H->n_ops);
+        for (int i = 0; i < H->n_ops; i++) {
+            const struct h_op *op = &H->ops[i];
+            if (op->f == HF_HOLD && op->type == H_OK && isClientOp(op) &&
+                imapGet(&holds, op->hold_id) < 0) {
+                imapPut(&holds, op->hold_id, i);
+            }
+        }
+        struct check cs[8];
+        int nc = 0;
+        if (!counter) {
+            checkInit(&cs[nc], "linearizable");
+            checkLinear(&cs[nc++]);
+        } else {
+            checkInit(&cs[nc], "counter");
+            checkCounter(&cs[nc++]);
+        }
+        checkInit(&cs[nc], "ledger-order");
+        checkOrder(&cs[nc++], &holds);
+        checkInit(&cs[nc], "conservation");
+        checkConservation(&cs[nc++], &holds);
+        checkInit(&cs[nc], "replicas");
+        int nodes = checkReplicas(&cs[nc++]);
+        if (!counter) {
+            checkInit(&cs[nc], "bookings");
+            checkBookings(&cs[nc++], nodes);
+        }
+        checkInit(&cs[nc], "crashes");
+        checkCrashes(&cs[nc++]);
+        imapFree(&holds);
+        for (int i = 0; i < nc; i++) {
+            json_object_set_new(cs[i].j, "valid", vjson(cs[i].verdict));
+            json_object_set_new(cs[i].j, "anomaly_count", json_integer(cs[i].n_anomalies));
+            json_object_set_new(cs[i].j, "anomalies", cs[i].anomalies);
+            json_object_set_new(checks, cs[i].name, cs[i].j);
+            if (cs[i].verdict == V_INVALID) {
+                verdict = V_INVALID;
+            } else if (cs[i].verdict == V_UNKNOWN && verdict == V_VALID) {
+                verdict = V_UNKNOWN;
+            }
+        }
+    }
+    json_object_set_new(res, "valid", vjson(verdict));
+    json_object_set_new(res, "checks", checks);
+    json_t *cnt = counts();
+    json_object_set_new(res, "counts", cnt);
+    /* summary line */
+    char sum[1024];
+    size_t n = (size_t)snprintf(sum, sizeof sum, "%s: valid=%s ops=%" JSON_INTEGER_FORMAT
+                                " (ok %" JSON_INTEGER_FORMAT ", fail %" JSON_INTEGER_FORMAT
+                                ", info %" JSON_INTEGER_FORMAT ")",
+                                opt.test, vname(verdict),
+                                json_integer_value(json_object_get(cnt, "invoke")),
+                                json_integer_value(json_object_get(cnt, "ok")),
+                                json_integer_value(json_object_get(cnt, "fail")),
+                                json_integer_value(json_object_get(cnt, "info")));
+    const char *key;
+    json_t *val;
+    json_object_foreach(checks, key, val)
+    {
+        json_t *v = json_object_get(val, "valid");
+        const char *vs = json_is_true(v) ? "ok" : json_is_false(v) ? "INVALID" : "unknown";
+        json_int_t an = json_integer_value(json_object_get(val, "anomaly_count"));
+        if (n < sizeof sum) {
+            n += (size_t)snprintf(sum + n, sizeof sum - n, " %s=%s", key, vs);
+        }
+        if (an > 0 && n < sizeof sum) {
+            n += (size_t)snprintf(sum + n, sizeof sum - n, "(%" JSON_INTEGER_FORMAT ")", an);
+        }
+    }
+    if (H->error[0] && n < sizeof sum) {
+        snprintf(sum + n, sizeof sum - n, " history error: %s", H->error);
+    }
+    json_object_set_new(res, "summary", json_string(sum));
+    if (opt.out != NULL) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/results.json", opt.out);
+        if (json_dump_file(res, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) {
+            perror(path);
+        }
+        writeTimeline(verdict);
+        writePlots();
+    }
+    printf("%s\n", sum);
+    json_decref(res);
+    history_free(H);
+    return verdict;
+}

@@ -1,0 +1,1983 @@
+/* jepsen-client: runs one workload and one nemesis schedule against a slotd
+ * cluster and writes the history, Jepsen style (jepsen-tests/README.md).
+ *
+ * ---- Shape --------------------------------------------------------------
+ *
+ *   main thread: one libuv loop; `--conns` async libslot clients; `--procs`
+ *     simulated processes, each bound to one client, each doing one
+ *     operation at a time (invoke ... ok / fail / info). A process whose
+ *     operation ends in info (outcome unknown) is "crashed": it continues
+ *     under a new process number (old + procs), as in Jepsen, so that every
+ *     process has at most one operation open at any time.
+ *   nemesis thread: a fault or a heal every ~--interval ms, with blocking
+ *     calls only: `ctl` (jepsen-tests/ctl) for processes, packets and disks,
+ *     a private blocking libslot client for leadership and membership.
+ *   end: the workload stops, the nemesis heals everything, a quiet period,
+ *     then the final reads: every pool and every known claim on every node
+ *     (stale reads pinned to the node, after all nodes applied the same
+ *     index), every pool through the leader, and every node's status.
+ *
+ * ---- History -------------------------------------------------------------
+ * One JSON object per line: process (a number; "nemesis" for faults), type
+ * (invoke / ok / fail / info), f, value, time (ns since start, monotonic),
+ * wall (ms, CLOCK_REALTIME: the clock every node's ledger stamps derive from
+ * on this machine, before their --clock-offset-ms).
+ * Completions the ledger answered add ltime (ledger time of the entry, ms),
+ * index (Raft index: the entry for commands, the applied index for reads)
+ * and node (reads). Failures add error (the slot_err name). A fail without
+ * index is the client's own (TIMEOUT, UNAVAILABLE, a pinned read that got
+ * NOT_LEADER): the operation certainly did not take effect and observed
+ * nothing. OUTCOME_UNKNOWN is info.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "../client/libslot.h"
+
+extern char **environ;
+
+#define NODES_MAX 5
+#define PROCS_MAX 256
+#define CONNS_MAX 16
+#define HELD_MAX 3
+#define BOOKED_MAX 6
+#define FINAL_PROC 100000 /* final reads: process FINAL_PROC + node */
+#define SETUP_PROC 99999
+
+enum workload { W_SLOTS, W_CONSERVATION, W_BOOKINGS, W_COUNTER };
+static const char *const workload_names[] = {"slots", "conservation", "bookings",
+                                             "counter"};
+
+enum fn {
+    F_CREATE,
+    F_HOLD,
+    F_CONFIRM,
+    F_RELEASE,
+    F_CANCEL,
+    F_READ_POOL,
+    F_READ_PATIENT,
+    F_READ_HOLD,
+    F_STATUS,
+};
+static const char *const fn_names[] = {"create",    "hold",         "confirm",
+                                       "release",   "cancel",       "read_pool",
+                                       "read_patient", "read_hold", "status"};
+
+/* ---- options ----------------------------------------------------------------- */
+
+static struct {
+    int nodes;
+    char members[NODES_MAX][SLOTC_ADDRESS_MAX + 1]; /* "RAFT/CLIENT" */
+    char client[NODES_MAX][SLOTC_ADDRESS_MAX + 1];  /* "HOST:PORT" */
+    char cluster[1024];
+    const char *ctl;
+    const char *ctl_dir;
+    const char *history;
+    int workload;
+    char nemesis[256];
+    uint64_t seed;
+    double time_s;
+    int procs;
+    int conns;
+    int interval_ms;
+    int quiet_s;
+    int delay_ms;   /* mean pause between a process's operations */
+    int pools_active;
+    int pool_ops;   /* operations per pool before it is retired */
+    int timeout_ms; /* per operation */
+} opt = {
+    .nodes = 0,
+    .seed = 1,
+    .time_s = 30,
+    .procs = 12,
+    .conns = 4,
+    .interval_ms = 4000,
+    .quiet_s = 3,
+    .delay_ms = 40,
+    .pools_active = 3,
+    .pool_ops = 150,
+    .timeout_ms = 4000,
+};
+
+/* ---- small things ---------------------------------------------------------------- */
+
+static uint64_t t0_ns;
+
+static uint64_t nowNs(void)
+{
+    return uv_hrtime() - t0_ns;
+}
+
+static void sleepMs(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* xorshift64*: one generator per thread, both seeded from --seed, so a
+ * seed replays the same choices (not the same timing). */
+struct rng {
+    uint64_t s;
+};
+
+static uint64_t rngNext(struct rng *r)
+{
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 2685821657736338717ull;
+}
+
+static uint32_t rngBelow(struct rng *r, uint32_t n)
+{
+    return n == 0 ? 0 : (uint32_t)(rngNext(r) % n);
+}
+
+static double rngUnit(struct rng *r)
+{
+    return (double)(rngNext(r) >> 11) / 9007199254740992.0;
+}
+
+static struct rng wrng; /* workload (main thread) */
+static struct rng nrng; /* nemesis thread */
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "[%8.3f] ", (double)nowNs() / 1e9);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* A tiny JSON object builder into a fixed buffer (values are numbers and
+ * strings of safe charsets: pool ids, patient keys, node addresses). */
+struct jb {
+    char s[1024];
+    size_t n;
+};
+
+static void jbAdd(struct jb *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jbAdd(struct jb *j, const char *fmt, ...)
+{
+    if (j->n >= sizeof j->s) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(j->s + j->n, sizeof j->s - j->n, fmt, ap);
+    va_end(ap);
+    if (k > 0) {
+        j->n += (size_t)k;
+    }
+}
+
+static void jbKey(struct jb *j, const char *key)
+{
+    jbAdd(j, "%s\"%s\":", j->n > 1 ? "," : "", key);
+}
+
+static void jbInit(struct jb *j)
+{
+    j->n = 0;
+    jbAdd(j, "{");
+}
+
+static void jbU(struct jb *j, const char *key, uint64_t v)
+{
+    jbKey(j, key);
+    jbAdd(j, "%" PRIu64, v);
+}
+
+static void jbS(struct jb *j, const char *key, const char *v)
+{
+    jbKey(j, key);
+    jbAdd(j, "\"%s\"", v);
+}
+
+static void jbB(struct jb *j, const char *key, bool v)
+{
+    jbKey(j, key);
+    jbAdd(j, "%s", v ? "true" : "false");
+}
+
+static const char *jbEnd(struct jb *j)
+{
+    jbAdd(j, "}");
+    return j->s;
+}
+
+/* ---- history ------------------------------------------------------------------------ */
+
+static FILE *hist;
+static pthread_mutex_t hist_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t n_invoke, n_ok, n_fail, n_info;
+
+/* Writes one line. proc < 0: the nemesis. extra: ",\"k\":v..." or "". */
+static uint64_t wallMs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void histLine(int proc, const char *type, const char *f, const char *value,
+                     const char *extra)
+{
+    uint64_t t = nowNs();
+    uint64_t wall = wallMs();
+    pthread_mutex_lock(&hist_mu);
+    if (proc < 0) {
+        fprintf(hist, "{\"process\":\"nemesis\"");
+    } else {
+        fprintf(hist, "{\"process\":%d", proc);
+    }
+    fprintf(hist,
+            ",\"type\":\"%s\",\"f\":\"%s\",\"value\":%s,\"time\":%" PRIu64
+            ",\"wall\":%" PRIu64 "%s}\n",
+            type, f, value, t, wall, extra);
+    if (strcmp(type, "invoke") == 0) {
+        n_invoke++;
+    } else if (strcmp(type, "ok") == 0) {
+        n_ok++;
+    } else if (strcmp(type, "fail") == 0) {
+        n_fail++;
+    } else {
+        n_info++;
+    }
+    pthread_mutex_unlock(&hist_mu);
+}
+
+static void histFlush(void)
+{
+    pthread_mutex_lock(&hist_mu);
+    fflush(hist);
+    pthread_mutex_unlock(&hist_mu);
+}
+
+/* True for codes only the ledger gives (it executed the command and said
+ * no): such a failure is an observation of the state, kept by the checker. */
+static bool ledgerCode(int code)
+{
+    return (code >= 20 && code < 60) || code == SLOT_LIMIT_REACHED;
+}
+
+/* ---- pools --------------------------------------------------------------------------- */
+
+enum pool_state { P_NEED_CREATE, P_CREATING, P_ACTIVE, P_RETIRED };
+
+struct pool {
+    char name[32];
+    uint32_t capacity;
+    int state;
+    uint32_t ops;
+    uint32_t patients; /* patient keys used in this pool: 0..patients-1 */
+    uint32_t next_patient; /* counter workload: a fresh patient per add */
+};
+
+static struct pool *pools;
+static uint32_t n_pools, cap_pools;
+
+/* Every claim id any completion revealed (final reads cover them all). */
+static uint64_t *ids;
+static uint32_t *id_pool;
+static uint32_t n_ids, cap_ids;
+
+/* Open-addressing set of the ids in ids[] (0: empty). */
+static uint64_t *id_set;
+static uint32_t id_set_cap;
+
+static bool idSeen(uint64_t id)
+{
+    if ((n_ids + 1) * 2 >= id_set_cap) {
+        uint32_t cap = id_set_cap ? 2 * id_set_cap : 4096;
+        uint64_t *set = calloc(cap, sizeof *set);
+        if (set == NULL) {
+            abort();
+        }
+        for (uint32_t i = 0; i < n_ids; i++) {
+            uint32_t k = (uint32_t)(ids[i] * 0x9E3779B97F4A7C15ull >> 40) & (cap - 1);
+            while (set[k] != 0) {
+                k = (k + 1) & (cap - 1);
+            }
+            set[k] = ids[i];
+        }
+        free(id_set);
+        id_set = set;
+        id_set_cap = cap;
+    }
+    uint32_t k = (uint32_t)(id * 0x9E3779B97F4A7C15ull >> 40) & (id_set_cap - 1);
+    while (id_set[k] != 0) {
+        if (id_set[k] == id) {
+            return true;
+        }
+        k = (k + 1) & (id_set_cap - 1);
+    }
+    id_set[k] = id;
+    return false;
+}
+
+static void idAdd(uint64_t id, uint32_t pool)
+{
+    if (id == 0 || idSeen(id)) {
+        return;
+    }
+    if (n_ids == cap_ids) {
+        cap_ids = cap_ids ? 2 * cap_ids : 1024;
+        ids = realloc(ids, cap_ids * sizeof *ids);
+        id_pool = realloc(id_pool, cap_ids * sizeof *id_pool);
+        if (ids == NULL || id_pool == NULL) {
+            abort();
+        }
+    }
+    ids[n_ids] = id;
+    id_pool[n_ids++] = pool;
+}
+
+static uint32_t poolNew(void)
+{
+    if (n_pools == cap_pools) {
+        cap_pools = cap_pools ? 2 * cap_pools : 64;
+        pools = realloc(pools, cap_pools * sizeof *pools);
+        if (pools == NULL) {
+            abort();
+        }
+    }
+    struct pool *p = &pools[n_pools];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "pool-%u", n_pools);
+    switch (opt.workload) {
+        case W_COUNTER:
+            p->capacity = 100000;
+            p->patients = 0;
+            break;
+        case W_CONSERVATION:
+            p->capacity = 3 + rngBelow(&wrng, 6); /* 3..8 */
+            p->patients = p->capacity + 4;
+            break;
+        case W_BOOKINGS:
+            p->capacity = 20 + rngBelow(&wrng, 20);
+            p->patients = 100000; /* effectively fresh patients */
+            break;
+        default:
+            p->capacity = 2 + rngBelow(&wrng, 4); /* 2..5 */
+            p->patients = 3 * p->capacity + 4;
+            break;
+    }
+    p->state = P_NEED_CREATE;
+    return n_pools++;
+}
+
+static int activePools(uint32_t *out, int max)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < n_pools && n < max; i++) {
+        if (pools[i].state == P_ACTIVE) {
+            out[n++] = i;
+        }
+    }
+    return n;
+}
+
+/* ---- processes ------------------------------------------------------------------------- */
+
+struct claim {
+    uint64_t id;
+    uint32_t pool;
+    uint64_t deadline;
+};
+
+struct proc {
+    int slot;     /* index in procs[] */
+    int id;       /* Jepsen process number */
+    struct slotc *c;
+    struct slotc_req req;
+    uv_timer_t timer;
+    bool busy;
+    /* the operation in flight */
+    int f;
+    uint32_t pool;
+    char patient[32];
+    uint32_t ttl;
+    uint64_t cid;  /* claim id operated on */
+    int pinned;    /* node index, or -1 */
+    bool stale;
+    char value[1024]; /* the invocation's value (JSON) */
+    /* what this process knows it holds and booked */
+    struct claim held[HELD_MAX];
+    int n_held;
+    struct claim booked[BOOKED_MAX];
+    int n_booked;
+    uint32_t seq;
+};
+
+static struct proc procs[PROCS_MAX];
+static struct slotc *clients[CONNS_MAX];
+static uv_loop_t loop;
+static uv_timer_t stop_timer, flush_timer;
+static bool stopping;
+static int procs_busy;
+
+static void procSchedule(struct proc *p, uint64_t delay_ms);
+
+static void valueOf(struct proc *p, struct jb *j)
+{
+    jbInit(j);
+    struct pool *pl = &pools[p->pool];
+    switch (p->f) {
+        case F_CREATE:
+            jbS(j, "pool", pl->name);
+            jbU(j, "capacity", pl->capacity);
+            break;
+        case F_HOLD:
+            jbS(j, "pool", pl->name);
+            jbS(j, "patient", p->patient);
+            jbU(j, "ttl", p->ttl);
+            break;
+        case F_CONFIRM:
+        case F_RELEASE:
+        case F_CANCEL:
+        case F_READ_HOLD:
+            jbS(j, "pool", pl->name);
+            jbU(j, "id", p->cid);
+            break;
+        case F_READ_POOL:
+            jbS(j, "pool", pl->name);
+            break;
+        case F_READ_PATIENT:
+            jbS(j, "pool", pl->name);
+            jbS(j, "patient", p->patient);
+            break;
+    }
+    if (p->pinned >= 0) {
+        jbS(j, "on", opt.client[p->pinned]);
+    }
+    if (p->stale) {
+        jbB(j, "stale", true);
+    }
+}
+
+static void claimJson(struct jb *j, const struct slotc_claim *c)
+{
+    jbU(j, "id", c->id);
+    jbS(j, "state", slotc_claim_state_name(c->state) ? slotc_claim_state_name(c->state) : "?");
+    jbS(j, "patient", c->patient);
+    jbU(j, "deadline", c->deadline_ms);
+    jbU(j, "visit", c->visit_no);
+}
+
+static void poolJson(struct jb *j, const struct slotc_pool *pl)
+{
+    jbU(j, "capacity", pl->capacity);
+    jbU(j, "free", pl->free);
+    jbU(j, "held", pl->held);
+    jbU(j, "booked", pl->booked);
+    /* The buckets' own identity (counters of the shared remainder and of
+     * each channel share) as a conservation witness. */
+    uint32_t bf = pl->remainder.free, bh = pl->remainder.held, bb = pl->remainder.booked,
+             bc = pl->remainder.capacity;
+    for (uint32_t i = 0; i < pl->n_shares; i++) {
+        bf += pl->shares[i].free;
+        bh += pl->shares[i].held;
+        bb += pl->shares[i].booked;
+        bc += pl->shares[i].capacity;
+    }
+    jbAdd(j, ",\"buckets\":[%u,%u,%u,%u]", bc, bf, bh, bb);
+}
+
+/* Writes the completion of a process's operation from its request. Also
+ * used for the final reads (sync face): req is then a sync request. */
+static const char *completionType(int f, int status)
+{
+    if (status == SLOT_OK) {
+        return "ok";
+    }
+    if (status == SLOT_OUTCOME_UNKNOWN) {
+        return "info";
+    }
+    (void)f;
+    return "fail";
+}
+
+static void writeCompletion(int proc, int f, const char *invoke_value,
+                            const struct slotc_req *req)
+{
+    struct jb v;
+    /* value: the invocation's fields plus what came back */
+    v.n = 0;
+    jbAdd(&v, "%.*s", (int)strlen(invoke_value) - 1, invoke_value);
+    int st = req->status;
+    const struct slotc_out *o = &req->out;
+    if (st == SLOT_OK) {
+        switch (f) {
+            case F_HOLD:
+                jbU(&v, "hold", o->id);
+                jbU(&v, "deadline", o->deadline_ms);
+                break;
+            case F_CONFIRM:
+                jbU(&v, "visit", o->visit_no);
+                break;
+            case F_READ_POOL:
+                if (o->n_pools == 1) {
+                    poolJson(&v, &o->pools[0]);
+                }
+                break;
+            case F_READ_PATIENT:
+            case F_READ_HOLD:
+                jbKey(&v, "claims");
+                jbAdd(&v, "[");
+                for (uint32_t i = 0; i < o->n_claims; i++) {
+                    struct jb c;
+                    jbInit(&c);
+                    claimJson(&c, &o->claims[i]);
+                    jbAdd(&v, "%s%s", i ? "," : "", jbEnd(&c));
+                }
+                jbAdd(&v, "]");
+                break;
+            case F_STATUS:
+                if (o->status != NULL) {
+                    jbS(&v, "role", o->status->role);
+                    jbU(&v, "term", o->status->term);
+                    jbU(&v, "applied", o->status->applied_index);
+                    jbU(&v, "commit", o->status->commit_index);
+                    jbAdd(&v, ",\"hash\":\"%016" PRIx64 "\"", o->status->state_hash);
+                    jbU(&v, "ltime_now", o->status->ledger_time_ms);
+                    jbU(&v, "members", o->status->n_members);
+                }
+                break;
+        }
+    }
+    jbEnd(&v);
+    char extra[256];
+    size_t n = 0;
+    extra[0] = '\0';
+    bool is_read = f == F_READ_POOL || f == F_READ_PATIENT || f == F_READ_HOLD;
+    bool observed = st == SLOT_OK || ledgerCode(st);
+    if (observed && f != F_STATUS) {
+        if (!is_read) {
+            n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"ltime\":%" PRIu64,
+                                  o->ledger_time_ms);
+        }
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"index\":%" PRIu64, o->index);
+    }
+    if (is_read && o->node != NULL && n < sizeof extra) {
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"node\":\"%s\"", o->node);
+    }
+    if (st != SLOT_OK && n < sizeof extra) {
+        const char *name = slotc_err_name(st);
+        snprintf(extra + n, sizeof extra - n, ",\"error\":\"%s\"", name ? name : "?");
+    }
+    histLine(proc, completionType(f, st), fn_names[f], v.s, extra);
+}
+
+static void heldRemove(struct proc *p, uint64_t id)
+{
+    for (int i = 0; i < p->n_held; i++) {
+        if (p->held[i].id == id) {
+            p->held[i] = p->held[--p->n_held];
+            return;
+        }
+    }
+}
+
+static void bookedRemove(struct proc *p, uint64_t id)
+{
+    for (int i = 0; i < p->n_booked; i++) {
+        if (p->booked[i].id == id) {
+            p->booked[i] = p->booked[--p->n_booked];
+            return;
+        }
+    }
+}
+
+static void procDone(struct slotc_req *req)
+{
+    struct proc *p = req->data;
+    int st = req->status;
+    writeCompletion(p->id, p->f, p->value, req);
+    struct pool *pl = &pools[p->pool];
+    switch (p->f) {
+        case F_CREATE:
+            if (st == SLOT_OK || st == SLOT_POOL_EXISTS) {
+                pl->state = P_ACTIVE;
+            } else {
+                pl->state = P_NEED_CREATE; /* someone tries again */
+            }
+            break;
+        case F_HOLD:
+            if (st == SLOT_OK) {
+                idAdd(req->out.id, p->pool);
+                if (p->n_held < HELD_MAX) {
+                    struct claim *c = &p->held[p->n_held++];
+                    c->id = req->out.id;
+                    c->pool = p->pool;
+                    c->deadline = req->out.deadline_ms;
+                }
+            }
+            break;
+        case F_CONFIRM:
+            heldRemove(p, p->cid);
+            if (st == SLOT_OK && p->n_booked < BOOKED_MAX) {
+                p->booked[p->n_booked].id = p->cid;
+                p->booked[p->n_booked++].pool = p->pool;
+            }
+            break;
+        case F_RELEASE:
+            heldRemove(p, p->cid);
+            break;
+        case F_CANCEL:
+            bookedRemove(p, p->cid);
+            break;
+        case F_READ_PATIENT:
+            for (uint32_t i = 0; st == SLOT_OK && i < req->out.n_claims; i++) {
+                idAdd(req->out.claims[i].id, p->pool);
+            }
+            break;
+        default:
+            break;
+    }
+    if (st == SLOT_OUTCOME_UNKNOWN) {
+        /* This process may have crashed mid-operation: a new one takes
+         * its place (and forgets its claims: they resolve on their own). */
+        p->id += opt.procs;
+        p->n_held = 0;
+    }
+    p->busy = false;
+    procs_busy--;
+    procSchedule(p, rngBelow(&wrng, (uint32_t)(2 * opt.delay_ms + 1)));
+}
+
+static int pickNode(void)
+{
+    return (int)rngBelow(&wrng, (uint32_t)opt.nodes);
+}
+
+/* Chooses and submits the next operation of p. Returns false if it chose
+ * to do nothing this time. */
+static bool procStart(struct proc *p)
+{
+    uint32_t act[64];
+    int n_act = activePools(act, 64);
+    p->pinned = -1;
+    p->stale = false;
+    p->cid = 0;
+    /* Pools: keep opt.pools_active of them open; whoever comes first
+     * creates the next one (one creation at a time). */
+    p->f = -1;
+    if (n_act < opt.pools_active) {
+        uint32_t need = UINT32_MAX;
+        bool creating = false;
+        for (uint32_t i = 0; i < n_pools; i++) {
+            creating = creating || pools[i].state == P_CREATING;
+            if (need == UINT32_MAX && pools[i].state == P_NEED_CREATE) {
+                need = i;
+            }
+        }
+        if (need == UINT32_MAX && !creating) {
+            need = poolNew();
+        }
+        if (need != UINT32_MAX && !creating) {
+            p->f = F_CREATE;
+            p->pool = need;
+            pools[need].state = P_CREATING;
+        }
+    }
+    double r = rngUnit(&wrng);
+    if (p->f == F_CREATE) {
+        /* chosen above */
+    } else if (opt.workload == W_COUNTER) {
+        p->pool = act[0];
+        if (r < 0.5) {
+            p->f = F_HOLD;
+            snprintf(p->patient, sizeof p->patient, "counter-%d-%u", p->slot, p->seq++);
+            p->ttl = 3600000;
+        } else {
+            p->f = F_READ_POOL;
+            if (rngUnit(&wrng) < 0.25) {
+                p->pinned = pickNode();
+            }
+        }
+    } else if (p->n_held > 0 && r < (opt.workload == W_BOOKINGS ? 0.9 : 0.45)) {
+        int k = (int)rngBelow(&wrng, (uint32_t)p->n_held);
+        p->cid = p->held[k].id;
+        p->pool = p->held[k].pool;
+        double q = rngUnit(&wrng);
+        p->f = q < (opt.workload == W_BOOKINGS ? 0.95 : 0.7) ? F_CONFIRM : F_RELEASE;
+    } else if (p->n_booked > 0 && r < 0.55) {
+        int k = (int)rngBelow(&wrng, (uint32_t)p->n_booked);
+        p->cid = p->booked[k].id;
+        p->pool = p->booked[k].pool;
+        double q = rngUnit(&wrng);
+        if (q < (opt.workload == W_BOOKINGS ? 0.3 : 0.5)) {
+            p->f = F_CANCEL;
+        } else {
+            p->f = F_READ_HOLD;
+        }
+    } else {
+        if (n_act == 0) {
+            return false;
+        }
+        p->pool = act[rngBelow(&wrng, (uint32_t)n_act)];
+        struct pool *pl = &pools[p->pool];
+        double q = rngUnit(&wrng);
+        double hold_share = opt.workload == W_BOOKINGS ? 0.7 : 0.55;
+        if (q < hold_share) {
+            p->f = F_HOLD;
+            uint32_t k = pl->patients >= 100000 ? pl->next_patient++
+                                                : rngBelow(&wrng, pl->patients);
+            snprintf(p->patient, sizeof p->patient, "patient-%05u", k);
+            if (opt.workload == W_BOOKINGS) {
+                p->ttl = 8000;
+            } else {
+                p->ttl = 300 + rngBelow(&wrng, 2200);
+            }
+        } else if (opt.workload == W_BOOKINGS || q < hold_share + 0.8 * (1 - hold_share)) {
+            p->f = F_READ_POOL;
+            double s = rngUnit(&wrng);
+            if (opt.workload == W_CONSERVATION && s < 0.5) {
+                p->stale = true; /* conservation holds on every replica */
+                p->pinned = pickNode();
+            } else if (s < 0.3) {
+                p->pinned = pickNode(); /* a correct follower says NOT_LEADER */
+            }
+        } else {
+            p->f = F_READ_PATIENT;
+            snprintf(p->patient, sizeof p->patient, "patient-%05u",
+                     rngBelow(&wrng, pl->patients));
+        }
+        pl->ops++;
+        if (pl->ops >= (uint32_t)opt.pool_ops && pl->state == P_ACTIVE) {
+            pl->state = P_RETIRED;
+        }
+    }
+    struct jb v;
+    valueOf(p, &v);
+    snprintf(p->value, sizeof p->value, "%s", jbEnd(&v));
+    slotc_req_init(&p->req);
+    p->req.data = p;
+    p->req.timeout_ms = (uint32_t)opt.timeout_ms;
+    if (p->pinned >= 0) {
+        p->req.node = opt.client[p->pinned];
+    }
+    if (p->stale) {
+        p->req.flags = SLOTC_STALE;
+    }
+    histLine(p->id, "invoke", fn_names[p->f], p->value, "");
+    struct pool *pl = &pools[p->pool];
+    int rc;
+    switch (p->f) {
+        case F_CREATE: {
+            struct slotc_pool_spec spec;
+            memset(&spec, 0, sizeof spec);
+            spec.pool = pl->name;
+            spec.capacity = pl->capacity;
+            rc = slotc_pool_create(p->c, &p->req, &spec, procDone);
+            break;
+        }
+        case F_HOLD:
+            rc = slotc_hold(p->c, &p->req, pl->name, p->patient, "app", p->ttl, procDone);
+            break;
+        case F_CONFIRM: {
+            char ref[32];
+            snprintf(ref, sizeof ref, "pay-%" PRIu64, p->cid);
+            rc = slotc_confirm(p->c, &p->req, p->cid, ref, procDone);
+            break;
+        }
+        case F_RELEASE:
+            rc = slotc_release(p->c, &p->req, p->cid, procDone);
+            break;
+        case F_CANCEL:
+            rc = slotc_cancel(p->c, &p->req, p->cid, procDone);
+            break;
+        case F_READ_POOL:
+            rc = slotc_read_pool(p->c, &p->req, pl->name, procDone);
+            break;
+        case F_READ_PATIENT:
+            rc = slotc_read_patient(p->c, &p->req, pl->name, p->patient, procDone);
+            break;
+        case F_READ_HOLD:
+            rc = slotc_read_hold(p->c, &p->req, p->cid, procDone);
+            break;
+        default:
+            rc = SLOT_INVALID_ARGUMENT;
+            break;
+    }
+    if (rc != SLOT_OK) {
+        /* Refused before anything was sent: nothing happened. */
+        p->req.status = rc;
+        writeCompletion(p->id, p->f, p->value, &p->req);
+        if (p->f == F_CREATE) {
+            pl->state = P_NEED_CREATE;
+        }
+        return false;
+    }
+    p->busy = true;
+    procs_busy++;
+    return true;
+}
+
+static void procTimer(uv_timer_t *t)
+{
+    struct proc *p = t->data;
+    if (stopping) {
+        return;
+    }
+    if (!procStart(p)) {
+        procSchedule(p, 20 + rngBelow(&wrng, 30));
+    }
+}
+
+static void procSchedule(struct proc *p, uint64_t delay_ms)
+{
+    if (!stopping) {
+        uv_timer_start(&p->timer, procTimer, delay_ms, 0);
+    }
+}
+
+static void stopCb(uv_timer_t *t)
+{
+    (void)t;
+    stopping = true;
+    logf_("workload: time is up; waiting for %d operations in flight", procs_busy);
+    for (int i = 0; i < opt.procs; i++) {
+        uv_timer_stop(&procs[i].timer);
+    }
+    uv_timer_stop(&flush_timer);
+}
+
+static void flushCb(uv_timer_t *t)
+{
+    (void)t;
+    histFlush();
+}
+
+/* ---- nemesis ---------------------------------------------------------------------- */
+
+enum node_state { N_UP, N_DOWN, N_PAUSED, N_REMOVED, N_SKEWED, N_FULL };
+
+enum fault {
+    FT_PART_LEADER,
+    FT_PART_HALVES,
+    FT_PART_RING,
+    FT_PART_BRIDGE,
+    FT_PART_CLIENTS,
+    FT_KILL,
+    FT_PAUSE,
+    FT_CLOCK,
+    FT_TRANSFER,
+    FT_MEMBER,
+    FT_DISK,
+    FT_COUNT
+};
+static const char *const fault_names[] = {
+    "partition-leader", "partition-halves", "partition-ring", "partition-bridge",
+    "partition-clients", "kill", "pause", "clock", "transfer", "member", "disk"};
+
+struct active {
+    int fault;
+    int nodes[NODES_MAX];
+    int n;
+};
+
+static struct {
+    bool enabled[FT_COUNT];
+    int n_enabled;
+    int node_state[NODES_MAX + 1]; /* 1-based */
+    struct active act[8];
+    int n_act;
+    int max_act;
+    volatile int stop;
+    struct slotc_sync *admin;
+    pthread_t thread;
+    int crashes;
+} nem;
+
+/* Runs `ctl DIR args...` and waits (at most 60 s). Returns its exit code. */
+static int ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int ctl(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char *argv[16];
+    int argc = 0;
+    argv[argc++] = (char *)opt.ctl;
+    argv[argc++] = (char *)opt.ctl_dir;
+    char *save = NULL;
+    for (char *tok = strtok_r(line, " ", &save); tok && argc < 15;
+         tok = strtok_r(NULL, " ", &save)) {
+        argv[argc++] = tok;
+    }
+    argv[argc] = NULL;
+    pid_t pid;
+    if (posix_spawn(&pid, opt.ctl, NULL, NULL, argv, environ) != 0) {
+        logf_("nemesis: cannot run %s", opt.ctl);
+        return -1;
+    }
+    for (int waited = 0; waited < 60000; waited += 10) {
+        int status;
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) {
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+        sleepMs(10);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    logf_("nemesis: ctl %s timed out", argv[2]);
+    return -1;
+}
+
+static bool alive(int i)
+{
+    return ctl("alive %d", i) == 0;
+}
+
+/* The node that says it leads (highest term), or 0. */
+static int findLeader(void)
+{
+    int best = 0;
+    uint64_t term = 0;
+    for (int i = 1; i <= opt.nodes; i++) {
+        if (nem.node_state[i] == N_DOWN || nem.node_state[i] == N_REMOVED ||
+            nem.node_state[i] == N_PAUSED) {
+            continue;
+        }
+        struct slotc_req r;
+        slotc_req_init(&r);
+        r.node = opt.client[i - 1];
+        r.timeout_ms = 500;
+        if (slotc_sync_status(nem.admin, &r) == SLOT_OK && r.out.status != NULL &&
+            strcmp(r.out.status->role, "leader") == 0 && r.out.status->term >= term) {
+            term = r.out.status->term;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static void nemLog(const char *type, const char *f, const char *value)
+{
+    histLine(-1, type, f, value, "");
+}
+
+static const char *nodesJson(const int *nodes, int n, char *buf, size_t len)
+{
+    size_t k = 0;
+    k += (size_t)snprintf(buf + k, len - k, "[");
+    for (int i = 0; i < n && k < len; i++) {
+        k += (size_t)snprintf(buf + k, len - k, "%s%d", i ? "," : "", nodes[i]);
+    }
+    if (k < len) {
+        snprintf(buf + k, len - k, "]");
+    }
+    return buf;
+}
+
+static void shuffle(int *a, int n)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rngBelow(&nrng, (uint32_t)i + 1);
+        int t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
+/* Nodes in state N_UP (1-based ids) in random order. */
+static int upNodes(int *out)
+{
+    int n = 0;
+    for (int i = 1; i <= opt.nodes; i++) {
+        if (nem.node_state[i] == N_UP) {
+            out[n++] = i;
+        }
+    }
+    shuffle(out, n);
+    return n;
+}
+
+static bool partitionActive(void)
+{
+    for (int k = 0; k < nem.n_act; k++) {
+        if (nem.act[k].fault <= FT_PART_CLIENTS) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Picks a target: the leader with probability p_leader (if it is up),
+ * else a random node in N_UP. 0 if none. */
+static int pickTarget(double p_leader)
+{
+    int up[NODES_MAX], n = upNodes(up);
+    if (n == 0) {
+        return 0;
+    }
+    if (rngUnit(&nrng) < p_leader) {
+        int l = findLeader();
+        if (l > 0 && nem.node_state[l] == N_UP) {
+            return l;
+        }
+    }
+    return up[0];
+}
+
+static int votersNow(void)
+{
+    int n = 0;
+    for (int i = 1; i <= opt.nodes; i++) {
+        n += nem.node_state[i] != N_REMOVED;
+    }
+    return n;
+}
+
+/* The cut pairs of a partition, "1-2 1-3". Returns false if not possible. */
+static bool partitionPairs(int fault, char *pairs, size_t len, char *desc, size_t dlen)
+{
+    int all[NODES_MAX], n = opt.nodes;
+    int side[NODES_MAX + 1]; /* group per node; -1: the bridge (sees all) */
+    for (int i = 0; i < n; i++) {
+        all[i] = i + 1;
+    }
+    shuffle(all, n);
+    for (int i = 0; i <= n; i++) {
+        side[i] = 0;
+    }
+    bool ring = false;
+    switch (fault) {
+        case FT_PART_LEADER: {
+            int l = findLeader();
+            if (l == 0) {
+                l = all[0];
+            }
+            side[l] = 1;
+            snprintf(desc, dlen, "isolate leader %d", l);
+            break;
+        }
+        case FT_PART_HALVES:
+            for (int i = 0; i < n / 2; i++) {
+                side[all[i]] = 1;
+            }
+            snprintf(desc, dlen, "minority/majority halves");
+            break;
+        case FT_PART_RING:
+            if (n >= 5) {
+                ring = true;
+                snprintf(desc, dlen, "ring %d-%d-%d-%d-%d", all[0], all[1], all[2],
+                         all[3], all[4]);
+                break;
+            }
+            /* three nodes: a ring of majorities is the bridge */
+            /* fallthrough */
+        case FT_PART_BRIDGE:
+            for (int i = 0; i < n; i++) {
+                side[all[i]] = i == 0 ? -1 : (i <= (n - 1) / 2 ? 1 : 2);
+            }
+            snprintf(desc, dlen, "bridge %d", all[0]);
+            break;
+        default:
+            return false;
+    }
+    size_t k = 0;
+    pairs[0] = '\0';
+    for (int a = 1; a <= n; a++) {
+        for (int b = a + 1; b <= n; b++) {
+            bool cut;
+            if (ring) {
+                int pa = 0, pb = 0;
+                for (int i = 0; i < n; i++) {
+                    pa = all[i] == a ? i : pa;
+                    pb = all[i] == b ? i : pb;
+                }
+                int d = abs(pa - pb);
+                cut = d != 1 && d != n - 1;
+            } else {
+                cut = side[a] != -1 && side[b] != -1 && side[a] != side[b];
+            }
+            if (cut && k < len) {
+                k += (size_t)snprintf(pairs + k, len - k, "%s%d-%d", k ? " " : "", a, b);
+            }
+        }
+    }
+    return k > 0;
+}
+
+/* Node i's role in the leader's configuration: 2 voter, 1 spare or
+ * standby, 0 not a member, -1 unknown (no leader answered). */
+static int memberRole(int i)
+{
+    int l = findLeader();
+    if (l == 0) {
+        return -1;
+    }
+    struct slotc_req s;
+    slotc_req_init(&s);
+    s.node = opt.client[l - 1];
+    s.timeout_ms = 1000;
+    if (slotc_sync_status(nem.admin, &s) != SLOT_OK || s.out.status == NULL ||
+        strcmp(s.out.status->role, "leader") != 0) {
+        return -1;
+    }
+    for (uint32_t m = 0; m < s.out.status->n_members; m++) {
+        if (s.out.status->members[m].id == (uint64_t)i) {
+            return s.out.status->members[m].role == SLOTC_ROLE_VOTER ? 2 : 1;
+        }
+    }
+    return 0;
+}
+
+/* Makes node i a running voter again: a node removed from the
+ * configuration comes back empty, as a fresh joiner. */
+static bool memberAddBack(int i)
+{
+    int role = memberRole(i);
+    if (role == -1) {
+        return false;
+    }
+    if (role == 2 && alive(i)) {
+        return true; /* the removal never happened */
+    }
+    if (role == 0) {
+        ctl("stop %d", i); /* removed, maybe still shutting down */
+        if (ctl("wipe %d", i) != 0 || ctl("start %d --join", i) != 0) {
+            return false;
+        }
+        bool added = false;
+        for (int attempt = 0; attempt < 5 && !added; attempt++) {
+            struct slotc_req r;
+            slotc_req_init(&r);
+            r.timeout_ms = 3000;
+            int rc = slotc_sync_member_add(nem.admin, &r, (uint64_t)i, opt.members[i - 1]);
+            added = rc == SLOT_OK || memberRole(i) >= 1;
+            if (!added) {
+                logf_("nemesis: adding node %d back: %s", i, slotc_err_name(rc));
+                sleepMs(300);
+            }
+        }
+        if (!added) {
+            return false;
+        }
+    } else if (!alive(i) && ctl("start %d", i) != 0) {
+        return false; /* a member whose process is gone: restart it */
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+        struct slotc_req r;
+        slotc_req_init(&r);
+        r.timeout_ms = 3000;
+        int rc = slotc_sync_member_assign(nem.admin, &r, (uint64_t)i, SLOTC_ROLE_VOTER);
+        if (rc == SLOT_OK || memberRole(i) == 2) {
+            return true;
+        }
+        logf_("nemesis: promoting node %d: %s", i, slotc_err_name(rc));
+        sleepMs(300);
+    }
+    return false;
+}
+
+static void heal(int k)
+{
+    struct active a = nem.act[k];
+    nem.act[k] = nem.act[--nem.n_act];
+    char nodes[64], val[256];
+    nodesJson(a.nodes, a.n, nodes, sizeof nodes);
+    snprintf(val, sizeof val, "{\"fault\":\"%s\",\"nodes\":%s}", fault_names[a.fault], nodes);
+    nemLog("invoke", "stop", val);
+    bool ok = true;
+    switch (a.fault) {
+        case FT_PART_LEADER:
+        case FT_PART_HALVES:
+        case FT_PART_RING:
+        case FT_PART_BRIDGE:
+        case FT_PART_CLIENTS:
+            ok = ctl("heal-net") == 0;
+            break;
+        case FT_KILL:
+            for (int i = 0; i < a.n; i++) {
+                ok = ctl("start %d", a.nodes[i]) == 0 && ok;
+                nem.node_state[a.nodes[i]] = N_UP;
+            }
+            break;
+        case FT_PAUSE:
+            for (int i = 0; i < a.n; i++) {
+                ok = ctl("resume %d", a.nodes[i]) == 0 && ok;
+                nem.node_state[a.nodes[i]] = N_UP;
+            }
+            break;
+        case FT_CLOCK:
+            ok = ctl("stop %d", a.nodes[0]) == 0 && ctl("start %d --offset 0", a.nodes[0]) == 0;
+            nem.node_state[a.nodes[0]] = N_UP;
+            break;
+        case FT_MEMBER:
+            ok = memberAddBack(a.nodes[0]);
+            nem.node_state[a.nodes[0]] = ok ? N_UP : N_REMOVED;
+            if (!ok) {
+                nem.act[nem.n_act++] = a; /* try again at the next heal */
+            }
+            break;
+        case FT_DISK:
+            ok = ctl("unfill %d", a.nodes[0]) == 0;
+            if (!alive(a.nodes[0])) {
+                /* slotd stops on a failed write, by design: a restart
+                 * recovers from the log. */
+                ok = ctl("start %d", a.nodes[0]) == 0 && ok;
+                snprintf(val, sizeof val,
+                         "{\"fault\":\"disk\",\"nodes\":%s,\"restarted\":true}", nodes);
+            }
+            nem.node_state[a.nodes[0]] = N_UP;
+            break;
+        default:
+            break;
+    }
+    if (!ok) {
+        size_t l = strlen(val);
+        snprintf(val + l - 1, sizeof val - l + 1, ",\"error\":true}");
+    }
+    nemLog("info", "stop", val);
+}
+
+static void startFault(int fault)
+{
+    struct active a;
+    memset(&a, 0, sizeof a);
+    a.fault = fault;
+    char val[512], nodes[64], pairs[128], desc[64];
+    bool ok = true, keep = true, oneway = false;
+    desc[0] = pairs[0] = '\0';
+    switch (fault) {
+        case FT_PART_LEADER:
+        case FT_PART_HALVES:
+        case FT_PART_RING:
+        case FT_PART_BRIDGE:
+            if (!partitionPairs(fault, pairs, sizeof pairs, desc, sizeof desc)) {
+                return;
+            }
+            break;
+        case FT_PART_CLIENTS:
+            a.nodes[0] = pickTarget(0.8);
+            a.n = a.nodes[0] ? 1 : 0;
+            if (a.n == 0) {
+                return;
+            }
+            oneway = rngUnit(&nrng) < 0.7;
+            snprintf(desc, sizeof desc, "%s", oneway ? "replies to clients lost" : "no client traffic");
+            break;
+        case FT_KILL: {
+            int minority = (votersNow() - 1) / 2;
+            int want = 1 + (int)rngBelow(&nrng, (uint32_t)(minority > 0 ? minority : 1));
+            int first = pickTarget(0.5);
+            if (first == 0) {
+                return;
+            }
+            a.nodes[a.n++] = first;
+            int up[NODES_MAX], n = upNodes(up);
+            for (int i = 0; i < n && a.n < want; i++) {
+                if (up[i] != first) {
+                    a.nodes[a.n++] = up[i];
+                }
+            }
+            break;
+        }
+        case FT_PAUSE:
+        case FT_CLOCK:
+        case FT_DISK:
+            a.nodes[0] = pickTarget(0.5);
+            a.n = a.nodes[0] ? 1 : 0;
+            if (a.n == 0) {
+                return;
+            }
+            break;
+        case FT_MEMBER:
+            if (votersNow() <= 2 || (opt.nodes >= 5 && votersNow() <= 3)) {
+                return;
+            }
+            a.nodes[0] = pickTarget(0.3);
+            a.n = a.nodes[0] ? 1 : 0;
+            if (a.n == 0) {
+                return;
+            }
+            break;
+        case FT_TRANSFER:
+            keep = false;
+            break;
+    }
+    nodesJson(a.nodes, a.n, nodes, sizeof nodes);
+    {
+        size_t l = (size_t)snprintf(val, sizeof val, "{\"fault\":\"%s\",\"nodes\":%s",
+                                    fault_names[fault], nodes);
+        if (pairs[0] && l < sizeof val) {
+            l += (size_t)snprintf(val + l, sizeof val - l, ",\"cut\":\"%s\"", pairs);
+        }
+        if (desc[0] && l < sizeof val) {
+            l += (size_t)snprintf(val + l, sizeof val - l, ",\"desc\":\"%s\"", desc);
+        }
+        if (l < sizeof val) {
+            snprintf(val + l, sizeof val - l, "}");
+        }
+    }
+    nemLog("invoke", "start", val);
+    int offset = 0;
+    bool crashed = false, restarted = false;
+    switch (fault) {
+        case FT_PART_LEADER:
+        case FT_PART_HALVES:
+        case FT_PART_RING:
+        case FT_PART_BRIDGE:
+            ok = ctl("drop %s", pairs) == 0;
+            break;
+        case FT_PART_CLIENTS:
+            ok = ctl("cut-clients %d %s", a.nodes[0], oneway ? "out" : "both") == 0;
+            break;
+        case FT_KILL:
+            for (int i = 0; i < a.n; i++) {
+                ok = ctl("kill %d", a.nodes[i]) == 0 && ok;
+                nem.node_state[a.nodes[i]] = N_DOWN;
+            }
+            break;
+        case FT_PAUSE:
+            ok = ctl("pause %d", a.nodes[0]) == 0;
+            nem.node_state[a.nodes[0]] = N_PAUSED;
+            break;
+        case FT_CLOCK:
+            offset = (int)(1000 + rngBelow(&nrng, 9000)) * (rngUnit(&nrng) < 0.5 ? -1 : 1);
+            nem.node_state[a.nodes[0]] = N_SKEWED;
+            ok = ctl("stop %d", a.nodes[0]) == 0 &&
+                 ctl("start %d --offset %d", a.nodes[0], offset) == 0;
+            break;
+        case FT_DISK:
+            nem.node_state[a.nodes[0]] = N_FULL;
+            ok = ctl("fill %d", a.nodes[0]) == 0;
+            if (ok && rngUnit(&nrng) < 0.5) {
+                /* and a crash on the full disk: the restart must fail
+                 * cleanly (or recover); the heal frees the disk and
+                 * starts it again */
+                ctl("kill %d", a.nodes[0]);
+                restarted = ctl("start %d", a.nodes[0]) == 0;
+                sleepMs(300);
+                restarted = restarted && alive(a.nodes[0]);
+                crashed = true;
+            }
+            break;
+        case FT_TRANSFER: {
+            struct slotc_req r;
+            slotc_req_init(&r);
+            r.timeout_ms = 3000;
+            int rc = slotc_sync_transfer(nem.admin, &r, 0);
+            ok = rc == SLOT_OK;
+            break;
+        }
+        case FT_MEMBER: {
+            int i = a.nodes[0];
+            struct slotc_req r;
+            slotc_req_init(&r);
+            r.timeout_ms = 4000;
+            int rc = slotc_sync_member_remove(nem.admin, &r, (uint64_t)i);
+            /* Unless it surely happened, the change may still be in the
+             * log and commit later: the node then stops by itself. Either
+             * way the heal puts it back as a voter. */
+            int role = rc == SLOT_OK ? 0 : memberRole(i);
+            if (role != 2) {
+                for (int w = 0; w < 50 && role == 0 && alive(i); w++) {
+                    sleepMs(100); /* it stops itself */
+                }
+                if (role == 0) {
+                    ctl("stop %d", i);
+                }
+                nem.node_state[i] = N_REMOVED;
+            } else {
+                ok = false;
+                keep = false;
+            }
+            if (rc != SLOT_OK) {
+                size_t l = strlen(val);
+                snprintf(val + l - 1, sizeof val - l + 1, ",\"outcome\":\"%s\"}",
+                         role == 0 ? "removed" : role == 2 ? "still a voter" : "unknown");
+            }
+            break;
+        }
+    }
+    if (!ok) {
+        size_t l = strlen(val);
+        snprintf(val + l - 1, sizeof val - l + 1, ",\"error\":true}");
+    }
+    if (fault == FT_CLOCK) {
+        size_t l = strlen(val);
+        snprintf(val + l - 1, sizeof val - l + 1, ",\"offset_ms\":%d}", offset);
+    }
+    if (crashed) {
+        size_t l = strlen(val);
+        snprintf(val + l - 1, sizeof val - l + 1, ",\"killed\":true,\"restarted\":%s}",
+                 restarted ? "true" : "false");
+    }
+    nemLog("info", "start", val);
+    if (keep) {
+        nem.act[nem.n_act++] = a;
+    }
+}
+
+/* A node that should run but does not crashed by itself: a finding. */
+static void checkCrashes(void)
+{
+    for (int i = 1; i <= opt.nodes; i++) {
+        int st = nem.node_state[i];
+        if ((st == N_UP || st == N_SKEWED) && !alive(i) && memberRole(i) == 0) {
+            /* a removal that committed late: not a crash; heal re-adds */
+            char val[128];
+            snprintf(val, sizeof val, "{\"fault\":\"member\",\"nodes\":[%d],\"late\":true}", i);
+            nemLog("info", "start", val);
+            nem.node_state[i] = N_REMOVED;
+            struct active a;
+            memset(&a, 0, sizeof a);
+            a.fault = FT_MEMBER;
+            a.nodes[0] = i;
+            a.n = 1;
+            if (nem.n_act < 8) {
+                nem.act[nem.n_act++] = a;
+            }
+            continue;
+        }
+        if ((st == N_UP || st == N_SKEWED) && !alive(i)) {
+            char val[128];
+            snprintf(val, sizeof val, "{\"node\":%d}", i);
+            nemLog("info", "crash", val);
+            logf_("nemesis: node %d died on its own; restarting it", i);
+            nem.crashes++;
+            ctl("start %d", i);
+        }
+    }
+}
+
+static void healAll(void)
+{
+    /* Network first, then processes, members last: a node can only be
+     * added back (and caught up) once the others can reach it. */
+    for (int pass = 0; pass < 3; pass++) {
+        for (int k = nem.n_act - 1; k >= 0; k--) {
+            if (k >= nem.n_act) {
+                continue;
+            }
+            int f = nem.act[k].fault;
+            bool net = f <= FT_PART_CLIENTS, member = f == FT_MEMBER;
+            if ((pass == 0 && net) || (pass == 1 && !net && !member) || (pass == 2 && member)) {
+                heal(k);
+            }
+        }
+    }
+    for (int retry = 0; retry < 1 && nem.n_act > 0; retry++) {
+        sleepMs(2000);
+        heal(nem.n_act - 1); /* members that could not be added back yet */
+    }
+    if (nem.n_act > 0) {
+        logf_("nemesis: %d faults could not be healed", nem.n_act);
+        nem.n_act = 0;
+    }
+    ctl("heal-net");
+    for (int i = 1; i <= opt.nodes; i++) {
+        ctl("resume %d", i);
+        if (nem.node_state[i] != N_REMOVED && !alive(i)) {
+            char val[128];
+            snprintf(val, sizeof val, "{\"node\":%d}", i);
+            nemLog("info", "restart", val);
+            ctl("start %d", i);
+        }
+    }
+}
+
+static void *nemesisMain(void *arg)
+{
+    (void)arg;
+    while (!nem.stop) {
+        int wait = opt.interval_ms / 2 + (int)rngBelow(&nrng, (uint32_t)opt.interval_ms);
+        for (int w = 0; w < wait && !nem.stop; w += 50) {
+            sleepMs(50);
+        }
+        if (nem.stop) {
+            break;
+        }
+        checkCrashes();
+        if (nem.n_act > 0 && (nem.n_act >= nem.max_act || rngUnit(&nrng) < 0.6)) {
+            heal(0);
+            continue;
+        }
+        /* A kind that is not already active (one partition at a time). */
+        int cand[FT_COUNT], n = 0;
+        for (int f = 0; f < FT_COUNT; f++) {
+            bool busy = false;
+            for (int k = 0; k < nem.n_act; k++) {
+                busy = busy || nem.act[k].fault == f;
+            }
+            if (f <= FT_PART_CLIENTS && partitionActive()) {
+                busy = true;
+            }
+            if (nem.enabled[f] && !busy) {
+                cand[n++] = f;
+            }
+        }
+        if (n > 0) {
+            startFault(cand[rngBelow(&nrng, (uint32_t)n)]);
+        }
+    }
+    healAll();
+    return NULL;
+}
+
+static int parseNemesis(const char *list)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        bool found = false;
+        if (strcmp(t, "none") == 0) {
+            continue;
+        }
+        if (strcmp(t, "all") == 0) {
+            for (int f = 0; f < FT_COUNT; f++) {
+                nem.enabled[f] = true;
+            }
+            continue;
+        }
+        if (strcmp(t, "partition") == 0) {
+            for (int f = FT_PART_LEADER; f <= FT_PART_CLIENTS; f++) {
+                nem.enabled[f] = true;
+            }
+            continue;
+        }
+        for (int f = 0; f < FT_COUNT; f++) {
+            if (strcmp(t, fault_names[f]) == 0) {
+                nem.enabled[f] = found = true;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "unknown nemesis '%s'\n", t);
+            return -1;
+        }
+    }
+    for (int f = 0; f < FT_COUNT; f++) {
+        nem.n_enabled += nem.enabled[f];
+    }
+    /* Kinds counted once for "combined": partitions as one. */
+    int kinds = 0;
+    bool part = false;
+    for (int f = 0; f < FT_COUNT; f++) {
+        if (nem.enabled[f] && f <= FT_PART_CLIENTS) {
+            part = true;
+        } else if (nem.enabled[f] && f != FT_TRANSFER) {
+            kinds++;
+        }
+    }
+    kinds += part;
+    nem.max_act = kinds > 1 ? 2 : 1;
+    return 0;
+}
+
+/* ---- setup and final reads (blocking face, main thread) -------------------------------- */
+
+static struct slotc_sync *syncc;
+
+static bool waitLeader(int timeout_ms)
+{
+    for (int t = 0; t < timeout_ms; t += 200) {
+        for (int i = 0; i < opt.nodes; i++) {
+            struct slotc_req r;
+            slotc_req_init(&r);
+            r.node = opt.client[i];
+            r.timeout_ms = 300;
+            if (slotc_sync_status(syncc, &r) == SLOT_OK && r.out.status &&
+                strcmp(r.out.status->role, "leader") == 0) {
+                return true;
+            }
+        }
+        sleepMs(200);
+    }
+    return false;
+}
+
+static int setupLedger(void)
+{
+    if (!waitLeader(20000)) {
+        logf_("setup: no leader within 20 s");
+        return -1;
+    }
+    struct slotc_config cfg = {
+        .hold_ttl_min_ms = 100,
+        .hold_ttl_max_ms = 3600000,
+        .session_max = 16384,
+        .session_idle_ms = 3600000,
+        .retain_ms = 86400000,
+        .retain_max = 4000000,
+    };
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct slotc_req r;
+        slotc_req_init(&r);
+        r.timeout_ms = 5000;
+        const char *v = "{\"hold_ttl_min_ms\":100,\"hold_ttl_max_ms\":3600000}";
+        histLine(SETUP_PROC, "invoke", "config", v, "");
+        int rc = slotc_sync_config(syncc, &r, &cfg);
+        char extra[96];
+        if (rc == SLOT_OK) {
+            snprintf(extra, sizeof extra, ",\"index\":%" PRIu64, r.out.index);
+        } else {
+            snprintf(extra, sizeof extra, ",\"error\":\"%s\"",
+                     slotc_err_name(rc) ? slotc_err_name(rc) : "?");
+        }
+        histLine(SETUP_PROC, rc == SLOT_OK ? "ok" : rc == SLOT_OUTCOME_UNKNOWN ? "info" : "fail",
+                 "config", v, extra);
+        if (rc == SLOT_OK) {
+            return 0;
+        }
+        sleepMs(500);
+    }
+    return -1;
+}
+
+/* Nodes (0-based) in the final configuration as voters. */
+static bool final_member[NODES_MAX];
+
+/* The leader's view of the configuration: final_member[]. */
+static bool finalMembers(void)
+{
+    for (int i = 0; i < opt.nodes; i++) {
+        struct slotc_req r;
+        slotc_req_init(&r);
+        r.node = opt.client[i];
+        r.timeout_ms = 1000;
+        if (slotc_sync_status(syncc, &r) != SLOT_OK || r.out.status == NULL ||
+            strcmp(r.out.status->role, "leader") != 0) {
+            continue;
+        }
+        for (int k = 0; k < opt.nodes; k++) {
+            final_member[k] = false;
+            for (uint32_t m = 0; m < r.out.status->n_members; m++) {
+                final_member[k] = final_member[k] ||
+                                  (r.out.status->members[m].id == (uint64_t)k + 1 &&
+                                   r.out.status->members[m].role == SLOTC_ROLE_VOTER);
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Waits until a leader is known, every voter answers and all applied the
+ * same index; records each node's status (and whether it is a voter: a
+ * node the nemesis could not add back is not, and is left out of the final
+ * reads). Returns true if they converged. */
+static bool converge(int timeout_ms)
+{
+    for (int t = 0;; t += 500) {
+        bool all = true, leader = finalMembers(), same = true;
+        uint64_t applied = 0;
+        for (int i = 0; i < opt.nodes && leader; i++) {
+            if (!final_member[i]) {
+                continue;
+            }
+            struct slotc_req r;
+            slotc_req_init(&r);
+            r.node = opt.client[i];
+            r.timeout_ms = 1000;
+            if (slotc_sync_status(syncc, &r) != SLOT_OK || r.out.status == NULL) {
+                all = false;
+                continue;
+            }
+            if (applied == 0) {
+                applied = r.out.status->applied_index;
+            } else if (r.out.status->applied_index != applied) {
+                same = false;
+            }
+        }
+        if ((all && leader && same) || t >= timeout_ms) {
+            for (int i = 0; i < opt.nodes; i++) {
+                struct slotc_req r;
+                slotc_req_init(&r);
+                r.node = opt.client[i];
+                r.timeout_ms = 1000;
+                struct jb v;
+                jbInit(&v);
+                jbU(&v, "node", (uint64_t)i + 1);
+                jbB(&v, "final", true);
+                jbB(&v, "member", final_member[i]);
+                jbEnd(&v);
+                histLine(FINAL_PROC + i + 1, "invoke", fn_names[F_STATUS], v.s, "");
+                slotc_sync_status(syncc, &r);
+                writeCompletion(FINAL_PROC + i + 1, F_STATUS, v.s, &r);
+            }
+            return all && leader && same;
+        }
+        sleepMs(500);
+    }
+}
+
+static void finalRead(int proc, int f, int node, uint32_t pool, uint64_t id)
+{
+    struct slotc_req r;
+    slotc_req_init(&r);
+    r.timeout_ms = 3000;
+    if (node >= 0) {
+        r.node = opt.client[node];
+        r.flags = SLOTC_STALE;
+    }
+    struct jb v;
+    jbInit(&v);
+    jbS(&v, "pool", pools[pool].name);
+    if (f == F_READ_HOLD) {
+        jbU(&v, "id", id);
+    }
+    if (node >= 0) {
+        jbS(&v, "on", opt.client[node]);
+        jbB(&v, "stale", true);
+    }
+    jbB(&v, "final", true);
+    jbEnd(&v);
+    histLine(proc, "invoke", fn_names[f], v.s, "");
+    if (f == F_READ_POOL) {
+        slotc_sync_read_pool(syncc, &r, pools[pool].name);
+    } else {
+        slotc_sync_read_hold(syncc, &r, id);
+    }
+    writeCompletion(proc, f, v.s, &r);
+}
+
+static void finalReads(void)
+{
+    /* Through the leader: linearizable, part of the checked history. */
+    for (uint32_t p = 0; p < n_pools; p++) {
+        if (pools[p].state == P_ACTIVE || pools[p].state == P_RETIRED) {
+            finalRead(FINAL_PROC, F_READ_POOL, -1, p, 0);
+        }
+    }
+    /* Each voter's own state. */
+    for (int i = 0; i < opt.nodes; i++) {
+        if (!final_member[i]) {
+            continue;
+        }
+        for (uint32_t p = 0; p < n_pools; p++) {
+            if (pools[p].state == P_ACTIVE || pools[p].state == P_RETIRED) {
+                finalRead(FINAL_PROC + i + 1, F_READ_POOL, i, p, 0);
+            }
+        }
+        if (opt.workload == W_COUNTER) {
+            continue;
+        }
+        for (uint32_t k = 0; k < n_ids; k++) {
+            finalRead(FINAL_PROC + i + 1, F_READ_HOLD, i, id_pool[k], ids[k]);
+        }
+    }
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: jepsen-client --members RAFT/CLIENT,... --history FILE\n"
+            "         [--ctl PATH --ctl-dir DIR] [--workload slots|conservation|bookings|counter]\n"
+            "         [--nemesis LIST] [--time S] [--seed N] [--procs N] [--conns N]\n"
+            "         [--interval MS] [--quiet S] [--delay MS] [--timeout MS]\n");
+}
+
+static int parseArgs(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"members", required_argument, NULL, 'm'},
+        {"history", required_argument, NULL, 'H'},
+        {"ctl", required_argument, NULL, 'c'},
+        {"ctl-dir", required_argument, NULL, 'd'},
+        {"workload", required_argument, NULL, 'w'},
+        {"nemesis", required_argument, NULL, 'n'},
+        {"time", required_argument, NULL, 't'},
+        {"seed", required_argument, NULL, 's'},
+        {"procs", required_argument, NULL, 'p'},
+        {"conns", required_argument, NULL, 'k'},
+        {"interval", required_argument, NULL, 'i'},
+        {"quiet", required_argument, NULL, 'q'},
+        {"delay", required_argument, NULL, 'D'},
+        {"timeout", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *members = NULL;
+    snprintf(opt.nemesis, sizeof opt.nemesis, "none");
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (ch) {
+            case 'm': members = optarg; break;
+            case 'H': opt.history = optarg; break;
+            case 'c': opt.ctl = optarg; break;
+            case 'd': opt.ctl_dir = optarg; break;
+            case 'w':
+                opt.workload = -1;
+                for (int w = 0; w < 4; w++) {
+                    if (strcmp(optarg, workload_names[w]) == 0) {
+                        opt.workload = w;
+                    }
+                }
+                if (opt.workload < 0) {
+                    fprintf(stderr, "unknown workload %s\n", optarg);
+                    return -1;
+                }
+                break;
+            case 'n': snprintf(opt.nemesis, sizeof opt.nemesis, "%s", optarg); break;
+            case 't': opt.time_s = atof(optarg); break;
+            case 's': opt.seed = strtoull(optarg, NULL, 10); break;
+            case 'p': opt.procs = atoi(optarg); break;
+            case 'k': opt.conns = atoi(optarg); break;
+            case 'i': opt.interval_ms = atoi(optarg); break;
+            case 'q': opt.quiet_s = atoi(optarg); break;
+            case 'D': opt.delay_ms = atoi(optarg); break;
+            case 'T': opt.timeout_ms = atoi(optarg); break;
+            default: usage(); return -1;
+        }
+    }
+    if (members == NULL || opt.history == NULL || opt.procs < 1 || opt.procs > PROCS_MAX ||
+        opt.conns < 1 || opt.conns > CONNS_MAX || opt.interval_ms < 100) {
+        usage();
+        return -1;
+    }
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", members);
+    char *save = NULL;
+    size_t cl = 0;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (opt.nodes == NODES_MAX) {
+            fprintf(stderr, "at most %d nodes\n", NODES_MAX);
+            return -1;
+        }
+        char raft[SLOTC_ADDRESS_MAX + 1];
+        snprintf(opt.members[opt.nodes], sizeof opt.members[0], "%s", t);
+        if (slotc_address_split(t, raft, sizeof raft, opt.client[opt.nodes],
+                                       sizeof opt.client[0]) != SLOT_OK ||
+            opt.client[opt.nodes][0] == '\0') {
+            fprintf(stderr, "bad member address %s\n", t);
+            return -1;
+        }
+        cl += (size_t)snprintf(opt.cluster + cl, sizeof opt.cluster - cl, "%s%s",
+                               cl ? "," : "", opt.client[opt.nodes]);
+        opt.nodes++;
+    }
+    if (parseNemesis(opt.nemesis) != 0) {
+        return -1;
+    }
+    if (nem.n_enabled > 0 && (opt.ctl == NULL || opt.ctl_dir == NULL)) {
+        fprintf(stderr, "a nemesis needs --ctl and --ctl-dir\n");
+        return -1;
+    }
+    if (opt.workload == W_COUNTER) {
+        opt.pools_active = 1;
+        opt.pool_ops = 1 << 30;
+    }
+    return 0;
+}
+
+static void closedCb(void *data)
+{
+    (void)data;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    t0_ns = uv_hrtime();
+    if (parseArgs(argc, argv) != 0) {
+        return 2;
+    }
+    hist = fopen(opt.history, "w");
+    if (hist == NULL) {
+        perror(opt.history);
+        return 2;
+    }
+    wrng.s = opt.seed * 0x9E3779B97F4A7C15ull + 1;
+    nrng.s = opt.seed * 0xD1B54A32D192ED03ull + 7;
+    struct slotc_options o;
+    slotc_options_init(&o);
+    o.cluster = opt.cluster;
+    o.timeout_ms = 5000;
+    o.connect_timeout_ms = 500;
+    o.attempt_timeout_ms = 1000;
+    if (slotc_sync_open(&o, &syncc) != SLOT_OK || slotc_sync_open(&o, &nem.admin) != SLOT_OK) {
+        fprintf(stderr, "cannot open a client on %s\n", opt.cluster);
+        return 2;
+    }
+    for (int i = 1; i <= opt.nodes; i++) {
+        nem.node_state[i] = N_UP;
+    }
+    logf_("workload %s, nemesis %s, %d nodes, %.0f s, seed %" PRIu64,
+          workload_names[opt.workload], opt.nemesis, opt.nodes, opt.time_s, opt.seed);
+    if (setupLedger() != 0) {
+        fclose(hist);
+        return 3;
+    }
+    uv_loop_init(&loop);
+    o.timeout_ms = (uint32_t)opt.timeout_ms;
+    o.sessions_max = 4;
+    for (int k = 0; k < opt.conns; k++) {
+        if (slotc_open(&loop, &o, &clients[k]) != SLOT_OK) {
+            fprintf(stderr, "slotc_open failed\n");
+            return 2;
+        }
+    }
+    for (int i = 0; i < opt.procs; i++) {
+        struct proc *p = &procs[i];
+        p->slot = i;
+        p->id = i;
+        p->c = clients[i % opt.conns];
+        uv_timer_init(&loop, &p->timer);
+        p->timer.data = p;
+        procSchedule(p, rngBelow(&wrng, 50));
+    }
+    uv_timer_init(&loop, &stop_timer);
+    uv_timer_start(&stop_timer, stopCb, (uint64_t)(opt.time_s * 1000), 0);
+    uv_timer_init(&loop, &flush_timer);
+    uv_timer_start(&flush_timer, flushCb, 200, 200);
+    if (nem.n_enabled > 0) {
+        pthread_create(&nem.thread, NULL, nemesisMain, NULL);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT); /* until the timers stop and requests drain */
+    logf_("workload: done (%" PRIu64 " invocations)", n_invoke);
+    if (nem.n_enabled > 0) {
+        nem.stop = 1;
+        pthread_join(nem.thread, NULL);
+        logf_("nemesis: healed (%d unexpected crashes)", nem.crashes);
+    }
+    for (int k = 0; k < opt.conns; k++) {
+        slotc_close(clients[k], closedCb, NULL);
+    }
+    for (int i = 0; i < opt.procs; i++) {
+        uv_close((uv_handle_t *)&procs[i].timer, NULL);
+    }
+    uv_close((uv_handle_t *)&stop_timer, NULL);
+    uv_close((uv_handle_t *)&flush_timer, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    histFlush();
+    logf_("quiet period: %d s", opt.quiet_s);
+    sleepMs(opt.quiet_s * 1000);
+    bool conv = converge(30000);
+    logf_("final: nodes %s", conv ? "converged" : "did NOT converge within 30 s");
+    finalReads();
+    slotc_sync_close(syncc);
+    slotc_sync_close(nem.admin);
+    histFlush();
+    fclose(hist);
+    logf_("history: %" PRIu64 " invoke, %" PRIu64 " ok, %" PRIu64 " fail, %" PRIu64 " info",
+          n_invoke, n_ok, n_fail, n_info);
+    return 0;
+}

@@ -1,0 +1,383 @@
+/* history: JSON lines to operations (contract in history.h). */
+#include "history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/slot_err.h"
+
+static const char *const f_names[HF_COUNT] = {
+    "create", "hold", "confirm", "release", "cancel", "read_pool",
+    "read_patient", "read_hold", "status", "config", "nemesis", "other"};
+
+static const char *const claim_names[] = {"none", "held", "booked", "released",
+                                          "expired", "cancelled"};
+
+const char *history_f_name(int f)
+{
+    return f >= 0 && f < HF_COUNT ? f_names[f] : "?";
+}
+
+const char *history_claim_name(int state)
+{
+    return state >= 0 && state <= HC_CANCELLED ? claim_names[state] : "?";
+}
+
+static int fOf(const char *s)
+{
+    for (int f = 0; f < HF_COUNT; f++) {
+        if (strcmp(s, f_names[f]) == 0) {
+            return f;
+        }
+    }
+    return HF_OTHER;
+}
+
+static int claimOf(const char *s)
+{
+    for (int i = 1; i <= HC_CANCELLED; i++) {
+        if (strcmp(s, claim_names[i]) == 0) {
+            return i;
+        }
+    }
+    return HC_NONE;
+}
+
+static uint64_t u64(json_t *o, const char *key, uint64_t dflt)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v)) {
+        return (uint64_t)json_integer_value(v);
+    }
+    if (json_is_real(v)) {
+        return (uint64_t)json_real_value(v);
+    }
+    return dflt;
+}
+
+static void str(json_t *o, const char *key, char *out, size_t len)
+{
+    json_t *v = json_object_get(o, key);
+    out[0] = '\0';
+    if (json_is_string(v)) {
+        snprintf(out, len, "%s", json_string_value(v));
+    }
+}
+
+static bool flag(json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+
+static int typeOf(const char *s)
+{
+    if (strcmp(s, "invoke") == 0) {
+        return H_INVOKE;
+    }
+    if (strcmp(s, "ok") == 0) {
+        return H_OK;
+    }
+    if (strcmp(s, "fail") == 0) {
+        return H_FAIL;
+    }
+    if (strcmp(s, "info") == 0) {
+        return H_INFO;
+    }
+    return -1;
+}
+
+static void inputs(struct h_op *op, json_t *v)
+{
+    str(v, "pool", op->pool, sizeof op->pool);
+    str(v, "patient", op->patient, sizeof op->patient);
+    op->ttl = (uint32_t)u64(v, "ttl", 0);
+    op->id = u64(v, "id", 0);
+    op->capacity = (uint32_t)u64(v, "capacity", 0);
+    op->stale = flag(v, "stale");
+    op->final = flag(v, "final");
+    op->pinned = json_is_string(json_object_get(v, "on"));
+}
+
+static void claimFrom(struct h_claimv *c, json_t *j)
+{
+    char s[32];
+    c->id = u64(j, "id", 0);
+    str(j, "state", s, sizeof s);
+    c->state = claimOf(s);
+    str(j, "patient", c->patient, sizeof c->patient);
+    c->deadline = u64(j, "deadline", 0);
+    c->visit = (uint32_t)u64(j, "visit", 0);
+}
+
+static void outcome(struct h_op *op, json_t *line, json_t *v)
+{
+    char e[64];
+    str(line, "error", e, sizeof e);
+    op->err = e[0] == '\0' ? 0 : slot_err_from_name(e);
+    op->observed = json_object_get(line, "index") != NULL;
+    op->ltime = u64(line, "ltime", 0);
+    op->index = u64(line, "index", 0);
+    str(line, "node", op->node, sizeof op->node);
+    op->hold_id = u64(v, "hold", 0);
+    op->deadline = u64(v, "deadline", 0);
+    op->visit = (uint32_t)u64(v, "visit", 0);
+    if (json_object_get(v, "free") != NULL) {
+        op->has_counts = true;
+        op->r_cap = (uint32_t)u64(v, "capacity", 0);
+        op->r_free = (uint32_t)u64(v, "free", 0);
+        op->r_held = (uint32_t)u64(v, "held", 0);
+        op->r_booked = (uint32_t)u64(v, "booked", 0);
+    }
+    json_t *b = json_object_get(v, "buckets");
+    if (json_is_array(b) && json_array_size(b) == 4) {
+        op->has_buckets = true;
+        op->b_cap = (uint32_t)json_integer_value(json_array_get(b, 0));
+        op->b_free = (uint32_t)json_integer_value(json_array_get(b, 1));
+        op->b_held = (uint32_t)json_integer_value(json_array_get(b, 2));
+        op->b_booked = (uint32_t)json_integer_value(json_array_get(b, 3));
+    }
+    json_t *cl = json_object_get(v, "claims");
+    if (json_is_array(cl)) {
+        op->n_claims = (int)json_array_size(cl);
+        if (op->n_claims > 0) {
+            claimFrom(&op->claim, json_array_get(cl, 0));
+        }
+    }
+    str(v, "role", op->role, sizeof op->role);
+    op->applied = u64(v, "applied", 0);
+    char hash[32];
+    str(v, "hash", hash, sizeof hash);
+    op->hash = strtoull(hash, NULL, 16);
+    op->status_node = u64(v, "node", 0);
+}
+
+static void nemesisFrom(struct h_op *op, json_t *v)
+{
+    str(v, "fault", op->fault, sizeof op->fault);
+    json_t *off = json_object_get(v, "offset_ms");
+    if (json_is_integer(off)) {
+        op->offset_ms = (int64_t)json_integer_value(off);
+    }
+    json_t *nodes = json_object_get(v, "nodes");
+    if (json_is_array(nodes)) {
+        for (size_t i = 0; i < json_array_size(nodes) && op->n_nodes < 8; i++) {
+            op->nodes[op->n_nodes++] = (int)json_integer_value(json_array_get(nodes, i));
+        }
+    } else if (json_object_get(v, "node") != NULL) {
+        op->nodes[op->n_nodes++] = (int)u64(v, "node", 0);
+    }
+}
+
+static struct h_op *newOp(struct history *h, int *cap)
+{
+    if (h->n_ops == *cap) {
+        *cap = *cap ? 2 * *cap : 4096;
+        h->ops = realloc(h->ops, (size_t)*cap * sizeof *h->ops);
+        if (h->ops == NULL) {
+            abort();
+        }
+    }
+    struct h_op *op = &h->ops[h->n_ops++];
+    memset(op, 0, sizeof *op);
+    op->t_ret = UINT64_MAX;
+    op->type = H_INFO;
+    return op;
+}
+
+/* Open invocation per process: a small open-addressing map. */
+struct openmap {
+    int *keys; /* process + 1; 0 empty */
+    int *vals;
+    size_t cap;
+};
+
+static size_t omSlot(struct openmap *m, int key)
+{
+    size_t i = ((size_t)(unsigned)key * 2654435761u) & (m->cap - 1);
+    while (m->keys[i] != 0 && m->keys[i] != key + 1) {
+        i = (i + 1) & (m->cap - 1);
+    }
+    return i;
+}
+
+struct history *history_load(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        return NULL;
+    }
+    struct history *h = calloc(1, sizeof *h);
+    struct openmap om = {calloc(1 << 16, sizeof(int)), calloc(1 << 16, sizeof(int)), 1 << 16};
+    if (h == NULL || om.keys == NULL || om.vals == NULL) {
+        abort();
+    }
+    int cap = 0, nem_open = -1;
+    size_t n_open = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &lcap, fp)) > 0) {
+        h->lines++;
+        if (len <= 1 || line[0] == '#') {
+            continue;
+        }
+        json_error_t jerr;
+        json_t *j = json_loads(line, 0, &jerr);
+        if (j == NULL || !json_is_object(j)) {
+            snprintf(h->error, sizeof h->error, "line %d: not a JSON object (%s)", h->lines,
+                     jerr.text);
+            json_decref(j);
+            break;
+        }
+        char type_s[16], f_s[32];
+        str(j, "type", type_s, sizeof type_s);
+        str(j, "f", f_s, sizeof f_s);
+        int type = typeOf(type_s);
+        json_t *p = json_object_get(j, "process");
+        json_t *v = json_object_get(j, "value");
+        uint64_t t = u64(j, "time", 0);
+        if (type < 0 || (!json_is_integer(p) && !json_is_string(p)) ||
+            json_object_get(j, "time") == NULL) {
+            snprintf(h->error, sizeof h->error, "line %d: needs process, type, f, time",
+                     h->lines);
+            json_decref(j);
+            break;
+        }
+        if (t > h->t_end) {
+            h->t_end = t;
+        }
+        if (json_is_string(p)) {
+            /* nemesis: invoke + info pairs, or a lone info */
+            if (type == H_INVOKE) {
+                struct h_op *op = newOp(h, &cap);
+                op->process = -1;
+                op->f = HF_NEMESIS;
+                snprintf(op->fname, sizeof op->fname, "%s", f_s);
+                op->nem_start = strcmp(f_s, "start") == 0;
+                op->t_inv = t;
+                op->line_inv = h->lines;
+                op->inv = j;
+                nemesisFrom(op, v);
+                nem_open = h->n_ops - 1;
+            } else if (nem_open >= 0) {
+                struct h_op *op = &h->ops[nem_open];
+                op->t_ret = t;
+                op->line_ret = h->lines;
+                op->ret = j;
+                op->n_nodes = 0;
+                nemesisFrom(op, v);
+                nem_open = -1;
+            } else {
+                struct h_op *op = newOp(h, &cap);
+                op->process = -1;
+                op->f = HF_NEMESIS;
+                snprintf(op->fname, sizeof op->fname, "%s", f_s);
+                op->nem_start = strcmp(f_s, "start") == 0;
+                op->t_inv = op->t_ret = t;
+                op->line_inv = op->line_ret = h->lines;
+                op->ret = j;
+                nemesisFrom(op, v);
+            }
+            continue;
+        }
+        int proc = (int)json_integer_value(p);
+        if (n_open * 2 >= om.cap) {
+            snprintf(h->error, sizeof h->error, "too many open operations");
+            json_decref(j);
+            break;
+        }
+        size_t slot = omSlot(&om, proc);
+        if (type == H_INVOKE) {
+            if (om.keys[slot] != 0 && om.vals[slot] >= 0) {
+                snprintf(h->error, sizeof h->error,
+                         "line %d: process %d invoked while its operation of line %d is open",
+                         h->lines, proc, h->ops[om.vals[slot]].line_inv);
+                json_decref(j);
+                break;
+            }
+            struct h_op *op = newOp(h, &cap);
+            op->process = proc;
+            op->f = fOf(f_s);
+            snprintf(op->fname, sizeof op->fname, "%s", f_s);
+            op->t_inv = t;
+            op->wall_inv = u64(j, "wall", 0);
+            op->line_inv = h->lines;
+            op->inv = j;
+            op->err = -1;
+            inputs(op, v);
+            if (om.keys[slot] == 0) {
+                n_open++;
+            }
+            om.keys[slot] = proc + 1;
+            om.vals[slot] = h->n_ops - 1;
+            continue;
+        }
+        if (om.keys[slot] == 0 || om.vals[slot] < 0) {
+            snprintf(h->error, sizeof h->error, "line %d: completion of process %d without invocation",
+                     h->lines, proc);
+            json_decref(j);
+            break;
+        }
+        struct h_op *op = &h->ops[om.vals[slot]];
+        om.vals[slot] = -1;
+        if (strcmp(op->fname, f_s) != 0) {
+            snprintf(h->error, sizeof h->error, "line %d: completion f %s does not match %s",
+                     h->lines, f_s, op->fname);
+            json_decref(j);
+            break;
+        }
+        op->type = type;
+        op->t_ret = t;
+        op->wall_ret = u64(j, "wall", 0);
+        op->line_ret = h->lines;
+        op->ret = j;
+        if (t < op->t_inv) {
+            snprintf(h->error, sizeof h->error, "line %d: completes before its invocation",
+                     h->lines);
+            break;
+        }
+        outcome(op, j, v);
+        if (type == H_INFO) {
+            op->t_ret = UINT64_MAX; /* pending forever */
+        }
+    }
+    free(line);
+    fclose(fp);
+    free(om.keys);
+    free(om.vals);
+    return h;
+}
+
+void history_free(struct history *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    for (int i = 0; i < h->n_ops; i++) {
+        json_decref(h->ops[i].inv);
+        json_decref(h->ops[i].ret);
+    }
+    free(h->ops);
+    free(h);
+}
+
+json_t *history_op_json(const struct h_op *op)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "line", json_integer(op->line_inv));
+    if (op->inv != NULL) {
+        json_object_set(o, "invoke", op->inv);
+    }
+    if (op->ret != NULL) {
+        json_object_set(o, "complete", op->ret);
+    } else {
+        json_object_set_new(o, "complete", json_null());
+    }
+    return o;
+}
+
+bool history_unobserved_fail(const struct h_op *op)
+{
+    return op->type == H_FAIL && !op->observed;
+}

@@ -1,0 +1,122 @@
+/* history: reads a jepsen-tests history (JSON lines) into operations.
+ *
+ * A line is one event: process, type (invoke / ok / fail / info), f, value,
+ * time (ns, monotonic), optionally wall (ms, real time) and, on completions
+ * the ledger answered, ltime (ms)
+ * and index, plus error (a slot_err name) on failures. An operation is an
+ * invocation and the next completion of the same process; an invocation
+ * that never completes is info (its outcome is unknown, forever pending).
+ * Process "nemesis" lines are fault events: an invoke and an info per
+ * start / stop, and lone info lines (crash, restart).
+ *
+ * Ownership: history_load returns a struct history the caller frees with
+ * history_free; ops keep their json values (value, and the raw lines) for
+ * reporting.
+ */
+#ifndef JEPSEN_HISTORY_H
+#define JEPSEN_HISTORY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define H_STR_MAX 72
+
+enum h_type { H_INVOKE, H_OK, H_FAIL, H_INFO };
+
+enum h_f {
+    HF_CREATE,
+    HF_HOLD,
+    HF_CONFIRM,
+    HF_RELEASE,
+    HF_CANCEL,
+    HF_READ_POOL,
+    HF_READ_PATIENT,
+    HF_READ_HOLD,
+    HF_STATUS,
+    HF_CONFIG,
+    HF_NEMESIS,
+    HF_OTHER,
+    HF_COUNT
+};
+
+/* Claim states, as the wire names them (slotc_claim_state_name). */
+enum h_claim { HC_NONE, HC_HELD, HC_BOOKED, HC_RELEASED, HC_EXPIRED, HC_CANCELLED };
+
+struct h_claimv {
+    uint64_t id;
+    int state; /* enum h_claim */
+    char patient[H_STR_MAX];
+    uint64_t deadline;
+    uint32_t visit;
+};
+
+struct h_op {
+    int process;   /* -1: nemesis */
+    int f;         /* enum h_f */
+    char fname[24];
+    int type;      /* completion: H_OK, H_FAIL, H_INFO */
+    uint64_t t_inv, t_ret; /* ns; t_ret UINT64_MAX if never completed */
+    uint64_t wall_inv, wall_ret; /* ms of CLOCK_REALTIME, 0 if not recorded */
+    uint64_t lt_max;       /* set by the checker: ledger time at this op is at
+                            * most this (0: no bound known) */
+    int line_inv, line_ret; /* 1-based; 0 if none */
+    json_t *inv, *ret;     /* the raw lines (owned) */
+
+    /* inputs */
+    char pool[H_STR_MAX];
+    char patient[H_STR_MAX];
+    uint32_t ttl;
+    uint64_t id;        /* confirm / release / cancel / read_hold */
+    uint32_t capacity;  /* create */
+    bool stale, pinned, final;
+
+    /* outcome */
+    int err;            /* 0 ok; slot_err code; -1 unnamed */
+    bool observed;      /* the ledger answered (index present) */
+    uint64_t ltime, index;
+    uint64_t hold_id, deadline;
+    uint32_t visit;
+    bool has_counts;
+    uint32_t r_cap, r_free, r_held, r_booked;
+    bool has_buckets;
+    uint32_t b_cap, b_free, b_held, b_booked;
+    int n_claims;
+    struct h_claimv claim; /* read_patient / read_hold: the one claim */
+    char node[H_STR_MAX];
+    /* status */
+    uint64_t applied, hash, status_node;
+    char role[16];
+    /* nemesis */
+    char fault[32];
+    int64_t offset_ms;      /* clock fault: the offset applied */
+    bool nem_start; /* start (else stop / crash / restart) */
+    int n_nodes;
+    int nodes[8];
+};
+
+struct history {
+    struct h_op *ops;
+    int n_ops;
+    int lines;
+    uint64_t t_end; /* last time seen */
+    char error[256]; /* non-empty: malformed */
+};
+
+/* Reads path. Returns NULL only when the file cannot be read (errno);
+ * a malformed history comes back with error set. */
+struct history *history_load(const char *path);
+void history_free(struct history *h);
+
+/* "hold", ...; the name of enum h_f. */
+const char *history_f_name(int f);
+const char *history_claim_name(int state);
+
+/* A short JSON description of op (its lines), new reference. */
+json_t *history_op_json(const struct h_op *op);
+
+/* True for a client-side failure: the operation certainly took no effect
+ * and observed nothing (no index: TIMEOUT, UNAVAILABLE, NOT_LEADER, ...). */
+bool history_unobserved_fail(const struct h_op *op);
+
+#endif /* JEPSEN_HISTORY_H */
