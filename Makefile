@@ -96,11 +96,11 @@ test_ledger_prop_SRC := node/test/test_ledger_prop.c node/test/refmodel.c
 define unit_rules
 $(B)/rel/bin/$(1): $$($(1)_SRC:%.c=$(B)/rel/%.o) $(CORE_REL)
 	@mkdir -p $$(dir $$@)
-	@echo "  CC    $@"
+	@echo "  CC    $$@"
 	$(Q)$(CC) $(REL_CFLAGS) -o $$@ $$^ $(LIBS)
 $(B)/asan/bin/$(1): $$($(1)_SRC:%.c=$(B)/asan/%.o) $(CORE_ASAN)
 	@mkdir -p $$(dir $$@)
-	@echo "  CC    $@"
+	@echo "  CC    $$@"
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $$@ $$^ $(LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
