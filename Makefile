@@ -533,7 +533,8 @@ SLOTBENCH_OBJ := $(SLOTBENCH_SRC:%.c=$(B)/rel/%.o)
 
 $(SLOTBENCH_OBJ): REL_CFLAGS += $(SLOTBENCH_CFLAGS)
 
-$(B)/rel/bin/slotbench: $(SLOTBENCH_OBJ) $(CLIENT_LIB_REL) $(PROTO_SRC:%.c=$(B)/rel/%.o)
+$(B)/rel/bin/slotbench: $(SLOTBENCH_OBJ) $(B)/rel/client/test/cluster.o \
+    $(CLIENT_LIB_REL) $(PROTO_SRC:%.c=$(B)/rel/%.o)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $@"
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(SLOTBENCH_LIBS)

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../client/test/cluster.h"
 #include "../../proto/slot_err.h"
 #include "../slotbench/httpc.h"
 #include "../slotbench/sys.h"
@@ -438,7 +439,7 @@ static int etcdStart(struct sys *s, struct run *r)
         return -1;
     }
     if (launch_tmpdir(s->peer_dir, sizeof s->peer_dir, "slotbench-etcd-") != 0 ||
-        launch_free_ports(ports, 2 * MEMBERS) != 0) {
+        tcluster_free_ports(ports, 2 * MEMBERS) != 0) {
         return -1;
     }
     for (int i = 0; i < MEMBERS; i++) {

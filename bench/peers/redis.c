@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../client/test/cluster.h"
 #include "../../proto/slot_err.h"
 #include "../slotbench/sys.h"
 
@@ -315,7 +316,7 @@ static int redisStart(struct sys *s, struct run *r)
         return -1;
     }
     if (launch_tmpdir(s->peer_dir, sizeof s->peer_dir, "slotbench-redis-") != 0 ||
-        launch_free_ports(&x->port, 1) != 0) {
+        tcluster_free_ports(&x->port, 1) != 0) {
         return -1;
     }
     snprintf(conf, sizeof conf, "%s/redis.conf", s->peer_dir);

@@ -20,6 +20,8 @@
 
 #include "../../client/libslot.h"
 
+#include "../../client/test/cluster.h"
+
 #define REAP_WAIT_MS 3000
 
 long long launch_mono_ms(void)
@@ -150,38 +152,6 @@ int launch_which(const char *name, char *out, size_t len)
     return -1;
 }
 
-/* All sockets stay bound until every port is known, so the kernel cannot
- * hand out one twice. */
-int launch_free_ports(int *ports, int n)
-{
-    int fds[64];
-    int rc = 0;
-    if (n > 64) {
-        return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        struct sockaddr_in a;
-        socklen_t len = sizeof a;
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof a) != 0 ||
-            getsockname(fds[i], (struct sockaddr *)&a, &len) != 0) {
-            rc = -1;
-            ports[i] = 0;
-            continue;
-        }
-        ports[i] = ntohs(a.sin_port);
-    }
-    for (int i = 0; i < n; i++) {
-        if (fds[i] >= 0) {
-            close(fds[i]);
-        }
-    }
-    return rc;
-}
-
 int launch_tmpdir(char *out, size_t len, const char *prefix)
 {
     const char *base = getenv("SLOTBENCH_TMP");
@@ -296,7 +266,7 @@ int cluster_start(struct cluster *c, int n, const char *slotd, int n_extra,
         return -1;
     }
     if (launch_tmpdir(c->dir, sizeof c->dir, "slotbench-") != 0 ||
-        launch_free_ports(ports, 2 * n) != 0) {
+        tcluster_free_ports(ports, 2 * n) != 0) {
         return -1;
     }
     for (int i = 0; i < n; i++) {

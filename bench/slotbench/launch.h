@@ -43,8 +43,6 @@ bool proc_exited(struct proc *p);
  * Returns 0 with the path in out, or -1. */
 int launch_which(const char *name, char *out, size_t len);
 
-/* n distinct free TCP ports on 127.0.0.1. Returns 0 or -1. */
-int launch_free_ports(int *ports, int n);
 
 /* Creates a fresh directory "<base>/<prefix>XXXXXX" (see above) into out.
  * Returns 0 or -1. */

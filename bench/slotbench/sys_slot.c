@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../client/libslot.h"
+#include "../../client/test/cluster.h"
 #include "httpc.h"
 #include "sys.h"
 
@@ -62,7 +63,7 @@ static int startGateway(struct sys *s, struct run *r)
         return -1;
     }
     if (launch_tmpdir(s->gw_dir, sizeof s->gw_dir, "slotbench-gw-") != 0 ||
-        launch_free_ports(&port, 1) != 0) {
+        tcluster_free_ports(&port, 1) != 0) {
         return -1;
     }
     snprintf(r->target, sizeof r->target, "127.0.0.1:%d", port);

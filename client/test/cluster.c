@@ -67,12 +67,13 @@ static long long monoMs(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* n distinct free ports: all sockets stay bound until every port is
- * known, so the kernel cannot hand out one twice. */
-static int freePorts(int *ports, int n)
+int tcluster_free_ports(int *ports, int n)
 {
-    int fds[2 * TCLUSTER_NODES_MAX];
+    int fds[TCLUSTER_PORTS_MAX];
     int rc = 0;
+    if (n > TCLUSTER_PORTS_MAX) {
+        return -1;
+    }
     for (int i = 0; i < n; i++) {
         struct sockaddr_in a;
         socklen_t len = sizeof a;
@@ -229,7 +230,7 @@ int tcluster_start(struct tcluster *t, int voters, int spares)
     }
     track(t, true);
     int ports[2 * TCLUSTER_NODES_MAX];
-    if (freePorts(ports, 2 * n) != 0) {
+    if (tcluster_free_ports(ports, 2 * n) != 0) {
         fprintf(stderr, "cluster: no free ports\n");
         return -1;
     }

@@ -30,6 +30,12 @@ struct tcluster {
     char slotd[512];
 };
 
+/* n (<= TCLUSTER_PORTS_MAX) distinct free ports on 127.0.0.1: all sockets
+ * stay bound until every port is known, so the kernel cannot hand out one
+ * twice. Returns 0, or -1 (some ports 0). Also used by bench/slotbench. */
+#define TCLUSTER_PORTS_MAX 64
+int tcluster_free_ports(int *ports, int n);
+
 /* Starts `voters` bootstrapped voters (1..TCLUSTER_NODES_MAX) and reserves
  * ports for `spares` more nodes (started later with tcluster_start_node,
  * --join), and waits until a leader is known. Returns 0, or -1 (with a
