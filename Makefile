@@ -42,7 +42,7 @@ WARN := -Wall -Wextra -Werror -Wpedantic -Wconversion -Wstrict-prototypes \
         -Wformat=2 -Wshadow -Wmissing-prototypes -Wno-sign-conversion
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -fvisibility=hidden
 REL_CFLAGS := $(BASE_CFLAGS) -O2
-ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer \
+ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -DSLOT_CHECK_FRAMES \
                -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

@@ -194,12 +194,7 @@ static void replyError(struct node *n, struct node_conn *c, uint64_t tag,
         leader = leaderHint(n, client);
         code = leader == 0 || leader == n->o.id ? SLOT_NO_LEADER : SLOT_NOT_LEADER;
     }
-    size_t start = slot_frame_begin(&c->out, SLOT_FRAME_ERROR, tag);
-    mp_pack_array(&c->out, 3);
-    mp_pack_uint(&c->out, (uint64_t)code);
-    mp_pack_uint(&c->out, leader);
-    mp_pack_cstr(&c->out, client);
-    slot_frame_end(&c->out, start);
+    slot_frame_error(&c->out, tag, code, leader, client);
     c->wake(c);
 }
 

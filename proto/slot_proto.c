@@ -1132,14 +1132,27 @@ size_t slot_frame_begin(struct mp_buf *b, uint8_t type, uint64_t tag)
     return start;
 }
 
+void slot_frame_error(struct mp_buf *b, uint64_t tag, int code,
+                      uint64_t leader_id, const char *leader_address)
+{
+    size_t start = slot_frame_begin(b, SLOT_FRAME_ERROR, tag);
+    mp_pack_array(b, 3);
+    mp_pack_uint(b, (uint64_t)code);
+    mp_pack_uint(b, leader_id);
+    mp_pack_cstr(b, leader_address);
+    slot_frame_end(b, start);
+}
+
 void slot_frame_end(struct mp_buf *b, size_t start)
 {
     assert(start + FRAME_HEADER < b->len);
     size_t body = b->len - start - FRAME_HEADER;
     assert(body <= SLOT_FRAME_MAX);
     putBe32(b->data + start, (uint32_t)body);
-#ifndef NDEBUG
-    /* Catches a caller that packed no payload, or two. */
+#ifdef SLOT_CHECK_FRAMES
+    /* Catches a caller that packed no payload, or two. Decoding every
+     * frame again costs the reply path; the sanitizer builds (which run
+     * every suite) define this, the release build does not. */
     struct slot_frame f;
     assert(slot_frame_decode(b->data + start + FRAME_HEADER, body, &f) ==
            SLOT_OK);

@@ -412,5 +412,9 @@ int slot_frame_decode(const void *body, size_t len, struct slot_frame *f);
  * slot_frame_end(b, start). */
 size_t slot_frame_begin(struct mp_buf *b, uint8_t type, uint64_t tag);
 void slot_frame_end(struct mp_buf *b, size_t start);
+/* Appends a whole ERROR frame: [code, leader_id, leader_address] (0 and
+ * "" when no leader is named). */
+void slot_frame_error(struct mp_buf *b, uint64_t tag, int code,
+                      uint64_t leader_id, const char *leader_address);
 
 #endif /* SLOT_PROTO_H */
