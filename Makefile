@@ -58,8 +58,8 @@ CORE_SRC := $(PROTO_SRC) $(LEDGER_SRC)
 FUZZERS := fuzz_cmd fuzz_entry fuzz_frame fuzz_read fuzz_snapshot
 
 # slotd: the glue around the core (raft, libuv, LZ4).
-NODE_SRC := node/log.c node/transport.c node/iofail.c node/fsm.c node/node.c \
-            node/server.c
+NODE_SRC := node/log.c node/transport.c node/iofail.c node/fsm.c node/snapfork.c \
+            node/node.c node/server.c
 NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
 
 # ---- objects ---------------------------------------------------------------
@@ -125,6 +125,17 @@ $(B)/asan/bin/slotd: $(B)/asan/node/slotd.o $(NODE_ASAN) $(CORE_ASAN)
 	@echo "  CC    $@"
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(NODE_LIBS)
 
+# test_snapfork: snapshots by a forked child, on a real loop.
+SNAPFORK_TEST_OBJS = node/test/test_snapfork.o node/snapfork.o node/fsm.o node/log.o
+$(B)/rel/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/rel/%) $(CORE_REL)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(NODE_LIBS)
+$(B)/asan/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/asan/%) $(CORE_ASAN)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(NODE_LIBS)
+
 # ---- benchmarks ----------------------------------------------------------------
 $(B)/rel/bin/bench_ledger: $(B)/rel/bench/bench_ledger.o $(CORE_REL)
 	@mkdir -p $(dir $@)
@@ -148,6 +159,7 @@ build: $(REL_BINS)
 test: deps
 	@$(MAKE) --no-print-directory -j2 $(REL_BINS) $(ASAN_BINS) $(FUZZ_BINS) \
 	    $(B)/rel/bin/test_cluster $(B)/asan/bin/slotd \
+	    $(B)/rel/bin/test_snapfork $(B)/asan/bin/test_snapfork \
 	    $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS) $(SLOTBENCH_REL_BINS) $(SIM_BINS) \
 	    $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS) $(JEPSEN_BINS)
 	@.ci/suites \
@@ -156,6 +168,8 @@ test: deps
 	  $(CLIENT_SUITES) \
 	  $(GATEWAY_SUITES) \
 	  $(SLOTBENCH_SUITES) \
+	  "snapfork:$(B)/rel/bin/test_snapfork" \
+	  "asan-snapfork:$(B)/asan/bin/test_snapfork" \
 	  "cluster:$(B)/rel/bin/test_cluster" \
 	  "asan-cluster:SLOTD=$(B)/asan/bin/slotd $(B)/rel/bin/test_cluster" \
 	  "proto:$(B)/rel/bin/test_proto" \

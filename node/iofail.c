@@ -1,7 +1,9 @@
 #include "iofail.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "log.h"
 
@@ -14,7 +16,7 @@ static struct raft_io *in(struct raft_io *io)
     return io->init == wInit ? ((struct iofail *)io->impl)->inner : io;
 }
 
-static void sync(struct raft_io *io)
+static void syncState(struct raft_io *io)
 {
     struct raft_io *inner = in(io);
     io->capacity = inner->capacity;
@@ -32,7 +34,7 @@ static void failStop(const char *what, int rv, const char *errmsg)
 /* Sync results of disk writes: any error stops the node. */
 static int checked(struct raft_io *io, const char *what, int rv)
 {
-    sync(io);
+    syncState(io);
     if (rv != 0) {
         failStop(what, rv, io->errmsg);
     }
@@ -51,7 +53,11 @@ struct park {
     void *data;
     union parkedCb cb;
     const char *what;
+    uint64_t start_ns;
 };
+
+/* A disk request slower than this is logged: it holds up every commit. */
+#define IOFAIL_SLOW_MS 100
 
 static struct park *parkNew(void **data, union parkedCb cb, const char *what)
 {
@@ -62,6 +68,7 @@ static struct park *parkNew(void **data, union parkedCb cb, const char *what)
     p->data = *data;
     p->cb = cb;
     p->what = what;
+    p->start_ns = uv_hrtime();
     *data = p;
     return p;
 }
@@ -73,8 +80,12 @@ static union parkedCb parkDone(void **data, int status)
     struct park *p = *data;
     union parkedCb cb = p->cb;
     const char *what = p->what;
+    uint64_t took_ms = (uv_hrtime() - p->start_ns) / 1000000;
     *data = p->data;
     free(p);
+    if (took_ms >= IOFAIL_SLOW_MS && status != RAFT_CANCELED) {
+        LOG_W("slow disk: %s took %llu ms", what, (unsigned long long)took_ms);
+    }
     if (status != 0 && status != RAFT_CANCELED) {
         failStop(what, status, "");
     }
@@ -108,6 +119,16 @@ static int wSnapshotPut(struct raft_io *io, unsigned trailing,
                         const struct raft_snapshot *snapshot,
                         raft_io_snapshot_put_cb cb)
 {
+    struct iofail *w = io->impl;
+    if (w->hold_put != NULL && w->hold_put(w, snapshot)) {
+        /* raft takes one snapshot at a time. */
+        assert(w->_held.req == NULL);
+        w->_held.trailing = trailing;
+        w->_held.req = req;
+        w->_held.snapshot = snapshot;
+        w->_held.cb = cb;
+        return 0;
+    }
     parkNew(&req->data, (union parkedCb){.put = cb}, "snapshot write");
     int rv = in(io)->snapshot_put(in(io), trailing, req, snapshot, putDone);
     if (rv != 0) {
@@ -154,12 +175,35 @@ static int wTruncate(struct raft_io *io, raft_index index)
 static int wInit(struct raft_io *io, raft_id id, const char *address)
 {
     int rv = in(io)->init(in(io), id, address);
-    sync(io);
+    syncState(io);
     return rv;
+}
+
+void iofail_put_release(struct iofail *w, int status)
+{
+    struct raft_io_snapshot_put *req = w->_held.req;
+    assert(req != NULL);
+    w->_held.req = NULL;
+    if (status != 0) {
+        failStop("snapshot", status, "its buffers could not be produced");
+    }
+    int rv = wSnapshotPut(&w->outer, w->_held.trailing, req, w->_held.snapshot,
+                          w->_held.cb);
+    /* wSnapshotPut fail-stops on errors; the hook holds a snapshot once. */
+    assert(rv == 0);
+    (void)rv;
 }
 
 static void wClose(struct raft_io *io, raft_io_close_cb cb)
 {
+    struct iofail *w = io->impl;
+    struct raft_io_snapshot_put *req = w->_held.req;
+    if (req != NULL) {
+        /* raft is closing (raft_close sets that before closing its io):
+         * its callback takes RAFT_CANCELED as the end of the snapshot. */
+        w->_held.req = NULL;
+        w->_held.cb(req, RAFT_CANCELED);
+    }
     in(io)->close(in(io), cb);
 }
 
@@ -169,7 +213,7 @@ static int wLoad(struct raft_io *io, raft_term *term, raft_id *voted_for,
 {
     int rv = in(io)->load(in(io), term, voted_for, snapshot, start_index,
                           entries, n_entries);
-    sync(io);
+    syncState(io);
     return rv;
 }
 
@@ -177,21 +221,21 @@ static int wStart(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
                   raft_io_recv_cb recv)
 {
     int rv = in(io)->start(in(io), msecs, tick, recv);
-    sync(io);
+    syncState(io);
     return rv;
 }
 
 static int wBootstrap(struct raft_io *io, const struct raft_configuration *conf)
 {
     int rv = in(io)->bootstrap(in(io), conf);
-    sync(io);
+    syncState(io);
     return rv;
 }
 
 static int wRecover(struct raft_io *io, const struct raft_configuration *conf)
 {
     int rv = in(io)->recover(in(io), conf);
-    sync(io);
+    syncState(io);
     return rv;
 }
 

@@ -16,14 +16,32 @@
 #define SLOT_IOFAIL_H
 
 #include <raft.h>
+#include <stdbool.h>
 
 struct iofail {
     struct raft_io outer; /* give this one to raft_init */
     struct raft_io *inner;
+    /* Optional, for snapshots whose buffers are still being produced when
+     * raft hands them over (node.c: snapshots encoded by a forked child,
+     * node/snapfork.h). When hold_put returns true for a snapshot, its
+     * write waits until the owner calls iofail_put_release(). If raft
+     * closes the io meanwhile, the held write ends with RAFT_CANCELED. */
+    bool (*hold_put)(struct iofail *w, const struct raft_snapshot *snapshot);
+    void *owner; /* free for hold_put's owner */
+    struct {
+        unsigned trailing;
+        struct raft_io_snapshot_put *req; /* NULL: nothing held */
+        const struct raft_snapshot *snapshot;
+        raft_io_snapshot_put_cb cb;
+    } _held;
 };
 
 void iofail_init(struct iofail *w, struct raft_io *inner);
 /* Call right after raft_init: copies raft's `data` to the inner io. */
 void iofail_started(struct iofail *w);
+/* The held snapshot write may go on (status 0: its buffers are ready), or
+ * its buffers could not be produced (status != 0: the node stops, as on a
+ * failed disk write). Precondition: a write is held. */
+void iofail_put_release(struct iofail *w, int status);
 
 #endif /* SLOT_IOFAIL_H */

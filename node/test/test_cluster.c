@@ -19,7 +19,8 @@
  *   snapshot_install    with tiny snapshot thresholds, a follower that was
  *                       down while the leader compacted its log catches up
  *                       through InstallSnapshot over TCP (LZ4 snapshot,
- *                       verified on restore) and converges.
+ *                       verified on restore) and converges; the leader's
+ *                       snapshots were encoded by forked children.
  * Timings (failover, expiry delay) are printed, never asserted tightly:
  * performance belongs to the benchmarks.
  */
@@ -402,6 +403,22 @@ static void test_membership(void)
     tcluster_stop(&t);
 }
 
+/* Lines of node i's log that contain needle. */
+static int logCount(const struct tcluster *t, int i, const char *needle)
+{
+    char path[300], line[1024];
+    snprintf(path, sizeof path, "%s/n%d.log", t->dir, i + 1);
+    FILE *f = fopen(path, "r");
+    int count = 0;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        count += strstr(line, needle) != NULL;
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return count;
+}
+
 static void test_snapshot_install(void)
 {
     static const char pool[] = "campus-d/neuro/2026-12-05/AM";
@@ -439,6 +456,12 @@ static void test_snapshot_install(void)
            (unsigned long long)st->entries_applied, (unsigned long long)total);
     CHECK(st->entries_applied < total / 2);
     CHECK_EQ(bookedIn(s, pool), 100);
+    /* The leader's snapshots were encoded by a forked child
+     * (node/snapfork.h), never inline on its loop. */
+    int forked = logCount(&t, leader, "encoded by a child");
+    printf("  the leader took %d snapshots, each in a forked child\n", forked);
+    CHECK(forked >= 3);
+    CHECK_EQ(logCount(&t, leader, "encoded on the loop"), 0);
     slotc_sync_close(s);
     tcluster_stop(&t);
 }
