@@ -1264,6 +1264,10 @@ static void onError(struct conn *k, struct slotc_req *req, int code,
             requeue(c, req, c->o.retry_ms);
             return;
         case SLOT_BUSY:
+            if (c->o.busy_fails) {
+                complete(c, req, abandonStatus(p, SLOT_BUSY));
+                return;
+            }
             requeue(c, req, c->o.retry_ms);
             return;
         default:

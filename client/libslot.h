@@ -415,7 +415,13 @@ struct slotc_options {
     uint32_t sessions_max; /* ledger sessions, 1..SLOTC_SESSIONS_MAX (4) */
     uint32_t queue_max;    /* requests accepted and not completed,
                             * 1..SLOTC_QUEUE_MAX (4096) */
-    uint32_t _reserved[8]; /* zero */
+    /* Nonzero: a node's BUSY completes the request with SLOT_BUSY at once
+     * (it never ran; OUTCOME_UNKNOWN if an earlier attempt may have)
+     * instead of retrying every retry_ms until the deadline. For callers
+     * that shed load themselves (a gateway answering 503): under overload
+     * a refusal then costs one round trip, not a deadline. (0) */
+    uint32_t busy_fails;
+    uint32_t _reserved[7]; /* zero */
 };
 
 /* Fills o with the defaults above (cluster NULL). */

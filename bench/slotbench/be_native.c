@@ -56,6 +56,7 @@ static int nOpen(struct worker *w, void **out)
     o.timeout_ms = cfg->timeout_ms;
     o.sessions_max = cfg->sessions;
     o.queue_max = cfg->queue_max;
+    o.busy_fails = cfg->shed;
     nb->n = cfg->conns;
     for (uint32_t i = 0; i < nb->n; i++) {
         if (slotc_open(sim_worker_loop(w), &o, &nb->c[i]) != SLOT_OK) {
@@ -134,8 +135,8 @@ static struct slotc *clientOf(void *be, struct task *t)
     return c;
 }
 
-static int nHold(void *be, struct task *t, const char *pool, const char *patient,
-                 const char *channel, uint32_t ttl_ms)
+static int nHold(void *be, struct task *t, const char *pool,
+                 const char *patient, const char *channel, uint32_t ttl_ms)
 {
     return slotc_hold(clientOf(be, t), reqOf(t), pool, patient, channel, ttl_ms,
                       done);
@@ -151,7 +152,8 @@ static int nRelease(void *be, struct task *t, uint64_t hold)
     return slotc_release(clientOf(be, t), reqOf(t), hold, done);
 }
 
-static int nQuery(void *be, struct task *t, const char *pool, const char *patient)
+static int nQuery(void *be, struct task *t, const char *pool,
+                  const char *patient)
 {
     return slotc_read_patient(clientOf(be, t), reqOf(t), pool, patient, done);
 }

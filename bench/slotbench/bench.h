@@ -1,7 +1,8 @@
 /* bench: the types slotbench's modules share (private to bench/slotbench/
  * and bench/peers/).
  *
- * ---- Shape of a run ----------------------------------------------------------
+ * ---- Shape of a run
+ * ----------------------------------------------------------
  *
  *   main thread (slotbench.c)            worker threads (sim.c), 1..T
  *   ─────────────────────────            ──────────────────────────────────
@@ -18,12 +19,13 @@
  * atomic booking counters and a few atomic flags. Everything else (tasks,
  * histograms, per-millisecond series) is the worker's, merged after join.
  *
- * ---- Backends ----------------------------------------------------------------
- * A backend (struct be_vt) turns a task's operation into requests to one
- * system and calls sim_complete() exactly once per accepted operation, on
- * the worker's loop. native: libslot; http: slot-gateway through httpc;
- * etcd, redis (bench/peers/): the same burst against the peers, where a
- * "hold" is the whole booking (one compare-and-decrement).
+ * ---- Backends
+ * ---------------------------------------------------------------- A backend
+ * (struct be_vt) turns a task's operation into requests to one system and calls
+ * sim_complete() exactly once per accepted operation, on the worker's loop.
+ * native: libslot; http: slot-gateway through httpc; etcd, redis
+ * (bench/peers/): the same burst against the peers, where a "hold" is the whole
+ * booking (one compare-and-decrement).
  */
 #ifndef SLOTBENCH_BENCH_H
 #define SLOTBENCH_BENCH_H
@@ -42,7 +44,7 @@
 #define BENCH_KILLS_MAX   16
 #define BENCH_STATUS_MAX  128 /* status codes are < 128 (slot_err.h) */
 #define BENCH_POOL_ID_MAX 64
-#define BENCH_CHANNELS    4  /* app, wechat, 114, kiosk */
+#define BENCH_CHANNELS    4 /* app, wechat, 114, kiosk */
 
 /* Statuses of our own, above slot_err.h's (which end below 110): what an
  * HTTP server answered that is not a ledger code. */
@@ -51,6 +53,7 @@
 #define BENCH_ERR_AUTH         112 /* 401 / 403 */
 #define BENCH_ERR_HTTP         113 /* any other unexpected answer */
 #define BENCH_ERR_CONFLICT     114 /* etcd: compare failed (retried inside) */
+#define BENCH_ERR_SHED         115 /* --shed: refused at arrival, no room */
 
 /* Stable name of a status: slot_err's name or one of the above. Static. */
 const char *bench_status_name(int code);
@@ -80,16 +83,16 @@ struct cfg {
     uint64_t seed;
     /* the burst */
     uint32_t pools, capacity, patients;
-    double bot_share;     /* share of the patients that are bots */
-    uint32_t bot_pools;   /* hot pools each bot hammers at once */
-    uint32_t bot_retry_ms;/* a bot's backoff after a refusal: 0..this */
-    uint32_t bot_probes;  /* extra holds a bot tries while it holds one */
-    double bot_abandon;   /* a bot lets its hold lapse (for resale) */
-    uint32_t bot_early_ms;/* bots start firing this long before release */
-    uint32_t arrival_ms;  /* patients arrive over this window */
+    double bot_share;       /* share of the patients that are bots */
+    uint32_t bot_pools;     /* hot pools each bot hammers at once */
+    uint32_t bot_retry_ms;  /* a bot's backoff after a refusal: 0..this */
+    uint32_t bot_probes;    /* extra holds a bot tries while it holds one */
+    double bot_abandon;     /* a bot lets its hold lapse (for resale) */
+    uint32_t bot_early_ms;  /* bots start firing this long before release */
+    uint32_t arrival_ms;    /* patients arrive over this window */
     uint32_t release_in_ms; /* pools open this long after setup */
     uint32_t retry_min_ms, retry_max_ms; /* a patient's retry after SOLD_OUT */
-    uint32_t patience_ms; /* a patient gives up after this long */
+    uint32_t patience_ms;            /* a patient gives up after this long */
     uint32_t pay_min_ms, pay_max_ms; /* simulated payment delay */
     double abandon;       /* a patient abandons the hold at payment */
     uint32_t ttl_ms;      /* hold ttl */
@@ -98,6 +101,11 @@ struct cfg {
     uint32_t drain_ms;    /* bound of the drain after the load phase */
     /* connections */
     uint32_t threads, conns, sessions, queue_max, depth;
+    /* Shed load at the edge (overload's default): a new hold that finds
+     * the generator's connections full is refused at once (SHED) instead
+     * of waiting for room, and a node's BUSY is final (libslot
+     * busy_fails) instead of retried until the deadline. */
+    bool shed;
     /* steady / overload */
     uint32_t n_points;
     char points[BENCH_POINTS_MAX][32]; /* "c=N", "RATE" or "xF" */
@@ -114,24 +122,24 @@ struct cfg {
     uint32_t kills, kill_first_ms, kill_every_ms, restart_ms;
     /* the system */
     int nodes;
-    const char *cluster;     /* external cluster addresses, or NULL */
-    const char *slotd;       /* slotd binary */
-    const char *gateway;     /* slot-gateway binary */
-    const char *gateway_url; /* external gateway "host:port", or NULL */
+    const char *cluster;      /* external cluster addresses, or NULL */
+    const char *slotd;        /* slotd binary */
+    const char *gateway;      /* slot-gateway binary */
+    const char *gateway_url;  /* external gateway "host:port", or NULL */
     uint32_t gw_patient_rate; /* gateway's per-patient hold rate, 0 off */
     uint32_t gw_inflight_max;
     int n_slotd_args;
     char *slotd_args[16];
-    const char *out;         /* JSON path */
+    const char *out; /* JSON path */
     const char *results_dir;
     bool quiet;
-    bool smoke;              /* exit status = the correctness check */
+    bool smoke; /* exit status = the correctness check */
 };
 
 struct pool_rt {
     char id[BENCH_POOL_ID_MAX + 1];
     uint32_t capacity;
-    _Atomic uint32_t booked; /* bookings seen by the workers */
+    _Atomic uint32_t booked;     /* bookings seen by the workers */
     _Atomic uint64_t sellout_ns; /* hr time the last slot was booked */
 };
 
@@ -139,31 +147,31 @@ struct pool_rt {
 struct run {
     const struct cfg *cfg;
     const struct be_vt *be;
-    const char *addrs;       /* native: slotd client addresses */
-    char target[300];        /* http/etcd/redis: host:port of the server */
+    const char *addrs; /* native: slotd client addresses */
+    char target[300];  /* http/etcd/redis: host:port of the server */
     char token[BENCH_CHANNELS][80]; /* http: a bearer token per channel */
     char admin_token[80];
     uint32_t n_pools;
     struct pool_rt pool[BENCH_POOLS_MAX];
-    uint32_t live_pool;      /* storm: the pool new holds go to */
+    uint32_t live_pool; /* storm: the pool new holds go to */
     /* time bases, taken together */
-    uint64_t t0_ns;          /* uv_hrtime() */
+    uint64_t t0_ns; /* uv_hrtime() */
     int64_t t0_wall_ms;
-    uint64_t release_ns;     /* burst: when pools open (hr time) */
+    uint64_t release_ns; /* burst: when pools open (hr time) */
     int64_t release_wall_ms;
     uint64_t deadline_wall_ms; /* storm: the common deadline */
-    uint32_t n_ms;           /* per-ms series length */
+    uint32_t n_ms;             /* per-ms series length */
     /* the phase the workers run */
-    int phase;               /* enum phase in sim.h */
-    double rate;             /* open loop: arrivals/s, all workers */
-    uint32_t concurrency;    /* closed loop: tasks, all workers */
-    uint32_t point;          /* steady: index of the point */
-    _Atomic int stop;        /* main → workers: stop issuing, drain */
-    _Atomic int live_on;     /* storm: new holds keep arriving */
+    int phase;            /* enum phase in sim.h */
+    double rate;          /* open loop: arrivals/s, all workers */
+    uint32_t concurrency; /* closed loop: tasks, all workers */
+    uint32_t point;       /* steady: index of the point */
+    _Atomic int stop;     /* main → workers: stop issuing, drain */
+    _Atomic int live_on;  /* storm: new holds keep arriving */
     _Atomic uint32_t workers_ready;
     _Atomic uint64_t storm_filled;
     _Atomic uint64_t storm_deadline_min, storm_deadline_max;
-    _Atomic int fatal;       /* a worker met an error the run cannot survive */
+    _Atomic int fatal; /* a worker met an error the run cannot survive */
     char fatal_msg[256];
 };
 
@@ -196,8 +204,8 @@ struct be_vt {
     /* True if another operation may be handed over now (the generator
      * keeps its own FIFO beyond this bound). */
     bool (*room)(void *be);
-    int (*hold)(void *be, struct task *t, const char *pool,
-                const char *patient, const char *channel, uint32_t ttl_ms);
+    int (*hold)(void *be, struct task *t, const char *pool, const char *patient,
+                const char *channel, uint32_t ttl_ms);
     int (*confirm)(void *be, struct task *t, uint64_t hold, const char *ref);
     int (*release)(void *be, struct task *t, uint64_t hold);
     int (*query)(void *be, struct task *t, const char *pool,

@@ -236,7 +236,7 @@ static int spawnNode(struct cluster *c, int i)
     argv[a++] = "--bootstrap";
     argv[a++] = boot;
     argv[a++] = "--log-level";
-    argv[a++] = "warn";
+    argv[a++] = "info"; /* snapshots and stalls: slotStalls() reads them */
     for (int k = 0; k < c->n_extra; k++) {
         argv[a++] = c->extra[k];
     }

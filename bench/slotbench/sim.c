@@ -9,20 +9,20 @@
 
 #include "../../proto/slot_err.h"
 
-#define TICK_MS          1u
-#define DUE_PER_TICK     20000u  /* timers fired per tick: keeps I/O flowing */
-#define RETRY_SOON_MS    50u     /* after TIMEOUT, UNAVAILABLE, doubt */
-#define CLIENT_BUSY_MS   1u      /* the client library's queue was full */
-#define STORM_RETRY_MS   2u
-#define BOOKINGS_MAX     (8u << 20) /* recorded bookings per worker */
-#define NO_HEAP          UINT32_MAX
-#define NS_PER_MS        1000000ull
+#define TICK_MS        1u
+#define DUE_PER_TICK   20000u /* timers fired per tick: keeps I/O flowing */
+#define RETRY_SOON_MS  50u    /* after TIMEOUT, UNAVAILABLE, doubt */
+#define CLIENT_BUSY_MS 1u     /* the client library's queue was full */
+#define STORM_RETRY_MS 2u
+#define BOOKINGS_MAX   (8u << 20) /* recorded bookings per worker */
+#define NO_HEAP        UINT32_MAX
+#define NS_PER_MS      1000000ull
 
 enum tkind { TK_PATIENT = 0, TK_BOT, TK_STEADY, TK_STORM };
 enum tstate {
     TS_NEW = 0,
-    TS_WAIT,    /* in the heap; `next` says what to do then */
-    TS_BUSY,    /* an operation in flight */
+    TS_WAIT, /* in the heap; `next` says what to do then */
+    TS_BUSY, /* an operation in flight */
     TS_DONE,
 };
 enum tnext { NX_HOLD = 0, NX_PROBE, NX_CONFIRM, NX_RELEASE, NX_QUERY };
@@ -105,12 +105,20 @@ static const char *const CHANNELS[BENCH_CHANNELS] = {"app", "wechat", "114",
 const char *bench_status_name(int code)
 {
     switch (code) {
-        case BENCH_ERR_RATE_LIMITED: return "RATE_LIMITED";
-        case BENCH_ERR_OVERLOADED: return "OVERLOADED";
-        case BENCH_ERR_AUTH: return "UNAUTHORIZED";
-        case BENCH_ERR_HTTP: return "HTTP_ERROR";
-        case BENCH_ERR_CONFLICT: return "CONFLICT";
-        default: break;
+        case BENCH_ERR_RATE_LIMITED:
+            return "RATE_LIMITED";
+        case BENCH_ERR_OVERLOADED:
+            return "OVERLOADED";
+        case BENCH_ERR_AUTH:
+            return "UNAUTHORIZED";
+        case BENCH_ERR_HTTP:
+            return "HTTP_ERROR";
+        case BENCH_ERR_CONFLICT:
+            return "CONFLICT";
+        case BENCH_ERR_SHED:
+            return "SHED";
+        default:
+            break;
     }
     const char *n = slot_err_name(code);
     return n ? n : "UNKNOWN_STATUS";
@@ -129,13 +137,15 @@ bool bench_status_retryable(int code)
         case BENCH_ERR_RATE_LIMITED:
         case BENCH_ERR_OVERLOADED:
         case BENCH_ERR_HTTP:
+        case BENCH_ERR_SHED:
             return true;
         default:
             return false;
     }
 }
 
-/* ---- small helpers ------------------------------------------------------------ */
+/* ---- small helpers
+ * ------------------------------------------------------------ */
 
 static uint64_t rnd(struct worker *w)
 {
@@ -280,7 +290,8 @@ void stats_merge(struct stats *d, const struct stats *s)
     }
 }
 
-/* ---- the timer heap (due time, then task index: a stable order) ------------------ */
+/* ---- the timer heap (due time, then task index: a stable order)
+ * ------------------ */
 
 static bool before(const struct task *a, const struct task *b)
 {
@@ -346,15 +357,16 @@ static struct task *heapPop(struct worker *w)
     return t;
 }
 
-/* ---- recording ------------------------------------------------------------------- */
+/* ---- recording
+ * ------------------------------------------------------------------- */
 
 static uint32_t msSinceT0(const struct worker *w, uint64_t ns)
 {
     return (uint32_t)((ns - w->r->t0_ns) / NS_PER_MS);
 }
 
-static void record(struct worker *w, struct task *t, const struct be_result *res,
-                   uint64_t now)
+static void record(struct worker *w, struct task *t,
+                   const struct be_result *res, uint64_t now)
 {
     struct stats *st = &w->st;
     int s = res->status;
@@ -421,9 +433,8 @@ static void addBooking(struct worker *w, struct task *t, uint64_t id,
     }
     if (w->n_bk == w->cap_bk) {
         uint64_t cap = w->cap_bk ? 2 * w->cap_bk : 4096;
-        struct booking *nb = cap <= BOOKINGS_MAX
-                                 ? realloc(w->bk, cap * sizeof *nb)
-                                 : NULL;
+        struct booking *nb =
+            cap <= BOOKINGS_MAX ? realloc(w->bk, cap * sizeof *nb) : NULL;
         if (nb == NULL) {
             w->truncated = true;
             return;
@@ -443,8 +454,8 @@ static void addDoubt(struct worker *w, struct task *t)
     w->st.doubtful++;
     if (w->n_dt == w->cap_dt) {
         uint64_t cap = w->cap_dt ? 2 * w->cap_dt : 256;
-        struct doubt *nd = cap <= BOOKINGS_MAX ? realloc(w->dt, cap * sizeof *nd)
-                                               : NULL;
+        struct doubt *nd =
+            cap <= BOOKINGS_MAX ? realloc(w->dt, cap * sizeof *nd) : NULL;
         if (nd == NULL) {
             return;
         }
@@ -466,7 +477,8 @@ static void setFatal(struct worker *w, const char *what, int status)
     }
 }
 
-/* ---- task life ----------------------------------------------------------------------- */
+/* ---- task life
+ * ----------------------------------------------------------------------- */
 
 static void submit(struct worker *w, struct task *t);
 static void drain(struct worker *w);
@@ -500,7 +512,8 @@ static void taskDone(struct worker *w, struct task *t)
 static bool soldOut(struct worker *w, struct task *t)
 {
     struct pool_rt *p = &w->r->pool[t->pool];
-    return atomic_load_explicit(&p->booked, memory_order_relaxed) >= p->capacity;
+    return atomic_load_explicit(&p->booked, memory_order_relaxed) >=
+           p->capacity;
 }
 
 /* A refusal that may pass: try again later, within the patient's patience. */
@@ -677,8 +690,8 @@ static void onBurstConfirm(struct worker *w, struct task *t,
     }
 }
 
-static void onQuery(struct worker *w, struct task *t, const struct be_result *res,
-                    uint64_t now)
+static void onQuery(struct worker *w, struct task *t,
+                    const struct be_result *res, uint64_t now)
 {
     if (res->status != SLOT_OK) {
         retrySoon(w, t, NX_QUERY);
@@ -707,8 +720,8 @@ static void onQuery(struct worker *w, struct task *t, const struct be_result *re
     submit(w, t);
 }
 
-static void onSteady(struct worker *w, struct task *t, const struct be_result *res,
-                     uint64_t now)
+static void onSteady(struct worker *w, struct task *t,
+                     const struct be_result *res, uint64_t now)
 {
     int s = res->status;
     if (t->op == OPK_HOLD) {
@@ -753,7 +766,8 @@ static void onSteady(struct worker *w, struct task *t, const struct be_result *r
     taskDone(w, t);
 }
 
-static void onStorm(struct worker *w, struct task *t, const struct be_result *res)
+static void onStorm(struct worker *w, struct task *t,
+                    const struct be_result *res)
 {
     struct run *r = w->r;
     int s = res->status;
@@ -878,10 +892,10 @@ static void sendNow(struct worker *w, struct task *t)
         case NX_PROBE:
             t->op = OPK_HOLD;
             if (t->kind == TK_STORM) {
-                int64_t left = (int64_t)r->deadline_wall_ms -
-                               (int64_t)(r->t0_wall_ms +
-                                         (int64_t)((t->sub_ns - r->t0_ns) /
-                                                   NS_PER_MS));
+                int64_t left =
+                    (int64_t)r->deadline_wall_ms -
+                    (int64_t)(r->t0_wall_ms +
+                              (int64_t)((t->sub_ns - r->t0_ns) / NS_PER_MS));
                 if (left < 1) {
                     setFatal(w, "storm fill too slow for --storm-deadline-ms",
                              SLOT_TIMEOUT);
@@ -928,6 +942,19 @@ static void sendNow(struct worker *w, struct task *t)
     taskDone(w, t);
 }
 
+/* Ends a new hold that was never sent with status, as if answered now. */
+static void refuseUnsent(struct worker *w, struct task *t, int status,
+                         uint64_t now)
+{
+    struct be_result res;
+    memset(&res, 0, sizeof res);
+    res.status = status;
+    t->op = OPK_HOLD;
+    t->sub_ns = now;
+    w->inflight++; /* sim_complete counts it down */
+    sim_complete(t, &res);
+}
+
 /* An arrival that waited for room longer than a request's deadline gets
  * TIMEOUT there, as a patient's app would give up: the generator never
  * hides an overload in an unbounded queue. Only new holds of steady
@@ -938,14 +965,8 @@ static void expireWaiting(struct worker *w, uint64_t now)
     while (w->wq_head != NULL && w->wq_head->kind == TK_STEADY &&
            w->wq_head->next == NX_HOLD && now - w->wq_head->want_ns > limit) {
         struct task *t = waitPop(w);
-        struct be_result res;
-        memset(&res, 0, sizeof res);
-        res.status = SLOT_TIMEOUT;
-        t->op = OPK_HOLD;
-        t->sub_ns = now;
-        w->inflight++; /* sim_complete counts it down */
         w->st.wait_expired++;
-        sim_complete(t, &res);
+        refuseUnsent(w, t, SLOT_TIMEOUT, now);
     }
 }
 
@@ -980,10 +1001,17 @@ static void submit(struct worker *w, struct task *t)
         sendNow(w, t);
         return;
     }
+    if (w->c->shed && t->kind == TK_STEADY && t->next == NX_HOLD) {
+        /* No room: refuse the new arrival now, as a channel shedding
+         * load would; holds already taken still get their confirm. */
+        refuseUnsent(w, t, BENCH_ERR_SHED, now);
+        return;
+    }
     waitPush(w, t);
 }
 
-/* ---- steady arrivals ---------------------------------------------------------------- */
+/* ---- steady arrivals
+ * ---------------------------------------------------------------- */
 
 static void steadyBegin(struct worker *w, struct task *t)
 {
@@ -1050,7 +1078,8 @@ static void generate(struct worker *w, uint64_t now)
     }
 }
 
-/* ---- the worker loop ------------------------------------------------------------------ */
+/* ---- the worker loop
+ * ------------------------------------------------------------------ */
 
 static void closeCb(uv_handle_t *h)
 {
@@ -1088,7 +1117,8 @@ static void tickCb(uv_timer_t *h)
     }
     if (w->stopping) {
         drain(w);
-        if ((w->inflight == 0 && w->wq_head == NULL) || now >= w->drain_end_ns) {
+        if ((w->inflight == 0 && w->wq_head == NULL) ||
+            now >= w->drain_end_ns) {
             while (w->wq_head != NULL) {
                 taskDone(w, waitPop(w));
             }
@@ -1220,8 +1250,8 @@ static int setupTasks(struct worker *w)
             t->pool = (uint16_t)((g - n_pat) % bot_pools);
             snprintf(t->patient, sizeof t->patient, "bot%06u", b);
             uint64_t early = (uint64_t)c->bot_early_ms * NS_PER_MS;
-            at = release - (early < release ? early : 0) +
-                 rndRange(w, 0, early);
+            at =
+                release - (early < release ? early : 0) + rndRange(w, 0, early);
         }
         t->due_ns = at;
         t->next = NX_HOLD;
@@ -1345,8 +1375,7 @@ void sim_live(struct sim *s, struct sim_live *o)
         o->holds_ok +=
             atomic_load_explicit(&w->a_holds_ok, memory_order_relaxed);
         o->done += atomic_load_explicit(&w->a_done, memory_order_relaxed);
-        o->pending +=
-            atomic_load_explicit(&w->a_pending, memory_order_relaxed);
+        o->pending += atomic_load_explicit(&w->a_pending, memory_order_relaxed);
     }
 }
 
@@ -1372,8 +1401,8 @@ void sim_finish(struct sim *s, struct phase_out *out)
         stats_merge(&out->st, &w->st);
         out->tasks += w->n_tasks;
         if (w->n_bk > 0) {
-            struct booking *nb =
-                realloc(out->bookings, (out->n_bookings + w->n_bk) * sizeof *nb);
+            struct booking *nb = realloc(
+                out->bookings, (out->n_bookings + w->n_bk) * sizeof *nb);
             if (nb != NULL) {
                 out->bookings = nb;
                 memcpy(nb + out->n_bookings, w->bk, w->n_bk * sizeof *nb);

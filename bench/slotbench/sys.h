@@ -50,6 +50,10 @@ struct sys_vt {
     int (*slots)(struct sys *s, const char *pool, uint32_t **out, uint32_t *n);
     /* How the system was configured, for the report. */
     json_t *(*describe)(struct sys *s);
+    /* What the system's own logs say about stalls during the run (slot:
+     * slow disk requests, slow loop turns, snapshots), or NULL. Called
+     * once, before stop. */
+    json_t *(*stalls)(struct sys *s);
     void (*stop)(struct sys *s);
 };
 

@@ -266,6 +266,67 @@ static json_t *slotDescribe(struct sys *s)
     return d;
 }
 
+/* One kind of line slotd logs about a stall: how many, and the largest
+ * figure that follows the marker ("slow disk: log append took 286 ms"). */
+struct stallKind {
+    const char *key, *marker, *number_after;
+    uint64_t count, max;
+};
+
+static void scanLog(const char *path, struct stallKind *k, int n)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    for (int lines = 0; f != NULL && lines < 1000000 && fgets(line, sizeof line, f);
+         lines++) {
+        for (int i = 0; i < n; i++) {
+            const char *m = strstr(line, k[i].marker);
+            if (m == NULL) {
+                continue;
+            }
+            k[i].count++;
+            const char *v = k[i].number_after ? strstr(m, k[i].number_after) : NULL;
+            if (v != NULL) {
+                unsigned long long x = strtoull(v + strlen(k[i].number_after), NULL, 10);
+                k[i].max = x > k[i].max ? x : k[i].max;
+            }
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+}
+
+/* The nodes log (node/iofail.c, node/node.c) every disk request slower than
+ * 100 ms, every loop turn longer than 50 ms, and every snapshot: the
+ * causes of a latency tail, seen from inside. */
+static json_t *slotStalls(struct sys *s)
+{
+    if (!s->own_cluster) {
+        return NULL;
+    }
+    struct stallKind k[] = {
+        {"slow_disk", "slow disk:", " took ", 0, 0},
+        {"slow_loop_turn", "slow loop turn:", "turn: ", 0, 0},
+        {"snapshot_by_child", "encoded by a child in", "child in ", 0, 0},
+        {"snapshot_inline", "encoded on the loop", "loop: taken, ", 0, 0},
+        {"snapshot_fork_pause_us", "encoded by a child in", "paused ", 0, 0},
+    };
+    int n = (int)(sizeof k / sizeof k[0]);
+    for (int i = 0; i < s->cl.n; i++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/n%d.log", s->cl.dir, i + 1);
+        scanLog(path, k, n);
+    }
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++) {
+        json_object_set_new(o, k[i].key,
+                            json_pack("{s:I,s:I}", "count", (json_int_t)k[i].count,
+                                      "max", (json_int_t)k[i].max));
+    }
+    return o;
+}
+
 static void slotStop(struct sys *s)
 {
     if (s->admin != NULL) {
@@ -310,5 +371,6 @@ const struct sys_vt sys_slot = {
     .resolve = slotResolve,
     .slots = slotSlots,
     .describe = slotDescribe,
+    .stalls = slotStalls,
     .stop = slotStop,
 };

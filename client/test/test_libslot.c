@@ -102,6 +102,7 @@ enum fake_mode {
     FAKE_BAD_LENGTH, /* answers a length prefix over the maximum */
     FAKE_GARBAGE,    /* answers a well-framed body that is not a frame */
     FAKE_SILENT,     /* reads and never answers */
+    FAKE_BUSY,       /* answers every request with an ERROR frame BUSY */
 };
 
 struct fake {
@@ -147,6 +148,15 @@ static bool fakeFrame(int fd, const uint8_t *frame, size_t len,
                 : mode == FAKE_BAD_LENGTH ? sizeof bad
                                           : sizeof garbage;
     if (mode == FAKE_SILENT) {
+        return true;
+    }
+    if (mode == FAKE_BUSY && slot_frame_decode(frame + 4, len - 4, &f) == SLOT_OK) {
+        struct mp_buf b;
+        mp_buf_init(&b);
+        slot_frame_error(&b, f.tag, SLOT_BUSY, 0, "");
+        ssize_t wr = write(fd, b.data, b.len);
+        (void)wr;
+        mp_buf_free(&b);
         return true;
     }
     ssize_t wr = write(fd, w, wl);
@@ -481,6 +491,41 @@ static void test_attempt_timeout(void)
     CHECK(monoMs() - t0 >= 680);
     CHECK_EQ(req.out.id, 5);
     slotc_sync_close(s);
+    fakeStop(&f);
+    LEAK_CHECK();
+}
+
+/* A node answering BUSY: by default the client retries until the request's
+ * deadline; with busy_fails the caller hears BUSY after one round trip. */
+static void test_busy_fails(void)
+{
+    struct fake f;
+    fakeStart(&f, FAKE_BUSY, true);
+    for (int fails = 0; fails < 2; fails++) {
+        struct slotc_options o;
+        slotc_options_init(&o);
+        o.cluster = f.addr;
+        o.timeout_ms = 600;
+        o.retry_ms = 20;
+        o.busy_fails = (uint32_t)fails;
+        struct slotc_sync *s;
+        CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
+        struct slotc_req req;
+        slotc_req_init(&req);
+        long long t0 = monoMs();
+        int rc = slotc_sync_hold(s, &req, "poolb", "patient01", "app", 60000);
+        long long took = monoMs() - t0;
+        if (fails) {
+            /* Refused before it ran: BUSY, well before the deadline. */
+            CHECK_EQ(rc, SLOT_BUSY);
+            CHECK(took < 500);
+        } else {
+            /* Retried every 20 ms, then given up at the deadline. */
+            CHECK(rc == SLOT_TIMEOUT || rc == SLOT_BUSY);
+            CHECK(took >= 580);
+        }
+        slotc_sync_close(s);
+    }
     fakeStop(&f);
     LEAK_CHECK();
 }
@@ -1577,6 +1622,7 @@ static const struct check_case cases[] = {
     {"mid_frame_close", test_mid_frame_close},
     {"deadline_silent_node", test_deadline_silent_node},
     {"attempt_timeout", test_attempt_timeout},
+    {"busy_fails", test_busy_fails},
     {"ops", test_ops},
     {"idempotency_keys", test_idempotency_keys},
     {"stale_and_pinned", test_stale_and_pinned},
