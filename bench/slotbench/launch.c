@@ -305,37 +305,11 @@ int cluster_restart(struct cluster *c, int i)
 
 int cluster_leader(struct cluster *c, int timeout_ms)
 {
-    struct slotc_options o;
-    slotc_options_init(&o);
-    o.cluster = c->addrs;
-    o.timeout_ms = 300;
-    o.connect_timeout_ms = 200;
-    struct slotc_sync *s;
-    if (slotc_sync_open(&o, &s) != SLOT_OK) {
-        return -1;
+    const char *clients[LAUNCH_NODES_MAX];
+    for (int i = 0; i < c->n; i++) {
+        clients[i] = c->node[i].pid != 0 ? c->client[i] : NULL;
     }
-    long long end = launch_mono_ms() + timeout_ms;
-    int found = -1;
-    while (found < 0 && launch_mono_ms() < end) {
-        for (int i = 0; i < c->n && found < 0; i++) {
-            if (c->node[i].pid == 0) {
-                continue;
-            }
-            struct slotc_req req;
-            slotc_req_init(&req);
-            req.node = c->client[i];
-            req.timeout_ms = 300;
-            if (slotc_sync_status(s, &req) == SLOT_OK &&
-                strcmp(req.out.status->role, "leader") == 0) {
-                found = i;
-            }
-        }
-        if (found < 0) {
-            launch_sleep_ms(20);
-        }
-    }
-    slotc_sync_close(s);
-    return found;
+    return tcluster_find_leader(c->addrs, clients, c->n, timeout_ms, 20);
 }
 
 void cluster_kill(struct cluster *c, int i)

@@ -296,11 +296,14 @@ void tcluster_signal(struct tcluster *t, int i, int sig)
     }
 }
 
-int tcluster_leader(struct tcluster *t, int timeout_ms)
+int tcluster_find_leader(const char *cluster, const char *const clients[],
+                         int n, int timeout_ms, int poll_ms)
 {
     struct slotc_options o;
     slotc_options_init(&o);
-    o.cluster = t->cluster[0] != '\0' ? t->cluster : t->client[0];
+    o.cluster = cluster;
+    o.timeout_ms = 300;
+    o.connect_timeout_ms = 200;
     struct slotc_sync *s;
     if (slotc_sync_open(&o, &s) != SLOT_OK) {
         return -1;
@@ -308,13 +311,13 @@ int tcluster_leader(struct tcluster *t, int timeout_ms)
     int leader = -1;
     long long until = monoMs() + timeout_ms;
     while (leader < 0 && monoMs() < until) {
-        for (int i = 0; i < t->n && leader < 0; i++) {
-            if (t->pid[i] == 0) {
+        for (int i = 0; i < n && leader < 0; i++) {
+            if (clients[i] == NULL) {
                 continue;
             }
             struct slotc_req req;
             slotc_req_init(&req);
-            req.node = t->client[i];
+            req.node = clients[i];
             req.timeout_ms = 300;
             if (slotc_sync_status(s, &req) == SLOT_OK &&
                 strcmp(req.out.status->role, "leader") == 0) {
@@ -322,11 +325,22 @@ int tcluster_leader(struct tcluster *t, int timeout_ms)
             }
         }
         if (leader < 0) {
-            sleepMs(50);
+            sleepMs(poll_ms);
         }
     }
     slotc_sync_close(s);
     return leader;
+}
+
+int tcluster_leader(struct tcluster *t, int timeout_ms)
+{
+    const char *clients[TCLUSTER_NODES_MAX];
+    for (int i = 0; i < t->n; i++) {
+        clients[i] = t->pid[i] != 0 ? t->client[i] : NULL;
+    }
+    return tcluster_find_leader(t->cluster[0] != '\0' ? t->cluster
+                                                      : t->client[0],
+                                clients, t->n, timeout_ms, 50);
 }
 
 static int rmEntry(const char *path, const struct stat *sb, int flag,

@@ -53,6 +53,13 @@ void tcluster_signal(struct tcluster *t, int i, int sig);
  * if none. */
 int tcluster_leader(struct tcluster *t, int timeout_ms);
 
+/* The same for any cluster: asks each of the n client addresses (NULL: a
+ * node that is not running) for its status through a client of `cluster`,
+ * every poll_ms, until one says it leads or timeout_ms passes. Returns its
+ * index or -1. Also used by bench/slotbench. */
+int tcluster_find_leader(const char *cluster, const char *const clients[],
+                         int n, int timeout_ms, int poll_ms);
+
 /* Stops every node (SIGTERM, then SIGKILL after a bound) and removes the
  * directory. */
 void tcluster_stop(struct tcluster *t);
