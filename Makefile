@@ -542,7 +542,8 @@ SLOTBENCH_SRC := bench/slotbench/slotbench.c bench/slotbench/sim.c \
                  bench/slotbench/hist.c bench/slotbench/launch.c \
                  bench/slotbench/httpc.c bench/slotbench/be_native.c \
                  bench/slotbench/be_http.c bench/slotbench/sys_slot.c \
-                 bench/slotbench/report.c bench/peers/etcd.c bench/peers/redis.c
+                 bench/slotbench/report.c bench/slotbench/diskprobe.c \
+                 bench/peers/etcd.c bench/peers/redis.c
 SLOTBENCH_OBJ := $(SLOTBENCH_SRC:%.c=$(B)/rel/%.o)
 
 $(SLOTBENCH_OBJ): REL_CFLAGS += $(SLOTBENCH_CFLAGS)

@@ -42,6 +42,13 @@ void *ledger__realloc(void *p, size_t n)
 
 /* ---- hash tables ---------------------------------------------------------- */
 
+/* Tables below this capacity double in one step (a few microseconds). */
+#define HTAB_INCREMENTAL_MIN 1024
+/* Old entries moved per put while a table grows: at load 3/4, with at most
+ * 4 positions looked at per move, the old arrays empty within ~1/10 of the
+ * puts that would fill the doubled ones. */
+#define HTAB_MIGRATE_STEP 8
+
 static uint32_t htabHome(uint64_t key, uint32_t mask)
 {
     /* Keys are either hashes already or sequential ids: one multiply
@@ -49,29 +56,146 @@ static uint32_t htabHome(uint64_t key, uint32_t mask)
     return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
 }
 
-static void htabResize(struct htab *t, uint32_t cap)
+/* One array of a table: linear probing with backward-shift deletion. */
+struct harr {
+    uint64_t *keys;
+    uint32_t *vals;
+    uint32_t cap;
+};
+
+static struct harr curArr(const struct htab *t)
 {
-    uint32_t old_cap = t->cap;
-    uint64_t *old_keys = t->keys;
-    uint32_t *old_vals = t->vals;
-    t->cap = cap;
-    t->keys = ledger__realloc(NULL, (size_t)t->cap * sizeof *t->keys);
-    t->vals = ledger__realloc(NULL, (size_t)t->cap * sizeof *t->vals);
-    memset(t->vals, 0xff, (size_t)t->cap * sizeof *t->vals);
-    uint32_t mask = t->cap - 1;
-    for (uint32_t i = 0; i < old_cap; i++) {
-        if (old_vals[i] == NONE) {
+    return (struct harr){t->keys, t->vals, t->cap};
+}
+
+static struct harr oldArr(const struct htab *t)
+{
+    return (struct harr){t->old_keys, t->old_vals, t->old_cap};
+}
+
+static void arrInsert(struct harr a, uint64_t key, uint32_t val)
+{
+    uint32_t mask = a.cap - 1;
+    uint32_t j = htabHome(key, mask);
+    while (a.vals[j] != NONE) {
+        j = (j + 1) & mask;
+    }
+    a.keys[j] = key;
+    a.vals[j] = val;
+}
+
+/* Position of (key, val) in a, or NONE. */
+static uint32_t arrPos(struct harr a, uint64_t key, uint32_t val)
+{
+    if (a.cap == 0) {
+        return NONE;
+    }
+    uint32_t mask = a.cap - 1;
+    for (uint32_t j = htabHome(key, mask);; j = (j + 1) & mask) {
+        if (a.vals[j] == NONE) {
+            return NONE;
+        }
+        if (a.vals[j] == val && a.keys[j] == key) {
+            return j;
+        }
+    }
+}
+
+/* Empties position i; backward shift keeps every probe chain unbroken
+ * without tombstones. Entries only ever move into the hole, which moves
+ * forward (cyclically): see htabMigrate. */
+static void arrDelAt(struct harr a, uint32_t i)
+{
+    uint32_t mask = a.cap - 1;
+    uint32_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (a.vals[j] == NONE) {
+            break;
+        }
+        uint32_t home = htabHome(a.keys[j], mask);
+        /* Move j back to i unless its home lies cyclically in (i, j]. */
+        bool stay = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stay) {
+            a.keys[i] = a.keys[j];
+            a.vals[i] = a.vals[j];
+            i = j;
+        }
+    }
+    a.vals[i] = NONE;
+}
+
+static uint32_t arrFind(struct harr a, uint64_t key,
+                        bool (*match)(const void *ctx, uint32_t val), const void *ctx)
+{
+    if (a.cap == 0) {
+        return NONE;
+    }
+    uint32_t mask = a.cap - 1;
+    for (uint32_t j = htabHome(key, mask);; j = (j + 1) & mask) {
+        if (a.vals[j] == NONE) {
+            return NONE;
+        }
+        if (a.keys[j] == key && (match == NULL || match(ctx, a.vals[j]))) {
+            return a.vals[j];
+        }
+    }
+}
+
+static void arrAlloc(struct harr *a, uint32_t cap)
+{
+    a->cap = cap;
+    a->keys = ledger__realloc(NULL, (size_t)cap * sizeof *a->keys);
+    a->vals = ledger__realloc(NULL, (size_t)cap * sizeof *a->vals);
+    memset(a->vals, 0xff, (size_t)cap * sizeof *a->vals);
+}
+
+/* Moves up to `moves` old entries into the current arrays, looking at no
+ * more than 4 x moves positions. A delete may have shifted an entry behind
+ * old_pos; the cursor cycles, so it is moved on a later lap. */
+static void htabMigrate(struct htab *t, uint32_t moves)
+{
+    struct harr old = oldArr(t);
+    uint32_t looks = 4 * moves;
+    while (t->old_count > 0 && moves > 0 && looks > 0) {
+        uint32_t i = t->old_pos;
+        looks--;
+        if (old.vals[i] == NONE) {
+            t->old_pos = (i + 1) & (old.cap - 1);
             continue;
         }
-        uint32_t j = htabHome(old_keys[i], mask);
-        while (t->vals[j] != NONE) {
-            j = (j + 1) & mask;
-        }
-        t->keys[j] = old_keys[i];
-        t->vals[j] = old_vals[i];
+        arrInsert(curArr(t), old.keys[i], old.vals[i]);
+        arrDelAt(old, i); /* may pull the next entry into i: look again */
+        t->old_count--;
+        moves--;
     }
-    free(old_keys);
-    free(old_vals);
+    if (t->old_cap != 0 && t->old_count == 0) {
+        free(t->old_keys);
+        free(t->old_vals);
+        t->old_keys = NULL;
+        t->old_vals = NULL;
+        t->old_cap = t->old_pos = 0;
+    }
+}
+
+/* Into arrays of `cap` at once (restore, and the rare put that finds a
+ * table still growing full). */
+static void htabResize(struct htab *t, uint32_t cap)
+{
+    htabMigrate(t, UINT32_MAX / 4);
+    assert(t->old_cap == 0);
+    struct harr from = curArr(t), to;
+    arrAlloc(&to, cap);
+    for (uint32_t i = 0; i < from.cap; i++) {
+        if (from.vals[i] != NONE) {
+            arrInsert(to, from.keys[i], from.vals[i]);
+        }
+    }
+    free(from.keys);
+    free(from.vals);
+    t->keys = to.keys;
+    t->vals = to.vals;
+    t->cap = to.cap;
 }
 
 /* Smallest power-of-two capacity holding n entries at load <= 3/4, which
@@ -96,62 +220,62 @@ void ledger__htab_reserve(struct htab *t, uint32_t n)
 void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val)
 {
     assert(val != NONE);
+    if (t->old_cap != 0) {
+        htabMigrate(t, HTAB_MIGRATE_STEP);
+    }
     if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->cap * 3) {
-        htabResize(t, t->cap == 0 ? 16 : t->cap * 2);
+        if (t->cap < HTAB_INCREMENTAL_MIN || t->old_cap != 0) {
+            htabResize(t, t->cap == 0 ? 16 : t->cap * 2);
+        } else {
+            /* Start growing: the current arrays become the old ones. At
+             * load 3/4 of cap and HTAB_MIGRATE_STEP moves per put, they
+             * are empty long before the doubled arrays fill up. */
+            t->old_keys = t->keys;
+            t->old_vals = t->vals;
+            t->old_cap = t->cap;
+            t->old_count = t->count;
+            t->old_pos = 0;
+            struct harr a;
+            arrAlloc(&a, t->cap * 2);
+            t->keys = a.keys;
+            t->vals = a.vals;
+            t->cap = a.cap;
+        }
     }
-    uint32_t mask = t->cap - 1;
-    uint32_t j = htabHome(key, mask);
-    while (t->vals[j] != NONE) {
-        j = (j + 1) & mask;
-    }
-    t->keys[j] = key;
-    t->vals[j] = val;
+    arrInsert(curArr(t), key, val);
     t->count++;
+}
+
+uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
+                           bool (*match)(const void *ctx, uint32_t val), const void *ctx)
+{
+    uint32_t v = arrFind(curArr(t), key, match, ctx);
+    if (v == NONE && t->old_count > 0) {
+        v = arrFind(oldArr(t), key, match, ctx);
+    }
+    return v;
 }
 
 /* First value stored under key (unique-key tables). */
 uint32_t ledger__htab_get(const struct htab *t, uint64_t key)
 {
-    if (t->cap == 0) {
-        return NONE;
-    }
-    uint32_t mask = t->cap - 1;
-    for (uint32_t j = htabHome(key, mask);; j = (j + 1) & mask) {
-        if (t->vals[j] == NONE) {
-            return NONE;
-        }
-        if (t->keys[j] == key) {
-            return t->vals[j];
-        }
-    }
+    return ledger__htab_find(t, key, NULL, NULL);
 }
 
-/* Removes the entry (key, val); it must exist. Backward-shift deletion keeps
- * every probe chain unbroken without tombstones. */
-static void htabDel(struct htab *t, uint64_t key, uint32_t val)
+void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val)
 {
-    uint32_t mask = t->cap - 1;
-    uint32_t i = htabHome(key, mask);
-    while (!(t->vals[i] == val && t->keys[i] == key)) {
-        assert(t->vals[i] != NONE);
-        i = (i + 1) & mask;
-    }
-    uint32_t j = i;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (t->vals[j] == NONE) {
-            break;
-        }
-        uint32_t home = htabHome(t->keys[j], mask);
-        /* Move j back to i unless its home lies cyclically in (i, j]. */
-        bool stay = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-        if (!stay) {
-            t->keys[i] = t->keys[j];
-            t->vals[i] = t->vals[j];
-            i = j;
+    uint32_t i = arrPos(curArr(t), key, val);
+    if (i != NONE) {
+        arrDelAt(curArr(t), i);
+    } else {
+        i = t->old_count > 0 ? arrPos(oldArr(t), key, val) : NONE;
+        assert(i != NONE);
+        arrDelAt(oldArr(t), i);
+        t->old_count--;
+        if (t->old_count == 0) {
+            htabMigrate(t, 0); /* frees the old arrays */
         }
     }
-    t->vals[i] = NONE;
     t->count--;
 }
 
@@ -159,6 +283,8 @@ void ledger__htab_free(struct htab *t)
 {
     free(t->keys);
     free(t->vals);
+    free(t->old_keys);
+    free(t->old_vals);
     memset(t, 0, sizeof *t);
 }
 
@@ -179,24 +305,29 @@ static bool patientEq(const struct ledger *l, uint32_t pi, const char *s,
 }
 
 /* Lookup in a string-keyed table: several names may share a hash. */
+struct strKey {
+    const struct ledger *l;
+    const char *s;
+    size_t len;
+    bool (*eq)(const struct ledger *, uint32_t, const char *, size_t);
+};
+
+static bool strMatch(const void *ctx, uint32_t val)
+{
+    const struct strKey *k = ctx;
+    return k->eq(k->l, val, k->s, k->len);
+}
+
 static uint32_t strFind(const struct ledger *l, const struct htab *t,
                         const char *s, size_t len,
                         bool (*eq)(const struct ledger *, uint32_t,
                                    const char *, size_t))
 {
-    if (t->cap == 0) {
+    if (t->count == 0) {
         return NONE;
     }
-    uint64_t key = slot_hash64(s, len, 0);
-    uint32_t mask = t->cap - 1;
-    for (uint32_t j = htabHome(key, mask);; j = (j + 1) & mask) {
-        if (t->vals[j] == NONE) {
-            return NONE;
-        }
-        if (t->keys[j] == key && eq(l, t->vals[j], s, len)) {
-            return t->vals[j];
-        }
-    }
+    struct strKey k = {l, s, len, eq};
+    return ledger__htab_find(t, slot_hash64(s, len, 0), strMatch, &k);
 }
 
 uint32_t ledger__pool_find(const struct ledger *l, const char *id, size_t len)
@@ -446,7 +577,7 @@ static void claimResolve(struct ledger *l, uint32_t ci, uint8_t state)
     }
     b->free++;
     bucketAssert(l, c->pool, b);
-    htabDel(&l->pp_index, ppKey(c->pool, c->patient), ci);
+    ledger__htab_del(&l->pp_index, ppKey(c->pool, c->patient), ci);
     c->state = state;
     c->resolved_at_ms = l->time_ms;
     ledger__retain_push(l, ci);
@@ -462,7 +593,7 @@ static void claimForget(struct ledger *l, uint32_t ci)
         l->ret_tail = NONE;
     }
     l->n_retained--;
-    htabDel(&l->claim_index, c->id, ci);
+    ledger__htab_del(&l->claim_index, c->id, ci);
     if (c->payref != NONE) {
         payrefFree(l, c->payref);
     }
@@ -528,7 +659,7 @@ static void sessionForget(struct ledger *l, uint32_t si)
 {
     struct session *s = &l->sessions[si];
     lruUnlink(l, si);
-    htabDel(&l->session_index, s->id, si);
+    ledger__htab_del(&l->session_index, s->id, si);
     free(s->ring);
     s->ring = NULL;
     s->id = 0;
@@ -544,27 +675,29 @@ uint64_t ledger__idem_hash(struct slot_str channel, struct slot_str key)
     return slot_hash64(key.p, key.len, slot_hash64(channel.p, channel.len, 0));
 }
 
+struct idemKey {
+    const struct ledger *l;
+    struct slot_str channel, key;
+};
+
+static bool idemMatch(const void *ctx, uint32_t val)
+{
+    const struct idemKey *k = ctx;
+    const struct idem *e = &k->l->idems[val];
+    return e->channel_len == k->channel.len && e->key_len == k->key.len &&
+           memcmp(e->channel, k->channel.p, k->channel.len) == 0 &&
+           memcmp(e->key, k->key.p, k->key.len) == 0;
+}
+
 uint32_t ledger__idem_find(const struct ledger *l, struct slot_str channel,
                            struct slot_str key)
 {
-    const struct htab *t = &l->idem_index;
-    if (t->cap == 0) {
+    if (l->idem_index.count == 0) {
         return NONE;
     }
-    uint64_t h = ledger__idem_hash(channel, key);
-    uint32_t mask = t->cap - 1;
-    for (uint32_t j = htabHome(h, mask);; j = (j + 1) & mask) {
-        if (t->vals[j] == NONE) {
-            return NONE;
-        }
-        const struct idem *e = &l->idems[t->vals[j]];
-        if (t->keys[j] == h && e->channel_len == channel.len &&
-            e->key_len == key.len &&
-            memcmp(e->channel, channel.p, channel.len) == 0 &&
-            memcmp(e->key, key.p, key.len) == 0) {
-            return t->vals[j];
-        }
-    }
+    struct idemKey k = {l, channel, key};
+    return ledger__htab_find(&l->idem_index, ledger__idem_hash(channel, key), idemMatch,
+                             &k);
 }
 
 void ledger__idem_add(struct ledger *l, struct slot_str channel,
@@ -605,7 +738,7 @@ static void idemForgetOldest(struct ledger *l)
     struct idem *e = &l->idems[ii];
     struct slot_str ch = {e->channel, e->channel_len};
     struct slot_str key = {e->key, e->key_len};
-    htabDel(&l->idem_index, ledger__idem_hash(ch, key), ii);
+    ledger__htab_del(&l->idem_index, ledger__idem_hash(ch, key), ii);
     l->idem_head = e->link;
     if (l->idem_head == NONE) {
         l->idem_tail = NONE;
@@ -1245,7 +1378,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
                                  &l->session_index, &l->idem_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
-        n += (size_t)tabs[i]->cap * (sizeof(uint64_t) + sizeof(uint32_t));
+        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) * (sizeof(uint64_t) + sizeof(uint32_t));
     }
     n += (size_t)l->pools_cap * sizeof *l->pools;
     n += (size_t)l->patients_cap * sizeof *l->patients + l->pkeys_cap;

@@ -22,12 +22,27 @@
 #define NONE UINT32_MAX
 
 /* u64 key -> u32 value. For string-keyed tables the key is the string's
- * hash and several values may share it: lookups confirm with a callback. */
+ * hash and several values may share it: lookups confirm with a callback.
+ * Linear probing, load <= 3/4.
+ *
+ * Growing is incremental: doubling a table of 10^6 entries in one step
+ * took ~40 ms, and every replica takes that step in the same entry, so no
+ * quorum escapes the stall. A put that finds the table full allocates the
+ * doubled arrays and keeps the previous ones as `old`; from then on every
+ * put moves a few old entries over (HTAB_MIGRATE_STEP), lookups and
+ * deletes look in both, and the old arrays are freed when empty. Which
+ * array holds an entry never changes what a lookup returns, so replicas
+ * agree whatever their allocator did. */
 struct htab {
     uint64_t *keys;
     uint32_t *vals; /* NONE = empty slot */
     uint32_t cap;   /* 0 or a power of two */
-    uint32_t count;
+    uint32_t count; /* entries in both arrays */
+    /* While growing (old_cap != 0): entries not moved yet. */
+    uint64_t *old_keys;
+    uint32_t *old_vals;
+    uint32_t old_cap, old_count;
+    uint32_t old_pos; /* where moving resumes (cycles until old_count 0) */
 };
 
 /* A channel share, or the pool's shared remainder. */
@@ -171,7 +186,14 @@ void *ledger__realloc(void *p, size_t n);
     } while (0)
 
 uint32_t ledger__htab_get(const struct htab *t, uint64_t key);
+/* Calls match(ctx, val) for each value stored under key, until it returns
+ * true: returns that value, or NONE. */
+uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
+                           bool (*match)(const void *ctx, uint32_t val),
+                           const void *ctx);
 void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val);
+/* Removes the entry (key, val); it must exist. */
+void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val);
 /* Makes room for n more entries without rehashing on the way (restore
  * knows its counts up front). */
 void ledger__htab_reserve(struct htab *t, uint32_t n);

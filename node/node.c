@@ -26,10 +26,21 @@
  * raft's own max in-flight entries is raised to 64 (default 32), above ours.
  * snapshot_threshold 65536 / trailing 16384: raft's default of 1024 costs
  * 2-3x throughput (a snapshot every ~1024 batches); with entries of up to
- * 1024 commands this still bounds the log to ~80k entries.
- * heartbeat 50 ms, election 500 ms: a failed leader is noticed within
- * 0.5-1 s (raft randomises the timeout in [T, 2T]), and pre-vote keeps a
- * partitioned node from disrupting the cluster when it returns.
+ * 1024 commands this still bounds the log to ~100k entries. Each node
+ * stretches the threshold by (id mod 4)/8 (node_snapshot_threshold): with
+ * one threshold every replica applied entry 65536 in the same millisecond
+ * and all three forked, encoded and wrote a snapshot at once, stalling a
+ * whole 2-core machine for ~100-400 ms (measured at 60k holds/s); staggered,
+ * a commit always has a quorum that is not snapshotting.
+ * heartbeat 50 ms, election 300 ms: raft draws each follower's timeout in
+ * [T, 2T], and a follower that still has a leader rejects votes, so after
+ * a leader dies the election is won only when the *last* surviving
+ * follower's timer fires: writes resume after max(U1, U2) + one vote round,
+ * ~0.5 s on average with T = 300 (~0.85 s with T = 500; measured). 300 ms
+ * is still 6 heartbeats, far above the loop turns and hiccups we log (the
+ * snapshot stall is gone, node/snapfork.h), and 30x a metro link's RTT.
+ * Pre-vote keeps a partitioned node from disrupting the cluster when it
+ * returns.
  */
 void node_options_default(struct node_options *o)
 {
@@ -42,8 +53,15 @@ void node_options_default(struct node_options *o)
     o->snapshot_threshold = 65536;
     o->snapshot_trailing = 16384;
     o->heartbeat_ms = 50;
-    o->election_ms = 500;
+    o->election_ms = 300;
     o->expire_interval_ms = 100;
+}
+
+uint32_t node_snapshot_threshold(const struct node_options *o)
+{
+    uint64_t t = o->snapshot_threshold;
+    t += t / 8 * (o->id % 4);
+    return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
 }
 
 #define RAFT_INFLIGHT_ENTRIES 64
@@ -114,6 +132,11 @@ struct node {
     uv_prepare_t prepare;
     uv_check_t check;
     uint64_t turn_start_ns; /* when this loop turn's callbacks began */
+    /* Last role logged (logRole): state, pre-vote, term and leader id. */
+    unsigned short seen_state;
+    bool seen_pre_vote;
+    raft_term seen_term;
+    raft_id seen_leader;
     uv_timer_t tick;
     bool raft_started, closing, removed, was_member;
     int handles_open;
@@ -961,6 +984,35 @@ void node_conn_closed(struct node *n, struct node_conn *c)
 
 /* ---- loop hooks ------------------------------------------------------------------- */
 
+/* Role changes at INFO, with their time: an election's rounds are what a
+ * failover's write gap is made of, so they must be readable afterwards. */
+static void logRole(struct node *n)
+{
+    unsigned short state = raft_state(&n->raft);
+    raft_term term = n->raft.current_term;
+    raft_id leader = 0;
+    const char *leader_addr;
+    raft_leader(&n->raft, &leader, &leader_addr);
+    bool pre_vote = state == RAFT_CANDIDATE && n->raft.candidate_state.in_pre_vote;
+    if (state == n->seen_state && pre_vote == n->seen_pre_vote && term == n->seen_term &&
+        leader == n->seen_leader) {
+        return;
+    }
+    n->seen_state = state;
+    n->seen_pre_vote = pre_vote;
+    n->seen_term = term;
+    n->seen_leader = leader;
+    if (state == RAFT_LEADER) {
+        LOG_I("raft: leader in term %llu", (unsigned long long)term);
+    } else if (state == RAFT_CANDIDATE) {
+        LOG_I("raft: candidate, %s for term %llu", pre_vote ? "pre-vote" : "vote",
+              (unsigned long long)(pre_vote ? term + 1 : term));
+    } else if (state == RAFT_FOLLOWER) {
+        LOG_I("raft: follower in term %llu, leader %llu", (unsigned long long)term,
+              (unsigned long long)leader);
+    }
+}
+
 /* Once per loop turn, just before polling: everything read in this turn
  * goes out as one entry (and one barrier for the reads). */
 static void prepareCb(uv_prepare_t *h)
@@ -969,6 +1021,7 @@ static void prepareCb(uv_prepare_t *h)
     if (n->closing) {
         return;
     }
+    logRole(n);
     proposeCurrent(n);
     startBarrier(n);
     /* A turn this long delayed every client and heartbeat behind it. */
@@ -1158,7 +1211,7 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
         raft_set_heartbeat_timeout(&n->raft, o->heartbeat_ms);
         raft_set_election_timeout(&n->raft, o->election_ms);
         raft_set_max_inflight_entries(&n->raft, RAFT_INFLIGHT_ENTRIES);
-        raft_set_snapshot_threshold(&n->raft, o->snapshot_threshold);
+        raft_set_snapshot_threshold(&n->raft, node_snapshot_threshold(o));
         raft_set_snapshot_trailing(&n->raft, o->snapshot_trailing);
         raft_set_pre_vote(&n->raft, true);
         if (o->bootstrap != NULL && !o->join) {

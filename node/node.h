@@ -54,7 +54,8 @@ struct node_options {
     uint32_t inflight_max;        /* batches proposed, not yet applied */
     uint32_t reads_max;           /* linearizable reads waiting */
     uint32_t conn_pending_max;    /* unanswered requests per connection */
-    uint32_t snapshot_threshold;  /* entries between snapshots */
+    uint32_t snapshot_threshold;  /* entries between snapshots (base: see
+                                   * node_snapshot_threshold) */
     uint32_t snapshot_trailing;   /* entries kept after a snapshot */
     uint32_t heartbeat_ms;
     uint32_t election_ms;
@@ -68,6 +69,11 @@ struct node_options {
 
 /* Fills o with the documented defaults (see node.c, "Defaults"). */
 void node_options_default(struct node_options *o);
+
+/* The snapshot threshold this node gives raft: o->snapshot_threshold
+ * stretched by (o->id mod 4)/8, so that replicas applying the same entries
+ * do not all snapshot at the same moment. */
+uint32_t node_snapshot_threshold(const struct node_options *o);
 
 struct node;
 

@@ -23,12 +23,14 @@
 
 #include "../../proto/slot_err.h"
 #include "bench.h"
+#include "diskprobe.h"
 #include "launch.h"
 #include "report.h"
 #include "sim.h"
 #include "sys.h"
 
 #define MONITOR_MS       10
+#define DISKPROBE_MS     20 /* one fsync of the probe every 20 ms */
 #define PROGRESS_MS      1000
 #define SERIES_BUCKET_MS 100
 #define STORM_POLL_MS    10
@@ -460,7 +462,28 @@ struct ctx {
     json_t *failures;  /* check failures, strings */
     json_t *notes;     /* things the reader should know */
     struct sys_counters c0, c1;
+    struct diskprobe disk; /* fsync latency of the nodes' disk */
+    struct hist disk_run;  /* every window taken so far */
 };
+
+/* Where the system keeps its data (the disk to probe), or NULL. */
+static const char *dataDir(const struct ctx *x)
+{
+    if (x->sys.own_cluster && x->sys.cl.dir[0] != '\0') {
+        return x->sys.cl.dir;
+    }
+    return x->sys.peer_dir[0] != '\0' ? x->sys.peer_dir : NULL;
+}
+
+/* The disk's fsync latency since the last call (JSON, or NULL if not
+ * measured); it also counts towards the run's. */
+static json_t *diskWindow(struct ctx *x)
+{
+    struct hist h;
+    diskprobe_take(&x->disk, &h);
+    hist_merge(&x->disk_run, &h);
+    return diskprobe_json(&h, x->disk.errors);
+}
 
 static uint64_t hrNow(void)
 {
@@ -1211,6 +1234,7 @@ static int runPoint(struct ctx *x, uint32_t k, const char *label, double rate,
         return -1;
     }
     vt->counters(&x->sys, &x->c0);
+    json_decref(diskWindow(x)); /* the point's window starts here */
     startClock(x, (uint64_t)c->warmup_ms + span_ms);
     r->point = k;
     r->phase = rate > 0 ? PH_OPEN : PH_CLOSED;
@@ -1248,6 +1272,10 @@ static int runPoint(struct ctx *x, uint32_t k, const char *label, double rate,
     json_object_set_new(f, "issued_late", json_integer((json_int_t)o.st.lagged));
     json_object_set_new(f, "series", seriesJson(&o.st, 0, to + 200, 0));
     json_object_set_new(f, "check", check(x, &o, 0, r->n_pools, false));
+    json_t *disk = diskWindow(x);
+    if (disk != NULL) {
+        json_object_set_new(f, "disk_fsync_ms", disk);
+    }
     out->json = f;
     phase_out_free(&o);
     return 0;
@@ -1692,6 +1720,11 @@ int main(int argc, char **argv)
                 SCENARIOS[cfg.scenario], MODES[cfg.mode]);
     }
     int rc = x.sys.vt->start(&x.sys, &x.run);
+    hist_init(&x.disk_run);
+    const char *data_dir = rc == 0 ? dataDir(&x) : NULL;
+    if (data_dir != NULL && diskprobe_start(&x.disk, data_dir, DISKPROBE_MS) != 0) {
+        note(&x, "disk probe not started in %s: %s", data_dir, strerror(errno));
+    }
     if (rc == 0) {
         json_object_set_new(x.doc, "system", x.sys.vt->describe(&x.sys));
         switch (cfg.scenario) {
@@ -1716,6 +1749,12 @@ int main(int argc, char **argv)
     if (stalls != NULL) {
         json_object_set_new(x.doc, "node_stalls", stalls);
     }
+    json_decref(diskWindow(&x));
+    json_t *disk = diskprobe_json(&x.disk_run, x.disk.errors);
+    if (disk != NULL) {
+        json_object_set_new(x.doc, "disk_fsync_ms", disk);
+    }
+    diskprobe_stop(&x.disk);
     x.sys.vt->stop(&x.sys);
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);

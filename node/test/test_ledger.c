@@ -15,6 +15,7 @@
 
 #include "../../proto/test/check.h"
 #include "../ledger.h"
+#include "../ledgerInt.h"
 
 #define T0  1000000u /* ledger time of every test's first batch */
 #define TTL 60000u   /* hold ttl used unless a test says otherwise */
@@ -1982,6 +1983,84 @@ static void test_restore_empty_and_garbage(void)
  * -----------------------------------------------------------------------------
  */
 
+/* ---- hash tables (ledgerInt.h): incremental growth ---------------------- */
+
+static bool matchVal(const void *ctx, uint32_t val)
+{
+    return val == *(const uint32_t *)ctx;
+}
+
+/* Value v is stored under key htabKey(v): 4 values share each key, so
+ * string-table style lookups (find with a match) are exercised too. */
+static uint64_t htabKey(uint32_t v)
+{
+    return (uint64_t)(v / 4) * 0x9e3779b97f4a7c15ULL + 7;
+}
+
+/* Puts, finds and deletes against a presence array through several
+ * doublings, with deletes landing while a table is still moving entries
+ * out of its old arrays (which may shift entries behind the cursor). */
+static void test_htab_incremental_growth(void)
+{
+    enum { N = 200000 };
+    static bool present[N];
+    memset(present, 0, sizeof present);
+    struct htab t;
+    memset(&t, 0, sizeof t);
+    uint64_t rnd = 88172645463325252ull;
+    uint32_t next = 0, live = 0, seen_growing = 0, dels_while_growing = 0;
+    for (uint32_t step = 0; step < 3 * N && next < N; step++) {
+        rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+        if (rnd % 4 != 0 || live == 0) {
+            ledger__htab_put(&t, htabKey(next), next);
+            present[next++] = true;
+            live++;
+        } else {
+            uint32_t v = (uint32_t)((rnd >> 8) % next);
+            while (!present[v]) {
+                v = (v + 1) % next;
+            }
+            dels_while_growing += t.old_cap != 0;
+            ledger__htab_del(&t, htabKey(v), v);
+            present[v] = false;
+            live--;
+        }
+        seen_growing += t.old_cap != 0;
+        CHECK_EQ(t.count, live);
+        CHECK((uint64_t)t.count * 4 <= (uint64_t)t.cap * 3);
+        if (step % 997 == 0) {
+            for (uint32_t v = 0; v < next; v++) {
+                uint32_t got = ledger__htab_find(&t, htabKey(v), matchVal, &v);
+                CHECK_EQ(got, present[v] ? v : NONE);
+            }
+        }
+    }
+    CHECK(seen_growing > 0 && dels_while_growing > 0);
+    for (uint32_t v = 0; v < next; v++) {
+        CHECK_EQ(ledger__htab_find(&t, htabKey(v), matchVal, &v), present[v] ? v : NONE);
+    }
+    /* Empty it completely: the old arrays go with their last entry. */
+    for (uint32_t v = 0; v < next; v++) {
+        if (present[v]) {
+            ledger__htab_del(&t, htabKey(v), v);
+        }
+    }
+    CHECK_EQ(t.count, 0);
+    CHECK_EQ(t.old_cap, 0);
+    CHECK_EQ(ledger__htab_get(&t, htabKey(0)), NONE);
+    /* reserve finishes a growth in progress and rehashes at once. */
+    for (uint32_t v = 0; v < 5000; v++) {
+        ledger__htab_put(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL, v);
+    }
+    ledger__htab_reserve(&t, 100000);
+    CHECK_EQ(t.old_cap, 0);
+    CHECK_EQ(t.count, 5000);
+    for (uint32_t v = 0; v < 5000; v++) {
+        CHECK_EQ(ledger__htab_get(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL), v);
+    }
+    ledger__htab_free(&t);
+}
+
 static const struct check_case cases[] = {
     {"session_open", test_session_open},
     {"session_unknown", test_session_unknown},
@@ -2043,6 +2122,7 @@ static const struct check_case cases[] = {
     {"restore_flipped_bytes", test_restore_flipped_bytes},
     {"restore_bad_version", test_restore_bad_version},
     {"restore_empty_and_garbage", test_restore_empty_and_garbage},
+    {"htab_incremental_growth", test_htab_incremental_growth},
     {NULL, NULL},
 };
 

@@ -1,0 +1,108 @@
+#include "diskprobe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROBE_BLOCK 4096
+#define PROBE_SLOTS 16 /* blocks rewritten in turn: a 64 KiB file */
+
+static uint64_t monoNs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *probeMain(void *arg)
+{
+    struct diskprobe *p = arg;
+    static const char block[PROBE_BLOCK];
+    uint64_t i = 0;
+    while (!atomic_load(&p->stop)) {
+        off_t off = (off_t)(i++ % PROBE_SLOTS) * PROBE_BLOCK;
+        uint64_t t0 = monoNs();
+        bool ok = pwrite(p->fd, block, sizeof block, off) == (ssize_t)sizeof block &&
+                  fdatasync(p->fd) == 0;
+        uint64_t took = monoNs() - t0;
+        pthread_mutex_lock(&p->mu);
+        if (ok) {
+            hist_add(&p->h, took);
+        } else {
+            p->errors++;
+        }
+        pthread_mutex_unlock(&p->mu);
+        struct timespec nap = {.tv_sec = p->interval_ms / 1000,
+                               .tv_nsec = (long)(p->interval_ms % 1000) * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    return NULL;
+}
+
+int diskprobe_start(struct diskprobe *p, const char *dir, uint32_t interval_ms)
+{
+    memset(p, 0, sizeof *p);
+    p->fd = -1;
+    if (snprintf(p->path, sizeof p->path, "%s/diskprobe.dat", dir) >= (int)sizeof p->path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    p->fd = open(p->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (p->fd < 0) {
+        return -1;
+    }
+    p->interval_ms = interval_ms ? interval_ms : 1;
+    hist_init(&p->h);
+    pthread_mutex_init(&p->mu, NULL);
+    atomic_store(&p->stop, false);
+    int rc = pthread_create(&p->thread, NULL, probeMain, p);
+    if (rc != 0) {
+        close(p->fd);
+        unlink(p->path);
+        p->fd = -1;
+        pthread_mutex_destroy(&p->mu);
+        errno = rc;
+        return -1;
+    }
+    p->running = true;
+    return 0;
+}
+
+void diskprobe_take(struct diskprobe *p, struct hist *out)
+{
+    hist_init(out);
+    if (!p->running) {
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    *out = p->h;
+    hist_init(&p->h);
+    pthread_mutex_unlock(&p->mu);
+}
+
+json_t *diskprobe_json(const struct hist *h, uint64_t errors)
+{
+    if (h->count == 0) {
+        return NULL;
+    }
+    return json_pack("{s:I,s:f,s:f,s:f,s:I}", "count", (json_int_t)h->count, "p50",
+                     (double)hist_quantile(h, 0.5) / 1e6, "p99",
+                     (double)hist_quantile(h, 0.99) / 1e6, "max", (double)h->max_ns / 1e6,
+                     "errors", (json_int_t)errors);
+}
+
+void diskprobe_stop(struct diskprobe *p)
+{
+    if (!p->running) {
+        return;
+    }
+    atomic_store(&p->stop, true);
+    pthread_join(p->thread, NULL);
+    close(p->fd);
+    unlink(p->path);
+    pthread_mutex_destroy(&p->mu);
+    p->running = false;
+}
