@@ -373,11 +373,12 @@ static void write_json(const struct figures *f)
             "  \"failures\": %" PRIu64 "\n"
             "}\n",
             POOLS, POOL_CAPACITY, SLOTS, SESSIONS, PER_ENTRY, SLOTS, f->hold_ns,
-            f->hold_decode_ns, TARGET_NS_PER_CMD, f->hold_entry_max_ms, CONFIRMS, f->confirm_ns,
-            f->confirm_decode_ns, TARGET_NS_PER_CMD, SLOTS, f->holds_active,
-            f->bookings_active, f->ledger_bytes, f->ledger_bytes / SLOTS,
-            f->rss_growth_bytes, f->rss_growth_bytes / SLOTS,
-            TARGET_BYTES_PER_SLOT, SLOTS, f->holds_active, f->bookings_active,
+            f->hold_decode_ns, TARGET_NS_PER_CMD, f->hold_entry_max_ms,
+            CONFIRMS, f->confirm_ns, f->confirm_decode_ns, TARGET_NS_PER_CMD,
+            SLOTS, f->holds_active, f->bookings_active, f->ledger_bytes,
+            f->ledger_bytes / SLOTS, f->rss_growth_bytes,
+            f->rss_growth_bytes / SLOTS, TARGET_BYTES_PER_SLOT, SLOTS,
+            f->holds_active, f->bookings_active,
             SLOTS - f->holds_active - f->bookings_active, f->snapshot_bytes,
             f->snapshot_ms, f->restore_ms, f->check_ms, f->lz4_bytes, f->lz4_ms,
             TARGET_SNAPSHOT_MS, TARGET_RESTORE_MS, f->failures);
@@ -396,10 +397,12 @@ static void report(const struct figures *f)
            "target <= %.0f ns  %s\n",
            SLOTS, f->hold_ns, f->hold_decode_ns, TARGET_NS_PER_CMD,
            verdict(f->hold_ns, TARGET_NS_PER_CMD));
-    printf("            slowest entry of %u holds: %.1f ms (the ledger's hash tables\n"
-           "            double in one step; every replica takes that step in the\n"
-           "            same entry)\n",
-           PER_ENTRY, f->hold_entry_max_ms);
+    printf(
+        "            slowest entry of %u holds: %.1f ms (the ledger's hash "
+        "tables\n"
+        "            double in one step; every replica takes that step in the\n"
+        "            same entry)\n",
+        PER_ENTRY, f->hold_entry_max_ms);
     printf("    CONFIRM %8u cmds  %7.0f ns  (of which decode %4.0f ns)  "
            "target <= %.0f ns  %s\n\n",
            CONFIRMS, f->confirm_ns, f->confirm_decode_ns, TARGET_NS_PER_CMD,

@@ -126,7 +126,8 @@ static void arrDelAt(struct harr a, uint32_t i)
 }
 
 static uint32_t arrFind(struct harr a, uint64_t key,
-                        bool (*match)(const void *ctx, uint32_t val), const void *ctx)
+                        bool (*match)(const void *ctx, uint32_t val),
+                        const void *ctx)
 {
     if (a.cap == 0) {
         return NONE;
@@ -247,7 +248,8 @@ void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val)
 }
 
 uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
-                           bool (*match)(const void *ctx, uint32_t val), const void *ctx)
+                           bool (*match)(const void *ctx, uint32_t val),
+                           const void *ctx)
 {
     uint32_t v = arrFind(curArr(t), key, match, ctx);
     if (v == NONE && t->old_count > 0) {
@@ -696,8 +698,8 @@ uint32_t ledger__idem_find(const struct ledger *l, struct slot_str channel,
         return NONE;
     }
     struct idemKey k = {l, channel, key};
-    return ledger__htab_find(&l->idem_index, ledger__idem_hash(channel, key), idemMatch,
-                             &k);
+    return ledger__htab_find(&l->idem_index, ledger__idem_hash(channel, key),
+                             idemMatch, &k);
 }
 
 void ledger__idem_add(struct ledger *l, struct slot_str channel,
@@ -1378,7 +1380,8 @@ size_t ledger_memory_bytes(const struct ledger *l)
                                  &l->session_index, &l->idem_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
-        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) * (sizeof(uint64_t) + sizeof(uint32_t));
+        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) *
+             (sizeof(uint64_t) + sizeof(uint32_t));
     }
     n += (size_t)l->pools_cap * sizeof *l->pools;
     n += (size_t)l->patients_cap * sizeof *l->patients + l->pkeys_cap;

@@ -993,9 +993,10 @@ static void logRole(struct node *n)
     raft_id leader = 0;
     const char *leader_addr;
     raft_leader(&n->raft, &leader, &leader_addr);
-    bool pre_vote = state == RAFT_CANDIDATE && n->raft.candidate_state.in_pre_vote;
-    if (state == n->seen_state && pre_vote == n->seen_pre_vote && term == n->seen_term &&
-        leader == n->seen_leader) {
+    bool pre_vote =
+        state == RAFT_CANDIDATE && n->raft.candidate_state.in_pre_vote;
+    if (state == n->seen_state && pre_vote == n->seen_pre_vote &&
+        term == n->seen_term && leader == n->seen_leader) {
         return;
     }
     n->seen_state = state;
@@ -1005,11 +1006,12 @@ static void logRole(struct node *n)
     if (state == RAFT_LEADER) {
         LOG_I("raft: leader in term %llu", (unsigned long long)term);
     } else if (state == RAFT_CANDIDATE) {
-        LOG_I("raft: candidate, %s for term %llu", pre_vote ? "pre-vote" : "vote",
+        LOG_I("raft: candidate, %s for term %llu",
+              pre_vote ? "pre-vote" : "vote",
               (unsigned long long)(pre_vote ? term + 1 : term));
     } else if (state == RAFT_FOLLOWER) {
-        LOG_I("raft: follower in term %llu, leader %llu", (unsigned long long)term,
-              (unsigned long long)leader);
+        LOG_I("raft: follower in term %llu, leader %llu",
+              (unsigned long long)term, (unsigned long long)leader);
     }
 }
 

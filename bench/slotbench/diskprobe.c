@@ -25,8 +25,9 @@ static void *probeMain(void *arg)
     while (!atomic_load(&p->stop)) {
         off_t off = (off_t)(i++ % PROBE_SLOTS) * PROBE_BLOCK;
         uint64_t t0 = monoNs();
-        bool ok = pwrite(p->fd, block, sizeof block, off) == (ssize_t)sizeof block &&
-                  fdatasync(p->fd) == 0;
+        bool ok =
+            pwrite(p->fd, block, sizeof block, off) == (ssize_t)sizeof block &&
+            fdatasync(p->fd) == 0;
         uint64_t took = monoNs() - t0;
         pthread_mutex_lock(&p->mu);
         if (ok) {
@@ -36,7 +37,8 @@ static void *probeMain(void *arg)
         }
         pthread_mutex_unlock(&p->mu);
         struct timespec nap = {.tv_sec = p->interval_ms / 1000,
-                               .tv_nsec = (long)(p->interval_ms % 1000) * 1000000L};
+                               .tv_nsec =
+                                   (long)(p->interval_ms % 1000) * 1000000L};
         nanosleep(&nap, NULL);
     }
     return NULL;
@@ -46,7 +48,8 @@ int diskprobe_start(struct diskprobe *p, const char *dir, uint32_t interval_ms)
 {
     memset(p, 0, sizeof *p);
     p->fd = -1;
-    if (snprintf(p->path, sizeof p->path, "%s/diskprobe.dat", dir) >= (int)sizeof p->path) {
+    if (snprintf(p->path, sizeof p->path, "%s/diskprobe.dat", dir) >=
+        (int)sizeof p->path) {
         errno = ENAMETOOLONG;
         return -1;
     }
@@ -88,10 +91,10 @@ json_t *diskprobe_json(const struct hist *h, uint64_t errors)
     if (h->count == 0) {
         return NULL;
     }
-    return json_pack("{s:I,s:f,s:f,s:f,s:I}", "count", (json_int_t)h->count, "p50",
-                     (double)hist_quantile(h, 0.5) / 1e6, "p99",
-                     (double)hist_quantile(h, 0.99) / 1e6, "max", (double)h->max_ns / 1e6,
-                     "errors", (json_int_t)errors);
+    return json_pack("{s:I,s:f,s:f,s:f,s:I}", "count", (json_int_t)h->count,
+                     "p50", (double)hist_quantile(h, 0.5) / 1e6, "p99",
+                     (double)hist_quantile(h, 0.99) / 1e6, "max",
+                     (double)h->max_ns / 1e6, "errors", (json_int_t)errors);
 }
 
 void diskprobe_stop(struct diskprobe *p)

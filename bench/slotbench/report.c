@@ -183,29 +183,51 @@ static void whyTail(struct rep *r, json_t *steady)
     snprintf(path, sizeof path, "%s/ledger.json", r->dir);
     json_t *lj = json_load_file(path, 0, NULL);
     json_t *st = json_object_get(steady, "node_stalls");
-    md(r, "**What sets the p99 at 70 %% of peak.** At x0.7 p50 is %s ms and p99 %s ms; "
-          "slotbench's disk probe measured fsync p99 %s ms (max %s ms) during that "
-          "point, so the device alone does not make the tail. A point of 5 s has 1 %% "
-          "of its arrivals in any 50 ms: one stall of the whole cluster lasting a few "
-          "tens of ms, anywhere in the point, sets its p99. The stalls found on this "
-          "machine:\n\n",
-       fix(num(x7, "latency_ms.all.p50"), 2), fix(num(x7, "latency_ms.all.p99"), 2),
-       fix(num(x7, "disk_fsync_ms.p99"), 2), fix(num(x7, "disk_fsync_ms.max"), 1));
-    md(r, "- *Snapshots*: the fork pauses a node's loop (up to %s us in steady-native), "
-          "then the parent pays copy-on-write faults while the child encodes at nice 10 "
-          "(slowest child %s ms) and raft writes the file next to the log. With one "
-          "threshold every replica did this at the same entry; slotd now stretches the "
-          "threshold per node (`node_snapshot_threshold`), so a commit always has a "
-          "quorum that is not snapshotting (at 60k holds/s over 25 s: p99 40.9 ms with "
-          "one threshold, 18.4 ms staggered).\n",
-       big(num(st, "snapshot_fork_pause_us.max")), big(num(st, "snapshot_by_child.max")));
-    md(r, "- *Hash-table growth*: the ledger's tables doubled in one step, ~40 ms at "
-          "10^6 entries, on every replica in the same entry (a throughput dip at the "
-          "same second of repeated runs). They now grow incrementally (`node/ledgerInt.h`); "
-          "the slowest entry of 64 holds in `bench_ledger` is %s ms (what remains is the "
-          "arrays' own realloc).\n",
+    md(r,
+       "**What sets the p99 at 70 %% of peak.** At x0.7 p50 is %s ms and p99 "
+       "%s ms; "
+       "slotbench's disk probe measured fsync p99 %s ms (max %s ms) during "
+       "that "
+       "point, so the device alone does not make the tail. A point of 5 s has "
+       "1 %% "
+       "of its arrivals in any 50 ms: one stall of the whole cluster lasting a "
+       "few "
+       "tens of ms, anywhere in the point, sets its p99. The stalls found on "
+       "this "
+       "machine:\n\n",
+       fix(num(x7, "latency_ms.all.p50"), 2),
+       fix(num(x7, "latency_ms.all.p99"), 2),
+       fix(num(x7, "disk_fsync_ms.p99"), 2),
+       fix(num(x7, "disk_fsync_ms.max"), 1));
+    md(r,
+       "- *Snapshots*: the fork pauses a node's loop (up to %s us in "
+       "steady-native), "
+       "then the parent pays copy-on-write faults while the child encodes at "
+       "nice 10 "
+       "(slowest child %s ms) and raft writes the file next to the log. With "
+       "one "
+       "threshold every replica did this at the same entry; slotd now "
+       "stretches the "
+       "threshold per node (`node_snapshot_threshold`), so a commit always has "
+       "a "
+       "quorum that is not snapshotting (at 60k holds/s over 25 s: p99 40.9 ms "
+       "with "
+       "one threshold, 18.4 ms staggered).\n",
+       big(num(st, "snapshot_fork_pause_us.max")),
+       big(num(st, "snapshot_by_child.max")));
+    md(r,
+       "- *Hash-table growth*: the ledger's tables doubled in one step, ~40 ms "
+       "at "
+       "10^6 entries, on every replica in the same entry (a throughput dip at "
+       "the "
+       "same second of repeated runs). They now grow incrementally "
+       "(`node/ledgerInt.h`); "
+       "the slowest entry of 64 holds in `bench_ledger` is %s ms (what remains "
+       "is the "
+       "arrays' own realloc).\n",
        fix(num(lj, "apply.hold.slowest_entry_ms"), 1));
-    md(r, "- *CPU*: three nodes and the generator share 2 cores (*Where the time goes*); "
+    md(r, "- *CPU*: three nodes and the generator share 2 cores (*Where the "
+          "time goes*); "
           "from x0.7 on, waiting for the CPU shows in p50 already.\n\n");
     json_decref(lj);
 }
@@ -216,17 +238,27 @@ static void whyFailover(struct rep *r, json_t *f)
     if (f == NULL) {
         return;
     }
-    md(r, "**What sets the failover gap.** slotd's election timeout is 300 ms "
-          "(heartbeat 50 ms). raft draws each follower's timeout in [300, 600] ms, and a "
-          "follower that still has a leader refuses to vote, so writes resume when the "
-          "*later* of the two survivors' timers fires, plus a pre-vote and a vote round "
-          "and the first commit: ~0.4-0.7 s. A second round (+300-600 ms) comes when "
-          "the follower that times out first has the longer log: the other refuses it "
-          "while it still has a leader, and is refused by it (shorter log) once it "
-          "campaigns itself. Each node logs its role changes (`raft: candidate, pre-vote "
-          "for term N`); that is where these rounds were read. This run: p50 %s ms, max "
-          "%s ms over its kills.\n\n",
-       fix(num(f, "failover.gap_p50_ms"), 0), fix(num(f, "failover.gap_max_ms"), 0));
+    md(r,
+       "**What sets the failover gap.** slotd's election timeout is 300 ms "
+       "(heartbeat 50 ms). raft draws each follower's timeout in [300, 600] "
+       "ms, and a "
+       "follower that still has a leader refuses to vote, so writes resume "
+       "when the "
+       "*later* of the two survivors' timers fires, plus a pre-vote and a vote "
+       "round "
+       "and the first commit: ~0.4-0.7 s. A second round (+300-600 ms) comes "
+       "when "
+       "the follower that times out first has the longer log: the other "
+       "refuses it "
+       "while it still has a leader, and is refused by it (shorter log) once "
+       "it "
+       "campaigns itself. Each node logs its role changes (`raft: candidate, "
+       "pre-vote "
+       "for term N`); that is where these rounds were read. This run: p50 %s "
+       "ms, max "
+       "%s ms over its kills.\n\n",
+       fix(num(f, "failover.gap_p50_ms"), 0),
+       fix(num(f, "failover.gap_max_ms"), 0));
 }
 
 static void targets(struct rep *r)
@@ -278,16 +310,20 @@ static void targets(struct rep *r)
 
 static void stalls(struct rep *r)
 {
-    md(r, "### Stalls the nodes logged\n\n"
-          "slotd logs every disk request (log append, snapshot write) slower than "
-          "100 ms, every loop turn with more than 50 ms of callbacks, and every "
-          "snapshot; slotbench counts those lines in the three nodes' logs of each run "
-          "(`node_stalls` in its JSON). All three nodes share one disk here, so a disk "
-          "stall is a stall of the whole cluster.\n\n"
-          "| run | slow disk requests (max ms) | slow loop turns (max ms) | snapshots by "
-          "a child (slowest child ms; longest fork pause us) | snapshots inline | "
-          "disk probe fsync p50 / p99 / max (ms) |\n"
-          "|---|---|---|---|---|---|\n");
+    md(r,
+       "### Stalls the nodes logged\n\n"
+       "slotd logs every disk request (log append, snapshot write) slower than "
+       "100 ms, every loop turn with more than 50 ms of callbacks, and every "
+       "snapshot; slotbench counts those lines in the three nodes' logs of "
+       "each run "
+       "(`node_stalls` in its JSON). All three nodes share one disk here, so a "
+       "disk "
+       "stall is a stall of the whole cluster.\n\n"
+       "| run | slow disk requests (max ms) | slow loop turns (max ms) | "
+       "snapshots by "
+       "a child (slowest child ms; longest fork pause us) | snapshots inline | "
+       "disk probe fsync p50 / p99 / max (ms) |\n"
+       "|---|---|---|---|---|---|\n");
     for (int i = 0; i < r->n; i++) {
         json_t *st = json_object_get(r->runs[i].doc, "node_stalls");
         if (st == NULL) {
@@ -296,12 +332,15 @@ static void stalls(struct rep *r)
         json_t *d = r->runs[i].doc;
         md(r, "| %s | %s (%s) | %s (%s) | %s (%s; %s) | %s |", r->runs[i].name,
            big(num(st, "slow_disk.count")), big(num(st, "slow_disk.max")),
-           big(num(st, "slow_loop_turn.count")), big(num(st, "slow_loop_turn.max")),
-           big(num(st, "snapshot_by_child.count")), big(num(st, "snapshot_by_child.max")),
+           big(num(st, "slow_loop_turn.count")),
+           big(num(st, "slow_loop_turn.max")),
+           big(num(st, "snapshot_by_child.count")),
+           big(num(st, "snapshot_by_child.max")),
            big(num(st, "snapshot_fork_pause_us.max")),
            big(num(st, "snapshot_inline.count")));
         md(r, " %s / %s / %s |\n", fix(num(d, "disk_fsync_ms.p50"), 2),
-           fix(num(d, "disk_fsync_ms.p99"), 2), fix(num(d, "disk_fsync_ms.max"), 1));
+           fix(num(d, "disk_fsync_ms.p99"), 2),
+           fix(num(d, "disk_fsync_ms.max"), 1));
     }
     md(r, "\n");
 }
@@ -384,7 +423,8 @@ static void steadyTable(struct rep *r, const char *stem)
     }
     md(r, "### Latency against load: %s (peak from a closed-loop probe: %s holds/s)\n\n",
        stem, big(num(d, "peak_holds_per_s")));
-    md(r, "| point | offered holds/s | achieved holds/s | decisions/s | p50 | p90 | p99 | "
+    md(r, "| point | offered holds/s | achieved holds/s | decisions/s | p50 | "
+          "p90 | p99 | "
           "p99.9 | max (ms) | service p99 (ms) | dropped by generator | "
           "disk fsync p99 / max (ms) |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -392,18 +432,26 @@ static void steadyTable(struct rep *r, const char *stem)
     json_t *p;
     json_array_foreach(json_object_get(d, "points"), i, p)
     {
-        md(r, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", str(p, "label"),
-           strcmp(str(p, "loop"), "closed") == 0 ? "closed loop" : big(num(p, "offered_holds_per_s")),
+        md(r, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+           str(p, "label"),
+           strcmp(str(p, "loop"), "closed") == 0
+               ? "closed loop"
+               : big(num(p, "offered_holds_per_s")),
            big(num(p, "hold_decisions_per_s")), big(num(p, "decisions_per_s")),
-           fix(num(p, "latency_ms.all.p50"), 2), fix(num(p, "latency_ms.all.p90"), 2),
-           fix(num(p, "latency_ms.all.p99"), 2), fix(num(p, "latency_ms.all.p999"), 2),
-           fix(num(p, "latency_ms.all.max"), 1), fix(num(p, "latency_ms.service.p99"), 2),
+           fix(num(p, "latency_ms.all.p50"), 2),
+           fix(num(p, "latency_ms.all.p90"), 2),
+           fix(num(p, "latency_ms.all.p99"), 2),
+           fix(num(p, "latency_ms.all.p999"), 2),
+           fix(num(p, "latency_ms.all.max"), 1),
+           fix(num(p, "latency_ms.service.p99"), 2),
            big(num(p, "dropped_by_generator")));
         md(r, " %s / %s |\n", fix(num(p, "disk_fsync_ms.p99"), 2),
            fix(num(p, "disk_fsync_ms.max"), 1));
     }
-    md(r, "\n*disk fsync*: slotbench's own probe, one 4 KiB write + fdatasync every "
-          "20 ms on the nodes' filesystem during the point: what the device was doing "
+    md(r, "\n*disk fsync*: slotbench's own probe, one 4 KiB write + fdatasync "
+          "every "
+          "20 ms on the nodes' filesystem during the point: what the device "
+          "was doing "
           "while the nodes were appending to their logs.\n\n");
 }
 

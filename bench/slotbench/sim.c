@@ -342,7 +342,8 @@ static void heapDown(struct worker *w, uint32_t i)
 
 static void heapPush(struct worker *w, struct task *t)
 {
-    w->heap[w->n_heap] = (struct hent){.due_ns = t->due_ns, .idx = t->idx, .t = t};
+    w->heap[w->n_heap] =
+        (struct hent){.due_ns = t->due_ns, .idx = t->idx, .t = t};
     heapUp(w, w->n_heap++);
 }
 

@@ -30,7 +30,7 @@
 #include "sys.h"
 
 #define MONITOR_MS       10
-#define DISKPROBE_MS     20 /* one fsync of the probe every 20 ms */
+#define DISKPROBE_MS      20 /* one fsync of the probe every 20 ms */
 #define PROGRESS_MS      1000
 #define SERIES_BUCKET_MS 100
 #define STORM_POLL_MS    10
@@ -1722,7 +1722,8 @@ int main(int argc, char **argv)
     int rc = x.sys.vt->start(&x.sys, &x.run);
     hist_init(&x.disk_run);
     const char *data_dir = rc == 0 ? dataDir(&x) : NULL;
-    if (data_dir != NULL && diskprobe_start(&x.disk, data_dir, DISKPROBE_MS) != 0) {
+    if (data_dir != NULL &&
+        diskprobe_start(&x.disk, data_dir, DISKPROBE_MS) != 0) {
         note(&x, "disk probe not started in %s: %s", data_dir, strerror(errno));
     }
     if (rc == 0) {

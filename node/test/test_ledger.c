@@ -2037,7 +2037,8 @@ static void test_htab_incremental_growth(void)
     }
     CHECK(seen_growing > 0 && dels_while_growing > 0);
     for (uint32_t v = 0; v < next; v++) {
-        CHECK_EQ(ledger__htab_find(&t, htabKey(v), matchVal, &v), present[v] ? v : NONE);
+        CHECK_EQ(ledger__htab_find(&t, htabKey(v), matchVal, &v),
+                 present[v] ? v : NONE);
     }
     /* Empty it completely: the old arrays go with their last entry. */
     for (uint32_t v = 0; v < next; v++) {
