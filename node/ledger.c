@@ -84,23 +84,6 @@ static void arrInsert(struct harr a, uint64_t key, uint32_t val)
     a.vals[j] = val;
 }
 
-/* Position of (key, val) in a, or NONE. */
-static uint32_t arrPos(struct harr a, uint64_t key, uint32_t val)
-{
-    if (a.cap == 0) {
-        return NONE;
-    }
-    uint32_t mask = a.cap - 1;
-    for (uint32_t j = htabHome(key, mask);; j = (j + 1) & mask) {
-        if (a.vals[j] == NONE) {
-            return NONE;
-        }
-        if (a.vals[j] == val && a.keys[j] == key) {
-            return j;
-        }
-    }
-}
-
 /* Empties position i; backward shift keeps every probe chain unbroken
  * without tombstones. Entries only ever move into the hole, which moves
  * forward (cyclically): see htabMigrate. */
@@ -125,7 +108,9 @@ static void arrDelAt(struct harr a, uint32_t i)
     a.vals[i] = NONE;
 }
 
-static uint32_t arrFind(struct harr a, uint64_t key,
+/* Position of the first entry under key that match accepts (any entry
+ * under key if match is NULL), or NONE. */
+static uint32_t arrSlot(struct harr a, uint64_t key,
                         bool (*match)(const void *ctx, uint32_t val),
                         const void *ctx)
 {
@@ -138,9 +123,14 @@ static uint32_t arrFind(struct harr a, uint64_t key,
             return NONE;
         }
         if (a.keys[j] == key && (match == NULL || match(ctx, a.vals[j]))) {
-            return a.vals[j];
+            return j;
         }
     }
+}
+
+static bool sameVal(const void *ctx, uint32_t val)
+{
+    return val == *(const uint32_t *)ctx;
 }
 
 static void arrAlloc(struct harr *a, uint32_t cap)
@@ -251,11 +241,17 @@ uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
                            bool (*match)(const void *ctx, uint32_t val),
                            const void *ctx)
 {
-    uint32_t v = arrFind(curArr(t), key, match, ctx);
-    if (v == NONE && t->old_count > 0) {
-        v = arrFind(oldArr(t), key, match, ctx);
+    struct harr cur = curArr(t);
+    uint32_t i = arrSlot(cur, key, match, ctx);
+    if (i != NONE) {
+        return cur.vals[i];
     }
-    return v;
+    if (t->old_count > 0) {
+        struct harr old = oldArr(t);
+        i = arrSlot(old, key, match, ctx);
+        return i != NONE ? old.vals[i] : NONE;
+    }
+    return NONE;
 }
 
 /* First value stored under key (unique-key tables). */
@@ -266,11 +262,11 @@ uint32_t ledger__htab_get(const struct htab *t, uint64_t key)
 
 void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val)
 {
-    uint32_t i = arrPos(curArr(t), key, val);
+    uint32_t i = arrSlot(curArr(t), key, sameVal, &val);
     if (i != NONE) {
         arrDelAt(curArr(t), i);
     } else {
-        i = t->old_count > 0 ? arrPos(oldArr(t), key, val) : NONE;
+        i = t->old_count > 0 ? arrSlot(oldArr(t), key, sameVal, &val) : NONE;
         assert(i != NONE);
         arrDelAt(oldArr(t), i);
         t->old_count--;

@@ -74,14 +74,16 @@ int diskprobe_start(struct diskprobe *p, const char *dir, uint32_t interval_ms)
     return 0;
 }
 
-void diskprobe_take(struct diskprobe *p, struct hist *out)
+void diskprobe_take(struct diskprobe *p, struct hist *out, uint64_t *errors)
 {
     hist_init(out);
+    *errors = 0;
     if (!p->running) {
         return;
     }
     pthread_mutex_lock(&p->mu);
     *out = p->h;
+    *errors = p->errors;
     hist_init(&p->h);
     pthread_mutex_unlock(&p->mu);
 }

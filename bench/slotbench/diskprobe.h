@@ -31,15 +31,16 @@ struct diskprobe {
     pthread_t thread;
     pthread_mutex_t mu; /* guards h */
     struct hist h;      /* since the last take */
-    uint64_t errors;    /* failed writes or syncs (errno lost: counted) */
+    uint64_t errors;    /* failed writes or syncs (errno lost: counted); mu */
 };
 
 /* Starts probing in dir (creates dir/diskprobe.dat). 0, or -1 with errno
  * (then nothing runs and diskprobe_stop is a no-op). */
 int diskprobe_start(struct diskprobe *p, const char *dir, uint32_t interval_ms);
 
-/* Moves what was recorded since the last take into *out (emptied first). */
-void diskprobe_take(struct diskprobe *p, struct hist *out);
+/* Moves what was recorded since the last take into *out (emptied first);
+ * *errors gets the failed writes or syncs since the start. */
+void diskprobe_take(struct diskprobe *p, struct hist *out, uint64_t *errors);
 
 /* {"count", "p50", "p99", "max", "errors"} in ms for h, or NULL if h is
  * empty. */

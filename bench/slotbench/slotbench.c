@@ -464,6 +464,7 @@ struct ctx {
     struct sys_counters c0, c1;
     struct diskprobe disk; /* fsync latency of the nodes' disk */
     struct hist disk_run;  /* every window taken so far */
+    uint64_t disk_errors;  /* the probe's failures, as of the last take */
 };
 
 /* Where the system keeps its data (the disk to probe), or NULL. */
@@ -480,9 +481,9 @@ static const char *dataDir(const struct ctx *x)
 static json_t *diskWindow(struct ctx *x)
 {
     struct hist h;
-    diskprobe_take(&x->disk, &h);
+    diskprobe_take(&x->disk, &h, &x->disk_errors);
     hist_merge(&x->disk_run, &h);
-    return diskprobe_json(&h, x->disk.errors);
+    return diskprobe_json(&h, x->disk_errors);
 }
 
 static uint64_t hrNow(void)
@@ -1751,7 +1752,7 @@ int main(int argc, char **argv)
         json_object_set_new(x.doc, "node_stalls", stalls);
     }
     json_decref(diskWindow(&x));
-    json_t *disk = diskprobe_json(&x.disk_run, x.disk.errors);
+    json_t *disk = diskprobe_json(&x.disk_run, x.disk_errors);
     if (disk != NULL) {
         json_object_set_new(x.doc, "disk_fsync_ms", disk);
     }
