@@ -46,10 +46,10 @@
 
 #include <uv.h>
 
-#include "../proto/mp.h"
-#include "../proto/slot_admin.h"
-#include "../proto/slot_proto.h"
-#include "../proto/slot_valid.h"
+#include "mp.h"
+#include "slot_admin.h"
+#include "slot_proto.h"
+#include "slot_valid.h"
 #include "libslotInt.h"
 
 /* The public copies of protocol limits and enums must agree with it. */
@@ -1813,8 +1813,8 @@ int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
     if (rc != SLOT_OK) {
         return rc;
     }
-    struct blk *b =
-        blkNew(strlen(pool) + strlen(patient) + strlen(channel) + 3 + idemExtra(req));
+    struct blk *b = blkNew(strlen(pool) + strlen(patient) + strlen(channel) +
+                           3 + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }

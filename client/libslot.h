@@ -359,16 +359,16 @@ struct slotc_out {
 
 struct slotc_req {
     /* ---- inputs: set by the caller before submitting ---- */
-    void *data;          /* the caller's (the blocking face borrows it
-                          * during a call and restores it) */
-    uint32_t timeout_ms; /* deadline, relative to submission; 0: the
-                          * client's opts.timeout_ms */
-    uint32_t flags;      /* SLOTC_STALE */
-    const char *node;    /* NULL: any node / the leader, as the op needs.
-                          * "host:port" of a node's client listener: send
-                          * only there (STATUS of that node, a stale read
-                          * of its state; a request that needs the leader
-                          * gets NOT_LEADER if it is not). Copied. */
+    void *data;               /* the caller's (the blocking face borrows it
+                               * during a call and restores it) */
+    uint32_t timeout_ms;      /* deadline, relative to submission; 0: the
+                               * client's opts.timeout_ms */
+    uint32_t flags;           /* SLOTC_STALE */
+    const char *node;         /* NULL: any node / the leader, as the op needs.
+                               * "host:port" of a node's client listener: send
+                               * only there (STATUS of that node, a stale read
+                               * of its state; a request that needs the leader
+                               * gets NOT_LEADER if it is not). Copied. */
     const char *idem_key;     /* POOL_CREATE / POOL_UPDATE / POOL_CLOSE /
                                * HOLD / CONFIRM / RELEASE / CANCEL: an
                                * idempotency key (1..64 bytes of

@@ -33,13 +33,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../proto/slot_err.h"
+#include "slot_err.h"
 #include "history.h"
 #include "linear.h"
 #include "model.h"
 
 #define ANOMALIES_MAX 20
-#define MAX_SUCC 512
+#define MAX_SUCC      512
 
 static struct {
     const char *history;
@@ -53,7 +53,8 @@ static struct {
 
 static struct history *H;
 
-/* ---- check results ----------------------------------------------------------------- */
+/* ---- check results
+ * ----------------------------------------------------------------- */
 
 enum verdict { V_VALID = 0, V_INVALID = 1, V_UNKNOWN = 2 };
 
@@ -90,8 +91,9 @@ static void unknown(struct check *c, const char *why)
 }
 
 /* Records an anomaly: type, message, and the operations involved. */
-static void anomaly(struct check *c, const char *type, const char *pool, const char *msg,
-                    const struct h_op *a, const struct h_op *b, const struct h_op *d)
+static void anomaly(struct check *c, const char *type, const char *pool,
+                    const char *msg, const struct h_op *a, const struct h_op *b,
+                    const struct h_op *d)
 {
     c->verdict = V_INVALID;
     c->n_anomalies++;
@@ -122,15 +124,18 @@ static const char *vname(int v)
 
 static json_t *vjson(int v)
 {
-    return v == V_VALID ? json_true() : v == V_INVALID ? json_false() : json_string("unknown");
+    return v == V_VALID     ? json_true()
+           : v == V_INVALID ? json_false()
+                            : json_string("unknown");
 }
 
-/* ---- helpers ------------------------------------------------------------------------ */
+/* ---- helpers
+ * ------------------------------------------------------------------------ */
 
 static bool isCommand(int f)
 {
-    return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM || f == HF_RELEASE ||
-           f == HF_CANCEL;
+    return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM ||
+           f == HF_RELEASE || f == HF_CANCEL;
 }
 
 static bool isRead(int f)
@@ -242,12 +247,13 @@ static void collectPools(void)
     }
 }
 
-/* ---- ledger time against the real clock ------------------------------------------------
- * Every node runs on this machine: a ledger stamp is CLOCK_REALTIME plus
- * that node's --clock-offset-ms (the clock nemesis records the offsets it
- * applied). Ledger time is a running max of stamps, so at any moment it is
- * at most the real time plus the largest offset applied so far. The history
- * records the client's real clock (wall) on every line. */
+/* ---- ledger time against the real clock
+ * ------------------------------------------------ Every node runs on this
+ * machine: a ledger stamp is CLOCK_REALTIME plus that node's --clock-offset-ms
+ * (the clock nemesis records the offsets it applied). Ledger time is a running
+ * max of stamps, so at any moment it is at most the real time plus the largest
+ * offset applied so far. The history records the client's real clock (wall) on
+ * every line. */
 #define WALL_SLACK_MS 5
 
 static int64_t max_skew_ms;
@@ -256,19 +262,22 @@ static void timeBounds(void)
 {
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        if (op->process < 0 && strcmp(op->fault, "clock") == 0 && op->offset_ms > max_skew_ms) {
+        if (op->process < 0 && strcmp(op->fault, "clock") == 0 &&
+            op->offset_ms > max_skew_ms) {
             max_skew_ms = op->offset_ms;
         }
     }
     for (int i = 0; i < H->n_ops; i++) {
         struct h_op *op = &H->ops[i];
-        if (op->process >= 0 && isRead(op->f) && op->type != H_INFO && op->wall_ret != 0) {
+        if (op->process >= 0 && isRead(op->f) && op->type != H_INFO &&
+            op->wall_ret != 0) {
             op->lt_max = op->wall_ret + (uint64_t)max_skew_ms + WALL_SLACK_MS;
         }
     }
 }
 
-/* ---- linearizability ------------------------------------------------------------------ */
+/* ---- linearizability
+ * ------------------------------------------------------------------ */
 
 static double nowS(void)
 {
@@ -302,7 +311,8 @@ static void checkLinear(struct check *c)
         total_ops += n;
         struct pool_model pm;
         pool_model_init(&pm, ops, n);
-        struct lin_model lm = {pm.state_size, &pm, pool_model_initial, pool_model_step};
+        struct lin_model lm = {pm.state_size, &pm, pool_model_initial,
+                               pool_model_step};
         double left = opt.time_limit - (nowS() - t_start);
         struct lin_limits lim = {left > 0 ? left : 0.01, opt.memory_mb << 20};
         struct lin_result res;
@@ -310,13 +320,17 @@ static void checkLinear(struct check *c)
         int v = res.verdict;
         if (pm.overflow && v == LIN_INVALID) {
             v = LIN_UNKNOWN;
-            snprintf(res.reason, sizeof res.reason, "model branching over its bound");
+            snprintf(res.reason, sizeof res.reason,
+                     "model branching over its bound");
         }
         json_t *pj = json_object();
         json_object_set_new(pj, "ops", json_integer(n));
-        json_object_set_new(pj, "configs", json_integer((json_int_t)res.configs));
-        json_object_set_new(pj, "valid", vjson(v == LIN_VALID ? V_VALID
-                                                : v == LIN_INVALID ? V_INVALID : V_UNKNOWN));
+        json_object_set_new(pj, "configs",
+                            json_integer((json_int_t)res.configs));
+        json_object_set_new(pj, "valid",
+                            vjson(v == LIN_VALID     ? V_VALID
+                                  : v == LIN_INVALID ? V_INVALID
+                                                     : V_UNKNOWN));
         if (v == LIN_VALID) {
             valid++;
         } else if (v == LIN_UNKNOWN) {
@@ -333,15 +347,20 @@ static void checkLinear(struct check *c)
                 json_t *o = json_object();
                 json_object_set_new(o, "type", json_string("not-linearizable"));
                 json_object_set_new(o, "pool", json_string(pool_names[p]));
-                const struct h_op *stuck = res.stuck_op >= 0 ? ops[res.stuck_op] : NULL;
+                const struct h_op *stuck =
+                    res.stuck_op >= 0 ? ops[res.stuck_op] : NULL;
                 char msg[512];
                 snprintf(msg, sizeof msg,
-                         "no linearization: after the %d operations below (in linearization "
-                         "order), %s of process %d (line %d) cannot be placed before it returns",
-                         res.n_prefix, stuck ? stuck->fname : "?", stuck ? stuck->process : -1,
+                         "no linearization: after the %d operations below (in "
+                         "linearization "
+                         "order), %s of process %d (line %d) cannot be placed "
+                         "before it returns",
+                         res.n_prefix, stuck ? stuck->fname : "?",
+                         stuck ? stuck->process : -1,
                          stuck ? stuck->line_inv : 0);
                 json_object_set_new(o, "msg", json_string(msg));
-                char *st = res.state ? pool_model_describe(&pm, res.state) : NULL;
+                char *st =
+                    res.state ? pool_model_describe(&pm, res.state) : NULL;
                 if (st != NULL) {
                     json_object_set_new(o, "model_state", json_string(st));
                     free(st);
@@ -354,16 +373,19 @@ static void checkLinear(struct check *c)
                 }
                 int from = res.n_prefix > 12 ? res.n_prefix - 12 : 0;
                 for (int i = from; i < res.n_prefix; i++) {
-                    json_array_append_new(jops, history_op_json(ops[res.prefix[i]]));
+                    json_array_append_new(jops,
+                                          history_op_json(ops[res.prefix[i]]));
                 }
                 /* and what was concurrent with the stuck operation */
                 int conc = 0;
                 for (int i = 0; stuck && i < n && conc < 8; i++) {
                     if (ops[i] != stuck && ops[i]->t_inv < stuck->t_ret &&
-                        (ops[i]->type == H_INFO || ops[i]->t_ret > stuck->t_inv)) {
+                        (ops[i]->type == H_INFO ||
+                         ops[i]->t_ret > stuck->t_inv)) {
                         bool in_prefix = false;
                         for (int k = 0; k < res.n_prefix; k++) {
-                            in_prefix = in_prefix || ops[res.prefix[k]] == ops[i];
+                            in_prefix =
+                                in_prefix || ops[res.prefix[k]] == ops[i];
                         }
                         if (!in_prefix) {
                             json_t *co = history_op_json(ops[i]);
@@ -391,17 +413,20 @@ static void checkLinear(struct check *c)
     json_object_set_new(c->j, "pools", per_pool);
 }
 
-/* ---- ledger order ------------------------------------------------------------------------- */
+/* ---- ledger order
+ * ------------------------------------------------------------------------- */
 
 static int byRet(const void *a, const void *b)
 {
-    const struct h_op *x = *(const struct h_op *const *)a, *y = *(const struct h_op *const *)b;
+    const struct h_op *x = *(const struct h_op *const *)a,
+                      *y = *(const struct h_op *const *)b;
     return x->t_ret < y->t_ret ? -1 : x->t_ret > y->t_ret;
 }
 
 static int byInv(const void *a, const void *b)
 {
-    const struct h_op *x = *(const struct h_op *const *)a, *y = *(const struct h_op *const *)b;
+    const struct h_op *x = *(const struct h_op *const *)a,
+                      *y = *(const struct h_op *const *)b;
     return x->t_inv < y->t_inv ? -1 : x->t_inv > y->t_inv;
 }
 
@@ -427,32 +452,38 @@ static void checkOrder(struct check *c, struct imap *holds)
             if (max_idx == NULL || a->index > max_idx->index) {
                 max_idx = a;
             }
-            if (isCommand(a->f) && (max_lt == NULL || a->ltime > max_lt->ltime)) {
+            if (isCommand(a->f) &&
+                (max_lt == NULL || a->ltime > max_lt->ltime)) {
                 max_lt = a;
             }
         }
         if (max_idx != NULL) {
             pairs++;
-            bool bad = isCommand(b->f) ? b->index <= max_idx->index : b->index < max_idx->index;
+            bool bad = isCommand(b->f) ? b->index <= max_idx->index
+                                       : b->index < max_idx->index;
             if (bad) {
                 char msg[400];
                 snprintf(msg, sizeof msg,
-                         "%s (line %d) was invoked after %s (line %d) completed at Raft index "
+                         "%s (line %d) was invoked after %s (line %d) "
+                         "completed at Raft index "
                          "%" PRIu64 ", yet %s index %" PRIu64 ": %s",
-                         b->fname, b->line_inv, max_idx->fname, max_idx->line_ret,
-                         max_idx->index, isRead(b->f) ? "was served at" : "got", b->index,
-                         isRead(b->f) ? "a stale read" : "applied out of real-time order");
-                anomaly(c, isRead(b->f) ? "stale-read" : "index-order", b->pool, msg, max_idx, b,
-                        NULL);
+                         b->fname, b->line_inv, max_idx->fname,
+                         max_idx->line_ret, max_idx->index,
+                         isRead(b->f) ? "was served at" : "got", b->index,
+                         isRead(b->f) ? "a stale read"
+                                      : "applied out of real-time order");
+                anomaly(c, isRead(b->f) ? "stale-read" : "index-order", b->pool,
+                        msg, max_idx, b, NULL);
             }
         }
         if (max_lt != NULL && isCommand(b->f) && b->ltime < max_lt->ltime) {
             char msg[300];
             snprintf(msg, sizeof msg,
-                     "%s (line %d) applied at ledger time %" PRIu64 ", before %" PRIu64
+                     "%s (line %d) applied at ledger time %" PRIu64
+                     ", before %" PRIu64
                      " of %s (line %d) which completed before it was invoked",
-                     b->fname, b->line_inv, b->ltime, max_lt->ltime, max_lt->fname,
-                     max_lt->line_inv);
+                     b->fname, b->line_inv, b->ltime, max_lt->ltime,
+                     max_lt->fname, max_lt->line_inv);
             anomaly(c, "ledger-time-order", b->pool, msg, max_lt, b, NULL);
         }
     }
@@ -464,10 +495,11 @@ static void checkOrder(struct check *c, struct imap *holds)
         if (ordered(op) && isCommand(op->f) && op->wall_ret != 0 &&
             op->ltime > op->wall_ret + (uint64_t)max_skew_ms + WALL_SLACK_MS) {
             char msg[300];
-            snprintf(msg, sizeof msg,
-                     "%s answered at real time %" PRIu64 " with ledger time %" PRIu64
-                     ", ahead of every node's clock (largest offset %" PRId64 " ms)",
-                     op->fname, op->wall_ret, op->ltime, max_skew_ms);
+            snprintf(
+                msg, sizeof msg,
+                "%s answered at real time %" PRIu64 " with ledger time %" PRIu64
+                ", ahead of every node's clock (largest offset %" PRId64 " ms)",
+                op->fname, op->wall_ret, op->ltime, max_skew_ms);
             anomaly(c, "ledger-time-ahead", op->pool, msg, op, NULL, NULL);
         }
     }
@@ -483,24 +515,28 @@ static void checkOrder(struct check *c, struct imap *holds)
             if (op->deadline != op->ltime + op->ttl) {
                 char msg[200];
                 snprintf(msg, sizeof msg,
-                         "hold deadline %" PRIu64 " != ledger time %" PRIu64 " + ttl %u",
+                         "hold deadline %" PRIu64 " != ledger time %" PRIu64
+                         " + ttl %u",
                          op->deadline, op->ltime, op->ttl);
                 anomaly(c, "hold-deadline", op->pool, msg, op, NULL, NULL);
             }
             int other = imapGet(holds, op->hold_id);
             if (other >= 0 && &H->ops[other] != op) {
-                anomaly(c, "hold-id-twice", op->pool, "two holds got the same id",
-                        &H->ops[other], op, NULL);
+                anomaly(c, "hold-id-twice", op->pool,
+                        "two holds got the same id", &H->ops[other], op, NULL);
             }
         } else if (op->f == HF_CONFIRM || op->f == HF_RELEASE) {
             int h = imapGet(holds, op->id);
             if (h >= 0 && op->ltime >= H->ops[h].deadline) {
                 char msg[200];
                 snprintf(msg, sizeof msg,
-                         "%s accepted at ledger time %" PRIu64 ", at or after the hold's "
+                         "%s accepted at ledger time %" PRIu64
+                         ", at or after the hold's "
                          "deadline %" PRIu64,
                          op->fname, op->ltime, H->ops[h].deadline);
-                anomaly(c, op->f == HF_CONFIRM ? "confirm-after-deadline" : "release-after-deadline",
+                anomaly(c,
+                        op->f == HF_CONFIRM ? "confirm-after-deadline"
+                                            : "release-after-deadline",
                         op->pool, msg, &H->ops[h], op, NULL);
             }
         }
@@ -509,7 +545,9 @@ static void checkOrder(struct check *c, struct imap *holds)
     json_object_set_new(c->j, "holds", json_integer(checked));
 }
 
-/* ---- conservation ------------------------------------------------------------------------------ */
+/* ---- conservation
+ * -----------------------------------------------------------------------------
+ */
 
 struct life {
     const struct h_op *hold;
@@ -577,18 +615,20 @@ static void checkConservation(struct check *c, struct imap *holds)
         if ((uint64_t)op->r_free + op->r_held + op->r_booked != op->r_cap ||
             (p >= 0 && cap[p] != 0 && op->r_cap != cap[p])) {
             snprintf(msg, sizeof msg,
-                     "free %u + held %u + booked %u != capacity %u (created with %u)%s",
-                     op->r_free, op->r_held, op->r_booked, op->r_cap, p >= 0 ? cap[p] : 0,
-                     op->stale ? " (stale read)" : "");
+                     "free %u + held %u + booked %u != capacity %u (created "
+                     "with %u)%s",
+                     op->r_free, op->r_held, op->r_booked, op->r_cap,
+                     p >= 0 ? cap[p] : 0, op->stale ? " (stale read)" : "");
             anomaly(c, "counters", op->pool, msg, op, NULL, NULL);
         } else if (op->has_buckets &&
                    (op->b_cap != op->r_cap || op->b_free != op->r_free ||
                     op->b_held != op->r_held || op->b_booked != op->r_booked)) {
             snprintf(msg, sizeof msg,
-                     "buckets sum to capacity %u free %u held %u booked %u, the pool says "
+                     "buckets sum to capacity %u free %u held %u booked %u, "
+                     "the pool says "
                      "%u/%u/%u/%u",
-                     op->b_cap, op->b_free, op->b_held, op->b_booked, op->r_cap, op->r_free,
-                     op->r_held, op->r_booked);
+                     op->b_cap, op->b_free, op->b_held, op->b_booked, op->r_cap,
+                     op->r_free, op->r_held, op->r_booked);
             anomaly(c, "bucket-counters", op->pool, msg, op, NULL, NULL);
         }
     }
@@ -615,9 +655,10 @@ static void checkConservation(struct check *c, struct imap *holds)
         if (!isClientOp(op) || history_unobserved_fail(op)) {
             continue;
         }
-        int k = (op->f == HF_CONFIRM || op->f == HF_RELEASE || op->f == HF_CANCEL)
-                    ? imapGet(&life_of, op->id)
-                    : -1;
+        int k =
+            (op->f == HF_CONFIRM || op->f == HF_RELEASE || op->f == HF_CANCEL)
+                ? imapGet(&life_of, op->id)
+                : -1;
         if (k < 0) {
             continue;
         }
@@ -648,10 +689,13 @@ static void checkConservation(struct check *c, struct imap *holds)
             char msg[300];
             snprintf(msg, sizeof msg,
                      "patient %s got hold %" PRIu64 " at ledger time %" PRIu64
-                     " while hold %" PRIu64 " (ledger time %" PRIu64 ") was live until %s",
-                     b->hold->patient, b->hold->hold_id, b->start, a->hold->hold_id, a->start,
+                     " while hold %" PRIu64 " (ledger time %" PRIu64
+                     ") was live until %s",
+                     b->hold->patient, b->hold->hold_id, b->start,
+                     a->hold->hold_id, a->start,
                      a->end == UINT64_MAX ? "the end (booked)" : "later");
-            anomaly(c, "patient-twice", b->hold->pool, msg, a->hold, b->hold, NULL);
+            anomaly(c, "patient-twice", b->hold->pool, msg, a->hold, b->hold,
+                    NULL);
         }
     }
     imapFree(&life_of);
@@ -669,7 +713,9 @@ static void checkConservation(struct check *c, struct imap *holds)
         int other = imapGet(&visits, key);
         if (other >= 0 && H->ops[other].id != op->id) {
             char msg[200];
-            snprintf(msg, sizeof msg, "visit number %u given to bookings %" PRIu64 " and %" PRIu64,
+            snprintf(msg, sizeof msg,
+                     "visit number %u given to bookings %" PRIu64
+                     " and %" PRIu64,
                      op->visit, H->ops[other].id, op->id);
             anomaly(c, "slot-twice", op->pool, msg, &H->ops[other], op, NULL);
         } else if (other < 0) {
@@ -684,7 +730,8 @@ static void checkConservation(struct check *c, struct imap *holds)
     int n_nodes = 0;
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        if (op->final && op->stale && (op->f == HF_READ_HOLD || op->f == HF_READ_POOL)) {
+        if (op->final && op->stale &&
+            (op->f == HF_READ_HOLD || op->f == HF_READ_POOL)) {
             nodeOf(op, nodes, &n_nodes);
         }
     }
@@ -700,7 +747,8 @@ static void checkConservation(struct check *c, struct imap *holds)
             for (int i = 0; i < H->n_ops; i++) {
                 const struct h_op *op = &H->ops[i];
                 if (!op->final || !op->stale || op->type != H_OK ||
-                    strcmp(op->pool, pool_names[p]) != 0 || nodeOf(op, nodes, &n_nodes) != nd) {
+                    strcmp(op->pool, pool_names[p]) != 0 ||
+                    nodeOf(op, nodes, &n_nodes) != nd) {
                     continue;
                 }
                 if (op->f == HF_READ_POOL && op->has_counts) {
@@ -727,10 +775,12 @@ static void checkConservation(struct check *c, struct imap *holds)
                 if (other >= 0 && H->ops[other].claim.id != cl->id) {
                     char msg[300];
                     snprintf(msg, sizeof msg,
-                             "node %s: patient %s has claims %" PRIu64 " and %" PRIu64
-                             " live in the final state",
-                             nodes[nd], cl->patient, H->ops[other].claim.id, cl->id);
-                    anomaly(c, "patient-twice", op->pool, msg, &H->ops[other], op, NULL);
+                             "node %s: patient %s has claims %" PRIu64
+                             " and %" PRIu64 " live in the final state",
+                             nodes[nd], cl->patient, H->ops[other].claim.id,
+                             cl->id);
+                    anomaly(c, "patient-twice", op->pool, msg, &H->ops[other],
+                            op, NULL);
                 } else {
                     imapPut(&pat, pk, i);
                 }
@@ -742,8 +792,10 @@ static void checkConservation(struct check *c, struct imap *holds)
                         snprintf(msg, sizeof msg,
                                  "node %s: bookings %" PRIu64 " and %" PRIu64
                                  " share visit number %u",
-                                 nodes[nd], H->ops[ov].claim.id, cl->id, cl->visit);
-                        anomaly(c, "slot-twice", op->pool, msg, &H->ops[ov], op, NULL);
+                                 nodes[nd], H->ops[ov].claim.id, cl->id,
+                                 cl->visit);
+                        anomaly(c, "slot-twice", op->pool, msg, &H->ops[ov], op,
+                                NULL);
                     } else {
                         imapPut(&vis, cl->visit, i);
                     }
@@ -752,9 +804,11 @@ static void checkConservation(struct check *c, struct imap *holds)
             int pc = cap[p];
             if (pc > 0 && booked > pc) {
                 char msg[200];
-                snprintf(msg, sizeof msg, "node %s: %d bookings in a pool of capacity %d",
+                snprintf(msg, sizeof msg,
+                         "node %s: %d bookings in a pool of capacity %d",
                          nodes[nd], booked, pc);
-                anomaly(c, "overbooked", pool_names[p], msg, pool_read, NULL, NULL);
+                anomaly(c, "overbooked", pool_names[p], msg, pool_read, NULL,
+                        NULL);
             }
             if (counter >= 0 && booked > counter) {
                 /* claims we know of are a subset: the counter can be larger
@@ -762,9 +816,11 @@ static void checkConservation(struct check *c, struct imap *holds)
                  * smaller */
                 char msg[200];
                 snprintf(msg, sizeof msg,
-                         "node %s: %d bookings read by id, but the pool counts %d booked",
+                         "node %s: %d bookings read by id, but the pool counts "
+                         "%d booked",
                          nodes[nd], booked, counter);
-                anomaly(c, "booked-counter", pool_names[p], msg, pool_read, NULL, NULL);
+                anomaly(c, "booked-counter", pool_names[p], msg, pool_read,
+                        NULL, NULL);
             }
             imapFree(&pat);
             imapFree(&vis);
@@ -778,7 +834,9 @@ static void checkConservation(struct check *c, struct imap *holds)
     (void)holds;
 }
 
-/* ---- bookings ------------------------------------------------------------------------------ */
+/* ---- bookings
+ * -----------------------------------------------------------------------------
+ */
 
 static void checkBookings(struct check *c, int nodes_expected)
 {
@@ -793,7 +851,8 @@ static void checkBookings(struct check *c, int nodes_expected)
         }
     }
     for (int nd = 0; nd < n_nodes; nd++) {
-        imapInit(&fin[nd], (size_t)H->n_ops / (size_t)(n_nodes ? n_nodes : 1) + 16);
+        imapInit(&fin[nd],
+                 (size_t)H->n_ops / (size_t)(n_nodes ? n_nodes : 1) + 16);
     }
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
@@ -830,7 +889,8 @@ static void checkBookings(struct check *c, int nodes_expected)
         }
     }
     if (n_nodes == 0) {
-        json_object_set_new(c->j, "skipped", json_string("no final reads in the history"));
+        json_object_set_new(c->j, "skipped",
+                            json_string("no final reads in the history"));
     }
     if (nodes_expected > 0 && n_nodes > 0 && n_nodes < nodes_expected) {
         unknown(c, "final reads missing for some nodes");
@@ -847,11 +907,13 @@ static void checkBookings(struct check *c, int nodes_expected)
         for (int nd = 0; nd < n_nodes; nd++) {
             int r = imapGet(&fin[nd], op->id);
             const struct h_op *rd = r >= 0 ? &H->ops[r] : NULL;
-            if (rd == NULL || (rd->type != H_OK && !(rd->type == H_FAIL && rd->observed))) {
+            if (rd == NULL ||
+                (rd->type != H_OK && !(rd->type == H_FAIL && rd->observed))) {
                 missing_reads++;
                 continue;
             }
-            int st = rd->type == H_OK && rd->n_claims == 1 ? rd->claim.state : HC_NONE;
+            int st = rd->type == H_OK && rd->n_claims == 1 ? rd->claim.state
+                                                           : HC_NONE;
             char msg[1400];
             if (st == HC_BOOKED && cok < 0) {
                 present++;
@@ -859,7 +921,8 @@ static void checkBookings(struct check *c, int nodes_expected)
                 present++;
             } else if (st == HC_BOOKED && cok >= 0) {
                 snprintf(msg, sizeof msg,
-                         "booking %" PRIu64 " was cancelled (acknowledged) but node %s has it "
+                         "booking %" PRIu64
+                         " was cancelled (acknowledged) but node %s has it "
                          "booked",
                          op->id, nodes[nd]);
                 anomaly(c, "cancel-lost", op->pool, msg, op, &H->ops[cok], rd);
@@ -867,26 +930,33 @@ static void checkBookings(struct check *c, int nodes_expected)
                 /* a cancel of it that failed (a retry answered by a second
                  * execution says ALREADY_CANCELLED) explains the most */
                 const struct h_op *cf = NULL;
-                for (int k = 0; k < H->n_ops && st == HC_CANCELLED && cf == NULL; k++) {
+                for (int k = 0;
+                     k < H->n_ops && st == HC_CANCELLED && cf == NULL; k++) {
                     if (H->ops[k].f == HF_CANCEL && H->ops[k].id == op->id &&
                         isClientOp(&H->ops[k])) {
                         cf = &H->ops[k];
                     }
                 }
                 snprintf(msg, sizeof msg,
-                         "acknowledged booking %" PRIu64 " is %s in the final state of node %s%s",
+                         "acknowledged booking %" PRIu64
+                         " is %s in the final state of node %s%s",
                          op->id,
-                         rd->type == H_OK ? history_claim_name(st)
-                                          : (slot_err_name(rd->err) ? slot_err_name(rd->err) : "?"),
+                         rd->type == H_OK
+                             ? history_claim_name(st)
+                             : (slot_err_name(rd->err) ? slot_err_name(rd->err)
+                                                       : "?"),
                          nodes[nd],
-                         cf ? ", though every cancel of it failed" : ", never cancelled");
+                         cf ? ", though every cancel of it failed"
+                            : ", never cancelled");
                 anomaly(c, "lost-booking", op->pool, msg, op, rd, cf);
             }
         }
     }
     if (missing_reads > 0) {
         char why[128];
-        snprintf(why, sizeof why, "%d final reads of acknowledged bookings failed", missing_reads);
+        snprintf(why, sizeof why,
+                 "%d final reads of acknowledged bookings failed",
+                 missing_reads);
         unknown(c, why);
     }
     /* Bookings nobody acknowledged: every confirm of the id failed for sure,
@@ -895,30 +965,36 @@ static void checkBookings(struct check *c, int nodes_expected)
     for (int nd = 0; nd < n_nodes; nd++) {
         for (int i = 0; i < H->n_ops; i++) {
             const struct h_op *rd = &H->ops[i];
-            if (!rd->final || !rd->stale || rd->f != HF_READ_HOLD || rd->type != H_OK ||
-                rd->n_claims != 1 || nodeOf(rd, nodes, &n_nodes) != nd) {
+            if (!rd->final || !rd->stale || rd->f != HF_READ_HOLD ||
+                rd->type != H_OK || rd->n_claims != 1 ||
+                nodeOf(rd, nodes, &n_nodes) != nd) {
                 continue;
             }
-            if (rd->claim.state != HC_BOOKED && rd->claim.state != HC_CANCELLED) {
+            if (rd->claim.state != HC_BOOKED &&
+                rd->claim.state != HC_CANCELLED) {
                 continue;
             }
-            if (imapGet(&ack, rd->id) >= 0 || imapGet(&confirm_maybe, rd->id) >= 0) {
+            if (imapGet(&ack, rd->id) >= 0 ||
+                imapGet(&confirm_maybe, rd->id) >= 0) {
                 continue;
             }
             /* was there any confirm of it at all? */
             const struct h_op *conf = NULL;
             for (int k = 0; k < H->n_ops && conf == NULL; k++) {
-                if (H->ops[k].f == HF_CONFIRM && H->ops[k].id == rd->id && isClientOp(&H->ops[k])) {
+                if (H->ops[k].f == HF_CONFIRM && H->ops[k].id == rd->id &&
+                    isClientOp(&H->ops[k])) {
                     conf = &H->ops[k];
                 }
             }
             if (conf == NULL) {
-                continue; /* an id we learnt from a read: its confirm is not ours */
+                continue; /* an id we learnt from a read: its confirm is not
+                             ours */
             }
             phantoms++;
             char msg[300];
             snprintf(msg, sizeof msg,
-                     "claim %" PRIu64 " is %s on node %s, but every confirm of it failed",
+                     "claim %" PRIu64
+                     " is %s on node %s, but every confirm of it failed",
                      rd->id, history_claim_name(rd->claim.state), nodes[nd]);
             anomaly(c, "unacknowledged-booking", rd->pool, msg, conf, rd, NULL);
         }
@@ -936,7 +1012,8 @@ static void checkBookings(struct check *c, int nodes_expected)
     json_object_set_new(c->j, "phantoms", json_integer(phantoms));
 }
 
-/* ---- replicas, crashes ------------------------------------------------------------------------ */
+/* ---- replicas, crashes
+ * ------------------------------------------------------------------------ */
 
 static int checkReplicas(struct check *c)
 {
@@ -944,7 +1021,8 @@ static int checkReplicas(struct check *c)
     int n = 0, answered = 0;
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        if (op->f == HF_STATUS && op->final && op->status_node >= 1 && op->status_node <= 16) {
+        if (op->f == HF_STATUS && op->final && op->status_node >= 1 &&
+            op->status_node <= 16) {
             st[op->status_node - 1] = op;
             if ((int)op->status_node > n) {
                 n = (int)op->status_node;
@@ -953,17 +1031,20 @@ static int checkReplicas(struct check *c)
     }
     if (n == 0) {
         /* a hand-made history without the final phase */
-        json_object_set_new(c->j, "skipped", json_string("no final status in the history"));
+        json_object_set_new(c->j, "skipped",
+                            json_string("no final status in the history"));
         return 0;
     }
     const struct h_op *ref = NULL;
     bool same_index = true;
     for (int i = 0; i < n; i++) {
         if (st[i] != NULL && st[i]->inv != NULL &&
-            json_is_false(json_object_get(json_object_get(st[i]->inv, "value"), "member"))) {
+            json_is_false(json_object_get(json_object_get(st[i]->inv, "value"),
+                                          "member"))) {
             char why[96];
             snprintf(why, sizeof why,
-                     "node %d is not a voter at the end (the nemesis could not add it back)",
+                     "node %d is not a voter at the end (the nemesis could not "
+                     "add it back)",
                      i + 1);
             unknown(c, why);
             st[i] = NULL; /* not a replica of the final state */
@@ -971,7 +1052,8 @@ static int checkReplicas(struct check *c)
         }
         if (st[i] == NULL || st[i]->type != H_OK) {
             char why[64];
-            snprintf(why, sizeof why, "node %d did not answer its final status", i + 1);
+            snprintf(why, sizeof why, "node %d did not answer its final status",
+                     i + 1);
             unknown(c, why);
             continue;
         }
@@ -998,7 +1080,8 @@ static int checkReplicas(struct check *c)
     json_object_set_new(c->j, "nodes", json_integer(n));
     json_object_set_new(c->j, "answered", json_integer(answered));
     if (ref) {
-        json_object_set_new(c->j, "applied", json_integer((json_int_t)ref->applied));
+        json_object_set_new(c->j, "applied",
+                            json_integer((json_int_t)ref->applied));
     }
     return n;
 }
@@ -1011,7 +1094,8 @@ static void checkCrashes(struct check *c)
         if (op->process < 0 && strcmp(op->fname, "crash") == 0) {
             n++;
             char msg[128];
-            snprintf(msg, sizeof msg, "node %d exited without being told to (see its log)",
+            snprintf(msg, sizeof msg,
+                     "node %d exited without being told to (see its log)",
                      op->n_nodes > 0 ? op->nodes[0] : 0);
             anomaly(c, "node-crash", NULL, msg, op, NULL, NULL);
         }
@@ -1019,7 +1103,9 @@ static void checkCrashes(struct check *c)
     json_object_set_new(c->j, "crashes", json_integer(n));
 }
 
-/* ---- counter ------------------------------------------------------------------------------------- */
+/* ---- counter
+ * -----------------------------------------------------------------------------
+ */
 
 static int u64cmp(const void *a, const void *b)
 {
@@ -1073,7 +1159,9 @@ static void checkCounter(struct check *c)
         int hi = below(any_inv, n_any, op->t_ret);
         if (v < (uint64_t)lo || v > (uint64_t)hi) {
             char msg[200];
-            snprintf(msg, sizeof msg, "read %" PRIu64 ", but between %d and %d adds could be seen",
+            snprintf(msg, sizeof msg,
+                     "read %" PRIu64
+                     ", but between %d and %d adds could be seen",
                      v, lo, hi);
             anomaly(c, "counter-bounds", op->pool, msg, op, NULL, NULL);
         }
@@ -1084,7 +1172,9 @@ static void checkCounter(struct check *c)
     json_object_set_new(c->j, "adds_ok", json_integer(n_ok));
 }
 
-/* ---- outputs ------------------------------------------------------------------------------------ */
+/* ---- outputs
+ * -----------------------------------------------------------------------------
+ */
 
 static json_t *counts(void)
 {
@@ -1097,7 +1187,9 @@ static json_t *counts(void)
             continue;
         }
         inv++;
-        const char *t = op->type == H_OK ? "ok" : op->type == H_FAIL ? "fail" : "info";
+        const char *t = op->type == H_OK     ? "ok"
+                        : op->type == H_FAIL ? "fail"
+                                             : "info";
         ok += op->type == H_OK;
         fail += op->type == H_FAIL;
         info += op->type == H_INFO;
@@ -1107,14 +1199,16 @@ static json_t *counts(void)
             json_object_set_new(byf, op->fname, f);
         }
         json_t *k = json_object_get(f, t);
-        json_object_set_new(f, t, json_integer(k ? json_integer_value(k) + 1 : 1));
+        json_object_set_new(f, t,
+                            json_integer(k ? json_integer_value(k) + 1 : 1));
         if (op->type != H_OK) {
             const char *e = op->err > 0 ? slot_err_name(op->err) : NULL;
             if (e == NULL) {
                 e = op->type == H_INFO ? "INCOMPLETE" : "?";
             }
             json_t *x = json_object_get(errs, e);
-            json_object_set_new(errs, e, json_integer(x ? json_integer_value(x) + 1 : 1));
+            json_object_set_new(
+                errs, e, json_integer(x ? json_integer_value(x) + 1 : 1));
         }
     }
     json_object_set_new(o, "invoke", json_integer(inv));
@@ -1142,11 +1236,21 @@ static void htmlEscape(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-            case '<': fputs("&lt;", f); break;
-            case '>': fputs("&gt;", f); break;
-            case '&': fputs("&amp;", f); break;
-            case '"': fputs("&quot;", f); break;
-            default: fputc(*s, f); break;
+            case '<':
+                fputs("&lt;", f);
+                break;
+            case '>':
+                fputs("&gt;", f);
+                break;
+            case '&':
+                fputs("&amp;", f);
+                break;
+            case '"':
+                fputs("&quot;", f);
+                break;
+            default:
+                fputc(*s, f);
+                break;
         }
     }
 }
@@ -1171,7 +1275,8 @@ static int faultIntervals(struct fault_iv *iv, int max)
             v->to = H->t_end;
             char nodes[32] = "";
             for (int k = 0, l = 0; k < op->n_nodes && l < 30; k++) {
-                l += snprintf(nodes + l, sizeof nodes - (size_t)l, "%s%d", k ? "," : " n", op->nodes[k]);
+                l += snprintf(nodes + l, sizeof nodes - (size_t)l, "%s%d",
+                              k ? "," : " n", op->nodes[k]);
             }
             snprintf(v->label, sizeof v->label, "%s%s", op->fault, nodes);
             if (strcmp(op->fault, "transfer") == 0) {
@@ -1180,7 +1285,8 @@ static int faultIntervals(struct fault_iv *iv, int max)
             }
             for (int k = i + 1; k < H->n_ops; k++) {
                 const struct h_op *s = &H->ops[k];
-                if (s->process < 0 && !s->nem_start && strcmp(s->fname, "stop") == 0 &&
+                if (s->process < 0 && !s->nem_start &&
+                    strcmp(s->fname, "stop") == 0 &&
                     strcmp(s->fault, op->fault) == 0) {
                     v->to = s->t_ret != UINT64_MAX ? s->t_ret : s->t_inv;
                     break;
@@ -1190,7 +1296,8 @@ static int faultIntervals(struct fault_iv *iv, int max)
             struct fault_iv *v = &iv[n++];
             v->from = op->t_inv;
             v->to = op->t_inv + 50000000;
-            snprintf(v->label, sizeof v->label, "CRASH n%d", op->n_nodes ? op->nodes[0] : 0);
+            snprintf(v->label, sizeof v->label, "CRASH n%d",
+                     op->n_nodes ? op->nodes[0] : 0);
         }
     }
     return n;
@@ -1206,7 +1313,8 @@ static void writeTimeline(int verdict)
     if (procs <= 0) {
         procs = 1;
         for (int i = 0; i < H->n_ops; i++) {
-            if (H->ops[i].process >= 0 && H->ops[i].process < 1000 && H->ops[i].process + 1 > procs) {
+            if (H->ops[i].process >= 0 && H->ops[i].process < 1000 &&
+                H->ops[i].process + 1 > procs) {
                 procs = H->ops[i].process + 1;
             }
         }
@@ -1217,38 +1325,50 @@ static void writeTimeline(int verdict)
     double px_per_s = 100.0;
     const int colw = 90;
     int cols = procs + 1; /* + final reads */
-    fprintf(f,
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s timeline</title>\n"
-            "<style>body{font:11px sans-serif;margin:0}#t{position:relative;margin:40px 0 0 60px}"
-            ".op{position:absolute;width:%dpx;overflow:hidden;border:1px solid #0003;"
-            "box-sizing:border-box;white-space:nowrap;font-size:9px}"
-            ".ok{background:#6DB6FE}.fail{background:#FEB5DA}.info{background:#FFAA26}"
-            ".nem{position:absolute;left:-60px;background:#f002;border-top:1px solid #c00;"
-            "font-size:10px;color:#900;pointer-events:none}"
-            ".hdr{position:absolute;top:-16px;width:%dpx;font-weight:bold}"
-            ".sec{position:absolute;left:-58px;color:#888}"
-            "#key{position:fixed;top:0;left:0;right:0;background:#fff;padding:4px;"
-            "border-bottom:1px solid #ccc;z-index:9}</style></head><body>\n"
-            "<div id=\"key\"><b>%s</b> valid: %s &nbsp; <span class=\"ok\">&nbsp;ok&nbsp;</span> "
-            "<span class=\"fail\">&nbsp;fail&nbsp;</span> <span class=\"info\">&nbsp;info&nbsp;"
-            "</span> &nbsp; time flows down (%.0f px/s); red bands: faults; hover for "
-            "details</div>\n<div id=\"t\">\n",
-            opt.test, colw - 2, colw - 2, opt.test, vname(verdict), px_per_s);
+    fprintf(
+        f,
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s "
+        "timeline</title>\n"
+        "<style>body{font:11px "
+        "sans-serif;margin:0}#t{position:relative;margin:40px 0 0 60px}"
+        ".op{position:absolute;width:%dpx;overflow:hidden;border:1px solid "
+        "#0003;"
+        "box-sizing:border-box;white-space:nowrap;font-size:9px}"
+        ".ok{background:#6DB6FE}.fail{background:#FEB5DA}.info{background:#"
+        "FFAA26}"
+        ".nem{position:absolute;left:-60px;background:#f002;border-top:1px "
+        "solid #c00;"
+        "font-size:10px;color:#900;pointer-events:none}"
+        ".hdr{position:absolute;top:-16px;width:%dpx;font-weight:bold}"
+        ".sec{position:absolute;left:-58px;color:#888}"
+        "#key{position:fixed;top:0;left:0;right:0;background:#fff;padding:4px;"
+        "border-bottom:1px solid #ccc;z-index:9}</style></head><body>\n"
+        "<div id=\"key\"><b>%s</b> valid: %s &nbsp; <span "
+        "class=\"ok\">&nbsp;ok&nbsp;</span> "
+        "<span class=\"fail\">&nbsp;fail&nbsp;</span> <span "
+        "class=\"info\">&nbsp;info&nbsp;"
+        "</span> &nbsp; time flows down (%.0f px/s); red bands: faults; hover "
+        "for "
+        "details</div>\n<div id=\"t\">\n",
+        opt.test, colw - 2, colw - 2, opt.test, vname(verdict), px_per_s);
     for (int c = 0; c < cols; c++) {
-        fprintf(f, "<div class=\"hdr\" style=\"left:%dpx\">%s %d</div>\n", c * colw,
-                c < procs ? "proc" : "final", c < procs ? c : 0);
+        fprintf(f, "<div class=\"hdr\" style=\"left:%dpx\">%s %d</div>\n",
+                c * colw, c < procs ? "proc" : "final", c < procs ? c : 0);
     }
     double end_s = (double)H->t_end / 1e9;
     for (int s = 0; s <= (int)end_s; s++) {
-        fprintf(f, "<div class=\"sec\" style=\"top:%.0fpx\">%ds</div>\n", s * px_per_s, s);
+        fprintf(f, "<div class=\"sec\" style=\"top:%.0fpx\">%ds</div>\n",
+                s * px_per_s, s);
     }
     struct fault_iv *iv = malloc(4096 * sizeof *iv);
     int n_iv = iv ? faultIntervals(iv, 4096) : 0;
     for (int i = 0; i < n_iv; i++) {
         double top = (double)iv[i].from / 1e9 * px_per_s;
         double h = (double)(iv[i].to - iv[i].from) / 1e9 * px_per_s;
-        fprintf(f, "<div class=\"nem\" style=\"top:%.1fpx;height:%.1fpx;width:%dpx\">",
-                top, h < 2 ? 2 : h, cols * colw + 60);
+        fprintf(
+            f,
+            "<div class=\"nem\" style=\"top:%.1fpx;height:%.1fpx;width:%dpx\">",
+            top, h < 2 ? 2 : h, cols * colw + 60);
         htmlEscape(f, iv[i].label);
         fprintf(f, "</div>\n");
     }
@@ -1261,7 +1381,8 @@ static void writeTimeline(int verdict)
         }
         int col = op->process >= 99999 ? procs : op->process % procs;
         double top = (double)op->t_inv / 1e9 * px_per_s;
-        uint64_t ret = op->type == H_INFO ? (op->line_ret ? H->t_end : H->t_end) : op->t_ret;
+        uint64_t ret = op->type == H_INFO ? (op->line_ret ? H->t_end : H->t_end)
+                                          : op->t_ret;
         if (op->type == H_INFO && op->ret != NULL) {
             ret = op->t_inv + 500000000; /* show info ops half a second long */
             json_t *t = json_object_get(op->ret, "time");
@@ -1270,8 +1391,12 @@ static void writeTimeline(int verdict)
             }
         }
         double h = (double)(ret - op->t_inv) / 1e9 * px_per_s;
-        const char *cls = op->type == H_OK ? "ok" : op->type == H_FAIL ? "fail" : "info";
-        fprintf(f, "<div class=\"op %s\" style=\"left:%dpx;top:%.1fpx;height:%.1fpx\" title=\"",
+        const char *cls = op->type == H_OK     ? "ok"
+                          : op->type == H_FAIL ? "fail"
+                                               : "info";
+        fprintf(f,
+                "<div class=\"op %s\" "
+                "style=\"left:%dpx;top:%.1fpx;height:%.1fpx\" title=\"",
                 cls, col * colw, top, h < 2 ? 2 : h);
         /* the completion repeats the invocation's value */
         char *rt = json_dumps(op->ret ? op->ret : op->inv, JSON_COMPACT);
@@ -1280,7 +1405,10 @@ static void writeTimeline(int verdict)
         }
         free(rt);
         fprintf(f, "\">%d %s %s</div>\n", op->process, op->fname,
-                op->type == H_OK ? "" : (op->err > 0 && slot_err_name(op->err) ? slot_err_name(op->err) : ""));
+                op->type == H_OK ? ""
+                                 : (op->err > 0 && slot_err_name(op->err)
+                                        ? slot_err_name(op->err)
+                                        : ""));
         drawn++;
     }
     fprintf(f, "</div></body></html>\n");
@@ -1289,18 +1417,24 @@ static void writeTimeline(int verdict)
 
 static void writePlots(void)
 {
-    FILE *lat = openOut("latency.dat"), *rate = openOut("rate.dat"), *gp = openOut("plots.gp");
+    FILE *lat = openOut("latency.dat"), *rate = openOut("rate.dat"),
+         *gp = openOut("plots.gp");
     if (lat == NULL || rate == NULL || gp == NULL) {
-        if (lat) fclose(lat);
-        if (rate) fclose(rate);
-        if (gp) fclose(gp);
+        if (lat)
+            fclose(lat);
+        if (rate)
+            fclose(rate);
+        if (gp)
+            fclose(gp);
         return;
     }
     /* latency.dat: blocks per (f, type): t_s latency_ms */
-    static const char *const fs[] = {"hold", "confirm", "release", "cancel", "read_pool",
-                                     "read_patient", "read_hold", "create"};
-    static const int fi[] = {HF_HOLD, HF_CONFIRM, HF_RELEASE, HF_CANCEL, HF_READ_POOL,
-                             HF_READ_PATIENT, HF_READ_HOLD, HF_CREATE};
+    static const char *const fs[] = {"hold",      "confirm",   "release",
+                                     "cancel",    "read_pool", "read_patient",
+                                     "read_hold", "create"};
+    static const int fi[] = {HF_HOLD,      HF_CONFIRM,   HF_RELEASE,
+                             HF_CANCEL,    HF_READ_POOL, HF_READ_PATIENT,
+                             HF_READ_HOLD, HF_CREATE};
     static const char *const ts[] = {"ok", "fail", "info"};
     static const int ti[] = {H_OK, H_FAIL, H_INFO};
     int blocks = 0;
@@ -1310,12 +1444,14 @@ static void writePlots(void)
             int n = 0;
             for (int i = 0; i < H->n_ops; i++) {
                 const struct h_op *op = &H->ops[i];
-                if (op->process < 0 || op->final || op->f != fi[a] || op->type != ti[b]) {
+                if (op->process < 0 || op->final || op->f != fi[a] ||
+                    op->type != ti[b]) {
                     continue;
                 }
                 uint64_t ret = op->t_ret;
                 if (op->type == H_INFO) {
-                    json_t *t = op->ret ? json_object_get(op->ret, "time") : NULL;
+                    json_t *t =
+                        op->ret ? json_object_get(op->ret, "time") : NULL;
                     if (!json_is_integer(t)) {
                         continue;
                     }
@@ -1327,7 +1463,8 @@ static void writePlots(void)
             }
             if (n > 0 && blocks < 32) {
                 fprintf(lat, "\n\n");
-                snprintf(titles[blocks++], sizeof titles[0], "%s %s", fs[a], ts[b]);
+                snprintf(titles[blocks++], sizeof titles[0], "%s %s", fs[a],
+                         ts[b]);
             } else if (n > 0) {
                 fprintf(lat, "\n\n");
             }
@@ -1364,37 +1501,53 @@ static void writePlots(void)
     }
     free(cnt);
     /* plots.gp: run from DIR */
-    fprintf(gp, "set terminal pngcairo size 1200,600 font ',9' noenhanced\nset key outside right noenhanced\n"
+    fprintf(gp, "set terminal pngcairo size 1200,600 font ',9' noenhanced\nset "
+                "key outside right noenhanced\n"
                 "set xlabel 'time (s)'\nset grid\n");
     struct fault_iv *iv = malloc(4096 * sizeof *iv);
     int n_iv = iv ? faultIntervals(iv, 4096) : 0;
     for (int i = 0; i < n_iv; i++) {
         fprintf(gp,
-                "set object %d rect from %.3f, graph 0 to %.3f, graph 1 fc rgb '#ff0000' "
+                "set object %d rect from %.3f, graph 0 to %.3f, graph 1 fc rgb "
+                "'#ff0000' "
                 "fs transparent solid 0.12 noborder behind\n",
                 i + 1, (double)iv[i].from / 1e9,
-                (double)(iv[i].to > iv[i].from + 20000000 ? iv[i].to : iv[i].from + 20000000) / 1e9);
-        fprintf(gp, "set label %d '%s' at %.3f, graph %.2f font ',7' tc rgb '#990000'\n", i + 1,
-                iv[i].label, (double)iv[i].from / 1e9, 0.97 - 0.04 * (i % 5));
+                (double)(iv[i].to > iv[i].from + 20000000
+                             ? iv[i].to
+                             : iv[i].from + 20000000) /
+                    1e9);
+        fprintf(gp,
+                "set label %d '%s' at %.3f, graph %.2f font ',7' tc rgb "
+                "'#990000'\n",
+                i + 1, iv[i].label, (double)iv[i].from / 1e9,
+                0.97 - 0.04 * (i % 5));
     }
     free(iv);
-    fprintf(gp, "set output 'latency.png'\nset title '%s: latency'\nset ylabel 'latency (ms)'\n"
-                "set logscale y\n", opt.test);
+    fprintf(gp,
+            "set output 'latency.png'\nset title '%s: latency'\nset ylabel "
+            "'latency (ms)'\n"
+            "set logscale y\n",
+            opt.test);
     if (blocks == 0) {
         fprintf(gp, "plot 1 notitle\n");
     } else {
         fprintf(gp, "plot ");
         for (int b = 0; b < blocks; b++) {
-            fprintf(gp, "%s'latency.dat' index %d using 1:2 with points pt 7 ps 0.4 title '%s'",
+            fprintf(gp,
+                    "%s'latency.dat' index %d using 1:2 with points pt 7 ps "
+                    "0.4 title '%s'",
                     b ? ", \\\n     " : "", b, titles[b]);
         }
         fprintf(gp, "\n");
     }
-    fprintf(gp, "unset logscale y\nset output 'rate.png'\nset title '%s: operations per second'\n"
-                "set ylabel 'ops/s'\nplot ", opt.test);
+    fprintf(gp,
+            "unset logscale y\nset output 'rate.png'\nset title '%s: "
+            "operations per second'\n"
+            "set ylabel 'ops/s'\nplot ",
+            opt.test);
     for (int a = 0; a < 8; a++) {
-        fprintf(gp, "%s'rate.dat' using 1:%d with lines lw 1.5 title '%s'", a ? ", \\\n     " : "",
-                a + 2, fs[a]);
+        fprintf(gp, "%s'rate.dat' using 1:%d with lines lw 1.5 title '%s'",
+                a ? ", \\\n     " : "", a + 2, fs[a]);
     }
     fprintf(gp, "\n");
     fclose(lat);
@@ -1402,7 +1555,9 @@ static void writePlots(void)
     fclose(gp);
 }
 
-/* ---- main ------------------------------------------------------------------------------------- */
+/* ---- main
+ * -----------------------------------------------------------------------------
+ */
 
 static int parseArgs(int argc, char **argv)
 {
@@ -1419,14 +1574,29 @@ static int parseArgs(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
-            case 'H': opt.history = optarg; break;
-            case 'o': opt.out = optarg; break;
-            case 'w': opt.workload = optarg; break;
-            case 'n': opt.test = optarg; break;
-            case 'p': opt.procs = atoi(optarg); break;
-            case 't': opt.time_limit = atof(optarg); break;
-            case 'm': opt.memory_mb = (size_t)atol(optarg); break;
-            default: return -1;
+            case 'H':
+                opt.history = optarg;
+                break;
+            case 'o':
+                opt.out = optarg;
+                break;
+            case 'w':
+                opt.workload = optarg;
+                break;
+            case 'n':
+                opt.test = optarg;
+                break;
+            case 'p':
+                opt.procs = atoi(optarg);
+                break;
+            case 't':
+                opt.time_limit = atof(optarg);
+                break;
+            case 'm':
+                opt.memory_mb = (size_t)atol(optarg);
+                break;
+            default:
+                return -1;
         }
     }
     if (opt.history == NULL) {
@@ -1438,9 +1608,10 @@ static int parseArgs(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (parseArgs(argc, argv) != 0) {
-        fprintf(stderr,
-                "usage: jepsen-checker --history FILE [--out DIR] [--workload W] [--test NAME]\n"
-                "                      [--procs N] [--time-limit S] [--memory-mb N]\n");
+        fprintf(stderr, "usage: jepsen-checker --history FILE [--out DIR] "
+                        "[--workload W] [--test NAME]\n"
+                        "                      [--procs N] [--time-limit S] "
+                        "[--memory-mb N]\n");
         return 2;
     }
     H = history_load(opt.history);
@@ -1494,7 +1665,8 @@ int main(int argc, char **argv)
         imapFree(&holds);
         for (int i = 0; i < nc; i++) {
             json_object_set_new(cs[i].j, "valid", vjson(cs[i].verdict));
-            json_object_set_new(cs[i].j, "anomaly_count", json_integer(cs[i].n_anomalies));
+            json_object_set_new(cs[i].j, "anomaly_count",
+                                json_integer(cs[i].n_anomalies));
             json_object_set_new(cs[i].j, "anomalies", cs[i].anomalies);
             json_object_set_new(checks, cs[i].name, cs[i].j);
             if (cs[i].verdict == V_INVALID) {
@@ -1510,26 +1682,31 @@ int main(int argc, char **argv)
     json_object_set_new(res, "counts", cnt);
     /* summary line */
     char sum[1024];
-    size_t n = (size_t)snprintf(sum, sizeof sum, "%s: valid=%s ops=%" JSON_INTEGER_FORMAT
-                                " (ok %" JSON_INTEGER_FORMAT ", fail %" JSON_INTEGER_FORMAT
-                                ", info %" JSON_INTEGER_FORMAT ")",
-                                opt.test, vname(verdict),
-                                json_integer_value(json_object_get(cnt, "invoke")),
-                                json_integer_value(json_object_get(cnt, "ok")),
-                                json_integer_value(json_object_get(cnt, "fail")),
-                                json_integer_value(json_object_get(cnt, "info")));
+    size_t n = (size_t)snprintf(
+        sum, sizeof sum,
+        "%s: valid=%s ops=%" JSON_INTEGER_FORMAT " (ok %" JSON_INTEGER_FORMAT
+        ", fail %" JSON_INTEGER_FORMAT ", info %" JSON_INTEGER_FORMAT ")",
+        opt.test, vname(verdict),
+        json_integer_value(json_object_get(cnt, "invoke")),
+        json_integer_value(json_object_get(cnt, "ok")),
+        json_integer_value(json_object_get(cnt, "fail")),
+        json_integer_value(json_object_get(cnt, "info")));
     const char *key;
     json_t *val;
     json_object_foreach(checks, key, val)
     {
         json_t *v = json_object_get(val, "valid");
-        const char *vs = json_is_true(v) ? "ok" : json_is_false(v) ? "INVALID" : "unknown";
-        json_int_t an = json_integer_value(json_object_get(val, "anomaly_count"));
+        const char *vs = json_is_true(v)    ? "ok"
+                         : json_is_false(v) ? "INVALID"
+                                            : "unknown";
+        json_int_t an =
+            json_integer_value(json_object_get(val, "anomaly_count"));
         if (n < sizeof sum) {
             n += (size_t)snprintf(sum + n, sizeof sum - n, " %s=%s", key, vs);
         }
         if (an > 0 && n < sizeof sum) {
-            n += (size_t)snprintf(sum + n, sizeof sum - n, "(%" JSON_INTEGER_FORMAT ")", an);
+            n += (size_t)snprintf(sum + n, sizeof sum - n,
+                                  "(%" JSON_INTEGER_FORMAT ")", an);
         }
     }
     if (H->error[0] && n < sizeof sum) {
@@ -1539,7 +1716,8 @@ int main(int argc, char **argv)
     if (opt.out != NULL) {
         char path[4096];
         snprintf(path, sizeof path, "%s/results.json", opt.out);
-        if (json_dump_file(res, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) {
+        if (json_dump_file(res, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER) !=
+            0) {
             perror(path);
         }
         writeTimeline(verdict);

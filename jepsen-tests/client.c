@@ -45,21 +45,21 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "../client/libslot.h"
+#include "libslot.h"
 
 extern char **environ;
 
-#define NODES_MAX 5
-#define PROCS_MAX 256
-#define CONNS_MAX 16
-#define HELD_MAX 3
+#define NODES_MAX  5
+#define PROCS_MAX  256
+#define CONNS_MAX  16
+#define HELD_MAX   3
 #define BOOKED_MAX 6
 #define FINAL_PROC 100000 /* final reads: process FINAL_PROC + node */
 #define SETUP_PROC 99999
 
 enum workload { W_SLOTS, W_CONSERVATION, W_BOOKINGS, W_COUNTER };
-static const char *const workload_names[] = {"slots", "conservation", "bookings",
-                                             "counter"};
+static const char *const workload_names[] = {"slots", "conservation",
+                                             "bookings", "counter"};
 
 enum fn {
     F_CREATE,
@@ -72,11 +72,12 @@ enum fn {
     F_READ_HOLD,
     F_STATUS,
 };
-static const char *const fn_names[] = {"create",    "hold",         "confirm",
-                                       "release",   "cancel",       "read_pool",
+static const char *const fn_names[] = {"create",       "hold",      "confirm",
+                                       "release",      "cancel",    "read_pool",
                                        "read_patient", "read_hold", "status"};
 
-/* ---- options ----------------------------------------------------------------- */
+/* ---- options
+ * ----------------------------------------------------------------- */
 
 static struct {
     int nodes;
@@ -94,7 +95,7 @@ static struct {
     int conns;
     int interval_ms;
     int quiet_s;
-    int delay_ms;   /* mean pause between a process's operations */
+    int delay_ms; /* mean pause between a process's operations */
     int pools_active;
     int pool_ops;   /* operations per pool before it is retired */
     int timeout_ms; /* per operation */
@@ -112,7 +113,8 @@ static struct {
     .timeout_ms = 4000,
 };
 
-/* ---- small things ---------------------------------------------------------------- */
+/* ---- small things
+ * ---------------------------------------------------------------- */
 
 static uint64_t t0_ns;
 
@@ -173,7 +175,8 @@ struct jb {
     size_t n;
 };
 
-static void jbAdd(struct jb *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jbAdd(struct jb *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void jbAdd(struct jb *j, const char *fmt, ...)
 {
     if (j->n >= sizeof j->s) {
@@ -223,7 +226,8 @@ static const char *jbEnd(struct jb *j)
     return j->s;
 }
 
-/* ---- history ------------------------------------------------------------------------ */
+/* ---- history
+ * ------------------------------------------------------------------------ */
 
 static FILE *hist;
 static pthread_mutex_t hist_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -237,8 +241,8 @@ static uint64_t wallMs(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void histLine(int proc, const char *type, const char *f, const char *value,
-                     const char *extra)
+static void histLine(int proc, const char *type, const char *f,
+                     const char *value, const char *extra)
 {
     uint64_t t = nowNs();
     uint64_t wall = wallMs();
@@ -278,7 +282,9 @@ static bool ledgerCode(int code)
     return (code >= 20 && code < 60) || code == SLOT_LIMIT_REACHED;
 }
 
-/* ---- pools --------------------------------------------------------------------------- */
+/* ---- pools
+ * ---------------------------------------------------------------------------
+ */
 
 enum pool_state { P_NEED_CREATE, P_CREATING, P_ACTIVE, P_RETIRED };
 
@@ -287,7 +293,7 @@ struct pool {
     uint32_t capacity;
     int state;
     uint32_t ops;
-    uint32_t patients; /* patient keys used in this pool: 0..patients-1 */
+    uint32_t patients;     /* patient keys used in this pool: 0..patients-1 */
     uint32_t next_patient; /* counter workload: a fresh patient per add */
 };
 
@@ -312,7 +318,8 @@ static bool idSeen(uint64_t id)
             abort();
         }
         for (uint32_t i = 0; i < n_ids; i++) {
-            uint32_t k = (uint32_t)(ids[i] * 0x9E3779B97F4A7C15ull >> 40) & (cap - 1);
+            uint32_t k =
+                (uint32_t)(ids[i] * 0x9E3779B97F4A7C15ull >> 40) & (cap - 1);
             while (set[k] != 0) {
                 k = (k + 1) & (cap - 1);
             }
@@ -322,7 +329,8 @@ static bool idSeen(uint64_t id)
         id_set = set;
         id_set_cap = cap;
     }
-    uint32_t k = (uint32_t)(id * 0x9E3779B97F4A7C15ull >> 40) & (id_set_cap - 1);
+    uint32_t k =
+        (uint32_t)(id * 0x9E3779B97F4A7C15ull >> 40) & (id_set_cap - 1);
     while (id_set[k] != 0) {
         if (id_set[k] == id) {
             return true;
@@ -395,7 +403,8 @@ static int activePools(uint32_t *out, int max)
     return n;
 }
 
-/* ---- processes ------------------------------------------------------------------------- */
+/* ---- processes
+ * ------------------------------------------------------------------------- */
 
 struct claim {
     uint64_t id;
@@ -404,8 +413,8 @@ struct claim {
 };
 
 struct proc {
-    int slot;     /* index in procs[] */
-    int id;       /* Jepsen process number */
+    int slot; /* index in procs[] */
+    int id;   /* Jepsen process number */
     struct slotc *c;
     struct slotc_req req;
     uv_timer_t timer;
@@ -415,8 +424,8 @@ struct proc {
     uint32_t pool;
     char patient[32];
     uint32_t ttl;
-    uint64_t cid;  /* claim id operated on */
-    int pinned;    /* node index, or -1 */
+    uint64_t cid; /* claim id operated on */
+    int pinned;   /* node index, or -1 */
     bool stale;
     char value[1024]; /* the invocation's value (JSON) */
     /* what this process knows it holds and booked */
@@ -476,7 +485,9 @@ static void valueOf(struct proc *p, struct jb *j)
 static void claimJson(struct jb *j, const struct slotc_claim *c)
 {
     jbU(j, "id", c->id);
-    jbS(j, "state", slotc_claim_state_name(c->state) ? slotc_claim_state_name(c->state) : "?");
+    jbS(j, "state",
+        slotc_claim_state_name(c->state) ? slotc_claim_state_name(c->state)
+                                         : "?");
     jbS(j, "patient", c->patient);
     jbU(j, "deadline", c->deadline_ms);
     jbU(j, "visit", c->visit_no);
@@ -490,8 +501,8 @@ static void poolJson(struct jb *j, const struct slotc_pool *pl)
     jbU(j, "booked", pl->booked);
     /* The buckets' own identity (counters of the shared remainder and of
      * each channel share) as a conservation witness. */
-    uint32_t bf = pl->remainder.free, bh = pl->remainder.held, bb = pl->remainder.booked,
-             bc = pl->remainder.capacity;
+    uint32_t bf = pl->remainder.free, bh = pl->remainder.held,
+             bb = pl->remainder.booked, bc = pl->remainder.capacity;
     for (uint32_t i = 0; i < pl->n_shares; i++) {
         bf += pl->shares[i].free;
         bh += pl->shares[i].held;
@@ -556,7 +567,8 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
                     jbU(&v, "term", o->status->term);
                     jbU(&v, "applied", o->status->applied_index);
                     jbU(&v, "commit", o->status->commit_index);
-                    jbAdd(&v, ",\"hash\":\"%016" PRIx64 "\"", o->status->state_hash);
+                    jbAdd(&v, ",\"hash\":\"%016" PRIx64 "\"",
+                          o->status->state_hash);
                     jbU(&v, "ltime_now", o->status->ledger_time_ms);
                     jbU(&v, "members", o->status->n_members);
                 }
@@ -571,17 +583,20 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
     bool observed = st == SLOT_OK || ledgerCode(st);
     if (observed && f != F_STATUS) {
         if (!is_read) {
-            n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"ltime\":%" PRIu64,
-                                  o->ledger_time_ms);
+            n += (size_t)snprintf(extra + n, sizeof extra - n,
+                                  ",\"ltime\":%" PRIu64, o->ledger_time_ms);
         }
-        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"index\":%" PRIu64, o->index);
+        n += (size_t)snprintf(extra + n, sizeof extra - n,
+                              ",\"index\":%" PRIu64, o->index);
     }
     if (is_read && o->node != NULL && n < sizeof extra) {
-        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"node\":\"%s\"", o->node);
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"node\":\"%s\"",
+                              o->node);
     }
     if (st != SLOT_OK && n < sizeof extra) {
         const char *name = slotc_err_name(st);
-        snprintf(extra + n, sizeof extra - n, ",\"error\":\"%s\"", name ? name : "?");
+        snprintf(extra + n, sizeof extra - n, ",\"error\":\"%s\"",
+                 name ? name : "?");
     }
     histLine(proc, completionType(f, st), fn_names[f], v.s, extra);
 }
@@ -705,7 +720,8 @@ static bool procStart(struct proc *p)
         p->pool = act[0];
         if (r < 0.5) {
             p->f = F_HOLD;
-            snprintf(p->patient, sizeof p->patient, "counter-%d-%u", p->slot, p->seq++);
+            snprintf(p->patient, sizeof p->patient, "counter-%d-%u", p->slot,
+                     p->seq++);
             p->ttl = 3600000;
         } else {
             p->f = F_READ_POOL;
@@ -718,7 +734,8 @@ static bool procStart(struct proc *p)
         p->cid = p->held[k].id;
         p->pool = p->held[k].pool;
         double q = rngUnit(&wrng);
-        p->f = q < (opt.workload == W_BOOKINGS ? 0.95 : 0.7) ? F_CONFIRM : F_RELEASE;
+        p->f = q < (opt.workload == W_BOOKINGS ? 0.95 : 0.7) ? F_CONFIRM
+                                                             : F_RELEASE;
     } else if (p->n_booked > 0 && r < 0.55) {
         int k = (int)rngBelow(&wrng, (uint32_t)p->n_booked);
         p->cid = p->booked[k].id;
@@ -747,7 +764,8 @@ static bool procStart(struct proc *p)
             } else {
                 p->ttl = 300 + rngBelow(&wrng, 2200);
             }
-        } else if (opt.workload == W_BOOKINGS || q < hold_share + 0.8 * (1 - hold_share)) {
+        } else if (opt.workload == W_BOOKINGS ||
+                   q < hold_share + 0.8 * (1 - hold_share)) {
             p->f = F_READ_POOL;
             double s = rngUnit(&wrng);
             if (opt.workload == W_CONSERVATION && s < 0.5) {
@@ -791,7 +809,8 @@ static bool procStart(struct proc *p)
             break;
         }
         case F_HOLD:
-            rc = slotc_hold(p->c, &p->req, pl->name, p->patient, "app", p->ttl, procDone);
+            rc = slotc_hold(p->c, &p->req, pl->name, p->patient, "app", p->ttl,
+                            procDone);
             break;
         case F_CONFIRM: {
             char ref[32];
@@ -809,7 +828,8 @@ static bool procStart(struct proc *p)
             rc = slotc_read_pool(p->c, &p->req, pl->name, procDone);
             break;
         case F_READ_PATIENT:
-            rc = slotc_read_patient(p->c, &p->req, pl->name, p->patient, procDone);
+            rc = slotc_read_patient(p->c, &p->req, pl->name, p->patient,
+                                    procDone);
             break;
         case F_READ_HOLD:
             rc = slotc_read_hold(p->c, &p->req, p->cid, procDone);
@@ -854,7 +874,8 @@ static void stopCb(uv_timer_t *t)
 {
     (void)t;
     stopping = true;
-    logf_("workload: time is up; waiting for %d operations in flight", procs_busy);
+    logf_("workload: time is up; waiting for %d operations in flight",
+          procs_busy);
     for (int i = 0; i < opt.procs; i++) {
         uv_timer_stop(&procs[i].timer);
     }
@@ -867,7 +888,8 @@ static void flushCb(uv_timer_t *t)
     histFlush();
 }
 
-/* ---- nemesis ---------------------------------------------------------------------- */
+/* ---- nemesis
+ * ---------------------------------------------------------------------- */
 
 enum node_state { N_UP, N_DOWN, N_PAUSED, N_REMOVED, N_SKEWED, N_FULL };
 
@@ -885,9 +907,17 @@ enum fault {
     FT_DISK,
     FT_COUNT
 };
-static const char *const fault_names[] = {
-    "partition-leader", "partition-halves", "partition-ring", "partition-bridge",
-    "partition-clients", "kill", "pause", "clock", "transfer", "member", "disk"};
+static const char *const fault_names[] = {"partition-leader",
+                                          "partition-halves",
+                                          "partition-ring",
+                                          "partition-bridge",
+                                          "partition-clients",
+                                          "kill",
+                                          "pause",
+                                          "clock",
+                                          "transfer",
+                                          "member",
+                                          "disk"};
 
 struct active {
     int fault;
@@ -965,8 +995,9 @@ static int findLeader(void)
         slotc_req_init(&r);
         r.node = opt.client[i - 1];
         r.timeout_ms = 500;
-        if (slotc_sync_status(nem.admin, &r) == SLOT_OK && r.out.status != NULL &&
-            strcmp(r.out.status->role, "leader") == 0 && r.out.status->term >= term) {
+        if (slotc_sync_status(nem.admin, &r) == SLOT_OK &&
+            r.out.status != NULL && strcmp(r.out.status->role, "leader") == 0 &&
+            r.out.status->term >= term) {
             term = r.out.status->term;
             best = i;
         }
@@ -1052,7 +1083,8 @@ static int votersNow(void)
 }
 
 /* The cut pairs of a partition, "1-2 1-3". Returns false if not possible. */
-static bool partitionPairs(int fault, char *pairs, size_t len, char *desc, size_t dlen)
+static bool partitionPairs(int fault, char *pairs, size_t len, char *desc,
+                           size_t dlen)
 {
     int all[NODES_MAX], n = opt.nodes;
     int side[NODES_MAX + 1]; /* group per node; -1: the bridge (sees all) */
@@ -1083,8 +1115,8 @@ static bool partitionPairs(int fault, char *pairs, size_t len, char *desc, size_
         case FT_PART_RING:
             if (n >= 5) {
                 ring = true;
-                snprintf(desc, dlen, "ring %d-%d-%d-%d-%d", all[0], all[1], all[2],
-                         all[3], all[4]);
+                snprintf(desc, dlen, "ring %d-%d-%d-%d-%d", all[0], all[1],
+                         all[2], all[3], all[4]);
                 break;
             }
             /* three nodes: a ring of majorities is the bridge */
@@ -1115,7 +1147,8 @@ static bool partitionPairs(int fault, char *pairs, size_t len, char *desc, size_
                 cut = side[a] != -1 && side[b] != -1 && side[a] != side[b];
             }
             if (cut && k < len) {
-                k += (size_t)snprintf(pairs + k, len - k, "%s%d-%d", k ? " " : "", a, b);
+                k += (size_t)snprintf(pairs + k, len - k, "%s%d-%d",
+                                      k ? " " : "", a, b);
             }
         }
     }
@@ -1167,10 +1200,12 @@ static bool memberAddBack(int i)
             struct slotc_req r;
             slotc_req_init(&r);
             r.timeout_ms = 3000;
-            int rc = slotc_sync_member_add(nem.admin, &r, (uint64_t)i, opt.members[i - 1]);
+            int rc = slotc_sync_member_add(nem.admin, &r, (uint64_t)i,
+                                           opt.members[i - 1]);
             added = rc == SLOT_OK || memberRole(i) >= 1;
             if (!added) {
-                logf_("nemesis: adding node %d back: %s", i, slotc_err_name(rc));
+                logf_("nemesis: adding node %d back: %s", i,
+                      slotc_err_name(rc));
                 sleepMs(300);
             }
         }
@@ -1184,7 +1219,8 @@ static bool memberAddBack(int i)
         struct slotc_req r;
         slotc_req_init(&r);
         r.timeout_ms = 3000;
-        int rc = slotc_sync_member_assign(nem.admin, &r, (uint64_t)i, SLOTC_ROLE_VOTER);
+        int rc = slotc_sync_member_assign(nem.admin, &r, (uint64_t)i,
+                                          SLOTC_ROLE_VOTER);
         if (rc == SLOT_OK || memberRole(i) == 2) {
             return true;
         }
@@ -1200,7 +1236,8 @@ static void heal(int k)
     nem.act[k] = nem.act[--nem.n_act];
     char nodes[64], val[256];
     nodesJson(a.nodes, a.n, nodes, sizeof nodes);
-    snprintf(val, sizeof val, "{\"fault\":\"%s\",\"nodes\":%s}", fault_names[a.fault], nodes);
+    snprintf(val, sizeof val, "{\"fault\":\"%s\",\"nodes\":%s}",
+             fault_names[a.fault], nodes);
     nemLog("invoke", "stop", val);
     bool ok = true;
     switch (a.fault) {
@@ -1224,7 +1261,8 @@ static void heal(int k)
             }
             break;
         case FT_CLOCK:
-            ok = ctl("stop %d", a.nodes[0]) == 0 && ctl("start %d --offset 0", a.nodes[0]) == 0;
+            ok = ctl("stop %d", a.nodes[0]) == 0 &&
+                 ctl("start %d --offset 0", a.nodes[0]) == 0;
             nem.node_state[a.nodes[0]] = N_UP;
             break;
         case FT_MEMBER:
@@ -1241,7 +1279,8 @@ static void heal(int k)
                  * recovers from the log. */
                 ok = ctl("start %d", a.nodes[0]) == 0 && ok;
                 snprintf(val, sizeof val,
-                         "{\"fault\":\"disk\",\"nodes\":%s,\"restarted\":true}", nodes);
+                         "{\"fault\":\"disk\",\"nodes\":%s,\"restarted\":true}",
+                         nodes);
             }
             nem.node_state[a.nodes[0]] = N_UP;
             break;
@@ -1268,7 +1307,8 @@ static void startFault(int fault)
         case FT_PART_HALVES:
         case FT_PART_RING:
         case FT_PART_BRIDGE:
-            if (!partitionPairs(fault, pairs, sizeof pairs, desc, sizeof desc)) {
+            if (!partitionPairs(fault, pairs, sizeof pairs, desc,
+                                sizeof desc)) {
                 return;
             }
             break;
@@ -1279,11 +1319,13 @@ static void startFault(int fault)
                 return;
             }
             oneway = rngUnit(&nrng) < 0.7;
-            snprintf(desc, sizeof desc, "%s", oneway ? "replies to clients lost" : "no client traffic");
+            snprintf(desc, sizeof desc, "%s",
+                     oneway ? "replies to clients lost" : "no client traffic");
             break;
         case FT_KILL: {
             int minority = (votersNow() - 1) / 2;
-            int want = 1 + (int)rngBelow(&nrng, (uint32_t)(minority > 0 ? minority : 1));
+            int want = 1 + (int)rngBelow(
+                               &nrng, (uint32_t)(minority > 0 ? minority : 1));
             int first = pickTarget(0.5);
             if (first == 0) {
                 return;
@@ -1322,13 +1364,16 @@ static void startFault(int fault)
     }
     nodesJson(a.nodes, a.n, nodes, sizeof nodes);
     {
-        size_t l = (size_t)snprintf(val, sizeof val, "{\"fault\":\"%s\",\"nodes\":%s",
-                                    fault_names[fault], nodes);
+        size_t l =
+            (size_t)snprintf(val, sizeof val, "{\"fault\":\"%s\",\"nodes\":%s",
+                             fault_names[fault], nodes);
         if (pairs[0] && l < sizeof val) {
-            l += (size_t)snprintf(val + l, sizeof val - l, ",\"cut\":\"%s\"", pairs);
+            l += (size_t)snprintf(val + l, sizeof val - l, ",\"cut\":\"%s\"",
+                                  pairs);
         }
         if (desc[0] && l < sizeof val) {
-            l += (size_t)snprintf(val + l, sizeof val - l, ",\"desc\":\"%s\"", desc);
+            l += (size_t)snprintf(val + l, sizeof val - l, ",\"desc\":\"%s\"",
+                                  desc);
         }
         if (l < sizeof val) {
             snprintf(val + l, sizeof val - l, "}");
@@ -1345,7 +1390,8 @@ static void startFault(int fault)
             ok = ctl("drop %s", pairs) == 0;
             break;
         case FT_PART_CLIENTS:
-            ok = ctl("cut-clients %d %s", a.nodes[0], oneway ? "out" : "both") == 0;
+            ok = ctl("cut-clients %d %s", a.nodes[0],
+                     oneway ? "out" : "both") == 0;
             break;
         case FT_KILL:
             for (int i = 0; i < a.n; i++) {
@@ -1358,7 +1404,8 @@ static void startFault(int fault)
             nem.node_state[a.nodes[0]] = N_PAUSED;
             break;
         case FT_CLOCK:
-            offset = (int)(1000 + rngBelow(&nrng, 9000)) * (rngUnit(&nrng) < 0.5 ? -1 : 1);
+            offset = (int)(1000 + rngBelow(&nrng, 9000)) *
+                     (rngUnit(&nrng) < 0.5 ? -1 : 1);
             nem.node_state[a.nodes[0]] = N_SKEWED;
             ok = ctl("stop %d", a.nodes[0]) == 0 &&
                  ctl("start %d --offset %d", a.nodes[0], offset) == 0;
@@ -1409,8 +1456,11 @@ static void startFault(int fault)
             }
             if (rc != SLOT_OK) {
                 size_t l = strlen(val);
-                snprintf(val + l - 1, sizeof val - l + 1, ",\"outcome\":\"%s\"}",
-                         role == 0 ? "removed" : role == 2 ? "still a voter" : "unknown");
+                snprintf(val + l - 1, sizeof val - l + 1,
+                         ",\"outcome\":\"%s\"}",
+                         role == 0   ? "removed"
+                         : role == 2 ? "still a voter"
+                                     : "unknown");
             }
             break;
         }
@@ -1425,7 +1475,8 @@ static void startFault(int fault)
     }
     if (crashed) {
         size_t l = strlen(val);
-        snprintf(val + l - 1, sizeof val - l + 1, ",\"killed\":true,\"restarted\":%s}",
+        snprintf(val + l - 1, sizeof val - l + 1,
+                 ",\"killed\":true,\"restarted\":%s}",
                  restarted ? "true" : "false");
     }
     nemLog("info", "start", val);
@@ -1442,7 +1493,8 @@ static void checkCrashes(void)
         if ((st == N_UP || st == N_SKEWED) && !alive(i) && memberRole(i) == 0) {
             /* a removal that committed late: not a crash; heal re-adds */
             char val[128];
-            snprintf(val, sizeof val, "{\"fault\":\"member\",\"nodes\":[%d],\"late\":true}", i);
+            snprintf(val, sizeof val,
+                     "{\"fault\":\"member\",\"nodes\":[%d],\"late\":true}", i);
             nemLog("info", "start", val);
             nem.node_state[i] = N_REMOVED;
             struct active a;
@@ -1477,7 +1529,8 @@ static void healAll(void)
             }
             int f = nem.act[k].fault;
             bool net = f <= FT_PART_CLIENTS, member = f == FT_MEMBER;
-            if ((pass == 0 && net) || (pass == 1 && !net && !member) || (pass == 2 && member)) {
+            if ((pass == 0 && net) || (pass == 1 && !net && !member) ||
+                (pass == 2 && member)) {
                 heal(k);
             }
         }
@@ -1506,7 +1559,8 @@ static void *nemesisMain(void *arg)
 {
     (void)arg;
     while (!nem.stop) {
-        int wait = opt.interval_ms / 2 + (int)rngBelow(&nrng, (uint32_t)opt.interval_ms);
+        int wait = opt.interval_ms / 2 +
+                   (int)rngBelow(&nrng, (uint32_t)opt.interval_ms);
         for (int w = 0; w < wait && !nem.stop; w += 50) {
             sleepMs(50);
         }
@@ -1514,7 +1568,8 @@ static void *nemesisMain(void *arg)
             break;
         }
         checkCrashes();
-        if (nem.n_act > 0 && (nem.n_act >= nem.max_act || rngUnit(&nrng) < 0.6)) {
+        if (nem.n_act > 0 &&
+            (nem.n_act >= nem.max_act || rngUnit(&nrng) < 0.6)) {
             heal(0);
             continue;
         }
@@ -1545,7 +1600,8 @@ static int parseNemesis(const char *list)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
     char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         bool found = false;
         if (strcmp(t, "none") == 0) {
             continue;
@@ -1590,7 +1646,8 @@ static int parseNemesis(const char *list)
     return 0;
 }
 
-/* ---- setup and final reads (blocking face, main thread) -------------------------------- */
+/* ---- setup and final reads (blocking face, main thread)
+ * -------------------------------- */
 
 static struct slotc_sync *syncc;
 
@@ -1640,7 +1697,10 @@ static int setupLedger(void)
             snprintf(extra, sizeof extra, ",\"error\":\"%s\"",
                      slotc_err_name(rc) ? slotc_err_name(rc) : "?");
         }
-        histLine(SETUP_PROC, rc == SLOT_OK ? "ok" : rc == SLOT_OUTCOME_UNKNOWN ? "info" : "fail",
+        histLine(SETUP_PROC,
+                 rc == SLOT_OK                ? "ok"
+                 : rc == SLOT_OUTCOME_UNKNOWN ? "info"
+                                              : "fail",
                  "config", v, extra);
         if (rc == SLOT_OK) {
             return 0;
@@ -1668,9 +1728,10 @@ static bool finalMembers(void)
         for (int k = 0; k < opt.nodes; k++) {
             final_member[k] = false;
             for (uint32_t m = 0; m < r.out.status->n_members; m++) {
-                final_member[k] = final_member[k] ||
-                                  (r.out.status->members[m].id == (uint64_t)k + 1 &&
-                                   r.out.status->members[m].role == SLOTC_ROLE_VOTER);
+                final_member[k] =
+                    final_member[k] ||
+                    (r.out.status->members[m].id == (uint64_t)k + 1 &&
+                     r.out.status->members[m].role == SLOTC_ROLE_VOTER);
             }
         }
         return true;
@@ -1695,7 +1756,8 @@ static bool converge(int timeout_ms)
             slotc_req_init(&r);
             r.node = opt.client[i];
             r.timeout_ms = 1000;
-            if (slotc_sync_status(syncc, &r) != SLOT_OK || r.out.status == NULL) {
+            if (slotc_sync_status(syncc, &r) != SLOT_OK ||
+                r.out.status == NULL) {
                 all = false;
                 continue;
             }
@@ -1717,7 +1779,8 @@ static bool converge(int timeout_ms)
                 jbB(&v, "final", true);
                 jbB(&v, "member", final_member[i]);
                 jbEnd(&v);
-                histLine(FINAL_PROC + i + 1, "invoke", fn_names[F_STATUS], v.s, "");
+                histLine(FINAL_PROC + i + 1, "invoke", fn_names[F_STATUS], v.s,
+                         "");
                 slotc_sync_status(syncc, &r);
                 writeCompletion(FINAL_PROC + i + 1, F_STATUS, v.s, &r);
             }
@@ -1784,15 +1847,20 @@ static void finalReads(void)
     }
 }
 
-/* ---- main ------------------------------------------------------------------------------------ */
+/* ---- main
+ * -----------------------------------------------------------------------------
+ */
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: jepsen-client --members RAFT/CLIENT,... --history FILE\n"
-            "         [--ctl PATH --ctl-dir DIR] [--workload slots|conservation|bookings|counter]\n"
-            "         [--nemesis LIST] [--time S] [--seed N] [--procs N] [--conns N]\n"
-            "         [--interval MS] [--quiet S] [--delay MS] [--timeout MS]\n");
+    fprintf(
+        stderr,
+        "usage: jepsen-client --members RAFT/CLIENT,... --history FILE\n"
+        "         [--ctl PATH --ctl-dir DIR] [--workload "
+        "slots|conservation|bookings|counter]\n"
+        "         [--nemesis LIST] [--time S] [--seed N] [--procs N] [--conns "
+        "N]\n"
+        "         [--interval MS] [--quiet S] [--delay MS] [--timeout MS]\n");
 }
 
 static int parseArgs(int argc, char **argv)
@@ -1819,10 +1887,18 @@ static int parseArgs(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
-            case 'm': members = optarg; break;
-            case 'H': opt.history = optarg; break;
-            case 'c': opt.ctl = optarg; break;
-            case 'd': opt.ctl_dir = optarg; break;
+            case 'm':
+                members = optarg;
+                break;
+            case 'H':
+                opt.history = optarg;
+                break;
+            case 'c':
+                opt.ctl = optarg;
+                break;
+            case 'd':
+                opt.ctl_dir = optarg;
+                break;
             case 'w':
                 opt.workload = -1;
                 for (int w = 0; w < 4; w++) {
@@ -1835,20 +1911,41 @@ static int parseArgs(int argc, char **argv)
                     return -1;
                 }
                 break;
-            case 'n': snprintf(opt.nemesis, sizeof opt.nemesis, "%s", optarg); break;
-            case 't': opt.time_s = atof(optarg); break;
-            case 's': opt.seed = strtoull(optarg, NULL, 10); break;
-            case 'p': opt.procs = atoi(optarg); break;
-            case 'k': opt.conns = atoi(optarg); break;
-            case 'i': opt.interval_ms = atoi(optarg); break;
-            case 'q': opt.quiet_s = atoi(optarg); break;
-            case 'D': opt.delay_ms = atoi(optarg); break;
-            case 'T': opt.timeout_ms = atoi(optarg); break;
-            default: usage(); return -1;
+            case 'n':
+                snprintf(opt.nemesis, sizeof opt.nemesis, "%s", optarg);
+                break;
+            case 't':
+                opt.time_s = atof(optarg);
+                break;
+            case 's':
+                opt.seed = strtoull(optarg, NULL, 10);
+                break;
+            case 'p':
+                opt.procs = atoi(optarg);
+                break;
+            case 'k':
+                opt.conns = atoi(optarg);
+                break;
+            case 'i':
+                opt.interval_ms = atoi(optarg);
+                break;
+            case 'q':
+                opt.quiet_s = atoi(optarg);
+                break;
+            case 'D':
+                opt.delay_ms = atoi(optarg);
+                break;
+            case 'T':
+                opt.timeout_ms = atoi(optarg);
+                break;
+            default:
+                usage();
+                return -1;
         }
     }
-    if (members == NULL || opt.history == NULL || opt.procs < 1 || opt.procs > PROCS_MAX ||
-        opt.conns < 1 || opt.conns > CONNS_MAX || opt.interval_ms < 100) {
+    if (members == NULL || opt.history == NULL || opt.procs < 1 ||
+        opt.procs > PROCS_MAX || opt.conns < 1 || opt.conns > CONNS_MAX ||
+        opt.interval_ms < 100) {
         usage();
         return -1;
     }
@@ -1856,7 +1953,8 @@ static int parseArgs(int argc, char **argv)
     snprintf(buf, sizeof buf, "%s", members);
     char *save = NULL;
     size_t cl = 0;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         if (opt.nodes == NODES_MAX) {
             fprintf(stderr, "at most %d nodes\n", NODES_MAX);
             return -1;
@@ -1864,13 +1962,13 @@ static int parseArgs(int argc, char **argv)
         char raft[SLOTC_ADDRESS_MAX + 1];
         snprintf(opt.members[opt.nodes], sizeof opt.members[0], "%s", t);
         if (slotc_address_split(t, raft, sizeof raft, opt.client[opt.nodes],
-                                       sizeof opt.client[0]) != SLOT_OK ||
+                                sizeof opt.client[0]) != SLOT_OK ||
             opt.client[opt.nodes][0] == '\0') {
             fprintf(stderr, "bad member address %s\n", t);
             return -1;
         }
-        cl += (size_t)snprintf(opt.cluster + cl, sizeof opt.cluster - cl, "%s%s",
-                               cl ? "," : "", opt.client[opt.nodes]);
+        cl += (size_t)snprintf(opt.cluster + cl, sizeof opt.cluster - cl,
+                               "%s%s", cl ? "," : "", opt.client[opt.nodes]);
         opt.nodes++;
     }
     if (parseNemesis(opt.nemesis) != 0) {
@@ -1912,7 +2010,8 @@ int main(int argc, char **argv)
     o.timeout_ms = 5000;
     o.connect_timeout_ms = 500;
     o.attempt_timeout_ms = 1000;
-    if (slotc_sync_open(&o, &syncc) != SLOT_OK || slotc_sync_open(&o, &nem.admin) != SLOT_OK) {
+    if (slotc_sync_open(&o, &syncc) != SLOT_OK ||
+        slotc_sync_open(&o, &nem.admin) != SLOT_OK) {
         fprintf(stderr, "cannot open a client on %s\n", opt.cluster);
         return 2;
     }
@@ -1920,7 +2019,8 @@ int main(int argc, char **argv)
         nem.node_state[i] = N_UP;
     }
     logf_("workload %s, nemesis %s, %d nodes, %.0f s, seed %" PRIu64,
-          workload_names[opt.workload], opt.nemesis, opt.nodes, opt.time_s, opt.seed);
+          workload_names[opt.workload], opt.nemesis, opt.nodes, opt.time_s,
+          opt.seed);
     if (setupLedger() != 0) {
         fclose(hist);
         return 3;
@@ -1950,7 +2050,8 @@ int main(int argc, char **argv)
     if (nem.n_enabled > 0) {
         pthread_create(&nem.thread, NULL, nemesisMain, NULL);
     }
-    uv_run(&loop, UV_RUN_DEFAULT); /* until the timers stop and requests drain */
+    uv_run(&loop,
+           UV_RUN_DEFAULT); /* until the timers stop and requests drain */
     logf_("workload: done (%" PRIu64 " invocations)", n_invoke);
     if (nem.n_enabled > 0) {
         nem.stop = 1;
@@ -1971,13 +2072,15 @@ int main(int argc, char **argv)
     logf_("quiet period: %d s", opt.quiet_s);
     sleepMs(opt.quiet_s * 1000);
     bool conv = converge(30000);
-    logf_("final: nodes %s", conv ? "converged" : "did NOT converge within 30 s");
+    logf_("final: nodes %s",
+          conv ? "converged" : "did NOT converge within 30 s");
     finalReads();
     slotc_sync_close(syncc);
     slotc_sync_close(nem.admin);
     histFlush();
     fclose(hist);
-    logf_("history: %" PRIu64 " invoke, %" PRIu64 " ok, %" PRIu64 " fail, %" PRIu64 " info",
+    logf_("history: %" PRIu64 " invoke, %" PRIu64 " ok, %" PRIu64
+          " fail, %" PRIu64 " info",
           n_invoke, n_ok, n_fail, n_info);
     return 0;
 }

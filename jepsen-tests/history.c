@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../proto/slot_err.h"
+#include "slot_err.h"
 
 static const char *const f_names[HF_COUNT] = {
-    "create", "hold", "confirm", "release", "cancel", "read_pool",
-    "read_patient", "read_hold", "status", "config", "nemesis", "other"};
+    "create",       "hold",      "confirm", "release", "cancel",  "read_pool",
+    "read_patient", "read_hold", "status",  "config",  "nemesis", "other"};
 
-static const char *const claim_names[] = {"none", "held", "booked", "released",
-                                          "expired", "cancelled"};
+static const char *const claim_names[] = {"none",     "held",    "booked",
+                                          "released", "expired", "cancelled"};
 
 const char *history_f_name(int f)
 {
@@ -162,7 +162,8 @@ static void nemesisFrom(struct h_op *op, json_t *v)
     json_t *nodes = json_object_get(v, "nodes");
     if (json_is_array(nodes)) {
         for (size_t i = 0; i < json_array_size(nodes) && op->n_nodes < 8; i++) {
-            op->nodes[op->n_nodes++] = (int)json_integer_value(json_array_get(nodes, i));
+            op->nodes[op->n_nodes++] =
+                (int)json_integer_value(json_array_get(nodes, i));
         }
     } else if (json_object_get(v, "node") != NULL) {
         op->nodes[op->n_nodes++] = (int)u64(v, "node", 0);
@@ -208,7 +209,8 @@ struct history *history_load(const char *path)
         return NULL;
     }
     struct history *h = calloc(1, sizeof *h);
-    struct openmap om = {calloc(1 << 16, sizeof(int)), calloc(1 << 16, sizeof(int)), 1 << 16};
+    struct openmap om = {calloc(1 << 16, sizeof(int)),
+                         calloc(1 << 16, sizeof(int)), 1 << 16};
     if (h == NULL || om.keys == NULL || om.vals == NULL) {
         abort();
     }
@@ -225,8 +227,8 @@ struct history *history_load(const char *path)
         json_error_t jerr;
         json_t *j = json_loads(line, 0, &jerr);
         if (j == NULL || !json_is_object(j)) {
-            snprintf(h->error, sizeof h->error, "line %d: not a JSON object (%s)", h->lines,
-                     jerr.text);
+            snprintf(h->error, sizeof h->error,
+                     "line %d: not a JSON object (%s)", h->lines, jerr.text);
             json_decref(j);
             break;
         }
@@ -239,8 +241,8 @@ struct history *history_load(const char *path)
         uint64_t t = u64(j, "time", 0);
         if (type < 0 || (!json_is_integer(p) && !json_is_string(p)) ||
             json_object_get(j, "time") == NULL) {
-            snprintf(h->error, sizeof h->error, "line %d: needs process, type, f, time",
-                     h->lines);
+            snprintf(h->error, sizeof h->error,
+                     "line %d: needs process, type, f, time", h->lines);
             json_decref(j);
             break;
         }
@@ -291,7 +293,8 @@ struct history *history_load(const char *path)
         if (type == H_INVOKE) {
             if (om.keys[slot] != 0 && om.vals[slot] >= 0) {
                 snprintf(h->error, sizeof h->error,
-                         "line %d: process %d invoked while its operation of line %d is open",
+                         "line %d: process %d invoked while its operation of "
+                         "line %d is open",
                          h->lines, proc, h->ops[om.vals[slot]].line_inv);
                 json_decref(j);
                 break;
@@ -314,7 +317,8 @@ struct history *history_load(const char *path)
             continue;
         }
         if (om.keys[slot] == 0 || om.vals[slot] < 0) {
-            snprintf(h->error, sizeof h->error, "line %d: completion of process %d without invocation",
+            snprintf(h->error, sizeof h->error,
+                     "line %d: completion of process %d without invocation",
                      h->lines, proc);
             json_decref(j);
             break;
@@ -322,8 +326,9 @@ struct history *history_load(const char *path)
         struct h_op *op = &h->ops[om.vals[slot]];
         om.vals[slot] = -1;
         if (strcmp(op->fname, f_s) != 0) {
-            snprintf(h->error, sizeof h->error, "line %d: completion f %s does not match %s",
-                     h->lines, f_s, op->fname);
+            snprintf(h->error, sizeof h->error,
+                     "line %d: completion f %s does not match %s", h->lines,
+                     f_s, op->fname);
             json_decref(j);
             break;
         }
@@ -333,8 +338,8 @@ struct history *history_load(const char *path)
         op->line_ret = h->lines;
         op->ret = j;
         if (t < op->t_inv) {
-            snprintf(h->error, sizeof h->error, "line %d: completes before its invocation",
-                     h->lines);
+            snprintf(h->error, sizeof h->error,
+                     "line %d: completes before its invocation", h->lines);
             break;
         }
         outcome(op, j, v);

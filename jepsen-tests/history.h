@@ -41,7 +41,14 @@ enum h_f {
 };
 
 /* Claim states, as the wire names them (slotc_claim_state_name). */
-enum h_claim { HC_NONE, HC_HELD, HC_BOOKED, HC_RELEASED, HC_EXPIRED, HC_CANCELLED };
+enum h_claim {
+    HC_NONE,
+    HC_HELD,
+    HC_BOOKED,
+    HC_RELEASED,
+    HC_EXPIRED,
+    HC_CANCELLED
+};
 
 struct h_claimv {
     uint64_t id;
@@ -52,28 +59,28 @@ struct h_claimv {
 };
 
 struct h_op {
-    int process;   /* -1: nemesis */
-    int f;         /* enum h_f */
+    int process; /* -1: nemesis */
+    int f;       /* enum h_f */
     char fname[24];
-    int type;      /* completion: H_OK, H_FAIL, H_INFO */
-    uint64_t t_inv, t_ret; /* ns; t_ret UINT64_MAX if never completed */
+    int type;                    /* completion: H_OK, H_FAIL, H_INFO */
+    uint64_t t_inv, t_ret;       /* ns; t_ret UINT64_MAX if never completed */
     uint64_t wall_inv, wall_ret; /* ms of CLOCK_REALTIME, 0 if not recorded */
-    uint64_t lt_max;       /* set by the checker: ledger time at this op is at
-                            * most this (0: no bound known) */
+    uint64_t lt_max;        /* set by the checker: ledger time at this op is at
+                             * most this (0: no bound known) */
     int line_inv, line_ret; /* 1-based; 0 if none */
-    json_t *inv, *ret;     /* the raw lines (owned) */
+    json_t *inv, *ret;      /* the raw lines (owned) */
 
     /* inputs */
     char pool[H_STR_MAX];
     char patient[H_STR_MAX];
     uint32_t ttl;
-    uint64_t id;        /* confirm / release / cancel / read_hold */
-    uint32_t capacity;  /* create */
+    uint64_t id;       /* confirm / release / cancel / read_hold */
+    uint32_t capacity; /* create */
     bool stale, pinned, final;
 
     /* outcome */
-    int err;            /* 0 ok; slot_err code; -1 unnamed */
-    bool observed;      /* the ledger answered (index present) */
+    int err;       /* 0 ok; slot_err code; -1 unnamed */
+    bool observed; /* the ledger answered (index present) */
     uint64_t ltime, index;
     uint64_t hold_id, deadline;
     uint32_t visit;
@@ -89,8 +96,8 @@ struct h_op {
     char role[16];
     /* nemesis */
     char fault[32];
-    int64_t offset_ms;      /* clock fault: the offset applied */
-    bool nem_start; /* start (else stop / crash / restart) */
+    int64_t offset_ms; /* clock fault: the offset applied */
+    bool nem_start;    /* start (else stop / crash / restart) */
     int n_nodes;
     int nodes[8];
 };
@@ -99,7 +106,7 @@ struct history {
     struct h_op *ops;
     int n_ops;
     int lines;
-    uint64_t t_end; /* last time seen */
+    uint64_t t_end;  /* last time seen */
     char error[256]; /* non-empty: malformed */
 };
 

@@ -54,7 +54,8 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-static uint64_t hashBytes(uint64_t seed, const uint8_t *p, size_t len, uint64_t h)
+static uint64_t hashBytes(uint64_t seed, const uint8_t *p, size_t len,
+                          uint64_t h)
 {
     h ^= seed;
     size_t i = 0;
@@ -108,13 +109,15 @@ static bool cacheGrow(struct cache *c, size_t memory_left)
     return true;
 }
 
-static size_t memLeft(const struct lin_limits *lim, size_t fixed, const struct cache *c)
+static size_t memLeft(const struct lin_limits *lim, size_t fixed,
+                      const struct cache *c)
 {
     size_t used = fixed + c->cap * 16;
     return used < lim->memory_max ? lim->memory_max - used : 0;
 }
 
-/* ---- search ---------------------------------------------------------------------- */
+/* ---- search
+ * ---------------------------------------------------------------------- */
 
 static double nowS(void)
 {
@@ -128,8 +131,9 @@ struct frame {
     int next_succ; /* successor index being explored */
 };
 
-void lin_check(const struct lin_model *m, const struct lin_op *ops, int n, int max_succ,
-               const struct lin_limits *lim, struct lin_result *res)
+void lin_check(const struct lin_model *m, const struct lin_op *ops, int n,
+               int max_succ, const struct lin_limits *lim,
+               struct lin_result *res)
 {
     memset(res, 0, sizeof *res);
     res->stuck_op = -1;
@@ -147,12 +151,14 @@ void lin_check(const struct lin_model *m, const struct lin_op *ops, int n, int m
     uint8_t *state = malloc(ss);
     uint8_t *succ = malloc((size_t)max_succ * ss);
     struct cache cache = {NULL, 0, 0};
-    size_t fixed = (size_t)ne * (sizeof *ev + 2 * sizeof(int)) + (size_t)(n + 1) * (ss + 16) +
-                   (size_t)max_succ * ss;
-    if (!ev || !next || !prev || !call_at || !ret_at || !bits || !stack || !saved || !state ||
-        !succ || fixed > lim->memory_max || !cacheGrow(&cache, lim->memory_max - fixed)) {
+    size_t fixed = (size_t)ne * (sizeof *ev + 2 * sizeof(int)) +
+                   (size_t)(n + 1) * (ss + 16) + (size_t)max_succ * ss;
+    if (!ev || !next || !prev || !call_at || !ret_at || !bits || !stack ||
+        !saved || !state || !succ || fixed > lim->memory_max ||
+        !cacheGrow(&cache, lim->memory_max - fixed)) {
         res->verdict = LIN_UNKNOWN;
-        snprintf(res->reason, sizeof res->reason, "out of memory (%d operations)", n);
+        snprintf(res->reason, sizeof res->reason,
+                 "out of memory (%d operations)", n);
         goto out;
     }
     for (int i = 0; i < n; i++) {
@@ -180,11 +186,13 @@ void lin_check(const struct lin_model *m, const struct lin_op *ops, int n, int m
     for (;;) {
         if ((++iter & 1023) == 0 && nowS() - t_start > lim->time_s) {
             res->verdict = LIN_UNKNOWN;
-            snprintf(res->reason, sizeof res->reason, "time limit (%.0f s) after %llu configurations",
+            snprintf(res->reason, sizeof res->reason,
+                     "time limit (%.0f s) after %llu configurations",
                      lim->time_s, (unsigned long long)cache.n);
             break;
         }
-        if (cur == tail || (!ev[cur].call && ops[ev[cur].op].ret == UINT64_MAX)) {
+        if (cur == tail ||
+            (!ev[cur].call && ops[ev[cur].op].ret == UINT64_MAX)) {
             res->verdict = LIN_VALID; /* only optional (info) operations left */
             break;
         }
@@ -194,10 +202,14 @@ void lin_check(const struct lin_model *m, const struct lin_op *ops, int n, int m
             bits[op / 64] |= 1ull << (op % 64);
             int chosen = -1;
             for (int s = 0; s < k && chosen < 0; s++) {
-                uint64_t a = hashBytes(0x243f6a8885a308d3ull, (const uint8_t *)bits, words * 8, 0);
-                uint64_t b = hashBytes(0x13198a2e03707344ull, (const uint8_t *)bits, words * 8, 7);
-                a = hashBytes(0xa4093822299f31d0ull, succ + (size_t)s * ss, ss, a);
-                b = hashBytes(0x082efa98ec4e6c89ull, succ + (size_t)s * ss, ss, b);
+                uint64_t a = hashBytes(0x243f6a8885a308d3ull,
+                                       (const uint8_t *)bits, words * 8, 0);
+                uint64_t b = hashBytes(0x13198a2e03707344ull,
+                                       (const uint8_t *)bits, words * 8, 7);
+                a = hashBytes(0xa4093822299f31d0ull, succ + (size_t)s * ss, ss,
+                              a);
+                b = hashBytes(0x082efa98ec4e6c89ull, succ + (size_t)s * ss, ss,
+                              b);
                 if (cache.n * 2 >= cache.cap &&
                     !cacheGrow(&cache, memLeft(lim, fixed, &cache))) {
                     res->verdict = LIN_UNKNOWN;
@@ -254,8 +266,10 @@ void lin_check(const struct lin_model *m, const struct lin_op *ops, int n, int m
         int k = m->step(m->ctx, before, f->op, succ, max_succ);
         bool resumed = false;
         for (int s = f->next_succ; s < k && !resumed; s++) {
-            uint64_t a = hashBytes(0x243f6a8885a308d3ull, (const uint8_t *)bits, words * 8, 0);
-            uint64_t b = hashBytes(0x13198a2e03707344ull, (const uint8_t *)bits, words * 8, 7);
+            uint64_t a = hashBytes(0x243f6a8885a308d3ull, (const uint8_t *)bits,
+                                   words * 8, 0);
+            uint64_t b = hashBytes(0x13198a2e03707344ull, (const uint8_t *)bits,
+                                   words * 8, 7);
             a = hashBytes(0xa4093822299f31d0ull, succ + (size_t)s * ss, ss, a);
             b = hashBytes(0x082efa98ec4e6c89ull, succ + (size_t)s * ss, ss, b);
             if (cache.n * 2 >= cache.cap &&

@@ -39,28 +39,30 @@ struct lin_model {
      * outcome) into out[0..k), k <= max_out, and returns k (0: the
      * operation cannot be linearized here). States must be canonical:
      * equal logical states, equal bytes. */
-    int (*step)(void *ctx, const uint8_t *state, int op, uint8_t *out, int max_out);
+    int (*step)(void *ctx, const uint8_t *state, int op, uint8_t *out,
+                int max_out);
 };
 
 struct lin_limits {
-    double time_s;      /* wall time for this search */
-    size_t memory_max;  /* bytes for visited configurations and the stack */
+    double time_s;     /* wall time for this search */
+    size_t memory_max; /* bytes for visited configurations and the stack */
 };
 
 struct lin_result {
-    int verdict;        /* enum lin_verdict */
-    char reason[128];   /* for LIN_UNKNOWN */
-    uint64_t configs;   /* configurations visited */
+    int verdict;      /* enum lin_verdict */
+    char reason[128]; /* for LIN_UNKNOWN */
+    uint64_t configs; /* configurations visited */
     /* LIN_INVALID: the deepest point the search reached. */
-    int stuck_op;       /* an operation that could not be linearized there */
-    int *prefix;        /* the operations linearized there, in order (owned) */
+    int stuck_op; /* an operation that could not be linearized there */
+    int *prefix;  /* the operations linearized there, in order (owned) */
     int n_prefix;
-    uint8_t *state;     /* the model state there (owned, state_size bytes) */
+    uint8_t *state; /* the model state there (owned, state_size bytes) */
 };
 
 /* Checks ops[0..n) against m. max_succ bounds step()'s out. */
 void lin_check(const struct lin_model *m, const struct lin_op *ops, int n,
-               int max_succ, const struct lin_limits *lim, struct lin_result *res);
+               int max_succ, const struct lin_limits *lim,
+               struct lin_result *res);
 
 void lin_result_free(struct lin_result *res);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../proto/slot_err.h"
+#include "slot_err.h"
 
 struct mhead {
     uint8_t exists;
@@ -25,7 +25,7 @@ struct mclaim {
     uint64_t id;       /* 0: an info hold's claim, id unknown */
     uint64_t deadline; /* exact, or a lower bound if !exact */
     uint16_t patient;
-    uint8_t state;     /* enum h_claim */
+    uint8_t state; /* enum h_claim */
     uint8_t exact;
     uint32_t pad;
 };
@@ -49,7 +49,8 @@ int pool_model_init(struct pool_model *m, const struct h_op **ops, int n)
             continue;
         }
         int k = 0;
-        while (k < m->n_patients && strcmp(m->patients[k], ops[i]->patient) != 0) {
+        while (k < m->n_patients &&
+               strcmp(m->patients[k], ops[i]->patient) != 0) {
             k++;
         }
         if (k == m->n_patients) {
@@ -61,7 +62,8 @@ int pool_model_init(struct pool_model *m, const struct h_op **ops, int n)
             m->claims_max++;
         }
     }
-    m->state_size = sizeof(struct mhead) + (size_t)m->claims_max * sizeof(struct mclaim);
+    m->state_size =
+        sizeof(struct mhead) + (size_t)m->claims_max * sizeof(struct mclaim);
     return 0;
 }
 
@@ -77,7 +79,8 @@ void pool_model_initial(void *vm, uint8_t *state)
     memset(state, 0, m->state_size);
 }
 
-/* ---- successor collection ------------------------------------------------------ */
+/* ---- successor collection
+ * ------------------------------------------------------ */
 
 struct emit {
     struct pool_model *m;
@@ -154,7 +157,8 @@ static void emitIf(struct emit *e, uint8_t *s, int code)
     }
 }
 
-/* ---- helpers over a state ---------------------------------------------------------- */
+/* ---- helpers over a state
+ * ---------------------------------------------------------- */
 
 static int countState(const uint8_t *s, int state)
 {
@@ -181,7 +185,8 @@ static int activeOf(const uint8_t *s, int patient)
 {
     const struct mclaim *c = CL(s);
     for (int i = 0; i < HD(s)->n; i++) {
-        if (c[i].patient == patient && (c[i].state == HC_HELD || c[i].state == HC_BOOKED)) {
+        if (c[i].patient == patient &&
+            (c[i].state == HC_HELD || c[i].state == HC_BOOKED)) {
             return i;
         }
     }
@@ -221,7 +226,8 @@ static int dueMaybe(const uint8_t *s, uint64_t t, int *out)
     return n;
 }
 
-/* ---- operations ----------------------------------------------------------------------- */
+/* ---- operations
+ * ----------------------------------------------------------------------- */
 
 static void holdNew(struct emit *e, uint8_t *s, uint64_t t)
 {
@@ -462,8 +468,8 @@ static void opReadPatient(struct emit *e, uint8_t *s, uint64_t t, int patient)
     }
     if (c->exact) {
         bool live = c->deadline > t;
-        if ((live && op->n_claims == 1 && o->state == HC_HELD && o->id == c->id &&
-             o->deadline == c->deadline) ||
+        if ((live && op->n_claims == 1 && o->state == HC_HELD &&
+             o->id == c->id && o->deadline == c->deadline) ||
             (!live && op->n_claims == 0)) {
             add(e, s);
         }
@@ -507,12 +513,14 @@ static void opReadHold(struct emit *e, uint8_t *s, uint64_t t)
     }
 }
 
-/* ---- step ----------------------------------------------------------------------------- */
+/* ---- step
+ * -----------------------------------------------------------------------------
+ */
 
 static bool isCommand(int f)
 {
-    return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM || f == HF_RELEASE ||
-           f == HF_CANCEL;
+    return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM ||
+           f == HF_RELEASE || f == HF_CANCEL;
 }
 
 static int u64cmp(const void *a, const void *b)
@@ -521,7 +529,8 @@ static int u64cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int pool_model_step(void *vm, const uint8_t *state, int opi, uint8_t *out, int max_out)
+int pool_model_step(void *vm, const uint8_t *state, int opi, uint8_t *out,
+                    int max_out)
 {
     struct pool_model *m = vm;
     const struct h_op *op = m->ops[opi];
@@ -544,7 +553,8 @@ int pool_model_step(void *vm, const uint8_t *state, int opi, uint8_t *out, int m
         times[nt++] = h->now;
         const struct mclaim *c = CL(state);
         for (int i = 0; i < h->n && nt < 1024; i++) {
-            if (c[i].state == HC_HELD && c[i].deadline > h->now && c[i].deadline <= hi) {
+            if (c[i].state == HC_HELD && c[i].deadline > h->now &&
+                c[i].deadline <= hi) {
                 times[nt++] = c[i].deadline;
             }
         }
@@ -602,19 +612,20 @@ char *pool_model_describe(const struct pool_model *m, const uint8_t *state)
         return NULL;
     }
     if (!h->exists) {
-        snprintf(s, cap, "pool does not exist (ledger time >= %" PRIu64 ")", h->now);
+        snprintf(s, cap, "pool does not exist (ledger time >= %" PRIu64 ")",
+                 h->now);
         return s;
     }
     n += (size_t)snprintf(s + n, cap - n,
-                          "capacity %u, held %d, booked %d, next visit %u, ledger time >= %" PRIu64
-                          "; claims:",
-                          h->cap, countState(state, HC_HELD), countState(state, HC_BOOKED),
-                          h->next_visit, h->now);
+                          "capacity %u, held %d, booked %d, next visit %u, "
+                          "ledger time >= %" PRIu64 "; claims:",
+                          h->cap, countState(state, HC_HELD),
+                          countState(state, HC_BOOKED), h->next_visit, h->now);
     for (int i = 0; i < h->n && n < cap; i++) {
-        n += (size_t)snprintf(s + n, cap - n, " [#%" PRIu64 " %s %s deadline %s%" PRIu64 "]",
-                              c[i].id, m->patients[c[i].patient],
-                              history_claim_name(c[i].state), c[i].exact ? "" : ">=",
-                              c[i].deadline);
+        n += (size_t)snprintf(
+            s + n, cap - n, " [#%" PRIu64 " %s %s deadline %s%" PRIu64 "]",
+            c[i].id, m->patients[c[i].patient], history_claim_name(c[i].state),
+            c[i].exact ? "" : ">=", c[i].deadline);
     }
     return s;
 }

@@ -37,14 +37,15 @@
 #include "history.h"
 
 struct pool_model {
-    const struct h_op **ops; /* this pool's operations, indexed as in linear.h */
+    const struct h_op *
+        *ops; /* this pool's operations, indexed as in linear.h */
     int n_ops;
-    int *patient;            /* per op: patient index, or -1 */
+    int *patient; /* per op: patient index, or -1 */
     char (*patients)[H_STR_MAX];
     int n_patients;
     int claims_max;
     size_t state_size;
-    int overflow;            /* set if a step had more successors than fit */
+    int overflow; /* set if a step had more successors than fit */
 };
 
 /* Sets up m for ops[0..n) of one pool (borrowed; must outlive m). */
@@ -53,7 +54,8 @@ void pool_model_free(struct pool_model *m);
 
 /* For struct lin_model. */
 void pool_model_initial(void *m, uint8_t *state);
-int pool_model_step(void *m, const uint8_t *state, int op, uint8_t *out, int max_out);
+int pool_model_step(void *m, const uint8_t *state, int op, uint8_t *out,
+                    int max_out);
 
 /* A readable description of a state (malloc'd). */
 char *pool_model_describe(const struct pool_model *m, const uint8_t *state);

@@ -35,7 +35,8 @@ static int fsmApply(struct raft_fsm *rf, const struct raft_buffer *buf,
          * successfully; raft checksums the log. An entry that does not
          * decode is a bug or an unknown newer format: skipping it would be
          * deterministic but silent, so stop loudly instead. */
-        fprintf(stderr, "fsm: committed entry does not decode: %s (%zu bytes)\n",
+        fprintf(stderr,
+                "fsm: committed entry does not decode: %s (%zu bytes)\n",
                 slot_err_name(rc), buf->len);
         abort();
     }
@@ -105,8 +106,8 @@ int fsm_snapshot_decode(const void *data, size_t len, struct ledger **out)
     size_t raw_len = (size_t)get64be(p + 8);
     uint8_t *raw = malloc(raw_len + 1);
     LZ4F_dctx *dctx = NULL;
-    if (raw == NULL || LZ4F_isError(LZ4F_createDecompressionContext(
-                           &dctx, LZ4F_VERSION))) {
+    if (raw == NULL ||
+        LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION))) {
         free(raw);
         return RAFT_NOMEM;
     }

@@ -20,15 +20,16 @@
 #include <raft.h>
 #include <stdint.h>
 
-#include "../proto/slot_proto.h"
+#include "slot_proto.h"
 #include "ledger.h"
 
 #if RAFT_VERSION_NUMBER < 2200
-#error "raft >= 0.22 required: 0.15 (Debian 12) loses entries; see node/deps/setup.sh"
+#error                                                                         \
+    "raft >= 0.22 required: 0.15 (Debian 12) loses entries; see node/deps/setup.sh"
 #endif
 
-#define FSM_SNAPSHOT_MAGIC "SLZ1"
-#define FSM_SNAPSHOT_HEADER 16
+#define FSM_SNAPSHOT_MAGIC   "SLZ1"
+#define FSM_SNAPSHOT_HEADER  16
 #define FSM_SNAPSHOT_RAW_MAX (8ull << 30) /* refuse larger claims */
 
 struct fsm;
@@ -41,8 +42,8 @@ typedef void (*fsm_applied_cb)(struct fsm *f, uint64_t origin,
                                const struct slot_result *results, uint32_t n);
 
 struct fsm {
-    struct raft_fsm raft;  /* pass &f->raft to raft_init; raft.data == f */
-    struct ledger *ledger; /* owned; replaced on snapshot restore */
+    struct raft_fsm raft;      /* pass &f->raft to raft_init; raft.data == f */
+    struct ledger *ledger;     /* owned; replaced on snapshot restore */
     fsm_applied_cb applied_cb; /* may be NULL */
     void *data;                /* free for applied_cb's owner */
     uint64_t entries_applied;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../proto/slot_admin.h"
+#include "slot_admin.h"
 #include "fsm.h"
 #include "iofail.h"
 #include "log.h"
@@ -65,9 +65,9 @@ uint32_t node_snapshot_threshold(const struct node_options *o)
 }
 
 #define RAFT_INFLIGHT_ENTRIES 64
-#define NODE_SLOW_TURN_MS 50 /* a loop turn longer than this is logged */
-#define INFLIGHT_CAP 64
-#define ADDR_CAP 256
+#define NODE_SLOW_TURN_MS     50 /* a loop turn longer than this is logged */
+#define INFLIGHT_CAP          64
+#define ADDR_CAP              256
 
 struct pend {
     struct node_conn *conn; /* NULL: the leader's own EXPIRE */
@@ -125,8 +125,8 @@ struct node {
     struct node_options o;
     char address[ADDR_CAP];
     struct raft raft;
-    struct raft_io io;     /* raft_uv */
-    struct iofail iofail;  /* what raft sees: fail-stop on disk errors */
+    struct raft_io io;    /* raft_uv */
+    struct iofail iofail; /* what raft sees: fail-stop on disk errors */
     struct transport transport;
     struct fsm fsm;
     uv_prepare_t prepare;
@@ -182,7 +182,8 @@ static struct node *nodeOfFsm(struct raft_fsm *rf)
     return f->data;
 }
 
-/* ---- snapshots ------------------------------------------------------------- */
+/* ---- snapshots -------------------------------------------------------------
+ */
 
 /* raft asks for a snapshot on the loop; a child encodes it (snapfork.h)
  * while the node goes on. Inline encoding is the fallback: a stall of
@@ -207,9 +208,11 @@ static int nodeSnapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
     raft_free(b);
     uint64_t t0 = uv_hrtime();
     int rv = n->fsm_snapshot(rf, bufs, n_bufs);
-    LOG_W("snapshot at %llu: cannot fork (%s), encoded on the loop: %s, %.1f ms",
-          (unsigned long long)n->snap_index, strerror(-e),
-          rv == 0 ? "taken" : raft_strerror(rv), (double)(uv_hrtime() - t0) / 1e6);
+    LOG_W(
+        "snapshot at %llu: cannot fork (%s), encoded on the loop: %s, %.1f ms",
+        (unsigned long long)n->snap_index, strerror(-e),
+        rv == 0 ? "taken" : raft_strerror(rv),
+        (double)(uv_hrtime() - t0) / 1e6);
     return rv;
 }
 
@@ -221,7 +224,8 @@ static void snapshotReady(struct snapfork *s, int status)
     if (status == 0) {
         LOG_I("snapshot at %llu: %llu bytes, encoded by a child in %llu ms "
               "(the loop paused %llu us to fork)",
-              (unsigned long long)n->snap_index, (unsigned long long)s->last_bytes,
+              (unsigned long long)n->snap_index,
+              (unsigned long long)s->last_bytes,
               (unsigned long long)s->last_child_ms,
               (unsigned long long)s->last_fork_us);
     }
@@ -233,7 +237,8 @@ static void snapshotReady(struct snapfork *s, int status)
 static bool holdPut(struct iofail *w, const struct raft_snapshot *snapshot)
 {
     struct node *n = w->owner;
-    return snapshot->bufs == n->snap_bufs && n->snapfork.state == SNAPFORK_RUNNING;
+    return snapshot->bufs == n->snap_bufs &&
+           n->snapfork.state == SNAPFORK_RUNNING;
 }
 
 static int nodeSnapshotFinalize(struct raft_fsm *rf, struct raft_buffer *bufs[],
@@ -256,7 +261,8 @@ bool node_removed(const struct node *n)
     return n->removed;
 }
 
-/* ---- replies --------------------------------------------------------------- */
+/* ---- replies ---------------------------------------------------------------
+ */
 
 static void connDone(struct node_conn *c)
 {
@@ -302,7 +308,8 @@ static void replyError(struct node *n, struct node_conn *c, uint64_t tag,
     uint64_t leader = 0;
     if (code == SLOT_NOT_LEADER || code == SLOT_NO_LEADER) {
         leader = leaderHint(n, client);
-        code = leader == 0 || leader == n->o.id ? SLOT_NO_LEADER : SLOT_NOT_LEADER;
+        code =
+            leader == 0 || leader == n->o.id ? SLOT_NO_LEADER : SLOT_NOT_LEADER;
     }
     slot_frame_error(&c->out, tag, code, leader, client);
     c->wake(c);
@@ -339,7 +346,8 @@ static void replyResult(struct node_conn *c, uint64_t tag,
     c->wake(c);
 }
 
-/* ---- batching ---------------------------------------------------------------- */
+/* ---- batching
+ * ---------------------------------------------------------------- */
 
 static void failItems(struct node *n, struct pend *items, uint32_t count,
                       int code)
@@ -440,7 +448,8 @@ static void proposeCurrent(struct node *n)
     if (rv == RAFT_NOTLEADER || rv == RAFT_NOSPACE) {
         /* Refused before raft took the buffer: still ours. */
         free(buf);
-        failItems(n, b->items, count, rv == RAFT_NOSPACE ? SLOT_IO : SLOT_NOT_LEADER);
+        failItems(n, b->items, count,
+                  rv == RAFT_NOSPACE ? SLOT_IO : SLOT_NOT_LEADER);
         free(b);
         return;
     }
@@ -497,7 +506,8 @@ static void queueExpire(struct node *n)
 }
 
 /* fsm applied_cb: keep the results of our own batches for applyCb. */
-static void appliedCb(struct fsm *f, uint64_t origin, const struct slot_cmd *cmds,
+static void appliedCb(struct fsm *f, uint64_t origin,
+                      const struct slot_cmd *cmds,
                       const struct slot_result *results, uint32_t count)
 {
     struct node *n = f->data;
@@ -529,7 +539,8 @@ static void appliedCb(struct fsm *f, uint64_t origin, const struct slot_cmd *cmd
     }
 }
 
-/* ---- reads ---------------------------------------------------------------------- */
+/* ---- reads
+ * ---------------------------------------------------------------------- */
 
 static void serveRead(struct node *n, struct node_conn *c, uint64_t tag,
                       const struct slot_read *rd)
@@ -674,7 +685,8 @@ static void handleRead(struct node *n, struct node_conn *c,
     c->pending++;
 }
 
-/* ---- admin ---------------------------------------------------------------------- */
+/* ---- admin
+ * ---------------------------------------------------------------------- */
 
 static const char *roleName(struct raft *r)
 {
@@ -690,7 +702,8 @@ static const char *roleName(struct raft *r)
     }
 }
 
-static void replyStatus(struct node *n, struct node_conn *c, uint64_t tag)
+static void replyStatus(struct node *n, struct node_conn *c, uint64_t tag,
+                        bool hash)
 {
     struct slot_node_status st;
     char client[ADDR_CAP];
@@ -709,7 +722,8 @@ static void replyStatus(struct node *n, struct node_conn *c, uint64_t tag)
         snprintf(m->address, sizeof m->address, "%s", conf->servers[i].address);
         m->role = (uint8_t)conf->servers[i].role;
     }
-    st.state_hash = ledger_state_hash(n->fsm.ledger);
+    /* O(state): only when asked (slotctl status), never for probes. */
+    st.state_hash = hash ? ledger_state_hash(n->fsm.ledger) : 0;
     st.ledger_time_ms = ledger_time_ms(n->fsm.ledger);
     st.entries_applied = n->fsm.entries_applied;
     st.commands_applied = n->fsm.commands_applied;
@@ -762,8 +776,8 @@ static void noticeConnected(uv_connect_t *c, int status)
 {
     struct notice *nt = c->data;
     uv_buf_t b = uv_buf_init((char *)nt->frame.data, (unsigned)nt->frame.len);
-    if (status != 0 ||
-        uv_write(&nt->write, (uv_stream_t *)&nt->tcp, &b, 1, noticeWritten) != 0) {
+    if (status != 0 || uv_write(&nt->write, (uv_stream_t *)&nt->tcp, &b, 1,
+                                noticeWritten) != 0) {
         LOG_W("could not tell the removed node: %s", uv_strerror(status));
         uv_close((uv_handle_t *)&nt->tcp, noticeClosed);
     }
@@ -813,7 +827,8 @@ static void adminDone(struct areq *a, int status)
     if (code != SLOT_OK) {
         replyError(a->node, c, a->tag, code);
     } else if (!c->closed) {
-        size_t start = slot_frame_begin(&c->out, SLOT_FRAME_ADMIN_REPLY, a->tag);
+        size_t start =
+            slot_frame_begin(&c->out, SLOT_FRAME_ADMIN_REPLY, a->tag);
         mp_pack_array(&c->out, 2);
         mp_pack_uint(&c->out, SLOT_OK);
         msgpack_pack_nil(&c->out.pk);
@@ -870,7 +885,7 @@ static void handleAdmin(struct node *n, struct node_conn *c,
         return;
     }
     if (a.op == SLOT_ADMIN_STATUS) {
-        replyStatus(n, c, f->tag);
+        replyStatus(n, c, f->tag, !a.no_hash);
         return;
     }
     if (a.op == SLOT_ADMIN_LEAVE) {
@@ -929,7 +944,8 @@ static void handleAdmin(struct node *n, struct node_conn *c,
     c->pending++;
 }
 
-/* ---- requests -------------------------------------------------------------------- */
+/* ---- requests
+ * -------------------------------------------------------------------- */
 
 static void handleCommand(struct node *n, struct node_conn *c,
                           const struct slot_frame *f)
@@ -982,7 +998,8 @@ void node_conn_closed(struct node *n, struct node_conn *c)
     }
 }
 
-/* ---- loop hooks ------------------------------------------------------------------- */
+/* ---- loop hooks
+ * ------------------------------------------------------------------- */
 
 /* Role changes at INFO, with their time: an election's rounds are what a
  * failover's write gap is made of, so they must be readable afterwards. */
@@ -1072,7 +1089,8 @@ static void tickCb(uv_timer_t *h)
     }
 }
 
-/* ---- life cycle --------------------------------------------------------------------- */
+/* ---- life cycle
+ * --------------------------------------------------------------------- */
 
 static int mkdirs(const char *dir)
 {
@@ -1104,20 +1122,22 @@ static int bootstrap(struct node *n, char *errmsg, size_t errlen)
     char *list = strdup(n->o.bootstrap);
     int rv = list == NULL ? RAFT_NOMEM : 0;
     char *save = NULL;
-    for (char *tok = list ? strtok_r(list, ",", &save) : NULL; tok != NULL && rv == 0;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (char *tok = list ? strtok_r(list, ",", &save) : NULL;
+         tok != NULL && rv == 0; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         char *end;
         unsigned long long id = eq ? strtoull(tok, &end, 10) : 0;
         if (eq == NULL || id == 0 || end != eq || eq[1] == '\0') {
-            snprintf(errmsg, errlen, "bad --bootstrap entry '%s' (want ID=HOST:PORT)", tok);
+            snprintf(errmsg, errlen,
+                     "bad --bootstrap entry '%s' (want ID=HOST:PORT)", tok);
             rv = RAFT_INVALID;
             break;
         }
-        rv = raft_configuration_add(&conf, id, id == n->o.id ? n->address : eq + 1,
-                                    RAFT_VOTER);
+        rv = raft_configuration_add(
+            &conf, id, id == n->o.id ? n->address : eq + 1, RAFT_VOTER);
         if (rv != 0) {
-            snprintf(errmsg, errlen, "--bootstrap entry '%s': %s", tok, raft_strerror(rv));
+            snprintf(errmsg, errlen, "--bootstrap entry '%s': %s", tok,
+                     raft_strerror(rv));
         }
     }
     free(list);
@@ -1187,7 +1207,8 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
     if (rv == 0 && (rv = transport_init(&n->transport, loop)) != 0) {
         snprintf(errmsg, errlen, "transport: %s", raft_strerror(rv));
     }
-    if (rv == 0 && (rv = raft_uv_init(&n->io, loop, o->dir, &n->transport.outer)) != 0) {
+    if (rv == 0 &&
+        (rv = raft_uv_init(&n->io, loop, o->dir, &n->transport.outer)) != 0) {
         snprintf(errmsg, errlen, "raft_uv_init: %s", n->io.errmsg);
     }
     if (rv == 0) {
@@ -1238,7 +1259,8 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
     uv_check_start(&n->check, checkCb);
     uv_timer_init(loop, &n->tick);
     n->tick.data = n;
-    uv_timer_start(&n->tick, tickCb, o->expire_interval_ms, o->expire_interval_ms);
+    uv_timer_start(&n->tick, tickCb, o->expire_interval_ms,
+                   o->expire_interval_ms);
     n->handles_open = 4; /* prepare, check, tick, snapfork's timer */
     *out = n;
     return 0;

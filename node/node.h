@@ -31,36 +31,36 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "../proto/slot_proto.h"
+#include "slot_proto.h"
 
 /* A client connection as the node sees it. Embedded in server.c's
  * connection; every field but `out` is the server's to set. */
 struct node_conn {
-    struct mp_buf out;  /* reply frames, appended by the node */
-    uint32_t pending;   /* requests accepted and not yet answered */
-    bool closed;        /* the socket is gone: answers are dropped */
+    struct mp_buf out; /* reply frames, appended by the node */
+    uint32_t pending;  /* requests accepted and not yet answered */
+    bool closed;       /* the socket is gone: answers are dropped */
     void (*wake)(struct node_conn *c);    /* `out` gained bytes */
     void (*release)(struct node_conn *c); /* closed and pending == 0 */
 };
 
 struct node_options {
-    uint64_t id;            /* >= 1 */
-    const char *dir;        /* data directory (created if missing) */
-    const char *address;    /* "RAFT_HOST:PORT/CLIENT_HOST:PORT" */
-    const char *bootstrap;  /* "ID=RAFT/CLIENT,..." or NULL */
-    bool join;              /* start empty; a leader adds this node */
-    uint32_t batch_cmds_max;      /* 1..SLOT_BATCH_CMDS_MAX */
-    uint32_t batch_bytes_max;     /* <= SLOT_ENTRY_MAX */
-    uint32_t inflight_max;        /* batches proposed, not yet applied */
-    uint32_t reads_max;           /* linearizable reads waiting */
-    uint32_t conn_pending_max;    /* unanswered requests per connection */
-    uint32_t snapshot_threshold;  /* entries between snapshots (base: see
-                                   * node_snapshot_threshold) */
-    uint32_t snapshot_trailing;   /* entries kept after a snapshot */
+    uint64_t id;                 /* >= 1 */
+    const char *dir;             /* data directory (created if missing) */
+    const char *address;         /* "RAFT_HOST:PORT/CLIENT_HOST:PORT" */
+    const char *bootstrap;       /* "ID=RAFT/CLIENT,..." or NULL */
+    bool join;                   /* start empty; a leader adds this node */
+    uint32_t batch_cmds_max;     /* 1..SLOT_BATCH_CMDS_MAX */
+    uint32_t batch_bytes_max;    /* <= SLOT_ENTRY_MAX */
+    uint32_t inflight_max;       /* batches proposed, not yet applied */
+    uint32_t reads_max;          /* linearizable reads waiting */
+    uint32_t conn_pending_max;   /* unanswered requests per connection */
+    uint32_t snapshot_threshold; /* entries between snapshots (base: see
+                                  * node_snapshot_threshold) */
+    uint32_t snapshot_trailing;  /* entries kept after a snapshot */
     uint32_t heartbeat_ms;
     uint32_t election_ms;
-    uint32_t expire_interval_ms;  /* how often the leader looks for due holds */
-    int64_t clock_offset_ms;      /* added to the clock: fault tests only */
+    uint32_t expire_interval_ms; /* how often the leader looks for due holds */
+    int64_t clock_offset_ms;     /* added to the clock: fault tests only */
     /* Called once when the node finds itself removed from the cluster
      * (slotd then stops: a removed member would keep campaigning). */
     void (*removed_cb)(void *data);
@@ -79,8 +79,8 @@ struct node;
 
 /* Creates the node and starts raft (bootstrap or join as the options say).
  * On error returns a raft error code and a message in errmsg. */
-int node_start(uv_loop_t *loop, const struct node_options *o,
-               struct node **out, char *errmsg, size_t errmsg_len);
+int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
+               char *errmsg, size_t errmsg_len);
 
 /* Handles one request frame from connection c. The frame's payload is only
  * valid during the call. */

@@ -17,8 +17,8 @@ struct conn {
     struct mp_buf wbuf; /* bytes handed to uv_write */
     uv_write_t wreq;
     bool writing, dirty, closing;
-    struct conn *prev, *next;       /* all open connections */
-    struct conn *dirty_next;        /* connections with replies to flush */
+    struct conn *prev, *next; /* all open connections */
+    struct conn *dirty_next;  /* connections with replies to flush */
 };
 
 struct server {
@@ -299,7 +299,8 @@ int server_start(uv_loop_t *loop, struct node *node, const char *listen,
                  ? UV_EINVAL
                  : uv_ip4_addr(host, (int)port, &addr);
     if (rv != 0) {
-        snprintf(errmsg, errlen, "listen address '%s': %s", listen, uv_strerror(rv));
+        snprintf(errmsg, errlen, "listen address '%s': %s", listen,
+                 uv_strerror(rv));
         return rv;
     }
     struct server *s = calloc(1, sizeof *s);

@@ -18,7 +18,8 @@ static const char usage[] =
     "             [--bootstrap ID=HOST:PORT[/HOST:PORT],...] [--join]\n"
     "             [--log-level debug|info|warn|error] [--conns-max N]\n"
     "             [--batch-max N] [--inflight-max N] [--snapshot-threshold N]\n"
-    "             [--snapshot-trailing N] [--election-ms N] [--heartbeat-ms N]\n"
+    "             [--snapshot-trailing N] [--election-ms N] [--heartbeat-ms "
+    "N]\n"
     "\n"
     "  --id N           this node's id (>= 1), unique in the cluster\n"
     "  --dir DIR        data directory (raft log and snapshots); created\n"
@@ -113,27 +114,62 @@ int main(int argc, char **argv)
     int c, bad = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-            case 'i': bad |= parseU32(optarg, 1, UINT32_MAX, &id32); break;
-            case 'd': o.dir = optarg; break;
-            case 'r': raft_addr = optarg; break;
-            case 'l': listen = optarg; break;
-            case 'b': o.bootstrap = optarg; break;
-            case 'j': o.join = true; break;
-            case 'L': bad |= (level = log_level_parse(optarg)) < 0; break;
-            case 'C': bad |= parseU32(optarg, 1, 1000000, &conns_max); break;
-            case 'B': bad |= parseU32(optarg, 1, SLOT_BATCH_CMDS_MAX, &o.batch_cmds_max); break;
-            case 'I': bad |= parseU32(optarg, 1, 64, &o.inflight_max); break;
-            case 'T': bad |= parseU32(optarg, 16, UINT32_MAX, &o.snapshot_threshold); break;
-            case 'R': bad |= parseU32(optarg, 0, UINT32_MAX, &o.snapshot_trailing); break;
-            case 'E': bad |= parseU32(optarg, 50, 60000, &o.election_ms); break;
-            case 'H': bad |= parseU32(optarg, 10, 10000, &o.heartbeat_ms); break;
-            case 'O': o.clock_offset_ms = strtoll(optarg, NULL, 10); break;
-            case 'h': fputs(usage, stdout); return 0;
-            default: bad = 1; break;
+            case 'i':
+                bad |= parseU32(optarg, 1, UINT32_MAX, &id32);
+                break;
+            case 'd':
+                o.dir = optarg;
+                break;
+            case 'r':
+                raft_addr = optarg;
+                break;
+            case 'l':
+                listen = optarg;
+                break;
+            case 'b':
+                o.bootstrap = optarg;
+                break;
+            case 'j':
+                o.join = true;
+                break;
+            case 'L':
+                bad |= (level = log_level_parse(optarg)) < 0;
+                break;
+            case 'C':
+                bad |= parseU32(optarg, 1, 1000000, &conns_max);
+                break;
+            case 'B':
+                bad |=
+                    parseU32(optarg, 1, SLOT_BATCH_CMDS_MAX, &o.batch_cmds_max);
+                break;
+            case 'I':
+                bad |= parseU32(optarg, 1, 64, &o.inflight_max);
+                break;
+            case 'T':
+                bad |= parseU32(optarg, 16, UINT32_MAX, &o.snapshot_threshold);
+                break;
+            case 'R':
+                bad |= parseU32(optarg, 0, UINT32_MAX, &o.snapshot_trailing);
+                break;
+            case 'E':
+                bad |= parseU32(optarg, 50, 60000, &o.election_ms);
+                break;
+            case 'H':
+                bad |= parseU32(optarg, 10, 10000, &o.heartbeat_ms);
+                break;
+            case 'O':
+                o.clock_offset_ms = strtoll(optarg, NULL, 10);
+                break;
+            case 'h':
+                fputs(usage, stdout);
+                return 0;
+            default:
+                bad = 1;
+                break;
         }
     }
-    if (bad || optind != argc || id32 == 0 || o.dir == NULL || raft_addr == NULL ||
-        listen == NULL || strchr(raft_addr, '/') != NULL) {
+    if (bad || optind != argc || id32 == 0 || o.dir == NULL ||
+        raft_addr == NULL || listen == NULL || strchr(raft_addr, '/') != NULL) {
         fputs(usage, stderr);
         return 2;
     }
@@ -159,7 +195,8 @@ int main(int argc, char **argv)
         LOG_E("start failed: %s", err);
         return 1;
     }
-    rv = server_start(&d.loop, d.node, listen, conns_max, &d.server, err, sizeof err);
+    rv = server_start(&d.loop, d.node, listen, conns_max, &d.server, err,
+                      sizeof err);
     if (rv != 0) {
         LOG_E("start failed: %s", err);
         return 1;

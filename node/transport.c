@@ -32,7 +32,8 @@ static void copyErr(struct transport *t)
     memcpy(t->outer.errmsg, t->inner.errmsg, sizeof t->outer.errmsg);
 }
 
-static int wInit(struct raft_uv_transport *outer, raft_id id, const char *address)
+static int wInit(struct raft_uv_transport *outer, raft_id id,
+                 const char *address)
 {
     struct transport *t = outer->impl;
     char client[ADDR_MAX];
@@ -79,8 +80,9 @@ static void innerConnected(struct raft_uv_connect *req,
     outer->cb(outer, stream, status);
 }
 
-static int wConnect(struct raft_uv_transport *outer, struct raft_uv_connect *req,
-                    raft_id id, const char *address, raft_uv_connect_cb cb)
+static int wConnect(struct raft_uv_transport *outer,
+                    struct raft_uv_connect *req, raft_id id,
+                    const char *address, raft_uv_connect_cb cb)
 {
     struct transport *t = outer->impl;
     char raft[ADDR_MAX], client[ADDR_MAX];
@@ -110,7 +112,8 @@ static void innerClosed(struct raft_uv_transport *inner)
     }
 }
 
-static void wClose(struct raft_uv_transport *outer, raft_uv_transport_close_cb cb)
+static void wClose(struct raft_uv_transport *outer,
+                   raft_uv_transport_close_cb cb)
 {
     struct transport *t = outer->impl;
     t->close_cb = cb;

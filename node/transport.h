@@ -23,7 +23,7 @@
 struct transport {
     struct raft_uv_transport outer; /* pass &t->outer to raft_uv_init */
     struct raft_uv_transport inner; /* raft's TCP transport */
-    char raft_address[256]; /* the inner transport keeps this pointer */
+    char raft_address[256];         /* the inner transport keeps this pointer */
     raft_uv_accept_cb accept_cb;
     raft_uv_transport_close_cb close_cb;
 };
@@ -36,6 +36,7 @@ void transport_close(struct transport *t);
 /* Splits "RAFT/CLIENT" into its parts (NUL-terminated copies into raft and
  * client, each of cap bytes; client is "" when absent). Returns 0, or -1 if
  * a part does not fit. */
-int transport_addr_split(const char *full, char *raft, char *client, size_t cap);
+int transport_addr_split(const char *full, char *raft, char *client,
+                         size_t cap);
 
 #endif /* SLOT_TRANSPORT_H */

@@ -97,15 +97,40 @@ bool mp_read_uint(struct mp_reader *r, uint64_t max, uint64_t *v)
         unsigned w;
         bool sign;
         switch (t) {
-            case 0xcc: w = 1; sign = false; break;
-            case 0xcd: w = 2; sign = false; break;
-            case 0xce: w = 4; sign = false; break;
-            case 0xcf: w = 8; sign = false; break;
-            case 0xd0: w = 1; sign = true; break;
-            case 0xd1: w = 2; sign = true; break;
-            case 0xd2: w = 4; sign = true; break;
-            case 0xd3: w = 8; sign = true; break;
-            default: return fail(r, SLOT_MALFORMED);
+            case 0xcc:
+                w = 1;
+                sign = false;
+                break;
+            case 0xcd:
+                w = 2;
+                sign = false;
+                break;
+            case 0xce:
+                w = 4;
+                sign = false;
+                break;
+            case 0xcf:
+                w = 8;
+                sign = false;
+                break;
+            case 0xd0:
+                w = 1;
+                sign = true;
+                break;
+            case 0xd1:
+                w = 2;
+                sign = true;
+                break;
+            case 0xd2:
+                w = 4;
+                sign = true;
+                break;
+            case 0xd3:
+                w = 8;
+                sign = true;
+                break;
+            default:
+                return fail(r, SLOT_MALFORMED);
         }
         if (!need(r, 1 + w)) {
             return false;
@@ -223,9 +248,9 @@ static bool skipDepth(struct mp_reader *r, unsigned depth)
         return false;
     }
     uint8_t t = *r->p;
-    uint64_t n = 0;       /* elements to follow */
-    unsigned per = 0;     /* values per element (1 array, 2 map) */
-    size_t payload = 0;   /* raw bytes to skip after the header */
+    uint64_t n = 0;     /* elements to follow */
+    unsigned per = 0;   /* values per element (1 array, 2 map) */
+    size_t payload = 0; /* raw bytes to skip after the header */
     unsigned hdr = 1;
     if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
         /* fixint, nil, bool */
@@ -240,26 +265,97 @@ static bool skipDepth(struct mp_reader *r, unsigned depth)
     } else {
         unsigned w;
         switch (t) {
-            case 0xc4: case 0xd9: w = 1; hdr += w; break;
-            case 0xc5: case 0xda: w = 2; hdr += w; break;
-            case 0xc6: case 0xdb: w = 4; hdr += w; break;
-            case 0xc7: w = 1; hdr += w + 1; break; /* ext 8/16/32: +type */
-            case 0xc8: w = 2; hdr += w + 1; break;
-            case 0xc9: w = 4; hdr += w + 1; break;
-            case 0xcc: case 0xd0: payload = 1; w = 0; break;
-            case 0xcd: case 0xd1: payload = 2; w = 0; break;
-            case 0xca: case 0xce: case 0xd2: payload = 4; w = 0; break;
-            case 0xcb: case 0xcf: case 0xd3: payload = 8; w = 0; break;
-            case 0xd4: payload = 2; w = 0; break; /* fixext: type + data */
-            case 0xd5: payload = 3; w = 0; break;
-            case 0xd6: payload = 5; w = 0; break;
-            case 0xd7: payload = 9; w = 0; break;
-            case 0xd8: payload = 17; w = 0; break;
-            case 0xdc: w = 2; per = 1; hdr += w; break;
-            case 0xdd: w = 4; per = 1; hdr += w; break;
-            case 0xde: w = 2; per = 2; hdr += w; break;
-            case 0xdf: w = 4; per = 2; hdr += w; break;
-            default: return fail(r, SLOT_MALFORMED); /* 0xc1: never used */
+            case 0xc4:
+            case 0xd9:
+                w = 1;
+                hdr += w;
+                break;
+            case 0xc5:
+            case 0xda:
+                w = 2;
+                hdr += w;
+                break;
+            case 0xc6:
+            case 0xdb:
+                w = 4;
+                hdr += w;
+                break;
+            case 0xc7:
+                w = 1;
+                hdr += w + 1;
+                break; /* ext 8/16/32: +type */
+            case 0xc8:
+                w = 2;
+                hdr += w + 1;
+                break;
+            case 0xc9:
+                w = 4;
+                hdr += w + 1;
+                break;
+            case 0xcc:
+            case 0xd0:
+                payload = 1;
+                w = 0;
+                break;
+            case 0xcd:
+            case 0xd1:
+                payload = 2;
+                w = 0;
+                break;
+            case 0xca:
+            case 0xce:
+            case 0xd2:
+                payload = 4;
+                w = 0;
+                break;
+            case 0xcb:
+            case 0xcf:
+            case 0xd3:
+                payload = 8;
+                w = 0;
+                break;
+            case 0xd4:
+                payload = 2;
+                w = 0;
+                break; /* fixext: type + data */
+            case 0xd5:
+                payload = 3;
+                w = 0;
+                break;
+            case 0xd6:
+                payload = 5;
+                w = 0;
+                break;
+            case 0xd7:
+                payload = 9;
+                w = 0;
+                break;
+            case 0xd8:
+                payload = 17;
+                w = 0;
+                break;
+            case 0xdc:
+                w = 2;
+                per = 1;
+                hdr += w;
+                break;
+            case 0xdd:
+                w = 4;
+                per = 1;
+                hdr += w;
+                break;
+            case 0xde:
+                w = 2;
+                per = 2;
+                hdr += w;
+                break;
+            case 0xdf:
+                w = 4;
+                per = 2;
+                hdr += w;
+                break;
+            default:
+                return fail(r, SLOT_MALFORMED); /* 0xc1: never used */
         }
         if (w > 0) {
             if (!need(r, hdr)) {

@@ -52,10 +52,17 @@ int slot_admin_decode(struct mp_reader *r, struct slot_admin *a)
     if (op < SLOT_ADMIN_STATUS || op > SLOT_ADMIN_LEAVE) {
         return SLOT_UNKNOWN_OP;
     }
-    if (n != fields[op]) {
+    /* STATUS may carry one optional flag: [1, no_hash]. */
+    if (n != fields[op] && !(op == SLOT_ADMIN_STATUS && n == 2)) {
         return SLOT_MALFORMED;
     }
     a->op = (uint8_t)op;
+    if (op == SLOT_ADMIN_STATUS) {
+        if (n == 2 && !mp_read_bool(r, &a->no_hash)) {
+            return err(r);
+        }
+        return SLOT_OK;
+    }
     if (n >= 2 && !mp_read_u64(r, &a->id)) {
         return err(r);
     }
@@ -79,8 +86,11 @@ void slot_admin_encode(struct mp_buf *b, const struct slot_admin *a)
 {
     switch (a->op) {
         case SLOT_ADMIN_STATUS:
-            mp_pack_array(b, 1);
+            mp_pack_array(b, a->no_hash ? 2 : 1);
             mp_pack_uint(b, a->op);
+            if (a->no_hash) {
+                mp_pack_bool(b, true);
+            }
             return;
         case SLOT_ADMIN_ADD:
             mp_pack_array(b, 3);
@@ -129,13 +139,12 @@ int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s)
 {
     uint32_t n;
     memset(s, 0, sizeof *s);
-    bool ok = mp_expect_array(r, 12) && mp_read_u64(r, &s->id) &&
-              readCopy(r, s->role, sizeof s->role) && mp_read_u64(r, &s->term) &&
-              mp_read_u64(r, &s->commit_index) &&
-              mp_read_u64(r, &s->applied_index) &&
-              mp_read_u64(r, &s->leader_id) &&
-              readCopy(r, s->address, sizeof s->address) &&
-              mp_read_array(r, &n);
+    bool ok =
+        mp_expect_array(r, 12) && mp_read_u64(r, &s->id) &&
+        readCopy(r, s->role, sizeof s->role) && mp_read_u64(r, &s->term) &&
+        mp_read_u64(r, &s->commit_index) && mp_read_u64(r, &s->applied_index) &&
+        mp_read_u64(r, &s->leader_id) &&
+        readCopy(r, s->address, sizeof s->address) && mp_read_array(r, &n);
     if (!ok) {
         return err(r);
     }

@@ -4,7 +4,11 @@
  * validate everything, return a slot_err code; strings are copied.
  *
  *   request                          reply body
- *   [1]                 STATUS       node status (below), from any node
+ *   [1] or [1, no_hash] STATUS       node status (below), from any node;
+ *                                    no_hash: state_hash is 0 (not
+ *                                    computed: it costs O(state) on the
+ *                                    node's loop; leader polling and
+ *                                    health probes set it)
  *   [2, id, address]    ADD          nil   (leader only; joins as spare)
  *   [3, id, role]       ASSIGN       nil   (leader only; role 0 standby,
  *                                           1 voter, 2 spare)
@@ -53,9 +57,10 @@ int slot_member_role_from_name(const char *name);
 
 struct slot_admin {
     uint8_t op;
-    uint64_t id;                       /* ADD, ASSIGN, REMOVE, TRANSFER */
+    uint64_t id;                        /* ADD, ASSIGN, REMOVE, TRANSFER */
     char address[SLOT_ADDRESS_MAX + 1]; /* ADD */
-    uint8_t role;                      /* ASSIGN */
+    uint8_t role;                       /* ASSIGN */
+    bool no_hash;                       /* STATUS */
 };
 int slot_admin_decode(struct mp_reader *r, struct slot_admin *a);
 void slot_admin_encode(struct mp_buf *b, const struct slot_admin *a);
@@ -81,7 +86,8 @@ struct slot_node_status {
     uint64_t entries_applied;
     uint64_t commands_applied;
 };
-void slot_node_status_encode(struct mp_buf *b, const struct slot_node_status *s);
+void slot_node_status_encode(struct mp_buf *b,
+                             const struct slot_node_status *s);
 int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s);
 
 #endif /* SLOT_ADMIN_H */

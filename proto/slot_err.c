@@ -5,8 +5,8 @@
 const char *slot_err_name(int code)
 {
     switch (code) {
-#define SLOT_ERR_NAME_(name, num, msg) \
-    case (num):                        \
+#define SLOT_ERR_NAME_(name, num, msg)                                         \
+    case (num):                                                                \
         return #name;
         SLOT_ERR_MAP(SLOT_ERR_NAME_)
 #undef SLOT_ERR_NAME_
@@ -17,8 +17,8 @@ const char *slot_err_name(int code)
 const char *slot_err_message(int code)
 {
     switch (code) {
-#define SLOT_ERR_MSG_(name, num, msg) \
-    case (num):                       \
+#define SLOT_ERR_MSG_(name, num, msg)                                          \
+    case (num):                                                                \
         return (msg);
         SLOT_ERR_MAP(SLOT_ERR_MSG_)
 #undef SLOT_ERR_MSG_
@@ -28,9 +28,9 @@ const char *slot_err_message(int code)
 
 int slot_err_from_name(const char *name)
 {
-#define SLOT_ERR_FROM_(n, num, msg) \
-    if (strcmp(name, #n) == 0) {    \
-        return (num);               \
+#define SLOT_ERR_FROM_(n, num, msg)                                            \
+    if (strcmp(name, #n) == 0) {                                               \
+        return (num);                                                          \
     }
     SLOT_ERR_MAP(SLOT_ERR_FROM_)
 #undef SLOT_ERR_FROM_

@@ -16,7 +16,8 @@
  * 60-79 sessions and limits, 80-99 node and cluster, 100-119 client side. */
 #define SLOT_ERR_MAP(X)                                                        \
     X(OK, 0, "ok")                                                             \
-    X(MALFORMED, 1, "malformed input: bad msgpack, wrong type, wrong field count") \
+    X(MALFORMED, 1,                                                            \
+      "malformed input: bad msgpack, wrong type, wrong field count")           \
     X(TOO_LARGE, 2, "frame, field or batch exceeds its size limit")            \
     X(BAD_VERSION, 3, "unsupported protocol, entry or snapshot version")       \
     X(INVALID_ARGUMENT, 4, "a field is outside its allowed range or charset")  \
@@ -26,27 +27,36 @@
     X(POOL_EXISTS, 21, "a pool with this id already exists")                   \
     X(POOL_CLOSED, 22, "the pool is closed to new holds")                      \
     X(NOT_RELEASED, 23, "the pool's slots are not released yet")               \
-    X(SOLD_OUT, 24, "no free slot in this channel's share or the shared remainder") \
-    X(PATIENT_HAS_CLAIM, 25, "the patient already holds or has booked a slot in this pool") \
+    X(SOLD_OUT, 24,                                                            \
+      "no free slot in this channel's share or the shared remainder")          \
+    X(PATIENT_HAS_CLAIM, 25,                                                   \
+      "the patient already holds or has booked a slot in this pool")           \
     X(TTL_OUT_OF_RANGE, 26, "ttl_ms is outside the configured hold bounds")    \
-    X(CAPACITY_CONFLICT, 27, "capacity or shares would fall below the slots held or booked") \
-    X(UNKNOWN_HOLD, 28, "no hold with this id (never existed, or forgotten after retention)") \
+    X(CAPACITY_CONFLICT, 27,                                                   \
+      "capacity or shares would fall below the slots held or booked")          \
+    X(UNKNOWN_HOLD, 28,                                                        \
+      "no hold with this id (never existed, or forgotten after retention)")    \
     X(HOLD_EXPIRED, 29, "the hold reached its deadline before this request")   \
     X(ALREADY_CONFIRMED, 30, "the hold was already confirmed")                 \
     X(ALREADY_RELEASED, 31, "the hold was already released")                   \
     X(UNKNOWN_BOOKING, 32, "no booking with this id")                          \
     X(ALREADY_CANCELLED, 33, "the booking was already cancelled")              \
-    X(SESSION_UNKNOWN, 60, "unknown or evicted client session: open a new one; requests in flight have an unknown outcome") \
-    X(REQUEST_TOO_OLD, 61, "request number is below the session's retained window") \
+    X(SESSION_UNKNOWN, 60,                                                     \
+      "unknown or evicted client session: open a new one; requests in flight " \
+      "have an unknown outcome")                                               \
+    X(REQUEST_TOO_OLD, 61,                                                     \
+      "request number is below the session's retained window")                 \
     X(REQUEST_MISMATCH, 62, "request number reused with a different command")  \
-    X(LIMIT_REACHED, 63, "a ledger table is full (pools, patients, channels, holds, sessions)") \
+    X(LIMIT_REACHED, 63,                                                       \
+      "a ledger table is full (pools, patients, channels, holds, sessions)")   \
     X(NOT_LEADER, 80, "this node is not the leader; retry on the leader")      \
     X(NO_LEADER, 81, "no leader is known right now; retry later")              \
     X(BUSY, 82, "too many requests in flight; retry later")                    \
     X(IO, 83, "I/O error on the node")                                         \
     X(SHUTDOWN, 84, "the node or client is shutting down")                     \
     X(TIMEOUT, 100, "no answer before the deadline")                           \
-    X(OUTCOME_UNKNOWN, 101, "the request may or may not have been applied: query it") \
+    X(OUTCOME_UNKNOWN, 101,                                                    \
+      "the request may or may not have been applied: query it")                \
     X(UNAVAILABLE, 102, "no node of the cluster could be reached")
 
 enum slot_err {

@@ -686,7 +686,8 @@ static void readIdemHead(struct mp_reader *r, struct slot_cmd *cmd)
         !mp_read_str(r, SLOT_IDEM_KEY_MAX, &cmd->idem.key)) {
         return;
     }
-    int rc = cmd->session >= 1 && cmd->seq >= 1 ? SLOT_OK : SLOT_INVALID_ARGUMENT;
+    int rc =
+        cmd->session >= 1 && cmd->seq >= 1 ? SLOT_OK : SLOT_INVALID_ARGUMENT;
     if (rc == SLOT_OK) {
         rc = slot_valid_channel(cmd->idem.channel);
     }
@@ -731,7 +732,8 @@ int slot_cmd_decode(struct mp_reader *r, struct slot_cmd *cmd)
         if (r->err == 0) {
             /* Without session and seq (zero inside): the same request
              * through another gateway, on another session, matches. */
-            cmd->idem.fingerprint = slot_hash64(inner, (size_t)(r->p - inner), 0);
+            cmd->idem.fingerprint =
+                slot_hash64(inner, (size_t)(r->p - inner), 0);
         }
     } else {
         readPlainCmd(r, cmd, false);
@@ -887,6 +889,10 @@ int slot_read_decode(struct mp_reader *r, struct slot_read *rd)
     }
     if (op < 1 || op > SLOT_READ_MAX) {
         rfail(r, SLOT_UNKNOWN_OP);
+    } else if (op == SLOT_READ_LEDGER && n == 2) {
+        /* [6, no_hash]: the optional flag of a cheap ledger read. */
+        rd->op = (uint8_t)op;
+        mp_read_bool(r, &rd->no_hash);
     } else if (n != 1u + readLayouts[op].n_fields) {
         rfail(r, SLOT_MALFORMED);
     } else {
@@ -899,6 +905,12 @@ int slot_read_decode(struct mp_reader *r, struct slot_read *rd)
 void slot_read_encode(struct mp_buf *b, const struct slot_read *rd)
 {
     assert(rd->op >= 1 && rd->op <= SLOT_READ_MAX);
+    if (rd->op == SLOT_READ_LEDGER && rd->no_hash) {
+        mp_pack_array(b, 2);
+        mp_pack_uint(b, rd->op);
+        mp_pack_bool(b, true);
+        return;
+    }
     mp_pack_array(b, 1u + readLayouts[rd->op].n_fields);
     mp_pack_uint(b, rd->op);
     packFields(b, readLayouts[rd->op].fields, readLayouts[rd->op].n_fields, rd);

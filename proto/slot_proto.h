@@ -24,12 +24,12 @@
  *   3  POOL_CREATE        pool spec (below)                       0, 0
  *   4  POOL_UPDATE        pool spec (below)                       0, 0
  *   5  POOL_CLOSE         pool                                    0, 0
- *   6  HOLD               pool, patient, channel, ttl_ms          hold, deadline_ms
- *   7  CONFIRM            hold, payment_ref                       booking, visit_no
- *   8  RELEASE            hold                                    0, 0
- *   9  CANCEL             booking                                 0, 0
- *   10 EXPIRE             max                                     expired, still_due
- *   11 IDEM               channel, key, inner command             the inner's
+ *   6  HOLD               pool, patient, channel, ttl_ms          hold,
+ * deadline_ms 7  CONFIRM            hold, payment_ref booking, visit_no 8
+ * RELEASE            hold                                    0, 0 9  CANCEL
+ * booking                                 0, 0 10 EXPIRE             max
+ * expired, still_due 11 IDEM               channel, key, inner command the
+ * inner's
  *
  * IDEM wraps one POOL_CREATE / POOL_UPDATE / POOL_CLOSE / HOLD / CONFIRM /
  * RELEASE / CANCEL with an idempotency key chosen by the client (the HTTP
@@ -102,22 +102,22 @@
 
 /* ---- Limits (all of them; a value outside is INVALID_ARGUMENT or
  * TOO_LARGE). Changing one is a protocol change. ------------------------ */
-#define SLOT_PROTO_VERSION 1
-#define SLOT_FRAME_MAX (1u << 20)        /* bytes of one frame body */
-#define SLOT_ENTRY_MAX (4u << 20)        /* bytes of one Raft entry */
-#define SLOT_BATCH_CMDS_MAX 1024         /* commands in one entry */
-#define SLOT_POOL_ID_MAX 64              /* bytes; [A-Za-z0-9/_.:-] */
-#define SLOT_PATIENT_KEY_MAX 64          /* bytes; [A-Za-z0-9_.:-], >= 8 */
-#define SLOT_PATIENT_KEY_MIN 8
-#define SLOT_CHANNEL_MAX 16              /* bytes; [a-z0-9_-] */
-#define SLOT_PAYMENT_REF_MAX 64          /* bytes; printable ASCII */
-#define SLOT_POOL_SHARES_MAX 8           /* channel shares of one pool */
-#define SLOT_POOL_CAPACITY_MAX 100000    /* slots of one pool */
-#define SLOT_EXPIRE_MAX 4096             /* holds one EXPIRE may free */
-#define SLOT_EXPIRE_DUE_COUNT_MAX 1024   /* still_due is capped here */
-#define SLOT_TIME_MAX_MS (1ull << 53)    /* any *_ms field */
-#define SLOT_FEE_MAX_CENTS 100000000ull  /* 1,000,000.00 */
-#define SLOT_LIST_MAX 1000               /* entries of one list read */
+#define SLOT_PROTO_VERSION        1
+#define SLOT_FRAME_MAX            (1u << 20) /* bytes of one frame body */
+#define SLOT_ENTRY_MAX            (4u << 20) /* bytes of one Raft entry */
+#define SLOT_BATCH_CMDS_MAX       1024       /* commands in one entry */
+#define SLOT_POOL_ID_MAX          64         /* bytes; [A-Za-z0-9/_.:-] */
+#define SLOT_PATIENT_KEY_MAX      64         /* bytes; [A-Za-z0-9_.:-], >= 8 */
+#define SLOT_PATIENT_KEY_MIN      8
+#define SLOT_CHANNEL_MAX          16           /* bytes; [a-z0-9_-] */
+#define SLOT_PAYMENT_REF_MAX      64           /* bytes; printable ASCII */
+#define SLOT_POOL_SHARES_MAX      8            /* channel shares of one pool */
+#define SLOT_POOL_CAPACITY_MAX    100000       /* slots of one pool */
+#define SLOT_EXPIRE_MAX           4096         /* holds one EXPIRE may free */
+#define SLOT_EXPIRE_DUE_COUNT_MAX 1024         /* still_due is capped here */
+#define SLOT_TIME_MAX_MS          (1ull << 53) /* any *_ms field */
+#define SLOT_FEE_MAX_CENTS        100000000ull /* 1,000,000.00 */
+#define SLOT_LIST_MAX             1000         /* entries of one list read */
 
 /* ---- Commands --------------------------------------------------------- */
 enum slot_op {
@@ -133,7 +133,7 @@ enum slot_op {
     SLOT_OP_EXPIRE = 10,
     SLOT_OP_IDEM = 11, /* a wrapper: never the op of a decoded command */
 };
-#define SLOT_OP_MAX 10
+#define SLOT_OP_MAX       10
 #define SLOT_IDEM_KEY_MAX 64 /* bytes; [A-Za-z0-9_.:-], >= 1 */
 
 /* Name of an op ("HOLD"), or NULL. Static storage. */
@@ -177,7 +177,7 @@ struct slot_config {
     uint32_t retain_max;      /* ... and at most this many of them */
 };
 #define SLOT_SESSIONS_MAX 1000000
-#define SLOT_RETAIN_MAX 10000000
+#define SLOT_RETAIN_MAX   10000000
 
 struct slot_cmd {
     uint8_t op;
@@ -240,7 +240,7 @@ void slot_result_encode(struct mp_buf *b, const struct slot_result *res);
 int slot_result_decode(struct mp_reader *r, struct slot_result *res);
 
 /* ---- Raft entries ---------------------------------------------------- */
-#define SLOT_ENTRY_MAGIC "SLE1"
+#define SLOT_ENTRY_MAGIC  "SLE1"
 #define SLOT_ENTRY_HEADER 8
 
 /* Builds one entry from commands that are already encoded (the leader
@@ -289,12 +289,12 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *                   session_idle_ms, retain_ms, retain_max]]
  *   PATIENT and POOLS replies are arrays of claims / pool statuses. */
 enum slot_read_op {
-    SLOT_READ_POOL = 1,     /* [1, pool]                -> pool status */
-    SLOT_READ_HOLD = 2,     /* [2, hold]                -> claim */
-    SLOT_READ_BOOKING = 3,  /* [3, booking]             -> claim */
-    SLOT_READ_PATIENT = 4,  /* [4, pool, patient]       -> [claim...] */
-    SLOT_READ_POOLS = 5,    /* [5, after_pool, limit]   -> [pool status...] */
-    SLOT_READ_LEDGER = 6,   /* [6]                      -> ledger info */
+    SLOT_READ_POOL = 1,    /* [1, pool]                -> pool status */
+    SLOT_READ_HOLD = 2,    /* [2, hold]                -> claim */
+    SLOT_READ_BOOKING = 3, /* [3, booking]             -> claim */
+    SLOT_READ_PATIENT = 4, /* [4, pool, patient]       -> [claim...] */
+    SLOT_READ_POOLS = 5,   /* [5, after_pool, limit]   -> [pool status...] */
+    SLOT_READ_LEDGER = 6,  /* [6] or [6, no_hash]      -> ledger info */
 };
 #define SLOT_READ_MAX 6
 
@@ -304,6 +304,8 @@ struct slot_read {
     struct slot_str patient; /* PATIENT */
     uint64_t id;             /* HOLD, BOOKING */
     uint32_t limit;          /* POOLS: 1..SLOT_LIST_MAX */
+    bool no_hash;            /* LEDGER: skip the O(state) state hash (the
+                              * reply's state_hash is 0): health probes */
 };
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd);
 void slot_read_encode(struct mp_buf *b, const struct slot_read *rd);
@@ -338,7 +340,8 @@ struct slot_pool_status {
     struct slot_bucket shares[SLOT_POOL_SHARES_MAX];
     struct slot_bucket remainder;
 };
-void slot_pool_status_encode(struct mp_buf *b, const struct slot_pool_status *s);
+void slot_pool_status_encode(struct mp_buf *b,
+                             const struct slot_pool_status *s);
 int slot_pool_status_decode(struct mp_reader *r, struct slot_pool_status *s);
 
 enum slot_claim_state {
@@ -376,20 +379,22 @@ struct slot_ledger_info {
     uint32_t holds_active, bookings_active, retained;
     struct slot_config config;
 };
-void slot_ledger_info_encode(struct mp_buf *b, const struct slot_ledger_info *i);
+void slot_ledger_info_encode(struct mp_buf *b,
+                             const struct slot_ledger_info *i);
 int slot_ledger_info_decode(struct mp_reader *r, struct slot_ledger_info *i);
 
 /* ---- Client frames --------------------------------------------------- */
 enum slot_frame_type {
     SLOT_FRAME_COMMAND = 1, /* payload: cmd            -> RESULT */
-    SLOT_FRAME_READ = 2,    /* payload: [linearizable(bool), read] -> READ_REPLY */
-    SLOT_FRAME_ADMIN = 3,   /* payload: node-defined (slotd)       -> ADMIN_REPLY */
-    SLOT_FRAME_RESULT = 16, /* payload: [result, raft_index] */
+    SLOT_FRAME_READ = 2, /* payload: [linearizable(bool), read] -> READ_REPLY */
+    SLOT_FRAME_ADMIN =
+        3, /* payload: node-defined (slotd)       -> ADMIN_REPLY */
+    SLOT_FRAME_RESULT = 16,      /* payload: [result, raft_index] */
     SLOT_FRAME_READ_REPLY = 17,  /* payload: [code, applied_index, body|nil] */
     SLOT_FRAME_ADMIN_REPLY = 18, /* payload: [code, body|nil] */
-    SLOT_FRAME_ERROR = 19, /* payload: [code, leader_id, leader_address]:
-                            * request not executed (NOT_LEADER, BUSY,
-                            * MALFORMED, ...) */
+    SLOT_FRAME_ERROR = 19,       /* payload: [code, leader_id, leader_address]:
+                                  * request not executed (NOT_LEADER, BUSY,
+                                  * MALFORMED, ...) */
 };
 
 struct slot_frame {

@@ -80,14 +80,12 @@ int slot_valid_payment_ref(struct slot_str s)
 
 int slot_valid_config(const struct slot_config *c)
 {
-    bool ok = c->hold_ttl_min_ms >= 1 &&
-              c->hold_ttl_min_ms <= c->hold_ttl_max_ms &&
-              c->hold_ttl_max_ms <= 86400000u && c->session_max >= 1 &&
-              c->session_max <= SLOT_SESSIONS_MAX &&
-              c->session_idle_ms >= 1000 &&
-              c->session_idle_ms <= SLOT_TIME_MAX_MS &&
-              c->retain_ms <= SLOT_TIME_MAX_MS &&
-              c->retain_max <= SLOT_RETAIN_MAX;
+    bool ok =
+        c->hold_ttl_min_ms >= 1 && c->hold_ttl_min_ms <= c->hold_ttl_max_ms &&
+        c->hold_ttl_max_ms <= 86400000u && c->session_max >= 1 &&
+        c->session_max <= SLOT_SESSIONS_MAX && c->session_idle_ms >= 1000 &&
+        c->session_idle_ms <= SLOT_TIME_MAX_MS &&
+        c->retain_ms <= SLOT_TIME_MAX_MS && c->retain_max <= SLOT_RETAIN_MAX;
     return ok ? SLOT_OK : SLOT_INVALID_ARGUMENT;
 }
 
@@ -98,7 +96,8 @@ int slot_valid_pool_spec(const struct slot_pool_spec *sp)
         return rc;
     }
     bool ok = sp->capacity >= 1 && sp->capacity <= SLOT_POOL_CAPACITY_MAX &&
-              sp->kind <= SLOT_KIND_MAX && sp->fee_cents <= SLOT_FEE_MAX_CENTS &&
+              sp->kind <= SLOT_KIND_MAX &&
+              sp->fee_cents <= SLOT_FEE_MAX_CENTS &&
               sp->seg_start_ms <= SLOT_TIME_MAX_MS &&
               sp->seg_end_ms <= SLOT_TIME_MAX_MS &&
               sp->release_at_ms <= SLOT_TIME_MAX_MS &&

@@ -1,19 +1,20 @@
 /* etcd peer: the burst against a 3-member etcd, as its users run it.
  *
- * ---- Configuration (recorded in every result's "system") ---------------------
- * Debian's etcd-server (3.4), 3 members on 127.0.0.1, data in a fresh
- * directory on the same disk as slotd's, every durability setting at its
- * default: the WAL is fsync'd before a proposal counts (no
+ * ---- Configuration (recorded in every result's "system")
+ * --------------------- Debian's etcd-server (3.4), 3 members on 127.0.0.1,
+ * data in a fresh directory on the same disk as slotd's, every durability
+ * setting at its default: the WAL is fsync'd before a proposal counts (no
  * --unsafe-no-fsync), default snapshot count, heartbeat 100 ms, election
  * 1000 ms. Only ports, names, the data directory and --logger zap
  * --log-level warn are set.
  *
- * ---- A booking: one compare-and-decrement transaction ------------------------
- * POST /v3/kv/txn (the v3 API's JSON gateway, base64 keys and values):
+ * ---- A booking: one compare-and-decrement transaction
+ * ------------------------ POST /v3/kv/txn (the v3 API's JSON gateway, base64
+ * keys and values):
  *
- *   compare  value(sb/POOL/left) == v   and   create_revision(sb/POOL/p/PATIENT) == 0
- *   success  put sb/POOL/left = v - 1,  put sb/POOL/p/PATIENT = slot (capacity - v + 1)
- *   failure  range sb/POOL/left,  range sb/POOL/p/PATIENT
+ *   compare  value(sb/POOL/left) == v   and create_revision(sb/POOL/p/PATIENT)
+ * == 0 success  put sb/POOL/left = v - 1,  put sb/POOL/p/PATIENT = slot
+ * (capacity - v + 1) failure  range sb/POOL/left,  range sb/POOL/p/PATIENT
  *
  * v is the last value this worker saw. A failed compare returns the
  * current value in the same round trip: the patient already has a slot
@@ -31,18 +32,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../client/test/cluster.h"
-#include "../../proto/slot_err.h"
-#include "../slotbench/httpc.h"
-#include "../slotbench/sys.h"
+#include "tcluster.h"
+#include "slot_err.h"
+#include "httpc.h"
+#include "sys.h"
 
-#define MEMBERS         3
-#define HEALTH_WAIT_MS  20000
-#define RETRIES_MAX     10000u /* conflicts one booking may meet */
-#define REQ_BYTES       2600
-#define KEY_PREFIX      "sb/"
+#define MEMBERS        3
+#define HEALTH_WAIT_MS 20000
+#define RETRIES_MAX    10000u /* conflicts one booking may meet */
+#define REQ_BYTES      2600
+#define KEY_PREFIX     "sb/"
 
-/* ---- base64 ------------------------------------------------------------------ */
+/* ---- base64
+ * ------------------------------------------------------------------ */
 
 static const char B64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -133,7 +135,8 @@ static int formatPost(char *buf, size_t cap, const char *host, const char *path,
                     path, host, strlen(body), body);
 }
 
-/* ---- the backend ---------------------------------------------------------------- */
+/* ---- the backend
+ * ---------------------------------------------------------------- */
 
 enum { K_TXN = 1, K_RANGE = 2 };
 
@@ -183,15 +186,16 @@ static int eSend(struct ereq *q)
         numB64(q->v, v0, sizeof v0);
         numB64(q->v - 1, v1, sizeof v1);
         numB64((int64_t)capacity - q->v + 1, slot, sizeof slot);
-        snprintf(json, sizeof json,
-                 "{\"compare\":[{\"key\":\"%s\",\"target\":\"VALUE\",\"result\":"
-                 "\"EQUAL\",\"value\":\"%s\"},{\"key\":\"%s\",\"target\":"
-                 "\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}],"
-                 "\"success\":[{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}},"
-                 "{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}],"
-                 "\"failure\":[{\"request_range\":{\"key\":\"%s\"}},"
-                 "{\"request_range\":{\"key\":\"%s\"}}]}",
-                 k, v0, pk, k, v1, pk, slot, k, pk);
+        snprintf(
+            json, sizeof json,
+            "{\"compare\":[{\"key\":\"%s\",\"target\":\"VALUE\",\"result\":"
+            "\"EQUAL\",\"value\":\"%s\"},{\"key\":\"%s\",\"target\":"
+            "\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}],"
+            "\"success\":[{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}},"
+            "{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}],"
+            "\"failure\":[{\"request_range\":{\"key\":\"%s\"}},"
+            "{\"request_range\":{\"key\":\"%s\"}}]}",
+            k, v0, pk, k, v1, pk, slot, k, pk);
         q->hr.len = (size_t)formatPost(q->buf, sizeof q->buf, b->host[m],
                                        "/v3/kv/txn", json);
     }
@@ -218,10 +222,11 @@ static void eDone(struct httpc_req *hr, int http, const char *body, size_t len)
     struct ereq *q = hr->data;
     struct eb *b = q->b;
     if (http < 0) {
-        finish(q, http == HTTPC_UNSENT     ? SLOT_UNAVAILABLE
-                  : http == HTTPC_SHUTDOWN ? SLOT_SHUTDOWN
-                  : q->kind == K_RANGE     ? SLOT_TIMEOUT
-                                           : SLOT_OUTCOME_UNKNOWN,
+        finish(q,
+               http == HTTPC_UNSENT     ? SLOT_UNAVAILABLE
+               : http == HTTPC_SHUTDOWN ? SLOT_SHUTDOWN
+               : q->kind == K_RANGE     ? SLOT_TIMEOUT
+                                        : SLOT_OUTCOME_UNKNOWN,
                0);
         return;
     }
@@ -349,8 +354,8 @@ static bool eRoom(void *be)
     return ePending(be) < ((struct eb *)be)->cap;
 }
 
-static int eHold(void *be, struct task *t, const char *pool, const char *patient,
-                 const char *channel, uint32_t ttl_ms)
+static int eHold(void *be, struct task *t, const char *pool,
+                 const char *patient, const char *channel, uint32_t ttl_ms)
 {
     struct eb *b = be;
     struct ereq *q = sim_task_area(t);
@@ -366,7 +371,8 @@ static int eHold(void *be, struct task *t, const char *pool, const char *patient
     return eSend(q);
 }
 
-static int eUnsupported(void *be, struct task *t, uint64_t hold, const char *ref)
+static int eUnsupported(void *be, struct task *t, uint64_t hold,
+                        const char *ref)
 {
     (void)be;
     (void)t;
@@ -397,7 +403,8 @@ const struct be_vt be_etcd = {
     .query = NULL,
 };
 
-/* ---- the system ------------------------------------------------------------------ */
+/* ---- the system
+ * ------------------------------------------------------------------ */
 
 struct ectx {
     char bin[512];
@@ -411,16 +418,18 @@ static int post(struct sys *s, int m, const char *path, const char *json,
     struct ectx *e = s->peer_ctx;
     char buf[4096];
     int n = formatPost(buf, sizeof buf, e->host[m], path, json);
-    return httpc_sync("127.0.0.1", e->cport[m], buf, (size_t)n, 5000, body, NULL);
+    return httpc_sync("127.0.0.1", e->cport[m], buf, (size_t)n, 5000, body,
+                      NULL);
 }
 
 static int get(struct sys *s, int m, const char *path, char **body)
 {
     struct ectx *e = s->peer_ctx;
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", path,
-                     e->host[m]);
-    return httpc_sync("127.0.0.1", e->cport[m], buf, (size_t)n, 2000, body, NULL);
+    int n = snprintf(buf, sizeof buf, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
+                     path, e->host[m]);
+    return httpc_sync("127.0.0.1", e->cport[m], buf, (size_t)n, 2000, body,
+                      NULL);
 }
 
 static int etcdStart(struct sys *s, struct run *r)
@@ -433,13 +442,14 @@ static int etcdStart(struct sys *s, struct run *r)
     if (e == NULL) {
         return -1;
     }
-    if (launch_which("etcd", e->bin, sizeof e->bin) != 0) {
+    if (proc_which("etcd", e->bin, sizeof e->bin) != 0) {
         fprintf(stderr, "slotbench: etcd not installed (apt-get install "
                         "etcd-server etcd-client)\n");
         return -1;
     }
-    if (launch_tmpdir(s->peer_dir, sizeof s->peer_dir, "slotbench-etcd-") != 0 ||
-        tcluster_free_ports(ports, 2 * MEMBERS) != 0) {
+    if (proc_tmpdir(s->peer_dir, sizeof s->peer_dir, "SLOTBENCH_TMP",
+                    "/var/tmp", "slotbench-etcd-") != 0 ||
+        proc_free_ports(ports, 2 * MEMBERS) != 0) {
         return -1;
     }
     for (int i = 0; i < MEMBERS; i++) {
@@ -457,13 +467,18 @@ static int etcdStart(struct sys *s, struct run *r)
         snprintf(curl, sizeof curl, "http://127.0.0.1:%d", e->cport[i]);
         snprintf(purl, sizeof purl, "http://127.0.0.1:%d", ports[2 * i + 1]);
         snprintf(log, sizeof log, "%s/%s.log", s->peer_dir, name);
-        char *argv[] = {e->bin, "--name", name, "--data-dir", dir,
-                        "--listen-client-urls", curl, "--advertise-client-urls", curl,
-                        "--listen-peer-urls", purl, "--initial-advertise-peer-urls",
-                        purl, "--initial-cluster", initial,
-                        "--initial-cluster-token", "slotbench",
-                        "--initial-cluster-state", "new", "--logger", "zap",
-                        "--log-level", "warn", NULL};
+        char *argv[] = {e->bin,      "--name",
+                        name,        "--data-dir",
+                        dir,         "--listen-client-urls",
+                        curl,        "--advertise-client-urls",
+                        curl,        "--listen-peer-urls",
+                        purl,        "--initial-advertise-peer-urls",
+                        purl,        "--initial-cluster",
+                        initial,     "--initial-cluster-token",
+                        "slotbench", "--initial-cluster-state",
+                        "new",       "--logger",
+                        "zap",       "--log-level",
+                        "warn",      NULL};
         if (proc_spawn(&s->peer[i], name, argv, log) != 0) {
             return -1;
         }
@@ -472,7 +487,7 @@ static int etcdStart(struct sys *s, struct run *r)
         snprintf(r->target + l, sizeof r->target - l, "%s%s", i ? "," : "",
                  e->host[i]);
     }
-    long long end = launch_mono_ms() + HEALTH_WAIT_MS;
+    long long end = tclock_mono_ms() + HEALTH_WAIT_MS;
     for (int i = 0; i < MEMBERS; i++) {
         for (;;) {
             char *body = NULL;
@@ -482,12 +497,13 @@ static int etcdStart(struct sys *s, struct run *r)
             if (ok) {
                 break;
             }
-            if (launch_mono_ms() > end || proc_exited(&s->peer[i])) {
-                fprintf(stderr, "slotbench: etcd member %d not healthy (logs in %s)\n",
+            if (tclock_mono_ms() > end || proc_exited(&s->peer[i])) {
+                fprintf(stderr,
+                        "slotbench: etcd member %d not healthy (logs in %s)\n",
                         i + 1, s->peer_dir);
                 return -1;
             }
-            launch_sleep_ms(100);
+            tclock_sleep_ms(100);
         }
     }
     char *body = NULL;
@@ -536,8 +552,8 @@ static json_t *patients(struct sys *s, const char *pool, bool count_only)
     snprintf(to, sizeof to, KEY_PREFIX "%s/p0", pool); /* '/' + 1 */
     b64enc(from, strlen(from), fb, sizeof fb);
     b64enc(to, strlen(to), tb, sizeof tb);
-    snprintf(json, sizeof json, "{\"key\":\"%s\",\"range_end\":\"%s\"%s}", fb, tb,
-             count_only ? ",\"count_only\":true" : "");
+    snprintf(json, sizeof json, "{\"key\":\"%s\",\"range_end\":\"%s\"%s}", fb,
+             tb, count_only ? ",\"count_only\":true" : "");
     char *body = NULL;
     json_t *doc = NULL;
     if (post(s, 0, "/v3/kv/range", json, &body) == 200 && body != NULL) {
@@ -603,7 +619,8 @@ static int etcdResolve(struct sys *s, const char *pool, const char *patient,
     return 0;
 }
 
-static int etcdSlots(struct sys *s, const char *pool, uint32_t **out, uint32_t *n)
+static int etcdSlots(struct sys *s, const char *pool, uint32_t **out,
+                     uint32_t *n)
 {
     json_t *doc = patients(s, pool, false);
     json_t *kvs = json_object_get(doc, "kvs");
@@ -611,7 +628,8 @@ static int etcdSlots(struct sys *s, const char *pool, uint32_t **out, uint32_t *
     *out = malloc((m + 1) * sizeof **out);
     *n = 0;
     for (size_t i = 0; *out != NULL && i < m; i++) {
-        const char *v = json_string_value(json_object_get(json_array_get(kvs, i), "value"));
+        const char *v =
+            json_string_value(json_object_get(json_array_get(kvs, i), "value"));
         char buf[32];
         if (v != NULL) {
             b64dec(v, buf, sizeof buf);
@@ -625,8 +643,8 @@ static int etcdSlots(struct sys *s, const char *pool, uint32_t **out, uint32_t *
 static json_t *etcdDescribe(struct sys *s)
 {
     return json_pack(
-        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "system", "etcd", "version", s->version,
-        "members", MEMBERS, "flags",
+        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "system", "etcd", "version",
+        s->version, "members", MEMBERS, "flags",
         "--name --data-dir --listen/advertise-client-urls "
         "--listen-peer-urls --initial-advertise-peer-urls --initial-cluster "
         "--initial-cluster-token --initial-cluster-state new --logger zap "
@@ -639,17 +657,17 @@ static json_t *etcdDescribe(struct sys *s)
         "booking",
         "txn: compare value(left)==v and create_revision(patient)==0; put "
         "left=v-1, put patient=slot; on failure range both and retry",
-        "data_fs", launch_fs_type(s->peer_dir));
+        "data_fs", proc_fs_type(s->peer_dir));
 }
 
 static void etcdStop(struct sys *s)
 {
     for (int i = 0; i < s->n_peer; i++) {
-        proc_stop(&s->peer[i], 5000);
+        proc_stop(&s->peer[i], 5000, NULL, 0);
     }
     s->n_peer = 0;
     if (s->peer_dir[0] != '\0' && getenv("SLOTBENCH_KEEP") == NULL) {
-        launch_rmrf(s->peer_dir);
+        proc_rmrf(s->peer_dir);
     }
     free(s->peer_ctx);
     s->peer_ctx = NULL;

@@ -1,8 +1,8 @@
 /* redis peer: the burst against a single Redis, as its users run it.
  *
- * ---- Configuration (recorded in every result's "system") ---------------------
- * Debian's redis-server (7.0), one instance on 127.0.0.1, data in a fresh
- * directory on the same disk as slotd's, with durability on:
+ * ---- Configuration (recorded in every result's "system")
+ * --------------------- Debian's redis-server (7.0), one instance on 127.0.0.1,
+ * data in a fresh directory on the same disk as slotd's, with durability on:
  *
  *   appendonly yes
  *   appendfsync always    (the AOF is fsync'd before the replies of every
@@ -11,10 +11,10 @@
  * and everything else at its defaults (RDB snapshots included). No
  * replication: a single node, as the issue measured it.
  *
- * ---- A booking: one Lua check-and-decrement (EVALSHA) ------------------------
- *   KEYS[1] {POOL}:left   KEYS[2] {POOL}:booked (hash patient -> slot)
- *   already in the hash -> -2 (PATIENT_HAS_CLAIM); left missing -> -3;
- *   left <= 0 -> -1 (SOLD_OUT); else DECR left, HSET patient = slot
+ * ---- A booking: one Lua check-and-decrement (EVALSHA)
+ * ------------------------ KEYS[1] {POOL}:left   KEYS[2] {POOL}:booked (hash
+ * patient -> slot) already in the hash -> -2 (PATIENT_HAS_CLAIM); left missing
+ * -> -3; left <= 0 -> -1 (SOLD_OUT); else DECR left, HSET patient = slot
  *   (capacity - left + 1) -> the slot number.
  * cfg->conns connections per worker (hiredis async on the worker's libuv
  * loop), cfg->depth commands pipelined on each.
@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../client/test/cluster.h"
-#include "../../proto/slot_err.h"
-#include "../slotbench/sys.h"
+#include "tcluster.h"
+#include "slot_err.h"
+#include "sys.h"
 
 #ifndef HAVE_HIREDIS
 
@@ -86,7 +86,6 @@ static const char SCRIPT[] =
 
 static const char CONF[] = "appendonly yes\nappendfsync always\n";
 
-
 /* The script's SHA1, loaded by the system before the workers start; read
  * only afterwards. */
 static char g_sha[48];
@@ -97,7 +96,8 @@ static void keys(const char *pool, char *left, char *booked, size_t cap)
     snprintf(booked, cap, "{%s}:booked", pool);
 }
 
-/* ---- the backend ---------------------------------------------------------------- */
+/* ---- the backend
+ * ---------------------------------------------------------------- */
 
 struct rb {
     struct run *r;
@@ -224,8 +224,8 @@ static bool rRoom(void *be)
     return b->pending < b->cap;
 }
 
-static int rHold(void *be, struct task *t, const char *pool, const char *patient,
-                 const char *channel, uint32_t ttl_ms)
+static int rHold(void *be, struct task *t, const char *pool,
+                 const char *patient, const char *channel, uint32_t ttl_ms)
 {
     struct rb *b = be;
     struct rreq *q = sim_task_area(t);
@@ -242,8 +242,8 @@ static int rHold(void *be, struct task *t, const char *pool, const char *patient
             continue;
         }
         b->rr = i + 1;
-        if (redisAsyncCommand(b->ac[i], rDone, q, "EVALSHA %s 2 %s %s %s %s", g_sha,
-                              left, booked, patient, cap) != REDIS_OK) {
+        if (redisAsyncCommand(b->ac[i], rDone, q, "EVALSHA %s 2 %s %s %s %s",
+                              g_sha, left, booked, patient, cap) != REDIS_OK) {
             return SLOT_UNAVAILABLE;
         }
         b->pending++;
@@ -253,7 +253,8 @@ static int rHold(void *be, struct task *t, const char *pool, const char *patient
     return SLOT_UNAVAILABLE;
 }
 
-static int rUnsupported(void *be, struct task *t, uint64_t hold, const char *ref)
+static int rUnsupported(void *be, struct task *t, uint64_t hold,
+                        const char *ref)
 {
     (void)be;
     (void)t;
@@ -284,7 +285,8 @@ const struct be_vt be_redis = {
     .query = NULL,
 };
 
-/* ---- the system ------------------------------------------------------------------ */
+/* ---- the system
+ * ------------------------------------------------------------------ */
 
 struct rctx {
     redisContext *c;
@@ -310,13 +312,15 @@ static int redisStart(struct sys *s, struct run *r)
     if (x == NULL) {
         return -1;
     }
-    if (launch_which("redis-server", bin, sizeof bin) != 0) {
-        fprintf(stderr, "slotbench: redis-server not installed (apt-get install "
-                        "redis-server)\n");
+    if (proc_which("redis-server", bin, sizeof bin) != 0) {
+        fprintf(stderr,
+                "slotbench: redis-server not installed (apt-get install "
+                "redis-server)\n");
         return -1;
     }
-    if (launch_tmpdir(s->peer_dir, sizeof s->peer_dir, "slotbench-redis-") != 0 ||
-        tcluster_free_ports(&x->port, 1) != 0) {
+    if (proc_tmpdir(s->peer_dir, sizeof s->peer_dir, "SLOTBENCH_TMP",
+                    "/var/tmp", "slotbench-redis-") != 0 ||
+        proc_free_ports(&x->port, 1) != 0) {
         return -1;
     }
     snprintf(conf, sizeof conf, "%s/redis.conf", s->peer_dir);
@@ -325,7 +329,8 @@ static int redisStart(struct sys *s, struct run *r)
     if (f == NULL) {
         return -1;
     }
-    fprintf(f, "bind 127.0.0.1\nport %d\ndaemonize no\ndir %s\nlogfile \"\"\n%s",
+    fprintf(f,
+            "bind 127.0.0.1\nport %d\ndaemonize no\ndir %s\nlogfile \"\"\n%s",
             x->port, s->peer_dir, CONF);
     fclose(f);
     char *argv[] = {bin, conf, NULL};
@@ -334,8 +339,8 @@ static int redisStart(struct sys *s, struct run *r)
     }
     s->n_peer = 1;
     snprintf(r->target, sizeof r->target, "127.0.0.1:%d", x->port);
-    long long end = launch_mono_ms() + PING_WAIT_MS;
-    while (launch_mono_ms() < end && !proc_exited(&s->peer[0])) {
+    long long end = tclock_mono_ms() + PING_WAIT_MS;
+    while (tclock_mono_ms() < end && !proc_exited(&s->peer[0])) {
         struct timeval tv = {1, 0};
         x->c = redisConnectWithTimeout("127.0.0.1", x->port, tv);
         if (x->c != NULL && !x->c->err) {
@@ -350,10 +355,11 @@ static int redisStart(struct sys *s, struct run *r)
             redisFree(x->c);
             x->c = NULL;
         }
-        launch_sleep_ms(50);
+        tclock_sleep_ms(50);
     }
     if (x->c == NULL) {
-        fprintf(stderr, "slotbench: redis-server did not answer (log %s)\n", log);
+        fprintf(stderr, "slotbench: redis-server did not answer (log %s)\n",
+                log);
         return -1;
     }
     redisReply *rep = cmd(s, "SCRIPT LOAD %s", SCRIPT);
@@ -367,14 +373,15 @@ static int redisStart(struct sys *s, struct run *r)
     if (rep != NULL && rep->type == REDIS_REPLY_STRING) {
         const char *v = strstr(rep->str, "redis_version:");
         if (v != NULL) {
-            snprintf(s->version, sizeof s->version, "%.*s", (int)strcspn(v + 14, "\r\n"),
-                     v + 14);
+            snprintf(s->version, sizeof s->version, "%.*s",
+                     (int)strcspn(v + 14, "\r\n"), v + 14);
         }
     }
     freeReplyObject(rep);
     /* Make sure the durability settings took. */
     rep = cmd(s, "CONFIG GET appendfsync");
-    bool always = rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+    bool always = rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+                  rep->elements == 2 &&
                   strcmp(rep->element[1]->str, "always") == 0;
     freeReplyObject(rep);
     if (!always) {
@@ -392,7 +399,8 @@ static int redisConfigure(struct sys *s, uint32_t a, uint32_t b)
     return 0;
 }
 
-static int redisCreatePool(struct sys *s, struct run *r, uint32_t i, int64_t rel)
+static int redisCreatePool(struct sys *s, struct run *r, uint32_t i,
+                           int64_t rel)
 {
     char left[96], booked[96];
     (void)rel;
@@ -455,7 +463,8 @@ static int redisResolve(struct sys *s, const char *pool, const char *patient,
     return 0;
 }
 
-static int redisSlots(struct sys *s, const char *pool, uint32_t **out, uint32_t *n)
+static int redisSlots(struct sys *s, const char *pool, uint32_t **out,
+                      uint32_t *n)
 {
     char left[96], booked[96];
     keys(pool, left, booked, sizeof left);
@@ -476,17 +485,18 @@ static int redisSlots(struct sys *s, const char *pool, uint32_t **out, uint32_t 
 
 static json_t *redisDescribe(struct sys *s)
 {
-    return json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "system", "redis", "version",
-                     s->version, "nodes", 1, "config",
-                     "bind 127.0.0.1, port, dir, appendonly yes, appendfsync always; "
-                     "everything else default (RDB save rules included)",
-                     "durability",
-                     "AOF fsync'd before each event loop's replies (appendfsync "
-                     "always); no replication",
-                     "client", "hiredis async on libuv, pipelined",
-                     "booking", "EVALSHA of a Lua check-and-decrement (HEXISTS, GET, "
-                                "DECR, HSET)",
-                     "data_fs", launch_fs_type(s->peer_dir));
+    return json_pack(
+        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "system", "redis", "version",
+        s->version, "nodes", 1, "config",
+        "bind 127.0.0.1, port, dir, appendonly yes, appendfsync always; "
+        "everything else default (RDB save rules included)",
+        "durability",
+        "AOF fsync'd before each event loop's replies (appendfsync "
+        "always); no replication",
+        "client", "hiredis async on libuv, pipelined", "booking",
+        "EVALSHA of a Lua check-and-decrement (HEXISTS, GET, "
+        "DECR, HSET)",
+        "data_fs", proc_fs_type(s->peer_dir));
 }
 
 static void redisStop(struct sys *s)
@@ -496,11 +506,11 @@ static void redisStop(struct sys *s)
         redisFree(x->c);
     }
     if (s->n_peer > 0) {
-        proc_stop(&s->peer[0], 5000);
+        proc_stop(&s->peer[0], 5000, NULL, 0);
         s->n_peer = 0;
     }
     if (s->peer_dir[0] != '\0' && getenv("SLOTBENCH_KEEP") == NULL) {
-        launch_rmrf(s->peer_dir);
+        proc_rmrf(s->peer_dir);
     }
     free(x);
     s->peer_ctx = NULL;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/slot_err.h"
+#include "slot_err.h"
 #include "bench.h"
 #include "httpc.h"
 
@@ -53,17 +53,23 @@ static int codeOf(json_t *doc, int http)
         if (strcmp(name, "OVERLOADED") == 0) {
             return BENCH_ERR_OVERLOADED;
         }
-        if (strcmp(name, "UNAUTHORIZED") == 0 || strcmp(name, "FORBIDDEN") == 0) {
+        if (strcmp(name, "UNAUTHORIZED") == 0 ||
+            strcmp(name, "FORBIDDEN") == 0) {
             return BENCH_ERR_AUTH;
         }
     }
     switch (http) {
-        case 429: return BENCH_ERR_RATE_LIMITED;
-        case 503: return BENCH_ERR_OVERLOADED;
+        case 429:
+            return BENCH_ERR_RATE_LIMITED;
+        case 503:
+            return BENCH_ERR_OVERLOADED;
         case 401:
-        case 403: return BENCH_ERR_AUTH;
-        case 504: return SLOT_OUTCOME_UNKNOWN;
-        default: return BENCH_ERR_HTTP;
+        case 403:
+            return BENCH_ERR_AUTH;
+        case 504:
+            return SLOT_OUTCOME_UNKNOWN;
+        default:
+            return BENCH_ERR_HTTP;
     }
 }
 
@@ -75,8 +81,8 @@ static uint64_t u64(json_t *o, const char *k)
 
 static int claimState(const char *s)
 {
-    static const char *const names[] = {"", "held", "booked", "released",
-                                        "expired", "cancelled"};
+    static const char *const names[] = {"",         "held",    "booked",
+                                        "released", "expired", "cancelled"};
     for (int i = 1; s != NULL && i < 6; i++) {
         if (strcmp(s, names[i]) == 0) {
             return i;
@@ -135,7 +141,8 @@ static void done(struct httpc_req *hr, int http, const char *body, size_t len)
         }
     } else {
         r.status = codeOf(doc, http);
-        if (q->op == OPK_QUERY && http == 404 && r.status != SLOT_UNKNOWN_POOL) {
+        if (q->op == OPK_QUERY && http == 404 &&
+            r.status != SLOT_UNKNOWN_POOL) {
             r.status = SLOT_OK; /* no claim */
         }
     }
@@ -202,16 +209,17 @@ static bool hRoom(void *be)
 }
 
 static int hSend(struct hb *b, struct task *t, int op, int chan,
-                const char *method, const char *path, const char *body)
+                 const char *method, const char *path, const char *body)
 {
     struct hreq *q = sim_task_area(t);
     q->t = t;
     q->op = op;
     size_t blen = strlen(body);
-    int n = snprintf(q->buf, sizeof q->buf,
-                     "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, path, b->r->target, b->r->token[chan], blen, body);
+    int n = snprintf(
+        q->buf, sizeof q->buf,
+        "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+        "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+        method, path, b->r->target, b->r->token[chan], blen, body);
     if (n < 0 || (size_t)n >= sizeof q->buf) {
         return SLOT_TOO_LARGE;
     }
@@ -235,8 +243,8 @@ static int chanOf(const char *channel)
     return 0;
 }
 
-static int hHold(void *be, struct task *t, const char *pool, const char *patient,
-                 const char *channel, uint32_t ttl_ms)
+static int hHold(void *be, struct task *t, const char *pool,
+                 const char *patient, const char *channel, uint32_t ttl_ms)
 {
     char path[128], body[160];
     struct hreq *q = sim_task_area(t);
@@ -250,10 +258,11 @@ static int hHold(void *be, struct task *t, const char *pool, const char *patient
 static int hConfirm(void *be, struct task *t, uint64_t hold, const char *ref)
 {
     char path[64], body[128];
-    snprintf(path, sizeof path, "/v1/holds/%llu/confirm", (unsigned long long)hold);
+    snprintf(path, sizeof path, "/v1/holds/%llu/confirm",
+             (unsigned long long)hold);
     snprintf(body, sizeof body, "{\"payment_ref\":\"%s\"}", ref);
     return hSend(be, t, OPK_CONFIRM, (int)(sim_task_index(t) % BENCH_CHANNELS),
-                "POST", path, body);
+                 "POST", path, body);
 }
 
 static int hRelease(void *be, struct task *t, uint64_t hold)
@@ -261,15 +270,16 @@ static int hRelease(void *be, struct task *t, uint64_t hold)
     char path[64];
     snprintf(path, sizeof path, "/v1/holds/%llu", (unsigned long long)hold);
     return hSend(be, t, OPK_RELEASE, (int)(sim_task_index(t) % BENCH_CHANNELS),
-                "DELETE", path, "");
+                 "DELETE", path, "");
 }
 
-static int hQuery(void *be, struct task *t, const char *pool, const char *patient)
+static int hQuery(void *be, struct task *t, const char *pool,
+                  const char *patient)
 {
     char path[160];
     snprintf(path, sizeof path, "/v1/pools/%s/patients/%s", pool, patient);
     return hSend(be, t, OPK_QUERY, (int)(sim_task_index(t) % BENCH_CHANNELS),
-                "GET", path, "");
+                 "GET", path, "");
 }
 
 const struct be_vt be_http = {

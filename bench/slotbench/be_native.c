@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../client/libslot.h"
+#include "libslot.h"
 #include "bench.h"
 
 #define WINDOW 32u /* the ledger's per-session window */

@@ -34,11 +34,11 @@ struct rep {
 };
 
 static const char *const STEMS[] = {
-    "burst-native",      "burst-http",          "steady-native",
-    "steady-http",       "expiry-storm-native", "expiry-storm-http",
-    "failover-native",   "failover-http",       "overload-native",
-    "overload-http",     "burst-native-vs-etcd", "burst-etcd",
-    "burst-native-vs-redis", "burst-redis",     "burst-native-vs-redis-2",
+    "burst-native",          "burst-http",           "steady-native",
+    "steady-http",           "expiry-storm-native",  "expiry-storm-http",
+    "failover-native",       "failover-http",        "overload-native",
+    "overload-http",         "burst-native-vs-etcd", "burst-etcd",
+    "burst-native-vs-redis", "burst-redis",          "burst-native-vs-redis-2",
 };
 
 static json_t *get(struct rep *r, const char *stem)
@@ -104,7 +104,8 @@ static const char *fix(double v, int prec)
     return b;
 }
 
-static void md(struct rep *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md(struct rep *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void md(struct rep *r, const char *fmt, ...)
 {
@@ -116,7 +117,8 @@ static void md(struct rep *r, const char *fmt, ...)
 
 static void load(struct rep *r)
 {
-    for (size_t i = 0; i < sizeof STEMS / sizeof STEMS[0] && r->n < RUNS_MAX; i++) {
+    for (size_t i = 0; i < sizeof STEMS / sizeof STEMS[0] && r->n < RUNS_MAX;
+         i++) {
         char path[600];
         snprintf(path, sizeof path, "%s/%s.json", r->dir, STEMS[i]);
         json_t *d = json_load_file(path, 0, NULL);
@@ -128,11 +130,13 @@ static void load(struct rep *r)
     }
 }
 
-/* ---- targets ----------------------------------------------------------------- */
+/* ---- targets
+ * ----------------------------------------------------------------- */
 
 /* One row: higher_better says which side of the target passes. */
 static void target(struct rep *r, const char *what, double goal, double stretch,
-                   double v, const char *unit, bool higher_better, const char *from)
+                   double v, const char *unit, bool higher_better,
+                   const char *from)
 {
     const char *status;
     char miss[96] = "";
@@ -153,9 +157,9 @@ static void target(struct rep *r, const char *what, double goal, double stretch,
                      fix(v - goal, 2), unit, v / goal);
         }
     }
-    md(r, "| %s | %s%s %s | %s %s | %s%s | `%s` |\n", what, higher_better ? "≥ " : "≤ ",
-       goal >= 100 ? big(goal) : fix(goal, 1), unit,
-       v >= 100 ? big(v) : fix(v, 2), unit, status, miss, from);
+    md(r, "| %s | %s%s %s | %s %s | %s%s | `%s` |\n", what,
+       higher_better ? "≥ " : "≤ ", goal >= 100 ? big(goal) : fix(goal, 1),
+       unit, v >= 100 ? big(v) : fix(v, 2), unit, status, miss, from);
 }
 
 static json_t *point(json_t *steady, const char *label)
@@ -266,7 +270,8 @@ static void targets(struct rep *r)
     json_t *b = get(r, "burst-native"), *s = get(r, "steady-native");
     json_t *f = get(r, "failover-native"), *e = get(r, "expiry-storm-native");
     md(r, "## Targets (3 nodes + load generator on one box, fsync on)\n\n");
-    md(r, "| target | required | measured | status | from |\n|---|---|---|---|---|\n");
+    md(r, "| target | required | measured | status | from "
+          "|\n|---|---|---|---|---|\n");
     target(r, "burst: hold decisions/s, one hot pool", 100000, 200000,
            num(b, "result.hold_decisions_per_s"), "/s", true,
            "burst-native result.hold_decisions_per_s");
@@ -276,37 +281,48 @@ static void targets(struct rep *r)
     /* Bookings/s as the system's capacity: the race (every patient at the
      * release, no payment delay). In burst-native the simulated patients
      * set the pace (see the note under the table). */
-    target(r, "hot-pool race, 100,000 slots: completed bookings/s", 50000, 100000,
-           num(get(r, "burst-native-vs-redis"), "result.bookings_per_s"), "/s", true,
-           "burst-native-vs-redis result.bookings_per_s");
+    target(r, "hot-pool race, 100,000 slots: completed bookings/s", 50000,
+           100000,
+           num(get(r, "burst-native-vs-redis"), "result.bookings_per_s"), "/s",
+           true, "burst-native-vs-redis result.bookings_per_s");
     target(r, "the same race, run again after Redis", 50000, 100000,
-           num(get(r, "burst-native-vs-redis-2"), "result.bookings_per_s"), "/s", true,
-           "burst-native-vs-redis-2 result.bookings_per_s");
+           num(get(r, "burst-native-vs-redis-2"), "result.bookings_per_s"),
+           "/s", true, "burst-native-vs-redis-2 result.bookings_per_s");
     json_t *c1 = point(s, "c=1"), *x7 = point(s, "x0.7");
-    target(r, "one request in flight: p50", 0.4, NAN, num(c1, "latency_ms.all.p50"),
-           "ms", false, "steady-native point c=1");
-    target(r, "one request in flight: p99", 1.5, NAN, num(c1, "latency_ms.all.p99"),
-           "ms", false, "steady-native point c=1");
-    target(r, "at 70 % of peak: p99", 10, NAN, num(x7, "latency_ms.all.p99"), "ms",
-           false, "steady-native point x0.7");
+    target(r, "one request in flight: p50", 0.4, NAN,
+           num(c1, "latency_ms.all.p50"), "ms", false,
+           "steady-native point c=1");
+    target(r, "one request in flight: p99", 1.5, NAN,
+           num(c1, "latency_ms.all.p99"), "ms", false,
+           "steady-native point c=1");
+    target(r, "at 70 % of peak: p99", 10, NAN, num(x7, "latency_ms.all.p99"),
+           "ms", false, "steady-native point x0.7");
     target(r, "failover: writes resume, p50 over kills", 1000, NAN,
-           num(f, "failover.gap_p50_ms"), "ms", false, "failover-native failover.gap_p50_ms");
+           num(f, "failover.gap_p50_ms"), "ms", false,
+           "failover-native failover.gap_p50_ms");
     target(r, "expiry storm: 100,000 released after the deadline", 2000, NAN,
            num(e, "result.storm.all_released_ms"), "ms", false,
            "expiry-storm-native result.storm.all_released_ms");
-    md(r, "\nIn `burst-native` itself bookings/s is set by the simulated patients, not "
-          "by the system: they pay for 50-300 ms before confirming, arrive over 2 s, and "
-          "bots let half their holds lapse (ttl 2 s) before they are sold again; there "
-          "%s bookings/s to 90 %% sold (busiest second %s).\n\n",
+    md(r,
+       "\nIn `burst-native` itself bookings/s is set by the simulated "
+       "patients, not "
+       "by the system: they pay for 50-300 ms before confirming, arrive over 2 "
+       "s, and "
+       "bots let half their holds lapse (ttl 2 s) before they are sold again; "
+       "there "
+       "%s bookings/s to 90 %% sold (busiest second %s).\n\n",
        big(num(b, "result.booked_by_s.bookings_per_s_to_90")),
        big(num(b, "result.booked_by_s.peak_bookings_per_s_1s")));
-    md(r, "A missed target is explained under *Stalls the nodes logged* and *Where the "
-          "time goes* (perf profile of the burst), when the run recorded them.\n\n");
+    md(r, "A missed target is explained under *Stalls the nodes logged* and "
+          "*Where the "
+          "time goes* (perf profile of the burst), when the run recorded "
+          "them.\n\n");
     whyTail(r, s);
     whyFailover(r, f);
 }
 
-/* ---- stalls seen from inside the nodes --------------------------------------------- */
+/* ---- stalls seen from inside the nodes
+ * --------------------------------------------- */
 
 static void stalls(struct rep *r)
 {
@@ -345,7 +361,8 @@ static void stalls(struct rep *r)
     md(r, "\n");
 }
 
-/* ---- per-run tables -------------------------------------------------------------- */
+/* ---- per-run tables
+ * -------------------------------------------------------------- */
 
 static void rejects(struct rep *r, json_t *res)
 {
@@ -354,7 +371,8 @@ static void rejects(struct rep *r, json_t *res)
     bool first = true;
     json_object_foreach(json_object_get(res, "rejects"), k, v)
     {
-        md(r, "%s%s %s", first ? "" : ", ", k, big((double)json_integer_value(v)));
+        md(r, "%s%s %s", first ? "" : ", ", k,
+           big((double)json_integer_value(v)));
         first = false;
     }
     if (first) {
@@ -370,24 +388,33 @@ static void runRow(struct rep *r, const char *stem)
         return;
     }
     json_t *res = json_object_get(d, "result");
-    md(r, "| %s | %s | %s | %s | %s | %s | %s / %s / %s / %s / %s | %s | ", stem,
-       big(num(res, "decisions_per_s")), big(num(res, "hold_decisions_per_s")),
-       big(num(res, "bookings_per_s")), big(num(res, "raft.entries_per_s")),
-       fix(num(res, "raft.decisions_per_entry"), 1), fix(num(res, "latency_ms.all.p50"), 2),
-       fix(num(res, "latency_ms.all.p90"), 2), fix(num(res, "latency_ms.all.p99"), 2),
-       fix(num(res, "latency_ms.all.p999"), 2), fix(num(res, "latency_ms.all.max"), 1),
+    md(r, "| %s | %s | %s | %s | %s | %s | %s / %s / %s / %s / %s | %s | ",
+       stem, big(num(res, "decisions_per_s")),
+       big(num(res, "hold_decisions_per_s")), big(num(res, "bookings_per_s")),
+       big(num(res, "raft.entries_per_s")),
+       fix(num(res, "raft.decisions_per_entry"), 1),
+       fix(num(res, "latency_ms.all.p50"), 2),
+       fix(num(res, "latency_ms.all.p90"), 2),
+       fix(num(res, "latency_ms.all.p99"), 2),
+       fix(num(res, "latency_ms.all.p999"), 2),
+       fix(num(res, "latency_ms.all.max"), 1),
        fix(num(res, "sellout_s.max"), 2));
     rejects(r, res);
     md(r, " | %s |\n",
-       json_is_true(json_object_get(json_object_get(d, "check"), "ok")) ? "OK" : "**FAILED**");
+       json_is_true(json_object_get(json_object_get(d, "check"), "ok"))
+           ? "OK"
+           : "**FAILED**");
 }
 
-static void runTable(struct rep *r, const char *title, const char *const *stems, int n)
+static void runTable(struct rep *r, const char *title, const char *const *stems,
+                     int n)
 {
     md(r, "### %s\n\n", title);
-    md(r, "| run | decisions/s | hold decisions/s | bookings/s | Raft entries/s | "
-          "decisions/entry | latency p50 / p90 / p99 / p99.9 / max (ms) | sell-out (s) | "
-          "rejects | check |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    md(r,
+       "| run | decisions/s | hold decisions/s | bookings/s | Raft entries/s | "
+       "decisions/entry | latency p50 / p90 / p99 / p99.9 / max (ms) | "
+       "sell-out (s) | "
+       "rejects | check |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         runRow(r, stems[i]);
     }
@@ -398,7 +425,8 @@ static void failures(struct rep *r)
 {
     bool any = false;
     for (int i = 0; i < r->n; i++) {
-        json_t *f = json_object_get(json_object_get(r->runs[i].doc, "check"), "failures");
+        json_t *f = json_object_get(json_object_get(r->runs[i].doc, "check"),
+                                    "failures");
         size_t k;
         json_t *v;
         json_array_foreach(f, k, v)
@@ -421,7 +449,9 @@ static void steadyTable(struct rep *r, const char *stem)
     if (d == NULL) {
         return;
     }
-    md(r, "### Latency against load: %s (peak from a closed-loop probe: %s holds/s)\n\n",
+    md(r,
+       "### Latency against load: %s (peak from a closed-loop probe: %s "
+       "holds/s)\n\n",
        stem, big(num(d, "peak_holds_per_s")));
     md(r, "| point | offered holds/s | achieved holds/s | decisions/s | p50 | "
           "p90 | p99 | "
@@ -463,18 +493,25 @@ static void specials(struct rep *r)
         if (d == NULL) {
             continue;
         }
-        md(r, "### Failover: %s (leader SIGKILLed during the burst)\n\n", stems[i]);
-        md(r, "| kill | node | at (s) | writes resumed after (client, ms) | first entry "
-              "of the new leader (ms) | new leader seen (ms) |\n|---|---|---|---|---|---|\n");
+        md(r, "### Failover: %s (leader SIGKILLed during the burst)\n\n",
+           stems[i]);
+        md(r, "| kill | node | at (s) | writes resumed after (client, ms) | "
+              "first entry "
+              "of the new leader (ms) | new leader seen (ms) "
+              "|\n|---|---|---|---|---|---|\n");
         size_t k;
         json_t *x;
-        json_array_foreach(json_object_get(json_object_get(d, "failover"), "kills"), k, x)
+        json_array_foreach(
+            json_object_get(json_object_get(d, "failover"), "kills"), k, x)
         {
-            md(r, "| %zu | %d | %s | %s | %s | %s |\n", k + 1, (int)num(x, "node"),
-               fix(num(x, "at_s"), 2), fix(num(x, "resume_client_ms"), 0),
-               fix(num(x, "resume_ledger_ms"), 0), fix(num(x, "new_leader_seen_ms"), 0));
+            md(r, "| %zu | %d | %s | %s | %s | %s |\n", k + 1,
+               (int)num(x, "node"), fix(num(x, "at_s"), 2),
+               fix(num(x, "resume_client_ms"), 0),
+               fix(num(x, "resume_ledger_ms"), 0),
+               fix(num(x, "new_leader_seen_ms"), 0));
         }
-        md(r, "\nWrite gap p50 %s ms, max %s ms.\n\n", fix(num(d, "failover.gap_p50_ms"), 0),
+        md(r, "\nWrite gap p50 %s ms, max %s ms.\n\n",
+           fix(num(d, "failover.gap_p50_ms"), 0),
            fix(num(d, "failover.gap_max_ms"), 0));
     }
     const char *storms[] = {"expiry-storm-native", "expiry-storm-http"};
@@ -485,15 +522,20 @@ static void specials(struct rep *r)
         }
         json_t *s = json_object_get(json_object_get(d, "result"), "storm");
         md(r, "### Expiry storm: %s\n\n", storms[i]);
-        md(r, "%s holds placed in %s s with one deadline (spread of the ledger's "
-              "deadlines %s ms); first released %s ms and all released %s ms after it "
-              "(target ≤ 2000 ms). New holds arriving at %s/s meanwhile: p50 / p99 / max "
-              "%s / %s / %s ms before the deadline, %s / %s / %s ms after it.\n\n",
-           big(num(s, "filled")), fix(num(s, "fill_s"), 2), fix(num(s, "deadline_spread_ms"), 0),
-           fix(num(s, "first_release_ms"), 0), fix(num(s, "all_released_ms"), 0),
-           big(num(s, "live_rate")), fix(num(s, "live_before.p50"), 2),
-           fix(num(s, "live_before.p99"), 2), fix(num(s, "live_before.max"), 1),
-           fix(num(s, "live_during.p50"), 2), fix(num(s, "live_during.p99"), 2),
+        md(r,
+           "%s holds placed in %s s with one deadline (spread of the ledger's "
+           "deadlines %s ms); first released %s ms and all released %s ms "
+           "after it "
+           "(target ≤ 2000 ms). New holds arriving at %s/s meanwhile: p50 / "
+           "p99 / max "
+           "%s / %s / %s ms before the deadline, %s / %s / %s ms after it.\n\n",
+           big(num(s, "filled")), fix(num(s, "fill_s"), 2),
+           fix(num(s, "deadline_spread_ms"), 0),
+           fix(num(s, "first_release_ms"), 0),
+           fix(num(s, "all_released_ms"), 0), big(num(s, "live_rate")),
+           fix(num(s, "live_before.p50"), 2), fix(num(s, "live_before.p99"), 2),
+           fix(num(s, "live_before.max"), 1), fix(num(s, "live_during.p50"), 2),
+           fix(num(s, "live_during.p99"), 2),
            fix(num(s, "live_during.max"), 1));
     }
     const char *over[] = {"overload-native", "overload-http"};
@@ -504,18 +546,28 @@ static void specials(struct rep *r)
         }
         json_t *res = json_object_get(d, "result");
         md(r, "### Overload: %s\n\n", over[i]);
-        md(r, "Offered %s holds/s (%sx the %s holds/s a closed-loop probe sustained); the "
-              "generator issued %s arrivals and dropped %s it could not issue. Goodput %s "
-              "successful decisions/s = %s of the probe's. Accepted holds p50 / p99 %s / "
-              "%s ms; refused ones (%s) p50 / p99 %s / %s ms; per-request service time p99 "
-              "%s ms. Arrivals that found no room within the request timeout: %s. "
-              "With shedding on (`params.shed`), a new hold that finds the generator's "
-              "bounded connections full is refused at once (SHED), and a node's BUSY is "
-              "final (libslot `busy_fails`).\n\n",
-           big(num(res, "offered_holds_per_s")), fix(num(d, "params.overload_factor"), 1),
+        md(r,
+           "Offered %s holds/s (%sx the %s holds/s a closed-loop probe "
+           "sustained); the "
+           "generator issued %s arrivals and dropped %s it could not issue. "
+           "Goodput %s "
+           "successful decisions/s = %s of the probe's. Accepted holds p50 / "
+           "p99 %s / "
+           "%s ms; refused ones (%s) p50 / p99 %s / %s ms; per-request service "
+           "time p99 "
+           "%s ms. Arrivals that found no room within the request timeout: %s. "
+           "With shedding on (`params.shed`), a new hold that finds the "
+           "generator's "
+           "bounded connections full is refused at once (SHED), and a node's "
+           "BUSY is "
+           "final (libslot `busy_fails`).\n\n",
+           big(num(res, "offered_holds_per_s")),
+           fix(num(d, "params.overload_factor"), 1),
            big(num(res, "sustainable_holds_per_s")), big(num(res, "arrivals")),
-           big(num(res, "dropped_by_generator")), big(num(res, "ok_decisions_per_s")),
-           fix(num(res, "goodput_vs_probe"), 2), fix(num(res, "latency_ms.hold.p50"), 2),
+           big(num(res, "dropped_by_generator")),
+           big(num(res, "ok_decisions_per_s")),
+           fix(num(res, "goodput_vs_probe"), 2),
+           fix(num(res, "latency_ms.hold.p50"), 2),
            fix(num(res, "latency_ms.hold.p99"), 2), "see rejects",
            fix(num(res, "latency_ms.hold_refused.p50"), 2),
            fix(num(res, "latency_ms.hold_refused.p99"), 2),
@@ -527,7 +579,8 @@ static void specials(struct rep *r)
     }
 }
 
-/* ---- peers -------------------------------------------------------------------- */
+/* ---- peers
+ * -------------------------------------------------------------------- */
 
 static void peerRow(struct rep *r, const char *stem, const char *label)
 {
@@ -538,10 +591,14 @@ static void peerRow(struct rep *r, const char *stem, const char *label)
     json_t *res = json_object_get(d, "result");
     md(r, "| %s | %s | %s | %s | %s / %s / %s | %s | %s |\n", label,
        big(num(res, "bookings_per_s")), big(num(res, "decisions_per_s")),
-       fix(num(res, "sellout_s.max"), 3), fix(num(res, "latency_ms.all.p50"), 2),
-       fix(num(res, "latency_ms.all.p99"), 2), fix(num(res, "latency_ms.all.max"), 1),
+       fix(num(res, "sellout_s.max"), 3),
+       fix(num(res, "latency_ms.all.p50"), 2),
+       fix(num(res, "latency_ms.all.p99"), 2),
+       fix(num(res, "latency_ms.all.max"), 1),
        big(num(res, "peer_cas_conflicts")),
-       json_is_true(json_object_get(json_object_get(d, "check"), "ok")) ? "OK" : "**FAILED**");
+       json_is_true(json_object_get(json_object_get(d, "check"), "ok"))
+           ? "OK"
+           : "**FAILED**");
 }
 
 static double meanOf(double a, double b)
@@ -558,39 +615,54 @@ static double meanOf(double a, double b)
 static void peers(struct rep *r)
 {
     json_t *e = get(r, "burst-etcd"), *rd = get(r, "burst-redis");
-    json_t *ne = get(r, "burst-native-vs-etcd"), *nr = get(r, "burst-native-vs-redis");
+    json_t *ne = get(r, "burst-native-vs-etcd"),
+           *nr = get(r, "burst-native-vs-redis");
     json_t *nr2 = get(r, "burst-native-vs-redis-2");
     md(r, "## Peers, side by side\n\n");
     if (e == NULL && rd == NULL) {
-        md(r, "Not run (etcd-server / redis-server not installed, or SLOTBENCH_PEERS=0).\n\n");
+        md(r, "Not run (etcd-server / redis-server not installed, or "
+              "SLOTBENCH_PEERS=0).\n\n");
         return;
     }
-    md(r, "The same burst (one hot pool, every patient arriving at the release, "
-          "no payment delay, nobody abandoning, 10 %% bots probing the per-patient "
-          "quota), run against each system in turn, ours interleaved with the "
-          "peers'. A peer's booking is one step (a compare-and-decrement), ours "
-          "two (hold, then confirm, each replicated three ways).\n\n");
-    md(r, "| system | bookings/s | decisions/s | sell-out (s) | latency p50 / p99 / max "
+    md(r,
+       "The same burst (one hot pool, every patient arriving at the release, "
+       "no payment delay, nobody abandoning, 10 %% bots probing the "
+       "per-patient "
+       "quota), run against each system in turn, ours interleaved with the "
+       "peers'. A peer's booking is one step (a compare-and-decrement), ours "
+       "two (hold, then confirm, each replicated three ways).\n\n");
+    md(r, "| system | bookings/s | decisions/s | sell-out (s) | latency p50 / "
+          "p99 / max "
           "(ms) | CAS conflicts | check |\n|---|---|---|---|---|---|---|\n");
     peerRow(r, "burst-native-vs-etcd", "slot (native), etcd-sized burst");
     peerRow(r, "burst-etcd", "etcd 3 members, txn compare-and-decrement");
     peerRow(r, "burst-native-vs-redis", "slot (native), redis-sized burst");
     peerRow(r, "burst-redis", "redis 1 node, Lua, appendfsync always");
-    peerRow(r, "burst-native-vs-redis-2", "slot (native), redis-sized burst, again");
+    peerRow(r, "burst-native-vs-redis-2",
+            "slot (native), redis-sized burst, again");
     md(r, "\n");
     if (e != NULL && ne != NULL) {
-        double a = num(ne, "result.bookings_per_s"), b = num(e, "result.bookings_per_s");
-        md(r, "- **slot / etcd: %sx the bookings/s** (%s vs %s), %sx the decisions/s.\n",
+        double a = num(ne, "result.bookings_per_s"),
+               b = num(e, "result.bookings_per_s");
+        md(r,
+           "- **slot / etcd: %sx the bookings/s** (%s vs %s), %sx the "
+           "decisions/s.\n",
            fix(a / b, 1), big(a), big(b),
-           fix(num(ne, "result.decisions_per_s") / num(e, "result.decisions_per_s"), 1));
+           fix(num(ne, "result.decisions_per_s") /
+                   num(e, "result.decisions_per_s"),
+               1));
     }
     if (rd != NULL && nr != NULL) {
-        double a = meanOf(num(nr, "result.bookings_per_s"), num(nr2, "result.bookings_per_s"));
+        double a = meanOf(num(nr, "result.bookings_per_s"),
+                          num(nr2, "result.bookings_per_s"));
         double b = num(rd, "result.bookings_per_s");
-        md(r, "- **slot / redis: %sx the bookings/s** (%s, mean of the runs around it, vs "
-              "%s), %sx the decisions/s.\n",
+        md(r,
+           "- **slot / redis: %sx the bookings/s** (%s, mean of the runs "
+           "around it, vs "
+           "%s), %sx the decisions/s.\n",
            fix(a / b, 2), big(a), big(b),
-           fix(meanOf(num(nr, "result.decisions_per_s"), num(nr2, "result.decisions_per_s")) /
+           fix(meanOf(num(nr, "result.decisions_per_s"),
+                      num(nr2, "result.decisions_per_s")) /
                    num(rd, "result.decisions_per_s"),
                2));
     }
@@ -615,12 +687,15 @@ static void peers(struct rep *r)
         }
         md(r, "\n");
     }
-    md(r, "- Load generator for all: slotbench, the same patients; etcd: 64 HTTP/1.1 "
+    md(r, "- Load generator for all: slotbench, the same patients; etcd: 64 "
+          "HTTP/1.1 "
           "connections, one request in flight each; redis: 64 connections, "
-          "pipelined; slot: libslot connections with up to 64 sessions x 32 requests.\n\n");
+          "pipelined; slot: libslot connections with up to 64 sessions x 32 "
+          "requests.\n\n");
 }
 
-/* ---- plots ----------------------------------------------------------------------- */
+/* ---- plots
+ * ----------------------------------------------------------------------- */
 
 static FILE *dat(struct rep *r, const char *name, char *path, size_t len)
 {
@@ -636,7 +711,9 @@ static void gnuplot(struct rep *r, const char *script, const char *name)
     if (f == NULL) {
         return;
     }
-    fprintf(f, "set terminal %s size 960,540 font ',10'\nset output '%s/plots/%s.png'\n%s",
+    fprintf(f,
+            "set terminal %s size 960,540 font ',10'\nset output "
+            "'%s/plots/%s.png'\n%s",
             r->term, r->dir, name, script);
     fclose(f);
     snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>/dev/null", path);
@@ -659,7 +736,8 @@ static void throughputPlot(struct rep *r, const char *stem)
     if (f == NULL) {
         return;
     }
-    json_t *t = json_object_get(s, "t_s"), *dec = json_object_get(s, "decisions_per_s"),
+    json_t *t = json_object_get(s, "t_s"),
+           *dec = json_object_get(s, "decisions_per_s"),
            *bk = json_object_get(s, "bookings_per_s");
     for (size_t i = 0; i < json_array_size(t); i++) {
         fprintf(f, "%g %g %g\n", json_number_value(json_array_get(t, i)),
@@ -671,11 +749,13 @@ static void throughputPlot(struct rep *r, const char *stem)
     size_t k;
     json_t *x;
     double rel = num(d, "params.release_in_ms") / 1000.0;
-    json_array_foreach(json_object_get(json_object_get(d, "failover"), "kills"), k, x)
+    json_array_foreach(json_object_get(json_object_get(d, "failover"), "kills"),
+                       k, x)
     {
         size_t l = strlen(marks);
         snprintf(marks + l, sizeof marks - l,
-                 "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb 'red' dt 2\n",
+                 "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb "
+                 "'red' dt 2\n",
                  num(x, "at_s") - rel, num(x, "at_s") - rel);
     }
     snprintf(script, sizeof script,
@@ -690,12 +770,14 @@ static void throughputPlot(struct rep *r, const char *stem)
 
 static void cdfPlot(struct rep *r)
 {
-    const char *stems[] = {"burst-native", "burst-http", "burst-native-vs-redis",
-                           "burst-redis", "burst-native-vs-etcd", "burst-etcd"};
+    const char *stems[] = {"burst-native",          "burst-http",
+                           "burst-native-vs-redis", "burst-redis",
+                           "burst-native-vs-etcd",  "burst-etcd"};
     char script[4096] = "", plot[3000] = "plot ";
     int n = 0;
     for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++) {
-        json_t *c = json_object_get(json_object_get(get(r, stems[i]), "result"), "cdf_ms");
+        json_t *c = json_object_get(json_object_get(get(r, stems[i]), "result"),
+                                    "cdf_ms");
         if (json_array_size(c) == 0) {
             continue;
         }
@@ -714,18 +796,21 @@ static void cdfPlot(struct rep *r)
         }
         fclose(f);
         size_t l = strlen(plot);
-        snprintf(plot + l, sizeof plot - l, "%s'%s' using 1:2 with steps lw 2 title '%s'",
-                 n ? ", " : "", path, stems[i]);
+        snprintf(plot + l, sizeof plot - l,
+                 "%s'%s' using 1:2 with steps lw 2 title '%s'", n ? ", " : "",
+                 path, stems[i]);
         n++;
     }
     if (n == 0) {
         return;
     }
-    snprintf(script, sizeof script,
-             "set title 'Latency CDF per system (burst; every operation a patient sent)'\n"
-             "set logscale x\nset xlabel 'ms'\nset ylabel 'fraction'\nset grid\n"
-             "set key bottom right\nset yrange [0:1]\n%s\n",
-             plot);
+    snprintf(
+        script, sizeof script,
+        "set title 'Latency CDF per system (burst; every operation a patient "
+        "sent)'\n"
+        "set logscale x\nset xlabel 'ms'\nset ylabel 'fraction'\nset grid\n"
+        "set key bottom right\nset yrange [0:1]\n%s\n",
+        plot);
     gnuplot(r, script, "latency-cdf");
 }
 
@@ -765,11 +850,12 @@ static void loadPlot(struct rep *r)
         return;
     }
     char script[3000];
-    snprintf(script, sizeof script,
-             "set title 'Latency against load (steady arrivals)'\nset logscale y\n"
-             "set xlabel 'holds/s achieved'\nset ylabel 'ms'\nset grid\n"
-             "set key top left\n%s\n",
-             plot);
+    snprintf(
+        script, sizeof script,
+        "set title 'Latency against load (steady arrivals)'\nset logscale y\n"
+        "set xlabel 'holds/s achieved'\nset ylabel 'ms'\nset grid\n"
+        "set key top left\n%s\n",
+        plot);
     gnuplot(r, script, "latency-vs-load");
 }
 
@@ -781,7 +867,8 @@ static void perfSection(struct rep *r)
     if (f == NULL) {
         return;
     }
-    md(r, "## Where the time goes (perf, whole machine, during a burst)\n\n```\n");
+    md(r,
+       "## Where the time goes (perf, whole machine, during a burst)\n\n```\n");
     int n = 0;
     while (fgets(line, sizeof line, f) != NULL && n < 70) {
         md(r, "%s", line);
@@ -802,8 +889,9 @@ int report_main(int argc, char **argv)
     mkdir(path, 0755);
     r.gnuplot = system("command -v gnuplot >/dev/null 2>&1") == 0;
     snprintf(r.term, sizeof r.term, "%s",
-             system("gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1") == 0 ? "pngcairo"
-                                                                              : "png");
+             system("gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1") == 0
+                 ? "pngcairo"
+                 : "png");
     snprintf(path, sizeof path, "%s/REPORT.md.tmp", r.dir);
     r.md = fopen(path, "w");
     if (r.md == NULL) {
@@ -812,31 +900,41 @@ int report_main(int argc, char **argv)
     }
     json_t *any = r.n > 0 ? r.runs[0].doc : NULL;
     md(&r, "# slotbench report\n\n");
-    md(&r, "Generated by `make bench` (`bench/slotbench/run-bench.sh`, then `slotbench "
-           "report`) from the JSON files beside this one. Machine: %d CPUs (%s), kernel "
-           "%s. Every figure below comes from one run on this machine with the 3 slotd "
-           "nodes (or the peer), the gateway when used, and the load generator all "
-           "sharing it; load average at the start of each run is in its JSON "
-           "(`machine.loadavg_start`).\n\n",
-           (int)num(any, "machine.cpus"), str(json_object_get(any, "machine"), "cpu"),
-           str(json_object_get(any, "machine"), "kernel"));
+    md(&r,
+       "Generated by `make bench` (`bench/slotbench/run-bench.sh`, then "
+       "`slotbench "
+       "report`) from the JSON files beside this one. Machine: %d CPUs (%s), "
+       "kernel "
+       "%s. Every figure below comes from one run on this machine with the 3 "
+       "slotd "
+       "nodes (or the peer), the gateway when used, and the load generator all "
+       "sharing it; load average at the start of each run is in its JSON "
+       "(`machine.loadavg_start`).\n\n",
+       (int)num(any, "machine.cpus"),
+       str(json_object_get(any, "machine"), "cpu"),
+       str(json_object_get(any, "machine"), "kernel"));
     double worst = 0;
     for (int i = 0; i < r.n; i++) {
-        json_t *l = json_object_get(json_object_get(r.runs[i].doc, "machine"), "loadavg_start");
+        json_t *l = json_object_get(json_object_get(r.runs[i].doc, "machine"),
+                                    "loadavg_start");
         double v = json_number_value(json_array_get(l, 0));
         worst = v > worst ? v : worst;
     }
     if (worst > 0.7) {
-        md(&r, "> **The machine was busy**: a run started with a 1-minute load average of "
-               "%.2f (other work on the box). Treat the figures as indicative.\n\n",
+        md(&r,
+           "> **The machine was busy**: a run started with a 1-minute load "
+           "average of "
+           "%.2f (other work on the box). Treat the figures as indicative.\n\n",
            worst);
     }
     targets(&r);
     md(&r, "## Runs\n\n");
-    const char *burst[] = {"burst-native", "burst-http", "failover-native", "failover-http",
-                           "expiry-storm-native", "expiry-storm-http", "overload-native",
-                           "overload-http"};
-    runTable(&r, "Every scenario, native (libslot) and http (slot-gateway)", burst, 8);
+    const char *burst[] = {"burst-native",        "burst-http",
+                           "failover-native",     "failover-http",
+                           "expiry-storm-native", "expiry-storm-http",
+                           "overload-native",     "overload-http"};
+    runTable(&r, "Every scenario, native (libslot) and http (slot-gateway)",
+             burst, 8);
     failures(&r);
     steadyTable(&r, "steady-native");
     steadyTable(&r, "steady-http");
@@ -845,32 +943,41 @@ int report_main(int argc, char **argv)
     peers(&r);
     md(&r, "## Plots\n\n");
     if (!r.gnuplot) {
-        md(&r, "gnuplot is not installed (apt-get install gnuplot-nox): no plots.\n\n");
+        md(&r, "gnuplot is not installed (apt-get install gnuplot-nox): no "
+               "plots.\n\n");
     } else {
         cdfPlot(&r);
         loadPlot(&r);
-        const char *tp[] = {"burst-native", "burst-http", "failover-native",
-                            "failover-http", "expiry-storm-native", "burst-redis",
+        const char *tp[] = {"burst-native",        "burst-http",
+                            "failover-native",     "failover-http",
+                            "expiry-storm-native", "burst-redis",
                             "burst-etcd"};
         for (size_t i = 0; i < sizeof tp / sizeof tp[0]; i++) {
             throughputPlot(&r, tp[i]);
         }
     }
     perfSection(&r);
-    md(&r, "## How to read this\n\n"
-           "- *decisions*: answers of the ledger (or peer): a hold, confirm or release "
-           "that was granted or refused by a rule (SOLD_OUT, NOT_RELEASED, "
-           "PATIENT_HAS_CLAIM, HOLD_EXPIRED, ...). Timeouts and transport errors are not "
-           "decisions; they are listed under rejects.\n"
-           "- *latency*: from the moment a simulated patient wanted to send an operation "
-           "to its answer, so it includes waiting for room on the generator's bounded "
-           "connections; *service* (in the JSON) counts from the hand-over to the client "
-           "library.\n"
-           "- *Raft entries/s*: deltas of the leader's (or a surviving node's) "
-           "entries_applied; decisions per entry = decisions / entries.\n"
-           "- *sell-out*: from the release to the last slot booked; abandoned holds "
-           "lapse (ttl) and are sold again, so the tail is set by the ttl, not by "
-           "throughput: `booked_by_s` gives the time to 50/90/99 %% booked.\n");
+    md(&r,
+       "## How to read this\n\n"
+       "- *decisions*: answers of the ledger (or peer): a hold, confirm or "
+       "release "
+       "that was granted or refused by a rule (SOLD_OUT, NOT_RELEASED, "
+       "PATIENT_HAS_CLAIM, HOLD_EXPIRED, ...). Timeouts and transport errors "
+       "are not "
+       "decisions; they are listed under rejects.\n"
+       "- *latency*: from the moment a simulated patient wanted to send an "
+       "operation "
+       "to its answer, so it includes waiting for room on the generator's "
+       "bounded "
+       "connections; *service* (in the JSON) counts from the hand-over to the "
+       "client "
+       "library.\n"
+       "- *Raft entries/s*: deltas of the leader's (or a surviving node's) "
+       "entries_applied; decisions per entry = decisions / entries.\n"
+       "- *sell-out*: from the release to the last slot booked; abandoned "
+       "holds "
+       "lapse (ttl) and are sold again, so the tail is set by the ttl, not by "
+       "throughput: `booked_by_s` gives the time to 50/90/99 %% booked.\n");
     fclose(r.md);
     char final[600];
     snprintf(final, sizeof final, "%s/REPORT.md", r.dir);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/slot_err.h"
+#include "slot_err.h"
 
 #define TICK_MS        1u
 #define DUE_PER_TICK   20000u /* timers fired per tick: keeps I/O flowing */
@@ -28,7 +28,7 @@ enum tnext { NX_HOLD = 0, NX_PROBE, NX_CONFIRM, NX_RELEASE, NX_QUERY };
 
 struct task {
     struct worker *w;
-    uint32_t idx;  /* global index (burst, storm) or arrival number */
+    uint32_t idx; /* global index (burst, storm) or arrival number */
     uint64_t due_ns;
     uint64_t first_ns; /* first attempt: patience counts from here */
     uint64_t want_ns;  /* when the patient wanted to send the operation */
@@ -67,7 +67,7 @@ struct worker {
     unsigned char *mem; /* tasks, stride bytes each */
     size_t stride, area_off;
     uint32_t n_tasks;
-    uint32_t n_fixed; /* burst/storm tasks that count towards "done" */
+    uint32_t n_fixed;  /* burst/storm tasks that count towards "done" */
     struct hent *heap; /* the timer heap, keys inline */
     uint32_t n_heap;
     struct task *free_list;

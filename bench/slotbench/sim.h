@@ -12,20 +12,23 @@
  *              │ answered PATIENT_HAS_CLAIM ─▶ QUERY (read_patient) adopts
  *              ▼ the hold or booking the doubtful attempt made
  *
- * ---- A bot (TK_BOT; one task per hot pool it hammers) ------------------------
- *   starts bot_early_ms before the release, retries every 0..bot_retry_ms
- *   on any refusal; once it holds a slot it probes bot_probes more holds on
- *   the same pool (the per-patient quota: PATIENT_HAS_CLAIM), then lets the
- *   hold lapse (bot_abandon, to re-hold it for a buyer) or pays.
+ * ---- A bot (TK_BOT; one task per hot pool it hammers)
+ * ------------------------ starts bot_early_ms before the release, retries
+ * every 0..bot_retry_ms on any refusal; once it holds a slot it probes
+ * bot_probes more holds on the same pool (the per-patient quota:
+ * PATIENT_HAS_CLAIM), then lets the hold lapse (bot_abandon, to re-hold it for
+ * a buyer) or pays.
  *
- * ---- Steady arrivals (TK_STEADY) ---------------------------------------------
- *   one new patient per arrival (open loop at a rate, or closed loop with
- *   a fixed number in flight): HOLD, then at once CONFIRM (confirm_share) or
- *   RELEASE; no retries (a retry would change the offered load).
+ * ---- Steady arrivals (TK_STEADY)
+ * --------------------------------------------- one new patient per arrival
+ * (open loop at a rate, or closed loop with a fixed number in flight): HOLD,
+ * then at once CONFIRM (confirm_share) or RELEASE; no retries (a retry would
+ * change the offered load).
  *
- * ---- Expiry storm (TK_STORM) ----------------------------------------------------
- *   storm_holds holds on the storm pool, each with ttl = common deadline -
- *   now, so all share one deadline; plus steady arrivals on the live pool.
+ * ---- Expiry storm (TK_STORM)
+ * ---------------------------------------------------- storm_holds holds on the
+ * storm pool, each with ttl = common deadline - now, so all share one deadline;
+ * plus steady arrivals on the live pool.
  */
 #ifndef SLOTBENCH_SIM_H
 #define SLOTBENCH_SIM_H
@@ -44,28 +47,28 @@ enum phase {
 /* Statistics of a phase (one worker's, or all merged). */
 struct stats {
     struct hist lat[OPK_N][2]; /* [op][0 ok, 1 refused or failed] */
-    struct hist live[2]; /* storm: live holds sent [0] before, [1] at or
-                          * after the common deadline */
-    struct hist service; /* every op, from its hand-over to the backend
-                          * (the rest is waiting for room in the
-                          * generator's bounded connections) */
-    uint32_t wait_max;   /* longest wait FIFO (operations) */
-    uint64_t wait_expired; /* arrivals that timed out waiting for room */
+    struct hist live[2];       /* storm: live holds sent [0] before, [1] at or
+                                * after the common deadline */
+    struct hist service;       /* every op, from its hand-over to the backend
+                                * (the rest is waiting for room in the
+                                * generator's bounded connections) */
+    uint32_t wait_max;         /* longest wait FIFO (operations) */
+    uint64_t wait_expired;     /* arrivals that timed out waiting for room */
     uint64_t status[OPK_N][BENCH_STATUS_MAX];
-    uint64_t decisions;     /* answers of the ledger (OK or a rule error) */
+    uint64_t decisions; /* answers of the ledger (OK or a rule error) */
     uint64_t decisions_ok;
     uint64_t bookings;
     uint64_t holds_ok;
-    uint64_t client_busy;   /* refused by the client library, retried */
-    uint64_t dropped;       /* open loop: arrivals with no free task */
-    uint64_t lagged;        /* open loop: arrivals issued late (> 1 ms) */
+    uint64_t client_busy; /* refused by the client library, retried */
+    uint64_t dropped;     /* open loop: arrivals with no free task */
+    uint64_t lagged;      /* open loop: arrivals issued late (> 1 ms) */
     uint64_t arrivals;
-    uint64_t abandoned;     /* holds left to lapse */
-    uint64_t gave_up;       /* patients who never got a slot */
-    uint64_t doubtful;      /* outcomes unknown at the end */
-    uint64_t hold_expired;  /* confirms too late */
-    uint64_t be_requests;   /* peers: requests sent (retries included) */
-    uint64_t be_conflicts;  /* peers: compare-and-swap attempts that lost */
+    uint64_t abandoned;    /* holds left to lapse */
+    uint64_t gave_up;      /* patients who never got a slot */
+    uint64_t doubtful;     /* outcomes unknown at the end */
+    uint64_t hold_expired; /* confirms too late */
+    uint64_t be_requests;  /* peers: requests sent (retries included) */
+    uint64_t be_conflicts; /* peers: compare-and-swap attempts that lost */
     uint32_t n_ms;
     /* per millisecond since r->t0_ns, by completion time */
     uint32_t *dec_ms, *ok_ms, *book_ms;

@@ -21,20 +21,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../proto/slot_err.h"
+#include "slot_err.h"
 #include "bench.h"
 #include "diskprobe.h"
-#include "launch.h"
+#include "tclock.h"
+#include "tcluster.h"
 #include "report.h"
 #include "sim.h"
 #include "sys.h"
 
-#define MONITOR_MS       10
+#define MONITOR_MS        10
 #define DISKPROBE_MS      20 /* one fsync of the probe every 20 ms */
-#define PROGRESS_MS      1000
-#define SERIES_BUCKET_MS 100
-#define STORM_POLL_MS    10
-#define STORM_WAIT_MS    30000
+#define PROGRESS_MS       1000
+#define SERIES_BUCKET_MS  100
+#define STORM_POLL_MS     10
+#define STORM_WAIT_MS     30000
 #define POOL_CAPACITY_MAX 100000u
 
 static const char *const SCENARIOS[SC_N] = {"burst", "steady", "expiry-storm",
@@ -49,19 +50,66 @@ static void onSignal(int sig)
     interrupted = 1;
 }
 
-/* ---- options ------------------------------------------------------------------ */
+/* ---- options
+ * ------------------------------------------------------------------ */
 
 enum {
-    O_MODE = 256, O_SEED, O_THREADS, O_CONNS, O_SESSIONS, O_QUEUE, O_SHED, O_DEPTH,
-    O_TIMEOUT, O_DRAIN, O_DURATION, O_OUT, O_RESULTS, O_QUIET, O_SMOKE,
-    O_NODES, O_CLUSTER, O_SLOTD, O_GATEWAY, O_GATEWAY_URL, O_GW_RATE,
-    O_GW_INFLIGHT, O_SLOTD_ARG, O_POOLS, O_CAPACITY, O_PATIENTS, O_BOT_SHARE,
-    O_BOT_POOLS, O_BOT_RETRY, O_BOT_PROBES, O_BOT_ABANDON, O_BOT_EARLY,
-    O_ARRIVAL, O_RELEASE_IN, O_RETRY_MIN, O_RETRY_MAX, O_PATIENCE, O_PAY_MIN,
-    O_PAY_MAX, O_ABANDON, O_TTL, O_POINTS, O_POINT_MS, O_WARMUP,
-    O_CONFIRM_SHARE, O_FACTOR, O_PROBE_MS, O_OUTSTANDING, O_STORM_HOLDS,
-    O_STORM_DEADLINE, O_LIVE_RATE, O_KILLS, O_KILL_FIRST, O_KILL_EVERY,
-    O_RESTART, O_HELP
+    O_MODE = 256,
+    O_SEED,
+    O_THREADS,
+    O_CONNS,
+    O_SESSIONS,
+    O_QUEUE,
+    O_SHED,
+    O_DEPTH,
+    O_TIMEOUT,
+    O_DRAIN,
+    O_DURATION,
+    O_OUT,
+    O_RESULTS,
+    O_QUIET,
+    O_SMOKE,
+    O_NODES,
+    O_CLUSTER,
+    O_SLOTD,
+    O_GATEWAY,
+    O_GATEWAY_URL,
+    O_GW_RATE,
+    O_GW_INFLIGHT,
+    O_SLOTD_ARG,
+    O_POOLS,
+    O_CAPACITY,
+    O_PATIENTS,
+    O_BOT_SHARE,
+    O_BOT_POOLS,
+    O_BOT_RETRY,
+    O_BOT_PROBES,
+    O_BOT_ABANDON,
+    O_BOT_EARLY,
+    O_ARRIVAL,
+    O_RELEASE_IN,
+    O_RETRY_MIN,
+    O_RETRY_MAX,
+    O_PATIENCE,
+    O_PAY_MIN,
+    O_PAY_MAX,
+    O_ABANDON,
+    O_TTL,
+    O_POINTS,
+    O_POINT_MS,
+    O_WARMUP,
+    O_CONFIRM_SHARE,
+    O_FACTOR,
+    O_PROBE_MS,
+    O_OUTSTANDING,
+    O_STORM_HOLDS,
+    O_STORM_DEADLINE,
+    O_LIVE_RATE,
+    O_KILLS,
+    O_KILL_FIRST,
+    O_KILL_EVERY,
+    O_RESTART,
+    O_HELP
 };
 
 static const struct option LONGOPTS[] = {
@@ -126,7 +174,8 @@ static const struct option LONGOPTS[] = {
 
 static const char USAGE[] =
     "usage: slotbench SCENARIO [--mode MODE] [options]\n"
-    "       slotbench report [RESULTS_DIR]   (REPORT.md + plots from the JSON)\n"
+    "       slotbench report [RESULTS_DIR]   (REPORT.md + plots from the "
+    "JSON)\n"
     "\n"
     "SCENARIO  burst | steady | expiry-storm | failover | overload\n"
     "MODE      native (libslot, default) | http (slot-gateway) |\n"
@@ -137,7 +186,8 @@ static const char USAGE[] =
     "          --gateway-url HOST:PORT --gw-patient-rate N (0: off)\n"
     "          --gw-inflight-max N (65536)\n"
     "load gen: --threads N (1) --conns N per thread (native 4, http 128,\n"
-    "          etcd and redis 64 in all) --sessions N (64) --queue-max N (16384)\n"
+    "          etcd and redis 64 in all) --sessions N (64) --queue-max N "
+    "(16384)\n"
     "          --depth N (requests pipelined per connection: http 2, etcd 1,\n"
     "          redis 32)\n"
     "          --timeout-ms N (5000) --drain-ms N (3000) --seed N\n"
@@ -145,19 +195,24 @@ static const char USAGE[] =
     "          connections are full, and take a node's BUSY as final\n"
     "burst:    --pools N (4) --capacity N (5000) --patients N (60000)\n"
     "          --bot-share F (0.1) --bot-pools N (2) --bot-retry-ms N (5)\n"
-    "          --bot-probes N (2) --bot-abandon F (0.5) --bot-early-ms N (300)\n"
+    "          --bot-probes N (2) --bot-abandon F (0.5) --bot-early-ms N "
+    "(300)\n"
     "          --arrival-ms N (2000) --release-in-ms N (1500)\n"
     "          --retry-min-ms N (200) --retry-max-ms N (600)\n"
-    "          --patience-ms N (15000) --pay-min-ms N (50) --pay-max-ms N (300)\n"
+    "          --patience-ms N (15000) --pay-min-ms N (50) --pay-max-ms N "
+    "(300)\n"
     "          --abandon F (0.1) --ttl-ms N (2000) --duration-ms N (30000)\n"
     "steady:   --points LIST: c=N (N in flight), RATE (holds/s), xF (F x the\n"
-    "          peak a closed-loop probe measures)  (c=1,x0.1,x0.3,x0.5,x0.7,x0.9)\n"
-    "          --point-ms N (5000) --warmup-ms N (500) --confirm-share F (0.2)\n"
+    "          peak a closed-loop probe measures)  "
+    "(c=1,x0.1,x0.3,x0.5,x0.7,x0.9)\n"
+    "          --point-ms N (5000) --warmup-ms N (500) --confirm-share F "
+    "(0.2)\n"
     "          --probe-ms N (3000) --outstanding-max N (200000)\n"
     "overload: --factor F (5) --probe-ms N --point-ms N\n"
     "storm:    --storm-holds N (100000) --storm-deadline-ms N (10000)\n"
     "          --live-rate N (2000)\n"
-    "failover: --kills N (3) --kill-first-ms N (3000) --kill-every-ms N (6000)\n"
+    "failover: --kills N (3) --kill-first-ms N (3000) --kill-every-ms N "
+    "(6000)\n"
     "          --restart-ms N (2000)   (plus the burst options)\n"
     "output:   --out PATH --results DIR (bench/results) --quiet --smoke\n";
 
@@ -329,13 +384,19 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 bad |= parseU32(a, 0, UINT32_MAX, &u);
                 c->seed = u;
                 break;
-            case O_THREADS: bad |= parseU32(a, 1, BENCH_THREADS_MAX, &c->threads); break;
+            case O_THREADS:
+                bad |= parseU32(a, 1, BENCH_THREADS_MAX, &c->threads);
+                break;
             case O_CONNS:
                 bad |= parseU32(a, 1, BENCH_CONNS_MAX, &c->conns);
                 conns_set = true;
                 break;
-            case O_SESSIONS: bad |= parseU32(a, 1, 64, &c->sessions); break;
-            case O_QUEUE: bad |= parseU32(a, 1, 65536, &c->queue_max); break;
+            case O_SESSIONS:
+                bad |= parseU32(a, 1, 64, &c->sessions);
+                break;
+            case O_QUEUE:
+                bad |= parseU32(a, 1, 65536, &c->queue_max);
+                break;
             case O_SHED: {
                 uint32_t v = 0;
                 bad |= parseU32(a, 0, 1, &v);
@@ -346,23 +407,49 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 bad |= parseU32(a, 1, 4096, &c->depth);
                 depth_set = true;
                 break;
-            case O_TIMEOUT: bad |= parseU32(a, 10, 600000, &c->timeout_ms); break;
-            case O_DRAIN: bad |= parseU32(a, 0, 600000, &c->drain_ms); break;
-            case O_DURATION: bad |= parseU32(a, 100, 3600000, &c->duration_ms); break;
-            case O_OUT: c->out = a; break;
-            case O_RESULTS: c->results_dir = a; break;
-            case O_QUIET: c->quiet = true; break;
-            case O_SMOKE: c->smoke = true; break;
+            case O_TIMEOUT:
+                bad |= parseU32(a, 10, 600000, &c->timeout_ms);
+                break;
+            case O_DRAIN:
+                bad |= parseU32(a, 0, 600000, &c->drain_ms);
+                break;
+            case O_DURATION:
+                bad |= parseU32(a, 100, 3600000, &c->duration_ms);
+                break;
+            case O_OUT:
+                c->out = a;
+                break;
+            case O_RESULTS:
+                c->results_dir = a;
+                break;
+            case O_QUIET:
+                c->quiet = true;
+                break;
+            case O_SMOKE:
+                c->smoke = true;
+                break;
             case O_NODES:
-                bad |= parseU32(a, 1, LAUNCH_NODES_MAX, &u);
+                bad |= parseU32(a, 1, TCLUSTER_NODES_MAX, &u);
                 c->nodes = (int)u;
                 break;
-            case O_CLUSTER: c->cluster = a; break;
-            case O_SLOTD: c->slotd = a; break;
-            case O_GATEWAY: c->gateway = a; break;
-            case O_GATEWAY_URL: c->gateway_url = a; break;
-            case O_GW_RATE: bad |= parseU32(a, 0, 1000000, &c->gw_patient_rate); break;
-            case O_GW_INFLIGHT: bad |= parseU32(a, 1, 65536, &c->gw_inflight_max); break;
+            case O_CLUSTER:
+                c->cluster = a;
+                break;
+            case O_SLOTD:
+                c->slotd = a;
+                break;
+            case O_GATEWAY:
+                c->gateway = a;
+                break;
+            case O_GATEWAY_URL:
+                c->gateway_url = a;
+                break;
+            case O_GW_RATE:
+                bad |= parseU32(a, 0, 1000000, &c->gw_patient_rate);
+                break;
+            case O_GW_INFLIGHT:
+                bad |= parseU32(a, 1, 65536, &c->gw_inflight_max);
+                break;
             case O_SLOTD_ARG:
                 if (c->n_slotd_args >= 16) {
                     bad = 1;
@@ -370,44 +457,108 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                     c->slotd_args[c->n_slotd_args++] = (char *)a;
                 }
                 break;
-            case O_POOLS: bad |= parseU32(a, 1, BENCH_POOLS_MAX - 2, &c->pools); break;
-            case O_CAPACITY: bad |= parseU32(a, 1, POOL_CAPACITY_MAX, &c->capacity); break;
-            case O_PATIENTS: bad |= parseU32(a, 1, 20000000, &c->patients); break;
-            case O_BOT_SHARE: bad |= parseF(a, 0, 1, &c->bot_share); break;
-            case O_BOT_POOLS: bad |= parseU32(a, 1, BENCH_POOLS_MAX, &c->bot_pools); break;
-            case O_BOT_RETRY: bad |= parseU32(a, 0, 60000, &c->bot_retry_ms); break;
-            case O_BOT_PROBES: bad |= parseU32(a, 0, 100, &c->bot_probes); break;
-            case O_BOT_ABANDON: bad |= parseF(a, 0, 1, &c->bot_abandon); break;
-            case O_BOT_EARLY: bad |= parseU32(a, 0, 60000, &c->bot_early_ms); break;
-            case O_ARRIVAL: bad |= parseU32(a, 0, 3600000, &c->arrival_ms); break;
-            case O_RELEASE_IN: bad |= parseU32(a, 0, 600000, &c->release_in_ms); break;
-            case O_RETRY_MIN: bad |= parseU32(a, 0, 600000, &c->retry_min_ms); break;
-            case O_RETRY_MAX: bad |= parseU32(a, 0, 600000, &c->retry_max_ms); break;
-            case O_PATIENCE: bad |= parseU32(a, 0, 3600000, &c->patience_ms); break;
-            case O_PAY_MIN: bad |= parseU32(a, 0, 600000, &c->pay_min_ms); break;
-            case O_PAY_MAX: bad |= parseU32(a, 0, 600000, &c->pay_max_ms); break;
-            case O_ABANDON: bad |= parseF(a, 0, 1, &c->abandon); break;
-            case O_TTL: bad |= parseU32(a, 1, 86400000, &c->ttl_ms); break;
-            case O_POINTS: bad |= parsePoints(c, a); break;
-            case O_POINT_MS: bad |= parseU32(a, 100, 3600000, &c->point_ms); break;
-            case O_WARMUP: bad |= parseU32(a, 0, 600000, &c->warmup_ms); break;
-            case O_CONFIRM_SHARE: bad |= parseF(a, 0, 1, &c->confirm_share); break;
-            case O_FACTOR: bad |= parseF(a, 0.01, 1000, &c->overload_factor); break;
-            case O_PROBE_MS: bad |= parseU32(a, 100, 600000, &c->probe_ms); break;
-            case O_OUTSTANDING: bad |= parseU32(a, 1, 4000000, &c->outstanding_max); break;
+            case O_POOLS:
+                bad |= parseU32(a, 1, BENCH_POOLS_MAX - 2, &c->pools);
+                break;
+            case O_CAPACITY:
+                bad |= parseU32(a, 1, POOL_CAPACITY_MAX, &c->capacity);
+                break;
+            case O_PATIENTS:
+                bad |= parseU32(a, 1, 20000000, &c->patients);
+                break;
+            case O_BOT_SHARE:
+                bad |= parseF(a, 0, 1, &c->bot_share);
+                break;
+            case O_BOT_POOLS:
+                bad |= parseU32(a, 1, BENCH_POOLS_MAX, &c->bot_pools);
+                break;
+            case O_BOT_RETRY:
+                bad |= parseU32(a, 0, 60000, &c->bot_retry_ms);
+                break;
+            case O_BOT_PROBES:
+                bad |= parseU32(a, 0, 100, &c->bot_probes);
+                break;
+            case O_BOT_ABANDON:
+                bad |= parseF(a, 0, 1, &c->bot_abandon);
+                break;
+            case O_BOT_EARLY:
+                bad |= parseU32(a, 0, 60000, &c->bot_early_ms);
+                break;
+            case O_ARRIVAL:
+                bad |= parseU32(a, 0, 3600000, &c->arrival_ms);
+                break;
+            case O_RELEASE_IN:
+                bad |= parseU32(a, 0, 600000, &c->release_in_ms);
+                break;
+            case O_RETRY_MIN:
+                bad |= parseU32(a, 0, 600000, &c->retry_min_ms);
+                break;
+            case O_RETRY_MAX:
+                bad |= parseU32(a, 0, 600000, &c->retry_max_ms);
+                break;
+            case O_PATIENCE:
+                bad |= parseU32(a, 0, 3600000, &c->patience_ms);
+                break;
+            case O_PAY_MIN:
+                bad |= parseU32(a, 0, 600000, &c->pay_min_ms);
+                break;
+            case O_PAY_MAX:
+                bad |= parseU32(a, 0, 600000, &c->pay_max_ms);
+                break;
+            case O_ABANDON:
+                bad |= parseF(a, 0, 1, &c->abandon);
+                break;
+            case O_TTL:
+                bad |= parseU32(a, 1, 86400000, &c->ttl_ms);
+                break;
+            case O_POINTS:
+                bad |= parsePoints(c, a);
+                break;
+            case O_POINT_MS:
+                bad |= parseU32(a, 100, 3600000, &c->point_ms);
+                break;
+            case O_WARMUP:
+                bad |= parseU32(a, 0, 600000, &c->warmup_ms);
+                break;
+            case O_CONFIRM_SHARE:
+                bad |= parseF(a, 0, 1, &c->confirm_share);
+                break;
+            case O_FACTOR:
+                bad |= parseF(a, 0.01, 1000, &c->overload_factor);
+                break;
+            case O_PROBE_MS:
+                bad |= parseU32(a, 100, 600000, &c->probe_ms);
+                break;
+            case O_OUTSTANDING:
+                bad |= parseU32(a, 1, 4000000, &c->outstanding_max);
+                break;
             case O_STORM_HOLDS:
                 bad |= parseU32(a, 1, POOL_CAPACITY_MAX, &c->storm_holds);
                 break;
             case O_STORM_DEADLINE:
                 bad |= parseU32(a, 100, 3600000, &c->storm_deadline_ms);
                 break;
-            case O_LIVE_RATE: bad |= parseU32(a, 0, 10000000, &c->live_rate); break;
-            case O_KILLS: bad |= parseU32(a, 0, BENCH_KILLS_MAX, &c->kills); break;
-            case O_KILL_FIRST: bad |= parseU32(a, 0, 3600000, &c->kill_first_ms); break;
-            case O_KILL_EVERY: bad |= parseU32(a, 100, 3600000, &c->kill_every_ms); break;
-            case O_RESTART: bad |= parseU32(a, 0, 3600000, &c->restart_ms); break;
-            case O_HELP: fputs(USAGE, stdout); exit(0);
-            default: bad = 1; break;
+            case O_LIVE_RATE:
+                bad |= parseU32(a, 0, 10000000, &c->live_rate);
+                break;
+            case O_KILLS:
+                bad |= parseU32(a, 0, BENCH_KILLS_MAX, &c->kills);
+                break;
+            case O_KILL_FIRST:
+                bad |= parseU32(a, 0, 3600000, &c->kill_first_ms);
+                break;
+            case O_KILL_EVERY:
+                bad |= parseU32(a, 100, 3600000, &c->kill_every_ms);
+                break;
+            case O_RESTART:
+                bad |= parseU32(a, 0, 3600000, &c->restart_ms);
+                break;
+            case O_HELP:
+                fputs(USAGE, stdout);
+                exit(0);
+            default:
+                bad = 1;
+                break;
         }
         if (bad) {
             fprintf(stderr, "slotbench: bad option or value near '%s'\n",
@@ -425,10 +576,20 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
      * redis: 64 connections, pipelined. */
     uint32_t dc = c->conns, dd = c->depth;
     switch (c->mode) {
-        case MODE_HTTP: dc = c->scenario == SC_OVERLOAD ? 512 : 128; dd = 2; break;
-        case MODE_ETCD: dc = (64 + c->threads - 1) / c->threads; dd = 1; break;
-        case MODE_REDIS: dc = (64 + c->threads - 1) / c->threads; dd = 32; break;
-        default: break;
+        case MODE_HTTP:
+            dc = c->scenario == SC_OVERLOAD ? 512 : 128;
+            dd = 2;
+            break;
+        case MODE_ETCD:
+            dc = (64 + c->threads - 1) / c->threads;
+            dd = 1;
+            break;
+        case MODE_REDIS:
+            dc = (64 + c->threads - 1) / c->threads;
+            dd = 32;
+            break;
+        default:
+            break;
     }
     if (!conns_set) {
         c->conns = dc;
@@ -440,27 +601,31 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
         fprintf(stderr, "slotbench: a max below its min\n");
         return -1;
     }
-    if ((c->mode == MODE_ETCD || c->mode == MODE_REDIS) && c->scenario != SC_BURST) {
-        fprintf(stderr, "slotbench: the peers (etcd, redis) run the burst only\n");
+    if ((c->mode == MODE_ETCD || c->mode == MODE_REDIS) &&
+        c->scenario != SC_BURST) {
+        fprintf(stderr,
+                "slotbench: the peers (etcd, redis) run the burst only\n");
         return -1;
     }
     if (c->scenario == SC_FAILOVER && c->cluster != NULL) {
-        fprintf(stderr, "slotbench: failover needs a cluster it starts itself\n");
+        fprintf(stderr,
+                "slotbench: failover needs a cluster it starts itself\n");
         return -1;
     }
     return 0;
 }
 
-/* ---- shared run state ------------------------------------------------------------- */
+/* ---- shared run state
+ * ------------------------------------------------------------- */
 
 struct ctx {
     struct cfg *cfg;
     struct run run;
     struct sys sys;
     char runid[24];
-    json_t *doc;       /* the result document */
-    json_t *failures;  /* check failures, strings */
-    json_t *notes;     /* things the reader should know */
+    json_t *doc;      /* the result document */
+    json_t *failures; /* check failures, strings */
+    json_t *notes;    /* things the reader should know */
     struct sys_counters c0, c1;
     struct diskprobe disk; /* fsync latency of the nodes' disk */
     struct hist disk_run;  /* every window taken so far */
@@ -496,7 +661,7 @@ static void startClock(struct ctx *x, uint64_t span_ms)
 {
     struct run *r = &x->run;
     r->t0_ns = hrNow();
-    r->t0_wall_ms = launch_wall_ms();
+    r->t0_wall_ms = tclock_wall_ms();
     r->n_ms = (uint32_t)(span_ms + x->cfg->drain_ms + 30000);
 }
 
@@ -550,8 +715,9 @@ static void progress(struct ctx *x, struct sim *s, uint64_t since_ns,
 
 /* Raft entries and commands between two samples: the node alive at both
  * with the largest advance (a killed node restarts its counters). */
-static void raftDelta(const struct sys_counters *a, const struct sys_counters *b,
-                      uint64_t *entries, uint64_t *commands)
+static void raftDelta(const struct sys_counters *a,
+                      const struct sys_counters *b, uint64_t *entries,
+                      uint64_t *commands)
 {
     *entries = *commands = 0;
     for (int i = 0; i < a->n && i < b->n; i++) {
@@ -563,7 +729,8 @@ static void raftDelta(const struct sys_counters *a, const struct sys_counters *b
     }
 }
 
-/* ---- JSON pieces --------------------------------------------------------------------- */
+/* ---- JSON pieces
+ * --------------------------------------------------------------------- */
 
 static double ms(uint64_t ns)
 {
@@ -572,12 +739,12 @@ static double ms(uint64_t ns)
 
 static json_t *latJson(const struct hist *h)
 {
-    return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "count",
-                     (json_int_t)h->count, "mean", hist_mean(h) / 1e6, "p50",
-                     ms(hist_quantile(h, 0.50)), "p90", ms(hist_quantile(h, 0.90)),
-                     "p99", ms(hist_quantile(h, 0.99)), "p999",
-                     ms(hist_quantile(h, 0.999)), "max", ms(h->max_ns), "min",
-                     h->count ? ms(h->min_ns) : 0.0);
+    return json_pack(
+        "{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "count", (json_int_t)h->count,
+        "mean", hist_mean(h) / 1e6, "p50", ms(hist_quantile(h, 0.50)), "p90",
+        ms(hist_quantile(h, 0.90)), "p99", ms(hist_quantile(h, 0.99)), "p999",
+        ms(hist_quantile(h, 0.999)), "max", ms(h->max_ns), "min",
+        h->count ? ms(h->min_ns) : 0.0);
 }
 
 /* Every operation except reads (the latency a patient sees per step). */
@@ -611,7 +778,8 @@ static json_t *rejectsJson(const struct stats *st)
             n += st->status[op][k];
         }
         if (n > 0) {
-            json_object_set_new(o, bench_status_name(k), json_integer((json_int_t)n));
+            json_object_set_new(o, bench_status_name(k),
+                                json_integer((json_int_t)n));
         }
     }
     if (st->client_busy > 0) {
@@ -643,7 +811,8 @@ static uint64_t sumMs(const uint32_t *a, uint32_t n, uint64_t from, uint64_t to)
 }
 
 /* The busiest 1 s of a per-ms series within [from, to). */
-static uint64_t peak1s(const uint32_t *a, uint32_t n, uint64_t from, uint64_t to)
+static uint64_t peak1s(const uint32_t *a, uint32_t n, uint64_t from,
+                       uint64_t to)
 {
     uint64_t best = 0, cur = 0;
     if (to > n) {
@@ -669,19 +838,23 @@ static json_t *seriesJson(const struct stats *st, uint64_t from, uint64_t to,
     for (uint64_t i = from; i < to && i < st->n_ms; i += SERIES_BUCKET_MS) {
         uint64_t e = i + SERIES_BUCKET_MS;
         double scale = 1000.0 / SERIES_BUCKET_MS;
-        json_array_append_new(t, json_real(((double)i - (double)zero) / 1000.0));
-        json_array_append_new(d, json_real((double)sumMs(st->dec_ms, st->n_ms, i, e) * scale));
-        json_array_append_new(k, json_real((double)sumMs(st->ok_ms, st->n_ms, i, e) * scale));
-        json_array_append_new(b, json_real((double)sumMs(st->book_ms, st->n_ms, i, e) * scale));
+        json_array_append_new(t,
+                              json_real(((double)i - (double)zero) / 1000.0));
+        json_array_append_new(
+            d, json_real((double)sumMs(st->dec_ms, st->n_ms, i, e) * scale));
+        json_array_append_new(
+            k, json_real((double)sumMs(st->ok_ms, st->n_ms, i, e) * scale));
+        json_array_append_new(
+            b, json_real((double)sumMs(st->book_ms, st->n_ms, i, e) * scale));
     }
-    return json_pack("{s:i,s:o,s:o,s:o,s:o}", "bucket_ms", SERIES_BUCKET_MS, "t_s", t,
-                     "decisions_per_s", d, "ok_decisions_per_s", k,
+    return json_pack("{s:i,s:o,s:o,s:o,s:o}", "bucket_ms", SERIES_BUCKET_MS,
+                     "t_s", t, "decisions_per_s", d, "ok_decisions_per_s", k,
                      "bookings_per_s", b);
 }
 
 /* The common figures of a phase measured over [from_ms, to_ms) since t0. */
-static json_t *figures(struct ctx *x, const struct phase_out *o, uint64_t from_ms,
-                       uint64_t to_ms)
+static json_t *figures(struct ctx *x, const struct phase_out *o,
+                       uint64_t from_ms, uint64_t to_ms)
 {
     const struct stats *st = &o->st;
     double win = (double)(to_ms > from_ms ? to_ms - from_ms : 1) / 1000.0;
@@ -708,10 +881,12 @@ static json_t *figures(struct ctx *x, const struct phase_out *o, uint64_t from_m
         (double)peak1s(st->dec_ms, st->n_ms, from_ms, to_ms), "holds_ok",
         (json_int_t)st->holds_ok, "abandoned", (json_int_t)st->abandoned,
         "gave_up", (json_int_t)st->gave_up, "hold_expired_at_confirm",
-        (json_int_t)st->hold_expired, "doubtful_at_end", (json_int_t)st->doubtful,
-        "client_queue_full", (json_int_t)st->client_busy);
+        (json_int_t)st->hold_expired, "doubtful_at_end",
+        (json_int_t)st->doubtful, "client_queue_full",
+        (json_int_t)st->client_busy);
     /* hold decisions/s over the window, in proportion */
-    double hold_share = st->decisions ? (double)hold_dec / (double)st->decisions : 0;
+    double hold_share =
+        st->decisions ? (double)hold_dec / (double)st->decisions : 0;
     json_object_set_new(f, "hold_decisions_per_s",
                         json_real(hold_share * (double)dec / win));
     if (x->cfg->mode == MODE_NATIVE || x->cfg->mode == MODE_HTTP) {
@@ -739,20 +914,23 @@ static json_t *figures(struct ctx *x, const struct phase_out *o, uint64_t from_m
     json_object_set_new(f, "generator_wait_expired",
                         json_integer((json_int_t)st->wait_expired));
     if (st->be_requests > 0) {
-        json_object_set_new(f, "peer_requests", json_integer((json_int_t)st->be_requests));
+        json_object_set_new(f, "peer_requests",
+                            json_integer((json_int_t)st->be_requests));
         json_object_set_new(f, "peer_cas_conflicts",
                             json_integer((json_int_t)st->be_conflicts));
     }
     json_object_set_new(f, "rejects", rejectsJson(st));
-    json_object_set_new(
-        f, "status_by_op",
-        json_pack("{s:o,s:o,s:o,s:o}", "hold", opStatusJson(st, OPK_HOLD), "confirm",
-                  opStatusJson(st, OPK_CONFIRM), "release",
-                  opStatusJson(st, OPK_RELEASE), "query", opStatusJson(st, OPK_QUERY)));
+    json_object_set_new(f, "status_by_op",
+                        json_pack("{s:o,s:o,s:o,s:o}", "hold",
+                                  opStatusJson(st, OPK_HOLD), "confirm",
+                                  opStatusJson(st, OPK_CONFIRM), "release",
+                                  opStatusJson(st, OPK_RELEASE), "query",
+                                  opStatusJson(st, OPK_QUERY)));
     return f;
 }
 
-/* ---- the correctness check ---------------------------------------------------------- */
+/* ---- the correctness check
+ * ---------------------------------------------------------- */
 
 static int cmpBooking(const void *a, const void *b)
 {
@@ -807,7 +985,8 @@ static json_t *check(struct ctx *x, struct phase_out *o, uint32_t pool_from,
         if (bsearch(&key, o->bookings, o->n_bookings, sizeof key, cmpBooking)) {
             continue;
         }
-        if (vt->resolve(&x->sys, r->pool[d->pool].id, d->patient, &booked, &b) != 0) {
+        if (vt->resolve(&x->sys, r->pool[d->pool].id, d->patient, &booked,
+                        &b) != 0) {
             unresolved++;
             continue;
         }
@@ -832,8 +1011,8 @@ static json_t *check(struct ctx *x, struct phase_out *o, uint32_t pool_from,
     /* No patient twice in a pool (bookings are sorted by pool, patient). */
     for (uint64_t i = 1; i < o->n_bookings; i++) {
         if (cmpBooking(&o->bookings[i - 1], &o->bookings[i]) == 0) {
-            fail(x, "patient %s booked twice in pool %s", o->bookings[i].patient,
-                 r->pool[o->bookings[i].pool].id);
+            fail(x, "patient %s booked twice in pool %s",
+                 o->bookings[i].patient, r->pool[o->bookings[i].pool].id);
         }
     }
     /* Booking ids distinct (peers have none). */
@@ -848,7 +1027,8 @@ static json_t *check(struct ctx *x, struct phase_out *o, uint32_t pool_from,
         qsort(ids, n_ids, sizeof *ids, cmpU64);
         for (uint64_t i = 1; i < n_ids; i++) {
             if (ids[i] == ids[i - 1]) {
-                fail(x, "booking id %llu returned twice", (unsigned long long)ids[i]);
+                fail(x, "booking id %llu returned twice",
+                     (unsigned long long)ids[i]);
             }
         }
         free(ids);
@@ -866,7 +1046,8 @@ static json_t *check(struct ctx *x, struct phase_out *o, uint32_t pool_from,
         }
         /* Visit (slot) numbers: distinct, within 1..capacity. Peers also
          * list the numbers they recorded themselves. */
-        uint32_t *v = malloc((seen + 1) * sizeof *v), n_v = 0, dup = 0, range = 0;
+        uint32_t *v = malloc((seen + 1) * sizeof *v), n_v = 0, dup = 0,
+                 range = 0;
         uint32_t *sys_v = NULL, n_sys_v = 0;
         for (uint64_t i = first; v != NULL && i < first + seen; i++) {
             if (o->bookings[i].visit_no != 0 || x->cfg->mode <= MODE_HTTP) {
@@ -905,32 +1086,35 @@ static json_t *check(struct ctx *x, struct phase_out *o, uint32_t pool_from,
                 ok = false;
             }
             if (ps.booked != seen) {
-                fail(x, "pool %s: the system counts %u bookings, patients saw %llu",
-                     pr->id, ps.booked, (unsigned long long)seen);
+                fail(
+                    x,
+                    "pool %s: the system counts %u bookings, patients saw %llu",
+                    pr->id, ps.booked, (unsigned long long)seen);
                 ok = false;
             }
             if (n_sys_v > 0 && n_sys_v != ps.booked) {
-                fail(x, "pool %s: %u slot numbers recorded for %u bookings", pr->id,
-                     n_sys_v, ps.booked);
+                fail(x, "pool %s: %u slot numbers recorded for %u bookings",
+                     pr->id, n_sys_v, ps.booked);
                 ok = false;
             }
             if (expect_sellout && ps.booked != pr->capacity) {
-                fail(x, "pool %s: not sold out (%u of %u booked)", pr->id, ps.booked,
-                     pr->capacity);
+                fail(x, "pool %s: not sold out (%u of %u booked)", pr->id,
+                     ps.booked, pr->capacity);
                 ok = false;
             }
         }
         if (dup > 0 || range > 0) {
-            fail(x, "pool %s: %u slot numbers given twice, %u out of range", pr->id,
-                 dup, range);
+            fail(x, "pool %s: %u slot numbers given twice, %u out of range",
+                 pr->id, dup, range);
             ok = false;
         }
         json_array_append_new(
-            pools, json_pack("{s:s,s:i,s:i,s:i,s:i,s:I,s:i,s:i,s:b}", "pool", pr->id,
-                             "capacity", (int)pr->capacity, "booked", (int)ps.booked,
-                             "held", (int)ps.held, "free", (int)ps.free, "seen",
-                             (json_int_t)seen, "slot_dups", (int)dup,
-                             "slot_out_of_range", (int)range, "ok", ok));
+            pools,
+            json_pack("{s:s,s:i,s:i,s:i,s:i,s:I,s:i,s:i,s:b}", "pool", pr->id,
+                      "capacity", (int)pr->capacity, "booked", (int)ps.booked,
+                      "held", (int)ps.held, "free", (int)ps.free, "seen",
+                      (json_int_t)seen, "slot_dups", (int)dup,
+                      "slot_out_of_range", (int)range, "ok", ok));
         free(v);
         free(sys_v);
     }
@@ -939,15 +1123,18 @@ static json_t *check(struct ctx *x, struct phase_out *o, uint32_t pool_from,
                      (json_int_t)unresolved, "expect_sellout", expect_sellout);
 }
 
-/* ---- pools ------------------------------------------------------------------------------ */
+/* ---- pools
+ * -----------------------------------------------------------------------------
+ */
 
-static int createPools(struct ctx *x, const char *tag, uint32_t n, uint32_t capacity,
-                       int64_t release_wall_ms)
+static int createPools(struct ctx *x, const char *tag, uint32_t n,
+                       uint32_t capacity, int64_t release_wall_ms)
 {
     struct run *r = &x->run;
     r->n_pools = n;
     for (uint32_t i = 0; i < n; i++) {
-        snprintf(r->pool[i].id, sizeof r->pool[i].id, "%s-%s-%u", x->runid, tag, i);
+        snprintf(r->pool[i].id, sizeof r->pool[i].id, "%s-%s-%u", x->runid, tag,
+                 i);
         r->pool[i].capacity = capacity;
         atomic_store(&r->pool[i].booked, 0);
         atomic_store(&r->pool[i].sellout_ns, 0);
@@ -976,7 +1163,8 @@ static bool fatalSeen(struct ctx *x)
     return false;
 }
 
-/* ---- burst and failover ---------------------------------------------------------------- */
+/* ---- burst and failover
+ * ---------------------------------------------------------------- */
 
 struct kill_rec {
     int node;
@@ -1000,7 +1188,8 @@ static json_t *failoverJson(struct ctx *x, const struct phase_out *o,
         double client = -1, ledger = -1, last_before = -1;
         for (uint64_t lm = (uint64_t)k[i].wall_ms; lm < st->n_ms; lm++) {
             if (st->first_by_ledger_ms[lm] != 0) {
-                double c = (double)(st->first_by_ledger_ms[lm] - 1) - (double)k[i].hr_ms;
+                double c = (double)(st->first_by_ledger_ms[lm] - 1) -
+                           (double)k[i].hr_ms;
                 if (ledger < 0) {
                     ledger = (double)lm - (double)k[i].wall_ms;
                 }
@@ -1008,7 +1197,8 @@ static json_t *failoverJson(struct ctx *x, const struct phase_out *o,
                     client = c;
                 }
             }
-            if (ledger >= 0 && (double)lm - (double)k[i].wall_ms > ledger + 5000) {
+            if (ledger >= 0 &&
+                (double)lm - (double)k[i].wall_ms > ledger + 5000) {
                 break;
             }
         }
@@ -1024,23 +1214,25 @@ static json_t *failoverJson(struct ctx *x, const struct phase_out *o,
             fail(x, "writes never resumed after kill %u", i + 1);
         }
         json_array_append_new(
-            arr, json_pack("{s:i,s:f,s:f,s:f,s:f,s:f}", "node", k[i].node + 1,
-                           "at_s", (double)k[i].hr_ms / 1000.0, "resume_client_ms",
-                           client, "resume_ledger_ms", ledger, "last_ok_before_ms",
-                           last_before, "new_leader_seen_ms", k[i].leader_found_ms));
+            arr,
+            json_pack("{s:i,s:f,s:f,s:f,s:f,s:f}", "node", k[i].node + 1,
+                      "at_s", (double)k[i].hr_ms / 1000.0, "resume_client_ms",
+                      client, "resume_ledger_ms", ledger, "last_ok_before_ms",
+                      last_before, "new_leader_seen_ms", k[i].leader_found_ms));
     }
     qsort(gaps, n_gaps, sizeof gaps[0], cmpDouble);
     double p50 = n_gaps ? gaps[(n_gaps - 1) / 2] : -1;
     double mx = n_gaps ? gaps[n_gaps - 1] : -1;
-    return json_pack("{s:o,s:i,s:f,s:f,s:f}", "kills", arr, "resumed", (int)n_gaps,
-                     "gap_p50_ms", p50, "gap_max_ms", mx, "target_p50_ms", 1000.0);
+    return json_pack("{s:o,s:i,s:f,s:f,s:f}", "kills", arr, "resumed",
+                     (int)n_gaps, "gap_p50_ms", p50, "gap_max_ms", mx,
+                     "target_p50_ms", 1000.0);
 }
 
 static bool waitReady(struct run *r, uint32_t n)
 {
-    long long end = launch_mono_ms() + 10000;
-    while (atomic_load(&r->workers_ready) < n && launch_mono_ms() < end) {
-        launch_sleep_ms(1);
+    long long end = tclock_mono_ms() + 10000;
+    while (atomic_load(&r->workers_ready) < n && tclock_mono_ms() < end) {
+        tclock_sleep_ms(1);
     }
     return atomic_load(&r->workers_ready) >= n && !atomic_load(&r->fatal);
 }
@@ -1062,7 +1254,7 @@ static int runBurst(struct ctx *x)
                       c->ttl_ms > 1800000 ? c->ttl_ms : 1800000) != 0) {
         return -1;
     }
-    int64_t release_wall = launch_wall_ms() + c->release_in_ms;
+    int64_t release_wall = tclock_wall_ms() + c->release_in_ms;
     if (createPools(x, "hot", c->pools, c->capacity, release_wall) != 0) {
         return -1;
     }
@@ -1087,10 +1279,11 @@ static int runBurst(struct ctx *x)
     const char *reason = "duration";
     uint64_t limit = r->release_ns + (uint64_t)c->duration_ms * 1000000ull;
     for (;;) {
-        launch_sleep_ms(MONITOR_MS);
+        tclock_sleep_ms(MONITOR_MS);
         uint64_t now = hrNow();
         if (now - last_progress >= PROGRESS_MS * 1000000ull) {
-            progress(x, s, r->release_ns, &prev, failover ? "failover" : "burst");
+            progress(x, s, r->release_ns, &prev,
+                     failover ? "failover" : "burst");
             last_progress = now;
         }
         if (allSoldOut(r)) {
@@ -1114,7 +1307,8 @@ static int runBurst(struct ctx *x)
         /* Kill the leader on schedule; restart it restart_ms later. */
         int64_t since_rel = (int64_t)(now - r->release_ns) / 1000000;
         if (n_kills < c->kills &&
-            since_rel >= (int64_t)(c->kill_first_ms + n_kills * c->kill_every_ms)) {
+            since_rel >=
+                (int64_t)(c->kill_first_ms + n_kills * c->kill_every_ms)) {
             int leader = sys_slot_leader(&x->sys, 2000);
             if (leader >= 0) {
                 struct kill_rec *k = &kills[n_kills++];
@@ -1122,15 +1316,17 @@ static int runBurst(struct ctx *x)
                 uint64_t kt = hrNow();
                 k->node = leader;
                 k->hr_ms = (kt - r->t0_ns) / 1000000;
-                k->wall_ms = launch_wall_ms() - r->t0_wall_ms;
+                k->wall_ms = tclock_wall_ms() - r->t0_wall_ms;
                 k->restart_at_ms = since_rel + c->restart_ms;
                 k->restarted = false;
                 int nl = sys_slot_leader(&x->sys, 10000);
-                k->leader_found_ms = nl >= 0 ? (double)(hrNow() - kt) / 1e6 : -1;
+                k->leader_found_ms =
+                    nl >= 0 ? (double)(hrNow() - kt) / 1e6 : -1;
                 if (!c->quiet) {
-                    fprintf(stderr, "  killed leader node %d (SIGKILL); new leader "
-                            "node %d seen after %.0f ms\n", leader + 1, nl + 1,
-                            k->leader_found_ms);
+                    fprintf(stderr,
+                            "  killed leader node %d (SIGKILL); new leader "
+                            "node %d seen after %.0f ms\n",
+                            leader + 1, nl + 1, k->leader_found_ms);
                 }
             }
         }
@@ -1163,8 +1359,9 @@ static int runBurst(struct ctx *x)
     json_t *sell = json_array();
     for (uint32_t i = 0; i < r->n_pools; i++) {
         uint64_t so = atomic_load(&r->pool[i].sellout_ns);
-        json_array_append_new(sell, so ? json_real((double)(so - r->release_ns) / 1e9)
-                                       : json_null());
+        json_array_append_new(sell,
+                              so ? json_real((double)(so - r->release_ns) / 1e9)
+                                 : json_null());
         if (so > sell_max) {
             sell_max = so;
         }
@@ -1188,33 +1385,38 @@ static int runBurst(struct ctx *x)
     json_object_set_new(f, "end", json_string(reason));
     json_object_set_new(
         f, "booked_by_s",
-        json_pack("{s:f,s:f,s:f,s:f,s:f}", "p50", tq[0], "p90", tq[1], "p99", tq[2],
-                  "bookings_per_s_to_90", tq[1] > 0 ? 0.9 * (double)total_cap / tq[1] : 0.0,
+        json_pack("{s:f,s:f,s:f,s:f,s:f}", "p50", tq[0], "p90", tq[1], "p99",
+                  tq[2], "bookings_per_s_to_90",
+                  tq[1] > 0 ? 0.9 * (double)total_cap / tq[1] : 0.0,
                   "peak_bookings_per_s_1s",
                   (double)peak1s(o.st.book_ms, o.st.n_ms, from, to)));
-    json_object_set_new(f, "sellout_s",
-                        json_pack("{s:o,s:o}", "max",
-                                  sold ? json_real((double)(sell_max - r->release_ns) / 1e9)
-                                       : json_null(),
-                                  "per_pool", sell));
-    json_object_set_new(f, "series", seriesJson(&o.st, from > 1000 ? from - 1000 : 0,
-                                                (end_ns - r->t0_ns) / 1000000 + 500,
-                                                from));
+    json_object_set_new(
+        f, "sellout_s",
+        json_pack("{s:o,s:o}", "max",
+                  sold ? json_real((double)(sell_max - r->release_ns) / 1e9)
+                       : json_null(),
+                  "per_pool", sell));
+    json_object_set_new(f, "series",
+                        seriesJson(&o.st, from > 1000 ? from - 1000 : 0,
+                                   (end_ns - r->t0_ns) / 1000000 + 500, from));
     if (failover) {
-        json_object_set_new(x->doc, "failover", failoverJson(x, &o, kills, n_kills));
+        json_object_set_new(x->doc, "failover",
+                            failoverJson(x, &o, kills, n_kills));
     }
     uint64_t demand = (uint64_t)(c->patients * (1.0 - c->bot_share));
     bool expect = !failover && demand >= (uint64_t)c->pools * c->capacity;
     if (expect && !sold) {
         fail(x, "the pools did not sell out (end: %s)", reason);
     }
-    json_object_set_new(x->doc, "check_detail", check(x, &o, 0, r->n_pools, expect));
+    json_object_set_new(x->doc, "check_detail",
+                        check(x, &o, 0, r->n_pools, expect));
     json_object_set_new(x->doc, "result", f);
     phase_out_free(&o);
     return 0;
 }
 
-/* ---- steady and overload ------------------------------------------------------------ */
+/* ---- steady and overload
+ * ------------------------------------------------------------ */
 
 struct point_res {
     double holds_per_s; /* hold decisions/s achieved */
@@ -1252,7 +1454,7 @@ static int runPoint(struct ctx *x, uint32_t k, const char *label, double rate,
     uint64_t end = r->t0_ns + ((uint64_t)c->warmup_ms + span_ms) * 1000000ull;
     uint64_t last = hrNow();
     while (hrNow() < end && !fatalSeen(x) && !interrupted) {
-        launch_sleep_ms(MONITOR_MS);
+        tclock_sleep_ms(MONITOR_MS);
         if (hrNow() - last >= PROGRESS_MS * 1000000ull) {
             progress(x, s, r->t0_ns, &prev, label);
             last = hrNow();
@@ -1263,14 +1465,17 @@ static int runPoint(struct ctx *x, uint32_t k, const char *label, double rate,
     vt->counters(&x->sys, &x->c1);
     uint64_t from = c->warmup_ms, to = (uint64_t)c->warmup_ms + span_ms;
     json_t *f = figures(x, &o, from, to);
-    out->holds_per_s = json_real_value(json_object_get(f, "hold_decisions_per_s"));
+    out->holds_per_s =
+        json_real_value(json_object_get(f, "hold_decisions_per_s"));
     json_object_set_new(f, "label", json_string(label));
     json_object_set_new(f, "loop", json_string(rate > 0 ? "open" : "closed"));
     json_object_set_new(f, "offered_holds_per_s", json_real(rate));
     json_object_set_new(f, "concurrency", json_integer(conc));
     json_object_set_new(f, "arrivals", json_integer((json_int_t)o.st.arrivals));
-    json_object_set_new(f, "dropped_by_generator", json_integer((json_int_t)o.st.dropped));
-    json_object_set_new(f, "issued_late", json_integer((json_int_t)o.st.lagged));
+    json_object_set_new(f, "dropped_by_generator",
+                        json_integer((json_int_t)o.st.dropped));
+    json_object_set_new(f, "issued_late",
+                        json_integer((json_int_t)o.st.lagged));
     json_object_set_new(f, "series", seriesJson(&o.st, 0, to + 200, 0));
     json_object_set_new(f, "check", check(x, &o, 0, r->n_pools, false));
     json_t *disk = diskWindow(x);
@@ -1299,7 +1504,8 @@ static int ensureTtl(struct ctx *x)
 {
     struct cfg *c = x->cfg;
     if (c->ttl_ms < 1000 || c->ttl_ms > 1800000) {
-        return x->sys.vt->configure(&x->sys, c->ttl_ms < 1000 ? c->ttl_ms : 1000,
+        return x->sys.vt->configure(&x->sys,
+                                    c->ttl_ms < 1000 ? c->ttl_ms : 1000,
                                     c->ttl_ms > 1800000 ? c->ttl_ms : 1800000);
     }
     return 0;
@@ -1328,7 +1534,8 @@ static int runSteady(struct ctx *x)
         peak = pr.holds_per_s;
         json_object_set_new(x->doc, "probe", pr.json);
         if (!c->quiet) {
-            fprintf(stderr, "  probe: %.0f holds/s with %u in flight\n", peak, conc);
+            fprintf(stderr, "  probe: %.0f holds/s with %u in flight\n", peak,
+                    conc);
         }
         if (peak <= 0) {
             fail(x, "the probe measured no throughput");
@@ -1339,13 +1546,17 @@ static int runSteady(struct ctx *x)
         struct point_res pr;
         char label[32];
         snprintf(label, sizeof label, "x%.1f", c->overload_factor);
-        if (runPoint(x, k++, label, peak * c->overload_factor, 0, c->point_ms, &pr) != 0) {
+        if (runPoint(x, k++, label, peak * c->overload_factor, 0, c->point_ms,
+                     &pr) != 0) {
             return -1;
         }
         json_t *probe = json_object_get(x->doc, "probe");
-        double good = json_real_value(json_object_get(pr.json, "ok_decisions_per_s"));
-        double good0 = json_real_value(json_object_get(probe, "ok_decisions_per_s"));
-        json_object_set_new(pr.json, "sustainable_holds_per_s", json_real(peak));
+        double good =
+            json_real_value(json_object_get(pr.json, "ok_decisions_per_s"));
+        double good0 =
+            json_real_value(json_object_get(probe, "ok_decisions_per_s"));
+        json_object_set_new(pr.json, "sustainable_holds_per_s",
+                            json_real(peak));
         json_object_set_new(pr.json, "goodput_vs_probe",
                             json_real(good0 > 0 ? good / good0 : 0));
         json_object_set_new(x->doc, "result", pr.json);
@@ -1382,13 +1593,15 @@ static int runSteady(struct ctx *x)
     json_t *pt;
     json_array_foreach(points, i, pt)
     {
-        json_array_append_new(checks, json_incref(json_object_get(pt, "check")));
+        json_array_append_new(checks,
+                              json_incref(json_object_get(pt, "check")));
     }
     json_object_set_new(x->doc, "check_detail", checks);
     return 0;
 }
 
-/* ---- expiry storm ------------------------------------------------------------------- */
+/* ---- expiry storm
+ * ------------------------------------------------------------------- */
 
 static int runStorm(struct ctx *x)
 {
@@ -1431,7 +1644,7 @@ static int runStorm(struct ctx *x)
     double fill_s = -1;
     /* 1. Fill: every storm hold placed before the deadline. */
     while (!interrupted && !fatalSeen(x)) {
-        launch_sleep_ms(MONITOR_MS);
+        tclock_sleep_ms(MONITOR_MS);
         if (hrNow() - last >= PROGRESS_MS * 1000000ull) {
             progress(x, s, r->t0_ns, &prev, "fill");
             last = hrNow();
@@ -1440,28 +1653,30 @@ static int runStorm(struct ctx *x)
             fill_s = (double)(hrNow() - r->t0_ns) / 1e9;
             break;
         }
-        if (launch_wall_ms() >= (int64_t)r->deadline_wall_ms) {
+        if (tclock_wall_ms() >= (int64_t)r->deadline_wall_ms) {
             break;
         }
     }
     uint64_t filled = atomic_load(&r->storm_filled);
     if (filled < c->storm_holds) {
-        fail(x, "only %llu of %u storm holds placed before the deadline "
-             "(raise --storm-deadline-ms)", (unsigned long long)filled,
-             c->storm_holds);
+        fail(x,
+             "only %llu of %u storm holds placed before the deadline "
+             "(raise --storm-deadline-ms)",
+             (unsigned long long)filled, c->storm_holds);
     }
     /* 2. The deadline passes: poll until every storm hold is released. */
-    while (launch_wall_ms() < (int64_t)r->deadline_wall_ms && !interrupted) {
-        launch_sleep_ms(1);
+    while (tclock_wall_ms() < (int64_t)r->deadline_wall_ms && !interrupted) {
+        tclock_sleep_ms(1);
     }
     double first_ms = -1, all_ms = -1;
     uint32_t held = 0;
     int64_t poll_end = (int64_t)r->deadline_wall_ms + STORM_WAIT_MS;
     json_t *trace = json_array();
-    while (!interrupted && launch_wall_ms() < poll_end) {
+    while (!interrupted && tclock_wall_ms() < poll_end) {
         struct pool_state ps;
         if (vt->pool_state(&x->sys, r->pool[0].id, &ps) == 0) {
-            double t = (double)(launch_wall_ms() - (int64_t)r->deadline_wall_ms);
+            double t =
+                (double)(tclock_wall_ms() - (int64_t)r->deadline_wall_ms);
             held = ps.held;
             json_array_append_new(trace, json_pack("[f,i]", t, (int)held));
             if (first_ms < 0 && held < filled) {
@@ -1472,10 +1687,10 @@ static int runStorm(struct ctx *x)
                 break;
             }
         }
-        launch_sleep_ms(STORM_POLL_MS);
+        tclock_sleep_ms(STORM_POLL_MS);
     }
     /* 3. A little more live load after the storm, then stop. */
-    launch_sleep_ms(500);
+    tclock_sleep_ms(500);
     atomic_store(&r->live_on, 0);
     struct phase_out o;
     sim_finish(s, &o);
@@ -1486,21 +1701,22 @@ static int runStorm(struct ctx *x)
     }
     uint64_t dmin = atomic_load(&r->storm_deadline_min);
     uint64_t dmax = atomic_load(&r->storm_deadline_max);
-    uint64_t to = (uint64_t)(launch_wall_ms() - r->t0_wall_ms);
+    uint64_t to = (uint64_t)(tclock_wall_ms() - r->t0_wall_ms);
     json_t *f = figures(x, &o, 0, to);
     json_object_set_new(
         f, "storm",
-        json_pack("{s:i,s:I,s:f,s:f,s:f,s:f,s:f,s:i,s:f,s:o,s:o,s:o,s:o}", "holds",
-                  (int)c->storm_holds, "filled", (json_int_t)filled, "fill_s", fill_s,
-                  "deadline_spread_ms",
+        json_pack("{s:i,s:I,s:f,s:f,s:f,s:f,s:f,s:i,s:f,s:o,s:o,s:o,s:o}",
+                  "holds", (int)c->storm_holds, "filled", (json_int_t)filled,
+                  "fill_s", fill_s, "deadline_spread_ms",
                   dmax >= dmin ? (double)(dmax - dmin) : -1.0,
                   "deadline_offset_ms",
-                  dmax >= dmin ? (double)((int64_t)dmin - (int64_t)r->deadline_wall_ms)
-                               : 0.0,
-                  "first_release_ms", first_ms, "all_released_ms", all_ms, "live_rate",
-                  (int)c->live_rate, "target_ms", 2000.0, "live_before",
-                  latJson(&o.st.live[0]), "live_during", latJson(&o.st.live[1]),
-                  "held_trace", trace, "series",
+                  dmax >= dmin
+                      ? (double)((int64_t)dmin - (int64_t)r->deadline_wall_ms)
+                      : 0.0,
+                  "first_release_ms", first_ms, "all_released_ms", all_ms,
+                  "live_rate", (int)c->live_rate, "target_ms", 2000.0,
+                  "live_before", latJson(&o.st.live[0]), "live_during",
+                  latJson(&o.st.live[1]), "held_trace", trace, "series",
                   seriesJson(&o.st, 0, to, (uint64_t)c->storm_deadline_ms)));
     json_object_set_new(x->doc, "result", f);
     /* The live pool's bookings must match; the storm pool is all free. */
@@ -1508,14 +1724,15 @@ static int runStorm(struct ctx *x)
     struct pool_state ps;
     if (vt->pool_state(&x->sys, r->pool[0].id, &ps) == 0 &&
         (ps.held != 0 || ps.booked != 0 || ps.free != ps.capacity)) {
-        fail(x, "storm pool not all free at the end (held %u booked %u)", ps.held,
-             ps.booked);
+        fail(x, "storm pool not all free at the end (held %u booked %u)",
+             ps.held, ps.booked);
     }
     phase_out_free(&o);
     return 0;
 }
 
-/* ---- the document and the summary line ------------------------------------------------ */
+/* ---- the document and the summary line
+ * ------------------------------------------------ */
 
 static json_t *machineJson(void)
 {
@@ -1539,42 +1756,44 @@ static json_t *machineJson(void)
     }
     getloadavg(load, 3);
     uname(&u);
-    return json_pack("{s:i,s:s,s:s,s:[f,f,f]}", "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
-                     "cpu", model, "kernel", u.release, "loadavg_start", load[0],
-                     load[1], load[2]);
+    return json_pack("{s:i,s:s,s:s,s:[f,f,f]}", "cpus",
+                     (int)sysconf(_SC_NPROCESSORS_ONLN), "cpu", model, "kernel",
+                     u.release, "loadavg_start", load[0], load[1], load[2]);
 }
 
 static json_t *paramsJson(const struct cfg *c)
 {
     json_t *p = json_pack(
-        "{s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "seed", (json_int_t)c->seed,
-        "threads", (int)c->threads, "conns", (int)c->conns, "sessions", (int)c->sessions,
-        "queue_max", (int)c->queue_max, "depth", (int)c->depth, "timeout_ms",
-        (int)c->timeout_ms, "pools", (int)c->pools, "capacity", (int)c->capacity,
-        "patients", (int)c->patients, "ttl_ms", (int)c->ttl_ms, "duration_ms",
-        (int)c->duration_ms);
+        "{s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "seed",
+        (json_int_t)c->seed, "threads", (int)c->threads, "conns", (int)c->conns,
+        "sessions", (int)c->sessions, "queue_max", (int)c->queue_max, "depth",
+        (int)c->depth, "timeout_ms", (int)c->timeout_ms, "pools", (int)c->pools,
+        "capacity", (int)c->capacity, "patients", (int)c->patients, "ttl_ms",
+        (int)c->ttl_ms, "duration_ms", (int)c->duration_ms);
     json_object_set_new(p, "shed", json_boolean(c->shed));
     json_object_update_new(
-        p, json_pack("{s:f,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f}",
-                     "bot_share", c->bot_share, "bot_pools", (int)c->bot_pools,
-                     "bot_retry_ms", (int)c->bot_retry_ms, "bot_probes",
-                     (int)c->bot_probes, "bot_abandon", c->bot_abandon,
-                     "bot_early_ms", (int)c->bot_early_ms, "arrival_ms",
-                     (int)c->arrival_ms, "release_in_ms", (int)c->release_in_ms,
-                     "retry_min_ms", (int)c->retry_min_ms, "retry_max_ms",
-                     (int)c->retry_max_ms, "patience_ms", (int)c->patience_ms,
-                     "pay_min_ms", (int)c->pay_min_ms, "pay_max_ms", (int)c->pay_max_ms,
-                     "abandon", c->abandon));
+        p,
+        json_pack("{s:f,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f}",
+                  "bot_share", c->bot_share, "bot_pools", (int)c->bot_pools,
+                  "bot_retry_ms", (int)c->bot_retry_ms, "bot_probes",
+                  (int)c->bot_probes, "bot_abandon", c->bot_abandon,
+                  "bot_early_ms", (int)c->bot_early_ms, "arrival_ms",
+                  (int)c->arrival_ms, "release_in_ms", (int)c->release_in_ms,
+                  "retry_min_ms", (int)c->retry_min_ms, "retry_max_ms",
+                  (int)c->retry_max_ms, "patience_ms", (int)c->patience_ms,
+                  "pay_min_ms", (int)c->pay_min_ms, "pay_max_ms",
+                  (int)c->pay_max_ms, "abandon", c->abandon));
     json_t *pts = json_array();
     for (uint32_t i = 0; i < c->n_points; i++) {
         json_array_append_new(pts, json_string(c->points[i]));
     }
     json_object_update_new(
-        p, json_pack("{s:o,s:i,s:i,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "points",
-                     pts, "point_ms", (int)c->point_ms, "warmup_ms", (int)c->warmup_ms,
-                     "confirm_share", c->confirm_share, "overload_factor",
-                     c->overload_factor, "probe_ms", (int)c->probe_ms, "storm_holds",
-                     (int)c->storm_holds, "storm_deadline_ms", (int)c->storm_deadline_ms,
+        p, json_pack("{s:o,s:i,s:i,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
+                     "points", pts, "point_ms", (int)c->point_ms, "warmup_ms",
+                     (int)c->warmup_ms, "confirm_share", c->confirm_share,
+                     "overload_factor", c->overload_factor, "probe_ms",
+                     (int)c->probe_ms, "storm_holds", (int)c->storm_holds,
+                     "storm_deadline_ms", (int)c->storm_deadline_ms,
                      "live_rate", (int)c->live_rate, "kills", (int)c->kills,
                      "kill_first_ms", (int)c->kill_first_ms, "kill_every_ms",
                      (int)c->kill_every_ms, "restart_ms", (int)c->restart_ms));
@@ -1599,12 +1818,13 @@ static void summary(struct ctx *x, bool ok, char *out, size_t len)
     const struct cfg *c = x->cfg;
     json_t *d = x->doc;
     json_t *res = json_object_get(d, "result");
-    int w = snprintf(out, len, "%s %s:", SCENARIOS[c->scenario], MODES[c->mode]);
+    int w =
+        snprintf(out, len, "%s %s:", SCENARIOS[c->scenario], MODES[c->mode]);
     size_t at = w > 0 ? (size_t)w : 0;
-#define ADD(...)                                                                  \
-    do {                                                                          \
-        int n_ = snprintf(out + at, at < len ? len - at : 0, __VA_ARGS__);        \
-        at += n_ > 0 ? (size_t)n_ : 0;                                            \
+#define ADD(...)                                                               \
+    do {                                                                       \
+        int n_ = snprintf(out + at, at < len ? len - at : 0, __VA_ARGS__);     \
+        at += n_ > 0 ? (size_t)n_ : 0;                                         \
     } while (0)
     if (c->scenario == SC_STEADY) {
         json_t *pts = json_object_get(d, "points");
@@ -1623,7 +1843,8 @@ static void summary(struct ctx *x, bool ok, char *out, size_t len)
             num(res, "bookings_per_s"));
         if (json_object_get(res, "raft") != NULL) {
             ADD(", %.0f raft entries/s (%.1f decisions/entry)",
-                num(res, "raft.entries_per_s"), num(res, "raft.decisions_per_entry"));
+                num(res, "raft.entries_per_s"),
+                num(res, "raft.decisions_per_entry"));
         }
         ADD(", latency p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.1f ms",
             num(res, "latency_ms.all.p50"), num(res, "latency_ms.all.p90"),
@@ -1631,19 +1852,22 @@ static void summary(struct ctx *x, bool ok, char *out, size_t len)
             num(res, "latency_ms.all.max"));
         double so = num(res, "sellout_s.max");
         if (!isnan(so)) {
-            ADD(", sell-out %.2f s (90%% booked at %.2f s: %.0f bookings/s)", so,
-                num(res, "booked_by_s.p90"), num(res, "booked_by_s.bookings_per_s_to_90"));
+            ADD(", sell-out %.2f s (90%% booked at %.2f s: %.0f bookings/s)",
+                so, num(res, "booked_by_s.p90"),
+                num(res, "booked_by_s.bookings_per_s_to_90"));
         }
         if (c->scenario == SC_FAILOVER) {
-            ADD(", write gap p50 %.0f ms max %.0f ms", num(d, "failover.gap_p50_ms"),
-                num(d, "failover.gap_max_ms"));
+            ADD(", write gap p50 %.0f ms max %.0f ms",
+                num(d, "failover.gap_p50_ms"), num(d, "failover.gap_max_ms"));
         }
         if (c->scenario == SC_STORM) {
             ADD(", %d holds released %.0f ms after the deadline",
-                (int)num(res, "storm.holds"), num(res, "storm.all_released_ms"));
+                (int)num(res, "storm.holds"),
+                num(res, "storm.all_released_ms"));
         }
         if (c->scenario == SC_OVERLOAD) {
-            ADD(", offered %.0f holds/s (%.1fx), goodput %.0f ok/s (%.2f of probe), "
+            ADD(", offered %.0f holds/s (%.1fx), goodput %.0f ok/s (%.2f of "
+                "probe), "
                 "refused p99 %.2f ms",
                 num(res, "offered_holds_per_s"), c->overload_factor,
                 num(res, "ok_decisions_per_s"), num(res, "goodput_vs_probe"),
@@ -1657,19 +1881,26 @@ static void summary(struct ctx *x, bool ok, char *out, size_t len)
 static const struct sys_vt *sysOf(int mode)
 {
     switch (mode) {
-        case MODE_ETCD: return &sys_etcd;
-        case MODE_REDIS: return &sys_redis;
-        default: return &sys_slot;
+        case MODE_ETCD:
+            return &sys_etcd;
+        case MODE_REDIS:
+            return &sys_redis;
+        default:
+            return &sys_slot;
     }
 }
 
 static const struct be_vt *beOf(int mode)
 {
     switch (mode) {
-        case MODE_HTTP: return &be_http;
-        case MODE_ETCD: return &be_etcd;
-        case MODE_REDIS: return &be_redis;
-        default: return &be_native;
+        case MODE_HTTP:
+            return &be_http;
+        case MODE_ETCD:
+            return &be_etcd;
+        case MODE_REDIS:
+            return &be_redis;
+        default:
+            return &be_native;
     }
 }
 
@@ -1677,7 +1908,8 @@ int main(int argc, char **argv)
 {
     static struct cfg cfg;
     static struct ctx x;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
@@ -1697,7 +1929,7 @@ int main(int argc, char **argv)
     x.sys.cfg = &cfg;
     x.sys.run = &x.run;
     snprintf(x.runid, sizeof x.runid, "b%llx",
-             (unsigned long long)(launch_wall_ms() % 0xffffffffffll));
+             (unsigned long long)(tclock_wall_ms() % 0xffffffffffll));
     x.doc = json_object();
     x.failures = json_array();
     x.notes = json_array();
@@ -1711,7 +1943,8 @@ int main(int argc, char **argv)
     time_t now = time(NULL);
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    json_object_set_new(x.doc, "scenario", json_string(SCENARIOS[cfg.scenario]));
+    json_object_set_new(x.doc, "scenario",
+                        json_string(SCENARIOS[cfg.scenario]));
     json_object_set_new(x.doc, "mode", json_string(MODES[cfg.mode]));
     json_object_set_new(x.doc, "started_at", json_string(when));
     json_object_set_new(x.doc, "machine", machineJson());
@@ -1731,11 +1964,19 @@ int main(int argc, char **argv)
         json_object_set_new(x.doc, "system", x.sys.vt->describe(&x.sys));
         switch (cfg.scenario) {
             case SC_BURST:
-            case SC_FAILOVER: rc = runBurst(&x); break;
+            case SC_FAILOVER:
+                rc = runBurst(&x);
+                break;
             case SC_STEADY:
-            case SC_OVERLOAD: rc = runSteady(&x); break;
-            case SC_STORM: rc = runStorm(&x); break;
-            default: rc = -1; break;
+            case SC_OVERLOAD:
+                rc = runSteady(&x);
+                break;
+            case SC_STORM:
+                rc = runStorm(&x);
+                break;
+            default:
+                rc = -1;
+                break;
         }
     }
     if (atomic_load(&x.run.fatal)) {
@@ -1763,15 +2004,17 @@ int main(int argc, char **argv)
     json_object_set_new(json_object_get(x.doc, "machine"), "loadavg_end",
                         json_pack("[f,f,f]", load[0], load[1], load[2]));
     bool ok = json_array_size(x.failures) == 0;
-    json_object_set_new(x.doc, "check",
-                        json_pack("{s:b,s:O}", "ok", ok, "failures", x.failures));
+    json_object_set_new(
+        x.doc, "check",
+        json_pack("{s:b,s:O}", "ok", ok, "failures", x.failures));
     json_object_set_new(x.doc, "notes", x.notes);
     char line[2048];
     summary(&x, ok, line, sizeof line);
     json_object_set_new(x.doc, "summary", json_string(line));
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
-    if (json_dump_file(x.doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) != 0 ||
+    if (json_dump_file(x.doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) !=
+            0 ||
         rename(tmp, out_path) != 0) {
         fprintf(stderr, "slotbench: cannot write %s\n", out_path);
         ok = false;
@@ -1785,8 +2028,8 @@ int main(int argc, char **argv)
         {
             printf("FAIL: %s\n", json_string_value(f));
         }
-        printf("slotbench-smoke: %zu passed, %zu failed\n", n == 0 && rc == 0 ? (size_t)1 : 0,
-               n);
+        printf("slotbench-smoke: %zu passed, %zu failed\n",
+               n == 0 && rc == 0 ? (size_t)1 : 0, n);
     }
     json_decref(x.failures);
     json_decref(x.doc);

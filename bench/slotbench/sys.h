@@ -12,15 +12,16 @@
 #include <stdint.h>
 
 #include "bench.h"
-#include "launch.h"
+#include "tclock.h"
+#include "tcluster.h"
 #include "sim.h"
 
 /* Per node (slot: Raft entries and commands applied, from its status). */
 struct sys_counters {
     int n;
-    bool ok[LAUNCH_NODES_MAX];
-    uint64_t entries[LAUNCH_NODES_MAX];
-    uint64_t commands[LAUNCH_NODES_MAX];
+    bool ok[TCLUSTER_NODES_MAX];
+    uint64_t entries[TCLUSTER_NODES_MAX];
+    uint64_t commands[TCLUSTER_NODES_MAX];
 };
 
 struct pool_state {
@@ -62,15 +63,15 @@ struct sys {
     const struct cfg *cfg;
     struct run *run;
     /* slot */
-    struct cluster cl;
+    struct tcluster cl;
     bool own_cluster;
     struct slotc_sync *admin;
     struct proc gateway;
     char gw_dir[256];
     /* peers */
-    struct proc peer[LAUNCH_NODES_MAX];
+    struct proc peer[TCLUSTER_NODES_MAX];
     int n_peer;
-    int peer_port[2 * LAUNCH_NODES_MAX];
+    int peer_port[2 * TCLUSTER_NODES_MAX];
     char peer_dir[256];
     void *peer_ctx;
     char version[128];

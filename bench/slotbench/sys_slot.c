@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../client/libslot.h"
-#include "../../client/test/cluster.h"
+#include "libslot.h"
+#include "tcluster.h"
 #include "httpc.h"
 #include "sys.h"
 
@@ -41,9 +41,10 @@ static bool gatewayHealthy(const char *target)
         return false;
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - target), target);
-    int n = snprintf(buf, sizeof buf, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n",
-                     target);
-    return httpc_sync(host, atoi(colon + 1), buf, (size_t)n, 500, NULL, NULL) == 200;
+    int n = snprintf(buf, sizeof buf,
+                     "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", target);
+    return httpc_sync(host, atoi(colon + 1), buf, (size_t)n, 500, NULL, NULL) ==
+           200;
 }
 
 static int startGateway(struct sys *s, struct run *r)
@@ -62,8 +63,9 @@ static int startGateway(struct sys *s, struct run *r)
                 c->gateway);
         return -1;
     }
-    if (launch_tmpdir(s->gw_dir, sizeof s->gw_dir, "slotbench-gw-") != 0 ||
-        tcluster_free_ports(&port, 1) != 0) {
+    if (proc_tmpdir(s->gw_dir, sizeof s->gw_dir, "SLOTBENCH_TMP", "/var/tmp",
+                    "slotbench-gw-") != 0 ||
+        proc_free_ports(&port, 1) != 0) {
         return -1;
     }
     snprintf(r->target, sizeof r->target, "127.0.0.1:%d", port);
@@ -93,19 +95,20 @@ static int startGateway(struct sys *s, struct run *r)
     if (proc_spawn(&s->gateway, "slot-gateway", argv, log) != 0) {
         return -1;
     }
-    long long end = launch_mono_ms() + GATEWAY_WAIT_MS;
-    while (launch_mono_ms() < end) {
+    long long end = tclock_mono_ms() + GATEWAY_WAIT_MS;
+    while (tclock_mono_ms() < end) {
         if (proc_exited(&s->gateway)) {
-            fprintf(stderr, "slotbench: slot-gateway exited at start (log %s)\n",
-                    log);
+            fprintf(stderr,
+                    "slotbench: slot-gateway exited at start (log %s)\n", log);
             return -1;
         }
         if (gatewayHealthy(r->target)) {
             return 0;
         }
-        launch_sleep_ms(50);
+        tclock_sleep_ms(50);
     }
-    fprintf(stderr, "slotbench: slot-gateway not healthy within %d ms (log %s)\n",
+    fprintf(stderr,
+            "slotbench: slot-gateway not healthy within %d ms (log %s)\n",
             GATEWAY_WAIT_MS, log);
     return -1;
 }
@@ -118,12 +121,30 @@ static int slotStart(struct sys *s, struct run *r)
         r->addrs = c->cluster;
         s->own_cluster = false;
     } else {
-        if (cluster_start(&s->cl, c->nodes, c->slotd, c->n_slotd_args,
-                          c->slotd_args, LEADER_WAIT_MS) != 0) {
+        /* slotd's own defaults (the tests' shorter election timeout is
+         * not what production runs), logs at info (snapshots and stalls:
+         * slotStalls() reads them), data on a real disk. */
+        struct tcluster_options o;
+        tcluster_options_init(&o);
+        o.slotd = c->slotd;
+        o.tmp_env = "SLOTBENCH_TMP";
+        o.tmp_base = "/var/tmp";
+        o.dir_prefix = "slotbench-";
+        o.election_ms = 0;
+        o.heartbeat_ms = 0;
+        o.log_level = "info";
+        o.env_args = false;
+        o.leader_timeout_ms = LEADER_WAIT_MS;
+        o.start_attempts = 1;
+        o.n_extra = c->n_slotd_args;
+        for (int i = 0; i < c->n_slotd_args; i++) {
+            o.extra[i] = c->slotd_args[i];
+        }
+        if (tcluster_start_opts(&s->cl, &o, c->nodes, 0) != 0) {
             return -1;
         }
         s->own_cluster = true;
-        r->addrs = s->cl.addrs;
+        r->addrs = s->cl.cluster;
     }
     if (openAdmin(s, r->addrs) != 0) {
         return -1;
@@ -232,7 +253,8 @@ static int slotResolve(struct sys *s, const char *pool, const char *patient,
     return 0;
 }
 
-static int slotSlots(struct sys *s, const char *pool, uint32_t **out, uint32_t *n)
+static int slotSlots(struct sys *s, const char *pool, uint32_t **out,
+                     uint32_t *n)
 {
     (void)s;
     (void)pool;
@@ -254,14 +276,14 @@ static json_t *slotDescribe(struct sys *s)
         "slotd_args", args, "durability",
         "raft log fsync'd before an entry counts (slotd default, not "
         "configurable)",
-        "data_fs", s->own_cluster ? launch_fs_type(s->cl.dir) : "external");
+        "data_fs", s->own_cluster ? proc_fs_type(s->cl.dir) : "external");
     if (c->mode == MODE_HTTP) {
-        json_object_set_new(
-            d, "gateway",
-            json_pack("{s:s,s:i,s:i,s:i,s:s}", "url", s->run->target,
-                      "patient_rate_per_s", (int)c->gw_patient_rate,
-                      "inflight_max", (int)c->gw_inflight_max, "sessions",
-                      (int)c->sessions, "access_log", "off"));
+        json_object_set_new(d, "gateway",
+                            json_pack("{s:s,s:i,s:i,s:i,s:s}", "url",
+                                      s->run->target, "patient_rate_per_s",
+                                      (int)c->gw_patient_rate, "inflight_max",
+                                      (int)c->gw_inflight_max, "sessions",
+                                      (int)c->sessions, "access_log", "off"));
     }
     return d;
 }
@@ -277,17 +299,19 @@ static void scanLog(const char *path, struct stallKind *k, int n)
 {
     FILE *f = fopen(path, "r");
     char line[1024];
-    for (int lines = 0; f != NULL && lines < 1000000 && fgets(line, sizeof line, f);
-         lines++) {
+    for (int lines = 0;
+         f != NULL && lines < 1000000 && fgets(line, sizeof line, f); lines++) {
         for (int i = 0; i < n; i++) {
             const char *m = strstr(line, k[i].marker);
             if (m == NULL) {
                 continue;
             }
             k[i].count++;
-            const char *v = k[i].number_after ? strstr(m, k[i].number_after) : NULL;
+            const char *v =
+                k[i].number_after ? strstr(m, k[i].number_after) : NULL;
             if (v != NULL) {
-                unsigned long long x = strtoull(v + strlen(k[i].number_after), NULL, 10);
+                unsigned long long x =
+                    strtoull(v + strlen(k[i].number_after), NULL, 10);
                 k[i].max = x > k[i].max ? x : k[i].max;
             }
         }
@@ -321,8 +345,9 @@ static json_t *slotStalls(struct sys *s)
     json_t *o = json_object();
     for (int i = 0; i < n; i++) {
         json_object_set_new(o, k[i].key,
-                            json_pack("{s:I,s:I}", "count", (json_int_t)k[i].count,
-                                      "max", (json_int_t)k[i].max));
+                            json_pack("{s:I,s:I}", "count",
+                                      (json_int_t)k[i].count, "max",
+                                      (json_int_t)k[i].max));
     }
     return o;
 }
@@ -334,31 +359,36 @@ static void slotStop(struct sys *s)
         s->admin = NULL;
     }
     if (s->gateway.pid != 0) {
-        proc_stop(&s->gateway, 5000);
+        proc_stop(&s->gateway, 5000, NULL, 0);
     }
     if (s->gw_dir[0] != '\0') {
-        launch_rmrf(s->gw_dir);
+        proc_rmrf(s->gw_dir);
         s->gw_dir[0] = '\0';
     }
     if (s->own_cluster) {
-        cluster_stop(&s->cl, getenv("SLOTBENCH_KEEP") != NULL);
+        if (getenv("SLOTBENCH_KEEP") != NULL) {
+            setenv("KEEP_CLUSTER_DIR", "1", 1);
+        }
+        if (tcluster_stop(&s->cl) != 0) {
+            fprintf(stderr, "slotbench: a node ended badly (see above)\n");
+        }
         s->own_cluster = false;
     }
 }
 
 int sys_slot_leader(struct sys *s, int timeout_ms)
 {
-    return s->own_cluster ? cluster_leader(&s->cl, timeout_ms) : -1;
+    return s->own_cluster ? tcluster_leader(&s->cl, timeout_ms) : -1;
 }
 
 void sys_slot_kill(struct sys *s, int node)
 {
-    cluster_kill(&s->cl, node);
+    tcluster_signal(&s->cl, node, SIGKILL);
 }
 
 int sys_slot_restart(struct sys *s, int node)
 {
-    return cluster_restart(&s->cl, node);
+    return tcluster_start_node(&s->cl, node);
 }
 
 const struct sys_vt sys_slot = {

@@ -21,10 +21,11 @@
 #include <time.h>
 #include <uv.h>
 
-#include "../../proto/slot_proto.h"
-#include "../../proto/test/check.h"
-#include "../libslot.h"
-#include "cluster.h"
+#include "slot_proto.h"
+#include "check.h"
+#include "tclock.h"
+#include "libslot.h"
+#include "tcluster.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -35,20 +36,6 @@
 
 static struct tcluster g_shared;
 static bool g_shared_ok;
-
-static long long monoMs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleepMs(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
 
 static const struct tcluster *shared(void)
 {
@@ -81,7 +68,8 @@ static const char *uniq(const char *prefix)
     static char buf[8][64];
     static int k;
     char *b = buf[k++ % 8];
-    snprintf(b, 64, "%s-%d-%lld", prefix, (int)getpid(), monoMs() % 100000);
+    snprintf(b, 64, "%s-%d-%lld", prefix, (int)getpid(),
+             tclock_mono_ms() % 100000);
     return b;
 }
 
@@ -150,7 +138,8 @@ static bool fakeFrame(int fd, const uint8_t *frame, size_t len,
     if (mode == FAKE_SILENT) {
         return true;
     }
-    if (mode == FAKE_BUSY && slot_frame_decode(frame + 4, len - 4, &f) == SLOT_OK) {
+    if (mode == FAKE_BUSY &&
+        slot_frame_decode(frame + 4, len - 4, &f) == SLOT_OK) {
         struct mp_buf b;
         mp_buf_init(&b);
         slot_frame_error(&b, f.tag, SLOT_BUSY, 0, "");
@@ -400,10 +389,10 @@ static void test_unreachable(void)
     struct slotc_sync *s = openSync(list, 400);
     struct slotc_req req;
     slotc_req_init(&req);
-    long long t0 = monoMs();
+    long long t0 = tclock_mono_ms();
     CHECK_EQ(slotc_sync_hold(s, &req, "pool", "patient01", "app", 60000),
              SLOT_UNAVAILABLE);
-    long long dt = monoMs() - t0;
+    long long dt = tclock_mono_ms() - t0;
     CHECK(dt >= 380 && dt < 1500);
     CHECK(req.out.pool == NULL);
     CHECK_EQ(slotc_sync_read_hold(s, &req, 1), SLOT_UNAVAILABLE);
@@ -486,9 +475,9 @@ static void test_attempt_timeout(void)
     CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
     struct slotc_req req;
     slotc_req_init(&req);
-    long long t0 = monoMs();
+    long long t0 = tclock_mono_ms();
     CHECK_EQ(slotc_sync_release(s, &req, 5), SLOT_OUTCOME_UNKNOWN);
-    CHECK(monoMs() - t0 >= 680);
+    CHECK(tclock_mono_ms() - t0 >= 680);
     CHECK_EQ(req.out.id, 5);
     slotc_sync_close(s);
     fakeStop(&f);
@@ -512,9 +501,9 @@ static void test_busy_fails(void)
         CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
         struct slotc_req req;
         slotc_req_init(&req);
-        long long t0 = monoMs();
+        long long t0 = tclock_mono_ms();
         int rc = slotc_sync_hold(s, &req, "poolb", "patient01", "app", 60000);
-        long long took = monoMs() - t0;
+        long long took = tclock_mono_ms() - t0;
         if (fails) {
             /* Refused before it ran: BUSY, well before the deadline. */
             CHECK_EQ(rc, SLOT_BUSY);
@@ -652,11 +641,13 @@ static void test_idempotency_keys(void)
     CHECK_EQ(slotc_sync_pool_create(a, &req, &sp), SLOT_OK);
     slotc_req_init(&req);
     req.idem_key = "order-7";
-    CHECK_EQ(slotc_sync_hold(a, &req, pool, "patient-i1", "app", 60000), SLOT_OK);
+    CHECK_EQ(slotc_sync_hold(a, &req, pool, "patient-i1", "app", 60000),
+             SLOT_OK);
     uint64_t hold = req.out.id;
     slotc_req_init(&req);
     req.idem_key = "order-7";
-    CHECK_EQ(slotc_sync_hold(b, &req, pool, "patient-i1", "app", 60000), SLOT_OK);
+    CHECK_EQ(slotc_sync_hold(b, &req, pool, "patient-i1", "app", 60000),
+             SLOT_OK);
     CHECK_EQ(req.out.id, hold);
     slotc_req_init(&req);
     req.idem_key = "order-7";
@@ -668,7 +659,8 @@ static void test_idempotency_keys(void)
     /* Confirm needs the channel named; a replay answers the visit number. */
     slotc_req_init(&req);
     req.idem_key = "pay-7";
-    CHECK_EQ(slotc_sync_confirm(a, &req, hold, "wx-0007"), SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_confirm(a, &req, hold, "wx-0007"),
+             SLOT_INVALID_ARGUMENT);
     req.idem_channel = "app";
     CHECK_EQ(slotc_sync_confirm(a, &req, hold, "wx-0007"), SLOT_OK);
     uint32_t visit = req.out.visit_no;
@@ -719,7 +711,7 @@ static void test_stale_and_pinned(void)
             req.flags = SLOTC_STALE;
             rc = slotc_sync_read_pool(s, &req, pool);
             if (rc == SLOT_UNKNOWN_POOL) {
-                sleepMs(20);
+                tclock_sleep_ms(20);
             }
         }
         CHECK_EQ(rc, SLOT_OK);
@@ -790,8 +782,8 @@ static void closeFlag(void *data)
 
 static void runUntil(uv_loop_t *loop, int *counter, int target, int timeout_ms)
 {
-    long long until = monoMs() + timeout_ms;
-    while (*counter < target && monoMs() < until) {
+    long long until = tclock_mono_ms() + timeout_ms;
+    while (*counter < target && tclock_mono_ms() < until) {
         uv_run(loop, UV_RUN_ONCE);
     }
 }
@@ -1075,10 +1067,11 @@ static void test_leader_killed_mid_booking(void)
     uv_timer_init(&lk.loop, &lk.kill_timer);
     uv_timer_start(&lk.submit_timer, lkSubmit, 0, 5);
     uv_timer_start(&lk.kill_timer, lkKill, 60, 0);
-    long long t0 = monoMs();
+    long long t0 = tclock_mono_ms();
     runUntil(&lk.loop, &lk.done, LK_N, 30000);
-    fprintf(stderr, "leader kill: workload took %lld ms\n", monoMs() - t0);
-    t0 = monoMs();
+    fprintf(stderr, "leader kill: workload took %lld ms\n",
+            tclock_mono_ms() - t0);
+    t0 = tclock_mono_ms();
     CHECK_EQ(lk.done, LK_N);
     CHECK(lk.done_at_kill < LK_N / 2); /* the leader died mid-workload */
     uv_close((uv_handle_t *)&lk.submit_timer, NULL);
@@ -1155,14 +1148,15 @@ static void test_leader_killed_mid_booking(void)
     CHECK_EQ(req.out.pools[0].held + req.out.pools[0].booked, claimed);
     CHECK_EQ(req.out.pools[0].booked, booked);
     CHECK(claimed >= (uint32_t)ok);
-    fprintf(stderr, "leader kill: checks took %lld ms\n", monoMs() - t0);
+    fprintf(stderr, "leader kill: checks took %lld ms\n",
+            tclock_mono_ms() - t0);
     fprintf(
         stderr,
         "leader kill: %d done before the kill, %d booked, %d unknown, %d holds "
         "never sent, %u claims after resolving\n",
         lk.done_at_kill, ok, unknown, not_sent, claimed);
     slotc_sync_close(s);
-    tcluster_stop(&lk.t);
+    CHECK_EQ(tcluster_stop(&lk.t), 0);
     LEAK_CHECK();
 }
 
@@ -1242,7 +1236,7 @@ static void test_no_quorum_deadline_then_all_down(void)
     req.timeout_ms = 300;
     CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_UNAVAILABLE);
     slotc_sync_close(s);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
     LEAK_CHECK();
 }
 
@@ -1567,7 +1561,7 @@ static void test_slotctl_membership(void)
         }
         json_decref(o);
         if (reachable < 4) {
-            sleepMs(100);
+            tclock_sleep_ms(100);
         }
     }
     CHECK_EQ(reachable, 4);
@@ -1591,7 +1585,7 @@ static void test_slotctl_membership(void)
         if (n == 3) {
             break;
         }
-        sleepMs(100);
+        tclock_sleep_ms(100);
     }
     /* A stopped node shows as unreachable. */
     tcluster_signal(&t, 2, SIGKILL);
@@ -1609,7 +1603,7 @@ static void test_slotctl_membership(void)
     }
     CHECK(saw);
     json_decref(o);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
     LEAK_CHECK();
 }
 
@@ -1655,7 +1649,7 @@ int main(int argc, char **argv)
     }
     int rc = check_main(cases, argc, argv);
     if (g_shared_ok) {
-        tcluster_stop(&g_shared);
+        CHECK_EQ(tcluster_stop(&g_shared), 0);
     }
     return rc;
 }

@@ -8,8 +8,8 @@
 # raft: Debian 12 ships libraft 0.15.0, which loses entries and over-counts
 # replicas (see issue "slotd"); we never link it. We use a system libraft
 # >= 0.22 when pkg-config finds one; otherwise we build Debian 13's 0.22.1
-# source package, with our patches (a follower snapshot crash, and the
-# consistency bugs our simulation found), into
+# source package, with our patches (a follower snapshot crash, the
+# consistency bugs our simulation found, a leak LeakSanitizer found), into
 #   .deps/raft        (release, NDEBUG: what slotd links)
 #   .deps/raft-debug  (raft's own assertions on: the simulation runs on it too)
 # The deb-src entry for trixie reuses the mirror URI this machine's apt
@@ -21,7 +21,8 @@ DEPS="$ROOT/.deps"
 RAFT_VERSION=0.22.1
 # Applied in this order (see each file's header for what and why).
 PATCHES=("$ROOT/node/deps/raft-$RAFT_VERSION-snapshot-pending.patch"
-         "$ROOT/node/deps/raft-$RAFT_VERSION-consistency-fixes.patch")
+         "$ROOT/node/deps/raft-$RAFT_VERSION-consistency-fixes.patch"
+         "$ROOT/node/deps/raft-$RAFT_VERSION-install-leak.patch")
 patch_sum() { cat "${PATCHES[@]}" | sha256sum; }
 
 PKGS=(build-essential pkg-config libuv1-dev libmsgpack-dev liblz4-dev

@@ -31,25 +31,13 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../../client/libslot.h"
-#include "../../client/test/cluster.h"
-#include "../../proto/test/check.h"
+#include "libslot.h"
+#include "tcluster.h"
+#include "check.h"
+#include "tclock.h"
 
 #define CONVERGE_MS 15000
-#define BOOKINGS 120
-
-static uint64_t nowMs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleepMs(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
+#define BOOKINGS    120
 
 static struct slotc_sync *clientOf(const char *cluster, uint32_t timeout_ms)
 {
@@ -97,12 +85,12 @@ static const struct slotc_node_status *statusOf(struct slotc_sync *s,
  * hash; returns that hash. */
 static uint64_t converge(struct tcluster *t, struct slotc_sync *s)
 {
-    uint64_t deadline = nowMs() + CONVERGE_MS;
-    while (nowMs() < deadline) {
+    uint64_t deadline = (uint64_t)tclock_mono_ms() + CONVERGE_MS;
+    while ((uint64_t)tclock_mono_ms() < deadline) {
         uint64_t hash = 0, applied = 0;
         bool same = true, first = true;
         for (int i = 0; i < t->n && same; i++) {
-            if (t->pid[i] == 0) {
+            if (t->node[i].pid == 0) {
                 continue;
             }
             const struct slotc_node_status *st = statusOf(s, t->client[i]);
@@ -121,7 +109,7 @@ static uint64_t converge(struct tcluster *t, struct slotc_sync *s)
         if (same && !first) {
             return hash;
         }
-        sleepMs(100);
+        tclock_sleep_ms(100);
     }
     fprintf(stderr, "nodes did not converge within %d ms\n", CONVERGE_MS);
     CHECK(0);
@@ -146,8 +134,8 @@ static uint64_t claimOf(struct slotc_sync *s, const char *pool,
 /* Holds and confirms a slot for one patient. Returns the booking id, or 0
  * when the attempt ended without a booking. An OUTCOME_UNKNOWN is resolved
  * by reading the ledger afterwards (the only honest way). */
-static uint64_t book(struct slotc_sync *s, const char *pool, const char *patient,
-                     int *unknowns)
+static uint64_t book(struct slotc_sync *s, const char *pool,
+                     const char *patient, int *unknowns)
 {
     struct slotc_req req;
     slotc_req_init(&req);
@@ -227,7 +215,7 @@ static void test_elect_and_book(void)
         checkBookedOn(s, t.client[i], ids, 10);
     }
     slotc_sync_close(s);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 static void test_kill_leader(void)
@@ -244,7 +232,7 @@ static void test_kill_leader(void)
         if (i == BOOKINGS / 3) {
             killed = tcluster_leader(&t, 5000);
             CHECK(killed >= 0);
-            killed_at = nowMs();
+            killed_at = (uint64_t)tclock_mono_ms();
             tcluster_signal(&t, killed, SIGKILL);
         }
         char patient[32];
@@ -253,7 +241,7 @@ static void test_kill_leader(void)
         if (id != 0) {
             ids[n_ids++] = id;
             if (killed_at != 0 && resumed_at == 0) {
-                resumed_at = nowMs();
+                resumed_at = (uint64_t)tclock_mono_ms();
             }
         }
     }
@@ -276,7 +264,7 @@ static void test_kill_leader(void)
         checkBookedOn(s, t.client[i], ids, n_ids);
     }
     slotc_sync_close(s);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 static void test_restart_all(void)
@@ -310,7 +298,7 @@ static void test_restart_all(void)
         checkBookedOn(s, t.client[i], ids, 20);
     }
     slotc_sync_close(s);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 static void test_expiry_idle(void)
@@ -325,27 +313,28 @@ static void test_expiry_idle(void)
     CHECK_EQ(slotc_sync_hold(s, &req, pool, "patient-0001", "app", 1000),
              SLOT_OK);
     uint64_t hold = req.out.id;
-    uint64_t start = nowMs();
+    uint64_t start = (uint64_t)tclock_mono_ms();
     int state = SLOTC_CLAIM_HELD;
     /* Nobody touches the hold: only the leader's sweep can expire it.
      * Bounded: the sweep runs every 100 ms once the deadline passed. */
-    while (nowMs() - start < 8000) {
+    while ((uint64_t)tclock_mono_ms() - start < 8000) {
         slotc_req_init(&req);
         CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
         if (req.out.pools[0].held == 0) {
             break;
         }
-        sleepMs(50);
+        tclock_sleep_ms(50);
     }
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_read_hold(s, &req, hold), SLOT_OK);
     state = req.out.claims[0].state;
     CHECK_EQ(state, SLOTC_CLAIM_EXPIRED);
     CHECK(req.out.claims[0].resolved_at_ms != 0); /* swept, not just due */
-    printf("  hold expired by the sweep %llu ms after it was taken (ttl 1000)\n",
-           (unsigned long long)(nowMs() - start));
+    printf(
+        "  hold expired by the sweep %llu ms after it was taken (ttl 1000)\n",
+        (unsigned long long)((uint64_t)tclock_mono_ms() - start));
     slotc_sync_close(s);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 static uint64_t leaderId(struct slotc_sync *s, const char *node)
@@ -370,9 +359,10 @@ static void test_membership(void)
     converge(&t, s);
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_transfer(s, &req, 4), SLOT_OK);
-    uint64_t start = nowMs();
-    while (leaderId(s, t.client[3]) != 4 && nowMs() - start < 10000) {
-        sleepMs(50);
+    uint64_t start = (uint64_t)tclock_mono_ms();
+    while (leaderId(s, t.client[3]) != 4 &&
+           (uint64_t)tclock_mono_ms() - start < 10000) {
+        tclock_sleep_ms(50);
     }
     CHECK_EQ(leaderId(s, t.client[3]), 4);
     const struct slotc_node_status *st = statusOf(s, t.client[3]);
@@ -381,18 +371,13 @@ static void test_membership(void)
     /* Remove node 3 (not the leader): it notices and stops by itself. */
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_member_remove(s, &req, 3), SLOT_OK);
-    start = nowMs();
-    int status = 0;
-    pid_t gone = 0;
-    while (gone == 0 && nowMs() - start < 10000) {
-        gone = waitpid(t.pid[2], &status, WNOHANG);
-        if (gone == 0) {
-            sleepMs(50);
-        }
+    start = (uint64_t)tclock_mono_ms();
+    while (!proc_exited(&t.node[2]) &&
+           (uint64_t)tclock_mono_ms() - start < 10000) {
+        tclock_sleep_ms(50);
     }
-    CHECK(gone == t.pid[2]);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    t.pid[2] = 0;
+    CHECK(t.node[2].pid == 0 && t.node[2].reaped);
+    CHECK(WIFEXITED(t.node[2].status) && WEXITSTATUS(t.node[2].status) == 0);
     st = statusOf(s, t.client[3]);
     CHECK(st != NULL);
     CHECK_EQ(st->n_members, 3);
@@ -400,7 +385,7 @@ static void test_membership(void)
     int unknowns = 0;
     CHECK(book(s, "campus-c/gp/2026-12-04/AM", "patient-0001", &unknowns) != 0);
     slotc_sync_close(s);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 /* Lines of node i's log that contain needle. */
@@ -463,7 +448,7 @@ static void test_snapshot_install(void)
     CHECK(forked >= 3);
     CHECK_EQ(logCount(&t, leader, "encoded on the loop"), 0);
     slotc_sync_close(s);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 static const struct check_case cases[] = {

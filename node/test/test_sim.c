@@ -81,9 +81,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../proto/test/check.h"
-#include "../fsm.h"
-#include "../ledger.h"
+#include "check.h"
+#include "fsm.h"
+#include "ledger.h"
 
 #define DEFAULT_SEEDS   500 /* per cluster size (3 and 5 servers) */
 #define SIM_NODES_MAX   5

@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <uv.h>
 
-#include "../../proto/test/check.h"
-#include "../fsm.h"
-#include "../snapfork.h"
+#include "check.h"
+#include "fsm.h"
+#include "snapfork.h"
 
 #define T0 1000000u
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../slot_proto.h"
+#include "slot_proto.h"
 #include "check.h"
 
 /* ---- toolkit ------------------------------------------------------------ */
@@ -769,7 +769,6 @@ static void test_cmd_shape(void)
     CHECK_EQ(slot_cmd_decode_buf("\xdd\xff\xff\xff\xff\x01", 6, &c),
              SLOT_MALFORMED);
 }
-
 
 /* IDEM: [11, session, seq, channel, key, [op, 0, 0, args...]]. */
 static struct slot_str idemStr(const char *s)

@@ -25,9 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../../proto/test/check.h"
-#include "../../libslot.h"
-#include "../../test/cluster.h"
+#include "check.h"
+#include "tclock.h"
+#include "libslot.h"
+#include "tcluster.h"
 #include "http.h"
 
 #define TOK_APP   "tok-app-00000001"
@@ -55,34 +56,13 @@ static struct tgw gw;
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void sleepMs(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-static long long monoMs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* One free port on 127.0.0.1 (proc_free_ports keeps the sockets bound
+ * until it knows every port, so two calls in one test cannot collide
+ * with each other's nodes). */
 static int freePort(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
+    int port;
+    return proc_free_ports(&port, 1) == 0 ? port : -1;
 }
 
 static void gatewayBinary(char *out, size_t cap)
@@ -145,8 +125,8 @@ static int gatewayStartOn(struct tgw *g, const struct tcluster *t,
         _exit(127);
     }
     /* Ready when /healthz answers 200 (bounded). */
-    long long until = monoMs() + 20000;
-    while (monoMs() < until) {
+    long long until = tclock_mono_ms() + 20000;
+    while (tclock_mono_ms() < until) {
         struct tconn c;
         if (tconn_open(&c, g->port) == 0) {
             struct tresp r;
@@ -163,7 +143,7 @@ static int gatewayStartOn(struct tgw *g, const struct tcluster *t,
             g->pid = 0;
             return -1;
         }
-        sleepMs(50);
+        tclock_sleep_ms(50);
     }
     fprintf(stderr, "gateway not healthy in time (see %s)\n", g->err);
     return -1;
@@ -197,9 +177,9 @@ static void gatewayStop(struct tgw *g)
         return;
     }
     kill(g->pid, SIGTERM);
-    long long until = monoMs() + 15000;
-    while (!gone(g->pid) && monoMs() < until) {
-        sleepMs(20);
+    long long until = tclock_mono_ms() + 15000;
+    while (!gone(g->pid) && tclock_mono_ms() < until) {
+        tclock_sleep_ms(20);
     }
     if (!gone(g->pid)) {
         kill(g->pid, SIGKILL);
@@ -482,13 +462,13 @@ static void test_expiry(void)
     long long h = hold("exp-pool", "patient-exp-001", TOK_APP, 300);
     CHECK(h > 0);
     CHECK_EQ(poolField("exp-pool", "free"), 0);
-    sleepMs(400);
+    tclock_sleep_ms(400);
     /* After the deadline a confirm is refused even before the sweep. */
     CHECK_EQ(confirm(h, TOK_APP), -410);
-    long long until = monoMs() + 5000;
+    long long until = tclock_mono_ms() + 5000;
     while (strcmp(claimState("holds", h, TOK_APP), "expired") != 0 &&
-           monoMs() < until) {
-        sleepMs(50);
+           tclock_mono_ms() < until) {
+        tclock_sleep_ms(50);
     }
     CHECK_STR(claimState("holds", h, TOK_APP), "expired");
     char path[64];
@@ -498,9 +478,9 @@ static void test_expiry(void)
     snprintf(path, sizeof path, "/v1/holds/%lld", h);
     expect("DELETE", path, TOK_APP, NULL, 410, "HOLD_EXPIRED");
     /* The slot came back (after the ledger's cool-down, if any). */
-    until = monoMs() + 5000;
-    while (poolField("exp-pool", "free") != 1 && monoMs() < until) {
-        sleepMs(50);
+    until = tclock_mono_ms() + 5000;
+    while (poolField("exp-pool", "free") != 1 && tclock_mono_ms() < until) {
+        tclock_sleep_ms(50);
     }
     CHECK_EQ(poolField("exp-pool", "held"), 0);
     CHECK(hold("exp-pool", "patient-exp-002", TOK_APP, 0) > 0);
@@ -1195,7 +1175,7 @@ static void test_rate_limit(void)
     /* Other patients are not affected. */
     CHECK(hold("rate-pool2", "patient-human-01", TOK_APP, 0) > 0);
     /* Tokens come back at GW_RATE per second. */
-    sleepMs(1000 / GW_RATE + 100);
+    tclock_sleep_ms(1000 / GW_RATE + 100);
     CHECK(hold("rate-pool2", "patient-bot-0001", TOK_APP, 0) > 0);
 }
 
@@ -1373,7 +1353,7 @@ static void test_metrics_healthz(void)
     tresp_free(&r);
     /* The access log has a line per request: method, path, status,
      * latency, channel. */
-    sleepMs(400); /* the log is flushed every 200 ms */
+    tclock_sleep_ms(400); /* the log is flushed every 200 ms */
     FILE *f = fopen(gw.out, "r");
     CHECK(f != NULL);
     char line[512];
@@ -1402,7 +1382,7 @@ static int getSettled(struct tconn *c, const char *path, const char *token,
         }
         tresp_free(r);
         tconn_close(c);
-        sleepMs(100);
+        tclock_sleep_ms(100);
     }
     return st;
 }
@@ -1425,7 +1405,7 @@ static void test_leader_failover(void)
     if (gatewayStart(&g, &t,
                      "\"request_timeout_ms\":700,\"patient_rate_per_s\":0") !=
         0) {
-        tcluster_stop(&t);
+        CHECK_EQ(tcluster_stop(&t), 0);
         CHECK(0);
     }
     struct tconn c = {.fd = -1, .port = g.port};
@@ -1437,8 +1417,8 @@ static void test_leader_failover(void)
     enum { N = 160 };
     static struct outcome o[N];
     int n = 0, killed = -1;
-    long long until = monoMs() + 40000;
-    for (; n < N && monoMs() < until; n++) {
+    long long until = tclock_mono_ms() + 40000;
+    for (; n < N && tclock_mono_ms() < until; n++) {
         if (n == 25) {
             killed = tcluster_leader(&t, 2000);
             CHECK(killed >= 0);
@@ -1555,7 +1535,7 @@ static void test_leader_failover(void)
             n, holds, books, unavailable, killed + 1);
     tconn_close(&c);
     gatewayStop(&g);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 /* A write retried with its Idempotency-Key until a definitive answer
@@ -1573,7 +1553,7 @@ static int writeUntilDone(struct tconn *c, const char *path, const char *tok,
         *unsure += 1;
         tresp_free(r);
         tconn_close(c);
-        sleepMs(100);
+        tclock_sleep_ms(100);
     }
     return st;
 }
@@ -1589,7 +1569,7 @@ static void test_leader_failover_idempotent(void)
     if (gatewayStart(&g, &t,
                      "\"request_timeout_ms\":600,\"patient_rate_per_s\":0") !=
         0) {
-        tcluster_stop(&t);
+        CHECK_EQ(tcluster_stop(&t), 0);
         CHECK(0);
     }
     struct tconn c = {.fd = -1, .port = g.port};
@@ -1603,8 +1583,8 @@ static void test_leader_failover_idempotent(void)
     enum { N = 80 };
     int n = 0, held = 0, booked = 0, soldout = 0;
     bool visit_seen[64] = {false};
-    long long until = monoMs() + 60000;
-    for (; n < N && monoMs() < until; n++) {
+    long long until = tclock_mono_ms() + 60000;
+    for (; n < N && tclock_mono_ms() < until; n++) {
         if (n == 20 || n == 50) {
             /* Two leaders die (the first comes back in between). */
             int k = tcluster_leader(&t, 5000);
@@ -1612,7 +1592,7 @@ static void test_leader_failover_idempotent(void)
             tcluster_signal(&t, k, SIGKILL);
             if (n == 50) {
                 for (int i = 0; i < t.n; i++) {
-                    if (t.pid[i] == 0 && i != k) {
+                    if (t.node[i].pid == 0 && i != k) {
                         CHECK_EQ(tcluster_start_node(&t, i), 0);
                     }
                 }
@@ -1663,7 +1643,7 @@ static void test_leader_failover_idempotent(void)
         n, booked, soldout, unsure);
     tconn_close(&c);
     gatewayStop(&g);
-    tcluster_stop(&t);
+    CHECK_EQ(tcluster_stop(&t), 0);
 }
 
 /* ---- last: the shared gateway stops cleanly ------------------------------ */
@@ -1748,12 +1728,12 @@ int main(int argc, char **argv)
         "5000",
         GW_INFLIGHT_MAX, GW_BODY_MAX, GW_HEADERS_MAX, GW_RATE, GW_BURST);
     if (gatewayStart(&gw, &cluster, limits) != 0) {
-        tcluster_stop(&cluster);
+        CHECK_EQ(tcluster_stop(&cluster), 0);
         printf("0 passed, 1 failed\n");
         return 1;
     }
     int res = check_main(cases, argc, argv);
     gatewayStop(&gw);
-    tcluster_stop(&cluster);
+    CHECK_EQ(tcluster_stop(&cluster), 0);
     return res;
 }

@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../proto/test/check.h"
-#include "../gw_config.h"
-#include "../gw_err.h"
-#include "../gw_json.h"
-#include "../gw_limit.h"
-#include "../gw_metrics.h"
-#include "../gw_openapi.h"
-#include "../gw_route.h"
+#include "check.h"
+#include "gw_config.h"
+#include "gw_err.h"
+#include "gw_json.h"
+#include "gw_limit.h"
+#include "gw_metrics.h"
+#include "gw_openapi.h"
+#include "gw_route.h"
 
 static int match(const char *method, const char *path, struct gw_match *m)
 {

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../node/ledger.h"
-#include "../slot_proto.h"
+#include "ledger.h"
+#include "slot_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,10 @@
 /* gen_corpus: writes the fuzzers' seed corpora (make corpus).
  *
- *   gen_corpus DIR     writes DIR/<fuzzer>/<name> for each fuzzer
+ *   gen_corpus PROTO_DIR LEDGER_DIR
+ *
+ * writes PROTO_DIR/<fuzzer>/<name> for the wire decoders' fuzzers
+ * (proto/fuzz: fuzz_cmd, fuzz_frame, fuzz_read) and LEDGER_DIR/<fuzzer>/
+ * <name> for the ledger's (node/ledger/fuzz: fuzz_entry, fuzz_snapshot).
  *
  * Seeds are valid encodings of every message, so the fuzzers start from the
  * interesting side of each decoder instead of having to discover msgpack.
@@ -15,13 +19,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../node/ledger.h"
-#include "../slot_proto.h"
+#include "ledger.h"
+#include "slot_proto.h"
 
 #define T0   1714550400000ull /* 2024-05-01 08:00 UTC+8, a release time */
 #define POOL "h1/cardio/dr-li/2024-05-08:am"
 
-static const char *outDir;
+static const char *protoDir, *ledgerDir;
+
+/* The ledger's fuzzers keep their seeds beside them; the wire decoders'
+ * seeds come from here too, because the reply seeds need a real ledger. */
+static const char *dirOf(const char *fuzzer)
+{
+    return strcmp(fuzzer, "fuzz_entry") == 0 ||
+                   strcmp(fuzzer, "fuzz_snapshot") == 0
+               ? ledgerDir
+               : protoDir;
+}
 
 static void mkdirOk(const char *path)
 {
@@ -35,6 +49,7 @@ static void writeSeed(const char *fuzzer, const char *name, const void *p,
                       size_t n)
 {
     char path[512];
+    const char *outDir = dirOf(fuzzer);
     snprintf(path, sizeof path, "%s/%s", outDir, fuzzer);
     mkdirOk(outDir);
     mkdirOk(path);
@@ -467,11 +482,12 @@ static void frameSeeds(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s PROTO_DIR LEDGER_DIR\n", argv[0]);
         return 2;
     }
-    outDir = argv[1];
+    protoDir = argv[1];
+    ledgerDir = argv[2];
     initScenarios();
     cmdSeeds();
     entrySeeds();

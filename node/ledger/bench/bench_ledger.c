@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../node/ledger.h"
-#include "../proto/slot_proto.h"
+#include "ledger.h"
+#include "slot_proto.h"
 
 #define POOLS         10000u
 #define POOL_CAPACITY 100u
@@ -252,8 +252,8 @@ static uint32_t decode_one(struct bench *b, const struct entries *es,
 {
     uint32_t n = 0;
     uint64_t origin;
-    int rc = slot_entry_decode(es->buf[k], es->len[k], stamp, &origin, b->cmds,
-                               &n);
+    int rc =
+        slot_entry_decode(es->buf[k], es->len[k], stamp, &origin, b->cmds, &n);
     if (rc != SLOT_OK) {
         fprintf(stderr, "bench: entry %u does not decode: %s\n", k,
                 slot_err_name(rc));

@@ -52,7 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ledger.h"
+#include "ledger.h"
 
 struct rm_done {
     uint64_t seq;
@@ -855,7 +855,8 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
             }
         } else {
             run(m, cmd, res);
-            m->idems = grow(m->idems, m->n_idems, &m->cap_idems, sizeof *m->idems);
+            m->idems =
+                grow(m->idems, m->n_idems, &m->cap_idems, sizeof *m->idems);
             struct rm_idem *n = &m->idems[m->n_idems++];
             memset(n, 0, sizeof *n);
             str_copy(n->channel, sizeof n->channel, cmd->idem.channel);

@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../../proto/slot_proto.h"
+#include "slot_proto.h"
 
 struct refmodel;
 

@@ -1,6 +1,7 @@
-/* ledgerInt: the ledger's private structures, shared by ledger.c (apply,
- * reads) and ledger_snap.c (snapshot, restore, invariant check). Nothing
- * outside those two files may include this header.
+/* ledgerInt: the ledger's private structures and the internal functions
+ * its files share (ledger.c lists the files and their jobs). Nothing
+ * outside node/ledger/ may include this header, except the ledger's own
+ * unit tests.
  *
  * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/):
  *   - claims live in one slab array (64-byte records, free list through
@@ -15,6 +16,7 @@
 #ifndef SLOT_LEDGER_INT_H
 #define SLOT_LEDGER_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ledger.h"
@@ -170,21 +172,37 @@ struct ledger {
     uint32_t lru_head, lru_tail;
 };
 
-/* ---- shared helpers (ledger.c) ------------------------------------------ */
+/* ---- shared helpers --------------------------------------------------- */
+
+/* ledger.c. Every allocation of the ledger goes through here; failure
+ * aborts (ledger.h, "Memory"). */
 void *ledger__realloc(void *p, size_t n);
-/* Grows an array so that index `need` fits (doubling). */
-#define LEDGER_GROW(arr, cap, need)                                          \
-    do {                                                                     \
-        if ((need) >= (cap)) {                                               \
-            uint32_t ledger_nc_ = (cap) < 16 ? 16 : (cap);                   \
-            while ((need) >= ledger_nc_) {                                   \
-                ledger_nc_ *= 2;                                             \
-            }                                                                \
-            (arr) = ledger__realloc((arr), (size_t)ledger_nc_ * sizeof *(arr)); \
-            (cap) = ledger_nc_;                                              \
-        }                                                                    \
+/* Reports a broken invariant of pool pi (file, line, what) and aborts: a
+ * replica that continued would diverge silently. */
+void ledger__pool_panic(const struct ledger *l, uint32_t pi, const char *what,
+                        const char *file, int line);
+#define POOL_ASSERT(l, pi, cond)                                               \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            ledger__pool_panic((l), (pi), #cond, __FILE__, __LINE__);          \
+        }                                                                      \
     } while (0)
 
+/* Grows an array so that index `need` fits (doubling). */
+#define LEDGER_GROW(arr, cap, need)                                            \
+    do {                                                                       \
+        if ((need) >= (cap)) {                                                 \
+            uint32_t ledger_nc_ = (cap) < 16 ? 16 : (cap);                     \
+            while ((need) >= ledger_nc_) {                                     \
+                ledger_nc_ *= 2;                                               \
+            }                                                                  \
+            (arr) =                                                            \
+                ledger__realloc((arr), (size_t)ledger_nc_ * sizeof *(arr));    \
+            (cap) = ledger_nc_;                                                \
+        }                                                                      \
+    } while (0)
+
+/* htab.c */
 uint32_t ledger__htab_get(const struct htab *t, uint64_t key);
 /* Calls match(ctx, val) for each value stored under key, until it returns
  * true: returns that value, or NONE. */
@@ -199,6 +217,7 @@ void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val);
 void ledger__htab_reserve(struct htab *t, uint32_t n);
 void ledger__htab_free(struct htab *t);
 
+/* intern.c */
 uint32_t ledger__pool_find(const struct ledger *l, const char *id, size_t len);
 uint32_t ledger__patient_find(const struct ledger *l, const char *key,
                               size_t len);
@@ -207,15 +226,55 @@ uint32_t ledger__channel_find(const struct ledger *l, const char *name,
 uint32_t ledger__pool_add(struct ledger *l, const char *id, size_t len);
 uint32_t ledger__patient_add(struct ledger *l, const char *key, size_t len);
 uint32_t ledger__channel_add(struct ledger *l, const char *name, size_t len);
+/* The channel's index, interning it if new (the caller checked room). */
+uint32_t ledger__channel_intern(struct ledger *l, struct slot_str name);
 /* The share index of `channel` in pool p, or -1. */
 int ledger__share_of(const struct pool *p, uint32_t channel);
 struct bucket *ledger__claim_bucket(struct ledger *l, const struct claim *c);
+
+/* claims.c */
 uint32_t ledger__claim_alloc(struct ledger *l);
 uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len);
 void ledger__heap_push(struct ledger *l, uint32_t ci);
 void ledger__retain_push(struct ledger *l, uint32_t ci);
+void ledger__heap_remove(struct ledger *l, uint32_t ci);
+/* Asserts free + held + booked == capacity for a bucket of pool pi. */
+void ledger__bucket_assert(const struct ledger *l, uint32_t pi,
+                           const struct bucket *b);
+/* HELD -> RELEASED / EXPIRED, or BOOKED -> CANCELLED: the slot is free
+ * again and the claim joins the retained FIFO. */
+void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state);
+/* The oldest retained claim leaves the ledger: its id becomes unknown. */
+void ledger__claim_forget(struct ledger *l, uint32_t ci);
+/* The claim with this id (any state still known), or NONE. */
+uint32_t ledger__claim_find(const struct ledger *l, uint64_t id);
+
+/* Key of pp_index: one active claim per (pool, patient). */
+static inline uint64_t ledger__pp_key(uint32_t pool, uint32_t patient)
+{
+    return (uint64_t)pool << 32 | patient;
+}
+
+/* A HELD claim whose deadline ledger time has reached: expired in all but
+ * bookkeeping (the next touch or sweep resolves it). */
+static inline bool ledger__claim_due(const struct ledger *l,
+                                     const struct claim *c)
+{
+    return c->state == SLOT_CLAIM_HELD && c->deadline_ms <= l->time_ms;
+}
+
+/* sessions.c */
 uint32_t ledger__session_alloc(struct ledger *l, uint64_t id,
                                uint64_t last_used_ms);
+void ledger__session_forget(struct ledger *l, uint32_t si);
+/* Marks session si used now (the most recently used end of the LRU). */
+void ledger__session_touch(struct ledger *l, uint32_t si);
+/* The ring entry for request seq of session s. */
+struct sres *ledger__session_slot(struct session *s, uint64_t seq);
+/* Forgets results that fell out of the session's window. */
+void ledger__session_drop_old(struct session *s);
+/* The bounded housekeeping before each command (ledger.h, "Exact rules"). */
+void ledger__evict_bounded(struct ledger *l);
 uint64_t ledger__idem_hash(struct slot_str channel, struct slot_str key);
 uint32_t ledger__idem_find(const struct ledger *l, struct slot_str channel,
                            struct slot_str key);
@@ -223,5 +282,22 @@ uint32_t ledger__idem_find(const struct ledger *l, struct slot_str channel,
 void ledger__idem_add(struct ledger *l, struct slot_str channel,
                       struct slot_str key, uint64_t fingerprint,
                       const struct slot_result *r);
+
+/* ---- the commands (ledger.h, "Exact rules"): each returns its code and
+ *      fills res->a / res->b on success; apply.c dispatches to them ----- */
+
+/* pools.c */
+int ledger__pool_create(struct ledger *l, const struct slot_pool_spec *sp);
+int ledger__pool_update(struct ledger *l, const struct slot_pool_spec *sp);
+int ledger__pool_close(struct ledger *l, struct slot_str id);
+
+/* holds.c */
+int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
+                 struct slot_result *res);
+int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
+                    struct slot_result *res);
+int ledger__release(struct ledger *l, uint64_t id);
+int ledger__cancel(struct ledger *l, uint64_t id);
+int ledger__expire(struct ledger *l, uint32_t max, struct slot_result *res);
 
 #endif /* SLOT_LEDGER_INT_H */

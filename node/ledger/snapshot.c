@@ -1,6 +1,6 @@
 /* The ledger's snapshot (canonical msgpack), restore (validating every
  * field: a snapshot from disk or from another node is untrusted input),
- * state hash and invariant checker.
+ * and state hash. The invariant checker is in check.c.
  *
  * Snapshot, version 1:
  *   ["SLSNAP", 1, time_ms, next_claim_id, next_session_id,
@@ -29,18 +29,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../proto/slot_valid.h"
+#include "slot_valid.h"
 #include "ledgerInt.h"
 
-#define SNAP_MAGIC "SLSNAP"
-#define SNAP_FIELDS 13
-#define CLAIM_FIELDS 12
-#define POOL_FIELDS 10
+#define SNAP_MAGIC     "SLSNAP"
+#define SNAP_FIELDS    13
+#define CLAIM_FIELDS   12
+#define POOL_FIELDS    10
 #define SESSION_FIELDS 4
-#define SRES_FIELDS 6
-#define IDEM_FIELDS 7
+#define SRES_FIELDS    6
+#define IDEM_FIELDS    7
 
-/* ---- snapshot ------------------------------------------------------------- */
+/* ---- snapshot -------------------------------------------------------------
+ */
 
 static void packClaim(const struct ledger *l, const struct claim *c,
                       struct mp_buf *b)
@@ -219,21 +220,22 @@ uint64_t ledger_state_hash(const struct ledger *l)
     return h;
 }
 
-/* ---- restore -------------------------------------------------------------- */
+/* ---- restore --------------------------------------------------------------
+ */
 
 /* Restore steps return a slot_err; RD() turns a failed read into the
  * reader's sticky error. */
-#define RD(expr)                                                             \
-    do {                                                                     \
-        if (!(expr)) {                                                       \
-            return r->err != 0 ? r->err : SLOT_MALFORMED;                    \
-        }                                                                    \
+#define RD(expr)                                                               \
+    do {                                                                       \
+        if (!(expr)) {                                                         \
+            return r->err != 0 ? r->err : SLOT_MALFORMED;                      \
+        }                                                                      \
     } while (0)
-#define NEED(cond)                                                           \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            return SLOT_CORRUPT;                                             \
-        }                                                                    \
+#define NEED(cond)                                                             \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            return SLOT_CORRUPT;                                               \
+        }                                                                      \
     } while (0)
 
 static int readU8(struct mp_reader *r, uint64_t max, uint8_t *v)
@@ -395,8 +397,8 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t *out)
          ch < l->n_channels);
     NEED(ledger__htab_get(&l->claim_index, c.id) == NONE);
     NEED(c.held_at_ms <= l->time_ms && c.deadline_ms > c.held_at_ms);
-    bool confirmed = c.state == SLOT_CLAIM_BOOKED ||
-                     c.state == SLOT_CLAIM_CANCELLED;
+    bool confirmed =
+        c.state == SLOT_CLAIM_BOOKED || c.state == SLOT_CLAIM_CANCELLED;
     NEED(confirmed == (c.visit_no != 0) && confirmed == (pay.len != 0));
     NEED(!confirmed || slot_valid_payment_ref(pay) == SLOT_OK);
     NEED(c.visit_no < l->pools[c.pool].next_visit_no);
@@ -568,7 +570,8 @@ int ledger_restore(const void *buf, size_t len, struct ledger **out)
     }
     mp_reader_init(&r, buf, len);
     int rc = SLOT_OK;
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == SLOT_OK; i++) {
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == SLOT_OK;
+         i++) {
         rc = steps[i](l, &r);
     }
     if (rc == SLOT_OK && !mp_done(&r)) {
@@ -584,225 +587,4 @@ int ledger_restore(const void *buf, size_t len, struct ledger **out)
     }
     *out = l;
     return SLOT_OK;
-}
-
-/* ---- invariant check ------------------------------------------------------ */
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            snprintf(why, why_len, __VA_ARGS__);                             \
-            return false;                                                    \
-        }                                                                    \
-    } while (0)
-
-static const char *poolName(const struct ledger *l, uint32_t pi,
-                            char buf[SLOT_POOL_ID_MAX + 1])
-{
-    memcpy(buf, l->pools[pi].id, l->pools[pi].id_len);
-    buf[l->pools[pi].id_len] = '\0';
-    return buf;
-}
-
-static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
-{
-    /* Recount every bucket from the claims, then compare. */
-    uint32_t *cnt = calloc((size_t)l->n_pools * (SLOT_POOL_SHARES_MAX + 1) * 2 + 1,
-                           sizeof *cnt);
-    CHECK(cnt != NULL, "out of memory");
-    bool ok = true;
-    char name[SLOT_POOL_ID_MAX + 1];
-    for (uint32_t ci = 0; ci < l->claims_len && ok; ci++) {
-        const struct claim *c = &l->claims[ci];
-        if (c->state != SLOT_CLAIM_HELD && c->state != SLOT_CLAIM_BOOKED) {
-            continue;
-        }
-        int s = c->from_share ? ledger__share_of(&l->pools[c->pool], c->channel)
-                              : SLOT_POOL_SHARES_MAX;
-        if (s < 0) {
-            snprintf(why, why_len, "pool %s: claim %llu counted in a share "
-                     "its pool does not have", poolName(l, c->pool, name),
-                     (unsigned long long)c->id);
-            ok = false;
-            break;
-        }
-        size_t k = ((size_t)c->pool * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 2;
-        cnt[k + (c->state == SLOT_CLAIM_BOOKED)]++;
-    }
-    for (uint32_t pi = 0; pi < l->n_pools && ok; pi++) {
-        const struct pool *p = &l->pools[pi];
-        uint32_t total = 0;
-        for (int s = 0; s <= SLOT_POOL_SHARES_MAX && ok; s++) {
-            if (s < SLOT_POOL_SHARES_MAX && s >= p->n_shares) {
-                continue;
-            }
-            const struct bucket *b = s < SLOT_POOL_SHARES_MAX ? &p->shares[s] : &p->rem;
-            size_t k = ((size_t)pi * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 2;
-            total += b->capacity;
-            if ((uint64_t)b->free + b->held + b->booked != b->capacity ||
-                b->held != cnt[k] || b->booked != cnt[k + 1]) {
-                snprintf(why, why_len,
-                         "pool %s bucket %d: free %u + held %u + booked %u "
-                         "vs capacity %u; claims held %u booked %u",
-                         poolName(l, pi, name), s, b->free, b->held, b->booked,
-                         b->capacity, cnt[k], cnt[k + 1]);
-                ok = false;
-            }
-            if (s < p->n_shares && ok &&
-                (p->shares[s].channel >= l->n_channels ||
-                 ledger__share_of(p, p->shares[s].channel) != s)) {
-                snprintf(why, why_len, "pool %s: share %d channel invalid or "
-                         "repeated", poolName(l, pi, name), s);
-                ok = false;
-            }
-        }
-        if (ok && total != p->capacity) {
-            snprintf(why, why_len, "pool %s: buckets sum to %u, capacity %u",
-                     poolName(l, pi, name), total, p->capacity);
-            ok = false;
-        }
-    }
-    free(cnt);
-    return ok;
-}
-
-static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
-{
-    uint32_t held = 0, booked = 0, freed = 0, resolved = 0;
-    char name[SLOT_POOL_ID_MAX + 1];
-    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
-        const struct claim *c = &l->claims[ci];
-        if (c->state == 0) {
-            freed++;
-            continue;
-        }
-        CHECK(ledger__htab_get(&l->claim_index, c->id) == ci,
-              "claim %llu not indexed by its id", (unsigned long long)c->id);
-        CHECK(c->id < l->next_claim_id, "claim id %llu from the future",
-              (unsigned long long)c->id);
-        CHECK(c->visit_no < l->pools[c->pool].next_visit_no,
-              "pool %s: visit number %u not below next %u",
-              poolName(l, c->pool, name), c->visit_no,
-              l->pools[c->pool].next_visit_no);
-        uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
-        bool active = c->state == SLOT_CLAIM_HELD || c->state == SLOT_CLAIM_BOOKED;
-        CHECK(active == (ledger__htab_get(&l->pp_index, pp) == ci),
-              "pool %s: claim %llu and the (pool, patient) index disagree",
-              poolName(l, c->pool, name), (unsigned long long)c->id);
-        if (c->state == SLOT_CLAIM_HELD) {
-            held++;
-            CHECK(c->link < l->heap_len && l->heap[c->link] == ci,
-                  "pool %s: held claim %llu not in the expiry heap",
-                  poolName(l, c->pool, name), (unsigned long long)c->id);
-        } else if (c->state == SLOT_CLAIM_BOOKED) {
-            booked++;
-        } else {
-            resolved++;
-        }
-    }
-    CHECK(held == l->n_held && booked == l->n_booked &&
-          resolved == l->n_retained && held == l->heap_len,
-          "claim counts: held %u/%u (heap %u), booked %u/%u, retained %u/%u",
-          held, l->n_held, l->heap_len, booked, l->n_booked, resolved,
-          l->n_retained);
-    CHECK(l->claim_index.count == held + booked + resolved &&
-          l->pp_index.count == held + booked &&
-          held + booked + resolved + freed == l->claims_len,
-          "claim index sizes disagree with the records");
-    for (uint32_t pos = 1; pos < l->heap_len; pos++) {
-        const struct claim *c = &l->claims[l->heap[pos]];
-        const struct claim *parent = &l->claims[l->heap[(pos - 1) / 2]];
-        CHECK(parent->deadline_ms < c->deadline_ms ||
-              (parent->deadline_ms == c->deadline_ms && parent->id < c->id),
-              "expiry heap out of order at %u", pos);
-    }
-    uint32_t n = 0;
-    uint64_t last = 0;
-    for (uint32_t ci = l->ret_head; ci != NONE; ci = l->claims[ci].link) {
-        const struct claim *c = &l->claims[ci];
-        CHECK(n < l->n_retained && c->state >= SLOT_CLAIM_RELEASED &&
-              c->resolved_at_ms >= last && c->resolved_at_ms <= l->time_ms,
-              "retained list broken at claim %llu", (unsigned long long)c->id);
-        last = c->resolved_at_ms;
-        n++;
-    }
-    CHECK(n == l->n_retained, "retained list holds %u, counted %u", n,
-          l->n_retained);
-    return true;
-}
-
-static bool checkVisitNumbers(const struct ledger *l, char *why,
-                              size_t why_len)
-{
-    struct htab seen;
-    memset(&seen, 0, sizeof seen);
-    bool ok = true;
-    char name[SLOT_POOL_ID_MAX + 1];
-    for (uint32_t ci = 0; ci < l->claims_len && ok; ci++) {
-        const struct claim *c = &l->claims[ci];
-        if (c->state == 0 || c->visit_no == 0) {
-            continue;
-        }
-        uint64_t key = (uint64_t)c->pool << 32 | c->visit_no;
-        if (ledger__htab_get(&seen, key) != NONE) {
-            snprintf(why, why_len, "pool %s: visit number %u given twice",
-                     poolName(l, c->pool, name), c->visit_no);
-            ok = false;
-        } else {
-            ledger__htab_put(&seen, key, ci);
-        }
-    }
-    ledger__htab_free(&seen);
-    return ok;
-}
-
-static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
-{
-    char name[SLOT_POOL_ID_MAX + 1];
-    CHECK(l->pool_index.count == l->n_pools, "pool index size");
-    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
-        const struct pool *p = &l->pools[pi];
-        CHECK(ledger__pool_find(l, p->id, p->id_len) == pi,
-              "pool %s not found by its id", poolName(l, pi, name));
-    }
-    CHECK(l->patient_index.count == l->n_patients, "patient index size");
-    for (uint32_t pi = 0; pi < l->n_patients; pi++) {
-        const struct patient *p = &l->patients[pi];
-        CHECK(ledger__patient_find(l, l->pkeys + p->key_off, p->key_len) == pi,
-              "patient %u not found by its key", pi);
-    }
-    uint32_t n = 0;
-    uint64_t last = 0;
-    for (uint32_t si = l->lru_head; si != NONE; si = l->sessions[si].next) {
-        const struct session *s = &l->sessions[si];
-        CHECK(n < l->n_sessions && s->id != 0 && s->id < l->next_session_id &&
-              ledger__htab_get(&l->session_index, s->id) == si &&
-              s->last_used_ms >= last && s->last_used_ms <= l->time_ms,
-              "session list broken at session %llu", (unsigned long long)s->id);
-        last = s->last_used_ms;
-        n++;
-    }
-    CHECK(n == l->n_sessions && l->session_index.count == n,
-          "session list holds %u, counted %u", n, l->n_sessions);
-    n = 0;
-    last = 0;
-    for (uint32_t ii = l->idem_head; ii != NONE; ii = l->idems[ii].link) {
-        const struct idem *e = &l->idems[ii];
-        struct slot_str ch = {e->channel, e->channel_len};
-        struct slot_str key = {e->key, e->key_len};
-        CHECK(n < l->n_idems && e->r.time_ms >= last &&
-              e->r.time_ms <= l->time_ms && ledger__idem_find(l, ch, key) == ii,
-              "idempotency key list broken at entry %u", n);
-        last = e->r.time_ms;
-        n++;
-    }
-    CHECK(n == l->n_idems && l->idem_index.count == n,
-          "idempotency keys: list holds %u, counted %u", n, l->n_idems);
-    return true;
-}
-
-bool ledger_check(const struct ledger *l, char *why, size_t why_len)
-{
-    return checkIndexes(l, why, why_len) && checkBuckets(l, why, why_len) &&
-           checkClaims(l, why, why_len) && checkVisitNumbers(l, why, why_len);
 }

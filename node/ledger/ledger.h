@@ -58,15 +58,15 @@
  * A client opens a session (SESSION_OPEN returns its id) and numbers its
  * mutating requests seq = 1, 2, ... within it. The ledger keeps, per
  * session, the results of the requests whose seq lies in (max_seq -
- * SLOT_SESSION_WINDOW, max_seq], with each command's fingerprint. A request whose seq is in the window and was
- * already applied gets the stored result back, byte-identical, and changes
- * nothing; the same seq with a different command is REQUEST_MISMATCH; a seq
- * at or below (highest seq seen - SLOT_SESSION_WINDOW) is REQUEST_TOO_OLD.
- * Bounds: config.session_max sessions. A session unused for
- * config.session_idle_ms of ledger time is forgotten; when the table is
- * full, SESSION_OPEN forgets the least recently used one. A request naming
- * a forgotten (or never opened) session gets SESSION_UNKNOWN and changes
- * nothing: the client must open a new session and treat its requests in
+ * SLOT_SESSION_WINDOW, max_seq], with each command's fingerprint. A request
+ * whose seq is in the window and was already applied gets the stored result
+ * back, byte-identical, and changes nothing; the same seq with a different
+ * command is REQUEST_MISMATCH; a seq at or below (highest seq seen -
+ * SLOT_SESSION_WINDOW) is REQUEST_TOO_OLD. Bounds: config.session_max sessions.
+ * A session unused for config.session_idle_ms of ledger time is forgotten; when
+ * the table is full, SESSION_OPEN forgets the least recently used one. A
+ * request naming a forgotten (or never opened) session gets SESSION_UNKNOWN and
+ * changes nothing: the client must open a new session and treat its requests in
  * flight as of unknown outcome (query them by id). Eviction work is bounded
  * per command (SLOT_SESSION_EVICT_PER_CMD).
  *
@@ -143,25 +143,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../proto/mp.h"
-#include "../proto/slot_proto.h"
+#include "mp.h"
+#include "slot_proto.h"
 
-#define SLOT_SESSION_WINDOW 32       /* results remembered per session */
-#define SLOT_SESSION_EVICT_PER_CMD 8 /* idle sessions forgotten per command */
-#define SLOT_RETAIN_EVICT_PER_CMD 16 /* resolved claims forgotten per command */
-#define LEDGER_POOLS_MAX (1u << 20)
+#define SLOT_SESSION_WINDOW        32 /* results remembered per session */
+#define SLOT_SESSION_EVICT_PER_CMD 8  /* idle sessions forgotten per command */
+#define SLOT_RETAIN_EVICT_PER_CMD  16 /* resolved claims forgotten per command \
+                                       */
+#define LEDGER_POOLS_MAX    (1u << 20)
 #define LEDGER_PATIENTS_MAX (1u << 26)
 #define LEDGER_CHANNELS_MAX 64
-#define LEDGER_CLAIMS_MAX (1u << 28) /* active + retained */
-#define LEDGER_IDEM_MAX (1u << 18)   /* idempotency keys remembered */
+#define LEDGER_CLAIMS_MAX   (1u << 28) /* active + retained */
+#define LEDGER_IDEM_MAX     (1u << 18) /* idempotency keys remembered */
 
 /* Defaults of struct slot_config for a new ledger. */
-#define LEDGER_DEFAULT_TTL_MIN_MS 1000u
-#define LEDGER_DEFAULT_TTL_MAX_MS (30u * 60u * 1000u)
-#define LEDGER_DEFAULT_SESSION_MAX 16384u
+#define LEDGER_DEFAULT_TTL_MIN_MS      1000u
+#define LEDGER_DEFAULT_TTL_MAX_MS      (30u * 60u * 1000u)
+#define LEDGER_DEFAULT_SESSION_MAX     16384u
 #define LEDGER_DEFAULT_SESSION_IDLE_MS (60ull * 60 * 1000)
-#define LEDGER_DEFAULT_RETAIN_MS (24ull * 60 * 60 * 1000)
-#define LEDGER_DEFAULT_RETAIN_MAX 4000000u
+#define LEDGER_DEFAULT_RETAIN_MS       (24ull * 60 * 60 * 1000)
+#define LEDGER_DEFAULT_RETAIN_MAX      4000000u
 
 /* Snapshot format version (second field, after the magic "SLSNAP"). */
 #define LEDGER_SNAPSHOT_VERSION 1
@@ -208,6 +209,8 @@ int ledger_read_patient(const struct ledger *l, struct slot_str pool,
 int ledger_read_pools(const struct ledger *l, struct slot_str after,
                       uint32_t limit, struct slot_pool_status *out,
                       uint32_t *n);
+/* Counters and config, in O(1); state_hash is left 0 (READ_LEDGER adds
+ * it unless the read sets no_hash). */
 void ledger_info(const struct ledger *l, struct slot_ledger_info *out);
 
 /* Executes a decoded read and packs its reply body (one msgpack value) into

@@ -1,0 +1,53 @@
+# bench/: slotbench (the scalper-burst load generator), its peers (etcd,
+# Redis) and `make bench`. Targets:
+#   build/rel/bin/slotbench   the load generator (slotbench --help)
+#   slotbench-bench           the standard set (<= 10 min): every scenario,
+#                             native and http, the peers interleaved when
+#                             installed; bench/results/*.json + REPORT.md
+#   slotbench-smoke           the tiny correctness run below
+# slotbench links the test library's cluster launcher (liblocalcluster.a).
+# hiredis (libhiredis-dev) is optional: without it the redis peer says so.
+
+SLOTBENCH_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo yes)
+SLOTBENCH_INC := $(CLIENT_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC) -Ibench/slotbench \
+                 $(if $(SLOTBENCH_HIREDIS),-DHAVE_HIREDIS $(shell pkg-config --cflags hiredis))
+SLOTBENCH_LIBS := -luv -ljansson -lpthread -lm $(LIBS) \
+                  $(if $(SLOTBENCH_HIREDIS),$(shell pkg-config --libs hiredis))
+SLOTBENCH_SRC := bench/slotbench/slotbench.c bench/slotbench/sim.c \
+                 bench/slotbench/hist.c bench/slotbench/httpc.c \
+                 bench/slotbench/be_native.c bench/slotbench/be_http.c \
+                 bench/slotbench/sys_slot.c bench/slotbench/report.c \
+                 bench/slotbench/diskprobe.c \
+                 bench/peers/etcd.c bench/peers/redis.c
+
+$(eval $(call compile_rules,bench,$(SLOTBENCH_INC)))
+
+$(B)/rel/bin/slotbench: $(SLOTBENCH_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) \
+                        $(CLUSTERLIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(SLOTBENCH_LIBS))
+
+SLOTBENCH_REL_BINS := $(B)/rel/bin/slotbench $(B)/rel/bin/slotd
+SLOTBENCH_SMOKE := $(B)/rel/bin/slotbench burst --smoke --quiet --pools 2 \
+    --capacity 300 --patients 2000 --arrival-ms 500 --release-in-ms 800 \
+    --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 --patience-ms 8000 \
+    --duration-ms 14000 \
+    --drain-ms 1000 --out $(B)/test-logs/slotbench-smoke.json
+SLOTBENCH_SUITES := "slotbench-smoke:$(SLOTBENCH_SMOKE)"
+BUILD_BINS += $(B)/rel/bin/slotbench
+TEST_BINS += $(SLOTBENCH_REL_BINS)
+
+.PHONY: slotbench slotbench-smoke slotbench-bench
+slotbench: $(SLOTBENCH_REL_BINS)
+
+slotbench-smoke: $(SLOTBENCH_REL_BINS)
+	@mkdir -p $(B)/test-logs
+	@.ci/suites $(SLOTBENCH_SUITES)
+
+# SLOTBENCH_PEERS=0 skips etcd and redis; SLOTBENCH_INSTALL=0 never installs
+# them (they are used only when installed: Debian's etcd-server, etcd-client,
+# redis-server).
+slotbench-bench: $(SLOTBENCH_REL_BINS)
+	@bench/slotbench/run-bench.sh
+
+# In this order: the report (slotbench-bench) reads what the others wrote.
+bench: bench-ledger bench-gateway slotbench-bench

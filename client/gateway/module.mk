@@ -1,0 +1,64 @@
+# client/gateway/: slot-gateway, the HTTP shim over libslot, its tests and
+# its wrk benchmark. Targets: build/rel/bin/slot-gateway (+ the asan
+# flavour, run by the asan suites), build/{rel,asan}/bin/test_gateway (HTTP
+# over sockets against a real 3-node cluster it starts),
+# build/{rel,asan}/bin/test_gw_unit (pure units), `make gateway-test`,
+# `make bench-gateway` (wrk; results in bench/results/gateway.txt).
+
+GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_json.c \
+          client/gateway/gw_limit.c client/gateway/gw_metrics.c \
+          client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
+          client/gateway/gw_http.c
+GW_LIBS := -lh2o -luv -ljansson $(LIBS)
+GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
+GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o)
+GW_TEST_SRC := client/gateway/test/test_gateway.c client/gateway/test/http.c
+
+$(eval $(call compile_rules,client/gateway,$(GW_INC)))
+$(eval $(call compile_rules,client/gateway/test,$(GW_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC)))
+
+$(B)/rel/bin/slot-gateway: $(B)/rel/client/gateway/gateway.o $(GW_REL) $(CLIENT_LIB_REL) \
+                           $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(GW_LIBS))
+$(B)/asan/bin/slot-gateway: $(B)/asan/client/gateway/gateway.o $(GW_ASAN) $(CLIENT_LIB_ASAN) \
+                            $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),$(GW_LIBS))
+
+$(B)/rel/bin/test_gw_unit: $(B)/rel/client/gateway/test/test_gw_unit.o $(GW_REL) \
+                           $(CLIENT_LIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(GW_LIBS))
+$(B)/asan/bin/test_gw_unit: $(B)/asan/client/gateway/test/test_gw_unit.o $(GW_ASAN) \
+                            $(CLIENT_LIB_ASAN) $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),$(GW_LIBS))
+
+# The HTTP test runs the slot-gateway of its own flavour (next to it) and
+# the release slotd.
+$(B)/rel/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) \
+                           $(CLUSTERLIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(GW_LIBS))
+$(B)/asan/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
+                            $(CLUSTERLIB_ASAN) $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),$(GW_LIBS))
+
+GATEWAY_REL_BINS := $(B)/rel/bin/slot-gateway $(B)/rel/bin/test_gw_unit \
+                    $(B)/rel/bin/test_gateway
+GATEWAY_ASAN_BINS := $(B)/asan/bin/slot-gateway $(B)/asan/bin/test_gw_unit \
+                     $(B)/asan/bin/test_gateway
+GATEWAY_SUITES := "gateway-unit:$(B)/rel/bin/test_gw_unit" \
+                  "gateway:$(B)/rel/bin/test_gateway" \
+                  "asan-gateway-unit:$(B)/asan/bin/test_gw_unit" \
+                  "asan-gateway:$(B)/asan/bin/test_gateway"
+BUILD_BINS += $(B)/rel/bin/slot-gateway
+TEST_BINS += $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
+
+.PHONY: gateway gateway-test bench-gateway
+gateway: $(GATEWAY_REL_BINS)
+
+gateway-test: deps
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
+	@.ci/suites $(GATEWAY_SUITES)
+
+bench-gateway: deps
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(B)/rel/bin/slot-gateway
+	@mkdir -p bench/results
+	bench/gateway/run.sh | tee bench/results/gateway.txt

@@ -1,0 +1,70 @@
+# jepsen-tests/: fault injection and history checking (README there).
+# Targets:
+#   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
+#   build/bug/{nobarrier,nosessions}/bin/slotd: test-only builds of slotd
+#     with a deliberate bug, never the normal build: nosessions links
+#     node/ledger/test/bug_nosessions.c, which wraps one ledger function at
+#     link time (no switch in the ledger's sources); nobarrier serves
+#     linearizable reads from local state
+#   make jepsen        the matrix: each nemesis alone and all combined, on 3
+#                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
+#   make jepsen-smoke  the short kill + partition run of `make test`
+#   make jepsen-bugs   the buggy builds must be caught
+# Needs root (network namespaces, nftables, tmpfs); ~3 min in `make test`.
+
+JEPSEN_TIME ?= 60
+JEPSEN_WORKLOADS ?= slots
+JEPSEN_BUGS := nobarrier nosessions
+JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
+JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
+                      jepsen-tests/linear.c
+
+$(eval $(call compile_rules,jepsen-tests,$(JEPSEN_INC)))
+
+$(B)/rel/bin/jepsen-client: $(B)/rel/jepsen-tests/client.o $(CLIENT_LIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) -lpthread)
+$(B)/rel/bin/jepsen-checker: $(JEPSEN_CHECKER_SRC:%.c=$(B)/rel/%.o) $(B)/rel/proto/slot_err.o
+	$(call link,$(REL_CFLAGS),-ljansson)
+
+# nosessions: the normal objects, one ledger function wrapped.
+$(B)/bug/nosessions/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                               $(B)/rel/node/ledger/test/bug_nosessions.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__session_slot,$(NODE_LIBS))
+
+# nobarrier: node.c compiled with its test switch.
+$(B)/bug/nobarrier/node/node.o: node/node.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(NODE_INC) -DSLOT_TEST_BUG_NO_BARRIER -MMD -MP -c $< -o $@
+$(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(filter-out $(B)/rel/node/node.o,$(NODE_REL)) \
+                              $(B)/bug/nobarrier/node/node.o $(CORE_REL)
+	$(call link,$(REL_CFLAGS),$(NODE_LIBS))
+
+JEPSEN_BINS := $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker $(B)/rel/bin/slotd \
+               $(JEPSEN_BUGS:%=$(B)/bug/%/bin/slotd)
+JEPSEN_SUITE_CHECKER := "jepsen-checker:jepsen-tests/test/checker-tests $(B)/rel/bin/jepsen-checker"
+JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --nemesis kill,partition --seed 7"
+JEPSEN_SUITE_BUGS := \
+  "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid --time 20 --nemesis partition --seed 3" \
+  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid --time 20 --nemesis partition-clients --interval 2500 --seed 5"
+JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
+BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
+TEST_BINS += $(JEPSEN_BINS)
+
+.PHONY: jepsen jepsen-bins jepsen-smoke jepsen-bugs jepsen-checker-test
+jepsen-bins: $(JEPSEN_BINS)
+
+jepsen: deps
+	@$(MAKE) --no-print-directory $(JEPSEN_BINS)
+	@jepsen-tests/matrix --time $(JEPSEN_TIME) --workloads "$(JEPSEN_WORKLOADS)"
+
+jepsen-smoke: deps
+	@$(MAKE) --no-print-directory $(JEPSEN_BINS)
+	@.ci/suites $(JEPSEN_SUITE_SMOKE)
+
+jepsen-bugs: deps
+	@$(MAKE) --no-print-directory $(JEPSEN_BINS)
+	@.ci/suites $(JEPSEN_SUITE_BUGS)
+
+jepsen-checker-test: $(B)/rel/bin/jepsen-checker
+	@.ci/suites $(JEPSEN_SUITE_CHECKER)

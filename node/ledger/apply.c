@@ -1,0 +1,127 @@
+/* apply: one batch (Raft entry) at a time: ledger time, then per command
+ * the bounded housekeeping, the session checks, the idempotency key and
+ * the command itself (ledger.h, "Exact rules"). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerInt.h"
+
+static int sessionOpen(struct ledger *l, struct slot_result *res)
+{
+    if (l->n_sessions >= l->config.session_max) {
+        ledger__session_forget(l, l->lru_head);
+    }
+    uint64_t id = l->next_session_id++;
+    ledger__session_alloc(l, id, l->time_ms);
+    res->a = id;
+    return SLOT_OK;
+}
+
+static int run(struct ledger *l, const struct slot_cmd *cmd,
+               struct slot_result *res)
+{
+    switch (cmd->op) {
+        case SLOT_OP_SESSION_OPEN:
+            return sessionOpen(l, res);
+        case SLOT_OP_CONFIG:
+            l->config = cmd->u.config;
+            return SLOT_OK;
+        case SLOT_OP_POOL_CREATE:
+            return ledger__pool_create(l, &cmd->u.pool);
+        case SLOT_OP_POOL_UPDATE:
+            return ledger__pool_update(l, &cmd->u.pool);
+        case SLOT_OP_POOL_CLOSE:
+            return ledger__pool_close(l, cmd->u.close.pool);
+        case SLOT_OP_HOLD:
+            return ledger__hold(l, cmd, res);
+        case SLOT_OP_CONFIRM:
+            return ledger__confirm(l, cmd, res);
+        case SLOT_OP_RELEASE:
+            return ledger__release(l, cmd->u.release.hold);
+        case SLOT_OP_CANCEL:
+            return ledger__cancel(l, cmd->u.cancel.booking);
+        case SLOT_OP_EXPIRE:
+            return ledger__expire(l, cmd->u.expire.max, res);
+    }
+    assert(0 && "op not validated by the decoder");
+    return SLOT_UNKNOWN_OP;
+}
+
+/* A command with an idempotency key: the remembered answer, or run it and
+ * remember (ledger.h, "Exact rules"). */
+static void idemRun(struct ledger *l, const struct slot_cmd *cmd,
+                    struct slot_result *res)
+{
+    uint32_t ii = ledger__idem_find(l, cmd->idem.channel, cmd->idem.key);
+    if (ii != NONE) {
+        if (l->idems[ii].fingerprint == cmd->idem.fingerprint) {
+            *res = l->idems[ii].r;
+        } else {
+            res->code = SLOT_REQUEST_MISMATCH;
+        }
+        return;
+    }
+    res->code = (uint16_t)run(l, cmd, res);
+    ledger__idem_add(l, cmd->idem.channel, cmd->idem.key, cmd->idem.fingerprint,
+                     res);
+}
+
+static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
+                     struct slot_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->time_ms = l->time_ms;
+    ledger__evict_bounded(l);
+    if (cmd->op == SLOT_OP_SESSION_OPEN || cmd->op == SLOT_OP_EXPIRE) {
+        res->code = (uint16_t)run(l, cmd, res);
+        return;
+    }
+    uint32_t si = ledger__htab_get(&l->session_index, cmd->session);
+    if (si == NONE) {
+        res->code = SLOT_SESSION_UNKNOWN;
+        return;
+    }
+    struct session *s = &l->sessions[si];
+    ledger__session_touch(l, si);
+    if (s->max_seq >= SLOT_SESSION_WINDOW &&
+        cmd->seq <= s->max_seq - SLOT_SESSION_WINDOW) {
+        res->code = SLOT_REQUEST_TOO_OLD;
+        return;
+    }
+    struct sres *slot = ledger__session_slot(s, cmd->seq);
+    if (slot->seq == cmd->seq) {
+        if (slot->fingerprint == cmd->fingerprint) {
+            *res = slot->r;
+        } else {
+            res->code = SLOT_REQUEST_MISMATCH;
+        }
+        return;
+    }
+    if (cmd->idem.key.len > 0) {
+        idemRun(l, cmd, res);
+    } else {
+        res->code = (uint16_t)run(l, cmd, res);
+    }
+    slot->seq = cmd->seq;
+    slot->fingerprint = cmd->fingerprint;
+    slot->r = *res;
+    if (cmd->seq > s->max_seq) {
+        s->max_seq = cmd->seq;
+        ledger__session_drop_old(s);
+    }
+}
+
+void ledger_apply(struct ledger *l, uint64_t stamp_ms,
+                  const struct slot_cmd *cmds, uint32_t n,
+                  struct slot_result *results)
+{
+    assert(n <= SLOT_BATCH_CMDS_MAX);
+    if (stamp_ms > l->time_ms) {
+        l->time_ms = stamp_ms;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        applyOne(l, &cmds[i], &results[i]);
+    }
+}

@@ -1,0 +1,192 @@
+/* claims: the claim slab, payment references, the expiry heap (HELD
+ * claims by deadline, then id) and the retained FIFO of resolved claims. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerInt.h"
+
+/* ---- claims, expiry heap, retained FIFO ------------------------------------
+ */
+
+uint32_t ledger__claim_alloc(struct ledger *l)
+{
+    uint32_t ci;
+    if (l->claims_free != NONE) {
+        ci = l->claims_free;
+        l->claims_free = l->claims[ci].link;
+    } else {
+        ci = l->claims_len++;
+        LEDGER_GROW(l->claims, l->claims_cap, ci);
+    }
+    memset(&l->claims[ci], 0, sizeof l->claims[ci]);
+    l->claims[ci].payref = NONE;
+    l->claims[ci].link = NONE;
+    return ci;
+}
+
+uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len)
+{
+    assert(len <= SLOT_PAYMENT_REF_MAX);
+    uint32_t pi;
+    if (l->payrefs_free != NONE) {
+        pi = l->payrefs_free;
+        memcpy(&l->payrefs_free, l->payrefs[pi].s, sizeof l->payrefs_free);
+    } else {
+        pi = l->payrefs_len++;
+        LEDGER_GROW(l->payrefs, l->payrefs_cap, pi);
+    }
+    memcpy(l->payrefs[pi].s, s, len);
+    l->payrefs[pi].len = (uint8_t)len;
+    return pi;
+}
+
+static void payrefFree(struct ledger *l, uint32_t pi)
+{
+    /* The free list runs through the first bytes of the unused entry. */
+    memcpy(l->payrefs[pi].s, &l->payrefs_free, sizeof l->payrefs_free);
+    l->payrefs[pi].len = 0;
+    l->payrefs_free = pi;
+}
+
+static bool heapLess(const struct ledger *l, uint32_t a, uint32_t b)
+{
+    const struct claim *x = &l->claims[a];
+    const struct claim *y = &l->claims[b];
+    /* Ties broken by id: every replica expires in the same order. */
+    return x->deadline_ms < y->deadline_ms ||
+           (x->deadline_ms == y->deadline_ms && x->id < y->id);
+}
+
+static void heapSet(struct ledger *l, uint32_t pos, uint32_t ci)
+{
+    l->heap[pos] = ci;
+    l->claims[ci].link = pos;
+}
+
+static void heapUp(struct ledger *l, uint32_t pos)
+{
+    uint32_t ci = l->heap[pos];
+    while (pos > 0) {
+        uint32_t parent = (pos - 1) / 2;
+        if (!heapLess(l, ci, l->heap[parent])) {
+            break;
+        }
+        heapSet(l, pos, l->heap[parent]);
+        pos = parent;
+    }
+    heapSet(l, pos, ci);
+}
+
+static void heapDown(struct ledger *l, uint32_t pos)
+{
+    uint32_t ci = l->heap[pos];
+    for (;;) {
+        uint32_t child = 2 * pos + 1;
+        if (child >= l->heap_len) {
+            break;
+        }
+        if (child + 1 < l->heap_len &&
+            heapLess(l, l->heap[child + 1], l->heap[child])) {
+            child++;
+        }
+        if (!heapLess(l, l->heap[child], ci)) {
+            break;
+        }
+        heapSet(l, pos, l->heap[child]);
+        pos = child;
+    }
+    heapSet(l, pos, ci);
+}
+
+void ledger__heap_push(struct ledger *l, uint32_t ci)
+{
+    LEDGER_GROW(l->heap, l->heap_cap, l->heap_len);
+    uint32_t pos = l->heap_len++;
+    l->heap[pos] = ci;
+    heapUp(l, pos);
+}
+
+void ledger__heap_remove(struct ledger *l, uint32_t ci)
+{
+    uint32_t pos = l->claims[ci].link;
+    assert(pos < l->heap_len && l->heap[pos] == ci);
+    uint32_t last = l->heap[--l->heap_len];
+    l->claims[ci].link = NONE;
+    if (last == ci) {
+        return;
+    }
+    l->heap[pos] = last;
+    l->claims[last].link = pos;
+    heapUp(l, pos);
+    heapDown(l, l->claims[last].link);
+}
+
+void ledger__retain_push(struct ledger *l, uint32_t ci)
+{
+    l->claims[ci].link = NONE;
+    if (l->ret_tail == NONE) {
+        l->ret_head = ci;
+    } else {
+        l->claims[l->ret_tail].link = ci;
+    }
+    l->ret_tail = ci;
+    l->n_retained++;
+}
+
+void ledger__bucket_assert(const struct ledger *l, uint32_t pi,
+                           const struct bucket *b)
+{
+    POOL_ASSERT(l, pi, b->free + b->held + b->booked == b->capacity);
+}
+
+/* HELD -> RELEASED / EXPIRED, or BOOKED -> CANCELLED: the slot is free
+ * again and the claim moves to the retained FIFO. */
+void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state)
+{
+    struct claim *c = &l->claims[ci];
+    struct bucket *b = ledger__claim_bucket(l, c);
+    if (c->state == SLOT_CLAIM_HELD) {
+        assert(state == SLOT_CLAIM_RELEASED || state == SLOT_CLAIM_EXPIRED);
+        ledger__heap_remove(l, ci);
+        POOL_ASSERT(l, c->pool, b->held > 0);
+        b->held--;
+        l->n_held--;
+    } else {
+        assert(c->state == SLOT_CLAIM_BOOKED && state == SLOT_CLAIM_CANCELLED);
+        POOL_ASSERT(l, c->pool, b->booked > 0);
+        b->booked--;
+        l->n_booked--;
+    }
+    b->free++;
+    ledger__bucket_assert(l, c->pool, b);
+    ledger__htab_del(&l->pp_index, ledger__pp_key(c->pool, c->patient), ci);
+    c->state = state;
+    c->resolved_at_ms = l->time_ms;
+    ledger__retain_push(l, ci);
+}
+
+/* A retained claim leaves the ledger: its id becomes unknown. */
+void ledger__claim_forget(struct ledger *l, uint32_t ci)
+{
+    struct claim *c = &l->claims[ci];
+    assert(ci == l->ret_head);
+    l->ret_head = c->link;
+    if (l->ret_head == NONE) {
+        l->ret_tail = NONE;
+    }
+    l->n_retained--;
+    ledger__htab_del(&l->claim_index, c->id, ci);
+    if (c->payref != NONE) {
+        payrefFree(l, c->payref);
+    }
+    c->state = 0;
+    c->link = l->claims_free;
+    l->claims_free = ci;
+}
+
+uint32_t ledger__claim_find(const struct ledger *l, uint64_t id)
+{
+    return ledger__htab_get(&l->claim_index, id);
+}

@@ -1,0 +1,126 @@
+/* ledger: life cycle, memory accounting and the one allocation wrapper.
+ * The rest of the ledger lives beside this file, one job each:
+ *   htab.c      hash tables (incremental growth)
+ *   intern.c    interned names: pools, patients, channels
+ *   claims.c    claim records, payment references, expiry heap, retained FIFO
+ *   sessions.c  exactly-once sessions, idempotency keys, bounded eviction
+ *   pools.c     POOL_CREATE / POOL_UPDATE / POOL_CLOSE
+ *   holds.c     HOLD / CONFIRM / RELEASE / CANCEL / EXPIRE
+ *   apply.c     one batch: ledger time, sessions, dispatch
+ *   reads.c     reads (never change state)
+ *   snapshot.c  snapshot, restore, state hash
+ *   check.c     the invariant checker
+ * See ledger.h for the contract and the claim lifecycle, ledgerInt.h for
+ * the data layout. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerInt.h"
+
+void ledger__pool_panic(const struct ledger *l, uint32_t pi, const char *what,
+                        const char *file, int line)
+{
+    const struct pool *p = &l->pools[pi];
+    fprintf(stderr,
+            "%s:%d: ledger invariant broken in pool %.*s: %s "
+            "(time %llu)\n",
+            file, line, (int)p->id_len, p->id, what,
+            (unsigned long long)l->time_ms);
+    abort();
+}
+
+void *ledger__realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL && n > 0) {
+        /* See ledger.h: a replica cannot refuse what the others applied. */
+        fprintf(stderr, "ledger: out of memory (%zu bytes)\n", n);
+        abort();
+    }
+    return q;
+}
+
+/* ---- life cycle ------------------------------------------------------------
+ */
+
+struct ledger *ledger_create(void)
+{
+    struct ledger *l = calloc(1, sizeof *l);
+    if (l == NULL) {
+        return NULL;
+    }
+    l->next_claim_id = 1;
+    l->next_session_id = 1;
+    l->config.hold_ttl_min_ms = LEDGER_DEFAULT_TTL_MIN_MS;
+    l->config.hold_ttl_max_ms = LEDGER_DEFAULT_TTL_MAX_MS;
+    l->config.session_max = LEDGER_DEFAULT_SESSION_MAX;
+    l->config.session_idle_ms = LEDGER_DEFAULT_SESSION_IDLE_MS;
+    l->config.retain_ms = LEDGER_DEFAULT_RETAIN_MS;
+    l->config.retain_max = LEDGER_DEFAULT_RETAIN_MAX;
+    l->claims_free = NONE;
+    l->payrefs_free = NONE;
+    l->sessions_free = NONE;
+    l->ret_head = l->ret_tail = NONE;
+    l->lru_head = l->lru_tail = NONE;
+    l->idems_free = NONE;
+    l->idem_head = l->idem_tail = NONE;
+    return l;
+}
+
+void ledger_destroy(struct ledger *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < l->sessions_len; i++) {
+        free(l->sessions[i].ring);
+    }
+    free(l->sessions);
+    free(l->pools);
+    free(l->patients);
+    free(l->pkeys);
+    free(l->claims);
+    free(l->heap);
+    free(l->payrefs);
+    free(l->idems);
+    ledger__htab_free(&l->idem_index);
+    ledger__htab_free(&l->pool_index);
+    ledger__htab_free(&l->patient_index);
+    ledger__htab_free(&l->claim_index);
+    ledger__htab_free(&l->pp_index);
+    ledger__htab_free(&l->session_index);
+    free(l);
+}
+
+uint64_t ledger_time_ms(const struct ledger *l)
+{
+    return l->time_ms;
+}
+
+uint64_t ledger_next_deadline_ms(const struct ledger *l)
+{
+    return l->heap_len == 0 ? UINT64_MAX : l->claims[l->heap[0]].deadline_ms;
+}
+
+size_t ledger_memory_bytes(const struct ledger *l)
+{
+    const struct htab *tabs[] = {&l->pool_index,    &l->patient_index,
+                                 &l->claim_index,   &l->pp_index,
+                                 &l->session_index, &l->idem_index};
+    size_t n = sizeof *l;
+    for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
+        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) *
+             (sizeof(uint64_t) + sizeof(uint32_t));
+    }
+    n += (size_t)l->pools_cap * sizeof *l->pools;
+    n += (size_t)l->patients_cap * sizeof *l->patients + l->pkeys_cap;
+    n += (size_t)l->claims_cap * sizeof *l->claims;
+    n += (size_t)l->heap_cap * sizeof *l->heap;
+    n += (size_t)l->payrefs_cap * sizeof *l->payrefs;
+    n += (size_t)l->idems_cap * sizeof *l->idems;
+    n += (size_t)l->sessions_cap * sizeof *l->sessions;
+    n += (size_t)l->n_sessions * SLOT_SESSION_WINDOW * sizeof(struct sres);
+    return n;
+}

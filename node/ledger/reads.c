@@ -1,0 +1,216 @@
+/* reads: pool, claim, patient and ledger reads. They never change state:
+ * a HELD claim past its deadline reads as EXPIRED until a command expires it.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerInt.h"
+
+/* ---- reads -----------------------------------------------------------------
+ */
+
+static void bucketOut(const struct ledger *l, const struct bucket *b,
+                      bool share, struct slot_bucket *out)
+{
+    memset(out, 0, sizeof *out);
+    if (share) {
+        memcpy(out->channel, l->channels[b->channel],
+               l->channel_len[b->channel]);
+    }
+    out->capacity = b->capacity;
+    out->free = b->free;
+    out->held = b->held;
+    out->booked = b->booked;
+}
+
+static void poolStatus(const struct ledger *l, uint32_t pi,
+                       struct slot_pool_status *out)
+{
+    const struct pool *p = &l->pools[pi];
+    memset(out, 0, sizeof *out);
+    memcpy(out->pool, p->id, p->id_len);
+    out->kind = p->kind;
+    out->state = p->closed                       ? SLOT_PSTATE_CLOSED
+                 : l->time_ms < p->release_at_ms ? SLOT_PSTATE_SCHEDULED
+                                                 : SLOT_PSTATE_OPEN;
+    out->capacity = p->capacity;
+    out->fee_cents = p->fee_cents;
+    out->seg_start_ms = p->seg_start_ms;
+    out->seg_end_ms = p->seg_end_ms;
+    out->release_at_ms = p->release_at_ms;
+    out->next_visit_no = p->next_visit_no;
+    out->n_shares = p->n_shares;
+    for (uint32_t i = 0; i < p->n_shares; i++) {
+        bucketOut(l, &p->shares[i], true, &out->shares[i]);
+    }
+    bucketOut(l, &p->rem, false, &out->remainder);
+    const struct slot_bucket *all = out->shares;
+    for (uint32_t i = 0; i <= p->n_shares; i++) {
+        const struct slot_bucket *b =
+            i < p->n_shares ? &all[i] : &out->remainder;
+        out->free += b->free;
+        out->held += b->held;
+        out->booked += b->booked;
+    }
+}
+
+int ledger_read_pool(const struct ledger *l, struct slot_str pool,
+                     struct slot_pool_status *out)
+{
+    uint32_t pi = ledger__pool_find(l, pool.p, pool.len);
+    if (pi == NONE) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    poolStatus(l, pi, out);
+    return SLOT_OK;
+}
+
+static void claimOut(const struct ledger *l, const struct claim *c,
+                     struct slot_claim *out)
+{
+    const struct pool *p = &l->pools[c->pool];
+    const struct patient *pt = &l->patients[c->patient];
+    memset(out, 0, sizeof *out);
+    out->id = c->id;
+    out->state = ledger__claim_due(l, c) ? SLOT_CLAIM_EXPIRED : c->state;
+    memcpy(out->pool, p->id, p->id_len);
+    memcpy(out->patient, l->pkeys + pt->key_off, pt->key_len);
+    memcpy(out->channel, l->channels[c->channel], l->channel_len[c->channel]);
+    out->held_at_ms = c->held_at_ms;
+    out->deadline_ms = c->deadline_ms;
+    out->booked_at_ms = c->booked_at_ms;
+    out->resolved_at_ms = c->resolved_at_ms;
+    out->visit_no = c->visit_no;
+    if (c->payref != NONE) {
+        memcpy(out->payment_ref, l->payrefs[c->payref].s,
+               l->payrefs[c->payref].len);
+    }
+}
+
+int ledger_read_claim(const struct ledger *l, uint64_t id, bool booking,
+                      struct slot_claim *out)
+{
+    uint32_t ci = ledger__claim_find(l, id);
+    if (ci == NONE || (booking && l->claims[ci].state != SLOT_CLAIM_BOOKED &&
+                       l->claims[ci].state != SLOT_CLAIM_CANCELLED)) {
+        return booking ? SLOT_UNKNOWN_BOOKING : SLOT_UNKNOWN_HOLD;
+    }
+    claimOut(l, &l->claims[ci], out);
+    return SLOT_OK;
+}
+
+int ledger_read_patient(const struct ledger *l, struct slot_str pool,
+                        struct slot_str patient, struct slot_claim *out,
+                        uint32_t cap, uint32_t *n)
+{
+    *n = 0;
+    uint32_t pi = ledger__pool_find(l, pool.p, pool.len);
+    if (pi == NONE) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    uint32_t pt = ledger__patient_find(l, patient.p, patient.len);
+    uint32_t ci = pt == NONE
+                      ? NONE
+                      : ledger__htab_get(&l->pp_index, ledger__pp_key(pi, pt));
+    /* A hold past its deadline is no longer active, swept or not. */
+    if (ci != NONE && cap > 0 && !ledger__claim_due(l, &l->claims[ci])) {
+        claimOut(l, &l->claims[ci], &out[0]);
+        *n = 1;
+    }
+    return SLOT_OK;
+}
+
+int ledger_read_pools(const struct ledger *l, struct slot_str after,
+                      uint32_t limit, struct slot_pool_status *out, uint32_t *n)
+{
+    uint32_t start = 0;
+    *n = 0;
+    if (after.len > 0) {
+        uint32_t pi = ledger__pool_find(l, after.p, after.len);
+        if (pi == NONE) {
+            return SLOT_UNKNOWN_POOL;
+        }
+        start = pi + 1;
+    }
+    for (uint32_t pi = start; pi < l->n_pools && *n < limit; pi++) {
+        poolStatus(l, pi, &out[(*n)++]);
+    }
+    return SLOT_OK;
+}
+
+void ledger_info(const struct ledger *l, struct slot_ledger_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->time_ms = l->time_ms;
+    out->pools = l->n_pools;
+    out->patients = l->n_patients;
+    out->channels = l->n_channels;
+    out->sessions = l->n_sessions;
+    out->holds_active = l->n_held;
+    out->bookings_active = l->n_booked;
+    out->retained = l->n_retained;
+    out->config = l->config;
+}
+
+int ledger_read(const struct ledger *l, const struct slot_read *rd,
+                struct mp_buf *out)
+{
+    int rc = SLOT_OK;
+    switch (rd->op) {
+        case SLOT_READ_POOL: {
+            struct slot_pool_status st;
+            rc = ledger_read_pool(l, rd->pool, &st);
+            if (rc == SLOT_OK) {
+                slot_pool_status_encode(out, &st);
+            }
+            return rc;
+        }
+        case SLOT_READ_HOLD:
+        case SLOT_READ_BOOKING: {
+            struct slot_claim c;
+            rc = ledger_read_claim(l, rd->id, rd->op == SLOT_READ_BOOKING, &c);
+            if (rc == SLOT_OK) {
+                slot_claim_encode(out, &c);
+            }
+            return rc;
+        }
+        case SLOT_READ_PATIENT: {
+            struct slot_claim c;
+            uint32_t n;
+            rc = ledger_read_patient(l, rd->pool, rd->patient, &c, 1, &n);
+            if (rc == SLOT_OK) {
+                mp_pack_array(out, n);
+                if (n == 1) {
+                    slot_claim_encode(out, &c);
+                }
+            }
+            return rc;
+        }
+        case SLOT_READ_POOLS: {
+            struct slot_pool_status *st =
+                ledger__realloc(NULL, rd->limit * sizeof *st);
+            uint32_t n;
+            rc = ledger_read_pools(l, rd->pool, rd->limit, st, &n);
+            if (rc == SLOT_OK) {
+                mp_pack_array(out, n);
+                for (uint32_t i = 0; i < n; i++) {
+                    slot_pool_status_encode(out, &st[i]);
+                }
+            }
+            free(st);
+            return rc;
+        }
+        case SLOT_READ_LEDGER: {
+            struct slot_ledger_info info;
+            ledger_info(l, &info);
+            if (!rd->no_hash) {
+                info.state_hash = ledger_state_hash(l);
+            }
+            slot_ledger_info_encode(out, &info);
+            return SLOT_OK;
+        }
+    }
+    return SLOT_UNKNOWN_OP;
+}
