@@ -393,7 +393,10 @@ static void test_unreachable(void)
     CHECK_EQ(slotc_sync_hold(s, &req, "pool", "patient01", "app", 60000),
              SLOT_UNAVAILABLE);
     long long dt = tclock_mono_ms() - t0;
-    CHECK(dt >= 380 && dt < 1500);
+    /* Not before the deadline; "not much after" is judged generously (a
+     * client that ignored its deadline would wait for the 60 s TTL's
+     * worth of retries or forever): timings are never asserted tightly. */
+    CHECK(dt >= 380 && dt < 20000);
     CHECK(req.out.pool == NULL);
     CHECK_EQ(slotc_sync_read_hold(s, &req, 1), SLOT_UNAVAILABLE);
     req.timeout_ms = 100;
@@ -494,7 +497,10 @@ static void test_busy_fails(void)
         struct slotc_options o;
         slotc_options_init(&o);
         o.cluster = f.addr;
-        o.timeout_ms = 600;
+        /* With busy_fails the deadline is far away, so an answer long
+         * before it shows that the client did not retry; without, a short
+         * deadline shows that it retried until then. */
+        o.timeout_ms = fails ? 60000 : 600;
         o.retry_ms = 20;
         o.busy_fails = (uint32_t)fails;
         struct slotc_sync *s;
@@ -507,7 +513,7 @@ static void test_busy_fails(void)
         if (fails) {
             /* Refused before it ran: BUSY, well before the deadline. */
             CHECK_EQ(rc, SLOT_BUSY);
-            CHECK(took < 500);
+            CHECK(took < 30000);
         } else {
             /* Retried every 20 ms, then given up at the deadline. */
             CHECK(rc == SLOT_TIMEOUT || rc == SLOT_BUSY);
@@ -703,9 +709,11 @@ static void test_stale_and_pinned(void)
         bool leader = strcmp(req.out.status->role, "leader") == 0;
         leaders += leader;
         /* A stale read of that node's state, labelled with its index. The
-         * pool may not have reached a follower yet: retry briefly. */
+         * pool may not have reached a follower yet: retry, for up to 15 s
+         * (a slow disk phase can delay a follower's apply). */
         int rc = SLOT_UNKNOWN_POOL;
-        for (int k = 0; k < 50 && rc == SLOT_UNKNOWN_POOL; k++) {
+        long long until = tclock_mono_ms() + 15000;
+        while (rc == SLOT_UNKNOWN_POOL && tclock_mono_ms() < until) {
             slotc_req_init(&req);
             req.node = t->client[i];
             req.flags = SLOTC_STALE;
@@ -1550,7 +1558,8 @@ static void test_slotctl_membership(void)
     json_decref(o);
     /* Status lists the four members, the new one reachable as well. */
     int reachable = 0;
-    for (int k = 0; k < 50 && reachable < 4; k++) {
+    long long until = tclock_mono_ms() + 15000;
+    while (reachable < 4 && tclock_mono_ms() < until) {
         CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
         json_t *nodes = json_object_get(o, "nodes");
         CHECK_EQ(json_array_size(nodes), 4);
@@ -1578,7 +1587,8 @@ static void test_slotctl_membership(void)
     /* The removal is committed when `member remove` returns, but a
      * follower may apply the new configuration a moment later, and status
      * lists the members one node knows: wait (bounded) until it shows. */
-    for (int tries = 0; tries < 50; tries++) {
+    until = tclock_mono_ms() + 15000;
+    while (tclock_mono_ms() < until) {
         CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
         size_t n = json_array_size(json_object_get(o, "nodes"));
         json_decref(o);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slot_admin.h"
 #include "slot_proto.h"
 #include "check.h"
 
@@ -179,6 +180,7 @@ static int decCmd(const void *p, size_t n)
     }
 DEC_WRAP(decResult, struct slot_result, slot_result_decode)
 DEC_WRAP(decRead, struct slot_read, slot_read_decode)
+DEC_WRAP(decAdmin, struct slot_admin, slot_admin_decode)
 DEC_WRAP(decStatus, struct slot_pool_status, slot_pool_status_decode)
 DEC_WRAP(decClaim, struct slot_claim, slot_claim_decode)
 DEC_WRAP(decInfo, struct slot_ledger_info, slot_ledger_info_decode)
@@ -1268,6 +1270,55 @@ static void test_read_validation(void)
     mp_buf_free(&b);
 }
 
+/* READ_LEDGER's optional no_hash flag: [6] (hash) or [6, bool]. */
+static void test_read_no_hash(void)
+{
+    struct slot_read rd = {.op = SLOT_READ_LEDGER, .no_hash = true}, got;
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_read_encode(&b, &rd);
+    CHECK_EQ(b.len, 3); /* [6, true] */
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_read_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && got.op == SLOT_READ_LEDGER && got.no_hash);
+    checkTruncations(decRead, b.data, b.len);
+    mp_buf_reset(&b);
+    rd.no_hash = false;
+    slot_read_encode(&b, &rd);
+    CHECK_EQ(b.len, 2); /* [6]: what older clients send */
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_read_decode(&r, &got), SLOT_OK);
+    CHECK(!got.no_hash);
+    mp_buf_free(&b);
+    CHECK_EQ(decRead("\x92\x06\xc2", 3), SLOT_OK);       /* [6, false] */
+    CHECK_EQ(decRead("\x92\x06\x01", 3), SLOT_MALFORMED); /* not a bool */
+    CHECK_EQ(decRead("\x93\x06\xc3\xc3", 4), SLOT_MALFORMED);
+    CHECK_EQ(decRead("\x92\x01\xc3", 3), SLOT_MALFORMED); /* only LEDGER */
+}
+
+/* STATUS's optional no_hash flag: [1] or [1, bool]; other admin shapes
+ * unchanged. */
+static void test_admin_status(void)
+{
+    struct slot_admin a = {.op = SLOT_ADMIN_STATUS, .no_hash = true}, got;
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_admin_encode(&b, &a);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_admin_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && got.op == SLOT_ADMIN_STATUS && got.no_hash);
+    checkTruncations(decAdmin, b.data, b.len);
+    mp_buf_free(&b);
+    CHECK_EQ(decAdmin("\x91\x01", 2), SLOT_OK);
+    CHECK_EQ(decAdmin("\x92\x01\xc2", 3), SLOT_OK);
+    CHECK_EQ(decAdmin("\x92\x01\x01", 3), SLOT_MALFORMED);
+    CHECK_EQ(decAdmin("\x93\x01\xc3\xc3", 4), SLOT_MALFORMED);
+    CHECK_EQ(decAdmin("\x92\x04\x05", 3), SLOT_OK);       /* REMOVE 5 */
+    CHECK_EQ(decAdmin("\x92\x04\xc3", 3), SLOT_MALFORMED); /* id, not bool */
+}
+
 /* ---- replies: pool status, claim, ledger info ------------------------------
  */
 
@@ -1956,6 +2007,8 @@ T(cmd_strings)
 T(result)
 T(read_round_trip)
 T(read_validation)
+T(read_no_hash)
+T(admin_status)
 T(pool_status)
 T(claim)
 T(ledger_info)
@@ -1971,10 +2024,9 @@ T(frame_max_size)
 T(frame_validation)
 #undef T
 
-#define C(name)                                                                \
-    {                                                                          \
-#name, run_##name                                                      \
-    }
+/* clang-format off */
+#define C(name) {#name, run_##name}
+/* clang-format on */
 static const struct check_case cases[] = {
     C(err_names),
     C(op_and_state_names),
@@ -1996,6 +2048,8 @@ static const struct check_case cases[] = {
     C(result),
     C(read_round_trip),
     C(read_validation),
+    C(read_no_hash),
+    C(admin_status),
     C(pool_status),
     C(claim),
     C(ledger_info),

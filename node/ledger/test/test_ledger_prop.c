@@ -226,6 +226,18 @@ static uint32_t n_channels(const struct profile *pf)
 
 /* ---- one seeded run ------------------------------------------------------ */
 
+/* What a run exercised: results per (op, code), and the events a profile
+ * exists for. run_case() asserts minimums (see MUST below), so a generator
+ * change that silently stops producing a case fails the test instead of
+ * passing with less coverage. */
+struct cover {
+    uint64_t codes[SLOT_OP_MAX + 1][128];
+    uint64_t snapshots;    /* snapshot + restore round trips */
+    uint64_t codec;        /* batches through the entry codec */
+    uint64_t due_capped;   /* EXPIREs that found >= DUE_COUNT_MAX still due */
+    uint64_t replays;      /* retries answered with the stored result */
+};
+
 struct run {
     const struct profile *pf;
     uint64_t seed;
@@ -246,7 +258,7 @@ struct run {
     uint32_t n_hist;
     uint32_t holds_in_batch; /* HOLDs generated so far in this batch */
     struct mp_buf enc;       /* scratch encoder */
-    uint64_t codes[SLOT_OP_MAX + 1][128]; /* --stats: results per op, code */
+    struct cover cov; /* what this seed exercised */
 };
 
 static uint64_t split_mix(uint64_t *s)
@@ -1176,6 +1188,7 @@ static void snapshot_restore(struct run *r)
     mp_buf_free(&b);
     ledger_destroy(r->l);
     r->l = copy;
+    r->cov.snapshots++;
     check_ledger(r);
     compare_info(r);
 }
@@ -1234,6 +1247,7 @@ static void run_step(struct run *r)
     bool codec = chance(r, r->pf->codec_pct);
 
     memset(lres, 0xa5, sizeof lres); /* a result left unwritten shows */
+    r->cov.codec += codec;
     if (codec) {
         apply_via_codec(r, stamp, cmds, n, lres);
     } else {
@@ -1254,14 +1268,19 @@ static void run_step(struct run *r)
         }
         check_result(r, cmds, n, i, &lres[i], &mres[i]);
         if (mres[i].code < 128) {
-            r->codes[cmds[i].op][mres[i].code]++;
+            r->cov.codes[cmds[i].op][mres[i].code]++;
         }
+        r->cov.due_capped += cmds[i].op == SLOT_OP_EXPIRE &&
+                             mres[i].b >= SLOT_EXPIRE_DUE_COUNT_MAX;
+        /* A fresh result carries this batch's time; an older one was
+         * stored by the session and answered again. */
+        r->cov.replays += mres[i].time_ms < refmodel_time_ms(r->m);
     }
     check_ledger(r);
 }
 
 static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
-                     uint64_t codes[SLOT_OP_MAX + 1][128])
+                     struct cover *cov)
 {
     struct run *r = calloc(1, sizeof *r);
     CHECK(r != NULL);
@@ -1288,12 +1307,16 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
     }
     compare_reads(r, true);
 
-    if (codes != NULL) {
+    if (cov != NULL) {
         for (int op = 0; op <= SLOT_OP_MAX; op++) {
             for (int c = 0; c < 128; c++) {
-                codes[op][c] += r->codes[op][c];
+                cov->codes[op][c] += r->cov.codes[op][c];
             }
         }
+        cov->snapshots += r->cov.snapshots;
+        cov->codec += r->cov.codec;
+        cov->due_capped += r->cov.due_capped;
+        cov->replays += r->cov.replays;
     }
     mp_buf_free(&r->enc);
     ledger_destroy(r->l);
@@ -1317,19 +1340,89 @@ static void print_stats(const char *name, uint64_t codes[SLOT_OP_MAX + 1][128])
     }
 }
 
+/* Results every case must produce at least once, even in a --quick run:
+ * the refusals of each rule and the outcomes of each transition. */
+static const struct {
+    uint8_t op;
+    uint16_t code;
+} MUST[] = {
+    {SLOT_OP_POOL_CREATE, SLOT_OK},          {SLOT_OP_POOL_CREATE, SLOT_POOL_EXISTS},
+    {SLOT_OP_POOL_UPDATE, SLOT_OK},          {SLOT_OP_POOL_UPDATE, SLOT_CAPACITY_CONFLICT},
+    {SLOT_OP_HOLD, SLOT_OK},                 {SLOT_OP_HOLD, SLOT_UNKNOWN_POOL},
+    {SLOT_OP_HOLD, SLOT_NOT_RELEASED},       {SLOT_OP_HOLD, SLOT_TTL_OUT_OF_RANGE},
+    {SLOT_OP_HOLD, SLOT_PATIENT_HAS_CLAIM},  {SLOT_OP_HOLD, SLOT_SOLD_OUT},
+    {SLOT_OP_HOLD, SLOT_SESSION_UNKNOWN},    {SLOT_OP_HOLD, SLOT_REQUEST_TOO_OLD},
+    {SLOT_OP_HOLD, SLOT_REQUEST_MISMATCH},   {SLOT_OP_CONFIRM, SLOT_OK},
+    {SLOT_OP_CONFIRM, SLOT_UNKNOWN_HOLD},    {SLOT_OP_CONFIRM, SLOT_HOLD_EXPIRED},
+    {SLOT_OP_CONFIRM, SLOT_ALREADY_CONFIRMED}, {SLOT_OP_CONFIRM, SLOT_ALREADY_RELEASED},
+    {SLOT_OP_RELEASE, SLOT_OK},              {SLOT_OP_RELEASE, SLOT_HOLD_EXPIRED},
+    {SLOT_OP_CANCEL, SLOT_OK},               {SLOT_OP_CANCEL, SLOT_UNKNOWN_BOOKING},
+    {SLOT_OP_CANCEL, SLOT_ALREADY_CANCELLED}, {SLOT_OP_EXPIRE, SLOT_OK},
+};
+
+static void must(const char *pf, bool ok, const char *what, uint64_t n)
+{
+    if (!ok) {
+        fprintf(stderr,
+                "case %s: %s happened %" PRIu64 " times: the generator no "
+                "longer covers it\n",
+                pf, what, n);
+        exit(1);
+    }
+}
+
+/* Fails the case if its seeds did not exercise what it is there for. */
+static void check_cover(const struct profile *pf, const struct cover *c)
+{
+    for (size_t i = 0; i < sizeof MUST / sizeof MUST[0]; i++) {
+        uint64_t n = c->codes[MUST[i].op][MUST[i].code];
+        char what[96];
+        snprintf(what, sizeof what, "%s -> %s", slot_op_name(MUST[i].op),
+                 code_name(MUST[i].code));
+        must(pf->name, n > 0, what, n);
+    }
+    must(pf->name, c->snapshots > 0, "snapshot + restore", c->snapshots);
+    must(pf->name, c->codec > 0, "a batch through the codec", c->codec);
+    must(pf->name, c->replays > 0, "a retry answered from the session",
+         c->replays);
+    if (pf->weight[K_CLOSE] > 0) {
+        must(pf->name, c->codes[SLOT_OP_POOL_CLOSE][SLOT_OK] > 0,
+             "POOL_CLOSE -> OK", c->codes[SLOT_OP_POOL_CLOSE][SLOT_OK]);
+        must(pf->name, c->codes[SLOT_OP_HOLD][SLOT_POOL_CLOSED] > 0,
+             "HOLD -> POOL_CLOSED", c->codes[SLOT_OP_HOLD][SLOT_POOL_CLOSED]);
+    }
+    if (pf->channels == MANY_CHANNELS) {
+        must(pf->name, c->codes[SLOT_OP_HOLD][SLOT_LIMIT_REACHED] > 0,
+             "HOLD -> LIMIT_REACHED",
+             c->codes[SLOT_OP_HOLD][SLOT_LIMIT_REACHED]);
+        must(pf->name, c->codes[SLOT_OP_POOL_UPDATE][SLOT_LIMIT_REACHED] > 0,
+             "POOL_UPDATE -> LIMIT_REACHED",
+             c->codes[SLOT_OP_POOL_UPDATE][SLOT_LIMIT_REACHED]);
+    }
+    if (pf->patients == BULK_PATIENTS) {
+        must(pf->name, c->due_capped > 0,
+             "an EXPIRE finding more holds due than it counts",
+             c->due_capped);
+    }
+}
+
 static void run_case(uint32_t k)
 {
-    static uint64_t codes[SLOT_OP_MAX + 1][128];
-    memset(codes, 0, sizeof codes);
+    static struct cover cov;
+    memset(&cov, 0, sizeof cov);
     uint64_t base = (k + 1) * SEED_STRIDE;
     uint32_t div = PROFILES[k].seeds_div != 0 ? PROFILES[k].seeds_div : 1;
     uint32_t seeds = (opt.seeds + div - 1) / div;
     for (uint32_t i = 0; i < seeds; i++) {
-        run_seed(&PROFILES[k], base + i, false, codes);
+        run_seed(&PROFILES[k], base + i, false, &cov);
     }
     if (opt.stats) {
-        print_stats(PROFILES[k].name, codes);
+        print_stats(PROFILES[k].name, cov.codes);
+        printf("  snapshots %" PRIu64 ", codec batches %" PRIu64
+               ", capped sweeps %" PRIu64 ", replays %" PRIu64 "\n",
+               cov.snapshots, cov.codec, cov.due_capped, cov.replays);
     }
+    check_cover(&PROFILES[k], &cov);
 }
 
 static void test_mixed(void)
