@@ -30,8 +30,7 @@ void snapfork_init(struct snapfork *s, uv_loop_t *loop, snapfork_ready_cb cb,
     s->_timer.data = s;
 }
 
-/* ---- the child
- * ----------------------------------------------------------------- */
+/* ---- the child ----------------------------------------------------------- */
 
 static int writeAll(int fd, const uint8_t *p, size_t len)
 {
@@ -76,8 +75,7 @@ static void childRun(const struct ledger *l, int memfd, pid_t parent)
     _exit(CHILD_OK);
 }
 
-/* ---- the parent
- * ---------------------------------------------------------------- */
+/* ---- the parent ---------------------------------------------------------- */
 
 static void closeMemfd(struct snapfork *s)
 {

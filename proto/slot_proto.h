@@ -16,20 +16,20 @@
  *
  *   [op, session, seq, args...]
  *
- *   op                    args                                    result a, b
- *   1  SESSION_OPEN       -                                       session, 0
- *   2  CONFIG             hold_ttl_min_ms, hold_ttl_max_ms,       0, 0
- *                         session_max, session_idle_ms,
- *                         retain_ms, retain_max
- *   3  POOL_CREATE        pool spec (below)                       0, 0
- *   4  POOL_UPDATE        pool spec (below)                       0, 0
- *   5  POOL_CLOSE         pool                                    0, 0
- *   6  HOLD               pool, patient, channel, ttl_ms          hold,
- * deadline_ms 7  CONFIRM            hold, payment_ref booking, visit_no 8
- * RELEASE            hold                                    0, 0 9  CANCEL
- * booking                                 0, 0 10 EXPIRE             max
- * expired, still_due 11 IDEM               channel, key, inner command the
- * inner's
+ *   op                args                              result a, b
+ *   1  SESSION_OPEN   -                                 session, 0
+ *   2  CONFIG         hold_ttl_min_ms, hold_ttl_max_ms, 0, 0
+ *                     session_max, session_idle_ms,
+ *                     retain_ms, retain_max
+ *   3  POOL_CREATE    pool spec (below)                 0, 0
+ *   4  POOL_UPDATE    pool spec (below)                 0, 0
+ *   5  POOL_CLOSE     pool                              0, 0
+ *   6  HOLD           pool, patient, channel, ttl_ms    hold, deadline_ms
+ *   7  CONFIRM        hold, payment_ref                 booking, visit_no
+ *   8  RELEASE        hold                              0, 0
+ *   9  CANCEL         booking                           0, 0
+ *   10 EXPIRE         max                               expired, still_due
+ *   11 IDEM           channel, key, inner command       the inner's
  *
  * IDEM wraps one POOL_CREATE / POOL_UPDATE / POOL_CLOSE / HOLD / CONFIRM /
  * RELEASE / CANCEL with an idempotency key chosen by the client (the HTTP

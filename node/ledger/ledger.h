@@ -60,13 +60,13 @@
  * session, the results of the requests whose seq lies in (max_seq -
  * SLOT_SESSION_WINDOW, max_seq], with each command's fingerprint. A request
  * whose seq is in the window and was already applied gets the stored result
- * back, byte-identical, and changes nothing; the same seq with a different
- * command is REQUEST_MISMATCH; a seq at or below (highest seq seen -
- * SLOT_SESSION_WINDOW) is REQUEST_TOO_OLD. Bounds: config.session_max sessions.
- * A session unused for config.session_idle_ms of ledger time is forgotten; when
- * the table is full, SESSION_OPEN forgets the least recently used one. A
- * request naming a forgotten (or never opened) session gets SESSION_UNKNOWN and
- * changes nothing: the client must open a new session and treat its requests in
+ * back, byte-identical, and changes nothing; the same seq with a different command is REQUEST_MISMATCH; a seq
+ * at or below (highest seq seen - SLOT_SESSION_WINDOW) is REQUEST_TOO_OLD.
+ * Bounds: config.session_max sessions. A session unused for
+ * config.session_idle_ms of ledger time is forgotten; when the table is
+ * full, SESSION_OPEN forgets the least recently used one. A request naming
+ * a forgotten (or never opened) session gets SESSION_UNKNOWN and changes
+ * nothing: the client must open a new session and treat its requests in
  * flight as of unknown outcome (query them by id). Eviction work is bounded
  * per command (SLOT_SESSION_EVICT_PER_CMD).
  *
@@ -148,7 +148,8 @@
 
 #define SLOT_SESSION_WINDOW        32 /* results remembered per session */
 #define SLOT_SESSION_EVICT_PER_CMD 8  /* idle sessions forgotten per command */
-#define SLOT_RETAIN_EVICT_PER_CMD  16 /* resolved claims forgotten per command \
+#define SLOT_RETAIN_EVICT_PER_CMD                                              \
+    16 /* resolved claims forgotten per command \
                                        */
 #define LEDGER_POOLS_MAX    (1u << 20)
 #define LEDGER_PATIENTS_MAX (1u << 26)

@@ -195,8 +195,7 @@ static uint64_t book(struct slotc_sync *s, const char *pool,
         confirmUntilBooked(s, hold, unknowns);
         return hold;
     }
-    fprintf(stderr, "hold %s in %s: no hold after 3 attempts\n", patient,
-            pool);
+    fprintf(stderr, "hold %s in %s: no hold after 3 attempts\n", patient, pool);
     CHECK(0);
     return 0;
 }

@@ -271,8 +271,7 @@ void tcluster_signal(struct tcluster *t, int i, int sig)
     proc_signal(&t->node[i], sig);
 }
 
-/* ---- status over a plain socket
- * ---------------------------------------------- */
+/* ---- status over a plain socket ------------------------------------------ */
 
 static bool waitFd(int fd, short events, long long until)
 {
@@ -430,8 +429,7 @@ int tcluster_leader(struct tcluster *t, int timeout_ms)
     return tcluster_find_leader(clients, t->n, timeout_ms, 20);
 }
 
-/* ---- stop
- * ---------------------------------------------------------------------- */
+/* ---- stop ---------------------------------------------------------------- */
 
 int tcluster_stop(struct tcluster *t)
 {

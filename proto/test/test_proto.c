@@ -1291,7 +1291,7 @@ static void test_read_no_hash(void)
     CHECK_EQ(slot_read_decode(&r, &got), SLOT_OK);
     CHECK(!got.no_hash);
     mp_buf_free(&b);
-    CHECK_EQ(decRead("\x92\x06\xc2", 3), SLOT_OK);       /* [6, false] */
+    CHECK_EQ(decRead("\x92\x06\xc2", 3), SLOT_OK);        /* [6, false] */
     CHECK_EQ(decRead("\x92\x06\x01", 3), SLOT_MALFORMED); /* not a bool */
     CHECK_EQ(decRead("\x93\x06\xc3\xc3", 4), SLOT_MALFORMED);
     CHECK_EQ(decRead("\x92\x01\xc3", 3), SLOT_MALFORMED); /* only LEDGER */
@@ -1315,7 +1315,7 @@ static void test_admin_status(void)
     CHECK_EQ(decAdmin("\x92\x01\xc2", 3), SLOT_OK);
     CHECK_EQ(decAdmin("\x92\x01\x01", 3), SLOT_MALFORMED);
     CHECK_EQ(decAdmin("\x93\x01\xc3\xc3", 4), SLOT_MALFORMED);
-    CHECK_EQ(decAdmin("\x92\x04\x05", 3), SLOT_OK);       /* REMOVE 5 */
+    CHECK_EQ(decAdmin("\x92\x04\x05", 3), SLOT_OK);        /* REMOVE 5 */
     CHECK_EQ(decAdmin("\x92\x04\xc3", 3), SLOT_MALFORMED); /* id, not bool */
 }
 
@@ -1506,8 +1506,7 @@ static void test_ledger_info(void)
     mp_buf_free(&b);
 }
 
-/* ---- Raft entries
- * ------------------------------------------------------------ */
+/* ---- Raft entries -------------------------------------------------------- */
 
 static uint64_t cmdsBuf[SLOT_BATCH_CMDS_MAX * sizeof(struct slot_cmd) / 8 + 1];
 #define CMDS ((struct slot_cmd *)cmdsBuf)

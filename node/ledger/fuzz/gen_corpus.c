@@ -237,8 +237,7 @@ static void initScenarios(void)
     ADD("no-session", noSession, open_(), open_(), open_(), expire(1));
 }
 
-/* ---- per-fuzzer seeds
- * -------------------------------------------------------- */
+/* ---- per-fuzzer seeds ---------------------------------------------------- */
 
 static void cmdSeeds(void)
 {

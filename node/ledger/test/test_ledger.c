@@ -249,8 +249,7 @@ static void check_bucket(int line, const struct slot_bucket *b,
                                        (s).booked},                            \
                  (s).capacity, fr, he, bo)
 
-/* ---- shorthands
- * --------------------------------------------------------------- */
+/* ---- shorthands ---------------------------------------------------------- */
 
 static void fx_init(struct fx *f)
 {
@@ -278,8 +277,7 @@ static struct slot_config config_of(const struct ledger *l)
     return info_of(l).config;
 }
 
-/* ---- sessions
- * ------------------------------------------------------------------ */
+/* ---- sessions ------------------------------------------------------------ */
 
 static void test_session_open(void)
 {
@@ -562,8 +560,7 @@ static void test_idem_retention_and_snapshot(void)
     ledger_destroy(f.l);
 }
 
-/* ---- config
- * ---------------------------------------------------------------------- */
+/* ---- config -------------------------------------------------------------- */
 
 static void test_config_defaults_and_replace(void)
 {
@@ -615,8 +612,7 @@ static void test_config_shrinks_sessions(void)
     ledger_destroy(f.l);
 }
 
-/* ---- pools
- * ------------------------------------------------------------------------- */
+/* ---- pools --------------------------------------------------------------- */
 
 static void test_pool_create(void)
 {
@@ -1055,8 +1051,7 @@ static void test_hold_sold_out_without_remainder(void)
     ledger_destroy(f.l);
 }
 
-/* ---- confirm
- * ----------------------------------------------------------------------- */
+/* ---- confirm ------------------------------------------------------------- */
 
 static void test_confirm_visit_numbers(void)
 {
@@ -1177,8 +1172,7 @@ static void test_confirm_already_released(void)
     ledger_destroy(f.l);
 }
 
-/* ---- release / cancel
- * ------------------------------------------------------------- */
+/* ---- release / cancel ---------------------------------------------------- */
 
 static void test_release(void)
 {
@@ -1257,8 +1251,7 @@ static void test_cancel_unknown_booking(void)
     ledger_destroy(f.l);
 }
 
-/* ---- expire
- * ------------------------------------------------------------------------- */
+/* ---- expire -------------------------------------------------------------- */
 
 static bool claim_known(const struct ledger *l, uint64_t id)
 {
@@ -1424,8 +1417,7 @@ static void test_batch(void)
     ledger_destroy(f.l);
 }
 
-/* ---- retention
- * ----------------------------------------------------------------------- */
+/* ---- retention ----------------------------------------------------------- */
 
 static void test_retain_ms(void)
 {
@@ -1758,8 +1750,7 @@ static void test_read_packed(void)
     ledger_destroy(f.l);
 }
 
-/* ---- snapshot / restore
- * -------------------------------------------------------------- */
+/* ---- snapshot / restore -------------------------------------------------- */
 
 /* A ledger with something of everything: config, pools (shares, scheduled,
  * closed), claims in every state, a second session with stored results. */

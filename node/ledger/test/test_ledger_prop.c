@@ -232,10 +232,10 @@ static uint32_t n_channels(const struct profile *pf)
  * passing with less coverage. */
 struct cover {
     uint64_t codes[SLOT_OP_MAX + 1][128];
-    uint64_t snapshots;    /* snapshot + restore round trips */
-    uint64_t codec;        /* batches through the entry codec */
-    uint64_t due_capped;   /* EXPIREs that found >= DUE_COUNT_MAX still due */
-    uint64_t replays;      /* retries answered with the stored result */
+    uint64_t snapshots;  /* snapshot + restore round trips */
+    uint64_t codec;      /* batches through the entry codec */
+    uint64_t due_capped; /* EXPIREs that found >= DUE_COUNT_MAX still due */
+    uint64_t replays;    /* retries answered with the stored result */
 };
 
 struct run {
@@ -258,7 +258,7 @@ struct run {
     uint32_t n_hist;
     uint32_t holds_in_batch; /* HOLDs generated so far in this batch */
     struct mp_buf enc;       /* scratch encoder */
-    struct cover cov; /* what this seed exercised */
+    struct cover cov;        /* what this seed exercised */
 };
 
 static uint64_t split_mix(uint64_t *s)
@@ -1346,18 +1346,30 @@ static const struct {
     uint8_t op;
     uint16_t code;
 } MUST[] = {
-    {SLOT_OP_POOL_CREATE, SLOT_OK},          {SLOT_OP_POOL_CREATE, SLOT_POOL_EXISTS},
-    {SLOT_OP_POOL_UPDATE, SLOT_OK},          {SLOT_OP_POOL_UPDATE, SLOT_CAPACITY_CONFLICT},
-    {SLOT_OP_HOLD, SLOT_OK},                 {SLOT_OP_HOLD, SLOT_UNKNOWN_POOL},
-    {SLOT_OP_HOLD, SLOT_NOT_RELEASED},       {SLOT_OP_HOLD, SLOT_TTL_OUT_OF_RANGE},
-    {SLOT_OP_HOLD, SLOT_PATIENT_HAS_CLAIM},  {SLOT_OP_HOLD, SLOT_SOLD_OUT},
-    {SLOT_OP_HOLD, SLOT_SESSION_UNKNOWN},    {SLOT_OP_HOLD, SLOT_REQUEST_TOO_OLD},
-    {SLOT_OP_HOLD, SLOT_REQUEST_MISMATCH},   {SLOT_OP_CONFIRM, SLOT_OK},
-    {SLOT_OP_CONFIRM, SLOT_UNKNOWN_HOLD},    {SLOT_OP_CONFIRM, SLOT_HOLD_EXPIRED},
-    {SLOT_OP_CONFIRM, SLOT_ALREADY_CONFIRMED}, {SLOT_OP_CONFIRM, SLOT_ALREADY_RELEASED},
-    {SLOT_OP_RELEASE, SLOT_OK},              {SLOT_OP_RELEASE, SLOT_HOLD_EXPIRED},
-    {SLOT_OP_CANCEL, SLOT_OK},               {SLOT_OP_CANCEL, SLOT_UNKNOWN_BOOKING},
-    {SLOT_OP_CANCEL, SLOT_ALREADY_CANCELLED}, {SLOT_OP_EXPIRE, SLOT_OK},
+    {SLOT_OP_POOL_CREATE, SLOT_OK},
+    {SLOT_OP_POOL_CREATE, SLOT_POOL_EXISTS},
+    {SLOT_OP_POOL_UPDATE, SLOT_OK},
+    {SLOT_OP_POOL_UPDATE, SLOT_CAPACITY_CONFLICT},
+    {SLOT_OP_HOLD, SLOT_OK},
+    {SLOT_OP_HOLD, SLOT_UNKNOWN_POOL},
+    {SLOT_OP_HOLD, SLOT_NOT_RELEASED},
+    {SLOT_OP_HOLD, SLOT_TTL_OUT_OF_RANGE},
+    {SLOT_OP_HOLD, SLOT_PATIENT_HAS_CLAIM},
+    {SLOT_OP_HOLD, SLOT_SOLD_OUT},
+    {SLOT_OP_HOLD, SLOT_SESSION_UNKNOWN},
+    {SLOT_OP_HOLD, SLOT_REQUEST_TOO_OLD},
+    {SLOT_OP_HOLD, SLOT_REQUEST_MISMATCH},
+    {SLOT_OP_CONFIRM, SLOT_OK},
+    {SLOT_OP_CONFIRM, SLOT_UNKNOWN_HOLD},
+    {SLOT_OP_CONFIRM, SLOT_HOLD_EXPIRED},
+    {SLOT_OP_CONFIRM, SLOT_ALREADY_CONFIRMED},
+    {SLOT_OP_CONFIRM, SLOT_ALREADY_RELEASED},
+    {SLOT_OP_RELEASE, SLOT_OK},
+    {SLOT_OP_RELEASE, SLOT_HOLD_EXPIRED},
+    {SLOT_OP_CANCEL, SLOT_OK},
+    {SLOT_OP_CANCEL, SLOT_UNKNOWN_BOOKING},
+    {SLOT_OP_CANCEL, SLOT_ALREADY_CANCELLED},
+    {SLOT_OP_EXPIRE, SLOT_OK},
 };
 
 static void must(const char *pf, bool ok, const char *what, uint64_t n)
@@ -1401,8 +1413,7 @@ static void check_cover(const struct profile *pf, const struct cover *c)
     }
     if (pf->patients == BULK_PATIENTS) {
         must(pf->name, c->due_capped > 0,
-             "an EXPIRE finding more holds due than it counts",
-             c->due_capped);
+             "an EXPIRE finding more holds due than it counts", c->due_capped);
     }
 }
 
