@@ -149,6 +149,42 @@ bool mp_read_uint(struct mp_reader *r, uint64_t max, uint64_t *v)
     return true;
 }
 
+bool mp_read_int(struct mp_reader *r, int64_t min, int64_t max, int64_t *v)
+{
+    if (!need(r, 1)) {
+        return false;
+    }
+    uint8_t t = *r->p;
+    int64_t x;
+    if (t >= 0xe0) { /* negative fixint */
+        x = (int8_t)t;
+        r->p += 1;
+    } else if (t >= 0xd0 && t <= 0xd3) {
+        unsigned w = 1u << (t - 0xd0);
+        if (!need(r, 1 + w)) {
+            return false;
+        }
+        uint64_t u = be(r->p + 1, w);
+        if (w < 8 && (u >> (w * 8 - 1)) != 0) {
+            u |= ~0ull << (w * 8); /* sign-extend */
+        }
+        memcpy(&x, &u, sizeof x);
+        r->p += 1 + w;
+    } else {
+        /* Non-negative: any unsigned encoding (and positive fixint). */
+        uint64_t u;
+        if (!mp_read_uint(r, INT64_MAX, &u)) {
+            return false;
+        }
+        x = (int64_t)u;
+    }
+    if (x < min || x > max) {
+        return fail(r, SLOT_INVALID_ARGUMENT);
+    }
+    *v = x;
+    return true;
+}
+
 bool mp_read_u32(struct mp_reader *r, uint32_t *v)
 {
     uint64_t x;
@@ -506,6 +542,11 @@ void mp_pack_cstr(struct mp_buf *b, const char *s)
 void mp_pack_uint(struct mp_buf *b, uint64_t v)
 {
     msgpack_pack_uint64(&b->pk, v);
+}
+
+void mp_pack_int(struct mp_buf *b, int64_t v)
+{
+    msgpack_pack_int64(&b->pk, v);
 }
 
 void mp_pack_array(struct mp_buf *b, uint32_t n)

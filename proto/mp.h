@@ -46,6 +46,8 @@ bool mp_read_array(struct mp_reader *r, uint32_t *n);
 bool mp_expect_array(struct mp_reader *r, uint32_t n);
 /* A non-negative integer (any msgpack int encoding) no larger than max. */
 bool mp_read_uint(struct mp_reader *r, uint64_t max, uint64_t *v);
+/* Any msgpack int in [min, max] (outside: INVALID_ARGUMENT). */
+bool mp_read_int(struct mp_reader *r, int64_t min, int64_t max, int64_t *v);
 bool mp_read_u32(struct mp_reader *r, uint32_t *v);
 bool mp_read_u64(struct mp_reader *r, uint64_t *v);
 bool mp_read_bool(struct mp_reader *r, bool *v);
@@ -91,6 +93,7 @@ void mp_pack_str(struct mp_buf *b, const char *p, size_t len);
 void mp_pack_sstr(struct mp_buf *b, struct slot_str s);
 void mp_pack_cstr(struct mp_buf *b, const char *s);
 void mp_pack_uint(struct mp_buf *b, uint64_t v);
+void mp_pack_int(struct mp_buf *b, int64_t v);
 void mp_pack_array(struct mp_buf *b, uint32_t n);
 void mp_pack_bool(struct mp_buf *b, bool v);
 void mp_pack_bin(struct mp_buf *b, const void *p, size_t len);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slot_time.h"
 #include "slot_valid.h"
 
 /* A pool spec's times and the ledger's stamps are bounded by
@@ -30,8 +31,9 @@
 _Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
 _Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
 _Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
-_Static_assert(SLOT_OP_MAX == SLOT_OP_EXPIRE, "op table covers every op");
-_Static_assert(SLOT_READ_MAX == SLOT_READ_LEDGER, "read table covers all");
+_Static_assert(SLOT_OP_MAX == SLOT_OP_SWEEP, "op table covers every op");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_SCHEDULE_CHECK,
+               "read table covers all");
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -45,14 +47,16 @@ static const char *nameAt(const char *const *names, size_t n, int i)
 const char *slot_op_name(int op)
 {
     static const char *const names[] = {
-        NULL,          "SESSION_OPEN", "CONFIG", "POOL_CREATE",
-        "POOL_UPDATE", "POOL_CLOSE",   "HOLD",   "CONFIRM",
-        "RELEASE",     "CANCEL",       "EXPIRE",
+        NULL,          "SESSION_OPEN", "CONFIG",    "POOL_CREATE",
+        "POOL_UPDATE", "POOL_CLOSE",   "HOLD",      "CONFIRM",
+        "RELEASE",     "CANCEL",       "EXPIRE",    "IDEM",
+        "RULES_SET",   "SCHEDULE_IMPORT", "SWEEP",
     };
     return NAME_AT(names, op);
 }
 
-static const char *const kindNames[] = {"normal", "expert", "special"};
+static const char *const kindNames[] = {"normal", "expert", "special",
+                                         "top_expert"};
 
 const char *slot_kind_name(int kind)
 {
@@ -96,18 +100,24 @@ enum str_rule {
     SR_PATIENT,    /* slot_valid_patient_key */
     SR_CHANNEL,    /* slot_valid_channel */
     SR_PAYREF,     /* slot_valid_payment_ref */
-    SR_PAYREF_OPT, /* "" or a ref: a claim has none until confirmed */
+    SR_PAYREF_OPT, /* "" or a ref: none until confirmed, or pay at visit */
+    SR_NAME,       /* slot_valid_name: hospital, department, ... */
+    SR_NAME_OPT,   /* "" or a name */
+    SR_CHANNEL_OPT, /* "" or a channel: the remainder's bucket */
 };
 
 static const uint32_t strMax[] = {
     [SR_POOL] = SLOT_POOL_ID_MAX,        [SR_POOL_OPT] = SLOT_POOL_ID_MAX,
     [SR_PATIENT] = SLOT_PATIENT_KEY_MAX, [SR_CHANNEL] = SLOT_CHANNEL_MAX,
     [SR_PAYREF] = SLOT_PAYMENT_REF_MAX,  [SR_PAYREF_OPT] = SLOT_PAYMENT_REF_MAX,
+    [SR_NAME] = SLOT_NAME_MAX,           [SR_NAME_OPT] = SLOT_NAME_MAX,
+    [SR_CHANNEL_OPT] = SLOT_CHANNEL_MAX,
 };
 
 static int strCheck(uint8_t rule, struct slot_str s)
 {
-    bool optional = rule == SR_POOL_OPT || rule == SR_PAYREF_OPT;
+    bool optional = rule == SR_POOL_OPT || rule == SR_PAYREF_OPT ||
+                    rule == SR_NAME_OPT || rule == SR_CHANNEL_OPT;
     if (optional && s.len == 0) {
         return SLOT_OK;
     }
@@ -118,7 +128,11 @@ static int strCheck(uint8_t rule, struct slot_str s)
         case SR_PATIENT:
             return slot_valid_patient_key(s);
         case SR_CHANNEL:
+        case SR_CHANNEL_OPT:
             return slot_valid_channel(s);
+        case SR_NAME:
+        case SR_NAME_OPT:
+            return slot_valid_name(s);
         default:
             return slot_valid_payment_ref(s);
     }
@@ -166,6 +180,7 @@ enum field_kind {
     FK_BUCKETS, /* pool status: [[channel, 4 counters], ...] (base) */
     FK_BUCKET,  /* remainder bucket [4 counters] (at off) */
     FK_CONFIG,  /* nested config array (at off) */
+    FK_PLACE,   /* pool status: nil or the schedule fields (base) */
 };
 
 struct field {
@@ -242,9 +257,11 @@ static const struct field holdFields[] = {
     {FK_U32, 0, (uint16_t)U_OFF(hold.ttl_ms), 0, UINT32_MAX},
 };
 
+/* The reference is optional since protocol 2: a pay-at-visit pool books
+ * without one; a pay-online pool refuses that with PAYMENT_REQUIRED. */
 static const struct field confirmFields[] = {
     F_ARG_ID(confirm.hold),
-    F_ARG_STR(confirm.payment_ref, SR_PAYREF),
+    F_ARG_STR(confirm.payment_ref, SR_PAYREF_OPT),
 };
 
 static const struct field releaseFields[] = {F_ARG_ID(release.hold)};
@@ -286,6 +303,7 @@ static const struct field statusFields[] = {
     F_U32(struct slot_pool_status, next_visit_no, 0, UINT32_MAX),
     F_SPECIAL(FK_BUCKETS, struct slot_pool_status, n_shares),
     F_SPECIAL(FK_BUCKET, struct slot_pool_status, remainder),
+    F_SPECIAL(FK_PLACE, struct slot_pool_status, has_place),
 };
 
 static const struct field claimFields[] = {
@@ -300,6 +318,10 @@ static const struct field claimFields[] = {
     F_MS(struct slot_claim, resolved_at_ms),
     F_U32(struct slot_claim, visit_no, 0, UINT32_MAX),
     F_STR(FK_CHARS, struct slot_claim, payment_ref, SR_PAYREF_OPT),
+    F_U64(struct slot_claim, visit_start_ms, 0, DEADLINE_MAX_MS),
+    F_U64(struct slot_claim, visit_end_ms, 0, DEADLINE_MAX_MS),
+    F_U8(struct slot_claim, paid, 0, 1),
+    F_STR(FK_CHARS, struct slot_claim, bucket, SR_CHANNEL_OPT),
 };
 
 static const struct field infoFields[] = {
@@ -444,6 +466,84 @@ static void readConfig(struct mp_reader *r, struct slot_config *c)
     }
 }
 
+/* A pool's schedule fields as reads report them (slot_proto.h, version 2):
+ * nil for a free-standing pool. */
+static const struct field placeFields[] = {
+    F_STR(FK_CHARS, struct slot_place, hospital, SR_NAME),
+    F_STR(FK_CHARS, struct slot_place, campus, SR_NAME_OPT),
+    F_STR(FK_CHARS, struct slot_place, department, SR_NAME),
+    F_STR(FK_CHARS, struct slot_place, doctor, SR_NAME_OPT),
+    F_U32(struct slot_place, visit_day, 1, SLOT_DAY_MAX),
+    F_U8(struct slot_place, pay_mode, 0, SLOT_PAY_AT_VISIT),
+    F_U32(struct slot_place, visit_slot_ms, 0, SLOT_VISIT_SLOT_MAX_MS),
+};
+#define PLACE_FIELDS (N_FIELDS(placeFields) + 4u)
+
+static void readNames(struct mp_reader *r, uint32_t *n,
+                      char names[][SLOT_CHANNEL_MAX + 1])
+{
+    if (!mp_read_array(r, n)) {
+        return;
+    }
+    if (*n > SLOT_POOL_NAMES_MAX) {
+        rfail(r, SLOT_TOO_LARGE);
+        return;
+    }
+    for (uint32_t i = 0; i < *n && r->err == 0; i++) {
+        readChars(r, SR_CHANNEL, names[i]);
+    }
+}
+
+static void packNames(struct mp_buf *b, uint32_t n,
+                      const char names[][SLOT_CHANNEL_MAX + 1])
+{
+    assert(n <= SLOT_POOL_NAMES_MAX);
+    mp_pack_array(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        packChars(b, SR_CHANNEL, names[i]);
+    }
+}
+
+static void readPlace(struct mp_reader *r, struct slot_pool_status *s)
+{
+    s->has_place = !(r->p < r->end && *r->p == 0xc0);
+    if (!s->has_place) {
+        mp_read_nil(r);
+        return;
+    }
+    struct slot_place *p = &s->place;
+    uint64_t v;
+    if (!mp_expect_array(r, PLACE_FIELDS)) {
+        return;
+    }
+    readFields(r, placeFields, N_FIELDS(placeFields), p);
+    if (r->err == 0) {
+        readNames(r, &p->n_eligible, p->eligible);
+    }
+    if (r->err == 0) {
+        readNames(r, &p->n_rem_allow, p->rem_allow);
+    }
+    if (r->err == 0 && mp_read_uint(r, DEADLINE_MAX_MS, &p->flow_due_ms) &&
+        mp_read_uint(r, 1, &v)) {
+        p->flowed_back = (uint8_t)v;
+    }
+}
+
+static void packPlace(struct mp_buf *b, const struct slot_pool_status *s)
+{
+    if (!s->has_place) {
+        msgpack_pack_nil(&b->pk);
+        return;
+    }
+    const struct slot_place *p = &s->place;
+    mp_pack_array(b, PLACE_FIELDS);
+    packFields(b, placeFields, N_FIELDS(placeFields), p);
+    packNames(b, p->n_eligible, p->eligible);
+    packNames(b, p->n_rem_allow, p->rem_allow);
+    mp_pack_uint(b, p->flow_due_ms);
+    mp_pack_uint(b, p->flowed_back);
+}
+
 static void readSpecial(struct mp_reader *r, const struct field *f, void *base)
 {
     void *at = (char *)base + f->off;
@@ -466,6 +566,9 @@ static void readSpecial(struct mp_reader *r, const struct field *f, void *base)
             if (mp_expect_array(r, N_REMAINDER_FIELDS)) {
                 readFields(r, remainderFields, N_REMAINDER_FIELDS, at);
             }
+            break;
+        case FK_PLACE:
+            readPlace(r, base);
             break;
         default:
             readConfig(r, at);
@@ -495,6 +598,9 @@ static void packSpecial(struct mp_buf *b, const struct field *f,
         case FK_BUCKET:
             mp_pack_array(b, N_REMAINDER_FIELDS);
             packFields(b, remainderFields, N_REMAINDER_FIELDS, at);
+            break;
+        case FK_PLACE:
+            packPlace(b, base);
             break;
         default:
             assert(slot_valid_config(at) == SLOT_OK);
@@ -585,22 +691,90 @@ struct op_layout {
     uint8_t n_fields;
     bool anonymous;                 /* session == seq == 0 */
     int (*check)(const void *args); /* cross-field rules, or NULL */
+    /* Messages of their own shape (slot_sched.h): read / packed by these
+     * instead of the field table; n_fields still counts their elements. */
+    void (*read)(struct mp_reader *r, struct slot_cmd *cmd);
+    void (*pack)(struct mp_buf *b, const struct slot_cmd *cmd);
+    bool sched_opt; /* pool spec: an optional trailing schedule element */
 };
 
+/* RULES_SET: hospital, department ("" the hospital's own rules), operator,
+ * reason, rule set. The rule set is validated here and kept as its bytes:
+ * it is several kilobytes as a struct, and only the ledger needs it so. */
+static void readRulesSet(struct mp_reader *r, struct slot_cmd *cmd)
+{
+    struct slot_rules tmp;
+    if (!readStr(r, SR_NAME, &cmd->u.rules.hospital) ||
+        !readStr(r, SR_NAME_OPT, &cmd->u.rules.department)) {
+        return;
+    }
+    struct slot_str *op = &cmd->u.rules.operator_name;
+    if (!mp_read_str(r, SLOT_OPERATOR_MAX, op) ||
+        (slot_valid_operator(*op) != SLOT_OK &&
+         !rfail(r, slot_valid_operator(*op)))) {
+        return;
+    }
+    struct slot_str *why = &cmd->u.rules.reason;
+    if (!mp_read_str(r, SLOT_REASON_MAX, why) ||
+        (slot_valid_text(*why, SLOT_REASON_MAX) != SLOT_OK &&
+         !rfail(r, slot_valid_text(*why, SLOT_REASON_MAX)))) {
+        return;
+    }
+    const uint8_t *start = r->p;
+    if (slot_rules_decode(r, &tmp) == SLOT_OK) {
+        cmd->u.rules.rules =
+            (struct slot_str){(const char *)start, (uint32_t)(r->p - start)};
+    }
+}
+
+static void packRulesSet(struct mp_buf *b, const struct slot_cmd *cmd)
+{
+    mp_pack_sstr(b, cmd->u.rules.hospital);
+    mp_pack_sstr(b, cmd->u.rules.department);
+    mp_pack_sstr(b, cmd->u.rules.operator_name);
+    mp_pack_sstr(b, cmd->u.rules.reason);
+    mp_buf_append(b, cmd->u.rules.rules.p, cmd->u.rules.rules.len);
+}
+
+static void readImport(struct mp_reader *r, struct slot_cmd *cmd)
+{
+    slot_template_decode(r, &cmd->u.import);
+}
+
+static void packImport(struct mp_buf *b, const struct slot_cmd *cmd)
+{
+    slot_template_encode(b, &cmd->u.import);
+}
+
+/* Field tables describe a command's elements; the few with a shape of
+ * their own say how to read and pack it. */
+#define OP_FIELDS(t, anon, chk)                                                \
+    {.fields = (t), .n_fields = N_FIELDS(t), .anonymous = (anon),             \
+     .check = (chk)}
 static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
-    [SLOT_OP_SESSION_OPEN] = {NULL, 0, true, NULL},
-    [SLOT_OP_CONFIG] = {configFields, N_FIELDS(configFields), false,
-                        checkCmdConfig},
-    [SLOT_OP_POOL_CREATE] = {poolSpecFields, N_FIELDS(poolSpecFields), false,
-                             checkCmdPool},
-    [SLOT_OP_POOL_UPDATE] = {poolSpecFields, N_FIELDS(poolSpecFields), false,
-                             checkCmdPool},
-    [SLOT_OP_POOL_CLOSE] = {closeFields, N_FIELDS(closeFields), false, NULL},
-    [SLOT_OP_HOLD] = {holdFields, N_FIELDS(holdFields), false, NULL},
-    [SLOT_OP_CONFIRM] = {confirmFields, N_FIELDS(confirmFields), false, NULL},
-    [SLOT_OP_RELEASE] = {releaseFields, N_FIELDS(releaseFields), false, NULL},
-    [SLOT_OP_CANCEL] = {cancelFields, N_FIELDS(cancelFields), false, NULL},
-    [SLOT_OP_EXPIRE] = {expireFields, N_FIELDS(expireFields), true, NULL},
+    [SLOT_OP_SESSION_OPEN] = {.anonymous = true},
+    [SLOT_OP_CONFIG] = OP_FIELDS(configFields, false, checkCmdConfig),
+    [SLOT_OP_POOL_CREATE] = {.fields = poolSpecFields,
+                             .n_fields = N_FIELDS(poolSpecFields),
+                             .check = checkCmdPool,
+                             .sched_opt = true},
+    [SLOT_OP_POOL_UPDATE] = {.fields = poolSpecFields,
+                             .n_fields = N_FIELDS(poolSpecFields),
+                             .check = checkCmdPool,
+                             .sched_opt = true},
+    [SLOT_OP_POOL_CLOSE] = OP_FIELDS(closeFields, false, NULL),
+    [SLOT_OP_HOLD] = OP_FIELDS(holdFields, false, NULL),
+    [SLOT_OP_CONFIRM] = OP_FIELDS(confirmFields, false, NULL),
+    [SLOT_OP_RELEASE] = OP_FIELDS(releaseFields, false, NULL),
+    [SLOT_OP_CANCEL] = OP_FIELDS(cancelFields, false, NULL),
+    [SLOT_OP_EXPIRE] = OP_FIELDS(expireFields, true, NULL),
+    [SLOT_OP_RULES_SET] = {.n_fields = 5,
+                           .read = readRulesSet,
+                           .pack = packRulesSet},
+    [SLOT_OP_SCHEDULE_IMPORT] = {.n_fields = 1,
+                                 .read = readImport,
+                                 .pack = packImport},
+    [SLOT_OP_SWEEP] = OP_FIELDS(expireFields, true, NULL),
 };
 
 /* [op, session, seq] precede every command's arguments. */
@@ -608,13 +782,15 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
 
 static const struct op_layout *opLayout(uint64_t op)
 {
-    return op >= 1 && op <= SLOT_OP_MAX ? &opLayouts[op] : NULL;
+    return op >= 1 && op <= SLOT_OP_MAX && op != SLOT_OP_IDEM ? &opLayouts[op]
+                                                               : NULL;
 }
 
 /* Ops an IDEM may wrap: the mutations a booking channel or admin makes. */
 static bool idemWraps(uint8_t op)
 {
-    return op >= SLOT_OP_POOL_CREATE && op <= SLOT_OP_CANCEL;
+    return (op >= SLOT_OP_POOL_CREATE && op <= SLOT_OP_CANCEL) ||
+           op == SLOT_OP_RULES_SET || op == SLOT_OP_SCHEDULE_IMPORT;
 }
 
 static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
@@ -630,7 +806,8 @@ static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
  * the count because the count depends on it: a newer client's op must read
  * as UNKNOWN_OP, not as a malformed command. */
 static const struct op_layout *readCmdHead(struct mp_reader *r,
-                                           struct slot_cmd *cmd, bool inner)
+                                           struct slot_cmd *cmd, bool inner,
+                                           uint32_t *extra)
 {
     uint32_t n;
     uint64_t op;
@@ -649,7 +826,9 @@ static const struct op_layout *readCmdHead(struct mp_reader *r,
         rfail(r, SLOT_UNKNOWN_OP);
         return NULL;
     }
-    if (n != CMD_HEAD + l->n_fields) {
+    *extra = n - CMD_HEAD - l->n_fields; /* 1: a pool spec's schedule */
+    if (n != CMD_HEAD + l->n_fields &&
+        !(l->sched_opt && n == CMD_HEAD + l->n_fields + 1)) {
         rfail(r, SLOT_MALFORMED);
         return NULL;
     }
@@ -703,11 +882,20 @@ static void readIdemHead(struct mp_reader *r, struct slot_cmd *cmd)
 static void readPlainCmd(struct mp_reader *r, struct slot_cmd *cmd, bool inner)
 {
     uint64_t session = cmd->session, seq = cmd->seq;
-    const struct op_layout *l = readCmdHead(r, cmd, inner);
+    uint32_t extra = 0;
+    const struct op_layout *l = readCmdHead(r, cmd, inner, &extra);
     if (l == NULL) {
         return;
     }
-    readFields(r, l->fields, l->n_fields, &cmd->u);
+    if (l->read != NULL) {
+        l->read(r, cmd);
+    } else {
+        readFields(r, l->fields, l->n_fields, &cmd->u);
+    }
+    if (r->err == 0 && extra == 1) {
+        cmd->u.pool.has_sched = true;
+        slot_sched_decode(r, &cmd->u.pool.sched);
+    }
     if (r->err == 0 && l->check != NULL && l->check(&cmd->u) != SLOT_OK) {
         rfail(r, l->check(&cmd->u));
     }
@@ -776,11 +964,19 @@ void slot_cmd_encode(struct mp_buf *b, const struct slot_cmd *cmd)
         mp_pack_sstr(b, cmd->idem.channel);
         mp_pack_sstr(b, cmd->idem.key);
     }
-    mp_pack_array(b, CMD_HEAD + l->n_fields);
+    bool sched = l->sched_opt && cmd->u.pool.has_sched;
+    mp_pack_array(b, CMD_HEAD + l->n_fields + (sched ? 1u : 0u));
     mp_pack_uint(b, cmd->op);
     mp_pack_uint(b, idem ? 0 : cmd->session);
     mp_pack_uint(b, idem ? 0 : cmd->seq);
-    packFields(b, l->fields, l->n_fields, &cmd->u);
+    if (l->pack != NULL) {
+        l->pack(b, cmd);
+    } else {
+        packFields(b, l->fields, l->n_fields, &cmd->u);
+    }
+    if (sched) {
+        slot_sched_encode(b, &cmd->u.pool.sched);
+    }
 }
 
 /* ---- fixed-shape messages ------------------------------------------------ */
@@ -863,6 +1059,26 @@ static const struct field readPoolsFields[] = {
     F_STR(FK_STR, struct slot_read, pool, SR_POOL_OPT),
     F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
 };
+/* kind: a kind or SLOT_KIND_ANY (checked in slot_read_decode). */
+static const struct field readQueryFields[] = {
+    F_STR(FK_STR, struct slot_read, hospital, SR_NAME),
+    F_STR(FK_STR, struct slot_read, department, SR_NAME_OPT),
+    F_STR(FK_STR, struct slot_read, doctor, SR_NAME_OPT),
+    F_U32(struct slot_read, date_from, 0, SLOT_DAY_MAX),
+    F_U32(struct slot_read, date_to, 0, SLOT_DAY_MAX),
+    F_U8(struct slot_read, kind, 0, SLOT_KIND_ANY),
+    F_STR(FK_STR, struct slot_read, pool, SR_POOL_OPT),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
+static const struct field readRulesFields[] = {
+    F_STR(FK_STR, struct slot_read, hospital, SR_NAME),
+    F_STR(FK_STR, struct slot_read, department, SR_NAME_OPT),
+};
+static const struct field readRulesLogFields[] = {
+    F_STR(FK_STR, struct slot_read, hospital, SR_NAME),
+    F_U64(struct slot_read, after_version, 0, UINT64_MAX),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
 
 static const struct {
     const struct field *fields;
@@ -874,6 +1090,10 @@ static const struct {
     [SLOT_READ_PATIENT] = {readPatientFields, N_FIELDS(readPatientFields)},
     [SLOT_READ_POOLS] = {readPoolsFields, N_FIELDS(readPoolsFields)},
     [SLOT_READ_LEDGER] = {NULL, 0},
+    [SLOT_READ_QUERY] = {readQueryFields, N_FIELDS(readQueryFields)},
+    [SLOT_READ_RULES] = {readRulesFields, N_FIELDS(readRulesFields)},
+    [SLOT_READ_RULES_LOG] = {readRulesLogFields, N_FIELDS(readRulesLogFields)},
+    [SLOT_READ_SCHEDULE_CHECK] = {NULL, 1}, /* [10, template] */
 };
 
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd)
@@ -895,9 +1115,17 @@ int slot_read_decode(struct mp_reader *r, struct slot_read *rd)
         mp_read_bool(r, &rd->no_hash);
     } else if (n != 1u + readLayouts[op].n_fields) {
         rfail(r, SLOT_MALFORMED);
+    } else if (op == SLOT_READ_SCHEDULE_CHECK) {
+        rd->op = (uint8_t)op;
+        slot_template_decode(r, &rd->tpl);
     } else {
         rd->op = (uint8_t)op;
         readFields(r, readLayouts[op].fields, readLayouts[op].n_fields, rd);
+    }
+    if (r->err == 0 && op == SLOT_READ_QUERY &&
+        ((rd->kind > SLOT_KIND_MAX && rd->kind != SLOT_KIND_ANY) ||
+         (rd->date_to != 0 && rd->date_from > rd->date_to))) {
+        rfail(r, SLOT_INVALID_ARGUMENT);
     }
     return r->err;
 }
@@ -913,6 +1141,10 @@ void slot_read_encode(struct mp_buf *b, const struct slot_read *rd)
     }
     mp_pack_array(b, 1u + readLayouts[rd->op].n_fields);
     mp_pack_uint(b, rd->op);
+    if (rd->op == SLOT_READ_SCHEDULE_CHECK) {
+        slot_template_encode(b, &rd->tpl);
+        return;
+    }
     packFields(b, readLayouts[rd->op].fields, readLayouts[rd->op].n_fields, rd);
 }
 

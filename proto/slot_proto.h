@@ -30,9 +30,13 @@
  *   9  CANCEL         booking                           0, 0
  *   10 EXPIRE         max                               expired, still_due
  *   11 IDEM           channel, key, inner command       the inner's
+ *   12 RULES_SET      hospital, department, operator,   version, 0
+ *                     reason, rule set (slot_sched.h)
+ *   13 SCHEDULE_IMPORT template (slot_sched.h)          created, unchanged
+ *   14 SWEEP          max                               done, still_due
  *
  * IDEM wraps one POOL_CREATE / POOL_UPDATE / POOL_CLOSE / HOLD / CONFIRM /
- * RELEASE / CANCEL with an idempotency key chosen by the client (the HTTP
+ * RELEASE / CANCEL / RULES_SET / SCHEDULE_IMPORT with an idempotency key chosen by the client (the HTTP
  * shim's Idempotency-Key): [11, session, seq, channel, key, [op, 0, 0,
  * args...]]. The inner command has session = seq = 0; the ledger remembers
  * its result under (channel, key) with the inner command's fingerprint, so
@@ -40,11 +44,18 @@
  * decoded IDEM is the inner command (its op) with `idem` set.
  *
  *   pool spec = pool, capacity, kind, fee_cents, seg_start_ms, seg_end_ms,
- *               release_at_ms, [[channel, slots], ...]
+ *               release_at_ms, [[channel|group, slots], ...] [, schedule]
+ *   (the optional schedule fields, slot_sched.h, make it a pool of a
+ *   hospital's schedule: its date rules apply; a spec without them is a
+ *   free-standing pool, as in protocol version 1)
+ *
+ * SWEEP is the leader's proposal for time-driven work other than holds'
+ * expiry (ledger.h: flow-back of unsold shares); like EXPIRE it has no
+ * session (0, 0) and max is 1..SLOT_EXPIRE_MAX.
  *
  * session/seq identify the request for exactly-once (see ledger.h). They are
- * 0, 0 for SESSION_OPEN and EXPIRE, which need no deduplication, and must be
- * non-zero for every other command.
+ * 0, 0 for SESSION_OPEN, EXPIRE and SWEEP, which need no deduplication, and
+ * must be non-zero for every other command.
  *
  * Validation done by the decoder (the ledger relies on it):
  *   - exact element count per op (else MALFORMED); unknown op: UNKNOWN_OP;
@@ -99,10 +110,14 @@
 
 #include "mp.h"
 #include "slot_err.h"
+#include "slot_sched.h"
 
 /* ---- Limits (all of them; a value outside is INVALID_ARGUMENT or
  * TOO_LARGE). Changing one is a protocol change. ------------------------ */
-#define SLOT_PROTO_VERSION        1
+/* 2: replies carry the schedule fields (pool status, claims); version 1
+ * frames are refused with BAD_VERSION. Commands of version 1 still decode
+ * (the Raft log may hold them). */
+#define SLOT_PROTO_VERSION        2
 #define SLOT_FRAME_MAX            (1u << 20) /* bytes of one frame body */
 #define SLOT_ENTRY_MAX            (4u << 20) /* bytes of one Raft entry */
 #define SLOT_BATCH_CMDS_MAX       1024       /* commands in one entry */
@@ -132,8 +147,11 @@ enum slot_op {
     SLOT_OP_CANCEL = 9,
     SLOT_OP_EXPIRE = 10,
     SLOT_OP_IDEM = 11, /* a wrapper: never the op of a decoded command */
+    SLOT_OP_RULES_SET = 12,
+    SLOT_OP_SCHEDULE_IMPORT = 13,
+    SLOT_OP_SWEEP = 14,
 };
-#define SLOT_OP_MAX       10
+#define SLOT_OP_MAX       14
 #define SLOT_IDEM_KEY_MAX 64 /* bytes; [A-Za-z0-9_.:-], >= 1 */
 
 /* Name of an op ("HOLD"), or NULL. Static storage. */
@@ -143,9 +161,10 @@ enum slot_pool_kind {
     SLOT_KIND_NORMAL = 0,
     SLOT_KIND_EXPERT = 1,
     SLOT_KIND_SPECIAL = 2,
+    SLOT_KIND_TOP_EXPERT = 3,
 };
-#define SLOT_KIND_MAX 2
-/* "normal" / "expert" / "special", or NULL. */
+#define SLOT_KIND_MAX 3
+/* "normal" / "expert" / "special" / "top_expert", or NULL. */
 const char *slot_kind_name(int kind);
 /* The kind for a name, or -1. */
 int slot_kind_from_name(const char *name, size_t len);
@@ -165,6 +184,8 @@ struct slot_pool_spec {
     uint64_t release_at_ms; /* holds refused while ledger time < this */
     uint32_t n_shares;      /* distinct channels; sum(slots) <= capacity */
     struct slot_share shares[SLOT_POOL_SHARES_MAX];
+    bool has_sched;          /* the optional 9th element */
+    struct slot_sched sched; /* slot_sched.h */
 };
 
 /* Replicated rule parameters (SLOT_OP_CONFIG replaces all of them). */
@@ -213,7 +234,16 @@ struct slot_cmd {
         } cancel;
         struct {
             uint32_t max; /* 1..SLOT_EXPIRE_MAX */
-        } expire;
+        } expire;         /* and SWEEP */
+        struct {
+            struct slot_str hospital;
+            struct slot_str department; /* "": the hospital's own rules */
+            struct slot_str operator_name;
+            struct slot_str reason;
+            struct slot_str rules; /* the rule set's bytes, validated:
+                                    * slot_rules_decode reads them */
+        } rules;
+        struct slot_template import;
     } u;
 };
 
@@ -287,7 +317,27 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *                  holds_active, bookings_active, retained,
  *                  [hold_ttl_min_ms, hold_ttl_max_ms, session_max,
  *                   session_idle_ms, retain_ms, retain_max]]
- *   PATIENT and POOLS replies are arrays of claims / pool statuses. */
+ *   PATIENT and POOLS replies are arrays of claims / pool statuses.
+ * Version 2 appends to pool status: nil or [hospital, campus, department,
+ * doctor, visit_day, pay_mode, visit_slot_ms, [eligible...],
+ * [remainder_allow...], flow_due_ms, flowed_back]; and to claim:
+ * visit_start_ms, visit_end_ms, paid, bucket ("" the remainder, else the
+ * share's channel or group).
+ *   QUERY reply = [total, [pool status...]]: pools of one hospital in
+ *     (visit_day, seg_start_ms, department, doctor, pool) order; department,
+ *     doctor "" and kind 255 match any; date_from/date_to 0: unbounded;
+ *     "after" (a pool of that hospital, or "") starts after that pool;
+ *     total counts every match, not just the page.
+ *   RULES reply = rules info (below): the department's own rules, or the
+ *     hospital's (inherited true) when it has none.
+ *   RULES_LOG reply = [rules info...]: changes with version > after, oldest
+ *     first, at most limit (the ledger keeps the last
+ *     LEDGER_RULES_LOG_MAX per hospital).
+ *   rules info = [inherited, version, department, changed_at_ms,
+ *                 operator, reason, rule set]
+ *   SCHEDULE_CHECK reply = [new, unchanged, [conflicting pool id...]]: what
+ *     SCHEDULE_IMPORT of the template would do (at most SLOT_LIST_MAX ids
+ *     listed). */
 enum slot_read_op {
     SLOT_READ_POOL = 1,    /* [1, pool]                -> pool status */
     SLOT_READ_HOLD = 2,    /* [2, hold]                -> claim */
@@ -295,17 +345,29 @@ enum slot_read_op {
     SLOT_READ_PATIENT = 4, /* [4, pool, patient]       -> [claim...] */
     SLOT_READ_POOLS = 5,   /* [5, after_pool, limit]   -> [pool status...] */
     SLOT_READ_LEDGER = 6,  /* [6] or [6, no_hash]      -> ledger info */
+    SLOT_READ_QUERY = 7,   /* [7, hospital, department, doctor, date_from,
+                            *  date_to, kind, after, limit] -> page */
+    SLOT_READ_RULES = 8,   /* [8, hospital, department] -> rules info */
+    SLOT_READ_RULES_LOG = 9, /* [9, hospital, after, limit] -> [info...] */
+    SLOT_READ_SCHEDULE_CHECK = 10, /* [10, template]  -> check */
 };
-#define SLOT_READ_MAX 6
+#define SLOT_READ_MAX 10
 
 struct slot_read {
     uint8_t op;
     struct slot_str pool;    /* POOL, PATIENT; POOLS: "after", may be empty */
     struct slot_str patient; /* PATIENT */
     uint64_t id;             /* HOLD, BOOKING */
-    uint32_t limit;          /* POOLS: 1..SLOT_LIST_MAX */
+    uint32_t limit;          /* POOLS, QUERY, RULES_LOG: 1..SLOT_LIST_MAX */
     bool no_hash;            /* LEDGER: skip the O(state) state hash (the
                               * reply's state_hash is 0): health probes */
+    struct slot_str hospital;   /* QUERY, RULES, RULES_LOG */
+    struct slot_str department; /* QUERY, RULES: "" any / the hospital */
+    struct slot_str doctor;     /* QUERY: "" any */
+    uint32_t date_from, date_to; /* QUERY: local days, 0 unbounded */
+    uint8_t kind;                /* QUERY: SLOT_KIND_ANY or a kind */
+    uint64_t after_version;      /* RULES_LOG */
+    struct slot_template tpl;    /* SCHEDULE_CHECK */
 };
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd);
 void slot_read_encode(struct mp_buf *b, const struct slot_read *rd);
@@ -328,6 +390,23 @@ struct slot_bucket {
     uint32_t booked;
 };
 
+/* A pool's schedule fields as reads report them. */
+struct slot_place {
+    char hospital[SLOT_NAME_MAX + 1];
+    char campus[SLOT_NAME_MAX + 1];
+    char department[SLOT_NAME_MAX + 1];
+    char doctor[SLOT_NAME_MAX + 1];
+    uint32_t visit_day;
+    uint8_t pay_mode;
+    uint32_t visit_slot_ms;
+    uint32_t n_eligible;
+    char eligible[SLOT_POOL_NAMES_MAX][SLOT_CHANNEL_MAX + 1];
+    uint32_t n_rem_allow;
+    char rem_allow[SLOT_POOL_NAMES_MAX][SLOT_CHANNEL_MAX + 1];
+    uint64_t flow_due_ms; /* 0: no flow-back configured */
+    uint8_t flowed_back;
+};
+
 struct slot_pool_status {
     char pool[SLOT_POOL_ID_MAX + 1];
     uint8_t kind;
@@ -339,6 +418,8 @@ struct slot_pool_status {
     uint32_t n_shares;
     struct slot_bucket shares[SLOT_POOL_SHARES_MAX];
     struct slot_bucket remainder;
+    bool has_place; /* nil on the wire when false */
+    struct slot_place place;
 };
 void slot_pool_status_encode(struct mp_buf *b,
                              const struct slot_pool_status *s);
@@ -367,6 +448,10 @@ struct slot_claim {
     uint64_t resolved_at_ms; /* 0 while held or booked */
     uint32_t visit_no;       /* 0 unless confirmed */
     char payment_ref[SLOT_PAYMENT_REF_MAX + 1];
+    uint64_t visit_start_ms; /* the visit number's estimated window in the */
+    uint64_t visit_end_ms;   /* segment; 0 unless booked in a segment */
+    uint8_t paid;            /* confirmed with a payment reference */
+    char bucket[SLOT_CHANNEL_MAX + 1]; /* "" remainder, else the share */
 };
 void slot_claim_encode(struct mp_buf *b, const struct slot_claim *c);
 int slot_claim_decode(struct mp_reader *r, struct slot_claim *c);

@@ -78,6 +78,76 @@ int slot_valid_payment_ref(struct slot_str s)
     return SLOT_OK;
 }
 
+int slot_valid_name(struct slot_str s)
+{
+    return validChars(s, 1, SLOT_NAME_MAX, CH_LOWER | CH_UPPER | CH_DIGIT,
+                      "_.-");
+}
+
+int slot_valid_operator(struct slot_str s)
+{
+    return validChars(s, 1, SLOT_OPERATOR_MAX, CH_LOWER | CH_UPPER | CH_DIGIT,
+                      "_.@-");
+}
+
+/* Length of the UTF-8 sequence starting at p[0] (of n bytes left), or 0
+ * if it is not well-formed: overlong forms, surrogates and code points
+ * above U+10FFFF are refused (RFC 3629). */
+static uint32_t utf8Len(const unsigned char *p, uint32_t n)
+{
+    unsigned char c = p[0];
+    uint32_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+        return 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (uint32_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    bool bad = overlong || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff;
+    return bad ? 0 : len;
+}
+
+int slot_valid_text(struct slot_str s, uint32_t max)
+{
+    if (s.len > max) {
+        return SLOT_TOO_LARGE;
+    }
+    if (s.len == 0) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    const unsigned char *p = (const unsigned char *)s.p;
+    for (uint32_t i = 0; i < s.len;) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            return SLOT_INVALID_ARGUMENT; /* control characters */
+        }
+        uint32_t n = utf8Len(p + i, s.len - i);
+        if (n == 0) {
+            return SLOT_INVALID_ARGUMENT;
+        }
+        i += n;
+    }
+    return SLOT_OK;
+}
+
 int slot_valid_config(const struct slot_config *c)
 {
     bool ok =
@@ -126,5 +196,19 @@ int slot_valid_pool_spec(const struct slot_pool_spec *sp)
         }
         sum += sh->slots;
     }
-    return sum <= sp->capacity ? SLOT_OK : SLOT_INVALID_ARGUMENT;
+    if (sum > sp->capacity) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    if (sp->has_sched) {
+        rc = slot_sched_check(&sp->sched);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        /* A place in a schedule is a time: the visit numbers' windows and
+         * the day rules need the segment. */
+        if (sp->seg_start_ms == 0) {
+            return SLOT_INVALID_ARGUMENT;
+        }
+    }
+    return SLOT_OK;
 }

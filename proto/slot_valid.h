@@ -20,10 +20,20 @@ int slot_valid_channel(struct slot_str s);
 int slot_valid_idem_key(struct slot_str s);
 /* 1..SLOT_PAYMENT_REF_MAX bytes of printable ASCII 0x21..0x7e. */
 int slot_valid_payment_ref(struct slot_str s);
+/* Hospital, campus, department, doctor: 1..SLOT_NAME_MAX bytes of
+ * [A-Za-z0-9_.-]. */
+int slot_valid_name(struct slot_str s);
+/* An operator (rule changes, admin actions): 1..SLOT_OPERATOR_MAX bytes of
+ * [A-Za-z0-9_.@-]. */
+int slot_valid_operator(struct slot_str s);
+/* Free text (a reason): 1..max bytes of well-formed UTF-8 without control
+ * characters (hospital staff write reasons in Chinese). */
+int slot_valid_text(struct slot_str s, uint32_t max);
 /* The config ranges listed in slot_proto.h. */
 int slot_valid_config(const struct slot_config *c);
 /* The pool spec rules listed in slot_proto.h (id, capacity, kind, fee,
- * times, segment, shares: count, sizes, distinct channels, sum). */
+ * times, segment, shares: count, sizes, distinct channels, sum), and the
+ * schedule fields' rules (slot_sched.h) when it has them. */
 int slot_valid_pool_spec(const struct slot_pool_spec *sp);
 
 #endif /* SLOT_VALID_H */

@@ -44,6 +44,12 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
             return ledger__cancel(l, cmd->u.cancel.booking);
         case SLOT_OP_EXPIRE:
             return ledger__expire(l, cmd->u.expire.max, res);
+        case SLOT_OP_RULES_SET:
+            return ledger__rules_set(l, cmd, res);
+        case SLOT_OP_SCHEDULE_IMPORT:
+            return ledger__schedule_import(l, cmd, res);
+        case SLOT_OP_SWEEP:
+            return ledger__sweep(l, cmd->u.expire.max, res);
     }
     assert(0 && "op not validated by the decoder");
     return SLOT_UNKNOWN_OP;
@@ -74,7 +80,8 @@ static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
     memset(res, 0, sizeof *res);
     res->time_ms = l->time_ms;
     ledger__evict_bounded(l);
-    if (cmd->op == SLOT_OP_SESSION_OPEN || cmd->op == SLOT_OP_EXPIRE) {
+    if (cmd->op == SLOT_OP_SESSION_OPEN || cmd->op == SLOT_OP_EXPIRE ||
+        cmd->op == SLOT_OP_SWEEP) {
         res->code = (uint16_t)run(l, cmd, res);
         return;
     }

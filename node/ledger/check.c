@@ -3,6 +3,7 @@
  * slotd in debug builds. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ledgerInt.h"
@@ -39,7 +40,7 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
         if (c->state != SLOT_CLAIM_HELD && c->state != SLOT_CLAIM_BOOKED) {
             continue;
         }
-        int s = c->from_share ? ledger__share_of(&l->pools[c->pool], c->channel)
+        int s = c->from_share ? ledger__share_of(&l->pools[c->pool], c->bucket)
                               : SLOT_POOL_SHARES_MAX;
         if (s < 0) {
             snprintf(why, why_len,
@@ -55,7 +56,7 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
     }
     for (uint32_t pi = 0; pi < l->n_pools && ok; pi++) {
         const struct pool *p = &l->pools[pi];
-        uint32_t total = 0;
+        uint32_t total = 0, spec = 0;
         for (int s = 0; s <= SLOT_POOL_SHARES_MAX && ok; s++) {
             if (s < SLOT_POOL_SHARES_MAX && s >= p->n_shares) {
                 continue;
@@ -65,6 +66,7 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
             size_t k =
                 ((size_t)pi * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 2;
             total += b->capacity;
+            spec += b->spec;
             if ((uint64_t)b->free + b->held + b->booked != b->capacity ||
                 b->held != cnt[k] || b->booked != cnt[k + 1]) {
                 snprintf(why, why_len,
@@ -84,9 +86,20 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
                 ok = false;
             }
         }
-        if (ok && total != p->capacity) {
-            snprintf(why, why_len, "pool %s: buckets sum to %u, capacity %u",
-                     poolName(l, pi, name), total, p->capacity);
+        if (ok && (total != p->capacity || spec != p->capacity)) {
+            snprintf(why, why_len,
+                     "pool %s: buckets sum to %u (spec %u), capacity %u",
+                     poolName(l, pi, name), total, spec, p->capacity);
+            ok = false;
+        }
+        /* Only a flow-back moves capacity off the spec. */
+        bool moved = false;
+        for (int s = 0; s < p->n_shares; s++) {
+            moved |= p->shares[s].capacity != p->shares[s].spec;
+        }
+        if (ok && moved && (p->place == NULL || !p->place->flowed)) {
+            snprintf(why, why_len, "pool %s: capacity moved without flow-back",
+                     poolName(l, pi, name));
             ok = false;
         }
     }
@@ -112,6 +125,9 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
               "pool %s: visit number %u not below next %u",
               poolName(l, c->pool, name), c->visit_no,
               l->pools[c->pool].next_visit_no);
+        CHECK(c->channel < l->n_channels && c->bucket < l->n_channels,
+              "claim %llu: channel or bucket out of range",
+              (unsigned long long)c->id);
         uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
         bool active =
             c->state == SLOT_CLAIM_HELD || c->state == SLOT_CLAIM_BOOKED;
@@ -160,28 +176,139 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
     return true;
 }
 
+/* The visit numbers of each pool's BOOKED claims are distinct, and with
+ * the pool's freed numbers they are exactly 1 .. next_visit_no - 1. */
 static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
 {
     struct htab seen;
     memset(&seen, 0, sizeof seen);
     bool ok = true;
     char name[SLOT_POOL_ID_MAX + 1];
+    uint32_t *booked = calloc((size_t)l->n_pools + 1, sizeof *booked);
+    CHECK(booked != NULL, "out of memory");
     for (uint32_t ci = 0; ci < l->claims_len && ok; ci++) {
         const struct claim *c = &l->claims[ci];
-        if (c->state == 0 || c->visit_no == 0) {
+        if (c->state != SLOT_CLAIM_BOOKED) {
             continue;
         }
         uint64_t key = (uint64_t)c->pool << 32 | c->visit_no;
-        if (ledger__htab_get(&seen, key) != NONE) {
+        if (c->visit_no == 0 || ledger__htab_get(&seen, key) != NONE) {
             snprintf(why, why_len, "pool %s: visit number %u given twice",
                      poolName(l, c->pool, name), c->visit_no);
             ok = false;
         } else {
             ledger__htab_put(&seen, key, ci);
+            booked[c->pool]++;
         }
     }
+    for (uint32_t pi = 0; pi < l->n_pools && ok; pi++) {
+        const struct pool *p = &l->pools[pi];
+        for (uint32_t i = 0; i < p->n_freed && ok; i++) {
+            uint32_t v = p->freed[i];
+            uint64_t key = (uint64_t)pi << 32 | v;
+            bool heap = i == 0 || p->freed[(i - 1) / 2] < v;
+            if (v == 0 || v >= p->next_visit_no || !heap ||
+                ledger__htab_get(&seen, key) != NONE) {
+                snprintf(why, why_len,
+                         "pool %s: freed visit number %u booked, repeated or "
+                         "out of order",
+                         poolName(l, pi, name), v);
+                ok = false;
+            }
+            if (ok) {
+                ledger__htab_put(&seen, key, pi);
+            }
+        }
+        if (ok && booked[pi] + p->n_freed != p->next_visit_no - 1) {
+            snprintf(why, why_len,
+                     "pool %s: %u booked + %u freed numbers, next is %u",
+                     poolName(l, pi, name), booked[pi], p->n_freed,
+                     p->next_visit_no);
+            ok = false;
+        }
+    }
+    free(booked);
     ledger__htab_free(&seen);
     return ok;
+}
+
+/* Hospitals, their day indexes and the flow-back heap against the pools. */
+static bool checkSchedules(const struct ledger *l, char *why, size_t why_len)
+{
+    char name[SLOT_POOL_ID_MAX + 1];
+    uint32_t placed = 0, due = 0;
+    CHECK(l->name_index.count == l->n_names, "names index size");
+    for (uint32_t ni = 0; ni < l->n_names; ni++) {
+        CHECK(ledger__name_find(l, ledger__name_str(l, ni)) == ni,
+              "name %u not found by its text", ni);
+    }
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        const struct place *pl = l->pools[pi].place;
+        if (pl == NULL) {
+            continue;
+        }
+        placed++;
+        CHECK(pl->hospital < l->n_hospitals && pl->department != NONE &&
+                  pl->department < l->n_names &&
+                  (pl->campus == NONE || pl->campus < l->n_names) &&
+                  (pl->doctor == NONE || pl->doctor < l->n_names),
+              "pool %s: place names out of range", poolName(l, pi, name));
+        CHECK(pl->flow_due_ms == ledger__flow_due(l, pi),
+              "pool %s: flow-back due %llu, rules say %llu",
+              poolName(l, pi, name), (unsigned long long)pl->flow_due_ms,
+              (unsigned long long)ledger__flow_due(l, pi));
+        bool in_heap = pl->flow_due_ms != UINT64_MAX;
+        due += in_heap;
+        CHECK(in_heap ? pl->flow_pos < l->flowheap_len &&
+                            l->flowheap[pl->flow_pos] == pi
+                      : pl->flow_pos == NONE,
+              "pool %s: flow-back heap position wrong", poolName(l, pi, name));
+        const struct hospital *h = &l->hospitals[pl->hospital];
+        uint32_t found = 0;
+        for (uint32_t d = 0; d < h->n_days; d++) {
+            for (uint32_t k = 0; k < h->days[d].n; k++) {
+                if (h->days[d].pools[k] == pi) {
+                    found += h->days[d].day == pl->visit_day ? 1 : 100;
+                }
+            }
+        }
+        CHECK(found == 1, "pool %s: in its hospital's day index %u times",
+              poolName(l, pi, name), found);
+    }
+    CHECK(due == l->flowheap_len, "flow-back heap holds %u, %u are due",
+          l->flowheap_len, due);
+    for (uint32_t pos = 1; pos < l->flowheap_len; pos++) {
+        uint32_t a = l->flowheap[(pos - 1) / 2], b = l->flowheap[pos];
+        uint64_t da = l->pools[a].place->flow_due_ms;
+        uint64_t db = l->pools[b].place->flow_due_ms;
+        CHECK(da < db || (da == db && a < b), "flow-back heap out of order");
+    }
+    uint32_t indexed = 0;
+    for (uint32_t hi = 0; hi < l->n_hospitals; hi++) {
+        const struct hospital *h = &l->hospitals[hi];
+        uint32_t n = 0;
+        for (uint32_t d = 0; d < h->n_days; d++) {
+            CHECK(h->days[d].n > 0 &&
+                      (d == 0 || h->days[d - 1].day < h->days[d].day),
+                  "hospital %s: day index out of order", h->id);
+            n += h->days[d].n;
+        }
+        CHECK(n == h->n_pools, "hospital %s: %u pools indexed, %u counted",
+              h->id, n, h->n_pools);
+        indexed += n;
+        CHECK(h->n_overrides <= LEDGER_OVERRIDES_MAX &&
+                  h->log_len <= LEDGER_RULES_LOG_MAX &&
+                  h->rules_version <= h->version,
+              "hospital %s: overrides, log or versions out of bounds", h->id);
+        for (uint32_t k = 0; k < h->n_overrides; k++) {
+            CHECK(h->overrides[k].rules.utc_offset_min ==
+                      h->rules.utc_offset_min,
+                  "hospital %s: a department with another UTC offset", h->id);
+        }
+    }
+    CHECK(indexed == placed, "day indexes hold %u pools, %u are scheduled",
+          indexed, placed);
+    return true;
 }
 
 static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
@@ -233,5 +360,6 @@ static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
 bool ledger_check(const struct ledger *l, char *why, size_t why_len)
 {
     return checkIndexes(l, why, why_len) && checkBuckets(l, why, why_len) &&
-           checkClaims(l, why, why_len) && checkVisitNumbers(l, why, why_len);
+           checkClaims(l, why, why_len) && checkVisitNumbers(l, why, why_len) &&
+           checkSchedules(l, why, why_len);
 }

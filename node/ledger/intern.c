@@ -16,6 +16,12 @@ static bool poolIdEq(const struct ledger *l, uint32_t pi, const char *s,
     return p->id_len == len && memcmp(p->id, s, len) == 0;
 }
 
+static bool nameEq(const struct ledger *l, uint32_t ni, const char *s,
+                   size_t len)
+{
+    return l->nlens[ni] == len && memcmp(l->nkeys + l->names[ni], s, len) == 0;
+}
+
 static bool patientEq(const struct ledger *l, uint32_t pi, const char *s,
                       size_t len)
 {
@@ -57,6 +63,51 @@ uint32_t ledger__patient_find(const struct ledger *l, const char *key,
                               size_t len)
 {
     return strFind(l, &l->patient_index, key, len, patientEq);
+}
+
+uint32_t ledger__name_find(const struct ledger *l, struct slot_str name)
+{
+    return strFind(l, &l->name_index, name.p, name.len, nameEq);
+}
+
+/* Names live in an append-only arena like patient keys: campuses,
+ * departments and doctors are few and never forgotten. */
+uint32_t ledger__name_add(struct ledger *l, struct slot_str name)
+{
+    assert(name.len >= 1 && name.len <= SLOT_NAME_MAX);
+    assert(l->n_names < LEDGER_NAMES_MAX);
+    uint32_t ni = l->n_names++;
+    LEDGER_GROW(l->names, l->names_cap, ni);
+    LEDGER_GROW(l->nlens, l->nlens_cap, ni);
+    LEDGER_GROW(l->nkeys, l->nkeys_cap, l->nkeys_len + name.len);
+    l->names[ni] = l->nkeys_len;
+    l->nlens[ni] = (uint8_t)name.len;
+    memcpy(l->nkeys + l->nkeys_len, name.p, name.len);
+    l->nkeys_len += name.len;
+    ledger__htab_put(&l->name_index, slot_hash64(name.p, name.len, 0), ni);
+    return ni;
+}
+
+uint32_t ledger__name_intern(struct ledger *l, struct slot_str name)
+{
+    if (name.len == 0) {
+        return NONE;
+    }
+    uint32_t ni = ledger__name_find(l, name);
+    return ni != NONE ? ni : ledger__name_add(l, name);
+}
+
+struct slot_str ledger__name_str(const struct ledger *l, uint32_t ni)
+{
+    if (ni == NONE) {
+        return (struct slot_str){"", 0};
+    }
+    return (struct slot_str){l->nkeys + l->names[ni], l->nlens[ni]};
+}
+
+struct slot_str ledger__channel_str(const struct ledger *l, uint32_t ci)
+{
+    return (struct slot_str){l->channels[ci], l->channel_len[ci]};
 }
 
 uint32_t ledger__channel_find(const struct ledger *l, const char *name,
@@ -133,7 +184,7 @@ struct bucket *ledger__claim_bucket(struct ledger *l, const struct claim *c)
     if (!c->from_share) {
         return &p->rem;
     }
-    int s = ledger__share_of(p, c->channel);
+    int s = ledger__share_of(p, c->bucket);
     POOL_ASSERT(l, c->pool, s >= 0);
     return &p->shares[s];
 }

@@ -4,7 +4,10 @@
  *   intern.c    interned names: pools, patients, channels
  *   claims.c    claim records, payment references, expiry heap, retained FIFO
  *   sessions.c  exactly-once sessions, idempotency keys, bounded eviction
- *   pools.c     POOL_CREATE / POOL_UPDATE / POOL_CLOSE
+ *   pools.c     POOL_CREATE / POOL_UPDATE / POOL_CLOSE, visit numbers
+ *   hospitals.c hospitals, rule sets (RULES_SET), schedule index, pool query
+ *   schedule.c  SCHEDULE_IMPORT and its dry run
+ *   flowback.c  flow-back of unsold shares (SWEEP)
  *   holds.c     HOLD / CONFIRM / RELEASE / CANCEL / EXPIRE
  *   apply.c     one batch: ledger time, sessions, dispatch
  *   reads.c     reads (never change state)
@@ -78,7 +81,26 @@ void ledger_destroy(struct ledger *l)
         free(l->sessions[i].ring);
     }
     free(l->sessions);
+    for (uint32_t i = 0; i < l->n_pools; i++) {
+        free(l->pools[i].freed);
+        free(l->pools[i].place);
+    }
     free(l->pools);
+    for (uint32_t i = 0; i < l->n_hospitals; i++) {
+        struct hospital *h = &l->hospitals[i];
+        for (uint32_t d = 0; d < h->n_days; d++) {
+            free(h->days[d].pools);
+        }
+        free(h->days);
+        free(h->overrides);
+        free(h->log);
+    }
+    free(l->hospitals);
+    free(l->names);
+    free(l->nlens);
+    free(l->nkeys);
+    free(l->flowheap);
+    ledger__htab_free(&l->name_index);
     free(l->patients);
     free(l->pkeys);
     free(l->claims);
@@ -106,9 +128,9 @@ uint64_t ledger_next_deadline_ms(const struct ledger *l)
 
 size_t ledger_memory_bytes(const struct ledger *l)
 {
-    const struct htab *tabs[] = {&l->pool_index,    &l->patient_index,
-                                 &l->claim_index,   &l->pp_index,
-                                 &l->session_index, &l->idem_index};
+    const struct htab *tabs[] = {
+        &l->pool_index,    &l->patient_index, &l->claim_index, &l->pp_index,
+        &l->session_index, &l->idem_index,    &l->name_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
         n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) *
@@ -122,5 +144,22 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->idems_cap * sizeof *l->idems;
     n += (size_t)l->sessions_cap * sizeof *l->sessions;
     n += (size_t)l->n_sessions * SLOT_SESSION_WINDOW * sizeof(struct sres);
+    for (uint32_t i = 0; i < l->n_pools; i++) {
+        const struct pool *p = &l->pools[i];
+        n += (size_t)p->freed_cap * sizeof *p->freed;
+        n += p->place != NULL ? sizeof *p->place : 0;
+    }
+    for (uint32_t i = 0; i < l->n_hospitals; i++) {
+        const struct hospital *h = &l->hospitals[i];
+        n += (size_t)h->days_cap * sizeof *h->days;
+        for (uint32_t d = 0; d < h->n_days; d++) {
+            n += (size_t)h->days[d].cap * sizeof(uint32_t);
+        }
+        n += (size_t)h->overrides_cap * sizeof *h->overrides;
+        n += h->log != NULL ? LEDGER_RULES_LOG_MAX * sizeof *h->log : 0;
+    }
+    n += (size_t)l->hospitals_cap * sizeof *l->hospitals;
+    n += (size_t)l->names_cap * sizeof *l->names + l->nlens_cap + l->nkeys_cap;
+    n += (size_t)l->flowheap_cap * sizeof *l->flowheap;
     return n;
 }

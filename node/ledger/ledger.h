@@ -20,14 +20,17 @@
  *                     (the slot returns to free)
  *
  *   edge                      function          refused with (in order)
- *   (free) -> HELD            hold              UNKNOWN_POOL, POOL_CLOSED,
- *                                               NOT_RELEASED,
+ *   (free) -> HELD            ledger__hold      UNKNOWN_POOL, POOL_CLOSED,
+ *                                               CHANNEL_NOT_ALLOWED,
+ *                                               OUTSIDE_HORIZON,
+ *                                               NOT_RELEASED, BOOKING_CLOSED,
  *                                               TTL_OUT_OF_RANGE,
  *                                               PATIENT_HAS_CLAIM, SOLD_OUT,
  *                                               LIMIT_REACHED
- *   HELD -> BOOKED            confirm           UNKNOWN_HOLD, HOLD_EXPIRED,
+ *   HELD -> BOOKED            ledger__confirm   UNKNOWN_HOLD, HOLD_EXPIRED,
  *                                               ALREADY_CONFIRMED,
- *                                               ALREADY_RELEASED
+ *                                               ALREADY_RELEASED,
+ *                                               PAYMENT_REQUIRED
  *   HELD -> RELEASED          release           same as confirm
  *   HELD -> EXPIRED           claimResolve      (EXPIRE sweep; or lazily when
  *                                               HOLD, CONFIRM or RELEASE
@@ -49,7 +52,12 @@
  *     active claims of that bucket in that state;
  *   every HELD claim is in the expiry heap, nothing else is;
  *   every HELD or BOOKED claim is the one entry of its (pool, patient);
- *   visit numbers of a pool are distinct and below next_visit_no;
+ *   the visit numbers of a pool's BOOKED claims are distinct, and every
+ *   number in 1 .. next_visit_no-1 is either one of them or in the pool's
+ *   freed list (no number in both);
+ *   the pools of each hospital's day index are exactly its scheduled pools
+ *   of that day; the flow-back heap holds exactly the pools with a due
+ *   time that have not flowed back;
  *   the retained list holds exactly the resolved claims, oldest first;
  *   every index (pool id, patient key, channel, claim id, session id)
  *   agrees with the records.
@@ -90,36 +98,105 @@
  * remembered result when the inner fingerprint matches, REQUEST_MISMATCH
  * when it does not (nothing runs); otherwise it runs and its result,
  * success or rule error, is remembered under the key. Ids: sessions and
- * claims are numbered 1, 2, 3, ... in
- * apply order; visit numbers per pool 1, 2, 3, ... in confirm order.
+ * claims are numbered 1, 2, 3, ... in apply order. Visit numbers: a
+ * CONFIRM takes the pool's lowest number freed by a cancellation, else
+ * next_visit_no++ (so they stay within 1..capacity while capacity does not
+ * shrink, and say when to come).
+ *
+ * ---- Hospitals, schedules and their rules (slot_sched.h) ----------------
+ * A hospital exists once RULES_SET gave it rules (department ""). A pool
+ * with schedule fields ("scheduled") belongs to one; a free-standing pool
+ * (no schedule fields) follows none of the rules below but its own
+ * release_at_ms, shares and remainder, as in protocol version 1.
+ * For a scheduled pool p of visit day V, the rule set R is its
+ * department's own (if RULES_SET gave it one) else the hospital's; local
+ * time uses R.utc_offset_min: today = local day of now, minute = local
+ * minute of now. For a channel C, P = slot_rules_policy(R, C) and the
+ * horizon H = P.horizon_days if non-zero, else R.horizon_days.
+ *   eligible(C): p's eligible list if non-empty, else the names of R's
+ *     first eligibility rule whose department ("" any) and kind (255 any)
+ *     match p, if any: C must be covered (slot_rules_covers: C itself, or
+ *     a group of R containing C) by one of them; no list: every channel.
+ *   opens(C) = local minute R.release_minute of day V - H (H > 0; with H =
+ *     0 there is no horizon rule).
+ *   closed(C): today > V, or now >= seg_end_ms, or (P.cutoff and
+ *     R.cutoff_minute set and (today > V - 1 or (today == V - 1 and minute
+ *     >= R.cutoff_minute))), or (!P.same_day and today >= V).
+ * Channel groups: a share, remainder_allow entry or eligible entry may name
+ *   a group of R; group membership is read from the rules at the time of
+ *   each HOLD.
+ * Flow-back: a scheduled pool whose R has flowback_minute set is due at
+ *   local minute flowback_minute of day V - flowback_days_before (day 0 if
+ *   that is before day 1); due times are recomputed whenever RULES_SET
+ *   changes the rules that apply to the pool, until it has flowed.
  *
  * SESSION_OPEN: if session_max sessions exist, forget the least recently
  *   used one; a = new session id.
  * CONFIG: replaces the config (already range-checked by the decoder).
- * POOL_CREATE: POOL_EXISTS; LIMIT_REACHED (pools or channels table full).
- *   Share channels are interned in the order given.
- * POOL_UPDATE: UNKNOWN_POOL; POOL_CLOSED; CAPACITY_CONFLICT if any new share
- *   would be below its channel's held+booked from its share, a removed share
- *   still has held or booked slots, or the new remainder (capacity - sum of
- *   shares) would be below the remainder's held+booked; LIMIT_REACHED.
- *   Replaces kind, fee, segment, release time, capacity and shares.
+ * POOL_CREATE: POOL_EXISTS; UNKNOWN_HOSPITAL (schedule fields naming a
+ *   hospital without rules); LIMIT_REACHED (pools, channels or names table
+ *   full). Share and list names are interned as channels in the order
+ *   given (shares, eligible, remainder_allow), then campus, department,
+ *   doctor as names. A scheduled pool joins its hospital's day index and,
+ *   if due, the flow-back heap.
+ * POOL_UPDATE: UNKNOWN_POOL; POOL_CLOSED; UNKNOWN_HOSPITAL; CAPACITY_CONFLICT
+ *   if any new share would be below its channel's held+booked from its
+ *   share, a removed share still has held or booked slots, or the new
+ *   remainder (capacity - sum of shares) would be below the remainder's
+ *   held+booked; LIMIT_REACHED. Replaces kind, fee, segment, release time,
+ *   capacity and shares (each share's capacity and spec become its new
+ *   slots), and the schedule fields if the spec has them (a spec without
+ *   them keeps the pool's place). The flow-back state is kept (a pool
+ *   flows back at most once); its due time is recomputed.
+ * RULES_SET (hospital, department, operator, reason, rules): department
+ *   "": LIMIT_REACHED if the hospital is new and LEDGER_HOSPITALS_MAX
+ *   exist; INVALID_ARGUMENT if the hospital has pools or department rules
+ *   and the UTC offset changes. Department d: UNKNOWN_HOSPITAL; INVALID_ARGUMENT if its
+ *   offset differs from the hospital's; LIMIT_REACHED (names table, or
+ *   LEDGER_OVERRIDES_MAX departments). Then version = hospital's version +
+ *   1, the rules, operator, reason and now are kept, the change joins the
+ *   log (the oldest dropped beyond LEDGER_RULES_LOG_MAX), flow-back due
+ *   times are recomputed; a = version.
+ * SCHEDULE_IMPORT (template): UNKNOWN_HOSPITAL (no rules); every (day,
+ *   segment) in (day, segment) order gives the pool spec
+ *   slot_template_pool_id / capacity / kind / fee / segment = local
+ *   [start, end) minutes of the day under the hospital's offset /
+ *   release_at_ms 0 / shares floor(capacity * permille / 1000) (zero ones
+ *   left out, template order) / schedule fields of the template with
+ *   visit_day = the day. A pool that exists with all those fields equal
+ *   (shares by spec; closed or not) is unchanged; one that exists with any
+ *   difference is a conflict: SCHEDULE_CONFLICT, a = number of conflicts,
+ *   nothing created. LIMIT_REACHED if the new pools do not fit the pools,
+ *   channels or names tables (nothing created). Otherwise the new pools are
+ *   created as by POOL_CREATE, in that order; a = created, b = unchanged.
  * POOL_CLOSE: UNKNOWN_POOL; POOL_CLOSED if already closed. Existing holds
  *   and bookings are untouched and may still be confirmed / cancelled.
- * HOLD, in this order: UNKNOWN_POOL; POOL_CLOSED; NOT_RELEASED (now <
- *   release_at_ms); TTL_OUT_OF_RANGE (outside [hold_ttl_min_ms,
- *   hold_ttl_max_ms]); PATIENT_HAS_CLAIM (the patient's HELD or BOOKED claim
- *   in this pool; a HELD one whose deadline <= now is expired first and does
- *   not count); SOLD_OUT (the channel's share if it has one with a free
- *   slot, else the shared remainder if it has one); LIMIT_REACHED (patient,
- *   channel or claim table full). On success the patient and channel are
- *   interned, deadline = now + ttl_ms; a = claim id, b = deadline_ms.
+ * HOLD, in this order: UNKNOWN_POOL; POOL_CLOSED; then for a scheduled
+ *   pool CHANNEL_NOT_ALLOWED (not eligible(C)), OUTSIDE_HORIZON (H > 0 and
+ *   today < V - H), NOT_RELEASED (H > 0, today == V - H and minute <
+ *   R.release_minute); for every pool NOT_RELEASED (now < release_at_ms);
+ *   for a scheduled pool BOOKING_CLOSED (closed(C)); TTL_OUT_OF_RANGE (ttl
+ *   = ttl_ms, or R.pay_ttl_ms when ttl_ms is 0 and the pool is scheduled;
+ *   refused outside [hold_ttl_min_ms, hold_ttl_max_ms], and above
+ *   R.pay_ttl_max_ms when that is set); PATIENT_HAS_CLAIM (the patient's
+ *   HELD or BOOKED claim in this pool; a HELD one whose deadline <= now is
+ *   expired first and does not count); SOLD_OUT (the first bucket with a
+ *   free slot of: the share named C; the shares, in order, naming a group
+ *   of R that contains C; the shared remainder, if remainder_allow is
+ *   empty or covers C); LIMIT_REACHED (patient, channel or claim table
+ *   full). On success the patient and channel are interned, deadline = now
+ *   + ttl; a = claim id, b = deadline_ms.
  * CONFIRM / RELEASE: UNKNOWN_HOLD; a HELD claim with deadline <= now is
  *   expired right there and the answer is HOLD_EXPIRED; EXPIRED ->
  *   HOLD_EXPIRED; BOOKED or CANCELLED -> ALREADY_CONFIRMED; RELEASED ->
- *   ALREADY_RELEASED. CONFIRM: a = booking id (the claim id), b = visit_no.
+ *   ALREADY_RELEASED. CONFIRM then: PAYMENT_REQUIRED if the payment_ref is
+ *   empty and the pool is paid online (every free-standing pool is); an
+ *   empty reference on a pay-at-visit pool books it unpaid. a = booking id
+ *   (the claim id), b = visit_no.
  * CANCEL: unknown id or a claim never confirmed -> UNKNOWN_BOOKING (a
  *   HELD claim, due or not, is left as it is); CANCELLED ->
- *   ALREADY_CANCELLED; BOOKED -> CANCELLED, slot freed.
+ *   ALREADY_CANCELLED; BOOKED -> CANCELLED, slot freed, its visit number
+ *   back in the pool's freed list.
  * A claim stays in the bucket it was taken from for life, through
  * POOL_UPDATEs. Refused commands answer a = b = 0. Patients and channels,
  * once interned, are never forgotten (they will carry quotas).
@@ -129,6 +206,12 @@
  * EXPIRE(max): expires HELD claims with deadline <= now in (deadline, id)
  *   order, at most max; a = number expired, b = number still due, capped at
  *   SLOT_EXPIRE_DUE_COUNT_MAX.
+ * SWEEP(max): flows back the pools whose flow-back is due (due <= now) in
+ *   (due, pool index) order, at most max: in each, every share other than
+ *   the target (the share named R.flowback_to, else the remainder) gives
+ *   its free slots to the target (capacity and free move; held and booked
+ *   never do), and the pool is marked flowed; a = pools flowed, b = pools
+ *   still due (capped at SLOT_EXPIRE_DUE_COUNT_MAX).
  * Every resolution (release, expiry, cancel) appends the claim to the
  * retained list with resolved_at_ms = now.
  *
@@ -148,14 +231,17 @@
 
 #define SLOT_SESSION_WINDOW        32 /* results remembered per session */
 #define SLOT_SESSION_EVICT_PER_CMD 8  /* idle sessions forgotten per command */
-#define SLOT_RETAIN_EVICT_PER_CMD                                              \
-    16 /* resolved claims forgotten per command \
-                                       */
-#define LEDGER_POOLS_MAX    (1u << 20)
-#define LEDGER_PATIENTS_MAX (1u << 26)
-#define LEDGER_CHANNELS_MAX 64
-#define LEDGER_CLAIMS_MAX   (1u << 28) /* active + retained */
-#define LEDGER_IDEM_MAX     (1u << 18) /* idempotency keys remembered */
+/* resolved claims forgotten per command */
+#define SLOT_RETAIN_EVICT_PER_CMD 16
+#define LEDGER_POOLS_MAX          (1u << 20)
+#define LEDGER_PATIENTS_MAX       (1u << 26)
+#define LEDGER_CHANNELS_MAX       64
+#define LEDGER_CLAIMS_MAX         (1u << 28) /* active + retained */
+#define LEDGER_IDEM_MAX           (1u << 18) /* idempotency keys remembered */
+#define LEDGER_HOSPITALS_MAX      256
+#define LEDGER_NAMES_MAX          (1u << 20) /* campuses, departments, doctors */
+#define LEDGER_OVERRIDES_MAX      64 /* departments with their own rules */
+#define LEDGER_RULES_LOG_MAX      32 /* rule changes remembered per hospital */
 
 /* Defaults of struct slot_config for a new ledger. */
 #define LEDGER_DEFAULT_TTL_MIN_MS      1000u
@@ -166,7 +252,9 @@
 #define LEDGER_DEFAULT_RETAIN_MAX      4000000u
 
 /* Snapshot format version (second field, after the magic "SLSNAP"). */
-#define LEDGER_SNAPSHOT_VERSION 1
+/* 2: hospitals, names, schedule fields, freed visit numbers, claim
+ * buckets. Version 1 snapshots still restore (free-standing pools). */
+#define LEDGER_SNAPSHOT_VERSION 2
 
 struct ledger;
 
@@ -192,6 +280,10 @@ uint64_t ledger_time_ms(const struct ledger *l);
  * proposes EXPIRE once ledger time may have reached it. */
 uint64_t ledger_next_deadline_ms(const struct ledger *l);
 
+/* Earliest time-driven work other than expiry (flow-back), or UINT64_MAX:
+ * the leader proposes SWEEP once ledger time may have reached it. */
+uint64_t ledger_next_sweep_ms(const struct ledger *l);
+
 /* Reads. They never change the ledger; hold deadlines are judged against
  * ledger time (a HELD claim past its deadline is reported EXPIRED). */
 int ledger_read_pool(const struct ledger *l, struct slot_str pool,
@@ -213,6 +305,30 @@ int ledger_read_pools(const struct ledger *l, struct slot_str after,
 /* Counters and config, in O(1); state_hash is left 0 (READ_LEDGER adds
  * it unless the read sets no_hash). */
 void ledger_info(const struct ledger *l, struct slot_ledger_info *out);
+
+/* The pool query (slot_proto.h, READ_QUERY): the page into out[0..*n)
+ * (cap >= rd->limit), *total = every match. UNKNOWN_HOSPITAL; UNKNOWN_POOL
+ * if rd->pool ("after") is not a pool of that hospital. */
+int ledger_read_query(const struct ledger *l, const struct slot_read *rd,
+                      struct slot_pool_status *out, uint32_t cap, uint32_t *n,
+                      uint32_t *total);
+/* A department's rules (department "" or without its own: the hospital's,
+ * inherited set for a department). UNKNOWN_HOSPITAL. */
+int ledger_read_rules(const struct ledger *l, struct slot_str hospital,
+                      struct slot_str department, struct slot_rules_info *out);
+/* Remembered changes with version > after, oldest first, at most limit.
+ * UNKNOWN_HOSPITAL. */
+int ledger_read_rules_log(const struct ledger *l, struct slot_str hospital,
+                          uint64_t after, uint32_t limit,
+                          struct slot_rules_info *out, uint32_t *n);
+/* What SCHEDULE_IMPORT of t would do now: counts of new and unchanged
+ * pools, and the first (at most cap) conflicting pool ids into ids.
+ * UNKNOWN_HOSPITAL. */
+int ledger_read_schedule_check(const struct ledger *l,
+                               const struct slot_template *t, uint32_t *fresh,
+                               uint32_t *same,
+                               char (*ids)[SLOT_POOL_ID_MAX + 1], uint32_t cap,
+                               uint32_t *n_conflicts);
 
 /* Executes a decoded read and packs its reply body (one msgpack value) into
  * out. Returns the read's code; on error nothing is packed. */

@@ -49,11 +49,30 @@ struct htab {
 
 /* A channel share, or the pool's shared remainder. */
 struct bucket {
-    uint8_t channel; /* channel index; unused for the remainder */
+    uint8_t channel; /* channel (or group) index; unused for the remainder */
     uint32_t capacity;
     uint32_t free;
     uint32_t held;
     uint32_t booked;
+    /* The slots the pool's spec gave it: capacity until a flow-back moves
+     * the unsold ones away (re-imports compare against the spec). */
+    uint32_t spec;
+};
+
+/* A pool's place in a hospital's schedule (pool.place; free-standing pools
+ * have none). Names are indexes into the names table (NONE: empty). */
+struct place {
+    uint32_t hospital; /* index into ledger.hospitals */
+    uint32_t campus, department, doctor;
+    uint32_t visit_day;
+    uint32_t visit_slot_ms;
+    uint8_t pay_mode;
+    uint8_t n_eligible, n_rem_allow;
+    uint8_t flowed; /* the shares' unsold slots have flowed back */
+    uint8_t eligible[SLOT_POOL_NAMES_MAX];  /* channel / group indexes */
+    uint8_t rem_allow[SLOT_POOL_NAMES_MAX]; /* channel / group indexes */
+    uint64_t flow_due_ms; /* UINT64_MAX: none (no rule, or flowed) */
+    uint32_t flow_pos;    /* position in the flow-back heap, or NONE */
 };
 
 struct pool {
@@ -70,6 +89,62 @@ struct pool {
     uint64_t release_at_ms;
     struct bucket shares[SLOT_POOL_SHARES_MAX];
     struct bucket rem;
+    /* Visit numbers freed by cancellations, a min-heap: a booking takes the
+     * lowest free number (so numbers keep meaning a time), else
+     * next_visit_no. Every number below next_visit_no is either a BOOKED
+     * claim's or in here. */
+    uint32_t *freed;
+    uint32_t n_freed, freed_cap;
+    struct place *place; /* NULL: a free-standing pool */
+};
+
+/* A department's own rules (hospital.overrides). */
+struct dept_rules {
+    uint32_t department; /* names index */
+    uint64_t version;
+    uint64_t changed_at_ms;
+    char operator_name[SLOT_OPERATOR_MAX + 1];
+    char reason[SLOT_REASON_MAX + 1];
+    struct slot_rules rules;
+};
+
+/* One remembered rule change (hospital.log). */
+struct rules_change {
+    uint64_t version;
+    uint32_t department; /* NONE: the hospital's own rules */
+    uint64_t changed_at_ms;
+    char operator_name[SLOT_OPERATOR_MAX + 1];
+    char reason[SLOT_REASON_MAX + 1];
+    struct slot_rules rules;
+};
+
+/* The pools of one visit day of a hospital, in creation order: the pool
+ * query walks days in order and sorts one day's matches at a time. */
+struct hday {
+    uint32_t day;
+    uint32_t *pools;
+    uint32_t n, cap;
+};
+
+/* A hospital: its rules (set by RULES_SET; a hospital exists once its
+ * rules are set), department overrides, the change log, and its schedule
+ * index (days in ascending order). */
+struct hospital {
+    char id[SLOT_NAME_MAX + 1];
+    uint8_t id_len;
+    uint64_t version; /* of the latest change, hospital or department */
+    uint64_t rules_version;
+    uint64_t changed_at_ms;
+    char operator_name[SLOT_OPERATOR_MAX + 1];
+    char reason[SLOT_REASON_MAX + 1];
+    struct slot_rules rules;
+    struct dept_rules *overrides;
+    uint32_t n_overrides, overrides_cap;
+    struct rules_change *log; /* a ring of LEDGER_RULES_LOG_MAX */
+    uint32_t log_len, log_head;
+    struct hday *days;
+    uint32_t n_days, days_cap;
+    uint32_t n_pools;
 };
 
 struct patient {
@@ -92,8 +167,8 @@ struct claim {
     uint32_t payref; /* payment reference slab index, or NONE */
     uint8_t state;   /* enum slot_claim_state; 0 = free slab entry */
     uint8_t channel;
-    uint8_t from_share; /* 1: counted in the channel's share */
-    uint8_t _pad;
+    uint8_t from_share; /* 1: counted in a share (bucket names which) */
+    uint8_t bucket;     /* the share's channel or group index */
 };
 _Static_assert(sizeof(struct claim) == 64, "claim record is 64 bytes");
 
@@ -161,6 +236,19 @@ struct ledger {
     struct payref *payrefs;
     uint32_t payrefs_len, payrefs_cap, payrefs_free;
 
+    /* Schedules: names (campus, department, doctor) interned in an arena,
+     * hospitals, and the flow-back heap (pools by (flow_due_ms, index)). */
+    uint32_t *names; /* name i: offset into nkeys (length in nlens) */
+    uint8_t *nlens;
+    uint32_t n_names, names_cap, nlens_cap;
+    char *nkeys;
+    uint32_t nkeys_len, nkeys_cap;
+    struct htab name_index; /* hash(name) -> names index */
+    struct hospital *hospitals;
+    uint32_t n_hospitals, hospitals_cap;
+    uint32_t *flowheap;
+    uint32_t flowheap_len, flowheap_cap;
+
     struct idem *idems;
     uint32_t idems_len, idems_cap, idems_free, n_idems;
     struct htab idem_index; /* hash(channel, key) -> idem */
@@ -226,6 +314,13 @@ uint32_t ledger__channel_find(const struct ledger *l, const char *name,
 uint32_t ledger__pool_add(struct ledger *l, const char *id, size_t len);
 uint32_t ledger__patient_add(struct ledger *l, const char *key, size_t len);
 uint32_t ledger__channel_add(struct ledger *l, const char *name, size_t len);
+/* Schedule names (campus, department, doctor): find, add, intern ("" is
+ * NONE), and the string of an index (NONE: ""). */
+uint32_t ledger__name_find(const struct ledger *l, struct slot_str name);
+uint32_t ledger__name_add(struct ledger *l, struct slot_str name);
+uint32_t ledger__name_intern(struct ledger *l, struct slot_str name);
+struct slot_str ledger__name_str(const struct ledger *l, uint32_t ni);
+struct slot_str ledger__channel_str(const struct ledger *l, uint32_t ci);
 /* The channel's index, interning it if new (the caller checked room). */
 uint32_t ledger__channel_intern(struct ledger *l, struct slot_str name);
 /* The share index of `channel` in pool p, or -1. */
@@ -290,6 +385,44 @@ void ledger__idem_add(struct ledger *l, struct slot_str channel,
 int ledger__pool_create(struct ledger *l, const struct slot_pool_spec *sp);
 int ledger__pool_update(struct ledger *l, const struct slot_pool_spec *sp);
 int ledger__pool_close(struct ledger *l, struct slot_str id);
+
+/* pools.c: whether a spec's new names fit the channel and names tables
+ * (counts added to *extra_*, for commands that create several pools);
+ * inserting a pool whose checks passed (hospital: its index, or NONE);
+ * visit numbers (lowest freed first). */
+int ledger__spec_fits(const struct ledger *l, const struct slot_pool_spec *sp,
+                      uint32_t *extra_channels, uint32_t *extra_names);
+uint32_t ledger__pool_insert(struct ledger *l, const struct slot_pool_spec *sp,
+                             uint32_t hospital);
+uint32_t ledger__visit_take(struct pool *p);
+void ledger__visit_free(struct pool *p, uint32_t visit_no);
+
+/* hospitals.c */
+uint32_t ledger__hospital_find(const struct ledger *l, struct slot_str id);
+/* The rules that apply to a pool (its department's, else its hospital's);
+ * NULL for a free-standing pool. */
+const struct slot_rules *ledger__rules_of(const struct ledger *l,
+                                          const struct pool *p);
+/* A scheduled pool into / out of its hospital's day index. */
+void ledger__sched_index_add(struct ledger *l, uint32_t pi);
+void ledger__sched_index_remove(struct ledger *l, uint32_t pi);
+int ledger__rules_set(struct ledger *l, const struct slot_cmd *cmd,
+                      struct slot_result *res);
+
+/* flowback.c: the due time the rules give a pool (UINT64_MAX: none), and
+ * putting the pool where that says in the flow-back heap. */
+uint64_t ledger__flow_due(const struct ledger *l, uint32_t pi);
+void ledger__flow_schedule(struct ledger *l, uint32_t pi);
+void ledger__flow_push(struct ledger *l, uint32_t pi);
+int ledger__sweep(struct ledger *l, uint32_t max, struct slot_result *res);
+
+/* schedule.c */
+int ledger__schedule_import(struct ledger *l, const struct slot_cmd *cmd,
+                            struct slot_result *res);
+
+/* reads.c: a pool's status as reads report it. */
+void ledger__pool_status(const struct ledger *l, uint32_t pi,
+                         struct slot_pool_status *out);
 
 /* holds.c */
 int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,

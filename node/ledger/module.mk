@@ -4,6 +4,7 @@
 LEDGER_SRC := node/ledger/ledger.c node/ledger/htab.c node/ledger/intern.c \
               node/ledger/claims.c node/ledger/sessions.c node/ledger/pools.c \
               node/ledger/holds.c node/ledger/apply.c node/ledger/reads.c \
+              node/ledger/hospitals.c node/ledger/schedule.c node/ledger/flowback.c \
               node/ledger/snapshot.c node/ledger/check.c
 # proto + ledger: what every replica runs, and what the tools link.
 CORE_SRC := $(PROTO_SRC) $(LEDGER_SRC)
@@ -13,8 +14,9 @@ CORE_ASAN := $(CORE_SRC:%.c=$(B)/asan/%.o)
 $(eval $(call compile_rules,node/ledger,$(LEDGER_INC)))
 $(eval $(call compile_rules,node/ledger/test,$(LEDGER_INC) $(TESTLIB_INC)))
 
-LEDGER_TESTS := test_ledger test_ledger_prop
-test_ledger_OBJ := node/ledger/test/test_ledger.o
+LEDGER_TESTS := test_ledger test_sched test_ledger_prop
+test_ledger_OBJ := node/ledger/test/test_ledger.o node/ledger/test/fx.o
+test_sched_OBJ := node/ledger/test/test_sched.o node/ledger/test/fx.o
 test_ledger_prop_OBJ := node/ledger/test/test_ledger_prop.o node/ledger/test/refmodel.o
 define ledger_test_rules
 $(B)/rel/bin/$(1): $$($(1)_OBJ:%=$(B)/rel/%) $(CORE_REL)
@@ -50,6 +52,8 @@ BUILD_BINS += $(LEDGER_TESTS:%=$(B)/rel/bin/%) $(B)/rel/bin/bench_ledger
 TEST_BINS += $(LEDGER_TESTS:%=$(B)/rel/bin/%) $(LEDGER_TESTS:%=$(B)/asan/bin/%) \
              $(LEDGER_FUZZERS:%=$(B)/fuzz/bin/%)
 LEDGER_SUITES := "ledger:$(B)/rel/bin/test_ledger" \
+                 "sched:$(B)/rel/bin/test_sched" \
+                 "asan-sched:$(B)/asan/bin/test_sched" \
                  "ledger-prop:$(B)/rel/bin/test_ledger_prop" \
                  "asan-ledger:$(B)/asan/bin/test_ledger" \
                  "asan-ledger-prop:$(B)/asan/bin/test_ledger_prop --quick" \

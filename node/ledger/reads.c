@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ledgerInt.h"
+#include "slot_time.h"
 
 /* ---- reads -----------------------------------------------------------------
  */
@@ -25,21 +26,76 @@ static void bucketOut(const struct ledger *l, const struct bucket *b,
     out->booked = b->booked;
 }
 
-static void poolStatus(const struct ledger *l, uint32_t pi,
-                       struct slot_pool_status *out)
+static void namesOut(const struct ledger *l, const uint8_t *names, uint8_t n,
+                     char out[][SLOT_CHANNEL_MAX + 1], uint32_t *n_out)
+{
+    *n_out = n;
+    for (uint8_t i = 0; i < n; i++) {
+        memcpy(out[i], l->channels[names[i]], l->channel_len[names[i]]);
+    }
+}
+
+static void nameOut(const struct ledger *l, uint32_t ni, char *out)
+{
+    struct slot_str s = ledger__name_str(l, ni);
+    memcpy(out, s.p, s.len);
+}
+
+static void placeOut(const struct ledger *l, const struct pool *p,
+                     struct slot_place *out)
+{
+    const struct place *pl = p->place;
+    const struct hospital *h = &l->hospitals[pl->hospital];
+    memcpy(out->hospital, h->id, h->id_len);
+    nameOut(l, pl->campus, out->campus);
+    nameOut(l, pl->department, out->department);
+    nameOut(l, pl->doctor, out->doctor);
+    out->visit_day = pl->visit_day;
+    out->pay_mode = pl->pay_mode;
+    out->visit_slot_ms = pl->visit_slot_ms;
+    namesOut(l, pl->eligible, pl->n_eligible, out->eligible, &out->n_eligible);
+    namesOut(l, pl->rem_allow, pl->n_rem_allow, out->rem_allow,
+             &out->n_rem_allow);
+    out->flow_due_ms = pl->flow_due_ms == UINT64_MAX ? 0 : pl->flow_due_ms;
+    out->flowed_back = pl->flowed;
+}
+
+/* When the pool opens to channels that follow the hospital's own horizon:
+ * its release time, or for a scheduled pool the later of that and the
+ * release minute of its visit day minus the horizon. */
+static uint64_t opensAt(const struct ledger *l, const struct pool *p)
+{
+    const struct slot_rules *r = ledger__rules_of(l, p);
+    uint64_t at = p->release_at_ms;
+    if (r != NULL && r->horizon_days > 0) {
+        uint32_t v = p->place->visit_day;
+        uint32_t day = v > r->horizon_days ? v - r->horizon_days : 0;
+        uint64_t o = slot_utc_ms_of(day, r->release_minute, r->utc_offset_min);
+        at = o > at ? o : at;
+    }
+    return at;
+}
+
+void ledger__pool_status(const struct ledger *l, uint32_t pi,
+                         struct slot_pool_status *out)
 {
     const struct pool *p = &l->pools[pi];
     memset(out, 0, sizeof *out);
     memcpy(out->pool, p->id, p->id_len);
     out->kind = p->kind;
-    out->state = p->closed                       ? SLOT_PSTATE_CLOSED
-                 : l->time_ms < p->release_at_ms ? SLOT_PSTATE_SCHEDULED
-                                                 : SLOT_PSTATE_OPEN;
+    uint64_t opens = opensAt(l, p);
+    out->state = p->closed            ? SLOT_PSTATE_CLOSED
+                 : l->time_ms < opens ? SLOT_PSTATE_SCHEDULED
+                                      : SLOT_PSTATE_OPEN;
     out->capacity = p->capacity;
     out->fee_cents = p->fee_cents;
     out->seg_start_ms = p->seg_start_ms;
     out->seg_end_ms = p->seg_end_ms;
-    out->release_at_ms = p->release_at_ms;
+    out->release_at_ms = opens;
+    if (p->place != NULL) {
+        out->has_place = true;
+        placeOut(l, p, &out->place);
+    }
     out->next_visit_no = p->next_visit_no;
     out->n_shares = p->n_shares;
     for (uint32_t i = 0; i < p->n_shares; i++) {
@@ -63,7 +119,7 @@ int ledger_read_pool(const struct ledger *l, struct slot_str pool,
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
     }
-    poolStatus(l, pi, out);
+    ledger__pool_status(l, pi, out);
     return SLOT_OK;
 }
 
@@ -86,6 +142,18 @@ static void claimOut(const struct ledger *l, const struct claim *c,
     if (c->payref != NONE) {
         memcpy(out->payment_ref, l->payrefs[c->payref].s,
                l->payrefs[c->payref].len);
+        out->paid = 1;
+    }
+    if (c->from_share) {
+        memcpy(out->bucket, l->channels[c->bucket], l->channel_len[c->bucket]);
+    }
+    /* The number's share of the segment: when the patient should come. */
+    if (c->visit_no > 0 && p->seg_start_ms != 0) {
+        uint64_t slot = p->place != NULL && p->place->visit_slot_ms != 0
+                            ? p->place->visit_slot_ms
+                            : (p->seg_end_ms - p->seg_start_ms) / p->capacity;
+        out->visit_start_ms = p->seg_start_ms + (c->visit_no - 1) * slot;
+        out->visit_end_ms = out->visit_start_ms + slot;
     }
 }
 
@@ -135,7 +203,7 @@ int ledger_read_pools(const struct ledger *l, struct slot_str after,
         start = pi + 1;
     }
     for (uint32_t pi = start; pi < l->n_pools && *n < limit; pi++) {
-        poolStatus(l, pi, &out[(*n)++]);
+        ledger__pool_status(l, pi, &out[(*n)++]);
     }
     return SLOT_OK;
 }
@@ -152,6 +220,65 @@ void ledger_info(const struct ledger *l, struct slot_ledger_info *out)
     out->bookings_active = l->n_booked;
     out->retained = l->n_retained;
     out->config = l->config;
+}
+
+static int readQuery(const struct ledger *l, const struct slot_read *rd,
+                     struct mp_buf *out)
+{
+    struct slot_pool_status *st = ledger__realloc(NULL, rd->limit * sizeof *st);
+    uint32_t n, total;
+    int rc = ledger_read_query(l, rd, st, rd->limit, &n, &total);
+    if (rc == SLOT_OK) {
+        mp_pack_array(out, 2);
+        mp_pack_uint(out, total);
+        mp_pack_array(out, n);
+        for (uint32_t i = 0; i < n; i++) {
+            slot_pool_status_encode(out, &st[i]);
+        }
+    }
+    free(st);
+    return rc;
+}
+
+static int readRulesLog(const struct ledger *l, const struct slot_read *rd,
+                        struct mp_buf *out)
+{
+    uint32_t cap =
+        rd->limit < LEDGER_RULES_LOG_MAX ? rd->limit : LEDGER_RULES_LOG_MAX;
+    struct slot_rules_info *info = ledger__realloc(NULL, cap * sizeof *info);
+    uint32_t n;
+    int rc = ledger_read_rules_log(l, rd->hospital, rd->after_version, cap,
+                                   info, &n);
+    if (rc == SLOT_OK) {
+        mp_pack_array(out, n);
+        for (uint32_t i = 0; i < n; i++) {
+            slot_rules_info_encode(out, &info[i]);
+        }
+    }
+    free(info);
+    return rc;
+}
+
+static int readScheduleCheck(const struct ledger *l, const struct slot_read *rd,
+                             struct mp_buf *out)
+{
+    char(*ids)[SLOT_POOL_ID_MAX + 1] =
+        ledger__realloc(NULL, SLOT_LIST_MAX * sizeof *ids);
+    uint32_t fresh, same, conflicts;
+    int rc = ledger_read_schedule_check(l, &rd->tpl, &fresh, &same, ids,
+                                        SLOT_LIST_MAX, &conflicts);
+    if (rc == SLOT_OK) {
+        uint32_t listed = conflicts < SLOT_LIST_MAX ? conflicts : SLOT_LIST_MAX;
+        mp_pack_array(out, 3);
+        mp_pack_uint(out, fresh);
+        mp_pack_uint(out, same);
+        mp_pack_array(out, listed);
+        for (uint32_t i = 0; i < listed; i++) {
+            mp_pack_cstr(out, ids[i]);
+        }
+    }
+    free(ids);
+    return rc;
 }
 
 int ledger_read(const struct ledger *l, const struct slot_read *rd,
@@ -211,6 +338,21 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
             slot_ledger_info_encode(out, &info);
             return SLOT_OK;
         }
+        case SLOT_READ_QUERY:
+            return readQuery(l, rd, out);
+        case SLOT_READ_RULES: {
+            struct slot_rules_info *info = ledger__realloc(NULL, sizeof *info);
+            rc = ledger_read_rules(l, rd->hospital, rd->department, info);
+            if (rc == SLOT_OK) {
+                slot_rules_info_encode(out, info);
+            }
+            free(info);
+            return rc;
+        }
+        case SLOT_READ_RULES_LOG:
+            return readRulesLog(l, rd, out);
+        case SLOT_READ_SCHEDULE_CHECK:
+            return readScheduleCheck(l, rd, out);
     }
     return SLOT_UNKNOWN_OP;
 }

@@ -2,14 +2,17 @@
  * field: a snapshot from disk or from another node is untrusted input),
  * and state hash. The invariant checker is in check.c.
  *
- * Snapshot, version 1:
- *   ["SLSNAP", 1, time_ms, next_claim_id, next_session_id,
+ * Snapshot, version 2:
+ *   ["SLSNAP", 2, time_ms, next_claim_id, next_session_id,
  *    [hold_ttl_min_ms, hold_ttl_max_ms, session_max, session_idle_ms,
  *     retain_ms, retain_max],
  *    [channel, ...],                      interning order
  *    [patient key, ...],                  interning order
+ *    [name, ...],                         interning order (campus, ...)
+ *    [hospital, ...],                     creation order
  *    [[pool, kind, closed, capacity, fee_cents, seg_start_ms, seg_end_ms,
- *      release_at_ms, next_visit_no, [[channel index, slots], ...]], ...],
+ *      release_at_ms, next_visit_no, [[channel index, spec, capacity],
+ *      ...], place | nil, [freed visit number, ...]], ...],
  *    [claim, ...],                        HELD and BOOKED, ascending id
  *    [claim, ...],                        retained, oldest first
  *    [[id, last_used_ms, max_seq, [[seq, fingerprint, code, a, b,
@@ -18,8 +21,23 @@
  *                                         idempotency keys, oldest first
  *   claim = [id, state, pool index, patient index, channel index,
  *            from_share, held_at_ms, deadline_ms, booked_at_ms,
- *            resolved_at_ms, visit_no, payment_ref ("" if none)]
+ *            resolved_at_ms, visit_no, payment_ref ("" if none), bucket]
+ *   hospital = [id, rules, rules_version, changed_at_ms, operator, reason,
+ *               version, [[department, version, changed_at_ms, operator,
+ *               reason, rules], ...], [[version, department + 1 (0: the
+ *               hospital's), changed_at_ms, operator, reason, rules], ...]]
+ *               (overrides in creation order, the log oldest first;
+ *               department = names index; rules as in slot_sched.h)
+ *   place = [hospital index, campus + 1, department + 1, doctor + 1 (0:
+ *            none), visit_day, pay_mode, visit_slot_ms, [eligible channel
+ *            index, ...], [remainder_allow channel index, ...], flowed]
+ *   freed visit numbers ascending (a sorted array is a valid min-heap).
+ * Version 1 (still restored): no names, hospitals, places or freed
+ * numbers; shares [channel index, slots]; claims without bucket (the
+ * share of their channel).
  * Bucket counters are not stored: restore recounts them from the claims.
+ * Nor are the schedule index and flow-back heap: restore rebuilds them
+ * from the places and the rules.
  * Orders that decide future behaviour (retained FIFO, session LRU, interning)
  * are stored as they are, so a restored replica evicts exactly as the
  * original would; everything else is sorted, so equal states give equal
@@ -29,16 +47,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slot_time.h"
 #include "slot_valid.h"
 #include "ledgerInt.h"
 
-#define SNAP_MAGIC     "SLSNAP"
-#define SNAP_FIELDS    13
-#define CLAIM_FIELDS   12
-#define POOL_FIELDS    10
-#define SESSION_FIELDS 4
-#define SRES_FIELDS    6
-#define IDEM_FIELDS    7
+#define SNAP_MAGIC      "SLSNAP"
+#define SNAP_FIELDS     15 /* v1: 13 */
+#define CLAIM_FIELDS    13 /* v1: 12 */
+#define POOL_FIELDS     12 /* v1: 10 */
+#define PLACE_FIELDS    10
+#define HOSP_FIELDS     9
+#define OVERRIDE_FIELDS 6
+#define CHANGE_FIELDS   6
+#define SESSION_FIELDS  4
+#define SRES_FIELDS     6
+#define IDEM_FIELDS     7
 
 /* ---- snapshot -------------------------------------------------------------
  */
@@ -63,6 +86,7 @@ static void packClaim(const struct ledger *l, const struct claim *c,
     } else {
         mp_pack_str(b, l->payrefs[c->payref].s, l->payrefs[c->payref].len);
     }
+    mp_pack_uint(b, c->bucket);
 }
 
 struct idOrder {
@@ -105,6 +129,59 @@ static void packActive(const struct ledger *l, struct mp_buf *b)
     free(ord);
 }
 
+static void packNameIdx(struct mp_buf *b, uint32_t ni)
+{
+    mp_pack_uint(b, ni == NONE ? 0 : (uint64_t)ni + 1);
+}
+
+static void packPlace(const struct place *pl, struct mp_buf *b)
+{
+    if (pl == NULL) {
+        msgpack_pack_nil(&b->pk);
+        return;
+    }
+    mp_pack_array(b, PLACE_FIELDS);
+    mp_pack_uint(b, pl->hospital);
+    packNameIdx(b, pl->campus);
+    packNameIdx(b, pl->department);
+    packNameIdx(b, pl->doctor);
+    mp_pack_uint(b, pl->visit_day);
+    mp_pack_uint(b, pl->pay_mode);
+    mp_pack_uint(b, pl->visit_slot_ms);
+    mp_pack_array(b, pl->n_eligible);
+    for (uint8_t i = 0; i < pl->n_eligible; i++) {
+        mp_pack_uint(b, pl->eligible[i]);
+    }
+    mp_pack_array(b, pl->n_rem_allow);
+    for (uint8_t i = 0; i < pl->n_rem_allow; i++) {
+        mp_pack_uint(b, pl->rem_allow[i]);
+    }
+    mp_pack_uint(b, pl->flowed);
+}
+
+static int byU32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Freed visit numbers, ascending: the heap's layout depends on history. */
+static void packFreed(const struct pool *p, struct mp_buf *b)
+{
+    if (p->n_freed == 0) {
+        mp_pack_array(b, 0);
+        return;
+    }
+    uint32_t *v = ledger__realloc(NULL, (size_t)p->n_freed * sizeof *v);
+    memcpy(v, p->freed, (size_t)p->n_freed * sizeof *v);
+    qsort(v, p->n_freed, sizeof *v, byU32);
+    mp_pack_array(b, p->n_freed);
+    for (uint32_t i = 0; i < p->n_freed; i++) {
+        mp_pack_uint(b, v[i]);
+    }
+    free(v);
+}
+
 static void packPools(const struct ledger *l, struct mp_buf *b)
 {
     mp_pack_array(b, l->n_pools);
@@ -122,9 +199,60 @@ static void packPools(const struct ledger *l, struct mp_buf *b)
         mp_pack_uint(b, p->next_visit_no);
         mp_pack_array(b, p->n_shares);
         for (uint32_t s = 0; s < p->n_shares; s++) {
-            mp_pack_array(b, 2);
+            mp_pack_array(b, 3);
             mp_pack_uint(b, p->shares[s].channel);
+            mp_pack_uint(b, p->shares[s].spec);
             mp_pack_uint(b, p->shares[s].capacity);
+        }
+        packPlace(p->place, b);
+        packFreed(p, b);
+    }
+}
+
+static void packRuleText(struct mp_buf *b, uint64_t at, const char *op,
+                         const char *reason, const struct slot_rules *r)
+{
+    mp_pack_uint(b, at);
+    mp_pack_cstr(b, op);
+    mp_pack_cstr(b, reason);
+    slot_rules_encode(b, r);
+}
+
+static void packHospitals(const struct ledger *l, struct mp_buf *b)
+{
+    mp_pack_array(b, l->n_names);
+    for (uint32_t i = 0; i < l->n_names; i++) {
+        mp_pack_str(b, l->nkeys + l->names[i], l->nlens[i]);
+    }
+    mp_pack_array(b, l->n_hospitals);
+    for (uint32_t i = 0; i < l->n_hospitals; i++) {
+        const struct hospital *h = &l->hospitals[i];
+        mp_pack_array(b, HOSP_FIELDS);
+        mp_pack_str(b, h->id, h->id_len);
+        slot_rules_encode(b, &h->rules);
+        mp_pack_uint(b, h->rules_version);
+        mp_pack_uint(b, h->changed_at_ms);
+        mp_pack_cstr(b, h->operator_name);
+        mp_pack_cstr(b, h->reason);
+        mp_pack_uint(b, h->version);
+        mp_pack_array(b, h->n_overrides);
+        for (uint32_t k = 0; k < h->n_overrides; k++) {
+            const struct dept_rules *o = &h->overrides[k];
+            mp_pack_array(b, OVERRIDE_FIELDS);
+            mp_pack_uint(b, o->department);
+            mp_pack_uint(b, o->version);
+            packRuleText(b, o->changed_at_ms, o->operator_name, o->reason,
+                         &o->rules);
+        }
+        mp_pack_array(b, h->log_len);
+        for (uint32_t k = 0; k < h->log_len; k++) {
+            const struct rules_change *c =
+                &h->log[(h->log_head + k) % LEDGER_RULES_LOG_MAX];
+            mp_pack_array(b, CHANGE_FIELDS);
+            mp_pack_uint(b, c->version);
+            packNameIdx(b, c->department);
+            packRuleText(b, c->changed_at_ms, c->operator_name, c->reason,
+                         &c->rules);
         }
     }
 }
@@ -200,6 +328,7 @@ void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
         const struct patient *p = &l->patients[i];
         mp_pack_str(b, l->pkeys + p->key_off, p->key_len);
     }
+    packHospitals(l, b);
     packPools(l, b);
     packActive(l, b);
     mp_pack_array(b, l->n_retained);
@@ -246,19 +375,24 @@ static int readU8(struct mp_reader *r, uint64_t max, uint8_t *v)
     return SLOT_OK;
 }
 
-static int restoreHeader(struct ledger *l, struct mp_reader *r)
+static int restoreHeader(struct ledger *l, struct mp_reader *r, uint32_t *v)
 {
     struct slot_str magic;
     uint64_t version;
-    RD(mp_expect_array(r, SNAP_FIELDS));
+    uint32_t n;
+    RD(mp_read_array(r, &n));
     RD(mp_read_str(r, 16, &magic));
     if (magic.len != strlen(SNAP_MAGIC) ||
         memcmp(magic.p, SNAP_MAGIC, magic.len) != 0) {
         return SLOT_MALFORMED;
     }
     RD(mp_read_u64(r, &version));
-    if (version != LEDGER_SNAPSHOT_VERSION) {
+    if (version != 1 && version != LEDGER_SNAPSHOT_VERSION) {
         return SLOT_BAD_VERSION;
+    }
+    *v = (uint32_t)version;
+    if (n != (version == 1 ? SNAP_FIELDS - 2 : SNAP_FIELDS)) {
+        return SLOT_MALFORMED;
     }
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &l->time_ms));
     RD(mp_read_uint(r, UINT64_MAX - 1, &l->next_claim_id));
@@ -275,8 +409,9 @@ static int restoreHeader(struct ledger *l, struct mp_reader *r)
     return slot_valid_config(c);
 }
 
-static int restoreNames(struct ledger *l, struct mp_reader *r)
+static int restoreNames(struct ledger *l, struct mp_reader *r, uint32_t *v)
 {
+    (void)v;
     uint32_t n;
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_CHANNELS_MAX);
@@ -300,13 +435,237 @@ static int restoreNames(struct ledger *l, struct mp_reader *r)
     return SLOT_OK;
 }
 
-static int restorePool(struct ledger *l, struct mp_reader *r)
+/* A name index stored + 1 (0: none), into NONE or an index. */
+static int readNameIdx(const struct ledger *l, struct mp_reader *r,
+                       uint32_t *out)
+{
+    uint64_t x;
+    RD(mp_read_uint(r, l->n_names, &x));
+    *out = x == 0 ? NONE : (uint32_t)(x - 1);
+    return SLOT_OK;
+}
+
+static int readText(struct mp_reader *r, uint32_t max,
+                    int (*valid)(struct slot_str), char *out)
+{
+    struct slot_str s;
+    RD(mp_read_str(r, max, &s));
+    NEED(valid(s) == SLOT_OK);
+    memcpy(out, s.p, s.len);
+    out[s.len] = '\0';
+    return SLOT_OK;
+}
+
+static int validReason(struct slot_str s)
+{
+    return slot_valid_text(s, SLOT_REASON_MAX);
+}
+
+/* changed_at_ms, operator, reason, rules: the tail of every rules record. */
+static int readRuleText(const struct ledger *l, struct mp_reader *r,
+                        uint64_t *at, char *op, char *reason,
+                        struct slot_rules *rules)
+{
+    RD(mp_read_uint(r, l->time_ms, at));
+    int rc = readText(r, SLOT_OPERATOR_MAX, slot_valid_operator, op);
+    if (rc == SLOT_OK) {
+        rc = readText(r, SLOT_REASON_MAX, validReason, reason);
+    }
+    if (rc == SLOT_OK) {
+        rc = slot_rules_decode(r, rules);
+    }
+    return rc;
+}
+
+static int restoreHospital(struct ledger *l, struct mp_reader *r)
+{
+    struct slot_str id;
+    RD(mp_expect_array(r, HOSP_FIELDS));
+    RD(mp_read_str(r, SLOT_NAME_MAX, &id));
+    NEED(slot_valid_name(id) == SLOT_OK);
+    NEED(ledger__hospital_find(l, id) == NONE);
+    uint32_t hi = l->n_hospitals++;
+    LEDGER_GROW(l->hospitals, l->hospitals_cap, hi);
+    struct hospital *h = &l->hospitals[hi];
+    memset(h, 0, sizeof *h);
+    memcpy(h->id, id.p, id.len);
+    h->id_len = (uint8_t)id.len;
+    int rc = slot_rules_decode(r, &h->rules);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    RD(mp_read_u64(r, &h->rules_version));
+    RD(mp_read_uint(r, l->time_ms, &h->changed_at_ms));
+    rc = readText(r, SLOT_OPERATOR_MAX, slot_valid_operator, h->operator_name);
+    if (rc == SLOT_OK) {
+        rc = readText(r, SLOT_REASON_MAX, validReason, h->reason);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    RD(mp_read_u64(r, &h->version));
+    NEED(h->rules_version >= 1 && h->rules_version <= h->version);
+    uint32_t n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_OVERRIDES_MAX);
+    h->overrides =
+        n > 0 ? ledger__realloc(NULL, n * sizeof *h->overrides) : NULL;
+    h->overrides_cap = n;
+    for (uint32_t k = 0; k < n; k++) {
+        struct dept_rules *o = &h->overrides[k];
+        memset(o, 0, sizeof *o);
+        uint64_t dept;
+        RD(mp_expect_array(r, OVERRIDE_FIELDS));
+        RD(mp_read_uint(r, l->n_names == 0 ? 0 : l->n_names - 1, &dept));
+        RD(mp_read_u64(r, &o->version));
+        o->department = (uint32_t)dept;
+        h->n_overrides = k + 1;
+        NEED(l->n_names > 0 && o->version >= 1 && o->version <= h->version);
+        for (uint32_t j = 0; j < k; j++) {
+            NEED(h->overrides[j].department != o->department);
+        }
+        rc = readRuleText(l, r, &o->changed_at_ms, o->operator_name, o->reason,
+                          &o->rules);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        NEED(o->rules.utc_offset_min == h->rules.utc_offset_min);
+    }
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_RULES_LOG_MAX);
+    h->log = ledger__realloc(NULL, LEDGER_RULES_LOG_MAX * sizeof *h->log);
+    uint64_t last = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        struct rules_change *c = &h->log[k];
+        memset(c, 0, sizeof *c);
+        RD(mp_expect_array(r, CHANGE_FIELDS));
+        RD(mp_read_u64(r, &c->version));
+        NEED(c->version > last && c->version <= h->version);
+        last = c->version;
+        rc = readNameIdx(l, r, &c->department);
+        if (rc == SLOT_OK) {
+            rc = readRuleText(l, r, &c->changed_at_ms, c->operator_name,
+                              c->reason, &c->rules);
+        }
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        h->log_len = k + 1;
+    }
+    return SLOT_OK;
+}
+
+/* Names (v2), then hospitals (v2). */
+static int restoreHospitals(struct ledger *l, struct mp_reader *r, uint32_t *v)
+{
+    if (*v == 1) {
+        return SLOT_OK;
+    }
+    uint32_t n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_NAMES_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        struct slot_str s;
+        RD(mp_read_str(r, SLOT_NAME_MAX, &s));
+        NEED(slot_valid_name(s) == SLOT_OK);
+        NEED(ledger__name_find(l, s) == NONE);
+        ledger__name_add(l, s);
+    }
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_HOSPITALS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = restoreHospital(l, r);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    return SLOT_OK;
+}
+
+static int readChanList(const struct ledger *l, struct mp_reader *r,
+                        uint8_t *out, uint8_t *n)
+{
+    uint32_t cnt;
+    RD(mp_read_array(r, &cnt));
+    NEED(cnt <= SLOT_POOL_NAMES_MAX && l->n_channels > 0);
+    for (uint32_t i = 0; i < cnt; i++) {
+        uint64_t ch;
+        RD(mp_read_uint(r, l->n_channels - 1, &ch));
+        out[i] = (uint8_t)ch;
+        for (uint32_t k = 0; k < i; k++) {
+            NEED(out[k] != out[i]);
+        }
+    }
+    *n = (uint8_t)cnt;
+    return SLOT_OK;
+}
+
+static int readPlace(const struct ledger *l, struct mp_reader *r,
+                     struct place *pl)
+{
+    uint64_t x;
+    memset(pl, 0, sizeof *pl);
+    pl->flow_pos = NONE;
+    pl->flow_due_ms = UINT64_MAX;
+    RD(mp_expect_array(r, PLACE_FIELDS));
+    NEED(l->n_hospitals > 0);
+    RD(mp_read_uint(r, l->n_hospitals - 1, &x));
+    pl->hospital = (uint32_t)x;
+    int rc = readNameIdx(l, r, &pl->campus);
+    if (rc == SLOT_OK) {
+        rc = readNameIdx(l, r, &pl->department);
+    }
+    if (rc == SLOT_OK) {
+        rc = readNameIdx(l, r, &pl->doctor);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    NEED(pl->department != NONE);
+    RD(mp_read_uint(r, SLOT_DAY_MAX, &x));
+    NEED(x >= 1);
+    pl->visit_day = (uint32_t)x;
+    rc = readU8(r, SLOT_PAY_AT_VISIT, &pl->pay_mode);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    RD(mp_read_uint(r, SLOT_VISIT_SLOT_MAX_MS, &x));
+    pl->visit_slot_ms = (uint32_t)x;
+    rc = readChanList(l, r, pl->eligible, &pl->n_eligible);
+    if (rc == SLOT_OK) {
+        rc = readChanList(l, r, pl->rem_allow, &pl->n_rem_allow);
+    }
+    if (rc == SLOT_OK) {
+        rc = readU8(r, 1, &pl->flowed);
+    }
+    return rc;
+}
+
+/* Freed visit numbers: ascending, distinct, below next_visit_no. */
+static int readFreed(struct mp_reader *r, struct pool *p)
+{
+    uint32_t n;
+    uint64_t prev = 0, v;
+    RD(mp_read_array(r, &n));
+    NEED(n < p->next_visit_no);
+    p->freed = n > 0 ? ledger__realloc(NULL, n * sizeof *p->freed) : NULL;
+    p->freed_cap = n;
+    for (uint32_t i = 0; i < n; i++) {
+        RD(mp_read_uint(r, p->next_visit_no - 1, &v));
+        NEED(v > prev);
+        prev = v;
+        p->freed[p->n_freed++] = (uint32_t)v;
+    }
+    return SLOT_OK;
+}
+
+static int restorePool(struct ledger *l, struct mp_reader *r, uint32_t v)
 {
     struct slot_str id;
     struct pool tmp;
     uint32_t n_shares, sum = 0;
     memset(&tmp, 0, sizeof tmp);
-    RD(mp_expect_array(r, POOL_FIELDS));
+    RD(mp_expect_array(r, v == 1 ? POOL_FIELDS - 2 : POOL_FIELDS));
     RD(mp_read_str(r, SLOT_POOL_ID_MAX, &id));
     NEED(slot_valid_pool_id(id) == SLOT_OK);
     NEED(ledger__pool_find(l, id.p, id.len) == NONE);
@@ -329,36 +688,76 @@ static int restorePool(struct ledger *l, struct mp_reader *r)
          tmp.seg_start_ms < tmp.seg_end_ms);
     RD(mp_read_array(r, &n_shares));
     NEED(n_shares <= SLOT_POOL_SHARES_MAX);
+    /* Shares: [channel, spec, capacity] (v1: [channel, slots]). A
+     * flow-back moves capacity between buckets, never the total. */
+    uint32_t spec_sum = 0;
     for (uint32_t s = 0; s < n_shares; s++) {
         uint64_t ch;
-        uint32_t slots;
-        RD(mp_expect_array(r, 2));
+        uint32_t spec, cap;
+        RD(mp_expect_array(r, v == 1 ? 2 : 3));
         RD(mp_read_uint(r, l->n_channels == 0 ? 0 : l->n_channels - 1, &ch));
-        RD(mp_read_u32(r, &slots));
+        RD(mp_read_u32(r, &spec));
+        cap = spec;
+        if (v != 1) {
+            RD(mp_read_u32(r, &cap));
+        }
         NEED(l->n_channels > 0 && ledger__share_of(&tmp, (uint32_t)ch) < 0);
-        NEED(slots >= 1 && slots <= tmp.capacity - sum);
-        sum += slots;
+        NEED(spec >= 1 && spec <= tmp.capacity - spec_sum);
+        NEED(cap <= tmp.capacity - sum);
+        spec_sum += spec;
+        sum += cap;
         tmp.shares[s].channel = (uint8_t)ch;
-        tmp.shares[s].capacity = slots;
-        tmp.shares[s].free = slots;
+        tmp.shares[s].spec = spec;
+        tmp.shares[s].capacity = cap;
+        tmp.shares[s].free = cap;
         tmp.n_shares = (uint8_t)(s + 1);
     }
     tmp.rem.capacity = tmp.rem.free = tmp.capacity - sum;
-    NEED(l->n_pools < LEDGER_POOLS_MAX);
+    tmp.rem.spec = tmp.capacity - spec_sum;
+    struct place pl;
+    bool placed = false;
+    int rc2 = SLOT_OK;
+    if (v != 1) {
+        placed = !(r->p < r->end && *r->p == 0xc0);
+        if (placed) {
+            rc2 = readPlace(l, r, &pl);
+        } else {
+            RD(mp_read_nil(r));
+        }
+        if (rc2 == SLOT_OK) {
+            rc2 = readFreed(r, &tmp);
+        }
+    }
+    if (rc2 != SLOT_OK || l->n_pools >= LEDGER_POOLS_MAX) {
+        free(tmp.freed);
+        return rc2 != SLOT_OK ? rc2 : SLOT_CORRUPT;
+    }
+    /* A sum of capacities other than the spec's is a flow-back: only a
+     * scheduled pool that has flowed may have one. */
+    if (sum != spec_sum && !(placed && pl.flowed)) {
+        free(tmp.freed);
+        return SLOT_CORRUPT;
+    }
     uint32_t pi = ledger__pool_add(l, id.p, id.len);
     memcpy(tmp.id, l->pools[pi].id, sizeof tmp.id);
     tmp.id_len = l->pools[pi].id_len;
     l->pools[pi] = tmp;
+    if (placed) {
+        l->pools[pi].place = ledger__realloc(NULL, sizeof pl);
+        *l->pools[pi].place = pl;
+        ledger__sched_index_add(l, pi);
+        ledger__flow_schedule(l, pi);
+    }
     return SLOT_OK;
 }
 
-static int restorePools(struct ledger *l, struct mp_reader *r)
+static int restorePools(struct ledger *l, struct mp_reader *r, uint32_t *v)
 {
     uint32_t n;
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_POOLS_MAX);
     for (uint32_t i = 0; i < n; i++) {
-        int rc = restorePool(l, r);
+        int rc = restorePool(l, r, *v);
         if (rc != SLOT_OK) {
             return rc;
         }
@@ -368,12 +767,13 @@ static int restorePools(struct ledger *l, struct mp_reader *r)
 
 /* Reads one claim into a fresh slab entry (*out), validating everything a
  * claim can be checked for on its own. */
-static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t *out)
+static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
+                     uint32_t *out)
 {
     struct claim c;
     struct slot_str pay;
     memset(&c, 0, sizeof c);
-    RD(mp_expect_array(r, CLAIM_FIELDS));
+    RD(mp_expect_array(r, v == 1 ? CLAIM_FIELDS - 1 : CLAIM_FIELDS));
     RD(mp_read_uint(r, l->next_claim_id - 1, &c.id));
     int rc = readU8(r, SLOT_CLAIM_CANCELLED, &c.state);
     if (rc != SLOT_OK) {
@@ -390,30 +790,40 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t *out)
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.resolved_at_ms));
     RD(mp_read_u32(r, &c.visit_no));
     RD(mp_read_str(r, SLOT_PAYMENT_REF_MAX, &pay));
+    uint64_t bucket = fs ? ch : 0; /* v1: the share of its channel */
+    if (v != 1) {
+        RD(mp_read_uint(r, UINT8_MAX, &bucket));
+    }
     c.channel = (uint8_t)ch;
     c.from_share = (uint8_t)fs;
+    c.bucket = (uint8_t)bucket;
     NEED(c.id >= 1 && c.state >= SLOT_CLAIM_HELD);
     NEED(c.pool < l->n_pools && c.patient < l->n_patients &&
          ch < l->n_channels);
     NEED(ledger__htab_get(&l->claim_index, c.id) == NONE);
     NEED(c.held_at_ms <= l->time_ms && c.deadline_ms > c.held_at_ms);
+    NEED(bucket < l->n_channels && (fs || bucket == 0));
     bool confirmed =
         c.state == SLOT_CLAIM_BOOKED || c.state == SLOT_CLAIM_CANCELLED;
-    NEED(confirmed == (c.visit_no != 0) && confirmed == (pay.len != 0));
-    NEED(!confirmed || slot_valid_payment_ref(pay) == SLOT_OK);
+    /* Unpaid bookings (pay at visit) have no reference; holds never do. */
+    const struct place *pl = l->pools[c.pool].place;
+    bool at_visit = pl != NULL && pl->pay_mode == SLOT_PAY_AT_VISIT;
+    NEED(confirmed == (c.visit_no != 0));
+    NEED(confirmed ? (pay.len != 0 || at_visit) : pay.len == 0);
+    NEED(pay.len == 0 || slot_valid_payment_ref(pay) == SLOT_OK);
     NEED(c.visit_no < l->pools[c.pool].next_visit_no);
     bool resolved = c.state != SLOT_CLAIM_HELD && c.state != SLOT_CLAIM_BOOKED;
     NEED((resolved || c.resolved_at_ms == 0) && c.resolved_at_ms <= l->time_ms);
     uint32_t ci = ledger__claim_alloc(l);
     c.link = NONE;
-    c.payref = confirmed ? ledger__payref_alloc(l, pay.p, pay.len) : NONE;
+    c.payref = pay.len > 0 ? ledger__payref_alloc(l, pay.p, pay.len) : NONE;
     l->claims[ci] = c;
     ledger__htab_put(&l->claim_index, c.id, ci);
     *out = ci;
     return SLOT_OK;
 }
 
-static int restoreActive(struct ledger *l, struct mp_reader *r)
+static int restoreActive(struct ledger *l, struct mp_reader *r, uint32_t *v)
 {
     uint32_t n;
     uint64_t last_id = 0;
@@ -423,7 +833,7 @@ static int restoreActive(struct ledger *l, struct mp_reader *r)
     ledger__htab_reserve(&l->pp_index, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ci;
-        int rc = readClaim(l, r, &ci);
+        int rc = readClaim(l, r, *v, &ci);
         if (rc != SLOT_OK) {
             return rc;
         }
@@ -432,7 +842,7 @@ static int restoreActive(struct ledger *l, struct mp_reader *r)
         NEED(c->id > last_id); /* canonical order, ascending ids */
         last_id = c->id;
         struct pool *p = &l->pools[c->pool];
-        NEED(!c->from_share || ledger__share_of(p, c->channel) >= 0);
+        NEED(!c->from_share || ledger__share_of(p, c->bucket) >= 0);
         struct bucket *b = ledger__claim_bucket(l, c);
         NEED(b->free > 0);
         b->free--;
@@ -451,7 +861,7 @@ static int restoreActive(struct ledger *l, struct mp_reader *r)
     return SLOT_OK;
 }
 
-static int restoreRetained(struct ledger *l, struct mp_reader *r)
+static int restoreRetained(struct ledger *l, struct mp_reader *r, uint32_t *v)
 {
     uint32_t n;
     uint64_t last_at = 0;
@@ -460,7 +870,7 @@ static int restoreRetained(struct ledger *l, struct mp_reader *r)
     ledger__htab_reserve(&l->claim_index, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ci;
-        int rc = readClaim(l, r, &ci);
+        int rc = readClaim(l, r, *v, &ci);
         if (rc != SLOT_OK) {
             return rc;
         }
@@ -511,8 +921,9 @@ static int restoreSession(struct ledger *l, struct mp_reader *r,
     return SLOT_OK;
 }
 
-static int restoreSessions(struct ledger *l, struct mp_reader *r)
+static int restoreSessions(struct ledger *l, struct mp_reader *r, uint32_t *v)
 {
+    (void)v;
     uint32_t n;
     uint64_t last_used = 0;
     RD(mp_read_array(r, &n));
@@ -526,8 +937,9 @@ static int restoreSessions(struct ledger *l, struct mp_reader *r)
     return SLOT_OK;
 }
 
-static int restoreIdems(struct ledger *l, struct mp_reader *r)
+static int restoreIdems(struct ledger *l, struct mp_reader *r, uint32_t *v)
 {
+    (void)v;
     uint32_t n;
     uint64_t last_at = 0;
     RD(mp_read_array(r, &n));
@@ -556,12 +968,50 @@ static int restoreIdems(struct ledger *l, struct mp_reader *r)
     return SLOT_OK;
 }
 
+/* Version 1 never reused a cancelled booking's visit number; version 2
+ * keeps every number below next_visit_no either booked or freed. After a
+ * version 1 restore, the numbers no BOOKED claim holds are the freed ones
+ * (later bookings take them first). */
+static int byPoolVisit(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void v1Freed(struct ledger *l)
+{
+    /* (pool, visit number) of every BOOKED claim, sorted: one walk per
+     * pool then finds the gaps. O(claims log claims + numbers). */
+    uint64_t *bk = ledger__realloc(NULL, ((size_t)l->n_booked + 1) * 8);
+    uint32_t n = 0;
+    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
+        const struct claim *c = &l->claims[ci];
+        if (c->state == SLOT_CLAIM_BOOKED) {
+            bk[n++] = (uint64_t)c->pool << 32 | c->visit_no;
+        }
+    }
+    qsort(bk, n, sizeof *bk, byPoolVisit);
+    uint32_t k = 0;
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        struct pool *p = &l->pools[pi];
+        for (uint32_t v = 1; v < p->next_visit_no; v++) {
+            if (k < n && bk[k] == ((uint64_t)pi << 32 | v)) {
+                k++;
+            } else {
+                ledger__visit_free(p, v);
+            }
+        }
+    }
+    free(bk);
+}
+
 int ledger_restore(const void *buf, size_t len, struct ledger **out)
 {
-    int (*const steps[])(struct ledger *, struct mp_reader *) = {
-        restoreHeader,   restoreNames,    restorePools, restoreActive,
-        restoreRetained, restoreSessions, restoreIdems,
+    int (*const steps[])(struct ledger *, struct mp_reader *, uint32_t *) = {
+        restoreHeader, restoreNames,    restoreHospitals, restorePools,
+        restoreActive, restoreRetained, restoreSessions,  restoreIdems,
     };
+    uint32_t version = 0;
     struct mp_reader r;
     *out = NULL;
     struct ledger *l = ledger_create();
@@ -572,10 +1022,13 @@ int ledger_restore(const void *buf, size_t len, struct ledger **out)
     int rc = SLOT_OK;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == SLOT_OK;
          i++) {
-        rc = steps[i](l, &r);
+        rc = steps[i](l, &r, &version);
     }
     if (rc == SLOT_OK && !mp_done(&r)) {
         rc = SLOT_MALFORMED;
+    }
+    if (rc == SLOT_OK && version == 1) {
+        v1Freed(l);
     }
     char why[256];
     if (rc == SLOT_OK && !ledger_check(l, why, sizeof why)) {

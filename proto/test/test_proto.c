@@ -13,13 +13,14 @@
 
 #include "slot_admin.h"
 #include "slot_proto.h"
+#include "slot_time.h"
 #include "check.h"
 
 /* ---- toolkit ------------------------------------------------------------ */
 
 /* One raw msgpack value, for splicing into an encoding. */
 struct val {
-    uint8_t b[512];
+    uint8_t b[4096];
     size_t n;
 };
 
@@ -82,6 +83,18 @@ static struct val vshares(uint32_t n, const char *const *ch,
         mp_pack_array(&m, 2);
         mp_pack_cstr(&m, ch[i]);
         mp_pack_uint(&m, slots[i]);
+    }
+    return valOf(&m);
+}
+
+/* [name, ...] */
+static struct val vnames(uint32_t n, const char *const *names)
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    mp_pack_array(&m, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_pack_cstr(&m, names[i]);
     }
     return valOf(&m);
 }
@@ -253,6 +266,17 @@ static bool isUintByte(uint8_t t)
 
 /* Every element, at every depth, replaced by a value of the wrong type is
  * MALFORMED; every integer replaced by a negative one too. */
+/* An element checkTypes leaves alone: a nil that means "absent", an int
+ * that may be negative (a UTC offset). At most one per call. */
+static const uint32_t *typeSkip;
+static unsigned typeSkipDepth;
+
+static bool skipped(const uint32_t *path, unsigned depth)
+{
+    return typeSkip != NULL && depth == typeSkipDepth &&
+           memcmp(path, typeSkip, depth * sizeof *path) == 0;
+}
+
 static void checkTypesAt(dec_fn dec, const struct mp_buf *base,
                          const uint8_t *p, size_t n, uint32_t *path,
                          unsigned depth)
@@ -272,9 +296,19 @@ static void checkTypesAt(dec_fn dec, const struct mp_buf *base,
         const uint8_t *e = elemAt(p, n, i, &len);
         path[depth] = i;
         unsigned d = depth + 1;
-        CHECK_EQ(decWith(dec, base, path, d, vraw("\xc0", 1)), SLOT_MALFORMED);
+        if (skipped(path, d)) {
+            continue;
+        }
+        /* A nil replaced by nil, a bool by a bool, is no type error. */
+        if (e[0] != 0xc0) {
+            CHECK_EQ(decWith(dec, base, path, d, vraw("\xc0", 1)),
+                     SLOT_MALFORMED);
+        }
         CHECK_EQ(decWith(dec, base, path, d, vraw("\x80", 1)), SLOT_MALFORMED);
-        CHECK_EQ(decWith(dec, base, path, d, vraw("\xc3", 1)), SLOT_MALFORMED);
+        if (e[0] != 0xc2 && e[0] != 0xc3) {
+            CHECK_EQ(decWith(dec, base, path, d, vraw("\xc3", 1)),
+                     SLOT_MALFORMED);
+        }
         CHECK_EQ(
             decWith(dec, base, path, d, vraw("\xcb\x3f\xf0\0\0\0\0\0\0", 9)),
             SLOT_MALFORMED); /* float64 1.0 */
@@ -303,6 +337,15 @@ static void checkTypes(dec_fn dec, const struct mp_buf *base)
     checkTypesAt(dec, base, base->data, base->len, path, 0);
 }
 
+static void checkTypesSkip(dec_fn dec, const struct mp_buf *base,
+                           const uint32_t *skip, unsigned skip_depth)
+{
+    typeSkip = skip;
+    typeSkipDepth = skip_depth;
+    checkTypes(dec, base);
+    typeSkip = NULL;
+}
+
 /* Rules of slot_proto.h, written out independently of the codec. */
 struct str_rule {
     uint32_t min, max;
@@ -313,7 +356,9 @@ static const struct str_rule rulePool = {1, 64, "/_.:-", true};
 static const struct str_rule rulePoolOpt = {0, 64, "/_.:-", true};
 static const struct str_rule rulePatient = {8, 64, "_.:-", true};
 static const struct str_rule ruleChannel = {1, 16, "_-", false};
-static const struct str_rule rulePayref = {1, 64, NULL, true};
+static const struct str_rule ruleChannelOpt = {0, 16, "_-", false};
+static const struct str_rule ruleName = {1, 32, "_.-", true};
+static const struct str_rule ruleNameOpt = {0, 32, "_.-", true};
 static const struct str_rule rulePayrefOpt = {0, 64, NULL, true};
 
 static bool ruleByte(const struct str_rule *r, uint8_t c)
@@ -404,6 +449,12 @@ enum sample {
     SM_CANCEL,
     SM_EXPIRE,
     SM_EXPIRE_MAX,
+    SM_POOL_SCHED,  /* a pool of a hospital's schedule */
+    SM_CONFIRM_AT_VISIT, /* no payment reference */
+    SM_RULES_MIN,   /* the default rule set, hospital level */
+    SM_RULES_MAX,   /* every list full, a department override */
+    SM_IMPORT,
+    SM_SWEEP,
     SM_COUNT
 };
 static struct slot_cmd samples[SM_COUNT];
@@ -438,26 +489,28 @@ static void initPoolSamples(void)
     c = &samples[SM_POOL_MAX];
     *c = mk(SLOT_OP_POOL_CREATE, 7, 9);
     struct slot_pool_spec *s = &c->u.pool;
-    *s = (struct slot_pool_spec){S(pool64), SLOT_POOL_CAPACITY_MAX,
-                                 2,         SLOT_FEE_MAX_CENTS,
-                                 0,         TIME_MAX,
-                                 TIME_MAX,  8,
-                                 {{{0}, 0}}};
+    *s = (struct slot_pool_spec){.pool = S(pool64),
+                                 .capacity = SLOT_POOL_CAPACITY_MAX,
+                                 .kind = 2,
+                                 .fee_cents = SLOT_FEE_MAX_CENTS,
+                                 .seg_start_ms = 0,
+                                 .seg_end_ms = TIME_MAX,
+                                 .release_at_ms = TIME_MAX,
+                                 .n_shares = 8};
     for (int i = 0; i < 8; i++) {
         s->shares[i] = (struct slot_share){S(chans8[i]), 12500};
     }
     c = &samples[SM_POOL_UPDATE];
     *c = mk(SLOT_OP_POOL_UPDATE, 3, 4);
     s = &c->u.pool;
-    *s = (struct slot_pool_spec){S("h1/cardio/dr-li/2024-05-01:am"),
-                                 30,
-                                 1,
-                                 5000,
-                                 1714550400000ull,
-                                 1714564800000ull,
-                                 1713945600000ull,
-                                 2,
-                                 {{{0}, 0}}};
+    *s = (struct slot_pool_spec){.pool = S("h1/cardio/dr-li/2024-05-01:am"),
+                                 .capacity = 30,
+                                 .kind = 1,
+                                 .fee_cents = 5000,
+                                 .seg_start_ms = 1714550400000ull,
+                                 .seg_end_ms = 1714564800000ull,
+                                 .release_at_ms = 1713945600000ull,
+                                 .n_shares = 2};
     s->shares[0] = (struct slot_share){S("app"), 20};
     s->shares[1] = (struct slot_share){S("114"), 9};
     c = &samples[SM_CLOSE];
@@ -496,6 +549,154 @@ static void initClaimSamples(void)
     samples[SM_CANCEL].u.cancel.booking = UINT64_MAX;
 }
 
+/* A rule set with something in every list (groups, policies,
+ * eligibility), Beijing's offset and hours. */
+static struct slot_rules rulesSample(void)
+{
+    struct slot_rules r;
+    slot_rules_default(&r);
+    r.utc_offset_min = 480;
+    r.release_minute = 540;
+    r.horizon_days = 7;
+    r.cutoff_minute = 900;
+    r.pay_ttl_ms = 300000;
+    r.pay_ttl_max_ms = 900000;
+    r.flowback_days_before = 1;
+    r.flowback_minute = 900;
+    strcpy(r.flowback_to, "window");
+    r.n_groups = 1;
+    strcpy(r.groups[0].name, "online");
+    r.groups[0].n = 4;
+    strcpy(r.groups[0].channels[0], "app");
+    strcpy(r.groups[0].channels[1], "wechat");
+    strcpy(r.groups[0].channels[2], "bank");
+    strcpy(r.groups[0].channels[3], "kiosk");
+    r.n_policies = 3;
+    r.policies[0] = (struct slot_policy){"window", 0, false, true};
+    r.policies[1] = (struct slot_policy){"doctor", 90, false, true};
+    r.policies[2] = (struct slot_policy){"*", 0, true, false};
+    r.n_elig = 1;
+    r.elig[0].kind = SLOT_KIND_SPECIAL;
+    r.elig[0].n = 2;
+    strcpy(r.elig[0].names[0], "app");
+    strcpy(r.elig[0].names[1], "window");
+    return r;
+}
+
+/* dst (a char array) = the formatted text, which the test makes fit. */
+#define FMT_NAME(dst, ...)                                                     \
+    do {                                                                       \
+        char tmp_[64];                                                         \
+        int n_ = snprintf(tmp_, sizeof tmp_, __VA_ARGS__);                     \
+        CHECK(n_ > 0 && (size_t)n_ < sizeof(dst));                             \
+        memcpy((dst), tmp_, (size_t)n_ + 1);                                   \
+    } while (0)
+
+/* Every list at its maximum. */
+static struct slot_rules rulesFull(void)
+{
+    struct slot_rules r = rulesSample();
+    r.utc_offset_min = SLOT_UTC_OFFSET_MIN;
+    r.n_groups = SLOT_GROUPS_MAX;
+    for (int g = 0; g < SLOT_GROUPS_MAX; g++) {
+        FMT_NAME(r.groups[g].name, "group-%d", g);
+        r.groups[g].n = SLOT_GROUP_CHANNELS_MAX;
+        for (int c = 0; c < SLOT_GROUP_CHANNELS_MAX; c++) {
+            FMT_NAME(r.groups[g].channels[c], "ch-%d-%d", g, c);
+        }
+    }
+    r.n_policies = SLOT_POLICIES_MAX;
+    for (int p = 0; p < SLOT_POLICIES_MAX; p++) {
+        FMT_NAME(r.policies[p].channel, "pol-%d", p);
+        r.policies[p].horizon_days = SLOT_HORIZON_MAX;
+    }
+    r.n_elig = SLOT_ELIG_RULES_MAX;
+    for (int e = 0; e < SLOT_ELIG_RULES_MAX; e++) {
+        FMT_NAME(r.elig[e].department, "Dept_%02d.department-name-32bytes", e);
+        r.elig[e].kind = SLOT_KIND_ANY;
+        r.elig[e].n = SLOT_POOL_NAMES_MAX;
+        for (int n = 0; n < SLOT_POOL_NAMES_MAX; n++) {
+            FMT_NAME(r.elig[e].names[n], "e%d", n);
+        }
+    }
+    return r;
+}
+
+static struct mp_buf rulesBufs[2], daysBuf, segsBuf;
+static const uint32_t sampleDays[] = {20801, 20802, 20805};
+static const struct slot_segment sampleSegs[] = {
+    {480, 510, 10}, {510, 540, 12}, {780, 1440, 1}};
+
+static void initSchedSamples(void)
+{
+    struct slot_cmd *c = &samples[SM_POOL_SCHED];
+    *c = mk(SLOT_OP_POOL_CREATE, 2, 3);
+    struct slot_pool_spec *p = &c->u.pool;
+    p->pool = S("pumch/east/cardio/dr-wang/20261214/0800");
+    p->capacity = 30;
+    p->kind = SLOT_KIND_EXPERT;
+    p->fee_cents = 10000;
+    p->seg_start_ms = 1797206400000ull;
+    p->seg_end_ms = 1797208200000ull;
+    p->n_shares = 2;
+    p->shares[0] = (struct slot_share){S("114"), 9};
+    p->shares[1] = (struct slot_share){S("online"), 21};
+    p->has_sched = true;
+    p->sched.hospital = S("pumch");
+    p->sched.campus = S("east");
+    p->sched.department = S("cardio");
+    p->sched.doctor = S("dr-wang");
+    p->sched.visit_day = 20801;
+    p->sched.pay_mode = SLOT_PAY_AT_VISIT;
+    p->sched.visit_slot_ms = 60000;
+    p->sched.n_eligible = 2;
+    p->sched.eligible[0] = S("online");
+    p->sched.eligible[1] = S("window");
+    p->sched.n_rem_allow = 1;
+    p->sched.rem_allow[0] = S("window");
+    samples[SM_CONFIRM_AT_VISIT] = mk(SLOT_OP_CONFIRM, 5, 7);
+    samples[SM_CONFIRM_AT_VISIT].u.confirm.hold = 3;
+
+    struct slot_rules r[2] = {rulesSample(), rulesFull()};
+    slot_rules_default(&r[0]);
+    for (int i = 0; i < 2; i++) {
+        mp_buf_init(&rulesBufs[i]);
+        slot_rules_encode(&rulesBufs[i], &r[i]);
+        c = &samples[SM_RULES_MIN + i];
+        *c = mk(SLOT_OP_RULES_SET, 9, 1 + (uint64_t)i);
+        c->u.rules.hospital = S(i == 0 ? "h" : "Hospital_0123456789.abcdef-XYZ");
+        c->u.rules.department = S(i == 0 ? "" : "cardio");
+        c->u.rules.operator_name = S(i == 0 ? "a" : "ops@pumch.example");
+        c->u.rules.reason = S(i == 0 ? "x" : "\u95e8\u8bca\u8c03\u6574: 09:15 release");
+        c->u.rules.rules = (struct slot_str){(const char *)rulesBufs[i].data,
+                                             (uint32_t)rulesBufs[i].len};
+    }
+
+    mp_buf_init(&daysBuf);
+    mp_buf_init(&segsBuf);
+    slot_days_pack(&daysBuf, sampleDays, 3);
+    slot_segments_pack(&segsBuf, sampleSegs, 3);
+    c = &samples[SM_IMPORT];
+    *c = mk(SLOT_OP_SCHEDULE_IMPORT, 2, 4);
+    struct slot_template *t = &c->u.import;
+    t->id_prefix = S("pumch/east/cardio/dr-wang");
+    t->sched = p->sched;
+    t->sched.visit_day = 0;
+    t->kind = SLOT_KIND_EXPERT;
+    t->fee_cents = 10000;
+    t->n_shares = 2;
+    t->shares[0] = (struct slot_tshare){S("114"), 300};
+    t->shares[1] = (struct slot_tshare){S("online"), 700};
+    t->n_days = 3;
+    t->days = (struct slot_str){(const char *)daysBuf.data,
+                                (uint32_t)daysBuf.len};
+    t->n_segments = 3;
+    t->segments = (struct slot_str){(const char *)segsBuf.data,
+                                    (uint32_t)segsBuf.len};
+    samples[SM_SWEEP] = mk(SLOT_OP_SWEEP, 0, 0);
+    samples[SM_SWEEP].u.expire.max = SLOT_EXPIRE_MAX;
+}
+
 static void initSamples(void)
 {
     for (int i = 0; i < 64; i++) {
@@ -509,11 +710,59 @@ static void initSamples(void)
     samples[SM_EXPIRE].u.expire.max = 1;
     samples[SM_EXPIRE_MAX] = mk(SLOT_OP_EXPIRE, 0, 0);
     samples[SM_EXPIRE_MAX].u.expire.max = SLOT_EXPIRE_MAX;
+    initSchedSamples();
+}
+
+static bool namesEq(const struct slot_str *a, uint32_t na,
+                    const struct slot_str *b, uint32_t nb)
+{
+    if (na != nb) {
+        return false;
+    }
+    for (uint32_t i = 0; i < na; i++) {
+        if (!strEq(a[i], b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool schedEq(const struct slot_sched *a, const struct slot_sched *b)
+{
+    return strEq(a->hospital, b->hospital) && strEq(a->campus, b->campus) &&
+           strEq(a->department, b->department) &&
+           strEq(a->doctor, b->doctor) && a->visit_day == b->visit_day &&
+           a->pay_mode == b->pay_mode && a->visit_slot_ms == b->visit_slot_ms &&
+           namesEq(a->eligible, a->n_eligible, b->eligible, b->n_eligible) &&
+           namesEq(a->rem_allow, a->n_rem_allow, b->rem_allow, b->n_rem_allow);
+}
+
+static bool templateEq(const struct slot_template *a,
+                       const struct slot_template *b)
+{
+    if (!strEq(a->id_prefix, b->id_prefix) || !schedEq(&a->sched, &b->sched) ||
+        a->kind != b->kind || a->fee_cents != b->fee_cents ||
+        a->n_shares != b->n_shares || a->n_days != b->n_days ||
+        !strEq(a->days, b->days) || a->n_segments != b->n_segments ||
+        !strEq(a->segments, b->segments)) {
+        return false;
+    }
+    for (uint32_t i = 0; i < a->n_shares; i++) {
+        if (!strEq(a->shares[i].name, b->shares[i].name) ||
+            a->shares[i].permille != b->shares[i].permille) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool poolSpecEq(const struct slot_pool_spec *a,
                        const struct slot_pool_spec *b)
 {
+    if (a->has_sched != b->has_sched ||
+        (a->has_sched && !schedEq(&a->sched, &b->sched))) {
+        return false;
+    }
     if (!strEq(a->pool, b->pool) || a->capacity != b->capacity ||
         a->kind != b->kind || a->fee_cents != b->fee_cents ||
         a->seg_start_ms != b->seg_start_ms || a->seg_end_ms != b->seg_end_ms ||
@@ -552,7 +801,16 @@ static bool argsEq(const struct slot_cmd *a, const struct slot_cmd *b)
         case SLOT_OP_CANCEL:
             return a->u.cancel.booking == b->u.cancel.booking;
         case SLOT_OP_EXPIRE:
+        case SLOT_OP_SWEEP:
             return a->u.expire.max == b->u.expire.max;
+        case SLOT_OP_RULES_SET:
+            return strEq(a->u.rules.hospital, b->u.rules.hospital) &&
+                   strEq(a->u.rules.department, b->u.rules.department) &&
+                   strEq(a->u.rules.operator_name, b->u.rules.operator_name) &&
+                   strEq(a->u.rules.reason, b->u.rules.reason) &&
+                   strEq(a->u.rules.rules, b->u.rules.rules);
+        case SLOT_OP_SCHEDULE_IMPORT:
+            return templateEq(&a->u.import, &b->u.import);
         default:
             return true;
     }
@@ -598,7 +856,9 @@ static void test_err_names(void)
     }
     CHECK_EQ(named, known);
     CHECK(slot_err_name(7) == NULL && slot_err_name(19) == NULL);
-    CHECK(slot_err_name(34) == NULL && slot_err_name(-1) == NULL);
+    CHECK(slot_err_name(40) == NULL && slot_err_name(-1) == NULL);
+    CHECK_STR(slot_err_name(SLOT_OUTSIDE_HORIZON), "OUTSIDE_HORIZON");
+    CHECK_STR(slot_err_name(SLOT_UNKNOWN_HOSPITAL), "UNKNOWN_HOSPITAL");
     CHECK_EQ(slot_err_from_name(""), -1);
     CHECK_EQ(slot_err_from_name("ok"), -1);
     CHECK_EQ(slot_err_from_name("SOLD_OUTX"), -1);
@@ -608,12 +868,14 @@ static void test_err_names(void)
 static void test_op_and_state_names(void)
 {
     static const char *const ops[] = {
-        "SESSION_OPEN", "CONFIG",  "POOL_CREATE", "POOL_UPDATE", "POOL_CLOSE",
-        "HOLD",         "CONFIRM", "RELEASE",     "CANCEL",      "EXPIRE"};
+        "SESSION_OPEN", "CONFIG",    "POOL_CREATE",     "POOL_UPDATE",
+        "POOL_CLOSE",   "HOLD",      "CONFIRM",         "RELEASE",
+        "CANCEL",       "EXPIRE",    "IDEM",            "RULES_SET",
+        "SCHEDULE_IMPORT", "SWEEP"};
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
     }
-    CHECK(slot_op_name(0) == NULL && slot_op_name(11) == NULL);
+    CHECK(slot_op_name(0) == NULL && slot_op_name(15) == NULL);
     CHECK(slot_op_name(-1) == NULL && slot_op_name(256) == NULL);
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_SCHEDULED), "scheduled");
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_OPEN), "open");
@@ -630,12 +892,13 @@ static void test_op_and_state_names(void)
 
 static void test_kind_names(void)
 {
-    static const char *const kinds[] = {"normal", "expert", "special"};
+    static const char *const kinds[] = {"normal", "expert", "special",
+                                        "top_expert"};
     for (int k = 0; k <= SLOT_KIND_MAX; k++) {
         CHECK_STR(slot_kind_name(k), kinds[k]);
         CHECK_EQ(slot_kind_from_name(kinds[k], strlen(kinds[k])), k);
     }
-    CHECK(slot_kind_name(-1) == NULL && slot_kind_name(3) == NULL);
+    CHECK(slot_kind_name(-1) == NULL && slot_kind_name(4) == NULL);
     CHECK_EQ(slot_kind_from_name("expert", 5), -1);
     CHECK_EQ(slot_kind_from_name("experts", 7), -1);
     CHECK_EQ(slot_kind_from_name("Expert", 6), -1);
@@ -669,7 +932,7 @@ static void test_cmd_round_trip(void)
         seen[samples[i].op] = true;
     }
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
-        CHECK(seen[op]);
+        CHECK(seen[op] || op == SLOT_OP_IDEM); /* IDEM: test_cmd_idem */
     }
 }
 
@@ -752,7 +1015,11 @@ static void test_cmd_shape(void)
 {
     for (int i = 0; i < SM_COUNT; i++) {
         struct mp_buf b = sampleBuf(i);
-        CHECK_EQ(decCount(decCmd, &b, -1), SLOT_MALFORMED);
+        /* A pool spec without its optional schedule is the version 1 form. */
+        bool sched = (samples[i].op == SLOT_OP_POOL_CREATE ||
+                      samples[i].op == SLOT_OP_POOL_UPDATE) &&
+                     samples[i].u.pool.has_sched;
+        CHECK_EQ(decCount(decCmd, &b, -1), sched ? SLOT_OK : SLOT_MALFORMED);
         CHECK_EQ(decCount(decCmd, &b, +1), SLOT_MALFORMED);
         if (topCount(b.data, b.len) > 3) {
             CHECK_EQ(decCount(decCmd, &b, -2), SLOT_MALFORMED);
@@ -890,13 +1157,13 @@ static void test_cmd_idem(void)
 static void test_cmd_unknown_op(void)
 {
     struct mp_buf b = sampleBuf(SM_OPEN);
-    static const uint64_t bad[] = {0, 12, 127, 255, 256, 65536, UINT64_MAX};
+    static const uint64_t bad[] = {0, 15, 127, 255, 256, 65536, UINT64_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_EQ(WITH(decCmd, &b, 0, vu(bad[i])), SLOT_UNKNOWN_OP);
     }
     /* Unknown wins over the element count: the count depends on the op. */
     struct slot_cmd c;
-    CHECK_EQ(slot_cmd_decode_buf("\x91\x0c", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x0f", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(slot_cmd_decode_buf("\x91\x00", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(WITH(decCmd, &b, 0, vraw("\xff", 1)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decCmd, &b, 0, vs("HOLD")), SLOT_MALFORMED);
@@ -907,7 +1174,12 @@ static void test_cmd_types(void)
 {
     for (int i = 0; i < SM_COUNT; i++) {
         struct mp_buf b = sampleBuf(i);
-        checkTypes(decCmd, &b);
+        if (samples[i].op == SLOT_OP_RULES_SET) {
+            /* The rule set's UTC offset may be negative. */
+            checkTypesSkip(decCmd, &b, (const uint32_t[]){7, 1}, 2);
+        } else {
+            checkTypes(decCmd, &b);
+        }
         mp_buf_free(&b);
     }
 }
@@ -919,7 +1191,8 @@ static void test_cmd_session_rules(void)
     for (int i = 0; i < SM_COUNT; i++) {
         struct mp_buf b = sampleBuf(i);
         bool anon = samples[i].op == SLOT_OP_SESSION_OPEN ||
-                    samples[i].op == SLOT_OP_EXPIRE;
+                    samples[i].op == SLOT_OP_EXPIRE ||
+                    samples[i].op == SLOT_OP_SWEEP;
         for (size_t k = 0; k < 5; k++) {
             struct mp_buf m;
             struct val s = vu(pairs[k][0]), q = vu(pairs[k][1]);
@@ -1113,7 +1386,7 @@ static void test_cmd_strings(void)
         {SM_POOL_MIN, 3, &rulePool},  {SM_POOL_UPDATE, 3, &rulePool},
         {SM_CLOSE, 3, &rulePool},     {SM_HOLD, 3, &rulePool},
         {SM_HOLD, 4, &rulePatient},   {SM_HOLD, 5, &ruleChannel},
-        {SM_CONFIRM, 4, &rulePayref},
+        {SM_CONFIRM, 4, &rulePayrefOpt},
     };
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         struct mp_buf b = sampleBuf(fields[i].base);
@@ -1202,6 +1475,28 @@ static struct slot_read readSample(uint8_t op)
             rd.pool = S("h1/a");
             rd.limit = SLOT_LIST_MAX;
             break;
+        case SLOT_READ_QUERY:
+            rd.hospital = S("pumch");
+            rd.department = S("cardio");
+            rd.doctor = S("");
+            rd.date_from = 20800;
+            rd.date_to = SLOT_DAY_MAX;
+            rd.kind = SLOT_KIND_ANY;
+            rd.pool = S("pumch/east/cardio/dr-wang/20261214/0800");
+            rd.limit = 50;
+            break;
+        case SLOT_READ_RULES:
+            rd.hospital = S("pumch");
+            rd.department = S("");
+            break;
+        case SLOT_READ_RULES_LOG:
+            rd.hospital = S("pumch");
+            rd.after_version = UINT64_MAX;
+            rd.limit = 1;
+            break;
+        case SLOT_READ_SCHEDULE_CHECK:
+            rd.tpl = samples[SM_IMPORT].u.import;
+            break;
         default:
             break;
     }
@@ -1249,7 +1544,7 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
-    CHECK_EQ(decRead("\x91\x07", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x91\x0b", 2), SLOT_UNKNOWN_OP);
     CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
     for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
         b = readBuf(op);
@@ -1427,6 +1722,10 @@ static struct slot_claim claimSample(bool max)
     c.resolved_at_ms = max ? TIME_MAX : 0;
     c.visit_no = max ? UINT32_MAX : 0;
     strcpy(c.payment_ref, max ? payref64 : "");
+    c.visit_start_ms = max ? TIME_MAX + 86400000 : 0;
+    c.visit_end_ms = max ? TIME_MAX + 86400000 : 0;
+    c.paid = max ? 1 : 0;
+    strcpy(c.bucket, max ? chan16 : "");
     return c;
 }
 
@@ -1451,6 +1750,8 @@ static void test_claim(void)
         checkStrRule(decClaim, &b, (const uint32_t[]){3}, 1, &rulePatient);
         checkStrRule(decClaim, &b, (const uint32_t[]){4}, 1, &ruleChannel);
         checkStrRule(decClaim, &b, (const uint32_t[]){10}, 1, &rulePayrefOpt);
+        checkStrRule(decClaim, &b, (const uint32_t[]){14}, 1, &ruleChannelOpt);
+        CHECK_EQ(WITH(decClaim, &b, 13, vu(2)), INV); /* paid: 0 or 1 */
         CHECK_EQ(WITH(decClaim, &b, 0, vu(0)), INV);
         CHECK_EQ(WITH(decClaim, &b, 1, vu(0)), INV);
         CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_CANCELLED + 1)), INV);
@@ -1503,6 +1804,498 @@ static void test_ledger_info(void)
     CHECK_EQ(WITH2(decInfo, &b, 9, 5, vu(SLOT_RETAIN_MAX + 1)), INV);
     CHECK_EQ(WITH(decInfo, &b, 9, vraw("\x95\x01\x01\x01\xcd\x03\xe8\x00", 8)),
              SLOT_MALFORMED);
+    mp_buf_free(&b);
+}
+
+/* ---- schedules: time, rule sets, schedule fields, templates -------------- */
+
+static void test_time(void)
+{
+    CHECK_EQ(slot_day_from_civil(1970, 1, 1), 0);
+    CHECK_EQ(slot_day_from_civil(1970, 1, 2), 1);
+    CHECK_EQ(slot_day_from_civil(2026, 12, 14), 20801);
+    CHECK_EQ(slot_day_from_civil(2000, 2, 29), 11016); /* 400: leap */
+    CHECK_EQ(slot_day_from_civil(2100, 2, 29), -1);    /* 100: not leap */
+    CHECK_EQ(slot_day_from_civil(2028, 2, 29), 21243);
+    CHECK_EQ(slot_day_from_civil(2027, 2, 29), -1);
+    CHECK_EQ(slot_day_from_civil(2026, 4, 31), -1);
+    CHECK_EQ(slot_day_from_civil(2026, 13, 1), -1);
+    CHECK_EQ(slot_day_from_civil(2026, 0, 1), -1);
+    CHECK_EQ(slot_day_from_civil(2026, 1, 0), -1);
+    CHECK_EQ(slot_day_from_civil(1969, 12, 31), -1);
+    /* Every day of 1970..2269 and back, and month boundaries in order. */
+    for (uint32_t d = 0; d <= SLOT_DAY_MAX; d++) {
+        int64_t y;
+        uint32_t m, md;
+        slot_civil_from_day(d, &y, &m, &md);
+        CHECK_EQ(slot_day_from_civil(y, m, md), d);
+    }
+    char buf[11];
+    slot_day_format(20801, buf);
+    CHECK_STR(buf, "2026-12-14");
+    CHECK_EQ(slot_day_parse("2026-12-14", 10), 20801);
+    CHECK_EQ(slot_day_parse("2026-12-31", 10) + 1,
+             slot_day_parse("2027-01-01", 10));
+    CHECK_EQ(slot_day_parse("2024-02-29", 10) + 1,
+             slot_day_parse("2024-03-01", 10));
+    CHECK_EQ(slot_day_parse("1970-01-01", 10), -1); /* day 0: not a visit */
+    CHECK_EQ(slot_day_parse("2026-12-1", 9), -1);
+    CHECK_EQ(slot_day_parse("2026/12/14", 10), -1);
+    CHECK_EQ(slot_day_parse("2026-1a-14", 10), -1);
+    CHECK_EQ(slot_day_parse("2270-01-01", 10), -1); /* beyond DAY_MAX */
+    CHECK_EQ(slot_day_parse(NULL, 0), -1);
+    char hm[6];
+    slot_minute_format(540, hm);
+    CHECK_STR(hm, "09:00");
+    CHECK_EQ(slot_minute_parse("15:00", 5), 900);
+    CHECK_EQ(slot_minute_parse("23:59", 5), 1439);
+    CHECK_EQ(slot_minute_parse("24:00", 5), -1);
+    CHECK_EQ(slot_minute_parse("9:00", 4), -1);
+    CHECK_EQ(slot_minute_parse("09:60", 5), -1);
+    /* Beijing (+08:00): UTC 16:00 is the next local day's midnight. */
+    uint64_t midnight = slot_utc_ms_of(20801, 0, 480);
+    CHECK(midnight == 20801ull * 86400000 - 8 * 3600000ull);
+    CHECK_EQ(slot_local_day(midnight, 480), 20801);
+    CHECK_EQ(slot_local_minute(midnight, 480), 0);
+    CHECK_EQ(slot_local_day(midnight - 1, 480), 20800);
+    CHECK_EQ(slot_local_minute(midnight - 1, 480), 1439);
+    CHECK_EQ(slot_local_day(midnight, 0), 20800); /* UTC: still the 13th */
+    CHECK_EQ(slot_local_minute(midnight, 0), 16 * 60);
+    /* West of UTC, and the end of a month and of a year. */
+    uint64_t ny = slot_utc_ms_of(20819, 0, -300); /* 2027-01-01 00:00 -05 */
+    CHECK_EQ(slot_local_day(ny - 1, -300), 20818);
+    CHECK_EQ(slot_local_minute(ny - 1, -300), 1439);
+    CHECK_EQ(slot_utc_ms_of(20801, 1440, 480), slot_utc_ms_of(20802, 0, 480));
+    CHECK_EQ(slot_local_day(0, 480), 0);
+    CHECK_EQ(slot_local_day(0, -720), 0); /* before the epoch: clamped */
+    CHECK_EQ(slot_utc_ms_of(0, 0, 840), 0);
+}
+
+static struct mp_buf rulesBuf(const struct slot_rules *r)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_rules_encode(&b, r);
+    return b;
+}
+
+DEC_WRAP(decRules, struct slot_rules, slot_rules_decode)
+
+/* Encodes r without the encoder's assertion (an invalid rule set, for the
+ * decoder to refuse): the fields by hand, in the wire order. */
+static struct mp_buf rulesRaw(const struct slot_rules *r)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    mp_pack_array(&b, 13);
+    mp_pack_uint(&b, 1);
+    mp_pack_int(&b, r->utc_offset_min);
+    mp_pack_uint(&b, r->release_minute);
+    mp_pack_uint(&b, r->horizon_days);
+    mp_pack_uint(&b, r->cutoff_minute);
+    mp_pack_uint(&b, r->pay_ttl_ms);
+    mp_pack_uint(&b, r->pay_ttl_max_ms);
+    mp_pack_uint(&b, r->flowback_days_before);
+    mp_pack_uint(&b, r->flowback_minute);
+    mp_pack_cstr(&b, r->flowback_to);
+    mp_pack_array(&b, r->n_groups);
+    /* Counts one over a maximum are packed as said, the elements past the
+     * array repeated: the decoder refuses the count before reading them. */
+    for (int i = 0; i < r->n_groups; i++) {
+        const struct slot_group *g = &r->groups[i % SLOT_GROUPS_MAX];
+        mp_pack_array(&b, 2);
+        mp_pack_cstr(&b, g->name);
+        mp_pack_array(&b, g->n);
+        for (int j = 0; j < g->n; j++) {
+            mp_pack_cstr(&b, g->channels[j % SLOT_GROUP_CHANNELS_MAX]);
+        }
+    }
+    mp_pack_array(&b, r->n_policies);
+    for (int i = 0; i < r->n_policies; i++) {
+        const struct slot_policy *p = &r->policies[i % SLOT_POLICIES_MAX];
+        mp_pack_array(&b, 4);
+        mp_pack_cstr(&b, p->channel);
+        mp_pack_uint(&b, p->horizon_days);
+        mp_pack_bool(&b, p->cutoff);
+        mp_pack_bool(&b, p->same_day);
+    }
+    mp_pack_array(&b, r->n_elig);
+    for (int i = 0; i < r->n_elig; i++) {
+        const struct slot_elig *e = &r->elig[i % SLOT_ELIG_RULES_MAX];
+        mp_pack_array(&b, 3);
+        mp_pack_cstr(&b, e->department);
+        mp_pack_uint(&b, e->kind);
+        mp_pack_array(&b, e->n);
+        for (int j = 0; j < e->n; j++) {
+            mp_pack_cstr(&b, e->names[j % SLOT_POOL_NAMES_MAX]);
+        }
+    }
+    return b;
+}
+
+static int rulesRc(const struct slot_rules *r)
+{
+    struct mp_buf b = rulesRaw(r);
+    int rc = decRules(b.data, b.len);
+    mp_buf_free(&b);
+    return rc;
+}
+
+static void test_rules_codec(void)
+{
+    struct slot_rules sets[3];
+    sets[0] = rulesSample();
+    sets[1] = rulesFull();
+    slot_rules_default(&sets[2]);
+    for (int i = 0; i < 3; i++) {
+        struct mp_buf b = rulesBuf(&sets[i]);
+        struct slot_rules got;
+        struct mp_reader r;
+        mp_reader_init(&r, b.data, b.len);
+        memset(&got, 0xa5, sizeof got);
+        CHECK_EQ(slot_rules_decode(&r, &got), SLOT_OK);
+        CHECK(mp_done(&r));
+        struct mp_buf again = rulesBuf(&got); /* canonical */
+        CHECK(again.len == b.len && memcmp(again.data, b.data, b.len) == 0);
+        mp_buf_free(&again);
+        checkTruncations(decRules, b.data, b.len);
+        checkTypesSkip(decRules, &b, (const uint32_t[]){1}, 1);
+        CHECK_EQ(decCount(decRules, &b, -1), SLOT_MALFORMED);
+        CHECK_EQ(decCount(decRules, &b, +1), SLOT_MALFORMED);
+        mp_buf_free(&b);
+    }
+    struct mp_buf b = rulesBuf(&sets[0]);
+    CHECK_EQ(WITH(decRules, &b, 0, vu(2)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decRules, &b, 0, vu(0)), SLOT_BAD_VERSION);
+    checkStrRule(decRules, &b, (const uint32_t[]){9}, 1, &ruleChannelOpt);
+    checkStrRule(decRules, &b, (const uint32_t[]){10, 0, 0}, 3, &ruleChannel);
+    checkStrRule(decRules, &b, (const uint32_t[]){10, 0, 1, 0}, 4,
+                 &ruleChannel);
+    checkStrRule(decRules, &b, (const uint32_t[]){12, 0, 0}, 3, &ruleNameOpt);
+    checkStrRule(decRules, &b, (const uint32_t[]){12, 0, 2, 0}, 4,
+                 &ruleChannel);
+    mp_buf_free(&b);
+
+    /* Every range: the edges pass, one beyond fails. */
+    struct slot_rules r = rulesSample();
+#define EDGE(field, ok, bad)                                                   \
+    do {                                                                       \
+        r = rulesSample();                                                     \
+        r.field = (ok);                                                        \
+        CHECK_EQ(rulesRc(&r), SLOT_OK);                                        \
+        r.field = (bad);                                                       \
+        CHECK(rulesRc(&r) != SLOT_OK);                                         \
+    } while (0)
+    EDGE(utc_offset_min, SLOT_UTC_OFFSET_MAX, SLOT_UTC_OFFSET_MAX + 1);
+    EDGE(utc_offset_min, SLOT_UTC_OFFSET_MIN, SLOT_UTC_OFFSET_MIN - 1);
+    EDGE(release_minute, 1439, 1440);
+    EDGE(horizon_days, SLOT_HORIZON_MAX, SLOT_HORIZON_MAX + 1);
+    EDGE(cutoff_minute, 1439, 1440);
+    EDGE(cutoff_minute, SLOT_MINUTE_NONE, SLOT_MINUTE_NONE - 1);
+    EDGE(pay_ttl_ms, 1000, 999);
+    EDGE(pay_ttl_max_ms, 86400000, 86400001);
+    EDGE(pay_ttl_ms, 900000, 900001); /* above this rule set's max */
+    EDGE(flowback_days_before, SLOT_FLOWBACK_DAYS_MAX,
+         SLOT_FLOWBACK_DAYS_MAX + 1);
+    EDGE(flowback_minute, 0, 1440);
+    EDGE(policies[0].horizon_days, SLOT_HORIZON_MAX, SLOT_HORIZON_MAX + 1);
+    EDGE(elig[0].kind, SLOT_KIND_ANY, SLOT_KIND_MAX + 1);
+    EDGE(elig[0].kind, SLOT_KIND_MAX, SLOT_KIND_ANY - 1);
+#undef EDGE
+    /* Names: distinct, group names never channels, "*" only in policies. */
+    r = rulesSample();
+    strcpy(r.groups[0].channels[1], "app");
+    CHECK_EQ(rulesRc(&r), INV);
+    r = rulesSample();
+    r.n_groups = 2;
+    r.groups[1] = r.groups[0];
+    CHECK_EQ(rulesRc(&r), INV); /* two groups "online" */
+    strcpy(r.groups[1].name, "app");
+    CHECK_EQ(rulesRc(&r), INV); /* a group named like a member channel */
+    strcpy(r.groups[1].name, "all");
+    CHECK_EQ(rulesRc(&r), OK);
+    r.groups[1].n = 0;
+    CHECK_EQ(rulesRc(&r), INV); /* an empty group */
+    r = rulesSample();
+    strcpy(r.policies[1].channel, "window");
+    CHECK_EQ(rulesRc(&r), INV);
+    strcpy(r.policies[1].channel, "**");
+    CHECK_EQ(rulesRc(&r), INV);
+    strcpy(r.groups[0].name, "*");
+    CHECK_EQ(rulesRc(&r), INV);
+    r = rulesSample();
+    r.elig[0].n = 0;
+    CHECK_EQ(rulesRc(&r), INV);
+    r = rulesSample();
+    strcpy(r.elig[0].names[1], "app");
+    CHECK_EQ(rulesRc(&r), INV);
+    strcpy(r.elig[0].department, "bad dept");
+    CHECK_EQ(rulesRc(&r), INV);
+    /* Over-long lists: TOO_LARGE, like an over-long string. */
+    r = rulesFull();
+    struct mp_buf full = rulesBuf(&r);
+    CHECK_EQ(decRules(full.data, full.len), OK);
+    r.n_groups = SLOT_GROUPS_MAX + 1;
+    CHECK_EQ(rulesRc(&r), SLOT_TOO_LARGE);
+    r = rulesFull();
+    r.groups[0].n = SLOT_GROUP_CHANNELS_MAX + 1;
+    CHECK_EQ(rulesRc(&r), SLOT_TOO_LARGE);
+    r = rulesFull();
+    r.n_policies = SLOT_POLICIES_MAX + 1;
+    CHECK_EQ(rulesRc(&r), SLOT_TOO_LARGE);
+    r = rulesFull();
+    r.n_elig = SLOT_ELIG_RULES_MAX + 1;
+    CHECK_EQ(rulesRc(&r), SLOT_TOO_LARGE);
+    r = rulesFull();
+    r.elig[0].n = SLOT_POOL_NAMES_MAX + 1;
+    CHECK_EQ(rulesRc(&r), SLOT_TOO_LARGE);
+    mp_buf_free(&full);
+}
+
+static void test_rules_lookup(void)
+{
+    struct slot_rules r = rulesSample();
+    CHECK(slot_rules_group(&r, "online", 6) != NULL);
+    CHECK(slot_rules_group(&r, "app", 3) == NULL);
+    CHECK(slot_rules_covers(&r, "online", 6, "wechat", 6));
+    CHECK(slot_rules_covers(&r, "114", 3, "114", 3));
+    CHECK(!slot_rules_covers(&r, "online", 6, "114", 3));
+    CHECK(!slot_rules_covers(&r, "onlin", 5, "app", 3));
+    CHECK(!slot_rules_covers(&r, "window", 6, "app", 3));
+    /* A channel's own policy, else its group's, else "*", else default. */
+    struct slot_policy p = slot_rules_policy(&r, "window", 6);
+    CHECK(!p.cutoff && p.same_day);
+    p = slot_rules_policy(&r, "doctor", 6);
+    CHECK_EQ(p.horizon_days, 90);
+    p = slot_rules_policy(&r, "app", 3);
+    CHECK(p.cutoff && !p.same_day && p.horizon_days == 0);
+    r.n_policies = 4;
+    r.policies[3] = (struct slot_policy){"online", 3, false, false};
+    p = slot_rules_policy(&r, "app", 3);
+    CHECK(!p.cutoff && p.horizon_days == 3); /* the group's, before "*" */
+    p = slot_rules_policy(&r, "114", 3);
+    CHECK(p.cutoff && p.horizon_days == 0); /* "*" */
+    r.n_policies = 0;
+    p = slot_rules_policy(&r, "114", 3);
+    CHECK(p.cutoff && p.same_day && p.horizon_days == 0); /* defaults */
+    CHECK_STR(slot_pay_mode_name(SLOT_PAY_AT_VISIT), "at_visit");
+    CHECK_EQ(slot_pay_mode_from_name("online", 6), SLOT_PAY_ONLINE);
+    CHECK_EQ(slot_pay_mode_from_name("onlin", 5), -1);
+    CHECK(slot_pay_mode_name(2) == NULL);
+}
+
+static void test_rules_info(void)
+{
+    struct slot_rules_info in, got;
+    memset(&in, 0, sizeof in);
+    in.inherited = true;
+    in.version = 7;
+    strcpy(in.department, "cardio");
+    in.changed_at_ms = 1797206400000ull;
+    strcpy(in.operator_name, "ops@pumch");
+    strcpy(in.reason, "\u96c6\u4e2d\u653e\u53f7 09:15");
+    in.rules = rulesSample();
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_rules_info_encode(&b, &in);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_rules_info_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && memcmp(&in, &got, sizeof in) == 0);
+    mp_buf_free(&b);
+}
+
+/* The UTF-8 rule of reasons: text, no control characters, well-formed. */
+static void test_reason_text(void)
+{
+    struct mp_buf b = sampleBuf(SM_RULES_MAX);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("\u9000\u53f7 ok")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("tab\there")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("del\x7f")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vbytes("\xc3\x28", 2)), INV); /* bad cont. */
+    CHECK_EQ(WITH(decCmd, &b, 6, vbytes("\xc0\xaf", 2)), INV); /* overlong */
+    CHECK_EQ(WITH(decCmd, &b, 6, vbytes("\xed\xa0\x80", 3)), INV); /* UTF-16
+                                                                     * half */
+    CHECK_EQ(WITH(decCmd, &b, 6, vbytes("\xf4\x90\x80\x80", 4)), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vbytes("\xe4\xb8", 2)), INV); /* cut */
+    CHECK_EQ(WITH(decCmd, &b, 6, vrep('r', SLOT_REASON_MAX)), OK);
+    CHECK_EQ(WITH(decCmd, &b, 6, vrep('r', SLOT_REASON_MAX + 1)),
+             SLOT_TOO_LARGE);
+    checkStrRule(decCmd, &b, (const uint32_t[]){3}, 1, &ruleName);
+    checkStrRule(decCmd, &b, (const uint32_t[]){4}, 1, &ruleNameOpt);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("ops@pumch.example")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("ops pumch")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vrep('o', SLOT_OPERATOR_MAX + 1)),
+             SLOT_TOO_LARGE);
+    mp_buf_free(&b);
+}
+
+static void test_sched_fields(void)
+{
+    struct mp_buf b = sampleBuf(SM_POOL_SCHED);
+    /* [op, session, seq, 8 spec fields, schedule] -> the schedule at 11 */
+    checkStrRule(decCmd, &b, (const uint32_t[]){11, 0}, 2, &ruleName);
+    checkStrRule(decCmd, &b, (const uint32_t[]){11, 1}, 2, &ruleNameOpt);
+    checkStrRule(decCmd, &b, (const uint32_t[]){11, 2}, 2, &ruleName);
+    checkStrRule(decCmd, &b, (const uint32_t[]){11, 3}, 2, &ruleNameOpt);
+    checkStrRule(decCmd, &b, (const uint32_t[]){11, 7, 0}, 3, &ruleChannel);
+    checkStrRule(decCmd, &b, (const uint32_t[]){11, 8, 0}, 3, &ruleChannel);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 4, vu(0)), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 4, vu(1)), OK);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 4, vu(SLOT_DAY_MAX)), OK);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 4, vu(SLOT_DAY_MAX + 1)), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 5, vu(2)), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 6, vu(SLOT_VISIT_SLOT_MAX_MS)), OK);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 6, vu(SLOT_VISIT_SLOT_MAX_MS + 1)), INV);
+    const char *names[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i"};
+    const char *dup[] = {"app", "app"};
+    CHECK_EQ(WITH2(decCmd, &b, 11, 7, vnames(8, names)), OK);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 7, vnames(9, names)), SLOT_TOO_LARGE);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 8, vnames(2, dup)), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 11, 8, vnames(0, dup)), OK);
+    /* A pool of a schedule has a segment. */
+    CHECK_EQ(WITH(decCmd, &b, 7, vu(0)), INV);
+    /* Shares may name groups: any channel-charset name. */
+    CHECK_EQ(WITH3(decCmd, &b, 10, 1, 0, vs("online")), OK);
+    mp_buf_free(&b);
+    /* Confirm without a reference (pay at visit) decodes. */
+    b = sampleBuf(SM_CONFIRM_AT_VISIT);
+    struct slot_cmd c;
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK_EQ(c.u.confirm.payment_ref.len, 0);
+    mp_buf_free(&b);
+}
+
+static struct val vdays(uint32_t n, const uint32_t *days)
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    slot_days_pack(&m, days, n);
+    return valOf(&m);
+}
+
+static struct val vsegs(uint32_t n, const struct slot_segment *s)
+{
+    struct mp_buf m;
+    mp_buf_init(&m);
+    slot_segments_pack(&m, s, n);
+    return valOf(&m);
+}
+
+static void test_template(void)
+{
+    const struct slot_template *t = &samples[SM_IMPORT].u.import;
+    uint32_t days[3];
+    struct slot_segment segs[3];
+    slot_template_days(t, days);
+    slot_template_segments(t, segs);
+    CHECK(memcmp(days, sampleDays, sizeof days) == 0);
+    CHECK(memcmp(segs, sampleSegs, sizeof segs) == 0);
+    char id[SLOT_POOL_ID_MAX + 1];
+    CHECK_EQ(slot_template_pool_id(t, 20801, &segs[0], id), 39);
+    CHECK_STR(id, "pumch/east/cardio/dr-wang/20261214/0800");
+    slot_template_pool_id(t, 20805, &segs[2], id);
+    CHECK_STR(id, "pumch/east/cardio/dr-wang/20261218/1300");
+
+    /* [13, s, seq, template]: the template's fields at 3.x */
+    struct mp_buf b = sampleBuf(SM_IMPORT);
+    char prefix[SLOT_ID_PREFIX_MAX + 2];
+    memset(prefix, 'p', sizeof prefix - 1);
+    prefix[SLOT_ID_PREFIX_MAX] = '\0';
+    CHECK_EQ(WITH2(decCmd, &b, 3, 0, vs(prefix)), OK);
+    prefix[SLOT_ID_PREFIX_MAX] = 'p';
+    prefix[SLOT_ID_PREFIX_MAX + 1] = '\0';
+    CHECK_EQ(WITH2(decCmd, &b, 3, 0, vs(prefix)), SLOT_TOO_LARGE);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 0, vs("a b")), INV);
+    checkStrRule(decCmd, &b, (const uint32_t[]){3, 1}, 2, &ruleName);
+    checkStrRule(decCmd, &b, (const uint32_t[]){3, 3}, 2, &ruleName);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 5, vu(SLOT_KIND_MAX + 1)), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 7, vu(2)), INV);
+    /* shares: permille 1..1000, sum <= 1000, names distinct */
+    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa3" "114\x00", 6)), INV);
+    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa3" "114\xcd\x01\x2d", 8)),
+             INV); /* 301 + 700 */
+    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa3" "114\xcd\x01\x2c", 8)),
+             OK);
+    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa6online\x01", 9)), INV);
+    /* days: strictly increasing, 1..DAY_MAX, 1..366 of them */
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(2, (uint32_t[]){5, 5})), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(2, (uint32_t[]){6, 5})), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(1, (uint32_t[]){0})), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(1, (uint32_t[]){SLOT_DAY_MAX})),
+             OK);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(0, NULL)), INV);
+    static uint32_t many[SLOT_TEMPLATE_DAYS_MAX + 1];
+    for (uint32_t i = 0; i <= SLOT_TEMPLATE_DAYS_MAX; i++) {
+        many[i] = 20000 + i;
+    }
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(SLOT_TEMPLATE_DAYS_MAX, many)),
+             OK);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(SLOT_TEMPLATE_DAYS_MAX + 1, many)),
+             SLOT_TOO_LARGE);
+    /* segments: start < end <= 1440, in order, not overlapping */
+    struct slot_segment s2[2] = {{480, 540, 5}, {540, 600, 5}};
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(2, s2)), OK);
+    s2[1].start_minute = 539;
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(2, s2)), INV);
+    s2[0] = (struct slot_segment){480, 480, 5};
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(1, s2)), INV);
+    s2[0] = (struct slot_segment){0, 1440, 1};
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(1, s2)), OK);
+    s2[0] = (struct slot_segment){0, 1441, 1};
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(1, s2)), INV);
+    s2[0] = (struct slot_segment){0, 60, 0};
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(1, s2)), INV);
+    s2[0] = (struct slot_segment){0, 60, SLOT_POOL_CAPACITY_MAX + 1};
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(1, s2)), INV);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(0, s2)), INV);
+    static struct slot_segment segMany[SLOT_TEMPLATE_SEGS_MAX + 1];
+    for (uint32_t i = 0; i <= SLOT_TEMPLATE_SEGS_MAX; i++) {
+        segMany[i] = (struct slot_segment){(uint16_t)(i * 29),
+                                           (uint16_t)(i * 29 + 29), 1};
+    }
+    CHECK_EQ(WITH2(decCmd, &b, 3, 13, vsegs(SLOT_TEMPLATE_SEGS_MAX, segMany)),
+             OK);
+    CHECK_EQ(
+        WITH2(decCmd, &b, 3, 13, vsegs(SLOT_TEMPLATE_SEGS_MAX + 1, segMany)),
+        SLOT_TOO_LARGE);
+    mp_buf_free(&b);
+}
+
+static void test_place_status(void)
+{
+    struct slot_pool_status s = statusSample(2);
+    s.has_place = true;
+    struct slot_place *p = &s.place;
+    strcpy(p->hospital, "pumch");
+    strcpy(p->department, "cardio");
+    p->visit_day = 20801;
+    p->pay_mode = SLOT_PAY_AT_VISIT;
+    p->visit_slot_ms = 60000;
+    p->n_eligible = 2;
+    strcpy(p->eligible[0], "online");
+    strcpy(p->eligible[1], "window");
+    p->n_rem_allow = 1;
+    strcpy(p->rem_allow[0], "window");
+    p->flow_due_ms = 1797148800000ull;
+    p->flowed_back = 1;
+    struct mp_buf b = statusBuf(&s);
+    struct slot_pool_status got;
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_pool_status_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && memcmp(&got, &s, sizeof s) == 0);
+    checkTruncations(decStatus, b.data, b.len);
+    checkTypesSkip(decStatus, &b, (const uint32_t[]){14}, 1);
+    checkStrRule(decStatus, &b, (const uint32_t[]){14, 0}, 2, &ruleName);
+    checkStrRule(decStatus, &b, (const uint32_t[]){14, 1}, 2, &ruleNameOpt);
+    checkStrRule(decStatus, &b, (const uint32_t[]){14, 7, 0}, 3, &ruleChannel);
+    CHECK_EQ(WITH2(decStatus, &b, 14, 4, vu(0)), INV);
+    CHECK_EQ(WITH2(decStatus, &b, 14, 10, vu(2)), INV);
+    CHECK_EQ(WITH(decStatus, &b, 14, vraw("\xc0", 1)), OK); /* absent */
     mp_buf_free(&b);
 }
 
@@ -1794,7 +2587,7 @@ static void test_entry_payload_shape(void)
     } bad[] = {
         {"\x94\x0a\x00\x00\x00", 5, SLOT_INVALID_ARGUMENT}, /* max 0 */
         {"\x94\x0a\x01\x01\x01", 5, SLOT_INVALID_ARGUMENT}, /* session */
-        {"\x94\x0c\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
+        {"\x94\x0f\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
         {"\x95\x0a\x00\x00\x01\x01", 6, SLOT_MALFORMED},    /* count */
         {"\x94\x05\x01\x01\xa0", 5, SLOT_INVALID_ARGUMENT}, /* pool "" */
         {"\x94\x05\x01\x01\xc0", 5, SLOT_MALFORMED},
@@ -1873,7 +2666,7 @@ static void test_frame_round_trip(void)
 
 static void test_frame_peek(void)
 {
-    uint8_t buf[16] = {0, 0, 0, 5, 0x94, 1, 1, 0, 0xc0, 0xee};
+    uint8_t buf[16] = {0, 0, 0, 5, 0x94, SLOT_PROTO_VERSION, 1, 0, 0xc0, 0xee};
     size_t fl = 99;
     for (size_t k = 0; k < 9; k++) {
         CHECK_EQ(slot_frame_peek(buf, k, &fl), SLOT_OK);
@@ -1932,12 +2725,13 @@ static void test_frame_validation(void)
     mp_buf_append(&body, b.data + 4, b.len - 4);
     CHECK_EQ(decFrame(body.data, body.len), SLOT_OK);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(0)), SLOT_BAD_VERSION);
-    CHECK_EQ(WITH(decFrame, &body, 0, vu(2)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(1)), SLOT_BAD_VERSION); /* old */
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(3)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(UINT64_MAX)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vs("1")), SLOT_MALFORMED);
     /* A later version may have another shape: still BAD_VERSION. */
-    CHECK_EQ(decFrame("\x92\x02\x01", 3), SLOT_BAD_VERSION);
-    CHECK_EQ(decFrame("\x91\x02", 2), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x92\x03\x01", 3), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x91\x03", 2), SLOT_BAD_VERSION);
     static const uint64_t unknown[] = {0, 4, 15, 20, 255, 256, UINT64_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         CHECK_EQ(WITH(decFrame, &body, 1, vu(unknown[i])), SLOT_UNKNOWN_OP);
@@ -1962,7 +2756,7 @@ static void test_frame_validation(void)
     /* Payload: one whole value; nothing after it; bounded nesting. */
     mp_buf_append(&body, "\x01", 1);
     CHECK_EQ(decFrame(body.data, body.len), SLOT_MALFORMED);
-    uint8_t deep[64] = {0x94, 1, 1, 0};
+    uint8_t deep[64] = {0x94, SLOT_PROTO_VERSION, 1, 0};
     memset(deep + 4, 0x91, 40);
     deep[44] = 0x01;
     CHECK_EQ(decFrame(deep, 45), SLOT_MALFORMED);
@@ -2007,6 +2801,14 @@ T(result)
 T(read_round_trip)
 T(read_validation)
 T(read_no_hash)
+T(time)
+T(rules_codec)
+T(rules_lookup)
+T(rules_info)
+T(reason_text)
+T(sched_fields)
+T(template)
+T(place_status)
 T(admin_status)
 T(pool_status)
 T(claim)
@@ -2048,6 +2850,14 @@ static const struct check_case cases[] = {
     C(read_round_trip),
     C(read_validation),
     C(read_no_hash),
+    C(time),
+    C(rules_codec),
+    C(rules_lookup),
+    C(rules_info),
+    C(reason_text),
+    C(sched_fields),
+    C(template),
+    C(place_status),
     C(admin_status),
     C(pool_status),
     C(claim),
