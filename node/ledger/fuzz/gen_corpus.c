@@ -21,6 +21,7 @@
 
 #include "ledger.h"
 #include "slot_proto.h"
+#include "slot_time.h"
 
 #define T0   1714550400000ull /* 2024-05-01 08:00 UTC+8, a release time */
 #define POOL "h1/cardio/dr-li/2024-05-08:am"
@@ -80,7 +81,8 @@ cmd(uint8_t op, uint64_t seq)
     struct slot_cmd c;
     memset(&c, 0, sizeof c);
     c.op = op;
-    bool anon = op == SLOT_OP_SESSION_OPEN || op == SLOT_OP_EXPIRE;
+    bool anon = op == SLOT_OP_SESSION_OPEN || op == SLOT_OP_EXPIRE ||
+                op == SLOT_OP_SWEEP;
     c.session = anon ? 0 : 1;
     c.seq = anon ? 0 : seq;
     return c;
@@ -164,6 +166,130 @@ static struct slot_cmd expire(uint32_t max)
     return c;
 }
 
+/* ---- schedules: a Beijing hospital's rules, its pools, an import ---------- */
+
+#define HOSPITAL "pumch"
+#define VDAY     19851u /* 2024-05-08, local; T0 is 2024-05-01 08:00 */
+#define SPOOL    "pumch/east/cardio/dr-li/20240508/0800"
+
+static struct slot_rules beijingRules(void)
+{
+    struct slot_rules r;
+    slot_rules_default(&r);
+    r.utc_offset_min = 480;
+    r.release_minute = 480; /* 08:00: T0 is exactly the opening */
+    r.horizon_days = 7;
+    r.cutoff_minute = 900;
+    r.pay_ttl_ms = 300000;
+    r.flowback_days_before = 1;
+    r.flowback_minute = 900;
+    r.n_groups = 1;
+    strcpy(r.groups[0].name, "online");
+    r.groups[0].n = 2;
+    strcpy(r.groups[0].channels[0], "app");
+    strcpy(r.groups[0].channels[1], "wechat");
+    r.n_policies = 1;
+    r.policies[0] = (struct slot_policy){"window", 0, false, true};
+    r.n_elig = 1;
+    r.elig[0].kind = SLOT_KIND_SPECIAL;
+    r.elig[0].n = 1;
+    strcpy(r.elig[0].names[0], "window");
+    return r;
+}
+
+/* Buffers the commands below point into: they live as long as gen_corpus. */
+static struct mp_buf rulesBuf, daysBuf, segsBuf;
+
+static struct slot_cmd rulesSet(uint64_t seq, const char *department)
+{
+    struct slot_rules r = beijingRules();
+    if (rulesBuf.data == NULL) {
+        mp_buf_init(&rulesBuf);
+        slot_rules_encode(&rulesBuf, &r);
+    }
+    struct slot_cmd c = cmd(SLOT_OP_RULES_SET, seq);
+    c.u.rules.hospital = S(HOSPITAL);
+    c.u.rules.department = S(department);
+    c.u.rules.operator_name = S("ops@pumch");
+    c.u.rules.reason = S("09:00 release, 15:00 cut-off");
+    c.u.rules.rules = (struct slot_str){(const char *)rulesBuf.data,
+                                        (uint32_t)rulesBuf.len};
+    return c;
+}
+
+static struct slot_template templateOf(void)
+{
+    static const uint32_t days[] = {VDAY, VDAY + 1};
+    static const struct slot_segment segs[] = {{480, 510, 10}, {510, 540, 10}};
+    if (daysBuf.data == NULL) {
+        mp_buf_init(&daysBuf);
+        mp_buf_init(&segsBuf);
+        slot_days_pack(&daysBuf, days, 2);
+        slot_segments_pack(&segsBuf, segs, 2);
+    }
+    struct slot_template t;
+    memset(&t, 0, sizeof t);
+    t.id_prefix = S("pumch/east/cardio/dr-li");
+    t.sched.hospital = S(HOSPITAL);
+    t.sched.campus = S("east");
+    t.sched.department = S("cardio");
+    t.sched.doctor = S("dr-li");
+    t.sched.pay_mode = SLOT_PAY_AT_VISIT;
+    t.kind = SLOT_KIND_EXPERT;
+    t.fee_cents = 10000;
+    t.n_shares = 2;
+    t.shares[0] = (struct slot_tshare){S("114"), 300};
+    t.shares[1] = (struct slot_tshare){S("online"), 600};
+    t.sched.n_rem_allow = 1;
+    t.sched.rem_allow[0] = S("window");
+    t.n_days = 2;
+    t.days = (struct slot_str){(const char *)daysBuf.data,
+                               (uint32_t)daysBuf.len};
+    t.n_segments = 2;
+    t.segments = (struct slot_str){(const char *)segsBuf.data,
+                                   (uint32_t)segsBuf.len};
+    return t;
+}
+
+static struct slot_cmd importSchedule(uint64_t seq)
+{
+    struct slot_cmd c = cmd(SLOT_OP_SCHEDULE_IMPORT, seq);
+    c.u.import = templateOf();
+    return c;
+}
+
+/* A scheduled pool of its own: special clinic, window only, pay online. */
+static struct slot_cmd schedPool(uint64_t seq)
+{
+    struct slot_cmd c =
+        pool(SLOT_OP_POOL_CREATE, seq, "pumch/east/derm/s1", 6, 0);
+    c.u.pool.kind = SLOT_KIND_SPECIAL;
+    c.u.pool.seg_start_ms = slot_utc_ms_of(VDAY, 780, 480);
+    c.u.pool.seg_end_ms = slot_utc_ms_of(VDAY, 840, 480);
+    c.u.pool.has_sched = true;
+    c.u.pool.sched.hospital = S(HOSPITAL);
+    c.u.pool.sched.campus = S("east");
+    c.u.pool.sched.department = S("derm");
+    c.u.pool.sched.visit_day = VDAY;
+    return c;
+}
+
+static struct slot_cmd holdIn(uint64_t seq, const char *pool_id,
+                              const char *patient, const char *channel,
+                              uint32_t ttl)
+{
+    struct slot_cmd c = hold(seq, patient, channel, ttl);
+    c.u.hold.pool = S(pool_id);
+    return c;
+}
+
+static struct slot_cmd sweep(uint32_t max)
+{
+    struct slot_cmd c = cmd(SLOT_OP_SWEEP, 0);
+    c.u.expire.max = max;
+    return c;
+}
+
 /* ---- scenarios --------------------------------------------------------------
  */
 
@@ -178,7 +304,7 @@ struct scenario {
     struct slot_cmd c[SCENARIO_MAX];
 };
 
-static struct scenario scenarios[8];
+static struct scenario scenarios[12];
 static size_t nScenarios;
 
 /* The ledger tells requests apart by fingerprint, which only the decoder
@@ -235,6 +361,15 @@ static void initScenarios(void)
     struct slot_cmd noSession = hold(1, PA, "app", 1000);
     noSession.session = 42;
     ADD("no-session", noSession, open_(), open_(), open_(), expire(1));
+    /* A hospital's schedule: its rules, a week imported twice (the second
+     * changes nothing), a special clinic, holds by group, pay at the visit,
+     * refusals of each date rule, a sweep before anything is due. */
+    ADD("schedule", open_(), rulesSet(1, ""), rulesSet(2, "derm"),
+        importSchedule(3), importSchedule(4), schedPool(5),
+        holdIn(6, SPOOL, PA, "wechat", 0), holdIn(7, SPOOL, PB, "114", 0),
+        confirm(8, 1, ""), holdIn(9, "pumch/east/derm/s1", PC, "app", 0),
+        holdIn(10, "pumch/east/cardio/dr-li/20240509/0800", PC, "app", 0),
+        holdIn(11, "pumch/east/derm/s1", PC, "window", 0), sweep(64));
 }
 
 /* ---- per-fuzzer seeds ---------------------------------------------------- */
@@ -383,7 +518,67 @@ static void readSeeds(void)
         l, "pools",
         (struct slot_read){.op = SLOT_READ_POOLS, .pool = S(""), .limit = 10});
     readSeed(l, "ledger", (struct slot_read){.op = SLOT_READ_LEDGER});
+    readSeed(l, "ledger-no-hash",
+             (struct slot_read){.op = SLOT_READ_LEDGER, .no_hash = true});
     ledger_destroy(l);
+    size_t sched = nScenarios - 1; /* "schedule" */
+    l = ledgerAfter(&sched, 1, false);
+    readSeed(l, "query",
+             (struct slot_read){.op = SLOT_READ_QUERY,
+                                .hospital = S(HOSPITAL),
+                                .department = S("cardio"),
+                                .doctor = S(""),
+                                .date_from = VDAY,
+                                .kind = SLOT_KIND_ANY,
+                                .pool = S(""),
+                                .limit = 10});
+    readSeed(l, "rules",
+             (struct slot_read){.op = SLOT_READ_RULES,
+                                .hospital = S(HOSPITAL),
+                                .department = S("derm")});
+    readSeed(l, "rules-log",
+             (struct slot_read){.op = SLOT_READ_RULES_LOG,
+                                .hospital = S(HOSPITAL),
+                                .limit = 10});
+    readSeed(l, "schedule-check",
+             (struct slot_read){.op = SLOT_READ_SCHEDULE_CHECK,
+                                .tpl = templateOf()});
+    readSeed(l, "sched-pool",
+             (struct slot_read){.op = SLOT_READ_POOL, .pool = S(SPOOL)});
+    readSeed(l, "sched-booking",
+             (struct slot_read){.op = SLOT_READ_BOOKING, .id = 1});
+    ledger_destroy(l);
+}
+
+/* fuzz_sched: the schedule messages on their own (rule set, a pool's
+ * schedule fields, a template, rules info). */
+static void schedSeeds(void)
+{
+    struct mp_buf b;
+    mp_buf_init(&b);
+    struct slot_rules r = beijingRules();
+    slot_rules_encode(&b, &r);
+    writeBuf("fuzz_sched", "rules-beijing", &b);
+    slot_rules_default(&r);
+    slot_rules_encode(&b, &r);
+    writeBuf("fuzz_sched", "rules-default", &b);
+    struct slot_cmd p = schedPool(1);
+    slot_sched_encode(&b, &p.u.pool.sched);
+    writeBuf("fuzz_sched", "sched-pool", &b);
+    struct slot_template t = templateOf();
+    slot_template_encode(&b, &t);
+    writeBuf("fuzz_sched", "template", &b);
+    struct slot_rules_info info;
+    memset(&info, 0, sizeof info);
+    info.version = 3;
+    strcpy(info.department, "derm");
+    info.changed_at_ms = T0;
+    strcpy(info.operator_name, "ops@pumch");
+    strcpy(info.reason, "\u6d41\u8f6c 15:00");
+    info.rules = beijingRules();
+    slot_rules_info_encode(&b, &info);
+    writeBuf("fuzz_sched", "rules-info", &b);
+    mp_buf_free(&b);
 }
 
 static void frame(struct mp_buf *b, uint8_t type, uint64_t tag,
@@ -418,8 +613,17 @@ static void payResult(struct mp_buf *b)
 
 static void payReadReply(struct mp_buf *b)
 {
-    struct slot_claim c = {1,           SLOT_CLAIM_BOOKED, POOL, PA, "app", T0,
-                           T0 + 300000, T0 + 1000,         0,    1,  "wx:1"};
+    struct slot_claim c = {.id = 1,
+                           .state = SLOT_CLAIM_BOOKED,
+                           .pool = POOL,
+                           .patient = PA,
+                           .channel = "app",
+                           .held_at_ms = T0,
+                           .deadline_ms = T0 + 300000,
+                           .booked_at_ms = T0 + 1000,
+                           .visit_no = 1,
+                           .payment_ref = "wx:1",
+                           .paid = 1};
     mp_pack_array(b, 3);
     mp_pack_uint(b, SLOT_OK);
     mp_pack_uint(b, 1234);
@@ -493,5 +697,9 @@ int main(int argc, char **argv)
     snapshotSeeds();
     readSeeds();
     frameSeeds();
+    schedSeeds();
+    mp_buf_free(&rulesBuf);
+    mp_buf_free(&daysBuf);
+    mp_buf_free(&segsBuf);
     return 0;
 }
