@@ -291,6 +291,12 @@ static bool checkSchedules(const struct ledger *l, char *why, size_t why_len)
             CHECK(h->days[d].n > 0 &&
                       (d == 0 || h->days[d - 1].day < h->days[d].day),
                   "hospital %s: day index out of order", h->id);
+            for (uint32_t k = 1; k < h->days[d].n; k++) {
+                CHECK(ledger__query_cmp(l, h->days[d].pools[k - 1],
+                                        h->days[d].pools[k]) < 0,
+                      "hospital %s: day %u not in query order", h->id,
+                      h->days[d].day);
+            }
             n += h->days[d].n;
         }
         CHECK(n == h->n_pools, "hospital %s: %u pools indexed, %u counted",

@@ -53,6 +53,33 @@ const struct slot_rules *ledger__rules_of(const struct ledger *l,
 
 /* ---- the schedule index ---------------------------------------------------- */
 
+/* A pool's place in the query's order: (visit_day, seg_start_ms,
+ * department, doctor, pool id). */
+int ledger__query_cmp(const struct ledger *l, uint32_t a, uint32_t b)
+{
+    const struct pool *x = &l->pools[a], *y = &l->pools[b];
+    if (x->place->visit_day != y->place->visit_day) {
+        return x->place->visit_day < y->place->visit_day ? -1 : 1;
+    }
+    if (x->seg_start_ms != y->seg_start_ms) {
+        return x->seg_start_ms < y->seg_start_ms ? -1 : 1;
+    }
+    struct slot_str s[4] = {ledger__name_str(l, x->place->department),
+                            ledger__name_str(l, y->place->department),
+                            ledger__name_str(l, x->place->doctor),
+                            ledger__name_str(l, y->place->doctor)};
+    for (int k = 0; k < 4; k += 2) {
+        uint32_t n = s[k].len < s[k + 1].len ? s[k].len : s[k + 1].len;
+        int c = memcmp(s[k].p, s[k + 1].p, n);
+        if (c != 0 || s[k].len != s[k + 1].len) {
+            return c != 0 ? c : (s[k].len < s[k + 1].len ? -1 : 1);
+        }
+    }
+    uint32_t n = x->id_len < y->id_len ? x->id_len : y->id_len;
+    int c = memcmp(x->id, y->id, n);
+    return c != 0 ? c : (x->id_len < y->id_len ? -1 : x->id_len > y->id_len);
+}
+
 /* Position of `day` in h->days, or where it would go. */
 static uint32_t dayPos(const struct hospital *h, uint32_t day)
 {
@@ -83,9 +110,23 @@ void ledger__sched_index_add(struct ledger *l, uint32_t pi)
         h->days[at].day = pl->visit_day;
         h->n_days++;
     }
+    /* Each day's pools stay in query order (ledger__query_cmp): a page
+     * is a walk from the "after" pool, never a sort. The insertion's
+     * memmove is O(a day's clinics). */
     struct hday *d = &h->days[at];
     LEDGER_GROW(d->pools, d->cap, d->n);
-    d->pools[d->n++] = pi;
+    uint32_t lo = 0, hi = d->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ledger__query_cmp(l, d->pools[mid], pi) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    memmove(&d->pools[lo + 1], &d->pools[lo], (d->n - lo) * sizeof *d->pools);
+    d->pools[lo] = pi;
+    d->n++;
     h->n_pools++;
 }
 
@@ -101,8 +142,8 @@ void ledger__sched_index_remove(struct ledger *l, uint32_t pi)
         k++;
     }
     assert(k < d->n);
-    /* Creation order is kept: query pages sort by key anyway, but equal
-     * states must stay byte-equal whatever the update history. */
+    /* A linear search: the pool's key may have changed already (an
+     * update re-files the pool after changing its fields). */
     memmove(&d->pools[k], &d->pools[k + 1], (d->n - k - 1) * sizeof *d->pools);
     d->n--;
     h->n_pools--;
@@ -318,33 +359,6 @@ int ledger_read_rules_log(const struct ledger *l, struct slot_str hospital,
 
 /* ---- the pool query ---------------------------------------------------------- */
 
-/* A pool's place in the query's order: (visit_day, seg_start_ms,
- * department, doctor, pool id). */
-static int queryCmp(const struct ledger *l, uint32_t a, uint32_t b)
-{
-    const struct pool *x = &l->pools[a], *y = &l->pools[b];
-    if (x->place->visit_day != y->place->visit_day) {
-        return x->place->visit_day < y->place->visit_day ? -1 : 1;
-    }
-    if (x->seg_start_ms != y->seg_start_ms) {
-        return x->seg_start_ms < y->seg_start_ms ? -1 : 1;
-    }
-    struct slot_str s[4] = {ledger__name_str(l, x->place->department),
-                            ledger__name_str(l, y->place->department),
-                            ledger__name_str(l, x->place->doctor),
-                            ledger__name_str(l, y->place->doctor)};
-    for (int k = 0; k < 4; k += 2) {
-        uint32_t n = s[k].len < s[k + 1].len ? s[k].len : s[k + 1].len;
-        int c = memcmp(s[k].p, s[k + 1].p, n);
-        if (c != 0 || s[k].len != s[k + 1].len) {
-            return c != 0 ? c : (s[k].len < s[k + 1].len ? -1 : 1);
-        }
-    }
-    uint32_t n = x->id_len < y->id_len ? x->id_len : y->id_len;
-    int c = memcmp(x->id, y->id, n);
-    return c != 0 ? c : (x->id_len < y->id_len ? -1 : x->id_len > y->id_len);
-}
-
 static bool queryMatch(const struct ledger *l, const struct pool *p,
                        const struct slot_read *rd)
 {
@@ -358,19 +372,6 @@ static bool queryMatch(const struct ledger *l, const struct pool *p,
              sstrIs(rd->doctor, l->nkeys + l->names[pl->doctor],
                     l->nlens[pl->doctor]))) &&
            (rd->kind == SLOT_KIND_ANY || rd->kind == p->kind);
-}
-
-/* Insertion sort: one day's matches are few (a day's clinics). */
-static void sortDay(const struct ledger *l, uint32_t *v, uint32_t n)
-{
-    for (uint32_t i = 1; i < n; i++) {
-        uint32_t x = v[i], j = i;
-        while (j > 0 && queryCmp(l, v[j - 1], x) > 0) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
 }
 
 int ledger_read_query(const struct ledger *l, const struct slot_read *rd,
@@ -393,32 +394,31 @@ int ledger_read_query(const struct ledger *l, const struct slot_read *rd,
     }
     uint32_t limit = rd->limit < cap ? rd->limit : cap;
     uint32_t to = rd->date_to == 0 ? UINT32_MAX : rd->date_to;
-    uint32_t *day = NULL;
-    uint32_t day_cap = 0;
+    bool filtered = rd->department.len > 0 || rd->doctor.len > 0 ||
+                    rd->kind != SLOT_KIND_ANY;
+    uint32_t after_day = after == NONE ? 0 : l->pools[after].place->visit_day;
     for (uint32_t d = dayPos(h, rd->date_from);
          d < h->n_days && h->days[d].day <= to; d++) {
         const struct hday *hd = &h->days[d];
-        uint32_t m = 0;
+        if (!filtered && (*n >= limit || hd->day < after_day)) {
+            *total += hd->n; /* counting a day needs no look at its pools */
+            continue;
+        }
         for (uint32_t k = 0; k < hd->n; k++) {
-            if (queryMatch(l, &l->pools[hd->pools[k]], rd)) {
-                if (*n < limit) {
-                    LEDGER_GROW(day, day_cap, m);
-                    day[m] = hd->pools[k];
-                }
-                m++;
+            uint32_t pi = hd->pools[k];
+            if (!queryMatch(l, &l->pools[pi], rd)) {
+                continue;
             }
-        }
-        *total += m;
-        if (*n >= limit) {
-            continue; /* the page is full: only counting now */
-        }
-        sortDay(l, day, m);
-        for (uint32_t k = 0; k < m && *n < limit; k++) {
-            if (after == NONE || queryCmp(l, day[k], after) > 0) {
-                ledger__pool_status(l, day[k], &out[(*n)++]);
+            (*total)++;
+            /* Days are in order and so are a day's pools: the page is the
+             * matches after `after`, in walk order. */
+            bool past =
+                hd->day > after_day ||
+                (hd->day == after_day && ledger__query_cmp(l, pi, after) > 0);
+            if (*n < limit && (after == NONE || past)) {
+                ledger__pool_status(l, pi, &out[(*n)++]);
             }
         }
     }
-    free(day);
     return SLOT_OK;
 }

@@ -403,7 +403,11 @@ uint32_t ledger__hospital_find(const struct ledger *l, struct slot_str id);
  * NULL for a free-standing pool. */
 const struct slot_rules *ledger__rules_of(const struct ledger *l,
                                           const struct pool *p);
-/* A scheduled pool into / out of its hospital's day index. */
+/* The pool query's order: (visit_day, seg_start_ms, department, doctor,
+ * pool id); <0, 0, >0. */
+int ledger__query_cmp(const struct ledger *l, uint32_t a, uint32_t b);
+/* A scheduled pool into / out of its hospital's day index (each day's pools
+ * kept in query order). */
 void ledger__sched_index_add(struct ledger *l, uint32_t pi);
 void ledger__sched_index_remove(struct ledger *l, uint32_t pi);
 int ledger__rules_set(struct ledger *l, const struct slot_cmd *cmd,

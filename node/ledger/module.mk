@@ -27,8 +27,10 @@ endef
 $(foreach t,$(LEDGER_TESTS),$(eval $(call ledger_test_rules,$(t))))
 
 # The micro-benchmark (make bench): apply cost per command, memory per
-# claimed slot, snapshot and restore.
-$(B)/rel/bin/bench_ledger: $(B)/rel/node/ledger/bench/bench_ledger.o $(CORE_REL)
+# claimed slot, snapshot and restore, and the hospitals' rules (import,
+# HOLD with every rule on, the pool query).
+$(B)/rel/bin/bench_ledger: $(B)/rel/node/ledger/bench/bench_ledger.o \
+                           $(B)/rel/node/ledger/bench/bench_sched.o $(CORE_REL)
 	$(call link,$(REL_CFLAGS),$(LIBS))
 
 # Fuzzers of the ledger's inputs: whole Raft entries, snapshots.

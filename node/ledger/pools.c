@@ -265,7 +265,11 @@ int ledger__pool_update(struct ledger *l, const struct slot_pool_spec *sp)
     if (sp->has_sched) {
         placeSet(l, pi, &sp->sched, hospital);
     } else if (p->place != NULL) {
-        ledger__flow_schedule(l, pi); /* the segment may have moved */
+        /* The segment may have moved: its place in the day's order and its
+         * flow-back time with it. */
+        ledger__sched_index_remove(l, pi);
+        ledger__sched_index_add(l, pi);
+        ledger__flow_schedule(l, pi);
     }
     return SLOT_OK;
 }

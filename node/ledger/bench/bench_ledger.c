@@ -6,6 +6,9 @@
  * pools claimed: half held with a 24 h ttl, half booked) is then measured
  * for (b) memory per slot and (c) snapshot and restore time.
  *
+ * Part (d), bench_sched.c: the hospitals' rules (import, HOLD with every
+ * rule on, the pool query) on a ledger of their own.
+ *
  * Prints a report (make bench tees it to bench/results/ledger.txt) and
  * writes the figures to bench/results/ledger.json. Single-threaded, single
  * run: figures are indicative, not statistics.
@@ -22,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_sched.h"
 #include "ledger.h"
 #include "slot_proto.h"
 
@@ -332,6 +336,7 @@ struct figures {
     double snapshot_ms, restore_ms, check_ms, lz4_ms;
     size_t snapshot_bytes, lz4_bytes;
     uint32_t holds_active, bookings_active;
+    struct sched_figures sched;
     uint64_t failures;
 };
 
@@ -370,6 +375,11 @@ static void write_json(const struct figures *f)
             " \"snapshot_ms\": %.1f, \"restore_ms\": %.1f,"
             " \"check_ms\": %.1f, \"lz4_bytes\": %zu, \"lz4_ms\": %.1f,"
             " \"target_snapshot_ms\": %.0f, \"target_restore_ms\": %.0f},\n"
+            "  \"schedules\": {\"pools\": %u, \"imports\": %u,"
+            " \"import_ms\": %.1f, \"hold_commands\": %u,"
+            " \"hold_ns_per_cmd\": %.1f, \"hold_decode_ns_per_cmd\": %.1f,"
+            " \"target_hold_ns\": %.0f, \"list_pages\": %u,"
+            " \"list_ms\": %.2f, \"target_list_ms\": %.0f},\n"
             "  \"failures\": %" PRIu64 "\n"
             "}\n",
             POOLS, POOL_CAPACITY, SLOTS, SESSIONS, PER_ENTRY, SLOTS, f->hold_ns,
@@ -381,7 +391,11 @@ static void write_json(const struct figures *f)
             f->holds_active, f->bookings_active,
             SLOTS - f->holds_active - f->bookings_active, f->snapshot_bytes,
             f->snapshot_ms, f->restore_ms, f->check_ms, f->lz4_bytes, f->lz4_ms,
-            TARGET_SNAPSHOT_MS, TARGET_RESTORE_MS, f->failures);
+            TARGET_SNAPSHOT_MS, TARGET_RESTORE_MS, f->sched.pools,
+            f->sched.imports, f->sched.import_ms, f->sched.holds,
+            f->sched.hold_ns, f->sched.hold_decode_ns, SCHED_TARGET_HOLD_NS,
+            f->sched.pages, f->sched.list_ms, SCHED_TARGET_LIST_MS,
+            f->failures);
     fclose(out);
 }
 
@@ -435,6 +449,19 @@ static void report(const struct figures *f)
     printf("    (not in the targets: ledger_check %.1f ms; LZ4 of the "
            "snapshot %.1f MiB in %.1f ms)\n\n",
            f->check_ms, (double)f->lz4_bytes / 1048576.0, f->lz4_ms);
+    const struct sched_figures *s = &f->sched;
+    printf("(d) schedules: one hospital's rules, %u pools in %u imports\n",
+           s->pools, s->imports);
+    printf("    SCHEDULE_IMPORT  %7.1f ms for the %u pools (decode + apply)\n",
+           s->import_ms, s->pools);
+    printf("    HOLD, every rule on %6u cmds  %7.0f ns  (of which decode %4.0f "
+           "ns)  target <= %.0f ns  %s\n",
+           s->holds, s->hold_ns, s->hold_decode_ns, SCHED_TARGET_HOLD_NS,
+           verdict(s->hold_ns, SCHED_TARGET_HOLD_NS));
+    printf("    READ_QUERY, the %u pools in %u pages  %6.2f ms  target <= "
+           "%.0f ms  %s\n\n",
+           s->pools, s->pages, s->list_ms, SCHED_TARGET_LIST_MS,
+           verdict(s->list_ms, SCHED_TARGET_LIST_MS));
     printf("unexpected results: %" PRIu64 "; figures in %s\n", f->failures,
            JSON_PATH);
 }
@@ -525,6 +552,10 @@ int main(void)
     /* (c) */
     measure_snapshot(l, &f);
     f.failures += b.failures;
+
+    /* (d) */
+    bench_sched(&f.sched);
+    f.failures += f.sched.failures;
 
     report(&f);
     write_json(&f);
