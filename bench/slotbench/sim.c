@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "slot_err.h"
+#include "trand.h"
 
 #define TICK_MS        1u
 #define DUE_PER_TICK   20000u /* timers fired per tick: keeps I/O flowing */
@@ -71,7 +72,7 @@ struct worker {
     struct hent *heap; /* the timer heap, keys inline */
     uint32_t n_heap;
     struct task *free_list;
-    uint64_t rng;
+    struct trand rng; /* this worker's stream: a seed replays the run */
     struct stats st;
     struct booking *bk;
     uint64_t n_bk, cap_bk;
@@ -152,23 +153,15 @@ bool bench_status_retryable(int code)
 /* ---- small helpers
  * ------------------------------------------------------------ */
 
-static uint64_t rnd(struct worker *w)
-{
-    /* xorshift64*: fast, and each worker has its own stream. */
-    w->rng ^= w->rng >> 12;
-    w->rng ^= w->rng << 25;
-    w->rng ^= w->rng >> 27;
-    return w->rng * 2685821657736338717ull;
-}
-
+/* Uniform in [0, 1): the top 53 bits of the worker's stream. */
 static double rnd01(struct worker *w)
 {
-    return (double)(rnd(w) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(trand_next(&w->rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 static uint64_t rndRange(struct worker *w, uint64_t lo, uint64_t hi)
 {
-    return hi <= lo ? lo : lo + rnd(w) % (hi - lo + 1);
+    return hi <= lo ? lo : lo + trand_next(&w->rng) % (hi - lo + 1);
 }
 
 static struct task *taskAt(struct worker *w, uint32_t i)
@@ -1327,7 +1320,11 @@ struct sim *sim_start(struct run *r)
         w->c = c;
         w->be = r->be;
         w->id = i;
-        w->rng = (c->seed + 1) * 0x9E3779B97F4A7C15ull + i * 7919 + r->point;
+        /* One stream per (seed, worker, point), each field in bits of
+         * its own (seed < 2^32, workers < 2^16, points < 2^16);
+         * trand_seed spreads them. */
+        trand_seed(&w->rng,
+                   c->seed << 32 | (uint64_t)i << 16 | (r->point & 0xffffu));
         w->rate = r->phase == PH_OPEN    ? r->rate / s->n
                   : r->phase == PH_STORM ? (double)c->live_rate / s->n
                                          : 0;
