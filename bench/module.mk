@@ -17,7 +17,7 @@ SLOTBENCH_SRC := bench/slotbench/slotbench.c bench/slotbench/sim.c \
                  bench/slotbench/hist.c bench/slotbench/httpc.c \
                  bench/slotbench/be_native.c bench/slotbench/be_http.c \
                  bench/slotbench/sys_slot.c bench/slotbench/report.c \
-                 bench/slotbench/diskprobe.c \
+                 bench/slotbench/bjson.c bench/slotbench/diskprobe.c \
                  bench/peers/etcd.c bench/peers/redis.c
 
 $(eval $(call compile_rules,bench,$(SLOTBENCH_INC)))

@@ -237,8 +237,27 @@ void stats_init(struct stats *st, uint32_t n_ms)
     }
 }
 
+uint32_t *stats_code_series(struct stats *st, int op, int status)
+{
+    uint32_t **a = &st->code_ms[op][status];
+    if (*a == NULL) {
+        *a = calloc(st->n_ms ? st->n_ms : 1, sizeof **a);
+        if (*a == NULL) {
+            fprintf(stderr, "slotbench: out of memory\n");
+            abort();
+        }
+    }
+    return *a;
+}
+
 void stats_free(struct stats *st)
 {
+    for (int op = 0; op < OPK_N; op++) {
+        for (int k = 0; k < BENCH_STATUS_MAX; k++) {
+            free(st->code_ms[op][k]);
+            st->code_ms[op][k] = NULL;
+        }
+    }
     free(st->dec_ms);
     free(st->ok_ms);
     free(st->book_ms);
@@ -259,6 +278,14 @@ void stats_merge(struct stats *d, const struct stats *s)
         hist_merge(&d->lat[i][1], &s->lat[i][1]);
         for (int k = 0; k < BENCH_STATUS_MAX; k++) {
             d->status[i][k] += s->status[i][k];
+            if (s->code_ms[i][k] == NULL) {
+                continue;
+            }
+            uint32_t *dst = stats_code_series(d, i, k);
+            uint32_t n = d->n_ms < s->n_ms ? d->n_ms : s->n_ms;
+            for (uint32_t m = 0; m < n; m++) {
+                dst[m] += s->code_ms[i][k][m];
+            }
         }
     }
     d->decisions += s->decisions;
@@ -366,8 +393,12 @@ static void record(struct worker *w, struct task *t,
     int s = res->status;
     bool ok = s == SLOT_OK;
     int op = t->op;
+    uint32_t ms = msSinceT0(w, now);
     if (s >= 0 && s < BENCH_STATUS_MAX) {
         st->status[op][s]++;
+        if (ms < st->n_ms) {
+            stats_code_series(st, op, s)[ms]++;
+        }
     }
     if (t->want_ns >= w->measure_from_ns) {
         hist_add(&st->lat[op][ok ? 0 : 1], now - t->want_ns);
@@ -384,7 +415,6 @@ static void record(struct worker *w, struct task *t,
     }
     st->decisions++;
     atomic_fetch_add_explicit(&w->a_dec, 1, memory_order_relaxed);
-    uint32_t ms = msSinceT0(w, now);
     if (ms < st->n_ms) {
         st->dec_ms[ms]++;
     }
