@@ -28,6 +28,7 @@
 #include "tclock.h"
 #include "tcluster.h"
 #include "report.h"
+#include "runset.h"
 #include "sim.h"
 #include "sys.h"
 
@@ -179,6 +180,7 @@ static const char USAGE[] =
     "usage: slotbench SCENARIO [--mode MODE] [options]\n"
     "       slotbench report [RESULTS_DIR]   (REPORT.md + plots from the "
     "JSON)\n"
+    "       slotbench runset start|note|seal|adopt DIR ...   (run sets)\n"
     "\n"
     "SCENARIO  burst | steady | expiry-storm | failover | overload\n"
     "MODE      native (libslot, default) | http (slot-gateway) |\n"
@@ -2006,6 +2008,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "report") == 0) {
         return report_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "runset") == 0) {
+        return runset_main(argc - 1, argv + 1);
     }
     if (parseArgs(&cfg, argc, argv) != 0) {
         return 2;
