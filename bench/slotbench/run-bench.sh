@@ -12,7 +12,9 @@
 #   4. the same burst against etcd and Redis when installed, interleaved
 #      with ours; a perf profile of one burst (perf-burst.txt);
 #   5. the seal (every result file's content hash into runset.json), then
-#      REPORT.md with its plots.
+#      REPORT.md with its plots, then README.md's figures table
+#      (bench/readme-table.sh) - or, for a results directory other than
+#      bench/results, a copy of README.md in it.
 # A step that fails is reported and the set goes on; its figures then read
 # "not measured in this run set". Exit status: 1 if any step failed.
 #
@@ -236,8 +238,14 @@ if [ "${SLOTBENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
     rm -f "$pdata" "$OUT/burst-native-perf.json"
 fi
 
-log "== seal, report"
+log "== seal, report, README's table"
 "$SB" runset seal "$OUT" || failed=1
 "$SB" report "$OUT" || failed=1
+if [ "$OUT" = bench/results ]; then
+    bench/readme-table.sh "$OUT" README.md || failed=1
+else
+    cp README.md "$OUT/README.md" &&
+        bench/readme-table.sh "$OUT" "$OUT/README.md" || failed=1
+fi
 log "== run set $RUNSET done in $(( $(date +%s) - start )) s"
 exit $failed

@@ -27,6 +27,7 @@
 #include "diskprobe.h"
 #include "tclock.h"
 #include "tcluster.h"
+#include "readme.h"
 #include "report.h"
 #include "runset.h"
 #include "sim.h"
@@ -180,6 +181,7 @@ static const char USAGE[] =
     "usage: slotbench SCENARIO [--mode MODE] [options]\n"
     "       slotbench report [RESULTS_DIR]   (REPORT.md + plots from the "
     "JSON)\n"
+    "       slotbench readme [RESULTS_DIR]   (README's figures table)\n"
     "       slotbench runset start|note|seal|adopt DIR ...   (run sets)\n"
     "\n"
     "SCENARIO  burst | steady | expiry-storm | failover | overload\n"
@@ -2008,6 +2010,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "report") == 0) {
         return report_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "readme") == 0) {
+        return readme_main(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "runset") == 0) {
         return runset_main(argc - 1, argv + 1);
