@@ -1098,6 +1098,22 @@ static void ledger(struct rep *r)
     md(r, "\n");
 }
 
+static void healthz(struct rep *r)
+{
+    json_t *h = r->set.healthz;
+    if (h == NULL) {
+        return;
+    }
+    md(r,
+       "## The gateway's /healthz under load (`healthz.json`; load %s)\n\n"
+       "p50 %s ms, p99 %s ms over %s requests on %s connections in %s s, "
+       "with %s claims in the ledger.\n\n",
+       rep_load_str(&r->set.rs, "healthz.json", h),
+       rep_fix(bjson_num(h, "p50_ms"), 2), rep_fix(bjson_num(h, "p99_ms"), 2),
+       rep_big(bjson_num(h, "requests")), rep_big(bjson_num(h, "connections")),
+       rep_fix(bjson_num(h, "duration_s"), 1), rep_big(bjson_num(h, "claims")));
+}
+
 /* ---- plots ------------------------------------------------------------ */
 
 static FILE *dat(struct rep *r, const char *name, char *path, size_t len)
@@ -1347,6 +1363,8 @@ int report_main(int argc, char **argv)
     stalls(&r);
     peers(&r);
     ledger(&r);
+    healthz(&r);
+    textFile(&r, "gateway.txt", "The gateway under wrk (bench/gateway/run.sh)");
     plots(&r);
     textFile(&r, "perf-burst.txt",
              "Where the time goes (perf, whole machine, during a burst)");
