@@ -1,10 +1,15 @@
 # bench/: slotbench (the scalper-burst load generator), its peers (etcd,
 # Redis) and `make bench`. Targets:
 #   build/rel/bin/slotbench   the load generator (slotbench --help)
-#   slotbench-bench           the standard set (<= 10 min): every scenario,
-#                             native and http, the peers interleaved when
-#                             installed; bench/results/*.json + REPORT.md
+#   slotbench-bench (= bench) one run set (<= 10 min,
+#                             bench/slotbench/run-bench.sh): old results
+#                             deleted, bench_ledger, the gateway under wrk,
+#                             every scenario native and http, the peers
+#                             interleaved when installed; then the seal,
+#                             bench/results/REPORT.md and README.md's
+#                             figures table (bench/readme-table.sh)
 #   slotbench-smoke           the tiny correctness run below
+#   readme-table              README's table against bench/results (a suite)
 # slotbench links the test library's cluster launcher (liblocalcluster.a).
 # hiredis (libhiredis-dev) is optional: without it the redis peer says so.
 
@@ -17,7 +22,8 @@ SLOTBENCH_SRC := bench/slotbench/slotbench.c bench/slotbench/sim.c \
                  bench/slotbench/hist.c bench/slotbench/httpc.c \
                  bench/slotbench/be_native.c bench/slotbench/be_http.c \
                  bench/slotbench/sys_slot.c bench/slotbench/report.c \
-                 bench/slotbench/diskprobe.c \
+                 bench/slotbench/readme.c bench/slotbench/runset.c \
+                 bench/slotbench/bjson.c bench/slotbench/diskprobe.c \
                  bench/peers/etcd.c bench/peers/redis.c
 
 $(eval $(call compile_rules,bench,$(SLOTBENCH_INC)))
@@ -27,12 +33,18 @@ $(B)/rel/bin/slotbench: $(SLOTBENCH_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) \
 	$(call link,$(REL_CFLAGS),$(SLOTBENCH_LIBS))
 
 SLOTBENCH_REL_BINS := $(B)/rel/bin/slotbench $(B)/rel/bin/slotd
+# What a run set runs besides slotbench.
+SLOTBENCH_SET_BINS := $(SLOTBENCH_REL_BINS) $(B)/rel/bin/bench_ledger \
+                      $(B)/rel/bin/slot-gateway
 SLOTBENCH_SMOKE := $(B)/rel/bin/slotbench burst --smoke --quiet --pools 2 \
     --capacity 300 --patients 2000 --arrival-ms 500 --release-in-ms 800 \
     --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 --patience-ms 8000 \
     --duration-ms 14000 \
     --drain-ms 1000 --out $(B)/test-logs/slotbench-smoke.json
-SLOTBENCH_SUITES := "slotbench-smoke:$(SLOTBENCH_SMOKE)"
+# README's figures table must be what the committed run set gives
+# (bench/readme-table.sh --check; it needs only slotbench).
+SLOTBENCH_SUITES := "slotbench-smoke:$(SLOTBENCH_SMOKE)" \
+                    "readme-table@60:bench/readme-table.sh --check"
 BUILD_BINS += $(B)/rel/bin/slotbench
 TEST_BINS += $(SLOTBENCH_REL_BINS)
 
@@ -45,9 +57,14 @@ slotbench-smoke: $(SLOTBENCH_REL_BINS)
 
 # SLOTBENCH_PEERS=0 skips etcd and redis; SLOTBENCH_INSTALL=0 never installs
 # them (they are used only when installed: Debian's etcd-server, etcd-client,
-# redis-server).
-slotbench-bench: $(SLOTBENCH_REL_BINS)
+# redis-server). SLOTBENCH_RESULTS=DIR writes the run set into DIR (and a
+# copy of README.md there) instead of bench/results; SLOTBENCH_QUICK=1 runs
+# tiny sizes that check the pipeline and measure nothing. run-bench.sh
+# documents the rest.
+slotbench-bench: $(SLOTBENCH_SET_BINS)
 	@bench/slotbench/run-bench.sh
 
-# In this order: the report (slotbench-bench) reads what the others wrote.
-bench: bench-ledger bench-gateway slotbench-bench
+# One run set: run-bench.sh runs bench_ledger and the gateway under wrk
+# itself, inside the set (bench-ledger and bench-gateway stay for running
+# them alone; their files then belong to no run set and the report says so).
+bench: slotbench-bench

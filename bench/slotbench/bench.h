@@ -37,6 +37,22 @@
 
 #include "hist.h"
 
+/* Version of the JSON a run writes ("schema_version"; absent = 1). A
+ * reader uses a field only from the version that gave it its meaning.
+ *   1  the first (until 2026-12).
+ *   2  "run_set" (the make bench run set the file belongs to); result
+ *      figures counted exactly over the rate window by operation and
+ *      status: "in_window" (counts by op and status name), "ok_holds",
+ *      "ok_holds_per_s", "hold_decisions" and "hold_decisions_per_s"
+ *      (in 1 the latter was the whole run's hold share times the window's
+ *      decisions/s), "peak_hold_decisions_per_s_1s",
+ *      "peak_ok_holds_per_s_1s"; latency_ms "accepted" (OK answers of
+ *      holds, confirms and releases) and "refused" (every other answer,
+ *      SHED and TIMEOUT included), "release_refused"; "series" gains
+ *      "hold_decisions_per_s" and "ok_holds_per_s"; params
+ *      "disk_probe_ms". */
+#define BENCH_SCHEMA_VERSION 2
+
 #define BENCH_POOLS_MAX   64
 #define BENCH_THREADS_MAX 8
 #define BENCH_CONNS_MAX   256
@@ -130,7 +146,8 @@ struct cfg {
     uint32_t gw_inflight_max;
     int n_slotd_args;
     char *slotd_args[16];
-    const char *out; /* JSON path */
+    const char *out;     /* JSON path */
+    const char *run_set; /* the run set's id (--run-set), or NULL */
     const char *results_dir;
     bool quiet;
     bool smoke; /* exit status = the correctness check */

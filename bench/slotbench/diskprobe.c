@@ -4,18 +4,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include <uv.h>
+
+#include "tclock.h"
 
 #define PROBE_BLOCK 4096
 #define PROBE_SLOTS 16 /* blocks rewritten in turn: a 64 KiB file */
-
-static uint64_t monoNs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void *probeMain(void *arg)
 {
@@ -24,11 +19,11 @@ static void *probeMain(void *arg)
     uint64_t i = 0;
     while (!atomic_load(&p->stop)) {
         off_t off = (off_t)(i++ % PROBE_SLOTS) * PROBE_BLOCK;
-        uint64_t t0 = monoNs();
+        uint64_t t0 = uv_hrtime();
         bool ok =
             pwrite(p->fd, block, sizeof block, off) == (ssize_t)sizeof block &&
             fdatasync(p->fd) == 0;
-        uint64_t took = monoNs() - t0;
+        uint64_t took = uv_hrtime() - t0;
         pthread_mutex_lock(&p->mu);
         if (ok) {
             hist_add(&p->h, took);
@@ -36,10 +31,7 @@ static void *probeMain(void *arg)
             p->errors++;
         }
         pthread_mutex_unlock(&p->mu);
-        struct timespec nap = {.tv_sec = p->interval_ms / 1000,
-                               .tv_nsec =
-                                   (long)(p->interval_ms % 1000) * 1000000L};
-        nanosleep(&nap, NULL);
+        tclock_sleep_ms(p->interval_ms);
     }
     return NULL;
 }

@@ -1,8 +1,9 @@
-/* report: REPORT.md and plots from slotbench results (see report.h).
+/* report: REPORT.md and plots from one run set's results (see report.h).
  *
- * Everything here is read from the JSON files the runs wrote; nothing is
- * measured. A file that is missing leaves its rows out (a run that was
- * skipped says so). Plots are drawn by gnuplot when it is installed.
+ * Everything here is read from the files the run set accepted (runset.h);
+ * nothing is measured and no figure is typed in. Sentences that interpret
+ * a figure are printed only when that run's data shows what they say.
+ * Plots are drawn by gnuplot when it is installed.
  */
 #include "report.h"
 
@@ -16,73 +17,47 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RUNS_MAX 32
+#include "bjson.h"
+#include "reportInt.h"
+#include "runset.h"
 
-struct runf {
-    const char *name; /* file stem: "burst-native" */
-    json_t *doc;
-};
+#define PERF_LINES_MAX 70
 
-struct rep {
-    const char *dir;
-    FILE *md;
-    struct runf runs[RUNS_MAX];
-    int n;
-    bool gnuplot;
-    char term[64];
-    int plots;
-};
-
-static const char *const STEMS[] = {
+const char *const REPORT_STEMS[] = {
     "burst-native",          "burst-http",           "steady-native",
     "steady-http",           "expiry-storm-native",  "expiry-storm-http",
     "failover-native",       "failover-http",        "overload-native",
     "overload-http",         "burst-native-vs-etcd", "burst-etcd",
     "burst-native-vs-redis", "burst-redis",          "burst-native-vs-redis-2",
 };
+const int REPORT_N_STEMS = sizeof REPORT_STEMS / sizeof REPORT_STEMS[0];
+_Static_assert(sizeof REPORT_STEMS / sizeof REPORT_STEMS[0] <= REPORT_STEMS_MAX,
+               "every stem has a slot in struct repset");
 
-static json_t *get(struct rep *r, const char *stem)
+/* ---- shared with readme.c (reportInt.h) ------------------------------- */
+
+/* rep_big and rep_fix share these: one md() or printf call may hold at
+ * most REP_BUFS of their results (the storm paragraph holds 12). */
+#define REP_BUFS    32
+#define REP_BUF_LEN 80
+
+static char *nextBuf(void)
 {
-    for (int i = 0; i < r->n; i++) {
-        if (strcmp(r->runs[i].name, stem) == 0) {
-            return r->runs[i].doc;
-        }
-    }
-    return NULL;
+    static char bufs[REP_BUFS][REP_BUF_LEN];
+    static unsigned k;
+    return bufs[k++ % REP_BUFS];
 }
 
-/* A number at a dotted path ("result.latency_ms.all.p99"), or NAN. */
-static double num(json_t *o, const char *path)
+const char *rep_big(double v)
 {
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s", path);
-    json_t *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur;
-         k = strtok_r(NULL, ".", &save)) {
-        cur = json_object_get(cur, k);
-    }
-    return json_is_number(cur) ? json_number_value(cur) : NAN;
-}
-
-static const char *str(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-/* "123,456" (or "–" for NAN). One of four rotating buffers. */
-static const char *big(double v)
-{
-    static char bufs[8][32];
-    static int k;
-    char *b = bufs[k++ % 8];
+    char *b = nextBuf();
     if (isnan(v) || v < 0) {
         return "–";
     }
-    char raw[32];
+    char raw[40];
     snprintf(raw, sizeof raw, "%.0f", v);
     size_t n = strlen(raw), o = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && o + 2 < REP_BUF_LEN; i++) {
         b[o++] = raw[i];
         if ((n - i - 1) % 3 == 0 && i + 1 < n) {
             b[o++] = ',';
@@ -92,17 +67,198 @@ static const char *big(double v)
     return b;
 }
 
-static const char *fix(double v, int prec)
+const char *rep_fix(double v, int prec)
 {
-    static char bufs[8][32];
-    static int k;
-    char *b = bufs[k++ % 8];
+    char *b = nextBuf();
     if (isnan(v) || v < 0) {
         return "–";
     }
-    snprintf(b, 32, "%.*f", prec, v);
+    snprintf(b, REP_BUF_LEN, "%.*f", prec, v);
     return b;
 }
+
+const char *rep_num(double v, int prec)
+{
+    return !isnan(v) && v >= 100 ? rep_big(v) : rep_fix(v, prec);
+}
+
+const char *rep_lat3(json_t *o, const char *path)
+{
+    char *b = nextBuf(), k[3][96];
+    const char *q[3] = {"p50", "p99", "max"};
+    double v[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(k[i], sizeof k[i], "%s.%s", path, q[i]);
+        v[i] = bjson_num(o, k[i]);
+    }
+    char t[3][16];
+    for (int i = 0; i < 3; i++) {
+        if (isnan(v[i]) || v[i] < 0) {
+            snprintf(t[i], sizeof t[i], "–");
+        } else {
+            snprintf(t[i], sizeof t[i], "%.*f", i < 2 ? 2 : 1, v[i]);
+        }
+    }
+    snprintf(b, REP_BUF_LEN, "%s / %s / %s", t[0], t[1], t[2]);
+    return b;
+}
+
+void rep_refusals(json_t *res, char *buf, size_t len)
+{
+    const char *k;
+    json_t *v;
+    size_t n = 0;
+    double win = bjson_num(res, "window_s");
+    buf[0] = '\0';
+    json_object_foreach(bjson_at(res, "in_window.hold"), k, v)
+    {
+        if (strcmp(k, "OK") == 0 || n >= len) {
+            continue;
+        }
+        int w = snprintf(buf + n, len - n, "%s%s %s/s", n ? ", " : "", k,
+                         rep_big(json_number_value(v) / win));
+        n += w > 0 ? (size_t)w : 0;
+    }
+    if (n == 0) {
+        snprintf(buf, len, "none");
+    }
+}
+
+int rep_schema(json_t *doc)
+{
+    double v = bjson_num(doc, "schema_version");
+    return isnan(v) ? 1 : (int)v;
+}
+
+double rep_num_v(json_t *doc, int v, json_t *o, const char *path)
+{
+    return rep_schema(doc) >= v ? bjson_num(o, path) : NAN;
+}
+
+bool rep_rates_ok(json_t *res)
+{
+    return bjson_num(res, "window_s") >= REPORT_RATE_WINDOW_MIN_S;
+}
+
+double rep_rate(json_t *res, const char *path)
+{
+    return rep_rates_ok(res) ? bjson_num(res, path) : NAN;
+}
+
+double rep_load(const struct runset *rs, const char *file, json_t *doc)
+{
+    json_t *l = bjson_at(doc, "machine.loadavg_start");
+    if (l == NULL) {
+        l = json_object_get(doc, "loadavg");
+    }
+    if (l == NULL) {
+        l = runset_file_loadavg(rs, file);
+    }
+    if (json_is_array(l)) {
+        l = json_array_get(l, 0);
+    }
+    return json_is_number(l) ? json_number_value(l) : NAN;
+}
+
+const char *rep_load_str(const struct runset *rs, const char *file, json_t *doc)
+{
+    double v = rep_load(rs, file, doc);
+    return isnan(v) ? "not recorded" : rep_fix(v, 2);
+}
+
+json_t *rep_point(json_t *steady, const char *label)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(steady, "points"), i, p)
+    {
+        if (strcmp(bjson_str(p, "label"), label) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+int rep_open(struct repset *s, const char *dir)
+{
+    memset(s, 0, sizeof *s);
+    int rc = runset_load(&s->rs, dir);
+    for (int i = 0; i < REPORT_N_STEMS; i++) {
+        char name[RUNSET_NAME_MAX];
+        snprintf(name, sizeof name, "%s.json", REPORT_STEMS[i]);
+        s->doc[i] = runset_json(&s->rs, name);
+    }
+    s->ledger = runset_json(&s->rs, "ledger.json");
+    s->healthz = runset_json(&s->rs, "healthz.json");
+    return rc;
+}
+
+void rep_close(struct repset *s)
+{
+    for (int i = 0; i < REPORT_N_STEMS; i++) {
+        json_decref(s->doc[i]);
+    }
+    json_decref(s->ledger);
+    json_decref(s->healthz);
+    runset_free(&s->rs);
+}
+
+json_t *rep_doc(const struct repset *s, const char *stem)
+{
+    for (int i = 0; stem != NULL && i < REPORT_N_STEMS; i++) {
+        if (strcmp(REPORT_STEMS[i], stem) == 0) {
+            return s->doc[i];
+        }
+    }
+    return NULL;
+}
+
+const char *rep_run_load(const struct repset *s, const char *stem)
+{
+    char name[RUNSET_NAME_MAX];
+    snprintf(name, sizeof name, "%s.json", stem);
+    return rep_load_str(&s->rs, name, rep_doc(s, stem));
+}
+
+json_t *rep_machine(const struct repset *s)
+{
+    for (int i = 0; i < REPORT_N_STEMS; i++) {
+        json_t *m = json_object_get(s->doc[i], "machine");
+        if (m != NULL) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+void rep_set_line(const struct repset *s, char *buf, size_t len)
+{
+    json_t *m = s->rs.manifest;
+    bool adopted = json_is_true(json_object_get(m, "adopted"));
+    snprintf(buf, len, "run set `%s` (commit %s%s%s%s%s)", s->rs.id,
+             bjson_str(m, "commit"),
+             json_is_true(json_object_get(m, "dirty"))
+                 ? ", with uncommitted changes"
+                 : "",
+             json_is_true(json_object_get(m, "quick"))
+                 ? "; SLOTBENCH_QUICK: tiny sizes that check the pipeline "
+                   "and measure nothing"
+                 : "",
+             adopted ? "; manifest written afterwards: " : "",
+             adopted ? bjson_str(m, "note") : "");
+}
+
+/* ---- the report ------------------------------------------------------- */
+
+struct rep {
+    struct repset set;
+    const char *dir;
+    FILE *md;
+    bool gnuplot;
+    char term[64];
+    int plots;
+    int runs; /* accepted slotbench results */
+};
 
 static void md(struct rep *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -115,33 +271,93 @@ static void md(struct rep *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static void load(struct rep *r)
+static json_t *get(struct rep *r, const char *stem)
 {
-    for (size_t i = 0; i < sizeof STEMS / sizeof STEMS[0] && r->n < RUNS_MAX;
-         i++) {
-        char path[600];
-        snprintf(path, sizeof path, "%s/%s.json", r->dir, STEMS[i]);
-        json_t *d = json_load_file(path, 0, NULL);
-        if (d != NULL) {
-            r->runs[r->n].name = STEMS[i];
-            r->runs[r->n].doc = d;
-            r->n++;
-        }
-    }
+    return rep_doc(&r->set, stem);
 }
 
-/* ---- targets
- * ----------------------------------------------------------------- */
+static const char *loadOf(struct rep *r, const char *stem)
+{
+    return rep_run_load(&r->set, stem);
+}
+
+static const char *checkOf(json_t *d)
+{
+    return json_is_true(bjson_at(d, "check.ok")) ? "OK" : "**FAILED**";
+}
+
+/* ---- header ----------------------------------------------------------- */
+
+static void header(struct rep *r)
+{
+    struct runset *rs = &r->set.rs;
+    json_t *m = rs->manifest, *mach = rep_machine(&r->set);
+    char set[512];
+    rep_set_line(&r->set, set, sizeof set);
+    md(r, "# slotbench report\n\n");
+    md(r,
+       "Generated by `slotbench report` (the last step of `make bench`, "
+       "`bench/slotbench/run-bench.sh`) from the files of %s in this "
+       "directory, as its manifest `runset.json` lists them. ",
+       set);
+    if (bjson_str(m, "started_at")[0] != '\0') {
+        md(r, "Started %s, sealed %s. ", bjson_str(m, "started_at"),
+           bjson_str(m, "sealed_at"));
+    }
+    if (mach != NULL) {
+        md(r, "Machine: %s CPUs (%s), kernel %s. ",
+           rep_big(bjson_num(mach, "cpus")), bjson_str(mach, "cpu"),
+           bjson_str(mach, "kernel"));
+    }
+    json_t *l0 = json_array_get(json_object_get(m, "loadavg_start"), 0);
+    md(r,
+       "Every run shares the machine with the slotd nodes (or the peer), "
+       "the gateway when used, and the load generator. *load* is the "
+       "1-minute load average when a run started (`machine.loadavg_start`); "
+       "it includes the set's own previous run. Load average when the set "
+       "started: %s.\n\n",
+       json_is_number(l0) ? rep_fix(json_number_value(l0), 2) : "not recorded");
+    bool any = false;
+    for (int i = 0; i < rs->n; i++) {
+        if (rs->f[i].accepted) {
+            continue;
+        }
+        if (!any) {
+            md(r, "**Files not used** (not of this run set):\n\n");
+            any = true;
+        }
+        md(r, "- `%s`: %s\n", rs->f[i].name, rs->f[i].why);
+    }
+    md(r, any ? "\n" : "");
+    any = false;
+    for (int i = 0; i < REPORT_N_STEMS; i++) {
+        if (r->set.doc[i] != NULL) {
+            continue;
+        }
+        md(r, "%s`%s`", any ? ", " : "Not in this run set: ", REPORT_STEMS[i]);
+        any = true;
+    }
+    md(r, any ? ".\n\n" : "");
+    md(r,
+       "*not measured*: the run's JSON has no such figure (its "
+       "`schema_version` predates it, or the run is not in the set). "
+       "Rates are given over windows of at least %.0f s only; a shorter "
+       "window (a race that sells out at once) gives the sell-out time "
+       "instead.\n\n",
+       REPORT_RATE_WINDOW_MIN_S);
+}
+
+/* ---- targets ---------------------------------------------------------- */
 
 /* One row: higher_better says which side of the target passes. */
 static void target(struct rep *r, const char *what, double goal, double stretch,
                    double v, const char *unit, bool higher_better,
-                   const char *from)
+                   const char *from, const char *stem)
 {
     const char *status;
     char miss[96] = "";
     if (isnan(v) || v < 0) {
-        status = "not measured";
+        status = "*not measured*";
     } else if (higher_better ? v >= goal : v <= goal) {
         status = "met";
         if (!isnan(stretch) && (higher_better ? v >= stretch : v <= stretch)) {
@@ -151,218 +367,244 @@ static void target(struct rep *r, const char *what, double goal, double stretch,
         status = "**missed**";
         if (higher_better) {
             snprintf(miss, sizeof miss, " by %s %s (%.0f %% of target)",
-                     big(goal - v), unit, 100.0 * v / goal);
+                     rep_big(goal - v), unit, 100.0 * v / goal);
         } else {
             snprintf(miss, sizeof miss, " by %s %s (%.1fx the target)",
-                     fix(v - goal, 2), unit, v / goal);
+                     rep_num(v - goal, 2), unit, v / goal);
         }
     }
-    md(r, "| %s | %s%s %s | %s %s | %s%s | `%s` |\n", what,
-       higher_better ? "≥ " : "≤ ", goal >= 100 ? big(goal) : fix(goal, 1),
-       unit, v >= 100 ? big(v) : fix(v, 2), unit, status, miss, from);
+    md(r, "| %s | %s%s %s | %s %s | %s%s | `%s` | %s |\n", what,
+       higher_better ? "≥ " : "≤ ", rep_num(goal, 1), unit, rep_num(v, 2),
+       isnan(v) || v < 0 ? "" : unit, status, miss, from, loadOf(r, stem));
 }
 
-static json_t *point(json_t *steady, const char *label)
+/* The latency of accepted requests of a steady point: latency_ms.accepted
+ * (schema 2); schema 1 did not separate them: not measured. */
+static double acceptedMs(json_t *doc, json_t *point, const char *q)
 {
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(steady, "points"), i, p)
-    {
-        if (strcmp(str(p, "label"), label) == 0) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
-/* What makes the p99 at 70 % of peak, from the steady run, its stalls and
- * the ledger micro-benchmark. */
-static void whyTail(struct rep *r, json_t *steady)
-{
-    json_t *x7 = point(steady, "x0.7");
-    if (x7 == NULL) {
-        return;
-    }
-    char path[600];
-    snprintf(path, sizeof path, "%s/ledger.json", r->dir);
-    json_t *lj = json_load_file(path, 0, NULL);
-    json_t *st = json_object_get(steady, "node_stalls");
-    md(r,
-       "**What sets the p99 at 70 %% of peak.** At x0.7 p50 is %s ms and p99 "
-       "%s ms; "
-       "slotbench's disk probe measured fsync p99 %s ms (max %s ms) during "
-       "that "
-       "point, so the device alone does not make the tail. A point of 5 s has "
-       "1 %% "
-       "of its arrivals in any 50 ms: one stall of the whole cluster lasting a "
-       "few "
-       "tens of ms, anywhere in the point, sets its p99. The stalls found on "
-       "this "
-       "machine:\n\n",
-       fix(num(x7, "latency_ms.all.p50"), 2),
-       fix(num(x7, "latency_ms.all.p99"), 2),
-       fix(num(x7, "disk_fsync_ms.p99"), 2),
-       fix(num(x7, "disk_fsync_ms.max"), 1));
-    md(r,
-       "- *Snapshots*: the fork pauses a node's loop (up to %s us in "
-       "steady-native), "
-       "then the parent pays copy-on-write faults while the child encodes at "
-       "nice 10 "
-       "(slowest child %s ms) and raft writes the file next to the log. With "
-       "one "
-       "threshold every replica did this at the same entry; slotd now "
-       "stretches the "
-       "threshold per node (`node_snapshot_threshold`), so a commit always has "
-       "a "
-       "quorum that is not snapshotting (at 60k holds/s over 25 s: p99 40.9 ms "
-       "with "
-       "one threshold, 18.4 ms staggered).\n",
-       big(num(st, "snapshot_fork_pause_us.max")),
-       big(num(st, "snapshot_by_child.max")));
-    md(r,
-       "- *Hash-table growth*: the ledger's tables doubled in one step, ~40 ms "
-       "at "
-       "10^6 entries, on every replica in the same entry (a throughput dip at "
-       "the "
-       "same second of repeated runs). They now grow incrementally "
-       "(`node/ledgerInt.h`); "
-       "the slowest entry of 64 holds in `bench_ledger` is %s ms (what remains "
-       "is the "
-       "arrays' own realloc).\n",
-       fix(num(lj, "apply.hold.slowest_entry_ms"), 1));
-    md(r, "- *CPU*: three nodes and the generator share 2 cores (*Where the "
-          "time goes*); "
-          "from x0.7 on, waiting for the CPU shows in p50 already.\n\n");
-    json_decref(lj);
-}
-
-/* How an election after a leader's death is made, from the failover run. */
-static void whyFailover(struct rep *r, json_t *f)
-{
-    if (f == NULL) {
-        return;
-    }
-    md(r,
-       "**What sets the failover gap.** slotd's election timeout is 300 ms "
-       "(heartbeat 50 ms). raft draws each follower's timeout in [300, 600] "
-       "ms, and a "
-       "follower that still has a leader refuses to vote, so writes resume "
-       "when the "
-       "*later* of the two survivors' timers fires, plus a pre-vote and a vote "
-       "round "
-       "and the first commit: ~0.4-0.7 s. A second round (+300-600 ms) comes "
-       "when "
-       "the follower that times out first has the longer log: the other "
-       "refuses it "
-       "while it still has a leader, and is refused by it (shorter log) once "
-       "it "
-       "campaigns itself. Each node logs its role changes (`raft: candidate, "
-       "pre-vote "
-       "for term N`); that is where these rounds were read. This run: p50 %s "
-       "ms, max "
-       "%s ms over its kills.\n\n",
-       fix(num(f, "failover.gap_p50_ms"), 0),
-       fix(num(f, "failover.gap_max_ms"), 0));
+    char path[64];
+    snprintf(path, sizeof path, "latency_ms.accepted.%s", q);
+    return rep_num_v(doc, 2, point, path);
 }
 
 static void targets(struct rep *r)
 {
     json_t *b = get(r, "burst-native"), *s = get(r, "steady-native");
     json_t *f = get(r, "failover-native"), *e = get(r, "expiry-storm-native");
+    json_t *br = json_object_get(b, "result");
     md(r, "## Targets (3 nodes + load generator on one box, fsync on)\n\n");
-    md(r, "| target | required | measured | status | from "
-          "|\n|---|---|---|---|---|\n");
+    md(r, "| target | required | measured | status | from | load |\n"
+          "|---|---|---|---|---|---|\n");
     target(r, "burst: hold decisions/s, one hot pool", 100000, 200000,
-           num(b, "result.hold_decisions_per_s"), "/s", true,
-           "burst-native result.hold_decisions_per_s");
-    target(r, "burst: hold decisions/s, busiest second", 100000, 200000,
-           num(b, "result.peak_decisions_per_s_1s"), "/s", true,
-           "burst-native result.peak_decisions_per_s_1s");
-    /* Bookings/s as the system's capacity: the race (every patient at the
-     * release, no payment delay). In burst-native the simulated patients
-     * set the pace (see the note under the table). */
-    target(r, "hot-pool race, 100,000 slots: completed bookings/s", 50000,
-           100000,
-           num(get(r, "burst-native-vs-redis"), "result.bookings_per_s"), "/s",
-           true, "burst-native-vs-redis result.bookings_per_s");
-    target(r, "the same race, run again after Redis", 50000, 100000,
-           num(get(r, "burst-native-vs-redis-2"), "result.bookings_per_s"),
-           "/s", true, "burst-native-vs-redis-2 result.bookings_per_s");
-    json_t *c1 = point(s, "c=1"), *x7 = point(s, "x0.7");
-    target(r, "one request in flight: p50", 0.4, NAN,
-           num(c1, "latency_ms.all.p50"), "ms", false,
-           "steady-native point c=1");
-    target(r, "one request in flight: p99", 1.5, NAN,
-           num(c1, "latency_ms.all.p99"), "ms", false,
-           "steady-native point c=1");
-    target(r, "at 70 % of peak: p99", 10, NAN, num(x7, "latency_ms.all.p99"),
-           "ms", false, "steady-native point x0.7");
+           rep_rates_ok(br) ? rep_num_v(b, 2, br, "hold_decisions_per_s") : NAN,
+           "/s", true, "burst-native result.hold_decisions_per_s",
+           "burst-native");
+    target(r, "burst: hold decisions in the busiest second", 100000, 200000,
+           rep_num_v(b, 2, br, "peak_hold_decisions_per_s_1s"), "/s", true,
+           "burst-native result.peak_hold_decisions_per_s_1s", "burst-native");
+    /* Bookings/s as the system's capacity: the races (every patient at
+     * the release, no payment delay; see the paragraph below). */
+    const char *races[] = {"burst-native-vs-redis", "burst-native-vs-redis-2"};
+    const char *rl[] = {"hot-pool race: completed bookings/s",
+                        "the same race, run again after Redis"};
+    for (int i = 0; i < 2; i++) {
+        char from[96];
+        snprintf(from, sizeof from, "%s result.bookings_per_s", races[i]);
+        target(r, rl[i], 50000, 100000,
+               rep_rate(json_object_get(get(r, races[i]), "result"),
+                        "bookings_per_s"),
+               "/s", true, from, races[i]);
+    }
+    json_t *c1 = rep_point(s, "c=1"), *x7 = rep_point(s, "x0.7");
+    target(r, "one request in flight: accepted p50", 0.4, NAN,
+           acceptedMs(s, c1, "p50"), "ms", false,
+           "steady-native c=1 latency_ms.accepted.p50", "steady-native");
+    target(r, "one request in flight: accepted p99", 1.5, NAN,
+           acceptedMs(s, c1, "p99"), "ms", false,
+           "steady-native c=1 latency_ms.accepted.p99", "steady-native");
+    target(r, "at 70 % of peak: accepted p99", 10, NAN,
+           acceptedMs(s, x7, "p99"), "ms", false,
+           "steady-native x0.7 latency_ms.accepted.p99", "steady-native");
     target(r, "failover: writes resume, p50 over kills", 1000, NAN,
-           num(f, "failover.gap_p50_ms"), "ms", false,
-           "failover-native failover.gap_p50_ms");
-    target(r, "expiry storm: 100,000 released after the deadline", 2000, NAN,
-           num(e, "result.storm.all_released_ms"), "ms", false,
-           "expiry-storm-native result.storm.all_released_ms");
-    md(r,
-       "\nIn `burst-native` itself bookings/s is set by the simulated "
-       "patients, not "
-       "by the system: they pay for 50-300 ms before confirming, arrive over 2 "
-       "s, and "
-       "bots let half their holds lapse (ttl 2 s) before they are sold again; "
-       "there "
-       "%s bookings/s to 90 %% sold (busiest second %s).\n\n",
-       big(num(b, "result.booked_by_s.bookings_per_s_to_90")),
-       big(num(b, "result.booked_by_s.peak_bookings_per_s_1s")));
-    md(r, "A missed target is explained under *Stalls the nodes logged* and "
-          "*Where the "
-          "time goes* (perf profile of the burst), when the run recorded "
-          "them.\n\n");
-    whyTail(r, s);
-    whyFailover(r, f);
+           bjson_num(f, "failover.gap_p50_ms"), "ms", false,
+           "failover-native failover.gap_p50_ms", "failover-native");
+    target(r, "expiry storm: all released after the deadline",
+           bjson_num(e, "result.storm.target_ms"), NAN,
+           bjson_num(e, "result.storm.all_released_ms"), "ms", false,
+           "expiry-storm-native result.storm.all_released_ms",
+           "expiry-storm-native");
+    md(r, "\n");
+    if (rep_schema(s) < 2 && s != NULL) {
+        md(r,
+           "steady-native's JSON (schema %d) has latency of every answer "
+           "only (`latency_ms.all`), refusals included: its c=1 p50 / p99 "
+           "%s / %s ms and x0.7 p99 %s ms are in *Latency against load* "
+           "below, not against the targets on accepted requests.\n\n",
+           rep_schema(s), rep_fix(bjson_num(c1, "latency_ms.all.p50"), 2),
+           rep_fix(bjson_num(c1, "latency_ms.all.p99"), 2),
+           rep_fix(bjson_num(x7, "latency_ms.all.p99"), 2));
+    }
+    if (b != NULL) {
+        json_t *p = json_object_get(b, "params");
+        double t90 = bjson_num(br, "booked_by_s.p90");
+        md(r,
+           "In `burst-native` patients pay for %s-%s ms before confirming "
+           "(`params.pay_min_ms`, `pay_max_ms`), arrive over %s ms "
+           "(`arrival_ms`), abandon %s %% of their holds (`abandon`), and "
+           "bots let %s %% of theirs lapse (`bot_abandon`, ttl %s ms) before "
+           "they are sold again; 90 %% of its slots were "
+           "booked %s s after the release (`result.booked_by_s.p90`)",
+           rep_big(bjson_num(p, "pay_min_ms")),
+           rep_big(bjson_num(p, "pay_max_ms")),
+           rep_big(bjson_num(p, "arrival_ms")),
+           rep_fix(100 * bjson_num(p, "abandon"), 0),
+           rep_fix(100 * bjson_num(p, "bot_abandon"), 0),
+           rep_big(bjson_num(p, "ttl_ms")), rep_fix(t90, 2));
+        if (t90 >= REPORT_RATE_WINDOW_MIN_S) {
+            md(r, ", %s bookings/s until then",
+               rep_big(bjson_num(br, "booked_by_s.bookings_per_s_to_90")));
+        }
+        md(r, ".");
+        json_t *race = bjson_at(get(r, "burst-native-vs-redis"), "params");
+        if (race != NULL) {
+            md(r,
+               " The races (`burst-native-vs-redis*`: pay %s-%s ms, abandon "
+               "%s %%, bots let %s %% lapse) give the bookings/s above.",
+               rep_big(bjson_num(race, "pay_min_ms")),
+               rep_big(bjson_num(race, "pay_max_ms")),
+               rep_fix(100 * bjson_num(race, "abandon"), 0),
+               rep_fix(100 * bjson_num(race, "bot_abandon"), 0));
+        }
+        md(r, "\n\n");
+    }
 }
 
-/* ---- stalls seen from inside the nodes
- * --------------------------------------------- */
-
-static void stalls(struct rep *r)
+/* Facts beside the p99 at 70 % of peak, each from this set's files. */
+static void besideTail(struct rep *r)
 {
+    json_t *s = get(r, "steady-native");
+    json_t *x7 = rep_point(s, "x0.7");
+    if (x7 == NULL) {
+        return;
+    }
+    bool v2 = rep_schema(s) >= 2;
+    const char *which = v2 ? "accepted" : "all";
+    char p50[64], p99[64];
+    snprintf(p50, sizeof p50, "latency_ms.%s.p50", which);
+    snprintf(p99, sizeof p99, "latency_ms.%s.p99", which);
+    double lat99 = bjson_num(x7, p99);
+    double fs99 = bjson_num(x7, "disk_fsync_ms.p99");
+    double fsmax = bjson_num(x7, "disk_fsync_ms.max");
+    md(r, "### Data beside the p99 at 70 %% of peak (steady-native x0.7)\n\n");
     md(r,
-       "### Stalls the nodes logged\n\n"
-       "slotd logs every disk request (log append, snapshot write) slower than "
-       "100 ms, every loop turn with more than 50 ms of callbacks, and every "
-       "snapshot; slotbench counts those lines in the three nodes' logs of "
-       "each run "
-       "(`node_stalls` in its JSON). All three nodes share one disk here, so a "
-       "disk "
-       "stall is a stall of the whole cluster.\n\n"
-       "| run | slow disk requests (max ms) | slow loop turns (max ms) | "
-       "snapshots by "
-       "a child (slowest child ms; longest fork pause us) | snapshots inline | "
-       "disk probe fsync p50 / p99 / max (ms) |\n"
-       "|---|---|---|---|---|---|\n");
-    for (int i = 0; i < r->n; i++) {
-        json_t *st = json_object_get(r->runs[i].doc, "node_stalls");
-        if (st == NULL) {
-            continue;
+       "- Latency (%s): p50 %s ms, p99 %s ms, at %s %s achieved; load "
+       "%s.\n",
+       v2 ? "accepted requests" : "every answer, refusals included",
+       rep_fix(bjson_num(x7, p50), 2), rep_fix(lat99, 2),
+       rep_big(bjson_num(x7, v2 ? "hold_decisions_per_s" : "decisions_per_s")),
+       v2 ? "hold decisions/s" : "decisions/s (holds and confirms)",
+       loadOf(r, "steady-native"));
+    if (!isnan(fs99)) {
+        md(r,
+           "- slotbench's disk probe during the point: fsync p99 %s ms, "
+           "max %s ms",
+           rep_fix(fs99, 2), rep_fix(fsmax, 1));
+        if (!isnan(lat99) && fsmax < lat99) {
+            md(r, "; its slowest fsync was shorter than the point's p99");
         }
-        json_t *d = r->runs[i].doc;
-        md(r, "| %s | %s (%s) | %s (%s) | %s (%s; %s) | %s |", r->runs[i].name,
-           big(num(st, "slow_disk.count")), big(num(st, "slow_disk.max")),
-           big(num(st, "slow_loop_turn.count")),
-           big(num(st, "slow_loop_turn.max")),
-           big(num(st, "snapshot_by_child.count")),
-           big(num(st, "snapshot_by_child.max")),
-           big(num(st, "snapshot_fork_pause_us.max")),
-           big(num(st, "snapshot_inline.count")));
-        md(r, " %s / %s / %s |\n", fix(num(d, "disk_fsync_ms.p50"), 2),
-           fix(num(d, "disk_fsync_ms.p99"), 2),
-           fix(num(d, "disk_fsync_ms.max"), 1));
+        md(r, ".\n");
+    }
+    double n = bjson_num(x7, v2 ? "latency_ms.accepted.count"
+                                : "latency_ms.all.count");
+    double win = bjson_num(x7, "window_s");
+    if (n > 0 && win > 0) {
+        md(r,
+           "- The point answered %s requests in %s s: its slowest 1 %% "
+           "(%s) is as many as it answered in %s ms on average.\n",
+           rep_big(n), rep_fix(win, 1), rep_big(n / 100),
+           rep_fix(win * 1000 / 100, 0));
+    }
+    if (json_object_get(s, "node_stalls") != NULL) {
+        md(r, "- What the nodes logged over the whole steady-native run "
+              "(every point, not x0.7 alone) is its row under *Stalls the "
+              "nodes logged*.\n");
+    }
+    double slow = bjson_num(r->set.ledger, "apply.hold.slowest_entry_ms");
+    if (!isnan(slow)) {
+        md(r,
+           "- `bench_ledger` in this run set: the slowest entry of %s holds "
+           "took %s ms to apply (`ledger.json` apply.hold.slowest_entry_ms).\n",
+           rep_big(bjson_num(r->set.ledger, "setup.commands_per_entry")),
+           rep_fix(slow, 2));
     }
     md(r, "\n");
 }
 
-/* ---- per-run tables
- * -------------------------------------------------------------- */
+/* ---- bursts: holds and refusals per second ---------------------------- */
+
+static void burstRow(struct rep *r, const char *stem)
+{
+    json_t *d = get(r, stem);
+    if (d == NULL) {
+        return;
+    }
+    json_t *res = json_object_get(d, "result");
+    bool v2 = rep_schema(d) >= 2, rates = rep_rates_ok(res);
+    md(r, "| %s | %s | ", stem, rep_fix(bjson_num(res, "window_s"), 3));
+    if (!rates) {
+        md(r, "– | – | – | – | – | – ");
+    } else {
+        md(r, "%s | ", rep_big(bjson_num(res, "decisions_per_s")));
+        if (v2) {
+            md(r, "%s | %s | ", rep_big(bjson_num(res, "hold_decisions_per_s")),
+               rep_big(bjson_num(res, "ok_holds_per_s")));
+            char ref[512];
+            rep_refusals(res, ref, sizeof ref);
+            md(r, "%s", ref);
+            md(r, " | %s ",
+               rep_big(bjson_num(res, "in_window.confirm.OK") /
+                       bjson_num(res, "window_s")));
+        } else {
+            md(r, "*not measured* | *not measured* | *not measured* | "
+                  "*not measured* ");
+        }
+        md(r, "| %s ", rep_big(bjson_num(res, "bookings_per_s")));
+    }
+    md(r, "| %s / %s / %s | %s | %s |\n",
+       v2 ? rep_big(bjson_num(res, "peak_hold_decisions_per_s_1s"))
+          : "*not measured*",
+       v2 ? rep_big(bjson_num(res, "peak_ok_holds_per_s_1s"))
+          : "*not measured*",
+       rep_big(bjson_num(res, "peak_decisions_per_s_1s")),
+       rep_fix(bjson_num(res, "sellout_s.max"), 3), loadOf(r, stem));
+}
+
+static void bursts(struct rep *r)
+{
+    md(r, "## Bursts: decisions, OK holds and refusals per second\n\n");
+    md(r, "Over each run's rate window (`result.window_s`: the release to the "
+          "last slot booked, or to the end of the load). *hold decisions* are "
+          "holds answered by the ledger, granted or refused by a rule; *OK "
+          "holds* the granted ones; refusals by code come from "
+          "`result.in_window.hold`. The busiest second is the busiest 1 s "
+          "within the window.\n\n");
+    md(r, "| run | window (s) | decisions/s (all ops) | hold decisions/s | "
+          "OK holds/s | hold refusals/s by code | OK confirms/s | "
+          "bookings/s | busiest second: hold decisions / OK holds / all "
+          "decisions | sell-out (s) | load |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    const char *stems[] = {"burst-native",           "burst-http",
+                           "failover-native",        "failover-http",
+                           "burst-native-vs-etcd",   "burst-etcd",
+                           "burst-native-vs-redis",  "burst-redis",
+                           "burst-native-vs-redis-2"};
+    for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++) {
+        burstRow(r, stems[i]);
+    }
+    md(r, "\n");
+}
+
+/* ---- per-run table ---------------------------------------------------- */
 
 static void rejects(struct rep *r, json_t *res)
 {
@@ -372,7 +614,7 @@ static void rejects(struct rep *r, json_t *res)
     json_object_foreach(json_object_get(res, "rejects"), k, v)
     {
         md(r, "%s%s %s", first ? "" : ", ", k,
-           big((double)json_integer_value(v)));
+           rep_big((double)json_integer_value(v)));
         first = false;
     }
     if (first) {
@@ -380,42 +622,59 @@ static void rejects(struct rep *r, json_t *res)
     }
 }
 
+/* Latency of accepted or refused answers (schema 2) as one cell. */
+static void latTriple(struct rep *r, json_t *doc, json_t *res,
+                      const char *which)
+{
+    char path[64];
+    snprintf(path, sizeof path, "latency_ms.%s", which);
+    md(r, "%s | ",
+       rep_schema(doc) < 2 ? "*not measured*" : rep_lat3(res, path));
+}
+
 static void runRow(struct rep *r, const char *stem)
 {
     json_t *d = get(r, stem);
     if (d == NULL) {
-        md(r, "| %s | *not run* | | | | | | | | | |\n", stem);
         return;
     }
     json_t *res = json_object_get(d, "result");
-    md(r, "| %s | %s | %s | %s | %s | %s | %s / %s / %s / %s / %s | %s | ",
-       stem, big(num(res, "decisions_per_s")),
-       big(num(res, "hold_decisions_per_s")), big(num(res, "bookings_per_s")),
-       big(num(res, "raft.entries_per_s")),
-       fix(num(res, "raft.decisions_per_entry"), 1),
-       fix(num(res, "latency_ms.all.p50"), 2),
-       fix(num(res, "latency_ms.all.p90"), 2),
-       fix(num(res, "latency_ms.all.p99"), 2),
-       fix(num(res, "latency_ms.all.p999"), 2),
-       fix(num(res, "latency_ms.all.max"), 1),
-       fix(num(res, "sellout_s.max"), 2));
+    md(r, "| %s | %s | %s | %s | %s | ", stem,
+       rep_big(rep_rate(res, "decisions_per_s")),
+       rep_big(rep_rate(res, "bookings_per_s")),
+       rep_big(rep_rate(res, "raft.entries_per_s")),
+       rep_fix(bjson_num(res, "raft.decisions_per_entry"), 1));
+    latTriple(r, d, res, "accepted");
+    latTriple(r, d, res, "refused");
+    md(r, "%s / %s / %s / %s / %s | %s | ",
+       rep_fix(bjson_num(res, "latency_ms.all.p50"), 2),
+       rep_fix(bjson_num(res, "latency_ms.all.p90"), 2),
+       rep_fix(bjson_num(res, "latency_ms.all.p99"), 2),
+       rep_fix(bjson_num(res, "latency_ms.all.p999"), 2),
+       rep_fix(bjson_num(res, "latency_ms.all.max"), 1),
+       rep_fix(bjson_num(res, "sellout_s.max"), 3));
     rejects(r, res);
-    md(r, " | %s |\n",
-       json_is_true(json_object_get(json_object_get(d, "check"), "ok"))
-           ? "OK"
-           : "**FAILED**");
+    md(r, " | %s | %s |\n", checkOf(d), loadOf(r, stem));
 }
 
-static void runTable(struct rep *r, const char *title, const char *const *stems,
-                     int n)
+static void runTable(struct rep *r)
 {
-    md(r, "### %s\n\n", title);
-    md(r,
-       "| run | decisions/s | hold decisions/s | bookings/s | Raft entries/s | "
-       "decisions/entry | latency p50 / p90 / p99 / p99.9 / max (ms) | "
-       "sell-out (s) | "
-       "rejects | check |\n|---|---|---|---|---|---|---|---|---|---|\n");
-    for (int i = 0; i < n; i++) {
+    md(r, "## Runs\n\n### Every scenario, native (libslot) and http "
+          "(slot-gateway)\n\n");
+    md(r, "Rates over the run's window (above); rejects are counted over "
+          "the whole run. Latency in ms: *accepted* are OK answers, "
+          "*refused* every other answer (a rule's refusal, SHED, TIMEOUT), "
+          "*every answer* both.\n\n");
+    md(r, "| run | decisions/s | bookings/s | Raft entries/s | "
+          "decisions/entry | accepted p50 / p99 / max | refused p50 / p99 "
+          "/ max | every answer p50 / p90 / p99 / p99.9 / max | sell-out "
+          "(s) | rejects | check | load |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    const char *stems[] = {"burst-native",        "burst-http",
+                           "failover-native",     "failover-http",
+                           "expiry-storm-native", "expiry-storm-http",
+                           "overload-native",     "overload-http"};
+    for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++) {
         runRow(r, stems[i]);
     }
     md(r, "\n");
@@ -424,23 +683,19 @@ static void runTable(struct rep *r, const char *title, const char *const *stems,
 static void failures(struct rep *r)
 {
     bool any = false;
-    for (int i = 0; i < r->n; i++) {
-        json_t *f = json_object_get(json_object_get(r->runs[i].doc, "check"),
-                                    "failures");
+    for (int i = 0; i < REPORT_N_STEMS; i++) {
         size_t k;
         json_t *v;
-        json_array_foreach(f, k, v)
+        json_array_foreach(bjson_at(r->set.doc[i], "check.failures"), k, v)
         {
             if (!any) {
                 md(r, "### Check failures\n\n");
                 any = true;
             }
-            md(r, "- %s: %s\n", r->runs[i].name, json_string_value(v));
+            md(r, "- %s: %s\n", REPORT_STEMS[i], json_string_value(v));
         }
     }
-    if (any) {
-        md(r, "\n");
-    }
+    md(r, any ? "\n" : "");
 }
 
 static void steadyTable(struct rep *r, const char *stem)
@@ -449,138 +704,190 @@ static void steadyTable(struct rep *r, const char *stem)
     if (d == NULL) {
         return;
     }
+    bool v2 = rep_schema(d) >= 2;
     md(r,
        "### Latency against load: %s (peak from a closed-loop probe: %s "
-       "holds/s)\n\n",
-       stem, big(num(d, "peak_holds_per_s")));
-    md(r, "| point | offered holds/s | achieved holds/s | decisions/s | p50 | "
-          "p90 | p99 | "
-          "p99.9 | max (ms) | service p99 (ms) | dropped by generator | "
-          "disk fsync p99 / max (ms) |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+       "holds/s; load %s)\n\n",
+       stem, rep_big(bjson_num(d, "peak_holds_per_s")), loadOf(r, stem));
+    md(r, "| point | offered holds/s | achieved hold decisions/s | "
+          "decisions/s | accepted p50 / p99 (ms) | every answer p50 | p90 | "
+          "p99 | p99.9 | max (ms) | service p99 (ms) | dropped by "
+          "generator | disk fsync p99 / max (ms) |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     size_t i;
     json_t *p;
     json_array_foreach(json_object_get(d, "points"), i, p)
     {
-        md(r, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
-           str(p, "label"),
-           strcmp(str(p, "loop"), "closed") == 0
+        md(r, "| %s | %s | %s | %s | ", bjson_str(p, "label"),
+           strcmp(bjson_str(p, "loop"), "closed") == 0
                ? "closed loop"
-               : big(num(p, "offered_holds_per_s")),
-           big(num(p, "hold_decisions_per_s")), big(num(p, "decisions_per_s")),
-           fix(num(p, "latency_ms.all.p50"), 2),
-           fix(num(p, "latency_ms.all.p90"), 2),
-           fix(num(p, "latency_ms.all.p99"), 2),
-           fix(num(p, "latency_ms.all.p999"), 2),
-           fix(num(p, "latency_ms.all.max"), 1),
-           fix(num(p, "latency_ms.service.p99"), 2),
-           big(num(p, "dropped_by_generator")));
-        md(r, " %s / %s |\n", fix(num(p, "disk_fsync_ms.p99"), 2),
-           fix(num(p, "disk_fsync_ms.max"), 1));
+               : rep_big(bjson_num(p, "offered_holds_per_s")),
+           v2 ? rep_big(bjson_num(p, "hold_decisions_per_s"))
+              : "*not measured*",
+           rep_big(bjson_num(p, "decisions_per_s")));
+        if (v2) {
+            md(r, "%s / %s | ",
+               rep_fix(bjson_num(p, "latency_ms.accepted.p50"), 2),
+               rep_fix(bjson_num(p, "latency_ms.accepted.p99"), 2));
+        } else {
+            md(r, "*not measured* | ");
+        }
+        md(r, "%s | %s | %s | %s | %s | %s | %s | %s / %s |\n",
+           rep_fix(bjson_num(p, "latency_ms.all.p50"), 2),
+           rep_fix(bjson_num(p, "latency_ms.all.p90"), 2),
+           rep_fix(bjson_num(p, "latency_ms.all.p99"), 2),
+           rep_fix(bjson_num(p, "latency_ms.all.p999"), 2),
+           rep_fix(bjson_num(p, "latency_ms.all.max"), 1),
+           rep_fix(bjson_num(p, "latency_ms.service.p99"), 2),
+           rep_big(bjson_num(p, "dropped_by_generator")),
+           rep_fix(bjson_num(p, "disk_fsync_ms.p99"), 2),
+           rep_fix(bjson_num(p, "disk_fsync_ms.max"), 1));
     }
-    md(r, "\n*disk fsync*: slotbench's own probe, one 4 KiB write + fdatasync "
-          "every "
-          "20 ms on the nodes' filesystem during the point: what the device "
-          "was doing "
-          "while the nodes were appending to their logs.\n\n");
+    double every = bjson_num(d, "params.disk_probe_ms");
+    md(r,
+       "\n*disk fsync*: slotbench's own probe (`diskprobe.h`), one 4 KiB "
+       "write + fdatasync every %s ms on the nodes' filesystem during the "
+       "point.\n\n",
+       isnan(every) ? "`DISKPROBE_MS` (slotbench.c)" : rep_big(every));
 }
 
+static void failoverSection(struct rep *r, const char *stem, json_t *d)
+{
+    md(r,
+       "### Failover: %s (leader SIGKILLed during the burst; load "
+       "%s)\n\n",
+       stem, loadOf(r, stem));
+    md(r, "| kill | node | at (s) | writes resumed after (client, ms) | "
+          "first entry of the new leader (ms) | new leader seen (ms) "
+          "|\n|---|---|---|---|---|---|\n");
+    size_t k;
+    json_t *x;
+    json_array_foreach(bjson_at(d, "failover.kills"), k, x)
+    {
+        md(r, "| %zu | %s | %s | %s | %s | %s |\n", k + 1,
+           rep_big(bjson_num(x, "node")), rep_fix(bjson_num(x, "at_s"), 2),
+           rep_fix(bjson_num(x, "resume_client_ms"), 0),
+           rep_fix(bjson_num(x, "resume_ledger_ms"), 0),
+           rep_fix(bjson_num(x, "new_leader_seen_ms"), 0));
+    }
+    md(r, "\nWrite gap p50 %s ms, max %s ms.\n\n",
+       rep_fix(bjson_num(d, "failover.gap_p50_ms"), 0),
+       rep_fix(bjson_num(d, "failover.gap_max_ms"), 0));
+}
+
+static void stormSection(struct rep *r, const char *stem, json_t *d)
+{
+    json_t *s = bjson_at(d, "result.storm");
+    md(r, "### Expiry storm: %s (load %s)\n\n", stem, loadOf(r, stem));
+    md(r,
+       "%s holds placed in %s s with one deadline (spread of the "
+       "ledger's deadlines %s ms); first released %s ms and all released "
+       "%s ms after it (target ≤ %s ms). New holds arriving at %s/s "
+       "meanwhile: p50 / p99 / max %s ms before the deadline, %s ms after "
+       "it.\n\n",
+       rep_big(bjson_num(s, "filled")), rep_fix(bjson_num(s, "fill_s"), 2),
+       rep_fix(bjson_num(s, "deadline_spread_ms"), 0),
+       rep_fix(bjson_num(s, "first_release_ms"), 0),
+       rep_fix(bjson_num(s, "all_released_ms"), 0),
+       rep_big(bjson_num(s, "target_ms")), rep_big(bjson_num(s, "live_rate")),
+       rep_lat3(s, "live_before"), rep_lat3(s, "live_during"));
+}
+
+static void overloadSection(struct rep *r, const char *stem, json_t *d)
+{
+    json_t *res = json_object_get(d, "result");
+    md(r, "### Overload: %s (load %s)\n\n", stem, loadOf(r, stem));
+    md(r,
+       "Offered %s holds/s (%sx the %s holds/s a closed-loop probe "
+       "sustained); the generator issued %s arrivals and dropped %s it "
+       "could not issue. Goodput %s successful decisions/s = %s of the "
+       "probe's. Accepted holds p50 / p99 %s / %s ms; refused holds "
+       "(every code, see rejects) p50 / p99 %s / %s ms; per-request "
+       "service time p99 %s ms. Arrivals that found no room within the "
+       "request timeout: %s.",
+       rep_big(bjson_num(res, "offered_holds_per_s")),
+       rep_fix(bjson_num(d, "params.overload_factor"), 1),
+       rep_big(bjson_num(res, "sustainable_holds_per_s")),
+       rep_big(bjson_num(res, "arrivals")),
+       rep_big(bjson_num(res, "dropped_by_generator")),
+       rep_big(rep_rate(res, "ok_decisions_per_s")),
+       rep_fix(bjson_num(res, "goodput_vs_probe"), 2),
+       rep_fix(bjson_num(res, "latency_ms.hold.p50"), 2),
+       rep_fix(bjson_num(res, "latency_ms.hold.p99"), 2),
+       rep_fix(bjson_num(res, "latency_ms.hold_refused.p50"), 2),
+       rep_fix(bjson_num(res, "latency_ms.hold_refused.p99"), 2),
+       rep_fix(bjson_num(res, "latency_ms.service.p99"), 2),
+       rep_big(bjson_num(res, "generator_wait_expired")));
+    if (json_is_true(bjson_at(d, "params.shed"))) {
+        md(r, " Shedding was on (`params.shed`): a new hold that found "
+              "the generator's bounded connections full was refused at "
+              "once (SHED), and a node's BUSY was final.");
+    }
+    md(r, "\n\nRejects: ");
+    rejects(r, res);
+    md(r, "\n\n");
+}
+
+/* Each scenario's own section, native then http, for the runs present. */
 static void specials(struct rep *r)
 {
-    const char *stems[] = {"failover-native", "failover-http"};
-    for (int i = 0; i < 2; i++) {
-        json_t *d = get(r, stems[i]);
-        if (d == NULL) {
-            continue;
+    static const struct {
+        const char *scenario;
+        void (*section)(struct rep *r, const char *stem, json_t *d);
+    } S[] = {{"failover", failoverSection},
+             {"expiry-storm", stormSection},
+             {"overload", overloadSection}};
+    static const char *const MODES[] = {"native", "http"};
+    for (size_t i = 0; i < sizeof S / sizeof S[0]; i++) {
+        for (size_t m = 0; m < sizeof MODES / sizeof MODES[0]; m++) {
+            char stem[64];
+            snprintf(stem, sizeof stem, "%s-%s", S[i].scenario, MODES[m]);
+            json_t *d = get(r, stem);
+            if (d != NULL) {
+                S[i].section(r, stem, d);
+            }
         }
-        md(r, "### Failover: %s (leader SIGKILLed during the burst)\n\n",
-           stems[i]);
-        md(r, "| kill | node | at (s) | writes resumed after (client, ms) | "
-              "first entry "
-              "of the new leader (ms) | new leader seen (ms) "
-              "|\n|---|---|---|---|---|---|\n");
-        size_t k;
-        json_t *x;
-        json_array_foreach(
-            json_object_get(json_object_get(d, "failover"), "kills"), k, x)
-        {
-            md(r, "| %zu | %d | %s | %s | %s | %s |\n", k + 1,
-               (int)num(x, "node"), fix(num(x, "at_s"), 2),
-               fix(num(x, "resume_client_ms"), 0),
-               fix(num(x, "resume_ledger_ms"), 0),
-               fix(num(x, "new_leader_seen_ms"), 0));
-        }
-        md(r, "\nWrite gap p50 %s ms, max %s ms.\n\n",
-           fix(num(d, "failover.gap_p50_ms"), 0),
-           fix(num(d, "failover.gap_max_ms"), 0));
-    }
-    const char *storms[] = {"expiry-storm-native", "expiry-storm-http"};
-    for (int i = 0; i < 2; i++) {
-        json_t *d = get(r, storms[i]);
-        if (d == NULL) {
-            continue;
-        }
-        json_t *s = json_object_get(json_object_get(d, "result"), "storm");
-        md(r, "### Expiry storm: %s\n\n", storms[i]);
-        md(r,
-           "%s holds placed in %s s with one deadline (spread of the ledger's "
-           "deadlines %s ms); first released %s ms and all released %s ms "
-           "after it "
-           "(target ≤ 2000 ms). New holds arriving at %s/s meanwhile: p50 / "
-           "p99 / max "
-           "%s / %s / %s ms before the deadline, %s / %s / %s ms after it.\n\n",
-           big(num(s, "filled")), fix(num(s, "fill_s"), 2),
-           fix(num(s, "deadline_spread_ms"), 0),
-           fix(num(s, "first_release_ms"), 0),
-           fix(num(s, "all_released_ms"), 0), big(num(s, "live_rate")),
-           fix(num(s, "live_before.p50"), 2), fix(num(s, "live_before.p99"), 2),
-           fix(num(s, "live_before.max"), 1), fix(num(s, "live_during.p50"), 2),
-           fix(num(s, "live_during.p99"), 2),
-           fix(num(s, "live_during.max"), 1));
-    }
-    const char *over[] = {"overload-native", "overload-http"};
-    for (int i = 0; i < 2; i++) {
-        json_t *d = get(r, over[i]);
-        if (d == NULL) {
-            continue;
-        }
-        json_t *res = json_object_get(d, "result");
-        md(r, "### Overload: %s\n\n", over[i]);
-        md(r,
-           "Offered %s holds/s (%sx the %s holds/s a closed-loop probe "
-           "sustained); the "
-           "generator issued %s arrivals and dropped %s it could not issue. "
-           "Goodput %s "
-           "successful decisions/s = %s of the probe's. Accepted holds p50 / "
-           "p99 %s / "
-           "%s ms; refused ones (%s) p50 / p99 %s / %s ms; per-request service "
-           "time p99 "
-           "%s ms. Arrivals that found no room within the request timeout: %s. "
-           "With shedding on (`params.shed`), a new hold that finds the "
-           "generator's "
-           "bounded connections full is refused at once (SHED), and a node's "
-           "BUSY is "
-           "final (libslot `busy_fails`).\n\n",
-           big(num(res, "offered_holds_per_s")),
-           fix(num(d, "params.overload_factor"), 1),
-           big(num(res, "sustainable_holds_per_s")), big(num(res, "arrivals")),
-           big(num(res, "dropped_by_generator")),
-           big(num(res, "ok_decisions_per_s")),
-           fix(num(res, "goodput_vs_probe"), 2),
-           fix(num(res, "latency_ms.hold.p50"), 2),
-           fix(num(res, "latency_ms.hold.p99"), 2), "see rejects",
-           fix(num(res, "latency_ms.hold_refused.p50"), 2),
-           fix(num(res, "latency_ms.hold_refused.p99"), 2),
-           fix(num(res, "latency_ms.service.p99"), 2),
-           big(num(res, "generator_wait_expired")));
-        md(r, "Rejects: ");
-        rejects(r, res);
-        md(r, "\n\n");
     }
 }
 
-/* ---- peers
- * -------------------------------------------------------------------- */
+/* ---- stalls seen from inside the nodes -------------------------------- */
+
+static void stalls(struct rep *r)
+{
+    md(r, "### Stalls the nodes logged\n\n"
+          "slotd logs every disk request slower than `IOFAIL_SLOW_MS` "
+          "(node/iofail.c), every loop turn with more callbacks than "
+          "`NODE_SLOW_TURN_MS` (node/node.c), and every snapshot, at the "
+          "run set's commit; slotbench counts those lines in the three "
+          "nodes' logs of each run (`node_stalls`).\n\n"
+          "| run | slow disk requests (max ms) | slow loop turns (max ms) | "
+          "snapshots by a child (slowest child ms; longest fork pause us) | "
+          "snapshots inline | disk probe fsync p50 / p99 / max (ms) |\n"
+          "|---|---|---|---|---|---|\n");
+    for (int i = 0; i < REPORT_N_STEMS; i++) {
+        json_t *d = r->set.doc[i];
+        json_t *st = json_object_get(d, "node_stalls");
+        if (st == NULL) {
+            continue;
+        }
+        md(r, "| %s | %s (%s) | %s (%s) | %s (%s; %s) | %s |", REPORT_STEMS[i],
+           rep_big(bjson_num(st, "slow_disk.count")),
+           rep_big(bjson_num(st, "slow_disk.max")),
+           rep_big(bjson_num(st, "slow_loop_turn.count")),
+           rep_big(bjson_num(st, "slow_loop_turn.max")),
+           rep_big(bjson_num(st, "snapshot_by_child.count")),
+           rep_big(bjson_num(st, "snapshot_by_child.max")),
+           rep_big(bjson_num(st, "snapshot_fork_pause_us.max")),
+           rep_big(bjson_num(st, "snapshot_inline.count")));
+        md(r, " %s / %s / %s |\n",
+           rep_fix(bjson_num(d, "disk_fsync_ms.p50"), 2),
+           rep_fix(bjson_num(d, "disk_fsync_ms.p99"), 2),
+           rep_fix(bjson_num(d, "disk_fsync_ms.max"), 1));
+    }
+    md(r, "\n");
+}
+
+/* ---- peers ------------------------------------------------------------ */
 
 static void peerRow(struct rep *r, const char *stem, const char *label)
 {
@@ -589,91 +896,106 @@ static void peerRow(struct rep *r, const char *stem, const char *label)
         return;
     }
     json_t *res = json_object_get(d, "result");
-    md(r, "| %s | %s | %s | %s | %s / %s / %s | %s | %s |\n", label,
-       big(num(res, "bookings_per_s")), big(num(res, "decisions_per_s")),
-       fix(num(res, "sellout_s.max"), 3),
-       fix(num(res, "latency_ms.all.p50"), 2),
-       fix(num(res, "latency_ms.all.p99"), 2),
-       fix(num(res, "latency_ms.all.max"), 1),
-       big(num(res, "peer_cas_conflicts")),
-       json_is_true(json_object_get(json_object_get(d, "check"), "ok"))
-           ? "OK"
-           : "**FAILED**");
+    md(r, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label,
+       rep_big(bjson_num(res, "bookings")),
+       rep_fix(bjson_num(res, "sellout_s.max"), 3),
+       rep_fix(bjson_num(res, "window_s"), 3),
+       rep_big(rep_rate(res, "bookings_per_s")),
+       rep_big(rep_rate(res, "decisions_per_s")),
+       rep_lat3(res, "latency_ms.all"),
+       rep_big(bjson_num(res, "peer_cas_conflicts")), checkOf(d),
+       loadOf(r, stem));
 }
 
-static double meanOf(double a, double b)
+/* "slot / etcd" line: bookings/s when every window allows a rate, else
+ * the sell-out times of the same number of bookings. */
+static void ratio(struct rep *r, const char *ours, const char *ours2,
+                  const char *peer, const char *name)
 {
-    if (isnan(a)) {
-        return b;
+    json_t *a = bjson_at(get(r, ours), "result"),
+           *a2 = bjson_at(get(r, ours2), "result"),
+           *b = bjson_at(get(r, peer), "result");
+    if (a == NULL || b == NULL) {
+        return;
     }
-    if (isnan(b)) {
-        return a;
+    const char *mean = a2 != NULL ? ", mean of the runs around it" : "";
+    double ra = rep_rate(a, "bookings_per_s"),
+           rb = rep_rate(b, "bookings_per_s");
+    if (a2 != NULL) {
+        ra = (ra + rep_rate(a2, "bookings_per_s")) / 2;
     }
-    return (a + b) / 2;
+    if (!isnan(ra) && !isnan(rb) && rb > 0) {
+        md(r, "- **slot / %s: %sx the bookings/s** (%s%s, vs %s).\n", name,
+           rep_fix(ra / rb, 2), rep_big(ra), mean, rep_big(rb));
+        return;
+    }
+    double ta = bjson_num(a, "sellout_s.max"),
+           tb = bjson_num(b, "sellout_s.max");
+    if (a2 != NULL) {
+        ta = (ta + bjson_num(a2, "sellout_s.max")) / 2;
+    }
+    double na = bjson_num(a, "bookings"), nb = bjson_num(b, "bookings");
+    md(r,
+       "- **slot / %s**: %s bookings sold out in %s s%s, vs %s in %s s (a "
+       "window below %.0f s gives no rate)",
+       name, rep_big(na), rep_fix(ta, 3), mean, rep_big(nb), rep_fix(tb, 3),
+       REPORT_RATE_WINDOW_MIN_S);
+    if (na == nb && ta > 0 && tb > 0) {
+        if (ta >= tb) {
+            md(r, ": slot took %sx %s's time", rep_fix(ta / tb, 2), name);
+        } else {
+            md(r, ": %s took %sx slot's time", name, rep_num(tb / ta, 2));
+        }
+    }
+    md(r, ".\n");
 }
 
 static void peers(struct rep *r)
 {
     json_t *e = get(r, "burst-etcd"), *rd = get(r, "burst-redis");
-    json_t *ne = get(r, "burst-native-vs-etcd"),
-           *nr = get(r, "burst-native-vs-redis");
-    json_t *nr2 = get(r, "burst-native-vs-redis-2");
+    json_t *ne = get(r, "burst-native-vs-etcd");
     md(r, "## Peers, side by side\n\n");
     if (e == NULL && rd == NULL) {
-        md(r, "Not run (etcd-server / redis-server not installed, or "
-              "SLOTBENCH_PEERS=0).\n\n");
+        md(r, "Not in this run set (etcd-server / redis-server not "
+              "installed, or SLOTBENCH_PEERS=0).\n\n");
         return;
     }
+    json_t *p =
+        json_object_get(ne ? ne : get(r, "burst-native-vs-redis"), "params");
     md(r,
-       "The same burst (one hot pool, every patient arriving at the release, "
-       "no payment delay, nobody abandoning, 10 %% bots probing the "
-       "per-patient "
-       "quota), run against each system in turn, ours interleaved with the "
-       "peers'. A peer's booking is one step (a compare-and-decrement), ours "
-       "two (hold, then confirm, each replicated three ways).\n\n");
-    md(r, "| system | bookings/s | decisions/s | sell-out (s) | latency p50 / "
-          "p99 / max "
-          "(ms) | CAS conflicts | check |\n|---|---|---|---|---|---|---|\n");
+       "The same burst run against each system in turn, ours interleaved "
+       "with the peers': %s pool(s), patients arriving over %s ms after the "
+       "release, payment delay %s-%s ms, abandon %s %%, %s %% bots "
+       "(`params` of the runs). How each system books is under *How each "
+       "peer was configured* (`system.booking`).\n\n",
+       rep_big(bjson_num(p, "pools")), rep_big(bjson_num(p, "arrival_ms")),
+       rep_big(bjson_num(p, "pay_min_ms")), rep_big(bjson_num(p, "pay_max_ms")),
+       rep_fix(100 * bjson_num(p, "abandon"), 0),
+       rep_fix(100 * bjson_num(p, "bot_share"), 0));
+    md(r, "| system | bookings | sell-out (s) | window (s) | bookings/s | "
+          "decisions/s | latency p50 / p99 / max (ms) | CAS conflicts | "
+          "check | load |\n|---|---|---|---|---|---|---|---|---|---|\n");
     peerRow(r, "burst-native-vs-etcd", "slot (native), etcd-sized burst");
-    peerRow(r, "burst-etcd", "etcd 3 members, txn compare-and-decrement");
+    peerRow(r, "burst-etcd", "etcd");
     peerRow(r, "burst-native-vs-redis", "slot (native), redis-sized burst");
-    peerRow(r, "burst-redis", "redis 1 node, Lua, appendfsync always");
+    peerRow(r, "burst-redis", "redis");
     peerRow(r, "burst-native-vs-redis-2",
             "slot (native), redis-sized burst, again");
     md(r, "\n");
-    if (e != NULL && ne != NULL) {
-        double a = num(ne, "result.bookings_per_s"),
-               b = num(e, "result.bookings_per_s");
-        md(r,
-           "- **slot / etcd: %sx the bookings/s** (%s vs %s), %sx the "
-           "decisions/s.\n",
-           fix(a / b, 1), big(a), big(b),
-           fix(num(ne, "result.decisions_per_s") /
-                   num(e, "result.decisions_per_s"),
-               1));
-    }
-    if (rd != NULL && nr != NULL) {
-        double a = meanOf(num(nr, "result.bookings_per_s"),
-                          num(nr2, "result.bookings_per_s"));
-        double b = num(rd, "result.bookings_per_s");
-        md(r,
-           "- **slot / redis: %sx the bookings/s** (%s, mean of the runs "
-           "around it, vs "
-           "%s), %sx the decisions/s.\n",
-           fix(a / b, 2), big(a), big(b),
-           fix(meanOf(num(nr, "result.decisions_per_s"),
-                      num(nr2, "result.decisions_per_s")) /
-                   num(rd, "result.decisions_per_s"),
-               2));
-    }
+    ratio(r, "burst-native-vs-etcd", NULL, "burst-etcd", "etcd");
+    ratio(r, "burst-native-vs-redis", "burst-native-vs-redis-2", "burst-redis",
+          "redis");
     md(r, "\n### How each peer was configured\n\n");
-    json_t *all[] = {e, rd, ne};
-    for (int i = 0; i < 3; i++) {
-        json_t *sys = json_object_get(all[i], "system");
-        if (sys == NULL) {
+    const char *stems[] = {"burst-etcd", "burst-redis", "burst-native-vs-etcd",
+                           "burst-native-vs-redis"};
+    for (int i = 0; i < 4; i++) {
+        json_t *d = get(r, stems[i]);
+        json_t *sys = json_object_get(d, "system");
+        if (sys == NULL || (i == 3 && ne != NULL)) {
             continue;
         }
-        md(r, "- **%s** %s", str(sys, "system"), str(sys, "version"));
+        md(r, "- **%s** %s", bjson_str(sys, "system"),
+           bjson_str(sys, "version"));
         const char *k;
         json_t *v;
         json_object_foreach(sys, k, v)
@@ -685,17 +1007,114 @@ static void peers(struct rep *r)
             md(r, "; %s: %s", k, t ? t : "?");
             free(t);
         }
-        md(r, "\n");
+        json_t *pp = json_object_get(d, "params");
+        md(r,
+           "; load generator: conns %s, depth %s, sessions %s "
+           "(`params`)\n",
+           rep_big(bjson_num(pp, "conns")), rep_big(bjson_num(pp, "depth")),
+           rep_big(bjson_num(pp, "sessions")));
     }
-    md(r, "- Load generator for all: slotbench, the same patients; etcd: 64 "
-          "HTTP/1.1 "
-          "connections, one request in flight each; redis: 64 connections, "
-          "pipelined; slot: libslot connections with up to 64 sessions x 32 "
-          "requests.\n\n");
+    md(r, "\n");
 }
 
-/* ---- plots
- * ----------------------------------------------------------------------- */
+/* ---- ledger and gateway files of the set ------------------------------ */
+
+static void textFile(struct rep *r, const char *name, const char *title)
+{
+    if (runset_get(&r->set.rs, name) == NULL) {
+        return;
+    }
+    char path[600], line[512];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return;
+    }
+    md(r, "## %s (`%s`)\n\n```\n", title, name);
+    int n = 0;
+    while (fgets(line, sizeof line, f) != NULL && n < PERF_LINES_MAX) {
+        md(r, "%s", line);
+        n++;
+    }
+    md(r, "```\n\n");
+    fclose(f);
+}
+
+static void ledger(struct rep *r)
+{
+    /* Each row: a figure of ledger.json, its decoding share when it has
+     * one, and its target. */
+    static const struct {
+        const char *what, *path, *decode, *target, *unit;
+        int prec;
+    } ROWS[] = {
+        {"HOLD applied, decoding included", "apply.hold.ns_per_cmd",
+         "apply.hold.decode_ns_per_cmd", "apply.hold.target_ns", "ns", 1},
+        {"slowest entry of holds", "apply.hold.slowest_entry_ms", NULL, NULL,
+         "ms", 2},
+        {"CONFIRM applied, decoding included", "apply.confirm.ns_per_cmd",
+         "apply.confirm.decode_ns_per_cmd", "apply.confirm.target_ns", "ns", 1},
+        {"ledger memory per claimed slot", "memory.ledger_bytes_per_slot", NULL,
+         "memory.target_bytes_per_slot", "B", 1},
+        {"snapshot", "snapshot.snapshot_ms", NULL,
+         "snapshot.target_snapshot_ms", "ms", 1},
+        {"restore", "snapshot.restore_ms", NULL, "snapshot.target_restore_ms",
+         "ms", 1},
+    };
+    json_t *l = r->set.ledger;
+    md(r,
+       "## The ledger micro-benchmark (`ledger.json`, bench_ledger; "
+       "load %s)\n\n",
+       rep_load_str(&r->set.rs, "ledger.json", l));
+    if (l == NULL) {
+        md(r, "Not in this run set.\n\n");
+        return;
+    }
+    md(r,
+       "%s pools of %s slots (%s claimed: %s held, %s booked), %s sessions, "
+       "entries of %s commands.\n\n"
+       "| figure | measured | target | from |\n|---|---|---|---|\n",
+       rep_big(bjson_num(l, "setup.pools")),
+       rep_big(bjson_num(l, "setup.pool_capacity")),
+       rep_big(bjson_num(l, "memory.slots")),
+       rep_big(bjson_num(l, "memory.held")),
+       rep_big(bjson_num(l, "memory.booked")),
+       rep_big(bjson_num(l, "setup.sessions")),
+       rep_big(bjson_num(l, "setup.commands_per_entry")));
+    for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++) {
+        md(r, "| %s | %s %s", ROWS[i].what,
+           rep_fix(bjson_num(l, ROWS[i].path), ROWS[i].prec), ROWS[i].unit);
+        if (ROWS[i].decode != NULL) {
+            md(r, " (decoding %s)", rep_fix(bjson_num(l, ROWS[i].decode), 1));
+        }
+        if (ROWS[i].target != NULL) {
+            md(r, " | ≤ %s %s", rep_big(bjson_num(l, ROWS[i].target)),
+               ROWS[i].unit);
+        } else {
+            md(r, " | –");
+        }
+        md(r, " | %s |\n", ROWS[i].path);
+    }
+    md(r, "\n");
+}
+
+static void healthz(struct rep *r)
+{
+    json_t *h = r->set.healthz;
+    if (h == NULL) {
+        return;
+    }
+    md(r,
+       "## The gateway's /healthz under load (`healthz.json`; load %s)\n\n"
+       "p50 %s ms, p99 %s ms over %s requests on %s connections in %s s, "
+       "with %s claims in the ledger.\n\n",
+       rep_load_str(&r->set.rs, "healthz.json", h),
+       rep_fix(bjson_num(h, "p50_ms"), 2), rep_fix(bjson_num(h, "p99_ms"), 2),
+       rep_big(bjson_num(h, "requests")), rep_big(bjson_num(h, "connections")),
+       rep_fix(bjson_num(h, "duration_s"), 1), rep_big(bjson_num(h, "claims")));
+}
+
+/* ---- plots ------------------------------------------------------------ */
 
 static FILE *dat(struct rep *r, const char *name, char *path, size_t len)
 {
@@ -726,7 +1145,7 @@ static void gnuplot(struct rep *r, const char *script, const char *name)
 static void throughputPlot(struct rep *r, const char *stem)
 {
     json_t *d = get(r, stem);
-    json_t *s = json_object_get(json_object_get(d, "result"), "series");
+    json_t *s = bjson_at(d, "result.series");
     if (s == NULL) {
         return;
     }
@@ -738,33 +1157,35 @@ static void throughputPlot(struct rep *r, const char *stem)
     }
     json_t *t = json_object_get(s, "t_s"),
            *dec = json_object_get(s, "decisions_per_s"),
-           *bk = json_object_get(s, "bookings_per_s");
+           *bk = json_object_get(s, "bookings_per_s"),
+           *oh = json_object_get(s, "ok_holds_per_s");
     for (size_t i = 0; i < json_array_size(t); i++) {
-        fprintf(f, "%g %g %g\n", json_number_value(json_array_get(t, i)),
+        fprintf(f, "%g %g %g %g\n", json_number_value(json_array_get(t, i)),
                 json_number_value(json_array_get(dec, i)),
-                json_number_value(json_array_get(bk, i)));
+                json_number_value(json_array_get(bk, i)),
+                oh ? json_number_value(json_array_get(oh, i)) : 0.0);
     }
     fclose(f);
     char marks[512] = "";
     size_t k;
     json_t *x;
-    double rel = num(d, "params.release_in_ms") / 1000.0;
-    json_array_foreach(json_object_get(json_object_get(d, "failover"), "kills"),
-                       k, x)
+    double rel = bjson_num(d, "params.release_in_ms") / 1000.0;
+    json_array_foreach(bjson_at(d, "failover.kills"), k, x)
     {
         size_t l = strlen(marks);
         snprintf(marks + l, sizeof marks - l,
                  "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb "
                  "'red' dt 2\n",
-                 num(x, "at_s") - rel, num(x, "at_s") - rel);
+                 bjson_num(x, "at_s") - rel, bjson_num(x, "at_s") - rel);
     }
     snprintf(script, sizeof script,
              "set title '%s: throughput over time (100 ms buckets%s)'\n"
              "set xlabel 's since the release'\nset ylabel 'per second'\n"
              "set grid\nset key top right\n%s"
              "plot '%s' using 1:2 with lines lw 2 title 'decisions/s', "
-             "'' using 1:3 with lines lw 2 title 'bookings/s'\n",
-             stem, marks[0] ? "; red: leader killed" : "", marks, path);
+             "'' using 1:3 with lines lw 2 title 'bookings/s'%s\n",
+             stem, marks[0] ? "; red: leader killed" : "", marks, path,
+             oh ? ", '' using 1:4 with lines lw 2 title 'OK holds/s'" : "");
     gnuplot(r, script, name);
 }
 
@@ -776,8 +1197,7 @@ static void cdfPlot(struct rep *r)
     char script[4096] = "", plot[3000] = "plot ";
     int n = 0;
     for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++) {
-        json_t *c = json_object_get(json_object_get(get(r, stems[i]), "result"),
-                                    "cdf_ms");
+        json_t *c = bjson_at(get(r, stems[i]), "result.cdf_ms");
         if (json_array_size(c) == 0) {
             continue;
         }
@@ -804,13 +1224,12 @@ static void cdfPlot(struct rep *r)
     if (n == 0) {
         return;
     }
-    snprintf(
-        script, sizeof script,
-        "set title 'Latency CDF per system (burst; every operation a patient "
-        "sent)'\n"
-        "set logscale x\nset xlabel 'ms'\nset ylabel 'fraction'\nset grid\n"
-        "set key bottom right\nset yrange [0:1]\n%s\n",
-        plot);
+    snprintf(script, sizeof script,
+             "set title 'Latency CDF per system (burst; every answer a "
+             "patient got)'\n"
+             "set logscale x\nset xlabel 'ms'\nset ylabel 'fraction'\nset "
+             "grid\nset key bottom right\nset yrange [0:1]\n%s\n",
+             plot);
     gnuplot(r, script, "latency-cdf");
 }
 
@@ -830,13 +1249,16 @@ static void loadPlot(struct rep *r)
         if (f == NULL) {
             continue;
         }
+        const char *x =
+            rep_schema(d) >= 2 ? "hold_decisions_per_s" : "decisions_per_s";
         size_t k;
         json_t *p;
         json_array_foreach(json_object_get(d, "points"), k, p)
         {
-            fprintf(f, "%g %g %g %g\n", num(p, "hold_decisions_per_s"),
-                    num(p, "latency_ms.all.p50"), num(p, "latency_ms.all.p99"),
-                    num(p, "latency_ms.all.p999"));
+            fprintf(f, "%g %g %g %g\n", bjson_num(p, x),
+                    bjson_num(p, "latency_ms.all.p50"),
+                    bjson_num(p, "latency_ms.all.p99"),
+                    bjson_num(p, "latency_ms.all.p999"));
         }
         fclose(f);
         size_t l = strlen(plot);
@@ -850,40 +1272,70 @@ static void loadPlot(struct rep *r)
         return;
     }
     char script[3000];
-    snprintf(
-        script, sizeof script,
-        "set title 'Latency against load (steady arrivals)'\nset logscale y\n"
-        "set xlabel 'holds/s achieved'\nset ylabel 'ms'\nset grid\n"
-        "set key top left\n%s\n",
-        plot);
+    snprintf(script, sizeof script,
+             "set title 'Latency against load (steady arrivals; every "
+             "answer)'\nset logscale y\n"
+             "set xlabel 'achieved per second (hold decisions; schema 1: "
+             "all decisions)'\nset ylabel 'ms'\nset grid\n"
+             "set key top left\n%s\n",
+             plot);
     gnuplot(r, script, "latency-vs-load");
 }
 
-static void perfSection(struct rep *r)
+static void plots(struct rep *r)
 {
-    char path[600], line[512];
-    snprintf(path, sizeof path, "%s/perf-burst.txt", r->dir);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    md(r, "## Plots\n\n");
+    if (!r->gnuplot) {
+        md(r, "gnuplot is not installed (apt-get install gnuplot-nox): no "
+              "plots.\n\n");
         return;
     }
-    md(r,
-       "## Where the time goes (perf, whole machine, during a burst)\n\n```\n");
-    int n = 0;
-    while (fgets(line, sizeof line, f) != NULL && n < 70) {
-        md(r, "%s", line);
-        n++;
+    cdfPlot(r);
+    loadPlot(r);
+    const char *tp[] = {"burst-native",        "burst-http",
+                        "failover-native",     "failover-http",
+                        "expiry-storm-native", "burst-redis",
+                        "burst-etcd"};
+    for (size_t i = 0; i < sizeof tp / sizeof tp[0]; i++) {
+        throughputPlot(r, tp[i]);
     }
-    md(r, "```\n\n");
-    fclose(f);
+}
+
+static void howToRead(struct rep *r)
+{
+    md(r, "## How to read this\n\n"
+          "- *decisions*: answers of the ledger (or peer): a hold, confirm or "
+          "release granted or refused by a rule (SOLD_OUT, NOT_RELEASED, "
+          "PATIENT_HAS_CLAIM, HOLD_EXPIRED, ...). Timeouts, SHED and transport "
+          "errors are not decisions; they are listed under rejects.\n"
+          "- *accepted* latency: OK answers only; *refused*: every other "
+          "answer. Both count from the moment a simulated patient wanted to "
+          "send the operation, so they include waiting for room on the "
+          "generator's bounded connections; *service* (in the JSON) counts "
+          "from the hand-over to the client library.\n"
+          "- *Raft entries/s*: deltas of the leader's (or a surviving node's) "
+          "entries_applied; decisions per entry = decisions / entries, both "
+          "over the whole run.\n"
+          "- *sell-out*: from the release to the last slot booked; "
+          "`booked_by_s` gives the time to 50/90/99 %% booked.\n");
 }
 
 int report_main(int argc, char **argv)
 {
-    struct rep r;
+    static struct rep r;
     memset(&r, 0, sizeof r);
     r.dir = argc > 1 ? argv[1] : "bench/results";
-    load(&r);
+    if (rep_open(&r.set, r.dir) != 0) {
+        fprintf(stderr,
+                "report: %s/runset.json missing: not a run set (make bench "
+                "writes one; bench/slotbench/runset.h)\n",
+                r.dir);
+        rep_close(&r.set);
+        return 1;
+    }
+    for (int i = 0; i < REPORT_N_STEMS; i++) {
+        r.runs += r.set.doc[i] != NULL;
+    }
     char path[600];
     snprintf(path, sizeof path, "%s/plots", r.dir);
     mkdir(path, 0755);
@@ -896,97 +1348,37 @@ int report_main(int argc, char **argv)
     r.md = fopen(path, "w");
     if (r.md == NULL) {
         fprintf(stderr, "report: cannot write %s\n", path);
+        rep_close(&r.set);
         return 1;
     }
-    json_t *any = r.n > 0 ? r.runs[0].doc : NULL;
-    md(&r, "# slotbench report\n\n");
-    md(&r,
-       "Generated by `make bench` (`bench/slotbench/run-bench.sh`, then "
-       "`slotbench "
-       "report`) from the JSON files beside this one. Machine: %d CPUs (%s), "
-       "kernel "
-       "%s. Every figure below comes from one run on this machine with the 3 "
-       "slotd "
-       "nodes (or the peer), the gateway when used, and the load generator all "
-       "sharing it; load average at the start of each run is in its JSON "
-       "(`machine.loadavg_start`).\n\n",
-       (int)num(any, "machine.cpus"),
-       str(json_object_get(any, "machine"), "cpu"),
-       str(json_object_get(any, "machine"), "kernel"));
-    double worst = 0;
-    for (int i = 0; i < r.n; i++) {
-        json_t *l = json_object_get(json_object_get(r.runs[i].doc, "machine"),
-                                    "loadavg_start");
-        double v = json_number_value(json_array_get(l, 0));
-        worst = v > worst ? v : worst;
-    }
-    if (worst > 0.7) {
-        md(&r,
-           "> **The machine was busy**: a run started with a 1-minute load "
-           "average of "
-           "%.2f (other work on the box). Treat the figures as indicative.\n\n",
-           worst);
-    }
+    header(&r);
     targets(&r);
-    md(&r, "## Runs\n\n");
-    const char *burst[] = {"burst-native",        "burst-http",
-                           "failover-native",     "failover-http",
-                           "expiry-storm-native", "expiry-storm-http",
-                           "overload-native",     "overload-http"};
-    runTable(&r, "Every scenario, native (libslot) and http (slot-gateway)",
-             burst, 8);
+    besideTail(&r);
+    bursts(&r);
+    runTable(&r);
     failures(&r);
     steadyTable(&r, "steady-native");
     steadyTable(&r, "steady-http");
     specials(&r);
     stalls(&r);
     peers(&r);
-    md(&r, "## Plots\n\n");
-    if (!r.gnuplot) {
-        md(&r, "gnuplot is not installed (apt-get install gnuplot-nox): no "
-               "plots.\n\n");
-    } else {
-        cdfPlot(&r);
-        loadPlot(&r);
-        const char *tp[] = {"burst-native",        "burst-http",
-                            "failover-native",     "failover-http",
-                            "expiry-storm-native", "burst-redis",
-                            "burst-etcd"};
-        for (size_t i = 0; i < sizeof tp / sizeof tp[0]; i++) {
-            throughputPlot(&r, tp[i]);
-        }
-    }
-    perfSection(&r);
-    md(&r,
-       "## How to read this\n\n"
-       "- *decisions*: answers of the ledger (or peer): a hold, confirm or "
-       "release "
-       "that was granted or refused by a rule (SOLD_OUT, NOT_RELEASED, "
-       "PATIENT_HAS_CLAIM, HOLD_EXPIRED, ...). Timeouts and transport errors "
-       "are not "
-       "decisions; they are listed under rejects.\n"
-       "- *latency*: from the moment a simulated patient wanted to send an "
-       "operation "
-       "to its answer, so it includes waiting for room on the generator's "
-       "bounded "
-       "connections; *service* (in the JSON) counts from the hand-over to the "
-       "client "
-       "library.\n"
-       "- *Raft entries/s*: deltas of the leader's (or a surviving node's) "
-       "entries_applied; decisions per entry = decisions / entries.\n"
-       "- *sell-out*: from the release to the last slot booked; abandoned "
-       "holds "
-       "lapse (ttl) and are sold again, so the tail is set by the ttl, not by "
-       "throughput: `booked_by_s` gives the time to 50/90/99 %% booked.\n");
+    ledger(&r);
+    healthz(&r);
+    textFile(&r, "gateway.txt", "The gateway under wrk (bench/gateway/run.sh)");
+    plots(&r);
+    textFile(&r, "perf-burst.txt",
+             "Where the time goes (perf, whole machine, during a burst)");
+    howToRead(&r);
     fclose(r.md);
     char final[600];
     snprintf(final, sizeof final, "%s/REPORT.md", r.dir);
-    if (rename(path, final) != 0) {
-        return 1;
+    int rc = rename(path, final) == 0 ? 0 : 1;
+    int refused = 0;
+    for (int i = 0; i < r.set.rs.n; i++) {
+        refused += !r.set.rs.f[i].accepted;
     }
-    printf("report: %s (%d runs, %d plots)\n", final, r.n, r.plots);
-    for (int i = 0; i < r.n; i++) {
-        json_decref(r.runs[i].doc);
-    }
-    return 0;
+    printf("report: %s (run set %s: %d runs, %d plots, %d files not used)\n",
+           final, r.set.rs.id, r.runs, r.plots, refused);
+    rep_close(&r.set);
+    return rc;
 }

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# run-bench.sh: slotbench's standard set, as `make bench` runs it (<= 10 min).
+# run-bench.sh: one run set, as `make bench` runs it (<= 10 min).
 #
-# Every scenario in both modes (native: libslot; http: slot-gateway), each
-# run against a fresh 3-node cluster on free 127.0.0.1 ports; then the same
-# burst against etcd and Redis when installed, interleaved with ours; a
-# perf profile of one burst; and bench/results/REPORT.md with its plots.
-# Each run writes bench/results/<scenario>-<mode>.json and prints one
-# summary line; a run that fails its correctness check is reported and the
-# set goes on. Exit status: 1 if any run failed.
+# A run set (bench/slotbench/runset.h) is every result of one run of this
+# script, and nothing else: it starts by deleting the directory's old
+# results and writing a new runset.json (id = UTC time + commit); then
+#   1. the ledger micro-benchmark (bench_ledger: ledger.json, ledger.txt);
+#   2. the gateway under wrk (bench/gateway/run.sh: gateway.txt);
+#   3. every slotbench scenario in both modes (native: libslot; http:
+#      slot-gateway), each against a fresh 3-node cluster on free
+#      127.0.0.1 ports, each JSON carrying the set's id;
+#   4. the same burst against etcd and Redis when installed, interleaved
+#      with ours; a perf profile of one burst (perf-burst.txt);
+#   5. the seal (every result file's content hash into runset.json), then
+#      REPORT.md with its plots, then README.md's figures table
+#      (bench/readme-table.sh) - or, for a results directory other than
+#      bench/results, a copy of README.md in it.
+# A step that fails is reported and the set goes on; its figures then read
+# "not measured in this run set". Exit status: 1 if any step failed.
 #
 # Environment:
 #   SLOTBENCH_RESULTS   results directory (bench/results)
@@ -16,22 +25,38 @@
 #                       missing and running as root)
 #   SLOTBENCH_PERF=0    skip the perf profile
 #   SLOTBENCH_HTTP=0    skip the http runs
+#   SLOTBENCH_LEDGER=0  skip bench_ledger
+#   SLOTBENCH_GATEWAY=0 skip the gateway under wrk
 #   SLOTBENCH_THREADS   load generator threads (1; the box has 2 cores and
 #                       3 nodes run beside it)
 #   SLOTBENCH_QUICK=1   tiny sizes (about 2 minutes): checks the pipeline,
 #                       measures nothing
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-SB=build/rel/bin/slotbench
+ROOT=$(pwd)
+SB=$ROOT/build/rel/bin/slotbench
 OUT=${SLOTBENCH_RESULTS:-bench/results}
 THREADS=${SLOTBENCH_THREADS:-1}
+QUICK=${SLOTBENCH_QUICK:-0}
 RUN_TIMEOUT=240
-mkdir -p "$OUT"
-rm -f "$OUT"/*.tmp
 failed=0
 start=$(date +%s)
 
 log() { printf '%s\n' "$*" >&2; }
+
+# ---- a new run set: old results deleted, runset.json opened ------------------
+mkdir -p "$OUT" || exit 2
+# bench/results by that name (README's table and the plots' scripts name it).
+[ "$(cd "$OUT" && pwd)" = "$ROOT/bench/results" ] && OUT=bench/results
+commit=$(git rev-parse --short=9 HEAD 2>/dev/null || echo unknown)
+dirty=0
+if [ "$commit" != unknown ] && [ -n "$(git status --porcelain --untracked-files=no \
+        -- . ':(exclude)bench/results' ':(exclude)README.md' 2>/dev/null)" ]; then
+    dirty=1
+fi
+RUNSET=$("$SB" runset start "$OUT" --commit "$commit" --dirty "$dirty" \
+    --quick "$QUICK") || { log "!! cannot start a run set in $OUT"; exit 2; }
+log "== run set $RUNSET in $OUT"
 
 # run NAME ARGS...: one slotbench run, bounded; its summary line is printed.
 run() {
@@ -40,7 +65,8 @@ run() {
     local t0
     t0=$(date +%s)
     if timeout --signal=TERM --kill-after=20 "$RUN_TIMEOUT" \
-        "$SB" "$@" --quiet --threads "$THREADS" --out "$OUT/$name.json"; then
+        "$SB" "$@" --quiet --threads "$THREADS" --run-set "$RUNSET" \
+        --out "$OUT/$name.json"; then
         :
     else
         log "!! $name: failed or check failed (exit $?)"
@@ -72,6 +98,45 @@ if [ "$peers" != 0 ] && [ "${SLOTBENCH_INSTALL:-1}" != 0 ] && [ "$(id -u)" = 0 ]
     fi
 fi
 
+# ---- the ledger micro-benchmark, into this set ------------------------------------
+# bench_ledger writes bench/results/ledger.json below its working directory:
+# run it in a scratch one and take the file into the set.
+if [ "${SLOTBENCH_LEDGER:-1}" != 0 ]; then
+    log "== bench_ledger"
+    "$SB" runset note "$OUT" ledger.json
+    "$SB" runset note "$OUT" ledger.txt
+    lwd=$(mktemp -d /tmp/slotbench-ledger.XXXXXX)
+    mkdir -p "$lwd/bench/results"
+    if (cd "$lwd" && timeout 300 "$ROOT/build/rel/bin/bench_ledger") > "$OUT/ledger.txt" &&
+        mv "$lwd/bench/results/ledger.json" "$OUT/ledger.json"; then
+        :
+    else
+        log "!! bench_ledger failed"
+        failed=1
+    fi
+    rm -rf "$lwd"
+fi
+
+# ---- the gateway under wrk (bench/gateway/run.sh), into this set -------------------
+if [ "${SLOTBENCH_GATEWAY:-1}" != 0 ]; then
+    if command -v wrk >/dev/null && [ -x build/rel/bin/slot-gateway ]; then
+        log "== gateway under wrk"
+        "$SB" runset note "$OUT" gateway.txt
+        gw_secs=10s
+        [ "$QUICK" = 1 ] && gw_secs=2s
+        gw_shim=1
+        [ "$QUICK" = 1 ] && gw_shim=0
+        if ! SLOTBENCH_RESULTS=$OUT DURATION=$gw_secs SHIM=$gw_shim timeout 300 \
+            bench/gateway/run.sh > "$OUT/gateway.txt"; then
+            log "!! gateway under wrk failed (its figures: not measured)"
+            rm -f "$OUT/gateway.txt"
+            failed=1
+        fi
+    else
+        log "== gateway under wrk skipped: wrk or slot-gateway missing"
+    fi
+fi
+
 # ---- our system: every scenario, native and http --------------------------------
 modes="native"
 if [ "${SLOTBENCH_HTTP:-1}" != 0 ]; then
@@ -93,7 +158,7 @@ STORM=""
 OVER="--point-ms 5000 --probe-ms 3000"
 ETCD_SIZE="--capacity 1000 --patients 3000"
 REDIS_SIZE="--capacity 100000 --patients 200000"
-if [ "${SLOTBENCH_QUICK:-0}" = 1 ]; then
+if [ "$QUICK" = 1 ]; then
     BURST="--pools 1 --capacity 2000 --patients 8000 --duration-ms 10000 --bot-abandon 0"
     FAILOVER="--capacity 20000 --patients 30000 --arrival-ms 6000 --duration-ms 8000
               --kills 1 --kill-first-ms 2000 --restart-ms 1500"
@@ -148,9 +213,9 @@ if [ "$peers" != 0 ]; then
 fi
 
 # ---- a profile of one burst (for the targets it misses) -----------------------------
-rm -f "$OUT/perf-burst.txt"
 if [ "${SLOTBENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
     log "== perf profile of a burst (whole machine, 4 s)"
+    "$SB" runset note "$OUT" perf-burst.txt
     pdata=$(mktemp /var/tmp/slotbench-perf.XXXXXX)
     timeout 120 "$SB" burst --quiet $BURST --release-in-ms 1500 \
         --out "$OUT/burst-native-perf.json" >/dev/null 2>&1 &
@@ -173,7 +238,14 @@ if [ "${SLOTBENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
     rm -f "$pdata" "$OUT/burst-native-perf.json"
 fi
 
-log "== report"
+log "== seal, report, README's table"
+"$SB" runset seal "$OUT" || failed=1
 "$SB" report "$OUT" || failed=1
-log "== standard set done in $(( $(date +%s) - start )) s"
+if [ "$OUT" = bench/results ]; then
+    bench/readme-table.sh "$OUT" README.md || failed=1
+else
+    cp README.md "$OUT/README.md" &&
+        bench/readme-table.sh "$OUT" "$OUT/README.md" || failed=1
+fi
+log "== run set $RUNSET done in $(( $(date +%s) - start )) s"
 exit $failed

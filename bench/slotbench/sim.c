@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "slot_err.h"
+#include "trand.h"
 
 #define TICK_MS        1u
 #define DUE_PER_TICK   20000u /* timers fired per tick: keeps I/O flowing */
@@ -71,7 +72,7 @@ struct worker {
     struct hent *heap; /* the timer heap, keys inline */
     uint32_t n_heap;
     struct task *free_list;
-    uint64_t rng;
+    struct trand rng; /* this worker's stream: a seed replays the run */
     struct stats st;
     struct booking *bk;
     uint64_t n_bk, cap_bk;
@@ -152,23 +153,15 @@ bool bench_status_retryable(int code)
 /* ---- small helpers
  * ------------------------------------------------------------ */
 
-static uint64_t rnd(struct worker *w)
-{
-    /* xorshift64*: fast, and each worker has its own stream. */
-    w->rng ^= w->rng >> 12;
-    w->rng ^= w->rng << 25;
-    w->rng ^= w->rng >> 27;
-    return w->rng * 2685821657736338717ull;
-}
-
+/* Uniform in [0, 1): the top 53 bits of the worker's stream. */
 static double rnd01(struct worker *w)
 {
-    return (double)(rnd(w) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(trand_next(&w->rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 static uint64_t rndRange(struct worker *w, uint64_t lo, uint64_t hi)
 {
-    return hi <= lo ? lo : lo + rnd(w) % (hi - lo + 1);
+    return hi <= lo ? lo : lo + trand_next(&w->rng) % (hi - lo + 1);
 }
 
 static struct task *taskAt(struct worker *w, uint32_t i)
@@ -244,8 +237,27 @@ void stats_init(struct stats *st, uint32_t n_ms)
     }
 }
 
+uint32_t *stats_code_series(struct stats *st, int op, int status)
+{
+    uint32_t **a = &st->code_ms[op][status];
+    if (*a == NULL) {
+        *a = calloc(st->n_ms ? st->n_ms : 1, sizeof **a);
+        if (*a == NULL) {
+            fprintf(stderr, "slotbench: out of memory\n");
+            abort();
+        }
+    }
+    return *a;
+}
+
 void stats_free(struct stats *st)
 {
+    for (int op = 0; op < OPK_N; op++) {
+        for (int k = 0; k < BENCH_STATUS_MAX; k++) {
+            free(st->code_ms[op][k]);
+            st->code_ms[op][k] = NULL;
+        }
+    }
     free(st->dec_ms);
     free(st->ok_ms);
     free(st->book_ms);
@@ -266,6 +278,14 @@ void stats_merge(struct stats *d, const struct stats *s)
         hist_merge(&d->lat[i][1], &s->lat[i][1]);
         for (int k = 0; k < BENCH_STATUS_MAX; k++) {
             d->status[i][k] += s->status[i][k];
+            if (s->code_ms[i][k] == NULL) {
+                continue;
+            }
+            uint32_t *dst = stats_code_series(d, i, k);
+            uint32_t n = d->n_ms < s->n_ms ? d->n_ms : s->n_ms;
+            for (uint32_t m = 0; m < n; m++) {
+                dst[m] += s->code_ms[i][k][m];
+            }
         }
     }
     d->decisions += s->decisions;
@@ -373,8 +393,12 @@ static void record(struct worker *w, struct task *t,
     int s = res->status;
     bool ok = s == SLOT_OK;
     int op = t->op;
+    uint32_t ms = msSinceT0(w, now);
     if (s >= 0 && s < BENCH_STATUS_MAX) {
         st->status[op][s]++;
+        if (ms < st->n_ms) {
+            stats_code_series(st, op, s)[ms]++;
+        }
     }
     if (t->want_ns >= w->measure_from_ns) {
         hist_add(&st->lat[op][ok ? 0 : 1], now - t->want_ns);
@@ -391,7 +415,6 @@ static void record(struct worker *w, struct task *t,
     }
     st->decisions++;
     atomic_fetch_add_explicit(&w->a_dec, 1, memory_order_relaxed);
-    uint32_t ms = msSinceT0(w, now);
     if (ms < st->n_ms) {
         st->dec_ms[ms]++;
     }
@@ -1327,7 +1350,11 @@ struct sim *sim_start(struct run *r)
         w->c = c;
         w->be = r->be;
         w->id = i;
-        w->rng = (c->seed + 1) * 0x9E3779B97F4A7C15ull + i * 7919 + r->point;
+        /* One stream per (seed, worker, point), each field in bits of
+         * its own (seed < 2^32, workers < 2^16, points < 2^16);
+         * trand_seed spreads them. */
+        trand_seed(&w->rng,
+                   c->seed << 32 | (uint64_t)i << 16 | (r->point & 0xffffu));
         w->rate = r->phase == PH_OPEN    ? r->rate / s->n
                   : r->phase == PH_STORM ? (double)c->live_rate / s->n
                                          : 0;

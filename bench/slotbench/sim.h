@@ -72,6 +72,12 @@ struct stats {
     uint32_t n_ms;
     /* per millisecond since r->t0_ns, by completion time */
     uint32_t *dec_ms, *ok_ms, *book_ms;
+    /* Answers by operation and status, per millisecond since r->t0_ns
+     * (completion time): NULL until the first answer of that kind (a run
+     * sees a handful of kinds), so figures over any window (release to
+     * sell-out, a steady point) count holds, confirms and each refusal
+     * code exactly. */
+    uint32_t *code_ms[OPK_N][BENCH_STATUS_MAX];
     /* by ledger time (ms since r->t0_wall_ms) of successful decisions: the
      * earliest completion (ms since t0, plus 1; 0 = none) */
     uint32_t *first_by_ledger_ms;
@@ -132,5 +138,8 @@ void stats_free(struct stats *st);
 void stats_merge(struct stats *dst, const struct stats *src);
 /* True if status is a decision of the ledger (OK or a rule error). */
 bool stats_is_decision(int status);
+/* The per-ms series of (op, status), allocated (zeroed) on first use;
+ * aborts when out of memory, as stats_init does. */
+uint32_t *stats_code_series(struct stats *st, int op, int status);
 
 #endif /* SLOTBENCH_SIM_H */

@@ -23,10 +23,13 @@
 
 #include "slot_err.h"
 #include "bench.h"
+#include "bjson.h"
 #include "diskprobe.h"
 #include "tclock.h"
 #include "tcluster.h"
+#include "readme.h"
 #include "report.h"
+#include "runset.h"
 #include "sim.h"
 #include "sys.h"
 
@@ -66,6 +69,7 @@ enum {
     O_DRAIN,
     O_DURATION,
     O_OUT,
+    O_RUN_SET,
     O_RESULTS,
     O_QUIET,
     O_SMOKE,
@@ -125,6 +129,7 @@ static const struct option LONGOPTS[] = {
     {"drain-ms", required_argument, NULL, O_DRAIN},
     {"duration-ms", required_argument, NULL, O_DURATION},
     {"out", required_argument, NULL, O_OUT},
+    {"run-set", required_argument, NULL, O_RUN_SET},
     {"results", required_argument, NULL, O_RESULTS},
     {"quiet", no_argument, NULL, O_QUIET},
     {"smoke", no_argument, NULL, O_SMOKE},
@@ -176,6 +181,8 @@ static const char USAGE[] =
     "usage: slotbench SCENARIO [--mode MODE] [options]\n"
     "       slotbench report [RESULTS_DIR]   (REPORT.md + plots from the "
     "JSON)\n"
+    "       slotbench readme [RESULTS_DIR]   (README's figures table)\n"
+    "       slotbench runset start|note|seal|adopt DIR ...   (run sets)\n"
     "\n"
     "SCENARIO  burst | steady | expiry-storm | failover | overload\n"
     "MODE      native (libslot, default) | http (slot-gateway) |\n"
@@ -214,7 +221,8 @@ static const char USAGE[] =
     "failover: --kills N (3) --kill-first-ms N (3000) --kill-every-ms N "
     "(6000)\n"
     "          --restart-ms N (2000)   (plus the burst options)\n"
-    "output:   --out PATH --results DIR (bench/results) --quiet --smoke\n";
+    "output:   --out PATH --results DIR (bench/results) --quiet --smoke\n"
+    "          --run-set ID (written into the JSON: make bench's run set)\n";
 
 static void defaults(struct cfg *c, int sc)
 {
@@ -418,6 +426,9 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 break;
             case O_OUT:
                 c->out = a;
+                break;
+            case O_RUN_SET:
+                c->run_set = a;
                 break;
             case O_RESULTS:
                 c->results_dir = a;
@@ -834,10 +845,21 @@ static json_t *seriesJson(const struct stats *st, uint64_t from, uint64_t to,
                           uint64_t zero)
 {
     json_t *t = json_array(), *d = json_array(), *b = json_array(),
-           *k = json_array();
+           *k = json_array(), *h = json_array(), *ho = json_array();
     for (uint64_t i = from; i < to && i < st->n_ms; i += SERIES_BUCKET_MS) {
         uint64_t e = i + SERIES_BUCKET_MS;
         double scale = 1000.0 / SERIES_BUCKET_MS;
+        uint64_t hold_dec = 0;
+        for (int c = 0; c < BENCH_STATUS_MAX; c++) {
+            if (st->code_ms[OPK_HOLD][c] != NULL && stats_is_decision(c)) {
+                hold_dec += sumMs(st->code_ms[OPK_HOLD][c], st->n_ms, i, e);
+            }
+        }
+        const uint32_t *okh = st->code_ms[OPK_HOLD][SLOT_OK];
+        json_array_append_new(h, json_real((double)hold_dec * scale));
+        json_array_append_new(
+            ho,
+            json_real(okh ? (double)sumMs(okh, st->n_ms, i, e) * scale : 0.0));
         json_array_append_new(t,
                               json_real(((double)i - (double)zero) / 1000.0));
         json_array_append_new(
@@ -847,12 +869,64 @@ static json_t *seriesJson(const struct stats *st, uint64_t from, uint64_t to,
         json_array_append_new(
             b, json_real((double)sumMs(st->book_ms, st->n_ms, i, e) * scale));
     }
-    return json_pack("{s:i,s:o,s:o,s:o,s:o}", "bucket_ms", SERIES_BUCKET_MS,
-                     "t_s", t, "decisions_per_s", d, "ok_decisions_per_s", k,
-                     "bookings_per_s", b);
+    return json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o}", "bucket_ms",
+                     SERIES_BUCKET_MS, "t_s", t, "decisions_per_s", d,
+                     "ok_decisions_per_s", k, "bookings_per_s", b,
+                     "hold_decisions_per_s", h, "ok_holds_per_s", ho);
 }
 
-/* The common figures of a phase measured over [from_ms, to_ms) since t0. */
+/* Answers of (op, status) within [from, to) ms since t0. */
+static uint64_t codeCount(const struct stats *st, int op, int k, uint64_t from,
+                          uint64_t to)
+{
+    const uint32_t *a = st->code_ms[op][k];
+    return a != NULL ? sumMs(a, st->n_ms, from, to) : 0;
+}
+
+/* {"hold": {"OK": n, "SOLD_OUT": n, ...}, "confirm": ..., ...}: every
+ * answer within [from, to) ms, by operation and status name. */
+static json_t *inWindowJson(const struct stats *st, uint64_t from, uint64_t to)
+{
+    static const char *const OPS[OPK_N] = {"hold", "confirm", "release",
+                                           "query"};
+    json_t *o = json_object();
+    for (int op = 0; op < OPK_N; op++) {
+        json_t *byk = json_object();
+        for (int k = 0; k < BENCH_STATUS_MAX; k++) {
+            uint64_t n = codeCount(st, op, k, from, to);
+            if (n > 0) {
+                json_object_set_new(byk, bench_status_name(k),
+                                    json_integer((json_int_t)n));
+            }
+        }
+        json_object_set_new(o, OPS[op], byk);
+    }
+    return o;
+}
+
+/* Hold decisions (OK or a rule's refusal) per ms: a new array of n_ms. */
+static uint32_t *holdDecisionsMs(const struct stats *st)
+{
+    uint32_t *a = calloc(st->n_ms ? st->n_ms : 1, sizeof *a);
+    if (a == NULL) {
+        return NULL;
+    }
+    for (int k = 0; k < BENCH_STATUS_MAX; k++) {
+        const uint32_t *s = st->code_ms[OPK_HOLD][k];
+        if (s == NULL || !stats_is_decision(k)) {
+            continue;
+        }
+        for (uint32_t m = 0; m < st->n_ms; m++) {
+            a[m] += s[m];
+        }
+    }
+    return a;
+}
+
+/* The common figures of a phase measured over [from_ms, to_ms) since t0.
+ * Rates are counts within that window divided by its length; totals
+ * ("*_total", "holds_ok", "rejects", "status_by_op") cover the whole
+ * phase. */
 static json_t *figures(struct ctx *x, const struct phase_out *o,
                        uint64_t from_ms, uint64_t to_ms)
 {
@@ -861,12 +935,16 @@ static json_t *figures(struct ctx *x, const struct phase_out *o,
     uint64_t dec = sumMs(st->dec_ms, st->n_ms, from_ms, to_ms);
     uint64_t ok = sumMs(st->ok_ms, st->n_ms, from_ms, to_ms);
     uint64_t book = sumMs(st->book_ms, st->n_ms, from_ms, to_ms);
-    uint64_t hold_dec = 0;
+    uint64_t hold_dec_total = 0, hold_dec = 0;
     for (int k = 0; k < BENCH_STATUS_MAX; k++) {
         if (stats_is_decision(k)) {
-            hold_dec += st->status[OPK_HOLD][k];
+            hold_dec_total += st->status[OPK_HOLD][k];
+            hold_dec += codeCount(st, OPK_HOLD, k, from_ms, to_ms);
         }
     }
+    uint64_t ok_holds = codeCount(st, OPK_HOLD, SLOT_OK, from_ms, to_ms);
+    uint32_t *hold_ms = holdDecisionsMs(st);
+    const uint32_t *ok_hold_ms = st->code_ms[OPK_HOLD][SLOT_OK];
     struct hist all;
     allOps(st, &all);
     uint64_t entries, commands;
@@ -877,18 +955,27 @@ static json_t *figures(struct ctx *x, const struct phase_out *o,
         (double)dec / win, "ok_decisions", (json_int_t)ok, "ok_decisions_per_s",
         (double)ok / win, "bookings", (json_int_t)book, "bookings_per_s",
         (double)book / win, "decisions_total", (json_int_t)st->decisions,
-        "hold_decisions_total", (json_int_t)hold_dec, "peak_decisions_per_s_1s",
+        "hold_decisions_total", (json_int_t)hold_dec_total,
+        "peak_decisions_per_s_1s",
         (double)peak1s(st->dec_ms, st->n_ms, from_ms, to_ms), "holds_ok",
         (json_int_t)st->holds_ok, "abandoned", (json_int_t)st->abandoned,
         "gave_up", (json_int_t)st->gave_up, "hold_expired_at_confirm",
         (json_int_t)st->hold_expired, "doubtful_at_end",
         (json_int_t)st->doubtful, "client_queue_full",
         (json_int_t)st->client_busy);
-    /* hold decisions/s over the window, in proportion */
-    double hold_share =
-        st->decisions ? (double)hold_dec / (double)st->decisions : 0;
-    json_object_set_new(f, "hold_decisions_per_s",
-                        json_real(hold_share * (double)dec / win));
+    json_object_update_new(
+        f,
+        json_pack(
+            "{s:I,s:f,s:I,s:f,s:f,s:f}", "hold_decisions", (json_int_t)hold_dec,
+            "hold_decisions_per_s", (double)hold_dec / win, "ok_holds",
+            (json_int_t)ok_holds, "ok_holds_per_s", (double)ok_holds / win,
+            "peak_hold_decisions_per_s_1s",
+            hold_ms ? (double)peak1s(hold_ms, st->n_ms, from_ms, to_ms) : -1.0,
+            "peak_ok_holds_per_s_1s",
+            ok_hold_ms ? (double)peak1s(ok_hold_ms, st->n_ms, from_ms, to_ms)
+                       : 0.0));
+    free(hold_ms);
+    json_object_set_new(f, "in_window", inWindowJson(st, from_ms, to_ms));
     if (x->cfg->mode == MODE_NATIVE || x->cfg->mode == MODE_HTTP) {
         json_object_set_new(
             f, "raft",
@@ -899,16 +986,28 @@ static json_t *figures(struct ctx *x, const struct phase_out *o,
                       "decisions_per_entry",
                       entries ? (double)st->decisions / (double)entries : 0.0));
     }
-    json_object_set_new(
-        f, "latency_ms",
-        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "all", latJson(&all),
-                  "service", latJson(&st->service), "hold",
-                  latJson(&st->lat[OPK_HOLD][0]), "hold_refused",
-                  latJson(&st->lat[OPK_HOLD][1]), "confirm",
-                  latJson(&st->lat[OPK_CONFIRM][0]), "confirm_refused",
-                  latJson(&st->lat[OPK_CONFIRM][1]), "release",
-                  latJson(&st->lat[OPK_RELEASE][0]), "query",
-                  latJson(&st->lat[OPK_QUERY][0])));
+    /* Accepted (OK) and refused answers apart: a refusal (a rule's,
+     * SHED at the generator, TIMEOUT) never counts as accepted. */
+    struct hist acc, ref;
+    hist_init(&acc);
+    hist_init(&ref);
+    for (int op = OPK_HOLD; op <= OPK_RELEASE; op++) {
+        hist_merge(&acc, &st->lat[op][0]);
+        hist_merge(&ref, &st->lat[op][1]);
+    }
+    json_t *lat = json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "all", latJson(&all), "service",
+        latJson(&st->service), "hold", latJson(&st->lat[OPK_HOLD][0]),
+        "hold_refused", latJson(&st->lat[OPK_HOLD][1]), "confirm",
+        latJson(&st->lat[OPK_CONFIRM][0]), "confirm_refused",
+        latJson(&st->lat[OPK_CONFIRM][1]), "release",
+        latJson(&st->lat[OPK_RELEASE][0]), "query",
+        latJson(&st->lat[OPK_QUERY][0]));
+    json_object_set_new(lat, "release_refused",
+                        latJson(&st->lat[OPK_RELEASE][1]));
+    json_object_set_new(lat, "accepted", latJson(&acc));
+    json_object_set_new(lat, "refused", latJson(&ref));
+    json_object_set_new(f, "latency_ms", lat);
     json_object_set_new(f, "cdf_ms", cdfJson(&all));
     json_object_set_new(f, "generator_wait_max", json_integer(st->wait_max));
     json_object_set_new(f, "generator_wait_expired",
@@ -1771,6 +1870,7 @@ static json_t *paramsJson(const struct cfg *c)
         "capacity", (int)c->capacity, "patients", (int)c->patients, "ttl_ms",
         (int)c->ttl_ms, "duration_ms", (int)c->duration_ms);
     json_object_set_new(p, "shed", json_boolean(c->shed));
+    json_object_set_new(p, "disk_probe_ms", json_integer(DISKPROBE_MS));
     json_object_update_new(
         p,
         json_pack("{s:f,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f}",
@@ -1800,19 +1900,6 @@ static json_t *paramsJson(const struct cfg *c)
     return p;
 }
 
-static double num(json_t *o, const char *path)
-{
-    /* "a.b.c" */
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    json_t *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur;
-         k = strtok_r(NULL, ".", &save)) {
-        cur = json_object_get(cur, k);
-    }
-    return json_is_number(cur) ? json_number_value(cur) : NAN;
-}
-
 static void summary(struct ctx *x, bool ok, char *out, size_t len)
 {
     const struct cfg *c = x->cfg;
@@ -1834,44 +1921,52 @@ static void summary(struct ctx *x, bool ok, char *out, size_t len)
         {
             ADD(" [%s %.0f holds/s p50 %.2f p99 %.2f ms]",
                 json_string_value(json_object_get(pt, "label")),
-                num(pt, "hold_decisions_per_s"), num(pt, "latency_ms.all.p50"),
-                num(pt, "latency_ms.all.p99"));
+                bjson_num(pt, "hold_decisions_per_s"),
+                bjson_num(pt, "latency_ms.all.p50"),
+                bjson_num(pt, "latency_ms.all.p99"));
         }
     } else if (res != NULL) {
-        ADD(" %.0f decisions/s (%.0f hold), %.0f bookings/s",
-            num(res, "decisions_per_s"), num(res, "hold_decisions_per_s"),
-            num(res, "bookings_per_s"));
+        ADD(" %.0f decisions/s (%.0f hold decisions, %.0f OK holds), %.0f "
+            "bookings/s over %.3f s",
+            bjson_num(res, "decisions_per_s"),
+            bjson_num(res, "hold_decisions_per_s"),
+            bjson_num(res, "ok_holds_per_s"), bjson_num(res, "bookings_per_s"),
+            bjson_num(res, "window_s"));
         if (json_object_get(res, "raft") != NULL) {
             ADD(", %.0f raft entries/s (%.1f decisions/entry)",
-                num(res, "raft.entries_per_s"),
-                num(res, "raft.decisions_per_entry"));
+                bjson_num(res, "raft.entries_per_s"),
+                bjson_num(res, "raft.decisions_per_entry"));
         }
         ADD(", latency p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.1f ms",
-            num(res, "latency_ms.all.p50"), num(res, "latency_ms.all.p90"),
-            num(res, "latency_ms.all.p99"), num(res, "latency_ms.all.p999"),
-            num(res, "latency_ms.all.max"));
-        double so = num(res, "sellout_s.max");
+            bjson_num(res, "latency_ms.all.p50"),
+            bjson_num(res, "latency_ms.all.p90"),
+            bjson_num(res, "latency_ms.all.p99"),
+            bjson_num(res, "latency_ms.all.p999"),
+            bjson_num(res, "latency_ms.all.max"));
+        double so = bjson_num(res, "sellout_s.max");
         if (!isnan(so)) {
             ADD(", sell-out %.2f s (90%% booked at %.2f s: %.0f bookings/s)",
-                so, num(res, "booked_by_s.p90"),
-                num(res, "booked_by_s.bookings_per_s_to_90"));
+                so, bjson_num(res, "booked_by_s.p90"),
+                bjson_num(res, "booked_by_s.bookings_per_s_to_90"));
         }
         if (c->scenario == SC_FAILOVER) {
             ADD(", write gap p50 %.0f ms max %.0f ms",
-                num(d, "failover.gap_p50_ms"), num(d, "failover.gap_max_ms"));
+                bjson_num(d, "failover.gap_p50_ms"),
+                bjson_num(d, "failover.gap_max_ms"));
         }
         if (c->scenario == SC_STORM) {
             ADD(", %d holds released %.0f ms after the deadline",
-                (int)num(res, "storm.holds"),
-                num(res, "storm.all_released_ms"));
+                (int)bjson_num(res, "storm.holds"),
+                bjson_num(res, "storm.all_released_ms"));
         }
         if (c->scenario == SC_OVERLOAD) {
             ADD(", offered %.0f holds/s (%.1fx), goodput %.0f ok/s (%.2f of "
                 "probe), "
                 "refused p99 %.2f ms",
-                num(res, "offered_holds_per_s"), c->overload_factor,
-                num(res, "ok_decisions_per_s"), num(res, "goodput_vs_probe"),
-                num(res, "latency_ms.hold_refused.p99"));
+                bjson_num(res, "offered_holds_per_s"), c->overload_factor,
+                bjson_num(res, "ok_decisions_per_s"),
+                bjson_num(res, "goodput_vs_probe"),
+                bjson_num(res, "latency_ms.hold_refused.p99"));
         }
     }
     ADD(", check %s", ok ? "OK" : "FAILED");
@@ -1916,6 +2011,12 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "report") == 0) {
         return report_main(argc - 1, argv + 1);
     }
+    if (strcmp(argv[1], "readme") == 0) {
+        return readme_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "runset") == 0) {
+        return runset_main(argc - 1, argv + 1);
+    }
     if (parseArgs(&cfg, argc, argv) != 0) {
         return 2;
     }
@@ -1943,6 +2044,11 @@ int main(int argc, char **argv)
     time_t now = time(NULL);
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_object_set_new(x.doc, "schema_version",
+                        json_integer(BENCH_SCHEMA_VERSION));
+    if (cfg.run_set != NULL) {
+        json_object_set_new(x.doc, "run_set", json_string(cfg.run_set));
+    }
     json_object_set_new(x.doc, "scenario",
                         json_string(SCENARIOS[cfg.scenario]));
     json_object_set_new(x.doc, "mode", json_string(MODES[cfg.mode]));

@@ -1,6 +1,6 @@
 set terminal pngcairo size 960,540 font ',10'
 set output 'bench/results/plots/latency-cdf.png'
-set title 'Latency CDF per system (burst; every operation a patient sent)'
+set title 'Latency CDF per system (burst; every answer a patient got)'
 set logscale x
 set xlabel 'ms'
 set ylabel 'fraction'

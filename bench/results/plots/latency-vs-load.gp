@@ -1,8 +1,8 @@
 set terminal pngcairo size 960,540 font ',10'
 set output 'bench/results/plots/latency-vs-load.png'
-set title 'Latency against load (steady arrivals)'
+set title 'Latency against load (steady arrivals; every answer)'
 set logscale y
-set xlabel 'holds/s achieved'
+set xlabel 'achieved per second (hold decisions; schema 1: all decisions)'
 set ylabel 'ms'
 set grid
 set key top left
