@@ -86,6 +86,53 @@ static const char *missed(double v, double goal, bool higher_better)
 
 /* ---- the ledger (ledger.json of bench_ledger) ------------------------- */
 
+/* Part (d) of bench_ledger: one hospital's rules on the real path. A
+ * ledger.json written before part (d) existed has no "schedules"; its rows
+ * then say so rather than vanish. */
+static void scheduleRows(json_t *l, const struct cell *ld)
+{
+    struct cell m = {0}, f = {0};
+    json_t *s = json_object_get(l, "schedules");
+    char what[256];
+    if (s == NULL) {
+        put(&m, NOT_MEASURED);
+        put(&f, "`ledger.json` schedules");
+        row("ledger: schedule import, HOLD with every rule, pool listing", &m,
+            &f, ld);
+        return;
+    }
+    double imp = bjson_num(s, "import_ms");
+    snprintf(what, sizeof what,
+             "ledger: importing %s scheduled pools (%s imports, ≤ 1 s)",
+             rep_big(bjson_num(s, "pools")), rep_big(bjson_num(s, "imports")));
+    put(&m, "%s ms%s", rep_fix(imp, 1), missed(imp, 1000, false));
+    put(&f, "`ledger.json` schedules.import_ms");
+    row(what, &m, &f, ld);
+    clear(&m);
+    clear(&f);
+    double hold = bjson_num(s, "hold_ns_per_cmd"),
+           goal = bjson_num(s, "target_hold_ns");
+    snprintf(what, sizeof what,
+             "ledger: HOLD with every hospital rule on (≤ %s µs)",
+             rep_fix(goal / 1000, 1));
+    put(&m, "%s µs (decoding %s µs)%s", rep_fix(hold / 1000, 2),
+        rep_fix(bjson_num(s, "hold_decode_ns_per_cmd") / 1000, 2),
+        missed(hold, goal, false));
+    put(&f, "`ledger.json` schedules.hold_ns_per_cmd");
+    row(what, &m, &f, ld);
+    clear(&m);
+    clear(&f);
+    double list = bjson_num(s, "list_ms"),
+           lgoal = bjson_num(s, "target_list_ms");
+    snprintf(what, sizeof what,
+             "ledger: listing %s pools in %s pages (≤ %s ms)",
+             rep_big(bjson_num(s, "pools")),
+             rep_big(bjson_num(s, "list_pages")), rep_fix(lgoal, 0));
+    put(&m, "%s ms%s", rep_fix(list, 2), missed(list, lgoal, false));
+    put(&f, "`ledger.json` schedules.list_ms");
+    row(what, &m, &f, ld);
+}
+
 static void ledgerRows(struct rd *r)
 {
     json_t *l = r->set.ledger;
@@ -137,6 +184,9 @@ static void ledgerRows(struct rd *r)
         missed(snap > rest ? snap : rest, 1000, false));
     put(&f, "`ledger.json` snapshot.snapshot_ms, restore_ms");
     row(what, &m, &f, &ld);
+    clear(&m);
+    clear(&f);
+    scheduleRows(l, &ld);
 }
 
 /* ---- bursts ----------------------------------------------------------- */
