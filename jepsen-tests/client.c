@@ -29,7 +29,6 @@
  * NOT_LEADER): the operation certainly did not take effect and observed
  * nothing. OUTCOME_UNKNOWN is info.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -46,6 +45,8 @@
 #include <uv.h>
 
 #include "libslot.h"
+#include "tclock.h"
+#include "trand.h"
 
 extern char **environ;
 
@@ -123,39 +124,19 @@ static uint64_t nowNs(void)
     return uv_hrtime() - t0_ns;
 }
 
-static void sleepMs(int ms)
+/* One generator per thread (trand.h), seeded from --seed (the workload's
+ * with 2 * seed, the nemesis's with 2 * seed + 1), so a seed replays the
+ * same choices (not the same timing). These streams replaced the client's
+ * own xorshift in commit "jepsen-client: tclock and trand": a seed from an
+ * older run makes other choices now. */
+static struct trand wrng; /* workload (main thread) */
+static struct trand nrng; /* nemesis thread */
+
+/* Uniform in [0, 1): the top 53 bits of the next draw. */
+static double unitOf(struct trand *r)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    return (double)(trand_next(r) >> 11) / 9007199254740992.0;
 }
-
-/* xorshift64*: one generator per thread, both seeded from --seed, so a
- * seed replays the same choices (not the same timing). */
-struct rng {
-    uint64_t s;
-};
-
-static uint64_t rngNext(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 2685821657736338717ull;
-}
-
-static uint32_t rngBelow(struct rng *r, uint32_t n)
-{
-    return n == 0 ? 0 : (uint32_t)(rngNext(r) % n);
-}
-
-static double rngUnit(struct rng *r)
-{
-    return (double)(rngNext(r) >> 11) / 9007199254740992.0;
-}
-
-static struct rng wrng; /* workload (main thread) */
-static struct rng nrng; /* nemesis thread */
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -234,18 +215,11 @@ static pthread_mutex_t hist_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t n_invoke, n_ok, n_fail, n_info;
 
 /* Writes one line. proc < 0: the nemesis. extra: ",\"k\":v..." or "". */
-static uint64_t wallMs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void histLine(int proc, const char *type, const char *f,
                      const char *value, const char *extra)
 {
     uint64_t t = nowNs();
-    uint64_t wall = wallMs();
+    uint64_t wall = (uint64_t)tclock_wall_ms();
     pthread_mutex_lock(&hist_mu);
     if (proc < 0) {
         fprintf(hist, "{\"process\":\"nemesis\"");
@@ -376,15 +350,15 @@ static uint32_t poolNew(void)
             p->patients = 0;
             break;
         case W_CONSERVATION:
-            p->capacity = 3 + rngBelow(&wrng, 6); /* 3..8 */
+            p->capacity = 3 + trand_below(&wrng, 6); /* 3..8 */
             p->patients = p->capacity + 4;
             break;
         case W_BOOKINGS:
-            p->capacity = 20 + rngBelow(&wrng, 20);
+            p->capacity = 20 + trand_below(&wrng, 20);
             p->patients = 100000; /* effectively fresh patients */
             break;
         default:
-            p->capacity = 2 + rngBelow(&wrng, 4); /* 2..5 */
+            p->capacity = 2 + trand_below(&wrng, 4); /* 2..5 */
             p->patients = 3 * p->capacity + 4;
             break;
     }
@@ -675,12 +649,12 @@ static void procDone(struct slotc_req *req)
     }
     p->busy = false;
     procs_busy--;
-    procSchedule(p, rngBelow(&wrng, (uint32_t)(2 * opt.delay_ms + 1)));
+    procSchedule(p, trand_below(&wrng, (uint32_t)(2 * opt.delay_ms + 1)));
 }
 
 static int pickNode(void)
 {
-    return (int)rngBelow(&wrng, (uint32_t)opt.nodes);
+    return (int)trand_below(&wrng, (uint32_t)opt.nodes);
 }
 
 /* Chooses and submits the next operation of p. Returns false if it chose
@@ -713,7 +687,7 @@ static bool procStart(struct proc *p)
             pools[need].state = P_CREATING;
         }
     }
-    double r = rngUnit(&wrng);
+    double r = unitOf(&wrng);
     if (p->f == F_CREATE) {
         /* chosen above */
     } else if (opt.workload == W_COUNTER) {
@@ -725,22 +699,22 @@ static bool procStart(struct proc *p)
             p->ttl = 3600000;
         } else {
             p->f = F_READ_POOL;
-            if (rngUnit(&wrng) < 0.25) {
+            if (unitOf(&wrng) < 0.25) {
                 p->pinned = pickNode();
             }
         }
     } else if (p->n_held > 0 && r < (opt.workload == W_BOOKINGS ? 0.9 : 0.45)) {
-        int k = (int)rngBelow(&wrng, (uint32_t)p->n_held);
+        int k = (int)trand_below(&wrng, (uint32_t)p->n_held);
         p->cid = p->held[k].id;
         p->pool = p->held[k].pool;
-        double q = rngUnit(&wrng);
+        double q = unitOf(&wrng);
         p->f = q < (opt.workload == W_BOOKINGS ? 0.95 : 0.7) ? F_CONFIRM
                                                              : F_RELEASE;
     } else if (p->n_booked > 0 && r < 0.55) {
-        int k = (int)rngBelow(&wrng, (uint32_t)p->n_booked);
+        int k = (int)trand_below(&wrng, (uint32_t)p->n_booked);
         p->cid = p->booked[k].id;
         p->pool = p->booked[k].pool;
-        double q = rngUnit(&wrng);
+        double q = unitOf(&wrng);
         if (q < (opt.workload == W_BOOKINGS ? 0.3 : 0.5)) {
             p->f = F_CANCEL;
         } else {
@@ -750,24 +724,25 @@ static bool procStart(struct proc *p)
         if (n_act == 0) {
             return false;
         }
-        p->pool = act[rngBelow(&wrng, (uint32_t)n_act)];
+        p->pool = act[trand_below(&wrng, (uint32_t)n_act)];
         struct pool *pl = &pools[p->pool];
-        double q = rngUnit(&wrng);
+        double q = unitOf(&wrng);
         double hold_share = opt.workload == W_BOOKINGS ? 0.7 : 0.55;
         if (q < hold_share) {
             p->f = F_HOLD;
-            uint32_t k = pl->patients >= 100000 ? pl->next_patient++
-                                                : rngBelow(&wrng, pl->patients);
+            uint32_t k = pl->patients >= 100000
+                             ? pl->next_patient++
+                             : trand_below(&wrng, pl->patients);
             snprintf(p->patient, sizeof p->patient, "patient-%05u", k);
             if (opt.workload == W_BOOKINGS) {
                 p->ttl = 8000;
             } else {
-                p->ttl = 300 + rngBelow(&wrng, 2200);
+                p->ttl = 300 + trand_below(&wrng, 2200);
             }
         } else if (opt.workload == W_BOOKINGS ||
                    q < hold_share + 0.8 * (1 - hold_share)) {
             p->f = F_READ_POOL;
-            double s = rngUnit(&wrng);
+            double s = unitOf(&wrng);
             if (opt.workload == W_CONSERVATION && s < 0.5) {
                 p->stale = true; /* conservation holds on every replica */
                 p->pinned = pickNode();
@@ -777,7 +752,7 @@ static bool procStart(struct proc *p)
         } else {
             p->f = F_READ_PATIENT;
             snprintf(p->patient, sizeof p->patient, "patient-%05u",
-                     rngBelow(&wrng, pl->patients));
+                     trand_below(&wrng, pl->patients));
         }
         pl->ops++;
         if (pl->ops >= (uint32_t)opt.pool_ops && pl->state == P_ACTIVE) {
@@ -859,7 +834,7 @@ static void procTimer(uv_timer_t *t)
         return;
     }
     if (!procStart(p)) {
-        procSchedule(p, 20 + rngBelow(&wrng, 30));
+        procSchedule(p, 20 + trand_below(&wrng, 30));
     }
 }
 
@@ -968,7 +943,7 @@ static int ctl(const char *fmt, ...)
         if (w == pid) {
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         }
-        sleepMs(10);
+        tclock_sleep_ms(10);
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -1026,7 +1001,7 @@ static const char *nodesJson(const int *nodes, int n, char *buf, size_t len)
 static void shuffle(int *a, int n)
 {
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)rngBelow(&nrng, (uint32_t)i + 1);
+        int j = (int)trand_below(&nrng, (uint32_t)i + 1);
         int t = a[i];
         a[i] = a[j];
         a[j] = t;
@@ -1064,7 +1039,7 @@ static int pickTarget(double p_leader)
     if (n == 0) {
         return 0;
     }
-    if (rngUnit(&nrng) < p_leader) {
+    if (unitOf(&nrng) < p_leader) {
         int l = findLeader();
         if (l > 0 && nem.node_state[l] == N_UP) {
             return l;
@@ -1206,7 +1181,7 @@ static bool memberAddBack(int i)
             if (!added) {
                 logf_("nemesis: adding node %d back: %s", i,
                       slotc_err_name(rc));
-                sleepMs(300);
+                tclock_sleep_ms(300);
             }
         }
         if (!added) {
@@ -1225,7 +1200,7 @@ static bool memberAddBack(int i)
             return true;
         }
         logf_("nemesis: promoting node %d: %s", i, slotc_err_name(rc));
-        sleepMs(300);
+        tclock_sleep_ms(300);
     }
     return false;
 }
@@ -1318,13 +1293,13 @@ static void startFault(int fault)
             if (a.n == 0) {
                 return;
             }
-            oneway = rngUnit(&nrng) < 0.7;
+            oneway = unitOf(&nrng) < 0.7;
             snprintf(desc, sizeof desc, "%s",
                      oneway ? "replies to clients lost" : "no client traffic");
             break;
         case FT_KILL: {
             int minority = (votersNow() - 1) / 2;
-            int want = 1 + (int)rngBelow(
+            int want = 1 + (int)trand_below(
                                &nrng, (uint32_t)(minority > 0 ? minority : 1));
             int first = pickTarget(0.5);
             if (first == 0) {
@@ -1404,8 +1379,8 @@ static void startFault(int fault)
             nem.node_state[a.nodes[0]] = N_PAUSED;
             break;
         case FT_CLOCK:
-            offset = (int)(1000 + rngBelow(&nrng, 9000)) *
-                     (rngUnit(&nrng) < 0.5 ? -1 : 1);
+            offset = (int)(1000 + trand_below(&nrng, 9000)) *
+                     (unitOf(&nrng) < 0.5 ? -1 : 1);
             nem.node_state[a.nodes[0]] = N_SKEWED;
             ok = ctl("stop %d", a.nodes[0]) == 0 &&
                  ctl("start %d --offset %d", a.nodes[0], offset) == 0;
@@ -1413,13 +1388,13 @@ static void startFault(int fault)
         case FT_DISK:
             nem.node_state[a.nodes[0]] = N_FULL;
             ok = ctl("fill %d", a.nodes[0]) == 0;
-            if (ok && rngUnit(&nrng) < 0.5) {
+            if (ok && unitOf(&nrng) < 0.5) {
                 /* and a crash on the full disk: the restart must fail
                  * cleanly (or recover); the heal frees the disk and
                  * starts it again */
                 ctl("kill %d", a.nodes[0]);
                 restarted = ctl("start %d", a.nodes[0]) == 0;
-                sleepMs(300);
+                tclock_sleep_ms(300);
                 restarted = restarted && alive(a.nodes[0]);
                 crashed = true;
             }
@@ -1444,7 +1419,7 @@ static void startFault(int fault)
             int role = rc == SLOT_OK ? 0 : memberRole(i);
             if (role != 2) {
                 for (int w = 0; w < 50 && role == 0 && alive(i); w++) {
-                    sleepMs(100); /* it stops itself */
+                    tclock_sleep_ms(100); /* it stops itself */
                 }
                 if (role == 0) {
                     ctl("stop %d", i);
@@ -1536,7 +1511,7 @@ static void healAll(void)
         }
     }
     for (int retry = 0; retry < 1 && nem.n_act > 0; retry++) {
-        sleepMs(2000);
+        tclock_sleep_ms(2000);
         heal(nem.n_act - 1); /* members that could not be added back yet */
     }
     if (nem.n_act > 0) {
@@ -1560,16 +1535,16 @@ static void *nemesisMain(void *arg)
     (void)arg;
     while (!nem.stop) {
         int wait = opt.interval_ms / 2 +
-                   (int)rngBelow(&nrng, (uint32_t)opt.interval_ms);
+                   (int)trand_below(&nrng, (uint32_t)opt.interval_ms);
         for (int w = 0; w < wait && !nem.stop; w += 50) {
-            sleepMs(50);
+            tclock_sleep_ms(50);
         }
         if (nem.stop) {
             break;
         }
         checkCrashes();
         if (nem.n_act > 0 &&
-            (nem.n_act >= nem.max_act || rngUnit(&nrng) < 0.6)) {
+            (nem.n_act >= nem.max_act || unitOf(&nrng) < 0.6)) {
             heal(0);
             continue;
         }
@@ -1588,7 +1563,7 @@ static void *nemesisMain(void *arg)
             }
         }
         if (n > 0) {
-            startFault(cand[rngBelow(&nrng, (uint32_t)n)]);
+            startFault(cand[trand_below(&nrng, (uint32_t)n)]);
         }
     }
     healAll();
@@ -1664,7 +1639,7 @@ static bool waitLeader(int timeout_ms)
                 return true;
             }
         }
-        sleepMs(200);
+        tclock_sleep_ms(200);
     }
     return false;
 }
@@ -1705,7 +1680,7 @@ static int setupLedger(void)
         if (rc == SLOT_OK) {
             return 0;
         }
-        sleepMs(500);
+        tclock_sleep_ms(500);
     }
     return -1;
 }
@@ -1786,7 +1761,7 @@ static bool converge(int timeout_ms)
             }
             return all && leader && same;
         }
-        sleepMs(500);
+        tclock_sleep_ms(500);
     }
 }
 
@@ -2002,8 +1977,8 @@ int main(int argc, char **argv)
         perror(opt.history);
         return 2;
     }
-    wrng.s = opt.seed * 0x9E3779B97F4A7C15ull + 1;
-    nrng.s = opt.seed * 0xD1B54A32D192ED03ull + 7;
+    trand_seed(&wrng, 2 * opt.seed);
+    trand_seed(&nrng, 2 * opt.seed + 1);
     struct slotc_options o;
     slotc_options_init(&o);
     o.cluster = opt.cluster;
@@ -2041,7 +2016,7 @@ int main(int argc, char **argv)
         p->c = clients[i % opt.conns];
         uv_timer_init(&loop, &p->timer);
         p->timer.data = p;
-        procSchedule(p, rngBelow(&wrng, 50));
+        procSchedule(p, trand_below(&wrng, 50));
     }
     uv_timer_init(&loop, &stop_timer);
     uv_timer_start(&stop_timer, stopCb, (uint64_t)(opt.time_s * 1000), 0);
@@ -2070,7 +2045,7 @@ int main(int argc, char **argv)
     uv_loop_close(&loop);
     histFlush();
     logf_("quiet period: %d s", opt.quiet_s);
-    sleepMs(opt.quiet_s * 1000);
+    tclock_sleep_ms(opt.quiet_s * 1000);
     bool conv = converge(30000);
     logf_("final: nodes %s",
           conv ? "converged" : "did NOT converge within 30 s");
