@@ -874,6 +874,7 @@ enum fault {
     FT_PART_RING,
     FT_PART_BRIDGE,
     FT_PART_CLIENTS,
+    FT_LOST_REPLIES,
     FT_KILL,
     FT_PAUSE,
     FT_CLOCK,
@@ -887,12 +888,38 @@ static const char *const fault_names[] = {"partition-leader",
                                           "partition-ring",
                                           "partition-bridge",
                                           "partition-clients",
+                                          "lost-replies",
                                           "kill",
                                           "pause",
                                           "clock",
                                           "transfer",
                                           "member",
                                           "disk"};
+
+/* lost-replies: every reply to the clients is dropped for longer than the
+ * clients' attempt timeout (after which libslot deems a silent connection
+ * dead and resends its requests with their session numbers) and well
+ * within the operation deadline (--timeout, 4 s), so the retries of
+ * commands that were applied are answered before the deadline: each one
+ * is an observed test of exactly-once, never an info operation. */
+#define ATTEMPT_TIMEOUT_MS 1000
+#define BLIP_MS            (ATTEMPT_TIMEOUT_MS + 500)
+
+/* Network faults (nftables in the nodes' namespaces): one at a time, all
+ * undone by `ctl heal-net`. */
+static bool isNet(int fault)
+{
+    return fault <= FT_LOST_REPLIES;
+}
+
+/* What the nemesis did, per kind: the run's own record of its faults
+ * (logged, and written to the history's "summary" line). */
+struct fault_count {
+    int acted;   /* started, and in force (or done, for instant kinds) */
+    int failed;  /* tried, and a step of it failed */
+    int skipped; /* not tried: no possible target at that moment */
+    int heals, heals_failed;
+};
 
 struct active {
     int fault;
@@ -903,6 +930,8 @@ struct active {
 static struct {
     bool enabled[FT_COUNT];
     int n_enabled;
+    int group[FT_COUNT]; /* the --nemesis item that enabled the kind, or -1 */
+    struct fault_count count[FT_COUNT];
     int node_state[NODES_MAX + 1]; /* 1-based */
     struct active act[8];
     int n_act;
@@ -1024,7 +1053,7 @@ static int upNodes(int *out)
 static bool partitionActive(void)
 {
     for (int k = 0; k < nem.n_act; k++) {
-        if (nem.act[k].fault <= FT_PART_CLIENTS) {
+        if (isNet(nem.act[k].fault)) {
             return true;
         }
     }
@@ -1221,6 +1250,7 @@ static void heal(int k)
         case FT_PART_RING:
         case FT_PART_BRIDGE:
         case FT_PART_CLIENTS:
+        case FT_LOST_REPLIES:
             ok = ctl("heal-net") == 0;
             break;
         case FT_KILL:
@@ -1262,6 +1292,8 @@ static void heal(int k)
         default:
             break;
     }
+    nem.count[a.fault].heals += ok;
+    nem.count[a.fault].heals_failed += !ok;
     if (!ok) {
         size_t l = strlen(val);
         snprintf(val + l - 1, sizeof val - l + 1, ",\"error\":true}");
@@ -1284,6 +1316,7 @@ static void startFault(int fault)
         case FT_PART_BRIDGE:
             if (!partitionPairs(fault, pairs, sizeof pairs, desc,
                                 sizeof desc)) {
+                nem.count[fault].skipped++;
                 return;
             }
             break;
@@ -1291,6 +1324,7 @@ static void startFault(int fault)
             a.nodes[0] = pickTarget(0.8);
             a.n = a.nodes[0] ? 1 : 0;
             if (a.n == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
             oneway = unitOf(&nrng) < 0.7;
@@ -1303,6 +1337,7 @@ static void startFault(int fault)
                                &nrng, (uint32_t)(minority > 0 ? minority : 1));
             int first = pickTarget(0.5);
             if (first == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
             a.nodes[a.n++] = first;
@@ -1320,20 +1355,30 @@ static void startFault(int fault)
             a.nodes[0] = pickTarget(0.5);
             a.n = a.nodes[0] ? 1 : 0;
             if (a.n == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
             break;
         case FT_MEMBER:
             if (votersNow() <= 2 || (opt.nodes >= 5 && votersNow() <= 3)) {
+                nem.count[fault].skipped++;
                 return;
             }
             a.nodes[0] = pickTarget(0.3);
             a.n = a.nodes[0] ? 1 : 0;
             if (a.n == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
             break;
         case FT_TRANSFER:
+            keep = false;
+            break;
+        case FT_LOST_REPLIES:
+            for (int i = 1; i <= opt.nodes; i++) {
+                a.nodes[a.n++] = i;
+            }
+            snprintf(desc, sizeof desc, "every reply to the clients lost");
             keep = false;
             break;
     }
@@ -1356,7 +1401,7 @@ static void startFault(int fault)
     }
     nemLog("invoke", "start", val);
     int offset = 0;
-    bool crashed = false, restarted = false;
+    bool crashed = false, restarted = false, in_doubt = false;
     switch (fault) {
         case FT_PART_LEADER:
         case FT_PART_HALVES:
@@ -1367,6 +1412,11 @@ static void startFault(int fault)
         case FT_PART_CLIENTS:
             ok = ctl("cut-clients %d %s", a.nodes[0],
                      oneway ? "out" : "both") == 0;
+            break;
+        case FT_LOST_REPLIES:
+            for (int i = 0; i < a.n; i++) {
+                ok = ctl("cut-clients %d out", a.nodes[i]) == 0 && ok;
+            }
             break;
         case FT_KILL:
             for (int i = 0; i < a.n; i++) {
@@ -1417,6 +1467,10 @@ static void startFault(int fault)
              * log and commit later: the node then stops by itself. Either
              * way the heal puts it back as a voter. */
             int role = rc == SLOT_OK ? 0 : memberRole(i);
+            for (int w = 0; w < 10 && role == -1; w++) {
+                tclock_sleep_ms(200); /* no leader to ask yet */
+                role = memberRole(i);
+            }
             if (role != 2) {
                 for (int w = 0; w < 50 && role == 0 && alive(i); w++) {
                     tclock_sleep_ms(100); /* it stops itself */
@@ -1429,6 +1483,7 @@ static void startFault(int fault)
                 ok = false;
                 keep = false;
             }
+            in_doubt = role == -1; /* a "late" line says if it happens */
             if (rc != SLOT_OK) {
                 size_t l = strlen(val);
                 snprintf(val + l - 1, sizeof val - l + 1,
@@ -1454,9 +1509,24 @@ static void startFault(int fault)
                  ",\"killed\":true,\"restarted\":%s}",
                  restarted ? "true" : "false");
     }
+    /* "acted": the fault is in force (or, for transfer, happened); the
+     * checker compares these with the kinds that were asked for. */
+    bool acted = ok && !in_doubt;
+    {
+        size_t l = strlen(val);
+        snprintf(val + l - 1, sizeof val - l + 1, ",\"acted\":%s}",
+                 acted ? "true" : "false");
+    }
+    nem.count[fault].acted += acted;
+    nem.count[fault].failed += !acted;
     nemLog("info", "start", val);
     if (keep) {
         nem.act[nem.n_act++] = a;
+    } else if (fault == FT_LOST_REPLIES) {
+        /* A blip: over after BLIP_MS, healed here like any fault. */
+        tclock_sleep_ms(BLIP_MS);
+        nem.act[nem.n_act++] = a;
+        heal(nem.n_act - 1);
     }
 }
 
@@ -1469,7 +1539,10 @@ static void checkCrashes(void)
             /* a removal that committed late: not a crash; heal re-adds */
             char val[128];
             snprintf(val, sizeof val,
-                     "{\"fault\":\"member\",\"nodes\":[%d],\"late\":true}", i);
+                     "{\"fault\":\"member\",\"nodes\":[%d],\"late\":true,"
+                     "\"acted\":true}",
+                     i);
+            nem.count[FT_MEMBER].acted++;
             nemLog("info", "start", val);
             nem.node_state[i] = N_REMOVED;
             struct active a;
@@ -1503,7 +1576,7 @@ static void healAll(void)
                 continue;
             }
             int f = nem.act[k].fault;
-            bool net = f <= FT_PART_CLIENTS, member = f == FT_MEMBER;
+            bool net = isNet(f), member = f == FT_MEMBER;
             if ((pass == 0 && net) || (pass == 1 && !net && !member) ||
                 (pass == 2 && member)) {
                 heal(k);
@@ -1530,6 +1603,47 @@ static void healAll(void)
     }
 }
 
+/* True if some kind of --nemesis item `group` has acted. */
+static bool groupActed(int group)
+{
+    for (int f = 0; f < FT_COUNT; f++) {
+        if (nem.group[f] == group && nem.count[f].acted > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The nemesis's own account, at the end: per kind asked for, how often it
+ * acted, failed, found no target, healed. Logged and written to the
+ * history ("summary"). */
+static void nemSummary(void)
+{
+    char val[2048];
+    size_t l = (size_t)snprintf(val, sizeof val, "{\"faults\":{");
+    int k = 0;
+    for (int f = 0; f < FT_COUNT && l < sizeof val; f++) {
+        if (!nem.enabled[f]) {
+            continue;
+        }
+        const struct fault_count *c = &nem.count[f];
+        l += (size_t)snprintf(
+            val + l, sizeof val - l,
+            "%s\"%s\":{\"acted\":%d,\"failed\":%d,\"skipped\":%d,"
+            "\"heals\":%d,\"heals_failed\":%d}",
+            k++ ? "," : "", fault_names[f], c->acted, c->failed, c->skipped,
+            c->heals, c->heals_failed);
+        logf_("nemesis: %-17s acted %d, failed %d, skipped %d, healed %d, "
+              "heals failed %d",
+              fault_names[f], c->acted, c->failed, c->skipped, c->heals,
+              c->heals_failed);
+    }
+    if (l < sizeof val) {
+        snprintf(val + l, sizeof val - l, "}}");
+    }
+    nemLog("info", "summary", val);
+}
+
 static void *nemesisMain(void *arg)
 {
     (void)arg;
@@ -1548,17 +1662,30 @@ static void *nemesisMain(void *arg)
             heal(0);
             continue;
         }
-        /* A kind that is not already active (one partition at a time). */
-        int cand[FT_COUNT], n = 0;
+        /* A kind that is not already active (one network fault at a
+         * time). Coverage first: a kind of a --nemesis item that has not
+         * acted yet, then a kind not tried yet, so that a run of a few
+         * faults still exercises every item it was asked for (the checker
+         * answers unknown for an item that never acted). */
+        int cand[FT_COUNT], n = 0, best = -1;
         for (int f = 0; f < FT_COUNT; f++) {
             bool busy = false;
             for (int k = 0; k < nem.n_act; k++) {
                 busy = busy || nem.act[k].fault == f;
             }
-            if (f <= FT_PART_CLIENTS && partitionActive()) {
+            if (isNet(f) && partitionActive()) {
                 busy = true;
             }
-            if (nem.enabled[f] && !busy) {
+            if (!nem.enabled[f] || busy) {
+                continue;
+            }
+            int score = (groupActed(nem.group[f]) ? 0 : 2) +
+                        (nem.count[f].acted + nem.count[f].failed == 0);
+            if (score > best) {
+                best = score;
+                n = 0;
+            }
+            if (score == best) {
                 cand[n++] = f;
             }
         }
@@ -1567,38 +1694,44 @@ static void *nemesisMain(void *arg)
         }
     }
     healAll();
+    nemSummary();
     return NULL;
+}
+
+/* Enables the kinds of one --nemesis item (a kind, "partition" or "all");
+ * a kind not enabled before joins the item's group. False if unknown. */
+static bool enableItem(const char *item, int group)
+{
+    bool found = false;
+    for (int f = 0; f < FT_COUNT; f++) {
+        bool in = strcmp(item, "all") == 0 ||
+                  (strcmp(item, "partition") == 0 && f >= FT_PART_LEADER &&
+                   f <= FT_PART_CLIENTS) ||
+                  strcmp(item, fault_names[f]) == 0;
+        if (in && !nem.enabled[f]) {
+            nem.enabled[f] = true;
+            nem.group[f] = group;
+        }
+        found = found || in;
+    }
+    return found;
 }
 
 static int parseNemesis(const char *list)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
+    for (int f = 0; f < FT_COUNT; f++) {
+        nem.group[f] = -1;
+    }
     char *save = NULL;
+    int group = 0;
     for (char *t = strtok_r(buf, ",", &save); t;
          t = strtok_r(NULL, ",", &save)) {
-        bool found = false;
         if (strcmp(t, "none") == 0) {
             continue;
         }
-        if (strcmp(t, "all") == 0) {
-            for (int f = 0; f < FT_COUNT; f++) {
-                nem.enabled[f] = true;
-            }
-            continue;
-        }
-        if (strcmp(t, "partition") == 0) {
-            for (int f = FT_PART_LEADER; f <= FT_PART_CLIENTS; f++) {
-                nem.enabled[f] = true;
-            }
-            continue;
-        }
-        for (int f = 0; f < FT_COUNT; f++) {
-            if (strcmp(t, fault_names[f]) == 0) {
-                nem.enabled[f] = found = true;
-            }
-        }
-        if (!found) {
+        if (!enableItem(t, group++)) {
             fprintf(stderr, "unknown nemesis '%s'\n", t);
             return -1;
         }
@@ -1606,13 +1739,14 @@ static int parseNemesis(const char *list)
     for (int f = 0; f < FT_COUNT; f++) {
         nem.n_enabled += nem.enabled[f];
     }
-    /* Kinds counted once for "combined": partitions as one. */
+    /* Kinds counted once for "combined": partitions as one; the instant
+     * kinds (transfer, lost-replies) never stay active. */
     int kinds = 0;
     bool part = false;
     for (int f = 0; f < FT_COUNT; f++) {
         if (nem.enabled[f] && f <= FT_PART_CLIENTS) {
             part = true;
-        } else if (nem.enabled[f] && f != FT_TRANSFER) {
+        } else if (nem.enabled[f] && f != FT_TRANSFER && f != FT_LOST_REPLIES) {
             kinds++;
         }
     }
@@ -1960,6 +2094,30 @@ static int parseArgs(int argc, char **argv)
     return 0;
 }
 
+/* The history's first line: what this run was asked to do (the checker
+ * compares the nemesis's actions with it). */
+static void planLine(void)
+{
+    char val[1024];
+    size_t l = (size_t)snprintf(
+        val, sizeof val,
+        "{\"nemesis\":\"%s\",\"nodes\":%d,\"workload\":\"%s\","
+        "\"seed\":%" PRIu64 ",\"time_s\":%.0f,\"interval_ms\":%d,"
+        "\"blip_ms\":%d,\"faults\":[",
+        opt.nemesis, opt.nodes, workload_names[opt.workload], opt.seed,
+        opt.time_s, opt.interval_ms, BLIP_MS);
+    for (int f = 0, k = 0; f < FT_COUNT && l < sizeof val; f++) {
+        if (nem.enabled[f]) {
+            l += (size_t)snprintf(val + l, sizeof val - l, "%s\"%s\"",
+                                  k++ ? "," : "", fault_names[f]);
+        }
+    }
+    if (l < sizeof val) {
+        snprintf(val + l, sizeof val - l, "]}");
+    }
+    nemLog("info", "plan", val);
+}
+
 static void closedCb(void *data)
 {
     (void)data;
@@ -1984,7 +2142,7 @@ int main(int argc, char **argv)
     o.cluster = opt.cluster;
     o.timeout_ms = 5000;
     o.connect_timeout_ms = 500;
-    o.attempt_timeout_ms = 1000;
+    o.attempt_timeout_ms = ATTEMPT_TIMEOUT_MS;
     if (slotc_sync_open(&o, &syncc) != SLOT_OK ||
         slotc_sync_open(&o, &nem.admin) != SLOT_OK) {
         fprintf(stderr, "cannot open a client on %s\n", opt.cluster);
@@ -1993,6 +2151,7 @@ int main(int argc, char **argv)
     for (int i = 1; i <= opt.nodes; i++) {
         nem.node_state[i] = N_UP;
     }
+    planLine();
     logf_("workload %s, nemesis %s, %d nodes, %.0f s, seed %" PRIu64,
           workload_names[opt.workload], opt.nemesis, opt.nodes, opt.time_s,
           opt.seed);
