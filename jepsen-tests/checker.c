@@ -2,6 +2,10 @@
  *
  *   jepsen-checker --history FILE --out DIR [--workload W] [--procs N]
  *                  [--test NAME] [--time-limit S] [--memory-mb N]
+ *                  [--nemesis LIST]
+ *
+ * --nemesis: what the test asked for (jepsen-tests/run passes its own);
+ * without it, the request recorded in the history's "plan" line.
  *
  * Checks (each valid / invalid / unknown; the run is valid only if every
  * check that applies is valid):
@@ -19,7 +23,12 @@
  *   replicas       after the final convergence, equal state hashes;
  *   crashes        no node died on its own;
  *   counter        (counter workload) every read within the bounds of the
- *                  adds completed before it and the adds invoked before it.
+ *                  adds completed before it and the adds invoked before it;
+ *   coverage       the history can be judged at all (valid or unknown, never
+ *                  invalid): some client operation succeeded, the final
+ *                  phase is there (every node's status, every pool read
+ *                  through the leader and on every voter), and every
+ *                  --nemesis item asked for acted at least once.
  *
  * Writes DIR/results.json, DIR/timeline.html, DIR/latency.dat,
  * DIR/rate.dat, DIR/plots.gp (gnuplot), and one summary line on stdout.
@@ -46,10 +55,11 @@ static struct {
     const char *out;
     const char *workload;
     const char *test;
+    const char *nemesis; /* NULL: the history's plan */
     int procs;
     double time_limit;
     size_t memory_mb;
-} opt = {NULL, NULL, "slots", "test", 0, 60, 1024};
+} opt = {NULL, NULL, "slots", "test", NULL, 0, 60, 1024};
 
 static struct history *H;
 
@@ -845,9 +855,9 @@ static void checkBookings(struct check *c, int nodes_expected)
     struct imap fin[16];
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        if (op->final && op->stale && op->f == HF_READ_HOLD) {
-            int nd = nodeOf(op, nodes, &n_nodes);
-            (void)nd;
+        if (op->final && op->stale &&
+            (op->f == HF_READ_HOLD || op->f == HF_READ_POOL)) {
+            nodeOf(op, nodes, &n_nodes); /* every node read at the end */
         }
     }
     for (int nd = 0; nd < n_nodes; nd++) {
@@ -994,7 +1004,7 @@ static void checkBookings(struct check *c, int nodes_expected)
             char msg[300];
             snprintf(msg, sizeof msg,
                      "claim %" PRIu64
-                     " is %s on node %s, but every confirm of it failed",
+                     " is %s on node %.72s, but every confirm of it failed",
                      rd->id, history_claim_name(rd->claim.state), nodes[nd]);
             anomaly(c, "unacknowledged-booking", rd->pool, msg, conf, rd, NULL);
         }
@@ -1101,6 +1111,263 @@ static void checkCrashes(struct check *c)
         }
     }
     json_object_set_new(c->j, "crashes", json_integer(n));
+}
+
+/* ---- coverage: the floor under every verdict
+ * ----------------------------------------------- A history proves nothing
+ * about the cluster when nothing succeeded, when the final phase (where lost
+ * bookings and diverged replicas show) is missing, or when a fault that was
+ * asked for never happened: each is `unknown`, never `valid`. */
+
+/* The nemesis kinds, as jepsen-client names them (its fault_names). */
+static const char *const fault_kinds[] = {"partition-leader",
+                                          "partition-halves",
+                                          "partition-ring",
+                                          "partition-bridge",
+                                          "partition-clients",
+                                          "lost-replies",
+                                          "kill",
+                                          "pause",
+                                          "clock",
+                                          "transfer",
+                                          "member",
+                                          "disk"};
+#define N_KINDS        ((int)(sizeof fault_kinds / sizeof fault_kinds[0]))
+#define PARTITION_MASK 0x1fu /* "partition": the five partition-* kinds */
+#define ITEMS_MAX      16
+
+static int kindOf(const char *name)
+{
+    for (int k = 0; k < N_KINDS; k++) {
+        if (strcmp(name, fault_kinds[k]) == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* Splits a --nemesis list into items ("none" dropped) and the kinds each
+ * stands for. Returns the number of items, or -1 for an unknown one. */
+static int nemesisItems(const char *list, char (*items)[32], uint32_t *masks)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    int n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t && n < ITEMS_MAX;
+         t = strtok_r(NULL, ",", &save)) {
+        uint32_t m = 0;
+        if (strcmp(t, "none") == 0) {
+            continue;
+        } else if (strcmp(t, "all") == 0) {
+            m = (1u << N_KINDS) - 1;
+        } else if (strcmp(t, "partition") == 0) {
+            m = PARTITION_MASK;
+        } else if (kindOf(t) >= 0) {
+            m = 1u << kindOf(t);
+        } else {
+            return -1;
+        }
+        snprintf(items[n], 32, "%s", t);
+        masks[n++] = m;
+    }
+    return n;
+}
+
+static uint32_t maskUnion(const uint32_t *masks, int n)
+{
+    uint32_t u = 0;
+    for (int i = 0; i < n; i++) {
+        u |= masks[i];
+    }
+    return u;
+}
+
+/* Every node has a final status, and every pool the run used was read at
+ * the end through the leader and on every voter. */
+static void coverFinal(struct check *c, int plan_nodes)
+{
+    bool seen[17] = {false}, member[17] = {false};
+    int max_node = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0 || op->f != HF_STATUS || !op->final) {
+            continue;
+        }
+        json_t *v = json_object_get(op->inv, "value");
+        json_int_t k = json_integer_value(json_object_get(v, "node"));
+        if (k >= 1 && k <= 16) {
+            seen[k] = true;
+            member[k] = !json_is_false(json_object_get(v, "member"));
+            max_node = k > max_node ? (int)k : max_node;
+        }
+    }
+    int n = plan_nodes > 0 && plan_nodes <= 16 ? plan_nodes : max_node;
+    json_object_set_new(c->j, "nodes", json_integer(n));
+    if (n == 0) {
+        unknown(c, "no final phase: no node's final status in the history");
+        return;
+    }
+    int voters = 0;
+    for (int k = 1; k <= n; k++) {
+        voters += seen[k] && member[k];
+        if (!seen[k]) {
+            char why[96];
+            snprintf(why, sizeof why,
+                     "node %d has no final status (final phase incomplete)", k);
+            unknown(c, why);
+        }
+    }
+    /* Pools the client used: an operation the ledger accepted, or a create
+     * it found done already (the client then uses the pool too). */
+    bool *used = calloc((size_t)n_pool_names + 1, sizeof *used);
+    bool *lin = calloc((size_t)n_pool_names + 1, sizeof *lin);
+    uint32_t *on = calloc((size_t)n_pool_names + 1, sizeof *on);
+    char nodes[16][H_STR_MAX];
+    int n_nodes = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int p = isClientOp(op) ? poolIndex(op->pool) : -1;
+        if (p < 0) {
+            continue;
+        }
+        if (!op->final) {
+            used[p] = used[p] || op->type == H_OK ||
+                      (op->f == HF_CREATE && op->type == H_FAIL &&
+                       op->err == SLOT_POOL_EXISTS);
+        } else if (op->f == HF_READ_POOL && !op->stale) {
+            lin[p] = true;
+        } else if (op->f == HF_READ_POOL) {
+            int nd = nodeOf(op, nodes, &n_nodes);
+            on[p] |= nd >= 0 ? 1u << nd : 0;
+        }
+    }
+    int checked = 0;
+    for (int p = 0; p < n_pool_names; p++) {
+        if (!used[p]) {
+            continue;
+        }
+        checked++;
+        int read_on = __builtin_popcount(on[p]);
+        if (!lin[p] || read_on < voters) {
+            char why[200];
+            snprintf(why, sizeof why,
+                     "pool %s: %s, read on %d of %d voters at the end (final "
+                     "phase incomplete)",
+                     pool_names[p],
+                     lin[p] ? "read through the leader"
+                            : "no final read through the leader",
+                     read_on, voters);
+            unknown(c, why);
+        }
+    }
+    json_object_set_new(c->j, "voters", json_integer(voters));
+    json_object_set_new(c->j, "pools_read_at_end", json_integer(checked));
+    free(used);
+    free(lin);
+    free(on);
+}
+
+/* Every item of the request acted at least once: a start whose completion
+ * says "acted" (the history's record of what the nemesis did). */
+static void coverNemesis(struct check *c, const struct h_op *plan)
+{
+    json_t *pv = plan != NULL ? json_object_get(plan->ret, "value") : NULL;
+    const char *planned = json_string_value(json_object_get(pv, "nemesis"));
+    const char *req = opt.nemesis       ? opt.nemesis
+                      : planned != NULL ? planned
+                                        : "none";
+    char items[ITEMS_MAX][32], pitems[ITEMS_MAX][32];
+    uint32_t masks[ITEMS_MAX], pmasks[ITEMS_MAX];
+    int n = nemesisItems(req, items, masks);
+    json_t *nj = json_object();
+    json_object_set_new(c->j, "nemesis", nj);
+    json_object_set_new(nj, "request", json_string(req));
+    if (n < 0) {
+        unknown(c, "the nemesis request names an unknown fault");
+        return;
+    }
+    if (opt.nemesis != NULL && n > 0 && plan == NULL) {
+        unknown(c, "the history has no plan line: which nemesis ran is "
+                   "unknown");
+    } else if (opt.nemesis != NULL && plan != NULL) {
+        int pn = planned != NULL ? nemesisItems(planned, pitems, pmasks) : -1;
+        if (pn < 0 || maskUnion(pmasks, pn) != maskUnion(masks, n)) {
+            char why[400];
+            snprintf(why, sizeof why,
+                     "the history's plan (nemesis %s) is not what the test "
+                     "asked for (%s)",
+                     planned != NULL ? planned : "?", req);
+            unknown(c, why);
+        }
+    }
+    int acted[N_KINDS] = {0}, failed[N_KINDS] = {0};
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int k = op->process < 0 && op->nem_start ? kindOf(op->fault) : -1;
+        if (k >= 0) {
+            acted[k] += op->nem_acted;
+            failed[k] += !op->nem_acted;
+        }
+    }
+    json_t *kj = json_object();
+    for (int k = 0; k < N_KINDS; k++) {
+        if (acted[k] + failed[k] > 0) {
+            json_t *o = json_object();
+            json_object_set_new(o, "acted", json_integer(acted[k]));
+            json_object_set_new(o, "failed", json_integer(failed[k]));
+            json_object_set_new(kj, fault_kinds[k], o);
+        }
+    }
+    json_object_set_new(nj, "kinds", kj);
+    json_t *ij = json_object();
+    for (int i = 0; i < n; i++) {
+        int a = 0, f = 0;
+        for (int k = 0; k < N_KINDS; k++) {
+            if (masks[i] & (1u << k)) {
+                a += acted[k];
+                f += failed[k];
+            }
+        }
+        json_object_set_new(ij, items[i], json_integer(a));
+        if (a == 0) {
+            char why[160];
+            snprintf(why, sizeof why,
+                     "nemesis %.32s was asked for but never acted (%d attempts "
+                     "failed)",
+                     items[i], f);
+            unknown(c, why);
+        }
+    }
+    json_object_set_new(nj, "acted", ij);
+}
+
+static void checkCoverage(struct check *c)
+{
+    int invoked = 0, ok = 0;
+    const struct h_op *plan = NULL;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (isClientOp(op) && !op->final) {
+            invoked++;
+            ok += op->type == H_OK;
+        }
+        if (plan == NULL && op->process < 0 && strcmp(op->fname, "plan") == 0) {
+            plan = op;
+        }
+    }
+    json_object_set_new(c->j, "client_ok", json_integer(ok));
+    if (ok == 0) {
+        char why[128];
+        snprintf(why, sizeof why,
+                 "no client operation succeeded (%d invoked): nothing was "
+                 "tested",
+                 invoked);
+        unknown(c, why);
+    }
+    json_t *pv = plan != NULL ? json_object_get(plan->ret, "value") : NULL;
+    coverFinal(c, (int)json_integer_value(json_object_get(pv, "nodes")));
+    coverNemesis(c, plan);
 }
 
 /* ---- counter
@@ -1569,6 +1836,7 @@ static int parseArgs(int argc, char **argv)
         {"procs", required_argument, NULL, 'p'},
         {"time-limit", required_argument, NULL, 't'},
         {"memory-mb", required_argument, NULL, 'm'},
+        {"nemesis", required_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -1595,6 +1863,9 @@ static int parseArgs(int argc, char **argv)
             case 'm':
                 opt.memory_mb = (size_t)atol(optarg);
                 break;
+            case 'N':
+                opt.nemesis = optarg;
+                break;
             default:
                 return -1;
         }
@@ -1611,7 +1882,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: jepsen-checker --history FILE [--out DIR] "
                         "[--workload W] [--test NAME]\n"
                         "                      [--procs N] [--time-limit S] "
-                        "[--memory-mb N]\n");
+                        "[--memory-mb N] [--nemesis LIST]\n");
         return 2;
     }
     H = history_load(opt.history);
@@ -1662,6 +1933,8 @@ int main(int argc, char **argv)
         }
         checkInit(&cs[nc], "crashes");
         checkCrashes(&cs[nc++]);
+        checkInit(&cs[nc], "coverage");
+        checkCoverage(&cs[nc++]);
         imapFree(&holds);
         for (int i = 0; i < nc; i++) {
             json_object_set_new(cs[i].j, "valid", vjson(cs[i].verdict));

@@ -29,7 +29,6 @@
  * NOT_LEADER): the operation certainly did not take effect and observed
  * nothing. OUTCOME_UNKNOWN is info.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -46,6 +45,8 @@
 #include <uv.h>
 
 #include "libslot.h"
+#include "tclock.h"
+#include "trand.h"
 
 extern char **environ;
 
@@ -123,39 +124,19 @@ static uint64_t nowNs(void)
     return uv_hrtime() - t0_ns;
 }
 
-static void sleepMs(int ms)
+/* One generator per thread (trand.h), seeded from --seed (the workload's
+ * with 2 * seed, the nemesis's with 2 * seed + 1), so a seed replays the
+ * same choices (not the same timing). These streams replaced the client's
+ * own xorshift in commit "jepsen-client: tclock and trand": a seed from an
+ * older run makes other choices now. */
+static struct trand wrng; /* workload (main thread) */
+static struct trand nrng; /* nemesis thread */
+
+/* Uniform in [0, 1): the top 53 bits of the next draw. */
+static double unitOf(struct trand *r)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    return (double)(trand_next(r) >> 11) / 9007199254740992.0;
 }
-
-/* xorshift64*: one generator per thread, both seeded from --seed, so a
- * seed replays the same choices (not the same timing). */
-struct rng {
-    uint64_t s;
-};
-
-static uint64_t rngNext(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 2685821657736338717ull;
-}
-
-static uint32_t rngBelow(struct rng *r, uint32_t n)
-{
-    return n == 0 ? 0 : (uint32_t)(rngNext(r) % n);
-}
-
-static double rngUnit(struct rng *r)
-{
-    return (double)(rngNext(r) >> 11) / 9007199254740992.0;
-}
-
-static struct rng wrng; /* workload (main thread) */
-static struct rng nrng; /* nemesis thread */
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -234,18 +215,11 @@ static pthread_mutex_t hist_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t n_invoke, n_ok, n_fail, n_info;
 
 /* Writes one line. proc < 0: the nemesis. extra: ",\"k\":v..." or "". */
-static uint64_t wallMs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void histLine(int proc, const char *type, const char *f,
                      const char *value, const char *extra)
 {
     uint64_t t = nowNs();
-    uint64_t wall = wallMs();
+    uint64_t wall = (uint64_t)tclock_wall_ms();
     pthread_mutex_lock(&hist_mu);
     if (proc < 0) {
         fprintf(hist, "{\"process\":\"nemesis\"");
@@ -376,15 +350,15 @@ static uint32_t poolNew(void)
             p->patients = 0;
             break;
         case W_CONSERVATION:
-            p->capacity = 3 + rngBelow(&wrng, 6); /* 3..8 */
+            p->capacity = 3 + trand_below(&wrng, 6); /* 3..8 */
             p->patients = p->capacity + 4;
             break;
         case W_BOOKINGS:
-            p->capacity = 20 + rngBelow(&wrng, 20);
+            p->capacity = 20 + trand_below(&wrng, 20);
             p->patients = 100000; /* effectively fresh patients */
             break;
         default:
-            p->capacity = 2 + rngBelow(&wrng, 4); /* 2..5 */
+            p->capacity = 2 + trand_below(&wrng, 4); /* 2..5 */
             p->patients = 3 * p->capacity + 4;
             break;
     }
@@ -675,12 +649,12 @@ static void procDone(struct slotc_req *req)
     }
     p->busy = false;
     procs_busy--;
-    procSchedule(p, rngBelow(&wrng, (uint32_t)(2 * opt.delay_ms + 1)));
+    procSchedule(p, trand_below(&wrng, (uint32_t)(2 * opt.delay_ms + 1)));
 }
 
 static int pickNode(void)
 {
-    return (int)rngBelow(&wrng, (uint32_t)opt.nodes);
+    return (int)trand_below(&wrng, (uint32_t)opt.nodes);
 }
 
 /* Chooses and submits the next operation of p. Returns false if it chose
@@ -713,7 +687,7 @@ static bool procStart(struct proc *p)
             pools[need].state = P_CREATING;
         }
     }
-    double r = rngUnit(&wrng);
+    double r = unitOf(&wrng);
     if (p->f == F_CREATE) {
         /* chosen above */
     } else if (opt.workload == W_COUNTER) {
@@ -725,22 +699,22 @@ static bool procStart(struct proc *p)
             p->ttl = 3600000;
         } else {
             p->f = F_READ_POOL;
-            if (rngUnit(&wrng) < 0.25) {
+            if (unitOf(&wrng) < 0.25) {
                 p->pinned = pickNode();
             }
         }
     } else if (p->n_held > 0 && r < (opt.workload == W_BOOKINGS ? 0.9 : 0.45)) {
-        int k = (int)rngBelow(&wrng, (uint32_t)p->n_held);
+        int k = (int)trand_below(&wrng, (uint32_t)p->n_held);
         p->cid = p->held[k].id;
         p->pool = p->held[k].pool;
-        double q = rngUnit(&wrng);
+        double q = unitOf(&wrng);
         p->f = q < (opt.workload == W_BOOKINGS ? 0.95 : 0.7) ? F_CONFIRM
                                                              : F_RELEASE;
     } else if (p->n_booked > 0 && r < 0.55) {
-        int k = (int)rngBelow(&wrng, (uint32_t)p->n_booked);
+        int k = (int)trand_below(&wrng, (uint32_t)p->n_booked);
         p->cid = p->booked[k].id;
         p->pool = p->booked[k].pool;
-        double q = rngUnit(&wrng);
+        double q = unitOf(&wrng);
         if (q < (opt.workload == W_BOOKINGS ? 0.3 : 0.5)) {
             p->f = F_CANCEL;
         } else {
@@ -750,24 +724,25 @@ static bool procStart(struct proc *p)
         if (n_act == 0) {
             return false;
         }
-        p->pool = act[rngBelow(&wrng, (uint32_t)n_act)];
+        p->pool = act[trand_below(&wrng, (uint32_t)n_act)];
         struct pool *pl = &pools[p->pool];
-        double q = rngUnit(&wrng);
+        double q = unitOf(&wrng);
         double hold_share = opt.workload == W_BOOKINGS ? 0.7 : 0.55;
         if (q < hold_share) {
             p->f = F_HOLD;
-            uint32_t k = pl->patients >= 100000 ? pl->next_patient++
-                                                : rngBelow(&wrng, pl->patients);
+            uint32_t k = pl->patients >= 100000
+                             ? pl->next_patient++
+                             : trand_below(&wrng, pl->patients);
             snprintf(p->patient, sizeof p->patient, "patient-%05u", k);
             if (opt.workload == W_BOOKINGS) {
                 p->ttl = 8000;
             } else {
-                p->ttl = 300 + rngBelow(&wrng, 2200);
+                p->ttl = 300 + trand_below(&wrng, 2200);
             }
         } else if (opt.workload == W_BOOKINGS ||
                    q < hold_share + 0.8 * (1 - hold_share)) {
             p->f = F_READ_POOL;
-            double s = rngUnit(&wrng);
+            double s = unitOf(&wrng);
             if (opt.workload == W_CONSERVATION && s < 0.5) {
                 p->stale = true; /* conservation holds on every replica */
                 p->pinned = pickNode();
@@ -777,7 +752,7 @@ static bool procStart(struct proc *p)
         } else {
             p->f = F_READ_PATIENT;
             snprintf(p->patient, sizeof p->patient, "patient-%05u",
-                     rngBelow(&wrng, pl->patients));
+                     trand_below(&wrng, pl->patients));
         }
         pl->ops++;
         if (pl->ops >= (uint32_t)opt.pool_ops && pl->state == P_ACTIVE) {
@@ -859,7 +834,7 @@ static void procTimer(uv_timer_t *t)
         return;
     }
     if (!procStart(p)) {
-        procSchedule(p, 20 + rngBelow(&wrng, 30));
+        procSchedule(p, 20 + trand_below(&wrng, 30));
     }
 }
 
@@ -899,6 +874,7 @@ enum fault {
     FT_PART_RING,
     FT_PART_BRIDGE,
     FT_PART_CLIENTS,
+    FT_LOST_REPLIES,
     FT_KILL,
     FT_PAUSE,
     FT_CLOCK,
@@ -912,12 +888,38 @@ static const char *const fault_names[] = {"partition-leader",
                                           "partition-ring",
                                           "partition-bridge",
                                           "partition-clients",
+                                          "lost-replies",
                                           "kill",
                                           "pause",
                                           "clock",
                                           "transfer",
                                           "member",
                                           "disk"};
+
+/* lost-replies: every reply to the clients is dropped for longer than the
+ * clients' attempt timeout (after which libslot deems a silent connection
+ * dead and resends its requests with their session numbers) and well
+ * within the operation deadline (--timeout, 4 s), so the retries of
+ * commands that were applied are answered before the deadline: each one
+ * is an observed test of exactly-once, never an info operation. */
+#define ATTEMPT_TIMEOUT_MS 1000
+#define BLIP_MS            (ATTEMPT_TIMEOUT_MS + 500)
+
+/* Network faults (nftables in the nodes' namespaces): one at a time, all
+ * undone by `ctl heal-net`. */
+static bool isNet(int fault)
+{
+    return fault <= FT_LOST_REPLIES;
+}
+
+/* What the nemesis did, per kind: the run's own record of its faults
+ * (logged, and written to the history's "summary" line). */
+struct fault_count {
+    int acted;   /* started, and in force (or done, for instant kinds) */
+    int failed;  /* tried, and a step of it failed */
+    int skipped; /* not tried: no possible target at that moment */
+    int heals, heals_failed;
+};
 
 struct active {
     int fault;
@@ -928,6 +930,8 @@ struct active {
 static struct {
     bool enabled[FT_COUNT];
     int n_enabled;
+    int group[FT_COUNT]; /* the --nemesis item that enabled the kind, or -1 */
+    struct fault_count count[FT_COUNT];
     int node_state[NODES_MAX + 1]; /* 1-based */
     struct active act[8];
     int n_act;
@@ -968,7 +972,7 @@ static int ctl(const char *fmt, ...)
         if (w == pid) {
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         }
-        sleepMs(10);
+        tclock_sleep_ms(10);
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -1026,7 +1030,7 @@ static const char *nodesJson(const int *nodes, int n, char *buf, size_t len)
 static void shuffle(int *a, int n)
 {
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)rngBelow(&nrng, (uint32_t)i + 1);
+        int j = (int)trand_below(&nrng, (uint32_t)i + 1);
         int t = a[i];
         a[i] = a[j];
         a[j] = t;
@@ -1049,7 +1053,7 @@ static int upNodes(int *out)
 static bool partitionActive(void)
 {
     for (int k = 0; k < nem.n_act; k++) {
-        if (nem.act[k].fault <= FT_PART_CLIENTS) {
+        if (isNet(nem.act[k].fault)) {
             return true;
         }
     }
@@ -1064,7 +1068,7 @@ static int pickTarget(double p_leader)
     if (n == 0) {
         return 0;
     }
-    if (rngUnit(&nrng) < p_leader) {
+    if (unitOf(&nrng) < p_leader) {
         int l = findLeader();
         if (l > 0 && nem.node_state[l] == N_UP) {
             return l;
@@ -1206,7 +1210,7 @@ static bool memberAddBack(int i)
             if (!added) {
                 logf_("nemesis: adding node %d back: %s", i,
                       slotc_err_name(rc));
-                sleepMs(300);
+                tclock_sleep_ms(300);
             }
         }
         if (!added) {
@@ -1225,7 +1229,7 @@ static bool memberAddBack(int i)
             return true;
         }
         logf_("nemesis: promoting node %d: %s", i, slotc_err_name(rc));
-        sleepMs(300);
+        tclock_sleep_ms(300);
     }
     return false;
 }
@@ -1246,6 +1250,7 @@ static void heal(int k)
         case FT_PART_RING:
         case FT_PART_BRIDGE:
         case FT_PART_CLIENTS:
+        case FT_LOST_REPLIES:
             ok = ctl("heal-net") == 0;
             break;
         case FT_KILL:
@@ -1287,6 +1292,8 @@ static void heal(int k)
         default:
             break;
     }
+    nem.count[a.fault].heals += ok;
+    nem.count[a.fault].heals_failed += !ok;
     if (!ok) {
         size_t l = strlen(val);
         snprintf(val + l - 1, sizeof val - l + 1, ",\"error\":true}");
@@ -1309,6 +1316,7 @@ static void startFault(int fault)
         case FT_PART_BRIDGE:
             if (!partitionPairs(fault, pairs, sizeof pairs, desc,
                                 sizeof desc)) {
+                nem.count[fault].skipped++;
                 return;
             }
             break;
@@ -1316,18 +1324,20 @@ static void startFault(int fault)
             a.nodes[0] = pickTarget(0.8);
             a.n = a.nodes[0] ? 1 : 0;
             if (a.n == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
-            oneway = rngUnit(&nrng) < 0.7;
+            oneway = unitOf(&nrng) < 0.7;
             snprintf(desc, sizeof desc, "%s",
                      oneway ? "replies to clients lost" : "no client traffic");
             break;
         case FT_KILL: {
             int minority = (votersNow() - 1) / 2;
-            int want = 1 + (int)rngBelow(
+            int want = 1 + (int)trand_below(
                                &nrng, (uint32_t)(minority > 0 ? minority : 1));
             int first = pickTarget(0.5);
             if (first == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
             a.nodes[a.n++] = first;
@@ -1345,20 +1355,30 @@ static void startFault(int fault)
             a.nodes[0] = pickTarget(0.5);
             a.n = a.nodes[0] ? 1 : 0;
             if (a.n == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
             break;
         case FT_MEMBER:
             if (votersNow() <= 2 || (opt.nodes >= 5 && votersNow() <= 3)) {
+                nem.count[fault].skipped++;
                 return;
             }
             a.nodes[0] = pickTarget(0.3);
             a.n = a.nodes[0] ? 1 : 0;
             if (a.n == 0) {
+                nem.count[fault].skipped++;
                 return;
             }
             break;
         case FT_TRANSFER:
+            keep = false;
+            break;
+        case FT_LOST_REPLIES:
+            for (int i = 1; i <= opt.nodes; i++) {
+                a.nodes[a.n++] = i;
+            }
+            snprintf(desc, sizeof desc, "every reply to the clients lost");
             keep = false;
             break;
     }
@@ -1381,7 +1401,7 @@ static void startFault(int fault)
     }
     nemLog("invoke", "start", val);
     int offset = 0;
-    bool crashed = false, restarted = false;
+    bool crashed = false, restarted = false, in_doubt = false;
     switch (fault) {
         case FT_PART_LEADER:
         case FT_PART_HALVES:
@@ -1392,6 +1412,11 @@ static void startFault(int fault)
         case FT_PART_CLIENTS:
             ok = ctl("cut-clients %d %s", a.nodes[0],
                      oneway ? "out" : "both") == 0;
+            break;
+        case FT_LOST_REPLIES:
+            for (int i = 0; i < a.n; i++) {
+                ok = ctl("cut-clients %d out", a.nodes[i]) == 0 && ok;
+            }
             break;
         case FT_KILL:
             for (int i = 0; i < a.n; i++) {
@@ -1404,8 +1429,8 @@ static void startFault(int fault)
             nem.node_state[a.nodes[0]] = N_PAUSED;
             break;
         case FT_CLOCK:
-            offset = (int)(1000 + rngBelow(&nrng, 9000)) *
-                     (rngUnit(&nrng) < 0.5 ? -1 : 1);
+            offset = (int)(1000 + trand_below(&nrng, 9000)) *
+                     (unitOf(&nrng) < 0.5 ? -1 : 1);
             nem.node_state[a.nodes[0]] = N_SKEWED;
             ok = ctl("stop %d", a.nodes[0]) == 0 &&
                  ctl("start %d --offset %d", a.nodes[0], offset) == 0;
@@ -1413,13 +1438,13 @@ static void startFault(int fault)
         case FT_DISK:
             nem.node_state[a.nodes[0]] = N_FULL;
             ok = ctl("fill %d", a.nodes[0]) == 0;
-            if (ok && rngUnit(&nrng) < 0.5) {
+            if (ok && unitOf(&nrng) < 0.5) {
                 /* and a crash on the full disk: the restart must fail
                  * cleanly (or recover); the heal frees the disk and
                  * starts it again */
                 ctl("kill %d", a.nodes[0]);
                 restarted = ctl("start %d", a.nodes[0]) == 0;
-                sleepMs(300);
+                tclock_sleep_ms(300);
                 restarted = restarted && alive(a.nodes[0]);
                 crashed = true;
             }
@@ -1442,9 +1467,13 @@ static void startFault(int fault)
              * log and commit later: the node then stops by itself. Either
              * way the heal puts it back as a voter. */
             int role = rc == SLOT_OK ? 0 : memberRole(i);
+            for (int w = 0; w < 10 && role == -1; w++) {
+                tclock_sleep_ms(200); /* no leader to ask yet */
+                role = memberRole(i);
+            }
             if (role != 2) {
                 for (int w = 0; w < 50 && role == 0 && alive(i); w++) {
-                    sleepMs(100); /* it stops itself */
+                    tclock_sleep_ms(100); /* it stops itself */
                 }
                 if (role == 0) {
                     ctl("stop %d", i);
@@ -1454,6 +1483,7 @@ static void startFault(int fault)
                 ok = false;
                 keep = false;
             }
+            in_doubt = role == -1; /* a "late" line says if it happens */
             if (rc != SLOT_OK) {
                 size_t l = strlen(val);
                 snprintf(val + l - 1, sizeof val - l + 1,
@@ -1479,9 +1509,24 @@ static void startFault(int fault)
                  ",\"killed\":true,\"restarted\":%s}",
                  restarted ? "true" : "false");
     }
+    /* "acted": the fault is in force (or, for transfer, happened); the
+     * checker compares these with the kinds that were asked for. */
+    bool acted = ok && !in_doubt;
+    {
+        size_t l = strlen(val);
+        snprintf(val + l - 1, sizeof val - l + 1, ",\"acted\":%s}",
+                 acted ? "true" : "false");
+    }
+    nem.count[fault].acted += acted;
+    nem.count[fault].failed += !acted;
     nemLog("info", "start", val);
     if (keep) {
         nem.act[nem.n_act++] = a;
+    } else if (fault == FT_LOST_REPLIES) {
+        /* A blip: over after BLIP_MS, healed here like any fault. */
+        tclock_sleep_ms(BLIP_MS);
+        nem.act[nem.n_act++] = a;
+        heal(nem.n_act - 1);
     }
 }
 
@@ -1494,7 +1539,10 @@ static void checkCrashes(void)
             /* a removal that committed late: not a crash; heal re-adds */
             char val[128];
             snprintf(val, sizeof val,
-                     "{\"fault\":\"member\",\"nodes\":[%d],\"late\":true}", i);
+                     "{\"fault\":\"member\",\"nodes\":[%d],\"late\":true,"
+                     "\"acted\":true}",
+                     i);
+            nem.count[FT_MEMBER].acted++;
             nemLog("info", "start", val);
             nem.node_state[i] = N_REMOVED;
             struct active a;
@@ -1528,7 +1576,7 @@ static void healAll(void)
                 continue;
             }
             int f = nem.act[k].fault;
-            bool net = f <= FT_PART_CLIENTS, member = f == FT_MEMBER;
+            bool net = isNet(f), member = f == FT_MEMBER;
             if ((pass == 0 && net) || (pass == 1 && !net && !member) ||
                 (pass == 2 && member)) {
                 heal(k);
@@ -1536,7 +1584,7 @@ static void healAll(void)
         }
     }
     for (int retry = 0; retry < 1 && nem.n_act > 0; retry++) {
-        sleepMs(2000);
+        tclock_sleep_ms(2000);
         heal(nem.n_act - 1); /* members that could not be added back yet */
     }
     if (nem.n_act > 0) {
@@ -1555,75 +1603,135 @@ static void healAll(void)
     }
 }
 
+/* True if some kind of --nemesis item `group` has acted. */
+static bool groupActed(int group)
+{
+    for (int f = 0; f < FT_COUNT; f++) {
+        if (nem.group[f] == group && nem.count[f].acted > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The nemesis's own account, at the end: per kind asked for, how often it
+ * acted, failed, found no target, healed. Logged and written to the
+ * history ("summary"). */
+static void nemSummary(void)
+{
+    char val[2048];
+    size_t l = (size_t)snprintf(val, sizeof val, "{\"faults\":{");
+    int k = 0;
+    for (int f = 0; f < FT_COUNT && l < sizeof val; f++) {
+        if (!nem.enabled[f]) {
+            continue;
+        }
+        const struct fault_count *c = &nem.count[f];
+        l += (size_t)snprintf(
+            val + l, sizeof val - l,
+            "%s\"%s\":{\"acted\":%d,\"failed\":%d,\"skipped\":%d,"
+            "\"heals\":%d,\"heals_failed\":%d}",
+            k++ ? "," : "", fault_names[f], c->acted, c->failed, c->skipped,
+            c->heals, c->heals_failed);
+        logf_("nemesis: %-17s acted %d, failed %d, skipped %d, healed %d, "
+              "heals failed %d",
+              fault_names[f], c->acted, c->failed, c->skipped, c->heals,
+              c->heals_failed);
+    }
+    if (l < sizeof val) {
+        snprintf(val + l, sizeof val - l, "}}");
+    }
+    nemLog("info", "summary", val);
+}
+
 static void *nemesisMain(void *arg)
 {
     (void)arg;
     while (!nem.stop) {
         int wait = opt.interval_ms / 2 +
-                   (int)rngBelow(&nrng, (uint32_t)opt.interval_ms);
+                   (int)trand_below(&nrng, (uint32_t)opt.interval_ms);
         for (int w = 0; w < wait && !nem.stop; w += 50) {
-            sleepMs(50);
+            tclock_sleep_ms(50);
         }
         if (nem.stop) {
             break;
         }
         checkCrashes();
         if (nem.n_act > 0 &&
-            (nem.n_act >= nem.max_act || rngUnit(&nrng) < 0.6)) {
+            (nem.n_act >= nem.max_act || unitOf(&nrng) < 0.6)) {
             heal(0);
             continue;
         }
-        /* A kind that is not already active (one partition at a time). */
-        int cand[FT_COUNT], n = 0;
+        /* A kind that is not already active (one network fault at a
+         * time). Coverage first: a kind of a --nemesis item that has not
+         * acted yet, then a kind not tried yet, so that a run of a few
+         * faults still exercises every item it was asked for (the checker
+         * answers unknown for an item that never acted). */
+        int cand[FT_COUNT], n = 0, best = -1;
         for (int f = 0; f < FT_COUNT; f++) {
             bool busy = false;
             for (int k = 0; k < nem.n_act; k++) {
                 busy = busy || nem.act[k].fault == f;
             }
-            if (f <= FT_PART_CLIENTS && partitionActive()) {
+            if (isNet(f) && partitionActive()) {
                 busy = true;
             }
-            if (nem.enabled[f] && !busy) {
+            if (!nem.enabled[f] || busy) {
+                continue;
+            }
+            int score = (groupActed(nem.group[f]) ? 0 : 2) +
+                        (nem.count[f].acted + nem.count[f].failed == 0);
+            if (score > best) {
+                best = score;
+                n = 0;
+            }
+            if (score == best) {
                 cand[n++] = f;
             }
         }
         if (n > 0) {
-            startFault(cand[rngBelow(&nrng, (uint32_t)n)]);
+            startFault(cand[trand_below(&nrng, (uint32_t)n)]);
         }
     }
     healAll();
+    nemSummary();
     return NULL;
+}
+
+/* Enables the kinds of one --nemesis item (a kind, "partition" or "all");
+ * a kind not enabled before joins the item's group. False if unknown. */
+static bool enableItem(const char *item, int group)
+{
+    bool found = false;
+    for (int f = 0; f < FT_COUNT; f++) {
+        bool in = strcmp(item, "all") == 0 ||
+                  (strcmp(item, "partition") == 0 && f >= FT_PART_LEADER &&
+                   f <= FT_PART_CLIENTS) ||
+                  strcmp(item, fault_names[f]) == 0;
+        if (in && !nem.enabled[f]) {
+            nem.enabled[f] = true;
+            nem.group[f] = group;
+        }
+        found = found || in;
+    }
+    return found;
 }
 
 static int parseNemesis(const char *list)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
+    for (int f = 0; f < FT_COUNT; f++) {
+        nem.group[f] = -1;
+    }
     char *save = NULL;
+    int group = 0;
     for (char *t = strtok_r(buf, ",", &save); t;
          t = strtok_r(NULL, ",", &save)) {
-        bool found = false;
         if (strcmp(t, "none") == 0) {
             continue;
         }
-        if (strcmp(t, "all") == 0) {
-            for (int f = 0; f < FT_COUNT; f++) {
-                nem.enabled[f] = true;
-            }
-            continue;
-        }
-        if (strcmp(t, "partition") == 0) {
-            for (int f = FT_PART_LEADER; f <= FT_PART_CLIENTS; f++) {
-                nem.enabled[f] = true;
-            }
-            continue;
-        }
-        for (int f = 0; f < FT_COUNT; f++) {
-            if (strcmp(t, fault_names[f]) == 0) {
-                nem.enabled[f] = found = true;
-            }
-        }
-        if (!found) {
+        if (!enableItem(t, group++)) {
             fprintf(stderr, "unknown nemesis '%s'\n", t);
             return -1;
         }
@@ -1631,13 +1739,14 @@ static int parseNemesis(const char *list)
     for (int f = 0; f < FT_COUNT; f++) {
         nem.n_enabled += nem.enabled[f];
     }
-    /* Kinds counted once for "combined": partitions as one. */
+    /* Kinds counted once for "combined": partitions as one; the instant
+     * kinds (transfer, lost-replies) never stay active. */
     int kinds = 0;
     bool part = false;
     for (int f = 0; f < FT_COUNT; f++) {
         if (nem.enabled[f] && f <= FT_PART_CLIENTS) {
             part = true;
-        } else if (nem.enabled[f] && f != FT_TRANSFER) {
+        } else if (nem.enabled[f] && f != FT_TRANSFER && f != FT_LOST_REPLIES) {
             kinds++;
         }
     }
@@ -1664,7 +1773,7 @@ static bool waitLeader(int timeout_ms)
                 return true;
             }
         }
-        sleepMs(200);
+        tclock_sleep_ms(200);
     }
     return false;
 }
@@ -1705,7 +1814,7 @@ static int setupLedger(void)
         if (rc == SLOT_OK) {
             return 0;
         }
-        sleepMs(500);
+        tclock_sleep_ms(500);
     }
     return -1;
 }
@@ -1786,7 +1895,7 @@ static bool converge(int timeout_ms)
             }
             return all && leader && same;
         }
-        sleepMs(500);
+        tclock_sleep_ms(500);
     }
 }
 
@@ -1985,6 +2094,30 @@ static int parseArgs(int argc, char **argv)
     return 0;
 }
 
+/* The history's first line: what this run was asked to do (the checker
+ * compares the nemesis's actions with it). */
+static void planLine(void)
+{
+    char val[1024];
+    size_t l = (size_t)snprintf(
+        val, sizeof val,
+        "{\"nemesis\":\"%s\",\"nodes\":%d,\"workload\":\"%s\","
+        "\"seed\":%" PRIu64 ",\"time_s\":%.0f,\"interval_ms\":%d,"
+        "\"blip_ms\":%d,\"faults\":[",
+        opt.nemesis, opt.nodes, workload_names[opt.workload], opt.seed,
+        opt.time_s, opt.interval_ms, BLIP_MS);
+    for (int f = 0, k = 0; f < FT_COUNT && l < sizeof val; f++) {
+        if (nem.enabled[f]) {
+            l += (size_t)snprintf(val + l, sizeof val - l, "%s\"%s\"",
+                                  k++ ? "," : "", fault_names[f]);
+        }
+    }
+    if (l < sizeof val) {
+        snprintf(val + l, sizeof val - l, "]}");
+    }
+    nemLog("info", "plan", val);
+}
+
 static void closedCb(void *data)
 {
     (void)data;
@@ -2002,14 +2135,14 @@ int main(int argc, char **argv)
         perror(opt.history);
         return 2;
     }
-    wrng.s = opt.seed * 0x9E3779B97F4A7C15ull + 1;
-    nrng.s = opt.seed * 0xD1B54A32D192ED03ull + 7;
+    trand_seed(&wrng, 2 * opt.seed);
+    trand_seed(&nrng, 2 * opt.seed + 1);
     struct slotc_options o;
     slotc_options_init(&o);
     o.cluster = opt.cluster;
     o.timeout_ms = 5000;
     o.connect_timeout_ms = 500;
-    o.attempt_timeout_ms = 1000;
+    o.attempt_timeout_ms = ATTEMPT_TIMEOUT_MS;
     if (slotc_sync_open(&o, &syncc) != SLOT_OK ||
         slotc_sync_open(&o, &nem.admin) != SLOT_OK) {
         fprintf(stderr, "cannot open a client on %s\n", opt.cluster);
@@ -2018,6 +2151,7 @@ int main(int argc, char **argv)
     for (int i = 1; i <= opt.nodes; i++) {
         nem.node_state[i] = N_UP;
     }
+    planLine();
     logf_("workload %s, nemesis %s, %d nodes, %.0f s, seed %" PRIu64,
           workload_names[opt.workload], opt.nemesis, opt.nodes, opt.time_s,
           opt.seed);
@@ -2041,7 +2175,7 @@ int main(int argc, char **argv)
         p->c = clients[i % opt.conns];
         uv_timer_init(&loop, &p->timer);
         p->timer.data = p;
-        procSchedule(p, rngBelow(&wrng, 50));
+        procSchedule(p, trand_below(&wrng, 50));
     }
     uv_timer_init(&loop, &stop_timer);
     uv_timer_start(&stop_timer, stopCb, (uint64_t)(opt.time_s * 1000), 0);
@@ -2070,7 +2204,7 @@ int main(int argc, char **argv)
     uv_loop_close(&loop);
     histFlush();
     logf_("quiet period: %d s", opt.quiet_s);
-    sleepMs(opt.quiet_s * 1000);
+    tclock_sleep_ms(opt.quiet_s * 1000);
     bool conv = converge(30000);
     logf_("final: nodes %s",
           conv ? "converged" : "did NOT converge within 30 s");

@@ -155,6 +155,9 @@ static void outcome(struct h_op *op, json_t *line, json_t *v)
 static void nemesisFrom(struct h_op *op, json_t *v)
 {
     str(v, "fault", op->fault, sizeof op->fault);
+    json_t *acted = json_object_get(v, "acted");
+    op->nem_acted = acted != NULL ? json_is_true(acted)
+                                  : !json_is_true(json_object_get(v, "error"));
     json_t *off = json_object_get(v, "offset_ms");
     if (json_is_integer(off)) {
         op->offset_ms = (int64_t)json_integer_value(off);
@@ -261,6 +264,7 @@ struct history *history_load(const char *path)
                 op->line_inv = h->lines;
                 op->inv = j;
                 nemesisFrom(op, v);
+                op->nem_acted = false; /* until its completion says so */
                 nem_open = h->n_ops - 1;
             } else if (nem_open >= 0) {
                 struct h_op *op = &h->ops[nem_open];

@@ -7,7 +7,8 @@
  * invocation and the next completion of the same process; an invocation
  * that never completes is info (its outcome is unknown, forever pending).
  * Process "nemesis" lines are fault events: an invoke and an info per
- * start / stop, and lone info lines (crash, restart).
+ * start / stop, and lone info lines (crash, restart; "plan", the run's
+ * request, first; "summary", the nemesis's counts, last).
  *
  * Ownership: history_load returns a struct history the caller frees with
  * history_free; ops keep their json values (value, and the raw lines) for
@@ -97,7 +98,10 @@ struct h_op {
     /* nemesis */
     char fault[32];
     int64_t offset_ms; /* clock fault: the offset applied */
-    bool nem_start;    /* start (else stop / crash / restart) */
+    bool nem_start;    /* start (else stop / crash / restart / plan / ...) */
+    bool nem_acted;    /* a start's completion says the fault is in force
+                        * ("acted": true, or, in histories older than that
+                        * field, no "error"); false while not completed */
     int n_nodes;
     int nodes[8];
 };

@@ -1,6 +1,7 @@
 /* model: the slot pool specification (contract in model.h). The rules
- * mirror node/ledger.h's "Exact rules" for the operations the workloads
- * use: POOL_CREATE, HOLD, CONFIRM, RELEASE, CANCEL and the reads. */
+ * mirror node/ledger/ledger.h's "Exact rules" for the operations the
+ * workloads use: POOL_CREATE, HOLD, CONFIRM, RELEASE, CANCEL and the
+ * reads. */
 #include "model.h"
 
 #include <inttypes.h>

@@ -14,8 +14,8 @@
  * deadlines of HELD claims after it (the only instants where the answer
  * can change); choosing one raises `now`.
  *
- * Expiry, as node/ledger.h states it: a HELD claim past its deadline is
- * expired when something touches it (a hold of the same patient, a
+ * Expiry, as node/ledger/ledger.h states it: a HELD claim past its deadline
+ * is expired when something touches it (a hold of the same patient, a
  * confirm or release of it), or by the leader's sweep, an invisible
  * command that expires due claims in (deadline, id) order. Until then it
  * still counts as held in the pool's counters. The model sweeps on
