@@ -63,8 +63,7 @@ static struct {
 
 static struct history *H;
 
-/* ---- check results
- * ----------------------------------------------------------------- */
+/* ---- check results ------------------------------------------------------- */
 
 enum verdict { V_VALID = 0, V_INVALID = 1, V_UNKNOWN = 2 };
 
@@ -139,8 +138,7 @@ static json_t *vjson(int v)
                             : json_string("unknown");
 }
 
-/* ---- helpers
- * ------------------------------------------------------------------------ */
+/* ---- helpers ------------------------------------------------------------- */
 
 static bool isCommand(int f)
 {
@@ -286,8 +284,7 @@ static void timeBounds(void)
     }
 }
 
-/* ---- linearizability
- * ------------------------------------------------------------------ */
+/* ---- linearizability ----------------------------------------------------- */
 
 static double nowS(void)
 {
@@ -423,8 +420,7 @@ static void checkLinear(struct check *c)
     json_object_set_new(c->j, "pools", per_pool);
 }
 
-/* ---- ledger order
- * ------------------------------------------------------------------------- */
+/* ---- ledger order -------------------------------------------------------- */
 
 static int byRet(const void *a, const void *b)
 {
@@ -555,9 +551,7 @@ static void checkOrder(struct check *c, struct imap *holds)
     json_object_set_new(c->j, "holds", json_integer(checked));
 }
 
-/* ---- conservation
- * -----------------------------------------------------------------------------
- */
+/* ---- conservation -------------------------------------------------------- */
 
 struct life {
     const struct h_op *hold;
@@ -844,9 +838,7 @@ static void checkConservation(struct check *c, struct imap *holds)
     (void)holds;
 }
 
-/* ---- bookings
- * -----------------------------------------------------------------------------
- */
+/* ---- bookings ------------------------------------------------------------ */
 
 static void checkBookings(struct check *c, int nodes_expected)
 {
@@ -1022,8 +1014,7 @@ static void checkBookings(struct check *c, int nodes_expected)
     json_object_set_new(c->j, "phantoms", json_integer(phantoms));
 }
 
-/* ---- replicas, crashes
- * ------------------------------------------------------------------------ */
+/* ---- replicas, crashes --------------------------------------------------- */
 
 static int checkReplicas(struct check *c)
 {
@@ -1370,9 +1361,7 @@ static void checkCoverage(struct check *c)
     coverNemesis(c, plan);
 }
 
-/* ---- counter
- * -----------------------------------------------------------------------------
- */
+/* ---- counter ------------------------------------------------------------- */
 
 static int u64cmp(const void *a, const void *b)
 {
@@ -1439,9 +1428,7 @@ static void checkCounter(struct check *c)
     json_object_set_new(c->j, "adds_ok", json_integer(n_ok));
 }
 
-/* ---- outputs
- * -----------------------------------------------------------------------------
- */
+/* ---- outputs ------------------------------------------------------------- */
 
 static json_t *counts(void)
 {
@@ -1822,9 +1809,7 @@ static void writePlots(void)
     fclose(gp);
 }
 
-/* ---- main
- * -----------------------------------------------------------------------------
- */
+/* ---- main ---------------------------------------------------------------- */
 
 static int parseArgs(int argc, char **argv)
 {

@@ -77,8 +77,7 @@ static const char *const fn_names[] = {"create",       "hold",      "confirm",
                                        "release",      "cancel",    "read_pool",
                                        "read_patient", "read_hold", "status"};
 
-/* ---- options
- * ----------------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------- */
 
 static struct {
     int nodes;
@@ -114,8 +113,7 @@ static struct {
     .timeout_ms = 4000,
 };
 
-/* ---- small things
- * ---------------------------------------------------------------- */
+/* ---- small things -------------------------------------------------------- */
 
 static uint64_t t0_ns;
 
@@ -133,11 +131,6 @@ static struct trand wrng; /* workload (main thread) */
 static struct trand nrng; /* nemesis thread */
 
 /* Uniform in [0, 1): the top 53 bits of the next draw. */
-static double unitOf(struct trand *r)
-{
-    return (double)(trand_next(r) >> 11) / 9007199254740992.0;
-}
-
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
 {
@@ -207,8 +200,7 @@ static const char *jbEnd(struct jb *j)
     return j->s;
 }
 
-/* ---- history
- * ------------------------------------------------------------------------ */
+/* ---- history ------------------------------------------------------------- */
 
 static FILE *hist;
 static pthread_mutex_t hist_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -256,9 +248,7 @@ static bool ledgerCode(int code)
     return (code >= 20 && code < 60) || code == SLOT_LIMIT_REACHED;
 }
 
-/* ---- pools
- * ---------------------------------------------------------------------------
- */
+/* ---- pools --------------------------------------------------------------- */
 
 enum pool_state { P_NEED_CREATE, P_CREATING, P_ACTIVE, P_RETIRED };
 
@@ -377,8 +367,7 @@ static int activePools(uint32_t *out, int max)
     return n;
 }
 
-/* ---- processes
- * ------------------------------------------------------------------------- */
+/* ---- processes ----------------------------------------------------------- */
 
 struct claim {
     uint64_t id;
@@ -687,7 +676,7 @@ static bool procStart(struct proc *p)
             pools[need].state = P_CREATING;
         }
     }
-    double r = unitOf(&wrng);
+    double r = trand_unit(&wrng);
     if (p->f == F_CREATE) {
         /* chosen above */
     } else if (opt.workload == W_COUNTER) {
@@ -699,7 +688,7 @@ static bool procStart(struct proc *p)
             p->ttl = 3600000;
         } else {
             p->f = F_READ_POOL;
-            if (unitOf(&wrng) < 0.25) {
+            if (trand_unit(&wrng) < 0.25) {
                 p->pinned = pickNode();
             }
         }
@@ -707,14 +696,14 @@ static bool procStart(struct proc *p)
         int k = (int)trand_below(&wrng, (uint32_t)p->n_held);
         p->cid = p->held[k].id;
         p->pool = p->held[k].pool;
-        double q = unitOf(&wrng);
+        double q = trand_unit(&wrng);
         p->f = q < (opt.workload == W_BOOKINGS ? 0.95 : 0.7) ? F_CONFIRM
                                                              : F_RELEASE;
     } else if (p->n_booked > 0 && r < 0.55) {
         int k = (int)trand_below(&wrng, (uint32_t)p->n_booked);
         p->cid = p->booked[k].id;
         p->pool = p->booked[k].pool;
-        double q = unitOf(&wrng);
+        double q = trand_unit(&wrng);
         if (q < (opt.workload == W_BOOKINGS ? 0.3 : 0.5)) {
             p->f = F_CANCEL;
         } else {
@@ -726,7 +715,7 @@ static bool procStart(struct proc *p)
         }
         p->pool = act[trand_below(&wrng, (uint32_t)n_act)];
         struct pool *pl = &pools[p->pool];
-        double q = unitOf(&wrng);
+        double q = trand_unit(&wrng);
         double hold_share = opt.workload == W_BOOKINGS ? 0.7 : 0.55;
         if (q < hold_share) {
             p->f = F_HOLD;
@@ -742,7 +731,7 @@ static bool procStart(struct proc *p)
         } else if (opt.workload == W_BOOKINGS ||
                    q < hold_share + 0.8 * (1 - hold_share)) {
             p->f = F_READ_POOL;
-            double s = unitOf(&wrng);
+            double s = trand_unit(&wrng);
             if (opt.workload == W_CONSERVATION && s < 0.5) {
                 p->stale = true; /* conservation holds on every replica */
                 p->pinned = pickNode();
@@ -863,8 +852,7 @@ static void flushCb(uv_timer_t *t)
     histFlush();
 }
 
-/* ---- nemesis
- * ---------------------------------------------------------------------- */
+/* ---- nemesis ------------------------------------------------------------- */
 
 enum node_state { N_UP, N_DOWN, N_PAUSED, N_REMOVED, N_SKEWED, N_FULL };
 
@@ -1068,7 +1056,7 @@ static int pickTarget(double p_leader)
     if (n == 0) {
         return 0;
     }
-    if (unitOf(&nrng) < p_leader) {
+    if (trand_unit(&nrng) < p_leader) {
         int l = findLeader();
         if (l > 0 && nem.node_state[l] == N_UP) {
             return l;
@@ -1327,7 +1315,7 @@ static void startFault(int fault)
                 nem.count[fault].skipped++;
                 return;
             }
-            oneway = unitOf(&nrng) < 0.7;
+            oneway = trand_unit(&nrng) < 0.7;
             snprintf(desc, sizeof desc, "%s",
                      oneway ? "replies to clients lost" : "no client traffic");
             break;
@@ -1430,7 +1418,7 @@ static void startFault(int fault)
             break;
         case FT_CLOCK:
             offset = (int)(1000 + trand_below(&nrng, 9000)) *
-                     (unitOf(&nrng) < 0.5 ? -1 : 1);
+                     (trand_unit(&nrng) < 0.5 ? -1 : 1);
             nem.node_state[a.nodes[0]] = N_SKEWED;
             ok = ctl("stop %d", a.nodes[0]) == 0 &&
                  ctl("start %d --offset %d", a.nodes[0], offset) == 0;
@@ -1438,7 +1426,7 @@ static void startFault(int fault)
         case FT_DISK:
             nem.node_state[a.nodes[0]] = N_FULL;
             ok = ctl("fill %d", a.nodes[0]) == 0;
-            if (ok && unitOf(&nrng) < 0.5) {
+            if (ok && trand_unit(&nrng) < 0.5) {
                 /* and a crash on the full disk: the restart must fail
                  * cleanly (or recover); the heal frees the disk and
                  * starts it again */
@@ -1658,7 +1646,7 @@ static void *nemesisMain(void *arg)
         }
         checkCrashes();
         if (nem.n_act > 0 &&
-            (nem.n_act >= nem.max_act || unitOf(&nrng) < 0.6)) {
+            (nem.n_act >= nem.max_act || trand_unit(&nrng) < 0.6)) {
             heal(0);
             continue;
         }
@@ -1755,8 +1743,7 @@ static int parseNemesis(const char *list)
     return 0;
 }
 
-/* ---- setup and final reads (blocking face, main thread)
- * -------------------------------- */
+/* ---- setup and final reads (blocking face, main thread) ------------------ */
 
 static struct slotc_sync *syncc;
 
@@ -1956,9 +1943,7 @@ static void finalReads(void)
     }
 }
 
-/* ---- main
- * -----------------------------------------------------------------------------
- */
+/* ---- main ---------------------------------------------------------------- */
 
 static void usage(void)
 {

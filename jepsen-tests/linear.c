@@ -116,8 +116,7 @@ static size_t memLeft(const struct lin_limits *lim, size_t fixed,
     return used < lim->memory_max ? lim->memory_max - used : 0;
 }
 
-/* ---- search
- * ---------------------------------------------------------------------- */
+/* ---- search -------------------------------------------------------------- */
 
 static double nowS(void)
 {

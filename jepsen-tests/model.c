@@ -80,8 +80,7 @@ void pool_model_initial(void *vm, uint8_t *state)
     memset(state, 0, m->state_size);
 }
 
-/* ---- successor collection
- * ------------------------------------------------------ */
+/* ---- successor collection ------------------------------------------------ */
 
 struct emit {
     struct pool_model *m;
@@ -158,8 +157,7 @@ static void emitIf(struct emit *e, uint8_t *s, int code)
     }
 }
 
-/* ---- helpers over a state
- * ---------------------------------------------------------- */
+/* ---- helpers over a state ------------------------------------------------ */
 
 static int countState(const uint8_t *s, int state)
 {
@@ -227,8 +225,7 @@ static int dueMaybe(const uint8_t *s, uint64_t t, int *out)
     return n;
 }
 
-/* ---- operations
- * ----------------------------------------------------------------------- */
+/* ---- operations ---------------------------------------------------------- */
 
 static void holdNew(struct emit *e, uint8_t *s, uint64_t t)
 {
@@ -514,9 +511,7 @@ static void opReadHold(struct emit *e, uint8_t *s, uint64_t t)
     }
 }
 
-/* ---- step
- * -----------------------------------------------------------------------------
- */
+/* ---- step ---------------------------------------------------------------- */
 
 static bool isCommand(int f)
 {

@@ -43,8 +43,7 @@
 #define REQ_BYTES      2600
 #define KEY_PREFIX     "sb/"
 
-/* ---- base64
- * ------------------------------------------------------------------ */
+/* ---- base64 -------------------------------------------------------------- */
 
 static const char B64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -135,8 +134,7 @@ static int formatPost(char *buf, size_t cap, const char *host, const char *path,
                     path, host, strlen(body), body);
 }
 
-/* ---- the backend
- * ---------------------------------------------------------------- */
+/* ---- the backend --------------------------------------------------------- */
 
 enum { K_TXN = 1, K_RANGE = 2 };
 
@@ -403,8 +401,7 @@ const struct be_vt be_etcd = {
     .query = NULL,
 };
 
-/* ---- the system
- * ------------------------------------------------------------------ */
+/* ---- the system ---------------------------------------------------------- */
 
 struct ectx {
     char bin[512];

@@ -96,8 +96,7 @@ static void keys(const char *pool, char *left, char *booked, size_t cap)
     snprintf(booked, cap, "{%s}:booked", pool);
 }
 
-/* ---- the backend
- * ---------------------------------------------------------------- */
+/* ---- the backend --------------------------------------------------------- */
 
 struct rb {
     struct run *r;
@@ -285,8 +284,7 @@ const struct be_vt be_redis = {
     .query = NULL,
 };
 
-/* ---- the system
- * ------------------------------------------------------------------ */
+/* ---- the system ---------------------------------------------------------- */
 
 struct rctx {
     redisContext *c;

@@ -1,8 +1,7 @@
 /* bench: the types slotbench's modules share (private to bench/slotbench/
  * and bench/peers/).
  *
- * ---- Shape of a run
- * ----------------------------------------------------------
+ * ---- Shape of a run ---------------------------------------------------------
  *
  *   main thread (slotbench.c)            worker threads (sim.c), 1..T
  *   ─────────────────────────            ──────────────────────────────────

@@ -150,13 +150,12 @@ bool bench_status_retryable(int code)
     }
 }
 
-/* ---- small helpers
- * ------------------------------------------------------------ */
+/* ---- small helpers ------------------------------------------------------- */
 
 /* Uniform in [0, 1): the top 53 bits of the worker's stream. */
 static double rnd01(struct worker *w)
 {
-    return (double)(trand_next(&w->rng) >> 11) * (1.0 / 9007199254740992.0);
+    return trand_unit(&w->rng);
 }
 
 static uint64_t rndRange(struct worker *w, uint64_t lo, uint64_t hi)
@@ -315,8 +314,7 @@ void stats_merge(struct stats *d, const struct stats *s)
     }
 }
 
-/* ---- the timer heap (due time, then task index: a stable order)
- * ------------------ */
+/* ---- the timer heap (due time, then task index: a stable order) ---------- */
 
 /* Entries carry their key, so sifting never touches a task: with 10^5
  * patients waiting, chasing task pointers made heapPop the generator's
@@ -378,8 +376,7 @@ static struct task *heapPop(struct worker *w)
     return t;
 }
 
-/* ---- recording
- * ------------------------------------------------------------------- */
+/* ---- recording ----------------------------------------------------------- */
 
 static uint32_t msSinceT0(const struct worker *w, uint64_t ns)
 {
@@ -501,8 +498,7 @@ static void setFatal(struct worker *w, const char *what, int status)
     }
 }
 
-/* ---- task life
- * ----------------------------------------------------------------------- */
+/* ---- task life ----------------------------------------------------------- */
 
 static void submit(struct worker *w, struct task *t);
 static void drain(struct worker *w);
@@ -1034,8 +1030,7 @@ static void submit(struct worker *w, struct task *t)
     waitPush(w, t);
 }
 
-/* ---- steady arrivals
- * ---------------------------------------------------------------- */
+/* ---- steady arrivals ----------------------------------------------------- */
 
 static void steadyBegin(struct worker *w, struct task *t)
 {
@@ -1107,8 +1102,7 @@ static void generate(struct worker *w, uint64_t now)
     }
 }
 
-/* ---- the worker loop
- * ------------------------------------------------------------------ */
+/* ---- the worker loop ----------------------------------------------------- */
 
 static void closeCb(uv_handle_t *h)
 {

@@ -53,8 +53,7 @@ static void onSignal(int sig)
     interrupted = 1;
 }
 
-/* ---- options
- * ------------------------------------------------------------------ */
+/* ---- options ------------------------------------------------------------- */
 
 enum {
     O_MODE = 256,
@@ -626,8 +625,7 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
     return 0;
 }
 
-/* ---- shared run state
- * ------------------------------------------------------------- */
+/* ---- shared run state ---------------------------------------------------- */
 
 struct ctx {
     struct cfg *cfg;
@@ -740,8 +738,7 @@ static void raftDelta(const struct sys_counters *a,
     }
 }
 
-/* ---- JSON pieces
- * --------------------------------------------------------------------- */
+/* ---- JSON pieces --------------------------------------------------------- */
 
 static double ms(uint64_t ns)
 {
@@ -1028,8 +1025,7 @@ static json_t *figures(struct ctx *x, const struct phase_out *o,
     return f;
 }
 
-/* ---- the correctness check
- * ---------------------------------------------------------- */
+/* ---- the correctness check ----------------------------------------------- */
 
 static int cmpBooking(const void *a, const void *b)
 {
@@ -1222,9 +1218,7 @@ static json_t *check(struct ctx *x, struct phase_out *o, uint32_t pool_from,
                      (json_int_t)unresolved, "expect_sellout", expect_sellout);
 }
 
-/* ---- pools
- * -----------------------------------------------------------------------------
- */
+/* ---- pools --------------------------------------------------------------- */
 
 static int createPools(struct ctx *x, const char *tag, uint32_t n,
                        uint32_t capacity, int64_t release_wall_ms)
@@ -1262,8 +1256,7 @@ static bool fatalSeen(struct ctx *x)
     return false;
 }
 
-/* ---- burst and failover
- * ---------------------------------------------------------------- */
+/* ---- burst and failover -------------------------------------------------- */
 
 struct kill_rec {
     int node;
@@ -1514,8 +1507,7 @@ static int runBurst(struct ctx *x)
     return 0;
 }
 
-/* ---- steady and overload
- * ------------------------------------------------------------ */
+/* ---- steady and overload ------------------------------------------------- */
 
 struct point_res {
     double holds_per_s; /* hold decisions/s achieved */
@@ -1699,8 +1691,7 @@ static int runSteady(struct ctx *x)
     return 0;
 }
 
-/* ---- expiry storm
- * ------------------------------------------------------------------- */
+/* ---- expiry storm -------------------------------------------------------- */
 
 static int runStorm(struct ctx *x)
 {
@@ -1830,8 +1821,7 @@ static int runStorm(struct ctx *x)
     return 0;
 }
 
-/* ---- the document and the summary line
- * ------------------------------------------------ */
+/* ---- the document and the summary line ----------------------------------- */
 
 static json_t *machineJson(void)
 {

@@ -55,4 +55,10 @@ static inline int trand_pct(struct trand *r, uint32_t pct)
     return trand_below(r, 100) < pct;
 }
 
+/* Uniform in [0, 1): the top 53 bits, so every double is exact. */
+static inline double trand_unit(struct trand *r)
+{
+    return (double)(trand_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
 #endif /* SLOT_TRAND_H */
