@@ -99,22 +99,15 @@ if [ "$peers" != 0 ] && [ "${SLOTBENCH_INSTALL:-1}" != 0 ] && [ "$(id -u)" = 0 ]
 fi
 
 # ---- the ledger micro-benchmark, into this set ------------------------------------
-# bench_ledger writes bench/results/ledger.json below its working directory:
-# run it in a scratch one and take the file into the set.
 if [ "${SLOTBENCH_LEDGER:-1}" != 0 ]; then
     log "== bench_ledger"
     "$SB" runset note "$OUT" ledger.json
     "$SB" runset note "$OUT" ledger.txt
-    lwd=$(mktemp -d /tmp/slotbench-ledger.XXXXXX)
-    mkdir -p "$lwd/bench/results"
-    if (cd "$lwd" && timeout 300 "$ROOT/build/rel/bin/bench_ledger") > "$OUT/ledger.txt" &&
-        mv "$lwd/bench/results/ledger.json" "$OUT/ledger.json"; then
-        :
-    else
+    if ! timeout 300 "$ROOT/build/rel/bin/bench_ledger" "$OUT/ledger.json" \
+        > "$OUT/ledger.txt"; then
         log "!! bench_ledger failed"
         failed=1
     fi
-    rm -rf "$lwd"
 fi
 
 # ---- the gateway under wrk (bench/gateway/run.sh), into this set -------------------

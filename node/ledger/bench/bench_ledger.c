@@ -9,9 +9,12 @@
  * Part (d), bench_sched.c: the hospitals' rules (import, HOLD with every
  * rule on, the pool query) on a ledger of their own.
  *
+ *   bench_ledger [JSON]
+ *
  * Prints a report (make bench tees it to bench/results/ledger.txt) and
- * writes the figures to bench/results/ledger.json. Single-threaded, single
- * run: figures are indicative, not statistics.
+ * writes the figures to JSON (default bench/results/ledger.json, whose
+ * folder is created when missing; run sets pass their own path).
+ * Single-threaded, single run: figures are indicative, not statistics.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,7 +47,7 @@
 #define TARGET_SNAPSHOT_MS    1000.0
 #define TARGET_RESTORE_MS     1000.0
 
-#define JSON_PATH "bench/results/ledger.json"
+#define JSON_PATH_DEFAULT "bench/results/ledger.json"
 
 /* Pre-encoded Raft entries, as a follower receives them. */
 struct entries {
@@ -340,20 +343,22 @@ struct figures {
     uint64_t failures;
 };
 
-static void write_json(const struct figures *f)
+/* Returns false (and says why) when the file cannot be written. */
+static bool write_json(const struct figures *f, const char *path)
 {
-    if (mkdir("bench/results", 0755) != 0 && errno != EEXIST) {
+    if (strcmp(path, JSON_PATH_DEFAULT) == 0 &&
+        mkdir("bench/results", 0755) != 0 && errno != EEXIST) {
         fprintf(stderr,
                 "bench: cannot create bench/results (run from the "
                 "repository root): %s\n",
                 strerror(errno));
-        return;
+        return false;
     }
-    FILE *out = fopen(JSON_PATH, "w");
+    FILE *out = fopen(path, "w");
     if (out == NULL) {
-        fprintf(stderr, "bench: cannot write %s: %s\n", JSON_PATH,
+        fprintf(stderr, "bench: cannot write %s: %s\n", path,
                 strerror(errno));
-        return;
+        return false;
     }
     fprintf(out,
             "{\n"
@@ -396,10 +401,15 @@ static void write_json(const struct figures *f)
             f->sched.hold_ns, f->sched.hold_decode_ns, SCHED_TARGET_HOLD_NS,
             f->sched.pages, f->sched.list_ms, SCHED_TARGET_LIST_MS,
             f->failures);
-    fclose(out);
+    if (fclose(out) != 0) {
+        fprintf(stderr, "bench: cannot write %s: %s\n", path,
+                strerror(errno));
+        return false;
+    }
+    return true;
 }
 
-static void report(const struct figures *f)
+static void report(const struct figures *f, const char *path)
 {
     printf("ledger micro-benchmark: %u pools x %u slots (shares app 50, "
            "phone 20, remainder 30),\n%u sessions, entries of %u commands, "
@@ -463,7 +473,7 @@ static void report(const struct figures *f)
            s->pools, s->pages, s->list_ms, SCHED_TARGET_LIST_MS,
            verdict(s->list_ms, SCHED_TARGET_LIST_MS));
     printf("unexpected results: %" PRIu64 "; figures in %s\n", f->failures,
-           JSON_PATH);
+           path);
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -507,8 +517,14 @@ static void measure_snapshot(struct ledger *l, struct figures *f)
     mp_buf_free(&snap);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        fprintf(stderr, "usage: bench_ledger [JSON]  (default %s)\n",
+                JSON_PATH_DEFAULT);
+        return 2;
+    }
+    const char *json_path = argc == 2 ? argv[1] : JSON_PATH_DEFAULT;
     static struct bench b;
     struct figures f = {0};
     struct entries opens, setup, holds, confirms;
@@ -557,8 +573,10 @@ int main(void)
     bench_sched(&f.sched);
     f.failures += f.sched.failures;
 
-    report(&f);
-    write_json(&f);
+    report(&f, json_path);
+    if (!write_json(&f, json_path)) {
+        f.failures++;
+    }
     printf("total run time %.1f s\n", (now_ns() - t_start) / 1e9);
     ledger_destroy(l);
     entries_free(&opens);
