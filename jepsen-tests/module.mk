@@ -31,13 +31,13 @@ $(B)/bug/nosessions/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                                $(B)/rel/node/ledger/test/bug_nosessions.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__session_slot,$(NODE_LIBS))
 
-# nobarrier: node.c compiled with its test switch.
-$(B)/bug/nobarrier/node/node.o: node/node.c
+# nobarrier: node_core.c compiled with its test switch.
+$(B)/bug/nobarrier/node/node_core.o: node/node_core.c
 	@mkdir -p $(dir $@)
 	@echo "  CC    $@"
 	$(Q)$(CC) $(REL_CFLAGS) $(NODE_INC) -DSLOT_TEST_BUG_NO_BARRIER -MMD -MP -c $< -o $@
-$(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(filter-out $(B)/rel/node/node.o,$(NODE_REL)) \
-                              $(B)/bug/nobarrier/node/node.o $(CORE_REL)
+$(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(filter-out $(B)/rel/node/node_core.o,$(NODE_REL)) \
+                              $(B)/bug/nobarrier/node/node_core.o $(CORE_REL)
 	$(call link,$(REL_CFLAGS),$(NODE_LIBS))
 
 JEPSEN_BINS := $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker $(B)/rel/bin/slotd \
