@@ -591,12 +591,6 @@ static void handleRead(struct node_core *core, struct node_conn *c,
         node_core__reply_error(core, c, f->tag, rc);
         return;
     }
-#ifdef SLOT_TEST_BUG_NO_BARRIER
-    /* Deliberately broken test build (jepsen-tests' tests of the tests):
-     * "linearizable" reads served from local state, with no barrier and
-     * on any node. Never defined in a normal build. */
-    linearizable = false;
-#endif
     if (!linearizable) {
         node_core__read_local(core, c, f->tag, &rd); /* labelled: applied */
         core->st.reads_local++;

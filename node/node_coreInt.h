@@ -1,6 +1,11 @@
 /* node_coreInt: what node_core.c (requests, batching, admin) and
  * node_core_read.c (reads and their barriers) share. Not a public
  * contract: node_core.h is.
+ *
+ * The two files are separate compilation units on purpose: the read path's
+ * entry points are called across them, so a test-only build can replace
+ * one at link time (-Wl,--wrap, see node/test/bug_nobarrier.c) without any
+ * switch in these sources.
  */
 #ifndef SLOT_NODE_COREINT_H
 #define SLOT_NODE_COREINT_H
@@ -92,7 +97,7 @@ void node_core__read_local(struct node_core *core, struct node_conn *c,
 /* A linearizable read (rd decoded from bytes[0..len), valid during the
  * call): on the leader, queued for the next barrier (pending++); else
  * NOT_LEADER, or BUSY beyond reads_max. The one place that decides that a
- * read waits for a barrier. */
+ * read waits for a barrier: test builds may replace it (bug_nobarrier.c). */
 void node_core__read_linearizable(struct node_core *core, struct node_conn *c,
                                   uint64_t tag, const struct slot_read *rd,
                                   const uint8_t *bytes, uint32_t len);
