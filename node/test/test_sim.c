@@ -75,6 +75,10 @@
  *     cores' entries) was freed: the regression check of
  *     node/deps/raft-0.22.1-install-leak.patch (an InstallSnapshot
  *     received while an install is in progress was never freed);
+ *   - over the seeds of one cluster size, each case this header claims is
+ *     counted and must have happened at least a few times (STATS, from
+ *     FLOOR_SEEDS_MIN seeds on): a run that silently stops exercising one
+ *     fails.
  *
  * raft 0.22.1 has bugs this simulation runs into within a few thousand
  * seeds; a shim between raft and the fixture's raft_io works around each
@@ -138,6 +142,8 @@
 /* After healing, everything is answered by then. */
 #define HEAL_MS_MAX 120000
 #define STEPS_MAX   20000000u
+/* The floors (see STATS) are checked from this many seeds per size on. */
+#define FLOOR_SEEDS_MIN 100
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -3537,7 +3543,7 @@ static void simCheck(struct sim *s)
     }
 }
 
-/* ---- statistics ---------------------------------------------------------- */
+/* ---- statistics and floors ---------------------------------------------- */
 
 #define STAT(field) offsetof(struct sim_stats, field)
 #define NEM(kind)   (STAT(nemesis) + (kind) * sizeof(uint64_t))
@@ -3545,66 +3551,71 @@ static void simCheck(struct sim *s)
 struct statdef {
     const char *name;
     size_t off;
+    /* The floor: at least this many per 100 seeds of one size (0: none,
+     * a count shown for information). */
+    unsigned per100;
 };
 
-/* What the header claims the simulation covers, counted. */
+/* What the header claims the simulation covers, and how often it must
+ * happen (about a fifth of what 500 seeds of either size showed when the
+ * floors were set, at least 1). */
 static const struct statdef STATS[] = {
-    {"entries proposed", STAT(batches)},
-    {"commands proposed", STAT(commands)},
-    {"full batches proposed early", STAT(batches_full)},
-    {"entries batching several sessions", STAT(multi_session_entries)},
-    {"entries of stale leaders", STAT(stale_leader_entries)},
-    {"RESULTs routed", STAT(results)},
-    {"BUSY answers", STAT(busy)},
-    {"NOT_LEADER / NO_LEADER answers", STAT(not_leader)},
-    {"commands lost with their entry", STAT(lost)},
-    {"barriers", STAT(barriers)},
-    {"linearizable reads checked", STAT(reads_linearizable)},
-    {"stale reads checked", STAT(reads_stale)},
-    {"status replies checked", STAT(status_replies)},
-    {"expiry sweeps", STAT(sweeps)},
-    {"sweeps chained (holds still due)", STAT(sweeps_chained)},
-    {"sweeps leaving holds due", STAT(sweeps_left_due)},
-    {"holds expired by sweeps", STAT(holds_swept)},
-    {"HOLD_EXPIRED refusals", STAT(hold_expired)},
-    {"resends", STAT(resends)},
-    {"silent connections closed", STAT(timeouts)},
-    {"connections closed with answers due", STAT(conns_closed_pending)},
-    {"frames a paused server handled later", STAT(paused_deliveries)},
-    {"requests applied by two entries", STAT(dup_applies)},
-    {"client restarts", STAT(client_restarts)},
-    {"skipped request numbers", STAT(seq_skips)},
-    {"acks", STAT(acks)},
-    {"leader changes", STAT(leader_changes)},
-    {"nemesis: isolate", NEM(NEM_ISOLATE)},
-    {"nemesis: split", NEM(NEM_SPLIT)},
-    {"nemesis: cut", NEM(NEM_CUT)},
-    {"nemesis: heal partitions", NEM(NEM_HEAL)},
-    {"nemesis: drop", NEM(NEM_DROP)},
-    {"nemesis: stop dropping", NEM(NEM_UNDROP)},
-    {"nemesis: kill", NEM(NEM_KILL)},
-    {"nemesis: revive", NEM(NEM_REVIVE)},
-    {"nemesis: io fault", NEM(NEM_IO_FAULT)},
-    {"nemesis: depose", NEM(NEM_DEPOSE)},
-    {"nemesis: transfer (through the core)", NEM(NEM_TRANSFER)},
-    {"nemesis: network latency", NEM(NEM_NET_LATENCY)},
-    {"nemesis: disk latency", NEM(NEM_DISK_LATENCY)},
-    {"nemesis: election timeouts", NEM(NEM_TIMEOUTS)},
-    {"nemesis: clock skew", NEM(NEM_SKEW)},
-    {"snapshots taken", STAT(snapshots_taken)},
-    {"snapshots restored", STAT(snapshots_restored)},
-    {"InstallSnapshot received", STAT(install_snapshots)},
-    {"InstallSnapshot while installing", STAT(install_overlaps)},
-    {"installs parked (snapshot_pending)", STAT(pending_installs)},
-    {"I/O error fail-stops", STAT(io_crashes)},
-    {"WA install term", STAT(wa_install_term)},
-    {"WA commit regress", STAT(wa_commit_regress)},
-    {"WA prev in snapshot", STAT(wa_prev_in_snapshot)},
-    {"WA install deferred", STAT(wa_install_defer)},
-    {"WA fixture truncate", STAT(wa_truncate)},
-    {"WA pre-vote term", STAT(wa_prevote_term)},
-    {"raft allocations (all freed)", STAT(raft_allocs)},
-    {NULL, 0},
+    {"entries proposed", STAT(batches), 2700},
+    {"commands proposed", STAT(commands), 4300},
+    {"full batches proposed early", STAT(batches_full), 190},
+    {"entries batching several sessions", STAT(multi_session_entries), 930},
+    {"entries of stale leaders", STAT(stale_leader_entries), 15},
+    {"RESULTs routed", STAT(results), 4000},
+    {"BUSY answers", STAT(busy), 2300},
+    {"NOT_LEADER / NO_LEADER answers", STAT(not_leader), 4600},
+    {"commands lost with their entry", STAT(lost), 440},
+    {"barriers", STAT(barriers), 540},
+    {"linearizable reads checked", STAT(reads_linearizable), 580},
+    {"stale reads checked", STAT(reads_stale), 400},
+    {"status replies checked", STAT(status_replies), 185},
+    {"expiry sweeps", STAT(sweeps), 139},
+    {"sweeps chained (holds still due)", STAT(sweeps_chained), 22},
+    {"sweeps leaving holds due", STAT(sweeps_left_due), 25},
+    {"holds expired by sweeps", STAT(holds_swept), 165},
+    {"HOLD_EXPIRED refusals", STAT(hold_expired), 117},
+    {"resends", STAT(resends), 7400},
+    {"silent connections closed", STAT(timeouts), 356},
+    {"connections closed with answers due", STAT(conns_closed_pending), 31},
+    {"frames a paused server handled later", STAT(paused_deliveries), 144},
+    {"requests applied by two entries", STAT(dup_applies), 137},
+    {"client restarts", STAT(client_restarts), 36},
+    {"skipped request numbers", STAT(seq_skips), 126},
+    {"acks", STAT(acks), 4000},
+    {"leader changes", STAT(leader_changes), 71},
+    {"nemesis: isolate", NEM(NEM_ISOLATE), 42},
+    {"nemesis: split", NEM(NEM_SPLIT), 43},
+    {"nemesis: cut", NEM(NEM_CUT), 42},
+    {"nemesis: heal partitions", NEM(NEM_HEAL), 126},
+    {"nemesis: drop", NEM(NEM_DROP), 88},
+    {"nemesis: stop dropping", NEM(NEM_UNDROP), 77},
+    {"nemesis: kill", NEM(NEM_KILL), 25},
+    {"nemesis: revive", NEM(NEM_REVIVE), 21},
+    {"nemesis: io fault", NEM(NEM_IO_FAULT), 17},
+    {"nemesis: depose", NEM(NEM_DEPOSE), 10},
+    {"nemesis: transfer (through the core)", NEM(NEM_TRANSFER), 6},
+    {"nemesis: network latency", NEM(NEM_NET_LATENCY), 74},
+    {"nemesis: disk latency", NEM(NEM_DISK_LATENCY), 61},
+    {"nemesis: election timeouts", NEM(NEM_TIMEOUTS), 27},
+    {"nemesis: clock skew", NEM(NEM_SKEW), 37},
+    {"snapshots taken", STAT(snapshots_taken), 330},
+    {"snapshots restored", STAT(snapshots_restored), 13},
+    {"InstallSnapshot received", STAT(install_snapshots), 17},
+    {"InstallSnapshot while installing", STAT(install_overlaps), 1},
+    {"installs parked (snapshot_pending)", STAT(pending_installs), 0},
+    {"I/O error fail-stops", STAT(io_crashes), 15},
+    {"WA install term", STAT(wa_install_term), 0},
+    {"WA commit regress", STAT(wa_commit_regress), 0},
+    {"WA prev in snapshot", STAT(wa_prev_in_snapshot), 0},
+    {"WA install deferred", STAT(wa_install_defer), 0},
+    {"WA fixture truncate", STAT(wa_truncate), 0},
+    {"WA pre-vote term", STAT(wa_prevote_term), 0},
+    {"raft allocations (all freed)", STAT(raft_allocs), 0},
+    {NULL, 0, 0},
 };
 
 static uint64_t statOf(const struct sim_stats *t, size_t off)
@@ -3623,6 +3634,31 @@ static void printStats(const char *what, unsigned seeds,
                statOf(t, d->off));
     }
     printf("\n");
+}
+
+/* Every floor, scaled to the seeds run. Below FLOOR_SEEDS_MIN seeds they
+ * are not checked (rare cases need many seeds); `make test` runs 500. */
+static unsigned checkFloors(unsigned seeds, const struct sim_stats *t)
+{
+    unsigned failed = 0;
+    if (seeds < FLOOR_SEEDS_MIN) {
+        printf("  (floors not checked below %u seeds)\n", FLOOR_SEEDS_MIN);
+        return 0;
+    }
+    for (const struct statdef *d = STATS; d->name != NULL; d++) {
+        uint64_t want = (uint64_t)d->per100 * seeds / 100;
+        if (d->per100 > 0 && want == 0) {
+            want = 1;
+        }
+        if (statOf(t, d->off) < want) {
+            fprintf(stderr,
+                    "  FLOOR: %s happened %" PRIu64 " times in %u seeds, "
+                    "want >= %" PRIu64 "\n",
+                    d->name, statOf(t, d->off), seeds, want);
+            failed++;
+        }
+    }
+    return failed;
 }
 
 /* One whole seed. Exits non-zero (via SIM_CHECK) on the first violation. */
@@ -4251,8 +4287,10 @@ static void runSize(unsigned parity, const char *what)
     uint64_t first = opt.first + ((opt.first & 1) != parity);
     unsigned failed = runSeeds(first, opt.seeds, 2, &total);
     printStats(what, opt.seeds, &total);
+    unsigned low = checkFloors(opt.seeds, &total);
     fflush(stdout);
     CHECK_EQ(failed, 0);
+    CHECK_EQ(low, 0);
     CHECK(total.acks > 0);
 }
 
