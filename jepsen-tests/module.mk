@@ -4,8 +4,9 @@
 #   build/bug/{nobarrier,nosessions}/bin/slotd: test-only builds of slotd
 #     with a deliberate bug, never the normal build: nosessions links
 #     node/ledger/test/bug_nosessions.c, which wraps one ledger function at
-#     link time (no switch in the ledger's sources); nobarrier serves
-#     linearizable reads from local state
+#     link time (no switch in the ledger's sources); nobarrier links
+#     node/test/bug_nobarrier.c, which wraps the node core's linearizable
+#     read the same way (served from local state, no barrier)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -31,14 +32,10 @@ $(B)/bug/nosessions/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                                $(B)/rel/node/ledger/test/bug_nosessions.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__session_slot,$(NODE_LIBS))
 
-# nobarrier: node.c compiled with its test switch.
-$(B)/bug/nobarrier/node/node.o: node/node.c
-	@mkdir -p $(dir $@)
-	@echo "  CC    $@"
-	$(Q)$(CC) $(REL_CFLAGS) $(NODE_INC) -DSLOT_TEST_BUG_NO_BARRIER -MMD -MP -c $< -o $@
-$(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(filter-out $(B)/rel/node/node.o,$(NODE_REL)) \
-                              $(B)/bug/nobarrier/node/node.o $(CORE_REL)
-	$(call link,$(REL_CFLAGS),$(NODE_LIBS))
+# nobarrier: the normal objects, the node core's linearizable read wrapped.
+$(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                              $(B)/rel/node/test/bug_nobarrier.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=node_core__read_linearizable,$(NODE_LIBS))
 
 JEPSEN_BINS := $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker $(B)/rel/bin/slotd \
                $(JEPSEN_BUGS:%=$(B)/bug/%/bin/slotd)

@@ -1,9 +1,13 @@
 # node/: slotd, the glue around the ledger (raft, libuv, LZ4, TCP), and its
-# tests: test_snapfork (units on a real loop), test_sim (the ledger under
-# raft's deterministic fixture) and test_cluster (real slotd processes).
+# tests: test_snapfork (units on a real loop), test_sim (the ledger and the
+# node core under raft's deterministic fixture) and test_cluster (real slotd
+# processes).
 
-NODE_SRC := node/log.c node/transport.c node/iofail.c node/fsm.c node/snapfork.c \
-            node/node.c node/server.c
+# The node core (node_core.h: the request path on a raft it does not own)
+# has no libuv: test_sim drives it over raft's fixture; node.c is the shell.
+NODECORE_SRC := node/node_core.c node/node_core_read.c node/log.c
+NODE_SRC := $(NODECORE_SRC) node/transport.c node/iofail.c node/fsm.c \
+            node/snapfork.c node/node.c node/server.c
 NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
 NODE_REL := $(NODE_SRC:%.c=$(B)/rel/%.o)
 NODE_ASAN := $(NODE_SRC:%.c=$(B)/asan/%.o)
@@ -29,14 +33,14 @@ $(B)/rel/bin/test_cluster: $(B)/rel/node/test/test_cluster.o $(CLIENT_LIB_REL) \
                            $(CLUSTERLIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
 
-# test_sim: the real ledger (and node core) under raft's fixture.
+# test_sim: the real ledger and node core (node_core.h) under raft's fixture.
 # build/rel/bin/test_sim links raft with its own assertions on
 # (.deps/raft-debug); build/rel/bin/test_sim_rel links the release raft
 # slotd links (SIM_RAFT_NDEBUG tells the test that raft's asserts are
 # compiled out, so the snapshot_pending regression must pass through the
 # patched code itself). `make sim SEEDS=N`: N seeds per cluster size
 # instead of the default; a failing seed prints the command that replays it.
-SIM_SRC := node/test/test_sim.c node/fsm.c
+SIM_SRC := node/test/test_sim.c node/fsm.c $(NODECORE_SRC)
 SIM_ARGS := $(if $(SEEDS),--seeds $(SEEDS))
 SIM_INC := $(LEDGER_INC) -Inode $(TESTLIB_INC)
 

@@ -1,28 +1,16 @@
-/* node: one slotd replica. Raft (libraft on libuv), the ledger FSM, and the
- * leader's request path: batching, bounded in-flight entries, results
- * routed back to the waiting requests, linearizable reads through barriers,
- * expiry proposals, membership and status. Single-threaded, on one loop.
+/* node: one slotd replica on a libuv loop. Raft (libraft on raft_uv, with
+ * the TCP transport of transport.h and the fail-stop wrapper of iofail.h),
+ * the ledger FSM (fsm.h, snapshots encoded by a forked child: snapfork.h),
+ * and the leader's request path, which is node_core.h's: batching, bounded
+ * in-flight entries, results routed back to the waiting requests,
+ * linearizable reads through barriers, expiry proposals, membership and
+ * status. Single-threaded, on one loop.
  *
  * Layering: server.c (client TCP) calls node_request() for each decoded
  * frame; the node answers by appending reply frames to the connection's
- * `out` buffer and calling its `wake` hook. The node never touches sockets.
- *
- * ---- A command's path on the leader -----------------------------------
- *
- *   node_request ──▶ current batch ──(end of loop turn, or full)──▶
- *   raft_apply ──▶ commit ──▶ fsm apply ──▶ applied_cb(origin) ──▶ replies
- *
- * A batch holds at most batch_cmds_max commands and batch_bytes_max bytes;
- * at most inflight_max batches are proposed and not yet applied. When the
- * current batch is full and no more may be proposed, new commands are
- * answered BUSY at once: the node never queues without bound.
- *
- * Errors a client sees before its command is executed come in an ERROR
- * frame (NOT_LEADER with the leader's id and client address, NO_LEADER,
- * BUSY, MALFORMED, ...). If leadership is lost after a command was
- * proposed, its outcome is unknown to this node: the client gets
- * NOT_LEADER / NO_LEADER and must retry the same (session, seq) elsewhere;
- * the ledger's session table makes that retry exactly-once.
+ * `out` buffer and calling its `wake` hook (struct node_conn, node_core.h).
+ * The node never touches client sockets. What a request does, which
+ * errors it gets and when: node_core.h.
  */
 #ifndef SLOT_NODE_H
 #define SLOT_NODE_H
@@ -31,17 +19,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "node_core.h"
 #include "slot_proto.h"
-
-/* A client connection as the node sees it. Embedded in server.c's
- * connection; every field but `out` is the server's to set. */
-struct node_conn {
-    struct mp_buf out; /* reply frames, appended by the node */
-    uint32_t pending;  /* requests accepted and not yet answered */
-    bool closed;       /* the socket is gone: answers are dropped */
-    void (*wake)(struct node_conn *c);    /* `out` gained bytes */
-    void (*release)(struct node_conn *c); /* closed and pending == 0 */
-};
 
 struct node_options {
     uint64_t id;                 /* >= 1 */
@@ -82,8 +61,8 @@ struct node;
 int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
                char *errmsg, size_t errmsg_len);
 
-/* Handles one request frame from connection c. The frame's payload is only
- * valid during the call. */
+/* Handles one request frame from connection c (node_core_request). The
+ * frame's payload is only valid during the call. */
 void node_request(struct node *n, struct node_conn *c,
                   const struct slot_frame *f);
 
