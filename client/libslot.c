@@ -58,6 +58,7 @@ _Static_assert(SLOTC_PATIENT_KEY_MAX == SLOT_PATIENT_KEY_MAX, "patient limit");
 _Static_assert(SLOTC_PATIENT_KEY_MIN == SLOT_PATIENT_KEY_MIN, "patient limit");
 _Static_assert(SLOTC_CHANNEL_MAX == SLOT_CHANNEL_MAX, "channel limit");
 _Static_assert(SLOTC_PAYMENT_REF_MAX == SLOT_PAYMENT_REF_MAX, "ref limit");
+_Static_assert(SLOTC_IDEM_KEY_MAX == SLOT_IDEM_KEY_MAX, "idem key limit");
 _Static_assert(SLOTC_SHARES_MAX == SLOT_POOL_SHARES_MAX, "shares limit");
 _Static_assert(SLOTC_LIST_MAX == SLOT_LIST_MAX, "list limit");
 _Static_assert(SLOTC_ADDRESS_MAX == SLOT_ADDRESS_MAX, "address limit");

@@ -139,6 +139,7 @@ struct uv_loop_s;
 #define SLOTC_PATIENT_KEY_MAX 64
 #define SLOTC_CHANNEL_MAX     16    /* bytes of [a-z0-9_-] */
 #define SLOTC_PAYMENT_REF_MAX 64    /* bytes of printable ASCII 0x21..0x7e */
+#define SLOTC_IDEM_KEY_MAX    64    /* bytes of [A-Za-z0-9_.:-] (idem_key) */
 #define SLOTC_SHARES_MAX      8     /* channel shares of one pool */
 #define SLOTC_LIST_MAX        1000  /* pools of one list read */
 #define SLOTC_ADDRESS_MAX     255   /* bytes of a member address */
