@@ -1998,6 +1998,7 @@ int slotc_read_ledger(struct slotc *c, struct slotc_req *req, slotc_cb cb)
         return SLOT_BUSY;
     }
     b->u.rd.op = SLOT_READ_LEDGER;
+    b->u.rd.no_hash = (req->flags & SLOTC_NO_HASH) != 0;
     return submitRead(c, req, SLOTC_OP_READ_LEDGER, b, cb);
 }
 
@@ -2026,6 +2027,8 @@ static int submitAdmin(struct slotc *c, struct slotc_req *req, int op,
         return SLOT_BUSY;
     }
     b->u.adm.op = wire_op;
+    b->u.adm.no_hash =
+        wire_op == SLOT_ADMIN_STATUS && (req->flags & SLOTC_NO_HASH) != 0;
     b->u.adm.id = id;
     b->u.adm.role = (uint8_t)role;
     if (address != NULL) {
