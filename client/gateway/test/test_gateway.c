@@ -1501,12 +1501,12 @@ static void test_leader_failover(void)
                   "{\"pool\":\"fo-pool\",\"capacity\":60}", &r),
              201);
     tresp_free(&r);
-    enum { N = 160 };
+    enum { N = 160, KILL_AT = 25 };
     static struct outcome o[N];
     int n = 0, killed = -1;
     long long until = tclock_mono_ms() + 40000;
     for (; n < N && tclock_mono_ms() < until; n++) {
-        if (n == 25) {
+        if (n == KILL_AT) {
             killed = tcluster_leader(&t, 2000);
             CHECK(killed >= 0);
             tcluster_signal(&t, killed, SIGKILL);
@@ -1560,6 +1560,7 @@ static void test_leader_failover(void)
     CHECK(tcluster_leader(&t, 15000) >= 0);
     /* Only 2xx, 409 (sold out), 503 and 504; never a wrong 2xx. */
     int holds = 0, books = 0, unavailable = 0;
+    int holds_after = 0, books_after = 0; /* acknowledged after the kill */
     bool visit_seen[64] = {false};
     for (int i = 0; i < n; i++) {
         struct outcome *x = &o[i];
@@ -1570,6 +1571,8 @@ static void test_leader_failover(void)
         CHECK(hs == 201 || hs == 409 || hs == 503 || hs == 504);
         CHECK(hs != 201 || cs == 200 || cs == 503 || cs == 504);
         unavailable += hs == 503 || hs == 504 || cs == 503 || cs == 504;
+        holds_after += i >= KILL_AT && hs == 201;
+        books_after += i >= KILL_AT && cs == 200;
         const char *tok = i % 2 ? TOK_APP : TOK_114;
         if (hs == 201) {
             holds++;
@@ -1618,8 +1621,12 @@ static void test_leader_failover(void)
     tresp_free(&r);
     fprintf(stderr,
             "failover: %d requests, %d holds, %d booked, %d answered 503/504 "
-            "(node %d killed)\n",
-            n, holds, books, unavailable, killed + 1);
+            "(node %d killed); after the kill %d holds, %d booked\n",
+            n, holds, books, unavailable, killed + 1, holds_after, books_after);
+    /* The cluster elected a new leader and the gateway found it: holds
+     * and bookings were made after the kill, not only refused. */
+    CHECK(holds_after > 0);
+    CHECK(books_after > 0);
     tconn_close(&c);
     CHECK_EQ(gatewayStop(&g), 0);
     CHECK_EQ(tcluster_stop(&t), 0);
