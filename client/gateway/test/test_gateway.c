@@ -57,6 +57,7 @@ struct tgw {
 /* Bounds (never performance claims: set far above what a slow, busy
  * machine needs). */
 #define GW_START_MS 30000 /* from spawn to serving /healthz */
+#define WAIT_MS     30000 /* any other wait for something to happen */
 /* From SIGTERM to exit: the gateway waits for requests in flight (at most
  * request_timeout_ms + 1 s, 6 s here) and must then exit 0. */
 #define GW_STOP_MS 30000
@@ -513,7 +514,7 @@ static void test_expiry(void)
     tclock_sleep_ms(400);
     /* After the deadline a confirm is refused even before the sweep. */
     CHECK_EQ(confirm(h, TOK_APP), -410);
-    long long until = tclock_mono_ms() + 5000;
+    long long until = tclock_mono_ms() + WAIT_MS;
     while (strcmp(claimState("holds", h, TOK_APP), "expired") != 0 &&
            tclock_mono_ms() < until) {
         tclock_sleep_ms(50);
@@ -526,7 +527,7 @@ static void test_expiry(void)
     snprintf(path, sizeof path, "/v1/holds/%lld", h);
     expect("DELETE", path, TOK_APP, NULL, 410, "HOLD_EXPIRED");
     /* The slot came back (after the ledger's cool-down, if any). */
-    until = tclock_mono_ms() + 5000;
+    until = tclock_mono_ms() + WAIT_MS;
     while (poolField("exp-pool", "free") != 1 && tclock_mono_ms() < until) {
         tclock_sleep_ms(50);
     }
@@ -1181,7 +1182,7 @@ static void test_idempotency_two_gateways(void)
 static int healthzFresh(int port)
 {
     int st = 0;
-    long long until = tclock_mono_ms() + GW_START_MS;
+    long long until = tclock_mono_ms() + WAIT_MS;
     do {
         struct tconn c = {.fd = -1, .port = port};
         struct tresp r;
@@ -1214,7 +1215,7 @@ static void test_reuse_port(void)
     CHECK_EQ(gatewayListening(&b), 0);
     /* Fresh connections until both have served one (each logs within
      * 200 ms of the request); bounded by count and time. */
-    long long until = tclock_mono_ms() + GW_START_MS;
+    long long until = tclock_mono_ms() + WAIT_MS;
     int sent = 0;
     while ((fileCount(a.access, served) == 0 ||
             fileCount(b.access, served) == 0) &&
@@ -1463,7 +1464,7 @@ static void test_metrics_healthz(void)
     /* The access log has a line per request: method, path, status,
      * latency, channel. It is flushed every 200 ms: wait for it, bounded. */
     bool found = false;
-    long long until = tclock_mono_ms() + GW_START_MS;
+    long long until = tclock_mono_ms() + WAIT_MS;
     while (!found && tclock_mono_ms() < until) {
         FILE *f = fopen(gw.access, "r");
         CHECK(f != NULL);
