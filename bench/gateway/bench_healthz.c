@@ -17,9 +17,11 @@
  * Binaries: slotd as tcluster finds it ($SLOTD, else build/rel/bin/slotd),
  * slot-gateway from $SLOT_GATEWAY or beside this binary, wrk on $PATH,
  * healthz.lua from $HEALTHZ_LUA or bench/gateway/ under the current
- * directory. Everything it starts is stopped by pid; every wait is bounded.
- * Exit status 0 only if every claim was loaded, wrk ran without a single
- * error and the JSON was written.
+ * directory. The nodes keep their data under $HEALTHZ_TMP (default /tmp):
+ * each /healthz is a raft barrier, written and fsynced by a majority.
+ * Everything it starts is stopped by pid; every wait is bounded. Exit status 0
+ * only if every claim was loaded, wrk ran without a single error and the JSON
+ * was written.
  */
 #include <jansson.h>
 #include <libgen.h>
@@ -377,7 +379,8 @@ int main(int argc, char **argv)
     struct tcluster_options co;
     tcluster_options_init(&co);
     co.dir_prefix = "slot-bench-healthz-";
-    co.election_ms = 0; /* slotd's own defaults, not the tests' */
+    co.tmp_env = "HEALTHZ_TMP"; /* where the nodes keep their data */
+    co.election_ms = 0;         /* slotd's own defaults, not the tests' */
     co.heartbeat_ms = 0;
     struct tcluster t;
     if (tcluster_start_opts(&t, &co, 3, 0) != 0) {
@@ -438,6 +441,7 @@ int main(int argc, char **argv)
     json_object_set_new(o, "loadavg", loadavgJson(la1));
     json_object_set_new(o, "loadavg_before", loadavgJson(la0));
     json_object_set_new(o, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(o, "data_fs", json_string(proc_fs_type(t.dir)));
     json_object_set_new(o, "load_s", json_real(load_s));
     json_object_set_new(o, "read_ledger_with_hash_ms", json_real(hash_ms));
     json_object_set_new(o, "read_ledger_no_hash_ms", json_real(no_hash_ms));
