@@ -87,9 +87,9 @@ struct gw_args {
     char payment_ref[SLOTC_PAYMENT_REF_MAX + 1]; /* confirm body */
     char idem[SLOTC_IDEM_KEY_MAX + 1];           /* "" if none */
     uint32_t ttl_ms;                             /* hold body; 0: none */
-    struct slotc_pool_spec spec;                 /* pool body; spec.pool and
-                                                  * shares[].channel point into this
-                                                  * struct: do not copy it */
+    /* The pool body; spec.pool and spec.shares[].channel point into this
+     * struct (pool, channels): do not copy it. */
+    struct slotc_pool_spec spec;
     char channels[SLOTC_SHARES_MAX][SLOTC_CHANNEL_MAX + 1];
 };
 
