@@ -58,6 +58,7 @@ _Static_assert(SLOTC_PATIENT_KEY_MAX == SLOT_PATIENT_KEY_MAX, "patient limit");
 _Static_assert(SLOTC_PATIENT_KEY_MIN == SLOT_PATIENT_KEY_MIN, "patient limit");
 _Static_assert(SLOTC_CHANNEL_MAX == SLOT_CHANNEL_MAX, "channel limit");
 _Static_assert(SLOTC_PAYMENT_REF_MAX == SLOT_PAYMENT_REF_MAX, "ref limit");
+_Static_assert(SLOTC_IDEM_KEY_MAX == SLOT_IDEM_KEY_MAX, "idem key limit");
 _Static_assert(SLOTC_SHARES_MAX == SLOT_POOL_SHARES_MAX, "shares limit");
 _Static_assert(SLOTC_LIST_MAX == SLOT_LIST_MAX, "list limit");
 _Static_assert(SLOTC_ADDRESS_MAX == SLOT_ADDRESS_MAX, "address limit");
@@ -1997,6 +1998,7 @@ int slotc_read_ledger(struct slotc *c, struct slotc_req *req, slotc_cb cb)
         return SLOT_BUSY;
     }
     b->u.rd.op = SLOT_READ_LEDGER;
+    b->u.rd.no_hash = (req->flags & SLOTC_NO_HASH) != 0;
     return submitRead(c, req, SLOTC_OP_READ_LEDGER, b, cb);
 }
 
@@ -2025,6 +2027,8 @@ static int submitAdmin(struct slotc *c, struct slotc_req *req, int op,
         return SLOT_BUSY;
     }
     b->u.adm.op = wire_op;
+    b->u.adm.no_hash =
+        wire_op == SLOT_ADMIN_STATUS && (req->flags & SLOTC_NO_HASH) != 0;
     b->u.adm.id = id;
     b->u.adm.role = (uint8_t)role;
     if (address != NULL) {

@@ -139,6 +139,7 @@ struct uv_loop_s;
 #define SLOTC_PATIENT_KEY_MAX 64
 #define SLOTC_CHANNEL_MAX     16    /* bytes of [a-z0-9_-] */
 #define SLOTC_PAYMENT_REF_MAX 64    /* bytes of printable ASCII 0x21..0x7e */
+#define SLOTC_IDEM_KEY_MAX    64    /* bytes of [A-Za-z0-9_.:-] (idem_key) */
 #define SLOTC_SHARES_MAX      8     /* channel shares of one pool */
 #define SLOTC_LIST_MAX        1000  /* pools of one list read */
 #define SLOTC_ADDRESS_MAX     255   /* bytes of a member address */
@@ -324,11 +325,18 @@ enum slotc_op {
 /* "HOLD", "READ_POOL", "STATUS", ...; NULL for an unknown op. Static. */
 SLOT_API const char *slotc_op_name(int op);
 
-/* Request flags. */
-#define SLOTC_STALE                                                            \
-    1u /* reads: serve from any node's local state (or from                    \
-        * req.node), labelled with its applied index,                          \
-        * instead of a linearizable read on the leader */
+/* Request flags (req.flags, or-ed). */
+/* Reads: serve from any node's local state (or from req.node), labelled
+ * with its applied index, instead of a linearizable read on the leader. */
+#define SLOTC_STALE 1u
+/* slotc_read_ledger and slotc_status: the node leaves the state hash out
+ * (out.ledger->state_hash, out.status->state_hash are 0). Computing it
+ * costs O(ledger state) on the node's loop (about 0.5 s with 1M claims,
+ * every client of that node waiting meanwhile); every other figure costs
+ * O(1). Set it for health probes, leader polling and anything frequent;
+ * leave it off where the hash is wanted (comparing replicas: slotctl
+ * status, slotctl show ledger). Other operations ignore it. */
+#define SLOTC_NO_HASH 2u
 
 struct slotc_req;
 typedef void (*slotc_cb)(struct slotc_req *req);
@@ -527,14 +535,18 @@ SLOT_API int slotc_read_patient(struct slotc *c, struct slotc_req *req,
  * most limit (1..SLOTC_LIST_MAX): out.pools. Errors: UNKNOWN_POOL (after). */
 SLOT_API int slotc_read_pools(struct slotc *c, struct slotc_req *req,
                               const char *after, uint32_t limit, slotc_cb cb);
-/* Ledger-wide figures: *out.ledger. */
+/* Ledger-wide figures: *out.ledger. Its state_hash, a digest of the
+ * whole ledger, costs O(state) on the node: set SLOTC_NO_HASH in
+ * req.flags unless it is wanted (then state_hash is 0). */
 SLOT_API int slotc_read_ledger(struct slotc *c, struct slotc_req *req,
                                slotc_cb cb);
 
 /* ---- Cluster administration (async) -------------------------------------- */
 
 /* A node's status: *out.status, out.node. Any node answers: set req.node to
- * ask a given one (else the client's current node). */
+ * ask a given one (else the client's current node). SLOTC_NO_HASH in
+ * req.flags: state_hash is 0 and the status costs O(1) on the node (see
+ * SLOTC_NO_HASH). */
 SLOT_API int slotc_status(struct slotc *c, struct slotc_req *req, slotc_cb cb);
 
 /* Membership changes go to the leader. A change retried after an attempt

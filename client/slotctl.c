@@ -530,6 +530,7 @@ struct survey {
     struct probe p[PROBES_MAX];
     int n;
     int outstanding;
+    bool hash; /* ask for the state hash */
 };
 
 static void probeCb(struct slotc_req *req)
@@ -552,7 +553,8 @@ static int probeFind(const struct survey *sv, const char *addr)
     return -1;
 }
 
-/* Submits a STATUS probe to addr unless one exists. */
+/* Submits a STATUS probe to addr unless one exists (with the state hash
+ * if sv->hash). */
 static void probeAdd(struct slotc *c, struct survey *sv, const char *addr)
 {
     if (addr[0] == '\0' || probeFind(sv, addr) >= 0 || sv->n == PROBES_MAX) {
@@ -565,6 +567,7 @@ static void probeAdd(struct slotc *c, struct survey *sv, const char *addr)
     p->req.data = p;
     p->req.node = p->addr;
     p->req.timeout_ms = STATUS_TIMEOUT_MS;
+    p->req.flags = sv->hash ? 0 : SLOTC_NO_HASH;
     if (slotc_status(c, &p->req, probeCb) == SLOT_OK) {
         sv->n++;
     }
@@ -625,9 +628,11 @@ static void closedCb(void *data)
     *(bool *)data = true;
 }
 
-/* Asks the --cluster nodes, then the members they list, for their status.
- * Returns SLOT_OK, or the error of opening the client. */
-static int survey(const struct ctx *x, struct survey *sv)
+/* Asks the --cluster nodes, then the members they list, for their status,
+ * with each node's state hash if `hash` (it costs the node O(state): only
+ * `slotctl status` shows it). Returns SLOT_OK, or the error of opening the
+ * client. */
+static int survey(const struct ctx *x, struct survey *sv, bool hash)
 {
     uv_loop_t loop;
     struct slotc *c;
@@ -639,6 +644,7 @@ static int survey(const struct ctx *x, struct survey *sv)
         return rc;
     }
     memset(sv, 0, sizeof *sv);
+    sv->hash = hash;
     /* Round 1: the given addresses. Round 2: members they list that were
      * not asked yet (their client part). */
     char list[4096];
@@ -676,7 +682,7 @@ static int cmdStatus(const struct ctx *x, const struct cli *cl)
         return usageError("status", "status takes no arguments");
     }
     static struct survey sv;
-    int rc = survey(x, &sv);
+    int rc = survey(x, &sv, true);
     if (rc != SLOT_OK) {
         return emitError(rc, "bad --cluster", NULL);
     }
@@ -780,7 +786,7 @@ static int cmdMember(const struct ctx *x, const struct cli *cl)
      * id) would then read OUTCOME_UNKNOWN instead of its real error. */
     static struct survey sv;
     static char leader[SLOTC_ADDRESS_MAX + 1];
-    int rc = survey(x, &sv);
+    int rc = survey(x, &sv, false);
     if (rc != SLOT_OK) {
         return emitError(rc, "bad --cluster", NULL);
     }
@@ -1084,6 +1090,7 @@ static int cmdConfig(const struct ctx *x, const struct cli *cl)
     }
     struct slotc_req req;
     reqInit(x, &req);
+    req.flags |= SLOTC_NO_HASH; /* only the configuration is wanted */
     rc = slotc_sync_read_ledger(s, &req);
     if (rc != SLOT_OK) {
         int ex = reqError(&req, rc);

@@ -159,56 +159,80 @@ int slot_valid_config(const struct slot_config *c)
     return ok ? SLOT_OK : SLOT_INVALID_ARGUMENT;
 }
 
-int slot_valid_pool_spec(const struct slot_pool_spec *sp)
+/* Records which field broke a rule (for the caller's message). */
+static int badField(const char **field, const char *name, int rc)
+{
+    if (field != NULL) {
+        *field = name;
+    }
+    return rc;
+}
+
+int slot_valid_pool_spec_field(const struct slot_pool_spec *sp,
+                               const char **field)
 {
     int rc = slot_valid_pool_id(sp->pool);
     if (rc != SLOT_OK) {
-        return rc;
+        return badField(field, "pool", rc);
     }
-    bool ok = sp->capacity >= 1 && sp->capacity <= SLOT_POOL_CAPACITY_MAX &&
-              sp->kind <= SLOT_KIND_MAX &&
-              sp->fee_cents <= SLOT_FEE_MAX_CENTS &&
-              sp->seg_start_ms <= SLOT_TIME_MAX_MS &&
-              sp->seg_end_ms <= SLOT_TIME_MAX_MS &&
-              sp->release_at_ms <= SLOT_TIME_MAX_MS &&
-              ((sp->seg_start_ms == 0 && sp->seg_end_ms == 0) ||
-               sp->seg_start_ms < sp->seg_end_ms) &&
-              sp->n_shares <= SLOT_POOL_SHARES_MAX;
-    if (!ok) {
-        return SLOT_INVALID_ARGUMENT;
+    if (sp->capacity < 1 || sp->capacity > SLOT_POOL_CAPACITY_MAX) {
+        return badField(field, "capacity", SLOT_INVALID_ARGUMENT);
+    }
+    if (sp->kind > SLOT_KIND_MAX) {
+        return badField(field, "kind", SLOT_INVALID_ARGUMENT);
+    }
+    if (sp->fee_cents > SLOT_FEE_MAX_CENTS) {
+        return badField(field, "fee_cents", SLOT_INVALID_ARGUMENT);
+    }
+    if (sp->seg_start_ms > SLOT_TIME_MAX_MS ||
+        sp->seg_end_ms > SLOT_TIME_MAX_MS ||
+        !((sp->seg_start_ms == 0 && sp->seg_end_ms == 0) ||
+          sp->seg_start_ms < sp->seg_end_ms)) {
+        return badField(field, "segment", SLOT_INVALID_ARGUMENT);
+    }
+    if (sp->release_at_ms > SLOT_TIME_MAX_MS) {
+        return badField(field, "release_at_ms", SLOT_INVALID_ARGUMENT);
+    }
+    if (sp->n_shares > SLOT_POOL_SHARES_MAX) {
+        return badField(field, "shares", SLOT_INVALID_ARGUMENT);
     }
     uint64_t sum = 0;
     for (uint32_t i = 0; i < sp->n_shares; i++) {
         const struct slot_share *sh = &sp->shares[i];
         rc = slot_valid_channel(sh->channel);
         if (rc != SLOT_OK) {
-            return rc;
+            return badField(field, "shares", rc);
         }
         if (sh->slots < 1 || sh->slots > sp->capacity) {
-            return SLOT_INVALID_ARGUMENT;
+            return badField(field, "shares", SLOT_INVALID_ARGUMENT);
         }
         for (uint32_t j = 0; j < i; j++) {
             const struct slot_str o = sp->shares[j].channel;
             if (o.len == sh->channel.len &&
                 memcmp(o.p, sh->channel.p, o.len) == 0) {
-                return SLOT_INVALID_ARGUMENT;
+                return badField(field, "shares", SLOT_INVALID_ARGUMENT);
             }
         }
         sum += sh->slots;
     }
     if (sum > sp->capacity) {
-        return SLOT_INVALID_ARGUMENT;
+        return badField(field, "shares", SLOT_INVALID_ARGUMENT);
     }
     if (sp->has_sched) {
         rc = slot_sched_check(&sp->sched);
         if (rc != SLOT_OK) {
-            return rc;
+            return badField(field, "schedule", rc);
         }
         /* A place in a schedule is a time: the visit numbers' windows and
          * the day rules need the segment. */
         if (sp->seg_start_ms == 0) {
-            return SLOT_INVALID_ARGUMENT;
+            return badField(field, "segment", SLOT_INVALID_ARGUMENT);
         }
     }
     return SLOT_OK;
+}
+
+int slot_valid_pool_spec(const struct slot_pool_spec *sp)
+{
+    return slot_valid_pool_spec_field(sp, NULL);
 }

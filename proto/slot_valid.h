@@ -35,5 +35,12 @@ int slot_valid_config(const struct slot_config *c);
  * times, segment, shares: count, sizes, distinct channels, sum), and the
  * schedule fields' rules (slot_sched.h) when it has them. */
 int slot_valid_pool_spec(const struct slot_pool_spec *sp);
+/* The same rules, checked in this order; on an error *field (unless field
+ * is NULL) names the first field that breaks one: "pool", "capacity",
+ * "kind", "fee_cents", "segment" (seg_start_ms / seg_end_ms),
+ * "release_at_ms", "shares" or "schedule" (static storage). For messages
+ * that say which input was wrong (the HTTP shim). */
+int slot_valid_pool_spec_field(const struct slot_pool_spec *sp,
+                               const char **field);
 
 #endif /* SLOT_VALID_H */

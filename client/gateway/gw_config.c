@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gw_json.h"
+#include "slot_valid.h"
 
 static int cfail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -177,11 +178,13 @@ static int parseTokens(json_t *toks, struct gw_config *c, char *err,
             t->channel = GW_CH_ADMIN;
             continue;
         }
-        if (!gw_valid_channel(ch, cl)) {
+        /* The ledger's channel rule (cl < 2^32: bounded by the file). */
+        if (cl > SLOT_CHANNEL_MAX || slot_valid_channel((struct slot_str){
+                                         ch, (uint32_t)cl}) != SLOT_OK) {
             return cfail(err, errlen,
-                         "tokens: channel \"%.20s\" must be 1..16 bytes of "
+                         "tokens: channel \"%.20s\" must be 1..%d bytes of "
                          "[a-z0-9_-]",
-                         ch);
+                         ch, SLOT_CHANNEL_MAX);
         }
         int idx = -1;
         for (int i = 0; i < c->n_channels && idx < 0; i++) {

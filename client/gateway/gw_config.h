@@ -67,7 +67,7 @@ struct gw_config {
     int n_tokens;
     struct gw_token tokens[GW_TOKENS_MAX];
     int n_channels;
-    char channels[GW_CHANNELS_MAX][17];
+    char channels[GW_CHANNELS_MAX][SLOTC_CHANNEL_MAX + 1];
     const char *channel_names[GW_CHANNELS_MAX]; /* -> channels[i] */
     struct gw_limits limits;
     struct gw_client_opts client;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "gw_err.h"
-#include "slot_proto.h"
+#include "slot_valid.h"
 
 /* ---- buffer -------------------------------------------------------------- */
 
@@ -243,75 +243,79 @@ static bool fail(struct gw_fail *f, int code, const char *fmt, ...)
     return false;
 }
 
-/* ---- field rules --------------------------------------------------------- */
+/* ---- request arguments -------------------------------------------------- */
 
-static bool charsetOk(const char *s, size_t len, const char *extra, bool upper)
+/* A string field's rule: the protocol's validator decides; the rest only
+ * describes it in messages. */
+struct strRule {
+    int (*valid)(struct slot_str s);
+    unsigned min, max;
+    const char *chars;
+};
+
+static const struct strRule poolRule = {slot_valid_pool_id, 1, SLOT_POOL_ID_MAX,
+                                        "[A-Za-z0-9/_.:-]"};
+static const struct strRule patientRule = {
+    slot_valid_patient_key, SLOT_PATIENT_KEY_MIN, SLOT_PATIENT_KEY_MAX,
+    "[A-Za-z0-9_.:-]"};
+static const struct strRule refRule = {slot_valid_payment_ref, 1,
+                                       SLOT_PAYMENT_REF_MAX,
+                                       "printable ASCII (0x21..0x7e)"};
+static const struct strRule idemRule = {slot_valid_idem_key, 1,
+                                        SLOT_IDEM_KEY_MAX, "[A-Za-z0-9_.:-]"};
+
+/* Checks s[0..len) by rule and copies it into dst (capacity cap, which
+ * holds the rule's maximum). what names it in the message. */
+static bool strArg(const struct strRule *rule, const char *s, size_t len,
+                   char *dst, size_t cap, const char *what, struct gw_fail *f)
 {
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  (upper && c >= 'A' && c <= 'Z') ||
-                  (c != '\0' && strchr(extra, c));
-        if (!ok) {
-            return false;
-        }
+    /* Longer than the rule's maximum: refused before the length is cut to
+     * the u32 of struct slot_str. */
+    if (len >= cap ||
+        rule->valid((struct slot_str){s, (uint32_t)len}) != SLOT_OK) {
+        return fail(f, SLOT_INVALID_ARGUMENT, "%s must be %u..%u bytes of %s",
+                    what, rule->min, rule->max, rule->chars);
     }
+    memcpy(dst, s, len);
+    dst[len] = '\0';
     return true;
 }
 
-bool gw_valid_pool(const char *s, size_t len)
+bool gw_arg_pool(struct gw_args *a, const char *s, size_t len,
+                 struct gw_fail *f)
 {
-    return len >= 1 && len <= SLOT_POOL_ID_MAX &&
-           charsetOk(s, len, "/_.:-", true);
+    return strArg(&poolRule, s, len, a->pool, sizeof a->pool,
+                  "the pool id (percent-encoded)", f);
 }
 
-bool gw_valid_patient(const char *s, size_t len)
+bool gw_arg_patient(struct gw_args *a, const char *s, size_t len,
+                    struct gw_fail *f)
 {
-    return len >= SLOT_PATIENT_KEY_MIN && len <= SLOT_PATIENT_KEY_MAX &&
-           charsetOk(s, len, "_.:-", true);
+    return strArg(&patientRule, s, len, a->patient, sizeof a->patient,
+                  "the patient key", f);
 }
 
-bool gw_valid_channel(const char *s, size_t len)
+bool gw_arg_idem(struct gw_args *a, const char *s, size_t len,
+                 struct gw_fail *f)
 {
-    return len >= 1 && len <= SLOT_CHANNEL_MAX &&
-           charsetOk(s, len, "_-", false);
+    return strArg(&idemRule, s, len, a->idem, sizeof a->idem, "Idempotency-Key",
+                  f);
 }
 
-bool gw_valid_payment_ref(const char *s, size_t len)
+bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f)
 {
-    if (len < 1 || len > SLOT_PAYMENT_REF_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < 0x21 || s[i] > 0x7e) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool gw_valid_idem_key(const char *s, size_t len)
-{
-    return len >= 1 && len <= 64 && charsetOk(s, len, "_.:-", true);
-}
-
-bool gw_parse_id(const char *s, size_t len, uint64_t *out)
-{
-    if (len < 1 || len > 20 || s[0] == '0') {
-        return false;
-    }
     uint64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
+    bool ok = len >= 1 && len <= 20 && s[0] != '0';
+    for (size_t i = 0; ok && i < len; i++) {
         uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return false;
-        }
+        ok = s[i] >= '0' && s[i] <= '9' && v <= (UINT64_MAX - d) / 10;
         v = v * 10 + d;
     }
-    *out = v;
+    if (!ok) {
+        return fail(f, SLOT_INVALID_ARGUMENT,
+                    "the id must be a decimal number 1..2^64-1");
+    }
+    a->id = v;
     return true;
 }
 
@@ -339,26 +343,33 @@ static json_t *loadObject(const char *body, size_t len, struct gw_fail *f)
     return j;
 }
 
-/* Refuses members not in the NULL-terminated list. */
+/* A bounded, printable copy of a member name for a message. */
+static void shownName(const char *key, size_t len, char out[40])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < 32; i++) {
+        out[n++] = (key[i] >= 0x20 && key[i] < 0x7f) ? key[i] : '?';
+    }
+    out[n] = '\0';
+}
+
+/* Refuses members not in the NULL-terminated list (byte-exact: a name with
+ * a NUL byte in it is unknown). */
 static bool onlyKnown(json_t *obj, const char *const *known, const char *where,
                       struct gw_fail *f)
 {
     const char *key;
+    size_t klen;
     json_t *v;
-    json_object_foreach(obj, key, v)
+    json_object_keylen_foreach(obj, key, klen, v)
     {
         bool ok = false;
         for (const char *const *k = known; *k != NULL && !ok; k++) {
-            ok = strcmp(*k, key) == 0;
+            ok = strlen(*k) == klen && memcmp(*k, key, klen) == 0;
         }
         if (!ok) {
             char shown[40];
-            long n = 0;
-            /* Show a bounded, printable prefix of the unknown name. */
-            for (const char *p = key; *p != '\0' && n < 32; p++) {
-                shown[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-            }
-            shown[n] = '\0';
+            shownName(key, klen, shown);
             return fail(f, SLOT_MALFORMED, "unknown field %s%s\"%s\"", where,
                         where[0] ? " " : "", shown);
         }
@@ -367,14 +378,11 @@ static bool onlyKnown(json_t *obj, const char *const *known, const char *where,
 }
 
 /* A string member into dst (capacity cap), checked by rule. */
-static bool getStr(json_t *obj, const char *name, bool required, char *dst,
-                   size_t cap, bool (*rule)(const char *, size_t),
-                   const char *rule_text, bool *present, struct gw_fail *f)
+static bool getStr(json_t *obj, const char *name, bool required,
+                   const struct strRule *rule, char *dst, size_t cap,
+                   struct gw_fail *f)
 {
     json_t *v = json_object_get(obj, name);
-    if (present != NULL) {
-        *present = v != NULL;
-    }
     if (v == NULL) {
         return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
                         : true;
@@ -382,26 +390,19 @@ static bool getStr(json_t *obj, const char *name, bool required, char *dst,
     if (!json_is_string(v)) {
         return fail(f, SLOT_MALFORMED, "\"%s\" must be a string", name);
     }
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    if (n >= cap || !rule(s, n)) {
-        return fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" must be %s", name,
-                    rule_text);
-    }
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-    return true;
+    char what[40];
+    snprintf(what, sizeof what, "\"%s\"", name);
+    return strArg(rule, json_string_value(v), json_string_length(v), dst, cap,
+                  what, f);
 }
 
-/* An integer member in [min, max]. */
-static bool getInt(json_t *obj, const char *name, bool required, uint64_t min,
-                   uint64_t max, uint64_t *out, bool *present,
-                   struct gw_fail *f)
+/* An integer member: its presence and type (MALFORMED). *out is set only
+ * when present; *fits says whether it is within 0..max (the width of the
+ * field it goes to: the rules are the protocol's). */
+static bool getInt(json_t *obj, const char *name, bool required, uint64_t max,
+                   uint64_t *out, bool *fits, struct gw_fail *f)
 {
     json_t *v = json_object_get(obj, name);
-    if (present != NULL) {
-        *present = v != NULL;
-    }
     if (v == NULL) {
         return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
                         : true;
@@ -410,167 +411,211 @@ static bool getInt(json_t *obj, const char *name, bool required, uint64_t min,
         return fail(f, SLOT_MALFORMED, "\"%s\" must be an integer", name);
     }
     json_int_t i = json_integer_value(v);
-    if (i < 0 || (uint64_t)i < min || (uint64_t)i > max) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"%s\" must be in %" PRIu64 "..%" PRIu64, name, min, max);
-    }
-    *out = (uint64_t)i;
+    *fits = *fits && i >= 0 && (uint64_t)i <= max;
+    *out = i >= 0 ? (uint64_t)i : 0;
     return true;
 }
 
-static const char poolRule[] = "1..64 bytes of [A-Za-z0-9/_.:-]";
-static const char patientRule[] = "8..64 bytes of [A-Za-z0-9_.:-]";
-static const char channelRule[] = "1..16 bytes of [a-z0-9_-]";
-static const char refRule[] = "1..64 bytes of printable ASCII (0x21..0x7e)";
+/* The INVALID_ARGUMENT of a pool definition, by the field
+ * slot_valid_pool_spec_field named (or a value too wide for its field). */
+static bool specFail(struct gw_fail *f, const char *field)
+{
+    if (strcmp(field, "pool") == 0) {
+        return fail(f, SLOT_INVALID_ARGUMENT,
+                    "\"pool\" must be 1..%u bytes of %s", poolRule.max,
+                    poolRule.chars);
+    }
+    if (strcmp(field, "capacity") == 0) {
+        return fail(f, SLOT_INVALID_ARGUMENT, "\"capacity\" must be in 1..%u",
+                    (unsigned)SLOT_POOL_CAPACITY_MAX);
+    }
+    if (strcmp(field, "fee_cents") == 0) {
+        return fail(f, SLOT_INVALID_ARGUMENT,
+                    "\"fee_cents\" must be in 0..%llu",
+                    (unsigned long long)SLOT_FEE_MAX_CENTS);
+    }
+    if (strcmp(field, "segment") == 0) {
+        return fail(f, SLOT_INVALID_ARGUMENT,
+                    "\"segment\": start_ms must be below end_ms (or both 0), "
+                    "each in 0..%llu",
+                    (unsigned long long)SLOT_TIME_MAX_MS);
+    }
+    if (strcmp(field, "release_at_ms") == 0) {
+        return fail(f, SLOT_INVALID_ARGUMENT,
+                    "\"release_at_ms\" must be in 0..%llu",
+                    (unsigned long long)SLOT_TIME_MAX_MS);
+    }
+    if (strcmp(field, "shares") == 0) {
+        return fail(f, SLOT_INVALID_ARGUMENT,
+                    "\"channels\": at most %d distinct channels of 1..%d "
+                    "bytes of [a-z0-9_-], each with 1..capacity slots, "
+                    "adding up to at most capacity",
+                    SLOT_POOL_SHARES_MAX, SLOT_CHANNEL_MAX);
+    }
+    return fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" is out of range", field);
+}
 
-static bool parseSegment(json_t *seg, struct slotc_pool_spec *s,
+static bool parseSegment(json_t *seg, struct slotc_pool_spec *s, bool *fits,
                          struct gw_fail *f)
 {
     static const char *const known[] = {"start_ms", "end_ms", NULL};
     if (!json_is_object(seg)) {
         return fail(f, SLOT_MALFORMED, "\"segment\" must be an object");
     }
-    if (!onlyKnown(seg, known, "in \"segment\":", f) ||
-        !getInt(seg, "start_ms", true, 0, SLOT_TIME_MAX_MS, &s->seg_start_ms,
-                NULL, f) ||
-        !getInt(seg, "end_ms", true, 0, SLOT_TIME_MAX_MS, &s->seg_end_ms, NULL,
-                f)) {
-        return false;
-    }
-    if (!(s->seg_start_ms == 0 && s->seg_end_ms == 0) &&
-        s->seg_start_ms >= s->seg_end_ms) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"segment\": start_ms must be below end_ms (or both 0)");
-    }
-    return true;
+    return onlyKnown(seg, known, "in \"segment\":", f) &&
+           getInt(seg, "start_ms", true, UINT64_MAX, &s->seg_start_ms, fits,
+                  f) &&
+           getInt(seg, "end_ms", true, UINT64_MAX, &s->seg_end_ms, fits, f);
 }
 
-static bool parseShares(json_t *ch, struct gw_pool_body *out, struct gw_fail *f)
+/* "channels": {"114": 30, ...} into a->spec.shares and a->channels. */
+static bool parseShares(json_t *ch, struct gw_args *a, struct gw_fail *f)
 {
-    struct slotc_pool_spec *s = &out->spec;
+    struct slotc_pool_spec *s = &a->spec;
     if (!json_is_object(ch)) {
         return fail(f, SLOT_MALFORMED, "\"channels\" must be an object");
     }
-    if (json_object_size(ch) > SLOTC_SHARES_MAX) {
-        return fail(f, SLOT_INVALID_ARGUMENT, "\"channels\": at most %d shares",
-                    SLOTC_SHARES_MAX);
-    }
-    uint64_t sum = 0;
+    bool fits = json_object_size(ch) <= SLOTC_SHARES_MAX;
     const char *key;
+    size_t klen;
     json_t *v;
-    json_object_foreach(ch, key, v)
+    json_object_keylen_foreach(ch, key, klen, v)
     {
-        size_t kl = strlen(key);
-        if (!gw_valid_channel(key, kl)) {
-            return fail(f, SLOT_INVALID_ARGUMENT,
-                        "\"channels\": a channel must be %s", channelRule);
-        }
         if (!json_is_integer(v)) {
+            char shown[40];
+            shownName(key, klen, shown);
             return fail(f, SLOT_MALFORMED,
-                        "\"channels\": \"%s\" must be an integer", key);
+                        "\"channels\": \"%s\" must be an integer", shown);
         }
         json_int_t n = json_integer_value(v);
-        if (n < 1 || (uint64_t)n > s->capacity) {
-            return fail(f, SLOT_INVALID_ARGUMENT,
-                        "\"channels\": \"%s\" must be in 1..capacity", key);
+        /* (jansson refuses a NUL byte in a member name.) */
+        if (!fits || klen >= sizeof a->channels[0] || n < 0 ||
+            n > (json_int_t)UINT32_MAX) {
+            fits = false;
+            continue;
         }
-        sum += (uint64_t)n;
-        memcpy(out->channels[s->n_shares], key, kl + 1);
-        s->shares[s->n_shares].channel = out->channels[s->n_shares];
+        memcpy(a->channels[s->n_shares], key, klen);
+        a->channels[s->n_shares][klen] = '\0';
+        s->shares[s->n_shares].channel = a->channels[s->n_shares];
         s->shares[s->n_shares].slots = (uint32_t)n;
         s->n_shares++;
     }
-    if (sum > s->capacity) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"channels\": the shares add up to more than capacity");
-    }
-    return true;
+    return fits ? true : specFail(f, "shares");
 }
 
-bool gw_parse_pool(const char *body, size_t len, struct gw_pool_body *out,
+/* The spec's rules, all of them the protocol's. */
+static bool checkSpec(const struct gw_args *a, struct gw_fail *f)
+{
+    const struct slotc_pool_spec *s = &a->spec;
+    struct slot_pool_spec sp = {
+        .pool = {a->pool, (uint32_t)strlen(a->pool)},
+        .capacity = s->capacity,
+        .kind = (uint8_t)s->kind,
+        .fee_cents = s->fee_cents,
+        .seg_start_ms = s->seg_start_ms,
+        .seg_end_ms = s->seg_end_ms,
+        .release_at_ms = s->release_at_ms,
+        .n_shares = s->n_shares,
+    };
+    for (uint32_t i = 0; i < s->n_shares; i++) {
+        sp.shares[i].channel =
+            (struct slot_str){a->channels[i], (uint32_t)strlen(a->channels[i])};
+        sp.shares[i].slots = s->shares[i].slots;
+    }
+    const char *field = "pool";
+    return slot_valid_pool_spec_field(&sp, &field) == SLOT_OK ||
+           specFail(f, field);
+}
+
+bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f)
 {
     static const char *const known[] = {
         "pool",    "capacity",      "kind",     "fee_cents",
         "segment", "release_at_ms", "channels", NULL};
-    memset(out, 0, sizeof *out);
+    struct slotc_pool_spec *s = &a->spec;
+    memset(s, 0, sizeof *s);
+    s->pool = a->pool;
     json_t *j = loadObject(body, len, f);
     if (j == NULL) {
         return false;
     }
-    struct slotc_pool_spec *s = &out->spec;
     uint64_t cap = 0;
-    char kind[16] = "normal";
-    bool ok =
-        onlyKnown(j, known, "", f) &&
-        getStr(j, "pool", true, out->pool, sizeof out->pool, gw_valid_pool,
-               poolRule, NULL, f) &&
-        getInt(j, "capacity", true, 1, SLOT_POOL_CAPACITY_MAX, &cap, NULL, f);
-    if (ok) {
-        json_t *k = json_object_get(j, "kind");
-        if (k != NULL && !json_is_string(k)) {
-            ok = fail(f, SLOT_MALFORMED, "\"kind\" must be a string");
-        } else if (k != NULL) {
-            const char *ks = json_string_value(k);
-            int kv = json_string_length(k) < sizeof kind
-                         ? slotc_kind_from_name(ks)
-                         : -1;
-            if (kv < 0) {
-                ok = fail(
-                    f, SLOT_INVALID_ARGUMENT,
-                    "\"kind\" must be \"normal\", \"expert\" or \"special\"");
-            } else {
-                s->kind = kv;
-            }
+    /* Values too wide for their field are refused with the rule of the
+     * first such field. */
+    bool fits_cap = true, fits_fee = true, fits_rel = true, fits_seg = true;
+    bool ok = onlyKnown(j, known, "", f) &&
+              getStr(j, "pool", true, &poolRule, a->pool, sizeof a->pool, f) &&
+              getInt(j, "capacity", true, UINT32_MAX, &cap, &fits_cap, f);
+    s->capacity = (uint32_t)cap;
+    json_t *k = json_object_get(j, "kind");
+    if (ok && k != NULL && !json_is_string(k)) {
+        ok = fail(f, SLOT_MALFORMED, "\"kind\" must be a string");
+    } else if (ok && k != NULL) {
+        /* A name, not a rule: slotc_kind_from_name is the list (jansson
+         * refuses NUL bytes in strings). */
+        s->kind = slotc_kind_from_name(json_string_value(k));
+        if (s->kind < 0) {
+            ok = fail(f, SLOT_INVALID_ARGUMENT,
+                      "\"kind\" must be \"normal\", \"expert\" or \"special\"");
         }
     }
-    s->pool = out->pool;
-    s->capacity = (uint32_t)cap;
     ok = ok &&
-         getInt(j, "fee_cents", false, 0, SLOT_FEE_MAX_CENTS, &s->fee_cents,
-                NULL, f) &&
-         getInt(j, "release_at_ms", false, 0, SLOT_TIME_MAX_MS,
-                &s->release_at_ms, NULL, f);
+         getInt(j, "fee_cents", false, UINT64_MAX, &s->fee_cents, &fits_fee,
+                f) &&
+         getInt(j, "release_at_ms", false, UINT64_MAX, &s->release_at_ms,
+                &fits_rel, f);
     json_t *seg = json_object_get(j, "segment");
-    ok = ok && (seg == NULL || parseSegment(seg, s, f));
+    ok = ok && (seg == NULL || parseSegment(seg, s, &fits_seg, f));
+    if (ok && !(fits_cap && fits_fee && fits_seg && fits_rel)) {
+        ok = specFail(f, !fits_cap   ? "capacity"
+                         : !fits_fee ? "fee_cents"
+                         : !fits_seg ? "segment"
+                                     : "release_at_ms");
+    }
     json_t *ch = json_object_get(j, "channels");
-    ok = ok && (ch == NULL || parseShares(ch, out, f));
+    ok = ok && (ch == NULL || parseShares(ch, a, f)) && checkSpec(a, f);
     json_decref(j);
     return ok;
 }
 
-bool gw_parse_hold(const char *body, size_t len, struct gw_hold_body *out,
+bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f)
 {
     static const char *const known[] = {"patient", "ttl_ms", NULL};
-    memset(out, 0, sizeof *out);
+    a->ttl_ms = 0;
     json_t *j = loadObject(body, len, f);
     if (j == NULL) {
         return false;
     }
-    uint64_t ttl = 0;
+    /* ttl_ms: any u32 for the protocol (the ledger checks it against its
+     * configured bounds); 0 is not a TTL here, it means "none given". */
+    uint64_t ttl = 1;
+    bool fits = true;
     bool ok = onlyKnown(j, known, "", f) &&
-              getStr(j, "patient", true, out->patient, sizeof out->patient,
-                     gw_valid_patient, patientRule, NULL, f) &&
-              getInt(j, "ttl_ms", false, 1, UINT32_MAX, &ttl, &out->has_ttl, f);
-    out->ttl_ms = (uint32_t)ttl;
+              getStr(j, "patient", true, &patientRule, a->patient,
+                     sizeof a->patient, f) &&
+              getInt(j, "ttl_ms", false, UINT32_MAX, &ttl, &fits, f);
+    if (ok && (!fits || ttl == 0)) {
+        ok = fail(f, SLOT_INVALID_ARGUMENT, "\"ttl_ms\" must be in 1..%u",
+                  (unsigned)UINT32_MAX);
+    }
+    a->ttl_ms = json_object_get(j, "ttl_ms") != NULL ? (uint32_t)ttl : 0;
     json_decref(j);
     return ok;
 }
 
-bool gw_parse_confirm(const char *body, size_t len, struct gw_confirm_body *out,
+bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
                       struct gw_fail *f)
 {
     static const char *const known[] = {"payment_ref", NULL};
-    memset(out, 0, sizeof *out);
     json_t *j = loadObject(body, len, f);
     if (j == NULL) {
         return false;
     }
-    bool ok =
-        onlyKnown(j, known, "", f) &&
-        getStr(j, "payment_ref", true, out->payment_ref,
-               sizeof out->payment_ref, gw_valid_payment_ref, refRule, NULL, f);
+    bool ok = onlyKnown(j, known, "", f) &&
+              getStr(j, "payment_ref", true, &refRule, a->payment_ref,
+                     sizeof a->payment_ref, f);
     json_decref(j);
     return ok;
 }

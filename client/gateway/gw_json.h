@@ -3,10 +3,12 @@
  *   - A small writer (struct gw_jw over struct gw_buf) that produces compact
  *     JSON with keys in a fixed order, so that the same ledger result always
  *     gives the same bytes (an idempotent replay must be byte-identical).
- *   - Strict parsers of request bodies (jansson): syntax errors, duplicate
- *     keys, a wrong type, a missing required field or an unknown field are
- *     MALFORMED; a value outside its range or charset is INVALID_ARGUMENT.
- *     The message names the field.
+ *   - Strict parsers of request bodies (jansson) and of path parameters,
+ *     straight into struct gw_args: syntax errors, duplicate keys, a wrong
+ *     type, a missing required field or an unknown field are MALFORMED; a
+ *     value outside its range or charset is INVALID_ARGUMENT, decided by
+ *     proto/slot_valid.h (the ledger's own rules). The message names the
+ *     field.
  *   - Response bodies built from libslot outputs.
  */
 #ifndef GW_JSON_H
@@ -70,46 +72,55 @@ struct gw_fail {
 void gw_json_error(struct gw_buf *b, int code, const char *message,
                    const char *extra);
 
-/* ---- request bodies ------------------------------------------------------ */
+/* ---- request arguments -------------------------------------------------- */
 
-struct gw_pool_body {
-    char pool[SLOTC_POOL_ID_MAX + 1];
-    struct slotc_pool_spec spec; /* spec.pool and shares[].channel point
-                                  * into this struct: do not copy it */
+/* What one request's path, Idempotency-Key and body parse into: the
+ * arguments of its libslot calls, written once, in place (the call that
+ * waits on the cluster embeds this struct; nothing is copied after
+ * parsing). Every string is NUL-terminated and was accepted by the
+ * protocol's own rules (proto/slot_valid.h): the gateway has no field rules
+ * of its own. */
+struct gw_args {
+    uint64_t id;                                 /* hold / booking (path) */
+    char pool[SLOTC_POOL_ID_MAX + 1];            /* path, or the pool body */
+    char patient[SLOTC_PATIENT_KEY_MAX + 1];     /* path, or the hold body */
+    char payment_ref[SLOTC_PAYMENT_REF_MAX + 1]; /* confirm body */
+    char idem[SLOTC_IDEM_KEY_MAX + 1];           /* "" if none */
+    uint32_t ttl_ms;                             /* hold body; 0: none */
+    /* The pool body; spec.pool and spec.shares[].channel point into this
+     * struct (pool, channels): do not copy it. */
+    struct slotc_pool_spec spec;
     char channels[SLOTC_SHARES_MAX][SLOTC_CHANNEL_MAX + 1];
 };
 
-struct gw_hold_body {
-    char patient[SLOTC_PATIENT_KEY_MAX + 1];
-    uint32_t ttl_ms;
-    bool has_ttl;
-};
+/* Path parameters and headers. Each checks s[0..len) (any bytes) with the
+ * protocol's rule and stores it in a; false with *f (INVALID_ARGUMENT)
+ * otherwise. */
+bool gw_arg_pool(struct gw_args *a, const char *s, size_t len,
+                 struct gw_fail *f);
+bool gw_arg_patient(struct gw_args *a, const char *s, size_t len,
+                    struct gw_fail *f);
+bool gw_arg_idem(struct gw_args *a, const char *s, size_t len,
+                 struct gw_fail *f);
+/* A decimal id 1..2^64-1 without sign or leading zeros (a path's hold or
+ * booking) into a->id. */
+bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f);
 
-struct gw_confirm_body {
-    char payment_ref[SLOTC_PAYMENT_REF_MAX + 1];
-};
-
-/* Each returns true, or false with *f set (MALFORMED / INVALID_ARGUMENT).
- * body may be NULL when len is 0. */
-bool gw_parse_pool(const char *body, size_t len, struct gw_pool_body *out,
+/* Bodies. Each parses straight into a (the fields of its route, the others
+ * untouched) and returns true, or false with *f set (MALFORMED /
+ * INVALID_ARGUMENT). body may be NULL when len is 0.
+ *   pool:    a->pool and a->spec (+ a->channels); the spec is checked
+ *            whole by slot_valid_pool_spec_field
+ *   hold:    a->patient, a->ttl_ms (1..2^32-1 if given, else 0)
+ *   confirm: a->payment_ref */
+bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f);
-bool gw_parse_hold(const char *body, size_t len, struct gw_hold_body *out,
+bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f);
-bool gw_parse_confirm(const char *body, size_t len, struct gw_confirm_body *out,
+bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
                       struct gw_fail *f);
 /* Bodies of routes that take none: empty, or an empty object {}. */
 bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f);
-
-/* ---- field rules (slot_proto.h) ------------------------------------------ */
-
-bool gw_valid_pool(const char *s, size_t len);
-bool gw_valid_patient(const char *s, size_t len);
-bool gw_valid_channel(const char *s, size_t len);
-bool gw_valid_payment_ref(const char *s, size_t len);
-/* Idempotency-Key: 1..64 bytes of [A-Za-z0-9_.:-]. */
-bool gw_valid_idem_key(const char *s, size_t len);
-/* A decimal id 1..2^64-1 without sign or leading zeros. */
-bool gw_parse_id(const char *s, size_t len, uint64_t *out);
 
 /* ---- response bodies ----------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include "gw_err.h"
 #include "gw_route.h"
 #include "slot_err.h"
+#include "slot_proto.h"
 
 static json_t *ref(const char *name)
 {
@@ -32,9 +33,11 @@ static json_t *bucketSchema(void)
 {
     return json_pack("{s:s,s:[s,s,s,s],s:{s:o,s:o,s:o,s:o}}", "type", "object",
                      "required", "capacity", "free", "held", "booked",
-                     "properties", "capacity", intSchema(0, 100000), "free",
-                     intSchema(0, 100000), "held", intSchema(0, 100000),
-                     "booked", intSchema(0, 100000));
+                     "properties", "capacity",
+                     intSchema(0, SLOT_POOL_CAPACITY_MAX), "free",
+                     intSchema(0, SLOT_POOL_CAPACITY_MAX), "held",
+                     intSchema(0, SLOT_POOL_CAPACITY_MAX), "booked",
+                     intSchema(0, SLOT_POOL_CAPACITY_MAX));
 }
 
 static json_t *segmentSchema(void)
@@ -42,8 +45,8 @@ static json_t *segmentSchema(void)
     return json_pack("{s:s,s:b,s:[s,s],s:{s:o,s:o}}", "type", "object",
                      "additionalProperties", 0, "required", "start_ms",
                      "end_ms", "properties", "start_ms",
-                     intSchema(0, 1LL << 53), "end_ms",
-                     intSchema(0, 1LL << 53));
+                     intSchema(0, (long long)SLOT_TIME_MAX_MS), "end_ms",
+                     intSchema(0, (long long)SLOT_TIME_MAX_MS));
 }
 
 static json_t *kindSchema(void)
@@ -60,28 +63,33 @@ static json_t *schemas(void)
     json_t *s = json_object();
     json_object_set_new(
         s, "PoolCreate",
-        json_pack(
-            "{s:s,s:b,s:[s,s],s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}", "type",
-            "object", "additionalProperties", 0, "required", "pool", "capacity",
-            "properties", "pool", strSchema("^[A-Za-z0-9/_.:-]+$", 1, 64),
-            "capacity", intSchema(1, 100000), "kind", kindSchema(), "fee_cents",
-            intSchema(0, 100000000), "segment", segmentSchema(),
-            "release_at_ms", intSchema(0, 1LL << 53), "channels",
-            json_pack("{s:s,s:i,s:o,s:o}", "type", "object", "maxProperties", 8,
-                      "propertyNames", strSchema("^[a-z0-9_-]+$", 1, 16),
-                      "additionalProperties", intSchema(1, 100000))));
+        json_pack("{s:s,s:b,s:[s,s],s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}", "type",
+                  "object", "additionalProperties", 0, "required", "pool",
+                  "capacity", "properties", "pool",
+                  strSchema("^[A-Za-z0-9/_.:-]+$", 1, SLOT_POOL_ID_MAX),
+                  "capacity", intSchema(1, SLOT_POOL_CAPACITY_MAX), "kind",
+                  kindSchema(), "fee_cents", intSchema(0, SLOT_FEE_MAX_CENTS),
+                  "segment", segmentSchema(), "release_at_ms",
+                  intSchema(0, (long long)SLOT_TIME_MAX_MS), "channels",
+                  json_pack("{s:s,s:i,s:o,s:o}", "type", "object",
+                            "maxProperties", SLOT_POOL_SHARES_MAX,
+                            "propertyNames",
+                            strSchema("^[a-z0-9_-]+$", 1, SLOT_CHANNEL_MAX),
+                            "additionalProperties",
+                            intSchema(1, SLOT_POOL_CAPACITY_MAX))));
     json_object_set_new(
         s, "PoolCreated",
         json_pack("{s:s,s:[s,s,s,s,s,s,s],s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}",
                   "type", "object", "required", "pool", "capacity", "channels",
                   "kind", "fee_cents", "segment", "release_at_ms", "properties",
                   "pool", json_pack("{s:s}", "type", "string"), "capacity",
-                  intSchema(1, 100000), "channels",
+                  intSchema(1, SLOT_POOL_CAPACITY_MAX), "channels",
                   json_pack("{s:s,s:o}", "type", "object",
-                            "additionalProperties", intSchema(1, 100000)),
-                  "kind", kindSchema(), "fee_cents", intSchema(0, 100000000),
-                  "segment", segmentSchema(), "release_at_ms",
-                  intSchema(0, 1LL << 53)));
+                            "additionalProperties",
+                            intSchema(1, SLOT_POOL_CAPACITY_MAX)),
+                  "kind", kindSchema(), "fee_cents",
+                  intSchema(0, SLOT_FEE_MAX_CENTS), "segment", segmentSchema(),
+                  "release_at_ms", intSchema(0, (long long)SLOT_TIME_MAX_MS)));
     json_object_set_new(
         s, "Pool",
         json_pack("{s:s,s:[s,s,s,s,s,s,s,s],s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
@@ -90,14 +98,16 @@ static json_t *schemas(void)
                   "type", "object", "required", "pool", "capacity", "free",
                   "held", "booked", "channels", "release_at_ms", "state",
                   "properties", "pool", json_pack("{s:s}", "type", "string"),
-                  "capacity", intSchema(1, 100000), "free",
-                  intSchema(0, 100000), "held", intSchema(0, 100000), "booked",
-                  intSchema(0, 100000), "channels",
+                  "capacity", intSchema(1, SLOT_POOL_CAPACITY_MAX), "free",
+                  intSchema(0, SLOT_POOL_CAPACITY_MAX), "held",
+                  intSchema(0, SLOT_POOL_CAPACITY_MAX), "booked",
+                  intSchema(0, SLOT_POOL_CAPACITY_MAX), "channels",
                   json_pack("{s:s,s:o}", "type", "object",
                             "additionalProperties", bucketSchema()),
                   "shared", bucketSchema(), "kind", kindSchema(), "fee_cents",
-                  intSchema(0, 100000000), "segment", segmentSchema(),
-                  "release_at_ms", intSchema(0, 1LL << 53), "state",
+                  intSchema(0, SLOT_FEE_MAX_CENTS), "segment", segmentSchema(),
+                  "release_at_ms", intSchema(0, (long long)SLOT_TIME_MAX_MS),
+                  "state",
                   json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum",
                             "scheduled", "open", "closed"),
                   "next_visit_no", intSchema(1, 1LL << 32)));
@@ -106,23 +116,26 @@ static json_t *schemas(void)
                                   "object", "properties", "pool", "type",
                                   "string", "state", "type", "string", "enum",
                                   "closed"));
-    json_object_set_new(s, "HoldCreate",
-                        json_pack("{s:s,s:b,s:[s],s:{s:o,s:o}}", "type",
-                                  "object", "additionalProperties", 0,
-                                  "required", "patient", "properties",
-                                  "patient",
-                                  strSchema("^[A-Za-z0-9_.:-]+$", 8, 64),
-                                  "ttl_ms", intSchema(1, 4294967295LL)));
+    json_object_set_new(
+        s, "HoldCreate",
+        json_pack("{s:s,s:b,s:[s],s:{s:o,s:o}}", "type", "object",
+                  "additionalProperties", 0, "required", "patient",
+                  "properties", "patient",
+                  strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
+                            SLOT_PATIENT_KEY_MAX),
+                  "ttl_ms", intSchema(1, 4294967295LL)));
     json_object_set_new(s, "HoldCreated",
                         json_pack("{s:s,s:[s,s],s:{s:o,s:o}}", "type", "object",
                                   "required", "hold", "deadline_ms",
                                   "properties", "hold", intSchema(1, 1LL << 53),
-                                  "deadline_ms", intSchema(0, 1LL << 53)));
-    json_object_set_new(s, "Confirm",
-                        json_pack("{s:s,s:b,s:[s],s:{s:o}}", "type", "object",
-                                  "additionalProperties", 0, "required",
-                                  "payment_ref", "properties", "payment_ref",
-                                  strSchema("^[!-~]+$", 1, 64)));
+                                  "deadline_ms",
+                                  intSchema(0, (long long)SLOT_TIME_MAX_MS)));
+    json_object_set_new(
+        s, "Confirm",
+        json_pack("{s:s,s:b,s:[s],s:{s:o}}", "type", "object",
+                  "additionalProperties", 0, "required", "payment_ref",
+                  "properties", "payment_ref",
+                  strSchema("^[!-~]+$", 1, SLOT_PAYMENT_REF_MAX)));
     json_object_set_new(s, "Confirmed",
                         json_pack("{s:s,s:[s,s],s:{s:o,s:o}}", "type", "object",
                                   "required", "booking", "visit_no",
@@ -150,10 +163,11 @@ static json_t *schemas(void)
         "state", "type", "string", "enum", "held", "booked", "released",
         "expired", "cancelled", "pool", "type", "string", "patient", "type",
         "string", "channel", "type", "string", "held_at_ms",
-        intSchema(0, 1LL << 53), "deadline_ms", intSchema(0, 1LL << 53),
-        "booked_at_ms", intSchema(0, 1LL << 53), "resolved_at_ms",
-        intSchema(0, 1LL << 53), "visit_no", intSchema(0, 1LL << 32),
-        "payment_ref", "type", "string");
+        intSchema(0, (long long)SLOT_TIME_MAX_MS), "deadline_ms",
+        intSchema(0, (long long)SLOT_TIME_MAX_MS), "booked_at_ms",
+        intSchema(0, (long long)SLOT_TIME_MAX_MS), "resolved_at_ms",
+        intSchema(0, (long long)SLOT_TIME_MAX_MS), "visit_no",
+        intSchema(0, 1LL << 32), "payment_ref", "type", "string");
     json_object_set_new(
         s, "Claim",
         json_pack(
@@ -162,12 +176,12 @@ static json_t *schemas(void)
             "\"hold\" (hold and patient routes) or \"booking\" (booking route)",
             "required", "state", "pool", "patient", "channel", "properties",
             claimProps));
-    json_object_set_new(s, "Health",
-                        json_pack("{s:s,s:{s:{s:s},s:{s:s},s:o,s:o}}", "type",
-                                  "object", "properties", "status", "type",
-                                  "string", "node", "type", "string",
-                                  "applied_index", intSchema(0, 1LL << 62),
-                                  "ledger_time_ms", intSchema(0, 1LL << 53)));
+    json_object_set_new(
+        s, "Health",
+        json_pack("{s:s,s:{s:{s:s},s:{s:s},s:o,s:o}}", "type", "object",
+                  "properties", "status", "type", "string", "node", "type",
+                  "string", "applied_index", intSchema(0, 1LL << 62),
+                  "ledger_time_ms", intSchema(0, (long long)SLOT_TIME_MAX_MS)));
     json_t *codes = json_array();
 #define OA_LEDGER_CODE_(name, num, msg)                                        \
     json_array_append_new(codes, json_string(#name));
@@ -243,11 +257,13 @@ static void addError(json_t *responses, const char *status)
 
 static json_t *param(const char *name)
 {
-    json_t *schema = strcmp(name, "hold") == 0 || strcmp(name, "booking") == 0
-                         ? intSchema(1, 1LL << 53)
-                     : strcmp(name, "patient") == 0
-                         ? strSchema("^[A-Za-z0-9_.:-]+$", 8, 64)
-                         : strSchema("^[A-Za-z0-9/_.:-]+$", 1, 64);
+    json_t *schema =
+        strcmp(name, "hold") == 0 || strcmp(name, "booking") == 0
+            ? intSchema(1, 1LL << 53)
+        : strcmp(name, "patient") == 0
+            ? strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
+                        SLOT_PATIENT_KEY_MAX)
+            : strSchema("^[A-Za-z0-9/_.:-]+$", 1, SLOT_POOL_ID_MAX);
     return json_pack("{s:s,s:s,s:b,s:s,s:o}", "name", name, "in", "path",
                      "required", 1, "description",
                      "percent-encoded ('/' as %2F)", "schema", schema);
@@ -275,7 +291,8 @@ static json_t *operation(const struct gw_route *rt)
                 "header", "required", 0, "description",
                 "a retry with the same key (same channel) returns the original "
                 "response; the same key with a different request is 422",
-                "schema", strSchema("^[A-Za-z0-9_.:-]+$", 1, 64)));
+                "schema",
+                strSchema("^[A-Za-z0-9_.:-]+$", 1, SLOT_IDEM_KEY_MAX)));
     }
     if (json_array_size(params) > 0) {
         json_object_set_new(op, "parameters", params);

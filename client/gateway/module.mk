@@ -3,7 +3,8 @@
 # flavour, run by the asan suites), build/{rel,asan}/bin/test_gateway (HTTP
 # over sockets against a real 3-node cluster it starts),
 # build/{rel,asan}/bin/test_gw_unit (pure units), `make gateway-test`,
-# `make bench-gateway` (wrk; results in bench/results/gateway.txt).
+# `make bench-gateway` (wrk; results in bench/results/gateway.txt, then
+# bench-healthz), `make bench-healthz` (bench/results/healthz.json).
 
 GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_json.c \
           client/gateway/gw_limit.c client/gateway/gw_metrics.c \
@@ -51,7 +52,16 @@ GATEWAY_SUITES := "gateway-unit:$(B)/rel/bin/test_gw_unit" \
 BUILD_BINS += $(B)/rel/bin/slot-gateway
 TEST_BINS += $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
 
-.PHONY: gateway gateway-test bench-gateway
+# bench_healthz (bench/gateway/): GET /healthz with 1M claims in the ledger,
+# wrk on one connection; `make bench-healthz` writes
+# bench/results/healthz.json (also run by bench-gateway).
+$(eval $(call compile_rules,bench/gateway,$(CLIENT_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC)))
+$(B)/rel/bin/bench_healthz: $(B)/rel/bench/gateway/bench_healthz.o $(CLIENT_LIB_REL) \
+                            $(CLUSTERLIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),-luv -ljansson $(LIBS))
+BUILD_BINS += $(B)/rel/bin/bench_healthz
+
+.PHONY: gateway gateway-test bench-gateway bench-healthz
 gateway: $(GATEWAY_REL_BINS)
 
 gateway-test: deps
@@ -62,3 +72,13 @@ bench-gateway: deps
 	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(B)/rel/bin/slot-gateway
 	@mkdir -p bench/results
 	bench/gateway/run.sh | tee bench/results/gateway.txt
+	@$(MAKE) --no-print-directory bench-healthz
+
+# HEALTHZ_CLAIMS (1000000) and HEALTHZ_SECONDS (10) change the run.
+bench-healthz: deps
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(B)/rel/bin/slot-gateway \
+	    $(B)/rel/bin/bench_healthz
+	@mkdir -p bench/results
+	BENCH_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null) \
+	    $(B)/rel/bin/bench_healthz --claims $(or $(HEALTHZ_CLAIMS),1000000) \
+	    --duration $(or $(HEALTHZ_SECONDS),10) --out bench/results/healthz.json

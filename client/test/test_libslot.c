@@ -633,6 +633,53 @@ static void test_ops(void)
     LEAK_CHECK();
 }
 
+/* SLOTC_NO_HASH: READ_LEDGER and STATUS leave out the state hash (an
+ * O(state) digest, 0 then) and report everything else; without the flag
+ * the hash is there. Linearizable and stale reads alike. */
+static void test_no_hash(void)
+{
+    struct slotc_sync *s = openSync(shared()->cluster, 5000);
+    struct slotc_req req;
+    const char *pool = uniq("nohash");
+    createPool(s, pool, 3);
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_hold(s, &req, pool, "patient-nh-1", "app", 60000),
+             SLOT_OK);
+
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_read_ledger(s, &req), SLOT_OK);
+    struct slotc_ledger_info full = *req.out.ledger;
+    CHECK(full.state_hash != 0);
+    CHECK(full.pools >= 1);
+    static const uint32_t flags[] = {SLOTC_NO_HASH,
+                                     SLOTC_NO_HASH | SLOTC_STALE};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        slotc_req_init(&req);
+        req.flags = flags[i];
+        CHECK_EQ(slotc_sync_read_ledger(s, &req), SLOT_OK);
+        const struct slotc_ledger_info *l = req.out.ledger;
+        CHECK_EQ(l->state_hash, 0);
+        CHECK(l->time_ms >= full.time_ms);
+        CHECK_EQ(l->pools, full.pools);
+        CHECK(l->holds_active >= 1);
+        CHECK_EQ(l->config.hold_ttl_max_ms, full.config.hold_ttl_max_ms);
+        CHECK(req.out.index > 0);
+    }
+
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_status(s, &req), SLOT_OK);
+    CHECK(req.out.status->state_hash != 0);
+    slotc_req_init(&req);
+    req.flags = SLOTC_NO_HASH;
+    CHECK_EQ(slotc_sync_status(s, &req), SLOT_OK);
+    CHECK_EQ(req.out.status->state_hash, 0);
+    CHECK_EQ(req.out.status->n_members, 3);
+    CHECK(req.out.status->applied_index > 0);
+    CHECK(req.out.status->id >= 1);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
 /* Idempotency keys: two clients (two gateways) sending the same keyed
  * command get one hold; the key with another command is a mismatch. */
 static void test_idempotency_keys(void)
@@ -1628,6 +1675,7 @@ static const struct check_case cases[] = {
     {"attempt_timeout", test_attempt_timeout},
     {"busy_fails", test_busy_fails},
     {"ops", test_ops},
+    {"no_hash", test_no_hash},
     {"idempotency_keys", test_idempotency_keys},
     {"stale_and_pinned", test_stale_and_pinned},
     {"follow_leader_hint", test_follow_leader_hint},

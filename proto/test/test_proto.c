@@ -14,6 +14,7 @@
 #include "slot_admin.h"
 #include "slot_proto.h"
 #include "slot_time.h"
+#include "slot_valid.h"
 #include "check.h"
 
 /* ---- toolkit ------------------------------------------------------------ */
@@ -2774,6 +2775,101 @@ static void setup(void)
     initSamples();
 }
 
+/* Breaks rule k of a valid pool spec (test_valid_pool_spec_field). */
+static void breakSpec(struct slot_pool_spec *s, int k)
+{
+    static const char id65[] =
+        "p0123456789012345678901234567890123456789012345678901234567890123";
+    static const struct slot_str space = {"a b", 3}, long_id = {id65, 65},
+                                 app = {"app", 3}, upper = {"APP", 3};
+    switch (k) {
+        case 0:
+            s->pool = space;
+            break;
+        case 1:
+            s->pool = long_id;
+            break;
+        case 2:
+            s->capacity = 0;
+            break;
+        case 3:
+            s->capacity = SLOT_POOL_CAPACITY_MAX + 1;
+            break;
+        case 4:
+            s->kind = SLOT_KIND_MAX + 1;
+            break;
+        case 5:
+            s->fee_cents = SLOT_FEE_MAX_CENTS + 1;
+            break;
+        case 6:
+            s->seg_start_ms = s->seg_end_ms = 5;
+            break;
+        case 7:
+            s->seg_end_ms = SLOT_TIME_MAX_MS + 1;
+            break;
+        case 8:
+            s->release_at_ms = SLOT_TIME_MAX_MS + 1;
+            break;
+        case 9:
+            s->n_shares = SLOT_POOL_SHARES_MAX + 1;
+            break;
+        case 10:
+            s->shares[1].channel = app; /* a duplicate */
+            break;
+        case 11:
+            s->shares[1].slots = 7; /* 4 + 7 > capacity 10 */
+            break;
+        case 12:
+            s->shares[0].channel = upper;
+            break;
+        default: /* two broken: the first in the documented order counts */
+            s->capacity = 0;
+            s->fee_cents = SLOT_FEE_MAX_CENTS + 1;
+            break;
+    }
+}
+
+/* slot_valid_pool_spec_field names the field of the first broken rule,
+ * with the same code as slot_valid_pool_spec. */
+static void test_valid_pool_spec_field(void)
+{
+    struct slot_pool_spec ok = {
+        .pool = {"h1/cardio", 9}, .capacity = 10, .n_shares = 2};
+    ok.shares[0] = (struct slot_share){{"app", 3}, 4};
+    ok.shares[1] = (struct slot_share){{"114", 3}, 6};
+    const char *field = "untouched";
+    CHECK_EQ(slot_valid_pool_spec_field(&ok, &field), SLOT_OK);
+    CHECK_STR(field, "untouched");
+    CHECK_EQ(slot_valid_pool_spec_field(&ok, NULL), SLOT_OK);
+    static const struct {
+        int rc;
+        const char *field;
+    } want[] = {
+        {SLOT_INVALID_ARGUMENT, "pool"},
+        {SLOT_TOO_LARGE, "pool"},
+        {SLOT_INVALID_ARGUMENT, "capacity"},
+        {SLOT_INVALID_ARGUMENT, "capacity"},
+        {SLOT_INVALID_ARGUMENT, "kind"},
+        {SLOT_INVALID_ARGUMENT, "fee_cents"},
+        {SLOT_INVALID_ARGUMENT, "segment"},
+        {SLOT_INVALID_ARGUMENT, "segment"},
+        {SLOT_INVALID_ARGUMENT, "release_at_ms"},
+        {SLOT_INVALID_ARGUMENT, "shares"},
+        {SLOT_INVALID_ARGUMENT, "shares"},
+        {SLOT_INVALID_ARGUMENT, "shares"},
+        {SLOT_INVALID_ARGUMENT, "shares"},
+        {SLOT_INVALID_ARGUMENT, "capacity"},
+    };
+    for (int k = 0; k < (int)(sizeof want / sizeof want[0]); k++) {
+        struct slot_pool_spec sp = ok;
+        breakSpec(&sp, k);
+        field = NULL;
+        CHECK_EQ(slot_valid_pool_spec_field(&sp, &field), want[k].rc);
+        CHECK_STR(field, want[k].field);
+        CHECK_EQ(slot_valid_pool_spec(&sp), want[k].rc);
+    }
+}
+
 #define T(name)                                                                \
     static void run_##name(void)                                               \
     {                                                                          \
@@ -2795,6 +2891,7 @@ T(cmd_session_rules)
 T(cmd_config_ranges)
 T(cmd_pool_ranges)
 T(cmd_pool_shares)
+T(valid_pool_spec_field)
 T(cmd_claim_ranges)
 T(cmd_strings)
 T(result)
@@ -2844,6 +2941,7 @@ static const struct check_case cases[] = {
     C(cmd_config_ranges),
     C(cmd_pool_ranges),
     C(cmd_pool_shares),
+    C(valid_pool_spec_field),
     C(cmd_claim_ranges),
     C(cmd_strings),
     C(result),

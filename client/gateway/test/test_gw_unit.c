@@ -13,6 +13,7 @@
 #include "gw_metrics.h"
 #include "gw_openapi.h"
 #include "gw_route.h"
+#include "slot_proto.h"
 
 static int match(const char *method, const char *path, struct gw_match *m)
 {
@@ -102,32 +103,48 @@ static void test_pct(void)
     CHECK_STR(out, "JJ");
 }
 
+/* Path parameters and headers: ids by the gateway's decimal syntax,
+ * strings by the protocol's rules (proto/slot_valid.h) with any byte. */
 static void test_ids_and_fields(void)
 {
-    uint64_t v;
-    CHECK(gw_parse_id("1", 1, &v) && v == 1);
-    CHECK(gw_parse_id("18446744073709551615", 20, &v) && v == UINT64_MAX);
-    CHECK(!gw_parse_id("18446744073709551616", 20, &v));
-    CHECK(!gw_parse_id("0", 1, &v));
-    CHECK(!gw_parse_id("01", 2, &v));
-    CHECK(!gw_parse_id("", 0, &v));
-    CHECK(!gw_parse_id("+1", 2, &v));
-    CHECK(!gw_parse_id("1 ", 2, &v));
-    CHECK(gw_valid_pool("a/B_c.d:e-f", 11));
-    CHECK(!gw_valid_pool("a b", 3));
-    CHECK(!gw_valid_pool("", 0));
-    CHECK(!gw_valid_pool("a\0b", 3));
-    CHECK(gw_valid_patient("abcdefgh", 8));
-    CHECK(!gw_valid_patient("abcdefg", 7));
-    CHECK(!gw_valid_patient("abcd/efgh", 9));
-    CHECK(gw_valid_channel("wechat_1-x", 10));
-    CHECK(!gw_valid_channel("WeChat", 6));
-    CHECK(!gw_valid_channel("abcdefghijklmnopq", 17));
-    CHECK(gw_valid_payment_ref("!~\"\\", 4));
-    CHECK(!gw_valid_payment_ref("a b", 3));
-    CHECK(gw_valid_idem_key("k-1_2.3:4", 9));
-    CHECK(!gw_valid_idem_key("k/1", 3));
-    CHECK(!gw_valid_idem_key("", 0));
+    struct gw_args a;
+    struct gw_fail f;
+    memset(&a, 0, sizeof a);
+    CHECK(gw_arg_id(&a, "1", 1, &f) && a.id == 1);
+    CHECK(gw_arg_id(&a, "18446744073709551615", 20, &f) && a.id == UINT64_MAX);
+    a.id = 7;
+    CHECK(!gw_arg_id(&a, "18446744073709551616", 20, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(a.id, 7); /* untouched on failure */
+    CHECK(!gw_arg_id(&a, "0", 1, &f));
+    CHECK(!gw_arg_id(&a, "01", 2, &f));
+    CHECK(!gw_arg_id(&a, "", 0, &f));
+    CHECK(!gw_arg_id(&a, "+1", 2, &f));
+    CHECK(!gw_arg_id(&a, "1 ", 2, &f));
+    CHECK(gw_arg_pool(&a, "a/B_c.d:e-f", 11, &f));
+    CHECK_STR(a.pool, "a/B_c.d:e-f");
+    CHECK(!gw_arg_pool(&a, "a b", 3, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+    CHECK(strstr(f.message, "1..64 bytes") != NULL);
+    CHECK(!gw_arg_pool(&a, "", 0, &f));
+    CHECK(!gw_arg_pool(&a, "a\0b", 3, &f));
+    char big[200];
+    memset(big, 'p', sizeof big);
+    CHECK(gw_arg_pool(&a, big, SLOT_POOL_ID_MAX, &f));
+    CHECK_EQ(strlen(a.pool), SLOT_POOL_ID_MAX);
+    CHECK(!gw_arg_pool(&a, big, SLOT_POOL_ID_MAX + 1, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT); /* TOO_LARGE in the protocol */
+    CHECK(!gw_arg_pool(&a, big, sizeof big, &f));
+    CHECK(gw_arg_patient(&a, "abcdefgh", 8, &f));
+    CHECK_STR(a.patient, "abcdefgh");
+    CHECK(!gw_arg_patient(&a, "abcdefg", 7, &f));
+    CHECK(!gw_arg_patient(&a, "abcd/efgh", 9, &f));
+    CHECK(gw_arg_idem(&a, "k-1_2.3:4", 9, &f));
+    CHECK_STR(a.idem, "k-1_2.3:4");
+    CHECK(!gw_arg_idem(&a, "k/1", 3, &f));
+    CHECK(!gw_arg_idem(&a, "", 0, &f));
+    CHECK(gw_arg_idem(&a, big, SLOT_IDEM_KEY_MAX, &f));
+    CHECK(!gw_arg_idem(&a, big, SLOT_IDEM_KEY_MAX + 1, &f));
 }
 
 static void test_writer(void)
@@ -178,26 +195,29 @@ static void test_writer(void)
 static void test_bodies(void)
 {
     struct gw_fail f;
-    struct gw_pool_body pb;
+    struct gw_args a;
+    memset(&a, 0, sizeof a);
     const char *ok =
         "{\"pool\":\"P/"
         "1\",\"capacity\":10,\"kind\":\"special\",\"fee_cents\":5,"
         "\"segment\":{\"start_ms\":1,\"end_ms\":2},\"release_at_ms\":3,"
         "\"channels\":{\"114\":3,\"app\":7}}";
-    CHECK(gw_parse_pool(ok, strlen(ok), &pb, &f));
-    CHECK_STR(pb.spec.pool, "P/1");
-    CHECK_EQ(pb.spec.capacity, 10);
-    CHECK_EQ(pb.spec.kind, 2);
-    CHECK_EQ(pb.spec.fee_cents, 5);
-    CHECK_EQ(pb.spec.seg_end_ms, 2);
-    CHECK_EQ(pb.spec.release_at_ms, 3);
-    CHECK_EQ(pb.spec.n_shares, 2);
-    CHECK_STR(pb.spec.shares[0].channel, "114");
-    CHECK_EQ(pb.spec.shares[1].slots, 7);
+    CHECK(gw_parse_pool(ok, strlen(ok), &a, &f));
+    CHECK_STR(a.spec.pool, "P/1");
+    CHECK(a.spec.pool == a.pool); /* parsed in place */
+    CHECK_EQ(a.spec.capacity, 10);
+    CHECK_EQ(a.spec.kind, 2);
+    CHECK_EQ(a.spec.fee_cents, 5);
+    CHECK_EQ(a.spec.seg_end_ms, 2);
+    CHECK_EQ(a.spec.release_at_ms, 3);
+    CHECK_EQ(a.spec.n_shares, 2);
+    CHECK_STR(a.spec.shares[0].channel, "114");
+    CHECK(a.spec.shares[0].channel == a.channels[0]);
+    CHECK_EQ(a.spec.shares[1].slots, 7);
     /* The response echoes it deterministically. */
     struct gw_buf b;
     gw_buf_init(&b, NULL, 0);
-    gw_json_pool_spec(&b, &pb.spec);
+    gw_json_pool_spec(&b, &a.spec);
     CHECK_STR(
         b.p,
         "{\"pool\":\"P/1\",\"capacity\":10,\"channels\":{\"114\":3,\"app\":7},"
@@ -205,29 +225,83 @@ static void test_bodies(void)
         "\"end_ms\":2},\"release_at_ms\":3}");
     gw_buf_free(&b);
     const char *min = "{\"pool\":\"p\",\"capacity\":1}";
-    CHECK(gw_parse_pool(min, strlen(min), &pb, &f));
-    CHECK_EQ(pb.spec.kind, 0);
-    CHECK_EQ(pb.spec.n_shares, 0);
+    CHECK(gw_parse_pool(min, strlen(min), &a, &f));
+    CHECK_EQ(a.spec.kind, 0);
+    CHECK_EQ(a.spec.n_shares, 0);
     const char *nine = "{\"pool\":\"p\",\"capacity\":100,\"channels\":{\"a\":1,"
                        "\"b\":1,\"c\":1,"
                        "\"d\":1,\"e\":1,\"f\":1,\"g\":1,\"h\":1,\"i\":1}}";
-    CHECK(!gw_parse_pool(nine, strlen(nine), &pb, &f));
-    CHECK_EQ(f.code, 4);
+    CHECK(!gw_parse_pool(nine, strlen(nine), &a, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+    CHECK(strstr(f.message, "\"channels\"") != NULL);
+    /* Each refusal names the field the protocol's rule refused, with the
+     * protocol's code; a wrong type is MALFORMED. */
+    static const struct {
+        const char *body;
+        int code;
+        const char *field;
+    } bad[] = {
+        {"{\"pool\":\"p\",\"capacity\":100001}", SLOT_INVALID_ARGUMENT,
+         "\"capacity\""},
+        {"{\"pool\":\"p\",\"capacity\":4294967297}", SLOT_INVALID_ARGUMENT,
+         "\"capacity\""},
+        {"{\"pool\":\"p\",\"capacity\":-1}", SLOT_INVALID_ARGUMENT,
+         "\"capacity\""},
+        {"{\"pool\":\"p\",\"capacity\":1,\"fee_cents\":100000001}",
+         SLOT_INVALID_ARGUMENT, "\"fee_cents\""},
+        {"{\"pool\":\"p\",\"capacity\":1,\"release_at_ms\":9007199254740993}",
+         SLOT_INVALID_ARGUMENT, "\"release_at_ms\""},
+        {"{\"pool\":\"p\",\"capacity\":1,\"segment\":{\"start_ms\":2,"
+         "\"end_ms\":1}}",
+         SLOT_INVALID_ARGUMENT, "\"segment\""},
+        {"{\"pool\":\"p\",\"capacity\":1,\"segment\":{\"start_ms\":-2,"
+         "\"end_ms\":1}}",
+         SLOT_INVALID_ARGUMENT, "\"segment\""},
+        {"{\"pool\":\"p\",\"capacity\":3,\"channels\":{\"app\":2,\"114\":2}}",
+         SLOT_INVALID_ARGUMENT, "\"channels\""},
+        {"{\"pool\":\"p\",\"capacity\":3,\"channels\":{"
+         "\"abcdefghijklmnopq\":1}}",
+         SLOT_INVALID_ARGUMENT, "\"channels\""},
+        {"{\"pool\":\"p q\",\"capacity\":3}", SLOT_INVALID_ARGUMENT,
+         "\"pool\""},
+        {"{\"pool\":\"p\",\"capacity\":3,\"kind\":\"vip\"}",
+         SLOT_INVALID_ARGUMENT, "\"kind\""},
+        {"{\"pool\":\"p\",\"capacity\":3,\"channels\":{\"app\":true}}",
+         SLOT_MALFORMED, "\"channels\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bool parsed = gw_parse_pool(bad[i].body, strlen(bad[i].body), &a, &f);
+        if (parsed || f.code != bad[i].code ||
+            strstr(f.message, bad[i].field) == NULL) {
+            fprintf(stderr, "%s -> %d %s\n", bad[i].body, f.code, f.message);
+        }
+        CHECK(!parsed);
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].field) != NULL);
+    }
 
-    struct gw_hold_body hb;
-    CHECK(gw_parse_hold("{\"patient\":\"abcdefgh\"}", 22, &hb, &f));
-    CHECK(!hb.has_ttl);
+    memset(&a, 0, sizeof a);
+    CHECK(gw_parse_hold("{\"patient\":\"abcdefgh\"}", 22, &a, &f));
+    CHECK_STR(a.patient, "abcdefgh");
+    CHECK_EQ(a.ttl_ms, 0);
+    CHECK(gw_parse_hold("{\"ttl_ms\":5,\"patient\":\"abcdefgh\"}", 33, &a, &f));
+    CHECK_EQ(a.ttl_ms, 5);
+    CHECK(!gw_parse_hold("{\"patient\":\"abcdefgh\"}x", 23, &a, &f));
+    CHECK_EQ(f.code, SLOT_MALFORMED);
+    CHECK(!gw_parse_hold(NULL, 0, &a, &f));
+    CHECK_EQ(f.code, SLOT_MALFORMED);
     CHECK(
-        gw_parse_hold("{\"ttl_ms\":5,\"patient\":\"abcdefgh\"}", 33, &hb, &f));
-    CHECK(hb.has_ttl && hb.ttl_ms == 5);
-    CHECK(!gw_parse_hold("{\"patient\":\"abcdefgh\"}x", 23, &hb, &f));
-    CHECK_EQ(f.code, 1);
-    CHECK(!gw_parse_hold(NULL, 0, &hb, &f));
-    CHECK_EQ(f.code, 1);
+        !gw_parse_hold("{\"patient\":\"abcdefgh\",\"ttl_ms\":0}", 33, &a, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+    const char *spaced = "{\"patient\":\"abcd efgh\"}";
+    CHECK(!gw_parse_hold(spaced, strlen(spaced), &a, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+    CHECK(strstr(f.message, "\"patient\" must be 8..64 bytes") != NULL);
 
-    struct gw_confirm_body cb;
-    CHECK(gw_parse_confirm("{\"payment_ref\":\"x\"}", 19, &cb, &f));
-    CHECK_STR(cb.payment_ref, "x");
+    CHECK(gw_parse_confirm("{\"payment_ref\":\"x\"}", 19, &a, &f));
+    CHECK_STR(a.payment_ref, "x");
+    CHECK(!gw_parse_confirm("{\"payment_ref\":\"x y\"}", 21, &a, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
     CHECK(gw_parse_empty(NULL, 0, &f));
     CHECK(gw_parse_empty(" \r\n", 3, &f));
     CHECK(gw_parse_empty("{}", 2, &f));
