@@ -1148,8 +1148,7 @@ void slot_read_encode(struct mp_buf *b, const struct slot_read *rd)
     packFields(b, readLayouts[rd->op].fields, readLayouts[rd->op].n_fields, rd);
 }
 
-/* ---- Raft entries ----------------------------------------------------------
- */
+/* ---- Raft entries -------------------------------------------------------- */
 
 static void putBe32(uint8_t *p, uint32_t v)
 {

@@ -96,8 +96,7 @@ struct reply {
 
 static const char jsonType[] = "application/json";
 
-/* ---- responses --------------------------------------------------------------
- */
+/* ---- responses ----------------------------------------------------------- */
 
 static const char *reasonOf(int status)
 {

@@ -100,8 +100,7 @@ void gw_buf_printf(struct gw_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* ---- writer ---------------------------------------------------------------
- */
+/* ---- writer -------------------------------------------------------------- */
 
 void gw_jw_init(struct gw_jw *w, struct gw_buf *b)
 {
@@ -206,8 +205,7 @@ void gw_jw_raw(struct gw_jw *w, const char *json)
     gw_buf_puts(w->b, json);
 }
 
-/* ---- errors -----------------------------------------------------------------
- */
+/* ---- errors -------------------------------------------------------------- */
 
 void gw_json_error(struct gw_buf *b, int code, const char *message,
                    const char *extra)

@@ -36,8 +36,7 @@ void gw_buf_puts(struct gw_buf *b, const char *s);
 void gw_buf_printf(struct gw_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ---- writer ---------------------------------------------------------------
- */
+/* ---- writer -------------------------------------------------------------- */
 
 #define GW_JW_DEPTH_MAX 16
 
@@ -56,8 +55,7 @@ void gw_jw_strn(struct gw_jw *w, const char *s, size_t n);
 void gw_jw_u64(struct gw_jw *w, uint64_t v);
 void gw_jw_raw(struct gw_jw *w, const char *json); /* a value already JSON */
 
-/* ---- errors -----------------------------------------------------------------
- */
+/* ---- errors -------------------------------------------------------------- */
 
 #define GW_MSG_MAX 200
 

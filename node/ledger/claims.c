@@ -7,8 +7,7 @@
 
 #include "ledgerInt.h"
 
-/* ---- claims, expiry heap, retained FIFO ------------------------------------
- */
+/* ---- claims, expiry heap, retained FIFO ---------------------------------- */
 
 uint32_t ledger__claim_alloc(struct ledger *l)
 {

@@ -7,8 +7,7 @@
 
 #include "ledgerInt.h"
 
-/* ---- hash tables ----------------------------------------------------------
- */
+/* ---- hash tables --------------------------------------------------------- */
 
 /* Tables below this capacity double in one step (a few microseconds). */
 #define HTAB_INCREMENTAL_MIN 1024

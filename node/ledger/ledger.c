@@ -45,8 +45,7 @@ void *ledger__realloc(void *p, size_t n)
     return q;
 }
 
-/* ---- life cycle ------------------------------------------------------------
- */
+/* ---- life cycle ---------------------------------------------------------- */
 
 struct ledger *ledger_create(void)
 {

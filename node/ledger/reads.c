@@ -9,8 +9,7 @@
 #include "ledgerInt.h"
 #include "slot_time.h"
 
-/* ---- reads -----------------------------------------------------------------
- */
+/* ---- reads --------------------------------------------------------------- */
 
 static void bucketOut(const struct ledger *l, const struct bucket *b,
                       bool share, struct slot_bucket *out)

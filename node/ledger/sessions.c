@@ -8,8 +8,7 @@
 
 #include "ledgerInt.h"
 
-/* ---- sessions -------------------------------------------------------------
- */
+/* ---- sessions ------------------------------------------------------------ */
 
 static void lruUnlink(struct ledger *l, uint32_t si)
 {
@@ -92,8 +91,7 @@ void ledger__session_forget(struct ledger *l, uint32_t si)
     l->n_sessions--;
 }
 
-/* ---- idempotency keys ------------------------------------------------------
- */
+/* ---- idempotency keys ---------------------------------------------------- */
 
 uint64_t ledger__idem_hash(struct slot_str channel, struct slot_str key)
 {

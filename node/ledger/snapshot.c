@@ -63,8 +63,7 @@
 #define SRES_FIELDS     6
 #define IDEM_FIELDS     7
 
-/* ---- snapshot -------------------------------------------------------------
- */
+/* ---- snapshot ------------------------------------------------------------ */
 
 static void packClaim(const struct ledger *l, const struct claim *c,
                       struct mp_buf *b)
@@ -349,8 +348,7 @@ uint64_t ledger_state_hash(const struct ledger *l)
     return h;
 }
 
-/* ---- restore --------------------------------------------------------------
- */
+/* ---- restore ------------------------------------------------------------- */
 
 /* Restore steps return a slot_err; RD() turns a failed read into the
  * reader's sticky error. */

@@ -85,8 +85,7 @@ static void findSlotd(struct tcluster *t)
     }
 }
 
-/* ---- nodes -----------------------------------------------------------------
- */
+/* ---- nodes --------------------------------------------------------------- */
 
 static int spawnNode(struct tcluster *t, int i, bool join)
 {

@@ -831,8 +831,7 @@ static struct mp_buf sampleBuf(enum sample s)
     return b;
 }
 
-/* ---- names ----------------------------------------------------------------
- */
+/* ---- names --------------------------------------------------------------- */
 
 static void test_err_names(void)
 {
@@ -909,8 +908,7 @@ static void test_kind_names(void)
     CHECK_EQ(slot_kind_from_name("specialty", 7), SLOT_KIND_SPECIAL);
 }
 
-/* ---- commands: round trips ------------------------------------------------
- */
+/* ---- commands: round trips ----------------------------------------------- */
 
 static void test_cmd_round_trip(void)
 {
@@ -1009,8 +1007,7 @@ static void test_cmd_truncation(void)
     }
 }
 
-/* ---- commands: validation --------------------------------------------------
- */
+/* ---- commands: validation ------------------------------------------------ */
 
 static void test_cmd_shape(void)
 {
@@ -1409,8 +1406,7 @@ static void test_cmd_strings(void)
     mp_buf_free(&b);
 }
 
-/* ---- results ---------------------------------------------------------------
- */
+/* ---- results ------------------------------------------------------------- */
 
 static struct mp_buf resultBuf(const struct slot_result *res)
 {
@@ -1450,8 +1446,7 @@ static void test_result(void)
     mp_buf_free(&b);
 }
 
-/* ---- reads -----------------------------------------------------------------
- */
+/* ---- reads --------------------------------------------------------------- */
 
 static struct slot_read readSample(uint8_t op)
 {
@@ -1615,8 +1610,7 @@ static void test_admin_status(void)
     CHECK_EQ(decAdmin("\x92\x04\xc3", 3), SLOT_MALFORMED); /* id, not bool */
 }
 
-/* ---- replies: pool status, claim, ledger info ------------------------------
- */
+/* ---- replies: pool status, claim, ledger info ---------------------------- */
 
 static struct slot_pool_status statusSample(uint32_t n_shares)
 {
@@ -2608,8 +2602,7 @@ static void test_entry_payload_shape(void)
     mp_buf_free(&x);
 }
 
-/* ---- frames ----------------------------------------------------------------
- */
+/* ---- frames -------------------------------------------------------------- */
 
 static const uint8_t frameTypes[] = {
     SLOT_FRAME_COMMAND, SLOT_FRAME_READ,       SLOT_FRAME_ADMIN,

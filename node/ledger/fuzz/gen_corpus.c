@@ -68,8 +68,7 @@ static void writeBuf(const char *fuzzer, const char *name, struct mp_buf *b)
     mp_buf_reset(b);
 }
 
-/* ---- command builders -----------------------------------------------------
- */
+/* ---- command builders ---------------------------------------------------- */
 
 static struct slot_str S(const char *s) {
     return (struct slot_str){s, (uint32_t)strlen(s)};
@@ -290,8 +289,7 @@ static struct slot_cmd sweep(uint32_t max)
     return c;
 }
 
-/* ---- scenarios --------------------------------------------------------------
- */
+/* ---- scenarios ----------------------------------------------------------- */
 
 #define PA           "pk:9f86d081884c7d65"
 #define PB           "pk:2c26b46b68ffc68f"

@@ -98,8 +98,7 @@ struct slot_result fx_expect(struct fx *f, struct slot_cmd c, int want,
     return r;
 }
 
-/* ---- commands --------------------------------------------------------------
- */
+/* ---- commands ------------------------------------------------------------ */
 
 struct slot_cmd cmd_open(void)
 {
@@ -178,8 +177,7 @@ struct slot_cmd cmd_expire(uint32_t max)
     return c;
 }
 
-/* ---- reads -----------------------------------------------------------------
- */
+/* ---- reads --------------------------------------------------------------- */
 
 struct slot_pool_status pool_of(const struct ledger *l, const char *pool)
 {

@@ -594,9 +594,7 @@ static void test_pool_close(void)
     ledger_destroy(f.l);
 }
 
-/* ---- hold
- * ----------------------------------------------------------------------------
- */
+/* ---- hold ---------------------------------------------------------------- */
 
 static void test_hold_ok(void)
 {
@@ -1105,9 +1103,7 @@ static void test_expire_due_count_cap(void)
     ledger_destroy(f.l);
 }
 
-/* ---- time
- * -----------------------------------------------------------------------------
- */
+/* ---- time ---------------------------------------------------------------- */
 
 static void test_time_never_goes_back(void)
 {
@@ -1242,9 +1238,7 @@ static void test_retain_eviction_bounded(void)
     ledger_destroy(f.l);
 }
 
-/* ---- reads
- * -----------------------------------------------------------------------------
- */
+/* ---- reads --------------------------------------------------------------- */
 
 static void test_read_pool_state(void)
 {
@@ -1722,9 +1716,7 @@ static void test_restore_empty_and_garbage(void)
     }
 }
 
-/* ---- runner
- * -----------------------------------------------------------------------------
- */
+/* ---- runner -------------------------------------------------------------- */
 
 /* ---- hash tables (ledgerInt.h): incremental growth ---------------------- */
 
