@@ -45,12 +45,12 @@
       "the visit date is beyond this channel's booking horizon")               \
     X(BOOKING_CLOSED, 35,                                                      \
       "booking for this visit is closed for this channel (cut-off passed, "    \
-      "same-day not allowed, or the clinic is over)")                         \
+      "same-day not allowed, or the clinic is over)")                          \
     X(CHANNEL_NOT_ALLOWED, 36, "this channel may not book this pool")          \
     X(PAYMENT_REQUIRED, 37,                                                    \
       "this pool is paid online: confirm needs a payment reference")           \
     X(SCHEDULE_CONFLICT, 38,                                                   \
-      "the schedule names existing pools with different fields")              \
+      "the schedule names existing pools with different fields")               \
     X(UNKNOWN_HOSPITAL, 39, "no hospital with this id has rules set")          \
     X(SESSION_UNKNOWN, 60,                                                     \
       "unknown or evicted client session: open a new one; requests in flight " \

@@ -47,16 +47,16 @@ static const char *nameAt(const char *const *names, size_t n, int i)
 const char *slot_op_name(int op)
 {
     static const char *const names[] = {
-        NULL,          "SESSION_OPEN", "CONFIG",    "POOL_CREATE",
-        "POOL_UPDATE", "POOL_CLOSE",   "HOLD",      "CONFIRM",
-        "RELEASE",     "CANCEL",       "EXPIRE",    "IDEM",
+        NULL,          "SESSION_OPEN",    "CONFIG", "POOL_CREATE",
+        "POOL_UPDATE", "POOL_CLOSE",      "HOLD",   "CONFIRM",
+        "RELEASE",     "CANCEL",          "EXPIRE", "IDEM",
         "RULES_SET",   "SCHEDULE_IMPORT", "SWEEP",
     };
     return NAME_AT(names, op);
 }
 
 static const char *const kindNames[] = {"normal", "expert", "special",
-                                         "top_expert"};
+                                        "top_expert"};
 
 const char *slot_kind_name(int kind)
 {
@@ -95,14 +95,14 @@ const char *slot_claim_state_name(int state)
  * each maximum, to refuse an oversized string before touching its bytes
  * and to size the fixed char arrays of the reply structs. */
 enum str_rule {
-    SR_POOL,       /* slot_valid_pool_id */
-    SR_POOL_OPT,   /* "" or a pool id: POOLS "after" */
-    SR_PATIENT,    /* slot_valid_patient_key */
-    SR_CHANNEL,    /* slot_valid_channel */
-    SR_PAYREF,     /* slot_valid_payment_ref */
-    SR_PAYREF_OPT, /* "" or a ref: none until confirmed, or pay at visit */
-    SR_NAME,       /* slot_valid_name: hospital, department, ... */
-    SR_NAME_OPT,   /* "" or a name */
+    SR_POOL,        /* slot_valid_pool_id */
+    SR_POOL_OPT,    /* "" or a pool id: POOLS "after" */
+    SR_PATIENT,     /* slot_valid_patient_key */
+    SR_CHANNEL,     /* slot_valid_channel */
+    SR_PAYREF,      /* slot_valid_payment_ref */
+    SR_PAYREF_OPT,  /* "" or a ref: none until confirmed, or pay at visit */
+    SR_NAME,        /* slot_valid_name: hospital, department, ... */
+    SR_NAME_OPT,    /* "" or a name */
     SR_CHANNEL_OPT, /* "" or a channel: the remainder's bucket */
 };
 
@@ -749,8 +749,10 @@ static void packImport(struct mp_buf *b, const struct slot_cmd *cmd)
 /* Field tables describe a command's elements; the few with a shape of
  * their own say how to read and pack it. */
 #define OP_FIELDS(t, anon, chk)                                                \
-    {.fields = (t), .n_fields = N_FIELDS(t), .anonymous = (anon),             \
-     .check = (chk)}
+    {                                                                          \
+        .fields = (t), .n_fields = N_FIELDS(t), .anonymous = (anon),           \
+        .check = (chk)                                                         \
+    }
 static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
     [SLOT_OP_SESSION_OPEN] = {.anonymous = true},
     [SLOT_OP_CONFIG] = OP_FIELDS(configFields, false, checkCmdConfig),
@@ -783,7 +785,7 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
 static const struct op_layout *opLayout(uint64_t op)
 {
     return op >= 1 && op <= SLOT_OP_MAX && op != SLOT_OP_IDEM ? &opLayouts[op]
-                                                               : NULL;
+                                                              : NULL;
 }
 
 /* Ops an IDEM may wrap: the mutations a booking channel or admin makes. */

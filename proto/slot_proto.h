@@ -339,15 +339,15 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *     SCHEDULE_IMPORT of the template would do (at most SLOT_LIST_MAX ids
  *     listed). */
 enum slot_read_op {
-    SLOT_READ_POOL = 1,    /* [1, pool]                -> pool status */
-    SLOT_READ_HOLD = 2,    /* [2, hold]                -> claim */
-    SLOT_READ_BOOKING = 3, /* [3, booking]             -> claim */
-    SLOT_READ_PATIENT = 4, /* [4, pool, patient]       -> [claim...] */
-    SLOT_READ_POOLS = 5,   /* [5, after_pool, limit]   -> [pool status...] */
-    SLOT_READ_LEDGER = 6,  /* [6] or [6, no_hash]      -> ledger info */
-    SLOT_READ_QUERY = 7,   /* [7, hospital, department, doctor, date_from,
+    SLOT_READ_POOL = 1,      /* [1, pool]                -> pool status */
+    SLOT_READ_HOLD = 2,      /* [2, hold]                -> claim */
+    SLOT_READ_BOOKING = 3,   /* [3, booking]             -> claim */
+    SLOT_READ_PATIENT = 4,   /* [4, pool, patient]       -> [claim...] */
+    SLOT_READ_POOLS = 5,     /* [5, after_pool, limit]   -> [pool status...] */
+    SLOT_READ_LEDGER = 6,    /* [6] or [6, no_hash]      -> ledger info */
+    SLOT_READ_QUERY = 7,     /* [7, hospital, department, doctor, date_from,
                             *  date_to, kind, after, limit] -> page */
-    SLOT_READ_RULES = 8,   /* [8, hospital, department] -> rules info */
+    SLOT_READ_RULES = 8,     /* [8, hospital, department] -> rules info */
     SLOT_READ_RULES_LOG = 9, /* [9, hospital, after, limit] -> [info...] */
     SLOT_READ_SCHEDULE_CHECK = 10, /* [10, template]  -> check */
 };
@@ -355,15 +355,15 @@ enum slot_read_op {
 
 struct slot_read {
     uint8_t op;
-    struct slot_str pool;    /* POOL, PATIENT; POOLS: "after", may be empty */
-    struct slot_str patient; /* PATIENT */
-    uint64_t id;             /* HOLD, BOOKING */
-    uint32_t limit;          /* POOLS, QUERY, RULES_LOG: 1..SLOT_LIST_MAX */
-    bool no_hash;            /* LEDGER: skip the O(state) state hash (the
+    struct slot_str pool;     /* POOL, PATIENT; POOLS: "after", may be empty */
+    struct slot_str patient;  /* PATIENT */
+    uint64_t id;              /* HOLD, BOOKING */
+    uint32_t limit;           /* POOLS, QUERY, RULES_LOG: 1..SLOT_LIST_MAX */
+    bool no_hash;             /* LEDGER: skip the O(state) state hash (the
                               * reply's state_hash is 0): health probes */
-    struct slot_str hospital;   /* QUERY, RULES, RULES_LOG */
-    struct slot_str department; /* QUERY, RULES: "" any / the hospital */
-    struct slot_str doctor;     /* QUERY: "" any */
+    struct slot_str hospital; /* QUERY, RULES, RULES_LOG */
+    struct slot_str department;  /* QUERY, RULES: "" any / the hospital */
+    struct slot_str doctor;      /* QUERY: "" any */
     uint32_t date_from, date_to; /* QUERY: local days, 0 unbounded */
     uint8_t kind;                /* QUERY: SLOT_KIND_ANY or a kind */
     uint64_t after_version;      /* RULES_LOG */

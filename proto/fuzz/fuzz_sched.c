@@ -69,8 +69,8 @@ static void templateRoundTrip(const uint8_t *data, size_t size)
     slot_template_segments(&a, segs);
     char id[SLOT_POOL_ID_MAX + 1];
     assert(slot_template_pool_id(&a, days[a.n_days - 1],
-                                 &segs[a.n_segments - 1], id) <=
-           SLOT_POOL_ID_MAX);
+                                 &segs[a.n_segments - 1],
+                                 id) <= SLOT_POOL_ID_MAX);
     struct mp_buf m;
     mp_buf_init(&m);
     slot_template_encode(&m, &a);

@@ -450,10 +450,10 @@ enum sample {
     SM_CANCEL,
     SM_EXPIRE,
     SM_EXPIRE_MAX,
-    SM_POOL_SCHED,  /* a pool of a hospital's schedule */
+    SM_POOL_SCHED,       /* a pool of a hospital's schedule */
     SM_CONFIRM_AT_VISIT, /* no payment reference */
-    SM_RULES_MIN,   /* the default rule set, hospital level */
-    SM_RULES_MAX,   /* every list full, a department override */
+    SM_RULES_MIN,        /* the default rule set, hospital level */
+    SM_RULES_MAX,        /* every list full, a department override */
     SM_IMPORT,
     SM_SWEEP,
     SM_COUNT
@@ -665,10 +665,12 @@ static void initSchedSamples(void)
         slot_rules_encode(&rulesBufs[i], &r[i]);
         c = &samples[SM_RULES_MIN + i];
         *c = mk(SLOT_OP_RULES_SET, 9, 1 + (uint64_t)i);
-        c->u.rules.hospital = S(i == 0 ? "h" : "Hospital_0123456789.abcdef-XYZ");
+        c->u.rules.hospital =
+            S(i == 0 ? "h" : "Hospital_0123456789.abcdef-XYZ");
         c->u.rules.department = S(i == 0 ? "" : "cardio");
         c->u.rules.operator_name = S(i == 0 ? "a" : "ops@pumch.example");
-        c->u.rules.reason = S(i == 0 ? "x" : "\u95e8\u8bca\u8c03\u6574: 09:15 release");
+        c->u.rules.reason =
+            S(i == 0 ? "x" : "\u95e8\u8bca\u8c03\u6574: 09:15 release");
         c->u.rules.rules = (struct slot_str){(const char *)rulesBufs[i].data,
                                              (uint32_t)rulesBufs[i].len};
     }
@@ -689,11 +691,11 @@ static void initSchedSamples(void)
     t->shares[0] = (struct slot_tshare){S("114"), 300};
     t->shares[1] = (struct slot_tshare){S("online"), 700};
     t->n_days = 3;
-    t->days = (struct slot_str){(const char *)daysBuf.data,
-                                (uint32_t)daysBuf.len};
+    t->days =
+        (struct slot_str){(const char *)daysBuf.data, (uint32_t)daysBuf.len};
     t->n_segments = 3;
-    t->segments = (struct slot_str){(const char *)segsBuf.data,
-                                    (uint32_t)segsBuf.len};
+    t->segments =
+        (struct slot_str){(const char *)segsBuf.data, (uint32_t)segsBuf.len};
     samples[SM_SWEEP] = mk(SLOT_OP_SWEEP, 0, 0);
     samples[SM_SWEEP].u.expire.max = SLOT_EXPIRE_MAX;
 }
@@ -731,9 +733,9 @@ static bool namesEq(const struct slot_str *a, uint32_t na,
 static bool schedEq(const struct slot_sched *a, const struct slot_sched *b)
 {
     return strEq(a->hospital, b->hospital) && strEq(a->campus, b->campus) &&
-           strEq(a->department, b->department) &&
-           strEq(a->doctor, b->doctor) && a->visit_day == b->visit_day &&
-           a->pay_mode == b->pay_mode && a->visit_slot_ms == b->visit_slot_ms &&
+           strEq(a->department, b->department) && strEq(a->doctor, b->doctor) &&
+           a->visit_day == b->visit_day && a->pay_mode == b->pay_mode &&
+           a->visit_slot_ms == b->visit_slot_ms &&
            namesEq(a->eligible, a->n_eligible, b->eligible, b->n_eligible) &&
            namesEq(a->rem_allow, a->n_rem_allow, b->rem_allow, b->n_rem_allow);
 }
@@ -868,9 +870,9 @@ static void test_err_names(void)
 static void test_op_and_state_names(void)
 {
     static const char *const ops[] = {
-        "SESSION_OPEN", "CONFIG",    "POOL_CREATE",     "POOL_UPDATE",
-        "POOL_CLOSE",   "HOLD",      "CONFIRM",         "RELEASE",
-        "CANCEL",       "EXPIRE",    "IDEM",            "RULES_SET",
+        "SESSION_OPEN",    "CONFIG", "POOL_CREATE", "POOL_UPDATE",
+        "POOL_CLOSE",      "HOLD",   "CONFIRM",     "RELEASE",
+        "CANCEL",          "EXPIRE", "IDEM",        "RULES_SET",
         "SCHEDULE_IMPORT", "SWEEP"};
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
@@ -1381,9 +1383,9 @@ static void test_cmd_strings(void)
         uint32_t idx;
         const struct str_rule *rule;
     } fields[] = {
-        {SM_POOL_MIN, 3, &rulePool},  {SM_POOL_UPDATE, 3, &rulePool},
-        {SM_CLOSE, 3, &rulePool},     {SM_HOLD, 3, &rulePool},
-        {SM_HOLD, 4, &rulePatient},   {SM_HOLD, 5, &ruleChannel},
+        {SM_POOL_MIN, 3, &rulePool},     {SM_POOL_UPDATE, 3, &rulePool},
+        {SM_CLOSE, 3, &rulePool},        {SM_HOLD, 3, &rulePool},
+        {SM_HOLD, 4, &rulePatient},      {SM_HOLD, 5, &ruleChannel},
         {SM_CONFIRM, 4, &rulePayrefOpt},
     };
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
@@ -2209,10 +2211,20 @@ static void test_template(void)
     CHECK_EQ(WITH2(decCmd, &b, 3, 5, vu(SLOT_KIND_MAX + 1)), INV);
     CHECK_EQ(WITH2(decCmd, &b, 3, 7, vu(2)), INV);
     /* shares: permille 1..1000, sum <= 1000, names distinct */
-    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa3" "114\x00", 6)), INV);
-    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa3" "114\xcd\x01\x2d", 8)),
+    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0,
+                   vraw("\x92\xa3"
+                        "114\x00",
+                        6)),
+             INV);
+    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0,
+                   vraw("\x92\xa3"
+                        "114\xcd\x01\x2d",
+                        8)),
              INV); /* 301 + 700 */
-    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa3" "114\xcd\x01\x2c", 8)),
+    CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0,
+                   vraw("\x92\xa3"
+                        "114\xcd\x01\x2c",
+                        8)),
              OK);
     CHECK_EQ(WITH3(decCmd, &b, 3, 9, 0, vraw("\x92\xa6online\x01", 9)), INV);
     /* days: strictly increasing, 1..DAY_MAX, 1..366 of them */
@@ -2226,8 +2238,7 @@ static void test_template(void)
     for (uint32_t i = 0; i <= SLOT_TEMPLATE_DAYS_MAX; i++) {
         many[i] = 20000 + i;
     }
-    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(SLOT_TEMPLATE_DAYS_MAX, many)),
-             OK);
+    CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(SLOT_TEMPLATE_DAYS_MAX, many)), OK);
     CHECK_EQ(WITH2(decCmd, &b, 3, 12, vdays(SLOT_TEMPLATE_DAYS_MAX + 1, many)),
              SLOT_TOO_LARGE);
     /* segments: start < end <= 1440, in order, not overlapping */

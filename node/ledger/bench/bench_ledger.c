@@ -356,8 +356,7 @@ static bool write_json(const struct figures *f, const char *path)
     }
     FILE *out = fopen(path, "w");
     if (out == NULL) {
-        fprintf(stderr, "bench: cannot write %s: %s\n", path,
-                strerror(errno));
+        fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
         return false;
     }
     fprintf(out,
@@ -402,8 +401,7 @@ static bool write_json(const struct figures *f, const char *path)
             f->sched.pages, f->sched.list_ms, SCHED_TARGET_LIST_MS,
             f->failures);
     if (fclose(out) != 0) {
-        fprintf(stderr, "bench: cannot write %s: %s\n", path,
-                strerror(errno));
+        fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
         return false;
     }
     return true;

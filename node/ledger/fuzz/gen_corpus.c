@@ -211,8 +211,8 @@ static struct slot_cmd rulesSet(uint64_t seq, const char *department)
     c.u.rules.department = S(department);
     c.u.rules.operator_name = S("ops@pumch");
     c.u.rules.reason = S("09:00 release, 15:00 cut-off");
-    c.u.rules.rules = (struct slot_str){(const char *)rulesBuf.data,
-                                        (uint32_t)rulesBuf.len};
+    c.u.rules.rules =
+        (struct slot_str){(const char *)rulesBuf.data, (uint32_t)rulesBuf.len};
     return c;
 }
 
@@ -242,11 +242,11 @@ static struct slot_template templateOf(void)
     t.sched.n_rem_allow = 1;
     t.sched.rem_allow[0] = S("window");
     t.n_days = 2;
-    t.days = (struct slot_str){(const char *)daysBuf.data,
-                               (uint32_t)daysBuf.len};
+    t.days =
+        (struct slot_str){(const char *)daysBuf.data, (uint32_t)daysBuf.len};
     t.n_segments = 2;
-    t.segments = (struct slot_str){(const char *)segsBuf.data,
-                                   (uint32_t)segsBuf.len};
+    t.segments =
+        (struct slot_str){(const char *)segsBuf.data, (uint32_t)segsBuf.len};
     return t;
 }
 
