@@ -119,10 +119,14 @@ include node/module.mk
 include bench/module.mk
 include jepsen-tests/module.mk
 
+# Every committed C file is as .clang-format says (make format fixes it).
+FORMAT_SUITE := "format@120:clang-format --dry-run -Werror \$$(git ls-files '*.c' '*.h')"
+
 # The order `make test` runs them in: the slow process-level suites first,
 # so a hung or broken cluster shows early.
 TEST_SUITES := $(JEPSEN_SUITES) $(NODE_SUITES) $(CLIENT_SUITES) $(GATEWAY_SUITES) \
-               $(SLOTBENCH_SUITES) $(PROTO_SUITES) $(LEDGER_SUITES)
+               $(SLOTBENCH_SUITES) $(PROTO_SUITES) $(LEDGER_SUITES) $(FORMAT_SUITE)
+
 
 deps:
 	@node/deps/setup.sh
