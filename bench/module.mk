@@ -35,7 +35,7 @@ $(B)/rel/bin/slotbench: $(SLOTBENCH_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) \
 SLOTBENCH_REL_BINS := $(B)/rel/bin/slotbench $(B)/rel/bin/slotd
 # What a run set runs besides slotbench.
 SLOTBENCH_SET_BINS := $(SLOTBENCH_REL_BINS) $(B)/rel/bin/bench_ledger \
-                      $(B)/rel/bin/slot-gateway
+                      $(B)/rel/bin/slot-gateway $(B)/rel/bin/bench_healthz
 SLOTBENCH_SMOKE := $(B)/rel/bin/slotbench burst --smoke --quiet --pools 2 \
     --capacity 300 --patients 2000 --arrival-ms 500 --release-in-ms 800 \
     --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 --patience-ms 8000 \

@@ -5,7 +5,9 @@
 # script, and nothing else: it starts by deleting the directory's old
 # results and writing a new runset.json (id = UTC time + commit); then
 #   1. the ledger micro-benchmark (bench_ledger: ledger.json, ledger.txt);
-#   2. the gateway under wrk (bench/gateway/run.sh: gateway.txt);
+#   2. the gateway under wrk (bench/gateway/run.sh: gateway.txt), and
+#      GET /healthz with 1,000,000 claims in the ledger (bench_healthz:
+#      healthz.json);
 #   3. every slotbench scenario in both modes (native: libslot; http:
 #      slot-gateway), each against a fresh 3-node cluster on free
 #      127.0.0.1 ports, each JSON carrying the set's id;
@@ -26,7 +28,7 @@
 #   SLOTBENCH_PERF=0    skip the perf profile
 #   SLOTBENCH_HTTP=0    skip the http runs
 #   SLOTBENCH_LEDGER=0  skip bench_ledger
-#   SLOTBENCH_GATEWAY=0 skip the gateway under wrk
+#   SLOTBENCH_GATEWAY=0 skip the gateway under wrk and /healthz
 #   SLOTBENCH_THREADS   load generator threads (1; the box has 2 cores and
 #                       3 nodes run beside it)
 #   SLOTBENCH_QUICK=1   tiny sizes (about 2 minutes): checks the pipeline,
@@ -127,6 +129,24 @@ if [ "${SLOTBENCH_GATEWAY:-1}" != 0 ]; then
         fi
     else
         log "== gateway under wrk skipped: wrk or slot-gateway missing"
+    fi
+fi
+
+# ---- GET /healthz with 1,000,000 claims in the ledger, into this set -----------
+if [ "${SLOTBENCH_GATEWAY:-1}" != 0 ]; then
+    if command -v wrk >/dev/null && [ -x build/rel/bin/bench_healthz ]; then
+        log "== gateway /healthz"
+        "$SB" runset note "$OUT" healthz.json
+        hz_claims=1000000 hz_secs=10
+        [ "$QUICK" = 1 ] && hz_claims=20000 hz_secs=2
+        if ! timeout 300 build/rel/bin/bench_healthz --claims $hz_claims \
+            --duration $hz_secs --out "$OUT/healthz.json" >&2; then
+            log "!! gateway /healthz failed (its figures: not measured)"
+            rm -f "$OUT/healthz.json"
+            failed=1
+        fi
+    else
+        log "== gateway /healthz skipped: wrk or bench_healthz missing"
     fi
 fi
 
