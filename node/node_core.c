@@ -136,6 +136,18 @@ static void replyResult(struct node_core *core, struct node_conn *c,
 
 /* ---- batching ------------------------------------------------------------ */
 
+/* The core's own time-driven command (EXPIRE or SWEEP) left the pipeline:
+ * applied, or lost with its entry. */
+static void timeWorkDone(struct node_core *core, uint8_t op)
+{
+    if (op == SLOT_OP_EXPIRE) {
+        core->expire_queued = false;
+    } else {
+        assert(op == SLOT_OP_SWEEP);
+        core->sweep_queued = false;
+    }
+}
+
 /* Ends accepted commands that will not be answered by the ledger. */
 static void failItems(struct node_core *core, struct pend *items,
                       uint32_t count, int code)
@@ -146,7 +158,7 @@ static void failItems(struct node_core *core, struct pend *items,
             node_core__reply_error(core, items[i].conn, items[i].tag, code);
             node_core__conn_done(items[i].conn);
         } else {
-            core->expire_queued = false;
+            timeWorkDone(core, (uint8_t)items[i].tag);
         }
     }
 }
@@ -286,21 +298,30 @@ static int batchAdd(struct node_core *core, struct node_conn *c, uint64_t tag,
     return SLOT_OK;
 }
 
-static void queueExpire(struct node_core *core)
+/* Queues the core's own EXPIRE or SWEEP (op), unless one is queued or in
+ * flight already: a second would find nothing the first did not. Both
+ * carry max = expire_max; what is left due is chained on apply. */
+static void queueTimeWork(struct node_core *core, uint8_t op)
 {
-    if (core->expire_queued || core->closing) {
+    bool *queued =
+        op == SLOT_OP_EXPIRE ? &core->expire_queued : &core->sweep_queued;
+    if (*queued || core->closing) {
         return;
     }
     struct slot_cmd cmd;
     struct mp_buf b;
     memset(&cmd, 0, sizeof cmd);
-    cmd.op = SLOT_OP_EXPIRE;
+    cmd.op = op;
     cmd.u.expire.max = core->cfg.expire_max;
     mp_buf_init(&b);
     slot_cmd_encode(&b, &cmd);
-    if (batchAdd(core, NULL, 0, b.data, b.len) == SLOT_OK) {
-        core->expire_queued = true;
-        core->st.sweeps++;
+    if (batchAdd(core, NULL, op, b.data, b.len) == SLOT_OK) {
+        *queued = true;
+        if (op == SLOT_OP_EXPIRE) {
+            core->st.sweeps++;
+        } else {
+            core->st.flow_sweeps++;
+        }
     }
     mp_buf_free(&b);
 }
@@ -329,13 +350,16 @@ void node_core_applied(struct node_core *core, uint64_t origin,
         if (b->items[i].conn != NULL) {
             continue;
         }
-        assert(cmds[i].op == SLOT_OP_EXPIRE);
-        core->expire_queued = false;
+        assert(cmds[i].op == SLOT_OP_EXPIRE || cmds[i].op == SLOT_OP_SWEEP);
+        assert(b->items[i].tag == cmds[i].op);
+        timeWorkDone(core, cmds[i].op);
         if (results[i].b > 0) {
-            /* More holds are due than one sweep frees: keep sweeping
-             * without waiting for the next tick. */
-            queueExpire(core);
-            core->st.sweeps_chained += core->expire_queued;
+            /* More is due than one command does (holds to free, pools to
+             * flow back): go on without waiting for the next tick. */
+            queueTimeWork(core, cmds[i].op);
+            if (cmds[i].op == SLOT_OP_EXPIRE) {
+                core->st.sweeps_chained += core->expire_queued;
+            }
         }
     }
 }
@@ -669,10 +693,15 @@ void node_core_tick(struct node_core *core)
         return;
     }
     checkMembership(core);
-    if (raft_state(core->raft) == RAFT_LEADER &&
-        ledger_next_deadline_ms(core->fsm->ledger) <=
-            core->cfg.now_ms(core->cfg.data)) {
-        queueExpire(core);
+    if (raft_state(core->raft) != RAFT_LEADER) {
+        return;
+    }
+    uint64_t now_ms = core->cfg.now_ms(core->cfg.data);
+    if (ledger_next_deadline_ms(core->fsm->ledger) <= now_ms) {
+        queueTimeWork(core, SLOT_OP_EXPIRE);
+    }
+    if (ledger_next_sweep_ms(core->fsm->ledger) <= now_ms) {
+        queueTimeWork(core, SLOT_OP_SWEEP);
     }
 }
 

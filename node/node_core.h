@@ -112,6 +112,7 @@ struct node_core_stats {
     uint64_t reads_local;    /* reads served from local state at once */
     uint64_t sweeps;         /* EXPIRE commands queued */
     uint64_t sweeps_chained; /* ... because the previous one left holds due */
+    uint64_t flow_sweeps;    /* SWEEP commands queued (flow-back due) */
     uint64_t admin_changes;  /* membership changes / transfers started */
 };
 
@@ -151,7 +152,9 @@ void node_core_flush(struct node_core *core);
 
 /* Periodic work (slotd: every expire_interval_ms): notices a removal from
  * the configuration; on the leader, queues an EXPIRE when a hold is due by
- * now_ms (proposed by the next node_core_flush). */
+ * now_ms, and a SWEEP when a pool's flow-back is (ledger_next_sweep_ms),
+ * both proposed by the next node_core_flush. One of each at a time; one
+ * that leaves work due is followed by another as soon as it is applied. */
 void node_core_tick(struct node_core *core);
 
 /* The owner is about to close raft: commands not yet proposed and reads

@@ -16,8 +16,8 @@
 
 /* One command of a batch: who waits for it. */
 struct pend {
-    struct node_conn *conn; /* NULL: the core's own EXPIRE */
-    uint64_t tag;
+    struct node_conn *conn; /* NULL: the core's own EXPIRE or SWEEP */
+    uint64_t tag;           /* conn == NULL: the op (SLOT_OP_EXPIRE/SWEEP) */
 };
 
 /* A proposed entry, until raft acknowledges it. */
@@ -63,7 +63,8 @@ struct node_core {
     struct batch *inflight[NODE_CORE_INFLIGHT_MAX];
     uint32_t n_inflight;
     uint64_t origin_seq;
-    bool expire_queued;
+    bool expire_queued; /* an EXPIRE is in the batch or in flight */
+    bool sweep_queued;  /* a SWEEP is in the batch or in flight */
 
     /* Linearizable reads: queued for the next barrier, and the barrier in
      * flight (at most one: the reads that arrive meanwhile wait for the
