@@ -49,6 +49,7 @@
 #include "mp.h"
 #include "slot_admin.h"
 #include "slot_proto.h"
+#include "slot_time.h"
 #include "slot_valid.h"
 #include "libslotInt.h"
 
@@ -241,12 +242,13 @@ int slotc_member_role_from_name(const char *name)
 const char *slotc_op_name(int op)
 {
     static const char *const names[] = {
-        NULL,           "CONFIG",       "POOL_CREATE",   "POOL_UPDATE",
-        "POOL_CLOSE",   "HOLD",         "CONFIRM",       "RELEASE",
-        "CANCEL",       "EXPIRE",       "READ_POOL",     "READ_HOLD",
-        "READ_BOOKING", "READ_PATIENT", "READ_POOLS",    "READ_LEDGER",
-        "STATUS",       "MEMBER_ADD",   "MEMBER_ASSIGN", "MEMBER_REMOVE",
-        "TRANSFER",
+        NULL,           "CONFIG",         "POOL_CREATE",     "POOL_UPDATE",
+        "POOL_CLOSE",   "HOLD",           "CONFIRM",         "RELEASE",
+        "CANCEL",       "EXPIRE",         "READ_POOL",       "READ_HOLD",
+        "READ_BOOKING", "READ_PATIENT",   "READ_POOLS",      "READ_LEDGER",
+        "STATUS",       "MEMBER_ADD",     "MEMBER_ASSIGN",   "MEMBER_REMOVE",
+        "TRANSFER",     "RULES_SET",      "SCHEDULE_IMPORT", "READ_QUERY",
+        "READ_RULES",   "READ_RULES_LOG", "SCHEDULE_CHECK",
     };
     return op > 0 && (size_t)op < sizeof names / sizeof names[0] ? names[op]
                                                                  : NULL;
@@ -1064,53 +1066,6 @@ static void copyStr(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src);
 }
 
-static void convBucket(struct slotc_bucket *d, const struct slot_bucket *s)
-{
-    copyStr(d->channel, sizeof d->channel, s->channel);
-    d->capacity = s->capacity;
-    d->free = s->free;
-    d->held = s->held;
-    d->booked = s->booked;
-}
-
-static void convPool(struct slotc_pool *d, const struct slot_pool_status *s)
-{
-    memset(d, 0, sizeof *d);
-    copyStr(d->pool, sizeof d->pool, s->pool);
-    d->kind = s->kind;
-    d->state = s->state;
-    d->capacity = s->capacity;
-    d->free = s->free;
-    d->held = s->held;
-    d->booked = s->booked;
-    d->fee_cents = s->fee_cents;
-    d->seg_start_ms = s->seg_start_ms;
-    d->seg_end_ms = s->seg_end_ms;
-    d->release_at_ms = s->release_at_ms;
-    d->next_visit_no = s->next_visit_no;
-    d->n_shares = s->n_shares;
-    for (uint32_t i = 0; i < s->n_shares && i < SLOTC_SHARES_MAX; i++) {
-        convBucket(&d->shares[i], &s->shares[i]);
-    }
-    convBucket(&d->remainder, &s->remainder);
-}
-
-static void convClaim(struct slotc_claim *d, const struct slot_claim *s)
-{
-    memset(d, 0, sizeof *d);
-    d->id = s->id;
-    d->state = s->state;
-    copyStr(d->pool, sizeof d->pool, s->pool);
-    copyStr(d->patient, sizeof d->patient, s->patient);
-    copyStr(d->channel, sizeof d->channel, s->channel);
-    d->held_at_ms = s->held_at_ms;
-    d->deadline_ms = s->deadline_ms;
-    d->booked_at_ms = s->booked_at_ms;
-    d->resolved_at_ms = s->resolved_at_ms;
-    d->visit_no = s->visit_no;
-    copyStr(d->payment_ref, sizeof d->payment_ref, s->payment_ref);
-}
-
 static void convConfig(struct slotc_config *d, const struct slot_config *s)
 {
     d->hold_ttl_min_ms = s->hold_ttl_min_ms;
@@ -1144,10 +1099,86 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
                 if (slot_pool_status_decode(r, &st) != SLOT_OK) {
                     return SLOT_MALFORMED;
                 }
-                convPool(&pools[i], &st);
+                slotc__pool_from_wire(&pools[i], &st);
             }
             req->out.pools = pools;
             req->out.n_pools = n;
+            return SLOT_OK;
+        }
+        case SLOT_READ_QUERY: {
+            uint64_t total;
+            if (!mp_expect_array(r, 2) || !mp_read_u64(r, &total) ||
+                !mp_read_array(r, &n) || n > SLOT_LIST_MAX) {
+                return SLOT_MALFORMED;
+            }
+            struct slotc_pool *pools = calloc(n ? n : 1, sizeof *pools);
+            if (pools == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = pools;
+            for (uint32_t i = 0; i < n; i++) {
+                struct slot_pool_status st;
+                if (slot_pool_status_decode(r, &st) != SLOT_OK) {
+                    return SLOT_MALFORMED;
+                }
+                slotc__pool_from_wire(&pools[i], &st);
+            }
+            req->out.pools = pools;
+            req->out.n_pools = n;
+            req->out.total = total;
+            return SLOT_OK;
+        }
+        case SLOT_READ_RULES:
+        case SLOT_READ_RULES_LOG: {
+            if (op == SLOT_READ_RULES_LOG &&
+                (!mp_read_array(r, &n) || n > SLOT_LIST_MAX)) {
+                return SLOT_MALFORMED;
+            }
+            struct slotc_rules_info *ri = calloc(n ? n : 1, sizeof *ri);
+            struct slot_rules_info *w = malloc(sizeof *w);
+            p->res = ri;
+            int rc = ri == NULL || w == NULL ? SLOT_BUSY : SLOT_OK;
+            for (uint32_t i = 0; i < n && rc == SLOT_OK; i++) {
+                rc = slot_rules_info_decode(r, w) == SLOT_OK ? SLOT_OK
+                                                             : SLOT_MALFORMED;
+                if (rc == SLOT_OK) {
+                    slotc__rules_info_from_wire(&ri[i], w);
+                }
+            }
+            free(w);
+            req->out.rules = ri;
+            req->out.n_rules = rc == SLOT_OK ? n : 0;
+            return rc;
+        }
+        case SLOT_READ_SCHEDULE_CHECK: {
+            /* [new, unchanged, [pool id...]]: the ids as C strings after
+             * their pointer array, in one block. */
+            uint64_t created, unchanged;
+            if (!mp_expect_array(r, 3) || !mp_read_u64(r, &created) ||
+                !mp_read_u64(r, &unchanged) || !mp_read_array(r, &n) ||
+                n > SLOT_LIST_MAX) {
+                return SLOT_MALFORMED;
+            }
+            size_t id_cap = SLOT_POOL_ID_MAX + 1;
+            char **ids = calloc(1, (n ? n : 1) * (sizeof(char *) + id_cap));
+            if (ids == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = ids;
+            char *text = (char *)(ids + (n ? n : 1));
+            for (uint32_t i = 0; i < n; i++) {
+                struct slot_str id;
+                if (!mp_read_str(r, SLOT_POOL_ID_MAX, &id)) {
+                    return SLOT_MALFORMED;
+                }
+                ids[i] = text + i * id_cap;
+                memcpy(ids[i], id.p, id.len);
+                ids[i][id.len] = '\0';
+            }
+            req->out.created = created;
+            req->out.unchanged = unchanged;
+            req->out.conflicts = (const char *const *)ids;
+            req->out.n_conflicts = n;
             return SLOT_OK;
         }
         case SLOT_READ_HOLD:
@@ -1167,7 +1198,7 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
                 if (slot_claim_decode(r, &sc) != SLOT_OK) {
                     return SLOT_MALFORMED;
                 }
-                convClaim(&cl[i], &sc);
+                slotc__claim_from_wire(&cl[i], &sc);
             }
             req->out.claims = cl;
             req->out.n_claims = n;
@@ -1317,6 +1348,13 @@ static void onResult(struct slotc *c, struct slotc_req *req,
             case SLOT_OP_EXPIRE:
                 req->out.expired = res->a;
                 req->out.still_due = res->b;
+                break;
+            case SLOT_OP_RULES_SET:
+                req->out.version = res->a;
+                break;
+            case SLOT_OP_SCHEDULE_IMPORT:
+                req->out.created = res->a;
+                req->out.unchanged = res->b;
                 break;
             default:
                 break;
@@ -1627,6 +1665,35 @@ static struct slot_str blkStr(struct blk *b, const char *s)
     return (struct slot_str){dst, (uint32_t)len};
 }
 
+/* Copies bytes into the blk (NUL-terminated too: strings among them are
+ * handed to callers as C strings). */
+static struct slot_str blkBytes(struct blk *b, struct slot_str s)
+{
+    assert(b->used + s.len + 1 <= b->cap);
+    char *dst = b->strings + b->used;
+    if (s.len > 0) {
+        memcpy(dst, s.p, s.len);
+    }
+    dst[s.len] = '\0';
+    b->used += s.len + 1;
+    return (struct slot_str){dst, s.len};
+}
+
+/* Moves a schedule's strings into the blk (slotc__sched_bytes of room). */
+static void blkSched(struct blk *b, struct slot_sched *sc)
+{
+    sc->hospital = blkBytes(b, sc->hospital);
+    sc->campus = blkBytes(b, sc->campus);
+    sc->department = blkBytes(b, sc->department);
+    sc->doctor = blkBytes(b, sc->doctor);
+    for (uint32_t i = 0; i < sc->n_eligible; i++) {
+        sc->eligible[i] = blkBytes(b, sc->eligible[i]);
+    }
+    for (uint32_t i = 0; i < sc->n_rem_allow; i++) {
+        sc->rem_allow[i] = blkBytes(b, sc->rem_allow[i]);
+    }
+}
+
 /* Validates a string argument under a rule before anything is copied:
  * NULL is INVALID_ARGUMENT, longer than the rule allows TOO_LARGE. */
 static int checkStr(const char *s, int (*rule)(struct slot_str), size_t max)
@@ -1662,7 +1729,10 @@ static int idemSet(const struct slotc_req *req, struct blk *b)
     if (req->idem_key == NULL) {
         return req->idem_channel == NULL ? SLOT_OK : SLOT_INVALID_ARGUMENT;
     }
-    if (cmd->op < SLOT_OP_POOL_CREATE || cmd->op > SLOT_OP_CANCEL) {
+    bool keyed =
+        (cmd->op >= SLOT_OP_POOL_CREATE && cmd->op <= SLOT_OP_CANCEL) ||
+        cmd->op == SLOT_OP_RULES_SET || cmd->op == SLOT_OP_SCHEDULE_IMPORT;
+    if (!keyed) {
         return SLOT_INVALID_ARGUMENT;
     }
     int rc = checkStr(req->idem_key, slot_valid_idem_key, SLOT_IDEM_KEY_MAX);
@@ -1755,6 +1825,14 @@ static int poolSpec(struct slotc *c, struct slotc_req *req, int op,
             spec->shares[i].channel, (uint32_t)strlen(spec->shares[i].channel)};
         sp.shares[i].slots = spec->shares[i].slots;
     }
+    if (spec->place != NULL) {
+        rc = slotc__place_to_wire(spec->place, &sp.sched);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        sp.has_sched = true;
+        extra += slotc__sched_bytes(&sp.sched);
+    }
     if ((rc = slot_valid_pool_spec(&sp)) != SLOT_OK) {
         return rc;
     }
@@ -1768,6 +1846,9 @@ static int poolSpec(struct slotc *c, struct slotc_req *req, int op,
     b->u.cmd.u.pool.pool = blkStr(b, spec->pool);
     for (uint32_t i = 0; i < spec->n_shares; i++) {
         b->u.cmd.u.pool.shares[i].channel = blkStr(b, spec->shares[i].channel);
+    }
+    if (sp.has_sched) {
+        blkSched(b, &b->u.cmd.u.pool.sched);
     }
     return submitCmd(c, req, op, b, cb);
 }
@@ -1830,9 +1911,14 @@ int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
 int slotc_confirm(struct slotc *c, struct slotc_req *req, uint64_t hold,
                   const char *payment_ref, slotc_cb cb)
 {
+    if (payment_ref == NULL) {
+        payment_ref = ""; /* none: a pay-at-visit booking */
+    }
     int rc = hold == 0 ? SLOT_INVALID_ARGUMENT
-                       : checkStr(payment_ref, slot_valid_payment_ref,
-                                  SLOT_PAYMENT_REF_MAX);
+             : payment_ref[0] == '\0'
+                 ? SLOT_OK
+                 : checkStr(payment_ref, slot_valid_payment_ref,
+                            SLOT_PAYMENT_REF_MAX);
     if (rc != SLOT_OK) {
         return rc;
     }
@@ -1890,6 +1976,91 @@ int slotc_expire(struct slotc *c, struct slotc_req *req, uint32_t max,
     b->u.cmd.op = SLOT_OP_EXPIRE;
     b->u.cmd.u.expire.max = max;
     return submitCmd(c, req, SLOTC_OP_EXPIRE, b, cb);
+}
+
+int slotc_rules_set(struct slotc *c, struct slotc_req *req,
+                    const char *hospital, const char *department,
+                    const char *operator_name, const char *reason,
+                    const struct slotc_rules *rules, slotc_cb cb)
+{
+    struct slot_str args[4];
+    struct slot_rules wire;
+    int rc = slotc__rules_set_args(hospital, department, operator_name, reason,
+                                   args);
+    if (rc == SLOT_OK) {
+        rc = rules == NULL ? SLOT_INVALID_ARGUMENT
+                           : slotc__rules_to_wire(rules, &wire);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    /* The command carries the rule set encoded (slot_proto.h): encode it
+     * once, here, and keep the bytes with the request. */
+    struct mp_buf enc;
+    mp_buf_init(&enc);
+    slot_rules_encode(&enc, &wire);
+    size_t extra = enc.len + 1 + idemExtra(req);
+    for (int i = 0; i < 4; i++) {
+        extra += args[i].len + 1;
+    }
+    struct blk *b = blkNew(extra);
+    if (b == NULL) {
+        mp_buf_free(&enc);
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = SLOT_OP_RULES_SET;
+    b->u.cmd.u.rules.hospital = blkBytes(b, args[0]);
+    b->u.cmd.u.rules.department = blkBytes(b, args[1]);
+    b->u.cmd.u.rules.operator_name = blkBytes(b, args[2]);
+    b->u.cmd.u.rules.reason = blkBytes(b, args[3]);
+    b->u.cmd.u.rules.rules = blkBytes(
+        b, (struct slot_str){(const char *)enc.data, (uint32_t)enc.len});
+    mp_buf_free(&enc);
+    return submitCmd(c, req, SLOTC_OP_RULES_SET, b, cb);
+}
+
+/* A template in a new blk, validated, its strings and its packed days and
+ * segments copied into the blk: the command's (SCHEDULE_IMPORT) or the
+ * read's (SCHEDULE_CHECK). */
+static int templateBlk(const struct slotc_template *tpl, size_t more, bool read,
+                       struct blk **out)
+{
+    struct mp_buf slices;
+    struct slot_template w;
+    mp_buf_init(&slices);
+    int rc = tpl == NULL ? SLOT_INVALID_ARGUMENT
+                         : slotc__template_to_wire(tpl, &w, &slices);
+    struct blk *b = NULL;
+    if (rc == SLOT_OK) {
+        b = blkNew(slotc__template_bytes(&w) + more);
+        rc = b == NULL ? SLOT_BUSY : SLOT_OK;
+    }
+    if (rc == SLOT_OK) {
+        struct slot_template *t = read ? &b->u.rd.tpl : &b->u.cmd.u.import;
+        *t = w;
+        t->id_prefix = blkBytes(b, w.id_prefix);
+        blkSched(b, &t->sched);
+        for (uint32_t i = 0; i < w.n_shares; i++) {
+            t->shares[i].name = blkBytes(b, w.shares[i].name);
+        }
+        t->days = blkBytes(b, w.days);
+        t->segments = blkBytes(b, w.segments);
+        *out = b;
+    }
+    mp_buf_free(&slices);
+    return rc;
+}
+
+int slotc_schedule_import(struct slotc *c, struct slotc_req *req,
+                          const struct slotc_template *tpl, slotc_cb cb)
+{
+    struct blk *b;
+    int rc = templateBlk(tpl, idemExtra(req), false, &b);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    b->u.cmd.op = SLOT_OP_SCHEDULE_IMPORT;
+    return submitCmd(c, req, SLOTC_OP_SCHEDULE_IMPORT, b, cb);
 }
 
 /* Reads keep their linearizable flag in the op's top bit (0x80: stale). */
@@ -2000,6 +2171,119 @@ int slotc_read_ledger(struct slotc *c, struct slotc_req *req, slotc_cb cb)
     b->u.rd.op = SLOT_READ_LEDGER;
     b->u.rd.no_hash = (req->flags & SLOTC_NO_HASH) != 0;
     return submitRead(c, req, SLOTC_OP_READ_LEDGER, b, cb);
+}
+
+/* An optional string argument: NULL or "" is "", else checkStr's rule. */
+static int optStr(const char *s, int (*rule)(struct slot_str), size_t max,
+                  struct slot_str *out)
+{
+    *out = (struct slot_str){"", 0};
+    if (s == NULL || s[0] == '\0') {
+        return SLOT_OK;
+    }
+    int rc = checkStr(s, rule, max);
+    if (rc == SLOT_OK) {
+        *out = (struct slot_str){s, (uint32_t)strlen(s)};
+    }
+    return rc;
+}
+
+int slotc_read_query(struct slotc *c, struct slotc_req *req,
+                     const struct slotc_query *q, slotc_cb cb)
+{
+    if (q == NULL || q->kind < -1 || q->kind > SLOT_KIND_MAX || q->limit == 0 ||
+        q->limit > SLOT_LIST_MAX || q->date_from > SLOT_DAY_MAX ||
+        q->date_to > SLOT_DAY_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    struct slot_str hospital, department, doctor, after;
+    int rc = checkStr(q->hospital, slot_valid_name, SLOT_NAME_MAX);
+    if (rc == SLOT_OK) {
+        hospital =
+            (struct slot_str){q->hospital, (uint32_t)strlen(q->hospital)};
+        rc = optStr(q->department, slot_valid_name, SLOT_NAME_MAX, &department);
+    }
+    if (rc == SLOT_OK) {
+        rc = optStr(q->doctor, slot_valid_name, SLOT_NAME_MAX, &doctor);
+    }
+    if (rc == SLOT_OK) {
+        rc = optStr(q->after, slot_valid_pool_id, SLOT_POOL_ID_MAX, &after);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b =
+        blkNew(hospital.len + department.len + doctor.len + after.len + 4);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_QUERY;
+    b->u.rd.hospital = blkBytes(b, hospital);
+    b->u.rd.department = blkBytes(b, department);
+    b->u.rd.doctor = blkBytes(b, doctor);
+    b->u.rd.date_from = q->date_from;
+    b->u.rd.date_to = q->date_to;
+    b->u.rd.kind = q->kind < 0 ? SLOT_KIND_ANY : (uint8_t)q->kind;
+    b->u.rd.pool = blkBytes(b, after);
+    b->u.rd.limit = q->limit;
+    return submitRead(c, req, SLOTC_OP_READ_QUERY, b, cb);
+}
+
+/* READ_RULES and READ_RULES_LOG: a hospital, and a department or a page. */
+static int readRules(struct slotc *c, struct slotc_req *req, int op,
+                     const char *hospital, const char *department,
+                     uint64_t after_version, uint32_t limit, slotc_cb cb)
+{
+    struct slot_str dep;
+    int rc = checkStr(hospital, slot_valid_name, SLOT_NAME_MAX);
+    if (rc == SLOT_OK) {
+        rc = optStr(department, slot_valid_name, SLOT_NAME_MAX, &dep);
+    }
+    if (rc == SLOT_OK && op == SLOTC_OP_READ_RULES_LOG &&
+        (limit == 0 || limit > SLOT_LIST_MAX)) {
+        rc = SLOT_INVALID_ARGUMENT;
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(hospital) + dep.len + 2);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op =
+        op == SLOTC_OP_READ_RULES ? SLOT_READ_RULES : SLOT_READ_RULES_LOG;
+    b->u.rd.hospital = blkStr(b, hospital);
+    b->u.rd.department = blkBytes(b, dep);
+    b->u.rd.after_version = after_version;
+    b->u.rd.limit = limit;
+    return submitRead(c, req, op, b, cb);
+}
+
+int slotc_read_rules(struct slotc *c, struct slotc_req *req,
+                     const char *hospital, const char *department, slotc_cb cb)
+{
+    return readRules(c, req, SLOTC_OP_READ_RULES, hospital, department, 0, 0,
+                     cb);
+}
+
+int slotc_read_rules_log(struct slotc *c, struct slotc_req *req,
+                         const char *hospital, uint64_t after_version,
+                         uint32_t limit, slotc_cb cb)
+{
+    return readRules(c, req, SLOTC_OP_READ_RULES_LOG, hospital, NULL,
+                     after_version, limit, cb);
+}
+
+int slotc_schedule_check(struct slotc *c, struct slotc_req *req,
+                         const struct slotc_template *tpl, slotc_cb cb)
+{
+    struct blk *b;
+    int rc = templateBlk(tpl, 0, true, &b);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    b->u.rd.op = SLOT_READ_SCHEDULE_CHECK;
+    return submitRead(c, req, SLOTC_OP_SCHEDULE_CHECK, b, cb);
 }
 
 static int submitAdmin(struct slotc *c, struct slotc_req *req, int op,

@@ -130,7 +130,10 @@ struct uv_loop_s;
 #define SLOT_API __attribute__((visibility("default")))
 #endif
 
-#define SLOTC_VERSION_MAJOR 1
+/* 2: protocol version 2 (hospital schedules and rules); struct slotc_pool,
+ * slotc_claim, slotc_pool_spec and slotc_out grew (an ABI change:
+ * libslot.so.2). */
+#define SLOTC_VERSION_MAJOR 2
 #define SLOTC_VERSION_MINOR 0
 
 /* Limits, equal to the protocol's (slot_proto.h). */
@@ -147,6 +150,21 @@ struct uv_loop_s;
 #define SLOTC_NODES_MAX       16    /* nodes one client knows */
 #define SLOTC_SESSIONS_MAX    64    /* upper bound of opts.sessions_max */
 #define SLOTC_QUEUE_MAX       65536 /* upper bound of opts.queue_max */
+/* Schedules and rules (slot_sched.h). */
+#define SLOTC_NAME_MAX                                                         \
+    32                               /* hospital, campus, department, doctor:
+                                     * bytes of [A-Za-z0-9_.-] */
+#define SLOTC_OPERATOR_MAX       32  /* bytes of [A-Za-z0-9_.@-] */
+#define SLOTC_REASON_MAX         256 /* bytes of UTF-8, no control chars */
+#define SLOTC_POOL_NAMES_MAX     8   /* eligible / remainder_allow names */
+#define SLOTC_GROUPS_MAX         8   /* channel groups of a hospital */
+#define SLOTC_GROUP_CHANNELS_MAX 16  /* channels of one group */
+#define SLOTC_POLICIES_MAX       16  /* per-channel policies */
+#define SLOTC_ELIG_RULES_MAX     16  /* eligibility rules */
+#define SLOTC_ID_PREFIX_MAX      50  /* a template's pool id prefix */
+#define SLOTC_TEMPLATE_DAYS_MAX  366
+#define SLOTC_TEMPLATE_SEGS_MAX  48
+#define SLOTC_RULES_LOG_MAX      32 /* changes a hospital's log keeps */
 
 /* ---- Errors ------------------------------------------------------------- */
 
@@ -160,7 +178,13 @@ SLOT_API const char *slotc_err_message(int code);
 enum slotc_kind {
     SLOTC_KIND_NORMAL = 0,
     SLOTC_KIND_EXPERT = 1,
-    SLOTC_KIND_SPECIAL = 2
+    SLOTC_KIND_SPECIAL = 2,
+    SLOTC_KIND_TOP_EXPERT = 3
+};
+/* How a scheduled pool is paid. */
+enum slotc_pay_mode {
+    SLOTC_PAY_ONLINE = 0,  /* CONFIRM needs a payment_ref */
+    SLOTC_PAY_AT_VISIT = 1 /* CONFIRM without one books it unpaid */
 };
 enum slotc_pool_state {
     SLOTC_POOL_SCHEDULED = 0, /* open, but ledger time < release_at_ms */
@@ -185,8 +209,22 @@ SLOT_API const char *slotc_kind_name(int kind);
 SLOT_API const char *slotc_pool_state_name(int state);
 SLOT_API const char *slotc_claim_state_name(int state);
 SLOT_API const char *slotc_member_role_name(int role);
+SLOT_API const char *slotc_pay_mode_name(int mode); /* "online", "at_visit" */
 /* The value for a name, or -1. */
 SLOT_API int slotc_kind_from_name(const char *name);
+SLOT_API int slotc_pay_mode_from_name(const char *name);
+
+/* Dates and times of day in a hospital's local time (slot_time.h): a
+ * local date is a day number (days since 1970-01-01, 1..109572); a time of
+ * day a minute 0..1439. Parsing takes exactly "YYYY-MM-DD" / "HH:MM" and
+ * returns -1 for anything else (or an impossible date); formatting writes
+ * 11 / 6 bytes with the NUL. slotc_local_day gives the local date of a
+ * UTC instant at a UTC offset (minutes, -720..840). */
+SLOT_API int64_t slotc_day_parse(const char *s);
+SLOT_API void slotc_day_format(uint32_t day, char out[11]);
+SLOT_API int32_t slotc_minute_parse(const char *s);
+SLOT_API void slotc_minute_format(uint32_t minute, char out[6]);
+SLOT_API uint32_t slotc_local_day(uint64_t utc_ms, int32_t utc_offset_min);
 SLOT_API int slotc_member_role_from_name(const char *name);
 
 /* Replicated rule parameters (slotc_config replaces all of them). Ranges:
@@ -207,9 +245,33 @@ struct slotc_share {
     uint32_t slots;      /* 1..capacity */
 };
 
+/* A pool's place in a hospital's schedule (slot_sched.h): the hospital
+ * (which must have rules: slotc_rules_set), campus and doctor ("" for a
+ * department-level clinic), department, the local visit date, how it is
+ * paid, how long one visit number stands for (0: segment / capacity),
+ * which channels or groups may book it (none: the hospital's eligibility
+ * rules decide) and which may take from its shared remainder (none: every
+ * eligible one). Names are channels or groups of the hospital. */
+struct slotc_place {
+    const char *hospital;
+    const char *campus; /* NULL or "": none */
+    const char *department;
+    const char *doctor; /* NULL or "": none */
+    uint32_t visit_day; /* local date (slotc_day_parse) */
+    int pay_mode;       /* enum slotc_pay_mode */
+    uint32_t visit_slot_ms;
+    uint32_t n_eligible;
+    const char *eligible[SLOTC_POOL_NAMES_MAX];
+    uint32_t n_remainder_allow;
+    const char *remainder_allow[SLOTC_POOL_NAMES_MAX];
+};
+
 /* A pool definition (POOL_CREATE / POOL_UPDATE). Rules: capacity
- * 1..100000; kind <= 2; fee_cents <= 100000000; every *_ms <= 2^53; the
- * segment both 0 or start < end; shares distinct, sum <= capacity. */
+ * 1..100000; kind <= 3; fee_cents <= 100000000; every *_ms <= 2^53; the
+ * segment both 0 or start < end; shares distinct, sum <= capacity; a
+ * share's channel may name a group of the pool's hospital ("online"). A
+ * pool with a place must have a segment (seg_start_ms > 0): its visit
+ * numbers stand for times in it. */
 struct slotc_pool_spec {
     const char *pool;
     uint32_t capacity;
@@ -217,9 +279,12 @@ struct slotc_pool_spec {
     uint64_t fee_cents;
     uint64_t seg_start_ms;
     uint64_t seg_end_ms;
-    uint64_t release_at_ms; /* holds refused while ledger time < this */
+    uint64_t release_at_ms; /* holds refused while ledger time < this (a
+                             * scheduled pool also waits for its
+                             * hospital's release time) */
     uint32_t n_shares;
     struct slotc_share shares[SLOTC_SHARES_MAX];
+    const struct slotc_place *place; /* NULL: a free-standing pool */
 };
 
 /* Counters of one bucket: a channel's share, or the shared remainder. */
@@ -228,17 +293,39 @@ struct slotc_bucket {
     uint32_t capacity, free, held, booked;
 };
 
+/* A scheduled pool's place as reads report it. */
+struct slotc_pool_place {
+    char hospital[SLOTC_NAME_MAX + 1];
+    char campus[SLOTC_NAME_MAX + 1];
+    char department[SLOTC_NAME_MAX + 1];
+    char doctor[SLOTC_NAME_MAX + 1];
+    uint32_t visit_day;
+    int pay_mode; /* enum slotc_pay_mode */
+    uint32_t visit_slot_ms;
+    uint32_t n_eligible;
+    char eligible[SLOTC_POOL_NAMES_MAX][SLOTC_CHANNEL_MAX + 1];
+    uint32_t n_remainder_allow;
+    char remainder_allow[SLOTC_POOL_NAMES_MAX][SLOTC_CHANNEL_MAX + 1];
+    uint64_t flow_due_ms; /* when unsold shares flow back; 0: no flow-back
+                           * rule, or flowed back already */
+    bool flowed_back;     /* they have (once: never again) */
+};
+
 struct slotc_pool {
     char pool[SLOTC_POOL_ID_MAX + 1];
     int kind;  /* enum slotc_kind */
     int state; /* enum slotc_pool_state */
     uint32_t capacity, free, held, booked;
     uint64_t fee_cents;
-    uint64_t seg_start_ms, seg_end_ms, release_at_ms;
+    uint64_t seg_start_ms, seg_end_ms;
+    uint64_t release_at_ms; /* scheduled pools: when holds open (the later
+                             * of the pool's own and the hospital's) */
     uint32_t next_visit_no;
     uint32_t n_shares;
     struct slotc_bucket shares[SLOTC_SHARES_MAX];
     struct slotc_bucket remainder;
+    bool scheduled; /* place is set */
+    struct slotc_pool_place place;
 };
 
 /* A hold and, once confirmed, the booking made from it (same id). */
@@ -254,6 +341,108 @@ struct slotc_claim {
     uint64_t resolved_at_ms; /* 0 while held or booked */
     uint32_t visit_no;       /* 0 unless confirmed */
     char payment_ref[SLOTC_PAYMENT_REF_MAX + 1];
+    uint64_t visit_start_ms; /* the visit number's estimated window in */
+    uint64_t visit_end_ms;   /* the segment; 0 unless booked in one */
+    bool paid;               /* confirmed with a payment reference */
+    char bucket[SLOTC_CHANNEL_MAX + 1]; /* the share it took from ("" the
+                                         * remainder): a channel or group */
+};
+
+/* ---- A hospital's rules (slot_sched.h has the full contract) ------------ */
+
+/* A named group of channels ("online" = app, wechat, bank, kiosk). */
+struct slotc_group {
+    char name[SLOTC_CHANNEL_MAX + 1];
+    uint32_t n;
+    char channels[SLOTC_GROUP_CHANNELS_MAX][SLOTC_CHANNEL_MAX + 1];
+};
+/* How the date rules apply to a channel, group or "*" (everyone else). */
+struct slotc_policy {
+    char channel[SLOTC_CHANNEL_MAX + 1];
+    uint32_t horizon_days; /* 0: the hospital's */
+    bool cutoff;           /* the day-before cut-off applies */
+    bool same_day;         /* may book for today */
+};
+/* Which channels/groups may book the pools of a department ("" any) and
+ * kind (-1 any); the first matching rule decides. */
+struct slotc_elig {
+    char department[SLOTC_NAME_MAX + 1];
+    int kind;
+    uint32_t n;
+    char names[SLOTC_POOL_NAMES_MAX][SLOTC_CHANNEL_MAX + 1];
+};
+struct slotc_rules {
+    int32_t utc_offset_min;  /* -720..840 (Beijing: 480) */
+    uint32_t release_minute; /* 0..1439: the day horizon_days ahead opens */
+    uint32_t horizon_days;   /* 0..366; 0: no horizon rule */
+    int32_t cutoff_minute;   /* 0..1439 on the day before the visit; -1:
+                              * no cut-off */
+    uint32_t pay_ttl_ms;     /* 0 or 1000..86400000: a HOLD's default ttl */
+    uint32_t pay_ttl_max_ms; /* 0 (the ledger's maximum) or 1000..86400000 */
+    uint32_t flowback_days_before;           /* 0..7 */
+    int32_t flowback_minute;                 /* 0..1439; -1: no flow-back */
+    char flowback_to[SLOTC_CHANNEL_MAX + 1]; /* a share; "": the remainder */
+    uint32_t n_groups;
+    struct slotc_group groups[SLOTC_GROUPS_MAX];
+    uint32_t n_policies;
+    struct slotc_policy policies[SLOTC_POLICIES_MAX];
+    uint32_t n_elig;
+    struct slotc_elig elig[SLOTC_ELIG_RULES_MAX];
+};
+/* Rules that restrict nothing (what a hospital without rules behaves as),
+ * UTC offset 0. */
+SLOT_API void slotc_rules_init(struct slotc_rules *r);
+
+/* A version of a hospital's (or a department's) rules. */
+struct slotc_rules_info {
+    bool inherited; /* a department without its own: the hospital's */
+    uint64_t version;
+    char department[SLOTC_NAME_MAX + 1]; /* "": the hospital's own */
+    uint64_t changed_at_ms;
+    char operator_name[SLOTC_OPERATOR_MAX + 1];
+    char reason[SLOTC_REASON_MAX + 1];
+    struct slotc_rules rules;
+};
+
+/* ---- Schedule templates -------------------------------------------------- */
+
+struct slotc_segment {
+    uint32_t start_minute, end_minute; /* local, 0 <= start < end <= 1440 */
+    uint32_t capacity;                 /* 1..100000 */
+};
+struct slotc_tshare {
+    const char *channel; /* a channel or a group of the hospital */
+    uint32_t permille;   /* 1..1000: floor(capacity * permille / 1000) */
+};
+/* One pool per (day, segment), id "<id_prefix>/YYYYMMDD/HHMM", each with
+ * the template's place (place.visit_day is ignored), kind, fee and
+ * shares. Days strictly increasing; segments increasing, not
+ * overlapping. */
+struct slotc_template {
+    const char *id_prefix; /* 1..SLOTC_ID_PREFIX_MAX bytes, pool charset */
+    struct slotc_place place;
+    int kind;
+    uint64_t fee_cents;
+    uint32_t n_shares;
+    struct slotc_tshare shares[SLOTC_SHARES_MAX];
+    uint32_t n_days; /* 1..SLOTC_TEMPLATE_DAYS_MAX */
+    const uint32_t *days;
+    uint32_t n_segments; /* 1..SLOTC_TEMPLATE_SEGS_MAX */
+    const struct slotc_segment *segments;
+};
+
+/* A pool query (slotc_read_query): one hospital's pools in (visit date,
+ * segment start, department, doctor, pool) order. */
+struct slotc_query {
+    const char *hospital;
+    const char *department; /* NULL or "": any */
+    const char *doctor;     /* NULL or "": any */
+    uint32_t date_from;     /* local dates; 0: unbounded */
+    uint32_t date_to;
+    int kind;          /* -1: any */
+    const char *after; /* NULL or "": from the first; else a pool of the
+                        * hospital: the page after it */
+    uint32_t limit;    /* 1..SLOTC_LIST_MAX */
 };
 
 struct slotc_ledger_info {
@@ -321,6 +510,13 @@ enum slotc_op {
     SLOTC_OP_MEMBER_ASSIGN,
     SLOTC_OP_MEMBER_REMOVE,
     SLOTC_OP_TRANSFER,
+    /* hospitals' schedules and rules (commands, then reads) */
+    SLOTC_OP_RULES_SET,
+    SLOTC_OP_SCHEDULE_IMPORT,
+    SLOTC_OP_READ_QUERY,
+    SLOTC_OP_READ_RULES,
+    SLOTC_OP_READ_RULES_LOG,
+    SLOTC_OP_SCHEDULE_CHECK,
 };
 /* "HOLD", "READ_POOL", "STATUS", ...; NULL for an unknown op. Static. */
 SLOT_API const char *slotc_op_name(int op);
@@ -353,6 +549,10 @@ struct slotc_out {
     uint32_t visit_no;       /* CONFIRM: visit order number */
     uint64_t expired;        /* EXPIRE: holds expired */
     uint64_t still_due;      /* EXPIRE: holds still due (capped at 1024) */
+    uint64_t version;        /* RULES_SET: the new version */
+    uint64_t created;        /* SCHEDULE_IMPORT / SCHEDULE_CHECK: pools */
+    uint64_t unchanged;      /* ... new, and already there as they are */
+    uint64_t total;          /* READ_QUERY: every match, not just the page */
     const char *pool;        /* OUTCOME_UNKNOWN of HOLD / POOL_*: the pool */
     const char *patient;     /* OUTCOME_UNKNOWN of HOLD: the patient */
     const char *node;        /* reads, STATUS: "host:port" of the node that
@@ -363,6 +563,12 @@ struct slotc_out {
     uint32_t n_pools;
     const struct slotc_ledger_info *ledger; /* READ_LEDGER */
     const struct slotc_node_status *status; /* STATUS */
+    const struct slotc_rules_info *rules;   /* READ_RULES: 1; LOG: 0..limit */
+    uint32_t n_rules;
+    const char *const *conflicts; /* SCHEDULE_CHECK: pools that exist with
+                                   * another definition (at most
+                                   * SLOTC_LIST_MAX listed) */
+    uint32_t n_conflicts;
 };
 
 struct slotc_req {
@@ -378,7 +584,8 @@ struct slotc_req {
                                * of its state; a request that needs the leader
                                * gets NOT_LEADER if it is not). Copied. */
     const char *idem_key;     /* POOL_CREATE / POOL_UPDATE / POOL_CLOSE /
-                               * HOLD / CONFIRM / RELEASE / CANCEL: an
+                               * HOLD / CONFIRM / RELEASE / CANCEL /
+                               * RULES_SET / SCHEDULE_IMPORT: an
                                * idempotency key (1..64 bytes of
                                * [A-Za-z0-9_.:-]) the ledger remembers with
                                * the result (ledger.h, IDEM): the same key
@@ -481,18 +688,22 @@ SLOT_API int slotc_pool_update(struct slotc *c, struct slotc_req *req,
 SLOT_API int slotc_pool_close(struct slotc *c, struct slotc_req *req,
                               const char *pool, slotc_cb cb);
 
-/* Holds one slot of `pool` for `patient` through `channel` for ttl_ms.
- * out.id = hold id, out.deadline_ms. Errors, in the ledger's order:
- * UNKNOWN_POOL, POOL_CLOSED, NOT_RELEASED, TTL_OUT_OF_RANGE,
+/* Holds one slot of `pool` for `patient` through `channel` for ttl_ms (0:
+ * the hospital's payment window, for a scheduled pool whose hospital sets
+ * one). out.id = hold id, out.deadline_ms. Errors, in the ledger's order
+ * (ledger.h): UNKNOWN_POOL, POOL_CLOSED, CHANNEL_NOT_ALLOWED,
+ * OUTSIDE_HORIZON, NOT_RELEASED, BOOKING_CLOSED, TTL_OUT_OF_RANGE,
  * PATIENT_HAS_CLAIM, SOLD_OUT, LIMIT_REACHED. OUTCOME_UNKNOWN: out.pool and
  * out.patient (query with slotc_read_patient). */
 SLOT_API int slotc_hold(struct slotc *c, struct slotc_req *req,
                         const char *pool, const char *patient,
                         const char *channel, uint32_t ttl_ms, slotc_cb cb);
 
-/* Confirms (books) a hold after payment. out.id = booking id (the hold id),
- * out.visit_no. Errors: UNKNOWN_HOLD, HOLD_EXPIRED, ALREADY_CONFIRMED,
- * ALREADY_RELEASED. Sync: INVALID_ARGUMENT for hold 0 or a bad ref. */
+/* Confirms (books) a hold. out.id = booking id (the hold id),
+ * out.visit_no. payment_ref NULL: no payment (a pay-at-visit pool books
+ * it unpaid; any other pool refuses PAYMENT_REQUIRED). Errors:
+ * UNKNOWN_HOLD, HOLD_EXPIRED, ALREADY_CONFIRMED, ALREADY_RELEASED,
+ * PAYMENT_REQUIRED. Sync: INVALID_ARGUMENT for hold 0 or a bad ref. */
 SLOT_API int slotc_confirm(struct slotc *c, struct slotc_req *req,
                            uint64_t hold, const char *payment_ref, slotc_cb cb);
 
@@ -508,6 +719,27 @@ SLOT_API int slotc_cancel(struct slotc *c, struct slotc_req *req,
  * itself). Not deduplicated (it needs none). out.expired, out.still_due. */
 SLOT_API int slotc_expire(struct slotc *c, struct slotc_req *req, uint32_t max,
                           slotc_cb cb);
+
+/* Sets the rules of `hospital` (department NULL or "") or overrides them
+ * for one department, recording who (operator_name) and why (reason) in
+ * the hospital's change log. The first rule set creates the hospital.
+ * out.version = the new version. Errors: INVALID_ARGUMENT (a rule out of
+ * range; a UTC offset change while the hospital has pools or department
+ * overrides), UNKNOWN_HOSPITAL (a department override of a hospital
+ * without rules), LIMIT_REACHED. */
+SLOT_API int slotc_rules_set(struct slotc *c, struct slotc_req *req,
+                             const char *hospital, const char *department,
+                             const char *operator_name, const char *reason,
+                             const struct slotc_rules *rules, slotc_cb cb);
+
+/* Creates a schedule's pools from a template, atomically: all or none.
+ * Idempotent: pools that exist exactly as the template defines them are
+ * left alone (out.unchanged); out.created the others. Errors:
+ * UNKNOWN_HOSPITAL, SCHEDULE_CONFLICT (some pool exists with another
+ * definition: slotc_schedule_check lists them), LIMIT_REACHED. */
+SLOT_API int slotc_schedule_import(struct slotc *c, struct slotc_req *req,
+                                   const struct slotc_template *tpl,
+                                   slotc_cb cb);
 
 /* ---- Reads (async) ----------------------------------------------------------
  * Linearizable
@@ -540,6 +772,29 @@ SLOT_API int slotc_read_pools(struct slotc *c, struct slotc_req *req,
  * req.flags unless it is wanted (then state_hash is 0). */
 SLOT_API int slotc_read_ledger(struct slotc *c, struct slotc_req *req,
                                slotc_cb cb);
+
+/* One page of a hospital's pools: out.pools (0..limit), out.total.
+ * Errors: UNKNOWN_HOSPITAL, UNKNOWN_POOL (after). */
+SLOT_API int slotc_read_query(struct slotc *c, struct slotc_req *req,
+                              const struct slotc_query *q, slotc_cb cb);
+/* The rules in force for a hospital (department NULL or "") or one of its
+ * departments (its own, else the hospital's with inherited set):
+ * out.rules[0]. Errors: UNKNOWN_HOSPITAL. */
+SLOT_API int slotc_read_rules(struct slotc *c, struct slotc_req *req,
+                              const char *hospital, const char *department,
+                              slotc_cb cb);
+/* The hospital's rule changes with version > after_version, oldest first,
+ * at most limit (1..SLOTC_LIST_MAX; the ledger keeps the last
+ * SLOTC_RULES_LOG_MAX): out.rules, out.n_rules. Errors: UNKNOWN_HOSPITAL. */
+SLOT_API int slotc_read_rules_log(struct slotc *c, struct slotc_req *req,
+                                  const char *hospital, uint64_t after_version,
+                                  uint32_t limit, slotc_cb cb);
+/* What slotc_schedule_import of tpl would do now, changing nothing:
+ * out.created (new pools), out.unchanged, out.conflicts. Errors:
+ * UNKNOWN_HOSPITAL. */
+SLOT_API int slotc_schedule_check(struct slotc *c, struct slotc_req *req,
+                                  const struct slotc_template *tpl,
+                                  slotc_cb cb);
 
 /* ---- Cluster administration (async) -------------------------------------- */
 
@@ -622,6 +877,25 @@ SLOT_API int slotc_sync_read_pools(struct slotc_sync *s, struct slotc_req *req,
 SLOT_API int slotc_sync_read_ledger(struct slotc_sync *s,
                                     struct slotc_req *req);
 SLOT_API int slotc_sync_status(struct slotc_sync *s, struct slotc_req *req);
+SLOT_API int slotc_sync_rules_set(struct slotc_sync *s, struct slotc_req *req,
+                                  const char *hospital, const char *department,
+                                  const char *operator_name, const char *reason,
+                                  const struct slotc_rules *rules);
+SLOT_API int slotc_sync_schedule_import(struct slotc_sync *s,
+                                        struct slotc_req *req,
+                                        const struct slotc_template *tpl);
+SLOT_API int slotc_sync_read_query(struct slotc_sync *s, struct slotc_req *req,
+                                   const struct slotc_query *q);
+SLOT_API int slotc_sync_read_rules(struct slotc_sync *s, struct slotc_req *req,
+                                   const char *hospital,
+                                   const char *department);
+SLOT_API int slotc_sync_read_rules_log(struct slotc_sync *s,
+                                       struct slotc_req *req,
+                                       const char *hospital,
+                                       uint64_t after_version, uint32_t limit);
+SLOT_API int slotc_sync_schedule_check(struct slotc_sync *s,
+                                       struct slotc_req *req,
+                                       const struct slotc_template *tpl);
 SLOT_API int slotc_sync_member_add(struct slotc_sync *s, struct slotc_req *req,
                                    uint64_t id, const char *address);
 SLOT_API int slotc_sync_member_assign(struct slotc_sync *s,

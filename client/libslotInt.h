@@ -1,9 +1,14 @@
-/* libslotInt: what the blocking face (libslot_sync.c) needs from the core
- * (libslot.c) beyond the public API. Not installed. */
+/* libslotInt: what the library's files need from each other beyond the
+ * public API: the blocking face (libslot_sync.c) from the core
+ * (libslot.c), and the core from the conversions (libslot_conv.c). Not
+ * installed. */
 #ifndef LIBSLOT_INT_H
 #define LIBSLOT_INT_H
 
 #include "libslot.h"
+#include "mp.h"
+#include "slot_proto.h"
+#include "slot_sched.h"
 
 /* Inside a completion callback only: takes ownership of the memory behind
  * the request's outputs (at most two blocks), which the core would
@@ -16,5 +21,31 @@ void slotc__take_outputs(struct slotc *c, void *blocks[2]);
  * processes what arrived meanwhile (a node closing an idle connection).
  * The blocking face sets it: its loop runs only inside calls. */
 void slotc__set_always_ref(struct slotc *c, bool on);
+
+/* ---- conversions (libslot_conv.c) ----------------------------------------
+ * *_to_wire validate a public input by the protocol's rules and return
+ * SLOT_OK, SLOT_INVALID_ARGUMENT or SLOT_TOO_LARGE; the slot_str they set
+ * point into the input (or into `slices`), to be copied by the caller.
+ * *_from_wire fill a public output from a decoded reply. */
+
+int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out);
+void slotc__rules_from_wire(struct slotc_rules *d, const struct slot_rules *s);
+void slotc__rules_info_from_wire(struct slotc_rules_info *d,
+                                 const struct slot_rules_info *s);
+/* RULES_SET's strings: hospital, department (NULL: ""), operator, reason. */
+int slotc__rules_set_args(const char *hospital, const char *department,
+                          const char *operator_name, const char *reason,
+                          struct slot_str out[4]);
+int slotc__place_to_wire(const struct slotc_place *pl, struct slot_sched *out);
+/* Bytes a deep copy of s's strings needs (with a NUL each). */
+size_t slotc__sched_bytes(const struct slot_sched *s);
+/* Days and segments are packed into slices (caller-owned; out's slices
+ * point into it: do not grow it afterwards). */
+int slotc__template_to_wire(const struct slotc_template *t,
+                            struct slot_template *out, struct mp_buf *slices);
+size_t slotc__template_bytes(const struct slot_template *t);
+void slotc__pool_from_wire(struct slotc_pool *d,
+                           const struct slot_pool_status *s);
+void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s);
 
 #endif /* LIBSLOT_INT_H */

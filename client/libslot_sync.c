@@ -243,3 +243,47 @@ int slotc_sync_transfer(struct slotc_sync *s, struct slotc_req *req,
 {
     SYNC_CALL(s, req, slotc_transfer(s->c, req, id, doneCb));
 }
+
+int slotc_sync_rules_set(struct slotc_sync *s, struct slotc_req *req,
+                         const char *hospital, const char *department,
+                         const char *operator_name, const char *reason,
+                         const struct slotc_rules *rules)
+{
+    SYNC_CALL(s, req,
+              slotc_rules_set(s->c, req, hospital, department, operator_name,
+                              reason, rules, doneCb));
+}
+
+int slotc_sync_schedule_import(struct slotc_sync *s, struct slotc_req *req,
+                               const struct slotc_template *tpl)
+{
+    SYNC_CALL(s, req, slotc_schedule_import(s->c, req, tpl, doneCb));
+}
+
+int slotc_sync_read_query(struct slotc_sync *s, struct slotc_req *req,
+                          const struct slotc_query *q)
+{
+    SYNC_CALL(s, req, slotc_read_query(s->c, req, q, doneCb));
+}
+
+int slotc_sync_read_rules(struct slotc_sync *s, struct slotc_req *req,
+                          const char *hospital, const char *department)
+{
+    SYNC_CALL(s, req,
+              slotc_read_rules(s->c, req, hospital, department, doneCb));
+}
+
+int slotc_sync_read_rules_log(struct slotc_sync *s, struct slotc_req *req,
+                              const char *hospital, uint64_t after_version,
+                              uint32_t limit)
+{
+    SYNC_CALL(s, req,
+              slotc_read_rules_log(s->c, req, hospital, after_version, limit,
+                                   doneCb));
+}
+
+int slotc_sync_schedule_check(struct slotc_sync *s, struct slotc_req *req,
+                              const struct slotc_template *tpl)
+{
+    SYNC_CALL(s, req, slotc_schedule_check(s->c, req, tpl, doneCb));
+}

@@ -733,6 +733,20 @@ static int checkTemplateShares(const struct slot_template *t)
                : SLOT_INVALID_ARGUMENT;
 }
 
+int slot_template_check(const struct slot_template *t)
+{
+    int rc = validIdPrefix(t->id_prefix);
+    if (rc == SLOT_OK) {
+        rc = checkPlace(&t->sched);
+    }
+    if (rc == SLOT_OK) {
+        rc = t->kind > SLOT_KIND_MAX || t->fee_cents > SLOT_FEE_MAX_CENTS
+                 ? SLOT_INVALID_ARGUMENT
+                 : checkTemplateShares(t);
+    }
+    return rc;
+}
+
 #define TEMPLATE_FIELDS 14
 
 int slot_template_decode(struct mp_reader *r, struct slot_template *out)

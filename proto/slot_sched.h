@@ -241,6 +241,10 @@ struct slot_template {
     struct slot_str segments;
 };
 int slot_template_decode(struct mp_reader *r, struct slot_template *out);
+/* The rules of everything but the days and segments (id prefix, place,
+ * kind, fee, shares): what slot_template_encode requires. Days and
+ * segments are checked by decoding an encoded template. */
+int slot_template_check(const struct slot_template *t);
 /* Precondition: t validates; its days and segments slices are copied as
  * they are (build them with slot_days_pack / slot_segments_pack). */
 void slot_template_encode(struct mp_buf *b, const struct slot_template *t);

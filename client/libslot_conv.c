@@ -1,0 +1,522 @@
+/* libslot conversions: the public value types of libslot.h to and from
+ * the protocol's (slot_proto.h, slot_sched.h), and the name and date
+ * helpers. Pure functions: no loop, no I/O, no allocation.
+ *
+ * Why a second set of types at all: libslot.h is an installed, versioned
+ * ABI whose structs own their strings (char arrays in outputs, C strings
+ * in inputs), while the protocol's structs point into frames (struct
+ * slot_str) and change with the wire format. Inputs are validated here by
+ * the protocol's own rules (slot_valid.h, slot_*_check, and, for a
+ * template, by decoding what would be sent), so a request the library
+ * accepts is one the nodes accept.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libslotInt.h"
+#include "slot_sched.h"
+#include "slot_time.h"
+#include "slot_valid.h"
+
+_Static_assert(SLOTC_NAME_MAX == SLOT_NAME_MAX, "name limit");
+_Static_assert(SLOTC_OPERATOR_MAX == SLOT_OPERATOR_MAX, "operator limit");
+_Static_assert(SLOTC_REASON_MAX == SLOT_REASON_MAX, "reason limit");
+_Static_assert(SLOTC_POOL_NAMES_MAX == SLOT_POOL_NAMES_MAX, "names limit");
+_Static_assert(SLOTC_GROUPS_MAX == SLOT_GROUPS_MAX, "groups limit");
+_Static_assert(SLOTC_GROUP_CHANNELS_MAX == SLOT_GROUP_CHANNELS_MAX,
+               "group channels limit");
+_Static_assert(SLOTC_POLICIES_MAX == SLOT_POLICIES_MAX, "policies limit");
+_Static_assert(SLOTC_ELIG_RULES_MAX == SLOT_ELIG_RULES_MAX, "elig limit");
+_Static_assert(SLOTC_ID_PREFIX_MAX == SLOT_ID_PREFIX_MAX, "prefix limit");
+_Static_assert(SLOTC_TEMPLATE_DAYS_MAX == SLOT_TEMPLATE_DAYS_MAX, "days");
+_Static_assert(SLOTC_TEMPLATE_SEGS_MAX == SLOT_TEMPLATE_SEGS_MAX, "segs");
+_Static_assert((int)SLOTC_KIND_TOP_EXPERT == (int)SLOT_KIND_TOP_EXPERT,
+               "kinds");
+_Static_assert((int)SLOTC_PAY_AT_VISIT == (int)SLOT_PAY_AT_VISIT, "pay");
+
+/* ---- names and dates ------------------------------------------------------ */
+
+const char *slotc_pay_mode_name(int mode)
+{
+    return slot_pay_mode_name(mode);
+}
+
+int slotc_pay_mode_from_name(const char *name)
+{
+    return name == NULL ? -1 : slot_pay_mode_from_name(name, strlen(name));
+}
+
+int64_t slotc_day_parse(const char *s)
+{
+    return s == NULL ? -1 : slot_day_parse(s, strlen(s));
+}
+
+void slotc_day_format(uint32_t day, char out[11])
+{
+    slot_day_format(day, out);
+}
+
+int32_t slotc_minute_parse(const char *s)
+{
+    return s == NULL ? -1 : slot_minute_parse(s, strlen(s));
+}
+
+void slotc_minute_format(uint32_t minute, char out[6])
+{
+    slot_minute_format(minute, out);
+}
+
+uint32_t slotc_local_day(uint64_t utc_ms, int32_t utc_offset_min)
+{
+    if (utc_offset_min < SLOT_UTC_OFFSET_MIN ||
+        utc_offset_min > SLOT_UTC_OFFSET_MAX) {
+        return 0;
+    }
+    return slot_local_day(utc_ms, utc_offset_min);
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static void copyStr(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+}
+
+/* A C string as a slot_str, or SLOT_INVALID_ARGUMENT / SLOT_TOO_LARGE by
+ * the rule, without reading more than max + 1 bytes of it. NULL counts as
+ * "" when empty_ok (then the rule is not asked). */
+static int strArg(const char *s, bool empty_ok, int (*rule)(struct slot_str),
+                  uint32_t max, struct slot_str *out)
+{
+    if (s == NULL || s[0] == '\0') {
+        *out = (struct slot_str){"", 0};
+        return empty_ok ? SLOT_OK : SLOT_INVALID_ARGUMENT;
+    }
+    size_t len = strnlen(s, (size_t)max + 1);
+    if (len > max) {
+        return SLOT_TOO_LARGE;
+    }
+    *out = (struct slot_str){s, (uint32_t)len};
+    return rule(*out);
+}
+
+static int textRule(struct slot_str s)
+{
+    return slot_valid_text(s, SLOT_REASON_MAX);
+}
+
+/* A fixed char array's string, checked by rule when non-empty (the
+ * arrays of struct slotc_rules: they must hold a NUL within their size). */
+static int arrStr(const char *s, size_t cap, int (*rule)(struct slot_str))
+{
+    size_t len = strnlen(s, cap);
+    if (len == cap) {
+        return SLOT_TOO_LARGE;
+    }
+    return len == 0 ? SLOT_OK : rule((struct slot_str){s, (uint32_t)len});
+}
+
+/* ---- rules ---------------------------------------------------------------- */
+
+static uint16_t minuteIn(int32_t m)
+{
+    return m < 0 ? SLOT_MINUTE_NONE : (uint16_t)(m > 0xfffe ? 0xfffe : m);
+}
+
+static int32_t minuteOut(uint16_t m)
+{
+    return m == SLOT_MINUTE_NONE ? -1 : (int32_t)m;
+}
+
+int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out)
+{
+    memset(out, 0, sizeof *out);
+    if (in->utc_offset_min < SLOT_UTC_OFFSET_MIN ||
+        in->utc_offset_min > SLOT_UTC_OFFSET_MAX ||
+        in->release_minute > 0xffff || in->horizon_days > 0xffff ||
+        in->flowback_days_before > 0xff || in->n_groups > SLOT_GROUPS_MAX ||
+        in->n_policies > SLOT_POLICIES_MAX || in->n_elig > SLOT_ELIG_RULES_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    int rc = arrStr(in->flowback_to, sizeof in->flowback_to, slot_valid_channel);
+    for (uint32_t i = 0; i < in->n_groups && rc == SLOT_OK; i++) {
+        const struct slotc_group *g = &in->groups[i];
+        rc = g->n > SLOT_GROUP_CHANNELS_MAX
+                 ? SLOT_INVALID_ARGUMENT
+                 : arrStr(g->name, sizeof g->name, slot_valid_channel);
+        for (uint32_t j = 0; j < g->n && rc == SLOT_OK; j++) {
+            rc = arrStr(g->channels[j], sizeof g->channels[j],
+                        slot_valid_channel);
+        }
+    }
+    for (uint32_t i = 0; i < in->n_elig && rc == SLOT_OK; i++) {
+        const struct slotc_elig *e = &in->elig[i];
+        rc = e->n > SLOT_POOL_NAMES_MAX || e->kind < -1 ||
+                     e->kind > SLOT_KIND_MAX
+                 ? SLOT_INVALID_ARGUMENT
+                 : arrStr(e->department, sizeof e->department, slot_valid_name);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    /* Every string fits its array (checked above); the rest of the rules,
+     * including the channel charsets and uniqueness, slot_rules_check. */
+    out->utc_offset_min = (int16_t)in->utc_offset_min;
+    out->release_minute = (uint16_t)in->release_minute;
+    out->horizon_days = (uint16_t)in->horizon_days;
+    out->cutoff_minute = minuteIn(in->cutoff_minute);
+    out->pay_ttl_ms = in->pay_ttl_ms;
+    out->pay_ttl_max_ms = in->pay_ttl_max_ms;
+    out->flowback_days_before = (uint8_t)in->flowback_days_before;
+    out->flowback_minute = minuteIn(in->flowback_minute);
+    copyStr(out->flowback_to, sizeof out->flowback_to, in->flowback_to);
+    out->n_groups = (uint8_t)in->n_groups;
+    for (uint32_t i = 0; i < in->n_groups; i++) {
+        copyStr(out->groups[i].name, sizeof out->groups[i].name,
+                in->groups[i].name);
+        out->groups[i].n = (uint8_t)in->groups[i].n;
+        for (uint32_t j = 0; j < in->groups[i].n; j++) {
+            copyStr(out->groups[i].channels[j],
+                    sizeof out->groups[i].channels[j],
+                    in->groups[i].channels[j]);
+        }
+    }
+    out->n_policies = (uint8_t)in->n_policies;
+    for (uint32_t i = 0; i < in->n_policies; i++) {
+        const struct slotc_policy *p = &in->policies[i];
+        if (strnlen(p->channel, sizeof p->channel) == sizeof p->channel ||
+            p->horizon_days > 0xffff) {
+            return SLOT_INVALID_ARGUMENT;
+        }
+        copyStr(out->policies[i].channel, sizeof out->policies[i].channel,
+                p->channel);
+        out->policies[i].horizon_days = (uint16_t)p->horizon_days;
+        out->policies[i].cutoff = p->cutoff;
+        out->policies[i].same_day = p->same_day;
+    }
+    out->n_elig = (uint8_t)in->n_elig;
+    for (uint32_t i = 0; i < in->n_elig; i++) {
+        const struct slotc_elig *e = &in->elig[i];
+        copyStr(out->elig[i].department, sizeof out->elig[i].department,
+                e->department);
+        out->elig[i].kind = e->kind < 0 ? SLOT_KIND_ANY : (uint8_t)e->kind;
+        out->elig[i].n = (uint8_t)e->n;
+        for (uint32_t j = 0; j < e->n; j++) {
+            if (strnlen(e->names[j], sizeof e->names[j]) ==
+                sizeof e->names[j]) {
+                return SLOT_TOO_LARGE;
+            }
+            copyStr(out->elig[i].names[j], sizeof out->elig[i].names[j],
+                    e->names[j]);
+        }
+    }
+    return slot_rules_check(out);
+}
+
+void slotc__rules_from_wire(struct slotc_rules *d, const struct slot_rules *s)
+{
+    memset(d, 0, sizeof *d);
+    d->utc_offset_min = s->utc_offset_min;
+    d->release_minute = s->release_minute;
+    d->horizon_days = s->horizon_days;
+    d->cutoff_minute = minuteOut(s->cutoff_minute);
+    d->pay_ttl_ms = s->pay_ttl_ms;
+    d->pay_ttl_max_ms = s->pay_ttl_max_ms;
+    d->flowback_days_before = s->flowback_days_before;
+    d->flowback_minute = minuteOut(s->flowback_minute);
+    copyStr(d->flowback_to, sizeof d->flowback_to, s->flowback_to);
+    d->n_groups = s->n_groups;
+    for (uint32_t i = 0; i < s->n_groups; i++) {
+        copyStr(d->groups[i].name, sizeof d->groups[i].name,
+                s->groups[i].name);
+        d->groups[i].n = s->groups[i].n;
+        for (uint32_t j = 0; j < s->groups[i].n; j++) {
+            copyStr(d->groups[i].channels[j], sizeof d->groups[i].channels[j],
+                    s->groups[i].channels[j]);
+        }
+    }
+    d->n_policies = s->n_policies;
+    for (uint32_t i = 0; i < s->n_policies; i++) {
+        copyStr(d->policies[i].channel, sizeof d->policies[i].channel,
+                s->policies[i].channel);
+        d->policies[i].horizon_days = s->policies[i].horizon_days;
+        d->policies[i].cutoff = s->policies[i].cutoff;
+        d->policies[i].same_day = s->policies[i].same_day;
+    }
+    d->n_elig = s->n_elig;
+    for (uint32_t i = 0; i < s->n_elig; i++) {
+        copyStr(d->elig[i].department, sizeof d->elig[i].department,
+                s->elig[i].department);
+        d->elig[i].kind =
+            s->elig[i].kind == SLOT_KIND_ANY ? -1 : (int)s->elig[i].kind;
+        d->elig[i].n = s->elig[i].n;
+        for (uint32_t j = 0; j < s->elig[i].n; j++) {
+            copyStr(d->elig[i].names[j], sizeof d->elig[i].names[j],
+                    s->elig[i].names[j]);
+        }
+    }
+}
+
+void slotc_rules_init(struct slotc_rules *r)
+{
+    struct slot_rules w;
+    slot_rules_default(&w);
+    slotc__rules_from_wire(r, &w);
+}
+
+void slotc__rules_info_from_wire(struct slotc_rules_info *d,
+                                 const struct slot_rules_info *s)
+{
+    memset(d, 0, sizeof *d);
+    d->inherited = s->inherited;
+    d->version = s->version;
+    copyStr(d->department, sizeof d->department, s->department);
+    d->changed_at_ms = s->changed_at_ms;
+    copyStr(d->operator_name, sizeof d->operator_name, s->operator_name);
+    copyStr(d->reason, sizeof d->reason, s->reason);
+    slotc__rules_from_wire(&d->rules, &s->rules);
+}
+
+int slotc__rules_set_args(const char *hospital, const char *department,
+                          const char *operator_name, const char *reason,
+                          struct slot_str out[4])
+{
+    int rc = strArg(hospital, false, slot_valid_name, SLOT_NAME_MAX, &out[0]);
+    if (rc == SLOT_OK) {
+        rc = strArg(department, true, slot_valid_name, SLOT_NAME_MAX, &out[1]);
+    }
+    if (rc == SLOT_OK) {
+        rc = strArg(operator_name, false, slot_valid_operator,
+                    SLOT_OPERATOR_MAX, &out[2]);
+    }
+    if (rc == SLOT_OK) {
+        rc = strArg(reason, false, textRule, SLOT_REASON_MAX, &out[3]);
+    }
+    return rc;
+}
+
+/* ---- places and templates ------------------------------------------------- */
+
+/* eligible / remainder_allow lists: channels or groups. */
+static int namesArg(uint32_t n, const char *const *in, struct slot_str *out)
+{
+    if (n > SLOT_POOL_NAMES_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = strArg(in[i], false, slot_valid_channel, SLOT_CHANNEL_MAX,
+                        &out[i]);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    return SLOT_OK;
+}
+
+int slotc__place_to_wire(const struct slotc_place *pl, struct slot_sched *out)
+{
+    memset(out, 0, sizeof *out);
+    if (pl->pay_mode < 0 || pl->pay_mode > SLOT_PAY_AT_VISIT) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    int rc = strArg(pl->hospital, false, slot_valid_name, SLOT_NAME_MAX,
+                    &out->hospital);
+    if (rc == SLOT_OK) {
+        rc = strArg(pl->campus, true, slot_valid_name, SLOT_NAME_MAX, &out->campus);
+    }
+    if (rc == SLOT_OK) {
+        rc = strArg(pl->department, false, slot_valid_name, SLOT_NAME_MAX,
+                    &out->department);
+    }
+    if (rc == SLOT_OK) {
+        rc = strArg(pl->doctor, true, slot_valid_name, SLOT_NAME_MAX, &out->doctor);
+    }
+    if (rc == SLOT_OK) {
+        rc = namesArg(pl->n_eligible, pl->eligible, out->eligible);
+    }
+    if (rc == SLOT_OK) {
+        rc = namesArg(pl->n_remainder_allow, pl->remainder_allow,
+                      out->rem_allow);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    out->visit_day = pl->visit_day;
+    out->pay_mode = (uint8_t)pl->pay_mode;
+    out->visit_slot_ms = pl->visit_slot_ms;
+    out->n_eligible = pl->n_eligible;
+    out->n_rem_allow = pl->n_remainder_allow;
+    return SLOT_OK;
+}
+
+size_t slotc__sched_bytes(const struct slot_sched *s)
+{
+    size_t n = s->hospital.len + s->campus.len + s->department.len +
+               s->doctor.len + 4;
+    for (uint32_t i = 0; i < s->n_eligible; i++) {
+        n += s->eligible[i].len + 1;
+    }
+    for (uint32_t i = 0; i < s->n_rem_allow; i++) {
+        n += s->rem_allow[i].len + 1;
+    }
+    return n;
+}
+
+int slotc__template_to_wire(const struct slotc_template *t,
+                            struct slot_template *out, struct mp_buf *slices)
+{
+    memset(out, 0, sizeof *out);
+    if (t->kind < 0 || t->kind > SLOT_KIND_MAX ||
+        t->n_shares > SLOT_POOL_SHARES_MAX || t->n_days == 0 ||
+        t->n_days > SLOT_TEMPLATE_DAYS_MAX || t->days == NULL ||
+        t->n_segments == 0 || t->n_segments > SLOT_TEMPLATE_SEGS_MAX ||
+        t->segments == NULL) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    int rc = strArg(t->id_prefix, false, slot_valid_pool_id, SLOT_ID_PREFIX_MAX,
+                    &out->id_prefix);
+    if (rc == SLOT_OK) {
+        rc = slotc__place_to_wire(&t->place, &out->sched);
+    }
+    for (uint32_t i = 0; i < t->n_shares && rc == SLOT_OK; i++) {
+        rc = t->shares[i].permille > 0xffff
+                 ? SLOT_INVALID_ARGUMENT
+                 : strArg(t->shares[i].channel, false, slot_valid_channel,
+                          SLOT_CHANNEL_MAX, &out->shares[i].name);
+        out->shares[i].permille = (uint16_t)t->shares[i].permille;
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    out->sched.visit_day = 0;
+    out->kind = (uint8_t)t->kind;
+    out->fee_cents = t->fee_cents;
+    out->n_shares = t->n_shares;
+    /* Days and segments travel as msgpack arrays: pack them once, here. */
+    struct slot_segment segs[SLOT_TEMPLATE_SEGS_MAX];
+    for (uint32_t i = 0; i < t->n_segments; i++) {
+        if (t->segments[i].start_minute > 0xffff ||
+            t->segments[i].end_minute > 0xffff) {
+            return SLOT_INVALID_ARGUMENT;
+        }
+        segs[i].start_minute = (uint16_t)t->segments[i].start_minute;
+        segs[i].end_minute = (uint16_t)t->segments[i].end_minute;
+        segs[i].capacity = t->segments[i].capacity;
+    }
+    size_t days_at = slices->len;
+    slot_days_pack(slices, t->days, t->n_days);
+    size_t segs_at = slices->len;
+    slot_segments_pack(slices, segs, t->n_segments);
+    out->n_days = t->n_days;
+    out->days = (struct slot_str){(const char *)slices->data + days_at,
+                                  (uint32_t)(segs_at - days_at)};
+    out->n_segments = t->n_segments;
+    out->segments = (struct slot_str){(const char *)slices->data + segs_at,
+                                      (uint32_t)(slices->len - segs_at)};
+    /* The template's rules: the parts the encoder requires, then days and
+     * segments (increasing, capacities) by decoding what would be sent. */
+    rc = slot_template_check(out);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct mp_buf enc;
+    mp_buf_init(&enc);
+    slot_template_encode(&enc, out);
+    struct slot_template back;
+    struct mp_reader r;
+    mp_reader_init(&r, enc.data, enc.len);
+    rc = slot_template_decode(&r, &back);
+    mp_buf_free(&enc);
+    return rc;
+}
+
+size_t slotc__template_bytes(const struct slot_template *t)
+{
+    size_t n = t->id_prefix.len + 1 + slotc__sched_bytes(&t->sched) +
+               t->days.len + 1 + t->segments.len + 1;
+    for (uint32_t i = 0; i < t->n_shares; i++) {
+        n += t->shares[i].name.len + 1;
+    }
+    return n;
+}
+
+/* ---- replies --------------------------------------------------------------- */
+
+static void convBucket(struct slotc_bucket *d, const struct slot_bucket *s)
+{
+    copyStr(d->channel, sizeof d->channel, s->channel);
+    d->capacity = s->capacity;
+    d->free = s->free;
+    d->held = s->held;
+    d->booked = s->booked;
+}
+
+static void convPlace(struct slotc_pool_place *d, const struct slot_place *s)
+{
+    copyStr(d->hospital, sizeof d->hospital, s->hospital);
+    copyStr(d->campus, sizeof d->campus, s->campus);
+    copyStr(d->department, sizeof d->department, s->department);
+    copyStr(d->doctor, sizeof d->doctor, s->doctor);
+    d->visit_day = s->visit_day;
+    d->pay_mode = s->pay_mode;
+    d->visit_slot_ms = s->visit_slot_ms;
+    d->n_eligible = s->n_eligible;
+    for (uint32_t i = 0; i < s->n_eligible && i < SLOTC_POOL_NAMES_MAX; i++) {
+        copyStr(d->eligible[i], sizeof d->eligible[i], s->eligible[i]);
+    }
+    d->n_remainder_allow = s->n_rem_allow;
+    for (uint32_t i = 0; i < s->n_rem_allow && i < SLOTC_POOL_NAMES_MAX; i++) {
+        copyStr(d->remainder_allow[i], sizeof d->remainder_allow[i],
+                s->rem_allow[i]);
+    }
+    d->flow_due_ms = s->flow_due_ms;
+    d->flowed_back = s->flowed_back != 0;
+}
+
+void slotc__pool_from_wire(struct slotc_pool *d,
+                           const struct slot_pool_status *s)
+{
+    memset(d, 0, sizeof *d);
+    copyStr(d->pool, sizeof d->pool, s->pool);
+    d->kind = s->kind;
+    d->state = s->state;
+    d->capacity = s->capacity;
+    d->free = s->free;
+    d->held = s->held;
+    d->booked = s->booked;
+    d->fee_cents = s->fee_cents;
+    d->seg_start_ms = s->seg_start_ms;
+    d->seg_end_ms = s->seg_end_ms;
+    d->release_at_ms = s->release_at_ms;
+    d->next_visit_no = s->next_visit_no;
+    d->n_shares = s->n_shares;
+    for (uint32_t i = 0; i < s->n_shares && i < SLOTC_SHARES_MAX; i++) {
+        convBucket(&d->shares[i], &s->shares[i]);
+    }
+    convBucket(&d->remainder, &s->remainder);
+    d->scheduled = s->has_place;
+    if (s->has_place) {
+        convPlace(&d->place, &s->place);
+    }
+}
+
+void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s)
+{
+    memset(d, 0, sizeof *d);
+    d->id = s->id;
+    d->state = s->state;
+    copyStr(d->pool, sizeof d->pool, s->pool);
+    copyStr(d->patient, sizeof d->patient, s->patient);
+    copyStr(d->channel, sizeof d->channel, s->channel);
+    d->held_at_ms = s->held_at_ms;
+    d->deadline_ms = s->deadline_ms;
+    d->booked_at_ms = s->booked_at_ms;
+    d->resolved_at_ms = s->resolved_at_ms;
+    d->visit_no = s->visit_no;
+    copyStr(d->payment_ref, sizeof d->payment_ref, s->payment_ref);
+    d->visit_start_ms = s->visit_start_ms;
+    d->visit_end_ms = s->visit_end_ms;
+    d->paid = s->paid != 0;
+    copyStr(d->bucket, sizeof d->bucket, s->bucket);
+}
