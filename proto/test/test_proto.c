@@ -2196,6 +2196,29 @@ static void test_template(void)
     slot_template_pool_id(t, 20805, &segs[2], id);
     CHECK_STR(id, "pumch/east/cardio/dr-wang/20261218/1300");
 
+    /* slot_template_check: the parts the encoder requires. */
+    struct slot_template c = *t;
+    CHECK_EQ(slot_template_check(&c), OK);
+    c.kind = SLOT_KIND_MAX + 1;
+    CHECK_EQ(slot_template_check(&c), INV);
+    c = *t;
+    c.fee_cents = SLOT_FEE_MAX_CENTS + 1;
+    CHECK_EQ(slot_template_check(&c), INV);
+    c = *t;
+    c.id_prefix = (struct slot_str){"a b", 3};
+    CHECK_EQ(slot_template_check(&c), INV);
+    c = *t;
+    c.sched.hospital = (struct slot_str){"", 0};
+    CHECK_EQ(slot_template_check(&c), INV);
+    c = *t;
+    c.n_shares = 2;
+    c.shares[0] = (struct slot_tshare){{"114", 3}, 600};
+    c.shares[1] = (struct slot_tshare){{"app", 3}, 401};
+    CHECK_EQ(slot_template_check(&c), INV); /* 1001 permille */
+    c.shares[1].name = (struct slot_str){"114", 3};
+    c.shares[1].permille = 100;
+    CHECK_EQ(slot_template_check(&c), INV); /* the same channel twice */
+
     /* [13, s, seq, template]: the template's fields at 3.x */
     struct mp_buf b = sampleBuf(SM_IMPORT);
     char prefix[SLOT_ID_PREFIX_MAX + 2];
