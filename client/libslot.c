@@ -1076,6 +1076,26 @@ static void convConfig(struct slotc_config *d, const struct slot_config *s)
     d->retain_max = s->retain_max;
 }
 
+/* n pool statuses into out.pools. */
+static int decodePools(struct slotc_req *req, struct mp_reader *r, uint32_t n)
+{
+    struct slotc_pool *pools = calloc(n ? n : 1, sizeof *pools);
+    if (pools == NULL) {
+        return SLOT_BUSY;
+    }
+    P(req)->res = pools;
+    for (uint32_t i = 0; i < n; i++) {
+        struct slot_pool_status st;
+        if (slot_pool_status_decode(r, &st) != SLOT_OK) {
+            return SLOT_MALFORMED;
+        }
+        slotc__pool_from_wire(&pools[i], &st);
+    }
+    req->out.pools = pools;
+    req->out.n_pools = n;
+    return SLOT_OK;
+}
+
 /* Decodes a read reply body into the request's outputs. */
 static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
 {
@@ -1084,50 +1104,18 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
     uint32_t n = 1;
     switch (op) {
         case SLOT_READ_POOL:
-        case SLOT_READ_POOLS: {
+        case SLOT_READ_POOLS:
             if (op == SLOT_READ_POOLS &&
                 (!mp_read_array(r, &n) || n > SLOT_LIST_MAX)) {
                 return SLOT_MALFORMED;
             }
-            struct slotc_pool *pools = calloc(n ? n : 1, sizeof *pools);
-            if (pools == NULL) {
-                return SLOT_BUSY;
-            }
-            p->res = pools;
-            for (uint32_t i = 0; i < n; i++) {
-                struct slot_pool_status st;
-                if (slot_pool_status_decode(r, &st) != SLOT_OK) {
-                    return SLOT_MALFORMED;
-                }
-                slotc__pool_from_wire(&pools[i], &st);
-            }
-            req->out.pools = pools;
-            req->out.n_pools = n;
-            return SLOT_OK;
-        }
-        case SLOT_READ_QUERY: {
-            uint64_t total;
-            if (!mp_expect_array(r, 2) || !mp_read_u64(r, &total) ||
+            return decodePools(req, r, n);
+        case SLOT_READ_QUERY:
+            if (!mp_expect_array(r, 2) || !mp_read_u64(r, &req->out.total) ||
                 !mp_read_array(r, &n) || n > SLOT_LIST_MAX) {
                 return SLOT_MALFORMED;
             }
-            struct slotc_pool *pools = calloc(n ? n : 1, sizeof *pools);
-            if (pools == NULL) {
-                return SLOT_BUSY;
-            }
-            p->res = pools;
-            for (uint32_t i = 0; i < n; i++) {
-                struct slot_pool_status st;
-                if (slot_pool_status_decode(r, &st) != SLOT_OK) {
-                    return SLOT_MALFORMED;
-                }
-                slotc__pool_from_wire(&pools[i], &st);
-            }
-            req->out.pools = pools;
-            req->out.n_pools = n;
-            req->out.total = total;
-            return SLOT_OK;
-        }
+            return decodePools(req, r, n);
         case SLOT_READ_RULES:
         case SLOT_READ_RULES_LOG: {
             if (op == SLOT_READ_RULES_LOG &&

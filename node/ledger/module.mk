@@ -13,6 +13,7 @@ CORE_ASAN := $(CORE_SRC:%.c=$(B)/asan/%.o)
 
 $(eval $(call compile_rules,node/ledger,$(LEDGER_INC)))
 $(eval $(call compile_rules,node/ledger/test,$(LEDGER_INC) $(TESTLIB_INC)))
+$(eval $(call compile_rules,node/ledger/bench,$(LEDGER_INC) $(TESTLIB_INC)))
 
 LEDGER_TESTS := test_ledger test_sched test_ledger_prop
 test_ledger_OBJ := node/ledger/test/test_ledger.o node/ledger/test/fx.o

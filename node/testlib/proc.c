@@ -314,8 +314,7 @@ const char *proc_fs_type(const char *path)
     return buf;
 }
 
-/* Waits until fd is ready for `events` or the deadline passes. */
-static bool waitFd(int fd, short events, long long until)
+bool proc_wait_fd(int fd, short events, long long until)
 {
     for (;;) {
         long long left = until - tclock_mono_ms();
@@ -353,7 +352,7 @@ int proc_http_status(int port, const char *path, int timeout_ms)
                      path);
     if ((connect(fd, (struct sockaddr *)&a, sizeof a) != 0 &&
          errno != EINPROGRESS) ||
-        !waitFd(fd, POLLOUT, until)) {
+        !proc_wait_fd(fd, POLLOUT, until)) {
         goto done;
     }
     int soerr = 0;
@@ -363,7 +362,7 @@ int proc_http_status(int port, const char *path, int timeout_ms)
         goto done;
     }
     size_t got = 0;
-    while (got < sizeof resp - 1 && waitFd(fd, POLLIN, until)) {
+    while (got < sizeof resp - 1 && proc_wait_fd(fd, POLLIN, until)) {
         ssize_t r = recv(fd, resp + got, sizeof resp - 1 - got, 0);
         if (r <= 0) {
             break;

@@ -88,4 +88,9 @@ const char *proc_fs_type(const char *path);
  * slot-gateway and peers, not an HTTP client. */
 int proc_http_status(int port, const char *path, int timeout_ms);
 
+/* Waits until fd is ready for `events` (poll(2) flags) or the monotonic
+ * deadline `until` (tclock_mono_ms) passes; EINTR is retried. True if
+ * ready. */
+bool proc_wait_fd(int fd, short events, long long until);
+
 #endif /* SLOT_PROC_H */

@@ -272,24 +272,6 @@ void tcluster_signal(struct tcluster *t, int i, int sig)
 
 /* ---- status over a plain socket ------------------------------------------ */
 
-static bool waitFd(int fd, short events, long long until)
-{
-    for (;;) {
-        long long left = until - tclock_mono_ms();
-        if (left <= 0) {
-            return false;
-        }
-        struct pollfd pf = {fd, events, 0};
-        int r = poll(&pf, 1, (int)left);
-        if (r > 0) {
-            return true;
-        }
-        if (r < 0 && errno != EINTR) {
-            return false;
-        }
-    }
-}
-
 static int connectTo(const char *addr, long long until)
 {
     char host[64];
@@ -316,7 +298,7 @@ static int connectTo(const char *addr, long long until)
     socklen_t sl = sizeof soerr;
     if ((connect(fd, (struct sockaddr *)&a, sizeof a) != 0 &&
          errno != EINPROGRESS) ||
-        !waitFd(fd, POLLOUT, until) ||
+        !proc_wait_fd(fd, POLLOUT, until) ||
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
         close(fd);
         return -1;
@@ -370,7 +352,7 @@ int tcluster_status(const char *addr, int timeout_ms,
     slot_frame_end(&b, start);
     int rc = SLOT_UNAVAILABLE;
     size_t off = 0;
-    while (off < b.len && waitFd(fd, POLLOUT, until)) {
+    while (off < b.len && proc_wait_fd(fd, POLLOUT, until)) {
         ssize_t w = send(fd, b.data + off, b.len - off, MSG_NOSIGNAL);
         if (w <= 0) {
             break;
@@ -378,7 +360,7 @@ int tcluster_status(const char *addr, int timeout_ms,
         off += (size_t)w;
     }
     mp_buf_reset(&b);
-    while (off > 0 && waitFd(fd, POLLIN, until)) {
+    while (off > 0 && proc_wait_fd(fd, POLLIN, until)) {
         uint8_t *p = mp_buf_reserve(&b, 4096);
         ssize_t got = recv(fd, p, 4096, 0);
         if (got <= 0) {

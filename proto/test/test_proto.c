@@ -15,6 +15,7 @@
 #include "slot_proto.h"
 #include "slot_time.h"
 #include "slot_valid.h"
+#include "tsched.h"
 #include "check.h"
 
 /* ---- toolkit ------------------------------------------------------------ */
@@ -554,33 +555,12 @@ static void initClaimSamples(void)
  * eligibility), Beijing's offset and hours. */
 static struct slot_rules rulesSample(void)
 {
-    struct slot_rules r;
-    slot_rules_default(&r);
-    r.utc_offset_min = 480;
-    r.release_minute = 540;
-    r.horizon_days = 7;
-    r.cutoff_minute = 900;
-    r.pay_ttl_ms = 300000;
-    r.pay_ttl_max_ms = 900000;
+    struct slot_rules r = tsched_beijing();
     r.flowback_days_before = 1;
     r.flowback_minute = 900;
     strcpy(r.flowback_to, "window");
-    r.n_groups = 1;
-    strcpy(r.groups[0].name, "online");
-    r.groups[0].n = 4;
-    strcpy(r.groups[0].channels[0], "app");
-    strcpy(r.groups[0].channels[1], "wechat");
-    strcpy(r.groups[0].channels[2], "bank");
-    strcpy(r.groups[0].channels[3], "kiosk");
     r.n_policies = 3;
-    r.policies[0] = (struct slot_policy){"window", 0, false, true};
-    r.policies[1] = (struct slot_policy){"doctor", 90, false, true};
     r.policies[2] = (struct slot_policy){"*", 0, true, false};
-    r.n_elig = 1;
-    r.elig[0].kind = SLOT_KIND_SPECIAL;
-    r.elig[0].n = 2;
-    strcpy(r.elig[0].names[0], "app");
-    strcpy(r.elig[0].names[1], "window");
     return r;
 }
 

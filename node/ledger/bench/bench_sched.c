@@ -21,6 +21,7 @@
 #include "ledger.h"
 #include "slot_proto.h"
 #include "slot_time.h"
+#include "tsched.h"
 
 #define DOCTORS   25u
 #define DAYS      50u
@@ -115,33 +116,6 @@ static void one(struct run *r, struct slot_cmd c)
     applyAll(r, &c, 1, NULL);
 }
 
-static struct slot_rules beijing(void)
-{
-    struct slot_rules x;
-    slot_rules_default(&x);
-    x.utc_offset_min = BEIJING;
-    x.release_minute = 540;
-    x.horizon_days = 7;
-    x.cutoff_minute = 900;
-    x.pay_ttl_ms = 300000;
-    x.n_groups = 1;
-    strcpy(x.groups[0].name, "online");
-    x.groups[0].n = 4;
-    strcpy(x.groups[0].channels[0], "app");
-    strcpy(x.groups[0].channels[1], "wechat");
-    strcpy(x.groups[0].channels[2], "bank");
-    strcpy(x.groups[0].channels[3], "kiosk");
-    x.n_policies = 2;
-    x.policies[0] = (struct slot_policy){"window", 0, false, true};
-    x.policies[1] = (struct slot_policy){"doctor", 90, false, true};
-    x.n_elig = 1;
-    x.elig[0].kind = SLOT_KIND_SPECIAL;
-    x.elig[0].n = 2;
-    strcpy(x.elig[0].names[0], "app");
-    strcpy(x.elig[0].names[1], "window");
-    return x;
-}
-
 /* Hold k of a pool: 9 through 114, 18 through the online group (its four
  * channels in turn), the last 3 at the window (the remainder). */
 static const char *channelOf(uint32_t k)
@@ -168,7 +142,7 @@ void bench_sched(struct sched_figures *f)
     c.u.config = (struct slot_config){
         1000, 86400000, 1000, SLOT_TIME_MAX_MS, 86400000, 1000000};
     one(&r, c);
-    struct slot_rules rules = beijing();
+    struct slot_rules rules = tsched_beijing();
     struct mp_buf rb;
     mp_buf_init(&rb);
     slot_rules_encode(&rb, &rules);

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "fx.h"
 #include "slot_time.h"
+#include "tsched.h"
 
 #define BEIJING 480
 #define V       20801u /* 2026-12-14 */
@@ -25,38 +26,6 @@ static uint64_t LT(uint32_t day, const char *hhmm)
     int32_t m = slot_minute_parse(hhmm, strlen(hhmm));
     CHECK(m >= 0);
     return slot_utc_ms_of(day, (uint32_t)m, BEIJING);
-}
-
-/* Beijing's usual rules: 09:00 opens day +7, online closes 15:00 the day
- * before, the window books same-day without a cut-off, doctors 90 days
- * ahead, 5 minutes to pay (15 at most), "online" = app, wechat, bank,
- * kiosk, special clinics only on the app and at the window. */
-static struct slot_rules beijing(void)
-{
-    struct slot_rules r;
-    slot_rules_default(&r);
-    r.utc_offset_min = BEIJING;
-    r.release_minute = 540;
-    r.horizon_days = 7;
-    r.cutoff_minute = 900;
-    r.pay_ttl_ms = 300000;
-    r.pay_ttl_max_ms = 900000;
-    r.n_groups = 1;
-    strcpy(r.groups[0].name, "online");
-    r.groups[0].n = 4;
-    strcpy(r.groups[0].channels[0], "app");
-    strcpy(r.groups[0].channels[1], "wechat");
-    strcpy(r.groups[0].channels[2], "bank");
-    strcpy(r.groups[0].channels[3], "kiosk");
-    r.n_policies = 2;
-    r.policies[0] = (struct slot_policy){"window", 0, false, true};
-    r.policies[1] = (struct slot_policy){"doctor", 90, false, true};
-    r.n_elig = 1;
-    r.elig[0].kind = SLOT_KIND_SPECIAL;
-    r.elig[0].n = 2;
-    strcpy(r.elig[0].names[0], "app");
-    strcpy(r.elig[0].names[1], "window");
-    return r;
 }
 
 /* Rule sets outlive the command (the ledger re-decodes them from these
@@ -118,7 +87,7 @@ static void fx_days(struct fx *f)
 static void fx_hospital(struct fx *f)
 {
     fx_days(f);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     CHECK_EQ(EXPECT(f, cmd_rules("pumch", "", &r), SLOT_OK).a, 1);
 }
 
@@ -153,7 +122,7 @@ static void test_rules_versions_and_log(void)
 {
     struct fx f;
     fx_hospital(&f);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     struct slot_rules_info info;
     CHECK_CODE(ledger_read_rules(f.l, str_of("pumch"), str_of(""), &info),
                SLOT_OK);
@@ -215,7 +184,7 @@ static void test_rules_log_bounded(void)
 {
     struct fx f;
     fx_hospital(&f);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     for (int i = 0; i < 40; i++) {
         r.release_minute = (uint16_t)(500 + i);
         EXPECT(&f, cmd_rules("pumch", "", &r), SLOT_OK);
@@ -236,7 +205,7 @@ static void test_hospitals_bounded(void)
 {
     struct fx f;
     fx_days(&f);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     char id[16];
     for (int i = 0; i < LEDGER_HOSPITALS_MAX; i++) {
         snprintf(id, sizeof id, "h%d", i);
@@ -257,7 +226,7 @@ static void test_sched_pool_create(void)
     struct slot_cmd p =
         cmd_spool("p1", "cardio", "dr-wang", V, "08:00", "08:30", 10);
     EXPECT(&f, p, SLOT_UNKNOWN_HOSPITAL);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     EXPECT(&f, cmd_rules("pumch", "", &r), SLOT_OK);
     p.u.pool.sched.pay_mode = SLOT_PAY_AT_VISIT;
     p.u.pool.sched.n_eligible = 1;
@@ -518,7 +487,7 @@ static void test_flowback(void)
 {
     struct fx f;
     fx_hospital(&f);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     r.flowback_days_before = 1;
     r.flowback_minute = 900; /* 15:00 the day before */
     EXPECT(&f, cmd_rules("pumch", "", &r), SLOT_OK);
@@ -570,7 +539,7 @@ static void test_flowback_rules_change_and_target(void)
     EXPECT(&f, p, SLOT_OK);
     CHECK_EQ(ledger_next_sweep_ms(f.l), UINT64_MAX);
     /* A department's own rules: 07:00 on the visit day, into "window". */
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     r.flowback_minute = 420;
     strcpy(r.flowback_to, "window");
     EXPECT(&f, cmd_rules("pumch", "cardio", &r), SLOT_OK);
@@ -626,7 +595,7 @@ static void test_schedule_import(void)
     static const uint32_t days[] = {V, V + 1};
     static const struct slot_segment segs[] = {{480, 540, 10}, {540, 600, 7}};
     EXPECT(&f, cmd_import(days, 2, segs, 2), SLOT_UNKNOWN_HOSPITAL);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     EXPECT(&f, cmd_rules("pumch", "", &r), SLOT_OK);
     struct slot_result res = EXPECT(&f, cmd_import(days, 2, segs, 2), SLOT_OK);
     CHECK(res.a == 4 && res.b == 0);
@@ -672,7 +641,7 @@ static void test_schedule_import_after_flowback(void)
 {
     struct fx f;
     fx_days(&f);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     r.flowback_minute = 420;
     EXPECT(&f, cmd_rules("pumch", "", &r), SLOT_OK);
     static const uint32_t days[] = {V};
@@ -775,7 +744,7 @@ static void test_snapshot_v2(void)
 {
     struct fx f;
     fx_hospital(&f);
-    struct slot_rules r = beijing();
+    struct slot_rules r = tsched_beijing();
     r.flowback_minute = 900;
     r.flowback_days_before = 1;
     EXPECT(&f, cmd_rules("pumch", "derm", &r), SLOT_OK);
