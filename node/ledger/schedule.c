@@ -159,12 +159,19 @@ int ledger__schedule_import(struct ledger *l, const struct slot_cmd *cmd,
         planFree(&pl);
         return SLOT_SCHEDULE_CONFLICT;
     }
-    /* Every pool of a template names the same channels and places, so the
-     * first spec tells what the tables must take. */
+    /* Every pool of a template names the same places and lists, but not
+     * the same shares: a share of floor(capacity * permille / 1000) = 0
+     * is left out. The segment of the largest capacity has every share
+     * any pool has, so its spec tells what the tables must take. */
     char id[SLOT_POOL_ID_MAX + 1];
     struct slot_pool_spec sp;
-    uint32_t extra_ch = 0, extra_names = 0;
-    templateSpec(t, pl.days[0], &pl.segs[0], pl.offset_min, id, &sp);
+    uint32_t extra_ch = 0, extra_names = 0, big = 0;
+    for (uint32_t s = 1; s < t->n_segments; s++) {
+        if (pl.segs[s].capacity > pl.segs[big].capacity) {
+            big = s;
+        }
+    }
+    templateSpec(t, pl.days[0], &pl.segs[big], pl.offset_min, id, &sp);
     if (l->n_pools + pl.fresh > LEDGER_POOLS_MAX ||
         (pl.fresh > 0 &&
          ledger__spec_fits(l, &sp, &extra_ch, &extra_names) != SLOT_OK)) {

@@ -585,7 +585,7 @@ static int readChanList(const struct ledger *l, struct mp_reader *r,
 {
     uint32_t cnt;
     RD(mp_read_array(r, &cnt));
-    NEED(cnt <= SLOT_POOL_NAMES_MAX && l->n_channels > 0);
+    NEED(cnt <= SLOT_POOL_NAMES_MAX && (cnt == 0 || l->n_channels > 0));
     for (uint32_t i = 0; i < cnt; i++) {
         uint64_t ch;
         RD(mp_read_uint(r, l->n_channels - 1, &ch));
@@ -803,11 +803,11 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     NEED(bucket < l->n_channels && (fs || bucket == 0));
     bool confirmed =
         c.state == SLOT_CLAIM_BOOKED || c.state == SLOT_CLAIM_CANCELLED;
-    /* Unpaid bookings (pay at visit) have no reference; holds never do. */
-    const struct place *pl = l->pools[c.pool].place;
-    bool at_visit = pl != NULL && pl->pay_mode == SLOT_PAY_AT_VISIT;
+    /* Unpaid bookings (pay at visit) have no reference; holds never do.
+     * The pool need not be pay-at-visit now: a POOL_UPDATE may have
+     * changed its payment mode since the booking. */
     NEED(confirmed == (c.visit_no != 0));
-    NEED(confirmed ? (pay.len != 0 || at_visit) : pay.len == 0);
+    NEED(confirmed || pay.len == 0);
     NEED(pay.len == 0 || slot_valid_payment_ref(pay) == SLOT_OK);
     NEED(c.visit_no < l->pools[c.pool].next_visit_no);
     bool resolved = c.state != SLOT_CLAIM_HELD && c.state != SLOT_CLAIM_BOOKED;

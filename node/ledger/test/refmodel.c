@@ -1,16 +1,23 @@
 /* refmodel: the naive reference model of the ledger (see refmodel.h).
  *
  * Everything here is written to be checked by reading it against the
- * "Exact rules" of node/ledger.h, one rule per function, in the order the
- * rules give. Data structures are the simplest that keep the property test
- * fast enough:
+ * "Exact rules" and "Hospitals, schedules and their rules" of
+ * node/ledger/ledger.h, one rule per function, in the order the rules
+ * give. Data structures are the simplest that keep the property test fast
+ * enough:
  *   - sessions: an array of pointers in least-recently-used order (index 0
  *     is the LRU end); a touch moves the session to the end;
  *   - claims: an array indexed by id - 1, never shrunk; a claim forgotten
  *     after retention is only flagged;
  *   - active claims (HELD, BOOKED): an unordered list of ids, so the pool
  *     counters can be recounted from scratch whenever they are needed;
- *   - retained claims: a FIFO of ids in resolution order.
+ *   - retained claims: a FIFO of ids in resolution order;
+ *   - hospitals: an array; each keeps its own rule set, its departments'
+ *     and its change log (oldest first) as struct slot_rules_info;
+ *   - flow-back due times are not stored: they are computed from the
+ *     rules in force whenever they are needed (which is what "recomputed
+ *     whenever RULES_SET changes the rules that apply" amounts to), until
+ *     the pool flows back, when the due time is kept as it was.
  *
  * Interpretations of ledger.h (where it leaves a choice open):
  *   I1. SESSION_OPEN with session_max or more sessions forgets exactly one,
@@ -23,12 +30,12 @@
  *   I3. CANCEL of a HELD claim is UNKNOWN_BOOKING and does not expire it,
  *       even past its deadline: the rules only make HOLD (for the
  *       patient's own claim), CONFIRM and RELEASE expire lazily.
- *   I4. HOLD takes the channel's share when the pool has a share for that
- *       channel with a free slot, else the shared remainder when it has a
- *       free slot, else SOLD_OUT. A channel without a share uses the
- *       remainder. The claim stays in the bucket it was taken from for
- *       life, through POOL_UPDATEs (which is what CAPACITY_CONFLICT
- *       protects).
+ *   I4. HOLD's bucket: the share named exactly as the channel, then (a
+ *       scheduled pool only) the shares naming a group of the pool's rules
+ *       that contains the channel, in share order, then the remainder if
+ *       the pool lets the channel use it; the first with a free slot (its
+ *       capacity minus its HELD and BOOKED claims, due holds included).
+ *       The claim stays in that bucket for life, through POOL_UPDATEs.
  *   I5. Reads do not expire anything: a HELD claim past its deadline still
  *       counts as held in pool counters and in ledger_info, but a claim
  *       read reports it EXPIRED (resolved_at_ms stays 0), and a patient
@@ -40,10 +47,73 @@
  *   I7. A pool's shares are reported in the order of the last spec
  *       (create or update) that set them.
  *   I8. A command that fails (rule or session error) answers a = b = 0; the
- *       op table of slot_proto.h gives a and b for success only.
+ *       op table of slot_proto.h gives a and b for success only. The one
+ *       exception the contract names: SCHEDULE_CONFLICT answers a = number
+ *       of conflicts (b = 0).
  *   I9. Patients and channels, once interned, stay interned (ledger_info
- *       counts them) even after every claim naming them is forgotten; the
- *       channel table is the only limit the model enforces (refmodel.h).
+ *       counts them) even after every claim naming them is forgotten.
+ *       Channel names come from HOLDs and from pool specs (shares,
+ *       eligible, remainder_allow, group names included); rule sets intern
+ *       none.
+ * Schedules (the new section of ledger.h):
+ *   S1. A booking's visit window is derived when it is read, from the
+ *       pool as it is then (a POOL_UPDATE moves it): length L = the pool's
+ *       visit_slot_ms if non-zero, else (seg_end_ms - seg_start_ms) /
+ *       capacity (integer division); start = seg_start_ms + (visit_no - 1)
+ *       * L, end = start + L, not clamped to the segment. A claim that
+ *       was confirmed (BOOKED or CANCELLED: it keeps its visit number)
+ *       has one when its pool has a segment now (seg_end_ms > 0,
+ *       free-standing pools too). (First written as fixed at CONFIRM;
+ *       the ledger derives it at read time.)
+ *   S2. paid = the booking was confirmed with a non-empty payment_ref (0
+ *       while held, and 0 for an unpaid pay-at-visit booking).
+ *   S3. flow_due_ms in a pool read: the due time under the rules in force
+ *       (0 when they have no flowback_minute) until the pool flows back,
+ *       0 from then on (also after a POOL_UPDATE: the pool does not flow
+ *       again). (First written as the due time it flowed at, kept; the
+ *       ledger clears it.) A pool of local day V - days_before < 1 is due
+ *       on day 0.
+ *   S4. A flow-back gives each other share's free slots (capacity - held -
+ *       booked, due holds still counted as held) to the target; a share
+ *       left with capacity 0 stays listed with capacity 0. Closed pools
+ *       flow back too (the heap invariant names every pool with a due time
+ *       that has not flowed).
+ *   S5. READ_RULES of a department without its own rules answers the
+ *       hospital's rules info (its version, change time, operator, reason
+ *       and rules) with inherited = true and the department asked for.
+ *       (First written with department "", the hospital's own; the
+ *       ledger names the department.) A rule set's version is the
+ *       hospital version its RULES_SET produced.
+ *   S6. READ_QUERY's total counts every pool of the hospital matching the
+ *       filters, also those before "after"; "after" may name a pool of the
+ *       hospital that does not match the filters (the page starts after its
+ *       place in the order). Names compare bytewise (strcmp). Closed pools
+ *       are listed.
+ *   S7. SCHEDULE_IMPORT compares an existing pool with the template's spec
+ *       field by field: capacity, kind, fee, segment, release_at_ms 0, the
+ *       shares as the last spec gave them (names, order and slots: "by
+ *       spec", so a flow-back does not make a conflict), and every schedule
+ *       field (lists in order); a free-standing pool with the id conflicts.
+ *       LIMIT_REACHED counts the channel names the new pools would intern
+ *       (shares with slots > 0, eligible, remainder_allow); it is checked
+ *       after the conflicts and only when a pool is new.
+ *   S8. A pool read's release_at_ms (and its state SCHEDULED / OPEN) is,
+ *       for a scheduled pool whose rules R have a horizon H > 0, the later
+ *       of the spec's release_at_ms and the instant the day opens under R
+ *       (local minute R.release_minute of day V - H), derived from the
+ *       rules in force; otherwise the spec's. HOLD's "NOT_RELEASED (now <
+ *       release_at_ms)" uses the spec's value (a channel whose policy
+ *       horizon is longer books before the day opens for the others).
+ *       (First written as the spec's value everywhere: ledger.h does not
+ *       say that reads report a derived time; the ledger does.)
+ *   S9. SWEEP is anonymous like EXPIRE (ledger.h's session rule names only
+ *       SESSION_OPEN and EXPIRE; slot_proto.h gives SWEEP session 0).
+ *   S10. A scheduled pool can lose its segment: a POOL_UPDATE without
+ *       schedule fields keeps the place but replaces the segment, and the
+ *       decoder only asks a spec with schedule fields for one. closed(C)'s
+ *       "now >= seg_end_ms" then does not apply (seg_end_ms 0: no
+ *       segment). (First written literally, which closes such a pool for
+ *       good; the ledger skips the rule.)
  */
 #include "refmodel.h"
 
@@ -53,6 +123,8 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "slot_sched.h"
+#include "slot_time.h"
 
 struct rm_done {
     uint64_t seq;
@@ -69,8 +141,24 @@ struct rm_session {
 };
 
 struct rm_share {
-    char channel[SLOT_CHANNEL_MAX + 1];
-    uint32_t slots;
+    char channel[SLOT_CHANNEL_MAX + 1]; /* a channel or a group */
+    uint32_t slots; /* the bucket's capacity now (flow-back moves it) */
+    uint32_t spec;  /* as the last POOL_CREATE / POOL_UPDATE gave it */
+};
+
+/* A pool's schedule fields (slot_sched.h). */
+struct rm_place {
+    char hospital[SLOT_NAME_MAX + 1];
+    char campus[SLOT_NAME_MAX + 1];
+    char department[SLOT_NAME_MAX + 1];
+    char doctor[SLOT_NAME_MAX + 1];
+    uint32_t visit_day;
+    uint8_t pay_mode;
+    uint32_t visit_slot_ms;
+    uint32_t n_eligible;
+    char eligible[SLOT_POOL_NAMES_MAX][SLOT_CHANNEL_MAX + 1];
+    uint32_t n_rem_allow;
+    char rem_allow[SLOT_POOL_NAMES_MAX][SLOT_CHANNEL_MAX + 1];
 };
 
 struct rm_pool {
@@ -85,6 +173,11 @@ struct rm_pool {
     struct rm_share shares[SLOT_POOL_SHARES_MAX];
     bool closed;
     uint32_t next_visit_no;
+    uint32_t *freed; /* visit numbers freed by cancellations, any order */
+    uint32_t n_freed, cap_freed;
+    bool scheduled; /* has schedule fields */
+    struct rm_place place;
+    bool flowed;
 };
 
 struct rm_claim {
@@ -101,6 +194,7 @@ struct rm_claim {
     uint64_t resolved_at_ms;
     uint32_t visit_no;
     char payment_ref[SLOT_PAYMENT_REF_MAX + 1];
+    bool paid;
 };
 
 /* A remembered idempotency key; the list is never reordered, so the ones
@@ -110,6 +204,17 @@ struct rm_idem {
     char key[SLOT_IDEM_KEY_MAX + 1];
     uint64_t fingerprint;
     struct slot_result res;
+};
+
+/* A hospital: it exists once RULES_SET gave it rules (department ""). */
+struct rm_hospital {
+    char name[SLOT_NAME_MAX + 1];
+    uint64_t version;              /* of the last change, any department */
+    struct slot_rules_info own;    /* department "" */
+    struct slot_rules_info *depts; /* departments with their own rules */
+    uint32_t n_depts, cap_depts;
+    struct slot_rules_info *log; /* oldest first, <= LEDGER_RULES_LOG_MAX */
+    uint32_t n_log, cap_log;
 };
 
 struct refmodel {
@@ -139,6 +244,11 @@ struct refmodel {
 
     struct rm_idem *idems; /* oldest first */
     uint64_t idem_head, n_idems, cap_idems;
+
+    struct rm_hospital *hospitals;
+    uint32_t n_hospitals, cap_hospitals;
+
+    struct refmodel_stats stats;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -231,17 +341,6 @@ static uint32_t pool_index(const struct refmodel *m, const struct rm_pool *p)
     return (uint32_t)(p - m->pools);
 }
 
-static const struct rm_share *find_share(const struct rm_pool *p,
-                                         const char *channel)
-{
-    for (uint32_t i = 0; i < p->n_shares; i++) {
-        if (strcmp(p->shares[i].channel, channel) == 0) {
-            return &p->shares[i];
-        }
-    }
-    return NULL;
-}
-
 static uint32_t shares_sum(const struct rm_pool *p)
 {
     uint32_t sum = 0;
@@ -303,18 +402,6 @@ static bool channel_known(const struct refmodel *m, struct slot_str s)
     return false;
 }
 
-/* Would interning the spec's share channels overflow the channel table?
- * (The decoder guarantees they are distinct.) */
-static bool spec_channels_overflow(const struct refmodel *m,
-                                   const struct slot_pool_spec *spec)
-{
-    uint32_t fresh = 0;
-    for (uint32_t i = 0; i < spec->n_shares; i++) {
-        fresh += !channel_known(m, spec->shares[i].channel);
-    }
-    return m->n_channels + fresh > LEDGER_CHANNELS_MAX;
-}
-
 static void intern_channel(struct refmodel *m, struct slot_str s)
 {
     if (channel_known(m, s)) {
@@ -324,6 +411,152 @@ static void intern_channel(struct refmodel *m, struct slot_str s)
     m->channels = grow32(m->channels, m->n_channels, &m->cap_channels,
                          sizeof *m->channels);
     str_copy(m->channels[m->n_channels++], SLOT_CHANNEL_MAX + 1, s);
+}
+
+/* Channel names a command would intern that the table does not know yet,
+ * each counted once. */
+struct name_set {
+    uint32_t n;
+    struct slot_str names[3 * SLOT_POOL_NAMES_MAX];
+};
+
+static void name_set_add(const struct refmodel *m, struct name_set *set,
+                         struct slot_str s)
+{
+    if (channel_known(m, s)) {
+        return;
+    }
+    for (uint32_t i = 0; i < set->n; i++) {
+        if (set->names[i].len == s.len &&
+            memcmp(set->names[i].p, s.p, s.len) == 0) {
+            return;
+        }
+    }
+    assert(set->n < 3 * SLOT_POOL_NAMES_MAX);
+    set->names[set->n++] = s;
+}
+
+static void name_set_add_sched(const struct refmodel *m, struct name_set *set,
+                               const struct slot_sched *s)
+{
+    for (uint32_t i = 0; i < s->n_eligible; i++) {
+        name_set_add(m, set, s->eligible[i]);
+    }
+    for (uint32_t i = 0; i < s->n_rem_allow; i++) {
+        name_set_add(m, set, s->rem_allow[i]);
+    }
+}
+
+/* Would interning the spec's channel names (shares, and the schedule
+ * fields' lists) overflow the channel table? */
+static bool spec_channels_overflow(const struct refmodel *m,
+                                   const struct slot_pool_spec *spec)
+{
+    struct name_set set = {0};
+    for (uint32_t i = 0; i < spec->n_shares; i++) {
+        name_set_add(m, &set, spec->shares[i].channel);
+    }
+    if (spec->has_sched) {
+        name_set_add_sched(m, &set, &spec->sched);
+    }
+    return m->n_channels + set.n > LEDGER_CHANNELS_MAX;
+}
+
+/* ---- hospitals and their rules ----------------------------------------- */
+
+static struct rm_hospital *find_hospital(const struct refmodel *m,
+                                         struct slot_str name)
+{
+    for (uint32_t i = 0; i < m->n_hospitals; i++) {
+        if (str_eq(m->hospitals[i].name, name)) {
+            return &m->hospitals[i];
+        }
+    }
+    return NULL;
+}
+
+static struct rm_hospital *find_hospital_z(const struct refmodel *m,
+                                           const char *name)
+{
+    struct slot_str s = {name, (uint32_t)strlen(name)};
+    return find_hospital(m, s);
+}
+
+/* The department's own rules info, or NULL. */
+static struct slot_rules_info *find_dept(const struct rm_hospital *h,
+                                         struct slot_str dept)
+{
+    for (uint32_t i = 0; i < h->n_depts; i++) {
+        if (str_eq(h->depts[i].department, dept)) {
+            return &h->depts[i];
+        }
+    }
+    return NULL;
+}
+
+/* R of a scheduled pool: its department's own rules, else the hospital's.
+ * NULL for a free-standing pool. */
+static const struct slot_rules *pool_rules(const struct refmodel *m,
+                                           const struct rm_pool *p)
+{
+    if (!p->scheduled) {
+        return NULL;
+    }
+    const struct rm_hospital *h = find_hospital_z(m, p->place.hospital);
+    assert(h != NULL); /* POOL_CREATE / POOL_UPDATE checked it */
+    struct slot_str d = {p->place.department,
+                         (uint32_t)strlen(p->place.department)};
+    const struct slot_rules_info *own = find_dept(h, d);
+    return own != NULL ? &own->rules : &h->own.rules;
+}
+
+static bool covers(const struct slot_rules *r, const char *name, const char *ch)
+{
+    return slot_rules_covers(r, name, strlen(name), ch, strlen(ch));
+}
+
+/* The flow-back due time the rules in force give the pool (0: none). */
+static uint64_t due_by_rules(const struct refmodel *m, const struct rm_pool *p)
+{
+    const struct slot_rules *r = pool_rules(m, p);
+    if (r == NULL || r->flowback_minute == SLOT_MINUTE_NONE) {
+        return 0;
+    }
+    int64_t day = (int64_t)p->place.visit_day - r->flowback_days_before;
+    if (day < 1) {
+        day = 0; /* "day 0 if that is before day 1" */
+    }
+    return slot_utc_ms_of((uint32_t)day, r->flowback_minute, r->utc_offset_min);
+}
+
+/* S3: the due time a pool read reports and SWEEP orders by: 0 once the
+ * pool flowed back. */
+static uint64_t pool_due(const struct refmodel *m, const struct rm_pool *p)
+{
+    return p->flowed ? 0 : due_by_rules(m, p);
+}
+
+/* S8: the release time a pool read reports: the spec's release_at_ms,
+ * or for a scheduled pool whose rules have a horizon H the instant its
+ * day opens under it (release_minute of day V - H), whichever is later. */
+static uint64_t reported_release(const struct refmodel *m,
+                                 const struct rm_pool *p)
+{
+    const struct slot_rules *r = pool_rules(m, p);
+    if (r == NULL || r->horizon_days == 0) {
+        return p->release_at_ms;
+    }
+    int64_t day = (int64_t)p->place.visit_day - r->horizon_days;
+    uint64_t opens = slot_utc_ms_of(day > 0 ? (uint32_t)day : 0,
+                                    r->release_minute, r->utc_offset_min);
+    return opens > p->release_at_ms ? opens : p->release_at_ms;
+}
+
+/* Due for a SWEEP now: has a due time, has not flowed, due <= now. */
+static bool flow_due_now(const struct refmodel *m, const struct rm_pool *p)
+{
+    uint64_t due = pool_due(m, p);
+    return !p->flowed && due != 0 && due <= m->now_ms;
 }
 
 /* ---- claim resolution ------------------------------------------------- */
@@ -491,6 +724,28 @@ static void session_store(struct rm_session *s, uint64_t seq, uint64_t fp,
 
 /* ---- the ops ---------------------------------------------------------- */
 
+static void place_set(struct rm_place *pl, const struct slot_sched *s)
+{
+    memset(pl, 0, sizeof *pl);
+    str_copy(pl->hospital, sizeof pl->hospital, s->hospital);
+    str_copy(pl->campus, sizeof pl->campus, s->campus);
+    str_copy(pl->department, sizeof pl->department, s->department);
+    str_copy(pl->doctor, sizeof pl->doctor, s->doctor);
+    pl->visit_day = s->visit_day;
+    pl->pay_mode = s->pay_mode;
+    pl->visit_slot_ms = s->visit_slot_ms;
+    pl->n_eligible = s->n_eligible;
+    for (uint32_t i = 0; i < s->n_eligible; i++) {
+        str_copy(pl->eligible[i], sizeof pl->eligible[i], s->eligible[i]);
+    }
+    pl->n_rem_allow = s->n_rem_allow;
+    for (uint32_t i = 0; i < s->n_rem_allow; i++) {
+        str_copy(pl->rem_allow[i], sizeof pl->rem_allow[i], s->rem_allow[i]);
+    }
+}
+
+/* Replaces what a spec sets, interning its channel names in the order
+ * given: shares, eligible, remainder_allow. */
 static void op_pool_set(struct refmodel *m, struct rm_pool *p,
                         const struct slot_pool_spec *spec)
 {
@@ -505,8 +760,30 @@ static void op_pool_set(struct refmodel *m, struct rm_pool *p,
         str_copy(p->shares[i].channel, sizeof p->shares[i].channel,
                  spec->shares[i].channel);
         p->shares[i].slots = spec->shares[i].slots;
+        p->shares[i].spec = spec->shares[i].slots;
         intern_channel(m, spec->shares[i].channel);
     }
+    if (spec->has_sched) {
+        p->scheduled = true;
+        place_set(&p->place, &spec->sched);
+        for (uint32_t i = 0; i < spec->sched.n_eligible; i++) {
+            intern_channel(m, spec->sched.eligible[i]);
+        }
+        for (uint32_t i = 0; i < spec->sched.n_rem_allow; i++) {
+            intern_channel(m, spec->sched.rem_allow[i]);
+        }
+    }
+}
+
+/* Appends a new pool made from spec (checks done by the caller). */
+static void pool_add(struct refmodel *m, const struct slot_pool_spec *spec)
+{
+    m->pools = grow32(m->pools, m->n_pools, &m->cap_pools, sizeof *m->pools);
+    struct rm_pool *p = &m->pools[m->n_pools++];
+    memset(p, 0, sizeof *p);
+    str_copy(p->id, sizeof p->id, spec->pool);
+    p->next_visit_no = 1;
+    op_pool_set(m, p, spec);
 }
 
 static int op_pool_create(struct refmodel *m, const struct slot_pool_spec *spec)
@@ -514,15 +791,13 @@ static int op_pool_create(struct refmodel *m, const struct slot_pool_spec *spec)
     if (find_pool(m, spec->pool) != NULL) {
         return SLOT_POOL_EXISTS;
     }
+    if (spec->has_sched && find_hospital(m, spec->sched.hospital) == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
+    }
     if (spec_channels_overflow(m, spec)) {
         return SLOT_LIMIT_REACHED;
     }
-    m->pools = grow32(m->pools, m->n_pools, &m->cap_pools, sizeof *m->pools);
-    struct rm_pool *p = &m->pools[m->n_pools++];
-    memset(p, 0, sizeof *p);
-    str_copy(p->id, sizeof p->id, spec->pool);
-    p->next_visit_no = 1;
-    op_pool_set(m, p, spec);
+    pool_add(m, spec);
     return SLOT_OK;
 }
 
@@ -545,6 +820,9 @@ static int op_pool_update(struct refmodel *m, const struct slot_pool_spec *spec)
     }
     if (p->closed) {
         return SLOT_POOL_CLOSED;
+    }
+    if (spec->has_sched && find_hospital(m, spec->sched.hospital) == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
     }
     uint32_t pi = pool_index(m, p);
     uint32_t sum = 0;
@@ -570,7 +848,7 @@ static int op_pool_update(struct refmodel *m, const struct slot_pool_spec *spec)
     if (spec_channels_overflow(m, spec)) {
         return SLOT_LIMIT_REACHED;
     }
-    op_pool_set(m, p, spec);
+    op_pool_set(m, p, spec); /* S3: a flowed pool stays flowed */
     return SLOT_OK;
 }
 
@@ -587,6 +865,128 @@ static int op_pool_close(struct refmodel *m, struct slot_str pool)
     return SLOT_OK;
 }
 
+/* eligible(C) of ledger.h: the pool's own list, else the first matching
+ * eligibility rule's, else every channel. *by_rule tells which list
+ * decided (for the stats). */
+static bool eligible(const struct rm_pool *p, const struct slot_rules *r,
+                     const char *ch, bool *by_rule)
+{
+    const char(*names)[SLOT_CHANNEL_MAX + 1] = NULL;
+    uint32_t n = 0;
+    *by_rule = false;
+    if (p->place.n_eligible > 0) {
+        names = p->place.eligible;
+        n = p->place.n_eligible;
+    } else {
+        for (uint32_t i = 0; i < r->n_elig; i++) {
+            const struct slot_elig *e = &r->elig[i];
+            if ((e->department[0] == '\0' ||
+                 strcmp(e->department, p->place.department) == 0) &&
+                (e->kind == SLOT_KIND_ANY || e->kind == p->kind)) {
+                names = e->names;
+                n = e->n;
+                *by_rule = true;
+                break;
+            }
+        }
+    }
+    if (names == NULL) {
+        return true;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (covers(r, names[i], ch)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum closed_why { OPEN_ = 0, CLOSED_OVER, CLOSED_CUTOFF, CLOSED_SAME_DAY };
+
+/* closed(C) of ledger.h, with the first reason that applies. */
+static enum closed_why closed_for(const struct refmodel *m,
+                                  const struct rm_pool *p,
+                                  const struct slot_rules *r,
+                                  const struct slot_policy *pol)
+{
+    int64_t today = slot_local_day(m->now_ms, r->utc_offset_min);
+    uint32_t minute = slot_local_minute(m->now_ms, r->utc_offset_min);
+    int64_t v = p->place.visit_day;
+    /* S10: no segment (seg_end_ms 0), no "segment over" rule */
+    if (today > v || (p->seg_end_ms != 0 && m->now_ms >= p->seg_end_ms)) {
+        return CLOSED_OVER;
+    }
+    if (pol->cutoff && r->cutoff_minute != SLOT_MINUTE_NONE &&
+        (today > v - 1 || (today == v - 1 && minute >= r->cutoff_minute))) {
+        return CLOSED_CUTOFF;
+    }
+    if (!pol->same_day && today >= v) {
+        return CLOSED_SAME_DAY;
+    }
+    return OPEN_;
+}
+
+/* The date and channel rules of a scheduled pool that come before
+ * NOT_RELEASED by release_at_ms: CHANNEL_NOT_ALLOWED, OUTSIDE_HORIZON,
+ * NOT_RELEASED by the release minute. */
+static int hold_sched_checks(struct refmodel *m, const struct rm_pool *p,
+                             const struct slot_rules *r, const char *ch,
+                             const struct slot_policy *pol)
+{
+    bool by_rule;
+    if (!eligible(p, r, ch, &by_rule)) {
+        m->stats.elig_by_rule += by_rule;
+        m->stats.elig_by_pool += !by_rule;
+        return SLOT_CHANNEL_NOT_ALLOWED;
+    }
+    int64_t h = pol->horizon_days != 0 ? pol->horizon_days : r->horizon_days;
+    int64_t today = slot_local_day(m->now_ms, r->utc_offset_min);
+    uint32_t minute = slot_local_minute(m->now_ms, r->utc_offset_min);
+    int64_t opens = (int64_t)p->place.visit_day - h;
+    if (h > 0 && today < opens) {
+        return SLOT_OUTSIDE_HORIZON;
+    }
+    if (h > 0 && today == opens && minute < r->release_minute) {
+        m->stats.not_released_minute++;
+        return SLOT_NOT_RELEASED;
+    }
+    return SLOT_OK;
+}
+
+/* I4: the bucket a HOLD through channel ch takes, or NULL (SOLD_OUT). */
+static const char *pick_bucket(struct refmodel *m, const struct rm_pool *p,
+                               const struct slot_rules *r, const char *ch)
+{
+    uint32_t pi = pool_index(m, p);
+    for (uint32_t i = 0; i < p->n_shares; i++) {
+        const struct rm_share *s = &p->shares[i];
+        if (strcmp(s->channel, ch) == 0 &&
+            bucket_used(m, pi, s->channel) < s->slots) {
+            return s->channel;
+        }
+    }
+    for (uint32_t i = 0; r != NULL && i < p->n_shares; i++) {
+        const struct rm_share *s = &p->shares[i];
+        if (strcmp(s->channel, ch) != 0 &&
+            slot_rules_group(r, s->channel, strlen(s->channel)) != NULL &&
+            covers(r, s->channel, ch) &&
+            bucket_used(m, pi, s->channel) < s->slots) {
+            m->stats.group_share++;
+            return s->channel;
+        }
+    }
+    bool allowed = r == NULL || p->place.n_rem_allow == 0;
+    for (uint32_t i = 0; !allowed && i < p->place.n_rem_allow; i++) {
+        allowed = covers(r, p->place.rem_allow[i], ch);
+    }
+    bool room = bucket_used(m, pi, "") < p->capacity - shares_sum(p);
+    if (allowed && room) {
+        return "";
+    }
+    m->stats.protected_sold_out += room;
+    return NULL;
+}
+
 static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
                    struct slot_result *res)
 {
@@ -597,11 +997,40 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
     if (p->closed) {
         return SLOT_POOL_CLOSED;
     }
+    char ch[SLOT_CHANNEL_MAX + 1];
+    str_copy(ch, sizeof ch, cmd->u.hold.channel);
+    const struct slot_rules *r = pool_rules(m, p);
+    struct slot_policy pol;
+    memset(&pol, 0, sizeof pol);
+    if (r != NULL) {
+        pol = slot_rules_policy(r, ch, strlen(ch));
+        int code = hold_sched_checks(m, p, r, ch, &pol);
+        if (code != SLOT_OK) {
+            return code;
+        }
+    }
     if (m->now_ms < p->release_at_ms) {
         return SLOT_NOT_RELEASED;
     }
+    if (r != NULL) {
+        enum closed_why why = closed_for(m, p, r, &pol);
+        if (why != OPEN_) {
+            m->stats.closed_over += why == CLOSED_OVER;
+            m->stats.closed_cutoff += why == CLOSED_CUTOFF;
+            m->stats.closed_same_day += why == CLOSED_SAME_DAY;
+            return SLOT_BOOKING_CLOSED;
+        }
+    }
     uint32_t ttl = cmd->u.hold.ttl_ms;
+    bool by_default = ttl == 0 && r != NULL;
+    if (by_default) {
+        ttl = r->pay_ttl_ms;
+    }
     if (ttl < m->config.hold_ttl_min_ms || ttl > m->config.hold_ttl_max_ms) {
+        return SLOT_TTL_OUT_OF_RANGE;
+    }
+    if (r != NULL && r->pay_ttl_max_ms != 0 && ttl > r->pay_ttl_max_ms) {
+        m->stats.ttl_rule_max++;
         return SLOT_TTL_OUT_OF_RANGE;
     }
     uint32_t pi = pool_index(m, p);
@@ -616,15 +1045,8 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
         }
         return SLOT_PATIENT_HAS_CLAIM;
     }
-    char ch[SLOT_CHANNEL_MAX + 1];
-    str_copy(ch, sizeof ch, cmd->u.hold.channel);
-    const struct rm_share *share = find_share(p, ch);
-    const char *bucket;
-    if (share != NULL && bucket_used(m, pi, ch) < share->slots) {
-        bucket = ch;
-    } else if (bucket_used(m, pi, "") < p->capacity - shares_sum(p)) {
-        bucket = "";
-    } else {
+    const char *bucket = pick_bucket(m, p, r, ch);
+    if (bucket == NULL) {
         return SLOT_SOLD_OUT;
     }
     /* The only table limit the test can reach: the other tables hold
@@ -632,6 +1054,11 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
     if (!channel_known(m, cmd->u.hold.channel) &&
         m->n_channels >= LEDGER_CHANNELS_MAX) {
         return SLOT_LIMIT_REACHED;
+    }
+    m->stats.ttl_default += by_default;
+    if (r != NULL && r->horizon_days > 0 &&
+        m->now_ms < reported_release(m, p) && m->now_ms >= p->release_at_ms) {
+        m->stats.early_by_policy++; /* S8 */
     }
 
     m->claims = grow(m->claims, m->n_claims, &m->cap_claims, sizeof *m->claims);
@@ -688,6 +1115,25 @@ static struct rm_claim *resolvable_hold(struct refmodel *m, uint64_t id,
     abort();
 }
 
+/* The pool's lowest freed visit number (removed from the list), else the
+ * next new one. */
+static uint32_t take_visit_no(struct refmodel *m, struct rm_pool *p)
+{
+    if (p->n_freed == 0) {
+        return p->next_visit_no++;
+    }
+    uint32_t low = 0;
+    for (uint32_t i = 1; i < p->n_freed; i++) {
+        if (p->freed[i] < p->freed[low]) {
+            low = i;
+        }
+    }
+    uint32_t no = p->freed[low];
+    p->freed[low] = p->freed[--p->n_freed];
+    m->stats.visit_reused++;
+    return no;
+}
+
 static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
                       struct slot_result *res)
 {
@@ -696,10 +1142,18 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
     if (c == NULL) {
         return code;
     }
+    struct rm_pool *p = &m->pools[c->pool];
+    bool at_visit = p->scheduled && p->place.pay_mode == SLOT_PAY_AT_VISIT;
+    bool has_ref = cmd->u.confirm.payment_ref.len > 0;
+    if (!has_ref && !at_visit) {
+        return SLOT_PAYMENT_REQUIRED;
+    }
+    m->stats.unpaid += !has_ref;
     c->state = SLOT_CLAIM_BOOKED;
     c->booked_at_ms = m->now_ms;
-    c->visit_no = m->pools[c->pool].next_visit_no++;
+    c->visit_no = take_visit_no(m, p);
     str_copy(c->payment_ref, sizeof c->payment_ref, cmd->u.confirm.payment_ref);
+    c->paid = has_ref; /* S2 */
     res->a = c->id;
     res->b = c->visit_no;
     return SLOT_OK;
@@ -728,6 +1182,9 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
         return SLOT_ALREADY_CANCELLED;
     }
     resolve(m, c, SLOT_CLAIM_CANCELLED);
+    struct rm_pool *p = &m->pools[c->pool];
+    p->freed = grow32(p->freed, p->n_freed, &p->cap_freed, sizeof *p->freed);
+    p->freed[p->n_freed++] = c->visit_no;
     return SLOT_OK;
 }
 
@@ -766,6 +1223,302 @@ static void op_expire(struct refmodel *m, uint32_t max, struct slot_result *res)
     res->b = due < SLOT_EXPIRE_DUE_COUNT_MAX ? due : SLOT_EXPIRE_DUE_COUNT_MAX;
 }
 
+/* Flow-back of pool pi (S4): every share but the target gives its free
+ * slots to the target (the share named flowback_to, else the remainder). */
+static void flow_back(struct refmodel *m, uint32_t pi)
+{
+    struct rm_pool *p = &m->pools[pi];
+    const struct slot_rules *r = pool_rules(m, p);
+    int target = -1;
+    for (uint32_t i = 0; r->flowback_to[0] != '\0' && i < p->n_shares; i++) {
+        if (strcmp(p->shares[i].channel, r->flowback_to) == 0) {
+            target = (int)i;
+        }
+    }
+    uint32_t moved = 0;
+    bool kept = false;
+    for (uint32_t i = 0; i < p->n_shares; i++) {
+        if ((int)i == target) {
+            continue;
+        }
+        uint32_t used = bucket_used(m, pi, p->shares[i].channel);
+        assert(used <= p->shares[i].slots);
+        moved += p->shares[i].slots - used;
+        kept = kept || used > 0;
+        p->shares[i].slots = used;
+    }
+    if (target >= 0) {
+        p->shares[target].slots += moved;
+    }
+    p->flowed = true;
+    if (moved > 0) {
+        m->stats.flow_moved++;
+        m->stats.flow_to_share += target >= 0;
+        m->stats.flow_kept_held += kept;
+    }
+}
+
+static void op_sweep(struct refmodel *m, uint32_t max, struct slot_result *res)
+{
+    uint64_t done = 0;
+    while (done < max) {
+        int64_t best = -1;
+        for (uint32_t i = 0; i < m->n_pools; i++) {
+            if (flow_due_now(m, &m->pools[i]) &&
+                (best < 0 ||
+                 pool_due(m, &m->pools[i]) < pool_due(m, &m->pools[best]))) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        flow_back(m, (uint32_t)best);
+        done++;
+    }
+    uint64_t due = 0;
+    for (uint32_t i = 0; i < m->n_pools; i++) {
+        due += flow_due_now(m, &m->pools[i]);
+    }
+    res->a = done;
+    res->b = due < SLOT_EXPIRE_DUE_COUNT_MAX ? due : SLOT_EXPIRE_DUE_COUNT_MAX;
+}
+
+/* Does a (scheduled) pool belong to hospital h? */
+static bool hospital_has_pools(const struct refmodel *m,
+                               const struct rm_hospital *h)
+{
+    for (uint32_t i = 0; i < m->n_pools; i++) {
+        if (m->pools[i].scheduled &&
+            strcmp(m->pools[i].place.hospital, h->name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int op_rules_set(struct refmodel *m, const struct slot_cmd *cmd,
+                        struct slot_result *res)
+{
+    struct slot_rules rules;
+    struct mp_reader rd;
+    mp_reader_init(&rd, cmd->u.rules.rules.p, cmd->u.rules.rules.len);
+    int rc = slot_rules_decode(&rd, &rules);
+    assert(rc == SLOT_OK); /* the decoder validated it */
+    (void)rc;
+    struct rm_hospital *h = find_hospital(m, cmd->u.rules.hospital);
+    struct slot_str dept = cmd->u.rules.department;
+    struct slot_rules_info *own = NULL;
+    if (dept.len == 0) {
+        if (h == NULL && m->n_hospitals >= LEDGER_HOSPITALS_MAX) {
+            return SLOT_LIMIT_REACHED;
+        }
+        if (h != NULL && (hospital_has_pools(m, h) || h->n_depts > 0) &&
+            rules.utc_offset_min != h->own.rules.utc_offset_min) {
+            return SLOT_INVALID_ARGUMENT;
+        }
+    } else {
+        if (h == NULL) {
+            return SLOT_UNKNOWN_HOSPITAL;
+        }
+        if (rules.utc_offset_min != h->own.rules.utc_offset_min) {
+            return SLOT_INVALID_ARGUMENT;
+        }
+        own = find_dept(h, dept);
+        if (own == NULL && h->n_depts >= LEDGER_OVERRIDES_MAX) {
+            return SLOT_LIMIT_REACHED;
+        }
+    }
+    if (h == NULL) {
+        m->hospitals = grow32(m->hospitals, m->n_hospitals, &m->cap_hospitals,
+                              sizeof *m->hospitals);
+        h = &m->hospitals[m->n_hospitals++];
+        memset(h, 0, sizeof *h);
+        str_copy(h->name, sizeof h->name, cmd->u.rules.hospital);
+    }
+    if (dept.len == 0) {
+        own = &h->own;
+    } else if (own == NULL) {
+        h->depts =
+            grow32(h->depts, h->n_depts, &h->cap_depts, sizeof *h->depts);
+        own = &h->depts[h->n_depts++];
+    }
+    memset(own, 0, sizeof *own);
+    own->inherited = false;
+    own->version = ++h->version;
+    str_copy(own->department, sizeof own->department, dept);
+    own->changed_at_ms = m->now_ms;
+    str_copy(own->operator_name, sizeof own->operator_name,
+             cmd->u.rules.operator_name);
+    str_copy(own->reason, sizeof own->reason, cmd->u.rules.reason);
+    own->rules = rules;
+    if (h->n_log == LEDGER_RULES_LOG_MAX) {
+        memmove(&h->log[0], &h->log[1], (h->n_log - 1) * sizeof *h->log);
+        h->n_log--;
+        m->stats.log_dropped++;
+    }
+    h->log = grow32(h->log, h->n_log, &h->cap_log, sizeof *h->log);
+    h->log[h->n_log++] = *own;
+    /* Flow-back due times follow from the rules (pool_due). */
+    res->a = own->version;
+    return SLOT_OK;
+}
+
+/* The pool spec SCHEDULE_IMPORT derives for (day, segment); strings point
+ * into t and into id. */
+static void import_spec(const struct slot_template *t, int16_t offset,
+                        uint32_t day, const struct slot_segment *seg,
+                        char id[SLOT_POOL_ID_MAX + 1],
+                        struct slot_pool_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    uint32_t len = slot_template_pool_id(t, day, seg, id);
+    spec->pool = (struct slot_str){id, len};
+    spec->capacity = seg->capacity;
+    spec->kind = t->kind;
+    spec->fee_cents = t->fee_cents;
+    spec->seg_start_ms = slot_utc_ms_of(day, seg->start_minute, offset);
+    spec->seg_end_ms = slot_utc_ms_of(day, seg->end_minute, offset);
+    spec->release_at_ms = 0;
+    for (uint32_t i = 0; i < t->n_shares; i++) {
+        uint32_t slots =
+            (uint32_t)((uint64_t)seg->capacity * t->shares[i].permille / 1000);
+        if (slots > 0) {
+            spec->shares[spec->n_shares].channel = t->shares[i].name;
+            spec->shares[spec->n_shares].slots = slots;
+            spec->n_shares++;
+        }
+    }
+    spec->has_sched = true;
+    spec->sched = t->sched;
+    spec->sched.visit_day = day;
+}
+
+static bool names_eq(const char (*a)[SLOT_CHANNEL_MAX + 1], uint32_t na,
+                     const struct slot_str *b, uint32_t nb)
+{
+    if (na != nb) {
+        return false;
+    }
+    for (uint32_t i = 0; i < na; i++) {
+        if (!str_eq(a[i], b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* S7: is the existing pool p what spec would create? */
+static bool pool_matches_spec(const struct rm_pool *p,
+                              const struct slot_pool_spec *spec)
+{
+    if (p->capacity != spec->capacity || p->kind != spec->kind ||
+        p->fee_cents != spec->fee_cents ||
+        p->seg_start_ms != spec->seg_start_ms ||
+        p->seg_end_ms != spec->seg_end_ms ||
+        p->release_at_ms != spec->release_at_ms ||
+        p->n_shares != spec->n_shares || !p->scheduled) {
+        return false;
+    }
+    for (uint32_t i = 0; i < p->n_shares; i++) {
+        if (!str_eq(p->shares[i].channel, spec->shares[i].channel) ||
+            p->shares[i].spec != spec->shares[i].slots) {
+            return false;
+        }
+    }
+    const struct rm_place *pl = &p->place;
+    const struct slot_sched *s = &spec->sched;
+    return str_eq(pl->hospital, s->hospital) && str_eq(pl->campus, s->campus) &&
+           str_eq(pl->department, s->department) &&
+           str_eq(pl->doctor, s->doctor) && pl->visit_day == s->visit_day &&
+           pl->pay_mode == s->pay_mode &&
+           pl->visit_slot_ms == s->visit_slot_ms &&
+           names_eq(pl->eligible, pl->n_eligible, s->eligible, s->n_eligible) &&
+           names_eq(pl->rem_allow, pl->n_rem_allow, s->rem_allow,
+                    s->n_rem_allow);
+}
+
+/* What importing t would do: counts, the first cap conflicting ids, and
+ * the channel names the new pools would intern. */
+struct import_plan {
+    uint32_t fresh, same, conflicts;
+    uint32_t same_flowed; /* unchanged pools that flowed back */
+    struct name_set names;
+};
+
+static void import_plan(const struct refmodel *m, const struct slot_template *t,
+                        int16_t offset, struct import_plan *plan,
+                        char (*ids)[SLOT_POOL_ID_MAX + 1], uint32_t cap)
+{
+    static uint32_t days[SLOT_TEMPLATE_DAYS_MAX];
+    static struct slot_segment segs[SLOT_TEMPLATE_SEGS_MAX];
+    memset(plan, 0, sizeof *plan);
+    slot_template_days(t, days);
+    slot_template_segments(t, segs);
+    for (uint32_t d = 0; d < t->n_days; d++) {
+        for (uint32_t s = 0; s < t->n_segments; s++) {
+            char id[SLOT_POOL_ID_MAX + 1];
+            struct slot_pool_spec spec;
+            import_spec(t, offset, days[d], &segs[s], id, &spec);
+            const struct rm_pool *p = find_pool_c(m, spec.pool);
+            if (p == NULL) {
+                plan->fresh++;
+                for (uint32_t i = 0; i < spec.n_shares; i++) {
+                    name_set_add(m, &plan->names, spec.shares[i].channel);
+                }
+                name_set_add_sched(m, &plan->names, &spec.sched);
+            } else if (pool_matches_spec(p, &spec)) {
+                plan->same++;
+                plan->same_flowed += p->flowed;
+            } else {
+                if (plan->conflicts < cap) {
+                    cstr_copy(ids[plan->conflicts], SLOT_POOL_ID_MAX + 1, id);
+                }
+                plan->conflicts++;
+            }
+        }
+    }
+}
+
+static int op_import(struct refmodel *m, const struct slot_template *t,
+                     struct slot_result *res)
+{
+    static uint32_t days[SLOT_TEMPLATE_DAYS_MAX];
+    static struct slot_segment segs[SLOT_TEMPLATE_SEGS_MAX];
+    const struct rm_hospital *h = find_hospital(m, t->sched.hospital);
+    if (h == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
+    }
+    int16_t offset = h->own.rules.utc_offset_min;
+    struct import_plan plan;
+    import_plan(m, t, offset, &plan, NULL, 0);
+    if (plan.conflicts > 0) {
+        res->a = plan.conflicts;
+        return SLOT_SCHEDULE_CONFLICT;
+    }
+    if (m->n_channels + plan.names.n > LEDGER_CHANNELS_MAX) {
+        return SLOT_LIMIT_REACHED;
+    }
+    slot_template_days(t, days);
+    slot_template_segments(t, segs);
+    for (uint32_t d = 0; d < t->n_days; d++) {
+        for (uint32_t s = 0; s < t->n_segments; s++) {
+            char id[SLOT_POOL_ID_MAX + 1];
+            struct slot_pool_spec spec;
+            import_spec(t, offset, days[d], &segs[s], id, &spec);
+            if (find_pool(m, spec.pool) == NULL) {
+                pool_add(m, &spec);
+            }
+        }
+    }
+    m->stats.import_created += plan.fresh > 0;
+    m->stats.import_unchanged += plan.fresh == 0;
+    m->stats.import_same_flowed += plan.same_flowed > 0;
+    res->a = plan.fresh;
+    res->b = plan.same;
+    return SLOT_OK;
+}
+
 /* Runs a command that passed the session checks. */
 static void run(struct refmodel *m, const struct slot_cmd *cmd,
                 struct slot_result *res)
@@ -796,12 +1549,21 @@ static void run(struct refmodel *m, const struct slot_cmd *cmd,
         case SLOT_OP_CANCEL:
             code = op_cancel(m, cmd);
             break;
+        case SLOT_OP_RULES_SET:
+            code = op_rules_set(m, cmd, res);
+            break;
+        case SLOT_OP_SCHEDULE_IMPORT:
+            code = op_import(m, &cmd->u.import, res);
+            break;
         default:
             fprintf(stderr, "refmodel: op %d cannot run here\n", cmd->op);
             abort();
     }
     if (code != SLOT_OK) {
-        res->a = 0; /* errors carry no values */
+        /* I8: errors carry no values, but for the conflicts' count */
+        if (code != SLOT_SCHEDULE_CONFLICT) {
+            res->a = 0;
+        }
         res->b = 0;
     }
     res->code = (uint16_t)code;
@@ -823,6 +1585,10 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
     }
     if (cmd->op == SLOT_OP_EXPIRE) {
         op_expire(m, cmd->u.expire.max, res);
+        return;
+    }
+    if (cmd->op == SLOT_OP_SWEEP) { /* S9 */
+        op_sweep(m, cmd->u.expire.max, res);
         return;
     }
     uint32_t si;
@@ -895,6 +1661,13 @@ void refmodel_destroy(struct refmodel *m)
     for (uint32_t i = 0; i < m->n_sessions; i++) {
         free(m->sessions[i]);
     }
+    for (uint32_t i = 0; i < m->n_pools; i++) {
+        free(m->pools[i].freed);
+    }
+    for (uint32_t i = 0; i < m->n_hospitals; i++) {
+        free(m->hospitals[i].depts);
+        free(m->hospitals[i].log);
+    }
     free(m->sessions);
     free(m->pools);
     free(m->claims);
@@ -903,6 +1676,7 @@ void refmodel_destroy(struct refmodel *m)
     free(m->patients);
     free(m->channels);
     free(m->idems);
+    free(m->hospitals);
     free(m);
 }
 
@@ -935,6 +1709,18 @@ uint64_t refmodel_next_deadline_ms(const struct refmodel *m)
     return next;
 }
 
+uint64_t refmodel_next_sweep_ms(const struct refmodel *m)
+{
+    uint64_t next = UINT64_MAX;
+    for (uint32_t i = 0; i < m->n_pools; i++) {
+        uint64_t due = pool_due(m, &m->pools[i]);
+        if (!m->pools[i].flowed && due != 0 && due < next) {
+            next = due;
+        }
+    }
+    return next;
+}
+
 static void fill_bucket(const struct refmodel *m, uint32_t pi,
                         const char *bucket, uint32_t capacity,
                         struct slot_bucket *out)
@@ -946,6 +1732,30 @@ static void fill_bucket(const struct refmodel *m, uint32_t pi,
     out->free = capacity - out->held - out->booked;
 }
 
+static void fill_place(const struct refmodel *m, const struct rm_pool *p,
+                       struct slot_place *out)
+{
+    const struct rm_place *pl = &p->place;
+    cstr_copy(out->hospital, sizeof out->hospital, pl->hospital);
+    cstr_copy(out->campus, sizeof out->campus, pl->campus);
+    cstr_copy(out->department, sizeof out->department, pl->department);
+    cstr_copy(out->doctor, sizeof out->doctor, pl->doctor);
+    out->visit_day = pl->visit_day;
+    out->pay_mode = pl->pay_mode;
+    out->visit_slot_ms = pl->visit_slot_ms;
+    out->n_eligible = pl->n_eligible;
+    for (uint32_t i = 0; i < pl->n_eligible; i++) {
+        cstr_copy(out->eligible[i], sizeof out->eligible[i], pl->eligible[i]);
+    }
+    out->n_rem_allow = pl->n_rem_allow;
+    for (uint32_t i = 0; i < pl->n_rem_allow; i++) {
+        cstr_copy(out->rem_allow[i], sizeof out->rem_allow[i],
+                  pl->rem_allow[i]);
+    }
+    out->flow_due_ms = pool_due(m, p);
+    out->flowed_back = p->flowed;
+}
+
 static void fill_pool(const struct refmodel *m, const struct rm_pool *p,
                       struct slot_pool_status *out)
 {
@@ -953,10 +1763,11 @@ static void fill_pool(const struct refmodel *m, const struct rm_pool *p,
     memset(out, 0, sizeof *out);
     cstr_copy(out->pool, sizeof out->pool, p->id);
     out->kind = p->kind;
+    out->release_at_ms = reported_release(m, p); /* S8 */
     if (p->closed) {
         out->state = SLOT_PSTATE_CLOSED;
-    } else if (m->now_ms < p->release_at_ms) {
-        out->state = SLOT_PSTATE_SCHEDULED;
+    } else if (m->now_ms < out->release_at_ms) {
+        out->state = SLOT_PSTATE_SCHEDULED; /* S8 */
     } else {
         out->state = SLOT_PSTATE_OPEN;
     }
@@ -967,7 +1778,6 @@ static void fill_pool(const struct refmodel *m, const struct rm_pool *p,
     out->fee_cents = p->fee_cents;
     out->seg_start_ms = p->seg_start_ms;
     out->seg_end_ms = p->seg_end_ms;
-    out->release_at_ms = p->release_at_ms;
     out->next_visit_no = p->next_visit_no;
     out->n_shares = p->n_shares;
     for (uint32_t i = 0; i < p->n_shares; i++) {
@@ -975,6 +1785,10 @@ static void fill_pool(const struct refmodel *m, const struct rm_pool *p,
                     &out->shares[i]);
     }
     fill_bucket(m, pi, "", p->capacity - shares_sum(p), &out->remainder);
+    out->has_place = p->scheduled;
+    if (p->scheduled) {
+        fill_place(m, p, &out->place);
+    }
 }
 
 int refmodel_read_pool(const struct refmodel *m, struct slot_str pool,
@@ -986,6 +1800,22 @@ int refmodel_read_pool(const struct refmodel *m, struct slot_str pool,
     }
     fill_pool(m, p, out);
     return SLOT_OK;
+}
+
+/* S1: a confirmed claim's visit window, from the pool as it is now. */
+static void visit_window(const struct refmodel *m, const struct rm_claim *c,
+                         uint64_t *start, uint64_t *end)
+{
+    const struct rm_pool *p = &m->pools[c->pool];
+    *start = *end = 0;
+    if (c->visit_no == 0 || p->seg_end_ms == 0) {
+        return;
+    }
+    uint64_t len = p->scheduled && p->place.visit_slot_ms != 0
+                       ? p->place.visit_slot_ms
+                       : (p->seg_end_ms - p->seg_start_ms) / p->capacity;
+    *start = p->seg_start_ms + (uint64_t)(c->visit_no - 1) * len;
+    *end = *start + len;
 }
 
 static void fill_claim(const struct refmodel *m, const struct rm_claim *c,
@@ -1003,6 +1833,9 @@ static void fill_claim(const struct refmodel *m, const struct rm_claim *c,
     out->resolved_at_ms = c->resolved_at_ms;
     out->visit_no = c->visit_no;
     cstr_copy(out->payment_ref, sizeof out->payment_ref, c->payment_ref);
+    visit_window(m, c, &out->visit_start_ms, &out->visit_end_ms);
+    out->paid = c->paid;
+    cstr_copy(out->bucket, sizeof out->bucket, c->bucket);
 }
 
 int refmodel_read_claim(const struct refmodel *m, uint64_t id, bool booking,
@@ -1077,6 +1910,132 @@ void refmodel_info(const struct refmodel *m, struct slot_ledger_info *out)
     out->config = m->config;
 }
 
+/* The query's order: (visit_day, seg_start_ms, department, doctor, pool). */
+static int query_cmp(const struct rm_pool *a, const struct rm_pool *b)
+{
+    if (a->place.visit_day != b->place.visit_day) {
+        return a->place.visit_day < b->place.visit_day ? -1 : 1;
+    }
+    if (a->seg_start_ms != b->seg_start_ms) {
+        return a->seg_start_ms < b->seg_start_ms ? -1 : 1;
+    }
+    int c = strcmp(a->place.department, b->place.department);
+    if (c == 0) {
+        c = strcmp(a->place.doctor, b->place.doctor);
+    }
+    return c != 0 ? c : strcmp(a->id, b->id);
+}
+
+static bool query_match(const struct rm_pool *p, const struct slot_read *rd)
+{
+    return (rd->department.len == 0 ||
+            str_eq(p->place.department, rd->department)) &&
+           (rd->doctor.len == 0 || str_eq(p->place.doctor, rd->doctor)) &&
+           (rd->kind == SLOT_KIND_ANY || p->kind == rd->kind) &&
+           (rd->date_from == 0 || p->place.visit_day >= rd->date_from) &&
+           (rd->date_to == 0 || p->place.visit_day <= rd->date_to);
+}
+
+int refmodel_read_query(const struct refmodel *m, const struct slot_read *rd,
+                        struct slot_pool_status *out, uint32_t cap, uint32_t *n,
+                        uint32_t *total)
+{
+    *n = 0;
+    *total = 0;
+    if (find_hospital(m, rd->hospital) == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
+    }
+    const struct rm_pool *after = NULL;
+    if (rd->pool.len > 0) {
+        after = find_pool_c(m, rd->pool);
+        if (after == NULL || !after->scheduled ||
+            !str_eq(after->place.hospital, rd->hospital)) {
+            return SLOT_UNKNOWN_POOL;
+        }
+    }
+    /* Selection by repeated minimum: the next pool after `last` in the
+     * order, O(pools^2), plain to check. */
+    const struct rm_pool *last = after;
+    for (uint32_t k = 0; k < m->n_pools; k++) {
+        const struct rm_pool *next = NULL;
+        for (uint32_t i = 0; i < m->n_pools; i++) {
+            const struct rm_pool *p = &m->pools[i];
+            if (p->scheduled && str_eq(p->place.hospital, rd->hospital) &&
+                query_match(p, rd) &&
+                (last == NULL || query_cmp(p, last) > 0) &&
+                (next == NULL || query_cmp(p, next) < 0)) {
+                next = p;
+            }
+        }
+        if (next == NULL || *n >= rd->limit || *n >= cap) {
+            break;
+        }
+        fill_pool(m, next, &out[(*n)++]);
+        last = next;
+    }
+    for (uint32_t i = 0; i < m->n_pools; i++) {
+        const struct rm_pool *p = &m->pools[i];
+        *total += p->scheduled && str_eq(p->place.hospital, rd->hospital) &&
+                  query_match(p, rd); /* S6 */
+    }
+    return SLOT_OK;
+}
+
+int refmodel_read_rules(const struct refmodel *m, struct slot_str hospital,
+                        struct slot_str department, struct slot_rules_info *out)
+{
+    const struct rm_hospital *h = find_hospital(m, hospital);
+    if (h == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
+    }
+    const struct slot_rules_info *own =
+        department.len > 0 ? find_dept(h, department) : NULL;
+    if (own != NULL) {
+        *out = *own;
+    } else {
+        *out = h->own; /* S5 */
+        out->inherited = department.len > 0;
+        str_copy(out->department, sizeof out->department, department);
+    }
+    return SLOT_OK;
+}
+
+int refmodel_read_rules_log(const struct refmodel *m, struct slot_str hospital,
+                            uint64_t after, uint32_t limit,
+                            struct slot_rules_info *out, uint32_t *n)
+{
+    *n = 0;
+    const struct rm_hospital *h = find_hospital(m, hospital);
+    if (h == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
+    }
+    for (uint32_t i = 0; i < h->n_log && *n < limit; i++) {
+        if (h->log[i].version > after) {
+            out[(*n)++] = h->log[i];
+        }
+    }
+    return SLOT_OK;
+}
+
+int refmodel_read_schedule_check(const struct refmodel *m,
+                                 const struct slot_template *t, uint32_t *fresh,
+                                 uint32_t *same,
+                                 char (*ids)[SLOT_POOL_ID_MAX + 1],
+                                 uint32_t cap, uint32_t *n_conflicts)
+{
+    *fresh = *same = *n_conflicts = 0;
+    const struct rm_hospital *h = find_hospital(m, t->sched.hospital);
+    if (h == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
+    }
+    struct import_plan plan;
+    import_plan(m, t, h->own.rules.utc_offset_min, &plan, ids, cap);
+    *fresh = plan.fresh;
+    *same = plan.same;
+    *n_conflicts = plan.conflicts;
+    return SLOT_OK;
+}
+
 bool refmodel_session_alive(const struct refmodel *m, uint64_t id)
 {
     uint32_t i;
@@ -1110,4 +2069,15 @@ uint64_t refmodel_last_claim_id(const struct refmodel *m)
 struct slot_config refmodel_config(const struct refmodel *m)
 {
     return m->config;
+}
+
+const char *refmodel_pool_id(const struct refmodel *m, uint32_t i)
+{
+    assert(i < m->n_pools);
+    return m->pools[i].id;
+}
+
+struct refmodel_stats refmodel_stats(const struct refmodel *m)
+{
+    return m->stats;
 }

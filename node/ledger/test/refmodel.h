@@ -1,13 +1,19 @@
 /* refmodel: an independent, deliberately naive model of the ledger's
- * semantics (node/ledger.h, "Exact rules"), used as the oracle of the
+ * semantics (node/ledger/ledger.h, "Exact rules" and "Hospitals, schedules
+ * and their rules"; slot_sched.h, slot_time.h), used as the oracle of the
  * property test (test_ledger_prop.c).
  *
- * It shares no code with node/ledger.c: plain arrays, linear scans, counters
- * recomputed from the claims every time they are needed. It is meant to be
- * read and trusted, not to be fast or to scale. Of the ledger's table
- * limits it models only the channel table (LEDGER_CHANNELS_MAX, small
- * enough for a test to fill); the others (pools, patients, claims) hold
- * millions and are left out: no LIMIT_REACHED from them.
+ * It shares no code with the ledger (node/ledger/) and was written from
+ * the contract alone: plain arrays, linear scans, counters recomputed from
+ * the claims every time they are needed, flow-back due times recomputed
+ * from the rules whenever they are asked for. It uses the proto helpers
+ * the contract names (slot_rules_policy, slot_rules_covers,
+ * slot_local_day/minute, slot_utc_ms_of, slot_template_*). It is meant
+ * to be read and trusted, not to be fast or to scale. Of the ledger's
+ * table limits it models the channel table (LEDGER_CHANNELS_MAX, small
+ * enough for a test to fill), the hospital table and the department
+ * overrides; the others (pools, patients, claims, names) hold millions
+ * and are left out: no LIMIT_REACHED from them.
  *
  * The functions take and produce the same structs as their ledger
  * counterparts (struct slot_cmd in, struct slot_result / slot_pool_status /
@@ -59,6 +65,24 @@ int refmodel_read_pools(const struct refmodel *m, struct slot_str after,
 /* Same as ledger_info(), except state_hash, which the model does not
  * compute: it is always 0. */
 void refmodel_info(const struct refmodel *m, struct slot_ledger_info *out);
+/* Same as ledger_next_sweep_ms(). */
+uint64_t refmodel_next_sweep_ms(const struct refmodel *m);
+/* Same contracts as ledger_read_query / _rules / _rules_log /
+ * _schedule_check. */
+int refmodel_read_query(const struct refmodel *m, const struct slot_read *rd,
+                        struct slot_pool_status *out, uint32_t cap, uint32_t *n,
+                        uint32_t *total);
+int refmodel_read_rules(const struct refmodel *m, struct slot_str hospital,
+                        struct slot_str department,
+                        struct slot_rules_info *out);
+int refmodel_read_rules_log(const struct refmodel *m, struct slot_str hospital,
+                            uint64_t after, uint32_t limit,
+                            struct slot_rules_info *out, uint32_t *n);
+int refmodel_read_schedule_check(const struct refmodel *m,
+                                 const struct slot_template *t, uint32_t *fresh,
+                                 uint32_t *same,
+                                 char (*ids)[SLOT_POOL_ID_MAX + 1],
+                                 uint32_t cap, uint32_t *n_conflicts);
 
 /* ---- Introspection for the test's command generator (no ledger
  * counterpart) ---------------------------------------------------------- */
@@ -76,5 +100,35 @@ uint64_t refmodel_last_session_id(const struct refmodel *m);
 uint64_t refmodel_last_claim_id(const struct refmodel *m);
 /* The config in force. */
 struct slot_config refmodel_config(const struct refmodel *m);
+/* The id of the i-th pool (creation order, i < refmodel_pool_count()).
+ * The string is the model's: valid until the next refmodel_apply(). */
+const char *refmodel_pool_id(const struct refmodel *m, uint32_t i);
+
+/* Events the generator is there to produce but that no result code names
+ * on its own; the test asserts minimums of them per profile. */
+struct refmodel_stats {
+    uint64_t not_released_minute; /* HOLD refused before the release minute */
+    uint64_t closed_cutoff;       /* BOOKING_CLOSED by the cut-off ... */
+    uint64_t closed_same_day;     /* ... by a policy without same-day */
+    uint64_t closed_over;         /* ... the visit day or segment is over */
+    uint64_t elig_by_rule;        /* CHANNEL_NOT_ALLOWED by a rule's list */
+    uint64_t elig_by_pool;        /* ... by the pool's own list */
+    uint64_t group_share;         /* HOLD took a share naming a group */
+    uint64_t protected_sold_out;  /* SOLD_OUT, remainder free but refused */
+    uint64_t ttl_default;         /* HOLD with ttl 0 got R.pay_ttl_ms */
+    uint64_t ttl_rule_max;        /* TTL refused by R.pay_ttl_max_ms only */
+    uint64_t visit_reused;        /* CONFIRM took a freed visit number */
+    uint64_t unpaid;              /* CONFIRM booked a pay-at-visit unpaid */
+    uint64_t flow_moved;          /* a flow-back moved slots */
+    uint64_t flow_to_share;       /* ... into a named share */
+    uint64_t flow_kept_held;      /* ... of a pool with held/booked shares */
+    uint64_t import_created;      /* SCHEDULE_IMPORT created pools */
+    uint64_t import_unchanged;    /* ... found every pool as it was */
+    uint64_t import_same_flowed;  /* ... found a flowed pool as it was */
+    uint64_t log_dropped;         /* RULES_SET dropped the oldest change */
+    uint64_t early_by_policy;     /* HOLD OK before the day opens under R's
+                                   * horizon (a longer policy horizon) */
+};
+struct refmodel_stats refmodel_stats(const struct refmodel *m);
 
 #endif /* SLOT_REFMODEL_H */

@@ -8,16 +8,38 @@
  * retries happen all the time. Each case leans on one area (see PROFILES);
  * two widen the universe: "limits" fills the ledger's channel table, "bulk"
  * has pools of up to 2000 slots and thousands of patients so that more holds
- * come due at once than EXPIRE counts. After every batch:
+ * come due at once than EXPIRE counts.
+ *
+ * Schedules (issue 14; "sched", "flowback", and some of "codec" and
+ * "limits"): four hospitals (one never gets rules), rule sets drawn from a
+ * small universe (Beijing's offset and UTC-05:00, release minutes,
+ * horizons including 0, cut-offs including none, payment windows, flow-back
+ * times and targets, 0-2 channel groups, policies including "*",
+ * eligibility rules) set for hospitals and departments; scheduled pools of
+ * visit days from yesterday to eight days ahead (local), with segments,
+ * eligible and remainder_allow lists naming channels and groups, both
+ * payment modes; schedule imports of small templates, repeated as they
+ * were (nothing changes) or changed (conflicts); SWEEPs; HOLDs with ttl 0
+ * and through channels inside and outside groups; CONFIRMs without a
+ * payment reference; stamps that step by hours and days, to the next
+ * flow-back and to the minutes the rules name. Sessions outlive those
+ * steps (the profiles' idle_ms).
+ *
+ * After every batch:
  *   - each command's result must be equal in ledger and model, field by
  *     field;
  *   - ledger_check() must pass;
  * and at random points:
- *   - reads (pools, claims, patients, pool lists, ledger info, and the
- *     encoded replies of ledger_read) must agree;
+ *   - reads (pools, claims, patients, pool lists, ledger info, pool
+ *     queries, rules, rule logs, schedule checks, next deadline and next
+ *     sweep, and the encoded replies of ledger_read) must agree;
  *   - the ledger is snapshotted and restored; the copy must hash and
  *     snapshot identically, and the run continues on the copy, so restored
  *     state has to behave exactly like the original.
+ * Each case must produce what it is there for (MUST, MUST_SCHED,
+ * check_cover): every refusal of its commands, and events no result code
+ * names (a reused visit number, a flow-back that moved slots, an import
+ * that changed nothing, ...), counted by the model (refmodel_stats).
  * A fraction of batches go through the real codec (entry builder, entry
  * decoder) before reaching the ledger; the model always gets the commands
  * as generated, so codec and ledger are checked together.
@@ -41,12 +63,14 @@
 
 #include "mp.h"
 #include "slot_proto.h"
+#include "slot_sched.h"
+#include "slot_time.h"
 #include "check.h"
 #include "ledger.h"
 #include "refmodel.h"
 
-/* Scale: the default run (8 cases, ~3500 seeds of 300 batches) takes about
- * 12 s at -O2 on a 2-core machine; --quick about 4 s under ASan. */
+/* Scale: the default run (10 cases, ~4500 seeds of 300 batches) takes
+ * about 20 s at -O2 on a 2-core machine; --quick about 10 s under ASan. */
 #define DEFAULT_SEEDS_PER_CASE 500
 #define DEFAULT_STEPS          300
 /* Session commands remembered for retries. */
@@ -54,6 +78,9 @@
 /* Case k draws seeds (k + 1) * SEED_STRIDE + i, so a seed names its case. */
 #define SEED_STRIDE       1000000ull
 #define SESSIONS_SEEN_MAX 4096
+#define TPL_HISTORY       16  /* templates remembered for re-imports */
+#define QUERY_CAP         64  /* largest page of a compared pool query */
+#define POOLS_CAP         512 /* pools a compared POOLS read returns */
 
 static struct {
     uint32_t seeds;
@@ -78,6 +105,42 @@ static const char *const CHANNELS[] = {"app", "wechat", "114"};
 #define N_CHANNELS (sizeof CHANNELS / sizeof CHANNELS[0])
 static const char *const PAYMENT_REFS[] = {"pay:0001", "wx-tx#77", "!~"};
 #define N_PAYMENT_REFS (sizeof PAYMENT_REFS / sizeof PAYMENT_REFS[0])
+#define N_OF(a)        ((uint32_t)(sizeof(a) / sizeof(a)[0]))
+
+/* Schedules: three hospitals that get rules (the first two in Beijing's
+ * time, one at UTC-05:00, so local days start at other instants) and one
+ * that never does (UNKNOWN_HOSPITAL). A few departments, doctors,
+ * campuses; channels "bank" and "kiosk" that only groups name; groups
+ * "online" and "hall" that shares, eligible and remainder_allow lists
+ * name. */
+static const char *const HOSPITALS[] = {"pumch", "bjh", "h-west", "nowhere"};
+#define N_HOSPITALS N_OF(HOSPITALS)
+#define N_RULED     (N_HOSPITALS - 1) /* "nowhere" never gets rules */
+static const int16_t HOSPITAL_OFFSETS[] = {480, 480, -300, 0};
+static const int16_t OTHER_OFFSETS[] = {480, 0, -300, 540};
+static const char *const CAMPUSES[] = {"", "east", "west"};
+static const char *const DEPTS[] = {"cardio", "derm", "peds"};
+static const char *const DOCTORS[] = {"", "dr-wang", "dr-li"};
+/* "online" also as a channel: a HOLD through a group's name. */
+static const char *const SCHED_CHANNELS[] = {
+    "app",   "wechat", "114",    "window", "bank",   "doctor",
+    "kiosk", "app",    "wechat", "114",    "window", "online"};
+static const char *const LIST_NAMES[] = {"app",    "114",    "window",
+                                         "doctor", "online", "hall"};
+static const char *const SHARE_NAMES[] = {"app",    "wechat", "114",
+                                          "window", "online", "hall"};
+static const char *const POLICY_NAMES[] = {"*",      "online", "hall", "window",
+                                           "doctor", "114",    "app"};
+static const char *const ONLINE_CHANNELS[] = {"app", "wechat", "bank", "kiosk"};
+static const char *const FLOW_TO[] = {"", "", "app", "online", "114", "nosuch"};
+static const char *const OPERATORS[] = {"ops@pumch", "admin.li"};
+static const char *const REASONS[] = {
+    "winter hours", "\xe6\x94\xbe\xe5\x8f\xb7\xe8\xa7\x84\xe5\x88\x99"};
+static const char *const PREFIXES[] = {"imp-a", "imp-b", "cardio.wang"};
+/* Template segments: local [start, end) minutes, increasing. */
+static const uint16_t SEG_MENU[][2] = {{480, 510},  {510, 540}, {540, 600},
+                                       {780, 840},  {840, 900}, {900, 960},
+                                       {1380, 1440}};
 
 /* The "limits" and "bulk" cases need bigger universes: more channels than
  * the ledger's channel table holds, and enough patients to have more than
@@ -113,6 +176,11 @@ static struct slot_str sstr(const char *z)
     return s;
 }
 
+static bool str_is(struct slot_str s, const char *z)
+{
+    return s.len == strlen(z) && memcmp(s.p, z, s.len) == 0;
+}
+
 /* ---- profiles: what each case leans on ----------------------------------- */
 
 /* What the generator may emit; RETRY_SAME resends an earlier (session, seq)
@@ -131,6 +199,9 @@ enum kind {
     K_EXPIRE,
     K_RETRY_SAME,
     K_RETRY_DIFF,
+    K_RULES,  /* RULES_SET */
+    K_IMPORT, /* SCHEDULE_IMPORT */
+    K_SWEEP,
     K_COUNT
 };
 
@@ -153,6 +224,14 @@ struct profile {
     uint32_t batch_max;
     uint32_t sweep_pct; /* EXPIREs with a big max; the others free 1-3 */
     uint32_t seeds_div; /* runs opt.seeds / seeds_div seeds (costly cases) */
+    /* Schedules (0 in the profiles of protocol version 1's commands): */
+    uint32_t sched_pct;     /* pool specs with schedule fields */
+    uint32_t day_pct;       /* stamps that move by hours or days */
+    uint32_t flow_pct;      /* rule sets with a flow-back minute */
+    uint32_t empty_ref_pct; /* CONFIRMs without a payment reference */
+    uint32_t ttl0_pct;      /* HOLDs with ttl 0 (the rules' default) */
+    uint64_t idle_ms;       /* session_idle_ms of a CONFIG that is not tiny */
+    uint32_t burst_pct;     /* batches of RULES_SETs of one hospital */
 };
 
 /* Weights: POOL_CLOSE is rare because it is for good; a run whose pools
@@ -186,19 +265,25 @@ static const struct profile PROFILES[] = {
      .codec_pct = 15, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 20,
      .ttl_span_ms = 3000, .dt_max_ms = 600, .jump_pct = 4, .back_pct = 5,
      .read_every = 8, .snap_every = 25, .sweep_pct = 25},
+    /* Every batch through the entry codec, schedule commands included. */
     {.name = "codec",
-     .weight = {25, 15, 20, 15, 2, 140, 60, 30, 30, 30, 40, 25},
+     /*         OPEN CONF CRE UPD CLO HOLD CONF REL CAN EXP RS RD RUL IMP SWP */
+     .weight = {25, 15, 20, 15, 2, 140, 60, 30, 30, 30, 40, 25, 10, 10, 10},
      .codec_pct = 100, .unknown_pct = 4, .seq_skip_pct = 12, .tiny_pct = 50,
      .ttl_span_ms = 1500, .dt_max_ms = 600, .jump_pct = 6, .back_pct = 8,
-     .read_every = 10, .snap_every = 30, .sweep_pct = 25},
+     .read_every = 10, .snap_every = 40, .sweep_pct = 25,
+     .sched_pct = 50, .day_pct = 4, .flow_pct = 60, .empty_ref_pct = 15,
+     .ttl0_pct = 10, .idle_ms = 40ull * 86400000},
     /* More channel names than the ledger's table: LIMIT_REACHED on HOLD,
      * POOL_CREATE and POOL_UPDATE. */
     {.name = "limits",
-     .weight = {15, 5, 40, 40, 2, 150, 50, 30, 30, 20, 15, 10},
+     .weight = {15, 5, 40, 40, 2, 150, 50, 30, 30, 20, 15, 10, 10, 12, 6},
      .codec_pct = 15, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 20,
      .ttl_span_ms = 3000, .dt_max_ms = 600, .jump_pct = 4, .back_pct = 5,
-     .read_every = 8, .snap_every = 25, .sweep_pct = 25,
-     .channels = MANY_CHANNELS},
+     .read_every = 10, .snap_every = 40, .sweep_pct = 25,
+     .channels = MANY_CHANNELS,
+     .sched_pct = 35, .day_pct = 4, .flow_pct = 60, .empty_ref_pct = 15,
+     .ttl0_pct = 8, .idle_ms = 40ull * 86400000},
     /* Big pools, many patients, big batches, rare and small sweeps: more
      * than SLOT_EXPIRE_DUE_COUNT_MAX holds come due at once. No POOL_CLOSE:
      * a closed big pool would waste the case. */
@@ -209,6 +294,29 @@ static const struct profile PROFILES[] = {
      .read_every = 16, .snap_every = 40, .sweep_pct = 1,
      .patients = BULK_PATIENTS, .capacity_max = 2000, .batch_max = 48,
      .seeds_div = 30},
+    /* Hospitals' schedules: rule sets, scheduled pools of days around the
+     * clock, imports, date rules crossed by steps of hours and days, so
+     * every refusal of a scheduled HOLD and CONFIRM happens. Sessions
+     * outlive the day steps (idle_ms). */
+    {.name = "sched",
+     /*         OPEN CONF CRE UPD CLO HOLD CONF REL CAN EXP RS RD RUL IMP SWP */
+     .weight = {20, 8, 30, 12, 2, 170, 70, 20, 35, 20, 20, 10, 14, 14, 12},
+     .codec_pct = 10, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 10,
+     .ttl_span_ms = 20000, .dt_max_ms = 5000, .jump_pct = 4, .back_pct = 5,
+     .read_every = 10, .snap_every = 40, .sweep_pct = 25,
+     .sched_pct = 85, .day_pct = 8, .flow_pct = 40, .empty_ref_pct = 25,
+     .ttl0_pct = 12, .idle_ms = 40ull * 86400000, .burst_pct = 4},
+    /* Flow-back: rule sets that mostly have a flow-back time, stamps that
+     * jump to the next one, SWEEPs, and holds and bookings in the shares
+     * that a flow-back must leave where they are. */
+    {.name = "flowback",
+     /*         OPEN CONF CRE UPD CLO HOLD CONF REL CAN EXP RS RD RUL IMP SWP */
+     .weight = {20, 5, 30, 8, 1, 170, 70, 20, 25, 15, 15, 8, 12, 12, 40},
+     .codec_pct = 10, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 10,
+     .ttl_span_ms = 60000, .dt_max_ms = 5000, .jump_pct = 4, .back_pct = 5,
+     .read_every = 10, .snap_every = 40, .sweep_pct = 30,
+     .sched_pct = 90, .day_pct = 14, .flow_pct = 90, .empty_ref_pct = 15,
+     .ttl0_pct = 10, .idle_ms = 40ull * 86400000},
 };
 /* clang-format on */
 #define N_PROFILES  (sizeof PROFILES / sizeof PROFILES[0])
@@ -236,6 +344,8 @@ struct cover {
     uint64_t codec;      /* batches through the entry codec */
     uint64_t due_capped; /* EXPIREs that found >= DUE_COUNT_MAX still due */
     uint64_t replays;    /* retries answered with the stored result */
+    struct refmodel_stats st; /* the model's counts of events (refmodel.h) */
+    uint64_t sched_reads;     /* schedule reads compared with a result */
 };
 
 struct run {
@@ -259,6 +369,17 @@ struct run {
     uint32_t holds_in_batch; /* HOLDs generated so far in this batch */
     struct mp_buf enc;       /* scratch encoder */
     struct cover cov;        /* what this seed exercised */
+    /* Bytes that commands point to (encoded rule sets, template days and
+     * segments) and pool ids copied from the model: kept for the whole
+     * run, since retries resend old commands. */
+    char **kept;
+    uint32_t n_kept, cap_kept;
+    /* Templates imported so far, to import again (unchanged) or changed
+     * (conflicts). */
+    struct slot_template tpl[TPL_HISTORY];
+    uint32_t n_tpl;
+    bool burst; /* this batch is rule changes of burst_hospital */
+    uint32_t burst_hospital;
 };
 
 static uint64_t split_mix(uint64_t *s)
@@ -280,12 +401,115 @@ static bool chance(struct run *r, uint32_t pct)
     return rnd(r, 100) < pct;
 }
 
+static uint32_t rnd2(struct run *r, uint32_t n);
+
 /* ---- printing ------------------------------------------------------------ */
 
 static const char *code_name(int code)
 {
     const char *n = slot_err_name(code);
     return n != NULL ? n : "?";
+}
+
+/* Appends the names of a list ("a,b,c") at out[*w...]. */
+static void fmt_names(const struct slot_str *names, uint32_t n, char *out,
+                      size_t cap, int *w)
+{
+    for (uint32_t i = 0; i < n && *w >= 0 && (size_t)*w < cap; i++) {
+        int x = snprintf(out + *w, cap - (size_t)*w, "%s%.*s", i ? "," : "",
+                         (int)names[i].len, names[i].p);
+        *w = x < 0 ? -1 : *w + x;
+    }
+}
+
+static void fmt_sched(const struct slot_sched *s, uint64_t seg_start,
+                      uint64_t seg_end, char *out, size_t cap)
+{
+    char day[11];
+    slot_day_format(s->visit_day, day);
+    int w =
+        snprintf(out, cap,
+                 "| %.*s/%.*s/%.*s/%.*s day=%s seg=%" PRIu64 "+%" PRIu64
+                 "m pay=%u slot=%" PRIu32 " elig=",
+                 (int)s->hospital.len, s->hospital.p, (int)s->campus.len,
+                 s->campus.p, (int)s->department.len, s->department.p,
+                 (int)s->doctor.len, s->doctor.p, day, seg_start,
+                 (seg_end - seg_start) / 60000, s->pay_mode, s->visit_slot_ms);
+    fmt_names(s->eligible, s->n_eligible, out, cap, &w);
+    if (w >= 0 && (size_t)w < cap) {
+        int x = snprintf(out + w, cap - (size_t)w, " rem=");
+        w = x < 0 ? -1 : w + x;
+    }
+    fmt_names(s->rem_allow, s->n_rem_allow, out, cap, &w);
+}
+
+static void fmt_rules(const struct slot_cmd *c, char *out, size_t cap)
+{
+    struct slot_rules r;
+    struct mp_reader rd;
+    mp_reader_init(&rd, c->u.rules.rules.p, c->u.rules.rules.len);
+    if (slot_rules_decode(&rd, &r) != SLOT_OK) {
+        snprintf(out, cap, "(bad rules)");
+        return;
+    }
+    int w = snprintf(out, cap,
+                     "%.*s/%.*s off=%d rel=%u hor=%u cut=%u ttl=%" PRIu32
+                     "/%" PRIu32 " flow=%u@-%ud->%s groups=%u pol=",
+                     (int)c->u.rules.hospital.len, c->u.rules.hospital.p,
+                     (int)c->u.rules.department.len, c->u.rules.department.p,
+                     r.utc_offset_min, r.release_minute, r.horizon_days,
+                     r.cutoff_minute, r.pay_ttl_ms, r.pay_ttl_max_ms,
+                     r.flowback_minute, r.flowback_days_before, r.flowback_to,
+                     r.n_groups);
+    for (uint32_t i = 0; i < r.n_policies && w >= 0 && (size_t)w < cap; i++) {
+        const struct slot_policy *p = &r.policies[i];
+        int x = snprintf(out + w, cap - (size_t)w, "%s:%u%s%s ", p->channel,
+                         p->horizon_days, p->cutoff ? "c" : "",
+                         p->same_day ? "s" : "");
+        w = x < 0 ? -1 : w + x;
+    }
+    for (uint32_t i = 0; i < r.n_elig && w >= 0 && (size_t)w < cap; i++) {
+        const struct slot_elig *e = &r.elig[i];
+        int x = snprintf(out + w, cap - (size_t)w, "elig[%s/%u:%s%s%s] ",
+                         e->department, e->kind, e->names[0],
+                         e->n > 1 ? "," : "", e->n > 1 ? e->names[1] : "");
+        w = x < 0 ? -1 : w + x;
+    }
+}
+
+static void fmt_template(const struct slot_template *t, char *out, size_t cap)
+{
+    uint32_t days[SLOT_TEMPLATE_DAYS_MAX];
+    struct slot_segment segs[SLOT_TEMPLATE_SEGS_MAX];
+    slot_template_days(t, days);
+    slot_template_segments(t, segs);
+    int w = snprintf(
+        out, cap, "%.*s kind=%u fee=%" PRIu64 " shares=", (int)t->id_prefix.len,
+        t->id_prefix.p, t->kind, t->fee_cents);
+    for (uint32_t i = 0; i < t->n_shares && w >= 0 && (size_t)w < cap; i++) {
+        int x = snprintf(out + w, cap - (size_t)w, "%.*s:%u ",
+                         (int)t->shares[i].name.len, t->shares[i].name.p,
+                         t->shares[i].permille);
+        w = x < 0 ? -1 : w + x;
+    }
+    for (uint32_t i = 0; i < t->n_days && w >= 0 && (size_t)w < cap; i++) {
+        int x = snprintf(out + w, cap - (size_t)w, "%s%" PRIu32,
+                         i == 0 ? "days=" : ",", days[i]);
+        w = x < 0 ? -1 : w + x;
+    }
+    if (w >= 0 && (size_t)w < cap) {
+        int x = snprintf(out + w, cap - (size_t)w, " segs=");
+        w = x < 0 ? -1 : w + x;
+    }
+    for (uint32_t i = 0; i < t->n_segments && w >= 0 && (size_t)w < cap; i++) {
+        int x = snprintf(out + w, cap - (size_t)w, "%u-%u:%" PRIu32 " ",
+                         segs[i].start_minute, segs[i].end_minute,
+                         segs[i].capacity);
+        w = x < 0 ? -1 : w + x;
+    }
+    if (w >= 0 && (size_t)w < cap) {
+        fmt_sched(&t->sched, 0, 0, out + w, cap - (size_t)w);
+    }
 }
 
 static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
@@ -322,8 +546,21 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
                                  p->shares[i].channel.p, p->shares[i].slots);
                 w = x < 0 ? -1 : w + x;
             }
+            if (p->has_sched && w > 0 && (size_t)w < cap) {
+                fmt_sched(&p->sched, p->seg_start_ms, p->seg_end_ms, out + w,
+                          cap - (size_t)w);
+            }
             break;
         }
+        case SLOT_OP_RULES_SET:
+            fmt_rules(c, out, cap);
+            break;
+        case SLOT_OP_SCHEDULE_IMPORT:
+            fmt_template(&c->u.import, out, cap);
+            break;
+        case SLOT_OP_SWEEP:
+            snprintf(out, cap, "max=%" PRIu32, c->u.expire.max);
+            break;
         case SLOT_OP_POOL_CLOSE:
             snprintf(out, cap, "%.*s", (int)c->u.close.pool.len,
                      c->u.close.pool.p);
@@ -441,6 +678,40 @@ static struct slot_str pick_pool(struct run *r, bool creatable)
     return sstr(POOL_IDS[rnd(r, creatable ? N_CREATABLE : N_POOL_IDS)]);
 }
 
+/* A copy of len bytes that lives as long as the run. */
+static const char *keep(struct run *r, const void *p, size_t len)
+{
+    if (r->n_kept == r->cap_kept) {
+        r->cap_kept = r->cap_kept == 0 ? 64 : 2 * r->cap_kept;
+        r->kept = realloc(r->kept, r->cap_kept * sizeof *r->kept);
+        CHECK(r->kept != NULL);
+    }
+    char *c = malloc(len + 1);
+    CHECK(c != NULL);
+    memcpy(c, p, len);
+    c[len] = '\0';
+    r->kept[r->n_kept++] = c;
+    return c;
+}
+
+static struct slot_str keep_buf(struct run *r, const struct mp_buf *b)
+{
+    struct slot_str s = {keep(r, b->data, b->len), (uint32_t)b->len};
+    return s;
+}
+
+/* Any pool the model has (imported ones included), or a POOL_IDS one when
+ * there is none. */
+static struct slot_str pick_model_pool(struct run *r)
+{
+    uint32_t n = refmodel_pool_count(r->m);
+    if (n == 0) {
+        return pick_pool(r, false);
+    }
+    const char *id = refmodel_pool_id(r->m, rnd(r, n));
+    return sstr(keep(r, id, strlen(id)));
+}
+
 static bool pool_exists(struct run *r, struct slot_str pool)
 {
     struct slot_pool_status st;
@@ -451,6 +722,20 @@ static bool pool_exists(struct run *r, struct slot_str pool)
  * past UNKNOWN_POOL and POOL_CLOSED. */
 static struct slot_str pick_open_pool(struct run *r)
 {
+    if (r->pf->sched_pct > 0 && chance(r, 60)) {
+        /* mostly one whose clinic is not over yet */
+        struct slot_str pool = pick_model_pool(r);
+        struct slot_pool_status st;
+        for (int tries = 0;
+             tries < 4 && chance(r, 80) &&
+             refmodel_read_pool(r->m, pool, &st) == SLOT_OK &&
+             (st.state == SLOT_PSTATE_CLOSED ||
+              (st.seg_end_ms != 0 && st.seg_end_ms <= r->clock_ms));
+             tries++) {
+            pool = pick_model_pool(r);
+        }
+        return pool;
+    }
     struct slot_str pool = pick_pool(r, false);
     struct slot_pool_status st;
     for (int tries = 0; tries < 8 && chance(r, 85) &&
@@ -513,8 +798,13 @@ static void gen_config(struct run *r, struct slot_config *c)
     c->session_max = chance(r, tiny) ? 1 + rnd(r, 6)
                      : chance(r, 50) ? LEDGER_DEFAULT_SESSION_MAX
                                      : 8 + rnd(r, 64);
-    c->session_idle_ms =
-        chance(r, tiny) ? 1000 + rnd(r, 4000) : LEDGER_DEFAULT_SESSION_IDLE_MS;
+    if (r->pf->sched_pct > 0 && chance(r, 40)) {
+        /* room for the rules' payment windows (minutes) */
+        c->hold_ttl_max_ms = 600000 + rnd(r, 600000);
+    }
+    uint64_t idle =
+        r->pf->idle_ms != 0 ? r->pf->idle_ms : LEDGER_DEFAULT_SESSION_IDLE_MS;
+    c->session_idle_ms = chance(r, tiny) ? 1000 + rnd(r, 4000) : idle;
     c->retain_ms = !chance(r, tiny) ? LEDGER_DEFAULT_RETAIN_MS
                    : chance(r, 10)  ? 0
                                     : rnd(r, 4000);
@@ -523,10 +813,331 @@ static void gen_config(struct run *r, struct slot_config *c)
                                     : 16 + rnd(r, 64);
 }
 
+/* ---- the schedule generators -------------------------------------------- */
+
+/* The UTC offset of hospital hi: its rules' if it has some, else the one
+ * it is meant to get. */
+static int16_t hospital_offset(struct run *r, uint32_t hi)
+{
+    static struct slot_rules_info info;
+    if (refmodel_read_rules(r->m, sstr(HOSPITALS[hi]), sstr(""), &info) ==
+        SLOT_OK) {
+        return info.rules.utc_offset_min;
+    }
+    return HOSPITAL_OFFSETS[hi];
+}
+
+/* A hospital index: mostly one that gets rules, rarely "nowhere". */
+static uint32_t pick_hospital(struct run *r)
+{
+    return chance(r, 5) ? N_RULED : rnd(r, N_RULED);
+}
+
+/* A name of list[0..n), or in the "limits" case often one of its many
+ * channels (so schedule fields and templates fill the channel table). */
+static const char *pick_name(struct run *r, const char *const *list, uint32_t n)
+{
+    if (n_channels(r->pf) > N_CHANNELS && chance(r, 50)) {
+        return channel_name(pick_channel(r));
+    }
+    return list[rnd(r, n)];
+}
+
+/* 1..max distinct names of list[0..n) into out; returns how many. */
+static uint32_t pick_names(struct run *r, const char *const *list, uint32_t n,
+                           uint32_t max, struct slot_str *out)
+{
+    uint32_t k = 0, want = 1 + rnd(r, max);
+    for (uint32_t tries = 0; tries < 8 && k < want; tries++) {
+        const char *x = pick_name(r, list, n);
+        bool dup = false;
+        for (uint32_t i = 0; i < k; i++) {
+            dup = dup || str_is(out[i], x);
+        }
+        if (!dup) {
+            out[k++] = sstr(x);
+        }
+    }
+    return k;
+}
+
+/* The schedule fields of a pool spec, with a segment on a visit day
+ * around the clock (yesterday .. eight days ahead, local), so horizons,
+ * release minutes, cut-offs and the same-day rules all apply. */
+static void gen_sched(struct run *r, struct slot_pool_spec *p)
+{
+    static const uint16_t starts[] = {480, 510, 540, 780, 840, 900, 1380};
+    struct slot_sched *s = &p->sched;
+    uint32_t hi = pick_hospital(r);
+    int16_t off = hospital_offset(r, hi);
+    uint32_t day = slot_local_day(r->clock_ms, off) + rnd(r, 10) - 1;
+    uint32_t start = chance(r, 20) ? rnd(r, 1380) : starts[rnd(r, 7)];
+    uint32_t len = 30 * (1 + rnd(r, 4));
+    if (start + len > 1440) {
+        len = 1440 - start;
+    }
+    p->seg_start_ms = slot_utc_ms_of(day, start, off);
+    p->seg_end_ms = slot_utc_ms_of(day, start + len, off);
+    p->release_at_ms = chance(r, 85) ? 0 : r->clock_ms + rnd(r, 20000) - 5000;
+    memset(s, 0, sizeof *s);
+    s->hospital = sstr(HOSPITALS[hi]);
+    s->campus = sstr(CAMPUSES[rnd(r, N_OF(CAMPUSES))]);
+    s->department = sstr(DEPTS[rnd(r, N_OF(DEPTS))]);
+    s->doctor = sstr(DOCTORS[rnd(r, N_OF(DOCTORS))]);
+    s->visit_day = day;
+    s->pay_mode = (uint8_t)rnd(r, 2);
+    s->visit_slot_ms = chance(r, 70)   ? 0
+                       : chance(r, 50) ? 600000
+                                       : 1 + rnd(r, 3600000);
+    if (chance(r, 35)) {
+        s->n_eligible =
+            pick_names(r, LIST_NAMES, N_OF(LIST_NAMES), 2, s->eligible);
+    }
+    if (chance(r, 45)) {
+        s->n_rem_allow =
+            pick_names(r, LIST_NAMES, N_OF(LIST_NAMES), 2, s->rem_allow);
+    }
+}
+
+static void zcopy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+}
+
+/* A rule set drawn from a small universe (slot_sched.h's fields). */
+static void gen_rules(struct run *r, struct slot_rules *R, int16_t off)
+{
+    static const uint16_t releases[] = {0, 540, 555, 480, 720};
+    static const uint16_t horizons[] = {0, 1, 2, 3, 7};
+    static const uint16_t cutoffs[] = {SLOT_MINUTE_NONE, 900, 1020, 600};
+    static const uint32_t pay_ttls[] = {0, 1000, 3000, 300000};
+    static const uint32_t pay_maxes[] = {0, 2000, 5000, 900000};
+    static const uint16_t flows[] = {420, 900, 1200, 0};
+    static const uint16_t policy_horizons[] = {0, 0, 1, 2, 30};
+    slot_rules_default(R);
+    R->utc_offset_min = off;
+    R->release_minute =
+        (uint16_t)(chance(r, 20) ? rnd(r, 1440) : releases[rnd(r, 5)]);
+    R->horizon_days = horizons[rnd(r, 5)];
+    R->cutoff_minute =
+        (uint16_t)(chance(r, 15) ? rnd(r, 1440) : cutoffs[rnd(r, 4)]);
+    R->pay_ttl_ms = pay_ttls[rnd(r, 4)];
+    R->pay_ttl_max_ms = pay_maxes[rnd(r, 4)];
+    if (R->pay_ttl_max_ms != 0 && R->pay_ttl_ms > R->pay_ttl_max_ms) {
+        R->pay_ttl_max_ms = 0;
+    }
+    R->flowback_days_before = (uint8_t)rnd(r, 3);
+    if (chance(r, r->pf->flow_pct)) {
+        R->flowback_minute =
+            (uint16_t)(chance(r, 30) ? rnd(r, 1440) : flows[rnd(r, 4)]);
+    }
+    zcopy(R->flowback_to, sizeof R->flowback_to, FLOW_TO[rnd(r, 6)]);
+    uint32_t n_groups = rnd(r, 3);
+    if (n_groups >= 1) {
+        struct slot_group *g = &R->groups[R->n_groups++];
+        zcopy(g->name, sizeof g->name, "online");
+        for (uint32_t i = 0; i < N_OF(ONLINE_CHANNELS); i++) {
+            if (chance(r, 70) || (i == 0 && chance(r, 50))) {
+                zcopy(g->channels[g->n++], sizeof g->channels[0],
+                      ONLINE_CHANNELS[i]);
+            }
+        }
+        if (g->n == 0) {
+            zcopy(g->channels[g->n++], sizeof g->channels[0], "wechat");
+        }
+    }
+    if (n_groups >= 2) {
+        struct slot_group *g = &R->groups[R->n_groups++];
+        zcopy(g->name, sizeof g->name, "hall");
+        zcopy(g->channels[g->n++], sizeof g->channels[0], "window");
+        if (chance(r, 50)) {
+            zcopy(g->channels[g->n++], sizeof g->channels[0], "kiosk");
+        }
+    }
+    uint32_t n_pol = rnd(r, 4);
+    for (uint32_t t = 0; t < 8 && R->n_policies < n_pol; t++) {
+        const char *name = POLICY_NAMES[rnd(r, N_OF(POLICY_NAMES))];
+        bool dup = false;
+        for (uint32_t i = 0; i < R->n_policies; i++) {
+            dup = dup || strcmp(R->policies[i].channel, name) == 0;
+        }
+        if (!dup) {
+            struct slot_policy *p = &R->policies[R->n_policies++];
+            zcopy(p->channel, sizeof p->channel, name);
+            p->horizon_days = policy_horizons[rnd(r, 5)];
+            p->cutoff = chance(r, 60);
+            p->same_day = chance(r, 60);
+        }
+    }
+    uint32_t n_elig = chance(r, 50) ? 0 : 1 + rnd(r, 2);
+    for (uint32_t k = 0; k < n_elig; k++) {
+        static const uint8_t kinds[] = {SLOT_KIND_ANY, SLOT_KIND_ANY,
+                                        SLOT_KIND_NORMAL, SLOT_KIND_SPECIAL};
+        static const char *const depts[] = {"", "", "cardio", "derm"};
+        struct slot_elig *e = &R->elig[R->n_elig++];
+        zcopy(e->department, sizeof e->department, depts[rnd(r, 4)]);
+        e->kind = kinds[rnd(r, 4)];
+        struct slot_str names[3];
+        e->n = (uint8_t)pick_names(r, LIST_NAMES, N_OF(LIST_NAMES), 3, names);
+        for (uint32_t i = 0; i < e->n; i++) {
+            zcopy(e->names[i], sizeof e->names[i], names[i].p);
+        }
+    }
+    CHECK(slot_rules_check(R) == SLOT_OK);
+}
+
+/* RULES_SET: the hospital's own rules or a department's, mostly in the
+ * hospital's offset (another one is INVALID_ARGUMENT once it has pools or
+ * departments); department rules of "nowhere" are UNKNOWN_HOSPITAL. */
+static void gen_rules_cmd(struct run *r, struct slot_cmd *c)
+{
+    static struct slot_rules R;
+    bool dept = chance(r, 35);
+    uint32_t hi = r->burst ? r->burst_hospital
+                  : dept   ? pick_hospital(r)
+                           : rnd(r, N_RULED);
+    int16_t off = chance(r, 6) ? OTHER_OFFSETS[rnd(r, N_OF(OTHER_OFFSETS))]
+                               : hospital_offset(r, hi);
+    gen_rules(r, &R, off);
+    mp_buf_reset(&r->enc);
+    slot_rules_encode(&r->enc, &R);
+    c->u.rules.hospital = sstr(HOSPITALS[hi]);
+    c->u.rules.department = sstr(dept ? DEPTS[rnd(r, N_OF(DEPTS))] : "");
+    c->u.rules.operator_name = sstr(OPERATORS[rnd(r, N_OF(OPERATORS))]);
+    c->u.rules.reason = sstr(REASONS[rnd(r, N_OF(REASONS))]);
+    c->u.rules.rules = keep_buf(r, &r->enc);
+}
+
+/* A template: mostly a new small one (1-3 days around the clock, 1-3
+ * segments), else one imported before, as it was (nothing changes) or
+ * with one field changed (its existing pools conflict). remember: keep it
+ * for later re-imports. */
+static void gen_template(struct run *r, struct slot_template *t, bool remember)
+{
+    static const uint64_t fees[] = {0, 1000, 5000};
+    static const struct {
+        const char *name;
+        uint16_t permille;
+    } shares[] = {{"app", 300},    {"online", 700}, {"114", 300},
+                  {"window", 200}, {"hall", 100},   {"wechat", 500}};
+    uint32_t n_old = r->n_tpl < TPL_HISTORY ? r->n_tpl : TPL_HISTORY;
+    if (n_old > 0 && chance(r, 40)) {
+        *t = r->tpl[rnd(r, n_old)];
+        if (chance(r, 35)) {
+            switch (rnd(r, 4)) {
+                case 0:
+                    t->fee_cents += 100;
+                    break;
+                case 1:
+                    t->kind = (uint8_t)((t->kind + 1) % (SLOT_KIND_MAX + 1));
+                    break;
+                case 2:
+                    t->sched.pay_mode ^= 1;
+                    break;
+                default:
+                    t->sched.visit_slot_ms =
+                        t->sched.visit_slot_ms != 0 ? 0 : 600000;
+            }
+        }
+        return;
+    }
+    memset(t, 0, sizeof *t);
+    uint32_t hi = pick_hospital(r);
+    int16_t off = hospital_offset(r, hi);
+    t->id_prefix = sstr(PREFIXES[rnd(r, N_OF(PREFIXES))]);
+    t->sched.hospital = sstr(HOSPITALS[hi]);
+    t->sched.campus = sstr(CAMPUSES[rnd(r, N_OF(CAMPUSES))]);
+    t->sched.department = sstr(DEPTS[rnd(r, N_OF(DEPTS))]);
+    t->sched.doctor = sstr(DOCTORS[rnd(r, N_OF(DOCTORS))]);
+    t->kind = (uint8_t)(chance(r, 60) ? 0 : rnd(r, SLOT_KIND_MAX + 1));
+    t->fee_cents = fees[rnd(r, 3)];
+    t->sched.pay_mode = (uint8_t)rnd(r, 2);
+    t->sched.visit_slot_ms = chance(r, 80) ? 0 : 600000;
+    uint32_t sum = 0, want = rnd(r, 3);
+    for (uint32_t tries = 0; tries < 6 && t->n_shares < want; tries++) {
+        uint32_t k = rnd(r, N_OF(shares));
+        const char *name = n_channels(r->pf) > N_CHANNELS && chance(r, 50)
+                               ? channel_name(pick_channel(r))
+                               : shares[k].name;
+        bool dup = false;
+        for (uint32_t i = 0; i < t->n_shares; i++) {
+            dup = dup || str_is(t->shares[i].name, name);
+        }
+        if (!dup && sum + shares[k].permille <= 1000) {
+            t->shares[t->n_shares].name = sstr(name);
+            t->shares[t->n_shares].permille = shares[k].permille;
+            t->n_shares++;
+            sum += shares[k].permille;
+        }
+    }
+    if (chance(r, 25)) {
+        t->sched.n_eligible =
+            pick_names(r, LIST_NAMES, N_OF(LIST_NAMES), 2, t->sched.eligible);
+    }
+    if (chance(r, 30)) {
+        t->sched.n_rem_allow =
+            pick_names(r, LIST_NAMES, N_OF(LIST_NAMES), 1, t->sched.rem_allow);
+    }
+    uint32_t days[3], n_days = 1 + rnd(r, 3);
+    days[0] = slot_local_day(r->clock_ms, off) + rnd(r, 8) - 1;
+    for (uint32_t i = 1; i < n_days; i++) {
+        days[i] = days[i - 1] + 1 + rnd(r, 2);
+    }
+    struct slot_segment segs[3];
+    uint32_t n_segs = 0, from = 0, want_segs = 1 + rnd(r, 3);
+    for (uint32_t i = 0; i < want_segs && from < N_OF(SEG_MENU); i++) {
+        uint32_t k = from + rnd(r, (N_OF(SEG_MENU) - from + 1) / 2);
+        segs[n_segs].start_minute = SEG_MENU[k][0];
+        segs[n_segs].end_minute = SEG_MENU[k][1];
+        segs[n_segs].capacity = 1 + rnd(r, 5);
+        n_segs++;
+        from = k + 1;
+    }
+    mp_buf_reset(&r->enc);
+    slot_days_pack(&r->enc, days, n_days);
+    t->days = keep_buf(r, &r->enc);
+    t->n_days = n_days;
+    mp_buf_reset(&r->enc);
+    slot_segments_pack(&r->enc, segs, n_segs);
+    t->segments = keep_buf(r, &r->enc);
+    t->n_segments = n_segs;
+    if (remember) {
+        r->tpl[r->n_tpl++ % TPL_HISTORY] = *t;
+    }
+}
+
+/* A step of hours or days, so date rules and flow-back are crossed: to
+ * the next flow-back due time (or just before it), a day on, some hours
+ * on, or to (just before) a minute of the day the rules name. */
+static void day_step(struct run *r)
+{
+    static const uint16_t minutes[] = {540, 555, 900, 1020, 420, 600};
+    uint32_t how = rnd(r, 4);
+    uint64_t next = refmodel_next_sweep_ms(r->m);
+    if (how == 0 && next != UINT64_MAX && next > r->clock_ms) {
+        r->clock_ms = next - (chance(r, 30) ? 1 : 0);
+    } else if (how == 1) {
+        r->clock_ms += 86400000ull - 600000 + rnd(r, 1200000);
+    } else if (how == 2) {
+        r->clock_ms += rnd(r, 6 * 3600000);
+    } else {
+        int16_t off = hospital_offset(r, rnd(r, N_RULED));
+        uint32_t today = slot_local_day(r->clock_ms, off);
+        uint64_t at = slot_utc_ms_of(today, minutes[rnd(r, 6)], off);
+        if (at <= r->clock_ms) {
+            at += SLOT_MS_PER_DAY;
+        }
+        r->clock_ms = at - (chance(r, 40) ? 1 + rnd(r, 2) : 0);
+    }
+}
+
 /* A pool id to create (mostly a new one) or update (mostly an existing
  * one); the other choice yields POOL_EXISTS / UNKNOWN_POOL. */
 static struct slot_str pick_spec_pool(struct run *r, bool update)
 {
+    if (update && r->pf->sched_pct > 0 && chance(r, 30)) {
+        return pick_model_pool(r);
+    }
     struct slot_str pool = pick_pool(r, !update);
     for (int tries = 0;
          tries < 3 && pool_exists(r, pool) != update && chance(r, 80);
@@ -555,14 +1166,22 @@ static void gen_spec(struct run *r, struct slot_pool_spec *p, bool update)
     } else {
         p->release_at_ms = r->clock_ms + 1 + rnd(r, 3000);
     }
-    /* Shares: a few distinct channels in random order, each 1..what is
-     * left, so the sum never exceeds the capacity. */
-    uint32_t cand[4], n_cand = 0;
+    p->has_sched = chance(r, r->pf->sched_pct);
+    if (p->has_sched) {
+        gen_sched(r, p);
+    }
+    /* Shares: a few distinct channels (and, for a scheduled pool, groups)
+     * in random order, each 1..what is left, so the sum never exceeds the
+     * capacity. */
+    const char *cand[4];
+    uint32_t n_cand = 0;
     for (int tries = 0; tries < 8 && n_cand < 4; tries++) {
-        uint32_t ch = pick_channel(r);
+        const char *ch = p->has_sched
+                             ? pick_name(r, SHARE_NAMES, N_OF(SHARE_NAMES))
+                             : channel_name(pick_channel(r));
         bool dup = false;
         for (uint32_t i = 0; i < n_cand; i++) {
-            dup = dup || cand[i] == ch;
+            dup = dup || strcmp(cand[i], ch) == 0;
         }
         if (!dup) {
             cand[n_cand++] = ch;
@@ -571,9 +1190,9 @@ static void gen_spec(struct run *r, struct slot_pool_spec *p, bool update)
     uint32_t sum = 0;
     p->n_shares = 0;
     for (uint32_t i = 0; i < n_cand; i++) {
-        if (sum < p->capacity && chance(r, 40)) {
+        if (sum < p->capacity && chance(r, p->has_sched ? 55 : 40)) {
             uint32_t slots = 1 + rnd(r, p->capacity - sum);
-            p->shares[p->n_shares].channel = sstr(channel_name(cand[i]));
+            p->shares[p->n_shares].channel = sstr(cand[i]);
             p->shares[p->n_shares].slots = slots;
             p->n_shares++;
             sum += slots;
@@ -585,6 +1204,9 @@ static void gen_spec(struct run *r, struct slot_pool_spec *p, bool update)
 static uint32_t gen_ttl(struct run *r)
 {
     struct slot_config c = refmodel_config(r->m);
+    if (chance(r, r->pf->ttl0_pct)) {
+        return 0; /* the rules' payment window */
+    }
     uint32_t w = rnd(r, 100);
     if (w < 5) {
         return c.hold_ttl_min_ms - 1 - rnd(r, c.hold_ttl_min_ms);
@@ -620,14 +1242,26 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_CLOSE:
             c->op = SLOT_OP_POOL_CLOSE;
-            c->u.close.pool = pick_pool(r, false);
+            c->u.close.pool = r->pf->sched_pct > 0 && chance(r, 50)
+                                  ? pick_model_pool(r)
+                                  : pick_pool(r, false);
             break;
         case K_CONFIRM:
             c->op = SLOT_OP_CONFIRM;
             c->u.confirm.hold = pick_claim(
                 r, chance(r, 80) ? SLOT_CLAIM_HELD : SLOT_CLAIM_EXPIRED);
             c->u.confirm.payment_ref =
-                sstr(PAYMENT_REFS[rnd(r, N_PAYMENT_REFS)]);
+                chance(r, r->pf->empty_ref_pct)
+                    ? sstr("")
+                    : sstr(PAYMENT_REFS[rnd(r, N_PAYMENT_REFS)]);
+            break;
+        case K_RULES:
+            c->op = SLOT_OP_RULES_SET;
+            gen_rules_cmd(r, c);
+            break;
+        case K_IMPORT:
+            c->op = SLOT_OP_SCHEDULE_IMPORT;
+            gen_template(r, &c->u.import, true);
             break;
         case K_RELEASE:
             c->op = SLOT_OP_RELEASE;
@@ -643,7 +1277,10 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             c->op = SLOT_OP_HOLD;
             c->u.hold.pool = pick_open_pool(r);
             c->u.hold.patient = sstr(patient_name(rnd(r, n_patients(r->pf))));
-            c->u.hold.channel = sstr(channel_name(pick_channel(r)));
+            c->u.hold.channel =
+                r->pf->sched_pct > 0
+                    ? sstr(pick_name(r, SCHED_CHANNELS, N_OF(SCHED_CHANNELS)))
+                    : sstr(channel_name(pick_channel(r)));
             c->u.hold.ttl_ms = gen_ttl(r);
             r->holds_in_batch++;
             break;
@@ -693,8 +1330,9 @@ static struct slot_str lit(const char *s)
 /* Wraps a channel mutation in IDEM now and then. */
 static void maybe_idem(struct run *r, struct slot_cmd *c)
 {
-    if (c->op < SLOT_OP_POOL_CREATE || c->op > SLOT_OP_CANCEL ||
-        !chance(r, 15)) {
+    bool wraps = (c->op >= SLOT_OP_POOL_CREATE && c->op <= SLOT_OP_CANCEL) ||
+                 c->op == SLOT_OP_RULES_SET || c->op == SLOT_OP_SCHEDULE_IMPORT;
+    if (!wraps || !chance(r, 15)) {
         return;
     }
     c->idem.channel = lit(IDEM_CHANNELS[rnd(r, 2)]);
@@ -721,14 +1359,15 @@ static bool idem_replay(struct run *r, struct slot_cmd *c)
 static void gen_cmd(struct run *r, struct slot_cmd *c)
 {
     memset(c, 0, sizeof *c);
-    enum kind k = pick_kind(r);
+    enum kind k = r->burst ? K_RULES : pick_kind(r);
     if ((k == K_RETRY_SAME || k == K_RETRY_DIFF) && r->n_hist == 0) {
         k = K_HOLD;
     }
     if (k == K_OPEN) {
         c->op = SLOT_OP_SESSION_OPEN;
-    } else if (k == K_EXPIRE) {
-        c->op = SLOT_OP_EXPIRE;
+    } else if (k == K_EXPIRE || k == K_SWEEP) {
+        /* the leader's proposals: anonymous */
+        c->op = k == K_EXPIRE ? SLOT_OP_EXPIRE : SLOT_OP_SWEEP;
         c->u.expire.max = chance(r, r->pf->sweep_pct)
                               ? 1 + rnd(r, SLOT_EXPIRE_MAX)
                               : 1 + rnd(r, 3);
@@ -743,7 +1382,8 @@ static void gen_cmd(struct run *r, struct slot_cmd *c)
         enum kind body;
         do {
             body = pick_kind(r);
-        } while (body == K_OPEN || body >= K_EXPIRE);
+        } while (body == K_OPEN || body == K_EXPIRE || body == K_SWEEP ||
+                 body == K_RETRY_SAME || body == K_RETRY_DIFF);
         gen_body(r, c, body);
         c->session = session;
         c->seq = seq;
@@ -781,6 +1421,9 @@ static uint64_t gen_stamp(struct run *r)
     } else if (w < 80) {
         r->clock_ms += rnd(r, r->pf->dt_max_ms + 1);
     }
+    if (chance(r, r->pf->day_pct)) {
+        day_step(r);
+    }
     if (chance(r, r->pf->back_pct)) {
         return r->clock_ms - rnd(r, 5000);
     }
@@ -788,6 +1431,8 @@ static uint64_t gen_stamp(struct run *r)
 }
 
 /* ---- comparing ----------------------------------------------------------- */
+
+static void print_pool(const char *who, const struct slot_pool_status *s);
 
 static void check_result(struct run *r, const struct slot_cmd *cmds, uint32_t n,
                          uint32_t i, const struct slot_result *lr,
@@ -805,6 +1450,15 @@ static void check_result(struct run *r, const struct slot_cmd *cmds, uint32_t n,
     fmt_cmd(&cmds[i], buf, sizeof buf);
     fmt_result(lr, lb, sizeof lb);
     fmt_result(mr, mb, sizeof mb);
+    if (cmds[i].op == SLOT_OP_HOLD) {
+        /* the pool as the batch left it, in both */
+        struct slot_pool_status ls, ms;
+        if (ledger_read_pool(r->l, cmds[i].u.hold.pool, &ls) == SLOT_OK &&
+            refmodel_read_pool(r->m, cmds[i].u.hold.pool, &ms) == SLOT_OK) {
+            print_pool("ledger", &ls);
+            print_pool("model ", &ms);
+        }
+    }
     fail(r, "batch command %" PRIu32 " %s\n  ledger: %s\n  model:  %s", i, buf,
          lb, mb);
 }
@@ -831,6 +1485,48 @@ static const char *diff_bucket(const struct slot_bucket *a,
     return NULL;
 }
 
+static const char *diff_names(const char (*a)[SLOT_CHANNEL_MAX + 1],
+                              const char (*b)[SLOT_CHANNEL_MAX + 1], uint32_t n)
+{
+    for (uint32_t i = 0; i < n && i < SLOT_POOL_NAMES_MAX; i++) {
+        if (strcmp(a[i], b[i]) != 0) {
+            return "a name";
+        }
+    }
+    return NULL;
+}
+
+static const char *diff_place(const struct slot_place *a,
+                              const struct slot_place *b)
+{
+    if (strcmp(a->hospital, b->hospital) != 0) {
+        return "place.hospital";
+    }
+    if (strcmp(a->campus, b->campus) != 0) {
+        return "place.campus";
+    }
+    if (strcmp(a->department, b->department) != 0) {
+        return "place.department";
+    }
+    if (strcmp(a->doctor, b->doctor) != 0) {
+        return "place.doctor";
+    }
+    DIFF_(visit_day);
+    DIFF_(pay_mode);
+    DIFF_(visit_slot_ms);
+    DIFF_(n_eligible);
+    if (diff_names(a->eligible, b->eligible, a->n_eligible) != NULL) {
+        return "place.eligible";
+    }
+    DIFF_(n_rem_allow);
+    if (diff_names(a->rem_allow, b->rem_allow, a->n_rem_allow) != NULL) {
+        return "place.rem_allow";
+    }
+    DIFF_(flow_due_ms);
+    DIFF_(flowed_back);
+    return NULL;
+}
+
 static const char *diff_pool(const struct slot_pool_status *a,
                              const struct slot_pool_status *b)
 {
@@ -854,8 +1550,11 @@ static const char *diff_pool(const struct slot_pool_status *a,
             return "shares[]";
         }
     }
-    return diff_bucket(&a->remainder, &b->remainder) != NULL ? "remainder"
-                                                             : NULL;
+    if (diff_bucket(&a->remainder, &b->remainder) != NULL) {
+        return "remainder";
+    }
+    DIFF_(has_place);
+    return a->has_place ? diff_place(&a->place, &b->place) : NULL;
 }
 
 static const char *diff_claim(const struct slot_claim *a,
@@ -877,7 +1576,13 @@ static const char *diff_claim(const struct slot_claim *a,
     if (strcmp(a->channel, b->channel) != 0) {
         return "channel";
     }
-    return strcmp(a->payment_ref, b->payment_ref) != 0 ? "payment_ref" : NULL;
+    if (strcmp(a->payment_ref, b->payment_ref) != 0) {
+        return "payment_ref";
+    }
+    DIFF_(visit_start_ms);
+    DIFF_(visit_end_ms);
+    DIFF_(paid);
+    return strcmp(a->bucket, b->bucket) != 0 ? "bucket" : NULL;
 }
 
 /* Everything but state_hash, which the model does not compute. */
@@ -899,6 +1604,37 @@ static const char *diff_info(const struct slot_ledger_info *a,
     DIFF_(config.retain_ms);
     DIFF_(config.retain_max);
     return NULL;
+}
+
+/* The rule sets compare by their canonical encoding. */
+static const char *diff_rules_info(const struct slot_rules_info *a,
+                                   const struct slot_rules_info *b)
+{
+    static struct mp_buf x, y;
+    static bool init;
+    if (!init) {
+        mp_buf_init(&x);
+        mp_buf_init(&y);
+        init = true;
+    }
+    DIFF_(inherited);
+    DIFF_(version);
+    if (strcmp(a->department, b->department) != 0) {
+        return "department";
+    }
+    DIFF_(changed_at_ms);
+    if (strcmp(a->operator_name, b->operator_name) != 0) {
+        return "operator";
+    }
+    if (strcmp(a->reason, b->reason) != 0) {
+        return "reason";
+    }
+    mp_buf_reset(&x);
+    mp_buf_reset(&y);
+    slot_rules_encode(&x, &a->rules);
+    slot_rules_encode(&y, &b->rules);
+    return x.len != y.len || memcmp(x.data, y.data, x.len) != 0 ? "rules"
+                                                                : NULL;
 }
 #undef DIFF_
 
@@ -924,6 +1660,16 @@ static void print_pool(const char *who, const struct slot_pool_status *s)
         print_bucket(who, &s->shares[i]);
     }
     print_bucket(who, &s->remainder);
+    if (s->has_place) {
+        const struct slot_place *p = &s->place;
+        fprintf(stderr,
+                "    %s place %s/%s/%s/%s day=%" PRIu32 " pay=%u slot=%" PRIu32
+                " elig=%" PRIu32 " rem=%" PRIu32 " flow_due=%" PRIu64
+                " flowed=%u\n",
+                who, p->hospital, p->campus, p->department, p->doctor,
+                p->visit_day, p->pay_mode, p->visit_slot_ms, p->n_eligible,
+                p->n_rem_allow, p->flow_due_ms, p->flowed_back);
+    }
 }
 
 static void print_claim(const char *who, const struct slot_claim *c)
@@ -931,10 +1677,12 @@ static void print_claim(const char *who, const struct slot_claim *c)
     fprintf(stderr,
             "  %s: id=%" PRIu64 " state=%u pool=%s patient=%s channel=%s "
             "held_at=%" PRIu64 " deadline=%" PRIu64 " booked_at=%" PRIu64
-            " resolved_at=%" PRIu64 " visit=%" PRIu32 " ref=%s\n",
+            " resolved_at=%" PRIu64 " visit=%" PRIu32 " ref=%s window=%" PRIu64
+            "-%" PRIu64 " paid=%u bucket=%s\n",
             who, c->id, c->state, c->pool, c->patient, c->channel,
             c->held_at_ms, c->deadline_ms, c->booked_at_ms, c->resolved_at_ms,
-            c->visit_no, c->payment_ref);
+            c->visit_no, c->payment_ref, c->visit_start_ms, c->visit_end_ms,
+            c->paid, c->bucket);
 }
 
 static void compare_pool(struct run *r, struct slot_str pool)
@@ -1008,9 +1756,13 @@ static void compare_patient(struct run *r, struct slot_str pool,
 
 static void compare_pools(struct run *r, struct slot_str after, uint32_t limit)
 {
-    static struct slot_pool_status ls[N_POOL_IDS + 1], ms[N_POOL_IDS + 1];
+    static struct slot_pool_status ls[POOLS_CAP], ms[POOLS_CAP];
     uint32_t ln = 0, mn = 0;
-    memset(ls, 0, sizeof ls);
+    if (limit > POOLS_CAP) { /* the first POOLS_CAP pools, then */
+        limit = POOLS_CAP;
+    }
+    uint32_t most = refmodel_pool_count(r->m);
+    memset(ls, 0, (most < limit ? most : limit) * sizeof ls[0]);
     int lrc = ledger_read_pools(r->l, after, limit, ls, &ln);
     int mrc = refmodel_read_pools(r->m, after, limit, ms, &mn);
     const char *d = lrc != mrc ? "code" : NULL;
@@ -1021,6 +1773,15 @@ static void compare_pools(struct run *r, struct slot_str after, uint32_t limit)
         }
     }
     if (d != NULL) {
+        for (uint32_t i = 0; lrc == SLOT_OK && mrc == SLOT_OK && i < ln &&
+                             i < mn && diff_pool(&ls[i], &ms[i]) == NULL;
+             i++) {
+            if (i + 1 < ln && i + 1 < mn &&
+                diff_pool(&ls[i + 1], &ms[i + 1]) != NULL) {
+                print_pool("ledger", &ls[i + 1]);
+                print_pool("model ", &ms[i + 1]);
+            }
+        }
         fail(r,
              "read pools after '%.*s' limit %" PRIu32
              ": %s differs (ledger %s n=%" PRIu32 ", model %s n=%" PRIu32 ")",
@@ -1046,6 +1807,135 @@ static void compare_info(struct run *r)
         fail(r, "next deadline: ledger %" PRIu64 ", model %" PRIu64,
              ledger_next_deadline_ms(r->l), refmodel_next_deadline_ms(r->m));
     }
+    if (ledger_next_sweep_ms(r->l) != refmodel_next_sweep_ms(r->m)) {
+        fail(r, "next sweep: ledger %" PRIu64 ", model %" PRIu64,
+             ledger_next_sweep_ms(r->l), refmodel_next_sweep_ms(r->m));
+    }
+}
+
+static void print_page(const char *who, const struct slot_pool_status *s,
+                       uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        fprintf(stderr,
+                "  %s [%" PRIu32 "] %s day=%" PRIu32 " seg=%" PRIu64 " %s/%s\n",
+                who, i, s[i].pool, s[i].place.visit_day, s[i].seg_start_ms,
+                s[i].place.department, s[i].place.doctor);
+    }
+}
+
+/* READ_QUERY: code, total, the page, field by field. */
+static void compare_query(struct run *r, const struct slot_read *rd)
+{
+    static struct slot_pool_status ls[QUERY_CAP], ms[QUERY_CAP];
+    uint32_t ln = 0, mn = 0, lt = 0, mt = 0;
+    CHECK(rd->limit <= QUERY_CAP);
+    memset(ls, 0, rd->limit * sizeof ls[0]);
+    int lrc = ledger_read_query(r->l, rd, ls, QUERY_CAP, &ln, &lt);
+    int mrc = refmodel_read_query(r->m, rd, ms, QUERY_CAP, &mn, &mt);
+    const char *d = lrc != mrc ? "code" : NULL;
+    if (d == NULL && lrc == SLOT_OK) {
+        d = ln != mn ? "count" : lt != mt ? "total" : NULL;
+        for (uint32_t i = 0; d == NULL && i < ln; i++) {
+            d = diff_pool(&ls[i], &ms[i]);
+        }
+    }
+    if (d != NULL) {
+        print_page("ledger", ls, lrc == SLOT_OK ? ln : 0);
+        print_page("model ", ms, mrc == SLOT_OK ? mn : 0);
+        fail(r,
+             "read query %.*s dept '%.*s' doctor '%.*s' days %" PRIu32
+             "..%" PRIu32 " kind %u after '%.*s' limit %" PRIu32
+             ": %s differs (ledger %s n=%" PRIu32 " total=%" PRIu32
+             ", model %s n=%" PRIu32 " total=%" PRIu32 ")",
+             (int)rd->hospital.len, rd->hospital.p, (int)rd->department.len,
+             rd->department.p, (int)rd->doctor.len, rd->doctor.p, rd->date_from,
+             rd->date_to, rd->kind, (int)rd->pool.len, rd->pool.p, rd->limit, d,
+             code_name(lrc), ln, lt, code_name(mrc), mn, mt);
+    }
+    r->cov.sched_reads += lrc == SLOT_OK;
+}
+
+static void compare_rules(struct run *r, struct slot_str hospital,
+                          struct slot_str dept)
+{
+    static struct slot_rules_info li, mi;
+    memset(&li, 0, sizeof li);
+    int lrc = ledger_read_rules(r->l, hospital, dept, &li);
+    int mrc = refmodel_read_rules(r->m, hospital, dept, &mi);
+    const char *d = lrc != mrc       ? "code"
+                    : lrc == SLOT_OK ? diff_rules_info(&li, &mi)
+                                     : NULL;
+    if (d != NULL) {
+        fail(r,
+             "read rules %.*s/%.*s: %s differs (ledger %s v%" PRIu64
+             " '%s' inherited=%d, model %s v%" PRIu64 " '%s' inherited=%d)",
+             (int)hospital.len, hospital.p, (int)dept.len, dept.p, d,
+             code_name(lrc), li.version, li.department, li.inherited,
+             code_name(mrc), mi.version, mi.department, mi.inherited);
+    }
+    r->cov.sched_reads += lrc == SLOT_OK;
+}
+
+#define LOG_CAP (LEDGER_RULES_LOG_MAX + 8)
+
+static void compare_rules_log(struct run *r, struct slot_str hospital,
+                              uint64_t after, uint32_t limit)
+{
+    static struct slot_rules_info ls[LOG_CAP], ms[LOG_CAP];
+    uint32_t ln = 0, mn = 0;
+    CHECK(limit <= LOG_CAP);
+    int lrc = ledger_read_rules_log(r->l, hospital, after, limit, ls, &ln);
+    int mrc = refmodel_read_rules_log(r->m, hospital, after, limit, ms, &mn);
+    const char *d = lrc != mrc ? "code" : NULL;
+    if (d == NULL && lrc == SLOT_OK) {
+        d = ln != mn ? "count" : NULL;
+        for (uint32_t i = 0; d == NULL && i < ln; i++) {
+            d = diff_rules_info(&ls[i], &ms[i]);
+        }
+    }
+    if (d != NULL) {
+        fail(r,
+             "read rules log %.*s after %" PRIu64 " limit %" PRIu32
+             ": %s differs (ledger %s n=%" PRIu32 " first v%" PRIu64
+             ", model %s n=%" PRIu32 " first v%" PRIu64 ")",
+             (int)hospital.len, hospital.p, after, limit, d, code_name(lrc), ln,
+             ln > 0 ? ls[0].version : 0, code_name(mrc), mn,
+             mn > 0 ? ms[0].version : 0);
+    }
+    r->cov.sched_reads += lrc == SLOT_OK;
+}
+
+#define CONFLICT_CAP 16
+
+static void compare_schedule_check(struct run *r, const struct slot_template *t)
+{
+    char lids[CONFLICT_CAP][SLOT_POOL_ID_MAX + 1];
+    char mids[CONFLICT_CAP][SLOT_POOL_ID_MAX + 1];
+    uint32_t lf = 0, ls = 0, lc = 0, mf = 0, ms = 0, mc = 0;
+    uint32_t cap = 1 + rnd2(r, CONFLICT_CAP);
+    int lrc = ledger_read_schedule_check(r->l, t, &lf, &ls, lids, cap, &lc);
+    int mrc = refmodel_read_schedule_check(r->m, t, &mf, &ms, mids, cap, &mc);
+    const char *d = lrc != mrc ? "code" : NULL;
+    if (d == NULL && lrc == SLOT_OK) {
+        d = lf != mf   ? "new"
+            : ls != ms ? "unchanged"
+            : lc != mc ? "conflicts"
+                       : NULL;
+        for (uint32_t i = 0; d == NULL && i < lc && i < cap; i++) {
+            d = strcmp(lids[i], mids[i]) != 0 ? "a conflicting id" : NULL;
+        }
+    }
+    if (d != NULL) {
+        char buf[1024];
+        fmt_template(t, buf, sizeof buf);
+        fail(r,
+             "read schedule check %s: %s differs (ledger %s %" PRIu32
+             "/%" PRIu32 "/%" PRIu32 ", model %s %" PRIu32 "/%" PRIu32
+             "/%" PRIu32 ")",
+             buf, d, code_name(lrc), lf, ls, lc, code_name(mrc), mf, ms, mc);
+    }
+    r->cov.sched_reads += lrc == SLOT_OK;
 }
 
 /* ledger_read packs the reply body; the model's structs packed by the same
@@ -1080,6 +1970,52 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
                 slot_claim_encode(&mb, &c[i]);
             }
         }
+    } else if (rd->op == SLOT_READ_QUERY) {
+        static struct slot_pool_status st[QUERY_CAP];
+        uint32_t n, total;
+        CHECK(rd->limit <= QUERY_CAP);
+        mrc = refmodel_read_query(r->m, rd, st, QUERY_CAP, &n, &total);
+        if (mrc == SLOT_OK) {
+            mp_pack_array(&mb, 2);
+            mp_pack_uint(&mb, total);
+            mp_pack_array(&mb, n);
+            for (uint32_t i = 0; i < n; i++) {
+                slot_pool_status_encode(&mb, &st[i]);
+            }
+        }
+    } else if (rd->op == SLOT_READ_RULES) {
+        static struct slot_rules_info info;
+        mrc = refmodel_read_rules(r->m, rd->hospital, rd->department, &info);
+        if (mrc == SLOT_OK) {
+            slot_rules_info_encode(&mb, &info);
+        }
+    } else if (rd->op == SLOT_READ_RULES_LOG) {
+        static struct slot_rules_info log[LOG_CAP];
+        uint32_t n;
+        CHECK(rd->limit <= LOG_CAP);
+        mrc = refmodel_read_rules_log(r->m, rd->hospital, rd->after_version,
+                                      rd->limit, log, &n);
+        if (mrc == SLOT_OK) {
+            mp_pack_array(&mb, n);
+            for (uint32_t i = 0; i < n; i++) {
+                slot_rules_info_encode(&mb, &log[i]);
+            }
+        }
+    } else if (rd->op == SLOT_READ_SCHEDULE_CHECK) {
+        static char ids[SLOT_LIST_MAX][SLOT_POOL_ID_MAX + 1];
+        uint32_t fresh, same, nc;
+        mrc = refmodel_read_schedule_check(r->m, &rd->tpl, &fresh, &same, ids,
+                                           SLOT_LIST_MAX, &nc);
+        if (mrc == SLOT_OK) {
+            uint32_t n = nc < SLOT_LIST_MAX ? nc : SLOT_LIST_MAX;
+            mp_pack_array(&mb, 3);
+            mp_pack_uint(&mb, fresh);
+            mp_pack_uint(&mb, same);
+            mp_pack_array(&mb, n);
+            for (uint32_t i = 0; i < n; i++) {
+                mp_pack_cstr(&mb, ids[i]);
+            }
+        }
     } else {
         struct slot_ledger_info info;
         refmodel_info(r->m, &info);
@@ -1102,6 +2038,102 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
 static uint32_t rnd2(struct run *r, uint32_t n)
 {
     return (uint32_t)(split_mix(&r->rng2) % n);
+}
+
+/* A pool query: any hospital (unknown ones too), filters or none, a page
+ * starting anywhere (a pool of another hospital: UNKNOWN_POOL). */
+static void gen_query_read(struct run *r, struct slot_read *rd)
+{
+    static const uint32_t limits[] = {1, 2, 3, 5, QUERY_CAP};
+    memset(rd, 0, sizeof *rd);
+    rd->op = SLOT_READ_QUERY;
+    uint32_t hi = rnd2(r, N_HOSPITALS);
+    rd->hospital = sstr(HOSPITALS[hi]);
+    rd->department = sstr(rnd2(r, 3) == 0 ? DEPTS[rnd2(r, N_OF(DEPTS))] : "");
+    rd->doctor = sstr(rnd2(r, 4) == 0 ? DOCTORS[1 + rnd2(r, 2)] : "");
+    uint32_t today = slot_local_day(r->clock_ms, hospital_offset(r, hi));
+    if (rnd2(r, 3) == 0) {
+        rd->date_from = today + rnd2(r, 5) - 1;
+    }
+    if (rnd2(r, 3) == 0) {
+        rd->date_to =
+            (rd->date_from > today ? rd->date_from : today) + rnd2(r, 4);
+    }
+    rd->kind =
+        (uint8_t)(rnd2(r, 3) == 0 ? rnd2(r, SLOT_KIND_MAX + 1) : SLOT_KIND_ANY);
+    uint32_t n = refmodel_pool_count(r->m);
+    if (n > 0 && rnd2(r, 3) == 0) {
+        rd->pool = sstr(refmodel_pool_id(r->m, rnd2(r, n)));
+    } else if (rnd2(r, 20) == 0) {
+        rd->pool = sstr("ghost");
+    }
+    rd->limit = limits[rnd2(r, N_OF(limits))];
+}
+
+/* A template drawn with the reads' generator, not the commands'. */
+static void gen_read_template(struct run *r, struct slot_template *t)
+{
+    uint64_t save = r->rng;
+    r->rng = r->rng2;
+    gen_template(r, t, false);
+    r->rng2 = r->rng;
+    r->rng = save;
+}
+
+/* The schedule reads: every hospital's and department's rules, rule logs,
+ * pool queries, a schedule check, a sample of the pools (imported ones
+ * are not in POOL_IDS), and one of them encoded through ledger_read. */
+static void compare_sched_reads(struct run *r, bool full)
+{
+    for (uint32_t hi = 0; hi < N_HOSPITALS; hi++) {
+        struct slot_str h = sstr(HOSPITALS[hi]);
+        compare_rules(r, h, sstr(""));
+        for (uint32_t d = 0; d < N_OF(DEPTS); d++) {
+            if (full || rnd2(r, 3) == 0) {
+                compare_rules(r, h, sstr(DEPTS[d]));
+            }
+        }
+        if (full || rnd2(r, 2) == 0) {
+            compare_rules_log(r, h, rnd2(r, 3) == 0 ? 0 : rnd2(r, 40),
+                              1 + rnd2(r, LOG_CAP));
+        }
+    }
+    struct slot_read rd;
+    for (uint32_t i = 0; i < (full ? 16u : 4u); i++) {
+        gen_query_read(r, &rd);
+        compare_query(r, &rd);
+    }
+    struct slot_template t;
+    gen_read_template(r, &t);
+    compare_schedule_check(r, &t);
+    uint32_t n = refmodel_pool_count(r->m);
+    for (uint32_t i = 0; i < n && (full || i < 6); i++) {
+        compare_pool(r, sstr(refmodel_pool_id(r->m, full ? i : rnd2(r, n))));
+    }
+
+    switch (rnd2(r, 4)) {
+        case 0:
+            gen_query_read(r, &rd);
+            break;
+        case 1:
+            memset(&rd, 0, sizeof rd);
+            rd.op = SLOT_READ_RULES;
+            rd.hospital = sstr(HOSPITALS[rnd2(r, N_HOSPITALS)]);
+            rd.department = sstr(rnd2(r, 2) ? DEPTS[rnd2(r, 3)] : "");
+            break;
+        case 2:
+            memset(&rd, 0, sizeof rd);
+            rd.op = SLOT_READ_RULES_LOG;
+            rd.hospital = sstr(HOSPITALS[rnd2(r, N_HOSPITALS)]);
+            rd.after_version = rnd2(r, 40);
+            rd.limit = 1 + rnd2(r, LOG_CAP);
+            break;
+        default:
+            memset(&rd, 0, sizeof rd);
+            rd.op = SLOT_READ_SCHEDULE_CHECK;
+            gen_read_template(r, &rd.tpl);
+    }
+    compare_encoded_read(r, &rd);
 }
 
 /* Compares reads. full: every pool, patient and claim id ever issued;
@@ -1153,6 +2185,9 @@ static void compare_reads(struct run *r, bool full)
     rd.id = 1 + rnd2(r, (uint32_t)(last + 2));
     rd.no_hash = rd.op == SLOT_READ_LEDGER && rnd2(r, 2) == 0;
     compare_encoded_read(r, &rd);
+    if (r->pf->sched_pct > 0) {
+        compare_sched_reads(r, full);
+    }
 }
 
 static void check_ledger(struct run *r)
@@ -1173,6 +2208,14 @@ static void snapshot_restore(struct run *r)
     struct ledger *copy = NULL;
     int rc = ledger_restore(a.data, a.len, &copy);
     if (rc != SLOT_OK || copy == NULL) {
+        /* the pools, to see what the snapshot could not take back */
+        for (uint32_t i = 0; i < refmodel_pool_count(r->m); i++) {
+            struct slot_pool_status st;
+            const char *id = refmodel_pool_id(r->m, i);
+            if (ledger_read_pool(r->l, sstr(id), &st) == SLOT_OK) {
+                print_pool("ledger", &st);
+            }
+        }
         fail(r, "ledger_restore of a fresh %zu-byte snapshot: %s", a.len,
              code_name(rc));
     }
@@ -1241,13 +2284,29 @@ static void run_step(struct run *r)
     uint64_t stamp = gen_stamp(r);
     uint32_t n = 1 + rnd(r, r->pf->batch_max != 0 ? r->pf->batch_max : 8);
     r->holds_in_batch = 0;
+    /* A burst: a batch of rule changes of one hospital, so that its change
+     * log overflows LEDGER_RULES_LOG_MAX now and then. */
+    r->burst = chance(r, r->pf->burst_pct);
+    r->burst_hospital = rnd(r, N_RULED);
     for (uint32_t i = 0; i < n; i++) {
         gen_cmd(r, &cmds[i]);
     }
+    r->burst = false;
     bool codec = chance(r, r->pf->codec_pct);
 
     memset(lres, 0xa5, sizeof lres); /* a result left unwritten shows */
     r->cov.codec += codec;
+    if (r->verbose) {
+        /* the batch before it runs: a crash in it still shows it */
+        printf("step %" PRIu32 " stamp %" PRIu64 "%s\n", r->step, stamp,
+               codec ? " (codec)" : "");
+        for (uint32_t i = 0; i < n; i++) {
+            char cb[1024];
+            fmt_cmd(&cmds[i], cb, sizeof cb);
+            printf("  [%" PRIu32 "] %s\n", i, cb);
+        }
+        fflush(stdout);
+    }
     if (codec) {
         apply_via_codec(r, stamp, cmds, n, lres);
     } else {
@@ -1256,15 +2315,13 @@ static void run_step(struct run *r)
     refmodel_apply(r->m, stamp, cmds, n, mres);
 
     if (r->verbose) {
-        printf("step %" PRIu32 " stamp %" PRIu64 " time %" PRIu64 "%s\n",
-               r->step, stamp, refmodel_time_ms(r->m), codec ? " (codec)" : "");
+        printf("  time %" PRIu64 "\n", refmodel_time_ms(r->m));
     }
     for (uint32_t i = 0; i < n; i++) {
         if (r->verbose) {
-            char cb[512], rb[128];
-            fmt_cmd(&cmds[i], cb, sizeof cb);
+            char rb[128];
             fmt_result(&lres[i], rb, sizeof rb);
-            printf("  %-70s -> %s\n", cb, rb);
+            printf("  [%" PRIu32 "] -> %s\n", i, rb);
         }
         check_result(r, cmds, n, i, &lres[i], &mres[i]);
         if (mres[i].code < 128) {
@@ -1277,6 +2334,30 @@ static void run_step(struct run *r)
         r->cov.replays += mres[i].time_ms < refmodel_time_ms(r->m);
     }
     check_ledger(r);
+}
+
+static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
+{
+    to->not_released_minute += x.not_released_minute;
+    to->closed_cutoff += x.closed_cutoff;
+    to->closed_same_day += x.closed_same_day;
+    to->closed_over += x.closed_over;
+    to->elig_by_rule += x.elig_by_rule;
+    to->elig_by_pool += x.elig_by_pool;
+    to->group_share += x.group_share;
+    to->protected_sold_out += x.protected_sold_out;
+    to->ttl_default += x.ttl_default;
+    to->ttl_rule_max += x.ttl_rule_max;
+    to->visit_reused += x.visit_reused;
+    to->unpaid += x.unpaid;
+    to->flow_moved += x.flow_moved;
+    to->flow_to_share += x.flow_to_share;
+    to->flow_kept_held += x.flow_kept_held;
+    to->import_created += x.import_created;
+    to->import_unchanged += x.import_unchanged;
+    to->import_same_flowed += x.import_same_flowed;
+    to->log_dropped += x.log_dropped;
+    to->early_by_policy += x.early_by_policy;
 }
 
 static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
@@ -1317,7 +2398,13 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
         cov->codec += r->cov.codec;
         cov->due_capped += r->cov.due_capped;
         cov->replays += r->cov.replays;
+        cov->sched_reads += r->cov.sched_reads;
+        stats_add(&cov->st, refmodel_stats(r->m));
     }
+    for (uint32_t i = 0; i < r->n_kept; i++) {
+        free(r->kept[i]);
+    }
+    free(r->kept);
     mp_buf_free(&r->enc);
     ledger_destroy(r->l);
     refmodel_destroy(r->m);
@@ -1383,6 +2470,92 @@ static void must(const char *pf, bool ok, const char *what, uint64_t n)
     }
 }
 
+/* What every profile with schedules must produce. */
+static const struct {
+    uint8_t op;
+    uint16_t code;
+} MUST_SCHED[] = {
+    {SLOT_OP_RULES_SET, SLOT_OK},
+    {SLOT_OP_RULES_SET, SLOT_UNKNOWN_HOSPITAL},
+    {SLOT_OP_RULES_SET, SLOT_INVALID_ARGUMENT},
+    {SLOT_OP_POOL_CREATE, SLOT_UNKNOWN_HOSPITAL},
+    {SLOT_OP_POOL_UPDATE, SLOT_UNKNOWN_HOSPITAL},
+    {SLOT_OP_HOLD, SLOT_CHANNEL_NOT_ALLOWED},
+    {SLOT_OP_HOLD, SLOT_OUTSIDE_HORIZON},
+    {SLOT_OP_HOLD, SLOT_BOOKING_CLOSED},
+    {SLOT_OP_CONFIRM, SLOT_PAYMENT_REQUIRED},
+    {SLOT_OP_SCHEDULE_IMPORT, SLOT_OK},
+    {SLOT_OP_SCHEDULE_IMPORT, SLOT_SCHEDULE_CONFLICT},
+    {SLOT_OP_SCHEDULE_IMPORT, SLOT_UNKNOWN_HOSPITAL},
+    {SLOT_OP_SWEEP, SLOT_OK},
+};
+
+static void check_sched_cover(const struct profile *pf, const struct cover *c)
+{
+    for (size_t i = 0; i < sizeof MUST_SCHED / sizeof MUST_SCHED[0]; i++) {
+        uint64_t n = c->codes[MUST_SCHED[i].op][MUST_SCHED[i].code];
+        char what[96];
+        snprintf(what, sizeof what, "%s -> %s", slot_op_name(MUST_SCHED[i].op),
+                 code_name(MUST_SCHED[i].code));
+        must(pf->name, n > 0, what, n);
+    }
+    const struct refmodel_stats *s = &c->st;
+    static const char *const names[] = {
+        "HOLD -> NOT_RELEASED by the release minute",
+        "HOLD -> BOOKING_CLOSED by the cut-off",
+        "HOLD -> BOOKING_CLOSED by a policy without same-day booking",
+        "HOLD -> BOOKING_CLOSED after the visit day or segment",
+        "HOLD -> CHANNEL_NOT_ALLOWED by an eligibility rule",
+        "HOLD -> CHANNEL_NOT_ALLOWED by the pool's own list",
+        "a HOLD from a share naming a group",
+        "HOLD -> SOLD_OUT with a free remainder the channel may not use",
+        "a HOLD with ttl 0 given the rules' payment window",
+        "HOLD -> TTL_OUT_OF_RANGE by the rules' pay_ttl_max_ms",
+        "a CONFIRM without a reference booking a pay-at-visit pool",
+        "a flow-back that moved slots",
+        "a flow-back into a named share",
+        "a flow-back leaving held or booked slots in their share",
+        "an import that created pools",
+        "an import that changed nothing",
+        "an import that found a flowed-back pool unchanged (shares by spec)",
+        "a HOLD before the day opens under the rules' horizon (its policy's "
+        "is longer)",
+        "a schedule read (query, rules, log, check) that answered OK",
+    };
+    const uint64_t counts[] = {
+        s->not_released_minute,
+        s->closed_cutoff,
+        s->closed_same_day,
+        s->closed_over,
+        s->elig_by_rule,
+        s->elig_by_pool,
+        s->group_share,
+        s->protected_sold_out,
+        s->ttl_default,
+        s->ttl_rule_max,
+        s->unpaid,
+        s->flow_moved,
+        s->flow_to_share,
+        s->flow_kept_held,
+        s->import_created,
+        s->import_unchanged,
+        s->import_same_flowed,
+        s->early_by_policy,
+        c->sched_reads,
+    };
+    _Static_assert(sizeof names / sizeof names[0] ==
+                       sizeof counts / sizeof counts[0],
+                   "one name per count");
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        must(pf->name, counts[i] > 0, names[i], counts[i]);
+    }
+    if (pf->burst_pct > 0) {
+        must(pf->name, s->log_dropped > 0,
+             "a rule change that dropped the oldest of a full change log",
+             s->log_dropped);
+    }
+}
+
 /* Fails the case if its seeds did not exercise what it is there for. */
 static void check_cover(const struct profile *pf, const struct cover *c)
 {
@@ -1410,10 +2583,22 @@ static void check_cover(const struct profile *pf, const struct cover *c)
         must(pf->name, c->codes[SLOT_OP_POOL_UPDATE][SLOT_LIMIT_REACHED] > 0,
              "POOL_UPDATE -> LIMIT_REACHED",
              c->codes[SLOT_OP_POOL_UPDATE][SLOT_LIMIT_REACHED]);
+        must(pf->name,
+             c->codes[SLOT_OP_SCHEDULE_IMPORT][SLOT_LIMIT_REACHED] > 0,
+             "SCHEDULE_IMPORT -> LIMIT_REACHED",
+             c->codes[SLOT_OP_SCHEDULE_IMPORT][SLOT_LIMIT_REACHED]);
     }
     if (pf->patients == BULK_PATIENTS) {
         must(pf->name, c->due_capped > 0,
              "an EXPIRE finding more holds due than it counts", c->due_capped);
+    }
+    if (pf->weight[K_CANCEL] > 0) {
+        must(pf->name, c->st.visit_reused > 0,
+             "a CONFIRM given a visit number freed by a cancellation",
+             c->st.visit_reused);
+    }
+    if (pf->sched_pct > 0) {
+        check_sched_cover(pf, c);
     }
 }
 
@@ -1432,6 +2617,23 @@ static void run_case(uint32_t k)
         printf("  snapshots %" PRIu64 ", codec batches %" PRIu64
                ", capped sweeps %" PRIu64 ", replays %" PRIu64 "\n",
                cov.snapshots, cov.codec, cov.due_capped, cov.replays);
+        const struct refmodel_stats *st = &cov.st;
+        printf("  not_released_minute %" PRIu64 ", closed cutoff/same_day/"
+               "over %" PRIu64 "/%" PRIu64 "/%" PRIu64 ", not allowed by "
+               "rule/pool %" PRIu64 "/%" PRIu64 ", group shares %" PRIu64
+               ", protected sold out %" PRIu64 ", ttl default/rule max %" PRIu64
+               "/%" PRIu64 ", visit reused %" PRIu64 ", unpaid %" PRIu64
+               ", flow moved/to share/kept held %" PRIu64 "/%" PRIu64
+               "/%" PRIu64 ", imports created/unchanged/same flowed %" PRIu64
+               "/%" PRIu64 "/%" PRIu64 ", log dropped %" PRIu64
+               ", early by policy %" PRIu64 ", schedule reads %" PRIu64 "\n",
+               st->not_released_minute, st->closed_cutoff, st->closed_same_day,
+               st->closed_over, st->elig_by_rule, st->elig_by_pool,
+               st->group_share, st->protected_sold_out, st->ttl_default,
+               st->ttl_rule_max, st->visit_reused, st->unpaid, st->flow_moved,
+               st->flow_to_share, st->flow_kept_held, st->import_created,
+               st->import_unchanged, st->import_same_flowed, st->log_dropped,
+               st->early_by_policy, cov.sched_reads);
     }
     check_cover(&PROFILES[k], &cov);
 }
@@ -1468,6 +2670,14 @@ static void test_bulk(void)
 {
     run_case(7);
 }
+static void test_sched(void)
+{
+    run_case(8);
+}
+static void test_flowback(void)
+{
+    run_case(9);
+}
 
 static const struct check_case cases[] = {{"prop_mixed", test_mixed},
                                           {"prop_sessions", test_sessions},
@@ -1477,6 +2687,8 @@ static const struct check_case cases[] = {{"prop_mixed", test_mixed},
                                           {"prop_codec", test_codec},
                                           {"prop_limits", test_limits},
                                           {"prop_bulk", test_bulk},
+                                          {"prop_sched", test_sched},
+                                          {"prop_flowback", test_flowback},
                                           {NULL, NULL}};
 
 _Static_assert(sizeof cases / sizeof cases[0] == N_PROFILES + 1,
