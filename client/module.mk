@@ -23,9 +23,11 @@ $(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_REL)
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/rel/bin/slotctl: $(B)/rel/client/slotctl.o $(CLIENT_LIB_REL) $(PROTO_REL)
+SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c
+$(B)/rel/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
-$(B)/asan/bin/slotctl: $(B)/asan/client/slotctl.o $(CLIENT_LIB_ASAN) $(PROTO_ASAN)
+$(B)/asan/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
+                       $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
 $(B)/rel/bin/test_libslot: $(B)/rel/client/test/test_libslot.o $(CLIENT_LIB_REL) \
