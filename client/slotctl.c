@@ -3,7 +3,9 @@
  * (usage strings) is the reference. Every result is built as one JSON
  * object (jansson); --json prints it on one line, otherwise it is printed
  * as "key: value" lines. Errors go to stdout as {"error":{...}} with
- * --json, else to stderr; the exit code tells the error's class.
+ * --json, else to stderr; the exit code tells the error's class. The JSON
+ * of hospitals' rule sets and schedule templates (input files and output)
+ * is slotctl_sched.h's.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -16,6 +18,8 @@
 #include <uv.h>
 
 #include "libslot.h"
+#include "slot_valid.h"
+#include "slotctl_sched.h"
 
 #define DEFAULT_CLUSTER   "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103"
 #define STATUS_TIMEOUT_MS 1500u
@@ -49,15 +53,19 @@ static const char usage_main[] =
     "  pool update POOL --capacity N ...    redefine a pool\n"
     "  pool show POOL                       one pool's counters\n"
     "  pool list [--after POOL] [--limit N] pools in creation order\n"
+    "  pool query HOSPITAL [--department D ...]  a hospital's pools by date\n"
     "  pool close POOL                      close a pool to new holds\n"
     "  hold POOL PATIENT [--channel CH] [--ttl-ms MS]\n"
-    "  confirm HOLD PAYMENT_REF             book a held slot\n"
+    "  confirm HOLD [PAYMENT_REF]           book a held slot\n"
     "  release HOLD                         give a hold back\n"
     "  cancel BOOKING                       cancel a booking\n"
     "  show hold ID | show booking ID | show patient POOL PATIENT | show "
     "ledger\n"
     "  config [--hold-ttl-min-ms N ...]     show or change the rule "
     "parameters\n"
+    "  rules get|set|log HOSPITAL ...       a hospital's rules and their "
+    "changes\n"
+    "  schedule import|check FILE|-         create pools from templates\n"
     "\n"
     "Options (anywhere on the line):\n"
     "  --cluster L   client addresses of the nodes (default " DEFAULT_CLUSTER
@@ -69,9 +77,9 @@ static const char usage_main[] =
     "                index (default: linearizable, on the leader)\n"
     "\n"
     "Exit codes: 0 ok; 1 refused by the ledger (SOLD_OUT, UNKNOWN_HOLD, ...);\n"
-    "2 usage; 3 invalid input (INVALID_ARGUMENT, TOO_LARGE, ...); 4 session "
-    "or\n"
-    "table limits; 5 cluster unreachable or busy (UNAVAILABLE, TIMEOUT,\n"
+    "2 usage; 3 invalid input (INVALID_ARGUMENT, TOO_LARGE, MALFORMED: a\n"
+    "bad input file, ...); 4 session or table limits; 5 cluster unreachable or "
+    "busy (UNAVAILABLE, TIMEOUT,\n"
     "NO_LEADER, BUSY, ...); 6 OUTCOME_UNKNOWN (the change may or may not have\n"
     "been applied: query it before retrying).\n";
 
@@ -95,13 +103,29 @@ static const struct cmdhelp helps[] = {
      "A node started with `slotd --join` is added as a spare, then promoted.\n"
      "JSON: {\"ok\": true, \"member\": ID, \"op\": \"add\"|...}\n"},
     {"pool",
-     "usage: slotctl pool create|update POOL --capacity N [--kind "
-     "normal|expert|special]\n"
-     "              [--fee-cents N] [--seg-start-ms MS --seg-end-ms MS]\n"
-     "              [--release-at-ms MS] [--share CHANNEL=SLOTS]...\n"
+     "usage: slotctl pool create|update POOL --capacity N\n"
+     "              [--kind normal|expert|special|top_expert] [--fee-cents N]\n"
+     "              [--seg-start-ms MS --seg-end-ms MS] [--release-at-ms MS]\n"
+     "              [--share CHANNEL=SLOTS]...\n"
+     "              [--hospital H --department D --visit-date YYYY-MM-DD\n"
+     "               [--campus C] [--doctor D] [--pay-mode online|at_visit]\n"
+     "               [--visit-slot-ms MS] [--eligible NAME]...\n"
+     "               [--remainder-allow NAME]...]\n"
      "       slotctl pool show POOL\n"
      "       slotctl pool list [--after POOL] [--limit N (default 100)]\n"
+     "       slotctl pool query HOSPITAL [--department D] [--doctor D]\n"
+     "              [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--kind K]\n"
+     "              [--after POOL] [--limit N (default 100)] [--all]\n"
      "       slotctl pool close POOL\n"
+     "(`slotctl pools ...` is the same command.)\n"
+     "--hospital and the options after it make a pool of a hospital's\n"
+     "schedule (the hospital needs rules: slotctl rules set); such a pool\n"
+     "needs a segment. --share, --eligible, --remainder-allow may name a\n"
+     "channel or a group of the hospital; each repeats up to 8 times.\n"
+     "query: the hospital's pools in (visit date, segment, department,\n"
+     "doctor) order, dates local to the hospital, one page after --after;\n"
+     "--all follows the pages to the end (--limit is then the page size,\n"
+     "default 1000).\n"
      "JSON: create/update/close {\"ok\": true, \"pool\", \"index\", "
      "\"ledger_time_ms\"};\n"
      "show: the pool {\"pool\", \"kind\", \"state\", \"capacity\", \"free\", "
@@ -109,18 +133,33 @@ static const struct cmdhelp helps[] = {
      "\"booked\", \"fee_cents\", \"seg_start_ms\", \"seg_end_ms\", "
      "\"release_at_ms\",\n"
      "\"next_visit_no\", \"shares\": [...], \"remainder\": {...}, "
-     "\"applied_index\",\n"
-     "\"node\"}; list: {\"pools\": [...], \"applied_index\", \"node\"}\n"},
+     "\"place\": null or\n"
+     "{\"hospital\", \"campus\", \"department\", \"doctor\", "
+     "\"visit_date\", \"pay_mode\",\n"
+     "\"visit_slot_ms\", \"eligible\", \"remainder_allow\", "
+     "\"flow_due_ms\", \"flowed_back\"},\n"
+     "\"applied_index\", \"node\"}; list: {\"pools\": [...], "
+     "\"applied_index\", \"node\"};\n"
+     "query: {\"hospital\", \"total\" (every match), \"pools\": [...],\n"
+     "\"next_after\": the --after of the next page or null, \"pages\", "
+     "...}\n"},
     {"hold",
      "usage: slotctl hold POOL PATIENT [--channel CH (default slotctl)]\n"
-     "                    [--ttl-ms MS (default 600000)]\n"
+     "                    [--ttl-ms MS]\n"
+     "--ttl-ms 0 asks for the hospital's payment window (a scheduled pool).\n"
+     "Default: 0 for a scheduled pool whose hospital sets a payment window,\n"
+     "else 600000 (or the hospital's maximum window, if lower).\n"
      "JSON: {\"hold\": ID, \"deadline_ms\", \"pool\", \"patient\", "
      "\"channel\",\n"
-     "\"index\", \"ledger_time_ms\"}. OUTCOME_UNKNOWN names pool and patient:\n"
-     "check with `slotctl show patient POOL PATIENT`.\n"},
-    {"confirm", "usage: slotctl confirm HOLD PAYMENT_REF\n"
-                "JSON: {\"booking\": ID, \"visit_no\": N, \"index\", "
-                "\"ledger_time_ms\"}\n"},
+     "\"ttl_ms\", \"index\", \"ledger_time_ms\"}. OUTCOME_UNKNOWN names "
+     "pool and\n"
+     "patient: check with `slotctl show patient POOL PATIENT`.\n"},
+    {"confirm",
+     "usage: slotctl confirm HOLD [PAYMENT_REF]\n"
+     "Without PAYMENT_REF a pay-at-visit pool books the slot unpaid; any\n"
+     "other pool refuses it (PAYMENT_REQUIRED).\n"
+     "JSON: {\"booking\": ID, \"visit_no\": N, \"paid\", \"index\", "
+     "\"ledger_time_ms\"}\n"},
     {"release", "usage: slotctl release HOLD\n"
                 "JSON: {\"released\": ID, \"index\", \"ledger_time_ms\"}\n"},
     {"cancel", "usage: slotctl cancel BOOKING\n"
@@ -132,7 +171,11 @@ static const struct cmdhelp helps[] = {
              "\"patient\",\n"
              "\"channel\", \"held_at_ms\", \"deadline_ms\", \"booked_at_ms\",\n"
              "\"resolved_at_ms\", \"visit_no\", \"payment_ref\", "
-             "\"applied_index\", \"node\"};\n"
+             "\"paid\", \"bucket\" (the\n"
+             "share it took from, \"\" the remainder), \"visit_start_ms\", "
+             "\"visit_end_ms\"\n"
+             "(the visit number's window, 0 if none), \"applied_index\", "
+             "\"node\"};\n"
              "patient: {\"claims\": [...], ...}; ledger: the ledger's figures "
              "and config\n"},
     {"config",
@@ -141,6 +184,77 @@ static const struct cmdhelp helps[] = {
      "                      [--retain-ms N] [--retain-max N]\n"
      "Without options shows the config; with some, changes those (the others\n"
      "keep their current values). JSON: the config's six fields.\n"},
+    {"rules",
+     "usage: slotctl rules get HOSPITAL [--department D]\n"
+     "       slotctl rules set HOSPITAL FILE|- --operator NAME --reason TEXT\n"
+     "                         [--department D] [--idem-key K]\n"
+     "       slotctl rules log HOSPITAL [--after VERSION] [--limit N (32)]\n"
+     "set replaces the rules of HOSPITAL (the first set creates it) or of\n"
+     "one department with the rule set in FILE (- reads standard input);\n"
+     "who and why go into the hospital's change log. A rule set (every\n"
+     "field optional; absent: no restriction):\n"
+     "  {\"utc_offset\": \"+08:00\", \"release_time\": \"09:00\", "
+     "\"horizon_days\": 7,\n"
+     "   \"cutoff_time\": \"15:00\"|null, \"pay_ttl_ms\": 300000, "
+     "\"pay_ttl_max_ms\": 0,\n"
+     "   \"flow_back\": {\"days_before\": 1, \"time\": \"15:00\", "
+     "\"to\": \"\"}|null,\n"
+     "   \"groups\": [{\"name\": \"online\", \"channels\": [\"app\", "
+     "\"wechat\"]}],\n"
+     "   \"policies\": [{\"channel\": \"doctor\", \"horizon_days\": 90, "
+     "\"cutoff\": false,\n"
+     "                  \"same_day\": true}],\n"
+     "   \"eligibility\": [{\"department\": \"\", \"kind\": "
+     "\"special\"|null,\n"
+     "                     \"channels\": [\"app\", \"window\"]}]}\n"
+     "An unknown field, a duplicate key or a wrong type is MALFORMED, a bad\n"
+     "value INVALID_ARGUMENT (exit 3); the error names the field. --idem-key\n"
+     "makes a retry (from slotctl or the gateway's admin) get the original\n"
+     "answer.\n"
+     "JSON: get {\"hospital\", \"department\", \"inherited\", "
+     "\"version\",\n"
+     "\"changed_at_ms\", \"operator\", \"reason\", \"rules\": {...}, "
+     "\"applied_index\", ...};\n"
+     "set {\"ok\": true, \"hospital\", \"department\", \"version\", "
+     "\"index\", ...};\n"
+     "log {\"hospital\", \"changes\": [{\"version\", \"department\", "
+     "\"changed_at_ms\",\n"
+     "\"operator\", \"reason\", \"rules\"}], ...} oldest first (the "
+     "ledger keeps 32)\n"},
+    {"schedule",
+     "usage: slotctl schedule import FILE|- [--dry-run] [--idem-key K]\n"
+     "       slotctl schedule check FILE|-\n"
+     "FILE holds one template or an array of them (at most 256); each\n"
+     "creates one pool per (day, segment), id PREFIX/YYYYMMDD/HHMM:\n"
+     "  {\"id_prefix\": \"pumch/dongdan/cardiology/zhang-wei\", "
+     "\"hospital\": \"pumch\",\n"
+     "   \"campus\": \"\", \"department\": \"cardiology\", "
+     "\"doctor\": \"\", \"kind\": \"expert\",\n"
+     "   \"fee_cents\": 5000, \"pay_mode\": \"online\", "
+     "\"visit_slot_ms\": 0,\n"
+     "   \"shares\": [{\"channel\": \"114\", \"permille\": 300}], "
+     "\"eligible\": [],\n"
+     "   \"remainder_allow\": [\"window\"], \"days\": "
+     "[\"2026-12-08\", ...],\n"
+     "   \"segments\": [{\"start\": \"08:00\", \"end\": \"08:30\", "
+     "\"capacity\": 10}, ...]}\n"
+     "Required: id_prefix, hospital, department, days, segments. Times are\n"
+     "the hospital's local time.\n"
+     "import checks every template first (nothing is imported if one is\n"
+     "invalid or conflicts), then imports each atomically: pools that exist\n"
+     "as defined are left alone (unchanged). SCHEDULE_CONFLICT (exit 1)\n"
+     "lists the pools that exist with another definition. --dry-run stops\n"
+     "after the checks. --idem-key K: K for one template, K.1, K.2, ... for\n"
+     "an array. check reports what import would do and exits 0 even when\n"
+     "pools conflict.\n"
+     "JSON: {\"ok\": true, \"dry_run\", \"templates\": [{\"id_prefix\", "
+     "\"hospital\",\n"
+     "\"pools\", \"created\", \"unchanged\", \"index\", "
+     "\"ledger_time_ms\"}], \"created\",\n"
+     "\"unchanged\"}; check: {\"templates\": [{..., \"conflicts\": "
+     "[POOL...]}],\n"
+     "\"created\", \"unchanged\", \"conflicts\", \"importable\", "
+     "\"applied_index\", ...}\n"},
     {NULL, NULL},
 };
 
@@ -280,6 +394,15 @@ struct cli {
     bool help;
 };
 
+_Static_assert(SLOTC_POOL_NAMES_MAX == SLOTC_SHARES_MAX, "--eligible bound");
+
+/* Options that may be given several times (each value kept in multi). */
+static bool repeated(const char *name)
+{
+    return strcmp(name, "share") == 0 || strcmp(name, "eligible") == 0 ||
+           strcmp(name, "remainder-allow") == 0;
+}
+
 /* Splits argv into positionals and the options of `opts` (plus --help).
  * Accepts "--name value" and "--name=value". */
 static int parseArgs(int argc, char **argv, struct opt *opts, int n_opts,
@@ -333,9 +456,10 @@ static int parseArgs(int argc, char **argv, struct opt *opts, int n_opts,
         } else {
             return usageError(cmd, "--%s needs a value", o->name);
         }
-        if (strcmp(o->name, "share") == 0) {
+        if (repeated(o->name)) {
             if (o->n_multi == SLOTC_SHARES_MAX) {
-                return usageError(cmd, "at most %d --share", SLOTC_SHARES_MAX);
+                return usageError(cmd, "at most %d --%s", SLOTC_SHARES_MAX,
+                                  o->name);
             }
             o->multi[o->n_multi++] = val;
         }
@@ -418,6 +542,8 @@ static json_t *jsonPool(const struct slotc_pool *p)
     json_object_set_new(o, "next_visit_no", jsonU64(p->next_visit_no));
     json_object_set_new(o, "shares", shares);
     json_object_set_new(o, "remainder", jsonBucket(&p->remainder, false));
+    json_object_set_new(
+        o, "place", p->scheduled ? sctl_place_json(&p->place) : json_null());
     return o;
 }
 
@@ -436,6 +562,10 @@ static json_t *jsonClaim(const struct slotc_claim *c)
     json_object_set_new(o, "resolved_at_ms", jsonU64(c->resolved_at_ms));
     json_object_set_new(o, "visit_no", jsonU64(c->visit_no));
     json_object_set_new(o, "payment_ref", json_string(c->payment_ref));
+    json_object_set_new(o, "paid", json_boolean(c->paid));
+    json_object_set_new(o, "bucket", json_string(c->bucket));
+    json_object_set_new(o, "visit_start_ms", jsonU64(c->visit_start_ms));
+    json_object_set_new(o, "visit_end_ms", jsonU64(c->visit_end_ms));
     return o;
 }
 
@@ -817,6 +947,71 @@ static int cmdMember(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
+static const struct opt *optFind(const struct cli *cl, const char *name)
+{
+    for (int k = 0; k < cl->n_opts; k++) {
+        if (strcmp(cl->opts[k].name, name) == 0) {
+            return &cl->opts[k];
+        }
+    }
+    return NULL;
+}
+
+/* The schedule fields of a pool spec (--hospital ...), if any is given:
+ * sp->place then points to static storage. */
+static int placeFrom(const struct cli *cl, struct slotc_pool_spec *sp)
+{
+    static const char *const names[] = {
+        "hospital",      "campus",     "department",
+        "doctor",        "visit-date", "pay-mode",
+        "visit-slot-ms", "eligible",   "remainder-allow"};
+    bool any = false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        any = any || optVal(cl, names[i]) != NULL;
+    }
+    if (!any) {
+        return EXIT_OK_;
+    }
+    static struct slotc_place pl;
+    memset(&pl, 0, sizeof pl);
+    pl.hospital = optVal(cl, "hospital");
+    pl.campus = optVal(cl, "campus");
+    pl.department = optVal(cl, "department");
+    pl.doctor = optVal(cl, "doctor");
+    if (pl.hospital == NULL || pl.department == NULL ||
+        optVal(cl, "visit-date") == NULL) {
+        return usageError("pool", "a scheduled pool needs --hospital, "
+                                  "--department and --visit-date");
+    }
+    int64_t day = slotc_day_parse(optVal(cl, "visit-date"));
+    if (day < 0) {
+        return usageError("pool",
+                          "--visit-date '%s' is not a date (YYYY-MM-DD)",
+                          optVal(cl, "visit-date"));
+    }
+    pl.visit_day = (uint32_t)day;
+    const char *s = optVal(cl, "pay-mode");
+    if (s != NULL && (pl.pay_mode = slotc_pay_mode_from_name(s)) < 0) {
+        return usageError("pool", "--pay-mode is online or at_visit");
+    }
+    uint64_t v = 0;
+    s = optVal(cl, "visit-slot-ms");
+    if (s != NULL && !parseU64(s, UINT32_MAX, &v)) {
+        return usageError("pool", "bad --visit-slot-ms '%s'", s);
+    }
+    pl.visit_slot_ms = (uint32_t)v;
+    const struct opt *o = optFind(cl, "eligible");
+    for (int i = 0; o != NULL && i < o->n_multi; i++) {
+        pl.eligible[pl.n_eligible++] = o->multi[i];
+    }
+    o = optFind(cl, "remainder-allow");
+    for (int i = 0; o != NULL && i < o->n_multi; i++) {
+        pl.remainder_allow[pl.n_remainder_allow++] = o->multi[i];
+    }
+    sp->place = &pl;
+    return EXIT_OK_;
+}
+
 static int poolSpecFrom(const struct cli *cl, struct slotc_pool_spec *sp)
 {
     memset(sp, 0, sizeof *sp);
@@ -829,7 +1024,8 @@ static int poolSpecFrom(const struct cli *cl, struct slotc_pool_spec *sp)
     sp->capacity = (uint32_t)v;
     if ((s = optVal(cl, "kind")) != NULL &&
         (sp->kind = slotc_kind_from_name(s)) < 0) {
-        return usageError("pool", "--kind is normal, expert or special");
+        return usageError("pool",
+                          "--kind is normal, expert, special or top_expert");
     }
     struct {
         const char *name;
@@ -863,7 +1059,116 @@ static int poolSpecFrom(const struct cli *cl, struct slotc_pool_spec *sp)
         }
         sp->n_shares = (uint32_t)o->n_multi;
     }
+    return placeFrom(cl, sp);
+}
+
+/* Refuses the command's options that subcommand `sub` does not take
+ * (allowed: " a b c "); global options are always fine. */
+static int subOpts(const struct cli *cl, const char *cmd, const char *sub,
+                   const char *allowed)
+{
+    for (int k = 4; k < cl->n_opts; k++) {
+        char key[64];
+        snprintf(key, sizeof key, " %s ", cl->opts[k].name);
+        if (cl->opts[k].value != NULL && strstr(allowed, key) == NULL) {
+            return usageError(cmd, "%s %s does not take --%s", cmd, sub,
+                              cl->opts[k].name);
+        }
+    }
     return EXIT_OK_;
+}
+
+#define QUERY_PAGES_MAX 1100 /* --all: 1000 pages of 1000 cover 1M pools */
+
+/* pool query HOSPITAL: one page, or every page with --all. */
+static int cmdPoolQuery(const struct ctx *x, const struct cli *cl)
+{
+    struct slotc_query q;
+    memset(&q, 0, sizeof q);
+    q.hospital = cl->pos[2];
+    q.department = optVal(cl, "department");
+    q.doctor = optVal(cl, "doctor");
+    q.kind = -1;
+    q.after = optVal(cl, "after");
+    bool all = optVal(cl, "all") != NULL;
+    const char *s;
+    int64_t day;
+    if ((s = optVal(cl, "from")) != NULL) {
+        if ((day = slotc_day_parse(s)) < 0) {
+            return usageError("pool", "--from '%s' is not a date (YYYY-MM-DD)",
+                              s);
+        }
+        q.date_from = (uint32_t)day;
+    }
+    if ((s = optVal(cl, "to")) != NULL) {
+        if ((day = slotc_day_parse(s)) < 0) {
+            return usageError("pool", "--to '%s' is not a date (YYYY-MM-DD)",
+                              s);
+        }
+        q.date_to = (uint32_t)day;
+    }
+    if ((s = optVal(cl, "kind")) != NULL &&
+        (q.kind = slotc_kind_from_name(s)) < 0) {
+        return usageError("pool",
+                          "--kind is normal, expert, special or top_expert");
+    }
+    uint64_t limit = all ? SLOTC_LIST_MAX : 100;
+    if ((s = optVal(cl, "limit")) != NULL &&
+        (!parseU64(s, SLOTC_LIST_MAX, &limit) || limit == 0)) {
+        return usageError("pool", "--limit is 1..%d", SLOTC_LIST_MAX);
+    }
+    q.limit = (uint32_t)limit;
+    int rc;
+    struct slotc_sync *sy = openSync(x, &rc);
+    if (sy == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    json_t *arr = json_array();
+    char after[SLOTC_POOL_ID_MAX + 1] = "";
+    uint64_t total = 0, seen = 0;
+    bool more = false, from_first = q.after == NULL || q.after[0] == '\0';
+    int pages = 0;
+    /* Each page's outputs die with the next call: copy them to JSON first.
+     * Pools created meanwhile may move the pages; --all ends at a short
+     * page or the bound. */
+    do {
+        reqInit(x, &req);
+        rc = slotc_sync_read_query(sy, &req, &q);
+        if (rc != SLOT_OK) {
+            break;
+        }
+        pages++;
+        total = req.out.total;
+        for (uint32_t i = 0; i < req.out.n_pools; i++) {
+            json_array_append_new(arr, jsonPool(&req.out.pools[i]));
+        }
+        seen += req.out.n_pools;
+        /* total counts every match: from the first page on, a full page
+         * that reached it is the last. */
+        more = req.out.n_pools == q.limit && (!from_first || seen < total);
+        if (more) {
+            snprintf(after, sizeof after, "%s",
+                     req.out.pools[req.out.n_pools - 1].pool);
+            q.after = after;
+        }
+    } while (all && more && pages < QUERY_PAGES_MAX);
+    int ex;
+    if (rc == SLOT_OK) {
+        json_t *o = json_object();
+        json_object_set_new(o, "hospital", json_string(q.hospital));
+        json_object_set_new(o, "total", jsonU64(total));
+        json_object_set_new(o, "pools", arr);
+        json_object_set_new(o, "next_after",
+                            more ? json_string(after) : json_null());
+        json_object_set_new(o, "pages", json_integer(pages));
+        ex = emit(readLabel(o, &req));
+    } else {
+        json_decref(arr);
+        ex = reqError(&req, rc);
+    }
+    slotc_sync_close(sy);
+    return ex;
 }
 
 static int cmdPool(const struct ctx *x, const struct cli *cl)
@@ -874,17 +1179,33 @@ static int cmdPool(const struct ctx *x, const struct cli *cl)
     const char *sub = cl->pos[1];
     bool create = strcmp(sub, "create") == 0,
          update = strcmp(sub, "update") == 0, show = strcmp(sub, "show") == 0,
-         list = strcmp(sub, "list") == 0, close = strcmp(sub, "close") == 0;
-    if (!create && !update && !show && !list && !close) {
+         list = strcmp(sub, "list") == 0, close = strcmp(sub, "close") == 0,
+         query = strcmp(sub, "query") == 0;
+    if (!create && !update && !show && !list && !close && !query) {
         return usageError("pool", "unknown pool subcommand '%s'", sub);
     }
     if (cl->n_pos != (list ? 2 : 3)) {
         return usageError("pool", "wrong number of arguments");
     }
+    int ex = subOpts(
+        cl, "pool", sub,
+        create || update
+            ? " capacity kind fee-cents seg-start-ms seg-end-ms release-at-ms "
+              "share hospital campus department doctor visit-date pay-mode "
+              "visit-slot-ms eligible remainder-allow "
+        : list  ? " after limit "
+        : query ? " department doctor from to kind after limit all "
+                : " ");
+    if (ex != EXIT_OK_) {
+        return ex;
+    }
+    if (query) {
+        return cmdPoolQuery(x, cl);
+    }
     struct slotc_pool_spec sp;
     uint64_t limit = 100;
     if (create || update) {
-        int ex = poolSpecFrom(cl, &sp);
+        ex = poolSpecFrom(cl, &sp);
         if (ex != EXIT_OK_) {
             return ex;
         }
@@ -905,8 +1226,11 @@ static int cmdPool(const struct ctx *x, const struct cli *cl)
         rc = create ? slotc_sync_pool_create(s, &req, &sp)
                     : slotc_sync_pool_update(s, &req, &sp);
         if (rc == SLOT_OK) {
-            out = cmdLabel(json_pack("{s:b, s:s}", "ok", 1, "pool", sp.pool),
-                           &req);
+            out = cmdLabel(
+                json_pack("{s:b, s:s, s:o}", "ok", 1, "pool", sp.pool, "place",
+                          sp.place != NULL ? sctl_place_spec_json(sp.place)
+                                           : json_null()),
+                &req);
         }
     } else if (close) {
         rc = slotc_sync_pool_close(s, &req, cl->pos[2]);
@@ -930,9 +1254,55 @@ static int cmdPool(const struct ctx *x, const struct cli *cl)
             out = readLabel(json_pack("{s:o}", "pools", arr), &req);
         }
     }
-    int ex = out != NULL ? emit(out) : reqError(&req, rc);
+    ex = out != NULL ? emit(out) : reqError(&req, rc);
     slotc_sync_close(s);
     return ex;
+}
+
+#define HOLD_TTL_DEFAULT_MS 600000u
+
+/* The ttl a hold without --ttl-ms asks for: 0 (the hospital's payment
+ * window) for a scheduled pool whose rules set one, else the default,
+ * lowered to the rules' maximum window if they set a lower one. Costs two
+ * reads; any failure leaves the default (the HOLD reports the error). */
+static uint32_t holdTtlDefault(const struct ctx *x, struct slotc_sync *s,
+                               const char *pool)
+{
+    struct slotc_req req;
+    reqInit(x, &req);
+    if (slotc_sync_read_pool(s, &req, pool) != SLOT_OK ||
+        !req.out.pools[0].scheduled) {
+        return HOLD_TTL_DEFAULT_MS;
+    }
+    char hospital[SLOTC_NAME_MAX + 1], dep[SLOTC_NAME_MAX + 1];
+    snprintf(hospital, sizeof hospital, "%s", req.out.pools[0].place.hospital);
+    snprintf(dep, sizeof dep, "%s", req.out.pools[0].place.department);
+    reqInit(x, &req);
+    if (slotc_sync_read_rules(s, &req, hospital, dep) != SLOT_OK) {
+        return HOLD_TTL_DEFAULT_MS;
+    }
+    const struct slotc_rules *r = &req.out.rules[0].rules;
+    if (r->pay_ttl_ms > 0) {
+        return 0;
+    }
+    return r->pay_ttl_max_ms > 0 && r->pay_ttl_max_ms < HOLD_TTL_DEFAULT_MS
+               ? r->pay_ttl_max_ms
+               : HOLD_TTL_DEFAULT_MS;
+}
+
+static struct slot_str cstr(const char *s)
+{
+    return (struct slot_str){s, (uint32_t)strnlen(s, UINT32_MAX)};
+}
+
+/* The protocol's rules for the HOLD's arguments (slot_valid.h): a hold
+ * libslot refuses at once is not worth the reads of its default ttl. */
+static bool holdArgsValid(const char *pool, const char *patient,
+                          const char *channel)
+{
+    return slot_valid_pool_id(cstr(pool)) == SLOT_OK &&
+           slot_valid_patient_key(cstr(patient)) == SLOT_OK &&
+           slot_valid_channel(cstr(channel)) == SLOT_OK;
 }
 
 static int cmdHold(const struct ctx *x, const struct cli *cl)
@@ -942,9 +1312,9 @@ static int cmdHold(const struct ctx *x, const struct cli *cl)
     }
     const char *channel =
         optVal(cl, "channel") != NULL ? optVal(cl, "channel") : "slotctl";
-    uint64_t ttl = 600000;
-    if (optVal(cl, "ttl-ms") != NULL &&
-        !parseU64(optVal(cl, "ttl-ms"), UINT32_MAX, &ttl)) {
+    uint64_t ttl = 0;
+    bool ttl_given = optVal(cl, "ttl-ms") != NULL;
+    if (ttl_given && !parseU64(optVal(cl, "ttl-ms"), UINT32_MAX, &ttl)) {
         return usageError("hold", "bad --ttl-ms");
     }
     int rc;
@@ -952,19 +1322,22 @@ static int cmdHold(const struct ctx *x, const struct cli *cl)
     if (s == NULL) {
         return emitError(rc, "bad --cluster", NULL);
     }
+    if (!ttl_given && holdArgsValid(cl->pos[1], cl->pos[2], channel)) {
+        ttl = holdTtlDefault(x, s, cl->pos[1]);
+    }
     struct slotc_req req;
     reqInit(x, &req);
     rc = slotc_sync_hold(s, &req, cl->pos[1], cl->pos[2], channel,
                          (uint32_t)ttl);
-    int ex =
-        rc == SLOT_OK
-            ? emit(cmdLabel(json_pack("{s:I, s:I, s:s, s:s, s:s}", "hold",
-                                      (json_int_t)req.out.id, "deadline_ms",
-                                      (json_int_t)req.out.deadline_ms, "pool",
-                                      cl->pos[1], "patient", cl->pos[2],
-                                      "channel", channel),
-                            &req))
-            : reqError(&req, rc);
+    int ex = rc == SLOT_OK
+                 ? emit(cmdLabel(
+                       json_pack("{s:I, s:I, s:s, s:s, s:s, s:I}", "hold",
+                                 (json_int_t)req.out.id, "deadline_ms",
+                                 (json_int_t)req.out.deadline_ms, "pool",
+                                 cl->pos[1], "patient", cl->pos[2], "channel",
+                                 channel, "ttl_ms", (json_int_t)ttl),
+                       &req))
+                 : reqError(&req, rc);
     slotc_sync_close(s);
     return ex;
 }
@@ -974,7 +1347,7 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
 {
     bool confirm = strcmp(name, "confirm") == 0;
     uint64_t id;
-    if (cl->n_pos != (confirm ? 3 : 2)) {
+    if (cl->n_pos != 2 && !(confirm && cl->n_pos == 3)) {
         return usageError(name, "wrong number of arguments");
     }
     if (!parseU64(cl->pos[1], UINT64_MAX, &id)) {
@@ -989,10 +1362,12 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
     reqInit(x, &req);
     json_t *out = NULL;
     if (confirm) {
-        rc = slotc_sync_confirm(s, &req, id, cl->pos[2]);
+        const char *ref = cl->n_pos == 3 ? cl->pos[2] : NULL;
+        rc = slotc_sync_confirm(s, &req, id, ref);
         if (rc == SLOT_OK) {
-            out = json_pack("{s:I, s:I}", "booking", (json_int_t)req.out.id,
-                            "visit_no", (json_int_t)req.out.visit_no);
+            out = json_pack("{s:I, s:I, s:b}", "booking",
+                            (json_int_t)req.out.id, "visit_no",
+                            (json_int_t)req.out.visit_no, "paid", ref != NULL);
         }
     } else if (strcmp(name, "release") == 0) {
         rc = slotc_sync_release(s, &req, id);
@@ -1145,6 +1520,358 @@ static int cmdConfig(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
+/* ---- hospitals' rules and schedules ------------------------------------- */
+
+/* The idempotency key's namespace for slotctl's admin commands: the
+ * gateway's admin token's channel, so that a key means one thing whichever
+ * of the two sent it. */
+#define ADMIN_IDEM_CHANNEL "admin"
+
+/* Reads and parses a FILE argument; NULL after reporting (*ex). */
+static json_t *loadFile(const char *cmd, const char *path, int *ex)
+{
+    struct sctl_err e;
+    json_t *j = sctl_json_load(path, &e);
+    if (j == NULL) {
+        *ex = e.code < 0 ? usageError(cmd, "%s", e.message)
+                         : emitError(e.code, e.message, NULL);
+    }
+    return j;
+}
+
+/* A field's error in FILE: exit 3, {"error": {..., "field": PATH}}. */
+static int fieldError(const char *path, const struct sctl_err *e)
+{
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s: %s",
+             strcmp(path, "-") == 0 ? "standard input" : path, e->message);
+    return emitError(e->code, msg, json_pack("{s:s}", "field", e->field));
+}
+
+static json_t *rulesInfoJson(const struct slotc_rules_info *ri)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "version", jsonU64(ri->version));
+    json_object_set_new(o, "department", json_string(ri->department));
+    json_object_set_new(o, "changed_at_ms", jsonU64(ri->changed_at_ms));
+    json_object_set_new(o, "operator", json_string(ri->operator_name));
+    json_object_set_new(o, "reason", json_string(ri->reason));
+    json_object_set_new(o, "rules", sctl_rules_json(&ri->rules));
+    return o;
+}
+
+static int cmdRules(const struct ctx *x, const struct cli *cl)
+{
+    if (cl->n_pos < 2) {
+        return usageError("rules", "rules needs get, set or log");
+    }
+    const char *sub = cl->pos[1];
+    bool get = strcmp(sub, "get") == 0, set = strcmp(sub, "set") == 0,
+         log = strcmp(sub, "log") == 0;
+    if (!get && !set && !log) {
+        return usageError("rules", "unknown rules subcommand '%s'", sub);
+    }
+    if (cl->n_pos != (set ? 4 : 3)) {
+        return usageError("rules",
+                          set ? "rules set needs HOSPITAL and FILE"
+                              : "rules %s needs HOSPITAL",
+                          sub);
+    }
+    int ex = subOpts(cl, "rules", sub,
+                     get   ? " department "
+                     : set ? " department operator reason idem-key "
+                           : " after limit ");
+    if (ex != EXIT_OK_) {
+        return ex;
+    }
+    const char *hospital = cl->pos[2];
+    const char *dep = optVal(cl, "department");
+    struct slotc_rules rules;
+    uint64_t after = 0, limit = SLOTC_RULES_LOG_MAX;
+    if (set) {
+        if (optVal(cl, "operator") == NULL || optVal(cl, "reason") == NULL) {
+            return usageError("rules", "rules set needs --operator and "
+                                       "--reason (they go into the log)");
+        }
+        json_t *j = loadFile("rules", cl->pos[3], &ex);
+        if (j == NULL) {
+            return ex;
+        }
+        struct sctl_err e;
+        int rc = sctl_rules_parse(j, &rules, &e);
+        json_decref(j);
+        if (rc != SLOT_OK) {
+            return fieldError(cl->pos[3], &e);
+        }
+    }
+    if (log && optVal(cl, "after") != NULL &&
+        !parseU64(optVal(cl, "after"), UINT64_MAX, &after)) {
+        return usageError("rules", "--after is a version number");
+    }
+    if (log && optVal(cl, "limit") != NULL &&
+        (!parseU64(optVal(cl, "limit"), SLOTC_LIST_MAX, &limit) ||
+         limit == 0)) {
+        return usageError("rules", "--limit is 1..%d", SLOTC_LIST_MAX);
+    }
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    reqInit(x, &req);
+    json_t *out = NULL;
+    if (get) {
+        rc = slotc_sync_read_rules(s, &req, hospital, dep);
+        if (rc == SLOT_OK) {
+            /* The department asked about ("" the hospital); one without
+             * rules of its own shows the hospital's (inherited). */
+            out = json_pack("{s:s, s:s, s:b}", "hospital", hospital,
+                            "department", dep != NULL ? dep : "", "inherited",
+                            req.out.rules[0].inherited);
+            json_t *ri = rulesInfoJson(&req.out.rules[0]);
+            json_object_del(ri, "department");
+            json_object_update(out, ri);
+            json_decref(ri);
+            out = readLabel(out, &req);
+        }
+    } else if (set) {
+        req.idem_key = optVal(cl, "idem-key");
+        req.idem_channel = req.idem_key != NULL ? ADMIN_IDEM_CHANNEL : NULL;
+        rc =
+            slotc_sync_rules_set(s, &req, hospital, dep, optVal(cl, "operator"),
+                                 optVal(cl, "reason"), &rules);
+        if (rc == SLOT_OK) {
+            out = json_pack("{s:b, s:s, s:s, s:I, s:o}", "ok", 1, "hospital",
+                            hospital, "department", dep != NULL ? dep : "",
+                            "version", (json_int_t)req.out.version, "rules",
+                            sctl_rules_json(&rules));
+            out = cmdLabel(out, &req);
+        }
+    } else {
+        rc = slotc_sync_read_rules_log(s, &req, hospital, after,
+                                       (uint32_t)limit);
+        if (rc == SLOT_OK) {
+            json_t *arr = json_array();
+            for (uint32_t i = 0; i < req.out.n_rules; i++) {
+                json_array_append_new(arr, rulesInfoJson(&req.out.rules[i]));
+            }
+            out = readLabel(
+                json_pack("{s:s, s:o}", "hospital", hospital, "changes", arr),
+                &req);
+        }
+    }
+    ex = out != NULL ? emit(out) : reqError(&req, rc);
+    slotc_sync_close(s);
+    return ex;
+}
+
+static json_t *templateHead(const struct sctl_template *t, size_t i)
+{
+    return json_pack("{s:I, s:s, s:s, s:I}", "template", (json_int_t)i,
+                     "id_prefix", t->id_prefix, "hospital", t->hospital,
+                     "pools", (json_int_t)sctl_template_pools(&t->t));
+}
+
+static json_t *conflictsJson(const struct slotc_req *req)
+{
+    json_t *arr = json_array();
+    for (uint32_t i = 0; i < req->out.n_conflicts; i++) {
+        json_array_append_new(arr, json_string(req->out.conflicts[i]));
+    }
+    return arr;
+}
+
+/* The error of template i; extra (stolen, may be NULL) gets its names. */
+static int templateError(const struct sctl_template *t, size_t i, int rc,
+                         json_t *extra)
+{
+    char msg[400];
+    snprintf(msg, sizeof msg, "template [%zu] (%s): %s", i, t->id_prefix,
+             slotc_err_message(rc));
+    if (extra == NULL) {
+        extra = json_object();
+    }
+    json_object_set_new(extra, "template", json_integer((json_int_t)i));
+    json_object_set_new(extra, "id_prefix", json_string(t->id_prefix));
+    return emitError(rc, msg, extra);
+}
+
+/* schedule import: check every template, then import each. */
+static int scheduleImport(const struct ctx *x, const struct cli *cl,
+                          struct slotc_sync *s, const struct sctl_template *t,
+                          size_t n)
+{
+    const char *key = optVal(cl, "idem-key");
+    bool dry = optVal(cl, "dry-run") != NULL;
+    struct slotc_req req;
+    uint64_t created = 0, unchanged = 0, n_conf = 0;
+    json_t *plan = json_array(), *conf = json_array();
+    /* Nothing is imported unless every template is valid, names a
+     * hospital with rules and conflicts with no pool: the checks are
+     * linearizable reads (a pool created between a check and its import
+     * still makes that import SCHEDULE_CONFLICT, changing nothing). */
+    for (size_t i = 0; i < n; i++) {
+        reqInit(x, &req);
+        req.flags = 0;
+        int rc = slotc_sync_schedule_check(s, &req, &t[i].t);
+        if (rc != SLOT_OK) {
+            json_decref(plan);
+            json_decref(conf);
+            return templateError(&t[i], i, rc, NULL);
+        }
+        created += req.out.created;
+        unchanged += req.out.unchanged;
+        n_conf += req.out.n_conflicts;
+        json_t *e = templateHead(&t[i], i);
+        json_object_set_new(e, "created", jsonU64(req.out.created));
+        json_object_set_new(e, "unchanged", jsonU64(req.out.unchanged));
+        json_array_append_new(plan, e);
+        if (req.out.n_conflicts > 0) {
+            json_t *c = templateHead(&t[i], i);
+            json_object_set_new(c, "conflicts", conflictsJson(&req));
+            json_array_append_new(conf, c);
+        }
+    }
+    if (n_conf > 0) {
+        json_decref(plan);
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "%llu pools exist with another definition; nothing "
+                 "imported",
+                 (unsigned long long)n_conf);
+        return emitError(SLOT_SCHEDULE_CONFLICT, msg,
+                         json_pack("{s:o}", "conflicts", conf));
+    }
+    json_decref(conf);
+    if (dry) {
+        return emit(json_pack("{s:b, s:b, s:o, s:I, s:I}", "ok", 1, "dry_run",
+                              1, "templates", plan, "created",
+                              (json_int_t)created, "unchanged",
+                              (json_int_t)unchanged));
+    }
+    json_decref(plan);
+    json_t *done = json_array();
+    created = unchanged = 0;
+    for (size_t i = 0; i < n; i++) {
+        char k[SLOTC_IDEM_KEY_MAX + 16];
+        if (key != NULL) {
+            snprintf(k, sizeof k, n == 1 ? "%s" : "%s.%zu", key, i + 1);
+        }
+        reqInit(x, &req);
+        req.flags = 0;
+        req.idem_key = key != NULL ? k : NULL;
+        req.idem_channel = key != NULL ? ADMIN_IDEM_CHANNEL : NULL;
+        int rc = slotc_sync_schedule_import(s, &req, &t[i].t);
+        if (rc != SLOT_OK) {
+            json_t *extra = json_pack("{s:o}", "imported", done);
+            if (rc == SLOT_SCHEDULE_CONFLICT) {
+                struct slotc_req chk;
+                reqInit(x, &chk);
+                chk.flags = 0;
+                if (slotc_sync_schedule_check(s, &chk, &t[i].t) == SLOT_OK) {
+                    json_object_set_new(extra, "conflicts",
+                                        conflictsJson(&chk));
+                }
+            }
+            return templateError(&t[i], i, rc, extra);
+        }
+        created += req.out.created;
+        unchanged += req.out.unchanged;
+        json_t *e = templateHead(&t[i], i);
+        json_object_set_new(e, "created", jsonU64(req.out.created));
+        json_object_set_new(e, "unchanged", jsonU64(req.out.unchanged));
+        json_array_append_new(done, cmdLabel(e, &req));
+    }
+    return emit(json_pack("{s:b, s:b, s:o, s:I, s:I}", "ok", 1, "dry_run", 0,
+                          "templates", done, "created", (json_int_t)created,
+                          "unchanged", (json_int_t)unchanged));
+}
+
+/* schedule check: what import would do, as a report (exit 0). */
+static int scheduleCheck(const struct ctx *x, struct slotc_sync *s,
+                         const struct sctl_template *t, size_t n)
+{
+    struct slotc_req req;
+    uint64_t created = 0, unchanged = 0, n_conf = 0;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        reqInit(x, &req);
+        int rc = slotc_sync_schedule_check(s, &req, &t[i].t);
+        if (rc != SLOT_OK) {
+            json_decref(arr);
+            return templateError(&t[i], i, rc, NULL);
+        }
+        created += req.out.created;
+        unchanged += req.out.unchanged;
+        n_conf += req.out.n_conflicts;
+        json_t *e = templateHead(&t[i], i);
+        json_object_set_new(e, "created", jsonU64(req.out.created));
+        json_object_set_new(e, "unchanged", jsonU64(req.out.unchanged));
+        json_object_set_new(e, "conflicts", conflictsJson(&req));
+        json_array_append_new(arr, e);
+    }
+    json_t *o =
+        json_pack("{s:o, s:I, s:I, s:I, s:b}", "templates", arr, "created",
+                  (json_int_t)created, "unchanged", (json_int_t)unchanged,
+                  "conflicts", (json_int_t)n_conf, "importable", n_conf == 0);
+    return emit(readLabel(o, &req));
+}
+
+static int cmdSchedule(const struct ctx *x, const struct cli *cl)
+{
+    if (cl->n_pos < 2) {
+        return usageError("schedule", "schedule needs import or check");
+    }
+    const char *sub = cl->pos[1];
+    bool import = strcmp(sub, "import") == 0, check = strcmp(sub, "check") == 0;
+    if (!import && !check) {
+        return usageError("schedule", "unknown schedule subcommand '%s'", sub);
+    }
+    if (cl->n_pos != 3) {
+        return usageError("schedule",
+                          "schedule %s needs FILE (- for "
+                          "standard input)",
+                          sub);
+    }
+    int ex = subOpts(cl, "schedule", sub, import ? " dry-run idem-key " : " ");
+    if (ex != EXIT_OK_) {
+        return ex;
+    }
+    json_t *j = loadFile("schedule", cl->pos[2], &ex);
+    if (j == NULL) {
+        return ex;
+    }
+    struct sctl_template *t;
+    size_t n;
+    struct sctl_err e;
+    int rc = sctl_templates_parse(j, &t, &n, &e);
+    json_decref(j);
+    if (rc != SLOT_OK) {
+        return fieldError(cl->pos[2], &e);
+    }
+    const char *key = optVal(cl, "idem-key");
+    /* K.N for an array: the longest suffix must fit the key's limit. */
+    if (key != NULL && n > 1 &&
+        strlen(key) + 1 + (size_t)snprintf(NULL, 0, "%zu", n) >
+            SLOTC_IDEM_KEY_MAX) {
+        free(t);
+        return usageError("schedule",
+                          "--idem-key: with %zu templates, K.%zu must fit "
+                          "%d bytes",
+                          n, n, SLOTC_IDEM_KEY_MAX);
+    }
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        free(t);
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    ex = import ? scheduleImport(x, cl, s, t, n) : scheduleCheck(x, s, t, n);
+    slotc_sync_close(s);
+    free(t);
+    return ex;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static struct opt g_opts[] = {
@@ -1170,6 +1897,22 @@ static struct opt g_opts[] = {
     {"session-idle-ms", NULL, false, {NULL}, 0},
     {"retain-ms", NULL, false, {NULL}, 0},
     {"retain-max", NULL, false, {NULL}, 0},
+    {"hospital", NULL, false, {NULL}, 0},
+    {"campus", NULL, false, {NULL}, 0},
+    {"department", NULL, false, {NULL}, 0},
+    {"doctor", NULL, false, {NULL}, 0},
+    {"visit-date", NULL, false, {NULL}, 0},
+    {"pay-mode", NULL, false, {NULL}, 0},
+    {"visit-slot-ms", NULL, false, {NULL}, 0},
+    {"eligible", NULL, false, {NULL}, 0},
+    {"remainder-allow", NULL, false, {NULL}, 0},
+    {"from", NULL, false, {NULL}, 0},
+    {"to", NULL, false, {NULL}, 0},
+    {"all", NULL, true, {NULL}, 0},
+    {"operator", NULL, false, {NULL}, 0},
+    {"reason", NULL, false, {NULL}, 0},
+    {"idem-key", NULL, false, {NULL}, 0},
+    {"dry-run", NULL, true, {NULL}, 0},
 };
 
 /* Which options each command accepts (besides the global ones). */
@@ -1182,7 +1925,10 @@ static bool optAllowed(const char *cmd, const char *opt)
         {"member", " role "},
         {"pool",
          " capacity kind fee-cents seg-start-ms seg-end-ms release-at-ms share "
-         "after limit "},
+         "after limit hospital campus department doctor visit-date pay-mode "
+         "visit-slot-ms eligible remainder-allow from to all "},
+        {"rules", " department operator reason idem-key after limit "},
+        {"schedule", " dry-run idem-key "},
         {"hold", " channel ttl-ms "},
         {"config",
          " hold-ttl-min-ms hold-ttl-max-ms session-max session-idle-ms "
@@ -1213,6 +1959,9 @@ int main(int argc, char **argv)
         return ex;
     }
     const char *cmd = cl.n_pos > 0 ? cl.pos[0] : NULL;
+    if (cmd != NULL && strcmp(cmd, "pools") == 0) {
+        cmd = "pool"; /* `slotctl pools query ...` reads naturally too */
+    }
     if (cmd == NULL) {
         if (cl.help) {
             fputs(usage_main, stdout);
@@ -1271,6 +2020,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "config") == 0) {
         return cmdConfig(&x, &cl);
+    }
+    if (strcmp(cmd, "rules") == 0) {
+        return cmdRules(&x, &cl);
+    }
+    if (strcmp(cmd, "schedule") == 0) {
+        return cmdSchedule(&x, &cl);
     }
     return cmdId(&x, &cl, cmd);
 }

@@ -55,23 +55,29 @@ if [ -z "$leader" ] || [ "$leader" = 0 ]; then
     exit 1
 fi
 
-# Demo schedule: next week's expert and normal clinics, released now, plus
-# one pool that opens at the next 09:00 (scheduled).
-day=$(date -u -d '+7 days' +%Y-%m-%d)
-now_ms=$(($(date +%s) * 1000))
-nine_ms=$(($(date -u -d 'tomorrow 09:00' +%s) * 1000))
-seg() { echo $(($(date -u -d "$day $1" +%s) * 1000)); }
-mkpool() { # id capacity kind fee_cents start end release_ms
-    "${SLOTCTL[@]}" pool create "$1" --capacity "$2" --kind "$3" --fee-cents "$4" \
-        --seg-start-ms "$(seg "$5")" --seg-end-ms "$(seg "$6")" --release-at-ms "$7" \
-        --share "114=$(($2 * 3 / 10))" --share "app=$(($2 / 2))" >/dev/null ||
-        echo "warning: could not create pool $1" >&2
-}
-mkpool "PUMCH/east/cardiology/dr-wang/$day/AM-1" 30 expert 10000 08:00 10:00 "$now_ms"
-mkpool "PUMCH/east/cardiology/dr-wang/$day/PM-1" 30 expert 10000 14:00 16:00 "$now_ms"
-mkpool "PUMCH/east/cardiology/dr-li/$day/AM-1" 50 normal 5000 08:00 11:30 "$now_ms"
-mkpool "PUMCH/west/pediatrics/dr-zhao/$day/AM-1" 40 normal 5000 08:00 11:30 "$now_ms"
-mkpool "PUMCH/west/pediatrics/dr-zhao/$day/PM-1" 40 special 20000 14:00 17:00 "$nine_ms"
+# Demo schedule: one Beijing hospital's rules and 8 days of clinics,
+# loaded the way an operator would (slotctl rules set + schedule import;
+# node/demo/load.sh, which the tests run too).
+demo=$("$ROOT/node/demo/load.sh" --slotctl "$BIN/slotctl" \
+       --dir "$DIR/demo" 2>&1) ||
+    demo="warning: the demo schedule was not loaded:
+$demo"
+# Example dates, the hospital's (Beijing, UTC+08:00: no daylight saving).
+bj_now=$(($(date +%s) + 8 * 3600))
+today=$(date -u -d "@$bj_now" +%F)
+bj_hour=$(date -u -d "@$bj_now" +%-H)
+d2=$(date -u -d "$today + 2 days" +%F)
+ymd() { date -u -d "$today + $1 days" +%Y%m%d; }
+if [ "$bj_hour" -lt 9 ]; then
+    d7_note="NOT_RELEASED until 09:00 Beijing time"
+else
+    d7_note="released at 09:00 Beijing time today"
+fi
+if [ "$bj_hour" -lt 15 ]; then
+    d1_note="open to the app until 15:00 Beijing time (then BOOKING_CLOSED)"
+else
+    d1_note="BOOKING_CLOSED for the app since 15:00 (the window still books)"
+fi
 
 gateway=""
 if [ -x "$BIN/slot-gateway" ] && [ -f "$ROOT/client/gateway/demo.conf" ]; then
@@ -84,20 +90,36 @@ cat <<EOF
 
 Local slot pool cluster is up (leader: node $leader). Data and logs: $DIR
 
-  slotctl status
-  slotctl pool list
-  slotctl hold PUMCH/east/cardiology/dr-wang/$day/AM-1 patient-0001 --channel app --ttl-ms 60000
-  slotctl confirm HOLD_ID pay-0001
-  slotctl show booking HOLD_ID
+$demo
 
-(slotctl is $BIN/slotctl; its default --cluster is these three nodes.)
+Try it (slotctl is $BIN/slotctl; its default --cluster is these nodes):
+  # browse: cardiology on $d2 (--stale: any node's state, labelled)
+  slotctl --stale pools query pumch --department cardiology --from $d2 --to $d2
+  # hold through the app (the hospital's 5-minute payment window), then pay
+  slotctl hold pumch/dongdan/cardiology/li-na/$(ymd 2)/1400 patient-0001 --channel app
+  slotctl confirm HOLD_ID pay-0001
+  slotctl show booking HOLD_ID      # visit number, its time window, paid
+  # a normal clinic is paid at the visit: confirm without a reference
+  slotctl hold pumch/dongdan/cardiology/normal/$(ymd 3)/0800 patient-0002 --channel wechat
+  slotctl confirm HOLD_ID
+  # the rules at work (slotctl rules get pumch; slotctl rules log pumch)
+  slotctl hold pumch/dongdan/cardiology/normal/$(ymd 0)/1600 patient-0003 --channel app
+      # BOOKING_CLOSED: no same-day online booking (--channel window works)
+  slotctl hold pumch/dongdan/cardiology/normal/$(ymd 1)/1600 patient-0003 --channel app
+      # tomorrow: $d1_note
+  slotctl hold pumch/dongdan/cardiology/zhang-wei/$(ymd 7)/0800 patient-0004 --channel app
+      # 7 days ahead: $d7_note
+  slotctl hold pumch/xidan/ophthalmology/sun-li/$(ymd 5)/0800 patient-0005 --channel app
+      # OUTSIDE_HORIZON: ophthalmology books 3 days ahead
 EOF
 if [ -n "$gateway" ]; then
     cat <<EOF
 
 HTTP shim: $gateway  (tokens: demo-app, demo-114, demo-window; admin: demo-admin)
-  curl -s -H 'Authorization: Bearer demo-app' -d '{"patient":"patient-0002","ttl_ms":60000}' \\
-       $gateway/v1/pools/PUMCH%2Feast%2Fcardiology%2Fdr-wang%2F$day%2FAM-1/holds
+  curl -s -H 'Authorization: Bearer demo-app' \\
+       '$gateway/v1/pools?hospital=pumch&department=cardiology&date_from=$d2&date_to=$d2&stale=1'
+  curl -s -H 'Authorization: Bearer demo-app' -d '{"patient":"patient-0006","ttl_ms":300000}' \\
+       $gateway/v1/pools/pumch%2Fdongdan%2Fcardiology%2Fli-na%2F$(ymd 2)%2F1430/holds
 EOF
 else
     echo

@@ -1,0 +1,1239 @@
+/* test_slotctl_sched: slotctl's hospital commands (rules get / set / log,
+ * schedule import / check, pool query, scheduled pools and the claim
+ * fields, confirm without a payment reference) and the `make cluster` demo
+ * loader (node/demo/load.sh), run as real processes against a real local
+ * 3-node slotd cluster.
+ *
+ * slotctl of this binary's flavour is run (next to it), so under
+ * AddressSanitizer its leaks fail the test too. Every test uses its own
+ * hospital and pool names (the demo test: "pumch", which no other test
+ * uses), so tests sharing the cluster never meet. Dates are relative to
+ * today and far enough ahead that no date rule refuses a hold the test
+ * expects to pass; nothing sleeps.
+ */
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "libslot.h"
+#include "proc.h"
+#include "tclock.h"
+#include "tcluster.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAK_CHECK() __lsan_do_leak_check()
+#else
+#define LEAK_CHECK() ((void)0)
+#endif
+
+#define BJ_OFFSET_MIN 480 /* the tests' hospitals are in Beijing */
+#define OUT_MAX       (16u << 20)
+
+static struct tcluster g_shared;
+static bool g_shared_ok;
+static char g_slotctl[512];
+static char g_root[512]; /* the repository (node/demo/load.sh) */
+static char g_dir[256];  /* this test's scratch directory */
+
+static const char *cluster(void)
+{
+    CHECK(g_shared_ok);
+    return g_shared.cluster;
+}
+
+/* A name unique to this test process ("<prefix>-<pid>-<n>"). */
+static const char *uniq(const char *prefix)
+{
+    static char buf[8][SLOTC_NAME_MAX + 1];
+    static int k;
+    char *b = buf[k % 8];
+    snprintf(b, sizeof buf[0], "%s-%d-%d", prefix, (int)getpid(), k++);
+    return b;
+}
+
+static void scratchRemove(void)
+{
+    proc_rmrf(g_dir);
+}
+
+/* This test's scratch directory, removed when the test's process exits
+ * (passed or failed: each run writes its files anew). */
+static void scratch(void)
+{
+    CHECK_EQ(
+        proc_tmpdir(g_dir, sizeof g_dir, "TMPDIR", "/tmp", "slotctl-sched-"),
+        0);
+    atexit(scratchRemove);
+}
+
+/* Writes text to a file of the scratch directory; returns its path
+ * (static storage, one of 8). */
+static const char *file(const char *name, const char *text)
+{
+    static char paths[8][400];
+    static int k;
+    char *p = paths[k++ % 8];
+    snprintf(p, sizeof paths[0], "%s/%s", g_dir, name);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    CHECK_EQ(fwrite(text, 1, strlen(text), f), strlen(text));
+    CHECK_EQ(fclose(f), 0);
+    return p;
+}
+
+/* Today's date in Beijing plus n days, "YYYY-MM-DD". */
+static const char *bjDay(int n)
+{
+    static char buf[8][11];
+    static int k;
+    char *b = buf[k++ % 8];
+    uint32_t today = slotc_local_day(tclock_wall_ms(), BJ_OFFSET_MIN);
+    slotc_day_format(today + (uint32_t)n, b);
+    return b;
+}
+
+/* "YYYYMMDD" of bjDay(n), as pool ids have it. */
+static const char *bjYmd(int n)
+{
+    static char buf[8][9];
+    static int k;
+    char *b = buf[k++ % 8];
+    const char *d = bjDay(n);
+    snprintf(b, sizeof buf[0], "%.4s%.2s%.2s", d, d + 5, d + 8);
+    return b;
+}
+
+/* ---- running slotctl ---------------------------------------------------- */
+
+struct run {
+    int exit;       /* exit code */
+    char *out;      /* stdout (malloc'd, NUL-terminated) */
+    char err[8192]; /* stderr (truncated) */
+};
+
+/* Runs argv (NULL-terminated, argv[0] unused: slotctl is prepended, with
+ * --cluster unless cl is NULL) with `input` on stdin (NULL: empty). */
+static void runv(struct run *r, const char *input, const char *cl,
+                 const char *const *args)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = g_slotctl;
+    if (cl != NULL) {
+        argv[n++] = "--cluster";
+        argv[n++] = (char *)cl;
+    }
+    for (; *args != NULL && n < 63; args++) {
+        argv[n++] = (char *)*args;
+    }
+    argv[n] = NULL;
+    char in_path[400], err_path[400];
+    snprintf(in_path, sizeof in_path, "%s/.stdin", g_dir);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", g_dir);
+    FILE *f = fopen(in_path, "w");
+    CHECK(f != NULL);
+    if (input != NULL) {
+        fputs(input, f);
+    }
+    CHECK_EQ(fclose(f), 0);
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        int in = open(in_path, O_RDONLY);
+        int er = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || er < 0) {
+            _exit(127);
+        }
+        dup2(in, 0);
+        dup2(fds[1], 1);
+        dup2(er, 2);
+        close(fds[0]);
+        close(fds[1]);
+        execv(g_slotctl, argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t cap = 1 << 16, len = 0;
+    r->out = malloc(cap);
+    CHECK(r->out != NULL);
+    for (;;) {
+        if (len + 1 == cap) {
+            CHECK(cap < OUT_MAX);
+            cap *= 2;
+            r->out = realloc(r->out, cap);
+            CHECK(r->out != NULL);
+        }
+        ssize_t k = read(fds[0], r->out + len, cap - 1 - len);
+        if (k <= 0) {
+            break;
+        }
+        len += (size_t)k;
+    }
+    close(fds[0]);
+    r->out[len] = '\0';
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st));
+    r->exit = WEXITSTATUS(st);
+    f = fopen(err_path, "r");
+    CHECK(f != NULL);
+    size_t e = fread(r->err, 1, sizeof r->err - 1, f);
+    r->err[e] = '\0';
+    fclose(f);
+}
+
+/* slotctl --json ARGS... with stdin `input`: parses its one line of output
+ * into *out (the caller decrefs it); returns the exit code. */
+static int ctlIn(json_t **out, const char *input, const char *cl, ...)
+{
+    const char *args[60];
+    int n = 0;
+    args[n++] = "--json";
+    va_list ap;
+    va_start(ap, cl);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 59;) {
+        args[n++] = a;
+    }
+    va_end(ap);
+    args[n] = NULL;
+    struct run r;
+    runv(&r, input, cl, args);
+    json_error_t err;
+    *out = json_loads(r.out, 0, &err);
+    if (*out == NULL) {
+        fprintf(stderr, "slotctl printed no JSON: '%s' (stderr '%s')\n", r.out,
+                r.err);
+    }
+    CHECK(*out != NULL);
+    size_t len = strlen(r.out);
+    CHECK(len > 0 && strchr(r.out, '\n') == r.out + len - 1); /* one line */
+    free(r.out);
+    return r.exit;
+}
+
+#define ctl(out, cl, ...) ctlIn((out), NULL, (cl), __VA_ARGS__)
+
+static json_int_t jint(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) {
+        fprintf(stderr, "no integer '%s'\n", key);
+    }
+    CHECK(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v)) {
+        fprintf(stderr, "no string '%s'\n", key);
+    }
+    CHECK(json_is_string(v));
+    return json_string_value(v);
+}
+
+static const json_t *jobj(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    CHECK(v != NULL);
+    return v;
+}
+
+/* The error's code; checks the message mentions `words` (NULL: any). */
+static const char *jerr(const json_t *o, const char *words)
+{
+    const json_t *e = jobj(o, "error");
+    const char *msg = jstr(e, "message");
+    if (words != NULL && strstr(msg, words) == NULL) {
+        fprintf(stderr, "message '%s' lacks '%s'\n", msg, words);
+        CHECK(strstr(msg, words) != NULL);
+    }
+    return jstr(e, "code");
+}
+
+/* The field an input error names. */
+static const char *jfield(const json_t *o)
+{
+    return jstr(jobj(o, "error"), "field");
+}
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+static const char RULES[] =
+    "{\"utc_offset\": \"+08:00\", \"release_time\": \"09:00\",\n"
+    " \"horizon_days\": 0, \"cutoff_time\": null, \"pay_ttl_ms\": 300000,\n"
+    " \"pay_ttl_max_ms\": 600000,\n"
+    " \"flow_back\": {\"days_before\": 1, \"time\": \"15:00\"},\n"
+    " \"groups\": [{\"name\": \"online\", \"channels\": [\"app\", "
+    "\"wechat\"]}],\n"
+    " \"policies\": [{\"channel\": \"doctor\", \"horizon_days\": 90,\n"
+    "                 \"cutoff\": false}],\n"
+    " \"eligibility\": [{\"kind\": \"special\", \"channels\": [\"app\", "
+    "\"window\"]}]}\n";
+
+/* Gives hospital h the rules above (version 1). */
+static void setRules(const char *h)
+{
+    json_t *o;
+    CHECK_EQ(ctl(&o, cluster(), "rules", "set", h, file("r.json", RULES),
+                 "--operator", "admin@test", "--reason", "排班 test", NULL),
+             0);
+    json_decref(o);
+}
+
+/* A template of hospital h: prefix h/DEP/DOCTOR, the given days (JSON
+ * list body), two half-hour segments with capacity cap. */
+static char *tplJson(const char *h, const char *dep, const char *doctor,
+                     const char *kind, const char *days, int cap)
+{
+    char *s = NULL;
+    CHECK(asprintf(&s,
+                   "{\"id_prefix\": \"%s/%s/%s\", \"hospital\": \"%s\",\n"
+                   " \"campus\": \"east\", \"department\": \"%s\", "
+                   "\"doctor\": \"%s\",\n"
+                   " \"kind\": \"%s\", \"fee_cents\": 8000,\n"
+                   " \"shares\": [{\"channel\": \"114\", \"permille\": 300},\n"
+                   "             {\"channel\": \"online\", \"permille\": "
+                   "500}],\n"
+                   " \"remainder_allow\": [\"window\"],\n"
+                   " \"days\": [%s],\n"
+                   " \"segments\": [{\"start\": \"08:00\", \"end\": \"08:30\", "
+                   "\"capacity\": %d},\n"
+                   "              {\"start\": \"08:30\", \"end\": \"09:00\", "
+                   "\"capacity\": %d}]}",
+                   h, dep, doctor[0] != '\0' ? doctor : "normal", h, dep,
+                   doctor, kind, days, cap, cap) > 0);
+    return s;
+}
+
+static char *daysJson(int from, int n)
+{
+    char *s = calloc(1, 16 * (size_t)n + 1);
+    CHECK(s != NULL);
+    for (int i = 0; i < n; i++) {
+        strcat(s, i > 0 ? ", \"" : "\"");
+        strcat(s, bjDay(from + i));
+        strcat(s, "\"");
+    }
+    return s;
+}
+
+/* ---- rules -------------------------------------------------------------- */
+
+static void test_rules_commands(void)
+{
+    scratch();
+    const char *cl = cluster();
+    const char *h = uniq("hr");
+    json_t *o;
+    /* Unknown hospital: a refusal (exit 1), for reads and overrides. */
+    CHECK_EQ(ctl(&o, cl, "rules", "get", h, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "UNKNOWN_HOSPITAL");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, file("r.json", RULES),
+                 "--department", "cardio", "--operator", "a", "--reason", "b",
+                 NULL),
+             1);
+    CHECK_STR(jerr(o, NULL), "UNKNOWN_HOSPITAL");
+    json_decref(o);
+
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, file("r.json", RULES), "--operator",
+                 "admin@test", "--reason", "排班 test", "--idem-key",
+                 "rules-k1", NULL),
+             0);
+    CHECK(json_is_true(jobj(o, "ok")));
+    CHECK_STR(jstr(o, "hospital"), h);
+    CHECK_STR(jstr(o, "department"), "");
+    CHECK_EQ(jint(o, "version"), 1);
+    CHECK(jint(o, "index") > 0);
+    /* The rule set as applied: every field, defaults filled in. */
+    const json_t *r = jobj(o, "rules");
+    CHECK_STR(jstr(r, "utc_offset"), "+08:00");
+    CHECK_STR(jstr(r, "release_time"), "09:00");
+    CHECK(json_is_null(jobj(r, "cutoff_time")));
+    CHECK_EQ(jint(r, "pay_ttl_ms"), 300000);
+    CHECK_EQ(jint(jobj(r, "flow_back"), "days_before"), 1);
+    CHECK_STR(jstr(jobj(r, "flow_back"), "to"), "");
+    const json_t *pol = json_array_get(jobj(r, "policies"), 0);
+    CHECK_EQ(jint(pol, "horizon_days"), 90);
+    CHECK(json_is_false(jobj(pol, "cutoff")));
+    CHECK(json_is_true(jobj(pol, "same_day"))); /* the default */
+    const json_t *el = json_array_get(jobj(r, "eligibility"), 0);
+    CHECK_STR(jstr(el, "kind"), "special");
+    CHECK_STR(jstr(el, "department"), "");
+    json_decref(o);
+    /* The same key again: the original answer, no new version. */
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, file("r.json", RULES), "--operator",
+                 "admin@test", "--reason", "排班 test", "--idem-key",
+                 "rules-k1", NULL),
+             0);
+    CHECK_EQ(jint(o, "version"), 1);
+    json_decref(o);
+    /* ... with other rules: REQUEST_MISMATCH, a refusal of the key. */
+    CHECK_EQ(ctlIn(&o, "{\"utc_offset\": \"+08:00\"}", cl, "rules", "set", h,
+                   "-", "--operator", "admin@test", "--reason", "x",
+                   "--idem-key", "rules-k1", NULL),
+             4);
+    CHECK_STR(jerr(o, NULL), "REQUEST_MISMATCH");
+    json_decref(o);
+
+    /* A department override from standard input. */
+    CHECK_EQ(ctlIn(&o, "{\"utc_offset\": \"+08:00\", \"horizon_days\": 3}", cl,
+                   "rules", "set", h, "-", "--department", "ophthalmology",
+                   "--operator", "ops", "--reason", "眼科 3 天", NULL),
+             0);
+    CHECK_EQ(jint(o, "version"), 2);
+    CHECK_STR(jstr(o, "department"), "ophthalmology");
+    json_decref(o);
+
+    CHECK_EQ(ctl(&o, cl, "rules", "get", h, NULL), 0);
+    CHECK_STR(jstr(o, "hospital"), h);
+    CHECK(json_is_false(jobj(o, "inherited")));
+    CHECK_EQ(jint(o, "version"), 1);
+    CHECK_STR(jstr(o, "operator"), "admin@test");
+    CHECK_STR(jstr(o, "reason"), "排班 test");
+    CHECK(jint(o, "changed_at_ms") > 0);
+    CHECK_STR(jstr(jobj(o, "rules"), "utc_offset"), "+08:00");
+    CHECK_STR(jstr(json_array_get(jobj(jobj(o, "rules"), "groups"), 0), "name"),
+              "online");
+    CHECK(jint(o, "applied_index") > 0);
+    json_decref(o);
+    CHECK_EQ(
+        ctl(&o, cl, "rules", "get", h, "--department", "ophthalmology", NULL),
+        0);
+    CHECK(json_is_false(jobj(o, "inherited")));
+    CHECK_EQ(jint(jobj(o, "rules"), "horizon_days"), 3);
+    CHECK_STR(jstr(o, "department"), "ophthalmology");
+    json_decref(o);
+    CHECK_EQ(
+        ctl(&o, cl, "--stale", "rules", "get", h, "--department", "derm", NULL),
+        0);
+    CHECK(json_is_true(jobj(o, "inherited")));
+    CHECK(json_is_true(jobj(o, "stale")));
+    CHECK_EQ(jint(jobj(o, "rules"), "horizon_days"), 0);
+    json_decref(o);
+
+    CHECK_EQ(ctl(&o, cl, "rules", "log", h, NULL), 0);
+    const json_t *ch = jobj(o, "changes");
+    CHECK_EQ(json_array_size(ch), 2);
+    CHECK_EQ(jint(json_array_get(ch, 0), "version"), 1);
+    CHECK_STR(jstr(json_array_get(ch, 1), "department"), "ophthalmology");
+    CHECK_STR(jstr(json_array_get(ch, 1), "reason"), "眼科 3 天");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "log", h, "--after", "1", NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "changes")), 1);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "log", h, "--limit", "1", NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "changes")), 1);
+    CHECK_EQ(jint(json_array_get(jobj(o, "changes"), 0), "version"), 1);
+    json_decref(o);
+
+    /* Human output: "key: value" lines. */
+    struct run rr;
+    const char *args[] = {"rules", "get", h, NULL};
+    runv(&rr, NULL, cl, args);
+    CHECK_EQ(rr.exit, 0);
+    CHECK(strstr(rr.out, "version: 1\n") != NULL);
+    CHECK(strstr(rr.out, "\"release_time\":\"09:00\"") != NULL);
+    free(rr.out);
+    LEAK_CHECK();
+}
+
+/* A rule set that must be refused before anything is sent: exit 3 and the
+ * code and field given. */
+static void badRules(const char *cl, const char *h, const char *json,
+                     const char *code, const char *field)
+{
+    json_t *o;
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, file("bad.json", json),
+                 "--operator", "a", "--reason", "b", NULL),
+             3);
+    CHECK_STR(jerr(o, field), code);
+    if (field != NULL) {
+        CHECK_STR(jfield(o), field);
+    }
+    json_decref(o);
+}
+
+static void test_rules_errors(void)
+{
+    scratch();
+    const char *cl = cluster();
+    const char *h = uniq("he");
+    setRules(h);
+    json_t *o;
+    badRules(cl, h, "{\"horizon_days\": 7", "MALFORMED", NULL); /* syntax */
+    badRules(cl, h, "{\"horizon_days\": 7, \"colour\": 1}", "MALFORMED",
+             "colour");
+    badRules(cl, h,
+             "{\"groups\": [{\"name\": \"g\", \"channels\": [\"a\"], "
+             "\"x\": 1}]}",
+             "MALFORMED", "groups[0].x");
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h,
+                 file("dup.json", "{\"horizon_days\": 7, \"horizon_days\": 8}"),
+                 "--operator", "a", "--reason", "b", NULL),
+             3);
+    CHECK_STR(jerr(o, "duplicate object key"), "MALFORMED");
+    CHECK(strstr(jstr(jobj(o, "error"), "message"), "horizon_days") != NULL);
+    json_decref(o);
+    badRules(cl, h, "{\"horizon_days\": \"7\"}", "MALFORMED", "horizon_days");
+    badRules(cl, h, "{\"horizon_days\": 7.5}", "MALFORMED", "horizon_days");
+    badRules(cl, h, "{\"cutoff_time\": true}", "MALFORMED", "cutoff_time");
+    badRules(cl, h, "[]", "MALFORMED", NULL);
+    badRules(cl, h, "{\"horizon_days\": 367}", "INVALID_ARGUMENT",
+             "horizon_days");
+    badRules(cl, h, "{\"release_time\": \"24:00\"}", "INVALID_ARGUMENT",
+             "release_time");
+    badRules(cl, h, "{\"release_time\": \"9:00\"}", "INVALID_ARGUMENT",
+             "release_time");
+    badRules(cl, h, "{\"utc_offset\": \"+8\"}", "INVALID_ARGUMENT",
+             "utc_offset");
+    badRules(cl, h, "{\"utc_offset\": \"+15:00\"}", "INVALID_ARGUMENT",
+             "utc_offset");
+    badRules(cl, h, "{\"pay_ttl_ms\": 500}", "INVALID_ARGUMENT", "pay_ttl_ms");
+    badRules(cl, h, "{\"pay_ttl_ms\": 600000, \"pay_ttl_max_ms\": 300000}",
+             "INVALID_ARGUMENT", "pay_ttl_ms");
+    badRules(cl, h,
+             "{\"flow_back\": {\"days_before\": 8, \"time\": \"07:00\"}}",
+             "INVALID_ARGUMENT", "flow_back.days_before");
+    badRules(cl, h, "{\"flow_back\": {\"days_before\": 1}}", "MALFORMED",
+             "flow_back.time");
+    badRules(cl, h,
+             "{\"groups\": [{\"name\": \"online\", \"channels\": [\"app\", "
+             "\"App\"]}]}",
+             "INVALID_ARGUMENT", "groups[0].channels[1]");
+    badRules(cl, h,
+             "{\"groups\": [{\"name\": \"online\", \"channels\": [\"app\", "
+             "\"app\"]}]}",
+             "INVALID_ARGUMENT", "groups[0].channels[1]");
+    badRules(cl, h,
+             "{\"groups\": [{\"name\": \"a\", \"channels\": [\"app\"]}, "
+             "{\"name\": \"app\", \"channels\": [\"x\"]}]}",
+             "INVALID_ARGUMENT", "groups[1].name");
+    badRules(cl, h, "{\"groups\": [{\"name\": \"g\"}]}", "MALFORMED",
+             "groups[0].channels");
+    badRules(cl, h, "{\"policies\": [{\"channel\": \"a-channel-name-of-17\"}]}",
+             "TOO_LARGE", "policies[0].channel");
+    badRules(cl, h,
+             "{\"policies\": [{\"channel\": \"*\"}, {\"channel\": \"*\"}]}",
+             "INVALID_ARGUMENT", "policies[1].channel");
+    badRules(cl, h,
+             "{\"eligibility\": [{\"kind\": \"vip\", \"channels\": "
+             "[\"app\"]}]}",
+             "INVALID_ARGUMENT", "eligibility[0].kind");
+    badRules(cl, h,
+             "{\"groups\": [{\"name\": \"g1\", \"channels\": [\"a\"]}, "
+             "{\"name\": \"g2\", \"channels\": [\"b\"]}, {\"name\": \"g3\", "
+             "\"channels\": [\"c\"]}, {\"name\": \"g4\", \"channels\": "
+             "[\"d\"]}, {\"name\": \"g5\", \"channels\": [\"e\"]}, {\"name\": "
+             "\"g6\", \"channels\": [\"f\"]}, {\"name\": \"g7\", \"channels\": "
+             "[\"g\"]}, {\"name\": \"g8\", \"channels\": [\"h\"]}, {\"name\": "
+             "\"g9\", \"channels\": [\"i\"]}]}",
+             "TOO_LARGE", "groups");
+    /* Command-line errors: exit 2. */
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, file("r.json", RULES), "--reason",
+                 "b", NULL),
+             2);
+    CHECK_STR(jerr(o, "--operator"), "USAGE");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, "/nonexistent/rules.json",
+                 "--operator", "a", "--reason", "b", NULL),
+             2);
+    CHECK_STR(jerr(o, "cannot read /nonexistent/rules.json"), "USAGE");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "get", h, "--operator", "a", NULL), 2);
+    CHECK_STR(jerr(o, "does not take --operator"), "USAGE");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "frob", h, NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "log", h, "--limit", "0", NULL), 2);
+    json_decref(o);
+    /* Values only the library (the protocol's rules) refuses: exit 3. */
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, file("r.json", RULES), "--operator",
+                 "not an operator", "--reason", "b", NULL),
+             3);
+    CHECK_STR(jerr(o, NULL), "INVALID_ARGUMENT");
+    json_decref(o);
+    /* None of it changed anything: still the one version. */
+    CHECK_EQ(ctl(&o, cl, "rules", "log", h, NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "changes")), 1);
+    json_decref(o);
+    LEAK_CHECK();
+}
+
+/* ---- schedules ---------------------------------------------------------- */
+
+/* The hospital's pool count (pool query total). */
+static json_int_t poolTotal(const char *h)
+{
+    json_t *o;
+    CHECK_EQ(ctl(&o, cluster(), "pool", "query", h, "--limit", "1", NULL), 0);
+    json_int_t n = jint(o, "total");
+    json_decref(o);
+    return n;
+}
+
+static void test_schedule_import(void)
+{
+    scratch();
+    const char *cl = cluster();
+    const char *h = uniq("hs");
+    setRules(h);
+    char *days3 = daysJson(10, 3), *days1 = daysJson(20, 1);
+    char *t1 = tplJson(h, "cardio", "zhang", "expert", days3, 10);
+    char *t2 = tplJson(h, "cardio", "", "normal", days1, 6);
+    char *both;
+    CHECK(asprintf(&both, "[%s,\n%s]", t1, t2) > 0);
+    const char *fb = file("both.json", both), *f1 = file("one.json", t1);
+    json_t *o;
+
+    /* check: what import would do; nothing changes. */
+    CHECK_EQ(ctl(&o, cl, "schedule", "check", fb, NULL), 0);
+    CHECK_EQ(jint(o, "created"), 8);
+    CHECK_EQ(jint(o, "unchanged"), 0);
+    CHECK_EQ(jint(o, "conflicts"), 0);
+    CHECK(json_is_true(jobj(o, "importable")));
+    const json_t *ts = jobj(o, "templates");
+    CHECK_EQ(json_array_size(ts), 2);
+    CHECK_EQ(jint(json_array_get(ts, 0), "pools"), 6);
+    CHECK_EQ(jint(json_array_get(ts, 1), "created"), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", fb, "--dry-run", NULL), 0);
+    CHECK(json_is_true(jobj(o, "dry_run")));
+    CHECK_EQ(jint(o, "created"), 8);
+    json_decref(o);
+    CHECK_EQ(poolTotal(h), 0);
+
+    /* import, with a key: K.1 and K.2 for the two templates. */
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", fb, "--idem-key", "imp-k", NULL),
+             0);
+    CHECK(json_is_false(jobj(o, "dry_run")));
+    CHECK_EQ(jint(o, "created"), 8);
+    ts = jobj(o, "templates");
+    CHECK_EQ(jint(json_array_get(ts, 0), "created"), 6);
+    CHECK(jint(json_array_get(ts, 0), "index") > 0);
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s/cardio/zhang", h);
+    CHECK_STR(jstr(json_array_get(ts, 0), "id_prefix"), prefix);
+    json_decref(o);
+    CHECK_EQ(poolTotal(h), 8);
+    /* The same key again answers as the first time (created, not
+     * unchanged): the import ran once, under the key. */
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", fb, "--idem-key", "imp-k", NULL),
+             0);
+    CHECK_EQ(jint(o, "created"), 8);
+    json_decref(o);
+    /* Without a key: idempotent by itself. */
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", f1, NULL), 0);
+    CHECK_EQ(jint(o, "created"), 0);
+    CHECK_EQ(jint(o, "unchanged"), 6);
+    json_decref(o);
+    /* From standard input. */
+    CHECK_EQ(ctlIn(&o, t2, cl, "schedule", "import", "-", NULL), 0);
+    CHECK_EQ(jint(o, "unchanged"), 2);
+    json_decref(o);
+
+    /* A conflict: one template new (another day), one redefining a pool.
+     * Refused as a whole, the conflicting pools listed, nothing created. */
+    char *days_new = daysJson(30, 1);
+    char *t3 = tplJson(h, "cardio", "li", "expert", days_new, 4);
+    char *t4 = tplJson(h, "cardio", "zhang", "expert", days3, 11);
+    char *mixed;
+    CHECK(asprintf(&mixed, "[%s, %s]", t3, t4) > 0);
+    const char *fm = file("mixed.json", mixed);
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", fm, NULL), 1);
+    CHECK_STR(jerr(o, "nothing imported"), "SCHEDULE_CONFLICT");
+    const json_t *conf = jobj(jobj(o, "error"), "conflicts");
+    CHECK_EQ(json_array_size(conf), 1);
+    CHECK_EQ(jint(json_array_get(conf, 0), "template"), 1);
+    const json_t *pools = jobj(json_array_get(conf, 0), "conflicts");
+    CHECK_EQ(json_array_size(pools), 6);
+    char id0[120];
+    snprintf(id0, sizeof id0, "%s/%s/0800", prefix, bjYmd(10));
+    CHECK_STR(json_string_value(json_array_get(pools, 0)), id0);
+    json_decref(o);
+    CHECK_EQ(poolTotal(h), 8);
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", fm, "--dry-run", NULL), 1);
+    CHECK_STR(jerr(o, NULL), "SCHEDULE_CONFLICT");
+    json_decref(o);
+    /* check lists them too, as a report (exit 0). */
+    CHECK_EQ(ctl(&o, cl, "schedule", "check", fm, NULL), 0);
+    CHECK(json_is_false(jobj(o, "importable")));
+    CHECK_EQ(jint(o, "conflicts"), 6);
+    CHECK_EQ(jint(o, "created"), 2);
+    ts = jobj(o, "templates");
+    CHECK_EQ(json_array_size(jobj(json_array_get(ts, 1), "conflicts")), 6);
+    json_decref(o);
+
+    /* A hospital without rules: refused, the template named. */
+    char *t5 = tplJson(uniq("nohosp"), "cardio", "", "normal", days1, 2);
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t5.json", t5), NULL), 1);
+    CHECK_STR(jerr(o, "template [0]"), "UNKNOWN_HOSPITAL");
+    CHECK_EQ(jint(jobj(o, "error"), "template"), 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "schedule", "check", file("t5.json", t5), NULL), 1);
+    CHECK_STR(jerr(o, NULL), "UNKNOWN_HOSPITAL");
+    json_decref(o);
+
+    /* Human output. */
+    struct run rr;
+    const char *args[] = {"schedule", "import", f1, NULL};
+    runv(&rr, NULL, cl, args);
+    CHECK_EQ(rr.exit, 0);
+    CHECK(strstr(rr.out, "unchanged: 6\n") != NULL);
+    free(rr.out);
+    const char *args2[] = {"schedule", "import", fm, NULL};
+    runv(&rr, NULL, cl, args2);
+    CHECK_EQ(rr.exit, 1);
+    CHECK(strstr(rr.err, "SCHEDULE_CONFLICT") != NULL);
+    CHECK(strstr(rr.err, id0) != NULL);
+    free(rr.out);
+
+    free(days3);
+    free(days1);
+    free(days_new);
+    free(t1);
+    free(t2);
+    free(t3);
+    free(t4);
+    free(t5);
+    free(both);
+    free(mixed);
+    LEAK_CHECK();
+}
+
+/* A template file that must be refused before anything is sent. */
+static void badTemplate(const char *cl, const char *json, const char *code,
+                        const char *field)
+{
+    json_t *o;
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("bad.json", json), NULL),
+             3);
+    CHECK_STR(jerr(o, field), code);
+    if (field != NULL) {
+        CHECK_STR(jfield(o), field);
+    }
+    json_decref(o);
+}
+
+static void test_schedule_errors(void)
+{
+    scratch();
+    const char *cl = cluster();
+    const char *h = uniq("hx");
+    setRules(h);
+    char *days = daysJson(10, 2);
+    char *good = tplJson(h, "derm", "wang", "expert", days, 4);
+    json_t *o;
+    char *s;
+#define VARIANT(from, to)                                                      \
+    do {                                                                       \
+        const char *at_ = strstr(good, (from));                                \
+        CHECK(at_ != NULL);                                                    \
+        free(s);                                                               \
+        CHECK(asprintf(&s, "%.*s%s%s", (int)(at_ - good), good, (to),          \
+                       at_ + strlen(from)) > 0);                               \
+    } while (0)
+    s = NULL;
+    VARIANT("\"fee_cents\"", "\"fees\"");
+    badTemplate(cl, s, "MALFORMED", "fees");
+    VARIANT("\"days\": [", "\"days\": [\"2026-02-30\", ");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "days[0]");
+    VARIANT("\"days\": [", "\"days\": [\"31/12/2026\", ");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "days[0]");
+    /* Days must increase: the first one again at the end. */
+    char *dup_day;
+    CHECK(asprintf(&dup_day, "\"days\": [%s, \"%s\"]", days, bjDay(10)) > 0);
+    char *days_key;
+    CHECK(asprintf(&days_key, "\"days\": [%s]", days) > 0);
+    VARIANT(days_key, dup_day);
+    badTemplate(cl, s, "INVALID_ARGUMENT", "days[2]");
+    VARIANT(days_key, "\"days\": []");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "days");
+    VARIANT(days_key, "\"days\": \"today\"");
+    badTemplate(cl, s, "MALFORMED", "days");
+    VARIANT("\"days\":", "\"ddays\":");
+    badTemplate(cl, s, "MALFORMED", "ddays");
+    VARIANT("\"end\": \"08:30\"", "\"end\": \"08:45\"");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "segments[1].start");
+    VARIANT("\"end\": \"08:30\"", "\"end\": \"07:30\"");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "segments[0].end");
+    VARIANT("\"capacity\": 4}]", "\"capacity\": 0}]");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "segments[1].capacity");
+    VARIANT("\"capacity\": 4}]", "\"capacity\": 4, \"capacity\": 5}]");
+    badTemplate(cl, s, "MALFORMED", NULL); /* a duplicate key */
+    VARIANT("\"permille\": 500", "\"permille\": 800");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "shares");
+    VARIANT("\"kind\": \"expert\"", "\"kind\": \"vip\"");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "kind");
+    VARIANT("\"department\": \"derm\"", "\"department\": \"皮肤科\"");
+    badTemplate(cl, s, "INVALID_ARGUMENT", "department");
+    VARIANT("\"hospital\"", "\"hospital_id\"");
+    badTemplate(cl, s, "MALFORMED", "hospital_id");
+    /* The second template of an array is named with its index. */
+    free(s);
+    CHECK(asprintf(&s, "[%s, {\"id_prefix\": \"x\"}]", good) > 0);
+    badTemplate(cl, s, "MALFORMED", "[1].hospital");
+    badTemplate(cl, "[]", "INVALID_ARGUMENT", NULL);
+    badTemplate(cl, "42", "MALFORMED", NULL);
+    badTemplate(cl, "{\"id_prefix\": ", "MALFORMED", NULL);
+    /* Command line: exit 2. */
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "schedule", "check", file("g.json", good), "--dry-run",
+                 NULL),
+             2);
+    CHECK_STR(jerr(o, "does not take --dry-run"), "USAGE");
+    json_decref(o);
+    free(s);
+    CHECK(asprintf(&s, "[%s, %s]", good, good) > 0);
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("two.json", s),
+                 "--idem-key",
+                 "k123456789012345678901234567890123456789012345678901234567890"
+                 "12",
+                 NULL),
+             2);
+    CHECK_STR(jerr(o, "--idem-key"), "USAGE");
+    json_decref(o);
+    /* Nothing of it reached the ledger. */
+    CHECK_EQ(poolTotal(h), 0);
+    free(s);
+    free(dup_day);
+    free(days_key);
+    free(good);
+    free(days);
+    LEAK_CHECK();
+#undef VARIANT
+}
+
+/* ---- pool query --------------------------------------------------------- */
+
+static void test_pool_query(void)
+{
+    scratch();
+    const char *cl = cluster();
+    const char *h = uniq("hq");
+    setRules(h);
+    char *d4 = daysJson(10, 4), *d2 = daysJson(11, 2);
+    char *t1 = tplJson(h, "cardio", "zhang", "expert", d4, 5);
+    char *t2 = tplJson(h, "derm", "", "normal", d2, 5);
+    char *both;
+    CHECK(asprintf(&both, "[%s, %s]", t1, t2) > 0);
+    json_t *o;
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("q.json", both), NULL), 0);
+    CHECK_EQ(jint(o, "created"), 12);
+    json_decref(o);
+
+    CHECK_EQ(ctl(&o, cl, "pools", "query", h, NULL), 0);
+    CHECK_STR(jstr(o, "hospital"), h);
+    CHECK_EQ(jint(o, "total"), 12);
+    CHECK_EQ(json_array_size(jobj(o, "pools")), 12);
+    CHECK(json_is_null(jobj(o, "next_after")));
+    const json_t *p0 = json_array_get(jobj(o, "pools"), 0);
+    const json_t *pl = jobj(p0, "place");
+    CHECK_STR(jstr(pl, "hospital"), h);
+    CHECK_STR(jstr(pl, "visit_date"), bjDay(10));
+    CHECK_STR(jstr(pl, "campus"), "east");
+    CHECK_STR(json_string_value(json_array_get(jobj(pl, "remainder_allow"), 0)),
+              "window");
+    /* Flow-back at 15:00 Beijing time (07:00 UTC) the day before. */
+    uint32_t today = slotc_local_day(tclock_wall_ms(), BJ_OFFSET_MIN);
+    CHECK_EQ(jint(pl, "flow_due_ms"),
+             (json_int_t)((today + 9) * 86400000ull + 7 * 3600000ull));
+    CHECK(json_is_false(jobj(pl, "flowed_back")));
+    json_decref(o);
+    /* Filters. */
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--department", "derm", NULL), 0);
+    CHECK_EQ(jint(o, "total"), 4);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--doctor", "zhang", NULL), 0);
+    CHECK_EQ(jint(o, "total"), 8);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--kind", "normal", NULL), 0);
+    CHECK_EQ(jint(o, "total"), 4);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--from", bjDay(11), "--to",
+                 bjDay(11), NULL),
+             0);
+    CHECK_EQ(jint(o, "total"), 4);
+    json_decref(o);
+    /* Pages: --limit and next_after, then --all with small pages. */
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--limit", "5", NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "pools")), 5);
+    char after[80];
+    snprintf(after, sizeof after, "%s", jstr(o, "next_after"));
+    CHECK_STR(after, jstr(json_array_get(jobj(o, "pools"), 4), "pool"));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "--stale", "pool", "query", h, "--limit", "5",
+                 "--after", after, NULL),
+             0);
+    CHECK_EQ(json_array_size(jobj(o, "pools")), 5);
+    CHECK(json_is_true(jobj(o, "stale")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--limit", "5", "--all", NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "pools")), 12);
+    CHECK_EQ(jint(o, "pages"), 3);
+    CHECK(json_is_null(jobj(o, "next_after")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--limit", "4", "--all", NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "pools")), 12);
+    CHECK_EQ(jint(o, "pages"), 3); /* a full last page ends it: total */
+    json_decref(o);
+    /* Errors. */
+    CHECK_EQ(ctl(&o, cl, "pool", "query", uniq("nohosp"), NULL), 1);
+    CHECK_STR(jerr(o, NULL), "UNKNOWN_HOSPITAL");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--after", "no-such-pool", NULL),
+             1);
+    CHECK_STR(jerr(o, NULL), "UNKNOWN_POOL");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--from", "2026-13-01", NULL), 2);
+    CHECK_STR(jerr(o, "--from"), "USAGE");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--kind", "vip", NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "query", h, "--limit", "1001", NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "list", "--all", NULL), 2);
+    CHECK_STR(jerr(o, "does not take --all"), "USAGE");
+    json_decref(o);
+    free(d4);
+    free(d2);
+    free(t1);
+    free(t2);
+    free(both);
+    LEAK_CHECK();
+}
+
+/* ---- scheduled pools, holds, confirms, claim fields --------------------- */
+
+static void test_pool_place_and_claims(void)
+{
+    scratch();
+    const char *cl = cluster();
+    const char *h = uniq("hp");
+    setRules(h);
+    json_t *o;
+    /* A pay-at-visit pool of the hospital on day +10, 08:00-09:00 local
+     * (UTC 00:00-01:00), 6 slots: 10 minutes per visit number. */
+    char pool[80], online[80], seg0[32], seg1[32];
+    snprintf(pool, sizeof pool, "%s/visit", h);
+    snprintf(online, sizeof online, "%s/online", h);
+    uint64_t day0_utc =
+        (uint64_t)(slotc_local_day(tclock_wall_ms(), BJ_OFFSET_MIN) + 10) *
+        86400000ull;
+    snprintf(seg0, sizeof seg0, "%llu", (unsigned long long)day0_utc);
+    snprintf(seg1, sizeof seg1, "%llu",
+             (unsigned long long)(day0_utc + 3600000));
+    CHECK_EQ(ctl(&o, cl, "pool", "create", pool, "--capacity", "6", "--kind",
+                 "top_expert", "--seg-start-ms", seg0, "--seg-end-ms", seg1,
+                 "--share", "online=2", "--hospital", h, "--campus", "west",
+                 "--department", "derm", "--doctor", "wang", "--visit-date",
+                 bjDay(10), "--pay-mode", "at_visit", "--eligible", "online",
+                 "--eligible", "window", "--remainder-allow", "window", NULL),
+             0);
+    const json_t *pl = jobj(o, "place");
+    CHECK_STR(jstr(pl, "pay_mode"), "at_visit");
+    CHECK_STR(jstr(pl, "visit_date"), bjDay(10));
+    CHECK_EQ(json_array_size(jobj(pl, "eligible")), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "show", pool, NULL), 0);
+    CHECK_STR(jstr(o, "kind"), "top_expert");
+    pl = jobj(o, "place");
+    CHECK_STR(jstr(pl, "hospital"), h);
+    CHECK_STR(jstr(pl, "campus"), "west");
+    CHECK_STR(jstr(pl, "doctor"), "wang");
+    CHECK_STR(jstr(pl, "pay_mode"), "at_visit");
+    CHECK_STR(json_string_value(json_array_get(jobj(pl, "eligible"), 1)),
+              "window");
+    CHECK(json_is_false(jobj(pl, "flowed_back")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "create", online, "--capacity", "2",
+                 "--seg-start-ms", seg0, "--seg-end-ms", seg1, "--hospital", h,
+                 "--department", "derm", "--visit-date", bjDay(10), NULL),
+             0);
+    json_decref(o);
+
+    /* Eligibility: 114 may not book it. A hold without --ttl-ms gets the
+     * hospital's payment window (300000). */
+    CHECK_EQ(
+        ctl(&o, cl, "hold", pool, "patient-s-114", "--channel", "114", NULL),
+        1);
+    CHECK_STR(jerr(o, NULL), "CHANNEL_NOT_ALLOWED");
+    json_decref(o);
+    CHECK_EQ(
+        ctl(&o, cl, "hold", pool, "patient-s-app", "--channel", "app", NULL),
+        0);
+    CHECK_EQ(jint(o, "ttl_ms"), 0);
+    CHECK_EQ(jint(o, "deadline_ms") - jint(o, "ledger_time_ms"), 300000);
+    char hid[32];
+    snprintf(hid, sizeof hid, "%lld", (long long)jint(o, "hold"));
+    json_decref(o);
+    /* An explicit ttl above the hospital's maximum: refused. */
+    CHECK_EQ(ctl(&o, cl, "hold", pool, "patient-s-win", "--channel", "window",
+                 "--ttl-ms", "900000", NULL),
+             1);
+    CHECK_STR(jerr(o, NULL), "TTL_OUT_OF_RANGE");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "show", "hold", hid, NULL), 0);
+    CHECK_STR(jstr(o, "state"), "held");
+    CHECK_STR(jstr(o, "bucket"), "online");
+    CHECK(json_is_false(jobj(o, "paid")));
+    CHECK_EQ(jint(o, "visit_start_ms"), 0);
+    json_decref(o);
+    /* Pay at the visit: confirmed without a reference, unpaid; its visit
+     * number 1 stands for 08:00-08:10. */
+    CHECK_EQ(ctl(&o, cl, "confirm", hid, NULL), 0);
+    CHECK_EQ(jint(o, "visit_no"), 1);
+    CHECK(json_is_false(jobj(o, "paid")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "show", "booking", hid, NULL), 0);
+    CHECK_STR(jstr(o, "state"), "booked");
+    CHECK(json_is_false(jobj(o, "paid")));
+    CHECK_STR(jstr(o, "payment_ref"), "");
+    CHECK_EQ(jint(o, "visit_start_ms"), (json_int_t)day0_utc);
+    CHECK_EQ(jint(o, "visit_end_ms"), (json_int_t)day0_utc + 600000);
+    json_decref(o);
+    /* Pay online (the default): a confirm without a reference is refused,
+     * with one it is paid. */
+    CHECK_EQ(ctl(&o, cl, "hold", online, "patient-o-win", "--channel", "window",
+                 NULL),
+             0);
+    snprintf(hid, sizeof hid, "%lld", (long long)jint(o, "hold"));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "confirm", hid, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "PAYMENT_REQUIRED");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "confirm", hid, "pay-o-1", NULL), 0);
+    CHECK(json_is_true(jobj(o, "paid")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "show", "booking", hid, NULL), 0);
+    CHECK(json_is_true(jobj(o, "paid")));
+    CHECK_STR(jstr(o, "bucket"), "");
+    CHECK_EQ(jint(o, "visit_end_ms") - jint(o, "visit_start_ms"), 1800000);
+    json_decref(o);
+    /* A free-standing pool: no place; the old default ttl. */
+    char free_pool[80];
+    snprintf(free_pool, sizeof free_pool, "%s-free", h);
+    CHECK_EQ(ctl(&o, cl, "pool", "create", free_pool, "--capacity", "1", NULL),
+             0);
+    CHECK(json_is_null(jobj(o, "place")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "show", free_pool, NULL), 0);
+    CHECK(json_is_null(jobj(o, "place")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "hold", free_pool, "patient-f-1", NULL), 0);
+    CHECK_EQ(jint(o, "ttl_ms"), 600000);
+    json_decref(o);
+    /* Command-line errors. */
+    CHECK_EQ(ctl(&o, cl, "pool", "create", "x", "--capacity", "1", "--hospital",
+                 h, NULL),
+             2);
+    CHECK_STR(jerr(o, "--visit-date"), "USAGE");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "create", "x", "--capacity", "1", "--hospital",
+                 h, "--department", "d", "--visit-date", "2026-02-30", NULL),
+             2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "create", "x", "--capacity", "1", "--hospital",
+                 h, "--department", "d", "--visit-date", bjDay(10),
+                 "--pay-mode", "later", NULL),
+             2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "show", pool, "--hospital", h, NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "confirm", "1", "ref", "extra", NULL), 2);
+    json_decref(o);
+    /* A scheduled pool without a segment: the library refuses it. */
+    CHECK_EQ(ctl(&o, cl, "pool", "create", "x-noseg", "--capacity", "1",
+                 "--hospital", h, "--department", "d", "--visit-date",
+                 bjDay(10), NULL),
+             3);
+    json_decref(o);
+    LEAK_CHECK();
+}
+
+/* ---- the `make cluster` demo loader ------------------------------------- */
+
+static int runLoader(char *out, size_t cap)
+{
+    char loader[700], dir[300], cmd[2000];
+    snprintf(loader, sizeof loader, "%s/node/demo/load.sh", g_root);
+    snprintf(dir, sizeof dir, "%s/demo", g_dir);
+    snprintf(cmd, sizeof cmd,
+             "'%s' --cluster '%s' --slotctl '%s' --dir '%s' --today %s 2>&1",
+             loader, cluster(), g_slotctl, dir, bjDay(0));
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    fprintf(stderr, "%s", out);
+    CHECK(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static json_int_t queryTotal(const char *opt, const char *val)
+{
+    json_t *o;
+    CHECK_EQ(ctl(&o, cluster(), "pool", "query", "pumch", "--limit", "1", opt,
+                 val, NULL),
+             0);
+    json_int_t n = jint(o, "total");
+    json_decref(o);
+    return n;
+}
+
+static void test_demo_loader(void)
+{
+    scratch();
+    static char out[1 << 16];
+    CHECK_EQ(runLoader(out, sizeof out), 0);
+    CHECK(strstr(out, "832 pools in 12 templates: 832 created") != NULL);
+    /* The schedule as node/demo/schedule.sh defines it: 4 departments of
+     * 2 doctors (a morning of 7 or an afternoon of 6 half-hour segments)
+     * and a normal clinic (both), 8 days. */
+    CHECK_EQ(queryTotal("--kind", "normal"), 4 * 13 * 8);
+    CHECK_EQ(queryTotal("--kind", "expert"), (7 + 6 + 6 + 7) * 8);
+    CHECK_EQ(queryTotal("--kind", "top_expert"), (7 + 7) * 8);
+    CHECK_EQ(queryTotal("--kind", "special"), (6 + 6) * 8);
+    static const char *const deps[] = {"cardiology", "dermatology",
+                                       "pediatrics", "ophthalmology"};
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(queryTotal("--department", deps[i]), (13 + 7 + 6) * 8);
+    }
+    CHECK_EQ(queryTotal("--from", bjDay(7)), 4 * 26);
+    CHECK_EQ(queryTotal("--from", bjDay(8)), 0);
+    json_t *o;
+    CHECK_EQ(ctl(&o, cluster(), "pools", "query", "pumch", "--all", NULL), 0);
+    CHECK_EQ(jint(o, "total"), 832);
+    CHECK_EQ(json_array_size(jobj(o, "pools")), 832);
+    json_decref(o);
+
+    /* The rules: the hospital's and ophthalmology's own horizon. */
+    CHECK_EQ(ctl(&o, cluster(), "rules", "get", "pumch", NULL), 0);
+    const json_t *r = jobj(o, "rules");
+    CHECK_STR(jstr(r, "utc_offset"), "+08:00");
+    CHECK_STR(jstr(r, "release_time"), "09:00");
+    CHECK_STR(jstr(r, "cutoff_time"), "15:00");
+    CHECK_EQ(jint(r, "horizon_days"), 7);
+    CHECK_EQ(jint(r, "pay_ttl_ms"), 300000);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cluster(), "rules", "get", "pumch", "--department",
+                 "ophthalmology", NULL),
+             0);
+    CHECK(json_is_false(jobj(o, "inherited")));
+    CHECK_EQ(jint(jobj(o, "rules"), "horizon_days"), 3);
+    json_decref(o);
+
+    /* A hold beyond the horizon is refused: ophthalmology, 5 days ahead,
+     * through the app (a day later if midnight passes meanwhile: still 4
+     * ahead of a 3-day horizon). */
+    char pool[100];
+    snprintf(pool, sizeof pool, "pumch/xidan/ophthalmology/sun-li/%s/0800",
+             bjYmd(5));
+    CHECK_EQ(ctl(&o, cluster(), "hold", pool, "patient-demo-1", "--channel",
+                 "app", NULL),
+             1);
+    CHECK_STR(jerr(o, NULL), "OUTSIDE_HORIZON");
+    json_decref(o);
+    /* Within it (2 days ahead, before any cut-off), the app books. */
+    snprintf(pool, sizeof pool, "pumch/dongdan/cardiology/li-na/%s/1400",
+             bjYmd(2));
+    CHECK_EQ(ctl(&o, cluster(), "hold", pool, "patient-demo-2", "--channel",
+                 "app", NULL),
+             0);
+    CHECK_EQ(jint(o, "deadline_ms") - jint(o, "ledger_time_ms"), 300000);
+    json_decref(o);
+
+    /* Loading again changes nothing: same versions, pools unchanged. */
+    CHECK_EQ(runLoader(out, sizeof out), 0);
+    CHECK(strstr(out, "832 pools in 12 templates: 0 created, 832 already") !=
+          NULL);
+    CHECK_EQ(ctl(&o, cluster(), "rules", "log", "pumch", NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "changes")), 2);
+    json_decref(o);
+    LEAK_CHECK();
+}
+
+/* ---- help ------------------------------------------------------------------ */
+
+static void test_help(void)
+{
+    scratch();
+    struct run r;
+    const char *top[] = {"--help", NULL};
+    runv(&r, NULL, NULL, top);
+    CHECK_EQ(r.exit, 0);
+    CHECK(strstr(r.out, "  rules get|set|log HOSPITAL") != NULL);
+    CHECK(strstr(r.out, "  schedule import|check FILE|-") != NULL);
+    CHECK(strstr(r.out, "  pool query HOSPITAL") != NULL);
+    CHECK(strstr(r.out, "confirm HOLD [PAYMENT_REF]") != NULL);
+    free(r.out);
+    static const char *const cmds[][2] = {{"rules", "\"flow_back\""},
+                                          {"schedule", "\"segments\""},
+                                          {"pools", "pool query HOSPITAL"},
+                                          {"confirm", "PAYMENT_REQUIRED"},
+                                          {"hold", "payment window"}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *args[] = {cmds[i][0], "--help", NULL};
+        runv(&r, NULL, NULL, args);
+        CHECK_EQ(r.exit, 0);
+        if (strstr(r.out, cmds[i][1]) == NULL) {
+            fprintf(stderr, "%s --help lacks '%s'\n", cmds[i][0], cmds[i][1]);
+        }
+        CHECK(strstr(r.out, cmds[i][1]) != NULL);
+        free(r.out);
+    }
+    LEAK_CHECK();
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static const struct check_case cases[] = {
+    {"rules_commands", test_rules_commands},
+    {"rules_errors", test_rules_errors},
+    {"schedule_import", test_schedule_import},
+    {"schedule_errors", test_schedule_errors},
+    {"pool_query", test_pool_query},
+    {"pool_place_and_claims", test_pool_place_and_claims},
+    {"demo_loader", test_demo_loader},
+    {"help", test_help},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    char exe[400];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *bin = dirname(exe); /* build/<flavour>/bin */
+    snprintf(g_slotctl, sizeof g_slotctl, "%s/slotctl", bin);
+    snprintf(g_root, sizeof g_root, "%s/../../..", bin);
+    if (access(g_slotctl, X_OK) != 0) {
+        fprintf(stderr, "warning: %s not found (the tests will fail)\n",
+                g_slotctl);
+    }
+    g_shared_ok = tcluster_start(&g_shared, 3, 0) == 0;
+    if (!g_shared_ok) {
+        fprintf(stderr, "could not start the shared cluster\n");
+    }
+    int rc = check_main(cases, argc, argv);
+    if (g_shared_ok) {
+        CHECK_EQ(tcluster_stop(&g_shared), 0);
+    }
+    return rc;
+}
