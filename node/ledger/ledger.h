@@ -139,7 +139,10 @@
  *   given (shares, eligible, remainder_allow), then campus, department,
  *   doctor as names. A scheduled pool joins its hospital's day index and,
  *   if due, the flow-back heap.
- * POOL_UPDATE: UNKNOWN_POOL; POOL_CLOSED; UNKNOWN_HOSPITAL; CAPACITY_CONFLICT
+ * POOL_UPDATE: UNKNOWN_POOL; POOL_CLOSED; INVALID_ARGUMENT if the pool is
+ *   scheduled and the spec has no segment (a scheduled pool keeps one: its
+ *   visit numbers and closing rule are times in it); UNKNOWN_HOSPITAL;
+ *   CAPACITY_CONFLICT
  *   if any new share would be below its channel's held+booked from its
  *   share, a removed share still has held or booked slots, or the new
  *   remainder (capacity - sum of shares) would be below the remainder's
@@ -285,7 +288,15 @@ uint64_t ledger_next_deadline_ms(const struct ledger *l);
 uint64_t ledger_next_sweep_ms(const struct ledger *l);
 
 /* Reads. They never change the ledger; hold deadlines are judged against
- * ledger time (a HELD claim past its deadline is reported EXPIRED). */
+ * ledger time (a HELD claim past its deadline is reported EXPIRED).
+ * A pool's reported release_at_ms (and so its SCHEDULED / OPEN state) is,
+ * for a scheduled pool whose rules have a horizon H > 0, the later of the
+ * spec's release_at_ms and opens = local minute R.release_minute of day
+ * V - H under the rules in force (what most channels see; one whose
+ * policy horizon is longer may book earlier); otherwise the spec's. Its
+ * flow_due_ms is 0 when no flow-back applies or it has flowed back. A
+ * claim's visit window is computed at the read from the pool as it is
+ * then. */
 int ledger_read_pool(const struct ledger *l, struct slot_str pool,
                      struct slot_pool_status *out);
 /* booking=false: by hold id (any state); booking=true: only claims that

@@ -228,6 +228,11 @@ int ledger__pool_update(struct ledger *l, const struct slot_pool_spec *sp)
     if (l->pools[pi].closed) {
         return SLOT_POOL_CLOSED;
     }
+    /* A spec with schedule fields was made to carry a segment by the
+     * decoder; one without them keeps the pool's place, so it must too. */
+    if (l->pools[pi].place != NULL && sp->seg_end_ms == 0) {
+        return SLOT_INVALID_ARGUMENT;
+    }
     uint32_t hospital, extra_ch = 0, extra_names = 0;
     int rc = specHospital(l, sp, &hospital);
     if (rc != SLOT_OK) {

@@ -108,12 +108,12 @@
  *       say that reads report a derived time; the ledger does.)
  *   S9. SWEEP is anonymous like EXPIRE (ledger.h's session rule names only
  *       SESSION_OPEN and EXPIRE; slot_proto.h gives SWEEP session 0).
- *   S10. A scheduled pool can lose its segment: a POOL_UPDATE without
- *       schedule fields keeps the place but replaces the segment, and the
- *       decoder only asks a spec with schedule fields for one. closed(C)'s
- *       "now >= seg_end_ms" then does not apply (seg_end_ms 0: no
- *       segment). (First written literally, which closes such a pool for
- *       good; the ledger skips the rule.)
+ *   S10. A POOL_UPDATE without schedule fields keeps a scheduled pool's
+ *       place and replaces its segment, and the decoder only asks a spec
+ *       with schedule fields for one: the ledger let a scheduled pool
+ *       lose its segment (and then skipped closed(C)'s "now >=
+ *       seg_end_ms"). ledger.h now refuses it: INVALID_ARGUMENT after
+ *       POOL_CLOSED.
  */
 #include "refmodel.h"
 
@@ -820,6 +820,9 @@ static int op_pool_update(struct refmodel *m, const struct slot_pool_spec *spec)
     }
     if (p->closed) {
         return SLOT_POOL_CLOSED;
+    }
+    if (p->scheduled && spec->seg_end_ms == 0) {
+        return SLOT_INVALID_ARGUMENT; /* S10 */
     }
     if (spec->has_sched && find_hospital(m, spec->sched.hospital) == NULL) {
         return SLOT_UNKNOWN_HOSPITAL;

@@ -253,8 +253,11 @@ static void test_sched_pool_create(void)
     f.now = LT(V - 7, "09:00");
     EXPECT(&f, cmd_expire(1), SLOT_OK);
     CHECK_EQ(pool_of(f.l, "p1").state, SLOT_PSTATE_OPEN);
-    /* An update without schedule fields keeps the place. */
+    /* An update without schedule fields keeps the place, so it must
+     * keep a segment too (nothing changes otherwise). */
     struct slot_cmd u = cmd_pool(SLOT_OP_POOL_UPDATE, "p1", 12);
+    EXPECT(&f, u, SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(pool_of(f.l, "p1").capacity, 10);
     u.u.pool.seg_start_ms = LT(V, "08:00");
     u.u.pool.seg_end_ms = LT(V, "08:40");
     EXPECT(&f, u, SLOT_OK);
