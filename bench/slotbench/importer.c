@@ -94,6 +94,7 @@ int importer_run(const char *addrs, const struct slotc_template *tpl,
     slotc_options_init(&o);
     o.cluster = addrs;
     o.timeout_ms = timeout_ms;
+    o.queue_max = SLOTC_QUEUE_MAX; /* every template may be in flight */
     if (m.req == NULL || m.sent_ns == NULL ||
         slotc_open(&loop, &o, &m.c) != SLOT_OK) {
         free(m.req);

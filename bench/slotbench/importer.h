@@ -2,8 +2,9 @@
  * libslot's async API, and times them (the import scenario). Private to
  * bench/slotbench/.
  *
- * One client (one connection to the leader, up to 4 ledger sessions) on a
- * private libuv loop in the calling thread: the first `inflight`
+ * One client (one connection to the leader, up to 4 ledger sessions of 32
+ * requests in flight; the rest wait in its queue) on a private libuv loop
+ * in the calling thread: the first `inflight`
  * templates are submitted at once, each next one as an answer arrives, so
  * at most `inflight` imports are in flight (the leader packs those it
  * reads together into one Raft entry). Each import is atomic in the
