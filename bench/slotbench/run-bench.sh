@@ -179,7 +179,7 @@ STORM=""
 OVER="--point-ms 5000 --probe-ms 3000"
 ETCD_SIZE="--capacity 1000 --patients 3000"
 REDIS_SIZE="--capacity 100000 --patients 200000"
-IMPORT_POOLS=10000
+IMPORT="--import-pools 10000"
 if [ "$QUICK" = 1 ]; then
     BURST="--pools 1 --capacity 2000 --patients 8000 --duration-ms 10000 --bot-abandon 0"
     FAILOVER="--capacity 20000 --patients 30000 --arrival-ms 6000 --duration-ms 8000
@@ -189,7 +189,7 @@ if [ "$QUICK" = 1 ]; then
     OVER="--point-ms 1500 --probe-ms 1000 --warmup-ms 200"
     ETCD_SIZE="--capacity 200 --patients 600"
     REDIS_SIZE="--capacity 20000 --patients 40000"
-    IMPORT_POOLS=1000
+    IMPORT="--import-pools 1000 --import-templates 25"
 fi
 # Each burst is followed at once by the same burst with every hospital
 # rule on (hosp.h): README's "rules on vs off" row is their ratio.
@@ -199,8 +199,8 @@ for m in $modes; do
     log "== burst $m, every hospital rule on"
     run "burst-$m-rules" burst --mode "$m" --rules $BURST
 done
-log "== import native (a hospital's schedule: $IMPORT_POOLS pools)"
-run import-native import --mode native --import-pools "$IMPORT_POOLS"
+log "== import native (a hospital's schedule: $IMPORT)"
+run import-native import --mode native $IMPORT
 log "== steady native (latency against load)"
 run steady-native steady --mode native --points c=1,c=16,x0.1,x0.3,x0.5,x0.7,x0.9 \
     $STEADY
