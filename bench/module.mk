@@ -8,7 +8,8 @@
 #                             interleaved when installed; then the seal,
 #                             bench/results/REPORT.md and README.md's
 #                             figures table (bench/readme-table.sh)
-#   slotbench-smoke           the tiny correctness run below
+#   slotbench-smoke           the tiny correctness runs below (burst,
+#                             burst --rules, import)
 #   readme-table              README's table against bench/results (a suite)
 # slotbench links the test library's cluster launcher (liblocalcluster.a).
 # hiredis (libhiredis-dev) is optional: without it the redis peer says so.
@@ -24,6 +25,8 @@ SLOTBENCH_SRC := bench/slotbench/slotbench.c bench/slotbench/sim.c \
                  bench/slotbench/sys_slot.c bench/slotbench/report.c \
                  bench/slotbench/readme.c bench/slotbench/runset.c \
                  bench/slotbench/bjson.c bench/slotbench/diskprobe.c \
+                 bench/slotbench/hosp.c bench/slotbench/importer.c \
+                 bench/slotbench/smoke.c \
                  bench/peers/etcd.c bench/peers/redis.c
 
 $(eval $(call compile_rules,bench,$(SLOTBENCH_INC)))
@@ -41,9 +44,22 @@ SLOTBENCH_SMOKE := $(B)/rel/bin/slotbench burst --smoke --quiet --pools 2 \
     --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 --patience-ms 8000 \
     --duration-ms 14000 \
     --drain-ms 1000 --out $(B)/test-logs/slotbench-smoke.json
+# The same burst with every hospital rule on (hosp.h), and a small
+# schedule import: each run's check, then its JSON read back (smoke.h:
+# every bucket used, every pool created, listed and unchanged on re-import).
+SLOTBENCH_RULES_SMOKE := $(B)/rel/bin/slotbench burst --rules --smoke \
+    --quiet --pools 2 --capacity 300 --patients 2000 --arrival-ms 500 \
+    --release-in-ms 800 --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 \
+    --patience-ms 8000 --duration-ms 14000 --drain-ms 1000 \
+    --out $(B)/test-logs/slotbench-rules-smoke.json
+SLOTBENCH_IMPORT_SMOKE := $(B)/rel/bin/slotbench import --smoke --quiet \
+    --import-pools 2000 --import-templates 20 \
+    --out $(B)/test-logs/slotbench-import-smoke.json
 # README's figures table must be what the committed run set gives
 # (bench/readme-table.sh --check; it needs only slotbench).
 SLOTBENCH_SUITES := "slotbench-smoke:$(SLOTBENCH_SMOKE)" \
+                    "slotbench-rules@120:$(SLOTBENCH_RULES_SMOKE)" \
+                    "slotbench-import@120:$(SLOTBENCH_IMPORT_SMOKE)" \
                     "readme-table@60:bench/readme-table.sh --check"
 BUILD_BINS += $(B)/rel/bin/slotbench
 TEST_BINS += $(SLOTBENCH_REL_BINS)

@@ -60,6 +60,7 @@
 #define BENCH_STATUS_MAX  128 /* status codes are < 128 (slot_err.h) */
 #define BENCH_POOL_ID_MAX 64
 #define BENCH_CHANNELS    4 /* app, wechat, 114, kiosk */
+#define BENCH_BUCKETS     3 /* --rules: a pool's buckets (hosp.h) */
 
 /* Statuses of our own, above slot_err.h's (which end below 110): what an
  * HTTP server answered that is not a ledger code. */
@@ -82,6 +83,7 @@ enum scenario {
     SC_STORM,
     SC_FAILOVER,
     SC_OVERLOAD,
+    SC_IMPORT,
     SC_N
 };
 
@@ -135,6 +137,10 @@ struct cfg {
     uint32_t live_rate;         /* new holds/s while the storm runs */
     /* failover */
     uint32_t kills, kill_first_ms, kill_every_ms, restart_ms;
+    /* hospitals' rules and schedules (hosp.h) */
+    bool rules; /* burst, failover: pools of a hospital, every rule on */
+    uint32_t import_pools, import_templates;
+    uint32_t import_inflight; /* 0: every template at once */
     /* the system */
     int nodes;
     const char *cluster;      /* external cluster addresses, or NULL */
@@ -147,16 +153,25 @@ struct cfg {
     char *slotd_args[16];
     const char *out;     /* JSON path */
     const char *run_set; /* the run set's id (--run-set), or NULL */
+    const char *commit;  /* --commit, or NULL */
     const char *results_dir;
     bool quiet;
     bool smoke; /* exit status = the correctness check */
 };
+
+struct hosp;
 
 struct pool_rt {
     char id[BENCH_POOL_ID_MAX + 1];
     uint32_t capacity;
     _Atomic uint32_t booked;     /* bookings seen by the workers */
     _Atomic uint64_t sellout_ns; /* hr time the last slot was booked */
+    /* --rules: each bucket's slots and the bookings seen in it (a
+     * channel books from one bucket only: hosp_bucket), so a patient
+     * stops once its own bucket is sold out, as one stops at a sold-out
+     * pool without rules */
+    uint32_t bucket_cap[BENCH_BUCKETS];
+    _Atomic uint32_t bucket_booked[BENCH_BUCKETS];
 };
 
 /* Run-wide state shared with the workers. */
@@ -170,6 +185,11 @@ struct run {
     uint32_t n_pools;
     struct pool_rt pool[BENCH_POOLS_MAX];
     uint32_t live_pool; /* storm: the pool new holds go to */
+    /* --rules: the hospital the pools belong to (sys_slot creates them as
+     * its scheduled pools), else NULL */
+    const struct hosp *hosp;
+    uint32_t hold_ttl_ms; /* burst HOLDs ask for this ttl (0: the
+                           * hospital's payment window) */
     /* time bases, taken together */
     uint64_t t0_ns; /* uv_hrtime() */
     int64_t t0_wall_ms;

@@ -299,6 +299,158 @@ static void burstRows(struct rd *r)
     row(r0 ? what : "hot-pool race (≥ 50k bookings/s, goal 100k)", &m, &f, &ld);
 }
 
+/* ---- hospitals' schedules and rules (issue 14) ------------------------ */
+
+/* "0.069 s" for a window below REPORT_RATE_WINDOW_MIN_S, else with the
+ * rate: "1.234 s (8,104 pools/s)". */
+static void importTime(struct cell *m, json_t *pass, double pools)
+{
+    double e = bjson_num(pass, "elapsed_ms");
+    put(m, "%s s", rep_fix(e / 1000, 3));
+    if (e / 1000 >= REPORT_RATE_WINDOW_MIN_S) {
+        put(m, " (%s pools/s)", rep_big(pools / (e / 1000)));
+    }
+}
+
+/* The import scenario's figures of one mode's run. */
+static void importCell(struct cell *m, json_t *d)
+{
+    json_t *res = json_object_get(d, "result");
+    double pools = bjson_num(res, "pools");
+    double e = bjson_num(res, "import.elapsed_ms");
+    importTime(m, json_object_get(res, "import"), pools);
+    put(m,
+        "%s; per import p50 %s ms, p99 %s ms; %s of %s pools listed by "
+        "query; again, nothing to create: ",
+        missed(e, bjson_num(res, "target_ms"), false),
+        rep_fix(bjson_num(res, "import.latency_ms.p50"), 1),
+        rep_fix(bjson_num(res, "import.latency_ms.p99"), 1),
+        rep_big(bjson_num(res, "verify.listed")), rep_big(pools));
+    importTime(m, json_object_get(res, "reimport"), pools);
+    if (!json_is_true(bjson_at(d, "check.ok"))) {
+        put(m, " (check **FAILED**)");
+    }
+}
+
+static void importRow(struct rd *r)
+{
+    static const char *const MODES[] = {"native", "http"};
+    json_t *first = NULL;
+    struct cell m = {0}, f = {0}, ld = {0};
+    for (size_t i = 0; i < sizeof MODES / sizeof MODES[0]; i++) {
+        char stem[64];
+        snprintf(stem, sizeof stem, "import-%s", MODES[i]);
+        json_t *d = doc(r, stem);
+        if (d == NULL) {
+            continue;
+        }
+        first = first ? first : d;
+        put(&m, "%s%s: ", m.n ? "; " : "", MODES[i]);
+        importCell(&m, d);
+        put(&f, "%s`%s.json` result.import, verify, reimport", f.n ? ", " : "",
+            stem);
+        put(&ld, "%s%s", ld.n ? " / " : "", loadOf(r, stem));
+    }
+    if (first == NULL) {
+        put(&m, NOT_MEASURED);
+        put(&f, "`import-native.json`");
+        row("import a hospital's schedule end to end (10,000 pools ≤ 1 s)", &m,
+            &f, &ld);
+        return;
+    }
+    char what[300];
+    json_t *res = json_object_get(first, "result");
+    snprintf(what, sizeof what,
+             "import %s pools end to end: libslot → leader → Raft (fsync on "
+             "a majority) → applied, %s imports of one doctor each, %s in "
+             "flight (≤ %s s)",
+             rep_big(bjson_num(res, "pools")),
+             rep_big(bjson_num(res, "imports")),
+             rep_big(bjson_num(res, "inflight")),
+             rep_fix(bjson_num(res, "target_ms") / 1000, 0));
+    row(what, &m, &f, &ld);
+}
+
+/* Rules on / off of one mode: the hold decisions/s ratio, judged against
+ * 90 %, with all decisions and bookings beside it. Both runs must be the
+ * same burst (pools, capacity, patients) with a rate window. */
+static bool rulesCell(struct cell *m, json_t *off, json_t *on)
+{
+    json_t *a = json_object_get(off, "result"),
+           *b = json_object_get(on, "result");
+    static const char *const SAME[] = {"params.pools", "params.capacity",
+                                       "params.patients"};
+    for (size_t i = 0; i < sizeof SAME / sizeof SAME[0]; i++) {
+        if (bjson_num(off, SAME[i]) != bjson_num(on, SAME[i])) {
+            put(m, "not the same burst (%s): no ratio", SAME[i]);
+            return false;
+        }
+    }
+    if (!json_is_true(bjson_at(on, "params.rules")) ||
+        json_is_true(bjson_at(off, "params.rules"))) {
+        put(m, "the runs' params.rules are not on / off: no ratio");
+        return false;
+    }
+    double hon = rep_num_v(on, 2, b, "hold_decisions_per_s"),
+           hoff = rep_num_v(off, 2, a, "hold_decisions_per_s");
+    if (!rep_rates_ok(a) || !rep_rates_ok(b) || isnan(hon) || isnan(hoff) ||
+        hoff <= 0) {
+        put(m, "hold decisions/s " NOT_MEASURED);
+        return false;
+    }
+    double ratio = hon / hoff;
+    put(m,
+        "%s hold decisions/s with the rules on vs %s off = %s %%%s; all "
+        "decisions %s %%, bookings/s %s %%",
+        rep_big(hon), rep_big(hoff), rep_fix(100 * ratio, 0),
+        missed(ratio, 0.9, true),
+        rep_fix(100 * bjson_num(b, "decisions_per_s") /
+                    bjson_num(a, "decisions_per_s"),
+                0),
+        rep_fix(100 * bjson_num(b, "bookings_per_s") /
+                    bjson_num(a, "bookings_per_s"),
+                0));
+    bool ok_off = json_is_true(bjson_at(off, "check.ok")),
+         ok_on = json_is_true(bjson_at(on, "check.ok"));
+    if (!ok_off || !ok_on) {
+        put(m, " (check **FAILED** %s)",
+            !ok_off && !ok_on ? "in both"
+            : ok_on           ? "with the rules off"
+                              : "with the rules on");
+    }
+    return true;
+}
+
+static void rulesRow(struct rd *r)
+{
+    static const char *const MODES[] = {"native", "http"};
+    struct cell m = {0}, f = {0}, ld = {0};
+    for (size_t i = 0; i < sizeof MODES / sizeof MODES[0]; i++) {
+        char off[64], on[64];
+        snprintf(off, sizeof off, "burst-%s", MODES[i]);
+        snprintf(on, sizeof on, "burst-%s-rules", MODES[i]);
+        json_t *doff = doc(r, off), *don = doc(r, on);
+        if (don == NULL) {
+            continue;
+        }
+        put(&m, "%s%s: ", m.n ? "; " : "", MODES[i]);
+        if (doff == NULL) {
+            put(&m, "`%s.json` " NOT_MEASURED ": no ratio", off);
+        } else {
+            rulesCell(&m, doff, don);
+        }
+        put(&f, "%s`%s.json` / `%s.json` result", f.n ? ", " : "", on, off);
+        put(&ld, "%s%s / %s", ld.n ? "; " : "", loadOf(r, on), loadOf(r, off));
+    }
+    if (m.n == 0) {
+        put(&m, NOT_MEASURED);
+        put(&f, "`burst-native-rules.json`, `burst-native.json`");
+    }
+    row("the burst with every hospital rule on vs off, same burst, run one "
+        "after the other (hold decisions/s within 10 %)",
+        &m, &f, &ld);
+}
+
 /* ---- steady ----------------------------------------------------------- */
 
 static void pointLat(struct cell *m, json_t *d, json_t *p, const char *pre)
@@ -655,6 +807,8 @@ int readme_main(int argc, char **argv)
     printf("| what (target) | measured | from | load |\n|---|---|---|---|\n");
     ledgerRows(&r);
     burstRows(&r);
+    rulesRow(&r);
+    importRow(&r);
     steadyRows(&r);
     scenarioRows(&r);
     gatewayRow(&r);

@@ -24,7 +24,8 @@
 #define PERF_LINES_MAX 70
 
 const char *const REPORT_STEMS[] = {
-    "burst-native",          "burst-http",           "steady-native",
+    "burst-native",          "burst-http",           "burst-native-rules",
+    "burst-http-rules",      "import-native",        "steady-native",
     "steady-http",           "expiry-storm-native",  "expiry-storm-http",
     "failover-native",       "failover-http",        "overload-native",
     "overload-http",         "burst-native-vs-etcd", "burst-etcd",
@@ -387,6 +388,36 @@ static double acceptedMs(json_t *doc, json_t *point, const char *q)
     return rep_num_v(doc, 2, point, path);
 }
 
+/* 100 x hold decisions/s of burst-MODE-rules over burst-MODE's: the same
+ * burst (pools, capacity, patients) with the rules on and off, both with a
+ * rate window; else NAN. */
+static double rulesRatio(struct rep *r, const char *mode)
+{
+    char off[64], on[64];
+    snprintf(off, sizeof off, "burst-%s", mode);
+    snprintf(on, sizeof on, "burst-%s-rules", mode);
+    json_t *a = get(r, off), *b = get(r, on);
+    static const char *const SAME[] = {"params.pools", "params.capacity",
+                                       "params.patients"};
+    if (a == NULL || b == NULL || !json_is_true(bjson_at(b, "params.rules")) ||
+        json_is_true(bjson_at(a, "params.rules"))) {
+        return NAN;
+    }
+    for (size_t i = 0; i < sizeof SAME / sizeof SAME[0]; i++) {
+        if (bjson_num(a, SAME[i]) != bjson_num(b, SAME[i])) {
+            return NAN;
+        }
+    }
+    json_t *ra = json_object_get(a, "result"),
+           *rb = json_object_get(b, "result");
+    double x = rep_num_v(a, 2, ra, "hold_decisions_per_s"),
+           y = rep_num_v(b, 2, rb, "hold_decisions_per_s");
+    if (!rep_rates_ok(ra) || !rep_rates_ok(rb) || !(x > 0)) {
+        return NAN;
+    }
+    return 100 * y / x;
+}
+
 static void targets(struct rep *r)
 {
     json_t *b = get(r, "burst-native"), *s = get(r, "steady-native");
@@ -425,6 +456,18 @@ static void targets(struct rep *r)
     target(r, "at 70 % of peak: accepted p99", 10, NAN,
            acceptedMs(s, x7, "p99"), "ms", false,
            "steady-native x0.7 latency_ms.accepted.p99", "steady-native");
+    json_t *im = get(r, "import-native");
+    target(r, "import 10,000 pools end to end (first submit to last applied)",
+           1000, NAN,
+           bjson_num(im, "result.pools") >= 10000
+               ? bjson_num(im, "result.import.elapsed_ms")
+               : NAN,
+           "ms", false, "import-native result.import.elapsed_ms",
+           "import-native");
+    target(r, "burst with every hospital rule on: hold decisions/s, % of off",
+           90, NAN, rulesRatio(r, "native"), "%", true,
+           "burst-native-rules / burst-native result.hold_decisions_per_s",
+           "burst-native-rules");
     target(r, "failover: writes resume, p50 over kills", 1000, NAN,
            bjson_num(f, "failover.gap_p50_ms"), "ms", false,
            "failover-native failover.gap_p50_ms", "failover-native");
@@ -593,10 +636,16 @@ static void bursts(struct rep *r)
           "bookings/s | busiest second: hold decisions / OK holds / all "
           "decisions | sell-out (s) | load |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|\n");
-    const char *stems[] = {"burst-native",           "burst-http",
-                           "failover-native",        "failover-http",
-                           "burst-native-vs-etcd",   "burst-etcd",
-                           "burst-native-vs-redis",  "burst-redis",
+    const char *stems[] = {"burst-native",
+                           "burst-native-rules",
+                           "burst-http",
+                           "burst-http-rules",
+                           "failover-native",
+                           "failover-http",
+                           "burst-native-vs-etcd",
+                           "burst-etcd",
+                           "burst-native-vs-redis",
+                           "burst-redis",
                            "burst-native-vs-redis-2"};
     for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++) {
         burstRow(r, stems[i]);
@@ -670,7 +719,8 @@ static void runTable(struct rep *r)
           "/ max | every answer p50 / p90 / p99 / p99.9 / max | sell-out "
           "(s) | rejects | check | load |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    const char *stems[] = {"burst-native",        "burst-http",
+    const char *stems[] = {"burst-native",        "burst-native-rules",
+                           "burst-http",          "burst-http-rules",
                            "failover-native",     "failover-http",
                            "expiry-storm-native", "expiry-storm-http",
                            "overload-native",     "overload-http"};
@@ -848,6 +898,198 @@ static void specials(struct rep *r)
             }
         }
     }
+}
+
+/* ---- hospitals' schedules and rules ---------------------------------- */
+
+/* "0.069" s, or with the rate when the window allows one. */
+static void passTime(struct rep *r, json_t *pass, double pools)
+{
+    double e = bjson_num(pass, "elapsed_ms") / 1000;
+    md(r, "%s s | %s | ", rep_fix(e, 3),
+       e >= REPORT_RATE_WINDOW_MIN_S ? rep_big(pools / e) : "– (window < 1 s)");
+}
+
+static void importSection(struct rep *r, const char *stem)
+{
+    json_t *d = get(r, stem);
+    if (d == NULL) {
+        md(r,
+           "### Importing a schedule end to end\n\n`%s.json`: " NOT_MEASURED
+           ".\n\n",
+           stem);
+        return;
+    }
+    json_t *res = json_object_get(d, "result"),
+           *sc = json_object_get(d, "schedule");
+    double pools = bjson_num(res, "pools");
+    md(r, "### Importing a schedule end to end (`%s`; load %s)\n\n", stem,
+       loadOf(r, stem));
+    md(r,
+       "Hospital `%s` (its rules set first): %s templates, one per doctor "
+       "(campuses and %s departments in turn), each %s days (%s to %s) x %s "
+       "half-hour segments of %s slots: %s pools. Submitted through "
+       "libslot's async API, %s at most in flight (`result.inflight`); an "
+       "answer comes once the entry holding the import is fsync'd on a "
+       "majority and applied on the leader. Target: %s ms from the first "
+       "submit to the last answer.\n\n",
+       bjson_str(json_object_get(d, "rules"), "hospital"),
+       rep_big(bjson_num(sc, "templates")),
+       rep_big(bjson_num(sc, "departments")), rep_big(bjson_num(sc, "days")),
+       bjson_str(sc, "first_day"), bjson_str(sc, "last_day"),
+       rep_big(bjson_num(sc, "segments")),
+       rep_big(bjson_num(sc, "pool_capacity")), rep_big(pools),
+       rep_big(bjson_num(res, "inflight")),
+       rep_big(bjson_num(res, "target_ms")));
+    md(r, "| pass | imports OK | pools created / unchanged | first submit "
+          "→ last answer | pools/s | per import p50 / p99 / max (ms) | Raft "
+          "entries |\n|---|---|---|---|---|---|---|\n");
+    const char *passes[] = {"import", "reimport"};
+    const char *label[] = {"import", "again (nothing to create)"};
+    for (int i = 0; i < 2; i++) {
+        json_t *p = json_object_get(res, passes[i]);
+        if (p == NULL) {
+            continue;
+        }
+        md(r, "| %s | %s of %s | %s / %s | ", label[i],
+           rep_big(bjson_num(p, "ok")), rep_big(bjson_num(p, "imports")),
+           rep_big(bjson_num(p, "created")),
+           rep_big(bjson_num(p, "unchanged")));
+        passTime(r, p, pools);
+        md(r, "%s | %s |\n", rep_lat3(p, "latency_ms"),
+           rep_big(bjson_num(p, "raft.entries")));
+    }
+    json_t *v = json_object_get(res, "verify");
+    md(r,
+       "\nListed with `slotc_read_query` (%s pages of at most 1,000): %s "
+       "pools of %s planned (query total %s; missing %s, not planned %s, "
+       "listed twice %s, not as imported %s) in %s ms. Check: %s.\n\n",
+       rep_big(bjson_num(v, "pages")), rep_big(bjson_num(v, "listed")),
+       rep_big(bjson_num(v, "expected")), rep_big(bjson_num(v, "query_total")),
+       rep_big(bjson_num(v, "missing")), rep_big(bjson_num(v, "unplanned")),
+       rep_big(bjson_num(v, "listed_twice")),
+       rep_big(bjson_num(v, "not_as_imported")),
+       rep_fix(bjson_num(v, "elapsed_ms"), 1), checkOf(d));
+}
+
+/* The rule set of a --rules run, as its JSON records it. */
+static void ruleSet(struct rep *r, json_t *ru)
+{
+    md(r,
+       "Every rule on, each satisfied at the burst (`rules` of the run; "
+       "bench/slotbench/hosp.h): UTC offset %s min (local time near noon), "
+       "release at %s for day +%s (the minute of the release moment; the "
+       "pools' own release time gives the millisecond), visits on %s, "
+       "cut-off at minute %s the day before, payment window %s ms (native "
+       "holds ask for ttl 0; `params.hold_ttl_ms`), flow-back at minute %s "
+       "%s day(s) before; ",
+       rep_fix(bjson_num(ru, "utc_offset_min"), 0),
+       bjson_str(ru, "release_minute"), rep_big(bjson_num(ru, "horizon_days")),
+       bjson_str(ru, "visit_day"), rep_big(bjson_num(ru, "cutoff_minute")),
+       rep_big(bjson_num(ru, "pay_ttl_ms")),
+       rep_big(bjson_num(ru, "flowback_minute")),
+       rep_big(bjson_num(ru, "flowback_days_before")));
+    char *g = json_dumps(json_object_get(ru, "groups"), JSON_COMPACT);
+    md(r, "groups %s; %s channel policies, %s eligibility rules; each pool: ",
+       g ? g : "?", rep_big((double)json_array_size(bjson_at(ru, "policies"))),
+       rep_big((double)json_array_size(bjson_at(ru, "eligibility"))));
+    free(g);
+    size_t i;
+    json_t *v;
+    json_array_foreach(bjson_at(ru, "burst_pool.shares"), i, v)
+    {
+        md(r, "%s%s", i ? ", " : "", json_string_value(v));
+    }
+    md(r, ", the remainder for ");
+    json_array_foreach(bjson_at(ru, "burst_pool.remainder_allow"), i, v)
+    {
+        md(r, "%s%s", i ? ", " : "", json_string_value(v));
+    }
+    md(r, " only.\n\n");
+}
+
+static void rulesSection(struct rep *r)
+{
+    static const char *const MODES[] = {"native", "http"};
+    json_t *any = NULL;
+    for (size_t i = 0; i < 2 && any == NULL; i++) {
+        char on[64];
+        snprintf(on, sizeof on, "burst-%s-rules", MODES[i]);
+        any = get(r, on);
+    }
+    md(r, "### The burst with every hospital rule on\n\n");
+    if (any == NULL) {
+        md(r, "`burst-native-rules.json`: " NOT_MEASURED ".\n\n");
+        return;
+    }
+    ruleSet(r, json_object_get(any, "rules"));
+    md(r, "| mode | hold decisions/s off → on | on / off (≥ 90 %%) | all "
+          "decisions/s off → on | bookings/s off → on | accepted p99 (ms) "
+          "off → on | sell-out (s) off → on | check off / on | load off / "
+          "on |\n|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < 2; i++) {
+        char off[64], on[64];
+        snprintf(off, sizeof off, "burst-%s", MODES[i]);
+        snprintf(on, sizeof on, "burst-%s-rules", MODES[i]);
+        json_t *a = get(r, off), *b = get(r, on);
+        if (b == NULL) {
+            continue;
+        }
+        json_t *ra = json_object_get(a, "result"),
+               *rb = json_object_get(b, "result");
+        double ratio = rulesRatio(r, MODES[i]);
+        char rc[64];
+        snprintf(rc, sizeof rc, "%s %%%s", rep_fix(ratio, 0),
+                 ratio < 90 ? " **missed**" : "");
+        md(r,
+           "| %s | %s → %s | %s | %s → %s | %s → %s | %s → %s | %s → %s | "
+           "%s / %s | %s / %s |\n",
+           MODES[i], rep_big(rep_num_v(a, 2, ra, "hold_decisions_per_s")),
+           rep_big(rep_rate(rb, "hold_decisions_per_s")),
+           isnan(ratio) ? "*not measured*" : rc,
+           rep_big(rep_rate(ra, "decisions_per_s")),
+           rep_big(rep_rate(rb, "decisions_per_s")),
+           rep_big(rep_rate(ra, "bookings_per_s")),
+           rep_big(rep_rate(rb, "bookings_per_s")),
+           rep_fix(rep_num_v(a, 2, ra, "latency_ms.accepted.p99"), 2),
+           rep_fix(bjson_num(rb, "latency_ms.accepted.p99"), 2),
+           rep_fix(bjson_num(ra, "sellout_s.max"), 3),
+           rep_fix(bjson_num(rb, "sellout_s.max"), 3), a ? checkOf(a) : "–",
+           checkOf(b), loadOf(r, off), loadOf(r, on));
+    }
+    md(r, "\n");
+}
+
+/* bench_ledger's part (d): the rules on the ledger's path alone. */
+static void ledgerSchedules(struct rep *r)
+{
+    json_t *s = json_object_get(r->set.ledger, "schedules");
+    md(r, "### The ledger alone (`ledger.json` schedules, bench_ledger)\n\n");
+    if (s == NULL) {
+        md(r, "`ledger.json` schedules: " NOT_MEASURED " (no `ledger.json`, "
+              "or one written before bench_ledger measured them).\n\n");
+        return;
+    }
+    md(r,
+       "%s pools in %s imports applied in %s ms (decoding included, no "
+       "Raft, no network); a HOLD with every rule on %s ns (decoding %s ns; "
+       "target ≤ %s ns); listing the %s pools in %s pages %s ms (target ≤ "
+       "%s ms).\n\n",
+       rep_big(bjson_num(s, "pools")), rep_big(bjson_num(s, "imports")),
+       rep_fix(bjson_num(s, "import_ms"), 1),
+       rep_fix(bjson_num(s, "hold_ns_per_cmd"), 0),
+       rep_fix(bjson_num(s, "hold_decode_ns_per_cmd"), 0),
+       rep_big(bjson_num(s, "target_hold_ns")), rep_big(bjson_num(s, "pools")),
+       rep_big(bjson_num(s, "list_pages")), rep_fix(bjson_num(s, "list_ms"), 2),
+       rep_big(bjson_num(s, "target_list_ms")));
+}
+
+static void schedules(struct rep *r)
+{
+    md(r, "## Hospitals' schedules and rules\n\n");
+    importSection(r, "import-native");
+    rulesSection(r);
+    ledgerSchedules(r);
 }
 
 /* ---- stalls seen from inside the nodes -------------------------------- */
@@ -1292,10 +1534,10 @@ static void plots(struct rep *r)
     }
     cdfPlot(r);
     loadPlot(r);
-    const char *tp[] = {"burst-native",        "burst-http",
-                        "failover-native",     "failover-http",
-                        "expiry-storm-native", "burst-redis",
-                        "burst-etcd"};
+    const char *tp[] = {"burst-native",  "burst-native-rules",
+                        "burst-http",    "failover-native",
+                        "failover-http", "expiry-storm-native",
+                        "burst-redis",   "burst-etcd"};
     for (size_t i = 0; i < sizeof tp / sizeof tp[0]; i++) {
         throughputPlot(r, tp[i]);
     }
@@ -1360,6 +1602,7 @@ int report_main(int argc, char **argv)
     steadyTable(&r, "steady-native");
     steadyTable(&r, "steady-http");
     specials(&r);
+    schedules(&r);
     stalls(&r);
     peers(&r);
     ledger(&r);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "slot_err.h"
+#include "hosp.h"
 #include "trand.h"
 
 #define TICK_MS        1u
@@ -107,6 +108,12 @@ struct sim {
 
 static const char *const CHANNELS[BENCH_CHANNELS] = {"app", "wechat", "114",
                                                      "kiosk"};
+
+/* The bucket of the pool the task books from (--rules), by its channel. */
+static uint32_t bucketOf(const struct task *t)
+{
+    return hosp_bucket(CHANNELS[t->idx % BENCH_CHANNELS]);
+}
 
 const char *bench_status_name(int code)
 {
@@ -448,6 +455,9 @@ static void addBooking(struct worker *w, struct task *t, uint64_t id,
     if (ms < w->st.n_ms) {
         w->st.book_ms[ms]++;
     }
+    if (w->r->hosp != NULL) {
+        atomic_fetch_add(&p->bucket_booked[bucketOf(t)], 1);
+    }
     uint32_t prev = atomic_fetch_add(&p->booked, 1);
     if (prev + 1 == p->capacity) {
         atomic_store(&p->sellout_ns, now);
@@ -529,9 +539,16 @@ static void taskDone(struct worker *w, struct task *t)
     atomic_fetch_add_explicit(&w->a_done, 1, memory_order_relaxed);
 }
 
+/* Nothing left for this task: its pool sold out, or with --rules its
+ * bucket (the rest of the pool is not its channel's to book). */
 static bool soldOut(struct worker *w, struct task *t)
 {
     struct pool_rt *p = &w->r->pool[t->pool];
+    if (w->r->hosp != NULL) {
+        uint32_t b = bucketOf(t);
+        return atomic_load_explicit(&p->bucket_booked[b],
+                                    memory_order_relaxed) >= p->bucket_cap[b];
+    }
     return atomic_load_explicit(&p->booked, memory_order_relaxed) >=
            p->capacity;
 }
@@ -900,12 +917,11 @@ static struct task *waitPop(struct worker *w)
 static void sendNow(struct worker *w, struct task *t)
 {
     struct run *r = w->r;
-    const struct cfg *c = w->c;
     const char *pool = r->pool[t->pool].id;
     const char *chan = CHANNELS[t->idx % BENCH_CHANNELS];
     char ref[48];
     int rc;
-    uint32_t ttl = c->ttl_ms;
+    uint32_t ttl = r->hold_ttl_ms; /* 0: the hospital's payment window */
     t->sub_ns = uv_hrtime();
     switch (t->next) {
         case NX_HOLD:

@@ -2,7 +2,8 @@
  *
  *   slotbench SCENARIO [--mode native|http|etcd|redis] [--option value]...
  *
- * Scenarios: burst, steady, expiry-storm, failover, overload. Every run
+ * Scenarios: burst, steady, expiry-storm, failover, overload, import. Every
+ * run
  * writes bench/results/<scenario>-<mode>.json (--out to change) and prints
  * one summary line; `slotbench report` turns a results directory into
  * REPORT.md and plots (report.c). The main thread starts the system, runs
@@ -25,12 +26,15 @@
 #include "bench.h"
 #include "bjson.h"
 #include "diskprobe.h"
+#include "hosp.h"
+#include "importer.h"
 #include "tclock.h"
 #include "tcluster.h"
 #include "readme.h"
 #include "report.h"
 #include "runset.h"
 #include "sim.h"
+#include "smoke.h"
 #include "sys.h"
 
 #define MONITOR_MS        10
@@ -41,8 +45,8 @@
 #define STORM_WAIT_MS     30000
 #define POOL_CAPACITY_MAX 100000u
 
-static const char *const SCENARIOS[SC_N] = {"burst", "steady", "expiry-storm",
-                                            "failover", "overload"};
+static const char *const SCENARIOS[SC_N] = {
+    "burst", "steady", "expiry-storm", "failover", "overload", "import"};
 static const char *const MODES[MODE_N] = {"native", "http", "etcd", "redis"};
 
 static volatile sig_atomic_t interrupted;
@@ -112,6 +116,11 @@ enum {
     O_KILL_FIRST,
     O_KILL_EVERY,
     O_RESTART,
+    O_RULES,
+    O_IMPORT_POOLS,
+    O_IMPORT_TEMPLATES,
+    O_IMPORT_INFLIGHT,
+    O_COMMIT,
     O_HELP
 };
 
@@ -172,6 +181,11 @@ static const struct option LONGOPTS[] = {
     {"kill-first-ms", required_argument, NULL, O_KILL_FIRST},
     {"kill-every-ms", required_argument, NULL, O_KILL_EVERY},
     {"restart-ms", required_argument, NULL, O_RESTART},
+    {"rules", no_argument, NULL, O_RULES},
+    {"import-pools", required_argument, NULL, O_IMPORT_POOLS},
+    {"import-templates", required_argument, NULL, O_IMPORT_TEMPLATES},
+    {"import-inflight", required_argument, NULL, O_IMPORT_INFLIGHT},
+    {"commit", required_argument, NULL, O_COMMIT},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -183,7 +197,8 @@ static const char USAGE[] =
     "       slotbench readme [RESULTS_DIR]   (README's figures table)\n"
     "       slotbench runset start|note|seal|adopt DIR ...   (run sets)\n"
     "\n"
-    "SCENARIO  burst | steady | expiry-storm | failover | overload\n"
+    "SCENARIO  burst | steady | expiry-storm | failover | overload | "
+    "import\n"
     "MODE      native (libslot, default) | http (slot-gateway) |\n"
     "          etcd | redis (peers; burst only)\n"
     "\n"
@@ -208,6 +223,8 @@ static const char USAGE[] =
     "          --patience-ms N (15000) --pay-min-ms N (50) --pay-max-ms N "
     "(300)\n"
     "          --abandon F (0.1) --ttl-ms N (2000) --duration-ms N (30000)\n"
+    "          --rules: the pools are scheduled pools of a hospital with\n"
+    "          every rule on (hosp.h; burst and failover, native and http)\n"
     "steady:   --points LIST: c=N (N in flight), RATE (holds/s), xF (F x the\n"
     "          peak a closed-loop probe measures)  "
     "(c=1,x0.1,x0.3,x0.5,x0.7,x0.9)\n"
@@ -220,8 +237,12 @@ static const char USAGE[] =
     "failover: --kills N (3) --kill-first-ms N (3000) --kill-every-ms N "
     "(6000)\n"
     "          --restart-ms N (2000)   (plus the burst options)\n"
+    "import:   --import-pools N (10000) --import-templates N (50)\n"
+    "          --import-inflight N (0: every template at once)\n"
+    "          --timeout-ms N (30000)   (native only)\n"
     "output:   --out PATH --results DIR (bench/results) --quiet --smoke\n"
-    "          --run-set ID (written into the JSON: make bench's run set)\n";
+    "          --run-set ID (written into the JSON: make bench's run set)\n"
+    "          --commit C (written into the JSON: the binaries' commit)\n";
 
 static void defaults(struct cfg *c, int sc)
 {
@@ -283,6 +304,10 @@ static void defaults(struct cfg *c, int sc)
     c->kill_first_ms = 3000;
     c->kill_every_ms = 6000;
     c->restart_ms = 2000;
+    /* import */
+    c->import_pools = 10000;
+    c->import_templates = 50;
+    c->import_inflight = 0;
     switch (sc) {
         case SC_STEADY:
         case SC_OVERLOAD:
@@ -314,6 +339,11 @@ static void defaults(struct cfg *c, int sc)
             break;
         case SC_STORM:
             c->duration_ms = 60000;
+            break;
+        case SC_IMPORT:
+            /* One import may create thousands of pools: its answer waits
+             * for the entry's commit and a long apply on a loaded box. */
+            c->timeout_ms = 30000;
             break;
         default:
             break;
@@ -563,6 +593,21 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
             case O_RESTART:
                 bad |= parseU32(a, 0, 3600000, &c->restart_ms);
                 break;
+            case O_RULES:
+                c->rules = true;
+                break;
+            case O_IMPORT_POOLS:
+                bad |= parseU32(a, 1, 2000000, &c->import_pools);
+                break;
+            case O_IMPORT_TEMPLATES:
+                bad |= parseU32(a, 1, 10000, &c->import_templates);
+                break;
+            case O_IMPORT_INFLIGHT:
+                bad |= parseU32(a, 0, 10000, &c->import_inflight);
+                break;
+            case O_COMMIT:
+                c->commit = a;
+                break;
             case O_HELP:
                 fputs(USAGE, stdout);
                 exit(0);
@@ -617,6 +662,21 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 "slotbench: the peers (etcd, redis) run the burst only\n");
         return -1;
     }
+    if (c->rules && c->scenario != SC_BURST && c->scenario != SC_FAILOVER) {
+        fprintf(stderr, "slotbench: --rules applies to burst and failover\n");
+        return -1;
+    }
+    if (c->rules && c->mode != MODE_NATIVE && c->mode != MODE_HTTP) {
+        fprintf(stderr, "slotbench: --rules needs our system (native, "
+                        "http): the peers have no hospitals\n");
+        return -1;
+    }
+    if (c->scenario == SC_IMPORT && c->mode != MODE_NATIVE) {
+        /* slot-gateway has no schedule import (POST /v1/schedules) yet. */
+        fprintf(stderr, "slotbench: import runs native only (the gateway "
+                        "has no schedule import)\n");
+        return -1;
+    }
     if (c->scenario == SC_FAILOVER && c->cluster != NULL) {
         fprintf(stderr,
                 "slotbench: failover needs a cluster it starts itself\n");
@@ -636,6 +696,7 @@ struct ctx {
     json_t *failures; /* check failures, strings */
     json_t *notes;    /* things the reader should know */
     struct sys_counters c0, c1;
+    struct hosp hosp;      /* --rules, import: the hospital */
     struct diskprobe disk; /* fsync latency of the nodes' disk */
     struct hist disk_run;  /* every window taken so far */
     uint64_t disk_errors;  /* the probe's failures, as of the last take */
@@ -1230,6 +1291,12 @@ static int createPools(struct ctx *x, const char *tag, uint32_t n,
                  i);
         r->pool[i].capacity = capacity;
         atomic_store(&r->pool[i].booked, 0);
+        if (r->hosp != NULL) {
+            hosp_bucket_caps(capacity, r->pool[i].bucket_cap);
+        }
+        for (int b = 0; b < BENCH_BUCKETS; b++) {
+            atomic_store(&r->pool[i].bucket_booked[b], 0);
+        }
         atomic_store(&r->pool[i].sellout_ns, 0);
         if (x->sys.vt->create_pool(&x->sys, r, i, release_wall_ms) != 0) {
             return -1;
@@ -1254,6 +1321,76 @@ static bool fatalSeen(struct ctx *x)
         return true;
     }
     return false;
+}
+
+/* ---- a hospital's rules (hosp.h) ----------------------------------------- */
+
+/* The run's hospital, named after the run. */
+static void hospName(const struct ctx *x, char *name, size_t len)
+{
+    snprintf(name, len, "hosp-%s", x->runid);
+}
+
+/* --rules: the hospital with every rule on around the release moment; the
+ * pools createPools makes are then its scheduled pools (sys_slot), and a
+ * native HOLD asks for ttl 0, the hospital's payment window (the gateway
+ * reads a missing ttl_ms as its own default, so http sends --ttl-ms,
+ * the same value). */
+static int setupRules(struct ctx *x, int64_t release_wall)
+{
+    struct cfg *c = x->cfg;
+    struct run *r = &x->run;
+    char name[SLOTC_NAME_MAX + 1];
+    hospName(x, name, sizeof name);
+    hosp_init(&x->hosp, name, tclock_wall_ms(), release_wall, c->ttl_ms);
+    if (hosp_rules_set(x->sys.admin, &x->hosp) != 0) {
+        return -1;
+    }
+    r->hosp = &x->hosp;
+    if (c->mode == MODE_NATIVE && x->hosp.pay_ttl_ms > 0) {
+        r->hold_ttl_ms = 0;
+    }
+    json_object_set_new(json_object_get(x->doc, "params"), "hold_ttl_ms",
+                        json_integer(r->hold_ttl_ms));
+    json_object_set_new(x->doc, "rules", hosp_json(&x->hosp));
+    return 0;
+}
+
+static json_t *bucketJson(const struct slotc_bucket *b)
+{
+    return json_pack("{s:s,s:i,s:i,s:i,s:i}", "channel", b->channel, "capacity",
+                     (int)b->capacity, "free", (int)b->free, "held",
+                     (int)b->held, "booked", (int)b->booked);
+}
+
+/* Each pool's buckets at the end ("" is the shared remainder): where the
+ * bookings of each channel went. */
+static json_t *bucketsJson(struct ctx *x)
+{
+    struct run *r = &x->run;
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < r->n_pools; i++) {
+        struct slotc_req req;
+        slotc_req_init(&req);
+        if (slotc_sync_read_pool(x->sys.admin, &req, r->pool[i].id) !=
+            SLOT_OK) {
+            fail(x, "pool %s: cannot read its buckets", r->pool[i].id);
+            continue;
+        }
+        const struct slotc_pool *p = &req.out.pools[0];
+        json_t *sh = json_array();
+        for (uint32_t k = 0; k < p->n_shares; k++) {
+            json_array_append_new(sh, bucketJson(&p->shares[k]));
+        }
+        json_array_append_new(a, json_pack("{s:s,s:b,s:o,s:o}", "pool", p->pool,
+                                           "scheduled", p->scheduled, "shares",
+                                           sh, "remainder",
+                                           bucketJson(&p->remainder)));
+        if (!p->scheduled) {
+            fail(x, "pool %s: not a scheduled pool", p->pool);
+        }
+    }
+    return a;
 }
 
 /* ---- burst and failover -------------------------------------------------- */
@@ -1347,6 +1484,9 @@ static int runBurst(struct ctx *x)
         return -1;
     }
     int64_t release_wall = tclock_wall_ms() + c->release_in_ms;
+    if (c->rules && setupRules(x, release_wall) != 0) {
+        return -1;
+    }
     if (createPools(x, "hot", c->pools, c->capacity, release_wall) != 0) {
         return -1;
     }
@@ -1503,6 +1643,10 @@ static int runBurst(struct ctx *x)
     json_object_set_new(x->doc, "check_detail",
                         check(x, &o, 0, r->n_pools, expect));
     json_object_set_new(x->doc, "result", f);
+    if (c->rules) {
+        json_object_set_new(json_object_get(x->doc, "rules"), "buckets",
+                            bucketsJson(x));
+    }
     phase_out_free(&o);
     return 0;
 }
@@ -1821,6 +1965,219 @@ static int runStorm(struct ctx *x)
     return 0;
 }
 
+/* ---- import: a hospital's schedule, end to end --------------------------- */
+
+#define IMPORT_TARGET_MS 1000.0 /* issue 14: 10,000 pools <= 1 s */
+
+/* One pass of the templates (importer.h) as JSON; `pools` the plan's. The
+ * Raft figures are the deltas of x->c0 .. x->c1. */
+static json_t *importJson(struct ctx *x, const struct importer_result *a,
+                          uint64_t pools)
+{
+    double secs = (double)a->elapsed_ns / 1e9;
+    uint64_t entries, commands;
+    raftDelta(&x->c0, &x->c1, &entries, &commands);
+    json_t *st = json_object();
+    for (int k = 0; k < BENCH_STATUS_MAX; k++) {
+        if (a->status[k] > 0) {
+            json_object_set_new(st, bench_status_name(k),
+                                json_integer(a->status[k]));
+        }
+    }
+    return json_pack("{s:i,s:i,s:I,s:I,s:f,s:f,s:f,s:o,s:o,s:{s:I,s:I}}",
+                     "imports", (int)a->n, "ok", (int)a->ok, "created",
+                     (json_int_t)a->created, "unchanged",
+                     (json_int_t)a->unchanged, "elapsed_ms", secs * 1000,
+                     "submit_ms", (double)a->submit_ns / 1e6, "pools_per_s",
+                     secs > 0 ? (double)pools / secs : 0.0, "latency_ms",
+                     latJson(&a->lat), "statuses", st, "raft", "entries",
+                     (json_int_t)entries, "commands", (json_int_t)commands);
+}
+
+static int cmpStr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the hospital's pools with slotc_read_query, a page of
+ * SLOTC_LIST_MAX at a time, and compares them with the plan: every pool
+ * there, none more, each scheduled and untouched. */
+static json_t *verifyImport(struct ctx *x, const struct hosp_plan *p)
+{
+    uint64_t n_exp = p->pools, cap = n_exp + SLOTC_LIST_MAX;
+    char **got = calloc(cap, sizeof *got), **exp = calloc(n_exp, sizeof *exp);
+    uint64_t n_got = 0, pages = 0, total = 0, bad = 0;
+    char after[SLOTC_POOL_ID_MAX + 1] = "";
+    uint64_t t0 = hrNow();
+    int rc = SLOT_OK;
+    while (got != NULL && exp != NULL && pages <= n_exp / SLOTC_LIST_MAX + 1) {
+        struct slotc_query q = {.hospital = x->hosp.name,
+                                .kind = -1,
+                                .after = after,
+                                .limit = SLOTC_LIST_MAX};
+        struct slotc_req req;
+        slotc_req_init(&req);
+        rc = slotc_sync_read_query(x->sys.admin, &req, &q);
+        if (rc != SLOT_OK) {
+            fail(x, "read_query page %llu: %s", (unsigned long long)pages,
+                 slotc_err_name(rc));
+            break;
+        }
+        pages++;
+        total = req.out.total;
+        for (uint32_t i = 0; i < req.out.n_pools && n_got < cap; i++) {
+            const struct slotc_pool *pl = &req.out.pools[i];
+            got[n_got++] = strdup(pl->pool);
+            bad += !pl->scheduled ||
+                   strcmp(pl->place.hospital, x->hosp.name) != 0 ||
+                   pl->capacity != HOSP_IMPORT_CAP ||
+                   pl->free != HOSP_IMPORT_CAP;
+        }
+        if (req.out.n_pools < SLOTC_LIST_MAX) {
+            break;
+        }
+        snprintf(after, sizeof after, "%s",
+                 req.out.pools[req.out.n_pools - 1].pool);
+    }
+    double ms_taken = (double)(hrNow() - t0) / 1e6;
+    uint64_t k = 0;
+    for (uint32_t t = 0; exp != NULL && t < p->n_templates; t++) {
+        for (uint32_t d = 0; d < p->n_days; d++) {
+            for (uint32_t g = 0; g < p->n_segments; g++) {
+                char id[SLOTC_POOL_ID_MAX + 1];
+                hosp_plan_pool_id(p, t, d, g, id);
+                exp[k++] = strdup(id);
+            }
+        }
+    }
+    uint64_t missing = n_exp, extra = n_got, dup = 0;
+    if (got != NULL && exp != NULL) {
+        qsort(got, n_got, sizeof *got, cmpStr);
+        qsort(exp, n_exp, sizeof *exp, cmpStr);
+        uint64_t i = 0, j = 0;
+        missing = extra = 0;
+        while (i < n_got || j < n_exp) {
+            int c = i == n_got ? 1 : j == n_exp ? -1 : strcmp(got[i], exp[j]);
+            if (i > 0 && i < n_got && strcmp(got[i], got[i - 1]) == 0) {
+                dup++;
+                i++;
+                continue;
+            }
+            if (c == 0) {
+                i++;
+                j++;
+            } else if (c < 0) {
+                extra++;
+                i++;
+            } else {
+                missing++;
+                j++;
+            }
+        }
+    } else {
+        fail(x, "verify: out of memory");
+    }
+    if (rc == SLOT_OK && (missing || extra || dup || bad || total != n_exp)) {
+        fail(x,
+             "verify: %llu of %llu pools listed (total %llu): %llu missing, "
+             "%llu not planned, %llu listed twice, %llu not as imported",
+             (unsigned long long)n_got, (unsigned long long)n_exp,
+             (unsigned long long)total, (unsigned long long)missing,
+             (unsigned long long)extra, (unsigned long long)dup,
+             (unsigned long long)bad);
+    }
+    for (uint64_t i = 0; got != NULL && i < n_got; i++) {
+        free(got[i]);
+    }
+    for (uint64_t i = 0; exp != NULL && i < k; i++) {
+        free(exp[i]);
+    }
+    free(got);
+    free(exp);
+    return json_pack(
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b}", "expected",
+        (json_int_t)n_exp, "query_total", (json_int_t)total, "listed",
+        (json_int_t)n_got, "pages", (json_int_t)pages, "missing",
+        (json_int_t)missing, "unplanned", (json_int_t)extra, "listed_twice",
+        (json_int_t)dup, "not_as_imported", (json_int_t)bad, "elapsed_ms",
+        ms_taken, "ok",
+        rc == SLOT_OK && missing + extra + dup + bad == 0 && total == n_exp);
+}
+
+/* The hospital's rules, then its schedule (hosp.h) imported as an admin
+ * would, one template per doctor, each atomic; the pools listed and
+ * compared with the plan; then every template again (the idempotent
+ * no-op path: each answer OK, nothing created). */
+static int runImport(struct ctx *x)
+{
+    struct cfg *c = x->cfg;
+    struct run *r = &x->run;
+    char name[SLOTC_NAME_MAX + 1], err[200];
+    hospName(x, name, sizeof name);
+    int64_t now = tclock_wall_ms();
+    hosp_init(&x->hosp, name, now, now, c->ttl_ms);
+    if (hosp_rules_set(x->sys.admin, &x->hosp) != 0) {
+        return -1;
+    }
+    json_object_set_new(x->doc, "rules", hosp_json(&x->hosp));
+    struct hosp_plan plan;
+    if (hosp_plan(&plan, &x->hosp, c->import_pools, c->import_templates, err,
+                  sizeof err) != 0) {
+        fprintf(stderr, "slotbench: import: %s\n", err);
+        return -1;
+    }
+    json_object_set_new(x->doc, "schedule", hosp_plan_json(&plan));
+    uint32_t n = plan.n_templates;
+    const char *pass_name[2] = {"import", "reimport"};
+    json_t *pass[2] = {NULL, NULL};
+    json_t *verify = NULL;
+    int rc = 0;
+    for (int k = 0; k < 2 && rc == 0 && !interrupted; k++) {
+        struct importer_result a;
+        x->sys.vt->counters(&x->sys, &x->c0);
+        rc = importer_run(r->addrs, plan.tpl, n, c->import_inflight,
+                          c->timeout_ms, &a);
+        x->sys.vt->counters(&x->sys, &x->c1);
+        pass[k] = importJson(x, &a, plan.pools);
+        if (!c->quiet) {
+            fprintf(stderr, "  %s: %u of %u answered OK in %.1f ms\n",
+                    pass_name[k], a.ok, n, (double)a.elapsed_ns / 1e6);
+        }
+        uint64_t want_created = k == 0 ? plan.pools : 0;
+        if (a.ok != n || a.created != want_created ||
+            a.created + a.unchanged != plan.pools) {
+            fail(x,
+                 "%s: %u of %u templates OK, %llu pools created and %llu "
+                 "unchanged (expected %llu created of %llu)",
+                 pass_name[k], a.ok, n, (unsigned long long)a.created,
+                 (unsigned long long)a.unchanged,
+                 (unsigned long long)want_created,
+                 (unsigned long long)plan.pools);
+        }
+        if (k == 0 && rc == 0) {
+            verify = verifyImport(x, &plan);
+        }
+    }
+    if (rc != 0) {
+        fail(x, "import: the client could not submit every template");
+    }
+    double e = bjson_num(pass[0], "elapsed_ms");
+    json_t *res =
+        json_pack("{s:I,s:i,s:i,s:f,s:f,s:b}", "pools", (json_int_t)plan.pools,
+                  "imports", (int)n, "inflight",
+                  (int)(c->import_inflight == 0 || c->import_inflight > n
+                            ? n
+                            : c->import_inflight),
+                  "elapsed_ms", e, "target_ms", IMPORT_TARGET_MS,
+                  "within_target", !isnan(e) && e <= IMPORT_TARGET_MS);
+    json_object_set_new(res, "import", pass[0] ? pass[0] : json_null());
+    json_object_set_new(res, "verify", verify ? verify : json_null());
+    json_object_set_new(res, "reimport", pass[1] ? pass[1] : json_null());
+    json_object_set_new(x->doc, "result", res);
+    hosp_plan_free(&plan);
+    return rc;
+}
+
 /* ---- the document and the summary line ----------------------------------- */
 
 static json_t *machineJson(void)
@@ -1878,6 +2235,11 @@ static json_t *paramsJson(const struct cfg *c)
         json_array_append_new(pts, json_string(c->points[i]));
     }
     json_object_update_new(
+        p, json_pack("{s:b,s:i,s:i,s:i,s:i}", "rules", c->rules, "hold_ttl_ms",
+                     (int)c->ttl_ms, "import_pools", (int)c->import_pools,
+                     "import_templates", (int)c->import_templates,
+                     "import_inflight", (int)c->import_inflight));
+    json_object_update_new(
         p, json_pack("{s:o,s:i,s:i,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
                      "points", pts, "point_ms", (int)c->point_ms, "warmup_ms",
                      (int)c->warmup_ms, "confirm_share", c->confirm_share,
@@ -1903,7 +2265,20 @@ static void summary(struct ctx *x, bool ok, char *out, size_t len)
         int n_ = snprintf(out + at, at < len ? len - at : 0, __VA_ARGS__);     \
         at += n_ > 0 ? (size_t)n_ : 0;                                         \
     } while (0)
-    if (c->scenario == SC_STEADY) {
+    if (c->scenario == SC_IMPORT && res != NULL) {
+        ADD(" %.0f pools in %.0f imports (%.0f in flight), %.1f ms end to end "
+            "(%.0f pools/s), per import p50 %.1f p99 %.1f ms; verified %.0f "
+            "of %.0f; re-import (no-op) %.1f ms",
+            bjson_num(res, "pools"), bjson_num(res, "imports"),
+            bjson_num(res, "inflight"), bjson_num(res, "import.elapsed_ms"),
+            bjson_num(res, "import.pools_per_s"),
+            bjson_num(res, "import.latency_ms.p50"),
+            bjson_num(res, "import.latency_ms.p99"),
+            bjson_num(res, "verify.listed"), bjson_num(res, "pools"),
+            bjson_num(res, "reimport.elapsed_ms"));
+    } else if (c->scenario == SC_IMPORT) {
+        ADD(" no result");
+    } else if (c->scenario == SC_STEADY) {
         json_t *pts = json_object_get(d, "points");
         size_t i;
         json_t *pt;
@@ -2019,6 +2394,7 @@ int main(int argc, char **argv)
     x.sys.vt = sysOf(cfg.mode);
     x.sys.cfg = &cfg;
     x.sys.run = &x.run;
+    x.run.hold_ttl_ms = cfg.ttl_ms;
     snprintf(x.runid, sizeof x.runid, "b%llx",
              (unsigned long long)(tclock_wall_ms() % 0xffffffffffll));
     x.doc = json_object();
@@ -2028,8 +2404,9 @@ int main(int argc, char **argv)
     if (cfg.out != NULL) {
         snprintf(out_path, sizeof out_path, "%s", cfg.out);
     } else {
-        snprintf(out_path, sizeof out_path, "%s/%s-%s.json", cfg.results_dir,
-                 SCENARIOS[cfg.scenario], MODES[cfg.mode]);
+        snprintf(out_path, sizeof out_path, "%s/%s-%s%s.json", cfg.results_dir,
+                 SCENARIOS[cfg.scenario], MODES[cfg.mode],
+                 cfg.rules ? "-rules" : "");
     }
     time_t now = time(NULL);
     char when[64];
@@ -2038,6 +2415,9 @@ int main(int argc, char **argv)
                         json_integer(BENCH_SCHEMA_VERSION));
     if (cfg.run_set != NULL) {
         json_object_set_new(x.doc, "run_set", json_string(cfg.run_set));
+    }
+    if (cfg.commit != NULL) {
+        json_object_set_new(x.doc, "commit", json_string(cfg.commit));
     }
     json_object_set_new(x.doc, "scenario",
                         json_string(SCENARIOS[cfg.scenario]));
@@ -2069,6 +2449,9 @@ int main(int argc, char **argv)
                 break;
             case SC_STORM:
                 rc = runStorm(&x);
+                break;
+            case SC_IMPORT:
+                rc = runImport(&x);
                 break;
             default:
                 rc = -1;
@@ -2117,15 +2500,20 @@ int main(int argc, char **argv)
     }
     printf("%s\n", line);
     if (cfg.smoke) {
-        size_t n = json_array_size(x.failures);
+        /* The run's own check counts one; then its JSON, read back. */
+        int passed = 0, failed = (int)json_array_size(x.failures);
         size_t i;
         json_t *f;
         json_array_foreach(x.failures, i, f)
         {
             printf("FAIL: %s\n", json_string_value(f));
         }
-        printf("slotbench-smoke: %zu passed, %zu failed\n",
-               n == 0 && rc == 0 ? (size_t)1 : 0, n);
+        passed += failed == 0 && rc == 0;
+        failed += failed == 0 && rc != 0;
+        smoke_validate(out_path, &cfg, SCENARIOS[cfg.scenario], &passed,
+                       &failed);
+        printf("slotbench-smoke: %d passed, %d failed\n", passed, failed);
+        ok = ok && failed == 0;
     }
     json_decref(x.failures);
     json_decref(x.doc);

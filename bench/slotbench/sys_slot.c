@@ -13,6 +13,7 @@
 
 #include "libslot.h"
 #include "tcluster.h"
+#include "hosp.h"
 #include "httpc.h"
 #include "sys.h"
 
@@ -175,16 +176,25 @@ static int slotConfigure(struct sys *s, uint32_t ttl_min, uint32_t ttl_max)
     return 0;
 }
 
+/* A free-standing pool, or with --rules one of the hospital's scheduled
+ * pools (hosp.h: its place, segment and buckets). */
 static int slotCreatePool(struct sys *s, struct run *r, uint32_t i,
                           int64_t release_wall_ms)
 {
+    uint64_t release = release_wall_ms > 0 ? (uint64_t)release_wall_ms : 0;
+    struct hosp_pool hp;
     struct slotc_pool_spec spec;
     memset(&spec, 0, sizeof spec);
     spec.pool = r->pool[i].id;
     spec.capacity = r->pool[i].capacity;
     spec.kind = SLOTC_KIND_EXPERT;
     spec.fee_cents = 5000;
-    spec.release_at_ms = release_wall_ms > 0 ? (uint64_t)release_wall_ms : 0;
+    spec.release_at_ms = release;
+    if (r->hosp != NULL) {
+        hosp_burst_spec(r->hosp, i, r->pool[i].id, r->pool[i].capacity, release,
+                        &hp);
+        spec = hp.spec;
+    }
     struct slotc_req req;
     slotc_req_init(&req);
     int rc = slotc_sync_pool_create(s->admin, &req, &spec);
