@@ -32,6 +32,16 @@
  *   - the cores' own expiry sweeps (EXPIRE), proposed while a hold is due
  *     by the leader's clock, and chained while a sweep leaves holds due
  *     (expire_max is 1..4 holds in most seeds, SLOT_EXPIRE_MAX in slotd);
+ *   - flow-back, in half the seeds (see "flow-back"): the admin client
+ *     first sets a hospital's rules (RULES_SET with a flow-back rule,
+ *     maybe a channel group, maybe a department's own rules), and once
+ *     they are answered OK creates scheduled pools of that hospital with
+ *     channel shares, whose flow-back falls due during the run (before or
+ *     after the nemesis stops), or was due when they were created, or is a
+ *     day away; the clients hold, book and cancel in them over every
+ *     channel. The cores propose SWEEP when a flow-back is due by the
+ *     leader's clock, chained while one leaves pools due (expire_max
+ *     pools per SWEEP);
  *   - a nemesis with its own PRNG: partitions (split, isolation, one-way),
  *     message loss (saturate), kill / revive (a pause: the fixture cannot
  *     restart a server; requests sent to a paused server wait and are
@@ -41,8 +51,9 @@
  *     and disk / network errors (io_fault), which stop their server for
  *     good (see WA_IO_FAIL_STOP).
  * Then everything heals, every request still waited for is retried until
- * answered, a final entry is committed and every running server applies
- * it. Checked:
+ * answered (and a flow-back seed runs on until its flow-back time is well
+ * past), a final entry is committed and every running server applies it,
+ * with no hold and no flow-back left due. Checked:
  *   - at every step: the same raft index carries the same entry (origin,
  *     commands, results) on every server; every application of one
  *     (session, seq), on any server and in any entry, gives the one stored
@@ -124,6 +135,7 @@
 #include "log.h"
 #include "node_core.h"
 #include "slot_admin.h"
+#include "slot_time.h"
 #include "trand.h"
 
 #define DEFAULT_SEEDS   500 /* per cluster size (3 and 5 servers) */
@@ -131,8 +143,12 @@
 #define SIM_CLIENTS_MAX 6
 #define SIM_POOLS_MAX   4
 #define SIM_PATIENTS    12
-/* Ledger time starts at a real date. */
+/* Ledger time starts at a real date (2025-06-15 15:06:40 UTC), or, in the
+ * seeds with flow-back (see schedParams), so that FLOW_UTC_MS (the next
+ * whole minute, 15:07:00 UTC) falls at the simulated time they draw. */
 #define SIM_EPOCH_MS        1750000000000ull
+#define FLOW_UTC_MS         1750000020000ull
+#define DAY_MS              86400000ull
 #define DRIVER_MS           20   /* clients and the operator act this often */
 #define TICK_MS             100  /* node_core_tick, as slotd's default */
 #define ATTEMPT_TIMEOUT_MS  2500 /* a silent connection is closed */
@@ -501,6 +517,18 @@ struct sim_params {
     /* The cores' bounds (node_core_config). */
     uint32_t batch_cmds_max, batch_bytes_max, inflight_max, reads_max;
     uint32_t conn_pending_max, expire_max;
+    uint64_t epoch_ms; /* ledger time at simulated time 0 (clock skew aside) */
+    /* Flow-back (schedParams): client 0 sets the rules of hospital
+     * SIM_HOSPITAL, then creates pools of its schedule. */
+    bool sched;
+    unsigned flow_ms;        /* simulated time of FLOW_UTC_MS */
+    int16_t utc_offset_min;  /* the hospital's */
+    bool group;              /* channel group "online" = app + wechat */
+    bool dept_rules;         /* SIM_DEPT has rules of its own */
+    uint8_t days_before[2];  /* flowback_days_before: hospital, SIM_DEPT */
+    bool dept_flow;          /* SIM_DEPT's rules have a flow-back */
+    const char *flow_to[2];  /* flowback_to: hospital, SIM_DEPT */
+    int kind[SIM_POOLS_MAX]; /* POOL_* */
 };
 
 /* Nemesis actions, counted when they took effect. */
@@ -597,6 +625,7 @@ struct sim {
     uint64_t max_claim;
     uint32_t final_req;
     uint32_t transfer_adm; /* TRANSFER waiting, or UINT32_MAX */
+    int rules_step;        /* RULES_*: client 0 on its way to its pools */
     /* LEAVE notices the cores asked for (tell_removed), to deliver. */
     uint64_t leave_ids[SIM_NODES_MAX];
     unsigned n_leaves;
@@ -609,6 +638,98 @@ static const char *const POOL_NAMES[SIM_POOLS_MAX] = {
     "card/dr-li/am", "card/dr-wang/pm", "ortho/dr-zhao/am", "derm/dr-chen/am"};
 static const char *const CHANNELS[] = {"app", "wechat", "114"};
 static char PATIENTS[SIM_PATIENTS][16];
+
+/* ---- flow-back -----------------------------------------------------------
+ *
+ * In the seeds schedParams picks, client 0 first sets the rules of hospital
+ * SIM_HOSPITAL (RULES_SET, and maybe another for department SIM_DEPT),
+ * each once the one before is answered OK, and then creates some of its
+ * pools as pools of that hospital's schedule, with channel shares (maybe
+ * naming the group "online" = app + wechat). Each rule set flows the
+ * shares back at the local minute of FLOW_UTC_MS, days_before days before
+ * the visit day; a pool's visit day puts its flow-back a day before
+ * FLOW_UTC_MS (due when it is created), at it (flow_ms into the run, while
+ * clients hold and book), or a day after (never in the run). Rule times
+ * are whole local minutes and local minutes are UTC ones shifted by whole
+ * minutes, so within one run all flow-backs fall on FLOW_UTC_MS or on
+ * whole days before and after: the seeds vary where it falls instead
+ * (their epoch). */
+
+#define SIM_HOSPITAL "simhosp"
+#define SIM_DEPT     "ortho" /* the department that may have its own rules */
+static const char *const POOL_DEPTS[SIM_POOLS_MAX] = {"card", "card", "ortho",
+                                                      "derm"};
+static const char *const POOL_DOCTORS[SIM_POOLS_MAX] = {"dr-li", "dr-wang",
+                                                        "dr-zhao", "dr-chen"};
+/* Share names of scheduled pools ("online" only with the group). */
+static const char *const SHARE_NAMES[] = {"app", "wechat", "114", "online"};
+
+/* A pool of a flow-back seed: free-standing, or scheduled with its
+ * flow-back due a day before FLOW_UTC_MS, at it, or a day after. */
+enum { POOL_FREE, POOL_EARLY, POOL_DUE, POOL_LATER };
+
+/* Client 0's steps: each RULES_SET is sent, then answered. */
+enum {
+    RULES_HOSPITAL,
+    RULES_HOSPITAL_WAIT,
+    RULES_DEPT,
+    RULES_DEPT_WAIT,
+    RULES_DONE
+};
+
+/* The rule set pool k follows: 0 the hospital's, 1 SIM_DEPT's. */
+static unsigned rulesIdx(const struct sim_params *p, uint32_t k)
+{
+    return p->dept_rules && strcmp(POOL_DEPTS[k], SIM_DEPT) == 0;
+}
+
+/* The visit day of scheduled pool k. */
+static uint32_t poolDay(const struct sim_params *p, uint32_t k)
+{
+    uint32_t day = slot_local_day(FLOW_UTC_MS, p->utc_offset_min) +
+                   p->days_before[rulesIdx(p, k)];
+    return p->kind[k] == POOL_EARLY   ? day - 1
+           : p->kind[k] == POOL_LATER ? day + 1
+                                      : day;
+}
+
+/* Half the seeds (drawn after every other parameter, so the others stay as
+ * they were): the hospital, its rules and the kinds of the pools. */
+static void schedParams(struct trand *g, struct sim_params *p)
+{
+    static const int16_t offsets[] = {480, 0, 330, -300, 540, 345, -420, 600};
+    static const char *const to[] = {"", "114", "app", "online"};
+    p->epoch_ms = SIM_EPOCH_MS;
+    p->sched = rngChance(g, 50);
+    if (!p->sched) {
+        return;
+    }
+    if (p->n_pools < 2) {
+        p->n_pools = 2 + rngBelow(g, SIM_POOLS_MAX - 1);
+    }
+    /* Pools exist from about 2 s on (an election, a session, the rules):
+     * due from 4 s on, up to 4 s after the nemesis stops. */
+    p->flow_ms = 4000 + rngBelow(g, p->run_ms);
+    p->epoch_ms = FLOW_UTC_MS - p->flow_ms;
+    p->utc_offset_min = offsets[rngBelow(g, 8)];
+    p->group = rngChance(g, 50);
+    p->dept_rules = rngChance(g, 40);
+    p->dept_flow = rngChance(g, 75);
+    p->days_before[0] = (uint8_t)(1 + rngBelow(g, SLOT_FLOWBACK_DAYS_MAX));
+    p->days_before[1] = (uint8_t)rngBelow(g, SLOT_FLOWBACK_DAYS_MAX + 1);
+    p->flow_to[0] = to[rngBelow(g, 4)];
+    p->flow_to[1] = to[rngBelow(g, 4)];
+    for (uint32_t k = 0; k < p->n_pools; k++) {
+        uint32_t pick = rngBelow(g, 100);
+        p->kind[k] = pick < 15   ? POOL_FREE
+                     : pick < 35 ? POOL_EARLY
+                     : pick < 85 ? POOL_DUE
+                                 : POOL_LATER;
+        if (p->kind[k] == POOL_EARLY && p->days_before[rulesIdx(p, k)] == 0) {
+            p->kind[k] = POOL_DUE; /* its visit day would be over */
+        }
+    }
+}
 
 static struct slot_str strOf(const char *s)
 {
@@ -704,7 +825,8 @@ static const char *errName(int code)
 /* Commands carrying (session, seq) are deduplicated by the ledger. */
 static bool opDeduped(uint8_t op)
 {
-    return op != SLOT_OP_SESSION_OPEN && op != SLOT_OP_EXPIRE;
+    return op != SLOT_OP_SESSION_OPEN && op != SLOT_OP_EXPIRE &&
+           op != SLOT_OP_SWEEP;
 }
 
 static bool resultEq(const struct slot_result *a, const struct slot_result *b)
@@ -903,6 +1025,13 @@ static void reqAck(struct sim *s, uint32_t id, const struct slot_result *res,
                   res->code != SLOT_REQUEST_MISMATCH,
               "req %u (%s session %" PRIu64 " seq %" PRIu64 "): %s", id,
               opName(r->op), r->session, r->seq, errName(res->code));
+    if (r->op == SLOT_OP_RULES_SET) {
+        SIM_CHECK(s, res->code == SLOT_OK, "RULES_SET failed: %s",
+                  errName(res->code));
+        s->rules_step = s->rules_step == RULES_HOSPITAL_WAIT && s->p.dept_rules
+                            ? RULES_DEPT
+                            : RULES_DONE;
+    }
     if (r->op == SLOT_OP_HOLD && res->code == SLOT_OK) {
         struct claimrec *c = claimRec(s, res->a);
         SIM_CHECK(s, !c->known, "claim %" PRIu64 " created twice", res->a);
@@ -1677,7 +1806,7 @@ static void appliedCb(struct fsm *f, uint64_t origin,
 /* The cores' callbacks. */
 static uint64_t stampOf(const struct sim *s, unsigned node)
 {
-    int64_t t = (int64_t)SIM_EPOCH_MS + (int64_t)simNow(s) + s->skew_ms[node];
+    int64_t t = (int64_t)s->p.epoch_ms + (int64_t)simNow(s) + s->skew_ms[node];
     return t < 0 ? 0 : (uint64_t)t;
 }
 
@@ -1721,6 +1850,91 @@ static void specRandom(struct sim *s, struct slot_pool_spec *sp, uint32_t pool)
         sp->n_shares = 1;
         sp->shares[0].channel = strOf(CHANNELS[rngBelow(g, 3)]);
         sp->shares[0].slots = 1 + rngBelow(g, sp->capacity);
+    }
+}
+
+/* Rule set `which` (0: the hospital's, 1: SIM_DEPT's) of a flow-back
+ * seed. */
+static void rulesOf(const struct sim_params *p, unsigned which,
+                    struct slot_rules *r)
+{
+    slot_rules_default(r);
+    r->utc_offset_min = p->utc_offset_min;
+    r->flowback_days_before = p->days_before[which];
+    if (which == 0 || p->dept_flow) {
+        r->flowback_minute =
+            (uint16_t)slot_local_minute(FLOW_UTC_MS, p->utc_offset_min);
+    }
+    snprintf(r->flowback_to, sizeof r->flowback_to, "%s", p->flow_to[which]);
+    if (p->group) {
+        r->n_groups = 1;
+        strcpy(r->groups[0].name, "online");
+        r->groups[0].n = 2;
+        strcpy(r->groups[0].channels[0], "app");
+        strcpy(r->groups[0].channels[1], "wechat");
+    }
+}
+
+/* Client 0 sends RULES_SET of rule set `which`. */
+static void rulesSend(struct sim *s, unsigned which)
+{
+    struct slot_rules r;
+    struct mp_buf b;
+    rulesOf(&s->p, which, &r);
+    mp_buf_init(&b);
+    slot_rules_encode(&b, &r);
+    struct slot_cmd c;
+    memset(&c, 0, sizeof c);
+    c.op = SLOT_OP_RULES_SET;
+    c.u.rules.hospital = strOf(SIM_HOSPITAL);
+    c.u.rules.department = strOf(which == 0 ? "" : SIM_DEPT);
+    c.u.rules.operator_name = strOf("ops@sim");
+    c.u.rules.reason = strOf("flow-back");
+    c.u.rules.rules = (struct slot_str){(const char *)b.data, (uint32_t)b.len};
+    reqNew(s, 0, c); /* copies the bytes */
+    mp_buf_free(&b);
+}
+
+/* A spec for scheduled pool `pool`: its visit day (so its flow-back time
+ * never changes), segment 08:00-24:00 local, one to three shares of
+ * channels or the group. */
+static void specSched(struct sim *s, struct slot_pool_spec *sp, uint32_t pool)
+{
+    struct trand *g = &s->rng_client;
+    memset(sp, 0, sizeof *sp);
+    sp->pool = strOf(POOL_NAMES[pool]);
+    sp->capacity = 3 + rngBelow(g, 8);
+    sp->kind = (uint8_t)rngBelow(g, SLOT_KIND_MAX + 1);
+    sp->fee_cents = 500 + 100 * rngBelow(g, 50);
+    uint32_t day = poolDay(&s->p, pool);
+    sp->seg_start_ms = slot_utc_ms_of(day, 8 * 60, s->p.utc_offset_min);
+    sp->seg_end_ms =
+        slot_utc_ms_of(day, SLOT_MINUTES_PER_DAY, s->p.utc_offset_min);
+    unsigned names = s->p.group ? 4 : 3;
+    unsigned first = rngBelow(g, names);
+    unsigned want = 1 + rngBelow(g, 3);
+    uint32_t left = sp->capacity;
+    for (unsigned k = 0; k < want && left > 0; k++) {
+        struct slot_share *sh = &sp->shares[sp->n_shares++];
+        sh->channel = strOf(SHARE_NAMES[(first + k) % names]);
+        sh->slots = 1 + rngBelow(g, left < 4 ? left : 4);
+        left -= sh->slots;
+    }
+    sp->has_sched = true;
+    sp->sched.hospital = strOf(SIM_HOSPITAL);
+    sp->sched.campus = strOf("east");
+    sp->sched.department = strOf(POOL_DEPTS[pool]);
+    sp->sched.doctor = strOf(POOL_DOCTORS[pool]);
+    sp->sched.visit_day = day;
+    sp->sched.pay_mode = (uint8_t)rngBelow(g, 2);
+}
+
+static void specFor(struct sim *s, struct slot_pool_spec *sp, uint32_t pool)
+{
+    if (s->p.sched && s->p.kind[pool] != POOL_FREE) {
+        specSched(s, sp, pool);
+    } else {
+        specRandom(s, sp, pool);
     }
 }
 
@@ -1835,16 +2049,24 @@ static void clientTick(struct sim *s, int ci)
     struct slot_cmd c;
     memset(&c, 0, sizeof c);
     char payref[24];
+    if (ci == 0 && s->p.sched && s->rules_step != RULES_DONE) {
+        /* The hospital's rules (then SIM_DEPT's) before its pools. */
+        if (s->rules_step == RULES_HOSPITAL || s->rules_step == RULES_DEPT) {
+            rulesSend(s, s->rules_step == RULES_DEPT);
+            s->rules_step++;
+        }
+        return;
+    }
     if (ci == 0 && cl->pools_created < s->p.n_pools) {
         c.op = SLOT_OP_POOL_CREATE;
-        specRandom(s, &c.u.pool, cl->pools_created++);
+        specFor(s, &c.u.pool, cl->pools_created++);
         reqNew(s, ci, c);
         return;
     }
     uint32_t pick = rngBelow(g, 100);
     if (ci == 0 && pick < 4) {
         c.op = SLOT_OP_POOL_UPDATE;
-        specRandom(s, &c.u.pool, rngBelow(g, s->p.n_pools));
+        specFor(s, &c.u.pool, rngBelow(g, s->p.n_pools));
     } else if (pick < 40) {
         c.op = SLOT_OP_HOLD;
         c.u.hold.pool = strOf(POOL_NAMES[rngBelow(g, s->p.n_pools)]);
@@ -2803,6 +3025,7 @@ static void paramsFromSeed(uint64_t seed, struct sim_params *p)
     p->reads = true;
     p->status = true;
     coreParams(&g, p);
+    schedParams(&g, p);
 }
 
 static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
@@ -2906,6 +3129,20 @@ static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
            p->max_inflight, p->n_clients, p->n_pools, p->run_ms, p->workarounds,
            p->batch_cmds_max, p->batch_bytes_max, p->inflight_max, p->reads_max,
            p->conn_pending_max, p->expire_max);
+    if (p->sched) {
+        simLog(s,
+               "flow-back at %u ms, UTC%+d, days before %u / %s %u%s, to "
+               "'%s' / '%s'%s; pools (free, early, due, later): %d %d %d %d",
+               p->flow_ms, p->utc_offset_min, p->days_before[0], SIM_DEPT,
+               p->days_before[1],
+               !p->dept_rules ? " (not set)"
+               : p->dept_flow ? ""
+                              : " (no flow-back)",
+               p->flow_to[0], p->flow_to[1], p->group ? ", group online" : "",
+               p->kind[0], p->n_pools > 1 ? p->kind[1] : -1,
+               p->n_pools > 2 ? p->kind[2] : -1,
+               p->n_pools > 3 ? p->kind[3] : -1);
+    }
 }
 
 /* Adds the cores' counters to the seed's (once, at the end). */
@@ -3153,19 +3390,43 @@ static void simRun(struct sim *s)
     simFinish(s);
 }
 
+/* A running server's ledger has a flow-back due by its own time: the
+ * leader's core must still propose its SWEEP. */
+static bool flowDue(const struct sim *s)
+{
+    for (unsigned i = 0; i < s->p.n; i++) {
+        const struct ledger *l = s->nodes[i].fsm.ledger;
+        if (!s->crashed[i] && ledger_next_sweep_ms(l) <= ledger_time_ms(l)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* After healing, a flow-back seed runs until this long after its
+ * flow-back time (clock skew is at most 3 s), so that the ones due late
+ * happen in the final phase. */
+#define FLOW_WAIT_MS 4000
+/* A flow-back due by ledger time is swept by then (the leader's clock may
+ * lag the ledger's by 6 s). */
+#define FLOW_SWEEP_MS 10000
+
 /* Heals everything, waits until every request is answered, commits a final
  * entry and waits until every running server applied the same index. The
  * final entry is an EXPIRE of every due hold, so that the ledger ends with
  * none due (checkClaims compares pool counters with claim states, and a
- * due hold reads EXPIRED before a sweep frees its slot). A core's own sweep
- * may still commit after it, with a later stamp: then once more. */
+ * due hold reads EXPIRED before a sweep frees its slot); no flow-back may
+ * be due either: the cores' SWEEPs (the simulation never sends one) are
+ * waited for, FLOW_SWEEP_MS at most. A core's own sweep may still commit
+ * after it, with a later stamp: then once more. */
 static void simFinish(struct sim *s)
 {
     s->phase = PHASE_HEAL;
     s->hold_sends = false;
     healAll(s);
     uint64_t heal_end = simNow(s) + HEAL_MS_MAX;
-    while (!allAnswered(s)) {
+    while (!allAnswered(s) ||
+           (s->p.sched && simNow(s) < s->p.flow_ms + FLOW_WAIT_MS)) {
         SIM_CHECK(s, simNow(s) < heal_end,
                   "requests still unanswered %d s after healing",
                   HEAL_MS_MAX / 1000);
@@ -3177,10 +3438,14 @@ static void simFinish(struct sim *s)
         struct slot_cmd c = {.op = SLOT_OP_EXPIRE};
         c.u.expire.max = SLOT_EXPIRE_MAX;
         s->final_req = reqNew(s, OWNER_FILLER, c);
-        while (s->reqs[s->final_req].state != RQ_ACKED) {
+        uint64_t flow_end = simNow(s) + FLOW_SWEEP_MS;
+        while (s->reqs[s->final_req].state != RQ_ACKED ||
+               (flowDue(s) && simNow(s) < flow_end)) {
             SIM_CHECK(s, simNow(s) < heal_end, "final entry never committed");
             simStep(s);
         }
+        /* Still due: no SWEEP came; not waited for again. */
+        bool flow_late = flowDue(s);
         /* The clients, the operator and the cores go quiet. */
         raft_index fin = s->reqs[s->final_req].ack_index;
         s->phase = PHASE_DONE;
@@ -3194,10 +3459,12 @@ static void simFinish(struct sim *s)
         SIM_CHECK(s, raft_fixture_step_until(&s->fx, allEqual, s, 60000),
                   "servers did not converge on one applied index");
         const struct ledger *l = s->nodes[firstLive(s)].fsm.ledger;
-        if (ledger_next_deadline_ms(l) > ledger_time_ms(l)) {
+        if (ledger_next_deadline_ms(l) > ledger_time_ms(l) &&
+            (flow_late || !flowDue(s))) {
             break;
         }
-        simLog(s, "a sweep followed the final entry: holds are due again");
+        simLog(s, "a sweep followed the final entry: holds or flow-backs "
+                  "are due again");
     }
     simLog(s, "converged at index %llu after %" PRIu64 " steps",
            (unsigned long long)raft_last_applied(
@@ -3702,6 +3969,7 @@ static void scenarioParams(struct sim_params *p, unsigned n,
     p->reads_max = 8;
     p->conn_pending_max = 8;
     p->expire_max = 4;
+    p->epoch_ms = SIM_EPOCH_MS;
 }
 
 static bool takingSnapshot(struct sim *s, unsigned i)
