@@ -59,7 +59,10 @@
  *     (session, seq), on any server and in any entry, gives the one stored
  *     result (exactly-once); ledger time and the commit index never go
  *     back; every snapshot a server takes restores into the state it was
- *     taken from;
+ *     taken from; a core queues a SWEEP on its tick only when a flow-back
+ *     is due by its clock and the ledger it applied, and otherwise only on
+ *     applying its own SWEEP that left pools due; every SWEEP in the log
+ *     is a core's (no session, the core's bound);
  *   - every answer: it is for a request waiting on that connection, once
  *     (a core never answers a tag twice or on the wrong connection); a
  *     RESULT names an index whose entry the answering server proposed and
@@ -81,6 +84,21 @@
  *     resolution that happened, and nothing was confirmed or released at or
  *     after its deadline (a failover never extends one); every connection
  *     a client closed was released by its core once nothing was pending;
+ *   - flow-back, on the replay, each SWEEP applied alone: its result counts
+ *     the pools due by ledger time (a = flowed up to max, b = still due);
+ *     it flows back exactly a of them, earliest (due, creation) first;
+ *     held and booked never change in any bucket, every bucket keeps free
+ *     + held + booked == capacity and they add up to the pool's counters;
+ *     a pool that flowed back moved every other share's free slots into
+ *     its target (the share its rules name, else the remainder), any other
+ *     pool is unchanged. At the end, on every running server, every
+ *     scheduled pool whose flow-back time is not after the ledger's time
+ *     flowed back and no later one did (due times worked out apart from the
+ *     ledger's formula); the pools flowed back are the ones the log's
+ *     SWEEPs flowed, and the cores queued at least as many SWEEPs as were
+ *     committed. SWEEPs finding nothing due, or stamped before the
+ *     earliest due time, happen legitimately (a deposed leader's SWEEP
+ *     committed after its successor's) but must stay rare (CEILS);
  *   - after each seed's cluster is closed, every byte raft allocated
  *     (through raft_heap_set: raft, its fixture, our fsm's snapshots, the
  *     cores' entries) was freed: the regression check of
@@ -89,7 +107,7 @@
  *   - over the seeds of one cluster size, each case this header claims is
  *     counted and must have happened at least a few times (STATS, from
  *     FLOOR_SEEDS_MIN seeds on): a run that silently stops exercising one
- *     fails.
+ *     fails; what must stay rare has a ceiling (CEILS).
  *
  * raft 0.22.1 has bugs this simulation runs into within a few thousand
  * seeds; a shim between raft and the fixture's raft_io works around each
@@ -556,7 +574,7 @@ struct sim_stats {
     /* the cores (struct node_core_stats, summed over servers) */
     uint64_t batches, commands, batches_full, results, busy, not_leader;
     uint64_t lost, unapplied_acks, barriers, reads_barrier, reads_local;
-    uint64_t sweeps, sweeps_chained, admin_changes;
+    uint64_t sweeps, sweeps_chained, admin_changes, flow_sweeps;
     /* what the clients saw */
     uint64_t resends, timeouts, acks, dup_applies, client_restarts;
     uint64_t seq_skips, busy_seen, not_leader_seen, no_leader_seen;
@@ -569,6 +587,18 @@ struct sim_stats {
     uint64_t paused_deliveries; /* frames a paused server handled later */
     uint64_t nemesis[NEM_KINDS];
     uint64_t leader_changes;
+    /* flow-back: SWEEPs a core queued on applying one that left pools due
+     * (the others, on a tick); at the end (the first running server's
+     * ledger): seeds with scheduled pools, such pools, those flowed back */
+    uint64_t flow_sweeps_chained;
+    uint64_t sched_seeds, sched_pools, sched_flowed;
+    /* ... and on the replay, per SWEEP command: applied, pools it flowed
+     * back, still due after it (b > 0), no-ops (a == 0), stamped before the
+     * earliest due time; per pool flowed back: with held or booked slots in
+     * a share that gave, into a named share, after the nemesis healed */
+    uint64_t sweep_cmds, sweep_pools, sweep_left_due, sweep_noop;
+    uint64_t sweep_early;
+    uint64_t flows_with_claims, flows_to_share, flows_after_heal;
     /* raft */
     uint64_t snapshots_taken, snapshots_restored, install_snapshots;
     uint64_t pending_installs; /* times a follower had snapshot_pending set */
@@ -691,6 +721,19 @@ static uint32_t poolDay(const struct sim_params *p, uint32_t k)
     return p->kind[k] == POOL_EARLY   ? day - 1
            : p->kind[k] == POOL_LATER ? day + 1
                                       : day;
+}
+
+/* When pool k flows back (UINT64_MAX: never), from its kind: the ledger
+ * computes it from the rules (ledger.h), so a different formula. */
+static uint64_t poolDue(const struct sim_params *p, uint32_t k)
+{
+    if (!p->sched || p->kind[k] == POOL_FREE ||
+        (rulesIdx(p, k) == 1 && !p->dept_flow)) {
+        return UINT64_MAX;
+    }
+    return p->kind[k] == POOL_EARLY   ? FLOW_UTC_MS - DAY_MS
+           : p->kind[k] == POOL_LATER ? FLOW_UTC_MS + DAY_MS
+                                      : FLOW_UTC_MS;
 }
 
 /* Half the seeds (drawn after every other parameter, so the others stay as
@@ -1707,6 +1750,14 @@ static struct entrec *entryNew(struct sim *s, uint64_t origin, raft_index idx,
             s->st.holds_swept += results[k].a;
             s->st.sweeps_left_due += results[k].b > 0;
         }
+        /* Only a core proposes SWEEP (no client sends one): its own bound,
+         * no session. */
+        SIM_CHECK(s,
+                  cmds[k].op != SLOT_OP_SWEEP ||
+                      (cmds[k].session == 0 && cmds[k].seq == 0 &&
+                       cmds[k].u.expire.max == s->p.expire_max),
+                  "entry %" PRIx64 ": SWEEP session %" PRIu64 " max %u", origin,
+                  cmds[k].session, cmds[k].u.expire.max);
     }
     s->st.multi_session_entries += mixed;
     return e;
@@ -1800,7 +1851,25 @@ static void appliedCb(struct fsm *f, uint64_t origin,
                 errName(r->canon.code), r->canon.a, r->canon.time_ms);
         }
     }
+    /* A core queues a SWEEP here only to chain one: on applying its own
+     * SWEEP that left pools due. */
+    uint64_t before = node_core_stats(nd->core)->flow_sweeps;
     node_core_applied(nd->core, origin, cmds, results, n);
+    uint64_t chained = node_core_stats(nd->core)->flow_sweeps - before;
+    if (chained > 0) {
+        bool left_due = false;
+        for (uint32_t k = 0; k < n; k++) {
+            left_due =
+                left_due || (cmds[k].op == SLOT_OP_SWEEP && results[k].b > 0);
+        }
+        SIM_CHECK(s, chained == 1 && originServer(origin) == nd->i && left_due,
+                  "server %u queued %" PRIu64 " SWEEP(s) on applying entry "
+                  "%" PRIx64 " (its own SWEEP leaving pools due: %s)",
+                  nd->i, chained, origin,
+                  originServer(origin) == nd->i && left_due ? "yes" : "no");
+        s->st.flow_sweeps_chained++;
+        simLog(s, "server %u: chains a SWEEP", nd->i);
+    }
 }
 
 /* The cores' callbacks. */
@@ -3164,6 +3233,7 @@ static void coreStats(struct sim *s)
         s->st.sweeps += c->sweeps;
         s->st.sweeps_chained += c->sweeps_chained;
         s->st.admin_changes += c->admin_changes;
+        s->st.flow_sweeps += c->flow_sweeps;
     }
 }
 
@@ -3250,6 +3320,27 @@ static void simClose(struct sim *s)
     free(s->claims);
 }
 
+/* node_core_tick on server i. A SWEEP it queues must be due by the
+ * server's clock and the ledger it has applied (a core that proposes one
+ * on every tick fails here). */
+static void tickCore(struct sim *s, unsigned i)
+{
+    struct node_core *core = s->nodes[i].core;
+    uint64_t before = node_core_stats(core)->flow_sweeps;
+    node_core_tick(core);
+    uint64_t queued = node_core_stats(core)->flow_sweeps - before;
+    if (queued > 0) {
+        uint64_t due = ledger_next_sweep_ms(s->nodes[i].fsm.ledger);
+        uint64_t now = stampOf(s, i);
+        SIM_CHECK(s, queued == 1 && due <= now,
+                  "server %u: its tick queued %" PRIu64 " SWEEP(s), next "
+                  "flow-back at %" PRIu64 ", its clock at %" PRIu64,
+                  i, queued, due, now);
+        simLog(s, "server %u: its tick queues a SWEEP (due %+" PRId64 " ms)", i,
+               (int64_t)(now - due));
+    }
+}
+
 /* One step of the fixture, then what a loop turn of every running slotd
  * does after it: frames that waited for a paused server go in, the cores
  * end their turn (node_core_flush), the clients read their answers; and on
@@ -3278,7 +3369,7 @@ static void simStep(struct sim *s)
     if (s->phase != PHASE_DONE && now >= s->next_tick_ms) {
         for (unsigned i = 0; i < s->p.n; i++) {
             if (running(s, i)) {
-                node_core_tick(s->nodes[i].core);
+                tickCore(s, i);
             }
         }
         flushCores(s);
@@ -3444,7 +3535,7 @@ static void simFinish(struct sim *s)
             SIM_CHECK(s, simNow(s) < heal_end, "final entry never committed");
             simStep(s);
         }
-        /* Still due: no SWEEP came; not waited for again. */
+        /* Still due: no SWEEP came (checkFlowEnd reports the pools). */
         bool flow_late = flowDue(s);
         /* The clients, the operator and the cores go quiet. */
         raft_index fin = s->reqs[s->final_req].ack_index;
@@ -3519,6 +3610,228 @@ static void replayCheckOne(struct sim *s, const struct ledger *l,
     mp_buf_free(&b);
 }
 
+/* ---- flow-back on the replay -------------------------------------------- */
+
+/* What the replay keeps for the SWEEP checks. */
+struct replayflow {
+    int order[SIM_POOLS_MAX]; /* pool k was the order[k]-th created, or -1 */
+    int n_created;
+};
+
+static uint32_t poolIndex(struct slot_str name)
+{
+    uint32_t k = 0;
+    while (k < SIM_POOLS_MAX && (strlen(POOL_NAMES[k]) != name.len ||
+                                 memcmp(POOL_NAMES[k], name.p, name.len))) {
+        k++;
+    }
+    return k;
+}
+
+/* Bucket i of a pool status: a share, or (i == n_shares) the remainder. */
+static const struct slot_bucket *bucketOf(const struct slot_pool_status *ps,
+                                          uint32_t i)
+{
+    return i < ps->n_shares ? &ps->shares[i] : &ps->remainder;
+}
+
+/* The counters of pool k just before (b) and after (a) a SWEEP. Held and
+ * booked never change, in any bucket; every bucket keeps free + held +
+ * booked == capacity, and the buckets add up to the pool's counters. A pool
+ * that flowed back gave the free slots of every share but the target (the
+ * share its rules' flowback_to names, else the remainder) to the target;
+ * any other pool is unchanged. */
+static void sweepPoolCheck(struct sim *s, uint32_t k,
+                           const struct slot_pool_status *b,
+                           const struct slot_pool_status *a, bool flowed)
+{
+    const char *name = POOL_NAMES[k];
+    SIM_CHECK(s, a->n_shares == b->n_shares,
+              "pool %s: %u shares before a SWEEP, %u after", name, b->n_shares,
+              a->n_shares);
+    uint32_t n = b->n_shares;
+    uint32_t t = n; /* the target */
+    for (uint32_t i = 0; i < n && flowed; i++) {
+        const char *to = s->p.flow_to[rulesIdx(&s->p, k)];
+        t = to[0] != '\0' && strcmp(b->shares[i].channel, to) == 0 ? i : t;
+    }
+    struct slot_bucket want[SLOT_POOL_SHARES_MAX + 1];
+    uint32_t moved = 0, cap = 0, fr = 0, he = 0, bo = 0;
+    bool claims = false;
+    for (uint32_t i = 0; i <= n; i++) {
+        const struct slot_bucket *x = bucketOf(b, i), *y = bucketOf(a, i);
+        SIM_CHECK(s,
+                  strcmp(x->channel, y->channel) == 0 && x->held == y->held &&
+                      x->booked == y->booked,
+                  "pool %s bucket '%s': held %u booked %u before a SWEEP, "
+                  "'%s' held %u booked %u after",
+                  name, x->channel, x->held, x->booked, y->channel, y->held,
+                  y->booked);
+        SIM_CHECK(s, y->free + y->held + y->booked == y->capacity,
+                  "pool %s bucket '%s' after a SWEEP: free %u held %u booked "
+                  "%u of %u",
+                  name, y->channel, y->free, y->held, y->booked, y->capacity);
+        cap += y->capacity;
+        fr += y->free;
+        he += y->held;
+        bo += y->booked;
+        want[i] = *x;
+        if (flowed && i != t && i < n) {
+            claims = claims || x->held + x->booked > 0;
+            moved += x->free;
+            want[i].capacity -= x->free;
+            want[i].free = 0;
+        }
+    }
+    want[t].capacity += moved;
+    want[t].free += moved;
+    SIM_CHECK(s,
+              a->capacity == b->capacity && a->held == b->held &&
+                  a->booked == b->booked && cap == a->capacity &&
+                  fr == a->free && he == a->held && bo == a->booked &&
+                  a->free + a->held + a->booked == a->capacity,
+              "pool %s after a SWEEP: free %u held %u booked %u of %u "
+              "(before %u/%u/%u of %u), buckets add up to %u/%u/%u of %u",
+              name, a->free, a->held, a->booked, a->capacity, b->free, b->held,
+              b->booked, b->capacity, fr, he, bo, cap);
+    for (uint32_t i = 0; i <= n; i++) {
+        const struct slot_bucket *y = bucketOf(a, i);
+        SIM_CHECK(s, y->capacity == want[i].capacity && y->free == want[i].free,
+                  "pool %s bucket '%s' (%s): capacity %u free %u after a "
+                  "SWEEP, want %u and %u (target '%s', %u slots moved)",
+                  name, y->channel, flowed ? "flowed back" : "not flowing",
+                  y->capacity, y->free, want[i].capacity, want[i].free,
+                  bucketOf(b, t)->channel, moved);
+    }
+    if (flowed) {
+        s->st.flows_with_claims += claims;
+        s->st.flows_to_share += t < n;
+    }
+}
+
+/* One SWEEP of the log, applied alone at its entry's stamp (the commands
+ * before it in the entry already applied): its result is what the pools
+ * before it say (a = the due ones up to max, b = the rest), it flows back
+ * exactly a pools, due ones, earliest (due, creation) first, and nothing
+ * else changes (sweepPoolCheck). Counted: a SWEEP stamped before the
+ * earliest due time (ledger time may be ahead of the stamp, or the pools
+ * flowed back meanwhile), and one that finds nothing due. */
+static void sweepCheck(struct sim *s, struct ledger *l, uint64_t stamp,
+                       const struct slot_cmd *c, struct slot_result *res,
+                       const struct replayflow *rf)
+{
+    uint64_t t = ledger_time_ms(l) > stamp ? ledger_time_ms(l) : stamp;
+    uint64_t next = ledger_next_sweep_ms(l);
+    struct slot_pool_status before[SIM_POOLS_MAX], after;
+    bool have[SIM_POOLS_MAX], due[SIM_POOLS_MAX];
+    uint32_t n_due = 0;
+    for (uint32_t k = 0; k < s->p.n_pools; k++) {
+        const struct slot_pool_status *b = &before[k];
+        have[k] =
+            ledger_read_pool(l, strOf(POOL_NAMES[k]), &before[k]) == SLOT_OK;
+        due[k] = have[k] && b->has_place && !b->place.flowed_back &&
+                 b->place.flow_due_ms != 0 && b->place.flow_due_ms <= t;
+        n_due += due[k];
+    }
+    ledger_apply(l, stamp, c, 1, res);
+    uint32_t max = c->u.expire.max;
+    uint64_t want_a = n_due < max ? n_due : max;
+    uint64_t want_b = n_due - want_a;
+    want_b =
+        want_b < SLOT_EXPIRE_DUE_COUNT_MAX ? want_b : SLOT_EXPIRE_DUE_COUNT_MAX;
+    SIM_CHECK(s, res->code == SLOT_OK && res->a == want_a && res->b == want_b,
+              "SWEEP (max %u) at %" PRIu64 ": %s a=%" PRIu64 " b=%" PRIu64
+              ", %u pools were due",
+              max, t, errName(res->code), res->a, res->b, n_due);
+    uint64_t last_due = 0, first_left = UINT64_MAX;
+    int last_order = -1, first_left_order = SIM_POOLS_MAX;
+    uint32_t n_flowed = 0;
+    for (uint32_t k = 0; k < s->p.n_pools; k++) {
+        if (!have[k]) {
+            continue;
+        }
+        SIM_CHECK(s,
+                  ledger_read_pool(l, strOf(POOL_NAMES[k]), &after) == SLOT_OK,
+                  "pool %s gone after a SWEEP", POOL_NAMES[k]);
+        const struct slot_pool_status *b = &before[k];
+        bool flowed = b->has_place && !b->place.flowed_back &&
+                      after.has_place && after.place.flowed_back;
+        SIM_CHECK(s, !flowed || due[k],
+                  "pool %s flowed back at %" PRIu64 ", due at %" PRIu64,
+                  POOL_NAMES[k], t, b->place.flow_due_ms);
+        sweepPoolCheck(s, k, b, &after, flowed);
+        uint64_t d = b->place.flow_due_ms;
+        if (flowed) {
+            n_flowed++;
+            if (d > last_due || (d == last_due && rf->order[k] > last_order)) {
+                last_due = d;
+                last_order = rf->order[k];
+            }
+        } else if (due[k] &&
+                   (d < first_left ||
+                    (d == first_left && rf->order[k] < first_left_order))) {
+            first_left = d;
+            first_left_order = rf->order[k];
+        }
+    }
+    SIM_CHECK(s, n_flowed == res->a,
+              "SWEEP at %" PRIu64 " says %" PRIu64 " pools, %u flowed back", t,
+              res->a, n_flowed);
+    SIM_CHECK(s,
+              last_due < first_left ||
+                  (last_due == first_left && last_order < first_left_order),
+              "SWEEP at %" PRIu64 " flowed back a pool due at %" PRIu64
+              " before one due at %" PRIu64,
+              t, last_due, first_left);
+    s->st.sweep_cmds++;
+    s->st.sweep_pools += res->a;
+    s->st.sweep_left_due += res->b > 0;
+    s->st.sweep_noop += res->a == 0;
+    s->st.sweep_early += stamp < next;
+    if (t >= s->p.epoch_ms + s->p.run_ms) {
+        s->st.flows_after_heal += res->a;
+    }
+    if (next == UINT64_MAX) {
+        simLog(s, "replay: SWEEP with no flow-back waiting");
+    } else {
+        simLog(s,
+               "replay: SWEEP stamped %+" PRId64 " ms from the earliest due, "
+               "flowed back %" PRIu64 ", %" PRIu64 " still due",
+               (int64_t)(stamp - next), res->a, res->b);
+    }
+}
+
+/* Applies one entry of the log at its stamp, each SWEEP in it alone
+ * (sweepCheck): ledger time advances once per entry, so this is the same
+ * as one ledger_apply (the replay compares every result). */
+static void replayEntry(struct sim *s, struct ledger *l, uint64_t stamp,
+                        const struct slot_cmd *cmds, uint32_t n,
+                        struct slot_result *res, struct replayflow *rf)
+{
+    uint32_t from = 0;
+    for (uint32_t k = 0; k <= n; k++) {
+        if (k < n && cmds[k].op != SLOT_OP_SWEEP) {
+            continue;
+        }
+        if (k > from || n == 0) {
+            ledger_apply(l, stamp, cmds + from, k - from, res + from);
+        }
+        for (uint32_t j = from; j < k; j++) {
+            if (cmds[j].op == SLOT_OP_POOL_CREATE && res[j].code == SLOT_OK) {
+                uint32_t p = poolIndex(cmds[j].u.pool.pool);
+                SIM_CHECK(s, p < SIM_POOLS_MAX, "replay: a pool of no client");
+                if (rf->order[p] < 0) { /* not a retry's stored answer */
+                    rf->order[p] = rf->n_created++;
+                }
+            }
+        }
+        if (k < n) {
+            sweepCheck(s, l, stamp, &cmds[k], &res[k], rf);
+        }
+        from = k + 1;
+    }
+}
+
 /* Replays the committed entries in index order into a fresh ledger: the
  * result of every command, every read and status hash answered on the way,
  * and the final state must match what the cluster produced, however many
@@ -3545,6 +3858,10 @@ static uint64_t checkReplay(struct sim *s)
     qsort(chk, n_chk, sizeof *chk, replaychkCmp);
     uint32_t next = 0;
     unsigned replayed = 0;
+    struct replayflow rf = {.n_created = 0};
+    for (uint32_t k = 0; k < SIM_POOLS_MAX; k++) {
+        rf.order[k] = -1;
+    }
     for (raft_index idx = 1; idx <= s->max_idx; idx++) {
         while (next < n_chk && chk[next].index < idx) {
             replayCheckOne(s, l, &chk[next++]);
@@ -3561,7 +3878,7 @@ static uint64_t checkReplay(struct sim *s)
                           SLOT_OK &&
                       o == origin && n == e->n,
                   "entry %" PRIx64 " does not decode back", origin);
-        ledger_apply(l, stamp, cmds, n, res);
+        replayEntry(s, l, stamp, cmds, n, res, &rf);
         for (uint32_t k = 0; k < n; k++) {
             SIM_CHECK(s, resultEq(&res[k], &e->results[k]),
                       "replay of index %llu cmd %u: %s a=%" PRIu64
@@ -3760,12 +4077,63 @@ static void checkClaims(struct sim *s, const struct ledger *l)
     }
 }
 
+/* Server i's scheduled pools at the end: each one whose flow-back time is
+ * not later than its ledger time flowed back, none later did, and those
+ * still waiting are due when poolDue says. Returns the pools flowed back;
+ * counts them on the first running server. */
+static uint64_t checkFlowEnd(struct sim *s, unsigned i, const struct ledger *l)
+{
+    uint64_t now = ledger_time_ms(l), flowed = 0, sched = 0;
+    bool first = i == firstLive(s);
+    for (uint32_t k = 0; k < s->p.n_pools; k++) {
+        struct slot_pool_status ps;
+        if (ledger_read_pool(l, strOf(POOL_NAMES[k]), &ps) != SLOT_OK) {
+            continue;
+        }
+        bool want_place = s->p.sched && s->p.kind[k] != POOL_FREE;
+        SIM_CHECK(s, ps.has_place == want_place,
+                  "server %u: pool %s %s scheduled", i, POOL_NAMES[k],
+                  ps.has_place ? "is" : "is not");
+        if (!ps.has_place) {
+            continue;
+        }
+        uint64_t due = poolDue(&s->p, k);
+        sched++;
+        flowed += ps.place.flowed_back;
+        if (due <= now) {
+            SIM_CHECK(s, ps.place.flowed_back,
+                      "server %u: pool %s, due at %" PRIu64 ", has not flowed "
+                      "back at ledger time %" PRIu64 " (flow_due_ms %" PRIu64
+                      ")",
+                      i, POOL_NAMES[k], due, now, ps.place.flow_due_ms);
+        } else {
+            SIM_CHECK(s,
+                      !ps.place.flowed_back &&
+                          ps.place.flow_due_ms == (due == UINT64_MAX ? 0 : due),
+                      "server %u: pool %s, due at %" PRIu64 ", at ledger time "
+                      "%" PRIu64 ": flowed back %u, flow_due_ms %" PRIu64,
+                      i, POOL_NAMES[k], due, now, ps.place.flowed_back,
+                      ps.place.flow_due_ms);
+        }
+    }
+    SIM_CHECK(s, ledger_next_sweep_ms(l) > now,
+              "server %u: a flow-back due at %" PRIu64 ", ledger time %" PRIu64,
+              i, ledger_next_sweep_ms(l), now);
+    if (first) {
+        s->st.sched_seeds += sched > 0;
+        s->st.sched_pools += sched;
+        s->st.sched_flowed += flowed;
+    }
+    return flowed;
+}
+
 static void simCheck(struct sim *s)
 {
     unsigned n = s->p.n;
     unsigned l0 = firstLive(s);
     raft_index applied = raft_last_applied(raft_fixture_get(&s->fx, l0));
     uint64_t hash = ledger_state_hash(s->nodes[l0].fsm.ledger);
+    uint64_t flowed = 0;
     for (unsigned i = 0; i < n; i++) {
         const struct simnode *nd = &s->nodes[i];
         char why[256] = "";
@@ -3786,11 +4154,22 @@ static void simCheck(struct sim *s)
                   " at the same index %llu",
                   i, ledger_state_hash(nd->fsm.ledger), l0, hash,
                   (unsigned long long)ai);
+        flowed = checkFlowEnd(s, i, nd->fsm.ledger);
     }
     uint64_t replay = checkReplay(s);
     SIM_CHECK(s, replay == hash,
               "replayed log hashes %016" PRIx64 ", servers %016" PRIx64, replay,
               hash);
+    /* Every pool flowed back by one committed SWEEP, each of which a core
+     * queued (flow_sweeps counts the lost ones too). */
+    uint64_t queued = 0;
+    for (unsigned i = 0; i < n; i++) {
+        queued += node_core_stats(s->nodes[i].core)->flow_sweeps;
+    }
+    SIM_CHECK(s, s->st.sweep_pools == flowed && queued >= s->st.sweep_cmds,
+              "%" PRIu64 " pools flowed back, the log's SWEEPs flowed %" PRIu64
+              "; %" PRIu64 " SWEEPs committed, the cores queued %" PRIu64,
+              flowed, s->st.sweep_pools, s->st.sweep_cmds, queued);
     for (uint32_t id = 0; id < s->n_reqs; id++) {
         const struct req *r = &s->reqs[id];
         if (r->state == RQ_ACKED && opDeduped(r->op)) {
@@ -3845,6 +4224,18 @@ static const struct statdef STATS[] = {
     {"sweeps leaving holds due", STAT(sweeps_left_due), 25},
     {"holds expired by sweeps", STAT(holds_swept), 165},
     {"HOLD_EXPIRED refusals", STAT(hold_expired), 117},
+    {"seeds with scheduled pools", STAT(sched_seeds), 9},
+    {"scheduled pools", STAT(sched_pools), 23},
+    {"scheduled pools flowed back", STAT(sched_flowed), 19},
+    {"flow-back SWEEPs queued", STAT(flow_sweeps), 17},
+    {"SWEEPs chained (pools still due)", STAT(flow_sweeps_chained), 1},
+    {"SWEEPs applied", STAT(sweep_cmds), 14},
+    {"SWEEPs leaving pools due", STAT(sweep_left_due), 1},
+    {"SWEEPs finding nothing due (CEILS)", STAT(sweep_noop), 0},
+    {"SWEEPs stamped before the earliest due (CEILS)", STAT(sweep_early), 0},
+    {"flow-backs with held or booked slots", STAT(flows_with_claims), 9},
+    {"flow-backs into a named share", STAT(flows_to_share), 6},
+    {"flow-backs after healing", STAT(flows_after_heal), 4},
     {"resends", STAT(resends), 7400},
     {"silent connections closed", STAT(timeouts), 356},
     {"connections closed with answers due", STAT(conns_closed_pending), 31},
@@ -3903,14 +4294,42 @@ static void printStats(const char *what, unsigned seeds,
     printf("\n");
 }
 
-/* Every floor, scaled to the seeds run. Below FLOOR_SEEDS_MIN seeds they
- * are not checked (rare cases need many seeds); `make test` runs 500. */
+/* What must stay rare: at most pct % of another count. A SWEEP finding
+ * nothing due is legitimate (a deposed leader's SWEEP that the next leader
+ * commits after its own, or one added to a batch begun before it was due)
+ * but a core proposing SWEEPs that are not due makes many. */
+struct statceil {
+    const char *name;
+    size_t off, of;
+    unsigned pct;
+};
+
+static const struct statceil CEILS[] = {
+    {"SWEEPs finding nothing due", STAT(sweep_noop), STAT(sweep_cmds), 15},
+    {"SWEEPs stamped before the earliest due", STAT(sweep_early),
+     STAT(sweep_cmds), 15},
+    {NULL, 0, 0, 0},
+};
+
+/* Every floor and ceiling, scaled to the seeds run. Below FLOOR_SEEDS_MIN
+ * seeds they are not checked (rare cases need many seeds); `make test`
+ * runs 500. */
 static unsigned checkFloors(unsigned seeds, const struct sim_stats *t)
 {
     unsigned failed = 0;
     if (seeds < FLOOR_SEEDS_MIN) {
         printf("  (floors not checked below %u seeds)\n", FLOOR_SEEDS_MIN);
         return 0;
+    }
+    for (const struct statceil *c = CEILS; c->name != NULL; c++) {
+        uint64_t of = statOf(t, c->of);
+        if (statOf(t, c->off) * 100 > of * c->pct) {
+            fprintf(stderr,
+                    "  CEILING: %s happened %" PRIu64 " times in %u seeds, "
+                    "want <= %u %% of %" PRIu64 "\n",
+                    c->name, statOf(t, c->off), seeds, c->pct, of);
+            failed++;
+        }
     }
     for (const struct statdef *d = STATS; d->name != NULL; d++) {
         uint64_t want = (uint64_t)d->per100 * seeds / 100;
