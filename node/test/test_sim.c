@@ -32,6 +32,16 @@
  *   - the cores' own expiry sweeps (EXPIRE), proposed while a hold is due
  *     by the leader's clock, and chained while a sweep leaves holds due
  *     (expire_max is 1..4 holds in most seeds, SLOT_EXPIRE_MAX in slotd);
+ *   - flow-back, in half the seeds (see "flow-back"): the admin client
+ *     first sets a hospital's rules (RULES_SET with a flow-back rule,
+ *     maybe a channel group, maybe a department's own rules), and once
+ *     they are answered OK creates scheduled pools of that hospital with
+ *     channel shares, whose flow-back falls due during the run (before or
+ *     after the nemesis stops), or was due when they were created, or is a
+ *     day away; the clients hold, book and cancel in them over every
+ *     channel. The cores propose SWEEP when a flow-back is due by the
+ *     leader's clock, chained while one leaves pools due (expire_max
+ *     pools per SWEEP);
  *   - a nemesis with its own PRNG: partitions (split, isolation, one-way),
  *     message loss (saturate), kill / revive (a pause: the fixture cannot
  *     restart a server; requests sent to a paused server wait and are
@@ -41,14 +51,18 @@
  *     and disk / network errors (io_fault), which stop their server for
  *     good (see WA_IO_FAIL_STOP).
  * Then everything heals, every request still waited for is retried until
- * answered, a final entry is committed and every running server applies
- * it. Checked:
+ * answered (and a flow-back seed runs on until its flow-back time is well
+ * past), a final entry is committed and every running server applies it,
+ * with no hold and no flow-back left due. Checked:
  *   - at every step: the same raft index carries the same entry (origin,
  *     commands, results) on every server; every application of one
  *     (session, seq), on any server and in any entry, gives the one stored
  *     result (exactly-once); ledger time and the commit index never go
  *     back; every snapshot a server takes restores into the state it was
- *     taken from;
+ *     taken from; a core queues a SWEEP on its tick only when a flow-back
+ *     is due by its clock and the ledger it applied, and otherwise only on
+ *     applying its own SWEEP that left pools due; every SWEEP in the log
+ *     is a core's (no session, the core's bound);
  *   - every answer: it is for a request waiting on that connection, once
  *     (a core never answers a tag twice or on the wrong connection); a
  *     RESULT names an index whose entry the answering server proposed and
@@ -70,6 +84,21 @@
  *     resolution that happened, and nothing was confirmed or released at or
  *     after its deadline (a failover never extends one); every connection
  *     a client closed was released by its core once nothing was pending;
+ *   - flow-back, on the replay, each SWEEP applied alone: its result counts
+ *     the pools due by ledger time (a = flowed up to max, b = still due);
+ *     it flows back exactly a of them, earliest (due, creation) first;
+ *     held and booked never change in any bucket, every bucket keeps free
+ *     + held + booked == capacity and they add up to the pool's counters;
+ *     a pool that flowed back moved every other share's free slots into
+ *     its target (the share its rules name, else the remainder), any other
+ *     pool is unchanged. At the end, on every running server, every
+ *     scheduled pool whose flow-back time is not after the ledger's time
+ *     flowed back and no later one did (due times worked out apart from the
+ *     ledger's formula); the pools flowed back are the ones the log's
+ *     SWEEPs flowed, and the cores queued at least as many SWEEPs as were
+ *     committed. SWEEPs finding nothing due, or stamped before the
+ *     earliest due time, happen legitimately (a deposed leader's SWEEP
+ *     committed after its successor's) but must stay rare (CEILS);
  *   - after each seed's cluster is closed, every byte raft allocated
  *     (through raft_heap_set: raft, its fixture, our fsm's snapshots, the
  *     cores' entries) was freed: the regression check of
@@ -78,7 +107,7 @@
  *   - over the seeds of one cluster size, each case this header claims is
  *     counted and must have happened at least a few times (STATS, from
  *     FLOOR_SEEDS_MIN seeds on): a run that silently stops exercising one
- *     fails.
+ *     fails; what must stay rare has a ceiling (CEILS).
  *
  * raft 0.22.1 has bugs this simulation runs into within a few thousand
  * seeds; a shim between raft and the fixture's raft_io works around each
@@ -124,6 +153,7 @@
 #include "log.h"
 #include "node_core.h"
 #include "slot_admin.h"
+#include "slot_time.h"
 #include "trand.h"
 
 #define DEFAULT_SEEDS   500 /* per cluster size (3 and 5 servers) */
@@ -131,8 +161,12 @@
 #define SIM_CLIENTS_MAX 6
 #define SIM_POOLS_MAX   4
 #define SIM_PATIENTS    12
-/* Ledger time starts at a real date. */
+/* Ledger time starts at a real date (2025-06-15 15:06:40 UTC), or, in the
+ * seeds with flow-back (see schedParams), so that FLOW_UTC_MS (the next
+ * whole minute, 15:07:00 UTC) falls at the simulated time they draw. */
 #define SIM_EPOCH_MS        1750000000000ull
+#define FLOW_UTC_MS         1750000020000ull
+#define DAY_MS              86400000ull
 #define DRIVER_MS           20   /* clients and the operator act this often */
 #define TICK_MS             100  /* node_core_tick, as slotd's default */
 #define ATTEMPT_TIMEOUT_MS  2500 /* a silent connection is closed */
@@ -501,6 +535,18 @@ struct sim_params {
     /* The cores' bounds (node_core_config). */
     uint32_t batch_cmds_max, batch_bytes_max, inflight_max, reads_max;
     uint32_t conn_pending_max, expire_max;
+    uint64_t epoch_ms; /* ledger time at simulated time 0 (clock skew aside) */
+    /* Flow-back (schedParams): client 0 sets the rules of hospital
+     * SIM_HOSPITAL, then creates pools of its schedule. */
+    bool sched;
+    unsigned flow_ms;        /* simulated time of FLOW_UTC_MS */
+    int16_t utc_offset_min;  /* the hospital's */
+    bool group;              /* channel group "online" = app + wechat */
+    bool dept_rules;         /* SIM_DEPT has rules of its own */
+    uint8_t days_before[2];  /* flowback_days_before: hospital, SIM_DEPT */
+    bool dept_flow;          /* SIM_DEPT's rules have a flow-back */
+    const char *flow_to[2];  /* flowback_to: hospital, SIM_DEPT */
+    int kind[SIM_POOLS_MAX]; /* POOL_* */
 };
 
 /* Nemesis actions, counted when they took effect. */
@@ -528,7 +574,7 @@ struct sim_stats {
     /* the cores (struct node_core_stats, summed over servers) */
     uint64_t batches, commands, batches_full, results, busy, not_leader;
     uint64_t lost, unapplied_acks, barriers, reads_barrier, reads_local;
-    uint64_t sweeps, sweeps_chained, admin_changes;
+    uint64_t sweeps, sweeps_chained, admin_changes, flow_sweeps;
     /* what the clients saw */
     uint64_t resends, timeouts, acks, dup_applies, client_restarts;
     uint64_t seq_skips, busy_seen, not_leader_seen, no_leader_seen;
@@ -541,6 +587,18 @@ struct sim_stats {
     uint64_t paused_deliveries; /* frames a paused server handled later */
     uint64_t nemesis[NEM_KINDS];
     uint64_t leader_changes;
+    /* flow-back: SWEEPs a core queued on applying one that left pools due
+     * (the others, on a tick); at the end (the first running server's
+     * ledger): seeds with scheduled pools, such pools, those flowed back */
+    uint64_t flow_sweeps_chained;
+    uint64_t sched_seeds, sched_pools, sched_flowed;
+    /* ... and on the replay, per SWEEP command: applied, pools it flowed
+     * back, still due after it (b > 0), no-ops (a == 0), stamped before the
+     * earliest due time; per pool flowed back: with held or booked slots in
+     * a share that gave, into a named share, after the nemesis healed */
+    uint64_t sweep_cmds, sweep_pools, sweep_left_due, sweep_noop;
+    uint64_t sweep_early;
+    uint64_t flows_with_claims, flows_to_share, flows_after_heal;
     /* raft */
     uint64_t snapshots_taken, snapshots_restored, install_snapshots;
     uint64_t pending_installs; /* times a follower had snapshot_pending set */
@@ -597,6 +655,7 @@ struct sim {
     uint64_t max_claim;
     uint32_t final_req;
     uint32_t transfer_adm; /* TRANSFER waiting, or UINT32_MAX */
+    int rules_step;        /* RULES_*: client 0 on its way to its pools */
     /* LEAVE notices the cores asked for (tell_removed), to deliver. */
     uint64_t leave_ids[SIM_NODES_MAX];
     unsigned n_leaves;
@@ -609,6 +668,111 @@ static const char *const POOL_NAMES[SIM_POOLS_MAX] = {
     "card/dr-li/am", "card/dr-wang/pm", "ortho/dr-zhao/am", "derm/dr-chen/am"};
 static const char *const CHANNELS[] = {"app", "wechat", "114"};
 static char PATIENTS[SIM_PATIENTS][16];
+
+/* ---- flow-back -----------------------------------------------------------
+ *
+ * In the seeds schedParams picks, client 0 first sets the rules of hospital
+ * SIM_HOSPITAL (RULES_SET, and maybe another for department SIM_DEPT),
+ * each once the one before is answered OK, and then creates some of its
+ * pools as pools of that hospital's schedule, with channel shares (maybe
+ * naming the group "online" = app + wechat). Each rule set flows the
+ * shares back at the local minute of FLOW_UTC_MS, days_before days before
+ * the visit day; a pool's visit day puts its flow-back a day before
+ * FLOW_UTC_MS (due when it is created), at it (flow_ms into the run, while
+ * clients hold and book), or a day after (never in the run). Rule times
+ * are whole local minutes and local minutes are UTC ones shifted by whole
+ * minutes, so within one run all flow-backs fall on FLOW_UTC_MS or on
+ * whole days before and after: the seeds vary where it falls instead
+ * (their epoch). */
+
+#define SIM_HOSPITAL "simhosp"
+#define SIM_DEPT     "ortho" /* the department that may have its own rules */
+static const char *const POOL_DEPTS[SIM_POOLS_MAX] = {"card", "card", "ortho",
+                                                      "derm"};
+static const char *const POOL_DOCTORS[SIM_POOLS_MAX] = {"dr-li", "dr-wang",
+                                                        "dr-zhao", "dr-chen"};
+/* Share names of scheduled pools ("online" only with the group). */
+static const char *const SHARE_NAMES[] = {"app", "wechat", "114", "online"};
+
+/* A pool of a flow-back seed: free-standing, or scheduled with its
+ * flow-back due a day before FLOW_UTC_MS, at it, or a day after. */
+enum { POOL_FREE, POOL_EARLY, POOL_DUE, POOL_LATER };
+
+/* Client 0's steps: each RULES_SET is sent, then answered. */
+enum {
+    RULES_HOSPITAL,
+    RULES_HOSPITAL_WAIT,
+    RULES_DEPT,
+    RULES_DEPT_WAIT,
+    RULES_DONE
+};
+
+/* The rule set pool k follows: 0 the hospital's, 1 SIM_DEPT's. */
+static unsigned rulesIdx(const struct sim_params *p, uint32_t k)
+{
+    return p->dept_rules && strcmp(POOL_DEPTS[k], SIM_DEPT) == 0;
+}
+
+/* The visit day of scheduled pool k. */
+static uint32_t poolDay(const struct sim_params *p, uint32_t k)
+{
+    uint32_t day = slot_local_day(FLOW_UTC_MS, p->utc_offset_min) +
+                   p->days_before[rulesIdx(p, k)];
+    return p->kind[k] == POOL_EARLY   ? day - 1
+           : p->kind[k] == POOL_LATER ? day + 1
+                                      : day;
+}
+
+/* When pool k flows back (UINT64_MAX: never), from its kind: the ledger
+ * computes it from the rules (ledger.h), so a different formula. */
+static uint64_t poolDue(const struct sim_params *p, uint32_t k)
+{
+    if (!p->sched || p->kind[k] == POOL_FREE ||
+        (rulesIdx(p, k) == 1 && !p->dept_flow)) {
+        return UINT64_MAX;
+    }
+    return p->kind[k] == POOL_EARLY   ? FLOW_UTC_MS - DAY_MS
+           : p->kind[k] == POOL_LATER ? FLOW_UTC_MS + DAY_MS
+                                      : FLOW_UTC_MS;
+}
+
+/* Half the seeds (drawn after every other parameter, so the others stay as
+ * they were): the hospital, its rules and the kinds of the pools. */
+static void schedParams(struct trand *g, struct sim_params *p)
+{
+    static const int16_t offsets[] = {480, 0, 330, -300, 540, 345, -420, 600};
+    static const char *const to[] = {"", "114", "app", "online"};
+    p->epoch_ms = SIM_EPOCH_MS;
+    p->sched = rngChance(g, 50);
+    if (!p->sched) {
+        return;
+    }
+    if (p->n_pools < 2) {
+        p->n_pools = 2 + rngBelow(g, SIM_POOLS_MAX - 1);
+    }
+    /* Pools exist from about 2 s on (an election, a session, the rules):
+     * due from 4 s on, up to 4 s after the nemesis stops. */
+    p->flow_ms = 4000 + rngBelow(g, p->run_ms);
+    p->epoch_ms = FLOW_UTC_MS - p->flow_ms;
+    p->utc_offset_min = offsets[rngBelow(g, 8)];
+    p->group = rngChance(g, 50);
+    p->dept_rules = rngChance(g, 40);
+    p->dept_flow = rngChance(g, 75);
+    p->days_before[0] = (uint8_t)(1 + rngBelow(g, SLOT_FLOWBACK_DAYS_MAX));
+    p->days_before[1] = (uint8_t)rngBelow(g, SLOT_FLOWBACK_DAYS_MAX + 1);
+    p->flow_to[0] = to[rngBelow(g, 4)];
+    p->flow_to[1] = to[rngBelow(g, 4)];
+    for (uint32_t k = 0; k < p->n_pools; k++) {
+        uint32_t pick = rngBelow(g, 100);
+        p->kind[k] = pick < 15   ? POOL_FREE
+                     : pick < 35 ? POOL_EARLY
+                     : pick < 85 ? POOL_DUE
+                                 : POOL_LATER;
+        if (p->kind[k] == POOL_EARLY && p->days_before[rulesIdx(p, k)] == 0) {
+            p->kind[k] = POOL_DUE; /* its visit day would be over */
+        }
+    }
+}
 
 static struct slot_str strOf(const char *s)
 {
@@ -704,7 +868,8 @@ static const char *errName(int code)
 /* Commands carrying (session, seq) are deduplicated by the ledger. */
 static bool opDeduped(uint8_t op)
 {
-    return op != SLOT_OP_SESSION_OPEN && op != SLOT_OP_EXPIRE;
+    return op != SLOT_OP_SESSION_OPEN && op != SLOT_OP_EXPIRE &&
+           op != SLOT_OP_SWEEP;
 }
 
 static bool resultEq(const struct slot_result *a, const struct slot_result *b)
@@ -903,6 +1068,13 @@ static void reqAck(struct sim *s, uint32_t id, const struct slot_result *res,
                   res->code != SLOT_REQUEST_MISMATCH,
               "req %u (%s session %" PRIu64 " seq %" PRIu64 "): %s", id,
               opName(r->op), r->session, r->seq, errName(res->code));
+    if (r->op == SLOT_OP_RULES_SET) {
+        SIM_CHECK(s, res->code == SLOT_OK, "RULES_SET failed: %s",
+                  errName(res->code));
+        s->rules_step = s->rules_step == RULES_HOSPITAL_WAIT && s->p.dept_rules
+                            ? RULES_DEPT
+                            : RULES_DONE;
+    }
     if (r->op == SLOT_OP_HOLD && res->code == SLOT_OK) {
         struct claimrec *c = claimRec(s, res->a);
         SIM_CHECK(s, !c->known, "claim %" PRIu64 " created twice", res->a);
@@ -1578,6 +1750,14 @@ static struct entrec *entryNew(struct sim *s, uint64_t origin, raft_index idx,
             s->st.holds_swept += results[k].a;
             s->st.sweeps_left_due += results[k].b > 0;
         }
+        /* Only a core proposes SWEEP (no client sends one): its own bound,
+         * no session. */
+        SIM_CHECK(s,
+                  cmds[k].op != SLOT_OP_SWEEP ||
+                      (cmds[k].session == 0 && cmds[k].seq == 0 &&
+                       cmds[k].u.expire.max == s->p.expire_max),
+                  "entry %" PRIx64 ": SWEEP session %" PRIu64 " max %u", origin,
+                  cmds[k].session, cmds[k].u.expire.max);
     }
     s->st.multi_session_entries += mixed;
     return e;
@@ -1671,13 +1851,31 @@ static void appliedCb(struct fsm *f, uint64_t origin,
                 errName(r->canon.code), r->canon.a, r->canon.time_ms);
         }
     }
+    /* A core queues a SWEEP here only to chain one: on applying its own
+     * SWEEP that left pools due. */
+    uint64_t before = node_core_stats(nd->core)->flow_sweeps;
     node_core_applied(nd->core, origin, cmds, results, n);
+    uint64_t chained = node_core_stats(nd->core)->flow_sweeps - before;
+    if (chained > 0) {
+        bool left_due = false;
+        for (uint32_t k = 0; k < n; k++) {
+            left_due =
+                left_due || (cmds[k].op == SLOT_OP_SWEEP && results[k].b > 0);
+        }
+        SIM_CHECK(s, chained == 1 && originServer(origin) == nd->i && left_due,
+                  "server %u queued %" PRIu64 " SWEEP(s) on applying entry "
+                  "%" PRIx64 " (its own SWEEP leaving pools due: %s)",
+                  nd->i, chained, origin,
+                  originServer(origin) == nd->i && left_due ? "yes" : "no");
+        s->st.flow_sweeps_chained++;
+        simLog(s, "server %u: chains a SWEEP", nd->i);
+    }
 }
 
 /* The cores' callbacks. */
 static uint64_t stampOf(const struct sim *s, unsigned node)
 {
-    int64_t t = (int64_t)SIM_EPOCH_MS + (int64_t)simNow(s) + s->skew_ms[node];
+    int64_t t = (int64_t)s->p.epoch_ms + (int64_t)simNow(s) + s->skew_ms[node];
     return t < 0 ? 0 : (uint64_t)t;
 }
 
@@ -1721,6 +1919,91 @@ static void specRandom(struct sim *s, struct slot_pool_spec *sp, uint32_t pool)
         sp->n_shares = 1;
         sp->shares[0].channel = strOf(CHANNELS[rngBelow(g, 3)]);
         sp->shares[0].slots = 1 + rngBelow(g, sp->capacity);
+    }
+}
+
+/* Rule set `which` (0: the hospital's, 1: SIM_DEPT's) of a flow-back
+ * seed. */
+static void rulesOf(const struct sim_params *p, unsigned which,
+                    struct slot_rules *r)
+{
+    slot_rules_default(r);
+    r->utc_offset_min = p->utc_offset_min;
+    r->flowback_days_before = p->days_before[which];
+    if (which == 0 || p->dept_flow) {
+        r->flowback_minute =
+            (uint16_t)slot_local_minute(FLOW_UTC_MS, p->utc_offset_min);
+    }
+    snprintf(r->flowback_to, sizeof r->flowback_to, "%s", p->flow_to[which]);
+    if (p->group) {
+        r->n_groups = 1;
+        strcpy(r->groups[0].name, "online");
+        r->groups[0].n = 2;
+        strcpy(r->groups[0].channels[0], "app");
+        strcpy(r->groups[0].channels[1], "wechat");
+    }
+}
+
+/* Client 0 sends RULES_SET of rule set `which`. */
+static void rulesSend(struct sim *s, unsigned which)
+{
+    struct slot_rules r;
+    struct mp_buf b;
+    rulesOf(&s->p, which, &r);
+    mp_buf_init(&b);
+    slot_rules_encode(&b, &r);
+    struct slot_cmd c;
+    memset(&c, 0, sizeof c);
+    c.op = SLOT_OP_RULES_SET;
+    c.u.rules.hospital = strOf(SIM_HOSPITAL);
+    c.u.rules.department = strOf(which == 0 ? "" : SIM_DEPT);
+    c.u.rules.operator_name = strOf("ops@sim");
+    c.u.rules.reason = strOf("flow-back");
+    c.u.rules.rules = (struct slot_str){(const char *)b.data, (uint32_t)b.len};
+    reqNew(s, 0, c); /* copies the bytes */
+    mp_buf_free(&b);
+}
+
+/* A spec for scheduled pool `pool`: its visit day (so its flow-back time
+ * never changes), segment 08:00-24:00 local, one to three shares of
+ * channels or the group. */
+static void specSched(struct sim *s, struct slot_pool_spec *sp, uint32_t pool)
+{
+    struct trand *g = &s->rng_client;
+    memset(sp, 0, sizeof *sp);
+    sp->pool = strOf(POOL_NAMES[pool]);
+    sp->capacity = 3 + rngBelow(g, 8);
+    sp->kind = (uint8_t)rngBelow(g, SLOT_KIND_MAX + 1);
+    sp->fee_cents = 500 + 100 * rngBelow(g, 50);
+    uint32_t day = poolDay(&s->p, pool);
+    sp->seg_start_ms = slot_utc_ms_of(day, 8 * 60, s->p.utc_offset_min);
+    sp->seg_end_ms =
+        slot_utc_ms_of(day, SLOT_MINUTES_PER_DAY, s->p.utc_offset_min);
+    unsigned names = s->p.group ? 4 : 3;
+    unsigned first = rngBelow(g, names);
+    unsigned want = 1 + rngBelow(g, 3);
+    uint32_t left = sp->capacity;
+    for (unsigned k = 0; k < want && left > 0; k++) {
+        struct slot_share *sh = &sp->shares[sp->n_shares++];
+        sh->channel = strOf(SHARE_NAMES[(first + k) % names]);
+        sh->slots = 1 + rngBelow(g, left < 4 ? left : 4);
+        left -= sh->slots;
+    }
+    sp->has_sched = true;
+    sp->sched.hospital = strOf(SIM_HOSPITAL);
+    sp->sched.campus = strOf("east");
+    sp->sched.department = strOf(POOL_DEPTS[pool]);
+    sp->sched.doctor = strOf(POOL_DOCTORS[pool]);
+    sp->sched.visit_day = day;
+    sp->sched.pay_mode = (uint8_t)rngBelow(g, 2);
+}
+
+static void specFor(struct sim *s, struct slot_pool_spec *sp, uint32_t pool)
+{
+    if (s->p.sched && s->p.kind[pool] != POOL_FREE) {
+        specSched(s, sp, pool);
+    } else {
+        specRandom(s, sp, pool);
     }
 }
 
@@ -1835,16 +2118,24 @@ static void clientTick(struct sim *s, int ci)
     struct slot_cmd c;
     memset(&c, 0, sizeof c);
     char payref[24];
+    if (ci == 0 && s->p.sched && s->rules_step != RULES_DONE) {
+        /* The hospital's rules (then SIM_DEPT's) before its pools. */
+        if (s->rules_step == RULES_HOSPITAL || s->rules_step == RULES_DEPT) {
+            rulesSend(s, s->rules_step == RULES_DEPT);
+            s->rules_step++;
+        }
+        return;
+    }
     if (ci == 0 && cl->pools_created < s->p.n_pools) {
         c.op = SLOT_OP_POOL_CREATE;
-        specRandom(s, &c.u.pool, cl->pools_created++);
+        specFor(s, &c.u.pool, cl->pools_created++);
         reqNew(s, ci, c);
         return;
     }
     uint32_t pick = rngBelow(g, 100);
     if (ci == 0 && pick < 4) {
         c.op = SLOT_OP_POOL_UPDATE;
-        specRandom(s, &c.u.pool, rngBelow(g, s->p.n_pools));
+        specFor(s, &c.u.pool, rngBelow(g, s->p.n_pools));
     } else if (pick < 40) {
         c.op = SLOT_OP_HOLD;
         c.u.hold.pool = strOf(POOL_NAMES[rngBelow(g, s->p.n_pools)]);
@@ -2803,6 +3094,7 @@ static void paramsFromSeed(uint64_t seed, struct sim_params *p)
     p->reads = true;
     p->status = true;
     coreParams(&g, p);
+    schedParams(&g, p);
 }
 
 static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
@@ -2906,6 +3198,20 @@ static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
            p->max_inflight, p->n_clients, p->n_pools, p->run_ms, p->workarounds,
            p->batch_cmds_max, p->batch_bytes_max, p->inflight_max, p->reads_max,
            p->conn_pending_max, p->expire_max);
+    if (p->sched) {
+        simLog(s,
+               "flow-back at %u ms, UTC%+d, days before %u / %s %u%s, to "
+               "'%s' / '%s'%s; pools (free, early, due, later): %d %d %d %d",
+               p->flow_ms, p->utc_offset_min, p->days_before[0], SIM_DEPT,
+               p->days_before[1],
+               !p->dept_rules ? " (not set)"
+               : p->dept_flow ? ""
+                              : " (no flow-back)",
+               p->flow_to[0], p->flow_to[1], p->group ? ", group online" : "",
+               p->kind[0], p->n_pools > 1 ? p->kind[1] : -1,
+               p->n_pools > 2 ? p->kind[2] : -1,
+               p->n_pools > 3 ? p->kind[3] : -1);
+    }
 }
 
 /* Adds the cores' counters to the seed's (once, at the end). */
@@ -2927,6 +3233,7 @@ static void coreStats(struct sim *s)
         s->st.sweeps += c->sweeps;
         s->st.sweeps_chained += c->sweeps_chained;
         s->st.admin_changes += c->admin_changes;
+        s->st.flow_sweeps += c->flow_sweeps;
     }
 }
 
@@ -3013,6 +3320,27 @@ static void simClose(struct sim *s)
     free(s->claims);
 }
 
+/* node_core_tick on server i. A SWEEP it queues must be due by the
+ * server's clock and the ledger it has applied (a core that proposes one
+ * on every tick fails here). */
+static void tickCore(struct sim *s, unsigned i)
+{
+    struct node_core *core = s->nodes[i].core;
+    uint64_t before = node_core_stats(core)->flow_sweeps;
+    node_core_tick(core);
+    uint64_t queued = node_core_stats(core)->flow_sweeps - before;
+    if (queued > 0) {
+        uint64_t due = ledger_next_sweep_ms(s->nodes[i].fsm.ledger);
+        uint64_t now = stampOf(s, i);
+        SIM_CHECK(s, queued == 1 && due <= now,
+                  "server %u: its tick queued %" PRIu64 " SWEEP(s), next "
+                  "flow-back at %" PRIu64 ", its clock at %" PRIu64,
+                  i, queued, due, now);
+        simLog(s, "server %u: its tick queues a SWEEP (due %+" PRId64 " ms)", i,
+               (int64_t)(now - due));
+    }
+}
+
 /* One step of the fixture, then what a loop turn of every running slotd
  * does after it: frames that waited for a paused server go in, the cores
  * end their turn (node_core_flush), the clients read their answers; and on
@@ -3041,7 +3369,7 @@ static void simStep(struct sim *s)
     if (s->phase != PHASE_DONE && now >= s->next_tick_ms) {
         for (unsigned i = 0; i < s->p.n; i++) {
             if (running(s, i)) {
-                node_core_tick(s->nodes[i].core);
+                tickCore(s, i);
             }
         }
         flushCores(s);
@@ -3153,19 +3481,43 @@ static void simRun(struct sim *s)
     simFinish(s);
 }
 
+/* A running server's ledger has a flow-back due by its own time: the
+ * leader's core must still propose its SWEEP. */
+static bool flowDue(const struct sim *s)
+{
+    for (unsigned i = 0; i < s->p.n; i++) {
+        const struct ledger *l = s->nodes[i].fsm.ledger;
+        if (!s->crashed[i] && ledger_next_sweep_ms(l) <= ledger_time_ms(l)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* After healing, a flow-back seed runs until this long after its
+ * flow-back time (clock skew is at most 3 s), so that the ones due late
+ * happen in the final phase. */
+#define FLOW_WAIT_MS 4000
+/* A flow-back due by ledger time is swept by then (the leader's clock may
+ * lag the ledger's by 6 s). */
+#define FLOW_SWEEP_MS 10000
+
 /* Heals everything, waits until every request is answered, commits a final
  * entry and waits until every running server applied the same index. The
  * final entry is an EXPIRE of every due hold, so that the ledger ends with
  * none due (checkClaims compares pool counters with claim states, and a
- * due hold reads EXPIRED before a sweep frees its slot). A core's own sweep
- * may still commit after it, with a later stamp: then once more. */
+ * due hold reads EXPIRED before a sweep frees its slot); no flow-back may
+ * be due either: the cores' SWEEPs (the simulation never sends one) are
+ * waited for, FLOW_SWEEP_MS at most. A core's own sweep may still commit
+ * after it, with a later stamp: then once more. */
 static void simFinish(struct sim *s)
 {
     s->phase = PHASE_HEAL;
     s->hold_sends = false;
     healAll(s);
     uint64_t heal_end = simNow(s) + HEAL_MS_MAX;
-    while (!allAnswered(s)) {
+    while (!allAnswered(s) ||
+           (s->p.sched && simNow(s) < s->p.flow_ms + FLOW_WAIT_MS)) {
         SIM_CHECK(s, simNow(s) < heal_end,
                   "requests still unanswered %d s after healing",
                   HEAL_MS_MAX / 1000);
@@ -3177,10 +3529,14 @@ static void simFinish(struct sim *s)
         struct slot_cmd c = {.op = SLOT_OP_EXPIRE};
         c.u.expire.max = SLOT_EXPIRE_MAX;
         s->final_req = reqNew(s, OWNER_FILLER, c);
-        while (s->reqs[s->final_req].state != RQ_ACKED) {
+        uint64_t flow_end = simNow(s) + FLOW_SWEEP_MS;
+        while (s->reqs[s->final_req].state != RQ_ACKED ||
+               (flowDue(s) && simNow(s) < flow_end)) {
             SIM_CHECK(s, simNow(s) < heal_end, "final entry never committed");
             simStep(s);
         }
+        /* Still due: no SWEEP came (checkFlowEnd reports the pools). */
+        bool flow_late = flowDue(s);
         /* The clients, the operator and the cores go quiet. */
         raft_index fin = s->reqs[s->final_req].ack_index;
         s->phase = PHASE_DONE;
@@ -3194,10 +3550,12 @@ static void simFinish(struct sim *s)
         SIM_CHECK(s, raft_fixture_step_until(&s->fx, allEqual, s, 60000),
                   "servers did not converge on one applied index");
         const struct ledger *l = s->nodes[firstLive(s)].fsm.ledger;
-        if (ledger_next_deadline_ms(l) > ledger_time_ms(l)) {
+        if (ledger_next_deadline_ms(l) > ledger_time_ms(l) &&
+            (flow_late || !flowDue(s))) {
             break;
         }
-        simLog(s, "a sweep followed the final entry: holds are due again");
+        simLog(s, "a sweep followed the final entry: holds or flow-backs "
+                  "are due again");
     }
     simLog(s, "converged at index %llu after %" PRIu64 " steps",
            (unsigned long long)raft_last_applied(
@@ -3252,6 +3610,228 @@ static void replayCheckOne(struct sim *s, const struct ledger *l,
     mp_buf_free(&b);
 }
 
+/* ---- flow-back on the replay -------------------------------------------- */
+
+/* What the replay keeps for the SWEEP checks. */
+struct replayflow {
+    int order[SIM_POOLS_MAX]; /* pool k was the order[k]-th created, or -1 */
+    int n_created;
+};
+
+static uint32_t poolIndex(struct slot_str name)
+{
+    uint32_t k = 0;
+    while (k < SIM_POOLS_MAX && (strlen(POOL_NAMES[k]) != name.len ||
+                                 memcmp(POOL_NAMES[k], name.p, name.len))) {
+        k++;
+    }
+    return k;
+}
+
+/* Bucket i of a pool status: a share, or (i == n_shares) the remainder. */
+static const struct slot_bucket *bucketOf(const struct slot_pool_status *ps,
+                                          uint32_t i)
+{
+    return i < ps->n_shares ? &ps->shares[i] : &ps->remainder;
+}
+
+/* The counters of pool k just before (b) and after (a) a SWEEP. Held and
+ * booked never change, in any bucket; every bucket keeps free + held +
+ * booked == capacity, and the buckets add up to the pool's counters. A pool
+ * that flowed back gave the free slots of every share but the target (the
+ * share its rules' flowback_to names, else the remainder) to the target;
+ * any other pool is unchanged. */
+static void sweepPoolCheck(struct sim *s, uint32_t k,
+                           const struct slot_pool_status *b,
+                           const struct slot_pool_status *a, bool flowed)
+{
+    const char *name = POOL_NAMES[k];
+    SIM_CHECK(s, a->n_shares == b->n_shares,
+              "pool %s: %u shares before a SWEEP, %u after", name, b->n_shares,
+              a->n_shares);
+    uint32_t n = b->n_shares;
+    uint32_t t = n; /* the target */
+    for (uint32_t i = 0; i < n && flowed; i++) {
+        const char *to = s->p.flow_to[rulesIdx(&s->p, k)];
+        t = to[0] != '\0' && strcmp(b->shares[i].channel, to) == 0 ? i : t;
+    }
+    struct slot_bucket want[SLOT_POOL_SHARES_MAX + 1];
+    uint32_t moved = 0, cap = 0, fr = 0, he = 0, bo = 0;
+    bool claims = false;
+    for (uint32_t i = 0; i <= n; i++) {
+        const struct slot_bucket *x = bucketOf(b, i), *y = bucketOf(a, i);
+        SIM_CHECK(s,
+                  strcmp(x->channel, y->channel) == 0 && x->held == y->held &&
+                      x->booked == y->booked,
+                  "pool %s bucket '%s': held %u booked %u before a SWEEP, "
+                  "'%s' held %u booked %u after",
+                  name, x->channel, x->held, x->booked, y->channel, y->held,
+                  y->booked);
+        SIM_CHECK(s, y->free + y->held + y->booked == y->capacity,
+                  "pool %s bucket '%s' after a SWEEP: free %u held %u booked "
+                  "%u of %u",
+                  name, y->channel, y->free, y->held, y->booked, y->capacity);
+        cap += y->capacity;
+        fr += y->free;
+        he += y->held;
+        bo += y->booked;
+        want[i] = *x;
+        if (flowed && i != t && i < n) {
+            claims = claims || x->held + x->booked > 0;
+            moved += x->free;
+            want[i].capacity -= x->free;
+            want[i].free = 0;
+        }
+    }
+    want[t].capacity += moved;
+    want[t].free += moved;
+    SIM_CHECK(s,
+              a->capacity == b->capacity && a->held == b->held &&
+                  a->booked == b->booked && cap == a->capacity &&
+                  fr == a->free && he == a->held && bo == a->booked &&
+                  a->free + a->held + a->booked == a->capacity,
+              "pool %s after a SWEEP: free %u held %u booked %u of %u "
+              "(before %u/%u/%u of %u), buckets add up to %u/%u/%u of %u",
+              name, a->free, a->held, a->booked, a->capacity, b->free, b->held,
+              b->booked, b->capacity, fr, he, bo, cap);
+    for (uint32_t i = 0; i <= n; i++) {
+        const struct slot_bucket *y = bucketOf(a, i);
+        SIM_CHECK(s, y->capacity == want[i].capacity && y->free == want[i].free,
+                  "pool %s bucket '%s' (%s): capacity %u free %u after a "
+                  "SWEEP, want %u and %u (target '%s', %u slots moved)",
+                  name, y->channel, flowed ? "flowed back" : "not flowing",
+                  y->capacity, y->free, want[i].capacity, want[i].free,
+                  bucketOf(b, t)->channel, moved);
+    }
+    if (flowed) {
+        s->st.flows_with_claims += claims;
+        s->st.flows_to_share += t < n;
+    }
+}
+
+/* One SWEEP of the log, applied alone at its entry's stamp (the commands
+ * before it in the entry already applied): its result is what the pools
+ * before it say (a = the due ones up to max, b = the rest), it flows back
+ * exactly a pools, due ones, earliest (due, creation) first, and nothing
+ * else changes (sweepPoolCheck). Counted: a SWEEP stamped before the
+ * earliest due time (ledger time may be ahead of the stamp, or the pools
+ * flowed back meanwhile), and one that finds nothing due. */
+static void sweepCheck(struct sim *s, struct ledger *l, uint64_t stamp,
+                       const struct slot_cmd *c, struct slot_result *res,
+                       const struct replayflow *rf)
+{
+    uint64_t t = ledger_time_ms(l) > stamp ? ledger_time_ms(l) : stamp;
+    uint64_t next = ledger_next_sweep_ms(l);
+    struct slot_pool_status before[SIM_POOLS_MAX], after;
+    bool have[SIM_POOLS_MAX], due[SIM_POOLS_MAX];
+    uint32_t n_due = 0;
+    for (uint32_t k = 0; k < s->p.n_pools; k++) {
+        const struct slot_pool_status *b = &before[k];
+        have[k] =
+            ledger_read_pool(l, strOf(POOL_NAMES[k]), &before[k]) == SLOT_OK;
+        due[k] = have[k] && b->has_place && !b->place.flowed_back &&
+                 b->place.flow_due_ms != 0 && b->place.flow_due_ms <= t;
+        n_due += due[k];
+    }
+    ledger_apply(l, stamp, c, 1, res);
+    uint32_t max = c->u.expire.max;
+    uint64_t want_a = n_due < max ? n_due : max;
+    uint64_t want_b = n_due - want_a;
+    want_b =
+        want_b < SLOT_EXPIRE_DUE_COUNT_MAX ? want_b : SLOT_EXPIRE_DUE_COUNT_MAX;
+    SIM_CHECK(s, res->code == SLOT_OK && res->a == want_a && res->b == want_b,
+              "SWEEP (max %u) at %" PRIu64 ": %s a=%" PRIu64 " b=%" PRIu64
+              ", %u pools were due",
+              max, t, errName(res->code), res->a, res->b, n_due);
+    uint64_t last_due = 0, first_left = UINT64_MAX;
+    int last_order = -1, first_left_order = SIM_POOLS_MAX;
+    uint32_t n_flowed = 0;
+    for (uint32_t k = 0; k < s->p.n_pools; k++) {
+        if (!have[k]) {
+            continue;
+        }
+        SIM_CHECK(s,
+                  ledger_read_pool(l, strOf(POOL_NAMES[k]), &after) == SLOT_OK,
+                  "pool %s gone after a SWEEP", POOL_NAMES[k]);
+        const struct slot_pool_status *b = &before[k];
+        bool flowed = b->has_place && !b->place.flowed_back &&
+                      after.has_place && after.place.flowed_back;
+        SIM_CHECK(s, !flowed || due[k],
+                  "pool %s flowed back at %" PRIu64 ", due at %" PRIu64,
+                  POOL_NAMES[k], t, b->place.flow_due_ms);
+        sweepPoolCheck(s, k, b, &after, flowed);
+        uint64_t d = b->place.flow_due_ms;
+        if (flowed) {
+            n_flowed++;
+            if (d > last_due || (d == last_due && rf->order[k] > last_order)) {
+                last_due = d;
+                last_order = rf->order[k];
+            }
+        } else if (due[k] &&
+                   (d < first_left ||
+                    (d == first_left && rf->order[k] < first_left_order))) {
+            first_left = d;
+            first_left_order = rf->order[k];
+        }
+    }
+    SIM_CHECK(s, n_flowed == res->a,
+              "SWEEP at %" PRIu64 " says %" PRIu64 " pools, %u flowed back", t,
+              res->a, n_flowed);
+    SIM_CHECK(s,
+              last_due < first_left ||
+                  (last_due == first_left && last_order < first_left_order),
+              "SWEEP at %" PRIu64 " flowed back a pool due at %" PRIu64
+              " before one due at %" PRIu64,
+              t, last_due, first_left);
+    s->st.sweep_cmds++;
+    s->st.sweep_pools += res->a;
+    s->st.sweep_left_due += res->b > 0;
+    s->st.sweep_noop += res->a == 0;
+    s->st.sweep_early += stamp < next;
+    if (t >= s->p.epoch_ms + s->p.run_ms) {
+        s->st.flows_after_heal += res->a;
+    }
+    if (next == UINT64_MAX) {
+        simLog(s, "replay: SWEEP with no flow-back waiting");
+    } else {
+        simLog(s,
+               "replay: SWEEP stamped %+" PRId64 " ms from the earliest due, "
+               "flowed back %" PRIu64 ", %" PRIu64 " still due",
+               (int64_t)(stamp - next), res->a, res->b);
+    }
+}
+
+/* Applies one entry of the log at its stamp, each SWEEP in it alone
+ * (sweepCheck): ledger time advances once per entry, so this is the same
+ * as one ledger_apply (the replay compares every result). */
+static void replayEntry(struct sim *s, struct ledger *l, uint64_t stamp,
+                        const struct slot_cmd *cmds, uint32_t n,
+                        struct slot_result *res, struct replayflow *rf)
+{
+    uint32_t from = 0;
+    for (uint32_t k = 0; k <= n; k++) {
+        if (k < n && cmds[k].op != SLOT_OP_SWEEP) {
+            continue;
+        }
+        if (k > from || n == 0) {
+            ledger_apply(l, stamp, cmds + from, k - from, res + from);
+        }
+        for (uint32_t j = from; j < k; j++) {
+            if (cmds[j].op == SLOT_OP_POOL_CREATE && res[j].code == SLOT_OK) {
+                uint32_t p = poolIndex(cmds[j].u.pool.pool);
+                SIM_CHECK(s, p < SIM_POOLS_MAX, "replay: a pool of no client");
+                if (rf->order[p] < 0) { /* not a retry's stored answer */
+                    rf->order[p] = rf->n_created++;
+                }
+            }
+        }
+        if (k < n) {
+            sweepCheck(s, l, stamp, &cmds[k], &res[k], rf);
+        }
+        from = k + 1;
+    }
+}
+
 /* Replays the committed entries in index order into a fresh ledger: the
  * result of every command, every read and status hash answered on the way,
  * and the final state must match what the cluster produced, however many
@@ -3278,6 +3858,10 @@ static uint64_t checkReplay(struct sim *s)
     qsort(chk, n_chk, sizeof *chk, replaychkCmp);
     uint32_t next = 0;
     unsigned replayed = 0;
+    struct replayflow rf = {.n_created = 0};
+    for (uint32_t k = 0; k < SIM_POOLS_MAX; k++) {
+        rf.order[k] = -1;
+    }
     for (raft_index idx = 1; idx <= s->max_idx; idx++) {
         while (next < n_chk && chk[next].index < idx) {
             replayCheckOne(s, l, &chk[next++]);
@@ -3294,7 +3878,7 @@ static uint64_t checkReplay(struct sim *s)
                           SLOT_OK &&
                       o == origin && n == e->n,
                   "entry %" PRIx64 " does not decode back", origin);
-        ledger_apply(l, stamp, cmds, n, res);
+        replayEntry(s, l, stamp, cmds, n, res, &rf);
         for (uint32_t k = 0; k < n; k++) {
             SIM_CHECK(s, resultEq(&res[k], &e->results[k]),
                       "replay of index %llu cmd %u: %s a=%" PRIu64
@@ -3493,12 +4077,63 @@ static void checkClaims(struct sim *s, const struct ledger *l)
     }
 }
 
+/* Server i's scheduled pools at the end: each one whose flow-back time is
+ * not later than its ledger time flowed back, none later did, and those
+ * still waiting are due when poolDue says. Returns the pools flowed back;
+ * counts them on the first running server. */
+static uint64_t checkFlowEnd(struct sim *s, unsigned i, const struct ledger *l)
+{
+    uint64_t now = ledger_time_ms(l), flowed = 0, sched = 0;
+    bool first = i == firstLive(s);
+    for (uint32_t k = 0; k < s->p.n_pools; k++) {
+        struct slot_pool_status ps;
+        if (ledger_read_pool(l, strOf(POOL_NAMES[k]), &ps) != SLOT_OK) {
+            continue;
+        }
+        bool want_place = s->p.sched && s->p.kind[k] != POOL_FREE;
+        SIM_CHECK(s, ps.has_place == want_place,
+                  "server %u: pool %s %s scheduled", i, POOL_NAMES[k],
+                  ps.has_place ? "is" : "is not");
+        if (!ps.has_place) {
+            continue;
+        }
+        uint64_t due = poolDue(&s->p, k);
+        sched++;
+        flowed += ps.place.flowed_back;
+        if (due <= now) {
+            SIM_CHECK(s, ps.place.flowed_back,
+                      "server %u: pool %s, due at %" PRIu64 ", has not flowed "
+                      "back at ledger time %" PRIu64 " (flow_due_ms %" PRIu64
+                      ")",
+                      i, POOL_NAMES[k], due, now, ps.place.flow_due_ms);
+        } else {
+            SIM_CHECK(s,
+                      !ps.place.flowed_back &&
+                          ps.place.flow_due_ms == (due == UINT64_MAX ? 0 : due),
+                      "server %u: pool %s, due at %" PRIu64 ", at ledger time "
+                      "%" PRIu64 ": flowed back %u, flow_due_ms %" PRIu64,
+                      i, POOL_NAMES[k], due, now, ps.place.flowed_back,
+                      ps.place.flow_due_ms);
+        }
+    }
+    SIM_CHECK(s, ledger_next_sweep_ms(l) > now,
+              "server %u: a flow-back due at %" PRIu64 ", ledger time %" PRIu64,
+              i, ledger_next_sweep_ms(l), now);
+    if (first) {
+        s->st.sched_seeds += sched > 0;
+        s->st.sched_pools += sched;
+        s->st.sched_flowed += flowed;
+    }
+    return flowed;
+}
+
 static void simCheck(struct sim *s)
 {
     unsigned n = s->p.n;
     unsigned l0 = firstLive(s);
     raft_index applied = raft_last_applied(raft_fixture_get(&s->fx, l0));
     uint64_t hash = ledger_state_hash(s->nodes[l0].fsm.ledger);
+    uint64_t flowed = 0;
     for (unsigned i = 0; i < n; i++) {
         const struct simnode *nd = &s->nodes[i];
         char why[256] = "";
@@ -3519,11 +4154,22 @@ static void simCheck(struct sim *s)
                   " at the same index %llu",
                   i, ledger_state_hash(nd->fsm.ledger), l0, hash,
                   (unsigned long long)ai);
+        flowed = checkFlowEnd(s, i, nd->fsm.ledger);
     }
     uint64_t replay = checkReplay(s);
     SIM_CHECK(s, replay == hash,
               "replayed log hashes %016" PRIx64 ", servers %016" PRIx64, replay,
               hash);
+    /* Every pool flowed back by one committed SWEEP, each of which a core
+     * queued (flow_sweeps counts the lost ones too). */
+    uint64_t queued = 0;
+    for (unsigned i = 0; i < n; i++) {
+        queued += node_core_stats(s->nodes[i].core)->flow_sweeps;
+    }
+    SIM_CHECK(s, s->st.sweep_pools == flowed && queued >= s->st.sweep_cmds,
+              "%" PRIu64 " pools flowed back, the log's SWEEPs flowed %" PRIu64
+              "; %" PRIu64 " SWEEPs committed, the cores queued %" PRIu64,
+              flowed, s->st.sweep_pools, s->st.sweep_cmds, queued);
     for (uint32_t id = 0; id < s->n_reqs; id++) {
         const struct req *r = &s->reqs[id];
         if (r->state == RQ_ACKED && opDeduped(r->op)) {
@@ -3578,6 +4224,18 @@ static const struct statdef STATS[] = {
     {"sweeps leaving holds due", STAT(sweeps_left_due), 25},
     {"holds expired by sweeps", STAT(holds_swept), 165},
     {"HOLD_EXPIRED refusals", STAT(hold_expired), 117},
+    {"seeds with scheduled pools", STAT(sched_seeds), 9},
+    {"scheduled pools", STAT(sched_pools), 23},
+    {"scheduled pools flowed back", STAT(sched_flowed), 19},
+    {"flow-back SWEEPs queued", STAT(flow_sweeps), 17},
+    {"SWEEPs chained (pools still due)", STAT(flow_sweeps_chained), 1},
+    {"SWEEPs applied", STAT(sweep_cmds), 14},
+    {"SWEEPs leaving pools due", STAT(sweep_left_due), 1},
+    {"SWEEPs finding nothing due (CEILS)", STAT(sweep_noop), 0},
+    {"SWEEPs stamped before the earliest due (CEILS)", STAT(sweep_early), 0},
+    {"flow-backs with held or booked slots", STAT(flows_with_claims), 9},
+    {"flow-backs into a named share", STAT(flows_to_share), 6},
+    {"flow-backs after healing", STAT(flows_after_heal), 4},
     {"resends", STAT(resends), 7400},
     {"silent connections closed", STAT(timeouts), 356},
     {"connections closed with answers due", STAT(conns_closed_pending), 31},
@@ -3636,14 +4294,42 @@ static void printStats(const char *what, unsigned seeds,
     printf("\n");
 }
 
-/* Every floor, scaled to the seeds run. Below FLOOR_SEEDS_MIN seeds they
- * are not checked (rare cases need many seeds); `make test` runs 500. */
+/* What must stay rare: at most pct % of another count. A SWEEP finding
+ * nothing due is legitimate (a deposed leader's SWEEP that the next leader
+ * commits after its own, or one added to a batch begun before it was due)
+ * but a core proposing SWEEPs that are not due makes many. */
+struct statceil {
+    const char *name;
+    size_t off, of;
+    unsigned pct;
+};
+
+static const struct statceil CEILS[] = {
+    {"SWEEPs finding nothing due", STAT(sweep_noop), STAT(sweep_cmds), 15},
+    {"SWEEPs stamped before the earliest due", STAT(sweep_early),
+     STAT(sweep_cmds), 15},
+    {NULL, 0, 0, 0},
+};
+
+/* Every floor and ceiling, scaled to the seeds run. Below FLOOR_SEEDS_MIN
+ * seeds they are not checked (rare cases need many seeds); `make test`
+ * runs 500. */
 static unsigned checkFloors(unsigned seeds, const struct sim_stats *t)
 {
     unsigned failed = 0;
     if (seeds < FLOOR_SEEDS_MIN) {
         printf("  (floors not checked below %u seeds)\n", FLOOR_SEEDS_MIN);
         return 0;
+    }
+    for (const struct statceil *c = CEILS; c->name != NULL; c++) {
+        uint64_t of = statOf(t, c->of);
+        if (statOf(t, c->off) * 100 > of * c->pct) {
+            fprintf(stderr,
+                    "  CEILING: %s happened %" PRIu64 " times in %u seeds, "
+                    "want <= %u %% of %" PRIu64 "\n",
+                    c->name, statOf(t, c->off), seeds, c->pct, of);
+            failed++;
+        }
     }
     for (const struct statdef *d = STATS; d->name != NULL; d++) {
         uint64_t want = (uint64_t)d->per100 * seeds / 100;
@@ -3702,6 +4388,7 @@ static void scenarioParams(struct sim_params *p, unsigned n,
     p->reads_max = 8;
     p->conn_pending_max = 8;
     p->expire_max = 4;
+    p->epoch_ms = SIM_EPOCH_MS;
 }
 
 static bool takingSnapshot(struct sim *s, unsigned i)
