@@ -143,7 +143,7 @@ static json_t *vjson(int v)
 static bool isCommand(int f)
 {
     return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM ||
-           f == HF_RELEASE || f == HF_CANCEL;
+           f == HF_RELEASE || f == HF_CANCEL || f == HF_RULES;
 }
 
 static bool isRead(int f)
@@ -244,6 +244,15 @@ static int poolIndex(const char *name)
     return -1;
 }
 
+/* The create ops that name a pool's place (scheduled pools), per pool. */
+static const struct h_op **pool_place;
+
+/* The hospital of scheduled pool p, or NULL. */
+static const char *poolHospital(int p)
+{
+    return pool_place[p] != NULL ? pool_place[p]->sched->hospital : NULL;
+}
+
 static void collectPools(void)
 {
     pool_names = malloc(((size_t)H->n_ops + 1) * sizeof *pool_names);
@@ -251,6 +260,17 @@ static void collectPools(void)
         const struct h_op *op = &H->ops[i];
         if (op->pool[0] && isClientOp(op) && poolIndex(op->pool) < 0) {
             snprintf(pool_names[n_pool_names++], H_STR_MAX, "%s", op->pool);
+        }
+    }
+    pool_place = calloc((size_t)n_pool_names + 1, sizeof *pool_place);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int p = op->f == HF_CREATE && isClientOp(op) && op->sched != NULL &&
+                        op->sched->placed
+                    ? poolIndex(op->pool)
+                    : -1;
+        if (p >= 0 && pool_place[p] == NULL) {
+            pool_place[p] = op;
         }
     }
 }
@@ -302,9 +322,14 @@ static void checkLinear(struct check *c)
     struct lin_op *lops = malloc(((size_t)H->n_ops + 1) * sizeof *lops);
     for (int p = 0; p < n_pool_names; p++) {
         int n = 0;
+        const char *hosp = poolHospital(p);
         for (int i = 0; i < H->n_ops; i++) {
             const struct h_op *op = &H->ops[i];
-            if (!isClientOp(op) || strcmp(op->pool, pool_names[p]) != 0) {
+            /* A scheduled pool's model follows its hospital's rules. */
+            bool rules = op->f == HF_RULES && hosp != NULL &&
+                         strcmp(op->sched->hospital, hosp) == 0;
+            if (!isClientOp(op) ||
+                (!rules && strcmp(op->pool, pool_names[p]) != 0)) {
                 continue;
             }
             if (history_unobserved_fail(op) || (isRead(op->f) && op->stale)) {
@@ -594,6 +619,69 @@ static int nodeOf(const struct h_op *op, char (*nodes)[H_STR_MAX], int *n_nodes)
     return (*n_nodes)++;
 }
 
+static int byVisit(const void *a, const void *b)
+{
+    const struct h_op *x = *(const struct h_op *const *)a,
+                      *y = *(const struct h_op *const *)b;
+    int k = strcmp(x->pool, y->pool);
+    if (k == 0) {
+        k = x->visit < y->visit ? -1 : x->visit > y->visit;
+    }
+    if (k == 0) {
+        k = x->index < y->index ? -1 : x->index > y->index;
+    }
+    return k;
+}
+
+/* Acknowledged bookings sharing a visit number in a pool: each one but the
+ * last was cancelled (acknowledged at or before the next one's confirm, or
+ * with an unknown outcome) before the next took the number. */
+static void checkVisits(struct check *c)
+{
+    const struct h_op **conf = malloc(((size_t)H->n_ops + 1) * sizeof *conf);
+    struct imap cancel_ok, cancel_maybe;
+    imapInit(&cancel_ok, (size_t)H->n_ops);
+    imapInit(&cancel_maybe, (size_t)H->n_ops);
+    int n = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op)) {
+            continue;
+        }
+        if (op->f == HF_CONFIRM && op->type == H_OK) {
+            conf[n++] = op;
+        } else if (op->f == HF_CANCEL && op->type == H_OK) {
+            imapPut(&cancel_ok, op->id, i);
+        } else if (op->f == HF_CANCEL && op->type == H_INFO) {
+            imapPut(&cancel_maybe, op->id, i);
+        }
+    }
+    qsort(conf, (size_t)n, sizeof *conf, byVisit);
+    for (int i = 1; i < n; i++) {
+        const struct h_op *a = conf[i - 1], *b = conf[i];
+        if (strcmp(a->pool, b->pool) != 0 || a->visit != b->visit ||
+            a->id == b->id) {
+            continue;
+        }
+        int k = imapGet(&cancel_ok, a->id);
+        if ((k >= 0 && H->ops[k].index <= b->index) ||
+            imapGet(&cancel_maybe, a->id) >= 0) {
+            continue;
+        }
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "visit number %u given to booking %" PRIu64 " (index %" PRIu64
+                 ") while booking %" PRIu64 " (index %" PRIu64
+                 ") had it and was not cancelled before",
+                 b->visit, b->id, b->index, a->id, a->index);
+        anomaly(c, "slot-twice", b->pool, msg, a, b,
+                k >= 0 ? &H->ops[k] : NULL);
+    }
+    imapFree(&cancel_ok);
+    imapFree(&cancel_maybe);
+    free(conf);
+}
+
 static void checkConservation(struct check *c, struct imap *holds)
 {
     int reads = 0;
@@ -704,29 +792,9 @@ static void checkConservation(struct check *c, struct imap *holds)
     }
     imapFree(&life_of);
     free(lv);
-    /* No slot twice: visit numbers of ok confirms distinct per pool. */
-    struct imap visits;
-    imapInit(&visits, (size_t)H->n_ops);
-    for (int i = 0; i < H->n_ops; i++) {
-        const struct h_op *op = &H->ops[i];
-        if (op->f != HF_CONFIRM || op->type != H_OK || !isClientOp(op)) {
-            continue;
-        }
-        int p = poolIndex(op->pool);
-        uint64_t key = ((uint64_t)(uint32_t)p << 32) | op->visit;
-        int other = imapGet(&visits, key);
-        if (other >= 0 && H->ops[other].id != op->id) {
-            char msg[200];
-            snprintf(msg, sizeof msg,
-                     "visit number %u given to bookings %" PRIu64
-                     " and %" PRIu64,
-                     op->visit, H->ops[other].id, op->id);
-            anomaly(c, "slot-twice", op->pool, msg, &H->ops[other], op, NULL);
-        } else if (other < 0) {
-            imapPut(&visits, key, i);
-        }
-    }
-    imapFree(&visits);
+    /* No slot twice: a visit number belongs to one booking at a time (a
+     * cancellation frees it for the next booking, ledger.h). */
+    checkVisits(c);
     /* Final state of every node: per (pool, patient) at most one live
      * claim; per pool booked claims <= capacity, distinct visits, equal
      * to the pool's booked counter. */
@@ -1339,7 +1407,7 @@ static void checkCoverage(struct check *c)
     const struct h_op *plan = NULL;
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        if (isClientOp(op) && !op->final) {
+        if (isClientOp(op) && !op->final && op->pool[0]) {
             invoked++;
             ok += op->type == H_OK;
         }
