@@ -1,12 +1,14 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions}/bin/slotd: test-only builds of slotd
-#     with a deliberate bug, never the normal build: nosessions links
-#     node/ledger/test/bug_nosessions.c, which wraps one ledger function at
-#     link time (no switch in the ledger's sources); nobarrier links
-#     node/test/bug_nobarrier.c, which wraps the node core's linearizable
-#     read the same way (served from local state, no barrier)
+#   build/bug/{nobarrier,nosessions,flowheld}/bin/slotd: test-only builds
+#     of slotd with a deliberate bug, never the normal build: nosessions
+#     links node/ledger/test/bug_nosessions.c, which wraps one ledger
+#     function at link time (no switch in the ledger's sources); flowheld
+#     links node/ledger/test/bug_flowheld.c, which wraps the ledger's SWEEP
+#     the same way (a flow-back moves held and booked slots too); nobarrier
+#     links node/test/bug_nobarrier.c, which wraps the node core's
+#     linearizable read (served from local state, no barrier)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -15,7 +17,7 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions
+JEPSEN_BUGS := nobarrier nosessions flowheld
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
@@ -31,6 +33,11 @@ $(B)/rel/bin/jepsen-checker: $(JEPSEN_CHECKER_SRC:%.c=$(B)/rel/%.o) $(B)/rel/pro
 $(B)/bug/nosessions/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                                $(B)/rel/node/ledger/test/bug_nosessions.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__session_slot,$(NODE_LIBS))
+
+# flowheld: the normal objects, the ledger's SWEEP wrapped.
+$(B)/bug/flowheld/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                             $(B)/rel/node/ledger/test/bug_flowheld.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__sweep,$(NODE_LIBS))
 
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
