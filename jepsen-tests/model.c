@@ -968,7 +968,7 @@ int pool_model_step(void *vm, const uint8_t *state, int opi, uint8_t *out,
             }
         }
         uint64_t due = flowDue(m, state);
-        if (due > h->now && due <= hi) {
+        if (due != UINT64_MAX && due > h->now && due <= hi) {
             times[nt++] = due; /* where a flow-back may become visible */
         }
         qsort(times + 1, (size_t)nt - 1, sizeof times[0], u64cmp);
@@ -981,7 +981,8 @@ int pool_model_step(void *vm, const uint8_t *state, int opi, uint8_t *out,
         uint64_t t = times[ti];
         memcpy(w, state, m->state_size);
         HD(w)->now = t;
-        if (flowDue(m, w) <= t) {
+        uint64_t due = flowDue(m, w);
+        if (due != UINT64_MAX && due <= t) {
             applyFlowed(&e, w, t, v);
         }
         apply(&e, w, t);
