@@ -663,8 +663,11 @@ static void checkVisits(struct check *c)
             a->id == b->id) {
             continue;
         }
+        /* Before: by ledger time (exact) or by index (a retry answered
+         * from the session table reports a later one). */
         int k = imapGet(&cancel_ok, a->id);
-        if ((k >= 0 && H->ops[k].index <= b->index) ||
+        if ((k >= 0 &&
+             (H->ops[k].ltime <= b->ltime || H->ops[k].index <= b->index)) ||
             imapGet(&cancel_maybe, a->id) >= 0) {
             continue;
         }
@@ -1170,8 +1173,14 @@ static bool isGroup(const struct h_sched *place, const char *name)
     return false;
 }
 
-/* Everything the history says about one claim. Indexes are Raft indexes
- * of the operations (0: none). */
+/* Everything the history says about one claim: its bucket, and when it
+ * certainly ended (an acknowledged release or cancel, a HOLD_EXPIRED
+ * answer about it) and was certainly live (a read showing it held or
+ * booked). A command's answer carries the ledger time it was applied at,
+ * but a retry answered from the session table (exactly-once) carries the
+ * index of the retry's entry: the index is only an upper bound of where
+ * the command took effect, its ledger time exact. A read's index is the
+ * state it read. */
 struct crec {
     uint64_t id;
     int pool;
@@ -1179,8 +1188,8 @@ struct crec {
     const struct h_op *bread; /* the first read that gave its bucket */
     char channel[H_NAME_MAX];
     char bucket[H_NAME_MAX];
-    uint64_t confirm_ok, release_ok, cancel_ok, expired_at;
-    bool cancel_maybe, release_maybe;
+    uint64_t end_index; /* smallest index of an ending answer (0: none) */
+    uint64_t end_ltime; /* smallest ledger time of one (0: none) */
     uint64_t live_read; /* highest index of a read showing it live */
 };
 
@@ -1202,9 +1211,9 @@ static struct crec *crecGet(uint64_t id, int pool)
     return r;
 }
 
-static uint64_t minIndex(uint64_t have, uint64_t idx)
+static uint64_t minNonZero(uint64_t have, uint64_t v)
 {
-    return have == 0 || idx < have ? idx : have;
+    return have == 0 || v < have ? v : have;
 }
 
 static void collectClaims(void)
@@ -1251,19 +1260,11 @@ static void collectClaims(void)
             continue;
         }
         struct crec *r = &crecs[k];
-        if (op->type == H_OK && op->f == HF_CONFIRM) {
-            r->confirm_ok = minIndex(r->confirm_ok, op->index);
-        } else if (op->type == H_OK && op->f == HF_RELEASE) {
-            r->release_ok = minIndex(r->release_ok, op->index);
-        } else if (op->type == H_OK && op->f == HF_CANCEL) {
-            r->cancel_ok = minIndex(r->cancel_ok, op->index);
-        } else if (op->type == H_FAIL && op->observed &&
-                   op->err == SLOT_HOLD_EXPIRED) {
-            r->expired_at = minIndex(r->expired_at, op->index);
-        } else if (op->type == H_INFO && op->f == HF_CANCEL) {
-            r->cancel_maybe = true;
-        } else if (op->type == H_INFO && op->f == HF_RELEASE) {
-            r->release_maybe = true;
+        if ((op->type == H_OK && (op->f == HF_RELEASE || op->f == HF_CANCEL)) ||
+            (op->type == H_FAIL && op->observed &&
+             op->err == SLOT_HOLD_EXPIRED)) {
+            r->end_index = minNonZero(r->end_index, op->index);
+            r->end_ltime = minNonZero(r->end_ltime, op->ltime);
         }
     }
 }
@@ -1287,9 +1288,7 @@ static int shareOf(const struct h_sched *place, const char *bucket)
 /* Is the claim certainly gone (resolved) at every index >= idx? */
 static bool goneBy(const struct crec *r, uint64_t idx)
 {
-    return (r->release_ok != 0 && r->release_ok <= idx) ||
-           (r->cancel_ok != 0 && r->cancel_ok <= idx) ||
-           (r->expired_at != 0 && r->expired_at <= idx);
+    return r->end_index != 0 && r->end_index <= idx;
 }
 
 /* Holds of the pool whose outcome is unknown, invoked before t: each may
@@ -1326,8 +1325,10 @@ static bool remHadRoom(int p, const struct h_op *refusal)
         if (r->pool != p || (r->bread != NULL && r->bucket[0] != '\0')) {
             continue; /* not in the remainder */
         }
-        if ((r->hold != NULL && r->hold->index >= refusal->index) ||
-            goneBy(r, refusal->index)) {
+        /* Held after the refusal, or gone before it (ledger times). */
+        if ((r->hold != NULL && (r->hold->ltime > refusal->ltime ||
+                                 r->hold->t_inv > refusal->t_ret)) ||
+            (r->end_ltime != 0 && r->end_ltime < refusal->ltime)) {
             continue;
         }
         live++;
@@ -1404,30 +1405,44 @@ static void checkBuckets(struct check *c)
             }
         }
     }
-    /* Every claim in a bucket its channel may take from. */
-    for (int k = 0; k < n_crecs; k++) {
-        const struct crec *r = &crecs[k];
-        if (pool_place[r->pool] == NULL || r->bread == NULL) {
+    /* Every claim in a bucket its channel may take from, by every read
+     * of it (one anomaly per claim and bucket). */
+    struct imap told;
+    imapInit(&told, (size_t)n_crecs);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int k = (op->f == HF_READ_HOLD || op->f == HF_READ_PATIENT) &&
+                        op->type == H_OK && op->n_claims == 1 &&
+                        op->claim.has_bucket && isClientOp(op)
+                    ? imapGet(&crec_of, op->claim.id)
+                    : -1;
+        const struct crec *r = k >= 0 ? &crecs[k] : NULL;
+        if (r == NULL || pool_place[r->pool] == NULL) {
             continue;
         }
-        claims++;
+        int seen = imapGet(&told, r->id);
+        if (seen >= 0 &&
+            strcmp(H->ops[seen].claim.bucket, op->claim.bucket) == 0) {
+            continue;
+        }
+        claims += seen < 0;
         const struct h_sched *pl = pool_place[r->pool]->sched;
-        const struct h_op *at = r->hold != NULL ? r->hold : r->bread;
-        uint64_t t = at->t_ret;
-        int s = shareOf(pl, r->bucket);
+        const char *bk = op->claim.bucket;
+        uint64_t t = r->hold != NULL ? r->hold->t_ret : op->t_ret;
+        int s = shareOf(pl, bk);
         char msg[400];
         const char *why = NULL;
-        if (strcmp(r->bread->claim.channel, r->channel) != 0) {
+        if (strcmp(op->claim.channel, r->channel) != 0) {
             why = "channel-changed";
             snprintf(msg, sizeof msg,
                      "claim %" PRIu64 " was held through %s, a read says %s",
-                     r->id, r->channel, r->bread->claim.channel);
+                     r->id, r->channel, op->claim.channel);
         } else if (s == -2) {
             why = "unknown-bucket";
             snprintf(msg, sizeof msg,
                      "claim %" PRIu64 " is in bucket \"%s\", which the pool "
                      "does not have",
-                     r->id, r->bucket);
+                     r->id, bk);
         } else if (!someRules(pl, t, Q_ELIGIBLE, r->channel, NULL, true)) {
             why = "not-eligible";
             snprintf(msg, sizeof msg,
@@ -1438,25 +1453,29 @@ static void checkBuckets(struct check *c)
                                         r->channel, true)) {
             why = "forbidden-bucket";
             snprintf(msg, sizeof msg,
-                     "claim %" PRIu64 " of channel %s took from the share "
+                     "claim %" PRIu64 " of channel %s is in the share "
                      "of %s, which is not its own nor a group of it",
                      r->id, r->channel, pl->share[s]);
         } else if (s == -1 &&
                    !someRules(pl, t, Q_REMAINDER, r->channel, NULL, true)) {
             why = "forbidden-remainder";
             snprintf(msg, sizeof msg,
-                     "claim %" PRIu64 " of channel %s took from the "
-                     "remainder, which the pool keeps for others",
+                     "claim %" PRIu64 " of channel %s is in the remainder, "
+                     "which the pool keeps for others",
                      r->id, r->channel);
         }
         if (why != NULL) {
             anomaly(c, why, pool_names[r->pool], msg, pool_place[r->pool],
-                    r->hold, r->bread);
+                    r->hold, op);
         }
-        ev.group_holds += s >= 0 && strcmp(pl->share[s], r->channel) != 0 &&
-                          isGroup(pl, pl->share[s]);
-        ev.rem_takes += s == -1 && pl->n_rem_allow > 0;
+        imapPut(&told, r->id, i);
+        if (seen < 0 && op == r->bread) {
+            ev.group_holds += s >= 0 && strcmp(pl->share[s], r->channel) != 0 &&
+                              isGroup(pl, pl->share[s]);
+            ev.rem_takes += s == -1 && pl->n_rem_allow > 0;
+        }
     }
+    imapFree(&told);
     json_object_set_new(c->j, "holds", json_integer(holds));
     json_object_set_new(c->j, "claims_read", json_integer(claims));
     json_object_set_new(c->j, "not_allowed_refusals", json_integer(refusals));
@@ -1503,14 +1522,11 @@ static bool bucketsEqual(const struct h_op *a, const struct h_op *b)
     return eq;
 }
 
-/* Held or booked at every index in (hold, b]: confirmed (held until then,
- * booked after) and not cancelled by b; released after b; or read live at
- * or after b. */
+/* Held or booked at every index from its hold to b: read live at or
+ * after b (a claim never comes back to life). */
 static bool liveThrough(const struct crec *r, uint64_t b)
 {
-    return (r->release_ok != 0 && r->release_ok > b) || r->live_read >= b ||
-           (r->confirm_ok != 0 && !r->cancel_maybe &&
-            !(r->cancel_ok != 0 && r->cancel_ok <= b));
+    return r->live_read >= b;
 }
 
 /* The capacities after a flow-back are the spec's with every non-target
@@ -1618,7 +1634,10 @@ static void flowedPool(struct check *c, int p, const struct h_op *before,
                 lo++;
                 witness = r;
             }
-            if ((r->hold == NULL || r->hold->index < b) && !goneBy(r, a)) {
+            /* May have been live at the flow: held before the first
+             * flowed read returned, not certainly gone by a. */
+            if ((r->hold == NULL || r->hold->t_inv < first->t_ret) &&
+                !goneBy(r, a)) {
                 hi++;
             }
         }
