@@ -17,7 +17,18 @@
  *                  accepted at or after its hold's deadline; hold ids unique;
  *   conservation   every pool read (any node, stale or not): free + held +
  *                  booked == capacity, per bucket too; no patient with two
- *                  live claims in a pool; no visit number (slot) twice;
+ *                  live claims in a pool; no visit number (slot) held by
+ *                  two bookings at once;
+ *   buckets        scheduled pools: no hold of a channel the pool's
+ *                  eligibility leaves out, CHANNEL_NOT_ALLOWED only where
+ *                  it does, every claim in a bucket its channel may take
+ *                  from (own share, a group's share, the remainder if
+ *                  remainder_allow lets it), coherent buckets in reads;
+ *   flowback       scheduled pools: a pool flows back once, when due, its
+ *                  capacities moved exactly by the unsold share slots; a
+ *                  share keeps its held and booked slots (bounded from the
+ *                  claims live around the flow); no claim changes bucket;
+ *                  voters agree on buckets and flow at the end;
  *   bookings       every acknowledged booking not cancelled is booked in the
  *                  final reads of every node, none appears unacknowledged;
  *   replicas       after the final convergence, equal state hashes;
@@ -27,8 +38,11 @@
  *   coverage       the history can be judged at all (valid or unknown, never
  *                  invalid): some client operation succeeded, the final
  *                  phase is there (every node's status, every pool read
- *                  through the leader and on every voter), and every
- *                  --nemesis item asked for acted at least once.
+ *                  through the leader and on every voter), every
+ *                  --nemesis item asked for acted at least once, and in a
+ *                  history of scheduled pools a group's share was taken,
+ *                  the remainder's restriction refused a hold, and a pool
+ *                  flowed back.
  *
  * Writes DIR/results.json, DIR/timeline.html, DIR/latency.dat,
  * DIR/rate.dat, DIR/plots.gp (gnuplot), and one summary line on stdout.

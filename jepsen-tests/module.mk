@@ -13,7 +13,7 @@
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
 #   make jepsen-bugs   the buggy builds must be caught
-# Needs root (network namespaces, nftables, tmpfs); ~3 min in `make test`.
+# Needs root (network namespaces, nftables, tmpfs); ~4 min in `make test`.
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
@@ -53,10 +53,14 @@ JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --neme
 # lost-replies nemesis makes the clients retry every command they have in
 # flight ~5 times a run; each retry of an applied command runs again (a
 # hold: PATIENT_HAS_CLAIM; a confirm: ALREADY_CONFIRMED, the booking then
-# unacknowledged). README: how often each was caught.
+# unacknowledged). flowheld: each flow-back step (two a run, under kill)
+# moves the live claims of the flowed pools' shares; their buckets change
+# between reads and land where their channel may not take. README: how
+# often each was caught.
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
-  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5"
+  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \
+  "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 20 --nemesis kill --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
 TEST_BINS += $(JEPSEN_BINS)
