@@ -72,10 +72,11 @@ enum fn {
     F_READ_PATIENT,
     F_READ_HOLD,
     F_STATUS,
+    F_RULES,
 };
-static const char *const fn_names[] = {"create",       "hold",      "confirm",
-                                       "release",      "cancel",    "read_pool",
-                                       "read_patient", "read_hold", "status"};
+static const char *const fn_names[] = {
+    "create",    "hold",         "confirm",   "release", "cancel",
+    "read_pool", "read_patient", "read_hold", "status",  "rules"};
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -248,6 +249,85 @@ static bool ledgerCode(int code)
     return (code >= 20 && code < 60) || code == SLOT_LIMIT_REACHED;
 }
 
+/* ---- the slots workload's hospital ----------------------------------------
+ * Every pool of the slots workload is a scheduled pool of one hospital,
+ * whose rules make a channel group (online = app, wechat), a policy, and
+ * an eligibility rule (special pools: app and window only). Local time is
+ * about noon (the UTC offset is chosen at the start, as
+ * client/test/test_libslot_sched.c does), so no day turns during a run.
+ * Pools visit tomorrow or one of the next VISIT_DAYS - 1 days. The rules
+ * start without flow-back; FLOW_STEPS times during the run (after holds
+ * and bookings exist, under the nemesis) a RULES_SET turns on a flow-back
+ * at the running local minute of day visit - k (step k = 1, 2, ...): the
+ * pools visiting within k days become due at once and the leader, whoever
+ * it is then, proposes SWEEP; later pools of those days flow as soon as
+ * they are created; the last visit day never flows (a control). */
+
+#define HOSPITAL   "jh"
+#define VISIT_DAYS 3
+#define FLOW_STEPS 2
+#define MS_PER_MIN 60000ull
+#define MS_PER_DAY 86400000ull
+
+static struct {
+    int32_t off;                         /* UTC offset, minutes */
+    uint32_t today;                      /* local day at the start */
+    char flow_to[SLOTC_CHANNEL_MAX + 1]; /* "" (the remainder) or a share */
+    int step;                            /* flow-back steps done */
+    uint64_t step_at_ms[FLOW_STEPS];     /* since the workload started */
+    uv_timer_t timer;
+    struct slotc_req req;
+    bool busy;
+    int proc; /* the rules process (a new number after an info) */
+    char value[1024];
+} hosp;
+
+static uint32_t localMinute(uint64_t t_ms, int32_t off)
+{
+    int64_t local = (int64_t)t_ms + (int64_t)off * (int64_t)MS_PER_MIN;
+    return (uint32_t)((local % (int64_t)MS_PER_DAY) / (int64_t)MS_PER_MIN);
+}
+
+/* UTC ms of local (day, minute). */
+static uint64_t utcOf(uint32_t day, uint32_t minute, int32_t off)
+{
+    return (uint64_t)day * MS_PER_DAY + (uint64_t)minute * MS_PER_MIN -
+           (uint64_t)((int64_t)off * (int64_t)MS_PER_MIN);
+}
+
+static void nameCopy(char *dst, const char *src)
+{
+    snprintf(dst, SLOTC_CHANNEL_MAX + 1, "%s", src);
+}
+
+/* The hospital's rules with flow-back at `minute` (-1: none) of day
+ * visit - flow_days. */
+static void rulesFill(struct slotc_rules *r, uint32_t flow_days, int32_t minute)
+{
+    slotc_rules_init(r);
+    r->utc_offset_min = hosp.off;
+    r->flowback_days_before = flow_days;
+    r->flowback_minute = minute;
+    nameCopy(r->flowback_to, hosp.flow_to);
+    r->n_groups = 1;
+    nameCopy(r->groups[0].name, "online");
+    r->groups[0].n = 2;
+    nameCopy(r->groups[0].channels[0], "app");
+    nameCopy(r->groups[0].channels[1], "wechat");
+    /* The 114 platform: cut-off and no same-day booking (neither bites:
+     * no cut-off minute, visits from tomorrow on). */
+    r->n_policies = 1;
+    nameCopy(r->policies[0].channel, "114");
+    r->policies[0].cutoff = true;
+    r->policies[0].same_day = false;
+    r->n_elig = 1;
+    r->elig[0].department[0] = '\0';
+    r->elig[0].kind = SLOTC_KIND_SPECIAL;
+    r->elig[0].n = 2;
+    nameCopy(r->elig[0].names[0], "app");
+    nameCopy(r->elig[0].names[1], "window");
+}
+
 /* ---- pools --------------------------------------------------------------- */
 
 enum pool_state { P_NEED_CREATE, P_CREATING, P_ACTIVE, P_RETIRED };
@@ -259,6 +339,16 @@ struct pool {
     uint32_t ops;
     uint32_t patients;     /* patient keys used in this pool: 0..patients-1 */
     uint32_t next_patient; /* counter workload: a fresh patient per add */
+    /* slots workload: a scheduled pool of HOSPITAL (place) */
+    bool place;
+    int kind;
+    uint32_t day;
+    uint32_t n_shares;
+    struct slotc_share shares[3];
+    uint32_t n_elig;
+    const char *elig[3];
+    uint32_t n_rem;
+    const char *rem[2];
 };
 
 static struct pool *pools;
@@ -322,6 +412,44 @@ static void idAdd(uint64_t id, uint32_t pool)
     id_pool[n_ids++] = pool;
 }
 
+/* A slots pool's buckets and place: shares on a channel and on a group,
+ * a remainder kept for the window (or also 114, or open to everyone
+ * eligible), an eligible list that leaves out channels the workload uses
+ * (or the hospital's rule for special pools), a visit day. */
+static void poolPlace(struct pool *p)
+{
+    p->place = true;
+    uint32_t online = 1 + trand_below(&wrng, p->capacity >= 5 ? 2 : 1);
+    uint32_t r = trand_below(&wrng, 10);
+    if (r < 6) {
+        p->n_shares = 2;
+        p->shares[0] = (struct slotc_share){"114", 1};
+        p->shares[1] = (struct slotc_share){"online", online};
+    } else if (r < 8 && p->capacity >= 4) {
+        p->n_shares = 3;
+        p->shares[0] = (struct slotc_share){"app", 1};
+        p->shares[1] = (struct slotc_share){"online", 1};
+        p->shares[2] = (struct slotc_share){"114", 1};
+    } else {
+        p->n_shares = 1;
+        p->shares[0] = (struct slotc_share){"online", online};
+    }
+    r = trand_below(&wrng, 10);
+    p->n_rem = r < 7 ? 1 : r < 8 ? 2 : 0;
+    p->rem[0] = "window";
+    p->rem[1] = "114";
+    r = trand_below(&wrng, 10);
+    if (r >= 6) {
+        p->n_elig = 3;
+        p->elig[0] = r < 8 ? "online" : "app";
+        p->elig[1] = "114";
+        p->elig[2] = "window";
+    }
+    p->kind =
+        trand_below(&wrng, 100) < 15 ? SLOTC_KIND_SPECIAL : SLOTC_KIND_NORMAL;
+    p->day = hosp.today + 1 + trand_below(&wrng, VISIT_DAYS);
+}
+
 static uint32_t poolNew(void)
 {
     if (n_pools == cap_pools) {
@@ -348,8 +476,9 @@ static uint32_t poolNew(void)
             p->patients = 100000; /* effectively fresh patients */
             break;
         default:
-            p->capacity = 2 + trand_below(&wrng, 4); /* 2..5 */
+            p->capacity = 3 + trand_below(&wrng, 4); /* 3..6 */
             p->patients = 3 * p->capacity + 4;
+            poolPlace(p);
             break;
     }
     p->state = P_NEED_CREATE;
@@ -387,8 +516,11 @@ struct proc {
     uint32_t pool;
     char patient[32];
     uint32_t ttl;
-    uint64_t cid; /* claim id operated on */
-    int pinned;   /* node index, or -1 */
+    uint64_t cid;        /* claim id operated on */
+    const char *channel; /* a hold's */
+    uint64_t readback;   /* slots: a hold to read back next (its bucket) */
+    uint32_t readback_pool;
+    int pinned; /* node index, or -1 */
     bool stale;
     char value[1024]; /* the invocation's value (JSON) */
     /* what this process knows it holds and booked */
@@ -408,6 +540,75 @@ static int procs_busy;
 
 static void procSchedule(struct proc *p, uint64_t delay_ms);
 
+static void namesJson(struct jb *j, const char *key, const char *const *v,
+                      uint32_t n)
+{
+    jbKey(j, key);
+    jbAdd(j, "[");
+    for (uint32_t i = 0; i < n; i++) {
+        jbAdd(j, "%s\"%s\"", i ? "," : "", v[i]);
+    }
+    jbAdd(j, "]");
+}
+
+/* A scheduled pool's spec as the checker reads it (history.h). */
+static void placeJson(struct jb *j, const struct pool *pl)
+{
+    jbU(j, "kind", (uint64_t)pl->kind);
+    jbKey(j, "shares");
+    jbAdd(j, "[");
+    for (uint32_t i = 0; i < pl->n_shares; i++) {
+        jbAdd(j, "%s[\"%s\",%u]", i ? "," : "", pl->shares[i].channel,
+              pl->shares[i].slots);
+    }
+    jbAdd(j, "]");
+    jbKey(j, "place");
+    struct jb q;
+    jbInit(&q);
+    jbS(&q, "hospital", HOSPITAL);
+    jbS(&q, "dept", "gen");
+    jbU(&q, "day", pl->day);
+    namesJson(&q, "eligible", pl->elig, pl->n_elig);
+    namesJson(&q, "rem_allow", pl->rem, pl->n_rem);
+    jbAdd(j, "%s", jbEnd(&q));
+}
+
+/* A rule set as the checker reads it (history.h). */
+static void rulesJson(struct jb *j, const struct slotc_rules *r, int step)
+{
+    jbInit(j);
+    jbS(j, "hospital", HOSPITAL);
+    jbKey(j, "offset");
+    jbAdd(j, "%d", r->utc_offset_min);
+    jbKey(j, "flow_minute");
+    jbAdd(j, "%d", r->flowback_minute);
+    jbU(j, "flow_days", r->flowback_days_before);
+    jbS(j, "flow_to", r->flowback_to);
+    jbKey(j, "groups");
+    jbAdd(j, "[");
+    for (uint32_t g = 0; g < r->n_groups; g++) {
+        jbAdd(j, "%s[\"%s\",[", g ? "," : "", r->groups[g].name);
+        for (uint32_t i = 0; i < r->groups[g].n; i++) {
+            jbAdd(j, "%s\"%s\"", i ? "," : "", r->groups[g].channels[i]);
+        }
+        jbAdd(j, "]]");
+    }
+    jbAdd(j, "]");
+    jbKey(j, "elig");
+    jbAdd(j, "[");
+    for (uint32_t e = 0; e < r->n_elig; e++) {
+        jbAdd(j, "%s[\"%s\",%d,[", e ? "," : "", r->elig[e].department,
+              r->elig[e].kind);
+        for (uint32_t i = 0; i < r->elig[e].n; i++) {
+            jbAdd(j, "%s\"%s\"", i ? "," : "", r->elig[e].names[i]);
+        }
+        jbAdd(j, "]]");
+    }
+    jbAdd(j, "]");
+    jbU(j, "step", (uint64_t)step);
+    jbEnd(j);
+}
+
 static void valueOf(struct proc *p, struct jb *j)
 {
     jbInit(j);
@@ -416,11 +617,15 @@ static void valueOf(struct proc *p, struct jb *j)
         case F_CREATE:
             jbS(j, "pool", pl->name);
             jbU(j, "capacity", pl->capacity);
+            if (pl->place) {
+                placeJson(j, pl);
+            }
             break;
         case F_HOLD:
             jbS(j, "pool", pl->name);
             jbS(j, "patient", p->patient);
             jbU(j, "ttl", p->ttl);
+            jbS(j, "channel", p->channel);
             break;
         case F_CONFIRM:
         case F_RELEASE:
@@ -454,6 +659,13 @@ static void claimJson(struct jb *j, const struct slotc_claim *c)
     jbS(j, "patient", c->patient);
     jbU(j, "deadline", c->deadline_ms);
     jbU(j, "visit", c->visit_no);
+    jbS(j, "bucket", c->bucket);
+    jbS(j, "channel", c->channel);
+}
+
+static void bucketJson(struct jb *j, const struct slotc_bucket *b)
+{
+    jbAdd(j, "%u,%u,%u,%u", b->capacity, b->free, b->held, b->booked);
 }
 
 static void poolJson(struct jb *j, const struct slotc_pool *pl)
@@ -473,6 +685,23 @@ static void poolJson(struct jb *j, const struct slotc_pool *pl)
         bc += pl->shares[i].capacity;
     }
     jbAdd(j, ",\"buckets\":[%u,%u,%u,%u]", bc, bf, bh, bb);
+    /* Each bucket, and the flow-back state of a scheduled pool. */
+    jbKey(j, "shares");
+    jbAdd(j, "[");
+    for (uint32_t i = 0; i < pl->n_shares; i++) {
+        jbAdd(j, "%s[\"%s\",", i ? "," : "", pl->shares[i].channel);
+        bucketJson(j, &pl->shares[i]);
+        jbAdd(j, "]");
+    }
+    jbAdd(j, "]");
+    jbKey(j, "rem");
+    jbAdd(j, "[");
+    bucketJson(j, &pl->remainder);
+    jbAdd(j, "]");
+    if (pl->scheduled) {
+        jbB(j, "flowed", pl->place.flowed_back);
+        jbU(j, "flow_due", pl->place.flow_due_ms);
+    }
 }
 
 /* Writes the completion of a process's operation from its request. Also
@@ -506,6 +735,9 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
                 break;
             case F_CONFIRM:
                 jbU(&v, "visit", o->visit_no);
+                break;
+            case F_RULES:
+                jbU(&v, "version", o->version);
                 break;
             case F_READ_POOL:
                 if (o->n_pools == 1) {
@@ -599,6 +831,11 @@ static void procDone(struct slotc_req *req)
             }
             break;
         case F_HOLD:
+            if (st == SLOT_OK && opt.workload == W_SLOTS &&
+                trand_unit(&wrng) < 0.5) {
+                p->readback = req->out.id; /* which bucket did it take? */
+                p->readback_pool = p->pool;
+            }
             if (st == SLOT_OK) {
                 idAdd(req->out.id, p->pool);
                 if (p->n_held < HELD_MAX) {
@@ -641,6 +878,40 @@ static void procDone(struct slotc_req *req)
     procSchedule(p, trand_below(&wrng, (uint32_t)(2 * opt.delay_ms + 1)));
 }
 
+/* The pool's spec (and place: a scheduled pool, 14:00-15:00 local on its
+ * visit day, paid online). */
+static void poolSpec(const struct pool *pl, struct slotc_pool_spec *spec,
+                     struct slotc_place *place)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->pool = pl->name;
+    spec->capacity = pl->capacity;
+    if (!pl->place) {
+        return;
+    }
+    memset(place, 0, sizeof *place);
+    place->hospital = HOSPITAL;
+    place->department = "gen";
+    place->visit_day = pl->day;
+    place->pay_mode = SLOTC_PAY_ONLINE;
+    place->n_eligible = pl->n_elig;
+    for (uint32_t i = 0; i < pl->n_elig; i++) {
+        place->eligible[i] = pl->elig[i];
+    }
+    place->n_remainder_allow = pl->n_rem;
+    for (uint32_t i = 0; i < pl->n_rem; i++) {
+        place->remainder_allow[i] = pl->rem[i];
+    }
+    spec->kind = pl->kind;
+    spec->seg_start_ms = utcOf(pl->day, 14 * 60, hosp.off);
+    spec->seg_end_ms = utcOf(pl->day, 15 * 60, hosp.off);
+    spec->n_shares = pl->n_shares;
+    for (uint32_t i = 0; i < pl->n_shares; i++) {
+        spec->shares[i] = pl->shares[i];
+    }
+    spec->place = place;
+}
+
 static int pickNode(void)
 {
     return (int)trand_below(&wrng, (uint32_t)opt.nodes);
@@ -679,6 +950,11 @@ static bool procStart(struct proc *p)
     double r = trand_unit(&wrng);
     if (p->f == F_CREATE) {
         /* chosen above */
+    } else if (p->readback != 0) {
+        p->f = F_READ_HOLD;
+        p->cid = p->readback;
+        p->pool = p->readback_pool;
+        p->readback = 0;
     } else if (opt.workload == W_COUNTER) {
         p->pool = act[0];
         if (r < 0.5) {
@@ -686,6 +962,7 @@ static bool procStart(struct proc *p)
             snprintf(p->patient, sizeof p->patient, "counter-%d-%u", p->slot,
                      p->seq++);
             p->ttl = 3600000;
+            p->channel = "app";
         } else {
             p->f = F_READ_POOL;
             if (trand_unit(&wrng) < 0.25) {
@@ -719,6 +996,13 @@ static bool procStart(struct proc *p)
         double hold_share = opt.workload == W_BOOKINGS ? 0.7 : 0.55;
         if (q < hold_share) {
             p->f = F_HOLD;
+            p->channel = "app";
+            if (opt.workload == W_SLOTS) {
+                static const char *const chans[] = {
+                    "app", "app", "app",    "wechat", "wechat",
+                    "114", "114", "window", "window", "bank"};
+                p->channel = chans[trand_below(&wrng, 10)];
+            }
             uint32_t k = pl->patients >= 100000
                              ? pl->next_patient++
                              : trand_below(&wrng, pl->patients);
@@ -766,15 +1050,14 @@ static bool procStart(struct proc *p)
     switch (p->f) {
         case F_CREATE: {
             struct slotc_pool_spec spec;
-            memset(&spec, 0, sizeof spec);
-            spec.pool = pl->name;
-            spec.capacity = pl->capacity;
+            struct slotc_place place;
+            poolSpec(pl, &spec, &place);
             rc = slotc_pool_create(p->c, &p->req, &spec, procDone);
             break;
         }
         case F_HOLD:
-            rc = slotc_hold(p->c, &p->req, pl->name, p->patient, "app", p->ttl,
-                            procDone);
+            rc = slotc_hold(p->c, &p->req, pl->name, p->patient, p->channel,
+                            p->ttl, procDone);
             break;
         case F_CONFIRM: {
             char ref[32];
@@ -844,12 +1127,82 @@ static void stopCb(uv_timer_t *t)
         uv_timer_stop(&procs[i].timer);
     }
     uv_timer_stop(&flush_timer);
+    if (opt.workload == W_SLOTS) {
+        uv_timer_stop(&hosp.timer);
+    }
 }
 
 static void flushCb(uv_timer_t *t)
 {
     (void)t;
     histFlush();
+}
+
+/* ---- the hospital's flow-back steps (slots) ------------------------------ */
+
+#define RULES_PROC 99000 /* the rules process: 99000, 99001 after an info */
+
+static uint64_t loop_t0_ms;
+
+static void rulesStep(uv_timer_t *t);
+
+static void rulesAgain(uint64_t delay_ms)
+{
+    if (!stopping && hosp.step < FLOW_STEPS) {
+        uv_timer_start(&hosp.timer, rulesStep, delay_ms, 0);
+    }
+}
+
+static void rulesDone(struct slotc_req *req)
+{
+    int st = req->status;
+    writeCompletion(hosp.proc, F_RULES, hosp.value, req);
+    hosp.busy = false;
+    if (st == SLOT_OUTCOME_UNKNOWN) {
+        hosp.proc++; /* may have applied: say so again, as a new process */
+    }
+    if (st != SLOT_OK) {
+        rulesAgain(1000);
+        return;
+    }
+    hosp.step++;
+    logf_("rules: flow-back step %d applied at index %" PRIu64, hosp.step,
+          req->out.index);
+    uint64_t now = uv_now(&loop) - loop_t0_ms;
+    if (hosp.step < FLOW_STEPS) {
+        uint64_t at = hosp.step_at_ms[hosp.step];
+        rulesAgain(at > now ? at - now : 0);
+    }
+}
+
+/* Step k turns flow-back on for the pools visiting within k days, at the
+ * local minute that began at least 15 s ago (every node's clock is within
+ * 10 s of ours), so those pools are due at once. */
+static void rulesStep(uv_timer_t *t)
+{
+    (void)t;
+    if (stopping || hosp.busy || hosp.step >= FLOW_STEPS) {
+        return;
+    }
+    struct slotc_rules r;
+    uint64_t wall = (uint64_t)tclock_wall_ms() - 15000;
+    rulesFill(&r, (uint32_t)hosp.step + 1,
+              (int32_t)localMinute(wall, hosp.off));
+    struct jb v;
+    rulesJson(&v, &r, hosp.step + 1);
+    snprintf(hosp.value, sizeof hosp.value, "%s", v.s);
+    slotc_req_init(&hosp.req);
+    hosp.req.timeout_ms = (uint32_t)opt.timeout_ms;
+    histLine(hosp.proc, "invoke", fn_names[F_RULES], hosp.value, "");
+    int rc = slotc_rules_set(clients[0], &hosp.req, HOSPITAL, NULL, "jepsen",
+                             "flow-back step", &r, rulesDone);
+    if (rc != SLOT_OK) {
+        hosp.req.status = rc; /* nothing was sent */
+        writeCompletion(hosp.proc, F_RULES, hosp.value, &hosp.req);
+        rulesAgain(1000);
+        return;
+    }
+    hosp.busy = true;
 }
 
 /* ---- nemesis ------------------------------------------------------------- */
@@ -1765,6 +2118,44 @@ static bool waitLeader(int timeout_ms)
     return false;
 }
 
+/* slots: the hospital, its first rules (no flow-back yet), and when the
+ * flow-back steps will come. */
+static int setupRules(void)
+{
+    uint64_t now = (uint64_t)tclock_wall_ms();
+    hosp.off = 720 - (int32_t)((now % MS_PER_DAY) / MS_PER_MIN); /* noon */
+    hosp.today = slotc_local_day(now, hosp.off);
+    nameCopy(hosp.flow_to, trand_below(&wrng, 4) == 0 ? "114" : "");
+    for (int k = 0; k < FLOW_STEPS; k++) {
+        double at = 0.3 + 0.3 * k + 0.15 * trand_unit(&wrng);
+        hosp.step_at_ms[k] = (uint64_t)(opt.time_s * 1000 * at);
+    }
+    hosp.proc = RULES_PROC;
+    struct slotc_rules r;
+    rulesFill(&r, 0, -1);
+    struct jb v;
+    rulesJson(&v, &r, 0);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct slotc_req req;
+        slotc_req_init(&req);
+        req.timeout_ms = 5000;
+        histLine(SETUP_PROC, "invoke", fn_names[F_RULES], v.s, "");
+        int rc = slotc_sync_rules_set(syncc, &req, HOSPITAL, NULL, "jepsen",
+                                      "setup", &r);
+        writeCompletion(SETUP_PROC, F_RULES, v.s, &req);
+        if (rc == SLOT_OK) {
+            logf_("setup: hospital %s, UTC offset %d min, flow-back to "
+                  "\"%s\" at %.1f s and %.1f s",
+                  HOSPITAL, hosp.off, hosp.flow_to,
+                  (double)hosp.step_at_ms[0] / 1000,
+                  (double)hosp.step_at_ms[1] / 1000);
+            return 0;
+        }
+        tclock_sleep_ms(500);
+    }
+    return -1;
+}
+
 static int setupLedger(void)
 {
     if (!waitLeader(20000)) {
@@ -1799,7 +2190,7 @@ static int setupLedger(void)
                                               : "fail",
                  "config", v, extra);
         if (rc == SLOT_OK) {
-            return 0;
+            return opt.workload == W_SLOTS ? setupRules() : 0;
         }
         tclock_sleep_ms(500);
     }
@@ -2088,9 +2479,10 @@ static void planLine(void)
         val, sizeof val,
         "{\"nemesis\":\"%s\",\"nodes\":%d,\"workload\":\"%s\","
         "\"seed\":%" PRIu64 ",\"time_s\":%.0f,\"interval_ms\":%d,"
-        "\"blip_ms\":%d,\"faults\":[",
+        "\"blip_ms\":%d,\"sched\":%s,\"faults\":[",
         opt.nemesis, opt.nodes, workload_names[opt.workload], opt.seed,
-        opt.time_s, opt.interval_ms, BLIP_MS);
+        opt.time_s, opt.interval_ms, BLIP_MS,
+        opt.workload == W_SLOTS ? "true" : "false");
     for (int f = 0, k = 0; f < FT_COUNT && l < sizeof val; f++) {
         if (nem.enabled[f]) {
             l += (size_t)snprintf(val + l, sizeof val - l, "%s\"%s\"",
@@ -2164,6 +2556,11 @@ int main(int argc, char **argv)
     }
     uv_timer_init(&loop, &stop_timer);
     uv_timer_start(&stop_timer, stopCb, (uint64_t)(opt.time_s * 1000), 0);
+    if (opt.workload == W_SLOTS) {
+        loop_t0_ms = uv_now(&loop);
+        uv_timer_init(&loop, &hosp.timer);
+        uv_timer_start(&hosp.timer, rulesStep, hosp.step_at_ms[0], 0);
+    }
     uv_timer_init(&loop, &flush_timer);
     uv_timer_start(&flush_timer, flushCb, 200, 200);
     if (nem.n_enabled > 0) {
@@ -2185,6 +2582,9 @@ int main(int argc, char **argv)
     }
     uv_close((uv_handle_t *)&stop_timer, NULL);
     uv_close((uv_handle_t *)&flush_timer, NULL);
+    if (opt.workload == W_SLOTS) {
+        uv_close((uv_handle_t *)&hosp.timer, NULL);
+    }
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     histFlush();

@@ -8,8 +8,9 @@
 #include "slot_err.h"
 
 static const char *const f_names[HF_COUNT] = {
-    "create",       "hold",      "confirm", "release", "cancel",  "read_pool",
-    "read_patient", "read_hold", "status",  "config",  "nemesis", "other"};
+    "create",    "hold",         "confirm",   "release", "cancel",
+    "read_pool", "read_patient", "read_hold", "status",  "config",
+    "rules",     "nemesis",      "other"};
 
 static const char *const claim_names[] = {"none",     "held",    "booked",
                                           "released", "expired", "cancelled"};
@@ -87,6 +88,109 @@ static int typeOf(const char *s)
     return -1;
 }
 
+static int64_t i64(json_t *o, const char *key, int64_t dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+/* A JSON array of names into out[0..max): the count. */
+static int names(json_t *a, char (*out)[H_NAME_MAX], int max)
+{
+    int n = 0;
+    for (size_t i = 0; json_is_array(a) && i < json_array_size(a) && n < max;
+         i++) {
+        json_t *e = json_array_get(a, i);
+        if (json_is_string(e)) {
+            snprintf(out[n++], H_NAME_MAX, "%s", json_string_value(e));
+        }
+    }
+    return n;
+}
+
+static struct h_sched *schedNew(struct h_op *op)
+{
+    if (op->sched == NULL) {
+        op->sched = calloc(1, sizeof *op->sched);
+        if (op->sched == NULL) {
+            abort();
+        }
+    }
+    return op->sched;
+}
+
+/* create: "shares": [[name, slots], ...], "kind", and "place": {hospital,
+ * dept, day, eligible, rem_allow}. */
+static void createFrom(struct h_op *op, json_t *v)
+{
+    json_t *sh = json_object_get(v, "shares");
+    json_t *pl = json_object_get(v, "place");
+    if (!json_is_array(sh) && !json_is_object(pl)) {
+        return;
+    }
+    struct h_sched *s = schedNew(op);
+    s->kind = (int)i64(v, "kind", 0);
+    for (size_t i = 0; json_is_array(sh) && i < json_array_size(sh) &&
+                       s->n_shares < H_LIST_MAX;
+         i++) {
+        json_t *e = json_array_get(sh, i);
+        json_t *name = json_array_get(e, 0);
+        if (json_is_string(name)) {
+            snprintf(s->share[s->n_shares], H_NAME_MAX, "%s",
+                     json_string_value(name));
+            s->share_slots[s->n_shares++] =
+                (uint32_t)json_integer_value(json_array_get(e, 1));
+        }
+    }
+    if (json_is_object(pl)) {
+        s->placed = true;
+        str(pl, "hospital", s->hospital, sizeof s->hospital);
+        str(pl, "dept", s->dept, sizeof s->dept);
+        s->day = (uint32_t)u64(pl, "day", 0);
+        s->n_eligible =
+            names(json_object_get(pl, "eligible"), s->eligible, H_LIST_MAX);
+        s->n_rem_allow =
+            names(json_object_get(pl, "rem_allow"), s->rem_allow, H_LIST_MAX);
+    }
+}
+
+/* rules: hospital, offset, flow_minute, flow_days, flow_to, "groups":
+ * [[name, [channel, ...]], ...], "elig": [[dept, kind, [name, ...]], ...]. */
+static void rulesFrom(struct h_op *op, json_t *v)
+{
+    struct h_sched *s = schedNew(op);
+    str(v, "hospital", s->hospital, sizeof s->hospital);
+    s->offset_min = (int32_t)i64(v, "offset", 0);
+    s->flow_minute = (int32_t)i64(v, "flow_minute", -1);
+    s->flow_days = (uint32_t)u64(v, "flow_days", 0);
+    str(v, "flow_to", s->flow_to, sizeof s->flow_to);
+    json_t *g = json_object_get(v, "groups");
+    for (size_t i = 0;
+         json_is_array(g) && i < json_array_size(g) && s->n_groups < H_LIST_MAX;
+         i++) {
+        json_t *e = json_array_get(g, i);
+        if (!json_is_string(json_array_get(e, 0))) {
+            continue;
+        }
+        int k = s->n_groups++;
+        snprintf(s->group[k], H_NAME_MAX, "%s",
+                 json_string_value(json_array_get(e, 0)));
+        s->group_n[k] = names(json_array_get(e, 1), s->group_ch[k], 16);
+    }
+    json_t *el = json_object_get(v, "elig");
+    for (size_t i = 0;
+         json_is_array(el) && i < json_array_size(el) && s->n_elig < 16; i++) {
+        json_t *e = json_array_get(el, i);
+        struct h_elig *r = &s->elig[s->n_elig++];
+        json_t *d = json_array_get(e, 0);
+        snprintf(r->dept, sizeof r->dept, "%s",
+                 json_is_string(d) ? json_string_value(d) : "");
+        json_t *k = json_array_get(e, 1);
+        r->kind = json_is_integer(k) ? (int)json_integer_value(k) : -1;
+        r->n = names(json_array_get(e, 2), r->names, H_LIST_MAX);
+    }
+}
+
 static void inputs(struct h_op *op, json_t *v)
 {
     str(v, "pool", op->pool, sizeof op->pool);
@@ -94,9 +198,24 @@ static void inputs(struct h_op *op, json_t *v)
     op->ttl = (uint32_t)u64(v, "ttl", 0);
     op->id = u64(v, "id", 0);
     op->capacity = (uint32_t)u64(v, "capacity", 0);
+    str(v, "channel", op->channel, sizeof op->channel);
     op->stale = flag(v, "stale");
     op->final = flag(v, "final");
     op->pinned = json_is_string(json_object_get(v, "on"));
+    if (op->f == HF_CREATE) {
+        createFrom(op, v);
+    } else if (op->f == HF_RULES) {
+        rulesFrom(op, v);
+    }
+}
+
+/* [cap, free, held, booked] after a name at position `at` (or none). */
+static void bucketFrom(struct h_bucket *b, json_t *a, size_t at)
+{
+    b->cap = (uint32_t)json_integer_value(json_array_get(a, at));
+    b->free = (uint32_t)json_integer_value(json_array_get(a, at + 1));
+    b->held = (uint32_t)json_integer_value(json_array_get(a, at + 2));
+    b->booked = (uint32_t)json_integer_value(json_array_get(a, at + 3));
 }
 
 static void claimFrom(struct h_claimv *c, json_t *j)
@@ -108,6 +227,9 @@ static void claimFrom(struct h_claimv *c, json_t *j)
     str(j, "patient", c->patient, sizeof c->patient);
     c->deadline = u64(j, "deadline", 0);
     c->visit = (uint32_t)u64(j, "visit", 0);
+    c->has_bucket = json_is_string(json_object_get(j, "bucket"));
+    str(j, "bucket", c->bucket, sizeof c->bucket);
+    str(j, "channel", c->channel, sizeof c->channel);
 }
 
 static void outcome(struct h_op *op, json_t *line, json_t *v)
@@ -137,6 +259,24 @@ static void outcome(struct h_op *op, json_t *line, json_t *v)
         op->b_held = (uint32_t)json_integer_value(json_array_get(b, 2));
         op->b_booked = (uint32_t)json_integer_value(json_array_get(b, 3));
     }
+    json_t *shares = json_object_get(v, "shares");
+    json_t *rem = json_object_get(v, "rem");
+    if (op->f == HF_READ_POOL && json_is_array(shares) && json_is_array(rem)) {
+        op->has_rb = true;
+        for (size_t i = 0; i < json_array_size(shares) && op->n_rb < H_LIST_MAX;
+             i++) {
+            json_t *sh = json_array_get(shares, i);
+            struct h_bucket *rb = &op->rb[op->n_rb++];
+            json_t *name = json_array_get(sh, 0);
+            snprintf(rb->name, sizeof rb->name, "%s",
+                     json_is_string(name) ? json_string_value(name) : "?");
+            bucketFrom(rb, sh, 1);
+        }
+        bucketFrom(&op->rrem, rem, 0);
+        op->flowed = flag(v, "flowed");
+        op->flow_due = u64(v, "flow_due", 0);
+    }
+    op->version = u64(v, "version", 0);
     json_t *cl = json_object_get(v, "claims");
     if (json_is_array(cl)) {
         op->n_claims = (int)json_array_size(cl);
@@ -366,6 +506,7 @@ void history_free(struct history *h)
     for (int i = 0; i < h->n_ops; i++) {
         json_decref(h->ops[i].inv);
         json_decref(h->ops[i].ret);
+        free(h->ops[i].sched);
     }
     free(h->ops);
     free(h);

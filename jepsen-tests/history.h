@@ -10,9 +10,14 @@
  * start / stop, and lone info lines (crash, restart; "plan", the run's
  * request, first; "summary", the nemesis's counts, last).
  *
+ * Scheduled pools (the slots workload): a create's value names its shares
+ * and place, a rules operation (f "rules") a hospital's rule set, a hold
+ * its channel; pool reads report each bucket and the flow-back state,
+ * claim reads the bucket and channel (jepsen-tests/README.md, History).
+ *
  * Ownership: history_load returns a struct history the caller frees with
  * history_free; ops keep their json values (value, and the raw lines) for
- * reporting.
+ * reporting, and their sched.
  */
 #ifndef JEPSEN_HISTORY_H
 #define JEPSEN_HISTORY_H
@@ -21,7 +26,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define H_STR_MAX 72
+#define H_STR_MAX  72
+#define H_NAME_MAX 17 /* a channel or group name (16 bytes) and its NUL */
+#define H_LIST_MAX 8  /* shares, eligible / remainder_allow names, groups */
 
 enum h_type { H_INVOKE, H_OK, H_FAIL, H_INFO };
 
@@ -36,6 +43,7 @@ enum h_f {
     HF_READ_HOLD,
     HF_STATUS,
     HF_CONFIG,
+    HF_RULES,
     HF_NEMESIS,
     HF_OTHER,
     HF_COUNT
@@ -57,6 +65,53 @@ struct h_claimv {
     char patient[H_STR_MAX];
     uint64_t deadline;
     uint32_t visit;
+    bool has_bucket;         /* the read reported bucket and channel */
+    char bucket[H_NAME_MAX]; /* the share it took from; "": the remainder */
+    char channel[H_NAME_MAX];
+};
+
+/* One bucket of a pool read: a share (its channel or group) or the
+ * remainder (name ""). */
+struct h_bucket {
+    char name[H_NAME_MAX];
+    uint32_t cap, free, held, booked;
+};
+
+/* A hospital's eligibility rule: department ("" any) and kind (-1 any). */
+struct h_elig {
+    char dept[H_STR_MAX];
+    int kind;
+    int n;
+    char names[H_LIST_MAX][H_NAME_MAX];
+};
+
+/* What a create says about its pool's buckets and place, or what a rules
+ * operation set (the fields of its kind; the others zero). */
+struct h_sched {
+    /* create: the shares (any pool) and the place (scheduled pools) */
+    int n_shares;
+    char share[H_LIST_MAX][H_NAME_MAX];
+    uint32_t share_slots[H_LIST_MAX];
+    bool placed; /* has a place: a scheduled pool */
+    char hospital[H_STR_MAX];
+    char dept[H_STR_MAX];
+    int kind;
+    uint32_t day; /* local visit date */
+    int n_eligible;
+    char eligible[H_LIST_MAX][H_NAME_MAX];
+    int n_rem_allow;
+    char rem_allow[H_LIST_MAX][H_NAME_MAX];
+    /* rules (hospital above) */
+    int32_t offset_min;
+    int32_t flow_minute; /* -1: no flow-back */
+    uint32_t flow_days;
+    char flow_to[H_NAME_MAX];
+    int n_groups;
+    char group[H_LIST_MAX][H_NAME_MAX];
+    int group_n[H_LIST_MAX];
+    char group_ch[H_LIST_MAX][16][H_NAME_MAX];
+    int n_elig;
+    struct h_elig elig[16];
 };
 
 struct h_op {
@@ -75,8 +130,10 @@ struct h_op {
     char pool[H_STR_MAX];
     char patient[H_STR_MAX];
     uint32_t ttl;
-    uint64_t id;       /* confirm / release / cancel / read_hold */
-    uint32_t capacity; /* create */
+    uint64_t id;              /* confirm / release / cancel / read_hold */
+    uint32_t capacity;        /* create */
+    char channel[H_NAME_MAX]; /* hold ("" when not recorded) */
+    struct h_sched *sched;    /* create with shares or a place; rules */
     bool stale, pinned, final;
 
     /* outcome */
@@ -89,6 +146,13 @@ struct h_op {
     uint32_t r_cap, r_free, r_held, r_booked;
     bool has_buckets;
     uint32_t b_cap, b_free, b_held, b_booked;
+    bool has_rb; /* read_pool: each bucket, and the flow-back state */
+    int n_rb;
+    struct h_bucket rb[H_LIST_MAX]; /* the shares, in the pool's order */
+    struct h_bucket rrem;           /* the remainder */
+    bool flowed;
+    uint64_t flow_due;
+    uint64_t version; /* rules: the new version */
     int n_claims;
     struct h_claimv claim; /* read_patient / read_hold: the one claim */
     char node[H_STR_MAX];

@@ -27,10 +27,30 @@
  * whose id and exact deadline nobody knows: the model keeps it with id 0
  * and a deadline lower bound, and lets it be due or not where that is
  * undecided (both branches); a read that shows it fixes them.
+ *
+ * Buckets (ledger.h, HOLD's SOLD_OUT): each claim stays in the bucket it
+ * took, a channel share or the shared remainder, chosen in the ledger's
+ * order (the share named after the channel, the shares naming a group of
+ * the hospital's rules that contains it, the remainder if the pool's
+ * remainder_allow is empty or covers the channel). A scheduled pool
+ * (its create names a place) refuses a channel it is not eligible for
+ * (CHANNEL_NOT_ALLOWED). Visit numbers: the lowest one a cancellation
+ * freed, else the next.
+ *
+ * Rules and flow-back. The hospital's rules operations (f "rules") are
+ * part of every one of its pools' operations: the state names the one in
+ * force. Once the rules in force make a pool's flow-back due (its local
+ * minute on its day, ledger.h), the leader's SWEEP may run at any moment:
+ * the model applies it, invisibly, before any operation judged at or
+ * after the due time (both branches), after expiring any prefix of the
+ * due claims in sweep order (EXPIRE and SWEEP are separate entries), and
+ * at most once. It moves each non-target share's free slots to the target
+ * (the share named flow_to, else the remainder).
  */
 #ifndef JEPSEN_MODEL_H
 #define JEPSEN_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +63,9 @@ struct pool_model {
     int *patient; /* per op: patient index, or -1 */
     char (*patients)[H_STR_MAX];
     int n_patients;
+    int *channel; /* per op: channel index of a hold, or -1 */
+    char (*channels)[H_NAME_MAX];
+    int n_channels;
     int claims_max;
     size_t state_size;
     int overflow; /* set if a step had more successors than fit */
@@ -56,6 +79,28 @@ void pool_model_free(struct pool_model *m);
 void pool_model_initial(void *m, uint8_t *state);
 int pool_model_step(void *m, const uint8_t *state, int op, uint8_t *out,
                     int max_out);
+
+/* The ledger's channel rules (ledger.h), shared with the checker's
+ * buckets and flowback checks. rules may be NULL (no groups, no
+ * eligibility rules, no flow-back); place is a create's sched. */
+/* name is the channel ch, or a group of rules containing it. */
+bool model_covers(const struct h_sched *rules, const char *name,
+                  const char *ch);
+/* eligible(ch): the pool's list, else the first matching eligibility
+ * rule's, else every channel. True for a pool without a place. */
+bool model_eligible(const struct h_sched *place, const struct h_sched *rules,
+                    const char *ch);
+/* May ch take from the pool's shared remainder (remainder_allow empty, or
+ * covering it)? Eligibility aside. */
+bool model_rem_allows(const struct h_sched *place, const struct h_sched *rules,
+                      const char *ch);
+/* When the pool's flow-back is due under these rules (UTC ms of the local
+ * minute flow_minute of day visit - flow_days), or UINT64_MAX. */
+uint64_t model_flow_due(const struct h_sched *place,
+                        const struct h_sched *rules);
+/* The flow-back's target under these rules: a share index, or -1 for the
+ * remainder. */
+int model_flow_target(const struct h_sched *place, const struct h_sched *rules);
 
 /* A readable description of a state (malloc'd). */
 char *pool_model_describe(const struct pool_model *m, const uint8_t *state);

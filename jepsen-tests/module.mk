@@ -1,21 +1,23 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions}/bin/slotd: test-only builds of slotd
-#     with a deliberate bug, never the normal build: nosessions links
-#     node/ledger/test/bug_nosessions.c, which wraps one ledger function at
-#     link time (no switch in the ledger's sources); nobarrier links
-#     node/test/bug_nobarrier.c, which wraps the node core's linearizable
-#     read the same way (served from local state, no barrier)
+#   build/bug/{nobarrier,nosessions,flowheld}/bin/slotd: test-only builds
+#     of slotd with a deliberate bug, never the normal build: nosessions
+#     links node/ledger/test/bug_nosessions.c, which wraps one ledger
+#     function at link time (no switch in the ledger's sources); flowheld
+#     links node/ledger/test/bug_flowheld.c, which wraps the ledger's SWEEP
+#     the same way (a flow-back moves held and booked slots too); nobarrier
+#     links node/test/bug_nobarrier.c, which wraps the node core's
+#     linearizable read (served from local state, no barrier)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
 #   make jepsen-bugs   the buggy builds must be caught
-# Needs root (network namespaces, nftables, tmpfs); ~3 min in `make test`.
+# Needs root (network namespaces, nftables, tmpfs); ~4 min in `make test`.
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions
+JEPSEN_BUGS := nobarrier nosessions flowheld
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
@@ -32,6 +34,11 @@ $(B)/bug/nosessions/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                                $(B)/rel/node/ledger/test/bug_nosessions.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__session_slot,$(NODE_LIBS))
 
+# flowheld: the normal objects, the ledger's SWEEP wrapped.
+$(B)/bug/flowheld/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                             $(B)/rel/node/ledger/test/bug_flowheld.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__sweep,$(NODE_LIBS))
+
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                               $(B)/rel/node/test/bug_nobarrier.o
@@ -46,10 +53,14 @@ JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --neme
 # lost-replies nemesis makes the clients retry every command they have in
 # flight ~5 times a run; each retry of an applied command runs again (a
 # hold: PATIENT_HAS_CLAIM; a confirm: ALREADY_CONFIRMED, the booking then
-# unacknowledged). README: how often each was caught.
+# unacknowledged). flowheld: each flow-back step (two a run, under kill)
+# moves the live claims of the flowed pools' shares; their buckets change
+# between reads and land where their channel may not take. README: how
+# often each was caught.
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
-  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5"
+  "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \
+  "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 20 --nemesis kill --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
 TEST_BINS += $(JEPSEN_BINS)
