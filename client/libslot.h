@@ -540,9 +540,13 @@ typedef void (*slotc_cb)(struct slotc_req *req);
 /* Outputs of a completed request. Which fields are set depends on the op
  * and is listed with each operation; the others are 0 / NULL. */
 struct slotc_out {
-    uint64_t index;          /* commands: Raft index of the entry that applied
-                              * it; reads: the serving node's applied index */
-    uint64_t ledger_time_ms; /* commands: ledger time when applied */
+    uint64_t index;          /* commands: Raft index of the entry that
+                              * answered it (a retry the ledger answered
+                              * from its session table: the retry's entry,
+                              * later than the one that applied it); reads:
+                              * the serving node's applied index */
+    uint64_t ledger_time_ms; /* commands: ledger time when applied (a
+                              * retry's too: the original's) */
     uint64_t id;             /* HOLD: hold id; CONFIRM: booking id (== hold
                               * id); OUTCOME_UNKNOWN: see above */
     uint64_t deadline_ms;    /* HOLD: the hold's deadline (ledger time) */
