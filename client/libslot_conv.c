@@ -136,10 +136,12 @@ int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out)
         in->utc_offset_min > SLOT_UTC_OFFSET_MAX ||
         in->release_minute > 0xffff || in->horizon_days > 0xffff ||
         in->flowback_days_before > 0xff || in->n_groups > SLOT_GROUPS_MAX ||
-        in->n_policies > SLOT_POLICIES_MAX || in->n_elig > SLOT_ELIG_RULES_MAX) {
+        in->n_policies > SLOT_POLICIES_MAX ||
+        in->n_elig > SLOT_ELIG_RULES_MAX) {
         return SLOT_INVALID_ARGUMENT;
     }
-    int rc = arrStr(in->flowback_to, sizeof in->flowback_to, slot_valid_channel);
+    int rc =
+        arrStr(in->flowback_to, sizeof in->flowback_to, slot_valid_channel);
     for (uint32_t i = 0; i < in->n_groups && rc == SLOT_OK; i++) {
         const struct slotc_group *g = &in->groups[i];
         rc = g->n > SLOT_GROUP_CHANNELS_MAX
@@ -228,8 +230,7 @@ void slotc__rules_from_wire(struct slotc_rules *d, const struct slot_rules *s)
     copyStr(d->flowback_to, sizeof d->flowback_to, s->flowback_to);
     d->n_groups = s->n_groups;
     for (uint32_t i = 0; i < s->n_groups; i++) {
-        copyStr(d->groups[i].name, sizeof d->groups[i].name,
-                s->groups[i].name);
+        copyStr(d->groups[i].name, sizeof d->groups[i].name, s->groups[i].name);
         d->groups[i].n = s->groups[i].n;
         for (uint32_t j = 0; j < s->groups[i].n; j++) {
             copyStr(d->groups[i].channels[j], sizeof d->groups[i].channels[j],
@@ -305,8 +306,8 @@ static int namesArg(uint32_t n, const char *const *in, struct slot_str *out)
         return SLOT_INVALID_ARGUMENT;
     }
     for (uint32_t i = 0; i < n; i++) {
-        int rc = strArg(in[i], false, slot_valid_channel, SLOT_CHANNEL_MAX,
-                        &out[i]);
+        int rc =
+            strArg(in[i], false, slot_valid_channel, SLOT_CHANNEL_MAX, &out[i]);
         if (rc != SLOT_OK) {
             return rc;
         }
@@ -323,14 +324,16 @@ int slotc__place_to_wire(const struct slotc_place *pl, struct slot_sched *out)
     int rc = strArg(pl->hospital, false, slot_valid_name, SLOT_NAME_MAX,
                     &out->hospital);
     if (rc == SLOT_OK) {
-        rc = strArg(pl->campus, true, slot_valid_name, SLOT_NAME_MAX, &out->campus);
+        rc = strArg(pl->campus, true, slot_valid_name, SLOT_NAME_MAX,
+                    &out->campus);
     }
     if (rc == SLOT_OK) {
         rc = strArg(pl->department, false, slot_valid_name, SLOT_NAME_MAX,
                     &out->department);
     }
     if (rc == SLOT_OK) {
-        rc = strArg(pl->doctor, true, slot_valid_name, SLOT_NAME_MAX, &out->doctor);
+        rc = strArg(pl->doctor, true, slot_valid_name, SLOT_NAME_MAX,
+                    &out->doctor);
     }
     if (rc == SLOT_OK) {
         rc = namesArg(pl->n_eligible, pl->eligible, out->eligible);
@@ -352,8 +355,8 @@ int slotc__place_to_wire(const struct slotc_place *pl, struct slot_sched *out)
 
 size_t slotc__sched_bytes(const struct slot_sched *s)
 {
-    size_t n = s->hospital.len + s->campus.len + s->department.len +
-               s->doctor.len + 4;
+    size_t n =
+        s->hospital.len + s->campus.len + s->department.len + s->doctor.len + 4;
     for (uint32_t i = 0; i < s->n_eligible; i++) {
         n += s->eligible[i].len + 1;
     }

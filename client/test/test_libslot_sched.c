@@ -92,9 +92,9 @@ static void setRules(struct slotc_sync *s, const char *h, const char *dep,
 {
     struct slotc_req req;
     slotc_req_init(&req);
-    CHECK_EQ(slotc_sync_rules_set(s, &req, h, dep, "admin@test",
-                                  "排班规则 test", r),
-             expect);
+    CHECK_EQ(
+        slotc_sync_rules_set(s, &req, h, dep, "admin@test", "排班规则 test", r),
+        expect);
 }
 
 /* ---- rule sets: set, read, inherit, log --------------------------------- */
@@ -129,9 +129,9 @@ static void test_rules(void)
     CHECK_EQ(req.out.version, 1);
     struct slotc_rules d = r;
     d.horizon_days = 14;
-    CHECK_EQ(slotc_sync_rules_set(s, &req, h, "cardio", "ops", "专家号 14 天",
-                                  &d),
-             SLOT_OK);
+    CHECK_EQ(
+        slotc_sync_rules_set(s, &req, h, "cardio", "ops", "专家号 14 天", &d),
+        SLOT_OK);
     CHECK_EQ(req.out.version, 2);
 
     CHECK_EQ(slotc_sync_read_rules(s, &req, h, NULL), SLOT_OK);
@@ -274,8 +274,7 @@ static void test_import_and_query(void)
     segs3[0].capacity = 11;
     struct slotc_template t3 = t;
     t3.segments = segs3;
-    CHECK_EQ(slotc_sync_schedule_import(s, &req, &t3),
-             SLOT_SCHEDULE_CONFLICT);
+    CHECK_EQ(slotc_sync_schedule_import(s, &req, &t3), SLOT_SCHEDULE_CONFLICT);
     CHECK_EQ(slotc_sync_schedule_check(s, &req, &t3), SLOT_OK);
     CHECK_EQ(req.out.n_conflicts, 3);
     CHECK_EQ(req.out.unchanged, 9);
@@ -468,8 +467,8 @@ static void test_date_rules(void)
               NULL, 0, NULL, SLOT_OK);
     schedPool(s, p1, h, today + 1, off, 5, SLOTC_PAY_ONLINE, 0, 0, NULL, 0,
               NULL, 0, NULL, SLOT_OK);
-    schedPool(s, p0, h, today, off, 5, SLOTC_PAY_ONLINE, 0, 0, NULL, 0, NULL,
-              0, NULL, SLOT_OK);
+    schedPool(s, p0, h, today, off, 5, SLOTC_PAY_ONLINE, 0, 0, NULL, 0, NULL, 0,
+              NULL, SLOT_OK);
     /* A pool released 1.5 s from now by its own release time. */
     schedPool(s, pr, h, today + 3, off, 5, SLOTC_PAY_ONLINE,
               ledgerNow(s) + 1500, 0, NULL, 0, NULL, 0, NULL, SLOT_OK);
@@ -540,8 +539,8 @@ static void test_buckets_and_payment(void)
     schedPool(s, pool, h, today + 2, off, 6, SLOTC_PAY_ONLINE, 0, 2, sh, 3,
               elig, 1, rem, SLOT_OK);
     struct slotc_share bad_sh[1] = {{"Bad!", 1}};
-    schedPool(s, "x-bad", h, today + 2, off, 6, SLOTC_PAY_ONLINE, 0, 1,
-              bad_sh, 0, NULL, 0, NULL, SLOT_INVALID_ARGUMENT);
+    schedPool(s, "x-bad", h, today + 2, off, 6, SLOTC_PAY_ONLINE, 0, 1, bad_sh,
+              0, NULL, 0, NULL, SLOT_INVALID_ARGUMENT);
 
     CHECK_EQ(hold(s, pool, "patient-bank-1", "bank", 0, NULL),
              SLOT_CHANNEL_NOT_ALLOWED);
