@@ -109,6 +109,8 @@ static const char *reasonOf(int status)
             return "Bad Request";
         case 401:
             return "Unauthorized";
+        case 402:
+            return "Payment Required";
         case 403:
             return "Forbidden";
         case 404:
