@@ -272,9 +272,7 @@ static struct gw_call *callNew(struct rctx *c)
     call->phase = 0;
     call->strict = false;
     call->t0_ns = c->t0_ns;
-    call->a.id = 0;
-    call->a.pool[0] = call->a.patient[0] = call->a.idem[0] = '\0';
-    call->a.ttl_ms = 0;
+    gw_args_init(&call->a);
     call->next_free = NULL;
     call->link =
         h2o_mem_alloc_shared(&c->req->pool, sizeof *call->link, onReqDispose);
@@ -550,8 +548,12 @@ static void submitWrite(struct gw_call *call)
     int rc;
     switch (call->route) {
         case GW_R_HOLD_CONFIRM:
-            rc = slotc_confirm(g->slot, sr, call->a.id, call->a.payment_ref,
-                               onSlot);
+            /* No reference: a pay-at-visit pool books it unpaid, any other
+             * answers PAYMENT_REQUIRED (the ledger decides). */
+            rc = slotc_confirm(
+                g->slot, sr, call->a.id,
+                call->a.payment_ref[0] != '\0' ? call->a.payment_ref : NULL,
+                onSlot);
             break;
         case GW_R_HOLD_RELEASE:
             rc = slotc_release(g->slot, sr, call->a.id, onSlot);

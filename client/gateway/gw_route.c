@@ -21,7 +21,9 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
     {GW_R_HOLD_GET, "GET", "/v1/holds/{hold}", "get_hold", GW_ACCESS_ANY, 200,
      0, "Read a hold (any state)"},
     {GW_R_HOLD_CONFIRM, "POST", "/v1/holds/{hold}/confirm", "confirm_hold",
-     GW_ACCESS_CHANNEL, 200, 1, "Confirm (book) a hold after payment"},
+     GW_ACCESS_CHANNEL, 200, 0,
+     "Confirm (book) a hold: after payment (payment_ref), or without one for "
+     "a pool paid at the visit"},
     {GW_R_HOLD_RELEASE, "DELETE", "/v1/holds/{hold}", "release_hold",
      GW_ACCESS_ANY, 200, 0, "Release a hold"},
     {GW_R_BOOKING_GET, "GET", "/v1/bookings/{booking}", "get_booking",

@@ -757,9 +757,13 @@ static void test_bad_json(void)
     before = ledgerSnap();
     char cp[64];
     snprintf(cp, sizeof cp, "/v1/holds/%lld/confirm", h);
-    expect("POST", cp, TOK_APP, "{}", 400, "MALFORMED");
-    expect("POST", cp, TOK_APP, NULL, 400, "MALFORMED");
+    /* No reference: a free-standing pool is paid online (the ledger's
+     * refusal, nothing changes). */
+    expect("POST", cp, TOK_APP, "{}", 402, "PAYMENT_REQUIRED");
+    expect("POST", cp, TOK_APP, NULL, 402, "PAYMENT_REQUIRED");
+    expect("POST", cp, TOK_APP, "[]", 400, "MALFORMED");
     expect("POST", cp, TOK_APP, "{\"payment_ref\":42}", 400, "MALFORMED");
+    expect("POST", cp, TOK_APP, "{\"payment_ref\":null}", 400, "MALFORMED");
     expect("POST", cp, TOK_APP, "{\"payment_ref\":\"a b\"}", 400,
            "INVALID_ARGUMENT");
     expect("POST", cp, TOK_APP, "{\"payment_ref\":\"\"}", 400,
