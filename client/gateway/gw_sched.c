@@ -44,8 +44,8 @@ static const char *atIndex(char *out, const char *base, size_t i)
 }
 
 /* The member key of o, or NULL; MALFORMED if required and missing. */
-static bool member(json_t *o, const char *key, const char *path,
-                   bool required, json_t **v, struct gw_fail *f)
+static bool member(json_t *o, const char *key, const char *path, bool required,
+                   json_t **v, struct gw_fail *f)
 {
     *v = json_object_get(o, key);
     if (*v == NULL && required) {
@@ -89,10 +89,9 @@ static bool isArray(json_t *v, const char *path, size_t min, size_t max,
 }
 
 /* A string member into dst by rule; empty_ok: "" is allowed (none). */
-static bool strAt(json_t *o, const char *key, const char *base,
-                  bool required, bool empty_ok,
-                  const struct gw__str_rule *rule, char *dst, size_t cap,
-                  struct gw_fail *f)
+static bool strAt(json_t *o, const char *key, const char *base, bool required,
+                  bool empty_ok, const struct gw__str_rule *rule, char *dst,
+                  size_t cap, struct gw_fail *f)
 {
     char path[PATH_MAX_], what[PATH_MAX_ + 2];
     json_t *v;
@@ -116,9 +115,8 @@ static bool strAt(json_t *o, const char *key, const char *base,
 }
 
 /* An integer member in min..max into *out (untouched when absent). */
-static bool uintAt(json_t *o, const char *key, const char *base,
-                   bool required, uint64_t min, uint64_t max, uint64_t *out,
-                   struct gw_fail *f)
+static bool uintAt(json_t *o, const char *key, const char *base, bool required,
+                   uint64_t min, uint64_t max, uint64_t *out, struct gw_fail *f)
 {
     char path[PATH_MAX_];
     json_t *v;
@@ -160,9 +158,8 @@ static bool boolAt(json_t *o, const char *key, const char *base, bool *out,
 
 /* "HH:MM" (or null when nullable: *minute = -1). end: "24:00" too (1440,
  * a segment's end). */
-static bool timeAt(json_t *o, const char *key, const char *base,
-                   bool required, bool nullable, bool end, int32_t *minute,
-                   struct gw_fail *f)
+static bool timeAt(json_t *o, const char *key, const char *base, bool required,
+                   bool nullable, bool end, int32_t *minute, struct gw_fail *f)
 {
     char path[PATH_MAX_];
     json_t *v;
@@ -203,8 +200,8 @@ static int kindOf(const char *s, size_t n)
 }
 
 /* A kind name into *kind; nullable: null gives -1 (any kind). */
-static bool kindAt(json_t *o, const char *key, const char *base,
-                   bool nullable, int *kind, struct gw_fail *f)
+static bool kindAt(json_t *o, const char *key, const char *base, bool nullable,
+                   int *kind, struct gw_fail *f)
 {
     char path[PATH_MAX_];
     json_t *v = json_object_get(o, key);
@@ -229,8 +226,7 @@ static bool kindAt(json_t *o, const char *key, const char *base,
     return true;
 }
 
-static bool payModeAt(json_t *o, const char *base, int *mode,
-                      struct gw_fail *f)
+static bool payModeAt(json_t *o, const char *base, int *mode, struct gw_fail *f)
 {
     char path[PATH_MAX_];
     json_t *v = json_object_get(o, "pay_mode");
@@ -255,8 +251,8 @@ static bool payModeAt(json_t *o, const char *base, int *mode,
 
 /* A list of distinct channel (or group) names: min..max of them. what
  * says what they are in messages. */
-static bool namesAt(json_t *o, const char *key, const char *base,
-                    bool required, size_t min, size_t max, const char *what,
+static bool namesAt(json_t *o, const char *key, const char *base, bool required,
+                    size_t min, size_t max, const char *what,
                     char (*dst)[SLOTC_CHANNEL_MAX + 1], uint32_t *n,
                     struct gw_fail *f)
 {
@@ -354,9 +350,8 @@ static bool payTtlAt(json_t *o, const char *key, const char *base,
         return false;
     }
     if (v != 0 && (v < PAY_TTL_MIN_MS || v > PAY_TTL_MAX_MS)) {
-        return gw__fail(f, SLOT_INVALID_ARGUMENT,
-                        "\"%s\" must be 0 or %u..%u", at(path, base, key),
-                        PAY_TTL_MIN_MS, PAY_TTL_MAX_MS);
+        return gw__fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" must be 0 or %u..%u",
+                        at(path, base, key), PAY_TTL_MIN_MS, PAY_TTL_MAX_MS);
     }
     *out = (uint32_t)v;
     return true;
@@ -373,13 +368,13 @@ static bool parseFlowBack(json_t *o, const char *base, struct slotc_rules *r,
         return true;
     }
     uint64_t days = 0;
-    bool ok = isObject(v, path, f) && onlyKnownAt(v, known, path, f) &&
-              uintAt(v, "days_before", path, false, 0, SLOT_FLOWBACK_DAYS_MAX,
-                     &days, f) &&
-              timeAt(v, "time", path, true, false, false, &r->flowback_minute,
-                     f) &&
-              strAt(v, "to", path, false, true, &gw__channel_rule,
-                    r->flowback_to, sizeof r->flowback_to, f);
+    bool ok =
+        isObject(v, path, f) && onlyKnownAt(v, known, path, f) &&
+        uintAt(v, "days_before", path, false, 0, SLOT_FLOWBACK_DAYS_MAX, &days,
+               f) &&
+        timeAt(v, "time", path, true, false, false, &r->flowback_minute, f) &&
+        strAt(v, "to", path, false, true, &gw__channel_rule, r->flowback_to,
+              sizeof r->flowback_to, f);
     r->flowback_days_before = (uint32_t)days;
     return ok;
 }
@@ -473,8 +468,7 @@ static bool parsePolicies(json_t *o, const char *base, struct slotc_rules *r,
         if (!isObject(x, el, f) || !onlyKnownAt(x, known, el, f) ||
             !strAt(x, "channel", el, true, false, &policyRule, p->channel,
                    sizeof p->channel, f) ||
-            !uintAt(x, "horizon_days", el, false, 0, SLOT_HORIZON_MAX, &h,
-                    f) ||
+            !uintAt(x, "horizon_days", el, false, 0, SLOT_HORIZON_MAX, &h, f) ||
             !boolAt(x, "cutoff", el, &p->cutoff, f) ||
             !boolAt(x, "same_day", el, &p->same_day, f)) {
             return false;
@@ -492,11 +486,10 @@ static bool parsePolicies(json_t *o, const char *base, struct slotc_rules *r,
     return true;
 }
 
-static bool parseEligibility(json_t *o, const char *base,
-                             struct slotc_rules *r, struct gw_fail *f)
+static bool parseEligibility(json_t *o, const char *base, struct slotc_rules *r,
+                             struct gw_fail *f)
 {
-    static const char *const known[] = {"department", "kind", "channels",
-                                        NULL};
+    static const char *const known[] = {"department", "kind", "channels", NULL};
     char path[PATH_MAX_], el[PATH_MAX_];
     json_t *v = json_object_get(o, "eligibility");
     at(path, base, "eligibility");
@@ -529,27 +522,34 @@ static bool parseEligibility(json_t *o, const char *base,
 static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
                           struct gw_fail *f)
 {
-    static const char *const known[] = {
-        "utc_offset",     "release_time", "horizon_days", "cutoff_time",
-        "pay_ttl_ms",     "pay_ttl_max_ms", "flow_back",  "groups",
-        "policies",       "eligibility",  NULL};
+    static const char *const known[] = {"utc_offset",
+                                        "release_time",
+                                        "horizon_days",
+                                        "cutoff_time",
+                                        "pay_ttl_ms",
+                                        "pay_ttl_max_ms",
+                                        "flow_back",
+                                        "groups",
+                                        "policies",
+                                        "eligibility",
+                                        NULL};
     char path[PATH_MAX_];
     slotc_rules_init(r);
     int32_t release = (int32_t)r->release_minute;
     uint64_t horizon = r->horizon_days;
-    bool ok = isObject(o, base[0] != '\0' ? base : "the rule set", f) &&
-              onlyKnownAt(o, known, base, f) &&
-              offsetAt(o, base, &r->utc_offset_min, f) &&
-              timeAt(o, "release_time", base, false, false, false, &release,
-                     f) &&
-              uintAt(o, "horizon_days", base, false, 0, SLOT_HORIZON_MAX,
-                     &horizon, f) &&
-              timeAt(o, "cutoff_time", base, false, true, false,
-                     &r->cutoff_minute, f) &&
-              payTtlAt(o, "pay_ttl_ms", base, &r->pay_ttl_ms, f) &&
-              payTtlAt(o, "pay_ttl_max_ms", base, &r->pay_ttl_max_ms, f) &&
-              parseFlowBack(o, base, r, f) && parseGroups(o, base, r, f) &&
-              parsePolicies(o, base, r, f) && parseEligibility(o, base, r, f);
+    bool ok =
+        isObject(o, base[0] != '\0' ? base : "the rule set", f) &&
+        onlyKnownAt(o, known, base, f) &&
+        offsetAt(o, base, &r->utc_offset_min, f) &&
+        timeAt(o, "release_time", base, false, false, false, &release, f) &&
+        uintAt(o, "horizon_days", base, false, 0, SLOT_HORIZON_MAX, &horizon,
+               f) &&
+        timeAt(o, "cutoff_time", base, false, true, false, &r->cutoff_minute,
+               f) &&
+        payTtlAt(o, "pay_ttl_ms", base, &r->pay_ttl_ms, f) &&
+        payTtlAt(o, "pay_ttl_max_ms", base, &r->pay_ttl_max_ms, f) &&
+        parseFlowBack(o, base, r, f) && parseGroups(o, base, r, f) &&
+        parsePolicies(o, base, r, f) && parseEligibility(o, base, r, f);
     r->release_minute = (uint32_t)release;
     r->horizon_days = (uint32_t)horizon;
     if (ok && r->pay_ttl_max_ms != 0 && r->pay_ttl_ms > r->pay_ttl_max_ms) {
@@ -585,8 +585,7 @@ static int reasonValid(struct slot_str s)
 static const struct gw__str_rule operatorRule = {
     operatorValid, 1, SLOT_OPERATOR_MAX, "[A-Za-z0-9_.@-]"};
 static const struct gw__str_rule reasonRule = {
-    reasonValid, 1, SLOT_REASON_MAX,
-    "UTF-8 text without control characters"};
+    reasonValid, 1, SLOT_REASON_MAX, "UTF-8 text without control characters"};
 
 bool gw_parse_rules_body(const char *body, size_t len,
                          struct gw_rules_body *out, struct gw_fail *f)
@@ -631,11 +630,10 @@ static bool parsePlaceFields(json_t *o, const char *base, struct gw_place_in *p,
               strAt(o, "doctor", base, false, true, &gw__name_rule, p->doctor,
                     sizeof p->doctor, f) &&
               payModeAt(o, base, &pl->pay_mode, f) &&
-              uintAt(o, "visit_slot_ms", base, false, 0,
-                     SLOT_VISIT_SLOT_MAX_MS, &slot, f) &&
+              uintAt(o, "visit_slot_ms", base, false, 0, SLOT_VISIT_SLOT_MAX_MS,
+                     &slot, f) &&
               namesAt(o, "eligible", base, false, 0, SLOTC_POOL_NAMES_MAX,
-                      "channels or groups", p->eligible, &pl->n_eligible,
-                      f) &&
+                      "channels or groups", p->eligible, &pl->n_eligible, f) &&
               namesAt(o, "remainder_allow", base, false, 0,
                       SLOTC_POOL_NAMES_MAX, "channels or groups",
                       p->remainder_allow, &pl->n_remainder_allow, f);
@@ -679,8 +677,9 @@ bool gw__parse_place(json_t *obj, const char *where, struct gw_place_in *p,
                      struct gw_fail *f)
 {
     static const char *const known[] = {
-        "hospital", "campus",   "department",   "doctor",          "visit_date",
-        "pay_mode", "visit_slot_ms", "eligible", "remainder_allow", NULL};
+        "hospital",        "campus",   "department",    "doctor",
+        "visit_date",      "pay_mode", "visit_slot_ms", "eligible",
+        "remainder_allow", NULL};
     char path[PATH_MAX_];
     memset(p, 0, sizeof *p);
     placeLinks(p);
@@ -737,8 +736,7 @@ static bool parseShares(json_t *o, struct gw_template_body *t,
     return true;
 }
 
-static bool parseDays(json_t *o, struct gw_template_body *t,
-                      struct gw_fail *f)
+static bool parseDays(json_t *o, struct gw_template_body *t, struct gw_fail *f)
 {
     char el[PATH_MAX_];
     json_t *v;
@@ -816,10 +814,9 @@ bool gw_parse_template(const char *body, size_t len,
                        struct gw_template_body *out, struct gw_fail *f)
 {
     static const char *const known[] = {
-        "id_prefix", "hospital",      "campus",   "department",
-        "doctor",    "kind",          "fee_cents", "pay_mode",
-        "visit_slot_ms", "shares",    "eligible", "remainder_allow",
-        "days",      "segments",      NULL};
+        "id_prefix", "hospital",        "campus",   "department",    "doctor",
+        "kind",      "fee_cents",       "pay_mode", "visit_slot_ms", "shares",
+        "eligible",  "remainder_allow", "days",     "segments",      NULL};
     memset(out, 0, sizeof *out);
     placeLinks(&out->place);
     struct slotc_template *t = &out->tpl;
@@ -1025,8 +1022,8 @@ bool gw_parse_pools_query(const char *qs, size_t len, struct gw_args *a,
     size_t kn = 0;
     const char *k = qget(&p, "kind", &kn);
     uint64_t limit = q->q.limit;
-    if (!qstr(&p, "hospital", &gw__name_rule, q->hospital,
-              sizeof q->hospital, f)) {
+    if (!qstr(&p, "hospital", &gw__name_rule, q->hospital, sizeof q->hospital,
+              f)) {
         return false;
     }
     if (q->hospital[0] == '\0') {
@@ -1034,19 +1031,18 @@ bool gw_parse_pools_query(const char *qs, size_t len, struct gw_args *a,
                         "missing parameter \"hospital\" (1..%d bytes of %s)",
                         SLOT_NAME_MAX, gw__name_rule.chars);
     }
-    bool ok = qstr(&p, "department", &gw__name_rule, q->department,
-                   sizeof q->department, f) &&
-              qstr(&p, "doctor", &gw__name_rule, q->doctor, sizeof q->doctor,
-                   f) &&
-              qdate(&p, "date_from", &q->q.date_from, f) &&
-              qdate(&p, "date_to", &q->q.date_to, f) &&
-              qstr(&p, "after", &gw__pool_rule, q->after, sizeof q->after,
-                   f) &&
-              qnum(&p, "limit", 1, SLOTC_LIST_MAX, &limit, f) &&
-              qbool(&p, "stale", &q->stale, f);
+    bool ok =
+        qstr(&p, "department", &gw__name_rule, q->department,
+             sizeof q->department, f) &&
+        qstr(&p, "doctor", &gw__name_rule, q->doctor, sizeof q->doctor, f) &&
+        qdate(&p, "date_from", &q->q.date_from, f) &&
+        qdate(&p, "date_to", &q->q.date_to, f) &&
+        qstr(&p, "after", &gw__pool_rule, q->after, sizeof q->after, f) &&
+        qnum(&p, "limit", 1, SLOTC_LIST_MAX, &limit, f) &&
+        qbool(&p, "stale", &q->stale, f);
     if (ok && k != NULL && (q->q.kind = kindOf(k, kn)) < 0) {
-        ok = gw__fail(f, SLOT_INVALID_ARGUMENT,
-                      "parameter \"kind\" must be %s", kindList);
+        ok = gw__fail(f, SLOT_INVALID_ARGUMENT, "parameter \"kind\" must be %s",
+                      kindList);
     }
     q->q.limit = (uint32_t)limit;
     return ok;
@@ -1159,9 +1155,9 @@ void gw_jw_rules(struct gw_jw *w, const struct slotc_rules *r)
         gw_jw_obj(w);
         gw_jw_key(w, "name");
         gw_jw_str(w, g->name);
-        jwNames(w, "channels", g->n < SLOTC_GROUP_CHANNELS_MAX
-                                   ? g->n
-                                   : SLOTC_GROUP_CHANNELS_MAX,
+        jwNames(w, "channels",
+                g->n < SLOTC_GROUP_CHANNELS_MAX ? g->n
+                                                : SLOTC_GROUP_CHANNELS_MAX,
                 g->channels);
         gw_jw_end(w);
     }
@@ -1341,10 +1337,9 @@ void gw_json_import(struct gw_buf *b, uint64_t created, uint64_t unchanged,
 }
 
 /* hospital .. remainder_allow, common to both forms of "schedule". */
-static void placeHead(struct gw_jw *w, const char *hospital,
-                      const char *campus, const char *department,
-                      const char *doctor, uint32_t day, int pay_mode,
-                      uint32_t visit_slot_ms)
+static void placeHead(struct gw_jw *w, const char *hospital, const char *campus,
+                      const char *department, const char *doctor, uint32_t day,
+                      int pay_mode, uint32_t visit_slot_ms)
 {
     char date[11];
     const char *pm = slotc_pay_mode_name(pay_mode);
@@ -1380,9 +1375,8 @@ void gw__jw_place(struct gw_jw *w, const struct slotc_pool *p)
                                                   : SLOTC_POOL_NAMES_MAX,
             pl->eligible);
     jwNames(w, "remainder_allow",
-            pl->n_remainder_allow < SLOTC_POOL_NAMES_MAX
-                ? pl->n_remainder_allow
-                : SLOTC_POOL_NAMES_MAX,
+            pl->n_remainder_allow < SLOTC_POOL_NAMES_MAX ? pl->n_remainder_allow
+                                                         : SLOTC_POOL_NAMES_MAX,
             pl->remainder_allow);
     gw_jw_key(w, "flow_back_at_ms");
     if (pl->flow_due_ms != 0) {

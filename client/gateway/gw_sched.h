@@ -61,7 +61,7 @@
 
 #include "gw_json.h"
 
-#define GW_QUERY_PARAMS_MAX   16  /* parameters of one query string */
+#define GW_QUERY_PARAMS_MAX 16 /* parameters of one query string */
 
 /* PUT /v1/hospitals/{hospital}/rules. */
 struct gw_rules_body {

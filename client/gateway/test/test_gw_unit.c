@@ -11,6 +11,7 @@
 #include "gw_json.h"
 #include "gw_limit.h"
 #include "gw_metrics.h"
+#include "gw_pcache.h"
 #include "gw_openapi.h"
 #include "gw_route.h"
 #include "gw_sched.h"
@@ -56,8 +57,27 @@ static void test_routes(void)
     CHECK_EQ(match("PUT", "/v1/holds/17", &m), GW_MATCH_BAD_METHOD);
     CHECK_STR(m.allow, "GET, DELETE");
     CHECK_EQ(match("get", "/v1/holds/17", &m), GW_MATCH_BAD_METHOD);
-    CHECK_EQ(match("GET", "/v1/pools", &m), GW_MATCH_BAD_METHOD);
-    CHECK_STR(m.allow, "POST");
+    CHECK_EQ(match("DELETE", "/v1/pools", &m), GW_MATCH_BAD_METHOD);
+    CHECK_STR(m.allow, "POST, GET");
+    /* The schedule routes; their query strings are the handlers'. */
+    CHECK_EQ(match("GET", "/v1/pools?hospital=H&kind=expert", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_POOL_QUERY);
+    CHECK_EQ(match("POST", "/v1/schedules?dry_run=1", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_SCHEDULE_IMPORT);
+    CHECK_EQ(match("GET", "/v1/hospitals/PUMCH/rules", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_RULES_GET);
+    CHECK_STR(m.params[0], "PUMCH");
+    CHECK_EQ(match("PUT", "/v1/hospitals/PUMCH/rules", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_RULES_SET);
+    CHECK_EQ(match("GET", "/v1/hospitals/P%2DX/rules/log?after=3", &m),
+             GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_RULES_LOG);
+    CHECK_STR(m.params[0], "P-X");
+    CHECK_EQ(match("POST", "/v1/hospitals/PUMCH/rules", &m),
+             GW_MATCH_BAD_METHOD);
+    CHECK_STR(m.allow, "GET, PUT");
+    CHECK_EQ(match("GET", "/v1/schedules", &m), GW_MATCH_BAD_METHOD);
+    CHECK_EQ(match("GET", "/v1/hospitals/PUMCH", &m), GW_MATCH_NOT_FOUND);
     /* Not found. */
     static const char *const nf[] = {"",
                                      "/",
@@ -401,6 +421,43 @@ static void test_limiter(void)
     gw_limiter_free(&l);
 }
 
+static void test_pcache(void)
+{
+    struct gw_pcache c;
+    CHECK_EQ(gw_pcache_init(&c, 16, 7), 0);
+    CHECK_EQ(gw_pcache_get(&c, "p/1", 3, 1000), -1);
+    gw_pcache_put(&c, "p/1", 3, true, 1000);
+    gw_pcache_put(&c, "p/2", 3, false, 1000);
+    CHECK_EQ(gw_pcache_get(&c, "p/1", 3, 1000), 1);
+    CHECK_EQ(gw_pcache_get(&c, "p/2", 3, 1000), 0);
+    CHECK_EQ(gw_pcache_get(&c, "p/3", 3, 1000), -1);
+    /* "Free-standing" is believed for a while (a place may be added);
+     * "scheduled" for good, a lagging read saying otherwise included. */
+    CHECK_EQ(gw_pcache_get(&c, "p/2", 3, 1000 + GW_PCACHE_FREE_MS - 1), 0);
+    CHECK_EQ(gw_pcache_get(&c, "p/2", 3, 1000 + GW_PCACHE_FREE_MS), -1);
+    CHECK_EQ(gw_pcache_get(&c, "p/1", 3, 1000000000), 1);
+    gw_pcache_put(&c, "p/1", 3, false, 1000000001);
+    CHECK_EQ(gw_pcache_get(&c, "p/1", 3, 1000000002), 1);
+    gw_pcache_put(&c, "p/2", 3, true, 2000);
+    CHECK_EQ(gw_pcache_get(&c, "p/2", 3, 1000000000), 1);
+    /* Bounded: many pools, the table never grows; a forgotten pool is
+     * unknown (read again), never wrong. */
+    char id[32];
+    for (int i = 0; i < 10000; i++) {
+        int n = snprintf(id, sizeof id, "pool-%d", i);
+        gw_pcache_put(&c, id, (size_t)n, i % 2 == 0, 5000 + (uint64_t)i);
+    }
+    int known = 0;
+    for (int i = 0; i < 10000; i++) {
+        int n = snprintf(id, sizeof id, "pool-%d", i);
+        int k = gw_pcache_get(&c, id, (size_t)n, 20000);
+        CHECK(k == -1 || k == (i % 2 == 0));
+        known += k >= 0;
+    }
+    CHECK(known > 0 && known <= 16);
+    gw_pcache_free(&c);
+}
+
 static int parse(const char *text, struct gw_config *c, char *err)
 {
     return gw_config_parse(text, strlen(text), c, err, 256);
@@ -429,6 +486,8 @@ static void test_config(void)
     CHECK_STR(gw_config_channel_name(&c, GW_CH_ADMIN), "admin");
     CHECK_STR(gw_config_channel_name(&c, GW_CH_NONE), "-");
     CHECK_EQ(c.limits.inflight_max, 4096);
+    CHECK_EQ(c.limits.schedule_body_max_bytes, 65536);
+    CHECK_EQ(c.limits.pool_cache_size, 16384);
     CHECK_EQ(c.client.queue_max, 2 * 4096 + 64);
     CHECK_STR(c.access_log, "-");
     CHECK_EQ(parse("{\"listen\":\"[::1]:80\",\"cluster\":\"x:1\",\"tokens\":{"
@@ -489,6 +548,12 @@ static void test_config(void)
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
         "\"abcdefgh\":\"a\"},"
         "\"client\":{\"sessions\":65}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
+        "\"limits\":{\"schedule_body_max_bytes\":1023}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
+        "\"limits\":{\"pool_cache_size\":15}}",
         "{\"listen\":\"1.2.3.4:80\",\"listen\":\"1.2.3.4:81\",\"cluster\":\"x:"
         "1\","
         "\"tokens\":{\"abcdefgh\":\"a\"}}",
@@ -636,6 +701,60 @@ static void test_openapi_doc(void)
         refs++;
     }
     CHECK(refs > 20);
+    /* The schedule routes: their query parameters, bodies and statuses
+     * with the protocol's limits. */
+    json_t *list = json_object_get(json_object_get(paths, "/v1/pools"), "get");
+    json_t *qp = json_object_get(list, "parameters");
+    CHECK_EQ(json_array_size(qp), 9);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(qp, 0), "name")),
+              "hospital");
+    CHECK(json_is_true(json_object_get(json_array_get(qp, 0), "required")));
+    json_t *lim = json_object_get(json_array_get(qp, 7), "schema");
+    CHECK_EQ(json_integer_value(json_object_get(lim, "maximum")),
+             SLOT_LIST_MAX);
+    json_t *imp =
+        json_object_get(json_object_get(paths, "/v1/schedules"), "post");
+    json_t *resp = json_object_get(imp, "responses");
+    CHECK(json_object_get(resp, "201") != NULL);
+    CHECK(json_object_get(resp, "200") != NULL);
+    CHECK(json_object_get(resp, "409") != NULL);
+    json_t *conf = json_object_get(
+        json_object_get(paths, "/v1/holds/{hold}/confirm"), "post");
+    CHECK(json_object_get(json_object_get(conf, "responses"), "402") != NULL);
+    json_t *tpl = json_object_get(schemas, "Template");
+    json_t *tprops = json_object_get(tpl, "properties");
+    CHECK_EQ(json_integer_value(
+                 json_object_get(json_object_get(tprops, "days"), "maxItems")),
+             SLOT_TEMPLATE_DAYS_MAX);
+    CHECK_EQ(json_integer_value(json_object_get(
+                 json_object_get(tprops, "segments"), "maxItems")),
+             SLOT_TEMPLATE_SEGS_MAX);
+    json_t *rs =
+        json_object_get(json_object_get(schemas, "RuleSet"), "properties");
+    CHECK_EQ(json_integer_value(json_object_get(
+                 json_object_get(rs, "horizon_days"), "maximum")),
+             SLOT_HORIZON_MAX);
+    CHECK_EQ(json_integer_value(
+                 json_object_get(json_object_get(rs, "groups"), "maxItems")),
+             SLOT_GROUPS_MAX);
+    /* Every error code is in the Error schema's enum, the new ones
+     * included. */
+    json_t *codes = json_object_get(
+        json_object_get(
+            json_object_get(
+                json_object_get(
+                    json_object_get(json_object_get(schemas, "Error"),
+                                    "properties"),
+                    "error"),
+                "properties"),
+            "code"),
+        "enum");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(codes); i++) {
+        found = found || strcmp(json_string_value(json_array_get(codes, i)),
+                                "SCHEDULE_CONFLICT") == 0;
+    }
+    CHECK(found);
     json_decref(j);
     free(doc);
 }
@@ -1525,6 +1644,7 @@ static const struct check_case cases[] = {
     {"writer", test_writer},
     {"bodies", test_bodies},
     {"limiter", test_limiter},
+    {"pcache", test_pcache},
     {"config", test_config},
     {"err_status", test_err_status},
     {"openapi_doc", test_openapi_doc},
