@@ -84,8 +84,8 @@ void gw__hold_submit(struct gw_call *call)
 void gw__hold_read_done(struct gw_call *call, const struct slotc_req *sr)
 {
     struct gw *g = call->g;
-    if (!call->strict && (sr->status == SLOT_UNKNOWN_POOL ||
-                          sr->status == SLOT_NOT_LEADER)) {
+    if (!call->strict &&
+        (sr->status == SLOT_UNKNOWN_POOL || sr->status == SLOT_NOT_LEADER)) {
         call->strict = true;
         submitPoolRead(call);
         return;
@@ -213,8 +213,8 @@ static void submitConflictCheck(struct gw_call *call)
     }
     struct slotc_req *sr = gw__call_req(call, left);
     call->phase = 1;
-    int rc = slotc_schedule_check(call->g->slot, sr, &call->a.tpl->tpl,
-                                  gw__on_slot);
+    int rc =
+        slotc_schedule_check(call->g->slot, sr, &call->a.tpl->tpl, gw__on_slot);
     if (rc != SLOT_OK) {
         conflictReply(call, NULL, rc);
     }
