@@ -98,8 +98,8 @@ void gw__hold_read_done(struct gw_call *call, const struct slotc_req *sr)
         return;
     }
     gw__pools_seen(g, sr->out.pools, sr->out.n_pools);
-    submitHold(call,
-               sr->out.pools[0].scheduled ? 0 : g->cfg->limits.hold_ttl_ms);
+    bool scheduled = sr->out.n_pools > 0 && sr->out.pools[0].scheduled;
+    submitHold(call, scheduled ? 0 : g->cfg->limits.hold_ttl_ms);
 }
 
 /* ---- the schedule routes -------------------------------------------------- */
