@@ -224,6 +224,8 @@ static void defaults(struct gw_config *c)
         .patient_burst = 5,
         .patient_table_size = 65536,
         .hold_ttl_ms = 600000,
+        .schedule_body_max_bytes = 65536,
+        .pool_cache_size = 16384,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -252,6 +254,8 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "patient_burst",
                                       "patient_table_size",
                                       "hold_ttl_ms",
+                                      "schedule_body_max_bytes",
+                                      "pool_cache_size",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -313,6 +317,8 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"patient_burst", &l->patient_burst, 1, 1000000},
         {"patient_table_size", &l->patient_table_size, 16, 16777216},
         {"hold_ttl_ms", &l->hold_ttl_ms, 1, 86400000},
+        {"schedule_body_max_bytes", &l->schedule_body_max_bytes, 1024, 1048576},
+        {"pool_cache_size", &l->pool_cache_size, 16, 16777216},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

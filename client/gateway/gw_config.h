@@ -47,7 +47,13 @@ struct gw_limits {
     uint32_t patient_rate_per_s; /* holds per patient per second; 0 off (2) */
     uint32_t patient_burst;      /* ... and at once (5) */
     uint32_t patient_table_size; /* patients remembered (65536) */
-    uint32_t hold_ttl_ms;        /* default ttl_ms of a hold (600000) */
+    uint32_t hold_ttl_ms;        /* ttl_ms of a hold without one, in a
+                           * free-standing pool (600000) */
+    /* Bodies of PUT .../rules and POST /v1/schedules (65536: a template of
+     * 366 days x 48 segments is about 8 KB written compactly). */
+    uint32_t schedule_body_max_bytes;
+    uint32_t pool_cache_size; /* pools whose kind (scheduled or not) the
+                               * gateway remembers (16384) */
 };
 
 struct gw_client_opts {

@@ -41,6 +41,8 @@ int gw_err_status(int code)
 #undef GW_ERR_STATUS_
         case SLOT_OK:
             return 200;
+        /* Input the gateway or the node refused: the request as sent can
+         * never succeed. */
         case SLOT_MALFORMED:
         case SLOT_INVALID_ARGUMENT:
         case SLOT_BAD_VERSION:
@@ -49,19 +51,33 @@ int gw_err_status(int code)
             return 400;
         case SLOT_TOO_LARGE:
             return 413;
+        /* What the request names does not exist. */
         case SLOT_UNKNOWN_POOL:
         case SLOT_UNKNOWN_HOLD:
         case SLOT_UNKNOWN_BOOKING:
+        case SLOT_UNKNOWN_HOSPITAL:
             return 404;
+        /* The channel may not book this pool at all (eligibility): no
+         * retry through the same channel can succeed. */
+        case SLOT_CHANNEL_NOT_ALLOWED:
+            return 403;
+        /* A pay-online pool confirmed without a payment reference. */
+        case SLOT_PAYMENT_REQUIRED:
+            return 402;
+        /* The ledger's state (or its time) refuses it now: another slot,
+         * another day or a later time may do. */
         case SLOT_POOL_EXISTS:
         case SLOT_POOL_CLOSED:
         case SLOT_NOT_RELEASED:
+        case SLOT_OUTSIDE_HORIZON:
+        case SLOT_BOOKING_CLOSED:
         case SLOT_SOLD_OUT:
         case SLOT_PATIENT_HAS_CLAIM:
         case SLOT_CAPACITY_CONFLICT:
         case SLOT_ALREADY_CONFIRMED:
         case SLOT_ALREADY_RELEASED:
         case SLOT_ALREADY_CANCELLED:
+        case SLOT_SCHEDULE_CONFLICT:
             return 409;
         case SLOT_HOLD_EXPIRED:
             return 410;
@@ -80,6 +96,13 @@ int gw_err_status(int code)
         case SLOT_TIMEOUT:
         case SLOT_UNAVAILABLE:
             return 503;
+        /* libslot handles these itself (a new session, or OUTCOME_UNKNOWN)
+         * and a node never sends CORRUPT to a client: seeing one is our
+         * bug. */
+        case SLOT_CORRUPT:
+        case SLOT_SESSION_UNKNOWN:
+        case SLOT_REQUEST_TOO_OLD:
+            return 500;
         default:
             return 500;
     }

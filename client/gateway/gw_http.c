@@ -13,28 +13,14 @@
 #include <time.h>
 
 #include "gw_err.h"
+#include "gw_httpInt.h"
 #include "gw_json.h"
 #include "gw_limit.h"
 #include "gw_metrics.h"
 #include "gw_openapi.h"
 #include "gw_route.h"
+#include "gw_sched.h"
 #include "libslot.h"
-
-/* A request waiting on the cluster. */
-struct gw_call {
-    struct gw *g;
-    h2o_req_t *hreq;       /* NULL once h2o disposed of the request */
-    struct gw_call **link; /* in hreq's pool; tells us about disposal */
-    int route;
-    int channel;      /* channel slot of the token */
-    int phase;        /* 0: the ownership read; 1: the write */
-    bool strict;      /* the ownership read is linearizable */
-    uint64_t t0_ns;   /* request start */
-    uint64_t sent_ns; /* current libslot submit */
-    struct gw_args a; /* path, Idempotency-Key and body, parsed in place */
-    struct slotc_req sreq;
-    struct gw_call *next_free;
-};
 
 struct gw_handler {
     h2o_handler_t super;
@@ -46,31 +32,6 @@ struct gw_handler {
 struct gw_conn {
     uv_tcp_t tcp;
     struct gw *g;
-};
-
-struct gw {
-    uv_loop_t *loop;
-    const struct gw_config *cfg;
-    struct gw_log *log;
-    h2o_globalconf_t hconf;
-    h2o_context_t hctx;
-    h2o_accept_ctx_t actx;
-    uv_tcp_t listener;
-    bool listening;
-    struct slotc *slot;
-    struct gw_metrics metrics;
-    struct gw_limiter limiter;
-    uint32_t inflight; /* calls alive */
-    uint32_t conns;    /* connections open */
-    struct gw_call *free_calls;
-    char *openapi;
-    size_t openapi_len;
-    /* stopping */
-    bool stopping;
-    uv_timer_t stop_timer;
-    uint64_t stop_deadline_ms;
-    void (*stop_cb)(void *data);
-    void *stop_data;
 };
 
 /* The synchronous part of one request. */
@@ -109,6 +70,8 @@ static const char *reasonOf(int status)
             return "Bad Request";
         case 401:
             return "Unauthorized";
+        case 402:
+            return "Payment Required";
         case 403:
             return "Forbidden";
         case 404:
@@ -239,6 +202,13 @@ static void replyJson(struct gw *g, h2o_req_t *req, int route, int channel,
     sendReply(g, req, route, channel, t0_ns, &r);
 }
 
+void gw__reply_json(struct gw_call *call, int status, const struct gw_buf *b,
+                    const char *location)
+{
+    replyJson(call->g, call->hreq, call->route, call->channel, call->t0_ns,
+              status, b, location);
+}
+
 /* ---- calls --------------------------------------------------------------- */
 
 /* h2o is freeing the request (response sent, or the client went away). */
@@ -270,9 +240,7 @@ static struct gw_call *callNew(struct rctx *c)
     call->phase = 0;
     call->strict = false;
     call->t0_ns = c->t0_ns;
-    call->a.id = 0;
-    call->a.pool[0] = call->a.patient[0] = call->a.idem[0] = '\0';
-    call->a.ttl_ms = 0;
+    gw_args_init(&call->a);
     call->next_free = NULL;
     call->link =
         h2o_mem_alloc_shared(&c->req->pool, sizeof *call->link, onReqDispose);
@@ -281,12 +249,16 @@ static struct gw_call *callNew(struct rctx *c)
     return call;
 }
 
-static void callFree(struct gw_call *call)
+void gw__call_free(struct gw_call *call)
 {
     struct gw *g = call->g;
     if (call->link != NULL) {
         *call->link = NULL;
     }
+    free(call->a.rules);
+    free(call->a.tpl);
+    call->a.rules = NULL;
+    call->a.tpl = NULL;
     g->inflight--;
     call->next_free = g->free_calls;
     g->free_calls = call;
@@ -296,7 +268,7 @@ static void callFree(struct gw_call *call)
  * start) for one more libslot request: a confirm's read and write share
  * one budget, so a client never waits much longer than the configured
  * timeout. 0 when it is spent. */
-static uint32_t budgetMs(const struct gw_call *call)
+uint32_t gw__budget_ms(const struct gw_call *call)
 {
     uint64_t spent = (uv_hrtime() - call->t0_ns) / 1000000;
     uint64_t total = call->g->cfg->limits.request_timeout_ms;
@@ -304,7 +276,7 @@ static uint32_t budgetMs(const struct gw_call *call)
 }
 
 /* Prepares call->sreq for a libslot submit. */
-static struct slotc_req *callReq(struct gw_call *call, uint32_t timeout_ms)
+struct slotc_req *gw__call_req(struct gw_call *call, uint32_t timeout_ms)
 {
     slotc_req_init(&call->sreq);
     call->sreq.data = call;
@@ -316,7 +288,7 @@ static struct slotc_req *callReq(struct gw_call *call, uint32_t timeout_ms)
 /* The one place where an Idempotency-Key reaches libslot (and through it
  * the ledger, which remembers the result under (channel, key)). Only the
  * write of a route carries it, never the ownership read. */
-static void callIdem(struct gw_call *call, struct slotc_req *sr)
+void gw__call_idem(struct gw_call *call, struct slotc_req *sr)
 {
     if (call->a.idem[0] == '\0') {
         return;
@@ -327,8 +299,8 @@ static void callIdem(struct gw_call *call, struct slotc_req *sr)
     sr->idem_channel = gw_config_channel_name(call->g->cfg, call->channel);
 }
 
-static void callError(struct gw_call *call, int code, const char *msg,
-                      const char *extra)
+void gw__call_error(struct gw_call *call, int code, const char *msg,
+                    const char *extra)
 {
     if (gw_err_status(code) >= 500) {
         /* The cluster's trouble (or ours): worth an error line. */
@@ -342,16 +314,16 @@ static void callError(struct gw_call *call, int code, const char *msg,
 }
 
 /* A submit that libslot refused synchronously. */
-static void submitFailed(struct gw_call *call, int rc)
+void gw__submit_failed(struct gw_call *call, int rc)
 {
     if (rc == SLOT_BUSY) {
         call->g->metrics.rejects[GW_REJECT_CLIENT_BUSY]++;
-        callError(call, GW_OVERLOADED,
-                  "the cluster client's queue is full; retry later", NULL);
+        gw__call_error(call, GW_OVERLOADED,
+                       "the cluster client's queue is full; retry later", NULL);
     } else {
-        callError(call, rc, NULL, NULL);
+        gw__call_error(call, rc, NULL, NULL);
     }
-    callFree(call);
+    gw__call_free(call);
 }
 
 /* ---- results ------------------------------------------------------------- */
@@ -388,6 +360,22 @@ static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
             gw_jw_u64(&w, call->a.id);
             snprintf(q, sizeof q, "/v1/bookings/%" PRIu64, call->a.id);
             break;
+        case GW_R_RULES_SET:
+            /* The change log says whether a version with this operator
+             * and reason was added. */
+            gw_pct_encode(call->a.query.hospital,
+                          strlen(call->a.query.hospital), enc, sizeof enc);
+            gw_jw_key(&w, "hospital");
+            gw_jw_str(&w, call->a.query.hospital);
+            snprintf(q, sizeof q, "/v1/hospitals/%s/rules/log", enc);
+            break;
+        case GW_R_SCHEDULE_IMPORT:
+            /* An import is all or none: a dry run of the same body says
+             * created 0 and no conflicts once it was applied. */
+            gw_jw_key(&w, "hospital");
+            gw_jw_str(&w, call->a.tpl->place.hospital);
+            snprintf(q, sizeof q, "/v1/schedules?dry_run=1");
+            break;
         default:
             gw_jw_key(&w, "hold");
             gw_jw_u64(&w, call->a.id);
@@ -398,21 +386,22 @@ static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
     gw_jw_str(&w, q);
 }
 
-static void resultError(struct gw_call *call, int code)
+void gw__result_error(struct gw_call *call, int code)
 {
     if (code == SLOT_OUTCOME_UNKNOWN) {
         char st[512];
         struct gw_buf b;
         gw_buf_init(&b, st, sizeof st);
         unknownExtra(call, &b);
-        callError(call, code,
-                  "the request may or may not have been applied: query it (see "
-                  "\"query\")",
-                  b.p);
+        gw__call_error(
+            call, code,
+            "the request may or may not have been applied: query it (see "
+            "\"query\")",
+            b.p);
         gw_buf_free(&b);
         return;
     }
-    callError(call, code, NULL, NULL);
+    gw__call_error(call, code, NULL, NULL);
 }
 
 static void resultOk(struct gw_call *call, const struct slotc_req *sr)
@@ -503,8 +492,6 @@ static void resultOk(struct gw_call *call, const struct slotc_req *sr)
     gw_buf_free(&b);
 }
 
-static void onSlot(struct slotc_req *sr);
-
 /* Phase 0 of confirm / release / cancel: read the claim to check its
  * channel. A claim's channel never changes and claim ids are never reused,
  * so a stale read (the contacted node's local state, no leadership
@@ -513,22 +500,22 @@ static void onSlot(struct slotc_req *sr);
 static void submitOwnerRead(struct gw_call *call)
 {
     struct gw *g = call->g;
-    uint32_t left = budgetMs(call);
+    uint32_t left = gw__budget_ms(call);
     if (left == 0) {
         /* Nothing was written: the client may simply retry. */
-        callError(call, SLOT_TIMEOUT, NULL, NULL);
-        callFree(call);
+        gw__call_error(call, SLOT_TIMEOUT, NULL, NULL);
+        gw__call_free(call);
         return;
     }
-    struct slotc_req *sr = callReq(call, left);
+    struct slotc_req *sr = gw__call_req(call, left);
     if (!call->strict) {
         sr->flags = SLOTC_STALE;
     }
     int rc = call->route == GW_R_BOOKING_CANCEL
-                 ? slotc_read_booking(g->slot, sr, call->a.id, onSlot)
-                 : slotc_read_hold(g->slot, sr, call->a.id, onSlot);
+                 ? slotc_read_booking(g->slot, sr, call->a.id, gw__on_slot)
+                 : slotc_read_hold(g->slot, sr, call->a.id, gw__on_slot);
     if (rc != SLOT_OK) {
-        submitFailed(call, rc);
+        gw__submit_failed(call, rc);
     }
 }
 
@@ -536,30 +523,34 @@ static void submitOwnerRead(struct gw_call *call)
 static void submitWrite(struct gw_call *call)
 {
     struct gw *g = call->g;
-    uint32_t left = budgetMs(call);
+    uint32_t left = gw__budget_ms(call);
     if (left == 0) {
-        callError(call, SLOT_TIMEOUT, NULL, NULL);
-        callFree(call);
+        gw__call_error(call, SLOT_TIMEOUT, NULL, NULL);
+        gw__call_free(call);
         return;
     }
-    struct slotc_req *sr = callReq(call, left);
-    callIdem(call, sr);
+    struct slotc_req *sr = gw__call_req(call, left);
+    gw__call_idem(call, sr);
     call->phase = 1;
     int rc;
     switch (call->route) {
         case GW_R_HOLD_CONFIRM:
-            rc = slotc_confirm(g->slot, sr, call->a.id, call->a.payment_ref,
-                               onSlot);
+            /* No reference: a pay-at-visit pool books it unpaid, any other
+             * answers PAYMENT_REQUIRED (the ledger decides). */
+            rc = slotc_confirm(
+                g->slot, sr, call->a.id,
+                call->a.payment_ref[0] != '\0' ? call->a.payment_ref : NULL,
+                gw__on_slot);
             break;
         case GW_R_HOLD_RELEASE:
-            rc = slotc_release(g->slot, sr, call->a.id, onSlot);
+            rc = slotc_release(g->slot, sr, call->a.id, gw__on_slot);
             break;
         default:
-            rc = slotc_cancel(g->slot, sr, call->a.id, onSlot);
+            rc = slotc_cancel(g->slot, sr, call->a.id, gw__on_slot);
             break;
     }
     if (rc != SLOT_OK) {
-        submitFailed(call, rc);
+        gw__submit_failed(call, rc);
     }
 }
 
@@ -570,33 +561,33 @@ static bool ownerOk(struct gw_call *call, const struct slotc_req *sr)
     if (sr->status != SLOT_OK) {
         /* Nothing was written: a failed read is retryable as it stands
          * (OUTCOME_UNKNOWN is impossible for a read). */
-        callError(call, sr->status, NULL, NULL);
-        callFree(call);
+        gw__call_error(call, sr->status, NULL, NULL);
+        gw__call_free(call);
         return false;
     }
     if (sr->out.n_claims == 0) {
-        callError(call, SLOT_UNKNOWN_HOLD,
-                  "the patient has no active hold or booking in this pool",
-                  NULL);
-        callFree(call);
+        gw__call_error(call, SLOT_UNKNOWN_HOLD,
+                       "the patient has no active hold or booking in this pool",
+                       NULL);
+        gw__call_free(call);
         return false;
     }
     const char *mine = gw_config_channel_name(call->g->cfg, call->channel);
     if (call->channel != GW_CH_ADMIN &&
         strcmp(sr->out.claims[0].channel, mine) != 0) {
-        callError(call, GW_FORBIDDEN,
-                  call->route == GW_R_BOOKING_GET ||
-                          call->route == GW_R_BOOKING_CANCEL
-                      ? "this booking was made through another channel"
-                      : "this hold was made through another channel",
-                  NULL);
-        callFree(call);
+        gw__call_error(call, GW_FORBIDDEN,
+                       call->route == GW_R_BOOKING_GET ||
+                               call->route == GW_R_BOOKING_CANCEL
+                           ? "this booking was made through another channel"
+                           : "this hold was made through another channel",
+                       NULL);
+        gw__call_free(call);
         return false;
     }
     return true;
 }
 
-static void onSlot(struct slotc_req *sr)
+void gw__on_slot(struct slotc_req *sr)
 {
     struct gw_call *call = sr->data;
     struct gw *g = call->g;
@@ -612,10 +603,34 @@ static void onSlot(struct slotc_req *sr)
             g->log, rt->method, strlen(rt->method), rt->path, strlen(rt->path),
             499, us, gw_config_channel_name(g->cfg, call->channel),
             sr->status == SLOT_OK ? "CLIENT_GONE" : gw_err_name(sr->status));
-        callFree(call);
+        gw__call_free(call);
         return;
     }
     switch (call->route) {
+        case GW_R_POOL_QUERY:
+        case GW_R_SCHEDULE_IMPORT:
+        case GW_R_RULES_GET:
+        case GW_R_RULES_SET:
+        case GW_R_RULES_LOG:
+            gw__sched_done(call, sr);
+            return;
+        case GW_R_HOLD_CREATE:
+            if (call->phase == 0 && sr->op == SLOTC_OP_READ_POOL) {
+                gw__hold_read_done(call, sr);
+                return;
+            }
+            break;
+        case GW_R_POOL_GET:
+            if (sr->status == SLOT_OK) {
+                gw__pools_seen(g, sr->out.pools, sr->out.n_pools);
+            }
+            break;
+        case GW_R_POOL_CREATE:
+            if (sr->status == SLOT_OK) {
+                gw_pcache_put(&g->pools, call->a.pool, strlen(call->a.pool),
+                              call->a.spec.place != NULL, uv_now(g->loop));
+            }
+            break;
         case GW_R_HOLD_CONFIRM:
         case GW_R_HOLD_RELEASE:
         case GW_R_BOOKING_CANCEL:
@@ -642,11 +657,12 @@ static void onSlot(struct slotc_req *sr)
             break;
         case GW_R_HEALTHZ:
             if (sr->status != SLOT_OK) {
-                callError(call,
-                          sr->status == SLOT_OUTCOME_UNKNOWN ? SLOT_UNAVAILABLE
-                                                             : sr->status,
-                          "the cluster is unreachable or has no leader", NULL);
-                callFree(call);
+                gw__call_error(
+                    call,
+                    sr->status == SLOT_OUTCOME_UNKNOWN ? SLOT_UNAVAILABLE
+                                                       : sr->status,
+                    "the cluster is unreachable or has no leader", NULL);
+                gw__call_free(call);
                 return;
             }
             break;
@@ -656,9 +672,9 @@ static void onSlot(struct slotc_req *sr)
     if (sr->status == SLOT_OK) {
         resultOk(call, sr);
     } else {
-        resultError(call, sr->status);
+        gw__result_error(call, sr->status);
     }
-    callFree(call);
+    gw__call_free(call);
 }
 
 /* ---- request handling ---------------------------------------------------- */
@@ -770,14 +786,15 @@ static int serveHealthz(struct rctx *c)
     if (call == NULL) {
         return fail(c, GW_INTERNAL, "out of memory");
     }
-    struct slotc_req *sr = callReq(call, g->cfg->limits.healthz_timeout_ms);
+    struct slotc_req *sr =
+        gw__call_req(call, g->cfg->limits.healthz_timeout_ms);
     /* A linearizable read (leadership confirmed through the log), without
      * the state hash: O(1) on the leader, however large the ledger (the
      * hash would cost ~0.5 s of its loop at 1M claims, per probe). */
     sr->flags = SLOTC_NO_HASH;
-    int rc = slotc_read_ledger(g->slot, sr, onSlot);
+    int rc = slotc_read_ledger(g->slot, sr, gw__on_slot);
     if (rc != SLOT_OK) {
-        submitFailed(call, rc);
+        gw__submit_failed(call, rc);
     }
     return 0;
 }
@@ -805,6 +822,52 @@ static bool pathParams(struct rctx *c, const struct gw_match *m,
         case GW_R_BOOKING_CANCEL:
             ok = gw_arg_id(&call->a, m->params[0], m->len[0], &f);
             break;
+        case GW_R_RULES_GET:
+        case GW_R_RULES_SET:
+        case GW_R_RULES_LOG:
+            ok = gw_arg_hospital(&call->a, m->params[0], m->len[0], &f);
+            break;
+        default:
+            break;
+    }
+    if (!ok) {
+        fail(c, f.code, f.message);
+    }
+    return ok;
+}
+
+/* The query string of the routes that take one (the others ignore it, as
+ * they always have). */
+static bool query(struct rctx *c, struct gw_call *call)
+{
+    const char *path = c->req->path.base;
+    const char *q = memchr(path, '?', c->req->path.len);
+    const char *qs = q != NULL ? q + 1 : "";
+    size_t n = q != NULL ? c->req->path.len - (size_t)(qs - path) : 0;
+    struct gw_fail f;
+    bool ok = true;
+    switch (c->route) {
+        case GW_R_POOL_QUERY:
+            ok = gw_parse_pools_query(qs, n, &call->a, &f);
+            break;
+        case GW_R_SCHEDULE_IMPORT:
+            ok = gw_parse_import_query(qs, n, &call->a, &f);
+            break;
+        case GW_R_RULES_GET:
+            ok = gw_parse_rules_query(qs, n, &call->a, &f);
+            break;
+        case GW_R_RULES_LOG:
+            ok = gw_parse_log_query(qs, n, &call->a, &f);
+            break;
+        case GW_R_RULES_SET:
+            if (n > 0) {
+                ok = false;
+                f.code = SLOT_MALFORMED;
+                snprintf(f.message, sizeof f.message,
+                         "this route takes no query string (the department "
+                         "is in the body)");
+            }
+            break;
         default:
             break;
     }
@@ -826,10 +889,23 @@ static bool body(struct rctx *c, struct gw_call *call)
             ok = gw_parse_pool(p, n, &call->a, &f);
             break;
         case GW_R_HOLD_CREATE:
+            /* ttl_ms 0 (none given): decided at submission (gw__hold_submit)
+             * by the pool's kind. */
             ok = gw_parse_hold(p, n, &call->a, &f);
-            if (ok && call->a.ttl_ms == 0) {
-                call->a.ttl_ms = c->g->cfg->limits.hold_ttl_ms;
+            break;
+        case GW_R_RULES_SET:
+            call->a.rules = malloc(sizeof *call->a.rules);
+            if (call->a.rules == NULL) {
+                return fail(c, GW_INTERNAL, "out of memory"), false;
             }
+            ok = gw_parse_rules_body(p, n, call->a.rules, &f);
+            break;
+        case GW_R_SCHEDULE_IMPORT:
+            call->a.tpl = malloc(sizeof *call->a.tpl);
+            if (call->a.tpl == NULL) {
+                return fail(c, GW_INTERNAL, "out of memory"), false;
+            }
+            ok = gw_parse_template(p, n, call->a.tpl, &f);
             break;
         case GW_R_HOLD_CONFIRM:
             ok = gw_parse_confirm(p, n, &call->a, &f);
@@ -852,35 +928,40 @@ static bool body(struct rctx *c, struct gw_call *call)
 static void submitFirst(struct gw_call *call)
 {
     struct gw *g = call->g;
-    struct slotc_req *sr = callReq(call, g->cfg->limits.request_timeout_ms);
+    struct slotc_req *sr =
+        gw__call_req(call, g->cfg->limits.request_timeout_ms);
     int rc;
     switch (call->route) {
         case GW_R_POOL_CREATE:
-            callIdem(call, sr);
-            rc = slotc_pool_create(g->slot, sr, &call->a.spec, onSlot);
+            gw__call_idem(call, sr);
+            rc = slotc_pool_create(g->slot, sr, &call->a.spec, gw__on_slot);
             break;
         case GW_R_POOL_GET:
-            rc = slotc_read_pool(g->slot, sr, call->a.pool, onSlot);
+            rc = slotc_read_pool(g->slot, sr, call->a.pool, gw__on_slot);
             break;
         case GW_R_POOL_CLOSE:
-            callIdem(call, sr);
-            rc = slotc_pool_close(g->slot, sr, call->a.pool, onSlot);
+            gw__call_idem(call, sr);
+            rc = slotc_pool_close(g->slot, sr, call->a.pool, gw__on_slot);
             break;
         case GW_R_HOLD_CREATE:
-            callIdem(call, sr);
-            rc = slotc_hold(g->slot, sr, call->a.pool, call->a.patient,
-                            gw_config_channel_name(g->cfg, call->channel),
-                            call->a.ttl_ms, onSlot);
-            break;
+            gw__hold_submit(call);
+            return;
+        case GW_R_POOL_QUERY:
+        case GW_R_SCHEDULE_IMPORT:
+        case GW_R_RULES_GET:
+        case GW_R_RULES_SET:
+        case GW_R_RULES_LOG:
+            gw__sched_submit(call);
+            return;
         case GW_R_PATIENT_GET:
             rc = slotc_read_patient(g->slot, sr, call->a.pool, call->a.patient,
-                                    onSlot);
+                                    gw__on_slot);
             break;
         case GW_R_HOLD_GET:
-            rc = slotc_read_hold(g->slot, sr, call->a.id, onSlot);
+            rc = slotc_read_hold(g->slot, sr, call->a.id, gw__on_slot);
             break;
         case GW_R_BOOKING_GET:
-            rc = slotc_read_booking(g->slot, sr, call->a.id, onSlot);
+            rc = slotc_read_booking(g->slot, sr, call->a.id, gw__on_slot);
             break;
         case GW_R_HOLD_CONFIRM:
         case GW_R_HOLD_RELEASE:
@@ -897,7 +978,7 @@ static void submitFirst(struct gw_call *call)
             break;
     }
     if (rc != SLOT_OK) {
-        submitFailed(call, rc);
+        gw__submit_failed(call, rc);
     }
 }
 
@@ -971,7 +1052,13 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
     if (overloaded(&c)) {
         return 0;
     }
-    if (req->entity.base != NULL && req->entity.len > lim->body_max_bytes) {
+    /* A schedule or a rule set is an admin's (authenticated above) and
+     * larger than any booking request. */
+    uint32_t body_max =
+        c.route == GW_R_SCHEDULE_IMPORT || c.route == GW_R_RULES_SET
+            ? lim->schedule_body_max_bytes
+            : lim->body_max_bytes;
+    if (req->entity.base != NULL && req->entity.len > body_max) {
         return fail(&c, SLOT_TOO_LARGE, "the body exceeds the gateway's limit");
     }
     struct gw_call *call = callNew(&c);
@@ -979,8 +1066,8 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
         return fail(&c, GW_INTERNAL, "out of memory");
     }
     if ((strcmp(rt->method, "GET") != 0 && !idemKey(&c, call)) ||
-        !pathParams(&c, &m, call) || !body(&c, call)) {
-        callFree(call);
+        !pathParams(&c, &m, call) || !query(&c, call) || !body(&c, call)) {
+        gw__call_free(call);
         return 0;
     }
     if (c.route == GW_R_HOLD_CREATE) {
@@ -989,7 +1076,7 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
                              strlen(call->a.patient), uv_now(g->loop),
                              &retry_ms)) {
             g->metrics.rejects[GW_REJECT_RATE_LIMITED]++;
-            callFree(call);
+            gw__call_free(call);
             replyError(g, req, c.route, c.channel, c.t0_ns, GW_RATE_LIMITED,
                        NULL, NULL, (retry_ms + 999) / 1000, NULL);
             return 0;
@@ -1096,7 +1183,9 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
     if (g->openapi == NULL ||
         gw_limiter_init(&g->limiter, cfg->limits.patient_rate_per_s,
                         cfg->limits.patient_burst,
-                        cfg->limits.patient_table_size, seed) != 0) {
+                        cfg->limits.patient_table_size, seed) != 0 ||
+        gw_pcache_init(&g->pools, cfg->limits.pool_cache_size, ~seed) != 0) {
+        gw_limiter_free(&g->limiter);
         free(g->openapi);
         free(g);
         snprintf(err, errlen, "out of memory");
@@ -1115,6 +1204,7 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
     int rc = slotc_open(loop, &o, &g->slot);
     if (rc != SLOT_OK) {
         gw_limiter_free(&g->limiter);
+        gw_pcache_free(&g->pools);
         free(g->openapi);
         free(g);
         return startErr(err, errlen, "cluster", rc);
@@ -1123,8 +1213,12 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
     h2o_config_init(&g->hconf);
     g->hconf.server_name = h2o_iovec_init(H2O_STRLIT("slot-gateway"));
     /* h2o buffers bodies up to this and answers a plain 413 beyond it;
-     * between body_max_bytes and this we answer our JSON 413. */
+     * between body_max_bytes (schedule_body_max_bytes) and this we answer
+     * our JSON 413. */
     size_t hard = (size_t)cfg->limits.body_max_bytes * 4;
+    if (hard < (size_t)cfg->limits.schedule_body_max_bytes * 2) {
+        hard = (size_t)cfg->limits.schedule_body_max_bytes * 2;
+    }
     g->hconf.max_request_entity_size = hard > 65536 ? hard : 65536;
     g->hconf.http1.req_timeout = cfg->limits.idle_timeout_ms;
     g->hconf.http2.idle_timeout = cfg->limits.idle_timeout_ms;

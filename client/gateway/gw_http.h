@@ -10,16 +10,23 @@
  *   missing or unknown bearer token                  401 UNAUTHORIZED
  *   a channel token on an admin route, the admin
  *   token on a route that needs a channel            403 FORBIDDEN
- *   in-flight budget (limits.inflight_max) full      503 OVERLOADED +
- * Retry-After body > body_max_bytes                            413 TOO_LARGE
- *   bad Idempotency-Key, path parameter or body      400 MALFORMED /
- * INVALID_ARGUMENT patient over the rate limit (holds)              429
- * RATE_LIMITED + Retry-After
+ *   in-flight budget (limits.inflight_max) full      503 OVERLOADED
+ *                                                    (+ Retry-After)
+ *   body > body_max_bytes (schedule_body_max_bytes
+ *   for a template or a rule set)                    413 TOO_LARGE
+ *   bad Idempotency-Key, path parameter, query
+ *   string (schedule routes) or body                 400 MALFORMED /
+ *                                                    INVALID_ARGUMENT
+ *   patient over the rate limit (holds)              429 RATE_LIMITED
+ *                                                    (+ Retry-After)
  *
  * then the libslot call(s); the ledger's answer maps to a status by
  * gw_err_status(). Confirm, release, cancel and the claim reads first read
  * the claim (linearizable) and answer 403 if it belongs to another channel
  * (the admin token may release and cancel any claim and skips that read).
+ * A hold without ttl_ms in a pool whose kind the gateway has not seen
+ * reads the pool first (gw_pcache.h). The routes of hospitals' schedules
+ * and rules are gw_http_sched.c's (gw_httpInt.h).
  *
  * Memory: a request that waits on the cluster has a struct gw_call from a
  * free list (at most inflight_max exist). If the HTTP client goes away

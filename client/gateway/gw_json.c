@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gw_err.h"
+#include "gw_jsonInt.h"
 #include "slot_valid.h"
 
 /* ---- buffer -------------------------------------------------------------- */
@@ -140,14 +141,73 @@ void gw_jw_end(struct gw_jw *w)
     w->depth--;
 }
 
-static void putEscaped(struct gw_buf *b, const char *s, size_t n)
+/* An array's elements are separated like an object's members (sep). */
+void gw_jw_arr(struct gw_jw *w)
+{
+    sep(w);
+    gw_buf_put(w->b, "[", 1);
+    if (w->depth < GW_JW_DEPTH_MAX) {
+        w->need_comma[w->depth] = false;
+    }
+    w->depth++;
+}
+
+void gw_jw_arr_end(struct gw_jw *w)
+{
+    gw_buf_put(w->b, "]", 1);
+    w->depth--;
+}
+
+/* Is s[0..n) well-formed UTF-8 (shortest forms, no surrogates, at most
+ * U+10FFFF)? */
+static bool validUtf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t k;                      /* continuation bytes */
+        unsigned lo = 0x80, hi = 0xbf; /* range of the first of them */
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            k = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2;
+            lo = c == 0xe0 ? 0xa0 : 0x80; /* no overlong forms */
+            hi = c == 0xed ? 0x9f : 0xbf; /* no surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3;
+            lo = c == 0xf0 ? 0x90 : 0x80;
+            hi = c == 0xf4 ? 0x8f : 0xbf; /* <= U+10FFFF */
+        } else {
+            return false;
+        }
+        if (n - i <= k) {
+            return false;
+        }
+        for (size_t j = 1; j <= k; j++) {
+            unsigned char d = s[i + j];
+            if (d < (j == 1 ? lo : 0x80) || d > (j == 1 ? hi : 0xbf)) {
+                return false;
+            }
+        }
+        i += k + 1;
+    }
+    return true;
+}
+
+/* utf8: bytes >= 0x80 are copied as they are (the caller checked that the
+ * string is valid UTF-8). */
+static void putEscaped(struct gw_buf *b, const char *s, size_t n, bool utf8)
 {
     static const char hex[] = "0123456789abcdef";
     gw_buf_put(b, "\"", 1);
     size_t run = 0; /* bytes copied verbatim in one go */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        if ((c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ||
+            (utf8 && c >= 0x80)) {
             continue;
         }
         gw_buf_put(b, s + run, i - run);
@@ -170,7 +230,7 @@ static void putEscaped(struct gw_buf *b, const char *s, size_t n)
 void gw_jw_key(struct gw_jw *w, const char *k)
 {
     sep(w);
-    putEscaped(w->b, k, strlen(k));
+    putEscaped(w->b, k, strlen(k), false);
     gw_buf_put(w->b, ":", 1);
     w->after_key = true;
 }
@@ -178,7 +238,26 @@ void gw_jw_key(struct gw_jw *w, const char *k)
 void gw_jw_strn(struct gw_jw *w, const char *s, size_t n)
 {
     sep(w);
-    putEscaped(w->b, s, n);
+    putEscaped(w->b, s, n, false);
+}
+
+void gw_jw_text(struct gw_jw *w, const char *s)
+{
+    size_t n = strlen(s);
+    sep(w);
+    putEscaped(w->b, s, n, validUtf8((const unsigned char *)s, n));
+}
+
+void gw_jw_bool(struct gw_jw *w, bool v)
+{
+    sep(w);
+    gw_buf_puts(w->b, v ? "true" : "false");
+}
+
+void gw_jw_null(struct gw_jw *w)
+{
+    sep(w);
+    gw_buf_puts(w->b, "null");
 }
 
 void gw_jw_str(struct gw_jw *w, const char *s)
@@ -228,10 +307,7 @@ void gw_json_error(struct gw_buf *b, int code, const char *message,
     gw_jw_end(&w);
 }
 
-static bool fail(struct gw_fail *f, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool fail(struct gw_fail *f, int code, const char *fmt, ...)
+bool gw__fail(struct gw_fail *f, int code, const char *fmt, ...)
 {
     f->code = code;
     va_list ap;
@@ -243,61 +319,74 @@ static bool fail(struct gw_fail *f, int code, const char *fmt, ...)
 
 /* ---- request arguments -------------------------------------------------- */
 
-/* A string field's rule: the protocol's validator decides; the rest only
- * describes it in messages. */
-struct strRule {
-    int (*valid)(struct slot_str s);
-    unsigned min, max;
-    const char *chars;
-};
-
-static const struct strRule poolRule = {slot_valid_pool_id, 1, SLOT_POOL_ID_MAX,
-                                        "[A-Za-z0-9/_.:-]"};
-static const struct strRule patientRule = {
+const struct gw__str_rule gw__pool_rule = {
+    slot_valid_pool_id, 1, SLOT_POOL_ID_MAX, "[A-Za-z0-9/_.:-]"};
+const struct gw__str_rule gw__channel_rule = {slot_valid_channel, 1,
+                                              SLOT_CHANNEL_MAX, "[a-z0-9_-]"};
+const struct gw__str_rule gw__name_rule = {slot_valid_name, 1, SLOT_NAME_MAX,
+                                           "[A-Za-z0-9_.-]"};
+static const struct gw__str_rule patientRule = {
     slot_valid_patient_key, SLOT_PATIENT_KEY_MIN, SLOT_PATIENT_KEY_MAX,
     "[A-Za-z0-9_.:-]"};
-static const struct strRule refRule = {slot_valid_payment_ref, 1,
-                                       SLOT_PAYMENT_REF_MAX,
-                                       "printable ASCII (0x21..0x7e)"};
-static const struct strRule idemRule = {slot_valid_idem_key, 1,
-                                        SLOT_IDEM_KEY_MAX, "[A-Za-z0-9_.:-]"};
+static const struct gw__str_rule refRule = {slot_valid_payment_ref, 1,
+                                            SLOT_PAYMENT_REF_MAX,
+                                            "printable ASCII (0x21..0x7e)"};
+static const struct gw__str_rule idemRule = {
+    slot_valid_idem_key, 1, SLOT_IDEM_KEY_MAX, "[A-Za-z0-9_.:-]"};
 
-/* Checks s[0..len) by rule and copies it into dst (capacity cap, which
- * holds the rule's maximum). what names it in the message. */
-static bool strArg(const struct strRule *rule, const char *s, size_t len,
-                   char *dst, size_t cap, const char *what, struct gw_fail *f)
+bool gw__str_arg(const struct gw__str_rule *rule, const char *s, size_t len,
+                 char *dst, size_t cap, const char *what, struct gw_fail *f)
 {
     /* Longer than the rule's maximum: refused before the length is cut to
      * the u32 of struct slot_str. */
     if (len >= cap ||
         rule->valid((struct slot_str){s, (uint32_t)len}) != SLOT_OK) {
-        return fail(f, SLOT_INVALID_ARGUMENT, "%s must be %u..%u bytes of %s",
-                    what, rule->min, rule->max, rule->chars);
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "%s must be %u..%u bytes of %s", what, rule->min,
+                        rule->max, rule->chars);
     }
     memcpy(dst, s, len);
     dst[len] = '\0';
     return true;
 }
 
+void gw_query_init(struct gw_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->q.hospital = q->hospital;
+    q->q.department = q->department;
+    q->q.doctor = q->doctor;
+    q->q.after = q->after;
+    q->q.kind = -1;
+    q->q.limit = GW_LIST_LIMIT_DEFAULT;
+    q->limit = GW_LIST_LIMIT_DEFAULT;
+}
+
+void gw_args_init(struct gw_args *a)
+{
+    memset(a, 0, sizeof *a);
+    gw_query_init(&a->query);
+}
+
 bool gw_arg_pool(struct gw_args *a, const char *s, size_t len,
                  struct gw_fail *f)
 {
-    return strArg(&poolRule, s, len, a->pool, sizeof a->pool,
-                  "the pool id (percent-encoded)", f);
+    return gw__str_arg(&gw__pool_rule, s, len, a->pool, sizeof a->pool,
+                       "the pool id (percent-encoded)", f);
 }
 
 bool gw_arg_patient(struct gw_args *a, const char *s, size_t len,
                     struct gw_fail *f)
 {
-    return strArg(&patientRule, s, len, a->patient, sizeof a->patient,
-                  "the patient key", f);
+    return gw__str_arg(&patientRule, s, len, a->patient, sizeof a->patient,
+                       "the patient key", f);
 }
 
 bool gw_arg_idem(struct gw_args *a, const char *s, size_t len,
                  struct gw_fail *f)
 {
-    return strArg(&idemRule, s, len, a->idem, sizeof a->idem, "Idempotency-Key",
-                  f);
+    return gw__str_arg(&idemRule, s, len, a->idem, sizeof a->idem,
+                       "Idempotency-Key", f);
 }
 
 bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f)
@@ -310,8 +399,8 @@ bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f)
         v = v * 10 + d;
     }
     if (!ok) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "the id must be a decimal number 1..2^64-1");
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "the id must be a decimal number 1..2^64-1");
     }
     a->id = v;
     return true;
@@ -319,30 +408,28 @@ bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f)
 
 /* ---- request bodies ------------------------------------------------------ */
 
-/* Parses an object body. */
-static json_t *loadObject(const char *body, size_t len, struct gw_fail *f)
+json_t *gw__load_object(const char *body, size_t len, struct gw_fail *f)
 {
     if (len == 0) {
-        fail(f, SLOT_MALFORMED, "the body must be a JSON object");
+        gw__fail(f, SLOT_MALFORMED, "the body must be a JSON object");
         return NULL;
     }
     json_error_t je;
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
-        fail(f, SLOT_MALFORMED, "invalid JSON at byte %d: %s", je.position,
-             je.text);
+        gw__fail(f, SLOT_MALFORMED, "invalid JSON at byte %d: %s", je.position,
+                 je.text);
         return NULL;
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        fail(f, SLOT_MALFORMED, "the body must be a JSON object");
+        gw__fail(f, SLOT_MALFORMED, "the body must be a JSON object");
         return NULL;
     }
     return j;
 }
 
-/* A bounded, printable copy of a member name for a message. */
-static void shownName(const char *key, size_t len, char out[40])
+void gw__shown_name(const char *key, size_t len, char out[40])
 {
     size_t n = 0;
     for (size_t i = 0; i < len && n < 32; i++) {
@@ -351,10 +438,9 @@ static void shownName(const char *key, size_t len, char out[40])
     out[n] = '\0';
 }
 
-/* Refuses members not in the NULL-terminated list (byte-exact: a name with
- * a NUL byte in it is unknown). */
-static bool onlyKnown(json_t *obj, const char *const *known, const char *where,
-                      struct gw_fail *f)
+/* Byte-exact: a name with a NUL byte in it is unknown. */
+bool gw__only_known(json_t *obj, const char *const *known, const char *where,
+                    struct gw_fail *f)
 {
     const char *key;
     size_t klen;
@@ -367,9 +453,9 @@ static bool onlyKnown(json_t *obj, const char *const *known, const char *where,
         }
         if (!ok) {
             char shown[40];
-            shownName(key, klen, shown);
-            return fail(f, SLOT_MALFORMED, "unknown field %s%s\"%s\"", where,
-                        where[0] ? " " : "", shown);
+            gw__shown_name(key, klen, shown);
+            return gw__fail(f, SLOT_MALFORMED, "unknown field %s%s\"%s\"",
+                            where, where[0] ? " " : "", shown);
         }
     }
     return true;
@@ -377,21 +463,22 @@ static bool onlyKnown(json_t *obj, const char *const *known, const char *where,
 
 /* A string member into dst (capacity cap), checked by rule. */
 static bool getStr(json_t *obj, const char *name, bool required,
-                   const struct strRule *rule, char *dst, size_t cap,
+                   const struct gw__str_rule *rule, char *dst, size_t cap,
                    struct gw_fail *f)
 {
     json_t *v = json_object_get(obj, name);
     if (v == NULL) {
-        return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
-                        : true;
+        return required
+                   ? gw__fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
+                   : true;
     }
     if (!json_is_string(v)) {
-        return fail(f, SLOT_MALFORMED, "\"%s\" must be a string", name);
+        return gw__fail(f, SLOT_MALFORMED, "\"%s\" must be a string", name);
     }
     char what[40];
     snprintf(what, sizeof what, "\"%s\"", name);
-    return strArg(rule, json_string_value(v), json_string_length(v), dst, cap,
-                  what, f);
+    return gw__str_arg(rule, json_string_value(v), json_string_length(v), dst,
+                       cap, what, f);
 }
 
 /* An integer member: its presence and type (MALFORMED). *out is set only
@@ -402,11 +489,12 @@ static bool getInt(json_t *obj, const char *name, bool required, uint64_t max,
 {
     json_t *v = json_object_get(obj, name);
     if (v == NULL) {
-        return required ? fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
-                        : true;
+        return required
+                   ? gw__fail(f, SLOT_MALFORMED, "missing field \"%s\"", name)
+                   : true;
     }
     if (!json_is_integer(v)) {
-        return fail(f, SLOT_MALFORMED, "\"%s\" must be an integer", name);
+        return gw__fail(f, SLOT_MALFORMED, "\"%s\" must be an integer", name);
     }
     json_int_t i = json_integer_value(v);
     *fits = *fits && i >= 0 && (uint64_t)i <= max;
@@ -416,41 +504,53 @@ static bool getInt(json_t *obj, const char *name, bool required, uint64_t max,
 
 /* The INVALID_ARGUMENT of a pool definition, by the field
  * slot_valid_pool_spec_field named (or a value too wide for its field). */
-static bool specFail(struct gw_fail *f, const char *field)
+static bool specFail(struct gw_fail *f, const char *field, bool has_sched)
 {
     if (strcmp(field, "pool") == 0) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"pool\" must be 1..%u bytes of %s", poolRule.max,
-                    poolRule.chars);
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"pool\" must be 1..%u bytes of %s", gw__pool_rule.max,
+                        gw__pool_rule.chars);
     }
     if (strcmp(field, "capacity") == 0) {
-        return fail(f, SLOT_INVALID_ARGUMENT, "\"capacity\" must be in 1..%u",
-                    (unsigned)SLOT_POOL_CAPACITY_MAX);
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"capacity\" must be in 1..%u",
+                        (unsigned)SLOT_POOL_CAPACITY_MAX);
     }
     if (strcmp(field, "fee_cents") == 0) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"fee_cents\" must be in 0..%llu",
-                    (unsigned long long)SLOT_FEE_MAX_CENTS);
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"fee_cents\" must be in 0..%llu",
+                        (unsigned long long)SLOT_FEE_MAX_CENTS);
+    }
+    if (strcmp(field, "segment") == 0 && has_sched) {
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"segment\": a pool with a \"schedule\" needs "
+                        "one (start_ms above 0, below end_ms)");
     }
     if (strcmp(field, "segment") == 0) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"segment\": start_ms must be below end_ms (or both 0), "
-                    "each in 0..%llu",
-                    (unsigned long long)SLOT_TIME_MAX_MS);
+        return gw__fail(
+            f, SLOT_INVALID_ARGUMENT,
+            "\"segment\": start_ms must be below end_ms (or both 0), "
+            "each in 0..%llu",
+            (unsigned long long)SLOT_TIME_MAX_MS);
     }
     if (strcmp(field, "release_at_ms") == 0) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"release_at_ms\" must be in 0..%llu",
-                    (unsigned long long)SLOT_TIME_MAX_MS);
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"release_at_ms\" must be in 0..%llu",
+                        (unsigned long long)SLOT_TIME_MAX_MS);
+    }
+    if (strcmp(field, "schedule") == 0) {
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"schedule\" breaks a rule of the protocol's "
+                        "schedule fields");
     }
     if (strcmp(field, "shares") == 0) {
-        return fail(f, SLOT_INVALID_ARGUMENT,
-                    "\"channels\": at most %d distinct channels of 1..%d "
-                    "bytes of [a-z0-9_-], each with 1..capacity slots, "
-                    "adding up to at most capacity",
-                    SLOT_POOL_SHARES_MAX, SLOT_CHANNEL_MAX);
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"channels\": at most %d distinct channels of 1..%d "
+                        "bytes of [a-z0-9_-], each with 1..capacity slots, "
+                        "adding up to at most capacity",
+                        SLOT_POOL_SHARES_MAX, SLOT_CHANNEL_MAX);
     }
-    return fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" is out of range", field);
+    return gw__fail(f, SLOT_INVALID_ARGUMENT, "\"%s\" is out of range", field);
 }
 
 static bool parseSegment(json_t *seg, struct slotc_pool_spec *s, bool *fits,
@@ -458,9 +558,9 @@ static bool parseSegment(json_t *seg, struct slotc_pool_spec *s, bool *fits,
 {
     static const char *const known[] = {"start_ms", "end_ms", NULL};
     if (!json_is_object(seg)) {
-        return fail(f, SLOT_MALFORMED, "\"segment\" must be an object");
+        return gw__fail(f, SLOT_MALFORMED, "\"segment\" must be an object");
     }
-    return onlyKnown(seg, known, "in \"segment\":", f) &&
+    return gw__only_known(seg, known, "in \"segment\":", f) &&
            getInt(seg, "start_ms", true, UINT64_MAX, &s->seg_start_ms, fits,
                   f) &&
            getInt(seg, "end_ms", true, UINT64_MAX, &s->seg_end_ms, fits, f);
@@ -471,7 +571,7 @@ static bool parseShares(json_t *ch, struct gw_args *a, struct gw_fail *f)
 {
     struct slotc_pool_spec *s = &a->spec;
     if (!json_is_object(ch)) {
-        return fail(f, SLOT_MALFORMED, "\"channels\" must be an object");
+        return gw__fail(f, SLOT_MALFORMED, "\"channels\" must be an object");
     }
     bool fits = json_object_size(ch) <= SLOTC_SHARES_MAX;
     const char *key;
@@ -481,9 +581,9 @@ static bool parseShares(json_t *ch, struct gw_args *a, struct gw_fail *f)
     {
         if (!json_is_integer(v)) {
             char shown[40];
-            shownName(key, klen, shown);
-            return fail(f, SLOT_MALFORMED,
-                        "\"channels\": \"%s\" must be an integer", shown);
+            gw__shown_name(key, klen, shown);
+            return gw__fail(f, SLOT_MALFORMED,
+                            "\"channels\": \"%s\" must be an integer", shown);
         }
         json_int_t n = json_integer_value(v);
         /* (jansson refuses a NUL byte in a member name.) */
@@ -498,7 +598,12 @@ static bool parseShares(json_t *ch, struct gw_args *a, struct gw_fail *f)
         s->shares[s->n_shares].slots = (uint32_t)n;
         s->n_shares++;
     }
-    return fits ? true : specFail(f, "shares");
+    return fits ? true : specFail(f, "shares", false);
+}
+
+static struct slot_str zstr(const char *s)
+{
+    return (struct slot_str){s, (uint32_t)strlen(s)};
 }
 
 /* The spec's rules, all of them the protocol's. */
@@ -520,21 +625,40 @@ static bool checkSpec(const struct gw_args *a, struct gw_fail *f)
             (struct slot_str){a->channels[i], (uint32_t)strlen(a->channels[i])};
         sp.shares[i].slots = s->shares[i].slots;
     }
+    const struct slotc_place *pl = s->place;
+    if (pl != NULL) {
+        sp.has_sched = true;
+        sp.sched.hospital = zstr(pl->hospital);
+        sp.sched.campus = zstr(pl->campus);
+        sp.sched.department = zstr(pl->department);
+        sp.sched.doctor = zstr(pl->doctor);
+        sp.sched.visit_day = pl->visit_day;
+        sp.sched.pay_mode = (uint8_t)pl->pay_mode;
+        sp.sched.visit_slot_ms = pl->visit_slot_ms;
+        sp.sched.n_eligible = pl->n_eligible;
+        for (uint32_t i = 0; i < pl->n_eligible; i++) {
+            sp.sched.eligible[i] = zstr(pl->eligible[i]);
+        }
+        sp.sched.n_rem_allow = pl->n_remainder_allow;
+        for (uint32_t i = 0; i < pl->n_remainder_allow; i++) {
+            sp.sched.rem_allow[i] = zstr(pl->remainder_allow[i]);
+        }
+    }
     const char *field = "pool";
     return slot_valid_pool_spec_field(&sp, &field) == SLOT_OK ||
-           specFail(f, field);
+           specFail(f, field, pl != NULL);
 }
 
 bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f)
 {
     static const char *const known[] = {
-        "pool",    "capacity",      "kind",     "fee_cents",
-        "segment", "release_at_ms", "channels", NULL};
+        "pool",          "capacity", "kind",     "fee_cents", "segment",
+        "release_at_ms", "channels", "schedule", NULL};
     struct slotc_pool_spec *s = &a->spec;
     memset(s, 0, sizeof *s);
     s->pool = a->pool;
-    json_t *j = loadObject(body, len, f);
+    json_t *j = gw__load_object(body, len, f);
     if (j == NULL) {
         return false;
     }
@@ -542,20 +666,22 @@ bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
     /* Values too wide for their field are refused with the rule of the
      * first such field. */
     bool fits_cap = true, fits_fee = true, fits_rel = true, fits_seg = true;
-    bool ok = onlyKnown(j, known, "", f) &&
-              getStr(j, "pool", true, &poolRule, a->pool, sizeof a->pool, f) &&
-              getInt(j, "capacity", true, UINT32_MAX, &cap, &fits_cap, f);
+    bool ok =
+        gw__only_known(j, known, "", f) &&
+        getStr(j, "pool", true, &gw__pool_rule, a->pool, sizeof a->pool, f) &&
+        getInt(j, "capacity", true, UINT32_MAX, &cap, &fits_cap, f);
     s->capacity = (uint32_t)cap;
     json_t *k = json_object_get(j, "kind");
     if (ok && k != NULL && !json_is_string(k)) {
-        ok = fail(f, SLOT_MALFORMED, "\"kind\" must be a string");
+        ok = gw__fail(f, SLOT_MALFORMED, "\"kind\" must be a string");
     } else if (ok && k != NULL) {
         /* A name, not a rule: slotc_kind_from_name is the list (jansson
          * refuses NUL bytes in strings). */
         s->kind = slotc_kind_from_name(json_string_value(k));
         if (s->kind < 0) {
-            ok = fail(f, SLOT_INVALID_ARGUMENT,
-                      "\"kind\" must be \"normal\", \"expert\" or \"special\"");
+            ok = gw__fail(f, SLOT_INVALID_ARGUMENT,
+                          "\"kind\" must be \"normal\", \"expert\", "
+                          "\"special\" or \"top_expert\"");
         }
     }
     ok = ok &&
@@ -566,13 +692,21 @@ bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
     json_t *seg = json_object_get(j, "segment");
     ok = ok && (seg == NULL || parseSegment(seg, s, &fits_seg, f));
     if (ok && !(fits_cap && fits_fee && fits_seg && fits_rel)) {
-        ok = specFail(f, !fits_cap   ? "capacity"
-                         : !fits_fee ? "fee_cents"
-                         : !fits_seg ? "segment"
-                                     : "release_at_ms");
+        ok = specFail(f,
+                      !fits_cap   ? "capacity"
+                      : !fits_fee ? "fee_cents"
+                      : !fits_seg ? "segment"
+                                  : "release_at_ms",
+                      false);
     }
     json_t *ch = json_object_get(j, "channels");
-    ok = ok && (ch == NULL || parseShares(ch, a, f)) && checkSpec(a, f);
+    ok = ok && (ch == NULL || parseShares(ch, a, f));
+    json_t *sc = json_object_get(j, "schedule");
+    if (ok && sc != NULL && !json_is_null(sc)) {
+        ok = gw__parse_place(sc, "schedule", &a->place, f);
+        s->place = &a->place.place;
+    }
+    ok = ok && checkSpec(a, f);
     json_decref(j);
     return ok;
 }
@@ -582,7 +716,7 @@ bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
 {
     static const char *const known[] = {"patient", "ttl_ms", NULL};
     a->ttl_ms = 0;
-    json_t *j = loadObject(body, len, f);
+    json_t *j = gw__load_object(body, len, f);
     if (j == NULL) {
         return false;
     }
@@ -590,29 +724,44 @@ bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
      * configured bounds); 0 is not a TTL here, it means "none given". */
     uint64_t ttl = 1;
     bool fits = true;
-    bool ok = onlyKnown(j, known, "", f) &&
+    bool ok = gw__only_known(j, known, "", f) &&
               getStr(j, "patient", true, &patientRule, a->patient,
                      sizeof a->patient, f) &&
               getInt(j, "ttl_ms", false, UINT32_MAX, &ttl, &fits, f);
     if (ok && (!fits || ttl == 0)) {
-        ok = fail(f, SLOT_INVALID_ARGUMENT, "\"ttl_ms\" must be in 1..%u",
-                  (unsigned)UINT32_MAX);
+        ok = gw__fail(f, SLOT_INVALID_ARGUMENT, "\"ttl_ms\" must be in 1..%u",
+                      (unsigned)UINT32_MAX);
     }
     a->ttl_ms = json_object_get(j, "ttl_ms") != NULL ? (uint32_t)ttl : 0;
     json_decref(j);
     return ok;
 }
 
+/* Whitespace only counts as no body. */
+static bool blank(const char *body, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' ||
+                       body[i] == '\n')) {
+        i++;
+    }
+    return i == len;
+}
+
 bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
                       struct gw_fail *f)
 {
     static const char *const known[] = {"payment_ref", NULL};
-    json_t *j = loadObject(body, len, f);
+    a->payment_ref[0] = '\0';
+    if (blank(body, len)) {
+        return true; /* no reference: the ledger decides (pay at visit) */
+    }
+    json_t *j = gw__load_object(body, len, f);
     if (j == NULL) {
         return false;
     }
-    bool ok = onlyKnown(j, known, "", f) &&
-              getStr(j, "payment_ref", true, &refRule, a->payment_ref,
+    bool ok = gw__only_known(j, known, "", f) &&
+              getStr(j, "payment_ref", false, &refRule, a->payment_ref,
                      sizeof a->payment_ref, f);
     json_decref(j);
     return ok;
@@ -621,20 +770,14 @@ bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
 bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f)
 {
     static const char *const known[] = {NULL};
-    /* Whitespace only counts as empty. */
-    size_t i = 0;
-    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' ||
-                       body[i] == '\n')) {
-        i++;
-    }
-    if (i == len) {
+    if (blank(body, len)) {
         return true;
     }
-    json_t *j = loadObject(body, len, f);
+    json_t *j = gw__load_object(body, len, f);
     if (j == NULL) {
         return false;
     }
-    bool ok = onlyKnown(j, known, "", f);
+    bool ok = gw__only_known(j, known, "", f);
     json_decref(j);
     return ok;
 }
@@ -674,38 +817,45 @@ static void kindAndSegment(struct gw_jw *w, int kind, uint64_t fee,
     gw_jw_u64(w, release);
 }
 
+void gw_jw_pool(struct gw_jw *w, const struct slotc_pool *p)
+{
+    gw_jw_obj(w);
+    gw_jw_key(w, "pool");
+    gw_jw_str(w, p->pool);
+    gw_jw_key(w, "capacity");
+    gw_jw_u64(w, p->capacity);
+    gw_jw_key(w, "free");
+    gw_jw_u64(w, p->free);
+    gw_jw_key(w, "held");
+    gw_jw_u64(w, p->held);
+    gw_jw_key(w, "booked");
+    gw_jw_u64(w, p->booked);
+    gw_jw_key(w, "channels");
+    gw_jw_obj(w);
+    for (uint32_t i = 0; i < p->n_shares && i < SLOTC_SHARES_MAX; i++) {
+        gw_jw_key(w, p->shares[i].channel);
+        bucket(w, &p->shares[i]);
+    }
+    gw_jw_end(w);
+    gw_jw_key(w, "shared");
+    bucket(w, &p->remainder);
+    kindAndSegment(w, p->kind, p->fee_cents, p->seg_start_ms, p->seg_end_ms,
+                   p->release_at_ms);
+    const char *st = slotc_pool_state_name(p->state);
+    gw_jw_key(w, "state");
+    gw_jw_str(w, st != NULL ? st : "unknown");
+    gw_jw_key(w, "next_visit_no");
+    gw_jw_u64(w, p->next_visit_no);
+    gw_jw_key(w, "schedule");
+    gw__jw_place(w, p);
+    gw_jw_end(w);
+}
+
 void gw_json_pool(struct gw_buf *b, const struct slotc_pool *p)
 {
     struct gw_jw w;
     gw_jw_init(&w, b);
-    gw_jw_obj(&w);
-    gw_jw_key(&w, "pool");
-    gw_jw_str(&w, p->pool);
-    gw_jw_key(&w, "capacity");
-    gw_jw_u64(&w, p->capacity);
-    gw_jw_key(&w, "free");
-    gw_jw_u64(&w, p->free);
-    gw_jw_key(&w, "held");
-    gw_jw_u64(&w, p->held);
-    gw_jw_key(&w, "booked");
-    gw_jw_u64(&w, p->booked);
-    gw_jw_key(&w, "channels");
-    gw_jw_obj(&w);
-    for (uint32_t i = 0; i < p->n_shares && i < SLOTC_SHARES_MAX; i++) {
-        gw_jw_key(&w, p->shares[i].channel);
-        bucket(&w, &p->shares[i]);
-    }
-    gw_jw_end(&w);
-    gw_jw_key(&w, "shared");
-    bucket(&w, &p->remainder);
-    kindAndSegment(&w, p->kind, p->fee_cents, p->seg_start_ms, p->seg_end_ms,
-                   p->release_at_ms);
-    const char *st = slotc_pool_state_name(p->state);
-    gw_jw_key(&w, "state");
-    gw_jw_str(&w, st != NULL ? st : "unknown");
-    gw_jw_key(&w, "next_visit_no");
-    gw_jw_u64(&w, p->next_visit_no);
-    gw_jw_end(&w);
+    gw_jw_pool(&w, p);
 }
 
 void gw_json_pool_spec(struct gw_buf *b, const struct slotc_pool_spec *s)
@@ -726,6 +876,8 @@ void gw_json_pool_spec(struct gw_buf *b, const struct slotc_pool_spec *s)
     gw_jw_end(&w);
     kindAndSegment(&w, s->kind, s->fee_cents, s->seg_start_ms, s->seg_end_ms,
                    s->release_at_ms);
+    gw_jw_key(&w, "schedule");
+    gw__jw_place_in(&w, s->place);
     gw_jw_end(&w);
 }
 
@@ -758,5 +910,13 @@ void gw_json_claim(struct gw_buf *b, const char *id_key,
     gw_jw_u64(&w, c->visit_no);
     gw_jw_key(&w, "payment_ref");
     gw_jw_str(&w, c->payment_ref);
+    gw_jw_key(&w, "visit_start_ms");
+    gw_jw_u64(&w, c->visit_start_ms);
+    gw_jw_key(&w, "visit_end_ms");
+    gw_jw_u64(&w, c->visit_end_ms);
+    gw_jw_key(&w, "paid");
+    gw_jw_bool(&w, c->paid);
+    gw_jw_key(&w, "bucket");
+    gw_jw_str(&w, c->bucket);
     gw_jw_end(&w);
 }

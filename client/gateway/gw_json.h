@@ -47,12 +47,23 @@ struct gw_jw {
     bool after_key;
 };
 void gw_jw_init(struct gw_jw *w, struct gw_buf *b);
-void gw_jw_obj(struct gw_jw *w); /* { */
-void gw_jw_end(struct gw_jw *w); /* } */
+void gw_jw_obj(struct gw_jw *w);     /* { */
+void gw_jw_end(struct gw_jw *w);     /* } */
+void gw_jw_arr(struct gw_jw *w);     /* [ */
+void gw_jw_arr_end(struct gw_jw *w); /* ] */
 void gw_jw_key(struct gw_jw *w, const char *k);
+/* Strings of our field rules (ASCII): every byte outside 0x20..0x7e is
+ * escaped as \u00XX. */
 void gw_jw_str(struct gw_jw *w, const char *s);
 void gw_jw_strn(struct gw_jw *w, const char *s, size_t n);
+/* Free text in UTF-8 (a reason hospital staff wrote, in Chinese): valid
+ * UTF-8 is copied as it is (a JSON parser reads back the same
+ * characters); control characters, and every byte of a string that is not
+ * valid UTF-8, are escaped as gw_jw_str does. */
+void gw_jw_text(struct gw_jw *w, const char *s);
 void gw_jw_u64(struct gw_jw *w, uint64_t v);
+void gw_jw_bool(struct gw_jw *w, bool v);
+void gw_jw_null(struct gw_jw *w);
 void gw_jw_raw(struct gw_jw *w, const char *json); /* a value already JSON */
 
 /* ---- errors -------------------------------------------------------------- */
@@ -72,6 +83,42 @@ void gw_json_error(struct gw_buf *b, int code, const char *message,
 
 /* ---- request arguments -------------------------------------------------- */
 
+/* A pool's place in a hospital's schedule as a request gives it (POST
+ * /v1/pools "schedule", a template's place): place's strings point into
+ * this struct. */
+struct gw_place_in {
+    char hospital[SLOTC_NAME_MAX + 1];
+    char campus[SLOTC_NAME_MAX + 1];
+    char department[SLOTC_NAME_MAX + 1];
+    char doctor[SLOTC_NAME_MAX + 1];
+    char eligible[SLOTC_POOL_NAMES_MAX][SLOTC_CHANNEL_MAX + 1];
+    char remainder_allow[SLOTC_POOL_NAMES_MAX][SLOTC_CHANNEL_MAX + 1];
+    struct slotc_place place;
+};
+
+/* The query string of the schedule routes (gw_sched.h), and the hospital
+ * of the rules routes' path. q's strings point into this struct. */
+struct gw_query {
+    char hospital[SLOTC_NAME_MAX + 1];
+    char department[SLOTC_NAME_MAX + 1]; /* "" any / the hospital's own */
+    char doctor[SLOTC_NAME_MAX + 1];
+    char after[SLOTC_POOL_ID_MAX + 1];
+    struct slotc_query q;   /* GET /v1/pools */
+    uint64_t after_version; /* GET .../rules/log */
+    uint32_t limit;         /* GET .../rules/log */
+    bool stale;             /* GET /v1/pools?stale=1 */
+    bool dry_run;           /* POST /v1/schedules?dry_run=1 */
+};
+
+/* Sets q's defaults: no filter, kind any, limit GW_LIST_LIMIT_DEFAULT,
+ * q.q's pointers at q's strings. */
+void gw_query_init(struct gw_query *q);
+
+#define GW_LIST_LIMIT_DEFAULT 100 /* a list's page without ?limit= */
+
+struct gw_rules_body;    /* gw_sched.h */
+struct gw_template_body; /* gw_sched.h */
+
 /* What one request's path, Idempotency-Key and body parse into: the
  * arguments of its libslot calls, written once, in place (the call that
  * waits on the cluster embeds this struct; nothing is copied after
@@ -82,14 +129,25 @@ struct gw_args {
     uint64_t id;                                 /* hold / booking (path) */
     char pool[SLOTC_POOL_ID_MAX + 1];            /* path, or the pool body */
     char patient[SLOTC_PATIENT_KEY_MAX + 1];     /* path, or the hold body */
-    char payment_ref[SLOTC_PAYMENT_REF_MAX + 1]; /* confirm body */
+    char payment_ref[SLOTC_PAYMENT_REF_MAX + 1]; /* confirm body; "": none */
     char idem[SLOTC_IDEM_KEY_MAX + 1];           /* "" if none */
     uint32_t ttl_ms;                             /* hold body; 0: none */
-    /* The pool body; spec.pool and spec.shares[].channel point into this
-     * struct (pool, channels): do not copy it. */
+    /* The pool body; spec.pool, spec.shares[].channel and spec.place point
+     * into this struct (pool, channels, place): do not copy it. */
     struct slotc_pool_spec spec;
     char channels[SLOTC_SHARES_MAX][SLOTC_CHANNEL_MAX + 1];
+    struct gw_place_in place;
+    struct gw_query query;
+    /* The bodies of PUT .../rules and POST /v1/schedules: a few KB each,
+     * so only the calls of those routes have one (allocated by the
+     * caller, NULL otherwise). */
+    struct gw_rules_body *rules;
+    struct gw_template_body *tpl;
 };
+
+/* Clears a for a new request: no id, empty strings, no body, the
+ * query's defaults. */
+void gw_args_init(struct gw_args *a);
 
 /* Path parameters and headers. Each checks s[0..len) (any bytes) with the
  * protocol's rule and stores it in a; false with *f (INVALID_ARGUMENT)
@@ -107,10 +165,12 @@ bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f);
 /* Bodies. Each parses straight into a (the fields of its route, the others
  * untouched) and returns true, or false with *f set (MALFORMED /
  * INVALID_ARGUMENT). body may be NULL when len is 0.
- *   pool:    a->pool and a->spec (+ a->channels); the spec is checked
- *            whole by slot_valid_pool_spec_field
+ *   pool:    a->pool and a->spec (+ a->channels, and a->place for an
+ *            optional "schedule": spec.place NULL without one); the spec
+ *            is checked whole by slot_valid_pool_spec_field
  *   hold:    a->patient, a->ttl_ms (1..2^32-1 if given, else 0)
- *   confirm: a->payment_ref */
+ *   confirm: a->payment_ref ("" when the body has none: empty, {} or no
+ *            "payment_ref", for a pay-at-visit pool) */
 bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f);
 bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
@@ -123,6 +183,8 @@ bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f);
 /* ---- response bodies ----------------------------------------------------- */
 
 void gw_json_pool(struct gw_buf *b, const struct slotc_pool *p);
+/* The same pool as a value of an enclosing document (a list). */
+void gw_jw_pool(struct gw_jw *w, const struct slotc_pool *p);
 /* A claim, with its id under "hold" or "booking" (id_key). */
 void gw_json_claim(struct gw_buf *b, const char *id_key,
                    const struct slotc_claim *c);

@@ -8,9 +8,12 @@
 #include "gw_err.h"
 #include "libslot.h"
 
-static const int statuses[GW_STATUS_SLOTS - 1] = {200, 201, 400, 401, 403, 404,
-                                                  405, 409, 410, 413, 422, 429,
-                                                  431, 500, 502, 503, 504};
+static const int statuses[GW_STATUS_SLOTS - 1] = {200, 201, 400, 401, 402, 403,
+                                                  404, 405, 409, 410, 413, 422,
+                                                  429, 431, 500, 502, 503, 504};
+
+/* Every libslot operation has its own series. */
+_Static_assert(GW_OPS == SLOTC_OP_SCHEDULE_CHECK + 1, "GW_OPS: enum slotc_op");
 
 /* Bucket bounds in microseconds. */
 static const uint64_t bounds_us[GW_LAT_BUCKETS] = {

@@ -24,9 +24,9 @@
 #define GW_CH_ADMIN     1  /* channel label "admin" */
 #define GW_CH_FIRST     2  /* configured channels from here */
 #define GW_CH_SLOTS     (GW_CHANNELS_MAX + GW_CH_FIRST)
-#define GW_STATUS_SLOTS 18
+#define GW_STATUS_SLOTS 19
 #define GW_LAT_BUCKETS  16  /* finite bounds; +Inf is implied */
-#define GW_OPS          21  /* enum slotc_op values 0..20 */
+#define GW_OPS          27  /* enum slotc_op values 0..26 */
 #define GW_CODES        128 /* slot_err values 0..127 */
 
 enum gw_reject {

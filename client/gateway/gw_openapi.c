@@ -2,10 +2,13 @@
 #include "gw_openapi.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gw_err.h"
+#include "gw_json.h"
 #include "gw_route.h"
 #include "slot_err.h"
 #include "slot_proto.h"
@@ -51,8 +54,333 @@ static json_t *segmentSchema(void)
 
 static json_t *kindSchema(void)
 {
-    return json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum", "normal",
-                     "expert", "special");
+    return json_pack("{s:s,s:[s,s,s,s]}", "type", "string", "enum", "normal",
+                     "expert", "special", "top_expert");
+}
+
+/* ---- building blocks of the schedule schemas ----------------------------- */
+
+/* {"type":"object"}; closed: no other members (a request body). */
+static json_t *object(bool closed)
+{
+    json_t *o = json_pack("{s:s,s:{}}", "type", "object", "properties");
+    if (closed) {
+        json_object_set_new(o, "additionalProperties", json_false());
+    }
+    return o;
+}
+
+/* Adds a property (required: also to "required"). */
+static void prop(json_t *o, const char *name, bool required, json_t *schema)
+{
+    json_object_set_new(json_object_get(o, "properties"), name, schema);
+    if (required) {
+        json_t *r = json_object_get(o, "required");
+        if (r == NULL) {
+            r = json_array();
+            json_object_set_new(o, "required", r);
+        }
+        json_array_append_new(r, json_string(name));
+    }
+}
+
+static json_t *described(json_t *schema, const char *description)
+{
+    json_object_set_new(schema, "description", json_string(description));
+    return schema;
+}
+
+static json_t *nullable(json_t *schema)
+{
+    json_object_set_new(schema, "nullable", json_true());
+    return schema;
+}
+
+static json_t *arrayOf(json_t *items, int min, int max, bool unique)
+{
+    json_t *a = json_pack("{s:s,s:o,s:i,s:i}", "type", "array", "items", items,
+                          "minItems", min, "maxItems", max);
+    if (unique) {
+        json_object_set_new(a, "uniqueItems", json_true());
+    }
+    return a;
+}
+
+static json_t *boolSchema(void)
+{
+    return json_pack("{s:s}", "type", "boolean");
+}
+
+static json_t *stringSchema(void)
+{
+    return json_pack("{s:s}", "type", "string");
+}
+
+static json_t *channelSchema(void)
+{
+    return strSchema("^[a-z0-9_-]+$", 1, SLOT_CHANNEL_MAX);
+}
+
+/* Hospital, campus, department, doctor; optional ones may be "". */
+static json_t *nameSchema(bool empty_ok)
+{
+    return empty_ok ? strSchema("^[A-Za-z0-9_.-]*$", 0, SLOT_NAME_MAX)
+                    : strSchema("^[A-Za-z0-9_.-]+$", 1, SLOT_NAME_MAX);
+}
+
+static json_t *dateSchema(void)
+{
+    return described(strSchema("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", 10, 10),
+                     "a local date YYYY-MM-DD, 1970-01-02..2269-12-31");
+}
+
+/* "HH:MM" (end: also "24:00", a segment's end). */
+static json_t *timeSchema(bool end)
+{
+    return end ? described(
+                     strSchema("^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", 5, 5),
+                     "local time of day HH:MM, 00:00..24:00")
+               : described(strSchema("^([01][0-9]|2[0-3]):[0-5][0-9]$", 5, 5),
+                           "local time of day HH:MM");
+}
+
+static json_t *payModeSchema(void)
+{
+    return json_pack("{s:s,s:[s,s]}", "type", "string", "enum", "online",
+                     "at_visit");
+}
+
+/* A payment window: 0 or 1000..86400000 ms (slot_sched.h). */
+static json_t *payTtlSchema(void)
+{
+    return described(intSchema(0, 86400000),
+                     "0, or 1000..86400000 (1 s .. 24 h)");
+}
+
+static json_t *namesSchema(void)
+{
+    return arrayOf(channelSchema(), 0, SLOT_POOL_NAMES_MAX, true);
+}
+
+/* A rule set: every field optional in a request (slotc_rules_init's
+ * value), all present in responses. */
+static json_t *ruleSetSchema(void)
+{
+    json_t *o = described(object(true),
+                          "A hospital's (or a department's) rules; in a "
+                          "request every field is optional (default: no "
+                          "restriction), in a response every field is there");
+    prop(o, "utc_offset", false,
+         described(strSchema("^[+-](0[0-9]|1[0-4]):[0-5][0-9]$", 6, 6),
+                   "fixed UTC offset of the hospital, -12:00..+14:00 "
+                   "(default +00:00)"));
+    prop(o, "release_time", false, timeSchema(false));
+    prop(o, "horizon_days", false,
+         described(intSchema(0, SLOT_HORIZON_MAX),
+                   "at release_time the day this many days ahead opens; 0: "
+                   "no horizon rule"));
+    prop(o, "cutoff_time", false,
+         nullable(described(timeSchema(false),
+                            "on the day before the visit, booking closes at "
+                            "this time for channels whose policy has the "
+                            "cut-off; null: none")));
+    prop(o, "pay_ttl_ms", false,
+         described(payTtlSchema(),
+                   "the hold time (payment window) of a hold without ttl_ms "
+                   "in this hospital's pools; 0: none"));
+    prop(o, "pay_ttl_max_ms", false,
+         described(payTtlSchema(),
+                   "the longest hold; 0: the ledger's configured maximum"));
+    json_t *fb = nullable(described(
+        object(true), "unsold channel shares flow back once, at this time of "
+                      "the day days_before the visit; null: never"));
+    prop(fb, "days_before", false, intSchema(0, SLOT_FLOWBACK_DAYS_MAX));
+    prop(fb, "time", true, timeSchema(false));
+    prop(fb, "to", false,
+         described(strSchema("^[a-z0-9_-]*$", 0, SLOT_CHANNEL_MAX),
+                   "the share that receives them; \"\": the remainder"));
+    prop(o, "flow_back", false, fb);
+    json_t *g = object(true);
+    prop(g, "name", true, channelSchema());
+    prop(g, "channels", true,
+         arrayOf(channelSchema(), 1, SLOT_GROUP_CHANNELS_MAX, true));
+    prop(o, "groups", false,
+         described(arrayOf(g, 0, SLOT_GROUPS_MAX, false),
+                   "named groups of channels (a group name is never a "
+                   "channel of a group), usable in shares and lists"));
+    json_t *pol = object(true);
+    prop(pol, "channel", true,
+         described(strSchema("^([a-z0-9_-]+|\\*)$", 1, SLOT_CHANNEL_MAX),
+                   "a channel, a group, or * (every other)"));
+    prop(pol, "horizon_days", false,
+         described(intSchema(0, SLOT_HORIZON_MAX), "0: the hospital's"));
+    prop(pol, "cutoff", false,
+         described(boolSchema(), "the cut-off applies (default true)"));
+    prop(pol, "same_day", false,
+         described(boolSchema(), "may book for today (default true)"));
+    prop(o, "policies", false, arrayOf(pol, 0, SLOT_POLICIES_MAX, false));
+    json_t *el = object(true);
+    prop(el, "department", false,
+         described(nameSchema(true), "\"\": any department"));
+    prop(el, "kind", false,
+         nullable(described(kindSchema(), "null: any kind")));
+    prop(el, "channels", true,
+         arrayOf(channelSchema(), 1, SLOT_POOL_NAMES_MAX, true));
+    prop(o, "eligibility", false,
+         described(arrayOf(el, 0, SLOT_ELIG_RULES_MAX, false),
+                   "the first rule matching a pool's department and kind "
+                   "lists who may book it"));
+    return o;
+}
+
+/* A pool's place in a schedule: in a request (POST /v1/pools), in the
+ * create reply (definition), or as reads show it (+ flow-back state). */
+static json_t *placeSchema(bool request, bool reads)
+{
+    json_t *o = nullable(described(
+        object(request), "the pool's place in a hospital's schedule; null: "
+                         "a free-standing pool"));
+    prop(o, "hospital", true, nameSchema(false));
+    prop(o, "campus", !request, nameSchema(true));
+    prop(o, "department", true, nameSchema(false));
+    prop(o, "doctor", !request, nameSchema(true));
+    prop(o, "visit_date", true, dateSchema());
+    prop(o, "pay_mode", !request, payModeSchema());
+    prop(o, "visit_slot_ms", !request,
+         described(intSchema(0, SLOT_VISIT_SLOT_MAX_MS),
+                   "how long one visit number stands for; 0: segment / "
+                   "capacity"));
+    prop(o, "eligible", !request,
+         described(namesSchema(), "channels or groups that may book it; "
+                                  "none: the hospital's eligibility rules"));
+    prop(o, "remainder_allow", !request,
+         described(namesSchema(), "channels or groups that may take from "
+                                  "the shared remainder; none: every "
+                                  "eligible one"));
+    if (reads) {
+        prop(o, "flow_back_at_ms", true,
+             nullable(described(intSchema(0, (long long)SLOT_TIME_MAX_MS),
+                                "when unsold shares flow back; null: no "
+                                "rule, or done")));
+        prop(o, "flowed_back", true, boolSchema());
+    }
+    return o;
+}
+
+static json_t *templateSchema(void)
+{
+    json_t *o = described(
+        object(true), "One pool per (day, segment), id "
+                      "<id_prefix>/YYYYMMDD/HHMM, with the template's place, "
+                      "kind, fee and shares (floor(capacity * permille / "
+                      "1000) slots each)");
+    prop(o, "id_prefix", true,
+         strSchema("^[A-Za-z0-9/_.:-]+$", 1, SLOT_ID_PREFIX_MAX));
+    prop(o, "hospital", true, nameSchema(false));
+    prop(o, "campus", false, nameSchema(true));
+    prop(o, "department", true, nameSchema(false));
+    prop(o, "doctor", false, nameSchema(true));
+    prop(o, "kind", false, kindSchema());
+    prop(o, "fee_cents", false, intSchema(0, SLOT_FEE_MAX_CENTS));
+    prop(o, "pay_mode", false, payModeSchema());
+    prop(o, "visit_slot_ms", false, intSchema(0, SLOT_VISIT_SLOT_MAX_MS));
+    json_t *sh = object(true);
+    prop(sh, "channel", true,
+         described(channelSchema(), "a channel or a group"));
+    prop(sh, "permille", true, intSchema(1, 1000));
+    prop(o, "shares", false,
+         described(arrayOf(sh, 0, SLOT_POOL_SHARES_MAX, false),
+                   "distinct channels, permilles adding up to at most 1000"));
+    prop(o, "eligible", false, namesSchema());
+    prop(o, "remainder_allow", false, namesSchema());
+    prop(o, "days", true,
+         described(arrayOf(dateSchema(), 1, SLOT_TEMPLATE_DAYS_MAX, true),
+                   "strictly increasing"));
+    json_t *seg = object(true);
+    prop(seg, "start", true, timeSchema(false));
+    prop(seg, "end", true, timeSchema(true));
+    prop(seg, "capacity", true, intSchema(1, SLOT_POOL_CAPACITY_MAX));
+    prop(o, "segments", true,
+         described(arrayOf(seg, 1, SLOT_TEMPLATE_SEGS_MAX, false),
+                   "increasing, not overlapping, start before end"));
+    return o;
+}
+
+static json_t *rulesInfoSchema(void)
+{
+    json_t *o = object(false);
+    prop(o, "hospital", false, described(stringSchema(), "GET .../rules only"));
+    prop(o, "department", true,
+         described(stringSchema(), "\"\": the hospital's own"));
+    prop(o, "inherited", true,
+         described(boolSchema(),
+                   "a department without rules of its own: the hospital's"));
+    prop(o, "version", true, intSchema(1, 1LL << 53));
+    prop(o, "changed_at_ms", true, intSchema(0, (long long)SLOT_TIME_MAX_MS));
+    prop(o, "operator", true, stringSchema());
+    prop(o, "reason", true, stringSchema());
+    prop(o, "rules", true, ref("RuleSet"));
+    return o;
+}
+
+/* The schedule routes' schemas. */
+static void schedSchemas(json_t *s)
+{
+    json_object_set_new(s, "RuleSet", ruleSetSchema());
+    json_t *put = object(true);
+    prop(put, "department", false,
+         described(nameSchema(true), "a department's own rules; absent or "
+                                     "\"\": the hospital's"));
+    prop(put, "operator", true,
+         strSchema("^[A-Za-z0-9_.@-]+$", 1, SLOT_OPERATOR_MAX));
+    prop(put, "reason", true,
+         described(json_pack("{s:s,s:i}", "type", "string", "minLength", 1),
+                   "1..256 bytes of UTF-8 text without control "
+                   "characters"));
+    prop(put, "rules", true, ref("RuleSet"));
+    json_object_set_new(s, "RulesPut", put);
+    json_t *ver = object(false);
+    prop(ver, "hospital", true, stringSchema());
+    prop(ver, "department", true, stringSchema());
+    prop(ver, "version", true, intSchema(1, 1LL << 53));
+    json_object_set_new(s, "RulesVersion", ver);
+    json_object_set_new(s, "RulesInfo", rulesInfoSchema());
+    json_t *log = object(false);
+    prop(log, "hospital", true, stringSchema());
+    prop(log, "changes", true,
+         described(arrayOf(ref("RulesInfo"), 0, SLOT_LIST_MAX, false),
+                   "oldest first; the ledger keeps the last 32"));
+    prop(log, "next_after", true,
+         nullable(described(intSchema(1, 1LL << 53),
+                            "the last version when the page is full (pass "
+                            "it as after=), else null")));
+    json_object_set_new(s, "RulesLog", log);
+    json_object_set_new(s, "Template", templateSchema());
+    json_t *imp = object(false);
+    prop(imp, "created", true, intSchema(0, SLOT_IMPORT_POOLS_MAX));
+    prop(imp, "unchanged", true, intSchema(0, SLOT_IMPORT_POOLS_MAX));
+    prop(imp, "conflicts", true,
+         described(arrayOf(stringSchema(), 0, SLOT_LIST_MAX, false),
+                   "dry run: pools that exist with another definition"));
+    prop(imp, "dry_run", true, boolSchema());
+    json_object_set_new(s, "ImportResult", imp);
+    json_t *list = object(false);
+    prop(list, "total", true,
+         described(intSchema(0, 1LL << 32), "every match, not just the page"));
+    prop(list, "pools", true, arrayOf(ref("Pool"), 0, SLOT_LIST_MAX, false));
+    prop(list, "next_after", true,
+         nullable(described(stringSchema(),
+                            "the last pool when more may follow (pass it "
+                            "as after=), else null")));
+    prop(list, "applied_index", true,
+         described(intSchema(0, 1LL << 62), "the serving node's applied "
+                                            "index"));
+    prop(list, "node", true, stringSchema());
+    prop(list, "stale", true, boolSchema());
+    json_object_set_new(s, "PoolList", list);
+    json_object_set_new(s, "ScheduleInput", placeSchema(true, false));
+    json_object_set_new(s, "ScheduleDefinition", placeSchema(false, false));
+    json_object_set_new(s, "Schedule", placeSchema(false, true));
 }
 
 /* Request schemas say additionalProperties: false because the parsers
@@ -73,10 +401,12 @@ static json_t *schemas(void)
                   intSchema(0, (long long)SLOT_TIME_MAX_MS), "channels",
                   json_pack("{s:s,s:i,s:o,s:o}", "type", "object",
                             "maxProperties", SLOT_POOL_SHARES_MAX,
-                            "propertyNames",
+                            "x-propertyNames",
                             strSchema("^[a-z0-9_-]+$", 1, SLOT_CHANNEL_MAX),
                             "additionalProperties",
                             intSchema(1, SLOT_POOL_CAPACITY_MAX))));
+    prop(json_object_get(s, "PoolCreate"), "schedule", false,
+         ref("ScheduleInput"));
     json_object_set_new(
         s, "PoolCreated",
         json_pack("{s:s,s:[s,s,s,s,s,s,s],s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}",
@@ -111,6 +441,9 @@ static json_t *schemas(void)
                   json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum",
                             "scheduled", "open", "closed"),
                   "next_visit_no", intSchema(1, 1LL << 32)));
+    prop(json_object_get(s, "PoolCreated"), "schedule", true,
+         ref("ScheduleDefinition"));
+    prop(json_object_get(s, "Pool"), "schedule", true, ref("Schedule"));
     json_object_set_new(s, "PoolClosed",
                         json_pack("{s:s,s:{s:{s:s},s:{s:s,s:[s]}}}", "type",
                                   "object", "properties", "pool", "type",
@@ -132,8 +465,11 @@ static json_t *schemas(void)
                                   intSchema(0, (long long)SLOT_TIME_MAX_MS)));
     json_object_set_new(
         s, "Confirm",
-        json_pack("{s:s,s:b,s:[s],s:{s:o}}", "type", "object",
-                  "additionalProperties", 0, "required", "payment_ref",
+        json_pack("{s:s,s:b,s:s,s:{s:o}}", "type", "object",
+                  "additionalProperties", 0, "description",
+                  "no body, {} or no payment_ref: confirmed without payment "
+                  "(a pay-at-visit pool books it unpaid, any other answers "
+                  "402 PAYMENT_REQUIRED)",
                   "properties", "payment_ref",
                   strSchema("^[!-~]+$", 1, SLOT_PAYMENT_REF_MAX)));
     json_object_set_new(s, "Confirmed",
@@ -168,6 +504,19 @@ static json_t *schemas(void)
         intSchema(0, (long long)SLOT_TIME_MAX_MS), "resolved_at_ms",
         intSchema(0, (long long)SLOT_TIME_MAX_MS), "visit_no",
         intSchema(0, 1LL << 32), "payment_ref", "type", "string");
+    json_object_set_new(claimProps, "visit_start_ms",
+                        described(intSchema(0, (long long)SLOT_TIME_MAX_MS),
+                                  "the visit number's estimated window in "
+                                  "the segment; 0 unless booked in one"));
+    json_object_set_new(claimProps, "visit_end_ms",
+                        intSchema(0, (long long)SLOT_TIME_MAX_MS));
+    json_object_set_new(
+        claimProps, "paid",
+        described(boolSchema(), "confirmed with a payment reference"));
+    json_object_set_new(claimProps, "bucket",
+                        described(stringSchema(),
+                                  "the share it took from (a channel or a "
+                                  "group); \"\": the shared remainder"));
     json_object_set_new(
         s, "Claim",
         json_pack(
@@ -202,6 +551,14 @@ static json_t *schemas(void)
                   "string", "hold", intSchema(1, 1LL << 53), "booking",
                   intSchema(1, 1LL << 53), "pool", "type", "string", "patient",
                   "type", "string", "query", "type", "string"));
+    json_t *errObj = json_object_get(
+        json_object_get(json_object_get(s, "Error"), "properties"), "error");
+    prop(errObj, "hospital", false, stringSchema());
+    prop(errObj, "conflicts", false,
+         described(arrayOf(stringSchema(), 0, SLOT_LIST_MAX, false),
+                   "SCHEDULE_CONFLICT: the pools that exist with another "
+                   "definition (at most 1000)"));
+    schedSchemas(s);
     return s;
 }
 
@@ -231,7 +588,7 @@ static struct bodyinfo bodyOf(int route)
             return (struct bodyinfo){NULL, "Claim", "404"};
         case GW_R_HOLD_CONFIRM:
             return (struct bodyinfo){"Confirm", "Confirmed",
-                                     "404 409 410 413 422 504"};
+                                     "402 404 409 410 413 422 504"};
         case GW_R_HOLD_RELEASE:
             return (struct bodyinfo){"Empty", "Resolved",
                                      "404 409 410 413 422 504"};
@@ -242,6 +599,18 @@ static struct bodyinfo bodyOf(int route)
                                      "404 409 413 422 504"};
         case GW_R_HEALTHZ:
             return (struct bodyinfo){NULL, "Health", ""};
+        case GW_R_POOL_QUERY:
+            return (struct bodyinfo){NULL, "PoolList", "404"};
+        case GW_R_SCHEDULE_IMPORT:
+            return (struct bodyinfo){"Template", "ImportResult",
+                                     "404 409 413 422 504"};
+        case GW_R_RULES_GET:
+            return (struct bodyinfo){NULL, "RulesInfo", "404"};
+        case GW_R_RULES_SET:
+            return (struct bodyinfo){"RulesPut", "RulesVersion",
+                                     "404 413 422 504"};
+        case GW_R_RULES_LOG:
+            return (struct bodyinfo){NULL, "RulesLog", "404"};
         default:
             return (struct bodyinfo){NULL, NULL, ""};
     }
@@ -263,10 +632,87 @@ static json_t *param(const char *name)
         : strcmp(name, "patient") == 0
             ? strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
                         SLOT_PATIENT_KEY_MAX)
+        : strcmp(name, "hospital") == 0
+            ? nameSchema(false)
             : strSchema("^[A-Za-z0-9/_.:-]+$", 1, SLOT_POOL_ID_MAX);
     return json_pack("{s:s,s:s,s:b,s:s,s:o}", "name", name, "in", "path",
                      "required", 1, "description",
                      "percent-encoded ('/' as %2F)", "schema", schema);
+}
+
+static json_t *boolParam(void)
+{
+    return json_pack("{s:s,s:[s,s,s,s],s:s}", "type", "string", "enum", "0",
+                     "1", "false", "true", "default", "0");
+}
+
+static json_t *limitParam(void)
+{
+    json_t *l = intSchema(1, SLOT_LIST_MAX);
+    json_object_set_new(l, "default", json_integer(GW_LIST_LIMIT_DEFAULT));
+    return l;
+}
+
+static void queryParam(json_t *params, const char *name, bool required,
+                       const char *description, json_t *schema)
+{
+    json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:o}", "name",
+                                            name, "in", "query", "required",
+                                            required, "description",
+                                            description, "schema", schema));
+}
+
+/* The query string of the routes that take one (gw_sched.h): an unknown
+ * or repeated parameter is 400 MALFORMED, an empty value is no
+ * parameter. */
+static void queryParams(int route, json_t *params)
+{
+    switch (route) {
+        case GW_R_POOL_QUERY:
+            queryParam(params, "hospital", true, "the hospital",
+                       nameSchema(false));
+            queryParam(params, "department", false, "only this department",
+                       nameSchema(false));
+            queryParam(params, "doctor", false, "only this doctor",
+                       nameSchema(false));
+            queryParam(params, "date_from", false, "visit dates from (local)",
+                       dateSchema());
+            queryParam(params, "date_to", false,
+                       "visit dates up to (local, inclusive)", dateSchema());
+            queryParam(params, "kind", false, "only this kind", kindSchema());
+            queryParam(params, "after", false,
+                       "the page after this pool (next_after of the previous "
+                       "page)",
+                       strSchema("^[A-Za-z0-9/_.:-]+$", 1, SLOT_POOL_ID_MAX));
+            queryParam(params, "limit", false, "pools per page", limitParam());
+            queryParam(params, "stale", false,
+                       "1: any node's own state (browsing), labelled with its "
+                       "applied index; else linearizable",
+                       boolParam());
+            break;
+        case GW_R_SCHEDULE_IMPORT:
+            queryParam(params, "dry_run", false,
+                       "1: what the import would do, changing nothing (a "
+                       "read: no Idempotency-Key needed); 200 with the "
+                       "conflicts listed",
+                       boolParam());
+            break;
+        case GW_R_RULES_GET:
+            queryParam(params, "department", false,
+                       "the rules in force for this department (its own, "
+                       "else the hospital's: inherited)",
+                       nameSchema(false));
+            break;
+        case GW_R_RULES_LOG:
+            queryParam(params, "after", false,
+                       "changes with a version above this (default 0)",
+                       intSchema(0, INT64_MAX));
+            queryParam(params, "limit", false, "changes per page",
+                       limitParam());
+            break;
+        default:
+            break;
+    }
 }
 
 static json_t *operation(const struct gw_route *rt)
@@ -282,6 +728,7 @@ static json_t *operation(const struct gw_route *rt)
         snprintf(name, sizeof name, "%.*s", (int)(e - p - 1), p + 1);
         json_array_append_new(params, param(name));
     }
+    queryParams(rt->id, params);
     int mutating = strcmp(rt->method, "GET") != 0;
     if (mutating) {
         json_array_append_new(
@@ -327,6 +774,15 @@ static json_t *operation(const struct gw_route *rt)
                             json_pack("{s:s,s:{s:{s:o}}}", "description",
                                       "success", "content", "application/json",
                                       "schema", ref(bi.response)));
+    }
+    if (rt->id == GW_R_SCHEDULE_IMPORT) {
+        json_object_set_new(
+            responses, "200",
+            json_pack("{s:s,s:{s:{s:o}}}", "description",
+                      "nothing created: every pool was there as defined (a "
+                      "repeated import), or a dry run",
+                      "content", "application/json", "schema",
+                      ref("ImportResult")));
     }
     if (rt->access != GW_ACCESS_PUBLIC) {
         addError(responses, "400");

@@ -21,7 +21,9 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
     {GW_R_HOLD_GET, "GET", "/v1/holds/{hold}", "get_hold", GW_ACCESS_ANY, 200,
      0, "Read a hold (any state)"},
     {GW_R_HOLD_CONFIRM, "POST", "/v1/holds/{hold}/confirm", "confirm_hold",
-     GW_ACCESS_CHANNEL, 200, 1, "Confirm (book) a hold after payment"},
+     GW_ACCESS_CHANNEL, 200, 0,
+     "Confirm (book) a hold: after payment (payment_ref), or without one for "
+     "a pool paid at the visit"},
     {GW_R_HOLD_RELEASE, "DELETE", "/v1/holds/{hold}", "release_hold",
      GW_ACCESS_ANY, 200, 0, "Release a hold"},
     {GW_R_BOOKING_GET, "GET", "/v1/bookings/{booking}", "get_booking",
@@ -34,6 +36,22 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
      "Prometheus text metrics"},
     {GW_R_OPENAPI, "GET", "/openapi.json", "openapi", GW_ACCESS_PUBLIC, 200, 0,
      "This API's OpenAPI 3 document"},
+    {GW_R_POOL_QUERY, "GET", "/v1/pools", "list_pools", GW_ACCESS_ANY, 200, 0,
+     "One page of a hospital's pools, by department, doctor, dates and kind "
+     "(linearizable, or any node's state with stale=1)"},
+    {GW_R_SCHEDULE_IMPORT, "POST", "/v1/schedules", "import_schedule",
+     GW_ACCESS_ADMIN, 201, 1,
+     "Create a schedule's pools from a template, all or none (dry_run=1: "
+     "what it would do)"},
+    {GW_R_RULES_GET, "GET", "/v1/hospitals/{hospital}/rules", "get_rules",
+     GW_ACCESS_ANY, 200, 0,
+     "The rules in force for a hospital or one of its departments"},
+    {GW_R_RULES_SET, "PUT", "/v1/hospitals/{hospital}/rules", "set_rules",
+     GW_ACCESS_ADMIN, 200, 1,
+     "Set a hospital's rules, or one department's, recording who and why"},
+    {GW_R_RULES_LOG, "GET", "/v1/hospitals/{hospital}/rules/log",
+     "get_rules_log", GW_ACCESS_ANY, 200, 0,
+     "A hospital's rule changes, oldest first"},
 };
 
 static int hexVal(char c)

@@ -1,7 +1,7 @@
 /* gw_route: the gateway's route table and its path matcher.
  *
- * Routes are matched on the raw request path (before '?'; the query string
- * is ignored), split at '/', each segment percent-decoded. A path parameter
+ * Routes are matched on the raw request path (before '?': the query string
+ * is the handler's), split at '/', each segment percent-decoded. A path parameter
  * may therefore contain any byte, '/' included, when percent-encoded (pool
  * ids like "PUMCH%2Feast%2Fcardiology"); what it may contain after
  * decoding is checked by the handler against the protocol's field rules.
@@ -27,6 +27,12 @@ enum gw_route_id {
     GW_R_HEALTHZ,
     GW_R_METRICS,
     GW_R_OPENAPI,
+    /* hospitals' schedules and rules (issue 14) */
+    GW_R_POOL_QUERY,
+    GW_R_SCHEDULE_IMPORT,
+    GW_R_RULES_GET,
+    GW_R_RULES_SET,
+    GW_R_RULES_LOG,
     GW_R_COUNT
 };
 
@@ -40,12 +46,12 @@ enum gw_access {
 
 struct gw_route {
     int id;             /* enum gw_route_id, equal to its table index */
-    const char *method; /* "GET", "POST", "DELETE" */
+    const char *method; /* "GET", "POST", "PUT", "DELETE" */
     const char *path;   /* template: "/v1/pools/{pool}/holds" */
     const char *name;   /* operationId and metrics label */
     int access;         /* enum gw_access */
     int ok_status;      /* status of success */
-    int has_body;       /* 1: a JSON body is required; 0: empty or {} */
+    int has_body;       /* 1: a JSON body is required; 0: optional */
     const char *summary;
 };
 

@@ -9,7 +9,8 @@
 GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_json.c \
           client/gateway/gw_limit.c client/gateway/gw_metrics.c \
           client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
-          client/gateway/gw_http.c
+          client/gateway/gw_sched.c client/gateway/gw_pcache.c \
+          client/gateway/gw_http.c client/gateway/gw_http_sched.c
 GW_LIBS := -lh2o -luv -ljansson $(LIBS)
 GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
 GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o)
@@ -65,7 +66,8 @@ BUILD_BINS += $(B)/rel/bin/bench_healthz
 gateway: $(GATEWAY_REL_BINS)
 
 gateway-test: deps
-	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS) \
+	    $(GW_FUZZ_BIN)
 	@.ci/suites $(GATEWAY_SUITES)
 
 bench-gateway: deps
@@ -82,3 +84,22 @@ bench-healthz: deps
 	BENCH_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null) \
 	    $(B)/rel/bin/bench_healthz --claims $(or $(HEALTHZ_CLAIMS),1000000) \
 	    --duration $(or $(HEALTHZ_SECONDS),10) --out bench/results/healthz.json
+
+# fuzz_gw_sched: the JSON inputs of the schedule routes (rule sets, PUT
+# bodies, templates, pool bodies, query strings) against libslot's own
+# checks, and the JSON of every rule set the protocol accepts. clang with
+# libFuzzer, like proto/fuzz; seeds in client/gateway/fuzz/corpus/; smoke
+# run in make test (GATEWAY_SUITES), FUZZ_SECONDS in make fuzz.
+GW_FUZZ_SRC := client/gateway/gw_sched.c client/gateway/gw_json.c \
+               client/gateway/gw_err.c client/gateway/gw_route.c
+GW_FUZZ_BIN := $(B)/fuzz/bin/fuzz_gw_sched
+$(GW_FUZZ_BIN): client/gateway/fuzz/fuzz_gw_sched.c $(GW_FUZZ_SRC) $(CLIENT_LIB_SRC) \
+                $(PROTO_SRC) $(wildcard client/gateway/*.h client/*.h proto/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(GW_INC) -o $@ $< $(GW_FUZZ_SRC) $(CLIENT_LIB_SRC) \
+	    $(PROTO_SRC) -ljansson -luv $(LIBS)
+FUZZ_RUNS += $(GW_FUZZ_BIN)=client/gateway/fuzz/corpus/fuzz_gw_sched
+FUZZ_BINS += $(GW_FUZZ_BIN)
+TEST_BINS += $(GW_FUZZ_BIN)
+GATEWAY_SUITES += "fuzz_gw_sched:proto/fuzz/run $(GW_FUZZ_BIN) $(FUZZ_SMOKE_SECONDS) client/gateway/fuzz/corpus/fuzz_gw_sched"

@@ -382,6 +382,27 @@ static const char *claimState(const char *kind, long long id, const char *token)
     return state;
 }
 
+/* Percent-encodes s for a query string (every byte outside
+ * [A-Za-z0-9_.~-]). */
+static void gw_pct_encode_t(const char *s, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; *s != '\0' && o + 4 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '~' ||
+            c == '-') {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
 /* ---- the booking flow ---------------------------------------------------- */
 
 static void test_flow(void)
@@ -757,9 +778,13 @@ static void test_bad_json(void)
     before = ledgerSnap();
     char cp[64];
     snprintf(cp, sizeof cp, "/v1/holds/%lld/confirm", h);
-    expect("POST", cp, TOK_APP, "{}", 400, "MALFORMED");
-    expect("POST", cp, TOK_APP, NULL, 400, "MALFORMED");
+    /* No reference: a free-standing pool is paid online (the ledger's
+     * refusal, nothing changes). */
+    expect("POST", cp, TOK_APP, "{}", 402, "PAYMENT_REQUIRED");
+    expect("POST", cp, TOK_APP, NULL, 402, "PAYMENT_REQUIRED");
+    expect("POST", cp, TOK_APP, "[]", 400, "MALFORMED");
     expect("POST", cp, TOK_APP, "{\"payment_ref\":42}", 400, "MALFORMED");
+    expect("POST", cp, TOK_APP, "{\"payment_ref\":null}", 400, "MALFORMED");
     expect("POST", cp, TOK_APP, "{\"payment_ref\":\"a b\"}", 400,
            "INVALID_ARGUMENT");
     expect("POST", cp, TOK_APP, "{\"payment_ref\":\"\"}", 400,
@@ -826,7 +851,10 @@ static void test_bad_paths(void)
     tresp_free(&r);
     expect("DELETE", "/v1/pools/path-pool", TOK_ADMIN, NULL, 405,
            "METHOD_NOT_ALLOWED");
-    expect("GET", "/v1/pools", TOK_ADMIN, NULL, 405, "METHOD_NOT_ALLOWED");
+    expect("DELETE", "/v1/pools", TOK_ADMIN, NULL, 405, "METHOD_NOT_ALLOWED");
+    expect("POST", "/v1/hospitals/h/rules", TOK_ADMIN, "{}", 405,
+           "METHOD_NOT_ALLOWED");
+    expect("GET", "/v1/hospitals/h", TOK_ADMIN, NULL, 404, "NOT_FOUND");
     checkSameLedger(before);
 }
 
@@ -1359,6 +1387,11 @@ static void test_openapi(void)
         {"get", "/healthz"},
         {"get", "/metrics"},
         {"get", "/openapi.json"},
+        {"get", "/v1/pools"},
+        {"post", "/v1/schedules"},
+        {"get", "/v1/hospitals/{hospital}/rules"},
+        {"put", "/v1/hospitals/{hospital}/rules"},
+        {"get", "/v1/hospitals/{hospital}/rules/log"},
     };
     size_t nr = sizeof routes / sizeof routes[0];
     struct tresp r;
@@ -1819,6 +1852,865 @@ static void test_shutdown_clean(void)
     CHECK_EQ(poolField("sd-pool", "held"), st == 201 ? 1 : 0);
 }
 
+/* ---- hospitals' rules and schedules (issue 14) ---------------------------
+ * Times are relative to now, never slept for (as test_libslot_sched.c):
+ * each test gives its hospital a UTC offset that puts local time near
+ * noon, so no test runs across a local midnight; a cut-off is the local
+ * minute now running, a release time an hour ago, a pool's own release a
+ * second and a half away (polled, bounded). Names carry the test's pid. */
+
+#define MS_PER_MIN 60000ll
+#define MS_PER_DAY 86400000ll
+
+/* "<prefix>-<pid>": distinct per test (each runs in its own process). */
+static const char *uniq(const char *prefix)
+{
+    static char buf[4][40];
+    static int k;
+    char *b = buf[k++ % 4];
+    snprintf(b, sizeof buf[0], "%s-%d", prefix, (int)getpid());
+    return b;
+}
+
+/* A UTC offset (whole minutes) that makes local time about noon at t. */
+static int noonOffset(long long t_ms)
+{
+    return 720 - (int)((t_ms % MS_PER_DAY) / MS_PER_MIN);
+}
+
+static long long localDay(long long t_ms, int off)
+{
+    return (t_ms + off * MS_PER_MIN) / MS_PER_DAY;
+}
+
+static int localMinute(long long t_ms, int off)
+{
+    return (int)(((t_ms + off * MS_PER_MIN) % MS_PER_DAY) / MS_PER_MIN);
+}
+
+/* UTC ms of local (day, minute). */
+static long long utcOf(long long day, int minute, int off)
+{
+    return day * MS_PER_DAY + (minute - off) * MS_PER_MIN;
+}
+
+/* "+HH:MM" of an offset; "HH:MM" of a minute; "YYYY-MM-DD" of a day. */
+static const char *offsetStr(int off)
+{
+    static char b[8];
+    int a = off < 0 ? -off : off;
+    snprintf(b, sizeof b, "%c%02d:%02d", off < 0 ? '-' : '+', (a / 60) % 100,
+             a % 60);
+    return b;
+}
+
+static const char *hhmm(int minute, char out[6])
+{
+    slotc_minute_format((uint32_t)minute % 1440, out);
+    return out;
+}
+
+static const char *dateOf(long long day, char out[11])
+{
+    slotc_day_format((uint32_t)day, out);
+    return out;
+}
+
+/* PUT a hospital's (or a department's) rules; returns the status. */
+static int putRules(const char *h, const char *dep, const char *rules_json,
+                    const char *idem, struct tresp *r)
+{
+    char path[128], body[4096];
+    snprintf(path, sizeof path, "/v1/hospitals/%s/rules", h);
+    snprintf(body, sizeof body,
+             "{%s%s%s\"operator\":\"ops@test\",\"reason\":\"test\","
+             "\"rules\":%s}",
+             dep != NULL ? "\"department\":\"" : "", dep != NULL ? dep : "",
+             dep != NULL ? "\"," : "", rules_json);
+    struct tconn c = {.fd = -1, .port = gw.port};
+    int st = treq(&c, "PUT", path, TOK_ADMIN, idem, body, r);
+    tconn_close(&c);
+    return st;
+}
+
+static void setRulesOk(const char *h, const char *rules_json)
+{
+    struct tresp r;
+    int st = putRules(h, NULL, rules_json, NULL, &r);
+    if (st != 200) {
+        fprintf(stderr, "PUT rules %s -> %d %s\n", rules_json, st,
+                r.body != NULL ? r.body : "");
+    }
+    CHECK_EQ(st, 200);
+    tresp_free(&r);
+}
+
+/* A string member of an object member of the body ("" if absent). */
+static const char *jstr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static long long jint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* How many libslot requests of op ("read_pool") answered OK so far. */
+static long long clusterCount(const char *op)
+{
+    struct tresp r;
+    CHECK_EQ(call1("GET", "/metrics", NULL, NULL, &r), 200);
+    char key[128];
+    snprintf(key, sizeof key,
+             "slot_gateway_cluster_requests_total{op=\"%s\",code=\"OK\"} ", op);
+    const char *p = strstr(r.body, key);
+    long long n = p != NULL ? atoll(p + strlen(key)) : 0;
+    tresp_free(&r);
+    return n;
+}
+
+static void test_sched_rules(void)
+{
+    const char *h = uniq("hr");
+    char path[160];
+    struct tresp r, r2;
+    snprintf(path, sizeof path, "/v1/hospitals/%s/rules", h);
+    expect("GET", path, TOK_APP, NULL, 404, "UNKNOWN_HOSPITAL");
+    struct lsnap before = ledgerSnap();
+    /* A department's rules need the hospital's first. */
+    CHECK_EQ(putRules(h, "cardio", "{}", NULL, &r), 404);
+    CHECK_STR(tresp_code(&r), "UNKNOWN_HOSPITAL");
+    tresp_free(&r);
+    /* Admin only. */
+    expect("PUT", path, TOK_APP,
+           "{\"operator\":\"a\",\"reason\":\"b\",\"rules\":{}}", 403,
+           "FORBIDDEN");
+    checkSameLedger(before);
+
+    const char *rules =
+        "{\"utc_offset\":\"+08:00\",\"release_time\":\"09:00\","
+        "\"horizon_days\":7,\"cutoff_time\":\"15:00\",\"pay_ttl_ms\":300000,"
+        "\"pay_ttl_max_ms\":0,\"flow_back\":{\"days_before\":1,\"time\":"
+        "\"15:00\",\"to\":\"\"},\"groups\":[{\"name\":\"online\","
+        "\"channels\":[\"app\",\"wechat\",\"bank\",\"kiosk\"]}],"
+        "\"policies\":[{\"channel\":\"doctor\",\"horizon_days\":90,"
+        "\"cutoff\":false,\"same_day\":true}],\"eligibility\":[{"
+        "\"department\":\"\",\"kind\":\"special\",\"channels\":[\"app\","
+        "\"window\"]}]}";
+    /* The reason is Chinese text: it comes back as the same characters. */
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"operator\":\"admin@pumch\",\"reason\":\"\xe6\x8e\x92\xe7\x8f"
+             "\xad\xe8\xa7\x84\xe5\x88\x99\",\"rules\":%s}",
+             rules);
+    struct tconn c = {.fd = -1, .port = gw.port};
+    CHECK_EQ(treq(&c, "PUT", path, TOK_ADMIN, "rules-k1", body, &r), 200);
+    char want[200];
+    snprintf(want, sizeof want,
+             "{\"hospital\":\"%s\",\"department\":\"\",\"version\":1}", h);
+    CHECK_STR(r.body, want);
+    /* A retry with its key: the same bytes; the key with another body:
+     * 422. */
+    CHECK_EQ(treq(&c, "PUT", path, TOK_ADMIN, "rules-k1", body, &r2), 200);
+    CHECK_STR(r.body, r2.body);
+    tresp_free(&r);
+    tresp_free(&r2);
+    CHECK_EQ(treq(&c, "PUT", path, TOK_ADMIN, "rules-k1",
+                  "{\"operator\":\"a\",\"reason\":\"b\",\"rules\":{}}", &r),
+             422);
+    CHECK_STR(tresp_code(&r), "REQUEST_MISMATCH");
+    tresp_free(&r);
+
+    CHECK_EQ(treq(&c, "GET", path, TOK_114, NULL, NULL, &r), 200);
+    CHECK_STR(jstr(r.json, "hospital"), h);
+    CHECK_STR(jstr(r.json, "department"), "");
+    CHECK(json_is_false(json_object_get(r.json, "inherited")));
+    CHECK_EQ(jint(r.json, "version"), 1);
+    CHECK(jint(r.json, "changed_at_ms") > 0);
+    CHECK_STR(jstr(r.json, "operator"), "admin@pumch");
+    CHECK_STR(jstr(r.json, "reason"),
+              "\xe6\x8e\x92\xe7\x8f\xad\xe8\xa7\x84\xe5\x88\x99");
+    /* The rule set as sent, every field. */
+    json_t *sent = json_loads(rules, 0, NULL);
+    CHECK(json_equal(json_object_get(r.json, "rules"), sent));
+    json_decref(sent);
+    tresp_free(&r);
+
+    /* A department's own rules, and a department that inherits. */
+    CHECK_EQ(putRules(h, "cardio",
+                      "{\"utc_offset\":\"+08:00\",\"horizon_days\":14}", NULL,
+                      &r),
+             200);
+    CHECK_EQ(tresp_int(&r, "version"), 2);
+    CHECK_STR(jstr(r.json, "department"), "cardio");
+    tresp_free(&r);
+    char dpath[200];
+    snprintf(dpath, sizeof dpath, "%s?department=cardio", path);
+    CHECK_EQ(treq(&c, "GET", dpath, TOK_APP, NULL, NULL, &r), 200);
+    CHECK(json_is_false(json_object_get(r.json, "inherited")));
+    CHECK_EQ(jint(json_object_get(r.json, "rules"), "horizon_days"), 14);
+    CHECK(json_is_null(
+        json_object_get(json_object_get(r.json, "rules"), "cutoff_time")));
+    tresp_free(&r);
+    snprintf(dpath, sizeof dpath, "%s?department=derm", path);
+    CHECK_EQ(treq(&c, "GET", dpath, TOK_APP, NULL, NULL, &r), 200);
+    CHECK(json_is_true(json_object_get(r.json, "inherited")));
+    CHECK_EQ(jint(r.json, "version"), 1);
+    CHECK_EQ(jint(json_object_get(r.json, "rules"), "horizon_days"), 7);
+    tresp_free(&r);
+
+    /* The log: oldest first, pages by version. */
+    char lpath[200];
+    snprintf(lpath, sizeof lpath, "%s/log", path);
+    CHECK_EQ(treq(&c, "GET", lpath, TOK_WIN, NULL, NULL, &r), 200);
+    json_t *ch = json_object_get(r.json, "changes");
+    CHECK_EQ(json_array_size(ch), 2);
+    CHECK_EQ(jint(json_array_get(ch, 0), "version"), 1);
+    CHECK_STR(jstr(json_array_get(ch, 1), "department"), "cardio");
+    CHECK(json_is_null(json_object_get(r.json, "next_after")));
+    tresp_free(&r);
+    snprintf(lpath, sizeof lpath, "%s/log?limit=1", path);
+    CHECK_EQ(treq(&c, "GET", lpath, TOK_WIN, NULL, NULL, &r), 200);
+    CHECK_EQ(json_array_size(json_object_get(r.json, "changes")), 1);
+    CHECK_EQ(tresp_int(&r, "next_after"), 1);
+    tresp_free(&r);
+    snprintf(lpath, sizeof lpath, "%s/log?after=1&limit=1", path);
+    CHECK_EQ(treq(&c, "GET", lpath, TOK_WIN, NULL, NULL, &r), 200);
+    ch = json_object_get(r.json, "changes");
+    CHECK_EQ(json_array_size(ch), 1);
+    CHECK_EQ(jint(json_array_get(ch, 0), "version"), 2);
+    tresp_free(&r);
+    tconn_close(&c);
+
+    /* Refusals: each with its status and code, the log unchanged. */
+    expect("PUT", path, TOK_ADMIN,
+           "{\"operator\":\"a\",\"reason\":\"b\",\"rules\":{\"horizon_days\":"
+           "400}}",
+           400, "INVALID_ARGUMENT");
+    expect("PUT", path, TOK_ADMIN,
+           "{\"operator\":\"a\",\"reason\":\"b\",\"rules\":{\"groups\":["
+           "{\"name\":\"app\",\"channels\":[\"app\"]}]}}",
+           400, "INVALID_ARGUMENT");
+    expect("PUT", path, TOK_ADMIN, "{\"reason\":\"b\",\"rules\":{}}", 400,
+           "MALFORMED");
+    expect("PUT", path, TOK_ADMIN, NULL, 400, "MALFORMED");
+    snprintf(dpath, sizeof dpath, "%s?department=cardio", path);
+    expect("PUT", dpath, TOK_ADMIN,
+           "{\"operator\":\"a\",\"reason\":\"b\",\"rules\":{}}", 400,
+           "MALFORMED");
+    snprintf(dpath, sizeof dpath, "%s?dept=cardio", path);
+    expect("GET", dpath, TOK_APP, NULL, 400, "MALFORMED");
+    snprintf(dpath, sizeof dpath, "%s?department=a%%20b", path);
+    expect("GET", dpath, TOK_APP, NULL, 400, "INVALID_ARGUMENT");
+    snprintf(lpath, sizeof lpath, "%s/log?limit=0", path);
+    expect("GET", lpath, TOK_APP, NULL, 400, "INVALID_ARGUMENT");
+    expect("GET", "/v1/hospitals/a%20b/rules", TOK_APP, NULL, 400,
+           "INVALID_ARGUMENT");
+    /* The ledger's own refusal: a department's offset must be the
+     * hospital's. */
+    CHECK_EQ(putRules(h, "derm", "{\"utc_offset\":\"+09:00\"}", NULL, &r), 400);
+    CHECK_STR(tresp_code(&r), "INVALID_ARGUMENT");
+    tresp_free(&r);
+    snprintf(lpath, sizeof lpath, "%s/log", path);
+    CHECK_EQ(call1("GET", lpath, TOK_APP, NULL, &r), 200);
+    CHECK_EQ(json_array_size(json_object_get(r.json, "changes")), 2);
+    tresp_free(&r);
+}
+
+/* A template of hospital h: prefix, doctor, kind, capacity of the first
+ * segment, days (local day numbers). */
+static void templateJson(char *out, size_t cap, const char *h,
+                         const char *prefix, const char *doctor,
+                         const char *kind, int cap0, const long long *days,
+                         int n_days)
+{
+    int k = snprintf(out, cap,
+                     "{\"id_prefix\":\"%s\",\"hospital\":\"%s\",\"campus\":"
+                     "\"east\",\"department\":\"cardio\",\"doctor\":\"%s\","
+                     "\"kind\":\"%s\",\"fee_cents\":5000,\"shares\":[{"
+                     "\"channel\":\"114\",\"permille\":300},{\"channel\":"
+                     "\"app\",\"permille\":500}],\"days\":[",
+                     prefix, h, doctor, kind);
+    for (int i = 0; i < n_days; i++) {
+        char d[11];
+        k += snprintf(out + k, cap - (size_t)k, "%s\"%s\"", i > 0 ? "," : "",
+                      dateOf(days[i], d));
+    }
+    snprintf(out + k, cap - (size_t)k,
+             "],\"segments\":[{\"start\":\"08:00\",\"end\":\"08:30\","
+             "\"capacity\":%d},{\"start\":\"14:00\",\"end\":\"15:00\","
+             "\"capacity\":20}]}",
+             cap0);
+}
+
+static void test_sched_import(void)
+{
+    const char *h = uniq("hi");
+    long long now = tclock_wall_ms();
+    int off = noonOffset(now);
+    long long today = localDay(now, off);
+    char rules[128];
+    snprintf(rules, sizeof rules, "{\"utc_offset\":\"%s\"}", offsetStr(off));
+    setRulesOk(h, rules);
+    char prefix[64], tpl[2048];
+    snprintf(prefix, sizeof prefix, "%s/cardio/zhang", h);
+    long long days[3] = {today + 1, today + 2, today + 4};
+    templateJson(tpl, sizeof tpl, h, prefix, "zhang", "expert", 10, days, 3);
+
+    /* A dry run changes nothing. */
+    struct lsnap before = ledgerSnap();
+    struct tresp r, r2;
+    CHECK_EQ(call1("POST", "/v1/schedules?dry_run=1", TOK_ADMIN, tpl, &r), 200);
+    CHECK_STR(r.body, "{\"created\":6,\"unchanged\":0,\"conflicts\":[],"
+                      "\"dry_run\":true}");
+    tresp_free(&r);
+    checkSameLedger(before);
+    expect("POST", "/v1/schedules", TOK_APP, tpl, 403, "FORBIDDEN");
+    checkSameLedger(before);
+
+    /* The import: 201, and its replay the same bytes. */
+    struct tconn c = {.fd = -1, .port = gw.port};
+    CHECK_EQ(treq(&c, "POST", "/v1/schedules", TOK_ADMIN, "imp-1", tpl, &r),
+             201);
+    CHECK_STR(r.body, "{\"created\":6,\"unchanged\":0,\"conflicts\":[],"
+                      "\"dry_run\":false}");
+    CHECK_EQ(treq(&c, "POST", "/v1/schedules", TOK_ADMIN, "imp-1", tpl, &r2),
+             201);
+    CHECK_STR(r.body, r2.body);
+    tresp_free(&r);
+    tresp_free(&r2);
+    CHECK_EQ(ledgerSnap().pools, before.pools + 6);
+    /* Imported again (no key): nothing new, 200. */
+    CHECK_EQ(treq(&c, "POST", "/v1/schedules", TOK_ADMIN, NULL, tpl, &r), 200);
+    CHECK_STR(r.body, "{\"created\":0,\"unchanged\":6,\"conflicts\":[],"
+                      "\"dry_run\":false}");
+    tresp_free(&r);
+
+    /* A different first segment: 409 listing the three pools it would
+     * change, nothing created. */
+    char bad[2048];
+    templateJson(bad, sizeof bad, h, prefix, "zhang", "expert", 11, days, 3);
+    before = ledgerSnap();
+    CHECK_EQ(treq(&c, "POST", "/v1/schedules", TOK_ADMIN, NULL, bad, &r), 409);
+    CHECK_STR(tresp_code(&r), "SCHEDULE_CONFLICT");
+    json_t *conf =
+        json_object_get(json_object_get(r.json, "error"), "conflicts");
+    CHECK_EQ(json_array_size(conf), 3);
+    for (int i = 0; i < 3; i++) {
+        char d[11], id[128];
+        dateOf(days[i], d);
+        snprintf(id, sizeof id, "%s/%.4s%.2s%.2s/0800", prefix, d, d + 5,
+                 d + 8);
+        CHECK_STR(json_string_value(json_array_get(conf, (size_t)i)), id);
+    }
+    tresp_free(&r);
+    checkSameLedger(before);
+    CHECK_EQ(
+        treq(&c, "POST", "/v1/schedules?dry_run=1", TOK_ADMIN, NULL, bad, &r),
+        200);
+    CHECK_EQ(tresp_int(&r, "created"), 0);
+    CHECK_EQ(tresp_int(&r, "unchanged"), 3);
+    CHECK_EQ(json_array_size(json_object_get(r.json, "conflicts")), 3);
+    tresp_free(&r);
+    tconn_close(&c);
+
+    /* A pool of the import: its place, its segment in local time. */
+    char d1[11], path[256];
+    dateOf(days[0], d1);
+    snprintf(path, sizeof path,
+             "/v1/pools/%s%%2Fcardio%%2Fzhang%%2F%.4s%.2s"
+             "%.2s%%2F1400",
+             h, d1, d1 + 5, d1 + 8);
+    CHECK_EQ(call1("GET", path, TOK_APP, NULL, &r), 200);
+    CHECK_EQ(tresp_int(&r, "capacity"), 20);
+    CHECK_STR(jstr(r.json, "kind"), "expert");
+    json_t *seg = json_object_get(r.json, "segment");
+    CHECK_EQ(jint(seg, "start_ms"), utcOf(days[0], 14 * 60, off));
+    CHECK_EQ(jint(seg, "end_ms"), utcOf(days[0], 15 * 60, off));
+    CHECK_EQ(jint(json_object_get(json_object_get(r.json, "channels"), "114"),
+                  "capacity"),
+             6);
+    json_t *sc = json_object_get(r.json, "schedule");
+    CHECK_STR(jstr(sc, "hospital"), h);
+    CHECK_STR(jstr(sc, "campus"), "east");
+    CHECK_STR(jstr(sc, "department"), "cardio");
+    CHECK_STR(jstr(sc, "doctor"), "zhang");
+    CHECK_STR(jstr(sc, "visit_date"), d1);
+    CHECK_STR(jstr(sc, "pay_mode"), "online");
+    CHECK(json_is_null(json_object_get(sc, "flow_back_at_ms")));
+    CHECK(json_is_false(json_object_get(sc, "flowed_back")));
+    tresp_free(&r);
+
+    /* Refusals. */
+    char nohosp[2048];
+    templateJson(nohosp, sizeof nohosp, uniq("nohosp"), prefix, "zhang",
+                 "expert", 10, days, 3);
+    expect("POST", "/v1/schedules", TOK_ADMIN, nohosp, 404, "UNKNOWN_HOSPITAL");
+    expect("POST", "/v1/schedules?dry_run=yes", TOK_ADMIN, tpl, 400,
+           "INVALID_ARGUMENT");
+    expect("POST", "/v1/schedules?commit=1", TOK_ADMIN, tpl, 400, "MALFORMED");
+    expect("POST", "/v1/schedules", TOK_ADMIN, "{\"id_prefix\":\"x\"}", 400,
+           "MALFORMED");
+    long long back[2] = {today + 2, today + 1};
+    templateJson(bad, sizeof bad, h, prefix, "zhang", "expert", 10, back, 2);
+    expect("POST", "/v1/schedules", TOK_ADMIN, bad, 400, "INVALID_ARGUMENT");
+
+    /* The largest template (366 days x 48 segments, 17568 pools) fits the
+     * schedule body limit though the shared gateway's body_max_bytes is
+     * GW_BODY_MAX; a dry run, so nothing is created. */
+    struct gw_sbuf {
+        char *p;
+        size_t len, cap;
+    } big = {malloc(1 << 16), 0, 1 << 16};
+    big.len = (size_t)snprintf(big.p, big.cap,
+                               "{\"id_prefix\":\"%s/big\",\"hospital\":\"%s\","
+                               "\"department\":\"all\",\"days\":[",
+                               h, h);
+    for (int i = 0; i < SLOTC_TEMPLATE_DAYS_MAX; i++) {
+        char d[11];
+        big.len +=
+            (size_t)snprintf(big.p + big.len, big.cap - big.len, "%s\"%s\"",
+                             i > 0 ? "," : "", dateOf(today + 1 + i, d));
+    }
+    big.len += (size_t)snprintf(big.p + big.len, big.cap - big.len,
+                                "],\"segments\":[");
+    for (int i = 0; i < SLOTC_TEMPLATE_SEGS_MAX; i++) {
+        char s1[6], s2[6];
+        big.len += (size_t)snprintf(
+            big.p + big.len, big.cap - big.len,
+            "%s{\"start\":\"%s\",\"end\":\"%s\",\"capacity\":1}",
+            i > 0 ? "," : "", hhmm(i * 30, s1),
+            i == 47 ? "24:00" : hhmm(i * 30 + 30, s2));
+    }
+    snprintf(big.p + big.len, big.cap - big.len, "]}");
+    CHECK(strlen(big.p) > GW_BODY_MAX);
+    before = ledgerSnap();
+    CHECK_EQ(call1("POST", "/v1/schedules?dry_run=1", TOK_ADMIN, big.p, &r),
+             200);
+    CHECK_EQ(tresp_int(&r, "created"), 366 * 48);
+    tresp_free(&r);
+    checkSameLedger(before);
+    /* Beyond the schedule body limit (64 KiB) but within h2o's buffer:
+     * our JSON 413. */
+    free(big.p);
+    size_t n = 70000;
+    big.p = malloc(n + 1);
+    memset(big.p, ' ', n);
+    big.p[0] = '{';
+    big.p[n - 1] = '}';
+    big.p[n] = '\0';
+    CHECK_EQ(call1("POST", "/v1/schedules", TOK_ADMIN, big.p, &r), 413);
+    CHECK_STR(tresp_code(&r), "TOO_LARGE");
+    tresp_free(&r);
+    free(big.p);
+}
+
+static void test_sched_query(void)
+{
+    const char *h = uniq("hq");
+    long long now = tclock_wall_ms();
+    int off = noonOffset(now);
+    long long today = localDay(now, off);
+    char rules[128];
+    snprintf(rules, sizeof rules, "{\"utc_offset\":\"%s\"}", offsetStr(off));
+    setRulesOk(h, rules);
+    char prefix[64], tpl[2048];
+    long long days[3] = {today + 1, today + 2, today + 4};
+    snprintf(prefix, sizeof prefix, "%s/cardio/zhang", h);
+    templateJson(tpl, sizeof tpl, h, prefix, "zhang", "expert", 10, days, 3);
+    expect("POST", "/v1/schedules", TOK_ADMIN, tpl, 201, NULL);
+    long long days2[1] = {today + 2};
+    snprintf(prefix, sizeof prefix, "%s/cardio/li", h);
+    templateJson(tpl, sizeof tpl, h, prefix, "li", "normal", 10, days2, 1);
+    expect("POST", "/v1/schedules", TOK_ADMIN, tpl, 201, NULL);
+
+    /* Everything: 8 pools in (date, segment, department, doctor) order. */
+    char path[512], d[11];
+    struct tresp r;
+    snprintf(path, sizeof path, "/v1/pools?hospital=%s", h);
+    CHECK_EQ(call1("GET", path, TOK_APP, NULL, &r), 200);
+    CHECK_EQ(tresp_int(&r, "total"), 8);
+    json_t *pools = json_object_get(r.json, "pools");
+    CHECK_EQ(json_array_size(pools), 8);
+    for (size_t i = 1; i < 8; i++) {
+        json_t *a = json_object_get(json_array_get(pools, i - 1), "schedule");
+        json_t *b = json_object_get(json_array_get(pools, i), "schedule");
+        CHECK(strcmp(jstr(a, "visit_date"), jstr(b, "visit_date")) <= 0);
+    }
+    CHECK(json_is_null(json_object_get(r.json, "next_after")));
+    CHECK(json_is_false(json_object_get(r.json, "stale")));
+    CHECK(tresp_int(&r, "applied_index") > 0);
+    tresp_free(&r);
+    /* Filters. */
+    static const struct {
+        const char *q;
+        int total;
+    } filt[] = {
+        {"&doctor=li", 2},
+        {"&kind=normal", 2},
+        {"&kind=expert&doctor=zhang", 6},
+        {"&department=cardio", 8},
+        {"&department=derm", 0},
+        {"&kind=special", 0},
+    };
+    for (size_t i = 0; i < sizeof filt / sizeof filt[0]; i++) {
+        snprintf(path, sizeof path, "/v1/pools?hospital=%s%s", h, filt[i].q);
+        CHECK_EQ(call1("GET", path, TOK_WIN, NULL, &r), 200);
+        if (tresp_int(&r, "total") != filt[i].total) {
+            fprintf(stderr, "%s -> %s\n", path, r.body);
+        }
+        CHECK_EQ(tresp_int(&r, "total"), filt[i].total);
+        CHECK_EQ((long long)json_array_size(json_object_get(r.json, "pools")),
+                 filt[i].total);
+        tresp_free(&r);
+    }
+    snprintf(path, sizeof path, "/v1/pools?hospital=%s&date_from=%s&date_to=%s",
+             h, dateOf(today + 2, d), d);
+    CHECK_EQ(call1("GET", path, TOK_WIN, NULL, &r), 200);
+    CHECK_EQ(tresp_int(&r, "total"), 4);
+    tresp_free(&r);
+    snprintf(path, sizeof path, "/v1/pools?hospital=%s&date_from=%s", h,
+             dateOf(today + 3, d));
+    CHECK_EQ(call1("GET", path, TOK_WIN, NULL, &r), 200);
+    CHECK_EQ(tresp_int(&r, "total"), 2);
+    tresp_free(&r);
+    /* Pages of 3, following next_after, alternately stale. */
+    char after[128] = "";
+    int seen = 0, pages = 0;
+    for (; pages < 10; pages++) {
+        char enc[200];
+        gw_pct_encode_t(after, enc, sizeof enc);
+        snprintf(path, sizeof path, "/v1/pools?hospital=%s&limit=3%s%s%s", h,
+                 after[0] != '\0' ? "&after=" : "", enc,
+                 pages % 2 ? "&stale=1" : "");
+        CHECK_EQ(call1("GET", path, TOK_APP, NULL, &r), 200);
+        CHECK_EQ(tresp_int(&r, "total"), 8);
+        CHECK(json_is_boolean(json_object_get(r.json, "stale")));
+        CHECK_EQ(json_is_true(json_object_get(r.json, "stale")), pages % 2);
+        CHECK(tresp_int(&r, "applied_index") > 0);
+        CHECK(strlen(jstr(r.json, "node")) > 0);
+        seen += (int)json_array_size(json_object_get(r.json, "pools"));
+        json_t *na = json_object_get(r.json, "next_after");
+        if (json_is_null(na)) {
+            tresp_free(&r);
+            break;
+        }
+        snprintf(after, sizeof after, "%s", json_string_value(na));
+        tresp_free(&r);
+    }
+    CHECK_EQ(seen, 8);
+    CHECK_EQ(pages, 2);
+    /* Refusals, each naming its parameter. */
+    snprintf(path, sizeof path, "/v1/pools?hospital=%s&after=no-such-pool", h);
+    expect("GET", path, TOK_APP, NULL, 404, "UNKNOWN_POOL");
+    snprintf(path, sizeof path, "/v1/pools?hospital=%s", uniq("nohosp"));
+    expect("GET", path, TOK_APP, NULL, 404, "UNKNOWN_HOSPITAL");
+    static const struct {
+        const char *q;
+        const char *code;
+        const char *name;
+    } bad[] = {
+        {"", "MALFORMED", "hospital"},
+        {"&color=red", "MALFORMED", "color"},
+        {"&kind=vip", "INVALID_ARGUMENT", "kind"},
+        {"&limit=0", "INVALID_ARGUMENT", "limit"},
+        {"&limit=1001", "INVALID_ARGUMENT", "limit"},
+        {"&date_from=2026-1-1", "INVALID_ARGUMENT", "date_from"},
+        {"&date_to=tomorrow", "INVALID_ARGUMENT", "date_to"},
+        {"&doctor=a%2Fb", "INVALID_ARGUMENT", "doctor"},
+        {"&stale=2", "INVALID_ARGUMENT", "stale"},
+        {"&limit=5&limit=6", "MALFORMED", "limit"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (bad[i].q[0] == '\0') {
+            snprintf(path, sizeof path, "/v1/pools");
+        } else {
+            snprintf(path, sizeof path, "/v1/pools?hospital=%s%s", h, bad[i].q);
+        }
+        CHECK_EQ(call1("GET", path, TOK_APP, NULL, &r), 400);
+        CHECK_STR(tresp_code(&r), bad[i].code);
+        const char *msg = jstr(json_object_get(r.json, "error"), "message");
+        char quoted[40];
+        snprintf(quoted, sizeof quoted, "\"%s\"", bad[i].name);
+        if (strstr(msg, quoted) == NULL) {
+            fprintf(stderr, "%s: %s\n", path, msg);
+        }
+        CHECK(strstr(msg, quoted) != NULL);
+        tresp_free(&r);
+    }
+}
+
+/* POST /v1/pools of a scheduled pool of hospital h on local day `day`,
+ * 14:00-15:00; extra: more members of "schedule" ("" none). */
+static void schedPool(const char *pool, const char *h, long long day, int off,
+                      int cap, const char *channels, long long release_at_ms,
+                      const char *extra)
+{
+    char body[1024], d[11];
+    snprintf(body, sizeof body,
+             "{\"pool\":\"%s\",\"capacity\":%d,\"segment\":{\"start_ms\":%lld,"
+             "\"end_ms\":%lld},\"release_at_ms\":%lld,\"channels\":{%s},"
+             "\"schedule\":{\"hospital\":\"%s\",\"department\":\"derm\","
+             "\"doctor\":\"wang\",\"visit_date\":\"%s\"%s}}",
+             pool, cap, utcOf(day, 14 * 60, off), utcOf(day, 15 * 60, off),
+             release_at_ms, channels, h, dateOf(day, d), extra);
+    struct tresp r;
+    int st = call1("POST", "/v1/pools", TOK_ADMIN, body, &r);
+    if (st != 201) {
+        fprintf(stderr, "%s -> %d %s\n", body, st, r.body);
+    }
+    CHECK_EQ(st, 201);
+    /* The reply echoes the definition, the schedule included. */
+    json_t *sc = json_object_get(r.json, "schedule");
+    CHECK_STR(jstr(sc, "hospital"), h);
+    CHECK_STR(jstr(sc, "visit_date"), d);
+    tresp_free(&r);
+}
+
+/* A hold's answer: the status, and the error code in code (or ""). */
+static int holdCode(const char *pool, const char *patient, const char *token,
+                    char code[32])
+{
+    char path[256], body[128];
+    snprintf(path, sizeof path, "/v1/pools/%s/holds", pool);
+    snprintf(body, sizeof body, "{\"patient\":\"%s\",\"ttl_ms\":60000}",
+             patient);
+    struct tresp r;
+    int st = call1("POST", path, token, body, &r);
+    snprintf(code, 32, "%s", tresp_code(&r));
+    tresp_free(&r);
+    return st;
+}
+
+static void expectHold(const char *pool, const char *patient, const char *token,
+                       int status, const char *code)
+{
+    char got[32];
+    int st = holdCode(pool, patient, token, got);
+    if (st != status || strcmp(got, code) != 0) {
+        fprintf(stderr, "hold %s %s -> %d %s (want %d %s)\n", pool, patient, st,
+                got, status, code);
+    }
+    CHECK_EQ(st, status);
+    CHECK_STR(got, code);
+}
+
+static void test_sched_hold_rules(void)
+{
+    const char *h = uniq("hd");
+    long long now = tclock_wall_ms();
+    int off = noonOffset(now);
+    long long today = localDay(now, off);
+    int minute = localMinute(now, off);
+    /* Local time is about noon: the release time passed an hour ago, the
+     * cut-off is the minute now running. 114 books 90 days ahead, today
+     * included, without cut-off; the window has no cut-off either. */
+    char rules[1024], t1[6], t2[6];
+    snprintf(rules, sizeof rules,
+             "{\"utc_offset\":\"%s\",\"release_time\":\"%s\",\"horizon_days\":"
+             "7,\"cutoff_time\":\"%s\",\"policies\":[{\"channel\":\"114\","
+             "\"horizon_days\":90,\"cutoff\":false,\"same_day\":true},{"
+             "\"channel\":\"window\",\"cutoff\":false},{\"channel\":\"*\","
+             "\"same_day\":false}]}",
+             offsetStr(off), hhmm(minute - 60, t1), hhmm(minute, t2));
+    setRulesOk(h, rules);
+    char p7[64], p8[64], p1[64], p0[64], pr[64], pe[64];
+    snprintf(p7, sizeof p7, "%s-d7", h);
+    snprintf(p8, sizeof p8, "%s-d8", h);
+    snprintf(p1, sizeof p1, "%s-d1", h);
+    snprintf(p0, sizeof p0, "%s-d0", h);
+    snprintf(pr, sizeof pr, "%s-rel", h);
+    snprintf(pe, sizeof pe, "%s-elig", h);
+    schedPool(p7, h, today + 7, off, 5, "", 0, "");
+    schedPool(p8, h, today + 8, off, 5, "", 0, "");
+    schedPool(p1, h, today + 1, off, 5, "", 0, "");
+    schedPool(p0, h, today, off, 5, "", 0, "");
+    schedPool(pr, h, today + 3, off, 5, "", tclock_wall_ms() + 1500, "");
+    schedPool(pe, h, today + 3, off, 5, "", 0,
+              ",\"eligible\":[\"app\",\"window\"]");
+
+    struct lsnap before = ledgerSnap();
+    /* D+7 opened at the release time; D+8 is beyond app's horizon, not
+     * 114's. */
+    expectHold(p8, "patient-d8-app1", TOK_APP, 409, "OUTSIDE_HORIZON");
+    /* Tomorrow after the cut-off: closed to app, open to the window. */
+    expectHold(p1, "patient-d1-app1", TOK_APP, 409, "BOOKING_CLOSED");
+    /* Today: not for app (no same-day booking). */
+    expectHold(p0, "patient-d0-app1", TOK_APP, 409, "BOOKING_CLOSED");
+    /* Eligibility: 114 may not book this pool at all. */
+    expectHold(pe, "patient-el-1141", TOK_114, 403, "CHANNEL_NOT_ALLOWED");
+    /* The pool's own release time, a moment away. */
+    expectHold(pr, "patient-rel-0001", TOK_WIN, 409, "NOT_RELEASED");
+    checkSameLedger(before);
+    expectHold(p7, "patient-d7-app1", TOK_APP, 201, "");
+    expectHold(p8, "patient-d8-1141", TOK_114, 201, "");
+    expectHold(p1, "patient-d1-win1", TOK_WIN, 201, "");
+    expectHold(p0, "patient-d0-1141", TOK_114, 201, "");
+    expectHold(pe, "patient-el-app1", TOK_APP, 201, "");
+    /* Polled (bounded), never slept for: released 1.5 s after creation. */
+    char code[32] = "";
+    int st = 0;
+    for (int i = 0; i < 100; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, "patient-rel-%04d", i);
+        st = holdCode(pr, pat, TOK_WIN, code);
+        if (st != 409 || strcmp(code, "NOT_RELEASED") != 0) {
+            break;
+        }
+        tclock_sleep_ms(100);
+    }
+    CHECK_EQ(st, 201);
+    /* A rule change applies to the next hold: no horizon any more. */
+    snprintf(rules, sizeof rules, "{\"utc_offset\":\"%s\"}", offsetStr(off));
+    setRulesOk(h, rules);
+    expectHold(p8, "patient-d8-app2", TOK_APP, 201, "");
+}
+
+/* POST hold without ttl_ms; returns the hold id. */
+static long long holdNoTtl(const char *pool, const char *patient,
+                           const char *token)
+{
+    char path[256], body[128];
+    snprintf(path, sizeof path, "/v1/pools/%s/holds", pool);
+    snprintf(body, sizeof body, "{\"patient\":\"%s\"}", patient);
+    struct tresp r;
+    int st = call1("POST", path, token, body, &r);
+    if (st != 201) {
+        fprintf(stderr, "hold %s %s -> %d %s\n", pool, patient, st, r.body);
+    }
+    CHECK_EQ(st, 201);
+    long long id = tresp_int(&r, "hold");
+    tresp_free(&r);
+    return id;
+}
+
+static json_t *claimJson(const char *kind, long long id, const char *token)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/%s/%lld", kind, id);
+    struct tresp r;
+    CHECK_EQ(call1("GET", path, token, NULL, &r), 200);
+    json_t *j = json_incref(r.json);
+    tresp_free(&r);
+    return j;
+}
+
+static void test_sched_payment(void)
+{
+    const char *h = uniq("hp");
+    long long now = tclock_wall_ms();
+    int off = noonOffset(now);
+    long long today = localDay(now, off);
+    /* Payment window 5 minutes; "online" is app and wechat. */
+    char rules[256];
+    snprintf(rules, sizeof rules,
+             "{\"utc_offset\":\"%s\",\"pay_ttl_ms\":300000,\"groups\":[{"
+             "\"name\":\"online\",\"channels\":[\"app\",\"wechat\"]}]}",
+             offsetStr(off));
+    setRulesOk(h, rules);
+    /* 6 slots: 114 has 1, online 2, the remainder of 3 is the window's. */
+    char pool[64], pav[64];
+    snprintf(pool, sizeof pool, "%s-g", h);
+    snprintf(pav, sizeof pav, "%s-visit", h);
+    schedPool(pool, h, today + 2, off, 6, "\"114\":1,\"online\":2", 0,
+              ",\"eligible\":[\"114\",\"online\",\"window\"],"
+              "\"remainder_allow\":[\"window\"]");
+    schedPool(pav, h, today + 2, off, 2, "", 0, ",\"pay_mode\":\"at_visit\"");
+    createPool("{\"pool\":\"free-ttl-pool\",\"capacity\":2}");
+    /* A pool this gateway has not seen (imported): its kind is read once,
+     * then remembered. */
+    char tpl[2048], prefix[64], ip[128], d[11];
+    long long days[1] = {today + 2};
+    snprintf(prefix, sizeof prefix, "%s/imp", h);
+    templateJson(tpl, sizeof tpl, h, prefix, "li", "normal", 10, days, 1);
+    expect("POST", "/v1/schedules", TOK_ADMIN, tpl, 201, NULL);
+    dateOf(days[0], d);
+    snprintf(ip, sizeof ip, "%s%%2Fimp%%2F%.4s%.2s%.2s%%2F1400", h, d, d + 5,
+             d + 8);
+    long long reads = clusterCount("read_pool");
+    long long i1 = holdNoTtl(ip, "patient-imp-app1", TOK_APP);
+    holdNoTtl(ip, "patient-imp-app2", TOK_APP);
+    CHECK_EQ(clusterCount("read_pool"), reads + 1);
+    json_t *c = claimJson("holds", i1, TOK_APP);
+    CHECK_EQ(jint(c, "deadline_ms") - jint(c, "held_at_ms"), 300000);
+    json_decref(c);
+
+    /* No ttl_ms: the hospital's payment window in a scheduled pool, the
+     * gateway's hold_ttl_ms in a free-standing one (both known from their
+     * creation through this gateway: no read). */
+    long long a1 = holdNoTtl(pool, "patient-pay-app1", TOK_APP);
+    long long a2 = holdNoTtl(pool, "patient-pay-app2", TOK_APP);
+    CHECK_EQ(clusterCount("read_pool"), reads + 1);
+    c = claimJson("holds", a2, TOK_APP);
+    CHECK_EQ(jint(c, "deadline_ms") - jint(c, "held_at_ms"), 300000);
+    CHECK_STR(jstr(c, "bucket"), "online");
+    json_decref(c);
+    long long f1 = holdNoTtl("free-ttl-pool", "patient-free-ttl1", TOK_APP);
+    c = claimJson("holds", f1, TOK_APP);
+    CHECK_EQ(jint(c, "deadline_ms") - jint(c, "held_at_ms"), 600000);
+    CHECK_STR(jstr(c, "bucket"), "");
+    json_decref(c);
+
+    /* The online share is gone; the remainder is the window's. */
+    char code[32];
+    CHECK_EQ(holdCode(pool, "patient-pay-app3", TOK_APP, code), 409);
+    CHECK_STR(code, "SOLD_OUT");
+    long long w1 = holdNoTtl(pool, "patient-pay-win1", TOK_WIN);
+    long long b1 = holdNoTtl(pool, "patient-pay-1141", TOK_114);
+    c = claimJson("holds", w1, TOK_WIN);
+    CHECK_STR(jstr(c, "bucket"), "");
+    json_decref(c);
+    c = claimJson("holds", b1, TOK_114);
+    CHECK_STR(jstr(c, "bucket"), "114");
+    json_decref(c);
+    char path[256];
+    snprintf(path, sizeof path, "/v1/pools/%s", pool);
+    struct tresp r;
+    CHECK_EQ(call1("GET", path, TOK_APP, NULL, &r), 200);
+    json_t *ch = json_object_get(r.json, "channels");
+    CHECK_EQ(jint(json_object_get(ch, "online"), "held"), 2);
+    CHECK_EQ(jint(json_object_get(r.json, "shared"), "held"), 1);
+    tresp_free(&r);
+
+    /* Pay online: no reference is 402, nothing changes. */
+    struct lsnap before = ledgerSnap();
+    char cp[64];
+    snprintf(cp, sizeof cp, "/v1/holds/%lld/confirm", a1);
+    expect("POST", cp, TOK_APP, NULL, 402, "PAYMENT_REQUIRED");
+    checkSameLedger(before);
+    CHECK_EQ(confirm(a1, TOK_APP), 1);
+    CHECK_EQ(confirm(a2, TOK_APP), 2);
+    /* Visit numbers stand for times: 60 min / 6 numbers = 10 min each. */
+    long long seg0 = utcOf(today + 2, 14 * 60, off);
+    c = claimJson("bookings", a2, TOK_APP);
+    CHECK(json_is_true(json_object_get(c, "paid")));
+    CHECK_STR(jstr(c, "payment_ref"), "pay-ok-1");
+    CHECK_EQ(jint(c, "visit_start_ms"), seg0 + 10 * MS_PER_MIN);
+    CHECK_EQ(jint(c, "visit_end_ms"), seg0 + 20 * MS_PER_MIN);
+    json_decref(c);
+
+    /* Pay at the visit: confirmed without a body, booked unpaid. */
+    long long v1 = holdNoTtl(pav, "patient-visit-01", TOK_APP);
+    snprintf(cp, sizeof cp, "/v1/holds/%lld/confirm", v1);
+    struct tconn k = {.fd = -1, .port = gw.port};
+    struct tresp r2;
+    CHECK_EQ(treq(&k, "POST", cp, TOK_APP, "visit-k1", NULL, &r), 200);
+    CHECK_EQ(tresp_int(&r, "visit_no"), 1);
+    CHECK_EQ(treq(&k, "POST", cp, TOK_APP, "visit-k1", "{}", &r2), 200);
+    CHECK_STR(r.body, r2.body);
+    tresp_free(&r);
+    tresp_free(&r2);
+    tconn_close(&k);
+    c = claimJson("bookings", v1, TOK_APP);
+    CHECK(json_is_false(json_object_get(c, "paid")));
+    CHECK_STR(jstr(c, "payment_ref"), "");
+    CHECK_STR(jstr(c, "state"), "booked");
+    json_decref(c);
+}
+
 static const struct check_case cases[] = {
     {"flow", test_flow},
     {"keepalive_location", test_keepalive_and_location},
@@ -1849,6 +2741,11 @@ static const struct check_case cases[] = {
     {"leader_failover", test_leader_failover},
     {"leader_failover_idempotent", test_leader_failover_idempotent},
     {"shutdown_clean", test_shutdown_clean},
+    {"sched_rules", test_sched_rules},
+    {"sched_import", test_sched_import},
+    {"sched_query", test_sched_query},
+    {"sched_hold_rules", test_sched_hold_rules},
+    {"sched_payment", test_sched_payment},
     {NULL, NULL},
 };
 

@@ -1,0 +1,114 @@
+/* gw_httpInt: what gw_http.c (the request path, the original routes) and
+ * gw_http_sched.c (the routes of hospitals' schedules and rules, and the
+ * choice of a hold's ttl) share: the gateway and a call waiting on the
+ * cluster, and the helpers that answer a call. Not a contract for the rest
+ * of the gateway. Everything runs on the loop thread. */
+#ifndef GW_HTTP_INT_H
+#define GW_HTTP_INT_H
+
+#include <h2o.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gw_config.h"
+#include "gw_http.h"
+#include "gw_json.h"
+#include "gw_limit.h"
+#include "gw_log.h"
+#include "gw_metrics.h"
+#include "gw_pcache.h"
+#include "libslot.h"
+
+/* A request waiting on the cluster. Its libslot requests run one after
+ * the other in sreq; phase says which one is pending:
+ *   confirm / release / cancel: 0 the ownership read, 1 the write;
+ *   hold without ttl_ms whose pool's kind is not known: 0 the pool read,
+ *     1 the hold;
+ *   schedule import: 0 the import (or the dry run), 1 the check that lists
+ *     the conflicts after a SCHEDULE_CONFLICT. */
+struct gw_call {
+    struct gw *g;
+    h2o_req_t *hreq;       /* NULL once h2o disposed of the request */
+    struct gw_call **link; /* in hreq's pool; tells us about disposal */
+    int route;
+    int channel;      /* channel slot of the token */
+    int phase;        /* see above */
+    bool strict;      /* the phase-0 read is linearizable */
+    uint64_t t0_ns;   /* request start */
+    uint64_t sent_ns; /* current libslot submit */
+    struct gw_args a; /* path, Idempotency-Key and body, parsed in place */
+    struct slotc_req sreq;
+    struct gw_call *next_free;
+};
+
+struct gw {
+    uv_loop_t *loop;
+    const struct gw_config *cfg;
+    struct gw_log *log;
+    h2o_globalconf_t hconf;
+    h2o_context_t hctx;
+    h2o_accept_ctx_t actx;
+    uv_tcp_t listener;
+    bool listening;
+    struct slotc *slot;
+    struct gw_metrics metrics;
+    struct gw_limiter limiter;
+    struct gw_pcache pools; /* which pools are scheduled (hold ttl) */
+    uint32_t inflight;      /* calls alive */
+    uint32_t conns;         /* connections open */
+    struct gw_call *free_calls;
+    char *openapi;
+    size_t openapi_len;
+    /* stopping */
+    bool stopping;
+    uv_timer_t stop_timer;
+    uint64_t stop_deadline_ms;
+    void (*stop_cb)(void *data);
+    void *stop_data;
+};
+
+/* ---- gw_http.c ---------------------------------------------------------- */
+
+/* Returns the call to the free list (and frees its bodies). */
+void gw__call_free(struct gw_call *call);
+/* Prepares call->sreq for a libslot submit with this deadline. */
+struct slotc_req *gw__call_req(struct gw_call *call, uint32_t timeout_ms);
+/* What is left of the request's deadline; 0 when it is spent. */
+uint32_t gw__budget_ms(const struct gw_call *call);
+/* Gives the write its Idempotency-Key (if the request has one). */
+void gw__call_idem(struct gw_call *call, struct slotc_req *sr);
+/* Answers the call with an error (extra: more members of "error", or
+ * NULL). Does not free the call. */
+void gw__call_error(struct gw_call *call, int code, const char *msg,
+                    const char *extra);
+/* Answers a libslot result code that is not SLOT_OK (OUTCOME_UNKNOWN
+ * with what to query). Does not free the call. */
+void gw__result_error(struct gw_call *call, int code);
+/* A submit libslot refused at once: answers and frees the call. */
+void gw__submit_failed(struct gw_call *call, int rc);
+/* Answers the call with a JSON body (500 if b ran out of memory). */
+void gw__reply_json(struct gw_call *call, int status, const struct gw_buf *b,
+                    const char *location);
+/* Every libslot completion of a call. */
+void gw__on_slot(struct slotc_req *sr);
+
+/* ---- gw_http_sched.c ----------------------------------------------------- */
+
+/* Submits the first request of a schedule route (GW_R_POOL_QUERY,
+ * GW_R_SCHEDULE_IMPORT, GW_R_RULES_*). */
+void gw__sched_submit(struct gw_call *call);
+/* A completion of a schedule route: answers (or submits the next phase)
+ * and frees the call when done. */
+void gw__sched_done(struct gw_call *call, const struct slotc_req *sr);
+/* Submits a hold: its ttl_ms, or, without one, 0 for a scheduled pool
+ * (the hospital's payment window) and limits.hold_ttl_ms for a
+ * free-standing one, reading the pool first when gw_pcache does not know
+ * it. */
+void gw__hold_submit(struct gw_call *call);
+/* The completion of a hold's pool read (phase 0): submits the hold, or
+ * answers the read's error. */
+void gw__hold_read_done(struct gw_call *call, const struct slotc_req *sr);
+/* What a pool read says about the pool's kind, remembered. */
+void gw__pools_seen(struct gw *g, const struct slotc_pool *p, uint32_t n);
+
+#endif /* GW_HTTP_INT_H */
