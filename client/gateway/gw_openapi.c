@@ -527,10 +527,18 @@ static json_t *schemas(void)
             claimProps));
     json_object_set_new(
         s, "Health",
-        json_pack("{s:s,s:{s:{s:s},s:{s:s},s:o,s:o}}", "type", "object",
+        json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s,s:[s,s,s]},s:o,s:o,"
+                  "s:o,s:o,s:o}}",
+                  "type", "object", "description",
+                  "The answering node's own status (no raft barrier): 200 "
+                  "when it leads or knows a leader, else 503",
                   "properties", "status", "type", "string", "node", "type",
-                  "string", "applied_index", intSchema(0, 1LL << 62),
-                  "ledger_time_ms", intSchema(0, (long long)SLOT_TIME_MAX_MS)));
+                  "string", "role", "type", "string", "enum", "leader",
+                  "follower", "candidate", "leader_id", intSchema(0, 1LL << 62),
+                  "term", intSchema(0, 1LL << 62), "commit_index",
+                  intSchema(0, 1LL << 62), "applied_index",
+                  intSchema(0, 1LL << 62), "ledger_time_ms",
+                  intSchema(0, (long long)SLOT_TIME_MAX_MS)));
     json_t *codes = json_array();
 #define OA_LEDGER_CODE_(name, num, msg)                                        \
     json_array_append_new(codes, json_string(#name));

@@ -1461,6 +1461,12 @@ static void test_metrics_healthz(void)
     CHECK_EQ(call1("GET", "/healthz", NULL, NULL, &r), 200);
     CHECK_STR(json_string_value(json_object_get(r.json, "status")), "ok");
     CHECK(tresp_int(&r, "applied_index") > 0);
+    CHECK(tresp_int(&r, "commit_index") >= 1);
+    CHECK(tresp_int(&r, "leader_id") >= 1 && tresp_int(&r, "leader_id") <= 3);
+    CHECK(tresp_int(&r, "term") >= 1);
+    const char *role = json_string_value(json_object_get(r.json, "role"));
+    CHECK(role != NULL &&
+          (strcmp(role, "leader") == 0 || strcmp(role, "follower") == 0));
     tresp_free(&r);
     createPool("{\"pool\":\"met-pool\",\"capacity\":1}");
     CHECK(hold("met-pool", "patient-met-001", TOK_114, 0) > 0);
@@ -1691,6 +1697,54 @@ static void test_leader_failover(void)
     tconn_close(&c);
     CHECK_EQ(gatewayStop(&g), 0);
     CHECK_EQ(tcluster_stop(&t), 0);
+}
+
+/* /healthz without a majority: once the surviving node has lost its
+ * leader it answers 503 (no raft barrier involved: the node's own view),
+ * and the body names why. Bounded waits, no timing assertion. */
+static void test_healthz_no_leader(void)
+{
+    struct tcluster t;
+    CHECK_EQ(tcluster_start(&t, 3, 0), 0);
+    struct tgw g;
+    if (gatewayStart(&g, &t, "\"patient_rate_per_s\":0") != 0) {
+        CHECK_EQ(tcluster_stop(&t), 0);
+        CHECK(0);
+    }
+    CHECK_EQ(healthzFresh(g.port), 200);
+    int leader = tcluster_leader(&t, 5000);
+    CHECK(leader >= 0);
+    /* Kill the two others: the leader steps down when it stops hearing
+     * from a majority (raft's check quorum) and then knows no leader. */
+    for (int i = 0; i < 3; i++) {
+        if (i != leader) {
+            tcluster_signal(&t, i, SIGKILL);
+        }
+    }
+    int st = 0;
+    struct tresp r;
+    memset(&r, 0, sizeof r);
+    long long until = tclock_mono_ms() + 30000;
+    while (tclock_mono_ms() < until) {
+        struct tconn c = {.fd = -1, .port = g.port};
+        st = treq(&c, "GET", "/healthz", NULL, NULL, NULL, &r);
+        tconn_close(&c);
+        if (st == 503) {
+            break;
+        }
+        tresp_free(&r);
+        tclock_sleep_ms(100);
+    }
+    CHECK_EQ(st, 503);
+    json_t *e = json_object_get(r.json, "error");
+    const char *code = json_string_value(json_object_get(e, "code"));
+    CHECK(code != NULL &&
+          (strcmp(code, "NO_LEADER") == 0 || strcmp(code, "UNAVAILABLE") == 0 ||
+           strcmp(code, "TIMEOUT") == 0));
+    tresp_free(&r);
+    CHECK_EQ(gatewayStop(&g), 0);
+    /* Two nodes were killed on purpose: their ends are not problems. */
+    tcluster_stop(&t);
 }
 
 /* A write retried with its Idempotency-Key until a definitive answer
@@ -2738,6 +2792,7 @@ static const struct check_case cases[] = {
     {"overload", test_overload},
     {"openapi", test_openapi},
     {"metrics_healthz", test_metrics_healthz},
+    {"healthz_no_leader", test_healthz_no_leader},
     {"leader_failover", test_leader_failover},
     {"leader_failover_idempotent", test_leader_failover_idempotent},
     {"shutdown_clean", test_shutdown_clean},
