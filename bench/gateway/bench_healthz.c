@@ -17,8 +17,8 @@
  * Binaries: slotd as tcluster finds it ($SLOTD, else build/rel/bin/slotd),
  * slot-gateway from $SLOT_GATEWAY or beside this binary, wrk on $PATH,
  * healthz.lua from $HEALTHZ_LUA or bench/gateway/ under the current
- * directory. The nodes keep their data under $HEALTHZ_TMP (default /tmp):
- * each /healthz is a raft barrier, written and fsynced by a majority.
+ * directory. The nodes keep their data under $HEALTHZ_TMP (default /tmp).
+ * /healthz asks the node for its own STATUS (no raft barrier).
  * Everything it starts is stopped by pid; every wait is bounded. Exit status 0
  * only if every claim was loaded, wrk ran without a single error and the JSON
  * was written.
@@ -451,8 +451,8 @@ int main(int argc, char **argv)
     json_object_set_new(
         o, "setup",
         json_string("3 slotd + 1 slot-gateway (access log off) + wrk -t1 -c1 "
-                    "on one machine, 127.0.0.1; GET /healthz: a linearizable "
-                    "READ_LEDGER with SLOTC_NO_HASH through libslot; claims: "
+                    "on one machine, 127.0.0.1; GET /healthz: the node's "
+                    "STATUS with SLOTC_NO_HASH through libslot; claims: "
                     "holds of distinct patients, 1 h TTL, pools of 100000"));
     json_object_set_new(o, "wrk", json_deep_copy(res));
     if (json_dump_file(o, out,
