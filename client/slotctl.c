@@ -543,7 +543,7 @@ static json_t *jsonPool(const struct slotc_pool *p)
     json_object_set_new(o, "shares", shares);
     json_object_set_new(o, "remainder", jsonBucket(&p->remainder, false));
     json_object_set_new(
-        o, "place", p->scheduled ? sctl_place_json(&p->place) : json_null());
+        o, "schedule", p->scheduled ? sctl_place_json(&p->place) : json_null());
     return o;
 }
 
@@ -1226,11 +1226,12 @@ static int cmdPool(const struct ctx *x, const struct cli *cl)
         rc = create ? slotc_sync_pool_create(s, &req, &sp)
                     : slotc_sync_pool_update(s, &req, &sp);
         if (rc == SLOT_OK) {
-            out = cmdLabel(
-                json_pack("{s:b, s:s, s:o}", "ok", 1, "pool", sp.pool, "place",
-                          sp.place != NULL ? sctl_place_spec_json(sp.place)
-                                           : json_null()),
-                &req);
+            out = cmdLabel(json_pack("{s:b, s:s, s:o}", "ok", 1, "pool",
+                                     sp.pool, "schedule",
+                                     sp.place != NULL
+                                         ? sctl_place_spec_json(sp.place)
+                                         : json_null()),
+                           &req);
         }
     } else if (close) {
         rc = slotc_sync_pool_close(s, &req, cl->pos[2]);

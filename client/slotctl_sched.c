@@ -1090,8 +1090,12 @@ json_t *sctl_place_json(const struct slotc_pool_place *p)
                         namesJson(p->eligible[0], p->n_eligible));
     json_object_set_new(o, "remainder_allow",
                         namesJson(p->remainder_allow[0], p->n_remainder_allow));
-    json_object_set_new(o, "flow_due_ms",
-                        json_integer((json_int_t)p->flow_due_ms));
+    /* The gateway's names: null when no flow-back is due (none applies,
+     * or it has happened). */
+    json_object_set_new(o, "flow_back_at_ms",
+                        p->flow_due_ms != 0
+                            ? json_integer((json_int_t)p->flow_due_ms)
+                            : json_null());
     json_object_set_new(o, "flowed_back", json_boolean(p->flowed_back));
     return o;
 }

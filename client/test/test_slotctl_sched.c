@@ -842,7 +842,7 @@ static void test_pool_query(void)
     CHECK_EQ(json_array_size(jobj(o, "pools")), 12);
     CHECK(json_is_null(jobj(o, "next_after")));
     const json_t *p0 = json_array_get(jobj(o, "pools"), 0);
-    const json_t *pl = jobj(p0, "place");
+    const json_t *pl = jobj(p0, "schedule");
     CHECK_STR(jstr(pl, "hospital"), h);
     CHECK_STR(jstr(pl, "visit_date"), bjDay(10));
     CHECK_STR(jstr(pl, "campus"), "east");
@@ -850,7 +850,7 @@ static void test_pool_query(void)
               "window");
     /* Flow-back at 15:00 Beijing time (07:00 UTC) the day before. */
     uint32_t today = slotc_local_day(tclock_wall_ms(), BJ_OFFSET_MIN);
-    CHECK_EQ(jint(pl, "flow_due_ms"),
+    CHECK_EQ(jint(pl, "flow_back_at_ms"),
              (json_int_t)((today + 9) * 86400000ull + 7 * 3600000ull));
     CHECK(json_is_false(jobj(pl, "flowed_back")));
     json_decref(o);
@@ -944,14 +944,14 @@ static void test_pool_place_and_claims(void)
                  bjDay(10), "--pay-mode", "at_visit", "--eligible", "online",
                  "--eligible", "window", "--remainder-allow", "window", NULL),
              0);
-    const json_t *pl = jobj(o, "place");
+    const json_t *pl = jobj(o, "schedule");
     CHECK_STR(jstr(pl, "pay_mode"), "at_visit");
     CHECK_STR(jstr(pl, "visit_date"), bjDay(10));
     CHECK_EQ(json_array_size(jobj(pl, "eligible")), 2);
     json_decref(o);
     CHECK_EQ(ctl(&o, cl, "pool", "show", pool, NULL), 0);
     CHECK_STR(jstr(o, "kind"), "top_expert");
-    pl = jobj(o, "place");
+    pl = jobj(o, "schedule");
     CHECK_STR(jstr(pl, "hospital"), h);
     CHECK_STR(jstr(pl, "campus"), "west");
     CHECK_STR(jstr(pl, "doctor"), "wang");
@@ -1029,10 +1029,10 @@ static void test_pool_place_and_claims(void)
     snprintf(free_pool, sizeof free_pool, "%s-free", h);
     CHECK_EQ(ctl(&o, cl, "pool", "create", free_pool, "--capacity", "1", NULL),
              0);
-    CHECK(json_is_null(jobj(o, "place")));
+    CHECK(json_is_null(jobj(o, "schedule")));
     json_decref(o);
     CHECK_EQ(ctl(&o, cl, "pool", "show", free_pool, NULL), 0);
-    CHECK(json_is_null(jobj(o, "place")));
+    CHECK(json_is_null(jobj(o, "schedule")));
     json_decref(o);
     CHECK_EQ(ctl(&o, cl, "hold", free_pool, "patient-f-1", NULL), 0);
     CHECK_EQ(jint(o, "ttl_ms"), 600000);
