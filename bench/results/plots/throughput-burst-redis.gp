@@ -5,4 +5,4 @@ set xlabel 's since the release'
 set ylabel 'per second'
 set grid
 set key top right
-plot 'bench/results/plots/throughput-burst-redis.dat' using 1:2 with lines lw 2 title 'decisions/s', '' using 1:3 with lines lw 2 title 'bookings/s'
+plot 'bench/results/plots/throughput-burst-redis.dat' using 1:2 with lines lw 2 title 'decisions/s', '' using 1:3 with lines lw 2 title 'bookings/s', '' using 1:4 with lines lw 2 title 'OK holds/s'
