@@ -638,13 +638,13 @@ static void unknownOutputs(struct slotc_req *req)
             req->out.pool = cmd->u.close.pool.p;
             break;
         case SLOT_OP_CONFIRM:
-            req->out.id = cmd->u.confirm.hold;
+            req->out.id = cmd->u.claim.id;
             break;
         case SLOT_OP_RELEASE:
-            req->out.id = cmd->u.release.hold;
+            req->out.id = cmd->u.claim.id;
             break;
         case SLOT_OP_CANCEL:
-            req->out.id = cmd->u.cancel.booking;
+            req->out.id = cmd->u.claim.id;
             break;
         default:
             break;
@@ -1915,8 +1915,8 @@ int slotc_confirm(struct slotc *c, struct slotc_req *req, uint64_t hold,
         return SLOT_BUSY;
     }
     b->u.cmd.op = SLOT_OP_CONFIRM;
-    b->u.cmd.u.confirm.hold = hold;
-    b->u.cmd.u.confirm.payment_ref = blkStr(b, payment_ref);
+    b->u.cmd.u.claim.id = hold;
+    b->u.cmd.u.claim.payment_ref = blkStr(b, payment_ref);
     return submitCmd(c, req, SLOTC_OP_CONFIRM, b, cb);
 }
 
@@ -1932,9 +1932,9 @@ static int idCmd(struct slotc *c, struct slotc_req *req, int op,
     }
     b->u.cmd.op = wire_op;
     if (wire_op == SLOT_OP_RELEASE) {
-        b->u.cmd.u.release.hold = id;
+        b->u.cmd.u.claim.id = id;
     } else {
-        b->u.cmd.u.cancel.booking = id;
+        b->u.cmd.u.claim.id = id;
     }
     return submitCmd(c, req, op, b, cb);
 }

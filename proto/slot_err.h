@@ -52,6 +52,20 @@
     X(SCHEDULE_CONFLICT, 38,                                                   \
       "the schedule names existing pools with different fields")               \
     X(UNKNOWN_HOSPITAL, 39, "no hospital with this id has rules set")          \
+    X(QUOTA_EXCEEDED, 40,                                                      \
+      "the patient's booking quota for this window is used up")                \
+    X(CANCEL_CLOSED, 41, "the cancellation deadline for this visit has passed") \
+    X(CANCEL_LIMIT, 42,                                                        \
+      "the patient cancelled too often today: no new holds until tomorrow")    \
+    X(BLACKLISTED, 43,                                                         \
+      "the patient is blacklisted at this hospital for these channels")        \
+    X(ACCOUNT_LIMIT, 44,                                                       \
+      "an account binding rule refuses this (patients per account, one "       \
+      "account per patient, or changes per window)")                           \
+    X(NOT_BOUND, 45,                                                           \
+      "this channel books for an account's bound patients only")               \
+    X(NOT_OWNER, 46,                                                           \
+      "the claim belongs to another channel and account")                      \
     X(SESSION_UNKNOWN, 60,                                                     \
       "unknown or evicted client session: open a new one; requests in flight " \
       "have an unknown outcome")                                               \

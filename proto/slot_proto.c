@@ -31,9 +31,8 @@
 _Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
 _Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
 _Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
-_Static_assert(SLOT_OP_MAX == SLOT_OP_SWEEP, "op table covers every op");
-_Static_assert(SLOT_READ_MAX == SLOT_READ_SCHEDULE_CHECK,
-               "read table covers all");
+_Static_assert(SLOT_OP_MAX == SLOT_OP_EXCEPTION, "op table covers every op");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_STAFF_LOG, "read table covers all");
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -50,9 +49,45 @@ const char *slot_op_name(int op)
         NULL,          "SESSION_OPEN",    "CONFIG", "POOL_CREATE",
         "POOL_UPDATE", "POOL_CLOSE",      "HOLD",   "CONFIRM",
         "RELEASE",     "CANCEL",          "EXPIRE", "IDEM",
-        "RULES_SET",   "SCHEDULE_IMPORT", "SWEEP",
+        "RULES_SET",   "SCHEDULE_IMPORT", "SWEEP",  "ACCOUNT_BIND",
+        "ACCOUNT_UNBIND", "VIOLATION",    "UNBLOCK", "EXCEPTION",
     };
     return NAME_AT(names, op);
+}
+
+const char *slot_quota_name(int quota)
+{
+    static const char *const names[] = {
+        NULL,           "day_normal",   "day_expert", "dept_expert",
+        "month_normal", "month_expert", "active",
+    };
+    return NAME_AT(names, quota);
+}
+
+const char *slot_account_rule_name(int rule)
+{
+    static const char *const names[] = {NULL, "full", "elsewhere", "changes",
+                                        "change_patients"};
+    return NAME_AT(names, rule);
+}
+
+static const char *const violationNames[] = {NULL, "no_show", "unpaid",
+                                             "other"};
+
+const char *slot_violation_name(int kind)
+{
+    return NAME_AT(violationNames, kind);
+}
+
+int slot_violation_from_name(const char *name, size_t len)
+{
+    for (int k = 1; k <= SLOT_VIOLATION_KIND_MAX; k++) {
+        if (name != NULL && strlen(violationNames[k]) == len &&
+            memcmp(violationNames[k], name, len) == 0) {
+            return k;
+        }
+    }
+    return -1;
 }
 
 static const char *const kindNames[] = {"normal", "expert", "special",
@@ -104,6 +139,9 @@ enum str_rule {
     SR_NAME,        /* slot_valid_name: hospital, department, ... */
     SR_NAME_OPT,    /* "" or a name */
     SR_CHANNEL_OPT, /* "" or a channel: the remainder's bucket */
+    SR_PATIENT_OPT, /* "" or a patient key: an account, when optional */
+    SR_OPERATOR,    /* slot_valid_operator */
+    SR_REASON,      /* slot_valid_text up to SLOT_REASON_MAX */
 };
 
 static const uint32_t strMax[] = {
@@ -111,13 +149,15 @@ static const uint32_t strMax[] = {
     [SR_PATIENT] = SLOT_PATIENT_KEY_MAX, [SR_CHANNEL] = SLOT_CHANNEL_MAX,
     [SR_PAYREF] = SLOT_PAYMENT_REF_MAX,  [SR_PAYREF_OPT] = SLOT_PAYMENT_REF_MAX,
     [SR_NAME] = SLOT_NAME_MAX,           [SR_NAME_OPT] = SLOT_NAME_MAX,
-    [SR_CHANNEL_OPT] = SLOT_CHANNEL_MAX,
+    [SR_CHANNEL_OPT] = SLOT_CHANNEL_MAX, [SR_PATIENT_OPT] = SLOT_PATIENT_KEY_MAX,
+    [SR_OPERATOR] = SLOT_OPERATOR_MAX,   [SR_REASON] = SLOT_REASON_MAX,
 };
 
 static int strCheck(uint8_t rule, struct slot_str s)
 {
     bool optional = rule == SR_POOL_OPT || rule == SR_PAYREF_OPT ||
-                    rule == SR_NAME_OPT || rule == SR_CHANNEL_OPT;
+                    rule == SR_NAME_OPT || rule == SR_CHANNEL_OPT ||
+                    rule == SR_PATIENT_OPT;
     if (optional && s.len == 0) {
         return SLOT_OK;
     }
@@ -126,7 +166,12 @@ static int strCheck(uint8_t rule, struct slot_str s)
         case SR_POOL_OPT:
             return slot_valid_pool_id(s);
         case SR_PATIENT:
+        case SR_PATIENT_OPT:
             return slot_valid_patient_key(s);
+        case SR_OPERATOR:
+            return slot_valid_operator(s);
+        case SR_REASON:
+            return slot_valid_text(s, SLOT_REASON_MAX);
         case SR_CHANNEL:
         case SR_CHANNEL_OPT:
             return slot_valid_channel(s);
@@ -230,7 +275,19 @@ static const struct field configFields[] = {
     F_U64(struct slot_config, session_idle_ms, 1000, SLOT_TIME_MAX_MS),
     F_MS(struct slot_config, retain_ms),
     F_U32(struct slot_config, retain_max, 0, SLOT_RETAIN_MAX),
+    /* Protocol 3 (CONFIG_FIELDS_V3 of them; slot_valid_config checks the
+     * lower bounds once v3 is known). */
+    F_U8(struct slot_config, account_patients_max, 0,
+         SLOT_ACCOUNT_PATIENTS_MAX),
+    F_U8(struct slot_config, account_changes_max, 0, SLOT_ACCOUNT_CHANGES_KEPT),
+    F_U16(struct slot_config, account_change_window_days, 0, 3660),
+    F_U8(struct slot_config, account_change_patients_max, 0,
+         SLOT_ACCOUNT_PATIENTS_MAX),
+    F_U16(struct slot_config, patient_active_max, 0, UINT16_MAX),
+    F_U64(struct slot_config, cooldown_key[0], 0, UINT64_MAX),
+    F_U64(struct slot_config, cooldown_key[1], 0, UINT64_MAX),
 };
+#define CONFIG_FIELDS_V3 7
 
 static const struct field poolSpecFields[] = {
     F_STR(FK_STR, struct slot_pool_spec, pool, SR_POOL),
@@ -250,22 +307,52 @@ static const struct field shareFields[] = {
 
 static const struct field closeFields[] = {F_ARG_STR(close.pool, SR_POOL)};
 
+/* Optional trailing fields (protocol 3) are the last n_opt of a table. */
 static const struct field holdFields[] = {
     F_ARG_STR(hold.pool, SR_POOL),
     F_ARG_STR(hold.patient, SR_PATIENT),
     F_ARG_STR(hold.channel, SR_CHANNEL),
     {FK_U32, 0, (uint16_t)U_OFF(hold.ttl_ms), 0, UINT32_MAX},
+    F_ARG_STR(hold.account, SR_PATIENT_OPT),
 };
 
 /* The reference is optional since protocol 2: a pay-at-visit pool books
  * without one; a pay-online pool refuses that with PAYMENT_REQUIRED. */
 static const struct field confirmFields[] = {
-    F_ARG_ID(confirm.hold),
-    F_ARG_STR(confirm.payment_ref, SR_PAYREF_OPT),
+    F_ARG_ID(claim.id),
+    F_ARG_STR(claim.payment_ref, SR_PAYREF_OPT),
+    F_ARG_STR(claim.caller, SR_CHANNEL_OPT),
+    F_ARG_STR(claim.account, SR_PATIENT_OPT),
 };
 
-static const struct field releaseFields[] = {F_ARG_ID(release.hold)};
-static const struct field cancelFields[] = {F_ARG_ID(cancel.booking)};
+/* RELEASE and CANCEL. */
+static const struct field claimCmdFields[] = {
+    F_ARG_ID(claim.id),
+    F_ARG_STR(claim.caller, SR_CHANNEL_OPT),
+    F_ARG_STR(claim.account, SR_PATIENT_OPT),
+};
+
+static const struct field bindFields[] = {
+    F_ARG_STR(bind.account, SR_PATIENT),
+    F_ARG_STR(bind.patient, SR_PATIENT),
+};
+
+static const struct field violationFields[] = {
+    F_ARG_STR(staff.hospital, SR_NAME),
+    F_ARG_STR(staff.patient, SR_PATIENT),
+    {FK_U8, 0, (uint16_t)U_OFF(staff.kind), SLOT_VIOLATION_NO_SHOW,
+     SLOT_VIOLATION_OTHER},
+    F_ARG_STR(staff.operator_name, SR_OPERATOR),
+    F_ARG_STR(staff.reason, SR_REASON),
+};
+
+/* UNBLOCK, EXCEPTION */
+static const struct field staffFields[] = {
+    F_ARG_STR(staff.hospital, SR_NAME),
+    F_ARG_STR(staff.patient, SR_PATIENT),
+    F_ARG_STR(staff.operator_name, SR_OPERATOR),
+    F_ARG_STR(staff.reason, SR_REASON),
+};
 static const struct field expireFields[] = {
     {FK_U32, 0, (uint16_t)U_OFF(expire.max), 1, SLOT_EXPIRE_MAX},
 };
@@ -283,6 +370,7 @@ static const struct field bucketFields[] = {
     F_U32(struct slot_bucket, free, 0, UINT32_MAX),
     F_U32(struct slot_bucket, held, 0, UINT32_MAX),
     F_U32(struct slot_bucket, booked, 0, UINT32_MAX),
+    F_U32(struct slot_bucket, cooling, 0, UINT32_MAX),
 };
 /* The remainder bucket is the same minus the channel. */
 static const struct field *const remainderFields = bucketFields + 1;
@@ -304,6 +392,7 @@ static const struct field statusFields[] = {
     F_SPECIAL(FK_BUCKETS, struct slot_pool_status, n_shares),
     F_SPECIAL(FK_BUCKET, struct slot_pool_status, remainder),
     F_SPECIAL(FK_PLACE, struct slot_pool_status, has_place),
+    F_U32(struct slot_pool_status, cooling, 0, UINT32_MAX),
 };
 
 static const struct field claimFields[] = {
@@ -456,10 +545,12 @@ static void packList(struct mp_buf *b, uint32_t max, uint32_t per,
     }
 }
 
+/* Inside a ledger info reply: always the protocol 3 config. */
 static void readConfig(struct mp_reader *r, struct slot_config *c)
 {
     if (mp_expect_array(r, N_FIELDS(configFields))) {
         readFields(r, configFields, N_FIELDS(configFields), c);
+        c->v3 = true;
     }
     if (r->err == 0 && slot_valid_config(c) != SLOT_OK) {
         rfail(r, slot_valid_config(c));
@@ -689,6 +780,7 @@ static void packFields(struct mp_buf *b, const struct field *f, size_t n,
 struct op_layout {
     const struct field *fields;
     uint8_t n_fields;
+    uint8_t n_opt; /* the last n_opt fields may be left out (protocol 3) */
     bool anonymous;                 /* session == seq == 0 */
     int (*check)(const void *args); /* cross-field rules, or NULL */
     /* Messages of their own shape (slot_sched.h): read / packed by these
@@ -753,9 +845,15 @@ static void packImport(struct mp_buf *b, const struct slot_cmd *cmd)
         .fields = (t), .n_fields = N_FIELDS(t), .anonymous = (anon),           \
         .check = (chk)                                                         \
     }
+#define OP_FIELDS_OPT(t, n_opt_, chk)                                          \
+    {                                                                          \
+        .fields = (t), .n_fields = N_FIELDS(t), .n_opt = (n_opt_),             \
+        .check = (chk)                                                         \
+    }
 static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
     [SLOT_OP_SESSION_OPEN] = {.anonymous = true},
-    [SLOT_OP_CONFIG] = OP_FIELDS(configFields, false, checkCmdConfig),
+    [SLOT_OP_CONFIG] =
+        OP_FIELDS_OPT(configFields, CONFIG_FIELDS_V3, checkCmdConfig),
     [SLOT_OP_POOL_CREATE] = {.fields = poolSpecFields,
                              .n_fields = N_FIELDS(poolSpecFields),
                              .check = checkCmdPool,
@@ -765,10 +863,10 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
                              .check = checkCmdPool,
                              .sched_opt = true},
     [SLOT_OP_POOL_CLOSE] = OP_FIELDS(closeFields, false, NULL),
-    [SLOT_OP_HOLD] = OP_FIELDS(holdFields, false, NULL),
-    [SLOT_OP_CONFIRM] = OP_FIELDS(confirmFields, false, NULL),
-    [SLOT_OP_RELEASE] = OP_FIELDS(releaseFields, false, NULL),
-    [SLOT_OP_CANCEL] = OP_FIELDS(cancelFields, false, NULL),
+    [SLOT_OP_HOLD] = OP_FIELDS_OPT(holdFields, 1, NULL),
+    [SLOT_OP_CONFIRM] = OP_FIELDS_OPT(confirmFields, 2, NULL),
+    [SLOT_OP_RELEASE] = OP_FIELDS_OPT(claimCmdFields, 2, NULL),
+    [SLOT_OP_CANCEL] = OP_FIELDS_OPT(claimCmdFields, 2, NULL),
     [SLOT_OP_EXPIRE] = OP_FIELDS(expireFields, true, NULL),
     [SLOT_OP_RULES_SET] = {.n_fields = 5,
                            .read = readRulesSet,
@@ -777,6 +875,11 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
                                  .read = readImport,
                                  .pack = packImport},
     [SLOT_OP_SWEEP] = OP_FIELDS(expireFields, true, NULL),
+    [SLOT_OP_ACCOUNT_BIND] = OP_FIELDS(bindFields, false, NULL),
+    [SLOT_OP_ACCOUNT_UNBIND] = OP_FIELDS(bindFields, false, NULL),
+    [SLOT_OP_VIOLATION] = OP_FIELDS(violationFields, false, NULL),
+    [SLOT_OP_UNBLOCK] = OP_FIELDS(staffFields, false, NULL),
+    [SLOT_OP_EXCEPTION] = OP_FIELDS(staffFields, false, NULL),
 };
 
 /* [op, session, seq] precede every command's arguments. */
@@ -792,7 +895,8 @@ static const struct op_layout *opLayout(uint64_t op)
 static bool idemWraps(uint8_t op)
 {
     return (op >= SLOT_OP_POOL_CREATE && op <= SLOT_OP_CANCEL) ||
-           op == SLOT_OP_RULES_SET || op == SLOT_OP_SCHEDULE_IMPORT;
+           op == SLOT_OP_RULES_SET || op == SLOT_OP_SCHEDULE_IMPORT ||
+           (op >= SLOT_OP_ACCOUNT_BIND && op <= SLOT_OP_EXCEPTION);
 }
 
 static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
@@ -809,7 +913,7 @@ static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
  * as UNKNOWN_OP, not as a malformed command. */
 static const struct op_layout *readCmdHead(struct mp_reader *r,
                                            struct slot_cmd *cmd, bool inner,
-                                           uint32_t *extra)
+                                           int32_t *extra)
 {
     uint32_t n;
     uint64_t op;
@@ -828,9 +932,12 @@ static const struct op_layout *readCmdHead(struct mp_reader *r,
         rfail(r, SLOT_UNKNOWN_OP);
         return NULL;
     }
-    *extra = n - CMD_HEAD - l->n_fields; /* 1: a pool spec's schedule */
+    /* *extra: 1 for a pool spec's schedule; -n_opt for a command without
+     * its optional fields. */
+    *extra = (int32_t)n - (int32_t)(CMD_HEAD + l->n_fields);
     if (n != CMD_HEAD + l->n_fields &&
-        !(l->sched_opt && n == CMD_HEAD + l->n_fields + 1)) {
+        !(l->sched_opt && n == CMD_HEAD + l->n_fields + 1) &&
+        !(l->n_opt > 0 && n == CMD_HEAD + l->n_fields - l->n_opt)) {
         rfail(r, SLOT_MALFORMED);
         return NULL;
     }
@@ -884,7 +991,7 @@ static void readIdemHead(struct mp_reader *r, struct slot_cmd *cmd)
 static void readPlainCmd(struct mp_reader *r, struct slot_cmd *cmd, bool inner)
 {
     uint64_t session = cmd->session, seq = cmd->seq;
-    uint32_t extra = 0;
+    int32_t extra = 0;
     const struct op_layout *l = readCmdHead(r, cmd, inner, &extra);
     if (l == NULL) {
         return;
@@ -892,7 +999,11 @@ static void readPlainCmd(struct mp_reader *r, struct slot_cmd *cmd, bool inner)
     if (l->read != NULL) {
         l->read(r, cmd);
     } else {
-        readFields(r, l->fields, l->n_fields, &cmd->u);
+        uint32_t n = l->n_fields - (extra < 0 ? l->n_opt : 0u);
+        readFields(r, l->fields, n, &cmd->u);
+        if (cmd->op == SLOT_OP_CONFIG) {
+            cmd->u.config.v3 = extra == 0;
+        }
     }
     if (r->err == 0 && extra == 1) {
         cmd->u.pool.has_sched = true;
@@ -967,14 +1078,20 @@ void slot_cmd_encode(struct mp_buf *b, const struct slot_cmd *cmd)
         mp_pack_sstr(b, cmd->idem.key);
     }
     bool sched = l->sched_opt && cmd->u.pool.has_sched;
-    mp_pack_array(b, CMD_HEAD + l->n_fields + (sched ? 1u : 0u));
+    /* Every command with all its fields, but a CONFIG made without the
+     * protocol 3 ones (v3 false) as it was. */
+    uint32_t n = l->n_fields;
+    if (cmd->op == SLOT_OP_CONFIG && !cmd->u.config.v3) {
+        n -= l->n_opt;
+    }
+    mp_pack_array(b, CMD_HEAD + n + (sched ? 1u : 0u));
     mp_pack_uint(b, cmd->op);
     mp_pack_uint(b, idem ? 0 : cmd->session);
     mp_pack_uint(b, idem ? 0 : cmd->seq);
     if (l->pack != NULL) {
         l->pack(b, cmd);
     } else {
-        packFields(b, l->fields, l->n_fields, &cmd->u);
+        packFields(b, l->fields, n, &cmd->u);
     }
     if (sched) {
         slot_sched_encode(b, &cmd->u.pool.sched);
@@ -1047,6 +1164,187 @@ int slot_ledger_info_decode(struct mp_reader *r, struct slot_ledger_info *i)
     return READ_STRUCT(r, infoFields, i);
 }
 
+/* ---- patients, accounts, the staff log (protocol 3) ----------------------- */
+
+static const struct field violationInfoFields[] = {
+    F_MS(struct slot_violation, at_ms),
+    F_STR(FK_CHARS, struct slot_violation, hospital, SR_NAME),
+    F_U8(struct slot_violation, kind, 1, SLOT_VIOLATION_KIND_MAX),
+};
+
+static const struct field standingFields[] = {
+    F_STR(FK_CHARS, struct slot_standing, hospital, SR_NAME),
+    F_U32(struct slot_standing, violations, 0, SLOT_VIOLATIONS_KEPT),
+    F_U32(struct slot_standing, threshold, 0, SLOT_VIOLATIONS_KEPT),
+    F_U8(struct slot_standing, warning, 0, 1),
+    F_U64(struct slot_standing, blacklisted_until_ms, 0, UINT64_MAX),
+    F_U8(struct slot_standing, exception, 0, 1),
+};
+
+static const struct field staffEntryFields[] = {
+    F_ID(struct slot_staff_entry, seq),
+    F_MS(struct slot_staff_entry, at_ms),
+    F_U8(struct slot_staff_entry, op, SLOT_OP_VIOLATION, SLOT_OP_EXCEPTION),
+    F_STR(FK_CHARS, struct slot_staff_entry, hospital, SR_NAME),
+    F_STR(FK_CHARS, struct slot_staff_entry, patient, SR_PATIENT),
+    F_U8(struct slot_staff_entry, kind, 0, SLOT_VIOLATION_KIND_MAX),
+    F_STR(FK_CHARS, struct slot_staff_entry, operator_name, SR_OPERATOR),
+    F_STR(FK_CHARS, struct slot_staff_entry, reason, SR_REASON),
+};
+
+static bool readTimes(struct mp_reader *r, uint32_t max, uint64_t *out,
+                      uint32_t *n)
+{
+    if (!mp_read_array(r, n)) {
+        return false;
+    }
+    if (*n > max) {
+        return rfail(r, SLOT_TOO_LARGE);
+    }
+    for (uint32_t i = 0; i < *n && r->err == 0; i++) {
+        mp_read_uint(r, SLOT_TIME_MAX_MS, &out[i]);
+    }
+    return r->err == 0;
+}
+
+static void packTimes(struct mp_buf *b, const uint64_t *t, uint32_t n)
+{
+    mp_pack_array(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_pack_uint(b, t[i]);
+    }
+}
+
+#define PATIENT_INFO_FIELDS 6
+
+void slot_patient_info_encode(struct mp_buf *b,
+                              const struct slot_patient_info *p)
+{
+    mp_pack_array(b, PATIENT_INFO_FIELDS);
+    packChars(b, SR_PATIENT, p->patient);
+    packChars(b, SR_PATIENT_OPT, p->account);
+    assert(p->n_claims <= SLOT_LIST_MAX);
+    mp_pack_array(b, p->n_claims);
+    for (uint32_t i = 0; i < p->n_claims; i++) {
+        slot_claim_encode(b, &p->claims[i]);
+    }
+    packList(b, SLOT_VIOLATIONS_KEPT, N_FIELDS(violationInfoFields),
+             violationInfoFields, sizeof(struct slot_violation),
+             p->violations, p->n_violations);
+    packList(b, SLOT_VIOLATIONS_KEPT, N_FIELDS(standingFields), standingFields,
+             sizeof(struct slot_standing), p->standing, p->n_standing);
+    assert(p->n_cancels <= SLOT_CANCELS_KEPT);
+    packTimes(b, p->cancels_ms, p->n_cancels);
+}
+
+int slot_patient_info_decode(struct mp_reader *r, struct slot_patient_info *p)
+{
+    struct slot_claim *claims = p->claims;
+    uint32_t cap = p->claims_cap;
+    memset(p, 0, sizeof *p);
+    p->claims = claims;
+    p->claims_cap = cap;
+    uint32_t n;
+    if (!mp_expect_array(r, PATIENT_INFO_FIELDS)) {
+        return r->err;
+    }
+    readChars(r, SR_PATIENT, p->patient);
+    readChars(r, SR_PATIENT_OPT, p->account);
+    if (r->err != 0 || !mp_read_array(r, &n)) {
+        return r->err;
+    }
+    if (n > SLOT_LIST_MAX || (claims != NULL && n > cap)) {
+        rfail(r, SLOT_TOO_LARGE);
+        return r->err;
+    }
+    p->n_claims = n;
+    for (uint32_t i = 0; i < n && r->err == 0; i++) {
+        struct slot_claim tmp;
+        slot_claim_decode(r, claims != NULL ? &claims[i] : &tmp);
+    }
+    if (r->err == 0) {
+        readList(r, SLOT_VIOLATIONS_KEPT, N_FIELDS(violationInfoFields),
+                 violationInfoFields, sizeof(struct slot_violation),
+                 p->violations, &p->n_violations);
+    }
+    if (r->err == 0) {
+        readList(r, SLOT_VIOLATIONS_KEPT, N_FIELDS(standingFields),
+                 standingFields, sizeof(struct slot_standing), p->standing,
+                 &p->n_standing);
+    }
+    if (r->err == 0) {
+        readTimes(r, SLOT_CANCELS_KEPT, p->cancels_ms, &p->n_cancels);
+    }
+    return r->err;
+}
+
+void slot_account_info_encode(struct mp_buf *b,
+                              const struct slot_account_info *a)
+{
+    mp_pack_array(b, 3);
+    packChars(b, SR_PATIENT, a->account);
+    assert(a->n_patients <= SLOT_ACCOUNT_PATIENTS_MAX);
+    mp_pack_array(b, a->n_patients);
+    for (uint32_t i = 0; i < a->n_patients; i++) {
+        packChars(b, SR_PATIENT, a->patients[i]);
+    }
+    assert(a->n_changes <= SLOT_ACCOUNT_CHANGES_KEPT);
+    mp_pack_array(b, a->n_changes);
+    for (uint32_t i = 0; i < a->n_changes; i++) {
+        mp_pack_array(b, 2);
+        mp_pack_uint(b, a->changes[i].at_ms);
+        mp_pack_uint(b, a->changes[i].unbinds);
+    }
+}
+
+int slot_account_info_decode(struct mp_reader *r, struct slot_account_info *a)
+{
+    memset(a, 0, sizeof *a);
+    uint32_t n;
+    if (!mp_expect_array(r, 3)) {
+        return r->err;
+    }
+    readChars(r, SR_PATIENT, a->account);
+    if (r->err != 0 || !mp_read_array(r, &n)) {
+        return r->err;
+    }
+    if (n > SLOT_ACCOUNT_PATIENTS_MAX) {
+        rfail(r, SLOT_TOO_LARGE);
+        return r->err;
+    }
+    a->n_patients = n;
+    for (uint32_t i = 0; i < n && r->err == 0; i++) {
+        readChars(r, SR_PATIENT, a->patients[i]);
+    }
+    if (r->err != 0 || !mp_read_array(r, &n)) {
+        return r->err;
+    }
+    if (n > SLOT_ACCOUNT_CHANGES_KEPT) {
+        rfail(r, SLOT_TOO_LARGE);
+        return r->err;
+    }
+    a->n_changes = n;
+    for (uint32_t i = 0; i < n && r->err == 0; i++) {
+        uint64_t unbinds;
+        if (mp_expect_array(r, 2) &&
+            mp_read_uint(r, SLOT_TIME_MAX_MS, &a->changes[i].at_ms) &&
+            mp_read_uint(r, SLOT_ACCOUNT_PATIENTS_MAX, &unbinds)) {
+            a->changes[i].unbinds = (uint32_t)unbinds;
+        }
+    }
+    return r->err;
+}
+
+void slot_staff_entry_encode(struct mp_buf *b, const struct slot_staff_entry *e)
+{
+    PACK_STRUCT(b, staffEntryFields, e);
+}
+
+int slot_staff_entry_decode(struct mp_reader *r, struct slot_staff_entry *e)
+{
+    return READ_STRUCT(r, staffEntryFields, e);
+}
+
 /* ---- reads --------------------------------------------------------------- */
 
 static const struct field readPoolFields[] = {
@@ -1081,6 +1379,16 @@ static const struct field readRulesLogFields[] = {
     F_U64(struct slot_read, after_version, 0, UINT64_MAX),
     F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
 };
+static const struct field readPatientInfoFields[] = {
+    F_STR(FK_STR, struct slot_read, patient, SR_PATIENT),
+};
+static const struct field readAccountFields[] = {
+    F_STR(FK_STR, struct slot_read, account, SR_PATIENT),
+};
+static const struct field readStaffLogFields[] = {
+    F_U64(struct slot_read, after_version, 0, UINT64_MAX),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
 
 static const struct {
     const struct field *fields;
@@ -1096,6 +1404,10 @@ static const struct {
     [SLOT_READ_RULES] = {readRulesFields, N_FIELDS(readRulesFields)},
     [SLOT_READ_RULES_LOG] = {readRulesLogFields, N_FIELDS(readRulesLogFields)},
     [SLOT_READ_SCHEDULE_CHECK] = {NULL, 1}, /* [10, template] */
+    [SLOT_READ_PATIENT_INFO] = {readPatientInfoFields,
+                                N_FIELDS(readPatientInfoFields)},
+    [SLOT_READ_ACCOUNT] = {readAccountFields, N_FIELDS(readAccountFields)},
+    [SLOT_READ_STAFF_LOG] = {readStaffLogFields, N_FIELDS(readStaffLogFields)},
 };
 
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd)

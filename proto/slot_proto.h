@@ -25,18 +25,42 @@
  *   4  POOL_UPDATE    pool spec (below)                 0, 0
  *   5  POOL_CLOSE     pool                              0, 0
  *   6  HOLD           pool, patient, channel, ttl_ms    hold, deadline_ms
- *   7  CONFIRM        hold, payment_ref                 booking, visit_no
- *   8  RELEASE        hold                              0, 0
- *   9  CANCEL         booking                           0, 0
+ *                     [, account]
+ *   7  CONFIRM        hold, payment_ref [, caller,      booking, visit_no
+ *                     account]
+ *   8  RELEASE        hold [, caller, account]          0, 0
+ *   9  CANCEL         booking [, caller, account]       0, 0
  *   10 EXPIRE         max                               expired, still_due
  *   11 IDEM           channel, key, inner command       the inner's
  *   12 RULES_SET      hospital, department, operator,   version, 0
  *                     reason, rule set (slot_sched.h)
  *   13 SCHEDULE_IMPORT template (slot_sched.h)          created, unchanged
  *   14 SWEEP          max                               done, still_due
+ *   15 ACCOUNT_BIND   account, patient                  bound patients, 0
+ *   16 ACCOUNT_UNBIND account, patient                  bound patients, 0
+ *   17 VIOLATION      hospital, patient, kind,          violations in
+ *                     operator, reason                  window, until_ms
+ *   18 UNBLOCK        hospital, patient, operator,      lifted (0/1), 0
+ *                     reason
+ *   19 EXCEPTION      hospital, patient, operator,      0, 0
+ *                     reason
+ *
+ * Optional trailing arguments (protocol 3; a command without them is the
+ * version 2 command, which the Raft log may hold): HOLD's account ("" none:
+ * the hold names no account); CONFIRM's, RELEASE's and CANCEL's caller
+ * (the calling channel, "" = an administrator: slotctl, the hospital's
+ * staff) and account ("" none); CONFIG's account and patient limits and
+ * the cool-down key (struct slot_config). A command encodes with all of
+ * them. Account keys follow the patient key rules.
+ *
+ * A refused command answers a = b = 0, except: QUOTA_EXCEEDED a = which
+ * quota (enum slot_quota), b = the window's first local day; BLACKLISTED
+ * b = blacklisted until (ms); CANCEL_LIMIT b = the local day;
+ * ACCOUNT_LIMIT a = which rule (enum slot_account_rule).
  *
  * IDEM wraps one POOL_CREATE / POOL_UPDATE / POOL_CLOSE / HOLD / CONFIRM /
- * RELEASE / CANCEL / RULES_SET / SCHEDULE_IMPORT with an idempotency key chosen by the client (the HTTP
+ * RELEASE / CANCEL / RULES_SET / SCHEDULE_IMPORT / ACCOUNT_BIND /
+ * ACCOUNT_UNBIND / VIOLATION / UNBLOCK / EXCEPTION with an idempotency key chosen by the client (the HTTP
  * shim's Idempotency-Key): [11, session, seq, channel, key, [op, 0, 0,
  * args...]]. The inner command has session = seq = 0; the ledger remembers
  * its result under (channel, key) with the inner command's fingerprint, so
@@ -114,10 +138,12 @@
 
 /* ---- Limits (all of them; a value outside is INVALID_ARGUMENT or
  * TOO_LARGE). Changing one is a protocol change. ------------------------ */
-/* 2: replies carry the schedule fields (pool status, claims); version 1
- * frames are refused with BAD_VERSION. Commands of version 1 still decode
- * (the Raft log may hold them). */
-#define SLOT_PROTO_VERSION        2
+/* 2: replies carry the schedule fields (pool status, claims). 3: the
+ * patient rules: buckets and pool status report slots cooling down, new
+ * commands and reads, optional trailing arguments. Frames of an older
+ * version are refused with BAD_VERSION; commands of versions 1 and 2 still
+ * decode (the Raft log may hold them). */
+#define SLOT_PROTO_VERSION        3
 #define SLOT_FRAME_MAX            (1u << 20) /* bytes of one frame body */
 #define SLOT_ENTRY_MAX            (4u << 20) /* bytes of one Raft entry */
 #define SLOT_BATCH_CMDS_MAX       1024       /* commands in one entry */
@@ -150,8 +176,13 @@ enum slot_op {
     SLOT_OP_RULES_SET = 12,
     SLOT_OP_SCHEDULE_IMPORT = 13,
     SLOT_OP_SWEEP = 14,
+    SLOT_OP_ACCOUNT_BIND = 15,
+    SLOT_OP_ACCOUNT_UNBIND = 16,
+    SLOT_OP_VIOLATION = 17,
+    SLOT_OP_UNBLOCK = 18,
+    SLOT_OP_EXCEPTION = 19,
 };
-#define SLOT_OP_MAX       14
+#define SLOT_OP_MAX       19
 #define SLOT_IDEM_KEY_MAX 64 /* bytes; [A-Za-z0-9_.:-], >= 1 */
 
 /* Name of an op ("HOLD"), or NULL. Static storage. */
@@ -188,6 +219,41 @@ struct slot_pool_spec {
     struct slot_sched sched; /* slot_sched.h */
 };
 
+/* Which quota refused a HOLD (QUOTA_EXCEEDED's a). */
+enum slot_quota {
+    SLOT_QUOTA_DAY_NORMAL = 1,  /* normal pools of one visit day */
+    SLOT_QUOTA_DAY_EXPERT = 2,  /* expert pools of one visit day */
+    SLOT_QUOTA_DEPT_EXPERT = 3, /* expert pools of one department and day */
+    SLOT_QUOTA_MONTH_NORMAL = 4,
+    SLOT_QUOTA_MONTH_EXPERT = 5,
+    SLOT_QUOTA_ACTIVE = 6, /* platform-wide: active claims of a patient */
+};
+/* "day_normal", ..., "active", or NULL. */
+const char *slot_quota_name(int quota);
+
+/* Which binding rule refused (ACCOUNT_LIMIT's a). */
+enum slot_account_rule {
+    SLOT_ACCOUNT_FULL = 1,           /* account_patients_max bound */
+    SLOT_ACCOUNT_ELSEWHERE = 2,      /* the patient is bound to another */
+    SLOT_ACCOUNT_CHANGES = 3,        /* account_changes_max in the window */
+    SLOT_ACCOUNT_CHANGE_PATIENTS = 4 /* account_change_patients_max */
+};
+/* "full", "elsewhere", "changes", "change_patients", or NULL. */
+const char *slot_account_rule_name(int rule);
+
+enum slot_violation_kind {
+    SLOT_VIOLATION_NO_SHOW = 1, /* VIOLATION (later: the visit-day work) */
+    SLOT_VIOLATION_UNPAID = 2,  /* a hold expired unpaid (rule set) */
+    SLOT_VIOLATION_OTHER = 3,   /* VIOLATION by staff, with its reason */
+};
+#define SLOT_VIOLATION_KIND_MAX 3
+/* "no_show" / "unpaid" / "other", or NULL; and back (-1). */
+const char *slot_violation_name(int kind);
+int slot_violation_from_name(const char *name, size_t len);
+
+#define SLOT_ACCOUNT_PATIENTS_MAX 8 /* account_patients_max at most */
+#define SLOT_ACCOUNT_CHANGES_KEPT 8 /* unbinds an account's record keeps */
+
 /* Replicated rule parameters (SLOT_OP_CONFIG replaces all of them). */
 struct slot_config {
     uint32_t hold_ttl_min_ms; /* 1 <= min <= max <= 24 h */
@@ -196,6 +262,23 @@ struct slot_config {
     uint64_t session_idle_ms; /* a session unused this long is forgotten */
     uint64_t retain_ms;       /* resolved holds/bookings kept for queries */
     uint32_t retain_max;      /* ... and at most this many of them */
+    /* Protocol 3 (a decoded version 2 CONFIG has v3 false: the ledger then
+     * keeps its values of these). Accounts: at most account_patients_max
+     * (1..SLOT_ACCOUNT_PATIENTS_MAX) patients bound to one account; an
+     * unbind starts a change unless one started within the last 24 h; at
+     * most account_changes_max (1..SLOT_ACCOUNT_CHANGES_KEPT) changes per
+     * account_change_window_days (1..3660) and at most
+     * account_change_patients_max (1..SLOT_ACCOUNT_PATIENTS_MAX) unbinds
+     * per change. patient_active_max: 0 (none) or the active claims one
+     * patient may have across the platform. cooldown_key: the SipHash key
+     * of the cool-down times (never reported by reads). */
+    bool v3;
+    uint8_t account_patients_max;
+    uint8_t account_changes_max;
+    uint16_t account_change_window_days;
+    uint8_t account_change_patients_max;
+    uint16_t patient_active_max;
+    uint64_t cooldown_key[2];
 };
 #define SLOT_SESSIONS_MAX 1000000
 #define SLOT_RETAIN_MAX   10000000
@@ -221,17 +304,27 @@ struct slot_cmd {
             struct slot_str patient;
             struct slot_str channel;
             uint32_t ttl_ms;
+            struct slot_str account; /* "" none */
         } hold;
+        /* CONFIRM, RELEASE, CANCEL: the claim, and who asks (caller ""
+         * = an administrator). */
         struct {
-            uint64_t hold;
-            struct slot_str payment_ref;
-        } confirm;
+            uint64_t id;
+            struct slot_str payment_ref; /* CONFIRM */
+            struct slot_str caller;
+            struct slot_str account;
+        } claim;
         struct {
-            uint64_t hold;
-        } release;
+            struct slot_str account;
+            struct slot_str patient;
+        } bind; /* ACCOUNT_BIND, ACCOUNT_UNBIND */
         struct {
-            uint64_t booking;
-        } cancel;
+            struct slot_str hospital;
+            struct slot_str patient;
+            uint8_t kind; /* VIOLATION: NO_SHOW or OTHER */
+            struct slot_str operator_name;
+            struct slot_str reason;
+        } staff; /* VIOLATION, UNBLOCK, EXCEPTION */
         struct {
             uint32_t max; /* 1..SLOT_EXPIRE_MAX */
         } expire;         /* and SWEEP */
@@ -337,7 +430,24 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *                 operator, reason, rule set]
  *   SCHEDULE_CHECK reply = [new, unchanged, [conflicting pool id...]]: what
  *     SCHEDULE_IMPORT of the template would do (at most SLOT_LIST_MAX ids
- *     listed). */
+ *     listed).
+ * Version 3 appends to every bucket (shares and remainder) its slots
+ * cooling down, and to pool status the pool's; and adds:
+ *   PATIENT_INFO reply = patient info: [patient, account ("" none),
+ *     [claim...] (active: HELD before its deadline or BOOKED, by id; at
+ *     most SLOT_LIST_MAX), [[at_ms, hospital, kind], ...] (violations
+ *     kept, oldest first), [[hospital, violations_in_window, threshold,
+ *     warning, blacklisted_until_ms, exception], ...] (per hospital with
+ *     violations or a blacklist), [cancelled_at_ms, ...] (the patient's
+ *     own cancellations kept, oldest first)]. UNKNOWN_PATIENT never: a
+ *     patient the ledger does not know reads as empty.
+ *   ACCOUNT reply = [account, [patient...], [[change_at_ms, unbinds],
+ *     ...]] (bound patients in binding order; changes kept, oldest
+ *     first): an unknown account reads as empty.
+ *   STAFF_LOG reply = [[seq, at_ms, op, hospital, patient, kind,
+ *     operator, reason], ...]: VIOLATION / UNBLOCK / EXCEPTION commands
+ *     that took effect, seq > after, oldest first, at most limit (the
+ *     ledger keeps the last LEDGER_STAFF_LOG_MAX). */
 enum slot_read_op {
     SLOT_READ_POOL = 1,      /* [1, pool]                -> pool status */
     SLOT_READ_HOLD = 2,      /* [2, hold]                -> claim */
@@ -350,8 +460,11 @@ enum slot_read_op {
     SLOT_READ_RULES = 8,     /* [8, hospital, department] -> rules info */
     SLOT_READ_RULES_LOG = 9, /* [9, hospital, after, limit] -> [info...] */
     SLOT_READ_SCHEDULE_CHECK = 10, /* [10, template]  -> check */
+    SLOT_READ_PATIENT_INFO = 11,   /* [11, patient] -> patient info */
+    SLOT_READ_ACCOUNT = 12,        /* [12, account] -> account info */
+    SLOT_READ_STAFF_LOG = 13,      /* [13, after, limit] -> [entry...] */
 };
-#define SLOT_READ_MAX 10
+#define SLOT_READ_MAX 13
 
 struct slot_read {
     uint8_t op;
@@ -366,8 +479,9 @@ struct slot_read {
     struct slot_str doctor;      /* QUERY: "" any */
     uint32_t date_from, date_to; /* QUERY: local days, 0 unbounded */
     uint8_t kind;                /* QUERY: SLOT_KIND_ANY or a kind */
-    uint64_t after_version;      /* RULES_LOG */
+    uint64_t after_version;      /* RULES_LOG; STAFF_LOG: after seq */
     struct slot_template tpl;    /* SCHEDULE_CHECK */
+    struct slot_str account;     /* ACCOUNT */
 };
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd);
 void slot_read_encode(struct mp_buf *b, const struct slot_read *rd);
@@ -388,6 +502,7 @@ struct slot_bucket {
     uint32_t free;
     uint32_t held;
     uint32_t booked;
+    uint32_t cooling; /* freed by a cancel, not free yet (version 3) */
 };
 
 /* A pool's schedule fields as reads report them. */
@@ -420,6 +535,8 @@ struct slot_pool_status {
     struct slot_bucket remainder;
     bool has_place; /* nil on the wire when false */
     struct slot_place place;
+    uint32_t cooling; /* version 3: free + held + booked + cooling ==
+                       * capacity */
 };
 void slot_pool_status_encode(struct mp_buf *b,
                              const struct slot_pool_status *s);
@@ -455,6 +572,67 @@ struct slot_claim {
 };
 void slot_claim_encode(struct mp_buf *b, const struct slot_claim *c);
 int slot_claim_decode(struct mp_reader *r, struct slot_claim *c);
+
+/* ---- patients and accounts (version 3) ---- */
+struct slot_violation {
+    uint64_t at_ms;
+    char hospital[SLOT_NAME_MAX + 1];
+    uint8_t kind; /* enum slot_violation_kind */
+};
+struct slot_standing {
+    char hospital[SLOT_NAME_MAX + 1];
+    uint32_t violations; /* in the hospital's window, now */
+    uint32_t threshold;  /* 0: no blacklist rule */
+    bool warning;        /* one more violation blacklists */
+    uint64_t blacklisted_until_ms; /* 0: not blacklisted */
+    bool exception;      /* an EXCEPTION lets the next hold through */
+};
+/* A patient's info (PATIENT_INFO). claims points at caller storage of
+ * claims_cap entries (decoding more is TOO_LARGE); NULL: decoding skips
+ * them but still counts n_claims. */
+struct slot_patient_info {
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    char account[SLOT_PATIENT_KEY_MAX + 1];
+    uint32_t n_claims, claims_cap;
+    struct slot_claim *claims;
+    uint32_t n_violations;
+    struct slot_violation violations[SLOT_VIOLATIONS_KEPT];
+    uint32_t n_standing;
+    struct slot_standing standing[SLOT_VIOLATIONS_KEPT];
+    uint32_t n_cancels;
+    uint64_t cancels_ms[SLOT_CANCELS_KEPT];
+};
+void slot_patient_info_encode(struct mp_buf *b,
+                              const struct slot_patient_info *p);
+int slot_patient_info_decode(struct mp_reader *r, struct slot_patient_info *p);
+
+struct slot_account_info {
+    char account[SLOT_PATIENT_KEY_MAX + 1];
+    uint32_t n_patients;
+    char patients[SLOT_ACCOUNT_PATIENTS_MAX][SLOT_PATIENT_KEY_MAX + 1];
+    uint32_t n_changes; /* oldest first */
+    struct {
+        uint64_t at_ms; /* the change's first unbind */
+        uint32_t unbinds;
+    } changes[SLOT_ACCOUNT_CHANGES_KEPT];
+};
+void slot_account_info_encode(struct mp_buf *b,
+                              const struct slot_account_info *a);
+int slot_account_info_decode(struct mp_reader *r, struct slot_account_info *a);
+
+struct slot_staff_entry {
+    uint64_t seq;
+    uint64_t at_ms;
+    uint8_t op; /* VIOLATION, UNBLOCK, EXCEPTION */
+    char hospital[SLOT_NAME_MAX + 1];
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    uint8_t kind; /* VIOLATION's, else 0 */
+    char operator_name[SLOT_OPERATOR_MAX + 1];
+    char reason[SLOT_REASON_MAX + 1];
+};
+void slot_staff_entry_encode(struct mp_buf *b,
+                             const struct slot_staff_entry *e);
+int slot_staff_entry_decode(struct mp_reader *r, struct slot_staff_entry *e);
 
 /* Ledger-wide figures. */
 struct slot_ledger_info {

@@ -131,11 +131,40 @@ static bool sstrEq(struct slot_str a, struct slot_str b)
 
 /* ---- rule sets ----------------------------------------------------------- */
 
+void slot_patient_rules_default(struct slot_patient_rules *p)
+{
+    memset(p, 0, sizeof *p);
+    p->cancel_minute = SLOT_MINUTE_NONE;
+    p->violation_window_days = 30;
+    p->blacklist_days = 90;
+}
+
 void slot_rules_default(struct slot_rules *r)
 {
     memset(r, 0, sizeof *r);
     r->cutoff_minute = SLOT_MINUTE_NONE;
     r->flowback_minute = SLOT_MINUTE_NONE;
+    slot_patient_rules_default(&r->patient);
+}
+
+#define SLOT_WINDOW_DAYS_MAX (SLOT_HORIZON_MAX * 10)
+
+static bool validGroupOrChannel(const char *z);
+
+static bool patientRulesOk(const struct slot_patient_rules *p)
+{
+    return p->cancel_days_before <= SLOT_HORIZON_MAX &&
+           (p->cancel_minute < SLOT_MINUTES_PER_DAY ||
+            p->cancel_minute == SLOT_MINUTE_NONE) &&
+           p->cancel_limit_day <= SLOT_CANCELS_KEPT &&
+           p->violation_window_days >= 1 &&
+           p->violation_window_days <= SLOT_WINDOW_DAYS_MAX &&
+           p->violation_threshold <= SLOT_VIOLATIONS_KEPT &&
+           p->blacklist_days >= 1 && p->blacklist_days <= SLOT_WINDOW_DAYS_MAX &&
+           p->cooldown_min_ms <= p->cooldown_max_ms &&
+           p->cooldown_max_ms <= SLOT_COOLDOWN_MAX_MS &&
+           validGroupOrChannel(p->blacklist_exempt) &&
+           validGroupOrChannel(p->account_channels);
 }
 
 static bool validTtl(uint32_t ms)
@@ -158,6 +187,12 @@ static struct slot_str zstr(const char *z)
     return (struct slot_str){z, (uint32_t)strlen(z)};
 }
 
+/* "" or a channel / group name. */
+static bool validGroupOrChannel(const char *z)
+{
+    return z[0] == '\0' || slot_valid_channel(zstr(z)) == SLOT_OK;
+}
+
 int slot_rules_check(const struct slot_rules *r)
 {
     bool ok = r->utc_offset_min >= SLOT_UTC_OFFSET_MIN &&
@@ -175,7 +210,7 @@ int slot_rules_check(const struct slot_rules *r)
                slot_valid_channel(zstr(r->flowback_to)) == SLOT_OK) &&
               r->n_groups <= SLOT_GROUPS_MAX &&
               r->n_policies <= SLOT_POLICIES_MAX &&
-              r->n_elig <= SLOT_ELIG_RULES_MAX;
+              r->n_elig <= SLOT_ELIG_RULES_MAX && patientRulesOk(&r->patient);
     if (!ok) {
         return SLOT_INVALID_ARGUMENT;
     }
@@ -289,20 +324,103 @@ static void readElig(struct mp_reader *r, struct slot_elig *e)
     }
 }
 
-#define RULES_FIELDS 13
+#define RULES_FIELDS_V1       13
+#define RULES_FIELDS          14 /* version 2: + the patient rules */
+#define PATIENT_RULES_FIELDS 17
+
+static bool readU8(struct mp_reader *r, uint64_t max, uint8_t *out)
+{
+    uint64_t v;
+    if (!readUint(r, 0, max, &v)) {
+        return false;
+    }
+    *out = (uint8_t)v;
+    return true;
+}
+
+static bool readU16(struct mp_reader *r, uint64_t min, uint64_t max,
+                    uint16_t *out)
+{
+    uint64_t v;
+    if (!readUint(r, min, max, &v)) {
+        return false;
+    }
+    *out = (uint16_t)v;
+    return true;
+}
+
+/* The ranges are slot_rules_check's (patientRulesOk), checked after. */
+static void readPatientRules(struct mp_reader *r, struct slot_patient_rules *p)
+{
+    (void)(mp_expect_array(r, PATIENT_RULES_FIELDS) &&
+           readU8(r, UINT8_MAX, &p->quota_day_normal) &&
+           readU8(r, UINT8_MAX, &p->quota_day_expert) &&
+           readU8(r, UINT8_MAX, &p->quota_dept_expert) &&
+           readU8(r, UINT8_MAX, &p->quota_month_normal) &&
+           readU8(r, UINT8_MAX, &p->quota_month_expert) &&
+           readU16(r, 0, SLOT_HORIZON_MAX, &p->cancel_days_before) &&
+           readMinuteOrNone(r, &p->cancel_minute) &&
+           mp_read_bool(r, &p->cancel_same_day) &&
+           readU8(r, SLOT_CANCELS_KEPT, &p->cancel_limit_day) &&
+           readU16(r, 1, SLOT_WINDOW_DAYS_MAX, &p->violation_window_days) &&
+           readU8(r, SLOT_VIOLATIONS_KEPT, &p->violation_threshold) &&
+           readU16(r, 1, SLOT_WINDOW_DAYS_MAX, &p->blacklist_days) &&
+           readCharsChecked(r, SLOT_CHANNEL_MAX, slot_valid_channel, true,
+                            p->blacklist_exempt) &&
+           mp_read_bool(r, &p->unpaid_is_violation) &&
+           mp_read_u32(r, &p->cooldown_min_ms) &&
+           mp_read_u32(r, &p->cooldown_max_ms) &&
+           readCharsChecked(r, SLOT_CHANNEL_MAX, slot_valid_channel, true,
+                            p->account_channels));
+}
+
+static void packPatientRules(struct mp_buf *b,
+                             const struct slot_patient_rules *p)
+{
+    mp_pack_array(b, PATIENT_RULES_FIELDS);
+    mp_pack_uint(b, p->quota_day_normal);
+    mp_pack_uint(b, p->quota_day_expert);
+    mp_pack_uint(b, p->quota_dept_expert);
+    mp_pack_uint(b, p->quota_month_normal);
+    mp_pack_uint(b, p->quota_month_expert);
+    mp_pack_uint(b, p->cancel_days_before);
+    mp_pack_uint(b, p->cancel_minute);
+    mp_pack_bool(b, p->cancel_same_day);
+    mp_pack_uint(b, p->cancel_limit_day);
+    mp_pack_uint(b, p->violation_window_days);
+    mp_pack_uint(b, p->violation_threshold);
+    mp_pack_uint(b, p->blacklist_days);
+    mp_pack_cstr(b, p->blacklist_exempt);
+    mp_pack_bool(b, p->unpaid_is_violation);
+    mp_pack_uint(b, p->cooldown_min_ms);
+    mp_pack_uint(b, p->cooldown_max_ms);
+    mp_pack_cstr(b, p->account_channels);
+}
 
 int slot_rules_decode(struct mp_reader *r, struct slot_rules *out)
 {
     slot_rules_default(out);
     uint64_t version, v;
     int64_t offset;
-    uint32_t n;
-    if (!mp_expect_array(r, RULES_FIELDS) ||
-        !mp_read_uint(r, UINT32_MAX, &version)) {
+    uint32_t n, fields;
+    if (!mp_read_array(r, &fields)) {
         return r->err;
     }
-    if (version != SLOT_RULES_VERSION) {
+    if (fields < 1) {
+        fail(r, SLOT_MALFORMED);
+        return r->err;
+    }
+    if (!mp_read_uint(r, UINT32_MAX, &version)) {
+        return r->err;
+    }
+    /* Version 1 rule sets stay readable: RULES_SET entries in the Raft log
+     * and version 2 snapshots hold them. */
+    if (version != 1 && version != SLOT_RULES_VERSION) {
         fail(r, SLOT_BAD_VERSION);
+        return r->err;
+    }
+    if (fields != (version == 1 ? RULES_FIELDS_V1 : RULES_FIELDS)) {
+        fail(r, SLOT_MALFORMED);
         return r->err;
     }
     if (!mp_read_int(r, SLOT_UTC_OFFSET_MIN, SLOT_UTC_OFFSET_MAX, &offset)) {
@@ -347,6 +465,9 @@ int slot_rules_decode(struct mp_reader *r, struct slot_rules *out)
     out->n_elig = (uint8_t)n;
     for (uint32_t i = 0; i < n && r->err == 0; i++) {
         readElig(r, &out->elig[i]);
+    }
+    if (r->err == 0 && version >= 2) {
+        readPatientRules(r, &out->patient);
     }
     if (r->err == 0 && slot_rules_check(out) != SLOT_OK) {
         fail(r, slot_rules_check(out));
@@ -398,6 +519,7 @@ void slot_rules_encode(struct mp_buf *b, const struct slot_rules *r)
             mp_pack_cstr(b, e->names[j]);
         }
     }
+    packPatientRules(b, &r->patient);
 }
 
 static int validReason(struct slot_str s)

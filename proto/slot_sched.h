@@ -54,6 +54,48 @@
  *                       (1..SLOT_POOL_NAMES_MAX distinct names); no match:
  *                       every channel. A pool's own eligible list wins.
  *
+ * ---- Rule set format version 2: version 1's elements with 2 in the first
+ *      place, then one more element, the patient rules (issue "patients"):
+ *   [quota_day_normal, quota_day_expert, quota_dept_expert,
+ *    quota_month_normal, quota_month_expert, cancel_days_before,
+ *    cancel_minute, cancel_same_day, cancel_limit_day,
+ *    violation_window_days, violation_threshold, blacklist_days,
+ *    blacklist_exempt, unpaid_is_violation, cooldown_min_ms,
+ *    cooldown_max_ms, account_channels]
+ *   quota_*             0 (no limit) .. 255: a patient's HELD + BOOKED
+ *                       claims at this hospital: on one visit day, normal
+ *                       pools (3) and expert pools (kinds other than
+ *                       normal; 2), expert pools of one department on one
+ *                       visit day (1); in one calendar month of visit days,
+ *                       normal (12) and expert (4)
+ *   cancel_days_before  0..SLOT_HORIZON_MAX and
+ *   cancel_minute       0..1439 or SLOT_MINUTE_NONE (no deadline): a
+ *                       booking may be cancelled until local minute
+ *                       cancel_minute of day visit_day - cancel_days_before
+ *                       (1 and 900: 15:00 the day before)
+ *   cancel_same_day     bool: a booking made at or after that deadline may
+ *                       still be cancelled until its segment starts
+ *   cancel_limit_day    0 (none) .. SLOT_CANCELS_KEPT: a patient who
+ *                       cancelled this many bookings on one local day gets
+ *                       no new holds that day
+ *   violation_window_days 1..SLOT_HORIZON_MAX*10, violation_threshold 0
+ *                       (no blacklist) .. SLOT_VIOLATIONS_KEPT,
+ *                       blacklist_days 1..SLOT_HORIZON_MAX*10: threshold
+ *                       violations within the window blacklist the
+ *                       patient for blacklist_days; at threshold - 1 reads
+ *                       show a warning
+ *   blacklist_exempt    "" or a channel or group that still books for a
+ *                       blacklisted patient (the hospital's window)
+ *   unpaid_is_violation bool: a hold that expires unpaid is a violation
+ *   cooldown_min_ms <= cooldown_max_ms <= SLOT_COOLDOWN_MAX_MS: a slot
+ *                       freed by a cancelled booking returns to free at an
+ *                       unpredictable time in [min, max] after the cancel
+ *                       (max 0: at once)
+ *   account_channels    "" or a channel or group whose holds must name an
+ *                       account the patient is bound to
+ *   A version 1 rule set decodes with slot_patient_rules_default's values
+ *   (nothing restricted); the encoder always writes version 2.
+ *
  * ---- A pool's schedule fields: the optional 9th element of a pool spec --
  *   [hospital, campus, department, doctor, visit_day, pay_mode,
  *    visit_slot_ms, [eligible...], [remainder_allow...]]
@@ -103,7 +145,10 @@
 #define SLOT_FLOWBACK_DAYS_MAX  7
 #define SLOT_MINUTE_NONE        0xffffu
 #define SLOT_KIND_ANY           255
-#define SLOT_RULES_VERSION      1
+#define SLOT_RULES_VERSION      2
+#define SLOT_CANCELS_KEPT       8 /* cancellations a patient's record keeps */
+#define SLOT_VIOLATIONS_KEPT    8 /* violations a patient's record keeps */
+#define SLOT_COOLDOWN_MAX_MS    (60u * 60u * 1000u)
 #define SLOT_ID_PREFIX_MAX      50 /* + "/YYYYMMDD/HHMM" <= pool id max */
 #define SLOT_TEMPLATE_DAYS_MAX  366
 #define SLOT_TEMPLATE_SEGS_MAX  48
@@ -141,6 +186,27 @@ struct slot_elig {
     char names[SLOT_POOL_NAMES_MAX][SLOT_CHANNEL_NAME_MAX + 1];
 };
 
+/* Rule set version 2's patient rules (see the format above). */
+struct slot_patient_rules {
+    uint8_t quota_day_normal, quota_day_expert, quota_dept_expert;
+    uint8_t quota_month_normal, quota_month_expert;
+    uint16_t cancel_days_before;
+    uint16_t cancel_minute; /* or SLOT_MINUTE_NONE: no deadline */
+    bool cancel_same_day;
+    uint8_t cancel_limit_day;
+    uint16_t violation_window_days;
+    uint8_t violation_threshold;
+    uint16_t blacklist_days;
+    char blacklist_exempt[SLOT_CHANNEL_NAME_MAX + 1];
+    bool unpaid_is_violation;
+    uint32_t cooldown_min_ms, cooldown_max_ms;
+    char account_channels[SLOT_CHANNEL_NAME_MAX + 1];
+};
+/* Nothing restricted: no quota, no deadline, no limit, no blacklist, no
+ * cool-down, no account channels (window 30 days, 90 days' blacklist, so
+ * that a threshold alone turns the rule on). */
+void slot_patient_rules_default(struct slot_patient_rules *p);
+
 struct slot_rules {
     int16_t utc_offset_min;
     uint16_t release_minute;
@@ -157,6 +223,7 @@ struct slot_rules {
     struct slot_policy policies[SLOT_POLICIES_MAX];
     uint8_t n_elig;
     struct slot_elig elig[SLOT_ELIG_RULES_MAX];
+    struct slot_patient_rules patient; /* version 2 */
 };
 
 /* The rule set a hospital without one behaves as if it had: nothing is

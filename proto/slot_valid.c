@@ -156,6 +156,24 @@ int slot_valid_config(const struct slot_config *c)
         c->session_max <= SLOT_SESSIONS_MAX && c->session_idle_ms >= 1000 &&
         c->session_idle_ms <= SLOT_TIME_MAX_MS &&
         c->retain_ms <= SLOT_TIME_MAX_MS && c->retain_max <= SLOT_RETAIN_MAX;
+    /* Protocol 3's fields; a version 2 CONFIG leaves them zero. */
+    if (c->v3) {
+        ok = ok && c->account_patients_max >= 1 &&
+             c->account_patients_max <= SLOT_ACCOUNT_PATIENTS_MAX &&
+             c->account_changes_max >= 1 &&
+             c->account_changes_max <= SLOT_ACCOUNT_CHANGES_KEPT &&
+             c->account_change_window_days >= 1 &&
+             c->account_change_window_days <= 3660 &&
+             c->account_change_patients_max >= 1 &&
+             c->account_change_patients_max <= SLOT_ACCOUNT_PATIENTS_MAX;
+    } else {
+        ok = ok && c->account_patients_max == 0 &&
+             c->account_changes_max == 0 &&
+             c->account_change_window_days == 0 &&
+             c->account_change_patients_max == 0 &&
+             c->patient_active_max == 0 && c->cooldown_key[0] == 0 &&
+             c->cooldown_key[1] == 0;
+    }
     return ok ? SLOT_OK : SLOT_INVALID_ARGUMENT;
 }
 

@@ -39,9 +39,9 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
         case SLOT_OP_CONFIRM:
             return ledger__confirm(l, cmd, res);
         case SLOT_OP_RELEASE:
-            return ledger__release(l, cmd->u.release.hold);
+            return ledger__release(l, cmd->u.claim.id);
         case SLOT_OP_CANCEL:
-            return ledger__cancel(l, cmd->u.cancel.booking);
+            return ledger__cancel(l, cmd->u.claim.id);
         case SLOT_OP_EXPIRE:
             return ledger__expire(l, cmd->u.expire.max, res);
         case SLOT_OP_RULES_SET:

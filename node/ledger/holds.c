@@ -268,13 +268,13 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
                     struct slot_result *res)
 {
     uint32_t ci;
-    int rc = heldCheck(l, cmd->u.confirm.hold, &ci);
+    int rc = heldCheck(l, cmd->u.claim.id, &ci);
     if (rc != SLOT_OK) {
         return rc;
     }
     struct claim *c = &l->claims[ci];
     struct pool *p = &l->pools[c->pool];
-    struct slot_str ref = cmd->u.confirm.payment_ref;
+    struct slot_str ref = cmd->u.claim.payment_ref;
     bool at_visit = p->place != NULL && p->place->pay_mode == SLOT_PAY_AT_VISIT;
     if (ref.len == 0 && !at_visit) {
         return SLOT_PAYMENT_REQUIRED;

@@ -24,10 +24,13 @@
  *                                               CHANNEL_NOT_ALLOWED,
  *                                               OUTSIDE_HORIZON,
  *                                               NOT_RELEASED, BOOKING_CLOSED,
- *                                               TTL_OUT_OF_RANGE,
- *                                               PATIENT_HAS_CLAIM, SOLD_OUT,
+ *                                               TTL_OUT_OF_RANGE, NOT_BOUND,
+ *                                               BLACKLISTED, CANCEL_LIMIT,
+ *                                               PATIENT_HAS_CLAIM,
+ *                                               QUOTA_EXCEEDED, SOLD_OUT,
  *                                               LIMIT_REACHED
- *   HELD -> BOOKED            ledger__confirm   UNKNOWN_HOLD, HOLD_EXPIRED,
+ *   HELD -> BOOKED            ledger__confirm   UNKNOWN_HOLD, NOT_OWNER,
+ *                                               HOLD_EXPIRED,
  *                                               ALREADY_CONFIRMED,
  *                                               ALREADY_RELEASED,
  *                                               PAYMENT_REQUIRED
@@ -36,8 +39,14 @@
  *                                               HOLD, CONFIRM or RELEASE
  *                                               touches a hold whose
  *                                               deadline <= ledger time)
- *   BOOKED -> CANCELLED       cancel            UNKNOWN_BOOKING,
- *                                               ALREADY_CANCELLED
+ *   BOOKED -> CANCELLED       cancel            UNKNOWN_BOOKING, NOT_OWNER,
+ *                                               ALREADY_CANCELLED,
+ *                                               CANCEL_CLOSED
+ *
+ * A slot a cancelled booking frees is free at once, or, under a rule set
+ * with a cool-down, COOLING until its return time (then free: SWEEP):
+ *
+ *   BOOKED ──CANCEL──▶ (cooling) ──SWEEP at due──▶ (free)
  *
  * Each hold resolves exactly once. A second resolution gets the error that
  * names the first (ALREADY_CONFIRMED / ALREADY_RELEASED / HOLD_EXPIRED).
@@ -48,8 +57,12 @@
  * ---- Invariants (ledger_check verifies all; ledger_apply asserts the
  *      counter identity of every pool it touched in debug builds) --------
  *   per pool and per bucket (channel share or shared remainder):
- *     free + held + booked == capacity, each counter equal to the number of
- *     active claims of that bucket in that state;
+ *     free + held + booked + cooling == capacity, held and booked equal to
+ *     the number of active claims of that bucket in that state, cooling to
+ *     the number of its entries in the cooling heap;
+ *   the patient-claims index holds exactly the HELD and BOOKED claims,
+ *   under their patient; every account's bound patients name it as their
+ *   account and the reverse; the staff log's sequence numbers increase;
  *   every HELD claim is in the expiry heap, nothing else is;
  *   every HELD or BOOKED claim is the one entry of its (pool, patient);
  *   the visit numbers of a pool's BOOKED claims are distinct, and every
@@ -143,10 +156,10 @@
  *   scheduled and the spec has no segment (a scheduled pool keeps one: its
  *   visit numbers and closing rule are times in it); UNKNOWN_HOSPITAL;
  *   CAPACITY_CONFLICT
- *   if any new share would be below its channel's held+booked from its
- *   share, a removed share still has held or booked slots, or the new
- *   remainder (capacity - sum of shares) would be below the remainder's
- *   held+booked; LIMIT_REACHED. Replaces kind, fee, segment, release time,
+ *   if any new share would be below its channel's held+booked+cooling
+ *   from its share, a removed share still has held, booked or cooling
+ *   slots, or the new remainder (capacity - sum of shares) would be below
+ *   the remainder's held+booked+cooling; LIMIT_REACHED. Replaces kind, fee, segment, release time,
  *   capacity and shares (each share's capacity and spec become its new
  *   slots), and the schedule fields if the spec has them (a spec without
  *   them keeps the pool's place). The flow-back state is kept (a pool
@@ -201,22 +214,103 @@
  *   ALREADY_CANCELLED; BOOKED -> CANCELLED, slot freed, its visit number
  *   back in the pool's freed list.
  * A claim stays in the bucket it was taken from for life, through
- * POOL_UPDATEs. Refused commands answer a = b = 0. Patients and channels,
- * once interned, are never forgotten (they will carry quotas).
+ * POOL_UPDATEs. Refused commands answer a = b = 0, except the refusals
+ * that name their rule (slot_proto.h). Patients, accounts and channels,
+ * once interned, are never forgotten.
  * Reads never change state: a HELD claim past its deadline still counts as
  * held in pool counters until it is expired, while a claim read reports it
  * EXPIRED (resolved_at_ms 0) and patient reads leave it out.
  * EXPIRE(max): expires HELD claims with deadline <= now in (deadline, id)
  *   order, at most max; a = number expired, b = number still due, capped at
  *   SLOT_EXPIRE_DUE_COUNT_MAX.
- * SWEEP(max): flows back the pools whose flow-back is due (due <= now) in
- *   (due, pool index) order, at most max: in each, every share other than
- *   the target (the share named R.flowback_to, else the remainder) gives
- *   its free slots to the target (capacity and free move; held and booked
- *   never do), and the pool is marked flowed; a = pools flowed, b = pools
- *   still due (capped at SLOT_EXPIRE_DUE_COUNT_MAX).
+ * SWEEP(max): first flows back the pools whose flow-back is due (due <=
+ *   now) in (due, pool index) order, at most max: in each, every share
+ *   other than the target (the share named R.flowback_to, else the
+ *   remainder) gives its free slots to the target (capacity and free move;
+ *   held, booked and cooling never do), and the pool is marked flowed;
+ *   then, within what is left of max, returns cooling slots whose due <=
+ *   now to free in their bucket, in (due, claim id) order. a = pools
+ *   flowed + slots returned, b = still due of both (capped at
+ *   SLOT_EXPIRE_DUE_COUNT_MAX).
  * Every resolution (release, expiry, cancel) appends the claim to the
  * retained list with resolved_at_ms = now.
+ *
+ * ---- Patients, accounts and the anti-scalper rules (protocol 3) --------
+ * The patient rules PR are the rules.patient of the pool's HOSPITAL (a
+ * department's own rule set does not change them); a free-standing pool
+ * has none (only accounts, ownership and the platform quota apply to it).
+ * "Active" claims: HELD with deadline > now, or BOOKED. Days are local
+ * days under the hospital's offset; today = the local day of now.
+ * Accounts (config): a patient is bound to at most one account; an
+ *   account binds at most config.account_patients_max patients.
+ * ACCOUNT_BIND(A, P): P bound to A: nothing changes; P bound to another
+ *   account -> ACCOUNT_LIMIT (ELSEWHERE); A full -> ACCOUNT_LIMIT (FULL);
+ *   LIMIT_REACHED (patients or accounts table full); else P is bound
+ *   (appended to A's list). a = patients bound to A.
+ * ACCOUNT_UNBIND(A, P): P not bound to A -> NOT_BOUND. A change is open if
+ *   A's last change started within the last 24 h: then ACCOUNT_LIMIT
+ *   (CHANGE_PATIENTS) if it has account_change_patients_max unbinds, else
+ *   it counts one more. Otherwise ACCOUNT_LIMIT (CHANGES) if A has
+ *   account_changes_max changes started within the last
+ *   account_change_window_days * 86400000 ms, else a new change {now, 1}
+ *   (A keeps its last SLOT_ACCOUNT_CHANGES_KEPT). P is unbound (the rest
+ *   keep their order); P's claims are untouched. a = patients bound.
+ * HOLD (pool p, patient P, channel C, account A), after TTL_OUT_OF_RANGE:
+ *   NOT_BOUND: A non-empty and P not bound to A; or p scheduled, PR's
+ *     account_channels covers C (slot_rules_covers, under the hospital's
+ *     rules) and A is empty.
+ *   BLACKLISTED (b = until): p scheduled, P blacklisted at p's hospital
+ *     (until > now), PR.blacklist_exempt does not cover C, and no
+ *     exception is pending for P there (a pending exception lets this hold
+ *     through and is used up by it if the hold succeeds).
+ *   CANCEL_LIMIT (b = today): p scheduled, PR.cancel_limit_day > 0, and P's
+ *     kept cancellations made on today (local) number >= it.
+ *   PATIENT_HAS_CLAIM (as before).
+ *   QUOTA_EXCEEDED (a = quota, b = the window's first day): for p
+ *     scheduled, with class(k) = normal if k is SLOT_KIND_NORMAL else
+ *     expert, counting P's active claims in scheduled pools of p's
+ *     hospital, first: same visit day and class >= quota_day_<class>;
+ *     then (expert) same visit day and department >= quota_dept_expert;
+ *     then same calendar month of visit days and class >=
+ *     quota_month_<class> (b = the month's first day). A quota of 0 never
+ *     refuses. Then, for every pool, config.patient_active_max > 0 and P's
+ *     active claims (any pool) >= it -> ACTIVE (b = 0).
+ *   then SOLD_OUT and LIMIT_REACHED as before.
+ * CONFIRM / RELEASE / CANCEL carry the caller (channel; "" = an
+ *   administrator) and an account: right after UNKNOWN_HOLD /
+ *   UNKNOWN_BOOKING, NOT_OWNER unless the caller is "", or the claim's
+ *   channel, or the account is non-empty and P is bound to it now.
+ *   Nothing changes on NOT_OWNER (a due hold is not expired by it).
+ * CANCEL, after ALREADY_CANCELLED: CANCEL_CLOSED if the caller is not ""
+ *   and, for p scheduled with PR.cancel_minute set, D = local minute
+ *   cancel_minute of day V - cancel_days_before: now >= D and not
+ *   (PR.cancel_same_day and booked_at >= D and now < seg_start_ms).
+ *   Then the booking is CANCELLED, its visit number freed; its slot goes
+ *   to free, or, when p is scheduled and PR.cooldown_max_ms > 0, to
+ *   cooling until now + cooldown_min_ms + siphash24(config.cooldown_key,
+ *   [claim id, now] as 16 little-endian bytes) % (max - min + 1). A cancel
+ *   by a non-empty caller is recorded in P's cancellations (the last
+ *   SLOT_CANCELS_KEPT kept).
+ * Violations: VIOLATION(hospital H, P, kind) -> UNKNOWN_HOSPITAL,
+ *   LIMIT_REACHED (patients table); a HELD claim of a scheduled pool that
+ *   expires (sweep or lazily) is an UNPAID violation when
+ *   PR.unpaid_is_violation. A violation is recorded {now, H, kind} (P
+ *   keeps the last SLOT_VIOLATIONS_KEPT); n = P's kept violations at H
+ *   with at_ms + violation_window_days * 86400000 > now; when
+ *   PR.violation_threshold > 0 and n >= it, P is blacklisted at H until
+ *   max(its current until, now + blacklist_days * 86400000). VIOLATION
+ *   answers a = n, b = until (0 if not blacklisted).
+ * UNBLOCK(H, P): UNKNOWN_HOSPITAL; P's blacklist at H and P's violations
+ *   at H are removed; a = 1 if P was blacklisted there (until > now).
+ * EXCEPTION(H, P): UNKNOWN_HOSPITAL; LIMIT_REACHED (patients table); an
+ *   exception is pending for P at H until a hold uses it.
+ * A patient keeps standings (blacklist until, exception) for at most
+ *   SLOT_VIOLATIONS_KEPT hospitals: a new one replaces an entry with
+ *   nothing in force (until <= now, no exception), else the one with the
+ *   earliest until.
+ * VIOLATION, UNBLOCK and EXCEPTION that pass their checks are appended to
+ *   the staff log (seq 1, 2, ...; the last LEDGER_STAFF_LOG_MAX kept) with
+ *   now, operator and reason.
  *
  * Memory: allocation failure inside ledger_apply aborts the process. A
  * replica cannot refuse an entry the others applied; crashing and
@@ -245,6 +339,13 @@
 #define LEDGER_NAMES_MAX          (1u << 20) /* campuses, departments, doctors */
 #define LEDGER_OVERRIDES_MAX      64 /* departments with their own rules */
 #define LEDGER_RULES_LOG_MAX      32 /* rule changes remembered per hospital */
+#define LEDGER_ACCOUNTS_MAX       (1u << 26)
+#define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
+/* Memory of the patient rules: a patient with an account, violations,
+ * standings or cancellations has a record of LEDGER_PATIENT_EXT_BYTES
+ * (others cost nothing more than before); an account
+ * LEDGER_ACCOUNT_BYTES plus its key; every active claim 16 bytes in the
+ * patient-claims index; a slot cooling down 24 bytes. */
 
 /* Defaults of struct slot_config for a new ledger. */
 #define LEDGER_DEFAULT_TTL_MIN_MS      1000u
@@ -253,11 +354,17 @@
 #define LEDGER_DEFAULT_SESSION_IDLE_MS (60ull * 60 * 1000)
 #define LEDGER_DEFAULT_RETAIN_MS       (24ull * 60 * 60 * 1000)
 #define LEDGER_DEFAULT_RETAIN_MAX      4000000u
+#define LEDGER_DEFAULT_ACCOUNT_PATIENTS 4u   /* the "1+3" rule */
+#define LEDGER_DEFAULT_ACCOUNT_CHANGES  1u   /* one change ... */
+#define LEDGER_DEFAULT_ACCOUNT_WINDOW   365u /* ... per 365 days ... */
+#define LEDGER_DEFAULT_CHANGE_PATIENTS  2u   /* ... of at most 2 patients */
 
 /* Snapshot format version (second field, after the magic "SLSNAP"). */
 /* 2: hospitals, names, schedule fields, freed visit numbers, claim
- * buckets. Version 1 snapshots still restore (free-standing pools). */
-#define LEDGER_SNAPSHOT_VERSION 2
+ * buckets. Version 1 snapshots still restore (free-standing pools).
+ * 3: patient records, accounts, cooling slots, the staff log, config v3.
+ * Version 2 snapshots still restore. */
+#define LEDGER_SNAPSHOT_VERSION 3
 
 struct ledger;
 
@@ -303,6 +410,18 @@ int ledger_read_pool(const struct ledger *l, struct slot_str pool,
  * were confirmed (BOOKED or CANCELLED), else UNKNOWN_BOOKING. */
 int ledger_read_claim(const struct ledger *l, uint64_t id, bool booking,
                       struct slot_claim *out);
+/* A patient's record (PATIENT_INFO): claims into out->claims (capacity
+ * out->claims_cap, the first that many by id). Never fails: an unknown
+ * patient reads as empty. */
+void ledger_read_patient_info(const struct ledger *l, struct slot_str patient,
+                              struct slot_patient_info *out);
+void ledger_read_account(const struct ledger *l, struct slot_str account,
+                         struct slot_account_info *out);
+/* Staff log entries with seq > after, oldest first, at most limit. */
+void ledger_read_staff_log(const struct ledger *l, uint64_t after,
+                           uint32_t limit, struct slot_staff_entry *out,
+                           uint32_t *n);
+
 /* The patient's active claims in the pool (BOOKED, or HELD before its
  * deadline): at most one. */
 int ledger_read_patient(const struct ledger *l, struct slot_str pool,

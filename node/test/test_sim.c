@@ -984,15 +984,15 @@ static uint32_t reqNew(struct sim *s, int client, struct slot_cmd c)
     r->seq = c.seq;
     switch (c.op) {
         case SLOT_OP_CONFIRM:
-            r->target = c.u.confirm.hold;
-            memcpy(r->payref, c.u.confirm.payment_ref.p,
-                   c.u.confirm.payment_ref.len);
+            r->target = c.u.claim.id;
+            memcpy(r->payref, c.u.claim.payment_ref.p,
+                   c.u.claim.payment_ref.len);
             break;
         case SLOT_OP_RELEASE:
-            r->target = c.u.release.hold;
+            r->target = c.u.claim.id;
             break;
         case SLOT_OP_CANCEL:
-            r->target = c.u.cancel.booking;
+            r->target = c.u.claim.id;
             break;
         default:
             break;
@@ -2144,16 +2144,16 @@ static void clientTick(struct sim *s, int ci)
         c.u.hold.ttl_ms = rngChance(g, 4) ? 500 : 1000 + rngBelow(g, 7000);
     } else if (pick < 65) {
         c.op = SLOT_OP_CONFIRM;
-        c.u.confirm.hold = pickClaim(s, ci);
+        c.u.claim.id = pickClaim(s, ci);
         snprintf(payref, sizeof payref, "pay-%d-%" PRIu64, ci,
                  cl->next_seq + 1);
-        c.u.confirm.payment_ref = strOf(payref);
+        c.u.claim.payment_ref = strOf(payref);
     } else if (pick < 80) {
         c.op = SLOT_OP_RELEASE;
-        c.u.release.hold = pickClaim(s, ci);
+        c.u.claim.id = pickClaim(s, ci);
     } else {
         c.op = SLOT_OP_CANCEL;
-        c.u.cancel.booking = pickClaim(s, ci);
+        c.u.claim.id = pickClaim(s, ci);
     }
     reqNew(s, ci, c);
 }

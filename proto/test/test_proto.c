@@ -539,16 +539,16 @@ static void initClaimSamples(void)
     samples[SM_HOLD_TTL0].u.hold.patient = S("12345678");
     c = &samples[SM_CONFIRM];
     *c = mk(SLOT_OP_CONFIRM, 5, 3);
-    c->u.confirm.hold = 1;
-    c->u.confirm.payment_ref = S("!");
+    c->u.claim.id = 1;
+    c->u.claim.payment_ref = S("!");
     c = &samples[SM_CONFIRM_MAX];
     *c = mk(SLOT_OP_CONFIRM, 5, 4);
-    c->u.confirm.hold = UINT64_MAX;
-    c->u.confirm.payment_ref = S(payref64);
+    c->u.claim.id = UINT64_MAX;
+    c->u.claim.payment_ref = S(payref64);
     samples[SM_RELEASE] = mk(SLOT_OP_RELEASE, 5, 5);
-    samples[SM_RELEASE].u.release.hold = 42;
+    samples[SM_RELEASE].u.claim.id = 42;
     samples[SM_CANCEL] = mk(SLOT_OP_CANCEL, 5, 6);
-    samples[SM_CANCEL].u.cancel.booking = UINT64_MAX;
+    samples[SM_CANCEL].u.claim.id = UINT64_MAX;
 }
 
 /* A rule set with something in every list (groups, policies,
@@ -636,7 +636,7 @@ static void initSchedSamples(void)
     p->sched.n_rem_allow = 1;
     p->sched.rem_allow[0] = S("window");
     samples[SM_CONFIRM_AT_VISIT] = mk(SLOT_OP_CONFIRM, 5, 7);
-    samples[SM_CONFIRM_AT_VISIT].u.confirm.hold = 3;
+    samples[SM_CONFIRM_AT_VISIT].u.claim.id = 3;
 
     struct slot_rules r[2] = {rulesSample(), rulesFull()};
     slot_rules_default(&r[0]);
@@ -777,12 +777,12 @@ static bool argsEq(const struct slot_cmd *a, const struct slot_cmd *b)
                    strEq(a->u.hold.channel, b->u.hold.channel) &&
                    a->u.hold.ttl_ms == b->u.hold.ttl_ms;
         case SLOT_OP_CONFIRM:
-            return a->u.confirm.hold == b->u.confirm.hold &&
-                   strEq(a->u.confirm.payment_ref, b->u.confirm.payment_ref);
+            return a->u.claim.id == b->u.claim.id &&
+                   strEq(a->u.claim.payment_ref, b->u.claim.payment_ref);
         case SLOT_OP_RELEASE:
-            return a->u.release.hold == b->u.release.hold;
+            return a->u.claim.id == b->u.claim.id;
         case SLOT_OP_CANCEL:
-            return a->u.cancel.booking == b->u.cancel.booking;
+            return a->u.claim.id == b->u.claim.id;
         case SLOT_OP_EXPIRE:
         case SLOT_OP_SWEEP:
             return a->u.expire.max == b->u.expire.max;
@@ -944,7 +944,7 @@ static void test_cmd_fingerprint_and_stream(void)
     struct slot_cmd x, y;
     struct mp_buf bx, by;
     encodeCmd(&samples[SM_RELEASE], &bx);
-    samples[SM_RELEASE].u.release.hold++;
+    samples[SM_RELEASE].u.claim.id++;
     encodeCmd(&samples[SM_RELEASE], &by);
     CHECK_EQ(slot_cmd_decode_buf(bx.data, bx.len, &x), SLOT_OK);
     CHECK_EQ(slot_cmd_decode_buf(by.data, by.len, &y), SLOT_OK);
@@ -2141,7 +2141,7 @@ static void test_sched_fields(void)
     b = sampleBuf(SM_CONFIRM_AT_VISIT);
     struct slot_cmd c;
     CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
-    CHECK_EQ(c.u.confirm.payment_ref.len, 0);
+    CHECK_EQ(c.u.claim.payment_ref.len, 0);
     mp_buf_free(&b);
 }
 

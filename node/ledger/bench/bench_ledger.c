@@ -192,9 +192,9 @@ static void make_confirm(struct bench *b, uint32_t j, struct slot_cmd *c,
 {
     from_session(b, j, c);
     c->op = SLOT_OP_CONFIRM;
-    c->u.confirm.hold = 2ull * j + 1;
+    c->u.claim.id = 2ull * j + 1;
     snprintf(t->ref, sizeof t->ref, "wxpay-%010u", j);
-    c->u.confirm.payment_ref = str_of(t->ref);
+    c->u.claim.payment_ref = str_of(t->ref);
 }
 
 /* ---- entries ------------------------------------------------------------ */

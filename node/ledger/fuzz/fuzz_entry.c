@@ -137,9 +137,9 @@ static void checkReads(const struct ledger *l, uint32_t n)
             if (res1[i].code == SLOT_OK) {
                 checkRead(l, &rd);
             }
-        } else if (c->op == SLOT_OP_CONFIRM && c->u.confirm.hold >= 1) {
+        } else if (c->op == SLOT_OP_CONFIRM && c->u.claim.id >= 1) {
             rd = (struct slot_read){.op = SLOT_READ_BOOKING,
-                                    .id = c->u.confirm.hold};
+                                    .id = c->u.claim.id};
             checkRead(l, &rd);
         }
     }

@@ -142,8 +142,8 @@ static struct slot_cmd hold(uint64_t seq, const char *patient,
 static struct slot_cmd confirm(uint64_t seq, uint64_t id, const char *ref)
 {
     struct slot_cmd c = cmd(SLOT_OP_CONFIRM, seq);
-    c.u.confirm.hold = id;
-    c.u.confirm.payment_ref = S(ref);
+    c.u.claim.id = id;
+    c.u.claim.payment_ref = S(ref);
     return c;
 }
 
@@ -151,9 +151,9 @@ static struct slot_cmd byId(uint8_t op, uint64_t seq, uint64_t id)
 {
     struct slot_cmd c = cmd(op, seq);
     if (op == SLOT_OP_RELEASE) {
-        c.u.release.hold = id;
+        c.u.claim.id = id;
     } else {
-        c.u.cancel.booking = id;
+        c.u.claim.id = id;
     }
     return c;
 }

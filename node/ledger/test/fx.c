@@ -151,22 +151,22 @@ struct slot_cmd cmd_hold(const char *pool, const char *patient,
 struct slot_cmd cmd_confirm(uint64_t hold)
 {
     struct slot_cmd c = {.op = SLOT_OP_CONFIRM};
-    c.u.confirm.hold = hold;
-    c.u.confirm.payment_ref = str_of("pay-0001");
+    c.u.claim.id = hold;
+    c.u.claim.payment_ref = str_of("pay-0001");
     return c;
 }
 
 struct slot_cmd cmd_release(uint64_t hold)
 {
     struct slot_cmd c = {.op = SLOT_OP_RELEASE};
-    c.u.release.hold = hold;
+    c.u.claim.id = hold;
     return c;
 }
 
 struct slot_cmd cmd_cancel(uint64_t booking)
 {
     struct slot_cmd c = {.op = SLOT_OP_CANCEL};
-    c.u.cancel.booking = booking;
+    c.u.claim.id = booking;
     return c;
 }
 

@@ -1141,13 +1141,13 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
                       struct slot_result *res)
 {
     int code;
-    struct rm_claim *c = resolvable_hold(m, cmd->u.confirm.hold, &code);
+    struct rm_claim *c = resolvable_hold(m, cmd->u.claim.id, &code);
     if (c == NULL) {
         return code;
     }
     struct rm_pool *p = &m->pools[c->pool];
     bool at_visit = p->scheduled && p->place.pay_mode == SLOT_PAY_AT_VISIT;
-    bool has_ref = cmd->u.confirm.payment_ref.len > 0;
+    bool has_ref = cmd->u.claim.payment_ref.len > 0;
     if (!has_ref && !at_visit) {
         return SLOT_PAYMENT_REQUIRED;
     }
@@ -1155,7 +1155,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
     c->state = SLOT_CLAIM_BOOKED;
     c->booked_at_ms = m->now_ms;
     c->visit_no = take_visit_no(m, p);
-    str_copy(c->payment_ref, sizeof c->payment_ref, cmd->u.confirm.payment_ref);
+    str_copy(c->payment_ref, sizeof c->payment_ref, cmd->u.claim.payment_ref);
     c->paid = has_ref; /* S2 */
     res->a = c->id;
     res->b = c->visit_no;
@@ -1165,7 +1165,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
 static int op_release(struct refmodel *m, const struct slot_cmd *cmd)
 {
     int code;
-    struct rm_claim *c = resolvable_hold(m, cmd->u.release.hold, &code);
+    struct rm_claim *c = resolvable_hold(m, cmd->u.claim.id, &code);
     if (c == NULL) {
         return code;
     }
@@ -1175,7 +1175,7 @@ static int op_release(struct refmodel *m, const struct slot_cmd *cmd)
 
 static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
 {
-    struct rm_claim *c = find_claim(m, cmd->u.cancel.booking);
+    struct rm_claim *c = find_claim(m, cmd->u.claim.id);
     /* I3: a HELD claim is simply not a booking, due or not. */
     if (c == NULL ||
         (c->state != SLOT_CLAIM_BOOKED && c->state != SLOT_CLAIM_CANCELLED)) {

@@ -580,15 +580,15 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
                      c->u.hold.ttl_ms);
             break;
         case SLOT_OP_CONFIRM:
-            snprintf(out, cap, "hold=%" PRIu64 " ref=%.*s", c->u.confirm.hold,
-                     (int)c->u.confirm.payment_ref.len,
-                     c->u.confirm.payment_ref.p);
+            snprintf(out, cap, "hold=%" PRIu64 " ref=%.*s", c->u.claim.id,
+                     (int)c->u.claim.payment_ref.len,
+                     c->u.claim.payment_ref.p);
             break;
         case SLOT_OP_RELEASE:
-            snprintf(out, cap, "hold=%" PRIu64, c->u.release.hold);
+            snprintf(out, cap, "hold=%" PRIu64, c->u.claim.id);
             break;
         case SLOT_OP_CANCEL:
-            snprintf(out, cap, "booking=%" PRIu64, c->u.cancel.booking);
+            snprintf(out, cap, "booking=%" PRIu64, c->u.claim.id);
             break;
         case SLOT_OP_EXPIRE:
             snprintf(out, cap, "max=%" PRIu32, c->u.expire.max);
@@ -1265,9 +1265,9 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_CONFIRM:
             c->op = SLOT_OP_CONFIRM;
-            c->u.confirm.hold = pick_claim(
+            c->u.claim.id = pick_claim(
                 r, chance(r, 80) ? SLOT_CLAIM_HELD : SLOT_CLAIM_EXPIRED);
-            c->u.confirm.payment_ref =
+            c->u.claim.payment_ref =
                 chance(r, r->pf->empty_ref_pct)
                     ? sstr("")
                     : sstr(PAYMENT_REFS[rnd(r, N_PAYMENT_REFS)]);
@@ -1282,12 +1282,12 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_RELEASE:
             c->op = SLOT_OP_RELEASE;
-            c->u.release.hold = pick_claim(
+            c->u.claim.id = pick_claim(
                 r, chance(r, 80) ? SLOT_CLAIM_HELD : SLOT_CLAIM_EXPIRED);
             break;
         case K_CANCEL:
             c->op = SLOT_OP_CANCEL;
-            c->u.cancel.booking = pick_claim(
+            c->u.claim.id = pick_claim(
                 r, chance(r, 80) ? SLOT_CLAIM_BOOKED : SLOT_CLAIM_CANCELLED);
             break;
         default:

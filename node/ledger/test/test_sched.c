@@ -405,7 +405,7 @@ static void test_groups_and_remainder(void)
 static struct slot_cmd confirm_ref(uint64_t hold, const char *ref)
 {
     struct slot_cmd c = cmd_confirm(hold);
-    c.u.confirm.payment_ref = str_of(ref);
+    c.u.claim.payment_ref = str_of(ref);
     return c;
 }
 
