@@ -131,7 +131,7 @@ static int32_t minuteOut(uint16_t m)
 
 int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out)
 {
-    memset(out, 0, sizeof *out);
+    slot_rules_default(out); /* patient rules: nothing restricted */
     if (in->utc_offset_min < SLOT_UTC_OFFSET_MIN ||
         in->utc_offset_min > SLOT_UTC_OFFSET_MAX ||
         in->release_minute > 0xffff || in->horizon_days > 0xffff ||

@@ -54,7 +54,8 @@
     X(UNKNOWN_HOSPITAL, 39, "no hospital with this id has rules set")          \
     X(QUOTA_EXCEEDED, 40,                                                      \
       "the patient's booking quota for this window is used up")                \
-    X(CANCEL_CLOSED, 41, "the cancellation deadline for this visit has passed") \
+    X(CANCEL_CLOSED, 41,                                                       \
+      "the cancellation deadline for this visit has passed")                   \
     X(CANCEL_LIMIT, 42,                                                        \
       "the patient cancelled too often today: no new holds until tomorrow")    \
     X(BLACKLISTED, 43,                                                         \
@@ -64,8 +65,7 @@
       "account per patient, or changes per window)")                           \
     X(NOT_BOUND, 45,                                                           \
       "this channel books for an account's bound patients only")               \
-    X(NOT_OWNER, 46,                                                           \
-      "the claim belongs to another channel and account")                      \
+    X(NOT_OWNER, 46, "the claim belongs to another channel and account")       \
     X(SESSION_UNKNOWN, 60,                                                     \
       "unknown or evicted client session: open a new one; requests in flight " \
       "have an unknown outcome")                                               \

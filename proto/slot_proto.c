@@ -46,11 +46,13 @@ static const char *nameAt(const char *const *names, size_t n, int i)
 const char *slot_op_name(int op)
 {
     static const char *const names[] = {
-        NULL,          "SESSION_OPEN",    "CONFIG", "POOL_CREATE",
-        "POOL_UPDATE", "POOL_CLOSE",      "HOLD",   "CONFIRM",
-        "RELEASE",     "CANCEL",          "EXPIRE", "IDEM",
-        "RULES_SET",   "SCHEDULE_IMPORT", "SWEEP",  "ACCOUNT_BIND",
-        "ACCOUNT_UNBIND", "VIOLATION",    "UNBLOCK", "EXCEPTION",
+        NULL,           "SESSION_OPEN",    "CONFIG",
+        "POOL_CREATE",  "POOL_UPDATE",     "POOL_CLOSE",
+        "HOLD",         "CONFIRM",         "RELEASE",
+        "CANCEL",       "EXPIRE",          "IDEM",
+        "RULES_SET",    "SCHEDULE_IMPORT", "SWEEP",
+        "ACCOUNT_BIND", "ACCOUNT_UNBIND",  "VIOLATION",
+        "UNBLOCK",      "EXCEPTION",
     };
     return NAME_AT(names, op);
 }
@@ -145,12 +147,18 @@ enum str_rule {
 };
 
 static const uint32_t strMax[] = {
-    [SR_POOL] = SLOT_POOL_ID_MAX,        [SR_POOL_OPT] = SLOT_POOL_ID_MAX,
-    [SR_PATIENT] = SLOT_PATIENT_KEY_MAX, [SR_CHANNEL] = SLOT_CHANNEL_MAX,
-    [SR_PAYREF] = SLOT_PAYMENT_REF_MAX,  [SR_PAYREF_OPT] = SLOT_PAYMENT_REF_MAX,
-    [SR_NAME] = SLOT_NAME_MAX,           [SR_NAME_OPT] = SLOT_NAME_MAX,
-    [SR_CHANNEL_OPT] = SLOT_CHANNEL_MAX, [SR_PATIENT_OPT] = SLOT_PATIENT_KEY_MAX,
-    [SR_OPERATOR] = SLOT_OPERATOR_MAX,   [SR_REASON] = SLOT_REASON_MAX,
+    [SR_POOL] = SLOT_POOL_ID_MAX,
+    [SR_POOL_OPT] = SLOT_POOL_ID_MAX,
+    [SR_PATIENT] = SLOT_PATIENT_KEY_MAX,
+    [SR_CHANNEL] = SLOT_CHANNEL_MAX,
+    [SR_PAYREF] = SLOT_PAYMENT_REF_MAX,
+    [SR_PAYREF_OPT] = SLOT_PAYMENT_REF_MAX,
+    [SR_NAME] = SLOT_NAME_MAX,
+    [SR_NAME_OPT] = SLOT_NAME_MAX,
+    [SR_CHANNEL_OPT] = SLOT_CHANNEL_MAX,
+    [SR_PATIENT_OPT] = SLOT_PATIENT_KEY_MAX,
+    [SR_OPERATOR] = SLOT_OPERATOR_MAX,
+    [SR_REASON] = SLOT_REASON_MAX,
 };
 
 static int strCheck(uint8_t rule, struct slot_str s)
@@ -780,8 +788,8 @@ static void packFields(struct mp_buf *b, const struct field *f, size_t n,
 struct op_layout {
     const struct field *fields;
     uint8_t n_fields;
-    uint8_t n_opt; /* the last n_opt fields may be left out (protocol 3) */
-    bool anonymous;                 /* session == seq == 0 */
+    uint8_t n_opt;  /* the last n_opt fields may be left out (protocol 3) */
+    bool anonymous; /* session == seq == 0 */
     int (*check)(const void *args); /* cross-field rules, or NULL */
     /* Messages of their own shape (slot_sched.h): read / packed by these
      * instead of the field table; n_fields still counts their elements. */
@@ -1229,8 +1237,8 @@ void slot_patient_info_encode(struct mp_buf *b,
         slot_claim_encode(b, &p->claims[i]);
     }
     packList(b, SLOT_VIOLATIONS_KEPT, N_FIELDS(violationInfoFields),
-             violationInfoFields, sizeof(struct slot_violation),
-             p->violations, p->n_violations);
+             violationInfoFields, sizeof(struct slot_violation), p->violations,
+             p->n_violations);
     packList(b, SLOT_VIOLATIONS_KEPT, N_FIELDS(standingFields), standingFields,
              sizeof(struct slot_standing), p->standing, p->n_standing);
     assert(p->n_cancels <= SLOT_CANCELS_KEPT);

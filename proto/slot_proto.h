@@ -581,11 +581,11 @@ struct slot_violation {
 };
 struct slot_standing {
     char hospital[SLOT_NAME_MAX + 1];
-    uint32_t violations; /* in the hospital's window, now */
-    uint32_t threshold;  /* 0: no blacklist rule */
-    bool warning;        /* one more violation blacklists */
+    uint32_t violations;           /* in the hospital's window, now */
+    uint32_t threshold;            /* 0: no blacklist rule */
+    bool warning;                  /* one more violation blacklists */
     uint64_t blacklisted_until_ms; /* 0: not blacklisted */
-    bool exception;      /* an EXCEPTION lets the next hold through */
+    bool exception;                /* an EXCEPTION lets the next hold through */
 };
 /* A patient's info (PATIENT_INFO). claims points at caller storage of
  * claims_cap entries (decoding more is TOO_LARGE); NULL: decoding skips

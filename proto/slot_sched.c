@@ -160,7 +160,8 @@ static bool patientRulesOk(const struct slot_patient_rules *p)
            p->violation_window_days >= 1 &&
            p->violation_window_days <= SLOT_WINDOW_DAYS_MAX &&
            p->violation_threshold <= SLOT_VIOLATIONS_KEPT &&
-           p->blacklist_days >= 1 && p->blacklist_days <= SLOT_WINDOW_DAYS_MAX &&
+           p->blacklist_days >= 1 &&
+           p->blacklist_days <= SLOT_WINDOW_DAYS_MAX &&
            p->cooldown_min_ms <= p->cooldown_max_ms &&
            p->cooldown_max_ms <= SLOT_COOLDOWN_MAX_MS &&
            validGroupOrChannel(p->blacklist_exempt) &&
@@ -324,8 +325,8 @@ static void readElig(struct mp_reader *r, struct slot_elig *e)
     }
 }
 
-#define RULES_FIELDS_V1       13
-#define RULES_FIELDS          14 /* version 2: + the patient rules */
+#define RULES_FIELDS_V1      13
+#define RULES_FIELDS         14 /* version 2: + the patient rules */
 #define PATIENT_RULES_FIELDS 17
 
 static bool readU8(struct mp_reader *r, uint64_t max, uint8_t *out)

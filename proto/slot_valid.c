@@ -167,12 +167,11 @@ int slot_valid_config(const struct slot_config *c)
              c->account_change_patients_max >= 1 &&
              c->account_change_patients_max <= SLOT_ACCOUNT_PATIENTS_MAX;
     } else {
-        ok = ok && c->account_patients_max == 0 &&
-             c->account_changes_max == 0 &&
-             c->account_change_window_days == 0 &&
-             c->account_change_patients_max == 0 &&
-             c->patient_active_max == 0 && c->cooldown_key[0] == 0 &&
-             c->cooldown_key[1] == 0;
+        ok =
+            ok && c->account_patients_max == 0 && c->account_changes_max == 0 &&
+            c->account_change_window_days == 0 &&
+            c->account_change_patients_max == 0 && c->patient_active_max == 0 &&
+            c->cooldown_key[0] == 0 && c->cooldown_key[1] == 0;
     }
     return ok ? SLOT_OK : SLOT_INVALID_ARGUMENT;
 }

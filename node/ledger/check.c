@@ -57,8 +57,9 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
     for (uint32_t i = 0; i < l->n_cools && ok; i++) {
         const struct cool *e = &l->cools[i];
         int s = e->pool >= l->n_pools ? -1
-                : e->from_share ? ledger__share_of(&l->pools[e->pool], e->bucket)
-                                : SLOT_POOL_SHARES_MAX;
+                : e->from_share
+                    ? ledger__share_of(&l->pools[e->pool], e->bucket)
+                    : SLOT_POOL_SHARES_MAX;
         if (s < 0) {
             snprintf(why, why_len, "cooling slot of claim %llu: no such bucket",
                      (unsigned long long)e->claim_id);
@@ -398,8 +399,7 @@ static bool paVisit(const void *ctx, uint32_t ci)
 /* Accounts and patient records point at each other; the patient-claims
  * index lists exactly the active claims; the staff log names valid
  * hospitals and patients in increasing order. */
-static bool checkPatientRules(const struct ledger *l, char *why,
-                              size_t why_len)
+static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
 {
     uint32_t bound = 0, records = 0;
     for (uint32_t pi = 0; pi < l->n_patients; pi++) {

@@ -117,7 +117,8 @@ void ledger__cool_restore(struct ledger *l, const struct cool *c)
 void ledger__cool_push(struct ledger *l, const struct claim *c,
                        const struct slot_patient_rules *pr)
 {
-    assert(pr->cooldown_max_ms > 0 && pr->cooldown_min_ms <= pr->cooldown_max_ms);
+    assert(pr->cooldown_max_ms > 0 &&
+           pr->cooldown_min_ms <= pr->cooldown_max_ms);
     uint64_t span = (uint64_t)(pr->cooldown_max_ms - pr->cooldown_min_ms) + 1;
     uint64_t h = siphash16(l->config.cooldown_key, c->id, l->time_ms);
     struct cool e = {l->time_ms + pr->cooldown_min_ms + h % span, c->id,

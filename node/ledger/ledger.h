@@ -349,12 +349,12 @@
  * patient-claims index; a slot cooling down 24 bytes. */
 
 /* Defaults of struct slot_config for a new ledger. */
-#define LEDGER_DEFAULT_TTL_MIN_MS      1000u
-#define LEDGER_DEFAULT_TTL_MAX_MS      (30u * 60u * 1000u)
-#define LEDGER_DEFAULT_SESSION_MAX     16384u
-#define LEDGER_DEFAULT_SESSION_IDLE_MS (60ull * 60 * 1000)
-#define LEDGER_DEFAULT_RETAIN_MS       (24ull * 60 * 60 * 1000)
-#define LEDGER_DEFAULT_RETAIN_MAX      4000000u
+#define LEDGER_DEFAULT_TTL_MIN_MS       1000u
+#define LEDGER_DEFAULT_TTL_MAX_MS       (30u * 60u * 1000u)
+#define LEDGER_DEFAULT_SESSION_MAX      16384u
+#define LEDGER_DEFAULT_SESSION_IDLE_MS  (60ull * 60 * 1000)
+#define LEDGER_DEFAULT_RETAIN_MS        (24ull * 60 * 60 * 1000)
+#define LEDGER_DEFAULT_RETAIN_MAX       4000000u
 #define LEDGER_DEFAULT_ACCOUNT_PATIENTS 4u   /* the "1+3" rule */
 #define LEDGER_DEFAULT_ACCOUNT_CHANGES  1u   /* one change ... */
 #define LEDGER_DEFAULT_ACCOUNT_WINDOW   365u /* ... per 365 days ... */

@@ -131,7 +131,7 @@ int ledger__owner_check(const struct ledger *l, const struct claim *c,
         return SLOT_OK;
     }
     return boundTo(l, c->patient, cmd->u.claim.account) ? SLOT_OK
-                                                         : SLOT_NOT_OWNER;
+                                                        : SLOT_NOT_OWNER;
 }
 
 /* ---- HOLD's patient rules ----------------------------------------------- */
@@ -160,8 +160,7 @@ int ledger__hold_patient_rules(const struct ledger *l, const struct pool *p,
 {
     *use_exception = false;
     const struct hospital *h = hospitalOf(l, p);
-    if (account.len > 0 &&
-        (patient == NONE || !boundTo(l, patient, account))) {
+    if (account.len > 0 && (patient == NONE || !boundTo(l, patient, account))) {
         return SLOT_NOT_BOUND;
     }
     if (h == NULL) {
@@ -170,9 +169,8 @@ int ledger__hold_patient_rules(const struct ledger *l, const struct pool *p,
     const struct slot_rules *r = &h->rules;
     const struct slot_patient_rules *pr = &r->patient;
     if (account.len == 0 && pr->account_channels[0] != '\0' &&
-        slot_rules_covers(r, pr->account_channels,
-                          strlen(pr->account_channels), channel.p,
-                          channel.len)) {
+        slot_rules_covers(r, pr->account_channels, strlen(pr->account_channels),
+                          channel.p, channel.len)) {
         return SLOT_NOT_BOUND;
     }
     const struct pext *x = ledger__pext_get(l, patient);
@@ -180,10 +178,10 @@ int ledger__hold_patient_rules(const struct ledger *l, const struct pool *p,
         return SLOT_OK;
     }
     const struct pstanding *st = standingAt(x, p->place->hospital);
-    bool exempt = pr->blacklist_exempt[0] != '\0' &&
-                  slot_rules_covers(r, pr->blacklist_exempt,
-                                    strlen(pr->blacklist_exempt), channel.p,
-                                    channel.len);
+    bool exempt =
+        pr->blacklist_exempt[0] != '\0' &&
+        slot_rules_covers(r, pr->blacklist_exempt, strlen(pr->blacklist_exempt),
+                          channel.p, channel.len);
     if (st != NULL && st->until_ms > l->time_ms && !exempt) {
         if (!st->exception) {
             res->b = st->until_ms;
@@ -287,14 +285,14 @@ int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
     if (h != NULL) {
         const struct slot_patient_rules *pr = &h->rules.patient;
         uint32_t v = p->place->visit_day;
-        uint8_t day_max = q.expert ? pr->quota_day_expert : pr->quota_day_normal;
+        uint8_t day_max =
+            q.expert ? pr->quota_day_expert : pr->quota_day_normal;
         uint8_t month_max =
             q.expert ? pr->quota_month_expert : pr->quota_month_normal;
         if (day_max > 0 && q.day >= day_max) {
-            return quota(res,
-                         q.expert ? SLOT_QUOTA_DAY_EXPERT
-                                  : SLOT_QUOTA_DAY_NORMAL,
-                         v);
+            return quota(
+                res, q.expert ? SLOT_QUOTA_DAY_EXPERT : SLOT_QUOTA_DAY_NORMAL,
+                v);
         }
         if (q.expert && pr->quota_dept_expert > 0 &&
             q.dept >= pr->quota_dept_expert) {
@@ -373,8 +371,7 @@ static struct pstanding *standingFor(struct ledger *l, struct pext *x,
             if (idle && !idle_found) {
                 at = i;
                 idle_found = true;
-            } else if (!idle_found &&
-                       s->until_ms < x->standings[at].until_ms) {
+            } else if (!idle_found && s->until_ms < x->standings[at].until_ms) {
                 at = i;
             }
         }
@@ -387,8 +384,8 @@ static struct pstanding *standingFor(struct ledger *l, struct pext *x,
     return s;
 }
 
-static uint32_t violationsInWindow(const struct ledger *l,
-                                   const struct pext *x, uint32_t hospital)
+static uint32_t violationsInWindow(const struct ledger *l, const struct pext *x,
+                                   uint32_t hospital)
 {
     const struct slot_patient_rules *pr = &l->hospitals[hospital].rules.patient;
     uint64_t window = (uint64_t)pr->violation_window_days * DAY_MS;
@@ -401,8 +398,7 @@ static uint32_t violationsInWindow(const struct ledger *l,
 }
 
 uint32_t ledger__violation_add(struct ledger *l, uint32_t patient,
-                               uint32_t hospital, uint8_t kind,
-                               uint64_t *until)
+                               uint32_t hospital, uint8_t kind, uint64_t *until)
 {
     struct pext *x = ledger__pext(l, patient);
     if (x->n_violations == SLOT_VIOLATIONS_KEPT) {
@@ -497,8 +493,8 @@ int ledger__staff_cmd(struct ledger *l, const struct slot_cmd *cmd,
         return SLOT_OK;
     }
     if (cmd->op == SLOT_OP_VIOLATION) {
-        res->a = ledger__violation_add(l, patient, h, cmd->u.staff.kind,
-                                       &res->b);
+        res->a =
+            ledger__violation_add(l, patient, h, cmd->u.staff.kind, &res->b);
     } else {
         standingFor(l, ledger__pext(l, patient), h)->exception = 1;
     }
@@ -564,7 +560,8 @@ int ledger__account_unbind(struct ledger *l, const struct slot_cmd *cmd,
         }
         a->changes[a->n_changes - 1].unbinds++;
     } else {
-        uint64_t window = (uint64_t)l->config.account_change_window_days * DAY_MS;
+        uint64_t window =
+            (uint64_t)l->config.account_change_window_days * DAY_MS;
         uint32_t n = 0;
         for (uint8_t i = 0; i < a->n_changes; i++) {
             n += a->changes[i].at_ms + window > l->time_ms;
@@ -668,10 +665,10 @@ void ledger_read_patient_info(const struct ledger *l, struct slot_str patient,
         struct slot_violation *v = &out->violations[out->n_violations++];
         v->at_ms = x->violations[i].at_ms;
         v->kind = x->violations[i].kind;
-        copyStr(v->hospital,
-                (struct slot_str){l->hospitals[x->violations[i].hospital].id,
-                                  l->hospitals[x->violations[i].hospital]
-                                      .id_len});
+        copyStr(
+            v->hospital,
+            (struct slot_str){l->hospitals[x->violations[i].hospital].id,
+                              l->hospitals[x->violations[i].hospital].id_len});
     }
     /* One standing per hospital with violations or a standing entry. */
     uint32_t hs[2 * SLOT_VIOLATIONS_KEPT], nh = 0;

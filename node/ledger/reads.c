@@ -125,7 +125,7 @@ int ledger_read_pool(const struct ledger *l, struct slot_str pool,
 }
 
 void ledger__claim_out(const struct ledger *l, const struct claim *c,
-                     struct slot_claim *out)
+                       struct slot_claim *out)
 {
     const struct pool *p = &l->pools[c->pool];
     const struct patient *pt = &l->patients[c->patient];
@@ -359,7 +359,8 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
             return readScheduleCheck(l, rd, out);
         case SLOT_READ_PATIENT_INFO: {
             struct slot_patient_info *pi = ledger__realloc(NULL, sizeof *pi);
-            pi->claims = ledger__realloc(NULL, SLOT_LIST_MAX * sizeof(struct slot_claim));
+            pi->claims = ledger__realloc(NULL, SLOT_LIST_MAX *
+                                                   sizeof(struct slot_claim));
             pi->claims_cap = SLOT_LIST_MAX;
             ledger_read_patient_info(l, rd->patient, pi);
             slot_patient_info_encode(out, pi);

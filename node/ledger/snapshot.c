@@ -384,8 +384,10 @@ static void packPatientRules(const struct ledger *l, struct mp_buf *b)
     }
     /* The heap's array order depends on history: sorted, it is canonical. */
     struct cool *cs = ledger__realloc(NULL, (l->n_cools + 1) * sizeof *cs);
-    memcpy(cs, l->cools, l->n_cools * sizeof *cs);
-    qsort(cs, l->n_cools, sizeof *cs, coolCmp);
+    if (l->n_cools > 0) {
+        memcpy(cs, l->cools, l->n_cools * sizeof *cs);
+        qsort(cs, l->n_cools, sizeof *cs, coolCmp);
+    }
     mp_pack_array(b, l->n_cools);
     for (uint32_t i = 0; i < l->n_cools; i++) {
         mp_pack_array(b, 5);
@@ -1331,9 +1333,9 @@ static int restorePatientRules(struct ledger *l, struct mp_reader *r,
 int ledger_restore(const void *buf, size_t len, struct ledger **out)
 {
     int (*const steps[])(struct ledger *, struct mp_reader *, uint32_t *) = {
-        restoreHeader,   restoreNames,    restoreHospitals,
-        restorePools,    restoreActive,   restoreRetained,
-        restoreSessions, restoreIdems,    restorePatientRules,
+        restoreHeader,   restoreNames,  restoreHospitals,
+        restorePools,    restoreActive, restoreRetained,
+        restoreSessions, restoreIdems,  restorePatientRules,
     };
     uint32_t version = 0;
     struct mp_reader r;

@@ -486,8 +486,8 @@ static void initConfigSamples(void)
     c->u.config = (struct slot_config){1, 1, 1, 1000, 0, 0, .v3 = false};
     c = &samples[SM_CONFIG_MAX];
     *c = mk(SLOT_OP_CONFIG, UINT64_MAX, UINT64_MAX);
-    c->u.config = (struct slot_config){86400000, 86400000, SLOT_SESSIONS_MAX,
-                                       TIME_MAX, TIME_MAX, SLOT_RETAIN_MAX,
+    c->u.config = (struct slot_config){86400000,   86400000, SLOT_SESSIONS_MAX,
+                                       TIME_MAX,   TIME_MAX, SLOT_RETAIN_MAX,
                                        .v3 = false};
 }
 
@@ -584,9 +584,9 @@ static void initClaimSamples(void)
     samples[SM_EXCEPTION].op = SLOT_OP_EXCEPTION;
     c = &samples[SM_CONFIG_V3];
     *c = mk(SLOT_OP_CONFIG, 2, 2);
-    c->u.config = (struct slot_config){1000,  1800000, 100, 60000, 0, 0, true,
-                                       8,     8,       3660, 8, UINT16_MAX,
-                                       {1, UINT64_MAX}};
+    c->u.config = (struct slot_config){
+        1000, 1800000, 100,        60000,          0, 0, true, 8, 8,
+        3660, 8,       UINT16_MAX, {1, UINT64_MAX}};
 }
 
 /* A rule set with something in every list (groups, policies,
@@ -902,10 +902,10 @@ static void test_err_names(void)
 static void test_op_and_state_names(void)
 {
     static const char *const ops[] = {
-        "SESSION_OPEN",    "CONFIG", "POOL_CREATE", "POOL_UPDATE",
-        "POOL_CLOSE",      "HOLD",   "CONFIRM",     "RELEASE",
-        "CANCEL",          "EXPIRE", "IDEM",        "RULES_SET",
-        "SCHEDULE_IMPORT", "SWEEP",  "ACCOUNT_BIND", "ACCOUNT_UNBIND",
+        "SESSION_OPEN",    "CONFIG",  "POOL_CREATE",  "POOL_UPDATE",
+        "POOL_CLOSE",      "HOLD",    "CONFIRM",      "RELEASE",
+        "CANCEL",          "EXPIRE",  "IDEM",         "RULES_SET",
+        "SCHEDULE_IMPORT", "SWEEP",   "ACCOUNT_BIND", "ACCOUNT_UNBIND",
         "VIOLATION",       "UNBLOCK", "EXCEPTION"};
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
@@ -1827,13 +1827,28 @@ static void test_ledger_info(void)
 {
     struct slot_ledger_info want, got;
     memset(&want, 0, sizeof want);
-    want = (struct slot_ledger_info){
-        TIME_MAX, UINT64_MAX,
-        1,        2,
-        3,        UINT32_MAX,
-        5,        6,
-        7,        {1000, 1800000, 65536, 3600000, 86400000, 4000000, true, 4, 1,
-                   365, 2, 0, {0, 0}}};
+    want = (struct slot_ledger_info){TIME_MAX,
+                                     UINT64_MAX,
+                                     1,
+                                     2,
+                                     3,
+                                     UINT32_MAX,
+                                     5,
+                                     6,
+                                     7,
+                                     {1000,
+                                      1800000,
+                                      65536,
+                                      3600000,
+                                      86400000,
+                                      4000000,
+                                      true,
+                                      4,
+                                      1,
+                                      365,
+                                      2,
+                                      0,
+                                      {0, 0}}};
     struct mp_buf b;
     mp_buf_init(&b);
     slot_ledger_info_encode(&b, &want);

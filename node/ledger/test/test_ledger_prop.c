@@ -581,8 +581,7 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
             break;
         case SLOT_OP_CONFIRM:
             snprintf(out, cap, "hold=%" PRIu64 " ref=%.*s", c->u.claim.id,
-                     (int)c->u.claim.payment_ref.len,
-                     c->u.claim.payment_ref.p);
+                     (int)c->u.claim.payment_ref.len, c->u.claim.payment_ref.p);
             break;
         case SLOT_OP_RELEASE:
             snprintf(out, cap, "hold=%" PRIu64, c->u.claim.id);
@@ -1265,8 +1264,8 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_CONFIRM:
             c->op = SLOT_OP_CONFIRM;
-            c->u.claim.id = pick_claim(
-                r, chance(r, 80) ? SLOT_CLAIM_HELD : SLOT_CLAIM_EXPIRED);
+            c->u.claim.id = pick_claim(r, chance(r, 80) ? SLOT_CLAIM_HELD
+                                                        : SLOT_CLAIM_EXPIRED);
             c->u.claim.payment_ref =
                 chance(r, r->pf->empty_ref_pct)
                     ? sstr("")
@@ -1282,13 +1281,13 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_RELEASE:
             c->op = SLOT_OP_RELEASE;
-            c->u.claim.id = pick_claim(
-                r, chance(r, 80) ? SLOT_CLAIM_HELD : SLOT_CLAIM_EXPIRED);
+            c->u.claim.id = pick_claim(r, chance(r, 80) ? SLOT_CLAIM_HELD
+                                                        : SLOT_CLAIM_EXPIRED);
             break;
         case K_CANCEL:
             c->op = SLOT_OP_CANCEL;
-            c->u.claim.id = pick_claim(
-                r, chance(r, 80) ? SLOT_CLAIM_BOOKED : SLOT_CLAIM_CANCELLED);
+            c->u.claim.id = pick_claim(r, chance(r, 80) ? SLOT_CLAIM_BOOKED
+                                                        : SLOT_CLAIM_CANCELLED);
             break;
         default:
             c->op = SLOT_OP_HOLD;

@@ -829,6 +829,359 @@ static void test_snapshot_v1_restores(void)
     ledger_destroy(l);
 }
 
+/* ---- the patient rules (ledger.h, "Patients, accounts ...") ------------ */
+
+/* Beijing's rules with patient rules on top. */
+static void fx_patients(struct fx *f, struct slot_patient_rules pr)
+{
+    fx_days(f);
+    struct slot_rules r = tsched_beijing();
+    r.patient = pr;
+    EXPECT(f, cmd_rules("pumch", "", &r), SLOT_OK);
+}
+
+static struct slot_patient_rules prules(void)
+{
+    struct slot_patient_rules pr;
+    slot_patient_rules_default(&pr);
+    return pr;
+}
+
+static struct slot_cmd claim_as(uint8_t op, uint64_t id, const char *caller,
+                                const char *account)
+{
+    struct slot_cmd c = op == SLOT_OP_CONFIRM  ? cmd_confirm(id)
+                        : op == SLOT_OP_CANCEL ? cmd_cancel(id)
+                                               : cmd_release(id);
+    c.u.claim.caller = str_of(caller);
+    c.u.claim.account = str_of(account);
+    return c;
+}
+
+static struct slot_cmd binding(uint8_t op, const char *account,
+                               const char *patient)
+{
+    struct slot_cmd c = {.op = op};
+    c.u.bind.account = str_of(account);
+    c.u.bind.patient = str_of(patient);
+    return c;
+}
+
+static struct slot_cmd staff(uint8_t op, const char *patient)
+{
+    struct slot_cmd c = {.op = op};
+    c.u.staff.hospital = str_of("pumch");
+    c.u.staff.patient = str_of(patient);
+    c.u.staff.kind = op == SLOT_OP_VIOLATION ? SLOT_VIOLATION_NO_SHOW : 0;
+    c.u.staff.operator_name = str_of("nurse@pumch");
+    c.u.staff.reason = str_of("no show");
+    return c;
+}
+
+static uint64_t book(struct fx *f, const char *pool, const char *patient,
+                     const char *channel)
+{
+    uint64_t id = EXPECT(f, hold_as(pool, patient, channel), SLOT_OK).a;
+    EXPECT(f, claim_as(SLOT_OP_CONFIRM, id, channel, ""), SLOT_OK);
+    return id;
+}
+
+static void test_patient_quotas(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.quota_day_normal = 2;
+    pr.quota_day_expert = 2;
+    pr.quota_dept_expert = 1;
+    pr.quota_month_normal = 3;
+    fx_patients(&f, pr);
+    const char *normal[] = {"n1", "n2", "n3"};
+    for (int i = 0; i < 3; i++) {
+        EXPECT(&f, cmd_spool(normal[i], "cardio", "", V, "08:00", "12:00", 9),
+               SLOT_OK);
+    }
+    const char *expert[][2] = {
+        {"e1", "cardio"}, {"e2", "cardio"}, {"e3", "derm"}};
+    for (int i = 0; i < 3; i++) {
+        struct slot_cmd c = cmd_spool(expert[i][0], expert[i][1], "dr-x", V,
+                                      "08:00", "12:00", 9);
+        c.u.pool.kind = SLOT_KIND_EXPERT;
+        EXPECT(&f, c, SLOT_OK);
+    }
+    EXPECT(&f, cmd_spool("m1", "cardio", "", V + 1, "08:00", "12:00", 9),
+           SLOT_OK);
+    EXPECT(&f, cmd_spool("m2", "cardio", "", V + 2, "08:00", "12:00", 9),
+           SLOT_OK);
+    f.now = LT(V - 1, "10:00");
+    uint64_t h1 = EXPECT(&f, hold_as("n1", "patient-01", "app"), SLOT_OK).a;
+    book(&f, "n2", "patient-01", "wechat"); /* any channel counts */
+    struct slot_result r =
+        EXPECT(&f, hold_as("n3", "patient-01", "114"), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(r.a, SLOT_QUOTA_DAY_NORMAL);
+    CHECK_EQ(r.b, V);
+    EXPECT(&f, hold_as("e1", "patient-01", "app"), SLOT_OK);
+    r = EXPECT(&f, hold_as("e2", "patient-01", "app"), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(r.a, SLOT_QUOTA_DEPT_EXPERT);
+    EXPECT(&f, hold_as("e3", "patient-01", "app"), SLOT_OK);
+    /* The month: two on day V, one more on V+1, then no more. */
+    EXPECT(&f, hold_as("m1", "patient-01", "app"), SLOT_OK);
+    r = EXPECT(&f, hold_as("m2", "patient-01", "app"), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(r.a, SLOT_QUOTA_MONTH_NORMAL);
+    int64_t first = slot_day_from_civil(2026, 12, 1);
+    CHECK_EQ(r.b, (uint64_t)first);
+    /* A released hold no longer counts; another patient is not affected. */
+    EXPECT(&f, claim_as(SLOT_OP_RELEASE, h1, "app", ""), SLOT_OK);
+    EXPECT(&f, hold_as("n3", "patient-01", "app"), SLOT_OK);
+    EXPECT(&f, hold_as("n3", "patient-02", "app"), SLOT_OK);
+    /* The platform-wide limit of active claims. */
+    struct slot_config cfg = config_of(f.l);
+    cfg.patient_active_max = 1;
+    EXPECT(&f, cmd_config(cfg), SLOT_OK);
+    r = EXPECT(&f, hold_as("n1", "patient-02", "app"), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(r.a, SLOT_QUOTA_ACTIVE);
+    done(&f);
+}
+
+static void test_patient_ownership_and_cancel(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.cancel_days_before = 1;
+    pr.cancel_minute = 900; /* 15:00 the day before */
+    pr.cancel_same_day = true;
+    pr.cancel_limit_day = 2;
+    fx_patients(&f, pr);
+    for (int i = 0; i < 4; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "p%d", i);
+        EXPECT(
+            &f,
+            cmd_spool(id, "cardio", "", i < 3 ? V : V + 1, "08:00", "12:00", 9),
+            SLOT_OK);
+    }
+    f.now = LT(V - 2, "10:00");
+    uint64_t h = EXPECT(&f, hold_as("p0", "patient-01", "app"), SLOT_OK).a;
+    /* Another channel may not confirm it, unless for the bound account. */
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, h, "wechat", ""), SLOT_NOT_OWNER);
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, h, "wechat", "acct-0001"),
+           SLOT_NOT_OWNER);
+    EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-0001", "patient-01"),
+           SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, h, "wechat", "acct-0001"), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, h, "114", ""), SLOT_NOT_OWNER);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, h, "app", ""), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, h, "app", ""), SLOT_ALREADY_CANCELLED);
+    /* After 15:00 the day before: closed, except for an administrator. */
+    uint64_t b1 = book(&f, "p1", "patient-02", "app");
+    f.now = LT(V - 1, "15:00");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b1, "app", ""), SLOT_CANCEL_CLOSED);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b1, "", ""), SLOT_OK);
+    /* Booked after the deadline: cancellable until the segment starts. */
+    f.now = LT(V - 1, "16:00");
+    uint64_t b2 = book(&f, "p2", "patient-03", "window");
+    f.now = LT(V, "07:59");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b2, "window", ""), SLOT_OK);
+    /* Two cancellations in a day: no more holds that day (p3 is on the
+     * next day, so still cancellable). */
+    uint64_t b3 = book(&f, "p3", "patient-04", "window");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b3, "window", ""), SLOT_OK);
+    uint64_t b4 = book(&f, "p3", "patient-04", "window");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b4, "window", ""), SLOT_OK);
+    struct slot_result r =
+        EXPECT(&f, hold_as("p3", "patient-04", "window"), SLOT_CANCEL_LIMIT);
+    CHECK_EQ(r.b, V);
+    f.now = LT(V + 1, "00:00");
+    EXPECT(&f, hold_as("p3", "patient-04", "window"), SLOT_OK);
+    done(&f);
+}
+
+static void test_patient_accounts(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    strcpy(pr.account_channels, "app");
+    fx_patients(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 9), SLOT_OK);
+    f.now = LT(V - 2, "10:00");
+    char pat[16];
+    for (int i = 1; i <= 4; i++) {
+        snprintf(pat, sizeof pat, "patient-0%d", i);
+        CHECK_EQ(
+            EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-aaaa", pat), SLOT_OK)
+                .a,
+            (uint64_t)i);
+    }
+    struct slot_result r =
+        EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-aaaa", "patient-05"),
+               SLOT_ACCOUNT_LIMIT);
+    CHECK_EQ(r.a, SLOT_ACCOUNT_FULL);
+    r = EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-bbbb", "patient-01"),
+               SLOT_ACCOUNT_LIMIT);
+    CHECK_EQ(r.a, SLOT_ACCOUNT_ELSEWHERE);
+    EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-aaaa", "patient-01"),
+           SLOT_OK);
+    /* One change a year, of at most two patients. */
+    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-01"),
+           SLOT_OK);
+    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-01"),
+           SLOT_NOT_BOUND);
+    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-02"),
+           SLOT_OK);
+    r = EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-03"),
+               SLOT_ACCOUNT_LIMIT);
+    CHECK_EQ(r.a, SLOT_ACCOUNT_CHANGE_PATIENTS);
+    f.now += 86400000ull;
+    r = EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-03"),
+               SLOT_ACCOUNT_LIMIT);
+    CHECK_EQ(r.a, SLOT_ACCOUNT_CHANGES);
+    /* The app books for bound patients only, naming the account. */
+    EXPECT(&f, hold_as("p", "patient-03", "app"), SLOT_NOT_BOUND);
+    struct slot_cmd h = hold_as("p", "patient-03", "app");
+    h.u.hold.account = str_of("acct-bbbb");
+    EXPECT(&f, h, SLOT_NOT_BOUND);
+    h.u.hold.account = str_of("acct-aaaa");
+    EXPECT(&f, h, SLOT_OK);
+    EXPECT(&f, hold_as("p", "patient-05", "wechat"), SLOT_OK);
+    struct slot_account_info ai;
+    ledger_read_account(f.l, str_of("acct-aaaa"), &ai);
+    CHECK_EQ(ai.n_patients, 2);
+    CHECK_STR(ai.patients[0], "patient-03");
+    CHECK_EQ(ai.n_changes, 1);
+    CHECK_EQ(ai.changes[0].unbinds, 2);
+    f.now = LT(V - 2, "10:00") + 366ull * 86400000ull;
+    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-03"),
+           SLOT_OK);
+    done(&f);
+}
+
+static void test_patient_blacklist(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.violation_threshold = 3;
+    pr.violation_window_days = 90;
+    pr.blacklist_days = 180;
+    strcpy(pr.blacklist_exempt, "window");
+    fx_patients(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 9), SLOT_OK);
+    EXPECT(&f, cmd_spool("q", "cardio", "", V, "13:00", "17:00", 9), SLOT_OK);
+    f.now = LT(V - 2, "10:00");
+    struct slot_result r;
+    for (uint64_t i = 1; i <= 2; i++) {
+        r = EXPECT(&f, staff(SLOT_OP_VIOLATION, "patient-01"), SLOT_OK);
+        CHECK_EQ(r.a, i);
+        CHECK_EQ(r.b, 0);
+    }
+    struct slot_patient_info pi = {0};
+    ledger_read_patient_info(f.l, str_of("patient-01"), &pi);
+    CHECK_EQ(pi.n_standing, 1);
+    CHECK(pi.standing[0].warning);
+    CHECK_EQ(pi.standing[0].violations, 2);
+    r = EXPECT(&f, staff(SLOT_OP_VIOLATION, "patient-01"), SLOT_OK);
+    uint64_t until = f.now + 180ull * 86400000ull;
+    CHECK_EQ(r.b, until);
+    r = EXPECT(&f, hold_as("p", "patient-01", "app"), SLOT_BLACKLISTED);
+    CHECK_EQ(r.b, until);
+    EXPECT(&f, hold_as("p", "patient-01", "window"), SLOT_OK);
+    /* An exception lets one hold through. */
+    EXPECT(&f, staff(SLOT_OP_EXCEPTION, "patient-01"), SLOT_OK);
+    EXPECT(&f, hold_as("q", "patient-01", "app"), SLOT_OK);
+    EXPECT(&f, hold_as("q", "patient-02", "app"), SLOT_OK);
+    ledger_read_patient_info(f.l, str_of("patient-01"), &pi);
+    CHECK(!pi.standing[0].exception && !pi.standing[0].warning);
+    CHECK_EQ(pi.standing[0].blacklisted_until_ms, until);
+    CHECK_EQ(pi.n_claims, 0); /* claims not asked for (no storage) */
+    /* Unblock: lifted, the violations forgotten, recorded. */
+    CHECK_EQ(EXPECT(&f, staff(SLOT_OP_UNBLOCK, "patient-01"), SLOT_OK).a, 1);
+    CHECK_EQ(EXPECT(&f, staff(SLOT_OP_UNBLOCK, "patient-01"), SLOT_OK).a, 0);
+    ledger_read_patient_info(f.l, str_of("patient-01"), &pi);
+    CHECK_EQ(pi.n_standing, 0);
+    CHECK_EQ(pi.n_violations, 0);
+    struct slot_staff_entry log[8];
+    uint32_t n;
+    ledger_read_staff_log(f.l, 0, 8, log, &n);
+    CHECK_EQ(n, 6);
+    CHECK_EQ(log[3].op, SLOT_OP_EXCEPTION);
+    CHECK_STR(log[5].operator_name, "nurse@pumch");
+    ledger_read_staff_log(f.l, 5, 8, log, &n);
+    CHECK_EQ(n, 1);
+    /* Violations leave the window. */
+    EXPECT(&f, staff(SLOT_OP_VIOLATION, "patient-03"), SLOT_OK);
+    EXPECT(&f, staff(SLOT_OP_VIOLATION, "patient-03"), SLOT_OK);
+    f.now += 90ull * 86400000ull;
+    CHECK_EQ(EXPECT(&f, staff(SLOT_OP_VIOLATION, "patient-03"), SLOT_OK).a, 1);
+    /* An unknown hospital. */
+    struct slot_cmd c = staff(SLOT_OP_VIOLATION, "patient-03");
+    c.u.staff.hospital = str_of("nowhere");
+    EXPECT(&f, c, SLOT_UNKNOWN_HOSPITAL);
+    done(&f);
+}
+
+static void test_patient_cooldown(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.cooldown_min_ms = 60000;
+    pr.cooldown_max_ms = 120000;
+    pr.unpaid_is_violation = true;
+    fx_patients(&f, pr);
+    struct slot_config cfg = config_of(f.l);
+    cfg.cooldown_key[0] = 0x0123456789abcdefull;
+    cfg.cooldown_key[1] = 42;
+    EXPECT(&f, cmd_config(cfg), SLOT_OK);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 1), SLOT_OK);
+    f.now = LT(V - 2, "10:00");
+    uint64_t b = book(&f, "p", "patient-01", "app");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "app", ""), SLOT_OK);
+    uint64_t cancelled_at = f.now;
+    struct slot_pool_status st = pool_of(f.l, "p");
+    CHECK_EQ(st.cooling, 1);
+    CHECK_EQ(st.free, 0);
+    EXPECT(&f, hold_as("p", "patient-02", "app"), SLOT_SOLD_OUT);
+    uint64_t due = ledger_next_sweep_ms(f.l);
+    CHECK(due >= cancelled_at + 60000 && due <= cancelled_at + 120000);
+    /* Restored mid-way, the replica returns it at the same time. */
+    struct mp_buf sb;
+    mp_buf_init(&sb);
+    ledger_snapshot(f.l, &sb);
+    struct ledger *back;
+    CHECK_CODE(ledger_restore(sb.data, sb.len, &back), SLOT_OK);
+    CHECK_EQ(ledger_next_sweep_ms(back), due);
+    CHECK(ledger_state_hash(back) == ledger_state_hash(f.l));
+    mp_buf_free(&sb);
+    ledger_destroy(back);
+    struct slot_cmd sweep = {.op = SLOT_OP_SWEEP};
+    sweep.u.expire.max = 10;
+    f.now = due - 1;
+    CHECK_EQ(fx_run(&f, sweep).a, 0);
+    f.now = due;
+    struct slot_result r = fx_run(&f, sweep);
+    CHECK_EQ(r.a, 1);
+    CHECK_EQ(r.b, 0);
+    st = pool_of(f.l, "p");
+    CHECK_EQ(st.cooling, 0);
+    CHECK_EQ(st.free, 1);
+    /* A hold that expires unpaid is a violation. */
+    EXPECT(&f, cmd_hold("p", "patient-02", "app", 2000), SLOT_OK);
+    f.now += 2000;
+    struct slot_cmd ex = {.op = SLOT_OP_EXPIRE};
+    ex.u.expire.max = 10;
+    CHECK_EQ(fx_run(&f, ex).a, 1);
+    struct slot_patient_info pi = {0};
+    ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
+    CHECK_EQ(pi.n_violations, 1);
+    CHECK_EQ(pi.violations[0].kind, SLOT_VIOLATION_UNPAID);
+    /* Another key, another time. */
+    cfg.cooldown_key[1] = 43;
+    EXPECT(&f, cmd_config(cfg), SLOT_OK);
+    b = book(&f, "p", "patient-03", "app");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "", ""), SLOT_OK);
+    CHECK(ledger_next_sweep_ms(f.l) >= f.now + 60000);
+    char why[256];
+    CHECK(ledger_check(f.l, why, sizeof why));
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -847,6 +1200,11 @@ static const struct check_case cases[] = {
     {"pool_query", test_pool_query},
     {"snapshot_v2", test_snapshot_v2},
     {"snapshot_v1_restores", test_snapshot_v1_restores},
+    {"patient_quotas", test_patient_quotas},
+    {"patient_ownership_and_cancel", test_patient_ownership_and_cancel},
+    {"patient_accounts", test_patient_accounts},
+    {"patient_blacklist", test_patient_blacklist},
+    {"patient_cooldown", test_patient_cooldown},
     {NULL, NULL}};
 
 int main(int argc, char **argv)
