@@ -10,8 +10,10 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_limit.c client/gateway/gw_metrics.c \
           client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
           client/gateway/gw_sched.c client/gateway/gw_pcache.c \
-          client/gateway/gw_http.c client/gateway/gw_http_sched.c
-GW_LIBS := -lh2o -luv -ljansson $(LIBS)
+          client/gateway/gw_http.c client/gateway/gw_http_sched.c \
+          client/gateway/gw_ident.c
+# libcrypto (OpenSSL): gw_ident's HMAC-SHA256.
+GW_LIBS := -lh2o -luv -ljansson -lcrypto $(LIBS)
 GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
 GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o)
 GW_TEST_SRC := client/gateway/test/test_gateway.c client/gateway/test/http.c
