@@ -207,6 +207,112 @@ static int parseTokens(json_t *toks, struct gw_config *c, char *err,
     return 0;
 }
 
+/* The secret's text (hex digits, whitespace after them allowed in a
+ * file) into c->ident. */
+static int setSecret(struct gw_config *c, const char *hex, size_t len,
+                     const char *where, char *err, size_t errlen)
+{
+    while (len > 0 && strchr(" \t\r\n", hex[len - 1]) != NULL) {
+        len--;
+    }
+    if (gw_ident_set_secret_hex(&c->ident, hex, len) != 0) {
+        return cfail(err, errlen,
+                     "%s must be %d..%d hex digits (a secret of %d..%d bytes; "
+                     "e.g. openssl rand -hex 32)",
+                     where, 2 * GW_IDENT_SECRET_MIN, 2 * GW_IDENT_SECRET_MAX,
+                     GW_IDENT_SECRET_MIN, GW_IDENT_SECRET_MAX);
+    }
+    return 0;
+}
+
+static int readSecretFile(struct gw_config *c, const char *path, char *err,
+                          size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return cfail(err, errlen, "identity.secret_file: %.200s: %s", path,
+                     strerror(errno));
+    }
+    char text[4 * GW_IDENT_SECRET_MAX + 2];
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    int rc = n == sizeof text
+                 ? cfail(err, errlen,
+                         "identity.secret_file: %.200s: longer than %d hex "
+                         "digits",
+                         path, 2 * GW_IDENT_SECRET_MAX)
+                 : setSecret(c, text, n, "identity.secret_file's content", err,
+                             errlen);
+    gw_ident_wipe(text, sizeof text);
+    return rc;
+}
+
+/* "identity": the secret of real-name keys and the channels still allowed
+ * opaque keys (after the tokens: it names their channels). */
+static int parseIdentity(json_t *id, struct gw_config *c, char *err,
+                         size_t errlen)
+{
+    static const char *const known[] = {"secret_hex", "secret_file",
+                                        "opaque_key_channels", NULL};
+    if (!json_is_object(id)) {
+        return cfail(err, errlen, "\"identity\" must be an object");
+    }
+    if (onlyKeys(id, known, "identity", err, errlen) != 0) {
+        return -1;
+    }
+    json_t *hex = json_object_get(id, "secret_hex");
+    json_t *file = json_object_get(id, "secret_file");
+    if ((hex == NULL) == (file == NULL)) {
+        return cfail(err, errlen,
+                     "identity: give exactly one of \"secret_hex\" and "
+                     "\"secret_file\"");
+    }
+    if (hex != NULL && !json_is_string(hex)) {
+        return cfail(err, errlen, "identity.secret_hex must be a string");
+    }
+    if (file != NULL &&
+        (!json_is_string(file) || json_string_value(file)[0] == '\0')) {
+        return cfail(err, errlen, "identity.secret_file must be a file's path");
+    }
+    int rc = hex != NULL
+                 ? setSecret(c, json_string_value(hex), json_string_length(hex),
+                             "identity.secret_hex", err, errlen)
+                 : readSecretFile(c, json_string_value(file), err, errlen);
+    if (hex != NULL) {
+        /* jansson's copy of the secret: freed with the document. */
+        gw_ident_wipe((char *)json_string_value(hex), json_string_length(hex));
+    }
+    if (rc != 0) {
+        return -1;
+    }
+    json_t *oc = json_object_get(id, "opaque_key_channels");
+    if (oc != NULL && !json_is_array(oc)) {
+        return cfail(err, errlen,
+                     "identity.opaque_key_channels must be an array of "
+                     "channel names");
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(oc, i, v)
+    {
+        int idx = -1;
+        for (int k = 0; json_is_string(v) && k < c->n_channels; k++) {
+            if (strcmp(c->channels[k], json_string_value(v)) == 0) {
+                idx = k;
+            }
+        }
+        if (idx < 0) {
+            return cfail(err, errlen,
+                         "identity.opaque_key_channels[%zu] must be the "
+                         "channel of a token",
+                         i);
+        }
+        c->opaque_ok[idx] = true;
+    }
+    c->has_identity = true;
+    return 0;
+}
+
 static void defaults(struct gw_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -241,7 +347,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
 {
     static const char *const top[] = {"listen",     "cluster",    "tokens",
                                       "access_log", "reuse_port", "limits",
-                                      "client",     NULL};
+                                      "client",     "identity",   NULL};
     static const char *const lim[] = {"inflight_max",
                                       "connections_max",
                                       "body_max_bytes",
@@ -301,6 +407,10 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         goto out;
     }
     if (parseTokens(toks, c, err, errlen) != 0) {
+        goto out;
+    }
+    json_t *idn = json_object_get(root, "identity");
+    if (idn != NULL && parseIdentity(idn, c, err, errlen) != 0) {
         goto out;
     }
     struct gw_limits *l = &c->limits;
@@ -376,6 +486,8 @@ int gw_config_load(const char *path, struct gw_config *c, char *err,
         return cfail(err, errlen, "%s: larger than 1 MiB", path);
     }
     int rc = gw_config_parse(text, n, c, err, errlen);
+    /* The text may hold the identity secret. */
+    gw_ident_wipe(text, n);
     if (rc != 0) {
         /* Prefix the file name without losing the message. */
         char msg[256];
@@ -403,6 +515,20 @@ int gw_config_token(const struct gw_config *c, const char *tok, size_t len)
         }
     }
     return found;
+}
+
+bool gw_config_opaque_ok(const struct gw_config *c, int slot)
+{
+    if (!c->has_identity || slot == GW_CH_ADMIN) {
+        return true;
+    }
+    return slot >= GW_CH_FIRST && slot - GW_CH_FIRST < c->n_channels &&
+           c->opaque_ok[slot - GW_CH_FIRST];
+}
+
+const struct gw_ident *gw_config_ident(const struct gw_config *c)
+{
+    return c->has_identity ? &c->ident : NULL;
 }
 
 const char *gw_config_channel_name(const struct gw_config *c, int slot)

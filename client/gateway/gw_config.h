@@ -12,6 +12,15 @@
  *   access_log    "-" stdout (default), "" off, or a file path (appended)
  *   reuse_port    false (default); true: bind with SO_REUSEPORT so that
  *                 several gateway processes on one host share the port
+ *   identity      {...}  real-name patient keys (gw_ident.h), optional:
+ *                 "secret_hex": 64..128 hex digits (32..64 bytes), or
+ *                 "secret_file": a file holding them (trailing whitespace
+ *                 ignored), exactly one of the two;
+ *                 "opaque_key_channels": [CHANNEL, ...] the channels (of
+ *                 tokens above) that may still name a patient by an opaque
+ *                 "patient" key (default none). Without "identity", bodies
+ *                 naming an identity are refused and every channel sends
+ *                 "patient" keys.
  *   limits        {...}  see struct gw_limits
  *   client        {...}  libslot options, see struct gw_client_opts
  */
@@ -23,6 +32,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "gw_ident.h"
 #include "gw_metrics.h"
 
 #define GW_TOKENS_MAX 64
@@ -77,6 +87,10 @@ struct gw_config {
     const char *channel_names[GW_CHANNELS_MAX]; /* -> channels[i] */
     struct gw_limits limits;
     struct gw_client_opts client;
+    /* "identity": has_identity false without it (ident unset). */
+    bool has_identity;
+    struct gw_ident ident;
+    bool opaque_ok[GW_CHANNELS_MAX]; /* channels[i] may send "patient" */
 };
 
 /* Parses a configuration document. Returns 0, or -1 with a message in
@@ -92,6 +106,14 @@ int gw_config_load(const char *path, struct gw_config *c, char *err,
  * token is unknown. Compares against every token in constant time per
  * byte, so timing does not reveal how much of a token matched. */
 int gw_config_token(const struct gw_config *c, const char *tok, size_t len);
+
+/* May the channel slot name a patient by an opaque "patient" key? Always
+ * without an "identity" section; with one, the admin token (which reads
+ * but never holds) and the opaque_key_channels only. */
+bool gw_config_opaque_ok(const struct gw_config *c, int slot);
+
+/* The identity secret, or NULL when the configuration has none. */
+const struct gw_ident *gw_config_ident(const struct gw_config *c);
 
 /* Name of a channel slot ("admin", "app", or "-"). */
 const char *gw_config_channel_name(const struct gw_config *c, int slot);

@@ -22,7 +22,13 @@
       "the gateway has too many requests in flight; retry later")              \
     X(HEADERS_TOO_LARGE, 206, 431,                                             \
       "request headers exceed the gateway's limit")                            \
-    X(INTERNAL, 207, 500, "internal error")
+    X(INTERNAL, 207, 500, "internal error")                                    \
+    X(IDENTITY_NOT_CONFIGURED, 208, 400,                                       \
+      "this gateway has no identity secret: name the patient by \"patient\"")  \
+    X(OPAQUE_KEY_NOT_ALLOWED, 209, 400,                                        \
+      "this channel must name the patient by id_type and id_number")           \
+    X(INVALID_ID_NUMBER, 210, 400,                                             \
+      "id_number does not follow the rule of its id_type")
 
 enum gw_err {
 #define GW_ERR_ENUM_(name, num, status, msg) GW_##name = (num),

@@ -437,11 +437,16 @@ static void resultOk(struct gw_call *call, const struct slotc_req *sr)
             gw_jw_u64(&w, sr->out.id);
             gw_jw_key(&w, "deadline_ms");
             gw_jw_u64(&w, sr->out.deadline_ms);
+            /* The key the ledger holds it under: the one derived from an
+             * identity (never the number), or the opaque key sent. */
+            gw_jw_key(&w, "patient");
+            gw_jw_str(&w, call->a.patient);
             gw_jw_end(&w);
             snprintf(loc, sizeof loc, "/v1/holds/%" PRIu64, sr->out.id);
             location = loc;
             break;
         case GW_R_PATIENT_GET:
+        case GW_R_PATIENT_LOOKUP:
         case GW_R_HOLD_GET:
             gw_json_claim(&b, "hold", &sr->out.claims[0]);
             break;
@@ -661,6 +666,7 @@ void gw__on_slot(struct slotc_req *sr)
         case GW_R_HOLD_GET:
         case GW_R_BOOKING_GET:
         case GW_R_PATIENT_GET:
+        case GW_R_PATIENT_LOOKUP:
             if (!ownerOk(call, sr)) {
                 return;
             }
@@ -829,6 +835,7 @@ static bool pathParams(struct rctx *c, const struct gw_match *m,
         case GW_R_POOL_GET:
         case GW_R_POOL_CLOSE:
         case GW_R_HOLD_CREATE:
+        case GW_R_PATIENT_LOOKUP:
             ok = gw_arg_pool(&call->a, m->params[0], m->len[0], &f);
             break;
         case GW_R_PATIENT_GET:
@@ -904,6 +911,10 @@ static bool body(struct rctx *c, struct gw_call *call)
     size_t n = c->req->entity.base != NULL ? c->req->entity.len : 0;
     struct gw_fail f;
     bool ok = true;
+    /* A body naming a patient: by identity if this gateway has the secret,
+     * by an opaque key if the token's channel may send one. */
+    const struct gw_patient_rules pr = {
+        gw_config_ident(c->g->cfg), gw_config_opaque_ok(c->g->cfg, c->channel)};
     switch (c->route) {
         case GW_R_POOL_CREATE:
             ok = gw_parse_pool(p, n, &call->a, &f);
@@ -911,7 +922,10 @@ static bool body(struct rctx *c, struct gw_call *call)
         case GW_R_HOLD_CREATE:
             /* ttl_ms 0 (none given): decided at submission (gw__hold_submit)
              * by the pool's kind. */
-            ok = gw_parse_hold(p, n, &call->a, &f);
+            ok = gw_parse_hold(p, n, &pr, &call->a, &f);
+            break;
+        case GW_R_PATIENT_LOOKUP:
+            ok = gw_parse_lookup(p, n, &pr, &call->a, &f);
             break;
         case GW_R_RULES_SET:
             call->a.rules = malloc(sizeof *call->a.rules);
@@ -974,6 +988,7 @@ static void submitFirst(struct gw_call *call)
             gw__sched_submit(call);
             return;
         case GW_R_PATIENT_GET:
+        case GW_R_PATIENT_LOOKUP:
             rc = slotc_read_patient(g->slot, sr, call->a.pool, call->a.patient,
                                     gw__on_slot);
             break;

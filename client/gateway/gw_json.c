@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gw_err.h"
+#include "gw_ident.h"
 #include "gw_jsonInt.h"
 #include "slot_valid.h"
 
@@ -417,8 +418,16 @@ json_t *gw__load_object(const char *body, size_t len, struct gw_fail *f)
     json_error_t je;
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
+        /* jansson's text quotes the input "near '...'": that may be an
+         * identity number (id_number sent unquoted or cut off), which no
+         * message may repeat. The rest says what went wrong. */
+        char *near = strstr(je.text, " near ");
+        if (near != NULL) {
+            *near = '\0';
+        }
         gw__fail(f, SLOT_MALFORMED, "invalid JSON at byte %d: %s", je.position,
                  je.text);
+        gw_ident_wipe(&je, sizeof je);
         return NULL;
     }
     if (!json_is_object(j)) {
@@ -711,10 +720,125 @@ bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
     return ok;
 }
 
-bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
+/* The patient key of an identity: id_type and id_number, both strings
+ * (checked by the caller). The number is never copied into a message. */
+static bool identityKey(json_t *t, json_t *n, const struct gw_ident *ident,
+                        struct gw_args *a, struct gw_fail *f)
+{
+    int type = gw_ident_type(json_string_value(t), json_string_length(t));
+    if (type < 0) {
+        return gw__fail(f, SLOT_INVALID_ARGUMENT, "\"id_type\" must be %s",
+                        gw_ident_type_list());
+    }
+    if (ident == NULL) {
+        return gw__fail(f, GW_IDENTITY_NOT_CONFIGURED,
+                        "this gateway's configuration has no \"identity\" "
+                        "secret, so it cannot turn id_type and id_number "
+                        "into a patient key: send \"patient\"");
+    }
+    char key[GW_IDENT_KEY_LEN + 1];
+    int rc = gw_ident_key(ident, type, json_string_value(n),
+                          json_string_length(n), key);
+    if (rc == GW_IDENT_BAD_CHECK) {
+        return gw__fail(f, GW_INVALID_ID_NUMBER,
+                        "\"id_number\": the check digit of this %s number "
+                        "does not match its other digits",
+                        gw_ident_type_name(type));
+    }
+    if (rc != GW_IDENT_OK) {
+        return gw__fail(f, GW_INVALID_ID_NUMBER,
+                        "\"id_number\": a %s number is %s",
+                        gw_ident_type_name(type), gw_ident_rule(type));
+    }
+    memcpy(a->patient, key, sizeof key);
+    return true;
+}
+
+/* The patient of a hold or lookup body (see gw_json.h). */
+static bool patientOf(json_t *j, const struct gw_patient_rules *pr,
+                      struct gw_args *a, struct gw_fail *f)
+{
+    json_t *p = json_object_get(j, "patient");
+    json_t *t = json_object_get(j, "id_type");
+    json_t *n = json_object_get(j, "id_number");
+    if (p != NULL && (t != NULL || n != NULL)) {
+        return gw__fail(f, SLOT_MALFORMED,
+                        "give either \"patient\" or \"id_type\" and "
+                        "\"id_number\", not both");
+    }
+    if (p != NULL) {
+        if (!pr->opaque_ok) {
+            return gw__fail(f, GW_OPAQUE_KEY_NOT_ALLOWED,
+                            "this channel may not send a \"patient\" key: "
+                            "name the patient by \"id_type\" and "
+                            "\"id_number\"");
+        }
+        if (!getStr(j, "patient", true, &patientRule, a->patient,
+                    sizeof a->patient, f)) {
+            return false;
+        }
+        /* The derived keys' namespace is the gateway's: an opaque key there
+         * could stand for a real-name patient's. */
+        if (pr->ident != NULL && strncmp(a->patient, GW_IDENT_KEY_PREFIX,
+                                         strlen(GW_IDENT_KEY_PREFIX)) == 0) {
+            a->patient[0] = '\0';
+            return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                            "\"patient\": keys beginning \"%s\" are derived "
+                            "from an identity: send \"id_type\" and "
+                            "\"id_number\"",
+                            GW_IDENT_KEY_PREFIX);
+        }
+        return true;
+    }
+    if (t == NULL && n == NULL) {
+        return gw__fail(f, SLOT_MALFORMED,
+                        "missing field \"patient\" (or \"id_type\" and "
+                        "\"id_number\")");
+    }
+    if (t == NULL || n == NULL) {
+        return gw__fail(f, SLOT_MALFORMED, "missing field \"%s\"",
+                        t == NULL ? "id_type" : "id_number");
+    }
+    if (!json_is_string(t) || !json_is_string(n)) {
+        return gw__fail(f, SLOT_MALFORMED, "\"%s\" must be a string",
+                        !json_is_string(t) ? "id_type" : "id_number");
+    }
+    return identityKey(t, n, pr->ident, a, f);
+}
+
+/* Wipes jansson's copy of an id_number before the document is freed,
+ * whatever the outcome. (The request buffers of h2o and of jansson's lexer
+ * are freed without it: they never leave this process's memory.) */
+static void wipeNumber(json_t *j)
+{
+    json_t *n = json_object_get(j, "id_number");
+    if (json_is_string(n)) {
+        gw_ident_wipe((char *)json_string_value(n), json_string_length(n));
+    }
+}
+
+bool gw_parse_lookup(const char *body, size_t len,
+                     const struct gw_patient_rules *pr, struct gw_args *a,
+                     struct gw_fail *f)
+{
+    static const char *const known[] = {"patient", "id_type", "id_number",
+                                        NULL};
+    json_t *j = gw__load_object(body, len, f);
+    if (j == NULL) {
+        return false;
+    }
+    bool ok = gw__only_known(j, known, "", f) && patientOf(j, pr, a, f);
+    wipeNumber(j);
+    json_decref(j);
+    return ok;
+}
+
+bool gw_parse_hold(const char *body, size_t len,
+                   const struct gw_patient_rules *pr, struct gw_args *a,
                    struct gw_fail *f)
 {
-    static const char *const known[] = {"patient", "ttl_ms", NULL};
+    static const char *const known[] = {"patient", "id_type", "id_number",
+                                        "ttl_ms", NULL};
     a->ttl_ms = 0;
     json_t *j = gw__load_object(body, len, f);
     if (j == NULL) {
@@ -724,15 +848,14 @@ bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
      * configured bounds); 0 is not a TTL here, it means "none given". */
     uint64_t ttl = 1;
     bool fits = true;
-    bool ok = gw__only_known(j, known, "", f) &&
-              getStr(j, "patient", true, &patientRule, a->patient,
-                     sizeof a->patient, f) &&
+    bool ok = gw__only_known(j, known, "", f) && patientOf(j, pr, a, f) &&
               getInt(j, "ttl_ms", false, UINT32_MAX, &ttl, &fits, f);
     if (ok && (!fits || ttl == 0)) {
         ok = gw__fail(f, SLOT_INVALID_ARGUMENT, "\"ttl_ms\" must be in 1..%u",
                       (unsigned)UINT32_MAX);
     }
     a->ttl_ms = json_object_get(j, "ttl_ms") != NULL ? (uint32_t)ttl : 0;
+    wipeNumber(j);
     json_decref(j);
     return ok;
 }

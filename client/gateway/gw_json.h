@@ -162,19 +162,42 @@ bool gw_arg_idem(struct gw_args *a, const char *s, size_t len,
  * booking) into a->id. */
 bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f);
 
+/* Who may name a patient how, for the bodies that name one (hold,
+ * lookup): ident is the identity secret (NULL: the gateway has none, and
+ * an identity is refused with GW_IDENTITY_NOT_CONFIGURED); opaque_ok
+ * whether the token's channel may send an opaque "patient" key (else
+ * GW_OPAQUE_KEY_NOT_ALLOWED). */
+struct gw_ident;
+struct gw_patient_rules {
+    const struct gw_ident *ident;
+    bool opaque_ok;
+};
+
 /* Bodies. Each parses straight into a (the fields of its route, the others
  * untouched) and returns true, or false with *f set (MALFORMED /
- * INVALID_ARGUMENT). body may be NULL when len is 0.
+ * INVALID_ARGUMENT, or a gateway code named above). body may be NULL when
+ * len is 0.
  *   pool:    a->pool and a->spec (+ a->channels, and a->place for an
  *            optional "schedule": spec.place NULL without one); the spec
  *            is checked whole by slot_valid_pool_spec_field
- *   hold:    a->patient, a->ttl_ms (1..2^32-1 if given, else 0)
+ *   hold:    a->patient, a->ttl_ms (1..2^32-1 if given, else 0). The
+ *            patient is "patient" (an opaque key; one beginning "rn:" is
+ *            refused while an identity secret is configured: those are
+ *            derived keys) or "id_type" + "id_number" (the key gw_ident
+ *            derives; GW_INVALID_ID_NUMBER when the number breaks its
+ *            type's rule), never both (MALFORMED). No message ever
+ *            contains the number, and the parser wipes its copies of it.
+ *   lookup:  the same patient fields (and nothing else) into a->patient
  *   confirm: a->payment_ref ("" when the body has none: empty, {} or no
  *            "payment_ref", for a pay-at-visit pool) */
 bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f);
-bool gw_parse_hold(const char *body, size_t len, struct gw_args *a,
+bool gw_parse_hold(const char *body, size_t len,
+                   const struct gw_patient_rules *pr, struct gw_args *a,
                    struct gw_fail *f);
+bool gw_parse_lookup(const char *body, size_t len,
+                     const struct gw_patient_rules *pr, struct gw_args *a,
+                     struct gw_fail *f);
 bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
                       struct gw_fail *f);
 /* Bodies of routes that take none: empty, or an empty object {}. */

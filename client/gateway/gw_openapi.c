@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gw_err.h"
+#include "gw_ident.h"
 #include "gw_json.h"
 #include "gw_route.h"
 #include "slot_err.h"
@@ -386,6 +387,54 @@ static void schedSchemas(json_t *s)
 /* Request schemas say additionalProperties: false because the parsers
  * (gw_json.c) refuse unknown fields; response schemas leave it open so that
  * fields can be added without breaking clients that validate. */
+/* The patient of a hold or lookup body: an opaque key or an identity
+ * (gw_ident.h), never both. */
+static json_t *patientSchema(void)
+{
+    json_t *o = object(true);
+    json_object_set_new(
+        o, "description",
+        json_string(
+            "The patient: \"patient\", an opaque key (only from the channels "
+            "a gateway with an identity secret lists in "
+            "identity.opaque_key_channels; every channel when it has no "
+            "secret; keys beginning \"rn:\" are the gateway's), or "
+            "\"id_type\" and \"id_number\", which the gateway turns into the "
+            "key \"rn:\" + hex of 128 bits of HMAC-SHA256(secret, id_type "
+            "\":\" number uppercased); the number is never stored, logged or "
+            "sent on. Both: 400 MALFORMED. Errors: 400 "
+            "OPAQUE_KEY_NOT_ALLOWED, IDENTITY_NOT_CONFIGURED, "
+            "INVALID_ID_NUMBER (the message gives the type's rule, never "
+            "the number)."));
+    prop(o, "patient", false,
+         strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
+                   SLOT_PATIENT_KEY_MAX));
+    json_t *types = json_array();
+    char rules[600] = "";
+    for (int t = 0; t < GW_ID_TYPES; t++) {
+        json_array_append_new(types, json_string(gw_ident_type_name(t)));
+        size_t l = strlen(rules);
+        snprintf(rules + l, sizeof rules - l, "%s%s: %s", t > 0 ? "; " : "",
+                 gw_ident_type_name(t), gw_ident_rule(t));
+    }
+    prop(o, "id_type", false,
+         json_pack("{s:s,s:o}", "type", "string", "enum", types));
+    char desc[sizeof rules + 200];
+    snprintf(desc, sizeof desc,
+             "the document's number as printed, without spaces (letters "
+             "in either case): %s; id_card and the 18-character "
+             "foreign_permanent are checked by their ISO 7064 MOD 11-2 "
+             "check digit",
+             rules);
+    json_t *num = json_pack("{s:s,s:i,s:i}", "type", "string", "minLength", 5,
+                            "maxLength", GW_ID_NUMBER_MAX);
+    prop(o, "id_number", false, described(num, desc));
+    json_object_set_new(o, "oneOf",
+                        json_pack("[{s:[s]},{s:[s,s]}]", "required", "patient",
+                                  "required", "id_type", "id_number"));
+    return o;
+}
+
 static json_t *schemas(void)
 {
     json_t *s = json_object();
@@ -449,20 +498,20 @@ static json_t *schemas(void)
                                   "object", "properties", "pool", "type",
                                   "string", "state", "type", "string", "enum",
                                   "closed"));
+    json_t *hc = patientSchema();
+    prop(hc, "ttl_ms", false, intSchema(1, 4294967295LL));
+    json_object_set_new(s, "HoldCreate", hc);
+    json_object_set_new(s, "PatientLookup", patientSchema());
     json_object_set_new(
-        s, "HoldCreate",
-        json_pack("{s:s,s:b,s:[s],s:{s:o,s:o}}", "type", "object",
-                  "additionalProperties", 0, "required", "patient",
-                  "properties", "patient",
-                  strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
-                            SLOT_PATIENT_KEY_MAX),
-                  "ttl_ms", intSchema(1, 4294967295LL)));
-    json_object_set_new(s, "HoldCreated",
-                        json_pack("{s:s,s:[s,s],s:{s:o,s:o}}", "type", "object",
-                                  "required", "hold", "deadline_ms",
-                                  "properties", "hold", intSchema(1, 1LL << 53),
-                                  "deadline_ms",
-                                  intSchema(0, (long long)SLOT_TIME_MAX_MS)));
+        s, "HoldCreated",
+        json_pack("{s:s,s:[s,s,s],s:{s:o,s:o,s:o}}", "type", "object",
+                  "required", "hold", "deadline_ms", "patient", "properties",
+                  "hold", intSchema(1, 1LL << 53), "deadline_ms",
+                  intSchema(0, (long long)SLOT_TIME_MAX_MS), "patient",
+                  described(stringSchema(),
+                            "the key the ledger holds it under: the one "
+                            "derived from id_type and id_number, or the "
+                            "\"patient\" sent")));
     json_object_set_new(
         s, "Confirm",
         json_pack("{s:s,s:b,s:s,s:{s:o}}", "type", "object",
@@ -592,6 +641,8 @@ static struct bodyinfo bodyOf(int route)
                                      "404 409 413 422 429 504"};
         case GW_R_PATIENT_GET:
             return (struct bodyinfo){NULL, "Claim", "404"};
+        case GW_R_PATIENT_LOOKUP:
+            return (struct bodyinfo){"PatientLookup", "Claim", "404 413"};
         case GW_R_HOLD_GET:
             return (struct bodyinfo){NULL, "Claim", "404"};
         case GW_R_HOLD_CONFIRM:
@@ -737,7 +788,10 @@ static json_t *operation(const struct gw_route *rt)
         json_array_append_new(params, param(name));
     }
     queryParams(rt->id, params);
-    int mutating = strcmp(rt->method, "GET") != 0;
+    /* The lookup is a POST only to keep the number out of the URL: a read,
+     * without a key. */
+    int mutating =
+        strcmp(rt->method, "GET") != 0 && rt->id != GW_R_PATIENT_LOOKUP;
     if (mutating) {
         json_array_append_new(
             params,

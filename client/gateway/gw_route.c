@@ -52,6 +52,11 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
     {GW_R_RULES_LOG, "GET", "/v1/hospitals/{hospital}/rules/log",
      "get_rules_log", GW_ACCESS_ANY, 200, 0,
      "A hospital's rule changes, oldest first"},
+    {GW_R_PATIENT_LOOKUP, "POST", "/v1/pools/{pool}/patients/lookup",
+     "lookup_patient_claim", GW_ACCESS_ANY, 200, 1,
+     "The active hold or booking in a pool of the patient the body names "
+     "(by id_type and id_number: the number stays out of the URL and the "
+     "access log); a read"},
 };
 
 static int hexVal(char c)

@@ -33,6 +33,8 @@ enum gw_route_id {
     GW_R_RULES_GET,
     GW_R_RULES_SET,
     GW_R_RULES_LOG,
+    /* real-name patient keys (issue 15) */
+    GW_R_PATIENT_LOOKUP,
     GW_R_COUNT
 };
 

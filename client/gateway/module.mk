@@ -10,8 +10,10 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_limit.c client/gateway/gw_metrics.c \
           client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
           client/gateway/gw_sched.c client/gateway/gw_pcache.c \
-          client/gateway/gw_http.c client/gateway/gw_http_sched.c
-GW_LIBS := -lh2o -luv -ljansson $(LIBS)
+          client/gateway/gw_http.c client/gateway/gw_http_sched.c \
+          client/gateway/gw_ident.c
+# libcrypto (OpenSSL): gw_ident's HMAC-SHA256.
+GW_LIBS := -lh2o -luv -ljansson -lcrypto $(LIBS)
 GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
 GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o)
 GW_TEST_SRC := client/gateway/test/test_gateway.c client/gateway/test/http.c
@@ -34,11 +36,13 @@ $(B)/asan/bin/test_gw_unit: $(B)/asan/client/gateway/test/test_gw_unit.o $(GW_AS
 	$(call link,$(ASAN_CFLAGS),$(GW_LIBS))
 
 # The HTTP test runs the slot-gateway of its own flavour (next to it) and
-# the release slotd.
-$(B)/rel/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) \
+# the release slotd; it derives the keys it expects with gw_ident.
+$(B)/rel/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/rel/%.o) \
+                           $(B)/rel/client/gateway/gw_ident.o $(CLIENT_LIB_REL) \
                            $(CLUSTERLIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(GW_LIBS))
-$(B)/asan/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
+$(B)/asan/bin/test_gateway: $(GW_TEST_SRC:%.c=$(B)/asan/%.o) \
+                            $(B)/asan/client/gateway/gw_ident.o $(CLIENT_LIB_ASAN) \
                             $(CLUSTERLIB_ASAN) $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(GW_LIBS))
 
@@ -90,16 +94,24 @@ bench-healthz: deps
 # checks, and the JSON of every rule set the protocol accepts. clang with
 # libFuzzer, like proto/fuzz; seeds in client/gateway/fuzz/corpus/; smoke
 # run in make test (GATEWAY_SUITES), FUZZ_SECONDS in make fuzz.
+#
+# fuzz_gw_ident: identity documents into patient keys (gw_ident) and the
+# hold and lookup bodies that carry them (gw_json), against an
+# independent statement of each type's rule, the protocol's patient-key
+# rule, and "no message repeats the number".
 GW_FUZZ_SRC := client/gateway/gw_sched.c client/gateway/gw_json.c \
-               client/gateway/gw_err.c client/gateway/gw_route.c
-GW_FUZZ_BIN := $(B)/fuzz/bin/fuzz_gw_sched
-$(GW_FUZZ_BIN): client/gateway/fuzz/fuzz_gw_sched.c $(GW_FUZZ_SRC) $(CLIENT_LIB_SRC) \
-                $(PROTO_SRC) $(wildcard client/gateway/*.h client/*.h proto/*.h)
+               client/gateway/gw_err.c client/gateway/gw_route.c \
+               client/gateway/gw_ident.c
+GW_FUZZERS := fuzz_gw_sched fuzz_gw_ident
+GW_FUZZ_BIN := $(GW_FUZZERS:%=$(B)/fuzz/bin/%)
+$(GW_FUZZ_BIN): $(B)/fuzz/bin/%: client/gateway/fuzz/%.c $(GW_FUZZ_SRC) \
+                $(CLIENT_LIB_SRC) $(PROTO_SRC) \
+                $(wildcard client/gateway/*.h client/*.h proto/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG $@"
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(GW_INC) -o $@ $< $(GW_FUZZ_SRC) $(CLIENT_LIB_SRC) \
-	    $(PROTO_SRC) -ljansson -luv $(LIBS)
-FUZZ_RUNS += $(GW_FUZZ_BIN)=client/gateway/fuzz/corpus/fuzz_gw_sched
+	    $(PROTO_SRC) -ljansson -luv -lcrypto $(LIBS)
+FUZZ_RUNS += $(foreach f,$(GW_FUZZERS),$(B)/fuzz/bin/$(f)=client/gateway/fuzz/corpus/$(f))
 FUZZ_BINS += $(GW_FUZZ_BIN)
 TEST_BINS += $(GW_FUZZ_BIN)
-GATEWAY_SUITES += "fuzz_gw_sched:proto/fuzz/run $(GW_FUZZ_BIN) $(FUZZ_SMOKE_SECONDS) client/gateway/fuzz/corpus/fuzz_gw_sched"
+GATEWAY_SUITES += $(foreach f,$(GW_FUZZERS),"$(f):proto/fuzz/run $(B)/fuzz/bin/$(f) $(FUZZ_SMOKE_SECONDS) client/gateway/fuzz/corpus/$(f)")

@@ -26,7 +26,7 @@ PATCHES=("$ROOT/node/deps/raft-$RAFT_VERSION-snapshot-pending.patch"
 patch_sum() { cat "${PATCHES[@]}" | sha256sum; }
 
 PKGS=(build-essential pkg-config libuv1-dev libmsgpack-dev liblz4-dev
-      libjansson-dev libh2o-dev clang libclang-rt-14-dev clang-format
+      libjansson-dev libh2o-dev libssl-dev clang libclang-rt-14-dev clang-format
       dpkg-dev autoconf automake libtool iproute2 nftables gnuplot-nox
       faketime wrk curl)
 

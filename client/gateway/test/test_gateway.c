@@ -12,6 +12,7 @@
  * last test. Every wait is bounded; no assertion depends on how fast the
  * machine is.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -22,11 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "gw_ident.h"
 #include "tclock.h"
 #include "libslot.h"
 #include "tcluster.h"
@@ -1392,6 +1395,7 @@ static void test_openapi(void)
         {"get", "/v1/hospitals/{hospital}/rules"},
         {"put", "/v1/hospitals/{hospital}/rules"},
         {"get", "/v1/hospitals/{hospital}/rules/log"},
+        {"post", "/v1/pools/{pool}/patients/lookup"},
     };
     size_t nr = sizeof routes / sizeof routes[0];
     struct tresp r;
@@ -1520,6 +1524,273 @@ static void test_metrics_healthz(void)
         }
     }
     CHECK(found);
+}
+
+/* ---- real-name patient keys (issue 15) ----------------------------------- */
+
+/* The identity gateway's secret (32 bytes). */
+#define ID_SECRET                                                              \
+    "8d3a5c7e9f1b2d4c6e8a0b1c3d5e7f9a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
+
+/* Does any file under dir (recursively) hold the bytes needle? The
+ * cluster's directory holds every node's raft log (commands as they were
+ * replicated), snapshots, and the gateways' logs. */
+static bool treeHas(const char *dir, const char *needle)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return false;
+    }
+    bool found = false;
+    struct dirent *e;
+    size_t nl = strlen(needle);
+    while (!found && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0) {
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            found = treeHas(path, needle);
+            continue;
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size <= 0) {
+            continue;
+        }
+        FILE *f = fopen(path, "rb");
+        char *buf = malloc((size_t)st.st_size);
+        size_t n =
+            f != NULL && buf != NULL ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+        for (size_t i = 0; !found && i + nl <= n; i++) {
+            found = memcmp(buf + i, needle, nl) == 0;
+        }
+        if (found) {
+            fprintf(stderr, "%s holds \"%s\"\n", path, needle);
+        }
+        free(buf);
+        if (f != NULL) {
+            fclose(f);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* An id_card number with a right check digit (base: 17 digits). */
+static void idCard(const char *base, char out[19])
+{
+    memcpy(out, base, 17);
+    out[17] = gw_ident_check_char(base);
+    out[18] = '\0';
+}
+
+/* One request to port; the response body must not hold any of the raw
+ * numbers (NULL-terminated list). */
+static int callId(int port, const char *method, const char *path,
+                  const char *token, const char *body,
+                  const char *const *numbers, struct tresp *r)
+{
+    struct tconn c = {.fd = -1, .port = port};
+    int st = treq(&c, method, path, token, NULL, body, r);
+    tconn_close(&c);
+    for (const char *const *n = numbers; *n != NULL; n++) {
+        if (r->body != NULL && strstr(r->body, *n) != NULL) {
+            fprintf(stderr, "%s %s: the response holds %s: %s\n", method, path,
+                    *n, r->body);
+        }
+        CHECK(r->body == NULL || strstr(r->body, *n) == NULL);
+    }
+    return st;
+}
+
+static void expectId(int port, const char *path, const char *token,
+                     const char *body, const char *const *numbers, int status,
+                     const char *code)
+{
+    struct tresp r;
+    int st = callId(port, "POST", path, token, body, numbers, &r);
+    if (st != status || strcmp(tresp_code(&r), code) != 0) {
+        fprintf(stderr, "POST %s -> %d %s (want %d %s)\n", path, st,
+                r.body != NULL ? r.body : "", status, code);
+    }
+    CHECK_EQ(st, status);
+    CHECK_STR(tresp_code(&r), code);
+    tresp_free(&r);
+}
+
+static void test_identity(void)
+{
+    struct tgw ig;
+    CHECK_EQ(gatewayStartOn(&ig, &cluster, "\"patient_burst\":20", 0,
+                            "\"identity\":{\"secret_hex\":\"" ID_SECRET
+                            "\",\"opaque_key_channels\":[\"window\"]},"),
+             0);
+    struct gw_ident id;
+    CHECK_EQ(gw_ident_set_secret_hex(&id, ID_SECRET, strlen(ID_SECRET)), 0);
+    char card[19], other[19], bad[19], lower[19];
+    idCard("32010219800101114", card); /* check digit X */
+    idCard("32010219800101123", other);
+    CHECK_EQ(card[17], 'X');
+    memcpy(bad, card, sizeof bad);
+    bad[17] = '0'; /* a wrong check digit */
+    memcpy(lower, card, sizeof lower);
+    lower[17] = 'x';
+    char passport[] = "G98765432107";
+    /* Every spelling of every number this test sends; the first 17 digits
+     * of each card (the part that is the person). */
+    char digits[3][18];
+    snprintf(digits[0], sizeof digits[0], "%.17s", card);
+    snprintf(digits[1], sizeof digits[1], "%.17s", other);
+    snprintf(digits[2], sizeof digits[2], "%s", passport);
+    const char *const numbers[] = {digits[0], digits[1], digits[2], NULL};
+    char key[GW_IDENT_KEY_LEN + 1], key2[GW_IDENT_KEY_LEN + 1];
+    CHECK_EQ(gw_ident_key(&id, GW_ID_CARD, card, 18, key), GW_IDENT_OK);
+    CHECK_EQ(gw_ident_key(&id, GW_ID_CARD, lower, 18, key2), GW_IDENT_OK);
+
+    createPool("{\"pool\":\"id-pool\",\"capacity\":10}");
+    createPool("{\"pool\":\"id-pool-2\",\"capacity\":10}");
+    const char *holds = "/v1/pools/id-pool/holds";
+    char body[256];
+
+    /* A hold by identity through app: the key the secret gives, and
+     * nothing of the number in the answer. */
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\",\"ttl_ms\":600000}",
+             card);
+    struct tresp r;
+    CHECK_EQ(callId(ig.port, "POST", holds, TOK_APP, body, numbers, &r), 201);
+    long long h = tresp_int(&r, "hold");
+    CHECK(h > 0);
+    CHECK_STR(json_string_value(json_object_get(r.json, "patient")), key);
+    tresp_free(&r);
+    /* The same person through 114: the same key, so the ledger's
+     * one-claim-per-pool rule refuses it. */
+    struct lsnap before = ledgerSnap();
+    expectId(ig.port, holds, TOK_114, body, numbers, 409, "PATIENT_HAS_CLAIM");
+    /* ... and through 114 in another pool: that key again. */
+    CHECK_EQ(callId(ig.port, "POST", "/v1/pools/id-pool-2/holds", TOK_114, body,
+                    numbers, &r),
+             201);
+    CHECK_STR(json_string_value(json_object_get(r.json, "patient")), key);
+    tresp_free(&r);
+    before = ledgerSnap();
+    /* Refusals, each changing nothing. */
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}", bad);
+    expectId(ig.port, holds, TOK_APP, body, numbers, 400, "INVALID_ID_NUMBER");
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%.17s\"}", card);
+    expectId(ig.port, holds, TOK_APP, body, numbers, 400, "INVALID_ID_NUMBER");
+    snprintf(body, sizeof body, "{\"id_type\":\"id_card\",\"id_number\":%.17s}",
+             card);
+    expectId(ig.port, holds, TOK_APP, body, numbers, 400, "MALFORMED");
+    /* Not JSON: jansson's message quotes the input near the error. */
+    snprintf(body, sizeof body, "{\"id_type\":\"id_card\",\"id_number\":%s}",
+             card);
+    expectId(ig.port, holds, TOK_APP, body, numbers, 400, "MALFORMED");
+    snprintf(body, sizeof body, "{\"id_type\":\"id_card\",\"id_number\":\"%s",
+             card);
+    expectId(ig.port, holds, TOK_APP, body, numbers, 400, "MALFORMED");
+    expectId(ig.port, holds, TOK_APP, "{\"patient\":\"patient-id-app-1\"}",
+             numbers, 400, "OPAQUE_KEY_NOT_ALLOWED");
+    expectId(ig.port, holds, TOK_114, "{\"patient\":\"patient-id-114-1\"}",
+             numbers, 400, "OPAQUE_KEY_NOT_ALLOWED");
+    snprintf(body, sizeof body,
+             "{\"patient\":\"patient-id-win-1\",\"id_type\":\"passport\","
+             "\"id_number\":\"%s\"}",
+             passport);
+    expectId(ig.port, holds, TOK_WIN, body, numbers, 400, "MALFORMED");
+    snprintf(body, sizeof body, "{\"patient\":\"%s\"}", key);
+    expectId(ig.port, holds, TOK_WIN, body, numbers, 400, "INVALID_ARGUMENT");
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"passport\",\"id_number\":\"%s\"}", passport);
+    expectId(gw.port, holds, TOK_APP, body, numbers, 400,
+             "IDENTITY_NOT_CONFIGURED");
+    checkSameLedger(before);
+    /* window may still send opaque keys, and identities too: the card
+     * spelt with a lowercase x is the same person, the other card
+     * another. */
+    CHECK_EQ(callId(ig.port, "POST", holds, TOK_WIN,
+                    "{\"patient\":\"patient-id-win-1\"}", numbers, &r),
+             201);
+    CHECK_STR(json_string_value(json_object_get(r.json, "patient")),
+              "patient-id-win-1");
+    tresp_free(&r);
+    CHECK_STR(key2, key);
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}", lower);
+    expectId(ig.port, holds, TOK_WIN, body, numbers, 409, "PATIENT_HAS_CLAIM");
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}", other);
+    CHECK_EQ(callId(ig.port, "POST", holds, TOK_WIN, body, numbers, &r), 201);
+    CHECK_EQ(gw_ident_key(&id, GW_ID_CARD, other, 18, key2), GW_IDENT_OK);
+    CHECK_STR(json_string_value(json_object_get(r.json, "patient")), key2);
+    CHECK(strcmp(key2, key) != 0);
+    long long hw = tresp_int(&r, "hold");
+    tresp_free(&r);
+
+    /* The lookup by identity (POST: the number stays out of the URL):
+     * app's claim for app, 403 for 114, the derived key shown. */
+    const char *look = "/v1/pools/id-pool/patients/lookup";
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}", card);
+    CHECK_EQ(callId(ig.port, "POST", look, TOK_APP, body, numbers, &r), 200);
+    CHECK_EQ(tresp_int(&r, "hold"), h);
+    CHECK_STR(json_string_value(json_object_get(r.json, "patient")), key);
+    CHECK_STR(json_string_value(json_object_get(r.json, "channel")), "app");
+    tresp_free(&r);
+    expectId(ig.port, look, TOK_114, body, numbers, 403, "FORBIDDEN");
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}", other);
+    CHECK_EQ(callId(ig.port, "POST", look, TOK_WIN, body, numbers, &r), 200);
+    CHECK_EQ(tresp_int(&r, "hold"), hw);
+    tresp_free(&r);
+    snprintf(body, sizeof body,
+             "{\"id_type\":\"passport\",\"id_number\":\"%s\"}", passport);
+    expectId(ig.port, look, TOK_APP, body, numbers, 404, "UNKNOWN_HOLD");
+    expectId(ig.port, look, TOK_APP, "{\"patient\":\"patient-id-app-1\"}",
+             numbers, 400, "OPAQUE_KEY_NOT_ALLOWED");
+    /* The derived key reads through the path like any key. */
+    char path[160];
+    snprintf(path, sizeof path, "/v1/pools/id-pool/patients/%s", key);
+    CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r), 200);
+    CHECK_EQ(tresp_int(&r, "hold"), h);
+    tresp_free(&r);
+    snprintf(path, sizeof path, "/v1/holds/%lld/confirm", h);
+    CHECK_EQ(callId(ig.port, "POST", path, TOK_APP,
+                    "{\"payment_ref\":\"pay-id-1\"}", numbers, &r),
+             200);
+    tresp_free(&r);
+    snprintf(path, sizeof path, "/v1/holds/%lld", h);
+    CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r), 200);
+    CHECK_STR(json_string_value(json_object_get(r.json, "state")), "booked");
+    CHECK_STR(json_string_value(json_object_get(r.json, "patient")), key);
+    tresp_free(&r);
+
+    /* Nowhere: neither gateway's access or error log (flushed when
+     * stopped, or within 200 ms), nor any node's raft log or snapshot. */
+    CHECK_EQ(gatewayStop(&ig), 0);
+    tclock_sleep_ms(400);
+    CHECK_EQ(fileCount(ig.access, " POST /v1/pools/id-pool/holds 201 "), 3);
+    CHECK_EQ(fileCount(ig.access, "PATIENT_HAS_CLAIM"), 2);
+    CHECK(fileCount(ig.access, "INVALID_ID_NUMBER") == 2);
+    for (const char *const *n = numbers; *n != NULL; n++) {
+        CHECK(!fileHas(ig.access, *n));
+        CHECK(!fileHas(ig.log, *n));
+        CHECK(!fileHas(gw.access, *n));
+        CHECK(!treeHas(cluster.dir, *n));
+    }
+    /* (The search is able to see: every node's raft log holds the derived
+     * key, as the holds replicated it.) */
+    for (int i = 0; i < cluster.n; i++) {
+        char nd[300];
+        snprintf(nd, sizeof nd, "%s/n%d", cluster.dir, i + 1);
+        CHECK(treeHas(nd, key));
+    }
 }
 
 /* ---- leader killed during a run ------------------------------------------ */
@@ -2801,6 +3072,7 @@ static const struct check_case cases[] = {
     {"sched_query", test_sched_query},
     {"sched_hold_rules", test_sched_hold_rules},
     {"sched_payment", test_sched_payment},
+    {"identity", test_identity},
     {NULL, NULL},
 };
 

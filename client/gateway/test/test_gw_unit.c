@@ -8,6 +8,7 @@
 #include "check.h"
 #include "gw_config.h"
 #include "gw_err.h"
+#include "gw_ident.h"
 #include "gw_json.h"
 #include "gw_limit.h"
 #include "gw_metrics.h"
@@ -18,6 +19,7 @@
 #include "libslotInt.h"
 #include "slot_err.h"
 #include "slot_proto.h"
+#include "slot_valid.h"
 
 static int match(const char *method, const char *path, struct gw_match *m)
 {
@@ -78,6 +80,17 @@ static void test_routes(void)
     CHECK_STR(m.allow, "GET, PUT");
     CHECK_EQ(match("GET", "/v1/schedules", &m), GW_MATCH_BAD_METHOD);
     CHECK_EQ(match("GET", "/v1/hospitals/PUMCH", &m), GW_MATCH_NOT_FOUND);
+    /* The lookup by identity: a literal beside the patient parameter (no
+     * patient key is 6 bytes long, so "lookup" is never one). */
+    CHECK_EQ(match("POST", "/v1/pools/P%2F1/patients/lookup", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_PATIENT_LOOKUP);
+    CHECK_EQ(m.n_params, 1);
+    CHECK_STR(m.params[0], "P/1");
+    CHECK_EQ(match("GET", "/v1/pools/P/patients/lookup", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_PATIENT_GET);
+    CHECK_EQ(match("POST", "/v1/pools/P/patients/abcdefgh", &m),
+             GW_MATCH_BAD_METHOD);
+    CHECK_STR(m.allow, "GET");
     /* Not found. */
     static const char *const nf[] = {"",
                                      "/",
@@ -342,20 +355,23 @@ static void test_bodies(void)
     }
 
     memset(&a, 0, sizeof a);
-    CHECK(gw_parse_hold("{\"patient\":\"abcdefgh\"}", 22, &a, &f));
+    /* A gateway without an identity secret: opaque keys from everyone. */
+    const struct gw_patient_rules opaque = {NULL, true};
+    CHECK(gw_parse_hold("{\"patient\":\"abcdefgh\"}", 22, &opaque, &a, &f));
     CHECK_STR(a.patient, "abcdefgh");
     CHECK_EQ(a.ttl_ms, 0);
-    CHECK(gw_parse_hold("{\"ttl_ms\":5,\"patient\":\"abcdefgh\"}", 33, &a, &f));
+    CHECK(gw_parse_hold("{\"ttl_ms\":5,\"patient\":\"abcdefgh\"}", 33, &opaque,
+                        &a, &f));
     CHECK_EQ(a.ttl_ms, 5);
-    CHECK(!gw_parse_hold("{\"patient\":\"abcdefgh\"}x", 23, &a, &f));
+    CHECK(!gw_parse_hold("{\"patient\":\"abcdefgh\"}x", 23, &opaque, &a, &f));
     CHECK_EQ(f.code, SLOT_MALFORMED);
-    CHECK(!gw_parse_hold(NULL, 0, &a, &f));
+    CHECK(!gw_parse_hold(NULL, 0, &opaque, &a, &f));
     CHECK_EQ(f.code, SLOT_MALFORMED);
-    CHECK(
-        !gw_parse_hold("{\"patient\":\"abcdefgh\",\"ttl_ms\":0}", 33, &a, &f));
+    CHECK(!gw_parse_hold("{\"patient\":\"abcdefgh\",\"ttl_ms\":0}", 33, &opaque,
+                         &a, &f));
     CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
     const char *spaced = "{\"patient\":\"abcd efgh\"}";
-    CHECK(!gw_parse_hold(spaced, strlen(spaced), &a, &f));
+    CHECK(!gw_parse_hold(spaced, strlen(spaced), &opaque, &a, &f));
     CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
     CHECK(strstr(f.message, "\"patient\" must be 8..64 bytes") != NULL);
 
@@ -463,6 +479,120 @@ static int parse(const char *text, struct gw_config *c, char *err)
     return gw_config_parse(text, strlen(text), c, err, 256);
 }
 
+/* A configuration of channels app, 114 and window with this "identity"
+ * member ("" none). */
+static int parseIdent(const char *identity, struct gw_config *c, char *err)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"listen\":\"127.0.0.1:80\",\"cluster\":\"x:1\","
+             "\"tokens\":{\"tok-app-1\":\"app\",\"tok-114-1\":\"114\","
+             "\"tok-win-1\":\"window\",\"tok-adm-1\":\"admin\"}%s%s}",
+             identity[0] ? ",\"identity\":" : "", identity);
+    err[0] = '\0';
+    return gw_config_parse(text, strlen(text), c, err, 256);
+}
+
+static void test_config_identity(void)
+{
+    static struct gw_config c;
+    char err[256];
+    const int app = GW_CH_FIRST, c114 = GW_CH_FIRST + 1, win = GW_CH_FIRST + 2;
+    /* None: identities refused (no secret), opaque keys from everyone. */
+    CHECK_EQ(parseIdent("", &c, err), 0);
+    CHECK(!c.has_identity);
+    CHECK(gw_config_ident(&c) == NULL);
+    CHECK(gw_config_opaque_ok(&c, app));
+    CHECK(gw_config_opaque_ok(&c, win));
+    /* A secret; opaque keys only from the channels listed (and the admin
+     * token, which never holds). */
+    CHECK_EQ(parseIdent("{\"secret_hex\":\"000102030405060708090a0b0c0d0e0f"
+                        "101112131415161718191a1b1c1d1e1f\","
+                        "\"opaque_key_channels\":[\"window\",\"114\"]}",
+                        &c, err),
+             0);
+    CHECK(c.has_identity);
+    CHECK(gw_config_ident(&c) == &c.ident);
+    CHECK_EQ(c.ident.secret_len, 32);
+    CHECK_EQ(c.ident.secret[31], 0x1f);
+    CHECK(!gw_config_opaque_ok(&c, app));
+    CHECK(gw_config_opaque_ok(&c, c114));
+    CHECK(gw_config_opaque_ok(&c, win));
+    CHECK(gw_config_opaque_ok(&c, GW_CH_ADMIN));
+    CHECK(!gw_config_opaque_ok(&c, GW_CH_NONE));
+    CHECK_EQ(parseIdent("{\"secret_hex\":\"000102030405060708090a0b0c0d0e0f"
+                        "101112131415161718191a1b1c1d1e1f\"}",
+                        &c, err),
+             0);
+    CHECK(!gw_config_opaque_ok(&c, c114));
+    /* From a file (as `openssl rand -hex 32 > FILE` writes it). */
+    char path[] = "/tmp/gw-unit-secret-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "%s\n",
+            "ffeeddccbbaa99887766554433221100"
+            "ffeeddccbbaa99887766554433221100");
+    fclose(f);
+    char conf[400];
+    snprintf(conf, sizeof conf, "{\"secret_file\":\"%s\"}", path);
+    CHECK_EQ(parseIdent(conf, &c, err), 0);
+    CHECK_EQ(c.ident.secret_len, 32);
+    CHECK_EQ(c.ident.secret[0], 0xff);
+    /* A short secret in the file. */
+    f = fopen(path, "w");
+    fprintf(f, "ffeeddccbbaa99887766554433221100\n");
+    fclose(f);
+    CHECK_EQ(parseIdent(conf, &c, err), -1);
+    CHECK(strstr(err, "secret_file") != NULL);
+    CHECK(strstr(err, "32..64 bytes") != NULL);
+    unlink(path);
+    CHECK_EQ(parseIdent(conf, &c, err), -1);
+    CHECK(strstr(err, "No such file") != NULL);
+    /* Each refusal, with what its message must say. */
+    static const struct {
+        const char *identity, *msg;
+    } bad[] = {
+        /* 31 bytes */
+        {"{\"secret_hex\":\"000102030405060708090a0b0c0d0e0f"
+         "101112131415161718191a1b1c1d1e\"}",
+         "identity.secret_hex must be 64..128 hex digits (a secret of 32..64 "
+         "bytes"},
+        {"{\"secret_hex\":\"secret\"}", "identity.secret_hex must be"},
+        {"{\"secret_hex\":\"zz0102030405060708090a0b0c0d0e0f"
+         "101112131415161718191a1b1c1d1e1f\"}",
+         "hex digits"},
+        {"{\"secret_hex\":32}", "must be a string"},
+        {"{}", "exactly one of"},
+        {"{\"opaque_key_channels\":[\"window\"]}", "exactly one of"},
+        {"{\"secret_hex\":\"000102030405060708090a0b0c0d0e0f"
+         "101112131415161718191a1b1c1d1e1f\",\"secret_file\":\"/x\"}",
+         "exactly one of"},
+        {"{\"secret_file\":\"\"}", "a file's path"},
+        {"{\"secret_hex\":\"000102030405060708090a0b0c0d0e0f"
+         "101112131415161718191a1b1c1d1e1f\",\"opaque_key_channels\":"
+         "[\"wechat\"]}",
+         "opaque_key_channels[0] must be the channel of a token"},
+        {"{\"secret_hex\":\"000102030405060708090a0b0c0d0e0f"
+         "101112131415161718191a1b1c1d1e1f\",\"opaque_key_channels\":"
+         "[\"app\",\"admin\"]}",
+         "opaque_key_channels[1]"},
+        {"{\"secret_hex\":\"000102030405060708090a0b0c0d0e0f"
+         "101112131415161718191a1b1c1d1e1f\",\"opaque_key_channels\":"
+         "\"app\"}",
+         "must be an array"},
+        {"{\"secrethex\":\"00\"}", "unknown key \"secrethex\" in identity"},
+        {"[]", "\"identity\" must be an object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(parseIdent(bad[i].identity, &c, err), -1);
+        if (strstr(err, bad[i].msg) == NULL) {
+            fprintf(stderr, "%s -> %s\n", bad[i].identity, err);
+        }
+        CHECK(strstr(err, bad[i].msg) != NULL);
+    }
+}
+
 static void test_config(void)
 {
     static struct gw_config c;
@@ -567,12 +697,291 @@ static void test_config(void)
         CHECK(err[0] != '\0');
     }
     CHECK_EQ(gw_config_load("/nonexistent/x.conf", &c, err, sizeof err), -1);
+    test_config_identity();
     /* The demo configuration parses (run from the repository root). */
     if (access("client/gateway/demo.conf", R_OK) == 0) {
         CHECK_EQ(
             gw_config_load("client/gateway/demo.conf", &c, err, sizeof err), 0);
         CHECK_EQ(gw_config_token(&c, "demo-114", 8), GW_CH_FIRST + 1);
     }
+}
+
+/* ---- real-name patient keys (gw_ident) ---------------------------------- */
+
+/* 32 bytes 00 01 .. 1f. */
+static const char secretHex[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+static void setSecret(struct gw_ident *id)
+{
+    memset(id, 0, sizeof *id);
+    CHECK_EQ(gw_ident_set_secret_hex(id, secretHex, strlen(secretHex)), 0);
+}
+
+static int norm(int type, const char *in, char out[GW_ID_NUMBER_MAX + 1])
+{
+    size_t n = 99;
+    int rc = gw_ident_normalize(type, in, strlen(in), out, &n);
+    CHECK_EQ(n, rc == GW_IDENT_OK ? strlen(in) : 0);
+    if (rc != GW_IDENT_OK) {
+        CHECK_STR(out, ""); /* nothing of the input left behind */
+    }
+    return rc;
+}
+
+static void test_ident_rules(void)
+{
+    for (int t = 0; t < GW_ID_TYPES; t++) {
+        const char *name = gw_ident_type_name(t);
+        CHECK(name != NULL);
+        CHECK_EQ(gw_ident_type(name, strlen(name)), t);
+        CHECK(strstr(gw_ident_type_list(), name) != NULL);
+        CHECK(gw_ident_rule(t)[0] != '\0');
+    }
+    CHECK_EQ(gw_ident_type("ID_CARD", 7), -1);
+    CHECK_EQ(gw_ident_type("id_car", 6), -1);
+    CHECK_EQ(gw_ident_type("id_card\0", 8), -1);
+    CHECK(gw_ident_type_name(GW_ID_TYPES) == NULL);
+    CHECK(gw_ident_type_name(-1) == NULL);
+    /* ISO 7064 MOD 11-2 (GB 11643-1999), against numbers worked by hand
+     * and published examples: 11010519491231002X is the standard's. */
+    CHECK_EQ(gw_ident_check_char("11010519491231002"), 'X');
+    CHECK_EQ(gw_ident_check_char("44052418800101001"), '4');
+    CHECK_EQ(gw_ident_check_char("11010119900307887"), '3');
+    CHECK_EQ(gw_ident_check_char("00000000000000000"), '1');
+    CHECK_EQ(gw_ident_check_char("91234567890123456"), '3');
+    char out[GW_ID_NUMBER_MAX + 1];
+    static const struct {
+        int type;
+        const char *in, *out; /* out NULL: refused with rc */
+        int rc;
+    } cases[] = {
+        {GW_ID_CARD, "11010519491231002X", "11010519491231002X", 0},
+        {GW_ID_CARD, "11010519491231002x", "11010519491231002X", 0},
+        {GW_ID_CARD, "440524188001010014", "440524188001010014", 0},
+        {GW_ID_CARD, "440524188001010015", NULL, GW_IDENT_BAD_CHECK},
+        {GW_ID_CARD, "110105194912310021", NULL, GW_IDENT_BAD_CHECK},
+        {GW_ID_CARD, "11010519491231002", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_CARD, "11010519491231002XX", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_CARD, "110105491231002", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_CARD, "1101051949123100 X", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_CARD, "X10105194912310021", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_CARD, "11010519491231002Y", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_CARD, "", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_PASSPORT, "e12345678", "E12345678", 0},
+        {GW_ID_PASSPORT, "AB123", "AB123", 0},
+        {GW_ID_PASSPORT, "A1234567890123456789", "A1234567890123456789", 0},
+        {GW_ID_PASSPORT, "AB12", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_PASSPORT, "A12345678901234567890", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_PASSPORT, "E1234-5678", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_HK_MACAO, "h12345678", "H12345678", 0},
+        {GW_ID_HK_MACAO, "M1234567890", "M1234567890", 0},
+        {GW_ID_HK_MACAO, "C12345678", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_HK_MACAO, "H123456789", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_TAIWAN, "12345678", "12345678", 0},
+        {GW_ID_TAIWAN, "1234567890", "1234567890", 0},
+        {GW_ID_TAIWAN, "123456789", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_TAIWAN, "T2345678", NULL, GW_IDENT_BAD_FORMAT},
+        {GW_ID_FOREIGN_PERMANENT, "usa123456789012", "USA123456789012", 0},
+        {GW_ID_FOREIGN_PERMANENT, "912345678901234563", "912345678901234563",
+         0},
+        {GW_ID_FOREIGN_PERMANENT, "912345678901234564", NULL,
+         GW_IDENT_BAD_CHECK},
+        {GW_ID_FOREIGN_PERMANENT, "11010519491231002X", NULL,
+         GW_IDENT_BAD_FORMAT},
+        {GW_ID_FOREIGN_PERMANENT, "US1234567890123", NULL, GW_IDENT_BAD_FORMAT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = norm(cases[i].type, cases[i].in, out);
+        if (rc != cases[i].rc) {
+            fprintf(stderr, "%s %s -> %d\n", gw_ident_type_name(cases[i].type),
+                    cases[i].in, rc);
+        }
+        CHECK_EQ(rc, cases[i].rc);
+        if (cases[i].out != NULL) {
+            CHECK_STR(out, cases[i].out);
+        }
+    }
+    /* Longer than any type's number: refused before it is copied. */
+    char longin[64];
+    memset(longin, '1', sizeof longin - 1);
+    longin[sizeof longin - 1] = '\0';
+    CHECK_EQ(norm(GW_ID_PASSPORT, longin, out), GW_IDENT_BAD_FORMAT);
+    /* A NUL byte is no digit. */
+    size_t n;
+    CHECK_EQ(gw_ident_normalize(GW_ID_TAIWAN,
+                                "1234\0"
+                                "678",
+                                8, out, &n),
+             GW_IDENT_BAD_FORMAT);
+}
+
+static void test_ident_key(void)
+{
+    struct gw_ident id;
+    setSecret(&id);
+    CHECK_EQ(id.secret_len, 32);
+    CHECK_EQ(id.secret[31], 0x1f);
+    char key[GW_IDENT_KEY_LEN + 1], key2[GW_IDENT_KEY_LEN + 1];
+    /* Known answer, from outside this code:
+     *   printf 'id_card:11010519491231002X' | openssl dgst -sha256 -mac HMAC
+     *     -macopt hexkey:000102...1f
+     *   = 101b9c094c6dd7b9e063d97c358ac6f2a3470c96...; its first 16 bytes
+     * in hex after "rn:". The lowercase x is normalised first. */
+    CHECK_EQ(gw_ident_key(&id, GW_ID_CARD, "11010519491231002x", 18, key),
+             GW_IDENT_OK);
+    CHECK_STR(key, "rn:101b9c094c6dd7b9e063d97c358ac6f2");
+    /* (python3: hmac.new(bytes(range(32)), b"passport:E12345678",
+     * "sha256")) */
+    CHECK_EQ(gw_ident_key(&id, GW_ID_PASSPORT, "e12345678", 9, key),
+             GW_IDENT_OK);
+    CHECK_STR(key, "rn:482e1ec51a987daaed281610bd87ab85");
+    CHECK_EQ(strlen(key), GW_IDENT_KEY_LEN);
+    CHECK_EQ(slot_valid_patient_key((struct slot_str){key, GW_IDENT_KEY_LEN}),
+             SLOT_OK);
+    for (size_t i = 3; i < GW_IDENT_KEY_LEN; i++) {
+        CHECK((key[i] >= '0' && key[i] <= '9') ||
+              (key[i] >= 'a' && key[i] <= 'f'));
+    }
+    /* The same digits as another type: another key. */
+    CHECK_EQ(gw_ident_key(&id, GW_ID_TAIWAN, "12345678", 8, key), GW_IDENT_OK);
+    CHECK_EQ(gw_ident_key(&id, GW_ID_PASSPORT, "12345678", 8, key2),
+             GW_IDENT_OK);
+    CHECK(strcmp(key, key2) != 0);
+    /* Another secret: another key. */
+    struct gw_ident other = id;
+    other.secret[0] ^= 1;
+    CHECK_EQ(gw_ident_key(&other, GW_ID_TAIWAN, "12345678", 8, key2),
+             GW_IDENT_OK);
+    CHECK(strcmp(key, key2) != 0);
+    /* A refused number writes no key. */
+    memset(key, '#', sizeof key);
+    CHECK_EQ(gw_ident_key(&id, GW_ID_CARD, "110105194912310021", 18, key),
+             GW_IDENT_BAD_CHECK);
+    CHECK_EQ(key[0], '#');
+    CHECK_EQ(gw_ident_key(&id, GW_ID_CARD, "1", 1, key), GW_IDENT_BAD_FORMAT);
+    CHECK_EQ(key[0], '#');
+}
+
+static void test_ident_secret(void)
+{
+    struct gw_ident id;
+    memset(&id, 0, sizeof id);
+    char hex[2 * GW_IDENT_SECRET_MAX + 4];
+    memset(hex, 'a', sizeof hex);
+    CHECK_EQ(gw_ident_set_secret_hex(&id, hex, 2 * GW_IDENT_SECRET_MIN - 2),
+             -1);
+    CHECK_EQ(gw_ident_set_secret_hex(&id, hex, 2 * GW_IDENT_SECRET_MIN - 1),
+             -1);
+    CHECK_EQ(id.secret_len, 0); /* untouched */
+    CHECK_EQ(gw_ident_set_secret_hex(&id, hex, 2 * GW_IDENT_SECRET_MAX + 2),
+             -1);
+    CHECK_EQ(gw_ident_set_secret_hex(&id, hex, 2 * GW_IDENT_SECRET_MAX), 0);
+    CHECK_EQ(id.secret_len, GW_IDENT_SECRET_MAX);
+    CHECK_EQ(id.secret[0], 0xaa);
+    hex[5] = 'g';
+    CHECK_EQ(gw_ident_set_secret_hex(&id, hex, 2 * GW_IDENT_SECRET_MIN), -1);
+    CHECK_EQ(id.secret_len, GW_IDENT_SECRET_MAX);
+    CHECK_EQ(gw_ident_set_secret_hex(&id,
+                                     "00112233445566778899AABBCCDDEEFF"
+                                     "00112233445566778899aabbccddeeff",
+                                     64),
+             0);
+    CHECK_EQ(id.secret_len, 32);
+    CHECK_EQ(id.secret[10], 0xaa);
+    CHECK_EQ(id.secret[26], 0xaa);
+}
+
+/* A hold or lookup body naming a patient, under each configuration. */
+static void test_ident_bodies(void)
+{
+    struct gw_ident id;
+    setSecret(&id);
+    const struct gw_patient_rules idOnly = {&id, false};
+    const struct gw_patient_rules both = {&id, true};
+    const struct gw_patient_rules noSecret = {NULL, true};
+    struct gw_args a;
+    struct gw_fail f;
+    gw_args_init(&a);
+    const char *byId = "{\"id_type\":\"id_card\",\"id_number\":"
+                       "\"11010519491231002x\",\"ttl_ms\":9}";
+    CHECK(gw_parse_hold(byId, strlen(byId), &idOnly, &a, &f));
+    CHECK_STR(a.patient, "rn:101b9c094c6dd7b9e063d97c358ac6f2");
+    CHECK_EQ(a.ttl_ms, 9);
+    gw_args_init(&a);
+    const char *look = "{\"id_number\":\"11010519491231002X\","
+                       "\"id_type\":\"id_card\"}";
+    CHECK(gw_parse_lookup(look, strlen(look), &idOnly, &a, &f));
+    CHECK_STR(a.patient, "rn:101b9c094c6dd7b9e063d97c358ac6f2");
+    /* Opaque keys: where the channel may send them. */
+    const char *opaque = "{\"patient\":\"patient-0001\"}";
+    CHECK(gw_parse_hold(opaque, strlen(opaque), &both, &a, &f));
+    CHECK_STR(a.patient, "patient-0001");
+    CHECK(gw_parse_lookup(opaque, strlen(opaque), &noSecret, &a, &f));
+    const struct {
+        const char *body;
+        const struct gw_patient_rules *pr;
+        int code;
+        const char *msg; /* in the message */
+    } bad[] = {
+        {"{\"patient\":\"patient-0001\"}", &idOnly, GW_OPAQUE_KEY_NOT_ALLOWED,
+         "id_type"},
+        {"{\"patient\":\"patient-0001\",\"id_type\":\"id_card\","
+         "\"id_number\":\"11010519491231002X\"}",
+         &both, SLOT_MALFORMED, "not both"},
+        {"{\"patient\":\"patient-0001\",\"id_number\":\"11010519491231002X\"}",
+         &both, SLOT_MALFORMED, "not both"},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"11010519491231002X\"}",
+         &noSecret, GW_IDENTITY_NOT_CONFIGURED, "\"identity\""},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"110105194912310021\"}",
+         &idOnly, GW_INVALID_ID_NUMBER, "check digit"},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"1101051949123100\"}",
+         &idOnly, GW_INVALID_ID_NUMBER, "17 digits and a check digit"},
+        {"{\"id_type\":\"passport\",\"id_number\":\"E1234 5678\"}", &idOnly,
+         GW_INVALID_ID_NUMBER, "5..20 letters or digits"},
+        {"{\"id_type\":\"driver\",\"id_number\":\"110105194912310021\"}",
+         &idOnly, SLOT_INVALID_ARGUMENT, "id_card, passport"},
+        {"{\"id_type\":\"id_card\"}", &idOnly, SLOT_MALFORMED,
+         "missing field \"id_number\""},
+        {"{\"id_number\":\"110105194912310021\"}", &idOnly, SLOT_MALFORMED,
+         "missing field \"id_type\""},
+        {"{\"id_type\":\"id_card\",\"id_number\":110105194912310021}", &idOnly,
+         SLOT_MALFORMED, "\"id_number\" must be a string"},
+        {"{\"ttl_ms\":5}", &both, SLOT_MALFORMED, "missing field \"patient\""},
+        /* The derived keys' namespace is the gateway's. */
+        {"{\"patient\":\"rn:101b9c094c6dd7b9e063d97c358ac6f2\"}", &both,
+         SLOT_INVALID_ARGUMENT, "derived"},
+        /* jansson quotes the input near an error: never the number. */
+        {"{\"id_type\":\"id_card\",\"id_number\":110105194912310021X}", &idOnly,
+         SLOT_MALFORMED, "invalid JSON"},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"110105194912310021", &idOnly,
+         SLOT_MALFORMED, "invalid JSON"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gw_args_init(&a);
+        f.code = 0;
+        f.message[0] = '\0';
+        bool ok =
+            gw_parse_hold(bad[i].body, strlen(bad[i].body), bad[i].pr, &a, &f);
+        if (ok || f.code != bad[i].code ||
+            strstr(f.message, bad[i].msg) == NULL) {
+            fprintf(stderr, "%s -> %s %s\n", bad[i].body, gw_err_name(f.code),
+                    f.message);
+        }
+        CHECK(!ok);
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].msg) != NULL);
+        /* No message repeats a number, nor a long run of its digits. */
+        CHECK(strstr(f.message, "1101051949") == NULL);
+        CHECK(strstr(f.message, "5678") == NULL);
+        CHECK_STR(a.patient, "");
+    }
+    /* The lookup takes the patient fields only. */
+    const char *ttl = "{\"patient\":\"patient-0001\",\"ttl_ms\":5}";
+    CHECK(!gw_parse_lookup(ttl, strlen(ttl), &both, &a, &f));
+    CHECK_EQ(f.code, SLOT_MALFORMED);
+    CHECK(!gw_parse_lookup(opaque, strlen(opaque), &idOnly, &a, &f));
+    CHECK_EQ(f.code, GW_OPAQUE_KEY_NOT_ALLOWED);
 }
 
 /* The status of every code, ledger and gateway alike: the table in
@@ -629,6 +1038,9 @@ static const struct {
     {"OVERLOADED", 503},
     {"HEADERS_TOO_LARGE", 431},
     {"INTERNAL", 500},
+    {"IDENTITY_NOT_CONFIGURED", 400},
+    {"OPAQUE_KEY_NOT_ALLOWED", 400},
+    {"INVALID_ID_NUMBER", 400},
 };
 
 static int wantedStatus(const char *name)
@@ -755,6 +1167,24 @@ static void test_openapi_doc(void)
                                 "SCHEDULE_CONFLICT") == 0;
     }
     CHECK(found);
+    /* Real-name keys: the hold's and the lookup's identity fields, the
+     * lookup a read (no Idempotency-Key), the new codes. */
+    json_t *hc =
+        json_object_get(json_object_get(schemas, "HoldCreate"), "properties");
+    CHECK_EQ(json_array_size(
+                 json_object_get(json_object_get(hc, "id_type"), "enum")),
+             GW_ID_TYPES);
+    CHECK_EQ(json_integer_value(json_object_get(
+                 json_object_get(hc, "id_number"), "maxLength")),
+             GW_ID_NUMBER_MAX);
+    CHECK(json_object_get(json_object_get(schemas, "PatientLookup"), "oneOf") !=
+          NULL);
+    json_t *lk = json_object_get(
+        json_object_get(paths, "/v1/pools/{pool}/patients/lookup"), "post");
+    CHECK_EQ(json_array_size(json_object_get(lk, "parameters")), 1);
+    CHECK(strstr(doc, "\"INVALID_ID_NUMBER\"") != NULL);
+    CHECK(strstr(doc, "\"OPAQUE_KEY_NOT_ALLOWED\"") != NULL);
+    CHECK(strstr(doc, "\"IDENTITY_NOT_CONFIGURED\"") != NULL);
     json_decref(j);
     free(doc);
 }
@@ -1655,6 +2085,10 @@ static const struct check_case cases[] = {
     {"pool_schedule", test_pool_schedule},
     {"query_strings", test_query_strings},
     {"sched_replies", test_sched_replies},
+    {"ident_rules", test_ident_rules},
+    {"ident_key", test_ident_key},
+    {"ident_secret", test_ident_secret},
+    {"ident_bodies", test_ident_bodies},
     {NULL, NULL},
 };
 
