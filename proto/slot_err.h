@@ -66,6 +66,10 @@
     X(NOT_BOUND, 45,                                                           \
       "this channel books for an account's bound patients only")               \
     X(NOT_OWNER, 46, "the claim belongs to another channel and account")       \
+    X(NOT_SOLD_OUT, 47,                                                        \
+      "the pool has a free slot for this channel: hold it instead of waiting") \
+    X(ALREADY_WAITING, 48, "the patient is already on this pool's waitlist")   \
+    X(NOT_WAITING, 49, "the patient is not on this pool's waitlist")           \
     X(SESSION_UNKNOWN, 60,                                                     \
       "unknown or evicted client session: open a new one; requests in flight " \
       "have an unknown outcome")                                               \

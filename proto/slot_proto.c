@@ -31,8 +31,9 @@
 _Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
 _Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
 _Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
-_Static_assert(SLOT_OP_MAX == SLOT_OP_EXCEPTION, "op table covers every op");
-_Static_assert(SLOT_READ_MAX == SLOT_READ_STAFF_LOG, "read table covers all");
+_Static_assert(SLOT_OP_MAX == SLOT_OP_WAITLIST_LEAVE,
+               "op table covers every op");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_WAITLIST, "read table covers all");
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -53,6 +54,8 @@ const char *slot_op_name(int op)
         "RULES_SET",    "SCHEDULE_IMPORT", "SWEEP",
         "ACCOUNT_BIND", "ACCOUNT_UNBIND",  "VIOLATION",
         "UNBLOCK",      "EXCEPTION",
+        "WAITLIST_JOIN",
+        "WAITLIST_LEAVE",
     };
     return NAME_AT(names, op);
 }
@@ -354,6 +357,20 @@ static const struct field violationFields[] = {
     F_ARG_STR(staff.reason, SR_REASON),
 };
 
+static const struct field waitJoinFields[] = {
+    F_ARG_STR(wait.pool, SR_POOL),
+    F_ARG_STR(wait.patient, SR_PATIENT),
+    F_ARG_STR(wait.channel, SR_CHANNEL),
+    F_ARG_STR(wait.account, SR_PATIENT_OPT),
+};
+
+static const struct field waitLeaveFields[] = {
+    F_ARG_STR(wait.pool, SR_POOL),
+    F_ARG_STR(wait.patient, SR_PATIENT),
+    F_ARG_STR(wait.channel, SR_CHANNEL_OPT),
+    F_ARG_STR(wait.account, SR_PATIENT_OPT),
+};
+
 /* UNBLOCK, EXCEPTION */
 static const struct field staffFields[] = {
     F_ARG_STR(staff.hospital, SR_NAME),
@@ -401,6 +418,7 @@ static const struct field statusFields[] = {
     F_SPECIAL(FK_BUCKET, struct slot_pool_status, remainder),
     F_SPECIAL(FK_PLACE, struct slot_pool_status, has_place),
     F_U32(struct slot_pool_status, cooling, 0, UINT32_MAX),
+    F_U32(struct slot_pool_status, waiting, 0, UINT32_MAX),
 };
 
 static const struct field claimFields[] = {
@@ -888,6 +906,8 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
     [SLOT_OP_VIOLATION] = OP_FIELDS(violationFields, false, NULL),
     [SLOT_OP_UNBLOCK] = OP_FIELDS(staffFields, false, NULL),
     [SLOT_OP_EXCEPTION] = OP_FIELDS(staffFields, false, NULL),
+    [SLOT_OP_WAITLIST_JOIN] = OP_FIELDS(waitJoinFields, false, NULL),
+    [SLOT_OP_WAITLIST_LEAVE] = OP_FIELDS(waitLeaveFields, false, NULL),
 };
 
 /* [op, session, seq] precede every command's arguments. */
@@ -904,7 +924,7 @@ static bool idemWraps(uint8_t op)
 {
     return (op >= SLOT_OP_POOL_CREATE && op <= SLOT_OP_CANCEL) ||
            op == SLOT_OP_RULES_SET || op == SLOT_OP_SCHEDULE_IMPORT ||
-           (op >= SLOT_OP_ACCOUNT_BIND && op <= SLOT_OP_EXCEPTION);
+           (op >= SLOT_OP_ACCOUNT_BIND && op <= SLOT_OP_WAITLIST_LEAVE);
 }
 
 static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
@@ -1416,6 +1436,7 @@ static const struct {
                                 N_FIELDS(readPatientInfoFields)},
     [SLOT_READ_ACCOUNT] = {readAccountFields, N_FIELDS(readAccountFields)},
     [SLOT_READ_STAFF_LOG] = {readStaffLogFields, N_FIELDS(readStaffLogFields)},
+    [SLOT_READ_WAITLIST] = {readPatientFields, N_FIELDS(readPatientFields)},
 };
 
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd)

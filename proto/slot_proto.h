@@ -44,6 +44,8 @@
  *                     reason
  *   19 EXCEPTION      hospital, patient, operator,      0, 0
  *                     reason
+ *   20 WAITLIST_JOIN  pool, patient, channel, account   position, 0
+ *   21 WAITLIST_LEAVE pool, patient, caller, account    0, 0
  *
  * Optional trailing arguments (protocol 3; a command without them is the
  * version 2 command, which the Raft log may hold): HOLD's account ("" none:
@@ -60,7 +62,8 @@
  *
  * IDEM wraps one POOL_CREATE / POOL_UPDATE / POOL_CLOSE / HOLD / CONFIRM /
  * RELEASE / CANCEL / RULES_SET / SCHEDULE_IMPORT / ACCOUNT_BIND /
- * ACCOUNT_UNBIND / VIOLATION / UNBLOCK / EXCEPTION with an idempotency key chosen by the client (the HTTP
+ * ACCOUNT_UNBIND / VIOLATION / UNBLOCK / EXCEPTION / WAITLIST_JOIN /
+ * WAITLIST_LEAVE with an idempotency key chosen by the client (the HTTP
  * shim's Idempotency-Key): [11, session, seq, channel, key, [op, 0, 0,
  * args...]]. The inner command has session = seq = 0; the ledger remembers
  * its result under (channel, key) with the inner command's fingerprint, so
@@ -181,8 +184,10 @@ enum slot_op {
     SLOT_OP_VIOLATION = 17,
     SLOT_OP_UNBLOCK = 18,
     SLOT_OP_EXCEPTION = 19,
+    SLOT_OP_WAITLIST_JOIN = 20,
+    SLOT_OP_WAITLIST_LEAVE = 21,
 };
-#define SLOT_OP_MAX       19
+#define SLOT_OP_MAX       21
 #define SLOT_IDEM_KEY_MAX 64 /* bytes; [A-Za-z0-9_.:-], >= 1 */
 
 /* Name of an op ("HOLD"), or NULL. Static storage. */
@@ -326,6 +331,13 @@ struct slot_cmd {
             struct slot_str reason;
         } staff; /* VIOLATION, UNBLOCK, EXCEPTION */
         struct {
+            struct slot_str pool;
+            struct slot_str patient;
+            struct slot_str channel; /* JOIN: the channel; LEAVE: the
+                                      * caller ("" an administrator) */
+            struct slot_str account; /* "" none */
+        } wait; /* WAITLIST_JOIN, WAITLIST_LEAVE */
+        struct {
             uint32_t max; /* 1..SLOT_EXPIRE_MAX */
         } expire;         /* and SWEEP */
         struct {
@@ -432,7 +444,8 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *     SCHEDULE_IMPORT of the template would do (at most SLOT_LIST_MAX ids
  *     listed).
  * Version 3 appends to every bucket (shares and remainder) its slots
- * cooling down, and to pool status the pool's; and adds:
+ * cooling down, and to pool status the pool's and then the length of its
+ * waitlist; and adds:
  *   PATIENT_INFO reply = patient info: [patient, account ("" none),
  *     [claim...] (active: HELD before its deadline or BOOKED, by id; at
  *     most SLOT_LIST_MAX), [[at_ms, hospital, kind], ...] (violations
@@ -444,6 +457,7 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *   ACCOUNT reply = [account, [patient...], [[change_at_ms, unbinds],
  *     ...]] (bound patients in binding order; changes kept, oldest
  *     first): an unknown account reads as empty.
+ *   WAITLIST reply = [position (1 = next; 0 = not waiting), length]
  *   STAFF_LOG reply = [[seq, at_ms, op, hospital, patient, kind,
  *     operator, reason], ...]: VIOLATION / UNBLOCK / EXCEPTION commands
  *     that took effect, seq > after, oldest first, at most limit (the
@@ -463,8 +477,9 @@ enum slot_read_op {
     SLOT_READ_PATIENT_INFO = 11,   /* [11, patient] -> patient info */
     SLOT_READ_ACCOUNT = 12,        /* [12, account] -> account info */
     SLOT_READ_STAFF_LOG = 13,      /* [13, after, limit] -> [entry...] */
+    SLOT_READ_WAITLIST = 14,       /* [14, pool, patient] -> position */
 };
-#define SLOT_READ_MAX 13
+#define SLOT_READ_MAX 14
 
 struct slot_read {
     uint8_t op;
@@ -537,6 +552,7 @@ struct slot_pool_status {
     struct slot_place place;
     uint32_t cooling; /* version 3: free + held + booked + cooling ==
                        * capacity */
+    uint32_t waiting; /* version 3: patients on the waitlist */
 };
 void slot_pool_status_encode(struct mp_buf *b,
                              const struct slot_pool_status *s);

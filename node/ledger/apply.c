@@ -78,6 +78,10 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
         case SLOT_OP_UNBLOCK:
         case SLOT_OP_EXCEPTION:
             return ledger__staff_cmd(l, cmd, res);
+        case SLOT_OP_WAITLIST_JOIN:
+            return ledger__wait_join(l, cmd, res);
+        case SLOT_OP_WAITLIST_LEAVE:
+            return ledger__wait_leave(l, cmd);
     }
     assert(0 && "op not validated by the decoder");
     return SLOT_UNKNOWN_OP;

@@ -463,6 +463,29 @@ static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
     CHECK(l->pa_index.count == active,
           "patient-claims index holds %u, %u claims are active",
           l->pa_index.count, active);
+    uint32_t offers = 0;
+    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
+        offers += l->claims[ci].state == SLOT_CLAIM_HELD &&
+                  ledger__htab_get(&l->offer_index, ci) != NONE;
+    }
+    CHECK(offers == l->offer_index.count,
+          "%u offers indexed, %u of them HELD claims", l->offer_index.count,
+          offers);
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        const struct pool *p = &l->pools[pi];
+        CHECK(p->n_wait <= LEDGER_WAITLIST_MAX, "pool %u: waitlist too long",
+              pi);
+        for (uint32_t i = 0; i < p->n_wait; i++) {
+            const struct wentry *e = &p->wait[i];
+            CHECK(e->patient < l->n_patients && e->channel < l->n_channels &&
+                      (e->account == NONE || e->account < l->n_accounts),
+                  "pool %u: waitlist entry %u invalid", pi, i);
+            for (uint32_t k = 0; k < i; k++) {
+                CHECK(p->wait[k].patient != e->patient,
+                      "pool %u: a patient waits twice", pi);
+            }
+        }
+    }
     uint64_t last = 0;
     for (uint32_t i = 0; i < l->staff_len; i++) {
         const struct staff *e =

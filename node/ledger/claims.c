@@ -142,9 +142,11 @@ void ledger__bucket_assert(const struct ledger *l, uint32_t pi,
 }
 
 /* HELD -> RELEASED / EXPIRED, or BOOKED -> CANCELLED: the slot is free
- * again (or cooling, after a cancel under a cool-down rule) and the claim
- * moves to the retained FIFO. An expiry may be a violation. */
-void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state)
+ * again, or cooling (a cancel under a cool-down rule; a declined or lapsed
+ * offer), and the claim moves to the retained FIFO. An expiry may be a
+ * violation. to_free: a cancel whose slot the waitlist takes at once. */
+void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
+                              bool to_free)
 {
     struct claim *c = &l->claims[ci];
     struct bucket *b = ledger__claim_bucket(l, c);
@@ -152,6 +154,8 @@ void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state)
     const struct slot_patient_rules *pr =
         p->place != NULL ? &l->hospitals[p->place->hospital].rules.patient
                          : NULL;
+    bool cooldown = pr != NULL && pr->cooldown_max_ms > 0 && !to_free;
+    uint64_t cool_from = l->time_ms; /* a cancel cools from now */
     bool cool = false;
     if (c->state == SLOT_CLAIM_HELD) {
         assert(state == SLOT_CLAIM_RELEASED || state == SLOT_CLAIM_EXPIRED);
@@ -165,16 +169,22 @@ void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state)
             (void)ledger__violation_add(l, c->patient, p->place->hospital,
                                         SLOT_VIOLATION_UNPAID, &until);
         }
+        if (ledger__htab_get(&l->offer_index, ci) != NONE) {
+            /* A declined or lapsed offer cools from the cancel that made
+             * it (the offer's held_at_ms). */
+            ledger__htab_del(&l->offer_index, ci, ci);
+            cool = cooldown;
+            cool_from = c->held_at_ms;
+        }
     } else {
         assert(c->state == SLOT_CLAIM_BOOKED && state == SLOT_CLAIM_CANCELLED);
         POOL_ASSERT(l, c->pool, b->booked > 0);
         b->booked--;
         l->n_booked--;
-        cool = pr != NULL && pr->cooldown_max_ms > 0;
+        cool = cooldown;
     }
-    if (cool) {
+    if (cool && ledger__cool_push(l, c, pr, cool_from)) {
         b->cooling++;
-        ledger__cool_push(l, c, pr);
     } else {
         b->free++;
     }
@@ -184,6 +194,11 @@ void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state)
     c->state = state;
     c->resolved_at_ms = l->time_ms;
     ledger__retain_push(l, ci);
+}
+
+void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state)
+{
+    ledger__claim_resolve_to(l, ci, state, false);
 }
 
 /* A retained claim leaves the ledger: its id becomes unknown. */

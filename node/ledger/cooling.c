@@ -114,16 +114,20 @@ void ledger__cool_restore(struct ledger *l, const struct cool *c)
     coolUp(l, l->n_cools - 1);
 }
 
-void ledger__cool_push(struct ledger *l, const struct claim *c,
-                       const struct slot_patient_rules *pr)
+bool ledger__cool_push(struct ledger *l, const struct claim *c,
+                       const struct slot_patient_rules *pr, uint64_t from_ms)
 {
     assert(pr->cooldown_max_ms > 0 &&
            pr->cooldown_min_ms <= pr->cooldown_max_ms);
     uint64_t span = (uint64_t)(pr->cooldown_max_ms - pr->cooldown_min_ms) + 1;
-    uint64_t h = siphash16(l->config.cooldown_key, c->id, l->time_ms);
-    struct cool e = {l->time_ms + pr->cooldown_min_ms + h % span, c->id,
-                     c->pool, c->from_share, c->bucket};
+    uint64_t h = siphash16(l->config.cooldown_key, c->id, from_ms);
+    uint64_t due = from_ms + pr->cooldown_min_ms + h % span;
+    if (due <= l->time_ms) {
+        return false; /* already over */
+    }
+    struct cool e = {due, c->id, c->pool, c->from_share, c->bucket};
     ledger__cool_restore(l, &e);
+    return true;
 }
 
 /* The bucket a cooling slot belongs to (as ledger__claim_bucket). */

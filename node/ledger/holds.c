@@ -145,53 +145,67 @@ static struct bucket *pickBucket(const struct ledger *l, struct pool *p,
     return NULL;
 }
 
-int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
-                 struct slot_result *res)
-{
-    const struct slot_str pool = cmd->u.hold.pool;
-    const struct slot_str key = cmd->u.hold.patient;
-    const struct slot_str chan = cmd->u.hold.channel;
+/* What a HOLD, a WAITLIST_JOIN or an offer asks for: who, through which
+ * channel and account, at which pool. */
+struct ask {
+    uint32_t pool;
+    struct slot_str key, chan, account;
+    uint32_t ttl_ms;
+    bool check_ttl; /* HOLD only; the others skip TTL_OUT_OF_RANGE */
+};
 
-    uint32_t pi = ledger__pool_find(l, pool.p, pool.len);
-    if (pi == NONE) {
-        return SLOT_UNKNOWN_POOL;
-    }
-    struct pool *p = &l->pools[pi];
+/* What the checks found out, for the step that follows them. */
+struct verdict {
+    struct judge j;
+    uint32_t patient; /* NONE: not interned yet */
+    uint32_t ttl_ms;
+    bool use_exception;
+};
+
+/* HOLD's refusals in ledger.h's order, up to and including
+ * QUOTA_EXCEEDED: everything that depends on who asks, not on whether a
+ * slot is free. May expire the patient's own due hold on the way (time
+ * catching up). */
+static int askChecks(struct ledger *l, const struct ask *q, struct verdict *v,
+                     struct slot_result *res)
+{
+    struct pool *p = &l->pools[q->pool];
     if (p->closed) {
         return SLOT_POOL_CLOSED;
     }
-    struct judge j = {
-        ledger__rules_of(l, p), chan, {{0}, 0, false, false}, 0, 0};
+    v->j = (struct judge){
+        ledger__rules_of(l, p), q->chan, {{0}, 0, false, false}, 0, 0};
+    struct judge *j = &v->j;
     int rc;
-    if (j.r != NULL) {
-        j.pol = slot_rules_policy(j.r, chan.p, chan.len);
-        j.today = slot_local_day(l->time_ms, j.r->utc_offset_min);
-        j.minute = slot_local_minute(l->time_ms, j.r->utc_offset_min);
-        if (!eligible(l, p, &j)) {
+    if (j->r != NULL) {
+        j->pol = slot_rules_policy(j->r, q->chan.p, q->chan.len);
+        j->today = slot_local_day(l->time_ms, j->r->utc_offset_min);
+        j->minute = slot_local_minute(l->time_ms, j->r->utc_offset_min);
+        if (!eligible(l, p, j)) {
             return SLOT_CHANNEL_NOT_ALLOWED;
         }
-        rc = dateRules(l, p, &j);
+        rc = dateRules(l, p, j);
         if (rc != SLOT_OK) {
             return rc;
         }
     } else if (l->time_ms < p->release_at_ms) {
         return SLOT_NOT_RELEASED;
     }
-    uint32_t ttl_ms;
-    rc = ttlOf(l, &j, cmd->u.hold.ttl_ms, &ttl_ms);
+    if (q->check_ttl) {
+        rc = ttlOf(l, j, q->ttl_ms, &v->ttl_ms);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    v->patient = ledger__patient_find(l, q->key.p, q->key.len);
+    rc = ledger__hold_patient_rules(l, p, v->patient, q->chan, q->account,
+                                    &v->use_exception, res);
     if (rc != SLOT_OK) {
         return rc;
     }
-    uint32_t patient = ledger__patient_find(l, key.p, key.len);
-    bool use_exception;
-    rc = ledger__hold_patient_rules(l, p, patient, chan, cmd->u.hold.account,
-                                    &use_exception, res);
-    if (rc != SLOT_OK) {
-        return rc;
-    }
-    if (patient != NONE) {
-        uint32_t prev =
-            ledger__htab_get(&l->pp_index, ledger__pp_key(pi, patient));
+    if (v->patient != NONE) {
+        uint32_t prev = ledger__htab_get(&l->pp_index,
+                                         ledger__pp_key(q->pool, v->patient));
         if (prev != NONE) {
             if (!ledger__claim_due(l, &l->claims[prev])) {
                 return SLOT_PATIENT_HAS_CLAIM;
@@ -199,13 +213,59 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
             ledger__claim_resolve(l, prev, SLOT_CLAIM_EXPIRED);
         }
     }
-    rc = ledger__hold_quotas(l, p, patient, res);
+    return ledger__hold_quotas(l, p, v->patient, res);
+}
+
+/* A new HELD claim of patient through channel, taking a slot of bucket b
+ * (a free one: the caller moved it out of free, or it is a cancelled
+ * booking's slot handed over). */
+static uint32_t claimNew(struct ledger *l, uint32_t pi, uint32_t patient,
+                         uint32_t channel, uint8_t from_share, uint8_t bucket,
+                         uint32_t ttl_ms, struct bucket *b)
+{
+    uint32_t ci = ledger__claim_alloc(l);
+    struct claim *c = &l->claims[ci];
+    c->id = l->next_claim_id++;
+    c->held_at_ms = l->time_ms;
+    c->deadline_ms = l->time_ms + ttl_ms;
+    c->pool = pi;
+    c->patient = patient;
+    c->channel = (uint8_t)channel;
+    c->from_share = from_share;
+    c->bucket = bucket;
+    c->state = SLOT_CLAIM_HELD;
+    b->held++;
+    ledger__bucket_assert(l, pi, b);
+    l->n_held++;
+    ledger__heap_push(l, ci);
+    ledger__htab_put(&l->claim_index, c->id, ci);
+    ledger__htab_put(&l->pp_index, ledger__pp_key(pi, patient), ci);
+    ledger__pa_add(l, ci);
+    return ci;
+}
+
+int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
+                 struct slot_result *res)
+{
+    const struct slot_str pool = cmd->u.hold.pool;
+    const struct slot_str key = cmd->u.hold.patient;
+    const struct slot_str chan = cmd->u.hold.channel;
+    uint32_t pi = ledger__pool_find(l, pool.p, pool.len);
+    if (pi == NONE) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    struct ask q = {pi, key, chan, cmd->u.hold.account, cmd->u.hold.ttl_ms,
+                    true};
+    struct verdict v;
+    int rc = askChecks(l, &q, &v, res);
     if (rc != SLOT_OK) {
         return rc;
     }
+    struct pool *p = &l->pools[pi];
+    uint32_t patient = v.patient;
     uint32_t channel = ledger__channel_find(l, chan.p, chan.len);
     uint8_t from_share, bucket;
-    struct bucket *b = pickBucket(l, p, &j, channel, &from_share, &bucket);
+    struct bucket *b = pickBucket(l, p, &v.j, channel, &from_share, &bucket);
     if (b == NULL) {
         return SLOT_SOLD_OUT;
     }
@@ -220,31 +280,156 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
     if (channel == NONE) {
         channel = ledger__channel_add(l, chan.p, chan.len);
     }
-    uint32_t ci = ledger__claim_alloc(l);
-    struct claim *c = &l->claims[ci];
-    c->id = l->next_claim_id++;
-    c->held_at_ms = l->time_ms;
-    c->deadline_ms = l->time_ms + ttl_ms;
-    c->pool = pi;
-    c->patient = patient;
-    c->channel = (uint8_t)channel;
-    c->from_share = from_share;
-    c->bucket = bucket;
-    c->state = SLOT_CLAIM_HELD;
     b->free--;
-    b->held++;
-    ledger__bucket_assert(l, pi, b);
-    l->n_held++;
-    ledger__heap_push(l, ci);
-    ledger__htab_put(&l->claim_index, c->id, ci);
-    ledger__htab_put(&l->pp_index, ledger__pp_key(pi, patient), ci);
-    ledger__pa_add(l, ci);
-    if (use_exception) {
+    uint32_t ci =
+        claimNew(l, pi, patient, channel, from_share, bucket, v.ttl_ms, b);
+    if (v.use_exception) {
         ledger__use_exception(l, patient, p->place->hospital);
     }
-    res->a = c->id;
-    res->b = c->deadline_ms;
+    res->a = l->claims[ci].id;
+    res->b = l->claims[ci].deadline_ms;
     return SLOT_OK;
+}
+
+/* ---- waitlists ------------------------------------------------------------ */
+
+static int waitFind(const struct pool *p, uint32_t patient)
+{
+    for (uint32_t i = 0; patient != NONE && i < p->n_wait; i++) {
+        if (p->wait[i].patient == patient) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int ledger__wait_join(struct ledger *l, const struct slot_cmd *cmd,
+                      struct slot_result *res)
+{
+    const struct slot_str key = cmd->u.wait.patient;
+    const struct slot_str chan = cmd->u.wait.channel;
+    uint32_t pi =
+        ledger__pool_find(l, cmd->u.wait.pool.p, cmd->u.wait.pool.len);
+    if (pi == NONE) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    struct ask q = {pi, key, chan, cmd->u.wait.account, 0, false};
+    struct verdict v;
+    int rc = askChecks(l, &q, &v, res);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct pool *p = &l->pools[pi];
+    if (waitFind(p, v.patient) >= 0) {
+        return SLOT_ALREADY_WAITING;
+    }
+    uint32_t channel = ledger__channel_find(l, chan.p, chan.len);
+    uint8_t from_share, bucket;
+    if (pickBucket(l, p, &v.j, channel, &from_share, &bucket) != NULL) {
+        return SLOT_NOT_SOLD_OUT;
+    }
+    if (p->n_wait >= LEDGER_WAITLIST_MAX ||
+        (v.patient == NONE && l->n_patients >= LEDGER_PATIENTS_MAX) ||
+        (channel == NONE && l->n_channels >= LEDGER_CHANNELS_MAX)) {
+        return SLOT_LIMIT_REACHED;
+    }
+    uint32_t patient = v.patient != NONE
+                           ? v.patient
+                           : ledger__patient_add(l, key.p, key.len);
+    if (channel == NONE) {
+        channel = ledger__channel_add(l, chan.p, chan.len);
+    }
+    uint32_t account = cmd->u.wait.account.len > 0
+                           ? ledger__account_find(l, cmd->u.wait.account)
+                           : NONE;
+    LEDGER_GROW(p->wait, p->wait_cap, p->n_wait);
+    p->wait[p->n_wait++] =
+        (struct wentry){l->time_ms, patient, account, (uint8_t)channel};
+    res->a = p->n_wait;
+    return SLOT_OK;
+}
+
+static void waitRemove(struct pool *p, uint32_t i)
+{
+    memmove(&p->wait[i], &p->wait[i + 1],
+            (p->n_wait - i - 1) * sizeof p->wait[0]);
+    p->n_wait--;
+}
+
+int ledger__wait_leave(struct ledger *l, const struct slot_cmd *cmd)
+{
+    uint32_t pi =
+        ledger__pool_find(l, cmd->u.wait.pool.p, cmd->u.wait.pool.len);
+    if (pi == NONE) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    struct pool *p = &l->pools[pi];
+    struct slot_str key = cmd->u.wait.patient;
+    int i = waitFind(p, ledger__patient_find(l, key.p, key.len));
+    if (i < 0) {
+        return SLOT_NOT_WAITING;
+    }
+    /* Who may take a patient off the list: as for a claim (ledger.h). */
+    struct slot_str caller = cmd->u.wait.channel;
+    struct slot_str own = ledger__channel_str(l, p->wait[i].channel);
+    bool ok = caller.len == 0 ||
+              (own.len == caller.len && memcmp(own.p, caller.p, own.len) == 0) ||
+              ledger__bound_to(l, p->wait[i].patient, cmd->u.wait.account);
+    if (!ok) {
+        return SLOT_NOT_OWNER;
+    }
+    waitRemove(p, (uint32_t)i);
+    return SLOT_OK;
+}
+
+/* The waitlist's first patient who may have the slot a cancel of claim ci
+ * frees, dropping at most SLOT_WAITLIST_SKIP_MAX who may not (ledger.h).
+ * Fills *v for the one found; false if none. */
+static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
+                    struct verdict *v)
+{
+    struct pool *p = &l->pools[pi];
+    uint32_t dropped = 0;
+    while (p->n_wait > 0 && !p->closed) {
+        struct wentry e = p->wait[0];
+        waitRemove(p, 0);
+        const struct patient *pt = &l->patients[e.patient];
+        struct slot_str account = e.account != NONE
+                                      ? ledger__account_str(l, e.account)
+                                      : (struct slot_str){"", 0};
+        struct ask q = {pi,
+                        {l->pkeys + pt->key_off, pt->key_len},
+                        ledger__channel_str(l, e.channel),
+                        account,
+                        0,
+                        false};
+        struct slot_result ignored = {0};
+        if (askChecks(l, &q, v, &ignored) == SLOT_OK && !v->use_exception) {
+            *out = e;
+            return true;
+        }
+        if (++dropped >= SLOT_WAITLIST_SKIP_MAX) {
+            break;
+        }
+    }
+    return false;
+}
+
+/* The slot of the cancelled claim ci (already back in its bucket's free
+ * slots) to waiter e, as an offer. */
+static void offerSlot(struct ledger *l, uint32_t ci, const struct wentry *e)
+{
+    const struct claim *cancelled = &l->claims[ci];
+    uint32_t pi = cancelled->pool;
+    uint8_t from_share = cancelled->from_share, bucket = cancelled->bucket;
+    struct bucket *b = ledger__claim_bucket(l, cancelled);
+    const struct slot_rules *r = ledger__rules_of(l, &l->pools[pi]);
+    uint32_t ttl = r != NULL && r->pay_ttl_ms != 0 ? r->pay_ttl_ms
+                                                   : l->config.hold_ttl_max_ms;
+    b->free--;
+    uint32_t oi =
+        claimNew(l, pi, e->patient, e->channel, from_share, bucket, ttl, b);
+    ledger__htab_put(&l->offer_index, oi, oi);
 }
 
 /* Shared refusals of CONFIRM and RELEASE; expires a due hold on the way
@@ -301,6 +486,9 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     }
     struct bucket *b = ledger__claim_bucket(l, c);
     ledger__heap_remove(l, ci);
+    if (ledger__htab_get(&l->offer_index, ci) != NONE) {
+        ledger__htab_del(&l->offer_index, ci, ci); /* an offer, taken */
+    }
     c->state = SLOT_CLAIM_BOOKED;
     c->booked_at_ms = l->time_ms;
     c->visit_no = ledger__visit_take(p);
@@ -349,9 +537,18 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
         return rc;
     }
     ledger__visit_free(&l->pools[c->pool], c->visit_no);
-    ledger__claim_resolve(l, ci, SLOT_CLAIM_CANCELLED);
+    uint32_t patient = c->patient;
+    /* The waitlist first: with a taker, the slot goes back to free without
+     * cooling and the offer takes it at once, in this same command. */
+    struct wentry e;
+    struct verdict v;
+    bool offer = l->pools[c->pool].n_wait > 0 && offerTo(l, c->pool, &e, &v);
+    ledger__claim_resolve_to(l, ci, SLOT_CLAIM_CANCELLED, offer);
+    if (offer) {
+        offerSlot(l, ci, &e);
+    }
     if (cmd->u.claim.caller.len > 0) {
-        ledger__cancel_record(l, c->patient);
+        ledger__cancel_record(l, patient);
     }
     return SLOT_OK;
 }

@@ -87,6 +87,7 @@ void ledger_destroy(struct ledger *l)
     free(l->sessions);
     for (uint32_t i = 0; i < l->n_pools; i++) {
         free(l->pools[i].freed);
+        free(l->pools[i].wait);
         free(l->pools[i].place);
     }
     free(l->pools);
@@ -116,6 +117,7 @@ void ledger_destroy(struct ledger *l)
     free(l->staff);
     ledger__htab_free(&l->account_index);
     ledger__htab_free(&l->pa_index);
+    ledger__htab_free(&l->offer_index);
     free(l->idems);
     ledger__htab_free(&l->idem_index);
     ledger__htab_free(&l->pool_index);

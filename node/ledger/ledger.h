@@ -309,6 +309,31 @@
  *   SLOT_VIOLATIONS_KEPT hospitals: a new one replaces an entry with
  *   nothing in force (until <= now, no exception), else the one with the
  *   earliest until.
+ * Waitlists (anti-transfer release): a pool keeps a FIFO of at most
+ *   LEDGER_WAITLIST_MAX waiting patients.
+ * WAITLIST_JOIN(pool, P, C, A): HOLD's checks in HOLD's order up to and
+ *   including QUOTA_EXCEEDED (without TTL_OUT_OF_RANGE), then
+ *   ALREADY_WAITING; then NOT_SOLD_OUT if HOLD would find a bucket for C;
+ *   LIMIT_REACHED (the waitlist, patients or channels table full). P
+ *   joins at the tail with C and A; a = its position (1 = next).
+ * WAITLIST_LEAVE(pool, P, caller, A): UNKNOWN_POOL; NOT_WAITING; NOT_OWNER
+ *   unless the caller is "", the entry's channel, or A is non-empty and P
+ *   is bound to A. P leaves; the others keep their order.
+ * CANCEL of a booking of an open pool with a waiting list: the slot is
+ *   offered before anything else. Entries are taken from the head; one
+ *   whose patient would now be refused a HOLD through its channel and
+ *   account at this pool (any of HOLD's refusals before SOLD_OUT; a
+ *   pending exception does not help) is dropped, at most
+ *   SLOT_WAITLIST_SKIP_MAX of them per cancel. The first that passes
+ *   leaves the list and gets the slot as an OFFER: a HELD claim in the
+ *   cancelled claim's bucket, through its channel, deadline now + R's
+ *   pay_ttl_ms (0: config.hold_ttl_max_ms). If none passes, the slot goes
+ *   to free or cooling as above.
+ * An OFFER that is RELEASED or EXPIRED does not return its slot at once:
+ *   with PR.cooldown_max_ms > 0 it cools until held_at_ms +
+ *   cooldown_min_ms + siphash24(key, [offer id, held_at_ms]) % span (free
+ *   at once if that is not after now), so declining an offer cannot hand
+ *   the slot to an accomplice either. A confirmed offer is a booking.
  * VIOLATION, UNBLOCK and EXCEPTION that pass their checks are appended to
  *   the staff log (seq 1, 2, ...; the last LEDGER_STAFF_LOG_MAX kept) with
  *   now, operator and reason.
@@ -342,6 +367,8 @@
 #define LEDGER_RULES_LOG_MAX      32 /* rule changes remembered per hospital */
 #define LEDGER_ACCOUNTS_MAX       (1u << 26)
 #define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
+#define LEDGER_WAITLIST_MAX       1024 /* patients waiting for one pool */
+#define SLOT_WAITLIST_SKIP_MAX    8    /* ineligible heads dropped per cancel */
 /* Memory of the patient rules: a patient with an account, violations,
  * standings or cancellations has a record of LEDGER_PATIENT_EXT_BYTES
  * (others cost nothing more than before); an account
@@ -418,6 +445,11 @@ void ledger_read_patient_info(const struct ledger *l, struct slot_str patient,
                               struct slot_patient_info *out);
 void ledger_read_account(const struct ledger *l, struct slot_str account,
                          struct slot_account_info *out);
+/* The patient's place on the pool's waitlist (1 = next, 0 = not on it)
+ * and the list's length. UNKNOWN_POOL. */
+int ledger_read_waitlist(const struct ledger *l, struct slot_str pool,
+                         struct slot_str patient, uint32_t *position,
+                         uint32_t *length);
 /* Staff log entries with seq > after, oldest first, at most limit. */
 void ledger_read_staff_log(const struct ledger *l, uint64_t after,
                            uint32_t limit, struct slot_staff_entry *out,

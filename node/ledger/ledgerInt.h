@@ -97,6 +97,8 @@ struct pool {
     uint32_t *freed;
     uint32_t n_freed, freed_cap;
     struct place *place; /* NULL: a free-standing pool */
+    struct wentry *wait; /* the waitlist, oldest first */
+    uint32_t n_wait, wait_cap;
 };
 
 /* A department's own rules (hospital.overrides). */
@@ -185,6 +187,14 @@ struct account {
         uint64_t at_ms;
         uint32_t unbinds;
     } changes[SLOT_ACCOUNT_CHANGES_KEPT]; /* oldest first */
+};
+
+/* A patient waiting for a pool's cancelled slots (pool.wait, FIFO). */
+struct wentry {
+    uint64_t joined_at_ms;
+    uint32_t patient;
+    uint32_t account; /* NONE: none named */
+    uint8_t channel;
 };
 
 /* A slot freed by a cancelled booking, cooling down (ledger.h): it returns
@@ -313,6 +323,7 @@ struct ledger {
     uint32_t n_accounts, accounts_cap;
     struct htab account_index; /* hash(key) -> account */
     struct htab pa_index;      /* patient -> active claim (several) */
+    struct htab offer_index;   /* claim -> itself: HELD offers */
     struct cool *cools;
     uint32_t n_cools, cools_cap;
     struct staff *staff;
@@ -409,6 +420,10 @@ void ledger__bucket_assert(const struct ledger *l, uint32_t pi,
 /* HELD -> RELEASED / EXPIRED, or BOOKED -> CANCELLED: the slot is free
  * again and the claim joins the retained FIFO. */
 void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state);
+/* The same; to_free: the slot goes to free even under a cool-down (a
+ * cancel whose slot the waitlist takes in the same command). */
+void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
+                              bool to_free);
 /* The oldest retained claim leaves the ledger: its id becomes unknown. */
 void ledger__claim_forget(struct ledger *l, uint32_t ci);
 /* The claim with this id (any state still known), or NONE. */
@@ -434,6 +449,9 @@ int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
                         uint32_t patient, struct slot_result *res);
 void ledger__use_exception(struct ledger *l, uint32_t patient,
                            uint32_t hospital);
+/* Is the patient bound to this account (non-empty) now? */
+bool ledger__bound_to(const struct ledger *l, uint32_t patient,
+                      struct slot_str account);
 /* NOT_OWNER of CONFIRM / RELEASE / CANCEL. */
 int ledger__owner_check(const struct ledger *l, const struct claim *c,
                         const struct slot_cmd *cmd);
@@ -457,10 +475,11 @@ void ledger__pa_add(struct ledger *l, uint32_t ci);
 void ledger__pa_del(struct ledger *l, uint32_t ci);
 
 /* cooling.c */
-/* A cancelled booking's slot starts cooling (b->cooling counted by the
- * caller) until the due time its pool's rules give. */
-void ledger__cool_push(struct ledger *l, const struct claim *c,
-                       const struct slot_patient_rules *pr);
+/* A slot of claim c starts cooling (b->cooling counted by the caller)
+ * until the due time its pool's rules give counting from from_ms; false
+ * (nothing pushed) if that time is not after now. */
+bool ledger__cool_push(struct ledger *l, const struct claim *c,
+                       const struct slot_patient_rules *pr, uint64_t from_ms);
 /* Returns up to max due cooling slots to free; returns how many. */
 uint32_t ledger__cool_sweep(struct ledger *l, uint32_t max);
 /* Due entries, counting at most cap. */
@@ -564,5 +583,8 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
 int ledger__release(struct ledger *l, const struct slot_cmd *cmd);
 int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd);
 int ledger__expire(struct ledger *l, uint32_t max, struct slot_result *res);
+int ledger__wait_join(struct ledger *l, const struct slot_cmd *cmd,
+                      struct slot_result *res);
+int ledger__wait_leave(struct ledger *l, const struct slot_cmd *cmd);
 
 #endif /* SLOT_LEDGER_INT_H */

@@ -108,8 +108,8 @@ void ledger__pa_del(struct ledger *l, uint32_t ci)
 
 /* ---- who may act on a claim -------------------------------------------- */
 
-static bool boundTo(const struct ledger *l, uint32_t patient,
-                    struct slot_str account)
+bool ledger__bound_to(const struct ledger *l, uint32_t patient,
+                      struct slot_str account)
 {
     const struct pext *x = ledger__pext_get(l, patient);
     if (x == NULL || x->account == NONE || account.len == 0) {
@@ -130,7 +130,7 @@ int ledger__owner_check(const struct ledger *l, const struct claim *c,
     if (own.len == caller.len && memcmp(own.p, caller.p, own.len) == 0) {
         return SLOT_OK;
     }
-    return boundTo(l, c->patient, cmd->u.claim.account) ? SLOT_OK
+    return ledger__bound_to(l, c->patient, cmd->u.claim.account) ? SLOT_OK
                                                         : SLOT_NOT_OWNER;
 }
 
@@ -160,7 +160,7 @@ int ledger__hold_patient_rules(const struct ledger *l, const struct pool *p,
 {
     *use_exception = false;
     const struct hospital *h = hospitalOf(l, p);
-    if (account.len > 0 && (patient == NONE || !boundTo(l, patient, account))) {
+    if (account.len > 0 && (patient == NONE || !ledger__bound_to(l, patient, account))) {
         return SLOT_NOT_BOUND;
     }
     if (h == NULL) {

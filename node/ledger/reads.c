@@ -111,6 +111,7 @@ void ledger__pool_status(const struct ledger *l, uint32_t pi,
         out->booked += b->booked;
         out->cooling += b->cooling;
     }
+    out->waiting = p->n_wait;
 }
 
 int ledger_read_pool(const struct ledger *l, struct slot_str pool,
@@ -374,6 +375,16 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
             slot_account_info_encode(out, &ai);
             return SLOT_OK;
         }
+        case SLOT_READ_WAITLIST: {
+            uint32_t pos, len;
+            rc = ledger_read_waitlist(l, rd->pool, rd->patient, &pos, &len);
+            if (rc == SLOT_OK) {
+                mp_pack_array(out, 2);
+                mp_pack_uint(out, pos);
+                mp_pack_uint(out, len);
+            }
+            return rc;
+        }
         case SLOT_READ_STAFF_LOG: {
             struct slot_staff_entry *e =
                 ledger__realloc(NULL, rd->limit * sizeof *e);
@@ -388,4 +399,24 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
         }
     }
     return SLOT_UNKNOWN_OP;
+}
+
+int ledger_read_waitlist(const struct ledger *l, struct slot_str pool,
+                         struct slot_str patient, uint32_t *position,
+                         uint32_t *length)
+{
+    uint32_t pi = ledger__pool_find(l, pool.p, pool.len);
+    if (pi == NONE) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    const struct pool *p = &l->pools[pi];
+    uint32_t pt = ledger__patient_find(l, patient.p, patient.len);
+    *position = 0;
+    *length = p->n_wait;
+    for (uint32_t i = 0; pt != NONE && i < p->n_wait; i++) {
+        if (p->wait[i].patient == pt) {
+            *position = i + 1;
+        }
+    }
+    return SLOT_OK;
 }

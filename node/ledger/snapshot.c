@@ -44,7 +44,10 @@
  *    [[due_ms, claim id, pool index, from_share, bucket], ...]
  *                                         cooling slots, by (due, id)
  *    staff_seq, [[seq, at_ms, op, hospital index, patient index, kind,
- *      operator, reason], ...]]           the staff log, oldest first
+ *      operator, reason], ...],           the staff log, oldest first
+ *    [[pool index, [[joined_at_ms, patient index, account index + 1,
+ *      channel index], ...]], ...],       waitlists, ascending pool index
+ *    [claim id, ...]]                     HELD offers, ascending id
  * Version 2 (still restored): no such element.
  * Version 1 (still restored): no names, hospitals, places or freed
  * numbers; shares [channel index, slots]; claims without bucket (the
@@ -67,7 +70,7 @@
 
 #define SNAP_MAGIC      "SLSNAP"
 #define SNAP_FIELDS     16 /* v2: 15, v1: 13 */
-#define PATIENTS_FIELDS 6
+#define PATIENTS_FIELDS 8
 #define CLAIM_FIELDS    13 /* v1: 12 */
 #define POOL_FIELDS     12 /* v1: 10 */
 #define PLACE_FIELDS    10
@@ -317,6 +320,12 @@ static void packIdems(const struct ledger *l, struct mp_buf *b)
     }
 }
 
+static int cmpU64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int coolCmp(const void *a, const void *b)
 {
     const struct cool *x = a, *y = b;
@@ -413,6 +422,44 @@ static void packPatientRules(const struct ledger *l, struct mp_buf *b)
         mp_pack_cstr(b, e->operator_name);
         mp_pack_cstr(b, e->reason);
     }
+    uint32_t waiting = 0;
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        waiting += l->pools[pi].n_wait > 0;
+    }
+    mp_pack_array(b, waiting);
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        const struct pool *p = &l->pools[pi];
+        if (p->n_wait == 0) {
+            continue;
+        }
+        mp_pack_array(b, 2);
+        mp_pack_uint(b, pi);
+        mp_pack_array(b, p->n_wait);
+        for (uint32_t i = 0; i < p->n_wait; i++) {
+            const struct wentry *e = &p->wait[i];
+            mp_pack_array(b, 4);
+            mp_pack_uint(b, e->joined_at_ms);
+            mp_pack_uint(b, e->patient);
+            mp_pack_uint(b, e->account == NONE ? 0 : (uint64_t)e->account + 1);
+            mp_pack_uint(b, e->channel);
+        }
+    }
+    /* Offers by claim id (the index's order is history). */
+    uint64_t *ids =
+        ledger__realloc(NULL, ((size_t)l->offer_index.count + 1) * sizeof *ids);
+    uint32_t n = 0;
+    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
+        if (l->claims[ci].state == SLOT_CLAIM_HELD &&
+            ledger__htab_get(&l->offer_index, ci) != NONE) {
+            ids[n++] = l->claims[ci].id;
+        }
+    }
+    qsort(ids, n, sizeof *ids, cmpU64);
+    mp_pack_array(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_pack_uint(b, ids[i]);
+    }
+    free(ids);
 }
 
 void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
@@ -1277,6 +1324,62 @@ static int restoreStaff(struct ledger *l, struct mp_reader *r)
     return SLOT_OK;
 }
 
+static int restoreWaitlist(struct ledger *l, struct mp_reader *r,
+                           uint64_t *last)
+{
+    uint64_t pi, v;
+    uint32_t n;
+    RD(mp_expect_array(r, 2));
+    RD(mp_read_uint(r, l->n_pools == 0 ? 0 : l->n_pools - 1, &pi));
+    NEED(l->n_pools > 0 && (*last == UINT64_MAX || pi > *last));
+    *last = pi;
+    RD(mp_read_array(r, &n));
+    NEED(n >= 1 && n <= LEDGER_WAITLIST_MAX);
+    struct pool *p = &l->pools[pi];
+    p->wait = ledger__realloc(NULL, n * sizeof *p->wait);
+    p->wait_cap = n;
+    for (uint32_t i = 0; i < n; i++) {
+        struct wentry *e = &p->wait[i];
+        RD(mp_expect_array(r, 4));
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &e->joined_at_ms));
+        RD(mp_read_uint(r, l->n_patients == 0 ? 0 : l->n_patients - 1, &v));
+        NEED(l->n_patients > 0);
+        e->patient = (uint32_t)v;
+        RD(mp_read_uint(r, l->n_accounts, &v));
+        e->account = v == 0 ? NONE : (uint32_t)(v - 1);
+        RD(mp_read_uint(r, l->n_channels == 0 ? 0 : l->n_channels - 1, &v));
+        NEED(l->n_channels > 0);
+        e->channel = (uint8_t)v;
+        p->n_wait = i + 1;
+    }
+    return SLOT_OK;
+}
+
+static int restoreWaits(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    uint64_t last = UINT64_MAX, id, last_id = 0;
+    RD(mp_read_array(r, &n));
+    NEED(n <= l->n_pools);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = restoreWaitlist(l, r, &last);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    RD(mp_read_array(r, &n));
+    NEED(n <= l->n_held);
+    for (uint32_t i = 0; i < n; i++) {
+        RD(mp_read_u64(r, &id));
+        NEED(id > last_id);
+        last_id = id;
+        uint32_t ci = ledger__claim_find(l, id);
+        NEED(ci != NONE && l->claims[ci].state == SLOT_CLAIM_HELD);
+        ledger__htab_put(&l->offer_index, ci, ci);
+    }
+    return SLOT_OK;
+}
+
 static int restorePatientRules(struct ledger *l, struct mp_reader *r,
                                uint32_t *v)
 {
@@ -1327,7 +1430,11 @@ static int restorePatientRules(struct ledger *l, struct mp_reader *r,
             return rc;
         }
     }
-    return restoreStaff(l, r);
+    int rc = restoreStaff(l, r);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    return restoreWaits(l, r);
 }
 
 int ledger_restore(const void *buf, size_t len, struct ledger **out)

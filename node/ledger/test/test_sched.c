@@ -1182,6 +1182,110 @@ static void test_patient_cooldown(void)
     done(&f);
 }
 
+
+static struct slot_cmd waitCmd(uint8_t op, const char *pool,
+                               const char *patient, const char *channel)
+{
+    struct slot_cmd c = {.op = op};
+    c.u.wait.pool = str_of(pool);
+    c.u.wait.patient = str_of(patient);
+    c.u.wait.channel = str_of(channel);
+    return c;
+}
+
+static void checkRoundTrip(const struct ledger *l)
+{
+    struct mp_buf sb;
+    mp_buf_init(&sb);
+    ledger_snapshot(l, &sb);
+    struct ledger *back;
+    CHECK_CODE(ledger_restore(sb.data, sb.len, &back), SLOT_OK);
+    CHECK(ledger_state_hash(back) == ledger_state_hash(l));
+    mp_buf_free(&sb);
+    ledger_destroy(back);
+}
+
+static void test_patient_waitlist(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.cooldown_min_ms = 10 * 60000;
+    pr.cooldown_max_ms = 20 * 60000;
+    fx_patients(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 1), SLOT_OK);
+    EXPECT(&f, cmd_spool("q", "cardio", "", V, "13:00", "17:00", 1), SLOT_OK);
+    f.now = LT(V - 2, "10:00");
+    uint64_t b = book(&f, "p", "patient-01", "app");
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "q", "patient-02", "app"),
+           SLOT_NOT_SOLD_OUT);
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-01", "app"),
+           SLOT_PATIENT_HAS_CLAIM);
+    CHECK_EQ(
+        EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-02", "app"),
+               SLOT_OK)
+            .a,
+        1);
+    CHECK_EQ(
+        EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-03", "114"),
+               SLOT_OK)
+            .a,
+        2);
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-02", "wechat"),
+           SLOT_ALREADY_WAITING);
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_LEAVE, "p", "patient-03", "app"),
+           SLOT_NOT_OWNER);
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_LEAVE, "p", "patient-03", "114"),
+           SLOT_OK);
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_LEAVE, "p", "patient-03", "114"),
+           SLOT_NOT_WAITING);
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-03", "114"),
+           SLOT_OK);
+    uint32_t pos, len;
+    CHECK_CODE(
+        ledger_read_waitlist(f.l, str_of("p"), str_of("patient-03"), &pos, &len),
+        SLOT_OK);
+    CHECK(pos == 2 && len == 2);
+    /* The cancel offers the slot to the head at once: never free. */
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "app", ""), SLOT_OK);
+    struct slot_pool_status st = pool_of(f.l, "p");
+    CHECK(st.free == 0 && st.held == 1 && st.cooling == 0 && st.waiting == 1);
+    struct slot_claim mine[2];
+    struct slot_patient_info pi = {.claims = mine, .claims_cap = 2};
+    ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
+    CHECK_EQ(pi.n_claims, 1);
+    CHECK_STR(pi.claims[0].pool, "p");
+    uint64_t offer = pi.claims[0].id;
+    CHECK_EQ(pi.claims[0].deadline_ms, f.now + 300000); /* pay_ttl_ms */
+    checkRoundTrip(f.l);
+    /* It lapses: the slot cools from the cancel, not from the lapse. */
+    uint64_t cancelled_at = f.now;
+    f.now += 300000;
+    struct slot_cmd ex = {.op = SLOT_OP_EXPIRE};
+    ex.u.expire.max = 10;
+    CHECK_EQ(fx_run(&f, ex).a, 1);
+    st = pool_of(f.l, "p");
+    CHECK(st.free == 0 && st.held == 0 && st.cooling == 1);
+    uint64_t due = ledger_next_sweep_ms(f.l);
+    CHECK(due >= cancelled_at + 10 * 60000 && due <= cancelled_at + 20 * 60000);
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, offer, "app", ""), SLOT_HOLD_EXPIRED);
+    checkRoundTrip(f.l);
+    /* A confirmed offer is a booking; its cancel offers again. */
+    struct slot_cmd sweep = {.op = SLOT_OP_SWEEP};
+    sweep.u.expire.max = 10;
+    f.now = due;
+    CHECK_EQ(fx_run(&f, sweep).a, 1);
+    uint64_t b2 = book(&f, "p", "patient-04", "app");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b2, "", ""), SLOT_OK);
+    ledger_read_patient_info(f.l, str_of("patient-03"), &pi);
+    CHECK_EQ(pi.n_claims, 1);
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, pi.claims[0].id, "114", ""), SLOT_OK);
+    st = pool_of(f.l, "p");
+    CHECK(st.booked == 1 && st.waiting == 0);
+    char why[256];
+    CHECK(ledger_check(f.l, why, sizeof why));
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -1205,6 +1309,7 @@ static const struct check_case cases[] = {
     {"patient_accounts", test_patient_accounts},
     {"patient_blacklist", test_patient_blacklist},
     {"patient_cooldown", test_patient_cooldown},
+    {"patient_waitlist", test_patient_waitlist},
     {NULL, NULL}};
 
 int main(int argc, char **argv)
