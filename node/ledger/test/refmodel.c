@@ -124,10 +124,11 @@
  *       that the blacklist (in force, channel not exempt) would have
  *       refused and that then succeeded. A HOLD of a patient who is not
  *       blacklisted leaves the exception pending.
- *   P3. ACCOUNT_BIND, VIOLATION and EXCEPTION intern the patient (they
- *       name "LIMIT_REACHED (patients table)"), so ledger_info's patients
- *       counts them; ACCOUNT_UNBIND and UNBLOCK intern nothing. A bind
- *       that changes nothing, or is refused, interns nothing new.
+ *   P3. ACCOUNT_BIND, VIOLATION, UNBLOCK and EXCEPTION intern the
+ *       patient (they name "LIMIT_REACHED (P new and the patients table
+ *       full)"), so ledger_info's patients counts them; ACCOUNT_UNBIND
+ *       interns nothing. A bind that changes nothing, or is refused,
+ *       interns nothing new.
  *   P4. "A's last change started within the last 24 h": now < at_ms +
  *       86400000. A change counts in the window while at_ms +
  *       account_change_window_days * 86400000 > now (the kept ones only).
@@ -145,14 +146,21 @@
  *   P9. The cool-down hash: SipHash-2-4 with k0 = cooldown_key[0], k1 =
  *       cooldown_key[1] over the 16 bytes LE64(claim id) || LE64(now).
  *   P10. PATIENT_INFO's standings: one per hospital at which the patient
- *       has a kept violation (in the window or not), a blacklist in force
- *       or a pending exception; violations = kept ones in the window now,
- *       threshold = the hospital's rule now, warning = threshold > 0 and
- *       violations + 1 == threshold, blacklisted_until_ms = until if
- *       until > now else 0. Order unspecified (compared as a set). The
+ *       has a kept violation (in the window or not) or a standing record
+ *       (made by a blacklist or an exception, gone by UNBLOCK or
+ *       replacement), even one with nothing in force now: "a blacklist"
+ *       read as the record. (First written as "in force only"; the
+ *       ledger lists the records; the contract could say which.)
+ *       violations = kept ones in the window now,
+ *       threshold = the hospital's rule now, warning = threshold > 0,
+ *       violations + 1 == threshold and not blacklisted now (first
+ *       written without the last condition; the ledger's reading is the
+ *       better one: a blacklisted patient is past the warning),
+ *       blacklisted_until_ms = until if until > now else 0. Order unspecified (compared as a set). The
  *       name fields of an unknown patient / account are the key asked.
- *   P11. UNBLOCK clears the blacklist (until 0) and the hospital's kept
- *       violations but leaves a pending exception; a = 1 iff until > now.
+ *   P11. UNBLOCK removes P's standing at H (the blacklist and a pending
+ *       exception: ledger.h as amended with the ledger) and the
+ *       hospital's kept violations; a = 1 iff until > now.
  *   P12. VIOLATION's b is the until in force after it (0 if none), also
  *       when this violation did not reach the threshold.
  */
@@ -2290,7 +2298,7 @@ static int op_staff(struct refmodel *m, const struct slot_cmd *cmd,
             pt != NULL ? find_standing(pt, hospital) : NULL;
         if (st != NULL) {
             res->a = st->until_ms > m->now_ms; /* P11 */
-            st->until_ms = 0;
+            *st = pt->standing[--pt->n_standing];
         }
         uint32_t k = 0;
         for (uint32_t i = 0; pt != NULL && i < pt->n_viol; i++) {
@@ -2301,6 +2309,7 @@ static int op_staff(struct refmodel *m, const struct slot_cmd *cmd,
         if (pt != NULL) {
             pt->n_viol = k;
         }
+        intern_patient(m, cmd->u.staff.patient); /* P3 */
     }
     staff_log(m, cmd);
     return SLOT_OK;
@@ -2746,6 +2755,8 @@ void refmodel_info(const struct refmodel *m, struct slot_ledger_info *out)
     }
     out->retained = (uint32_t)(m->retained_end - m->retained_head);
     out->config = m->config;
+    /* "never reported by reads" (slot_proto.h) */
+    out->config.cooldown_key[0] = out->config.cooldown_key[1] = 0;
 }
 
 /* The query's order: (visit_day, seg_start_ms, department, doctor, pool). */
@@ -2942,9 +2953,11 @@ static void fill_standing(const struct refmodel *m, const struct rm_patient *pt,
     cstr_copy(out->hospital, sizeof out->hospital, hospital);
     out->violations = violations_in_window(m, pt, hospital);
     out->threshold = hospital_rules(m, hospital)->patient.violation_threshold;
-    out->warning = out->threshold > 0 && out->violations + 1 == out->threshold;
     out->blacklisted_until_ms =
         st != NULL && st->until_ms > m->now_ms ? st->until_ms : 0;
+    out->warning = out->threshold > 0 &&
+                   out->violations + 1 == out->threshold &&
+                   out->blacklisted_until_ms == 0;
     out->exception = st != NULL && st->exception;
 }
 
@@ -2986,8 +2999,7 @@ void refmodel_read_patient_info(const struct refmodel *m,
                   sizeof out->violations[i].hospital, pt->viol[i].hospital);
         out->violations[i].kind = pt->viol[i].kind;
     }
-    /* hospitals with a kept violation, a blacklist in force or an
-     * exception, each once */
+    /* hospitals with a kept violation or a standing record, each once */
     char names[2 * SLOT_VIOLATIONS_KEPT][SLOT_NAME_MAX + 1];
     uint32_t nn = 0;
     for (uint32_t i = 0; i < pt->n_viol + pt->n_standing; i++) {
@@ -2995,11 +3007,7 @@ void refmodel_read_patient_info(const struct refmodel *m,
         if (i < pt->n_viol) {
             h = pt->viol[i].hospital;
         } else {
-            const struct rm_standing *st = &pt->standing[i - pt->n_viol];
-            if (st->until_ms <= m->now_ms && !st->exception) {
-                continue;
-            }
-            h = st->hospital;
+            h = pt->standing[i - pt->n_viol].hospital;
         }
         bool dup = false;
         for (uint32_t k = 0; k < nn; k++) {
