@@ -384,7 +384,9 @@ static void packPatientRules(const struct ledger *l, struct mp_buf *b)
     }
     /* The heap's array order depends on history: sorted, it is canonical. */
     struct cool *cs = ledger__realloc(NULL, (l->n_cools + 1) * sizeof *cs);
-    memcpy(cs, l->cools, l->n_cools * sizeof *cs);
+    if (l->n_cools > 0) { /* l->cools may be NULL: memcpy's UB */
+        memcpy(cs, l->cools, l->n_cools * sizeof *cs);
+    }
     qsort(cs, l->n_cools, sizeof *cs, coolCmp);
     mp_pack_array(b, l->n_cools);
     for (uint32_t i = 0; i < l->n_cools; i++) {
