@@ -156,8 +156,9 @@
  *       violations + 1 == threshold and not blacklisted now (first
  *       written without the last condition; the ledger's reading is the
  *       better one: a blacklisted patient is past the warning),
- *       blacklisted_until_ms = until if until > now else 0. Order unspecified (compared as a set). The
- *       name fields of an unknown patient / account are the key asked.
+ *       blacklisted_until_ms = until if until > now else 0. Order
+ *       unspecified (compared as a set). The name fields of an unknown
+ *       patient / account are the key asked.
  *   P11. UNBLOCK removes P's standing at H (the blacklist and a pending
  *       exception: ledger.h as amended with the ledger) and the
  *       hospital's kept violations; a = 1 iff until > now.
