@@ -25,6 +25,17 @@
  * flow-back and to the minutes the rules name. Sessions outlive those
  * steps (the profiles' idle_ms).
  *
+ * Patient rules (protocol 3; "patients"): rule sets with quotas, cancel
+ * deadlines and daily limits, violation thresholds, blacklist exemptions,
+ * account channels and cool-downs; CONFIGs of both versions (a version 2
+ * one keeps the account limits and the cool-down key); five patients and
+ * three accounts; HOLDs with and without accounts, CONFIRM / RELEASE /
+ * CANCEL by administrators, the claim's channel or another one, with the
+ * patient's account or another; ACCOUNT_BIND / UNBIND, VIOLATION, UNBLOCK,
+ * EXCEPTION; steps of days and months. Its reads add every patient's
+ * record, every account and the staff log; its MUST list
+ * (MUST_PATIENTS) names every new refusal of every command that has one.
+ *
  * After every batch:
  *   - each command's result must be equal in ledger and model, field by
  *     field;
