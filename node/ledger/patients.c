@@ -410,15 +410,17 @@ uint32_t ledger__violation_add(struct ledger *l, uint32_t patient,
         (struct pviolation){l->time_ms, hospital, kind};
     uint32_t n = violationsInWindow(l, x, hospital);
     const struct slot_patient_rules *pr = &l->hospitals[hospital].rules.patient;
-    *until = 0;
     if (pr->violation_threshold > 0 && n >= pr->violation_threshold) {
         struct pstanding *s = standingFor(l, x, hospital);
         uint64_t end = l->time_ms + (uint64_t)pr->blacklist_days * DAY_MS;
         if (end > s->until_ms) {
             s->until_ms = end;
         }
-        *until = s->until_ms;
     }
+    /* The blacklist in force, also one this violation did not reach the
+     * threshold for (an earlier one's). */
+    const struct pstanding *s = standingAt(x, hospital);
+    *until = s != NULL && s->until_ms > l->time_ms ? s->until_ms : 0;
     return n;
 }
 

@@ -177,6 +177,73 @@ struct slot_cmd cmd_expire(uint32_t max)
     return c;
 }
 
+struct slot_cmd cmd_hold_account(const char *pool, const char *patient,
+                                 const char *channel, uint32_t ttl_ms,
+                                 const char *account)
+{
+    struct slot_cmd c = cmd_hold(pool, patient, channel, ttl_ms);
+    c.u.hold.account = str_of(account);
+    return c;
+}
+
+struct slot_cmd cmd_as(struct slot_cmd c, const char *caller,
+                       const char *account)
+{
+    CHECK(c.op == SLOT_OP_CONFIRM || c.op == SLOT_OP_RELEASE ||
+          c.op == SLOT_OP_CANCEL);
+    c.u.claim.caller = str_of(caller);
+    c.u.claim.account = str_of(account);
+    return c;
+}
+
+static struct slot_cmd cmdBindOp(uint8_t op, const char *account,
+                                 const char *patient)
+{
+    struct slot_cmd c = {.op = op};
+    c.u.bind.account = str_of(account);
+    c.u.bind.patient = str_of(patient);
+    return c;
+}
+
+struct slot_cmd cmd_bind(const char *account, const char *patient)
+{
+    return cmdBindOp(SLOT_OP_ACCOUNT_BIND, account, patient);
+}
+
+struct slot_cmd cmd_unbind(const char *account, const char *patient)
+{
+    return cmdBindOp(SLOT_OP_ACCOUNT_UNBIND, account, patient);
+}
+
+static struct slot_cmd cmdStaff(uint8_t op, const char *hospital,
+                                const char *patient)
+{
+    struct slot_cmd c = {.op = op};
+    c.u.staff.hospital = str_of(hospital);
+    c.u.staff.patient = str_of(patient);
+    c.u.staff.operator_name = str_of("ops@test");
+    c.u.staff.reason = str_of("test");
+    return c;
+}
+
+struct slot_cmd cmd_violation(const char *hospital, const char *patient,
+                              uint8_t kind)
+{
+    struct slot_cmd c = cmdStaff(SLOT_OP_VIOLATION, hospital, patient);
+    c.u.staff.kind = kind;
+    return c;
+}
+
+struct slot_cmd cmd_unblock(const char *hospital, const char *patient)
+{
+    return cmdStaff(SLOT_OP_UNBLOCK, hospital, patient);
+}
+
+struct slot_cmd cmd_exception(const char *hospital, const char *patient)
+{
+    return cmdStaff(SLOT_OP_EXCEPTION, hospital, patient);
+}
+
 /* ---- reads --------------------------------------------------------------- */
 
 struct slot_pool_status pool_of(const struct ledger *l, const char *pool)

@@ -57,6 +57,20 @@ struct slot_cmd cmd_confirm(uint64_t hold);
 struct slot_cmd cmd_release(uint64_t hold);
 struct slot_cmd cmd_cancel(uint64_t booking);
 struct slot_cmd cmd_expire(uint32_t max);
+/* Protocol 3: a HOLD naming an account; c (CONFIRM, RELEASE or CANCEL)
+ * asked by caller ("" = an administrator) with account ("" none); the
+ * account and staff commands (operator "ops@test", reason "test"). */
+struct slot_cmd cmd_hold_account(const char *pool, const char *patient,
+                                 const char *channel, uint32_t ttl_ms,
+                                 const char *account);
+struct slot_cmd cmd_as(struct slot_cmd c, const char *caller,
+                       const char *account);
+struct slot_cmd cmd_bind(const char *account, const char *patient);
+struct slot_cmd cmd_unbind(const char *account, const char *patient);
+struct slot_cmd cmd_violation(const char *hospital, const char *patient,
+                              uint8_t kind);
+struct slot_cmd cmd_unblock(const char *hospital, const char *patient);
+struct slot_cmd cmd_exception(const char *hospital, const char *patient);
 
 struct slot_pool_status pool_of(const struct ledger *l, const char *pool);
 struct slot_claim claim_of(const struct ledger *l, uint64_t id);

@@ -115,6 +115,56 @@
  *       seg_end_ms"). ledger.h now refuses it: INVALID_ARGUMENT after
  *       POOL_CLOSED.
  */
+/* Patients, accounts and the anti-scalper rules (protocol 3):
+ *   P1. The patient rules PR are the hospital's own rule set's (never a
+ *       department's); slot_rules_covers for account_channels and
+ *       blacklist_exempt uses the hospital's own rules (its groups). An
+ *       empty account_channels / blacklist_exempt covers nothing.
+ *   P2. A pending exception is used up only by a HOLD it let through: one
+ *       that the blacklist (in force, channel not exempt) would have
+ *       refused and that then succeeded. A HOLD of a patient who is not
+ *       blacklisted leaves the exception pending.
+ *   P3. ACCOUNT_BIND, VIOLATION, UNBLOCK and EXCEPTION intern the
+ *       patient (they name "LIMIT_REACHED (P new and the patients table
+ *       full)"), so ledger_info's patients counts them; ACCOUNT_UNBIND
+ *       interns nothing. A bind that changes nothing, or is refused,
+ *       interns nothing new.
+ *   P4. "A's last change started within the last 24 h": now < at_ms +
+ *       86400000. A change counts in the window while at_ms +
+ *       account_change_window_days * 86400000 > now (the kept ones only).
+ *   P5. Quotas count the patient's active claims (BOOKED, or HELD with
+ *       deadline > now) in scheduled pools whose hospital is p's, with
+ *       each pool's kind, visit day and department as they are now; the
+ *       department quota counts expert-class claims only. Month = the
+ *       civil month of the visit day (slot_civil_from_day).
+ *   P6. CANCEL_LIMIT counts the patient's kept cancellations (any
+ *       hospital) whose local day under p's hospital offset is today.
+ *   P7. The cancel deadline's day V - cancel_days_before is taken as day 0
+ *       when negative (as flow-back's).
+ *   P8. ledger_next_sweep_ms includes the due times of cooling slots: a
+ *       SWEEP returns them, and the leader proposes SWEEP by that time.
+ *   P9. The cool-down hash: SipHash-2-4 with k0 = cooldown_key[0], k1 =
+ *       cooldown_key[1] over the 16 bytes LE64(claim id) || LE64(now).
+ *   P10. PATIENT_INFO's standings: one per hospital at which the patient
+ *       has a kept violation (in the window or not) or a standing record
+ *       (made by a blacklist or an exception, gone by UNBLOCK or
+ *       replacement), even one with nothing in force now: "a blacklist"
+ *       read as the record. (First written as "in force only"; the
+ *       ledger lists the records; the contract could say which.)
+ *       violations = kept ones in the window now,
+ *       threshold = the hospital's rule now, warning = threshold > 0,
+ *       violations + 1 == threshold and not blacklisted now (first
+ *       written without the last condition; the ledger's reading is the
+ *       better one: a blacklisted patient is past the warning),
+ *       blacklisted_until_ms = until if until > now else 0. Order
+ *       unspecified (compared as a set). The name fields of an unknown
+ *       patient / account are the key asked.
+ *   P11. UNBLOCK removes P's standing at H (the blacklist and a pending
+ *       exception: ledger.h as amended with the ledger) and the
+ *       hospital's kept violations; a = 1 iff until > now.
+ *   P12. VIOLATION's b is the until in force after it (0 if none), also
+ *       when this violation did not reach the threshold.
+ */
 #include "refmodel.h"
 
 #include <assert.h>
@@ -217,6 +267,47 @@ struct rm_hospital {
     uint32_t n_log, cap_log;
 };
 
+/* Protocol 3: what a patient's record keeps. */
+struct rm_violation {
+    uint64_t at_ms;
+    char hospital[SLOT_NAME_MAX + 1];
+    uint8_t kind;
+};
+
+struct rm_standing {
+    char hospital[SLOT_NAME_MAX + 1];
+    uint64_t until_ms;
+    bool exception;
+};
+
+struct rm_patient {
+    char key[SLOT_PATIENT_KEY_MAX + 1];
+    char account[SLOT_PATIENT_KEY_MAX + 1]; /* "" none */
+    uint32_t n_viol;                        /* oldest first */
+    struct rm_violation viol[SLOT_VIOLATIONS_KEPT];
+    uint32_t n_standing;
+    struct rm_standing standing[SLOT_VIOLATIONS_KEPT];
+    uint32_t n_cancels; /* oldest first */
+    uint64_t cancels_ms[SLOT_CANCELS_KEPT];
+};
+
+struct rm_account {
+    char key[SLOT_PATIENT_KEY_MAX + 1];
+    uint32_t n; /* binding order */
+    char patients[SLOT_ACCOUNT_PATIENTS_MAX][SLOT_PATIENT_KEY_MAX + 1];
+    uint32_t n_changes; /* oldest first */
+    uint64_t change_at_ms[SLOT_ACCOUNT_CHANGES_KEPT];
+    uint32_t change_unbinds[SLOT_ACCOUNT_CHANGES_KEPT];
+};
+
+/* A slot freed by a cancel that is not free yet. */
+struct rm_cooling {
+    uint32_t pool;
+    char bucket[SLOT_CHANNEL_MAX + 1];
+    uint64_t due_ms;
+    uint64_t claim;
+};
+
 struct refmodel {
     uint64_t now_ms;
     struct slot_config config;
@@ -247,6 +338,16 @@ struct refmodel {
 
     struct rm_hospital *hospitals;
     uint32_t n_hospitals, cap_hospitals;
+
+    struct rm_patient *pats; /* patients with a protocol 3 record */
+    uint32_t n_pats, cap_pats;
+    struct rm_account *accounts;
+    uint32_t n_accounts, cap_accounts;
+    struct rm_cooling *cooling; /* any order */
+    uint32_t n_cooling, cap_cooling;
+    struct slot_staff_entry *staff; /* every entry; the last
+                                     * LEDGER_STAFF_LOG_MAX are kept */
+    uint64_t n_staff, cap_staff;
 
     struct refmodel_stats stats;
 };
@@ -372,12 +473,26 @@ static void count_bucket(const struct refmodel *m, uint32_t pi,
     }
 }
 
+/* Slots of pool pi cooling down, in one bucket or (NULL) all. */
+static uint32_t count_cooling(const struct refmodel *m, uint32_t pi,
+                              const char *bucket)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n_cooling; i++) {
+        const struct rm_cooling *k = &m->cooling[i];
+        n +=
+            k->pool == pi && (bucket == NULL || strcmp(k->bucket, bucket) == 0);
+    }
+    return n;
+}
+
+/* Slots of a bucket that are not free: held, booked, cooling. */
 static uint32_t bucket_used(const struct refmodel *m, uint32_t pi,
                             const char *bucket)
 {
     uint32_t held, booked;
     count_bucket(m, pi, bucket, &held, &booked);
-    return held + booked;
+    return held + booked + count_cooling(m, pi, bucket);
 }
 
 static void intern_patient(struct refmodel *m, struct slot_str s)
@@ -582,6 +697,294 @@ static void resolve(struct refmodel *m, struct rm_claim *c, uint8_t state)
 static bool held_due(const struct refmodel *m, const struct rm_claim *c)
 {
     return c->state == SLOT_CLAIM_HELD && c->deadline_ms <= m->now_ms;
+}
+
+/* ---- patients, accounts, standings (protocol 3) ------------------------ */
+
+/* SipHash-2-4 (Aumasson and Bernstein), written from the paper for this
+ * model: it checks the ledger's shared helper independently (P9). */
+static uint64_t rotl64(uint64_t x, int b)
+{
+    return (x << b) | (x >> (64 - b));
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+#define SIPROUND(v0, v1, v2, v3)                                               \
+    do {                                                                       \
+        (v0) += (v1);                                                          \
+        (v1) = rotl64((v1), 13);                                               \
+        (v1) ^= (v0);                                                          \
+        (v0) = rotl64((v0), 32);                                               \
+        (v2) += (v3);                                                          \
+        (v3) = rotl64((v3), 16);                                               \
+        (v3) ^= (v2);                                                          \
+        (v0) += (v3);                                                          \
+        (v3) = rotl64((v3), 21);                                               \
+        (v3) ^= (v0);                                                          \
+        (v2) += (v1);                                                          \
+        (v1) = rotl64((v1), 17);                                               \
+        (v1) ^= (v2);                                                          \
+        (v2) = rotl64((v2), 32);                                               \
+    } while (0)
+
+static uint64_t siphash24(uint64_t k0, uint64_t k1, const uint8_t *in,
+                          size_t len)
+{
+    uint64_t v0 = k0 ^ 0x736f6d6570736575ull;
+    uint64_t v1 = k1 ^ 0x646f72616e646f6dull;
+    uint64_t v2 = k0 ^ 0x6c7967656e657261ull;
+    uint64_t v3 = k1 ^ 0x7465646279746573ull;
+    size_t full = len - len % 8;
+    for (size_t i = 0; i < full; i += 8) {
+        uint64_t mi = le64(in + i);
+        v3 ^= mi;
+        SIPROUND(v0, v1, v2, v3);
+        SIPROUND(v0, v1, v2, v3);
+        v0 ^= mi;
+    }
+    uint64_t last = (uint64_t)(len & 0xff) << 56;
+    for (size_t i = 0; i < len % 8; i++) {
+        last |= (uint64_t)in[full + i] << (8 * i);
+    }
+    v3 ^= last;
+    SIPROUND(v0, v1, v2, v3);
+    SIPROUND(v0, v1, v2, v3);
+    v0 ^= last;
+    v2 ^= 0xff;
+    for (int i = 0; i < 4; i++) {
+        SIPROUND(v0, v1, v2, v3);
+    }
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* The reference vector of the SipHash paper (appendix A): key 00..0f,
+ * message 00..0e, output a129ca6149be45e5. */
+static void siphash_selftest(void)
+{
+    uint8_t key[16], msg[15];
+    for (int i = 0; i < 16; i++) {
+        key[i] = (uint8_t)i;
+    }
+    for (int i = 0; i < 15; i++) {
+        msg[i] = (uint8_t)i;
+    }
+    if (siphash24(le64(key), le64(key + 8), msg, 15) != 0xa129ca6149be45e5ull) {
+        fprintf(stderr, "refmodel: SipHash-2-4 self-test failed\n");
+        abort();
+    }
+}
+
+/* The cool-down a cancel at now gives claim id (ledger.h). */
+static uint64_t cooldown_ms(const struct refmodel *m,
+                            const struct slot_patient_rules *pr, uint64_t id)
+{
+    uint8_t msg[16];
+    for (int i = 0; i < 8; i++) {
+        msg[i] = (uint8_t)(id >> (8 * i));
+        msg[8 + i] = (uint8_t)(m->now_ms >> (8 * i));
+    }
+    uint64_t h = siphash24(m->config.cooldown_key[0], m->config.cooldown_key[1],
+                           msg, sizeof msg);
+    uint64_t span = (uint64_t)pr->cooldown_max_ms - pr->cooldown_min_ms + 1;
+    return pr->cooldown_min_ms + h % span;
+}
+
+static struct rm_patient *find_pat(const struct refmodel *m, const char *key)
+{
+    for (uint32_t i = 0; i < m->n_pats; i++) {
+        if (strcmp(m->pats[i].key, key) == 0) {
+            return &m->pats[i];
+        }
+    }
+    return NULL;
+}
+
+static struct rm_patient *find_pat_s(const struct refmodel *m,
+                                     struct slot_str key)
+{
+    for (uint32_t i = 0; i < m->n_pats; i++) {
+        if (str_eq(m->pats[i].key, key)) {
+            return &m->pats[i];
+        }
+    }
+    return NULL;
+}
+
+/* The patient's record, made if missing. Pointers to records die with
+ * the next call (the array grows). */
+static struct rm_patient *get_pat(struct refmodel *m, const char *key)
+{
+    struct rm_patient *pt = find_pat(m, key);
+    if (pt == NULL) {
+        m->pats = grow32(m->pats, m->n_pats, &m->cap_pats, sizeof *m->pats);
+        pt = &m->pats[m->n_pats++];
+        memset(pt, 0, sizeof *pt);
+        cstr_copy(pt->key, sizeof pt->key, key);
+    }
+    return pt;
+}
+
+static struct rm_account *find_account(const struct refmodel *m,
+                                       struct slot_str key)
+{
+    for (uint32_t i = 0; i < m->n_accounts; i++) {
+        if (str_eq(m->accounts[i].key, key)) {
+            return &m->accounts[i];
+        }
+    }
+    return NULL;
+}
+
+/* Is the patient bound to account a (non-empty) now? */
+static bool bound_to(const struct refmodel *m, const char *patient,
+                     struct slot_str a)
+{
+    const struct rm_patient *pt = find_pat(m, patient);
+    return a.len > 0 && pt != NULL && str_eq(pt->account, a);
+}
+
+/* P1: the patient rules of a hospital (its own rule set), and the rule
+ * set whose groups cover names. */
+static const struct slot_rules *hospital_rules(const struct refmodel *m,
+                                               const char *hospital)
+{
+    const struct rm_hospital *h = find_hospital_z(m, hospital);
+    assert(h != NULL);
+    return &h->own.rules;
+}
+
+static bool covers_opt(const struct slot_rules *r, const char *name,
+                       const char *ch)
+{
+    return name[0] != '\0' && covers(r, name, ch);
+}
+
+static struct rm_standing *find_standing(struct rm_patient *pt,
+                                         const char *hospital)
+{
+    for (uint32_t i = 0; i < pt->n_standing; i++) {
+        if (strcmp(pt->standing[i].hospital, hospital) == 0) {
+            return &pt->standing[i];
+        }
+    }
+    return NULL;
+}
+
+/* The hospital's standing, made if missing: a free entry, else one with
+ * nothing in force, else the one with the earliest until (ledger.h). */
+static struct rm_standing *
+get_standing(struct refmodel *m, struct rm_patient *pt, const char *hospital)
+{
+    struct rm_standing *s = find_standing(pt, hospital);
+    if (s != NULL) {
+        return s;
+    }
+    if (pt->n_standing < SLOT_VIOLATIONS_KEPT) {
+        s = &pt->standing[pt->n_standing++];
+    } else {
+        for (uint32_t i = 0; s == NULL && i < pt->n_standing; i++) {
+            if (pt->standing[i].until_ms <= m->now_ms &&
+                !pt->standing[i].exception) {
+                s = &pt->standing[i]; /* the first with nothing in force */
+            }
+        }
+        if (s == NULL) { /* the earliest until, the first of equals */
+            s = &pt->standing[0];
+            for (uint32_t i = 1; i < pt->n_standing; i++) {
+                if (pt->standing[i].until_ms < s->until_ms) {
+                    s = &pt->standing[i];
+                }
+            }
+        }
+        m->stats.standing_replaced++;
+    }
+    memset(s, 0, sizeof *s);
+    cstr_copy(s->hospital, sizeof s->hospital, hospital);
+    return s;
+}
+
+/* Kept violations at the hospital inside its window now. */
+static uint32_t violations_in_window(const struct refmodel *m,
+                                     const struct rm_patient *pt,
+                                     const char *hospital)
+{
+    const struct slot_patient_rules *pr = &hospital_rules(m, hospital)->patient;
+    uint64_t window = (uint64_t)pr->violation_window_days * SLOT_MS_PER_DAY;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < pt->n_viol; i++) {
+        n += strcmp(pt->viol[i].hospital, hospital) == 0 &&
+             pt->viol[i].at_ms + window > m->now_ms;
+    }
+    return n;
+}
+
+/* Records a violation and blacklists when it reaches the threshold;
+ * *n_out = violations in the window, *until_out = the blacklist in force
+ * (0: none). */
+static void record_violation(struct refmodel *m, const char *patient,
+                             const char *hospital, uint8_t kind,
+                             uint32_t *n_out, uint64_t *until_out)
+{
+    struct rm_patient *pt = get_pat(m, patient);
+    if (pt->n_viol == SLOT_VIOLATIONS_KEPT) {
+        memmove(&pt->viol[0], &pt->viol[1],
+                (SLOT_VIOLATIONS_KEPT - 1) * sizeof pt->viol[0]);
+        pt->n_viol--;
+    }
+    struct rm_violation *v = &pt->viol[pt->n_viol++];
+    memset(v, 0, sizeof *v);
+    v->at_ms = m->now_ms;
+    cstr_copy(v->hospital, sizeof v->hospital, hospital);
+    v->kind = kind;
+    const struct slot_patient_rules *pr = &hospital_rules(m, hospital)->patient;
+    uint32_t n = violations_in_window(m, pt, hospital);
+    if (pr->violation_threshold > 0 && n >= pr->violation_threshold) {
+        struct rm_standing *s = get_standing(m, pt, hospital);
+        uint64_t until =
+            m->now_ms + (uint64_t)pr->blacklist_days * SLOT_MS_PER_DAY;
+        if (until > s->until_ms) {
+            s->until_ms = until;
+        }
+        m->stats.blacklisted++;
+    }
+    const struct rm_standing *s = find_standing(pt, hospital);
+    *n_out = n;
+    *until_out = s != NULL && s->until_ms > m->now_ms ? s->until_ms : 0;
+}
+
+/* HELD -> EXPIRED, with the UNPAID violation a scheduled pool's hospital
+ * may count for it. */
+static void expire_claim(struct refmodel *m, struct rm_claim *c)
+{
+    resolve(m, c, SLOT_CLAIM_EXPIRED);
+    const struct rm_pool *p = &m->pools[c->pool];
+    if (p->scheduled &&
+        hospital_rules(m, p->place.hospital)->patient.unpaid_is_violation) {
+        char patient[SLOT_PATIENT_KEY_MAX + 1];
+        char hospital[SLOT_NAME_MAX + 1];
+        cstr_copy(patient, sizeof patient, c->patient);
+        cstr_copy(hospital, sizeof hospital, p->place.hospital);
+        uint32_t n;
+        uint64_t until;
+        record_violation(m, patient, hospital, SLOT_VIOLATION_UNPAID, &n,
+                         &until);
+        m->stats.unpaid_violation++;
+    }
+}
+
+/* Active: HELD before its deadline, or BOOKED. */
+static bool claim_active(const struct refmodel *m, const struct rm_claim *c)
+{
+    return c->state == SLOT_CLAIM_BOOKED ||
+           (c->state == SLOT_CLAIM_HELD && c->deadline_ms > m->now_ms);
 }
 
 /* ---- per-command eviction --------------------------------------------- */
@@ -990,6 +1393,119 @@ static const char *pick_bucket(struct refmodel *m, const struct rm_pool *p,
     return NULL;
 }
 
+/* HOLD's patient rules between TTL_OUT_OF_RANGE and PATIENT_HAS_CLAIM:
+ * NOT_BOUND, BLACKLISTED (b = until), CANCEL_LIMIT (b = today).
+ * *use_exception: the hold gets through on a pending exception (P2). */
+static int hold_patient_checks(struct refmodel *m, const struct rm_pool *p,
+                               const char *patient, const char *ch,
+                               struct slot_str account, struct slot_result *res,
+                               bool *use_exception)
+{
+    const struct slot_rules *hr =
+        p->scheduled ? hospital_rules(m, p->place.hospital) : NULL;
+    const struct slot_patient_rules *pr = hr != NULL ? &hr->patient : NULL;
+    if (account.len > 0 && !bound_to(m, patient, account)) {
+        return SLOT_NOT_BOUND;
+    }
+    if (account.len == 0 && pr != NULL &&
+        covers_opt(hr, pr->account_channels, ch)) {
+        m->stats.not_bound_channel++;
+        return SLOT_NOT_BOUND;
+    }
+    if (pr == NULL) {
+        return SLOT_OK;
+    }
+    struct rm_patient *pt = find_pat(m, patient);
+    struct rm_standing *st =
+        pt != NULL ? find_standing(pt, p->place.hospital) : NULL;
+    if (st != NULL && st->until_ms > m->now_ms) {
+        if (covers_opt(hr, pr->blacklist_exempt, ch)) {
+            m->stats.exempt_hold++;
+        } else if (st->exception) {
+            *use_exception = true;
+        } else {
+            res->b = st->until_ms;
+            return SLOT_BLACKLISTED;
+        }
+    }
+    if (pr->cancel_limit_day > 0 && pt != NULL) {
+        uint32_t today = slot_local_day(m->now_ms, hr->utc_offset_min);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < pt->n_cancels; i++) {
+            n += slot_local_day(pt->cancels_ms[i], hr->utc_offset_min) == today;
+        }
+        if (n >= pr->cancel_limit_day) {
+            res->b = today;
+            return SLOT_CANCEL_LIMIT;
+        }
+    }
+    return SLOT_OK;
+}
+
+/* QUOTA_EXCEEDED (a = quota, b = the window's first day), P5. */
+static int hold_quota(struct refmodel *m, const struct rm_pool *p,
+                      const char *patient, struct slot_result *res)
+{
+    if (p->scheduled) {
+        const struct slot_patient_rules *pr =
+            &hospital_rules(m, p->place.hospital)->patient;
+        bool expert = p->kind != SLOT_KIND_NORMAL;
+        uint32_t v = p->place.visit_day;
+        int64_t year, y;
+        uint32_t month, mo, mday;
+        slot_civil_from_day(v, &year, &month, &mday);
+        uint32_t day = 0, dept = 0, in_month = 0;
+        for (uint32_t i = 0; i < m->n_active; i++) {
+            const struct rm_claim *c = active_claim(m, i);
+            const struct rm_pool *q = &m->pools[c->pool];
+            if (!claim_active(m, c) || strcmp(c->patient, patient) != 0 ||
+                !q->scheduled ||
+                strcmp(q->place.hospital, p->place.hospital) != 0 ||
+                (q->kind != SLOT_KIND_NORMAL) != expert) {
+                continue;
+            }
+            slot_civil_from_day(q->place.visit_day, &y, &mo, &mday);
+            day += q->place.visit_day == v;
+            dept += q->place.visit_day == v &&
+                    strcmp(q->place.department, p->place.department) == 0;
+            in_month += y == year && mo == month;
+        }
+        uint32_t q_day = expert ? pr->quota_day_expert : pr->quota_day_normal;
+        uint32_t q_month =
+            expert ? pr->quota_month_expert : pr->quota_month_normal;
+        int which = 0;
+        uint64_t from = v;
+        if (q_day > 0 && day >= q_day) {
+            which = expert ? SLOT_QUOTA_DAY_EXPERT : SLOT_QUOTA_DAY_NORMAL;
+        } else if (expert && pr->quota_dept_expert > 0 &&
+                   dept >= pr->quota_dept_expert) {
+            which = SLOT_QUOTA_DEPT_EXPERT;
+        } else if (q_month > 0 && in_month >= q_month) {
+            which = expert ? SLOT_QUOTA_MONTH_EXPERT : SLOT_QUOTA_MONTH_NORMAL;
+            from = (uint64_t)slot_day_from_civil(year, month, 1);
+        }
+        if (which != 0) {
+            m->stats.quota[which]++;
+            res->a = (uint64_t)which;
+            res->b = from;
+            return SLOT_QUOTA_EXCEEDED;
+        }
+    }
+    if (m->config.patient_active_max > 0) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < m->n_active; i++) {
+            const struct rm_claim *c = active_claim(m, i);
+            n += claim_active(m, c) && strcmp(c->patient, patient) == 0;
+        }
+        if (n >= m->config.patient_active_max) {
+            m->stats.quota[SLOT_QUOTA_ACTIVE]++;
+            res->a = SLOT_QUOTA_ACTIVE;
+            return SLOT_QUOTA_EXCEEDED;
+        }
+    }
+    return SLOT_OK;
+}
+
 static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
                    struct slot_result *res)
 {
@@ -1036,6 +1552,14 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
         m->stats.ttl_rule_max++;
         return SLOT_TTL_OUT_OF_RANGE;
     }
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    str_copy(patient, sizeof patient, cmd->u.hold.patient);
+    bool use_exception = false;
+    int code = hold_patient_checks(m, p, patient, ch, cmd->u.hold.account, res,
+                                   &use_exception);
+    if (code != SLOT_OK) {
+        return code;
+    }
     uint32_t pi = pool_index(m, p);
     for (uint32_t i = 0; i < m->n_active; i++) {
         struct rm_claim *c = active_claim(m, i);
@@ -1043,10 +1567,14 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
             continue;
         }
         if (held_due(m, c)) {
-            resolve(m, c, SLOT_CLAIM_EXPIRED); /* I2: stays expired */
+            expire_claim(m, c); /* I2: stays expired */
             break;
         }
         return SLOT_PATIENT_HAS_CLAIM;
+    }
+    code = hold_quota(m, p, patient, res);
+    if (code != SLOT_OK) {
+        return code;
     }
     const char *bucket = pick_bucket(m, p, r, ch);
     if (bucket == NULL) {
@@ -1080,23 +1608,48 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
     m->active[m->n_active++] = c->id;
     intern_patient(m, cmd->u.hold.patient);
     intern_channel(m, cmd->u.hold.channel);
+    if (use_exception) { /* P2 */
+        find_standing(find_pat(m, patient), p->place.hospital)->exception =
+            false;
+        m->stats.exception_used++;
+    }
     res->a = c->id;
     res->b = c->deadline_ms;
     return SLOT_OK;
 }
 
+/* NOT_OWNER's rule: the caller is an administrator (""), the claim's
+ * channel, or names the account the patient is bound to now. */
+static bool owner_ok(struct refmodel *m, const struct rm_claim *c,
+                     const struct slot_cmd *cmd)
+{
+    if (cmd->u.claim.caller.len == 0 ||
+        str_eq(c->channel, cmd->u.claim.caller)) {
+        return true;
+    }
+    if (bound_to(m, c->patient, cmd->u.claim.account)) {
+        m->stats.owner_by_account++;
+        return true;
+    }
+    return false;
+}
+
 /* The part CONFIRM and RELEASE share: the claim if it is HELD and not due,
  * else NULL and the error in *code. */
-static struct rm_claim *resolvable_hold(struct refmodel *m, uint64_t id,
-                                        int *code)
+static struct rm_claim *resolvable_hold(struct refmodel *m,
+                                        const struct slot_cmd *cmd, int *code)
 {
-    struct rm_claim *c = find_claim(m, id);
+    struct rm_claim *c = find_claim(m, cmd->u.claim.id);
     if (c == NULL) {
         *code = SLOT_UNKNOWN_HOLD;
         return NULL;
     }
+    if (!owner_ok(m, c, cmd)) {
+        *code = SLOT_NOT_OWNER; /* nothing changes: not even expiry */
+        return NULL;
+    }
     if (held_due(m, c)) {
-        resolve(m, c, SLOT_CLAIM_EXPIRED);
+        expire_claim(m, c);
         *code = SLOT_HOLD_EXPIRED;
         return NULL;
     }
@@ -1141,7 +1694,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
                       struct slot_result *res)
 {
     int code;
-    struct rm_claim *c = resolvable_hold(m, cmd->u.claim.id, &code);
+    struct rm_claim *c = resolvable_hold(m, cmd, &code);
     if (c == NULL) {
         return code;
     }
@@ -1165,12 +1718,38 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
 static int op_release(struct refmodel *m, const struct slot_cmd *cmd)
 {
     int code;
-    struct rm_claim *c = resolvable_hold(m, cmd->u.claim.id, &code);
+    struct rm_claim *c = resolvable_hold(m, cmd, &code);
     if (c == NULL) {
         return code;
     }
     resolve(m, c, SLOT_CLAIM_RELEASED);
     return SLOT_OK;
+}
+
+/* CANCEL_CLOSED's rule (P7) for a caller that is not an administrator. */
+static bool cancel_closed(struct refmodel *m, const struct rm_claim *c)
+{
+    const struct rm_pool *p = &m->pools[c->pool];
+    if (!p->scheduled) {
+        return false;
+    }
+    const struct slot_rules *hr = hospital_rules(m, p->place.hospital);
+    const struct slot_patient_rules *pr = &hr->patient;
+    if (pr->cancel_minute == SLOT_MINUTE_NONE) {
+        return false;
+    }
+    int64_t day = (int64_t)p->place.visit_day - pr->cancel_days_before;
+    uint64_t d = slot_utc_ms_of(day > 0 ? (uint32_t)day : 0, pr->cancel_minute,
+                                hr->utc_offset_min);
+    if (m->now_ms < d) {
+        return false;
+    }
+    if (pr->cancel_same_day && c->booked_at_ms >= d &&
+        m->now_ms < p->seg_start_ms) {
+        m->stats.cancel_same_day++;
+        return false;
+    }
+    return true;
 }
 
 static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
@@ -1181,13 +1760,42 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
         (c->state != SLOT_CLAIM_BOOKED && c->state != SLOT_CLAIM_CANCELLED)) {
         return SLOT_UNKNOWN_BOOKING;
     }
+    if (!owner_ok(m, c, cmd)) {
+        return SLOT_NOT_OWNER;
+    }
     if (c->state == SLOT_CLAIM_CANCELLED) {
         return SLOT_ALREADY_CANCELLED;
+    }
+    bool by_admin = cmd->u.claim.caller.len == 0;
+    if (!by_admin && cancel_closed(m, c)) {
+        return SLOT_CANCEL_CLOSED;
     }
     resolve(m, c, SLOT_CLAIM_CANCELLED);
     struct rm_pool *p = &m->pools[c->pool];
     p->freed = grow32(p->freed, p->n_freed, &p->cap_freed, sizeof *p->freed);
     p->freed[p->n_freed++] = c->visit_no;
+    const struct slot_patient_rules *pr =
+        p->scheduled ? &hospital_rules(m, p->place.hospital)->patient : NULL;
+    if (pr != NULL && pr->cooldown_max_ms > 0) {
+        m->cooling = grow32(m->cooling, m->n_cooling, &m->cap_cooling,
+                            sizeof *m->cooling);
+        struct rm_cooling *k = &m->cooling[m->n_cooling++];
+        memset(k, 0, sizeof *k);
+        k->pool = c->pool;
+        cstr_copy(k->bucket, sizeof k->bucket, c->bucket);
+        k->due_ms = m->now_ms + cooldown_ms(m, pr, c->id);
+        k->claim = c->id;
+        m->stats.cooled++;
+    }
+    if (!by_admin) {
+        struct rm_patient *pt = get_pat(m, c->patient);
+        if (pt->n_cancels == SLOT_CANCELS_KEPT) {
+            memmove(&pt->cancels_ms[0], &pt->cancels_ms[1],
+                    (SLOT_CANCELS_KEPT - 1) * sizeof pt->cancels_ms[0]);
+            pt->n_cancels--;
+        }
+        pt->cancels_ms[pt->n_cancels++] = m->now_ms;
+    }
     return SLOT_OK;
 }
 
@@ -1213,7 +1821,7 @@ static void op_expire(struct refmodel *m, uint32_t max, struct slot_result *res)
     uint64_t expired = 0;
     struct rm_claim *c;
     while (expired < max && (c = first_due(m)) != NULL) {
-        resolve(m, c, SLOT_CLAIM_EXPIRED);
+        expire_claim(m, c);
         expired++;
     }
     uint64_t due = 0;
@@ -1279,9 +1887,31 @@ static void op_sweep(struct refmodel *m, uint32_t max, struct slot_result *res)
         flow_back(m, (uint32_t)best);
         done++;
     }
+    /* then the cooling slots that are due, in (due, claim id) order */
+    while (done < max) {
+        int64_t best = -1;
+        for (uint32_t i = 0; i < m->n_cooling; i++) {
+            const struct rm_cooling *k = &m->cooling[i];
+            if (k->due_ms <= m->now_ms &&
+                (best < 0 || k->due_ms < m->cooling[best].due_ms ||
+                 (k->due_ms == m->cooling[best].due_ms &&
+                  k->claim < m->cooling[best].claim))) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        m->cooling[best] = m->cooling[--m->n_cooling];
+        m->stats.cool_returned++;
+        done++;
+    }
     uint64_t due = 0;
     for (uint32_t i = 0; i < m->n_pools; i++) {
         due += flow_due_now(m, &m->pools[i]);
+    }
+    for (uint32_t i = 0; i < m->n_cooling; i++) {
+        due += m->cooling[i].due_ms <= m->now_ms;
     }
     res->a = done;
     res->b = due < SLOT_EXPIRE_DUE_COUNT_MAX ? due : SLOT_EXPIRE_DUE_COUNT_MAX;
@@ -1522,6 +2152,187 @@ static int op_import(struct refmodel *m, const struct slot_template *t,
     return SLOT_OK;
 }
 
+static struct rm_account *get_account(struct refmodel *m, struct slot_str key)
+{
+    struct rm_account *a = find_account(m, key);
+    if (a == NULL) {
+        m->accounts = grow32(m->accounts, m->n_accounts, &m->cap_accounts,
+                             sizeof *m->accounts);
+        a = &m->accounts[m->n_accounts++];
+        memset(a, 0, sizeof *a);
+        str_copy(a->key, sizeof a->key, key);
+    }
+    return a;
+}
+
+static int op_bind(struct refmodel *m, const struct slot_cmd *cmd,
+                   struct slot_result *res)
+{
+    struct slot_str ak = cmd->u.bind.account;
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    str_copy(patient, sizeof patient, cmd->u.bind.patient);
+    const struct rm_patient *pt = find_pat(m, patient);
+    const struct rm_account *found = find_account(m, ak);
+    if (pt != NULL && pt->account[0] != '\0') {
+        if (str_eq(pt->account, ak)) {
+            m->stats.bind_same++;
+            res->a = found->n;
+            return SLOT_OK;
+        }
+        res->a = SLOT_ACCOUNT_ELSEWHERE;
+        m->stats.account_rule[SLOT_ACCOUNT_ELSEWHERE]++;
+        return SLOT_ACCOUNT_LIMIT;
+    }
+    if (found != NULL && found->n >= m->config.account_patients_max) {
+        res->a = SLOT_ACCOUNT_FULL;
+        m->stats.account_rule[SLOT_ACCOUNT_FULL]++;
+        return SLOT_ACCOUNT_LIMIT;
+    }
+    struct rm_account *a = get_account(m, ak);
+    cstr_copy(a->patients[a->n++], SLOT_PATIENT_KEY_MAX + 1, patient);
+    str_copy(get_pat(m, patient)->account, SLOT_PATIENT_KEY_MAX + 1, ak);
+    intern_patient(m, cmd->u.bind.patient); /* P3 */
+    res->a = a->n;
+    return SLOT_OK;
+}
+
+static int op_unbind(struct refmodel *m, const struct slot_cmd *cmd,
+                     struct slot_result *res)
+{
+    struct slot_str ak = cmd->u.bind.account;
+    struct rm_patient *pt = find_pat_s(m, cmd->u.bind.patient);
+    if (pt == NULL || !str_eq(pt->account, ak)) {
+        return SLOT_NOT_BOUND;
+    }
+    struct rm_account *a = find_account(m, ak);
+    assert(a != NULL);
+    const struct slot_config *cf = &m->config;
+    uint32_t last = a->n_changes - 1;
+    if (a->n_changes > 0 &&
+        m->now_ms < a->change_at_ms[last] + SLOT_MS_PER_DAY) {
+        if (a->change_unbinds[last] >= cf->account_change_patients_max) {
+            res->a = SLOT_ACCOUNT_CHANGE_PATIENTS;
+            m->stats.account_rule[SLOT_ACCOUNT_CHANGE_PATIENTS]++;
+            return SLOT_ACCOUNT_LIMIT;
+        }
+        a->change_unbinds[last]++;
+        m->stats.change_joined++;
+    } else {
+        uint64_t window =
+            (uint64_t)cf->account_change_window_days * SLOT_MS_PER_DAY;
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < a->n_changes; i++) {
+            n += a->change_at_ms[i] + window > m->now_ms;
+        }
+        if (n >= cf->account_changes_max) {
+            res->a = SLOT_ACCOUNT_CHANGES;
+            m->stats.account_rule[SLOT_ACCOUNT_CHANGES]++;
+            return SLOT_ACCOUNT_LIMIT;
+        }
+        if (a->n_changes == SLOT_ACCOUNT_CHANGES_KEPT) {
+            memmove(&a->change_at_ms[0], &a->change_at_ms[1],
+                    (SLOT_ACCOUNT_CHANGES_KEPT - 1) *
+                        sizeof a->change_at_ms[0]);
+            memmove(&a->change_unbinds[0], &a->change_unbinds[1],
+                    (SLOT_ACCOUNT_CHANGES_KEPT - 1) *
+                        sizeof a->change_unbinds[0]);
+            a->n_changes--;
+        }
+        a->change_at_ms[a->n_changes] = m->now_ms;
+        a->change_unbinds[a->n_changes] = 1;
+        a->n_changes++;
+    }
+    for (uint32_t i = 0; i < a->n; i++) {
+        if (strcmp(a->patients[i], pt->key) == 0) {
+            memmove(&a->patients[i], &a->patients[i + 1],
+                    (a->n - i - 1) * sizeof a->patients[0]);
+            a->n--;
+            break;
+        }
+    }
+    pt->account[0] = '\0';
+    res->a = a->n;
+    return SLOT_OK;
+}
+
+static void staff_log(struct refmodel *m, const struct slot_cmd *cmd)
+{
+    m->staff = grow(m->staff, m->n_staff, &m->cap_staff, sizeof *m->staff);
+    struct slot_staff_entry *e = &m->staff[m->n_staff++];
+    memset(e, 0, sizeof *e);
+    e->seq = m->n_staff;
+    e->at_ms = m->now_ms;
+    e->op = cmd->op;
+    str_copy(e->hospital, sizeof e->hospital, cmd->u.staff.hospital);
+    str_copy(e->patient, sizeof e->patient, cmd->u.staff.patient);
+    e->kind = cmd->op == SLOT_OP_VIOLATION ? cmd->u.staff.kind : 0;
+    str_copy(e->operator_name, sizeof e->operator_name,
+             cmd->u.staff.operator_name);
+    str_copy(e->reason, sizeof e->reason, cmd->u.staff.reason);
+}
+
+/* VIOLATION, UNBLOCK, EXCEPTION. */
+static int op_staff(struct refmodel *m, const struct slot_cmd *cmd,
+                    struct slot_result *res)
+{
+    const struct rm_hospital *h = find_hospital(m, cmd->u.staff.hospital);
+    if (h == NULL) {
+        return SLOT_UNKNOWN_HOSPITAL;
+    }
+    char patient[SLOT_PATIENT_KEY_MAX + 1], hospital[SLOT_NAME_MAX + 1];
+    str_copy(patient, sizeof patient, cmd->u.staff.patient);
+    cstr_copy(hospital, sizeof hospital, h->name);
+    if (cmd->op == SLOT_OP_VIOLATION) {
+        uint32_t n;
+        uint64_t until;
+        record_violation(m, patient, hospital, cmd->u.staff.kind, &n, &until);
+        intern_patient(m, cmd->u.staff.patient); /* P3 */
+        res->a = n;
+        res->b = until;
+    } else if (cmd->op == SLOT_OP_EXCEPTION) {
+        struct rm_patient *pt = get_pat(m, patient);
+        get_standing(m, pt, hospital)->exception = true;
+        intern_patient(m, cmd->u.staff.patient); /* P3 */
+    } else {
+        struct rm_patient *pt = find_pat(m, patient);
+        struct rm_standing *st =
+            pt != NULL ? find_standing(pt, hospital) : NULL;
+        if (st != NULL) {
+            res->a = st->until_ms > m->now_ms; /* P11 */
+            *st = pt->standing[--pt->n_standing];
+        }
+        uint32_t k = 0;
+        for (uint32_t i = 0; pt != NULL && i < pt->n_viol; i++) {
+            if (strcmp(pt->viol[i].hospital, hospital) != 0) {
+                pt->viol[k++] = pt->viol[i];
+            }
+        }
+        if (pt != NULL) {
+            pt->n_viol = k;
+        }
+        intern_patient(m, cmd->u.staff.patient); /* P3 */
+    }
+    staff_log(m, cmd);
+    return SLOT_OK;
+}
+
+/* CONFIG: a version 2 CONFIG keeps the protocol 3 values in force. */
+static void op_config(struct refmodel *m, const struct slot_config *c)
+{
+    struct slot_config old = m->config;
+    m->config = *c;
+    if (!c->v3) {
+        m->config.v3 = true;
+        m->config.account_patients_max = old.account_patients_max;
+        m->config.account_changes_max = old.account_changes_max;
+        m->config.account_change_window_days = old.account_change_window_days;
+        m->config.account_change_patients_max = old.account_change_patients_max;
+        m->config.patient_active_max = old.patient_active_max;
+        m->config.cooldown_key[0] = old.cooldown_key[0];
+        m->config.cooldown_key[1] = old.cooldown_key[1];
+    }
+}
+
 /* Runs a command that passed the session checks. */
 static void run(struct refmodel *m, const struct slot_cmd *cmd,
                 struct slot_result *res)
@@ -1529,7 +2340,7 @@ static void run(struct refmodel *m, const struct slot_cmd *cmd,
     int code = SLOT_OK;
     switch (cmd->op) {
         case SLOT_OP_CONFIG:
-            m->config = cmd->u.config;
+            op_config(m, &cmd->u.config);
             break;
         case SLOT_OP_POOL_CREATE:
             code = op_pool_create(m, &cmd->u.pool);
@@ -1558,16 +2369,33 @@ static void run(struct refmodel *m, const struct slot_cmd *cmd,
         case SLOT_OP_SCHEDULE_IMPORT:
             code = op_import(m, &cmd->u.import, res);
             break;
+        case SLOT_OP_ACCOUNT_BIND:
+            code = op_bind(m, cmd, res);
+            break;
+        case SLOT_OP_ACCOUNT_UNBIND:
+            code = op_unbind(m, cmd, res);
+            break;
+        case SLOT_OP_VIOLATION:
+        case SLOT_OP_UNBLOCK:
+        case SLOT_OP_EXCEPTION:
+            code = op_staff(m, cmd, res);
+            break;
         default:
             fprintf(stderr, "refmodel: op %d cannot run here\n", cmd->op);
             abort();
     }
     if (code != SLOT_OK) {
-        /* I8: errors carry no values, but for the conflicts' count */
-        if (code != SLOT_SCHEDULE_CONFLICT) {
+        /* I8: errors carry no values, but for the conflicts' count and
+         * the refusals that name their rule (slot_proto.h) */
+        bool names_rule =
+            code == SLOT_QUOTA_EXCEEDED || code == SLOT_BLACKLISTED ||
+            code == SLOT_CANCEL_LIMIT || code == SLOT_ACCOUNT_LIMIT;
+        if (code != SLOT_SCHEDULE_CONFLICT && !names_rule) {
             res->a = 0;
         }
-        res->b = 0;
+        if (!names_rule) {
+            res->b = 0;
+        }
     }
     res->code = (uint16_t)code;
 }
@@ -1653,6 +2481,12 @@ struct refmodel *refmodel_create(void)
     m->config.session_idle_ms = LEDGER_DEFAULT_SESSION_IDLE_MS;
     m->config.retain_ms = LEDGER_DEFAULT_RETAIN_MS;
     m->config.retain_max = LEDGER_DEFAULT_RETAIN_MAX;
+    m->config.v3 = true;
+    m->config.account_patients_max = LEDGER_DEFAULT_ACCOUNT_PATIENTS;
+    m->config.account_changes_max = LEDGER_DEFAULT_ACCOUNT_CHANGES;
+    m->config.account_change_window_days = LEDGER_DEFAULT_ACCOUNT_WINDOW;
+    m->config.account_change_patients_max = LEDGER_DEFAULT_CHANGE_PATIENTS;
+    siphash_selftest();
     return m;
 }
 
@@ -1680,6 +2514,10 @@ void refmodel_destroy(struct refmodel *m)
     free(m->channels);
     free(m->idems);
     free(m->hospitals);
+    free(m->pats);
+    free(m->accounts);
+    free(m->cooling);
+    free(m->staff);
     free(m);
 }
 
@@ -1721,6 +2559,11 @@ uint64_t refmodel_next_sweep_ms(const struct refmodel *m)
             next = due;
         }
     }
+    for (uint32_t i = 0; i < m->n_cooling; i++) { /* P8 */
+        if (m->cooling[i].due_ms < next) {
+            next = m->cooling[i].due_ms;
+        }
+    }
     return next;
 }
 
@@ -1730,9 +2573,10 @@ static void fill_bucket(const struct refmodel *m, uint32_t pi,
 {
     cstr_copy(out->channel, sizeof out->channel, bucket);
     count_bucket(m, pi, bucket, &out->held, &out->booked);
-    assert(out->held + out->booked <= capacity);
+    out->cooling = count_cooling(m, pi, bucket);
+    assert(out->held + out->booked + out->cooling <= capacity);
     out->capacity = capacity;
-    out->free = capacity - out->held - out->booked;
+    out->free = capacity - out->held - out->booked - out->cooling;
 }
 
 static void fill_place(const struct refmodel *m, const struct rm_pool *p,
@@ -1776,8 +2620,9 @@ static void fill_pool(const struct refmodel *m, const struct rm_pool *p,
     }
     out->capacity = p->capacity;
     count_bucket(m, pi, NULL, &out->held, &out->booked);
-    assert(out->held + out->booked <= p->capacity);
-    out->free = p->capacity - out->held - out->booked;
+    out->cooling = count_cooling(m, pi, NULL);
+    assert(out->held + out->booked + out->cooling <= p->capacity);
+    out->free = p->capacity - out->held - out->booked - out->cooling;
     out->fee_cents = p->fee_cents;
     out->seg_start_ms = p->seg_start_ms;
     out->seg_end_ms = p->seg_end_ms;
@@ -1911,6 +2756,8 @@ void refmodel_info(const struct refmodel *m, struct slot_ledger_info *out)
     }
     out->retained = (uint32_t)(m->retained_end - m->retained_head);
     out->config = m->config;
+    /* "never reported by reads" (slot_proto.h) */
+    out->config.cooldown_key[0] = out->config.cooldown_key[1] = 0;
 }
 
 /* The query's order: (visit_day, seg_start_ms, department, doctor, pool). */
@@ -2083,4 +2930,137 @@ const char *refmodel_pool_id(const struct refmodel *m, uint32_t i)
 struct refmodel_stats refmodel_stats(const struct refmodel *m)
 {
     return m->stats;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_standing(const void *a, const void *b)
+{
+    return strcmp(((const struct slot_standing *)a)->hospital,
+                  ((const struct slot_standing *)b)->hospital);
+}
+
+/* P10: the standing of one hospital as the read reports it. */
+static void fill_standing(const struct refmodel *m, const struct rm_patient *pt,
+                          const char *hospital, struct slot_standing *out)
+{
+    const struct rm_standing *st =
+        find_standing((struct rm_patient *)pt, hospital);
+    memset(out, 0, sizeof *out);
+    cstr_copy(out->hospital, sizeof out->hospital, hospital);
+    out->violations = violations_in_window(m, pt, hospital);
+    out->threshold = hospital_rules(m, hospital)->patient.violation_threshold;
+    out->blacklisted_until_ms =
+        st != NULL && st->until_ms > m->now_ms ? st->until_ms : 0;
+    out->warning = out->threshold > 0 &&
+                   out->violations + 1 == out->threshold &&
+                   out->blacklisted_until_ms == 0;
+    out->exception = st != NULL && st->exception;
+}
+
+void refmodel_read_patient_info(const struct refmodel *m,
+                                struct slot_str patient,
+                                struct slot_patient_info *out)
+{
+    struct slot_claim *claims = out->claims;
+    uint32_t cap = out->claims_cap;
+    memset(out, 0, sizeof *out);
+    out->claims = claims;
+    out->claims_cap = cap;
+    str_copy(out->patient, sizeof out->patient, patient);
+    uint64_t *ids = calloc(m->n_active + 1, sizeof *ids);
+    if (ids == NULL) {
+        abort();
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n_active; i++) {
+        const struct rm_claim *c = active_claim(m, i);
+        if (claim_active(m, c) && str_eq(c->patient, patient)) {
+            ids[n++] = c->id;
+        }
+    }
+    qsort(ids, n, sizeof *ids, cmp_u64);
+    for (uint32_t i = 0; i < n && i < cap && claims != NULL; i++) {
+        fill_claim(m, &m->claims[ids[i] - 1], &claims[out->n_claims++]);
+    }
+    free(ids);
+    const struct rm_patient *pt = find_pat_s(m, patient);
+    if (pt == NULL) {
+        return;
+    }
+    cstr_copy(out->account, sizeof out->account, pt->account);
+    out->n_violations = pt->n_viol;
+    for (uint32_t i = 0; i < pt->n_viol; i++) {
+        out->violations[i].at_ms = pt->viol[i].at_ms;
+        cstr_copy(out->violations[i].hospital,
+                  sizeof out->violations[i].hospital, pt->viol[i].hospital);
+        out->violations[i].kind = pt->viol[i].kind;
+    }
+    /* hospitals with a kept violation or a standing record, each once */
+    char names[2 * SLOT_VIOLATIONS_KEPT][SLOT_NAME_MAX + 1];
+    uint32_t nn = 0;
+    for (uint32_t i = 0; i < pt->n_viol + pt->n_standing; i++) {
+        const char *h;
+        if (i < pt->n_viol) {
+            h = pt->viol[i].hospital;
+        } else {
+            h = pt->standing[i - pt->n_viol].hospital;
+        }
+        bool dup = false;
+        for (uint32_t k = 0; k < nn; k++) {
+            dup = dup || strcmp(names[k], h) == 0;
+        }
+        if (!dup) {
+            cstr_copy(names[nn++], SLOT_NAME_MAX + 1, h);
+        }
+    }
+    assert(nn <= SLOT_VIOLATIONS_KEPT + SLOT_VIOLATIONS_KEPT);
+    for (uint32_t k = 0; k < nn && out->n_standing < SLOT_VIOLATIONS_KEPT;
+         k++) {
+        fill_standing(m, pt, names[k], &out->standing[out->n_standing++]);
+    }
+    qsort(out->standing, out->n_standing, sizeof out->standing[0],
+          cmp_standing);
+    out->n_cancels = pt->n_cancels;
+    memcpy(out->cancels_ms, pt->cancels_ms,
+           pt->n_cancels * sizeof pt->cancels_ms[0]);
+}
+
+void refmodel_read_account(const struct refmodel *m, struct slot_str account,
+                           struct slot_account_info *out)
+{
+    memset(out, 0, sizeof *out);
+    str_copy(out->account, sizeof out->account, account);
+    const struct rm_account *a = find_account(m, account);
+    if (a == NULL) {
+        return;
+    }
+    out->n_patients = a->n;
+    for (uint32_t i = 0; i < a->n; i++) {
+        cstr_copy(out->patients[i], sizeof out->patients[i], a->patients[i]);
+    }
+    out->n_changes = a->n_changes;
+    for (uint32_t i = 0; i < a->n_changes; i++) {
+        out->changes[i].at_ms = a->change_at_ms[i];
+        out->changes[i].unbinds = a->change_unbinds[i];
+    }
+}
+
+void refmodel_read_staff_log(const struct refmodel *m, uint64_t after,
+                             uint32_t limit, struct slot_staff_entry *out,
+                             uint32_t *n)
+{
+    *n = 0;
+    uint64_t from = m->n_staff > LEDGER_STAFF_LOG_MAX
+                        ? m->n_staff - LEDGER_STAFF_LOG_MAX
+                        : 0;
+    for (uint64_t i = from; i < m->n_staff && *n < limit; i++) {
+        if (m->staff[i].seq > after) {
+            out[(*n)++] = m->staff[i];
+        }
+    }
 }

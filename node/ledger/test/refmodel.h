@@ -65,8 +65,19 @@ int refmodel_read_pools(const struct refmodel *m, struct slot_str after,
 /* Same as ledger_info(), except state_hash, which the model does not
  * compute: it is always 0. */
 void refmodel_info(const struct refmodel *m, struct slot_ledger_info *out);
-/* Same as ledger_next_sweep_ms(). */
+/* Same as ledger_next_sweep_ms() (flow-backs and, P8, cooling slots). */
 uint64_t refmodel_next_sweep_ms(const struct refmodel *m);
+/* Same contracts as ledger_read_patient_info / _account / _staff_log
+ * (protocol 3). The standings are listed in hospital name order (P10: the
+ * test compares them as a set). */
+void refmodel_read_patient_info(const struct refmodel *m,
+                                struct slot_str patient,
+                                struct slot_patient_info *out);
+void refmodel_read_account(const struct refmodel *m, struct slot_str account,
+                           struct slot_account_info *out);
+void refmodel_read_staff_log(const struct refmodel *m, uint64_t after,
+                             uint32_t limit, struct slot_staff_entry *out,
+                             uint32_t *n);
 /* Same contracts as ledger_read_query / _rules / _rules_log /
  * _schedule_check. */
 int refmodel_read_query(const struct refmodel *m, const struct slot_read *rd,
@@ -128,6 +139,22 @@ struct refmodel_stats {
     uint64_t log_dropped;         /* RULES_SET dropped the oldest change */
     uint64_t early_by_policy;     /* HOLD OK before the day opens under R's
                                    * horizon (a longer policy horizon) */
+    /* Protocol 3's patient rules. */
+    uint64_t quota[SLOT_QUOTA_ACTIVE + 1]; /* QUOTA_EXCEEDED by its a */
+    uint64_t account_rule[SLOT_ACCOUNT_CHANGE_PATIENTS + 1]; /* by its a */
+    uint64_t not_bound_channel; /* NOT_BOUND: account channel, no account */
+    uint64_t owner_by_account;  /* ownership granted by the bound account */
+    uint64_t cooled;            /* a cancel sent its slot to cooling */
+    uint64_t cool_returned;     /* SWEEP returned a cooling slot */
+    uint64_t unpaid_violation;  /* an expiry recorded an UNPAID violation */
+    uint64_t blacklisted;       /* a violation reached the threshold */
+    uint64_t exception_used;    /* a pending exception let a HOLD through */
+    uint64_t exempt_hold;       /* a blacklisted patient's HOLD through an
+                                 * exempt channel */
+    uint64_t cancel_same_day;   /* a cancel after D allowed by same-day */
+    uint64_t standing_replaced; /* a ninth hospital's standing */
+    uint64_t bind_same;         /* ACCOUNT_BIND of a bound pair */
+    uint64_t change_joined;     /* an unbind joined an open change */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 
