@@ -44,6 +44,15 @@ $(B)/asan/bin/test_libslot_sched: $(B)/asan/client/test/test_libslot_sched.o \
                                   $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
+# The patient rules (protocol 3) through libslot.
+$(B)/rel/bin/test_libslot_patients: $(B)/rel/client/test/test_libslot_patients.o \
+                                    $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
+$(B)/asan/bin/test_libslot_patients: $(B)/asan/client/test/test_libslot_patients.o \
+                                     $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
+                                     $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
+
 # slotctl's hospital commands and the demo loader (node/demo/load.sh).
 $(B)/rel/bin/test_slotctl_sched: $(B)/rel/client/test/test_slotctl_sched.o \
                                  $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
@@ -55,15 +64,19 @@ $(B)/asan/bin/test_slotctl_sched: $(B)/asan/client/test/test_slotctl_sched.o \
 
 CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a \
                    $(B)/rel/bin/test_libslot $(B)/rel/bin/test_libslot_sched \
+                   $(B)/rel/bin/test_libslot_patients \
                    $(B)/rel/bin/test_slotctl_sched
 # The tests run slotctl of their own flavour and the release slotd.
 CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_sched \
+                    $(B)/asan/bin/test_libslot_patients \
                     $(B)/asan/bin/test_slotctl_sched
 CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot:$(B)/asan/bin/test_libslot" \
                  "libslot-sched:$(B)/rel/bin/test_libslot_sched" \
                  "asan-libslot-sched:$(B)/asan/bin/test_libslot_sched" \
+                 "libslot-patients:$(B)/rel/bin/test_libslot_patients" \
+                 "asan-libslot-patients:$(B)/asan/bin/test_libslot_patients" \
                  "slotctl-sched:$(B)/rel/bin/test_slotctl_sched" \
                  "asan-slotctl-sched:$(B)/asan/bin/test_slotctl_sched"
 BUILD_BINS += $(CLIENT_REL_BINS)
