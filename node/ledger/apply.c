@@ -19,6 +19,26 @@ static int sessionOpen(struct ledger *l, struct slot_result *res)
     return SLOT_OK;
 }
 
+/* CONFIG: a protocol 2 CONFIG (v3 false) leaves the protocol 3 fields as
+ * they are. */
+static void configSet(struct ledger *l, const struct slot_config *c)
+{
+    if (c->v3) {
+        l->config = *c;
+        return;
+    }
+    struct slot_config keep = l->config;
+    l->config = *c;
+    l->config.v3 = true;
+    l->config.account_patients_max = keep.account_patients_max;
+    l->config.account_changes_max = keep.account_changes_max;
+    l->config.account_change_window_days = keep.account_change_window_days;
+    l->config.account_change_patients_max = keep.account_change_patients_max;
+    l->config.patient_active_max = keep.patient_active_max;
+    l->config.cooldown_key[0] = keep.cooldown_key[0];
+    l->config.cooldown_key[1] = keep.cooldown_key[1];
+}
+
 static int run(struct ledger *l, const struct slot_cmd *cmd,
                struct slot_result *res)
 {
@@ -26,7 +46,7 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
         case SLOT_OP_SESSION_OPEN:
             return sessionOpen(l, res);
         case SLOT_OP_CONFIG:
-            l->config = cmd->u.config;
+            configSet(l, &cmd->u.config);
             return SLOT_OK;
         case SLOT_OP_POOL_CREATE:
             return ledger__pool_create(l, &cmd->u.pool);
@@ -39,9 +59,9 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
         case SLOT_OP_CONFIRM:
             return ledger__confirm(l, cmd, res);
         case SLOT_OP_RELEASE:
-            return ledger__release(l, cmd->u.claim.id);
+            return ledger__release(l, cmd);
         case SLOT_OP_CANCEL:
-            return ledger__cancel(l, cmd->u.claim.id);
+            return ledger__cancel(l, cmd);
         case SLOT_OP_EXPIRE:
             return ledger__expire(l, cmd->u.expire.max, res);
         case SLOT_OP_RULES_SET:
@@ -50,6 +70,14 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
             return ledger__schedule_import(l, cmd, res);
         case SLOT_OP_SWEEP:
             return ledger__sweep(l, cmd->u.expire.max, res);
+        case SLOT_OP_ACCOUNT_BIND:
+            return ledger__account_bind(l, cmd, res);
+        case SLOT_OP_ACCOUNT_UNBIND:
+            return ledger__account_unbind(l, cmd, res);
+        case SLOT_OP_VIOLATION:
+        case SLOT_OP_UNBLOCK:
+        case SLOT_OP_EXCEPTION:
+            return ledger__staff_cmd(l, cmd, res);
     }
     assert(0 && "op not validated by the decoder");
     return SLOT_UNKNOWN_OP;

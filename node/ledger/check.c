@@ -29,8 +29,9 @@ static const char *poolName(const struct ledger *l, uint32_t pi,
 static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
 {
     /* Recount every bucket from the claims, then compare. */
+    /* Per bucket: held, booked, cooling. */
     uint32_t *cnt = calloc(
-        (size_t)l->n_pools * (SLOT_POOL_SHARES_MAX + 1) * 2 + 1, sizeof *cnt);
+        (size_t)l->n_pools * (SLOT_POOL_SHARES_MAX + 1) * 3 + 1, sizeof *cnt);
     CHECK(cnt != NULL, "out of memory");
     bool ok = true;
     char name[SLOT_POOL_ID_MAX + 1];
@@ -50,8 +51,22 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
             break;
         }
         size_t k =
-            ((size_t)c->pool * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 2;
+            ((size_t)c->pool * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 3;
         cnt[k + (c->state == SLOT_CLAIM_BOOKED)]++;
+    }
+    for (uint32_t i = 0; i < l->n_cools && ok; i++) {
+        const struct cool *e = &l->cools[i];
+        int s = e->pool >= l->n_pools ? -1
+                : e->from_share ? ledger__share_of(&l->pools[e->pool], e->bucket)
+                                : SLOT_POOL_SHARES_MAX;
+        if (s < 0) {
+            snprintf(why, why_len, "cooling slot of claim %llu: no such bucket",
+                     (unsigned long long)e->claim_id);
+            ok = false;
+            break;
+        }
+        cnt[((size_t)e->pool * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 3 +
+            2]++;
     }
     for (uint32_t pi = 0; pi < l->n_pools && ok; pi++) {
         const struct pool *p = &l->pools[pi];
@@ -63,16 +78,20 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
             const struct bucket *b =
                 s < SLOT_POOL_SHARES_MAX ? &p->shares[s] : &p->rem;
             size_t k =
-                ((size_t)pi * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 2;
+                ((size_t)pi * (SLOT_POOL_SHARES_MAX + 1) + (size_t)s) * 3;
             total += b->capacity;
             spec += b->spec;
-            if ((uint64_t)b->free + b->held + b->booked != b->capacity ||
-                b->held != cnt[k] || b->booked != cnt[k + 1]) {
+            if ((uint64_t)b->free + b->held + b->booked + b->cooling !=
+                    b->capacity ||
+                b->held != cnt[k] || b->booked != cnt[k + 1] ||
+                b->cooling != cnt[k + 2]) {
                 snprintf(why, why_len,
-                         "pool %s bucket %d: free %u + held %u + booked %u "
-                         "vs capacity %u; claims held %u booked %u",
+                         "pool %s bucket %d: free %u + held %u + booked %u + "
+                         "cooling %u vs capacity %u; claims held %u booked "
+                         "%u, cooling entries %u",
                          poolName(l, pi, name), s, b->free, b->held, b->booked,
-                         b->capacity, cnt[k], cnt[k + 1]);
+                         b->cooling, b->capacity, cnt[k], cnt[k + 1],
+                         cnt[k + 2]);
                 ok = false;
             }
             if (s < p->n_shares && ok &&
@@ -362,9 +381,104 @@ static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
     return true;
 }
 
+struct pacount {
+    const struct ledger *l;
+    uint32_t want, n;
+    bool found;
+};
+
+static bool paVisit(const void *ctx, uint32_t ci)
+{
+    struct pacount *c = (struct pacount *)ctx;
+    c->n++;
+    c->found = c->found || ci == c->want;
+    return false;
+}
+
+/* Accounts and patient records point at each other; the patient-claims
+ * index lists exactly the active claims; the staff log names valid
+ * hospitals and patients in increasing order. */
+static bool checkPatientRules(const struct ledger *l, char *why,
+                              size_t why_len)
+{
+    uint32_t bound = 0, records = 0;
+    for (uint32_t pi = 0; pi < l->n_patients; pi++) {
+        uint32_t xi = l->patients[pi].ext;
+        if (xi == NONE) {
+            continue;
+        }
+        CHECK(xi < l->n_pexts, "patient %u: record %u out of range", pi, xi);
+        records++;
+        const struct pext *x = &l->pexts[xi];
+        if (x->account != NONE) {
+            CHECK(x->account < l->n_accounts, "patient %u: account invalid",
+                  pi);
+            const struct account *a = &l->accounts[x->account];
+            bool listed = false;
+            for (uint8_t i = 0; i < a->n_patients; i++) {
+                listed = listed || a->patients[i] == pi;
+            }
+            CHECK(listed, "patient %u: its account does not list it", pi);
+            bound++;
+        }
+        for (uint8_t i = 0; i < x->n_violations; i++) {
+            CHECK(x->violations[i].hospital < l->n_hospitals,
+                  "patient %u: violation at an unknown hospital", pi);
+        }
+        for (uint8_t i = 0; i < x->n_standings; i++) {
+            CHECK(x->standings[i].hospital < l->n_hospitals,
+                  "patient %u: standing at an unknown hospital", pi);
+        }
+    }
+    CHECK(records == l->n_pexts, "%u patient records, %u referenced",
+          l->n_pexts, records);
+    uint32_t listed = 0;
+    for (uint32_t ai = 0; ai < l->n_accounts; ai++) {
+        const struct account *a = &l->accounts[ai];
+        CHECK(a->n_patients <= SLOT_ACCOUNT_PATIENTS_MAX &&
+                  a->n_changes <= SLOT_ACCOUNT_CHANGES_KEPT,
+              "account %u: lists too long", ai);
+        for (uint8_t i = 0; i < a->n_patients; i++) {
+            uint32_t pi = a->patients[i];
+            CHECK(pi < l->n_patients && l->patients[pi].ext != NONE &&
+                      l->pexts[l->patients[pi].ext].account == ai,
+                  "account %u: patient %u does not name it", ai, pi);
+        }
+        listed += a->n_patients;
+    }
+    CHECK(listed == bound, "accounts list %u patients, %u are bound", listed,
+          bound);
+    uint32_t active = 0;
+    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
+        const struct claim *c = &l->claims[ci];
+        if (c->state != SLOT_CLAIM_HELD && c->state != SLOT_CLAIM_BOOKED) {
+            continue;
+        }
+        struct pacount pc = {l, ci, 0, false};
+        (void)ledger__htab_find(&l->pa_index, c->patient, paVisit, &pc);
+        CHECK(pc.found, "claim %llu missing from its patient's claims",
+              (unsigned long long)c->id);
+        active++;
+    }
+    CHECK(l->pa_index.count == active,
+          "patient-claims index holds %u, %u claims are active",
+          l->pa_index.count, active);
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < l->staff_len; i++) {
+        const struct staff *e =
+            &l->staff[(l->staff_head + i) % LEDGER_STAFF_LOG_MAX];
+        CHECK(e->seq > last && e->seq <= l->staff_seq &&
+                  e->hospital < l->n_hospitals && e->patient < l->n_patients,
+              "staff log entry %u invalid", i);
+        last = e->seq;
+    }
+    return true;
+}
+
 bool ledger_check(const struct ledger *l, char *why, size_t why_len)
 {
     return checkIndexes(l, why, why_len) && checkBuckets(l, why, why_len) &&
            checkClaims(l, why, why_len) && checkVisitNumbers(l, why, why_len) &&
-           checkSchedules(l, why, why_len);
+           checkSchedules(l, why, why_len) &&
+           checkPatientRules(l, why, why_len);
 }

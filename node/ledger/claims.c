@@ -137,30 +137,50 @@ void ledger__retain_push(struct ledger *l, uint32_t ci)
 void ledger__bucket_assert(const struct ledger *l, uint32_t pi,
                            const struct bucket *b)
 {
-    POOL_ASSERT(l, pi, b->free + b->held + b->booked == b->capacity);
+    POOL_ASSERT(l, pi,
+                b->free + b->held + b->booked + b->cooling == b->capacity);
 }
 
 /* HELD -> RELEASED / EXPIRED, or BOOKED -> CANCELLED: the slot is free
- * again and the claim moves to the retained FIFO. */
+ * again (or cooling, after a cancel under a cool-down rule) and the claim
+ * moves to the retained FIFO. An expiry may be a violation. */
 void ledger__claim_resolve(struct ledger *l, uint32_t ci, uint8_t state)
 {
     struct claim *c = &l->claims[ci];
     struct bucket *b = ledger__claim_bucket(l, c);
+    const struct pool *p = &l->pools[c->pool];
+    const struct slot_patient_rules *pr =
+        p->place != NULL ? &l->hospitals[p->place->hospital].rules.patient
+                         : NULL;
+    bool cool = false;
     if (c->state == SLOT_CLAIM_HELD) {
         assert(state == SLOT_CLAIM_RELEASED || state == SLOT_CLAIM_EXPIRED);
         ledger__heap_remove(l, ci);
         POOL_ASSERT(l, c->pool, b->held > 0);
         b->held--;
         l->n_held--;
+        if (state == SLOT_CLAIM_EXPIRED && pr != NULL &&
+            pr->unpaid_is_violation) {
+            uint64_t until;
+            (void)ledger__violation_add(l, c->patient, p->place->hospital,
+                                        SLOT_VIOLATION_UNPAID, &until);
+        }
     } else {
         assert(c->state == SLOT_CLAIM_BOOKED && state == SLOT_CLAIM_CANCELLED);
         POOL_ASSERT(l, c->pool, b->booked > 0);
         b->booked--;
         l->n_booked--;
+        cool = pr != NULL && pr->cooldown_max_ms > 0;
     }
-    b->free++;
+    if (cool) {
+        b->cooling++;
+        ledger__cool_push(l, c, pr);
+    } else {
+        b->free++;
+    }
     ledger__bucket_assert(l, c->pool, b);
     ledger__htab_del(&l->pp_index, ledger__pp_key(c->pool, c->patient), ci);
+    ledger__pa_del(l, ci);
     c->state = state;
     c->resolved_at_ms = l->time_ms;
     ledger__retain_push(l, ci);

@@ -189,12 +189,19 @@ int ledger__sweep(struct ledger *l, uint32_t max, struct slot_result *res)
         flowBack(l, pi);
         n++;
     }
+    /* Then slots back from cooling (cooling.c), within what is left. */
+    n += ledger__cool_sweep(l, max - n);
+    uint32_t due = flowDueCount(l, SLOT_EXPIRE_DUE_COUNT_MAX);
+    due += ledger__cool_due(l, SLOT_EXPIRE_DUE_COUNT_MAX - due);
     res->a = n;
-    res->b = flowDueCount(l, SLOT_EXPIRE_DUE_COUNT_MAX);
+    res->b = due;
     return SLOT_OK;
 }
 
 uint64_t ledger_next_sweep_ms(const struct ledger *l)
 {
-    return l->flowheap_len == 0 ? UINT64_MAX : dueOf(l, l->flowheap[0]);
+    uint64_t flow =
+        l->flowheap_len == 0 ? UINT64_MAX : dueOf(l, l->flowheap[0]);
+    uint64_t cool = ledger__cool_next_ms(l);
+    return flow < cool ? flow : cool;
 }

@@ -183,6 +183,12 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
         return rc;
     }
     uint32_t patient = ledger__patient_find(l, key.p, key.len);
+    bool use_exception;
+    rc = ledger__hold_patient_rules(l, p, patient, chan, cmd->u.hold.account,
+                                    &use_exception, res);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
     if (patient != NONE) {
         uint32_t prev =
             ledger__htab_get(&l->pp_index, ledger__pp_key(pi, patient));
@@ -192,6 +198,10 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
             }
             ledger__claim_resolve(l, prev, SLOT_CLAIM_EXPIRED);
         }
+    }
+    rc = ledger__hold_quotas(l, p, patient, res);
+    if (rc != SLOT_OK) {
+        return rc;
     }
     uint32_t channel = ledger__channel_find(l, chan.p, chan.len);
     uint8_t from_share, bucket;
@@ -228,20 +238,30 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
     ledger__heap_push(l, ci);
     ledger__htab_put(&l->claim_index, c->id, ci);
     ledger__htab_put(&l->pp_index, ledger__pp_key(pi, patient), ci);
+    ledger__pa_add(l, ci);
+    if (use_exception) {
+        ledger__use_exception(l, patient, p->place->hospital);
+    }
     res->a = c->id;
     res->b = c->deadline_ms;
     return SLOT_OK;
 }
 
-/* Shared refusals of CONFIRM and RELEASE; expires a due hold on the way.
+/* Shared refusals of CONFIRM and RELEASE; expires a due hold on the way
+ * (but not for a caller who does not own it: a stranger changes nothing).
  * Returns SLOT_OK when the claim is HELD and before its deadline. */
-static int heldCheck(struct ledger *l, uint64_t id, uint32_t *out)
+static int heldCheck(struct ledger *l, const struct slot_cmd *cmd,
+                     uint32_t *out)
 {
-    uint32_t ci = ledger__claim_find(l, id);
+    uint32_t ci = ledger__claim_find(l, cmd->u.claim.id);
     if (ci == NONE) {
         return SLOT_UNKNOWN_HOLD;
     }
     struct claim *c = &l->claims[ci];
+    int rc = ledger__owner_check(l, c, cmd);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
     switch (c->state) {
         case SLOT_CLAIM_HELD:
             if (ledger__claim_due(l, c)) {
@@ -268,7 +288,7 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
                     struct slot_result *res)
 {
     uint32_t ci;
-    int rc = heldCheck(l, cmd->u.claim.id, &ci);
+    int rc = heldCheck(l, cmd, &ci);
     if (rc != SLOT_OK) {
         return rc;
     }
@@ -296,10 +316,10 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     return SLOT_OK;
 }
 
-int ledger__release(struct ledger *l, uint64_t id)
+int ledger__release(struct ledger *l, const struct slot_cmd *cmd)
 {
     uint32_t ci;
-    int rc = heldCheck(l, id, &ci);
+    int rc = heldCheck(l, cmd, &ci);
     if (rc != SLOT_OK) {
         return rc;
     }
@@ -307,23 +327,33 @@ int ledger__release(struct ledger *l, uint64_t id)
     return SLOT_OK;
 }
 
-int ledger__cancel(struct ledger *l, uint64_t id)
+int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
 {
-    uint32_t ci = ledger__claim_find(l, id);
+    uint32_t ci = ledger__claim_find(l, cmd->u.claim.id);
     if (ci == NONE) {
         return SLOT_UNKNOWN_BOOKING;
     }
-    switch (l->claims[ci].state) {
-        case SLOT_CLAIM_BOOKED:
-            ledger__visit_free(&l->pools[l->claims[ci].pool],
-                               l->claims[ci].visit_no);
-            ledger__claim_resolve(l, ci, SLOT_CLAIM_CANCELLED);
-            return SLOT_OK;
-        case SLOT_CLAIM_CANCELLED:
-            return SLOT_ALREADY_CANCELLED;
-        default:
-            return SLOT_UNKNOWN_BOOKING;
+    struct claim *c = &l->claims[ci];
+    if (c->state != SLOT_CLAIM_BOOKED && c->state != SLOT_CLAIM_CANCELLED) {
+        return SLOT_UNKNOWN_BOOKING;
     }
+    int rc = ledger__owner_check(l, c, cmd);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    if (c->state == SLOT_CLAIM_CANCELLED) {
+        return SLOT_ALREADY_CANCELLED;
+    }
+    rc = ledger__cancel_closed(l, c, cmd);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    ledger__visit_free(&l->pools[c->pool], c->visit_no);
+    ledger__claim_resolve(l, ci, SLOT_CLAIM_CANCELLED);
+    if (cmd->u.claim.caller.len > 0) {
+        ledger__cancel_record(l, c->patient);
+    }
+    return SLOT_OK;
 }
 
 /* Number of heap entries with deadline <= now, counting at most `cap`:

@@ -61,6 +61,11 @@ struct ledger *ledger_create(void)
     l->config.session_idle_ms = LEDGER_DEFAULT_SESSION_IDLE_MS;
     l->config.retain_ms = LEDGER_DEFAULT_RETAIN_MS;
     l->config.retain_max = LEDGER_DEFAULT_RETAIN_MAX;
+    l->config.v3 = true;
+    l->config.account_patients_max = LEDGER_DEFAULT_ACCOUNT_PATIENTS;
+    l->config.account_changes_max = LEDGER_DEFAULT_ACCOUNT_CHANGES;
+    l->config.account_change_window_days = LEDGER_DEFAULT_ACCOUNT_WINDOW;
+    l->config.account_change_patients_max = LEDGER_DEFAULT_CHANGE_PATIENTS;
     l->claims_free = NONE;
     l->payrefs_free = NONE;
     l->sessions_free = NONE;
@@ -105,6 +110,12 @@ void ledger_destroy(struct ledger *l)
     free(l->claims);
     free(l->heap);
     free(l->payrefs);
+    free(l->pexts);
+    free(l->accounts);
+    free(l->cools);
+    free(l->staff);
+    ledger__htab_free(&l->account_index);
+    ledger__htab_free(&l->pa_index);
     free(l->idems);
     ledger__htab_free(&l->idem_index);
     ledger__htab_free(&l->pool_index);

@@ -291,8 +291,9 @@
  *   [claim id, now] as 16 little-endian bytes) % (max - min + 1). A cancel
  *   by a non-empty caller is recorded in P's cancellations (the last
  *   SLOT_CANCELS_KEPT kept).
- * Violations: VIOLATION(hospital H, P, kind) -> UNKNOWN_HOSPITAL,
- *   LIMIT_REACHED (patients table); a HELD claim of a scheduled pool that
+ * VIOLATION, UNBLOCK and EXCEPTION (hospital H, patient P): first
+ *   UNKNOWN_HOSPITAL, then LIMIT_REACHED (P new and the patients table
+ *   full). Violations: VIOLATION(H, P, kind); a HELD claim of a scheduled pool that
  *   expires (sweep or lazily) is an UNPAID violation when
  *   PR.unpaid_is_violation. A violation is recorded {now, H, kind} (P
  *   keeps the last SLOT_VIOLATIONS_KEPT); n = P's kept violations at H
@@ -300,10 +301,10 @@
  *   PR.violation_threshold > 0 and n >= it, P is blacklisted at H until
  *   max(its current until, now + blacklist_days * 86400000). VIOLATION
  *   answers a = n, b = until (0 if not blacklisted).
- * UNBLOCK(H, P): UNKNOWN_HOSPITAL; P's blacklist at H and P's violations
- *   at H are removed; a = 1 if P was blacklisted there (until > now).
- * EXCEPTION(H, P): UNKNOWN_HOSPITAL; LIMIT_REACHED (patients table); an
- *   exception is pending for P at H until a hold uses it.
+ * UNBLOCK(H, P): P's standing at H and P's violations at H are removed;
+ *   a = 1 if P was blacklisted there (until > now).
+ * EXCEPTION(H, P): an exception is pending for P at H until a hold uses
+ *   it.
  * A patient keeps standings (blacklist until, exception) for at most
  *   SLOT_VIOLATIONS_KEPT hospitals: a new one replaces an entry with
  *   nothing in force (until <= now, no exception), else the one with the

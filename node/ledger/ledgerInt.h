@@ -54,6 +54,7 @@ struct bucket {
     uint32_t free;
     uint32_t held;
     uint32_t booked;
+    uint32_t cooling; /* freed by a cancel, back to free at their due time */
     /* The slots the pool's spec gave it: capacity until a flow-back moves
      * the unsold ones away (re-imports compare against the spec). */
     uint32_t spec;
@@ -150,6 +151,60 @@ struct hospital {
 struct patient {
     uint32_t key_off; /* into ledger.pkeys */
     uint8_t key_len;
+    uint32_t ext; /* index into ledger.pexts, or NONE: no record */
+};
+
+/* What the patient rules remember of a patient (ledger.h, "Patients ...").
+ * Only patients with an account, a violation, a standing or a cancellation
+ * have one; the lists keep the newest entries, oldest first. */
+struct pviolation {
+    uint64_t at_ms;
+    uint32_t hospital;
+    uint8_t kind; /* enum slot_violation_kind */
+};
+struct pstanding {
+    uint64_t until_ms; /* blacklisted while > now */
+    uint32_t hospital;
+    uint8_t exception; /* an EXCEPTION waits for the next hold */
+};
+struct pext {
+    uint32_t account; /* NONE: bound to none */
+    uint8_t n_cancels, n_violations, n_standings;
+    uint64_t cancels_ms[SLOT_CANCELS_KEPT];
+    struct pviolation violations[SLOT_VIOLATIONS_KEPT];
+    struct pstanding standings[SLOT_VIOLATIONS_KEPT];
+};
+
+/* An account (ACCOUNT_BIND): its key lives in the patient key arena. */
+struct account {
+    uint32_t key_off;
+    uint8_t key_len;
+    uint8_t n_patients, n_changes;
+    uint32_t patients[SLOT_ACCOUNT_PATIENTS_MAX]; /* binding order */
+    struct {
+        uint64_t at_ms;
+        uint32_t unbinds;
+    } changes[SLOT_ACCOUNT_CHANGES_KEPT]; /* oldest first */
+};
+
+/* A slot freed by a cancelled booking, cooling down (ledger.h): it returns
+ * to its bucket's free slots at due_ms. Kept in a min-heap by (due_ms,
+ * claim_id). */
+struct cool {
+    uint64_t due_ms;
+    uint64_t claim_id;
+    uint32_t pool;
+    uint8_t from_share, bucket;
+};
+
+/* One staff command (VIOLATION, UNBLOCK, EXCEPTION), for the staff log. */
+struct staff {
+    uint64_t seq;
+    uint64_t at_ms;
+    uint32_t hospital, patient;
+    uint8_t op, kind;
+    char operator_name[SLOT_OPERATOR_MAX + 1];
+    char reason[SLOT_REASON_MAX + 1];
 };
 
 struct claim {
@@ -249,6 +304,21 @@ struct ledger {
     uint32_t *flowheap;
     uint32_t flowheap_len, flowheap_cap;
 
+    /* The patient rules: records, accounts, the patient-claims index
+     * (patient -> each of its HELD and BOOKED claims), cooling slots and
+     * the staff log (a ring of LEDGER_STAFF_LOG_MAX). */
+    struct pext *pexts;
+    uint32_t n_pexts, pexts_cap;
+    struct account *accounts;
+    uint32_t n_accounts, accounts_cap;
+    struct htab account_index; /* hash(key) -> account */
+    struct htab pa_index;      /* patient -> active claim (several) */
+    struct cool *cools;
+    uint32_t n_cools, cools_cap;
+    struct staff *staff;
+    uint32_t staff_len, staff_cap, staff_head;
+    uint64_t staff_seq; /* of the newest entry */
+
     struct idem *idems;
     uint32_t idems_len, idems_cap, idems_free, n_idems;
     struct htab idem_index; /* hash(channel, key) -> idem */
@@ -344,6 +414,61 @@ void ledger__claim_forget(struct ledger *l, uint32_t ci);
 /* The claim with this id (any state still known), or NONE. */
 uint32_t ledger__claim_find(const struct ledger *l, uint64_t id);
 
+/* patients.c: the patient rules (ledger.h, "Patients, accounts ..."). */
+/* The patient's record, created if it has none. */
+struct pext *ledger__pext(struct ledger *l, uint32_t patient);
+/* The record, or NULL. */
+const struct pext *ledger__pext_get(const struct ledger *l, uint32_t patient);
+uint32_t ledger__account_find(const struct ledger *l, struct slot_str key);
+struct slot_str ledger__account_str(const struct ledger *l, uint32_t ai);
+/* HOLD's patient refusals between TTL_OUT_OF_RANGE and PATIENT_HAS_CLAIM
+ * (NOT_BOUND, BLACKLISTED, CANCEL_LIMIT); *use_exception: the hold passes
+ * only thanks to a pending exception (used up if it succeeds). patient may
+ * be NONE (unknown yet). */
+int ledger__hold_patient_rules(const struct ledger *l, const struct pool *p,
+                               uint32_t patient, struct slot_str channel,
+                               struct slot_str account, bool *use_exception,
+                               struct slot_result *res);
+/* HOLD's QUOTA_EXCEEDED (after PATIENT_HAS_CLAIM). */
+int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
+                        uint32_t patient, struct slot_result *res);
+void ledger__use_exception(struct ledger *l, uint32_t patient,
+                           uint32_t hospital);
+/* NOT_OWNER of CONFIRM / RELEASE / CANCEL. */
+int ledger__owner_check(const struct ledger *l, const struct claim *c,
+                        const struct slot_cmd *cmd);
+/* CANCEL_CLOSED of a BOOKED claim. */
+int ledger__cancel_closed(const struct ledger *l, const struct claim *c,
+                          const struct slot_cmd *cmd);
+void ledger__cancel_record(struct ledger *l, uint32_t patient);
+/* Records a violation; returns the count in the window, *until the
+ * blacklist's end (0: none). */
+uint32_t ledger__violation_add(struct ledger *l, uint32_t patient,
+                               uint32_t hospital, uint8_t kind,
+                               uint64_t *until);
+int ledger__account_bind(struct ledger *l, const struct slot_cmd *cmd,
+                         struct slot_result *res);
+int ledger__account_unbind(struct ledger *l, const struct slot_cmd *cmd,
+                           struct slot_result *res);
+int ledger__staff_cmd(struct ledger *l, const struct slot_cmd *cmd,
+                      struct slot_result *res);
+/* The patient-claims index: a claim becomes active / stops being. */
+void ledger__pa_add(struct ledger *l, uint32_t ci);
+void ledger__pa_del(struct ledger *l, uint32_t ci);
+
+/* cooling.c */
+/* A cancelled booking's slot starts cooling (b->cooling counted by the
+ * caller) until the due time its pool's rules give. */
+void ledger__cool_push(struct ledger *l, const struct claim *c,
+                       const struct slot_patient_rules *pr);
+/* Returns up to max due cooling slots to free; returns how many. */
+uint32_t ledger__cool_sweep(struct ledger *l, uint32_t max);
+/* Due entries, counting at most cap. */
+uint32_t ledger__cool_due(const struct ledger *l, uint32_t cap);
+uint64_t ledger__cool_next_ms(const struct ledger *l);
+/* Puts a restored entry in place (restore; heap order rebuilt). */
+void ledger__cool_restore(struct ledger *l, const struct cool *c);
+
 /* Key of pp_index: one active claim per (pool, patient). */
 static inline uint64_t ledger__pp_key(uint32_t pool, uint32_t patient)
 {
@@ -427,14 +552,17 @@ int ledger__schedule_import(struct ledger *l, const struct slot_cmd *cmd,
 /* reads.c: a pool's status as reads report it. */
 void ledger__pool_status(const struct ledger *l, uint32_t pi,
                          struct slot_pool_status *out);
+/* A claim as reads report it. */
+void ledger__claim_out(const struct ledger *l, const struct claim *c,
+                       struct slot_claim *out);
 
 /* holds.c */
 int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
                  struct slot_result *res);
 int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
                     struct slot_result *res);
-int ledger__release(struct ledger *l, uint64_t id);
-int ledger__cancel(struct ledger *l, uint64_t id);
+int ledger__release(struct ledger *l, const struct slot_cmd *cmd);
+int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd);
 int ledger__expire(struct ledger *l, uint32_t max, struct slot_result *res);
 
 #endif /* SLOT_LEDGER_INT_H */

@@ -68,16 +68,25 @@ int ledger__spec_fits(const struct ledger *l, const struct slot_pool_spec *sp,
                : SLOT_OK;
 }
 
+/* in_use: the bucket's held, booked and cooling counters, kept. */
 static void bucketSet(struct bucket *b, uint32_t channel, uint32_t capacity,
-                      uint32_t held, uint32_t booked)
+                      const struct bucket *in_use)
 {
-    assert(held + booked <= capacity);
+    uint32_t used = in_use->held + in_use->booked + in_use->cooling;
+    assert(used <= capacity);
     b->channel = (uint8_t)channel;
     b->capacity = capacity;
     b->spec = capacity;
-    b->held = held;
-    b->booked = booked;
-    b->free = capacity - held - booked;
+    b->held = in_use->held;
+    b->booked = in_use->booked;
+    b->cooling = in_use->cooling;
+    b->free = capacity - used;
+}
+
+/* Slots of a bucket that are not free: a POOL_UPDATE keeps them. */
+static uint32_t inUse(const struct bucket *b)
+{
+    return b->held + b->booked + b->cooling;
 }
 
 static void poolSetFields(struct pool *p, const struct slot_pool_spec *sp)
@@ -158,9 +167,9 @@ uint32_t ledger__pool_insert(struct ledger *l, const struct slot_pool_spec *sp,
     p->n_shares = (uint8_t)sp->n_shares;
     for (uint32_t i = 0; i < sp->n_shares; i++) {
         uint32_t ci = ledger__channel_intern(l, sp->shares[i].channel);
-        bucketSet(&p->shares[i], ci, sp->shares[i].slots, 0, 0);
+        bucketSet(&p->shares[i], ci, sp->shares[i].slots, &(struct bucket){0});
     }
-    bucketSet(&p->rem, 0, sp->capacity - sharesSum(sp), 0, 0);
+    bucketSet(&p->rem, 0, sp->capacity - sharesSum(sp), &(struct bucket){0});
     if (sp->has_sched) {
         placeSet(l, pi, &sp->sched, hospital);
     }
@@ -203,17 +212,17 @@ static int updateFits(const struct ledger *l, const struct pool *p,
         }
         seen_shares |= 1u << s;
         const struct bucket *b = &p->shares[s];
-        if (b->held + b->booked > sp->shares[i].slots) {
+        if (inUse(b) > sp->shares[i].slots) {
             return SLOT_CAPACITY_CONFLICT;
         }
     }
     for (int s = 0; s < p->n_shares; s++) {
         const struct bucket *b = &p->shares[s];
-        if (!(seen_shares & (1u << s)) && b->held + b->booked > 0) {
+        if (!(seen_shares & (1u << s)) && inUse(b) > 0) {
             return SLOT_CAPACITY_CONFLICT;
         }
     }
-    if (p->rem.held + p->rem.booked > sp->capacity - sharesSum(sp)) {
+    if (inUse(&p->rem) > sp->capacity - sharesSum(sp)) {
         return SLOT_CAPACITY_CONFLICT;
     }
     return SLOT_OK;
@@ -254,18 +263,17 @@ int ledger__pool_update(struct ledger *l, const struct slot_pool_spec *sp)
     uint8_t n_old = p->n_shares;
     memcpy(old, p->shares, sizeof old);
     for (uint32_t i = 0; i < sp->n_shares; i++) {
-        uint32_t held = 0, booked = 0;
+        struct bucket kept = {0};
         for (uint8_t s = 0; s < n_old; s++) {
             if (old[s].channel == chans[i]) {
-                held = old[s].held;
-                booked = old[s].booked;
+                kept = old[s];
             }
         }
-        bucketSet(&p->shares[i], chans[i], sp->shares[i].slots, held, booked);
+        bucketSet(&p->shares[i], chans[i], sp->shares[i].slots, &kept);
     }
     p->n_shares = (uint8_t)sp->n_shares;
-    bucketSet(&p->rem, 0, sp->capacity - sharesSum(sp), p->rem.held,
-              p->rem.booked);
+    struct bucket rem = p->rem;
+    bucketSet(&p->rem, 0, sp->capacity - sharesSum(sp), &rem);
     poolSetFields(p, sp);
     if (sp->has_sched) {
         placeSet(l, pi, &sp->sched, hospital);

@@ -23,6 +23,7 @@ static void bucketOut(const struct ledger *l, const struct bucket *b,
     out->free = b->free;
     out->held = b->held;
     out->booked = b->booked;
+    out->cooling = b->cooling;
 }
 
 static void namesOut(const struct ledger *l, const uint8_t *names, uint8_t n,
@@ -108,6 +109,7 @@ void ledger__pool_status(const struct ledger *l, uint32_t pi,
         out->free += b->free;
         out->held += b->held;
         out->booked += b->booked;
+        out->cooling += b->cooling;
     }
 }
 
@@ -122,7 +124,7 @@ int ledger_read_pool(const struct ledger *l, struct slot_str pool,
     return SLOT_OK;
 }
 
-static void claimOut(const struct ledger *l, const struct claim *c,
+void ledger__claim_out(const struct ledger *l, const struct claim *c,
                      struct slot_claim *out)
 {
     const struct pool *p = &l->pools[c->pool];
@@ -164,7 +166,7 @@ int ledger_read_claim(const struct ledger *l, uint64_t id, bool booking,
                        l->claims[ci].state != SLOT_CLAIM_CANCELLED)) {
         return booking ? SLOT_UNKNOWN_BOOKING : SLOT_UNKNOWN_HOLD;
     }
-    claimOut(l, &l->claims[ci], out);
+    ledger__claim_out(l, &l->claims[ci], out);
     return SLOT_OK;
 }
 
@@ -183,7 +185,7 @@ int ledger_read_patient(const struct ledger *l, struct slot_str pool,
                       : ledger__htab_get(&l->pp_index, ledger__pp_key(pi, pt));
     /* A hold past its deadline is no longer active, swept or not. */
     if (ci != NONE && cap > 0 && !ledger__claim_due(l, &l->claims[ci])) {
-        claimOut(l, &l->claims[ci], &out[0]);
+        ledger__claim_out(l, &l->claims[ci], &out[0]);
         *n = 1;
     }
     return SLOT_OK;
@@ -219,6 +221,9 @@ void ledger_info(const struct ledger *l, struct slot_ledger_info *out)
     out->bookings_active = l->n_booked;
     out->retained = l->n_retained;
     out->config = l->config;
+    /* The cool-down key makes return times unpredictable to channels: no
+     * read reports it. */
+    out->config.cooldown_key[0] = out->config.cooldown_key[1] = 0;
 }
 
 static int readQuery(const struct ledger *l, const struct slot_read *rd,
@@ -352,6 +357,34 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
             return readRulesLog(l, rd, out);
         case SLOT_READ_SCHEDULE_CHECK:
             return readScheduleCheck(l, rd, out);
+        case SLOT_READ_PATIENT_INFO: {
+            struct slot_patient_info *pi = ledger__realloc(NULL, sizeof *pi);
+            pi->claims = ledger__realloc(NULL, SLOT_LIST_MAX * sizeof(struct slot_claim));
+            pi->claims_cap = SLOT_LIST_MAX;
+            ledger_read_patient_info(l, rd->patient, pi);
+            slot_patient_info_encode(out, pi);
+            free(pi->claims);
+            free(pi);
+            return SLOT_OK;
+        }
+        case SLOT_READ_ACCOUNT: {
+            struct slot_account_info ai;
+            ledger_read_account(l, rd->account, &ai);
+            slot_account_info_encode(out, &ai);
+            return SLOT_OK;
+        }
+        case SLOT_READ_STAFF_LOG: {
+            struct slot_staff_entry *e =
+                ledger__realloc(NULL, rd->limit * sizeof *e);
+            uint32_t n;
+            ledger_read_staff_log(l, rd->after_version, rd->limit, e, &n);
+            mp_pack_array(out, n);
+            for (uint32_t i = 0; i < n; i++) {
+                slot_staff_entry_encode(out, &e[i]);
+            }
+            free(e);
+            return SLOT_OK;
+        }
     }
     return SLOT_UNKNOWN_OP;
 }

@@ -32,6 +32,20 @@
  *            none), visit_day, pay_mode, visit_slot_ms, [eligible channel
  *            index, ...], [remainder_allow channel index, ...], flowed]
  *   freed visit numbers ascending (a sorted array is a valid min-heap).
+ * Version 3 appends one element, the patient rules' state:
+ *   [[account_patients_max, account_changes_max, account_change_window_days,
+ *     account_change_patients_max, patient_active_max, cooldown_key0,
+ *     cooldown_key1],
+ *    [[patient index, account index + 1 (0: none), [cancelled_at_ms, ...],
+ *      [[at_ms, hospital index, kind], ...], [[hospital index, until_ms,
+ *      exception], ...]], ...]           patients with a record, ascending
+ *    [[account key, [patient index, ...], [[at_ms, unbinds], ...]], ...]
+ *                                         accounts, creation order
+ *    [[due_ms, claim id, pool index, from_share, bucket], ...]
+ *                                         cooling slots, by (due, id)
+ *    staff_seq, [[seq, at_ms, op, hospital index, patient index, kind,
+ *      operator, reason], ...]]           the staff log, oldest first
+ * Version 2 (still restored): no such element.
  * Version 1 (still restored): no names, hospitals, places or freed
  * numbers; shares [channel index, slots]; claims without bucket (the
  * share of their channel).
@@ -52,7 +66,8 @@
 #include "ledgerInt.h"
 
 #define SNAP_MAGIC      "SLSNAP"
-#define SNAP_FIELDS     15 /* v1: 13 */
+#define SNAP_FIELDS     16 /* v2: 15, v1: 13 */
+#define PATIENTS_FIELDS 6
 #define CLAIM_FIELDS    13 /* v1: 12 */
 #define POOL_FIELDS     12 /* v1: 10 */
 #define PLACE_FIELDS    10
@@ -302,6 +317,102 @@ static void packIdems(const struct ledger *l, struct mp_buf *b)
     }
 }
 
+static int coolCmp(const void *a, const void *b)
+{
+    const struct cool *x = a, *y = b;
+    if (x->due_ms != y->due_ms) {
+        return x->due_ms < y->due_ms ? -1 : 1;
+    }
+    return x->claim_id < y->claim_id ? -1 : x->claim_id > y->claim_id;
+}
+
+static void packPatientRules(const struct ledger *l, struct mp_buf *b)
+{
+    const struct slot_config *c = &l->config;
+    mp_pack_array(b, PATIENTS_FIELDS);
+    mp_pack_array(b, 7);
+    mp_pack_uint(b, c->account_patients_max);
+    mp_pack_uint(b, c->account_changes_max);
+    mp_pack_uint(b, c->account_change_window_days);
+    mp_pack_uint(b, c->account_change_patients_max);
+    mp_pack_uint(b, c->patient_active_max);
+    mp_pack_uint(b, c->cooldown_key[0]);
+    mp_pack_uint(b, c->cooldown_key[1]);
+    mp_pack_array(b, l->n_pexts);
+    for (uint32_t pi = 0; pi < l->n_patients; pi++) {
+        const struct pext *x = ledger__pext_get(l, pi);
+        if (x == NULL) {
+            continue;
+        }
+        mp_pack_array(b, 5);
+        mp_pack_uint(b, pi);
+        mp_pack_uint(b, x->account == NONE ? 0 : (uint64_t)x->account + 1);
+        mp_pack_array(b, x->n_cancels);
+        for (uint8_t i = 0; i < x->n_cancels; i++) {
+            mp_pack_uint(b, x->cancels_ms[i]);
+        }
+        mp_pack_array(b, x->n_violations);
+        for (uint8_t i = 0; i < x->n_violations; i++) {
+            mp_pack_array(b, 3);
+            mp_pack_uint(b, x->violations[i].at_ms);
+            mp_pack_uint(b, x->violations[i].hospital);
+            mp_pack_uint(b, x->violations[i].kind);
+        }
+        mp_pack_array(b, x->n_standings);
+        for (uint8_t i = 0; i < x->n_standings; i++) {
+            mp_pack_array(b, 3);
+            mp_pack_uint(b, x->standings[i].hospital);
+            mp_pack_uint(b, x->standings[i].until_ms);
+            mp_pack_uint(b, x->standings[i].exception);
+        }
+    }
+    mp_pack_array(b, l->n_accounts);
+    for (uint32_t ai = 0; ai < l->n_accounts; ai++) {
+        const struct account *a = &l->accounts[ai];
+        mp_pack_array(b, 3);
+        mp_pack_str(b, l->pkeys + a->key_off, a->key_len);
+        mp_pack_array(b, a->n_patients);
+        for (uint8_t i = 0; i < a->n_patients; i++) {
+            mp_pack_uint(b, a->patients[i]);
+        }
+        mp_pack_array(b, a->n_changes);
+        for (uint8_t i = 0; i < a->n_changes; i++) {
+            mp_pack_array(b, 2);
+            mp_pack_uint(b, a->changes[i].at_ms);
+            mp_pack_uint(b, a->changes[i].unbinds);
+        }
+    }
+    /* The heap's array order depends on history: sorted, it is canonical. */
+    struct cool *cs = ledger__realloc(NULL, (l->n_cools + 1) * sizeof *cs);
+    memcpy(cs, l->cools, l->n_cools * sizeof *cs);
+    qsort(cs, l->n_cools, sizeof *cs, coolCmp);
+    mp_pack_array(b, l->n_cools);
+    for (uint32_t i = 0; i < l->n_cools; i++) {
+        mp_pack_array(b, 5);
+        mp_pack_uint(b, cs[i].due_ms);
+        mp_pack_uint(b, cs[i].claim_id);
+        mp_pack_uint(b, cs[i].pool);
+        mp_pack_uint(b, cs[i].from_share);
+        mp_pack_uint(b, cs[i].bucket);
+    }
+    free(cs);
+    mp_pack_uint(b, l->staff_seq);
+    mp_pack_array(b, l->staff_len);
+    for (uint32_t i = 0; i < l->staff_len; i++) {
+        const struct staff *e =
+            &l->staff[(l->staff_head + i) % LEDGER_STAFF_LOG_MAX];
+        mp_pack_array(b, 8);
+        mp_pack_uint(b, e->seq);
+        mp_pack_uint(b, e->at_ms);
+        mp_pack_uint(b, e->op);
+        mp_pack_uint(b, e->hospital);
+        mp_pack_uint(b, e->patient);
+        mp_pack_uint(b, e->kind);
+        mp_pack_cstr(b, e->operator_name);
+        mp_pack_cstr(b, e->reason);
+    }
+}
+
 void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
 {
     const struct slot_config *c = &l->config;
@@ -336,6 +447,7 @@ void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
     }
     packSessions(l, b);
     packIdems(l, b);
+    packPatientRules(l, b);
 }
 
 uint64_t ledger_state_hash(const struct ledger *l)
@@ -385,11 +497,13 @@ static int restoreHeader(struct ledger *l, struct mp_reader *r, uint32_t *v)
         return SLOT_MALFORMED;
     }
     RD(mp_read_u64(r, &version));
-    if (version != 1 && version != LEDGER_SNAPSHOT_VERSION) {
+    if (version < 1 || version > LEDGER_SNAPSHOT_VERSION) {
         return SLOT_BAD_VERSION;
     }
     *v = (uint32_t)version;
-    if (n != (version == 1 ? SNAP_FIELDS - 2 : SNAP_FIELDS)) {
+    if (n != (version == 1   ? SNAP_FIELDS - 3
+              : version == 2 ? SNAP_FIELDS - 1
+                             : SNAP_FIELDS)) {
         return SLOT_MALFORMED;
     }
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &l->time_ms));
@@ -847,6 +961,7 @@ static int restoreActive(struct ledger *l, struct mp_reader *r, uint32_t *v)
         uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
         NEED(ledger__htab_get(&l->pp_index, pp) == NONE);
         ledger__htab_put(&l->pp_index, pp, ci);
+        ledger__pa_add(l, ci);
         if (c->state == SLOT_CLAIM_HELD) {
             b->held++;
             l->n_held++;
@@ -1003,11 +1118,222 @@ static void v1Freed(struct ledger *l)
     free(bk);
 }
 
+static int restorePatientRec(struct ledger *l, struct mp_reader *r,
+                             uint64_t *last)
+{
+    uint64_t pi, acct, v;
+    uint32_t n;
+    RD(mp_expect_array(r, 5));
+    RD(mp_read_uint(r, l->n_patients == 0 ? 0 : l->n_patients - 1, &pi));
+    NEED(l->n_patients > 0 && (*last == UINT64_MAX || pi > *last));
+    *last = pi;
+    RD(mp_read_uint(r, LEDGER_ACCOUNTS_MAX, &acct));
+    struct pext *x = ledger__pext(l, (uint32_t)pi);
+    x->account = acct == 0 ? NONE : (uint32_t)(acct - 1);
+    RD(mp_read_array(r, &n));
+    NEED(n <= SLOT_CANCELS_KEPT);
+    for (uint32_t i = 0; i < n; i++) {
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &x->cancels_ms[i]));
+    }
+    x->n_cancels = (uint8_t)n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= SLOT_VIOLATIONS_KEPT);
+    for (uint32_t i = 0; i < n; i++) {
+        struct pviolation *pv = &x->violations[i];
+        RD(mp_expect_array(r, 3));
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &pv->at_ms));
+        RD(mp_read_uint(r, l->n_hospitals == 0 ? 0 : l->n_hospitals - 1, &v));
+        NEED(l->n_hospitals > 0);
+        pv->hospital = (uint32_t)v;
+        RD(mp_read_uint(r, SLOT_VIOLATION_KIND_MAX, &v));
+        NEED(v >= 1);
+        pv->kind = (uint8_t)v;
+    }
+    x->n_violations = (uint8_t)n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= SLOT_VIOLATIONS_KEPT);
+    for (uint32_t i = 0; i < n; i++) {
+        struct pstanding *ps = &x->standings[i];
+        RD(mp_expect_array(r, 3));
+        RD(mp_read_uint(r, l->n_hospitals == 0 ? 0 : l->n_hospitals - 1, &v));
+        NEED(l->n_hospitals > 0);
+        ps->hospital = (uint32_t)v;
+        RD(mp_read_u64(r, &ps->until_ms));
+        RD(mp_read_uint(r, 1, &v));
+        ps->exception = (uint8_t)v;
+        for (uint32_t k = 0; k < i; k++) {
+            NEED(x->standings[k].hospital != ps->hospital);
+        }
+    }
+    x->n_standings = (uint8_t)n;
+    return SLOT_OK;
+}
+
+static int restoreAccount(struct ledger *l, struct mp_reader *r)
+{
+    struct slot_str key;
+    uint32_t n;
+    uint64_t v;
+    RD(mp_expect_array(r, 3));
+    RD(mp_read_str(r, SLOT_PATIENT_KEY_MAX, &key));
+    NEED(slot_valid_patient_key(key) == SLOT_OK);
+    NEED(ledger__account_find(l, key) == NONE);
+    uint32_t ai = l->n_accounts++;
+    LEDGER_GROW(l->accounts, l->accounts_cap, ai);
+    struct account *a = &l->accounts[ai];
+    memset(a, 0, sizeof *a);
+    a->key_off = l->pkeys_len;
+    a->key_len = (uint8_t)key.len;
+    LEDGER_GROW(l->pkeys, l->pkeys_cap, l->pkeys_len + key.len);
+    memcpy(l->pkeys + l->pkeys_len, key.p, key.len);
+    l->pkeys_len += key.len;
+    ledger__htab_put(&l->account_index, slot_hash64(key.p, key.len, 0x61636374),
+                     ai);
+    RD(mp_read_array(r, &n));
+    NEED(n <= SLOT_ACCOUNT_PATIENTS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        RD(mp_read_uint(r, l->n_patients == 0 ? 0 : l->n_patients - 1, &v));
+        NEED(l->n_patients > 0);
+        a->patients[i] = (uint32_t)v;
+    }
+    a->n_patients = (uint8_t)n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= SLOT_ACCOUNT_CHANGES_KEPT);
+    for (uint32_t i = 0; i < n; i++) {
+        RD(mp_expect_array(r, 2));
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &a->changes[i].at_ms));
+        RD(mp_read_uint(r, SLOT_ACCOUNT_PATIENTS_MAX, &v));
+        a->changes[i].unbinds = (uint32_t)v;
+    }
+    a->n_changes = (uint8_t)n;
+    return SLOT_OK;
+}
+
+static int restoreCool(struct ledger *l, struct mp_reader *r)
+{
+    struct cool e;
+    uint64_t v;
+    RD(mp_expect_array(r, 5));
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS + SLOT_COOLDOWN_MAX_MS, &e.due_ms));
+    RD(mp_read_u64(r, &e.claim_id));
+    RD(mp_read_uint(r, l->n_pools == 0 ? 0 : l->n_pools - 1, &v));
+    NEED(l->n_pools > 0);
+    e.pool = (uint32_t)v;
+    RD(mp_read_uint(r, 1, &v));
+    e.from_share = (uint8_t)v;
+    RD(mp_read_uint(r, UINT8_MAX, &v));
+    e.bucket = (uint8_t)v;
+    struct pool *p = &l->pools[e.pool];
+    int s = e.from_share ? ledger__share_of(p, e.bucket) : -1;
+    NEED(!e.from_share || s >= 0);
+    struct bucket *b = e.from_share ? &p->shares[s] : &p->rem;
+    NEED(b->free > 0);
+    b->free--;
+    b->cooling++;
+    ledger__cool_restore(l, &e);
+    return SLOT_OK;
+}
+
+static int restoreStaff(struct ledger *l, struct mp_reader *r)
+{
+    uint32_t n;
+    uint64_t v;
+    RD(mp_read_u64(r, &l->staff_seq));
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_STAFF_LOG_MAX);
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        LEDGER_GROW(l->staff, l->staff_cap, i);
+        struct staff *e = &l->staff[i];
+        memset(e, 0, sizeof *e);
+        struct slot_str op, why;
+        RD(mp_expect_array(r, 8));
+        RD(mp_read_u64(r, &e->seq));
+        NEED(e->seq > last && e->seq <= l->staff_seq);
+        last = e->seq;
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &e->at_ms));
+        RD(mp_read_uint(r, SLOT_OP_EXCEPTION, &v));
+        NEED(v >= SLOT_OP_VIOLATION);
+        e->op = (uint8_t)v;
+        RD(mp_read_uint(r, l->n_hospitals == 0 ? 0 : l->n_hospitals - 1, &v));
+        NEED(l->n_hospitals > 0);
+        e->hospital = (uint32_t)v;
+        RD(mp_read_uint(r, l->n_patients == 0 ? 0 : l->n_patients - 1, &v));
+        NEED(l->n_patients > 0);
+        e->patient = (uint32_t)v;
+        RD(mp_read_uint(r, SLOT_VIOLATION_KIND_MAX, &v));
+        e->kind = (uint8_t)v;
+        RD(mp_read_str(r, SLOT_OPERATOR_MAX, &op));
+        NEED(slot_valid_operator(op) == SLOT_OK);
+        RD(mp_read_str(r, SLOT_REASON_MAX, &why));
+        NEED(slot_valid_text(why, SLOT_REASON_MAX) == SLOT_OK);
+        memcpy(e->operator_name, op.p, op.len);
+        memcpy(e->reason, why.p, why.len);
+    }
+    l->staff_len = n;
+    l->staff_head = 0;
+    return SLOT_OK;
+}
+
+static int restorePatientRules(struct ledger *l, struct mp_reader *r,
+                               uint32_t *v)
+{
+    if (*v < 3) {
+        return SLOT_OK; /* the defaults of ledger_create */
+    }
+    struct slot_config *c = &l->config;
+    uint64_t x[7];
+    uint32_t n;
+    RD(mp_expect_array(r, PATIENTS_FIELDS));
+    RD(mp_expect_array(r, 7));
+    for (int i = 0; i < 7; i++) {
+        RD(mp_read_u64(r, &x[i]));
+    }
+    NEED(x[0] <= UINT8_MAX && x[1] <= UINT8_MAX && x[2] <= UINT16_MAX &&
+         x[3] <= UINT8_MAX && x[4] <= UINT16_MAX);
+    c->account_patients_max = (uint8_t)x[0];
+    c->account_changes_max = (uint8_t)x[1];
+    c->account_change_window_days = (uint16_t)x[2];
+    c->account_change_patients_max = (uint8_t)x[3];
+    c->patient_active_max = (uint16_t)x[4];
+    c->cooldown_key[0] = x[5];
+    c->cooldown_key[1] = x[6];
+    c->v3 = true;
+    NEED(slot_valid_config(c) == SLOT_OK);
+    RD(mp_read_array(r, &n));
+    NEED(n <= l->n_patients);
+    uint64_t last = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = restorePatientRec(l, r, &last);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_ACCOUNTS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = restoreAccount(l, r);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_CLAIMS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = restoreCool(l, r);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+    }
+    return restoreStaff(l, r);
+}
+
 int ledger_restore(const void *buf, size_t len, struct ledger **out)
 {
     int (*const steps[])(struct ledger *, struct mp_reader *, uint32_t *) = {
-        restoreHeader, restoreNames,    restoreHospitals, restorePools,
-        restoreActive, restoreRetained, restoreSessions,  restoreIdems,
+        restoreHeader,   restoreNames,    restoreHospitals,
+        restorePools,    restoreActive,   restoreRetained,
+        restoreSessions, restoreIdems,    restorePatientRules,
     };
     uint32_t version = 0;
     struct mp_reader r;

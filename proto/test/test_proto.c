@@ -457,6 +457,14 @@ enum sample {
     SM_RULES_MAX,        /* every list full, a department override */
     SM_IMPORT,
     SM_SWEEP,
+    SM_HOLD_ACCOUNT, /* protocol 3: HOLD with an account */
+    SM_CANCEL_AS,    /* protocol 3: CANCEL with caller and account */
+    SM_BIND,
+    SM_UNBIND,
+    SM_VIOLATION,
+    SM_UNBLOCK,
+    SM_EXCEPTION,
+    SM_CONFIG_V3,
     SM_COUNT
 };
 static struct slot_cmd samples[SM_COUNT];
@@ -475,11 +483,12 @@ static void initConfigSamples(void)
 {
     struct slot_cmd *c = &samples[SM_CONFIG_MIN];
     *c = mk(SLOT_OP_CONFIG, 1, 1);
-    c->u.config = (struct slot_config){1, 1, 1, 1000, 0, 0};
+    c->u.config = (struct slot_config){1, 1, 1, 1000, 0, 0, .v3 = false};
     c = &samples[SM_CONFIG_MAX];
     *c = mk(SLOT_OP_CONFIG, UINT64_MAX, UINT64_MAX);
     c->u.config = (struct slot_config){86400000, 86400000, SLOT_SESSIONS_MAX,
-                                       TIME_MAX, TIME_MAX, SLOT_RETAIN_MAX};
+                                       TIME_MAX, TIME_MAX, SLOT_RETAIN_MAX,
+                                       .v3 = false};
 }
 
 static void initPoolSamples(void)
@@ -549,6 +558,35 @@ static void initClaimSamples(void)
     samples[SM_RELEASE].u.claim.id = 42;
     samples[SM_CANCEL] = mk(SLOT_OP_CANCEL, 5, 6);
     samples[SM_CANCEL].u.claim.id = UINT64_MAX;
+    samples[SM_HOLD_ACCOUNT] = samples[SM_HOLD];
+    samples[SM_HOLD_ACCOUNT].u.hold.account = S("acct:wx-0001");
+    samples[SM_CANCEL_AS] = mk(SLOT_OP_CANCEL, 5, 7);
+    samples[SM_CANCEL_AS].u.claim.id = 9;
+    samples[SM_CANCEL_AS].u.claim.caller = S("wechat");
+    samples[SM_CANCEL_AS].u.claim.account = S(patient64);
+    c = &samples[SM_BIND];
+    *c = mk(SLOT_OP_ACCOUNT_BIND, 6, 1);
+    c->u.bind.account = S("acct:wx-0001");
+    c->u.bind.patient = S("pk:9f86d081884c7d65");
+    samples[SM_UNBIND] = samples[SM_BIND];
+    samples[SM_UNBIND].op = SLOT_OP_ACCOUNT_UNBIND;
+    c = &samples[SM_VIOLATION];
+    *c = mk(SLOT_OP_VIOLATION, 6, 2);
+    c->u.staff.hospital = S("pumch");
+    c->u.staff.patient = S(patient64);
+    c->u.staff.kind = SLOT_VIOLATION_NO_SHOW;
+    c->u.staff.operator_name = S("nurse.wang@pumch");
+    c->u.staff.reason = S("did not come to the 08:00 clinic");
+    samples[SM_UNBLOCK] = samples[SM_VIOLATION];
+    samples[SM_UNBLOCK].op = SLOT_OP_UNBLOCK;
+    samples[SM_UNBLOCK].u.staff.kind = 0;
+    samples[SM_EXCEPTION] = samples[SM_UNBLOCK];
+    samples[SM_EXCEPTION].op = SLOT_OP_EXCEPTION;
+    c = &samples[SM_CONFIG_V3];
+    *c = mk(SLOT_OP_CONFIG, 2, 2);
+    c->u.config = (struct slot_config){1000,  1800000, 100, 60000, 0, 0, true,
+                                       8,     8,       3660, 8, UINT16_MAX,
+                                       {1, UINT64_MAX}};
 }
 
 /* A rule set with something in every list (groups, policies,
@@ -775,14 +813,27 @@ static bool argsEq(const struct slot_cmd *a, const struct slot_cmd *b)
             return strEq(a->u.hold.pool, b->u.hold.pool) &&
                    strEq(a->u.hold.patient, b->u.hold.patient) &&
                    strEq(a->u.hold.channel, b->u.hold.channel) &&
-                   a->u.hold.ttl_ms == b->u.hold.ttl_ms;
+                   a->u.hold.ttl_ms == b->u.hold.ttl_ms &&
+                   strEq(a->u.hold.account, b->u.hold.account);
         case SLOT_OP_CONFIRM:
-            return a->u.claim.id == b->u.claim.id &&
-                   strEq(a->u.claim.payment_ref, b->u.claim.payment_ref);
         case SLOT_OP_RELEASE:
-            return a->u.claim.id == b->u.claim.id;
         case SLOT_OP_CANCEL:
-            return a->u.claim.id == b->u.claim.id;
+            return a->u.claim.id == b->u.claim.id &&
+                   strEq(a->u.claim.payment_ref, b->u.claim.payment_ref) &&
+                   strEq(a->u.claim.caller, b->u.claim.caller) &&
+                   strEq(a->u.claim.account, b->u.claim.account);
+        case SLOT_OP_ACCOUNT_BIND:
+        case SLOT_OP_ACCOUNT_UNBIND:
+            return strEq(a->u.bind.account, b->u.bind.account) &&
+                   strEq(a->u.bind.patient, b->u.bind.patient);
+        case SLOT_OP_VIOLATION:
+        case SLOT_OP_UNBLOCK:
+        case SLOT_OP_EXCEPTION:
+            return strEq(a->u.staff.hospital, b->u.staff.hospital) &&
+                   strEq(a->u.staff.patient, b->u.staff.patient) &&
+                   a->u.staff.kind == b->u.staff.kind &&
+                   strEq(a->u.staff.operator_name, b->u.staff.operator_name) &&
+                   strEq(a->u.staff.reason, b->u.staff.reason);
         case SLOT_OP_EXPIRE:
         case SLOT_OP_SWEEP:
             return a->u.expire.max == b->u.expire.max;
@@ -838,7 +889,8 @@ static void test_err_names(void)
     }
     CHECK_EQ(named, known);
     CHECK(slot_err_name(7) == NULL && slot_err_name(19) == NULL);
-    CHECK(slot_err_name(40) == NULL && slot_err_name(-1) == NULL);
+    CHECK(slot_err_name(47) == NULL && slot_err_name(-1) == NULL);
+    CHECK_STR(slot_err_name(SLOT_NOT_OWNER), "NOT_OWNER");
     CHECK_STR(slot_err_name(SLOT_OUTSIDE_HORIZON), "OUTSIDE_HORIZON");
     CHECK_STR(slot_err_name(SLOT_UNKNOWN_HOSPITAL), "UNKNOWN_HOSPITAL");
     CHECK_EQ(slot_err_from_name(""), -1);
@@ -853,11 +905,18 @@ static void test_op_and_state_names(void)
         "SESSION_OPEN",    "CONFIG", "POOL_CREATE", "POOL_UPDATE",
         "POOL_CLOSE",      "HOLD",   "CONFIRM",     "RELEASE",
         "CANCEL",          "EXPIRE", "IDEM",        "RULES_SET",
-        "SCHEDULE_IMPORT", "SWEEP"};
+        "SCHEDULE_IMPORT", "SWEEP",  "ACCOUNT_BIND", "ACCOUNT_UNBIND",
+        "VIOLATION",       "UNBLOCK", "EXCEPTION"};
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
     }
-    CHECK(slot_op_name(0) == NULL && slot_op_name(15) == NULL);
+    CHECK(slot_op_name(0) == NULL && slot_op_name(20) == NULL);
+    CHECK_STR(slot_quota_name(SLOT_QUOTA_DEPT_EXPERT), "dept_expert");
+    CHECK(slot_quota_name(7) == NULL && slot_quota_name(0) == NULL);
+    CHECK_STR(slot_account_rule_name(SLOT_ACCOUNT_CHANGES), "changes");
+    CHECK_EQ(slot_violation_from_name("no_show", 7), SLOT_VIOLATION_NO_SHOW);
+    CHECK_EQ(slot_violation_from_name("no_sho", 6), -1);
+    CHECK_STR(slot_violation_name(SLOT_VIOLATION_UNPAID), "unpaid");
     CHECK(slot_op_name(-1) == NULL && slot_op_name(256) == NULL);
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_SCHEDULED), "scheduled");
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_OPEN), "open");
@@ -999,10 +1058,21 @@ static void test_cmd_shape(void)
         bool sched = (samples[i].op == SLOT_OP_POOL_CREATE ||
                       samples[i].op == SLOT_OP_POOL_UPDATE) &&
                      samples[i].u.pool.has_sched;
-        CHECK_EQ(decCount(decCmd, &b, -1), sched ? SLOT_OK : SLOT_MALFORMED);
+        /* Protocol 3's optional trailing fields: without them, the
+         * version 2 command (HOLD: 1; CONFIRM, RELEASE, CANCEL: 2;
+         * CONFIG: 7, tested in test_cmd_config_versions). */
+        uint8_t op = samples[i].op;
+        int opt = op == SLOT_OP_HOLD ? 1
+                  : op == SLOT_OP_CONFIRM || op == SLOT_OP_RELEASE ||
+                          op == SLOT_OP_CANCEL
+                      ? 2
+                      : 0;
+        CHECK_EQ(decCount(decCmd, &b, -1),
+                 sched || opt == 1 ? SLOT_OK : SLOT_MALFORMED);
         CHECK_EQ(decCount(decCmd, &b, +1), SLOT_MALFORMED);
         if (topCount(b.data, b.len) > 3) {
-            CHECK_EQ(decCount(decCmd, &b, -2), SLOT_MALFORMED);
+            CHECK_EQ(decCount(decCmd, &b, -2),
+                     opt == 2 ? SLOT_OK : SLOT_MALFORMED);
         }
         mp_buf_free(&b);
     }
@@ -1137,13 +1207,13 @@ static void test_cmd_idem(void)
 static void test_cmd_unknown_op(void)
 {
     struct mp_buf b = sampleBuf(SM_OPEN);
-    static const uint64_t bad[] = {0, 15, 127, 255, 256, 65536, UINT64_MAX};
+    static const uint64_t bad[] = {0, 20, 127, 255, 256, 65536, UINT64_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_EQ(WITH(decCmd, &b, 0, vu(bad[i])), SLOT_UNKNOWN_OP);
     }
     /* Unknown wins over the element count: the count depends on the op. */
     struct slot_cmd c;
-    CHECK_EQ(slot_cmd_decode_buf("\x91\x0f", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x14", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(slot_cmd_decode_buf("\x91\x00", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(WITH(decCmd, &b, 0, vraw("\xff", 1)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decCmd, &b, 0, vs("HOLD")), SLOT_MALFORMED);
@@ -1475,6 +1545,16 @@ static struct slot_read readSample(uint8_t op)
         case SLOT_READ_SCHEDULE_CHECK:
             rd.tpl = samples[SM_IMPORT].u.import;
             break;
+        case SLOT_READ_PATIENT_INFO:
+            rd.patient = S(patient64);
+            break;
+        case SLOT_READ_ACCOUNT:
+            rd.account = S("acct:wx-0001");
+            break;
+        case SLOT_READ_STAFF_LOG:
+            rd.after_version = 7;
+            rd.limit = SLOT_LIST_MAX;
+            break;
         default:
             break;
     }
@@ -1501,7 +1581,9 @@ static void test_read_round_trip(void)
         CHECK(mp_done(&r));
         CHECK(got.op == want.op && got.id == want.id &&
               got.limit == want.limit && strEq(got.pool, want.pool) &&
-              strEq(got.patient, want.patient));
+              strEq(got.patient, want.patient) &&
+              strEq(got.account, want.account) &&
+              got.after_version == want.after_version);
         checkTruncations(decRead, b.data, b.len);
         checkTypes(decRead, &b);
         CHECK_EQ(decCount(decRead, &b, +1), SLOT_MALFORMED);
@@ -1522,7 +1604,7 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
-    CHECK_EQ(decRead("\x91\x0b", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x91\x0e", 2), SLOT_UNKNOWN_OP);
     CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
     for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
         b = readBuf(op);
@@ -1613,10 +1695,10 @@ static struct slot_pool_status statusSample(uint32_t n_shares)
     s.n_shares = n_shares;
     for (uint32_t i = 0; i < n_shares; i++) {
         s.shares[i] =
-            (struct slot_bucket){"", 10000, 9000 + i, 600 - i, 400 + 2 * i};
+            (struct slot_bucket){"", 10000, 9000 + i, 600 - i, 400 + 2 * i, i};
         strcpy(s.shares[i].channel, chans8[i]);
     }
-    s.remainder = (struct slot_bucket){"", UINT32_MAX, 1, 2, 3};
+    s.remainder = (struct slot_bucket){"", UINT32_MAX, 1, 2, 3, 4};
     return s;
 }
 
@@ -1750,7 +1832,8 @@ static void test_ledger_info(void)
         1,        2,
         3,        UINT32_MAX,
         5,        6,
-        7,        {1000, 1800000, 65536, 3600000, 86400000, 4000000}};
+        7,        {1000, 1800000, 65536, 3600000, 86400000, 4000000, true, 4, 1,
+                   365, 2, 0, {0, 0}}};
     struct mp_buf b;
     mp_buf_init(&b);
     slot_ledger_info_encode(&b, &want);
@@ -1942,7 +2025,9 @@ static void test_rules_codec(void)
         mp_buf_free(&b);
     }
     struct mp_buf b = rulesBuf(&sets[0]);
-    CHECK_EQ(WITH(decRules, &b, 0, vu(2)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decRules, &b, 0, vu(3)), SLOT_BAD_VERSION);
+    /* Version 1 has one element less: with version 2's, it is malformed. */
+    CHECK_EQ(WITH(decRules, &b, 0, vu(1)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decRules, &b, 0, vu(0)), SLOT_BAD_VERSION);
     checkStrRule(decRules, &b, (const uint32_t[]){9}, 1, &ruleChannelOpt);
     checkStrRule(decRules, &b, (const uint32_t[]){10, 0, 0}, 3, &ruleChannel);
@@ -2596,7 +2681,7 @@ static void test_entry_payload_shape(void)
     } bad[] = {
         {"\x94\x0a\x00\x00\x00", 5, SLOT_INVALID_ARGUMENT}, /* max 0 */
         {"\x94\x0a\x01\x01\x01", 5, SLOT_INVALID_ARGUMENT}, /* session */
-        {"\x94\x0f\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
+        {"\x94\x14\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
         {"\x95\x0a\x00\x00\x01\x01", 6, SLOT_MALFORMED},    /* count */
         {"\x94\x05\x01\x01\xa0", 5, SLOT_INVALID_ARGUMENT}, /* pool "" */
         {"\x94\x05\x01\x01\xc0", 5, SLOT_MALFORMED},
@@ -2734,12 +2819,13 @@ static void test_frame_validation(void)
     CHECK_EQ(decFrame(body.data, body.len), SLOT_OK);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(0)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(1)), SLOT_BAD_VERSION); /* old */
-    CHECK_EQ(WITH(decFrame, &body, 0, vu(3)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(2)), SLOT_BAD_VERSION); /* old */
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(4)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(UINT64_MAX)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vs("1")), SLOT_MALFORMED);
     /* A later version may have another shape: still BAD_VERSION. */
-    CHECK_EQ(decFrame("\x92\x03\x01", 3), SLOT_BAD_VERSION);
-    CHECK_EQ(decFrame("\x91\x03", 2), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x92\x04\x01", 3), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x91\x04", 2), SLOT_BAD_VERSION);
     static const uint64_t unknown[] = {0, 4, 15, 20, 255, 256, UINT64_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         CHECK_EQ(WITH(decFrame, &body, 1, vu(unknown[i])), SLOT_UNKNOWN_OP);

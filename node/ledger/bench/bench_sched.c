@@ -140,7 +140,7 @@ void bench_sched(struct sched_figures *f)
     one(&r, (struct slot_cmd){.op = SLOT_OP_SESSION_OPEN});
     struct slot_cmd c = {.op = SLOT_OP_CONFIG};
     c.u.config = (struct slot_config){
-        1000, 86400000, 1000, SLOT_TIME_MAX_MS, 86400000, 1000000};
+        1000, 86400000, 1000, SLOT_TIME_MAX_MS, 86400000, 1000000, .v3 = false};
     one(&r, c);
     struct slot_rules rules = tsched_beijing();
     struct mp_buf rb;

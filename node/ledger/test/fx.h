@@ -70,7 +70,7 @@ void check_bucket(const char *file, int line, const struct slot_bucket *b,
 #define CHECK_POOL(s, fr, he, bo)                                              \
     check_bucket(__FILE__, __LINE__,                                           \
                  &(struct slot_bucket){"", (s).capacity, (s).free, (s).held,   \
-                                       (s).booked},                            \
+                                       (s).booked, (s).cooling},               \
                  (s).capacity, fr, he, bo)
 
 /* A new ledger at T0 with one open session. */

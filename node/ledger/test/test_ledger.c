@@ -316,7 +316,8 @@ static void test_config_defaults_and_replace(void)
     CHECK(cfg.retain_ms == LEDGER_DEFAULT_RETAIN_MS);
     CHECK_EQ(cfg.retain_max, LEDGER_DEFAULT_RETAIN_MAX);
 
-    struct slot_config want = {2000, 5000, 100, 7000, 8000, 9};
+    /* A protocol 2 CONFIG (v3 false): the patient limits stay. */
+    struct slot_config want = {2000, 5000, 100, 7000, 8000, 9, .v3 = false};
     struct slot_result r = EXPECT(&f, cmd_config(want), SLOT_OK);
     CHECK_EQ(r.a, 0);
     CHECK_EQ(r.b, 0);
