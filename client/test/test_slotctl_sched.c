@@ -1171,7 +1171,8 @@ static void test_demo_loader(void)
 /* ---- patients, accounts and staff (protocol 3) ---------------------------- */
 
 /* The RULES fixture's channels with patient rules: one normal visit per
- * day, a blacklist at the second violation for 7 days. */
+ * day, a blacklist at the second violation for 7 days, the online
+ * channels booking for accounts only. */
 static const char PATIENT_RULES[] =
     "{\"utc_offset\": \"+08:00\",\n"
     " \"groups\": [{\"name\": \"online\", \"channels\": [\"app\", "
@@ -1181,7 +1182,7 @@ static const char PATIENT_RULES[] =
     "\"limit_per_day\": 3},\n"
     " \"blacklist\": {\"threshold\": 2, \"days\": 7, \"exempt\": "
     "\"window\"},\n"
-    " \"cooldown_ms\": [0, 0], \"account_channels\": \"\"}\n";
+    " \"cooldown_ms\": [0, 0], \"account_channels\": \"online\"}\n";
 
 static void test_patient_commands(void)
 {
@@ -1205,6 +1206,7 @@ static void test_patient_commands(void)
     CHECK_EQ(jint(jobj(r, "blacklist"), "window_days"), 30); /* default */
     CHECK_STR(jstr(jobj(r, "blacklist"), "exempt"), "window");
     CHECK_EQ(json_array_size(jobj(r, "cooldown_ms")), 2);
+    CHECK_STR(jstr(r, "account_channels"), "online");
     json_decref(o);
     CHECK_EQ(ctl(&o, cl, "rules", "get", h, NULL), 0);
     CHECK_EQ(jint(jobj(jobj(o, "rules"), "blacklist"), "days"), 7);
@@ -1251,13 +1253,18 @@ static void test_patient_commands(void)
     char pool0[80], pool1[80];
     snprintf(pool0, sizeof pool0, "%s/derm/normal/%s/0800", h, bjYmd(3));
     snprintf(pool1, sizeof pool1, "%s/derm/normal/%s/0830", h, bjYmd(3));
+    CHECK_EQ(ctl(&o, cl, "hold", pool0, p, "--channel", "app", NULL), 1);
+    CHECK_STR(jerr(o, NULL), "NOT_BOUND");
+    json_decref(o);
     CHECK_EQ(ctl(&o, cl, "hold", pool0, p, "--channel", "app", "--account", acc,
                  NULL),
              0);
     json_int_t hid = jint(o, "hold");
     CHECK_STR(jstr(o, "account"), acc);
     json_decref(o);
-    CHECK_EQ(ctl(&o, cl, "hold", pool1, p, "--channel", "app", NULL), 1);
+    CHECK_EQ(ctl(&o, cl, "hold", pool1, p, "--channel", "app", "--account", acc,
+                 NULL),
+             1);
     CHECK_STR(jerr(o, NULL), "QUOTA_EXCEEDED");
     CHECK_STR(jstr(jobj(o, "error"), "quota"), "day_normal");
     CHECK_STR(jstr(jobj(o, "error"), "window_date"), bjDay(3));
@@ -1302,9 +1309,9 @@ static void test_patient_commands(void)
     CHECK_EQ(jint(st, "blacklisted_until_ms"), until);
     CHECK(jint(o, "applied_index") > 0);
     json_decref(o);
-    CHECK_EQ(
-        ctl(&o, cl, "hold", pool1, uniq("patient"), "--channel", "app", NULL),
-        0);
+    CHECK_EQ(ctl(&o, cl, "hold", pool1, uniq("patient"), "--channel", "window",
+                 NULL),
+             0);
     json_decref(o);
 
     /* Exception and unblock, and the staff log of all four. */
@@ -1352,6 +1359,32 @@ static void test_patient_commands(void)
     json_decref(o);
     CHECK_EQ(ctl(&o, cl, "cancel", id, "--as", "app", NULL), 0);
     CHECK_EQ(jint(o, "cancelled"), hid);
+    json_decref(o);
+
+    /* The config's account and patient limits: sent only when one
+     * changes (a change of the others keeps them). */
+    CHECK_EQ(ctl(&o, cl, "config", "--patient-active-max", "100", NULL), 0);
+    CHECK_EQ(jint(o, "patient_active_max"), 100);
+    CHECK_EQ(jint(o, "account_patients_max"), 4);
+    json_int_t retain = jint(o, "retain_max");
+    json_decref(o);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lld", (long long)retain - 1);
+    CHECK_EQ(ctl(&o, cl, "config", "--retain-max", rv, NULL), 0);
+    CHECK_EQ(jint(o, "patient_active_max"), 100);
+    CHECK_EQ(jint(o, "retain_max"), retain - 1);
+    json_decref(o);
+    snprintf(rv, sizeof rv, "%lld", (long long)retain);
+    CHECK_EQ(ctl(&o, cl, "config", "--patient-active-max", "0", "--retain-max",
+                 rv, NULL),
+             0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "config", NULL), 0);
+    CHECK_EQ(jint(o, "patient_active_max"), 0);
+    CHECK_EQ(jint(o, "retain_max"), retain);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "config", "--account-patients-max", "9", NULL), 3);
+    CHECK_STR(jerr(o, NULL), "INVALID_ARGUMENT");
     json_decref(o);
 
     /* Usage errors. */
