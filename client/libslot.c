@@ -242,14 +242,45 @@ int slotc_member_role_from_name(const char *name)
 const char *slotc_op_name(int op)
 {
     static const char *const names[] = {
-        NULL,           "CONFIG",         "POOL_CREATE",     "POOL_UPDATE",
-        "POOL_CLOSE",   "HOLD",           "CONFIRM",         "RELEASE",
-        "CANCEL",       "EXPIRE",         "READ_POOL",       "READ_HOLD",
-        "READ_BOOKING", "READ_PATIENT",   "READ_POOLS",      "READ_LEDGER",
-        "STATUS",       "MEMBER_ADD",     "MEMBER_ASSIGN",   "MEMBER_REMOVE",
-        "TRANSFER",     "RULES_SET",      "SCHEDULE_IMPORT", "READ_QUERY",
-        "READ_RULES",   "READ_RULES_LOG", "SCHEDULE_CHECK",
+        NULL,
+        "CONFIG",
+        "POOL_CREATE",
+        "POOL_UPDATE",
+        "POOL_CLOSE",
+        "HOLD",
+        "CONFIRM",
+        "RELEASE",
+        "CANCEL",
+        "EXPIRE",
+        "READ_POOL",
+        "READ_HOLD",
+        "READ_BOOKING",
+        "READ_PATIENT",
+        "READ_POOLS",
+        "READ_LEDGER",
+        "STATUS",
+        "MEMBER_ADD",
+        "MEMBER_ASSIGN",
+        "MEMBER_REMOVE",
+        "TRANSFER",
+        "RULES_SET",
+        "SCHEDULE_IMPORT",
+        "READ_QUERY",
+        "READ_RULES",
+        "READ_RULES_LOG",
+        "SCHEDULE_CHECK",
+        "ACCOUNT_BIND",
+        "ACCOUNT_UNBIND",
+        "VIOLATION",
+        "UNBLOCK",
+        "EXCEPTION",
+        "READ_PATIENT_INFO",
+        "READ_ACCOUNT",
+        "READ_STAFF_LOG",
     };
+    _Static_assert(sizeof names / sizeof names[0] ==
+                       SLOTC_OP_READ_STAFF_LOG + 1,
+                   "a name per op");
     return op > 0 && (size_t)op < sizeof names / sizeof names[0] ? names[op]
                                                                  : NULL;
 }
@@ -645,6 +676,15 @@ static void unknownOutputs(struct slotc_req *req)
             break;
         case SLOT_OP_CANCEL:
             req->out.id = cmd->u.claim.id;
+            break;
+        case SLOT_OP_ACCOUNT_BIND:
+        case SLOT_OP_ACCOUNT_UNBIND:
+            req->out.patient = cmd->u.bind.patient.p;
+            break;
+        case SLOT_OP_VIOLATION:
+        case SLOT_OP_UNBLOCK:
+        case SLOT_OP_EXCEPTION:
+            req->out.patient = cmd->u.staff.patient.p;
             break;
         default:
             break;
@@ -1074,6 +1114,14 @@ static void convConfig(struct slotc_config *d, const struct slot_config *s)
     d->session_idle_ms = s->session_idle_ms;
     d->retain_ms = s->retain_ms;
     d->retain_max = s->retain_max;
+    d->v3 = s->v3;
+    d->account_patients_max = s->account_patients_max;
+    d->account_changes_max = s->account_changes_max;
+    d->account_change_window_days = s->account_change_window_days;
+    d->account_change_patients_max = s->account_change_patients_max;
+    d->patient_active_max = s->patient_active_max;
+    d->cooldown_key[0] = s->cooldown_key[0];
+    d->cooldown_key[1] = s->cooldown_key[1];
 }
 
 /* n pool statuses into out.pools. */
@@ -1094,6 +1142,46 @@ static int decodePools(struct slotc_req *req, struct mp_reader *r, uint32_t n)
     req->out.pools = pools;
     req->out.n_pools = n;
     return SLOT_OK;
+}
+
+/* PATIENT_INFO: the public record and its claims in one block (the
+ * outputs may own at most two: the request's blk and this). The claims'
+ * count is learnt by a first pass that skips them. */
+static int decodePatientInfo(struct slotc_req *req, struct mp_reader *r)
+{
+    struct slot_patient_info *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        return SLOT_BUSY;
+    }
+    struct mp_reader again = *r;
+    if (slot_patient_info_decode(r, w) != SLOT_OK) {
+        free(w);
+        return SLOT_MALFORMED;
+    }
+    uint32_t n = w->n_claims;
+    struct slot_claim *wc = calloc(n ? n : 1, sizeof *wc);
+    struct slotc_patient_info *d =
+        calloc(1, sizeof *d + (size_t)n * sizeof(struct slotc_claim));
+    int rc = wc == NULL || d == NULL ? SLOT_BUSY : SLOT_OK;
+    if (rc == SLOT_OK) {
+        P(req)->res = d;
+        w->claims = wc;
+        w->claims_cap = n;
+        rc = slot_patient_info_decode(&again, w) == SLOT_OK ? SLOT_OK
+                                                            : SLOT_MALFORMED;
+    }
+    if (rc == SLOT_OK) {
+        struct slotc_claim *claims = (struct slotc_claim *)(void *)(d + 1);
+        slotc__patient_info_from_wire(d, w, claims);
+        req->out.patient_info = d;
+        req->out.claims = claims;
+        req->out.n_claims = d->n_claims;
+    } else if (P(req)->res != d) {
+        free(d);
+    }
+    free(wc);
+    free(w);
+    return rc;
 }
 
 /* Decodes a read reply body into the request's outputs. */
@@ -1190,6 +1278,42 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
             }
             req->out.claims = cl;
             req->out.n_claims = n;
+            return SLOT_OK;
+        }
+        case SLOT_READ_PATIENT_INFO:
+            return decodePatientInfo(req, r);
+        case SLOT_READ_ACCOUNT: {
+            struct slot_account_info ai;
+            struct slotc_account_info *d = calloc(1, sizeof *d);
+            if (d == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = d;
+            if (slot_account_info_decode(r, &ai) != SLOT_OK) {
+                return SLOT_MALFORMED;
+            }
+            slotc__account_from_wire(d, &ai);
+            req->out.account = d;
+            return SLOT_OK;
+        }
+        case SLOT_READ_STAFF_LOG: {
+            if (!mp_read_array(r, &n) || n > SLOT_LIST_MAX) {
+                return SLOT_MALFORMED;
+            }
+            struct slotc_staff_entry *d = calloc(n ? n : 1, sizeof *d);
+            if (d == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = d;
+            for (uint32_t i = 0; i < n; i++) {
+                struct slot_staff_entry e;
+                if (slot_staff_entry_decode(r, &e) != SLOT_OK) {
+                    return SLOT_MALFORMED;
+                }
+                slotc__staff_from_wire(&d[i], &e);
+            }
+            req->out.staff = d;
+            req->out.n_staff = n;
             return SLOT_OK;
         }
         default: {
@@ -1344,9 +1468,38 @@ static void onResult(struct slotc *c, struct slotc_req *req,
                 req->out.created = res->a;
                 req->out.unchanged = res->b;
                 break;
+            case SLOT_OP_ACCOUNT_BIND:
+            case SLOT_OP_ACCOUNT_UNBIND:
+                req->out.bound = (uint32_t)res->a;
+                break;
+            case SLOT_OP_VIOLATION:
+                req->out.violations = (uint32_t)res->a;
+                req->out.until_ms = res->b;
+                break;
+            case SLOT_OP_UNBLOCK:
+                req->out.lifted = res->a != 0;
+                break;
             default:
                 break;
         }
+    }
+    /* Refusals that name their rule (slot_proto.h: result a and b). */
+    switch (res->code) {
+        case SLOT_QUOTA_EXCEEDED:
+            req->out.quota = (int)res->a;
+            req->out.window_day = (uint32_t)res->b;
+            break;
+        case SLOT_BLACKLISTED:
+            req->out.until_ms = res->b;
+            break;
+        case SLOT_CANCEL_LIMIT:
+            req->out.window_day = (uint32_t)res->b;
+            break;
+        case SLOT_ACCOUNT_LIMIT:
+            req->out.account_rule = (int)res->a;
+            break;
+        default:
+            break;
     }
     complete(c, req, res->code);
 }
@@ -1719,7 +1872,8 @@ static int idemSet(const struct slotc_req *req, struct blk *b)
     }
     bool keyed =
         (cmd->op >= SLOT_OP_POOL_CREATE && cmd->op <= SLOT_OP_CANCEL) ||
-        cmd->op == SLOT_OP_RULES_SET || cmd->op == SLOT_OP_SCHEDULE_IMPORT;
+        cmd->op == SLOT_OP_RULES_SET || cmd->op == SLOT_OP_SCHEDULE_IMPORT ||
+        (cmd->op >= SLOT_OP_ACCOUNT_BIND && cmd->op <= SLOT_OP_EXCEPTION);
     if (!keyed) {
         return SLOT_INVALID_ARGUMENT;
     }
@@ -1767,7 +1921,23 @@ int slotc_config(struct slotc *c, struct slotc_req *req,
         .session_idle_ms = cfg->session_idle_ms,
         .retain_ms = cfg->retain_ms,
         .retain_max = cfg->retain_max,
+        .v3 = cfg->v3,
+        .cooldown_key = {cfg->cooldown_key[0], cfg->cooldown_key[1]},
     };
+    /* The wire's fields are narrower: a value that does not fit is out of
+     * range, never truncated into it. */
+    if (cfg->account_patients_max > UINT8_MAX ||
+        cfg->account_changes_max > UINT8_MAX ||
+        cfg->account_change_window_days > UINT16_MAX ||
+        cfg->account_change_patients_max > UINT8_MAX ||
+        cfg->patient_active_max > UINT16_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    sc.account_patients_max = (uint8_t)cfg->account_patients_max;
+    sc.account_changes_max = (uint8_t)cfg->account_changes_max;
+    sc.account_change_window_days = (uint16_t)cfg->account_change_window_days;
+    sc.account_change_patients_max = (uint8_t)cfg->account_change_patients_max;
+    sc.patient_active_max = (uint16_t)cfg->patient_active_max;
     int rc = slot_valid_config(&sc);
     if (rc != SLOT_OK) {
         return rc;
@@ -1869,10 +2039,26 @@ int slotc_pool_close(struct slotc *c, struct slotc_req *req, const char *pool,
     return submitCmd(c, req, SLOTC_OP_POOL_CLOSE, b, cb);
 }
 
-int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
-               const char *patient, const char *channel, uint32_t ttl_ms,
-               slotc_cb cb)
+/* An optional string argument: NULL or "" is "", else checkStr's rule. */
+static int optStr(const char *s, int (*rule)(struct slot_str), size_t max,
+                  struct slot_str *out)
 {
+    *out = (struct slot_str){"", 0};
+    if (s == NULL || s[0] == '\0') {
+        return SLOT_OK;
+    }
+    int rc = checkStr(s, rule, max);
+    if (rc == SLOT_OK) {
+        *out = (struct slot_str){s, (uint32_t)strlen(s)};
+    }
+    return rc;
+}
+
+int slotc_hold_account(struct slotc *c, struct slotc_req *req, const char *pool,
+                       const char *patient, const char *channel,
+                       const char *account, uint32_t ttl_ms, slotc_cb cb)
+{
+    struct slot_str acc;
     int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
     if (rc == SLOT_OK) {
         rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
@@ -1880,11 +2066,15 @@ int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
     if (rc == SLOT_OK) {
         rc = checkStr(channel, slot_valid_channel, SLOT_CHANNEL_MAX);
     }
+    if (rc == SLOT_OK) {
+        rc =
+            optStr(account, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX, &acc);
+    }
     if (rc != SLOT_OK) {
         return rc;
     }
     struct blk *b = blkNew(strlen(pool) + strlen(patient) + strlen(channel) +
-                           3 + idemExtra(req));
+                           acc.len + 4 + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
@@ -1893,62 +2083,195 @@ int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
     b->u.cmd.u.hold.patient = blkStr(b, patient);
     b->u.cmd.u.hold.channel = blkStr(b, channel);
     b->u.cmd.u.hold.ttl_ms = ttl_ms;
+    b->u.cmd.u.hold.account = blkBytes(b, acc);
     return submitCmd(c, req, SLOTC_OP_HOLD, b, cb);
+}
+
+int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
+               const char *patient, const char *channel, uint32_t ttl_ms,
+               slotc_cb cb)
+{
+    return slotc_hold_account(c, req, pool, patient, channel, NULL, ttl_ms, cb);
+}
+
+/* CONFIRM, RELEASE, CANCEL: the claim, a payment reference (CONFIRM; ""
+ * none), and who asks. Every one is sent with its protocol 3 arguments
+ * (caller "" = an administrator). */
+static int claimCmd(struct slotc *c, struct slotc_req *req, int op,
+                    uint8_t wire_op, uint64_t id, const char *payment_ref,
+                    const char *caller, const char *account, slotc_cb cb)
+{
+    struct slot_str ref, who, acc;
+    int rc = id == 0 ? SLOT_INVALID_ARGUMENT
+                     : optStr(payment_ref, slot_valid_payment_ref,
+                              SLOT_PAYMENT_REF_MAX, &ref);
+    if (rc == SLOT_OK) {
+        rc = optStr(caller, slot_valid_channel, SLOT_CHANNEL_MAX, &who);
+    }
+    if (rc == SLOT_OK) {
+        rc =
+            optStr(account, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX, &acc);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(ref.len + who.len + acc.len + 3 + idemExtra(req));
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = wire_op;
+    b->u.cmd.u.claim.id = id;
+    b->u.cmd.u.claim.payment_ref = blkBytes(b, ref);
+    b->u.cmd.u.claim.caller = blkBytes(b, who);
+    b->u.cmd.u.claim.account = blkBytes(b, acc);
+    return submitCmd(c, req, op, b, cb);
 }
 
 int slotc_confirm(struct slotc *c, struct slotc_req *req, uint64_t hold,
                   const char *payment_ref, slotc_cb cb)
 {
-    if (payment_ref == NULL) {
-        payment_ref = ""; /* none: a pay-at-visit booking */
-    }
-    int rc = hold == 0 ? SLOT_INVALID_ARGUMENT
-             : payment_ref[0] == '\0'
-                 ? SLOT_OK
-                 : checkStr(payment_ref, slot_valid_payment_ref,
-                            SLOT_PAYMENT_REF_MAX);
-    if (rc != SLOT_OK) {
-        return rc;
-    }
-    struct blk *b = blkNew(strlen(payment_ref) + 1 + idemExtra(req));
-    if (b == NULL) {
-        return SLOT_BUSY;
-    }
-    b->u.cmd.op = SLOT_OP_CONFIRM;
-    b->u.cmd.u.claim.id = hold;
-    b->u.cmd.u.claim.payment_ref = blkStr(b, payment_ref);
-    return submitCmd(c, req, SLOTC_OP_CONFIRM, b, cb);
+    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold,
+                    payment_ref, NULL, NULL, cb);
 }
 
-static int idCmd(struct slotc *c, struct slotc_req *req, int op,
-                 uint8_t wire_op, uint64_t id, slotc_cb cb)
+int slotc_confirm_as(struct slotc *c, struct slotc_req *req, uint64_t hold,
+                     const char *payment_ref, const char *caller,
+                     const char *account, slotc_cb cb)
 {
-    if (id == 0) {
-        return SLOT_INVALID_ARGUMENT;
-    }
-    struct blk *b = blkNew(idemExtra(req));
-    if (b == NULL) {
-        return SLOT_BUSY;
-    }
-    b->u.cmd.op = wire_op;
-    if (wire_op == SLOT_OP_RELEASE) {
-        b->u.cmd.u.claim.id = id;
-    } else {
-        b->u.cmd.u.claim.id = id;
-    }
-    return submitCmd(c, req, op, b, cb);
+    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold,
+                    payment_ref, caller, account, cb);
 }
 
 int slotc_release(struct slotc *c, struct slotc_req *req, uint64_t hold,
                   slotc_cb cb)
 {
-    return idCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, cb);
+    return claimCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, NULL, NULL,
+                    NULL, cb);
+}
+
+int slotc_release_as(struct slotc *c, struct slotc_req *req, uint64_t hold,
+                     const char *caller, const char *account, slotc_cb cb)
+{
+    return claimCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, NULL,
+                    caller, account, cb);
 }
 
 int slotc_cancel(struct slotc *c, struct slotc_req *req, uint64_t booking,
                  slotc_cb cb)
 {
-    return idCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, cb);
+    return claimCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, NULL,
+                    NULL, NULL, cb);
+}
+
+int slotc_cancel_as(struct slotc *c, struct slotc_req *req, uint64_t booking,
+                    const char *caller, const char *account, slotc_cb cb)
+{
+    return claimCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, NULL,
+                    caller, account, cb);
+}
+
+/* ACCOUNT_BIND and ACCOUNT_UNBIND. */
+static int bindCmd(struct slotc *c, struct slotc_req *req, int op,
+                   uint8_t wire_op, const char *account, const char *patient,
+                   slotc_cb cb)
+{
+    int rc = checkStr(account, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    if (rc == SLOT_OK) {
+        rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b =
+        blkNew(strlen(account) + strlen(patient) + 2 + idemExtra(req));
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = wire_op;
+    b->u.cmd.u.bind.account = blkStr(b, account);
+    b->u.cmd.u.bind.patient = blkStr(b, patient);
+    return submitCmd(c, req, op, b, cb);
+}
+
+int slotc_account_bind(struct slotc *c, struct slotc_req *req,
+                       const char *account, const char *patient, slotc_cb cb)
+{
+    return bindCmd(c, req, SLOTC_OP_ACCOUNT_BIND, SLOT_OP_ACCOUNT_BIND, account,
+                   patient, cb);
+}
+
+int slotc_account_unbind(struct slotc *c, struct slotc_req *req,
+                         const char *account, const char *patient, slotc_cb cb)
+{
+    return bindCmd(c, req, SLOTC_OP_ACCOUNT_UNBIND, SLOT_OP_ACCOUNT_UNBIND,
+                   account, patient, cb);
+}
+
+static int reasonRule(struct slot_str s)
+{
+    return slot_valid_text(s, SLOT_REASON_MAX);
+}
+
+/* VIOLATION, UNBLOCK and EXCEPTION: a hospital, a patient, who and why. */
+static int staffCmd(struct slotc *c, struct slotc_req *req, int op,
+                    uint8_t wire_op, const char *hospital, const char *patient,
+                    int kind, const char *operator_name, const char *reason,
+                    slotc_cb cb)
+{
+    int rc = checkStr(hospital, slot_valid_name, SLOT_NAME_MAX);
+    if (rc == SLOT_OK) {
+        rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    }
+    if (rc == SLOT_OK) {
+        rc = checkStr(operator_name, slot_valid_operator, SLOT_OPERATOR_MAX);
+    }
+    if (rc == SLOT_OK) {
+        rc = checkStr(reason, reasonRule, SLOT_REASON_MAX);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b =
+        blkNew(strlen(hospital) + strlen(patient) + strlen(operator_name) +
+               strlen(reason) + 4 + idemExtra(req));
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = wire_op;
+    b->u.cmd.u.staff.hospital = blkStr(b, hospital);
+    b->u.cmd.u.staff.patient = blkStr(b, patient);
+    b->u.cmd.u.staff.kind = (uint8_t)kind;
+    b->u.cmd.u.staff.operator_name = blkStr(b, operator_name);
+    b->u.cmd.u.staff.reason = blkStr(b, reason);
+    return submitCmd(c, req, op, b, cb);
+}
+
+int slotc_violation(struct slotc *c, struct slotc_req *req,
+                    const char *hospital, const char *patient, int kind,
+                    const char *operator_name, const char *reason, slotc_cb cb)
+{
+    /* UNPAID is recorded by the ledger itself when a hold expires. */
+    if (kind != SLOTC_VIOLATION_NO_SHOW && kind != SLOTC_VIOLATION_OTHER) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    return staffCmd(c, req, SLOTC_OP_VIOLATION, SLOT_OP_VIOLATION, hospital,
+                    patient, kind, operator_name, reason, cb);
+}
+
+int slotc_unblock(struct slotc *c, struct slotc_req *req, const char *hospital,
+                  const char *patient, const char *operator_name,
+                  const char *reason, slotc_cb cb)
+{
+    return staffCmd(c, req, SLOTC_OP_UNBLOCK, SLOT_OP_UNBLOCK, hospital,
+                    patient, 0, operator_name, reason, cb);
+}
+
+int slotc_exception(struct slotc *c, struct slotc_req *req,
+                    const char *hospital, const char *patient,
+                    const char *operator_name, const char *reason, slotc_cb cb)
+{
+    return staffCmd(c, req, SLOTC_OP_EXCEPTION, SLOT_OP_EXCEPTION, hospital,
+                    patient, 0, operator_name, reason, cb);
 }
 
 int slotc_expire(struct slotc *c, struct slotc_req *req, uint32_t max,
@@ -2161,21 +2484,6 @@ int slotc_read_ledger(struct slotc *c, struct slotc_req *req, slotc_cb cb)
     return submitRead(c, req, SLOTC_OP_READ_LEDGER, b, cb);
 }
 
-/* An optional string argument: NULL or "" is "", else checkStr's rule. */
-static int optStr(const char *s, int (*rule)(struct slot_str), size_t max,
-                  struct slot_str *out)
-{
-    *out = (struct slot_str){"", 0};
-    if (s == NULL || s[0] == '\0') {
-        return SLOT_OK;
-    }
-    int rc = checkStr(s, rule, max);
-    if (rc == SLOT_OK) {
-        *out = (struct slot_str){s, (uint32_t)strlen(s)};
-    }
-    return rc;
-}
-
 int slotc_read_query(struct slotc *c, struct slotc_req *req,
                      const struct slotc_query *q, slotc_cb cb)
 {
@@ -2260,6 +2568,57 @@ int slotc_read_rules_log(struct slotc *c, struct slotc_req *req,
 {
     return readRules(c, req, SLOTC_OP_READ_RULES_LOG, hospital, NULL,
                      after_version, limit, cb);
+}
+
+/* PATIENT_INFO and ACCOUNT: one key. */
+static int readKey(struct slotc *c, struct slotc_req *req, int op,
+                   uint8_t wire_op, const char *key, slotc_cb cb)
+{
+    int rc = checkStr(key, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(key) + 1);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = wire_op;
+    if (wire_op == SLOT_READ_ACCOUNT) {
+        b->u.rd.account = blkStr(b, key);
+    } else {
+        b->u.rd.patient = blkStr(b, key);
+    }
+    return submitRead(c, req, op, b, cb);
+}
+
+int slotc_read_patient_info(struct slotc *c, struct slotc_req *req,
+                            const char *patient, slotc_cb cb)
+{
+    return readKey(c, req, SLOTC_OP_READ_PATIENT_INFO, SLOT_READ_PATIENT_INFO,
+                   patient, cb);
+}
+
+int slotc_read_account(struct slotc *c, struct slotc_req *req,
+                       const char *account, slotc_cb cb)
+{
+    return readKey(c, req, SLOTC_OP_READ_ACCOUNT, SLOT_READ_ACCOUNT, account,
+                   cb);
+}
+
+int slotc_read_staff_log(struct slotc *c, struct slotc_req *req,
+                         uint64_t after_seq, uint32_t limit, slotc_cb cb)
+{
+    if (limit == 0 || limit > SLOT_LIST_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_STAFF_LOG;
+    b->u.rd.after_version = after_seq;
+    b->u.rd.limit = limit;
+    return submitRead(c, req, SLOTC_OP_READ_STAFF_LOG, b, cb);
 }
 
 int slotc_schedule_check(struct slotc *c, struct slotc_req *req,

@@ -58,7 +58,10 @@
  *                         the booking id; which are the same number). For a
  *                         HOLD, whose id only the ledger knows, out.pool and
  *                         out.patient name what to query
- *                         (slotc_read_patient). A command abandoned in
+ *                         (slotc_read_patient); for the account and
+ *                         staff commands out.patient (slotc_read_account,
+ *                         slotc_read_patient_info, slotc_read_staff_log).
+ *                         A command abandoned in
  *                         flight may still be applied a little later (it may
  *                         sit in the Raft log): query after the cluster has
  *                         a leader again.
@@ -132,8 +135,13 @@ struct uv_loop_s;
 
 /* 2: protocol version 2 (hospital schedules and rules); struct slotc_pool,
  * slotc_claim, slotc_pool_spec and slotc_out grew (an ABI change:
- * libslot.so.2). */
-#define SLOTC_VERSION_MAJOR 2
+ * libslot.so.2).
+ * 3: protocol version 3 (the patient rules: accounts, quotas,
+ * cancellations, violations and blacklists, cool-down); struct
+ * slotc_config, slotc_bucket, slotc_pool, slotc_rules and slotc_out (so
+ * slotc_req) grew (an ABI change: libslot.so.3). Every version 2 call
+ * keeps its signature and meaning (source compatible). */
+#define SLOTC_VERSION_MAJOR 3
 #define SLOTC_VERSION_MINOR 0
 
 /* Limits, equal to the protocol's (slot_proto.h). */
@@ -165,6 +173,15 @@ struct uv_loop_s;
 #define SLOTC_TEMPLATE_DAYS_MAX  366
 #define SLOTC_TEMPLATE_SEGS_MAX  48
 #define SLOTC_RULES_LOG_MAX      32 /* changes a hospital's log keeps */
+/* Patients and accounts (protocol 3). */
+#define SLOTC_ACCOUNT_PATIENTS_MAX 8 /* config.account_patients_max at most */
+#define SLOTC_ACCOUNT_CHANGES_KEPT 8 /* unbind changes an account keeps */
+#define SLOTC_VIOLATIONS_KEPT                                                  \
+    8                           /* violations (and hospitals' standings)
+                                      * a patient's record keeps */
+#define SLOTC_CANCELS_KEPT    8 /* cancellations a patient's record keeps */
+#define SLOTC_COOLDOWN_MAX_MS 3600000u /* cooldown_max_ms at most */
+#define SLOTC_WINDOW_DAYS_MAX 3660     /* violation window, blacklist days */
 
 /* ---- Errors ------------------------------------------------------------- */
 
@@ -227,10 +244,57 @@ SLOT_API void slotc_minute_format(uint32_t minute, char out[6]);
 SLOT_API uint32_t slotc_local_day(uint64_t utc_ms, int32_t utc_offset_min);
 SLOT_API int slotc_member_role_from_name(const char *name);
 
+/* Which quota refused a hold (out.quota of QUOTA_EXCEEDED). */
+enum slotc_quota {
+    SLOTC_QUOTA_DAY_NORMAL = 1,   /* normal pools of one visit day */
+    SLOTC_QUOTA_DAY_EXPERT = 2,   /* expert pools of one visit day */
+    SLOTC_QUOTA_DEPT_EXPERT = 3,  /* expert pools of one department and day */
+    SLOTC_QUOTA_MONTH_NORMAL = 4, /* normal pools of one calendar month */
+    SLOTC_QUOTA_MONTH_EXPERT = 5, /* expert pools of one calendar month */
+    SLOTC_QUOTA_ACTIVE = 6 /* config.patient_active_max, across the platform */
+};
+/* Which binding rule refused (out.account_rule of ACCOUNT_LIMIT). */
+enum slotc_account_rule {
+    SLOTC_ACCOUNT_FULL = 1,           /* account_patients_max are bound */
+    SLOTC_ACCOUNT_ELSEWHERE = 2,      /* the patient is bound to another */
+    SLOTC_ACCOUNT_CHANGES = 3,        /* account_changes_max in the window */
+    SLOTC_ACCOUNT_CHANGE_PATIENTS = 4 /* account_change_patients_max unbinds
+                                       * in the change open (24 h) */
+};
+enum slotc_violation_kind {
+    SLOTC_VIOLATION_NO_SHOW = 1, /* staff: the patient did not come */
+    SLOTC_VIOLATION_UNPAID = 2,  /* the ledger: a hold expired unpaid (only
+                                  * recorded by the ledger itself) */
+    SLOTC_VIOLATION_OTHER = 3,   /* staff, with its reason */
+};
+/* Names: "day_normal", "day_expert", "dept_expert", "month_normal",
+ * "month_expert", "active"; "full", "elsewhere", "changes",
+ * "change_patients"; "no_show", "unpaid", "other"; or NULL. Static. */
+SLOT_API const char *slotc_quota_name(int quota);
+SLOT_API const char *slotc_account_rule_name(int rule);
+SLOT_API const char *slotc_violation_name(int kind);
+/* The kind for a name, or -1. */
+SLOT_API int slotc_violation_from_name(const char *name);
+
 /* Replicated rule parameters (slotc_config replaces all of them). Ranges:
  * 1 <= hold_ttl_min_ms <= hold_ttl_max_ms <= 86400000; session_max
  * 1..1000000; session_idle_ms 1000..2^53; retain_ms <= 2^53; retain_max
- * <= 10000000. */
+ * <= 10000000.
+ *
+ * The account and patient limits (protocol 3) travel only when v3 is
+ * true; then they are all replaced, with the ranges: account_patients_max
+ * 1..SLOTC_ACCOUNT_PATIENTS_MAX (patients one account binds; ledger
+ * default 4), account_changes_max 1..SLOTC_ACCOUNT_CHANGES_KEPT (unbind
+ * changes per window; 1), account_change_window_days 1..3660 (365),
+ * account_change_patients_max 1..SLOTC_ACCOUNT_PATIENTS_MAX (unbinds in
+ * one change; 2), patient_active_max 0..65535 (active claims one patient
+ * may have across the platform; 0: no limit), cooldown_key (the secret
+ * that makes a cancelled slot's return time unpredictable). v3 false
+ * (what a zeroed struct of a version 2 caller says): the other fields must
+ * be 0 and the ledger keeps its values of them. Reads report v3 true and
+ * cooldown_key zero (the ledger never discloses it): to change only the
+ * first six fields of a config that was read, clear v3 before sending it
+ * back, or the key is replaced by zeros. */
 struct slotc_config {
     uint32_t hold_ttl_min_ms;
     uint32_t hold_ttl_max_ms;
@@ -238,6 +302,13 @@ struct slotc_config {
     uint64_t session_idle_ms;
     uint64_t retain_ms;
     uint32_t retain_max;
+    bool v3;
+    uint32_t account_patients_max;
+    uint32_t account_changes_max;
+    uint32_t account_change_window_days;
+    uint32_t account_change_patients_max;
+    uint32_t patient_active_max;
+    uint64_t cooldown_key[2];
 };
 
 struct slotc_share {
@@ -287,10 +358,13 @@ struct slotc_pool_spec {
     const struct slotc_place *place; /* NULL: a free-standing pool */
 };
 
-/* Counters of one bucket: a channel's share, or the shared remainder. */
+/* Counters of one bucket: a channel's share, or the shared remainder.
+ * free + held + booked + cooling == capacity. */
 struct slotc_bucket {
     char channel[SLOTC_CHANNEL_MAX + 1]; /* "" for the remainder */
     uint32_t capacity, free, held, booked;
+    uint32_t cooling; /* freed by a cancel, not free again yet (the
+                       * hospital's cool-down) */
 };
 
 /* A scheduled pool's place as reads report it. */
@@ -326,6 +400,7 @@ struct slotc_pool {
     struct slotc_bucket remainder;
     bool scheduled; /* place is set */
     struct slotc_pool_place place;
+    uint32_t cooling; /* free + held + booked + cooling == capacity */
 };
 
 /* A hold and, once confirmed, the booking made from it (same id). */
@@ -371,6 +446,51 @@ struct slotc_elig {
     uint32_t n;
     char names[SLOTC_POOL_NAMES_MAX][SLOTC_CHANNEL_MAX + 1];
 };
+/* A hospital's patient rules (rule set version 2; slot_sched.h has the
+ * full contract). They apply to the hospital's scheduled pools (a
+ * department's own rule set does not change them). slotc_rules_init
+ * restricts nothing: no quota, no deadline, no limit, no blacklist, no
+ * cool-down, no account channels (window 30 days, blacklist 90 days, so
+ * that a threshold alone turns the blacklist on). */
+struct slotc_patient_rules {
+    /* 0 (no limit) .. 255: a patient's held + booked claims at the
+     * hospital on one visit day in normal pools / in expert pools (every
+     * kind but normal), in one department's expert pools on one day, in
+     * one calendar month of visit days (normal / expert). */
+    uint32_t quota_day_normal, quota_day_expert, quota_dept_expert;
+    uint32_t quota_month_normal, quota_month_expert;
+    /* A booking may be cancelled (by a channel; an administrator always
+     * may) until local minute cancel_minute (0..1439; -1: no deadline) of
+     * the day cancel_days_before (0..366) days before the visit day;
+     * cancel_same_day: one booked at or after that deadline still may,
+     * until its segment starts. */
+    uint32_t cancel_days_before;
+    int32_t cancel_minute;
+    bool cancel_same_day;
+    uint32_t cancel_limit_day; /* 0 (none) .. SLOTC_CANCELS_KEPT: a patient
+                                * who cancelled this many times on one local
+                                * day gets no new holds that day */
+    /* violation_threshold (0: no blacklist .. SLOTC_VIOLATIONS_KEPT)
+     * violations within violation_window_days (1..3660) blacklist the
+     * patient at the hospital for blacklist_days (1..3660); one fewer
+     * shows a warning. */
+    uint32_t violation_window_days;
+    uint32_t violation_threshold;
+    uint32_t blacklist_days;
+    char blacklist_exempt[SLOTC_CHANNEL_MAX + 1]; /* "" or a channel or
+                                                   * group that still books
+                                                   * for a blacklisted
+                                                   * patient */
+    bool unpaid_is_violation; /* a hold that expires unpaid is one */
+    /* A slot freed by a cancel returns to free at an unpredictable time in
+     * [min, max] ms after it (max 0: at once); max <= 3600000. */
+    uint32_t cooldown_min_ms, cooldown_max_ms;
+    char account_channels[SLOTC_CHANNEL_MAX + 1]; /* "" or a channel or
+                                                   * group whose holds must
+                                                   * name an account the
+                                                   * patient is bound to */
+};
+
 struct slotc_rules {
     int32_t utc_offset_min;  /* -720..840 (Beijing: 480) */
     uint32_t release_minute; /* 0..1439: the day horizon_days ahead opens */
@@ -388,6 +508,8 @@ struct slotc_rules {
     struct slotc_policy policies[SLOTC_POLICIES_MAX];
     uint32_t n_elig;
     struct slotc_elig elig[SLOTC_ELIG_RULES_MAX];
+    struct slotc_patient_rules patient; /* the hospital's; a department's
+                                         * own are stored, not applied */
 };
 /* Rules that restrict nothing (what a hospital without rules behaves as),
  * UTC offset 0. */
@@ -476,6 +598,63 @@ struct slotc_node_status {
     uint64_t commands_applied;
 };
 
+/* ---- Patients, accounts and the staff log (protocol 3) ------------------- */
+
+struct slotc_violation {
+    uint64_t at_ms;
+    char hospital[SLOTC_NAME_MAX + 1];
+    int kind; /* enum slotc_violation_kind */
+};
+/* A patient's standing at one hospital (one with violations, a blacklist
+ * or an exception). */
+struct slotc_standing {
+    char hospital[SLOTC_NAME_MAX + 1];
+    uint32_t violations;           /* within the hospital's window, now */
+    uint32_t threshold;            /* 0: the hospital has no blacklist rule */
+    bool warning;                  /* one more violation blacklists */
+    uint64_t blacklisted_until_ms; /* 0: not blacklisted */
+    bool exception;                /* staff let the next hold through */
+};
+/* A patient's record (slotc_read_patient_info). A patient the ledger does
+ * not know reads as empty. */
+struct slotc_patient_info {
+    char patient[SLOTC_PATIENT_KEY_MAX + 1];
+    char account[SLOTC_PATIENT_KEY_MAX + 1]; /* "" none */
+    uint32_t n_claims; /* active claims (held before their deadline, or */
+    const struct slotc_claim *claims; /* booked), by id; = out.claims */
+    uint32_t n_violations;            /* kept, oldest first */
+    struct slotc_violation violations[SLOTC_VIOLATIONS_KEPT];
+    uint32_t n_standing;
+    struct slotc_standing standing[SLOTC_VIOLATIONS_KEPT];
+    uint32_t n_cancels; /* the patient's own cancellations (by a channel),
+                         * kept, oldest first */
+    uint64_t cancels_ms[SLOTC_CANCELS_KEPT];
+};
+struct slotc_account_change {
+    uint64_t at_ms;   /* the change's first unbind */
+    uint32_t unbinds; /* in that change */
+};
+/* An account (slotc_read_account); an unknown one reads as empty. */
+struct slotc_account_info {
+    char account[SLOTC_PATIENT_KEY_MAX + 1];
+    uint32_t n_patients; /* bound, in binding order */
+    char patients[SLOTC_ACCOUNT_PATIENTS_MAX][SLOTC_PATIENT_KEY_MAX + 1];
+    uint32_t n_changes; /* kept, oldest first */
+    struct slotc_account_change changes[SLOTC_ACCOUNT_CHANGES_KEPT];
+};
+/* One entry of the staff log: a VIOLATION, UNBLOCK or EXCEPTION that took
+ * effect. */
+struct slotc_staff_entry {
+    uint64_t seq; /* 1, 2, ... */
+    uint64_t at_ms;
+    int op; /* SLOTC_OP_VIOLATION, SLOTC_OP_UNBLOCK or SLOTC_OP_EXCEPTION */
+    char hospital[SLOTC_NAME_MAX + 1];
+    char patient[SLOTC_PATIENT_KEY_MAX + 1];
+    int kind; /* VIOLATION's (enum slotc_violation_kind), else 0 */
+    char operator_name[SLOTC_OPERATOR_MAX + 1];
+    char reason[SLOTC_REASON_MAX + 1];
+};
+
 /* Splits a member address "RAFT/CLIENT" into its parts (client "" when
  * absent). Returns SLOT_OK, or SLOT_INVALID_ARGUMENT if a part does not fit
  * its buffer. */
@@ -517,6 +696,15 @@ enum slotc_op {
     SLOTC_OP_READ_RULES,
     SLOTC_OP_READ_RULES_LOG,
     SLOTC_OP_SCHEDULE_CHECK,
+    /* patients and accounts (protocol 3: commands, then reads) */
+    SLOTC_OP_ACCOUNT_BIND,
+    SLOTC_OP_ACCOUNT_UNBIND,
+    SLOTC_OP_VIOLATION,
+    SLOTC_OP_UNBLOCK,
+    SLOTC_OP_EXCEPTION,
+    SLOTC_OP_READ_PATIENT_INFO,
+    SLOTC_OP_READ_ACCOUNT,
+    SLOTC_OP_READ_STAFF_LOG,
 };
 /* "HOLD", "READ_POOL", "STATUS", ...; NULL for an unknown op. Static. */
 SLOT_API const char *slotc_op_name(int op);
@@ -573,6 +761,24 @@ struct slotc_out {
                                    * another definition (at most
                                    * SLOTC_LIST_MAX listed) */
     uint32_t n_conflicts;
+    /* ---- protocol 3 ---- */
+    uint32_t bound;      /* ACCOUNT_BIND / UNBIND: patients now bound to the
+                          * account */
+    uint32_t violations; /* VIOLATION: the patient's violations at the
+                          * hospital within its window */
+    uint64_t until_ms;   /* VIOLATION: blacklisted until (0: not);
+                          * refused BLACKLISTED: the same */
+    bool lifted;         /* UNBLOCK: the patient was blacklisted there */
+    /* What a refusal names (0 otherwise): */
+    int quota;           /* QUOTA_EXCEEDED: enum slotc_quota */
+    uint32_t window_day; /* QUOTA_EXCEEDED: the quota window's first local
+                          * day (the visit day, or the month's first);
+                          * CANCEL_LIMIT: today (local) */
+    int account_rule;    /* ACCOUNT_LIMIT: enum slotc_account_rule */
+    const struct slotc_patient_info *patient_info; /* READ_PATIENT_INFO */
+    const struct slotc_account_info *account;      /* READ_ACCOUNT */
+    const struct slotc_staff_entry *staff;         /* READ_STAFF_LOG */
+    uint32_t n_staff;
 };
 
 struct slotc_req {
@@ -589,7 +795,9 @@ struct slotc_req {
                                * gets NOT_LEADER if it is not). Copied. */
     const char *idem_key;     /* POOL_CREATE / POOL_UPDATE / POOL_CLOSE /
                                * HOLD / CONFIRM / RELEASE / CANCEL /
-                               * RULES_SET / SCHEDULE_IMPORT: an
+                               * RULES_SET / SCHEDULE_IMPORT /
+                               * ACCOUNT_BIND / ACCOUNT_UNBIND / VIOLATION /
+                               * UNBLOCK / EXCEPTION: an
                                * idempotency key (1..64 bytes of
                                * [A-Za-z0-9_.:-]) the ledger remembers with
                                * the result (ledger.h, IDEM): the same key
@@ -694,30 +902,116 @@ SLOT_API int slotc_pool_close(struct slotc *c, struct slotc_req *req,
 
 /* Holds one slot of `pool` for `patient` through `channel` for ttl_ms (0:
  * the hospital's payment window, for a scheduled pool whose hospital sets
- * one). out.id = hold id, out.deadline_ms. Errors, in the ledger's order
- * (ledger.h): UNKNOWN_POOL, POOL_CLOSED, CHANNEL_NOT_ALLOWED,
- * OUTSIDE_HORIZON, NOT_RELEASED, BOOKING_CLOSED, TTL_OUT_OF_RANGE,
- * PATIENT_HAS_CLAIM, SOLD_OUT, LIMIT_REACHED. OUTCOME_UNKNOWN: out.pool and
+ * one), naming no account (slotc_hold_account with account ""). out.id =
+ * hold id, out.deadline_ms. Errors, in the ledger's order (ledger.h):
+ * UNKNOWN_POOL, POOL_CLOSED, CHANNEL_NOT_ALLOWED, OUTSIDE_HORIZON,
+ * NOT_RELEASED, BOOKING_CLOSED, TTL_OUT_OF_RANGE, NOT_BOUND, BLACKLISTED
+ * (out.until_ms), CANCEL_LIMIT (out.window_day = today), PATIENT_HAS_CLAIM,
+ * QUOTA_EXCEEDED (out.quota, out.window_day), SOLD_OUT (also while freed
+ * slots cool down), LIMIT_REACHED. OUTCOME_UNKNOWN: out.pool and
  * out.patient (query with slotc_read_patient). */
 SLOT_API int slotc_hold(struct slotc *c, struct slotc_req *req,
                         const char *pool, const char *patient,
                         const char *channel, uint32_t ttl_ms, slotc_cb cb);
 
-/* Confirms (books) a hold. out.id = booking id (the hold id),
- * out.visit_no. payment_ref NULL: no payment (a pay-at-visit pool books
- * it unpaid; any other pool refuses PAYMENT_REQUIRED). Errors:
- * UNKNOWN_HOLD, HOLD_EXPIRED, ALREADY_CONFIRMED, ALREADY_RELEASED,
- * PAYMENT_REQUIRED. Sync: INVALID_ARGUMENT for hold 0 or a bad ref. */
+/* slotc_hold on behalf of an account: account NULL or "" is none, else a
+ * key of the patient key rules (SLOTC_PATIENT_KEY_MIN..MAX bytes) that the
+ * patient must be bound to (NOT_BOUND otherwise). A channel covered by the
+ * hospital's account_channels rule must name one (NOT_BOUND without).
+ * The hold belongs to its channel, and to the account's channel calls
+ * while the patient stays bound to it (see slotc_confirm_as). */
+SLOT_API int slotc_hold_account(struct slotc *c, struct slotc_req *req,
+                                const char *pool, const char *patient,
+                                const char *channel, const char *account,
+                                uint32_t ttl_ms, slotc_cb cb);
+
+/* Confirms (books) a hold as an administrator (caller ""; see
+ * slotc_confirm_as). out.id = booking id (the hold id), out.visit_no.
+ * payment_ref NULL: no payment (a pay-at-visit pool books it unpaid; any
+ * other pool refuses PAYMENT_REQUIRED). Errors: UNKNOWN_HOLD,
+ * HOLD_EXPIRED, ALREADY_CONFIRMED, ALREADY_RELEASED, PAYMENT_REQUIRED.
+ * Sync: INVALID_ARGUMENT for hold 0 or a bad ref. */
 SLOT_API int slotc_confirm(struct slotc *c, struct slotc_req *req,
                            uint64_t hold, const char *payment_ref, slotc_cb cb);
 
-/* Releases a hold. Errors: as slotc_confirm. */
+/* Releases a hold as an administrator. Errors: as slotc_confirm. */
 SLOT_API int slotc_release(struct slotc *c, struct slotc_req *req,
                            uint64_t hold, slotc_cb cb);
 
-/* Cancels a booking. Errors: UNKNOWN_BOOKING, ALREADY_CANCELLED. */
+/* Cancels a booking as an administrator: no cancellation deadline
+ * applies and the patient's cancellation count does not grow. Errors:
+ * UNKNOWN_BOOKING, ALREADY_CANCELLED. */
 SLOT_API int slotc_cancel(struct slotc *c, struct slotc_req *req,
                           uint64_t booking, slotc_cb cb);
+
+/* The same on behalf of a calling channel (caller, a channel name; NULL
+ * or "": an administrator, as the calls above) and an account (NULL or
+ * "": none). The ledger lets a channel touch only its own claims: a claim
+ * made through another channel answers NOT_OWNER (right after
+ * UNKNOWN_HOLD / UNKNOWN_BOOKING, changing nothing) unless the account is
+ * given and the claim's patient is bound to it now (so a patient's
+ * account may confirm through the app what it held through wechat).
+ * A cancel by a channel is subject to the hospital's cancellation
+ * deadline (CANCEL_CLOSED, after ALREADY_CANCELLED) and counts towards
+ * the patient's daily cancellation limit. Whatever serves patients (the
+ * HTTP shim) must use these forms with the caller's own channel: the
+ * forms above act with an administrator's rights. */
+SLOT_API int slotc_confirm_as(struct slotc *c, struct slotc_req *req,
+                              uint64_t hold, const char *payment_ref,
+                              const char *caller, const char *account,
+                              slotc_cb cb);
+SLOT_API int slotc_release_as(struct slotc *c, struct slotc_req *req,
+                              uint64_t hold, const char *caller,
+                              const char *account, slotc_cb cb);
+SLOT_API int slotc_cancel_as(struct slotc *c, struct slotc_req *req,
+                             uint64_t booking, const char *caller,
+                             const char *account, slotc_cb cb);
+
+/* Binds patient to account (both keys of the patient key rules): a
+ * patient has at most one account, an account at most
+ * config.account_patients_max patients. Binding a bound pair changes
+ * nothing (OK). out.bound = patients bound to the account. Errors:
+ * ACCOUNT_LIMIT (out.account_rule: ELSEWHERE, the patient is bound to
+ * another account; FULL), LIMIT_REACHED. */
+SLOT_API int slotc_account_bind(struct slotc *c, struct slotc_req *req,
+                                const char *account, const char *patient,
+                                slotc_cb cb);
+/* Unbinds a patient (the patient's claims stay as they are). Unbinds
+ * within 24 h of a change's first count as that change. out.bound.
+ * Errors: NOT_BOUND (not bound to this account), ACCOUNT_LIMIT
+ * (out.account_rule: CHANGES, account_changes_max changes in the
+ * window; CHANGE_PATIENTS, account_change_patients_max unbinds in this
+ * change). */
+SLOT_API int slotc_account_unbind(struct slotc *c, struct slotc_req *req,
+                                  const char *account, const char *patient,
+                                  slotc_cb cb);
+
+/* Staff commands on a patient at a hospital (a name, with rules), each
+ * recorded in the staff log with who (operator_name, 1..32 bytes of
+ * [A-Za-z0-9_.@-]) and why (reason, 1..256 bytes of UTF-8 without control
+ * characters). */
+/* Records a violation of `kind` (SLOTC_VIOLATION_NO_SHOW or
+ * SLOTC_VIOLATION_OTHER; UNPAID is the ledger's own: INVALID_ARGUMENT).
+ * out.violations (within the hospital's window), out.until_ms (blacklisted
+ * until, 0 if not: the hospital's threshold was reached). Errors:
+ * UNKNOWN_HOSPITAL, LIMIT_REACHED. */
+SLOT_API int slotc_violation(struct slotc *c, struct slotc_req *req,
+                             const char *hospital, const char *patient,
+                             int kind, const char *operator_name,
+                             const char *reason, slotc_cb cb);
+/* Lifts the patient's blacklist at the hospital and forgets the
+ * patient's violations there. out.lifted: the patient was blacklisted.
+ * Errors: UNKNOWN_HOSPITAL. */
+SLOT_API int slotc_unblock(struct slotc *c, struct slotc_req *req,
+                           const char *hospital, const char *patient,
+                           const char *operator_name, const char *reason,
+                           slotc_cb cb);
+/* Lets the patient's next successful hold at the hospital through a
+ * blacklist. Errors: UNKNOWN_HOSPITAL, LIMIT_REACHED. */
+SLOT_API int slotc_exception(struct slotc *c, struct slotc_req *req,
+                             const char *hospital, const char *patient,
+                             const char *operator_name, const char *reason,
+                             slotc_cb cb);
 
 /* Expires up to max (1..4096) due holds now (the leader also does this by
  * itself). Not deduplicated (it needs none). out.expired, out.still_due. */
@@ -793,6 +1087,22 @@ SLOT_API int slotc_read_rules(struct slotc *c, struct slotc_req *req,
 SLOT_API int slotc_read_rules_log(struct slotc *c, struct slotc_req *req,
                                   const char *hospital, uint64_t after_version,
                                   uint32_t limit, slotc_cb cb);
+/* A patient's record: *out.patient_info, its active claims also as
+ * out.claims / out.n_claims (at most SLOTC_LIST_MAX). Never
+ * UNKNOWN_PATIENT: an unknown patient reads as empty. */
+SLOT_API int slotc_read_patient_info(struct slotc *c, struct slotc_req *req,
+                                     const char *patient, slotc_cb cb);
+/* An account's bound patients and changes: *out.account (an unknown
+ * account reads as empty). */
+SLOT_API int slotc_read_account(struct slotc *c, struct slotc_req *req,
+                                const char *account, slotc_cb cb);
+/* The staff log's entries with seq > after_seq, oldest first, at most
+ * limit (1..SLOTC_LIST_MAX; the ledger keeps the last 4096): out.staff,
+ * out.n_staff. */
+SLOT_API int slotc_read_staff_log(struct slotc *c, struct slotc_req *req,
+                                  uint64_t after_seq, uint32_t limit,
+                                  slotc_cb cb);
+
 /* What slotc_schedule_import of tpl would do now, changing nothing:
  * out.created (new pools), out.unchanged, out.conflicts. Errors:
  * UNKNOWN_HOSPITAL. */
@@ -909,5 +1219,46 @@ SLOT_API int slotc_sync_member_remove(struct slotc_sync *s,
                                       struct slotc_req *req, uint64_t id);
 SLOT_API int slotc_sync_transfer(struct slotc_sync *s, struct slotc_req *req,
                                  uint64_t id);
+/* Protocol 3. */
+SLOT_API int slotc_sync_hold_account(struct slotc_sync *s,
+                                     struct slotc_req *req, const char *pool,
+                                     const char *patient, const char *channel,
+                                     const char *account, uint32_t ttl_ms);
+SLOT_API int slotc_sync_confirm_as(struct slotc_sync *s, struct slotc_req *req,
+                                   uint64_t hold, const char *payment_ref,
+                                   const char *caller, const char *account);
+SLOT_API int slotc_sync_release_as(struct slotc_sync *s, struct slotc_req *req,
+                                   uint64_t hold, const char *caller,
+                                   const char *account);
+SLOT_API int slotc_sync_cancel_as(struct slotc_sync *s, struct slotc_req *req,
+                                  uint64_t booking, const char *caller,
+                                  const char *account);
+SLOT_API int slotc_sync_account_bind(struct slotc_sync *s,
+                                     struct slotc_req *req, const char *account,
+                                     const char *patient);
+SLOT_API int slotc_sync_account_unbind(struct slotc_sync *s,
+                                       struct slotc_req *req,
+                                       const char *account,
+                                       const char *patient);
+SLOT_API int slotc_sync_violation(struct slotc_sync *s, struct slotc_req *req,
+                                  const char *hospital, const char *patient,
+                                  int kind, const char *operator_name,
+                                  const char *reason);
+SLOT_API int slotc_sync_unblock(struct slotc_sync *s, struct slotc_req *req,
+                                const char *hospital, const char *patient,
+                                const char *operator_name, const char *reason);
+SLOT_API int slotc_sync_exception(struct slotc_sync *s, struct slotc_req *req,
+                                  const char *hospital, const char *patient,
+                                  const char *operator_name,
+                                  const char *reason);
+SLOT_API int slotc_sync_read_patient_info(struct slotc_sync *s,
+                                          struct slotc_req *req,
+                                          const char *patient);
+SLOT_API int slotc_sync_read_account(struct slotc_sync *s,
+                                     struct slotc_req *req,
+                                     const char *account);
+SLOT_API int slotc_sync_read_staff_log(struct slotc_sync *s,
+                                       struct slotc_req *req,
+                                       uint64_t after_seq, uint32_t limit);
 
 #endif /* LIBSLOT_H */

@@ -47,5 +47,14 @@ size_t slotc__template_bytes(const struct slot_template *t);
 void slotc__pool_from_wire(struct slotc_pool *d,
                            const struct slot_pool_status *s);
 void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s);
+/* A patient's record; its claims go to claims[s->n_claims] (d->claims
+ * points there). */
+void slotc__patient_info_from_wire(struct slotc_patient_info *d,
+                                   const struct slot_patient_info *s,
+                                   struct slotc_claim *claims);
+void slotc__account_from_wire(struct slotc_account_info *d,
+                              const struct slot_account_info *s);
+void slotc__staff_from_wire(struct slotc_staff_entry *d,
+                            const struct slot_staff_entry *s);
 
 #endif /* LIBSLOT_INT_H */

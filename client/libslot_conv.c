@@ -34,6 +34,20 @@ _Static_assert(SLOTC_TEMPLATE_SEGS_MAX == SLOT_TEMPLATE_SEGS_MAX, "segs");
 _Static_assert((int)SLOTC_KIND_TOP_EXPERT == (int)SLOT_KIND_TOP_EXPERT,
                "kinds");
 _Static_assert((int)SLOTC_PAY_AT_VISIT == (int)SLOT_PAY_AT_VISIT, "pay");
+_Static_assert(SLOTC_ACCOUNT_PATIENTS_MAX == SLOT_ACCOUNT_PATIENTS_MAX,
+               "account limit");
+_Static_assert(SLOTC_ACCOUNT_CHANGES_KEPT == SLOT_ACCOUNT_CHANGES_KEPT,
+               "account changes");
+_Static_assert(SLOTC_VIOLATIONS_KEPT == SLOT_VIOLATIONS_KEPT, "violations");
+_Static_assert(SLOTC_CANCELS_KEPT == SLOT_CANCELS_KEPT, "cancels");
+_Static_assert(SLOTC_COOLDOWN_MAX_MS == SLOT_COOLDOWN_MAX_MS, "cool-down");
+_Static_assert(SLOTC_WINDOW_DAYS_MAX == SLOT_HORIZON_MAX * 10, "window");
+_Static_assert((int)SLOTC_QUOTA_ACTIVE == (int)SLOT_QUOTA_ACTIVE, "quotas");
+_Static_assert((int)SLOTC_ACCOUNT_CHANGE_PATIENTS ==
+                   (int)SLOT_ACCOUNT_CHANGE_PATIENTS,
+               "account rules");
+_Static_assert((int)SLOTC_VIOLATION_OTHER == (int)SLOT_VIOLATION_OTHER,
+               "violation kinds");
 
 /* ---- names and dates ------------------------------------------------------ */
 
@@ -74,6 +88,26 @@ uint32_t slotc_local_day(uint64_t utc_ms, int32_t utc_offset_min)
         return 0;
     }
     return slot_local_day(utc_ms, utc_offset_min);
+}
+
+const char *slotc_quota_name(int quota)
+{
+    return slot_quota_name(quota);
+}
+
+const char *slotc_account_rule_name(int rule)
+{
+    return slot_account_rule_name(rule);
+}
+
+const char *slotc_violation_name(int kind)
+{
+    return slot_violation_name(kind);
+}
+
+int slotc_violation_from_name(const char *name)
+{
+    return name == NULL ? -1 : slot_violation_from_name(name, strlen(name));
 }
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -129,6 +163,79 @@ static int32_t minuteOut(uint16_t m)
     return m == SLOT_MINUTE_NONE ? -1 : (int32_t)m;
 }
 
+/* The patient rules into the wire's narrower fields: a value that does
+ * not fit is out of range (never truncated into it); the ranges
+ * themselves are slot_rules_check's. */
+static int patientToWire(const struct slotc_patient_rules *in,
+                         struct slot_patient_rules *out)
+{
+    if (in->quota_day_normal > UINT8_MAX || in->quota_day_expert > UINT8_MAX ||
+        in->quota_dept_expert > UINT8_MAX ||
+        in->quota_month_normal > UINT8_MAX ||
+        in->quota_month_expert > UINT8_MAX ||
+        in->cancel_days_before > UINT16_MAX || in->cancel_minute < -1 ||
+        in->cancel_minute >= (int32_t)SLOT_MINUTES_PER_DAY ||
+        in->cancel_limit_day > UINT8_MAX ||
+        in->violation_window_days > UINT16_MAX ||
+        in->violation_threshold > UINT8_MAX ||
+        in->blacklist_days > UINT16_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    int rc = arrStr(in->blacklist_exempt, sizeof in->blacklist_exempt,
+                    slot_valid_channel);
+    if (rc == SLOT_OK) {
+        rc = arrStr(in->account_channels, sizeof in->account_channels,
+                    slot_valid_channel);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    out->quota_day_normal = (uint8_t)in->quota_day_normal;
+    out->quota_day_expert = (uint8_t)in->quota_day_expert;
+    out->quota_dept_expert = (uint8_t)in->quota_dept_expert;
+    out->quota_month_normal = (uint8_t)in->quota_month_normal;
+    out->quota_month_expert = (uint8_t)in->quota_month_expert;
+    out->cancel_days_before = (uint16_t)in->cancel_days_before;
+    out->cancel_minute = minuteIn(in->cancel_minute);
+    out->cancel_same_day = in->cancel_same_day;
+    out->cancel_limit_day = (uint8_t)in->cancel_limit_day;
+    out->violation_window_days = (uint16_t)in->violation_window_days;
+    out->violation_threshold = (uint8_t)in->violation_threshold;
+    out->blacklist_days = (uint16_t)in->blacklist_days;
+    copyStr(out->blacklist_exempt, sizeof out->blacklist_exempt,
+            in->blacklist_exempt);
+    out->unpaid_is_violation = in->unpaid_is_violation;
+    out->cooldown_min_ms = in->cooldown_min_ms;
+    out->cooldown_max_ms = in->cooldown_max_ms;
+    copyStr(out->account_channels, sizeof out->account_channels,
+            in->account_channels);
+    return SLOT_OK;
+}
+
+static void patientFromWire(struct slotc_patient_rules *d,
+                            const struct slot_patient_rules *s)
+{
+    d->quota_day_normal = s->quota_day_normal;
+    d->quota_day_expert = s->quota_day_expert;
+    d->quota_dept_expert = s->quota_dept_expert;
+    d->quota_month_normal = s->quota_month_normal;
+    d->quota_month_expert = s->quota_month_expert;
+    d->cancel_days_before = s->cancel_days_before;
+    d->cancel_minute = minuteOut(s->cancel_minute);
+    d->cancel_same_day = s->cancel_same_day;
+    d->cancel_limit_day = s->cancel_limit_day;
+    d->violation_window_days = s->violation_window_days;
+    d->violation_threshold = s->violation_threshold;
+    d->blacklist_days = s->blacklist_days;
+    copyStr(d->blacklist_exempt, sizeof d->blacklist_exempt,
+            s->blacklist_exempt);
+    d->unpaid_is_violation = s->unpaid_is_violation;
+    d->cooldown_min_ms = s->cooldown_min_ms;
+    d->cooldown_max_ms = s->cooldown_max_ms;
+    copyStr(d->account_channels, sizeof d->account_channels,
+            s->account_channels);
+}
+
 int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out)
 {
     slot_rules_default(out); /* patient rules: nothing restricted */
@@ -158,6 +265,9 @@ int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out)
                      e->kind > SLOT_KIND_MAX
                  ? SLOT_INVALID_ARGUMENT
                  : arrStr(e->department, sizeof e->department, slot_valid_name);
+    }
+    if (rc == SLOT_OK) {
+        rc = patientToWire(&in->patient, &out->patient);
     }
     if (rc != SLOT_OK) {
         return rc;
@@ -257,6 +367,7 @@ void slotc__rules_from_wire(struct slotc_rules *d, const struct slot_rules *s)
                     s->elig[i].names[j]);
         }
     }
+    patientFromWire(&d->patient, &s->patient);
 }
 
 void slotc_rules_init(struct slotc_rules *r)
@@ -453,6 +564,7 @@ static void convBucket(struct slotc_bucket *d, const struct slot_bucket *s)
     d->free = s->free;
     d->held = s->held;
     d->booked = s->booked;
+    d->cooling = s->cooling;
 }
 
 static void convPlace(struct slotc_pool_place *d, const struct slot_place *s)
@@ -502,6 +614,7 @@ void slotc__pool_from_wire(struct slotc_pool *d,
     if (s->has_place) {
         convPlace(&d->place, &s->place);
     }
+    d->cooling = s->cooling;
 }
 
 void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s)
@@ -522,4 +635,88 @@ void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s)
     d->visit_end_ms = s->visit_end_ms;
     d->paid = s->paid != 0;
     copyStr(d->bucket, sizeof d->bucket, s->bucket);
+}
+
+/* The wire's op of a staff log entry as the public op. */
+static int staffOp(uint8_t op)
+{
+    switch (op) {
+        case SLOT_OP_VIOLATION:
+            return SLOTC_OP_VIOLATION;
+        case SLOT_OP_UNBLOCK:
+            return SLOTC_OP_UNBLOCK;
+        case SLOT_OP_EXCEPTION:
+            return SLOTC_OP_EXCEPTION;
+        default:
+            return SLOTC_OP_NONE;
+    }
+}
+
+void slotc__patient_info_from_wire(struct slotc_patient_info *d,
+                                   const struct slot_patient_info *s,
+                                   struct slotc_claim *claims)
+{
+    memset(d, 0, sizeof *d);
+    copyStr(d->patient, sizeof d->patient, s->patient);
+    copyStr(d->account, sizeof d->account, s->account);
+    d->n_claims = s->claims != NULL ? s->n_claims : 0;
+    for (uint32_t i = 0; i < d->n_claims; i++) {
+        slotc__claim_from_wire(&claims[i], &s->claims[i]);
+    }
+    d->claims = claims;
+    d->n_violations = s->n_violations;
+    for (uint32_t i = 0; i < s->n_violations && i < SLOTC_VIOLATIONS_KEPT;
+         i++) {
+        d->violations[i].at_ms = s->violations[i].at_ms;
+        copyStr(d->violations[i].hospital, sizeof d->violations[i].hospital,
+                s->violations[i].hospital);
+        d->violations[i].kind = s->violations[i].kind;
+    }
+    d->n_standing = s->n_standing;
+    for (uint32_t i = 0; i < s->n_standing && i < SLOTC_VIOLATIONS_KEPT; i++) {
+        const struct slot_standing *w = &s->standing[i];
+        struct slotc_standing *p = &d->standing[i];
+        copyStr(p->hospital, sizeof p->hospital, w->hospital);
+        p->violations = w->violations;
+        p->threshold = w->threshold;
+        p->warning = w->warning;
+        p->blacklisted_until_ms = w->blacklisted_until_ms;
+        p->exception = w->exception;
+    }
+    d->n_cancels = s->n_cancels;
+    for (uint32_t i = 0; i < s->n_cancels && i < SLOTC_CANCELS_KEPT; i++) {
+        d->cancels_ms[i] = s->cancels_ms[i];
+    }
+}
+
+void slotc__account_from_wire(struct slotc_account_info *d,
+                              const struct slot_account_info *s)
+{
+    memset(d, 0, sizeof *d);
+    copyStr(d->account, sizeof d->account, s->account);
+    d->n_patients = s->n_patients;
+    for (uint32_t i = 0; i < s->n_patients && i < SLOTC_ACCOUNT_PATIENTS_MAX;
+         i++) {
+        copyStr(d->patients[i], sizeof d->patients[i], s->patients[i]);
+    }
+    d->n_changes = s->n_changes;
+    for (uint32_t i = 0; i < s->n_changes && i < SLOTC_ACCOUNT_CHANGES_KEPT;
+         i++) {
+        d->changes[i].at_ms = s->changes[i].at_ms;
+        d->changes[i].unbinds = s->changes[i].unbinds;
+    }
+}
+
+void slotc__staff_from_wire(struct slotc_staff_entry *d,
+                            const struct slot_staff_entry *s)
+{
+    memset(d, 0, sizeof *d);
+    d->seq = s->seq;
+    d->at_ms = s->at_ms;
+    d->op = staffOp(s->op);
+    copyStr(d->hospital, sizeof d->hospital, s->hospital);
+    copyStr(d->patient, sizeof d->patient, s->patient);
+    d->kind = s->kind;
+    copyStr(d->operator_name, sizeof d->operator_name, s->operator_name);
+    copyStr(d->reason, sizeof d->reason, s->reason);
 }

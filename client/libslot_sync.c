@@ -287,3 +287,99 @@ int slotc_sync_schedule_check(struct slotc_sync *s, struct slotc_req *req,
 {
     SYNC_CALL(s, req, slotc_schedule_check(s->c, req, tpl, doneCb));
 }
+
+/* ---- protocol 3 ---------------------------------------------------------- */
+
+int slotc_sync_hold_account(struct slotc_sync *s, struct slotc_req *req,
+                            const char *pool, const char *patient,
+                            const char *channel, const char *account,
+                            uint32_t ttl_ms)
+{
+    SYNC_CALL(s, req,
+              slotc_hold_account(s->c, req, pool, patient, channel, account,
+                                 ttl_ms, doneCb));
+}
+
+int slotc_sync_confirm_as(struct slotc_sync *s, struct slotc_req *req,
+                          uint64_t hold, const char *payment_ref,
+                          const char *caller, const char *account)
+{
+    SYNC_CALL(s, req,
+              slotc_confirm_as(s->c, req, hold, payment_ref, caller, account,
+                               doneCb));
+}
+
+int slotc_sync_release_as(struct slotc_sync *s, struct slotc_req *req,
+                          uint64_t hold, const char *caller,
+                          const char *account)
+{
+    SYNC_CALL(s, req,
+              slotc_release_as(s->c, req, hold, caller, account, doneCb));
+}
+
+int slotc_sync_cancel_as(struct slotc_sync *s, struct slotc_req *req,
+                         uint64_t booking, const char *caller,
+                         const char *account)
+{
+    SYNC_CALL(s, req,
+              slotc_cancel_as(s->c, req, booking, caller, account, doneCb));
+}
+
+int slotc_sync_account_bind(struct slotc_sync *s, struct slotc_req *req,
+                            const char *account, const char *patient)
+{
+    SYNC_CALL(s, req, slotc_account_bind(s->c, req, account, patient, doneCb));
+}
+
+int slotc_sync_account_unbind(struct slotc_sync *s, struct slotc_req *req,
+                              const char *account, const char *patient)
+{
+    SYNC_CALL(s, req,
+              slotc_account_unbind(s->c, req, account, patient, doneCb));
+}
+
+int slotc_sync_violation(struct slotc_sync *s, struct slotc_req *req,
+                         const char *hospital, const char *patient, int kind,
+                         const char *operator_name, const char *reason)
+{
+    SYNC_CALL(s, req,
+              slotc_violation(s->c, req, hospital, patient, kind, operator_name,
+                              reason, doneCb));
+}
+
+int slotc_sync_unblock(struct slotc_sync *s, struct slotc_req *req,
+                       const char *hospital, const char *patient,
+                       const char *operator_name, const char *reason)
+{
+    SYNC_CALL(s, req,
+              slotc_unblock(s->c, req, hospital, patient, operator_name, reason,
+                            doneCb));
+}
+
+int slotc_sync_exception(struct slotc_sync *s, struct slotc_req *req,
+                         const char *hospital, const char *patient,
+                         const char *operator_name, const char *reason)
+{
+    SYNC_CALL(s, req,
+              slotc_exception(s->c, req, hospital, patient, operator_name,
+                              reason, doneCb));
+}
+
+int slotc_sync_read_patient_info(struct slotc_sync *s, struct slotc_req *req,
+                                 const char *patient)
+{
+    SYNC_CALL(s, req, slotc_read_patient_info(s->c, req, patient, doneCb));
+}
+
+int slotc_sync_read_account(struct slotc_sync *s, struct slotc_req *req,
+                            const char *account)
+{
+    SYNC_CALL(s, req, slotc_read_account(s->c, req, account, doneCb));
+}
+
+int slotc_sync_read_staff_log(struct slotc_sync *s, struct slotc_req *req,
+                              uint64_t after_seq, uint32_t limit)
+{
+    SYNC_CALL(s, req,
+              slotc_read_staff_log(s->c, req, after_seq, limit, doneCb));
+}

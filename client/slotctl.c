@@ -55,10 +55,19 @@ static const char usage_main[] =
     "  pool list [--after POOL] [--limit N] pools in creation order\n"
     "  pool query HOSPITAL [--department D ...]  a hospital's pools by date\n"
     "  pool close POOL                      close a pool to new holds\n"
-    "  hold POOL PATIENT [--channel CH] [--ttl-ms MS]\n"
-    "  confirm HOLD [PAYMENT_REF]           book a held slot\n"
-    "  release HOLD                         give a hold back\n"
-    "  cancel BOOKING                       cancel a booking\n"
+    "  hold POOL PATIENT [--channel CH] [--ttl-ms MS] [--account A]\n"
+    "  confirm HOLD [PAYMENT_REF] [--as CH [--account A]]  book a held slot\n"
+    "  release HOLD [--as CH [--account A]] give a hold back\n"
+    "  cancel BOOKING [--as CH [--account A]]  cancel a booking\n"
+    "  account bind|unbind ACCOUNT PATIENT  an account's patients\n"
+    "  account show ACCOUNT                 its patients and changes\n"
+    "  patient info PATIENT                 claims, violations, blacklists,\n"
+    "                                       cancellations\n"
+    "  violation add HOSPITAL PATIENT --kind K --operator N --reason T\n"
+    "  unblock HOSPITAL PATIENT --operator N --reason T  lift a blacklist\n"
+    "  exception HOSPITAL PATIENT --operator N --reason T  let the next\n"
+    "                                       hold through a blacklist\n"
+    "  staff-log [--after SEQ] [--limit N]  violations, unblocks, exceptions\n"
     "  show hold ID | show booking ID | show patient POOL PATIENT | show "
     "ledger\n"
     "  config [--hold-ttl-min-ms N ...]     show or change the rule "
@@ -76,7 +85,10 @@ static const char usage_main[] =
     "  --stale       reads: any node's local state, labelled with its applied\n"
     "                index (default: linearizable, on the leader)\n"
     "\n"
-    "Exit codes: 0 ok; 1 refused by the ledger (SOLD_OUT, UNKNOWN_HOLD, ...);\n"
+    "Exit codes: 0 ok; 1 refused by the ledger (SOLD_OUT, UNKNOWN_HOLD, ...;\n"
+    "a refusal that names its rule says it in the error: quota and\n"
+    "window_date for QUOTA_EXCEEDED, blacklisted_until_ms for BLACKLISTED,\n"
+    "date for CANCEL_LIMIT, account_rule for ACCOUNT_LIMIT);\n"
     "2 usage; 3 invalid input (INVALID_ARGUMENT, TOO_LARGE, MALFORMED: a\n"
     "bad input file, ...); 4 session or table limits; 5 cluster unreachable or "
     "busy (UNAVAILABLE, TIMEOUT,\n"
@@ -87,6 +99,12 @@ struct cmdhelp {
     const char *name;
     const char *text;
 };
+
+#define AS_HELP                                                                \
+    "--as CHANNEL acts as that channel (as the HTTP shim does for its\n"       \
+    "callers): a claim made through another channel is refused NOT_OWNER\n"    \
+    "unless --account names an account its patient is bound to. Without\n"     \
+    "--as slotctl acts as an administrator.\n"
 
 static const struct cmdhelp helps[] = {
     {"status",
@@ -145,7 +163,9 @@ static const struct cmdhelp helps[] = {
      "...}\n"},
     {"hold",
      "usage: slotctl hold POOL PATIENT [--channel CH (default slotctl)]\n"
-     "                    [--ttl-ms MS]\n"
+     "                    [--ttl-ms MS] [--account ACCOUNT]\n"
+     "--account names the account the hold is made for (the patient must\n"
+     "be bound to it; a hospital's account_channels require one).\n"
      "--ttl-ms 0 asks for the hospital's payment window (a scheduled pool).\n"
      "Default: 0 for a scheduled pool whose hospital sets a payment window,\n"
      "else 600000 (or the hospital's maximum window, if lower).\n"
@@ -155,15 +175,77 @@ static const struct cmdhelp helps[] = {
      "pool and\n"
      "patient: check with `slotctl show patient POOL PATIENT`.\n"},
     {"confirm",
-     "usage: slotctl confirm HOLD [PAYMENT_REF]\n"
+     "usage: slotctl confirm HOLD [PAYMENT_REF] [--as CHANNEL [--account A]]\n"
      "Without PAYMENT_REF a pay-at-visit pool books the slot unpaid; any\n"
-     "other pool refuses it (PAYMENT_REQUIRED).\n"
+     "other pool refuses it (PAYMENT_REQUIRED).\n" AS_HELP
      "JSON: {\"booking\": ID, \"visit_no\": N, \"paid\", \"index\", "
      "\"ledger_time_ms\"}\n"},
-    {"release", "usage: slotctl release HOLD\n"
-                "JSON: {\"released\": ID, \"index\", \"ledger_time_ms\"}\n"},
-    {"cancel", "usage: slotctl cancel BOOKING\n"
-               "JSON: {\"cancelled\": ID, \"index\", \"ledger_time_ms\"}\n"},
+    {"release",
+     "usage: slotctl release HOLD [--as CHANNEL [--account A]]\n" AS_HELP
+     "JSON: {\"released\": ID, \"index\", \"ledger_time_ms\"}\n"},
+    {"cancel",
+     "usage: slotctl cancel BOOKING [--as CHANNEL [--account A]]\n" AS_HELP
+     "A channel's cancel is subject to the hospital's cancellation deadline\n"
+     "(CANCEL_CLOSED) and counts towards the patient's daily limit.\n"
+     "JSON: {\"cancelled\": ID, \"index\", \"ledger_time_ms\"}\n"},
+    {"account",
+     "usage: slotctl account bind|unbind ACCOUNT PATIENT [--idem-key K]\n"
+     "       slotctl account show ACCOUNT\n"
+     "An account binds at most the config's account_patients_max patients\n"
+     "(4), a patient one account; unbinds are limited per window\n"
+     "(ACCOUNT_LIMIT names the rule: full, elsewhere, changes,\n"
+     "change_patients).\n"
+     "JSON: bind/unbind {\"ok\": true, \"account\", \"patient\", "
+     "\"bound\": N,\n"
+     "\"index\", \"ledger_time_ms\"}; show {\"account\", \"patients\": "
+     "[...],\n"
+     "\"changes\": [{\"at_ms\", \"unbinds\"}], \"applied_index\", "
+     "...}\n"},
+    {"patient",
+     "usage: slotctl patient info PATIENT\n"
+     "A patient's record (an unknown patient reads as empty).\n"
+     "JSON: {\"patient\", \"account\" (\"\" none), \"claims\": [...] "
+     "(active),\n"
+     "\"violations\": [{\"at_ms\", \"hospital\", \"kind\"}], "
+     "\"standings\":\n"
+     "[{\"hospital\", \"violations\", \"threshold\", \"warning\", "
+     "\"blacklisted\",\n"
+     "\"blacklisted_until_ms\", \"exception\"}], \"cancellations_ms\": "
+     "[...],\n"
+     "\"applied_index\", ...}\n"},
+    {"violation",
+     "usage: slotctl violation add HOSPITAL PATIENT --kind no_show|other\n"
+     "                             --operator NAME --reason TEXT "
+     "[--idem-key K]\n"
+     "Records a violation; at the hospital's threshold the patient is\n"
+     "blacklisted there.\n"
+     "JSON: {\"ok\": true, \"hospital\", \"patient\", \"kind\", "
+     "\"violations\" (in\n"
+     "the window), \"blacklisted_until_ms\" (0: not), \"index\", ...}\n"},
+    {"unblock",
+     "usage: slotctl unblock HOSPITAL PATIENT --operator NAME --reason TEXT\n"
+     "                       [--idem-key K]\n"
+     "Lifts the patient's blacklist at the hospital and forgets the\n"
+     "patient's violations there.\n"
+     "JSON: {\"ok\": true, \"hospital\", \"patient\", \"lifted\" (was "
+     "blacklisted),\n"
+     "\"index\", ...}\n"},
+    {"exception",
+     "usage: slotctl exception HOSPITAL PATIENT --operator NAME --reason "
+     "TEXT\n"
+     "                         [--idem-key K]\n"
+     "Lets the patient's next hold at the hospital through a blacklist.\n"
+     "JSON: {\"ok\": true, \"hospital\", \"patient\", \"index\", "
+     "...}\n"},
+    {"staff-log",
+     "usage: slotctl staff-log [--after SEQ] [--limit N (100)]\n"
+     "The violations, unblocks and exceptions staff recorded, oldest first\n"
+     "(the ledger keeps the last 4096).\n"
+     "JSON: {\"entries\": [{\"seq\", \"at_ms\", \"op\" "
+     "(violation/unblock/exception),\n"
+     "\"hospital\", \"patient\", \"kind\" (a violation's, else null), "
+     "\"operator\",\n"
+     "\"reason\"}], \"applied_index\", ...}\n"},
     {"show", "usage: slotctl show hold ID | show booking ID | show patient "
              "POOL PATIENT\n"
              "       slotctl show ledger\n"
@@ -182,8 +264,15 @@ static const struct cmdhelp helps[] = {
      "usage: slotctl config [--hold-ttl-min-ms N] [--hold-ttl-max-ms N]\n"
      "                      [--session-max N] [--session-idle-ms N]\n"
      "                      [--retain-ms N] [--retain-max N]\n"
+     "                      [--account-patients-max N]\n"
+     "                      [--account-changes-max N]\n"
+     "                      [--account-change-window-days N]\n"
+     "                      [--account-change-patients-max N]\n"
+     "                      [--patient-active-max N]\n"
      "Without options shows the config; with some, changes those (the others\n"
-     "keep their current values). JSON: the config's six fields.\n"},
+     "keep their current values). Changing an account or patient limit\n"
+     "also gives the ledger a new random cool-down key (it never discloses\n"
+     "the current one). JSON: the config's fields (the key left out).\n"},
     {"rules",
      "usage: slotctl rules get HOSPITAL [--department D]\n"
      "       slotctl rules set HOSPITAL FILE|- --operator NAME --reason TEXT\n"
@@ -509,10 +598,10 @@ static json_t *jsonHash(uint64_t h)
 
 static json_t *jsonBucket(const struct slotc_bucket *b, bool channel)
 {
-    json_t *o =
-        json_pack("{s:I, s:I, s:I, s:I}", "capacity", (json_int_t)b->capacity,
-                  "free", (json_int_t)b->free, "held", (json_int_t)b->held,
-                  "booked", (json_int_t)b->booked);
+    json_t *o = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I}", "capacity", (json_int_t)b->capacity,
+        "free", (json_int_t)b->free, "held", (json_int_t)b->held, "booked",
+        (json_int_t)b->booked, "cooling", (json_int_t)b->cooling);
     if (channel) {
         json_object_set_new(o, "channel", json_string(b->channel));
     }
@@ -535,6 +624,7 @@ static json_t *jsonPool(const struct slotc_pool *p)
     json_object_set_new(o, "free", jsonU64(p->free));
     json_object_set_new(o, "held", jsonU64(p->held));
     json_object_set_new(o, "booked", jsonU64(p->booked));
+    json_object_set_new(o, "cooling", jsonU64(p->cooling));
     json_object_set_new(o, "fee_cents", jsonU64(p->fee_cents));
     json_object_set_new(o, "seg_start_ms", jsonU64(p->seg_start_ms));
     json_object_set_new(o, "seg_end_ms", jsonU64(p->seg_end_ms));
@@ -578,6 +668,18 @@ static json_t *jsonConfig(const struct slotc_config *c)
     json_object_set_new(o, "session_idle_ms", jsonU64(c->session_idle_ms));
     json_object_set_new(o, "retain_ms", jsonU64(c->retain_ms));
     json_object_set_new(o, "retain_max", jsonU64(c->retain_max));
+    if (c->v3) {
+        json_object_set_new(o, "account_patients_max",
+                            jsonU64(c->account_patients_max));
+        json_object_set_new(o, "account_changes_max",
+                            jsonU64(c->account_changes_max));
+        json_object_set_new(o, "account_change_window_days",
+                            jsonU64(c->account_change_window_days));
+        json_object_set_new(o, "account_change_patients_max",
+                            jsonU64(c->account_change_patients_max));
+        json_object_set_new(o, "patient_active_max",
+                            jsonU64(c->patient_active_max));
+    }
     return o;
 }
 
@@ -618,6 +720,22 @@ static int reqError(const struct slotc_req *req, int rc)
                                                            : "hold";
             json_object_set_new(extra, key, jsonU64(req->out.id));
         }
+    }
+    char day[11];
+    if (rc == SLOT_QUOTA_EXCEEDED) {
+        const char *q = slotc_quota_name(req->out.quota);
+        slotc_day_format(req->out.window_day, day);
+        extra = json_pack("{s:s, s:s}", "quota", q != NULL ? q : "?",
+                          "window_date", day);
+    } else if (rc == SLOT_BLACKLISTED) {
+        extra = json_pack("{s:I}", "blacklisted_until_ms",
+                          (json_int_t)req->out.until_ms);
+    } else if (rc == SLOT_CANCEL_LIMIT) {
+        slotc_day_format(req->out.window_day, day);
+        extra = json_pack("{s:s}", "date", day);
+    } else if (rc == SLOT_ACCOUNT_LIMIT) {
+        const char *r = slotc_account_rule_name(req->out.account_rule);
+        extra = json_pack("{s:s}", "account_rule", r != NULL ? r : "?");
     }
     return emitError(rc, NULL, extra);
 }
@@ -1328,15 +1446,17 @@ static int cmdHold(const struct ctx *x, const struct cli *cl)
     }
     struct slotc_req req;
     reqInit(x, &req);
-    rc = slotc_sync_hold(s, &req, cl->pos[1], cl->pos[2], channel,
-                         (uint32_t)ttl);
+    const char *account = optVal(cl, "account");
+    rc = slotc_sync_hold_account(s, &req, cl->pos[1], cl->pos[2], channel,
+                                 account, (uint32_t)ttl);
     int ex = rc == SLOT_OK
                  ? emit(cmdLabel(
-                       json_pack("{s:I, s:I, s:s, s:s, s:s, s:I}", "hold",
+                       json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s}", "hold",
                                  (json_int_t)req.out.id, "deadline_ms",
                                  (json_int_t)req.out.deadline_ms, "pool",
                                  cl->pos[1], "patient", cl->pos[2], "channel",
-                                 channel, "ttl_ms", (json_int_t)ttl),
+                                 channel, "ttl_ms", (json_int_t)ttl, "account",
+                                 account != NULL ? account : ""),
                        &req))
                  : reqError(&req, rc);
     slotc_sync_close(s);
@@ -1354,6 +1474,11 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
     if (!parseU64(cl->pos[1], UINT64_MAX, &id)) {
         return usageError(name, "bad id '%s'", cl->pos[1]);
     }
+    /* Without --as: an administrator (caller ""). */
+    const char *as = optVal(cl, "as"), *account = optVal(cl, "account");
+    if (account != NULL && as == NULL) {
+        return usageError(name, "--account needs --as CHANNEL");
+    }
     int rc;
     struct slotc_sync *s = openSync(x, &rc);
     if (s == NULL) {
@@ -1364,19 +1489,19 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
     json_t *out = NULL;
     if (confirm) {
         const char *ref = cl->n_pos == 3 ? cl->pos[2] : NULL;
-        rc = slotc_sync_confirm(s, &req, id, ref);
+        rc = slotc_sync_confirm_as(s, &req, id, ref, as, account);
         if (rc == SLOT_OK) {
             out = json_pack("{s:I, s:I, s:b}", "booking",
                             (json_int_t)req.out.id, "visit_no",
                             (json_int_t)req.out.visit_no, "paid", ref != NULL);
         }
     } else if (strcmp(name, "release") == 0) {
-        rc = slotc_sync_release(s, &req, id);
+        rc = slotc_sync_release_as(s, &req, id, as, account);
         if (rc == SLOT_OK) {
             out = json_pack("{s:I}", "released", (json_int_t)id);
         }
     } else {
-        rc = slotc_sync_cancel(s, &req, id);
+        rc = slotc_sync_cancel_as(s, &req, id, as, account);
         if (rc == SLOT_OK) {
             out = json_pack("{s:I}", "cancelled", (json_int_t)id);
         }
@@ -1454,6 +1579,17 @@ static int cmdShow(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
+/* A fresh cool-down key. */
+static bool randomKey(uint64_t key[2])
+{
+    FILE *f = fopen("/dev/urandom", "rb");
+    bool ok = f != NULL && fread(key, sizeof key[0], 2, f) == 2;
+    if (f != NULL) {
+        fclose(f);
+    }
+    return ok;
+}
+
 static int cmdConfig(const struct ctx *x, const struct cli *cl)
 {
     if (cl->n_pos != 1) {
@@ -1481,12 +1617,23 @@ static int cmdConfig(const struct ctx *x, const struct cli *cl)
         uint64_t max;
         void *dst;
         bool wide;
-    } f[] = {{"hold-ttl-min-ms", UINT32_MAX, &cfg.hold_ttl_min_ms, false},
-             {"hold-ttl-max-ms", UINT32_MAX, &cfg.hold_ttl_max_ms, false},
-             {"session-max", UINT32_MAX, &cfg.session_max, false},
-             {"session-idle-ms", UINT64_MAX, &cfg.session_idle_ms, true},
-             {"retain-ms", UINT64_MAX, &cfg.retain_ms, true},
-             {"retain-max", UINT32_MAX, &cfg.retain_max, false}};
+    } f[] = {
+        {"hold-ttl-min-ms", UINT32_MAX, &cfg.hold_ttl_min_ms, false},
+        {"hold-ttl-max-ms", UINT32_MAX, &cfg.hold_ttl_max_ms, false},
+        {"session-max", UINT32_MAX, &cfg.session_max, false},
+        {"session-idle-ms", UINT64_MAX, &cfg.session_idle_ms, true},
+        {"retain-ms", UINT64_MAX, &cfg.retain_ms, true},
+        {"retain-max", UINT32_MAX, &cfg.retain_max, false},
+        /* protocol 3 (from here on: V3_FIRST) */
+        {"account-patients-max", UINT32_MAX, &cfg.account_patients_max, false},
+        {"account-changes-max", UINT32_MAX, &cfg.account_changes_max, false},
+        {"account-change-window-days", UINT32_MAX,
+         &cfg.account_change_window_days, false},
+        {"account-change-patients-max", UINT32_MAX,
+         &cfg.account_change_patients_max, false},
+        {"patient-active-max", UINT32_MAX, &cfg.patient_active_max, false}};
+    enum { V3_FIRST = 6 };
+    bool change_v3 = false;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         const char *val = optVal(cl, f[i].name);
         if (val == NULL) {
@@ -1502,16 +1649,40 @@ static int cmdConfig(const struct ctx *x, const struct cli *cl)
             *(uint32_t *)f[i].dst = (uint32_t)v;
         }
         change = true;
+        change_v3 = change_v3 || i >= V3_FIRST;
+    }
+    /* The read config has v3 set and a zero key (never disclosed): send
+     * the protocol 3 fields only when one of them changes, with a fresh
+     * key, so that a change of the others keeps the ledger's key. */
+    cfg.v3 = change_v3;
+    if (change_v3 && !randomKey(cfg.cooldown_key)) {
+        slotc_sync_close(s);
+        return emitError(SLOT_IO, "cannot read /dev/urandom for the key", NULL);
+    } else if (!change_v3) {
+        cfg.account_patients_max = cfg.account_changes_max = 0;
+        cfg.account_change_window_days = cfg.account_change_patients_max = 0;
+        cfg.patient_active_max = 0;
+        cfg.cooldown_key[0] = cfg.cooldown_key[1] = 0;
     }
     json_t *out = NULL;
     if (!change) {
-        out = readLabel(jsonConfig(&cfg), &req);
+        out = readLabel(jsonConfig(&req.out.ledger->config), &req);
     } else {
         struct slotc_req w;
         reqInit(x, &w);
         rc = slotc_sync_config(s, &w, &cfg);
         if (rc == SLOT_OK) {
-            out = cmdLabel(jsonConfig(&cfg), &w);
+            /* What the ledger now holds: the read's v3 fields unless they
+             * were sent. */
+            struct slotc_config shown = cfg;
+            if (!change_v3) {
+                reqInit(x, &req);
+                req.flags |= SLOTC_NO_HASH;
+                if (slotc_sync_read_ledger(s, &req) == SLOT_OK) {
+                    shown = req.out.ledger->config;
+                }
+            }
+            out = cmdLabel(jsonConfig(&shown), &w);
         } else {
             req = w;
         }
@@ -1521,12 +1692,254 @@ static int cmdConfig(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
-/* ---- hospitals' rules and schedules ------------------------------------- */
+/* ---- patients, accounts and staff (protocol 3) ------------------------- */
 
 /* The idempotency key's namespace for slotctl's admin commands: the
  * gateway's admin token's channel, so that a key means one thing whichever
  * of the two sent it. */
 #define ADMIN_IDEM_CHANNEL "admin"
+
+static void idemFrom(const struct cli *cl, struct slotc_req *req)
+{
+    req->idem_key = optVal(cl, "idem-key");
+    req->idem_channel = req->idem_key != NULL ? ADMIN_IDEM_CHANNEL : NULL;
+}
+
+static int cmdAccount(const struct ctx *x, const struct cli *cl)
+{
+    if (cl->n_pos < 2) {
+        return usageError("account", "account needs bind, unbind or show");
+    }
+    const char *sub = cl->pos[1];
+    bool bind = strcmp(sub, "bind") == 0, unbind = strcmp(sub, "unbind") == 0,
+         show = strcmp(sub, "show") == 0;
+    if (!bind && !unbind && !show) {
+        return usageError("account", "unknown account subcommand '%s'", sub);
+    }
+    if (cl->n_pos != (show ? 3 : 4)) {
+        return usageError("account",
+                          show ? "account show needs ACCOUNT"
+                               : "account %s needs ACCOUNT and "
+                                 "PATIENT",
+                          sub);
+    }
+    int ex = subOpts(cl, "account", sub, show ? " " : " idem-key ");
+    if (ex != EXIT_OK_) {
+        return ex;
+    }
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    reqInit(x, &req);
+    json_t *out = NULL;
+    if (show) {
+        rc = slotc_sync_read_account(s, &req, cl->pos[2]);
+        if (rc == SLOT_OK) {
+            const struct slotc_account_info *a = req.out.account;
+            json_t *pats = json_array(), *chg = json_array();
+            for (uint32_t i = 0; i < a->n_patients; i++) {
+                json_array_append_new(pats, json_string(a->patients[i]));
+            }
+            for (uint32_t i = 0; i < a->n_changes; i++) {
+                json_array_append_new(
+                    chg, json_pack("{s:I, s:I}", "at_ms",
+                                   (json_int_t)a->changes[i].at_ms, "unbinds",
+                                   (json_int_t)a->changes[i].unbinds));
+            }
+            out = readLabel(json_pack("{s:s, s:o, s:o}", "account", cl->pos[2],
+                                      "patients", pats, "changes", chg),
+                            &req);
+        }
+    } else {
+        idemFrom(cl, &req);
+        rc = bind ? slotc_sync_account_bind(s, &req, cl->pos[2], cl->pos[3])
+                  : slotc_sync_account_unbind(s, &req, cl->pos[2], cl->pos[3]);
+        if (rc == SLOT_OK) {
+            out = cmdLabel(json_pack("{s:b, s:s, s:s, s:I}", "ok", 1, "account",
+                                     cl->pos[2], "patient", cl->pos[3], "bound",
+                                     (json_int_t)req.out.bound),
+                           &req);
+        }
+    }
+    ex = out != NULL ? emit(out) : reqError(&req, rc);
+    slotc_sync_close(s);
+    return ex;
+}
+
+static json_t *nameOrNull(const char *name)
+{
+    return name != NULL ? json_string(name) : json_null();
+}
+
+static json_t *patientInfoJson(const struct slotc_patient_info *p)
+{
+    json_t *claims = json_array(), *viol = json_array(), *st = json_array(),
+           *cancels = json_array();
+    for (uint32_t i = 0; i < p->n_claims; i++) {
+        json_array_append_new(claims, jsonClaim(&p->claims[i]));
+    }
+    for (uint32_t i = 0; i < p->n_violations; i++) {
+        const struct slotc_violation *v = &p->violations[i];
+        json_array_append_new(
+            viol, json_pack("{s:I, s:s, s:o}", "at_ms", (json_int_t)v->at_ms,
+                            "hospital", v->hospital, "kind",
+                            nameOrNull(slotc_violation_name(v->kind))));
+    }
+    for (uint32_t i = 0; i < p->n_standing; i++) {
+        const struct slotc_standing *d = &p->standing[i];
+        json_array_append_new(
+            st, json_pack("{s:s, s:I, s:I, s:b, s:b, s:I, s:b}", "hospital",
+                          d->hospital, "violations", (json_int_t)d->violations,
+                          "threshold", (json_int_t)d->threshold, "warning",
+                          d->warning, "blacklisted",
+                          d->blacklisted_until_ms != 0, "blacklisted_until_ms",
+                          (json_int_t)d->blacklisted_until_ms, "exception",
+                          d->exception));
+    }
+    for (uint32_t i = 0; i < p->n_cancels; i++) {
+        json_array_append_new(cancels, jsonU64(p->cancels_ms[i]));
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "patient", p->patient,
+                     "account", p->account, "claims", claims, "violations",
+                     viol, "standings", st, "cancellations_ms", cancels);
+}
+
+static int cmdPatient(const struct ctx *x, const struct cli *cl)
+{
+    if (cl->n_pos != 3 || strcmp(cl->pos[1], "info") != 0) {
+        return usageError("patient", "usage: patient info PATIENT");
+    }
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    reqInit(x, &req);
+    rc = slotc_sync_read_patient_info(s, &req, cl->pos[2]);
+    int ex = rc == SLOT_OK
+                 ? emit(readLabel(patientInfoJson(req.out.patient_info), &req))
+                 : reqError(&req, rc);
+    slotc_sync_close(s);
+    return ex;
+}
+
+/* violation add, unblock, exception: HOSPITAL PATIENT, who and why. */
+static int cmdStaff(const struct ctx *x, const struct cli *cl, const char *name)
+{
+    bool violation = strcmp(name, "violation") == 0;
+    int first = violation ? 2 : 1; /* where HOSPITAL is */
+    if (violation && (cl->n_pos < 2 || strcmp(cl->pos[1], "add") != 0)) {
+        return usageError(name, "violation needs add");
+    }
+    if (cl->n_pos != first + 2) {
+        return usageError(name, "%s needs HOSPITAL and PATIENT", name);
+    }
+    int kind = 0;
+    if (violation &&
+        (optVal(cl, "kind") == NULL ||
+         (kind = slotc_violation_from_name(optVal(cl, "kind"))) < 0 ||
+         kind == SLOTC_VIOLATION_UNPAID)) {
+        return usageError(name, "--kind is no_show or other");
+    }
+    if (!violation && optVal(cl, "kind") != NULL) {
+        return usageError(name, "%s does not take --kind", name);
+    }
+    if (optVal(cl, "operator") == NULL || optVal(cl, "reason") == NULL) {
+        return usageError(name,
+                          "%s needs --operator and --reason (they go "
+                          "into the staff log)",
+                          name);
+    }
+    const char *h = cl->pos[first], *patient = cl->pos[first + 1];
+    const char *op = optVal(cl, "operator"), *why = optVal(cl, "reason");
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    reqInit(x, &req);
+    idemFrom(cl, &req);
+    json_t *out = NULL;
+    if (violation) {
+        rc = slotc_sync_violation(s, &req, h, patient, kind, op, why);
+        if (rc == SLOT_OK) {
+            out = json_pack(
+                "{s:b, s:s, s:s, s:s, s:I, s:I}", "ok", 1, "hospital", h,
+                "patient", patient, "kind", slotc_violation_name(kind),
+                "violations", (json_int_t)req.out.violations,
+                "blacklisted_until_ms", (json_int_t)req.out.until_ms);
+        }
+    } else if (strcmp(name, "unblock") == 0) {
+        rc = slotc_sync_unblock(s, &req, h, patient, op, why);
+        if (rc == SLOT_OK) {
+            out = json_pack("{s:b, s:s, s:s, s:b}", "ok", 1, "hospital", h,
+                            "patient", patient, "lifted", req.out.lifted);
+        }
+    } else {
+        rc = slotc_sync_exception(s, &req, h, patient, op, why);
+        if (rc == SLOT_OK) {
+            out = json_pack("{s:b, s:s, s:s}", "ok", 1, "hospital", h,
+                            "patient", patient);
+        }
+    }
+    int ex = out != NULL ? emit(cmdLabel(out, &req)) : reqError(&req, rc);
+    slotc_sync_close(s);
+    return ex;
+}
+
+static int cmdStaffLog(const struct ctx *x, const struct cli *cl)
+{
+    uint64_t after = 0, limit = 100;
+    if (cl->n_pos != 1) {
+        return usageError("staff-log", "staff-log takes options only");
+    }
+    if (optVal(cl, "after") != NULL &&
+        !parseU64(optVal(cl, "after"), UINT64_MAX, &after)) {
+        return usageError("staff-log", "--after is a sequence number");
+    }
+    if (optVal(cl, "limit") != NULL &&
+        (!parseU64(optVal(cl, "limit"), SLOTC_LIST_MAX, &limit) ||
+         limit == 0)) {
+        return usageError("staff-log", "--limit is 1..%d", SLOTC_LIST_MAX);
+    }
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    reqInit(x, &req);
+    rc = slotc_sync_read_staff_log(s, &req, after, (uint32_t)limit);
+    json_t *out = NULL;
+    if (rc == SLOT_OK) {
+        json_t *arr = json_array();
+        for (uint32_t i = 0; i < req.out.n_staff; i++) {
+            const struct slotc_staff_entry *e = &req.out.staff[i];
+            const char *op = e->op == SLOTC_OP_VIOLATION ? "violation"
+                             : e->op == SLOTC_OP_UNBLOCK ? "unblock"
+                                                         : "exception";
+            json_array_append_new(
+                arr,
+                json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
+                          (json_int_t)e->seq, "at_ms", (json_int_t)e->at_ms,
+                          "op", op, "hospital", e->hospital, "patient",
+                          e->patient, "kind",
+                          nameOrNull(slotc_violation_name(e->kind)), "operator",
+                          e->operator_name, "reason", e->reason));
+        }
+        out = readLabel(json_pack("{s:o}", "entries", arr), &req);
+    }
+    int ex = out != NULL ? emit(out) : reqError(&req, rc);
+    slotc_sync_close(s);
+    return ex;
+}
+
+/* ---- hospitals' rules and schedules ------------------------------------- */
 
 /* Reads and parses a FILE argument; NULL after reporting (*ex). */
 static json_t *loadFile(const char *cmd, const char *path, int *ex)
@@ -1914,6 +2327,13 @@ static struct opt g_opts[] = {
     {"reason", NULL, false, {NULL}, 0},
     {"idem-key", NULL, false, {NULL}, 0},
     {"dry-run", NULL, true, {NULL}, 0},
+    {"account", NULL, false, {NULL}, 0},
+    {"as", NULL, false, {NULL}, 0},
+    {"account-patients-max", NULL, false, {NULL}, 0},
+    {"account-changes-max", NULL, false, {NULL}, 0},
+    {"account-change-window-days", NULL, false, {NULL}, 0},
+    {"account-change-patients-max", NULL, false, {NULL}, 0},
+    {"patient-active-max", NULL, false, {NULL}, 0},
 };
 
 /* Which options each command accepts (besides the global ones). */
@@ -1930,10 +2350,20 @@ static bool optAllowed(const char *cmd, const char *opt)
          "visit-slot-ms eligible remainder-allow from to all "},
         {"rules", " department operator reason idem-key after limit "},
         {"schedule", " dry-run idem-key "},
-        {"hold", " channel ttl-ms "},
+        {"hold", " channel ttl-ms account "},
+        {"confirm", " as account "},
+        {"release", " as account "},
+        {"cancel", " as account "},
+        {"account", " idem-key "},
+        {"violation", " kind operator reason idem-key "},
+        {"unblock", " operator reason idem-key "},
+        {"exception", " operator reason idem-key "},
+        {"staff-log", " after limit "},
         {"config",
          " hold-ttl-min-ms hold-ttl-max-ms session-max session-idle-ms "
-         "retain-ms retain-max "},
+         "retain-ms retain-max account-patients-max account-changes-max "
+         "account-change-window-days account-change-patients-max "
+         "patient-active-max "},
     };
     char key[64];
     snprintf(key, sizeof key, " %s ", opt);
@@ -2027,6 +2457,19 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "schedule") == 0) {
         return cmdSchedule(&x, &cl);
+    }
+    if (strcmp(cmd, "account") == 0) {
+        return cmdAccount(&x, &cl);
+    }
+    if (strcmp(cmd, "patient") == 0) {
+        return cmdPatient(&x, &cl);
+    }
+    if (strcmp(cmd, "violation") == 0 || strcmp(cmd, "unblock") == 0 ||
+        strcmp(cmd, "exception") == 0) {
+        return cmdStaff(&x, &cl, cmd);
+    }
+    if (strcmp(cmd, "staff-log") == 0) {
+        return cmdStaffLog(&x, &cl);
     }
     return cmdId(&x, &cl, cmd);
 }

@@ -659,20 +659,148 @@ static bool eligibilityField(struct pctx *c, const json_t *o,
     return ok;
 }
 
+/* ---- the patient rules (rule set version 2) ---- */
+
+static bool quotaField(struct pctx *c, const json_t *o,
+                       struct slotc_patient_rules *p)
+{
+    const json_t *v = json_object_get(o, "quota");
+    if (v == NULL) {
+        return true;
+    }
+    static const char *const known[] = {"day_normal",   "day_expert",
+                                        "dept_expert",  "month_normal",
+                                        "month_expert", NULL};
+    uint32_t *dst[] = {&p->quota_day_normal, &p->quota_day_expert,
+                       &p->quota_dept_expert, &p->quota_month_normal,
+                       &p->quota_month_expert};
+    size_t old = pathKey(c, "quota");
+    bool ok = objectKeys(c, v, known);
+    for (size_t i = 0; ok && known[i] != NULL; i++) {
+        long long q = *dst[i];
+        ok = intField(c, v, known[i], false, 0, UINT8_MAX, &q);
+        *dst[i] = (uint32_t)q;
+    }
+    pathPop(c, old);
+    return ok;
+}
+
+static bool cancelField(struct pctx *c, const json_t *o,
+                        struct slotc_patient_rules *p)
+{
+    const json_t *v = json_object_get(o, "cancel");
+    if (v == NULL) {
+        return true;
+    }
+    static const char *const known[] = {"days_before", "time", "same_day",
+                                        "limit_per_day", NULL};
+    size_t old = pathKey(c, "cancel");
+    long long days = p->cancel_days_before, limit = p->cancel_limit_day;
+    bool ok =
+        objectKeys(c, v, known) &&
+        intField(c, v, "days_before", false, 0, SLOT_HORIZON_MAX, &days) &&
+        boolField(c, v, "same_day", &p->cancel_same_day) &&
+        intField(c, v, "limit_per_day", false, 0, SLOT_CANCELS_KEPT, &limit);
+    const json_t *t = ok ? json_object_get(v, "time") : NULL;
+    if (t != NULL && json_is_null(t)) {
+        p->cancel_minute = -1;
+    } else if (t != NULL) {
+        uint32_t m = 0;
+        ok = minuteField(c, v, "time", false, false, &m);
+        p->cancel_minute = (int32_t)m;
+    }
+    pathPop(c, old);
+    p->cancel_days_before = (uint32_t)days;
+    p->cancel_limit_day = (uint32_t)limit;
+    return ok;
+}
+
+static bool blacklistField(struct pctx *c, const json_t *o,
+                           struct slotc_patient_rules *p)
+{
+    const json_t *v = json_object_get(o, "blacklist");
+    if (v == NULL) {
+        return true;
+    }
+    static const char *const known[] = {
+        "threshold", "window_days",         "days",
+        "exempt",    "unpaid_is_violation", NULL};
+    size_t old = pathKey(c, "blacklist");
+    long long threshold = p->violation_threshold,
+              window = p->violation_window_days, days = p->blacklist_days;
+    bool ok = objectKeys(c, v, known) &&
+              intField(c, v, "threshold", false, 0, SLOT_VIOLATIONS_KEPT,
+                       &threshold) &&
+              intField(c, v, "window_days", false, 1, SLOTC_WINDOW_DAYS_MAX,
+                       &window) &&
+              intField(c, v, "days", false, 1, SLOTC_WINDOW_DAYS_MAX, &days) &&
+              strField(c, v, "exempt", false, &R_CHANNEL_OR_EMPTY,
+                       p->blacklist_exempt, sizeof p->blacklist_exempt) &&
+              boolField(c, v, "unpaid_is_violation", &p->unpaid_is_violation);
+    pathPop(c, old);
+    p->violation_threshold = (uint32_t)threshold;
+    p->violation_window_days = (uint32_t)window;
+    p->blacklist_days = (uint32_t)days;
+    return ok;
+}
+
+/* "cooldown_ms": [min, max], 0 <= min <= max <= SLOTC_COOLDOWN_MAX_MS. */
+static bool cooldownField(struct pctx *c, const json_t *o,
+                          struct slotc_patient_rules *p)
+{
+    const json_t *v = json_object_get(o, "cooldown_ms");
+    if (v == NULL) {
+        return true;
+    }
+    size_t old = pathKey(c, "cooldown_ms");
+    bool ok = json_is_array(v) && json_array_size(v) == 2;
+    if (!ok) {
+        wrongType(c, v, "[min, max]");
+    }
+    uint32_t ms[2] = {0, 0};
+    for (size_t i = 0; i < 2 && ok; i++) {
+        const json_t *x = json_array_get(v, i);
+        size_t o2 = pathIndex(c, i);
+        if (!json_is_integer(x)) {
+            ok = wrongType(c, x, "an integer");
+        } else if (json_integer_value(x) < 0 ||
+                   json_integer_value(x) > SLOTC_COOLDOWN_MAX_MS) {
+            ok = fail(c, SLOT_INVALID_ARGUMENT, "%lld is out of range 0..%u",
+                      (long long)json_integer_value(x), SLOTC_COOLDOWN_MAX_MS);
+        } else {
+            ms[i] = (uint32_t)json_integer_value(x);
+        }
+        pathPop(c, o2);
+    }
+    if (ok && ms[0] > ms[1]) {
+        ok = fail(c, SLOT_INVALID_ARGUMENT, "min %u is above max %u", ms[0],
+                  ms[1]);
+    }
+    pathPop(c, old);
+    p->cooldown_min_ms = ms[0];
+    p->cooldown_max_ms = ms[1];
+    return ok;
+}
+
+static bool patientFields(struct pctx *c, const json_t *o,
+                          struct slotc_patient_rules *p)
+{
+    return quotaField(c, o, p) && cancelField(c, o, p) &&
+           blacklistField(c, o, p) && cooldownField(c, o, p) &&
+           strField(c, o, "account_channels", false, &R_CHANNEL_OR_EMPTY,
+                    p->account_channels, sizeof p->account_channels);
+}
+
 int sctl_rules_parse(const json_t *j, struct slotc_rules *out,
                      struct sctl_err *e)
 {
-    static const char *const known[] = {"utc_offset",
-                                        "release_time",
-                                        "horizon_days",
-                                        "cutoff_time",
-                                        "pay_ttl_ms",
-                                        "pay_ttl_max_ms",
-                                        "flow_back",
-                                        "groups",
-                                        "policies",
-                                        "eligibility",
-                                        NULL};
+    static const char *const known[] = {
+        "utc_offset",  "release_time", "horizon_days",
+        "cutoff_time", "pay_ttl_ms",   "pay_ttl_max_ms",
+        "flow_back",   "groups",       "policies",
+        "eligibility", "quota",        "cancel",
+        "blacklist",   "cooldown_ms",  "account_channels",
+        NULL};
     struct pctx c;
     ctxInit(&c, e);
     slotc_rules_init(out);
@@ -704,7 +832,8 @@ int sctl_rules_parse(const json_t *j, struct slotc_rules *out,
         pathPop(&c, old);
     }
     ok = ok && flowBackField(&c, j, out) && groupsField(&c, j, out) &&
-         policiesField(&c, j, out) && eligibilityField(&c, j, out);
+         policiesField(&c, j, out) && eligibilityField(&c, j, out) &&
+         patientFields(&c, j, &out->patient);
     return ok ? SLOT_OK : e->code;
 }
 
@@ -780,6 +909,33 @@ json_t *sctl_rules_json(const struct slotc_rules *r)
                       "channels", namesJson(e->names[0], e->n)));
     }
     json_object_set_new(o, "eligibility", el);
+    const struct slotc_patient_rules *p = &r->patient;
+    json_object_set_new(
+        o, "quota",
+        json_pack("{s:I, s:I, s:I, s:I, s:I}", "day_normal",
+                  (json_int_t)p->quota_day_normal, "day_expert",
+                  (json_int_t)p->quota_day_expert, "dept_expert",
+                  (json_int_t)p->quota_dept_expert, "month_normal",
+                  (json_int_t)p->quota_month_normal, "month_expert",
+                  (json_int_t)p->quota_month_expert));
+    json_object_set_new(o, "cancel",
+                        json_pack("{s:I, s:o, s:b, s:I}", "days_before",
+                                  (json_int_t)p->cancel_days_before, "time",
+                                  minuteJson(p->cancel_minute), "same_day",
+                                  p->cancel_same_day, "limit_per_day",
+                                  (json_int_t)p->cancel_limit_day));
+    json_object_set_new(
+        o, "blacklist",
+        json_pack("{s:I, s:I, s:I, s:s, s:b}", "threshold",
+                  (json_int_t)p->violation_threshold, "window_days",
+                  (json_int_t)p->violation_window_days, "days",
+                  (json_int_t)p->blacklist_days, "exempt", p->blacklist_exempt,
+                  "unpaid_is_violation", p->unpaid_is_violation));
+    json_object_set_new(o, "cooldown_ms",
+                        json_pack("[I, I]", (json_int_t)p->cooldown_min_ms,
+                                  (json_int_t)p->cooldown_max_ms));
+    json_object_set_new(o, "account_channels",
+                        json_string(p->account_channels));
     return o;
 }
 

@@ -12,7 +12,21 @@
  *    "policies": [{"channel": "doctor", "horizon_days": 90,
  *                  "cutoff": false, "same_day": true}],
  *    "eligibility": [{"department": "", "kind": "special" | null,
- *                     "channels": ["app", "window"]}]}
+ *                     "channels": ["app", "window"]}],
+ *    "quota": {"day_normal": 3, "day_expert": 2, "dept_expert": 1,
+ *              "month_normal": 12, "month_expert": 4},
+ *    "cancel": {"days_before": 1, "time": "15:00" | null,
+ *               "same_day": false, "limit_per_day": 3},
+ *    "blacklist": {"threshold": 3, "window_days": 90, "days": 90,
+ *                  "exempt": "window", "unpaid_is_violation": false},
+ *    "cooldown_ms": [60000, 600000],
+ *    "account_channels": "online"}
+ * The last five are the hospital's patient rules (struct
+ * slotc_patient_rules; libslot.h says what each means): quota 0 = no
+ * limit; cancel.time null = no cancellation deadline; limit_per_day 0 =
+ * none; blacklist.threshold 0 = no blacklist; cooldown_ms [min, max], max
+ * 0 = none; exempt and account_channels "" = none. Inside each object
+ * every field is optional too.
  * Every top-level field is optional on input (absent: slotc_rules_init's
  * value, i.e. no restriction); output has all of them. Inside the arrays:
  * a group needs name and channels; a policy needs channel (horizon_days

@@ -370,7 +370,10 @@ static void test_validation(void)
     CHECK_EQ(slotc_sync_pool_create(s, &req, &sp), SLOT_INVALID_ARGUMENT);
     sp.kind = 9;
     CHECK_EQ(slotc_sync_pool_create(s, &req, &sp), SLOT_INVALID_ARGUMENT);
-    struct slotc_config cfg = {0, 10, 1, 1000, 0, 0};
+    struct slotc_config cfg = {.hold_ttl_min_ms = 0,
+                               .hold_ttl_max_ms = 10,
+                               .session_max = 1,
+                               .session_idle_ms = 1000};
     CHECK_EQ(slotc_sync_config(s, &req, &cfg), SLOT_INVALID_ARGUMENT);
     req.node = "not an address";
     CHECK_EQ(slotc_sync_status(s, &req), SLOT_INVALID_ARGUMENT);
@@ -1228,7 +1231,12 @@ static void test_no_quorum_deadline_then_all_down(void)
      * clients take turns evicting each other's. A request that gets
      * SESSION_UNKNOWN on its only attempt moves to a new session and
      * succeeds: it certainly had not run. */
-    struct slotc_config cfg = {1000, 1800000, 1, 3600000, 86400000, 1000};
+    struct slotc_config cfg = {.hold_ttl_min_ms = 1000,
+                               .hold_ttl_max_ms = 1800000,
+                               .session_max = 1,
+                               .session_idle_ms = 3600000,
+                               .retain_ms = 86400000,
+                               .retain_max = 1000};
     CHECK_EQ(slotc_sync_config(s, &req, &cfg), SLOT_OK);
     struct slotc_sync *s2 = openSync(t.cluster, 5000);
     for (int i = 0; i < 3; i++) {

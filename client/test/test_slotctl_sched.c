@@ -1168,6 +1168,237 @@ static void test_demo_loader(void)
     LEAK_CHECK();
 }
 
+/* ---- patients, accounts and staff (protocol 3) ---------------------------- */
+
+/* The RULES fixture's channels with patient rules: one normal visit per
+ * day, a blacklist at the second violation for 7 days, the online
+ * channels booking for accounts only. */
+static const char PATIENT_RULES[] =
+    "{\"utc_offset\": \"+08:00\",\n"
+    " \"groups\": [{\"name\": \"online\", \"channels\": [\"app\", "
+    "\"wechat\"]}],\n"
+    " \"quota\": {\"day_normal\": 1, \"month_expert\": 4},\n"
+    " \"cancel\": {\"days_before\": 1, \"time\": \"15:00\", "
+    "\"limit_per_day\": 3},\n"
+    " \"blacklist\": {\"threshold\": 2, \"days\": 7, \"exempt\": "
+    "\"window\"},\n"
+    " \"cooldown_ms\": [0, 0], \"account_channels\": \"online\"}\n";
+
+static void test_patient_commands(void)
+{
+    scratch();
+    const char *cl = cluster();
+    char h[SLOTC_NAME_MAX + 1], acc[SLOTC_NAME_MAX + 1], p[SLOTC_NAME_MAX + 1];
+    snprintf(h, sizeof h, "%s", uniq("hpat"));
+    snprintf(acc, sizeof acc, "%s", uniq("acct"));
+    snprintf(p, sizeof p, "%s", uniq("patient"));
+    json_t *o;
+    CHECK_EQ(ctl(&o, cl, "rules", "set", h, file("p.json", PATIENT_RULES),
+                 "--operator", "admin@test", "--reason", "患者规则", NULL),
+             0);
+    const json_t *r = jobj(o, "rules");
+    CHECK_EQ(jint(jobj(r, "quota"), "day_normal"), 1);
+    CHECK_EQ(jint(jobj(r, "quota"), "month_expert"), 4);
+    CHECK_EQ(jint(jobj(r, "quota"), "dept_expert"), 0);
+    CHECK_STR(jstr(jobj(r, "cancel"), "time"), "15:00");
+    CHECK(json_is_false(jobj(jobj(r, "cancel"), "same_day")));
+    CHECK_EQ(jint(jobj(r, "blacklist"), "threshold"), 2);
+    CHECK_EQ(jint(jobj(r, "blacklist"), "window_days"), 30); /* default */
+    CHECK_STR(jstr(jobj(r, "blacklist"), "exempt"), "window");
+    CHECK_EQ(json_array_size(jobj(r, "cooldown_ms")), 2);
+    CHECK_STR(jstr(r, "account_channels"), "online");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "get", h, NULL), 0);
+    CHECK_EQ(jint(jobj(jobj(o, "rules"), "blacklist"), "days"), 7);
+    json_decref(o);
+    /* Errors name the field. */
+    CHECK_EQ(ctlIn(&o, "{\"quota\": {\"day_normal\": 300}}", cl, "rules", "set",
+                   h, "-", "--operator", "a", "--reason", "b", NULL),
+             3);
+    CHECK_STR(jfield(o), "quota.day_normal");
+    json_decref(o);
+    CHECK_EQ(ctlIn(&o, "{\"cooldown_ms\": [5, 1]}", cl, "rules", "set", h, "-",
+                   "--operator", "a", "--reason", "b", NULL),
+             3);
+    CHECK_STR(jfield(o), "cooldown_ms");
+    json_decref(o);
+    CHECK_EQ(ctlIn(&o, "{\"cancel\": {\"when\": 1}}", cl, "rules", "set", h,
+                   "-", "--operator", "a", "--reason", "b", NULL),
+             3);
+    CHECK_STR(jerr(o, NULL), "MALFORMED");
+    CHECK_STR(jfield(o), "cancel.when");
+    json_decref(o);
+
+    /* Accounts. */
+    CHECK_EQ(ctl(&o, cl, "account", "bind", acc, p, NULL), 0);
+    CHECK(json_is_true(jobj(o, "ok")));
+    CHECK_EQ(jint(o, "bound"), 1);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "account", "show", acc, NULL), 0);
+    CHECK_STR(json_string_value(json_array_get(jobj(o, "patients"), 0)), p);
+    CHECK_EQ(json_array_size(jobj(o, "changes")), 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "account", "bind", uniq("acct"), p, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "ACCOUNT_LIMIT");
+    CHECK_STR(jstr(jobj(o, "error"), "account_rule"), "elsewhere");
+    json_decref(o);
+
+    /* Two normal pools on one day: the second is over the day's quota. */
+    char *days = daysJson(3, 1);
+    char *tpl = tplJson(h, "derm", "", "normal", days, 5);
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t.json", tpl), NULL), 0);
+    json_decref(o);
+    free(tpl);
+    free(days);
+    char pool0[80], pool1[80];
+    snprintf(pool0, sizeof pool0, "%s/derm/normal/%s/0800", h, bjYmd(3));
+    snprintf(pool1, sizeof pool1, "%s/derm/normal/%s/0830", h, bjYmd(3));
+    CHECK_EQ(ctl(&o, cl, "hold", pool0, p, "--channel", "app", NULL), 1);
+    CHECK_STR(jerr(o, NULL), "NOT_BOUND");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "hold", pool0, p, "--channel", "app", "--account", acc,
+                 NULL),
+             0);
+    json_int_t hid = jint(o, "hold");
+    CHECK_STR(jstr(o, "account"), acc);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "hold", pool1, p, "--channel", "app", "--account", acc,
+                 NULL),
+             1);
+    CHECK_STR(jerr(o, NULL), "QUOTA_EXCEEDED");
+    CHECK_STR(jstr(jobj(o, "error"), "quota"), "day_normal");
+    CHECK_STR(jstr(jobj(o, "error"), "window_date"), bjDay(3));
+    json_decref(o);
+
+    /* Ownership: another channel only for the patient's account. */
+    char id[32];
+    snprintf(id, sizeof id, "%lld", (long long)hid);
+    CHECK_EQ(ctl(&o, cl, "confirm", id, "pay-1", "--as", "wechat", NULL), 1);
+    CHECK_STR(jerr(o, NULL), "NOT_OWNER");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "confirm", id, "pay-1", "--as", "wechat", "--account",
+                 acc, NULL),
+             0);
+    CHECK_EQ(jint(o, "booking"), hid);
+    json_decref(o);
+
+    /* Violations: the second blacklists. */
+    CHECK_EQ(ctl(&o, cl, "violation", "add", h, p, "--kind", "no_show",
+                 "--operator", "nurse.li", "--reason", "爽约", NULL),
+             0);
+    CHECK_EQ(jint(o, "violations"), 1);
+    CHECK_EQ(jint(o, "blacklisted_until_ms"), 0);
+    CHECK_STR(jstr(o, "kind"), "no_show");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "violation", "add", h, p, "--kind", "other",
+                 "--operator", "nurse.li", "--reason", "fake id", NULL),
+             0);
+    json_int_t until = jint(o, "blacklisted_until_ms");
+    CHECK(until > (json_int_t)tclock_wall_ms());
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "patient", "info", p, NULL), 0);
+    CHECK_STR(jstr(o, "patient"), p);
+    CHECK_STR(jstr(o, "account"), acc);
+    CHECK_EQ(json_array_size(jobj(o, "claims")), 1);
+    CHECK_STR(jstr(json_array_get(jobj(o, "claims"), 0), "state"), "booked");
+    CHECK_EQ(json_array_size(jobj(o, "violations")), 2);
+    CHECK_STR(jstr(json_array_get(jobj(o, "violations"), 1), "kind"), "other");
+    const json_t *st = json_array_get(jobj(o, "standings"), 0);
+    CHECK_STR(jstr(st, "hospital"), h);
+    CHECK(json_is_true(jobj(st, "blacklisted")));
+    CHECK_EQ(jint(st, "blacklisted_until_ms"), until);
+    CHECK(jint(o, "applied_index") > 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "hold", pool1, uniq("patient"), "--channel", "window",
+                 NULL),
+             0);
+    json_decref(o);
+
+    /* Exception and unblock, and the staff log of all four. */
+    CHECK_EQ(ctl(&o, cl, "exception", h, p, "--operator", "dr.wang", "--reason",
+                 "复诊", NULL),
+             0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "unblock", h, p, "--operator", "admin", "--reason",
+                 "appeal", "--idem-key", "unblock-k1", NULL),
+             0);
+    CHECK(json_is_true(jobj(o, "lifted")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "unblock", h, p, "--operator", "admin", "--reason",
+                 "appeal", "--idem-key", "unblock-k1", NULL),
+             0);
+    CHECK(json_is_true(jobj(o, "lifted"))); /* the original answer */
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "patient", "info", p, NULL), 0);
+    const json_t *sts = jobj(o, "standings");
+    for (size_t i = 0; i < json_array_size(sts); i++) {
+        CHECK(json_is_false(jobj(json_array_get(sts, i), "blacklisted")));
+    }
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "staff-log", "--limit", "1000", NULL), 0);
+    const json_t *ent = jobj(o, "entries");
+    const char *ops[8];
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(ent); i++) {
+        const json_t *e = json_array_get(ent, i);
+        if (strcmp(jstr(e, "patient"), p) == 0 && n < 8) {
+            ops[n++] = jstr(e, "op");
+            CHECK_STR(jstr(e, "hospital"), h);
+        }
+    }
+    CHECK_EQ(n, 4);
+    CHECK_STR(ops[0], "violation");
+    CHECK_STR(ops[2], "exception");
+    CHECK_STR(ops[3], "unblock");
+    json_decref(o);
+
+    /* Pools show their cooling slots; a channel's cancel. */
+    CHECK_EQ(ctl(&o, cl, "pool", "show", pool0, NULL), 0);
+    CHECK_EQ(jint(o, "cooling"), 0);
+    CHECK_EQ(jint(jobj(o, "remainder"), "cooling"), 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "cancel", id, "--as", "app", NULL), 0);
+    CHECK_EQ(jint(o, "cancelled"), hid);
+    json_decref(o);
+
+    /* The config's account and patient limits: sent only when one
+     * changes (a change of the others keeps them). */
+    CHECK_EQ(ctl(&o, cl, "config", "--patient-active-max", "100", NULL), 0);
+    CHECK_EQ(jint(o, "patient_active_max"), 100);
+    CHECK_EQ(jint(o, "account_patients_max"), 4);
+    json_int_t retain = jint(o, "retain_max");
+    json_decref(o);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lld", (long long)retain - 1);
+    CHECK_EQ(ctl(&o, cl, "config", "--retain-max", rv, NULL), 0);
+    CHECK_EQ(jint(o, "patient_active_max"), 100);
+    CHECK_EQ(jint(o, "retain_max"), retain - 1);
+    json_decref(o);
+    snprintf(rv, sizeof rv, "%lld", (long long)retain);
+    CHECK_EQ(ctl(&o, cl, "config", "--patient-active-max", "0", "--retain-max",
+                 rv, NULL),
+             0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "config", NULL), 0);
+    CHECK_EQ(jint(o, "patient_active_max"), 0);
+    CHECK_EQ(jint(o, "retain_max"), retain);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "config", "--account-patients-max", "9", NULL), 3);
+    CHECK_STR(jerr(o, NULL), "INVALID_ARGUMENT");
+    json_decref(o);
+
+    /* Usage errors. */
+    CHECK_EQ(ctl(&o, cl, "violation", "add", h, p, "--kind", "unpaid",
+                 "--operator", "a", "--reason", "b", NULL),
+             2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "unblock", h, p, NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "cancel", id, "--account", acc, NULL), 2);
+    json_decref(o);
+    LEAK_CHECK();
+}
+
 /* ---- help ------------------------------------------------------------------ */
 
 static void test_help(void)
@@ -1181,12 +1412,17 @@ static void test_help(void)
     CHECK(strstr(r.out, "  schedule import|check FILE|-") != NULL);
     CHECK(strstr(r.out, "  pool query HOSPITAL") != NULL);
     CHECK(strstr(r.out, "confirm HOLD [PAYMENT_REF]") != NULL);
+    CHECK(strstr(r.out, "  patient info PATIENT") != NULL);
     free(r.out);
     static const char *const cmds[][2] = {{"rules", "\"flow_back\""},
                                           {"schedule", "\"segments\""},
                                           {"pools", "pool query HOSPITAL"},
                                           {"confirm", "PAYMENT_REQUIRED"},
-                                          {"hold", "payment window"}};
+                                          {"hold", "payment window"},
+                                          {"account", "account show ACCOUNT"},
+                                          {"patient", "patient info PATIENT"},
+                                          {"cancel", "CANCEL_CLOSED"},
+                                          {"staff-log", "--after SEQ"}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         const char *args[] = {cmds[i][0], "--help", NULL};
         runv(&r, NULL, NULL, args);
@@ -1210,6 +1446,7 @@ static const struct check_case cases[] = {
     {"pool_query", test_pool_query},
     {"pool_place_and_claims", test_pool_place_and_claims},
     {"demo_loader", test_demo_loader},
+    {"patient_commands", test_patient_commands},
     {"help", test_help},
     {NULL, NULL},
 };

@@ -1,0 +1,679 @@
+/* test_libslot_patients: the patient rules of protocol 3 through libslot
+ * (accounts, quotas, ownership of claims, the cancellation deadline and
+ * daily limit, violations and blacklists, the staff log, the cool-down of
+ * cancelled slots, config v3), against a real local 3-node slotd cluster.
+ *
+ * As in test_libslot_sched: times are relative to now, each hospital's UTC
+ * offset puts its local time near noon, and every test uses its own
+ * hospital, patient and account names (the ledger's patient records and
+ * accounts are global), so tests sharing the cluster never meet. The one
+ * wait (a cancelled slot cooling down for 1.5 s) is a bounded poll.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "libslot.h"
+#include "tclock.h"
+#include "tcluster.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAK_CHECK() __lsan_do_leak_check()
+#else
+#define LEAK_CHECK() ((void)0)
+#endif
+
+#define MS_PER_MIN 60000ull
+#define MS_PER_DAY 86400000ull
+
+static struct tcluster g_shared;
+static bool g_shared_ok;
+
+static struct slotc_sync *openSync(void)
+{
+    CHECK(g_shared_ok);
+    struct slotc_options o;
+    struct slotc_sync *s = NULL;
+    slotc_options_init(&o);
+    o.cluster = g_shared.cluster;
+    o.timeout_ms = 10000;
+    CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
+    return s;
+}
+
+/* A name unique to this test process ("<prefix>-<pid>-<n>"): hospitals,
+ * patients and accounts (at least 8 bytes with a short prefix). */
+static const char *uniq(const char *prefix)
+{
+    static char buf[16][SLOTC_NAME_MAX + 1];
+    static int k;
+    char *b = buf[k % 16];
+    snprintf(b, sizeof buf[0], "%s-%d-%d", prefix, (int)getpid(), k++);
+    return b;
+}
+
+/* A UTC offset (whole minutes) that makes local time about noon at t. */
+static int32_t noonOffset(uint64_t t_ms)
+{
+    int32_t utc_min = (int32_t)((t_ms % MS_PER_DAY) / MS_PER_MIN);
+    return 720 - utc_min;
+}
+
+static uint32_t localMinute(uint64_t t_ms, int32_t off)
+{
+    int64_t local = (int64_t)t_ms + (int64_t)off * (int64_t)MS_PER_MIN;
+    return (uint32_t)((local % (int64_t)MS_PER_DAY) / (int64_t)MS_PER_MIN);
+}
+
+static uint64_t utcOf(uint32_t day, uint32_t minute, int32_t off)
+{
+    return (uint64_t)day * MS_PER_DAY + (uint64_t)minute * MS_PER_MIN -
+           (uint64_t)((int64_t)off * (int64_t)MS_PER_MIN);
+}
+
+/* A hospital near its local noon: name, offset, today. */
+struct hosp {
+    char name[SLOTC_NAME_MAX + 1];
+    int32_t off;
+    uint32_t today;
+    uint32_t minute;
+};
+
+static void hospInit(struct hosp *h, const char *prefix, struct slotc_rules *r)
+{
+    uint64_t now = tclock_wall_ms();
+    snprintf(h->name, sizeof h->name, "%s", uniq(prefix));
+    h->off = noonOffset(now);
+    h->today = slotc_local_day(now, h->off);
+    h->minute = localMinute(now, h->off);
+    slotc_rules_init(r);
+    r->utc_offset_min = h->off;
+}
+
+static void setRules(struct slotc_sync *s, const struct hosp *h,
+                     const struct slotc_rules *r)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_rules_set(s, &req, h->name, NULL, "admin@test",
+                                  "患者 rules", r),
+             SLOT_OK);
+}
+
+/* A scheduled pool "<hospital>/<tag>" on local day `day`, segment
+ * 14:00-15:00, no shares. */
+static const char *schedPool(struct slotc_sync *s, const struct hosp *h,
+                             const char *tag, const char *dep, uint32_t day,
+                             int kind, uint32_t cap)
+{
+    static char ids[16][SLOTC_POOL_ID_MAX + 1];
+    static int k;
+    char *id = ids[k++ % 16];
+    snprintf(id, sizeof ids[0], "%s/%s", h->name, tag);
+    struct slotc_place pl;
+    memset(&pl, 0, sizeof pl);
+    pl.hospital = h->name;
+    pl.department = dep;
+    pl.visit_day = day;
+    pl.pay_mode = SLOTC_PAY_AT_VISIT;
+    struct slotc_pool_spec sp;
+    memset(&sp, 0, sizeof sp);
+    sp.pool = id;
+    sp.capacity = cap;
+    sp.kind = kind;
+    sp.seg_start_ms = utcOf(day, 14 * 60, h->off);
+    sp.seg_end_ms = utcOf(day, 15 * 60, h->off);
+    sp.place = &pl;
+    struct slotc_req req;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_pool_create(s, &req, &sp), SLOT_OK);
+    return id;
+}
+
+static int hold(struct slotc_sync *s, struct slotc_req *req, const char *pool,
+                const char *patient, const char *channel, const char *account,
+                uint64_t *id)
+{
+    slotc_req_init(req);
+    int rc =
+        slotc_sync_hold_account(s, req, pool, patient, channel, account, 60000);
+    if (id != NULL) {
+        *id = rc == SLOT_OK ? req->out.id : 0;
+    }
+    return rc;
+}
+
+/* Holds and books (at the visit: no payment) as channel. */
+static uint64_t book(struct slotc_sync *s, const char *pool,
+                     const char *patient, const char *channel)
+{
+    struct slotc_req req;
+    uint64_t id;
+    CHECK_EQ(hold(s, &req, pool, patient, channel, NULL, &id), SLOT_OK);
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, id, NULL, channel, NULL), SLOT_OK);
+    return id;
+}
+
+/* ---- config v3 ------------------------------------------------------------ */
+
+static void test_config_v3(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    slotc_req_init(&req);
+    req.flags = SLOTC_NO_HASH;
+    CHECK_EQ(slotc_sync_read_ledger(s, &req), SLOT_OK);
+    struct slotc_config cfg = req.out.ledger->config;
+    /* The ledger's defaults: the "1+3" rule, one change of at most 2
+     * patients per 365 days; the key is never reported. */
+    CHECK(cfg.v3);
+    CHECK_EQ(cfg.account_patients_max, 4);
+    CHECK_EQ(cfg.account_changes_max, 1);
+    CHECK_EQ(cfg.account_change_window_days, 365);
+    CHECK_EQ(cfg.account_change_patients_max, 2);
+    CHECK_EQ(cfg.patient_active_max, 0);
+    CHECK_EQ(cfg.cooldown_key[0] | cfg.cooldown_key[1], 0);
+
+    /* A version 2 config (v3 false, what an old caller's zeroed fields
+     * say) changes the first six fields and keeps the others. */
+    struct slotc_config v2 = cfg;
+    v2.v3 = false;
+    v2.account_patients_max = v2.account_changes_max = 0;
+    v2.account_change_window_days = v2.account_change_patients_max = 0;
+    v2.retain_max = cfg.retain_max - 1;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_config(s, &req, &v2), SLOT_OK);
+    req.flags = SLOTC_NO_HASH;
+    CHECK_EQ(slotc_sync_read_ledger(s, &req), SLOT_OK);
+    CHECK_EQ(req.out.ledger->config.retain_max, cfg.retain_max - 1);
+    CHECK_EQ(req.out.ledger->config.account_patients_max, 4);
+    CHECK_EQ(req.out.ledger->config.account_change_window_days, 365);
+
+    /* v3: all replaced (the same limits back, a key of our own). */
+    struct slotc_config v3 = cfg;
+    v3.patient_active_max = 50;
+    v3.cooldown_key[0] = 0x0123456789abcdefull;
+    v3.cooldown_key[1] = 42;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_config(s, &req, &v3), SLOT_OK);
+    req.flags = SLOTC_NO_HASH;
+    CHECK_EQ(slotc_sync_read_ledger(s, &req), SLOT_OK);
+    CHECK_EQ(req.out.ledger->config.patient_active_max, 50);
+    CHECK_EQ(req.out.ledger->config.retain_max, cfg.retain_max);
+    CHECK_EQ(req.out.ledger->config.cooldown_key[0], 0);
+    v3.patient_active_max = 0;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_config(s, &req, &v3), SLOT_OK);
+
+    /* Refused before sending. */
+    struct slotc_config bad = v2;
+    bad.account_patients_max = 3; /* v3 false: must be 0 */
+    CHECK_EQ(slotc_sync_config(s, &req, &bad), SLOT_INVALID_ARGUMENT);
+    bad = v3;
+    bad.account_patients_max = 0;
+    CHECK_EQ(slotc_sync_config(s, &req, &bad), SLOT_INVALID_ARGUMENT);
+    bad = v3;
+    bad.account_patients_max = 256 + 4; /* never truncated into range */
+    CHECK_EQ(slotc_sync_config(s, &req, &bad), SLOT_INVALID_ARGUMENT);
+    bad = v3;
+    bad.patient_active_max = 70000;
+    CHECK_EQ(slotc_sync_config(s, &req, &bad), SLOT_INVALID_ARGUMENT);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
+/* ---- accounts ------------------------------------------------------------- */
+
+static void test_accounts(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    slotc_req_init(&req);
+    char acc[SLOTC_NAME_MAX + 1], other[SLOTC_NAME_MAX + 1];
+    char pat[5][SLOTC_NAME_MAX + 1];
+    snprintf(acc, sizeof acc, "%s", uniq("acct"));
+    snprintf(other, sizeof other, "%s", uniq("acct"));
+    for (int i = 0; i < 5; i++) {
+        snprintf(pat[i], sizeof pat[i], "%s", uniq("pa"));
+    }
+    for (uint32_t i = 0; i < 4; i++) {
+        CHECK_EQ(slotc_sync_account_bind(s, &req, acc, pat[i]), SLOT_OK);
+        CHECK_EQ(req.out.bound, i + 1);
+    }
+    /* The fifth: the account is full (1 + 3). */
+    CHECK_EQ(slotc_sync_account_bind(s, &req, acc, pat[4]), SLOT_ACCOUNT_LIMIT);
+    CHECK_EQ(req.out.account_rule, SLOTC_ACCOUNT_FULL);
+    CHECK_STR(slotc_account_rule_name(req.out.account_rule), "full");
+    /* Binding a bound pair again changes nothing. */
+    CHECK_EQ(slotc_sync_account_bind(s, &req, acc, pat[1]), SLOT_OK);
+    CHECK_EQ(req.out.bound, 4);
+    CHECK_EQ(slotc_sync_account_bind(s, &req, other, pat[0]),
+             SLOT_ACCOUNT_LIMIT);
+    CHECK_EQ(req.out.account_rule, SLOTC_ACCOUNT_ELSEWHERE);
+
+    CHECK_EQ(slotc_sync_read_account(s, &req, acc), SLOT_OK);
+    CHECK_STR(req.out.account->account, acc);
+    CHECK_EQ(req.out.account->n_patients, 4);
+    CHECK_STR(req.out.account->patients[0], pat[0]);
+    CHECK_STR(req.out.account->patients[3], pat[3]);
+    CHECK_EQ(req.out.account->n_changes, 0);
+    CHECK_EQ(slotc_sync_read_patient_info(s, &req, pat[2]), SLOT_OK);
+    CHECK_STR(req.out.patient_info->account, acc);
+    CHECK_EQ(req.out.patient_info->n_claims, 0);
+
+    /* Unbinds: one change of at most two patients. */
+    CHECK_EQ(slotc_sync_account_unbind(s, &req, acc, pat[0]), SLOT_OK);
+    CHECK_EQ(req.out.bound, 3);
+    CHECK_EQ(slotc_sync_account_unbind(s, &req, acc, pat[0]), SLOT_NOT_BOUND);
+    CHECK_EQ(slotc_sync_account_unbind(s, &req, acc, pat[1]), SLOT_OK);
+    CHECK_EQ(slotc_sync_account_unbind(s, &req, acc, pat[2]),
+             SLOT_ACCOUNT_LIMIT);
+    CHECK_EQ(req.out.account_rule, SLOTC_ACCOUNT_CHANGE_PATIENTS);
+    CHECK_EQ(slotc_sync_read_account(s, &req, acc), SLOT_OK);
+    CHECK_EQ(req.out.account->n_patients, 2);
+    CHECK_STR(req.out.account->patients[0], pat[2]);
+    CHECK_EQ(req.out.account->n_changes, 1);
+    CHECK_EQ(req.out.account->changes[0].unbinds, 2);
+    /* Room again: the fifth binds now. */
+    CHECK_EQ(slotc_sync_account_bind(s, &req, acc, pat[4]), SLOT_OK);
+    CHECK_EQ(req.out.bound, 3);
+    /* An unknown account reads as empty. */
+    CHECK_EQ(slotc_sync_read_account(s, &req, uniq("nobody")), SLOT_OK);
+    CHECK_EQ(req.out.account->n_patients, 0);
+
+    /* Refused before sending. */
+    CHECK_EQ(slotc_sync_account_bind(s, &req, "short", pat[0]),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_account_bind(s, &req, acc, NULL),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_read_account(s, &req, "bad key!"),
+             SLOT_INVALID_ARGUMENT);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
+/* ---- quotas ----------------------------------------------------------------- */
+
+static void test_quotas(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    struct hosp h;
+    struct slotc_rules r;
+    hospInit(&h, "hq", &r);
+    r.patient.quota_day_normal = 2;
+    r.patient.quota_day_expert = 2;
+    r.patient.quota_dept_expert = 1;
+    r.patient.quota_month_normal = 3;
+    setRules(s, &h, &r);
+    /* The patient rules as the ledger keeps them. */
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_read_rules(s, &req, h.name, NULL), SLOT_OK);
+    const struct slotc_patient_rules *pr = &req.out.rules[0].rules.patient;
+    CHECK_EQ(pr->quota_day_normal, 2);
+    CHECK_EQ(pr->quota_dept_expert, 1);
+    CHECK_EQ(pr->quota_month_normal, 3);
+    CHECK_EQ(pr->cancel_minute, -1);
+    CHECK_EQ(pr->violation_window_days, 30);
+    CHECK_EQ(pr->blacklist_days, 90);
+
+    /* Day d and another day d2 of the same month. */
+    uint32_t d = h.today + 2, d2 = h.today + 3;
+    char a[11], b[11];
+    slotc_day_format(d, a);
+    slotc_day_format(d2, b);
+    if (memcmp(a, b, 7) != 0) {
+        d2 = h.today + 1;
+    }
+    const char *n1 = schedPool(s, &h, "n1", "derm", d, SLOTC_KIND_NORMAL, 5);
+    const char *n2 = schedPool(s, &h, "n2", "derm", d, SLOTC_KIND_NORMAL, 5);
+    const char *n3 = schedPool(s, &h, "n3", "derm", d, SLOTC_KIND_NORMAL, 5);
+    const char *m1 = schedPool(s, &h, "m1", "derm", d2, SLOTC_KIND_NORMAL, 5);
+    const char *m2 = schedPool(s, &h, "m2", "derm", d2, SLOTC_KIND_NORMAL, 5);
+    const char *e1 = schedPool(s, &h, "e1", "cardio", d, SLOTC_KIND_EXPERT, 5);
+    const char *e2 = schedPool(s, &h, "e2", "cardio", d, SLOTC_KIND_EXPERT, 5);
+    const char *p = uniq("pq");
+    uint64_t h1, h2;
+    CHECK_EQ(hold(s, &req, n1, p, "app", NULL, &h1), SLOT_OK);
+    CHECK_EQ(hold(s, &req, n2, p, "app", NULL, &h2), SLOT_OK);
+    /* The third normal visit on day d. */
+    CHECK_EQ(hold(s, &req, n3, p, "app", NULL, NULL), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(req.out.quota, SLOTC_QUOTA_DAY_NORMAL);
+    CHECK_EQ(req.out.window_day, d);
+    CHECK_STR(slotc_quota_name(req.out.quota), "day_normal");
+    /* The month: 2 on day d + 1 on d2 = 3; the fourth is refused. */
+    CHECK_EQ(hold(s, &req, m1, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(hold(s, &req, m2, p, "app", NULL, NULL), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(req.out.quota, SLOTC_QUOTA_MONTH_NORMAL);
+    char first[11];
+    slotc_day_format(d2, first);
+    first[8] = '0';
+    first[9] = '1';
+    CHECK_EQ(req.out.window_day, (uint32_t)slotc_day_parse(first));
+    /* Expert: one per department and day. */
+    CHECK_EQ(hold(s, &req, e1, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(hold(s, &req, e2, p, "app", NULL, NULL), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(req.out.quota, SLOTC_QUOTA_DEPT_EXPERT);
+    /* Quotas count active claims: a released hold makes room. */
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_release(s, &req, h1), SLOT_OK);
+    CHECK_EQ(hold(s, &req, n3, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
+    CHECK_EQ(req.out.patient_info->n_claims, 4);
+    CHECK_EQ(req.out.n_claims, 4);
+    CHECK(req.out.claims == req.out.patient_info->claims);
+    CHECK_STR(req.out.claims[0].pool, n2);
+    CHECK_EQ(req.out.claims[0].id, h2);
+    /* Another patient has quotas of its own. */
+    CHECK_EQ(hold(s, &req, n1, uniq("pq"), "app", NULL, NULL), SLOT_OK);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
+/* ---- ownership and account channels ------------------------------------- */
+
+static void test_ownership(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    slotc_req_init(&req);
+    struct hosp h;
+    struct slotc_rules r;
+    hospInit(&h, "ho", &r);
+    snprintf(r.patient.account_channels, sizeof r.patient.account_channels,
+             "kiosk");
+    setRules(s, &h, &r);
+    const char *pool =
+        schedPool(s, &h, "o", "derm", h.today + 2, SLOTC_KIND_NORMAL, 10);
+    char acc[SLOTC_NAME_MAX + 1], p[SLOTC_NAME_MAX + 1], q[SLOTC_NAME_MAX + 1];
+    snprintf(acc, sizeof acc, "%s", uniq("acco"));
+    snprintf(p, sizeof p, "%s", uniq("po"));
+    snprintf(q, sizeof q, "%s", uniq("po"));
+    CHECK_EQ(slotc_sync_account_bind(s, &req, acc, p), SLOT_OK);
+
+    /* A hold for an account the patient is not bound to. */
+    CHECK_EQ(hold(s, &req, pool, q, "wechat", acc, NULL), SLOT_NOT_BOUND);
+    /* The kiosk books for an account's patients only. */
+    CHECK_EQ(hold(s, &req, pool, p, "kiosk", NULL, NULL), SLOT_NOT_BOUND);
+    uint64_t hp, hq;
+    CHECK_EQ(hold(s, &req, pool, p, "wechat", acc, &hp), SLOT_OK);
+    /* Another channel may not touch it ... */
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, hp, NULL, "app", NULL),
+             SLOT_NOT_OWNER);
+    CHECK_EQ(slotc_sync_release_as(s, &req, hp, "app", NULL), SLOT_NOT_OWNER);
+    /* ... unless for the account its patient is bound to. */
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, hp, NULL, "app", acc), SLOT_OK);
+    CHECK_EQ(req.out.id, hp);
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, hp, "bank", NULL), SLOT_NOT_OWNER);
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, hp, "bank", acc), SLOT_OK);
+    /* Without an account only the claim's own channel, or an
+     * administrator (the calls without _as). */
+    CHECK_EQ(hold(s, &req, pool, q, "wechat", NULL, &hq), SLOT_OK);
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, hq, NULL, "app", acc),
+             SLOT_NOT_OWNER);
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, hq, NULL, "wechat", NULL), SLOT_OK);
+    CHECK_EQ(slotc_sync_cancel(s, &req, hq), SLOT_OK);
+    /* NOT_OWNER comes after UNKNOWN_HOLD. */
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, 999999999, NULL, "app", NULL),
+             SLOT_UNKNOWN_HOLD);
+
+    /* Refused before sending. */
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, hq, NULL, "Bad!", NULL),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, hq, "app", "short"),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_release_as(s, &req, 0, "app", NULL),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(hold(s, &req, pool, p, "app", "x", NULL), SLOT_INVALID_ARGUMENT);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
+/* ---- cancellation deadline and daily limit ------------------------------- */
+
+static void test_cancel_rules(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    slotc_req_init(&req);
+    struct hosp h;
+    struct slotc_rules r;
+    hospInit(&h, "hc", &r);
+    /* Cancel until the day before the visit, an hour before the local
+     * minute now running: passed for tomorrow's visits, not for later. */
+    r.patient.cancel_days_before = 1;
+    r.patient.cancel_minute = (int32_t)h.minute - 60;
+    r.patient.cancel_limit_day = 2;
+    setRules(s, &h, &r);
+    const char *soon =
+        schedPool(s, &h, "soon", "derm", h.today + 1, SLOTC_KIND_NORMAL, 10);
+    const char *later =
+        schedPool(s, &h, "later", "derm", h.today + 3, SLOTC_KIND_NORMAL, 10);
+    const char *p = uniq("pc");
+    uint64_t b1 = book(s, soon, p, "app");
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, b1, "app", NULL),
+             SLOT_CANCEL_CLOSED);
+    /* Booked after the deadline: may still cancel when same-day is on. */
+    r.patient.cancel_same_day = true;
+    setRules(s, &h, &r);
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, b1, "app", NULL), SLOT_OK);
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, b1, "app", NULL),
+             SLOT_ALREADY_CANCELLED);
+    r.patient.cancel_same_day = false;
+    setRules(s, &h, &r);
+    /* An administrator is never late. */
+    uint64_t b2 = book(s, soon, p, "app");
+    CHECK_EQ(slotc_sync_cancel(s, &req, b2), SLOT_OK);
+    /* A later visit: before its deadline. That is the patient's second
+     * cancellation by a channel today: no new holds today. */
+    uint64_t b3 = book(s, later, p, "app");
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, b3, "app", NULL), SLOT_OK);
+    CHECK_EQ(hold(s, &req, later, p, "app", NULL, NULL), SLOT_CANCEL_LIMIT);
+    CHECK_EQ(req.out.window_day, h.today);
+    CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
+    CHECK_EQ(req.out.patient_info->n_cancels, 2);
+    CHECK(req.out.patient_info->cancels_ms[0] <=
+          req.out.patient_info->cancels_ms[1]);
+    CHECK_EQ(req.out.patient_info->n_claims, 0);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
+/* ---- violations, blacklist, exception, unblock, staff log ---------------- */
+
+static void test_blacklist(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    slotc_req_init(&req);
+    struct hosp h;
+    struct slotc_rules r;
+    hospInit(&h, "hv", &r);
+    r.patient.violation_threshold = 3;
+    r.patient.violation_window_days = 30;
+    r.patient.blacklist_days = 7;
+    snprintf(r.patient.blacklist_exempt, sizeof r.patient.blacklist_exempt,
+             "window");
+    setRules(s, &h, &r);
+    const char *pool =
+        schedPool(s, &h, "v", "derm", h.today + 2, SLOTC_KIND_NORMAL, 10);
+    const char *pool2 =
+        schedPool(s, &h, "v2", "derm", h.today + 2, SLOTC_KIND_NORMAL, 10);
+    char p[SLOTC_NAME_MAX + 1];
+    snprintf(p, sizeof p, "%s", uniq("pv"));
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_read_staff_log(s, &req, 0, 1000), SLOT_OK);
+    uint64_t log_from =
+        req.out.n_staff > 0 ? req.out.staff[req.out.n_staff - 1].seq : 0;
+
+    uint64_t before = tclock_wall_ms();
+    for (uint32_t i = 1; i <= 3; i++) {
+        CHECK_EQ(slotc_sync_violation(s, &req, h.name, p,
+                                      i == 2 ? SLOTC_VIOLATION_OTHER
+                                             : SLOTC_VIOLATION_NO_SHOW,
+                                      "nurse.li", "爽约 no-show"),
+                 SLOT_OK);
+        CHECK_EQ(req.out.violations, i);
+        if (i == 2) {
+            CHECK_EQ(req.out.until_ms, 0);
+            CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
+            CHECK_EQ(req.out.patient_info->n_standing, 1);
+            CHECK(req.out.patient_info->standing[0].warning);
+            CHECK_EQ(req.out.patient_info->standing[0].blacklisted_until_ms, 0);
+        }
+    }
+    uint64_t until = req.out.until_ms;
+    CHECK(until >= before + 7 * MS_PER_DAY);
+    CHECK(until <= tclock_wall_ms() + 7 * MS_PER_DAY + 1000);
+    CHECK_EQ(hold(s, &req, pool, p, "app", NULL, NULL), SLOT_BLACKLISTED);
+    CHECK_EQ(req.out.until_ms, until);
+    /* The exempt channel still books for a blacklisted patient. */
+    uint64_t hw;
+    CHECK_EQ(hold(s, &req, pool, p, "window", NULL, &hw), SLOT_OK);
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_release(s, &req, hw), SLOT_OK);
+    CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
+    const struct slotc_patient_info *pi = req.out.patient_info;
+    CHECK_EQ(pi->n_violations, 3);
+    CHECK_EQ(pi->violations[1].kind, SLOTC_VIOLATION_OTHER);
+    CHECK_STR(pi->violations[0].hospital, h.name);
+    CHECK_EQ(pi->n_standing, 1);
+    CHECK_EQ(pi->standing[0].blacklisted_until_ms, until);
+    CHECK_EQ(pi->standing[0].violations, 3);
+    CHECK_EQ(pi->standing[0].threshold, 3);
+
+    /* An exception lets one hold through. */
+    CHECK_EQ(slotc_sync_exception(s, &req, h.name, p, "dr.wang", "急诊 复诊"),
+             SLOT_OK);
+    CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
+    CHECK(req.out.patient_info->standing[0].exception);
+    CHECK_EQ(hold(s, &req, pool, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(hold(s, &req, pool2, p, "app", NULL, NULL), SLOT_BLACKLISTED);
+    /* Unblock restores. */
+    CHECK_EQ(slotc_sync_unblock(s, &req, h.name, p, "admin", "appeal ok"),
+             SLOT_OK);
+    CHECK(req.out.lifted);
+    CHECK_EQ(hold(s, &req, pool2, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(slotc_sync_unblock(s, &req, h.name, p, "admin", "again"), SLOT_OK);
+    CHECK(!req.out.lifted);
+    CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
+    CHECK_EQ(req.out.patient_info->n_claims, 2);
+    for (uint32_t i = 0; i < req.out.patient_info->n_standing; i++) {
+        CHECK_EQ(req.out.patient_info->standing[i].blacklisted_until_ms, 0);
+    }
+
+    /* The staff log: three violations, the exception, two unblocks. */
+    CHECK_EQ(slotc_sync_read_staff_log(s, &req, log_from, 1000), SLOT_OK);
+    int ops[6], n = 0;
+    for (uint32_t i = 0; i < req.out.n_staff; i++) {
+        const struct slotc_staff_entry *e = &req.out.staff[i];
+        CHECK(e->seq > log_from);
+        if (strcmp(e->patient, p) != 0) {
+            continue; /* another test's */
+        }
+        CHECK(n < 6);
+        ops[n++] = e->op;
+        CHECK_STR(e->hospital, h.name);
+        if (e->op == SLOTC_OP_VIOLATION) {
+            CHECK_STR(e->operator_name, "nurse.li");
+            CHECK_STR(e->reason, "爽约 no-show");
+        }
+        if (e->op == SLOTC_OP_EXCEPTION) {
+            CHECK_STR(e->operator_name, "dr.wang");
+            CHECK_EQ(e->kind, 0);
+        }
+    }
+    CHECK_EQ(n, 6);
+    CHECK_EQ(ops[0], SLOTC_OP_VIOLATION);
+    CHECK_EQ(ops[2], SLOTC_OP_VIOLATION);
+    CHECK_EQ(ops[3], SLOTC_OP_EXCEPTION);
+    CHECK_EQ(ops[4], SLOTC_OP_UNBLOCK);
+    CHECK_EQ(ops[5], SLOTC_OP_UNBLOCK);
+    CHECK_EQ(slotc_sync_read_staff_log(s, &req, log_from, 2), SLOT_OK);
+    CHECK(req.out.n_staff <= 2);
+
+    /* Errors. */
+    CHECK_EQ(slotc_sync_violation(s, &req, uniq("nohosp"), p,
+                                  SLOTC_VIOLATION_NO_SHOW, "a", "b"),
+             SLOT_UNKNOWN_HOSPITAL);
+    CHECK_EQ(slotc_sync_violation(s, &req, h.name, p, SLOTC_VIOLATION_UNPAID,
+                                  "a", "b"),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_unblock(s, &req, h.name, p, "a", ""),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_exception(s, &req, h.name, p, "bad operator", "b"),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_read_staff_log(s, &req, 0, 0), SLOT_INVALID_ARGUMENT);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
+/* ---- cool-down of a cancelled slot --------------------------------------- */
+
+static void test_cooldown(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    slotc_req_init(&req);
+    struct hosp h;
+    struct slotc_rules r;
+    hospInit(&h, "hk", &r);
+    r.patient.cooldown_min_ms = 1500;
+    r.patient.cooldown_max_ms = 1500;
+    setRules(s, &h, &r);
+    const char *pool =
+        schedPool(s, &h, "k", "derm", h.today + 2, SLOTC_KIND_NORMAL, 1);
+    const char *p = uniq("pk"), *p2 = uniq("pk");
+    uint64_t b = book(s, pool, p, "app");
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, b, "app", NULL), SLOT_OK);
+    uint64_t cancelled = tclock_wall_ms();
+    CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
+    CHECK_EQ(req.out.pools[0].cooling, 1);
+    CHECK_EQ(req.out.pools[0].free, 0);
+    CHECK_EQ(req.out.pools[0].remainder.cooling, 1);
+    /* Not free while it cools down. */
+    CHECK_EQ(hold(s, &req, pool, p2, "app", NULL, NULL), SLOT_SOLD_OUT);
+    bool back = false;
+    for (int i = 0; i < 100 && !back; i++) {
+        tclock_sleep_ms(100);
+        CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
+        back = req.out.pools[0].free == 1;
+    }
+    CHECK(back);
+    CHECK(tclock_wall_ms() - cancelled >= 1000);
+    CHECK_EQ(req.out.pools[0].cooling, 0);
+    CHECK_EQ(req.out.pools[0].remainder.free, 1);
+    CHECK_EQ(hold(s, &req, pool, p2, "app", NULL, NULL), SLOT_OK);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static const struct check_case cases[] = {
+    {"config_v3", test_config_v3},
+    {"accounts", test_accounts},
+    {"quotas", test_quotas},
+    {"ownership", test_ownership},
+    {"cancel_rules", test_cancel_rules},
+    {"blacklist", test_blacklist},
+    {"cooldown", test_cooldown},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    g_shared_ok = tcluster_start(&g_shared, 3, 0) == 0;
+    if (!g_shared_ok) {
+        fprintf(stderr, "could not start the shared cluster\n");
+    }
+    int rc = check_main(cases, argc, argv);
+    if (g_shared_ok) {
+        CHECK_EQ(tcluster_stop(&g_shared), 0);
+    }
+    return rc;
+}
