@@ -16,6 +16,7 @@
 #include "gw_openapi.h"
 #include "gw_route.h"
 #include "gw_sched.h"
+#include "slotctl_sched.h"
 #include "libslotInt.h"
 #include "slot_err.h"
 #include "slot_proto.h"
@@ -1018,6 +1019,16 @@ static const struct {
     {"PAYMENT_REQUIRED", 402},
     {"SCHEDULE_CONFLICT", 409},
     {"UNKNOWN_HOSPITAL", 404},
+    {"QUOTA_EXCEEDED", 409},
+    {"CANCEL_CLOSED", 409},
+    {"CANCEL_LIMIT", 429},
+    {"BLACKLISTED", 403},
+    {"ACCOUNT_LIMIT", 409},
+    {"NOT_BOUND", 403},
+    {"NOT_OWNER", 403},
+    {"NOT_SOLD_OUT", 409},
+    {"ALREADY_WAITING", 409},
+    {"NOT_WAITING", 404},
     {"SESSION_UNKNOWN", 500},
     {"REQUEST_TOO_OLD", 500},
     {"REQUEST_MISMATCH", 422},
@@ -1072,7 +1083,9 @@ static void test_err_status(void)
                     gw_err_status(codes[i]), want);
         }
         CHECK_EQ(gw_err_status(codes[i]), want);
-        CHECK_EQ(gw_err_retryable(codes[i]), want == 503 || want == 429);
+        /* CANCEL_LIMIT lasts until the next day: no Retry-After. */
+        CHECK_EQ(gw_err_retryable(codes[i]),
+                 want == 503 || (want == 429 && codes[i] != SLOT_CANCEL_LIMIT));
     }
     CHECK_STR(gw_err_name(9999), "INTERNAL");
 }
@@ -1277,7 +1290,14 @@ static const char fullRules[] =
     "\"horizon_days\":0,\"cutoff\":true,\"same_day\":false}],"
     "\"eligibility\":[{\"department\":\"\",\"kind\":\"special\","
     "\"channels\":[\"app\",\"window\"]},{\"department\":\"cardio\","
-    "\"kind\":null,\"channels\":[\"online\"]}]}";
+    "\"kind\":null,\"channels\":[\"online\"]}],"
+    "\"quota\":{\"day_normal\":3,\"day_expert\":2,\"dept_expert\":1,"
+    "\"month_normal\":12,\"month_expert\":4},\"cancel\":{"
+    "\"days_before\":1,\"time\":\"15:00\",\"same_day\":true,"
+    "\"limit_per_day\":3},\"blacklist\":{\"threshold\":3,"
+    "\"window_days\":90,\"days\":180,\"exempt\":\"window\","
+    "\"unpaid_is_violation\":true},\"cooldown_ms\":[120000,600000],"
+    "\"account_channels\":\"online\"}";
 
 static void test_rules_json(void)
 {
@@ -1307,7 +1327,33 @@ static void test_rules_json(void)
     CHECK_STR(r.elig[0].names[1], "window");
     CHECK_STR(r.elig[1].department, "cardio");
     CHECK_EQ(r.elig[1].kind, -1);
+    /* The patient rules, in slotctl's shape (slotctl_sched.h). */
+    CHECK_EQ(r.patient.quota_day_normal, 3);
+    CHECK_EQ(r.patient.quota_day_expert, 2);
+    CHECK_EQ(r.patient.quota_dept_expert, 1);
+    CHECK_EQ(r.patient.quota_month_normal, 12);
+    CHECK_EQ(r.patient.quota_month_expert, 4);
+    CHECK_EQ(r.patient.cancel_days_before, 1);
+    CHECK_EQ(r.patient.cancel_minute, 900);
+    CHECK(r.patient.cancel_same_day);
+    CHECK_EQ(r.patient.cancel_limit_day, 3);
+    CHECK_EQ(r.patient.violation_threshold, 3);
+    CHECK_EQ(r.patient.violation_window_days, 90);
+    CHECK_EQ(r.patient.blacklist_days, 180);
+    CHECK_STR(r.patient.blacklist_exempt, "window");
+    CHECK(r.patient.unpaid_is_violation);
+    CHECK_EQ(r.patient.cooldown_min_ms, 120000);
+    CHECK_EQ(r.patient.cooldown_max_ms, 600000);
+    CHECK_STR(r.patient.account_channels, "online");
     checkLibslotRules(&r);
+    /* slotctl reads the same document into the same struct. */
+    json_t *sj = json_loads(fullRules, 0, NULL);
+    struct slotc_rules sr;
+    struct sctl_err se;
+    CHECK(sj != NULL);
+    CHECK_EQ(sctl_rules_parse(sj, &sr, &se), SLOT_OK);
+    CHECK(memcmp(&sr, &r, sizeof r) == 0);
+    json_decref(sj);
     /* JSON -> struct -> JSON: the same bytes (the input is in the output's
      * order), and back to the same struct. */
     struct gw_buf b;
@@ -1327,7 +1373,14 @@ static void test_rules_json(void)
     CHECK_STR(b.p, "{\"utc_offset\":\"+00:00\",\"release_time\":\"00:00\","
                    "\"horizon_days\":0,\"cutoff_time\":null,\"pay_ttl_ms\":0,"
                    "\"pay_ttl_max_ms\":0,\"flow_back\":null,\"groups\":[],"
-                   "\"policies\":[],\"eligibility\":[]}");
+                   "\"policies\":[],\"eligibility\":[],\"quota\":{"
+                   "\"day_normal\":0,\"day_expert\":0,\"dept_expert\":0,"
+                   "\"month_normal\":0,\"month_expert\":0},\"cancel\":{"
+                   "\"days_before\":0,\"time\":null,\"same_day\":false,"
+                   "\"limit_per_day\":0},\"blacklist\":{\"threshold\":0,"
+                   "\"window_days\":30,\"days\":90,\"exempt\":\"\","
+                   "\"unpaid_is_violation\":false},\"cooldown_ms\":[0,0],"
+                   "\"account_channels\":\"\"}");
     gw_buf_free(&b);
     /* Defaults inside entries; the extremes of each range. */
     const char *edge =
@@ -1395,6 +1448,35 @@ static void test_rules_json(void)
         {"{\"flow_back\":{\"time\":\"15:00\",\"x\":1}}", SLOT_MALFORMED,
          "\"flow_back\""},
         {"{\"groups\":{}}", SLOT_MALFORMED, "\"groups\""},
+        /* The patient rules: slotctl's parser and messages (the field's
+         * path first, unquoted). */
+        {"{\"quota\":{\"day_normal\":256}}", SLOT_INVALID_ARGUMENT,
+         "quota.day_normal: "},
+        {"{\"quota\":{\"day_normal\":\"3\"}}", SLOT_MALFORMED,
+         "quota.day_normal: "},
+        {"{\"quota\":{\"weekly\":1}}", SLOT_MALFORMED, "quota.weekly"},
+        {"{\"quota\":3}", SLOT_MALFORMED, "quota: "},
+        {"{\"cancel\":{\"time\":\"25:00\"}}", SLOT_INVALID_ARGUMENT,
+         "cancel.time: "},
+        {"{\"cancel\":{\"limit_per_day\":9}}", SLOT_INVALID_ARGUMENT,
+         "cancel.limit_per_day: "},
+        {"{\"cancel\":{\"days_before\":367}}", SLOT_INVALID_ARGUMENT,
+         "cancel.days_before: "},
+        {"{\"cancel\":{\"same_day\":1}}", SLOT_MALFORMED, "cancel.same_day: "},
+        {"{\"blacklist\":{\"threshold\":9}}", SLOT_INVALID_ARGUMENT,
+         "blacklist.threshold: "},
+        {"{\"blacklist\":{\"window_days\":0}}", SLOT_INVALID_ARGUMENT,
+         "blacklist.window_days: "},
+        {"{\"blacklist\":{\"exempt\":\"Window\"}}", SLOT_INVALID_ARGUMENT,
+         "blacklist.exempt: "},
+        {"{\"cooldown_ms\":[5,1]}", SLOT_INVALID_ARGUMENT, "cooldown_ms: "},
+        {"{\"cooldown_ms\":[0,3600001]}", SLOT_INVALID_ARGUMENT,
+         "cooldown_ms[1]: "},
+        {"{\"cooldown_ms\":[1]}", SLOT_MALFORMED, "cooldown_ms: "},
+        {"{\"account_channels\":\"a b\"}", SLOT_INVALID_ARGUMENT,
+         "account_channels: "},
+        {"{\"account_channels\":\"abcdefghijklmnopq\"}", SLOT_INVALID_ARGUMENT,
+         "account_channels: "},
         {"{\"groups\":[1,2,3,4,5,6,7,8,9]}", SLOT_INVALID_ARGUMENT,
          "\"groups\""},
         {"{\"groups\":[1]}", SLOT_MALFORMED, "\"groups[0]\""},
@@ -1809,7 +1891,8 @@ static void test_pool_schedule(void)
     snprintf(p.pool, sizeof p.pool, "x");
     gw_buf_init(&b, NULL, 0);
     gw_json_pool(&b, &p);
-    CHECK(strstr(b.p, ",\"schedule\":null}") != NULL);
+    CHECK(strstr(b.p, ",\"schedule\":null,\"cooling\":0,\"waiting\":0}") !=
+          NULL);
     gw_buf_free(&b);
     p.scheduled = true;
     snprintf(p.place.hospital, sizeof p.place.hospital, "P");
@@ -1827,13 +1910,15 @@ static void test_pool_schedule(void)
                  "\"2026-12-08\",\"pay_mode\":\"online\",\"visit_slot_ms\":"
                  "0,\"eligible\":[],\"remainder_allow\":[\"window\"],"
                  "\"flow_back_at_ms\":1796569200000,\"flowed_back\":"
-                 "false}}") != NULL);
+                 "false},\"cooling\":0,\"waiting\":0}") != NULL);
     gw_buf_free(&b);
     p.place.flow_due_ms = 0;
     p.place.flowed_back = true;
     gw_buf_init(&b, NULL, 0);
     gw_json_pool(&b, &p);
-    CHECK(strstr(b.p, "\"flow_back_at_ms\":null,\"flowed_back\":true}}") !=
+    CHECK(strstr(
+              b.p,
+              "\"flow_back_at_ms\":null,\"flowed_back\":true},\"cooling\":0") !=
           NULL);
     gw_buf_free(&b);
     /* Claims: the visit window, paid, the bucket. */
