@@ -864,6 +864,51 @@ static void test_ident_key(void)
     CHECK_EQ(key[0], '#');
 }
 
+/* Account keys: the user id's HMAC under the same secret, "ac:"; what
+ * gw_arg_account makes of a header or path value. */
+static void test_account_key(void)
+{
+    struct gw_ident id;
+    setSecret(&id);
+    char key[GW_IDENT_KEY_LEN + 1], key2[GW_IDENT_KEY_LEN + 1];
+    /* (python3: hmac.new(bytes(range(32)), b"account:wx-user-42",
+     * "sha256").hexdigest()[:32]) */
+    CHECK_EQ(gw_ident_account_key(&id, "wx-user-42", 10, key), GW_IDENT_OK);
+    CHECK_STR(key, "ac:c9317f0e064fb2fa395962416ee5b639");
+    CHECK_EQ(slot_valid_patient_key((struct slot_str){key, GW_IDENT_KEY_LEN}),
+             SLOT_OK);
+    /* Case matters; the patient text is another namespace. */
+    CHECK_EQ(gw_ident_account_key(&id, "WX-user-42", 10, key2), GW_IDENT_OK);
+    CHECK(strcmp(key, key2) != 0);
+    memset(key2, '#', sizeof key2);
+    CHECK_EQ(gw_ident_account_key(&id, "a b", 3, key2), GW_IDENT_BAD_FORMAT);
+    CHECK_EQ(gw_ident_account_key(&id, "", 0, key2), GW_IDENT_BAD_FORMAT);
+    char big[GW_ACCOUNT_USER_MAX + 2];
+    memset(big, 'u', sizeof big);
+    CHECK_EQ(gw_ident_account_key(&id, big, GW_ACCOUNT_USER_MAX, key2),
+             GW_IDENT_OK);
+    CHECK_EQ(gw_ident_account_key(&id, big, GW_ACCOUNT_USER_MAX + 1, key2),
+             GW_IDENT_BAD_FORMAT);
+
+    struct gw_args a;
+    struct gw_fail f;
+    gw_args_init(&a);
+    /* With the secret: hashed; a key itself only from the admin token. */
+    CHECK(gw_arg_account(&a, &id, false, "wx-user-42", 10, &f));
+    CHECK_STR(a.account, key);
+    CHECK(gw_arg_account(&a, &id, true, key, strlen(key), &f));
+    CHECK_STR(a.account, key);
+    CHECK(gw_arg_account(&a, &id, false, key, strlen(key), &f));
+    CHECK(strcmp(a.account, key) != 0 && strncmp(a.account, "ac:", 3) == 0);
+    CHECK(!gw_arg_account(&a, &id, false, "a\x01b", 3, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+    /* Without: the value is the key, by the patient key rule. */
+    CHECK(gw_arg_account(&a, NULL, false, "acct-0001", 9, &f));
+    CHECK_STR(a.account, "acct-0001");
+    CHECK(!gw_arg_account(&a, NULL, false, "short", 5, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+}
+
 static void test_ident_secret(void)
 {
     struct gw_ident id;
@@ -1245,6 +1290,53 @@ struct badCase {
     int code;
     const char *field;
 };
+
+/* The staff bodies: patient, operator, reason (and a violation's kind). */
+static void test_staff_body(void)
+{
+    struct gw_args a;
+    struct gw_fail f;
+    struct gw_patient_rules pr = {NULL, true};
+    gw_args_init(&a);
+    const char *ok = "{\"patient\":\"patient-0001\",\"kind\":\"no_show\","
+                     "\"operator\":\"nurse.li\",\"reason\":\"\xe7\x88\xbd\"}";
+    CHECK(gw_parse_staff(ok, strlen(ok), &pr, true, &a, &f));
+    CHECK_STR(a.patient, "patient-0001");
+    CHECK_EQ(a.kind, SLOTC_VIOLATION_NO_SHOW);
+    CHECK_STR(a.operator_name, "nurse.li");
+    CHECK_STR(a.reason, "\xe7\x88\xbd");
+    /* kind belongs to a violation only. */
+    CHECK(!gw_parse_staff(ok, strlen(ok), &pr, false, &a, &f));
+    CHECK_EQ(f.code, SLOT_MALFORMED);
+    static const struct badCase bad[] = {
+        {"{\"patient\":\"patient-0001\",\"operator\":\"a\",\"reason\":\"b\"}",
+         SLOT_MALFORMED, "\"kind\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"unpaid\",\"operator\":"
+         "\"a\",\"reason\":\"b\"}",
+         SLOT_INVALID_ARGUMENT, "\"kind\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"other\",\"reason\":\"b\"}",
+         SLOT_MALFORMED, "\"operator\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"other\",\"operator\":"
+         "\"a b\",\"reason\":\"b\"}",
+         SLOT_INVALID_ARGUMENT, "\"operator\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"other\",\"operator\":"
+         "\"a\",\"reason\":\"\"}",
+         SLOT_INVALID_ARGUMENT, "\"reason\""},
+        {"{\"kind\":\"other\",\"operator\":\"a\",\"reason\":\"b\"}",
+         SLOT_MALFORMED, "\"patient\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bool parsed =
+            gw_parse_staff(bad[i].in, strlen(bad[i].in), &pr, true, &a, &f);
+        if (parsed || f.code != bad[i].code ||
+            strstr(f.message, bad[i].field) == NULL) {
+            fprintf(stderr, "%s -> %d %s\n", bad[i].in, f.code, f.message);
+        }
+        CHECK(!parsed);
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].field) != NULL);
+    }
+}
 
 typedef bool (*parseFn)(const char *in, size_t len, void *out,
                         struct gw_fail *f);
@@ -2173,6 +2265,8 @@ static const struct check_case cases[] = {
     {"ident_rules", test_ident_rules},
     {"ident_key", test_ident_key},
     {"ident_secret", test_ident_secret},
+    {"account_key", test_account_key},
+    {"staff_body", test_staff_body},
     {"ident_bodies", test_ident_bodies},
     {NULL, NULL},
 };
