@@ -920,11 +920,11 @@ static void test_err_names(void)
 static void test_op_and_state_names(void)
 {
     static const char *const ops[] = {
-        "SESSION_OPEN",    "CONFIG",         "POOL_CREATE",   "POOL_UPDATE",
-        "POOL_CLOSE",      "HOLD",           "CONFIRM",       "RELEASE",
-        "CANCEL",          "EXPIRE",         "IDEM",          "RULES_SET",
-        "SCHEDULE_IMPORT", "SWEEP",          "ACCOUNT_BIND",  "ACCOUNT_UNBIND",
-        "VIOLATION",       "UNBLOCK",        "EXCEPTION",     "WAITLIST_JOIN",
+        "SESSION_OPEN",    "CONFIG",  "POOL_CREATE",  "POOL_UPDATE",
+        "POOL_CLOSE",      "HOLD",    "CONFIRM",      "RELEASE",
+        "CANCEL",          "EXPIRE",  "IDEM",         "RULES_SET",
+        "SCHEDULE_IMPORT", "SWEEP",   "ACCOUNT_BIND", "ACCOUNT_UNBIND",
+        "VIOLATION",       "UNBLOCK", "EXCEPTION",    "WAITLIST_JOIN",
         "WAITLIST_LEAVE"};
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
