@@ -383,8 +383,10 @@ int ledger__wait_leave(struct ledger *l, const struct slot_cmd *cmd)
 }
 
 /* The waitlist's first patient who may have the slot a cancel of claim ci
- * frees, dropping at most SLOT_WAITLIST_SKIP_MAX who may not (ledger.h).
- * Fills *v for the one found; false if none. */
+ * frees, dropping at most SLOT_WAITLIST_SKIP_MAX who may not (ledger.h):
+ * the bound is on drops, so the waiter after the last drop is still
+ * asked, and stays on the list if it may not either. Fills *v for the
+ * one found; false if none. */
 static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
                     struct verdict *v)
 {
@@ -392,7 +394,6 @@ static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
     uint32_t dropped = 0;
     while (p->n_wait > 0 && !p->closed) {
         struct wentry e = p->wait[0];
-        waitRemove(p, 0);
         const struct patient *pt = &l->patients[e.patient];
         struct slot_str account = e.account != NONE
                                       ? ledger__account_str(l, e.account)
@@ -405,12 +406,15 @@ static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
                         false};
         struct slot_result ignored = {0};
         if (askChecks(l, &q, v, &ignored) == SLOT_OK && !v->use_exception) {
+            waitRemove(p, 0);
             *out = e;
             return true;
         }
-        if (++dropped >= SLOT_WAITLIST_SKIP_MAX) {
+        if (dropped == SLOT_WAITLIST_SKIP_MAX) {
             break;
         }
+        waitRemove(p, 0);
+        dropped++;
     }
     return false;
 }
