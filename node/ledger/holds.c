@@ -152,6 +152,7 @@ struct ask {
     struct slot_str key, chan, account;
     uint32_t ttl_ms;
     bool check_ttl; /* HOLD only; the others skip TTL_OUT_OF_RANGE */
+    bool no_exception; /* an offer: a pending exception does not help */
 };
 
 /* What the checks found out, for the step that follows them. */
@@ -202,6 +203,9 @@ static int askChecks(struct ledger *l, const struct ask *q, struct verdict *v,
                                     &v->use_exception, res);
     if (rc != SLOT_OK) {
         return rc;
+    }
+    if (v->use_exception && q->no_exception) {
+        return SLOT_BLACKLISTED; /* before PATIENT_HAS_CLAIM's expiry */
     }
     if (v->patient != NONE) {
         uint32_t prev = ledger__htab_get(&l->pp_index,
@@ -254,8 +258,12 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
     }
-    struct ask q = {pi, key, chan, cmd->u.hold.account, cmd->u.hold.ttl_ms,
-                    true};
+    struct ask q = {.pool = pi,
+                    .key = key,
+                    .chan = chan,
+                    .account = cmd->u.hold.account,
+                    .ttl_ms = cmd->u.hold.ttl_ms,
+                    .check_ttl = true};
     struct verdict v;
     int rc = askChecks(l, &q, &v, res);
     if (rc != SLOT_OK) {
@@ -313,7 +321,8 @@ int ledger__wait_join(struct ledger *l, const struct slot_cmd *cmd,
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
     }
-    struct ask q = {pi, key, chan, cmd->u.wait.account, 0, false};
+    struct ask q = {
+        .pool = pi, .key = key, .chan = chan, .account = cmd->u.wait.account};
     struct verdict v;
     int rc = askChecks(l, &q, &v, res);
     if (rc != SLOT_OK) {
@@ -403,9 +412,10 @@ static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
                         ledger__channel_str(l, e.channel),
                         account,
                         0,
-                        false};
+                        false,
+                        true};
         struct slot_result ignored = {0};
-        if (askChecks(l, &q, v, &ignored) == SLOT_OK && !v->use_exception) {
+        if (askChecks(l, &q, v, &ignored) == SLOT_OK) {
             waitRemove(p, 0);
             *out = e;
             return true;

@@ -1323,6 +1323,38 @@ static void test_waitlist_skip_bound(void)
     done(&f);
 }
 
+/* A pending exception does not help a waiter: the offer's check stops at
+ * BLACKLISTED, as a HOLD's would, before PATIENT_HAS_CLAIM, so the
+ * waiter's own due hold in the pool is not expired by it. */
+static void test_waitlist_exception_no_help(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.violation_threshold = 1;
+    pr.blacklist_days = 1;
+    fx_patients(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 2), SLOT_OK);
+    f.now = LT(V - 2, "10:00");
+    uint64_t b = book(&f, "p", "patient-00", "app");
+    uint64_t x = EXPECT(&f, hold_as("p", "patient-09", "app"), SLOT_OK).a;
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-01", "app"),
+           SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_RELEASE, x, "app", ""), SLOT_OK);
+    uint64_t h = EXPECT(&f, hold_as("p", "patient-01", "app"), SLOT_OK).a;
+    f.now += TTL; /* h is due, not expired */
+    EXPECT(&f, staff(SLOT_OP_VIOLATION, "patient-01"), SLOT_OK);
+    EXPECT(&f, staff(SLOT_OP_EXCEPTION, "patient-01"), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "", ""), SLOT_OK);
+    struct slot_pool_status st = pool_of(f.l, "p");
+    CHECK_EQ(st.waiting, 0); /* dropped */
+    CHECK_EQ(st.held, 1);    /* h, due, still counted as held */
+    CHECK_EQ(st.free, 1);
+    CHECK_EQ(claim_of(f.l, h).resolved_at_ms, 0);
+    char why[256];
+    CHECK(ledger_check(f.l, why, sizeof why));
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -1348,6 +1380,7 @@ static const struct check_case cases[] = {
     {"patient_cooldown", test_patient_cooldown},
     {"patient_waitlist", test_patient_waitlist},
     {"waitlist_skip_bound", test_waitlist_skip_bound},
+    {"waitlist_exception_no_help", test_waitlist_exception_no_help},
     {NULL, NULL}};
 
 int main(int argc, char **argv)
