@@ -952,7 +952,7 @@ static void test_patient_ownership_and_cancel(void)
     pr.cancel_limit_day = 2;
     fx_patients(&f, pr);
     for (int i = 0; i < 4; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "p%d", i);
         EXPECT(
             &f,
@@ -1003,7 +1003,7 @@ static void test_patient_accounts(void)
     fx_patients(&f, pr);
     EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 9), SLOT_OK);
     f.now = LT(V - 2, "10:00");
-    char pat[16];
+    char pat[24];
     for (int i = 1; i <= 4; i++) {
         snprintf(pat, sizeof pat, "patient-0%d", i);
         CHECK_EQ(
@@ -1299,7 +1299,7 @@ static void test_waitlist_skip_bound(void)
     EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 1), SLOT_OK);
     f.now = LT(V - 2, "10:00");
     uint64_t b = book(&f, "p", "patient-00", "app");
-    char names[SLOT_WAITLIST_SKIP_MAX + 2][16];
+    char names[SLOT_WAITLIST_SKIP_MAX + 2][24];
     for (int i = 1; i <= SLOT_WAITLIST_SKIP_MAX + 1; i++) {
         snprintf(names[i], sizeof names[i], "patient-%02d", i);
         EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", names[i], "app"),
