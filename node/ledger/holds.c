@@ -151,7 +151,8 @@ struct ask {
     uint32_t pool;
     struct slot_str key, chan, account;
     uint32_t ttl_ms;
-    bool check_ttl; /* HOLD only; the others skip TTL_OUT_OF_RANGE */
+    bool check_ttl;    /* HOLD only; the others skip TTL_OUT_OF_RANGE */
+    bool no_exception; /* an offer: a pending exception does not help */
 };
 
 /* What the checks found out, for the step that follows them. */
@@ -202,6 +203,9 @@ static int askChecks(struct ledger *l, const struct ask *q, struct verdict *v,
                                     &v->use_exception, res);
     if (rc != SLOT_OK) {
         return rc;
+    }
+    if (v->use_exception && q->no_exception) {
+        return SLOT_BLACKLISTED; /* before PATIENT_HAS_CLAIM's expiry */
     }
     if (v->patient != NONE) {
         uint32_t prev =
@@ -254,8 +258,12 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
     }
-    struct ask q = {pi,  key, chan, cmd->u.hold.account, cmd->u.hold.ttl_ms,
-                    true};
+    struct ask q = {.pool = pi,
+                    .key = key,
+                    .chan = chan,
+                    .account = cmd->u.hold.account,
+                    .ttl_ms = cmd->u.hold.ttl_ms,
+                    .check_ttl = true};
     struct verdict v;
     int rc = askChecks(l, &q, &v, res);
     if (rc != SLOT_OK) {
@@ -313,7 +321,8 @@ int ledger__wait_join(struct ledger *l, const struct slot_cmd *cmd,
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
     }
-    struct ask q = {pi, key, chan, cmd->u.wait.account, 0, false};
+    struct ask q = {
+        .pool = pi, .key = key, .chan = chan, .account = cmd->u.wait.account};
     struct verdict v;
     int rc = askChecks(l, &q, &v, res);
     if (rc != SLOT_OK) {
@@ -383,8 +392,10 @@ int ledger__wait_leave(struct ledger *l, const struct slot_cmd *cmd)
 }
 
 /* The waitlist's first patient who may have the slot a cancel of claim ci
- * frees, dropping at most SLOT_WAITLIST_SKIP_MAX who may not (ledger.h).
- * Fills *v for the one found; false if none. */
+ * frees, dropping at most SLOT_WAITLIST_SKIP_MAX who may not (ledger.h):
+ * the bound is on drops, so the waiter after the last drop is still
+ * asked, and stays on the list if it may not either. Fills *v for the
+ * one found; false if none. */
 static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
                     struct verdict *v)
 {
@@ -392,7 +403,6 @@ static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
     uint32_t dropped = 0;
     while (p->n_wait > 0 && !p->closed) {
         struct wentry e = p->wait[0];
-        waitRemove(p, 0);
         const struct patient *pt = &l->patients[e.patient];
         struct slot_str account = e.account != NONE
                                       ? ledger__account_str(l, e.account)
@@ -402,15 +412,19 @@ static bool offerTo(struct ledger *l, uint32_t pi, struct wentry *out,
                         ledger__channel_str(l, e.channel),
                         account,
                         0,
-                        false};
+                        false,
+                        true};
         struct slot_result ignored = {0};
-        if (askChecks(l, &q, v, &ignored) == SLOT_OK && !v->use_exception) {
+        if (askChecks(l, &q, v, &ignored) == SLOT_OK) {
+            waitRemove(p, 0);
             *out = e;
             return true;
         }
-        if (++dropped >= SLOT_WAITLIST_SKIP_MAX) {
+        if (dropped == SLOT_WAITLIST_SKIP_MAX) {
             break;
         }
+        waitRemove(p, 0);
+        dropped++;
     }
     return false;
 }

@@ -165,6 +165,44 @@
  *   P12. VIOLATION's b is the until in force after it (0 if none), also
  *       when this violation did not reach the threshold.
  */
+/* Waitlists (ledger.h, "Waitlists (anti-transfer release)"):
+ *   W1. WAITLIST_JOIN runs HOLD's checks as HOLD runs them, with their
+ *       side effect: the patient's HELD claim in the pool past its
+ *       deadline is expired (I2; its UNPAID violation, and if it was an
+ *       offer, its cool-down) and does not count for PATIENT_HAS_CLAIM.
+ *       NOT_SOLD_OUT asks HOLD's bucket choice (I4) for C.
+ *   W2. A JOIN that succeeds interns the patient and the channel (its
+ *       LIMIT_REACHED names those tables); a refused one interns none.
+ *       a = the list's length after the join.
+ *   W3. JOIN's BLACKLISTED is HOLD's: a pending exception lets the JOIN
+ *       through, and stays pending (only a HOLD that succeeds uses it).
+ *   W4. "An open pool": one not closed by POOL_CLOSE. A CANCEL in a
+ *       closed pool offers nothing and leaves its waitlist as it is.
+ *   W5. A waiter is eligible for an offer when HOLD's checks from
+ *       POOL_CLOSED to QUOTA_EXCEEDED, without TTL_OUT_OF_RANGE (the
+ *       offer's TTL is the rules', no waiter asked for it), pass for its
+ *       patient, channel and account; a pending exception does not help;
+ *       the waiter's own due HELD claim in the pool is expired as HOLD
+ *       expires it (W1). "The slot is offered before anything else": the
+ *       checks run while the cancelled booking is still BOOKED, so a
+ *       canceller waiting on the same pool is refused (PATIENT_HAS_CLAIM)
+ *       and dropped rather than offered the slot it gave up. (First
+ *       written with the booking already CANCELLED; the ledger's reading
+ *       is the better one.) The bound is on drops:
+ *       after SLOT_WAITLIST_SKIP_MAX drops the next head is still
+ *       checked; eligible, it gets the offer; ineligible, it stays (with
+ *       everyone behind it) and the slot goes to free or cooling.
+ *   W6. An offer is a HELD claim (held_at = now) with the waiter's
+ *       channel, the cancelled claim's bucket and deadline now +
+ *       R.pay_ttl_ms (config.hold_ttl_max_ms when 0 or for a
+ *       free-standing pool), not checked against the TTL bounds. When it
+ *       is RELEASED or EXPIRED (lazily too), the patient rules of its
+ *       pool's hospital in force then decide the cool-down; a
+ *       free-standing pool has none (free at once). Its expiry is an
+ *       UNPAID violation like any hold's.
+ *   W7. The canceller's cancellation (CANCEL_LIMIT's count) is recorded
+ *       after the offer.
+ */
 #include "refmodel.h"
 
 #include <assert.h>
@@ -211,6 +249,13 @@ struct rm_place {
     char rem_allow[SLOT_POOL_NAMES_MAX][SLOT_CHANNEL_MAX + 1];
 };
 
+/* A patient waiting for a pool (WAITLIST_JOIN). */
+struct rm_wait {
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    char channel[SLOT_CHANNEL_MAX + 1];
+    char account[SLOT_PATIENT_KEY_MAX + 1]; /* "" none */
+};
+
 struct rm_pool {
     char id[SLOT_POOL_ID_MAX + 1];
     uint32_t capacity;
@@ -228,6 +273,8 @@ struct rm_pool {
     bool scheduled; /* has schedule fields */
     struct rm_place place;
     bool flowed;
+    struct rm_wait *wait; /* the waitlist, head first */
+    uint32_t n_wait, cap_wait;
 };
 
 struct rm_claim {
@@ -245,6 +292,7 @@ struct rm_claim {
     uint32_t visit_no;
     char payment_ref[SLOT_PAYMENT_REF_MAX + 1];
     bool paid;
+    bool offer; /* made by a CANCEL for a waiting patient */
 };
 
 /* A remembered idempotency key; the list is never reordered, so the ones
@@ -782,14 +830,16 @@ static void siphash_selftest(void)
     }
 }
 
-/* The cool-down a cancel at now gives claim id (ledger.h). */
+/* The cool-down of claim id from `at` (ledger.h): a cancel at now, or
+ * a declined / lapsed offer from its held_at_ms. */
 static uint64_t cooldown_ms(const struct refmodel *m,
-                            const struct slot_patient_rules *pr, uint64_t id)
+                            const struct slot_patient_rules *pr, uint64_t id,
+                            uint64_t at)
 {
     uint8_t msg[16];
     for (int i = 0; i < 8; i++) {
         msg[i] = (uint8_t)(id >> (8 * i));
-        msg[8 + i] = (uint8_t)(m->now_ms >> (8 * i));
+        msg[8 + i] = (uint8_t)(at >> (8 * i));
     }
     uint64_t h = siphash24(m->config.cooldown_key[0], m->config.cooldown_key[1],
                            msg, sizeof msg);
@@ -960,11 +1010,51 @@ static void record_violation(struct refmodel *m, const char *patient,
     *until_out = s != NULL && s->until_ms > m->now_ms ? s->until_ms : 0;
 }
 
+static void add_cooling(struct refmodel *m, uint32_t pool, const char *bucket,
+                        uint64_t due_ms, uint64_t claim)
+{
+    m->cooling =
+        grow32(m->cooling, m->n_cooling, &m->cap_cooling, sizeof *m->cooling);
+    struct rm_cooling *k = &m->cooling[m->n_cooling++];
+    memset(k, 0, sizeof *k);
+    k->pool = pool;
+    cstr_copy(k->bucket, sizeof k->bucket, bucket);
+    k->due_ms = due_ms;
+    k->claim = claim;
+}
+
+/* An OFFER just RELEASED or EXPIRED (W6): under a cool-down of the pool's
+ * hospital its slot cools until held_at_ms + cooldown (keyed by [offer
+ * id, held_at_ms]); free at once if that is not after now. */
+static void offer_lapsed(struct refmodel *m, const struct rm_claim *c)
+{
+    const struct rm_pool *p = &m->pools[c->pool];
+    if (!p->scheduled) {
+        return;
+    }
+    const struct slot_patient_rules *pr =
+        &hospital_rules(m, p->place.hospital)->patient;
+    if (pr->cooldown_max_ms == 0) {
+        return;
+    }
+    uint64_t due = c->held_at_ms + cooldown_ms(m, pr, c->id, c->held_at_ms);
+    if (due <= m->now_ms) {
+        m->stats.offer_freed++;
+        return;
+    }
+    add_cooling(m, c->pool, c->bucket, due, c->id);
+    m->stats.offer_cooled++;
+}
+
 /* HELD -> EXPIRED, with the UNPAID violation a scheduled pool's hospital
- * may count for it. */
+ * may count for it; an expired offer may cool. */
 static void expire_claim(struct refmodel *m, struct rm_claim *c)
 {
     resolve(m, c, SLOT_CLAIM_EXPIRED);
+    if (c->offer) {
+        m->stats.offer_expired++;
+        offer_lapsed(m, c);
+    }
     const struct rm_pool *p = &m->pools[c->pool];
     if (p->scheduled &&
         hospital_rules(m, p->place.hospital)->patient.unpaid_is_violation) {
@@ -1393,13 +1483,18 @@ static const char *pick_bucket(struct refmodel *m, const struct rm_pool *p,
     return NULL;
 }
 
+/* Who HOLD's checks are run for: a HOLD, a WAITLIST_JOIN (no
+ * TTL_OUT_OF_RANGE), or the waiter a CANCEL would offer its slot to (no
+ * TTL_OUT_OF_RANGE, and a pending exception does not help). */
+enum hold_for { FOR_HOLD, FOR_JOIN, FOR_OFFER };
+
 /* HOLD's patient rules between TTL_OUT_OF_RANGE and PATIENT_HAS_CLAIM:
  * NOT_BOUND, BLACKLISTED (b = until), CANCEL_LIMIT (b = today).
  * *use_exception: the hold gets through on a pending exception (P2). */
 static int hold_patient_checks(struct refmodel *m, const struct rm_pool *p,
                                const char *patient, const char *ch,
-                               struct slot_str account, struct slot_result *res,
-                               bool *use_exception)
+                               struct slot_str account, enum hold_for why,
+                               struct slot_result *res, bool *use_exception)
 {
     const struct slot_rules *hr =
         p->scheduled ? hospital_rules(m, p->place.hospital) : NULL;
@@ -1420,10 +1515,11 @@ static int hold_patient_checks(struct refmodel *m, const struct rm_pool *p,
         pt != NULL ? find_standing(pt, p->place.hospital) : NULL;
     if (st != NULL && st->until_ms > m->now_ms) {
         if (covers_opt(hr, pr->blacklist_exempt, ch)) {
-            m->stats.exempt_hold++;
-        } else if (st->exception) {
+            m->stats.exempt_hold += why == FOR_HOLD;
+        } else if (st->exception && why != FOR_OFFER) {
             *use_exception = true;
         } else {
+            m->stats.offer_no_exception += st->exception;
             res->b = st->until_ms;
             return SLOT_BLACKLISTED;
         }
@@ -1506,18 +1602,20 @@ static int hold_quota(struct refmodel *m, const struct rm_pool *p,
     return SLOT_OK;
 }
 
-static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
-                   struct slot_result *res)
+/* HOLD's checks from POOL_CLOSED through QUOTA_EXCEEDED, in HOLD's
+ * order, for patient / ch / account at pool p (W1, W5). FOR_HOLD: the
+ * TTL is checked (ttl_in; *ttl_out the one to use, *by_default when it
+ * is R's). A HELD claim of the patient in p past its deadline is expired
+ * (I2). *use_exception: a pending exception lets it through. */
+static int hold_checks(struct refmodel *m, struct rm_pool *p,
+                       const char *patient, const char *ch,
+                       struct slot_str account, enum hold_for why,
+                       uint32_t ttl_in, uint32_t *ttl_out, bool *by_default,
+                       struct slot_result *res, bool *use_exception)
 {
-    struct rm_pool *p = find_pool(m, cmd->u.hold.pool);
-    if (p == NULL) {
-        return SLOT_UNKNOWN_POOL;
-    }
     if (p->closed) {
         return SLOT_POOL_CLOSED;
     }
-    char ch[SLOT_CHANNEL_MAX + 1];
-    str_copy(ch, sizeof ch, cmd->u.hold.channel);
     const struct slot_rules *r = pool_rules(m, p);
     struct slot_policy pol;
     memset(&pol, 0, sizeof pol);
@@ -1532,38 +1630,39 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
         return SLOT_NOT_RELEASED;
     }
     if (r != NULL) {
-        enum closed_why why = closed_for(m, p, r, &pol);
-        if (why != OPEN_) {
-            m->stats.closed_over += why == CLOSED_OVER;
-            m->stats.closed_cutoff += why == CLOSED_CUTOFF;
-            m->stats.closed_same_day += why == CLOSED_SAME_DAY;
+        enum closed_why cw = closed_for(m, p, r, &pol);
+        if (cw != OPEN_) {
+            m->stats.closed_over += cw == CLOSED_OVER;
+            m->stats.closed_cutoff += cw == CLOSED_CUTOFF;
+            m->stats.closed_same_day += cw == CLOSED_SAME_DAY;
             return SLOT_BOOKING_CLOSED;
         }
     }
-    uint32_t ttl = cmd->u.hold.ttl_ms;
-    bool by_default = ttl == 0 && r != NULL;
-    if (by_default) {
-        ttl = r->pay_ttl_ms;
+    if (why == FOR_HOLD) {
+        uint32_t ttl = ttl_in;
+        *by_default = ttl == 0 && r != NULL;
+        if (*by_default) {
+            ttl = r->pay_ttl_ms;
+        }
+        if (ttl < m->config.hold_ttl_min_ms ||
+            ttl > m->config.hold_ttl_max_ms) {
+            return SLOT_TTL_OUT_OF_RANGE;
+        }
+        if (r != NULL && r->pay_ttl_max_ms != 0 && ttl > r->pay_ttl_max_ms) {
+            m->stats.ttl_rule_max++;
+            return SLOT_TTL_OUT_OF_RANGE;
+        }
+        *ttl_out = ttl;
     }
-    if (ttl < m->config.hold_ttl_min_ms || ttl > m->config.hold_ttl_max_ms) {
-        return SLOT_TTL_OUT_OF_RANGE;
-    }
-    if (r != NULL && r->pay_ttl_max_ms != 0 && ttl > r->pay_ttl_max_ms) {
-        m->stats.ttl_rule_max++;
-        return SLOT_TTL_OUT_OF_RANGE;
-    }
-    char patient[SLOT_PATIENT_KEY_MAX + 1];
-    str_copy(patient, sizeof patient, cmd->u.hold.patient);
-    bool use_exception = false;
-    int code = hold_patient_checks(m, p, patient, ch, cmd->u.hold.account, res,
-                                   &use_exception);
+    int code = hold_patient_checks(m, p, patient, ch, account, why, res,
+                                   use_exception);
     if (code != SLOT_OK) {
         return code;
     }
     uint32_t pi = pool_index(m, p);
     for (uint32_t i = 0; i < m->n_active; i++) {
         struct rm_claim *c = active_claim(m, i);
-        if (c->pool != pi || !str_eq(c->patient, cmd->u.hold.patient)) {
+        if (c->pool != pi || strcmp(c->patient, patient) != 0) {
             continue;
         }
         if (held_due(m, c)) {
@@ -1572,10 +1671,52 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
         }
         return SLOT_PATIENT_HAS_CLAIM;
     }
-    code = hold_quota(m, p, patient, res);
+    return hold_quota(m, p, patient, res);
+}
+
+/* A new HELD claim; returns it (a pointer into the claims: valid until
+ * the next one). */
+static struct rm_claim *new_claim(struct refmodel *m, uint32_t pi,
+                                  const char *patient, const char *ch,
+                                  const char *bucket, uint32_t ttl)
+{
+    m->claims = grow(m->claims, m->n_claims, &m->cap_claims, sizeof *m->claims);
+    struct rm_claim *c = &m->claims[m->n_claims++];
+    memset(c, 0, sizeof *c);
+    c->id = m->n_claims;
+    c->state = SLOT_CLAIM_HELD;
+    c->pool = pi;
+    cstr_copy(c->patient, sizeof c->patient, patient);
+    cstr_copy(c->channel, sizeof c->channel, ch);
+    cstr_copy(c->bucket, sizeof c->bucket, bucket);
+    c->held_at_ms = m->now_ms;
+    c->deadline_ms = m->now_ms + ttl;
+    m->active =
+        grow32(m->active, m->n_active, &m->cap_active, sizeof *m->active);
+    m->active[m->n_active++] = c->id;
+    return c;
+}
+
+static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
+                   struct slot_result *res)
+{
+    struct rm_pool *p = find_pool(m, cmd->u.hold.pool);
+    if (p == NULL) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    char ch[SLOT_CHANNEL_MAX + 1];
+    str_copy(ch, sizeof ch, cmd->u.hold.channel);
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    str_copy(patient, sizeof patient, cmd->u.hold.patient);
+    uint32_t ttl = 0;
+    bool by_default = false, use_exception = false;
+    int code =
+        hold_checks(m, p, patient, ch, cmd->u.hold.account, FOR_HOLD,
+                    cmd->u.hold.ttl_ms, &ttl, &by_default, res, &use_exception);
     if (code != SLOT_OK) {
         return code;
     }
+    const struct slot_rules *r = pool_rules(m, p);
     const char *bucket = pick_bucket(m, p, r, ch);
     if (bucket == NULL) {
         return SLOT_SOLD_OUT;
@@ -1591,21 +1732,8 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
         m->now_ms < reported_release(m, p) && m->now_ms >= p->release_at_ms) {
         m->stats.early_by_policy++; /* S8 */
     }
-
-    m->claims = grow(m->claims, m->n_claims, &m->cap_claims, sizeof *m->claims);
-    struct rm_claim *c = &m->claims[m->n_claims++];
-    memset(c, 0, sizeof *c);
-    c->id = m->n_claims;
-    c->state = SLOT_CLAIM_HELD;
-    c->pool = pi;
-    str_copy(c->patient, sizeof c->patient, cmd->u.hold.patient);
-    cstr_copy(c->channel, sizeof c->channel, ch);
-    cstr_copy(c->bucket, sizeof c->bucket, bucket);
-    c->held_at_ms = m->now_ms;
-    c->deadline_ms = m->now_ms + ttl;
-    m->active =
-        grow32(m->active, m->n_active, &m->cap_active, sizeof *m->active);
-    m->active[m->n_active++] = c->id;
+    struct rm_claim *c =
+        new_claim(m, pool_index(m, p), patient, ch, bucket, ttl);
     intern_patient(m, cmd->u.hold.patient);
     intern_channel(m, cmd->u.hold.channel);
     if (use_exception) { /* P2 */
@@ -1616,6 +1744,143 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
     res->a = c->id;
     res->b = c->deadline_ms;
     return SLOT_OK;
+}
+
+/* ---- waitlists ----------------------------------------------------------- */
+
+/* The patient's index in the pool's waitlist, or -1. */
+static int64_t wait_index(const struct rm_pool *p, const char *patient)
+{
+    for (uint32_t i = 0; i < p->n_wait; i++) {
+        if (strcmp(p->wait[i].patient, patient) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void wait_remove(struct rm_pool *p, uint32_t i)
+{
+    memmove(&p->wait[i], &p->wait[i + 1],
+            (p->n_wait - i - 1) * sizeof p->wait[0]);
+    p->n_wait--;
+}
+
+static int op_wait_join(struct refmodel *m, const struct slot_cmd *cmd,
+                        struct slot_result *res)
+{
+    struct rm_pool *p = find_pool(m, cmd->u.wait.pool);
+    if (p == NULL) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    char ch[SLOT_CHANNEL_MAX + 1];
+    str_copy(ch, sizeof ch, cmd->u.wait.channel);
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    str_copy(patient, sizeof patient, cmd->u.wait.patient);
+    bool use_exception = false;
+    int code = hold_checks(m, p, patient, ch, cmd->u.wait.account, FOR_JOIN, 0,
+                           NULL, NULL, res, &use_exception);
+    if (code != SLOT_OK) {
+        return code;
+    }
+    if (wait_index(p, patient) >= 0) {
+        return SLOT_ALREADY_WAITING;
+    }
+    /* "if HOLD would find a bucket for C" (pick_bucket's events are
+     * HOLD's: not counted here) */
+    struct refmodel_stats saved = m->stats;
+    const char *bucket = pick_bucket(m, p, pool_rules(m, p), ch);
+    m->stats = saved;
+    if (bucket != NULL) {
+        return SLOT_NOT_SOLD_OUT;
+    }
+    if (p->n_wait >= LEDGER_WAITLIST_MAX ||
+        (!channel_known(m, cmd->u.wait.channel) &&
+         m->n_channels >= LEDGER_CHANNELS_MAX)) {
+        return SLOT_LIMIT_REACHED;
+    }
+    p->wait = grow32(p->wait, p->n_wait, &p->cap_wait, sizeof *p->wait);
+    struct rm_wait *w = &p->wait[p->n_wait++];
+    memset(w, 0, sizeof *w);
+    cstr_copy(w->patient, sizeof w->patient, patient);
+    cstr_copy(w->channel, sizeof w->channel, ch);
+    str_copy(w->account, sizeof w->account, cmd->u.wait.account);
+    intern_patient(m, cmd->u.wait.patient); /* W2 */
+    intern_channel(m, cmd->u.wait.channel);
+    m->stats.join_exception += use_exception; /* W3: stays pending */
+    res->a = p->n_wait;
+    return SLOT_OK;
+}
+
+static int op_wait_leave(struct refmodel *m, const struct slot_cmd *cmd)
+{
+    struct rm_pool *p = find_pool(m, cmd->u.wait.pool);
+    if (p == NULL) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    str_copy(patient, sizeof patient, cmd->u.wait.patient);
+    int64_t i = wait_index(p, patient);
+    if (i < 0) {
+        return SLOT_NOT_WAITING;
+    }
+    struct slot_str caller = cmd->u.wait.channel;
+    if (caller.len > 0 && !str_eq(p->wait[i].channel, caller)) {
+        if (!bound_to(m, patient, cmd->u.wait.account)) {
+            return SLOT_NOT_OWNER;
+        }
+        m->stats.leave_by_account++;
+    }
+    wait_remove(p, (uint32_t)i);
+    return SLOT_OK;
+}
+
+/* A CANCEL's offer (W4, W5): the first waiter, from the head, who would
+ * now be given a HOLD through its channel and account leaves the list
+ * into *out; up to SLOT_WAITLIST_SKIP_MAX ineligible waiters before it
+ * are dropped. Returns whether one was found. */
+static bool offer_pick(struct refmodel *m, uint32_t pi, struct rm_wait *out)
+{
+    struct rm_pool *p = &m->pools[pi];
+    uint32_t dropped = 0;
+    if (p->n_wait > m->stats.wait_longest) {
+        m->stats.wait_longest = p->n_wait;
+    }
+    while (p->n_wait > 0) {
+        struct rm_wait w = p->wait[0];
+        struct slot_result scratch;
+        memset(&scratch, 0, sizeof scratch);
+        bool use_exception = false;
+        struct slot_str account = {w.account, (uint32_t)strlen(w.account)};
+        int code = hold_checks(m, p, w.patient, w.channel, account, FOR_OFFER,
+                               0, NULL, NULL, &scratch, &use_exception);
+        assert(!use_exception);
+        if (code == SLOT_OK) {
+            wait_remove(p, 0);
+            *out = w;
+            m->stats.offers++;
+            m->stats.offer_after_drop += dropped > 0;
+            return true;
+        }
+        if (dropped == SLOT_WAITLIST_SKIP_MAX) {
+            m->stats.skip_bound++; /* W5: it stays, and so do the rest */
+            return false;
+        }
+        wait_remove(p, 0);
+        dropped++;
+        m->stats.wait_dropped++;
+    }
+    return false;
+}
+
+/* The offer (W6): waiter w gets the slot of `bucket` as a HELD claim. */
+static void offer_make(struct refmodel *m, uint32_t pi, const char *bucket,
+                       const struct rm_wait *w)
+{
+    const struct slot_rules *r = pool_rules(m, &m->pools[pi]);
+    uint32_t ttl = r != NULL && r->pay_ttl_ms != 0 ? r->pay_ttl_ms
+                                                   : m->config.hold_ttl_max_ms;
+    new_claim(m, pi, w->patient, w->channel, bucket, ttl)->offer = true;
 }
 
 /* NOT_OWNER's rule: the caller is an administrator (""), the claim's
@@ -1705,6 +1970,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
         return SLOT_PAYMENT_REQUIRED;
     }
     m->stats.unpaid += !has_ref;
+    m->stats.offer_confirmed += c->offer;
     c->state = SLOT_CLAIM_BOOKED;
     c->booked_at_ms = m->now_ms;
     c->visit_no = take_visit_no(m, p);
@@ -1723,6 +1989,10 @@ static int op_release(struct refmodel *m, const struct slot_cmd *cmd)
         return code;
     }
     resolve(m, c, SLOT_CLAIM_RELEASED);
+    if (c->offer) {
+        m->stats.offer_released++;
+        offer_lapsed(m, c);
+    }
     return SLOT_OK;
 }
 
@@ -1770,25 +2040,37 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
     if (!by_admin && cancel_closed(m, c)) {
         return SLOT_CANCEL_CLOSED;
     }
-    resolve(m, c, SLOT_CLAIM_CANCELLED);
-    struct rm_pool *p = &m->pools[c->pool];
+    /* c dies with the next claim (an offer): what follows needs these */
+    uint32_t pi = c->pool;
+    uint64_t id = c->id;
+    char bucket[SLOT_CHANNEL_MAX + 1], patient[SLOT_PATIENT_KEY_MAX + 1];
+    cstr_copy(bucket, sizeof bucket, c->bucket);
+    cstr_copy(patient, sizeof patient, c->patient);
+    struct rm_pool *p = &m->pools[pi];
+    /* W5: the waiter is chosen "before anything else", the booking still
+     * BOOKED */
+    struct rm_wait w;
+    bool offered = false;
+    if (p->n_wait > 0 && p->closed) {
+        m->stats.wait_closed_kept++; /* W4: only an open pool offers */
+    } else if (p->n_wait > 0) {
+        offered = offer_pick(m, pi, &w);
+    }
     p->freed = grow32(p->freed, p->n_freed, &p->cap_freed, sizeof *p->freed);
     p->freed[p->n_freed++] = c->visit_no;
+    resolve(m, c, SLOT_CLAIM_CANCELLED);
+    if (offered) {
+        offer_make(m, pi, bucket, &w);
+    }
     const struct slot_patient_rules *pr =
         p->scheduled ? &hospital_rules(m, p->place.hospital)->patient : NULL;
-    if (pr != NULL && pr->cooldown_max_ms > 0) {
-        m->cooling = grow32(m->cooling, m->n_cooling, &m->cap_cooling,
-                            sizeof *m->cooling);
-        struct rm_cooling *k = &m->cooling[m->n_cooling++];
-        memset(k, 0, sizeof *k);
-        k->pool = c->pool;
-        cstr_copy(k->bucket, sizeof k->bucket, c->bucket);
-        k->due_ms = m->now_ms + cooldown_ms(m, pr, c->id);
-        k->claim = c->id;
+    if (!offered && pr != NULL && pr->cooldown_max_ms > 0) {
+        add_cooling(m, pi, bucket,
+                    m->now_ms + cooldown_ms(m, pr, id, m->now_ms), id);
         m->stats.cooled++;
     }
-    if (!by_admin) {
-        struct rm_patient *pt = get_pat(m, c->patient);
+    if (!by_admin) { /* W7: after the offer */
+        struct rm_patient *pt = get_pat(m, patient);
         if (pt->n_cancels == SLOT_CANCELS_KEPT) {
             memmove(&pt->cancels_ms[0], &pt->cancels_ms[1],
                     (SLOT_CANCELS_KEPT - 1) * sizeof pt->cancels_ms[0]);
@@ -2380,6 +2662,12 @@ static void run(struct refmodel *m, const struct slot_cmd *cmd,
         case SLOT_OP_EXCEPTION:
             code = op_staff(m, cmd, res);
             break;
+        case SLOT_OP_WAITLIST_JOIN:
+            code = op_wait_join(m, cmd, res);
+            break;
+        case SLOT_OP_WAITLIST_LEAVE:
+            code = op_wait_leave(m, cmd);
+            break;
         default:
             fprintf(stderr, "refmodel: op %d cannot run here\n", cmd->op);
             abort();
@@ -2500,6 +2788,7 @@ void refmodel_destroy(struct refmodel *m)
     }
     for (uint32_t i = 0; i < m->n_pools; i++) {
         free(m->pools[i].freed);
+        free(m->pools[i].wait);
     }
     for (uint32_t i = 0; i < m->n_hospitals; i++) {
         free(m->hospitals[i].depts);
@@ -2637,6 +2926,7 @@ static void fill_pool(const struct refmodel *m, const struct rm_pool *p,
     if (p->scheduled) {
         fill_place(m, p, &out->place);
     }
+    out->waiting = p->n_wait;
 }
 
 int refmodel_read_pool(const struct refmodel *m, struct slot_str pool,
@@ -3063,4 +3353,36 @@ void refmodel_read_staff_log(const struct refmodel *m, uint64_t after,
             out[(*n)++] = m->staff[i];
         }
     }
+}
+
+int refmodel_read_waitlist(const struct refmodel *m, struct slot_str pool,
+                           struct slot_str patient, uint32_t *position,
+                           uint32_t *length)
+{
+    *position = *length = 0;
+    const struct rm_pool *p = find_pool_c(m, pool);
+    if (p == NULL) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    for (uint32_t i = 0; i < p->n_wait; i++) {
+        if (str_eq(p->wait[i].patient, patient)) {
+            *position = i + 1;
+        }
+    }
+    *length = p->n_wait;
+    return SLOT_OK;
+}
+
+uint32_t refmodel_waiter(const struct refmodel *m, struct slot_str pool,
+                         uint32_t i, const char **patient, const char **channel)
+{
+    const struct rm_pool *p = find_pool_c(m, pool);
+    if (p == NULL) {
+        return 0;
+    }
+    if (i < p->n_wait) {
+        *patient = p->wait[i].patient;
+        *channel = p->wait[i].channel;
+    }
+    return p->n_wait;
 }

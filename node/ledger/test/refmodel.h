@@ -78,6 +78,11 @@ void refmodel_read_account(const struct refmodel *m, struct slot_str account,
 void refmodel_read_staff_log(const struct refmodel *m, uint64_t after,
                              uint32_t limit, struct slot_staff_entry *out,
                              uint32_t *n);
+/* Same contract as ledger_read_waitlist (UNKNOWN_POOL; position 0 = not
+ * waiting). */
+int refmodel_read_waitlist(const struct refmodel *m, struct slot_str pool,
+                           struct slot_str patient, uint32_t *position,
+                           uint32_t *length);
 /* Same contracts as ledger_read_query / _rules / _rules_log /
  * _schedule_check. */
 int refmodel_read_query(const struct refmodel *m, const struct slot_read *rd,
@@ -114,6 +119,12 @@ struct slot_config refmodel_config(const struct refmodel *m);
 /* The id of the i-th pool (creation order, i < refmodel_pool_count()).
  * The string is the model's: valid until the next refmodel_apply(). */
 const char *refmodel_pool_id(const struct refmodel *m, uint32_t i);
+/* The length of the pool's waitlist (0 for an unknown pool); when i is
+ * below it, the i-th entry's (0 = head) patient and channel, the model's
+ * strings: valid until the next refmodel_apply(). */
+uint32_t refmodel_waiter(const struct refmodel *m, struct slot_str pool,
+                         uint32_t i, const char **patient,
+                         const char **channel);
 
 /* Events the generator is there to produce but that no result code names
  * on its own; the test asserts minimums of them per profile. */
@@ -155,6 +166,27 @@ struct refmodel_stats {
     uint64_t standing_replaced; /* a ninth hospital's standing */
     uint64_t bind_same;         /* ACCOUNT_BIND of a bound pair */
     uint64_t change_joined;     /* an unbind joined an open change */
+    /* Waitlists. */
+    uint64_t offers;             /* a CANCEL offered its slot to a waiter */
+    uint64_t offer_confirmed;    /* an offer was CONFIRMed (a booking) */
+    uint64_t offer_released;     /* an offer was RELEASEd (declined) */
+    uint64_t offer_expired;      /* an offer lapsed (EXPIRE or lazily) */
+    uint64_t offer_cooled;       /* a declined / lapsed offer went cooling */
+    uint64_t offer_freed;        /* ... went free at once under a cool-down
+                               * (its due time already passed) */
+    uint64_t wait_dropped;       /* an ineligible waiter dropped at a CANCEL */
+    uint64_t skip_bound;         /* a CANCEL stopped at an ineligible waiter
+                               * after SLOT_WAITLIST_SKIP_MAX drops */
+    uint64_t offer_after_drop;   /* an offer made after dropping waiters */
+    uint64_t offer_no_exception; /* a waiter dropped as BLACKLISTED though
+                                  * an exception was pending */
+    uint64_t join_exception;     /* a JOIN let through by a pending exception
+                               * (which stays pending) */
+    uint64_t leave_by_account;   /* a LEAVE allowed by the bound account */
+    uint64_t wait_closed_kept;   /* a CANCEL in a closed pool with waiters:
+                                * no offer */
+    uint64_t wait_longest;       /* the longest list a CANCEL found (a
+                                * maximum, not a count) */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

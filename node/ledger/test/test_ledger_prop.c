@@ -36,6 +36,20 @@
  * record, every account and the staff log; its MUST list
  * (MUST_PATIENTS) names every new refusal of every command that has one.
  *
+ * Waitlists ("waitlist"): pools of one or two slots, 24 patients who
+ * WAITLIST_JOIN the sold-out ones (mostly those with a booking, often the
+ * longest list) through several channels and accounts and LEAVE them (as
+ * themselves, an administrator, another channel, by account); CANCELs
+ * that pick a booking of a pool with waiters, by its owner or an
+ * administrator, so the slot is offered; offers confirmed, released and
+ * lapsing (into cooling, or free at once when the cool-down has passed);
+ * VIOLATIONs and EXCEPTIONs aimed at waiters near the head, and stamps
+ * that jump past the segment of the longest list's pool, so waiters are
+ * dropped, up to the skip bound. Its reads add every patient's place on
+ * the newest pools' waitlists and the pools' `waiting`; its MUST list
+ * (MUST_WAIT) names every refusal of WAITLIST_JOIN / LEAVE the universe
+ * reaches and each step of an offer's life.
+ *
  * After every batch:
  *   - each command's result must be equal in ledger and model, field by
  *     field;
@@ -80,8 +94,9 @@
 #include "ledger.h"
 #include "refmodel.h"
 
-/* Scale: the default run (10 cases, ~4500 seeds of 300 batches) takes
- * about 20 s at -O2 on a 2-core machine; --quick about 10 s under ASan. */
+/* Scale: the default run (12 cases, ~5000 seeds of 300 batches) takes
+ * about 30 s of CPU at -O2 on a 2-core machine; --quick about 30 s under
+ * ASan. */
 #define DEFAULT_SEEDS_PER_CASE 500
 #define DEFAULT_STEPS          300
 /* Session commands remembered for retries. */
@@ -223,6 +238,8 @@ enum kind {
     K_VIOLATION,
     K_UNBLOCK,
     K_EXCEPTION,
+    K_JOIN, /* WAITLIST_JOIN */
+    K_LEAVE,
     K_COUNT
 };
 
@@ -260,6 +277,9 @@ struct profile {
      * fields, HOLDs naming accounts, callers on CONFIRM / RELEASE /
      * CANCEL, simpler date rules, month steps and the patient reads. */
     uint32_t patient_pct;
+    /* Waitlists (weight[K_JOIN] > 0): CANCELs that pick a booking of a
+     * pool with waiters, JOINs that pick a sold-out pool. */
+    uint32_t wait_pct;
 };
 
 /* Weights: POOL_CLOSE is rare because it is for good; a run whose pools
@@ -367,6 +387,24 @@ static const struct profile PROFILES[] = {
      .ttl0_pct = 10, .idle_ms = 80ull * 86400000, .patient_pct = 85,
      /* the rarer quotas need more than a tenth of the seeds */
      .seeds_min = 150},
+    /* Waitlists: pools of one or two slots that sell out, a dozen
+     * patients joining them through several channels and accounts,
+     * leaving, cancels by owners and administrators that offer the slot
+     * to the head, offers confirmed, declined and lapsing, waiters made
+     * ineligible (quotas, blacklists, accounts, the booking closing as
+     * days pass) and dropped, up to the skip bound. */
+    {.name = "waitlist",
+     /*         OPEN CONF CRE UPD CLO HOLD CONF REL CAN EXP RS RD RUL IMP SWP
+      *         BND UNB VIO UNBL EXC JOIN LEAVE */
+     .weight = {15, 6, 30, 4, 2, 140, 90, 25, 70, 25, 10, 5, 10, 4, 20,
+                15, 8, 35, 3, 25, 140, 8},
+     .codec_pct = 10, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 5,
+     .ttl_span_ms = 20000, .dt_max_ms = 5000, .jump_pct = 5, .back_pct = 5,
+     .read_every = 10, .snap_every = 30, .sweep_pct = 25, .patients = 24,
+     .capacity_max = 2,
+     .sched_pct = 90, .day_pct = 8, .flow_pct = 10, .empty_ref_pct = 10,
+     .ttl0_pct = 10, .idle_ms = 80ull * 86400000, .patient_pct = 70,
+     .wait_pct = 70, .seeds_div = 2, .seeds_min = 80},
 };
 /* clang-format on */
 #define N_PROFILES  (sizeof PROFILES / sizeof PROFILES[0])
@@ -398,6 +436,8 @@ struct cover {
     uint64_t sched_reads;     /* schedule reads compared with a result */
     uint64_t patient_reads;   /* PATIENT_INFO reads compared */
     uint64_t encoded_p3;      /* protocol 3 reads compared as bytes */
+    uint64_t wait_reads;      /* WAITLIST reads compared */
+    uint64_t wait_reads_on;   /* ... finding the patient on the list */
 };
 
 struct run {
@@ -671,6 +711,15 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
             break;
         case SLOT_OP_EXPIRE:
             snprintf(out, cap, "max=%" PRIu32, c->u.expire.max);
+            break;
+        case SLOT_OP_WAITLIST_JOIN:
+        case SLOT_OP_WAITLIST_LEAVE:
+            snprintf(out, cap, "%.*s %.*s %s=%.*s acct=%.*s",
+                     (int)c->u.wait.pool.len, c->u.wait.pool.p,
+                     (int)c->u.wait.patient.len, c->u.wait.patient.p,
+                     c->op == SLOT_OP_WAITLIST_JOIN ? "channel" : "caller",
+                     (int)c->u.wait.channel.len, c->u.wait.channel.p,
+                     (int)c->u.wait.account.len, c->u.wait.account.p);
             break;
         default:
             out[0] = '\0';
@@ -1474,12 +1523,154 @@ static void pick_caller(struct run *r, struct slot_cmd *c)
 
 /* The hospital, patient, operator and reason of VIOLATION / UNBLOCK /
  * EXCEPTION. */
+static const char *pool_with_waiters(struct run *r, bool longest);
+
+/* The waitlist profile: often a patient near the head of a waitlist, at
+ * its pool's hospital (a violation or an exception then decides whether
+ * the next cancel there offers to it). */
+static void staff_waiter(struct run *r, struct slot_cmd *c)
+{
+    static struct slot_pool_status st;
+    const char *id = pool_with_waiters(r, chance(r, 50));
+    if (id == NULL || refmodel_read_pool(r->m, sstr(id), &st) != SLOT_OK ||
+        !st.has_place) {
+        return;
+    }
+    const char *patient = NULL, *channel = NULL;
+    uint32_t len = refmodel_waiter(r->m, sstr(id), UINT32_MAX, NULL, NULL);
+    refmodel_waiter(r->m, sstr(id), rnd(r, len < 3 ? len : 3), &patient,
+                    &channel);
+    c->u.staff.hospital =
+        sstr(keep(r, st.place.hospital, strlen(st.place.hospital)));
+    c->u.staff.patient = sstr(keep(r, patient, strlen(patient)));
+}
+
 static void gen_staff(struct run *r, struct slot_cmd *c)
 {
     c->u.staff.hospital = sstr(HOSPITALS[pick_hospital(r)]);
     c->u.staff.patient = sstr(patient_name(rnd(r, n_patients(r->pf))));
     c->u.staff.operator_name = sstr(OPERATORS[rnd(r, N_OF(OPERATORS))]);
     c->u.staff.reason = sstr(REASONS[rnd(r, N_OF(REASONS))]);
+    if (r->pf->wait_pct > 0 && chance(r, 50)) {
+        staff_waiter(r, c);
+    }
+}
+
+/* ---- the waitlist generators -------------------------------------------- */
+
+/* A pool for WAITLIST_JOIN: mostly one of the newest with no free slot
+ * and a booking (a CANCEL of which offers), not over yet; half the time
+ * the one with the longest list, so that lists grow past the skip bound.
+ * Else what a HOLD would pick. */
+static struct slot_str pick_join_pool(struct run *r)
+{
+    uint32_t n = refmodel_pool_count(r->m);
+    if (n > 0 && chance(r, r->pf->wait_pct)) {
+        static struct slot_pool_status st;
+        const char *full[24], *best = NULL;
+        uint32_t n_full = 0, best_waiting = 0;
+        bool booked = chance(r, 80);
+        for (uint32_t k = 0; k < n && k < 24; k++) {
+            const char *id = refmodel_pool_id(r->m, n - 1 - k);
+            if (refmodel_read_pool(r->m, sstr(id), &st) != SLOT_OK ||
+                st.state == SLOT_PSTATE_CLOSED || st.free > 0 ||
+                (booked && st.booked == 0) ||
+                (st.seg_end_ms != 0 && st.seg_end_ms <= r->clock_ms)) {
+                continue;
+            }
+            full[n_full++] = id;
+            if (best == NULL || st.waiting > best_waiting) {
+                best = id;
+                best_waiting = st.waiting;
+            }
+        }
+        if (n_full > 0) {
+            const char *id = chance(r, 50) ? best : full[rnd(r, n_full)];
+            return sstr(keep(r, id, strlen(id)));
+        }
+    }
+    return pick_open_pool(r);
+}
+
+/* One of the newest pools with waiters (NULL if none); the one with the
+ * longest list when longest. */
+static const char *pool_with_waiters(struct run *r, bool longest)
+{
+    uint32_t n = refmodel_pool_count(r->m);
+    const char *found[32];
+    uint32_t n_found = 0, most = 0;
+    const char *best = NULL;
+    for (uint32_t k = 0; k < n && k < 32; k++) {
+        const char *id = refmodel_pool_id(r->m, n - 1 - k);
+        uint32_t len = refmodel_waiter(r->m, sstr(id), UINT32_MAX, NULL, NULL);
+        if (len > 0) {
+            found[n_found++] = id;
+            if (len > most) {
+                most = len;
+                best = id;
+            }
+        }
+    }
+    if (n_found == 0) {
+        return NULL;
+    }
+    return longest ? best : found[rnd(r, n_found)];
+}
+
+/* WAITLIST_LEAVE: mostly a waiter of a pool with waiters, asked by an
+ * administrator, the entry's channel or another one, with an account or
+ * not. */
+static void gen_leave(struct run *r, struct slot_cmd *c)
+{
+    const char *id = chance(r, 85) ? pool_with_waiters(r, false) : NULL;
+    c->u.wait.pool =
+        id != NULL ? sstr(keep(r, id, strlen(id))) : pick_open_pool(r);
+    const char *patient = patient_name(rnd(r, n_patients(r->pf)));
+    const char *channel = NULL;
+    uint32_t len =
+        refmodel_waiter(r->m, c->u.wait.pool, UINT32_MAX, NULL, NULL);
+    if (len > 0 && chance(r, 80)) {
+        refmodel_waiter(r->m, c->u.wait.pool, rnd(r, len), &patient, &channel);
+        patient = keep(r, patient, strlen(patient));
+        channel = keep(r, channel, strlen(channel));
+    }
+    c->u.wait.patient = sstr(patient);
+    uint32_t w = rnd(r, 10);
+    c->u.wait.channel = sstr(CALLERS[rnd(r, N_OF(CALLERS))]);
+    if (w < 3) {
+        c->u.wait.channel = sstr("");
+    } else if (w < 7 && channel != NULL) {
+        c->u.wait.channel = sstr(channel);
+    }
+    c->u.wait.account = pick_account(r, patient);
+}
+
+/* A booking to CANCEL whose pool has waiters (the longest list among
+ * the newest claims), or 0. over: only pools whose segment is over, where
+ * every waiter is refused BOOKING_CLOSED (the skip bound). */
+static uint64_t pick_waited_booking(struct run *r, bool over)
+{
+    static struct slot_claim cl;
+    static struct slot_pool_status st;
+    uint64_t last = refmodel_last_claim_id(r->m), best = 0;
+    uint32_t most = 0;
+    for (uint64_t id = last; id >= 1 && last - id < 256; id--) {
+        if (refmodel_read_claim(r->m, id, false, &cl) != SLOT_OK ||
+            cl.state != SLOT_CLAIM_BOOKED) {
+            continue;
+        }
+        uint32_t len =
+            refmodel_waiter(r->m, sstr(cl.pool), UINT32_MAX, NULL, NULL);
+        if (over && (refmodel_read_pool(r->m, sstr(cl.pool), &st) != SLOT_OK ||
+                     !st.has_place || st.seg_end_ms > r->clock_ms)) {
+            continue;
+        }
+        if (len > most || (len > 0 && len == most && chance(r, 30))) {
+            most = len;
+            best = id;
+        }
+    }
+    return best;
 }
 
 /* The op-specific part of a session command of kind k. */
@@ -1530,9 +1721,36 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_CANCEL:
             c->op = SLOT_OP_CANCEL;
-            c->u.claim.id = pick_claim(r, chance(r, 80) ? SLOT_CLAIM_BOOKED
-                                                        : SLOT_CLAIM_CANCELLED);
+            c->u.claim.id = 0;
+            bool over = false;
+            if (r->pf->wait_pct > 0 && chance(r, r->pf->wait_pct / 3)) {
+                over = chance(r, 50);
+                c->u.claim.id = pick_waited_booking(r, over);
+            }
+            if (c->u.claim.id == 0) {
+                c->u.claim.id =
+                    pick_claim(r, chance(r, 80) ? SLOT_CLAIM_BOOKED
+                                                : SLOT_CLAIM_CANCELLED);
+            }
             pick_caller(r, c);
+            if (over && chance(r, 70)) {
+                /* after the visit, the hospital's staff */
+                c->u.claim.caller = sstr("");
+            }
+            break;
+        case K_JOIN: {
+            c->op = SLOT_OP_WAITLIST_JOIN;
+            c->u.wait.pool = pick_join_pool(r);
+            const char *patient = patient_name(rnd(r, n_patients(r->pf)));
+            c->u.wait.patient = sstr(patient);
+            c->u.wait.channel =
+                sstr(pick_name(r, SCHED_CHANNELS, N_OF(SCHED_CHANNELS)));
+            c->u.wait.account = pick_account(r, patient);
+            break;
+        }
+        case K_LEAVE:
+            c->op = SLOT_OP_WAITLIST_LEAVE;
+            gen_leave(r, c);
             break;
         case K_BIND:
         case K_UNBIND: {
@@ -1620,10 +1838,10 @@ static struct slot_str lit(const char *s)
 /* Wraps a channel mutation in IDEM now and then. */
 static void maybe_idem(struct run *r, struct slot_cmd *c)
 {
-    bool wraps = (c->op >= SLOT_OP_POOL_CREATE && c->op <= SLOT_OP_CANCEL) ||
-                 c->op == SLOT_OP_RULES_SET ||
-                 c->op == SLOT_OP_SCHEDULE_IMPORT ||
-                 (c->op >= SLOT_OP_ACCOUNT_BIND && c->op <= SLOT_OP_EXCEPTION);
+    bool wraps =
+        (c->op >= SLOT_OP_POOL_CREATE && c->op <= SLOT_OP_CANCEL) ||
+        c->op == SLOT_OP_RULES_SET || c->op == SLOT_OP_SCHEDULE_IMPORT ||
+        (c->op >= SLOT_OP_ACCOUNT_BIND && c->op <= SLOT_OP_WAITLIST_LEAVE);
     if (!wraps || !chance(r, 15)) {
         return;
     }
@@ -1691,6 +1909,28 @@ static void gen_cmd(struct run *r, struct slot_cmd *c)
     }
 }
 
+/* To the end of the segment of the scheduled pool with the longest
+ * waitlist and a booking (a little after it, so the booking is closed
+ * for every waiter; the skip bound): nothing if there is none. */
+static void wait_step(struct run *r)
+{
+    static struct slot_pool_status st;
+    uint32_t n = refmodel_pool_count(r->m), most = 0;
+    uint64_t to = 0;
+    for (uint32_t k = 0; k < n && k < 32; k++) {
+        const char *id = refmodel_pool_id(r->m, n - 1 - k);
+        if (refmodel_read_pool(r->m, sstr(id), &st) == SLOT_OK &&
+            st.has_place && st.booked > 0 && st.waiting > most &&
+            st.seg_end_ms > r->clock_ms) {
+            most = st.waiting;
+            to = st.seg_end_ms;
+        }
+    }
+    if (most > SLOT_WAITLIST_SKIP_MAX) {
+        r->clock_ms = to + rnd(r, 60000);
+    }
+}
+
 /* The stamp of the next batch. Mostly a small step; sometimes a jump to a
  * boundary that matters (a hold's deadline, a session's idle limit) or far
  * beyond; sometimes behind ledger time, which must not move it back. */
@@ -1715,6 +1955,9 @@ static uint64_t gen_stamp(struct run *r)
     }
     if (chance(r, r->pf->day_pct)) {
         day_step(r);
+    }
+    if (r->pf->wait_pct > 0 && chance(r, 10)) {
+        wait_step(r);
     }
     if (chance(r, r->pf->back_pct)) {
         return r->clock_ms - rnd(r, 5000);
@@ -1847,6 +2090,7 @@ static const char *diff_pool(const struct slot_pool_status *a,
         return "remainder";
     }
     DIFF_(cooling);
+    DIFF_(waiting);
     DIFF_(has_place);
     return a->has_place ? diff_place(&a->place, &b->place) : NULL;
 }
@@ -2044,10 +2288,11 @@ static void print_pool(const char *who, const struct slot_pool_status *s)
             "  %s: %s kind=%u state=%u cap=%" PRIu32 " free=%" PRIu32
             " held=%" PRIu32 " booked=%" PRIu32 " fee=%" PRIu64 " seg=%" PRIu64
             "-%" PRIu64 " rel=%" PRIu64 " next_visit=%" PRIu32
-            " shares=%" PRIu32 "\n",
+            " shares=%" PRIu32 " cooling=%" PRIu32 " waiting=%" PRIu32 "\n",
             who, s->pool, s->kind, s->state, s->capacity, s->free, s->held,
             s->booked, s->fee_cents, s->seg_start_ms, s->seg_end_ms,
-            s->release_at_ms, s->next_visit_no, s->n_shares);
+            s->release_at_ms, s->next_visit_no, s->n_shares, s->cooling,
+            s->waiting);
     for (uint32_t i = 0; i < s->n_shares && i < SLOT_POOL_SHARES_MAX; i++) {
         print_bucket(who, &s->shares[i]);
     }
@@ -2430,6 +2675,15 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
         slot_account_info_encode(&mb, &info);
         mrc = SLOT_OK;
         r->cov.encoded_p3++;
+    } else if (rd->op == SLOT_READ_WAITLIST) {
+        uint32_t pos, len;
+        mrc = refmodel_read_waitlist(r->m, rd->pool, rd->patient, &pos, &len);
+        if (mrc == SLOT_OK) {
+            mp_pack_array(&mb, 2);
+            mp_pack_uint(&mb, pos);
+            mp_pack_uint(&mb, len);
+        }
+        r->cov.wait_reads++;
     } else if (rd->op == SLOT_READ_STAFF_LOG) {
         static struct slot_staff_entry log[STAFF_CAP];
         uint32_t n;
@@ -2692,6 +2946,46 @@ static void compare_patient_reads(struct run *r)
     compare_encoded_read(r, &rd);
 }
 
+static void compare_waitlist(struct run *r, struct slot_str pool,
+                             struct slot_str patient)
+{
+    uint32_t lp = 0, ll = 0, mp = 0, ml = 0;
+    int lrc = ledger_read_waitlist(r->l, pool, patient, &lp, &ll);
+    int mrc = refmodel_read_waitlist(r->m, pool, patient, &mp, &ml);
+    if (lrc != mrc || lp != mp || ll != ml) {
+        fail(r,
+             "read waitlist %.*s %.*s: ledger %s %" PRIu32 "/%" PRIu32
+             ", model %s %" PRIu32 "/%" PRIu32,
+             (int)pool.len, pool.p, (int)patient.len, patient.p, code_name(lrc),
+             lp, ll, code_name(mrc), mp, ml);
+    }
+    r->cov.wait_reads++;
+    r->cov.wait_reads_on += mp > 0;
+}
+
+/* Every patient's place on the newest pools' waitlists (and an unknown
+ * pool's), and one WAITLIST read through ledger_read. */
+static void compare_waitlists(struct run *r, bool full)
+{
+    uint32_t n = refmodel_pool_count(r->m);
+    uint32_t most = full ? n : 8;
+    for (uint32_t k = 0; k < n && k < most; k++) {
+        const char *id = refmodel_pool_id(r->m, n - 1 - k);
+        for (uint32_t q = 0; q < n_patients(r->pf); q++) {
+            compare_waitlist(r, sstr(id), sstr(patient_name(q)));
+        }
+    }
+    compare_waitlist(r, sstr("ghost"), sstr(patient_name(0)));
+    struct slot_read rd;
+    memset(&rd, 0, sizeof rd);
+    rd.op = SLOT_READ_WAITLIST;
+    rd.pool = n > 0 && rnd2(r, 8) != 0
+                  ? sstr(refmodel_pool_id(r->m, rnd2(r, n)))
+                  : sstr(POOL_IDS[rnd2(r, N_POOL_IDS)]);
+    rd.patient = sstr(patient_name(rnd2(r, n_patients(r->pf))));
+    compare_encoded_read(r, &rd);
+}
+
 /* Compares reads. full: every pool, patient and claim id ever issued;
  * otherwise the recent claims and a random sample of the rest. */
 static void compare_reads(struct run *r, bool full)
@@ -2746,6 +3040,9 @@ static void compare_reads(struct run *r, bool full)
     }
     if (r->pf->patient_pct > 0) {
         compare_patient_reads(r);
+    }
+    if (r->pf->weight[K_JOIN] > 0) {
+        compare_waitlists(r, full);
     }
 }
 
@@ -2935,6 +3232,22 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->standing_replaced += x.standing_replaced;
     to->bind_same += x.bind_same;
     to->change_joined += x.change_joined;
+    to->offers += x.offers;
+    to->offer_confirmed += x.offer_confirmed;
+    to->offer_released += x.offer_released;
+    to->offer_expired += x.offer_expired;
+    to->offer_cooled += x.offer_cooled;
+    to->offer_freed += x.offer_freed;
+    to->wait_dropped += x.wait_dropped;
+    to->skip_bound += x.skip_bound;
+    to->offer_after_drop += x.offer_after_drop;
+    to->offer_no_exception += x.offer_no_exception;
+    to->join_exception += x.join_exception;
+    to->leave_by_account += x.leave_by_account;
+    to->wait_closed_kept += x.wait_closed_kept;
+    if (x.wait_longest > to->wait_longest) {
+        to->wait_longest = x.wait_longest;
+    }
 }
 
 static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
@@ -2956,6 +3269,10 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
 
     for (r->step = 0; r->step < opt.steps; r->step++) {
         run_step(r);
+        if (verbose && pf->weight[K_JOIN] > 0) {
+            /* a replay finds the batch that made the lists differ */
+            compare_waitlists(r, true);
+        }
         if (rnd2(r, r->pf->read_every) == 0) {
             compare_reads(r, false);
         }
@@ -2978,6 +3295,8 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
         cov->sched_reads += r->cov.sched_reads;
         cov->patient_reads += r->cov.patient_reads;
         cov->encoded_p3 += r->cov.encoded_p3;
+        cov->wait_reads += r->cov.wait_reads;
+        cov->wait_reads_on += r->cov.wait_reads_on;
         stats_add(&cov->st, refmodel_stats(r->m));
     }
     for (uint32_t i = 0; i < r->n_kept; i++) {
@@ -3257,6 +3576,103 @@ static void check_patient_cover(const struct profile *pf, const struct cover *c)
     }
 }
 
+/* What the waitlist profile must produce: every refusal of WAITLIST_JOIN
+ * and WAITLIST_LEAVE its universe reaches (all but LIMIT_REACHED: the
+ * waitlist, patient and channel tables are far bigger than it), and the
+ * life of an offer. */
+static const struct {
+    uint8_t op;
+    uint16_t code;
+} MUST_WAIT[] = {
+    {SLOT_OP_WAITLIST_JOIN, SLOT_OK},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_UNKNOWN_POOL},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_POOL_CLOSED},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_CHANNEL_NOT_ALLOWED},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_NOT_RELEASED},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_BOOKING_CLOSED},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_NOT_BOUND},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_BLACKLISTED},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_CANCEL_LIMIT},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_PATIENT_HAS_CLAIM},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_QUOTA_EXCEEDED},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_ALREADY_WAITING},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_NOT_SOLD_OUT},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_SESSION_UNKNOWN},
+    {SLOT_OP_WAITLIST_LEAVE, SLOT_OK},
+    {SLOT_OP_WAITLIST_LEAVE, SLOT_UNKNOWN_POOL},
+    {SLOT_OP_WAITLIST_LEAVE, SLOT_NOT_WAITING},
+    {SLOT_OP_WAITLIST_LEAVE, SLOT_NOT_OWNER},
+    {SLOT_OP_CANCEL, SLOT_OK},
+    {SLOT_OP_CONFIRM, SLOT_OK},
+    {SLOT_OP_RELEASE, SLOT_OK},
+    {SLOT_OP_SWEEP, SLOT_OK},
+};
+
+static void print_wait_stats(const struct cover *c)
+{
+    const struct refmodel_stats *st = &c->st;
+    printf("  offers %" PRIu64 " (after drops %" PRIu64 "), confirmed %" PRIu64
+           ", released %" PRIu64 ", expired %" PRIu64 ", cooled %" PRIu64
+           ", freed at once %" PRIu64 "; waiters dropped %" PRIu64
+           ", skip bound hit %" PRIu64 ", exception no help %" PRIu64
+           ", joins on an exception %" PRIu64 ", leaves by account %" PRIu64
+           ", cancels in closed pools with waiters %" PRIu64
+           ", longest list at a cancel %" PRIu64 ", waitlist reads %" PRIu64
+           " (on the list %" PRIu64 ")\n",
+           st->offers, st->offer_after_drop, st->offer_confirmed,
+           st->offer_released, st->offer_expired, st->offer_cooled,
+           st->offer_freed, st->wait_dropped, st->skip_bound,
+           st->offer_no_exception, st->join_exception, st->leave_by_account,
+           st->wait_closed_kept, st->wait_longest, c->wait_reads,
+           c->wait_reads_on);
+}
+
+static void check_wait_cover(const struct profile *pf, const struct cover *c)
+{
+    for (size_t i = 0; i < sizeof MUST_WAIT / sizeof MUST_WAIT[0]; i++) {
+        uint64_t n = c->codes[MUST_WAIT[i].op][MUST_WAIT[i].code];
+        char what[96];
+        snprintf(what, sizeof what, "%s -> %s", slot_op_name(MUST_WAIT[i].op),
+                 code_name(MUST_WAIT[i].code));
+        must(pf->name, n > 0, what, n);
+    }
+    const struct refmodel_stats *s = &c->st;
+    static const char *const names[] = {
+        "a CANCEL that offered its slot to a waiter",
+        "an offer made after dropping ineligible waiters",
+        "an offer confirmed",
+        "an offer declined (RELEASE)",
+        "an offer lapsed (expired)",
+        "a declined or lapsed offer cooling from its held_at_ms",
+        "a declined or lapsed offer free at once (its cool-down over)",
+        "an ineligible waiter dropped",
+        "a CANCEL stopped by the skip bound",
+        "a blacklisted waiter dropped though an exception was pending",
+        "a WAITLIST_LEAVE allowed by the bound account",
+        "a CANCEL in a closed pool with waiters (no offer)",
+        "a cancel that sent its slot to cooling",
+        "a SWEEP that returned a cooling slot",
+        "a WAITLIST read compared",
+        "a WAITLIST read finding the patient on the list",
+    };
+    const uint64_t counts[] = {
+        s->offers,           s->offer_after_drop,
+        s->offer_confirmed,  s->offer_released,
+        s->offer_expired,    s->offer_cooled,
+        s->offer_freed,      s->wait_dropped,
+        s->skip_bound,       s->offer_no_exception,
+        s->leave_by_account, s->wait_closed_kept,
+        s->cooled,           s->cool_returned,
+        c->wait_reads,       c->wait_reads_on,
+    };
+    _Static_assert(sizeof names / sizeof names[0] ==
+                       sizeof counts / sizeof counts[0],
+                   "one name per count");
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        must(pf->name, counts[i] > 0, names[i], counts[i]);
+    }
+}
+
 /* Fails the case if its seeds did not exercise what it is there for. */
 static void check_cover(const struct profile *pf, const struct cover *c)
 {
@@ -3298,7 +3714,11 @@ static void check_cover(const struct profile *pf, const struct cover *c)
              "a CONFIRM given a visit number freed by a cancellation",
              c->st.visit_reused);
     }
-    if (pf->patient_pct > 0) {
+    if (pf->weight[K_JOIN] > 0) {
+        /* the patient rules are there to make waiters ineligible:
+         * MUST_PATIENTS is the patients profile's */
+        check_wait_cover(pf, c);
+    } else if (pf->patient_pct > 0) {
         /* the date rules are mostly kept out of its way: MUST_SCHED is
          * the other schedule profiles' */
         check_patient_cover(pf, c);
@@ -3344,6 +3764,9 @@ static void run_case(uint32_t k)
                st->early_by_policy, cov.sched_reads);
         if (PROFILES[k].patient_pct > 0) {
             print_patient_stats(&cov);
+        }
+        if (PROFILES[k].weight[K_JOIN] > 0) {
+            print_wait_stats(&cov);
         }
     }
     check_cover(&PROFILES[k], &cov);
@@ -3393,14 +3816,24 @@ static void test_patients(void)
 {
     run_case(10);
 }
+static void test_waitlist(void)
+{
+    run_case(11);
+}
 
-static const struct check_case cases[] = {
-    {"prop_mixed", test_mixed},       {"prop_sessions", test_sessions},
-    {"prop_eviction", test_eviction}, {"prop_expiry", test_expiry},
-    {"prop_pools", test_pools},       {"prop_codec", test_codec},
-    {"prop_limits", test_limits},     {"prop_bulk", test_bulk},
-    {"prop_sched", test_sched},       {"prop_flowback", test_flowback},
-    {"prop_patients", test_patients}, {NULL, NULL}};
+static const struct check_case cases[] = {{"prop_mixed", test_mixed},
+                                          {"prop_sessions", test_sessions},
+                                          {"prop_eviction", test_eviction},
+                                          {"prop_expiry", test_expiry},
+                                          {"prop_pools", test_pools},
+                                          {"prop_codec", test_codec},
+                                          {"prop_limits", test_limits},
+                                          {"prop_bulk", test_bulk},
+                                          {"prop_sched", test_sched},
+                                          {"prop_flowback", test_flowback},
+                                          {"prop_patients", test_patients},
+                                          {"prop_waitlist", test_waitlist},
+                                          {NULL, NULL}};
 
 _Static_assert(sizeof cases / sizeof cases[0] == N_PROFILES + 1,
                "one case per profile");

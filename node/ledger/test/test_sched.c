@@ -1003,7 +1003,7 @@ static void test_patient_accounts(void)
     fx_patients(&f, pr);
     EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 9), SLOT_OK);
     f.now = LT(V - 2, "10:00");
-    char pat[32];
+    char pat[24];
     for (int i = 1; i <= 4; i++) {
         snprintf(pat, sizeof pat, "patient-0%d", i);
         CHECK_EQ(
@@ -1285,6 +1285,75 @@ static void test_patient_waitlist(void)
     done(&f);
 }
 
+/* Waiters are taken from the head: SLOT_WAITLIST_SKIP_MAX ineligible
+ * ones are dropped, and the next one, if it may hold, gets the offer
+ * ("the first that passes"); one more ineligible waiter would stay. */
+static void test_waitlist_skip_bound(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.violation_threshold = 1;
+    pr.blacklist_days = 1;
+    fx_patients(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 1), SLOT_OK);
+    f.now = LT(V - 2, "10:00");
+    uint64_t b = book(&f, "p", "patient-00", "app");
+    char names[SLOT_WAITLIST_SKIP_MAX + 2][24];
+    for (int i = 1; i <= SLOT_WAITLIST_SKIP_MAX + 1; i++) {
+        snprintf(names[i], sizeof names[i], "patient-%02d", i);
+        EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", names[i], "app"),
+               SLOT_OK);
+    }
+    for (int i = 1; i <= SLOT_WAITLIST_SKIP_MAX; i++) {
+        EXPECT(&f, staff(SLOT_OP_VIOLATION, names[i]), SLOT_OK);
+    }
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "", ""), SLOT_OK);
+    struct slot_pool_status st = pool_of(f.l, "p");
+    CHECK_EQ(st.waiting, 0);
+    CHECK_EQ(st.held, 1);
+    struct slot_claim mine[2];
+    struct slot_patient_info pi = {.claims = mine, .claims_cap = 2};
+    ledger_read_patient_info(f.l, str_of(names[SLOT_WAITLIST_SKIP_MAX + 1]),
+                             &pi);
+    CHECK_EQ(pi.n_claims, 1);
+    CHECK_STR(pi.claims[0].pool, "p");
+    char why[256];
+    CHECK(ledger_check(f.l, why, sizeof why));
+    done(&f);
+}
+
+/* A pending exception does not help a waiter: the offer's check stops at
+ * BLACKLISTED, as a HOLD's would, before PATIENT_HAS_CLAIM, so the
+ * waiter's own due hold in the pool is not expired by it. */
+static void test_waitlist_exception_no_help(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.violation_threshold = 1;
+    pr.blacklist_days = 1;
+    fx_patients(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 2), SLOT_OK);
+    f.now = LT(V - 2, "10:00");
+    uint64_t b = book(&f, "p", "patient-00", "app");
+    uint64_t x = EXPECT(&f, hold_as("p", "patient-09", "app"), SLOT_OK).a;
+    EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-01", "app"),
+           SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_RELEASE, x, "app", ""), SLOT_OK);
+    uint64_t h = EXPECT(&f, hold_as("p", "patient-01", "app"), SLOT_OK).a;
+    f.now += TTL; /* h is due, not expired */
+    EXPECT(&f, staff(SLOT_OP_VIOLATION, "patient-01"), SLOT_OK);
+    EXPECT(&f, staff(SLOT_OP_EXCEPTION, "patient-01"), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "", ""), SLOT_OK);
+    struct slot_pool_status st = pool_of(f.l, "p");
+    CHECK_EQ(st.waiting, 0); /* dropped */
+    CHECK_EQ(st.held, 1);    /* h, due, still counted as held */
+    CHECK_EQ(st.free, 1);
+    CHECK_EQ(claim_of(f.l, h).resolved_at_ms, 0);
+    char why[256];
+    CHECK(ledger_check(f.l, why, sizeof why));
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -1309,6 +1378,8 @@ static const struct check_case cases[] = {
     {"patient_blacklist", test_patient_blacklist},
     {"patient_cooldown", test_patient_cooldown},
     {"patient_waitlist", test_patient_waitlist},
+    {"waitlist_skip_bound", test_waitlist_skip_bound},
+    {"waitlist_exception_no_help", test_waitlist_exception_no_help},
     {NULL, NULL}};
 
 int main(int argc, char **argv)
