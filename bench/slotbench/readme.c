@@ -133,6 +133,37 @@ static void scheduleRows(json_t *l, const struct cell *ld)
     row(what, &m, &f, ld);
 }
 
+/* Part (e) of bench_ledger: HOLD with every rule on, the patient rules
+ * included (issue 15: <= 2 us), beside the same holds without them. */
+static void patientRows(json_t *l, const struct cell *ld)
+{
+    struct cell m = {0}, f = {0};
+    json_t *p = json_object_get(l, "patients");
+    if (p == NULL) {
+        put(&m, NOT_MEASURED);
+        put(&f, "`ledger.json` patients");
+        row("ledger: HOLD with every rule on, the patient rules included", &m,
+            &f, ld);
+        return;
+    }
+    double on = bjson_num(p, "rules_on.ns_per_hold"),
+           off = bjson_num(p, "patient_rules_off.ns_per_hold"),
+           goal = bjson_num(p, "target_hold_ns");
+    char w[256];
+    snprintf(w, sizeof w,
+             "ledger: HOLD with every rule on, the patient rules included "
+             "(≤ %s µs)",
+             rep_fix(goal / 1000, 1));
+    put(&m, "%s µs (%s µs without the patient rules; %s %% refused)%s",
+        rep_fix(on / 1000, 2), rep_fix(off / 1000, 2),
+        rep_fix(100.0 * bjson_num(p, "rules_on.refused") /
+                    bjson_num(p, "hold_commands"),
+                0),
+        missed(on, goal, false));
+    put(&f, "`ledger.json` patients.rules_on, patient_rules_off");
+    row(w, &m, &f, ld);
+}
+
 static void ledgerRows(struct rd *r)
 {
     json_t *l = r->set.ledger;
@@ -187,6 +218,7 @@ static void ledgerRows(struct rd *r)
     clear(&m);
     clear(&f);
     scheduleRows(l, &ld);
+    patientRows(l, &ld);
 }
 
 /* ---- bursts ----------------------------------------------------------- */

@@ -1060,6 +1060,65 @@ static void rulesSection(struct rep *r)
     md(r, "\n");
 }
 
+/* "name n, name n" of a JSON object of counts, into buf. */
+static const char *countsStr(json_t *o, char *buf, size_t len)
+{
+    const char *k;
+    json_t *v;
+    size_t at = 0;
+    buf[0] = '\0';
+    json_object_foreach(o, k, v)
+    {
+        int n = snprintf(buf + at, len - at, "%s%s %s", at ? ", " : "", k,
+                         rep_big(json_number_value(v)));
+        if (n < 0 || (size_t)n >= len - at) {
+            break;
+        }
+        at += (size_t)n;
+    }
+    return at ? buf : "none";
+}
+
+/* bench_ledger's part (e): HOLD with every rule on, the patient rules
+ * included, beside the same holds without the patient rules. */
+static void ledgerPatients(struct rep *r)
+{
+    json_t *p = json_object_get(r->set.ledger, "patients");
+    if (p == NULL) {
+        md(r,
+           "`ledger.json` patients (HOLD with the patient rules): " NOT_MEASURED
+           " (no `ledger.json`, or one written before bench_ledger "
+           "measured it).\n\n");
+        return;
+    }
+    /* The counts first: rep_big's buffers are a ring of REP_BUFS. */
+    char codes[512], quota[256], offc[256];
+    json_t *on = json_object_get(p, "rules_on"),
+           *off = json_object_get(p, "patient_rules_off");
+    countsStr(json_object_get(on, "codes"), codes, sizeof codes);
+    countsStr(json_object_get(on, "quota"), quota, sizeof quota);
+    countsStr(json_object_get(off, "codes"), offc, sizeof offc);
+    md(r,
+       "With the patient rules too (`ledger.json` patients: %s patients, %s "
+       "accounts, %s blacklisted, %s with the day's cancellations made; %s "
+       "HOLDs, five per patient): a HOLD %s ns (decoding %s ns; target ≤ %s "
+       "ns), the same HOLDs without the patient rules %s ns (on / off %s). "
+       "Answers with the rules: %s OK; refused %s (QUOTA_EXCEEDED by quota: "
+       "%s). Without them: %s OK; refused %s.\n\n",
+       rep_big(bjson_num(p, "patients")), rep_big(bjson_num(p, "accounts")),
+       rep_big(bjson_num(p, "blacklisted")),
+       rep_big(bjson_num(p, "cancel_limited")),
+       rep_big(bjson_num(p, "hold_commands")),
+       rep_fix(bjson_num(p, "rules_on.ns_per_hold"), 0),
+       rep_fix(bjson_num(p, "rules_on.decode_ns_per_hold"), 0),
+       rep_big(bjson_num(p, "target_hold_ns")),
+       rep_fix(bjson_num(p, "patient_rules_off.ns_per_hold"), 0),
+       rep_fix(bjson_num(p, "on_off_ratio"), 2),
+       rep_big(bjson_num(p, "rules_on.ok")), codes[0] ? codes : "none",
+       quota[0] ? quota : "none", rep_big(bjson_num(p, "patient_rules_off.ok")),
+       offc[0] ? offc : "none");
+}
+
 /* bench_ledger's part (d): the rules on the ledger's path alone. */
 static void ledgerSchedules(struct rep *r)
 {
@@ -1082,6 +1141,7 @@ static void ledgerSchedules(struct rep *r)
        rep_big(bjson_num(s, "target_hold_ns")), rep_big(bjson_num(s, "pools")),
        rep_big(bjson_num(s, "list_pages")), rep_fix(bjson_num(s, "list_ms"), 2),
        rep_big(bjson_num(s, "target_list_ms")));
+    ledgerPatients(r);
 }
 
 static void schedules(struct rep *r)
