@@ -80,7 +80,12 @@ static void patientRules(struct slotc_patient_rules *p, bool accounts)
     p->violation_threshold = HOSP_VIOLATIONS;
     p->blacklist_days = 90;
     copy(p->blacklist_exempt, sizeof p->blacklist_exempt, "window");
-    p->unpaid_is_violation = true;
+    /* Unpaid holds are not violations here: on this shared box an honest
+     * patient's 2 s payment window lapses under multi-second latencies,
+     * and three lapses blacklisted 295 patients of the 2026-12-07 run
+     * set, who gave up and left its burst unsold. The bots' blacklist
+     * comes from no-shows (botprep.h); bench_ledger counts unpaid holds. */
+    p->unpaid_is_violation = false;
     p->cooldown_min_ms = 120000;
     p->cooldown_max_ms = 600000;
     copy(p->account_channels, sizeof p->account_channels,

@@ -36,8 +36,10 @@
  *                 expert per department and day, 12 normal / 4 expert a
  *                 month; cancellation until 15:00 the day before (same-day
  *                 bookings until the segment starts), 3 a day at most;
- *                 HOSP_VIOLATIONS violations in 90 days (unpaid holds
- *                 count) blacklist for 90 days, the window still books; a
+ *                 HOSP_VIOLATIONS violations in 90 days (no-shows; not
+ *                 unpaid holds, which lapse for honest patients under
+ *                 this box's latencies) blacklist for 90 days, the window
+ *                 still books; a
  *                 cancelled slot cools 2-10 minutes; with accounts (native
  *                 mode: the gateway cannot name an account yet) the app's
  *                 holds must name an account the patient is bound to
@@ -55,7 +57,7 @@
  *   to the next name and channel: a bound name names its account, an
  *   unbound one names the bot's last account through the app (NOT_BOUND)
  *   and none elsewhere. Names held in one hot pool meet the per-department
- *   quota in the others; abandoned holds are unpaid violations. Patients
+ *   quota in the others. Patients
  *   through the app name their own account (hosp_patient_account), bound
  *   before the burst too.
  *

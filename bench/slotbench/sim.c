@@ -633,8 +633,7 @@ static void afterHold(struct worker *w, struct task *t)
         w->st.abandoned++;
         if (t->kind == TK_BOT && !w->stopping) {
             /* A scalper re-holds the slot for a buyer once it lapses
-             * (with --rules under its next name: the lapse is an unpaid
-             * violation of this one). */
+             * (with --rules under its next name). */
             if (rotates(t)) {
                 rotate(t);
             }
@@ -656,7 +655,7 @@ static void onBurstHold(struct worker *w, struct task *t,
         if (s == SLOT_OK) {
             /* Without --rules the quota failed (the check will say so);
              * a rotating bot's probe under another name may hold, and
-             * lets the hold lapse (an unpaid violation of that name). */
+             * lets the hold lapse. */
             w->st.holds_ok++;
         }
         if (t->probes > 0) {
