@@ -29,6 +29,7 @@ static void done(struct slotc_req *req)
     r.deadline_ms = req->out.deadline_ms;
     r.ledger_ms = req->out.ledger_time_ms;
     r.visit_no = req->out.visit_no;
+    r.quota = req->status == SLOT_QUOTA_EXCEEDED ? req->out.quota : 0;
     if (req->op == SLOTC_OP_READ_PATIENT && req->status == SLOT_OK) {
         r.n_claims = req->out.n_claims;
         if (r.n_claims > 0) {
@@ -142,6 +143,14 @@ static int nHold(void *be, struct task *t, const char *pool,
                       done);
 }
 
+static int nHoldAccount(void *be, struct task *t, const char *pool,
+                        const char *patient, const char *channel,
+                        const char *account, uint32_t ttl_ms)
+{
+    return slotc_hold_account(clientOf(be, t), reqOf(t), pool, patient, channel,
+                              account, ttl_ms, done);
+}
+
 static int nConfirm(void *be, struct task *t, uint64_t hold, const char *ref)
 {
     return slotc_confirm(clientOf(be, t), reqOf(t), hold, ref, done);
@@ -167,6 +176,7 @@ const struct be_vt be_native = {
     .pending = nPending,
     .room = nRoom,
     .hold = nHold,
+    .hold_account = nHoldAccount,
     .confirm = nConfirm,
     .release = nRelease,
     .query = nQuery,

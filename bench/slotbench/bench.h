@@ -106,6 +106,8 @@ struct cfg {
     uint32_t bot_probes;    /* extra holds a bot tries while it holds one */
     double bot_abandon;     /* a bot lets its hold lapse (for resale) */
     uint32_t bot_early_ms;  /* bots start firing this long before release */
+    uint32_t bot_names;     /* --rules: patient keys each bot rotates */
+    uint32_t bot_accounts;  /* --rules: accounts each bot binds them to */
     uint32_t arrival_ms;    /* patients arrive over this window */
     uint32_t release_in_ms; /* pools open this long after setup */
     uint32_t retry_min_ms, retry_max_ms; /* a patient's retry after SOLD_OUT */
@@ -221,6 +223,7 @@ struct be_result {
     uint64_t deadline_ms; /* HOLD */
     uint64_t ledger_ms;   /* ledger time of the decision, 0 if unknown */
     uint32_t visit_no;    /* CONFIRM; one-step peers: the slot number */
+    int quota;            /* QUOTA_EXCEEDED: enum slotc_quota (0 unknown) */
     uint32_t n_claims;    /* QUERY: 0 or 1 */
     int claim_state;      /* QUERY: enum slotc_claim_state */
     uint64_t claim_id;    /* QUERY */
@@ -242,6 +245,11 @@ struct be_vt {
     bool (*room)(void *be);
     int (*hold)(void *be, struct task *t, const char *pool, const char *patient,
                 const char *channel, uint32_t ttl_ms);
+    /* HOLD naming an account (--rules): NULL for a backend that cannot
+     * name one (the gateway has no account field yet; the peers). */
+    int (*hold_account)(void *be, struct task *t, const char *pool,
+                        const char *patient, const char *channel,
+                        const char *account, uint32_t ttl_ms);
     int (*confirm)(void *be, struct task *t, uint64_t hold, const char *ref);
     int (*release)(void *be, struct task *t, uint64_t hold);
     int (*query)(void *be, struct task *t, const char *pool,

@@ -32,6 +32,34 @@
  *   eligibility   special clinics (any department): app and window only;
  *                 then cardio's expert clinics: 114, online, kiosk (the
  *                 first rule is looked at and passed over on every HOLD)
+ *   patients      (issue 15) quotas: 3 normal / 2 expert a visit day, 1
+ *                 expert per department and day, 12 normal / 4 expert a
+ *                 month; cancellation until 15:00 the day before (same-day
+ *                 bookings until the segment starts), 3 a day at most;
+ *                 HOSP_VIOLATIONS violations in 90 days (no-shows; not
+ *                 unpaid holds, which lapse for honest patients under
+ *                 this box's latencies) blacklist for 90 days, the window
+ *                 still books; a
+ *                 cancelled slot cools 2-10 minutes; with accounts (native
+ *                 mode: the gateway cannot name an account yet) the app's
+ *                 holds must name an account the patient is bound to
+ *
+ * ---- The rotating bots (--rules) --------------------------------------------
+ *   Bot b has --bot-names N patient keys (hosp_bot_name) and --bot-accounts
+ *   A accounts (hosp_bot_account). Before the burst (botprep.h) it binds
+ *   its names in order to its accounts, up to the account limit (4, the
+ *   ledger's default) each, then the next account; once its accounts are
+ *   full its remaining names are refused (ACCOUNT_LIMIT) and stay
+ *   unbound. Its last name already has HOSP_VIOLATIONS no-shows (it is
+ *   blacklisted). In the burst each of its tasks (one per hot pool it
+ *   hammers) starts on name (pool index) and channel b % 4, and after a
+ *   refusal by a patient rule, a lapsed hold or a sold-out bucket moves on
+ *   to the next name and channel: a bound name names its account, an
+ *   unbound one names the bot's last account through the app (NOT_BOUND)
+ *   and none elsewhere. Names held in one hot pool meet the per-department
+ *   quota in the others. Patients
+ *   through the app name their own account (hosp_patient_account), bound
+ *   before the burst too.
  *
  * ---- A burst pool ----------------------------------------------------------
  *   campus east, department cardio, doctor dr-hot-I, expert, visit day
@@ -60,10 +88,14 @@
 #include "bench.h"
 #include "libslot.h"
 
-#define HOSP_HORIZON_DAYS 7u
-#define HOSP_DEPARTMENTS  5u
-#define HOSP_SEGMENTS_MAX 32u /* half-hours from 08:00 (to 24:00) */
-#define HOSP_IMPORT_CAP   30u /* slots of an imported pool */
+#define HOSP_HORIZON_DAYS  7u
+#define HOSP_DEPARTMENTS   5u
+#define HOSP_SEGMENTS_MAX  32u /* half-hours from 08:00 (to 24:00) */
+#define HOSP_IMPORT_CAP    30u /* slots of an imported pool */
+#define HOSP_VIOLATIONS    3u  /* the blacklist threshold */
+#define HOSP_ACCOUNT_MAX   4u  /* patients an account binds (ledger default) */
+#define HOSP_BOT_NAMES_MAX 32u
+#define HOSP_KEY_MAX       24u /* a key hosp_*_name/account writes, NUL incl. */
 
 struct hosp {
     char name[SLOTC_NAME_MAX + 1];
@@ -72,15 +104,24 @@ struct hosp {
     uint32_t release_minute; /* its local minute */
     uint32_t visit_day;      /* R + HOSP_HORIZON_DAYS */
     uint32_t pay_ttl_ms;     /* 0: none (--ttl-ms below 1000) */
+    bool accounts;           /* the app's holds must name an account */
     struct slotc_rules rules;
 };
 
 /* Fills h: hospital `name` (1..SLOTC_NAME_MAX bytes of [A-Za-z0-9_.-]),
  * the UTC offset that makes local time ~ 12:00 at now_ms, the date rules
  * around the release moment release_wall_ms (>= now_ms, within the local
- * day), the payment window ttl_ms. Pure: no clock. */
+ * day), the payment window ttl_ms, the patient rules (with the app's
+ * account rule if `accounts`). Pure: no clock. */
 void hosp_init(struct hosp *h, const char *name, int64_t now_ms,
-               int64_t release_wall_ms, uint32_t ttl_ms);
+               int64_t release_wall_ms, uint32_t ttl_ms, bool accounts);
+
+/* Keys of the rotating bots and of the patients' accounts (HOSP_KEY_MAX
+ * bytes each): bot b's name k, its account a, and the account of the
+ * burst's patient g (whose key is "pt%08u"). */
+void hosp_bot_name(uint32_t b, uint32_t k, char *out);
+void hosp_bot_account(uint32_t b, uint32_t a, char *out);
+void hosp_patient_account(uint32_t g, char *out);
 
 /* Gives the hospital its rules (slotc_sync_rules_set, as operator
  * "slotbench"). 0, or -1 after printing why. */

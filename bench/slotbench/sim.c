@@ -44,6 +44,8 @@ struct task {
     bool doubt_confirm; /* a confirm attempt of unknown outcome */
     bool booked;
     bool probing;
+    uint8_t name_k, chan_k; /* --rules bots: current name and channel */
+    uint32_t bot;           /* --rules bots: the bot's number */
     char patient[24];
     struct task *next_free; /* on the free list, or the wait FIFO */
     bool waiting;           /* on the wait FIFO */
@@ -109,10 +111,30 @@ struct sim {
 static const char *const CHANNELS[BENCH_CHANNELS] = {"app", "wechat", "114",
                                                      "kiosk"};
 
+/* True for a bot that rotates its names and channels (--rules). */
+static bool rotates(const struct task *t)
+{
+    return t->kind == TK_BOT && t->w->r->hosp != NULL;
+}
+
+/* The channel the task's next operation goes through. */
+static uint32_t chanOf(const struct task *t)
+{
+    return rotates(t) ? t->chan_k : t->idx % BENCH_CHANNELS;
+}
+
 /* The bucket of the pool the task books from (--rules), by its channel. */
 static uint32_t bucketOf(const struct task *t)
 {
-    return hosp_bucket(CHANNELS[t->idx % BENCH_CHANNELS]);
+    return hosp_bucket(CHANNELS[chanOf(t)]);
+}
+
+/* A rotating bot moves on to its next name and channel. */
+static void rotate(struct task *t)
+{
+    t->name_k = (uint8_t)((t->name_k + 1) % t->w->c->bot_names);
+    t->chan_k = (uint8_t)((t->chan_k + 1) % BENCH_CHANNELS);
+    hosp_bot_name(t->bot, t->name_k, t->patient);
 }
 
 const char *bench_status_name(int code)
@@ -284,6 +306,9 @@ void stats_merge(struct stats *d, const struct stats *s)
         hist_merge(&d->lat[i][1], &s->lat[i][1]);
         for (int k = 0; k < BENCH_STATUS_MAX; k++) {
             d->status[i][k] += s->status[i][k];
+            if (i < 2) {
+                d->hold_by[i][k] += s->hold_by[i][k];
+            }
             if (s->code_ms[i][k] == NULL) {
                 continue;
             }
@@ -292,6 +317,11 @@ void stats_merge(struct stats *d, const struct stats *s)
             for (uint32_t m = 0; m < n; m++) {
                 dst[m] += s->code_ms[i][k][m];
             }
+        }
+    }
+    for (int who = 0; who < 2; who++) {
+        for (int q = 0; q < 8; q++) {
+            d->quota_by[who][q] += s->quota_by[who][q];
         }
     }
     d->decisions += s->decisions;
@@ -400,6 +430,14 @@ static void record(struct worker *w, struct task *t,
     uint32_t ms = msSinceT0(w, now);
     if (s >= 0 && s < BENCH_STATUS_MAX) {
         st->status[op][s]++;
+        if (op == OPK_HOLD) {
+            int who = t->kind == TK_BOT;
+            st->hold_by[who][s]++;
+            if (s == SLOT_QUOTA_EXCEEDED) {
+                st->quota_by[who][res->quota >= 0 && res->quota < 8 ? res->quota
+                                                                    : 0]++;
+            }
+        }
         if (ms < st->n_ms) {
             stats_code_series(st, op, s)[ms]++;
         }
@@ -544,7 +582,7 @@ static void taskDone(struct worker *w, struct task *t)
 static bool soldOut(struct worker *w, struct task *t)
 {
     struct pool_rt *p = &w->r->pool[t->pool];
-    if (w->r->hosp != NULL) {
+    if (w->r->hosp != NULL && !rotates(t)) {
         uint32_t b = bucketOf(t);
         return atomic_load_explicit(&p->bucket_booked[b],
                                     memory_order_relaxed) >= p->bucket_cap[b];
@@ -594,7 +632,11 @@ static void afterHold(struct worker *w, struct task *t)
     if (rnd01(w) < abandon) {
         w->st.abandoned++;
         if (t->kind == TK_BOT && !w->stopping) {
-            /* A scalper re-holds the slot for a buyer once it lapses. */
+            /* A scalper re-holds the slot for a buyer once it lapses
+             * (with --rules under its next name). */
+            if (rotates(t)) {
+                rotate(t);
+            }
             schedule(w, t, c->ttl_ms + 1, NX_HOLD);
             return;
         }
@@ -611,7 +653,10 @@ static void onBurstHold(struct worker *w, struct task *t,
     if (t->probing) {
         /* A bot's extra hold on a pool where it already holds a slot. */
         if (s == SLOT_OK) {
-            w->st.holds_ok++; /* the quota failed; the check will say so */
+            /* Without --rules the quota failed (the check will say so);
+             * a rotating bot's probe under another name may hold, and
+             * lets the hold lapse. */
+            w->st.holds_ok++;
         }
         if (t->probes > 0) {
             t->probes--;
@@ -659,11 +704,33 @@ static void onBurstHold(struct worker *w, struct task *t,
                 taskDone(w, t);
                 return;
             }
+            if (rotates(t)) {
+                rotate(t); /* a name that holds here already */
+            }
             retryLater(w, t, s); /* a bot's lapsed hold not yet expired */
             return;
         case SLOT_SOLD_OUT:
+            if (rotates(t)) {
+                rotate(t); /* another channel's bucket may have room */
+            }
+            retryLater(w, t, s);
+            return;
         case SLOT_NOT_RELEASED:
             retryLater(w, t, s);
+            return;
+        case SLOT_QUOTA_EXCEEDED:
+        case SLOT_NOT_BOUND:
+        case SLOT_BLACKLISTED:
+        case SLOT_CANCEL_LIMIT:
+            /* The patient rules (--rules): a bot tries its next name and
+             * channel; a patient, who has one name, gives up. */
+            if (rotates(t)) {
+                rotate(t);
+                retryLater(w, t, s);
+                return;
+            }
+            w->st.gave_up++;
+            taskDone(w, t);
             return;
         case SLOT_OUTCOME_UNKNOWN:
             t->doubt_hold = true;
@@ -912,13 +979,38 @@ static struct task *waitPop(struct worker *w)
     return t;
 }
 
+/* The account a --rules HOLD names (hosp.h), into acct ("" none): a
+ * rotating bot's bound name its account, an unbound one the bot's last
+ * account through the app (refused NOT_BOUND); a patient through the app
+ * its own account. */
+static void holdAccount(struct worker *w, struct task *t, uint32_t name_k,
+                        uint32_t chan, char *acct)
+{
+    const struct hosp *h = w->r->hosp;
+    if (h == NULL || !h->accounts) {
+        return;
+    }
+    bool app = chan == 0;
+    if (rotates(t)) {
+        uint32_t room = w->c->bot_accounts * HOSP_ACCOUNT_MAX;
+        if (name_k < room) {
+            hosp_bot_account(t->bot, name_k / HOSP_ACCOUNT_MAX, acct);
+        } else if (app) {
+            hosp_bot_account(t->bot, w->c->bot_accounts - 1, acct);
+        }
+    } else if (t->kind == TK_PATIENT && app) {
+        hosp_patient_account(t->idx, acct);
+    }
+}
+
 /* Hands the task's operation to the backend. Pool ids, patient keys and
  * refs are formatted here and copied by the backend. */
 static void sendNow(struct worker *w, struct task *t)
 {
     struct run *r = w->r;
     const char *pool = r->pool[t->pool].id;
-    const char *chan = CHANNELS[t->idx % BENCH_CHANNELS];
+    const char *chan = CHANNELS[chanOf(t)];
+    char acct[HOSP_KEY_MAX] = "";
     char ref[48];
     int rc;
     uint32_t ttl = r->hold_ttl_ms; /* 0: the hospital's payment window */
@@ -940,7 +1032,30 @@ static void sendNow(struct worker *w, struct task *t)
                 }
                 ttl = (uint32_t)left;
             }
-            rc = w->be->hold(w->bectx, t, pool, t->patient, chan, ttl);
+            if (t->next == NX_PROBE && rotates(t)) {
+                /* Probe j of a rotating bot: its next names, channels and
+                 * hot pools in turn (hosp.h); a probe that holds lapses. */
+                uint32_t j = w->c->bot_probes - t->probes;
+                uint32_t k = (t->name_k + 1 + j) % w->c->bot_names;
+                uint32_t ch = (t->chan_k + 1 + j) % BENCH_CHANNELS;
+                uint32_t bp =
+                    w->c->bot_pools < r->n_pools ? w->c->bot_pools : r->n_pools;
+                char name[HOSP_KEY_MAX];
+                hosp_bot_name(t->bot, k, name);
+                holdAccount(w, t, k, ch, acct);
+                pool = r->pool[(t->pool + 1 + j) % bp].id;
+                chan = CHANNELS[ch];
+                rc = acct[0] != '\0' && w->be->hold_account != NULL
+                         ? w->be->hold_account(w->bectx, t, pool, name, chan,
+                                               acct, ttl)
+                         : w->be->hold(w->bectx, t, pool, name, chan, ttl);
+                break;
+            }
+            holdAccount(w, t, t->name_k, chanOf(t), acct);
+            rc = acct[0] != '\0' && w->be->hold_account != NULL
+                     ? w->be->hold_account(w->bectx, t, pool, t->patient, chan,
+                                           acct, ttl)
+                     : w->be->hold(w->bectx, t, pool, t->patient, chan, ttl);
             break;
         case NX_CONFIRM:
             t->op = OPK_CONFIRM;
@@ -1287,6 +1402,15 @@ static int setupTasks(struct worker *w)
             t->kind = TK_BOT;
             t->pool = (uint16_t)((g - n_pat) % bot_pools);
             snprintf(t->patient, sizeof t->patient, "bot%06u", b);
+            if (r->hosp != NULL) {
+                /* The bots start spread over the names' positions (so
+                 * some on an unbound or blacklisted name), each of a
+                 * bot's tasks on a name of its own (hosp.h). */
+                t->bot = b;
+                t->name_k = (uint8_t)((b + t->pool) % c->bot_names);
+                t->chan_k = (uint8_t)(b % BENCH_CHANNELS);
+                hosp_bot_name(b, t->name_k, t->patient);
+            }
             uint64_t early = (uint64_t)c->bot_early_ms * NS_PER_MS;
             at =
                 release - (early < release ? early : 0) + rndRange(w, 0, early);

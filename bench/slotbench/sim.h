@@ -12,7 +12,8 @@
  *              │ answered PATIENT_HAS_CLAIM ─▶ QUERY (read_patient) adopts
  *              ▼ the hold or booking the doubtful attempt made
  *
- * ---- A bot (TK_BOT; one task per hot pool it hammers)
+ * ---- A bot (TK_BOT; one task per hot pool it hammers; with --rules it
+ * rotates names, accounts and channels as hosp.h says)
  * ------------------------ starts bot_early_ms before the release, retries
  * every 0..bot_retry_ms on any refusal; once it holds a slot it probes
  * bot_probes more holds on the same pool (the per-patient quota:
@@ -55,6 +56,10 @@ struct stats {
     uint32_t wait_max;         /* longest wait FIFO (operations) */
     uint64_t wait_expired;     /* arrivals that timed out waiting for room */
     uint64_t status[OPK_N][BENCH_STATUS_MAX];
+    /* HOLD answers by who asked ([0] patients, [1] bots), and
+     * QUOTA_EXCEEDED by quota (enum slotc_quota; 0: not said) */
+    uint64_t hold_by[2][BENCH_STATUS_MAX];
+    uint64_t quota_by[2][8];
     uint64_t decisions; /* answers of the ledger (OK or a rule error) */
     uint64_t decisions_ok;
     uint64_t bookings;

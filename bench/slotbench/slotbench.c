@@ -26,6 +26,7 @@
 #include "bench.h"
 #include "bjson.h"
 #include "diskprobe.h"
+#include "botprep.h"
 #include "hosp.h"
 #include "importer.h"
 #include "tclock.h"
@@ -93,6 +94,8 @@ enum {
     O_BOT_PROBES,
     O_BOT_ABANDON,
     O_BOT_EARLY,
+    O_BOT_NAMES,
+    O_BOT_ACCOUNTS,
     O_ARRIVAL,
     O_RELEASE_IN,
     O_RETRY_MIN,
@@ -158,6 +161,8 @@ static const struct option LONGOPTS[] = {
     {"bot-probes", required_argument, NULL, O_BOT_PROBES},
     {"bot-abandon", required_argument, NULL, O_BOT_ABANDON},
     {"bot-early-ms", required_argument, NULL, O_BOT_EARLY},
+    {"bot-names", required_argument, NULL, O_BOT_NAMES},
+    {"bot-accounts", required_argument, NULL, O_BOT_ACCOUNTS},
     {"arrival-ms", required_argument, NULL, O_ARRIVAL},
     {"release-in-ms", required_argument, NULL, O_RELEASE_IN},
     {"retry-min-ms", required_argument, NULL, O_RETRY_MIN},
@@ -218,6 +223,8 @@ static const char USAGE[] =
     "          --bot-share F (0.1) --bot-pools N (2) --bot-retry-ms N (5)\n"
     "          --bot-probes N (2) --bot-abandon F (0.5) --bot-early-ms N "
     "(300)\n"
+    "          --bot-names N (6) --bot-accounts N (1): with --rules, the\n"
+    "          names and accounts each bot rotates (hosp.h)\n"
     "          --arrival-ms N (2000) --release-in-ms N (1500)\n"
     "          --retry-min-ms N (200) --retry-max-ms N (600)\n"
     "          --patience-ms N (15000) --pay-min-ms N (50) --pay-max-ms N "
@@ -274,6 +281,8 @@ static void defaults(struct cfg *c, int sc)
     c->bot_probes = 2;
     c->bot_abandon = 0.5;
     c->bot_early_ms = 300;
+    c->bot_names = 6;
+    c->bot_accounts = 1;
     c->arrival_ms = 2000;
     c->release_in_ms = 1500;
     c->retry_min_ms = 200;
@@ -524,6 +533,12 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
             case O_BOT_EARLY:
                 bad |= parseU32(a, 0, 60000, &c->bot_early_ms);
                 break;
+            case O_BOT_NAMES:
+                bad |= parseU32(a, 1, HOSP_BOT_NAMES_MAX, &c->bot_names);
+                break;
+            case O_BOT_ACCOUNTS:
+                bad |= parseU32(a, 1, HOSP_BOT_NAMES_MAX, &c->bot_accounts);
+                break;
             case O_ARRIVAL:
                 bad |= parseU32(a, 0, 3600000, &c->arrival_ms);
                 break;
@@ -697,6 +712,7 @@ struct ctx {
     json_t *notes;    /* things the reader should know */
     struct sys_counters c0, c1;
     struct hosp hosp;      /* --rules, import: the hospital */
+    json_t *prep;          /* --rules: botprep_json, or NULL */
     struct diskprobe disk; /* fsync latency of the nodes' disk */
     struct hist disk_run;  /* every window taken so far */
     uint64_t disk_errors;  /* the probe's failures, as of the last take */
@@ -1342,7 +1358,10 @@ static int setupRules(struct ctx *x, int64_t release_wall)
     struct run *r = &x->run;
     char name[SLOTC_NAME_MAX + 1];
     hospName(x, name, sizeof name);
-    hosp_init(&x->hosp, name, tclock_wall_ms(), release_wall, c->ttl_ms);
+    /* Accounts only where the HOLDs can name one: libslot (the gateway
+     * has no account field yet). */
+    hosp_init(&x->hosp, name, tclock_wall_ms(), release_wall, c->ttl_ms,
+              c->mode == MODE_NATIVE);
     if (hosp_rules_set(x->sys.admin, &x->hosp) != 0) {
         return -1;
     }
@@ -1353,6 +1372,41 @@ static int setupRules(struct ctx *x, int64_t release_wall)
     json_object_set_new(json_object_get(x->doc, "params"), "hold_ttl_ms",
                         json_integer(r->hold_ttl_ms));
     json_object_set_new(x->doc, "rules", hosp_json(&x->hosp));
+    return 0;
+}
+
+/* --rules: the hospital's rules for now, then what the patients and the
+ * rotating bots did before the release (botprep.h); setupRules then sets
+ * the rules again around the release moment, which comes after this.
+ * An answer the plan did not expect fails the run's check. */
+static int prepareBots(struct ctx *x)
+{
+    int64_t now = tclock_wall_ms();
+    if (setupRules(x, now) != 0) {
+        return -1;
+    }
+    struct botprep_result pr;
+    if (botprep_run(x->run.addrs, x->cfg, &x->hosp, &pr) != 0) {
+        fprintf(stderr, "slotbench: the bots' preparation failed\n");
+        return -1;
+    }
+    if (pr.other != 0) {
+        fail(x,
+             "before the burst: %llu binds or no-shows answered "
+             "otherwise than planned (botprep.h)",
+             (unsigned long long)pr.other);
+    }
+    x->prep = botprep_json(&pr);
+    if (!x->cfg->quiet) {
+        fprintf(stderr,
+                "  before the release: %llu binds (%llu refused "
+                "ACCOUNT_LIMIT), %llu no-shows, %llu names blacklisted, "
+                "%.0f ms\n",
+                (unsigned long long)pr.binds,
+                (unsigned long long)pr.binds_refused_limit,
+                (unsigned long long)pr.no_shows,
+                (unsigned long long)pr.blacklisted, pr.ms);
+    }
     return 0;
 }
 
@@ -1391,6 +1445,57 @@ static json_t *bucketsJson(struct ctx *x)
         }
     }
     return a;
+}
+
+/* The HOLD answers of one side (0 patients, 1 bots), whole run. */
+static json_t *actorJson(const struct stats *st, int who)
+{
+    json_t *codes = json_object(), *quota = json_object();
+    uint64_t holds = 0, rules = 0;
+    for (int s = 0; s < BENCH_STATUS_MAX; s++) {
+        uint64_t n = st->hold_by[who][s];
+        holds += n;
+        if (n != 0 && s != SLOT_OK) {
+            json_object_set_new(codes, bench_status_name(s),
+                                json_integer((json_int_t)n));
+        }
+    }
+    static const int RULES[] = {SLOT_NOT_BOUND, SLOT_BLACKLISTED,
+                                SLOT_CANCEL_LIMIT, SLOT_QUOTA_EXCEEDED};
+    for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++) {
+        rules += st->hold_by[who][RULES[i]];
+    }
+    for (int q = 0; q < 8; q++) {
+        if (st->quota_by[who][q] != 0) {
+            const char *name = slotc_quota_name(q);
+            json_object_set_new(quota, name ? name : "unknown",
+                                json_integer((json_int_t)st->quota_by[who][q]));
+        }
+    }
+    return json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "holds", (json_int_t)holds,
+                     "ok", (json_int_t)st->hold_by[who][SLOT_OK],
+                     "refused_by_patient_rules", (json_int_t)rules,
+                     "one_per_pool",
+                     (json_int_t)st->hold_by[who][SLOT_PATIENT_HAS_CLAIM],
+                     "refused", codes, "quota", quota);
+}
+
+/* --rules: who was refused by which rule (hosp.h, the rotating bots):
+ * every HOLD answer of the run by side, QUOTA_EXCEEDED by quota, and what
+ * was done before the release. refused_by_patient_rules counts
+ * NOT_BOUND, BLACKLISTED, CANCEL_LIMIT and QUOTA_EXCEEDED;
+ * PATIENT_HAS_CLAIM (one claim per patient and pool, a rule of protocol
+ * 1) is one_per_pool. */
+static json_t *refusalsJson(struct ctx *x, const struct phase_out *o)
+{
+    json_t *j =
+        json_pack("{s:o,s:o,s:i,s:i,s:b}", "patients", actorJson(&o->st, 0),
+                  "bots", actorJson(&o->st, 1), "bot_names",
+                  (int)x->cfg->bot_names, "bot_accounts",
+                  (int)x->cfg->bot_accounts, "accounts", x->hosp.accounts);
+    json_object_set_new(j, "prep", x->prep != NULL ? x->prep : json_null());
+    x->prep = NULL;
+    return j;
 }
 
 /* ---- burst and failover -------------------------------------------------- */
@@ -1481,6 +1586,9 @@ static int runBurst(struct ctx *x)
     if (!peer && (c->ttl_ms < 1000 || c->ttl_ms > 1800000) &&
         vt->configure(&x->sys, c->ttl_ms < 1000 ? c->ttl_ms : 1000,
                       c->ttl_ms > 1800000 ? c->ttl_ms : 1800000) != 0) {
+        return -1;
+    }
+    if (c->rules && prepareBots(x) != 0) {
         return -1;
     }
     int64_t release_wall = tclock_wall_ms() + c->release_in_ms;
@@ -1644,8 +1752,9 @@ static int runBurst(struct ctx *x)
                         check(x, &o, 0, r->n_pools, expect));
     json_object_set_new(x->doc, "result", f);
     if (c->rules) {
-        json_object_set_new(json_object_get(x->doc, "rules"), "buckets",
-                            bucketsJson(x));
+        json_t *rules = json_object_get(x->doc, "rules");
+        json_object_set_new(rules, "buckets", bucketsJson(x));
+        json_object_set_new(rules, "refusals", refusalsJson(x, &o));
     }
     phase_out_free(&o);
     return 0;
@@ -2115,7 +2224,7 @@ static int runImport(struct ctx *x)
     char name[SLOTC_NAME_MAX + 1], err[200];
     hospName(x, name, sizeof name);
     int64_t now = tclock_wall_ms();
-    hosp_init(&x->hosp, name, now, now, c->ttl_ms);
+    hosp_init(&x->hosp, name, now, now, c->ttl_ms, false);
     if (hosp_rules_set(x->sys.admin, &x->hosp) != 0) {
         return -1;
     }
@@ -2239,6 +2348,9 @@ static json_t *paramsJson(const struct cfg *c)
                      (int)c->ttl_ms, "import_pools", (int)c->import_pools,
                      "import_templates", (int)c->import_templates,
                      "import_inflight", (int)c->import_inflight));
+    json_object_update_new(p, json_pack("{s:i,s:i}", "bot_names",
+                                        (int)c->bot_names, "bot_accounts",
+                                        (int)c->bot_accounts));
     json_object_update_new(
         p, json_pack("{s:o,s:i,s:i,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
                      "points", pts, "point_ms", (int)c->point_ms, "warmup_ms",

@@ -53,6 +53,34 @@ static void bucket(struct sm *s, json_t *b, const char *pool)
            pool, bjson_str(b, "channel"), booked, cap);
 }
 
+/* --rules: the patient rules refused the rotating bots, each rule that
+ * the burst can meet at least once, and never an honest patient for a
+ * rule only a scalper breaks (hosp.h, "The rotating bots"). A rule that
+ * stopped refusing (or refused everyone) fails here. */
+static void refusals(struct sm *s, json_t *r, const struct cfg *c)
+{
+    json_t *f = json_object_get(r, "refusals");
+    expect(s, f != NULL, "rules.refusals missing");
+    positive(s, f, "bots.holds");
+    positive(s, f, "patients.holds");
+    positive(s, f, "patients.ok");
+    positive(s, f, "bots.refused.BLACKLISTED");
+    positive(s, f, "prep.blacklisted_names");
+    eq(s, f, "prep.unexpected", 0);
+    if (c->pools > 1 && c->bot_pools > 1) {
+        /* A name held at one doctor meets the per-department quota at
+         * another. */
+        positive(s, f, "bots.quota.dept_expert");
+    }
+    eq(s, f, "patients.refused_by_patient_rules", 0);
+    if (c->mode == MODE_NATIVE) {
+        positive(s, f, "bots.refused.NOT_BOUND");
+        positive(s, f, "prep.binds_refused_account_limit");
+        eq(s, f, "prep.binds_refused_account_limit",
+           bjson_num(f, "prep.binds_past_room"));
+    }
+}
+
 static void burst(struct sm *s, json_t *d, const struct cfg *c)
 {
     json_t *res = json_object_get(d, "result");
@@ -116,6 +144,7 @@ static void burst(struct sm *s, json_t *d, const struct cfg *c)
         }
         bucket(s, json_object_get(p, "remainder"), id);
     }
+    refusals(s, r, c);
 }
 
 static void import(struct sm *s, json_t *d)

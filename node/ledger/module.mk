@@ -29,10 +29,12 @@ endef
 $(foreach t,$(LEDGER_TESTS),$(eval $(call ledger_test_rules,$(t))))
 
 # The micro-benchmark (make bench): apply cost per command, memory per
-# claimed slot, snapshot and restore, and the hospitals' rules (import,
-# HOLD with every rule on, the pool query).
+# claimed slot, snapshot and restore, the hospitals' rules (import, HOLD
+# with every rule on, the pool query) and the patient rules (HOLD with
+# every rule on, against the same holds without them).
 $(B)/rel/bin/bench_ledger: $(B)/rel/node/ledger/bench/bench_ledger.o \
-                           $(B)/rel/node/ledger/bench/bench_sched.o $(CORE_REL)
+                           $(B)/rel/node/ledger/bench/bench_sched.o \
+                           $(B)/rel/node/ledger/bench/bench_patients.o $(CORE_REL)
 	$(call link,$(REL_CFLAGS),$(LIBS))
 
 # Fuzzers of the ledger's inputs: whole Raft entries, snapshots.

@@ -9,7 +9,12 @@
  * Part (d), bench_sched.c: the hospitals' rules (import, HOLD with every
  * rule on, the pool query) on a ledger of their own.
  *
+ * Part (e), bench_patients.c: HOLD with every rule on, the patient rules
+ * of protocol 3 included, against the same holds without patient rules,
+ * on ledgers of their own.
+ *
  *   bench_ledger [JSON]
+ *   bench_ledger --patients    part (e) alone, printed (for profiling)
  *
  * Prints a report (make bench tees it to bench/results/ledger.txt) and
  * writes the figures to JSON (default bench/results/ledger.json, whose
@@ -28,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_patients.h"
 #include "bench_sched.h"
 #include "ledger.h"
 #include "slot_proto.h"
@@ -340,8 +346,54 @@ struct figures {
     size_t snapshot_bytes, lz4_bytes;
     uint32_t holds_active, bookings_active;
     struct sched_figures sched;
+    struct patients_figures patients;
     uint64_t failures;
 };
+
+/* A pass of part (e) as JSON: ns per HOLD and its answers by code. */
+static void patientsPassJson(FILE *out, const char *name,
+                             const struct patients_pass *p, uint32_t holds)
+{
+    static const char *const quota[8] = {
+        NULL,           "day_normal",   "day_expert", "dept_expert",
+        "month_normal", "month_expert", "active",     NULL};
+    fprintf(out,
+            "    \"%s\": {\"ns_per_hold\": %.1f, \"decode_ns_per_hold\": %.1f,"
+            " \"ok\": %u, \"refused\": %u, \"codes\": {",
+            name, p->hold_ns, p->hold_decode_ns, p->ok, holds - p->ok);
+    const char *sep = "";
+    for (int c = 1; c < PATIENTS_CODES_MAX; c++) {
+        if (p->codes[c] != 0) {
+            fprintf(out, "%s\"%s\": %u", sep, slot_err_name(c), p->codes[c]);
+            sep = ", ";
+        }
+    }
+    fprintf(out, "}, \"quota\": {");
+    sep = "";
+    for (int q = 1; q < 8; q++) {
+        if (quota[q] != NULL && p->quota[q] != 0) {
+            fprintf(out, "%s\"%s\": %u", sep, quota[q], p->quota[q]);
+            sep = ", ";
+        }
+    }
+    fprintf(out, "}}");
+}
+
+static void patientsJson(FILE *out, const struct patients_figures *p)
+{
+    fprintf(out,
+            "  \"patients\": {\"pools\": %u, \"patients\": %u,"
+            " \"accounts\": %u, \"blacklisted\": %u,"
+            " \"cancel_limited\": %u, \"hold_commands\": %u,"
+            " \"target_hold_ns\": %.0f,\n",
+            p->pools, p->patients, p->accounts, p->blacklisted,
+            p->cancel_limited, p->holds, PATIENTS_TARGET_HOLD_NS);
+    patientsPassJson(out, "rules_on", &p->on, p->holds);
+    fprintf(out, ",\n");
+    patientsPassJson(out, "patient_rules_off", &p->off, p->holds);
+    fprintf(out, ",\n    \"on_off_ratio\": %.3f},\n",
+            p->off.hold_ns > 0 ? p->on.hold_ns / p->off.hold_ns : 0.0);
+}
 
 /* Returns false (and says why) when the file cannot be written. */
 static bool write_json(const struct figures *f, const char *path)
@@ -383,9 +435,7 @@ static bool write_json(const struct figures *f, const char *path)
             " \"import_ms\": %.1f, \"hold_commands\": %u,"
             " \"hold_ns_per_cmd\": %.1f, \"hold_decode_ns_per_cmd\": %.1f,"
             " \"target_hold_ns\": %.0f, \"list_pages\": %u,"
-            " \"list_ms\": %.2f, \"target_list_ms\": %.0f},\n"
-            "  \"failures\": %" PRIu64 "\n"
-            "}\n",
+            " \"list_ms\": %.2f, \"target_list_ms\": %.0f},\n",
             POOLS, POOL_CAPACITY, SLOTS, SESSIONS, PER_ENTRY, SLOTS, f->hold_ns,
             f->hold_decode_ns, TARGET_NS_PER_CMD, f->hold_entry_max_ms,
             CONFIRMS, f->confirm_ns, f->confirm_decode_ns, TARGET_NS_PER_CMD,
@@ -398,13 +448,39 @@ static bool write_json(const struct figures *f, const char *path)
             TARGET_SNAPSHOT_MS, TARGET_RESTORE_MS, f->sched.pools,
             f->sched.imports, f->sched.import_ms, f->sched.holds,
             f->sched.hold_ns, f->sched.hold_decode_ns, SCHED_TARGET_HOLD_NS,
-            f->sched.pages, f->sched.list_ms, SCHED_TARGET_LIST_MS,
-            f->failures);
+            f->sched.pages, f->sched.list_ms, SCHED_TARGET_LIST_MS);
+    patientsJson(out, &f->patients);
+    fprintf(out, "  \"failures\": %" PRIu64 "\n}\n", f->failures);
     if (fclose(out) != 0) {
         fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
         return false;
     }
     return true;
+}
+
+static void reportPatients(const struct patients_figures *p)
+{
+    printf("(e) patients: %u patients (%u accounts; %u blacklisted, %u with "
+           "the day's cancellations), %u pools\n",
+           p->patients, p->accounts, p->blacklisted, p->cancel_limited,
+           p->pools);
+    printf("    HOLD, every rule on incl. the patient rules %6u cmds  %7.0f "
+           "ns  (of which decode %4.0f ns)  target <= %.0f ns  %s\n",
+           p->holds, p->on.hold_ns, p->on.hold_decode_ns,
+           PATIENTS_TARGET_HOLD_NS,
+           verdict(p->on.hold_ns, PATIENTS_TARGET_HOLD_NS));
+    printf("      answers: %u OK, %u refused (", p->on.ok, p->holds - p->on.ok);
+    const char *sep = "";
+    for (int c = 1; c < PATIENTS_CODES_MAX; c++) {
+        if (p->on.codes[c] != 0) {
+            printf("%s%s %u", sep, slot_err_name(c), p->on.codes[c]);
+            sep = ", ";
+        }
+    }
+    printf(")\n    the same HOLDs, no patient rules           %6u cmds  %7.0f "
+           "ns  (%u OK); on / off %.2f\n\n",
+           p->holds, p->off.hold_ns, p->off.ok,
+           p->off.hold_ns > 0 ? p->on.hold_ns / p->off.hold_ns : 0.0);
 }
 
 static void report(const struct figures *f, const char *path)
@@ -470,6 +546,7 @@ static void report(const struct figures *f, const char *path)
            "%.0f ms  %s\n\n",
            s->pools, s->pages, s->list_ms, SCHED_TARGET_LIST_MS,
            verdict(s->list_ms, SCHED_TARGET_LIST_MS));
+    reportPatients(&f->patients);
     printf("unexpected results: %" PRIu64 "; figures in %s\n", f->failures,
            path);
 }
@@ -517,8 +594,17 @@ static void measure_snapshot(struct ledger *l, struct figures *f)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--patients") == 0) {
+        /* Part (e) alone, no JSON: for profiling it. */
+        struct patients_figures p;
+        bench_patients(&p);
+        reportPatients(&p);
+        return p.failures == 0 ? 0 : 1;
+    }
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-        fprintf(stderr, "usage: bench_ledger [JSON]  (default %s)\n",
+        fprintf(stderr,
+                "usage: bench_ledger [JSON]  (default %s)\n"
+                "       bench_ledger --patients  (part (e) alone, no JSON)\n",
                 JSON_PATH_DEFAULT);
         return 2;
     }
@@ -570,6 +656,10 @@ int main(int argc, char **argv)
     /* (d) */
     bench_sched(&f.sched);
     f.failures += f.sched.failures;
+
+    /* (e) */
+    bench_patients(&f.patients);
+    f.failures += f.patients.failures;
 
     report(&f, json_path);
     if (!write_json(&f, json_path)) {
