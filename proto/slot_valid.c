@@ -2,26 +2,31 @@
 
 #include <string.h>
 
-/* Character classes as 256-entry membership tests: one table lookup per
- * byte, and no locale dependence (isalnum() would vary by locale). */
-enum { CH_LOWER = 1, CH_UPPER = 2, CH_DIGIT = 4 };
+/* Each identifier's charset as a bit of one 256-entry table: one lookup
+ * per byte on the hot path (every HOLD checks a pool id and a patient
+ * key), and no locale dependence (isalnum() would vary by locale). */
+enum {
+    CS_POOL = 1,     /* [A-Za-z0-9/_.:-] */
+    CS_KEY = 2,      /* [A-Za-z0-9_.:-]: patient keys, idempotency keys */
+    CS_CHANNEL = 4,  /* [a-z0-9_-] */
+    CS_NAME = 8,     /* [A-Za-z0-9_.-] */
+    CS_OPERATOR = 16 /* [A-Za-z0-9_.@-] */
+};
+#define CS_ALNUM (CS_POOL | CS_KEY | CS_NAME | CS_OPERATOR)
 
-static int charClass(unsigned char c)
-{
-    if (c >= 'a' && c <= 'z') {
-        return CH_LOWER;
-    }
-    if (c >= 'A' && c <= 'Z') {
-        return CH_UPPER;
-    }
-    if (c >= '0' && c <= '9') {
-        return CH_DIGIT;
-    }
-    return 0;
-}
+static const unsigned char charsets[256] = {
+    ['a' ... 'z'] = CS_ALNUM | CS_CHANNEL,
+    ['A' ... 'Z'] = CS_ALNUM,
+    ['0' ... '9'] = CS_ALNUM | CS_CHANNEL,
+    ['_'] = CS_ALNUM | CS_CHANNEL,
+    ['-'] = CS_ALNUM | CS_CHANNEL,
+    ['.'] = CS_ALNUM,
+    [':'] = CS_POOL | CS_KEY,
+    ['/'] = CS_POOL,
+    ['@'] = CS_OPERATOR,
+};
 
-static int validChars(struct slot_str s, uint32_t min, uint32_t max,
-                      int classes, const char *extra)
+static int validChars(struct slot_str s, uint32_t min, uint32_t max, int set)
 {
     if (s.len > max) {
         return SLOT_TOO_LARGE;
@@ -30,8 +35,7 @@ static int validChars(struct slot_str s, uint32_t min, uint32_t max,
         return SLOT_INVALID_ARGUMENT;
     }
     for (uint32_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if (!(charClass(c) & classes) && (c == 0 || strchr(extra, c) == NULL)) {
+        if (!(charsets[(unsigned char)s.p[i]] & set)) {
             return SLOT_INVALID_ARGUMENT;
         }
     }
@@ -40,25 +44,22 @@ static int validChars(struct slot_str s, uint32_t min, uint32_t max,
 
 int slot_valid_pool_id(struct slot_str s)
 {
-    return validChars(s, 1, SLOT_POOL_ID_MAX, CH_LOWER | CH_UPPER | CH_DIGIT,
-                      "/_.:-");
+    return validChars(s, 1, SLOT_POOL_ID_MAX, CS_POOL);
 }
 
 int slot_valid_patient_key(struct slot_str s)
 {
-    return validChars(s, SLOT_PATIENT_KEY_MIN, SLOT_PATIENT_KEY_MAX,
-                      CH_LOWER | CH_UPPER | CH_DIGIT, "_.:-");
+    return validChars(s, SLOT_PATIENT_KEY_MIN, SLOT_PATIENT_KEY_MAX, CS_KEY);
 }
 
 int slot_valid_channel(struct slot_str s)
 {
-    return validChars(s, 1, SLOT_CHANNEL_MAX, CH_LOWER | CH_DIGIT, "_-");
+    return validChars(s, 1, SLOT_CHANNEL_MAX, CS_CHANNEL);
 }
 
 int slot_valid_idem_key(struct slot_str s)
 {
-    return validChars(s, 1, SLOT_IDEM_KEY_MAX, CH_LOWER | CH_UPPER | CH_DIGIT,
-                      "_.:-");
+    return validChars(s, 1, SLOT_IDEM_KEY_MAX, CS_KEY);
 }
 
 int slot_valid_payment_ref(struct slot_str s)
@@ -80,14 +81,12 @@ int slot_valid_payment_ref(struct slot_str s)
 
 int slot_valid_name(struct slot_str s)
 {
-    return validChars(s, 1, SLOT_NAME_MAX, CH_LOWER | CH_UPPER | CH_DIGIT,
-                      "_.-");
+    return validChars(s, 1, SLOT_NAME_MAX, CS_NAME);
 }
 
 int slot_valid_operator(struct slot_str s)
 {
-    return validChars(s, 1, SLOT_OPERATOR_MAX, CH_LOWER | CH_UPPER | CH_DIGIT,
-                      "_.@-");
+    return validChars(s, 1, SLOT_OPERATOR_MAX, CS_OPERATOR);
 }
 
 /* Length of the UTF-8 sequence starting at p[0] (of n bytes left), or 0

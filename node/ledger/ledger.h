@@ -326,8 +326,11 @@
  *   offered before anything else. Entries are taken from the head; one
  *   whose patient would now be refused a HOLD through its channel and
  *   account at this pool (any of HOLD's refusals before SOLD_OUT; a
- *   pending exception does not help) is dropped, at most
- *   SLOT_WAITLIST_SKIP_MAX of them per cancel. The first that passes
+ *   pending exception does not help: such a waiter is refused at
+ *   BLACKLISTED's place, before PATIENT_HAS_CLAIM could expire its own
+ *   due hold) is dropped, at most SLOT_WAITLIST_SKIP_MAX of them per
+ *   cancel (the entry after the last drop is still asked; if it is refused
+ *   too it stays on the list). The first that passes
  *   leaves the list and gets the slot as an OFFER: a HELD claim in the
  *   cancelled claim's bucket, through its channel, deadline now + R's
  *   pay_ttl_ms (0: config.hold_ttl_max_ms). If none passes, the slot goes

@@ -217,19 +217,22 @@ void ledger__use_exception(struct ledger *l, uint32_t patient,
     }
 }
 
-/* The first local day of the month of `day`. */
-static uint32_t monthStart(uint32_t day)
+/* The local days [*first, *end) of the calendar month of `day`: worked
+ * out once per HOLD, so counting compares days, not dates. */
+static void monthOf(uint32_t day, uint32_t *first, uint32_t *end)
 {
     int64_t year;
     uint32_t month, mday;
     slot_civil_from_day(day, &year, &month, &mday);
-    return (uint32_t)slot_day_from_civil(year, month, 1);
+    *first = (uint32_t)slot_day_from_civil(year, month, 1);
+    *end = month == 12 ? (uint32_t)slot_day_from_civil(year + 1, 1, 1)
+                       : (uint32_t)slot_day_from_civil(year, month + 1, 1);
 }
 
 struct qcount {
     const struct ledger *l;
     const struct pool *p; /* the pool being held */
-    uint32_t month;       /* its visit month's first day */
+    uint32_t month, month_end; /* its visit month's days [month, end) */
     bool expert;
     uint32_t day, dept, month_n, all; /* the counts */
 };
@@ -260,7 +263,7 @@ static bool qcountOne(const void *ctx, uint32_t ci)
         q->day++;
         q->dept += o->place->department == q->p->place->department;
     }
-    q->month_n += monthStart(v) == q->month;
+    q->month_n += v >= q->month && v < q->month_end;
     return false;
 }
 
@@ -279,9 +282,9 @@ int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
     if (patient == NONE || (h == NULL && active_max == 0)) {
         return SLOT_OK;
     }
-    struct qcount q = {l, p, 0, isExpert(p->kind), 0, 0, 0, 0};
+    struct qcount q = {l, p, 0, 0, isExpert(p->kind), 0, 0, 0, 0};
     if (p->place != NULL) {
-        q.month = monthStart(p->place->visit_day);
+        monthOf(p->place->visit_day, &q.month, &q.month_end);
     }
     (void)ledger__htab_find(&l->pa_index, patient, qcountOne, &q);
     if (h != NULL) {

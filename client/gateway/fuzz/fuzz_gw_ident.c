@@ -19,6 +19,15 @@
  *         the longest being 4294967295, so a match can only be the
  *         number).
  *
+ *   8..10 a staff body (gw_parse_staff: 8 a violation, 9 an unblock or
+ *         exception), with the same patient and message rules; an accepted
+ *         one's operator and reason pass the protocol's own checks and a
+ *         violation's kind is no_show or other; 10: the bytes as an
+ *         X-Account value (gw_arg_account) with and without a secret and
+ *         the admin's right to give a key: an accepted one is a valid
+ *         patient key, derived ("ac:") under a secret unless the admin
+ *         gave a key that is one already.
+ *
  * Seeds: client/gateway/fuzz/corpus/fuzz_gw_ident/.
  */
 #include <assert.h>
@@ -32,6 +41,7 @@
 #include "gw_ident.h"
 #include "gw_json.h"
 #include "slot_err.h"
+#include "slot_sched.h"
 #include "slot_valid.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -236,12 +246,71 @@ static void body(int mode, const char *s, size_t n)
     }
 }
 
+static void staffBody(bool violation, const char *s, size_t n)
+{
+    const struct gw_patient_rules pr = {secret(), true};
+    char watched[256];
+    bool watch = numberToWatch(s, n, watched, sizeof watched);
+    struct gw_args a;
+    struct gw_fail f;
+    gw_args_init(&a);
+    memset(&f, 0, sizeof f);
+    if (gw_parse_staff(s, n, &pr, violation, &a, &f)) {
+        assert(validKey(a.patient));
+        assert(slot_valid_operator((struct slot_str){
+                   a.operator_name, (uint32_t)strlen(a.operator_name)}) ==
+               SLOT_OK);
+        assert(slot_valid_text((struct slot_str){a.reason,
+                                                 (uint32_t)strlen(a.reason)},
+                               SLOT_REASON_MAX) == SLOT_OK);
+        assert(!violation || a.kind == SLOTC_VIOLATION_NO_SHOW ||
+               a.kind == SLOTC_VIOLATION_OTHER);
+        return;
+    }
+    assert(f.code != 0 && f.message[0] != '\0');
+    assert(gw_err_status(f.code) == 400);
+    assert(!watch || strstr(f.message, watched) == NULL);
+}
+
+static void accountHeader(const char *s, size_t n)
+{
+    for (int mode = 0; mode < 3; mode++) {
+        const struct gw_ident *id = mode == 0 ? NULL : secret();
+        bool key_ok = mode == 2;
+        struct gw_args a;
+        struct gw_fail f;
+        gw_args_init(&a);
+        memset(&f, 0, sizeof f);
+        if (!gw_arg_account(&a, id, key_ok, s, n, &f)) {
+            assert(f.code != 0 && gw_err_status(f.code) == 400);
+            continue;
+        }
+        assert(validKey(a.account));
+        if (id != NULL) {
+            bool given = strlen(a.account) == n && memcmp(a.account, s, n) == 0;
+            assert(memcmp(a.account, "ac:", 3) == 0);
+            assert(key_ok || !given);
+        } else {
+            assert(strlen(a.account) == n && memcmp(a.account, s, n) == 0);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) {
         return 0;
     }
-    int sel = data[0] % 8;
+    int sel = data[0] % 11;
+    if (sel >= 8) {
+        const char *s = (const char *)data + 1;
+        if (sel == 10) {
+            accountHeader(s, size - 1);
+        } else {
+            staffBody(sel == 8, s, size - 1);
+        }
+        return 0;
+    }
     const char *s = (const char *)data + 1;
     size_t n = size - 1;
     if (sel < GW_ID_TYPES) {

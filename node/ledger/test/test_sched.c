@@ -847,34 +847,25 @@ static struct slot_patient_rules prules(void)
     return pr;
 }
 
+/* CONFIRM / RELEASE / CANCEL of claim id by a caller (fx's cmd_as). */
 static struct slot_cmd claim_as(uint8_t op, uint64_t id, const char *caller,
                                 const char *account)
 {
     struct slot_cmd c = op == SLOT_OP_CONFIRM  ? cmd_confirm(id)
                         : op == SLOT_OP_CANCEL ? cmd_cancel(id)
                                                : cmd_release(id);
-    c.u.claim.caller = str_of(caller);
-    c.u.claim.account = str_of(account);
-    return c;
+    return cmd_as(c, caller, account);
 }
 
-static struct slot_cmd binding(uint8_t op, const char *account,
-                               const char *patient)
-{
-    struct slot_cmd c = {.op = op};
-    c.u.bind.account = str_of(account);
-    c.u.bind.patient = str_of(patient);
-    return c;
-}
-
+/* A staff command at "pumch" by a nurse (fx's builders). */
 static struct slot_cmd staff(uint8_t op, const char *patient)
 {
-    struct slot_cmd c = {.op = op};
-    c.u.staff.hospital = str_of("pumch");
-    c.u.staff.patient = str_of(patient);
-    c.u.staff.kind = op == SLOT_OP_VIOLATION ? SLOT_VIOLATION_NO_SHOW : 0;
+    struct slot_cmd c =
+        op == SLOT_OP_VIOLATION
+            ? cmd_violation("pumch", patient, SLOT_VIOLATION_NO_SHOW)
+        : op == SLOT_OP_UNBLOCK ? cmd_unblock("pumch", patient)
+                                : cmd_exception("pumch", patient);
     c.u.staff.operator_name = str_of("nurse@pumch");
-    c.u.staff.reason = str_of("no show");
     return c;
 }
 
@@ -965,8 +956,7 @@ static void test_patient_ownership_and_cancel(void)
     EXPECT(&f, claim_as(SLOT_OP_CONFIRM, h, "wechat", ""), SLOT_NOT_OWNER);
     EXPECT(&f, claim_as(SLOT_OP_CONFIRM, h, "wechat", "acct-0001"),
            SLOT_NOT_OWNER);
-    EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-0001", "patient-01"),
-           SLOT_OK);
+    EXPECT(&f, cmd_bind("acct-0001", "patient-01"), SLOT_OK);
     EXPECT(&f, claim_as(SLOT_OP_CONFIRM, h, "wechat", "acct-0001"), SLOT_OK);
     EXPECT(&f, claim_as(SLOT_OP_CANCEL, h, "114", ""), SLOT_NOT_OWNER);
     EXPECT(&f, claim_as(SLOT_OP_CANCEL, h, "app", ""), SLOT_OK);
@@ -1006,33 +996,23 @@ static void test_patient_accounts(void)
     char pat[24];
     for (int i = 1; i <= 4; i++) {
         snprintf(pat, sizeof pat, "patient-0%d", i);
-        CHECK_EQ(
-            EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-aaaa", pat), SLOT_OK)
-                .a,
-            (uint64_t)i);
+        CHECK_EQ(EXPECT(&f, cmd_bind("acct-aaaa", pat), SLOT_OK).a,
+                 (uint64_t)i);
     }
     struct slot_result r =
-        EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-aaaa", "patient-05"),
-               SLOT_ACCOUNT_LIMIT);
+        EXPECT(&f, cmd_bind("acct-aaaa", "patient-05"), SLOT_ACCOUNT_LIMIT);
     CHECK_EQ(r.a, SLOT_ACCOUNT_FULL);
-    r = EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-bbbb", "patient-01"),
-               SLOT_ACCOUNT_LIMIT);
+    r = EXPECT(&f, cmd_bind("acct-bbbb", "patient-01"), SLOT_ACCOUNT_LIMIT);
     CHECK_EQ(r.a, SLOT_ACCOUNT_ELSEWHERE);
-    EXPECT(&f, binding(SLOT_OP_ACCOUNT_BIND, "acct-aaaa", "patient-01"),
-           SLOT_OK);
+    EXPECT(&f, cmd_bind("acct-aaaa", "patient-01"), SLOT_OK);
     /* One change a year, of at most two patients. */
-    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-01"),
-           SLOT_OK);
-    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-01"),
-           SLOT_NOT_BOUND);
-    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-02"),
-           SLOT_OK);
-    r = EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-03"),
-               SLOT_ACCOUNT_LIMIT);
+    EXPECT(&f, cmd_unbind("acct-aaaa", "patient-01"), SLOT_OK);
+    EXPECT(&f, cmd_unbind("acct-aaaa", "patient-01"), SLOT_NOT_BOUND);
+    EXPECT(&f, cmd_unbind("acct-aaaa", "patient-02"), SLOT_OK);
+    r = EXPECT(&f, cmd_unbind("acct-aaaa", "patient-03"), SLOT_ACCOUNT_LIMIT);
     CHECK_EQ(r.a, SLOT_ACCOUNT_CHANGE_PATIENTS);
     f.now += 86400000ull;
-    r = EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-03"),
-               SLOT_ACCOUNT_LIMIT);
+    r = EXPECT(&f, cmd_unbind("acct-aaaa", "patient-03"), SLOT_ACCOUNT_LIMIT);
     CHECK_EQ(r.a, SLOT_ACCOUNT_CHANGES);
     /* The app books for bound patients only, naming the account. */
     EXPECT(&f, hold_as("p", "patient-03", "app"), SLOT_NOT_BOUND);
@@ -1049,8 +1029,7 @@ static void test_patient_accounts(void)
     CHECK_EQ(ai.n_changes, 1);
     CHECK_EQ(ai.changes[0].unbinds, 2);
     f.now = LT(V - 2, "10:00") + 366ull * 86400000ull;
-    EXPECT(&f, binding(SLOT_OP_ACCOUNT_UNBIND, "acct-aaaa", "patient-03"),
-           SLOT_OK);
+    EXPECT(&f, cmd_unbind("acct-aaaa", "patient-03"), SLOT_OK);
     done(&f);
 }
 
