@@ -305,6 +305,9 @@
  *   a = 1 if P was blacklisted there (until > now).
  * EXCEPTION(H, P): an exception is pending for P at H until a hold uses
  *   it.
+ * PATIENT_INFO reads: a standing per hospital with violations kept or a
+ *   standing entry (even one with nothing in force); warning = threshold >
+ *   0, not blacklisted, and violations in the window == threshold - 1.
  * A patient keeps standings (blacklist until, exception) for at most
  *   SLOT_VIOLATIONS_KEPT hospitals: a new one replaces an entry with
  *   nothing in force (until <= now, no exception), else the one with the
@@ -369,11 +372,17 @@
 #define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
 #define LEDGER_WAITLIST_MAX       1024 /* patients waiting for one pool */
 #define SLOT_WAITLIST_SKIP_MAX    8    /* ineligible heads dropped per cancel */
-/* Memory of the patient rules: a patient with an account, violations,
- * standings or cancellations has a record of LEDGER_PATIENT_EXT_BYTES
- * (others cost nothing more than before); an account
- * LEDGER_ACCOUNT_BYTES plus its key; every active claim 16 bytes in the
- * patient-claims index; a slot cooling down 24 bytes. */
+/* Memory of the patient rules (ledgerInt.h asserts the record sizes):
+ * every patient 4 bytes more than before (12 in all, plus its key); a
+ * patient with an account, violations, standings or cancellations a
+ * record of LEDGER_PATIENT_EXT_BYTES; an account LEDGER_ACCOUNT_BYTES plus
+ * its key; every active claim about 16 bytes in the patient-claims index
+ * (12 at a load of 3/4); a slot cooling down, a waiting patient and an
+ * open offer 24, 24 and about 16 bytes. Nothing is kept per patient per
+ * window: the records hold the last few events, and quotas are counted
+ * over the patient's active claims when a hold asks. */
+#define LEDGER_PATIENT_EXT_BYTES 328
+#define LEDGER_ACCOUNT_BYTES     168
 
 /* Defaults of struct slot_config for a new ledger. */
 #define LEDGER_DEFAULT_TTL_MIN_MS       1000u
@@ -418,8 +427,9 @@ uint64_t ledger_time_ms(const struct ledger *l);
  * proposes EXPIRE once ledger time may have reached it. */
 uint64_t ledger_next_deadline_ms(const struct ledger *l);
 
-/* Earliest time-driven work other than expiry (flow-back), or UINT64_MAX:
- * the leader proposes SWEEP once ledger time may have reached it. */
+/* Earliest time-driven work other than expiry (a flow-back, or a slot's
+ * return from cooling), or UINT64_MAX: the leader proposes SWEEP once
+ * ledger time may have reached it. */
 uint64_t ledger_next_sweep_ms(const struct ledger *l);
 
 /* Reads. They never change the ledger; hold deadlines are judged against

@@ -177,6 +177,9 @@ struct pext {
     struct pstanding standings[SLOT_VIOLATIONS_KEPT];
 };
 
+_Static_assert(sizeof(struct pext) == LEDGER_PATIENT_EXT_BYTES,
+               "ledger.h states a patient record's size");
+
 /* An account (ACCOUNT_BIND): its key lives in the patient key arena. */
 struct account {
     uint32_t key_off;
@@ -188,6 +191,9 @@ struct account {
         uint32_t unbinds;
     } changes[SLOT_ACCOUNT_CHANGES_KEPT]; /* oldest first */
 };
+
+_Static_assert(sizeof(struct account) == LEDGER_ACCOUNT_BYTES,
+               "ledger.h states an account's size");
 
 /* A patient waiting for a pool's cancelled slots (pool.wait, FIFO). */
 struct wentry {

@@ -95,8 +95,8 @@ static struct slot_cmd open_(void)
 static struct slot_cmd config(uint64_t seq, uint32_t ttlMin, uint32_t ttlMax)
 {
     struct slot_cmd c = cmd(SLOT_OP_CONFIG, seq);
-    c.u.config =
-        (struct slot_config){ttlMin, ttlMax, 1000, 3600000, 86400000, 100000};
+    c.u.config = (struct slot_config){ttlMin,   ttlMax, 1000,       3600000,
+                                      86400000, 100000, .v3 = false};
     return c;
 }
 
@@ -282,6 +282,101 @@ static struct slot_cmd holdIn(uint64_t seq, const char *pool_id,
     return c;
 }
 
+/* ---- the patient rules: quotas, accounts, ownership, blacklist,
+ *      cool-down, waitlist ------------------------------------------------ */
+
+#define QPOOL "pumch/east/cardio/q1"
+#define ACCT  "acct:wx-0001"
+
+static struct mp_buf prulesBuf;
+
+static struct slot_cmd rulesSetPatients(uint64_t seq)
+{
+    struct slot_rules r = beijingRules();
+    r.patient.quota_day_normal = 3;
+    r.patient.quota_day_expert = 2;
+    r.patient.quota_dept_expert = 1;
+    r.patient.quota_month_normal = 12;
+    r.patient.quota_month_expert = 4;
+    r.patient.cancel_days_before = 1;
+    r.patient.cancel_minute = 900;
+    r.patient.cancel_same_day = true;
+    r.patient.cancel_limit_day = 3;
+    r.patient.violation_threshold = 3;
+    r.patient.violation_window_days = 90;
+    r.patient.blacklist_days = 90;
+    strcpy(r.patient.blacklist_exempt, "window");
+    r.patient.unpaid_is_violation = true;
+    r.patient.cooldown_min_ms = 120000;
+    r.patient.cooldown_max_ms = 600000;
+    strcpy(r.patient.account_channels, "app");
+    if (prulesBuf.data == NULL) {
+        mp_buf_init(&prulesBuf);
+        slot_rules_encode(&prulesBuf, &r);
+    }
+    struct slot_cmd c = rulesSet(seq, "");
+    c.u.rules.rules = (struct slot_str){(const char *)prulesBuf.data,
+                                        (uint32_t)prulesBuf.len};
+    return c;
+}
+
+/* A normal clinic of one slot: the waitlist's case. */
+static struct slot_cmd onePool(uint64_t seq)
+{
+    struct slot_cmd c = schedPool(seq);
+    c.u.pool.pool = S(QPOOL);
+    c.u.pool.capacity = 1;
+    c.u.pool.n_shares = 0;
+    c.u.pool.kind = SLOT_KIND_NORMAL;
+    c.u.pool.sched.department = S("cardio");
+    return c;
+}
+
+static struct slot_cmd bindCmd(uint64_t seq, const char *patient)
+{
+    struct slot_cmd c = cmd(SLOT_OP_ACCOUNT_BIND, seq);
+    c.u.bind.account = S(ACCT);
+    c.u.bind.patient = S(patient);
+    return c;
+}
+
+static struct slot_cmd holdAcct(uint64_t seq, const char *patient)
+{
+    struct slot_cmd c = holdIn(seq, QPOOL, patient, "app", 0);
+    c.u.hold.account = S(ACCT);
+    return c;
+}
+
+static struct slot_cmd claimAs(uint8_t op, uint64_t seq, uint64_t id,
+                               const char *caller)
+{
+    struct slot_cmd c =
+        op == SLOT_OP_CONFIRM ? confirm(seq, id, "wx:42") : byId(op, seq, id);
+    c.u.claim.caller = S(caller);
+    c.u.claim.account = S(ACCT);
+    return c;
+}
+
+static struct slot_cmd staffCmd(uint8_t op, uint64_t seq, const char *patient)
+{
+    struct slot_cmd c = cmd(op, seq);
+    c.u.staff.hospital = S(HOSPITAL);
+    c.u.staff.patient = S(patient);
+    c.u.staff.kind = op == SLOT_OP_VIOLATION ? SLOT_VIOLATION_NO_SHOW : 0;
+    c.u.staff.operator_name = S("nurse@pumch");
+    c.u.staff.reason = S("no show at 08:00");
+    return c;
+}
+
+static struct slot_cmd waitCmd(uint8_t op, uint64_t seq, const char *patient)
+{
+    struct slot_cmd c = cmd(op, seq);
+    c.u.wait.pool = S(QPOOL);
+    c.u.wait.patient = S(patient);
+    c.u.wait.channel = S("wechat");
+    return c;
+}
+
 static struct slot_cmd sweep(uint32_t max)
 {
     struct slot_cmd c = cmd(SLOT_OP_SWEEP, 0);
@@ -302,7 +397,7 @@ struct scenario {
     struct slot_cmd c[SCENARIO_MAX];
 };
 
-static struct scenario scenarios[12];
+static struct scenario scenarios[16];
 static size_t nScenarios;
 
 /* The ledger tells requests apart by fingerprint, which only the decoder
@@ -368,6 +463,18 @@ static void initScenarios(void)
         confirm(8, 1, ""), holdIn(9, "pumch/east/derm/s1", PC, "app", 0),
         holdIn(10, "pumch/east/cardio/dr-li/20240509/0800", PC, "app", 0),
         holdIn(11, "pumch/east/derm/s1", PC, "window", 0), sweep(64));
+    /* The patient rules: an account books its patient through the app,
+     * another channel of the account confirms, a wechat patient waits, the
+     * cancel offers the slot; three no-shows blacklist, an exception and an
+     * unblock. */
+    ADD("patients", open_(), rulesSetPatients(1), onePool(2), bindCmd(3, PA),
+        holdAcct(4, PA), claimAs(SLOT_OP_CONFIRM, 5, 1, "wechat"),
+        waitCmd(SLOT_OP_WAITLIST_JOIN, 6, PB),
+        claimAs(SLOT_OP_CANCEL, 7, 1, "wechat"),
+        staffCmd(SLOT_OP_VIOLATION, 8, PC), staffCmd(SLOT_OP_VIOLATION, 9, PC),
+        staffCmd(SLOT_OP_VIOLATION, 10, PC), holdIn(11, QPOOL, PC, "wechat", 0),
+        staffCmd(SLOT_OP_EXCEPTION, 12, PC), staffCmd(SLOT_OP_UNBLOCK, 13, PC),
+        waitCmd(SLOT_OP_WAITLIST_LEAVE, 14, PB), sweep(64));
 }
 
 /* ---- per-fuzzer seeds ---------------------------------------------------- */
@@ -519,7 +626,7 @@ static void readSeeds(void)
     readSeed(l, "ledger-no-hash",
              (struct slot_read){.op = SLOT_READ_LEDGER, .no_hash = true});
     ledger_destroy(l);
-    size_t sched = nScenarios - 1; /* "schedule" */
+    size_t sched = nScenarios - 2; /* "schedule" */
     l = ledgerAfter(&sched, 1, false);
     readSeed(l, "query",
              (struct slot_read){.op = SLOT_READ_QUERY,
@@ -545,6 +652,21 @@ static void readSeeds(void)
              (struct slot_read){.op = SLOT_READ_POOL, .pool = S(SPOOL)});
     readSeed(l, "sched-booking",
              (struct slot_read){.op = SLOT_READ_BOOKING, .id = 1});
+    ledger_destroy(l);
+    size_t pats = nScenarios - 1; /* "patients" */
+    l = ledgerAfter(&pats, 1, false);
+    readSeed(
+        l, "patient-info",
+        (struct slot_read){.op = SLOT_READ_PATIENT_INFO, .patient = S(PC)});
+    readSeed(l, "account",
+             (struct slot_read){.op = SLOT_READ_ACCOUNT, .account = S(ACCT)});
+    readSeed(l, "staff-log",
+             (struct slot_read){.op = SLOT_READ_STAFF_LOG, .limit = 10});
+    readSeed(l, "waitlist",
+             (struct slot_read){
+                 .op = SLOT_READ_WAITLIST, .pool = S(QPOOL), .patient = S(PB)});
+    readSeed(l, "q-pool",
+             (struct slot_read){.op = SLOT_READ_POOL, .pool = S(QPOOL)});
     ledger_destroy(l);
 }
 
@@ -697,6 +819,7 @@ int main(int argc, char **argv)
     frameSeeds();
     schedSeeds();
     mp_buf_free(&rulesBuf);
+    mp_buf_free(&prulesBuf);
     mp_buf_free(&daysBuf);
     mp_buf_free(&segsBuf);
     return 0;

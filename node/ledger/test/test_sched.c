@@ -952,7 +952,7 @@ static void test_patient_ownership_and_cancel(void)
     pr.cancel_limit_day = 2;
     fx_patients(&f, pr);
     for (int i = 0; i < 4; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "p%d", i);
         EXPECT(
             &f,
@@ -1003,7 +1003,7 @@ static void test_patient_accounts(void)
     fx_patients(&f, pr);
     EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 9), SLOT_OK);
     f.now = LT(V - 2, "10:00");
-    char pat[16];
+    char pat[32];
     for (int i = 1; i <= 4; i++) {
         snprintf(pat, sizeof pat, "patient-0%d", i);
         CHECK_EQ(
