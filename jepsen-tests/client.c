@@ -1187,7 +1187,7 @@ static bool quotasStart(struct proc *p)
             p->channel = "app"; /* the account's channel may act for it */
             p->account = qAccount(h->patient);
         }
-    } else if (p->n_booked > 0 && r < 0.6) {
+    } else if (p->n_booked > 0 && r < 0.3) {
         const struct claim *b =
             &p->booked[trand_below(&wrng, (uint32_t)p->n_booked)];
         p->cid = b->id;
@@ -1216,7 +1216,7 @@ static bool quotasStart(struct proc *p)
                 }
                 p->account = qAccount(k);
             }
-            p->ttl = 800 + trand_below(&wrng, 2200);
+            p->ttl = 1500 + trand_below(&wrng, 3000);
         } else if (q < 0.82) {
             p->f = F_READ_PINFO;
         } else {

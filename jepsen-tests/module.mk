@@ -11,7 +11,7 @@
 #     links node/test/bug_nobarrier.c, which wraps the node core's
 #     linearizable read (served from local state, no barrier); quota and
 #     cooldown link jepsen-tests/bugs/bug_{quota,cooldown}.c, which wrap
-#     the ledger's quota check (the per-day quotas never refuse) and its
+#     the ledger's quota check (the hospital's quotas never refuse) and its
 #     cool-down (no minimum)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
@@ -74,8 +74,8 @@ JEPSEN_SUITE_SMOKE += "jepsen-smoke-quotas:jepsen-tests/run --no-build --workloa
 # unacknowledged). flowheld: each flow-back step (two a run, under kill)
 # moves the live claims of the flowed pools' shares; their buckets change
 # between reads and land where their channel may not take. README: how
-# often each was caught. quota: the per-day quotas never refuse; patients
-# hold more claims on a day than the rules allow (quotas).
+# often each was caught. quota: the hospital's quotas never refuse;
+# patients hold more claims in a window than the rules allow (quotas).
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
   "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \

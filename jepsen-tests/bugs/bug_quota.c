@@ -1,10 +1,11 @@
 /* bug_quota: a deliberate bug for jepsen-tests' tests of the tests, linked
  * only into build/bug/quota/bin/slotd (never the normal build), with
- * -Wl,--wrap=ledger__hold_quotas: a HOLD that a per-day quota refuses
- * (day_normal, day_expert, dept_expert) goes through; the month and
- * platform quotas still refuse. The ledger stays coherent (its invariant
- * check knows nothing of quotas); jepsen-tests' quotas check must find a
- * patient with more claims in one day than the rules allow. No switch in
+ * -Wl,--wrap=ledger__hold_quotas: the hospital's quotas (per day, per
+ * department, per month) never refuse a HOLD; the platform-wide one
+ * (config.patient_active_max) still does. The ledger stays coherent (its
+ * invariant check knows nothing of quotas); jepsen-tests' quotas check
+ * must find a patient with more claims in a window than the rules
+ * allow. No switch in
  * the ledger's sources: holds.c calls ledger__hold_quotas across
  * compilation units, so the linker can divert that one call here. */
 #include "ledgerInt.h"
