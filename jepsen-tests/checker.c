@@ -1926,15 +1926,14 @@ static void checkCrashes(struct check *c)
  *             (or one that was never free).
  *   waitlist  FIFO: a patient P got an offer (a claim of P in a pool P
  *             joined the list of, that no hold of P made: P never holds
- *             there) at the cancel of ledger time T = the offer's
- *             held_at; Q joined that list before P (ledger time); a read
- *             at an index at or after that cancel's shows Q still on the
- *             list. With one join of each of P and Q there, Q was on the
- *             list throughout, ahead of P: the ledger gives the slot to
- *             the head, and drops (does not skip) a head it refuses, so Q
- *             should have had the offer. Patients with more than one join
- *             of the pool, offers whose cancel is not one acknowledged
- *             cancel of that ledger time, are left out.
+ *             there), seen by a read at index i (so made by then); Q
+ *             joined that list before P (ledger time); a read at an index
+ *             at or after i shows Q still on the list. With one join of
+ *             each of P and Q there, Q was on the list throughout, ahead
+ *             of P: the ledger gives the slot to the head, and drops (does
+ *             not skip) a head it refuses, so Q should have had the
+ *             offer. Patients with more than one join of the pool, or a
+ *             join of unknown outcome, are left out.
  */
 
 static bool quotas_mode;
@@ -2419,21 +2418,21 @@ static void checkWaitlist(struct check *c)
                 continue;
             }
             qev.offers++;
-            /* the cancel that made it: the one acknowledged cancel in p
-             * at its ledger time */
-            const struct h_op *cn = NULL;
-            int n_cn = 0;
+            /* the first read that shows it: the offer was made by then */
+            const struct h_op *first = rd;
             for (int h = 0; h < H->n_ops; h++) {
                 const struct h_op *op = &H->ops[h];
-                if (isClientOp(op) && op->f == HF_CANCEL && op->type == H_OK &&
-                    op->ltime == cl->held_at && poolIndex(op->pool) == p &&
-                    (cn == NULL || cn->id != op->id)) {
-                    cn = op;
-                    n_cn++;
+                if ((op->f != HF_READ_PINFO && op->f != HF_READ_HOLD) ||
+                    op->type != H_OK || op->index >= first->index) {
+                    continue;
                 }
-            }
-            if (n_cn != 1) {
-                continue;
+                for (int m = 0; m < op->n_claims; m++) {
+                    const struct h_claimv *o =
+                        op->f == HF_READ_PINFO ? &op->claims[m] : &op->claim;
+                    if (o->id == cl->id) {
+                        first = op;
+                    }
+                }
             }
             const struct h_op *pjo = &H->ops[pj];
             for (int q = 0; q < n_j; q++) {
@@ -2448,7 +2447,7 @@ static void checkWaitlist(struct check *c)
                 for (int h = 0; h < H->n_ops && w == NULL; h++) {
                     const struct h_op *op = &H->ops[h];
                     if (op->f == HF_READ_WAIT && op->type == H_OK &&
-                        op->position > 0 && op->index >= cn->index &&
+                        op->position > 0 && op->index >= first->index &&
                         poolIndex(op->pool) == p &&
                         strcmp(op->patient, qj->patient) == 0) {
                         w = op;
@@ -2459,16 +2458,16 @@ static void checkWaitlist(struct check *c)
                     continue;
                 }
                 char msg[600];
-                snprintf(msg, sizeof msg,
-                         "patient %s got the offer %" PRIu64
-                         " of the cancel at ledger time %" PRIu64
-                         " (index %" PRIu64 "), while %s, who joined the "
-                         "list earlier (ledger time %" PRIu64 " < %" PRIu64
-                         "), was still waiting at index %" PRIu64
-                         " (position %u)",
-                         cl->patient, cl->id, cn->ltime, cn->index, qj->patient,
-                         qj->ltime, pjo->ltime, w->index, w->position);
-                anomaly(c, "not-fifo", pool, msg, qj, pjo, w);
+                snprintf(
+                    msg, sizeof msg,
+                    "patient %s got the offer %" PRIu64 " (held at %" PRIu64
+                    ", read at index %" PRIu64
+                    "), while %s, who joined the list earlier (ledger "
+                    "time %" PRIu64 " < %" PRIu64
+                    "), was still waiting at index %" PRIu64 " (position %u)",
+                    cl->patient, cl->id, cl->held_at, first->index, qj->patient,
+                    qj->ltime, pjo->ltime, w->index, w->position);
+                anomaly(c, "not-fifo", pool, msg, qj, first, w);
             }
         }
     }
