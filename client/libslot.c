@@ -277,9 +277,11 @@ const char *slotc_op_name(int op)
         "READ_PATIENT_INFO",
         "READ_ACCOUNT",
         "READ_STAFF_LOG",
+        "WAITLIST_JOIN",
+        "WAITLIST_LEAVE",
+        "READ_WAITLIST",
     };
-    _Static_assert(sizeof names / sizeof names[0] ==
-                       SLOTC_OP_READ_STAFF_LOG + 1,
+    _Static_assert(sizeof names / sizeof names[0] == SLOTC_OP_READ_WAITLIST + 1,
                    "a name per op");
     return op > 0 && (size_t)op < sizeof names / sizeof names[0] ? names[op]
                                                                  : NULL;
@@ -685,6 +687,11 @@ static void unknownOutputs(struct slotc_req *req)
         case SLOT_OP_UNBLOCK:
         case SLOT_OP_EXCEPTION:
             req->out.patient = cmd->u.staff.patient.p;
+            break;
+        case SLOT_OP_WAITLIST_JOIN:
+        case SLOT_OP_WAITLIST_LEAVE:
+            req->out.pool = cmd->u.wait.pool.p;
+            req->out.patient = cmd->u.wait.patient.p;
             break;
         default:
             break;
@@ -1282,6 +1289,12 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
         }
         case SLOT_READ_PATIENT_INFO:
             return decodePatientInfo(req, r);
+        case SLOT_READ_WAITLIST:
+            if (!mp_expect_array(r, 2) || !mp_read_u32(r, &req->out.position) ||
+                !mp_read_u32(r, &req->out.length)) {
+                return SLOT_MALFORMED;
+            }
+            return SLOT_OK;
         case SLOT_READ_ACCOUNT: {
             struct slot_account_info ai;
             struct slotc_account_info *d = calloc(1, sizeof *d);
@@ -1478,6 +1491,9 @@ static void onResult(struct slotc *c, struct slotc_req *req,
                 break;
             case SLOT_OP_UNBLOCK:
                 req->out.lifted = res->a != 0;
+                break;
+            case SLOT_OP_WAITLIST_JOIN:
+                req->out.position = (uint32_t)res->a;
                 break;
             default:
                 break;
@@ -1873,7 +1889,7 @@ static int idemSet(const struct slotc_req *req, struct blk *b)
     bool keyed =
         (cmd->op >= SLOT_OP_POOL_CREATE && cmd->op <= SLOT_OP_CANCEL) ||
         cmd->op == SLOT_OP_RULES_SET || cmd->op == SLOT_OP_SCHEDULE_IMPORT ||
-        (cmd->op >= SLOT_OP_ACCOUNT_BIND && cmd->op <= SLOT_OP_EXCEPTION);
+        (cmd->op >= SLOT_OP_ACCOUNT_BIND && cmd->op <= SLOT_OP_WAITLIST_LEAVE);
     if (!keyed) {
         return SLOT_INVALID_ARGUMENT;
     }
@@ -2274,6 +2290,61 @@ int slotc_exception(struct slotc *c, struct slotc_req *req,
                     patient, 0, operator_name, reason, cb);
 }
 
+/* WAITLIST_JOIN (who: the channel) and WAITLIST_LEAVE (who: the caller,
+ * "" an administrator). */
+static int waitCmd(struct slotc *c, struct slotc_req *req, int op,
+                   uint8_t wire_op, const char *pool, const char *patient,
+                   const char *who, const char *account, slotc_cb cb)
+{
+    struct slot_str w, acc;
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc == SLOT_OK) {
+        rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    }
+    if (rc == SLOT_OK) {
+        rc = wire_op == SLOT_OP_WAITLIST_JOIN
+                 ? checkStr(who, slot_valid_channel, SLOT_CHANNEL_MAX)
+                 : SLOT_OK;
+    }
+    if (rc == SLOT_OK) {
+        rc = optStr(who, slot_valid_channel, SLOT_CHANNEL_MAX, &w);
+    }
+    if (rc == SLOT_OK) {
+        rc =
+            optStr(account, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX, &acc);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(pool) + strlen(patient) + w.len + acc.len +
+                           4 + idemExtra(req));
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = wire_op;
+    b->u.cmd.u.wait.pool = blkStr(b, pool);
+    b->u.cmd.u.wait.patient = blkStr(b, patient);
+    b->u.cmd.u.wait.channel = blkBytes(b, w);
+    b->u.cmd.u.wait.account = blkBytes(b, acc);
+    return submitCmd(c, req, op, b, cb);
+}
+
+int slotc_waitlist_join(struct slotc *c, struct slotc_req *req,
+                        const char *pool, const char *patient,
+                        const char *channel, const char *account, slotc_cb cb)
+{
+    return waitCmd(c, req, SLOTC_OP_WAITLIST_JOIN, SLOT_OP_WAITLIST_JOIN, pool,
+                   patient, channel, account, cb);
+}
+
+int slotc_waitlist_leave(struct slotc *c, struct slotc_req *req,
+                         const char *pool, const char *patient,
+                         const char *caller, const char *account, slotc_cb cb)
+{
+    return waitCmd(c, req, SLOTC_OP_WAITLIST_LEAVE, SLOT_OP_WAITLIST_LEAVE,
+                   pool, patient, caller, account, cb);
+}
+
 int slotc_expire(struct slotc *c, struct slotc_req *req, uint32_t max,
                  slotc_cb cb)
 {
@@ -2603,6 +2674,26 @@ int slotc_read_account(struct slotc *c, struct slotc_req *req,
 {
     return readKey(c, req, SLOTC_OP_READ_ACCOUNT, SLOT_READ_ACCOUNT, account,
                    cb);
+}
+
+int slotc_read_waitlist(struct slotc *c, struct slotc_req *req,
+                        const char *pool, const char *patient, slotc_cb cb)
+{
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc == SLOT_OK) {
+        rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(pool) + strlen(patient) + 2);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_WAITLIST;
+    b->u.rd.pool = blkStr(b, pool);
+    b->u.rd.patient = blkStr(b, patient);
+    return submitRead(c, req, SLOTC_OP_READ_WAITLIST, b, cb);
 }
 
 int slotc_read_staff_log(struct slotc *c, struct slotc_req *req,

@@ -140,9 +140,11 @@ struct uv_loop_s;
  * cancellations, violations and blacklists, cool-down); struct
  * slotc_config, slotc_bucket, slotc_pool, slotc_rules and slotc_out (so
  * slotc_req) grew (an ABI change: libslot.so.3). Every version 2 call
- * keeps its signature and meaning (source compatible). */
+ * keeps its signature and meaning (source compatible).
+ * 3.1: waitlists; slotc_pool.waiting and slotc_out.position / length
+ * appended (before any release of 3: still libslot.so.3). */
 #define SLOTC_VERSION_MAJOR 3
-#define SLOTC_VERSION_MINOR 0
+#define SLOTC_VERSION_MINOR 1
 
 /* Limits, equal to the protocol's (slot_proto.h). */
 #define SLOTC_POOL_ID_MAX     64 /* bytes of [A-Za-z0-9/_.:-] */
@@ -401,6 +403,7 @@ struct slotc_pool {
     bool scheduled; /* place is set */
     struct slotc_pool_place place;
     uint32_t cooling; /* free + held + booked + cooling == capacity */
+    uint32_t waiting; /* patients on the pool's waitlist */
 };
 
 /* A hold and, once confirmed, the booking made from it (same id). */
@@ -705,6 +708,10 @@ enum slotc_op {
     SLOTC_OP_READ_PATIENT_INFO,
     SLOTC_OP_READ_ACCOUNT,
     SLOTC_OP_READ_STAFF_LOG,
+    /* waitlists (protocol 3: commands, then the read) */
+    SLOTC_OP_WAITLIST_JOIN,
+    SLOTC_OP_WAITLIST_LEAVE,
+    SLOTC_OP_READ_WAITLIST,
 };
 /* "HOLD", "READ_POOL", "STATUS", ...; NULL for an unknown op. Static. */
 SLOT_API const char *slotc_op_name(int op);
@@ -779,6 +786,9 @@ struct slotc_out {
     const struct slotc_account_info *account;      /* READ_ACCOUNT */
     const struct slotc_staff_entry *staff;         /* READ_STAFF_LOG */
     uint32_t n_staff;
+    uint32_t position; /* WAITLIST_JOIN: the place taken (1 = next);
+                        * READ_WAITLIST: the patient's (0: not waiting) */
+    uint32_t length;   /* READ_WAITLIST: patients waiting */
 };
 
 struct slotc_req {
@@ -797,7 +807,8 @@ struct slotc_req {
                                * HOLD / CONFIRM / RELEASE / CANCEL /
                                * RULES_SET / SCHEDULE_IMPORT /
                                * ACCOUNT_BIND / ACCOUNT_UNBIND / VIOLATION /
-                               * UNBLOCK / EXCEPTION: an
+                               * UNBLOCK / EXCEPTION / WAITLIST_JOIN /
+                               * WAITLIST_LEAVE: an
                                * idempotency key (1..64 bytes of
                                * [A-Za-z0-9_.:-]) the ledger remembers with
                                * the result (ledger.h, IDEM): the same key
@@ -1013,6 +1024,30 @@ SLOT_API int slotc_exception(struct slotc *c, struct slotc_req *req,
                              const char *operator_name, const char *reason,
                              slotc_cb cb);
 
+/* Waitlists (anti-transfer release). A slot a cancelled booking frees in
+ * an open pool is first offered to the head of the pool's waitlist: a
+ * hold in the patient's name through the channel it joined with, for
+ * the hospital's payment window (confirm it like any hold; one that
+ * lapses or is released cools down instead of returning at once). */
+/* Puts the patient at the tail of the pool's waitlist, through channel
+ * and (optional: NULL or "") account. Only a sold-out pool has one:
+ * every refusal of a hold up to QUOTA_EXCEEDED applies first (but not
+ * TTL_OUT_OF_RANGE). out.position (1 = next). Errors: those of
+ * slotc_hold_account, ALREADY_WAITING, NOT_SOLD_OUT (the channel could
+ * hold a slot now), LIMIT_REACHED (the waitlist is full). */
+SLOT_API int slotc_waitlist_join(struct slotc *c, struct slotc_req *req,
+                                 const char *pool, const char *patient,
+                                 const char *channel, const char *account,
+                                 slotc_cb cb);
+/* Takes the patient off the pool's waitlist; caller and account as for
+ * slotc_cancel_as (caller NULL or "": an administrator). Errors:
+ * UNKNOWN_POOL, NOT_WAITING, NOT_OWNER (another channel's entry and not
+ * the patient's account). */
+SLOT_API int slotc_waitlist_leave(struct slotc *c, struct slotc_req *req,
+                                  const char *pool, const char *patient,
+                                  const char *caller, const char *account,
+                                  slotc_cb cb);
+
 /* Expires up to max (1..4096) due holds now (the leader also does this by
  * itself). Not deduplicated (it needs none). out.expired, out.still_due. */
 SLOT_API int slotc_expire(struct slotc *c, struct slotc_req *req, uint32_t max,
@@ -1102,6 +1137,11 @@ SLOT_API int slotc_read_account(struct slotc *c, struct slotc_req *req,
 SLOT_API int slotc_read_staff_log(struct slotc *c, struct slotc_req *req,
                                   uint64_t after_seq, uint32_t limit,
                                   slotc_cb cb);
+/* The patient's place on the pool's waitlist: out.position (1 = next; 0:
+ * not waiting) and out.length. Errors: UNKNOWN_POOL. */
+SLOT_API int slotc_read_waitlist(struct slotc *c, struct slotc_req *req,
+                                 const char *pool, const char *patient,
+                                 slotc_cb cb);
 
 /* What slotc_schedule_import of tpl would do now, changing nothing:
  * out.created (new pools), out.unchanged, out.conflicts. Errors:
@@ -1260,5 +1300,16 @@ SLOT_API int slotc_sync_read_account(struct slotc_sync *s,
 SLOT_API int slotc_sync_read_staff_log(struct slotc_sync *s,
                                        struct slotc_req *req,
                                        uint64_t after_seq, uint32_t limit);
+SLOT_API int slotc_sync_waitlist_join(struct slotc_sync *s,
+                                      struct slotc_req *req, const char *pool,
+                                      const char *patient, const char *channel,
+                                      const char *account);
+SLOT_API int slotc_sync_waitlist_leave(struct slotc_sync *s,
+                                       struct slotc_req *req, const char *pool,
+                                       const char *patient, const char *caller,
+                                       const char *account);
+SLOT_API int slotc_sync_read_waitlist(struct slotc_sync *s,
+                                      struct slotc_req *req, const char *pool,
+                                      const char *patient);
 
 #endif /* LIBSLOT_H */

@@ -615,6 +615,7 @@ void slotc__pool_from_wire(struct slotc_pool *d,
         convPlace(&d->place, &s->place);
     }
     d->cooling = s->cooling;
+    d->waiting = s->waiting;
 }
 
 void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s)

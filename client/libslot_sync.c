@@ -383,3 +383,27 @@ int slotc_sync_read_staff_log(struct slotc_sync *s, struct slotc_req *req,
     SYNC_CALL(s, req,
               slotc_read_staff_log(s->c, req, after_seq, limit, doneCb));
 }
+
+int slotc_sync_waitlist_join(struct slotc_sync *s, struct slotc_req *req,
+                             const char *pool, const char *patient,
+                             const char *channel, const char *account)
+{
+    SYNC_CALL(s, req,
+              slotc_waitlist_join(s->c, req, pool, patient, channel, account,
+                                  doneCb));
+}
+
+int slotc_sync_waitlist_leave(struct slotc_sync *s, struct slotc_req *req,
+                              const char *pool, const char *patient,
+                              const char *caller, const char *account)
+{
+    SYNC_CALL(s, req,
+              slotc_waitlist_leave(s->c, req, pool, patient, caller, account,
+                                   doneCb));
+}
+
+int slotc_sync_read_waitlist(struct slotc_sync *s, struct slotc_req *req,
+                             const char *pool, const char *patient)
+{
+    SYNC_CALL(s, req, slotc_read_waitlist(s->c, req, pool, patient, doneCb));
+}

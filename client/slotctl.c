@@ -68,6 +68,7 @@ static const char usage_main[] =
     "  exception HOSPITAL PATIENT --operator N --reason T  let the next\n"
     "                                       hold through a blacklist\n"
     "  staff-log [--after SEQ] [--limit N]  violations, unblocks, exceptions\n"
+    "  waitlist join|leave|show POOL PATIENT  a sold-out pool's waitlist\n"
     "  show hold ID | show booking ID | show patient POOL PATIENT | show "
     "ledger\n"
     "  config [--hold-ttl-min-ms N ...]     show or change the rule "
@@ -246,6 +247,26 @@ static const struct cmdhelp helps[] = {
      "\"hospital\", \"patient\", \"kind\" (a violation's, else null), "
      "\"operator\",\n"
      "\"reason\"}], \"applied_index\", ...}\n"},
+    {"waitlist",
+     "usage: slotctl waitlist join POOL PATIENT [--channel CH (default "
+     "slotctl)]\n"
+     "                             [--account A] [--idem-key K]\n"
+     "       slotctl waitlist leave POOL PATIENT [--as CHANNEL [--account A]]\n"
+     "                              [--idem-key K]\n"
+     "       slotctl waitlist show POOL PATIENT\n"
+     "Only a sold-out pool has a waitlist (NOT_SOLD_OUT: hold instead); a\n"
+     "hold's refusals up to QUOTA_EXCEEDED apply to joining. A slot a\n"
+     "cancel frees is offered to the head as a hold through its channel.\n"
+     "leave: without --as slotctl acts as an administrator (NOT_OWNER: the\n"
+     "entry was made through another channel and --account is not the\n"
+     "patient's).\n"
+     "JSON: join {\"ok\": true, \"pool\", \"patient\", \"channel\", "
+     "\"position\",\n"
+     "\"index\", \"ledger_time_ms\"}; leave {\"ok\": true, \"pool\", "
+     "\"patient\", ...};\n"
+     "show {\"pool\", \"patient\", \"position\" (0: not waiting), "
+     "\"length\",\n"
+     "\"applied_index\", ...}\n"},
     {"show", "usage: slotctl show hold ID | show booking ID | show patient "
              "POOL PATIENT\n"
              "       slotctl show ledger\n"
@@ -625,6 +646,7 @@ static json_t *jsonPool(const struct slotc_pool *p)
     json_object_set_new(o, "held", jsonU64(p->held));
     json_object_set_new(o, "booked", jsonU64(p->booked));
     json_object_set_new(o, "cooling", jsonU64(p->cooling));
+    json_object_set_new(o, "waiting", jsonU64(p->waiting));
     json_object_set_new(o, "fee_cents", jsonU64(p->fee_cents));
     json_object_set_new(o, "seg_start_ms", jsonU64(p->seg_start_ms));
     json_object_set_new(o, "seg_end_ms", jsonU64(p->seg_end_ms));
@@ -1769,6 +1791,78 @@ static int cmdAccount(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
+/* waitlist join|leave|show POOL PATIENT. */
+static int cmdWaitlist(const struct ctx *x, const struct cli *cl)
+{
+    if (cl->n_pos < 2) {
+        return usageError("waitlist", "waitlist needs join, leave or show");
+    }
+    const char *sub = cl->pos[1];
+    bool join = strcmp(sub, "join") == 0, leave = strcmp(sub, "leave") == 0,
+         show = strcmp(sub, "show") == 0;
+    if (!join && !leave && !show) {
+        return usageError("waitlist", "unknown waitlist subcommand '%s'", sub);
+    }
+    if (cl->n_pos != 4) {
+        return usageError("waitlist", "waitlist %s needs POOL and PATIENT",
+                          sub);
+    }
+    int ex = subOpts(cl, "waitlist", sub,
+                     join    ? " channel account idem-key "
+                     : leave ? " as account idem-key "
+                             : " ");
+    if (ex != EXIT_OK_) {
+        return ex;
+    }
+    const char *as = optVal(cl, "as"), *account = optVal(cl, "account");
+    if (leave && account != NULL && as == NULL) {
+        return usageError("waitlist", "--account needs --as CHANNEL");
+    }
+    const char *channel =
+        optVal(cl, "channel") != NULL ? optVal(cl, "channel") : "slotctl";
+    const char *pool = cl->pos[2], *patient = cl->pos[3];
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    reqInit(x, &req);
+    json_t *out = NULL;
+    if (show) {
+        rc = slotc_sync_read_waitlist(s, &req, pool, patient);
+        if (rc == SLOT_OK) {
+            out = readLabel(json_pack("{s:s, s:s, s:I, s:I}", "pool", pool,
+                                      "patient", patient, "position",
+                                      (json_int_t)req.out.position, "length",
+                                      (json_int_t)req.out.length),
+                            &req);
+        }
+    } else if (join) {
+        idemFrom(cl, &req);
+        rc = slotc_sync_waitlist_join(s, &req, pool, patient, channel, account);
+        if (rc == SLOT_OK) {
+            out = cmdLabel(json_pack("{s:b, s:s, s:s, s:s, s:s, s:I}", "ok", 1,
+                                     "pool", pool, "patient", patient,
+                                     "channel", channel, "account",
+                                     account != NULL ? account : "", "position",
+                                     (json_int_t)req.out.position),
+                           &req);
+        }
+    } else {
+        idemFrom(cl, &req);
+        rc = slotc_sync_waitlist_leave(s, &req, pool, patient, as, account);
+        if (rc == SLOT_OK) {
+            out = cmdLabel(json_pack("{s:b, s:s, s:s}", "ok", 1, "pool", pool,
+                                     "patient", patient),
+                           &req);
+        }
+    }
+    ex = out != NULL ? emit(out) : reqError(&req, rc);
+    slotc_sync_close(s);
+    return ex;
+}
+
 static json_t *nameOrNull(const char *name)
 {
     return name != NULL ? json_string(name) : json_null();
@@ -2359,6 +2453,7 @@ static bool optAllowed(const char *cmd, const char *opt)
         {"unblock", " operator reason idem-key "},
         {"exception", " operator reason idem-key "},
         {"staff-log", " after limit "},
+        {"waitlist", " channel account as idem-key "},
         {"config",
          " hold-ttl-min-ms hold-ttl-max-ms session-max session-idle-ms "
          "retain-ms retain-max account-patients-max account-changes-max "
@@ -2470,6 +2565,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "staff-log") == 0) {
         return cmdStaffLog(&x, &cl);
+    }
+    if (strcmp(cmd, "waitlist") == 0) {
+        return cmdWaitlist(&x, &cl);
     }
     return cmdId(&x, &cl, cmd);
 }

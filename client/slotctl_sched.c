@@ -791,6 +791,17 @@ static bool patientFields(struct pctx *c, const json_t *o,
                     p->account_channels, sizeof p->account_channels);
 }
 
+int sctl_patient_rules_parse(const json_t *j, const char *base,
+                             struct slotc_patient_rules *p, struct sctl_err *e)
+{
+    struct pctx c;
+    ctxInit(&c, e);
+    if (base[0] != '\0') {
+        pathKey(&c, base);
+    }
+    return patientFields(&c, j, p) ? SLOT_OK : e->code;
+}
+
 int sctl_rules_parse(const json_t *j, struct slotc_rules *out,
                      struct sctl_err *e)
 {

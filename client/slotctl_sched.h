@@ -92,6 +92,14 @@ json_t *sctl_json_load(const char *path, struct sctl_err *e);
  * or e->code. */
 int sctl_rules_parse(const json_t *j, struct slotc_rules *out,
                      struct sctl_err *e);
+/* The patient rules of the rule-set object j (its members "quota",
+ * "cancel", "blacklist", "cooldown_ms", "account_channels"; the others are
+ * not looked at) into *p: an absent field keeps *p's value. base is j's
+ * path in messages ("" at the top; slot-gateway's "rules"). Returns
+ * SLOT_OK or e->code. sctl_rules_parse uses it; so does slot-gateway, so
+ * that both speak of the same fields in the same words. */
+int sctl_patient_rules_parse(const json_t *j, const char *base,
+                             struct slotc_patient_rules *p, struct sctl_err *e);
 /* The JSON of a rule set (new reference, every field present). */
 json_t *sctl_rules_json(const struct slotc_rules *r);
 

@@ -336,7 +336,7 @@ struct slot_cmd {
             struct slot_str channel; /* JOIN: the channel; LEAVE: the
                                       * caller ("" an administrator) */
             struct slot_str account; /* "" none */
-        } wait; /* WAITLIST_JOIN, WAITLIST_LEAVE */
+        } wait;                      /* WAITLIST_JOIN, WAITLIST_LEAVE */
         struct {
             uint32_t max; /* 1..SLOT_EXPIRE_MAX */
         } expire;         /* and SWEEP */

@@ -61,6 +61,23 @@ int gw_err_status(int code)
          * retry through the same channel can succeed. */
         case SLOT_CHANNEL_NOT_ALLOWED:
             return 403;
+        /* The patient rules that no retry of the same request through
+         * the same channel overcomes: a blacklist (until staff lift it or
+         * it ends: blacklisted_until_ms), another channel's claim or
+         * waitlist entry without the patient's account, a channel that
+         * books only for an account's bound patients. */
+        case SLOT_BLACKLISTED:
+        case SLOT_NOT_OWNER:
+        case SLOT_NOT_BOUND:
+            return 403;
+        /* Nothing to take off. */
+        case SLOT_NOT_WAITING:
+            return 404;
+        /* A patient who cancelled too often today: too many requests of
+         * one kind, until the next local day ("date" in the error). No
+         * Retry-After: a second later is no better (gw_err_retryable). */
+        case SLOT_CANCEL_LIMIT:
+            return 429;
         /* A pay-online pool confirmed without a payment reference. */
         case SLOT_PAYMENT_REQUIRED:
             return 402;
@@ -78,6 +95,17 @@ int gw_err_status(int code)
         case SLOT_ALREADY_RELEASED:
         case SLOT_ALREADY_CANCELLED:
         case SLOT_SCHEDULE_CONFLICT:
+        /* The patient's claims (quota: which one and its window in the
+         * error), the visit's cancellation deadline, an account's
+         * bindings, the pool's free slots or waitlist refuse it now: a
+         * cancel, another day or another pool may do. 409 rather than
+         * 429 for a quota: it is not a rate, and waiting does not help
+         * until a claim ends. */
+        case SLOT_QUOTA_EXCEEDED:
+        case SLOT_CANCEL_CLOSED:
+        case SLOT_ACCOUNT_LIMIT:
+        case SLOT_NOT_SOLD_OUT:
+        case SLOT_ALREADY_WAITING:
             return 409;
         case SLOT_HOLD_EXPIRED:
             return 410;
@@ -111,5 +139,5 @@ int gw_err_status(int code)
 int gw_err_retryable(int code)
 {
     int s = gw_err_status(code);
-    return s == 429 || s == 503;
+    return (s == 429 && code != SLOT_CANCEL_LIMIT) || s == 503;
 }

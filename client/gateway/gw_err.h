@@ -47,7 +47,8 @@ const char *gw_err_message(int code);
 int gw_err_status(int code);
 
 /* Whether a response with this code carries Retry-After (the request can
- * be repeated unchanged later: 429 and 503). */
+ * be repeated unchanged later: 429 and 503, except CANCEL_LIMIT, which
+ * lasts until the patient's next local day). */
 int gw_err_retryable(int code);
 
 #endif /* GW_ERR_H */

@@ -265,7 +265,7 @@ void gw__call_free(struct gw_call *call)
 }
 
 /* What is left of the request's deadline (request_timeout_ms from its
- * start) for one more libslot request: a confirm's read and write share
+ * start) for one more libslot request: a hold's pool read and the hold share
  * one budget, so a client never waits much longer than the configured
  * timeout. 0 when it is spent. */
 uint32_t gw__budget_ms(const struct gw_call *call)
@@ -287,7 +287,7 @@ struct slotc_req *gw__call_req(struct gw_call *call, uint32_t timeout_ms)
 
 /* The one place where an Idempotency-Key reaches libslot (and through it
  * the ledger, which remembers the result under (channel, key)). Only the
- * write of a route carries it, never the ownership read. */
+ * write of a route carries it, never a read. */
 void gw__call_idem(struct gw_call *call, struct slotc_req *sr)
 {
     if (call->a.idem[0] == '\0') {
@@ -376,6 +376,37 @@ static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
             gw_jw_str(&w, call->a.tpl->place.hospital);
             snprintf(q, sizeof q, "/v1/schedules?dry_run=1");
             break;
+        case GW_R_ACCOUNT_BIND:
+        case GW_R_ACCOUNT_UNBIND:
+            /* The account's key: the admin token reads it by that. */
+            gw_pct_encode(call->a.account, strlen(call->a.account), enc,
+                          sizeof enc);
+            gw_jw_key(&w, "account");
+            gw_jw_str(&w, call->a.account);
+            gw_jw_key(&w, "patient");
+            gw_jw_str(&w, call->a.patient);
+            snprintf(q, sizeof q, "/v1/accounts/%s", enc);
+            break;
+        case GW_R_VIOLATION:
+        case GW_R_UNBLOCK:
+        case GW_R_EXCEPTION:
+            gw_jw_key(&w, "hospital");
+            gw_jw_str(&w, call->a.query.hospital);
+            gw_jw_key(&w, "patient");
+            gw_jw_str(&w, call->a.patient);
+            snprintf(q, sizeof q, "/v1/staff-log");
+            break;
+        case GW_R_WAITLIST_JOIN:
+        case GW_R_WAITLIST_LEAVE:
+            gw_pct_encode(call->a.pool, strlen(call->a.pool), enc, sizeof enc);
+            gw_pct_encode(call->a.patient, strlen(call->a.patient), enc2,
+                          sizeof enc2);
+            gw_jw_key(&w, "pool");
+            gw_jw_str(&w, call->a.pool);
+            gw_jw_key(&w, "patient");
+            gw_jw_str(&w, call->a.patient);
+            snprintf(q, sizeof q, "/v1/pools/%s/waitlist/%s", enc, enc2);
+            break;
         default:
             gw_jw_key(&w, "hold");
             gw_jw_u64(&w, call->a.id);
@@ -386,8 +417,62 @@ static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
     gw_jw_str(&w, q);
 }
 
+/* The members of a refusal that names its rule (slot_proto.h: result a
+ * and b), with slotctl's names: "quota" and "window_date" of
+ * QUOTA_EXCEEDED, "blacklisted_until_ms" of BLACKLISTED, "date" of
+ * CANCEL_LIMIT, "account_rule" of ACCOUNT_LIMIT. Empty otherwise. */
+static void ruleExtra(const struct slotc_out *o, int code, struct gw_buf *b)
+{
+    struct gw_jw w;
+    gw_jw_init(&w, b);
+    w.depth = 1; /* inside the error object, after "message" */
+    w.need_comma[0] = false;
+    char day[11];
+    const char *name;
+    switch (code) {
+        case SLOT_QUOTA_EXCEEDED:
+            name = slotc_quota_name(o->quota);
+            gw_jw_key(&w, "quota");
+            gw_jw_str(&w, name != NULL ? name : "unknown");
+            gw_jw_key(&w, "window_date");
+            if (o->window_day != 0) {
+                slotc_day_format(o->window_day, day);
+                gw_jw_str(&w, day);
+            } else {
+                gw_jw_null(&w); /* the platform-wide quota has no window */
+            }
+            break;
+        case SLOT_BLACKLISTED:
+            gw_jw_key(&w, "blacklisted_until_ms");
+            gw_jw_u64(&w, o->until_ms);
+            break;
+        case SLOT_CANCEL_LIMIT:
+            slotc_day_format(o->window_day, day);
+            gw_jw_key(&w, "date");
+            gw_jw_str(&w, day);
+            break;
+        case SLOT_ACCOUNT_LIMIT:
+            name = slotc_account_rule_name(o->account_rule);
+            gw_jw_key(&w, "account_rule");
+            gw_jw_str(&w, name != NULL ? name : "unknown");
+            break;
+        default:
+            break;
+    }
+}
+
 void gw__result_error(struct gw_call *call, int code)
 {
+    if (code == SLOT_QUOTA_EXCEEDED || code == SLOT_BLACKLISTED ||
+        code == SLOT_CANCEL_LIMIT || code == SLOT_ACCOUNT_LIMIT) {
+        char st[256];
+        struct gw_buf b;
+        gw_buf_init(&b, st, sizeof st);
+        ruleExtra(&call->sreq.out, code, &b);
+        gw__call_error(call, code, NULL, b.p);
+        gw_buf_free(&b);
+        return;
+    }
     if (code == SLOT_OUTCOME_UNKNOWN) {
         char st[512];
         struct gw_buf b;
@@ -507,61 +592,40 @@ static void resultOk(struct gw_call *call, const struct slotc_req *sr)
     gw_buf_free(&b);
 }
 
-/* Phase 0 of confirm / release / cancel: read the claim to check its
- * channel. A claim's channel never changes and claim ids are never reused,
- * so a stale read (the contacted node's local state, no leadership
- * barrier) that finds the claim is as good as a linearizable one; only
- * "unknown" needs the linearizable read (the node may lag). */
-static void submitOwnerRead(struct gw_call *call)
-{
-    struct gw *g = call->g;
-    uint32_t left = gw__budget_ms(call);
-    if (left == 0) {
-        /* Nothing was written: the client may simply retry. */
-        gw__call_error(call, SLOT_TIMEOUT, NULL, NULL);
-        gw__call_free(call);
-        return;
-    }
-    struct slotc_req *sr = gw__call_req(call, left);
-    if (!call->strict) {
-        sr->flags = SLOTC_STALE;
-    }
-    int rc = call->route == GW_R_BOOKING_CANCEL
-                 ? slotc_read_booking(g->slot, sr, call->a.id, gw__on_slot)
-                 : slotc_read_hold(g->slot, sr, call->a.id, gw__on_slot);
-    if (rc != SLOT_OK) {
-        gw__submit_failed(call, rc);
-    }
-}
-
-/* Phase 1 of confirm / release / cancel: the write itself. */
+/* Confirm / release / cancel: one write that names who asks. The
+ * ledger allows the claim's own channel, the claim's patient's account
+ * (X-Account) on any channel, and the administrator (caller ""); anyone
+ * else gets NOT_OWNER with nothing changed. No read first: one cluster
+ * round trip, and a replay of a forgotten claim gets its original answer
+ * (the key's, from the ledger). */
 static void submitWrite(struct gw_call *call)
 {
     struct gw *g = call->g;
-    uint32_t left = gw__budget_ms(call);
-    if (left == 0) {
-        gw__call_error(call, SLOT_TIMEOUT, NULL, NULL);
-        gw__call_free(call);
-        return;
-    }
-    struct slotc_req *sr = gw__call_req(call, left);
+    struct slotc_req *sr =
+        gw__call_req(call, g->cfg->limits.request_timeout_ms);
     gw__call_idem(call, sr);
     call->phase = 1;
+    const char *caller = call->channel == GW_CH_ADMIN
+                             ? NULL
+                             : gw_config_channel_name(g->cfg, call->channel);
+    const char *account = call->a.account[0] != '\0' ? call->a.account : NULL;
     int rc;
     switch (call->route) {
         case GW_R_HOLD_CONFIRM:
             /* No reference: a pay-at-visit pool books it unpaid, any other
              * answers PAYMENT_REQUIRED (the ledger decides). */
-            rc = slotc_confirm(
+            rc = slotc_confirm_as(
                 g->slot, sr, call->a.id,
                 call->a.payment_ref[0] != '\0' ? call->a.payment_ref : NULL,
-                gw__on_slot);
+                caller, account, gw__on_slot);
             break;
         case GW_R_HOLD_RELEASE:
-            rc = slotc_release(g->slot, sr, call->a.id, gw__on_slot);
+            rc = slotc_release_as(g->slot, sr, call->a.id, caller, account,
+                                  gw__on_slot);
             break;
         default:
-            rc = slotc_cancel(g->slot, sr, call->a.id, gw__on_slot);
+            rc = slotc_cancel_as(g->slot, sr, call->a.id, caller, account,
+                                 gw__on_slot);
             break;
     }
     if (rc != SLOT_OK) {
@@ -569,8 +633,10 @@ static void submitWrite(struct gw_call *call)
     }
 }
 
-/* Does the claim read by sr belong to the caller? Answers (and frees the
- * call) when it does not, or when the read failed. */
+/* Does the claim read by sr belong to the caller (a claim read's own
+ * check: reads name no account, so only the claim's channel and the admin
+ * token see it)? Answers (and frees the call) when it does not, or when
+ * the read failed. */
 static bool ownerOk(struct gw_call *call, const struct slotc_req *sr)
 {
     if (sr->status != SLOT_OK) {
@@ -609,7 +675,7 @@ void gw__on_slot(struct slotc_req *sr)
     gw_metrics_cluster(&g->metrics, sr->op, sr->status,
                        (uv_hrtime() - call->sent_ns) / 1000);
     if (call->hreq == NULL) {
-        /* The client went away. A pending ownership read stops here
+        /* The client went away. A pending read stops here
          * (nothing was written); a write has completed in the ledger. */
         const struct gw_route *rt = &gw_routes[call->route];
         uint64_t us = (uv_hrtime() - call->t0_ns) / 1000;
@@ -646,23 +712,21 @@ void gw__on_slot(struct slotc_req *sr)
                               call->a.spec.place != NULL, uv_now(g->loop));
             }
             break;
-        case GW_R_HOLD_CONFIRM:
-        case GW_R_HOLD_RELEASE:
-        case GW_R_BOOKING_CANCEL:
-            if (call->phase == 0) {
-                if (!call->strict && (sr->status == SLOT_UNKNOWN_HOLD ||
-                                      sr->status == SLOT_UNKNOWN_BOOKING ||
-                                      sr->status == SLOT_NOT_LEADER)) {
-                    call->strict = true;
-                    submitOwnerRead(call);
-                    return;
-                }
-                if (ownerOk(call, sr)) {
-                    submitWrite(call);
-                }
-                return;
-            }
-            break;
+        case GW_R_ACCOUNT_BIND:
+        case GW_R_ACCOUNT_UNBIND:
+        case GW_R_ACCOUNT_GET:
+        case GW_R_PATIENT_INFO:
+        case GW_R_PATIENT_INFO_LOOKUP:
+        case GW_R_VIOLATION:
+        case GW_R_UNBLOCK:
+        case GW_R_EXCEPTION:
+        case GW_R_STAFF_LOG:
+        case GW_R_WAITLIST_JOIN:
+        case GW_R_WAITLIST_LEAVE:
+        case GW_R_WAITLIST_GET:
+        case GW_R_WAITLIST_LOOKUP:
+            gw__patient_done(call, sr);
+            return;
         case GW_R_HOLD_GET:
         case GW_R_BOOKING_GET:
         case GW_R_PATIENT_GET:
@@ -825,6 +889,16 @@ static int serveHealthz(struct rctx *c)
     return 0;
 }
 
+/* The path's {account}: the channel's user id (the admin token may give
+ * an account key itself). */
+static bool accountArg(struct rctx *c, const struct gw_match *m,
+                       struct gw_call *call, struct gw_fail *f)
+{
+    return gw_arg_account(&call->a, gw_config_ident(c->g->cfg),
+                          c->channel == GW_CH_ADMIN, m->params[0], m->len[0],
+                          f);
+}
+
 /* Validates the route's path parameters into the call. */
 static bool pathParams(struct rctx *c, const struct gw_match *m,
                        struct gw_call *call)
@@ -852,7 +926,30 @@ static bool pathParams(struct rctx *c, const struct gw_match *m,
         case GW_R_RULES_GET:
         case GW_R_RULES_SET:
         case GW_R_RULES_LOG:
+        case GW_R_VIOLATION:
+        case GW_R_UNBLOCK:
+        case GW_R_EXCEPTION:
             ok = gw_arg_hospital(&call->a, m->params[0], m->len[0], &f);
+            break;
+        case GW_R_ACCOUNT_BIND:
+        case GW_R_ACCOUNT_GET:
+            ok = accountArg(c, m, call, &f);
+            break;
+        case GW_R_ACCOUNT_UNBIND:
+            ok = accountArg(c, m, call, &f) &&
+                 gw_arg_patient(&call->a, m->params[1], m->len[1], &f);
+            break;
+        case GW_R_PATIENT_INFO:
+            ok = gw_arg_patient(&call->a, m->params[0], m->len[0], &f);
+            break;
+        case GW_R_WAITLIST_JOIN:
+        case GW_R_WAITLIST_LOOKUP:
+            ok = gw_arg_pool(&call->a, m->params[0], m->len[0], &f);
+            break;
+        case GW_R_WAITLIST_LEAVE:
+        case GW_R_WAITLIST_GET:
+            ok = gw_arg_pool(&call->a, m->params[0], m->len[0], &f) &&
+                 gw_arg_patient(&call->a, m->params[1], m->len[1], &f);
             break;
         default:
             break;
@@ -861,6 +958,43 @@ static bool pathParams(struct rctx *c, const struct gw_match *m,
         fail(c, f.code, f.message);
     }
     return ok;
+}
+
+/* The X-Account header of the routes that act for a channel's user
+ * (hold, confirm, release, cancel, waitlist join and leave): the account
+ * key into call->a.account; absent: none. False if answered 400. */
+static bool accountHeader(struct rctx *c, struct gw_call *call)
+{
+    static const char name[] = "x-account";
+    switch (c->route) {
+        case GW_R_HOLD_CREATE:
+        case GW_R_HOLD_CONFIRM:
+        case GW_R_HOLD_RELEASE:
+        case GW_R_BOOKING_CANCEL:
+        case GW_R_WAITLIST_JOIN:
+        case GW_R_WAITLIST_LEAVE:
+            break;
+        default:
+            return true;
+    }
+    ssize_t i =
+        h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, -1);
+    if (i < 0) {
+        return true;
+    }
+    if (h2o_find_header_by_str(&c->req->headers, name, sizeof name - 1, i) >=
+        0) {
+        fail(c, SLOT_INVALID_ARGUMENT, "more than one X-Account header");
+        return false;
+    }
+    h2o_iovec_t v = c->req->headers.entries[i].value;
+    struct gw_fail f;
+    if (!gw_arg_account(&call->a, gw_config_ident(c->g->cfg), false, v.base,
+                        v.len, &f)) {
+        fail(c, f.code, f.message);
+        return false;
+    }
+    return true;
 }
 
 /* The query string of the routes that take one (the others ignore it, as
@@ -884,6 +1018,7 @@ static bool query(struct rctx *c, struct gw_call *call)
             ok = gw_parse_rules_query(qs, n, &call->a, &f);
             break;
         case GW_R_RULES_LOG:
+        case GW_R_STAFF_LOG:
             ok = gw_parse_log_query(qs, n, &call->a, &f);
             break;
         case GW_R_RULES_SET:
@@ -925,7 +1060,17 @@ static bool body(struct rctx *c, struct gw_call *call)
             ok = gw_parse_hold(p, n, &pr, &call->a, &f);
             break;
         case GW_R_PATIENT_LOOKUP:
+        case GW_R_ACCOUNT_BIND:
+        case GW_R_PATIENT_INFO_LOOKUP:
+        case GW_R_WAITLIST_JOIN:
+        case GW_R_WAITLIST_LOOKUP:
             ok = gw_parse_lookup(p, n, &pr, &call->a, &f);
+            break;
+        case GW_R_VIOLATION:
+        case GW_R_UNBLOCK:
+        case GW_R_EXCEPTION:
+            ok = gw_parse_staff(p, n, &pr, c->route == GW_R_VIOLATION, &call->a,
+                                &f);
             break;
         case GW_R_RULES_SET:
             call->a.rules = malloc(sizeof *call->a.rules);
@@ -947,6 +1092,8 @@ static bool body(struct rctx *c, struct gw_call *call)
         case GW_R_POOL_CLOSE:
         case GW_R_HOLD_RELEASE:
         case GW_R_BOOKING_CANCEL:
+        case GW_R_ACCOUNT_UNBIND:
+        case GW_R_WAITLIST_LEAVE:
             ok = gw_parse_empty(p, n, &f);
             break;
         default:
@@ -1001,12 +1148,22 @@ static void submitFirst(struct gw_call *call)
         case GW_R_HOLD_CONFIRM:
         case GW_R_HOLD_RELEASE:
         case GW_R_BOOKING_CANCEL:
-            if (call->channel == GW_CH_ADMIN) {
-                /* The operator acts on any channel's claim: no read. */
-                submitWrite(call);
-            } else {
-                submitOwnerRead(call);
-            }
+            submitWrite(call);
+            return;
+        case GW_R_ACCOUNT_BIND:
+        case GW_R_ACCOUNT_UNBIND:
+        case GW_R_ACCOUNT_GET:
+        case GW_R_PATIENT_INFO:
+        case GW_R_PATIENT_INFO_LOOKUP:
+        case GW_R_VIOLATION:
+        case GW_R_UNBLOCK:
+        case GW_R_EXCEPTION:
+        case GW_R_STAFF_LOG:
+        case GW_R_WAITLIST_JOIN:
+        case GW_R_WAITLIST_LEAVE:
+        case GW_R_WAITLIST_GET:
+        case GW_R_WAITLIST_LOOKUP:
+            gw__patient_submit(call);
             return;
         default:
             rc = GW_INTERNAL;
@@ -1101,7 +1258,8 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
         return fail(&c, GW_INTERNAL, "out of memory");
     }
     if ((strcmp(rt->method, "GET") != 0 && !idemKey(&c, call)) ||
-        !pathParams(&c, &m, call) || !query(&c, call) || !body(&c, call)) {
+        !pathParams(&c, &m, call) || !accountHeader(&c, call) ||
+        !query(&c, call) || !body(&c, call)) {
         gw__call_free(call);
         return 0;
     }

@@ -21,9 +21,11 @@
  *                                                    (+ Retry-After)
  *
  * then the libslot call(s); the ledger's answer maps to a status by
- * gw_err_status(). Confirm, release, cancel and the claim reads first read
- * the claim (linearizable) and answer 403 if it belongs to another channel
- * (the admin token may release and cancel any claim and skips that read).
+ * gw_err_status(). Confirm, release and cancel are one ledger command that
+ * names the caller's channel ("" for the admin token) and its X-Account
+ * account: the ledger answers NOT_OWNER for a claim of another channel
+ * and account. The claim reads answer 403 when the claim belongs to
+ * another channel (the admin token reads anything).
  * A hold without ttl_ms in a pool whose kind the gateway has not seen
  * reads the pool first (gw_pcache.h). The routes of hospitals' schedules
  * and rules are gw_http_sched.c's (gw_httpInt.h).

@@ -21,7 +21,8 @@
 
 /* A request waiting on the cluster. Its libslot requests run one after
  * the other in sreq; phase says which one is pending:
- *   confirm / release / cancel: 0 the ownership read, 1 the write;
+ *   confirm / release / cancel: 1 the write (one request: the ledger
+ *     checks who may, from the caller's channel and account);
  *   hold without ttl_ms whose pool's kind is not known: 0 the pool read,
  *     1 the hold;
  *   schedule import: 0 the import (or the dry run), 1 the check that lists
@@ -33,7 +34,7 @@ struct gw_call {
     int route;
     int channel;      /* channel slot of the token */
     int phase;        /* see above */
-    bool strict;      /* the phase-0 read is linearizable */
+    bool strict;      /* a hold's phase-0 pool read is linearizable */
     uint64_t t0_ns;   /* request start */
     uint64_t sent_ns; /* current libslot submit */
     struct gw_args a; /* path, Idempotency-Key and body, parsed in place */
@@ -110,5 +111,14 @@ void gw__hold_submit(struct gw_call *call);
 void gw__hold_read_done(struct gw_call *call, const struct slotc_req *sr);
 /* What a pool read says about the pool's kind, remembered. */
 void gw__pools_seen(struct gw *g, const struct slotc_pool *p, uint32_t n);
+
+/* ---- gw_http_patient.c --------------------------------------------------- */
+
+/* Submits the request of a route of the patient rules (GW_R_ACCOUNT_*,
+ * GW_R_PATIENT_INFO*, GW_R_VIOLATION, GW_R_UNBLOCK, GW_R_EXCEPTION,
+ * GW_R_STAFF_LOG, GW_R_WAITLIST_*). */
+void gw__patient_submit(struct gw_call *call);
+/* Its completion: answers and frees the call. */
+void gw__patient_done(struct gw_call *call, const struct slotc_req *sr);
 
 #endif /* GW_HTTP_INT_H */

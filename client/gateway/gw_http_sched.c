@@ -35,9 +35,13 @@ static void submitHold(struct gw_call *call, uint32_t ttl_ms)
     struct slotc_req *sr = gw__call_req(call, left);
     gw__call_idem(call, sr);
     call->phase = 1;
-    int rc = slotc_hold(g->slot, sr, call->a.pool, call->a.patient,
-                        gw_config_channel_name(g->cfg, call->channel), ttl_ms,
-                        gw__on_slot);
+    /* The account (X-Account) travels with the hold: the ledger checks
+     * the binding and the hospital's account channels. */
+    int rc =
+        slotc_hold_account(g->slot, sr, call->a.pool, call->a.patient,
+                           gw_config_channel_name(g->cfg, call->channel),
+                           call->a.account[0] != '\0' ? call->a.account : NULL,
+                           ttl_ms, gw__on_slot);
     if (rc != SLOT_OK) {
         gw__submit_failed(call, rc);
     }

@@ -195,6 +195,19 @@ int gw_ident_set_secret_hex(struct gw_ident *id, const char *hex, size_t len)
     return 0;
 }
 
+/* prefix (3 bytes) + the lowercase hex of md's first GW_IDENT_KEY_BYTES. */
+static void hexKey(const char *prefix, const unsigned char *md,
+                   char key[GW_IDENT_KEY_LEN + 1])
+{
+    static const char hexd[] = "0123456789abcdef";
+    memcpy(key, prefix, 3);
+    for (int i = 0; i < GW_IDENT_KEY_BYTES; i++) {
+        key[3 + 2 * i] = hexd[md[i] >> 4];
+        key[3 + 2 * i + 1] = hexd[md[i] & 15];
+    }
+    key[GW_IDENT_KEY_LEN] = '\0';
+}
+
 int gw_ident_key(const struct gw_ident *id, int type, const char *number,
                  size_t len, char key[GW_IDENT_KEY_LEN + 1])
 {
@@ -225,13 +238,46 @@ int gw_ident_key(const struct gw_ident *id, int type, const char *number,
     if (h == NULL || mdlen != 32) {
         abort();
     }
-    static const char hexd[] = "0123456789abcdef";
-    memcpy(key, GW_IDENT_KEY_PREFIX, 3);
-    for (int i = 0; i < GW_IDENT_KEY_BYTES; i++) {
-        key[3 + 2 * i] = hexd[md[i] >> 4];
-        key[3 + 2 * i + 1] = hexd[md[i] & 15];
+    hexKey(GW_IDENT_KEY_PREFIX, md, key);
+    gw_ident_wipe(md, sizeof md);
+    return GW_IDENT_OK;
+}
+
+bool gw_ident_account_user_ok(const char *user, size_t len)
+{
+    if (len < 1 || len > GW_ACCOUNT_USER_MAX) {
+        return false;
     }
-    key[GW_IDENT_KEY_LEN] = '\0';
+    for (size_t i = 0; i < len; i++) {
+        if (user[i] < 0x21 || user[i] > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int gw_ident_account_key(const struct gw_ident *id, const char *user,
+                         size_t len, char key[GW_IDENT_KEY_LEN + 1])
+{
+    assert(id->secret_len >= GW_IDENT_SECRET_MIN &&
+           id->secret_len <= GW_IDENT_SECRET_MAX);
+    if (!gw_ident_account_user_ok(user, len)) {
+        return GW_IDENT_BAD_FORMAT;
+    }
+    /* "account:" keeps account keys apart from every patient's (whose
+     * text starts with an id_type name). */
+    char msg[8 + GW_ACCOUNT_USER_MAX];
+    memcpy(msg, "account:", 8);
+    memcpy(msg + 8, user, len);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    unsigned char *h = HMAC(EVP_sha256(), id->secret, (int)id->secret_len,
+                            (const unsigned char *)msg, 8 + len, md, &mdlen);
+    gw_ident_wipe(msg, sizeof msg);
+    if (h == NULL || mdlen != 32) {
+        abort(); /* as in gw_ident_key */
+    }
+    hexKey(GW_ACCOUNT_KEY_PREFIX, md, key);
     gw_ident_wipe(md, sizeof md);
     return GW_IDENT_OK;
 }

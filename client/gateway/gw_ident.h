@@ -120,6 +120,32 @@ int gw_ident_set_secret_hex(struct gw_ident *id, const char *hex, size_t len);
 int gw_ident_key(const struct gw_ident *id, int type, const char *number,
                  size_t len, char key[GW_IDENT_KEY_LEN + 1]);
 
+/* ---- Account keys (issue 15: "account key = the channel's user id,
+ * hashed the same way") ----
+ * A booking channel names the account of its user (the hospital app's
+ * login, a WeChat user) by that user id; the ledger binds patients to
+ * account keys:
+ *
+ *   key = "ac:" + lowercase hex of the first 16 bytes of
+ *         HMAC-SHA256(secret, "account:" user id)
+ *
+ * The channel is not part of the hashed text: the same account reaches
+ * the ledger as the same key through every channel, which is what lets a
+ * booking made through one channel be cancelled through another of the
+ * same account. A user id is 1..GW_ACCOUNT_USER_MAX bytes of printable
+ * ASCII (0x21..0x7e), taken as sent (case matters). */
+#define GW_ACCOUNT_KEY_PREFIX "ac:"
+#define GW_ACCOUNT_USER_MAX   128
+
+/* Is user[0..len) a user id by the rule above? */
+bool gw_ident_account_user_ok(const char *user, size_t len);
+
+/* The account key of user[0..len) under id's secret into key. Returns
+ * GW_IDENT_OK, or GW_IDENT_BAD_FORMAT (key untouched) for a user id
+ * that breaks the rule. */
+int gw_ident_account_key(const struct gw_ident *id, const char *user,
+                         size_t len, char key[GW_IDENT_KEY_LEN + 1]);
+
 /* Overwrites p[0..n) with zeros in a way the compiler cannot drop
  * (OPENSSL_cleanse), for the callers' copies of a number or a secret. */
 void gw_ident_wipe(void *p, size_t n);

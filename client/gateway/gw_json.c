@@ -390,6 +390,33 @@ bool gw_arg_idem(struct gw_args *a, const char *s, size_t len,
                        "Idempotency-Key", f);
 }
 
+bool gw_arg_account(struct gw_args *a, const struct gw_ident *ident,
+                    bool key_ok, const char *s, size_t len, struct gw_fail *f)
+{
+    if (ident == NULL) {
+        return gw__str_arg(&patientRule, s, len, a->account, sizeof a->account,
+                           "the account", f);
+    }
+    /* An account key itself ("ac:" + 32 lowercase hex digits), as a
+     * patient's record shows it: the operator's way to an account. */
+    size_t pl = strlen(GW_ACCOUNT_KEY_PREFIX);
+    bool is_key = len == GW_IDENT_KEY_LEN &&
+                  memcmp(s, GW_ACCOUNT_KEY_PREFIX, pl) == 0 &&
+                  strspn(s + pl, "0123456789abcdef") == len - pl;
+    if (key_ok && is_key) {
+        memcpy(a->account, s, len);
+        a->account[len] = '\0';
+        return true;
+    }
+    if (gw_ident_account_key(ident, s, len, a->account) != GW_IDENT_OK) {
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "the account (the channel's user id) must be 1..%u "
+                        "bytes of printable ASCII (0x21..0x7e)",
+                        (unsigned)GW_ACCOUNT_USER_MAX);
+    }
+    return true;
+}
+
 bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f)
 {
     uint64_t v = 0;
@@ -833,6 +860,45 @@ bool gw_parse_lookup(const char *body, size_t len,
     return ok;
 }
 
+bool gw_parse_staff(const char *body, size_t len,
+                    const struct gw_patient_rules *pr, bool violation,
+                    struct gw_args *a, struct gw_fail *f)
+{
+    static const char *const known_v[] = {
+        "patient", "id_type", "id_number", "operator", "reason", "kind", NULL};
+    static const char *const known[] = {"patient",  "id_type", "id_number",
+                                        "operator", "reason",  NULL};
+    json_t *j = gw__load_object(body, len, f);
+    if (j == NULL) {
+        return false;
+    }
+    bool ok = gw__only_known(j, violation ? known_v : known, "", f) &&
+              patientOf(j, pr, a, f) &&
+              getStr(j, "operator", true, &gw__operator_rule, a->operator_name,
+                     sizeof a->operator_name, f) &&
+              getStr(j, "reason", true, &gw__reason_rule, a->reason,
+                     sizeof a->reason, f);
+    if (ok && violation) {
+        json_t *k = json_object_get(j, "kind");
+        if (k == NULL) {
+            ok = gw__fail(f, SLOT_MALFORMED, "missing field \"kind\"");
+        } else if (!json_is_string(k)) {
+            ok = gw__fail(f, SLOT_MALFORMED, "\"kind\" must be a string");
+        } else {
+            a->kind = slotc_violation_from_name(json_string_value(k));
+            if (a->kind != SLOTC_VIOLATION_NO_SHOW &&
+                a->kind != SLOTC_VIOLATION_OTHER) {
+                ok = gw__fail(f, SLOT_INVALID_ARGUMENT,
+                              "\"kind\" must be \"no_show\" or \"other\" "
+                              "(unpaid holds are the ledger's own)");
+            }
+        }
+    }
+    wipeNumber(j);
+    json_decref(j);
+    return ok;
+}
+
 bool gw_parse_hold(const char *body, size_t len,
                    const struct gw_patient_rules *pr, struct gw_args *a,
                    struct gw_fail *f)
@@ -918,6 +984,8 @@ static void bucket(struct gw_jw *w, const struct slotc_bucket *b)
     gw_jw_u64(w, b->held);
     gw_jw_key(w, "booked");
     gw_jw_u64(w, b->booked);
+    gw_jw_key(w, "cooling");
+    gw_jw_u64(w, b->cooling);
     gw_jw_end(w);
 }
 
@@ -971,6 +1039,12 @@ void gw_jw_pool(struct gw_jw *w, const struct slotc_pool *p)
     gw_jw_u64(w, p->next_visit_no);
     gw_jw_key(w, "schedule");
     gw__jw_place(w, p);
+    /* Protocol 3: slots a cancel freed that are not free yet, and the
+     * patients waiting for one. */
+    gw_jw_key(w, "cooling");
+    gw_jw_u64(w, p->cooling);
+    gw_jw_key(w, "waiting");
+    gw_jw_u64(w, p->waiting);
     gw_jw_end(w);
 }
 
@@ -1004,11 +1078,10 @@ void gw_json_pool_spec(struct gw_buf *b, const struct slotc_pool_spec *s)
     gw_jw_end(&w);
 }
 
-void gw_json_claim(struct gw_buf *b, const char *id_key,
-                   const struct slotc_claim *c)
+void gw_jw_claim(struct gw_jw *wp, const char *id_key,
+                 const struct slotc_claim *c)
 {
-    struct gw_jw w;
-    gw_jw_init(&w, b);
+    struct gw_jw w = *wp;
     gw_jw_obj(&w);
     gw_jw_key(&w, id_key);
     gw_jw_u64(&w, c->id);
@@ -1041,5 +1114,157 @@ void gw_json_claim(struct gw_buf *b, const char *id_key,
     gw_jw_bool(&w, c->paid);
     gw_jw_key(&w, "bucket");
     gw_jw_str(&w, c->bucket);
+    gw_jw_end(&w);
+    *wp = w;
+}
+
+void gw_json_claim(struct gw_buf *b, const char *id_key,
+                   const struct slotc_claim *c)
+{
+    struct gw_jw w;
+    gw_jw_init(&w, b);
+    gw_jw_claim(&w, id_key, c);
+}
+
+void gw_json_patient_info(struct gw_buf *b, const struct slotc_patient_info *p)
+{
+    struct gw_jw w;
+    gw_jw_init(&w, b);
+    gw_jw_obj(&w);
+    gw_jw_key(&w, "patient");
+    gw_jw_str(&w, p->patient);
+    gw_jw_key(&w, "account");
+    gw_jw_str(&w, p->account);
+    gw_jw_key(&w, "claims");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < p->n_claims; i++) {
+        gw_jw_claim(&w, "hold", &p->claims[i]);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_key(&w, "violations");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < p->n_violations && i < SLOTC_VIOLATIONS_KEPT;
+         i++) {
+        const struct slotc_violation *v = &p->violations[i];
+        const char *k = slotc_violation_name(v->kind);
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "at_ms");
+        gw_jw_u64(&w, v->at_ms);
+        gw_jw_key(&w, "hospital");
+        gw_jw_str(&w, v->hospital);
+        gw_jw_key(&w, "kind");
+        gw_jw_str(&w, k != NULL ? k : "unknown");
+        gw_jw_end(&w);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_key(&w, "standings");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < p->n_standing && i < SLOTC_VIOLATIONS_KEPT; i++) {
+        const struct slotc_standing *d = &p->standing[i];
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "hospital");
+        gw_jw_str(&w, d->hospital);
+        gw_jw_key(&w, "violations");
+        gw_jw_u64(&w, d->violations);
+        gw_jw_key(&w, "threshold");
+        gw_jw_u64(&w, d->threshold);
+        gw_jw_key(&w, "warning");
+        gw_jw_bool(&w, d->warning);
+        gw_jw_key(&w, "blacklisted");
+        gw_jw_bool(&w, d->blacklisted_until_ms != 0);
+        gw_jw_key(&w, "blacklisted_until_ms");
+        gw_jw_u64(&w, d->blacklisted_until_ms);
+        gw_jw_key(&w, "exception");
+        gw_jw_bool(&w, d->exception);
+        gw_jw_end(&w);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_key(&w, "cancellations_ms");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < p->n_cancels && i < SLOTC_CANCELS_KEPT; i++) {
+        gw_jw_u64(&w, p->cancels_ms[i]);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_end(&w);
+}
+
+void gw_json_account(struct gw_buf *b, const struct slotc_account_info *a)
+{
+    struct gw_jw w;
+    gw_jw_init(&w, b);
+    gw_jw_obj(&w);
+    gw_jw_key(&w, "account");
+    gw_jw_str(&w, a->account);
+    gw_jw_key(&w, "patients");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < a->n_patients && i < SLOTC_ACCOUNT_PATIENTS_MAX;
+         i++) {
+        gw_jw_str(&w, a->patients[i]);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_key(&w, "changes");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < a->n_changes && i < SLOTC_ACCOUNT_CHANGES_KEPT;
+         i++) {
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "at_ms");
+        gw_jw_u64(&w, a->changes[i].at_ms);
+        gw_jw_key(&w, "unbinds");
+        gw_jw_u64(&w, a->changes[i].unbinds);
+        gw_jw_end(&w);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_end(&w);
+}
+
+void gw_json_staff_log(struct gw_buf *b, const struct slotc_staff_entry *e,
+                       uint32_t n, uint32_t limit)
+{
+    static const char *const ops[] = {
+        [SLOTC_OP_VIOLATION] = "violation",
+        [SLOTC_OP_UNBLOCK] = "unblock",
+        [SLOTC_OP_EXCEPTION] = "exception",
+    };
+    struct gw_jw w;
+    gw_jw_init(&w, b);
+    gw_jw_obj(&w);
+    gw_jw_key(&w, "entries");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *op =
+            e[i].op >= SLOTC_OP_VIOLATION && e[i].op <= SLOTC_OP_EXCEPTION
+                ? ops[e[i].op]
+                : "unknown";
+        const char *k = slotc_violation_name(e[i].kind);
+        gw_jw_obj(&w);
+        gw_jw_key(&w, "seq");
+        gw_jw_u64(&w, e[i].seq);
+        gw_jw_key(&w, "at_ms");
+        gw_jw_u64(&w, e[i].at_ms);
+        gw_jw_key(&w, "op");
+        gw_jw_str(&w, op);
+        gw_jw_key(&w, "hospital");
+        gw_jw_str(&w, e[i].hospital);
+        gw_jw_key(&w, "patient");
+        gw_jw_str(&w, e[i].patient);
+        gw_jw_key(&w, "kind");
+        if (k != NULL) {
+            gw_jw_str(&w, k);
+        } else {
+            gw_jw_null(&w);
+        }
+        gw_jw_key(&w, "operator");
+        gw_jw_str(&w, e[i].operator_name);
+        gw_jw_key(&w, "reason");
+        gw_jw_text(&w, e[i].reason);
+        gw_jw_end(&w);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_key(&w, "next_after");
+    if (n > 0 && n == limit) {
+        gw_jw_u64(&w, e[n - 1].seq);
+    } else {
+        gw_jw_null(&w);
+    }
     gw_jw_end(&w);
 }

@@ -143,6 +143,12 @@ struct gw_args {
      * caller, NULL otherwise). */
     struct gw_rules_body *rules;
     struct gw_template_body *tpl;
+    /* The patient rules' routes (gw_http_patient.c). account: the key of
+     * the X-Account header or the path's account ("" none). */
+    char account[SLOTC_PATIENT_KEY_MAX + 1];
+    char operator_name[SLOTC_OPERATOR_MAX + 1]; /* staff bodies */
+    char reason[SLOTC_REASON_MAX + 1];
+    int kind; /* a violation's (enum slotc_violation_kind) */
 };
 
 /* Clears a for a new request: no id, empty strings, no body, the
@@ -158,6 +164,15 @@ bool gw_arg_patient(struct gw_args *a, const char *s, size_t len,
                     struct gw_fail *f);
 bool gw_arg_idem(struct gw_args *a, const char *s, size_t len,
                  struct gw_fail *f);
+/* An account as a channel names it (the X-Account header, the path of
+ * /v1/accounts/{account}) into a->account, the key the ledger knows it
+ * by: with an identity secret (ident non-NULL) the user id's key
+ * (gw_ident_account_key: "ac:" + 32 hex digits); the admin token may
+ * also give such a key itself (key_ok: read from a patient's info).
+ * Without a secret the value is the key, by the patient key rule. */
+struct gw_ident;
+bool gw_arg_account(struct gw_args *a, const struct gw_ident *ident,
+                    bool key_ok, const char *s, size_t len, struct gw_fail *f);
 /* A decimal id 1..2^64-1 without sign or leading zeros (a path's hold or
  * booking) into a->id. */
 bool gw_arg_id(struct gw_args *a, const char *s, size_t len, struct gw_fail *f);
@@ -200,6 +215,14 @@ bool gw_parse_lookup(const char *body, size_t len,
                      struct gw_fail *f);
 bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
                       struct gw_fail *f);
+/* A staff command's body (POST /v1/hospitals/{h}/violations, unblock,
+ * exceptions): the patient fields as in a lookup, "operator" (1..32
+ * bytes of [A-Za-z0-9_.@-]) and "reason" (1..256 bytes of UTF-8 without
+ * control characters), both required; violation: also "kind"
+ * ("no_show" or "other"; UNPAID is the ledger's own) into a->kind. */
+bool gw_parse_staff(const char *body, size_t len,
+                    const struct gw_patient_rules *pr, bool violation,
+                    struct gw_args *a, struct gw_fail *f);
 /* Bodies of routes that take none: empty, or an empty object {}. */
 bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f);
 
@@ -208,6 +231,23 @@ bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f);
 void gw_json_pool(struct gw_buf *b, const struct slotc_pool *p);
 /* The same pool as a value of an enclosing document (a list). */
 void gw_jw_pool(struct gw_jw *w, const struct slotc_pool *p);
+/* A claim as a value of an enclosing document (a patient's claims). */
+void gw_jw_claim(struct gw_jw *w, const char *id_key,
+                 const struct slotc_claim *c);
+/* A patient's record: {"patient","account","claims":[claim...],
+ * "violations":[{"at_ms","hospital","kind"}],"standings":[{"hospital",
+ * "violations","threshold","warning","blacklisted",
+ * "blacklisted_until_ms","exception"}],"cancellations_ms":[...]}
+ * (slotctl's `patient info` shape). */
+void gw_json_patient_info(struct gw_buf *b, const struct slotc_patient_info *p);
+/* An account: {"account","patients":[...],"changes":[{"at_ms",
+ * "unbinds"}]}. */
+void gw_json_account(struct gw_buf *b, const struct slotc_account_info *a);
+/* The staff log page: {"entries":[{"seq","at_ms","op","hospital",
+ * "patient","kind","operator","reason"}],"next_after"} (next_after the
+ * last seq when the page is full, else null). */
+void gw_json_staff_log(struct gw_buf *b, const struct slotc_staff_entry *e,
+                       uint32_t n, uint32_t limit);
 /* A claim, with its id under "hold" or "booking" (id_key). */
 void gw_json_claim(struct gw_buf *b, const char *id_key,
                    const struct slotc_claim *c);

@@ -24,9 +24,11 @@ struct gw__str_rule {
     unsigned min, max;
     const char *chars;
 };
-extern const struct gw__str_rule gw__pool_rule;    /* pool ids */
-extern const struct gw__str_rule gw__channel_rule; /* channels, groups */
-extern const struct gw__str_rule gw__name_rule;    /* hospital, campus, ... */
+extern const struct gw__str_rule gw__pool_rule;     /* pool ids */
+extern const struct gw__str_rule gw__channel_rule;  /* channels, groups */
+extern const struct gw__str_rule gw__name_rule;     /* hospital, campus, ... */
+extern const struct gw__str_rule gw__operator_rule; /* staff (gw_sched.c) */
+extern const struct gw__str_rule gw__reason_rule;   /* free text, UTF-8 */
 
 /* Checks s[0..len) by rule and copies it into dst (capacity cap, which
  * holds the rule's maximum). what names it in the message. */

@@ -35,13 +35,18 @@ static json_t *strSchema(const char *pattern, int min, int max)
 
 static json_t *bucketSchema(void)
 {
-    return json_pack("{s:s,s:[s,s,s,s],s:{s:o,s:o,s:o,s:o}}", "type", "object",
-                     "required", "capacity", "free", "held", "booked",
-                     "properties", "capacity",
-                     intSchema(0, SLOT_POOL_CAPACITY_MAX), "free",
-                     intSchema(0, SLOT_POOL_CAPACITY_MAX), "held",
-                     intSchema(0, SLOT_POOL_CAPACITY_MAX), "booked",
-                     intSchema(0, SLOT_POOL_CAPACITY_MAX));
+    return json_pack(
+        "{s:s,s:[s,s,s,s,s],s:{s:o,s:o,s:o,s:o,s:o}}", "type", "object",
+        "required", "capacity", "free", "held", "booked", "cooling",
+        "properties", "capacity", intSchema(0, SLOT_POOL_CAPACITY_MAX), "free",
+        intSchema(0, SLOT_POOL_CAPACITY_MAX), "held",
+        intSchema(0, SLOT_POOL_CAPACITY_MAX), "booked",
+        intSchema(0, SLOT_POOL_CAPACITY_MAX), "cooling",
+        json_pack("{s:s,s:s,s:i,s:s}", "type", "integer", "format", "int64",
+                  "minimum", 0, "description",
+                  "slots a cancelled booking freed that are not free yet "
+                  "(the hospital's cool-down): free + held + booked + "
+                  "cooling == capacity"));
 }
 
 static json_t *segmentSchema(void)
@@ -165,6 +170,67 @@ static json_t *namesSchema(void)
 
 /* A rule set: every field optional in a request (slotc_rules_init's
  * value), all present in responses. */
+/* The hospital's patient rules (slotctl's shape, slotctl_sched.h); each
+ * object's members optional in a request. */
+static void patientRulesSchema(json_t *o)
+{
+    json_t *q = described(object(true),
+                          "per patient at this hospital, HELD and BOOKED "
+                          "claims count; 0: no limit (refusal 409 "
+                          "QUOTA_EXCEEDED naming the quota and its window)");
+    static const char *const quotas[][2] = {
+        {"day_normal", "normal pools of one visit day"},
+        {"day_expert", "expert pools (every kind but normal) of one day"},
+        {"dept_expert", "expert pools of one department and day"},
+        {"month_normal", "normal pools of one calendar month"},
+        {"month_expert", "expert pools of one calendar month"}};
+    for (size_t i = 0; i < sizeof quotas / sizeof quotas[0]; i++) {
+        prop(q, quotas[i][0], false,
+             described(intSchema(0, 255), quotas[i][1]));
+    }
+    prop(o, "quota", false, q);
+    json_t *c = described(object(true),
+                          "a channel may cancel until time (local) of the "
+                          "day days_before the visit (409 CANCEL_CLOSED); "
+                          "an administrator always may");
+    prop(c, "days_before", false, intSchema(0, SLOT_HORIZON_MAX));
+    prop(c, "time", false,
+         nullable(described(timeSchema(false), "null: no deadline")));
+    prop(c, "same_day", false,
+         described(boolSchema(), "a booking made after the deadline may be "
+                                 "cancelled until its segment starts"));
+    prop(c, "limit_per_day", false,
+         described(intSchema(0, SLOT_CANCELS_KEPT),
+                   "a patient who cancelled this often on a local day gets "
+                   "no new holds that day (429 CANCEL_LIMIT); 0: none"));
+    prop(o, "cancel", false, c);
+    json_t *b = described(object(true),
+                          "threshold violations within window_days "
+                          "blacklist the patient for days (403 BLACKLISTED); "
+                          "one fewer is a warning");
+    prop(b, "threshold", false,
+         described(intSchema(0, SLOT_VIOLATIONS_KEPT), "0: no blacklist"));
+    prop(b, "window_days", false, intSchema(1, 3660));
+    prop(b, "days", false, intSchema(1, 3660));
+    prop(b, "exempt", false,
+         described(strSchema("^[a-z0-9_-]*$", 0, SLOT_CHANNEL_MAX),
+                   "a channel or group that still books for a blacklisted "
+                   "patient (the hospital's window); \"\": none"));
+    prop(b, "unpaid_is_violation", false,
+         described(boolSchema(), "a hold that expires unpaid is one"));
+    prop(o, "blacklist", false, b);
+    prop(o, "cooldown_ms", false,
+         described(arrayOf(intSchema(0, 3600000), 2, 2, false),
+                   "[min, max]: a slot a cancel frees returns to free at an "
+                   "unpredictable time in this range after it (a waitlist "
+                   "offer first); max 0: at once"));
+    prop(o, "account_channels", false,
+         described(strSchema("^[a-z0-9_-]*$", 0, SLOT_CHANNEL_MAX),
+                   "a channel or group whose holds must name an account the "
+                   "patient is bound to (X-Account; 403 NOT_BOUND); \"\": "
+                   "none"));
+}
+
 static json_t *ruleSetSchema(void)
 {
     json_t *o = described(object(true),
@@ -231,6 +297,7 @@ static json_t *ruleSetSchema(void)
          described(arrayOf(el, 0, SLOT_ELIG_RULES_MAX, false),
                    "the first rule matching a pool's department and kind "
                    "lists who may book it"));
+    patientRulesSchema(o);
     return o;
 }
 
@@ -435,6 +502,133 @@ static json_t *patientSchema(void)
     return o;
 }
 
+static json_t *keySchema(void)
+{
+    return strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
+                     SLOT_PATIENT_KEY_MAX);
+}
+
+/* Accounts, patients' records, staff commands, waitlists. */
+static void patientSchemas(json_t *s)
+{
+    json_object_set_new(s, "AccountBind", patientSchema());
+    json_t *ab = object(false);
+    prop(ab, "account", true,
+         described(keySchema(), "the account's key in the ledger"));
+    prop(ab, "patient", true, keySchema());
+    prop(ab, "bound", true,
+         described(intSchema(0, SLOT_ACCOUNT_PATIENTS_MAX),
+                   "patients now bound to the account"));
+    json_object_set_new(s, "AccountBound", ab);
+    json_t *acc = object(false);
+    prop(acc, "account", true, keySchema());
+    prop(acc, "patients", true,
+         described(arrayOf(keySchema(), 0, SLOT_ACCOUNT_PATIENTS_MAX, true),
+                   "in binding order"));
+    json_t *chg = object(false);
+    prop(chg, "at_ms", true, intSchema(0, (long long)SLOT_TIME_MAX_MS));
+    prop(chg, "unbinds", true, intSchema(1, SLOT_ACCOUNT_PATIENTS_MAX));
+    prop(acc, "changes", true,
+         described(arrayOf(chg, 0, SLOT_ACCOUNT_CHANGES_KEPT, false),
+                   "unbind changes kept, oldest first"));
+    json_object_set_new(s, "Account", acc);
+    json_t *pi = object(false);
+    prop(pi, "patient", true, keySchema());
+    prop(pi, "account", true,
+         described(stringSchema(), "the account it is bound to; \"\": none"));
+    prop(pi, "claims", true,
+         described(arrayOf(ref("Claim"), 0, SLOT_LIST_MAX, false),
+                   "active claims (held before their deadline, or booked) "
+                   "across pools, by id; a waitlist's offer is one of them"));
+    json_t *v = object(false);
+    prop(v, "at_ms", true, intSchema(0, (long long)SLOT_TIME_MAX_MS));
+    prop(v, "hospital", true, nameSchema(false));
+    prop(v, "kind", true,
+         json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum", "no_show",
+                   "unpaid", "other"));
+    prop(pi, "violations", true, arrayOf(v, 0, SLOT_VIOLATIONS_KEPT, false));
+    json_t *st = object(false);
+    prop(st, "hospital", true, nameSchema(false));
+    prop(st, "violations", true,
+         described(intSchema(0, SLOT_VIOLATIONS_KEPT), "within the window"));
+    prop(st, "threshold", true,
+         described(intSchema(0, SLOT_VIOLATIONS_KEPT), "0: no blacklist"));
+    prop(st, "warning", true,
+         described(boolSchema(), "one more violation blacklists"));
+    prop(st, "blacklisted", true, boolSchema());
+    prop(st, "blacklisted_until_ms", true,
+         intSchema(0, (long long)SLOT_TIME_MAX_MS));
+    prop(st, "exception", true,
+         described(boolSchema(), "staff let the next hold through"));
+    prop(pi, "standings", true, arrayOf(st, 0, SLOT_VIOLATIONS_KEPT, false));
+    prop(pi, "cancellations_ms", true,
+         described(arrayOf(intSchema(0, (long long)SLOT_TIME_MAX_MS), 0,
+                           SLOT_CANCELS_KEPT, false),
+                   "the patient's own cancellations (by a channel) kept"));
+    json_object_set_new(s, "PatientInfo", pi);
+    for (int k = 0; k < 2; k++) {
+        json_t *b = patientSchema();
+        prop(b, "operator", true,
+             described(strSchema("^[A-Za-z0-9_.@-]+$", 1, SLOT_OPERATOR_MAX),
+                       "who (recorded in the staff log)"));
+        prop(b, "reason", true,
+             described(json_pack("{s:s,s:i,s:i}", "type", "string", "minLength",
+                                 1, "maxLength", SLOT_REASON_MAX),
+                       "why: UTF-8 without control characters, at most 256 "
+                       "bytes"));
+        if (k == 1) {
+            prop(b, "kind", true,
+                 described(json_pack("{s:s,s:[s,s]}", "type", "string", "enum",
+                                     "no_show", "other"),
+                           "unpaid holds are recorded by the ledger itself"));
+        }
+        json_object_set_new(s, k == 0 ? "StaffCommand" : "ViolationCreate", b);
+    }
+    json_t *sr = object(false);
+    prop(sr, "hospital", true, nameSchema(false));
+    prop(sr, "patient", true, keySchema());
+    prop(sr, "kind", false, stringSchema());
+    prop(sr, "violations", false,
+         described(intSchema(0, SLOT_VIOLATIONS_KEPT),
+                   "violation: within the hospital's window"));
+    prop(sr, "blacklisted_until_ms", false,
+         described(intSchema(0, (long long)SLOT_TIME_MAX_MS),
+                   "violation: 0 unless blacklisted"));
+    prop(sr, "lifted", false,
+         described(boolSchema(), "unblock: the patient was blacklisted"));
+    prop(sr, "exception", false, boolSchema());
+    json_object_set_new(s, "StaffResult", sr);
+    json_t *e = object(false);
+    prop(e, "seq", true, intSchema(1, INT64_MAX));
+    prop(e, "at_ms", true, intSchema(0, (long long)SLOT_TIME_MAX_MS));
+    prop(e, "op", true,
+         json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum", "violation",
+                   "unblock", "exception"));
+    prop(e, "hospital", true, nameSchema(false));
+    prop(e, "patient", true, keySchema());
+    prop(e, "kind", true,
+         nullable(described(stringSchema(), "a violation's; else null")));
+    prop(e, "operator", true, stringSchema());
+    prop(e, "reason", true, stringSchema());
+    json_t *log = object(false);
+    prop(log, "entries", true, arrayOf(e, 0, SLOT_LIST_MAX, false));
+    prop(log, "next_after", true,
+         nullable(described(intSchema(1, INT64_MAX),
+                            "the last seq when the page is full: pass it as "
+                            "after")));
+    json_object_set_new(s, "StaffLog", log);
+    json_object_set_new(s, "WaitlistJoin", patientSchema());
+    json_t *w = object(false);
+    prop(w, "pool", true, stringSchema());
+    prop(w, "patient", true, keySchema());
+    prop(w, "position", false,
+         described(intSchema(0, 1024), "1 = next; 0: not waiting"));
+    prop(w, "length", false, described(intSchema(0, 1024), "patients waiting"));
+    prop(w, "state", false,
+         json_pack("{s:s,s:[s]}", "type", "string", "enum", "left"));
+    json_object_set_new(s, "Waitlist", w);
+}
+
 static json_t *schemas(void)
 {
     json_t *s = json_object();
@@ -493,6 +687,12 @@ static json_t *schemas(void)
     prop(json_object_get(s, "PoolCreated"), "schedule", true,
          ref("ScheduleDefinition"));
     prop(json_object_get(s, "Pool"), "schedule", true, ref("Schedule"));
+    prop(json_object_get(s, "Pool"), "cooling", true,
+         described(intSchema(0, SLOT_POOL_CAPACITY_MAX),
+                   "slots a cancel freed that are not free yet"));
+    prop(json_object_get(s, "Pool"), "waiting", true,
+         described(intSchema(0, 1024), "patients on the pool's waitlist"));
+    patientSchemas(s);
     json_object_set_new(s, "PoolClosed",
                         json_pack("{s:s,s:{s:{s:s},s:{s:s,s:[s]}}}", "type",
                                   "object", "properties", "pool", "type",
@@ -611,6 +811,29 @@ static json_t *schemas(void)
     json_t *errObj = json_object_get(
         json_object_get(json_object_get(s, "Error"), "properties"), "error");
     prop(errObj, "hospital", false, stringSchema());
+    prop(errObj, "account", false, stringSchema());
+    prop(errObj, "quota", false,
+         described(json_pack("{s:s,s:[s,s,s,s,s,s]}", "type", "string", "enum",
+                             "day_normal", "day_expert", "dept_expert",
+                             "month_normal", "month_expert", "active"),
+                   "QUOTA_EXCEEDED: which quota"));
+    prop(errObj, "window_date", false,
+         nullable(described(dateSchema(),
+                            "QUOTA_EXCEEDED: the quota window's first local "
+                            "day (the visit day or the month's first); null "
+                            "for the platform-wide quota")));
+    prop(errObj, "blacklisted_until_ms", false,
+         described(intSchema(0, (long long)SLOT_TIME_MAX_MS),
+                   "BLACKLISTED: until when"));
+    prop(errObj, "date", false,
+         described(dateSchema(), "CANCEL_LIMIT: the local day it lasts"));
+    prop(errObj, "account_rule", false,
+         described(json_pack("{s:s,s:[s,s,s,s]}", "type", "string", "enum",
+                             "full", "elsewhere", "changes", "change_patients"),
+                   "ACCOUNT_LIMIT: full (the account binds its maximum), "
+                   "elsewhere (the patient is bound to another account), "
+                   "changes (unbind changes in the window), change_patients "
+                   "(unbinds in one change)"));
     prop(errObj, "conflicts", false,
          described(arrayOf(stringSchema(), 0, SLOT_LIST_MAX, false),
                    "SCHEDULE_CONFLICT: the pools that exist with another "
@@ -670,6 +893,36 @@ static struct bodyinfo bodyOf(int route)
                                      "404 413 422 504"};
         case GW_R_RULES_LOG:
             return (struct bodyinfo){NULL, "RulesLog", "404"};
+        case GW_R_ACCOUNT_BIND:
+            return (struct bodyinfo){"AccountBind", "AccountBound",
+                                     "409 413 422 504"};
+        case GW_R_ACCOUNT_UNBIND:
+            return (struct bodyinfo){"Empty", "AccountBound",
+                                     "409 413 422 504"};
+        case GW_R_ACCOUNT_GET:
+            return (struct bodyinfo){NULL, "Account", ""};
+        case GW_R_PATIENT_INFO:
+            return (struct bodyinfo){NULL, "PatientInfo", ""};
+        case GW_R_PATIENT_INFO_LOOKUP:
+            return (struct bodyinfo){"PatientLookup", "PatientInfo", "413"};
+        case GW_R_VIOLATION:
+            return (struct bodyinfo){"ViolationCreate", "StaffResult",
+                                     "404 413 422 504"};
+        case GW_R_UNBLOCK:
+        case GW_R_EXCEPTION:
+            return (struct bodyinfo){"StaffCommand", "StaffResult",
+                                     "404 413 422 504"};
+        case GW_R_STAFF_LOG:
+            return (struct bodyinfo){NULL, "StaffLog", ""};
+        case GW_R_WAITLIST_JOIN:
+            return (struct bodyinfo){"WaitlistJoin", "Waitlist",
+                                     "404 409 413 422 504"};
+        case GW_R_WAITLIST_LEAVE:
+            return (struct bodyinfo){"Empty", "Waitlist", "404 413 422 504"};
+        case GW_R_WAITLIST_GET:
+            return (struct bodyinfo){NULL, "Waitlist", "404"};
+        case GW_R_WAITLIST_LOOKUP:
+            return (struct bodyinfo){"PatientLookup", "Waitlist", "404 413"};
         default:
             return (struct bodyinfo){NULL, NULL, ""};
     }
@@ -691,8 +944,16 @@ static json_t *param(const char *name)
         : strcmp(name, "patient") == 0
             ? strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
                         SLOT_PATIENT_KEY_MAX)
-        : strcmp(name, "hospital") == 0
-            ? nameSchema(false)
+        : strcmp(name, "hospital") == 0 ? nameSchema(false)
+        : strcmp(name, "account") == 0
+            ? described(json_pack("{s:s,s:s,s:i,s:i}", "type", "string",
+                                  "pattern", "^[!-~]+$", "minLength", 1,
+                                  "maxLength", 128),
+                        "the channel's user id, which the gateway hashes "
+                        "into the account key (\"ac:\" + 128 bits of "
+                        "HMAC-SHA256(secret, \"account:\" id)); without an "
+                        "identity secret the key itself; the admin token "
+                        "may give a key (\"ac:...\")")
             : strSchema("^[A-Za-z0-9/_.:-]+$", 1, SLOT_POOL_ID_MAX);
     return json_pack("{s:s,s:s,s:b,s:s,s:o}", "name", name, "in", "path",
                      "required", 1, "description",
@@ -762,6 +1023,13 @@ static void queryParams(int route, json_t *params)
                        "else the hospital's: inherited)",
                        nameSchema(false));
             break;
+        case GW_R_STAFF_LOG:
+            queryParam(params, "after", false,
+                       "entries with a seq above this (default 0)",
+                       intSchema(0, INT64_MAX));
+            queryParam(params, "limit", false, "entries per page",
+                       limitParam());
+            break;
         case GW_R_RULES_LOG:
             queryParam(params, "after", false,
                        "changes with a version above this (default 0)",
@@ -791,7 +1059,33 @@ static json_t *operation(const struct gw_route *rt)
     /* The lookup is a POST only to keep the number out of the URL: a read,
      * without a key. */
     int mutating =
-        strcmp(rt->method, "GET") != 0 && rt->id != GW_R_PATIENT_LOOKUP;
+        strcmp(rt->method, "GET") != 0 && rt->id != GW_R_PATIENT_LOOKUP &&
+        rt->id != GW_R_PATIENT_INFO_LOOKUP && rt->id != GW_R_WAITLIST_LOOKUP;
+    switch (rt->id) {
+        case GW_R_HOLD_CREATE:
+        case GW_R_HOLD_CONFIRM:
+        case GW_R_HOLD_RELEASE:
+        case GW_R_BOOKING_CANCEL:
+        case GW_R_WAITLIST_JOIN:
+        case GW_R_WAITLIST_LEAVE:
+            json_array_append_new(
+                params,
+                json_pack(
+                    "{s:s,s:s,s:b,s:s,s:o}", "name", "X-Account", "in",
+                    "header", "required", 0, "description",
+                    "the account of the channel's user (its user id, hashed "
+                    "by the gateway as the {account} of /v1/accounts): a hold "
+                    "or waitlist entry for a patient bound to it (403 "
+                    "NOT_BOUND otherwise); the claim or entry of such a "
+                    "patient made through another channel may be confirmed, "
+                    "released, cancelled or left (403 NOT_OWNER without it)",
+                    "schema",
+                    json_pack("{s:s,s:s,s:i,s:i}", "type", "string", "pattern",
+                              "^[!-~]+$", "minLength", 1, "maxLength", 128)));
+            break;
+        default:
+            break;
+    }
     if (mutating) {
         json_array_append_new(
             params,

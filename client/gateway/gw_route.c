@@ -57,6 +57,50 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
      "The active hold or booking in a pool of the patient the body names "
      "(by id_type and id_number: the number stays out of the URL and the "
      "access log); a read"},
+    {GW_R_ACCOUNT_BIND, "POST", "/v1/accounts/{account}/patients",
+     "bind_patient", GW_ACCESS_ANY, 200, 1,
+     "Bind a patient to an account (the channel's user): at most 4 patients "
+     "per account, one account per patient"},
+    {GW_R_ACCOUNT_UNBIND, "DELETE", "/v1/accounts/{account}/patients/{patient}",
+     "unbind_patient", GW_ACCESS_ANY, 200, 0,
+     "Unbind a patient from an account (changes are limited per window)"},
+    {GW_R_ACCOUNT_GET, "GET", "/v1/accounts/{account}", "get_account",
+     GW_ACCESS_ANY, 200, 0, "An account's bound patients and its changes"},
+    {GW_R_PATIENT_INFO, "GET", "/v1/patients/{patient}", "get_patient",
+     GW_ACCESS_ANY, 200, 0,
+     "A patient's record: active claims across pools, violations, standing "
+     "(warning, blacklist) per hospital, cancellations"},
+    {GW_R_PATIENT_INFO_LOOKUP, "POST", "/v1/patients/lookup", "lookup_patient",
+     GW_ACCESS_ANY, 200, 1,
+     "The record of the patient the body names (by id_type and id_number: "
+     "the number stays out of the URL); a read"},
+    {GW_R_VIOLATION, "POST", "/v1/hospitals/{hospital}/violations",
+     "add_violation", GW_ACCESS_ADMIN, 200, 1,
+     "Record a patient's violation (a no-show, or another with its reason); "
+     "at the hospital's threshold the patient is blacklisted"},
+    {GW_R_UNBLOCK, "POST", "/v1/hospitals/{hospital}/unblock",
+     "unblock_patient", GW_ACCESS_ADMIN, 200, 1,
+     "Lift a patient's blacklist at a hospital and forget the violations "
+     "there"},
+    {GW_R_EXCEPTION, "POST", "/v1/hospitals/{hospital}/exceptions",
+     "add_exception", GW_ACCESS_ADMIN, 200, 1,
+     "Let a blacklisted patient's next hold at a hospital through"},
+    {GW_R_STAFF_LOG, "GET", "/v1/staff-log", "get_staff_log", GW_ACCESS_ADMIN,
+     200, 0, "The violations, unblocks and exceptions staff recorded"},
+    {GW_R_WAITLIST_JOIN, "POST", "/v1/pools/{pool}/waitlist", "join_waitlist",
+     GW_ACCESS_CHANNEL, 201, 1,
+     "Put a patient on a sold-out pool's waitlist: a slot a cancel frees is "
+     "offered to its head as a hold"},
+    {GW_R_WAITLIST_LEAVE, "DELETE", "/v1/pools/{pool}/waitlist/{patient}",
+     "leave_waitlist", GW_ACCESS_ANY, 200, 0,
+     "Take a patient off a pool's waitlist"},
+    {GW_R_WAITLIST_GET, "GET", "/v1/pools/{pool}/waitlist/{patient}",
+     "get_waitlist_position", GW_ACCESS_ANY, 200, 0,
+     "A patient's position on a pool's waitlist"},
+    {GW_R_WAITLIST_LOOKUP, "POST", "/v1/pools/{pool}/waitlist/lookup",
+     "lookup_waitlist_position", GW_ACCESS_ANY, 200, 1,
+     "The waitlist position of the patient the body names (by id_type and "
+     "id_number); a read"},
 };
 
 static int hexVal(char c)

@@ -35,6 +35,20 @@ enum gw_route_id {
     GW_R_RULES_LOG,
     /* real-name patient keys (issue 15) */
     GW_R_PATIENT_LOOKUP,
+    /* accounts, patients' records, staff commands, waitlists (issue 15) */
+    GW_R_ACCOUNT_BIND,
+    GW_R_ACCOUNT_UNBIND,
+    GW_R_ACCOUNT_GET,
+    GW_R_PATIENT_INFO,
+    GW_R_PATIENT_INFO_LOOKUP,
+    GW_R_VIOLATION,
+    GW_R_UNBLOCK,
+    GW_R_EXCEPTION,
+    GW_R_STAFF_LOG,
+    GW_R_WAITLIST_JOIN,
+    GW_R_WAITLIST_LEAVE,
+    GW_R_WAITLIST_GET,
+    GW_R_WAITLIST_LOOKUP,
     GW_R_COUNT
 };
 

@@ -11,6 +11,7 @@
 #include "gw_route.h"
 #include "slot_time.h"
 #include "slot_valid.h"
+#include "slotctl_sched.h"
 
 /* slot_sched.h: pay_ttl_ms and pay_ttl_max_ms are 0 or in this range. */
 #define PAY_TTL_MIN_MS 1000u
@@ -519,20 +520,33 @@ static bool parseEligibility(json_t *o, const char *base, struct slotc_rules *r,
     return true;
 }
 
+/* The hospital's patient rules: slotctl's parser (slotctl_sched.h), so
+ * that a rule set file means the same to both, with the same messages
+ * (the field's path first: "rules.quota.day_normal: ..."). */
+static bool parsePatientRules(json_t *o, const char *base,
+                              struct slotc_patient_rules *p, struct gw_fail *f)
+{
+    struct sctl_err e;
+    if (sctl_patient_rules_parse(o, base, p, &e) == SLOT_OK) {
+        return true;
+    }
+    /* TOO_LARGE (a string over its limit) is a value out of range here,
+     * as for every other field of a body. */
+    return gw__fail(f,
+                    e.code == SLOT_TOO_LARGE ? SLOT_INVALID_ARGUMENT : e.code,
+                    "%s", e.message);
+}
+
 static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
                           struct gw_fail *f)
 {
-    static const char *const known[] = {"utc_offset",
-                                        "release_time",
-                                        "horizon_days",
-                                        "cutoff_time",
-                                        "pay_ttl_ms",
-                                        "pay_ttl_max_ms",
-                                        "flow_back",
-                                        "groups",
-                                        "policies",
-                                        "eligibility",
-                                        NULL};
+    static const char *const known[] = {
+        "utc_offset",  "release_time", "horizon_days",
+        "cutoff_time", "pay_ttl_ms",   "pay_ttl_max_ms",
+        "flow_back",   "groups",       "policies",
+        "eligibility", "quota",        "cancel",
+        "blacklist",   "cooldown_ms",  "account_channels",
+        NULL};
     char path[PATH_MAX_];
     slotc_rules_init(r);
     int32_t release = (int32_t)r->release_minute;
@@ -549,7 +563,8 @@ static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
         payTtlAt(o, "pay_ttl_ms", base, &r->pay_ttl_ms, f) &&
         payTtlAt(o, "pay_ttl_max_ms", base, &r->pay_ttl_max_ms, f) &&
         parseFlowBack(o, base, r, f) && parseGroups(o, base, r, f) &&
-        parsePolicies(o, base, r, f) && parseEligibility(o, base, r, f);
+        parsePolicies(o, base, r, f) && parseEligibility(o, base, r, f) &&
+        parsePatientRules(o, base, &r->patient, f);
     r->release_minute = (uint32_t)release;
     r->horizon_days = (uint32_t)horizon;
     if (ok && r->pay_ttl_max_ms != 0 && r->pay_ttl_ms > r->pay_ttl_max_ms) {
@@ -582,10 +597,12 @@ static int reasonValid(struct slot_str s)
     return slot_valid_text(s, SLOT_REASON_MAX);
 }
 
-static const struct gw__str_rule operatorRule = {
+const struct gw__str_rule gw__operator_rule = {
     operatorValid, 1, SLOT_OPERATOR_MAX, "[A-Za-z0-9_.@-]"};
-static const struct gw__str_rule reasonRule = {
+const struct gw__str_rule gw__reason_rule = {
     reasonValid, 1, SLOT_REASON_MAX, "UTF-8 text without control characters"};
+#define operatorRule gw__operator_rule
+#define reasonRule   gw__reason_rule
 
 bool gw_parse_rules_body(const char *body, size_t len,
                          struct gw_rules_body *out, struct gw_fail *f)
@@ -1115,6 +1132,55 @@ static void jwTime(struct gw_jw *w, int32_t minute)
     gw_jw_str(w, t);
 }
 
+/* The patient rules' members, in slotctl's order (sctl_rules_json). */
+static void jwPatientRules(struct gw_jw *w, const struct slotc_patient_rules *p)
+{
+    static const char *const quotas[] = {"day_normal", "day_expert",
+                                         "dept_expert", "month_normal",
+                                         "month_expert"};
+    const uint32_t q[] = {p->quota_day_normal, p->quota_day_expert,
+                          p->quota_dept_expert, p->quota_month_normal,
+                          p->quota_month_expert};
+    gw_jw_key(w, "quota");
+    gw_jw_obj(w);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        gw_jw_key(w, quotas[i]);
+        gw_jw_u64(w, q[i]);
+    }
+    gw_jw_end(w);
+    gw_jw_key(w, "cancel");
+    gw_jw_obj(w);
+    gw_jw_key(w, "days_before");
+    gw_jw_u64(w, p->cancel_days_before);
+    gw_jw_key(w, "time");
+    jwTime(w, p->cancel_minute);
+    gw_jw_key(w, "same_day");
+    gw_jw_bool(w, p->cancel_same_day);
+    gw_jw_key(w, "limit_per_day");
+    gw_jw_u64(w, p->cancel_limit_day);
+    gw_jw_end(w);
+    gw_jw_key(w, "blacklist");
+    gw_jw_obj(w);
+    gw_jw_key(w, "threshold");
+    gw_jw_u64(w, p->violation_threshold);
+    gw_jw_key(w, "window_days");
+    gw_jw_u64(w, p->violation_window_days);
+    gw_jw_key(w, "days");
+    gw_jw_u64(w, p->blacklist_days);
+    gw_jw_key(w, "exempt");
+    gw_jw_str(w, p->blacklist_exempt);
+    gw_jw_key(w, "unpaid_is_violation");
+    gw_jw_bool(w, p->unpaid_is_violation);
+    gw_jw_end(w);
+    gw_jw_key(w, "cooldown_ms");
+    gw_jw_arr(w);
+    gw_jw_u64(w, p->cooldown_min_ms);
+    gw_jw_u64(w, p->cooldown_max_ms);
+    gw_jw_arr_end(w);
+    gw_jw_key(w, "account_channels");
+    gw_jw_str(w, p->account_channels);
+}
+
 void gw_jw_rules(struct gw_jw *w, const struct slotc_rules *r)
 {
     int32_t off = r->utc_offset_min;
@@ -1198,6 +1264,7 @@ void gw_jw_rules(struct gw_jw *w, const struct slotc_rules *r)
         gw_jw_end(w);
     }
     gw_jw_arr_end(w);
+    jwPatientRules(w, &r->patient);
     gw_jw_end(w);
 }
 

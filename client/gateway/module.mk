@@ -11,7 +11,8 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
           client/gateway/gw_sched.c client/gateway/gw_pcache.c \
           client/gateway/gw_http.c client/gateway/gw_http_sched.c \
-          client/gateway/gw_ident.c
+          client/gateway/gw_http_patient.c \
+          client/gateway/gw_ident.c client/slotctl_sched.c
 # libcrypto (OpenSSL): gw_ident's HMAC-SHA256.
 GW_LIBS := -lh2o -luv -ljansson -lcrypto $(LIBS)
 GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
@@ -101,7 +102,7 @@ bench-healthz: deps
 # rule, and "no message repeats the number".
 GW_FUZZ_SRC := client/gateway/gw_sched.c client/gateway/gw_json.c \
                client/gateway/gw_err.c client/gateway/gw_route.c \
-               client/gateway/gw_ident.c
+               client/gateway/gw_ident.c client/slotctl_sched.c
 GW_FUZZERS := fuzz_gw_sched fuzz_gw_ident
 GW_FUZZ_BIN := $(GW_FUZZERS:%=$(B)/fuzz/bin/%)
 $(GW_FUZZ_BIN): $(B)/fuzz/bin/%: client/gateway/fuzz/%.c $(GW_FUZZ_SRC) \

@@ -1,7 +1,7 @@
 /* test_libslot_patients: the patient rules of protocol 3 through libslot
  * (accounts, quotas, ownership of claims, the cancellation deadline and
  * daily limit, violations and blacklists, the staff log, the cool-down of
- * cancelled slots, config v3), against a real local 3-node slotd cluster.
+ * cancelled slots, waitlists and their offers, config v3), against a real local 3-node slotd cluster.
  *
  * As in test_libslot_sched: times are relative to now, each hospital's UTC
  * offset puts its local time near noon, and every test uses its own
@@ -651,6 +651,108 @@ static void test_cooldown(void)
     LEAK_CHECK();
 }
 
+/* ---- waitlists ------------------------------------------------------------ */
+
+static void test_waitlist(void)
+{
+    struct slotc_sync *s = openSync();
+    struct slotc_req req;
+    slotc_req_init(&req);
+    struct hosp h;
+    struct slotc_rules r;
+    hospInit(&h, "hw", &r);
+    /* A cool-down, so that the offer (not the slot's return) is what the
+     * waiting patient gets at once. */
+    r.patient.cooldown_min_ms = 600000;
+    r.patient.cooldown_max_ms = 600000;
+    setRules(s, &h, &r);
+    const char *pool =
+        schedPool(s, &h, "w", "derm", h.today + 2, SLOTC_KIND_NORMAL, 1);
+    const char *other =
+        schedPool(s, &h, "w2", "derm", h.today + 2, SLOTC_KIND_NORMAL, 1);
+    char p[SLOTC_NAME_MAX + 1], q1[SLOTC_NAME_MAX + 1], q2[SLOTC_NAME_MAX + 1],
+        acc[SLOTC_NAME_MAX + 1];
+    snprintf(p, sizeof p, "%s", uniq("pw"));
+    snprintf(q1, sizeof q1, "%s", uniq("pw"));
+    snprintf(q2, sizeof q2, "%s", uniq("pw"));
+    snprintf(acc, sizeof acc, "%s", uniq("accw"));
+    CHECK_EQ(slotc_sync_account_bind(s, &req, acc, q2), SLOT_OK);
+
+    /* A pool with a free slot has no waitlist. */
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, q1, "wechat", NULL),
+             SLOT_NOT_SOLD_OUT);
+    uint64_t b = book(s, pool, p, "app");
+    /* The patient who holds the slot cannot wait for it too. */
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, p, "app", NULL),
+             SLOT_PATIENT_HAS_CLAIM);
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, q1, "wechat", NULL),
+             SLOT_OK);
+    CHECK_EQ(req.out.position, 1);
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, q2, "bank", acc), SLOT_OK);
+    CHECK_EQ(req.out.position, 2);
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, q1, "app", NULL),
+             SLOT_ALREADY_WAITING);
+    CHECK_EQ(slotc_sync_read_waitlist(s, &req, pool, q2), SLOT_OK);
+    CHECK_EQ(req.out.position, 2);
+    CHECK_EQ(req.out.length, 2);
+    CHECK_EQ(slotc_sync_read_waitlist(s, &req, pool, p), SLOT_OK);
+    CHECK_EQ(req.out.position, 0);
+    CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
+    CHECK_EQ(req.out.pools[0].waiting, 2);
+    /* Leaving is the entry's channel's, its account's or an admin's. */
+    CHECK_EQ(slotc_sync_waitlist_leave(s, &req, pool, q2, "app", NULL),
+             SLOT_NOT_OWNER);
+
+    /* The cancel offers the slot to the head: a hold through its channel. */
+    CHECK_EQ(slotc_sync_cancel_as(s, &req, b, "app", NULL), SLOT_OK);
+    CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
+    CHECK_EQ(req.out.pools[0].held, 1);
+    CHECK_EQ(req.out.pools[0].cooling, 0);
+    CHECK_EQ(req.out.pools[0].waiting, 1);
+    CHECK_EQ(slotc_sync_read_patient_info(s, &req, q1), SLOT_OK);
+    CHECK_EQ(req.out.patient_info->n_claims, 1);
+    CHECK_EQ(req.out.patient_info->claims[0].state, SLOTC_CLAIM_HELD);
+    CHECK_STR(req.out.patient_info->claims[0].pool, pool);
+    CHECK_STR(req.out.patient_info->claims[0].channel, "wechat");
+    uint64_t offer = req.out.patient_info->claims[0].id;
+    CHECK_EQ(slotc_sync_read_waitlist(s, &req, pool, q1), SLOT_OK);
+    CHECK_EQ(req.out.position, 0);
+    CHECK_EQ(slotc_sync_read_waitlist(s, &req, pool, q2), SLOT_OK);
+    CHECK_EQ(req.out.position, 1);
+    CHECK_EQ(req.out.length, 1);
+    CHECK_EQ(slotc_sync_confirm_as(s, &req, offer, NULL, "wechat", NULL),
+             SLOT_OK);
+
+    /* Through another channel of its account. */
+    CHECK_EQ(slotc_sync_waitlist_leave(s, &req, pool, q2, "app", acc), SLOT_OK);
+    CHECK_EQ(slotc_sync_read_waitlist(s, &req, pool, q2), SLOT_OK);
+    CHECK_EQ(req.out.position, 0);
+    CHECK_EQ(req.out.length, 0);
+    CHECK_EQ(slotc_sync_waitlist_leave(s, &req, pool, q2, NULL, NULL),
+             SLOT_NOT_WAITING);
+    /* An administrator takes anyone off. */
+    book(s, other, p, "app");
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, other, q2, "bank", NULL),
+             SLOT_OK);
+    CHECK_EQ(slotc_sync_waitlist_leave(s, &req, other, q2, NULL, NULL),
+             SLOT_OK);
+
+    CHECK_EQ(slotc_sync_read_waitlist(s, &req, "no/such/pool", q1),
+             SLOT_UNKNOWN_POOL);
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, "no/such/pool", q1, "app", NULL),
+             SLOT_UNKNOWN_POOL);
+    /* Refused before sending. */
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, q1, NULL, NULL),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, q1, "Bad!", NULL),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_waitlist_leave(s, &req, pool, "short", "app", NULL),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(slotc_sync_read_waitlist(s, &req, "", q1), SLOT_INVALID_ARGUMENT);
+    slotc_sync_close(s);
+    LEAK_CHECK();
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static const struct check_case cases[] = {
@@ -661,6 +763,7 @@ static const struct check_case cases[] = {
     {"cancel_rules", test_cancel_rules},
     {"blacklist", test_blacklist},
     {"cooldown", test_cooldown},
+    {"waitlist", test_waitlist},
     {NULL, NULL},
 };
 

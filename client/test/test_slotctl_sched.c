@@ -1399,6 +1399,96 @@ static void test_patient_commands(void)
     LEAK_CHECK();
 }
 
+/* ---- waitlists ------------------------------------------------------------- */
+
+static void test_waitlist_commands(void)
+{
+    scratch();
+    const char *cl = cluster();
+    char h[SLOTC_NAME_MAX + 1], p[SLOTC_NAME_MAX + 1], q[SLOTC_NAME_MAX + 1];
+    snprintf(h, sizeof h, "%s", uniq("hwait"));
+    snprintf(p, sizeof p, "%s", uniq("patient"));
+    snprintf(q, sizeof q, "%s", uniq("patient"));
+    setRules(h);
+    /* Capacity 1: no share, the remainder for the window only. */
+    char *days = daysJson(3, 1);
+    char *tpl = tplJson(h, "derm", "", "normal", days, 1);
+    json_t *o;
+    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t.json", tpl), NULL), 0);
+    json_decref(o);
+    free(tpl);
+    free(days);
+    char pool[80];
+    snprintf(pool, sizeof pool, "%s/derm/normal/%s/0800", h, bjYmd(3));
+
+    CHECK_EQ(
+        ctl(&o, cl, "waitlist", "join", pool, q, "--channel", "window", NULL),
+        1);
+    CHECK_STR(jerr(o, NULL), "NOT_SOLD_OUT");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "hold", pool, p, "--channel", "window", NULL), 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "join", pool, q, "--channel", "window",
+                 "--idem-key", "wl-join-1", NULL),
+             0);
+    CHECK(json_is_true(jobj(o, "ok")));
+    CHECK_EQ(jint(o, "position"), 1);
+    CHECK_STR(jstr(o, "channel"), "window");
+    json_decref(o);
+    /* The same key and command: the original answer. */
+    CHECK_EQ(ctl(&o, cl, "waitlist", "join", pool, q, "--channel", "window",
+                 "--idem-key", "wl-join-1", NULL),
+             0);
+    CHECK_EQ(jint(o, "position"), 1);
+    json_decref(o);
+    CHECK_EQ(
+        ctl(&o, cl, "waitlist", "join", pool, q, "--channel", "window", NULL),
+        1);
+    CHECK_STR(jerr(o, NULL), "ALREADY_WAITING");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "show", pool, q, NULL), 0);
+    CHECK_EQ(jint(o, "position"), 1);
+    CHECK_EQ(jint(o, "length"), 1);
+    CHECK(jint(o, "applied_index") > 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "show", pool, NULL), 0);
+    CHECK_EQ(jint(o, "waiting"), 1);
+    CHECK_EQ(jint(o, "held"), 1);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "leave", pool, q, "--as", "app", NULL), 1);
+    CHECK_STR(jerr(o, NULL), "NOT_OWNER");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "leave", pool, q, "--as", "window", NULL),
+             0);
+    CHECK(json_is_true(jobj(o, "ok")));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "leave", pool, q, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "NOT_WAITING");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "show", pool, q, NULL), 0);
+    CHECK_EQ(jint(o, "position"), 0);
+    CHECK_EQ(jint(o, "length"), 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "show", "no/such/pool", q, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "UNKNOWN_POOL");
+    json_decref(o);
+
+    /* Usage errors. */
+    CHECK_EQ(ctl(&o, cl, "waitlist", "leave", pool, q, "--account", "acct-0001",
+                 NULL),
+             2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "join", pool, q, "--as", "app", NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "show", pool, NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "wait", pool, q, NULL), 2);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "waitlist", "join", pool, "short", NULL), 3);
+    json_decref(o);
+    LEAK_CHECK();
+}
+
 /* ---- help ------------------------------------------------------------------ */
 
 static void test_help(void)
@@ -1413,6 +1503,7 @@ static void test_help(void)
     CHECK(strstr(r.out, "  pool query HOSPITAL") != NULL);
     CHECK(strstr(r.out, "confirm HOLD [PAYMENT_REF]") != NULL);
     CHECK(strstr(r.out, "  patient info PATIENT") != NULL);
+    CHECK(strstr(r.out, "  waitlist join|leave|show POOL PATIENT") != NULL);
     free(r.out);
     static const char *const cmds[][2] = {{"rules", "\"flow_back\""},
                                           {"schedule", "\"segments\""},
@@ -1422,7 +1513,8 @@ static void test_help(void)
                                           {"account", "account show ACCOUNT"},
                                           {"patient", "patient info PATIENT"},
                                           {"cancel", "CANCEL_CLOSED"},
-                                          {"staff-log", "--after SEQ"}};
+                                          {"staff-log", "--after SEQ"},
+                                          {"waitlist", "NOT_SOLD_OUT"}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         const char *args[] = {cmds[i][0], "--help", NULL};
         runv(&r, NULL, NULL, args);
@@ -1447,6 +1539,7 @@ static const struct check_case cases[] = {
     {"pool_place_and_claims", test_pool_place_and_claims},
     {"demo_loader", test_demo_loader},
     {"patient_commands", test_patient_commands},
+    {"waitlist_commands", test_waitlist_commands},
     {"help", test_help},
     {NULL, NULL},
 };

@@ -204,8 +204,8 @@ static int askChecks(struct ledger *l, const struct ask *q, struct verdict *v,
         return rc;
     }
     if (v->patient != NONE) {
-        uint32_t prev = ledger__htab_get(&l->pp_index,
-                                         ledger__pp_key(q->pool, v->patient));
+        uint32_t prev =
+            ledger__htab_get(&l->pp_index, ledger__pp_key(q->pool, v->patient));
         if (prev != NONE) {
             if (!ledger__claim_due(l, &l->claims[prev])) {
                 return SLOT_PATIENT_HAS_CLAIM;
@@ -254,7 +254,7 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
     }
-    struct ask q = {pi, key, chan, cmd->u.hold.account, cmd->u.hold.ttl_ms,
+    struct ask q = {pi,  key, chan, cmd->u.hold.account, cmd->u.hold.ttl_ms,
                     true};
     struct verdict v;
     int rc = askChecks(l, &q, &v, res);
@@ -333,9 +333,8 @@ int ledger__wait_join(struct ledger *l, const struct slot_cmd *cmd,
         (channel == NONE && l->n_channels >= LEDGER_CHANNELS_MAX)) {
         return SLOT_LIMIT_REACHED;
     }
-    uint32_t patient = v.patient != NONE
-                           ? v.patient
-                           : ledger__patient_add(l, key.p, key.len);
+    uint32_t patient =
+        v.patient != NONE ? v.patient : ledger__patient_add(l, key.p, key.len);
     if (channel == NONE) {
         channel = ledger__channel_add(l, chan.p, chan.len);
     }
@@ -372,9 +371,10 @@ int ledger__wait_leave(struct ledger *l, const struct slot_cmd *cmd)
     /* Who may take a patient off the list: as for a claim (ledger.h). */
     struct slot_str caller = cmd->u.wait.channel;
     struct slot_str own = ledger__channel_str(l, p->wait[i].channel);
-    bool ok = caller.len == 0 ||
-              (own.len == caller.len && memcmp(own.p, caller.p, own.len) == 0) ||
-              ledger__bound_to(l, p->wait[i].patient, cmd->u.wait.account);
+    bool ok =
+        caller.len == 0 ||
+        (own.len == caller.len && memcmp(own.p, caller.p, own.len) == 0) ||
+        ledger__bound_to(l, p->wait[i].patient, cmd->u.wait.account);
     if (!ok) {
         return SLOT_NOT_OWNER;
     }

@@ -130,8 +130,9 @@ int ledger__owner_check(const struct ledger *l, const struct claim *c,
     if (own.len == caller.len && memcmp(own.p, caller.p, own.len) == 0) {
         return SLOT_OK;
     }
-    return ledger__bound_to(l, c->patient, cmd->u.claim.account) ? SLOT_OK
-                                                        : SLOT_NOT_OWNER;
+    return ledger__bound_to(l, c->patient, cmd->u.claim.account)
+               ? SLOT_OK
+               : SLOT_NOT_OWNER;
 }
 
 /* ---- HOLD's patient rules ----------------------------------------------- */
@@ -160,7 +161,8 @@ int ledger__hold_patient_rules(const struct ledger *l, const struct pool *p,
 {
     *use_exception = false;
     const struct hospital *h = hospitalOf(l, p);
-    if (account.len > 0 && (patient == NONE || !ledger__bound_to(l, patient, account))) {
+    if (account.len > 0 &&
+        (patient == NONE || !ledger__bound_to(l, patient, account))) {
         return SLOT_NOT_BOUND;
     }
     if (h == NULL) {

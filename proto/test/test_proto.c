@@ -465,6 +465,8 @@ enum sample {
     SM_UNBLOCK,
     SM_EXCEPTION,
     SM_CONFIG_V3,
+    SM_WAIT_JOIN,
+    SM_WAIT_LEAVE,
     SM_COUNT
 };
 static struct slot_cmd samples[SM_COUNT];
@@ -582,6 +584,16 @@ static void initClaimSamples(void)
     samples[SM_UNBLOCK].u.staff.kind = 0;
     samples[SM_EXCEPTION] = samples[SM_UNBLOCK];
     samples[SM_EXCEPTION].op = SLOT_OP_EXCEPTION;
+    c = &samples[SM_WAIT_JOIN];
+    *c = mk(SLOT_OP_WAITLIST_JOIN, 6, 3);
+    c->u.wait.pool = S(pool64);
+    c->u.wait.patient = S(patient64);
+    c->u.wait.channel = S(chan16);
+    c->u.wait.account = S("acct:wx-0001");
+    c = &samples[SM_WAIT_LEAVE];
+    *c = mk(SLOT_OP_WAITLIST_LEAVE, 6, 4);
+    c->u.wait.pool = S("p");
+    c->u.wait.patient = S("12345678");
     c = &samples[SM_CONFIG_V3];
     *c = mk(SLOT_OP_CONFIG, 2, 2);
     c->u.config = (struct slot_config){
@@ -826,6 +838,12 @@ static bool argsEq(const struct slot_cmd *a, const struct slot_cmd *b)
         case SLOT_OP_ACCOUNT_UNBIND:
             return strEq(a->u.bind.account, b->u.bind.account) &&
                    strEq(a->u.bind.patient, b->u.bind.patient);
+        case SLOT_OP_WAITLIST_JOIN:
+        case SLOT_OP_WAITLIST_LEAVE:
+            return strEq(a->u.wait.pool, b->u.wait.pool) &&
+                   strEq(a->u.wait.patient, b->u.wait.patient) &&
+                   strEq(a->u.wait.channel, b->u.wait.channel) &&
+                   strEq(a->u.wait.account, b->u.wait.account);
         case SLOT_OP_VIOLATION:
         case SLOT_OP_UNBLOCK:
         case SLOT_OP_EXCEPTION:
@@ -889,7 +907,7 @@ static void test_err_names(void)
     }
     CHECK_EQ(named, known);
     CHECK(slot_err_name(7) == NULL && slot_err_name(19) == NULL);
-    CHECK(slot_err_name(47) == NULL && slot_err_name(-1) == NULL);
+    CHECK(slot_err_name(50) == NULL && slot_err_name(-1) == NULL);
     CHECK_STR(slot_err_name(SLOT_NOT_OWNER), "NOT_OWNER");
     CHECK_STR(slot_err_name(SLOT_OUTSIDE_HORIZON), "OUTSIDE_HORIZON");
     CHECK_STR(slot_err_name(SLOT_UNKNOWN_HOSPITAL), "UNKNOWN_HOSPITAL");
@@ -906,11 +924,12 @@ static void test_op_and_state_names(void)
         "POOL_CLOSE",      "HOLD",    "CONFIRM",      "RELEASE",
         "CANCEL",          "EXPIRE",  "IDEM",         "RULES_SET",
         "SCHEDULE_IMPORT", "SWEEP",   "ACCOUNT_BIND", "ACCOUNT_UNBIND",
-        "VIOLATION",       "UNBLOCK", "EXCEPTION"};
+        "VIOLATION",       "UNBLOCK", "EXCEPTION",    "WAITLIST_JOIN",
+        "WAITLIST_LEAVE"};
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
     }
-    CHECK(slot_op_name(0) == NULL && slot_op_name(20) == NULL);
+    CHECK(slot_op_name(0) == NULL && slot_op_name(22) == NULL);
     CHECK_STR(slot_quota_name(SLOT_QUOTA_DEPT_EXPERT), "dept_expert");
     CHECK(slot_quota_name(7) == NULL && slot_quota_name(0) == NULL);
     CHECK_STR(slot_account_rule_name(SLOT_ACCOUNT_CHANGES), "changes");
@@ -1207,13 +1226,13 @@ static void test_cmd_idem(void)
 static void test_cmd_unknown_op(void)
 {
     struct mp_buf b = sampleBuf(SM_OPEN);
-    static const uint64_t bad[] = {0, 20, 127, 255, 256, 65536, UINT64_MAX};
+    static const uint64_t bad[] = {0, 22, 127, 255, 256, 65536, UINT64_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_EQ(WITH(decCmd, &b, 0, vu(bad[i])), SLOT_UNKNOWN_OP);
     }
     /* Unknown wins over the element count: the count depends on the op. */
     struct slot_cmd c;
-    CHECK_EQ(slot_cmd_decode_buf("\x91\x14", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x16", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(slot_cmd_decode_buf("\x91\x00", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(WITH(decCmd, &b, 0, vraw("\xff", 1)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decCmd, &b, 0, vs("HOLD")), SLOT_MALFORMED);
@@ -1555,6 +1574,10 @@ static struct slot_read readSample(uint8_t op)
             rd.after_version = 7;
             rd.limit = SLOT_LIST_MAX;
             break;
+        case SLOT_READ_WAITLIST:
+            rd.pool = S(pool64);
+            rd.patient = S("12345678");
+            break;
         default:
             break;
     }
@@ -1604,7 +1627,7 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
-    CHECK_EQ(decRead("\x91\x0e", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x91\x0f", 2), SLOT_UNKNOWN_OP);
     CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
     for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
         b = readBuf(op);
@@ -2696,7 +2719,7 @@ static void test_entry_payload_shape(void)
     } bad[] = {
         {"\x94\x0a\x00\x00\x00", 5, SLOT_INVALID_ARGUMENT}, /* max 0 */
         {"\x94\x0a\x01\x01\x01", 5, SLOT_INVALID_ARGUMENT}, /* session */
-        {"\x94\x14\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
+        {"\x94\x16\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
         {"\x95\x0a\x00\x00\x01\x01", 6, SLOT_MALFORMED},    /* count */
         {"\x94\x05\x01\x01\xa0", 5, SLOT_INVALID_ARGUMENT}, /* pool "" */
         {"\x94\x05\x01\x01\xc0", 5, SLOT_MALFORMED},

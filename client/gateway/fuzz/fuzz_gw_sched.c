@@ -3,7 +3,9 @@
  *
  *   0  a rule set (JSON). Accepted: libslot's own conversion (the
  *      protocol's rules) accepts it too, and its JSON parses back to the
- *      same struct and prints the same bytes.
+ *      same struct and prints the same bytes; its patient rules are what
+ *      slotctl's parser reads (and a refusal of slotctl's is the
+ *      gateway's too).
  *   1  a PUT .../rules body. Accepted: libslot accepts its strings and
  *      its rule set.
  *   2  a template (POST /v1/schedules). Accepted: libslot's conversion
@@ -29,6 +31,7 @@
 #include "gw_json.h"
 #include "gw_sched.h"
 #include "libslotInt.h"
+#include "slotctl_sched.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -85,11 +88,39 @@ static void libslotAccepts(const struct slotc_rules *r)
     }
 }
 
+/* The patient rules are slotctl's parser's (slotctl_sched.h): what it
+ * refuses the gateway refuses, and what the gateway accepts it reads
+ * into the same struct. */
+static void slotctlAgrees(const char *s, size_t n, bool gw_ok,
+                          const struct slotc_rules *r)
+{
+    json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(j)) {
+        assert(!gw_ok);
+        json_decref(j);
+        return;
+    }
+    static struct slotc_rules init;
+    slotc_rules_init(&init);
+    struct slotc_patient_rules p = init.patient;
+    struct sctl_err e;
+    bool sctl_ok = sctl_patient_rules_parse(j, "", &p, &e) == SLOT_OK;
+    json_decref(j);
+    if (gw_ok && (!sctl_ok || memcmp(&p, &r->patient, sizeof p) != 0)) {
+        fprintf(stderr, "the gateway and slotctl disagree on: %.*s\n", (int)n,
+                s);
+        abort();
+    }
+    assert(sctl_ok || !gw_ok);
+}
+
 static void fuzzRules(const char *s, size_t n)
 {
     static struct slotc_rules r;
     struct gw_fail f;
-    if (!gw_parse_rules(s, n, &r, &f)) {
+    bool ok = gw_parse_rules(s, n, &r, &f);
+    slotctlAgrees(s, n, ok, &r);
+    if (!ok) {
         assert(f.code == SLOT_MALFORMED || f.code == SLOT_INVALID_ARGUMENT);
         return;
     }

@@ -236,11 +236,22 @@ int traw(struct tconn *c, const char *raw, size_t len, struct tresp *r)
 int treq(struct tconn *c, const char *method, const char *path,
          const char *token, const char *idem, const char *body, struct tresp *r)
 {
+    return treqh(c, method, path, token, idem, NULL, body, r);
+}
+
+int treqh(struct tconn *c, const char *method, const char *path,
+          const char *token, const char *idem, const char *headers,
+          const char *body, struct tresp *r)
+{
     memset(r, 0, sizeof *r);
     size_t bl = body != NULL ? strlen(body) : 0;
-    size_t cap = 1024 + bl + strlen(path);
+    size_t cap =
+        1024 + bl + strlen(path) + (headers != NULL ? strlen(headers) : 0);
     char *req = malloc(cap);
     int n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: t\r\n", method, path);
+    if (headers != NULL) {
+        n += snprintf(req + n, cap - (size_t)n, "%s", headers);
+    }
     if (token != NULL) {
         n += snprintf(req + n, cap - (size_t)n, "Authorization: Bearer %s\r\n",
                       token);

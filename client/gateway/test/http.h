@@ -37,6 +37,11 @@ int treq(struct tconn *c, const char *method, const char *path,
          const char *token, const char *idem, const char *body,
          struct tresp *r);
 
+/* treq with more header lines (each ending "\r\n"), or NULL. */
+int treqh(struct tconn *c, const char *method, const char *path,
+          const char *token, const char *idem, const char *headers,
+          const char *body, struct tresp *r);
+
 /* Sends raw bytes as they are and reads one response. */
 int traw(struct tconn *c, const char *raw, size_t len, struct tresp *r);
 

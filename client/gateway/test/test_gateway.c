@@ -981,10 +981,13 @@ static void test_cross_channel(void)
     snprintf(cp, sizeof cp, "/v1/holds/%lld/confirm", h);
     snprintf(dp, sizeof dp, "/v1/holds/%lld", h);
     snprintf(gp, sizeof gp, "/v1/holds/%lld", h);
+    /* The writes: the ledger refuses them (one round trip, no read
+     * first): NOT_OWNER. */
     expect("POST", cp, TOK_114, "{\"payment_ref\":\"steal\"}", 403,
-           "FORBIDDEN");
-    expect("DELETE", dp, TOK_114, NULL, 403, "FORBIDDEN");
-    expect("DELETE", dp, TOK_WIN, "{}", 403, "FORBIDDEN");
+           "NOT_OWNER");
+    expect("DELETE", dp, TOK_114, NULL, 403, "NOT_OWNER");
+    expect("DELETE", dp, TOK_WIN, "{}", 403, "NOT_OWNER");
+    /* The claim reads: the gateway's check (a read names no account). */
     expect("GET", gp, TOK_114, NULL, 403, "FORBIDDEN");
     expect("GET", "/v1/pools/cc-pool/patients/patient-cc-0001", TOK_114, NULL,
            403, "FORBIDDEN");
@@ -1002,7 +1005,7 @@ static void test_cross_channel(void)
     char bp[64], xp[64];
     snprintf(bp, sizeof bp, "/v1/bookings/%lld", h);
     snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", h);
-    expect("POST", xp, TOK_114, NULL, 403, "FORBIDDEN");
+    expect("POST", xp, TOK_114, NULL, 403, "NOT_OWNER");
     expect("GET", bp, TOK_WIN, NULL, 403, "FORBIDDEN");
     checkSameLedger(before);
     CHECK_STR(claimState("bookings", h, TOK_APP), "booked");
@@ -1396,6 +1399,19 @@ static void test_openapi(void)
         {"put", "/v1/hospitals/{hospital}/rules"},
         {"get", "/v1/hospitals/{hospital}/rules/log"},
         {"post", "/v1/pools/{pool}/patients/lookup"},
+        {"post", "/v1/accounts/{account}/patients"},
+        {"delete", "/v1/accounts/{account}/patients/{patient}"},
+        {"get", "/v1/accounts/{account}"},
+        {"get", "/v1/patients/{patient}"},
+        {"post", "/v1/patients/lookup"},
+        {"post", "/v1/hospitals/{hospital}/violations"},
+        {"post", "/v1/hospitals/{hospital}/unblock"},
+        {"post", "/v1/hospitals/{hospital}/exceptions"},
+        {"get", "/v1/staff-log"},
+        {"post", "/v1/pools/{pool}/waitlist"},
+        {"delete", "/v1/pools/{pool}/waitlist/{patient}"},
+        {"get", "/v1/pools/{pool}/waitlist/{patient}"},
+        {"post", "/v1/pools/{pool}/waitlist/lookup"},
     };
     size_t nr = sizeof routes / sizeof routes[0];
     struct tresp r;
@@ -2358,9 +2374,20 @@ static void test_sched_rules(void)
     CHECK_STR(jstr(r.json, "operator"), "admin@pumch");
     CHECK_STR(jstr(r.json, "reason"),
               "\xe6\x8e\x92\xe7\x8f\xad\xe8\xa7\x84\xe5\x88\x99");
-    /* The rule set as sent, every field. */
+    /* The rule set as sent, every field; the patient rules it left out
+     * at their defaults (no restriction). */
     json_t *sent = json_loads(rules, 0, NULL);
-    CHECK(json_equal(json_object_get(r.json, "rules"), sent));
+    json_t *got = json_object_get(r.json, "rules");
+    const char *sk;
+    json_t *sv;
+    json_object_foreach(sent, sk, sv)
+    {
+        CHECK(json_equal(json_object_get(got, sk), sv));
+    }
+    CHECK_EQ(json_object_size(got), json_object_size(sent) + 5);
+    CHECK_EQ(jint(json_object_get(got, "quota"), "day_normal"), 0);
+    CHECK(
+        json_is_null(json_object_get(json_object_get(got, "cancel"), "time")));
     json_decref(sent);
     tresp_free(&r);
 
@@ -3036,7 +3063,434 @@ static void test_sched_payment(void)
     json_decref(c);
 }
 
+/* ---- the patient rules over HTTP (issue 15) ------------------------------ */
+
+/* One request with an optional X-Account header (account NULL: none) and
+ * an optional Idempotency-Key; returns the status, fills r. */
+static int callAcc(const char *method, const char *path, const char *token,
+                   const char *account, const char *body, struct tresp *r)
+{
+    struct tconn c;
+    c.fd = -1;
+    c.port = gw.port;
+    c.len = 0;
+    char h[200] = "";
+    if (account != NULL) {
+        snprintf(h, sizeof h, "X-Account: %s\r\n", account);
+    }
+    int st = treqh(&c, method, path, token, NULL, h, body, r);
+    tconn_close(&c);
+    return st;
+}
+
+static void expectAcc(const char *method, const char *path, const char *token,
+                      const char *account, const char *body, int status,
+                      const char *code)
+{
+    struct tresp r;
+    int st = callAcc(method, path, token, account, body, &r);
+    if (st != status || strcmp(tresp_code(&r), code) != 0) {
+        fprintf(stderr, "%s %s [%s] %s -> %d %s (want %d %s)\n", method, path,
+                account != NULL ? account : "-", body != NULL ? body : "", st,
+                r.body != NULL ? r.body : "", status, code);
+    }
+    CHECK_EQ(st, status);
+    CHECK_STR(tresp_code(&r), code);
+    tresp_free(&r);
+}
+
+/* A hold with an optional account; returns the hold id or -status. */
+static long long holdAcc(const char *pool, const char *patient,
+                         const char *token, const char *account)
+{
+    char path[256], body[128];
+    snprintf(path, sizeof path, "/v1/pools/%s/holds", pool);
+    snprintf(body, sizeof body, "{\"patient\":\"%s\",\"ttl_ms\":60000}",
+             patient);
+    struct tresp r;
+    int st = callAcc("POST", path, token, account, body, &r);
+    long long id = st == 201 ? tresp_int(&r, "hold") : -st;
+    tresp_free(&r);
+    return id;
+}
+
+static json_t *getJson(const char *path, const char *token)
+{
+    struct tresp r;
+    int st = call1("GET", path, token, NULL, &r);
+    if (st != 200) {
+        fprintf(stderr, "GET %s -> %d %s\n", path, st, r.body);
+    }
+    CHECK_EQ(st, 200);
+    json_t *j = json_incref(r.json);
+    tresp_free(&r);
+    return j;
+}
+
+/* A hospital near local noon with the given patient rules (members of
+ * the rule set after utc_offset: "" none); returns its offset, *today. */
+static int patientHospital(const char *h, const char *members, long long *today)
+{
+    long long now = tclock_wall_ms();
+    int off = noonOffset(now);
+    *today = localDay(now, off);
+    char rules[512];
+    snprintf(rules, sizeof rules, "{\"utc_offset\":\"%s\"%s%s}", offsetStr(off),
+             members[0] != '\0' ? "," : "", members);
+    setRulesOk(h, rules);
+    return off;
+}
+
+/* A patient books 3 normal slots of one day through two channels; the
+ * 4th, through a third channel, is over the day's quota. */
+static void test_patient_quota(void)
+{
+    const char *h = uniq("hq");
+    long long today;
+    int off = patientHospital(
+        h, "\"quota\":{\"day_normal\":3,\"month_normal\":12}", &today);
+    /* The rule set reads back in slotctl's shape. */
+    char path[128];
+    snprintf(path, sizeof path, "/v1/hospitals/%s/rules", h);
+    json_t *j = getJson(path, TOK_114);
+    json_t *q = json_object_get(json_object_get(j, "rules"), "quota");
+    CHECK_EQ(jint(q, "day_normal"), 3);
+    CHECK_EQ(jint(q, "month_normal"), 12);
+    CHECK_EQ(jint(q, "day_expert"), 0);
+    json_decref(j);
+    char pools[4][64];
+    for (int i = 0; i < 4; i++) {
+        snprintf(pools[i], sizeof pools[i], "%s-q%d", h, i);
+        schedPool(pools[i], h, today + 2, off, 5, "", 0, "");
+    }
+    const char *pat = "patient-quota-01";
+    CHECK(holdAcc(pools[0], pat, TOK_APP, NULL) > 0);
+    CHECK(holdAcc(pools[1], pat, TOK_114, NULL) > 0);
+    long long h3 = holdAcc(pools[2], pat, TOK_APP, NULL);
+    CHECK(h3 > 0);
+    CHECK_EQ(confirm(h3, TOK_APP), 1);
+    /* The gateway's own per-patient rate (GW_RATE 1/s, burst 3) is not
+     * what this is about: let a token come back. */
+    tclock_sleep_ms(1100);
+    struct lsnap before = ledgerSnap();
+    char hp[128], d[11];
+    snprintf(hp, sizeof hp, "/v1/pools/%s/holds", pools[3]);
+    struct tresp r;
+    CHECK_EQ(call1("POST", hp, TOK_WIN,
+                   "{\"patient\":\"patient-quota-01\",\"ttl_ms\":60000}", &r),
+             409);
+    CHECK_STR(tresp_code(&r), "QUOTA_EXCEEDED");
+    json_t *e = json_object_get(r.json, "error");
+    CHECK_STR(jstr(e, "quota"), "day_normal");
+    CHECK_STR(jstr(e, "window_date"), dateOf(today + 2, d));
+    tresp_free(&r);
+    checkSameLedger(before);
+    /* Another patient is not affected; a released hold stops counting. */
+    CHECK(holdAcc(pools[3], "patient-quota-02", TOK_WIN, NULL) > 0);
+}
+
+/* An account binds 4 patients; the 5th is refused (ACCOUNT_LIMIT full);
+ * a patient bound elsewhere too; unbind; the account's read. */
+static void test_patient_accounts(void)
+{
+    const char *acc = "acct-user-0001";
+    char path[128], body[128];
+    snprintf(path, sizeof path, "/v1/accounts/%s/patients", acc);
+    for (int i = 1; i <= 4; i++) {
+        snprintf(body, sizeof body, "{\"patient\":\"patient-acc-%04d\"}", i);
+        struct tresp r;
+        CHECK_EQ(call1("POST", path, TOK_APP, body, &r), 200);
+        CHECK_STR(jstr(r.json, "account"), acc);
+        CHECK_EQ(jint(r.json, "bound"), i);
+        tresp_free(&r);
+    }
+    struct tresp r;
+    CHECK_EQ(
+        call1("POST", path, TOK_114, "{\"patient\":\"patient-acc-0005\"}", &r),
+        409);
+    CHECK_STR(tresp_code(&r), "ACCOUNT_LIMIT");
+    CHECK_STR(jstr(json_object_get(r.json, "error"), "account_rule"), "full");
+    tresp_free(&r);
+    CHECK_EQ(call1("POST", "/v1/accounts/acct-user-0002/patients", TOK_APP,
+                   "{\"patient\":\"patient-acc-0001\"}", &r),
+             409);
+    CHECK_STR(jstr(json_object_get(r.json, "error"), "account_rule"),
+              "elsewhere");
+    tresp_free(&r);
+    snprintf(path, sizeof path, "/v1/accounts/%s", acc);
+    json_t *a = getJson(path, TOK_114);
+    CHECK_EQ(json_array_size(json_object_get(a, "patients")), 4);
+    CHECK_STR(
+        json_string_value(json_array_get(json_object_get(a, "patients"), 3)),
+        "patient-acc-0004");
+    CHECK_EQ(json_array_size(json_object_get(a, "changes")), 0);
+    json_decref(a);
+    /* Unbind one: the account has room again; the change is recorded. */
+    snprintf(path, sizeof path, "/v1/accounts/%s/patients/patient-acc-0004",
+             acc);
+    CHECK_EQ(call1("DELETE", path, TOK_APP, NULL, &r), 200);
+    CHECK_EQ(jint(r.json, "bound"), 3);
+    tresp_free(&r);
+    expect("DELETE", path, TOK_APP, NULL, 403, "NOT_BOUND");
+    snprintf(path, sizeof path, "/v1/accounts/%s/patients", acc);
+    expect("POST", path, TOK_APP, "{\"patient\":\"patient-acc-0005\"}", 200,
+           NULL);
+    snprintf(path, sizeof path, "/v1/accounts/%s", acc);
+    a = getJson(path, TOK_ADMIN);
+    CHECK_EQ(json_array_size(json_object_get(a, "changes")), 1);
+    json_decref(a);
+    /* The patient's record names its account. */
+    json_t *p = getJson("/v1/patients/patient-acc-0005", TOK_WIN);
+    CHECK_STR(jstr(p, "account"), acc);
+    json_decref(p);
+    /* An account key breaks the key rule without an identity secret. */
+    expect("GET", "/v1/accounts/short", TOK_APP, NULL, 400, "INVALID_ARGUMENT");
+    expectAcc("POST", "/v1/pools/x/holds", TOK_APP, "a b",
+              "{\"patient\":\"patient-acc-0001\"}", 400, "INVALID_ARGUMENT");
+}
+
+/* A cancelled slot is not holdable during its cool-down; with a waitlist
+ * the head gets the slot as an offer instead. */
+static void test_patient_waitlist_cooldown(void)
+{
+    const char *h = uniq("hw");
+    long long today;
+    int off = patientHospital(h, "\"cooldown_ms\":[1500,1500]", &today);
+    char pc[64], pw[64], pf[64];
+    snprintf(pc, sizeof pc, "%s-cool", h);
+    snprintf(pw, sizeof pw, "%s-wait", h);
+    snprintf(pf, sizeof pf, "%s-free", h);
+    schedPool(pc, h, today + 2, off, 1, "", 0, "");
+    schedPool(pw, h, today + 2, off, 1, "", 0, "");
+    schedPool(pf, h, today + 2, off, 1, "", 0, "");
+
+    /* Cool-down alone. */
+    long long b = holdAcc(pc, "patient-cool-001", TOK_APP, NULL);
+    CHECK_EQ(confirm(b, TOK_APP), 1);
+    char xp[64], path[256];
+    snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", b);
+    expect("POST", xp, TOK_APP, NULL, 200, NULL);
+    snprintf(path, sizeof path, "/v1/pools/%s", pc);
+    json_t *pool = getJson(path, TOK_114);
+    CHECK_EQ(jint(pool, "cooling"), 1);
+    CHECK_EQ(jint(pool, "free"), 0);
+    CHECK_EQ(jint(json_object_get(pool, "shared"), "cooling"), 1);
+    json_decref(pool);
+    CHECK_EQ(holdAcc(pc, "patient-cool-002", TOK_114, NULL), -409);
+    long long t0 = tclock_wall_ms();
+    long long id = -1;
+    for (int i = 0; i < 100 && id < 0; i++) {
+        tclock_sleep_ms(100);
+        char pat[32]; /* one each: the gateway's rate limit is per patient */
+        snprintf(pat, sizeof pat, "patient-cool-%03d", i + 10);
+        id = holdAcc(pc, pat, TOK_114, NULL);
+        CHECK(id > 0 || id == -409);
+    }
+    CHECK(id > 0);
+    CHECK(tclock_wall_ms() - t0 >= 1000);
+
+    /* A waitlist: only for a sold-out pool; FIFO; the offer on cancel. */
+    char wp[128], wl[128];
+    snprintf(wp, sizeof wp, "/v1/pools/%s/waitlist", pw);
+    expect("POST", wp, TOK_114, "{\"patient\":\"patient-wait-002\"}", 409,
+           "NOT_SOLD_OUT");
+    b = holdAcc(pw, "patient-wait-001", TOK_APP, NULL);
+    CHECK_EQ(confirm(b, TOK_APP), 1);
+    struct tresp r;
+    CHECK_EQ(
+        call1("POST", wp, TOK_114, "{\"patient\":\"patient-wait-002\"}", &r),
+        201);
+    CHECK_EQ(jint(r.json, "position"), 1);
+    CHECK_STR(jstr(r.json, "patient"), "patient-wait-002");
+    tresp_free(&r);
+    CHECK_EQ(
+        call1("POST", wp, TOK_WIN, "{\"patient\":\"patient-wait-003\"}", &r),
+        201);
+    CHECK_EQ(jint(r.json, "position"), 2);
+    tresp_free(&r);
+    expect("POST", wp, TOK_APP, "{\"patient\":\"patient-wait-002\"}", 409,
+           "ALREADY_WAITING");
+    snprintf(wl, sizeof wl, "/v1/pools/%s/waitlist/patient-wait-003", pw);
+    json_t *w = getJson(wl, TOK_APP);
+    CHECK_EQ(jint(w, "position"), 2);
+    CHECK_EQ(jint(w, "length"), 2);
+    json_decref(w);
+    snprintf(path, sizeof path, "/v1/pools/%s/waitlist/lookup", pw);
+    CHECK_EQ(
+        call1("POST", path, TOK_WIN, "{\"patient\":\"patient-wait-002\"}", &r),
+        200);
+    CHECK_EQ(jint(r.json, "position"), 1);
+    tresp_free(&r);
+    snprintf(path, sizeof path, "/v1/pools/%s", pw);
+    pool = getJson(path, TOK_APP);
+    CHECK_EQ(jint(pool, "waiting"), 2);
+    json_decref(pool);
+    snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", b);
+    expect("POST", xp, TOK_APP, NULL, 200, NULL);
+    /* The head holds the slot (through its channel); nobody else can. */
+    pool = getJson(path, TOK_APP);
+    CHECK_EQ(jint(pool, "held"), 1);
+    CHECK_EQ(jint(pool, "cooling"), 0);
+    CHECK_EQ(jint(pool, "waiting"), 1);
+    json_decref(pool);
+    CHECK_EQ(holdAcc(pw, "patient-wait-004", TOK_APP, NULL), -409);
+    json_t *pi = getJson("/v1/patients/patient-wait-002", TOK_114);
+    json_t *claims = json_object_get(pi, "claims");
+    CHECK_EQ(json_array_size(claims), 1);
+    json_t *offer = json_array_get(claims, 0);
+    CHECK_STR(jstr(offer, "state"), "held");
+    CHECK_STR(jstr(offer, "pool"), pw);
+    CHECK_STR(jstr(offer, "channel"), "114");
+    long long oid = jint(offer, "hold");
+    json_decref(pi);
+    CHECK_EQ(confirm(oid, TOK_114), 1);
+    /* Leaving: the entry's channel (or its account, or the admin). */
+    snprintf(wl, sizeof wl, "/v1/pools/%s/waitlist/patient-wait-003", pw);
+    expect("DELETE", wl, TOK_APP, NULL, 403, "NOT_OWNER");
+    CHECK_EQ(call1("DELETE", wl, TOK_WIN, NULL, &r), 200);
+    CHECK_STR(jstr(r.json, "state"), "left");
+    tresp_free(&r);
+    expect("DELETE", wl, TOK_WIN, NULL, 404, "NOT_WAITING");
+    w = getJson(wl, TOK_APP);
+    CHECK_EQ(jint(w, "position"), 0);
+    CHECK_EQ(jint(w, "length"), 0);
+    json_decref(w);
+    expect("GET", "/v1/pools/wl-none/waitlist/patient-wait-003", TOK_APP, NULL,
+           404, "UNKNOWN_POOL");
+    expect("POST", wp, TOK_ADMIN, "{\"patient\":\"patient-wait-009\"}", 403,
+           "FORBIDDEN");
+}
+
+/* Three no-shows blacklist (a warning at two); the hold is refused with
+ * the date; staff unblock restores; the staff log records each. */
+static void test_patient_blacklist(void)
+{
+    const char *h = uniq("hb");
+    long long today;
+    int off = patientHospital(
+        h, "\"blacklist\":{\"threshold\":3,\"window_days\":90,\"days\":7}",
+        &today);
+    char pool[64], vp[128], up[128];
+    snprintf(pool, sizeof pool, "%s-b", h);
+    schedPool(pool, h, today + 2, off, 5, "", 0, "");
+    snprintf(vp, sizeof vp, "/v1/hospitals/%s/violations", h);
+    snprintf(up, sizeof up, "/v1/hospitals/%s/unblock", h);
+    const char *v =
+        "{\"patient\":\"patient-black-01\",\"kind\":\"no_show\","
+        "\"operator\":\"nurse.li\",\"reason\":\"\xe7\x88\xbd\xe7\xba\xa6\"}";
+    expect("POST", vp, TOK_APP, v, 403, "FORBIDDEN");
+    json_t *log0 = getJson("/v1/staff-log?limit=1000", TOK_ADMIN);
+    size_t n0 = json_array_size(json_object_get(log0, "entries"));
+    json_decref(log0);
+    struct tresp r;
+    long long until = 0;
+    for (int i = 1; i <= 3; i++) {
+        CHECK_EQ(call1("POST", vp, TOK_ADMIN, v, &r), 200);
+        CHECK_EQ(jint(r.json, "violations"), i);
+        until = jint(r.json, "blacklisted_until_ms");
+        CHECK_EQ(until > 0, i == 3);
+        tresp_free(&r);
+        if (i == 2) {
+            json_t *pi = getJson("/v1/patients/patient-black-01", TOK_APP);
+            json_t *st = json_array_get(json_object_get(pi, "standings"), 0);
+            CHECK(json_is_true(json_object_get(st, "warning")));
+            CHECK(json_is_false(json_object_get(st, "blacklisted")));
+            json_decref(pi);
+        }
+    }
+    CHECK(until > (long long)tclock_wall_ms() + 6 * MS_PER_DAY);
+    char hp[128];
+    snprintf(hp, sizeof hp, "/v1/pools/%s/holds", pool);
+    CHECK_EQ(call1("POST", hp, TOK_APP,
+                   "{\"patient\":\"patient-black-01\",\"ttl_ms\":60000}", &r),
+             403);
+    CHECK_STR(tresp_code(&r), "BLACKLISTED");
+    CHECK_EQ(jint(json_object_get(r.json, "error"), "blacklisted_until_ms"),
+             until);
+    tresp_free(&r);
+    CHECK_EQ(call1("POST", "/v1/patients/lookup", TOK_APP,
+                   "{\"patient\":\"patient-black-01\"}", &r),
+             200);
+    json_t *st = json_array_get(json_object_get(r.json, "standings"), 0);
+    CHECK_STR(jstr(st, "hospital"), h);
+    CHECK(json_is_true(json_object_get(st, "blacklisted")));
+    CHECK_EQ(jint(st, "blacklisted_until_ms"), until);
+    CHECK_EQ(json_array_size(json_object_get(r.json, "violations")), 3);
+    tresp_free(&r);
+    expect("POST", up, TOK_ADMIN,
+           "{\"patient\":\"patient-black-01\",\"operator\":\"nurse.li\"}", 400,
+           "MALFORMED");
+    CHECK_EQ(call1("POST", up, TOK_ADMIN,
+                   "{\"patient\":\"patient-black-01\",\"operator\":"
+                   "\"chief.wang\",\"reason\":\"doctor's note\"}",
+                   &r),
+             200);
+    CHECK(json_is_true(json_object_get(r.json, "lifted")));
+    tresp_free(&r);
+    CHECK(holdAcc(pool, "patient-black-01", TOK_APP, NULL) > 0);
+    json_t *log = getJson("/v1/staff-log?limit=1000", TOK_ADMIN);
+    json_t *ent = json_object_get(log, "entries");
+    CHECK_EQ(json_array_size(ent), n0 + 4);
+    json_t *last = json_array_get(ent, json_array_size(ent) - 1);
+    CHECK_STR(jstr(last, "op"), "unblock");
+    CHECK_STR(jstr(last, "operator"), "chief.wang");
+    CHECK_STR(jstr(last, "patient"), "patient-black-01");
+    CHECK(json_is_null(json_object_get(last, "kind")));
+    json_t *first = json_array_get(ent, n0);
+    CHECK_STR(jstr(first, "kind"), "no_show");
+    CHECK_STR(jstr(first, "reason"), "\xe7\x88\xbd\xe7\xba\xa6");
+    json_decref(log);
+    expect("GET", "/v1/staff-log", TOK_114, NULL, 403, "FORBIDDEN");
+    expect("POST", vp, TOK_ADMIN,
+           "{\"patient\":\"patient-black-01\",\"kind\":\"unpaid\","
+           "\"operator\":\"a\",\"reason\":\"b\"}",
+           400, "INVALID_ARGUMENT");
+}
+
+/* A booking made through one channel for an account's patient is
+ * cancelled through another channel of the same account; without the
+ * account (or with another) the ledger says NOT_OWNER. */
+static void test_patient_account_cancel(void)
+{
+    const char *h = uniq("ha");
+    long long today;
+    int off = patientHospital(h, "\"account_channels\":\"app\"", &today);
+    char pool[64];
+    snprintf(pool, sizeof pool, "%s-a", h);
+    schedPool(pool, h, today + 2, off, 5, "", 0, "");
+    const char *acc = "acct-user-0101", *pat = "patient-acx-0001";
+    expect("POST", "/v1/accounts/acct-user-0101/patients", TOK_APP,
+           "{\"patient\":\"patient-acx-0001\"}", 200, NULL);
+    /* app books for accounts' patients only. */
+    CHECK_EQ(holdAcc(pool, pat, TOK_APP, NULL), -403);
+    CHECK_EQ(holdAcc(pool, pat, TOK_APP, "acct-user-0999"), -403);
+    long long id = holdAcc(pool, pat, TOK_APP, acc);
+    CHECK(id > 0);
+    char cp[64], xp[64];
+    snprintf(cp, sizeof cp, "/v1/holds/%lld/confirm", id);
+    snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", id);
+    /* Confirmed through 114 for the account. */
+    const char *pay = "{\"payment_ref\":\"pay-acx-1\"}";
+    expectAcc("POST", cp, TOK_114, NULL, pay, 403, "NOT_OWNER");
+    expectAcc("POST", cp, TOK_114, acc, pay, 200, "");
+    struct lsnap before = ledgerSnap();
+    expectAcc("POST", xp, TOK_WIN, NULL, NULL, 403, "NOT_OWNER");
+    expectAcc("POST", xp, TOK_WIN, "acct-user-0999", NULL, 403, "NOT_OWNER");
+    checkSameLedger(before);
+    expectAcc("POST", xp, TOK_WIN, acc, "{}", 200, "");
+    CHECK_STR(claimState("bookings", id, TOK_APP), "cancelled");
+    /* The patient's own cancellation is on its record. */
+    json_t *pi = getJson("/v1/patients/patient-acx-0001", TOK_APP);
+    CHECK_EQ(json_array_size(json_object_get(pi, "cancellations_ms")), 1);
+    json_decref(pi);
+}
+
 static const struct check_case cases[] = {
+    {"patient_quota", test_patient_quota},
+    {"patient_accounts", test_patient_accounts},
+    {"patient_waitlist_cooldown", test_patient_waitlist_cooldown},
+    {"patient_blacklist", test_patient_blacklist},
+    {"patient_account_cancel", test_patient_account_cancel},
     {"flow", test_flow},
     {"keepalive_location", test_keepalive_and_location},
     {"sold_out", test_sold_out},

@@ -16,6 +16,7 @@
 #include "gw_openapi.h"
 #include "gw_route.h"
 #include "gw_sched.h"
+#include "slotctl_sched.h"
 #include "libslotInt.h"
 #include "slot_err.h"
 #include "slot_proto.h"
@@ -863,6 +864,51 @@ static void test_ident_key(void)
     CHECK_EQ(key[0], '#');
 }
 
+/* Account keys: the user id's HMAC under the same secret, "ac:"; what
+ * gw_arg_account makes of a header or path value. */
+static void test_account_key(void)
+{
+    struct gw_ident id;
+    setSecret(&id);
+    char key[GW_IDENT_KEY_LEN + 1], key2[GW_IDENT_KEY_LEN + 1];
+    /* (python3: hmac.new(bytes(range(32)), b"account:wx-user-42",
+     * "sha256").hexdigest()[:32]) */
+    CHECK_EQ(gw_ident_account_key(&id, "wx-user-42", 10, key), GW_IDENT_OK);
+    CHECK_STR(key, "ac:c9317f0e064fb2fa395962416ee5b639");
+    CHECK_EQ(slot_valid_patient_key((struct slot_str){key, GW_IDENT_KEY_LEN}),
+             SLOT_OK);
+    /* Case matters; the patient text is another namespace. */
+    CHECK_EQ(gw_ident_account_key(&id, "WX-user-42", 10, key2), GW_IDENT_OK);
+    CHECK(strcmp(key, key2) != 0);
+    memset(key2, '#', sizeof key2);
+    CHECK_EQ(gw_ident_account_key(&id, "a b", 3, key2), GW_IDENT_BAD_FORMAT);
+    CHECK_EQ(gw_ident_account_key(&id, "", 0, key2), GW_IDENT_BAD_FORMAT);
+    char big[GW_ACCOUNT_USER_MAX + 2];
+    memset(big, 'u', sizeof big);
+    CHECK_EQ(gw_ident_account_key(&id, big, GW_ACCOUNT_USER_MAX, key2),
+             GW_IDENT_OK);
+    CHECK_EQ(gw_ident_account_key(&id, big, GW_ACCOUNT_USER_MAX + 1, key2),
+             GW_IDENT_BAD_FORMAT);
+
+    struct gw_args a;
+    struct gw_fail f;
+    gw_args_init(&a);
+    /* With the secret: hashed; a key itself only from the admin token. */
+    CHECK(gw_arg_account(&a, &id, false, "wx-user-42", 10, &f));
+    CHECK_STR(a.account, key);
+    CHECK(gw_arg_account(&a, &id, true, key, strlen(key), &f));
+    CHECK_STR(a.account, key);
+    CHECK(gw_arg_account(&a, &id, false, key, strlen(key), &f));
+    CHECK(strcmp(a.account, key) != 0 && strncmp(a.account, "ac:", 3) == 0);
+    CHECK(!gw_arg_account(&a, &id, false, "a\x01b", 3, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+    /* Without: the value is the key, by the patient key rule. */
+    CHECK(gw_arg_account(&a, NULL, false, "acct-0001", 9, &f));
+    CHECK_STR(a.account, "acct-0001");
+    CHECK(!gw_arg_account(&a, NULL, false, "short", 5, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+}
+
 static void test_ident_secret(void)
 {
     struct gw_ident id;
@@ -1018,6 +1064,16 @@ static const struct {
     {"PAYMENT_REQUIRED", 402},
     {"SCHEDULE_CONFLICT", 409},
     {"UNKNOWN_HOSPITAL", 404},
+    {"QUOTA_EXCEEDED", 409},
+    {"CANCEL_CLOSED", 409},
+    {"CANCEL_LIMIT", 429},
+    {"BLACKLISTED", 403},
+    {"ACCOUNT_LIMIT", 409},
+    {"NOT_BOUND", 403},
+    {"NOT_OWNER", 403},
+    {"NOT_SOLD_OUT", 409},
+    {"ALREADY_WAITING", 409},
+    {"NOT_WAITING", 404},
     {"SESSION_UNKNOWN", 500},
     {"REQUEST_TOO_OLD", 500},
     {"REQUEST_MISMATCH", 422},
@@ -1072,7 +1128,9 @@ static void test_err_status(void)
                     gw_err_status(codes[i]), want);
         }
         CHECK_EQ(gw_err_status(codes[i]), want);
-        CHECK_EQ(gw_err_retryable(codes[i]), want == 503 || want == 429);
+        /* CANCEL_LIMIT lasts until the next day: no Retry-After. */
+        CHECK_EQ(gw_err_retryable(codes[i]),
+                 want == 503 || (want == 429 && codes[i] != SLOT_CANCEL_LIMIT));
     }
     CHECK_STR(gw_err_name(9999), "INTERNAL");
 }
@@ -1233,6 +1291,53 @@ struct badCase {
     const char *field;
 };
 
+/* The staff bodies: patient, operator, reason (and a violation's kind). */
+static void test_staff_body(void)
+{
+    struct gw_args a;
+    struct gw_fail f;
+    struct gw_patient_rules pr = {NULL, true};
+    gw_args_init(&a);
+    const char *ok = "{\"patient\":\"patient-0001\",\"kind\":\"no_show\","
+                     "\"operator\":\"nurse.li\",\"reason\":\"\xe7\x88\xbd\"}";
+    CHECK(gw_parse_staff(ok, strlen(ok), &pr, true, &a, &f));
+    CHECK_STR(a.patient, "patient-0001");
+    CHECK_EQ(a.kind, SLOTC_VIOLATION_NO_SHOW);
+    CHECK_STR(a.operator_name, "nurse.li");
+    CHECK_STR(a.reason, "\xe7\x88\xbd");
+    /* kind belongs to a violation only. */
+    CHECK(!gw_parse_staff(ok, strlen(ok), &pr, false, &a, &f));
+    CHECK_EQ(f.code, SLOT_MALFORMED);
+    static const struct badCase bad[] = {
+        {"{\"patient\":\"patient-0001\",\"operator\":\"a\",\"reason\":\"b\"}",
+         SLOT_MALFORMED, "\"kind\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"unpaid\",\"operator\":"
+         "\"a\",\"reason\":\"b\"}",
+         SLOT_INVALID_ARGUMENT, "\"kind\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"other\",\"reason\":\"b\"}",
+         SLOT_MALFORMED, "\"operator\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"other\",\"operator\":"
+         "\"a b\",\"reason\":\"b\"}",
+         SLOT_INVALID_ARGUMENT, "\"operator\""},
+        {"{\"patient\":\"patient-0001\",\"kind\":\"other\",\"operator\":"
+         "\"a\",\"reason\":\"\"}",
+         SLOT_INVALID_ARGUMENT, "\"reason\""},
+        {"{\"kind\":\"other\",\"operator\":\"a\",\"reason\":\"b\"}",
+         SLOT_MALFORMED, "\"patient\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bool parsed =
+            gw_parse_staff(bad[i].in, strlen(bad[i].in), &pr, true, &a, &f);
+        if (parsed || f.code != bad[i].code ||
+            strstr(f.message, bad[i].field) == NULL) {
+            fprintf(stderr, "%s -> %d %s\n", bad[i].in, f.code, f.message);
+        }
+        CHECK(!parsed);
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].field) != NULL);
+    }
+}
+
 typedef bool (*parseFn)(const char *in, size_t len, void *out,
                         struct gw_fail *f);
 
@@ -1277,7 +1382,14 @@ static const char fullRules[] =
     "\"horizon_days\":0,\"cutoff\":true,\"same_day\":false}],"
     "\"eligibility\":[{\"department\":\"\",\"kind\":\"special\","
     "\"channels\":[\"app\",\"window\"]},{\"department\":\"cardio\","
-    "\"kind\":null,\"channels\":[\"online\"]}]}";
+    "\"kind\":null,\"channels\":[\"online\"]}],"
+    "\"quota\":{\"day_normal\":3,\"day_expert\":2,\"dept_expert\":1,"
+    "\"month_normal\":12,\"month_expert\":4},\"cancel\":{"
+    "\"days_before\":1,\"time\":\"15:00\",\"same_day\":true,"
+    "\"limit_per_day\":3},\"blacklist\":{\"threshold\":3,"
+    "\"window_days\":90,\"days\":180,\"exempt\":\"window\","
+    "\"unpaid_is_violation\":true},\"cooldown_ms\":[120000,600000],"
+    "\"account_channels\":\"online\"}";
 
 static void test_rules_json(void)
 {
@@ -1307,7 +1419,33 @@ static void test_rules_json(void)
     CHECK_STR(r.elig[0].names[1], "window");
     CHECK_STR(r.elig[1].department, "cardio");
     CHECK_EQ(r.elig[1].kind, -1);
+    /* The patient rules, in slotctl's shape (slotctl_sched.h). */
+    CHECK_EQ(r.patient.quota_day_normal, 3);
+    CHECK_EQ(r.patient.quota_day_expert, 2);
+    CHECK_EQ(r.patient.quota_dept_expert, 1);
+    CHECK_EQ(r.patient.quota_month_normal, 12);
+    CHECK_EQ(r.patient.quota_month_expert, 4);
+    CHECK_EQ(r.patient.cancel_days_before, 1);
+    CHECK_EQ(r.patient.cancel_minute, 900);
+    CHECK(r.patient.cancel_same_day);
+    CHECK_EQ(r.patient.cancel_limit_day, 3);
+    CHECK_EQ(r.patient.violation_threshold, 3);
+    CHECK_EQ(r.patient.violation_window_days, 90);
+    CHECK_EQ(r.patient.blacklist_days, 180);
+    CHECK_STR(r.patient.blacklist_exempt, "window");
+    CHECK(r.patient.unpaid_is_violation);
+    CHECK_EQ(r.patient.cooldown_min_ms, 120000);
+    CHECK_EQ(r.patient.cooldown_max_ms, 600000);
+    CHECK_STR(r.patient.account_channels, "online");
     checkLibslotRules(&r);
+    /* slotctl reads the same document into the same struct. */
+    json_t *sj = json_loads(fullRules, 0, NULL);
+    struct slotc_rules sr;
+    struct sctl_err se;
+    CHECK(sj != NULL);
+    CHECK_EQ(sctl_rules_parse(sj, &sr, &se), SLOT_OK);
+    CHECK(memcmp(&sr, &r, sizeof r) == 0);
+    json_decref(sj);
     /* JSON -> struct -> JSON: the same bytes (the input is in the output's
      * order), and back to the same struct. */
     struct gw_buf b;
@@ -1327,7 +1465,14 @@ static void test_rules_json(void)
     CHECK_STR(b.p, "{\"utc_offset\":\"+00:00\",\"release_time\":\"00:00\","
                    "\"horizon_days\":0,\"cutoff_time\":null,\"pay_ttl_ms\":0,"
                    "\"pay_ttl_max_ms\":0,\"flow_back\":null,\"groups\":[],"
-                   "\"policies\":[],\"eligibility\":[]}");
+                   "\"policies\":[],\"eligibility\":[],\"quota\":{"
+                   "\"day_normal\":0,\"day_expert\":0,\"dept_expert\":0,"
+                   "\"month_normal\":0,\"month_expert\":0},\"cancel\":{"
+                   "\"days_before\":0,\"time\":null,\"same_day\":false,"
+                   "\"limit_per_day\":0},\"blacklist\":{\"threshold\":0,"
+                   "\"window_days\":30,\"days\":90,\"exempt\":\"\","
+                   "\"unpaid_is_violation\":false},\"cooldown_ms\":[0,0],"
+                   "\"account_channels\":\"\"}");
     gw_buf_free(&b);
     /* Defaults inside entries; the extremes of each range. */
     const char *edge =
@@ -1395,6 +1540,35 @@ static void test_rules_json(void)
         {"{\"flow_back\":{\"time\":\"15:00\",\"x\":1}}", SLOT_MALFORMED,
          "\"flow_back\""},
         {"{\"groups\":{}}", SLOT_MALFORMED, "\"groups\""},
+        /* The patient rules: slotctl's parser and messages (the field's
+         * path first, unquoted). */
+        {"{\"quota\":{\"day_normal\":256}}", SLOT_INVALID_ARGUMENT,
+         "quota.day_normal: "},
+        {"{\"quota\":{\"day_normal\":\"3\"}}", SLOT_MALFORMED,
+         "quota.day_normal: "},
+        {"{\"quota\":{\"weekly\":1}}", SLOT_MALFORMED, "quota.weekly"},
+        {"{\"quota\":3}", SLOT_MALFORMED, "quota: "},
+        {"{\"cancel\":{\"time\":\"25:00\"}}", SLOT_INVALID_ARGUMENT,
+         "cancel.time: "},
+        {"{\"cancel\":{\"limit_per_day\":9}}", SLOT_INVALID_ARGUMENT,
+         "cancel.limit_per_day: "},
+        {"{\"cancel\":{\"days_before\":367}}", SLOT_INVALID_ARGUMENT,
+         "cancel.days_before: "},
+        {"{\"cancel\":{\"same_day\":1}}", SLOT_MALFORMED, "cancel.same_day: "},
+        {"{\"blacklist\":{\"threshold\":9}}", SLOT_INVALID_ARGUMENT,
+         "blacklist.threshold: "},
+        {"{\"blacklist\":{\"window_days\":0}}", SLOT_INVALID_ARGUMENT,
+         "blacklist.window_days: "},
+        {"{\"blacklist\":{\"exempt\":\"Window\"}}", SLOT_INVALID_ARGUMENT,
+         "blacklist.exempt: "},
+        {"{\"cooldown_ms\":[5,1]}", SLOT_INVALID_ARGUMENT, "cooldown_ms: "},
+        {"{\"cooldown_ms\":[0,3600001]}", SLOT_INVALID_ARGUMENT,
+         "cooldown_ms[1]: "},
+        {"{\"cooldown_ms\":[1]}", SLOT_MALFORMED, "cooldown_ms: "},
+        {"{\"account_channels\":\"a b\"}", SLOT_INVALID_ARGUMENT,
+         "account_channels: "},
+        {"{\"account_channels\":\"abcdefghijklmnopq\"}", SLOT_INVALID_ARGUMENT,
+         "account_channels: "},
         {"{\"groups\":[1,2,3,4,5,6,7,8,9]}", SLOT_INVALID_ARGUMENT,
          "\"groups\""},
         {"{\"groups\":[1]}", SLOT_MALFORMED, "\"groups[0]\""},
@@ -1809,7 +1983,8 @@ static void test_pool_schedule(void)
     snprintf(p.pool, sizeof p.pool, "x");
     gw_buf_init(&b, NULL, 0);
     gw_json_pool(&b, &p);
-    CHECK(strstr(b.p, ",\"schedule\":null}") != NULL);
+    CHECK(strstr(b.p, ",\"schedule\":null,\"cooling\":0,\"waiting\":0}") !=
+          NULL);
     gw_buf_free(&b);
     p.scheduled = true;
     snprintf(p.place.hospital, sizeof p.place.hospital, "P");
@@ -1827,13 +2002,15 @@ static void test_pool_schedule(void)
                  "\"2026-12-08\",\"pay_mode\":\"online\",\"visit_slot_ms\":"
                  "0,\"eligible\":[],\"remainder_allow\":[\"window\"],"
                  "\"flow_back_at_ms\":1796569200000,\"flowed_back\":"
-                 "false}}") != NULL);
+                 "false},\"cooling\":0,\"waiting\":0}") != NULL);
     gw_buf_free(&b);
     p.place.flow_due_ms = 0;
     p.place.flowed_back = true;
     gw_buf_init(&b, NULL, 0);
     gw_json_pool(&b, &p);
-    CHECK(strstr(b.p, "\"flow_back_at_ms\":null,\"flowed_back\":true}}") !=
+    CHECK(strstr(
+              b.p,
+              "\"flow_back_at_ms\":null,\"flowed_back\":true},\"cooling\":0") !=
           NULL);
     gw_buf_free(&b);
     /* Claims: the visit window, paid, the bucket. */
@@ -2088,6 +2265,8 @@ static const struct check_case cases[] = {
     {"ident_rules", test_ident_rules},
     {"ident_key", test_ident_key},
     {"ident_secret", test_ident_secret},
+    {"account_key", test_account_key},
+    {"staff_body", test_staff_body},
     {"ident_bodies", test_ident_bodies},
     {NULL, NULL},
 };

@@ -1182,7 +1182,6 @@ static void test_patient_cooldown(void)
     done(&f);
 }
 
-
 static struct slot_cmd waitCmd(uint8_t op, const char *pool,
                                const char *patient, const char *channel)
 {
@@ -1220,16 +1219,16 @@ static void test_patient_waitlist(void)
            SLOT_NOT_SOLD_OUT);
     EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-01", "app"),
            SLOT_PATIENT_HAS_CLAIM);
-    CHECK_EQ(
-        EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-02", "app"),
-               SLOT_OK)
-            .a,
-        1);
-    CHECK_EQ(
-        EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-03", "114"),
-               SLOT_OK)
-            .a,
-        2);
+    CHECK_EQ(EXPECT(&f,
+                    waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-02", "app"),
+                    SLOT_OK)
+                 .a,
+             1);
+    CHECK_EQ(EXPECT(&f,
+                    waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-03", "114"),
+                    SLOT_OK)
+                 .a,
+             2);
     EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-02", "wechat"),
            SLOT_ALREADY_WAITING);
     EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_LEAVE, "p", "patient-03", "app"),
@@ -1241,9 +1240,9 @@ static void test_patient_waitlist(void)
     EXPECT(&f, waitCmd(SLOT_OP_WAITLIST_JOIN, "p", "patient-03", "114"),
            SLOT_OK);
     uint32_t pos, len;
-    CHECK_CODE(
-        ledger_read_waitlist(f.l, str_of("p"), str_of("patient-03"), &pos, &len),
-        SLOT_OK);
+    CHECK_CODE(ledger_read_waitlist(f.l, str_of("p"), str_of("patient-03"),
+                                    &pos, &len),
+               SLOT_OK);
     CHECK(pos == 2 && len == 2);
     /* The cancel offers the slot to the head at once: never free. */
     EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "app", ""), SLOT_OK);
