@@ -539,7 +539,11 @@ struct proc {
     const char *caller;  /* quotas: confirm / release / cancel's channel
                           * (NULL: an administrator, the other workloads) */
     int patient_k;       /* quotas: the holder's number (-1: a waiter) */
-    uint64_t readback;   /* slots: a hold to read back next (its bucket) */
+    /* quotas: the process's own waiter, qwaiter-<slot> (never holds) */
+    int wl_pool;        /* the pool whose list it may be on, or -1 */
+    uint32_t wl_joined; /* pools whose list it joined (one join each: the
+                         * FIFO check needs it) */
+    uint64_t readback;  /* slots: a hold to read back next (its bucket) */
     uint32_t readback_pool;
     int pinned; /* node index, or -1 */
     bool stale;
@@ -667,6 +671,17 @@ static void valueOf(struct proc *p, struct jb *j)
         case F_READ_PINFO:
             jbS(j, "patient", p->patient);
             break;
+        case F_JOIN:
+        case F_LEAVE:
+        case F_READ_WAIT:
+            jbS(j, "pool", pl->name);
+            jbS(j, "patient", p->patient);
+            if (p->f == F_JOIN) {
+                jbS(j, "channel", p->channel);
+            } else if (p->f == F_LEAVE) {
+                jbS(j, "caller", p->caller);
+            }
+            break;
         case F_READ_POOL:
             jbS(j, "pool", pl->name);
             break;
@@ -778,6 +793,13 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
             case F_RULES:
                 jbU(&v, "version", o->version);
                 break;
+            case F_JOIN:
+                jbU(&v, "position", o->position);
+                break;
+            case F_READ_WAIT:
+                jbU(&v, "position", o->position);
+                jbU(&v, "length", o->length);
+                break;
             case F_READ_POOL:
                 if (o->n_pools == 1) {
                     poolJson(&v, &o->pools[0]);
@@ -861,6 +883,33 @@ static void bookedRemove(struct proc *p, uint64_t id)
     }
 }
 
+/* A waiter's claim (an offer: waiters never hold) that the process does
+ * not know yet becomes one of its holds: it confirms or releases it, and
+ * may cancel the booking, like any other. */
+static void waiterOffer(struct proc *p, const struct slotc_claim *cl,
+                        uint32_t pool)
+{
+    if (cl->state != SLOTC_CLAIM_HELD) {
+        return;
+    }
+    for (int i = 0; i < p->n_held; i++) {
+        if (p->held[i].id == cl->id) {
+            return;
+        }
+    }
+    if (p->n_held < HELD_MAX) {
+        struct claim *c = &p->held[p->n_held++];
+        c->id = cl->id;
+        c->pool = pool;
+        c->deadline = cl->deadline_ms;
+        c->channel = "wechat";
+        c->patient = -1;
+    }
+    if ((int)pool == p->wl_pool) {
+        p->wl_pool = -1;
+    }
+}
+
 static void procDone(struct slotc_req *req)
 {
     struct proc *p = req->data;
@@ -908,11 +957,30 @@ static void procDone(struct slotc_req *req)
         }
         case F_READ_PINFO:
             for (uint32_t i = 0; st == SLOT_OK && i < req->out.n_claims; i++) {
+                const struct slotc_claim *cl = &req->out.claims[i];
                 for (uint32_t k = 0; k < n_pools; k++) {
-                    if (strcmp(pools[k].name, req->out.claims[i].pool) == 0) {
-                        idAdd(req->out.claims[i].id, k);
+                    if (strcmp(pools[k].name, cl->pool) == 0) {
+                        idAdd(cl->id, k);
+                        if (p->patient_k < 0) {
+                            waiterOffer(p, cl, k);
+                        }
                     }
                 }
+            }
+            break;
+        case F_JOIN:
+            if (st == SLOT_OK || st == SLOT_OUTCOME_UNKNOWN) {
+                p->wl_pool = (int)p->pool; /* on it, or maybe */
+            }
+            break;
+        case F_LEAVE:
+            if (st == SLOT_OK || st == SLOT_NOT_WAITING) {
+                p->wl_pool = -1;
+            }
+            break;
+        case F_READ_WAIT:
+            if (st == SLOT_OK && req->out.position == 0) {
+                p->wl_pool = -1; /* offered, dropped (or never joined) */
             }
             break;
         case F_RELEASE:
@@ -1007,7 +1075,7 @@ static int pickNode(void)
 #define Q_COOL_MIN_MS  2000
 #define Q_COOL_MAX_MS  6000
 #define Q_PAY_TTL_MS   3000 /* an offer's payment window */
-#define Q_WAITLIST     0    /* waiters join the pools' waitlists */
+#define Q_WAITLIST     1    /* waiters join the pools' waitlists */
 
 static const char *const q_depts[2] = {"int", "sur"};
 
@@ -1162,6 +1230,36 @@ static int setupQuotas(void)
 
 static bool procSubmit(struct proc *p);
 
+/* The process's waiter: joins the list of a sold-out pool it never joined
+ * (NOT_SOLD_OUT otherwise), reads its place and its claims (offers), and
+ * now and then leaves. Through wechat, no account. */
+static void waiterChoose(struct proc *p)
+{
+    snprintf(p->patient, sizeof p->patient, "qwaiter-%02d", p->slot);
+    p->patient_k = -1;
+    p->channel = "wechat";
+    double r = trand_unit(&wrng);
+    if (p->wl_pool >= 0) {
+        p->pool = (uint32_t)p->wl_pool;
+        p->f = r < 0.45 ? F_READ_WAIT : r < 0.9 ? F_READ_PINFO : F_LEAVE;
+        return;
+    }
+    uint32_t left[32];
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < n_pools && k < 32; k++) {
+        if (!(p->wl_joined & (1u << k))) {
+            left[n++] = k;
+        }
+    }
+    if (r < 0.3 || n == 0) {
+        p->f = F_READ_PINFO;
+        return;
+    }
+    p->pool = left[trand_below(&wrng, n)];
+    p->wl_joined |= 1u << p->pool;
+    p->f = F_JOIN;
+}
+
 /* Chooses the next operation of a quotas process: resolve a hold it
  * knows, cancel a booking it knows, or hold / read. */
 static bool quotasStart(struct proc *p)
@@ -1206,7 +1304,9 @@ static bool quotasStart(struct proc *p)
         int k = (int)trand_below(&wrng, Q_HOLDERS);
         qHolder(p->patient, sizeof p->patient, k);
         p->patient_k = k;
-        if (q < 0.65) {
+        if (Q_WAITLIST && q >= 0.82) {
+            waiterChoose(p);
+        } else if (q < 0.6) {
             p->f = F_HOLD;
             p->channel = chans[trand_below(&wrng, 5)];
             if (strcmp(p->channel, "app") == 0) {
@@ -1217,17 +1317,20 @@ static bool quotasStart(struct proc *p)
                 p->account = qAccount(k);
             }
             p->ttl = 1500 + trand_below(&wrng, 3000);
-        } else if (q < 0.82) {
+        } else if (q < 0.7) {
             p->f = F_READ_PINFO;
         } else {
             p->f = F_READ_POOL;
         }
-        if (p->f != F_HOLD && trand_unit(&wrng) < 0.3) {
+        if ((p->f == F_READ_PINFO || p->f == F_READ_POOL ||
+             p->f == F_READ_WAIT) &&
+            trand_unit(&wrng) < 0.3) {
             p->stale = true; /* a replica's state obeys the rules too */
             p->pinned = pickNode();
         }
     }
-    if (p->f == F_CONFIRM || p->f == F_RELEASE || p->f == F_CANCEL) {
+    if (p->f == F_CONFIRM || p->f == F_RELEASE || p->f == F_CANCEL ||
+        p->f == F_LEAVE) {
         p->caller = p->channel;
     }
     return procSubmit(p);
@@ -1403,6 +1506,18 @@ static bool procSubmit(struct proc *p)
             break;
         case F_READ_PINFO:
             rc = slotc_read_patient_info(p->c, &p->req, p->patient, procDone);
+            break;
+        case F_JOIN:
+            rc = slotc_waitlist_join(p->c, &p->req, pl->name, p->patient,
+                                     p->channel, NULL, procDone);
+            break;
+        case F_LEAVE:
+            rc = slotc_waitlist_leave(p->c, &p->req, pl->name, p->patient,
+                                      p->caller, NULL, procDone);
+            break;
+        case F_READ_WAIT:
+            rc = slotc_read_waitlist(p->c, &p->req, pl->name, p->patient,
+                                     procDone);
             break;
         case F_READ_POOL:
             rc = slotc_read_pool(p->c, &p->req, pl->name, procDone);
@@ -2656,6 +2771,23 @@ static void finalPatient(const char *patient)
     writeCompletion(FINAL_PROC, F_READ_PINFO, v.s, &r);
 }
 
+/* A waiter's place on a pool's list through the leader. */
+static void finalWaitlist(const char *patient, uint32_t pool)
+{
+    struct slotc_req r;
+    slotc_req_init(&r);
+    r.timeout_ms = 3000;
+    struct jb v;
+    jbInit(&v);
+    jbS(&v, "pool", pools[pool].name);
+    jbS(&v, "patient", patient);
+    jbB(&v, "final", true);
+    jbEnd(&v);
+    histLine(FINAL_PROC, "invoke", fn_names[F_READ_WAIT], v.s, "");
+    slotc_sync_read_waitlist(syncc, &r, pools[pool].name, patient);
+    writeCompletion(FINAL_PROC, F_READ_WAIT, v.s, &r);
+}
+
 static void finalReads(void)
 {
     /* Through the leader: linearizable, part of the checked history. */
@@ -2664,11 +2796,24 @@ static void finalReads(void)
             finalRead(FINAL_PROC, F_READ_POOL, -1, p, 0);
         }
     }
-    /* quotas: every holder's active claims, through the leader */
+    /* quotas: every holder's and waiter's active claims, and each
+     * waiter's place on every list it joined, through the leader */
     for (int k = 0; opt.workload == W_QUOTAS && k < Q_HOLDERS; k++) {
         char pat[32];
         qHolder(pat, sizeof pat, k);
         finalPatient(pat);
+    }
+    for (int i = 0; opt.workload == W_QUOTAS && i < opt.procs; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, "qwaiter-%02d", i);
+        for (uint32_t k = 0; k < n_pools && k < 32; k++) {
+            if (procs[i].wl_joined & (1u << k)) {
+                finalWaitlist(pat, k);
+            }
+        }
+        if (procs[i].wl_joined != 0) {
+            finalPatient(pat);
+        }
     }
     /* Each voter's own state. */
     for (int i = 0; i < opt.nodes; i++) {
@@ -2905,6 +3050,7 @@ int main(int argc, char **argv)
         struct proc *p = &procs[i];
         p->slot = i;
         p->id = i;
+        p->wl_pool = -1;
         p->c = clients[i % opt.conns];
         uv_timer_init(&loop, &p->timer);
         p->timer.data = p;
