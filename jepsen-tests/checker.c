@@ -157,12 +157,14 @@ static json_t *vjson(int v)
 static bool isCommand(int f)
 {
     return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM ||
-           f == HF_RELEASE || f == HF_CANCEL || f == HF_RULES;
+           f == HF_RELEASE || f == HF_CANCEL || f == HF_RULES || f == HF_JOIN ||
+           f == HF_LEAVE;
 }
 
 static bool isRead(int f)
 {
-    return f == HF_READ_POOL || f == HF_READ_PATIENT || f == HF_READ_HOLD;
+    return f == HF_READ_POOL || f == HF_READ_PATIENT || f == HF_READ_HOLD ||
+           f == HF_READ_PINFO || f == HF_READ_WAIT;
 }
 
 static bool isClientOp(const struct h_op *op)
@@ -721,17 +723,20 @@ static void checkConservation(struct check *c, struct imap *holds)
         reads++;
         int p = poolIndex(op->pool);
         char msg[300];
-        if ((uint64_t)op->r_free + op->r_held + op->r_booked != op->r_cap ||
+        if ((uint64_t)op->r_free + op->r_held + op->r_booked + op->r_cooling !=
+                op->r_cap ||
             (p >= 0 && cap[p] != 0 && op->r_cap != cap[p])) {
             snprintf(msg, sizeof msg,
-                     "free %u + held %u + booked %u != capacity %u (created "
-                     "with %u)%s",
-                     op->r_free, op->r_held, op->r_booked, op->r_cap,
-                     p >= 0 ? cap[p] : 0, op->stale ? " (stale read)" : "");
+                     "free %u + held %u + booked %u + cooling %u != capacity "
+                     "%u (created with %u)%s",
+                     op->r_free, op->r_held, op->r_booked, op->r_cooling,
+                     op->r_cap, p >= 0 ? cap[p] : 0,
+                     op->stale ? " (stale read)" : "");
             anomaly(c, "counters", op->pool, msg, op, NULL, NULL);
         } else if (op->has_buckets &&
                    (op->b_cap != op->r_cap || op->b_free != op->r_free ||
-                    op->b_held != op->r_held || op->b_booked != op->r_booked)) {
+                    op->b_held != op->r_held || op->b_booked != op->r_booked ||
+                    op->b_cooling != op->r_cooling)) {
             snprintf(msg, sizeof msg,
                      "buckets sum to capacity %u free %u held %u booked %u, "
                      "the pool says "
@@ -864,7 +869,7 @@ static void checkConservation(struct check *c, struct imap *holds)
                 if (other >= 0 && H->ops[other].claim.id != cl->id) {
                     char msg[300];
                     snprintf(msg, sizeof msg,
-                             "node %s: patient %s has claims %" PRIu64
+                             "node %.72s: patient %s has claims %" PRIu64
                              " and %" PRIu64 " live in the final state",
                              nodes[nd], cl->patient, H->ops[other].claim.id,
                              cl->id);
@@ -879,7 +884,7 @@ static void checkConservation(struct check *c, struct imap *holds)
                     if (ov >= 0 && H->ops[ov].claim.id != cl->id) {
                         char msg[300];
                         snprintf(msg, sizeof msg,
-                                 "node %s: bookings %" PRIu64 " and %" PRIu64
+                                 "node %.72s: bookings %" PRIu64 " and %" PRIu64
                                  " share visit number %u",
                                  nodes[nd], H->ops[ov].claim.id, cl->id,
                                  cl->visit);
@@ -894,7 +899,7 @@ static void checkConservation(struct check *c, struct imap *holds)
             if (pc > 0 && booked > pc) {
                 char msg[200];
                 snprintf(msg, sizeof msg,
-                         "node %s: %d bookings in a pool of capacity %d",
+                         "node %.72s: %d bookings in a pool of capacity %d",
                          nodes[nd], booked, pc);
                 anomaly(c, "overbooked", pool_names[p], msg, pool_read, NULL,
                         NULL);
@@ -904,10 +909,11 @@ static void checkConservation(struct check *c, struct imap *holds)
                  * (holds of info operations whose id nobody saw) but not
                  * smaller */
                 char msg[200];
-                snprintf(msg, sizeof msg,
-                         "node %s: %d bookings read by id, but the pool counts "
-                         "%d booked",
-                         nodes[nd], booked, counter);
+                snprintf(
+                    msg, sizeof msg,
+                    "node %.72s: %d bookings read by id, but the pool counts "
+                    "%d booked",
+                    nodes[nd], booked, counter);
                 anomaly(c, "booked-counter", pool_names[p], msg, pool_read,
                         NULL, NULL);
             }
@@ -1393,15 +1399,16 @@ static void checkBuckets(struct check *c)
             reads++;
             bool names = op->n_rb == pl->n_shares;
             uint64_t sum = op->rrem.cap;
-            bool counts =
-                (uint64_t)op->rrem.free + op->rrem.held + op->rrem.booked ==
-                op->rrem.cap;
+            bool counts = (uint64_t)op->rrem.free + op->rrem.held +
+                              op->rrem.booked + op->rrem.cooling ==
+                          op->rrem.cap;
             for (int s = 0; s < op->n_rb; s++) {
                 const struct h_bucket *b = &op->rb[s];
                 names = names && s < pl->n_shares &&
                         strcmp(b->name, pl->share[s]) == 0;
-                counts =
-                    counts && (uint64_t)b->free + b->held + b->booked == b->cap;
+                counts = counts &&
+                         (uint64_t)b->free + b->held + b->booked + b->cooling ==
+                             b->cap;
                 sum += b->cap;
             }
             if (!names) {
@@ -1881,6 +1888,622 @@ static void checkCrashes(struct check *c)
     json_object_set_new(c->j, "crashes", json_integer(n));
 }
 
+/* ---- the quotas workload: quotas, cool-down, waitlist FIFO ---------------
+ * The patient rules (node/ledger/ledger.h, "Patients, accounts and the
+ * anti-scalper rules", "Waitlists") of one hospital, judged from the
+ * history alone. Each check uses only what is certain, so an operation
+ * of unknown outcome can hide an anomaly but never invent one.
+ *
+ * A claim's certain life: an acknowledged hold is active (HELD before its
+ * deadline, or BOOKED) from its ledger time (exact, retries included) to
+ * the earliest instant its end may have come: its deadline unless a
+ * confirm of it was acknowledged; an acknowledged release or cancel; a
+ * release or cancel of unknown outcome ends it at once (it may have
+ * applied at any time after the hold: a cancel after an acknowledged
+ * confirm, at the confirm). Lives are half-open [start, end): an end and
+ * a start at the same ledger millisecond do not overlap (either order is
+ * possible within one millisecond), two starts at one millisecond do
+ * (whichever came second saw the first). Holds of unknown outcome, and
+ * claims the history only read (waitlist offers), add nothing: they can
+ * only make the true count larger than the one checked.
+ *
+ *   quotas    at no ledger time does a patient have more certain lives in
+ *             one window than the rule sets allow (per visit day and
+ *             class, per department and day for expert pools, per
+ *             calendar month and class; the largest quota of any rule set
+ *             that may have been in force). And no read of a patient's
+ *             claims (any node: each applied prefix must obey the rules)
+ *             shows more active claims in a window than that.
+ *   cooldown  per pool, at no ledger time are more slots certainly taken
+ *             than its capacity, counting the certain lives of its claims
+ *             and, for each acknowledged cancel of a booking of an
+ *             acknowledged hold at ledger time T, its slot from T to T +
+ *             the smallest cool-down minimum of the rule sets (ledger.h:
+ *             the slot cools until at least then, or is offered to a
+ *             waiting patient, whose claim, released or lapsed, cools from
+ *             T as well: the slot is taken throughout, whoever has it).
+ *             A hold that succeeds while that is full took a cooling slot
+ *             (or one that was never free).
+ *   waitlist  FIFO: a patient P got an offer (a claim of P in a pool P
+ *             joined the list of, that no hold of P made: P never holds
+ *             there), seen by a read at index i (so made by then); Q
+ *             joined that list before P (ledger time); a read at an index
+ *             at or after i shows Q still on the list. With one join of
+ *             each of P and Q there, Q was on the list throughout, ahead
+ *             of P: the ledger gives the slot to the head, and drops (does
+ *             not skip) a head it refuses, so Q should have had the
+ *             offer. Patients with more than one join of the pool, or a
+ *             join of unknown outcome, are left out.
+ */
+
+static bool quotas_mode;
+
+/* The patient rules that may have been in force: per quota the largest of
+ * any rule set (0: some set has no limit), the smallest cool-down
+ * minimum. */
+static struct {
+    bool known;
+    uint32_t quota[5];
+    uint32_t cool_min_ms;
+} prules;
+
+/* What the quotas workload's checks saw (the coverage floor). */
+static struct {
+    int refusals;     /* QUOTA_EXCEEDED answers */
+    int lives;        /* certain lives checked */
+    int pinfo_reads;  /* patient reads checked */
+    int cancels;      /* cooling intervals (acknowledged cancels) */
+    int cool_refused; /* SOLD_OUT while a cooling interval was open */
+    int joins;        /* acknowledged waitlist joins */
+    int offers;       /* offers seen */
+    int fifo_pairs;   /* (offer, earlier joiner still waiting) comparisons */
+} qev;
+
+enum {
+    QU_DAY_NORMAL,
+    QU_DAY_EXPERT,
+    QU_DEPT_EXPERT,
+    QU_MONTH_NORMAL,
+    QU_MONTH_EXPERT
+};
+
+static void collectPatientRules(void)
+{
+    for (int i = 0; i < n_rules_ops; i++) {
+        const struct h_sched *r = rules_ops[i]->sched;
+        uint32_t q[5] = {0}, cmin = 0;
+        if (r->has_patient) {
+            memcpy(q, r->quota, sizeof q);
+            cmin = r->cool_min_ms;
+        }
+        for (int k = 0; k < 5; k++) {
+            uint32_t have = prules.quota[k];
+            prules.quota[k] = !prules.known            ? q[k]
+                              : have == 0 || q[k] == 0 ? 0
+                              : have > q[k]            ? have
+                                                       : q[k];
+        }
+        prules.cool_min_ms = !prules.known || cmin < prules.cool_min_ms
+                                 ? cmin
+                                 : prules.cool_min_ms;
+        prules.known = true;
+    }
+}
+
+static uint64_t fnv(const char *s, uint64_t h)
+{
+    for (; *s; s++) {
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Year * 12 + month of a day number (days since 1970-01-01; civil
+ * calendar, H. Hinnant's days_from_civil inverted). */
+static uint32_t monthOf(uint32_t day)
+{
+    int64_t z = (int64_t)day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    return (uint32_t)((y + (m <= 2)) * 12 + m - 1);
+}
+
+/* A scheduled pool's class and place (NULL: not one). */
+static const struct h_sched *poolSched(int p)
+{
+    return p >= 0 && pool_place[p] != NULL ? pool_place[p]->sched : NULL;
+}
+
+static bool isExpert(int kind)
+{
+    return kind != 0; /* every kind but normal (ledger.h) */
+}
+
+/* One certain life (a claim of an acknowledged hold), or a cooling
+ * interval of a cancelled booking's slot. */
+struct qlife {
+    int pool;
+    const struct h_op *hold;   /* the hold (cooling: the cancelled one's) */
+    const struct h_op *end_op; /* what ended it (NULL: its deadline) */
+    uint64_t start, end;       /* ledger time, [start, end) */
+    bool cooling;
+};
+
+/* A window entry: one life in one window (group) with its limit. */
+struct qentry {
+    uint64_t group;
+    uint32_t limit;
+    int kind; /* QU_*; -1: a pool's capacity */
+    int life;
+};
+
+static struct qlife *qlives;
+static int n_qlives;
+
+static int qentryCmp(const void *a, const void *b)
+{
+    const struct qentry *x = a, *y = b;
+    if (x->group != y->group) {
+        return x->group < y->group ? -1 : 1;
+    }
+    uint64_t sx = qlives[x->life].start, sy = qlives[y->life].start;
+    if (sx != sy) {
+        return sx < sy ? -1 : 1;
+    }
+    /* at one millisecond: cooling first (a cancel before the hold that
+     * found it cooling is the order that can be blamed) */
+    return (int)qlives[y->life].cooling - (int)qlives[x->life].cooling;
+}
+
+static const char *const quota_names[] = {
+    "day_normal", "day_expert", "dept_expert", "month_normal", "month_expert"};
+
+/* Builds the certain lives of the claims of acknowledged holds, and the
+ * cooling intervals of acknowledged cancels of their bookings. */
+static void collectLives(void)
+{
+    qlives = calloc(2 * (size_t)H->n_ops + 1, sizeof *qlives);
+    struct imap of;
+    imapInit(&of, (size_t)H->n_ops);
+    /* per life: booked (an acknowledged confirm) at, cancels */
+    uint64_t *booked = calloc((size_t)H->n_ops + 1, sizeof *booked);
+    const struct h_op **cancel = calloc((size_t)H->n_ops + 1, sizeof *cancel);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->f != HF_HOLD || op->type != H_OK ||
+            op->hold_id == 0 || imapGet(&of, op->hold_id) >= 0) {
+            continue;
+        }
+        struct qlife *l = &qlives[n_qlives];
+        l->pool = poolIndex(op->pool);
+        l->hold = op;
+        l->start = op->ltime;
+        l->end = op->deadline;
+        imapPut(&of, op->hold_id, n_qlives++);
+    }
+    int n_holds = n_qlives;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int k = isClientOp(op) && op->f == HF_CONFIRM && op->type == H_OK
+                    ? imapGet(&of, op->id)
+                    : -1;
+        if (k >= 0 && (booked[k] == 0 || op->ltime < booked[k])) {
+            booked[k] = op->ltime;
+        }
+    }
+    for (int k = 0; k < n_holds; k++) {
+        if (booked[k] != 0) {
+            qlives[k].end = UINT64_MAX;
+        }
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int k = isClientOp(op) && (op->f == HF_RELEASE || op->f == HF_CANCEL)
+                    ? imapGet(&of, op->id)
+                    : -1;
+        if (k < 0 || history_unobserved_fail(op) || op->type == H_FAIL) {
+            continue;
+        }
+        struct qlife *l = &qlives[k];
+        uint64_t e = op->type == H_OK                       ? op->ltime
+                     : op->f == HF_CANCEL && booked[k] != 0 ? booked[k]
+                                                            : l->start;
+        if (e < l->end) {
+            l->end = e;
+            l->end_op = op;
+        }
+        if (op->f == HF_CANCEL && op->type == H_OK &&
+            (cancel[k] == NULL || op->ltime < cancel[k]->ltime)) {
+            cancel[k] = op;
+        }
+    }
+    for (int k = 0; k < n_holds && prules.cool_min_ms > 0; k++) {
+        if (cancel[k] == NULL) {
+            continue;
+        }
+        struct qlife *l = &qlives[n_qlives++];
+        l->pool = qlives[k].pool;
+        l->hold = qlives[k].hold;
+        l->end_op = cancel[k];
+        l->start = cancel[k]->ltime;
+        l->end = cancel[k]->ltime + prules.cool_min_ms;
+        l->cooling = true;
+        qev.cancels++;
+    }
+    free(booked);
+    free(cancel);
+    imapFree(&of);
+}
+
+/* Sweeps each group of entries (sorted) and reports every entry that
+ * starts while `limit` others are certainly live in its group. */
+static void sweepWindows(struct check *c, struct qentry *e, int n, bool pools)
+{
+    qsort(e, (size_t)n, sizeof *e, qentryCmp);
+    int *act = malloc(((size_t)n + 1) * sizeof *act);
+    int n_act = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || e[i].group != e[i - 1].group) {
+            n_act = 0;
+        }
+        const struct qlife *l = &qlives[e[i].life];
+        int keep = 0;
+        for (int a = 0; a < n_act; a++) {
+            if (qlives[act[a]].end > l->start) {
+                act[keep++] = act[a];
+            }
+        }
+        n_act = keep;
+        if ((uint32_t)n_act >= e[i].limit && (!pools || !l->cooling)) {
+            /* the witnesses: a cooling interval first, else the latest */
+            const struct qlife *w = &qlives[act[n_act - 1]];
+            for (int a = 0; a < n_act; a++) {
+                if (qlives[act[a]].cooling) {
+                    w = &qlives[act[a]];
+                }
+            }
+            char msg[600];
+            const struct h_sched *s = poolSched(l->pool);
+            if (!pools) {
+                snprintf(msg, sizeof msg,
+                         "patient %s got hold %" PRIu64 " (pool %s, day %u) at "
+                         "ledger time %" PRIu64 " while %d claims of the "
+                         "same %s window were certainly active (quota %u)",
+                         l->hold->patient, l->hold->hold_id, l->hold->pool,
+                         s ? s->day : 0, l->start, n_act,
+                         quota_names[e[i].kind], e[i].limit);
+                anomaly(c, "over-quota", l->hold->pool, msg, w->hold, l->hold,
+                        w->end_op);
+            } else {
+                snprintf(msg, sizeof msg,
+                         "hold %" PRIu64 " succeeded at ledger time %" PRIu64
+                         " while %d of the pool's %u slots were certainly "
+                         "taken%s",
+                         l->hold->hold_id, l->start, n_act, e[i].limit,
+                         w->cooling ? ", one by a slot cooling after a cancel "
+                                      "(within the cool-down minimum)"
+                                    : "");
+                anomaly(c, w->cooling ? "within-cooldown" : "overfull",
+                        l->hold->pool, msg, w->hold,
+                        w->cooling ? w->end_op : NULL, l->hold);
+            }
+        }
+        if (l->end > l->start) {
+            act[n_act++] = e[i].life;
+        }
+    }
+    free(act);
+}
+
+/* The windows of a claim of patient `pat` in pool p, with their limits:
+ * writes up to 3 entries for life k. */
+static int windowsOf(int p, const char *pat, int k, struct qentry *out)
+{
+    const struct h_sched *s = poolSched(p);
+    if (s == NULL) {
+        return 0;
+    }
+    bool ex = isExpert(s->kind);
+    uint64_t base = fnv(s->hospital, fnv(pat, 1469598103934665603ull));
+    int n = 0;
+    int kinds[3] = {ex ? QU_DAY_EXPERT : QU_DAY_NORMAL,
+                    ex ? QU_DEPT_EXPERT : -1,
+                    ex ? QU_MONTH_EXPERT : QU_MONTH_NORMAL};
+    for (int w = 0; w < 3; w++) {
+        if (kinds[w] < 0 || prules.quota[kinds[w]] == 0) {
+            continue;
+        }
+        uint64_t g = (base ^ (uint64_t)kinds[w]) * 1099511628211ull;
+        g = (g ^ (kinds[w] >= QU_MONTH_NORMAL ? monthOf(s->day) : s->day)) *
+            1099511628211ull;
+        if (kinds[w] == QU_DEPT_EXPERT) {
+            g = fnv(s->dept, g);
+        }
+        out[n].group = g;
+        out[n].limit = prules.quota[kinds[w]];
+        out[n].kind = kinds[w];
+        out[n].life = k;
+        n++;
+    }
+    return n;
+}
+
+static void checkQuotas(struct check *c)
+{
+    if (!prules.known) {
+        unknown(c, "no rule set in the history: the quotas are unknown");
+        return;
+    }
+    struct qentry *e = malloc(3 * ((size_t)n_qlives + 1) * sizeof *e);
+    int n = 0;
+    for (int k = 0; k < n_qlives; k++) {
+        const struct qlife *l = &qlives[k];
+        if (!l->cooling) {
+            qev.lives++;
+            n += windowsOf(l->pool, l->hold->patient, k, e + n);
+        }
+    }
+    sweepWindows(c, e, n, false);
+    free(e);
+    /* Reads of a patient's active claims. */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f == HF_HOLD && op->type == H_FAIL && op->observed &&
+            op->err == SLOT_QUOTA_EXCEEDED) {
+            qev.refusals++;
+        }
+        if (op->f != HF_READ_PINFO || op->type != H_OK || op->n_claims < 2) {
+            continue;
+        }
+        qev.pinfo_reads++;
+        struct qentry w[3 * 64];
+        int nw = 0;
+        for (int k = 0; k < op->n_claims && k < 64; k++) {
+            const struct h_claimv *cl = &op->claims[k];
+            if (cl->state == HC_HELD || cl->state == HC_BOOKED) {
+                nw += windowsOf(poolIndex(cl->pool), op->patient, k, w + nw);
+            }
+        }
+        for (int a = 0; a < nw; a++) {
+            uint32_t cnt = 0;
+            for (int b = 0; b < nw; b++) {
+                cnt += w[b].group == w[a].group;
+            }
+            if (cnt > w[a].limit) {
+                char msg[300];
+                snprintf(msg, sizeof msg,
+                         "a read of patient %s (index %" PRIu64
+                         "%s) shows %u active claims in one %s window "
+                         "(quota %u)",
+                         op->patient, op->index, op->stale ? ", stale" : "",
+                         cnt, quota_names[w[a].kind], w[a].limit);
+                anomaly(c, "read-over-quota", op->claims[w[a].life].pool, msg,
+                        op, NULL, NULL);
+                break;
+            }
+        }
+    }
+    json_object_set_new(c->j, "lives", json_integer(qev.lives));
+    json_object_set_new(c->j, "refusals", json_integer(qev.refusals));
+    json_object_set_new(c->j, "patient_reads", json_integer(qev.pinfo_reads));
+    json_t *q = json_array();
+    for (int k = 0; k < 5; k++) {
+        json_array_append_new(q, json_integer(prules.quota[k]));
+    }
+    json_object_set_new(c->j, "quotas", q);
+}
+
+static void checkCooldown(struct check *c)
+{
+    if (!prules.known) {
+        unknown(c, "no rule set in the history: the cool-down is unknown");
+        return;
+    }
+    struct qentry *e = malloc(((size_t)n_qlives + 1) * sizeof *e);
+    int n = 0;
+    for (int k = 0; k < n_qlives; k++) {
+        const struct qlife *l = &qlives[k];
+        if (l->pool < 0 || pool_place[l->pool] == NULL ||
+            pool_place[l->pool]->capacity == 0) {
+            continue;
+        }
+        e[n].group = (uint64_t)l->pool;
+        e[n].limit = pool_place[l->pool]->capacity;
+        e[n].kind = -1;
+        e[n].life = k;
+        n++;
+    }
+    sweepWindows(c, e, n, true);
+    free(e);
+    /* SOLD_OUT while a cooling interval of the pool was open: the
+     * cool-down at work (coverage). */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_HOLD || op->type != H_FAIL || !op->observed ||
+            op->err != SLOT_SOLD_OUT) {
+            continue;
+        }
+        int p = poolIndex(op->pool);
+        for (int k = 0; k < n_qlives; k++) {
+            const struct qlife *l = &qlives[k];
+            if (l->cooling && l->pool == p && l->start < op->ltime &&
+                op->ltime < l->end) {
+                qev.cool_refused++;
+                break;
+            }
+        }
+    }
+    json_object_set_new(c->j, "cool_min_ms", json_integer(prules.cool_min_ms));
+    json_object_set_new(c->j, "cooling_intervals", json_integer(qev.cancels));
+    json_object_set_new(c->j, "sold_out_while_cooling",
+                        json_integer(qev.cool_refused));
+}
+
+/* Waitlist joins per (pool, patient): the one join, or -1 (none or more
+ * than one). */
+static int joinOf(int p, const char *patient, const int *jp, const int *jn,
+                  int n_j)
+{
+    int found = -1;
+    for (int i = 0; i < n_j; i++) {
+        const struct h_op *op = &H->ops[jp[i]];
+        if (poolIndex(op->pool) == p && strcmp(op->patient, patient) == 0) {
+            if (found >= 0 || jn[i] != 1) {
+                return -1;
+            }
+            found = jp[i];
+        }
+    }
+    return found >= 0 && H->ops[found].type == H_OK ? found : -1;
+}
+
+static void checkWaitlist(struct check *c)
+{
+    /* Join ops, one per (pool, patient) key, with how many there were. */
+    int *jp = malloc(((size_t)H->n_ops + 1) * sizeof *jp);
+    int *jn = calloc((size_t)H->n_ops + 1, sizeof *jn);
+    int n_j = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->f != HF_JOIN ||
+            history_unobserved_fail(op)) {
+            continue;
+        }
+        qev.joins += op->type == H_OK;
+        int k = 0;
+        while (k < n_j && !(strcmp(H->ops[jp[k]].pool, op->pool) == 0 &&
+                            strcmp(H->ops[jp[k]].patient, op->patient) == 0)) {
+            k++;
+        }
+        if (k == n_j) {
+            jp[n_j++] = i;
+        }
+        jn[k]++;
+    }
+    struct imap seen;
+    imapInit(&seen, 64);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *rd = &H->ops[i];
+        if ((rd->f != HF_READ_PINFO && rd->f != HF_READ_HOLD) ||
+            rd->type != H_OK) {
+            continue;
+        }
+        for (int k = 0; k < rd->n_claims; k++) {
+            const struct h_claimv *cl =
+                rd->f == HF_READ_PINFO ? &rd->claims[k] : &rd->claim;
+            const char *pool = cl->pool[0] ? cl->pool : rd->pool;
+            int p = poolIndex(pool);
+            if (p < 0 || cl->held_at == 0 || imapGet(&seen, cl->id) >= 0) {
+                continue;
+            }
+            imapPut(&seen, cl->id, i);
+            int pj = joinOf(p, cl->patient, jp, jn, n_j);
+            if (pj < 0 || H->ops[pj].ltime >= cl->held_at) {
+                continue;
+            }
+            /* no hold of P in p at all: the claim is an offer */
+            bool held = false;
+            for (int h = 0; h < H->n_ops && !held; h++) {
+                const struct h_op *op = &H->ops[h];
+                held = isClientOp(op) && op->f == HF_HOLD &&
+                       strcmp(op->patient, cl->patient) == 0 &&
+                       strcmp(op->pool, pool) == 0;
+            }
+            if (held) {
+                continue;
+            }
+            qev.offers++;
+            /* the first read that shows it: the offer was made by then */
+            const struct h_op *first = rd;
+            for (int h = 0; h < H->n_ops; h++) {
+                const struct h_op *op = &H->ops[h];
+                if ((op->f != HF_READ_PINFO && op->f != HF_READ_HOLD) ||
+                    op->type != H_OK || op->index >= first->index) {
+                    continue;
+                }
+                for (int m = 0; m < op->n_claims; m++) {
+                    const struct h_claimv *o =
+                        op->f == HF_READ_PINFO ? &op->claims[m] : &op->claim;
+                    if (o->id == cl->id) {
+                        first = op;
+                    }
+                }
+            }
+            const struct h_op *pjo = &H->ops[pj];
+            for (int q = 0; q < n_j; q++) {
+                const struct h_op *qj = &H->ops[jp[q]];
+                if (poolIndex(qj->pool) != p || jn[q] != 1 ||
+                    qj->type != H_OK || qj->ltime >= pjo->ltime ||
+                    strcmp(qj->patient, cl->patient) == 0) {
+                    continue;
+                }
+                /* a read showing Q still waiting after the cancel */
+                const struct h_op *w = NULL;
+                for (int h = 0; h < H->n_ops && w == NULL; h++) {
+                    const struct h_op *op = &H->ops[h];
+                    if (op->f == HF_READ_WAIT && op->type == H_OK &&
+                        op->position > 0 && op->index >= first->index &&
+                        poolIndex(op->pool) == p &&
+                        strcmp(op->patient, qj->patient) == 0) {
+                        w = op;
+                    }
+                }
+                qev.fifo_pairs++;
+                if (w == NULL) {
+                    continue;
+                }
+                char msg[600];
+                snprintf(
+                    msg, sizeof msg,
+                    "patient %s got the offer %" PRIu64 " (held at %" PRIu64
+                    ", read at index %" PRIu64
+                    "), while %s, who joined the list earlier (ledger "
+                    "time %" PRIu64 " < %" PRIu64
+                    "), was still waiting at index %" PRIu64 " (position %u)",
+                    cl->patient, cl->id, cl->held_at, first->index, qj->patient,
+                    qj->ltime, pjo->ltime, w->index, w->position);
+                anomaly(c, "not-fifo", pool, msg, qj, first, w);
+            }
+        }
+    }
+    imapFree(&seen);
+    free(jp);
+    free(jn);
+    json_object_set_new(c->j, "joins", json_integer(qev.joins));
+    json_object_set_new(c->j, "offers", json_integer(qev.offers));
+    json_object_set_new(c->j, "pairs", json_integer(qev.fifo_pairs));
+}
+
+/* The quotas workload exercised its rules: quotas refused holds, cancels
+ * cooled slots, waitlists made offers (when the plan says it joins
+ * them). */
+static void coverQuotas(struct check *c, bool waitlist)
+{
+    json_t *q = json_object();
+    json_object_set_new(c->j, "quotas", q);
+    json_object_set_new(q, "quota_refusals", json_integer(qev.refusals));
+    json_object_set_new(q, "cooling_intervals", json_integer(qev.cancels));
+    json_object_set_new(q, "sold_out_while_cooling",
+                        json_integer(qev.cool_refused));
+    json_object_set_new(q, "joins", json_integer(qev.joins));
+    json_object_set_new(q, "offers", json_integer(qev.offers));
+    if (qev.refusals == 0) {
+        unknown(c, "no hold was refused QUOTA_EXCEEDED (quotas untested)");
+    }
+    if (qev.cancels == 0) {
+        unknown(c, "no acknowledged cancel under a cool-down (cool-down "
+                   "untested)");
+    }
+    if (waitlist && qev.offers == 0) {
+        unknown(c, "no waitlist offer was seen (waitlist untested)");
+    }
+}
+
 /* ---- coverage: the floor under every verdict
  * ----------------------------------------------- A history proves nothing
  * about the cluster when nothing succeeded, when the final phase (where lost
@@ -2173,7 +2796,11 @@ static void checkCoverage(struct check *c)
     json_t *pv = plan != NULL ? json_object_get(plan->ret, "value") : NULL;
     coverFinal(c, (int)json_integer_value(json_object_get(pv, "nodes")));
     coverNemesis(c, plan);
-    coverSched(c, json_is_true(json_object_get(pv, "sched")));
+    if (quotas_mode) {
+        coverQuotas(c, json_is_true(json_object_get(pv, "waitlist")));
+    } else {
+        coverSched(c, json_is_true(json_object_get(pv, "sched")));
+    }
 }
 
 /* ---- counter ------------------------------------------------------------- */
@@ -2714,9 +3341,31 @@ int main(int argc, char **argv)
         }
         collectRules();
         collectClaims();
-        struct check cs[10];
+        json_t *pv = NULL;
+        for (int i = 0; i < H->n_ops && pv == NULL; i++) {
+            if (H->ops[i].process < 0 && strcmp(H->ops[i].fname, "plan") == 0) {
+                pv = json_object_get(H->ops[i].ret, "value");
+            }
+        }
+        const char *pw = json_string_value(json_object_get(pv, "workload"));
+        quotas_mode = strcmp(opt.workload, "quotas") == 0 ||
+                      (pw != NULL && strcmp(pw, "quotas") == 0);
+        collectPatientRules();
+        collectLives();
+        struct check cs[13];
         int nc = 0;
-        if (!counter) {
+        if (quotas_mode) {
+            /* The pool model (model.h) knows neither quotas (a hold's
+             * answer depends on the patient's other pools) nor cool-downs
+             * and offers (a cancel's slot is not free): the patient rules
+             * have their own checks instead. */
+            checkInit(&cs[nc], "quotas");
+            checkQuotas(&cs[nc++]);
+            checkInit(&cs[nc], "cooldown");
+            checkCooldown(&cs[nc++]);
+            checkInit(&cs[nc], "waitlist");
+            checkWaitlist(&cs[nc++]);
+        } else if (!counter) {
             checkInit(&cs[nc], "linearizable");
             checkLinear(&cs[nc++]);
         } else {
@@ -2744,6 +3393,7 @@ int main(int argc, char **argv)
         imapFree(&holds);
         imapFree(&crec_of);
         free(crecs);
+        free(qlives);
         free(rules_ops);
         for (int i = 0; i < nc; i++) {
             json_object_set_new(cs[i].j, "valid", vjson(cs[i].verdict));

@@ -58,9 +58,10 @@ extern char **environ;
 #define FINAL_PROC 100000 /* final reads: process FINAL_PROC + node */
 #define SETUP_PROC 99999
 
-enum workload { W_SLOTS, W_CONSERVATION, W_BOOKINGS, W_COUNTER };
+enum workload { W_SLOTS, W_CONSERVATION, W_BOOKINGS, W_COUNTER, W_QUOTAS };
 static const char *const workload_names[] = {"slots", "conservation",
-                                             "bookings", "counter"};
+                                             "bookings", "counter", "quotas"};
+#define N_WORKLOADS 5
 
 enum fn {
     F_CREATE,
@@ -73,10 +74,17 @@ enum fn {
     F_READ_HOLD,
     F_STATUS,
     F_RULES,
+    F_READ_PINFO,
+    F_JOIN,
+    F_LEAVE,
+    F_READ_WAIT,
+    F_BIND,
 };
 static const char *const fn_names[] = {
-    "create",    "hold",         "confirm",   "release", "cancel",
-    "read_pool", "read_patient", "read_hold", "status",  "rules"};
+    "create",         "hold",          "confirm",           "release",
+    "cancel",         "read_pool",     "read_patient",      "read_hold",
+    "status",         "rules",         "read_patient_info", "waitlist_join",
+    "waitlist_leave", "read_waitlist", "account_bind"};
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -146,7 +154,7 @@ static void logf_(const char *fmt, ...)
 /* A tiny JSON object builder into a fixed buffer (values are numbers and
  * strings of safe charsets: pool ids, patient keys, node addresses). */
 struct jb {
-    char s[1024];
+    char s[4096];
     size_t n;
 };
 
@@ -339,8 +347,11 @@ struct pool {
     uint32_t ops;
     uint32_t patients;     /* patient keys used in this pool: 0..patients-1 */
     uint32_t next_patient; /* counter workload: a fresh patient per add */
-    /* slots workload: a scheduled pool of HOSPITAL (place) */
+    /* slots workload: a scheduled pool of HOSPITAL (place); quotas: of
+     * QHOSPITAL */
     bool place;
+    const char *hospital;
+    const char *dept;
     int kind;
     uint32_t day;
     uint32_t n_shares;
@@ -419,6 +430,8 @@ static void idAdd(uint64_t id, uint32_t pool)
 static void poolPlace(struct pool *p)
 {
     p->place = true;
+    p->hospital = HOSPITAL;
+    p->dept = "gen";
     uint32_t online = 1 + trand_below(&wrng, p->capacity >= 5 ? 2 : 1);
     uint32_t r = trand_below(&wrng, 10);
     if (r < 6) {
@@ -475,6 +488,8 @@ static uint32_t poolNew(void)
             p->capacity = 20 + trand_below(&wrng, 20);
             p->patients = 100000; /* effectively fresh patients */
             break;
+        case W_QUOTAS:
+            break; /* setupQuotas fills it in */
         default:
             p->capacity = 3 + trand_below(&wrng, 4); /* 3..6 */
             p->patients = 3 * p->capacity + 4;
@@ -502,6 +517,8 @@ struct claim {
     uint64_t id;
     uint32_t pool;
     uint64_t deadline;
+    const char *channel; /* quotas: the hold's */
+    int patient;         /* quotas: the holder's number */
 };
 
 struct proc {
@@ -517,8 +534,16 @@ struct proc {
     char patient[32];
     uint32_t ttl;
     uint64_t cid;        /* claim id operated on */
-    const char *channel; /* a hold's */
-    uint64_t readback;   /* slots: a hold to read back next (its bucket) */
+    const char *channel; /* a hold's; quotas: the caller of the others */
+    const char *account; /* quotas: the account named ("": none) */
+    const char *caller;  /* quotas: confirm / release / cancel's channel
+                          * (NULL: an administrator, the other workloads) */
+    int patient_k;       /* quotas: the holder's number (-1: a waiter) */
+    /* quotas: the process's own waiter, qwaiter-<slot> (never holds) */
+    int wl_pool;        /* the pool whose list it may be on, or -1 */
+    uint32_t wl_joined; /* pools whose list it joined (one join each: the
+                         * FIFO check needs it) */
+    uint64_t readback;  /* slots: a hold to read back next (its bucket) */
     uint32_t readback_pool;
     int pinned; /* node index, or -1 */
     bool stale;
@@ -565,8 +590,8 @@ static void placeJson(struct jb *j, const struct pool *pl)
     jbKey(j, "place");
     struct jb q;
     jbInit(&q);
-    jbS(&q, "hospital", HOSPITAL);
-    jbS(&q, "dept", "gen");
+    jbS(&q, "hospital", pl->hospital);
+    jbS(&q, "dept", pl->dept);
     jbU(&q, "day", pl->day);
     namesJson(&q, "eligible", pl->elig, pl->n_elig);
     namesJson(&q, "rem_allow", pl->rem, pl->n_rem);
@@ -626,6 +651,9 @@ static void valueOf(struct proc *p, struct jb *j)
             jbS(j, "patient", p->patient);
             jbU(j, "ttl", p->ttl);
             jbS(j, "channel", p->channel);
+            if (p->account != NULL && p->account[0]) {
+                jbS(j, "account", p->account);
+            }
             break;
         case F_CONFIRM:
         case F_RELEASE:
@@ -633,6 +661,26 @@ static void valueOf(struct proc *p, struct jb *j)
         case F_READ_HOLD:
             jbS(j, "pool", pl->name);
             jbU(j, "id", p->cid);
+            if (p->f != F_READ_HOLD && p->caller != NULL) {
+                jbS(j, "caller", p->caller);
+            }
+            if (p->f != F_READ_HOLD && p->account != NULL && p->account[0]) {
+                jbS(j, "account", p->account);
+            }
+            break;
+        case F_READ_PINFO:
+            jbS(j, "patient", p->patient);
+            break;
+        case F_JOIN:
+        case F_LEAVE:
+        case F_READ_WAIT:
+            jbS(j, "pool", pl->name);
+            jbS(j, "patient", p->patient);
+            if (p->f == F_JOIN) {
+                jbS(j, "channel", p->channel);
+            } else if (p->f == F_LEAVE) {
+                jbS(j, "caller", p->caller);
+            }
             break;
         case F_READ_POOL:
             jbS(j, "pool", pl->name);
@@ -661,11 +709,14 @@ static void claimJson(struct jb *j, const struct slotc_claim *c)
     jbU(j, "visit", c->visit_no);
     jbS(j, "bucket", c->bucket);
     jbS(j, "channel", c->channel);
+    jbU(j, "held_at", c->held_at_ms);
+    jbS(j, "pool", c->pool);
 }
 
 static void bucketJson(struct jb *j, const struct slotc_bucket *b)
 {
-    jbAdd(j, "%u,%u,%u,%u", b->capacity, b->free, b->held, b->booked);
+    jbAdd(j, "%u,%u,%u,%u,%u", b->capacity, b->free, b->held, b->booked,
+          b->cooling);
 }
 
 static void poolJson(struct jb *j, const struct slotc_pool *pl)
@@ -674,17 +725,20 @@ static void poolJson(struct jb *j, const struct slotc_pool *pl)
     jbU(j, "free", pl->free);
     jbU(j, "held", pl->held);
     jbU(j, "booked", pl->booked);
+    jbU(j, "cooling", pl->cooling);
     /* The buckets' own identity (counters of the shared remainder and of
      * each channel share) as a conservation witness. */
     uint32_t bf = pl->remainder.free, bh = pl->remainder.held,
-             bb = pl->remainder.booked, bc = pl->remainder.capacity;
+             bb = pl->remainder.booked, bc = pl->remainder.capacity,
+             bk = pl->remainder.cooling;
     for (uint32_t i = 0; i < pl->n_shares; i++) {
         bf += pl->shares[i].free;
         bh += pl->shares[i].held;
         bb += pl->shares[i].booked;
         bc += pl->shares[i].capacity;
+        bk += pl->shares[i].cooling;
     }
-    jbAdd(j, ",\"buckets\":[%u,%u,%u,%u]", bc, bf, bh, bb);
+    jbAdd(j, ",\"buckets\":[%u,%u,%u,%u,%u]", bc, bf, bh, bb, bk);
     /* Each bucket, and the flow-back state of a scheduled pool. */
     jbKey(j, "shares");
     jbAdd(j, "[");
@@ -739,6 +793,13 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
             case F_RULES:
                 jbU(&v, "version", o->version);
                 break;
+            case F_JOIN:
+                jbU(&v, "position", o->position);
+                break;
+            case F_READ_WAIT:
+                jbU(&v, "position", o->position);
+                jbU(&v, "length", o->length);
+                break;
             case F_READ_POOL:
                 if (o->n_pools == 1) {
                     poolJson(&v, &o->pools[0]);
@@ -746,6 +807,7 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
                 break;
             case F_READ_PATIENT:
             case F_READ_HOLD:
+            case F_READ_PINFO:
                 jbKey(&v, "claims");
                 jbAdd(&v, "[");
                 for (uint32_t i = 0; i < o->n_claims; i++) {
@@ -770,11 +832,16 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
                 break;
         }
     }
+    if (st == SLOT_QUOTA_EXCEEDED) {
+        jbU(&v, "quota", (uint64_t)o->quota);
+        jbU(&v, "window", o->window_day);
+    }
     jbEnd(&v);
     char extra[256];
     size_t n = 0;
     extra[0] = '\0';
-    bool is_read = f == F_READ_POOL || f == F_READ_PATIENT || f == F_READ_HOLD;
+    bool is_read = f == F_READ_POOL || f == F_READ_PATIENT ||
+                   f == F_READ_HOLD || f == F_READ_PINFO || f == F_READ_WAIT;
     bool observed = st == SLOT_OK || ledgerCode(st);
     if (observed && f != F_STATUS) {
         if (!is_read) {
@@ -816,6 +883,33 @@ static void bookedRemove(struct proc *p, uint64_t id)
     }
 }
 
+/* A waiter's claim (an offer: waiters never hold) that the process does
+ * not know yet becomes one of its holds: it confirms or releases it, and
+ * may cancel the booking, like any other. */
+static void waiterOffer(struct proc *p, const struct slotc_claim *cl,
+                        uint32_t pool)
+{
+    if (cl->state != SLOTC_CLAIM_HELD) {
+        return;
+    }
+    for (int i = 0; i < p->n_held; i++) {
+        if (p->held[i].id == cl->id) {
+            return;
+        }
+    }
+    if (p->n_held < HELD_MAX) {
+        struct claim *c = &p->held[p->n_held++];
+        c->id = cl->id;
+        c->pool = pool;
+        c->deadline = cl->deadline_ms;
+        c->channel = "wechat";
+        c->patient = -1;
+    }
+    if ((int)pool == p->wl_pool) {
+        p->wl_pool = -1;
+    }
+}
+
 static void procDone(struct slotc_req *req)
 {
     struct proc *p = req->data;
@@ -843,14 +937,50 @@ static void procDone(struct slotc_req *req)
                     c->id = req->out.id;
                     c->pool = p->pool;
                     c->deadline = req->out.deadline_ms;
+                    c->channel = p->channel;
+                    c->patient = p->patient_k;
                 }
             }
             break;
-        case F_CONFIRM:
+        case F_CONFIRM: {
+            struct claim was = {.id = p->cid, .pool = p->pool};
+            for (int i = 0; i < p->n_held; i++) {
+                if (p->held[i].id == p->cid) {
+                    was = p->held[i];
+                }
+            }
             heldRemove(p, p->cid);
             if (st == SLOT_OK && p->n_booked < BOOKED_MAX) {
-                p->booked[p->n_booked].id = p->cid;
-                p->booked[p->n_booked++].pool = p->pool;
+                p->booked[p->n_booked++] = was;
+            }
+            break;
+        }
+        case F_READ_PINFO:
+            for (uint32_t i = 0; st == SLOT_OK && i < req->out.n_claims; i++) {
+                const struct slotc_claim *cl = &req->out.claims[i];
+                for (uint32_t k = 0; k < n_pools; k++) {
+                    if (strcmp(pools[k].name, cl->pool) == 0) {
+                        idAdd(cl->id, k);
+                        if (p->patient_k < 0) {
+                            waiterOffer(p, cl, k);
+                        }
+                    }
+                }
+            }
+            break;
+        case F_JOIN:
+            if (st == SLOT_OK || st == SLOT_OUTCOME_UNKNOWN) {
+                p->wl_pool = (int)p->pool; /* on it, or maybe */
+            }
+            break;
+        case F_LEAVE:
+            if (st == SLOT_OK || st == SLOT_NOT_WAITING) {
+                p->wl_pool = -1;
+            }
+            break;
+        case F_READ_WAIT:
+            if (st == SLOT_OK && req->out.position == 0) {
+                p->wl_pool = -1; /* offered, dropped (or never joined) */
             }
             break;
         case F_RELEASE:
@@ -890,8 +1020,8 @@ static void poolSpec(const struct pool *pl, struct slotc_pool_spec *spec,
         return;
     }
     memset(place, 0, sizeof *place);
-    place->hospital = HOSPITAL;
-    place->department = "gen";
+    place->hospital = pl->hospital;
+    place->department = pl->dept;
     place->visit_day = pl->day;
     place->pay_mode = SLOTC_PAY_ONLINE;
     place->n_eligible = pl->n_elig;
@@ -917,10 +1047,304 @@ static int pickNode(void)
     return (int)trand_below(&wrng, (uint32_t)opt.nodes);
 }
 
+/* ---- the quotas workload ----------------------------------------------------
+ * Hospital QHOSPITAL's patient rules (ledger.h, "Patients, accounts and
+ * the anti-scalper rules"): per visit day at most Q_DAY_NORMAL normal and
+ * Q_DAY_EXPERT expert claims, one expert claim per department and day, per
+ * month Q_MONTH_NORMAL / Q_MONTH_EXPERT; no cancellation deadline and no
+ * daily cancellation limit (cancels happen all the time); a cancelled
+ * booking's slot cools for Q_COOL_MIN_MS..Q_COOL_MAX_MS; holds through
+ * app must name an account the patient is bound to (the first Q_BOUND
+ * holders are, bound to one account). Q_POOLS small pools (capacity 1 or 2)
+ * visit tomorrow or the day after, normal and expert, in two departments,
+ * all created at the start. Q_HOLDERS patients, shared by every process,
+ * hold through app (with the account), wechat, 114 or window and confirm,
+ * release or cancel through the hold's channel (or, for a bound patient,
+ * now and then through app with the account: ownership by account). */
+
+#define QHOSPITAL      "jq"
+#define Q_DAYS         2
+#define Q_POOLS        16 /* Q_DAYS x 2 departments x 2 kinds x 2 */
+#define Q_HOLDERS      8
+#define Q_BOUND        4
+#define Q_DAY_NORMAL   2
+#define Q_DAY_EXPERT   2
+#define Q_DEPT_EXPERT  1
+#define Q_MONTH_NORMAL 3
+#define Q_MONTH_EXPERT 3
+#define Q_COOL_MIN_MS  2000
+#define Q_COOL_MAX_MS  6000
+#define Q_PAY_TTL_MS   3000 /* an offer's payment window */
+#define Q_WAITLIST     1    /* waiters join the pools' waitlists */
+
+static const char *const q_depts[2] = {"int", "sur"};
+
+static void qHolder(char *out, size_t len, int k)
+{
+    snprintf(out, len, "qpatient-%02d", k);
+}
+
+/* The account holder k is bound to ("" for none). */
+static const char *qAccount(int k)
+{
+    static const char *const acc[] = {"qaccount-0"};
+    return k >= 0 && k < Q_BOUND ? acc[k / 4] : "";
+}
+
+static void qRulesFill(struct slotc_rules *r)
+{
+    slotc_rules_init(r);
+    r->utc_offset_min = hosp.off;
+    r->pay_ttl_ms = Q_PAY_TTL_MS;
+    struct slotc_patient_rules *pr = &r->patient;
+    pr->quota_day_normal = Q_DAY_NORMAL;
+    pr->quota_day_expert = Q_DAY_EXPERT;
+    pr->quota_dept_expert = Q_DEPT_EXPERT;
+    pr->quota_month_normal = Q_MONTH_NORMAL;
+    pr->quota_month_expert = Q_MONTH_EXPERT;
+    pr->cancel_minute = -1;
+    pr->cancel_limit_day = 0;
+    pr->cooldown_min_ms = Q_COOL_MIN_MS;
+    pr->cooldown_max_ms = Q_COOL_MAX_MS;
+    nameCopy(pr->account_channels, "app");
+}
+
+/* The rule set as the checker reads it (history.h). */
+static void qRulesJson(struct jb *j, const struct slotc_rules *r)
+{
+    const struct slotc_patient_rules *pr = &r->patient;
+    jbInit(j);
+    jbS(j, "hospital", QHOSPITAL);
+    jbKey(j, "offset");
+    jbAdd(j, "%d", r->utc_offset_min);
+    jbKey(j, "flow_minute");
+    jbAdd(j, "%d", r->flowback_minute);
+    jbKey(j, "quotas");
+    jbAdd(j, "[%u,%u,%u,%u,%u]", pr->quota_day_normal, pr->quota_day_expert,
+          pr->quota_dept_expert, pr->quota_month_normal,
+          pr->quota_month_expert);
+    jbKey(j, "cooldown");
+    jbAdd(j, "[%u,%u]", pr->cooldown_min_ms, pr->cooldown_max_ms);
+    jbU(j, "pay_ttl", r->pay_ttl_ms);
+    jbS(j, "account_channels", pr->account_channels);
+    jbEnd(j);
+}
+
+/* One blocking setup command with its history lines (process SETUP_PROC),
+ * tried up to 5 times until acknowledged. */
+static int qSetupCmd(int f, const char *value,
+                     int (*run)(struct slotc_req *, const void *),
+                     const void *arg)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct slotc_req req;
+        slotc_req_init(&req);
+        req.timeout_ms = 5000;
+        histLine(SETUP_PROC, "invoke", fn_names[f], value, "");
+        int rc = run(&req, arg);
+        writeCompletion(SETUP_PROC, f, value, &req);
+        if (rc == SLOT_OK ||
+            (f == F_CREATE && rc == SLOT_POOL_EXISTS && attempt > 0)) {
+            return 0;
+        }
+        tclock_sleep_ms(500);
+    }
+    return -1;
+}
+
+static struct slotc_sync *syncc;
+
+static int qRunRules(struct slotc_req *req, const void *arg)
+{
+    return slotc_sync_rules_set(syncc, req, QHOSPITAL, NULL, "jepsen",
+                                "quotas setup", arg);
+}
+
+static int qRunBind(struct slotc_req *req, const void *arg)
+{
+    int k = *(const int *)arg;
+    char pat[32];
+    qHolder(pat, sizeof pat, k);
+    return slotc_sync_account_bind(syncc, req, qAccount(k), pat);
+}
+
+static int qRunCreate(struct slotc_req *req, const void *arg)
+{
+    const struct pool *pl = arg;
+    struct slotc_pool_spec spec;
+    struct slotc_place place;
+    poolSpec(pl, &spec, &place);
+    return slotc_sync_pool_create(syncc, req, &spec);
+}
+
+/* The hospital, its rules, the accounts and every pool. */
+static int setupQuotas(void)
+{
+    uint64_t now = (uint64_t)tclock_wall_ms();
+    hosp.off = 720 - (int32_t)((now % MS_PER_DAY) / MS_PER_MIN); /* noon */
+    hosp.today = slotc_local_day(now, hosp.off);
+    struct slotc_rules r;
+    qRulesFill(&r);
+    struct jb v;
+    qRulesJson(&v, &r);
+    if (qSetupCmd(F_RULES, v.s, qRunRules, &r) != 0) {
+        return -1;
+    }
+    for (int k = 0; k < Q_BOUND; k++) {
+        char pat[32];
+        qHolder(pat, sizeof pat, k);
+        jbInit(&v);
+        jbS(&v, "account", qAccount(k));
+        jbS(&v, "patient", pat);
+        jbEnd(&v);
+        if (qSetupCmd(F_BIND, v.s, qRunBind, &k) != 0) {
+            return -1;
+        }
+    }
+    for (uint32_t i = 0; i < Q_POOLS; i++) {
+        uint32_t k = poolNew();
+        struct pool *pl = &pools[k];
+        pl->place = true;
+        pl->hospital = QHOSPITAL;
+        pl->day = hosp.today + 1 + i / 8;
+        pl->dept = q_depts[(i / 4) % 2];
+        pl->kind = (i / 2) % 2 ? SLOTC_KIND_EXPERT : SLOTC_KIND_NORMAL;
+        pl->capacity = 1 + 2 * (i % 2);
+        snprintf(pl->name, sizeof pl->name, "q%u-%s-%s-%u", 1 + i / 8, pl->dept,
+                 pl->kind ? "ex" : "nm", i % 2);
+        jbInit(&v);
+        jbS(&v, "pool", pl->name);
+        jbU(&v, "capacity", pl->capacity);
+        placeJson(&v, pl);
+        jbEnd(&v);
+        if (qSetupCmd(F_CREATE, v.s, qRunCreate, pl) != 0) {
+            return -1;
+        }
+        pl->state = P_ACTIVE;
+    }
+    logf_("setup: hospital %s, UTC offset %d min, %d pools, cool-down "
+          "%d..%d ms",
+          QHOSPITAL, hosp.off, Q_POOLS, Q_COOL_MIN_MS, Q_COOL_MAX_MS);
+    return 0;
+}
+
+static bool procSubmit(struct proc *p);
+
+/* The process's waiter: joins the list of a sold-out pool it never joined
+ * (NOT_SOLD_OUT otherwise), reads its place and its claims (offers), and
+ * now and then leaves. Through wechat, no account. */
+static void waiterChoose(struct proc *p)
+{
+    snprintf(p->patient, sizeof p->patient, "qwaiter-%02d", p->slot);
+    p->patient_k = -1;
+    p->channel = "wechat";
+    double r = trand_unit(&wrng);
+    if (p->wl_pool >= 0) {
+        p->pool = (uint32_t)p->wl_pool;
+        p->f = r < 0.45 ? F_READ_WAIT : r < 0.9 ? F_READ_PINFO : F_LEAVE;
+        return;
+    }
+    uint32_t left[32];
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < n_pools && k < 32; k++) {
+        if (!(p->wl_joined & (1u << k))) {
+            left[n++] = k;
+        }
+    }
+    if (r < 0.3 || n == 0) {
+        p->f = F_READ_PINFO;
+        return;
+    }
+    p->pool = left[trand_below(&wrng, n)];
+    p->wl_joined |= 1u << p->pool;
+    p->f = F_JOIN;
+}
+
+/* Chooses the next operation of a quotas process: resolve a hold it
+ * knows, cancel a booking it knows, or hold / read. */
+static bool quotasStart(struct proc *p)
+{
+    p->pinned = -1;
+    p->stale = false;
+    p->cid = 0;
+    p->account = "";
+    p->caller = NULL;
+    p->patient_k = -1;
+    p->pool = 0;
+    double r = trand_unit(&wrng);
+    if (p->n_held > 0 && r < 0.5) {
+        const struct claim *h =
+            &p->held[trand_below(&wrng, (uint32_t)p->n_held)];
+        p->cid = h->id;
+        p->pool = h->pool;
+        p->patient_k = h->patient;
+        p->f = trand_unit(&wrng) < 0.7 ? F_CONFIRM : F_RELEASE;
+        p->channel = h->channel;
+        if (strcmp(h->channel, "app") == 0 ||
+            (qAccount(h->patient)[0] && trand_unit(&wrng) < 0.25)) {
+            p->channel = "app"; /* the account's channel may act for it */
+            p->account = qAccount(h->patient);
+        }
+    } else if (p->n_booked > 0 && r < 0.3) {
+        const struct claim *b =
+            &p->booked[trand_below(&wrng, (uint32_t)p->n_booked)];
+        p->cid = b->id;
+        p->pool = b->pool;
+        p->patient_k = b->patient;
+        p->f = trand_unit(&wrng) < 0.8 ? F_CANCEL : F_READ_HOLD;
+        p->channel = b->channel;
+        if (strcmp(b->channel, "app") == 0) {
+            p->account = qAccount(b->patient);
+        }
+    } else {
+        static const char *const chans[] = {"app", "app", "wechat", "114",
+                                            "window"};
+        double q = trand_unit(&wrng);
+        p->pool = trand_below(&wrng, n_pools);
+        int k = (int)trand_below(&wrng, Q_HOLDERS);
+        qHolder(p->patient, sizeof p->patient, k);
+        p->patient_k = k;
+        if (Q_WAITLIST && q >= 0.82) {
+            waiterChoose(p);
+        } else if (q < 0.6) {
+            p->f = F_HOLD;
+            p->channel = chans[trand_below(&wrng, 5)];
+            if (strcmp(p->channel, "app") == 0) {
+                /* an unbound patient through app: NOT_BOUND, now and then */
+                if (qAccount(k)[0] == '\0' && trand_unit(&wrng) < 0.85) {
+                    p->channel = "wechat";
+                }
+                p->account = qAccount(k);
+            }
+            p->ttl = 1500 + trand_below(&wrng, 3000);
+        } else if (q < 0.7) {
+            p->f = F_READ_PINFO;
+        } else {
+            p->f = F_READ_POOL;
+        }
+        if ((p->f == F_READ_PINFO || p->f == F_READ_POOL ||
+             p->f == F_READ_WAIT) &&
+            trand_unit(&wrng) < 0.3) {
+            p->stale = true; /* a replica's state obeys the rules too */
+            p->pinned = pickNode();
+        }
+    }
+    if (p->f == F_CONFIRM || p->f == F_RELEASE || p->f == F_CANCEL ||
+        p->f == F_LEAVE) {
+        p->caller = p->channel;
+    }
+    return procSubmit(p);
+}
+
 /* Chooses and submits the next operation of p. Returns false if it chose
  * to do nothing this time. */
 static bool procStart(struct proc *p)
 {
+    if (opt.workload == W_QUOTAS) {
+        return quotasStart(p);
+    }
+    p->caller = NULL;
+    p->account = NULL;
     uint32_t act[64];
     int n_act = activePools(act, 64);
     p->pinned = -1;
@@ -1032,9 +1456,15 @@ static bool procStart(struct proc *p)
             pl->state = P_RETIRED;
         }
     }
+    return procSubmit(p);
+}
+
+/* Writes p's invocation and submits it. */
+static bool procSubmit(struct proc *p)
+{
     struct jb v;
     valueOf(p, &v);
-    snprintf(p->value, sizeof p->value, "%s", jbEnd(&v));
+    snprintf(p->value, sizeof p->value, "%.1023s", jbEnd(&v));
     slotc_req_init(&p->req);
     p->req.data = p;
     p->req.timeout_ms = (uint32_t)opt.timeout_ms;
@@ -1056,20 +1486,38 @@ static bool procStart(struct proc *p)
             break;
         }
         case F_HOLD:
-            rc = slotc_hold(p->c, &p->req, pl->name, p->patient, p->channel,
-                            p->ttl, procDone);
+            rc = slotc_hold_account(p->c, &p->req, pl->name, p->patient,
+                                    p->channel, p->account, p->ttl, procDone);
             break;
         case F_CONFIRM: {
             char ref[32];
             snprintf(ref, sizeof ref, "pay-%" PRIu64, p->cid);
-            rc = slotc_confirm(p->c, &p->req, p->cid, ref, procDone);
+            rc = slotc_confirm_as(p->c, &p->req, p->cid, ref, p->caller,
+                                  p->account, procDone);
             break;
         }
         case F_RELEASE:
-            rc = slotc_release(p->c, &p->req, p->cid, procDone);
+            rc = slotc_release_as(p->c, &p->req, p->cid, p->caller, p->account,
+                                  procDone);
             break;
         case F_CANCEL:
-            rc = slotc_cancel(p->c, &p->req, p->cid, procDone);
+            rc = slotc_cancel_as(p->c, &p->req, p->cid, p->caller, p->account,
+                                 procDone);
+            break;
+        case F_READ_PINFO:
+            rc = slotc_read_patient_info(p->c, &p->req, p->patient, procDone);
+            break;
+        case F_JOIN:
+            rc = slotc_waitlist_join(p->c, &p->req, pl->name, p->patient,
+                                     p->channel, NULL, procDone);
+            break;
+        case F_LEAVE:
+            rc = slotc_waitlist_leave(p->c, &p->req, pl->name, p->patient,
+                                      p->caller, NULL, procDone);
+            break;
+        case F_READ_WAIT:
+            rc = slotc_read_waitlist(p->c, &p->req, pl->name, p->patient,
+                                     procDone);
             break;
         case F_READ_POOL:
             rc = slotc_read_pool(p->c, &p->req, pl->name, procDone);
@@ -1190,7 +1638,7 @@ static void rulesStep(uv_timer_t *t)
               (int32_t)localMinute(wall, hosp.off));
     struct jb v;
     rulesJson(&v, &r, hosp.step + 1);
-    snprintf(hosp.value, sizeof hosp.value, "%s", v.s);
+    snprintf(hosp.value, sizeof hosp.value, "%.1023s", v.s);
     slotc_req_init(&hosp.req);
     hosp.req.timeout_ms = (uint32_t)opt.timeout_ms;
     histLine(hosp.proc, "invoke", fn_names[F_RULES], hosp.value, "");
@@ -2098,8 +2546,6 @@ static int parseNemesis(const char *list)
 
 /* ---- setup and final reads (blocking face, main thread) ------------------ */
 
-static struct slotc_sync *syncc;
-
 static bool waitLeader(int timeout_ms)
 {
     for (int t = 0; t < timeout_ms; t += 200) {
@@ -2190,7 +2636,9 @@ static int setupLedger(void)
                                               : "fail",
                  "config", v, extra);
         if (rc == SLOT_OK) {
-            return opt.workload == W_SLOTS ? setupRules() : 0;
+            return opt.workload == W_SLOTS    ? setupRules()
+                   : opt.workload == W_QUOTAS ? setupQuotas()
+                                              : 0;
         }
         tclock_sleep_ms(500);
     }
@@ -2307,12 +2755,64 @@ static void finalRead(int proc, int f, int node, uint32_t pool, uint64_t id)
     writeCompletion(proc, f, v.s, &r);
 }
 
+/* A patient's active claims through the leader (process FINAL_PROC). */
+static void finalPatient(const char *patient)
+{
+    struct slotc_req r;
+    slotc_req_init(&r);
+    r.timeout_ms = 3000;
+    struct jb v;
+    jbInit(&v);
+    jbS(&v, "patient", patient);
+    jbB(&v, "final", true);
+    jbEnd(&v);
+    histLine(FINAL_PROC, "invoke", fn_names[F_READ_PINFO], v.s, "");
+    slotc_sync_read_patient_info(syncc, &r, patient);
+    writeCompletion(FINAL_PROC, F_READ_PINFO, v.s, &r);
+}
+
+/* A waiter's place on a pool's list through the leader. */
+static void finalWaitlist(const char *patient, uint32_t pool)
+{
+    struct slotc_req r;
+    slotc_req_init(&r);
+    r.timeout_ms = 3000;
+    struct jb v;
+    jbInit(&v);
+    jbS(&v, "pool", pools[pool].name);
+    jbS(&v, "patient", patient);
+    jbB(&v, "final", true);
+    jbEnd(&v);
+    histLine(FINAL_PROC, "invoke", fn_names[F_READ_WAIT], v.s, "");
+    slotc_sync_read_waitlist(syncc, &r, pools[pool].name, patient);
+    writeCompletion(FINAL_PROC, F_READ_WAIT, v.s, &r);
+}
+
 static void finalReads(void)
 {
     /* Through the leader: linearizable, part of the checked history. */
     for (uint32_t p = 0; p < n_pools; p++) {
         if (pools[p].state == P_ACTIVE || pools[p].state == P_RETIRED) {
             finalRead(FINAL_PROC, F_READ_POOL, -1, p, 0);
+        }
+    }
+    /* quotas: every holder's and waiter's active claims, and each
+     * waiter's place on every list it joined, through the leader */
+    for (int k = 0; opt.workload == W_QUOTAS && k < Q_HOLDERS; k++) {
+        char pat[32];
+        qHolder(pat, sizeof pat, k);
+        finalPatient(pat);
+    }
+    for (int i = 0; opt.workload == W_QUOTAS && i < opt.procs; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, "qwaiter-%02d", i);
+        for (uint32_t k = 0; k < n_pools && k < 32; k++) {
+            if (procs[i].wl_joined & (1u << k)) {
+                finalWaitlist(pat, k);
+            }
+        }
+        if (procs[i].wl_joined != 0) {
+            finalPatient(pat);
         }
     }
     /* Each voter's own state. */
@@ -2342,7 +2842,7 @@ static void usage(void)
         stderr,
         "usage: jepsen-client --members RAFT/CLIENT,... --history FILE\n"
         "         [--ctl PATH --ctl-dir DIR] [--workload "
-        "slots|conservation|bookings|counter]\n"
+        "slots|conservation|bookings|counter|quotas]\n"
         "         [--nemesis LIST] [--time S] [--seed N] [--procs N] [--conns "
         "N]\n"
         "         [--interval MS] [--quiet S] [--delay MS] [--timeout MS]\n");
@@ -2386,7 +2886,7 @@ static int parseArgs(int argc, char **argv)
                 break;
             case 'w':
                 opt.workload = -1;
-                for (int w = 0; w < 4; w++) {
+                for (int w = 0; w < N_WORKLOADS; w++) {
                     if (strcmp(optarg, workload_names[w]) == 0) {
                         opt.workload = w;
                     }
@@ -2479,10 +2979,11 @@ static void planLine(void)
         val, sizeof val,
         "{\"nemesis\":\"%s\",\"nodes\":%d,\"workload\":\"%s\","
         "\"seed\":%" PRIu64 ",\"time_s\":%.0f,\"interval_ms\":%d,"
-        "\"blip_ms\":%d,\"sched\":%s,\"faults\":[",
+        "\"blip_ms\":%d,\"sched\":%s,\"waitlist\":%s,\"faults\":[",
         opt.nemesis, opt.nodes, workload_names[opt.workload], opt.seed,
         opt.time_s, opt.interval_ms, BLIP_MS,
-        opt.workload == W_SLOTS ? "true" : "false");
+        opt.workload == W_SLOTS ? "true" : "false",
+        opt.workload == W_QUOTAS && Q_WAITLIST ? "true" : "false");
     for (int f = 0, k = 0; f < FT_COUNT && l < sizeof val; f++) {
         if (nem.enabled[f]) {
             l += (size_t)snprintf(val + l, sizeof val - l, "%s\"%s\"",
@@ -2549,6 +3050,7 @@ int main(int argc, char **argv)
         struct proc *p = &procs[i];
         p->slot = i;
         p->id = i;
+        p->wl_pool = -1;
         p->c = clients[i % opt.conns];
         uv_timer_init(&loop, &p->timer);
         p->timer.data = p;

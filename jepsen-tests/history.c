@@ -8,9 +8,11 @@
 #include "slot_err.h"
 
 static const char *const f_names[HF_COUNT] = {
-    "create",    "hold",         "confirm",   "release", "cancel",
-    "read_pool", "read_patient", "read_hold", "status",  "config",
-    "rules",     "nemesis",      "other"};
+    "create",        "hold",           "confirm",       "release",
+    "cancel",        "read_pool",      "read_patient",  "read_hold",
+    "status",        "config",         "rules",         "read_patient_info",
+    "waitlist_join", "waitlist_leave", "read_waitlist", "nemesis",
+    "other"};
 
 static const char *const claim_names[] = {"none",     "held",    "booked",
                                           "released", "expired", "cancelled"};
@@ -189,6 +191,16 @@ static void rulesFrom(struct h_op *op, json_t *v)
         r->kind = json_is_integer(k) ? (int)json_integer_value(k) : -1;
         r->n = names(json_array_get(e, 2), r->names, H_LIST_MAX);
     }
+    json_t *q = json_object_get(v, "quotas");
+    json_t *cd = json_object_get(v, "cooldown");
+    if (json_is_array(q) || json_is_array(cd)) {
+        s->has_patient = true;
+        for (size_t i = 0; i < 5 && json_is_array(q); i++) {
+            s->quota[i] = (uint32_t)json_integer_value(json_array_get(q, i));
+        }
+        s->cool_min_ms = (uint32_t)json_integer_value(json_array_get(cd, 0));
+        s->cool_max_ms = (uint32_t)json_integer_value(json_array_get(cd, 1));
+    }
 }
 
 static void inputs(struct h_op *op, json_t *v)
@@ -199,6 +211,7 @@ static void inputs(struct h_op *op, json_t *v)
     op->id = u64(v, "id", 0);
     op->capacity = (uint32_t)u64(v, "capacity", 0);
     str(v, "channel", op->channel, sizeof op->channel);
+    str(v, "account", op->account, sizeof op->account);
     op->stale = flag(v, "stale");
     op->final = flag(v, "final");
     op->pinned = json_is_string(json_object_get(v, "on"));
@@ -216,6 +229,7 @@ static void bucketFrom(struct h_bucket *b, json_t *a, size_t at)
     b->free = (uint32_t)json_integer_value(json_array_get(a, at + 1));
     b->held = (uint32_t)json_integer_value(json_array_get(a, at + 2));
     b->booked = (uint32_t)json_integer_value(json_array_get(a, at + 3));
+    b->cooling = (uint32_t)json_integer_value(json_array_get(a, at + 4));
 }
 
 static void claimFrom(struct h_claimv *c, json_t *j)
@@ -230,6 +244,8 @@ static void claimFrom(struct h_claimv *c, json_t *j)
     c->has_bucket = json_is_string(json_object_get(j, "bucket"));
     str(j, "bucket", c->bucket, sizeof c->bucket);
     str(j, "channel", c->channel, sizeof c->channel);
+    str(j, "pool", c->pool, sizeof c->pool);
+    c->held_at = u64(j, "held_at", 0);
 }
 
 static void outcome(struct h_op *op, json_t *line, json_t *v)
@@ -250,14 +266,17 @@ static void outcome(struct h_op *op, json_t *line, json_t *v)
         op->r_free = (uint32_t)u64(v, "free", 0);
         op->r_held = (uint32_t)u64(v, "held", 0);
         op->r_booked = (uint32_t)u64(v, "booked", 0);
+        op->r_cooling = (uint32_t)u64(v, "cooling", 0);
     }
     json_t *b = json_object_get(v, "buckets");
-    if (json_is_array(b) && json_array_size(b) == 4) {
+    if (json_is_array(b) &&
+        (json_array_size(b) == 4 || json_array_size(b) == 5)) {
         op->has_buckets = true;
         op->b_cap = (uint32_t)json_integer_value(json_array_get(b, 0));
         op->b_free = (uint32_t)json_integer_value(json_array_get(b, 1));
         op->b_held = (uint32_t)json_integer_value(json_array_get(b, 2));
         op->b_booked = (uint32_t)json_integer_value(json_array_get(b, 3));
+        op->b_cooling = (uint32_t)json_integer_value(json_array_get(b, 4));
     }
     json_t *shares = json_object_get(v, "shares");
     json_t *rem = json_object_get(v, "rem");
@@ -283,7 +302,19 @@ static void outcome(struct h_op *op, json_t *line, json_t *v)
         if (op->n_claims > 0) {
             claimFrom(&op->claim, json_array_get(cl, 0));
         }
+        if (op->f == HF_READ_PINFO && op->n_claims > 0) {
+            op->claims = calloc((size_t)op->n_claims, sizeof *op->claims);
+            if (op->claims == NULL) {
+                abort();
+            }
+            for (int i = 0; i < op->n_claims; i++) {
+                claimFrom(&op->claims[i], json_array_get(cl, (size_t)i));
+            }
+        }
     }
+    op->quota = (int)u64(v, "quota", 0);
+    op->window = (uint32_t)u64(v, "window", 0);
+    op->position = (uint32_t)u64(v, "position", 0);
     str(v, "role", op->role, sizeof op->role);
     op->applied = u64(v, "applied", 0);
     char hash[32];
@@ -507,6 +538,7 @@ void history_free(struct history *h)
         json_decref(h->ops[i].inv);
         json_decref(h->ops[i].ret);
         free(h->ops[i].sched);
+        free(h->ops[i].claims);
     }
     free(h->ops);
     free(h);

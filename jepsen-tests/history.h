@@ -15,6 +15,11 @@
  * its channel; pool reads report each bucket and the flow-back state,
  * claim reads the bucket and channel (jepsen-tests/README.md, History).
  *
+ * The quotas workload adds: the patient rules of a rules operation
+ * ("quotas", "cooldown"), a create's "dept", a hold's "account", a
+ * refusal's "quota" and "window", pool reads' "cooling", claims' "held_at"
+ * (and "pool" in read_patient_info), waitlist operations and positions.
+ *
  * Ownership: history_load returns a struct history the caller frees with
  * history_free; ops keep their json values (value, and the raw lines) for
  * reporting, and their sched.
@@ -44,6 +49,10 @@ enum h_f {
     HF_STATUS,
     HF_CONFIG,
     HF_RULES,
+    HF_READ_PINFO, /* read_patient_info: a patient's active claims */
+    HF_JOIN,       /* waitlist_join */
+    HF_LEAVE,      /* waitlist_leave */
+    HF_READ_WAIT,  /* read_waitlist: a patient's place on a pool's list */
     HF_NEMESIS,
     HF_OTHER,
     HF_COUNT
@@ -68,6 +77,8 @@ struct h_claimv {
     bool has_bucket;         /* the read reported bucket and channel */
     char bucket[H_NAME_MAX]; /* the share it took from; "": the remainder */
     char channel[H_NAME_MAX];
+    char pool[H_STR_MAX]; /* read_patient_info: the claim's pool */
+    uint64_t held_at;     /* when it was held (0: not recorded) */
 };
 
 /* One bucket of a pool read: a share (its channel or group) or the
@@ -75,6 +86,7 @@ struct h_claimv {
 struct h_bucket {
     char name[H_NAME_MAX];
     uint32_t cap, free, held, booked;
+    uint32_t cooling; /* freed by a cancel, not free yet (0 if absent) */
 };
 
 /* A hospital's eligibility rule: department ("" any) and kind (-1 any). */
@@ -112,6 +124,11 @@ struct h_sched {
     char group_ch[H_LIST_MAX][16][H_NAME_MAX];
     int n_elig;
     struct h_elig elig[16];
+    /* rules: the patient rules (quotas workload; 0 = no limit) */
+    bool has_patient;
+    uint32_t quota[5]; /* day_normal, day_expert, dept_expert, month_normal,
+                        * month_expert */
+    uint32_t cool_min_ms, cool_max_ms;
 };
 
 struct h_op {
@@ -143,9 +160,9 @@ struct h_op {
     uint64_t hold_id, deadline;
     uint32_t visit;
     bool has_counts;
-    uint32_t r_cap, r_free, r_held, r_booked;
+    uint32_t r_cap, r_free, r_held, r_booked, r_cooling;
     bool has_buckets;
-    uint32_t b_cap, b_free, b_held, b_booked;
+    uint32_t b_cap, b_free, b_held, b_booked, b_cooling;
     bool has_rb; /* read_pool: each bucket, and the flow-back state */
     int n_rb;
     struct h_bucket rb[H_LIST_MAX]; /* the shares, in the pool's order */
@@ -154,7 +171,13 @@ struct h_op {
     uint64_t flow_due;
     uint64_t version; /* rules: the new version */
     int n_claims;
-    struct h_claimv claim; /* read_patient / read_hold: the one claim */
+    struct h_claimv claim;   /* read_patient / read_hold: the one claim */
+    struct h_claimv *claims; /* read_patient_info: all n_claims (owned) */
+    char account[H_STR_MAX]; /* hold / join: the account named ("": none) */
+    int quota;               /* QUOTA_EXCEEDED: which (enum slotc_quota) */
+    uint32_t window;         /* QUOTA_EXCEEDED: the window's first day */
+    uint32_t position;       /* waitlist_join, read_waitlist: place (0: not
+                              * on the list) */
     char node[H_STR_MAX];
     /* status */
     uint64_t applied, hash, status_node;

@@ -1,14 +1,18 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions,flowheld}/bin/slotd: test-only builds
+#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown}/bin/slotd:
+#     test-only builds
 #     of slotd with a deliberate bug, never the normal build: nosessions
 #     links node/ledger/test/bug_nosessions.c, which wraps one ledger
 #     function at link time (no switch in the ledger's sources); flowheld
 #     links node/ledger/test/bug_flowheld.c, which wraps the ledger's SWEEP
 #     the same way (a flow-back moves held and booked slots too); nobarrier
 #     links node/test/bug_nobarrier.c, which wraps the node core's
-#     linearizable read (served from local state, no barrier)
+#     linearizable read (served from local state, no barrier); quota and
+#     cooldown link jepsen-tests/bugs/bug_{quota,cooldown}.c, which wrap
+#     the ledger's quota check (the hospital's quotas never refuse) and its
+#     cool-down (no minimum)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -17,12 +21,13 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions flowheld
+JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
 
 $(eval $(call compile_rules,jepsen-tests,$(JEPSEN_INC)))
+$(eval $(call compile_rules,jepsen-tests/bugs,$(LEDGER_INC)))
 
 $(B)/rel/bin/jepsen-client: $(B)/rel/jepsen-tests/client.o $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) -lpthread)
@@ -39,6 +44,16 @@ $(B)/bug/flowheld/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                              $(B)/rel/node/ledger/test/bug_flowheld.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__sweep,$(NODE_LIBS))
 
+# quota: the normal objects, the ledger's quota check wrapped.
+$(B)/bug/quota/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                          $(B)/rel/jepsen-tests/bugs/bug_quota.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__hold_quotas,$(NODE_LIBS))
+
+# cooldown: the normal objects, the ledger's cool-down wrapped.
+$(B)/bug/cooldown/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                             $(B)/rel/jepsen-tests/bugs/bug_cooldown.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__cool_push,$(NODE_LIBS))
+
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                               $(B)/rel/node/test/bug_nobarrier.o
@@ -48,6 +63,9 @@ JEPSEN_BINS := $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker $(B)/rel/b
                $(JEPSEN_BUGS:%=$(B)/bug/%/bin/slotd)
 JEPSEN_SUITE_CHECKER := "jepsen-checker:jepsen-tests/test/checker-tests $(B)/rel/bin/jepsen-checker"
 JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --nemesis kill,partition --seed 7"
+# The patient rules (issue 15): quotas, cool-down and waitlists under kill
+# and partitions, 25 s.
+JEPSEN_SUITE_SMOKE += "jepsen-smoke-quotas:jepsen-tests/run --no-build --workload quotas --time 25 --nemesis kill,partition --seed 7"
 # Each bug suite names the checks its bug must trip. nobarrier: stale reads
 # (followers and deposed leaders answer from local state). nosessions: the
 # lost-replies nemesis makes the clients retry every command they have in
@@ -56,11 +74,17 @@ JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --neme
 # unacknowledged). flowheld: each flow-back step (two a run, under kill)
 # moves the live claims of the flowed pools' shares; their buckets change
 # between reads and land where their channel may not take. README: how
-# often each was caught.
+# often each was caught. quota: the hospital's quotas never refuse;
+# patients hold more claims in a window than the rules allow (quotas).
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
   "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \
-  "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 20 --nemesis kill --seed 5"
+  "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 20 --nemesis kill --seed 5" \
+  "jepsen-bug-quota:jepsen-tests/run --no-build --bug quota --workload quotas --expect invalid:quotas --time 20 --nemesis kill --seed 5"
+# Run by `make jepsen-bugs`, not by `make test` (its time is kept small):
+# cooldown, a cool-down without its minimum (the cooldown check).
+JEPSEN_SUITE_BUGS_MORE := \
+  "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
 TEST_BINS += $(JEPSEN_BINS)
@@ -78,7 +102,7 @@ jepsen-smoke: deps
 
 jepsen-bugs: deps
 	@$(MAKE) --no-print-directory $(JEPSEN_BINS)
-	@.ci/suites $(JEPSEN_SUITE_BUGS)
+	@.ci/suites $(JEPSEN_SUITE_BUGS) $(JEPSEN_SUITE_BUGS_MORE)
 
 jepsen-checker-test: $(B)/rel/bin/jepsen-checker
 	@.ci/suites $(JEPSEN_SUITE_CHECKER)
