@@ -231,7 +231,7 @@ static void monthOf(uint32_t day, uint32_t *first, uint32_t *end)
 
 struct qcount {
     const struct ledger *l;
-    const struct pool *p; /* the pool being held */
+    const struct pool *p;      /* the pool being held */
     uint32_t month, month_end; /* its visit month's days [month, end) */
     bool expert;
     uint32_t day, dept, month_n, all; /* the counts */

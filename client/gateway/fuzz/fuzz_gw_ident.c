@@ -260,9 +260,9 @@ static void staffBody(bool violation, const char *s, size_t n)
         assert(slot_valid_operator((struct slot_str){
                    a.operator_name, (uint32_t)strlen(a.operator_name)}) ==
                SLOT_OK);
-        assert(slot_valid_text((struct slot_str){a.reason,
-                                                 (uint32_t)strlen(a.reason)},
-                               SLOT_REASON_MAX) == SLOT_OK);
+        assert(slot_valid_text(
+                   (struct slot_str){a.reason, (uint32_t)strlen(a.reason)},
+                   SLOT_REASON_MAX) == SLOT_OK);
         assert(!violation || a.kind == SLOTC_VIOLATION_NO_SHOW ||
                a.kind == SLOTC_VIOLATION_OTHER);
         return;
