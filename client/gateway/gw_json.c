@@ -399,10 +399,13 @@ bool gw_arg_account(struct gw_args *a, const struct gw_ident *ident,
     }
     /* An account key itself ("ac:" + 32 lowercase hex digits), as a
      * patient's record shows it: the operator's way to an account. */
+    /* s is not NUL-terminated (a header's bytes): no str* function. */
     size_t pl = strlen(GW_ACCOUNT_KEY_PREFIX);
-    bool is_key = len == GW_IDENT_KEY_LEN &&
-                  memcmp(s, GW_ACCOUNT_KEY_PREFIX, pl) == 0 &&
-                  strspn(s + pl, "0123456789abcdef") == len - pl;
+    bool is_key =
+        len == GW_IDENT_KEY_LEN && memcmp(s, GW_ACCOUNT_KEY_PREFIX, pl) == 0;
+    for (size_t i = pl; is_key && i < len; i++) {
+        is_key = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+    }
     if (key_ok && is_key) {
         memcpy(a->account, s, len);
         a->account[len] = '\0';
