@@ -78,6 +78,9 @@ const char *slot_quota_name(int quota)
     static const char *const names[] = {
         NULL,           "day_normal",   "day_expert", "dept_expert",
         "month_normal", "month_expert", "active",
+        NULL,           NULL,           NULL,
+        NULL,           "account_day_normal", "account_day_expert",
+        "account_dept_expert", "account_month_normal", "account_month_expert",
     };
     return NAME_AT(names, quota);
 }
@@ -90,7 +93,7 @@ const char *slot_account_rule_name(int rule)
 }
 
 static const char *const violationNames[] = {NULL, "no_show", "unpaid",
-                                             "other"};
+                                             "other", "late_cancel"};
 
 const char *slot_violation_name(int kind)
 {

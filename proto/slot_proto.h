@@ -232,8 +232,16 @@ enum slot_quota {
     SLOT_QUOTA_MONTH_NORMAL = 4,
     SLOT_QUOTA_MONTH_EXPERT = 5,
     SLOT_QUOTA_ACTIVE = 6, /* platform-wide: active claims of a patient */
+    /* The same quotas counted over an account's patients together
+     * (quota_per_account): SLOT_QUOTA_ACCOUNT + the patient's quota. */
+    SLOT_QUOTA_ACCOUNT = 10,
+    SLOT_QUOTA_ACCOUNT_DAY_NORMAL = 11,
+    SLOT_QUOTA_ACCOUNT_DAY_EXPERT = 12,
+    SLOT_QUOTA_ACCOUNT_DEPT_EXPERT = 13,
+    SLOT_QUOTA_ACCOUNT_MONTH_NORMAL = 14,
+    SLOT_QUOTA_ACCOUNT_MONTH_EXPERT = 15,
 };
-/* "day_normal", ..., "active", or NULL. */
+/* "day_normal", ..., "active", "account_day_normal", ..., or NULL. */
 const char *slot_quota_name(int quota);
 
 /* Which binding rule refused (ACCOUNT_LIMIT's a). */
@@ -250,9 +258,10 @@ enum slot_violation_kind {
     SLOT_VIOLATION_NO_SHOW = 1, /* VIOLATION (later: the visit-day work) */
     SLOT_VIOLATION_UNPAID = 2,  /* a hold expired unpaid (rule set) */
     SLOT_VIOLATION_OTHER = 3,   /* VIOLATION by staff, with its reason */
+    SLOT_VIOLATION_LATE_CANCEL = 4, /* a cancel close to the visit (rules) */
 };
-#define SLOT_VIOLATION_KIND_MAX 3
-/* "no_show" / "unpaid" / "other", or NULL; and back (-1). */
+#define SLOT_VIOLATION_KIND_MAX 4
+/* "no_show" / "unpaid" / "other" / "late_cancel", or NULL; and back. */
 const char *slot_violation_name(int kind);
 int slot_violation_from_name(const char *name, size_t len);
 

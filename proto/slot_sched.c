@@ -165,7 +165,8 @@ static bool patientRulesOk(const struct slot_patient_rules *p)
            p->cooldown_min_ms <= p->cooldown_max_ms &&
            p->cooldown_max_ms <= SLOT_COOLDOWN_MAX_MS &&
            validGroupOrChannel(p->blacklist_exempt) &&
-           validGroupOrChannel(p->account_channels);
+           validGroupOrChannel(p->account_channels) &&
+           p->late_cancel_ms <= SLOT_LATE_CANCEL_MAX_MS;
 }
 
 static bool validTtl(uint32_t ms)
@@ -327,7 +328,7 @@ static void readElig(struct mp_reader *r, struct slot_elig *e)
 
 #define RULES_FIELDS_V1      13
 #define RULES_FIELDS         14 /* version 2: + the patient rules */
-#define PATIENT_RULES_FIELDS 17
+#define PATIENT_RULES_FIELDS 19
 
 static bool readU8(struct mp_reader *r, uint64_t max, uint8_t *out)
 {
@@ -372,7 +373,9 @@ static void readPatientRules(struct mp_reader *r, struct slot_patient_rules *p)
            mp_read_u32(r, &p->cooldown_min_ms) &&
            mp_read_u32(r, &p->cooldown_max_ms) &&
            readCharsChecked(r, SLOT_CHANNEL_MAX, slot_valid_channel, true,
-                            p->account_channels));
+                            p->account_channels) &&
+           mp_read_bool(r, &p->quota_per_account) &&
+           mp_read_u32(r, &p->late_cancel_ms));
 }
 
 static void packPatientRules(struct mp_buf *b,
@@ -396,6 +399,8 @@ static void packPatientRules(struct mp_buf *b,
     mp_pack_uint(b, p->cooldown_min_ms);
     mp_pack_uint(b, p->cooldown_max_ms);
     mp_pack_cstr(b, p->account_channels);
+    mp_pack_bool(b, p->quota_per_account);
+    mp_pack_uint(b, p->late_cancel_ms);
 }
 
 int slot_rules_decode(struct mp_reader *r, struct slot_rules *out)

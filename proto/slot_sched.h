@@ -61,7 +61,7 @@
  *    cancel_minute, cancel_same_day, cancel_limit_day,
  *    violation_window_days, violation_threshold, blacklist_days,
  *    blacklist_exempt, unpaid_is_violation, cooldown_min_ms,
- *    cooldown_max_ms, account_channels]
+ *    cooldown_max_ms, account_channels, quota_per_account, late_cancel_ms]
  *   quota_*             0 (no limit) .. 255: a patient's HELD + BOOKED
  *                       claims at this hospital: on one visit day, normal
  *                       pools (3) and expert pools (kinds other than
@@ -93,6 +93,12 @@
  *                       (max 0: at once)
  *   account_channels    "" or a channel or group whose holds must name an
  *                       account the patient is bound to
+ *   quota_per_account   bool: the quotas also count, together, the claims
+ *                       of every patient bound to the holding patient's
+ *                       account (the "one user" of a hospital's app)
+ *   late_cancel_ms      0 (off) .. SLOT_LATE_CANCEL_MAX_MS: a patient's own
+ *                       cancel less than this before the segment starts
+ *                       is a violation (LATE_CANCEL)
  *   A version 1 rule set decodes with slot_patient_rules_default's values
  *   (nothing restricted); the encoder always writes version 2.
  *
@@ -149,6 +155,7 @@
 #define SLOT_CANCELS_KEPT       8 /* cancellations a patient's record keeps */
 #define SLOT_VIOLATIONS_KEPT    8 /* violations a patient's record keeps */
 #define SLOT_COOLDOWN_MAX_MS    (60u * 60u * 1000u)
+#define SLOT_LATE_CANCEL_MAX_MS (7u * 86400000u)
 #define SLOT_ID_PREFIX_MAX      50 /* + "/YYYYMMDD/HHMM" <= pool id max */
 #define SLOT_TEMPLATE_DAYS_MAX  366
 #define SLOT_TEMPLATE_SEGS_MAX  48
@@ -201,6 +208,8 @@ struct slot_patient_rules {
     bool unpaid_is_violation;
     uint32_t cooldown_min_ms, cooldown_max_ms;
     char account_channels[SLOT_CHANNEL_NAME_MAX + 1];
+    bool quota_per_account;
+    uint32_t late_cancel_ms;
 };
 /* Nothing restricted: no quota, no deadline, no limit, no blacklist, no
  * cool-down, no account channels (window 30 days, 90 days' blacklist, so

@@ -551,7 +551,6 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
         return rc;
     }
     ledger__visit_free(&l->pools[c->pool], c->visit_no);
-    uint32_t patient = c->patient;
     /* The waitlist first: with a taker, the slot goes back to free without
      * cooling and the offer takes it at once, in this same command. */
     struct wentry e;
@@ -562,7 +561,7 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
         offerSlot(l, ci, &e);
     }
     if (cmd->u.claim.caller.len > 0) {
-        ledger__cancel_record(l, patient);
+        ledger__cancel_record(l, &l->claims[ci]);
     }
     return SLOT_OK;
 }

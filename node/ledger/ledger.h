@@ -273,7 +273,9 @@
  *     then (expert) same visit day and department >= quota_dept_expert;
  *     then same calendar month of visit days and class >=
  *     quota_month_<class> (b = the month's first day). A quota of 0 never
- *     refuses. Then, for every pool, config.patient_active_max > 0 and P's
+ *     refuses. Then, when PR.quota_per_account and P is bound to an
+ *     account, the same three counted over the active claims of all the
+ *     account's patients together (a = SLOT_QUOTA_ACCOUNT + the quota). Then, for every pool, config.patient_active_max > 0 and P's
  *     active claims (any pool) >= it -> ACTIVE (b = 0).
  *   then SOLD_OUT and LIMIT_REACHED as before.
  * CONFIRM / RELEASE / CANCEL carry the caller (channel; "" = an
@@ -290,7 +292,8 @@
  *   cooling until now + cooldown_min_ms + siphash24(config.cooldown_key,
  *   [claim id, now] as 16 little-endian bytes) % (max - min + 1). A cancel
  *   by a non-empty caller is recorded in P's cancellations (the last
- *   SLOT_CANCELS_KEPT kept).
+ *   SLOT_CANCELS_KEPT kept) and, when PR.late_cancel_ms > 0 and now +
+ *   late_cancel_ms > seg_start_ms, is a LATE_CANCEL violation.
  * VIOLATION, UNBLOCK and EXCEPTION (hospital H, patient P): first
  *   UNKNOWN_HOSPITAL, then LIMIT_REACHED (P new and the patients table
  *   full). Violations: VIOLATION(H, P, kind); a HELD claim of a scheduled pool that

@@ -464,7 +464,7 @@ int ledger__owner_check(const struct ledger *l, const struct claim *c,
 /* CANCEL_CLOSED of a BOOKED claim. */
 int ledger__cancel_closed(const struct ledger *l, const struct claim *c,
                           const struct slot_cmd *cmd);
-void ledger__cancel_record(struct ledger *l, uint32_t patient);
+void ledger__cancel_record(struct ledger *l, const struct claim *c);
 /* Records a violation; returns the count in the window, *until the
  * blacklist's end (0: none). */
 uint32_t ledger__violation_add(struct ledger *l, uint32_t patient,

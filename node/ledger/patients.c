@@ -274,6 +274,35 @@ static int quota(struct slot_result *res, uint8_t which, uint64_t window)
     return SLOT_QUOTA_EXCEEDED;
 }
 
+/* The hospital's quotas against counts q; base 0 for a patient's own,
+ * SLOT_QUOTA_ACCOUNT for its account's. */
+static int quotaCheck(const struct slot_patient_rules *pr, const struct pool *p,
+                      const struct qcount *q, uint8_t base,
+                      struct slot_result *res)
+{
+    uint32_t v = p->place->visit_day;
+    uint8_t day_max = q->expert ? pr->quota_day_expert : pr->quota_day_normal;
+    uint8_t month_max =
+        q->expert ? pr->quota_month_expert : pr->quota_month_normal;
+    if (day_max > 0 && q->day >= day_max) {
+        return quota(res,
+                     base + (q->expert ? SLOT_QUOTA_DAY_EXPERT
+                                       : SLOT_QUOTA_DAY_NORMAL),
+                     v);
+    }
+    if (q->expert && pr->quota_dept_expert > 0 &&
+        q->dept >= pr->quota_dept_expert) {
+        return quota(res, base + SLOT_QUOTA_DEPT_EXPERT, v);
+    }
+    if (month_max > 0 && q->month_n >= month_max) {
+        return quota(res,
+                     base + (q->expert ? SLOT_QUOTA_MONTH_EXPERT
+                                       : SLOT_QUOTA_MONTH_NORMAL),
+                     q->month);
+    }
+    return SLOT_OK;
+}
+
 int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
                         uint32_t patient, struct slot_result *res)
 {
@@ -289,25 +318,25 @@ int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
     (void)ledger__htab_find(&l->pa_index, patient, qcountOne, &q);
     if (h != NULL) {
         const struct slot_patient_rules *pr = &h->rules.patient;
-        uint32_t v = p->place->visit_day;
-        uint8_t day_max =
-            q.expert ? pr->quota_day_expert : pr->quota_day_normal;
-        uint8_t month_max =
-            q.expert ? pr->quota_month_expert : pr->quota_month_normal;
-        if (day_max > 0 && q.day >= day_max) {
-            return quota(
-                res, q.expert ? SLOT_QUOTA_DAY_EXPERT : SLOT_QUOTA_DAY_NORMAL,
-                v);
+        int rc = quotaCheck(pr, p, &q, 0, res);
+        if (rc != SLOT_OK) {
+            return rc;
         }
-        if (q.expert && pr->quota_dept_expert > 0 &&
-            q.dept >= pr->quota_dept_expert) {
-            return quota(res, SLOT_QUOTA_DEPT_EXPERT, v);
-        }
-        if (month_max > 0 && q.month_n >= month_max) {
-            return quota(res,
-                         q.expert ? SLOT_QUOTA_MONTH_EXPERT
-                                  : SLOT_QUOTA_MONTH_NORMAL,
-                         q.month);
+        /* The account's patients together (at most
+         * SLOT_ACCOUNT_PATIENTS_MAX walks of their claims). */
+        const struct pext *x = ledger__pext_get(l, patient);
+        if (pr->quota_per_account && x != NULL && x->account != NONE) {
+            const struct account *a = &l->accounts[x->account];
+            struct qcount qa = q;
+            qa.day = qa.dept = qa.month_n = qa.all = 0;
+            for (uint8_t i = 0; i < a->n_patients; i++) {
+                (void)ledger__htab_find(&l->pa_index, a->patients[i],
+                                        qcountOne, &qa);
+            }
+            rc = quotaCheck(pr, p, &qa, SLOT_QUOTA_ACCOUNT, res);
+            if (rc != SLOT_OK) {
+                return rc;
+            }
         }
     }
     if (active_max > 0 && q.all >= active_max) {
@@ -342,8 +371,19 @@ int ledger__cancel_closed(const struct ledger *l, const struct claim *c,
     return SLOT_CANCEL_CLOSED;
 }
 
-void ledger__cancel_record(struct ledger *l, uint32_t patient)
+/* A patient's own cancel of claim c: recorded, and a violation when it
+ * comes less than late_cancel_ms before the segment starts. */
+void ledger__cancel_record(struct ledger *l, const struct claim *c)
 {
+    uint32_t patient = c->patient;
+    const struct pool *p = &l->pools[c->pool];
+    const struct hospital *h = hospitalOf(l, p);
+    if (h != NULL && h->rules.patient.late_cancel_ms > 0 &&
+        l->time_ms + h->rules.patient.late_cancel_ms > p->seg_start_ms) {
+        uint64_t until;
+        (void)ledger__violation_add(l, patient, p->place->hospital,
+                                    SLOT_VIOLATION_LATE_CANCEL, &until);
+    }
     struct pext *x = ledger__pext(l, patient);
     if (x->n_cancels == SLOT_CANCELS_KEPT) {
         memmove(x->cancels_ms, x->cancels_ms + 1,
