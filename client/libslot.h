@@ -253,7 +253,11 @@ enum slotc_quota {
     SLOTC_QUOTA_DEPT_EXPERT = 3,  /* expert pools of one department and day */
     SLOTC_QUOTA_MONTH_NORMAL = 4, /* normal pools of one calendar month */
     SLOTC_QUOTA_MONTH_EXPERT = 5, /* expert pools of one calendar month */
-    SLOTC_QUOTA_ACTIVE = 6 /* config.patient_active_max, across the platform */
+    SLOTC_QUOTA_ACTIVE = 6, /* config.patient_active_max, across the
+                             * platform */
+    /* quota_per_account: SLOTC_QUOTA_ACCOUNT + one of the first five,
+     * counted over the account's patients together */
+    SLOTC_QUOTA_ACCOUNT = 10
 };
 /* Which binding rule refused (out.account_rule of ACCOUNT_LIMIT). */
 enum slotc_account_rule {
@@ -268,10 +272,14 @@ enum slotc_violation_kind {
     SLOTC_VIOLATION_UNPAID = 2,  /* the ledger: a hold expired unpaid (only
                                   * recorded by the ledger itself) */
     SLOTC_VIOLATION_OTHER = 3,   /* staff, with its reason */
+    SLOTC_VIOLATION_LATE_CANCEL = 4, /* the ledger: a cancel close to the
+                                      * visit (late_cancel_ms) */
 };
 /* Names: "day_normal", "day_expert", "dept_expert", "month_normal",
- * "month_expert", "active"; "full", "elsewhere", "changes",
- * "change_patients"; "no_show", "unpaid", "other"; or NULL. Static. */
+ * "month_expert", "active", "account_day_normal", ...,
+ * "account_month_expert"; "full", "elsewhere", "changes",
+ * "change_patients"; "no_show", "unpaid", "other", "late_cancel"; or
+ * NULL. Static. */
 SLOT_API const char *slotc_quota_name(int quota);
 SLOT_API const char *slotc_account_rule_name(int rule);
 SLOT_API const char *slotc_violation_name(int kind);
@@ -492,6 +500,13 @@ struct slotc_patient_rules {
                                                    * group whose holds must
                                                    * name an account the
                                                    * patient is bound to */
+    /* The quotas also count, together, the claims of every patient bound
+     * to the holding patient's account (out.quota SLOTC_QUOTA_ACCOUNT +
+     * the quota). */
+    bool quota_per_account;
+    /* 0 (off) .. 604800000: a patient's own cancel less than this before
+     * the segment starts is a violation (SLOTC_VIOLATION_LATE_CANCEL). */
+    uint32_t late_cancel_ms;
 };
 
 struct slotc_rules {

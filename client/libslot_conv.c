@@ -43,6 +43,10 @@ _Static_assert(SLOTC_CANCELS_KEPT == SLOT_CANCELS_KEPT, "cancels");
 _Static_assert(SLOTC_COOLDOWN_MAX_MS == SLOT_COOLDOWN_MAX_MS, "cool-down");
 _Static_assert(SLOTC_WINDOW_DAYS_MAX == SLOT_HORIZON_MAX * 10, "window");
 _Static_assert((int)SLOTC_QUOTA_ACTIVE == (int)SLOT_QUOTA_ACTIVE, "quotas");
+_Static_assert((int)SLOTC_QUOTA_ACCOUNT == (int)SLOT_QUOTA_ACCOUNT, "quotas");
+_Static_assert((int)SLOTC_VIOLATION_LATE_CANCEL ==
+                   (int)SLOT_VIOLATION_LATE_CANCEL,
+               "violation kinds");
 _Static_assert((int)SLOTC_ACCOUNT_CHANGE_PATIENTS ==
                    (int)SLOT_ACCOUNT_CHANGE_PATIENTS,
                "account rules");
@@ -178,7 +182,8 @@ static int patientToWire(const struct slotc_patient_rules *in,
         in->cancel_limit_day > UINT8_MAX ||
         in->violation_window_days > UINT16_MAX ||
         in->violation_threshold > UINT8_MAX ||
-        in->blacklist_days > UINT16_MAX) {
+        in->blacklist_days > UINT16_MAX ||
+        in->late_cancel_ms > SLOT_LATE_CANCEL_MAX_MS) {
         return SLOT_INVALID_ARGUMENT;
     }
     int rc = arrStr(in->blacklist_exempt, sizeof in->blacklist_exempt,
@@ -209,6 +214,8 @@ static int patientToWire(const struct slotc_patient_rules *in,
     out->cooldown_max_ms = in->cooldown_max_ms;
     copyStr(out->account_channels, sizeof out->account_channels,
             in->account_channels);
+    out->quota_per_account = in->quota_per_account;
+    out->late_cancel_ms = in->late_cancel_ms;
     return SLOT_OK;
 }
 
@@ -234,6 +241,8 @@ static void patientFromWire(struct slotc_patient_rules *d,
     d->cooldown_max_ms = s->cooldown_max_ms;
     copyStr(d->account_channels, sizeof d->account_channels,
             s->account_channels);
+    d->quota_per_account = s->quota_per_account;
+    d->late_cancel_ms = s->late_cancel_ms;
 }
 
 int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out)

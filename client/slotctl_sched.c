@@ -668,19 +668,20 @@ static bool quotaField(struct pctx *c, const json_t *o,
     if (v == NULL) {
         return true;
     }
-    static const char *const known[] = {"day_normal",   "day_expert",
-                                        "dept_expert",  "month_normal",
-                                        "month_expert", NULL};
+    static const char *const known[] = {
+        "day_normal",   "day_expert",  "dept_expert", "month_normal",
+        "month_expert", "per_account", NULL};
     uint32_t *dst[] = {&p->quota_day_normal, &p->quota_day_expert,
                        &p->quota_dept_expert, &p->quota_month_normal,
                        &p->quota_month_expert};
     size_t old = pathKey(c, "quota");
     bool ok = objectKeys(c, v, known);
-    for (size_t i = 0; ok && known[i] != NULL; i++) {
+    for (size_t i = 0; ok && i < sizeof dst / sizeof dst[0]; i++) {
         long long q = *dst[i];
         ok = intField(c, v, known[i], false, 0, UINT8_MAX, &q);
         *dst[i] = (uint32_t)q;
     }
+    ok = ok && boolField(c, v, "per_account", &p->quota_per_account);
     pathPop(c, old);
     return ok;
 }
@@ -724,10 +725,12 @@ static bool blacklistField(struct pctx *c, const json_t *o,
     }
     static const char *const known[] = {
         "threshold", "window_days",         "days",
-        "exempt",    "unpaid_is_violation", NULL};
+        "exempt",    "unpaid_is_violation", "late_cancel_ms",
+        NULL};
     size_t old = pathKey(c, "blacklist");
     long long threshold = p->violation_threshold,
-              window = p->violation_window_days, days = p->blacklist_days;
+              window = p->violation_window_days, days = p->blacklist_days,
+              late = p->late_cancel_ms;
     bool ok = objectKeys(c, v, known) &&
               intField(c, v, "threshold", false, 0, SLOT_VIOLATIONS_KEPT,
                        &threshold) &&
@@ -736,8 +739,11 @@ static bool blacklistField(struct pctx *c, const json_t *o,
               intField(c, v, "days", false, 1, SLOTC_WINDOW_DAYS_MAX, &days) &&
               strField(c, v, "exempt", false, &R_CHANNEL_OR_EMPTY,
                        p->blacklist_exempt, sizeof p->blacklist_exempt) &&
-              boolField(c, v, "unpaid_is_violation", &p->unpaid_is_violation);
+              boolField(c, v, "unpaid_is_violation", &p->unpaid_is_violation) &&
+              intField(c, v, "late_cancel_ms", false, 0,
+                       SLOT_LATE_CANCEL_MAX_MS, &late);
     pathPop(c, old);
+    p->late_cancel_ms = (uint32_t)late;
     p->violation_threshold = (uint32_t)threshold;
     p->violation_window_days = (uint32_t)window;
     p->blacklist_days = (uint32_t)days;
@@ -923,12 +929,13 @@ json_t *sctl_rules_json(const struct slotc_rules *r)
     const struct slotc_patient_rules *p = &r->patient;
     json_object_set_new(
         o, "quota",
-        json_pack("{s:I, s:I, s:I, s:I, s:I}", "day_normal",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "day_normal",
                   (json_int_t)p->quota_day_normal, "day_expert",
                   (json_int_t)p->quota_day_expert, "dept_expert",
                   (json_int_t)p->quota_dept_expert, "month_normal",
                   (json_int_t)p->quota_month_normal, "month_expert",
-                  (json_int_t)p->quota_month_expert));
+                  (json_int_t)p->quota_month_expert, "per_account",
+                  p->quota_per_account));
     json_object_set_new(o, "cancel",
                         json_pack("{s:I, s:o, s:b, s:I}", "days_before",
                                   (json_int_t)p->cancel_days_before, "time",
@@ -937,11 +944,12 @@ json_t *sctl_rules_json(const struct slotc_rules *r)
                                   (json_int_t)p->cancel_limit_day));
     json_object_set_new(
         o, "blacklist",
-        json_pack("{s:I, s:I, s:I, s:s, s:b}", "threshold",
+        json_pack("{s:I, s:I, s:I, s:s, s:b, s:I}", "threshold",
                   (json_int_t)p->violation_threshold, "window_days",
                   (json_int_t)p->violation_window_days, "days",
                   (json_int_t)p->blacklist_days, "exempt", p->blacklist_exempt,
-                  "unpaid_is_violation", p->unpaid_is_violation));
+                  "unpaid_is_violation", p->unpaid_is_violation,
+                  "late_cancel_ms", (json_int_t)p->late_cancel_ms));
     json_object_set_new(o, "cooldown_ms",
                         json_pack("[I, I]", (json_int_t)p->cooldown_min_ms,
                                   (json_int_t)p->cooldown_max_ms));

@@ -14,11 +14,12 @@
  *    "eligibility": [{"department": "", "kind": "special" | null,
  *                     "channels": ["app", "window"]}],
  *    "quota": {"day_normal": 3, "day_expert": 2, "dept_expert": 1,
- *              "month_normal": 12, "month_expert": 4},
+ *              "month_normal": 12, "month_expert": 4, "per_account": false},
  *    "cancel": {"days_before": 1, "time": "15:00" | null,
  *               "same_day": false, "limit_per_day": 3},
  *    "blacklist": {"threshold": 3, "window_days": 90, "days": 90,
- *                  "exempt": "window", "unpaid_is_violation": false},
+ *                  "exempt": "window", "unpaid_is_violation": false,
+ *                  "late_cancel_ms": 0},
  *    "cooldown_ms": [60000, 600000],
  *    "account_channels": "online"}
  * The last five are the hospital's patient rules (struct

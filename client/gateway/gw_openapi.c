@@ -188,6 +188,11 @@ static void patientRulesSchema(json_t *o)
         prop(q, quotas[i][0], false,
              described(intSchema(0, 255), quotas[i][1]));
     }
+    prop(q, "per_account", false,
+         described(boolSchema(),
+                   "the same quotas also count the claims of every patient "
+                   "bound to the patient's account together (quota "
+                   "account_*)"));
     prop(o, "quota", false, q);
     json_t *c = described(object(true),
                           "a channel may cancel until time (local) of the "
@@ -218,6 +223,10 @@ static void patientRulesSchema(json_t *o)
                    "patient (the hospital's window); \"\": none"));
     prop(b, "unpaid_is_violation", false,
          described(boolSchema(), "a hold that expires unpaid is one"));
+    prop(b, "late_cancel_ms", false,
+         described(intSchema(0, SLOT_LATE_CANCEL_MAX_MS),
+                   "a patient's own cancel less than this before the "
+                   "segment starts is one (late_cancel); 0: none"));
     prop(o, "blacklist", false, b);
     prop(o, "cooldown_ms", false,
          described(arrayOf(intSchema(0, 3600000), 2, 2, false),
@@ -813,9 +822,12 @@ static json_t *schemas(void)
     prop(errObj, "hospital", false, stringSchema());
     prop(errObj, "account", false, stringSchema());
     prop(errObj, "quota", false,
-         described(json_pack("{s:s,s:[s,s,s,s,s,s]}", "type", "string", "enum",
-                             "day_normal", "day_expert", "dept_expert",
-                             "month_normal", "month_expert", "active"),
+         described(json_pack("{s:s,s:[s,s,s,s,s,s,s,s,s,s,s]}", "type",
+                             "string", "enum", "day_normal", "day_expert",
+                             "dept_expert", "month_normal", "month_expert",
+                             "active", "account_day_normal",
+                             "account_day_expert", "account_dept_expert",
+                             "account_month_normal", "account_month_expert"),
                    "QUOTA_EXCEEDED: which quota"));
     prop(errObj, "window_date", false,
          nullable(described(dateSchema(),

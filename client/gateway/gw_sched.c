@@ -1147,6 +1147,8 @@ static void jwPatientRules(struct gw_jw *w, const struct slotc_patient_rules *p)
         gw_jw_key(w, quotas[i]);
         gw_jw_u64(w, q[i]);
     }
+    gw_jw_key(w, "per_account");
+    gw_jw_bool(w, p->quota_per_account);
     gw_jw_end(w);
     gw_jw_key(w, "cancel");
     gw_jw_obj(w);
@@ -1171,6 +1173,8 @@ static void jwPatientRules(struct gw_jw *w, const struct slotc_patient_rules *p)
     gw_jw_str(w, p->blacklist_exempt);
     gw_jw_key(w, "unpaid_is_violation");
     gw_jw_bool(w, p->unpaid_is_violation);
+    gw_jw_key(w, "late_cancel_ms");
+    gw_jw_u64(w, p->late_cancel_ms);
     gw_jw_end(w);
     gw_jw_key(w, "cooldown_ms");
     gw_jw_arr(w);

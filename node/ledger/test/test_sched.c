@@ -1333,6 +1333,60 @@ static void test_waitlist_exception_no_help(void)
     done(&f);
 }
 
+
+static void test_patient_account_quota_and_late_cancel(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.quota_day_normal = 2;
+    pr.quota_per_account = true;
+    pr.late_cancel_ms = 2 * 3600000;
+    pr.violation_threshold = 2;
+    fx_patients(&f, pr);
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "n%d", i);
+        EXPECT(&f, cmd_spool(id, "cardio", "", V, "08:00", "12:00", 9),
+               SLOT_OK);
+    }
+    f.now = LT(V - 1, "10:00");
+    EXPECT(&f, cmd_bind("acct-aaaa", "patient-01"), SLOT_OK);
+    EXPECT(&f, cmd_bind("acct-aaaa", "patient-02"), SLOT_OK);
+    EXPECT(&f, hold_as("n0", "patient-01", "app"), SLOT_OK);
+    uint64_t b = book(&f, "n1", "patient-02", "app");
+    /* patient-02 has one claim, the account two: the account's quota. */
+    struct slot_result r =
+        EXPECT(&f, hold_as("n2", "patient-02", "app"), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(r.a, SLOT_QUOTA_ACCOUNT_DAY_NORMAL);
+    CHECK_EQ(r.b, V);
+    CHECK_STR(slot_quota_name((int)r.a), "account_day_normal");
+    EXPECT(&f, hold_as("n2", "patient-03", "app"), SLOT_OK); /* unbound */
+    /* A cancel two hours or less before the segment is a violation; an
+     * administrator's is not. */
+    f.now = LT(V, "05:59");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "app", ""), SLOT_OK);
+    struct slot_patient_info pi = {0};
+    ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
+    CHECK_EQ(pi.n_violations, 0);
+    b = book(&f, "n1", "patient-02", "app");
+    f.now = LT(V, "06:01");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "app", ""), SLOT_OK);
+    ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
+    CHECK_EQ(pi.n_violations, 1);
+    CHECK_EQ(pi.violations[0].kind, SLOT_VIOLATION_LATE_CANCEL);
+    b = book(&f, "n3", "patient-02", "window");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "", ""), SLOT_OK);
+    ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
+    CHECK_EQ(pi.n_violations, 1);
+    /* The second late cancel reaches the threshold. */
+    b = book(&f, "n3", "patient-02", "window");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "window", ""), SLOT_OK);
+    r = EXPECT(&f, hold_as("n3", "patient-02", "app"), SLOT_BLACKLISTED);
+    CHECK(r.b > f.now);
+    checkRoundTrip(f.l);
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -1357,6 +1411,8 @@ static const struct check_case cases[] = {
     {"patient_blacklist", test_patient_blacklist},
     {"patient_cooldown", test_patient_cooldown},
     {"patient_waitlist", test_patient_waitlist},
+    {"patient_account_quota_and_late_cancel",
+     test_patient_account_quota_and_late_cancel},
     {"waitlist_skip_bound", test_waitlist_skip_bound},
     {"waitlist_exception_no_help", test_waitlist_exception_no_help},
     {NULL, NULL}};
