@@ -286,18 +286,18 @@ static int quotaCheck(const struct slot_patient_rules *pr, const struct pool *p,
         q->expert ? pr->quota_month_expert : pr->quota_month_normal;
     if (day_max > 0 && q->day >= day_max) {
         return quota(res,
-                     base + (q->expert ? SLOT_QUOTA_DAY_EXPERT
-                                       : SLOT_QUOTA_DAY_NORMAL),
+                     (uint8_t)(base + (q->expert ? SLOT_QUOTA_DAY_EXPERT
+                                                 : SLOT_QUOTA_DAY_NORMAL)),
                      v);
     }
     if (q->expert && pr->quota_dept_expert > 0 &&
         q->dept >= pr->quota_dept_expert) {
-        return quota(res, base + SLOT_QUOTA_DEPT_EXPERT, v);
+        return quota(res, (uint8_t)(base + SLOT_QUOTA_DEPT_EXPERT), v);
     }
     if (month_max > 0 && q->month_n >= month_max) {
         return quota(res,
-                     base + (q->expert ? SLOT_QUOTA_MONTH_EXPERT
-                                       : SLOT_QUOTA_MONTH_NORMAL),
+                     (uint8_t)(base + (q->expert ? SLOT_QUOTA_MONTH_EXPERT
+                                                 : SLOT_QUOTA_MONTH_NORMAL)),
                      q->month);
     }
     return SLOT_OK;
@@ -330,8 +330,8 @@ int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
             struct qcount qa = q;
             qa.day = qa.dept = qa.month_n = qa.all = 0;
             for (uint8_t i = 0; i < a->n_patients; i++) {
-                (void)ledger__htab_find(&l->pa_index, a->patients[i],
-                                        qcountOne, &qa);
+                (void)ledger__htab_find(&l->pa_index, a->patients[i], qcountOne,
+                                        &qa);
             }
             rc = quotaCheck(pr, p, &qa, SLOT_QUOTA_ACCOUNT, res);
             if (rc != SLOT_OK) {

@@ -164,6 +164,17 @@
  *       hospital's kept violations; a = 1 iff until > now.
  *   P12. VIOLATION's b is the until in force after it (0 if none), also
  *       when this violation did not reach the threshold.
+ *   P13. quota_per_account: when P's own day / department / month quotas
+ *       pass and P is bound to an account now, the same three are counted
+ *       (same order, same windows) over the active claims of every patient
+ *       bound to that account now (P among them), whatever the HOLD's own
+ *       account argument; a = SLOT_QUOTA_ACCOUNT + the quota. Claims of a
+ *       patient unbound since do not count.
+ *   P14. late_cancel_ms: only a scheduled pool has PR; the test is now +
+ *       late_cancel_ms > the pool's seg_start_ms as it is now; the
+ *       violation {now, the pool's hospital, LATE_CANCEL} is recorded after
+ *       the offer, the cool-down and the cancellation record, and may
+ *       blacklist as any violation.
  */
 /* Waitlists (ledger.h, "Waitlists (anti-transfer release)"):
  *   W1. WAITLIST_JOIN runs HOLD's checks as HOLD runs them, with their
@@ -1538,47 +1549,77 @@ static int hold_patient_checks(struct refmodel *m, const struct rm_pool *p,
     return SLOT_OK;
 }
 
-/* QUOTA_EXCEEDED (a = quota, b = the window's first day), P5. */
+/* Is claim c's patient counted with P's: P itself, or (by_account) a
+ * patient bound now to the account P is bound to (P13). */
+static bool quota_counts(const struct refmodel *m, const struct rm_claim *c,
+                         const char *patient, const char *account)
+{
+    if (account == NULL) {
+        return strcmp(c->patient, patient) == 0;
+    }
+    const struct rm_patient *pt = find_pat(m, c->patient);
+    return pt != NULL && strcmp(pt->account, account) == 0;
+}
+
+/* The day / department / month quotas of P5 for P alone (account NULL) or
+ * for the account's patients together (P13); which = 0 if none refuses. */
+static int quota_which(struct refmodel *m, const struct rm_pool *p,
+                       const struct slot_patient_rules *pr, const char *patient,
+                       const char *account, uint64_t *from_out)
+{
+    bool expert = p->kind != SLOT_KIND_NORMAL;
+    uint32_t v = p->place.visit_day;
+    int64_t year, y;
+    uint32_t month, mo, mday;
+    slot_civil_from_day(v, &year, &month, &mday);
+    uint32_t day = 0, dept = 0, in_month = 0;
+    for (uint32_t i = 0; i < m->n_active; i++) {
+        const struct rm_claim *c = active_claim(m, i);
+        const struct rm_pool *q = &m->pools[c->pool];
+        if (!claim_active(m, c) || !quota_counts(m, c, patient, account) ||
+            !q->scheduled ||
+            strcmp(q->place.hospital, p->place.hospital) != 0 ||
+            (q->kind != SLOT_KIND_NORMAL) != expert) {
+            continue;
+        }
+        slot_civil_from_day(q->place.visit_day, &y, &mo, &mday);
+        day += q->place.visit_day == v;
+        dept += q->place.visit_day == v &&
+                strcmp(q->place.department, p->place.department) == 0;
+        in_month += y == year && mo == month;
+    }
+    uint32_t q_day = expert ? pr->quota_day_expert : pr->quota_day_normal;
+    uint32_t q_month = expert ? pr->quota_month_expert : pr->quota_month_normal;
+    int which = 0;
+    *from_out = v;
+    if (q_day > 0 && day >= q_day) {
+        which = expert ? SLOT_QUOTA_DAY_EXPERT : SLOT_QUOTA_DAY_NORMAL;
+    } else if (expert && pr->quota_dept_expert > 0 &&
+               dept >= pr->quota_dept_expert) {
+        which = SLOT_QUOTA_DEPT_EXPERT;
+    } else if (q_month > 0 && in_month >= q_month) {
+        which = expert ? SLOT_QUOTA_MONTH_EXPERT : SLOT_QUOTA_MONTH_NORMAL;
+        *from_out = (uint64_t)slot_day_from_civil(year, month, 1);
+    }
+    return which;
+}
+
+/* QUOTA_EXCEEDED (a = quota, b = the window's first day), P5, P13. */
 static int hold_quota(struct refmodel *m, const struct rm_pool *p,
                       const char *patient, struct slot_result *res)
 {
     if (p->scheduled) {
         const struct slot_patient_rules *pr =
             &hospital_rules(m, p->place.hospital)->patient;
-        bool expert = p->kind != SLOT_KIND_NORMAL;
-        uint32_t v = p->place.visit_day;
-        int64_t year, y;
-        uint32_t month, mo, mday;
-        slot_civil_from_day(v, &year, &month, &mday);
-        uint32_t day = 0, dept = 0, in_month = 0;
-        for (uint32_t i = 0; i < m->n_active; i++) {
-            const struct rm_claim *c = active_claim(m, i);
-            const struct rm_pool *q = &m->pools[c->pool];
-            if (!claim_active(m, c) || strcmp(c->patient, patient) != 0 ||
-                !q->scheduled ||
-                strcmp(q->place.hospital, p->place.hospital) != 0 ||
-                (q->kind != SLOT_KIND_NORMAL) != expert) {
-                continue;
+        uint64_t from = 0;
+        int which = quota_which(m, p, pr, patient, NULL, &from);
+        const struct rm_patient *pt = find_pat(m, patient);
+        if (which == 0 && pr->quota_per_account && pt != NULL &&
+            pt->account[0] != '\0') {
+            which = quota_which(m, p, pr, patient, pt->account, &from);
+            if (which != 0) {
+                which += SLOT_QUOTA_ACCOUNT;
             }
-            slot_civil_from_day(q->place.visit_day, &y, &mo, &mday);
-            day += q->place.visit_day == v;
-            dept += q->place.visit_day == v &&
-                    strcmp(q->place.department, p->place.department) == 0;
-            in_month += y == year && mo == month;
-        }
-        uint32_t q_day = expert ? pr->quota_day_expert : pr->quota_day_normal;
-        uint32_t q_month =
-            expert ? pr->quota_month_expert : pr->quota_month_normal;
-        int which = 0;
-        uint64_t from = v;
-        if (q_day > 0 && day >= q_day) {
-            which = expert ? SLOT_QUOTA_DAY_EXPERT : SLOT_QUOTA_DAY_NORMAL;
-        } else if (expert && pr->quota_dept_expert > 0 &&
-                   dept >= pr->quota_dept_expert) {
-            which = SLOT_QUOTA_DEPT_EXPERT;
-        } else if (q_month > 0 && in_month >= q_month) {
-            which = expert ? SLOT_QUOTA_MONTH_EXPERT : SLOT_QUOTA_MONTH_NORMAL;
-            from = (uint64_t)slot_day_from_civil(year, month, 1);
         }
         if (which != 0) {
             m->stats.quota[which]++;
@@ -2077,6 +2118,19 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
             pt->n_cancels--;
         }
         pt->cancels_ms[pt->n_cancels++] = m->now_ms;
+        /* P14: a late cancel is a violation, after everything else */
+        if (pr != NULL && pr->late_cancel_ms > 0 &&
+            m->now_ms + pr->late_cancel_ms > p->seg_start_ms) {
+            char hospital[SLOT_NAME_MAX + 1];
+            cstr_copy(hospital, sizeof hospital, p->place.hospital);
+            uint32_t n;
+            uint64_t until;
+            uint64_t before = m->stats.blacklisted;
+            record_violation(m, patient, hospital, SLOT_VIOLATION_LATE_CANCEL,
+                             &n, &until);
+            m->stats.late_cancel++;
+            m->stats.late_blacklisted += m->stats.blacklisted != before;
+        }
     }
     return SLOT_OK;
 }

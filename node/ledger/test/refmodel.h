@@ -151,7 +151,8 @@ struct refmodel_stats {
     uint64_t early_by_policy;     /* HOLD OK before the day opens under R's
                                    * horizon (a longer policy horizon) */
     /* Protocol 3's patient rules. */
-    uint64_t quota[SLOT_QUOTA_ACTIVE + 1]; /* QUOTA_EXCEEDED by its a */
+    uint64_t quota[SLOT_QUOTA_ACCOUNT_MONTH_EXPERT + 1];     /* QUOTA_EXCEEDED
+                                                          * by its a */
     uint64_t account_rule[SLOT_ACCOUNT_CHANGE_PATIENTS + 1]; /* by its a */
     uint64_t not_bound_channel; /* NOT_BOUND: account channel, no account */
     uint64_t owner_by_account;  /* ownership granted by the bound account */
@@ -166,6 +167,8 @@ struct refmodel_stats {
     uint64_t standing_replaced; /* a ninth hospital's standing */
     uint64_t bind_same;         /* ACCOUNT_BIND of a bound pair */
     uint64_t change_joined;     /* an unbind joined an open change */
+    uint64_t late_cancel;       /* a CANCEL recorded a LATE_CANCEL violation */
+    uint64_t late_blacklisted;  /* ... that reached the threshold */
     /* Waitlists. */
     uint64_t offers;             /* a CANCEL offered its slot to a waiter */
     uint64_t offer_confirmed;    /* an offer was CONFIRMed (a booking) */

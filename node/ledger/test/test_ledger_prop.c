@@ -27,7 +27,9 @@
  *
  * Patient rules (protocol 3; "patients"): rule sets with quotas, cancel
  * deadlines and daily limits, violation thresholds, blacklist exemptions,
- * account channels and cool-downs; CONFIGs of both versions (a version 2
+ * account channels, cool-downs, quotas counted per account
+ * (quota_per_account) and late cancels as violations (late_cancel_ms of
+ * hours to a day); CONFIGs of both versions (a version 2
  * one keeps the account limits and the cool-down key); five patients and
  * three accounts; HOLDs with and without accounts, CONFIRM / RELEASE /
  * CANCEL by administrators, the claim's channel or another one, with the
@@ -573,14 +575,15 @@ static void fmt_rules(const struct slot_cmd *c, char *out, size_t cap)
         snprintf(out + w, cap - (size_t)w,
                  "| quota=%u/%u/%u/%u/%u cancel=-%ud@%u%s limit=%u "
                  "viol=%ud/%u bl=%ud exempt=%s unpaid=%d cool=%" PRIu32
-                 "-%" PRIu32 " acct=%s",
+                 "-%" PRIu32 " acct=%s per_acct=%d late=%" PRIu32,
                  p->quota_day_normal, p->quota_day_expert, p->quota_dept_expert,
                  p->quota_month_normal, p->quota_month_expert,
                  p->cancel_days_before, p->cancel_minute,
                  p->cancel_same_day ? "+sd" : "", p->cancel_limit_day,
                  p->violation_window_days, p->violation_threshold,
                  p->blacklist_days, p->blacklist_exempt, p->unpaid_is_violation,
-                 p->cooldown_min_ms, p->cooldown_max_ms, p->account_channels);
+                 p->cooldown_min_ms, p->cooldown_max_ms, p->account_channels,
+                 p->quota_per_account, p->late_cancel_ms);
     }
 }
 
@@ -1087,6 +1090,8 @@ static void gen_patient_rules(struct run *r, struct slot_patient_rules *p)
     static const uint32_t cool_max[] = {0, 5000, 60000, 600000};
     static const char *const exempt[] = {"", "", "114", "hall", "online"};
     static const char *const acct[] = {"", "", "", "app", "online", "wechat"};
+    static const uint32_t late_cancel[] = {0,        0,        3600000,
+                                           10800000, 21600000, 86400000};
     p->quota_day_normal = day_normal[rnd(r, N_OF(day_normal))];
     p->quota_day_expert = day_expert[rnd(r, N_OF(day_expert))];
     p->quota_dept_expert = dept_expert[rnd(r, N_OF(dept_expert))];
@@ -1115,6 +1120,10 @@ static void gen_patient_rules(struct run *r, struct slot_patient_rules *p)
     }
     zcopy(p->account_channels, sizeof p->account_channels,
           acct[rnd(r, N_OF(acct))]);
+    /* The account's patients' claims together, and cancels a few hours
+     * (or a day) before the segment that count as violations. */
+    p->quota_per_account = chance(r, 40);
+    p->late_cancel_ms = late_cancel[rnd(r, N_OF(late_cancel))];
 }
 
 /* A rule set drawn from a small universe (slot_sched.h's fields). */
@@ -1767,7 +1776,7 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
         case K_VIOLATION:
             c->op = SLOT_OP_VIOLATION;
             gen_staff(r, c);
-            c->u.staff.kind = (uint8_t)(1 + rnd(r, SLOT_VIOLATION_KIND_MAX));
+            c->u.staff.kind = (uint8_t)(1 + rnd(r, SLOT_VIOLATION_OTHER));
             break;
         case K_UNBLOCK:
             c->op = SLOT_OP_UNBLOCK;
@@ -3214,7 +3223,7 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->import_same_flowed += x.import_same_flowed;
     to->log_dropped += x.log_dropped;
     to->early_by_policy += x.early_by_policy;
-    for (int i = 0; i <= SLOT_QUOTA_ACTIVE; i++) {
+    for (int i = 0; i <= SLOT_QUOTA_ACCOUNT_MONTH_EXPERT; i++) {
         to->quota[i] += x.quota[i];
     }
     for (int i = 0; i <= SLOT_ACCOUNT_CHANGE_PATIENTS; i++) {
@@ -3228,6 +3237,8 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->blacklisted += x.blacklisted;
     to->exception_used += x.exception_used;
     to->exempt_hold += x.exempt_hold;
+    to->late_cancel += x.late_cancel;
+    to->late_blacklisted += x.late_blacklisted;
     to->cancel_same_day += x.cancel_same_day;
     to->standing_replaced += x.standing_replaced;
     to->bind_same += x.bind_same;
@@ -3507,6 +3518,11 @@ static void print_patient_stats(const struct cover *c)
            st->quota[1], st->quota[2], st->quota[3], st->quota[4], st->quota[5],
            st->quota[6], st->account_rule[1], st->account_rule[2],
            st->account_rule[3], st->account_rule[4]);
+    printf("  account quota by kind 11-15: %" PRIu64 "/%" PRIu64 "/%" PRIu64
+           "/%" PRIu64 "/%" PRIu64 ", late cancels %" PRIu64
+           " (blacklisting %" PRIu64 ")\n",
+           st->quota[11], st->quota[12], st->quota[13], st->quota[14],
+           st->quota[15], st->late_cancel, st->late_blacklisted);
     printf("  not bound by channel %" PRIu64 ", owner by account %" PRIu64
            ", cooled %" PRIu64 ", cool returned %" PRIu64
            ", unpaid violations %" PRIu64 ", blacklisted %" PRIu64
@@ -3557,6 +3573,14 @@ static void check_patient_cover(const struct profile *pf, const struct cover *c)
         "an ACCOUNT_UNBIND joining an open change",
         "a PATIENT_INFO read compared",
         "a protocol 3 read compared byte for byte",
+        /* SLOT_QUOTA_ACCOUNT + 1 .. 5 */
+        "HOLD -> QUOTA_EXCEEDED (account_day_normal)",
+        "HOLD -> QUOTA_EXCEEDED (account_day_expert)",
+        "HOLD -> QUOTA_EXCEEDED (account_dept_expert)",
+        "HOLD -> QUOTA_EXCEEDED (account_month_normal)",
+        "HOLD -> QUOTA_EXCEEDED (account_month_expert)",
+        "a CANCEL recorded as a LATE_CANCEL violation",
+        "a LATE_CANCEL violation that blacklisted",
     };
     const uint64_t counts[] = {
         s->quota[1],        s->quota[2],          s->quota[3],
@@ -3566,7 +3590,9 @@ static void check_patient_cover(const struct profile *pf, const struct cover *c)
         s->cooled,          s->cool_returned,     s->unpaid_violation,
         s->blacklisted,     s->exception_used,    s->exempt_hold,
         s->cancel_same_day, s->bind_same,         s->change_joined,
-        c->patient_reads,   c->encoded_p3,
+        c->patient_reads,   c->encoded_p3,        s->quota[11],
+        s->quota[12],       s->quota[13],         s->quota[14],
+        s->quota[15],       s->late_cancel,       s->late_blacklisted,
     };
     _Static_assert(sizeof names / sizeof names[0] ==
                        sizeof counts / sizeof counts[0],
