@@ -253,7 +253,7 @@ enum slotc_quota {
     SLOTC_QUOTA_DEPT_EXPERT = 3,  /* expert pools of one department and day */
     SLOTC_QUOTA_MONTH_NORMAL = 4, /* normal pools of one calendar month */
     SLOTC_QUOTA_MONTH_EXPERT = 5, /* expert pools of one calendar month */
-    SLOTC_QUOTA_ACTIVE = 6, /* config.patient_active_max, across the
+    SLOTC_QUOTA_ACTIVE = 6,       /* config.patient_active_max, across the
                              * platform */
     /* quota_per_account: SLOTC_QUOTA_ACCOUNT + one of the first five,
      * counted over the account's patients together */
@@ -268,10 +268,10 @@ enum slotc_account_rule {
                                        * in the change open (24 h) */
 };
 enum slotc_violation_kind {
-    SLOTC_VIOLATION_NO_SHOW = 1, /* staff: the patient did not come */
-    SLOTC_VIOLATION_UNPAID = 2,  /* the ledger: a hold expired unpaid (only
+    SLOTC_VIOLATION_NO_SHOW = 1,     /* staff: the patient did not come */
+    SLOTC_VIOLATION_UNPAID = 2,      /* the ledger: a hold expired unpaid (only
                                   * recorded by the ledger itself) */
-    SLOTC_VIOLATION_OTHER = 3,   /* staff, with its reason */
+    SLOTC_VIOLATION_OTHER = 3,       /* staff, with its reason */
     SLOTC_VIOLATION_LATE_CANCEL = 4, /* the ledger: a cancel close to the
                                       * visit (late_cancel_ms) */
 };

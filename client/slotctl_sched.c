@@ -724,9 +724,8 @@ static bool blacklistField(struct pctx *c, const json_t *o,
         return true;
     }
     static const char *const known[] = {
-        "threshold", "window_days",         "days",
-        "exempt",    "unpaid_is_violation", "late_cancel_ms",
-        NULL};
+        "threshold",           "window_days",    "days", "exempt",
+        "unpaid_is_violation", "late_cancel_ms", NULL};
     size_t old = pathKey(c, "blacklist");
     long long threshold = p->violation_threshold,
               window = p->violation_window_days, days = p->blacklist_days,

@@ -76,11 +76,22 @@ const char *slot_op_name(int op)
 const char *slot_quota_name(int quota)
 {
     static const char *const names[] = {
-        NULL,           "day_normal",   "day_expert", "dept_expert",
-        "month_normal", "month_expert", "active",
-        NULL,           NULL,           NULL,
-        NULL,           "account_day_normal", "account_day_expert",
-        "account_dept_expert", "account_month_normal", "account_month_expert",
+        NULL,
+        "day_normal",
+        "day_expert",
+        "dept_expert",
+        "month_normal",
+        "month_expert",
+        "active",
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        "account_day_normal",
+        "account_day_expert",
+        "account_dept_expert",
+        "account_month_normal",
+        "account_month_expert",
     };
     return NAME_AT(names, quota);
 }
@@ -92,8 +103,8 @@ const char *slot_account_rule_name(int rule)
     return NAME_AT(names, rule);
 }
 
-static const char *const violationNames[] = {NULL, "no_show", "unpaid",
-                                             "other", "late_cancel"};
+static const char *const violationNames[] = {NULL, "no_show", "unpaid", "other",
+                                             "late_cancel"};
 
 const char *slot_violation_name(int kind)
 {

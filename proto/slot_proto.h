@@ -255,9 +255,9 @@ enum slot_account_rule {
 const char *slot_account_rule_name(int rule);
 
 enum slot_violation_kind {
-    SLOT_VIOLATION_NO_SHOW = 1, /* VIOLATION (later: the visit-day work) */
-    SLOT_VIOLATION_UNPAID = 2,  /* a hold expired unpaid (rule set) */
-    SLOT_VIOLATION_OTHER = 3,   /* VIOLATION by staff, with its reason */
+    SLOT_VIOLATION_NO_SHOW = 1,     /* VIOLATION (later: the visit-day work) */
+    SLOT_VIOLATION_UNPAID = 2,      /* a hold expired unpaid (rule set) */
+    SLOT_VIOLATION_OTHER = 3,       /* VIOLATION by staff, with its reason */
     SLOT_VIOLATION_LATE_CANCEL = 4, /* a cancel close to the visit (rules) */
 };
 #define SLOT_VIOLATION_KIND_MAX 4

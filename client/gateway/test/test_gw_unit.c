@@ -1384,11 +1384,13 @@ static const char fullRules[] =
     "\"channels\":[\"app\",\"window\"]},{\"department\":\"cardio\","
     "\"kind\":null,\"channels\":[\"online\"]}],"
     "\"quota\":{\"day_normal\":3,\"day_expert\":2,\"dept_expert\":1,"
-    "\"month_normal\":12,\"month_expert\":4},\"cancel\":{"
+    "\"month_normal\":12,\"month_expert\":4,\"per_account\":true},"
+    "\"cancel\":{"
     "\"days_before\":1,\"time\":\"15:00\",\"same_day\":true,"
     "\"limit_per_day\":3},\"blacklist\":{\"threshold\":3,"
     "\"window_days\":90,\"days\":180,\"exempt\":\"window\","
-    "\"unpaid_is_violation\":true},\"cooldown_ms\":[120000,600000],"
+    "\"unpaid_is_violation\":true,\"late_cancel_ms\":7200000},"
+    "\"cooldown_ms\":[120000,600000],"
     "\"account_channels\":\"online\"}";
 
 static void test_rules_json(void)
@@ -1462,17 +1464,20 @@ static void test_rules_json(void)
     CHECK(memcmp(&r, &init, sizeof r) == 0);
     gw_buf_init(&b, NULL, 0);
     gw_json_rules(&b, &r);
-    CHECK_STR(b.p, "{\"utc_offset\":\"+00:00\",\"release_time\":\"00:00\","
-                   "\"horizon_days\":0,\"cutoff_time\":null,\"pay_ttl_ms\":0,"
-                   "\"pay_ttl_max_ms\":0,\"flow_back\":null,\"groups\":[],"
-                   "\"policies\":[],\"eligibility\":[],\"quota\":{"
-                   "\"day_normal\":0,\"day_expert\":0,\"dept_expert\":0,"
-                   "\"month_normal\":0,\"month_expert\":0},\"cancel\":{"
-                   "\"days_before\":0,\"time\":null,\"same_day\":false,"
-                   "\"limit_per_day\":0},\"blacklist\":{\"threshold\":0,"
-                   "\"window_days\":30,\"days\":90,\"exempt\":\"\","
-                   "\"unpaid_is_violation\":false},\"cooldown_ms\":[0,0],"
-                   "\"account_channels\":\"\"}");
+    CHECK_STR(b.p,
+              "{\"utc_offset\":\"+00:00\",\"release_time\":\"00:00\","
+              "\"horizon_days\":0,\"cutoff_time\":null,\"pay_ttl_ms\":0,"
+              "\"pay_ttl_max_ms\":0,\"flow_back\":null,\"groups\":[],"
+              "\"policies\":[],\"eligibility\":[],\"quota\":{"
+              "\"day_normal\":0,\"day_expert\":0,\"dept_expert\":0,"
+              "\"month_normal\":0,\"month_expert\":0,\"per_account\":false},"
+              "\"cancel\":{"
+              "\"days_before\":0,\"time\":null,\"same_day\":false,"
+              "\"limit_per_day\":0},\"blacklist\":{\"threshold\":0,"
+              "\"window_days\":30,\"days\":90,\"exempt\":\"\","
+              "\"unpaid_is_violation\":false,\"late_cancel_ms\":0},"
+              "\"cooldown_ms\":[0,0],"
+              "\"account_channels\":\"\"}");
     gw_buf_free(&b);
     /* Defaults inside entries; the extremes of each range. */
     const char *edge =

@@ -1333,7 +1333,6 @@ static void test_waitlist_exception_no_help(void)
     done(&f);
 }
 
-
 static void test_patient_account_quota_and_late_cancel(void)
 {
     struct fx f;
@@ -1368,9 +1367,9 @@ static void test_patient_account_quota_and_late_cancel(void)
     struct slot_patient_info pi = {0};
     ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
     CHECK_EQ(pi.n_violations, 0);
-    b = book(&f, "n1", "patient-02", "app");
+    b = book(&f, "n1", "patient-02", "window"); /* same day: the window */
     f.now = LT(V, "06:01");
-    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "app", ""), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "window", ""), SLOT_OK);
     ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
     CHECK_EQ(pi.n_violations, 1);
     CHECK_EQ(pi.violations[0].kind, SLOT_VIOLATION_LATE_CANCEL);
@@ -1381,7 +1380,7 @@ static void test_patient_account_quota_and_late_cancel(void)
     /* The second late cancel reaches the threshold. */
     b = book(&f, "n3", "patient-02", "window");
     EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "window", ""), SLOT_OK);
-    r = EXPECT(&f, hold_as("n3", "patient-02", "app"), SLOT_BLACKLISTED);
+    r = EXPECT(&f, hold_as("n3", "patient-02", "window"), SLOT_BLACKLISTED);
     CHECK(r.b > f.now);
     checkRoundTrip(f.l);
     done(&f);
