@@ -308,6 +308,9 @@ static void test_quotas(void)
     r.patient.quota_day_expert = 2;
     r.patient.quota_dept_expert = 1;
     r.patient.quota_month_normal = 3;
+    /* Carried both ways (nothing here is bound or cancelled). */
+    r.patient.quota_per_account = true;
+    r.patient.late_cancel_ms = 3600000;
     setRules(s, &h, &r);
     /* The patient rules as the ledger keeps them. */
     slotc_req_init(&req);
@@ -319,6 +322,8 @@ static void test_quotas(void)
     CHECK_EQ(pr->cancel_minute, -1);
     CHECK_EQ(pr->violation_window_days, 30);
     CHECK_EQ(pr->blacklist_days, 90);
+    CHECK(pr->quota_per_account);
+    CHECK_EQ(pr->late_cancel_ms, 3600000);
 
     /* Day d and another day d2 of the same month. */
     uint32_t d = h.today + 2, d2 = h.today + 3;
