@@ -275,8 +275,9 @@
  *     quota_month_<class> (b = the month's first day). A quota of 0 never
  *     refuses. Then, when PR.quota_per_account and P is bound to an
  *     account, the same three counted over the active claims of all the
- *     account's patients together (a = SLOT_QUOTA_ACCOUNT + the quota). Then, for every pool, config.patient_active_max > 0 and P's
- *     active claims (any pool) >= it -> ACTIVE (b = 0).
+ *     account's patients together (a = SLOT_QUOTA_ACCOUNT + the
+ *     quota). Then, for every pool, config.patient_active_max > 0 and
+ *     P's active claims (any pool) >= it -> ACTIVE (b = 0).
  *   then SOLD_OUT and LIMIT_REACHED as before.
  * CONFIRM / RELEASE / CANCEL carry the caller (channel; "" = an
  *   administrator) and an account: right after UNKNOWN_HOLD /
@@ -296,8 +297,9 @@
  *   late_cancel_ms > seg_start_ms, is a LATE_CANCEL violation.
  * VIOLATION, UNBLOCK and EXCEPTION (hospital H, patient P): first
  *   UNKNOWN_HOSPITAL, then LIMIT_REACHED (P new and the patients table
- *   full). Violations: VIOLATION(H, P, kind); a HELD claim of a scheduled pool that
- *   expires (sweep or lazily) is an UNPAID violation when
+ *   full). Violations: VIOLATION(H, P, kind); a HELD claim of a
+ *   scheduled pool that expires (sweep or lazily) is an UNPAID violation
+ *   when
  *   PR.unpaid_is_violation. A violation is recorded {now, H, kind} (P
  *   keeps the last SLOT_VIOLATIONS_KEPT); n = P's kept violations at H
  *   with at_ms + violation_window_days * 86400000 > now; when
@@ -333,8 +335,8 @@
  *   BLACKLISTED's place, before PATIENT_HAS_CLAIM could expire its own
  *   due hold) is dropped, at most SLOT_WAITLIST_SKIP_MAX of them per
  *   cancel (the entry after the last drop is still asked; if it is refused
- *   too it stays on the list). The first that passes
- *   leaves the list and gets the slot as an OFFER: a HELD claim in the
+ *   too it stays on the list). The first that passes leaves the list
+ *   and gets the slot as an OFFER: a HELD claim in the
  *   cancelled claim's bucket, through its channel, deadline now + R's
  *   pay_ttl_ms (0: config.hold_ttl_max_ms). If none passes, the slot goes
  *   to free or cooling as above.
