@@ -111,6 +111,12 @@ Try it (slotctl is $BIN/slotctl; its default --cluster is these nodes):
       # 7 days ahead: $d7_note
   slotctl hold pumch/xidan/ophthalmology/sun-li/$(ymd 5)/0800 patient-0005 --channel app
       # OUTSIDE_HORIZON: ophthalmology books 3 days ahead
+  # the patient rules: 3 normal clinics a day, bound accounts, a waitlist
+  for t in 0800 0830 0900 0930; do
+    slotctl hold pumch/dongdan/cardiology/normal/$(ymd 3)/\$t patient-0007 --channel wechat
+  done  # the fourth: QUOTA_EXCEEDED (day_normal)
+  slotctl account bind family-0001 patient-0007
+  slotctl patient info patient-0007  # claims, account, violations, standing
 EOF
 if [ -n "$gateway" ]; then
     cat <<EOF

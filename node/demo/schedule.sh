@@ -56,7 +56,16 @@ rules() {
   "eligibility": [
     {"department": "", "kind": "special",
      "channels": ["app", "window", "doctor"]}
-  ]
+  ],
+  "quota": {"day_normal": 3, "day_expert": 2, "dept_expert": 1,
+            "month_normal": 12, "month_expert": 4, "per_account": true},
+  "cancel": {"days_before": 1, "time": "15:00", "same_day": true,
+             "limit_per_day": 3},
+  "blacklist": {"threshold": 3, "window_days": 90, "days": 90,
+                "exempt": "window", "unpaid_is_violation": false,
+                "late_cancel_ms": 0},
+  "cooldown_ms": [120000, 600000],
+  "account_channels": ""
 }
 JSON
 }
