@@ -38,17 +38,21 @@ $(B)/asan/bin/test_libslot: $(B)/asan/client/test/test_libslot.o $(CLIENT_LIB_AS
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
 $(B)/rel/bin/test_libslot_sched: $(B)/rel/client/test/test_libslot_sched.o \
+                                 $(B)/rel/client/test/ctest.o \
                                  $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
 $(B)/asan/bin/test_libslot_sched: $(B)/asan/client/test/test_libslot_sched.o \
+                                  $(B)/asan/client/test/ctest.o \
                                   $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
 # The patient rules (protocol 3) through libslot.
 $(B)/rel/bin/test_libslot_patients: $(B)/rel/client/test/test_libslot_patients.o \
+                                    $(B)/rel/client/test/ctest.o \
                                     $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
 $(B)/asan/bin/test_libslot_patients: $(B)/asan/client/test/test_libslot_patients.o \
+                                     $(B)/asan/client/test/ctest.o \
                                      $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
                                      $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))

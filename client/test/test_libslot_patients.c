@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ctest.h"
 #include "libslot.h"
 #include "tclock.h"
 #include "tcluster.h"
@@ -26,8 +27,8 @@
 #define LEAK_CHECK() ((void)0)
 #endif
 
-#define MS_PER_MIN 60000ull
-#define MS_PER_DAY 86400000ull
+#define MS_PER_MIN CTEST_MS_PER_MIN
+#define MS_PER_DAY CTEST_MS_PER_DAY
 
 static struct tcluster g_shared;
 static bool g_shared_ok;
@@ -35,37 +36,7 @@ static bool g_shared_ok;
 static struct slotc_sync *openSync(void)
 {
     CHECK(g_shared_ok);
-    struct slotc_options o;
-    struct slotc_sync *s = NULL;
-    slotc_options_init(&o);
-    o.cluster = g_shared.cluster;
-    o.timeout_ms = 10000;
-    CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
-    return s;
-}
-
-/* A name unique to this test process ("<prefix>-<pid>-<n>"): hospitals,
- * patients and accounts (at least 8 bytes with a short prefix). */
-static const char *uniq(const char *prefix)
-{
-    static char buf[16][SLOTC_NAME_MAX + 1];
-    static int k;
-    char *b = buf[k % 16];
-    snprintf(b, sizeof buf[0], "%s-%d-%d", prefix, (int)getpid(), k++);
-    return b;
-}
-
-/* A UTC offset (whole minutes) that makes local time about noon at t. */
-static int32_t noonOffset(uint64_t t_ms)
-{
-    int32_t utc_min = (int32_t)((t_ms % MS_PER_DAY) / MS_PER_MIN);
-    return 720 - utc_min;
-}
-
-static uint32_t localMinute(uint64_t t_ms, int32_t off)
-{
-    int64_t local = (int64_t)t_ms + (int64_t)off * (int64_t)MS_PER_MIN;
-    return (uint32_t)((local % (int64_t)MS_PER_DAY) / (int64_t)MS_PER_MIN);
+    return ctest_open(g_shared.cluster);
 }
 
 static uint64_t utcOf(uint32_t day, uint32_t minute, int32_t off)
@@ -85,10 +56,10 @@ struct hosp {
 static void hospInit(struct hosp *h, const char *prefix, struct slotc_rules *r)
 {
     uint64_t now = tclock_wall_ms();
-    snprintf(h->name, sizeof h->name, "%s", uniq(prefix));
-    h->off = noonOffset(now);
+    snprintf(h->name, sizeof h->name, "%s", ctest_uniq(prefix));
+    h->off = ctest_noon_offset(now);
     h->today = slotc_local_day(now, h->off);
-    h->minute = localMinute(now, h->off);
+    h->minute = ctest_local_minute(now, h->off);
     slotc_rules_init(r);
     r->utc_offset_min = h->off;
 }
@@ -234,10 +205,10 @@ static void test_accounts(void)
     slotc_req_init(&req);
     char acc[SLOTC_NAME_MAX + 1], other[SLOTC_NAME_MAX + 1];
     char pat[5][SLOTC_NAME_MAX + 1];
-    snprintf(acc, sizeof acc, "%s", uniq("acct"));
-    snprintf(other, sizeof other, "%s", uniq("acct"));
+    snprintf(acc, sizeof acc, "%s", ctest_uniq("acct"));
+    snprintf(other, sizeof other, "%s", ctest_uniq("acct"));
     for (int i = 0; i < 5; i++) {
-        snprintf(pat[i], sizeof pat[i], "%s", uniq("pa"));
+        snprintf(pat[i], sizeof pat[i], "%s", ctest_uniq("pa"));
     }
     for (uint32_t i = 0; i < 4; i++) {
         CHECK_EQ(slotc_sync_account_bind(s, &req, acc, pat[i]), SLOT_OK);
@@ -281,7 +252,7 @@ static void test_accounts(void)
     CHECK_EQ(slotc_sync_account_bind(s, &req, acc, pat[4]), SLOT_OK);
     CHECK_EQ(req.out.bound, 3);
     /* An unknown account reads as empty. */
-    CHECK_EQ(slotc_sync_read_account(s, &req, uniq("nobody")), SLOT_OK);
+    CHECK_EQ(slotc_sync_read_account(s, &req, ctest_uniq("nobody")), SLOT_OK);
     CHECK_EQ(req.out.account->n_patients, 0);
 
     /* Refused before sending. */
@@ -340,7 +311,7 @@ static void test_quotas(void)
     const char *m2 = schedPool(s, &h, "m2", "derm", d2, SLOTC_KIND_NORMAL, 5);
     const char *e1 = schedPool(s, &h, "e1", "cardio", d, SLOTC_KIND_EXPERT, 5);
     const char *e2 = schedPool(s, &h, "e2", "cardio", d, SLOTC_KIND_EXPERT, 5);
-    const char *p = uniq("pq");
+    const char *p = ctest_uniq("pq");
     uint64_t h1, h2;
     CHECK_EQ(hold(s, &req, n1, p, "app", NULL, &h1), SLOT_OK);
     CHECK_EQ(hold(s, &req, n2, p, "app", NULL, &h2), SLOT_OK);
@@ -373,7 +344,7 @@ static void test_quotas(void)
     CHECK_STR(req.out.claims[0].pool, n2);
     CHECK_EQ(req.out.claims[0].id, h2);
     /* Another patient has quotas of its own. */
-    CHECK_EQ(hold(s, &req, n1, uniq("pq"), "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(hold(s, &req, n1, ctest_uniq("pq"), "app", NULL, NULL), SLOT_OK);
     slotc_sync_close(s);
     LEAK_CHECK();
 }
@@ -394,9 +365,9 @@ static void test_ownership(void)
     const char *pool =
         schedPool(s, &h, "o", "derm", h.today + 2, SLOTC_KIND_NORMAL, 10);
     char acc[SLOTC_NAME_MAX + 1], p[SLOTC_NAME_MAX + 1], q[SLOTC_NAME_MAX + 1];
-    snprintf(acc, sizeof acc, "%s", uniq("acco"));
-    snprintf(p, sizeof p, "%s", uniq("po"));
-    snprintf(q, sizeof q, "%s", uniq("po"));
+    snprintf(acc, sizeof acc, "%s", ctest_uniq("acco"));
+    snprintf(p, sizeof p, "%s", ctest_uniq("po"));
+    snprintf(q, sizeof q, "%s", ctest_uniq("po"));
     CHECK_EQ(slotc_sync_account_bind(s, &req, acc, p), SLOT_OK);
 
     /* A hold for an account the patient is not bound to. */
@@ -457,7 +428,7 @@ static void test_cancel_rules(void)
         schedPool(s, &h, "soon", "derm", h.today + 1, SLOTC_KIND_NORMAL, 10);
     const char *later =
         schedPool(s, &h, "later", "derm", h.today + 3, SLOTC_KIND_NORMAL, 10);
-    const char *p = uniq("pc");
+    const char *p = ctest_uniq("pc");
     uint64_t b1 = book(s, soon, p, "app");
     CHECK_EQ(slotc_sync_cancel_as(s, &req, b1, "app", NULL),
              SLOT_CANCEL_CLOSED);
@@ -508,7 +479,7 @@ static void test_blacklist(void)
     const char *pool2 =
         schedPool(s, &h, "v2", "derm", h.today + 2, SLOTC_KIND_NORMAL, 10);
     char p[SLOTC_NAME_MAX + 1];
-    snprintf(p, sizeof p, "%s", uniq("pv"));
+    snprintf(p, sizeof p, "%s", ctest_uniq("pv"));
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_read_staff_log(s, &req, 0, 1000), SLOT_OK);
     uint64_t log_from =
@@ -601,7 +572,7 @@ static void test_blacklist(void)
     CHECK(req.out.n_staff <= 2);
 
     /* Errors. */
-    CHECK_EQ(slotc_sync_violation(s, &req, uniq("nohosp"), p,
+    CHECK_EQ(slotc_sync_violation(s, &req, ctest_uniq("nohosp"), p,
                                   SLOTC_VIOLATION_NO_SHOW, "a", "b"),
              SLOT_UNKNOWN_HOSPITAL);
     CHECK_EQ(slotc_sync_violation(s, &req, h.name, p, SLOTC_VIOLATION_UNPAID,
@@ -631,7 +602,7 @@ static void test_cooldown(void)
     setRules(s, &h, &r);
     const char *pool =
         schedPool(s, &h, "k", "derm", h.today + 2, SLOTC_KIND_NORMAL, 1);
-    const char *p = uniq("pk"), *p2 = uniq("pk");
+    const char *p = ctest_uniq("pk"), *p2 = ctest_uniq("pk");
     uint64_t b = book(s, pool, p, "app");
     CHECK_EQ(slotc_sync_cancel_as(s, &req, b, "app", NULL), SLOT_OK);
     uint64_t cancelled = tclock_wall_ms();
@@ -677,10 +648,10 @@ static void test_waitlist(void)
         schedPool(s, &h, "w2", "derm", h.today + 2, SLOTC_KIND_NORMAL, 1);
     char p[SLOTC_NAME_MAX + 1], q1[SLOTC_NAME_MAX + 1], q2[SLOTC_NAME_MAX + 1],
         acc[SLOTC_NAME_MAX + 1];
-    snprintf(p, sizeof p, "%s", uniq("pw"));
-    snprintf(q1, sizeof q1, "%s", uniq("pw"));
-    snprintf(q2, sizeof q2, "%s", uniq("pw"));
-    snprintf(acc, sizeof acc, "%s", uniq("accw"));
+    snprintf(p, sizeof p, "%s", ctest_uniq("pw"));
+    snprintf(q1, sizeof q1, "%s", ctest_uniq("pw"));
+    snprintf(q2, sizeof q2, "%s", ctest_uniq("pw"));
+    snprintf(acc, sizeof acc, "%s", ctest_uniq("accw"));
     CHECK_EQ(slotc_sync_account_bind(s, &req, acc, q2), SLOT_OK);
 
     /* A pool with a free slot has no waitlist. */

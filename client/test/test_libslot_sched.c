@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ctest.h"
 #include "libslot.h"
 #include "tclock.h"
 #include "tcluster.h"
@@ -25,8 +26,8 @@
 #define LEAK_CHECK() ((void)0)
 #endif
 
-#define MS_PER_MIN 60000ull
-#define MS_PER_DAY 86400000ull
+#define MS_PER_MIN CTEST_MS_PER_MIN
+#define MS_PER_DAY CTEST_MS_PER_DAY
 
 static struct tcluster g_shared;
 static bool g_shared_ok;
@@ -34,23 +35,7 @@ static bool g_shared_ok;
 static struct slotc_sync *openSync(void)
 {
     CHECK(g_shared_ok);
-    struct slotc_options o;
-    struct slotc_sync *s = NULL;
-    slotc_options_init(&o);
-    o.cluster = g_shared.cluster;
-    o.timeout_ms = 10000;
-    CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
-    return s;
-}
-
-/* A name unique to this test process ("h-<pid>-<n>"). */
-static const char *uniq(const char *prefix)
-{
-    static char buf[8][SLOTC_NAME_MAX + 1];
-    static int k;
-    char *b = buf[k % 8];
-    snprintf(b, sizeof buf[0], "%s-%d-%d", prefix, (int)getpid(), k++);
-    return b;
+    return ctest_open(g_shared.cluster);
 }
 
 /* What the ledger's time will be for the next command: the leader's clock
@@ -62,22 +47,9 @@ static uint64_t ledgerNow(struct slotc_sync *s)
     return tclock_wall_ms();
 }
 
-/* A UTC offset (whole minutes) that makes local time about noon at t. */
-static int32_t noonOffset(uint64_t t_ms)
-{
-    int32_t utc_min = (int32_t)((t_ms % MS_PER_DAY) / MS_PER_MIN);
-    return 720 - utc_min; /* -720..720 */
-}
-
 static uint32_t localDay(uint64_t t_ms, int32_t off)
 {
     return slotc_local_day(t_ms, off);
-}
-
-static uint32_t localMinute(uint64_t t_ms, int32_t off)
-{
-    int64_t local = (int64_t)t_ms + (int64_t)off * (int64_t)MS_PER_MIN;
-    return (uint32_t)((local % (int64_t)MS_PER_DAY) / (int64_t)MS_PER_MIN);
 }
 
 /* UTC ms of local (day, minute). */
@@ -104,7 +76,7 @@ static void test_rules(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    const char *h = uniq("hr");
+    const char *h = ctest_uniq("hr");
     struct slotc_rules r;
     slotc_rules_init(&r);
     r.utc_offset_min = 480;
@@ -206,9 +178,9 @@ static void test_import_and_query(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    const char *h = uniq("hi");
+    const char *h = ctest_uniq("hi");
     uint64_t now = ledgerNow(s);
-    int32_t off = noonOffset(now);
+    int32_t off = ctest_noon_offset(now);
     uint32_t today = localDay(now, off);
     struct slotc_rules r;
     slotc_rules_init(&r);
@@ -347,7 +319,7 @@ static void test_import_and_query(void)
     q.after = "no-such-pool";
     CHECK_EQ(slotc_sync_read_query(s, &req, &q), SLOT_UNKNOWN_POOL);
     q.after = NULL;
-    q.hospital = uniq("nohosp");
+    q.hospital = ctest_uniq("nohosp");
     CHECK_EQ(slotc_sync_read_query(s, &req, &q), SLOT_UNKNOWN_HOSPITAL);
 
     /* Refused before sending. */
@@ -363,7 +335,7 @@ static void test_import_and_query(void)
     bad.shares[1].permille = 800; /* 300 + 800 > 1000 */
     CHECK_EQ(slotc_sync_schedule_import(s, &req, &bad), SLOT_INVALID_ARGUMENT);
     bad = t;
-    bad.place.hospital = uniq("nohosp");
+    bad.place.hospital = ctest_uniq("nohosp");
     CHECK_EQ(slotc_sync_schedule_import(s, &req, &bad), SLOT_UNKNOWN_HOSPITAL);
     q = (struct slotc_query){.hospital = h, .kind = 7, .limit = 10};
     CHECK_EQ(slotc_sync_read_query(s, &req, &q), SLOT_INVALID_ARGUMENT);
@@ -433,10 +405,10 @@ static int hold(struct slotc_sync *s, const char *pool, const char *patient,
 static void test_date_rules(void)
 {
     struct slotc_sync *s = openSync();
-    const char *h = uniq("hd");
+    const char *h = ctest_uniq("hd");
     uint64_t now = ledgerNow(s);
-    int32_t off = noonOffset(now);
-    uint32_t today = localDay(now, off), minute = localMinute(now, off);
+    int32_t off = ctest_noon_offset(now);
+    uint32_t today = localDay(now, off), minute = ctest_local_minute(now, off);
     /* Local time is about noon: the release minute passed an hour ago, the
      * cut-off is the minute now running (it began at most a minute ago). */
     struct slotc_rules r;
@@ -513,9 +485,9 @@ static void test_buckets_and_payment(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    const char *h = uniq("hb");
+    const char *h = ctest_uniq("hb");
     uint64_t now = ledgerNow(s);
-    int32_t off = noonOffset(now);
+    int32_t off = ctest_noon_offset(now);
     uint32_t today = localDay(now, off);
     struct slotc_rules r;
     slotc_rules_init(&r);
@@ -602,10 +574,10 @@ static void test_flow_back(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    const char *h = uniq("hf");
+    const char *h = ctest_uniq("hf");
     uint64_t now = ledgerNow(s);
-    int32_t off = noonOffset(now);
-    uint32_t today = localDay(now, off), minute = localMinute(now, off);
+    int32_t off = ctest_noon_offset(now);
+    uint32_t today = localDay(now, off), minute = ctest_local_minute(now, off);
     struct slotc_rules r;
     slotc_rules_init(&r);
     r.utc_offset_min = off;
@@ -667,7 +639,7 @@ static void test_idempotency(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    const char *h = uniq("hk");
+    const char *h = ctest_uniq("hk");
     struct slotc_rules r;
     slotc_rules_init(&r);
     r.utc_offset_min = 480;
