@@ -701,8 +701,12 @@ static void fuzzConfig(const uint8_t *d, size_t n)
         char *tok = exact(t->token, t->len);
         assert(gw_config_token(&c, tok, t->len) == t->channel);
         unexact(tok, t->len);
+        /* The slot's name is the token's channel (which may itself be
+         * spelt "-", the name of no slot). */
         const char *name = gw_config_channel_name(&c, t->channel);
-        assert(strcmp(name, "-") != 0);
+        assert(t->channel == GW_CH_ADMIN
+                   ? strcmp(name, "admin") == 0
+                   : name == c.channels[t->channel - GW_CH_FIRST]);
     }
     for (int i = 0; i < c.n_channels; i++) {
         assert(valid(slot_valid_channel, c.channels[i]) == SLOT_OK);
