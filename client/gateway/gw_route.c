@@ -139,9 +139,10 @@ long gw_pct_decode(const char *src, size_t len, char *dst, size_t cap)
         }
         dst[o++] = c;
     }
-    if (cap > 0) {
-        dst[o] = '\0';
+    if (o >= cap) {
+        return -2; /* no room for the NUL (cap 0, an empty source) */
     }
+    dst[o] = '\0';
     return (long)o;
 }
 
@@ -165,6 +166,9 @@ long gw_pct_encode(const char *s, size_t len, char *dst, size_t cap)
             dst[o++] = hex[c >> 4];
             dst[o++] = hex[c & 15];
         }
+    }
+    if (o >= cap) {
+        return -1; /* no room for the NUL (cap 0, an empty source) */
     }
     dst[o] = '\0';
     return (long)o;

@@ -100,10 +100,17 @@ bench-healthz: deps
 # hold and lookup bodies that carry them (gw_json), against an
 # independent statement of each type's rule, the protocol's patient-key
 # rule, and "no message repeats the number".
+#
+# fuzz_gw_edge: the rest of the HTTP edge: the route matcher against a
+# reference matcher, percent-encoding both ways, the query strings, the
+# pool / confirm / template / empty / rules bodies, the path arguments and
+# header values (in buffers without a terminator) against the protocol's
+# validators, and the configuration file (gw_config_parse).
 GW_FUZZ_SRC := client/gateway/gw_sched.c client/gateway/gw_json.c \
                client/gateway/gw_err.c client/gateway/gw_route.c \
-               client/gateway/gw_ident.c client/slotctl_sched.c
-GW_FUZZERS := fuzz_gw_sched fuzz_gw_ident
+               client/gateway/gw_ident.c client/gateway/gw_config.c \
+               client/slotctl_sched.c
+GW_FUZZERS := fuzz_gw_sched fuzz_gw_ident fuzz_gw_edge
 GW_FUZZ_BIN := $(GW_FUZZERS:%=$(B)/fuzz/bin/%)
 $(GW_FUZZ_BIN): $(B)/fuzz/bin/%: client/gateway/fuzz/%.c $(GW_FUZZ_SRC) \
                 $(CLIENT_LIB_SRC) $(PROTO_SRC) \

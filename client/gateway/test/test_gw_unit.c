@@ -138,6 +138,16 @@ static void test_pct(void)
     CHECK_EQ(gw_pct_decode("%4g", 3, out, sizeof out), -1);
     CHECK_EQ(gw_pct_decode("%4a%4A", 6, out, sizeof out), 2);
     CHECK_STR(out, "JJ");
+    /* An empty source into no room at all: the NUL does not fit either
+     * (fuzz_gw_edge: encode wrote it one byte past a 0-byte buffer). */
+    char *none = malloc(1);
+    none[0] = 'x';
+    CHECK_EQ(gw_pct_encode("", 0, none, 0), -1);
+    CHECK_EQ(gw_pct_decode("", 0, none, 0), -2);
+    CHECK_EQ(none[0], 'x');
+    CHECK_EQ(gw_pct_encode("", 0, out, 1), 0);
+    CHECK_EQ(gw_pct_decode("", 0, back, 1), 0);
+    free(none);
 }
 
 /* Path parameters and headers: ids by the gateway's decimal syntax,
