@@ -99,6 +99,35 @@ static void heapDown(struct ledger *l, uint32_t pos)
     heapSet(l, pos, ci);
 }
 
+uint32_t ledger__heap_due(const struct ledger *l, uint32_t len,
+                          uint64_t (*due_at)(const struct ledger *,
+                                             uint32_t pos),
+                          uint32_t cap)
+{
+    /* A pruned walk from the root: a parent is due no later than its
+     * children, so only due entries and their children are visited and
+     * the cost is O(cap), not O(heap). */
+    uint32_t stack[2 * SLOT_EXPIRE_DUE_COUNT_MAX + 2];
+    uint32_t sp = 0, n = 0;
+    assert(cap <= SLOT_EXPIRE_DUE_COUNT_MAX);
+    if (len > 0) {
+        stack[sp++] = 0;
+    }
+    while (sp > 0 && n < cap) {
+        uint32_t pos = stack[--sp];
+        if (due_at(l, pos) > l->time_ms) {
+            continue;
+        }
+        n++;
+        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2; c++) {
+            if (c < len) {
+                stack[sp++] = c;
+            }
+        }
+    }
+    return n;
+}
+
 void ledger__heap_push(struct ledger *l, uint32_t ci)
 {
     LEDGER_GROW(l->heap, l->heap_cap, l->heap_len);

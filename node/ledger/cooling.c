@@ -160,28 +160,14 @@ uint32_t ledger__cool_sweep(struct ledger *l, uint32_t max)
     return n;
 }
 
+static uint64_t coolDueAt(const struct ledger *l, uint32_t pos)
+{
+    return l->cools[pos].due_ms;
+}
+
 uint32_t ledger__cool_due(const struct ledger *l, uint32_t cap)
 {
-    /* A pruned walk: only due entries and their children are visited. */
-    uint32_t stack[2 * SLOT_EXPIRE_DUE_COUNT_MAX + 2];
-    uint32_t sp = 0, n = 0;
-    assert(cap <= SLOT_EXPIRE_DUE_COUNT_MAX);
-    if (l->n_cools > 0) {
-        stack[sp++] = 0;
-    }
-    while (sp > 0 && n < cap) {
-        uint32_t pos = stack[--sp];
-        if (l->cools[pos].due_ms > l->time_ms) {
-            continue;
-        }
-        n++;
-        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2; c++) {
-            if (c < l->n_cools) {
-                stack[sp++] = c;
-            }
-        }
-    }
-    return n;
+    return ledger__heap_due(l, l->n_cools, coolDueAt, cap);
 }
 
 uint64_t ledger__cool_next_ms(const struct ledger *l)

@@ -155,28 +155,10 @@ static void flowBack(struct ledger *l, uint32_t pi)
     p->place->flow_due_ms = UINT64_MAX;
 }
 
-/* Pools still due after a sweep, counted like EXPIRE's still_due: a pruned
- * walk from the root visits only due entries and their children. */
-static uint32_t flowDueCount(const struct ledger *l, uint32_t cap)
+/* The flow-back heap's due time at position pos (ledger__heap_due). */
+static uint64_t flowDueAt(const struct ledger *l, uint32_t pos)
 {
-    uint32_t stack[2 * SLOT_EXPIRE_DUE_COUNT_MAX + 2];
-    uint32_t sp = 0, n = 0;
-    if (l->flowheap_len > 0) {
-        stack[sp++] = 0;
-    }
-    while (sp > 0 && n < cap) {
-        uint32_t pos = stack[--sp];
-        if (dueOf(l, l->flowheap[pos]) > l->time_ms) {
-            continue;
-        }
-        n++;
-        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2; c++) {
-            if (c < l->flowheap_len) {
-                stack[sp++] = c;
-            }
-        }
-    }
-    return n;
+    return dueOf(l, l->flowheap[pos]);
 }
 
 int ledger__sweep(struct ledger *l, uint32_t max, struct slot_result *res)
@@ -191,7 +173,8 @@ int ledger__sweep(struct ledger *l, uint32_t max, struct slot_result *res)
     }
     /* Then slots back from cooling (cooling.c), within what is left. */
     n += ledger__cool_sweep(l, max - n);
-    uint32_t due = flowDueCount(l, SLOT_EXPIRE_DUE_COUNT_MAX);
+    uint32_t due = ledger__heap_due(l, l->flowheap_len, flowDueAt,
+                                    SLOT_EXPIRE_DUE_COUNT_MAX);
     due += ledger__cool_due(l, SLOT_EXPIRE_DUE_COUNT_MAX - due);
     res->a = n;
     res->b = due;

@@ -566,30 +566,10 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
     return SLOT_OK;
 }
 
-/* Number of heap entries with deadline <= now, counting at most `cap`:
- * a pruned walk from the root visits only due entries and their children,
- * so the cost is O(cap), not O(heap). */
-static uint32_t dueCount(const struct ledger *l, uint32_t cap)
+/* The expiry heap's due time at position pos (ledger__heap_due). */
+static uint64_t heldDueAt(const struct ledger *l, uint32_t pos)
 {
-    uint32_t stack[2 * SLOT_EXPIRE_DUE_COUNT_MAX + 2];
-    uint32_t sp = 0, n = 0;
-    assert(cap <= SLOT_EXPIRE_DUE_COUNT_MAX);
-    if (l->heap_len > 0) {
-        stack[sp++] = 0;
-    }
-    while (sp > 0 && n < cap) {
-        uint32_t pos = stack[--sp];
-        if (l->claims[l->heap[pos]].deadline_ms > l->time_ms) {
-            continue;
-        }
-        n++;
-        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2; c++) {
-            if (c < l->heap_len) {
-                stack[sp++] = c;
-            }
-        }
-    }
-    return n;
+    return l->claims[l->heap[pos]].deadline_ms;
 }
 
 int ledger__expire(struct ledger *l, uint32_t max, struct slot_result *res)
@@ -601,6 +581,7 @@ int ledger__expire(struct ledger *l, uint32_t max, struct slot_result *res)
         n++;
     }
     res->a = n;
-    res->b = dueCount(l, SLOT_EXPIRE_DUE_COUNT_MAX);
+    res->b =
+        ledger__heap_due(l, l->heap_len, heldDueAt, SLOT_EXPIRE_DUE_COUNT_MAX);
     return SLOT_OK;
 }

@@ -418,6 +418,13 @@ struct bucket *ledger__claim_bucket(struct ledger *l, const struct claim *c);
 uint32_t ledger__claim_alloc(struct ledger *l);
 uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len);
 void ledger__heap_push(struct ledger *l, uint32_t ci);
+/* How many entries of a binary min-heap of len entries are due (due_at(l,
+ * pos) <= now), counting at most cap (<= SLOT_EXPIRE_DUE_COUNT_MAX): the
+ * expiry, flow-back and cooling heaps' still-due counts. */
+uint32_t ledger__heap_due(const struct ledger *l, uint32_t len,
+                          uint64_t (*due_at)(const struct ledger *,
+                                             uint32_t pos),
+                          uint32_t cap);
 void ledger__retain_push(struct ledger *l, uint32_t ci);
 void ledger__heap_remove(struct ledger *l, uint32_t ci);
 /* Asserts free + held + booked == capacity for a bucket of pool pi. */
