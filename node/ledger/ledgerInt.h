@@ -449,6 +449,9 @@ struct pext *ledger__pext(struct ledger *l, uint32_t patient);
 const struct pext *ledger__pext_get(const struct ledger *l, uint32_t patient);
 uint32_t ledger__account_find(const struct ledger *l, struct slot_str key);
 struct slot_str ledger__account_str(const struct ledger *l, uint32_t ai);
+/* A new account (no patients, no changes) under key; the caller checked
+ * that it is new and that the table has room. */
+uint32_t ledger__account_add(struct ledger *l, struct slot_str key);
 /* HOLD's patient refusals between TTL_OUT_OF_RANGE and PATIENT_HAS_CLAIM
  * (NOT_BOUND, BLACKLISTED, CANCEL_LIMIT); *use_exception: the hold passes
  * only thanks to a pending exception (used up if it succeeds). patient may

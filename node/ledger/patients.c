@@ -76,7 +76,7 @@ struct slot_str ledger__account_str(const struct ledger *l, uint32_t ai)
     return (struct slot_str){l->pkeys + a->key_off, a->key_len};
 }
 
-static uint32_t accountAdd(struct ledger *l, struct slot_str key)
+uint32_t ledger__account_add(struct ledger *l, struct slot_str key)
 {
     uint32_t ai = l->n_accounts++;
     LEDGER_GROW(l->accounts, l->accounts_cap, ai);
@@ -577,7 +577,7 @@ int ledger__account_bind(struct ledger *l, const struct slot_cmd *cmd,
     }
     patient = patientIntern(l, pkey);
     if (ai == NONE) {
-        ai = accountAdd(l, akey);
+        ai = ledger__account_add(l, akey);
     }
     struct account *a = &l->accounts[ai];
     a->patients[a->n_patients++] = patient;

@@ -1227,18 +1227,10 @@ static int restoreAccount(struct ledger *l, struct mp_reader *r)
     RD(mp_expect_array(r, 3));
     RD(mp_read_str(r, SLOT_PATIENT_KEY_MAX, &key));
     NEED(slot_valid_patient_key(key) == SLOT_OK);
-    NEED(ledger__account_find(l, key) == NONE);
-    uint32_t ai = l->n_accounts++;
-    LEDGER_GROW(l->accounts, l->accounts_cap, ai);
+    NEED(ledger__account_find(l, key) == NONE &&
+         l->n_accounts < LEDGER_ACCOUNTS_MAX);
+    uint32_t ai = ledger__account_add(l, key); /* may move accounts */
     struct account *a = &l->accounts[ai];
-    memset(a, 0, sizeof *a);
-    a->key_off = l->pkeys_len;
-    a->key_len = (uint8_t)key.len;
-    LEDGER_GROW(l->pkeys, l->pkeys_cap, l->pkeys_len + key.len);
-    memcpy(l->pkeys + l->pkeys_len, key.p, key.len);
-    l->pkeys_len += key.len;
-    ledger__htab_put(&l->account_index, slot_hash64(key.p, key.len, 0x61636374),
-                     ai);
     RD(mp_read_array(r, &n));
     NEED(n <= SLOT_ACCOUNT_PATIENTS_MAX);
     for (uint32_t i = 0; i < n; i++) {
