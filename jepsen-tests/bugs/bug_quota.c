@@ -19,9 +19,12 @@ int __wrap_ledger__hold_quotas(const struct ledger *l, const struct pool *p,
                                uint32_t patient, struct slot_result *res)
 {
     int rc = __real_ledger__hold_quotas(l, p, patient, res);
-    if (rc == SLOT_QUOTA_EXCEEDED &&
-        (res->a == SLOT_QUOTA_DAY_NORMAL || res->a == SLOT_QUOTA_DAY_EXPERT ||
-         res->a == SLOT_QUOTA_DEPT_EXPERT)) {
+    /* All five hospital quotas: with the month's still refusing, a
+     * patient could pass the day's by one claim at most (the month
+     * quota the workload sets is 3 against the day's 2), and a slow run
+     * might never show it (CI once did not). */
+    if (rc == SLOT_QUOTA_EXCEEDED && res->a >= SLOT_QUOTA_DAY_NORMAL &&
+        res->a <= SLOT_QUOTA_MONTH_EXPERT) {
         res->a = 0;
         res->b = 0;
         return SLOT_OK;
