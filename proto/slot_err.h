@@ -70,6 +70,19 @@
       "the pool has a free slot for this channel: hold it instead of waiting") \
     X(ALREADY_WAITING, 48, "the patient is already on this pool's waitlist")   \
     X(NOT_WAITING, 49, "the patient is not on this pool's waitlist")           \
+    X(POOL_STOPPED, 50,                                                        \
+      "the clinic is stopped (doctor's stoppage): no new holds or payments; "  \
+      "move the booking or cancel it for a refund")                            \
+    X(NOT_STOPPED, 51,                                                         \
+      "only a booking of a stopped clinic can be moved")                       \
+    X(MOVE_MISMATCH, 52,                                                       \
+      "the target is not another scheduled pool of the same hospital, "        \
+      "department and kind")                                                   \
+    X(PATIENT_MISMATCH, 53, "the patient does not match the booking")          \
+    X(CHECKIN_NOT_OPEN, 54, "check-in for this visit is not open yet")         \
+    X(CHECKIN_CLOSED, 55, "check-in for this visit has closed")                \
+    X(ALREADY_CHECKED_IN, 56, "the booking was already checked in")            \
+    X(NO_SHOW, 57, "the booking was marked a no-show")                         \
     X(SESSION_UNKNOWN, 60,                                                     \
       "unknown or evicted client session: open a new one; requests in flight " \
       "have an unknown outcome")                                               \

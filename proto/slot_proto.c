@@ -31,9 +31,10 @@
 _Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
 _Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
 _Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
-_Static_assert(SLOT_OP_MAX == SLOT_OP_WAITLIST_LEAVE,
+_Static_assert(SLOT_OP_MAX == SLOT_OP_CHECKIN,
                "op table covers every op");
-_Static_assert(SLOT_READ_MAX == SLOT_READ_WAITLIST, "read table covers all");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_POOL_CLAIMS,
+               "read table covers all");
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -69,6 +70,9 @@ const char *slot_op_name(int op)
         "EXCEPTION",
         "WAITLIST_JOIN",
         "WAITLIST_LEAVE",
+        "POOL_STOP",
+        "MOVE",
+        "CHECKIN",
     };
     return NAME_AT(names, op);
 }
@@ -143,14 +147,21 @@ int slot_kind_from_name(const char *name, size_t len)
 
 const char *slot_pool_state_name(int state)
 {
-    static const char *const names[] = {"scheduled", "open", "closed"};
+    static const char *const names[] = {"scheduled", "open", "closed",
+                                        "stopped"};
     return NAME_AT(names, state);
+}
+
+const char *slot_attendance_name(int a)
+{
+    static const char *const names[] = {"pending", "checked_in", "no_show"};
+    return NAME_AT(names, a);
 }
 
 const char *slot_claim_state_name(int state)
 {
     static const char *const names[] = {
-        NULL, "held", "booked", "released", "expired", "cancelled",
+        NULL, "held", "booked", "released", "expired", "cancelled", "moved",
     };
     return NAME_AT(names, state);
 }
@@ -398,6 +409,25 @@ static const struct field waitLeaveFields[] = {
     F_ARG_STR(wait.account, SR_PATIENT_OPT),
 };
 
+static const struct field stopFields[] = {
+    F_ARG_STR(stop.pool, SR_POOL),
+    F_ARG_STR(stop.operator_name, SR_OPERATOR),
+    F_ARG_STR(stop.reason, SR_REASON),
+};
+
+static const struct field moveFields[] = {
+    F_ARG_ID(claim.id),
+    F_ARG_STR(claim.pool, SR_POOL),
+    F_ARG_STR(claim.caller, SR_CHANNEL_OPT),
+    F_ARG_STR(claim.account, SR_PATIENT_OPT),
+};
+
+static const struct field checkinFields[] = {
+    F_ARG_ID(claim.id),
+    F_ARG_STR(claim.patient, SR_PATIENT),
+    F_ARG_STR(claim.payment_ref, SR_PAYREF_OPT),
+};
+
 /* UNBLOCK, EXCEPTION */
 static const struct field staffFields[] = {
     F_ARG_STR(staff.hospital, SR_NAME),
@@ -431,7 +461,7 @@ static const struct field *const remainderFields = bucketFields + 1;
 static const struct field statusFields[] = {
     F_STR(FK_CHARS, struct slot_pool_status, pool, SR_POOL),
     F_U8(struct slot_pool_status, kind, 0, SLOT_KIND_MAX),
-    F_U8(struct slot_pool_status, state, 0, SLOT_PSTATE_CLOSED),
+    F_U8(struct slot_pool_status, state, 0, SLOT_PSTATE_STOPPED),
     F_U32(struct slot_pool_status, capacity, 1, SLOT_POOL_CAPACITY_MAX),
     F_U32(struct slot_pool_status, free, 0, UINT32_MAX),
     F_U32(struct slot_pool_status, held, 0, UINT32_MAX),
@@ -450,7 +480,7 @@ static const struct field statusFields[] = {
 
 static const struct field claimFields[] = {
     F_ID(struct slot_claim, id),
-    F_U8(struct slot_claim, state, SLOT_CLAIM_HELD, SLOT_CLAIM_CANCELLED),
+    F_U8(struct slot_claim, state, SLOT_CLAIM_HELD, SLOT_CLAIM_MOVED),
     F_STR(FK_CHARS, struct slot_claim, pool, SR_POOL),
     F_STR(FK_CHARS, struct slot_claim, patient, SR_PATIENT),
     F_STR(FK_CHARS, struct slot_claim, channel, SR_CHANNEL),
@@ -464,6 +494,12 @@ static const struct field claimFields[] = {
     F_U64(struct slot_claim, visit_end_ms, 0, DEADLINE_MAX_MS),
     F_U8(struct slot_claim, paid, 0, 1),
     F_STR(FK_CHARS, struct slot_claim, bucket, SR_CHANNEL_OPT),
+    F_U8(struct slot_claim, attendance, 0, SLOT_ATTEND_NO_SHOW),
+    F_MS(struct slot_claim, checked_in_at_ms),
+    F_U64(struct slot_claim, moved_to, 0, UINT64_MAX),
+    F_U64(struct slot_claim, moved_from, 0, UINT64_MAX),
+    F_U8(struct slot_claim, refunded, 0, 1),
+    F_U8(struct slot_claim, affected, 0, 1),
 };
 
 static const struct field infoFields[] = {
@@ -935,6 +971,9 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
     [SLOT_OP_EXCEPTION] = OP_FIELDS(staffFields, false, NULL),
     [SLOT_OP_WAITLIST_JOIN] = OP_FIELDS(waitJoinFields, false, NULL),
     [SLOT_OP_WAITLIST_LEAVE] = OP_FIELDS(waitLeaveFields, false, NULL),
+    [SLOT_OP_POOL_STOP] = OP_FIELDS(stopFields, false, NULL),
+    [SLOT_OP_MOVE] = OP_FIELDS(moveFields, false, NULL),
+    [SLOT_OP_CHECKIN] = OP_FIELDS(checkinFields, false, NULL),
 };
 
 /* [op, session, seq] precede every command's arguments. */
@@ -951,7 +990,7 @@ static bool idemWraps(uint8_t op)
 {
     return (op >= SLOT_OP_POOL_CREATE && op <= SLOT_OP_CANCEL) ||
            op == SLOT_OP_RULES_SET || op == SLOT_OP_SCHEDULE_IMPORT ||
-           (op >= SLOT_OP_ACCOUNT_BIND && op <= SLOT_OP_WAITLIST_LEAVE);
+           (op >= SLOT_OP_ACCOUNT_BIND && op <= SLOT_OP_CHECKIN);
 }
 
 static bool sessionOk(const struct op_layout *l, uint64_t session, uint64_t seq)
@@ -1239,12 +1278,13 @@ static const struct field standingFields[] = {
 static const struct field staffEntryFields[] = {
     F_ID(struct slot_staff_entry, seq),
     F_MS(struct slot_staff_entry, at_ms),
-    F_U8(struct slot_staff_entry, op, SLOT_OP_VIOLATION, SLOT_OP_EXCEPTION),
-    F_STR(FK_CHARS, struct slot_staff_entry, hospital, SR_NAME),
-    F_STR(FK_CHARS, struct slot_staff_entry, patient, SR_PATIENT),
+    F_U8(struct slot_staff_entry, op, SLOT_OP_VIOLATION, SLOT_OP_POOL_STOP),
+    F_STR(FK_CHARS, struct slot_staff_entry, hospital, SR_NAME_OPT),
+    F_STR(FK_CHARS, struct slot_staff_entry, patient, SR_PATIENT_OPT),
     F_U8(struct slot_staff_entry, kind, 0, SLOT_VIOLATION_KIND_MAX),
     F_STR(FK_CHARS, struct slot_staff_entry, operator_name, SR_OPERATOR),
     F_STR(FK_CHARS, struct slot_staff_entry, reason, SR_REASON),
+    F_STR(FK_CHARS, struct slot_staff_entry, pool, SR_POOL_OPT),
 };
 
 static bool readTimes(struct mp_reader *r, uint32_t max, uint64_t *out,
@@ -1445,6 +1485,12 @@ static const struct field readStaffLogFields[] = {
     F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
 };
 
+static const struct field readPoolClaimsFields[] = {
+    F_STR(FK_STR, struct slot_read, pool, SR_POOL),
+    F_U64(struct slot_read, after_id, 0, UINT64_MAX),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
+
 static const struct {
     const struct field *fields;
     uint8_t n_fields;
@@ -1464,6 +1510,8 @@ static const struct {
     [SLOT_READ_ACCOUNT] = {readAccountFields, N_FIELDS(readAccountFields)},
     [SLOT_READ_STAFF_LOG] = {readStaffLogFields, N_FIELDS(readStaffLogFields)},
     [SLOT_READ_WAITLIST] = {readPatientFields, N_FIELDS(readPatientFields)},
+    [SLOT_READ_POOL_CLAIMS] = {readPoolClaimsFields,
+                               N_FIELDS(readPoolClaimsFields)},
 };
 
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd)

@@ -46,6 +46,12 @@
  *                     reason
  *   20 WAITLIST_JOIN  pool, patient, channel, account   position, 0
  *   21 WAITLIST_LEAVE pool, patient, caller, account    0, 0
+ *   22 POOL_STOP      pool, operator, reason            bookings, holds
+ *                                                       affected
+ *   23 MOVE           booking, target pool, caller,     new booking,
+ *                     account                           visit_no
+ *   24 CHECKIN        booking, patient, payment_ref     visit_no, 0
+ *                     ("" none)
  *
  * Optional trailing arguments (protocol 3; a command without them is the
  * version 2 command, which the Raft log may hold): HOLD's account ("" none:
@@ -63,7 +69,7 @@
  * IDEM wraps one POOL_CREATE / POOL_UPDATE / POOL_CLOSE / HOLD / CONFIRM /
  * RELEASE / CANCEL / RULES_SET / SCHEDULE_IMPORT / ACCOUNT_BIND /
  * ACCOUNT_UNBIND / VIOLATION / UNBLOCK / EXCEPTION / WAITLIST_JOIN /
- * WAITLIST_LEAVE with an idempotency key chosen by the client (the HTTP
+ * WAITLIST_LEAVE / POOL_STOP / MOVE / CHECKIN with an idempotency key chosen by the client (the HTTP
  * shim's Idempotency-Key): [11, session, seq, channel, key, [op, 0, 0,
  * args...]]. The inner command has session = seq = 0; the ledger remembers
  * its result under (channel, key) with the inner command's fingerprint, so
@@ -143,10 +149,12 @@
  * TOO_LARGE). Changing one is a protocol change. ------------------------ */
 /* 2: replies carry the schedule fields (pool status, claims). 3: the
  * patient rules: buckets and pool status report slots cooling down, new
- * commands and reads, optional trailing arguments. Frames of an older
- * version are refused with BAD_VERSION; commands of versions 1 and 2 still
- * decode (the Raft log may hold them). */
-#define SLOT_PROTO_VERSION        3
+ * commands and reads, optional trailing arguments. 4: the visit day:
+ * POOL_STOP, MOVE, CHECKIN, READ_POOL_CLAIMS, claims report check-in,
+ * no-show, moves and refunds, staff log entries name a pool. Frames of an
+ * older version are refused with BAD_VERSION; commands of versions 1 to 3
+ * still decode (the Raft log may hold them). */
+#define SLOT_PROTO_VERSION        4
 #define SLOT_FRAME_MAX            (1u << 20) /* bytes of one frame body */
 #define SLOT_ENTRY_MAX            (4u << 20) /* bytes of one Raft entry */
 #define SLOT_BATCH_CMDS_MAX       1024       /* commands in one entry */
@@ -186,8 +194,11 @@ enum slot_op {
     SLOT_OP_EXCEPTION = 19,
     SLOT_OP_WAITLIST_JOIN = 20,
     SLOT_OP_WAITLIST_LEAVE = 21,
+    SLOT_OP_POOL_STOP = 22,
+    SLOT_OP_MOVE = 23,
+    SLOT_OP_CHECKIN = 24,
 };
-#define SLOT_OP_MAX       21
+#define SLOT_OP_MAX       24
 #define SLOT_IDEM_KEY_MAX 64 /* bytes; [A-Za-z0-9_.:-], >= 1 */
 
 /* Name of an op ("HOLD"), or NULL. Static storage. */
@@ -324,10 +335,17 @@ struct slot_cmd {
          * = an administrator). */
         struct {
             uint64_t id;
-            struct slot_str payment_ref; /* CONFIRM */
+            struct slot_str payment_ref; /* CONFIRM; CHECKIN ("" none) */
             struct slot_str caller;
             struct slot_str account;
-        } claim;
+            struct slot_str pool;    /* MOVE: the target pool */
+            struct slot_str patient; /* CHECKIN: who checks in */
+        } claim; /* CONFIRM, RELEASE, CANCEL, MOVE, CHECKIN */
+        struct {
+            struct slot_str pool;
+            struct slot_str operator_name;
+            struct slot_str reason;
+        } stop; /* POOL_STOP */
         struct {
             struct slot_str account;
             struct slot_str patient;
@@ -470,7 +488,15 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *   STAFF_LOG reply = [[seq, at_ms, op, hospital, patient, kind,
  *     operator, reason], ...]: VIOLATION / UNBLOCK / EXCEPTION commands
  *     that took effect, seq > after, oldest first, at most limit (the
- *     ledger keeps the last LEDGER_STAFF_LOG_MAX). */
+ *     ledger keeps the last LEDGER_STAFF_LOG_MAX).
+ * Version 4 appends to claim: attendance (0 pending, 1 checked in, 2
+ * no-show), checked_in_at_ms, moved_to, moved_from, refunded, affected;
+ * to a staff log entry: pool (POOL_STOP's; the entry's patient is "");
+ * pool state 3 is STOPPED; and adds:
+ *   POOL_CLAIMS reply = [claim...]: the pool's claims the ledger still
+ *     knows (active, or resolved within retention), id > after, by id, at
+ *     most limit: a stopped clinic's holds and bookings to tell. O(claims
+ *     of the whole ledger) per read. */
 enum slot_read_op {
     SLOT_READ_POOL = 1,      /* [1, pool]                -> pool status */
     SLOT_READ_HOLD = 2,      /* [2, hold]                -> claim */
@@ -487,8 +513,9 @@ enum slot_read_op {
     SLOT_READ_ACCOUNT = 12,        /* [12, account] -> account info */
     SLOT_READ_STAFF_LOG = 13,      /* [13, after, limit] -> [entry...] */
     SLOT_READ_WAITLIST = 14,       /* [14, pool, patient] -> position */
+    SLOT_READ_POOL_CLAIMS = 15,    /* [15, pool, after, limit] -> [claim...] */
 };
-#define SLOT_READ_MAX 14
+#define SLOT_READ_MAX 15
 
 struct slot_read {
     uint8_t op;
@@ -506,6 +533,7 @@ struct slot_read {
     uint64_t after_version;      /* RULES_LOG; STAFF_LOG: after seq */
     struct slot_template tpl;    /* SCHEDULE_CHECK */
     struct slot_str account;     /* ACCOUNT */
+    uint64_t after_id;           /* POOL_CLAIMS: claims with id > this */
 };
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd);
 void slot_read_encode(struct mp_buf *b, const struct slot_read *rd);
@@ -515,8 +543,9 @@ enum slot_pool_state {
     SLOT_PSTATE_SCHEDULED = 0, /* open, but ledger time < release_at_ms */
     SLOT_PSTATE_OPEN = 1,
     SLOT_PSTATE_CLOSED = 2,
+    SLOT_PSTATE_STOPPED = 3, /* version 4: POOL_STOP (the doctor's stoppage) */
 };
-/* "scheduled" / "open" / "closed", or NULL. */
+/* "scheduled" / "open" / "closed" / "stopped", or NULL. */
 const char *slot_pool_state_name(int state);
 
 /* Counters of one bucket: a channel's share, or the shared remainder. */
@@ -573,8 +602,10 @@ enum slot_claim_state {
     SLOT_CLAIM_RELEASED = 3,
     SLOT_CLAIM_EXPIRED = 4,
     SLOT_CLAIM_CANCELLED = 5,
+    SLOT_CLAIM_MOVED = 6, /* version 4: a booking MOVE took elsewhere */
 };
-/* "held" / "booked" / "released" / "expired" / "cancelled", or NULL. */
+/* "held" / "booked" / "released" / "expired" / "cancelled" / "moved", or
+ * NULL. */
 const char *slot_claim_state_name(int state);
 
 /* A hold and, once confirmed, the booking made from it (same id). */
@@ -594,7 +625,21 @@ struct slot_claim {
     uint64_t visit_end_ms;   /* segment; 0 unless booked in a segment */
     uint8_t paid;            /* confirmed with a payment reference */
     char bucket[SLOT_CHANNEL_MAX + 1]; /* "" remainder, else the share */
+    /* version 4: the visit day */
+    uint8_t attendance;        /* enum slot_attendance (BOOKED claims) */
+    uint64_t checked_in_at_ms; /* 0 unless checked in */
+    uint64_t moved_to;         /* MOVED: the new booking's id */
+    uint64_t moved_from;       /* a booking MOVE made: the old one's id */
+    uint8_t refunded; /* CANCELLED as a stopped clinic's refund */
+    uint8_t affected; /* its pool is stopped (HELD / BOOKED / resolved) */
 };
+enum slot_attendance {
+    SLOT_ATTEND_PENDING = 0,
+    SLOT_ATTEND_CHECKED_IN = 1,
+    SLOT_ATTEND_NO_SHOW = 2,
+};
+/* "pending" / "checked_in" / "no_show", or NULL. */
+const char *slot_attendance_name(int a);
 void slot_claim_encode(struct mp_buf *b, const struct slot_claim *c);
 int slot_claim_decode(struct mp_reader *r, struct slot_claim *c);
 
@@ -648,12 +693,13 @@ int slot_account_info_decode(struct mp_reader *r, struct slot_account_info *a);
 struct slot_staff_entry {
     uint64_t seq;
     uint64_t at_ms;
-    uint8_t op; /* VIOLATION, UNBLOCK, EXCEPTION */
-    char hospital[SLOT_NAME_MAX + 1];
-    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    uint8_t op; /* VIOLATION, UNBLOCK, EXCEPTION, POOL_STOP (version 4) */
+    char hospital[SLOT_NAME_MAX + 1];       /* "": a free-standing pool's */
+    char patient[SLOT_PATIENT_KEY_MAX + 1]; /* "": POOL_STOP */
     uint8_t kind; /* VIOLATION's, else 0 */
     char operator_name[SLOT_OPERATOR_MAX + 1];
     char reason[SLOT_REASON_MAX + 1];
+    char pool[SLOT_POOL_ID_MAX + 1]; /* version 4: POOL_STOP's, else "" */
 };
 void slot_staff_entry_encode(struct mp_buf *b,
                              const struct slot_staff_entry *e);

@@ -139,12 +139,19 @@ void slot_patient_rules_default(struct slot_patient_rules *p)
     p->blacklist_days = 90;
 }
 
+void slot_visit_rules_default(struct slot_visit_rules *v)
+{
+    memset(v, 0, sizeof *v);
+    v->checkin_before_ms = SLOT_CHECKIN_MAX_MS;
+}
+
 void slot_rules_default(struct slot_rules *r)
 {
     memset(r, 0, sizeof *r);
     r->cutoff_minute = SLOT_MINUTE_NONE;
     r->flowback_minute = SLOT_MINUTE_NONE;
     slot_patient_rules_default(&r->patient);
+    slot_visit_rules_default(&r->visit);
 }
 
 #define SLOT_WINDOW_DAYS_MAX (SLOT_HORIZON_MAX * 10)
@@ -212,7 +219,10 @@ int slot_rules_check(const struct slot_rules *r)
                slot_valid_channel(zstr(r->flowback_to)) == SLOT_OK) &&
               r->n_groups <= SLOT_GROUPS_MAX &&
               r->n_policies <= SLOT_POLICIES_MAX &&
-              r->n_elig <= SLOT_ELIG_RULES_MAX && patientRulesOk(&r->patient);
+              r->n_elig <= SLOT_ELIG_RULES_MAX &&
+              patientRulesOk(&r->patient) &&
+              r->visit.checkin_before_ms <= SLOT_CHECKIN_MAX_MS &&
+              r->visit.checkin_late_ms <= SLOT_CHECKIN_MAX_MS;
     if (!ok) {
         return SLOT_INVALID_ARGUMENT;
     }
@@ -327,8 +337,10 @@ static void readElig(struct mp_reader *r, struct slot_elig *e)
 }
 
 #define RULES_FIELDS_V1      13
-#define RULES_FIELDS         14 /* version 2: + the patient rules */
+#define RULES_FIELDS_V2      14 /* version 2: + the patient rules */
+#define RULES_FIELDS         15 /* version 3: + the visit-day rules */
 #define PATIENT_RULES_FIELDS 19
+#define VISIT_RULES_FIELDS   3
 
 static bool readU8(struct mp_reader *r, uint64_t max, uint8_t *out)
 {
@@ -378,6 +390,22 @@ static void readPatientRules(struct mp_reader *r, struct slot_patient_rules *p)
            mp_read_u32(r, &p->late_cancel_ms));
 }
 
+static void readVisitRules(struct mp_reader *r, struct slot_visit_rules *v)
+{
+    (void)(mp_expect_array(r, VISIT_RULES_FIELDS) &&
+           mp_read_u32(r, &v->checkin_before_ms) &&
+           mp_read_u32(r, &v->checkin_late_ms) &&
+           mp_read_bool(r, &v->noshow_sweep));
+}
+
+static void packVisitRules(struct mp_buf *b, const struct slot_visit_rules *v)
+{
+    mp_pack_array(b, VISIT_RULES_FIELDS);
+    mp_pack_uint(b, v->checkin_before_ms);
+    mp_pack_uint(b, v->checkin_late_ms);
+    mp_pack_bool(b, v->noshow_sweep);
+}
+
 static void packPatientRules(struct mp_buf *b,
                              const struct slot_patient_rules *p)
 {
@@ -419,13 +447,15 @@ int slot_rules_decode(struct mp_reader *r, struct slot_rules *out)
     if (!mp_read_uint(r, UINT32_MAX, &version)) {
         return r->err;
     }
-    /* Version 1 rule sets stay readable: RULES_SET entries in the Raft log
-     * and version 2 snapshots hold them. */
-    if (version != 1 && version != SLOT_RULES_VERSION) {
+    /* Older rule sets stay readable: RULES_SET entries in the Raft log
+     * and older snapshots hold them. */
+    if (version < 1 || version > SLOT_RULES_VERSION) {
         fail(r, SLOT_BAD_VERSION);
         return r->err;
     }
-    if (fields != (version == 1 ? RULES_FIELDS_V1 : RULES_FIELDS)) {
+    if (fields != (version == 1   ? RULES_FIELDS_V1
+                   : version == 2 ? RULES_FIELDS_V2
+                                  : RULES_FIELDS)) {
         fail(r, SLOT_MALFORMED);
         return r->err;
     }
@@ -474,6 +504,9 @@ int slot_rules_decode(struct mp_reader *r, struct slot_rules *out)
     }
     if (r->err == 0 && version >= 2) {
         readPatientRules(r, &out->patient);
+    }
+    if (r->err == 0 && version >= 3) {
+        readVisitRules(r, &out->visit);
     }
     if (r->err == 0 && slot_rules_check(out) != SLOT_OK) {
         fail(r, slot_rules_check(out));
@@ -526,6 +559,7 @@ void slot_rules_encode(struct mp_buf *b, const struct slot_rules *r)
         }
     }
     packPatientRules(b, &r->patient);
+    packVisitRules(b, &r->visit);
 }
 
 static int validReason(struct slot_str s)

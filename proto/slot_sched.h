@@ -100,7 +100,21 @@
  *                       cancel less than this before the segment starts
  *                       is a violation (LATE_CANCEL)
  *   A version 1 rule set decodes with slot_patient_rules_default's values
- *   (nothing restricted); the encoder always writes version 2.
+ *   (nothing restricted).
+ *
+ * ---- Rule set format version 3: version 2's elements with 3 in the first
+ *      place, then the visit-day rules (issue "visit day"):
+ *   [checkin_before_ms, checkin_late_ms, noshow_sweep]
+ *   checkin_before_ms   0..SLOT_CHECKIN_MAX_MS: check-in opens this long
+ *                       before the pool's segment starts
+ *   checkin_late_ms     0..SLOT_CHECKIN_MAX_MS: and closes this long before
+ *                       the segment ends: CHECKIN is accepted in
+ *                       [seg_start - before, seg_end - late)
+ *   noshow_sweep        bool: a booking not checked in when check-in
+ *                       closes is marked a no-show (a NO_SHOW violation)
+ *   A version 1 or 2 rule set decodes with slot_visit_rules_default's
+ *   values (check-in from 24 h before, no sweep); the encoder always
+ *   writes version 3.
  *
  * ---- A pool's schedule fields: the optional 9th element of a pool spec --
  *   [hospital, campus, department, doctor, visit_day, pay_mode,
@@ -151,7 +165,8 @@
 #define SLOT_FLOWBACK_DAYS_MAX  7
 #define SLOT_MINUTE_NONE        0xffffu
 #define SLOT_KIND_ANY           255
-#define SLOT_RULES_VERSION      2
+#define SLOT_RULES_VERSION      3
+#define SLOT_CHECKIN_MAX_MS     86400000u /* checkin_before/late_ms at most */
 #define SLOT_CANCELS_KEPT       8 /* cancellations a patient's record keeps */
 #define SLOT_VIOLATIONS_KEPT    8 /* violations a patient's record keeps */
 #define SLOT_COOLDOWN_MAX_MS    (60u * 60u * 1000u)
@@ -211,6 +226,16 @@ struct slot_patient_rules {
     bool quota_per_account;
     uint32_t late_cancel_ms;
 };
+/* Rule set version 3's visit-day rules (see the format above). */
+struct slot_visit_rules {
+    uint32_t checkin_before_ms;
+    uint32_t checkin_late_ms;
+    bool noshow_sweep;
+};
+/* Check-in from SLOT_CHECKIN_MAX_MS before the segment to its end; no
+ * no-show sweep. */
+void slot_visit_rules_default(struct slot_visit_rules *v);
+
 /* Nothing restricted: no quota, no deadline, no limit, no blacklist, no
  * cool-down, no account channels (window 30 days, 90 days' blacklist, so
  * that a threshold alone turns the rule on). */
@@ -233,6 +258,7 @@ struct slot_rules {
     uint8_t n_elig;
     struct slot_elig elig[SLOT_ELIG_RULES_MAX];
     struct slot_patient_rules patient; /* version 2 */
+    struct slot_visit_rules visit;     /* version 3 */
 };
 
 /* The rule set a hospital without one behaves as if it had: nothing is

@@ -20,7 +20,8 @@
  *                     (the slot returns to free)
  *
  *   edge                      function          refused with (in order)
- *   (free) -> HELD            ledger__hold      UNKNOWN_POOL, POOL_CLOSED,
+ *   (free) -> HELD            ledger__hold      UNKNOWN_POOL, POOL_STOPPED,
+ *                                               POOL_CLOSED,
  *                                               CHANNEL_NOT_ALLOWED,
  *                                               OUTSIDE_HORIZON,
  *                                               NOT_RELEASED, BOOKING_CLOSED,
@@ -33,6 +34,7 @@
  *                                               HOLD_EXPIRED,
  *                                               ALREADY_CONFIRMED,
  *                                               ALREADY_RELEASED,
+ *                                               POOL_STOPPED,
  *                                               PAYMENT_REQUIRED
  *   HELD -> RELEASED          release           same as confirm
  *   HELD -> EXPIRED           claimResolve      (EXPIRE sweep; or lazily when
@@ -41,7 +43,35 @@
  *                                               deadline <= ledger time)
  *   BOOKED -> CANCELLED       cancel            UNKNOWN_BOOKING, NOT_OWNER,
  *                                               ALREADY_CANCELLED,
+ *                                               (pool stopped: a refund,
+ *                                               none of the next)
+ *                                               ALREADY_CHECKED_IN, NO_SHOW,
  *                                               CANCEL_CLOSED
+ *   BOOKED -> MOVED, and      ledger__move      UNKNOWN_BOOKING, NOT_OWNER,
+ *   (free) -> BOOKED in the                     ALREADY_CANCELLED,
+ *   target pool                                 NOT_STOPPED, UNKNOWN_POOL,
+ *                                               MOVE_MISMATCH, POOL_STOPPED,
+ *                                               POOL_CLOSED, BOOKING_CLOSED,
+ *                                               PATIENT_HAS_CLAIM, SOLD_OUT,
+ *                                               LIMIT_REACHED
+ *   BOOKED: pending ->        ledger__checkin   UNKNOWN_BOOKING,
+ *   checked in                                  PATIENT_MISMATCH,
+ *                                               ALREADY_CANCELLED,
+ *                                               POOL_STOPPED,
+ *                                               ALREADY_CHECKED_IN, NO_SHOW,
+ *                                               CHECKIN_NOT_OPEN,
+ *                                               CHECKIN_CLOSED
+ *   BOOKED: pending ->        SWEEP             (when check-in closes)
+ *   no-show
+ *
+ * A BOOKED claim's attendance (the visit day, protocol 4):
+ *
+ *            CHECKIN in [seg_start - before, seg_end - late)
+ *   pending ────────────────────────────────────────────────▶ checked_in
+ *      │
+ *      │ SWEEP once seg_end - late <= now (rules with noshow_sweep)
+ *      ▼
+ *   no_show  (a NO_SHOW violation: the blacklist rules apply)
  *
  * A slot a cancelled booking frees is free at once, or, under a rule set
  * with a cool-down, COOLING until its return time (then free: SWEEP):
@@ -348,6 +378,73 @@
  * VIOLATION, UNBLOCK and EXCEPTION that pass their checks are appended to
  *   the staff log (seq 1, 2, ...; the last LEDGER_STAFF_LOG_MAX kept) with
  *   now, operator and reason.
+ *
+ *
+ * ---- The visit day: stoppage, moves, check-in, no-shows (protocol 4) ---
+ * R is the pool's rule set (its department's own, else the hospital's; a
+ * free-standing pool: slot_visit_rules_default's values), V its visit day.
+ * POOL_STOP(pool, operator, reason): UNKNOWN_POOL; POOL_STOPPED if already
+ *   stopped. The pool is stopped for good (closed or not): its waitlist is
+ *   emptied (no offers), the staff log gets {POOL_STOP, the pool's
+ *   hospital ("" free-standing), patient "", pool, operator, reason}; its
+ *   claims are untouched and read as affected. a = its booked counter, b =
+ *   its held counter (due holds not yet expired included).
+ * On a stopped pool: HOLD and WAITLIST_JOIN -> POOL_STOPPED (at
+ *   POOL_CLOSED's place, before it); POOL_CLOSE and POOL_UPDATE ->
+ *   POOL_STOPPED (after UNKNOWN_POOL); CONFIRM of a HELD claim before its
+ *   deadline -> POOL_STOPPED (after ALREADY_RELEASED; the hold stays
+ *   until released or expired); RELEASE as before; CANCEL of a BOOKED
+ *   claim (after NOT_OWNER and ALREADY_CANCELLED) is a refund: CANCELLED
+ *   with refunded = 1 whatever its attendance, no CANCEL_CLOSED, not one
+ *   of the patient's cancellations, no violation, the slot free at once
+ *   (no cool-down, no offer).
+ * CANCEL of a pool that is not stopped, after ALREADY_CANCELLED (also for
+ *   a MOVED claim): ALREADY_CHECKED_IN, NO_SHOW by its attendance; then as
+ *   before.
+ * MOVE(booking, target t, caller, account): UNKNOWN_BOOKING (unknown, or
+ *   never confirmed); NOT_OWNER (as CANCEL); ALREADY_CANCELLED (CANCELLED
+ *   or MOVED); NOT_STOPPED (the booking's pool p is not stopped);
+ *   UNKNOWN_POOL (t); MOVE_MISMATCH (p or t free-standing, t == p, or
+ *   their hospital, department or kind differ); POOL_STOPPED (t);
+ *   POOL_CLOSED (t); BOOKING_CLOSED (t: today > V(t) or now >= its
+ *   seg_end_ms; horizon, release, cut-off and eligibility are not asked:
+ *   the hospital moves its patients to any open clinic of the
+ *   department); PATIENT_HAS_CLAIM (the patient's HELD or BOOKED claim in
+ *   t, a due hold expired first); SOLD_OUT (t's first bucket with a free
+ *   slot for the booking's channel, in HOLD's order); LIMIT_REACHED
+ *   (claims table full). Then the booking becomes MOVED (resolved now,
+ *   moved_to = the new id, retained; its visit number freed, its slot
+ *   free) and a new claim is BOOKED in t: the same patient, channel and
+ *   payment (reference and paid flag), held_at = booked_at = deadline =
+ *   now, moved_from = the old id, attendance pending, a visit number as
+ *   CONFIRM takes one. No quota is asked, no cancellation recorded, no
+ *   violation. a = the new booking id, b = its visit number.
+ * CHECKIN(booking, patient P, payment_ref): UNKNOWN_BOOKING (unknown, or
+ *   never confirmed); PATIENT_MISMATCH (the claim's patient is not P);
+ *   ALREADY_CANCELLED (CANCELLED or MOVED); POOL_STOPPED;
+ *   ALREADY_CHECKED_IN; NO_SHOW; for a pool with a segment:
+ *   CHECKIN_NOT_OPEN (now < seg_start_ms - R.checkin_before_ms) and
+ *   CHECKIN_CLOSED (now >= seg_end_ms - R.checkin_late_ms) (a pool without
+ *   a segment has no window). Then attendance = checked_in,
+ *   checked_in_at_ms = now, and an unpaid booking given a non-empty
+ *   payment_ref keeps it and is paid. a = visit number, b = 0.
+ * No-shows: a CONFIRM or MOVE into a scheduled pool whose R has
+ *   noshow_sweep puts the booking in the no-show heap at due = seg_end_ms
+ *   - R.checkin_late_ms, if due > now. CHECKIN, CANCEL and MOVE take it
+ *   out. SWEEP, after the flow-backs and the cooling returns and within
+ *   what is left of max, takes due entries in (due, claim id) order: one
+ *   whose pool is stopped, or whose R (now) has no noshow_sweep, is
+ *   dropped; one whose due under R now is later than now is put back at
+ *   that due; otherwise the booking's attendance becomes no_show and a
+ *   NO_SHOW violation is recorded for its patient at its hospital (as by
+ *   VIOLATION, without a staff log entry). Each counts in a. (A rule change
+ *   that moves check-in's close earlier than a booking's due delays its
+ *   no-show until that due; CHECKIN judges the window under R now.)
+ * Claim reads report attendance, checked_in_at_ms, moved_to, moved_from,
+ *   refunded and affected (its pool is stopped).
+ * POOL_CLAIMS(pool, after, limit): UNKNOWN_POOL; the pool's known claims
+ *   (any state) with id > after, by id, at most limit. A scan of every
+ *   claim: for staff, not for a channel's hot path.
  *
  * Memory: allocation failure inside ledger_apply aborts the process. A
  * replica cannot refuse an entry the others applied; crashing and
