@@ -430,6 +430,8 @@ static const char patient64[] =
     "Zz9_.:-xYy8_.:-xXx7_.:-xWw6_.:-xVv5_.:-xUu4_.:-xTt3_.:-xSs2_.:-x";
 static const char chan16[] = "a0_-b1_-c2_-z9_-";
 static char payref64[65]; /* 0x21..0x60, filled by initSamples */
+static const char op32[] = "Aa0_.@-Zz9_.@-operator.name@h-01";
+static char reason256[SLOT_REASON_MAX + 1]; /* filled by initSamples */
 static const char payrefTilde[] = "~}|{zyxwvutsrqponmlkjihgfedcba`_";
 static const char *const chans8[8] = {"app",    "wechat", "114", "kiosk",
                                       "window", "bank",   "a",   chan16};
@@ -467,6 +469,12 @@ enum sample {
     SM_CONFIG_V3,
     SM_WAIT_JOIN,
     SM_WAIT_LEAVE,
+    SM_STOP,        /* protocol 4: POOL_STOP */
+    SM_STOP_MAX,    /* every string at its maximum */
+    SM_MOVE,        /* by a channel, for an account */
+    SM_MOVE_ADMIN,  /* caller "" (an administrator), account "" */
+    SM_CHECKIN,     /* pay at the visit: a payment reference */
+    SM_CHECKIN_MIN, /* no payment reference */
     SM_COUNT
 };
 static struct slot_cmd samples[SM_COUNT];
@@ -529,6 +537,40 @@ static void initPoolSamples(void)
     c = &samples[SM_CLOSE];
     *c = mk(SLOT_OP_POOL_CLOSE, 3, 5);
     c->u.close.pool = S("h1/cardio/dr-li/2024-05-01:am");
+}
+
+/* Protocol 4: the visit day. */
+static void initVisitSamples(void)
+{
+    struct slot_cmd *c = &samples[SM_STOP];
+    *c = mk(SLOT_OP_POOL_STOP, 7, 1);
+    c->u.stop.pool = S("h1/cardio/dr-li/2024-05-01:am");
+    c->u.stop.operator_name = S("ops@pumch.example");
+    c->u.stop.reason = S("\u505c\u8bca: the doctor is ill");
+    c = &samples[SM_STOP_MAX];
+    *c = mk(SLOT_OP_POOL_STOP, UINT64_MAX, UINT64_MAX);
+    c->u.stop.pool = S(pool64);
+    c->u.stop.operator_name = S(op32);
+    c->u.stop.reason = S(reason256);
+    c = &samples[SM_MOVE];
+    *c = mk(SLOT_OP_MOVE, 7, 2);
+    c->u.claim.id = 17;
+    c->u.claim.pool = S("h1/cardio/dr-li/2024-05-02:am");
+    c->u.claim.caller = S("wechat");
+    c->u.claim.account = S("acct:wx-0001");
+    c = &samples[SM_MOVE_ADMIN];
+    *c = mk(SLOT_OP_MOVE, 7, 3);
+    c->u.claim.id = UINT64_MAX;
+    c->u.claim.pool = S(pool64);
+    c = &samples[SM_CHECKIN];
+    *c = mk(SLOT_OP_CHECKIN, 7, 4);
+    c->u.claim.id = 1;
+    c->u.claim.patient = S(patient64);
+    c->u.claim.payment_ref = S(payref64);
+    c = &samples[SM_CHECKIN_MIN];
+    *c = mk(SLOT_OP_CHECKIN, 7, 5);
+    c->u.claim.id = UINT64_MAX;
+    c->u.claim.patient = S("12345678");
 }
 
 static void initClaimSamples(void)
@@ -594,6 +636,7 @@ static void initClaimSamples(void)
     *c = mk(SLOT_OP_WAITLIST_LEAVE, 6, 4);
     c->u.wait.pool = S("p");
     c->u.wait.patient = S("12345678");
+    initVisitSamples();
     c = &samples[SM_CONFIG_V3];
     *c = mk(SLOT_OP_CONFIG, 2, 2);
     c->u.config = (struct slot_config){
@@ -735,6 +778,10 @@ static void initSamples(void)
     for (int i = 0; i < 64; i++) {
         payref64[i] = (char)(0x21 + i);
     }
+    /* 0x20..0x7e over and over: every printable byte a reason may hold. */
+    for (int i = 0; i < SLOT_REASON_MAX; i++) {
+        reason256[i] = (char)(0x20 + i % 95);
+    }
     samples[SM_OPEN] = mk(SLOT_OP_SESSION_OPEN, 0, 0);
     initConfigSamples();
     initPoolSamples();
@@ -834,6 +881,26 @@ static bool argsEq(const struct slot_cmd *a, const struct slot_cmd *b)
                    strEq(a->u.claim.payment_ref, b->u.claim.payment_ref) &&
                    strEq(a->u.claim.caller, b->u.claim.caller) &&
                    strEq(a->u.claim.account, b->u.claim.account);
+        case SLOT_OP_MOVE:
+            return a->u.claim.id == b->u.claim.id &&
+                   strEq(a->u.claim.pool, b->u.claim.pool) &&
+                   strEq(a->u.claim.caller, b->u.claim.caller) &&
+                   strEq(a->u.claim.account, b->u.claim.account) &&
+                   a->u.claim.payment_ref.len == 0 &&
+                   a->u.claim.patient.len == 0 &&
+                   b->u.claim.payment_ref.len == 0 &&
+                   b->u.claim.patient.len == 0;
+        case SLOT_OP_CHECKIN:
+            return a->u.claim.id == b->u.claim.id &&
+                   strEq(a->u.claim.patient, b->u.claim.patient) &&
+                   strEq(a->u.claim.payment_ref, b->u.claim.payment_ref) &&
+                   a->u.claim.pool.len == 0 && a->u.claim.caller.len == 0 &&
+                   a->u.claim.account.len == 0 && b->u.claim.pool.len == 0 &&
+                   b->u.claim.caller.len == 0 && b->u.claim.account.len == 0;
+        case SLOT_OP_POOL_STOP:
+            return strEq(a->u.stop.pool, b->u.stop.pool) &&
+                   strEq(a->u.stop.operator_name, b->u.stop.operator_name) &&
+                   strEq(a->u.stop.reason, b->u.stop.reason);
         case SLOT_OP_ACCOUNT_BIND:
         case SLOT_OP_ACCOUNT_UNBIND:
             return strEq(a->u.bind.account, b->u.bind.account) &&
@@ -907,7 +974,9 @@ static void test_err_names(void)
     }
     CHECK_EQ(named, known);
     CHECK(slot_err_name(7) == NULL && slot_err_name(19) == NULL);
-    CHECK(slot_err_name(50) == NULL && slot_err_name(-1) == NULL);
+    CHECK(slot_err_name(58) == NULL && slot_err_name(59) == NULL);
+    CHECK(slot_err_name(-1) == NULL);
+    CHECK_STR(slot_err_name(SLOT_NO_SHOW), "NO_SHOW");
     CHECK_STR(slot_err_name(SLOT_NOT_OWNER), "NOT_OWNER");
     CHECK_STR(slot_err_name(SLOT_OUTSIDE_HORIZON), "OUTSIDE_HORIZON");
     CHECK_STR(slot_err_name(SLOT_UNKNOWN_HOSPITAL), "UNKNOWN_HOSPITAL");
@@ -920,16 +989,17 @@ static void test_err_names(void)
 static void test_op_and_state_names(void)
 {
     static const char *const ops[] = {
-        "SESSION_OPEN",    "CONFIG",  "POOL_CREATE",  "POOL_UPDATE",
-        "POOL_CLOSE",      "HOLD",    "CONFIRM",      "RELEASE",
-        "CANCEL",          "EXPIRE",  "IDEM",         "RULES_SET",
-        "SCHEDULE_IMPORT", "SWEEP",   "ACCOUNT_BIND", "ACCOUNT_UNBIND",
-        "VIOLATION",       "UNBLOCK", "EXCEPTION",    "WAITLIST_JOIN",
-        "WAITLIST_LEAVE"};
+        "SESSION_OPEN",    "CONFIG",    "POOL_CREATE",  "POOL_UPDATE",
+        "POOL_CLOSE",      "HOLD",      "CONFIRM",      "RELEASE",
+        "CANCEL",          "EXPIRE",    "IDEM",         "RULES_SET",
+        "SCHEDULE_IMPORT", "SWEEP",     "ACCOUNT_BIND", "ACCOUNT_UNBIND",
+        "VIOLATION",       "UNBLOCK",   "EXCEPTION",    "WAITLIST_JOIN",
+        "WAITLIST_LEAVE",  "POOL_STOP", "MOVE",         "CHECKIN"};
+    CHECK_EQ(sizeof ops / sizeof *ops, SLOT_OP_MAX);
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
     }
-    CHECK(slot_op_name(0) == NULL && slot_op_name(22) == NULL);
+    CHECK(slot_op_name(0) == NULL && slot_op_name(25) == NULL);
     CHECK_STR(slot_quota_name(SLOT_QUOTA_DEPT_EXPERT), "dept_expert");
     CHECK(slot_quota_name(7) == NULL && slot_quota_name(0) == NULL);
     CHECK_STR(slot_account_rule_name(SLOT_ACCOUNT_CHANGES), "changes");
@@ -940,14 +1010,15 @@ static void test_op_and_state_names(void)
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_SCHEDULED), "scheduled");
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_OPEN), "open");
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_CLOSED), "closed");
-    CHECK(slot_pool_state_name(3) == NULL && slot_pool_state_name(-1) == NULL);
-    static const char *const claims[] = {"held", "booked", "released",
-                                         "expired", "cancelled"};
-    for (int s = SLOT_CLAIM_HELD; s <= SLOT_CLAIM_CANCELLED; s++) {
+    CHECK_STR(slot_pool_state_name(SLOT_PSTATE_STOPPED), "stopped");
+    CHECK(slot_pool_state_name(4) == NULL && slot_pool_state_name(-1) == NULL);
+    static const char *const claims[] = {"held",    "booked",    "released",
+                                         "expired", "cancelled", "moved"};
+    for (int s = SLOT_CLAIM_HELD; s <= SLOT_CLAIM_MOVED; s++) {
         CHECK_STR(slot_claim_state_name(s), claims[s - 1]);
     }
     CHECK(slot_claim_state_name(0) == NULL);
-    CHECK(slot_claim_state_name(6) == NULL);
+    CHECK(slot_claim_state_name(7) == NULL);
 }
 
 static void test_kind_names(void)
@@ -1226,13 +1297,13 @@ static void test_cmd_idem(void)
 static void test_cmd_unknown_op(void)
 {
     struct mp_buf b = sampleBuf(SM_OPEN);
-    static const uint64_t bad[] = {0, 22, 127, 255, 256, 65536, UINT64_MAX};
+    static const uint64_t bad[] = {0, 25, 127, 255, 256, 65536, UINT64_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_EQ(WITH(decCmd, &b, 0, vu(bad[i])), SLOT_UNKNOWN_OP);
     }
     /* Unknown wins over the element count: the count depends on the op. */
     struct slot_cmd c;
-    CHECK_EQ(slot_cmd_decode_buf("\x91\x16", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x19", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(slot_cmd_decode_buf("\x91\x00", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(WITH(decCmd, &b, 0, vraw("\xff", 1)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decCmd, &b, 0, vs("HOLD")), SLOT_MALFORMED);
@@ -1578,6 +1649,11 @@ static struct slot_read readSample(uint8_t op)
             rd.pool = S(pool64);
             rd.patient = S("12345678");
             break;
+        case SLOT_READ_POOL_CLAIMS:
+            rd.pool = S(pool64);
+            rd.after_id = UINT64_MAX;
+            rd.limit = SLOT_LIST_MAX;
+            break;
         default:
             break;
     }
@@ -1606,7 +1682,8 @@ static void test_read_round_trip(void)
               got.limit == want.limit && strEq(got.pool, want.pool) &&
               strEq(got.patient, want.patient) &&
               strEq(got.account, want.account) &&
-              got.after_version == want.after_version);
+              got.after_version == want.after_version &&
+              got.after_id == want.after_id);
         checkTruncations(decRead, b.data, b.len);
         checkTypes(decRead, &b);
         CHECK_EQ(decCount(decRead, &b, +1), SLOT_MALFORMED);
@@ -1627,7 +1704,7 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
-    CHECK_EQ(decRead("\x91\x0f", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x91\x10", 2), SLOT_UNKNOWN_OP);
     CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
     for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
         b = readBuf(op);
@@ -1757,7 +1834,8 @@ static void test_pool_status(void)
     checkStrRule(decStatus, &b, (const uint32_t[]){0}, 1, &rulePool);
     checkStrRule(decStatus, &b, (const uint32_t[]){12, 0, 0}, 3, &ruleChannel);
     CHECK_EQ(WITH(decStatus, &b, 1, vu(SLOT_KIND_MAX + 1)), INV);
-    CHECK_EQ(WITH(decStatus, &b, 2, vu(SLOT_PSTATE_CLOSED + 1)), INV);
+    CHECK_EQ(WITH(decStatus, &b, 2, vu(SLOT_PSTATE_STOPPED)), OK);
+    CHECK_EQ(WITH(decStatus, &b, 2, vu(SLOT_PSTATE_STOPPED + 1)), INV);
     CHECK_EQ(WITH(decStatus, &b, 3, vu(0)), INV);
     CHECK_EQ(WITH(decStatus, &b, 3, vu(SLOT_POOL_CAPACITY_MAX + 1)), INV);
     CHECK_EQ(WITH(decStatus, &b, 7, vu(SLOT_FEE_MAX_CENTS + 1)), INV);
@@ -1836,7 +1914,8 @@ static void test_claim(void)
         CHECK_EQ(WITH(decClaim, &b, 13, vu(2)), INV); /* paid: 0 or 1 */
         CHECK_EQ(WITH(decClaim, &b, 0, vu(0)), INV);
         CHECK_EQ(WITH(decClaim, &b, 1, vu(0)), INV);
-        CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_CANCELLED + 1)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_MOVED)), OK);
+        CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_MOVED + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 5, vu(TIME_MAX + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 6, vu(TIME_MAX + 86400001)), INV);
         CHECK_EQ(WITH(decClaim, &b, 7, vu(TIME_MAX + 1)), INV);
@@ -2063,9 +2142,10 @@ static void test_rules_codec(void)
         mp_buf_free(&b);
     }
     struct mp_buf b = rulesBuf(&sets[0]);
-    CHECK_EQ(WITH(decRules, &b, 0, vu(3)), SLOT_BAD_VERSION);
-    /* Version 1 has one element less: with version 2's, it is malformed. */
+    CHECK_EQ(WITH(decRules, &b, 0, vu(4)), SLOT_BAD_VERSION);
+    /* Versions 1 and 2 have fewer elements: with version 3's, malformed. */
     CHECK_EQ(WITH(decRules, &b, 0, vu(1)), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &b, 0, vu(2)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decRules, &b, 0, vu(0)), SLOT_BAD_VERSION);
     checkStrRule(decRules, &b, (const uint32_t[]){9}, 1, &ruleChannelOpt);
     checkStrRule(decRules, &b, (const uint32_t[]){10, 0, 0}, 3, &ruleChannel);
@@ -2719,7 +2799,7 @@ static void test_entry_payload_shape(void)
     } bad[] = {
         {"\x94\x0a\x00\x00\x00", 5, SLOT_INVALID_ARGUMENT}, /* max 0 */
         {"\x94\x0a\x01\x01\x01", 5, SLOT_INVALID_ARGUMENT}, /* session */
-        {"\x94\x16\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
+        {"\x94\x19\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
         {"\x95\x0a\x00\x00\x01\x01", 6, SLOT_MALFORMED},    /* count */
         {"\x94\x05\x01\x01\xa0", 5, SLOT_INVALID_ARGUMENT}, /* pool "" */
         {"\x94\x05\x01\x01\xc0", 5, SLOT_MALFORMED},
@@ -2858,12 +2938,13 @@ static void test_frame_validation(void)
     CHECK_EQ(WITH(decFrame, &body, 0, vu(0)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(1)), SLOT_BAD_VERSION); /* old */
     CHECK_EQ(WITH(decFrame, &body, 0, vu(2)), SLOT_BAD_VERSION); /* old */
-    CHECK_EQ(WITH(decFrame, &body, 0, vu(4)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(3)), SLOT_BAD_VERSION); /* old */
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(5)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(UINT64_MAX)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vs("1")), SLOT_MALFORMED);
     /* A later version may have another shape: still BAD_VERSION. */
-    CHECK_EQ(decFrame("\x92\x04\x01", 3), SLOT_BAD_VERSION);
-    CHECK_EQ(decFrame("\x91\x04", 2), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x92\x05\x01", 3), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x91\x05", 2), SLOT_BAD_VERSION);
     static const uint64_t unknown[] = {0, 4, 15, 20, 255, 256, UINT64_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         CHECK_EQ(WITH(decFrame, &body, 1, vu(unknown[i])), SLOT_UNKNOWN_OP);
