@@ -636,7 +636,6 @@ static void initClaimSamples(void)
     *c = mk(SLOT_OP_WAITLIST_LEAVE, 6, 4);
     c->u.wait.pool = S("p");
     c->u.wait.patient = S("12345678");
-    initVisitSamples();
     c = &samples[SM_CONFIG_V3];
     *c = mk(SLOT_OP_CONFIG, 2, 2);
     c->u.config = (struct slot_config){
@@ -786,6 +785,7 @@ static void initSamples(void)
     initConfigSamples();
     initPoolSamples();
     initClaimSamples();
+    initVisitSamples();
     samples[SM_EXPIRE] = mk(SLOT_OP_EXPIRE, 0, 0);
     samples[SM_EXPIRE].u.expire.max = 1;
     samples[SM_EXPIRE_MAX] = mk(SLOT_OP_EXPIRE, 0, 0);
@@ -1019,6 +1019,16 @@ static void test_op_and_state_names(void)
     }
     CHECK(slot_claim_state_name(0) == NULL);
     CHECK(slot_claim_state_name(7) == NULL);
+    static const char *const attend[] = {"pending", "checked_in", "no_show"};
+    for (int a = SLOT_ATTEND_PENDING; a <= SLOT_ATTEND_NO_SHOW; a++) {
+        CHECK_STR(slot_attendance_name(a), attend[a]);
+    }
+    CHECK(slot_attendance_name(3) == NULL && slot_attendance_name(-1) == NULL);
+    CHECK_STR(slot_op_name(SLOT_OP_POOL_STOP), "POOL_STOP");
+    CHECK_STR(slot_op_name(SLOT_OP_MOVE), "MOVE");
+    CHECK_STR(slot_op_name(SLOT_OP_CHECKIN), "CHECKIN");
+    CHECK_STR(slot_err_name(SLOT_POOL_STOPPED), "POOL_STOPPED");
+    CHECK_STR(slot_err_name(SLOT_CHECKIN_NOT_OPEN), "CHECKIN_NOT_OPEN");
 }
 
 static void test_kind_names(void)
@@ -1548,6 +1558,224 @@ static void test_cmd_strings(void)
     mp_buf_free(&b);
 }
 
+/* ---- commands: the visit day (protocol 4) -------------------------------- */
+
+static const struct str_rule ruleOperator = {1, 32, "_.@-", true};
+
+/* A reason (slot_valid_text up to SLOT_REASON_MAX) at top-level idx. */
+static void checkReasonAt(dec_fn dec, const struct mp_buf *b, uint32_t idx)
+{
+    CHECK_EQ(WITH(dec, b, idx, vs("\u505c\u8bca ok")), OK);
+    CHECK_EQ(WITH(dec, b, idx, vs("")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vs("tab\there")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vs("nl\n")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vs("del\x7f")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vbytes("\xc3\x28", 2)), INV);
+    CHECK_EQ(WITH(dec, b, idx, vbytes("\xe4\xb8", 2)), INV); /* cut */
+    CHECK_EQ(WITH(dec, b, idx, vrep('r', SLOT_REASON_MAX)), OK);
+    CHECK_EQ(WITH(dec, b, idx, vrep('r', SLOT_REASON_MAX + 1)), SLOT_TOO_LARGE);
+}
+
+static void test_cmd_visit_ranges(void)
+{
+    static const struct row rows[] = {
+        /* MOVE and CHECKIN: booking ids >= 1 */
+        {SM_MOVE, 3, 0, INV},
+        {SM_MOVE, 3, 1, OK},
+        {SM_MOVE, 3, UINT64_MAX, OK},
+        {SM_MOVE_ADMIN, 3, 0, INV},
+        {SM_CHECKIN, 3, 0, INV},
+        {SM_CHECKIN, 3, 1, OK},
+        {SM_CHECKIN, 3, UINT64_MAX, OK},
+        {SM_CHECKIN_MIN, 3, 0, INV},
+    };
+    checkRows(rows, sizeof rows / sizeof *rows);
+}
+
+static void test_cmd_visit_strings(void)
+{
+    static const struct {
+        enum sample base;
+        uint32_t idx;
+        const struct str_rule *rule;
+    } fields[] = {
+        {SM_STOP, 3, &rulePool},
+        {SM_STOP, 4, &ruleOperator},
+        {SM_STOP_MAX, 3, &rulePool},
+        {SM_STOP_MAX, 4, &ruleOperator},
+        {SM_MOVE, 4, &rulePool},
+        {SM_MOVE, 5, &ruleChannelOpt},
+        {SM_MOVE_ADMIN, 4, &rulePool},
+        {SM_MOVE_ADMIN, 5, &ruleChannelOpt},
+        {SM_CHECKIN, 4, &rulePatient},
+        {SM_CHECKIN, 5, &rulePayrefOpt},
+        {SM_CHECKIN_MIN, 5, &rulePayrefOpt},
+        /* The account: "" or a patient key (tested with "" below). */
+        {SM_MOVE, 6, &rulePatient},
+        {SM_MOVE_ADMIN, 6, &rulePatient},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        struct mp_buf b = sampleBuf(fields[i].base);
+        checkStrRule(decCmd, &b, &fields[i].idx, 1, fields[i].rule);
+        mp_buf_free(&b);
+    }
+    struct mp_buf b = sampleBuf(SM_STOP);
+    checkReasonAt(decCmd, &b, 5);
+    /* POOL_STOP's strings are all required. */
+    CHECK_EQ(WITH(decCmd, &b, 3, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("ops pumch")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vrep('o', SLOT_OPERATOR_MAX + 1)),
+             SLOT_TOO_LARGE);
+    CHECK_EQ(WITH(decCmd, &b, 3, vs("h1 cardio")), INV);
+    mp_buf_free(&b);
+    /* MOVE: the target pool is required; caller and account may be "". */
+    b = sampleBuf(SM_MOVE);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("WeChat")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("acct/1234")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("short")), INV); /* under 8 bytes */
+    mp_buf_free(&b);
+    /* CHECKIN: the patient is required; the payment ref may be "". */
+    b = sampleBuf(SM_CHECKIN);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("1234567")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("patient/1")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs(payrefTilde)), OK);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("ref 1")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vbytes("r\x80", 2)), INV);
+    mp_buf_free(&b);
+}
+
+/* The new commands have no optional trailing arguments: one element more
+ * or less is MALFORMED (the MOVE of a version 2 CANCEL's shape too). */
+static void test_cmd_visit_shape(void)
+{
+    static const enum sample s[] = {SM_STOP, SM_MOVE, SM_MOVE_ADMIN,
+                                    SM_CHECKIN};
+    static const uint32_t n[] = {6, 7, 7, 6};
+    for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
+        struct mp_buf b = sampleBuf(s[i]);
+        CHECK_EQ(topCount(b.data, b.len), n[i]);
+        for (int d = -3; d <= 2; d++) {
+            if (d != 0) {
+                CHECK_EQ(decCount(decCmd, &b, d), SLOT_MALFORMED);
+            }
+        }
+        mp_buf_free(&b);
+    }
+    /* The decoded command uses only its own fields of the union. */
+    struct slot_cmd c;
+    struct mp_buf b = sampleBuf(SM_CHECKIN);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK_EQ(c.op, SLOT_OP_CHECKIN);
+    CHECK(c.u.claim.id == 1 && strEq(c.u.claim.patient, S(patient64)) &&
+          strEq(c.u.claim.payment_ref, S(payref64)));
+    CHECK(c.u.claim.pool.len == 0 && c.u.claim.caller.len == 0 &&
+          c.u.claim.account.len == 0);
+    mp_buf_free(&b);
+    b = sampleBuf(SM_MOVE);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK_EQ(c.op, SLOT_OP_MOVE);
+    CHECK(c.u.claim.id == 17 &&
+          strEq(c.u.claim.pool, S("h1/cardio/dr-li/2024-05-02:am")) &&
+          strEq(c.u.claim.caller, S("wechat")) &&
+          strEq(c.u.claim.account, S("acct:wx-0001")));
+    CHECK(c.u.claim.patient.len == 0 && c.u.claim.payment_ref.len == 0);
+    mp_buf_free(&b);
+    b = sampleBuf(SM_STOP_MAX);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK_EQ(c.op, SLOT_OP_POOL_STOP);
+    CHECK(strEq(c.u.stop.pool, S(pool64)) &&
+          strEq(c.u.stop.operator_name, S(op32)) &&
+          strEq(c.u.stop.reason, S(reason256)));
+    mp_buf_free(&b);
+}
+
+/* [11, session, seq, channel, key, inner]: the sample's encoding as the
+ * inner command (session and seq zeroed). */
+static struct mp_buf idemAround(enum sample s, const char *key)
+{
+    struct mp_buf in = sampleBuf(s), z1, z2, out;
+    struct val zero = vu(0);
+    mp_buf_init(&z1);
+    mp_buf_init(&z2);
+    replaceAt(in.data, in.len, (const uint32_t[]){1}, 1, &zero, &z1);
+    replaceAt(z1.data, z1.len, (const uint32_t[]){2}, 1, &zero, &z2);
+    mp_buf_init(&out);
+    mp_pack_array(&out, 6);
+    mp_pack_uint(&out, SLOT_OP_IDEM);
+    mp_pack_uint(&out, 3);
+    mp_pack_uint(&out, 9);
+    mp_pack_cstr(&out, "app");
+    mp_pack_cstr(&out, key);
+    mp_buf_append(&out, z2.data, z2.len);
+    mp_buf_free(&in);
+    mp_buf_free(&z1);
+    mp_buf_free(&z2);
+    return out;
+}
+
+/* Which ops an IDEM may wrap, over every sample: the mutations (now
+ * POOL_STOP, MOVE and CHECKIN too), never SESSION_OPEN, CONFIG, EXPIRE or
+ * SWEEP. */
+static void test_cmd_idem_ops(void)
+{
+    for (int i = 0; i < SM_COUNT; i++) {
+        uint8_t op = samples[i].op;
+        bool wraps = op != SLOT_OP_SESSION_OPEN && op != SLOT_OP_CONFIG &&
+                     op != SLOT_OP_EXPIRE && op != SLOT_OP_SWEEP;
+        struct mp_buf b = idemAround(i, "key-1");
+        int rc = decCmd(b.data, b.len);
+        if (rc != (wraps ? SLOT_OK : SLOT_INVALID_ARGUMENT)) {
+            fprintf(stderr, "IDEM around %s: %s\n", slot_op_name(op),
+                    slot_err_name(rc));
+            CHECK(0);
+        }
+        mp_buf_free(&b);
+    }
+    static const enum sample s[] = {SM_STOP,       SM_STOP_MAX, SM_MOVE,
+                                    SM_MOVE_ADMIN, SM_CHECKIN,  SM_CHECKIN_MIN};
+    for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
+        /* Through the encoder: the same bytes as built by hand. */
+        struct slot_cmd c = samples[s[i]], d;
+        c.session = 3;
+        c.seq = 9;
+        c.idem.channel = S("app");
+        c.idem.key = S("key-1");
+        struct mp_buf enc, hand = idemAround(s[i], "key-1");
+        encodeCmd(&c, &enc);
+        CHECK(enc.len == hand.len && memcmp(enc.data, hand.data, enc.len) == 0);
+        CHECK_EQ(slot_cmd_decode_buf(enc.data, enc.len, &d), SLOT_OK);
+        CHECK(cmdEq(&d, &c));
+        CHECK(strEq(d.idem.key, S("key-1")) && strEq(d.idem.channel, S("app")));
+        size_t inner_len;
+        const uint8_t *inner = elemAt(enc.data, enc.len, 5, &inner_len);
+        CHECK(d.idem.fingerprint == slot_hash64(inner, inner_len, 0));
+        CHECK(d.fingerprint == slot_hash64(enc.data, enc.len, 0));
+        checkTruncations(decCmd, enc.data, enc.len);
+        checkTypes(decCmd, &enc);
+        /* The inner command keeps its own rules. */
+        CHECK_EQ(WITH2(decCmd, &enc, 5, 1, vu(1)), INV); /* inner session */
+        CHECK_EQ(WITH2(decCmd, &enc, 5, 3, vu(0)),
+                 samples[s[i]].op == SLOT_OP_POOL_STOP ? SLOT_MALFORMED
+                                                       : INV); /* id 0 */
+        CHECK_EQ(WITH2(decCmd, &enc, 5, 0, vu(SLOT_OP_MAX + 1)),
+                 SLOT_UNKNOWN_OP);
+        struct mp_buf inner_short;
+        mp_buf_init(&inner_short);
+        withCount(inner, inner_len, -1, &inner_short);
+        CHECK_EQ(WITH(decCmd, &enc, 5, vraw(inner_short.data, inner_short.len)),
+                 SLOT_MALFORMED);
+        mp_buf_free(&inner_short);
+        mp_buf_free(&enc);
+        mp_buf_free(&hand);
+    }
+}
+
 /* ---- results ------------------------------------------------------------- */
 
 static struct mp_buf resultBuf(const struct slot_result *res)
@@ -1725,6 +1953,43 @@ static void test_read_validation(void)
     mp_buf_free(&b);
 }
 
+/* READ_POOL_CLAIMS (protocol 4): [15, pool, after_id, limit]. */
+static void test_read_pool_claims(void)
+{
+    struct mp_buf b = readBuf(SLOT_READ_POOL_CLAIMS);
+    CHECK_EQ(topCount(b.data, b.len), 4);
+    checkStrRule(decRead, &b, (const uint32_t[]){1}, 1, &rulePool);
+    CHECK_EQ(WITH(decRead, &b, 1, vs("")), INV); /* a pool, not "after" */
+    CHECK_EQ(WITH(decRead, &b, 2, vu(0)), OK);   /* from the first claim */
+    CHECK_EQ(WITH(decRead, &b, 2, vu(1)), OK);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(UINT64_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(0)), INV);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(1)), OK);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(SLOT_LIST_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(SLOT_LIST_MAX + 1)), INV);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(UINT32_MAX + 1ull)), INV);
+    mp_buf_free(&b);
+    /* after 0, limit 1, by hand; the decoded fields. */
+    struct slot_read rd = {.op = SLOT_READ_POOL_CLAIMS,
+                           .pool = S("p"),
+                           .after_id = 0,
+                           .limit = 1},
+                     got;
+    mp_buf_init(&b);
+    slot_read_encode(&b, &rd);
+    static const uint8_t want[] = {0x94, 0x0f, 0xa1, 'p', 0x00, 0x01};
+    CHECK(b.len == sizeof want && memcmp(b.data, want, b.len) == 0);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_read_decode(&r, &got), SLOT_OK);
+    CHECK(got.op == SLOT_READ_POOL_CLAIMS && strEq(got.pool, S("p")) &&
+          got.after_id == 0 && got.limit == 1 && got.id == 0 &&
+          got.after_version == 0 && got.patient.len == 0);
+    mp_buf_free(&b);
+    CHECK_EQ(decRead("\x93\x0f\xa1p\x00", 5), SLOT_MALFORMED); /* no limit */
+}
+
 /* READ_LEDGER's optional no_hash flag: [6] (hash) or [6, bool]. */
 static void test_read_no_hash(void)
 {
@@ -1871,7 +2136,7 @@ static struct slot_claim claimSample(bool max)
     struct slot_claim c;
     memset(&c, 0, sizeof c);
     c.id = max ? UINT64_MAX : 1;
-    c.state = max ? SLOT_CLAIM_CANCELLED : SLOT_CLAIM_HELD;
+    c.state = max ? SLOT_CLAIM_MOVED : SLOT_CLAIM_HELD;
     strcpy(c.pool, max ? pool64 : "p");
     strcpy(c.patient, max ? patient64 : "12345678");
     strcpy(c.channel, max ? chan16 : "a");
@@ -1886,6 +2151,13 @@ static struct slot_claim claimSample(bool max)
     c.visit_end_ms = max ? TIME_MAX + 86400000 : 0;
     c.paid = max ? 1 : 0;
     strcpy(c.bucket, max ? chan16 : "");
+    /* version 4 */
+    c.attendance = max ? SLOT_ATTEND_NO_SHOW : SLOT_ATTEND_PENDING;
+    c.checked_in_at_ms = max ? TIME_MAX : 0;
+    c.moved_to = max ? UINT64_MAX : 0;
+    c.moved_from = max ? UINT64_MAX - 1 : 0;
+    c.refunded = max ? 1 : 0;
+    c.affected = max ? 1 : 0;
     return c;
 }
 
@@ -1921,6 +2193,127 @@ static void test_claim(void)
         CHECK_EQ(WITH(decClaim, &b, 7, vu(TIME_MAX + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 8, vu(TIME_MAX + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 9, vu(UINT32_MAX + 1ull)), INV);
+        mp_buf_free(&b);
+    }
+}
+
+/* The claim's version 4 fields: attendance, checked_in_at_ms, moved_to,
+ * moved_from, refunded, affected (elements 15..20). */
+static void test_claim_visit(void)
+{
+    struct slot_claim want = claimSample(true), got;
+    CHECK_EQ(want.state, SLOT_CLAIM_MOVED);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_claim_encode(&b, &want);
+    CHECK_EQ(topCount(b.data, b.len), 21);
+    /* A version 3 claim (15 elements) is not a version 4 one. */
+    CHECK_EQ(decCount(decClaim, &b, -6), SLOT_MALFORMED);
+    /* attendance: 0..2 */
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_PENDING)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_CHECKED_IN)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_NO_SHOW)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(3)), INV);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(256)), INV);
+    /* checked_in_at_ms: a time */
+    CHECK_EQ(WITH(decClaim, &b, 16, vu(0)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 16, vu(TIME_MAX)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 16, vu(TIME_MAX + 1)), INV);
+    /* moved_to, moved_from: 0 (none) or any id */
+    for (uint32_t i = 17; i <= 18; i++) {
+        CHECK_EQ(WITH(decClaim, &b, i, vu(0)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(1)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(UINT64_MAX)), OK);
+    }
+    /* refunded, affected: 0 or 1 */
+    for (uint32_t i = 19; i <= 20; i++) {
+        CHECK_EQ(WITH(decClaim, &b, i, vu(0)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(1)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(2)), INV);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(UINT64_MAX)), INV);
+    }
+    mp_buf_free(&b);
+    /* Each field reads back into its own member. */
+    want = claimSample(false);
+    want.state = SLOT_CLAIM_BOOKED;
+    want.attendance = SLOT_ATTEND_CHECKED_IN;
+    want.checked_in_at_ms = 1797206000000ull;
+    want.moved_from = 41;
+    want.affected = 1;
+    mp_buf_init(&b);
+    slot_claim_encode(&b, &want);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_claim_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && memcmp(&got, &want, sizeof got) == 0);
+    CHECK(got.attendance == 1 && got.checked_in_at_ms == 1797206000000ull &&
+          got.moved_to == 0 && got.moved_from == 41 && got.refunded == 0 &&
+          got.affected == 1);
+    mp_buf_free(&b);
+}
+
+/* ---- staff log entries (protocol 3; POOL_STOP and its pool: 4) ----------- */
+
+DEC_WRAP(decStaff, struct slot_staff_entry, slot_staff_entry_decode)
+
+static struct slot_staff_entry staffSample(bool stop)
+{
+    struct slot_staff_entry e;
+    memset(&e, 0, sizeof e);
+    e.seq = stop ? UINT64_MAX : 1;
+    e.at_ms = stop ? TIME_MAX : 0;
+    if (stop) {
+        /* A stoppage names its pool; no patient; a free-standing pool has
+         * no hospital. */
+        e.op = SLOT_OP_POOL_STOP;
+        strcpy(e.pool, pool64);
+        strcpy(e.operator_name, op32);
+        strcpy(e.reason, reason256);
+    } else {
+        e.op = SLOT_OP_VIOLATION;
+        strcpy(e.hospital, "pumch");
+        strcpy(e.patient, patient64);
+        e.kind = SLOT_VIOLATION_KIND_MAX;
+        strcpy(e.operator_name, "nurse.wang@pumch");
+        strcpy(e.reason, "did not come");
+    }
+    return e;
+}
+
+static void test_staff_entry(void)
+{
+    for (int m = 0; m < 2; m++) {
+        struct slot_staff_entry want = staffSample(m), got;
+        struct mp_buf b;
+        mp_buf_init(&b);
+        slot_staff_entry_encode(&b, &want);
+        CHECK_EQ(topCount(b.data, b.len), 9);
+        struct mp_reader r;
+        mp_reader_init(&r, b.data, b.len);
+        memset(&got, 0xa5, sizeof got);
+        CHECK_EQ(slot_staff_entry_decode(&r, &got), SLOT_OK);
+        CHECK(mp_done(&r) && memcmp(&got, &want, sizeof got) == 0);
+        checkTruncations(decStaff, b.data, b.len);
+        checkTypes(decStaff, &b);
+        CHECK_EQ(decCount(decStaff, &b, -1), SLOT_MALFORMED); /* version 3 */
+        CHECK_EQ(decCount(decStaff, &b, +1), SLOT_MALFORMED);
+        checkStrRule(decStaff, &b, (const uint32_t[]){3}, 1, &ruleNameOpt);
+        checkStrRule(decStaff, &b, (const uint32_t[]){4}, 1, &rulePatient);
+        CHECK_EQ(WITH(decStaff, &b, 4, vs("")), OK);
+        checkStrRule(decStaff, &b, (const uint32_t[]){6}, 1, &ruleOperator);
+        checkReasonAt(decStaff, &b, 7);
+        checkStrRule(decStaff, &b, (const uint32_t[]){8}, 1, &rulePoolOpt);
+        CHECK_EQ(WITH(decStaff, &b, 0, vu(0)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 1, vu(TIME_MAX + 1)), INV);
+        /* op: VIOLATION, UNBLOCK, EXCEPTION, POOL_STOP */
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_VIOLATION - 1)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_VIOLATION)), OK);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_EXCEPTION)), OK);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_POOL_STOP)), OK);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_POOL_STOP + 1)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 5, vu(SLOT_VIOLATION_KIND_MAX)), OK);
+        CHECK_EQ(WITH(decStaff, &b, 5, vu(SLOT_VIOLATION_KIND_MAX + 1)), INV);
         mp_buf_free(&b);
     }
 }
@@ -2230,6 +2623,116 @@ static void test_rules_codec(void)
     r.elig[0].n = SLOT_POOL_NAMES_MAX + 1;
     CHECK_EQ(rulesRc(&r), SLOT_TOO_LARGE);
     mp_buf_free(&full);
+}
+
+/* Rule set version 3: the 15th element, [checkin_before_ms,
+ * checkin_late_ms, noshow_sweep]; versions 1 and 2 get the defaults. */
+static void test_rules_visit(void)
+{
+    struct slot_visit_rules v;
+    memset(&v, 0xa5, sizeof v);
+    slot_visit_rules_default(&v);
+    CHECK(v.checkin_before_ms == SLOT_CHECKIN_MAX_MS &&
+          v.checkin_before_ms == 86400000 && v.checkin_late_ms == 0 &&
+          !v.noshow_sweep);
+    struct slot_rules def;
+    slot_rules_default(&def);
+    CHECK(memcmp(&def.visit, &v, sizeof v) == 0);
+    CHECK_EQ(SLOT_RULES_VERSION, 3);
+
+    struct slot_rules want = rulesSample(), got;
+    want.visit = (struct slot_visit_rules){3600000, 600000, true};
+    struct mp_buf b = rulesBuf(&want);
+    CHECK_EQ(topCount(b.data, b.len), 15);
+    size_t n;
+    const uint8_t *e = elemAt(b.data, b.len, 0, &n);
+    CHECK(n == 1 && e[0] == 3); /* the encoder writes version 3 */
+    e = elemAt(b.data, b.len, 14, &n);
+    static const uint8_t visit[] = {0x93, 0xce, 0x00, 0x36, 0xee, 0x80,
+                                    0xce, 0x00, 0x09, 0x27, 0xc0, 0xc3};
+    CHECK(n == sizeof visit && memcmp(e, visit, n) == 0);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_rules_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(got.visit.checkin_before_ms == 3600000 &&
+          got.visit.checkin_late_ms == 600000 && got.visit.noshow_sweep);
+    CHECK(memcmp(&got.patient, &want.patient, sizeof got.patient) == 0);
+    /* checkin_before_ms, checkin_late_ms: 0..SLOT_CHECKIN_MAX_MS */
+    for (uint32_t i = 0; i < 2; i++) {
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(0)), OK);
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(SLOT_CHECKIN_MAX_MS)), OK);
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(86400001)), INV);
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(UINT32_MAX + 1ull)), INV);
+    }
+    CHECK_EQ(WITH2(decRules, &b, 14, 2, vraw("\xc2", 1)), OK);
+    CHECK_EQ(WITH2(decRules, &b, 14, 2, vu(1)), SLOT_MALFORMED); /* bool */
+    CHECK_EQ(WITH(decRules, &b, 14, vraw("\x92\x00\x00", 3)), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &b, 14, vraw("\x94\x00\x00\xc2\x00", 5)),
+             SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &b, 14, vraw("\xc0", 1)), SLOT_MALFORMED);
+    /* slot_rules_check agrees; the encoder takes the edges. */
+    got = want;
+    got.visit.checkin_before_ms = SLOT_CHECKIN_MAX_MS + 1;
+    CHECK_EQ(slot_rules_check(&got), INV);
+    got = want;
+    got.visit.checkin_late_ms = SLOT_CHECKIN_MAX_MS + 1;
+    CHECK_EQ(slot_rules_check(&got), INV);
+    got = want;
+    got.visit = (struct slot_visit_rules){SLOT_CHECKIN_MAX_MS,
+                                          SLOT_CHECKIN_MAX_MS, false};
+    CHECK_EQ(slot_rules_check(&got), OK);
+    struct mp_buf edge = rulesBuf(&got);
+    CHECK_EQ(decRules(edge.data, edge.len), OK);
+    mp_buf_free(&edge);
+    /* Version 4: refused as BAD_VERSION, whatever its shape. */
+    CHECK_EQ(WITH(decRules, &b, 0, vu(4)), SLOT_BAD_VERSION);
+
+    /* A version 2 rule set (version 3's first 14 elements, version 2)
+     * still decodes, with the default visit rules. */
+    struct mp_buf v2a, v2;
+    struct val two = vu(2);
+    mp_buf_init(&v2a);
+    mp_buf_init(&v2);
+    withCount(b.data, b.len, -1, &v2a);
+    replaceAt(v2a.data, v2a.len, (const uint32_t[]){0}, 1, &two, &v2);
+    mp_reader_init(&r, v2.data, v2.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_rules_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(memcmp(&got.visit, &v, sizeof v) == 0);
+    CHECK(memcmp(&got.patient, &want.patient, sizeof got.patient) == 0);
+    checkTruncations(decRules, v2.data, v2.len);
+    /* Re-encoded, it is version 3 with the defaults. */
+    struct mp_buf again = rulesBuf(&got);
+    CHECK_EQ(topCount(again.data, again.len), 15);
+    CHECK_EQ(again.data[1], 3);
+    mp_buf_free(&again);
+    /* Version 2 with 15 elements, or version 3 with 14: malformed. */
+    CHECK_EQ(WITH(decRules, &b, 0, vu(2)), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &v2, 0, vu(3)), SLOT_MALFORMED);
+    /* The RULES_SET command of the Raft log may hold a version 2 set. */
+    struct slot_cmd c = samples[SM_RULES_MIN], d;
+    c.u.rules.rules =
+        (struct slot_str){(const char *)v2.data, (uint32_t)v2.len};
+    struct mp_buf cb;
+    encodeCmd(&c, &cb);
+    CHECK_EQ(slot_cmd_decode_buf(cb.data, cb.len, &d), SLOT_OK);
+    CHECK(strEq(d.u.rules.rules, c.u.rules.rules));
+    mp_buf_free(&cb);
+    mp_buf_free(&v2a);
+    mp_buf_free(&v2);
+    mp_buf_free(&b);
+
+    /* A version 1 rule set gets both defaults. */
+    want = rulesSample();
+    b = rulesRaw(&want);
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_rules_decode(&r, &got), SLOT_OK);
+    CHECK(memcmp(&got.visit, &v, sizeof v) == 0);
+    mp_buf_free(&b);
 }
 
 static void test_rules_lookup(void)
@@ -3106,12 +3609,18 @@ T(cmd_pool_shares)
 T(valid_pool_spec_field)
 T(cmd_claim_ranges)
 T(cmd_strings)
+T(cmd_visit_ranges)
+T(cmd_visit_strings)
+T(cmd_visit_shape)
+T(cmd_idem_ops)
 T(result)
 T(read_round_trip)
 T(read_validation)
+T(read_pool_claims)
 T(read_no_hash)
 T(time)
 T(rules_codec)
+T(rules_visit)
 T(rules_lookup)
 T(rules_info)
 T(reason_text)
@@ -3121,6 +3630,8 @@ T(place_status)
 T(admin_status)
 T(pool_status)
 T(claim)
+T(claim_visit)
+T(staff_entry)
 T(ledger_info)
 T(entry_round_trip)
 T(entry_builder_reuse_and_padding)
@@ -3156,12 +3667,18 @@ static const struct check_case cases[] = {
     C(valid_pool_spec_field),
     C(cmd_claim_ranges),
     C(cmd_strings),
+    C(cmd_visit_ranges),
+    C(cmd_visit_strings),
+    C(cmd_visit_shape),
+    C(cmd_idem_ops),
     C(result),
     C(read_round_trip),
     C(read_validation),
+    C(read_pool_claims),
     C(read_no_hash),
     C(time),
     C(rules_codec),
+    C(rules_visit),
     C(rules_lookup),
     C(rules_info),
     C(reason_text),
@@ -3171,6 +3688,8 @@ static const struct check_case cases[] = {
     C(admin_status),
     C(pool_status),
     C(claim),
+    C(claim_visit),
+    C(staff_entry),
     C(ledger_info),
     C(entry_round_trip),
     C(entry_builder_reuse_and_padding),
