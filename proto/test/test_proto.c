@@ -362,6 +362,7 @@ static const struct str_rule ruleChannelOpt = {0, 16, "_-", false};
 static const struct str_rule ruleName = {1, 32, "_.-", true};
 static const struct str_rule ruleNameOpt = {0, 32, "_.-", true};
 static const struct str_rule rulePayrefOpt = {0, 64, NULL, true};
+static const struct str_rule ruleOperator = {1, 32, "_.@-", true};
 
 static bool ruleByte(const struct str_rule *r, uint8_t c)
 {
@@ -1560,8 +1561,6 @@ static void test_cmd_strings(void)
 
 /* ---- commands: the visit day (protocol 4) -------------------------------- */
 
-static const struct str_rule ruleOperator = {1, 32, "_.@-", true};
-
 /* A reason (slot_valid_text up to SLOT_REASON_MAX) at top-level idx. */
 static void checkReasonAt(dec_fn dec, const struct mp_buf *b, uint32_t idx)
 {
@@ -1650,8 +1649,8 @@ static void test_cmd_visit_strings(void)
     mp_buf_free(&b);
 }
 
-/* The new commands have no optional trailing arguments: one element more
- * or less is MALFORMED (the MOVE of a version 2 CANCEL's shape too). */
+/* The new commands have no optional trailing arguments (unlike CONFIRM,
+ * RELEASE and CANCEL): any other element count is MALFORMED. */
 static void test_cmd_visit_shape(void)
 {
     static const enum sample s[] = {SM_STOP, SM_MOVE, SM_MOVE_ADMIN,
