@@ -109,7 +109,11 @@
  *     SLOT_TIME_MAX_MS, retain_ms <= SLOT_TIME_MAX_MS, retain_max <=
  *     SLOT_RETAIN_MAX;
  *   - HOLD ttl_ms any u32 (the ledger checks it against the config);
- *     CONFIRM/RELEASE/CANCEL ids >= 1; EXPIRE max 1..SLOT_EXPIRE_MAX.
+ *     CONFIRM/RELEASE/CANCEL/MOVE/CHECKIN ids >= 1; EXPIRE max
+ *     1..SLOT_EXPIRE_MAX; POOL_STOP operator and reason as RULES_SET's
+ *     (slot_sched.h); MOVE's target a pool id, caller "" or a channel,
+ *     account "" or a key; CHECKIN's patient a key, payment_ref "" or a
+ *     reference.
  *
  * ---- Result encoding --------------------------------------------------
  *

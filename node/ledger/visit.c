@@ -68,9 +68,8 @@ static uint64_t noshowDue(const struct ledger *l, const struct pool *p)
 static bool nsLess(const struct ledger *l, const struct noshow *a,
                    const struct noshow *b)
 {
-    return a->due_ms < b->due_ms ||
-           (a->due_ms == b->due_ms &&
-            l->claims[a->ci].id < l->claims[b->ci].id);
+    return a->due_ms < b->due_ms || (a->due_ms == b->due_ms &&
+                                     l->claims[a->ci].id < l->claims[b->ci].id);
 }
 
 static void nsSet(struct ledger *l, uint32_t pos, struct noshow e)
@@ -159,8 +158,7 @@ void ledger__noshow_leave(struct ledger *l, uint32_t ci)
 uint32_t ledger__noshow_sweep(struct ledger *l, uint32_t max)
 {
     uint32_t n = 0;
-    while (n < max && l->nsheap_len > 0 &&
-           l->nsheap[0].due_ms <= l->time_ms) {
+    while (n < max && l->nsheap_len > 0 && l->nsheap[0].due_ms <= l->time_ms) {
         uint32_t ci = l->nsheap[0].ci;
         ledger__noshow_leave(l, ci);
         n++;
@@ -302,8 +300,8 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
         ledger__claim_resolve(l, prev, SLOT_CLAIM_EXPIRED);
     }
     uint8_t from_share, bucket;
-    struct bucket *b = ledger__pick_bucket(l, t, l->claims[ci].channel,
-                                           &from_share, &bucket);
+    struct bucket *b =
+        ledger__pick_bucket(l, t, l->claims[ci].channel, &from_share, &bucket);
     if (b == NULL) {
         return SLOT_SOLD_OUT;
     }
