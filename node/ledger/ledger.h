@@ -393,7 +393,8 @@
  *   POOL_CLOSED's place, before it); POOL_CLOSE and POOL_UPDATE ->
  *   POOL_STOPPED (after UNKNOWN_POOL); CONFIRM of a HELD claim before its
  *   deadline -> POOL_STOPPED (after ALREADY_RELEASED; the hold stays
- *   until released or expired); RELEASE as before; CANCEL of a BOOKED
+ *   until released or expired, and its expiry is never an UNPAID
+ *   violation); RELEASE as before; CANCEL of a BOOKED
  *   claim (after NOT_OWNER and ALREADY_CANCELLED) is a refund: CANCELLED
  *   with refunded = 1 whatever its attendance, no CANCEL_CLOSED, not one
  *   of the patient's cancellations, no violation, the slot free at once
