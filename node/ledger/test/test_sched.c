@@ -1714,6 +1714,10 @@ static void test_visit_noshow(void)
     uint64_t late = EXPECT(&f, hold_as("p", "patient-05", "window"), SLOT_OK).a;
     EXPECT(&f, claim_as(SLOT_OP_CONFIRM, late, "window", ""), SLOT_OK);
     CHECK_EQ(ledger_next_sweep_ms(f.l), LT(V, "16:30"));
+    /* Final, even if the clinic is stopped afterwards. */
+    EXPECT(&f, cmd_stop("p"), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, absent, "", ""), SLOT_NO_SHOW);
+    EXPECT(&f, cmd_move(absent, "q"), SLOT_NO_SHOW);
     /* A rule change that closes check-in later puts the entry back; a
      * stopped clinic's bookings are dropped, never no-shows. */
     struct slot_rules rl = tsched_beijing();
