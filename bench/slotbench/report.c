@@ -1262,10 +1262,8 @@ static void ledgerVisit(struct rep *r)
     md(r,
        "After the day: READ_POOL_CLAIMS of a stopped pool (%s claims "
        "returned) %s ms, a scan of all %s claims the ledger knows; "
-       "ledger_memory_bytes %s bytes per booking (%s the evening before), "
-       "which "
-       "leaves out the patient records the no-shows' violations create and "
-       "the patient-claims index.\n\n",
+       "ledger_memory_bytes %s bytes per booking (%s the evening before; "
+       "the no-shows' violations add a patient record each).\n\n",
        rep_big(bjson_num(v, "pool_claims_returned")),
        rep_fix(bjson_num(v, "pool_claims_read_ms"), 2),
        rep_big(bjson_num(v, "claims")),

@@ -23,7 +23,7 @@
  *   07:00-11:30 CHECKIN of 70 % of the remaining bookings (pseudo-random,
  *         the same every run), each at a pseudo-random minute of the hour
  *         before its segment starts; and, as the leader proposes them, a
- *         SWEEP (max SLOT_EXPIRE_MAX, one per entry) each time
+ *         SWEEP (max SWEEP_MAX, one per entry) each time
  *         ledger_next_sweep_ms is reached: at every segment's start, the
  *         segment's bookings not checked in become no-shows;
  *   after the day: READ_POOL_CLAIMS of a stopped pool (limit 1000, reply
@@ -45,6 +45,8 @@
 #include "slot_time.h"
 #include "tsched.h"
 
+/* What slotd's leader puts in one SWEEP (node/node.c NODE_SWEEP_MAX). */
+#define SWEEP_MAX   1024u
 #define DOCTORS     25u
 #define DEPARTMENTS 5u
 #define SEGMENTS    8u
@@ -543,7 +545,7 @@ static void makeSweep(struct day *d, uint32_t i, struct slot_cmd *c)
 {
     (void)d, (void)i;
     c->op = SLOT_OP_SWEEP;
-    c->u.expire.max = SLOT_EXPIRE_MAX;
+    c->u.expire.max = SWEEP_MAX;
 }
 
 /* The SWEEPs the leader proposes at d->stamp: one entry each, while the
