@@ -537,6 +537,7 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
          * at that point: nodes started together would draw the same
          * election jitter and split votes forever. */
         raft_seed(&n->raft, randomSeed());
+        n->fsm.owner = &n->raft;
         raft_set_heartbeat_timeout(&n->raft, o->heartbeat_ms);
         raft_set_election_timeout(&n->raft, o->election_ms);
         raft_set_max_inflight_entries(&n->raft, RAFT_INFLIGHT_ENTRIES);

@@ -12,6 +12,7 @@
  *   patients.c  accounts, quotas, cancel rules, violations, staff log
  *   cooling.c   cancelled slots cooling down before they are free
  *   visit.c     the visit day: POOL_STOP, MOVE, CHECKIN, no-show sweep
+ *   feed.c      the event feed: every state change, numbered, windowed
  *   apply.c     one batch: ledger time, sessions, dispatch
  *   reads.c     reads (never change state)
  *   snapshot.c  snapshot, restore, state hash
@@ -119,6 +120,7 @@ void ledger_destroy(struct ledger *l)
     free(l->cools);
     free(l->staff);
     free(l->nsheap);
+    free(l->events);
     ledger__htab_free(&l->account_index);
     ledger__htab_free(&l->pa_index);
     ledger__htab_free(&l->offer_index);
@@ -181,6 +183,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->names_cap * sizeof *l->names + l->nlens_cap + l->nkeys_cap;
     n += (size_t)l->flowheap_cap * sizeof *l->flowheap;
     n += (size_t)l->nsheap_cap * sizeof *l->nsheap;
+    n += (size_t)l->ev_cap * sizeof *l->events;
     /* The patient rules' records (patients.c, cooling.c). */
     n += (size_t)l->pexts_cap * sizeof *l->pexts;
     n += (size_t)l->accounts_cap * sizeof *l->accounts;

@@ -3131,6 +3131,9 @@ static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
         nd->fsm.raft.apply = simFsmApply;
         SIM_CHECK(s, raft_fixture_grow(&s->fx, &nd->fsm.raft) == 0,
                   "raft_fixture_grow");
+        /* Events carry their entry's index: replicas must agree on it
+         * (the state hashes compared include the feed). */
+        nd->fsm.owner = raft_fixture_get(&s->fx, i);
         shimInstall(nd);
         if (!trace) {
             /* The fixture installs a tracer printing raft's diagnostics. */
