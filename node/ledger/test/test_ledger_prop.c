@@ -52,6 +52,31 @@
  * (MUST_WAIT) names every refusal of WAITLIST_JOIN / LEAVE the universe
  * reaches and each step of an offer's life.
  *
+ * The visit day (protocol 4; "visit"): clinics of two hospitals and two
+ * departments whose segments lie from an hour before the clock to five
+ * hours after it, mostly of one kind, so that they are MOVE targets of
+ * each other; rule sets (version 3) with check-in opening 0 to 24 h before
+ * the segment and closing 0 to 60 min before its end (or never open), the
+ * no-show sweep mostly on, and rule changes aimed at a pending booking's
+ * clinic (check-in closing later: its no-show due is put back; the sweep
+ * turned off: dropped); POOL_STOPs of clinics with holds, bookings and
+ * waiters; MOVEs of stopped clinics' bookings to matching clinics, to the
+ * booking's own, to mismatching, stopped, closed, over, full ones and to
+ * ones where the patient already has a claim; CHECKINs by the booking's
+ * patient or another, before, inside and after the window, of checked-in,
+ * no-show, moved, cancelled and stopped bookings, some paying an unpaid
+ * booking; CANCELs of stopped clinics' bookings (refunds), checked-in,
+ * no-show and moved ones; CONFIRMs of live holds in stopped clinics; and
+ * stamps that jump to check-in's opening or close of a pending booking or
+ * to the next sweep (a no-show due). Its reads add POOL_CLAIMS of the
+ * newest pools (encoded); claim reads compare attendance, check-in time,
+ * moves, refunds and `affected` in every profile, staff log reads the
+ * entry's pool. Its MUST list (MUST_VISIT) names each of the eight new
+ * refusals, POOL_STOPPED of every command that has it, every refusal of
+ * MOVE but LIMIT_REACHED, and each transition (a move, a refund, a
+ * check-in, a no-show marked, dropped because its clinic stopped or its
+ * rules no longer sweep, put back after a rule change).
+ *
  * After every batch:
  *   - each command's result must be equal in ledger and model, field by
  *     field;
@@ -96,7 +121,7 @@
 #include "ledger.h"
 #include "refmodel.h"
 
-/* Scale: the default run (12 cases, ~5000 seeds of 300 batches) takes
+/* Scale: the default run (13 cases, ~5000 seeds of 300 batches) takes
  * about 30 s of CPU at -O2 on a 2-core machine; --quick about 30 s under
  * ASan. */
 #define DEFAULT_SEEDS_PER_CASE 500
@@ -2392,6 +2417,7 @@ static uint64_t gen_stamp(struct run *r)
 /* ---- comparing ----------------------------------------------------------- */
 
 static void print_pool(const char *who, const struct slot_pool_status *s);
+static void print_claim(const char *who, const struct slot_claim *c);
 
 static void check_result(struct run *r, const struct slot_cmd *cmds, uint32_t n,
                          uint32_t i, const struct slot_result *lr,
@@ -2416,6 +2442,18 @@ static void check_result(struct run *r, const struct slot_cmd *cmds, uint32_t n,
             refmodel_read_pool(r->m, cmds[i].u.hold.pool, &ms) == SLOT_OK) {
             print_pool("ledger", &ls);
             print_pool("model ", &ms);
+        }
+    }
+    if (cmds[i].op == SLOT_OP_MOVE || cmds[i].op == SLOT_OP_CHECKIN ||
+        cmds[i].op == SLOT_OP_CANCEL || cmds[i].op == SLOT_OP_CONFIRM) {
+        /* the claim as the batch left it, in both */
+        struct slot_claim lc, mc;
+        if (ledger_read_claim(r->l, cmds[i].u.claim.id, false, &lc) ==
+                SLOT_OK &&
+            refmodel_read_claim(r->m, cmds[i].u.claim.id, false, &mc) ==
+                SLOT_OK) {
+            print_claim("ledger", &lc);
+            print_claim("model ", &mc);
         }
     }
     fail(r, "batch command %" PRIu32 " %s\n  ledger: %s\n  model:  %s", i, buf,
