@@ -3469,6 +3469,35 @@ static void compare_waitlists(struct run *r, bool full)
     compare_encoded_read(r, &rd);
 }
 
+/* One POOL_CLAIMS read through ledger_read_pool_claims, claim by claim. */
+static void compare_pool_claims_read(struct run *r, const struct slot_read *rd)
+{
+    static struct slot_claim lc[SLOT_LIST_MAX], mc[SLOT_LIST_MAX];
+    uint32_t ln = 0, mn = 0;
+    int lrc = ledger_read_pool_claims(r->l, rd->pool, rd->after_id, rd->limit,
+                                      lc, &ln);
+    int mrc = refmodel_read_pool_claims(r->m, rd->pool, rd->after_id, rd->limit,
+                                        mc, &mn);
+    const char *d = lrc != mrc ? "code" : NULL;
+    if (d == NULL && lrc == SLOT_OK) {
+        d = ln != mn ? "count" : NULL;
+        for (uint32_t i = 0; d == NULL && i < ln; i++) {
+            d = diff_claim(&lc[i], &mc[i]);
+            if (d != NULL) {
+                print_claim("ledger", &lc[i]);
+                print_claim("model ", &mc[i]);
+            }
+        }
+    }
+    if (d != NULL) {
+        fail(r,
+             "read pool claims %.*s after %" PRIu64 " limit %" PRIu32
+             ": %s differs (ledger %s n=%" PRIu32 ", model %s n=%" PRIu32 ")",
+             (int)rd->pool.len, rd->pool.p, rd->after_id, rd->limit, d,
+             code_name(lrc), ln, code_name(mrc), mn);
+    }
+}
+
 /* POOL_CLAIMS of the newest pools (every pool when full), from the
  * start or after some id, pages of any size, and of unknown pools. */
 static void compare_pool_claims(struct run *r, bool full)
@@ -3487,6 +3516,7 @@ static void compare_pool_claims(struct run *r, bool full)
             rd.after_id = UINT64_MAX;
         }
         rd.limit = rnd2(r, 3) == 0 ? 1 + rnd2(r, 3) : SLOT_LIST_MAX;
+        compare_pool_claims_read(r, &rd);
         compare_encoded_read(r, &rd);
     }
 }
