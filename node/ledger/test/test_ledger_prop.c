@@ -2010,12 +2010,47 @@ static uint64_t pick_move_own(struct run *r, struct slot_str *to)
     return 0;
 }
 
+/* A stopped clinic's booking whose patient has a hold past its deadline,
+ * not expired yet, in a clinic it could move to (MOVE expires it first):
+ * its id and that pool, or 0. */
+static uint64_t pick_move_due(struct run *r, struct slot_str *to)
+{
+    static struct slot_claim o, c;
+    static struct slot_pool_status src, st;
+    uint64_t last = refmodel_last_claim_id(r->m);
+    for (uint64_t h = last; h >= 1 && last - h < 160; h--) {
+        if (refmodel_read_claim(r->m, h, false, &o) != SLOT_OK ||
+            o.state != SLOT_CLAIM_EXPIRED || o.resolved_at_ms != 0 ||
+            refmodel_read_pool(r->m, sstr(o.pool), &st) != SLOT_OK ||
+            !st.has_place) {
+            continue;
+        }
+        for (uint64_t id = last; id >= 1 && last - id < 160; id--) {
+            if (refmodel_read_claim(r->m, id, false, &c) == SLOT_OK &&
+                visit_fits(r, &c, W_STOPPED_BOOKING) &&
+                strcmp(c.patient, o.patient) == 0 &&
+                strcmp(c.pool, o.pool) != 0 &&
+                refmodel_read_pool(r->m, sstr(c.pool), &src) == SLOT_OK &&
+                src.has_place && src.kind == st.kind &&
+                strcmp(st.place.hospital, src.place.hospital) == 0 &&
+                strcmp(st.place.department, src.place.department) == 0) {
+                *to = sstr(keep(r, o.pool, strlen(o.pool)));
+                return id;
+            }
+        }
+    }
+    return 0;
+}
+
 static void gen_move(struct run *r, struct slot_cmd *c)
 {
     static struct slot_claim cl;
     c->op = SLOT_OP_MOVE;
     if (chance(r, 25)) {
-        c->u.claim.id = pick_move_own(r, &c->u.claim.pool);
+        c->u.claim.id = chance(r, 40) ? pick_move_due(r, &c->u.claim.pool) : 0;
+        if (c->u.claim.id == 0) {
+            c->u.claim.id = pick_move_own(r, &c->u.claim.pool);
+        }
         if (c->u.claim.id != 0) {
             pick_caller(r, c);
             return;
