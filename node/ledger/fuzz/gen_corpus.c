@@ -23,7 +23,7 @@
 #include "slot_proto.h"
 #include "slot_time.h"
 
-#define T0   1714550400000ull /* 2024-05-01 08:00 UTC+8, a release time */
+#define T0   1714550400000ull /* 2024-05-01 08:00 UTC: 16:00 in Beijing */
 #define POOL "h1/cardio/dr-li/2024-05-08:am"
 
 static const char *protoDir, *ledgerDir;
@@ -176,7 +176,7 @@ static struct slot_rules beijingRules(void)
     struct slot_rules r;
     slot_rules_default(&r);
     r.utc_offset_min = 480;
-    r.release_minute = 480; /* 08:00: T0 is exactly the opening */
+    r.release_minute = 480; /* 08:00 of VDAY - 7: T0 is later that day */
     r.horizon_days = 7;
     r.cutoff_minute = 900;
     r.pay_ttl_ms = 300000;
