@@ -235,15 +235,20 @@
  *   V5. A refund (CANCEL of a BOOKED claim of a stopped pool) still frees
  *       its visit number into the pool's freed list (the BOOKED ->
  *       CANCELLED edge) and leaves attendance and checked_in_at_ms as they
- *       were (a checked-in or no-show booking is refunded too); it is
- *       retained like any cancel. An administrator's refund is no
- *       different.
+ *       were (a checked-in booking is refunded too; a no-show is final:
+ *       NO_SHOW, stopped or not, as ledger.h now says); it is retained
+ *       like any cancel. An administrator's refund is no different. A
+ *       stopped pool's hold that expires is not an UNPAID violation
+ *       (ledger.h, amended with the ledger).
  *   V6. MOVE: "today" of BOOKING_CLOSED is the local day under the
  *       target's rules' offset; PATIENT_HAS_CLAIM expires the patient's due
  *       hold in the target (with its UNPAID violation, an offer's
  *       cool-down), which stays expired even if the MOVE then fails (I2).
- *       A checked-in or no-show booking of a stopped pool may be moved
- *       (MOVE lists no attendance refusal); the new booking is pending.
+ *       A checked-in booking of a stopped pool may be moved (MOVE lists
+ *       no ALREADY_CHECKED_IN); the new booking is pending. A no-show
+ *       may not (NO_SHOW after ALREADY_CANCELLED: first written without
+ *       it, as ledger.h first read; the ledger's amendment says a no-show
+ *       is final).
  *       The new claim's bucket is HOLD's choice for the booking's channel
  *       (I4) in the target; its payment_ref and paid are the old one's;
  *       offer is not carried. The old claim keeps its visit number (a read
@@ -1130,7 +1135,7 @@ static void offer_lapsed(struct refmodel *m, const struct rm_claim *c)
 }
 
 /* HELD -> EXPIRED, with the UNPAID violation a scheduled pool's hospital
- * may count for it; an expired offer may cool. */
+ * may count for it (not in a stopped pool); an expired offer may cool. */
 static void expire_claim(struct refmodel *m, struct rm_claim *c)
 {
     resolve(m, c, SLOT_CLAIM_EXPIRED);
@@ -1139,8 +1144,12 @@ static void expire_claim(struct refmodel *m, struct rm_claim *c)
         offer_lapsed(m, c);
     }
     const struct rm_pool *p = &m->pools[c->pool];
-    if (p->scheduled &&
-        hospital_rules(m, p->place.hospital)->patient.unpaid_is_violation) {
+    bool unpaid =
+        p->scheduled &&
+        hospital_rules(m, p->place.hospital)->patient.unpaid_is_violation;
+    if (unpaid && p->stopped) {
+        m->stats.stopped_expiry_excused++; /* V5: never UNPAID in a stop */
+    } else if (unpaid) {
         char patient[SLOT_PATIENT_KEY_MAX + 1];
         char hospital[SLOT_NAME_MAX + 1];
         cstr_copy(patient, sizeof patient, c->patient);
@@ -2240,8 +2249,11 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
     if (c->state != SLOT_CLAIM_BOOKED) {
         return SLOT_ALREADY_CANCELLED; /* CANCELLED or MOVED */
     }
+    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW; /* final, stopped or not */
+    }
     if (m->pools[c->pool].stopped) {
-        /* V5: the refund: whatever its attendance, no deadline, no
+        /* V5: the refund: checked in or not, no deadline, no
          * cancellation recorded, no violation, no cool-down, no offer */
         m->stats.refunds++;
         m->stats.refund_attended += c->attendance != SLOT_ATTEND_PENDING;
@@ -2251,9 +2263,6 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
     }
     if (c->attendance == SLOT_ATTEND_CHECKED_IN) {
         return SLOT_ALREADY_CHECKED_IN;
-    }
-    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
-        return SLOT_NO_SHOW;
     }
     bool by_admin = cmd->u.claim.caller.len == 0;
     if (!by_admin && cancel_closed(m, c)) {
@@ -2948,6 +2957,9 @@ static int op_move(struct refmodel *m, const struct slot_cmd *cmd,
     }
     if (c->state != SLOT_CLAIM_BOOKED) {
         return SLOT_ALREADY_CANCELLED; /* CANCELLED or MOVED */
+    }
+    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW; /* final */
     }
     struct rm_pool *p = &m->pools[c->pool];
     if (!p->stopped) {

@@ -206,9 +206,9 @@ struct refmodel_stats {
     uint64_t stop_closed;            /* ... stops of a closed pool */
     uint64_t confirm_stopped_kept;   /* CONFIRM of a live hold refused */
     uint64_t refunds;                /* CANCEL of a stopped pool's booking */
-    uint64_t refund_attended;        /* ... checked in or a no-show */
+    uint64_t refund_attended;        /* ... of a checked-in booking */
     uint64_t moves;                  /* MOVE took effect */
-    uint64_t move_attended;          /* ... of a checked-in / no-show one */
+    uint64_t move_attended;          /* ... of a checked-in one */
     uint64_t move_expired_own;       /* MOVE expired the patient's due hold
                                       * in the target */
     uint64_t checkins;               /* CHECKIN took effect */
@@ -220,6 +220,8 @@ struct refmodel_stats {
     uint64_t noshow_dropped_rule;    /* SWEEP dropped: R has no sweep now */
     uint64_t noshow_put_back;        /* SWEEP put an entry back (R moved
                                       * check-in's close later) */
+    uint64_t stopped_expiry_excused; /* a stopped pool's hold expired
+                                      * without its UNPAID violation */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

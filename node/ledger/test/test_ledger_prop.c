@@ -454,7 +454,7 @@ static const struct profile PROFILES[] = {
      .weight = {15, 4, 45, 6, 3, 170, 100, 15, 45, 20, 6, 2, 20, 2, 45,
                 4, 2, 4, 2, 2, 12, 2, 10, 45, 70},
      .codec_pct = 10, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 5,
-     .ttl_span_ms = 20000, .dt_max_ms = 5000, .jump_pct = 4, .back_pct = 5,
+     .ttl_span_ms = 240000, .dt_max_ms = 5000, .jump_pct = 4, .back_pct = 5,
      .read_every = 10, .snap_every = 30, .sweep_pct = 30, .patients = 8,
      .capacity_max = 4,
      .sched_pct = 92, .day_pct = 2, .flow_pct = 10, .empty_ref_pct = 25,
@@ -1359,7 +1359,7 @@ static void gen_rules(struct run *r, struct slot_rules *R, int16_t off)
 
 /* What a visit-day command looks for in a claim. */
 enum visit_want {
-    W_STOPPED_BOOKING, /* BOOKED in a stopped pool (MOVE, refund) */
+    W_STOPPED_BOOKING, /* BOOKED in a stopped pool, not a no-show */
     W_PENDING_OPEN,    /* BOOKED, pending, its check-in window open now */
     W_PENDING,         /* BOOKED, pending, pool not stopped */
     W_CHECKED_IN,      /* BOOKED, checked in */
@@ -1869,8 +1869,9 @@ static bool visit_fits(struct run *r, const struct slot_claim *c,
 {
     uint64_t open, close;
     switch (w) {
-        case W_STOPPED_BOOKING:
-            return c->state == SLOT_CLAIM_BOOKED && c->affected;
+        case W_STOPPED_BOOKING: /* a no-show is final: not one of them */
+            return c->state == SLOT_CLAIM_BOOKED && c->affected &&
+                   c->attendance != SLOT_ATTEND_NO_SHOW;
         case W_PENDING_OPEN:
             return c->state == SLOT_CLAIM_BOOKED && !c->affected &&
                    c->attendance == SLOT_ATTEND_PENDING &&
@@ -1918,12 +1919,13 @@ static struct slot_str pick_stop_pool(struct run *r)
     static struct slot_pool_status st;
     uint32_t n = refmodel_pool_count(r->m);
     if (n > 0 && chance(r, 75)) {
-        for (int tries = 0; tries < 8; tries++) {
+        for (int tries = 0; tries < 10; tries++) {
             const char *id =
                 refmodel_pool_id(r->m, n - 1 - rnd(r, n < 16 ? n : 16));
             if (refmodel_read_pool(r->m, sstr(id), &st) == SLOT_OK &&
                 st.state != SLOT_PSTATE_STOPPED &&
-                (tries < 4 ? st.booked > 0 : st.held + st.booked > 0)) {
+                (tries < 5 ? st.booked > 0 && st.seg_end_ms > r->clock_ms
+                           : st.held + st.booked > 0)) {
                 return sstr(keep(r, id, strlen(id)));
             }
         }
@@ -2046,7 +2048,7 @@ static void gen_move(struct run *r, struct slot_cmd *c)
 {
     static struct slot_claim cl;
     c->op = SLOT_OP_MOVE;
-    if (chance(r, 25)) {
+    if (chance(r, 30)) {
         c->u.claim.id = chance(r, 40) ? pick_move_due(r, &c->u.claim.pool) : 0;
         if (c->u.claim.id == 0) {
             c->u.claim.id = pick_move_own(r, &c->u.claim.pool);
@@ -2057,9 +2059,10 @@ static void gen_move(struct run *r, struct slot_cmd *c)
         }
     }
     uint32_t w = rnd(r, 100);
-    c->u.claim.id = w < 70   ? pick_visit_claim(r, W_STOPPED_BOOKING)
-                    : w < 78 ? pick_visit_claim(r, W_MOVED)
-                    : w < 88 ? pick_visit_claim(r, W_PENDING)
+    c->u.claim.id = w < 66   ? pick_visit_claim(r, W_STOPPED_BOOKING)
+                    : w < 73 ? pick_visit_claim(r, W_MOVED)
+                    : w < 80 ? pick_visit_claim(r, W_NO_SHOW)
+                    : w < 90 ? pick_visit_claim(r, W_PENDING)
                              : 0;
     if (c->u.claim.id == 0) {
         c->u.claim.id =
@@ -3837,6 +3840,7 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->noshow_dropped_stopped += x.noshow_dropped_stopped;
     to->noshow_dropped_rule += x.noshow_dropped_rule;
     to->noshow_put_back += x.noshow_put_back;
+    to->stopped_expiry_excused += x.stopped_expiry_excused;
     if (x.wait_longest > to->wait_longest) {
         to->wait_longest = x.wait_longest;
     }
@@ -4301,6 +4305,7 @@ static const struct {
     {SLOT_OP_MOVE, SLOT_UNKNOWN_BOOKING},
     {SLOT_OP_MOVE, SLOT_NOT_OWNER},
     {SLOT_OP_MOVE, SLOT_ALREADY_CANCELLED},
+    {SLOT_OP_MOVE, SLOT_NO_SHOW},
     {SLOT_OP_MOVE, SLOT_NOT_STOPPED},
     {SLOT_OP_MOVE, SLOT_UNKNOWN_POOL},
     {SLOT_OP_MOVE, SLOT_MOVE_MISMATCH},
@@ -4359,7 +4364,8 @@ static void check_visit_cover(const struct profile *pf, const struct cover *c)
         "a stop that emptied a waitlist",
         "a CONFIRM of a live hold refused in a stopped pool",
         "a refund (CANCEL of a stopped clinic's booking)",
-        "a refund of a checked-in or no-show booking",
+        "a refund of a checked-in booking",
+        "a stopped clinic's hold expiring without its UNPAID violation",
         "a MOVE",
         "a CHECKIN",
         "a CHECKIN paying an unpaid booking",
@@ -4376,6 +4382,7 @@ static void check_visit_cover(const struct profile *pf, const struct cover *c)
         s->confirm_stopped_kept,
         s->refunds,
         s->refund_attended,
+        s->stopped_expiry_excused,
         s->moves,
         s->checkins,
         s->checkin_paid,
