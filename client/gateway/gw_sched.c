@@ -537,16 +537,55 @@ static bool parsePatientRules(json_t *o, const char *base,
                     "%s", e.message);
 }
 
+/* The visit day's rules (rule set version 3): "visit":{"checkin_before_ms",
+ * "checkin_late_ms","noshow_sweep"}, each optional (slotc_rules_init's
+ * value: check-in from 24 h before the segment, no no-show sweep). */
+static bool parseVisit(json_t *o, const char *base, struct slotc_rules *r,
+                       struct gw_fail *f)
+{
+    static const char *const known[] = {"checkin_before_ms", "checkin_late_ms",
+                                        "noshow_sweep", NULL};
+    char path[PATH_MAX_];
+    json_t *v = json_object_get(o, "visit");
+    at(path, base, "visit");
+    if (v == NULL) {
+        return true;
+    }
+    uint64_t before = r->visit.checkin_before_ms;
+    uint64_t late = r->visit.checkin_late_ms;
+    bool sweep = r->visit.noshow_sweep;
+    bool ok = isObject(v, path, f) && onlyKnownAt(v, known, path, f) &&
+              uintAt(v, "checkin_before_ms", path, false, 0,
+                     SLOT_CHECKIN_MAX_MS, &before, f) &&
+              uintAt(v, "checkin_late_ms", path, false, 0, SLOT_CHECKIN_MAX_MS,
+                     &late, f) &&
+              boolAt(v, "noshow_sweep", path, &sweep, f);
+    r->visit.checkin_before_ms = (uint32_t)before;
+    r->visit.checkin_late_ms = (uint32_t)late;
+    r->visit.noshow_sweep = sweep;
+    return ok;
+}
+
 static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
                           struct gw_fail *f)
 {
-    static const char *const known[] = {
-        "utc_offset",  "release_time", "horizon_days",
-        "cutoff_time", "pay_ttl_ms",   "pay_ttl_max_ms",
-        "flow_back",   "groups",       "policies",
-        "eligibility", "quota",        "cancel",
-        "blacklist",   "cooldown_ms",  "account_channels",
-        NULL};
+    static const char *const known[] = {"utc_offset",
+                                        "release_time",
+                                        "horizon_days",
+                                        "cutoff_time",
+                                        "pay_ttl_ms",
+                                        "pay_ttl_max_ms",
+                                        "flow_back",
+                                        "groups",
+                                        "policies",
+                                        "eligibility",
+                                        "quota",
+                                        "cancel",
+                                        "blacklist",
+                                        "cooldown_ms",
+                                        "account_channels",
+                                        "visit",
+                                        NULL};
     char path[PATH_MAX_];
     slotc_rules_init(r);
     int32_t release = (int32_t)r->release_minute;
@@ -564,7 +603,7 @@ static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
         payTtlAt(o, "pay_ttl_max_ms", base, &r->pay_ttl_max_ms, f) &&
         parseFlowBack(o, base, r, f) && parseGroups(o, base, r, f) &&
         parsePolicies(o, base, r, f) && parseEligibility(o, base, r, f) &&
-        parsePatientRules(o, base, &r->patient, f);
+        parsePatientRules(o, base, &r->patient, f) && parseVisit(o, base, r, f);
     r->release_minute = (uint32_t)release;
     r->horizon_days = (uint32_t)horizon;
     if (ok && r->pay_ttl_max_ms != 0 && r->pay_ttl_ms > r->pay_ttl_max_ms) {
@@ -1269,6 +1308,16 @@ void gw_jw_rules(struct gw_jw *w, const struct slotc_rules *r)
     }
     gw_jw_arr_end(w);
     jwPatientRules(w, &r->patient);
+    /* Rule set version 3: the visit day. */
+    gw_jw_key(w, "visit");
+    gw_jw_obj(w);
+    gw_jw_key(w, "checkin_before_ms");
+    gw_jw_u64(w, r->visit.checkin_before_ms);
+    gw_jw_key(w, "checkin_late_ms");
+    gw_jw_u64(w, r->visit.checkin_late_ms);
+    gw_jw_key(w, "noshow_sweep");
+    gw_jw_bool(w, r->visit.noshow_sweep);
+    gw_jw_end(w);
     gw_jw_end(w);
 }
 
