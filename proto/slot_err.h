@@ -73,8 +73,7 @@
     X(POOL_STOPPED, 50,                                                        \
       "the clinic is stopped (doctor's stoppage): no new holds or payments; "  \
       "move the booking or cancel it for a refund")                            \
-    X(NOT_STOPPED, 51,                                                         \
-      "only a booking of a stopped clinic can be moved")                       \
+    X(NOT_STOPPED, 51, "only a booking of a stopped clinic can be moved")      \
     X(MOVE_MISMATCH, 52,                                                       \
       "the target is not another scheduled pool of the same hospital, "        \
       "department and kind")                                                   \

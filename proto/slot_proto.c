@@ -31,10 +31,8 @@
 _Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
 _Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
 _Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
-_Static_assert(SLOT_OP_MAX == SLOT_OP_CHECKIN,
-               "op table covers every op");
-_Static_assert(SLOT_READ_MAX == SLOT_READ_POOL_CLAIMS,
-               "read table covers all");
+_Static_assert(SLOT_OP_MAX == SLOT_OP_CHECKIN, "op table covers every op");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_POOL_CLAIMS, "read table covers all");
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -1437,7 +1435,19 @@ void slot_staff_entry_encode(struct mp_buf *b, const struct slot_staff_entry *e)
 
 int slot_staff_entry_decode(struct mp_reader *r, struct slot_staff_entry *e)
 {
-    return READ_STRUCT(r, staffEntryFields, e);
+    if (READ_STRUCT(r, staffEntryFields, e) != SLOT_OK) {
+        return r->err;
+    }
+    /* What the ledger writes: a stop names a pool and no patient; the
+     * patient commands a hospital and a patient and no pool. */
+    bool stop = e->op == SLOT_OP_POOL_STOP;
+    bool ok = stop ? e->patient[0] == '\0' && e->pool[0] != '\0'
+                   : e->op <= SLOT_OP_EXCEPTION && e->hospital[0] != '\0' &&
+                         e->patient[0] != '\0' && e->pool[0] == '\0';
+    if (!ok) {
+        rfail(r, SLOT_INVALID_ARGUMENT);
+    }
+    return r->err;
 }
 
 /* ---- reads --------------------------------------------------------------- */

@@ -109,7 +109,11 @@
  *     SLOT_TIME_MAX_MS, retain_ms <= SLOT_TIME_MAX_MS, retain_max <=
  *     SLOT_RETAIN_MAX;
  *   - HOLD ttl_ms any u32 (the ledger checks it against the config);
- *     CONFIRM/RELEASE/CANCEL ids >= 1; EXPIRE max 1..SLOT_EXPIRE_MAX.
+ *     CONFIRM/RELEASE/CANCEL/MOVE/CHECKIN ids >= 1; EXPIRE max
+ *     1..SLOT_EXPIRE_MAX; POOL_STOP operator and reason as RULES_SET's
+ *     (slot_sched.h); MOVE's target a pool id, caller "" or a channel,
+ *     account "" or a key; CHECKIN's patient a key, payment_ref "" or a
+ *     reference.
  *
  * ---- Result encoding --------------------------------------------------
  *
@@ -630,7 +634,7 @@ struct slot_claim {
     uint64_t checked_in_at_ms; /* 0 unless checked in */
     uint64_t moved_to;         /* MOVED: the new booking's id */
     uint64_t moved_from;       /* a booking MOVE made: the old one's id */
-    uint8_t refunded; /* CANCELLED as a stopped clinic's refund */
+    uint8_t refunded;          /* CANCELLED as a stopped clinic's refund */
     uint8_t affected; /* its pool is stopped (HELD / BOOKED / resolved) */
 };
 enum slot_attendance {
@@ -696,7 +700,7 @@ struct slot_staff_entry {
     uint8_t op; /* VIOLATION, UNBLOCK, EXCEPTION, POOL_STOP (version 4) */
     char hospital[SLOT_NAME_MAX + 1];       /* "": a free-standing pool's */
     char patient[SLOT_PATIENT_KEY_MAX + 1]; /* "": POOL_STOP */
-    uint8_t kind; /* VIOLATION's, else 0 */
+    uint8_t kind;                           /* VIOLATION's, else 0 */
     char operator_name[SLOT_OPERATOR_MAX + 1];
     char reason[SLOT_REASON_MAX + 1];
     char pool[SLOT_POOL_ID_MAX + 1]; /* version 4: POOL_STOP's, else "" */

@@ -219,8 +219,7 @@ int slot_rules_check(const struct slot_rules *r)
                slot_valid_channel(zstr(r->flowback_to)) == SLOT_OK) &&
               r->n_groups <= SLOT_GROUPS_MAX &&
               r->n_policies <= SLOT_POLICIES_MAX &&
-              r->n_elig <= SLOT_ELIG_RULES_MAX &&
-              patientRulesOk(&r->patient) &&
+              r->n_elig <= SLOT_ELIG_RULES_MAX && patientRulesOk(&r->patient) &&
               r->visit.checkin_before_ms <= SLOT_CHECKIN_MAX_MS &&
               r->visit.checkin_late_ms <= SLOT_CHECKIN_MAX_MS;
     if (!ok) {

@@ -82,6 +82,12 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
             return ledger__wait_join(l, cmd, res);
         case SLOT_OP_WAITLIST_LEAVE:
             return ledger__wait_leave(l, cmd);
+        case SLOT_OP_POOL_STOP:
+            return ledger__pool_stop(l, cmd, res);
+        case SLOT_OP_MOVE:
+            return ledger__move(l, cmd, res);
+        case SLOT_OP_CHECKIN:
+            return ledger__checkin(l, cmd, res);
     }
     assert(0 && "op not validated by the decoder");
     return SLOT_UNKNOWN_OP;

@@ -128,7 +128,7 @@ static bool checkBuckets(const struct ledger *l, char *why, size_t why_len)
 
 static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
 {
-    uint32_t held = 0, booked = 0, freed = 0, resolved = 0;
+    uint32_t held = 0, booked = 0, freed = 0, resolved = 0, noshows = 0;
     char name[SLOT_POOL_ID_MAX + 1];
     for (uint32_t ci = 0; ci < l->claims_len; ci++) {
         const struct claim *c = &l->claims[ci];
@@ -160,9 +160,35 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
                   poolName(l, c->pool, name), (unsigned long long)c->id);
         } else if (c->state == SLOT_CLAIM_BOOKED) {
             booked++;
+            CHECK(c->link == NONE ||
+                      (c->link < l->nsheap_len && l->nsheap[c->link].ci == ci &&
+                       c->attendance == SLOT_ATTEND_PENDING),
+                  "pool %s: booking %llu and the no-show heap disagree",
+                  poolName(l, c->pool, name), (unsigned long long)c->id);
+            noshows += c->link != NONE;
         } else {
             resolved++;
         }
+        bool confirmed = c->state == SLOT_CLAIM_BOOKED ||
+                         c->state == SLOT_CLAIM_CANCELLED ||
+                         c->state == SLOT_CLAIM_MOVED;
+        CHECK((confirmed || (c->attendance == 0 && c->moved_from == 0)) &&
+                  (c->checked_in_at_ms == 0 ||
+                   c->attendance == SLOT_ATTEND_CHECKED_IN) &&
+                  (c->state == SLOT_CLAIM_MOVED) == (c->moved_to != 0) &&
+                  (!c->refunded || c->state == SLOT_CLAIM_CANCELLED),
+              "claim %llu: visit-day fields impossible in its state",
+              (unsigned long long)c->id);
+    }
+    CHECK(noshows == l->nsheap_len, "no-show heap holds %u, %u bookings in it",
+          l->nsheap_len, noshows);
+    for (uint32_t pos = 1; pos < l->nsheap_len; pos++) {
+        const struct noshow *e = &l->nsheap[pos];
+        const struct noshow *up = &l->nsheap[(pos - 1) / 2];
+        CHECK(up->due_ms < e->due_ms ||
+                  (up->due_ms == e->due_ms &&
+                   l->claims[up->ci].id < l->claims[e->ci].id),
+              "no-show heap out of order at %u", pos);
     }
     CHECK(held == l->n_held && booked == l->n_booked &&
               resolved == l->n_retained && held == l->heap_len,
@@ -473,8 +499,9 @@ static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
           offers);
     for (uint32_t pi = 0; pi < l->n_pools; pi++) {
         const struct pool *p = &l->pools[pi];
-        CHECK(p->n_wait <= LEDGER_WAITLIST_MAX, "pool %u: waitlist too long",
-              pi);
+        CHECK(p->n_wait <= LEDGER_WAITLIST_MAX &&
+                  (!p->stopped || p->n_wait == 0),
+              "pool %u: waitlist too long, or a stopped pool's not empty", pi);
         for (uint32_t i = 0; i < p->n_wait; i++) {
             const struct wentry *e = &p->wait[i];
             CHECK(e->patient < l->n_patients && e->channel < l->n_channels &&
@@ -490,8 +517,12 @@ static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
     for (uint32_t i = 0; i < l->staff_len; i++) {
         const struct staff *e =
             &l->staff[(l->staff_head + i) % LEDGER_STAFF_LOG_MAX];
+        bool stop = e->op == SLOT_OP_POOL_STOP;
         CHECK(e->seq > last && e->seq <= l->staff_seq &&
-                  e->hospital < l->n_hospitals && e->patient < l->n_patients,
+                  (e->hospital < l->n_hospitals ||
+                   (stop && e->hospital == NONE)) &&
+                  (stop ? e->patient == NONE && e->pool < l->n_pools
+                        : e->patient < l->n_patients && e->pool == NONE),
               "staff log entry %u invalid", i);
         last = e->seq;
     }

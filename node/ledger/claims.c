@@ -170,7 +170,7 @@ void ledger__bucket_assert(const struct ledger *l, uint32_t pi,
                 b->free + b->held + b->booked + b->cooling == b->capacity);
 }
 
-/* HELD -> RELEASED / EXPIRED, or BOOKED -> CANCELLED: the slot is free
+/* HELD -> RELEASED / EXPIRED, or BOOKED -> CANCELLED / MOVED: the slot is free
  * again, or cooling (a cancel under a cool-down rule; a declined or lapsed
  * offer), and the claim moves to the retained FIFO. An expiry may be a
  * violation. to_free: a cancel whose slot the waitlist takes at once. */
@@ -206,7 +206,9 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
             cool_from = c->held_at_ms;
         }
     } else {
-        assert(c->state == SLOT_CLAIM_BOOKED && state == SLOT_CLAIM_CANCELLED);
+        assert(c->state == SLOT_CLAIM_BOOKED &&
+               (state == SLOT_CLAIM_CANCELLED || state == SLOT_CLAIM_MOVED));
+        ledger__noshow_leave(l, ci); /* before link becomes the FIFO's */
         POOL_ASSERT(l, c->pool, b->booked > 0);
         b->booked--;
         l->n_booked--;

@@ -171,11 +171,14 @@ int ledger__sweep(struct ledger *l, uint32_t max, struct slot_result *res)
         flowBack(l, pi);
         n++;
     }
-    /* Then slots back from cooling (cooling.c), within what is left. */
+    /* Then slots back from cooling (cooling.c), then no-shows (visit.c),
+     * within what is left. */
     n += ledger__cool_sweep(l, max - n);
+    n += ledger__noshow_sweep(l, max - n);
     uint32_t due = ledger__heap_due(l, l->flowheap_len, flowDueAt,
                                     SLOT_EXPIRE_DUE_COUNT_MAX);
     due += ledger__cool_due(l, SLOT_EXPIRE_DUE_COUNT_MAX - due);
+    due += ledger__noshow_due(l, SLOT_EXPIRE_DUE_COUNT_MAX - due);
     res->a = n;
     res->b = due;
     return SLOT_OK;
@@ -186,5 +189,7 @@ uint64_t ledger_next_sweep_ms(const struct ledger *l)
     uint64_t flow =
         l->flowheap_len == 0 ? UINT64_MAX : dueOf(l, l->flowheap[0]);
     uint64_t cool = ledger__cool_next_ms(l);
-    return flow < cool ? flow : cool;
+    uint64_t noshow = ledger__noshow_next_ms(l);
+    uint64_t next = flow < cool ? flow : cool;
+    return next < noshow ? next : noshow;
 }

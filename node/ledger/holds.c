@@ -145,6 +145,19 @@ static struct bucket *pickBucket(const struct ledger *l, struct pool *p,
     return NULL;
 }
 
+struct bucket *ledger__pick_bucket(const struct ledger *l, uint32_t pi,
+                                   uint32_t channel, uint8_t *from_share,
+                                   uint8_t *bucket)
+{
+    struct pool *p = &l->pools[pi];
+    struct judge j = {ledger__rules_of(l, p),
+                      ledger__channel_str(l, channel),
+                      {{0}, 0, false, false},
+                      0,
+                      0};
+    return pickBucket(l, p, &j, channel, from_share, bucket);
+}
+
 /* What a HOLD, a WAITLIST_JOIN or an offer asks for: who, through which
  * channel and account, at which pool. */
 struct ask {
@@ -171,6 +184,9 @@ static int askChecks(struct ledger *l, const struct ask *q, struct verdict *v,
                      struct slot_result *res)
 {
     struct pool *p = &l->pools[q->pool];
+    if (p->stopped) {
+        return SLOT_POOL_STOPPED;
+    }
     if (p->closed) {
         return SLOT_POOL_CLOSED;
     }
@@ -475,6 +491,7 @@ static int heldCheck(struct ledger *l, const struct slot_cmd *cmd,
             return SLOT_HOLD_EXPIRED;
         case SLOT_CLAIM_BOOKED:
         case SLOT_CLAIM_CANCELLED:
+        case SLOT_CLAIM_MOVED:
             return SLOT_ALREADY_CONFIRMED;
         case SLOT_CLAIM_RELEASED:
             return SLOT_ALREADY_RELEASED;
@@ -493,6 +510,9 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     }
     struct claim *c = &l->claims[ci];
     struct pool *p = &l->pools[c->pool];
+    if (p->stopped) {
+        return SLOT_POOL_STOPPED; /* the hold stays until released or due */
+    }
     struct slot_str ref = cmd->u.claim.payment_ref;
     bool at_visit = p->place != NULL && p->place->pay_mode == SLOT_PAY_AT_VISIT;
     if (ref.len == 0 && !at_visit) {
@@ -513,6 +533,7 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     ledger__bucket_assert(l, c->pool, b);
     l->n_held--;
     l->n_booked++;
+    ledger__noshow_join(l, ci);
     res->a = c->id;
     res->b = c->visit_no;
     return SLOT_OK;
@@ -536,15 +557,31 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
         return SLOT_UNKNOWN_BOOKING;
     }
     struct claim *c = &l->claims[ci];
-    if (c->state != SLOT_CLAIM_BOOKED && c->state != SLOT_CLAIM_CANCELLED) {
+    if (c->state != SLOT_CLAIM_BOOKED && c->state != SLOT_CLAIM_CANCELLED &&
+        c->state != SLOT_CLAIM_MOVED) {
         return SLOT_UNKNOWN_BOOKING;
     }
     int rc = ledger__owner_check(l, c, cmd);
     if (rc != SLOT_OK) {
         return rc;
     }
-    if (c->state == SLOT_CLAIM_CANCELLED) {
+    if (c->state != SLOT_CLAIM_BOOKED) {
         return SLOT_ALREADY_CANCELLED;
+    }
+    if (l->pools[c->pool].stopped) {
+        /* The clinic's fault, not the patient's: a refund whatever the
+         * deadline or attendance, counted nowhere, the slot simply free
+         * (a stopped pool holds nothing more). */
+        ledger__visit_free(&l->pools[c->pool], c->visit_no);
+        ledger__claim_resolve_to(l, ci, SLOT_CLAIM_CANCELLED, true);
+        l->claims[ci].refunded = 1;
+        return SLOT_OK;
+    }
+    if (c->attendance == SLOT_ATTEND_CHECKED_IN) {
+        return SLOT_ALREADY_CHECKED_IN;
+    }
+    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW;
     }
     rc = ledger__cancel_closed(l, c, cmd);
     if (rc != SLOT_OK) {

@@ -8,7 +8,10 @@
  *   hospitals.c hospitals, rule sets (RULES_SET), schedule index, pool query
  *   schedule.c  SCHEDULE_IMPORT and its dry run
  *   flowback.c  flow-back of unsold shares (SWEEP)
- *   holds.c     HOLD / CONFIRM / RELEASE / CANCEL / EXPIRE
+ *   holds.c     HOLD / CONFIRM / RELEASE / CANCEL / EXPIRE, waitlists
+ *   patients.c  accounts, quotas, cancel rules, violations, staff log
+ *   cooling.c   cancelled slots cooling down before they are free
+ *   visit.c     the visit day: POOL_STOP, MOVE, CHECKIN, no-show sweep
  *   apply.c     one batch: ledger time, sessions, dispatch
  *   reads.c     reads (never change state)
  *   snapshot.c  snapshot, restore, state hash
@@ -115,6 +118,7 @@ void ledger_destroy(struct ledger *l)
     free(l->accounts);
     free(l->cools);
     free(l->staff);
+    free(l->nsheap);
     ledger__htab_free(&l->account_index);
     ledger__htab_free(&l->pa_index);
     ledger__htab_free(&l->offer_index);
@@ -173,5 +177,6 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->hospitals_cap * sizeof *l->hospitals;
     n += (size_t)l->names_cap * sizeof *l->names + l->nlens_cap + l->nkeys_cap;
     n += (size_t)l->flowheap_cap * sizeof *l->flowheap;
+    n += (size_t)l->nsheap_cap * sizeof *l->nsheap;
     return n;
 }

@@ -505,8 +505,11 @@
 /* 2: hospitals, names, schedule fields, freed visit numbers, claim
  * buckets. Version 1 snapshots still restore (free-standing pools).
  * 3: patient records, accounts, cooling slots, the staff log, config v3.
- * Version 2 snapshots still restore. */
-#define LEDGER_SNAPSHOT_VERSION 3
+ * Version 2 snapshots still restore.
+ * 4: the visit day: claims' attendance, check-in, moves and refunds,
+ * stopped pools, staff log entries naming a pool, the no-show heap.
+ * Versions 1 to 3 still restore. */
+#define LEDGER_SNAPSHOT_VERSION 4
 
 struct ledger;
 
@@ -550,7 +553,7 @@ uint64_t ledger_next_sweep_ms(const struct ledger *l);
 int ledger_read_pool(const struct ledger *l, struct slot_str pool,
                      struct slot_pool_status *out);
 /* booking=false: by hold id (any state); booking=true: only claims that
- * were confirmed (BOOKED or CANCELLED), else UNKNOWN_BOOKING. */
+ * were confirmed (BOOKED, CANCELLED or MOVED), else UNKNOWN_BOOKING. */
 int ledger_read_claim(const struct ledger *l, uint64_t id, bool booking,
                       struct slot_claim *out);
 /* A patient's record (PATIENT_INFO): claims into out->claims (capacity
@@ -565,6 +568,11 @@ void ledger_read_account(const struct ledger *l, struct slot_str account,
 int ledger_read_waitlist(const struct ledger *l, struct slot_str pool,
                          struct slot_str patient, uint32_t *position,
                          uint32_t *length);
+/* The pool's claims the ledger still knows, id > after, by id, at most
+ * limit (out has room for limit). UNKNOWN_POOL. O(every claim). */
+int ledger_read_pool_claims(const struct ledger *l, struct slot_str pool,
+                            uint64_t after, uint32_t limit,
+                            struct slot_claim *out, uint32_t *n);
 /* Staff log entries with seq > after, oldest first, at most limit. */
 void ledger_read_staff_log(const struct ledger *l, uint64_t after,
                            uint32_t limit, struct slot_staff_entry *out,

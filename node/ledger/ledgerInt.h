@@ -4,7 +4,7 @@
  * unit tests.
  *
  * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/):
- *   - claims live in one slab array (64-byte records, free list through
+ *   - claims live in one slab array (96-byte records, free list through
  *     `link`); hold and booking share the record;
  *   - payment references (up to 64 bytes) live in their own slab, only for
  *     confirmed claims;
@@ -82,6 +82,7 @@ struct pool {
     uint8_t kind;
     uint8_t closed;
     uint8_t n_shares;
+    uint8_t stopped; /* POOL_STOP: for good, closed or not */
     uint32_t capacity;
     uint32_t next_visit_no;
     uint64_t fee_cents;
@@ -213,11 +214,12 @@ struct cool {
     uint8_t from_share, bucket;
 };
 
-/* One staff command (VIOLATION, UNBLOCK, EXCEPTION), for the staff log. */
+/* One staff command (VIOLATION, UNBLOCK, EXCEPTION, POOL_STOP), for the
+ * staff log. hospital, patient, pool: NONE where the command names none. */
 struct staff {
     uint64_t seq;
     uint64_t at_ms;
-    uint32_t hospital, patient;
+    uint32_t hospital, patient, pool;
     uint8_t op, kind;
     char operator_name[SLOT_OPERATOR_MAX + 1];
     char reason[SLOT_REASON_MAX + 1];
@@ -229,19 +231,35 @@ struct claim {
     uint64_t deadline_ms;
     uint64_t booked_at_ms;
     uint64_t resolved_at_ms;
+    /* The visit day (visit.c): check-in time (0: not checked in), and the
+     * ids a MOVE links (moved_to: this MOVED claim's successor; moved_from:
+     * the claim this booking was moved from; 0: none). */
+    uint64_t checked_in_at_ms;
+    uint64_t moved_to;
+    uint64_t moved_from;
     uint32_t pool;
     uint32_t patient;
     uint32_t visit_no;
-    /* HELD: position in the expiry heap. RELEASED / EXPIRED / CANCELLED:
-     * next claim in the retained FIFO. Free slab entry: next free. */
+    /* HELD: position in the expiry heap. BOOKED: position in the no-show
+     * heap, or NONE. RELEASED / EXPIRED / CANCELLED / MOVED: next claim in
+     * the retained FIFO. Free slab entry: next free. */
     uint32_t link;
     uint32_t payref; /* payment reference slab index, or NONE */
     uint8_t state;   /* enum slot_claim_state; 0 = free slab entry */
     uint8_t channel;
     uint8_t from_share; /* 1: counted in a share (bucket names which) */
     uint8_t bucket;     /* the share's channel or group index */
+    uint8_t attendance; /* enum slot_attendance */
+    uint8_t refunded;   /* CANCELLED as a stopped clinic's refund */
 };
-_Static_assert(sizeof(struct claim) == 64, "claim record is 64 bytes");
+_Static_assert(sizeof(struct claim) == 96, "claim record is 96 bytes");
+
+/* A booking waiting for its check-in to close (the no-show heap, by
+ * (due_ms, claim id); the claim's link is its position). */
+struct noshow {
+    uint64_t due_ms;
+    uint32_t ci;
+};
 
 struct payref {
     char s[SLOT_PAYMENT_REF_MAX];
@@ -335,6 +353,10 @@ struct ledger {
     struct staff *staff;
     uint32_t staff_len, staff_cap, staff_head;
     uint64_t staff_seq; /* of the newest entry */
+
+    /* The visit day: bookings waiting for check-in to close. */
+    struct noshow *nsheap;
+    uint32_t nsheap_len, nsheap_cap;
 
     struct idem *idems;
     uint32_t idems_len, idems_cap, idems_free, n_idems;
@@ -486,6 +508,10 @@ int ledger__account_unbind(struct ledger *l, const struct slot_cmd *cmd,
                            struct slot_result *res);
 int ledger__staff_cmd(struct ledger *l, const struct slot_cmd *cmd,
                       struct slot_result *res);
+/* Appends a staff log entry (hospital, patient, pool: NONE for none). */
+void ledger__staff_log(struct ledger *l, uint8_t op, uint8_t kind,
+                       struct slot_str operator_name, struct slot_str reason,
+                       uint32_t hospital, uint32_t patient, uint32_t pool);
 /* The patient-claims index: a claim becomes active / stops being. */
 void ledger__pa_add(struct ledger *l, uint32_t ci);
 void ledger__pa_del(struct ledger *l, uint32_t ci);
@@ -590,6 +616,30 @@ void ledger__pool_status(const struct ledger *l, uint32_t pi,
 /* A claim as reads report it. */
 void ledger__claim_out(const struct ledger *l, const struct claim *c,
                        struct slot_claim *out);
+
+/* visit.c: the visit day (ledger.h, "The visit day"). */
+int ledger__pool_stop(struct ledger *l, const struct slot_cmd *cmd,
+                      struct slot_result *res);
+int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
+                 struct slot_result *res);
+int ledger__checkin(struct ledger *l, const struct slot_cmd *cmd,
+                    struct slot_result *res);
+/* A booking just made (CONFIRM, MOVE) joins the no-show heap if its
+ * pool's rules sweep no-shows and check-in has not closed yet. */
+void ledger__noshow_join(struct ledger *l, uint32_t ci);
+/* A BOOKED claim leaves the no-show heap, if it is in it. */
+void ledger__noshow_leave(struct ledger *l, uint32_t ci);
+/* SWEEP's no-show part: up to max due entries; returns how many. */
+uint32_t ledger__noshow_sweep(struct ledger *l, uint32_t max);
+uint32_t ledger__noshow_due(const struct ledger *l, uint32_t cap);
+uint64_t ledger__noshow_next_ms(const struct ledger *l);
+/* Puts a restored entry in place (restore; its claim's link set). */
+void ledger__noshow_restore(struct ledger *l, uint64_t due_ms, uint32_t ci);
+/* The bucket a new claim of `channel` takes in pool pi (HOLD's order,
+ * holds.c), or NULL when sold out. */
+struct bucket *ledger__pick_bucket(const struct ledger *l, uint32_t pi,
+                                   uint32_t channel, uint8_t *from_share,
+                                   uint8_t *bucket);
 
 /* holds.c */
 int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,

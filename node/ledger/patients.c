@@ -469,8 +469,9 @@ uint32_t ledger__violation_add(struct ledger *l, uint32_t patient,
     return n;
 }
 
-static void staffLog(struct ledger *l, const struct slot_cmd *cmd,
-                     uint32_t hospital, uint32_t patient)
+void ledger__staff_log(struct ledger *l, uint8_t op, uint8_t kind,
+                       struct slot_str operator_name, struct slot_str reason,
+                       uint32_t hospital, uint32_t patient, uint32_t pool)
 {
     uint32_t at;
     if (l->staff_len < LEDGER_STAFF_LOG_MAX) {
@@ -486,11 +487,21 @@ static void staffLog(struct ledger *l, const struct slot_cmd *cmd,
     e->at_ms = l->time_ms;
     e->hospital = hospital;
     e->patient = patient;
-    e->op = cmd->op;
-    e->kind = cmd->op == SLOT_OP_VIOLATION ? cmd->u.staff.kind : 0;
-    memcpy(e->operator_name, cmd->u.staff.operator_name.p,
-           cmd->u.staff.operator_name.len);
-    memcpy(e->reason, cmd->u.staff.reason.p, cmd->u.staff.reason.len);
+    e->pool = pool;
+    e->op = op;
+    e->kind = kind;
+    memcpy(e->operator_name, operator_name.p, operator_name.len);
+    memcpy(e->reason, reason.p, reason.len);
+}
+
+/* A VIOLATION, UNBLOCK or EXCEPTION that took effect, in the staff log. */
+static void staffLog(struct ledger *l, const struct slot_cmd *cmd,
+                     uint32_t hospital, uint32_t patient)
+{
+    ledger__staff_log(l, cmd->op,
+                      cmd->op == SLOT_OP_VIOLATION ? cmd->u.staff.kind : 0,
+                      cmd->u.staff.operator_name, cmd->u.staff.reason, hospital,
+                      patient, NONE);
 }
 
 /* The patient a staff command names, interned (the caller checked room). */
@@ -788,11 +799,19 @@ void ledger_read_staff_log(const struct ledger *l, uint64_t after,
         o->at_ms = e->at_ms;
         o->op = e->op;
         o->kind = e->kind;
-        const struct hospital *h = &l->hospitals[e->hospital];
-        copyStr(o->hospital, (struct slot_str){h->id, h->id_len});
-        const struct patient *p = &l->patients[e->patient];
-        copyStr(o->patient,
-                (struct slot_str){l->pkeys + p->key_off, p->key_len});
+        if (e->hospital != NONE) {
+            const struct hospital *h = &l->hospitals[e->hospital];
+            copyStr(o->hospital, (struct slot_str){h->id, h->id_len});
+        }
+        if (e->patient != NONE) {
+            const struct patient *p = &l->patients[e->patient];
+            copyStr(o->patient,
+                    (struct slot_str){l->pkeys + p->key_off, p->key_len});
+        }
+        if (e->pool != NONE) {
+            const struct pool *p = &l->pools[e->pool];
+            copyStr(o->pool, (struct slot_str){p->id, p->id_len});
+        }
         strcpy(o->operator_name, e->operator_name);
         strcpy(o->reason, e->reason);
     }

@@ -234,6 +234,9 @@ int ledger__pool_update(struct ledger *l, const struct slot_pool_spec *sp)
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
     }
+    if (l->pools[pi].stopped) {
+        return SLOT_POOL_STOPPED;
+    }
     if (l->pools[pi].closed) {
         return SLOT_POOL_CLOSED;
     }
@@ -292,6 +295,9 @@ int ledger__pool_close(struct ledger *l, struct slot_str id)
     uint32_t pi = ledger__pool_find(l, id.p, id.len);
     if (pi == NONE) {
         return SLOT_UNKNOWN_POOL;
+    }
+    if (l->pools[pi].stopped) {
+        return SLOT_POOL_STOPPED;
     }
     if (l->pools[pi].closed) {
         return SLOT_POOL_CLOSED;

@@ -84,7 +84,8 @@ void ledger__pool_status(const struct ledger *l, uint32_t pi,
     memcpy(out->pool, p->id, p->id_len);
     out->kind = p->kind;
     uint64_t opens = opensAt(l, p);
-    out->state = p->closed            ? SLOT_PSTATE_CLOSED
+    out->state = p->stopped           ? SLOT_PSTATE_STOPPED
+                 : p->closed          ? SLOT_PSTATE_CLOSED
                  : l->time_ms < opens ? SLOT_PSTATE_SCHEDULED
                                       : SLOT_PSTATE_OPEN;
     out->capacity = p->capacity;
@@ -157,14 +158,21 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
         out->visit_start_ms = p->seg_start_ms + (c->visit_no - 1) * slot;
         out->visit_end_ms = out->visit_start_ms + slot;
     }
+    out->attendance = c->attendance;
+    out->checked_in_at_ms = c->checked_in_at_ms;
+    out->moved_to = c->moved_to;
+    out->moved_from = c->moved_from;
+    out->refunded = c->refunded;
+    out->affected = p->stopped;
 }
 
 int ledger_read_claim(const struct ledger *l, uint64_t id, bool booking,
                       struct slot_claim *out)
 {
     uint32_t ci = ledger__claim_find(l, id);
-    if (ci == NONE || (booking && l->claims[ci].state != SLOT_CLAIM_BOOKED &&
-                       l->claims[ci].state != SLOT_CLAIM_CANCELLED)) {
+    uint8_t st = ci == NONE ? 0 : l->claims[ci].state;
+    if (ci == NONE || (booking && st != SLOT_CLAIM_BOOKED &&
+                       st != SLOT_CLAIM_CANCELLED && st != SLOT_CLAIM_MOVED)) {
         return booking ? SLOT_UNKNOWN_BOOKING : SLOT_UNKNOWN_HOLD;
     }
     ledger__claim_out(l, &l->claims[ci], out);
@@ -396,6 +404,20 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
             }
             free(e);
             return SLOT_OK;
+        }
+        case SLOT_READ_POOL_CLAIMS: {
+            struct slot_claim *c = ledger__realloc(NULL, rd->limit * sizeof *c);
+            uint32_t n;
+            rc = ledger_read_pool_claims(l, rd->pool, rd->after_id, rd->limit,
+                                         c, &n);
+            if (rc == SLOT_OK) {
+                mp_pack_array(out, n);
+                for (uint32_t i = 0; i < n; i++) {
+                    slot_claim_encode(out, &c[i]);
+                }
+            }
+            free(c);
+            return rc;
         }
     }
     return SLOT_UNKNOWN_OP;

@@ -48,7 +48,14 @@
  *    [[pool index, [[joined_at_ms, patient index, account index + 1,
  *      channel index], ...]], ...],       waitlists, ascending pool index
  *    [claim id, ...]]                     HELD offers, ascending id
- * Version 2 (still restored): no such element.
+ * Version 4 appends to claim: attendance, checked_in_at_ms, moved_to,
+ * moved_from, refunded; a pool's closed element is a bit set (1 closed,
+ * 2 stopped); staff log entries are [seq, at_ms, op, hospital index + 1,
+ * patient index + 1, kind, operator, reason, pool index + 1] (0: none);
+ * and one element more at the end, the no-show heap:
+ *   [[due_ms, claim id], ...]            by (due, id)
+ * Version 3 (still restored): none of that.
+ * Version 2 (still restored): no patient rules element.
  * Version 1 (still restored): no names, hospitals, places or freed
  * numbers; shares [channel index, slots]; claims without bucket (the
  * share of their channel).
@@ -69,9 +76,10 @@
 #include "ledgerInt.h"
 
 #define SNAP_MAGIC      "SLSNAP"
-#define SNAP_FIELDS     16 /* v2: 15, v1: 13 */
+#define SNAP_FIELDS     17 /* v3: 16, v2: 15, v1: 13 */
 #define PATIENTS_FIELDS 8
-#define CLAIM_FIELDS    13 /* v1: 12 */
+#define CLAIM_FIELDS    18 /* v2, v3: 13, v1: 12 */
+#define CLAIM_FIELDS_V3 13
 #define POOL_FIELDS     12 /* v1: 10 */
 #define PLACE_FIELDS    10
 #define HOSP_FIELDS     9
@@ -104,6 +112,11 @@ static void packClaim(const struct ledger *l, const struct claim *c,
         mp_pack_str(b, l->payrefs[c->payref].s, l->payrefs[c->payref].len);
     }
     mp_pack_uint(b, c->bucket);
+    mp_pack_uint(b, c->attendance);
+    mp_pack_uint(b, c->checked_in_at_ms);
+    mp_pack_uint(b, c->moved_to);
+    mp_pack_uint(b, c->moved_from);
+    mp_pack_uint(b, c->refunded);
 }
 
 struct idOrder {
@@ -207,7 +220,7 @@ static void packPools(const struct ledger *l, struct mp_buf *b)
         mp_pack_array(b, POOL_FIELDS);
         mp_pack_str(b, p->id, p->id_len);
         mp_pack_uint(b, p->kind);
-        mp_pack_uint(b, p->closed);
+        mp_pack_uint(b, (uint64_t)p->closed | (uint64_t)p->stopped << 1);
         mp_pack_uint(b, p->capacity);
         mp_pack_uint(b, p->fee_cents);
         mp_pack_uint(b, p->seg_start_ms);
@@ -412,15 +425,16 @@ static void packPatientRules(const struct ledger *l, struct mp_buf *b)
     for (uint32_t i = 0; i < l->staff_len; i++) {
         const struct staff *e =
             &l->staff[(l->staff_head + i) % LEDGER_STAFF_LOG_MAX];
-        mp_pack_array(b, 8);
+        mp_pack_array(b, 9);
         mp_pack_uint(b, e->seq);
         mp_pack_uint(b, e->at_ms);
         mp_pack_uint(b, e->op);
-        mp_pack_uint(b, e->hospital);
-        mp_pack_uint(b, e->patient);
+        packNameIdx(b, e->hospital);
+        packNameIdx(b, e->patient);
         mp_pack_uint(b, e->kind);
         mp_pack_cstr(b, e->operator_name);
         mp_pack_cstr(b, e->reason);
+        packNameIdx(b, e->pool);
     }
     uint32_t waiting = 0;
     for (uint32_t pi = 0; pi < l->n_pools; pi++) {
@@ -462,6 +476,32 @@ static void packPatientRules(const struct ledger *l, struct mp_buf *b)
     free(ids);
 }
 
+static int noshowCmp(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1)
+                        : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/* The no-show heap as (due, claim id) pairs, sorted: canonical. */
+static void packNoshows(const struct ledger *l, struct mp_buf *b)
+{
+    uint64_t(*e)[2] =
+        ledger__realloc(NULL, ((size_t)l->nsheap_len + 1) * sizeof *e);
+    for (uint32_t i = 0; i < l->nsheap_len; i++) {
+        e[i][0] = l->nsheap[i].due_ms;
+        e[i][1] = l->claims[l->nsheap[i].ci].id;
+    }
+    qsort(e, l->nsheap_len, sizeof *e, noshowCmp);
+    mp_pack_array(b, l->nsheap_len);
+    for (uint32_t i = 0; i < l->nsheap_len; i++) {
+        mp_pack_array(b, 2);
+        mp_pack_uint(b, e[i][0]);
+        mp_pack_uint(b, e[i][1]);
+    }
+    free(e);
+}
+
 void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
 {
     const struct slot_config *c = &l->config;
@@ -497,6 +537,7 @@ void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
     packSessions(l, b);
     packIdems(l, b);
     packPatientRules(l, b);
+    packNoshows(l, b);
 }
 
 uint64_t ledger_state_hash(const struct ledger *l)
@@ -550,8 +591,9 @@ static int restoreHeader(struct ledger *l, struct mp_reader *r, uint32_t *v)
         return SLOT_BAD_VERSION;
     }
     *v = (uint32_t)version;
-    if (n != (version == 1   ? SNAP_FIELDS - 3
-              : version == 2 ? SNAP_FIELDS - 1
+    if (n != (version == 1   ? SNAP_FIELDS - 4
+              : version == 2 ? SNAP_FIELDS - 2
+              : version == 3 ? SNAP_FIELDS - 1
                              : SNAP_FIELDS)) {
         return SLOT_MALFORMED;
     }
@@ -831,12 +873,15 @@ static int restorePool(struct ledger *l, struct mp_reader *r, uint32_t v)
     NEED(slot_valid_pool_id(id) == SLOT_OK);
     NEED(ledger__pool_find(l, id.p, id.len) == NONE);
     int rc = readU8(r, SLOT_KIND_MAX, &tmp.kind);
+    uint8_t flags = 0;
     if (rc == SLOT_OK) {
-        rc = readU8(r, 1, &tmp.closed);
+        rc = readU8(r, v >= 4 ? 3 : 1, &flags);
     }
     if (rc != SLOT_OK) {
         return rc;
     }
+    tmp.closed = flags & 1;
+    tmp.stopped = (uint8_t)(flags >> 1);
     RD(mp_read_u32(r, &tmp.capacity));
     RD(mp_read_uint(r, SLOT_FEE_MAX_CENTS, &tmp.fee_cents));
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &tmp.seg_start_ms));
@@ -934,9 +979,12 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     struct claim c;
     struct slot_str pay;
     memset(&c, 0, sizeof c);
-    RD(mp_expect_array(r, v == 1 ? CLAIM_FIELDS - 1 : CLAIM_FIELDS));
+    RD(mp_expect_array(r, v == 1  ? CLAIM_FIELDS_V3 - 1
+                          : v < 4 ? CLAIM_FIELDS_V3
+                                  : CLAIM_FIELDS));
     RD(mp_read_uint(r, l->next_claim_id - 1, &c.id));
-    int rc = readU8(r, SLOT_CLAIM_CANCELLED, &c.state);
+    int rc =
+        readU8(r, v < 4 ? SLOT_CLAIM_CANCELLED : SLOT_CLAIM_MOVED, &c.state);
     if (rc != SLOT_OK) {
         return rc;
     }
@@ -955,6 +1003,16 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     if (v != 1) {
         RD(mp_read_uint(r, UINT8_MAX, &bucket));
     }
+    if (v >= 4) {
+        uint64_t att, refunded;
+        RD(mp_read_uint(r, SLOT_ATTEND_NO_SHOW, &att));
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.checked_in_at_ms));
+        RD(mp_read_uint(r, l->next_claim_id - 1, &c.moved_to));
+        RD(mp_read_uint(r, l->next_claim_id - 1, &c.moved_from));
+        RD(mp_read_uint(r, 1, &refunded));
+        c.attendance = (uint8_t)att;
+        c.refunded = (uint8_t)refunded;
+    }
     c.channel = (uint8_t)ch;
     c.from_share = (uint8_t)fs;
     c.bucket = (uint8_t)bucket;
@@ -962,10 +1020,19 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     NEED(c.pool < l->n_pools && c.patient < l->n_patients &&
          ch < l->n_channels);
     NEED(ledger__htab_get(&l->claim_index, c.id) == NONE);
-    NEED(c.held_at_ms <= l->time_ms && c.deadline_ms > c.held_at_ms);
+    /* A booking a MOVE made was never held: held_at = deadline. */
+    NEED(c.held_at_ms <= l->time_ms &&
+         (c.deadline_ms > c.held_at_ms ||
+          (c.moved_from != 0 && c.deadline_ms == c.held_at_ms)));
     NEED(bucket < l->n_channels && (fs || bucket == 0));
-    bool confirmed =
-        c.state == SLOT_CLAIM_BOOKED || c.state == SLOT_CLAIM_CANCELLED;
+    bool confirmed = c.state == SLOT_CLAIM_BOOKED ||
+                     c.state == SLOT_CLAIM_CANCELLED ||
+                     c.state == SLOT_CLAIM_MOVED;
+    /* The visit-day fields: only what the transitions can produce. */
+    NEED(confirmed || (c.attendance == 0 && c.moved_from == 0));
+    NEED(c.checked_in_at_ms == 0 || c.attendance == SLOT_ATTEND_CHECKED_IN);
+    NEED((c.state == SLOT_CLAIM_MOVED) == (c.moved_to != 0));
+    NEED(!c.refunded || c.state == SLOT_CLAIM_CANCELLED);
     /* Unpaid bookings (pay at visit) have no reference; holds never do.
      * The pool need not be pay-at-visit now: a POOL_UPDATE may have
      * changed its payment mode since the booking. */
@@ -1276,7 +1343,21 @@ static int restoreCool(struct ledger *l, struct mp_reader *r)
     return SLOT_OK;
 }
 
-static int restoreStaff(struct ledger *l, struct mp_reader *r)
+/* An index stored + 1 (0: none) below n, or a plain index (v3). */
+static int readIdx(struct mp_reader *r, uint32_t n, bool plus1, uint32_t *out)
+{
+    uint64_t v;
+    RD(mp_read_uint(r, n, &v));
+    if (plus1) {
+        *out = v == 0 ? NONE : (uint32_t)(v - 1);
+        return SLOT_OK;
+    }
+    NEED(v < n);
+    *out = (uint32_t)v;
+    return SLOT_OK;
+}
+
+static int restoreStaff(struct ledger *l, struct mp_reader *r, uint32_t sv)
 {
     uint32_t n;
     uint64_t v;
@@ -1289,20 +1370,28 @@ static int restoreStaff(struct ledger *l, struct mp_reader *r)
         struct staff *e = &l->staff[i];
         memset(e, 0, sizeof *e);
         struct slot_str op, why;
-        RD(mp_expect_array(r, 8));
+        bool v4 = sv >= 4;
+        RD(mp_expect_array(r, v4 ? 9 : 8));
         RD(mp_read_u64(r, &e->seq));
         NEED(e->seq > last && e->seq <= l->staff_seq);
         last = e->seq;
         RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &e->at_ms));
-        RD(mp_read_uint(r, SLOT_OP_EXCEPTION, &v));
-        NEED(v >= SLOT_OP_VIOLATION);
+        RD(mp_read_uint(r, v4 ? SLOT_OP_POOL_STOP : SLOT_OP_EXCEPTION, &v));
+        NEED((v >= SLOT_OP_VIOLATION && v <= SLOT_OP_EXCEPTION) ||
+             v == SLOT_OP_POOL_STOP);
         e->op = (uint8_t)v;
-        RD(mp_read_uint(r, l->n_hospitals == 0 ? 0 : l->n_hospitals - 1, &v));
-        NEED(l->n_hospitals > 0);
-        e->hospital = (uint32_t)v;
-        RD(mp_read_uint(r, l->n_patients == 0 ? 0 : l->n_patients - 1, &v));
-        NEED(l->n_patients > 0);
-        e->patient = (uint32_t)v;
+        e->pool = NONE;
+        int rc = readIdx(r, l->n_hospitals, v4, &e->hospital);
+        if (rc == SLOT_OK) {
+            rc = readIdx(r, l->n_patients, v4, &e->patient);
+        }
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        /* A stop names a pool and no patient; the others a hospital and
+         * a patient. */
+        NEED((e->op == SLOT_OP_POOL_STOP) == (e->patient == NONE));
+        NEED(e->op == SLOT_OP_POOL_STOP || e->hospital != NONE);
         RD(mp_read_uint(r, SLOT_VIOLATION_KIND_MAX, &v));
         e->kind = (uint8_t)v;
         RD(mp_read_str(r, SLOT_OPERATOR_MAX, &op));
@@ -1311,6 +1400,13 @@ static int restoreStaff(struct ledger *l, struct mp_reader *r)
         NEED(slot_valid_text(why, SLOT_REASON_MAX) == SLOT_OK);
         memcpy(e->operator_name, op.p, op.len);
         memcpy(e->reason, why.p, why.len);
+        if (v4) {
+            int rc2 = readIdx(r, l->n_pools, true, &e->pool);
+            if (rc2 != SLOT_OK) {
+                return rc2;
+            }
+            NEED((e->op == SLOT_OP_POOL_STOP) == (e->pool != NONE));
+        }
     }
     l->staff_len = n;
     l->staff_head = 0;
@@ -1423,19 +1519,46 @@ static int restorePatientRules(struct ledger *l, struct mp_reader *r,
             return rc;
         }
     }
-    int rc = restoreStaff(l, r);
+    int rc = restoreStaff(l, r, *v);
     if (rc != SLOT_OK) {
         return rc;
     }
     return restoreWaits(l, r);
 }
 
+/* The no-show heap (version 4): pending bookings, each once, sorted. */
+static int restoreNoshows(struct ledger *l, struct mp_reader *r, uint32_t *v)
+{
+    if (*v < 4) {
+        return SLOT_OK;
+    }
+    uint32_t n;
+    RD(mp_read_array(r, &n));
+    NEED(n <= l->n_booked);
+    uint64_t last_due = 0, last_id = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t due, id;
+        RD(mp_expect_array(r, 2));
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &due));
+        RD(mp_read_u64(r, &id));
+        NEED(i == 0 || due > last_due || (due == last_due && id > last_id));
+        last_due = due;
+        last_id = id;
+        uint32_t ci = ledger__claim_find(l, id);
+        NEED(ci != NONE && l->claims[ci].state == SLOT_CLAIM_BOOKED &&
+             l->claims[ci].attendance == SLOT_ATTEND_PENDING &&
+             l->claims[ci].link == NONE);
+        ledger__noshow_restore(l, due, ci);
+    }
+    return SLOT_OK;
+}
+
 int ledger_restore(const void *buf, size_t len, struct ledger **out)
 {
     int (*const steps[])(struct ledger *, struct mp_reader *, uint32_t *) = {
-        restoreHeader,   restoreNames,  restoreHospitals,
-        restorePools,    restoreActive, restoreRetained,
-        restoreSessions, restoreIdems,  restorePatientRules,
+        restoreHeader,       restoreNames,    restoreHospitals, restorePools,
+        restoreActive,       restoreRetained, restoreSessions,  restoreIdems,
+        restorePatientRules, restoreNoshows,
     };
     uint32_t version = 0;
     struct mp_reader r;

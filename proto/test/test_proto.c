@@ -362,6 +362,7 @@ static const struct str_rule ruleChannelOpt = {0, 16, "_-", false};
 static const struct str_rule ruleName = {1, 32, "_.-", true};
 static const struct str_rule ruleNameOpt = {0, 32, "_.-", true};
 static const struct str_rule rulePayrefOpt = {0, 64, NULL, true};
+static const struct str_rule ruleOperator = {1, 32, "_.@-", true};
 
 static bool ruleByte(const struct str_rule *r, uint8_t c)
 {
@@ -430,6 +431,8 @@ static const char patient64[] =
     "Zz9_.:-xYy8_.:-xXx7_.:-xWw6_.:-xVv5_.:-xUu4_.:-xTt3_.:-xSs2_.:-x";
 static const char chan16[] = "a0_-b1_-c2_-z9_-";
 static char payref64[65]; /* 0x21..0x60, filled by initSamples */
+static const char op32[] = "Aa0_.@-Zz9_.@-operator.name@h-01";
+static char reason256[SLOT_REASON_MAX + 1]; /* filled by initSamples */
 static const char payrefTilde[] = "~}|{zyxwvutsrqponmlkjihgfedcba`_";
 static const char *const chans8[8] = {"app",    "wechat", "114", "kiosk",
                                       "window", "bank",   "a",   chan16};
@@ -467,6 +470,12 @@ enum sample {
     SM_CONFIG_V3,
     SM_WAIT_JOIN,
     SM_WAIT_LEAVE,
+    SM_STOP,        /* protocol 4: POOL_STOP */
+    SM_STOP_MAX,    /* every string at its maximum */
+    SM_MOVE,        /* by a channel, for an account */
+    SM_MOVE_ADMIN,  /* caller "" (an administrator), account "" */
+    SM_CHECKIN,     /* pay at the visit: a payment reference */
+    SM_CHECKIN_MIN, /* no payment reference */
     SM_COUNT
 };
 static struct slot_cmd samples[SM_COUNT];
@@ -529,6 +538,40 @@ static void initPoolSamples(void)
     c = &samples[SM_CLOSE];
     *c = mk(SLOT_OP_POOL_CLOSE, 3, 5);
     c->u.close.pool = S("h1/cardio/dr-li/2024-05-01:am");
+}
+
+/* Protocol 4: the visit day. */
+static void initVisitSamples(void)
+{
+    struct slot_cmd *c = &samples[SM_STOP];
+    *c = mk(SLOT_OP_POOL_STOP, 7, 1);
+    c->u.stop.pool = S("h1/cardio/dr-li/2024-05-01:am");
+    c->u.stop.operator_name = S("ops@pumch.example");
+    c->u.stop.reason = S("\u505c\u8bca: the doctor is ill");
+    c = &samples[SM_STOP_MAX];
+    *c = mk(SLOT_OP_POOL_STOP, UINT64_MAX, UINT64_MAX);
+    c->u.stop.pool = S(pool64);
+    c->u.stop.operator_name = S(op32);
+    c->u.stop.reason = S(reason256);
+    c = &samples[SM_MOVE];
+    *c = mk(SLOT_OP_MOVE, 7, 2);
+    c->u.claim.id = 17;
+    c->u.claim.pool = S("h1/cardio/dr-li/2024-05-02:am");
+    c->u.claim.caller = S("wechat");
+    c->u.claim.account = S("acct:wx-0001");
+    c = &samples[SM_MOVE_ADMIN];
+    *c = mk(SLOT_OP_MOVE, 7, 3);
+    c->u.claim.id = UINT64_MAX;
+    c->u.claim.pool = S(pool64);
+    c = &samples[SM_CHECKIN];
+    *c = mk(SLOT_OP_CHECKIN, 7, 4);
+    c->u.claim.id = 1;
+    c->u.claim.patient = S(patient64);
+    c->u.claim.payment_ref = S(payref64);
+    c = &samples[SM_CHECKIN_MIN];
+    *c = mk(SLOT_OP_CHECKIN, 7, 5);
+    c->u.claim.id = UINT64_MAX;
+    c->u.claim.patient = S("12345678");
 }
 
 static void initClaimSamples(void)
@@ -735,10 +778,15 @@ static void initSamples(void)
     for (int i = 0; i < 64; i++) {
         payref64[i] = (char)(0x21 + i);
     }
+    /* 0x20..0x7e over and over: every printable byte a reason may hold. */
+    for (int i = 0; i < SLOT_REASON_MAX; i++) {
+        reason256[i] = (char)(0x20 + i % 95);
+    }
     samples[SM_OPEN] = mk(SLOT_OP_SESSION_OPEN, 0, 0);
     initConfigSamples();
     initPoolSamples();
     initClaimSamples();
+    initVisitSamples();
     samples[SM_EXPIRE] = mk(SLOT_OP_EXPIRE, 0, 0);
     samples[SM_EXPIRE].u.expire.max = 1;
     samples[SM_EXPIRE_MAX] = mk(SLOT_OP_EXPIRE, 0, 0);
@@ -834,6 +882,26 @@ static bool argsEq(const struct slot_cmd *a, const struct slot_cmd *b)
                    strEq(a->u.claim.payment_ref, b->u.claim.payment_ref) &&
                    strEq(a->u.claim.caller, b->u.claim.caller) &&
                    strEq(a->u.claim.account, b->u.claim.account);
+        case SLOT_OP_MOVE:
+            return a->u.claim.id == b->u.claim.id &&
+                   strEq(a->u.claim.pool, b->u.claim.pool) &&
+                   strEq(a->u.claim.caller, b->u.claim.caller) &&
+                   strEq(a->u.claim.account, b->u.claim.account) &&
+                   a->u.claim.payment_ref.len == 0 &&
+                   a->u.claim.patient.len == 0 &&
+                   b->u.claim.payment_ref.len == 0 &&
+                   b->u.claim.patient.len == 0;
+        case SLOT_OP_CHECKIN:
+            return a->u.claim.id == b->u.claim.id &&
+                   strEq(a->u.claim.patient, b->u.claim.patient) &&
+                   strEq(a->u.claim.payment_ref, b->u.claim.payment_ref) &&
+                   a->u.claim.pool.len == 0 && a->u.claim.caller.len == 0 &&
+                   a->u.claim.account.len == 0 && b->u.claim.pool.len == 0 &&
+                   b->u.claim.caller.len == 0 && b->u.claim.account.len == 0;
+        case SLOT_OP_POOL_STOP:
+            return strEq(a->u.stop.pool, b->u.stop.pool) &&
+                   strEq(a->u.stop.operator_name, b->u.stop.operator_name) &&
+                   strEq(a->u.stop.reason, b->u.stop.reason);
         case SLOT_OP_ACCOUNT_BIND:
         case SLOT_OP_ACCOUNT_UNBIND:
             return strEq(a->u.bind.account, b->u.bind.account) &&
@@ -907,7 +975,9 @@ static void test_err_names(void)
     }
     CHECK_EQ(named, known);
     CHECK(slot_err_name(7) == NULL && slot_err_name(19) == NULL);
-    CHECK(slot_err_name(50) == NULL && slot_err_name(-1) == NULL);
+    CHECK(slot_err_name(58) == NULL && slot_err_name(59) == NULL);
+    CHECK(slot_err_name(-1) == NULL);
+    CHECK_STR(slot_err_name(SLOT_NO_SHOW), "NO_SHOW");
     CHECK_STR(slot_err_name(SLOT_NOT_OWNER), "NOT_OWNER");
     CHECK_STR(slot_err_name(SLOT_OUTSIDE_HORIZON), "OUTSIDE_HORIZON");
     CHECK_STR(slot_err_name(SLOT_UNKNOWN_HOSPITAL), "UNKNOWN_HOSPITAL");
@@ -920,16 +990,17 @@ static void test_err_names(void)
 static void test_op_and_state_names(void)
 {
     static const char *const ops[] = {
-        "SESSION_OPEN",    "CONFIG",  "POOL_CREATE",  "POOL_UPDATE",
-        "POOL_CLOSE",      "HOLD",    "CONFIRM",      "RELEASE",
-        "CANCEL",          "EXPIRE",  "IDEM",         "RULES_SET",
-        "SCHEDULE_IMPORT", "SWEEP",   "ACCOUNT_BIND", "ACCOUNT_UNBIND",
-        "VIOLATION",       "UNBLOCK", "EXCEPTION",    "WAITLIST_JOIN",
-        "WAITLIST_LEAVE"};
+        "SESSION_OPEN",    "CONFIG",    "POOL_CREATE",  "POOL_UPDATE",
+        "POOL_CLOSE",      "HOLD",      "CONFIRM",      "RELEASE",
+        "CANCEL",          "EXPIRE",    "IDEM",         "RULES_SET",
+        "SCHEDULE_IMPORT", "SWEEP",     "ACCOUNT_BIND", "ACCOUNT_UNBIND",
+        "VIOLATION",       "UNBLOCK",   "EXCEPTION",    "WAITLIST_JOIN",
+        "WAITLIST_LEAVE",  "POOL_STOP", "MOVE",         "CHECKIN"};
+    CHECK_EQ(sizeof ops / sizeof *ops, SLOT_OP_MAX);
     for (int op = 1; op <= SLOT_OP_MAX; op++) {
         CHECK_STR(slot_op_name(op), ops[op - 1]);
     }
-    CHECK(slot_op_name(0) == NULL && slot_op_name(22) == NULL);
+    CHECK(slot_op_name(0) == NULL && slot_op_name(25) == NULL);
     CHECK_STR(slot_quota_name(SLOT_QUOTA_DEPT_EXPERT), "dept_expert");
     CHECK(slot_quota_name(7) == NULL && slot_quota_name(0) == NULL);
     CHECK_STR(slot_account_rule_name(SLOT_ACCOUNT_CHANGES), "changes");
@@ -940,14 +1011,25 @@ static void test_op_and_state_names(void)
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_SCHEDULED), "scheduled");
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_OPEN), "open");
     CHECK_STR(slot_pool_state_name(SLOT_PSTATE_CLOSED), "closed");
-    CHECK(slot_pool_state_name(3) == NULL && slot_pool_state_name(-1) == NULL);
-    static const char *const claims[] = {"held", "booked", "released",
-                                         "expired", "cancelled"};
-    for (int s = SLOT_CLAIM_HELD; s <= SLOT_CLAIM_CANCELLED; s++) {
+    CHECK_STR(slot_pool_state_name(SLOT_PSTATE_STOPPED), "stopped");
+    CHECK(slot_pool_state_name(4) == NULL && slot_pool_state_name(-1) == NULL);
+    static const char *const claims[] = {"held",    "booked",    "released",
+                                         "expired", "cancelled", "moved"};
+    for (int s = SLOT_CLAIM_HELD; s <= SLOT_CLAIM_MOVED; s++) {
         CHECK_STR(slot_claim_state_name(s), claims[s - 1]);
     }
     CHECK(slot_claim_state_name(0) == NULL);
-    CHECK(slot_claim_state_name(6) == NULL);
+    CHECK(slot_claim_state_name(7) == NULL);
+    static const char *const attend[] = {"pending", "checked_in", "no_show"};
+    for (int a = SLOT_ATTEND_PENDING; a <= SLOT_ATTEND_NO_SHOW; a++) {
+        CHECK_STR(slot_attendance_name(a), attend[a]);
+    }
+    CHECK(slot_attendance_name(3) == NULL && slot_attendance_name(-1) == NULL);
+    CHECK_STR(slot_op_name(SLOT_OP_POOL_STOP), "POOL_STOP");
+    CHECK_STR(slot_op_name(SLOT_OP_MOVE), "MOVE");
+    CHECK_STR(slot_op_name(SLOT_OP_CHECKIN), "CHECKIN");
+    CHECK_STR(slot_err_name(SLOT_POOL_STOPPED), "POOL_STOPPED");
+    CHECK_STR(slot_err_name(SLOT_CHECKIN_NOT_OPEN), "CHECKIN_NOT_OPEN");
 }
 
 static void test_kind_names(void)
@@ -1226,13 +1308,13 @@ static void test_cmd_idem(void)
 static void test_cmd_unknown_op(void)
 {
     struct mp_buf b = sampleBuf(SM_OPEN);
-    static const uint64_t bad[] = {0, 22, 127, 255, 256, 65536, UINT64_MAX};
+    static const uint64_t bad[] = {0, 25, 127, 255, 256, 65536, UINT64_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_EQ(WITH(decCmd, &b, 0, vu(bad[i])), SLOT_UNKNOWN_OP);
     }
     /* Unknown wins over the element count: the count depends on the op. */
     struct slot_cmd c;
-    CHECK_EQ(slot_cmd_decode_buf("\x91\x16", 2, &c), SLOT_UNKNOWN_OP);
+    CHECK_EQ(slot_cmd_decode_buf("\x91\x19", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(slot_cmd_decode_buf("\x91\x00", 2, &c), SLOT_UNKNOWN_OP);
     CHECK_EQ(WITH(decCmd, &b, 0, vraw("\xff", 1)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decCmd, &b, 0, vs("HOLD")), SLOT_MALFORMED);
@@ -1477,6 +1559,222 @@ static void test_cmd_strings(void)
     mp_buf_free(&b);
 }
 
+/* ---- commands: the visit day (protocol 4) -------------------------------- */
+
+/* A reason (slot_valid_text up to SLOT_REASON_MAX) at top-level idx. */
+static void checkReasonAt(dec_fn dec, const struct mp_buf *b, uint32_t idx)
+{
+    CHECK_EQ(WITH(dec, b, idx, vs("\u505c\u8bca ok")), OK);
+    CHECK_EQ(WITH(dec, b, idx, vs("")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vs("tab\there")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vs("nl\n")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vs("del\x7f")), INV);
+    CHECK_EQ(WITH(dec, b, idx, vbytes("\xc3\x28", 2)), INV);
+    CHECK_EQ(WITH(dec, b, idx, vbytes("\xe4\xb8", 2)), INV); /* cut */
+    CHECK_EQ(WITH(dec, b, idx, vrep('r', SLOT_REASON_MAX)), OK);
+    CHECK_EQ(WITH(dec, b, idx, vrep('r', SLOT_REASON_MAX + 1)), SLOT_TOO_LARGE);
+}
+
+static void test_cmd_visit_ranges(void)
+{
+    static const struct row rows[] = {
+        /* MOVE and CHECKIN: booking ids >= 1 */
+        {SM_MOVE, 3, 0, INV},
+        {SM_MOVE, 3, 1, OK},
+        {SM_MOVE, 3, UINT64_MAX, OK},
+        {SM_MOVE_ADMIN, 3, 0, INV},
+        {SM_CHECKIN, 3, 0, INV},
+        {SM_CHECKIN, 3, 1, OK},
+        {SM_CHECKIN, 3, UINT64_MAX, OK},
+        {SM_CHECKIN_MIN, 3, 0, INV},
+    };
+    checkRows(rows, sizeof rows / sizeof *rows);
+}
+
+static void test_cmd_visit_strings(void)
+{
+    static const struct {
+        enum sample base;
+        uint32_t idx;
+        const struct str_rule *rule;
+    } fields[] = {
+        {SM_STOP, 3, &rulePool},
+        {SM_STOP, 4, &ruleOperator},
+        {SM_STOP_MAX, 3, &rulePool},
+        {SM_STOP_MAX, 4, &ruleOperator},
+        {SM_MOVE, 4, &rulePool},
+        {SM_MOVE, 5, &ruleChannelOpt},
+        {SM_MOVE_ADMIN, 4, &rulePool},
+        {SM_MOVE_ADMIN, 5, &ruleChannelOpt},
+        {SM_CHECKIN, 4, &rulePatient},
+        {SM_CHECKIN, 5, &rulePayrefOpt},
+        {SM_CHECKIN_MIN, 5, &rulePayrefOpt},
+        /* The account: "" or a patient key (tested with "" below). */
+        {SM_MOVE, 6, &rulePatient},
+        {SM_MOVE_ADMIN, 6, &rulePatient},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        struct mp_buf b = sampleBuf(fields[i].base);
+        checkStrRule(decCmd, &b, &fields[i].idx, 1, fields[i].rule);
+        mp_buf_free(&b);
+    }
+    struct mp_buf b = sampleBuf(SM_STOP);
+    checkReasonAt(decCmd, &b, 5);
+    /* POOL_STOP's strings are all required. */
+    CHECK_EQ(WITH(decCmd, &b, 3, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("ops pumch")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vrep('o', SLOT_OPERATOR_MAX + 1)),
+             SLOT_TOO_LARGE);
+    CHECK_EQ(WITH(decCmd, &b, 3, vs("h1 cardio")), INV);
+    mp_buf_free(&b);
+    /* MOVE: the target pool is required; caller and account may be "". */
+    b = sampleBuf(SM_MOVE);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("WeChat")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("acct/1234")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 6, vs("short")), INV); /* under 8 bytes */
+    mp_buf_free(&b);
+    /* CHECKIN: the patient is required; the payment ref may be "". */
+    b = sampleBuf(SM_CHECKIN);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("1234567")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 4, vs("patient/1")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("")), OK);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs(payrefTilde)), OK);
+    CHECK_EQ(WITH(decCmd, &b, 5, vs("ref 1")), INV);
+    CHECK_EQ(WITH(decCmd, &b, 5, vbytes("r\x80", 2)), INV);
+    mp_buf_free(&b);
+}
+
+/* The new commands have no optional trailing arguments (unlike CONFIRM,
+ * RELEASE and CANCEL): any other element count is MALFORMED. */
+static void test_cmd_visit_shape(void)
+{
+    static const enum sample s[] = {SM_STOP, SM_MOVE, SM_MOVE_ADMIN,
+                                    SM_CHECKIN};
+    static const uint32_t n[] = {6, 7, 7, 6};
+    for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
+        struct mp_buf b = sampleBuf(s[i]);
+        CHECK_EQ(topCount(b.data, b.len), n[i]);
+        for (int d = -3; d <= 2; d++) {
+            if (d != 0) {
+                CHECK_EQ(decCount(decCmd, &b, d), SLOT_MALFORMED);
+            }
+        }
+        mp_buf_free(&b);
+    }
+    /* The decoded command uses only its own fields of the union. */
+    struct slot_cmd c;
+    struct mp_buf b = sampleBuf(SM_CHECKIN);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK_EQ(c.op, SLOT_OP_CHECKIN);
+    CHECK(c.u.claim.id == 1 && strEq(c.u.claim.patient, S(patient64)) &&
+          strEq(c.u.claim.payment_ref, S(payref64)));
+    CHECK(c.u.claim.pool.len == 0 && c.u.claim.caller.len == 0 &&
+          c.u.claim.account.len == 0);
+    mp_buf_free(&b);
+    b = sampleBuf(SM_MOVE);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK_EQ(c.op, SLOT_OP_MOVE);
+    CHECK(c.u.claim.id == 17 &&
+          strEq(c.u.claim.pool, S("h1/cardio/dr-li/2024-05-02:am")) &&
+          strEq(c.u.claim.caller, S("wechat")) &&
+          strEq(c.u.claim.account, S("acct:wx-0001")));
+    CHECK(c.u.claim.patient.len == 0 && c.u.claim.payment_ref.len == 0);
+    mp_buf_free(&b);
+    b = sampleBuf(SM_STOP_MAX);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK_EQ(c.op, SLOT_OP_POOL_STOP);
+    CHECK(strEq(c.u.stop.pool, S(pool64)) &&
+          strEq(c.u.stop.operator_name, S(op32)) &&
+          strEq(c.u.stop.reason, S(reason256)));
+    mp_buf_free(&b);
+}
+
+/* [11, session, seq, channel, key, inner]: the sample's encoding as the
+ * inner command (session and seq zeroed). */
+static struct mp_buf idemAround(enum sample s, const char *key)
+{
+    struct mp_buf in = sampleBuf(s), z1, z2, out;
+    struct val zero = vu(0);
+    mp_buf_init(&z1);
+    mp_buf_init(&z2);
+    replaceAt(in.data, in.len, (const uint32_t[]){1}, 1, &zero, &z1);
+    replaceAt(z1.data, z1.len, (const uint32_t[]){2}, 1, &zero, &z2);
+    mp_buf_init(&out);
+    mp_pack_array(&out, 6);
+    mp_pack_uint(&out, SLOT_OP_IDEM);
+    mp_pack_uint(&out, 3);
+    mp_pack_uint(&out, 9);
+    mp_pack_cstr(&out, "app");
+    mp_pack_cstr(&out, key);
+    mp_buf_append(&out, z2.data, z2.len);
+    mp_buf_free(&in);
+    mp_buf_free(&z1);
+    mp_buf_free(&z2);
+    return out;
+}
+
+/* Which ops an IDEM may wrap, over every sample: the mutations (now
+ * POOL_STOP, MOVE and CHECKIN too), never SESSION_OPEN, CONFIG, EXPIRE or
+ * SWEEP. */
+static void test_cmd_idem_ops(void)
+{
+    for (int i = 0; i < SM_COUNT; i++) {
+        uint8_t op = samples[i].op;
+        bool wraps = op != SLOT_OP_SESSION_OPEN && op != SLOT_OP_CONFIG &&
+                     op != SLOT_OP_EXPIRE && op != SLOT_OP_SWEEP;
+        struct mp_buf b = idemAround(i, "key-1");
+        int rc = decCmd(b.data, b.len);
+        if (rc != (wraps ? SLOT_OK : SLOT_INVALID_ARGUMENT)) {
+            fprintf(stderr, "IDEM around %s: %s\n", slot_op_name(op),
+                    slot_err_name(rc));
+            CHECK(0);
+        }
+        mp_buf_free(&b);
+    }
+    static const enum sample s[] = {SM_STOP,       SM_STOP_MAX, SM_MOVE,
+                                    SM_MOVE_ADMIN, SM_CHECKIN,  SM_CHECKIN_MIN};
+    for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
+        /* Through the encoder: the same bytes as built by hand. */
+        struct slot_cmd c = samples[s[i]], d;
+        c.session = 3;
+        c.seq = 9;
+        c.idem.channel = S("app");
+        c.idem.key = S("key-1");
+        struct mp_buf enc, hand = idemAround(s[i], "key-1");
+        encodeCmd(&c, &enc);
+        CHECK(enc.len == hand.len && memcmp(enc.data, hand.data, enc.len) == 0);
+        CHECK_EQ(slot_cmd_decode_buf(enc.data, enc.len, &d), SLOT_OK);
+        CHECK(cmdEq(&d, &c));
+        CHECK(strEq(d.idem.key, S("key-1")) && strEq(d.idem.channel, S("app")));
+        size_t inner_len;
+        const uint8_t *inner = elemAt(enc.data, enc.len, 5, &inner_len);
+        CHECK(d.idem.fingerprint == slot_hash64(inner, inner_len, 0));
+        CHECK(d.fingerprint == slot_hash64(enc.data, enc.len, 0));
+        checkTruncations(decCmd, enc.data, enc.len);
+        checkTypes(decCmd, &enc);
+        /* The inner command keeps its own rules. */
+        CHECK_EQ(WITH2(decCmd, &enc, 5, 1, vu(1)), INV); /* inner session */
+        CHECK_EQ(WITH2(decCmd, &enc, 5, 3, vu(0)),
+                 samples[s[i]].op == SLOT_OP_POOL_STOP ? SLOT_MALFORMED
+                                                       : INV); /* id 0 */
+        CHECK_EQ(WITH2(decCmd, &enc, 5, 0, vu(SLOT_OP_MAX + 1)),
+                 SLOT_UNKNOWN_OP);
+        struct mp_buf inner_short;
+        mp_buf_init(&inner_short);
+        withCount(inner, inner_len, -1, &inner_short);
+        CHECK_EQ(WITH(decCmd, &enc, 5, vraw(inner_short.data, inner_short.len)),
+                 SLOT_MALFORMED);
+        mp_buf_free(&inner_short);
+        mp_buf_free(&enc);
+        mp_buf_free(&hand);
+    }
+}
+
 /* ---- results ------------------------------------------------------------- */
 
 static struct mp_buf resultBuf(const struct slot_result *res)
@@ -1578,6 +1876,11 @@ static struct slot_read readSample(uint8_t op)
             rd.pool = S(pool64);
             rd.patient = S("12345678");
             break;
+        case SLOT_READ_POOL_CLAIMS:
+            rd.pool = S(pool64);
+            rd.after_id = UINT64_MAX;
+            rd.limit = SLOT_LIST_MAX;
+            break;
         default:
             break;
     }
@@ -1606,7 +1909,8 @@ static void test_read_round_trip(void)
               got.limit == want.limit && strEq(got.pool, want.pool) &&
               strEq(got.patient, want.patient) &&
               strEq(got.account, want.account) &&
-              got.after_version == want.after_version);
+              got.after_version == want.after_version &&
+              got.after_id == want.after_id);
         checkTruncations(decRead, b.data, b.len);
         checkTypes(decRead, &b);
         CHECK_EQ(decCount(decRead, &b, +1), SLOT_MALFORMED);
@@ -1627,7 +1931,7 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
-    CHECK_EQ(decRead("\x91\x0f", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x91\x10", 2), SLOT_UNKNOWN_OP);
     CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
     for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
         b = readBuf(op);
@@ -1646,6 +1950,43 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 2, vu(SLOT_LIST_MAX)), OK);
     CHECK_EQ(WITH(decRead, &b, 2, vu(SLOT_LIST_MAX + 1)), INV);
     mp_buf_free(&b);
+}
+
+/* READ_POOL_CLAIMS (protocol 4): [15, pool, after_id, limit]. */
+static void test_read_pool_claims(void)
+{
+    struct mp_buf b = readBuf(SLOT_READ_POOL_CLAIMS);
+    CHECK_EQ(topCount(b.data, b.len), 4);
+    checkStrRule(decRead, &b, (const uint32_t[]){1}, 1, &rulePool);
+    CHECK_EQ(WITH(decRead, &b, 1, vs("")), INV); /* a pool, not "after" */
+    CHECK_EQ(WITH(decRead, &b, 2, vu(0)), OK);   /* from the first claim */
+    CHECK_EQ(WITH(decRead, &b, 2, vu(1)), OK);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(UINT64_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(0)), INV);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(1)), OK);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(SLOT_LIST_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(SLOT_LIST_MAX + 1)), INV);
+    CHECK_EQ(WITH(decRead, &b, 3, vu(UINT32_MAX + 1ull)), INV);
+    mp_buf_free(&b);
+    /* after 0, limit 1, by hand; the decoded fields. */
+    struct slot_read rd = {.op = SLOT_READ_POOL_CLAIMS,
+                           .pool = S("p"),
+                           .after_id = 0,
+                           .limit = 1},
+                     got;
+    mp_buf_init(&b);
+    slot_read_encode(&b, &rd);
+    static const uint8_t want[] = {0x94, 0x0f, 0xa1, 'p', 0x00, 0x01};
+    CHECK(b.len == sizeof want && memcmp(b.data, want, b.len) == 0);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_read_decode(&r, &got), SLOT_OK);
+    CHECK(got.op == SLOT_READ_POOL_CLAIMS && strEq(got.pool, S("p")) &&
+          got.after_id == 0 && got.limit == 1 && got.id == 0 &&
+          got.after_version == 0 && got.patient.len == 0);
+    mp_buf_free(&b);
+    CHECK_EQ(decRead("\x93\x0f\xa1p\x00", 5), SLOT_MALFORMED); /* no limit */
 }
 
 /* READ_LEDGER's optional no_hash flag: [6] (hash) or [6, bool]. */
@@ -1757,7 +2098,8 @@ static void test_pool_status(void)
     checkStrRule(decStatus, &b, (const uint32_t[]){0}, 1, &rulePool);
     checkStrRule(decStatus, &b, (const uint32_t[]){12, 0, 0}, 3, &ruleChannel);
     CHECK_EQ(WITH(decStatus, &b, 1, vu(SLOT_KIND_MAX + 1)), INV);
-    CHECK_EQ(WITH(decStatus, &b, 2, vu(SLOT_PSTATE_CLOSED + 1)), INV);
+    CHECK_EQ(WITH(decStatus, &b, 2, vu(SLOT_PSTATE_STOPPED)), OK);
+    CHECK_EQ(WITH(decStatus, &b, 2, vu(SLOT_PSTATE_STOPPED + 1)), INV);
     CHECK_EQ(WITH(decStatus, &b, 3, vu(0)), INV);
     CHECK_EQ(WITH(decStatus, &b, 3, vu(SLOT_POOL_CAPACITY_MAX + 1)), INV);
     CHECK_EQ(WITH(decStatus, &b, 7, vu(SLOT_FEE_MAX_CENTS + 1)), INV);
@@ -1793,7 +2135,7 @@ static struct slot_claim claimSample(bool max)
     struct slot_claim c;
     memset(&c, 0, sizeof c);
     c.id = max ? UINT64_MAX : 1;
-    c.state = max ? SLOT_CLAIM_CANCELLED : SLOT_CLAIM_HELD;
+    c.state = max ? SLOT_CLAIM_MOVED : SLOT_CLAIM_HELD;
     strcpy(c.pool, max ? pool64 : "p");
     strcpy(c.patient, max ? patient64 : "12345678");
     strcpy(c.channel, max ? chan16 : "a");
@@ -1808,6 +2150,13 @@ static struct slot_claim claimSample(bool max)
     c.visit_end_ms = max ? TIME_MAX + 86400000 : 0;
     c.paid = max ? 1 : 0;
     strcpy(c.bucket, max ? chan16 : "");
+    /* version 4 */
+    c.attendance = max ? SLOT_ATTEND_NO_SHOW : SLOT_ATTEND_PENDING;
+    c.checked_in_at_ms = max ? TIME_MAX : 0;
+    c.moved_to = max ? UINT64_MAX : 0;
+    c.moved_from = max ? UINT64_MAX - 1 : 0;
+    c.refunded = max ? 1 : 0;
+    c.affected = max ? 1 : 0;
     return c;
 }
 
@@ -1836,12 +2185,144 @@ static void test_claim(void)
         CHECK_EQ(WITH(decClaim, &b, 13, vu(2)), INV); /* paid: 0 or 1 */
         CHECK_EQ(WITH(decClaim, &b, 0, vu(0)), INV);
         CHECK_EQ(WITH(decClaim, &b, 1, vu(0)), INV);
-        CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_CANCELLED + 1)), INV);
+        CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_MOVED)), OK);
+        CHECK_EQ(WITH(decClaim, &b, 1, vu(SLOT_CLAIM_MOVED + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 5, vu(TIME_MAX + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 6, vu(TIME_MAX + 86400001)), INV);
         CHECK_EQ(WITH(decClaim, &b, 7, vu(TIME_MAX + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 8, vu(TIME_MAX + 1)), INV);
         CHECK_EQ(WITH(decClaim, &b, 9, vu(UINT32_MAX + 1ull)), INV);
+        mp_buf_free(&b);
+    }
+}
+
+/* The claim's version 4 fields: attendance, checked_in_at_ms, moved_to,
+ * moved_from, refunded, affected (elements 15..20). */
+static void test_claim_visit(void)
+{
+    struct slot_claim want = claimSample(true), got;
+    CHECK_EQ(want.state, SLOT_CLAIM_MOVED);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_claim_encode(&b, &want);
+    CHECK_EQ(topCount(b.data, b.len), 21);
+    /* A version 3 claim (15 elements) is not a version 4 one. */
+    CHECK_EQ(decCount(decClaim, &b, -6), SLOT_MALFORMED);
+    /* attendance: 0..2 */
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_PENDING)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_CHECKED_IN)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_NO_SHOW)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(3)), INV);
+    CHECK_EQ(WITH(decClaim, &b, 15, vu(256)), INV);
+    /* checked_in_at_ms: a time */
+    CHECK_EQ(WITH(decClaim, &b, 16, vu(0)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 16, vu(TIME_MAX)), OK);
+    CHECK_EQ(WITH(decClaim, &b, 16, vu(TIME_MAX + 1)), INV);
+    /* moved_to, moved_from: 0 (none) or any id */
+    for (uint32_t i = 17; i <= 18; i++) {
+        CHECK_EQ(WITH(decClaim, &b, i, vu(0)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(1)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(UINT64_MAX)), OK);
+    }
+    /* refunded, affected: 0 or 1 */
+    for (uint32_t i = 19; i <= 20; i++) {
+        CHECK_EQ(WITH(decClaim, &b, i, vu(0)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(1)), OK);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(2)), INV);
+        CHECK_EQ(WITH(decClaim, &b, i, vu(UINT64_MAX)), INV);
+    }
+    mp_buf_free(&b);
+    /* Each field reads back into its own member. */
+    want = claimSample(false);
+    want.state = SLOT_CLAIM_BOOKED;
+    want.attendance = SLOT_ATTEND_CHECKED_IN;
+    want.checked_in_at_ms = 1797206000000ull;
+    want.moved_from = 41;
+    want.affected = 1;
+    mp_buf_init(&b);
+    slot_claim_encode(&b, &want);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_claim_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && memcmp(&got, &want, sizeof got) == 0);
+    CHECK(got.attendance == 1 && got.checked_in_at_ms == 1797206000000ull &&
+          got.moved_to == 0 && got.moved_from == 41 && got.refunded == 0 &&
+          got.affected == 1);
+    mp_buf_free(&b);
+}
+
+/* ---- staff log entries (protocol 3; POOL_STOP and its pool: 4) ----------- */
+
+DEC_WRAP(decStaff, struct slot_staff_entry, slot_staff_entry_decode)
+
+static struct slot_staff_entry staffSample(bool stop)
+{
+    struct slot_staff_entry e;
+    memset(&e, 0, sizeof e);
+    e.seq = stop ? UINT64_MAX : 1;
+    e.at_ms = stop ? TIME_MAX : 0;
+    if (stop) {
+        /* A stoppage names its pool; no patient; a free-standing pool has
+         * no hospital. */
+        e.op = SLOT_OP_POOL_STOP;
+        strcpy(e.pool, pool64);
+        strcpy(e.operator_name, op32);
+        strcpy(e.reason, reason256);
+    } else {
+        e.op = SLOT_OP_VIOLATION;
+        strcpy(e.hospital, "pumch");
+        strcpy(e.patient, patient64);
+        e.kind = SLOT_VIOLATION_KIND_MAX;
+        strcpy(e.operator_name, "nurse.wang@pumch");
+        strcpy(e.reason, "did not come");
+    }
+    return e;
+}
+
+static void test_staff_entry(void)
+{
+    for (int m = 0; m < 2; m++) {
+        struct slot_staff_entry want = staffSample(m), got;
+        struct mp_buf b;
+        mp_buf_init(&b);
+        slot_staff_entry_encode(&b, &want);
+        CHECK_EQ(topCount(b.data, b.len), 9);
+        struct mp_reader r;
+        mp_reader_init(&r, b.data, b.len);
+        memset(&got, 0xa5, sizeof got);
+        CHECK_EQ(slot_staff_entry_decode(&r, &got), SLOT_OK);
+        CHECK(mp_done(&r) && memcmp(&got, &want, sizeof got) == 0);
+        checkTruncations(decStaff, b.data, b.len);
+        checkTypes(decStaff, &b);
+        CHECK_EQ(decCount(decStaff, &b, -1), SLOT_MALFORMED); /* version 3 */
+        CHECK_EQ(decCount(decStaff, &b, +1), SLOT_MALFORMED);
+        /* What the ledger writes (slot_staff_entry_decode): a stop names
+         * a pool and no patient, its hospital "" for a free-standing
+         * pool; the patient commands a hospital and a patient, no pool. */
+        checkStrRule(decStaff, &b, (const uint32_t[]){3}, 1,
+                     m ? &ruleNameOpt : &ruleName);
+        if (m) {
+            CHECK_EQ(WITH(decStaff, &b, 4, vs("patient-01")), INV);
+            checkStrRule(decStaff, &b, (const uint32_t[]){8}, 1, &rulePool);
+        } else {
+            checkStrRule(decStaff, &b, (const uint32_t[]){4}, 1, &rulePatient);
+            CHECK_EQ(WITH(decStaff, &b, 8, vs("p1")), INV);
+        }
+        checkStrRule(decStaff, &b, (const uint32_t[]){6}, 1, &ruleOperator);
+        checkReasonAt(decStaff, &b, 7);
+        CHECK_EQ(WITH(decStaff, &b, 0, vu(0)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 1, vu(TIME_MAX + 1)), INV);
+        /* op: VIOLATION, UNBLOCK, EXCEPTION, POOL_STOP, nothing between */
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_VIOLATION - 1)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_VIOLATION)), m ? INV : OK);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_EXCEPTION)), m ? INV : OK);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_WAITLIST_JOIN)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_WAITLIST_LEAVE)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_POOL_STOP)), m ? OK : INV);
+        CHECK_EQ(WITH(decStaff, &b, 2, vu(SLOT_OP_POOL_STOP + 1)), INV);
+        CHECK_EQ(WITH(decStaff, &b, 5, vu(SLOT_VIOLATION_KIND_MAX)), OK);
+        CHECK_EQ(WITH(decStaff, &b, 5, vu(SLOT_VIOLATION_KIND_MAX + 1)), INV);
         mp_buf_free(&b);
     }
 }
@@ -2063,9 +2544,10 @@ static void test_rules_codec(void)
         mp_buf_free(&b);
     }
     struct mp_buf b = rulesBuf(&sets[0]);
-    CHECK_EQ(WITH(decRules, &b, 0, vu(3)), SLOT_BAD_VERSION);
-    /* Version 1 has one element less: with version 2's, it is malformed. */
+    CHECK_EQ(WITH(decRules, &b, 0, vu(4)), SLOT_BAD_VERSION);
+    /* Versions 1 and 2 have fewer elements: with version 3's, malformed. */
     CHECK_EQ(WITH(decRules, &b, 0, vu(1)), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &b, 0, vu(2)), SLOT_MALFORMED);
     CHECK_EQ(WITH(decRules, &b, 0, vu(0)), SLOT_BAD_VERSION);
     checkStrRule(decRules, &b, (const uint32_t[]){9}, 1, &ruleChannelOpt);
     checkStrRule(decRules, &b, (const uint32_t[]){10, 0, 0}, 3, &ruleChannel);
@@ -2150,6 +2632,116 @@ static void test_rules_codec(void)
     r.elig[0].n = SLOT_POOL_NAMES_MAX + 1;
     CHECK_EQ(rulesRc(&r), SLOT_TOO_LARGE);
     mp_buf_free(&full);
+}
+
+/* Rule set version 3: the 15th element, [checkin_before_ms,
+ * checkin_late_ms, noshow_sweep]; versions 1 and 2 get the defaults. */
+static void test_rules_visit(void)
+{
+    struct slot_visit_rules v;
+    memset(&v, 0xa5, sizeof v);
+    slot_visit_rules_default(&v);
+    CHECK(v.checkin_before_ms == SLOT_CHECKIN_MAX_MS &&
+          v.checkin_before_ms == 86400000 && v.checkin_late_ms == 0 &&
+          !v.noshow_sweep);
+    struct slot_rules def;
+    slot_rules_default(&def);
+    CHECK(memcmp(&def.visit, &v, sizeof v) == 0);
+    CHECK_EQ(SLOT_RULES_VERSION, 3);
+
+    struct slot_rules want = rulesSample(), got;
+    want.visit = (struct slot_visit_rules){3600000, 600000, true};
+    struct mp_buf b = rulesBuf(&want);
+    CHECK_EQ(topCount(b.data, b.len), 15);
+    size_t n;
+    const uint8_t *e = elemAt(b.data, b.len, 0, &n);
+    CHECK(n == 1 && e[0] == 3); /* the encoder writes version 3 */
+    e = elemAt(b.data, b.len, 14, &n);
+    static const uint8_t visit[] = {0x93, 0xce, 0x00, 0x36, 0xee, 0x80,
+                                    0xce, 0x00, 0x09, 0x27, 0xc0, 0xc3};
+    CHECK(n == sizeof visit && memcmp(e, visit, n) == 0);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_rules_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(got.visit.checkin_before_ms == 3600000 &&
+          got.visit.checkin_late_ms == 600000 && got.visit.noshow_sweep);
+    CHECK(memcmp(&got.patient, &want.patient, sizeof got.patient) == 0);
+    /* checkin_before_ms, checkin_late_ms: 0..SLOT_CHECKIN_MAX_MS */
+    for (uint32_t i = 0; i < 2; i++) {
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(0)), OK);
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(SLOT_CHECKIN_MAX_MS)), OK);
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(86400001)), INV);
+        CHECK_EQ(WITH2(decRules, &b, 14, i, vu(UINT32_MAX + 1ull)), INV);
+    }
+    CHECK_EQ(WITH2(decRules, &b, 14, 2, vraw("\xc2", 1)), OK);
+    CHECK_EQ(WITH2(decRules, &b, 14, 2, vu(1)), SLOT_MALFORMED); /* bool */
+    CHECK_EQ(WITH(decRules, &b, 14, vraw("\x92\x00\x00", 3)), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &b, 14, vraw("\x94\x00\x00\xc2\x00", 5)),
+             SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &b, 14, vraw("\xc0", 1)), SLOT_MALFORMED);
+    /* slot_rules_check agrees; the encoder takes the edges. */
+    got = want;
+    got.visit.checkin_before_ms = SLOT_CHECKIN_MAX_MS + 1;
+    CHECK_EQ(slot_rules_check(&got), INV);
+    got = want;
+    got.visit.checkin_late_ms = SLOT_CHECKIN_MAX_MS + 1;
+    CHECK_EQ(slot_rules_check(&got), INV);
+    got = want;
+    got.visit = (struct slot_visit_rules){SLOT_CHECKIN_MAX_MS,
+                                          SLOT_CHECKIN_MAX_MS, false};
+    CHECK_EQ(slot_rules_check(&got), OK);
+    struct mp_buf edge = rulesBuf(&got);
+    CHECK_EQ(decRules(edge.data, edge.len), OK);
+    mp_buf_free(&edge);
+    /* Version 4: refused as BAD_VERSION, whatever its shape. */
+    CHECK_EQ(WITH(decRules, &b, 0, vu(4)), SLOT_BAD_VERSION);
+
+    /* A version 2 rule set (version 3's first 14 elements, version 2)
+     * still decodes, with the default visit rules. */
+    struct mp_buf v2a, v2;
+    struct val two = vu(2);
+    mp_buf_init(&v2a);
+    mp_buf_init(&v2);
+    withCount(b.data, b.len, -1, &v2a);
+    replaceAt(v2a.data, v2a.len, (const uint32_t[]){0}, 1, &two, &v2);
+    mp_reader_init(&r, v2.data, v2.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_rules_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(memcmp(&got.visit, &v, sizeof v) == 0);
+    CHECK(memcmp(&got.patient, &want.patient, sizeof got.patient) == 0);
+    checkTruncations(decRules, v2.data, v2.len);
+    /* Re-encoded, it is version 3 with the defaults. */
+    struct mp_buf again = rulesBuf(&got);
+    CHECK_EQ(topCount(again.data, again.len), 15);
+    CHECK_EQ(again.data[1], 3);
+    mp_buf_free(&again);
+    /* Version 2 with 15 elements, or version 3 with 14: malformed. */
+    CHECK_EQ(WITH(decRules, &b, 0, vu(2)), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRules, &v2, 0, vu(3)), SLOT_MALFORMED);
+    /* The RULES_SET command of the Raft log may hold a version 2 set. */
+    struct slot_cmd c = samples[SM_RULES_MIN], d;
+    c.u.rules.rules =
+        (struct slot_str){(const char *)v2.data, (uint32_t)v2.len};
+    struct mp_buf cb;
+    encodeCmd(&c, &cb);
+    CHECK_EQ(slot_cmd_decode_buf(cb.data, cb.len, &d), SLOT_OK);
+    CHECK(strEq(d.u.rules.rules, c.u.rules.rules));
+    mp_buf_free(&cb);
+    mp_buf_free(&v2a);
+    mp_buf_free(&v2);
+    mp_buf_free(&b);
+
+    /* A version 1 rule set gets both defaults. */
+    want = rulesSample();
+    b = rulesRaw(&want);
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_rules_decode(&r, &got), SLOT_OK);
+    CHECK(memcmp(&got.visit, &v, sizeof v) == 0);
+    mp_buf_free(&b);
 }
 
 static void test_rules_lookup(void)
@@ -2719,7 +3311,7 @@ static void test_entry_payload_shape(void)
     } bad[] = {
         {"\x94\x0a\x00\x00\x00", 5, SLOT_INVALID_ARGUMENT}, /* max 0 */
         {"\x94\x0a\x01\x01\x01", 5, SLOT_INVALID_ARGUMENT}, /* session */
-        {"\x94\x16\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
+        {"\x94\x19\x00\x00\x01", 5, SLOT_UNKNOWN_OP},
         {"\x95\x0a\x00\x00\x01\x01", 6, SLOT_MALFORMED},    /* count */
         {"\x94\x05\x01\x01\xa0", 5, SLOT_INVALID_ARGUMENT}, /* pool "" */
         {"\x94\x05\x01\x01\xc0", 5, SLOT_MALFORMED},
@@ -2858,12 +3450,13 @@ static void test_frame_validation(void)
     CHECK_EQ(WITH(decFrame, &body, 0, vu(0)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(1)), SLOT_BAD_VERSION); /* old */
     CHECK_EQ(WITH(decFrame, &body, 0, vu(2)), SLOT_BAD_VERSION); /* old */
-    CHECK_EQ(WITH(decFrame, &body, 0, vu(4)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(3)), SLOT_BAD_VERSION); /* old */
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(5)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(UINT64_MAX)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vs("1")), SLOT_MALFORMED);
     /* A later version may have another shape: still BAD_VERSION. */
-    CHECK_EQ(decFrame("\x92\x04\x01", 3), SLOT_BAD_VERSION);
-    CHECK_EQ(decFrame("\x91\x04", 2), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x92\x05\x01", 3), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x91\x05", 2), SLOT_BAD_VERSION);
     static const uint64_t unknown[] = {0, 4, 15, 20, 255, 256, UINT64_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         CHECK_EQ(WITH(decFrame, &body, 1, vu(unknown[i])), SLOT_UNKNOWN_OP);
@@ -3025,12 +3618,18 @@ T(cmd_pool_shares)
 T(valid_pool_spec_field)
 T(cmd_claim_ranges)
 T(cmd_strings)
+T(cmd_visit_ranges)
+T(cmd_visit_strings)
+T(cmd_visit_shape)
+T(cmd_idem_ops)
 T(result)
 T(read_round_trip)
 T(read_validation)
+T(read_pool_claims)
 T(read_no_hash)
 T(time)
 T(rules_codec)
+T(rules_visit)
 T(rules_lookup)
 T(rules_info)
 T(reason_text)
@@ -3040,6 +3639,8 @@ T(place_status)
 T(admin_status)
 T(pool_status)
 T(claim)
+T(claim_visit)
+T(staff_entry)
 T(ledger_info)
 T(entry_round_trip)
 T(entry_builder_reuse_and_padding)
@@ -3075,12 +3676,18 @@ static const struct check_case cases[] = {
     C(valid_pool_spec_field),
     C(cmd_claim_ranges),
     C(cmd_strings),
+    C(cmd_visit_ranges),
+    C(cmd_visit_strings),
+    C(cmd_visit_shape),
+    C(cmd_idem_ops),
     C(result),
     C(read_round_trip),
     C(read_validation),
+    C(read_pool_claims),
     C(read_no_hash),
     C(time),
     C(rules_codec),
+    C(rules_visit),
     C(rules_lookup),
     C(rules_info),
     C(reason_text),
@@ -3090,6 +3697,8 @@ static const struct check_case cases[] = {
     C(admin_status),
     C(pool_status),
     C(claim),
+    C(claim_visit),
+    C(staff_entry),
     C(ledger_info),
     C(entry_round_trip),
     C(entry_builder_reuse_and_padding),

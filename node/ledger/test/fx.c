@@ -190,7 +190,7 @@ struct slot_cmd cmd_as(struct slot_cmd c, const char *caller,
                        const char *account)
 {
     CHECK(c.op == SLOT_OP_CONFIRM || c.op == SLOT_OP_RELEASE ||
-          c.op == SLOT_OP_CANCEL);
+          c.op == SLOT_OP_CANCEL || c.op == SLOT_OP_MOVE);
     c.u.claim.caller = str_of(caller);
     c.u.claim.account = str_of(account);
     return c;
@@ -242,6 +242,33 @@ struct slot_cmd cmd_unblock(const char *hospital, const char *patient)
 struct slot_cmd cmd_exception(const char *hospital, const char *patient)
 {
     return cmdStaff(SLOT_OP_EXCEPTION, hospital, patient);
+}
+
+struct slot_cmd cmd_stop(const char *pool)
+{
+    struct slot_cmd c = {.op = SLOT_OP_POOL_STOP};
+    c.u.stop.pool = str_of(pool);
+    c.u.stop.operator_name = str_of("ops@test");
+    c.u.stop.reason = str_of("doctor ill");
+    return c;
+}
+
+struct slot_cmd cmd_move(uint64_t booking, const char *target)
+{
+    struct slot_cmd c = {.op = SLOT_OP_MOVE};
+    c.u.claim.id = booking;
+    c.u.claim.pool = str_of(target);
+    return c;
+}
+
+struct slot_cmd cmd_checkin(uint64_t booking, const char *patient,
+                            const char *payment_ref)
+{
+    struct slot_cmd c = {.op = SLOT_OP_CHECKIN};
+    c.u.claim.id = booking;
+    c.u.claim.patient = str_of(patient);
+    c.u.claim.payment_ref = str_of(payment_ref);
+    return c;
 }
 
 /* ---- reads --------------------------------------------------------------- */

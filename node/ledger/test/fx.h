@@ -57,7 +57,7 @@ struct slot_cmd cmd_confirm(uint64_t hold);
 struct slot_cmd cmd_release(uint64_t hold);
 struct slot_cmd cmd_cancel(uint64_t booking);
 struct slot_cmd cmd_expire(uint32_t max);
-/* Protocol 3: a HOLD naming an account; c (CONFIRM, RELEASE or CANCEL)
+/* Protocol 3: a HOLD naming an account; c (CONFIRM, RELEASE, CANCEL, MOVE)
  * asked by caller ("" = an administrator) with account ("" none); the
  * account and staff commands (operator "ops@test", reason "test"). */
 struct slot_cmd cmd_hold_account(const char *pool, const char *patient,
@@ -71,6 +71,12 @@ struct slot_cmd cmd_violation(const char *hospital, const char *patient,
                               uint8_t kind);
 struct slot_cmd cmd_unblock(const char *hospital, const char *patient);
 struct slot_cmd cmd_exception(const char *hospital, const char *patient);
+/* Protocol 4: POOL_STOP (operator "ops@test"), MOVE as an administrator
+ * (cmd_as for a caller), CHECKIN (payment_ref "" none). */
+struct slot_cmd cmd_stop(const char *pool);
+struct slot_cmd cmd_move(uint64_t booking, const char *target);
+struct slot_cmd cmd_checkin(uint64_t booking, const char *patient,
+                            const char *payment_ref);
 
 struct slot_pool_status pool_of(const struct ledger *l, const char *pool);
 struct slot_claim claim_of(const struct ledger *l, uint64_t id);

@@ -1386,6 +1386,387 @@ static void test_patient_account_quota_and_late_cancel(void)
     done(&f);
 }
 
+/* ---- the visit day (ledger.h, "The visit day") ------------------------ */
+
+#define MIN_MS 60000ull
+
+/* pumch with patient rules pr and visit rules: check-in from an hour
+ * before the segment to 30 minutes before its end, no-shows swept. */
+static void fx_visit(struct fx *f, struct slot_patient_rules pr)
+{
+    fx_days(f);
+    struct slot_rules r = tsched_beijing();
+    r.patient = pr;
+    r.visit.checkin_before_ms = 60 * MIN_MS;
+    r.visit.checkin_late_ms = 30 * MIN_MS;
+    r.visit.noshow_sweep = true;
+    EXPECT(f, cmd_rules("pumch", "", &r), SLOT_OK);
+}
+
+/* The ledger restored from its own snapshot has the same state. */
+static void snapshotRoundTrip(const struct ledger *l)
+{
+    struct mp_buf s;
+    mp_buf_init(&s);
+    ledger_snapshot(l, &s);
+    struct ledger *back = NULL;
+    CHECK_CODE(ledger_restore(s.data, s.len, &back), SLOT_OK);
+    CHECK_EQ(ledger_state_hash(back), ledger_state_hash(l));
+    ledger_destroy(back);
+    mp_buf_free(&s);
+}
+
+static struct slot_cmd sweepCmd(uint32_t max)
+{
+    struct slot_cmd sw = {.op = SLOT_OP_SWEEP};
+    sw.u.expire.max = max;
+    return sw;
+}
+
+static void test_visit_stop(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "dr-li", V, "08:00", "12:00", 4),
+           SLOT_OK);
+    fx_pool(&f, "free", 3);
+    f.now = LT(V - 3, "10:00");
+    uint64_t b1 = book(&f, "p", "patient-01", "window");
+    uint64_t h2 = EXPECT(&f, hold_as("p", "patient-02", "window"), SLOT_OK).a;
+    book(&f, "p", "patient-03", "window");
+    EXPECT(&f, hold_as("p", "patient-04", "window"), SLOT_OK);
+    struct slot_cmd join = {.op = SLOT_OP_WAITLIST_JOIN};
+    join.u.wait.pool = str_of("p");
+    join.u.wait.patient = str_of("patient-05");
+    join.u.wait.channel = str_of("window");
+    EXPECT(&f, join, SLOT_OK); /* sold out: 2 booked, 2 held */
+    EXPECT(&f, cmd_stop("nowhere"), SLOT_UNKNOWN_POOL);
+    struct slot_result r = EXPECT(&f, cmd_stop("p"), SLOT_OK);
+    CHECK_EQ(r.a, 2);
+    CHECK_EQ(r.b, 2);
+    EXPECT(&f, cmd_stop("p"), SLOT_POOL_STOPPED);
+    struct slot_pool_status st = pool_of(f.l, "p");
+    CHECK_EQ(st.state, SLOT_PSTATE_STOPPED);
+    CHECK_EQ(st.waiting, 0); /* nobody is offered a stopped clinic */
+    CHECK(claim_of(f.l, b1).affected && claim_of(f.l, h2).affected);
+    /* No new holds, waiters, closes, updates or payments; a release is
+     * fine (the hold then simply ends). */
+    EXPECT(&f, hold_as("p", "patient-06", "window"), SLOT_POOL_STOPPED);
+    EXPECT(&f, join, SLOT_POOL_STOPPED);
+    EXPECT(&f, cmd_close("p"), SLOT_POOL_STOPPED);
+    struct slot_cmd up =
+        cmd_spool("p", "cardio", "dr-li", V, "08:00", "12:00", 5);
+    up.op = SLOT_OP_POOL_UPDATE;
+    EXPECT(&f, up, SLOT_POOL_STOPPED);
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, h2, "window", ""), SLOT_POOL_STOPPED);
+    CHECK_EQ(claim_of(f.l, h2).state, SLOT_CLAIM_HELD);
+    EXPECT(&f, claim_as(SLOT_OP_RELEASE, h2, "window", ""), SLOT_OK);
+    /* A closed pool can be stopped too; a free-standing one as well. */
+    EXPECT(&f, cmd_close("free"), SLOT_OK);
+    EXPECT(&f, cmd_stop("free"), SLOT_OK);
+    CHECK_EQ(pool_of(f.l, "free").state, SLOT_PSTATE_STOPPED);
+    struct slot_staff_entry log[4];
+    uint32_t n;
+    ledger_read_staff_log(f.l, 0, 4, log, &n);
+    CHECK_EQ(n, 2);
+    CHECK_EQ(log[0].op, SLOT_OP_POOL_STOP);
+    CHECK_STR(log[0].pool, "p");
+    CHECK_STR(log[0].hospital, "pumch");
+    CHECK_STR(log[0].patient, "");
+    CHECK_STR(log[0].operator_name, "ops@test");
+    CHECK_STR(log[1].hospital, "");
+    /* Everything the stopped clinic had, by id. */
+    struct slot_claim cl[8];
+    CHECK_CODE(ledger_read_pool_claims(f.l, str_of("p"), 0, 8, cl, &n),
+               SLOT_OK);
+    CHECK_EQ(n, 4);
+    CHECK_EQ(cl[0].id, b1);
+    CHECK_EQ(cl[1].state, SLOT_CLAIM_RELEASED);
+    CHECK_CODE(ledger_read_pool_claims(f.l, str_of("p"), cl[1].id, 1, cl, &n),
+               SLOT_OK);
+    CHECK_EQ(n, 1);
+    CHECK_CODE(ledger_read_pool_claims(f.l, str_of("none"), 0, 8, cl, &n),
+               SLOT_UNKNOWN_POOL);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+static void test_visit_refund(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.cancel_days_before = 1;
+    pr.cancel_minute = 900;
+    pr.cooldown_min_ms = 60000;
+    pr.cooldown_max_ms = 120000;
+    pr.late_cancel_ms = 3600000;
+    pr.violation_threshold = 1;
+    fx_visit(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 4), SLOT_OK);
+    f.now = LT(V - 3, "10:00");
+    uint64_t b1 = book(&f, "p", "patient-01", "window");
+    uint64_t b2 = book(&f, "p", "patient-02", "window");
+    f.now = LT(V, "07:30");
+    EXPECT(&f, cmd_checkin(b2, "patient-02", ""), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b1, "window", ""), SLOT_CANCEL_CLOSED);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b2, "window", ""),
+           SLOT_ALREADY_CHECKED_IN);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b2, "", ""), SLOT_ALREADY_CHECKED_IN);
+    EXPECT(&f, cmd_stop("p"), SLOT_OK);
+    /* Past the deadline, checked in or not: a refund, no penalty. */
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b1, "wechat", ""), SLOT_NOT_OWNER);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b1, "window", ""), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b2, "window", ""), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b2, "window", ""),
+           SLOT_ALREADY_CANCELLED);
+    struct slot_claim c = claim_of(f.l, b1);
+    CHECK(c.state == SLOT_CLAIM_CANCELLED && c.refunded && c.affected);
+    CHECK_EQ(claim_of(f.l, b2).attendance, SLOT_ATTEND_CHECKED_IN);
+    struct slot_pool_status st = pool_of(f.l, "p");
+    CHECK_EQ(st.cooling, 0);
+    CHECK_EQ(st.free, 4);
+    struct slot_patient_info pi = {0};
+    ledger_read_patient_info(f.l, str_of("patient-01"), &pi);
+    CHECK_EQ(pi.n_cancels, 0);
+    CHECK_EQ(pi.n_violations, 0);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+static void test_visit_move(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "dr-li", V, "08:00", "12:00", 3),
+           SLOT_OK);
+    struct slot_cmd q =
+        cmd_spool("q", "cardio", "dr-wu", V, "13:00", "17:00", 3);
+    q.u.pool.sched.pay_mode = SLOT_PAY_AT_VISIT;
+    EXPECT(&f, q, SLOT_OK);
+    EXPECT(&f, cmd_spool("full", "cardio", "", V + 1, "08:00", "12:00", 1),
+           SLOT_OK);
+    EXPECT(&f, cmd_spool("closed", "cardio", "", V + 1, "13:00", "17:00", 3),
+           SLOT_OK);
+    EXPECT(&f, cmd_spool("over", "cardio", "", V - 1, "08:00", "12:00", 3),
+           SLOT_OK);
+    EXPECT(&f, cmd_spool("stopped", "cardio", "", V + 2, "08:00", "12:00", 3),
+           SLOT_OK);
+    EXPECT(&f, cmd_spool("derm", "derm", "", V, "13:00", "17:00", 3), SLOT_OK);
+    struct slot_cmd ex =
+        cmd_spool("expert", "cardio", "", V, "13:00", "17:00", 3);
+    ex.u.pool.kind = SLOT_KIND_EXPERT;
+    EXPECT(&f, ex, SLOT_OK);
+    fx_pool(&f, "free", 3);
+    f.now = LT(V - 3, "10:00");
+    uint64_t b = book(&f, "p", "patient-01", "window");
+    uint64_t h = EXPECT(&f, hold_as("p", "patient-02", "window"), SLOT_OK).a;
+    f.now = LT(V - 2, "10:00");
+    book(&f, "full", "patient-03", "window");
+    f.now = LT(V - 3, "10:00");
+    book(&f, "q", "patient-04", "window");
+    EXPECT(&f, cmd_close("closed"), SLOT_OK);
+    EXPECT(&f, cmd_stop("stopped"), SLOT_OK);
+    /* The refusals, in ledger.h's order. */
+    EXPECT(&f, cmd_move(h, "q"), SLOT_UNKNOWN_BOOKING);
+    EXPECT(&f, cmd_move(999, "q"), SLOT_UNKNOWN_BOOKING);
+    EXPECT(&f, cmd_as(cmd_move(b, "q"), "wechat", ""), SLOT_NOT_OWNER);
+    EXPECT(&f, cmd_move(b, "q"), SLOT_NOT_STOPPED);
+    EXPECT(&f, cmd_stop("p"), SLOT_OK);
+    EXPECT(&f, cmd_move(b, "nowhere"), SLOT_UNKNOWN_POOL);
+    EXPECT(&f, cmd_move(b, "p"), SLOT_MOVE_MISMATCH);
+    EXPECT(&f, cmd_move(b, "derm"), SLOT_MOVE_MISMATCH);
+    EXPECT(&f, cmd_move(b, "expert"), SLOT_MOVE_MISMATCH);
+    EXPECT(&f, cmd_move(b, "free"), SLOT_MOVE_MISMATCH);
+    EXPECT(&f, cmd_move(b, "stopped"), SLOT_POOL_STOPPED);
+    EXPECT(&f, cmd_move(b, "closed"), SLOT_POOL_CLOSED);
+    f.now = LT(V, "09:00");
+    EXPECT(&f, cmd_move(b, "over"), SLOT_BOOKING_CLOSED);
+    EXPECT(&f, cmd_move(b, "full"), SLOT_SOLD_OUT);
+    uint64_t h4 = EXPECT(&f, hold_as("q", "patient-01", "window"), SLOT_OK).a;
+    EXPECT(&f, cmd_move(b, "q"), SLOT_PATIENT_HAS_CLAIM);
+    EXPECT(&f, claim_as(SLOT_OP_RELEASE, h4, "window", ""), SLOT_OK);
+    struct slot_rules quota = tsched_beijing();
+    quota.patient.quota_day_normal = 1;
+    quota.visit.checkin_before_ms = 60 * MIN_MS;
+    EXPECT(&f, cmd_rules("pumch", "", &quota), SLOT_OK);
+    /* Moved by its channel: a new booking in q with the old payment. No
+     * quota is asked (the day's quota of 1 is taken by the booking being
+     * moved until the move ends it). */
+    struct slot_result r =
+        EXPECT(&f, cmd_as(cmd_move(b, "q"), "window", ""), SLOT_OK);
+    uint64_t nb = r.a;
+    CHECK(nb > b);
+    CHECK_EQ(r.b, 2); /* q's next number after patient-04's 1 */
+    struct slot_claim old = claim_of(f.l, b), nw = claim_of(f.l, nb);
+    CHECK_EQ(old.state, SLOT_CLAIM_MOVED);
+    CHECK_EQ(old.moved_to, nb);
+    CHECK_EQ(old.resolved_at_ms, f.now);
+    CHECK_EQ(nw.state, SLOT_CLAIM_BOOKED);
+    CHECK_EQ(nw.moved_from, b);
+    CHECK_STR(nw.pool, "q");
+    CHECK_STR(nw.channel, "window");
+    CHECK_STR(nw.payment_ref, "pay-0001");
+    CHECK(nw.paid && !nw.affected);
+    CHECK_EQ(nw.held_at_ms, f.now);
+    CHECK_EQ(nw.booked_at_ms, f.now);
+    CHECK_EQ(pool_of(f.l, "p").booked, 0);
+    CHECK_EQ(pool_of(f.l, "q").booked, 2);
+    /* A MOVED booking is done with: no second move, no cancel; its read
+     * still answers as a booking. */
+    EXPECT(&f, cmd_move(b, "closed"), SLOT_ALREADY_CANCELLED);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "window", ""),
+           SLOT_ALREADY_CANCELLED);
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, b, "window", ""),
+           SLOT_ALREADY_CONFIRMED);
+    struct slot_claim rd;
+    CHECK_CODE(ledger_read_claim(f.l, b, true, &rd), SLOT_OK);
+    EXPECT(&f, cmd_checkin(nb, "patient-01", ""), SLOT_CHECKIN_NOT_OPEN);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+static void test_visit_checkin(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 4), SLOT_OK);
+    struct slot_cmd q = cmd_spool("q", "cardio", "", V, "13:00", "17:00", 4);
+    q.u.pool.sched.pay_mode = SLOT_PAY_AT_VISIT;
+    EXPECT(&f, q, SLOT_OK);
+    f.now = LT(V - 3, "10:00");
+    uint64_t b = book(&f, "p", "patient-01", "window");
+    uint64_t h = EXPECT(&f, hold_as("p", "patient-02", "window"), SLOT_OK).a;
+    uint64_t c = book(&f, "p", "patient-03", "window");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, c, "window", ""), SLOT_OK);
+    uint64_t u = EXPECT(&f, hold_as("q", "patient-01", "window"), SLOT_OK).a;
+    EXPECT(&f, confirm_ref(u, ""), SLOT_OK); /* unpaid: pay at the visit */
+    EXPECT(&f, cmd_checkin(h, "patient-02", ""), SLOT_UNKNOWN_BOOKING);
+    EXPECT(&f, cmd_checkin(b, "patient-02", ""), SLOT_PATIENT_MISMATCH);
+    EXPECT(&f, cmd_checkin(c, "patient-03", ""), SLOT_ALREADY_CANCELLED);
+    f.now = LT(V, "06:59");
+    EXPECT(&f, cmd_checkin(b, "patient-01", ""), SLOT_CHECKIN_NOT_OPEN);
+    f.now = LT(V, "07:00");
+    struct slot_result r =
+        EXPECT(&f, cmd_checkin(b, "patient-01", ""), SLOT_OK);
+    CHECK_EQ(r.a, 1);
+    struct slot_claim cl = claim_of(f.l, b);
+    CHECK_EQ(cl.attendance, SLOT_ATTEND_CHECKED_IN);
+    CHECK_EQ(cl.checked_in_at_ms, f.now);
+    EXPECT(&f, cmd_checkin(b, "patient-01", ""), SLOT_ALREADY_CHECKED_IN);
+    /* Paid at the visit: the reference comes with the check-in. */
+    f.now = LT(V, "14:00");
+    EXPECT(&f, cmd_checkin(u, "patient-01", "cash:0042"), SLOT_OK);
+    cl = claim_of(f.l, u);
+    CHECK(cl.paid);
+    CHECK_STR(cl.payment_ref, "cash:0042");
+    f.now = LT(V, "16:30");
+    uint64_t late = EXPECT(&f, hold_as("q", "patient-05", "window"), SLOT_OK).a;
+    EXPECT(&f, confirm_ref(late, ""), SLOT_OK);
+    EXPECT(&f, cmd_checkin(late, "patient-05", ""), SLOT_CHECKIN_CLOSED);
+    EXPECT(&f, cmd_stop("q"), SLOT_OK);
+    EXPECT(&f, cmd_checkin(late, "patient-05", ""), SLOT_POOL_STOPPED);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+static void test_visit_noshow(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.violation_threshold = 2;
+    fx_visit(&f, pr);
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 6), SLOT_OK);
+    EXPECT(&f, cmd_spool("q", "cardio", "", V, "13:00", "17:00", 6), SLOT_OK);
+    EXPECT(&f, cmd_spool("s", "cardio", "", V, "13:00", "17:00", 6), SLOT_OK);
+    f.now = LT(V - 3, "10:00");
+    uint64_t came = book(&f, "p", "patient-01", "window");
+    uint64_t absent = book(&f, "p", "patient-02", "window");
+    uint64_t gone = book(&f, "p", "patient-03", "window");
+    uint64_t q2 = book(&f, "q", "patient-02", "window");
+    uint64_t s1 = book(&f, "s", "patient-04", "window");
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, gone, "window", ""), SLOT_OK);
+    CHECK_EQ(ledger_next_sweep_ms(f.l), LT(V, "11:30"));
+    f.now = LT(V, "07:10");
+    EXPECT(&f, cmd_checkin(came, "patient-01", ""), SLOT_OK);
+    CHECK_EQ(EXPECT(&f, sweepCmd(16), SLOT_OK).a, 0); /* nothing due */
+    f.now = LT(V, "11:30");
+    struct slot_result r = EXPECT(&f, sweepCmd(16), SLOT_OK);
+    CHECK_EQ(r.a, 1); /* only the absent one was still waiting */
+    CHECK_EQ(r.b, 0);
+    CHECK_EQ(claim_of(f.l, absent).attendance, SLOT_ATTEND_NO_SHOW);
+    CHECK_EQ(claim_of(f.l, came).attendance, SLOT_ATTEND_CHECKED_IN);
+    EXPECT(&f, cmd_checkin(absent, "patient-02", ""), SLOT_NO_SHOW);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, absent, "", ""), SLOT_NO_SHOW);
+    struct slot_patient_info pi = {0};
+    ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
+    CHECK_EQ(pi.n_violations, 1);
+    CHECK_EQ(pi.violations[0].kind, SLOT_VIOLATION_NO_SHOW);
+    /* A booking made after check-in closed is never a no-show. */
+    f.now = LT(V, "11:45");
+    uint64_t late = EXPECT(&f, hold_as("p", "patient-05", "window"), SLOT_OK).a;
+    EXPECT(&f, claim_as(SLOT_OP_CONFIRM, late, "window", ""), SLOT_OK);
+    CHECK_EQ(ledger_next_sweep_ms(f.l), LT(V, "16:30"));
+    /* A rule change that closes check-in later puts the entry back; a
+     * stopped clinic's bookings are dropped, never no-shows. */
+    struct slot_rules rl = tsched_beijing();
+    rl.patient = pr;
+    rl.visit.checkin_late_ms = 0;
+    rl.visit.noshow_sweep = true;
+    EXPECT(&f, cmd_rules("pumch", "", &rl), SLOT_OK);
+    EXPECT(&f, cmd_stop("s"), SLOT_OK);
+    f.now = LT(V, "16:30");
+    r = EXPECT(&f, sweepCmd(16), SLOT_OK);
+    CHECK_EQ(r.a, 2); /* q2 back at 17:00, s1 dropped */
+    CHECK_EQ(claim_of(f.l, q2).attendance, SLOT_ATTEND_PENDING);
+    CHECK_EQ(claim_of(f.l, s1).attendance, SLOT_ATTEND_PENDING);
+    CHECK_EQ(ledger_next_sweep_ms(f.l), LT(V, "17:00"));
+    f.now = LT(V, "17:00");
+    CHECK_EQ(EXPECT(&f, sweepCmd(16), SLOT_OK).a, 1);
+    CHECK_EQ(claim_of(f.l, q2).attendance, SLOT_ATTEND_NO_SHOW);
+    CHECK_EQ(claim_of(f.l, late).attendance, SLOT_ATTEND_PENDING);
+    CHECK_EQ(ledger_next_sweep_ms(f.l), UINT64_MAX);
+    /* Two no-shows: blacklisted (threshold 2). */
+    ledger_read_patient_info(f.l, str_of("patient-02"), &pi);
+    CHECK_EQ(pi.n_violations, 2);
+    CHECK(pi.standing[0].blacklisted_until_ms > f.now);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+/* A snapshot taken while bookings wait in the no-show heap restores with
+ * the heap, and the restored ledger sweeps them as the original does,
+ * within SWEEP's bound. */
+static void test_visit_snapshot_heap(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 6), SLOT_OK);
+    f.now = LT(V - 3, "10:00");
+    const char *who[] = {"patient-01", "patient-02", "patient-03",
+                         "patient-04"};
+    for (int i = 0; i < 4; i++) {
+        book(&f, "p", who[i], "window");
+    }
+    struct mp_buf s;
+    mp_buf_init(&s);
+    ledger_snapshot(f.l, &s);
+    struct ledger *back = NULL;
+    CHECK_CODE(ledger_restore(s.data, s.len, &back), SLOT_OK);
+    CHECK_EQ(ledger_next_sweep_ms(back), LT(V, "11:30"));
+    struct slot_cmd sw = sweepCmd(3);
+    cmd_seal(&sw);
+    struct slot_result r1, r2;
+    ledger_apply(f.l, LT(V, "12:00"), &sw, 1, &r1);
+    ledger_apply(back, LT(V, "12:00"), &sw, 1, &r2);
+    CHECK(result_eq(&r1, &r2));
+    CHECK_EQ(r1.a, 3);
+    CHECK_EQ(r1.b, 1);
+    CHECK_EQ(ledger_state_hash(back), ledger_state_hash(f.l));
+    ledger_destroy(back);
+    mp_buf_free(&s);
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -1414,6 +1795,12 @@ static const struct check_case cases[] = {
      test_patient_account_quota_and_late_cancel},
     {"waitlist_skip_bound", test_waitlist_skip_bound},
     {"waitlist_exception_no_help", test_waitlist_exception_no_help},
+    {"visit_stop", test_visit_stop},
+    {"visit_refund", test_visit_refund},
+    {"visit_move", test_visit_move},
+    {"visit_checkin", test_visit_checkin},
+    {"visit_noshow", test_visit_noshow},
+    {"visit_snapshot_heap", test_visit_snapshot_heap},
     {NULL, NULL}};
 
 int main(int argc, char **argv)
