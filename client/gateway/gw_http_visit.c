@@ -81,9 +81,9 @@ void gw__visit_done(struct gw_call *call, const struct slotc_req *sr)
             gw_jw_key(&w, "state");
             gw_jw_str(&w, "stopped");
             gw_jw_key(&w, "bookings_affected");
-            gw_jw_u64(&w, o->bookings_affected);
+            gw_jw_u64(&w, o->bookings);
             gw_jw_key(&w, "holds_affected");
-            gw_jw_u64(&w, o->holds_affected);
+            gw_jw_u64(&w, o->holds);
             gw_jw_end(&w);
             break;
         case GW_R_POOL_CLAIMS:

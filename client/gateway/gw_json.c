@@ -1136,22 +1136,6 @@ void gw_json_pool_spec(struct gw_buf *b, const struct slotc_pool_spec *s)
     gw_jw_end(&w);
 }
 
-/* A booking's attendance (slot_proto.h: 0 pending, 1 checked in, 2
- * no-show). */
-static const char *attendanceName(int a)
-{
-    switch (a) {
-        case 0:
-            return "pending";
-        case 1:
-            return "checked_in";
-        case 2:
-            return "no_show";
-        default:
-            return "unknown";
-    }
-}
-
 void gw_jw_claim(struct gw_jw *wp, const char *id_key,
                  const struct slotc_claim *c)
 {
@@ -1189,8 +1173,9 @@ void gw_jw_claim(struct gw_jw *wp, const char *id_key,
     gw_jw_key(&w, "bucket");
     gw_jw_str(&w, c->bucket);
     /* Protocol 4: the visit day. */
+    const char *att = slotc_attendance_name(c->attendance);
     gw_jw_key(&w, "attendance");
-    gw_jw_str(&w, attendanceName(c->attendance));
+    gw_jw_str(&w, att != NULL ? att : "unknown");
     gw_jw_key(&w, "checked_in_at_ms");
     gw_jw_u64(&w, c->checked_in_at_ms);
     gw_jw_key(&w, "moved_to");

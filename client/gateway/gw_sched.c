@@ -537,33 +537,19 @@ static bool parsePatientRules(json_t *o, const char *base,
                     "%s", e.message);
 }
 
-/* The visit day's rules (rule set version 3): "visit":{"checkin_before_ms",
- * "checkin_late_ms","noshow_sweep"}, each optional (slotc_rules_init's
- * value: check-in from 24 h before the segment, no no-show sweep). */
-static bool parseVisit(json_t *o, const char *base, struct slotc_rules *r,
-                       struct gw_fail *f)
+/* The visit day's rules (rule set version 3): slotctl's parser too, for
+ * the same reason as the patient rules ("rules.visit.checkin_late_ms:
+ * ..."). */
+static bool parseVisitRules(json_t *o, const char *base,
+                            struct slotc_visit_rules *v, struct gw_fail *f)
 {
-    static const char *const known[] = {"checkin_before_ms", "checkin_late_ms",
-                                        "noshow_sweep", NULL};
-    char path[PATH_MAX_];
-    json_t *v = json_object_get(o, "visit");
-    at(path, base, "visit");
-    if (v == NULL) {
+    struct sctl_err e;
+    if (sctl_visit_rules_parse(o, base, v, &e) == SLOT_OK) {
         return true;
     }
-    uint64_t before = r->visit.checkin_before_ms;
-    uint64_t late = r->visit.checkin_late_ms;
-    bool sweep = r->visit.noshow_sweep;
-    bool ok = isObject(v, path, f) && onlyKnownAt(v, known, path, f) &&
-              uintAt(v, "checkin_before_ms", path, false, 0,
-                     SLOT_CHECKIN_MAX_MS, &before, f) &&
-              uintAt(v, "checkin_late_ms", path, false, 0, SLOT_CHECKIN_MAX_MS,
-                     &late, f) &&
-              boolAt(v, "noshow_sweep", path, &sweep, f);
-    r->visit.checkin_before_ms = (uint32_t)before;
-    r->visit.checkin_late_ms = (uint32_t)late;
-    r->visit.noshow_sweep = sweep;
-    return ok;
+    return gw__fail(f,
+                    e.code == SLOT_TOO_LARGE ? SLOT_INVALID_ARGUMENT : e.code,
+                    "%s", e.message);
 }
 
 static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
@@ -603,7 +589,8 @@ static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
         payTtlAt(o, "pay_ttl_max_ms", base, &r->pay_ttl_max_ms, f) &&
         parseFlowBack(o, base, r, f) && parseGroups(o, base, r, f) &&
         parsePolicies(o, base, r, f) && parseEligibility(o, base, r, f) &&
-        parsePatientRules(o, base, &r->patient, f) && parseVisit(o, base, r, f);
+        parsePatientRules(o, base, &r->patient, f) &&
+        parseVisitRules(o, base, &r->visit, f);
     r->release_minute = (uint32_t)release;
     r->horizon_days = (uint32_t)horizon;
     if (ok && r->pay_ttl_max_ms != 0 && r->pay_ttl_ms > r->pay_ttl_max_ms) {

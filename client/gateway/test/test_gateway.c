@@ -1412,6 +1412,10 @@ static void test_openapi(void)
         {"delete", "/v1/pools/{pool}/waitlist/{patient}"},
         {"get", "/v1/pools/{pool}/waitlist/{patient}"},
         {"post", "/v1/pools/{pool}/waitlist/lookup"},
+        {"post", "/v1/pools/{pool}/stop"},
+        {"get", "/v1/pools/{pool}/claims"},
+        {"post", "/v1/bookings/{booking}/move"},
+        {"post", "/v1/bookings/{booking}/checkin"},
     };
     size_t nr = sizeof routes / sizeof routes[0];
     struct tresp r;
@@ -2374,8 +2378,8 @@ static void test_sched_rules(void)
     CHECK_STR(jstr(r.json, "operator"), "admin@pumch");
     CHECK_STR(jstr(r.json, "reason"),
               "\xe6\x8e\x92\xe7\x8f\xad\xe8\xa7\x84\xe5\x88\x99");
-    /* The rule set as sent, every field; the patient rules it left out
-     * at their defaults (no restriction). */
+    /* The rule set as sent, every field; the patient rules and the visit
+     * rules it left out at their defaults (no restriction). */
     json_t *sent = json_loads(rules, 0, NULL);
     json_t *got = json_object_get(r.json, "rules");
     const char *sk;
@@ -2384,8 +2388,12 @@ static void test_sched_rules(void)
     {
         CHECK(json_equal(json_object_get(got, sk), sv));
     }
-    CHECK_EQ(json_object_size(got), json_object_size(sent) + 5);
+    CHECK_EQ(json_object_size(got), json_object_size(sent) + 6);
     CHECK_EQ(jint(json_object_get(got, "quota"), "day_normal"), 0);
+    CHECK_EQ(jint(json_object_get(got, "visit"), "checkin_before_ms"),
+             86400000);
+    CHECK(json_is_false(
+        json_object_get(json_object_get(got, "visit"), "noshow_sweep")));
     CHECK(
         json_is_null(json_object_get(json_object_get(got, "cancel"), "time")));
     json_decref(sent);
@@ -3806,11 +3814,12 @@ static void test_visit_checkin(void)
     int off = noonOffset(now);
     long long today = localDay(now, off);
     /* Check-in from an hour before the segment to half an hour before
-     * its end; local time is about noon. */
+     * its end; local time is about noon. A payment window, so that holds
+     * need no ttl_ms. */
     char rules[256];
     snprintf(rules, sizeof rules,
-             "{\"utc_offset\":\"%s\",\"visit\":{\"checkin_before_ms\":3600000,"
-             "\"checkin_late_ms\":1800000}}",
+             "{\"utc_offset\":\"%s\",\"pay_ttl_ms\":600000,\"visit\":{"
+             "\"checkin_before_ms\":3600000,\"checkin_late_ms\":1800000}}",
              offsetStr(off));
     setRulesOk(h, rules);
     char path[160];
