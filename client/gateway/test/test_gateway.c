@@ -3642,6 +3642,13 @@ static void test_visit_stop_move(void)
            "INVALID_ARGUMENT");
     expect("POST", "/v1/pools/no-such-pool-v/stop", TOK_ADMIN, stop, 404,
            "UNKNOWN_POOL");
+    char big[GW_BODY_MAX + 200];
+    snprintf(big, sizeof big, "{\"operator\":\"ops\",\"reason\":\"%0*d\"}",
+             GW_BODY_MAX, 0);
+    expect("POST", sp, TOK_ADMIN, big, 413, "TOO_LARGE");
+    snprintf(big, sizeof big, "{\"pool\":\"%s\",\"x\":\"%0*d\"}", pt,
+             GW_BODY_MAX, 0);
+    expect("POST", mb, TOK_114, big, 413, "TOO_LARGE");
     expect("GET", cp, TOK_APP, NULL, 403, "FORBIDDEN");
     checkSameLedger(before);
     json_t *pool = getJson(pp, TOK_APP);
@@ -3650,6 +3657,7 @@ static void test_visit_stop_move(void)
     CHECK_EQ(staffLogSize(), log0);
 
     /* The stop, once: the retry with its key gets the same bytes. */
+    long long stops = clusterCount("pool_stop");
     struct tresp r1, r2;
     CHECK_EQ(
         callOn(gw.port, "POST", sp, TOK_ADMIN, "stop-key-1", NULL, stop, &r1),
@@ -3664,6 +3672,9 @@ static void test_visit_stop_move(void)
     CHECK_STR(r1.body, r2.body);
     tresp_free(&r1);
     tresp_free(&r2);
+    /* Both answered by the ledger (the second from its key table), and
+     * counted under their op. */
+    CHECK_EQ(clusterCount("pool_stop"), stops + 2);
     CHECK_EQ(callOn(gw.port, "POST", sp, TOK_ADMIN, "stop-key-1", NULL,
                     "{\"operator\":\"ops@pumch\",\"reason\":\"other\"}", &r1),
              422);
