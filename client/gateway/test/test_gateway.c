@@ -3493,7 +3493,7 @@ static void test_patient_account_cancel(void)
     json_decref(pi);
 }
 
-/* ---- the visit day over HTTP (protocol 4) --------------------------------- */
+/* ---- the visit day over HTTP (protocol 4) -------------------------------- */
 
 /* One request to port with an optional Idempotency-Key and X-Account
  * (NULL: none); returns the status, fills r. */
