@@ -2011,15 +2011,20 @@ static int cmdPatient(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
-/* violation add, unblock, exception: HOSPITAL PATIENT, who and why. */
+/* violation add, unblock, exception: HOSPITAL PATIENT, who and why; stop:
+ * POOL, who and why (the doctor's stoppage). */
 static int cmdStaff(const struct ctx *x, const struct cli *cl, const char *name)
 {
-    bool violation = strcmp(name, "violation") == 0;
-    int first = violation ? 2 : 1; /* where HOSPITAL is */
+    bool violation = strcmp(name, "violation") == 0,
+         stopping = strcmp(name, "stop") == 0;
+    int first = violation ? 2 : 1; /* where HOSPITAL (stop: POOL) is */
     if (violation && (cl->n_pos < 2 || strcmp(cl->pos[1], "add") != 0)) {
         return usageError(name, "violation needs add");
     }
-    if (cl->n_pos != first + 2) {
+    if (stopping && cl->n_pos != 2) {
+        return usageError(name, "stop needs POOL");
+    }
+    if (!stopping && cl->n_pos != first + 2) {
         return usageError(name, "%s needs HOSPITAL and PATIENT", name);
     }
     int kind = 0;
@@ -2049,7 +2054,15 @@ static int cmdStaff(const struct ctx *x, const struct cli *cl, const char *name)
     reqInit(x, &req);
     idemFrom(cl, &req);
     json_t *out = NULL;
-    if (violation) {
+    if (stopping) {
+        /* h is the pool */
+        rc = slotc_sync_pool_stop(s, &req, h, op, why);
+        if (rc == SLOT_OK) {
+            out = json_pack("{s:b, s:s, s:I, s:I}", "ok", 1, "pool", h,
+                            "bookings", (json_int_t)req.out.bookings, "holds",
+                            (json_int_t)req.out.holds);
+        }
+    } else if (violation) {
         rc = slotc_sync_violation(s, &req, h, patient, kind, op, why);
         if (rc == SLOT_OK) {
             out = json_pack(
@@ -2107,86 +2120,52 @@ static const char *staffOpName(int op)
     }
 }
 
-static int cmdStaffLog(const struct ctx *x, const struct cli *cl)
-{
-    uint64_t after = 0, limit = 100;
-    if (cl->n_pos != 1) {
-        return usageError("staff-log", "staff-log takes options only");
-    }
-    int ex = pageOpts(cl, "staff-log", "a sequence number", &after, &limit);
-    if (ex != EXIT_OK_) {
-        return ex;
-    }
-    int rc;
-    struct slotc_sync *s = openSync(x, &rc);
-    if (s == NULL) {
-        return emitError(rc, "bad --cluster", NULL);
-    }
-    struct slotc_req req;
-    reqInit(x, &req);
-    rc = slotc_sync_read_staff_log(s, &req, after, (uint32_t)limit);
-    json_t *out = NULL;
-    if (rc == SLOT_OK) {
-        json_t *arr = json_array();
-        for (uint32_t i = 0; i < req.out.n_staff; i++) {
-            const struct slotc_staff_entry *e = &req.out.staff[i];
-            json_array_append_new(
-                arr, json_pack(
-                         "{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
-                         (json_int_t)e->seq, "at_ms", (json_int_t)e->at_ms,
-                         "op", staffOpName(e->op), "hospital", e->hospital,
-                         "patient", e->patient, "pool", e->pool, "kind",
-                         nameOrNull(slotc_violation_name(e->kind)), "operator",
-                         e->operator_name, "reason", e->reason));
-        }
-        out = readLabel(json_pack("{s:o}", "entries", arr), &req);
-    }
-    ex = out != NULL ? emit(out) : reqError(&req, rc);
-    slotc_sync_close(s);
-    return ex;
-}
-
 /* ---- the visit day -------------------------------------------------------- */
 
-/* stop POOL --operator N --reason T: the doctor's stoppage. */
-static int cmdStop(const struct ctx *x, const struct cli *cl)
+static json_t *staffLogJson(const struct slotc_req *req)
 {
-    if (cl->n_pos != 2) {
-        return usageError("stop", "stop needs POOL");
+    json_t *arr = json_array();
+    for (uint32_t i = 0; i < req->out.n_staff; i++) {
+        const struct slotc_staff_entry *e = &req->out.staff[i];
+        json_array_append_new(
+            arr,
+            json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
+                      (json_int_t)e->seq, "at_ms", (json_int_t)e->at_ms, "op",
+                      staffOpName(e->op), "hospital", e->hospital, "patient",
+                      e->patient, "pool", e->pool, "kind",
+                      nameOrNull(slotc_violation_name(e->kind)), "operator",
+                      e->operator_name, "reason", e->reason));
     }
-    const char *op = optVal(cl, "operator"), *why = optVal(cl, "reason");
-    if (op == NULL || why == NULL) {
-        return usageError("stop", "stop needs --operator and --reason (they "
-                                  "go into the staff log)");
-    }
-    int rc;
-    struct slotc_sync *s = openSync(x, &rc);
-    if (s == NULL) {
-        return emitError(rc, "bad --cluster", NULL);
-    }
-    struct slotc_req req;
-    reqInit(x, &req);
-    idemFrom(cl, &req);
-    rc = slotc_sync_pool_stop(s, &req, cl->pos[1], op, why);
-    int ex = rc == SLOT_OK
-                 ? emit(cmdLabel(json_pack("{s:b, s:s, s:I, s:I}", "ok", 1,
-                                           "pool", cl->pos[1], "bookings",
-                                           (json_int_t)req.out.bookings,
-                                           "holds", (json_int_t)req.out.holds),
-                                 &req))
-                 : reqError(&req, rc);
-    slotc_sync_close(s);
-    return ex;
+    return json_pack("{s:o}", "entries", arr);
 }
 
-/* pool-claims POOL [--after ID] [--limit N]: one page of a pool's claims. */
-static int cmdPoolClaims(const struct ctx *x, const struct cli *cl)
+/* A page of a pool's claims; a full page may have a next one (next_after),
+ * a short one is the last. */
+static json_t *poolClaimsJson(const char *pool, const struct slotc_req *req,
+                              uint64_t limit)
 {
-    uint64_t after = 0, limit = 100;
-    if (cl->n_pos != 2) {
-        return usageError("pool-claims", "pool-claims needs POOL");
+    json_t *arr = json_array();
+    for (uint32_t i = 0; i < req->out.n_claims; i++) {
+        json_array_append_new(arr, jsonClaim(&req->out.claims[i]));
     }
-    int ex = pageOpts(cl, "pool-claims", "a claim id", &after, &limit);
+    json_t *next = req->out.n_claims == limit
+                       ? jsonU64(req->out.claims[req->out.n_claims - 1].id)
+                       : json_null();
+    return json_pack("{s:s, s:o, s:o}", "pool", pool, "claims", arr,
+                     "next_after", next);
+}
+
+/* staff-log and pool-claims POOL: one page of a list after --after. */
+static int cmdPage(const struct ctx *x, const struct cli *cl, const char *name)
+{
+    bool claims = strcmp(name, "pool-claims") == 0;
+    uint64_t after = 0, limit = 100;
+    if (cl->n_pos != (claims ? 2 : 1)) {
+        return usageError(name, claims ? "pool-claims needs POOL"
+                                       : "staff-log takes options only");
+    }
+    int ex = pageOpts(cl, name, claims ? "a claim id" : "a sequence number",
+                      &after, &limit);
     if (ex != EXIT_OK_) {
         return ex;
     }
@@ -2197,23 +2176,16 @@ static int cmdPoolClaims(const struct ctx *x, const struct cli *cl)
     }
     struct slotc_req req;
     reqInit(x, &req);
-    rc = slotc_sync_read_pool_claims(s, &req, cl->pos[1], after,
-                                     (uint32_t)limit);
     json_t *out = NULL;
-    if (rc == SLOT_OK) {
-        json_t *arr = json_array();
-        for (uint32_t i = 0; i < req.out.n_claims; i++) {
-            json_array_append_new(arr, jsonClaim(&req.out.claims[i]));
-        }
-        /* A full page may have a next one; a short one is the last. */
-        json_t *next = req.out.n_claims == limit
-                           ? jsonU64(req.out.claims[req.out.n_claims - 1].id)
-                           : json_null();
-        out = readLabel(json_pack("{s:s, s:o, s:o}", "pool", cl->pos[1],
-                                  "claims", arr, "next_after", next),
-                        &req);
+    if (claims) {
+        rc = slotc_sync_read_pool_claims(s, &req, cl->pos[1], after,
+                                         (uint32_t)limit);
+        out = rc == SLOT_OK ? poolClaimsJson(cl->pos[1], &req, limit) : NULL;
+    } else {
+        rc = slotc_sync_read_staff_log(s, &req, after, (uint32_t)limit);
+        out = rc == SLOT_OK ? staffLogJson(&req) : NULL;
     }
-    ex = out != NULL ? emit(out) : reqError(&req, rc);
+    ex = out != NULL ? emit(readLabel(out, &req)) : reqError(&req, rc);
     slotc_sync_close(s);
     return ex;
 }
@@ -2746,20 +2718,14 @@ int main(int argc, char **argv)
         return cmdPatient(&x, &cl);
     }
     if (strcmp(cmd, "violation") == 0 || strcmp(cmd, "unblock") == 0 ||
-        strcmp(cmd, "exception") == 0) {
+        strcmp(cmd, "exception") == 0 || strcmp(cmd, "stop") == 0) {
         return cmdStaff(&x, &cl, cmd);
     }
-    if (strcmp(cmd, "staff-log") == 0) {
-        return cmdStaffLog(&x, &cl);
+    if (strcmp(cmd, "staff-log") == 0 || strcmp(cmd, "pool-claims") == 0) {
+        return cmdPage(&x, &cl, cmd);
     }
     if (strcmp(cmd, "waitlist") == 0) {
         return cmdWaitlist(&x, &cl);
-    }
-    if (strcmp(cmd, "stop") == 0) {
-        return cmdStop(&x, &cl);
-    }
-    if (strcmp(cmd, "pool-claims") == 0) {
-        return cmdPoolClaims(&x, &cl);
     }
     return cmdId(&x, &cl, cmd);
 }

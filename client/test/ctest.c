@@ -1,12 +1,37 @@
 /* ctest: shared support of the libslot process tests (ctest.h). */
 #include "ctest.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "tclock.h"
+#include "tcluster.h"
+
+static struct tcluster g_shared;
+static bool g_shared_ok;
+
+int ctest_main(const struct check_case *cases, int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    g_shared_ok = tcluster_start(&g_shared, 3, 0) == 0;
+    if (!g_shared_ok) {
+        fprintf(stderr, "could not start the shared cluster\n");
+    }
+    int rc = check_main(cases, argc, argv);
+    if (g_shared_ok) {
+        CHECK_EQ(tcluster_stop(&g_shared), 0);
+    }
+    return rc;
+}
+
+struct slotc_sync *ctest_shared_open(void)
+{
+    CHECK(g_shared_ok);
+    return ctest_open(g_shared.cluster);
+}
 
 struct slotc_sync *ctest_open(const char *cluster)
 {

@@ -8,7 +8,16 @@
 
 #include <stdint.h>
 
+#include "check.h"
 #include "libslot.h"
+
+/* Under AddressSanitizer, a leak check at the end of a test case. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define CTEST_LEAK_CHECK() __lsan_do_leak_check()
+#else
+#define CTEST_LEAK_CHECK() ((void)0)
+#endif
 
 #define CTEST_MS_PER_MIN 60000ull
 #define CTEST_MS_PER_DAY 86400000ull
@@ -16,6 +25,12 @@
 /* A sync client on the cluster (comma-separated client addresses), 10 s
  * timeout. The caller closes it (slotc_sync_close). */
 struct slotc_sync *ctest_open(const char *cluster);
+
+/* The test program's main: starts one local 3-node cluster shared by the
+ * cases, runs them (check_main: argv[1] selects), stops it. */
+int ctest_main(const struct check_case *cases, int argc, char **argv);
+/* A sync client (ctest_open) on the shared cluster; CHECKs it started. */
+struct slotc_sync *ctest_shared_open(void);
 
 /* "<prefix>-<pid>-<n>": hospitals, patients, accounts (at least 8 bytes
  * with a short prefix). The last 16 results stay valid. */

@@ -330,6 +330,22 @@ static char *daysJson(int from, int n)
     return s;
 }
 
+/* Imports hospital h's two normal derm clinics of day +3, 08:00 and 08:30
+ * (capacity cap each), and names them in at0800 and at0830. */
+static void dermDay3(const char *h, int cap, char at0800[80], char at0830[80])
+{
+    char *days = daysJson(3, 1);
+    char *tpl = tplJson(h, "derm", "", "normal", days, cap);
+    json_t *o;
+    CHECK_EQ(
+        ctl(&o, cluster(), "schedule", "import", file("t.json", tpl), NULL), 0);
+    json_decref(o);
+    free(tpl);
+    free(days);
+    snprintf(at0800, 80, "%s/derm/normal/%s/0800", h, bjYmd(3));
+    snprintf(at0830, 80, "%s/derm/normal/%s/0830", h, bjYmd(3));
+}
+
 /* ---- rules -------------------------------------------------------------- */
 
 static void test_rules_commands(void)
@@ -1130,6 +1146,10 @@ static void test_demo_loader(void)
     CHECK_STR(jstr(r, "cutoff_time"), "15:00");
     CHECK_EQ(jint(r, "horizon_days"), 7);
     CHECK_EQ(jint(r, "pay_ttl_ms"), 300000);
+    /* The visit day: check-in from an hour before, no-shows swept. */
+    CHECK_EQ(jint(jobj(r, "visit"), "checkin_before_ms"), 3600000);
+    CHECK_EQ(jint(jobj(r, "visit"), "checkin_late_ms"), 1800000);
+    CHECK(json_is_true(jobj(jobj(r, "visit"), "noshow_sweep")));
     json_decref(o);
     CHECK_EQ(ctl(&o, cluster(), "rules", "get", "pumch", "--department",
                  "ophthalmology", NULL),
@@ -1244,15 +1264,8 @@ static void test_patient_commands(void)
     json_decref(o);
 
     /* Two normal pools on one day: the second is over the day's quota. */
-    char *days = daysJson(3, 1);
-    char *tpl = tplJson(h, "derm", "", "normal", days, 5);
-    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t.json", tpl), NULL), 0);
-    json_decref(o);
-    free(tpl);
-    free(days);
     char pool0[80], pool1[80];
-    snprintf(pool0, sizeof pool0, "%s/derm/normal/%s/0800", h, bjYmd(3));
-    snprintf(pool1, sizeof pool1, "%s/derm/normal/%s/0830", h, bjYmd(3));
+    dermDay3(h, 5, pool0, pool1);
     CHECK_EQ(ctl(&o, cl, "hold", pool0, p, "--channel", "app", NULL), 1);
     CHECK_STR(jerr(o, NULL), "NOT_BOUND");
     json_decref(o);
@@ -1411,15 +1424,9 @@ static void test_waitlist_commands(void)
     snprintf(q, sizeof q, "%s", uniq("patient"));
     setRules(h);
     /* Capacity 1: no share, the remainder for the window only. */
-    char *days = daysJson(3, 1);
-    char *tpl = tplJson(h, "derm", "", "normal", days, 1);
+    char pool[80], pool0830[80];
+    dermDay3(h, 1, pool, pool0830);
     json_t *o;
-    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t.json", tpl), NULL), 0);
-    json_decref(o);
-    free(tpl);
-    free(days);
-    char pool[80];
-    snprintf(pool, sizeof pool, "%s/derm/normal/%s/0800", h, bjYmd(3));
 
     CHECK_EQ(
         ctl(&o, cl, "waitlist", "join", pool, q, "--channel", "window", NULL),
@@ -1565,17 +1572,9 @@ static void test_visit_commands(void)
     snprintf(p, sizeof p, "%s", uniq("patient"));
     snprintf(q, sizeof q, "%s", uniq("patient"));
     setRules(h);
-    /* Two derm clinics of day +3 (08:00 and 08:30). */
-    char *days = daysJson(3, 1);
-    char *tpl = tplJson(h, "derm", "", "normal", days, 4);
-    json_t *o;
-    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t.json", tpl), NULL), 0);
-    json_decref(o);
-    free(tpl);
-    free(days);
     char a[80], b[80], hold[32], old[32], moved[32];
-    snprintf(a, sizeof a, "%s/derm/normal/%s/0800", h, bjYmd(3));
-    snprintf(b, sizeof b, "%s/derm/normal/%s/0830", h, bjYmd(3));
+    dermDay3(h, 4, a, b);
+    json_t *o;
     CHECK_EQ(ctl(&o, cl, "hold", a, p, "--channel", "window", NULL), 0);
     idArg(hold, o, "hold");
     json_decref(o);

@@ -35,7 +35,8 @@ $(foreach t,$(LEDGER_TESTS),$(eval $(call ledger_test_rules,$(t))))
 # every rule on, against the same holds without them).
 $(B)/rel/bin/bench_ledger: $(B)/rel/node/ledger/bench/bench_ledger.o \
                            $(B)/rel/node/ledger/bench/bench_sched.o \
-                           $(B)/rel/node/ledger/bench/bench_patients.o $(CORE_REL)
+                           $(B)/rel/node/ledger/bench/bench_patients.o \
+                           $(B)/rel/node/ledger/bench/bench_visit.o $(CORE_REL)
 	$(call link,$(REL_CFLAGS),$(LIBS))
 
 # Fuzzers of the ledger's inputs: whole Raft entries, snapshots.
