@@ -1075,7 +1075,8 @@ static const char *errorsOf(int route)
                    "already: a stop is for good). A stopped pool refuses "
                    "holds, waitlist joins, closes and confirms with 409 "
                    "POOL_STOPPED; a cancel of its booking is a refund "
-                   "(refunded, no deadline, no penalty). The stop is in "
+                   "(refunded, no deadline, no penalty; not of a no-show: "
+                   "409 NO_SHOW). The stop is in "
                    "GET /v1/staff-log (op pool_stop, with the pool). 504 "
                    "OUTCOME_UNKNOWN names the pool to read (state).";
         case GW_R_POOL_CLAIMS:
@@ -1085,8 +1086,9 @@ static const char *errorsOf(int route)
             return "Refusals, in the ledger's order: 404 UNKNOWN_BOOKING; "
                    "403 NOT_OWNER (another channel's booking without the "
                    "patient's account); 409 ALREADY_CANCELLED (cancelled "
-                   "or moved); 409 NOT_STOPPED (the booking's clinic is not "
-                   "stopped); 404 UNKNOWN_POOL (the target); 422 "
+                   "or moved); 409 NO_SHOW (a no-show is final); 409 "
+                   "NOT_STOPPED (the booking's clinic is not stopped); 404 "
+                   "UNKNOWN_POOL (the target); 422 "
                    "MOVE_MISMATCH (the target is not another scheduled pool "
                    "of the same hospital, department and kind: no later "
                    "moment helps); 409 POOL_STOPPED, POOL_CLOSED, "

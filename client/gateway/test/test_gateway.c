@@ -4015,6 +4015,20 @@ static void test_visit_noshow(void)
     CHECK_STR(jstr(json_array_get(vs, 0), "kind"), "no_show");
     CHECK_STR(jstr(json_array_get(vs, 0), "hospital"), h);
     json_decref(pi);
+    /* A no-show is final: a later stop neither refunds nor moves it; the
+     * checked-in booking is refunded. */
+    char sp[128], mn[64], xk[64];
+    snprintf(sp, sizeof sp, "/v1/pools/%s/stop", pool);
+    expect("POST", sp, TOK_ADMIN, "{\"operator\":\"ops\",\"reason\":\"ill\"}",
+           200, NULL);
+    expect("POST", xn, TOK_APP, NULL, 409, "NO_SHOW");
+    snprintf(mn, sizeof mn, "/v1/bookings/%lld/move", kn);
+    expect("POST", mn, TOK_APP, "{\"pool\":\"any-pool\"}", 409, "NO_SHOW");
+    snprintf(xk, sizeof xk, "/v1/bookings/%lld/cancel", kk);
+    expect("POST", xk, TOK_114, NULL, 200, NULL);
+    c = claimJson("bookings", kk, TOK_114);
+    CHECK(json_is_true(json_object_get(c, "refunded")));
+    json_decref(c);
 }
 
 static const struct check_case cases[] = {
