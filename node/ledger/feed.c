@@ -87,8 +87,8 @@ void ledger__claim_event(struct ledger *l, uint32_t ci, uint8_t type,
                   p->place != NULL ? p->place->hospital : NONE, a, b);
 }
 
-void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type,
-                        uint64_t a, uint64_t b)
+void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type, uint64_t a,
+                        uint64_t b)
 {
     const struct pool *p = &l->pools[pi];
     ledger__event(l, type, pi, 0, NONE, NONE,
@@ -97,8 +97,7 @@ void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type,
 
 void ledger__events_evict(struct ledger *l)
 {
-    for (uint32_t n = 0; n < SLOT_EVENTS_EVICT_PER_CMD && l->ev_len > 0;
-         n++) {
+    for (uint32_t n = 0; n < SLOT_EVENTS_EVICT_PER_CMD && l->ev_len > 0; n++) {
         const struct event *e = &l->events[l->ev_head];
         if (e->time_ms + LEDGER_EVENTS_RETAIN_MS > l->time_ms) {
             break;
@@ -152,9 +151,9 @@ static void eventOut(const struct ledger *l, const struct event *e,
     }
 }
 
-void ledger_read_events(const struct ledger *l, uint64_t after,
-                        uint32_t limit, struct slot_event *out, uint32_t *n,
-                        uint64_t *first, uint64_t *last)
+void ledger_read_events(const struct ledger *l, uint64_t after, uint32_t limit,
+                        struct slot_event *out, uint32_t *n, uint64_t *first,
+                        uint64_t *last)
 {
     *last = l->ev_last;
     *first = l->ev_last - l->ev_len + 1;
@@ -163,7 +162,6 @@ void ledger_read_events(const struct ledger *l, uint64_t after,
      * found by arithmetic, not by a search. */
     uint64_t from = after + 1 > *first ? after + 1 : *first;
     for (uint64_t s = from; s <= l->ev_last && *n < limit; s++) {
-        eventOut(l, ledger__event_at(l, (uint32_t)(s - *first)),
-                 &out[(*n)++]);
+        eventOut(l, ledger__event_at(l, (uint32_t)(s - *first)), &out[(*n)++]);
     }
 }
