@@ -133,6 +133,7 @@ int gw_err_status(int code)
         case SLOT_NO_SHOW:
             return 409;
         case SLOT_HOLD_EXPIRED:
+        case SLOT_CURSOR_EXPIRED: /* the events after the cursor are gone */
             return 410;
         case SLOT_REQUEST_MISMATCH:
             return 422;

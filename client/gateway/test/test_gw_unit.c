@@ -1112,6 +1112,7 @@ static const struct {
     {"REQUEST_TOO_OLD", 500},
     {"REQUEST_MISMATCH", 422},
     {"LIMIT_REACHED", 503},
+    {"CURSOR_EXPIRED", 410},
     {"NOT_LEADER", 503},
     {"NO_LEADER", 503},
     {"BUSY", 503},
