@@ -332,6 +332,10 @@ static void defaults(struct gw_config *c)
         .hold_ttl_ms = 600000,
         .schedule_body_max_bytes = 65536,
         .pool_cache_size = 16384,
+        .events_max = 64,
+        .events_poll_ms = 250,
+        .events_heartbeat_ms = 15000,
+        .events_buffer_bytes = 262144,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -362,6 +366,10 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "hold_ttl_ms",
                                       "schedule_body_max_bytes",
                                       "pool_cache_size",
+                                      "events_max",
+                                      "events_poll_ms",
+                                      "events_heartbeat_ms",
+                                      "events_buffer_bytes",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -429,6 +437,10 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"hold_ttl_ms", &l->hold_ttl_ms, 1, 86400000},
         {"schedule_body_max_bytes", &l->schedule_body_max_bytes, 1024, 1048576},
         {"pool_cache_size", &l->pool_cache_size, 16, 16777216},
+        {"events_max", &l->events_max, 1, 65536},
+        {"events_poll_ms", &l->events_poll_ms, 10, 10000},
+        {"events_heartbeat_ms", &l->events_heartbeat_ms, 100, 600000},
+        {"events_buffer_bytes", &l->events_buffer_bytes, 4096, 16777216},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

@@ -64,6 +64,16 @@ struct gw_limits {
     uint32_t schedule_body_max_bytes;
     uint32_t pool_cache_size; /* pools whose kind (scheduled or not) the
                                * gateway remembers (16384) */
+    /* The event feed (gw_http_events.c): */
+    uint32_t events_max;          /* long polls waiting + SSE streams open
+                                   * at once; beyond: 503 OVERLOADED (64) */
+    uint32_t events_poll_ms;      /* a waiting subscriber reads the feed
+                                   * this often (250) */
+    uint32_t events_heartbeat_ms; /* an SSE comment after this long
+                                   * without a write (15000) */
+    uint32_t events_buffer_bytes; /* an SSE stream's bytes not yet taken
+                                   * by its socket; beyond: the stream
+                                   * ends with SLOW_SUBSCRIBER (262144) */
 };
 
 struct gw_client_opts {

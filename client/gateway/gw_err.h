@@ -28,7 +28,10 @@
     X(OPAQUE_KEY_NOT_ALLOWED, 209, 400,                                        \
       "this channel must name the patient by id_type and id_number")           \
     X(INVALID_ID_NUMBER, 210, 400,                                             \
-      "id_number does not follow the rule of its id_type")
+      "id_number does not follow the rule of its id_type")                     \
+    X(SLOW_SUBSCRIBER, 211, 503,                                               \
+      "the event stream's subscriber fell too far behind: reconnect with "     \
+      "Last-Event-ID")
 
 enum gw_err {
 #define GW_ERR_ENUM_(name, num, status, msg) GW_##name = (num),

@@ -996,6 +996,8 @@ static bool accountHeader(struct rctx *c, struct gw_call *call)
         case GW_R_BOOKING_MOVE:
         case GW_R_WAITLIST_JOIN:
         case GW_R_WAITLIST_LEAVE:
+        case GW_R_EVENTS: /* also the events of the account's patients */
+        case GW_R_EVENTS_STREAM:
             break;
         default:
             return true;
@@ -1044,6 +1046,11 @@ static bool query(struct rctx *c, struct gw_call *call)
         case GW_R_STAFF_LOG:
         case GW_R_POOL_CLAIMS: /* after: a claim id */
             ok = gw_parse_log_query(qs, n, &call->a, &f);
+            break;
+        case GW_R_EVENTS:
+        case GW_R_EVENTS_STREAM:
+            ok = gw_parse_events_query(qs, n, c->route == GW_R_EVENTS_STREAM,
+                                       &call->a, &f);
             break;
         case GW_R_RULES_SET:
             if (n > 0) {
@@ -1203,6 +1210,10 @@ static void submitFirst(struct gw_call *call)
         case GW_R_BOOKING_MOVE:
         case GW_R_BOOKING_CHECKIN:
             gw__visit_submit(call);
+            return;
+        case GW_R_EVENTS:
+        case GW_R_EVENTS_STREAM:
+            gw__events_submit(call);
             return;
         default:
             rc = GW_INTERNAL;
@@ -1493,7 +1504,10 @@ static void stopTimerClosed(uv_handle_t *h)
 static void stopPoll(uv_timer_t *t)
 {
     struct gw *g = t->data;
-    if (g->inflight > 0 && uv_now(g->loop) < g->stop_deadline_ms) {
+    /* Long polls answer and streams end within events_poll_ms of
+     * stopping (each looks at g->stopping on its timer). */
+    if ((g->inflight > 0 || g->ev_active > 0) &&
+        uv_now(g->loop) < g->stop_deadline_ms) {
         return;
     }
     uv_timer_stop(t);

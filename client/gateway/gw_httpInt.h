@@ -57,6 +57,7 @@ struct gw {
     struct gw_limiter limiter;
     struct gw_pcache pools; /* which pools are scheduled (hold ttl) */
     uint32_t inflight;      /* calls alive */
+    uint32_t ev_active;     /* long polls and SSE streams alive */
     uint32_t conns;         /* connections open */
     struct gw_call *free_calls;
     char *openapi;
@@ -129,5 +130,13 @@ void gw__patient_done(struct gw_call *call, const struct slotc_req *sr);
 void gw__visit_submit(struct gw_call *call);
 /* Its completion: answers and frees the call. */
 void gw__visit_done(struct gw_call *call, const struct slotc_req *sr);
+
+/* ---- gw_http_events.c --------------------------------------------------- */
+
+/* Serves GW_R_EVENTS (a long poll) or GW_R_EVENTS_STREAM (Server-Sent
+ * Events) from its parsed query (a.query.after_version, limit, wait_ms)
+ * and X-Account (a.account): answers 503 OVERLOADED beyond
+ * limits.events_max. Takes the call over: it answers and frees it. */
+void gw__events_submit(struct gw_call *call);
 
 #endif /* GW_HTTP_INT_H */

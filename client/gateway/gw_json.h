@@ -105,7 +105,8 @@ struct gw_query {
     char after[SLOTC_POOL_ID_MAX + 1];
     struct slotc_query q;   /* GET /v1/pools */
     uint64_t after_version; /* GET .../rules/log */
-    uint32_t limit;         /* GET .../rules/log */
+    uint32_t limit;         /* GET .../rules/log, /v1/events */
+    uint32_t wait_ms;       /* GET /v1/events: the long poll's wait */
     bool stale;             /* GET /v1/pools?stale=1 */
     bool dry_run;           /* POST /v1/schedules?dry_run=1 */
 };

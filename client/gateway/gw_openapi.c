@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gw_err.h"
+#include "gw_events.h"
 #include "gw_ident.h"
 #include "gw_json.h"
 #include "gw_route.h"
@@ -684,6 +685,65 @@ static void visitClaimProps(json_t *props)
                         described(boolSchema(), "its pool is stopped"));
 }
 
+/* The event feed's page (protocol 4). */
+static void eventSchemas(json_t *s)
+{
+    json_t *types = json_array();
+    for (int t = 1; t <= SLOT_EV_MAX; t++) {
+        json_array_append_new(types, json_string(slot_event_name(t)));
+    }
+    json_t *e = object(false);
+    prop(e, "seq", true,
+         described(intSchema(1, INT64_MAX),
+                   "1, 2, ... in apply order over the ledger's life, never "
+                   "reused: the cursor"));
+    prop(e, "index", true,
+         described(intSchema(0, INT64_MAX), "the Raft entry that made it"));
+    prop(e, "time_ms", true,
+         described(intSchema(0, (long long)SLOT_TIME_MAX_MS), "ledger time"));
+    prop(e, "type", true,
+         json_pack("{s:s,s:o}", "type", "string", "enum", types));
+    prop(e, "pool", true, described(stringSchema(), "\"\": none"));
+    prop(e, "claim", true,
+         described(intSchema(0, 1LL << 53), "the hold / booking; 0: none"));
+    prop(e, "patient", true,
+         described(stringSchema(),
+                   "\"\": none, or a pool event of a claim the token does not "
+                   "own"));
+    prop(e, "channel", true, stringSchema());
+    prop(e, "account", true,
+         described(stringSchema(),
+                   "the patient's account at the event (\"ac:...\"); \"\" "
+                   "as patient"));
+    prop(e, "hospital", true,
+         described(stringSchema(), "\"\": a free-standing pool's"));
+    prop(e, "a", true,
+         described(intSchema(0, INT64_MAX),
+                   "held / offered: deadline_ms; booked, checked_in: "
+                   "visit_no; cancelled: refunded; moved: the new booking; "
+                   "pool_stopped: bookings affected; rules_changed: the "
+                   "version; violation: kind; wait_joined: position"));
+    prop(e, "b", true,
+         described(intSchema(0, INT64_MAX),
+                   "booked: paid; pool_stopped: holds affected; violation: "
+                   "blacklisted until"));
+    json_object_set_new(s, "Event", e);
+    json_t *pg = object(false);
+    prop(pg, "events", true,
+         described(arrayOf(ref("Event"), 0, SLOT_LIST_MAX, false),
+                   "the events after the cursor this token may see, oldest "
+                   "first"));
+    prop(pg, "first", true,
+         described(intSchema(0, INT64_MAX), "the oldest seq the feed holds"));
+    prop(pg, "last", true,
+         described(intSchema(0, INT64_MAX), "the newest seq (0: none yet)"));
+    prop(pg, "next_after", true,
+         described(intSchema(0, INT64_MAX),
+                   "the last seq examined (shown or filtered out): pass it "
+                   "as after"));
+    json_object_set_new(s, "EventsPage", pg);
+}
+
 /* The visit day's bodies and replies (protocol 4). */
 static void visitSchemas(json_t *s)
 {
@@ -966,6 +1026,7 @@ static json_t *schemas(void)
                    "definition (at most 1000)"));
     schedSchemas(s);
     visitSchemas(s);
+    eventSchemas(s);
     return s;
 }
 
@@ -1060,6 +1121,9 @@ static struct bodyinfo bodyOf(int route)
         case GW_R_BOOKING_CHECKIN:
             return (struct bodyinfo){"Checkin", "CheckedIn",
                                      "404 409 413 422 504"};
+        case GW_R_EVENTS:
+        case GW_R_EVENTS_STREAM:
+            return (struct bodyinfo){NULL, "EventsPage", "410"};
         default:
             return (struct bodyinfo){NULL, NULL, ""};
     }
@@ -1106,6 +1170,34 @@ static const char *errorsOf(int route)
                    "window: later it opens), CHECKIN_CLOSED (after it). "
                    "504 OUTCOME_UNKNOWN names the booking to read "
                    "(attendance).";
+        case GW_R_EVENTS:
+            return "Who sees what: the admin token every event; a channel "
+                   "token the pool events (pool_created, pool_updated, "
+                   "pool_closed, pool_stopped, flowed_back, slot_freed, "
+                   "rules_changed; the patient and account blanked unless "
+                   "its own), the claim and waitlist events its channel "
+                   "made, and with X-Account the events of that account's "
+                   "patients (the staff events violation, unblocked, "
+                   "exception, account_bound, account_unbound included); "
+                   "config_changed the admin token only. With wait_ms and "
+                   "nothing shown after the cursor, the answer waits for "
+                   "the first event shown, at most wait_ms. Refusals: 410 "
+                   "CURSOR_EXPIRED (the feed dropped events after the "
+                   "cursor; first names the oldest held: read on from "
+                   "first - 1); 503 OVERLOADED beyond the gateway's "
+                   "limits.events_max long polls and streams.";
+        case GW_R_EVENTS_STREAM:
+            return "text/event-stream: per event \"id: SEQ\", \"event: "
+                   "TYPE\", \"data: \" the Event's JSON; a comment line "
+                   "(\": heartbeat\") after limits.events_heartbeat_ms "
+                   "without one. Starts after Last-Event-ID if given, else "
+                   "after=; the same events as GET /v1/events. Ends with "
+                   "\"event: error\" (data: an error, code CURSOR_EXPIRED "
+                   "with first, SLOW_SUBSCRIBER with last_event_id when its "
+                   "socket took too little of it for limits."
+                   "events_buffer_bytes, SHUTDOWN): reconnect with "
+                   "Last-Event-ID. Before the stream starts: 410 "
+                   "CURSOR_EXPIRED, 503 OVERLOADED as JSON.";
         default:
             return NULL;
     }
@@ -1219,6 +1311,25 @@ static void queryParams(int route, json_t *params)
                        intSchema(0, INT64_MAX));
             queryParam(params, "limit", false, "claims per page", limitParam());
             break;
+        case GW_R_EVENTS:
+        case GW_R_EVENTS_STREAM:
+            queryParam(params, "after", false,
+                       route == GW_R_EVENTS
+                           ? "events with a seq above this (default 0: from "
+                             "the oldest held); next_after of the previous "
+                             "page"
+                           : "events with a seq above this (Last-Event-ID "
+                             "wins)",
+                       intSchema(0, INT64_MAX));
+            queryParam(params, "limit", false,
+                       "events examined per read (shown or not)", limitParam());
+            if (route == GW_R_EVENTS) {
+                queryParam(params, "wait_ms", false,
+                           "wait up to this long for an event to show "
+                           "(default 0: answer at once)",
+                           intSchema(0, GW_EV_WAIT_MAX_MS));
+            }
+            break;
         case GW_R_RULES_LOG:
             queryParam(params, "after", false,
                        "changes with a version above this (default 0)",
@@ -1258,6 +1369,8 @@ static json_t *operation(const struct gw_route *rt)
         case GW_R_BOOKING_MOVE:
         case GW_R_WAITLIST_JOIN:
         case GW_R_WAITLIST_LEAVE:
+        case GW_R_EVENTS:
+        case GW_R_EVENTS_STREAM:
             json_array_append_new(
                 params,
                 json_pack(
@@ -1275,6 +1388,16 @@ static json_t *operation(const struct gw_route *rt)
             break;
         default:
             break;
+    }
+    if (rt->id == GW_R_EVENTS_STREAM) {
+        json_array_append_new(
+            params,
+            json_pack("{s:s,s:s,s:b,s:s,s:o}", "name", "Last-Event-ID", "in",
+                      "header", "required", 0, "description",
+                      "the id of the last event received (a browser's "
+                      "EventSource sends it when it reconnects): the stream "
+                      "starts after it, whatever after= says",
+                      "schema", intSchema(0, INT64_MAX)));
     }
     if (mutating) {
         json_array_append_new(
@@ -1309,6 +1432,13 @@ static json_t *operation(const struct gw_route *rt)
                                       "Prometheus text format", "content",
                                       "text/plain; version=0.0.4", "schema",
                                       "type", "string"));
+    } else if (rt->id == GW_R_EVENTS_STREAM) {
+        json_object_set_new(
+            responses, st,
+            json_pack("{s:s,s:{s:{s:{s:s}}}}", "description",
+                      "Server-Sent Events: each event's data is an Event",
+                      "content", "text/event-stream", "schema", "type",
+                      "string"));
     } else if (rt->id == GW_R_OPENAPI) {
         json_object_set_new(responses, st,
                             json_pack("{s:s,s:{s:{s:{s:s}}}}", "description",

@@ -117,6 +117,13 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
      "checkin_booking", GW_ACCESS_ANY, 200, 1,
      "Check a booking's patient in for the visit, within the hospital's "
      "check-in window"},
+    {GW_R_EVENTS, "GET", "/v1/events", "get_events", GW_ACCESS_ANY, 200, 0,
+     "The ledger's events after a cursor that the token may see (long poll: "
+     "wait_ms for the first one)"},
+    {GW_R_EVENTS_STREAM, "GET", "/v1/events/stream", "stream_events",
+     GW_ACCESS_ANY, 200, 0,
+     "The same events as Server-Sent Events (text/event-stream), resumable "
+     "by Last-Event-ID"},
 };
 
 static int hexVal(char c)

@@ -54,6 +54,9 @@ enum gw_route_id {
     GW_R_POOL_CLAIMS,
     GW_R_BOOKING_MOVE,
     GW_R_BOOKING_CHECKIN,
+    /* the event feed (protocol 4): long poll and Server-Sent Events */
+    GW_R_EVENTS,
+    GW_R_EVENTS_STREAM,
     GW_R_COUNT
 };
 

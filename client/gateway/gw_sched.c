@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gw_events.h"
 #include "gw_jsonInt.h"
 #include "gw_route.h"
 #include "slot_time.h"
@@ -1113,6 +1114,26 @@ bool gw_parse_log_query(const char *qs, size_t len, struct gw_args *a,
               qnum(&p, "after", 0, UINT64_MAX, &a->query.after_version, f) &&
               qnum(&p, "limit", 1, SLOTC_LIST_MAX, &limit, f);
     a->query.limit = (uint32_t)limit;
+    return ok;
+}
+
+bool gw_parse_events_query(const char *qs, size_t len, bool stream,
+                           struct gw_args *a, struct gw_fail *f)
+{
+    static const char *const poll[] = {"after", "limit", "wait_ms", NULL};
+    static const char *const strm[] = {"after", "limit", NULL};
+    struct qparams p;
+    uint64_t limit = GW_LIST_LIMIT_DEFAULT, wait = 0;
+    a->query.after_version = 0;
+    /* A seq fits the protocol's integers and JSON's doubles both ways up
+     * to 2^53; 2^63 keeps far from any overflow of after + 1. */
+    bool ok =
+        splitQuery(qs, len, stream ? strm : poll, &p, f) &&
+        qnum(&p, "after", 0, UINT64_C(1) << 63, &a->query.after_version, f) &&
+        qnum(&p, "limit", 1, SLOTC_LIST_MAX, &limit, f) &&
+        (stream || qnum(&p, "wait_ms", 0, GW_EV_WAIT_MAX_MS, &wait, f));
+    a->query.limit = (uint32_t)limit;
+    a->query.wait_ms = (uint32_t)wait;
     return ok;
 }
 

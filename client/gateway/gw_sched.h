@@ -112,11 +112,17 @@ bool gw_parse_template(const char *body, size_t len,
  *          100), stale -> a->query (q ready for slotc_read_query)
  *   rules: department -> a->query.department
  *   log:   after (a version, 0..2^64-1), limit -> a->query
- *   import: dry_run -> a->query.dry_run */
+ *   import: dry_run -> a->query.dry_run
+ *   events: after (a seq, 0..2^63), limit (1..1000, default 100) and,
+ *           for the long poll (not stream), wait_ms (0..GW_EV_WAIT_MAX_MS
+ *           of gw_events.h, default 0) -> a->query.after_version, limit,
+ *           wait_ms */
 bool gw_parse_pools_query(const char *qs, size_t len, struct gw_args *a,
                           struct gw_fail *f);
 bool gw_parse_rules_query(const char *qs, size_t len, struct gw_args *a,
                           struct gw_fail *f);
+bool gw_parse_events_query(const char *qs, size_t len, bool stream,
+                           struct gw_args *a, struct gw_fail *f);
 bool gw_parse_log_query(const char *qs, size_t len, struct gw_args *a,
                         struct gw_fail *f);
 bool gw_parse_import_query(const char *qs, size_t len, struct gw_args *a,

@@ -12,6 +12,7 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_sched.c client/gateway/gw_pcache.c \
           client/gateway/gw_http.c client/gateway/gw_http_sched.c \
           client/gateway/gw_http_patient.c client/gateway/gw_http_visit.c \
+          client/gateway/gw_http_events.c client/gateway/gw_events.c \
           client/gateway/gw_ident.c client/slotctl_sched.c
 # libcrypto (OpenSSL): gw_ident's HMAC-SHA256.
 GW_LIBS := -lh2o -luv -ljansson -lcrypto $(LIBS)
@@ -107,6 +108,7 @@ bench-healthz: deps
 # arguments and header values (in buffers without a terminator) against
 # the protocol's validators, and the configuration file (gw_config_parse).
 GW_FUZZ_SRC := client/gateway/gw_sched.c client/gateway/gw_json.c \
+               client/gateway/gw_events.c \
                client/gateway/gw_err.c client/gateway/gw_route.c \
                client/gateway/gw_ident.c client/gateway/gw_config.c \
                client/slotctl_sched.c

@@ -22,8 +22,11 @@
  *      %XX only, and decodes back to the input; gw_pct_decode of the raw
  *      bytes agrees with a reference decoder (length, bad escape, too long
  *      for a small buffer).
- *   2  a query string through the four query parsers: what they accept is
- *      within the protocol's rules (names, pool id, limits, kind).
+ *   2  a query string through the query parsers: what they accept is
+ *      within the protocol's rules (names, pool id, limits, kind) and the
+ *      event feed's (after <= 2^63, limit, wait_ms <= 30000; a stream's
+ *      query is a long poll's without wait_ms); the same bytes as a
+ *      Last-Event-ID header against a reference parser.
  *   3  a body (the next byte chooses pool, confirm, template, empty, a
  *      PUT .../rules body, or the visit day's stop or move): what is
  *      accepted passes the protocol's validators (slot_valid.h; libslot's
@@ -54,6 +57,7 @@
 
 #include "gw_config.h"
 #include "gw_err.h"
+#include "gw_events.h"
 #include "gw_json.h"
 #include "gw_route.h"
 #include "gw_sched.h"
@@ -545,6 +549,41 @@ static void fuzzQuery(const uint8_t *d, size_t n)
     if (!gw_parse_import_query(s, n, &a, &f)) {
         refused(&f);
     }
+    gw_args_init(&a);
+    bool poll_ok = gw_parse_events_query(s, n, false, &a, &f);
+    uint64_t poll_after = a.query.after_version;
+    uint32_t poll_limit = a.query.limit;
+    if (poll_ok) {
+        assert(a.query.after_version <= (UINT64_C(1) << 63));
+        assert(a.query.limit >= 1 && a.query.limit <= SLOTC_LIST_MAX);
+        assert(a.query.wait_ms <= GW_EV_WAIT_MAX_MS);
+    } else {
+        refused(&f);
+    }
+    gw_args_init(&a);
+    if (gw_parse_events_query(s, n, true, &a, &f)) {
+        /* Whatever a stream accepts, a long poll accepts alike. */
+        assert(poll_ok && a.query.after_version == poll_after &&
+               a.query.limit == poll_limit);
+    } else {
+        refused(&f);
+    }
+    uint64_t seq = 0, ref = 0;
+    size_t i = 0, e = n;
+    while (i < e && s[i] == ' ') {
+        i++;
+    }
+    while (e > i && s[e - 1] == ' ') {
+        e--;
+    }
+    bool want = e > i && e - i <= 19;
+    for (size_t k = i; want && k < e; k++) {
+        want = s[k] >= '0' && s[k] <= '9';
+        ref = ref * 10 + (uint64_t)(s[k] - '0');
+    }
+    want = want && ref <= (UINT64_C(1) << 63);
+    assert(gw_parse_last_event_id(s, n, &seq) == want);
+    assert(!want || seq == ref);
     unexact(s, n);
 }
 

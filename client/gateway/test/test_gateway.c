@@ -4031,6 +4031,746 @@ static void test_visit_noshow(void)
     json_decref(c);
 }
 
+/* ---- the event feed (protocol 4) ----------------------------------------- */
+static bool gw_ev_claim_type(const char *t)
+{
+    static const char *const claim[] = {
+        "held",    "offered",     "booked",    "released",
+        "expired", "cancelled",   "moved",     "checked_in",
+        "no_show", "wait_joined", "wait_left", NULL};
+    for (int i = 0; claim[i] != NULL; i++) {
+        if (strcmp(t, claim[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* GET /v1/events through port (account: X-Account or NULL); the JSON
+ * page, NULL unless 200 (*status: the status). */
+static json_t *evGet(int port, const char *token, const char *account,
+                     const char *query, int *status)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/events%s", query);
+    struct tresp r;
+    int st = callOn(port, "GET", path, token, NULL, account, NULL, &r);
+    if (status != NULL) {
+        *status = st;
+    }
+    json_t *j = st == 200 ? json_incref(r.json) : NULL;
+    if (st == 200) {
+        /* The four members, always. */
+        CHECK(json_is_array(json_object_get(j, "events")));
+        CHECK(json_is_integer(json_object_get(j, "first")));
+        CHECK(json_is_integer(json_object_get(j, "last")));
+        CHECK(json_is_integer(json_object_get(j, "next_after")));
+    }
+    tresp_free(&r);
+    return j;
+}
+
+/* The newest seq of the feed (a cursor from which only what follows is
+ * read). */
+static long long evHead(void)
+{
+    int st = 0;
+    json_t *j = evGet(gw.port, TOK_ADMIN, NULL, "?limit=1", &st);
+    CHECK_EQ(st, 200);
+    long long last = jint(j, "last");
+    json_decref(j);
+    return last;
+}
+
+/* Every event after `after` up to the feed's head as the viewer sees
+ * them, page by page (limit per page), those of `pool` appended to out
+ * (a JSON array). Returns the final next_after. */
+static long long evCollect(int port, const char *token, const char *account,
+                           long long after, int limit, const char *pool,
+                           json_t *out)
+{
+    for (int pages = 0; pages < 10000; pages++) {
+        char q[96];
+        snprintf(q, sizeof q, "?after=%lld&limit=%d", after, limit);
+        int st = 0;
+        json_t *j = evGet(port, token, account, q, &st);
+        CHECK_EQ(st, 200);
+        json_t *evs = json_object_get(j, "events");
+        size_t i;
+        json_t *e;
+        long long prev = after;
+        json_array_foreach(evs, i, e)
+        {
+            /* Oldest first, each after the cursor. */
+            CHECK(jint(e, "seq") > prev);
+            prev = jint(e, "seq");
+            if (pool == NULL || strcmp(jstr(e, "pool"), pool) == 0) {
+                json_array_append(out, e);
+            }
+        }
+        long long next = jint(j, "next_after");
+        long long last = jint(j, "last");
+        CHECK(next >= after && next <= last);
+        json_decref(j);
+        if (next == after) {
+            return next; /* nothing after it */
+        }
+        after = next;
+    }
+    CHECK(0);
+    return after;
+}
+
+/* The events of out (each an object) as "type:claim" words, e.g.
+ * "pool_created:0 held:12 booked:12". */
+static const char *evWords(json_t *out)
+{
+    static char s[2048];
+    size_t n = 0, i;
+    json_t *e;
+    s[0] = '\0';
+    json_array_foreach(out, i, e)
+    {
+        n +=
+            (size_t)snprintf(s + n, sizeof s - n, "%s%s:%lld", i > 0 ? " " : "",
+                             jstr(e, "type"), jint(e, "claim"));
+        if (n >= sizeof s) {
+            break;
+        }
+    }
+    return s;
+}
+
+/* A hold and its confirm through the app, read back from the feed in
+ * order with every field; the query's refusals. */
+static void test_events_long_poll(void)
+{
+    char pool[64], body[160], pe[200];
+    snprintf(pool, sizeof pool, "%s", uniq("ev-lp"));
+    long long cur = evHead();
+    snprintf(body, sizeof body, "{\"pool\":\"%s\",\"capacity\":3}", pool);
+    createPool(body);
+    gw_pct_encode_t(pool, pe, sizeof pe);
+    long long h = hold(pe, "patient-ev-0001", TOK_APP, 60000);
+    CHECK(h > 0);
+    CHECK(confirm(h, TOK_APP) > 0);
+    json_t *out = json_array();
+    evCollect(gw.port, TOK_ADMIN, NULL, cur, 2, pool, out);
+    char want[256];
+    snprintf(want, sizeof want, "pool_created:0 held:%lld booked:%lld", h, h);
+    CHECK_STR(evWords(out), want);
+    json_t *held = json_array_get(out, 1), *booked = json_array_get(out, 2);
+    CHECK_EQ(json_object_size(held), 12);
+    CHECK_STR(jstr(held, "patient"), "patient-ev-0001");
+    CHECK_STR(jstr(held, "channel"), "app");
+    CHECK_STR(jstr(held, "account"), "");
+    CHECK_STR(jstr(held, "hospital"), "");
+    CHECK(jint(held, "a") > jint(held, "time_ms")); /* the deadline */
+    CHECK(jint(held, "index") > 0);
+    CHECK(jint(booked, "seq") > jint(held, "seq"));
+    CHECK(jint(booked, "index") > jint(held, "index"));
+    CHECK(jint(booked, "time_ms") >= jint(held, "time_ms"));
+    CHECK_EQ(jint(booked, "a"), 1); /* visit 1 */
+    CHECK_EQ(jint(booked, "b"), 1); /* paid */
+    json_decref(out);
+
+    /* Refusals of the query, before the cluster. */
+    expect("GET", "/v1/events?wait_ms=30001", TOK_APP, NULL, 400,
+           "INVALID_ARGUMENT");
+    expect("GET", "/v1/events?limit=0", TOK_APP, NULL, 400, "INVALID_ARGUMENT");
+    expect("GET", "/v1/events?limit=1001", TOK_APP, NULL, 400,
+           "INVALID_ARGUMENT");
+    expect("GET", "/v1/events?after=x", TOK_APP, NULL, 400, "INVALID_ARGUMENT");
+    expect("GET", "/v1/events?since=1", TOK_APP, NULL, 400, "MALFORMED");
+    expect("GET", "/v1/events?after=1&after=2", TOK_APP, NULL, 400,
+           "MALFORMED");
+    expect("GET", "/v1/events", NULL, NULL, 401, "UNAUTHORIZED");
+    expect("POST", "/v1/events", TOK_APP, NULL, 405, "METHOD_NOT_ALLOWED");
+    struct tresp r;
+    CHECK_EQ(
+        callOn(gw.port, "GET", "/v1/events", TOK_APP, NULL, "a b", NULL, &r),
+        400);
+    tresp_free(&r);
+
+    /* Nothing newer: the wait runs out, an empty page, the cursor kept. */
+    long long head = evHead();
+    char q[96];
+    snprintf(q, sizeof q, "?after=%lld&wait_ms=700", head + 1000000);
+    long long t0 = tclock_mono_ms();
+    int st = 0;
+    json_t *j = evGet(gw.port, TOK_APP, NULL, q, &st);
+    long long took = tclock_mono_ms() - t0;
+    CHECK_EQ(st, 200);
+    CHECK(took >= 650 && took < WAIT_MS);
+    CHECK_EQ(json_array_size(json_object_get(j, "events")), 0);
+    CHECK_EQ(jint(j, "next_after"), head + 1000000);
+    json_decref(j);
+}
+
+/* Sends a GET and returns the connection without reading the answer. */
+static int sendGet(struct tconn *c, int port, const char *path,
+                   const char *token, const char *extra)
+{
+    if (tconn_open(c, port) != 0) {
+        return -1;
+    }
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                     "%s\r\n%s\r\n",
+                     path, token, extra != NULL ? extra : "");
+    return write(c->fd, req, (size_t)n) == n ? 0 : -1;
+}
+
+/* A long poll waiting on an empty feed answers as soon as an event it
+ * may see arrives; events it may not see do not end the wait. (Other
+ * tests' events the app may see, a hold of theirs expiring, can end a
+ * wait first: then the poll goes on from next_after, as a client's
+ * would.) */
+static void test_events_wait(void)
+{
+    char pool[64], body[160], pe[200], path[128];
+    snprintf(pool, sizeof pool, "%s", uniq("ev-w"));
+    snprintf(body, sizeof body, "{\"pool\":\"%s\",\"capacity\":3}", pool);
+    createPool(body);
+    gw_pct_encode_t(pool, pe, sizeof pe);
+    long long cur = evHead();
+    struct tconn c;
+    snprintf(path, sizeof path, "/v1/events?after=%lld&wait_ms=20000", cur);
+    CHECK_EQ(sendGet(&c, gw.port, path, TOK_APP, NULL), 0);
+    tclock_sleep_ms(600);
+    /* Another channel's hold: not the app's, the poll keeps waiting. */
+    long long h114 = hold(pe, "patient-ew-0002", TOK_114, 60000);
+    CHECK(h114 > 0);
+    tclock_sleep_ms(600);
+    long long h = 0, t1 = 0;
+    for (int round = 0; round < 100; round++) {
+        struct pollfd pfd = {c.fd, POLLIN, 0};
+        if (h == 0 && poll(&pfd, 1, 0) == 0) {
+            h = hold(pe, "patient-ew-0001", TOK_APP, 60000);
+            CHECK(h > 0);
+            t1 = tclock_mono_ms();
+        }
+        struct tresp r;
+        CHECK_EQ(tread(&c, &r), 200);
+        long long now = tclock_mono_ms();
+        json_t *evs = json_object_get(r.json, "events");
+        /* Long before the 20 s: never an empty page. */
+        CHECK(json_array_size(evs) > 0);
+        size_t i;
+        json_t *e;
+        bool mine = false;
+        json_array_foreach(evs, i, e)
+        {
+            CHECK(!(strcmp(jstr(e, "pool"), pool) == 0 &&
+                    jint(e, "claim") == h114));
+            if (strcmp(jstr(e, "pool"), pool) == 0) {
+                CHECK_STR(jstr(e, "type"), "held");
+                CHECK_EQ(jint(e, "claim"), h);
+                CHECK_STR(jstr(e, "channel"), "app");
+                mine = true;
+            }
+        }
+        long long next = jint(r.json, "next_after");
+        tresp_free(&r);
+        tconn_close(&c);
+        if (mine) {
+            /* Answered by the app's hold at once (bounded). */
+            CHECK(h > 0 && now - t1 < 10000);
+            return;
+        }
+        snprintf(path, sizeof path, "/v1/events?after=%lld&wait_ms=20000",
+                 next);
+        CHECK_EQ(sendGet(&c, gw.port, path, TOK_APP, NULL), 0);
+    }
+    CHECK(0);
+}
+
+/* Who sees what: a channel its own claims' events and the pools', not
+ * another channel's; with X-Account its account's patients' (their
+ * binding too); the admin token all. The same page examined gives every
+ * viewer the same next_after. */
+static void test_events_filter(void)
+{
+    char pool[64], body[160], pe[200], acc[64], path[160];
+    snprintf(pool, sizeof pool, "%s", uniq("ev-f"));
+    snprintf(acc, sizeof acc, "%s", uniq("acct-ev"));
+    long long cur = evHead();
+    snprintf(body, sizeof body, "{\"pool\":\"%s\",\"capacity\":5}", pool);
+    createPool(body);
+    gw_pct_encode_t(pool, pe, sizeof pe);
+    /* The window's patient is bound to the account. */
+    snprintf(path, sizeof path, "/v1/accounts/%s/patients", acc);
+    struct tresp r;
+    CHECK_EQ(
+        call1("POST", path, TOK_WIN, "{\"patient\":\"patient-ef-0002\"}", &r),
+        200);
+    tresp_free(&r);
+    long long ha = hold(pe, "patient-ef-0001", TOK_APP, 60000);
+    long long hw = hold(pe, "patient-ef-0002", TOK_WIN, 60000);
+    long long hb = hold(pe, "patient-ef-0003", TOK_114, 60000);
+    CHECK(ha > 0 && hw > 0 && hb > 0);
+    char want[256];
+
+    json_t *all = json_array();
+    long long end = evCollect(gw.port, TOK_ADMIN, NULL, cur, 1000, NULL, all);
+    json_t *adm = json_array();
+    size_t i;
+    json_t *e;
+    bool bound = false;
+    json_array_foreach(all, i, e)
+    {
+        if (strcmp(jstr(e, "pool"), pool) == 0) {
+            json_array_append(adm, e);
+        }
+        if (strcmp(jstr(e, "type"), "account_bound") == 0 &&
+            strcmp(jstr(e, "account"), acc) == 0) {
+            bound = true;
+            CHECK_STR(jstr(e, "patient"), "patient-ef-0002");
+        }
+    }
+    CHECK(bound);
+    snprintf(want, sizeof want, "pool_created:0 held:%lld held:%lld held:%lld",
+             ha, hw, hb);
+    CHECK_STR(evWords(adm), want);
+
+    json_t *app = json_array();
+    CHECK_EQ(evCollect(gw.port, TOK_APP, NULL, cur, 1000, pool, app), end);
+    snprintf(want, sizeof want, "pool_created:0 held:%lld", ha);
+    CHECK_STR(evWords(app), want);
+    json_t *win = json_array();
+    evCollect(gw.port, TOK_WIN, NULL, cur, 1000, pool, win);
+    snprintf(want, sizeof want, "pool_created:0 held:%lld", hw);
+    CHECK_STR(evWords(win), want);
+    /* The app with the account: its own and the account's patient's. */
+    json_t *appac = json_array();
+    CHECK_EQ(evCollect(gw.port, TOK_APP, acc, cur, 1000, NULL, appac), end);
+    json_t *mine = json_array();
+    bound = false;
+    json_array_foreach(appac, i, e)
+    {
+        if (strcmp(jstr(e, "pool"), pool) == 0) {
+            json_array_append(mine, e);
+        }
+        bound = bound || strcmp(jstr(e, "type"), "account_bound") == 0;
+        /* Never another channel's claim but the account's. */
+        if (gw_ev_claim_type(jstr(e, "type"))) {
+            CHECK(strcmp(jstr(e, "channel"), "app") == 0 ||
+                  strcmp(jstr(e, "account"), acc) == 0);
+        }
+    }
+    CHECK(bound);
+    snprintf(want, sizeof want, "pool_created:0 held:%lld held:%lld", ha, hw);
+    CHECK_STR(evWords(mine), want);
+    /* Page by page, with a small page, a channel reaches the same cursor
+     * as the admin token: filtering never holds it back or skips. */
+    json_t *small = json_array();
+    CHECK_EQ(evCollect(gw.port, TOK_114, NULL, cur, 1, pool, small), end);
+    snprintf(want, sizeof want, "pool_created:0 held:%lld", hb);
+    CHECK_STR(evWords(small), want);
+    json_decref(all);
+    json_decref(adm);
+    json_decref(app);
+    json_decref(win);
+    json_decref(appac);
+    json_decref(mine);
+    json_decref(small);
+}
+
+/* A Server-Sent Events subscriber (HTTP/1.0: the body runs until the
+ * gateway closes the connection). */
+struct sse {
+    int fd;
+    int status;
+    size_t len;
+    char head[4096];
+    char buf[1 << 17];
+};
+
+/* One block of the stream: an event (kind 'e': id, type, data), a
+ * comment ('c'), or the end ('x': closed or timed out). */
+struct ssev {
+    char kind;
+    long long id;
+    char type[40];
+    json_t *data;
+};
+
+static long long sseLeft(long long until)
+{
+    long long l = until - tclock_mono_ms();
+    return l > 0 ? l : 0;
+}
+
+static int sseFill(struct sse *s, long long until)
+{
+    struct pollfd p = {s->fd, POLLIN, 0};
+    if (s->len + 1 >= sizeof s->buf || poll(&p, 1, (int)sseLeft(until)) <= 0) {
+        return -1;
+    }
+    ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - 1 - s->len);
+    if (n <= 0) {
+        return -1;
+    }
+    s->len += (size_t)n;
+    s->buf[s->len] = '\0';
+    return 0;
+}
+
+/* Opens GET /v1/events/stream?query with a token, X-Account (NULL none)
+ * and Last-Event-ID (< 0: none); reads the head. Returns the status (the
+ * body of a refusal stays in buf, whole). */
+static int sseOpen(struct sse *s, int port, const char *token,
+                   const char *account, const char *query, long long last_id)
+{
+    memset(s, 0, sizeof *s);
+    struct tconn c;
+    if (tconn_open(&c, port) != 0) {
+        return 0;
+    }
+    s->fd = c.fd;
+    char req[1024];
+    int n =
+        snprintf(req, sizeof req,
+                 "GET /v1/events/stream%s HTTP/1.0\r\nHost: t\r\n"
+                 "Authorization: Bearer %s\r\nAccept: text/event-stream\r\n",
+                 query, token);
+    if (account != NULL) {
+        n += snprintf(req + n, sizeof req - (size_t)n, "X-Account: %s\r\n",
+                      account);
+    }
+    if (last_id >= 0) {
+        n += snprintf(req + n, sizeof req - (size_t)n,
+                      "Last-Event-ID: %lld\r\n", last_id);
+    }
+    n += snprintf(req + n, sizeof req - (size_t)n, "\r\n");
+    if (write(s->fd, req, (size_t)n) != n) {
+        return 0;
+    }
+    long long until = tclock_mono_ms() + WAIT_MS;
+    char *end;
+    while ((end = strstr(s->buf, "\r\n\r\n")) == NULL) {
+        if (sseFill(s, until) != 0) {
+            return 0;
+        }
+    }
+    size_t hl = (size_t)(end - s->buf) + 4;
+    snprintf(s->head, sizeof s->head, "%.*s", (int)hl, s->buf);
+    memmove(s->buf, s->buf + hl, s->len - hl + 1);
+    s->len -= hl;
+    if (sscanf(s->head, "HTTP/1.%*d %d", &s->status) != 1) {
+        return 0;
+    }
+    if (s->status != 200) {
+        while (sseFill(s, until) == 0) {
+        }
+    }
+    return s->status;
+}
+
+static void sseClose(struct sse *s)
+{
+    if (s->fd >= 0) {
+        close(s->fd);
+    }
+    s->fd = -1;
+}
+
+/* The next event or comment within timeout_ms ('x' if none). */
+static struct ssev sseNext(struct sse *s, long long timeout_ms)
+{
+    long long until = tclock_mono_ms() + timeout_ms;
+    struct ssev ev = {'x', -1, "", NULL};
+    for (;;) {
+        char *end = strstr(s->buf, "\n\n");
+        if (end == NULL) {
+            if (sseFill(s, until) != 0) {
+                return ev;
+            }
+            continue;
+        }
+        *end = '\0';
+        bool comment = false, any = false;
+        for (char *line = s->buf; line != NULL && *line != '\0';) {
+            char *nl = strchr(line, '\n');
+            if (nl != NULL) {
+                *nl = '\0';
+            }
+            if (line[0] == ':') {
+                comment = true;
+            } else if (strncmp(line, "id: ", 4) == 0) {
+                ev.id = atoll(line + 4);
+            } else if (strncmp(line, "event: ", 7) == 0) {
+                snprintf(ev.type, sizeof ev.type, "%s", line + 7);
+            } else if (strncmp(line, "data: ", 6) == 0) {
+                json_error_t je;
+                ev.data = json_loads(line + 6, 0, &je);
+                CHECK(ev.data != NULL); /* one line of JSON */
+                any = true;
+            } else {
+                /* Only "retry:" else. */
+                CHECK(strncmp(line, "retry: ", 7) == 0);
+            }
+            line = nl != NULL ? nl + 1 : NULL;
+        }
+        size_t used = (size_t)(end - s->buf) + 2;
+        memmove(s->buf, s->buf + used, s->len - used + 1);
+        s->len -= used;
+        if (any) {
+            ev.kind = 'e';
+            return ev;
+        }
+        if (comment) {
+            ev.kind = 'c';
+            return ev;
+        }
+    }
+}
+
+/* The next event of `pool` (others, and comments, skipped); kind 'x' if
+ * none within the wait. An "error" event is returned whatever it
+ * names. */
+static struct ssev sseNextOf(struct sse *s, const char *pool)
+{
+    long long until = tclock_mono_ms() + WAIT_MS;
+    for (;;) {
+        struct ssev ev = sseNext(s, sseLeft(until));
+        if (ev.kind == 'x' ||
+            (ev.kind == 'e' && strcmp(ev.type, "error") == 0)) {
+            return ev;
+        }
+        if (ev.kind == 'e') {
+            /* Every event's id is its seq, its name its type. */
+            CHECK_EQ(ev.id, jint(ev.data, "seq"));
+            CHECK_STR(ev.type, jstr(ev.data, "type"));
+            if (strcmp(jstr(ev.data, "pool"), pool) == 0) {
+                return ev;
+            }
+        }
+        json_decref(ev.data);
+    }
+}
+
+/* A stream receives a channel's events in order; cut after two, it
+ * resumes from Last-Event-ID without a gap or a duplicate; heartbeats
+ * while idle; at most events_max subscribers; a stream open at SIGTERM
+ * ends with an error event and the gateway exits 0. */
+static void test_events_sse(void)
+{
+    struct tgw g2;
+    CHECK_EQ(gatewayStart(&g2, &cluster,
+                          "\"events_poll_ms\":50,\"events_heartbeat_ms\":300,"
+                          "\"events_max\":3"),
+             0);
+    char pool[64], body[160], pe[200], q[64];
+    snprintf(pool, sizeof pool, "%s", uniq("ev-sse"));
+    long long cur = evHead();
+    snprintf(q, sizeof q, "?after=%lld", cur);
+    static struct sse a, b, c, d;
+    CHECK_EQ(sseOpen(&a, g2.port, TOK_APP, NULL, q, -1), 200);
+    char v[64];
+    CHECK(strstr(a.head, "text/event-stream") != NULL);
+    (void)v;
+    snprintf(body, sizeof body, "{\"pool\":\"%s\",\"capacity\":5}", pool);
+    createPool(body);
+    gw_pct_encode_t(pool, pe, sizeof pe);
+    long long h1 = hold(pe, "patient-es-0001", TOK_APP, 60000);
+    long long hx = hold(pe, "patient-es-0009", TOK_114, 60000);
+    CHECK(h1 > 0 && hx > 0);
+    CHECK(confirm(h1, TOK_APP) > 0);
+    long long h2 = hold(pe, "patient-es-0002", TOK_APP, 60000);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/holds/%lld", h2);
+    expect("DELETE", path, TOK_APP, NULL, 200, NULL);
+
+    /* Two events, then the connection is cut. */
+    struct ssev e1 = sseNextOf(&a, pool), e2 = sseNextOf(&a, pool);
+    CHECK_EQ(e1.kind, 'e');
+    CHECK_EQ(e2.kind, 'e');
+    CHECK_STR(e1.type, "pool_created");
+    CHECK_STR(e2.type, "held");
+    CHECK_EQ(jint(e2.data, "claim"), h1);
+    CHECK(e2.id > e1.id);
+    sseClose(&a);
+    /* Resumed: Last-Event-ID wins over after=. */
+    CHECK_EQ(sseOpen(&b, g2.port, TOK_APP, NULL, q, e2.id), 200);
+    const char *want[] = {"booked", "held", "released"};
+    long long ids[3], claims[3] = {h1, h2, h2}, prev = e2.id;
+    for (int i = 0; i < 3; i++) {
+        struct ssev e = sseNextOf(&b, pool);
+        CHECK_EQ(e.kind, 'e');
+        CHECK_STR(e.type, want[i]);
+        CHECK_EQ(jint(e.data, "claim"), claims[i]);
+        CHECK_STR(jstr(e.data, "channel"), "app"); /* never the 114's */
+        CHECK(e.id > prev);
+        ids[i] = prev = e.id;
+        json_decref(e.data);
+    }
+    /* Exactly the app's events of the pool, as the long poll gives
+     * them: none lost at the cut, none twice. */
+    json_t *lp = json_array();
+    evCollect(gw.port, TOK_APP, NULL, cur, 1000, pool, lp);
+    CHECK_EQ(json_array_size(lp), 5);
+    CHECK_EQ(jint(json_array_get(lp, 0), "seq"), e1.id);
+    CHECK_EQ(jint(json_array_get(lp, 1), "seq"), e2.id);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(jint(json_array_get(lp, (size_t)i + 2), "seq"), ids[i]);
+    }
+    json_decref(lp);
+    json_decref(e1.data);
+    json_decref(e2.data);
+    /* Idle: a heartbeat comment within a bound. */
+    struct ssev hb = sseNext(&b, WAIT_MS);
+    while (hb.kind == 'e') {
+        json_decref(hb.data); /* another test's event: not the pool's */
+        hb = sseNext(&b, WAIT_MS);
+    }
+    CHECK_EQ(hb.kind, 'c');
+
+    /* events_max 3: b, c, d; the fourth subscriber (a stream or a long
+     * poll) is refused at once. */
+    CHECK_EQ(sseOpen(&c, g2.port, TOK_114, NULL, q, -1), 200);
+    CHECK_EQ(sseOpen(&d, g2.port, TOK_ADMIN, NULL, "", -1), 200);
+    struct sse e;
+    CHECK_EQ(sseOpen(&e, g2.port, TOK_WIN, NULL, "", -1), 503);
+    CHECK(strstr(e.buf, "\"OVERLOADED\"") != NULL);
+    sseClose(&e);
+    int st = 0;
+    json_t *j = evGet(g2.port, TOK_APP, NULL, "?wait_ms=100", &st);
+    CHECK_EQ(st, 503);
+    json_decref(j);
+    /* A subscriber that goes frees its place (h2o notices at a write:
+     * a heartbeat's, within a bound). */
+    sseClose(&d);
+    struct sse f;
+    long long until = tclock_mono_ms() + WAIT_MS;
+    int fs;
+    while ((fs = sseOpen(&f, g2.port, TOK_APP, NULL, "", -1)) == 503 &&
+           tclock_mono_ms() < until) {
+        sseClose(&f);
+        tclock_sleep_ms(100);
+    }
+    CHECK_EQ(fs, 200);
+    /* Bad requests: 400 whatever the load (three streams are open). */
+    struct tconn tc;
+    CHECK_EQ(sendGet(&tc, g2.port, "/v1/events/stream", TOK_APP,
+                     "Last-Event-ID: x1\r\n"),
+             0);
+    struct tresp r;
+    CHECK_EQ(tread(&tc, &r), 400);
+    CHECK_STR(tresp_code(&r), "INVALID_ARGUMENT");
+    tresp_free(&r);
+    tconn_close(&tc);
+    struct sse bad;
+    CHECK_EQ(sseOpen(&bad, g2.port, TOK_APP, NULL, "?wait_ms=1", -1), 400);
+    CHECK(strstr(bad.buf, "\"MALFORMED\"") != NULL);
+    sseClose(&bad);
+    sseClose(&f);
+
+    /* SIGTERM with streams open: each ends with an error event, and the
+     * gateway exits 0 within its bound. */
+    CHECK_EQ(gatewayStop(&g2), 0);
+    struct ssev last = sseNextOf(&c, "-");
+    CHECK_EQ(last.kind, 'e');
+    CHECK_STR(last.type, "error");
+    CHECK_STR(jstr(json_object_get(last.data, "error"), "code"), "SHUTDOWN");
+    json_decref(last.data);
+    sseClose(&b);
+    sseClose(&c);
+}
+
+/* The issue's scenario in small: a doctor stops a clinic with bookings
+ * through three channels; the staff refund each. Every channel's
+ * subscriber gets the stop and its own patients' refunds, and no other
+ * channel's. */
+static void test_events_stop_scenario(void)
+{
+    const char *h = uniq("hev");
+    long long today;
+    int off = patientHospital(h, "", &today);
+    char ps[64], q[64];
+    snprintf(ps, sizeof ps, "%s-stop", h);
+    schedPool(ps, h, today, off, 8, "", 0, "");
+    long long cur = evHead();
+    snprintf(q, sizeof q, "?after=%lld", cur);
+    static struct sse sa, s114, sw;
+    CHECK_EQ(sseOpen(&sa, gw.port, TOK_APP, NULL, q, -1), 200);
+    CHECK_EQ(sseOpen(&s114, gw.port, TOK_114, NULL, q, -1), 200);
+    CHECK_EQ(sseOpen(&sw, gw.port, TOK_WIN, NULL, q, -1), 200);
+    const char *toks[6] = {TOK_APP, TOK_114, TOK_WIN,
+                           TOK_APP, TOK_114, TOK_APP};
+    long long bk[6];
+    for (int i = 0; i < 6; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, "patient-st-%04d", i);
+        bk[i] = bookKey(ps, pat, toks[i]);
+    }
+    char sp[128];
+    snprintf(sp, sizeof sp, "/v1/pools/%s/stop", ps);
+    expect("POST", sp, TOK_ADMIN,
+           "{\"operator\":\"ops\",\"reason\":\"the doctor is ill\"}", 200,
+           NULL);
+    for (int i = 0; i < 6; i++) {
+        char xp[64];
+        snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", bk[i]);
+        expect("POST", xp, TOK_ADMIN, NULL, 200, NULL);
+    }
+    struct sse *subs[3] = {&sa, &s114, &sw};
+    const char *names[3] = {TOK_APP, TOK_114, TOK_WIN};
+    const char *chans[3] = {"app", "114", "window"};
+    for (int k = 0; k < 3; k++) {
+        /* Its bookings (held, booked each), the stop, its refunds, in
+         * the ledger's order. */
+        int want_books = 0, got_held = 0, got_booked = 0, got_cancel = 0;
+        bool stopped = false;
+        for (int i = 0; i < 6; i++) {
+            want_books += toks[i] == names[k];
+        }
+        long long prev = cur;
+        while (got_cancel < want_books) {
+            struct ssev e = sseNextOf(subs[k], ps);
+            CHECK_EQ(e.kind, 'e');
+            if (e.kind != 'e') {
+                break;
+            }
+            CHECK(e.id > prev);
+            prev = e.id;
+            const char *t = e.type;
+            if (strcmp(t, "pool_stopped") == 0) {
+                CHECK(!stopped && got_cancel == 0);
+                CHECK(got_booked == want_books);
+                CHECK_EQ(jint(e.data, "a"), 6); /* bookings affected */
+                stopped = true;
+            } else {
+                CHECK(gw_ev_claim_type(t));
+                CHECK_STR(jstr(e.data, "channel"), chans[k]);
+                long long claim = jint(e.data, "claim");
+                bool ours = false;
+                for (int i = 0; i < 6; i++) {
+                    ours = ours || (bk[i] == claim && toks[i] == names[k]);
+                }
+                CHECK(ours);
+                if (strcmp(t, "held") == 0) {
+                    got_held++;
+                } else if (strcmp(t, "booked") == 0) {
+                    got_booked++;
+                } else {
+                    CHECK_STR(t, "cancelled");
+                    CHECK(stopped);
+                    CHECK_EQ(jint(e.data, "a"), 1); /* refunded */
+                    got_cancel++;
+                }
+            }
+            json_decref(e.data);
+        }
+        CHECK(stopped);
+        CHECK_EQ(got_held, want_books);
+        CHECK_EQ(got_booked, want_books);
+        CHECK_EQ(got_cancel, want_books);
+        sseClose(subs[k]);
+    }
+}
+
 static const struct check_case cases[] = {
     {"patient_quota", test_patient_quota},
     {"patient_accounts", test_patient_accounts},
@@ -4040,6 +4780,11 @@ static const struct check_case cases[] = {
     {"visit_stop_move", test_visit_stop_move},
     {"visit_checkin", test_visit_checkin},
     {"visit_noshow", test_visit_noshow},
+    {"events_long_poll", test_events_long_poll},
+    {"events_wait", test_events_wait},
+    {"events_filter", test_events_filter},
+    {"events_sse", test_events_sse},
+    {"events_stop_scenario", test_events_stop_scenario},
     {"flow", test_flow},
     {"keepalive_location", test_keepalive_and_location},
     {"sold_out", test_sold_out},

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "gw_config.h"
 #include "gw_err.h"
+#include "gw_events.h"
 #include "gw_ident.h"
 #include "gw_json.h"
 #include "gw_limit.h"
@@ -53,6 +54,13 @@ static void test_routes(void)
     CHECK_EQ(match("POST", "/v1/holds/17/confirm", &m), GW_MATCH_OK);
     CHECK_EQ(match("POST", "/v1/bookings/17/cancel", &m), GW_MATCH_OK);
     CHECK_EQ(m.route, GW_R_BOOKING_CANCEL);
+    /* The event feed. */
+    CHECK_EQ(match("GET", "/v1/events?after=3&wait_ms=100", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_EVENTS);
+    CHECK_EQ(match("GET", "/v1/events/stream", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_EVENTS_STREAM);
+    CHECK_EQ(match("POST", "/v1/events", &m), GW_MATCH_BAD_METHOD);
+    CHECK_EQ(match("GET", "/v1/events/x", &m), GW_MATCH_NOT_FOUND);
     /* The visit day. */
     CHECK_EQ(match("POST", "/v1/pools/P%2F1/stop", &m), GW_MATCH_OK);
     CHECK_EQ(m.route, GW_R_POOL_STOP);
@@ -2586,6 +2594,241 @@ static void test_visit_json(void)
     checkBad(parseRulesFn, &r, bad, sizeof bad / sizeof bad[0]);
 }
 
+/* ---- the event feed ------------------------------------------------------ */
+
+static struct slotc_event mkEvent(uint64_t seq, int type, const char *channel,
+                                  const char *account)
+{
+    struct slotc_event e;
+    memset(&e, 0, sizeof e);
+    e.seq = seq;
+    e.index = 100 + seq;
+    e.time_ms = 1700000000000ull + seq;
+    e.type = type;
+    snprintf(e.pool, sizeof e.pool, "H/c/%llu", (unsigned long long)seq);
+    e.claim = seq * 10;
+    snprintf(e.patient, sizeof e.patient, "pat-%llu", (unsigned long long)seq);
+    snprintf(e.channel, sizeof e.channel, "%s", channel);
+    snprintf(e.account, sizeof e.account, "%s", account);
+    snprintf(e.hospital, sizeof e.hospital, "H");
+    e.a = 7;
+    e.b = 1;
+    return e;
+}
+
+/* Every type has a class, and each class its viewers. */
+static void test_event_filter(void)
+{
+    const struct gw_ev_viewer admin = {true, "admin", ""};
+    const struct gw_ev_viewer app = {false, "app", ""};
+    const struct gw_ev_viewer app_ac = {false, "app", "ac:1"};
+    const struct gw_ev_viewer win_ac = {false, "window", "ac:1"};
+    for (int t = 1; t <= SLOTC_EV_WAIT_LEFT; t++) {
+        CHECK(gw_ev_class(t) != GW_EV_CLASS_UNKNOWN);
+        CHECK(slotc_event_name(t) != NULL);
+    }
+    CHECK_EQ(gw_ev_class(0), GW_EV_CLASS_UNKNOWN);
+    CHECK_EQ(gw_ev_class(SLOTC_EV_WAIT_LEFT + 1), GW_EV_CLASS_UNKNOWN);
+    static const int claim[] = {
+        SLOTC_EV_HELD,        SLOTC_EV_OFFERED,    SLOTC_EV_BOOKED,
+        SLOTC_EV_RELEASED,    SLOTC_EV_EXPIRED,    SLOTC_EV_CANCELLED,
+        SLOTC_EV_MOVED,       SLOTC_EV_CHECKED_IN, SLOTC_EV_NO_SHOW,
+        SLOTC_EV_WAIT_JOINED, SLOTC_EV_WAIT_LEFT};
+    for (size_t i = 0; i < sizeof claim / sizeof claim[0]; i++) {
+        struct slotc_event e = mkEvent(1, claim[i], "app", "ac:1");
+        CHECK_EQ(gw_ev_class(claim[i]), GW_EV_CLASS_CLAIM);
+        CHECK_EQ(gw_ev_visible(&admin, &e), GW_EV_SHOWN);
+        CHECK_EQ(gw_ev_visible(&app, &e), GW_EV_SHOWN);
+        CHECK_EQ(gw_ev_visible(&win_ac, &e), GW_EV_SHOWN); /* its account */
+        struct slotc_event o = mkEvent(2, claim[i], "window", "ac:2");
+        CHECK_EQ(gw_ev_visible(&app, &o), GW_EV_HIDDEN);
+        CHECK_EQ(gw_ev_visible(&app_ac, &o), GW_EV_HIDDEN);
+        CHECK_EQ(gw_ev_visible(&admin, &o), GW_EV_SHOWN);
+        /* An event without an account is no one's by account. */
+        struct slotc_event n = mkEvent(3, claim[i], "window", "");
+        const struct gw_ev_viewer empty_ac = {false, "app", ""};
+        CHECK_EQ(gw_ev_visible(&empty_ac, &n), GW_EV_HIDDEN);
+    }
+    static const int pool[] = {SLOTC_EV_POOL_CREATED, SLOTC_EV_POOL_UPDATED,
+                               SLOTC_EV_POOL_CLOSED,  SLOTC_EV_POOL_STOPPED,
+                               SLOTC_EV_FLOWED_BACK,  SLOTC_EV_SLOT_FREED,
+                               SLOTC_EV_RULES_CHANGED};
+    for (size_t i = 0; i < sizeof pool / sizeof pool[0]; i++) {
+        struct slotc_event e = mkEvent(1, pool[i], "window", "ac:2");
+        CHECK_EQ(gw_ev_class(pool[i]), GW_EV_CLASS_POOL);
+        CHECK_EQ(gw_ev_visible(&app, &e), GW_EV_REDACTED);
+        CHECK_EQ(gw_ev_visible(&admin, &e), GW_EV_SHOWN);
+        struct slotc_event own = mkEvent(1, pool[i], "app", "");
+        CHECK_EQ(gw_ev_visible(&app, &own), GW_EV_SHOWN);
+    }
+    static const int staff[] = {
+        SLOTC_EV_CONFIG_CHANGED, SLOTC_EV_VIOLATION,
+        SLOTC_EV_UNBLOCKED,      SLOTC_EV_EXCEPTION,
+        SLOTC_EV_ACCOUNT_BOUND,  SLOTC_EV_ACCOUNT_UNBOUND};
+    for (size_t i = 0; i < sizeof staff / sizeof staff[0]; i++) {
+        /* Even with the viewer's channel on it (an unpaid hold's
+         * violation): staff news, the patient's through its account. */
+        struct slotc_event e = mkEvent(1, staff[i], "app", "ac:1");
+        CHECK_EQ(gw_ev_class(staff[i]), GW_EV_CLASS_STAFF);
+        CHECK_EQ(gw_ev_visible(&app, &e), GW_EV_HIDDEN);
+        CHECK_EQ(gw_ev_visible(&app_ac, &e), GW_EV_SHOWN);
+        CHECK_EQ(gw_ev_visible(&admin, &e), GW_EV_SHOWN);
+    }
+    struct slotc_event u = mkEvent(1, 99, "app", "ac:1");
+    CHECK_EQ(gw_ev_visible(&app_ac, &u), GW_EV_HIDDEN);
+    CHECK_EQ(gw_ev_visible(&admin, &u), GW_EV_SHOWN);
+}
+
+/* A page: the visible events in order, every field, and next_after the
+ * last examined even when it is hidden. */
+static void test_event_json(void)
+{
+    struct slotc_event ev[4] = {
+        mkEvent(5, SLOTC_EV_HELD, "app", ""),
+        mkEvent(6, SLOTC_EV_SLOT_FREED, "window", "ac:9"),
+        mkEvent(7, SLOTC_EV_BOOKED, "app", ""),
+        mkEvent(8, SLOTC_EV_HELD, "window", ""),
+    };
+    const struct gw_ev_viewer app = {false, "app", ""};
+    struct gw_buf b;
+    gw_buf_init(&b, NULL, 0);
+    CHECK_EQ(gw_json_events_page(&b, &app, ev, 4, 4, 3, 8), 3);
+    json_error_t je;
+    json_t *j = json_loadb(b.p, b.len, 0, &je);
+    CHECK(j != NULL);
+    json_t *arr = json_object_get(j, "events");
+    CHECK_EQ(json_array_size(arr), 3);
+    CHECK_EQ(json_integer_value(json_object_get(j, "next_after")), 8);
+    CHECK_EQ(json_integer_value(json_object_get(j, "first")), 3);
+    CHECK_EQ(json_integer_value(json_object_get(j, "last")), 8);
+    json_t *e0 = json_array_get(arr, 0);
+    CHECK_EQ(json_object_size(e0), 12);
+    CHECK_EQ(json_integer_value(json_object_get(e0, "seq")), 5);
+    CHECK_EQ(json_integer_value(json_object_get(e0, "index")), 105);
+    CHECK_EQ(json_integer_value(json_object_get(e0, "time_ms")),
+             1700000000005ll);
+    CHECK_STR(json_string_value(json_object_get(e0, "type")), "held");
+    CHECK_STR(json_string_value(json_object_get(e0, "pool")), "H/c/5");
+    CHECK_EQ(json_integer_value(json_object_get(e0, "claim")), 50);
+    CHECK_STR(json_string_value(json_object_get(e0, "patient")), "pat-5");
+    CHECK_STR(json_string_value(json_object_get(e0, "channel")), "app");
+    CHECK_STR(json_string_value(json_object_get(e0, "hospital")), "H");
+    CHECK_EQ(json_integer_value(json_object_get(e0, "a")), 7);
+    CHECK_EQ(json_integer_value(json_object_get(e0, "b")), 1);
+    /* Another channel's slot_freed: shown, its patient and account not. */
+    json_t *e1 = json_array_get(arr, 1);
+    CHECK_STR(json_string_value(json_object_get(e1, "type")), "slot_freed");
+    CHECK_STR(json_string_value(json_object_get(e1, "patient")), "");
+    CHECK_STR(json_string_value(json_object_get(e1, "account")), "");
+    CHECK_EQ(json_integer_value(json_object_get(json_array_get(arr, 2), "seq")),
+             7);
+    json_decref(j);
+    /* Nothing examined: next_after is the cursor itself. */
+    b.len = 0;
+    CHECK_EQ(gw_json_events_page(&b, &app, NULL, 0, 42, 3, 8), 0);
+    CHECK_STR(b.p, "{\"events\":[],\"first\":3,\"last\":8,\"next_after\":42}");
+    /* Everything hidden: still past it. */
+    b.len = 0;
+    CHECK_EQ(gw_json_events_page(&b, &app, &ev[3], 1, 7, 3, 8), 0);
+    CHECK_STR(b.p, "{\"events\":[],\"first\":3,\"last\":8,\"next_after\":8}");
+    /* SSE framing: id, event, one data line, a blank line. */
+    b.len = 0;
+    struct slotc_event odd = mkEvent(9, SLOTC_EV_BOOKED, "app", "");
+    snprintf(odd.patient, sizeof odd.patient, "a\nb");
+    gw_sse_event(&b, &odd, false);
+    CHECK(strncmp(b.p, "id: 9\nevent: booked\ndata: {\"seq\":9,", 35) == 0);
+    CHECK(strstr(b.p, "\"patient\":\"a\\u000ab\"") != NULL);
+    CHECK_EQ(b.p[b.len - 1], '\n');
+    CHECK_EQ(b.p[b.len - 2], '\n');
+    size_t lines = 0;
+    for (size_t i = 0; i < b.len; i++) {
+        lines += b.p[i] == '\n';
+    }
+    CHECK_EQ(lines, 4); /* id, event, data, blank */
+    b.len = 0;
+    gw_sse_error(&b, GW_SLOW_SUBSCRIBER, NULL, "\"last_event_id\":8");
+    CHECK(strncmp(b.p,
+                  "event: error\ndata: {\"error\":{\"code\":"
+                  "\"SLOW_SUBSCRIBER\"",
+                  52) == 0);
+    CHECK(strstr(b.p, "\"last_event_id\":8}}\n\n") != NULL);
+    gw_buf_free(&b);
+}
+
+static void test_event_stream_parts(void)
+{
+    uint64_t v = 0;
+    CHECK(gw_parse_last_event_id("17", 2, &v) && v == 17);
+    CHECK(gw_parse_last_event_id(" 0 ", 3, &v) && v == 0);
+    CHECK(gw_parse_last_event_id("9223372036854775808", 19, &v));
+    CHECK(!gw_parse_last_event_id("9223372036854775809", 19, &v));
+    CHECK(!gw_parse_last_event_id("99999999999999999999", 20, &v));
+    CHECK(!gw_parse_last_event_id("", 0, &v));
+    CHECK(!gw_parse_last_event_id("  ", 2, &v));
+    CHECK(!gw_parse_last_event_id("1a", 2, &v));
+    CHECK(!gw_parse_last_event_id("-1", 2, &v));
+    CHECK(!gw_parse_last_event_id("1 2", 3, &v));
+    /* The queue: bounded, two buffers, h2o holding one. */
+    struct gw_evq q;
+    gw_evq_init(&q, 10);
+    size_t len = 0;
+    CHECK(gw_evq_take(&q, &len) == NULL); /* nothing queued */
+    CHECK(gw_evq_fits(&q, 10));
+    CHECK(!gw_evq_fits(&q, 11));
+    gw_buf_put(gw_evq_tail(&q), "abcdef", 6);
+    CHECK(!gw_evq_fits(&q, 5));
+    const char *p = gw_evq_take(&q, &len);
+    CHECK(p != NULL && len == 6 && memcmp(p, "abcdef", 6) == 0);
+    /* While h2o holds it, the other buffer fills, within the bound. */
+    CHECK(gw_evq_fits(&q, 10));
+    gw_buf_put(gw_evq_tail(&q), "0123456789", 10);
+    CHECK(!gw_evq_fits(&q, 1));
+    CHECK(gw_evq_take(&q, &len) == NULL); /* h2o still holds one */
+    gw_evq_sent(&q);
+    p = gw_evq_take(&q, &len);
+    CHECK(p != NULL && len == 10 && memcmp(p, "0123456789", 10) == 0);
+    CHECK(gw_evq_fits(&q, 10));
+    gw_evq_sent(&q);
+    CHECK(gw_evq_take(&q, &len) == NULL);
+    gw_evq_free(&q);
+    /* The query strings. */
+    struct gw_args a;
+    struct gw_fail f;
+    gw_args_init(&a);
+    CHECK(gw_parse_events_query("", 0, false, &a, &f));
+    CHECK_EQ(a.query.after_version, 0);
+    CHECK_EQ(a.query.limit, GW_LIST_LIMIT_DEFAULT);
+    CHECK_EQ(a.query.wait_ms, 0);
+    const char *q1 = "after=12&limit=3&wait_ms=30000";
+    CHECK(gw_parse_events_query(q1, strlen(q1), false, &a, &f));
+    CHECK_EQ(a.query.after_version, 12);
+    CHECK_EQ(a.query.limit, 3);
+    CHECK_EQ(a.query.wait_ms, 30000);
+    static const struct {
+        const char *qs;
+        bool stream;
+        int code;
+        const char *msg;
+    } bad[] = {
+        {"wait_ms=30001", false, SLOT_INVALID_ARGUMENT, "wait_ms"},
+        {"wait_ms=5", true, SLOT_MALFORMED, "wait_ms"},
+        {"limit=0", false, SLOT_INVALID_ARGUMENT, "limit"},
+        {"limit=1001", true, SLOT_INVALID_ARGUMENT, "limit"},
+        {"after=-1", false, SLOT_INVALID_ARGUMENT, "after"},
+        {"after=9223372036854775809", false, SLOT_INVALID_ARGUMENT, "after"},
+        {"after=1&after=2", false, SLOT_MALFORMED, "after"},
+        {"since=1", false, SLOT_MALFORMED, "since"},
+        {"after", false, SLOT_MALFORMED, "after"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gw_args_init(&a);
+        CHECK(!gw_parse_events_query(bad[i].qs, strlen(bad[i].qs),
+                                     bad[i].stream, &a, &f));
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].msg) != NULL);
+    }
+}
+
 static const struct check_case cases[] = {
     {"routes", test_routes},
     {"pct", test_pct},
@@ -2612,6 +2855,9 @@ static const struct check_case cases[] = {
     {"ident_bodies", test_ident_bodies},
     {"visit_bodies", test_visit_bodies},
     {"visit_json", test_visit_json},
+    {"event_filter", test_event_filter},
+    {"event_json", test_event_json},
+    {"event_stream_parts", test_event_stream_parts},
     {NULL, NULL},
 };
 
