@@ -929,7 +929,8 @@ struct slotc_out {
     uint32_t n_events;
     uint64_t first; /* READ_EVENTS (OK or CURSOR_EXPIRED): the oldest seq
                      * the node holds (last + 1 when it holds none) */
-    uint64_t last;  /* READ_EVENTS: the newest seq ever (0: none yet) */
+    uint64_t last;  /* READ_EVENTS (OK or CURSOR_EXPIRED): the newest seq
+                     * ever (0: none yet) */
 };
 
 struct slotc_req {
@@ -1359,9 +1360,11 @@ SLOT_API int slotc_read_pool_claims(struct slotc *c, struct slotc_req *req,
  * leader's: it may show fewer events, never other ones, so a reader may
  * switch nodes between reads. Errors: CURSOR_EXPIRED when events after
  * `after` were dropped from the window (after + 1 < first): no events are
- * given, out.first names the oldest the node holds (resume from first - 1
- * to read on, knowing that the events in between are lost to this
- * reader). */
+ * given; out.first names the oldest the node holds, out.last is set too
+ * (resume from first - 1 to read on, knowing that the events in between
+ * are lost to this reader); MALFORMED for a reply whose page does not
+ * start right after the cursor or has a hole (never from a correct
+ * node). */
 SLOT_API int slotc_read_events(struct slotc *c, struct slotc_req *req,
                                uint64_t after, uint32_t limit, slotc_cb cb);
 
