@@ -184,6 +184,7 @@ void gw_evq_init(struct gw_evq *q, size_t max)
     gw_buf_init(&q->bufs[0], NULL, 0);
     gw_buf_init(&q->bufs[1], NULL, 0);
     q->sending = -1;
+    q->tail = 0;
     q->max = max;
     q->last_seq = 0;
 }
@@ -194,28 +195,25 @@ void gw_evq_free(struct gw_evq *q)
     gw_buf_free(&q->bufs[1]);
 }
 
-static int queuedIdx(const struct gw_evq *q)
-{
-    return q->sending == 0 ? 1 : 0;
-}
-
 struct gw_buf *gw_evq_tail(struct gw_evq *q)
 {
-    return &q->bufs[queuedIdx(q)];
+    return &q->bufs[q->tail];
 }
 
 bool gw_evq_fits(const struct gw_evq *q, size_t n)
 {
-    return q->bufs[queuedIdx(q)].len + n <= q->max;
+    return q->bufs[q->tail].len + n <= q->max;
 }
 
 const char *gw_evq_take(struct gw_evq *q, size_t *len)
 {
-    int i = queuedIdx(q);
+    int i = q->tail;
     if (q->sending >= 0 || q->bufs[i].len == 0) {
         return NULL;
     }
+    assert(q->bufs[1 - i].len == 0);
     q->sending = i;
+    q->tail = 1 - i;
     *len = q->bufs[i].len;
     return q->bufs[i].p;
 }

@@ -94,6 +94,7 @@ bool gw_parse_last_event_id(const char *s, size_t len, uint64_t *seq);
 struct gw_evq {
     struct gw_buf bufs[2];
     int sending;       /* index of the buffer h2o holds, or -1 */
+    int tail;          /* index of the buffer appended to (queued) */
     size_t max;        /* queued bytes, at most */
     uint64_t last_seq; /* the seq of the last event appended (queued) */
 };

@@ -1140,6 +1140,7 @@ static const struct {
     {"IDENTITY_NOT_CONFIGURED", 400},
     {"OPAQUE_KEY_NOT_ALLOWED", 400},
     {"INVALID_ID_NUMBER", 400},
+    {"SLOW_SUBSCRIBER", 503},
 };
 
 static int wantedStatus(const char *name)
