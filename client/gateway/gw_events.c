@@ -153,6 +153,17 @@ void gw_sse_error(struct gw_buf *b, int code, const char *message,
     gw_buf_put(b, "\n\n", 2);
 }
 
+const char gw_ev_expired_msg[] =
+    "the feed no longer holds the events after this cursor: read on from "
+    "first - 1 (the events in between are lost to this reader)";
+
+void gw_ev_expired_extra(char *out, size_t cap, uint64_t first, uint64_t last)
+{
+    assert(cap >= 48);
+    snprintf(out, cap, "\"first\":%llu,\"last\":%llu",
+             (unsigned long long)first, (unsigned long long)last);
+}
+
 bool gw_parse_last_event_id(const char *s, size_t len, uint64_t *seq)
 {
     size_t i = 0;

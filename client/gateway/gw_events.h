@@ -81,6 +81,13 @@ void gw_sse_event(struct gw_buf *b, const struct slotc_event *e, bool redacted);
 void gw_sse_error(struct gw_buf *b, int code, const char *message,
                   const char *extra);
 
+/* The members a CURSOR_EXPIRED error adds (gw_json_error's extra):
+ * "first":F,"last":L, into out (capacity cap >= 48). */
+void gw_ev_expired_extra(char *out, size_t cap, uint64_t first, uint64_t last);
+
+/* The message of a CURSOR_EXPIRED (static). */
+extern const char gw_ev_expired_msg[];
+
 /* Parses a Last-Event-ID header value (a decimal seq, 0..2^63, surrounding
  * spaces allowed). Returns false for anything else. */
 bool gw_parse_last_event_id(const char *s, size_t len, uint64_t *seq);

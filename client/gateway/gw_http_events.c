@@ -61,13 +61,8 @@ static struct gw_ev_viewer viewerOf(const struct gw *g, int channel,
 /* {"first":F,"last":L} members of a CURSOR_EXPIRED. */
 static void expiredExtra(char *out, size_t cap, const struct slotc_out *o)
 {
-    snprintf(out, cap, "\"first\":%" PRIu64 ",\"last\":%" PRIu64, o->first,
-             o->last);
+    gw_ev_expired_extra(out, cap, o->first, o->last);
 }
-
-static const char expiredMsg[] =
-    "the feed no longer holds the events after this cursor: read on from "
-    "first - 1 (the events in between are lost to this reader)";
 
 static int readEvents(struct gw *g, struct slotc_req *sr, void *data,
                       uint64_t after, uint32_t limit, slotc_cb cb)
@@ -164,7 +159,7 @@ static void pollDone(struct slotc_req *sr)
         if (sr->status == SLOT_CURSOR_EXPIRED) {
             char extra[64];
             expiredExtra(extra, sizeof extra, &sr->out);
-            gw__call_error(call, SLOT_CURSOR_EXPIRED, expiredMsg, extra);
+            gw__call_error(call, SLOT_CURSOR_EXPIRED, gw_ev_expired_msg, extra);
         } else {
             gw__result_error(call, sr->status);
         }
@@ -262,6 +257,7 @@ struct evstream {
     bool ending;       /* the last bytes are queued: FINAL after them */
     bool finished;     /* FINAL sent */
     bool reading;
+    bool failing; /* the last read failed (logged once per outage) */
     bool closing; /* the timer is closing: freed in its callback */
 };
 
@@ -457,7 +453,8 @@ static void streamDone(struct slotc_req *sr)
             } else if (sr->status == SLOT_CURSOR_EXPIRED) {
                 char extra[64];
                 expiredExtra(extra, sizeof extra, &sr->out);
-                gw__call_error(call, SLOT_CURSOR_EXPIRED, expiredMsg, extra);
+                gw__call_error(call, SLOT_CURSOR_EXPIRED, gw_ev_expired_msg,
+                               extra);
             } else {
                 gw__result_error(call, sr->status);
             }
@@ -478,16 +475,21 @@ static void streamDone(struct slotc_req *sr)
     if (sr->status == SLOT_CURSOR_EXPIRED) {
         char extra[64];
         expiredExtra(extra, sizeof extra, &sr->out);
-        streamEnd(s, SLOT_CURSOR_EXPIRED, expiredMsg, extra);
+        streamEnd(s, SLOT_CURSOR_EXPIRED, gw_ev_expired_msg, extra);
         return;
     }
     if (sr->status != SLOT_OK) {
         /* A read the cluster could not answer in time (an election, a
-         * node down): the next tick tries again from the same cursor. */
-        gw_log_error(g->log, "event stream read after %" PRIu64 ": %s",
-                     s->cursor, gw_err_name(sr->status));
+         * node down): the next tick tries again from the same cursor.
+         * Logged once per outage, not per tick and stream. */
+        if (!s->failing) {
+            gw_log_error(g->log, "event stream read after %" PRIu64 ": %s",
+                         s->cursor, gw_err_name(sr->status));
+        }
+        s->failing = true;
         return;
     }
+    s->failing = false;
     bool more = streamQueue(s, &sr->out) && sr->out.n_events == s->limit;
     streamPump(s);
     if (more) {

@@ -2747,6 +2747,21 @@ static void test_event_json(void)
     }
     CHECK_EQ(lines, 4); /* id, event, data, blank */
     b.len = 0;
+    /* CURSOR_EXPIRED: 410, naming first and last. */
+    b.len = 0;
+    char extra[64];
+    gw_ev_expired_extra(extra, sizeof extra, 1000, 2000);
+    gw_json_error(&b, SLOT_CURSOR_EXPIRED, gw_ev_expired_msg, extra);
+    CHECK_EQ(gw_err_status(SLOT_CURSOR_EXPIRED), 410);
+    j = json_loadb(b.p, b.len, 0, &je);
+    CHECK(j != NULL);
+    json_t *err = json_object_get(j, "error");
+    CHECK_STR(json_string_value(json_object_get(err, "code")),
+              "CURSOR_EXPIRED");
+    CHECK_EQ(json_integer_value(json_object_get(err, "first")), 1000);
+    CHECK_EQ(json_integer_value(json_object_get(err, "last")), 2000);
+    json_decref(j);
+    b.len = 0;
     gw_sse_error(&b, GW_SLOW_SUBSCRIBER, NULL, "\"last_event_id\":8");
     CHECK(strncmp(b.p,
                   "event: error\ndata: {\"error\":{\"code\":"
