@@ -454,7 +454,7 @@ int slotc_sync_read_events(struct slotc_sync *s, struct slotc_req *req,
  * loop has nothing to do between reads (no request is pending), and a
  * plain sleep returns early on a signal, which is how a follower run from
  * a terminal stops promptly. */
-static void pause_ms(uint32_t ms)
+static void pauseMs(uint32_t ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     (void)nanosleep(&ts, NULL);
@@ -483,7 +483,7 @@ int slotc_sync_events_follow(struct slotc_sync *s, struct slotc_req *req,
             return rc;
         }
         if (n < limit) {
-            pause_ms(interval_ms);
+            pauseMs(interval_ms);
         }
     }
 }

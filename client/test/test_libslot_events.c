@@ -551,6 +551,20 @@ static void test_follow_leader_change(void)
         CHECK(node.n >= f.got.n);
         CHECK(memcmp(node.e, f.got.e, f.got.n * sizeof f.got.e[0]) == 0);
     }
+    /* Every node down: the follower returns the read's error at its
+     * deadline, its cursor where it was, to be called again. */
+    for (int i = 0; i < t.n; i++) {
+        tcluster_signal(&t, i, SIGKILL);
+    }
+    int pages = f.pages;
+    uint64_t cursor = after;
+    slotc_req_init(&req);
+    req.data = &f;
+    req.timeout_ms = 500;
+    int rc = slotc_sync_events_follow(s, &req, &after, 3, 50, followPage);
+    CHECK(rc == SLOT_UNAVAILABLE || rc == SLOT_TIMEOUT);
+    CHECK_EQ(after, cursor);
+    CHECK_EQ(f.pages, pages);
     slotc_sync_close(f.w);
     slotc_sync_close(s);
     CHECK_EQ(tcluster_stop(&t), 0);
