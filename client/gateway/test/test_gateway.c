@@ -4596,7 +4596,7 @@ static void test_events_sse(void)
     struct tgw g2;
     CHECK_EQ(gatewayStart(&g2, &cluster,
                           "\"events_poll_ms\":50,\"events_heartbeat_ms\":300,"
-                          "\"events_max\":3"),
+                          "\"events_max\":3,\"idle_timeout_ms\":1000"),
              0);
     char pool[64], body[160], pe[200], q[64];
     snprintf(pool, sizeof pool, "%s", uniq("ev-sse"));
@@ -4663,6 +4663,18 @@ static void test_events_sse(void)
     }
     CHECK_EQ(hb.kind, 'c');
 
+    /* h2o's request timeout (idle_timeout_ms, 1 s here) does not cut a
+     * long poll waiting longer, nor the stream (b, open for seconds). */
+    {
+        char lq[96];
+        snprintf(lq, sizeof lq, "?after=%lld&wait_ms=2500", 1LL << 62);
+        long long t0 = tclock_mono_ms();
+        int lst = 0;
+        json_t *lj = evGet(g2.port, TOK_APP, NULL, lq, &lst);
+        CHECK_EQ(lst, 200);
+        CHECK(tclock_mono_ms() - t0 >= 2400);
+        json_decref(lj);
+    }
     /* events_max 3: b, c, d; the fourth subscriber (a stream or a long
      * poll) is refused at once. */
     /* a went: its place is free once h2o notices (at a heartbeat's
