@@ -653,18 +653,28 @@ static void test_config(void)
     CHECK_EQ(c.limits.inflight_max, 4096);
     CHECK_EQ(c.limits.schedule_body_max_bytes, 65536);
     CHECK_EQ(c.limits.pool_cache_size, 16384);
+    CHECK_EQ(c.limits.events_max, 64);
+    CHECK_EQ(c.limits.events_poll_ms, 250);
+    CHECK_EQ(c.limits.events_heartbeat_ms, 15000);
+    CHECK_EQ(c.limits.events_buffer_bytes, 262144);
     CHECK_EQ(c.client.queue_max, 2 * 4096 + 64);
     CHECK_STR(c.access_log, "-");
     CHECK_EQ(parse("{\"listen\":\"[::1]:80\",\"cluster\":\"x:1\",\"tokens\":{"
                    "\"abcdefgh\":\"a\"},"
                    "\"access_log\":\"\",\"limits\":{\"inflight_max\":10,"
-                   "\"patient_rate_per_s\":0},"
+                   "\"patient_rate_per_s\":0,\"events_max\":1,"
+                   "\"events_poll_ms\":10,\"events_heartbeat_ms\":100,"
+                   "\"events_buffer_bytes\":4096},"
                    "\"client\":{\"sessions\":4,\"queue_max\":99}}",
                    &c, err),
              0);
     CHECK_EQ(c.limits.inflight_max, 10);
     CHECK_EQ(c.client.queue_max, 99);
     CHECK_EQ(c.limits.patient_rate_per_s, 0);
+    CHECK_EQ(c.limits.events_max, 1);
+    CHECK_EQ(c.limits.events_poll_ms, 10);
+    CHECK_EQ(c.limits.events_heartbeat_ms, 100);
+    CHECK_EQ(c.limits.events_buffer_bytes, 4096);
     CHECK(!c.reuse_port);
     CHECK_EQ(parse("{\"listen\":\"127.0.0.1:80\",\"cluster\":\"x:1\","
                    "\"tokens\":{\"abcdefgh\":\"a\"},\"reuse_port\":true}",
@@ -719,6 +729,14 @@ static void test_config(void)
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
         "\"abcdefgh\":\"a\"},"
         "\"limits\":{\"pool_cache_size\":15}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},\"limits\":{\"events_max\":0}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},\"limits\":{\"events_poll_ms\":9}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},\"limits\":{\"events_heartbeat_ms\":99}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},\"limits\":{\"events_buffer_bytes\":4095}}",
         "{\"listen\":\"1.2.3.4:80\",\"listen\":\"1.2.3.4:81\",\"cluster\":\"x:"
         "1\","
         "\"tokens\":{\"abcdefgh\":\"a\"}}",
