@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "gw_err.h"
 #include "gw_events.h"
@@ -397,6 +398,24 @@ static bool streamQueue(struct evstream *s, const struct slotc_out *o)
 
 static void streamRead(struct evstream *s);
 
+/* Bounds what the kernel buffers for a subscriber that does not read to
+ * about the stream's own bound: otherwise TCP autotuning lets a stuck
+ * socket take megabytes (tcp_wmem) before the stream's queue fills, and
+ * "too far behind" would mean whatever the kernel allowed. HTTP/1 only:
+ * an HTTP/2 connection's socket carries other requests. */
+static void capSendBuffer(h2o_req_t *req, uint32_t bytes)
+{
+    if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL) {
+        return;
+    }
+    h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
+    int fd = sock != NULL ? h2o_socket_get_fd(sock) : -1;
+    int v = (int)bytes;
+    if (fd >= 0) {
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+    }
+}
+
 /* The first read decided: the response starts. */
 static void streamStart(struct evstream *s)
 {
@@ -412,6 +431,7 @@ static void streamStart(struct evstream *s)
     h2o_add_header_by_str(&req->pool, &req->res.headers,
                           H2O_STRLIT("x-accel-buffering"), 0, NULL,
                           H2O_STRLIT("no"));
+    capSendBuffer(req, g->cfg->limits.events_buffer_bytes);
     s->link = h2o_mem_alloc_shared(&req->pool, sizeof *s->link, streamDispose);
     *s->link = s;
     s->hreq = req;
