@@ -336,6 +336,7 @@ static void defaults(struct gw_config *c)
         .events_poll_ms = 250,
         .events_heartbeat_ms = 15000,
         .events_buffer_bytes = 262144,
+        .events_stall_ms = 30000,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -370,6 +371,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "events_poll_ms",
                                       "events_heartbeat_ms",
                                       "events_buffer_bytes",
+                                      "events_stall_ms",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -441,6 +443,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"events_poll_ms", &l->events_poll_ms, 10, 10000},
         {"events_heartbeat_ms", &l->events_heartbeat_ms, 100, 600000},
         {"events_buffer_bytes", &l->events_buffer_bytes, 4096, 16777216},
+        {"events_stall_ms", &l->events_stall_ms, 100, 600000},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

@@ -72,8 +72,10 @@ struct gw_limits {
     uint32_t events_heartbeat_ms; /* an SSE comment after this long
                                    * without a write (15000) */
     uint32_t events_buffer_bytes; /* an SSE stream's bytes not yet taken
-                                   * by its socket; beyond: the stream
-                                   * ends with SLOW_SUBSCRIBER (262144) */
+                                   * by its socket, at most (262144) */
+    uint32_t events_stall_ms;     /* a stream whose socket takes nothing
+                                   * this long with bytes waiting ends
+                                   * SLOW_SUBSCRIBER (30000) */
 };
 
 struct gw_client_opts {

@@ -94,10 +94,9 @@ bool gw_parse_last_event_id(const char *s, size_t len, uint64_t *seq);
 
 /* A stream's output: bytes waiting for the socket, in two buffers so
  * that h2o holds one (sending, until it asks for more) while the stream
- * appends to the other (queued). At most max bytes queued: an append that
- * would pass it is refused whole, and the stream ends (its subscriber
- * fell too far behind), so memory stays bounded whatever the socket
- * does. */
+ * appends to the other (queued). At most max bytes queued (the stream
+ * asks gw_evq_fits before each event, stops there and reads the rest
+ * later), so memory stays bounded whatever the socket does. */
 struct gw_evq {
     struct gw_buf bufs[2];
     int sending;       /* index of the buffer h2o holds, or -1 */

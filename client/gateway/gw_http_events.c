@@ -250,14 +250,21 @@ struct evstream {
     uint64_t cursor; /* the last seq examined */
     uint32_t limit;
     uint64_t t0_ns, sent_ns;
-    uint64_t wrote_ms; /* uv_now() of the last queued write */
-    uint64_t events;   /* events sent */
-    int end_code;      /* SLOT_OK, or the error event's code */
-    bool started;      /* h2o_start_response was called */
-    bool can_send;     /* h2o holds none of our buffers */
-    bool ending;       /* the last bytes are queued: FINAL after them */
-    bool finished;     /* FINAL sent */
+    uint64_t wrote_ms;    /* uv_now() of the last queued write */
+    uint64_t progress_ms; /* uv_now() when the socket last took bytes, or
+                           * nothing was waiting for it */
+    uint64_t kill_ms;     /* a stalled stream's connection is shut at this
+                           * uv_now() if its last bytes are still stuck */
+    int fd;               /* the connection's socket (HTTP/1), or -1 */
+    uint64_t events;      /* events sent */
+    int end_code;         /* SLOT_OK, or the error event's code */
+    bool started;         /* h2o_start_response was called */
+    bool can_send;        /* h2o holds none of our buffers */
+    bool ending;          /* the last bytes are queued: FINAL after them */
+    bool finished;        /* FINAL sent */
     bool reading;
+    bool backlog; /* the feed has more than was queued: read on when the
+                   * queue has room */
     bool failing; /* the last read failed (logged once per outage) */
     bool closing; /* the timer is closing: freed in its callback */
 };
@@ -305,6 +312,14 @@ static void streamDispose(void *p)
     }
 }
 
+static void streamRead(struct evstream *s);
+
+/* Room for another page: at most half the bound queued. */
+static bool streamRoom(struct evstream *s)
+{
+    return gw_evq_tail(&s->q)->len <= s->q.max / 2;
+}
+
 /* Hands the queued bytes to h2o when it holds none of ours. */
 static void streamPump(struct evstream *s)
 {
@@ -332,7 +347,13 @@ static void streamProceed(h2o_generator_t *gen, h2o_req_t *req)
     struct evstream *s = H2O_STRUCT_FROM_MEMBER(struct evstream, gen, gen);
     gw_evq_sent(&s->q);
     s->can_send = true;
+    s->progress_ms = uv_now(s->g->loop);
     streamPump(s);
+    /* Catching up runs at the socket's pace: the next page when this one
+     * has gone. */
+    if (s->backlog && !s->reading && !s->ending && streamRoom(s)) {
+        streamRead(s);
+    }
 }
 
 static void streamStop(h2o_generator_t *gen, h2o_req_t *req)
@@ -363,7 +384,10 @@ static void streamEnd(struct evstream *s, int code, const char *msg,
     streamPump(s);
 }
 
-/* Queues a page; false if the stream ended (its subscriber is too slow). */
+/* Queues the page's events the viewer may see, as far as they fit in the
+ * queue's bound; the cursor moves past what was queued (and what was
+ * examined and hidden). Returns false if it stopped before the page's
+ * end: the rest is read again once the socket has taken some. */
 static bool streamQueue(struct evstream *s, const struct slotc_out *o)
 {
     struct gw_ev_viewer v = viewerOf(s->g, s->channel, s->account);
@@ -377,12 +401,6 @@ static bool streamQueue(struct evstream *s, const struct slotc_out *o)
             gw_sse_event(&one, e, vis == GW_EV_REDACTED);
             if (one.oom || !gw_evq_fits(&s->q, one.len)) {
                 gw_buf_free(&one);
-                char extra[64];
-                /* The client's Last-Event-ID is the last event it got
-                 * whole; what was queued goes out before this. */
-                snprintf(extra, sizeof extra, "\"last_event_id\":%" PRIu64,
-                         s->q.last_seq);
-                streamEnd(s, GW_SLOW_SUBSCRIBER, NULL, extra);
                 return false;
             }
             gw_buf_put(gw_evq_tail(&s->q), one.p, one.len);
@@ -396,17 +414,15 @@ static bool streamQueue(struct evstream *s, const struct slotc_out *o)
     return true;
 }
 
-static void streamRead(struct evstream *s);
-
 /* Bounds what the kernel buffers for a subscriber that does not read to
  * about the stream's own bound: otherwise TCP autotuning lets a stuck
  * socket take megabytes (tcp_wmem) before the stream's queue fills, and
  * "too far behind" would mean whatever the kernel allowed. HTTP/1 only:
  * an HTTP/2 connection's socket carries other requests. */
-static void capSendBuffer(h2o_req_t *req, uint32_t bytes)
+static int capSendBuffer(h2o_req_t *req, uint32_t bytes)
 {
     if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL) {
-        return;
+        return -1;
     }
     h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
     int fd = sock != NULL ? h2o_socket_get_fd(sock) : -1;
@@ -414,6 +430,7 @@ static void capSendBuffer(h2o_req_t *req, uint32_t bytes)
     if (fd >= 0) {
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
     }
+    return fd;
 }
 
 /* The first read decided: the response starts. */
@@ -431,7 +448,7 @@ static void streamStart(struct evstream *s)
     h2o_add_header_by_str(&req->pool, &req->res.headers,
                           H2O_STRLIT("x-accel-buffering"), 0, NULL,
                           H2O_STRLIT("no"));
-    capSendBuffer(req, g->cfg->limits.events_buffer_bytes);
+    s->fd = capSendBuffer(req, g->cfg->limits.events_buffer_bytes);
     s->link = h2o_mem_alloc_shared(&req->pool, sizeof *s->link, streamDispose);
     *s->link = s;
     s->hreq = req;
@@ -447,7 +464,7 @@ static void streamStart(struct evstream *s)
     /* The headers go out at once with the first bytes: the reconnection
      * delay the browser's EventSource uses. */
     gw_buf_puts(gw_evq_tail(&s->q), "retry: 1000\n\n");
-    s->wrote_ms = uv_now(g->loop);
+    s->wrote_ms = s->progress_ms = uv_now(g->loop);
 }
 
 static void streamDone(struct slotc_req *sr)
@@ -510,11 +527,12 @@ static void streamDone(struct slotc_req *sr)
         return;
     }
     s->failing = false;
-    bool more = streamQueue(s, &sr->out) && sr->out.n_events == s->limit;
+    bool whole = streamQueue(s, &sr->out);
+    s->backlog = !whole || sr->out.n_events == s->limit;
     streamPump(s);
-    if (more) {
-        /* A full page: the feed has more now. The queue's bound, not the
-         * timer, limits how far ahead of its socket a stream reads. */
+    if (s->backlog && streamRoom(s)) {
+        /* A full page: the feed has more now. The queue's room, not the
+         * timer, paces a stream that catches up. */
         streamRead(s);
     }
 }
@@ -549,7 +567,14 @@ static void streamTick(uv_timer_t *t)
         streamMaybeFree(s);
         return;
     }
+    uint64_t now = uv_now(g->loop);
     if (s->ending) {
+        if (s->kill_ms != 0 && now >= s->kill_ms && s->fd >= 0) {
+            /* Its last bytes are stuck too: the connection goes (h2o's
+             * pending write fails, the stream is freed through stop). */
+            (void)shutdown(s->fd, SHUT_RDWR);
+            s->kill_ms = 0;
+        }
         return;
     }
     if (g->stopping) {
@@ -558,7 +583,21 @@ static void streamTick(uv_timer_t *t)
                   NULL);
         return;
     }
-    uint64_t now = uv_now(g->loop);
+    bool waiting = s->q.sending >= 0 || gw_evq_tail(&s->q)->len > 0;
+    if (!waiting) {
+        s->progress_ms = now;
+    } else if (now - s->progress_ms >= g->cfg->limits.events_stall_ms) {
+        /* Its socket took nothing for events_stall_ms: too far behind to
+         * keep (the queue stays bounded; its place and cursor would be
+         * held for nothing). The client's Last-Event-ID is the last event
+         * it got whole; what was queued goes out first, if ever. */
+        char extra[64];
+        snprintf(extra, sizeof extra, "\"last_event_id\":%" PRIu64,
+                 s->q.last_seq);
+        streamEnd(s, GW_SLOW_SUBSCRIBER, NULL, extra);
+        s->kill_ms = now + g->cfg->limits.events_stall_ms;
+        return;
+    }
     if (now - s->wrote_ms >= g->cfg->limits.events_heartbeat_ms) {
         static const char hb[] = ": heartbeat\n\n";
         if (gw_evq_fits(&s->q, sizeof hb - 1)) {
@@ -567,7 +606,7 @@ static void streamTick(uv_timer_t *t)
         s->wrote_ms = now;
         streamPump(s);
     }
-    if (!s->reading) {
+    if (!s->reading && streamRoom(s)) {
         streamRead(s);
     }
 }
@@ -613,6 +652,7 @@ static void streamOpen(struct gw_call *call)
     s->limit = call->a.query.limit;
     s->t0_ns = call->t0_ns;
     s->end_code = SLOT_OK;
+    s->fd = -1;
     gw_evq_init(&s->q, g->cfg->limits.events_buffer_bytes);
     uv_timer_init(g->loop, &s->timer);
     s->timer.data = s;

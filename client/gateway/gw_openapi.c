@@ -1194,8 +1194,8 @@ static const char *errorsOf(int route)
                    "after=; the same events as GET /v1/events. Ends with "
                    "\"event: error\" (data: an error, code CURSOR_EXPIRED "
                    "with first, SLOW_SUBSCRIBER with last_event_id when its "
-                   "socket took too little of it for limits."
-                   "events_buffer_bytes, SHUTDOWN): reconnect with "
+                   "socket took nothing for limits.events_stall_ms, "
+                   "SHUTDOWN): reconnect with "
                    "Last-Event-ID. Before the stream starts: 410 "
                    "CURSOR_EXPIRED, 503 OVERLOADED as JSON.";
         default:

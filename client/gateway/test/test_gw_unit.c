@@ -657,6 +657,7 @@ static void test_config(void)
     CHECK_EQ(c.limits.events_poll_ms, 250);
     CHECK_EQ(c.limits.events_heartbeat_ms, 15000);
     CHECK_EQ(c.limits.events_buffer_bytes, 262144);
+    CHECK_EQ(c.limits.events_stall_ms, 30000);
     CHECK_EQ(c.client.queue_max, 2 * 4096 + 64);
     CHECK_STR(c.access_log, "-");
     CHECK_EQ(parse("{\"listen\":\"[::1]:80\",\"cluster\":\"x:1\",\"tokens\":{"
@@ -737,6 +738,8 @@ static void test_config(void)
         "\"abcdefgh\":\"a\"},\"limits\":{\"events_heartbeat_ms\":99}}",
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
         "\"abcdefgh\":\"a\"},\"limits\":{\"events_buffer_bytes\":4095}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},\"limits\":{\"events_stall_ms\":99}}",
         "{\"listen\":\"1.2.3.4:80\",\"listen\":\"1.2.3.4:81\",\"cluster\":\"x:"
         "1\","
         "\"tokens\":{\"abcdefgh\":\"a\"}}",
