@@ -224,6 +224,11 @@ const char *slotc_claim_state_name(int state)
     return slot_claim_state_name(state);
 }
 
+const char *slotc_attendance_name(int attendance)
+{
+    return slot_attendance_name(attendance);
+}
+
 const char *slotc_member_role_name(int role)
 {
     return slot_member_role_name(role);
@@ -280,8 +285,13 @@ const char *slotc_op_name(int op)
         "WAITLIST_JOIN",
         "WAITLIST_LEAVE",
         "READ_WAITLIST",
+        "POOL_STOP",
+        "MOVE",
+        "CHECKIN",
+        "READ_POOL_CLAIMS",
     };
-    _Static_assert(sizeof names / sizeof names[0] == SLOTC_OP_READ_WAITLIST + 1,
+    _Static_assert(sizeof names / sizeof names[0] ==
+                       SLOTC_OP_READ_POOL_CLAIMS + 1,
                    "a name per op");
     return op > 0 && (size_t)op < sizeof names / sizeof names[0] ? names[op]
                                                                  : NULL;
@@ -670,14 +680,18 @@ static void unknownOutputs(struct slotc_req *req)
         case SLOT_OP_POOL_CLOSE:
             req->out.pool = cmd->u.close.pool.p;
             break;
+        case SLOT_OP_MOVE:
+            req->out.pool = cmd->u.claim.pool.p; /* the target */
+            req->out.id = cmd->u.claim.id;
+            break;
         case SLOT_OP_CONFIRM:
-            req->out.id = cmd->u.claim.id;
-            break;
         case SLOT_OP_RELEASE:
+        case SLOT_OP_CANCEL:
+        case SLOT_OP_CHECKIN:
             req->out.id = cmd->u.claim.id;
             break;
-        case SLOT_OP_CANCEL:
-            req->out.id = cmd->u.claim.id;
+        case SLOT_OP_POOL_STOP:
+            req->out.pool = cmd->u.stop.pool.p;
             break;
         case SLOT_OP_ACCOUNT_BIND:
         case SLOT_OP_ACCOUNT_UNBIND:
@@ -1266,9 +1280,14 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
         }
         case SLOT_READ_HOLD:
         case SLOT_READ_BOOKING:
-        case SLOT_READ_PATIENT: {
+        case SLOT_READ_PATIENT:
+        case SLOT_READ_POOL_CLAIMS: {
             if (op == SLOT_READ_PATIENT &&
                 (!mp_read_array(r, &n) || n > PATIENT_CLAIMS_MAX)) {
+                return SLOT_MALFORMED;
+            }
+            if (op == SLOT_READ_POOL_CLAIMS &&
+                (!mp_read_array(r, &n) || n > SLOT_LIST_MAX)) {
                 return SLOT_MALFORMED;
             }
             struct slotc_claim *cl = calloc(n ? n : 1, sizeof *cl);
@@ -1494,6 +1513,17 @@ static void onResult(struct slotc *c, struct slotc_req *req,
                 break;
             case SLOT_OP_WAITLIST_JOIN:
                 req->out.position = (uint32_t)res->a;
+                break;
+            case SLOT_OP_POOL_STOP:
+                req->out.bookings = (uint32_t)res->a;
+                req->out.holds = (uint32_t)res->b;
+                break;
+            case SLOT_OP_MOVE:
+                req->out.id = res->a;
+                req->out.visit_no = (uint32_t)res->b;
+                break;
+            case SLOT_OP_CHECKIN:
+                req->out.visit_no = (uint32_t)res->a;
                 break;
             default:
                 break;
@@ -1889,7 +1919,7 @@ static int idemSet(const struct slotc_req *req, struct blk *b)
     bool keyed =
         (cmd->op >= SLOT_OP_POOL_CREATE && cmd->op <= SLOT_OP_CANCEL) ||
         cmd->op == SLOT_OP_RULES_SET || cmd->op == SLOT_OP_SCHEDULE_IMPORT ||
-        (cmd->op >= SLOT_OP_ACCOUNT_BIND && cmd->op <= SLOT_OP_WAITLIST_LEAVE);
+        (cmd->op >= SLOT_OP_ACCOUNT_BIND && cmd->op <= SLOT_OP_CHECKIN);
     if (!keyed) {
         return SLOT_INVALID_ARGUMENT;
     }
@@ -2070,6 +2100,17 @@ static int optStr(const char *s, int (*rule)(struct slot_str), size_t max,
     return rc;
 }
 
+/* A required string argument: checkStr's rule, and the string as a
+ * slot_str. */
+static int reqStr(const char *s, int (*rule)(struct slot_str), size_t max,
+                  struct slot_str *out)
+{
+    int rc = checkStr(s, rule, max);
+    *out = rc == SLOT_OK ? (struct slot_str){s, (uint32_t)strlen(s)}
+                         : (struct slot_str){"", 0};
+    return rc;
+}
+
 int slotc_hold_account(struct slotc *c, struct slotc_req *req, const char *pool,
                        const char *patient, const char *channel,
                        const char *account, uint32_t ttl_ms, slotc_cb cb)
@@ -2110,28 +2151,47 @@ int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
     return slotc_hold_account(c, req, pool, patient, channel, NULL, ttl_ms, cb);
 }
 
-/* CONFIRM, RELEASE, CANCEL: the claim, a payment reference (CONFIRM; ""
- * none), and who asks. Every one is sent with its protocol 3 arguments
- * (caller "" = an administrator). */
+/* The string arguments of a claim command, each NULL or "" for none:
+ * a payment reference (CONFIRM, CHECKIN), who asks (CONFIRM, RELEASE,
+ * CANCEL, MOVE: caller "" = an administrator, and an account), the target
+ * pool (MOVE, required) and the patient (CHECKIN, required). */
+struct claimArgs {
+    const char *payment_ref;
+    const char *caller;
+    const char *account;
+    const char *pool;
+    const char *patient;
+};
+
+/* CONFIRM, RELEASE, CANCEL, MOVE, CHECKIN: the claim and claimArgs. Every
+ * one is sent with all its arguments (protocol 3's trailing ones too). */
 static int claimCmd(struct slotc *c, struct slotc_req *req, int op,
-                    uint8_t wire_op, uint64_t id, const char *payment_ref,
-                    const char *caller, const char *account, slotc_cb cb)
+                    uint8_t wire_op, uint64_t id, const struct claimArgs *a,
+                    slotc_cb cb)
 {
-    struct slot_str ref, who, acc;
+    struct slot_str ref, who, acc, pool = {"", 0}, pat = {"", 0};
     int rc = id == 0 ? SLOT_INVALID_ARGUMENT
-                     : optStr(payment_ref, slot_valid_payment_ref,
+                     : optStr(a->payment_ref, slot_valid_payment_ref,
                               SLOT_PAYMENT_REF_MAX, &ref);
     if (rc == SLOT_OK) {
-        rc = optStr(caller, slot_valid_channel, SLOT_CHANNEL_MAX, &who);
+        rc = optStr(a->caller, slot_valid_channel, SLOT_CHANNEL_MAX, &who);
     }
     if (rc == SLOT_OK) {
-        rc =
-            optStr(account, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX, &acc);
+        rc = optStr(a->account, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX,
+                    &acc);
+    }
+    if (rc == SLOT_OK && wire_op == SLOT_OP_MOVE) {
+        rc = reqStr(a->pool, slot_valid_pool_id, SLOT_POOL_ID_MAX, &pool);
+    }
+    if (rc == SLOT_OK && wire_op == SLOT_OP_CHECKIN) {
+        rc = reqStr(a->patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX,
+                    &pat);
     }
     if (rc != SLOT_OK) {
         return rc;
     }
-    struct blk *b = blkNew(ref.len + who.len + acc.len + 3 + idemExtra(req));
+    struct blk *b = blkNew(ref.len + who.len + acc.len + pool.len + pat.len +
+                           5 + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
@@ -2140,50 +2200,69 @@ static int claimCmd(struct slotc *c, struct slotc_req *req, int op,
     b->u.cmd.u.claim.payment_ref = blkBytes(b, ref);
     b->u.cmd.u.claim.caller = blkBytes(b, who);
     b->u.cmd.u.claim.account = blkBytes(b, acc);
+    b->u.cmd.u.claim.pool = blkBytes(b, pool);
+    b->u.cmd.u.claim.patient = blkBytes(b, pat);
     return submitCmd(c, req, op, b, cb);
 }
 
 int slotc_confirm(struct slotc *c, struct slotc_req *req, uint64_t hold,
                   const char *payment_ref, slotc_cb cb)
 {
-    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold,
-                    payment_ref, NULL, NULL, cb);
+    struct claimArgs a = {.payment_ref = payment_ref};
+    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold, &a, cb);
 }
 
 int slotc_confirm_as(struct slotc *c, struct slotc_req *req, uint64_t hold,
                      const char *payment_ref, const char *caller,
                      const char *account, slotc_cb cb)
 {
-    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold,
-                    payment_ref, caller, account, cb);
+    struct claimArgs a = {
+        .payment_ref = payment_ref, .caller = caller, .account = account};
+    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold, &a, cb);
 }
 
 int slotc_release(struct slotc *c, struct slotc_req *req, uint64_t hold,
                   slotc_cb cb)
 {
-    return claimCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, NULL, NULL,
-                    NULL, cb);
+    struct claimArgs a = {0};
+    return claimCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, &a, cb);
 }
 
 int slotc_release_as(struct slotc *c, struct slotc_req *req, uint64_t hold,
                      const char *caller, const char *account, slotc_cb cb)
 {
-    return claimCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, NULL,
-                    caller, account, cb);
+    struct claimArgs a = {.caller = caller, .account = account};
+    return claimCmd(c, req, SLOTC_OP_RELEASE, SLOT_OP_RELEASE, hold, &a, cb);
 }
 
 int slotc_cancel(struct slotc *c, struct slotc_req *req, uint64_t booking,
                  slotc_cb cb)
 {
-    return claimCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, NULL,
-                    NULL, NULL, cb);
+    struct claimArgs a = {0};
+    return claimCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, &a, cb);
 }
 
 int slotc_cancel_as(struct slotc *c, struct slotc_req *req, uint64_t booking,
                     const char *caller, const char *account, slotc_cb cb)
 {
-    return claimCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, NULL,
-                    caller, account, cb);
+    struct claimArgs a = {.caller = caller, .account = account};
+    return claimCmd(c, req, SLOTC_OP_CANCEL, SLOT_OP_CANCEL, booking, &a, cb);
+}
+
+int slotc_move(struct slotc *c, struct slotc_req *req, uint64_t booking,
+               const char *target_pool, const char *caller, const char *account,
+               slotc_cb cb)
+{
+    struct claimArgs a = {
+        .caller = caller, .account = account, .pool = target_pool};
+    return claimCmd(c, req, SLOTC_OP_MOVE, SLOT_OP_MOVE, booking, &a, cb);
+}
+
+int slotc_checkin(struct slotc *c, struct slotc_req *req, uint64_t booking,
+                  const char *patient, const char *payment_ref, slotc_cb cb)
+{
+    struct claimArgs a = {.payment_ref = payment_ref, .patient = patient};
+    return claimCmd(c, req, SLOTC_OP_CHECKIN, SLOT_OP_CHECKIN, booking, &a, cb);
 }
 
 /* ACCOUNT_BIND and ACCOUNT_UNBIND. */
@@ -2228,6 +2307,14 @@ static int reasonRule(struct slot_str s)
     return slot_valid_text(s, SLOT_REASON_MAX);
 }
 
+/* Who (operator_name) and why (reason) of a command the staff log
+ * records. */
+static int checkWhoWhy(const char *operator_name, const char *reason)
+{
+    int rc = checkStr(operator_name, slot_valid_operator, SLOT_OPERATOR_MAX);
+    return rc == SLOT_OK ? checkStr(reason, reasonRule, SLOT_REASON_MAX) : rc;
+}
+
 /* VIOLATION, UNBLOCK and EXCEPTION: a hospital, a patient, who and why. */
 static int staffCmd(struct slotc *c, struct slotc_req *req, int op,
                     uint8_t wire_op, const char *hospital, const char *patient,
@@ -2239,10 +2326,7 @@ static int staffCmd(struct slotc *c, struct slotc_req *req, int op,
         rc = checkStr(patient, slot_valid_patient_key, SLOT_PATIENT_KEY_MAX);
     }
     if (rc == SLOT_OK) {
-        rc = checkStr(operator_name, slot_valid_operator, SLOT_OPERATOR_MAX);
-    }
-    if (rc == SLOT_OK) {
-        rc = checkStr(reason, reasonRule, SLOT_REASON_MAX);
+        rc = checkWhoWhy(operator_name, reason);
     }
     if (rc != SLOT_OK) {
         return rc;
@@ -2343,6 +2427,28 @@ int slotc_waitlist_leave(struct slotc *c, struct slotc_req *req,
 {
     return waitCmd(c, req, SLOTC_OP_WAITLIST_LEAVE, SLOT_OP_WAITLIST_LEAVE,
                    pool, patient, caller, account, cb);
+}
+
+int slotc_pool_stop(struct slotc *c, struct slotc_req *req, const char *pool,
+                    const char *operator_name, const char *reason, slotc_cb cb)
+{
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc == SLOT_OK) {
+        rc = checkWhoWhy(operator_name, reason);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(pool) + strlen(operator_name) +
+                           strlen(reason) + 3 + idemExtra(req));
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.cmd.op = SLOT_OP_POOL_STOP;
+    b->u.cmd.u.stop.pool = blkStr(b, pool);
+    b->u.cmd.u.stop.operator_name = blkStr(b, operator_name);
+    b->u.cmd.u.stop.reason = blkStr(b, reason);
+    return submitCmd(c, req, SLOTC_OP_POOL_STOP, b, cb);
 }
 
 int slotc_expire(struct slotc *c, struct slotc_req *req, uint32_t max,
@@ -2710,6 +2816,28 @@ int slotc_read_staff_log(struct slotc *c, struct slotc_req *req,
     b->u.rd.after_version = after_seq;
     b->u.rd.limit = limit;
     return submitRead(c, req, SLOTC_OP_READ_STAFF_LOG, b, cb);
+}
+
+int slotc_read_pool_claims(struct slotc *c, struct slotc_req *req,
+                           const char *pool, uint64_t after_id, uint32_t limit,
+                           slotc_cb cb)
+{
+    int rc = checkStr(pool, slot_valid_pool_id, SLOT_POOL_ID_MAX);
+    if (rc == SLOT_OK && (limit == 0 || limit > SLOT_LIST_MAX)) {
+        rc = SLOT_INVALID_ARGUMENT;
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(strlen(pool) + 1);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_POOL_CLAIMS;
+    b->u.rd.pool = blkStr(b, pool);
+    b->u.rd.after_id = after_id;
+    b->u.rd.limit = limit;
+    return submitRead(c, req, SLOTC_OP_READ_POOL_CLAIMS, b, cb);
 }
 
 int slotc_schedule_check(struct slotc *c, struct slotc_req *req,

@@ -60,7 +60,10 @@
  *                         out.patient name what to query
  *                         (slotc_read_patient); for the account and
  *                         staff commands out.patient (slotc_read_account,
- *                         slotc_read_patient_info, slotc_read_staff_log).
+ *                         slotc_read_patient_info, slotc_read_staff_log);
+ *                         MOVE and CHECKIN: out.id the booking (MOVE also
+ *                         out.pool, the target: query slotc_read_booking,
+ *                         whose moved_to tells); POOL_STOP: out.pool.
  *                         A command abandoned in
  *                         flight may still be applied a little later (it may
  *                         sit in the Raft log): query after the cluster has
@@ -142,9 +145,13 @@ struct uv_loop_s;
  * slotc_req) grew (an ABI change: libslot.so.3). Every version 2 call
  * keeps its signature and meaning (source compatible).
  * 3.1: waitlists; slotc_pool.waiting and slotc_out.position / length
- * appended (before any release of 3: still libslot.so.3). */
-#define SLOTC_VERSION_MAJOR 3
-#define SLOTC_VERSION_MINOR 1
+ * appended (before any release of 3: still libslot.so.3).
+ * 4: protocol version 4 (the visit day: doctor's stoppage, moves,
+ * check-in, no-shows); struct slotc_claim, slotc_rules, slotc_staff_entry
+ * and slotc_out (so slotc_req) grew (an ABI change: libslot.so.4). Every
+ * version 3 call keeps its signature and meaning (source compatible). */
+#define SLOTC_VERSION_MAJOR 4
+#define SLOTC_VERSION_MINOR 0
 
 /* Limits, equal to the protocol's (slot_proto.h). */
 #define SLOTC_POOL_ID_MAX     64 /* bytes of [A-Za-z0-9/_.:-] */
@@ -184,6 +191,8 @@ struct uv_loop_s;
 #define SLOTC_CANCELS_KEPT    8 /* cancellations a patient's record keeps */
 #define SLOTC_COOLDOWN_MAX_MS 3600000u /* cooldown_max_ms at most */
 #define SLOTC_WINDOW_DAYS_MAX 3660     /* violation window, blacklist days */
+/* The visit day (protocol 4). */
+#define SLOTC_CHECKIN_MAX_MS 86400000u /* checkin_before/late_ms at most */
 
 /* ---- Errors ------------------------------------------------------------- */
 
@@ -209,6 +218,8 @@ enum slotc_pool_state {
     SLOTC_POOL_SCHEDULED = 0, /* open, but ledger time < release_at_ms */
     SLOTC_POOL_OPEN = 1,
     SLOTC_POOL_CLOSED = 2,
+    SLOTC_POOL_STOPPED = 3, /* the doctor's stoppage (slotc_pool_stop): for
+                             * good, closed or not */
 };
 enum slotc_claim_state {
     SLOTC_CLAIM_HELD = 1,
@@ -216,6 +227,15 @@ enum slotc_claim_state {
     SLOTC_CLAIM_RELEASED = 3,
     SLOTC_CLAIM_EXPIRED = 4,
     SLOTC_CLAIM_CANCELLED = 5,
+    SLOTC_CLAIM_MOVED = 6, /* a booking slotc_move took to another pool
+                            * (claim.moved_to) */
+};
+/* A BOOKED claim's attendance on the visit day. */
+enum slotc_attendance {
+    SLOTC_ATTEND_PENDING = 0,
+    SLOTC_ATTEND_CHECKED_IN = 1, /* slotc_checkin */
+    SLOTC_ATTEND_NO_SHOW = 2     /* check-in closed without it, under rules
+                                  * with visit.noshow_sweep */
 };
 enum slotc_member_role {
     SLOTC_ROLE_STANDBY = 0,
@@ -229,6 +249,8 @@ SLOT_API const char *slotc_pool_state_name(int state);
 SLOT_API const char *slotc_claim_state_name(int state);
 SLOT_API const char *slotc_member_role_name(int role);
 SLOT_API const char *slotc_pay_mode_name(int mode); /* "online", "at_visit" */
+/* "pending", "checked_in", "no_show", or NULL. Static. */
+SLOT_API const char *slotc_attendance_name(int attendance);
 /* The value for a name, or -1. */
 SLOT_API int slotc_kind_from_name(const char *name);
 SLOT_API int slotc_pay_mode_from_name(const char *name);
@@ -432,6 +454,14 @@ struct slotc_claim {
     bool paid;               /* confirmed with a payment reference */
     char bucket[SLOTC_CHANNEL_MAX + 1]; /* the share it took from ("" the
                                          * remainder): a channel or group */
+    /* ---- protocol 4: the visit day ---- */
+    int attendance;            /* enum slotc_attendance (BOOKED claims) */
+    uint64_t checked_in_at_ms; /* 0 unless checked in */
+    uint64_t moved_to;         /* MOVED: the new booking's id, else 0 */
+    uint64_t moved_from;       /* a booking slotc_move made: the old one's id,
+                                * else 0 */
+    bool refunded;             /* CANCELLED as a stopped clinic's refund */
+    bool affected;             /* its pool is stopped */
 };
 
 /* ---- A hospital's rules (slot_sched.h has the full contract) ------------ */
@@ -509,6 +539,20 @@ struct slotc_patient_rules {
     uint32_t late_cancel_ms;
 };
 
+/* A hospital's visit-day rules (rule set version 3; slot_sched.h has the
+ * full contract). CHECKIN is accepted in [segment start -
+ * checkin_before_ms, segment end - checkin_late_ms); both
+ * 0..SLOTC_CHECKIN_MAX_MS. noshow_sweep: a booking not checked in when
+ * check-in closes is marked a no-show (a NO_SHOW violation of its
+ * patient). slotc_rules_init: check-in from SLOTC_CHECKIN_MAX_MS (24 h)
+ * before the segment to its end, no sweep. They apply to the pools of the
+ * rule set (a department's own rules, else the hospital's). */
+struct slotc_visit_rules {
+    uint32_t checkin_before_ms;
+    uint32_t checkin_late_ms;
+    bool noshow_sweep;
+};
+
 struct slotc_rules {
     int32_t utc_offset_min;  /* -720..840 (Beijing: 480) */
     uint32_t release_minute; /* 0..1439: the day horizon_days ahead opens */
@@ -528,6 +572,7 @@ struct slotc_rules {
     struct slotc_elig elig[SLOTC_ELIG_RULES_MAX];
     struct slotc_patient_rules patient; /* the hospital's; a department's
                                          * own are stored, not applied */
+    struct slotc_visit_rules visit;     /* protocol 4 */
 };
 /* Rules that restrict nothing (what a hospital without rules behaves as),
  * UTC offset 0. */
@@ -660,17 +705,19 @@ struct slotc_account_info {
     uint32_t n_changes; /* kept, oldest first */
     struct slotc_account_change changes[SLOTC_ACCOUNT_CHANGES_KEPT];
 };
-/* One entry of the staff log: a VIOLATION, UNBLOCK or EXCEPTION that took
- * effect. */
+/* One entry of the staff log: a VIOLATION, UNBLOCK, EXCEPTION or
+ * POOL_STOP that took effect. */
 struct slotc_staff_entry {
     uint64_t seq; /* 1, 2, ... */
     uint64_t at_ms;
-    int op; /* SLOTC_OP_VIOLATION, SLOTC_OP_UNBLOCK or SLOTC_OP_EXCEPTION */
-    char hospital[SLOTC_NAME_MAX + 1];
-    char patient[SLOTC_PATIENT_KEY_MAX + 1];
+    int op; /* SLOTC_OP_VIOLATION, SLOTC_OP_UNBLOCK, SLOTC_OP_EXCEPTION or
+             * SLOTC_OP_POOL_STOP */
+    char hospital[SLOTC_NAME_MAX + 1];       /* "": a free-standing pool's */
+    char patient[SLOTC_PATIENT_KEY_MAX + 1]; /* "": POOL_STOP */
     int kind; /* VIOLATION's (enum slotc_violation_kind), else 0 */
     char operator_name[SLOTC_OPERATOR_MAX + 1];
     char reason[SLOTC_REASON_MAX + 1];
+    char pool[SLOTC_POOL_ID_MAX + 1]; /* protocol 4: POOL_STOP's, else "" */
 };
 
 /* Splits a member address "RAFT/CLIENT" into its parts (client "" when
@@ -727,6 +774,11 @@ enum slotc_op {
     SLOTC_OP_WAITLIST_JOIN,
     SLOTC_OP_WAITLIST_LEAVE,
     SLOTC_OP_READ_WAITLIST,
+    /* the visit day (protocol 4: commands, then the read) */
+    SLOTC_OP_POOL_STOP,
+    SLOTC_OP_MOVE,
+    SLOTC_OP_CHECKIN,
+    SLOTC_OP_READ_POOL_CLAIMS,
 };
 /* "HOLD", "READ_POOL", "STATUS", ...; NULL for an unknown op. Static. */
 SLOT_API const char *slotc_op_name(int op);
@@ -758,9 +810,11 @@ struct slotc_out {
     uint64_t ledger_time_ms; /* commands: ledger time when applied (a
                               * retry's too: the original's) */
     uint64_t id;             /* HOLD: hold id; CONFIRM: booking id (== hold
-                              * id); OUTCOME_UNKNOWN: see above */
+                              * id); MOVE: the new booking's id;
+                              * OUTCOME_UNKNOWN: see above */
     uint64_t deadline_ms;    /* HOLD: the hold's deadline (ledger time) */
-    uint32_t visit_no;       /* CONFIRM: visit order number */
+    uint32_t visit_no;       /* CONFIRM, MOVE (the new booking's), CHECKIN:
+                              * visit order number */
     uint64_t expired;        /* EXPIRE: holds expired */
     uint64_t still_due;      /* EXPIRE: holds still due (capped at 1024) */
     uint64_t version;        /* RULES_SET: the new version */
@@ -771,7 +825,8 @@ struct slotc_out {
     const char *patient;     /* OUTCOME_UNKNOWN of HOLD: the patient */
     const char *node;        /* reads, STATUS: "host:port" of the node that
                               * answered */
-    const struct slotc_claim *claims; /* READ_HOLD/BOOKING: 1; PATIENT: 0..1 */
+    const struct slotc_claim *claims; /* READ_HOLD/BOOKING: 1; PATIENT: 0..1;
+                                       * READ_POOL_CLAIMS: 0..limit */
     uint32_t n_claims;
     const struct slotc_pool *pools; /* READ_POOL: 1; READ_POOLS: 0..limit */
     uint32_t n_pools;
@@ -804,6 +859,10 @@ struct slotc_out {
     uint32_t position; /* WAITLIST_JOIN: the place taken (1 = next);
                         * READ_WAITLIST: the patient's (0: not waiting) */
     uint32_t length;   /* READ_WAITLIST: patients waiting */
+    /* ---- protocol 4 ---- */
+    uint32_t bookings; /* POOL_STOP: the pool's bookings affected */
+    uint32_t holds;    /* POOL_STOP: its holds affected (due holds not yet
+                        * expired included) */
 };
 
 struct slotc_req {
@@ -823,7 +882,8 @@ struct slotc_req {
                                * RULES_SET / SCHEDULE_IMPORT /
                                * ACCOUNT_BIND / ACCOUNT_UNBIND / VIOLATION /
                                * UNBLOCK / EXCEPTION / WAITLIST_JOIN /
-                               * WAITLIST_LEAVE: an
+                               * WAITLIST_LEAVE / POOL_STOP / MOVE /
+                               * CHECKIN: an
                                * idempotency key (1..64 bytes of
                                * [A-Za-z0-9_.:-]) the ledger remembers with
                                * the result (ledger.h, IDEM): the same key
@@ -917,12 +977,13 @@ SLOT_API int slotc_pool_create(struct slotc *c, struct slotc_req *req,
                                const struct slotc_pool_spec *spec, slotc_cb cb);
 
 /* Replaces a pool's kind, fee, segment, release time, capacity and shares.
- * Errors: UNKNOWN_POOL, POOL_CLOSED, CAPACITY_CONFLICT, LIMIT_REACHED. */
+ * Errors: UNKNOWN_POOL, POOL_STOPPED, POOL_CLOSED, CAPACITY_CONFLICT,
+ * LIMIT_REACHED. */
 SLOT_API int slotc_pool_update(struct slotc *c, struct slotc_req *req,
                                const struct slotc_pool_spec *spec, slotc_cb cb);
 
 /* Closes a pool to new holds (existing ones may still be confirmed or
- * cancelled). Errors: UNKNOWN_POOL, POOL_CLOSED. */
+ * cancelled). Errors: UNKNOWN_POOL, POOL_STOPPED, POOL_CLOSED. */
 SLOT_API int slotc_pool_close(struct slotc *c, struct slotc_req *req,
                               const char *pool, slotc_cb cb);
 
@@ -930,7 +991,7 @@ SLOT_API int slotc_pool_close(struct slotc *c, struct slotc_req *req,
  * the hospital's payment window, for a scheduled pool whose hospital sets
  * one), naming no account (slotc_hold_account with account ""). out.id =
  * hold id, out.deadline_ms. Errors, in the ledger's order (ledger.h):
- * UNKNOWN_POOL, POOL_CLOSED, CHANNEL_NOT_ALLOWED, OUTSIDE_HORIZON,
+ * UNKNOWN_POOL, POOL_STOPPED, POOL_CLOSED, CHANNEL_NOT_ALLOWED, OUTSIDE_HORIZON,
  * NOT_RELEASED, BOOKING_CLOSED, TTL_OUT_OF_RANGE, NOT_BOUND, BLACKLISTED
  * (out.until_ms), CANCEL_LIMIT (out.window_day = today), PATIENT_HAS_CLAIM,
  * QUOTA_EXCEEDED (out.quota, out.window_day), SOLD_OUT (also while freed
@@ -955,18 +1016,25 @@ SLOT_API int slotc_hold_account(struct slotc *c, struct slotc_req *req,
  * slotc_confirm_as). out.id = booking id (the hold id), out.visit_no.
  * payment_ref NULL: no payment (a pay-at-visit pool books it unpaid; any
  * other pool refuses PAYMENT_REQUIRED). Errors: UNKNOWN_HOLD,
- * HOLD_EXPIRED, ALREADY_CONFIRMED, ALREADY_RELEASED, PAYMENT_REQUIRED.
+ * HOLD_EXPIRED, ALREADY_CONFIRMED, ALREADY_RELEASED, POOL_STOPPED (the
+ * pool was stopped: the hold stays until released or expired),
+ * PAYMENT_REQUIRED.
  * Sync: INVALID_ARGUMENT for hold 0 or a bad ref. */
 SLOT_API int slotc_confirm(struct slotc *c, struct slotc_req *req,
                            uint64_t hold, const char *payment_ref, slotc_cb cb);
 
-/* Releases a hold as an administrator. Errors: as slotc_confirm. */
+/* Releases a hold as an administrator. Errors: as slotc_confirm (a
+ * stopped pool's hold is released as any other). */
 SLOT_API int slotc_release(struct slotc *c, struct slotc_req *req,
                            uint64_t hold, slotc_cb cb);
 
 /* Cancels a booking as an administrator: no cancellation deadline
  * applies and the patient's cancellation count does not grow. Errors:
- * UNKNOWN_BOOKING, ALREADY_CANCELLED. */
+ * UNKNOWN_BOOKING, ALREADY_CANCELLED (also a MOVED booking), then, unless
+ * its pool is stopped, ALREADY_CHECKED_IN, NO_SHOW. The booking of a
+ * stopped pool is refunded: CANCELLED with refunded set, whatever its
+ * attendance, by anyone who may cancel it, never CANCEL_CLOSED, not one
+ * of the patient's cancellations, no violation, its slot free at once. */
 SLOT_API int slotc_cancel(struct slotc *c, struct slotc_req *req,
                           uint64_t booking, slotc_cb cb);
 
@@ -978,8 +1046,9 @@ SLOT_API int slotc_cancel(struct slotc *c, struct slotc_req *req,
  * given and the claim's patient is bound to it now (so a patient's
  * account may confirm through the app what it held through wechat).
  * A cancel by a channel is subject to the hospital's cancellation
- * deadline (CANCEL_CLOSED, after ALREADY_CANCELLED) and counts towards
- * the patient's daily cancellation limit. Whatever serves patients (the
+ * deadline (CANCEL_CLOSED, after ALREADY_CANCELLED, ALREADY_CHECKED_IN and
+ * NO_SHOW) and counts towards the patient's daily cancellation limit
+ * (neither for a stopped pool's refund). Whatever serves patients (the
  * HTTP shim) must use these forms with the caller's own channel: the
  * forms above act with an administrator's rights. */
 SLOT_API int slotc_confirm_as(struct slotc *c, struct slotc_req *req,
@@ -1062,6 +1131,55 @@ SLOT_API int slotc_waitlist_leave(struct slotc *c, struct slotc_req *req,
                                   const char *pool, const char *patient,
                                   const char *caller, const char *account,
                                   slotc_cb cb);
+
+/* ---- The visit day (protocol 4) ---- */
+
+/* Stops a pool for good (the doctor's stoppage), whether closed or not:
+ * no new holds, confirms or waitlist entries; its waitlist is emptied (no
+ * offers); its claims stay as they are and read as affected. Each
+ * booking is then moved (slotc_move) or cancelled for a refund
+ * (slotc_cancel, refunded); each hold is released or expires.
+ * slotc_read_pool_claims lists them. Recorded in the staff log with the
+ * pool, who (operator_name) and why (reason), as the staff commands.
+ * out.bookings, out.holds: the pool's booked and held counters (the
+ * patients to tell). Errors: UNKNOWN_POOL, POOL_STOPPED (already
+ * stopped). */
+SLOT_API int slotc_pool_stop(struct slotc *c, struct slotc_req *req,
+                             const char *pool, const char *operator_name,
+                             const char *reason, slotc_cb cb);
+/* Moves a booking of a stopped pool to target_pool: another pool of the
+ * same hospital, department and kind (not free-standing), taking a slot
+ * of the booking's channel there (its first bucket with one, in HOLD's
+ * order). Horizon, release time, cut-off, eligibility and quotas are not
+ * asked: the hospital moves its patients to any open clinic of the
+ * department. The old booking becomes MOVED (moved_to, its slot freed);
+ * the new one is BOOKED for the same patient and channel with the same
+ * payment (reference, paid), moved_from the old id, a new visit number.
+ * caller and account as for slotc_cancel_as (caller NULL or "": an
+ * administrator). out.id = the new booking's id, out.visit_no. Errors,
+ * in the ledger's order: UNKNOWN_BOOKING (unknown, or never confirmed),
+ * NOT_OWNER, ALREADY_CANCELLED (CANCELLED or MOVED), NOT_STOPPED (the
+ * booking's pool is not stopped), UNKNOWN_POOL (the target),
+ * MOVE_MISMATCH (a free-standing pool, the same pool, or another
+ * hospital, department or kind), POOL_STOPPED, POOL_CLOSED,
+ * BOOKING_CLOSED (the target's visit day is past, or its segment has
+ * ended), PATIENT_HAS_CLAIM (the patient holds or booked the target
+ * already), SOLD_OUT, LIMIT_REACHED. */
+SLOT_API int slotc_move(struct slotc *c, struct slotc_req *req,
+                        uint64_t booking, const char *target_pool,
+                        const char *caller, const char *account, slotc_cb cb);
+/* Checks the booking's patient in on the visit day: the patient (a key
+ * of the patient key rules) must be the booking's. A pool with a segment
+ * accepts it in [seg_start - checkin_before_ms, seg_end -
+ * checkin_late_ms) of its rules (slotc_visit_rules); one without, any
+ * time. payment_ref (NULL or "": none) pays an unpaid booking at the
+ * desk (a paid one keeps its reference). out.visit_no. Errors, in the
+ * ledger's order: UNKNOWN_BOOKING (unknown, or never confirmed),
+ * PATIENT_MISMATCH, ALREADY_CANCELLED (CANCELLED or MOVED), POOL_STOPPED,
+ * ALREADY_CHECKED_IN, NO_SHOW, CHECKIN_NOT_OPEN, CHECKIN_CLOSED. */
+SLOT_API int slotc_checkin(struct slotc *c, struct slotc_req *req,
+                           uint64_t booking, const char *patient,
+                           const char *payment_ref, slotc_cb cb);
 
 /* Expires up to max (1..4096) due holds now (the leader also does this by
  * itself). Not deduplicated (it needs none). out.expired, out.still_due. */
@@ -1157,6 +1275,15 @@ SLOT_API int slotc_read_staff_log(struct slotc *c, struct slotc_req *req,
 SLOT_API int slotc_read_waitlist(struct slotc *c, struct slotc_req *req,
                                  const char *pool, const char *patient,
                                  slotc_cb cb);
+/* The pool's claims the ledger knows (any state: active, or resolved
+ * within its retention) with id > after_id, by id, at most limit
+ * (1..SLOTC_LIST_MAX): out.claims, out.n_claims (fewer than limit: the
+ * last page). A stopped clinic's holds and bookings, to tell their
+ * patients. It scans every claim of the ledger on the node: for staff,
+ * not for a channel's hot path. Errors: UNKNOWN_POOL. */
+SLOT_API int slotc_read_pool_claims(struct slotc *c, struct slotc_req *req,
+                                    const char *pool, uint64_t after_id,
+                                    uint32_t limit, slotc_cb cb);
 
 /* What slotc_schedule_import of tpl would do now, changing nothing:
  * out.created (new pools), out.unchanged, out.conflicts. Errors:
@@ -1326,5 +1453,19 @@ SLOT_API int slotc_sync_waitlist_leave(struct slotc_sync *s,
 SLOT_API int slotc_sync_read_waitlist(struct slotc_sync *s,
                                       struct slotc_req *req, const char *pool,
                                       const char *patient);
+/* Protocol 4. */
+SLOT_API int slotc_sync_pool_stop(struct slotc_sync *s, struct slotc_req *req,
+                                  const char *pool, const char *operator_name,
+                                  const char *reason);
+SLOT_API int slotc_sync_move(struct slotc_sync *s, struct slotc_req *req,
+                             uint64_t booking, const char *target_pool,
+                             const char *caller, const char *account);
+SLOT_API int slotc_sync_checkin(struct slotc_sync *s, struct slotc_req *req,
+                                uint64_t booking, const char *patient,
+                                const char *payment_ref);
+SLOT_API int slotc_sync_read_pool_claims(struct slotc_sync *s,
+                                         struct slotc_req *req,
+                                         const char *pool, uint64_t after_id,
+                                         uint32_t limit);
 
 #endif /* LIBSLOT_H */

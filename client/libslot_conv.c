@@ -52,6 +52,12 @@ _Static_assert((int)SLOTC_ACCOUNT_CHANGE_PATIENTS ==
                "account rules");
 _Static_assert((int)SLOTC_VIOLATION_OTHER == (int)SLOT_VIOLATION_OTHER,
                "violation kinds");
+_Static_assert(SLOTC_CHECKIN_MAX_MS == SLOT_CHECKIN_MAX_MS, "check-in window");
+_Static_assert((int)SLOTC_POOL_STOPPED == (int)SLOT_PSTATE_STOPPED,
+               "pool states");
+_Static_assert((int)SLOTC_CLAIM_MOVED == (int)SLOT_CLAIM_MOVED, "claim states");
+_Static_assert((int)SLOTC_ATTEND_NO_SHOW == (int)SLOT_ATTEND_NO_SHOW,
+               "attendance");
 
 /* ---- names and dates ------------------------------------------------------ */
 
@@ -281,6 +287,10 @@ int slotc__rules_to_wire(const struct slotc_rules *in, struct slot_rules *out)
     if (rc != SLOT_OK) {
         return rc;
     }
+    /* Same widths as the wire's: slot_rules_check judges the ranges. */
+    out->visit.checkin_before_ms = in->visit.checkin_before_ms;
+    out->visit.checkin_late_ms = in->visit.checkin_late_ms;
+    out->visit.noshow_sweep = in->visit.noshow_sweep;
     /* Every string fits its array (checked above); the rest of the rules,
      * including the channel charsets and uniqueness, slot_rules_check. */
     out->utc_offset_min = (int16_t)in->utc_offset_min;
@@ -377,6 +387,9 @@ void slotc__rules_from_wire(struct slotc_rules *d, const struct slot_rules *s)
         }
     }
     patientFromWire(&d->patient, &s->patient);
+    d->visit.checkin_before_ms = s->visit.checkin_before_ms;
+    d->visit.checkin_late_ms = s->visit.checkin_late_ms;
+    d->visit.noshow_sweep = s->visit.noshow_sweep;
 }
 
 void slotc_rules_init(struct slotc_rules *r)
@@ -645,6 +658,12 @@ void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s)
     d->visit_end_ms = s->visit_end_ms;
     d->paid = s->paid != 0;
     copyStr(d->bucket, sizeof d->bucket, s->bucket);
+    d->attendance = s->attendance;
+    d->checked_in_at_ms = s->checked_in_at_ms;
+    d->moved_to = s->moved_to;
+    d->moved_from = s->moved_from;
+    d->refunded = s->refunded != 0;
+    d->affected = s->affected != 0;
 }
 
 /* The wire's op of a staff log entry as the public op. */
@@ -657,6 +676,8 @@ static int staffOp(uint8_t op)
             return SLOTC_OP_UNBLOCK;
         case SLOT_OP_EXCEPTION:
             return SLOTC_OP_EXCEPTION;
+        case SLOT_OP_POOL_STOP:
+            return SLOTC_OP_POOL_STOP;
         default:
             return SLOTC_OP_NONE;
     }
@@ -729,4 +750,5 @@ void slotc__staff_from_wire(struct slotc_staff_entry *d,
     d->kind = s->kind;
     copyStr(d->operator_name, sizeof d->operator_name, s->operator_name);
     copyStr(d->reason, sizeof d->reason, s->reason);
+    copyStr(d->pool, sizeof d->pool, s->pool);
 }

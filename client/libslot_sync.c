@@ -407,3 +407,36 @@ int slotc_sync_read_waitlist(struct slotc_sync *s, struct slotc_req *req,
 {
     SYNC_CALL(s, req, slotc_read_waitlist(s->c, req, pool, patient, doneCb));
 }
+
+int slotc_sync_pool_stop(struct slotc_sync *s, struct slotc_req *req,
+                         const char *pool, const char *operator_name,
+                         const char *reason)
+{
+    SYNC_CALL(s, req,
+              slotc_pool_stop(s->c, req, pool, operator_name, reason, doneCb));
+}
+
+int slotc_sync_move(struct slotc_sync *s, struct slotc_req *req,
+                    uint64_t booking, const char *target_pool,
+                    const char *caller, const char *account)
+{
+    SYNC_CALL(
+        s, req,
+        slotc_move(s->c, req, booking, target_pool, caller, account, doneCb));
+}
+
+int slotc_sync_checkin(struct slotc_sync *s, struct slotc_req *req,
+                       uint64_t booking, const char *patient,
+                       const char *payment_ref)
+{
+    SYNC_CALL(s, req,
+              slotc_checkin(s->c, req, booking, patient, payment_ref, doneCb));
+}
+
+int slotc_sync_read_pool_claims(struct slotc_sync *s, struct slotc_req *req,
+                                const char *pool, uint64_t after_id,
+                                uint32_t limit)
+{
+    SYNC_CALL(s, req,
+              slotc_read_pool_claims(s->c, req, pool, after_id, limit, doneCb));
+}

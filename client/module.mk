@@ -16,7 +16,7 @@ $(eval $(call compile_rules,client/test,$(CLIENT_INC) $(TESTLIB_INC) $(CLUSTERLI
 $(B)/rel/lib/libslot.so: $(CLIENT_LIB_SRC:%.c=$(B)/pic/%.o) $(PROTO_PIC)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libslot.so.3 -o $@ $^ -luv $(LIBS)
+	$(Q)$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libslot.so.4 -o $@ $^ -luv $(LIBS)
 
 $(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_REL)
 	@mkdir -p $(dir $@)
@@ -57,6 +57,17 @@ $(B)/asan/bin/test_libslot_patients: $(B)/asan/client/test/test_libslot_patients
                                      $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
+# The visit day (protocol 4) through libslot: stoppage, moves, check-in.
+$(B)/rel/bin/test_libslot_visit: $(B)/rel/client/test/test_libslot_visit.o \
+                                 $(B)/rel/client/test/ctest.o \
+                                 $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
+$(B)/asan/bin/test_libslot_visit: $(B)/asan/client/test/test_libslot_visit.o \
+                                  $(B)/asan/client/test/ctest.o \
+                                  $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
+                                  $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
+
 # slotctl's hospital commands and the demo loader (node/demo/load.sh).
 $(B)/rel/bin/test_slotctl_sched: $(B)/rel/client/test/test_slotctl_sched.o \
                                  $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
@@ -69,11 +80,13 @@ $(B)/asan/bin/test_slotctl_sched: $(B)/asan/client/test/test_slotctl_sched.o \
 CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a \
                    $(B)/rel/bin/test_libslot $(B)/rel/bin/test_libslot_sched \
                    $(B)/rel/bin/test_libslot_patients \
+                   $(B)/rel/bin/test_libslot_visit \
                    $(B)/rel/bin/test_slotctl_sched
 # The tests run slotctl of their own flavour and the release slotd.
 CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_sched \
                     $(B)/asan/bin/test_libslot_patients \
+                    $(B)/asan/bin/test_libslot_visit \
                     $(B)/asan/bin/test_slotctl_sched
 CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot:$(B)/asan/bin/test_libslot" \
@@ -81,6 +94,8 @@ CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot-sched:$(B)/asan/bin/test_libslot_sched" \
                  "libslot-patients:$(B)/rel/bin/test_libslot_patients" \
                  "asan-libslot-patients:$(B)/asan/bin/test_libslot_patients" \
+                 "libslot-visit:$(B)/rel/bin/test_libslot_visit" \
+                 "asan-libslot-visit:$(B)/asan/bin/test_libslot_visit" \
                  "slotctl-sched:$(B)/rel/bin/test_slotctl_sched" \
                  "asan-slotctl-sched:$(B)/asan/bin/test_slotctl_sched"
 BUILD_BINS += $(CLIENT_REL_BINS)
@@ -97,8 +112,8 @@ install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin
 	install -m 644 client/libslot.h proto/slot_err.h $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(B)/rel/lib/libslot.so $(DESTDIR)$(PREFIX)/lib/libslot.so.3
-	ln -sf libslot.so.3 $(DESTDIR)$(PREFIX)/lib/libslot.so
+	install -m 755 $(B)/rel/lib/libslot.so $(DESTDIR)$(PREFIX)/lib/libslot.so.4
+	ln -sf libslot.so.4 $(DESTDIR)$(PREFIX)/lib/libslot.so
 	install -m 644 $(B)/rel/lib/libslot.a $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' client/slot.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slot.pc

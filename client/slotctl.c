@@ -69,6 +69,12 @@ static const char usage_main[] =
     "                                       hold through a blacklist\n"
     "  staff-log [--after SEQ] [--limit N]  violations, unblocks, exceptions\n"
     "  waitlist join|leave|show POOL PATIENT  a sold-out pool's waitlist\n"
+    "  stop POOL --operator N --reason T    the doctor's stoppage of a clinic\n"
+    "  move BOOKING POOL [--as CH [--account A]]  move a stopped clinic's\n"
+    "                                       booking to another clinic\n"
+    "  checkin BOOKING PATIENT [--payment-ref REF]  check a patient in\n"
+    "  pool-claims POOL [--after ID] [--limit N]  a pool's holds and "
+    "bookings\n"
     "  show hold ID | show booking ID | show patient POOL PATIENT | show "
     "ledger\n"
     "  config [--hold-ttl-min-ms N ...]     show or change the rule "
@@ -240,13 +246,15 @@ static const struct cmdhelp helps[] = {
      "...}\n"},
     {"staff-log",
      "usage: slotctl staff-log [--after SEQ] [--limit N (100)]\n"
-     "The violations, unblocks and exceptions staff recorded, oldest first\n"
-     "(the ledger keeps the last 4096).\n"
+     "The violations, unblocks, exceptions and pool stops staff recorded,\n"
+     "oldest first (the ledger keeps the last 4096).\n"
      "JSON: {\"entries\": [{\"seq\", \"at_ms\", \"op\" "
-     "(violation/unblock/exception),\n"
-     "\"hospital\", \"patient\", \"kind\" (a violation's, else null), "
-     "\"operator\",\n"
-     "\"reason\"}], \"applied_index\", ...}\n"},
+     "(violation/unblock/exception/\n"
+     "pool_stop), \"hospital\", \"patient\" (\"\" for pool_stop), "
+     "\"pool\" (pool_stop's,\n"
+     "else \"\"), \"kind\" (a violation's, else null), \"operator\", "
+     "\"reason\"}],\n"
+     "\"applied_index\", ...}\n"},
     {"waitlist",
      "usage: slotctl waitlist join POOL PATIENT [--channel CH (default "
      "slotctl)]\n"
@@ -267,6 +275,43 @@ static const struct cmdhelp helps[] = {
      "show {\"pool\", \"patient\", \"position\" (0: not waiting), "
      "\"length\",\n"
      "\"applied_index\", ...}\n"},
+    {"stop",
+     "usage: slotctl stop POOL --operator NAME --reason TEXT [--idem-key K]\n"
+     "The doctor's stoppage: the pool takes no new holds, confirms or\n"
+     "waitlist entries, for good (POOL_STOPPED); its waitlist is emptied.\n"
+     "Its bookings stay until each is moved (slotctl move) or cancelled\n"
+     "for a refund (slotctl cancel: no deadline, no penalty); its holds\n"
+     "until released or expired. `slotctl pool-claims POOL` lists them.\n"
+     "Recorded in the staff log.\n"
+     "JSON: {\"ok\": true, \"pool\", \"bookings\", \"holds\" (the "
+     "patients to tell),\n"
+     "\"index\", \"ledger_time_ms\"}\n"},
+    {"move",
+     "usage: slotctl move BOOKING POOL [--as CHANNEL [--account A]]\n"
+     "Moves a booking of a stopped pool to POOL, another clinic of the same\n"
+     "hospital, department and kind (MOVE_MISMATCH otherwise; NOT_STOPPED\n"
+     "if its pool is not stopped), with its patient, channel and payment,\n"
+     "and a new visit number there. The old booking reads as moved.\n" AS_HELP
+     "JSON: {\"moved\": BOOKING, \"booking\": NEW_ID, \"pool\", "
+     "\"visit_no\", \"index\",\n"
+     "\"ledger_time_ms\"}\n"},
+    {"checkin",
+     "usage: slotctl checkin BOOKING PATIENT [--payment-ref REF]\n"
+     "Checks PATIENT (the booking's: PATIENT_MISMATCH otherwise) in, within\n"
+     "the hospital's check-in window around the visit's segment\n"
+     "(CHECKIN_NOT_OPEN, CHECKIN_CLOSED; rules \"visit\"). --payment-ref\n"
+     "pays an unpaid booking at the desk.\n"
+     "JSON: {\"checked_in\": BOOKING, \"patient\", \"visit_no\", "
+     "\"index\",\n"
+     "\"ledger_time_ms\"}\n"},
+    {"pool-claims",
+     "usage: slotctl pool-claims POOL [--after ID] [--limit N (100)]\n"
+     "The pool's claims the ledger knows (any state), by id, after --after:\n"
+     "a stopped clinic's holds and bookings to tell. It scans every claim\n"
+     "of the ledger: for staff, not for frequent use.\n"
+     "JSON: {\"pool\", \"claims\": [...], \"next_after\": the --after of "
+     "the next\n"
+     "page or null, \"applied_index\", ...}\n"},
     {"show", "usage: slotctl show hold ID | show booking ID | show patient "
              "POOL PATIENT\n"
              "       slotctl show ledger\n"
@@ -277,8 +322,12 @@ static const struct cmdhelp helps[] = {
              "\"paid\", \"bucket\" (the\n"
              "share it took from, \"\" the remainder), \"visit_start_ms\", "
              "\"visit_end_ms\"\n"
-             "(the visit number's window, 0 if none), \"applied_index\", "
-             "\"node\"};\n"
+             "(the visit number's window, 0 if none), \"attendance\"\n"
+             "(pending/checked_in/no_show), \"checked_in_at_ms\", "
+             "\"moved_to\",\n"
+             "\"moved_from\" (0: none), \"refunded\", \"affected\" (its "
+             "pool is stopped),\n"
+             "\"applied_index\", \"node\"};\n"
              "patient: {\"claims\": [...], ...}; ledger: the ledger's figures "
              "and config\n"},
     {"config",
@@ -316,7 +365,16 @@ static const struct cmdhelp helps[] = {
      "                  \"same_day\": true}],\n"
      "   \"eligibility\": [{\"department\": \"\", \"kind\": "
      "\"special\"|null,\n"
-     "                     \"channels\": [\"app\", \"window\"]}]}\n"
+     "                     \"channels\": [\"app\", \"window\"]}],\n"
+     "   \"quota\": {...}, \"cancel\": {...}, \"blacklist\": {...}, "
+     "\"cooldown_ms\": [MIN, MAX],\n"
+     "   \"account_channels\": \"\",\n"
+     "   \"visit\": {\"checkin_before_ms\": 3600000, \"checkin_late_ms\": 0,\n"
+     "             \"noshow_sweep\": true}}\n"
+     "visit: check-in opens checkin_before_ms before a visit's segment and\n"
+     "closes checkin_late_ms before its end (each 0..86400000; absent:\n"
+     "86400000 and 0); noshow_sweep marks a booking not checked in by then\n"
+     "a no-show (a NO_SHOW violation).\n"
      "An unknown field, a duplicate key or a wrong type is MALFORMED, a bad\n"
      "value INVALID_ARGUMENT (exit 3); the error names the field. --idem-key\n"
      "makes a retry (from slotctl or the gateway's admin) get the original\n"
@@ -678,6 +736,13 @@ static json_t *jsonClaim(const struct slotc_claim *c)
     json_object_set_new(o, "bucket", json_string(c->bucket));
     json_object_set_new(o, "visit_start_ms", jsonU64(c->visit_start_ms));
     json_object_set_new(o, "visit_end_ms", jsonU64(c->visit_end_ms));
+    const char *att = slotc_attendance_name(c->attendance);
+    json_object_set_new(o, "attendance", json_string(att != NULL ? att : "?"));
+    json_object_set_new(o, "checked_in_at_ms", jsonU64(c->checked_in_at_ms));
+    json_object_set_new(o, "moved_to", jsonU64(c->moved_to));
+    json_object_set_new(o, "moved_from", jsonU64(c->moved_from));
+    json_object_set_new(o, "refunded", json_boolean(c->refunded));
+    json_object_set_new(o, "affected", json_boolean(c->affected));
     return o;
 }
 
@@ -737,9 +802,14 @@ static int reqError(const struct slotc_req *req, int rc)
                                 json_string(req->out.patient));
         }
         if (req->out.id != 0) {
-            const char *key = req->op == SLOTC_OP_CANCEL   ? "booking"
-                              : req->op >= SLOTC_OP_STATUS ? "member"
-                                                           : "hold";
+            bool booking = req->op == SLOTC_OP_CANCEL ||
+                           req->op == SLOTC_OP_MOVE ||
+                           req->op == SLOTC_OP_CHECKIN;
+            const char *key =
+                booking ? "booking"
+                : req->op >= SLOTC_OP_STATUS && req->op <= SLOTC_OP_TRANSFER
+                    ? "member"
+                    : "hold";
             json_object_set_new(extra, key, jsonU64(req->out.id));
         }
     }
@@ -1485,12 +1555,16 @@ static int cmdHold(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
-/* confirm, release, cancel: an id and maybe a payment ref. */
+/* confirm, release, cancel, move, checkin: a claim's id, and maybe a
+ * payment ref (confirm), a target pool (move) or a patient (checkin). */
 static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
 {
-    bool confirm = strcmp(name, "confirm") == 0;
+    bool confirm = strcmp(name, "confirm") == 0,
+         move = strcmp(name, "move") == 0,
+         checkin = strcmp(name, "checkin") == 0;
     uint64_t id;
-    if (cl->n_pos != 2 && !(confirm && cl->n_pos == 3)) {
+    if (cl->n_pos != ((move || checkin) ? 3 : 2) &&
+        !(confirm && cl->n_pos == 3)) {
         return usageError(name, "wrong number of arguments");
     }
     if (!parseU64(cl->pos[1], UINT64_MAX, &id)) {
@@ -1521,6 +1595,22 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
         rc = slotc_sync_release_as(s, &req, id, as, account);
         if (rc == SLOT_OK) {
             out = json_pack("{s:I}", "released", (json_int_t)id);
+        }
+    } else if (move) {
+        rc = slotc_sync_move(s, &req, id, cl->pos[2], as, account);
+        if (rc == SLOT_OK) {
+            out =
+                json_pack("{s:I, s:I, s:s, s:I}", "moved", (json_int_t)id,
+                          "booking", (json_int_t)req.out.id, "pool", cl->pos[2],
+                          "visit_no", (json_int_t)req.out.visit_no);
+        }
+    } else if (checkin) {
+        rc = slotc_sync_checkin(s, &req, id, cl->pos[2],
+                                optVal(cl, "payment-ref"));
+        if (rc == SLOT_OK) {
+            out = json_pack("{s:I, s:s, s:I}", "checked_in", (json_int_t)id,
+                            "patient", cl->pos[2], "visit_no",
+                            (json_int_t)req.out.visit_no);
         }
     } else {
         rc = slotc_sync_cancel_as(s, &req, id, as, account);
@@ -1921,15 +2011,20 @@ static int cmdPatient(const struct ctx *x, const struct cli *cl)
     return ex;
 }
 
-/* violation add, unblock, exception: HOSPITAL PATIENT, who and why. */
+/* violation add, unblock, exception: HOSPITAL PATIENT, who and why; stop:
+ * POOL, who and why (the doctor's stoppage). */
 static int cmdStaff(const struct ctx *x, const struct cli *cl, const char *name)
 {
-    bool violation = strcmp(name, "violation") == 0;
-    int first = violation ? 2 : 1; /* where HOSPITAL is */
+    bool violation = strcmp(name, "violation") == 0,
+         stopping = strcmp(name, "stop") == 0;
+    int first = violation ? 2 : 1; /* where HOSPITAL (stop: POOL) is */
     if (violation && (cl->n_pos < 2 || strcmp(cl->pos[1], "add") != 0)) {
         return usageError(name, "violation needs add");
     }
-    if (cl->n_pos != first + 2) {
+    if (stopping && cl->n_pos != 2) {
+        return usageError(name, "stop needs POOL");
+    }
+    if (!stopping && cl->n_pos != first + 2) {
         return usageError(name, "%s needs HOSPITAL and PATIENT", name);
     }
     int kind = 0;
@@ -1959,7 +2054,15 @@ static int cmdStaff(const struct ctx *x, const struct cli *cl, const char *name)
     reqInit(x, &req);
     idemFrom(cl, &req);
     json_t *out = NULL;
-    if (violation) {
+    if (stopping) {
+        /* h is the pool */
+        rc = slotc_sync_pool_stop(s, &req, h, op, why);
+        if (rc == SLOT_OK) {
+            out = json_pack("{s:b, s:s, s:I, s:I}", "ok", 1, "pool", h,
+                            "bookings", (json_int_t)req.out.bookings, "holds",
+                            (json_int_t)req.out.holds);
+        }
+    } else if (violation) {
         rc = slotc_sync_violation(s, &req, h, patient, kind, op, why);
         if (rc == SLOT_OK) {
             out = json_pack(
@@ -1986,20 +2089,85 @@ static int cmdStaff(const struct ctx *x, const struct cli *cl, const char *name)
     return ex;
 }
 
-static int cmdStaffLog(const struct ctx *x, const struct cli *cl)
+/* A page's --after (a number: `what` says of what) and --limit
+ * (1..SLOTC_LIST_MAX), each left as it is when absent. */
+static int pageOpts(const struct cli *cl, const char *cmd, const char *what,
+                    uint64_t *after, uint64_t *limit)
 {
-    uint64_t after = 0, limit = 100;
-    if (cl->n_pos != 1) {
-        return usageError("staff-log", "staff-log takes options only");
-    }
     if (optVal(cl, "after") != NULL &&
-        !parseU64(optVal(cl, "after"), UINT64_MAX, &after)) {
-        return usageError("staff-log", "--after is a sequence number");
+        !parseU64(optVal(cl, "after"), UINT64_MAX, after)) {
+        return usageError(cmd, "--after is %s", what);
     }
     if (optVal(cl, "limit") != NULL &&
-        (!parseU64(optVal(cl, "limit"), SLOTC_LIST_MAX, &limit) ||
-         limit == 0)) {
-        return usageError("staff-log", "--limit is 1..%d", SLOTC_LIST_MAX);
+        (!parseU64(optVal(cl, "limit"), SLOTC_LIST_MAX, limit) ||
+         *limit == 0)) {
+        return usageError(cmd, "--limit is 1..%d", SLOTC_LIST_MAX);
+    }
+    return EXIT_OK_;
+}
+
+static const char *staffOpName(int op)
+{
+    switch (op) {
+        case SLOTC_OP_VIOLATION:
+            return "violation";
+        case SLOTC_OP_UNBLOCK:
+            return "unblock";
+        case SLOTC_OP_POOL_STOP:
+            return "pool_stop";
+        default:
+            return "exception";
+    }
+}
+
+/* ---- the visit day -------------------------------------------------------- */
+
+static json_t *staffLogJson(const struct slotc_req *req)
+{
+    json_t *arr = json_array();
+    for (uint32_t i = 0; i < req->out.n_staff; i++) {
+        const struct slotc_staff_entry *e = &req->out.staff[i];
+        json_array_append_new(
+            arr,
+            json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
+                      (json_int_t)e->seq, "at_ms", (json_int_t)e->at_ms, "op",
+                      staffOpName(e->op), "hospital", e->hospital, "patient",
+                      e->patient, "pool", e->pool, "kind",
+                      nameOrNull(slotc_violation_name(e->kind)), "operator",
+                      e->operator_name, "reason", e->reason));
+    }
+    return json_pack("{s:o}", "entries", arr);
+}
+
+/* A page of a pool's claims; a full page may have a next one (next_after),
+ * a short one is the last. */
+static json_t *poolClaimsJson(const char *pool, const struct slotc_req *req,
+                              uint64_t limit)
+{
+    json_t *arr = json_array();
+    for (uint32_t i = 0; i < req->out.n_claims; i++) {
+        json_array_append_new(arr, jsonClaim(&req->out.claims[i]));
+    }
+    json_t *next = req->out.n_claims == limit
+                       ? jsonU64(req->out.claims[req->out.n_claims - 1].id)
+                       : json_null();
+    return json_pack("{s:s, s:o, s:o}", "pool", pool, "claims", arr,
+                     "next_after", next);
+}
+
+/* staff-log and pool-claims POOL: one page of a list after --after. */
+static int cmdPage(const struct ctx *x, const struct cli *cl, const char *name)
+{
+    bool claims = strcmp(name, "pool-claims") == 0;
+    uint64_t after = 0, limit = 100;
+    if (cl->n_pos != (claims ? 2 : 1)) {
+        return usageError(name, claims ? "pool-claims needs POOL"
+                                       : "staff-log takes options only");
+    }
+    int ex = pageOpts(cl, name, claims ? "a claim id" : "a sequence number",
+                      &after, &limit);
+    if (ex != EXIT_OK_) {
+        return ex;
     }
     int rc;
     struct slotc_sync *s = openSync(x, &rc);
@@ -2008,27 +2176,16 @@ static int cmdStaffLog(const struct ctx *x, const struct cli *cl)
     }
     struct slotc_req req;
     reqInit(x, &req);
-    rc = slotc_sync_read_staff_log(s, &req, after, (uint32_t)limit);
     json_t *out = NULL;
-    if (rc == SLOT_OK) {
-        json_t *arr = json_array();
-        for (uint32_t i = 0; i < req.out.n_staff; i++) {
-            const struct slotc_staff_entry *e = &req.out.staff[i];
-            const char *op = e->op == SLOTC_OP_VIOLATION ? "violation"
-                             : e->op == SLOTC_OP_UNBLOCK ? "unblock"
-                                                         : "exception";
-            json_array_append_new(
-                arr,
-                json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
-                          (json_int_t)e->seq, "at_ms", (json_int_t)e->at_ms,
-                          "op", op, "hospital", e->hospital, "patient",
-                          e->patient, "kind",
-                          nameOrNull(slotc_violation_name(e->kind)), "operator",
-                          e->operator_name, "reason", e->reason));
-        }
-        out = readLabel(json_pack("{s:o}", "entries", arr), &req);
+    if (claims) {
+        rc = slotc_sync_read_pool_claims(s, &req, cl->pos[1], after,
+                                         (uint32_t)limit);
+        out = rc == SLOT_OK ? poolClaimsJson(cl->pos[1], &req, limit) : NULL;
+    } else {
+        rc = slotc_sync_read_staff_log(s, &req, after, (uint32_t)limit);
+        out = rc == SLOT_OK ? staffLogJson(&req) : NULL;
     }
-    int ex = out != NULL ? emit(out) : reqError(&req, rc);
+    ex = out != NULL ? emit(readLabel(out, &req)) : reqError(&req, rc);
     slotc_sync_close(s);
     return ex;
 }
@@ -2112,14 +2269,10 @@ static int cmdRules(const struct ctx *x, const struct cli *cl)
             return fieldError(cl->pos[3], &e);
         }
     }
-    if (log && optVal(cl, "after") != NULL &&
-        !parseU64(optVal(cl, "after"), UINT64_MAX, &after)) {
-        return usageError("rules", "--after is a version number");
-    }
-    if (log && optVal(cl, "limit") != NULL &&
-        (!parseU64(optVal(cl, "limit"), SLOTC_LIST_MAX, &limit) ||
-         limit == 0)) {
-        return usageError("rules", "--limit is 1..%d", SLOTC_LIST_MAX);
+    ex = log ? pageOpts(cl, "rules", "a version number", &after, &limit)
+             : EXIT_OK_;
+    if (ex != EXIT_OK_) {
+        return ex;
     }
     int rc;
     struct slotc_sync *s = openSync(x, &rc);
@@ -2428,6 +2581,7 @@ static struct opt g_opts[] = {
     {"account-change-window-days", NULL, false, {NULL}, 0},
     {"account-change-patients-max", NULL, false, {NULL}, 0},
     {"patient-active-max", NULL, false, {NULL}, 0},
+    {"payment-ref", NULL, false, {NULL}, 0},
 };
 
 /* Which options each command accepts (besides the global ones). */
@@ -2454,6 +2608,10 @@ static bool optAllowed(const char *cmd, const char *opt)
         {"exception", " operator reason idem-key "},
         {"staff-log", " after limit "},
         {"waitlist", " channel account as idem-key "},
+        {"stop", " operator reason idem-key "},
+        {"move", " as account "},
+        {"checkin", " payment-ref "},
+        {"pool-claims", " after limit "},
         {"config",
          " hold-ttl-min-ms hold-ttl-max-ms session-max session-idle-ms "
          "retain-ms retain-max account-patients-max account-changes-max "
@@ -2560,11 +2718,11 @@ int main(int argc, char **argv)
         return cmdPatient(&x, &cl);
     }
     if (strcmp(cmd, "violation") == 0 || strcmp(cmd, "unblock") == 0 ||
-        strcmp(cmd, "exception") == 0) {
+        strcmp(cmd, "exception") == 0 || strcmp(cmd, "stop") == 0) {
         return cmdStaff(&x, &cl, cmd);
     }
-    if (strcmp(cmd, "staff-log") == 0) {
-        return cmdStaffLog(&x, &cl);
+    if (strcmp(cmd, "staff-log") == 0 || strcmp(cmd, "pool-claims") == 0) {
+        return cmdPage(&x, &cl, cmd);
     }
     if (strcmp(cmd, "waitlist") == 0) {
         return cmdWaitlist(&x, &cl);

@@ -807,16 +807,62 @@ int sctl_patient_rules_parse(const json_t *j, const char *base,
     return patientFields(&c, j, p) ? SLOT_OK : e->code;
 }
 
+/* ---- the visit-day rules (rule set version 3) ---- */
+
+static bool visitField(struct pctx *c, const json_t *o,
+                       struct slotc_visit_rules *v)
+{
+    const json_t *x = json_object_get(o, "visit");
+    if (x == NULL) {
+        return true;
+    }
+    static const char *const known[] = {"checkin_before_ms", "checkin_late_ms",
+                                        "noshow_sweep", NULL};
+    size_t old = pathKey(c, "visit");
+    long long before = v->checkin_before_ms, late = v->checkin_late_ms;
+    bool ok = objectKeys(c, x, known) &&
+              intField(c, x, "checkin_before_ms", false, 0,
+                       SLOTC_CHECKIN_MAX_MS, &before) &&
+              intField(c, x, "checkin_late_ms", false, 0, SLOTC_CHECKIN_MAX_MS,
+                       &late) &&
+              boolField(c, x, "noshow_sweep", &v->noshow_sweep);
+    pathPop(c, old);
+    v->checkin_before_ms = (uint32_t)before;
+    v->checkin_late_ms = (uint32_t)late;
+    return ok;
+}
+
+int sctl_visit_rules_parse(const json_t *j, const char *base,
+                           struct slotc_visit_rules *v, struct sctl_err *e)
+{
+    struct pctx c;
+    ctxInit(&c, e);
+    if (base[0] != '\0') {
+        pathKey(&c, base);
+    }
+    return visitField(&c, j, v) ? SLOT_OK : e->code;
+}
+
 int sctl_rules_parse(const json_t *j, struct slotc_rules *out,
                      struct sctl_err *e)
 {
-    static const char *const known[] = {
-        "utc_offset",  "release_time", "horizon_days",
-        "cutoff_time", "pay_ttl_ms",   "pay_ttl_max_ms",
-        "flow_back",   "groups",       "policies",
-        "eligibility", "quota",        "cancel",
-        "blacklist",   "cooldown_ms",  "account_channels",
-        NULL};
+    static const char *const known[] = {"utc_offset",
+                                        "release_time",
+                                        "horizon_days",
+                                        "cutoff_time",
+                                        "pay_ttl_ms",
+                                        "pay_ttl_max_ms",
+                                        "flow_back",
+                                        "groups",
+                                        "policies",
+                                        "eligibility",
+                                        "quota",
+                                        "cancel",
+                                        "blacklist",
+                                        "cooldown_ms",
+                                        "account_channels",
+                                        "visit",
+                                        NULL};
     struct pctx c;
     ctxInit(&c, e);
     slotc_rules_init(out);
@@ -849,7 +895,7 @@ int sctl_rules_parse(const json_t *j, struct slotc_rules *out,
     }
     ok = ok && flowBackField(&c, j, out) && groupsField(&c, j, out) &&
          policiesField(&c, j, out) && eligibilityField(&c, j, out) &&
-         patientFields(&c, j, &out->patient);
+         patientFields(&c, j, &out->patient) && visitField(&c, j, &out->visit);
     return ok ? SLOT_OK : e->code;
 }
 
@@ -954,7 +1000,16 @@ json_t *sctl_rules_json(const struct slotc_rules *r)
                                   (json_int_t)p->cooldown_max_ms));
     json_object_set_new(o, "account_channels",
                         json_string(p->account_channels));
+    json_object_set_new(o, "visit", sctl_visit_rules_json(&r->visit));
     return o;
+}
+
+json_t *sctl_visit_rules_json(const struct slotc_visit_rules *v)
+{
+    return json_pack("{s:I, s:I, s:b}", "checkin_before_ms",
+                     (json_int_t)v->checkin_before_ms, "checkin_late_ms",
+                     (json_int_t)v->checkin_late_ms, "noshow_sweep",
+                     v->noshow_sweep);
 }
 
 /* ---- templates ---------------------------------------------------------- */

@@ -21,13 +21,18 @@
  *                  "exempt": "window", "unpaid_is_violation": false,
  *                  "late_cancel_ms": 0},
  *    "cooldown_ms": [60000, 600000],
- *    "account_channels": "online"}
- * The last five are the hospital's patient rules (struct
+ *    "account_channels": "online",
+ *    "visit": {"checkin_before_ms": 3600000, "checkin_late_ms": 0,
+ *              "noshow_sweep": true}}
+ * quota to account_channels are the hospital's patient rules (struct
  * slotc_patient_rules; libslot.h says what each means): quota 0 = no
  * limit; cancel.time null = no cancellation deadline; limit_per_day 0 =
  * none; blacklist.threshold 0 = no blacklist; cooldown_ms [min, max], max
- * 0 = none; exempt and account_channels "" = none. Inside each object
- * every field is optional too.
+ * 0 = none; exempt and account_channels "" = none. visit is the visit-day
+ * rules (struct slotc_visit_rules): check-in from checkin_before_ms
+ * before the segment to checkin_late_ms before its end, each
+ * 0..86400000 (absent: 86400000 and 0), noshow_sweep (false). Inside each
+ * object every field is optional too.
  * Every top-level field is optional on input (absent: slotc_rules_init's
  * value, i.e. no restriction); output has all of them. Inside the arrays:
  * a group needs name and channels; a policy needs channel (horizon_days
@@ -101,8 +106,17 @@ int sctl_rules_parse(const json_t *j, struct slotc_rules *out,
  * that both speak of the same fields in the same words. */
 int sctl_patient_rules_parse(const json_t *j, const char *base,
                              struct slotc_patient_rules *p, struct sctl_err *e);
+/* The visit-day rules of the rule-set object j (its member "visit": an
+ * object {"checkin_before_ms", "checkin_late_ms", "noshow_sweep"}, each
+ * optional; the other members are not looked at) into *v: an absent
+ * field keeps *v's value. base as for sctl_patient_rules_parse. Returns
+ * SLOT_OK or e->code. sctl_rules_parse uses it; slot-gateway may too. */
+int sctl_visit_rules_parse(const json_t *j, const char *base,
+                           struct slotc_visit_rules *v, struct sctl_err *e);
 /* The JSON of a rule set (new reference, every field present). */
 json_t *sctl_rules_json(const struct slotc_rules *r);
+/* The "visit" object of a rule set's JSON (new reference). */
+json_t *sctl_visit_rules_json(const struct slotc_visit_rules *v);
 
 /* One parsed template: the libslot struct and the storage its pointers
  * point into. It refers to itself: parse it in place, never copy it. */

@@ -9,7 +9,6 @@
  * accounts are global), so tests sharing the cluster never meet. The one
  * wait (a cancelled slot cooling down for 1.5 s) is a bounded poll.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,114 +17,24 @@
 #include "ctest.h"
 #include "libslot.h"
 #include "tclock.h"
-#include "tcluster.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LEAK_CHECK() __lsan_do_leak_check()
-#else
-#define LEAK_CHECK() ((void)0)
-#endif
+#define LEAK_CHECK() CTEST_LEAK_CHECK()
 
 #define MS_PER_MIN CTEST_MS_PER_MIN
 #define MS_PER_DAY CTEST_MS_PER_DAY
 
-static struct tcluster g_shared;
-static bool g_shared_ok;
-
 static struct slotc_sync *openSync(void)
 {
-    CHECK(g_shared_ok);
-    return ctest_open(g_shared.cluster);
-}
-
-static uint64_t utcOf(uint32_t day, uint32_t minute, int32_t off)
-{
-    return (uint64_t)day * MS_PER_DAY + (uint64_t)minute * MS_PER_MIN -
-           (uint64_t)((int64_t)off * (int64_t)MS_PER_MIN);
-}
-
-/* A hospital near its local noon: name, offset, today. */
-struct hosp {
-    char name[SLOTC_NAME_MAX + 1];
-    int32_t off;
-    uint32_t today;
-    uint32_t minute;
-};
-
-static void hospInit(struct hosp *h, const char *prefix, struct slotc_rules *r)
-{
-    uint64_t now = tclock_wall_ms();
-    snprintf(h->name, sizeof h->name, "%s", ctest_uniq(prefix));
-    h->off = ctest_noon_offset(now);
-    h->today = slotc_local_day(now, h->off);
-    h->minute = ctest_local_minute(now, h->off);
-    slotc_rules_init(r);
-    r->utc_offset_min = h->off;
-}
-
-static void setRules(struct slotc_sync *s, const struct hosp *h,
-                     const struct slotc_rules *r)
-{
-    struct slotc_req req;
-    slotc_req_init(&req);
-    CHECK_EQ(slotc_sync_rules_set(s, &req, h->name, NULL, "admin@test",
-                                  "患者 rules", r),
-             SLOT_OK);
+    return ctest_shared_open();
 }
 
 /* A scheduled pool "<hospital>/<tag>" on local day `day`, segment
  * 14:00-15:00, no shares. */
-static const char *schedPool(struct slotc_sync *s, const struct hosp *h,
+static const char *schedPool(struct slotc_sync *s, const struct ctest_hosp *h,
                              const char *tag, const char *dep, uint32_t day,
                              int kind, uint32_t cap)
 {
-    static char ids[16][SLOTC_POOL_ID_MAX + 1];
-    static int k;
-    char *id = ids[k++ % 16];
-    snprintf(id, sizeof ids[0], "%s/%s", h->name, tag);
-    struct slotc_place pl;
-    memset(&pl, 0, sizeof pl);
-    pl.hospital = h->name;
-    pl.department = dep;
-    pl.visit_day = day;
-    pl.pay_mode = SLOTC_PAY_AT_VISIT;
-    struct slotc_pool_spec sp;
-    memset(&sp, 0, sizeof sp);
-    sp.pool = id;
-    sp.capacity = cap;
-    sp.kind = kind;
-    sp.seg_start_ms = utcOf(day, 14 * 60, h->off);
-    sp.seg_end_ms = utcOf(day, 15 * 60, h->off);
-    sp.place = &pl;
-    struct slotc_req req;
-    slotc_req_init(&req);
-    CHECK_EQ(slotc_sync_pool_create(s, &req, &sp), SLOT_OK);
-    return id;
-}
-
-static int hold(struct slotc_sync *s, struct slotc_req *req, const char *pool,
-                const char *patient, const char *channel, const char *account,
-                uint64_t *id)
-{
-    slotc_req_init(req);
-    int rc =
-        slotc_sync_hold_account(s, req, pool, patient, channel, account, 60000);
-    if (id != NULL) {
-        *id = rc == SLOT_OK ? req->out.id : 0;
-    }
-    return rc;
-}
-
-/* Holds and books (at the visit: no payment) as channel. */
-static uint64_t book(struct slotc_sync *s, const char *pool,
-                     const char *patient, const char *channel)
-{
-    struct slotc_req req;
-    uint64_t id;
-    CHECK_EQ(hold(s, &req, pool, patient, channel, NULL, &id), SLOT_OK);
-    CHECK_EQ(slotc_sync_confirm_as(s, &req, id, NULL, channel, NULL), SLOT_OK);
-    return id;
+    return ctest_pool(s, h, tag, dep, day, kind, cap, 14 * 60, 15 * 60);
 }
 
 /* ---- config v3 ------------------------------------------------------------ */
@@ -272,9 +181,9 @@ static void test_quotas(void)
 {
     struct slotc_sync *s = openSync();
     struct slotc_req req;
-    struct hosp h;
+    struct ctest_hosp h;
     struct slotc_rules r;
-    hospInit(&h, "hq", &r);
+    ctest_hosp_init(&h, "hq", &r);
     r.patient.quota_day_normal = 2;
     r.patient.quota_day_expert = 2;
     r.patient.quota_dept_expert = 1;
@@ -282,7 +191,7 @@ static void test_quotas(void)
     /* Carried both ways (nothing here is bound or cancelled). */
     r.patient.quota_per_account = true;
     r.patient.late_cancel_ms = 3600000;
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     /* The patient rules as the ledger keeps them. */
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_read_rules(s, &req, h.name, NULL), SLOT_OK);
@@ -313,16 +222,18 @@ static void test_quotas(void)
     const char *e2 = schedPool(s, &h, "e2", "cardio", d, SLOTC_KIND_EXPERT, 5);
     const char *p = ctest_uniq("pq");
     uint64_t h1, h2;
-    CHECK_EQ(hold(s, &req, n1, p, "app", NULL, &h1), SLOT_OK);
-    CHECK_EQ(hold(s, &req, n2, p, "app", NULL, &h2), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, n1, p, "app", NULL, &h1), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, n2, p, "app", NULL, &h2), SLOT_OK);
     /* The third normal visit on day d. */
-    CHECK_EQ(hold(s, &req, n3, p, "app", NULL, NULL), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(ctest_hold(s, &req, n3, p, "app", NULL, NULL),
+             SLOT_QUOTA_EXCEEDED);
     CHECK_EQ(req.out.quota, SLOTC_QUOTA_DAY_NORMAL);
     CHECK_EQ(req.out.window_day, d);
     CHECK_STR(slotc_quota_name(req.out.quota), "day_normal");
     /* The month: 2 on day d + 1 on d2 = 3; the fourth is refused. */
-    CHECK_EQ(hold(s, &req, m1, p, "app", NULL, NULL), SLOT_OK);
-    CHECK_EQ(hold(s, &req, m2, p, "app", NULL, NULL), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(ctest_hold(s, &req, m1, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, m2, p, "app", NULL, NULL),
+             SLOT_QUOTA_EXCEEDED);
     CHECK_EQ(req.out.quota, SLOTC_QUOTA_MONTH_NORMAL);
     char first[11];
     slotc_day_format(d2, first);
@@ -330,13 +241,14 @@ static void test_quotas(void)
     first[9] = '1';
     CHECK_EQ(req.out.window_day, (uint32_t)slotc_day_parse(first));
     /* Expert: one per department and day. */
-    CHECK_EQ(hold(s, &req, e1, p, "app", NULL, NULL), SLOT_OK);
-    CHECK_EQ(hold(s, &req, e2, p, "app", NULL, NULL), SLOT_QUOTA_EXCEEDED);
+    CHECK_EQ(ctest_hold(s, &req, e1, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, e2, p, "app", NULL, NULL),
+             SLOT_QUOTA_EXCEEDED);
     CHECK_EQ(req.out.quota, SLOTC_QUOTA_DEPT_EXPERT);
     /* Quotas count active claims: a released hold makes room. */
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_release(s, &req, h1), SLOT_OK);
-    CHECK_EQ(hold(s, &req, n3, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, n3, p, "app", NULL, NULL), SLOT_OK);
     CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
     CHECK_EQ(req.out.patient_info->n_claims, 4);
     CHECK_EQ(req.out.n_claims, 4);
@@ -344,7 +256,8 @@ static void test_quotas(void)
     CHECK_STR(req.out.claims[0].pool, n2);
     CHECK_EQ(req.out.claims[0].id, h2);
     /* Another patient has quotas of its own. */
-    CHECK_EQ(hold(s, &req, n1, ctest_uniq("pq"), "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, n1, ctest_uniq("pq"), "app", NULL, NULL),
+             SLOT_OK);
     slotc_sync_close(s);
     LEAK_CHECK();
 }
@@ -356,12 +269,12 @@ static void test_ownership(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    struct hosp h;
+    struct ctest_hosp h;
     struct slotc_rules r;
-    hospInit(&h, "ho", &r);
+    ctest_hosp_init(&h, "ho", &r);
     snprintf(r.patient.account_channels, sizeof r.patient.account_channels,
              "kiosk");
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     const char *pool =
         schedPool(s, &h, "o", "derm", h.today + 2, SLOTC_KIND_NORMAL, 10);
     char acc[SLOTC_NAME_MAX + 1], p[SLOTC_NAME_MAX + 1], q[SLOTC_NAME_MAX + 1];
@@ -371,11 +284,11 @@ static void test_ownership(void)
     CHECK_EQ(slotc_sync_account_bind(s, &req, acc, p), SLOT_OK);
 
     /* A hold for an account the patient is not bound to. */
-    CHECK_EQ(hold(s, &req, pool, q, "wechat", acc, NULL), SLOT_NOT_BOUND);
+    CHECK_EQ(ctest_hold(s, &req, pool, q, "wechat", acc, NULL), SLOT_NOT_BOUND);
     /* The kiosk books for an account's patients only. */
-    CHECK_EQ(hold(s, &req, pool, p, "kiosk", NULL, NULL), SLOT_NOT_BOUND);
+    CHECK_EQ(ctest_hold(s, &req, pool, p, "kiosk", NULL, NULL), SLOT_NOT_BOUND);
     uint64_t hp, hq;
-    CHECK_EQ(hold(s, &req, pool, p, "wechat", acc, &hp), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, pool, p, "wechat", acc, &hp), SLOT_OK);
     /* Another channel may not touch it ... */
     CHECK_EQ(slotc_sync_confirm_as(s, &req, hp, NULL, "app", NULL),
              SLOT_NOT_OWNER);
@@ -387,7 +300,7 @@ static void test_ownership(void)
     CHECK_EQ(slotc_sync_cancel_as(s, &req, hp, "bank", acc), SLOT_OK);
     /* Without an account only the claim's own channel, or an
      * administrator (the calls without _as). */
-    CHECK_EQ(hold(s, &req, pool, q, "wechat", NULL, &hq), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, pool, q, "wechat", NULL, &hq), SLOT_OK);
     CHECK_EQ(slotc_sync_confirm_as(s, &req, hq, NULL, "app", acc),
              SLOT_NOT_OWNER);
     CHECK_EQ(slotc_sync_confirm_as(s, &req, hq, NULL, "wechat", NULL), SLOT_OK);
@@ -403,7 +316,8 @@ static void test_ownership(void)
              SLOT_INVALID_ARGUMENT);
     CHECK_EQ(slotc_sync_release_as(s, &req, 0, "app", NULL),
              SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(hold(s, &req, pool, p, "app", "x", NULL), SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(ctest_hold(s, &req, pool, p, "app", "x", NULL),
+             SLOT_INVALID_ARGUMENT);
     slotc_sync_close(s);
     LEAK_CHECK();
 }
@@ -415,39 +329,40 @@ static void test_cancel_rules(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    struct hosp h;
+    struct ctest_hosp h;
     struct slotc_rules r;
-    hospInit(&h, "hc", &r);
+    ctest_hosp_init(&h, "hc", &r);
     /* Cancel until the day before the visit, an hour before the local
      * minute now running: passed for tomorrow's visits, not for later. */
     r.patient.cancel_days_before = 1;
     r.patient.cancel_minute = (int32_t)h.minute - 60;
     r.patient.cancel_limit_day = 2;
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     const char *soon =
         schedPool(s, &h, "soon", "derm", h.today + 1, SLOTC_KIND_NORMAL, 10);
     const char *later =
         schedPool(s, &h, "later", "derm", h.today + 3, SLOTC_KIND_NORMAL, 10);
     const char *p = ctest_uniq("pc");
-    uint64_t b1 = book(s, soon, p, "app");
+    uint64_t b1 = ctest_book(s, soon, p, "app", NULL);
     CHECK_EQ(slotc_sync_cancel_as(s, &req, b1, "app", NULL),
              SLOT_CANCEL_CLOSED);
     /* Booked after the deadline: may still cancel when same-day is on. */
     r.patient.cancel_same_day = true;
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     CHECK_EQ(slotc_sync_cancel_as(s, &req, b1, "app", NULL), SLOT_OK);
     CHECK_EQ(slotc_sync_cancel_as(s, &req, b1, "app", NULL),
              SLOT_ALREADY_CANCELLED);
     r.patient.cancel_same_day = false;
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     /* An administrator is never late. */
-    uint64_t b2 = book(s, soon, p, "app");
+    uint64_t b2 = ctest_book(s, soon, p, "app", NULL);
     CHECK_EQ(slotc_sync_cancel(s, &req, b2), SLOT_OK);
     /* A later visit: before its deadline. That is the patient's second
      * cancellation by a channel today: no new holds today. */
-    uint64_t b3 = book(s, later, p, "app");
+    uint64_t b3 = ctest_book(s, later, p, "app", NULL);
     CHECK_EQ(slotc_sync_cancel_as(s, &req, b3, "app", NULL), SLOT_OK);
-    CHECK_EQ(hold(s, &req, later, p, "app", NULL, NULL), SLOT_CANCEL_LIMIT);
+    CHECK_EQ(ctest_hold(s, &req, later, p, "app", NULL, NULL),
+             SLOT_CANCEL_LIMIT);
     CHECK_EQ(req.out.window_day, h.today);
     CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
     CHECK_EQ(req.out.patient_info->n_cancels, 2);
@@ -465,15 +380,15 @@ static void test_blacklist(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    struct hosp h;
+    struct ctest_hosp h;
     struct slotc_rules r;
-    hospInit(&h, "hv", &r);
+    ctest_hosp_init(&h, "hv", &r);
     r.patient.violation_threshold = 3;
     r.patient.violation_window_days = 30;
     r.patient.blacklist_days = 7;
     snprintf(r.patient.blacklist_exempt, sizeof r.patient.blacklist_exempt,
              "window");
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     const char *pool =
         schedPool(s, &h, "v", "derm", h.today + 2, SLOTC_KIND_NORMAL, 10);
     const char *pool2 =
@@ -504,11 +419,11 @@ static void test_blacklist(void)
     uint64_t until = req.out.until_ms;
     CHECK(until >= before + 7 * MS_PER_DAY);
     CHECK(until <= tclock_wall_ms() + 7 * MS_PER_DAY + 1000);
-    CHECK_EQ(hold(s, &req, pool, p, "app", NULL, NULL), SLOT_BLACKLISTED);
+    CHECK_EQ(ctest_hold(s, &req, pool, p, "app", NULL, NULL), SLOT_BLACKLISTED);
     CHECK_EQ(req.out.until_ms, until);
     /* The exempt channel still books for a blacklisted patient. */
     uint64_t hw;
-    CHECK_EQ(hold(s, &req, pool, p, "window", NULL, &hw), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, pool, p, "window", NULL, &hw), SLOT_OK);
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_release(s, &req, hw), SLOT_OK);
     CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
@@ -526,13 +441,14 @@ static void test_blacklist(void)
              SLOT_OK);
     CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
     CHECK(req.out.patient_info->standing[0].exception);
-    CHECK_EQ(hold(s, &req, pool, p, "app", NULL, NULL), SLOT_OK);
-    CHECK_EQ(hold(s, &req, pool2, p, "app", NULL, NULL), SLOT_BLACKLISTED);
+    CHECK_EQ(ctest_hold(s, &req, pool, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, pool2, p, "app", NULL, NULL),
+             SLOT_BLACKLISTED);
     /* Unblock restores. */
     CHECK_EQ(slotc_sync_unblock(s, &req, h.name, p, "admin", "appeal ok"),
              SLOT_OK);
     CHECK(req.out.lifted);
-    CHECK_EQ(hold(s, &req, pool2, p, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, pool2, p, "app", NULL, NULL), SLOT_OK);
     CHECK_EQ(slotc_sync_unblock(s, &req, h.name, p, "admin", "again"), SLOT_OK);
     CHECK(!req.out.lifted);
     CHECK_EQ(slotc_sync_read_patient_info(s, &req, p), SLOT_OK);
@@ -594,16 +510,16 @@ static void test_cooldown(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    struct hosp h;
+    struct ctest_hosp h;
     struct slotc_rules r;
-    hospInit(&h, "hk", &r);
+    ctest_hosp_init(&h, "hk", &r);
     r.patient.cooldown_min_ms = 1500;
     r.patient.cooldown_max_ms = 1500;
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     const char *pool =
         schedPool(s, &h, "k", "derm", h.today + 2, SLOTC_KIND_NORMAL, 1);
     const char *p = ctest_uniq("pk"), *p2 = ctest_uniq("pk");
-    uint64_t b = book(s, pool, p, "app");
+    uint64_t b = ctest_book(s, pool, p, "app", NULL);
     CHECK_EQ(slotc_sync_cancel_as(s, &req, b, "app", NULL), SLOT_OK);
     uint64_t cancelled = tclock_wall_ms();
     CHECK_EQ(slotc_sync_read_pool(s, &req, pool), SLOT_OK);
@@ -611,7 +527,7 @@ static void test_cooldown(void)
     CHECK_EQ(req.out.pools[0].free, 0);
     CHECK_EQ(req.out.pools[0].remainder.cooling, 1);
     /* Not free while it cools down. */
-    CHECK_EQ(hold(s, &req, pool, p2, "app", NULL, NULL), SLOT_SOLD_OUT);
+    CHECK_EQ(ctest_hold(s, &req, pool, p2, "app", NULL, NULL), SLOT_SOLD_OUT);
     bool back = false;
     for (int i = 0; i < 100 && !back; i++) {
         tclock_sleep_ms(100);
@@ -622,7 +538,7 @@ static void test_cooldown(void)
     CHECK(tclock_wall_ms() - cancelled >= 1000);
     CHECK_EQ(req.out.pools[0].cooling, 0);
     CHECK_EQ(req.out.pools[0].remainder.free, 1);
-    CHECK_EQ(hold(s, &req, pool, p2, "app", NULL, NULL), SLOT_OK);
+    CHECK_EQ(ctest_hold(s, &req, pool, p2, "app", NULL, NULL), SLOT_OK);
     slotc_sync_close(s);
     LEAK_CHECK();
 }
@@ -634,14 +550,14 @@ static void test_waitlist(void)
     struct slotc_sync *s = openSync();
     struct slotc_req req;
     slotc_req_init(&req);
-    struct hosp h;
+    struct ctest_hosp h;
     struct slotc_rules r;
-    hospInit(&h, "hw", &r);
+    ctest_hosp_init(&h, "hw", &r);
     /* A cool-down, so that the offer (not the slot's return) is what the
      * waiting patient gets at once. */
     r.patient.cooldown_min_ms = 600000;
     r.patient.cooldown_max_ms = 600000;
-    setRules(s, &h, &r);
+    ctest_rules_set(s, &h, &r);
     const char *pool =
         schedPool(s, &h, "w", "derm", h.today + 2, SLOTC_KIND_NORMAL, 1);
     const char *other =
@@ -657,7 +573,7 @@ static void test_waitlist(void)
     /* A pool with a free slot has no waitlist. */
     CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, q1, "wechat", NULL),
              SLOT_NOT_SOLD_OUT);
-    uint64_t b = book(s, pool, p, "app");
+    uint64_t b = ctest_book(s, pool, p, "app", NULL);
     /* The patient who holds the slot cannot wait for it too. */
     CHECK_EQ(slotc_sync_waitlist_join(s, &req, pool, p, "app", NULL),
              SLOT_PATIENT_HAS_CLAIM);
@@ -707,7 +623,7 @@ static void test_waitlist(void)
     CHECK_EQ(slotc_sync_waitlist_leave(s, &req, pool, q2, NULL, NULL),
              SLOT_NOT_WAITING);
     /* An administrator takes anyone off. */
-    book(s, other, p, "app");
+    ctest_book(s, other, p, "app", NULL);
     CHECK_EQ(slotc_sync_waitlist_join(s, &req, other, q2, "bank", NULL),
              SLOT_OK);
     CHECK_EQ(slotc_sync_waitlist_leave(s, &req, other, q2, NULL, NULL),
@@ -745,14 +661,5 @@ static const struct check_case cases[] = {
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
-    g_shared_ok = tcluster_start(&g_shared, 3, 0) == 0;
-    if (!g_shared_ok) {
-        fprintf(stderr, "could not start the shared cluster\n");
-    }
-    int rc = check_main(cases, argc, argv);
-    if (g_shared_ok) {
-        CHECK_EQ(tcluster_stop(&g_shared), 0);
-    }
-    return rc;
+    return ctest_main(cases, argc, argv);
 }

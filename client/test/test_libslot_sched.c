@@ -8,7 +8,6 @@
  * release time is a second away. Every test uses its own hospital and
  * pool names, so tests sharing the cluster never meet.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,25 +16,15 @@
 #include "ctest.h"
 #include "libslot.h"
 #include "tclock.h"
-#include "tcluster.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LEAK_CHECK() __lsan_do_leak_check()
-#else
-#define LEAK_CHECK() ((void)0)
-#endif
+#define LEAK_CHECK() CTEST_LEAK_CHECK()
 
 #define MS_PER_MIN CTEST_MS_PER_MIN
 #define MS_PER_DAY CTEST_MS_PER_DAY
 
-static struct tcluster g_shared;
-static bool g_shared_ok;
-
 static struct slotc_sync *openSync(void)
 {
-    CHECK(g_shared_ok);
-    return ctest_open(g_shared.cluster);
+    return ctest_shared_open();
 }
 
 /* What the ledger's time will be for the next command: the leader's clock
@@ -684,14 +673,5 @@ static const struct check_case cases[] = {
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
-    g_shared_ok = tcluster_start(&g_shared, 3, 0) == 0;
-    if (!g_shared_ok) {
-        fprintf(stderr, "could not start the shared cluster\n");
-    }
-    int rc = check_main(cases, argc, argv);
-    if (g_shared_ok) {
-        CHECK_EQ(tcluster_stop(&g_shared), 0);
-    }
-    return rc;
+    return ctest_main(cases, argc, argv);
 }

@@ -330,6 +330,22 @@ static char *daysJson(int from, int n)
     return s;
 }
 
+/* Imports hospital h's two normal derm clinics of day +3, 08:00 and 08:30
+ * (capacity cap each), and names them in at0800 and at0830. */
+static void dermDay3(const char *h, int cap, char at0800[80], char at0830[80])
+{
+    char *days = daysJson(3, 1);
+    char *tpl = tplJson(h, "derm", "", "normal", days, cap);
+    json_t *o;
+    CHECK_EQ(
+        ctl(&o, cluster(), "schedule", "import", file("t.json", tpl), NULL), 0);
+    json_decref(o);
+    free(tpl);
+    free(days);
+    snprintf(at0800, 80, "%s/derm/normal/%s/0800", h, bjYmd(3));
+    snprintf(at0830, 80, "%s/derm/normal/%s/0830", h, bjYmd(3));
+}
+
 /* ---- rules -------------------------------------------------------------- */
 
 static void test_rules_commands(void)
@@ -1244,15 +1260,8 @@ static void test_patient_commands(void)
     json_decref(o);
 
     /* Two normal pools on one day: the second is over the day's quota. */
-    char *days = daysJson(3, 1);
-    char *tpl = tplJson(h, "derm", "", "normal", days, 5);
-    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t.json", tpl), NULL), 0);
-    json_decref(o);
-    free(tpl);
-    free(days);
     char pool0[80], pool1[80];
-    snprintf(pool0, sizeof pool0, "%s/derm/normal/%s/0800", h, bjYmd(3));
-    snprintf(pool1, sizeof pool1, "%s/derm/normal/%s/0830", h, bjYmd(3));
+    dermDay3(h, 5, pool0, pool1);
     CHECK_EQ(ctl(&o, cl, "hold", pool0, p, "--channel", "app", NULL), 1);
     CHECK_STR(jerr(o, NULL), "NOT_BOUND");
     json_decref(o);
@@ -1411,15 +1420,9 @@ static void test_waitlist_commands(void)
     snprintf(q, sizeof q, "%s", uniq("patient"));
     setRules(h);
     /* Capacity 1: no share, the remainder for the window only. */
-    char *days = daysJson(3, 1);
-    char *tpl = tplJson(h, "derm", "", "normal", days, 1);
+    char pool[80], pool0830[80];
+    dermDay3(h, 1, pool, pool0830);
     json_t *o;
-    CHECK_EQ(ctl(&o, cl, "schedule", "import", file("t.json", tpl), NULL), 0);
-    json_decref(o);
-    free(tpl);
-    free(days);
-    char pool[80];
-    snprintf(pool, sizeof pool, "%s/derm/normal/%s/0800", h, bjYmd(3));
 
     CHECK_EQ(
         ctl(&o, cl, "waitlist", "join", pool, q, "--channel", "window", NULL),
@@ -1489,6 +1492,263 @@ static void test_waitlist_commands(void)
     LEAK_CHECK();
 }
 
+/* ---- the visit day ------------------------------------------------------- */
+
+/* The rules' "visit" object: read, kept, shown; its errors local. */
+static void test_visit_rules(void)
+{
+    scratch();
+    const char *cl = cluster();
+    const char *h = uniq("hvis");
+    json_t *o;
+    CHECK_EQ(ctlIn(&o,
+                   "{\"utc_offset\": \"+08:00\", \"visit\": "
+                   "{\"checkin_before_ms\": 3600000, \"checkin_late_ms\": "
+                   "600000, \"noshow_sweep\": true}}",
+                   cl, "rules", "set", h, "-", "--operator", "a", "--reason",
+                   "check-in rules", NULL),
+             0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "get", h, NULL), 0);
+    const json_t *v = jobj(jobj(o, "rules"), "visit");
+    CHECK_EQ(jint(v, "checkin_before_ms"), 3600000);
+    CHECK_EQ(jint(v, "checkin_late_ms"), 600000);
+    CHECK(json_is_true(jobj(v, "noshow_sweep")));
+    json_decref(o);
+    /* Absent: check-in from 24 h before, no sweep; a field alone keeps
+     * the others' defaults. */
+    CHECK_EQ(
+        ctlIn(
+            &o,
+            "{\"utc_offset\": \"+08:00\", \"visit\": {\"checkin_late_ms\": 5}}",
+            cl, "rules", "set", h, "-", "--operator", "a", "--reason", "b",
+            NULL),
+        0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "rules", "get", h, NULL), 0);
+    v = jobj(jobj(o, "rules"), "visit");
+    CHECK_EQ(jint(v, "checkin_before_ms"), 86400000);
+    CHECK_EQ(jint(v, "checkin_late_ms"), 5);
+    CHECK(json_is_false(jobj(v, "noshow_sweep")));
+    json_decref(o);
+
+    badRules(cl, h, "{\"visit\": {\"checkin_before_ms\": 86400001}}",
+             "INVALID_ARGUMENT", "visit.checkin_before_ms");
+    badRules(cl, h, "{\"visit\": {\"checkin_late_ms\": -1}}",
+             "INVALID_ARGUMENT", "visit.checkin_late_ms");
+    badRules(cl, h, "{\"visit\": {\"checkin_late_ms\": \"30m\"}}", "MALFORMED",
+             "visit.checkin_late_ms");
+    badRules(cl, h, "{\"visit\": {\"noshow_sweep\": 1}}", "MALFORMED",
+             "visit.noshow_sweep");
+    badRules(cl, h, "{\"visit\": {\"sweep\": true}}", "MALFORMED",
+             "visit.sweep");
+    badRules(cl, h, "{\"visit\": [3600000, 0, true]}", "MALFORMED", "visit");
+    badRules(cl, h, "{\"visit\": null}", "MALFORMED", "visit");
+    /* None of them was sent: still two versions. */
+    CHECK_EQ(ctl(&o, cl, "rules", "log", h, NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "changes")), 2);
+    json_decref(o);
+    LEAK_CHECK();
+}
+
+/* The id of a --json result's integer field, as an argument. */
+static const char *idArg(char buf[32], const json_t *o, const char *key)
+{
+    snprintf(buf, 32, "%lld", (long long)jint(o, key));
+    return buf;
+}
+
+/* stop, move, checkin, pool-claims, and the claim and staff log fields. */
+static void test_visit_commands(void)
+{
+    scratch();
+    const char *cl = cluster();
+    char h[SLOTC_NAME_MAX + 1], p[SLOTC_NAME_MAX + 1], q[SLOTC_NAME_MAX + 1];
+    snprintf(h, sizeof h, "%s", uniq("hvc"));
+    snprintf(p, sizeof p, "%s", uniq("patient"));
+    snprintf(q, sizeof q, "%s", uniq("patient"));
+    setRules(h);
+    char a[80], b[80], hold[32], old[32], moved[32];
+    dermDay3(h, 4, a, b);
+    json_t *o;
+    CHECK_EQ(ctl(&o, cl, "hold", a, p, "--channel", "window", NULL), 0);
+    idArg(hold, o, "hold");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "confirm", hold, "pay-77", NULL), 0);
+    idArg(old, o, "booking");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "move", old, b, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "NOT_STOPPED");
+    json_decref(o);
+
+    CHECK_EQ(ctl(&o, cl, "stop", a, "--operator", "dr.li", "--reason",
+                 "停诊 conference", "--idem-key", "stop-1", NULL),
+             0);
+    CHECK(json_is_true(jobj(o, "ok")));
+    CHECK_STR(jstr(o, "pool"), a);
+    CHECK_EQ(jint(o, "bookings"), 1);
+    CHECK_EQ(jint(o, "holds"), 0);
+    CHECK(jint(o, "index") > 0);
+    json_decref(o);
+    CHECK_EQ(
+        ctl(&o, cl, "stop", a, "--operator", "dr.li", "--reason", "x", NULL),
+        1);
+    CHECK_STR(jerr(o, NULL), "POOL_STOPPED");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool", "show", a, NULL), 0);
+    CHECK_STR(jstr(o, "state"), "stopped");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool-claims", a, NULL), 0);
+    CHECK_STR(jstr(o, "pool"), a);
+    CHECK_EQ(json_array_size(jobj(o, "claims")), 1);
+    const json_t *c = json_array_get(jobj(o, "claims"), 0);
+    CHECK_EQ(jint(c, "id"), atoll(old));
+    CHECK_STR(jstr(c, "state"), "booked");
+    CHECK_STR(jstr(c, "attendance"), "pending");
+    CHECK(json_is_true(jobj(c, "affected")));
+    CHECK(json_is_false(jobj(c, "refunded")));
+    CHECK(json_is_null(jobj(o, "next_after")));
+    CHECK(jint(o, "applied_index") > 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool-claims", a, "--limit", "1", NULL), 0);
+    CHECK_EQ(jint(o, "next_after"), atoll(old));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool-claims", a, "--after", old, NULL), 0);
+    CHECK_EQ(json_array_size(jobj(o, "claims")), 0);
+    json_decref(o);
+
+    /* The move: a new booking in b, the old one moved. */
+    CHECK_EQ(ctl(&o, cl, "move", old, b, "--as", "app", NULL), 1);
+    CHECK_STR(jerr(o, NULL), "NOT_OWNER");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "move", old, b, "--as", "window", NULL), 0);
+    CHECK_EQ(jint(o, "moved"), atoll(old));
+    CHECK_STR(jstr(o, "pool"), b);
+    CHECK(jint(o, "visit_no") >= 1);
+    idArg(moved, o, "booking");
+    CHECK(strcmp(moved, old) != 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "show", "hold", old, NULL), 0);
+    CHECK_STR(jstr(o, "state"), "moved");
+    CHECK_EQ(jint(o, "moved_to"), atoll(moved));
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "show", "booking", moved, NULL), 0);
+    CHECK_STR(jstr(o, "state"), "booked");
+    CHECK_EQ(jint(o, "moved_from"), atoll(old));
+    CHECK_STR(jstr(o, "payment_ref"), "pay-77");
+    CHECK(json_is_true(jobj(o, "paid")));
+    CHECK(json_is_false(jobj(o, "affected")));
+    CHECK_EQ(jint(o, "checked_in_at_ms"), 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "move", old, b, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "ALREADY_CANCELLED");
+    json_decref(o);
+
+    /* Check-in: the patient's own, in the window (day +3: not open). */
+    CHECK_EQ(ctl(&o, cl, "checkin", moved, q, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "PATIENT_MISMATCH");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "checkin", moved, p, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "CHECKIN_NOT_OPEN");
+    json_decref(o);
+    /* Today's clinic, its segment around now: open. */
+    char now_pool[80], s0[32], s1[32];
+    snprintf(now_pool, sizeof now_pool, "%s/now", h);
+    uint64_t t = (uint64_t)tclock_wall_ms();
+    uint64_t day_start =
+        (uint64_t)slotc_local_day(t, BJ_OFFSET_MIN) * 86400000ull -
+        (uint64_t)BJ_OFFSET_MIN * 60000ull;
+    uint64_t start = t - 1800000 > day_start ? t - 1800000 : day_start;
+    snprintf(s0, sizeof s0, "%llu", (unsigned long long)start);
+    snprintf(s1, sizeof s1, "%llu", (unsigned long long)(t + 1800000));
+    CHECK_EQ(ctl(&o, cl, "pool", "create", now_pool, "--capacity", "3",
+                 "--seg-start-ms", s0, "--seg-end-ms", s1, "--hospital", h,
+                 "--department", "derm", "--visit-date", bjDay(0), "--pay-mode",
+                 "at_visit", NULL),
+             0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "hold", now_pool, q, "--channel", "app", NULL), 0);
+    idArg(hold, o, "hold");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "confirm", hold, NULL), 0);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "checkin", hold, q, "--payment-ref", "desk-9", NULL),
+             0);
+    CHECK_EQ(jint(o, "checked_in"), atoll(hold));
+    CHECK_STR(jstr(o, "patient"), q);
+    CHECK(jint(o, "visit_no") >= 1);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "show", "booking", hold, NULL), 0);
+    CHECK_STR(jstr(o, "attendance"), "checked_in");
+    CHECK(jint(o, "checked_in_at_ms") > 0);
+    CHECK_STR(jstr(o, "payment_ref"), "desk-9");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "checkin", hold, q, NULL), 1);
+    CHECK_STR(jerr(o, NULL), "ALREADY_CHECKED_IN");
+    json_decref(o);
+
+    /* The staff log names the stopped pool. */
+    CHECK_EQ(ctl(&o, cl, "staff-log", "--limit", "1000", NULL), 0);
+    int found = 0;
+    const json_t *es = jobj(o, "entries");
+    for (size_t i = 0; i < json_array_size(es); i++) {
+        const json_t *e = json_array_get(es, i);
+        if (strcmp(jstr(e, "pool"), a) == 0) {
+            found++;
+            CHECK_STR(jstr(e, "op"), "pool_stop");
+            CHECK_STR(jstr(e, "patient"), "");
+            CHECK_STR(jstr(e, "hospital"), h);
+            CHECK_STR(jstr(e, "operator"), "dr.li");
+            CHECK_STR(jstr(e, "reason"), "停诊 conference");
+            CHECK(json_is_null(jobj(e, "kind")));
+        }
+    }
+    CHECK_EQ(found, 1);
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "pool-claims", "nosuch/pool", NULL), 1);
+    CHECK_STR(jerr(o, NULL), "UNKNOWN_POOL");
+    json_decref(o);
+
+    /* Usage errors (exit 2) and invalid input (exit 3). */
+    static const char *const usage[][7] = {
+        {"stop", "POOL", NULL},
+        {"stop", "POOL", "--operator", "a", NULL},
+        {"stop", "--operator", "a", "--reason", "b", NULL},
+        {"move", "12", NULL},
+        {"move", "x", "POOL", NULL},
+        {"move", "12", "POOL", "--account", "acct-0001", NULL},
+        {"checkin", "12", NULL},
+        {"checkin", "12", "patient-0001", "--as", "app", NULL},
+        {"pool-claims", "POOL", "--limit", "0", NULL},
+        {"pool-claims", "POOL", "--after", "x", NULL},
+        {"pool-claims", NULL},
+    };
+    for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
+        const char *args[10] = {"--json", "--cluster", cl};
+        size_t n = 3;
+        for (size_t k = 0; usage[i][k] != NULL; k++) {
+            args[n++] = usage[i][k];
+        }
+        args[n] = NULL;
+        struct run r;
+        runv(&r, NULL, NULL, args);
+        if (r.exit != 2) {
+            fprintf(stderr, "usage case %zu: exit %d\n", i, r.exit);
+        }
+        CHECK_EQ(r.exit, 2);
+        CHECK(strstr(r.out, "\"USAGE\"") != NULL);
+        free(r.out);
+    }
+    CHECK_EQ(ctl(&o, cl, "checkin", moved, "short", NULL), 3);
+    CHECK_STR(jerr(o, NULL), "INVALID_ARGUMENT");
+    json_decref(o);
+    CHECK_EQ(ctl(&o, cl, "stop", a, "--operator", "bad operator", "--reason",
+                 "b", NULL),
+             3);
+    json_decref(o);
+    LEAK_CHECK();
+}
+
 /* ---- help ------------------------------------------------------------------ */
 
 static void test_help(void)
@@ -1504,6 +1764,10 @@ static void test_help(void)
     CHECK(strstr(r.out, "confirm HOLD [PAYMENT_REF]") != NULL);
     CHECK(strstr(r.out, "  patient info PATIENT") != NULL);
     CHECK(strstr(r.out, "  waitlist join|leave|show POOL PATIENT") != NULL);
+    CHECK(strstr(r.out, "  stop POOL --operator N --reason T") != NULL);
+    CHECK(strstr(r.out, "  move BOOKING POOL") != NULL);
+    CHECK(strstr(r.out, "  checkin BOOKING PATIENT") != NULL);
+    CHECK(strstr(r.out, "  pool-claims POOL") != NULL);
     free(r.out);
     static const char *const cmds[][2] = {{"rules", "\"flow_back\""},
                                           {"schedule", "\"segments\""},
@@ -1514,7 +1778,14 @@ static void test_help(void)
                                           {"patient", "patient info PATIENT"},
                                           {"cancel", "CANCEL_CLOSED"},
                                           {"staff-log", "--after SEQ"},
-                                          {"waitlist", "NOT_SOLD_OUT"}};
+                                          {"waitlist", "NOT_SOLD_OUT"},
+                                          {"stop", "POOL_STOPPED"},
+                                          {"move", "MOVE_MISMATCH"},
+                                          {"checkin", "CHECKIN_NOT_OPEN"},
+                                          {"pool-claims", "next_after"},
+                                          {"rules", "\"noshow_sweep\""},
+                                          {"show", "\"moved_from\""},
+                                          {"staff-log", "pool_stop"}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         const char *args[] = {cmds[i][0], "--help", NULL};
         runv(&r, NULL, NULL, args);
@@ -1540,6 +1811,8 @@ static const struct check_case cases[] = {
     {"demo_loader", test_demo_loader},
     {"patient_commands", test_patient_commands},
     {"waitlist_commands", test_waitlist_commands},
+    {"visit_rules", test_visit_rules},
+    {"visit_commands", test_visit_commands},
     {"help", test_help},
     {NULL, NULL},
 };
