@@ -1627,7 +1627,11 @@ static bool visitStart(struct proc *p)
         }
         if (q < 0.55) {
             static const char *const chans[] = {"app", "wechat", "window"};
-            int k = (int)trand_below(&wrng, V_PATIENTS);
+            /* a target pool (never stopped) keeps room for moves: only
+             * capacity - 2 patients hold there */
+            uint32_t j = p->pool % V_PER;
+            int k = (int)trand_below(&wrng, j >= 2 ? vseg[j].capacity - 2
+                                                   : V_PATIENTS);
             vPatient(p->patient, sizeof p->patient, k);
             p->patient_k = k;
             p->f = F_HOLD;
