@@ -78,6 +78,11 @@ JEPSEN_SUITE_SMOKE += "jepsen-smoke-quotas:jepsen-tests/run --no-build --workloa
 # under kill and partitions, 30 s (segments, check-in windows and the
 # no-show sweep all fall inside the run).
 JEPSEN_SUITE_SMOKE += "jepsen-smoke-visit:jepsen-tests/run --no-build --workload visit --time 30 --nemesis kill,partition --seed 7"
+# slotd built with ASan + UBSan (build/asan, -fno-sanitize-recover) under
+# kill and partitions, 25 s: memory and undefined-behaviour errors on the
+# paths only faults reach (restart from snapshot and log, elections, a
+# leader losing its proposals); `run` fails on any sanitizer report.
+JEPSEN_SUITE_SMOKE += "jepsen-asan:jepsen-tests/run --no-build --slotd $(B)/asan/bin/slotd --time 25 --nemesis kill,partition --seed 11"
 # Each bug suite names the checks its bug must trip. nobarrier: stale reads
 # (followers and deposed leaders answer from local state). nosessions: the
 # lost-replies nemesis makes the clients retry every command they have in

@@ -192,8 +192,10 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
         POOL_ASSERT(l, c->pool, b->held > 0);
         b->held--;
         l->n_held--;
+        /* Unpaid is the patient's fault only if the clinic could still
+         * be paid for: a stopped pool refuses the confirm. */
         if (state == SLOT_CLAIM_EXPIRED && pr != NULL &&
-            pr->unpaid_is_violation) {
+            pr->unpaid_is_violation && !p->stopped) {
             uint64_t until;
             (void)ledger__violation_add(l, c->patient, p->place->hospital,
                                         SLOT_VIOLATION_UNPAID, &until);

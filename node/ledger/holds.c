@@ -568,6 +568,9 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
     if (c->state != SLOT_CLAIM_BOOKED) {
         return SLOT_ALREADY_CANCELLED;
     }
+    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW; /* final: the visit is over, unattended */
+    }
     if (l->pools[c->pool].stopped) {
         /* The clinic's fault, not the patient's: a refund whatever the
          * deadline or attendance, counted nowhere, the slot simply free
@@ -579,9 +582,6 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
     }
     if (c->attendance == SLOT_ATTEND_CHECKED_IN) {
         return SLOT_ALREADY_CHECKED_IN;
-    }
-    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
-        return SLOT_NO_SHOW;
     }
     rc = ledger__cancel_closed(l, c, cmd);
     if (rc != SLOT_OK) {

@@ -42,14 +42,15 @@
  *                                               touches a hold whose
  *                                               deadline <= ledger time)
  *   BOOKED -> CANCELLED       cancel            UNKNOWN_BOOKING, NOT_OWNER,
- *                                               ALREADY_CANCELLED,
+ *                                               ALREADY_CANCELLED, NO_SHOW,
  *                                               (pool stopped: a refund,
  *                                               none of the next)
- *                                               ALREADY_CHECKED_IN, NO_SHOW,
+ *                                               ALREADY_CHECKED_IN,
  *                                               CANCEL_CLOSED
  *   BOOKED -> MOVED, and      ledger__move      UNKNOWN_BOOKING, NOT_OWNER,
  *   (free) -> BOOKED in the                     ALREADY_CANCELLED,
- *   target pool                                 NOT_STOPPED, UNKNOWN_POOL,
+ *   target pool                                 NO_SHOW, NOT_STOPPED,
+ *                                               UNKNOWN_POOL,
  *                                               MOVE_MISMATCH, POOL_STOPPED,
  *                                               POOL_CLOSED, BOOKING_CLOSED,
  *                                               PATIENT_HAS_CLAIM, SOLD_OUT,
@@ -393,17 +394,20 @@
  *   POOL_CLOSED's place, before it); POOL_CLOSE and POOL_UPDATE ->
  *   POOL_STOPPED (after UNKNOWN_POOL); CONFIRM of a HELD claim before its
  *   deadline -> POOL_STOPPED (after ALREADY_RELEASED; the hold stays
- *   until released or expired); RELEASE as before; CANCEL of a BOOKED
- *   claim (after NOT_OWNER and ALREADY_CANCELLED) is a refund: CANCELLED
- *   with refunded = 1 whatever its attendance, no CANCEL_CLOSED, not one
- *   of the patient's cancellations, no violation, the slot free at once
- *   (no cool-down, no offer).
+ *   until released or expired, and its expiry is never an UNPAID
+ *   violation); RELEASE as before; CANCEL of a BOOKED
+ *   claim (after NOT_OWNER, ALREADY_CANCELLED and NO_SHOW: a no-show is
+ *   final, stopped or not) is a refund: CANCELLED with refunded = 1,
+ *   checked in or not (a stop may come in the middle of a session), no
+ *   CANCEL_CLOSED, not one of the patient's cancellations, no violation,
+ *   the slot free at once (no cool-down, no offer).
  * CANCEL of a pool that is not stopped, after ALREADY_CANCELLED (also for
- *   a MOVED claim): ALREADY_CHECKED_IN, NO_SHOW by its attendance; then as
+ *   a MOVED claim): NO_SHOW, ALREADY_CHECKED_IN by its attendance; then as
  *   before.
  * MOVE(booking, target t, caller, account): UNKNOWN_BOOKING (unknown, or
  *   never confirmed); NOT_OWNER (as CANCEL); ALREADY_CANCELLED (CANCELLED
- *   or MOVED); NOT_STOPPED (the booking's pool p is not stopped);
+ *   or MOVED); NO_SHOW (a no-show is final); NOT_STOPPED (the booking's
+ *   pool p is not stopped);
  *   UNKNOWN_POOL (t); MOVE_MISMATCH (p or t free-standing, t == p, or
  *   their hospital, department or kind differ); POOL_STOPPED (t);
  *   POOL_CLOSED (t); BOOKING_CLOSED (t: today > V(t) or now >= its
@@ -427,7 +431,10 @@
  *   CHECKIN_CLOSED (now >= seg_end_ms - R.checkin_late_ms) (a pool without
  *   a segment has no window). Then attendance = checked_in,
  *   checked_in_at_ms = now, and an unpaid booking given a non-empty
- *   payment_ref keeps it and is paid. a = visit number, b = 0.
+ *   payment_ref keeps it and is paid (a paid booking keeps its own; the
+ *   one given is ignored). a = visit number, b = 0. (A booking made
+ *   after check-in closed, between seg_end - late and seg_end, can never
+ *   check in and is never a no-show: it stays pending.)
  * No-shows: a CONFIRM or MOVE into a scheduled pool whose R has
  *   noshow_sweep puts the booking in the no-show heap at due = seg_end_ms
  *   - R.checkin_late_ms, if due > now. CHECKIN, CANCEL and MOVE take it

@@ -278,6 +278,9 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
     if (l->claims[ci].state != SLOT_CLAIM_BOOKED) {
         return SLOT_ALREADY_CANCELLED;
     }
+    if (l->claims[ci].attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW; /* a stop after the visit ended changes nothing */
+    }
     uint32_t src = l->claims[ci].pool;
     if (!l->pools[src].stopped) {
         return SLOT_NOT_STOPPED;

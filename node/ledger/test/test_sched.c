@@ -1426,7 +1426,9 @@ static struct slot_cmd sweepCmd(uint32_t max)
 static void test_visit_stop(void)
 {
     struct fx f;
-    fx_visit(&f, prules());
+    struct slot_patient_rules pr = prules();
+    pr.unpaid_is_violation = true;
+    fx_visit(&f, pr);
     EXPECT(&f, cmd_spool("p", "cardio", "dr-li", V, "08:00", "12:00", 4),
            SLOT_OK);
     fx_pool(&f, "free", 3);
@@ -1488,6 +1490,12 @@ static void test_visit_stop(void)
     CHECK_CODE(ledger_read_pool_claims(f.l, str_of("none"), 0, 8, cl, &n),
                SLOT_UNKNOWN_POOL);
     snapshotRoundTrip(f.l);
+    /* The hold the stop left unpayable expires without a violation. */
+    f.now += TTL;
+    CHECK_EQ(EXPECT(&f, cmd_expire(16), SLOT_OK).a, 1);
+    struct slot_patient_info pi = {0};
+    ledger_read_patient_info(f.l, str_of("patient-04"), &pi);
+    CHECK_EQ(pi.n_violations, 0);
     done(&f);
 }
 
@@ -1706,6 +1714,10 @@ static void test_visit_noshow(void)
     uint64_t late = EXPECT(&f, hold_as("p", "patient-05", "window"), SLOT_OK).a;
     EXPECT(&f, claim_as(SLOT_OP_CONFIRM, late, "window", ""), SLOT_OK);
     CHECK_EQ(ledger_next_sweep_ms(f.l), LT(V, "16:30"));
+    /* Final, even if the clinic is stopped afterwards. */
+    EXPECT(&f, cmd_stop("p"), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, absent, "", ""), SLOT_NO_SHOW);
+    EXPECT(&f, cmd_move(absent, "q"), SLOT_NO_SHOW);
     /* A rule change that closes check-in later puts the entry back; a
      * stopped clinic's bookings are dropped, never no-shows. */
     struct slot_rules rl = tsched_beijing();
