@@ -666,9 +666,11 @@ static void checkVisits(struct check *c)
         }
         if (op->f == HF_CONFIRM && op->type == H_OK) {
             conf[n++] = op;
-        } else if (op->f == HF_CANCEL && op->type == H_OK) {
-            imapPut(&cancel_ok, op->id, i);
-        } else if (op->f == HF_CANCEL && op->type == H_INFO) {
+        } else if ((op->f == HF_CANCEL || op->f == HF_MOVE) &&
+                   op->type == H_OK) {
+            imapPut(&cancel_ok, op->id, i); /* a MOVE frees it too */
+        } else if ((op->f == HF_CANCEL || op->f == HF_MOVE) &&
+                   op->type == H_INFO) {
             imapPut(&cancel_maybe, op->id, i);
         }
     }
@@ -769,10 +771,10 @@ static void checkConservation(struct check *c, struct imap *holds)
         if (!isClientOp(op) || history_unobserved_fail(op)) {
             continue;
         }
-        int k =
-            (op->f == HF_CONFIRM || op->f == HF_RELEASE || op->f == HF_CANCEL)
-                ? imapGet(&life_of, op->id)
-                : -1;
+        int k = (op->f == HF_CONFIRM || op->f == HF_RELEASE ||
+                 op->f == HF_CANCEL || op->f == HF_MOVE)
+                    ? imapGet(&life_of, op->id)
+                    : -1;
         if (k < 0) {
             continue;
         }
@@ -785,12 +787,15 @@ static void checkConservation(struct check *c, struct imap *holds)
             l->end = UINT64_MAX;
         }
     }
+    /* an acknowledged cancel or MOVE (the booking leaves the pool) ends a
+     * booking's life */
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        int k = op->f == HF_CANCEL && op->type == H_OK && isClientOp(op)
+        int k = (op->f == HF_CANCEL || op->f == HF_MOVE) && op->type == H_OK &&
+                        isClientOp(op)
                     ? imapGet(&life_of, op->id)
                     : -1;
-        if (k >= 0 && lv[k].end == UINT64_MAX) {
+        if (k >= 0 && (lv[k].end == UINT64_MAX || op->ltime < lv[k].end)) {
             lv[k].end = op->ltime;
         }
     }
@@ -2576,11 +2581,13 @@ static void coverQuotas(struct check *c, bool waitlist)
  *               checked_in_at is in the window; CHECKIN_NOT_OPEN only
  *               before the latest open, CHECKIN_CLOSED only at or after
  *               the earliest close; PATIENT_MISMATCH never answers the
- *               booking's own patient.
+ *               booking's own patient; a no-show is final: no CANCEL or
+ *               MOVE of a booking is acknowledged after a read showing it
+ *               no_show returned.
  *   refunds     an acknowledged CANCEL of a booking of p after S(p) (by
- *               ledger time) is a refund: never refused ALREADY_CHECKED_IN,
- *               NO_SHOW or CANCEL_CLOSED (a refused one after S(p) is the
- *               anomaly), read CANCELLED and refunded at or after its
+ *               ledger time) is a refund: never refused ALREADY_CHECKED_IN
+ *               or CANCEL_CLOSED (a refused one after S(p) is the anomaly;
+ *               NO_SHOW is right: a no-show is final, stopped or not), read CANCELLED and refunded at or after its
  *               index; a CANCEL that returned before any POOL_STOP of p
  *               was invoked is not a refund (never read refunded).
  */
@@ -3211,8 +3218,11 @@ static void checkAttendance(struct check *c)
             uint64_t olo, ohi, clo, chi;
             bool win = vWindow(p, &olo, &ohi, &clo, &chi);
             if (cl->attendance == HA_NO_SHOW) {
-                if (imapGet(&ns_seen, cl->id) < 0) {
+                int seen = imapGet(&ns_seen, cl->id);
+                if (seen < 0) {
                     vev.no_shows++;
+                }
+                if (seen < 0 || op->t_ret < H->ops[seen].t_ret) {
                     imapPut(&ns_seen, cl->id, i);
                 }
                 int ck = imapGet(&ckin, cl->id);
@@ -3246,6 +3256,23 @@ static void checkAttendance(struct check *c)
                 anomaly(c, "checkin-outside-window", cl->pool, msg, op, NULL,
                         NULL);
             }
+        }
+    }
+    /* A no-show is final: neither cancelled nor moved after a read
+     * showed it (that read returned before the command was invoked). */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int ns = isClientOp(op) && (op->f == HF_CANCEL || op->f == HF_MOVE) &&
+                         op->type == H_OK
+                     ? imapGet(&ns_seen, op->id)
+                     : -1;
+        if (ns >= 0 && H->ops[ns].t_ret < op->t_inv) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "booking %" PRIu64 " was read no_show, then a %s of it "
+                     "was acknowledged",
+                     op->id, op->fname);
+            anomaly(c, "no-show-undone", op->pool, msg, &H->ops[ns], op, NULL);
         }
     }
     qsort(ob, n_ob, sizeof *ob, vobsCmp);
@@ -3323,7 +3350,6 @@ static void checkRefunds(struct check *c)
             if (op->type == H_OK) {
                 vev.refunds++;
             } else if (op->err == SLOT_ALREADY_CHECKED_IN ||
-                       op->err == SLOT_NO_SHOW ||
                        op->err == SLOT_CANCEL_CLOSED) {
                 snprintf(msg, sizeof msg,
                          "a cancel of booking %" PRIu64 " of stopped pool %s "
