@@ -35,6 +35,16 @@
  *   crashes        no node died on its own;
  *   counter        (counter workload) every read within the bounds of the
  *                  adds completed before it and the adds invoked before it;
+ *   quotas, cooldown, waitlist   (quotas workload, instead of
+ *                  linearizable) the patient rules, below;
+ *   stop, moves, attendance, refunds   (visit workload, instead of
+ *                  linearizable) the visit day: no hold or confirm after a
+ *                  pool's stop, its claims read affected; each booking
+ *                  moved once, old MOVED and new moved_from, no move
+ *                  overbooks; no booking both checked in and a no-show,
+ *                  no no-show before check-in closed, check-ins in the
+ *                  window by the booking's patient; cancels after a stop
+ *                  are refunds (below);
  *   coverage       the history can be judged at all (valid or unknown, never
  *                  invalid): some client operation succeeded, the final
  *                  phase is there (every node's status, every pool read

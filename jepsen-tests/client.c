@@ -54,7 +54,7 @@ extern char **environ;
 #define PROCS_MAX  256
 #define CONNS_MAX  16
 #define HELD_MAX   3
-#define BOOKED_MAX 6
+#define BOOKED_MAX 12     /* visit; the other workloads keep 6 */
 #define FINAL_PROC 100000 /* final reads: process FINAL_PROC + node */
 #define SETUP_PROC 99999
 
@@ -1013,7 +1013,17 @@ static void procDone(struct slotc_req *req)
                 }
             }
             heldRemove(p, p->cid);
-            if (st == SLOT_OK && p->n_booked < BOOKED_MAX) {
+            /* visit: a full list forgets a booking of a pool that is
+             * not stopped (it may be in the final reads only) */
+            for (int i = 0; st == SLOT_OK && opt.workload == W_VISIT &&
+                            p->n_booked == BOOKED_MAX && i < p->n_booked;
+                 i++) {
+                if (!pools[p->booked[i].pool].stopped) {
+                    p->booked[i] = p->booked[--p->n_booked];
+                }
+            }
+            if (st == SLOT_OK &&
+                p->n_booked < (opt.workload == W_VISIT ? BOOKED_MAX : 6)) {
                 /* visit: 35 % never come (the no-show sweep's work) */
                 was.no_checkin = trand_unit(&wrng) < 0.35;
                 p->booked[p->n_booked++] = was;
@@ -1597,12 +1607,17 @@ static bool visitStart(struct proc *p)
         uint64_t now = (uint64_t)tclock_wall_ms();
         bool open = now + vstop.before_ms >= bp->seg_start &&
                     now + vstop.late_ms < bp->seg_end;
-        if (bp->stopped) {
+        bool over = now + vstop.late_ms >= bp->seg_end;
+        if (!bp->stopped && over && q < 0.6) {
+            /* check-in closed: one last read, then forget it */
+            p->f = F_READ_HOLD;
+            bookedRemove(p, p->cid);
+        } else if (bp->stopped) {
             p->f = q < 0.7 ? F_MOVE : q < 0.9 ? F_CANCEL : F_READ_HOLD;
             p->target = vTarget(b->pool);
         } else if (q < 0.03) {
             p->f = F_CANCEL;
-        } else if (!b->no_checkin && q < (open ? 0.7 : 0.1)) {
+        } else if (!b->no_checkin && q < (open ? 0.7 : over ? 0.75 : 0.1)) {
             p->f = F_CHECKIN;
             vPatient(p->patient, sizeof p->patient, b->patient);
             if (trand_unit(&wrng) < 0.15) {

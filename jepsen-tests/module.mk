@@ -93,6 +93,9 @@ JEPSEN_SUITE_SMOKE += "jepsen-asan:jepsen-tests/run --no-build --slotd $(B)/asan
 # between reads and land where their channel may not take. README: how
 # often each was caught. quota: the hospital's quotas never refuse;
 # patients hold more claims in a window than the rules allow (quotas).
+# nostop: HOLD and CONFIRM ignore a pool's stoppage; the visit workload
+# keeps holding in stopped pools (15 % of its holds pick any pool, and
+# the moves empty them) and confirms the holds it had there (stop).
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
   "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \
