@@ -1420,8 +1420,10 @@ static bool quotasStart(struct proc *p)
  * before the segment ends, and sweep no-shows. Two departments of V_PER
  * pools each, all created at the start, with segments inside the run (in
  * fractions of it, vseg[]): per department the first two pools are
- * stopped mid-run (vstop_at[]), the other two never are, and the bookings
- * of a stopped pool move there (or are cancelled for a refund). Every
+ * stopped mid-run (vstop_at[]), the next two never are, and the bookings
+ * of a stopped pool move there (or are cancelled for a refund); the last
+ * one is neither stopped nor a target: its bookings not checked in are
+ * the no-shows of the first half of the run. Every
  * process holds (a random pool, stopped ones too: POOL_STOPPED) for
  * V_PATIENTS patients shared by all, confirms or releases its holds,
  * checks its bookings in (sometimes as another patient: PATIENT_MISMATCH;
@@ -1433,7 +1435,7 @@ static bool quotasStart(struct proc *p)
 
 #define VHOSPITAL  "jv"
 #define V_DEPTS    2
-#define V_PER      4 /* pools per department: 2 stopped, 2 targets */
+#define V_PER      5 /* pools per department: 2 stopped, 2 targets, 1 */
 #define V_PATIENTS 40
 #define V_BEFORE   0.15 /* check-in opens, before the segment (x run) */
 #define V_LATE     0.10 /* and closes, before its end (x run) */
@@ -1442,8 +1444,11 @@ static bool quotasStart(struct proc *p)
 static const struct {
     double start, end;
     uint32_t capacity;
-} vseg[V_PER] = {
-    {0.25, 0.65, 5}, {0.30, 0.70, 5}, {0.35, 0.90, 10}, {0.20, 0.62, 6}};
+} vseg[V_PER] = {{0.25, 0.65, 5},
+                 {0.30, 0.70, 5},
+                 {0.35, 0.90, 10},
+                 {0.20, 0.62, 6},
+                 {0.15, 0.55, 6}};
 /* When the stoppable pools (k = 0, 1 of each department) are stopped. */
 static const double vstop_at[V_DEPTS][2] = {{0.33, 0.48}, {0.40, 0.55}};
 
@@ -1549,7 +1554,7 @@ static uint64_t loop_t0_ms;
 static uint32_t vTarget(uint32_t pool)
 {
     uint32_t d = pool / V_PER;
-    return d * V_PER + 2 + trand_below(&wrng, V_PER - 2);
+    return d * V_PER + 2 + trand_below(&wrng, 2);
 }
 
 /* A known claim id (of pool `pool`, or any: UINT32_MAX), or 0. */
@@ -1615,8 +1620,8 @@ static bool visitStart(struct proc *p)
         } else if (bp->stopped) {
             p->f = q < 0.7 ? F_MOVE : q < 0.9 ? F_CANCEL : F_READ_HOLD;
             p->target = vTarget(b->pool);
-        } else if (q < 0.03) {
-            p->f = F_CANCEL;
+        } else if (q < 0.004) {
+            p->f = F_CANCEL; /* rarely: a booking is picked ~30 times */
         } else if (!b->no_checkin && q < (open ? 0.7 : over ? 0.75 : 0.1)) {
             p->f = F_CHECKIN;
             vPatient(p->patient, sizeof p->patient, b->patient);
@@ -1645,8 +1650,8 @@ static bool visitStart(struct proc *p)
             /* a target pool (never stopped) keeps room for moves: only
              * capacity - 2 patients hold there */
             uint32_t j = p->pool % V_PER;
-            int k = (int)trand_below(&wrng, j >= 2 ? vseg[j].capacity - 2
-                                                   : V_PATIENTS);
+            int k = (int)trand_below(
+                &wrng, j == 2 || j == 3 ? vseg[j].capacity - 2 : V_PATIENTS);
             vPatient(p->patient, sizeof p->patient, k);
             p->patient_k = k;
             p->f = F_HOLD;
@@ -1712,11 +1717,14 @@ static void visitDone(struct proc *p, const struct slotc_req *req)
             }
             break;
         case F_CHECKIN:
+            /* done with it, unless its pool is to be stopped (moved or
+             * refunded then, checked in or not) */
             if ((st == SLOT_OK || st == SLOT_ALREADY_CHECKED_IN ||
                  st == SLOT_NO_SHOW || st == SLOT_CHECKIN_CLOSED ||
                  st == SLOT_ALREADY_CANCELLED) &&
-                !p->wrong_patient && trand_unit(&wrng) < 0.5) {
-                bookedRemove(p, p->cid); /* done with it */
+                !p->wrong_patient && p->pool % V_PER >= 2 &&
+                trand_unit(&wrng) < 0.5) {
+                bookedRemove(p, p->cid);
             }
             break;
         case F_READ_HOLD:
