@@ -1,7 +1,7 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop}/bin/slotd:
+#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch}/bin/slotd:
 #     test-only builds
 #     of slotd with a deliberate bug, never the normal build: nosessions
 #     links node/ledger/test/bug_nosessions.c, which wraps one ledger
@@ -14,7 +14,8 @@
 #     the ledger's quota check (the hospital's quotas never refuse) and its
 #     cool-down (no minimum); nostop links jepsen-tests/bugs/bug_nostop.c,
 #     which wraps the ledger's HOLD and CONFIRM (a stopped pool's
-#     stoppage ignored)
+#     stoppage ignored); nomatch links jepsen-tests/bugs/bug_nomatch.c,
+#     which wraps its CHECKIN (anyone may check a booking in)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -23,7 +24,7 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop
+JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
@@ -61,6 +62,11 @@ $(B)/bug/nostop/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                            $(B)/rel/jepsen-tests/bugs/bug_nostop.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__hold \
 	  -Wl$(comma)--wrap=ledger__confirm,$(NODE_LIBS))
+
+# nomatch: the normal objects, the ledger's CHECKIN wrapped.
+$(B)/bug/nomatch/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                            $(B)/rel/jepsen-tests/bugs/bug_nomatch.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__checkin,$(NODE_LIBS))
 
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
@@ -103,9 +109,12 @@ JEPSEN_SUITE_BUGS := \
   "jepsen-bug-quota:jepsen-tests/run --no-build --bug quota --workload quotas --expect invalid:quotas --time 40 --nemesis kill --seed 5" \
   "jepsen-bug-nostop:jepsen-tests/run --no-build --bug nostop --workload visit --expect invalid:stop --time 30 --nemesis kill --seed 5"
 # Run by `make jepsen-bugs`, not by `make test` (its time is kept small):
-# cooldown, a cool-down without its minimum (the cooldown check).
+# cooldown, a cool-down without its minimum (the cooldown check); nomatch,
+# a check-in by anyone (the attendance check: the visit workload checks in
+# as another patient 15 % of the time, 10 to 90 PATIENT_MISMATCH a run).
 JEPSEN_SUITE_BUGS_MORE := \
-  "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5"
+  "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5" \
+  "jepsen-bug-nomatch:jepsen-tests/run --no-build --bug nomatch --workload visit --expect invalid:attendance --time 30 --nemesis partition --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
 TEST_BINS += $(JEPSEN_BINS)
