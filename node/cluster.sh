@@ -117,6 +117,14 @@ Try it (slotctl is $BIN/slotctl; its default --cluster is these nodes):
   done  # the fourth: QUOTA_EXCEEDED (day_normal)
   slotctl account bind family-0001 patient-0007
   slotctl patient info patient-0007  # claims, account, violations, standing
+  # the visit day: check in from an hour before the segment (by 30 minutes
+  # before its end, else the no-show sweep marks the booking)
+  slotctl checkin BOOKING_ID patient-0001
+  # a doctor stops a clinic: who to tell, then a move or a refund
+  slotctl stop pumch/dongdan/cardiology/li-na/$(ymd 2)/1400 --operator ops@pumch --reason "doctor ill"
+  slotctl pool-claims pumch/dongdan/cardiology/li-na/$(ymd 2)/1400
+  slotctl move BOOKING_ID pumch/dongdan/cardiology/li-na/$(ymd 2)/1500
+  slotctl cancel BOOKING_ID          # or a refund: no deadline, no penalty
 EOF
 if [ -n "$gateway" ]; then
     cat <<EOF

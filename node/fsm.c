@@ -40,7 +40,10 @@ static int fsmApply(struct raft_fsm *rf, const struct raft_buffer *buf,
                 slot_err_name(rc), buf->len);
         abort();
     }
-    ledger_apply(f->ledger, stamp_ms, f->_cmds, n, f->_results);
+    /* raft applies entries in order and counts last_applied after the
+     * callback: this entry's index is the one after it. */
+    uint64_t index = f->owner != NULL ? raft_last_applied(f->owner) + 1 : 0;
+    ledger_apply_at(f->ledger, index, stamp_ms, f->_cmds, n, f->_results);
     f->entries_applied++;
     f->commands_applied += n;
 #ifndef NDEBUG

@@ -45,7 +45,10 @@ struct fsm {
     struct raft_fsm raft;      /* pass &f->raft to raft_init; raft.data == f */
     struct ledger *ledger;     /* owned; replaced on snapshot restore */
     fsm_applied_cb applied_cb; /* may be NULL */
-    void *data;                /* free for applied_cb's owner */
+    /* The raft instance applying entries, set by its owner after raft_init
+     * (NULL: entries' events carry index 0): the event feed's index. */
+    struct raft *owner;
+    void *data; /* free for applied_cb's owner */
     uint64_t entries_applied;
     uint64_t commands_applied;
     uint64_t snapshots_taken;

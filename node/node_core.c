@@ -299,8 +299,10 @@ static int batchAdd(struct node_core *core, struct node_conn *c, uint64_t tag,
 }
 
 /* Queues the core's own EXPIRE or SWEEP (op), unless one is queued or in
- * flight already: a second would find nothing the first did not. Both
- * carry max = expire_max; what is left due is chained on apply. */
+ * flight already: a second would find nothing the first did not. EXPIRE
+ * carries max = expire_max, SWEEP sweep_max (a no-show mark records a
+ * violation and costs a few times an expiry: slotd keeps one SWEEP entry
+ * near 3 ms); what is left due is chained on apply. */
 static void queueTimeWork(struct node_core *core, uint8_t op)
 {
     bool *queued =
@@ -312,7 +314,9 @@ static void queueTimeWork(struct node_core *core, uint8_t op)
     struct mp_buf b;
     memset(&cmd, 0, sizeof cmd);
     cmd.op = op;
-    cmd.u.expire.max = core->cfg.expire_max;
+    cmd.u.expire.max = op == SLOT_OP_SWEEP && core->cfg.sweep_max != 0
+                           ? core->cfg.sweep_max
+                           : core->cfg.expire_max;
     mp_buf_init(&b);
     slot_cmd_encode(&b, &cmd);
     if (batchAdd(core, NULL, op, b.data, b.len) == SLOT_OK) {
@@ -739,6 +743,7 @@ int node_core_create(struct raft *r, struct fsm *f,
         cfg->inflight_max == 0 || cfg->inflight_max > NODE_CORE_INFLIGHT_MAX ||
         cfg->reads_max == 0 || cfg->conn_pending_max == 0 ||
         cfg->expire_max == 0 || cfg->expire_max > SLOT_EXPIRE_MAX ||
+        cfg->sweep_max > SLOT_EXPIRE_MAX ||
         (cfg->origin_base & 0xffffffffu) != 0) {
         return RAFT_INVALID;
     }

@@ -76,6 +76,8 @@ struct node_core_config {
     uint32_t conn_pending_max; /* unanswered requests per connection */
     uint32_t expire_max;       /* holds one EXPIRE may free:
                                 * 1..SLOT_EXPIRE_MAX (slotd: the maximum) */
+    uint32_t sweep_max;        /* work one SWEEP may do: 0 (= expire_max)
+                                * or 1..SLOT_EXPIRE_MAX (slotd: 1024) */
     uint64_t origin_base;      /* low 32 bits 0; origins are origin_base
                                 * + 1, + 2, ...: distinct from any other
                                 * proposer's, including this node's

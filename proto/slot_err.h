@@ -90,6 +90,9 @@
     X(REQUEST_MISMATCH, 62, "request number reused with a different command")  \
     X(LIMIT_REACHED, 63,                                                       \
       "a ledger table is full (pools, patients, channels, holds, sessions)")   \
+    X(CURSOR_EXPIRED, 64,                                                      \
+      "the event feed no longer holds the events after this cursor: "          \
+      "resume from the oldest sequence it holds")                              \
     X(NOT_LEADER, 80, "this node is not the leader; retry on the leader")      \
     X(NO_LEADER, 81, "no leader is known right now; retry later")              \
     X(BUSY, 82, "too many requests in flight; retry later")                    \

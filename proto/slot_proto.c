@@ -32,7 +32,7 @@ _Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
 _Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
 _Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
 _Static_assert(SLOT_OP_MAX == SLOT_OP_CHECKIN, "op table covers every op");
-_Static_assert(SLOT_READ_MAX == SLOT_READ_POOL_CLAIMS, "read table covers all");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_EVENTS, "read table covers all");
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -148,6 +148,38 @@ const char *slot_pool_state_name(int state)
     static const char *const names[] = {"scheduled", "open", "closed",
                                         "stopped"};
     return NAME_AT(names, state);
+}
+
+const char *slot_event_name(int type)
+{
+    static const char *const names[] = {
+        NULL,
+        "held",
+        "offered",
+        "booked",
+        "released",
+        "expired",
+        "cancelled",
+        "moved",
+        "checked_in",
+        "no_show",
+        "pool_created",
+        "pool_updated",
+        "pool_closed",
+        "pool_stopped",
+        "flowed_back",
+        "slot_freed",
+        "rules_changed",
+        "config_changed",
+        "violation",
+        "unblocked",
+        "exception",
+        "account_bound",
+        "account_unbound",
+        "wait_joined",
+        "wait_left",
+    };
+    return NAME_AT(names, type);
 }
 
 const char *slot_attendance_name(int a)
@@ -1433,6 +1465,31 @@ void slot_staff_entry_encode(struct mp_buf *b, const struct slot_staff_entry *e)
     PACK_STRUCT(b, staffEntryFields, e);
 }
 
+static const struct field eventFields[] = {
+    F_ID(struct slot_event, seq),
+    F_U64(struct slot_event, index, 0, UINT64_MAX),
+    F_MS(struct slot_event, time_ms),
+    F_U8(struct slot_event, type, 1, SLOT_EV_MAX),
+    F_STR(FK_CHARS, struct slot_event, pool, SR_POOL_OPT),
+    F_U64(struct slot_event, claim, 0, UINT64_MAX),
+    F_STR(FK_CHARS, struct slot_event, patient, SR_PATIENT_OPT),
+    F_STR(FK_CHARS, struct slot_event, channel, SR_CHANNEL_OPT),
+    F_STR(FK_CHARS, struct slot_event, account, SR_PATIENT_OPT),
+    F_STR(FK_CHARS, struct slot_event, hospital, SR_NAME_OPT),
+    F_U64(struct slot_event, a, 0, UINT64_MAX),
+    F_U64(struct slot_event, b, 0, UINT64_MAX),
+};
+
+void slot_event_encode(struct mp_buf *b, const struct slot_event *e)
+{
+    PACK_STRUCT(b, eventFields, e);
+}
+
+int slot_event_decode(struct mp_reader *r, struct slot_event *e)
+{
+    return READ_STRUCT(r, eventFields, e);
+}
+
 int slot_staff_entry_decode(struct mp_reader *r, struct slot_staff_entry *e)
 {
     if (READ_STRUCT(r, staffEntryFields, e) != SLOT_OK) {
@@ -1501,6 +1558,11 @@ static const struct field readPoolClaimsFields[] = {
     F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
 };
 
+static const struct field readEventsFields[] = {
+    F_U64(struct slot_read, after_id, 0, UINT64_MAX),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
+
 static const struct {
     const struct field *fields;
     uint8_t n_fields;
@@ -1522,6 +1584,7 @@ static const struct {
     [SLOT_READ_WAITLIST] = {readPatientFields, N_FIELDS(readPatientFields)},
     [SLOT_READ_POOL_CLAIMS] = {readPoolClaimsFields,
                                N_FIELDS(readPoolClaimsFields)},
+    [SLOT_READ_EVENTS] = {readEventsFields, N_FIELDS(readEventsFields)},
 };
 
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd)

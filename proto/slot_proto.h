@@ -500,7 +500,15 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *   POOL_CLAIMS reply = [claim...]: the pool's claims the ledger still
  *     knows (active, or resolved within retention), id > after, by id, at
  *     most limit: a stopped clinic's holds and bookings to tell. O(claims
- *     of the whole ledger) per read. */
+ *     of the whole ledger) per read.
+ *   EVENTS reply = [first, last, [event...]]: the feed's events with seq >
+ *     after, oldest first, at most limit; first = the oldest seq the
+ *     ledger still holds (last + 1 when it holds none), last = the newest
+ *     seq ever (0: none yet). after + 1 < first means events after the
+ *     cursor were dropped (clients answer CURSOR_EXPIRED, naming first).
+ *   event = [seq, index, time_ms, type, pool, claim, patient, channel,
+ *            account, hospital, a, b] (ledger.h, "The event feed"; ""
+ *            and 0 where the type has none). */
 enum slot_read_op {
     SLOT_READ_POOL = 1,      /* [1, pool]                -> pool status */
     SLOT_READ_HOLD = 2,      /* [2, hold]                -> claim */
@@ -518,8 +526,9 @@ enum slot_read_op {
     SLOT_READ_STAFF_LOG = 13,      /* [13, after, limit] -> [entry...] */
     SLOT_READ_WAITLIST = 14,       /* [14, pool, patient] -> position */
     SLOT_READ_POOL_CLAIMS = 15,    /* [15, pool, after, limit] -> [claim...] */
+    SLOT_READ_EVENTS = 16,         /* [16, after, limit] -> events page */
 };
-#define SLOT_READ_MAX 15
+#define SLOT_READ_MAX 16
 
 struct slot_read {
     uint8_t op;
@@ -537,7 +546,8 @@ struct slot_read {
     uint64_t after_version;      /* RULES_LOG; STAFF_LOG: after seq */
     struct slot_template tpl;    /* SCHEDULE_CHECK */
     struct slot_str account;     /* ACCOUNT */
-    uint64_t after_id;           /* POOL_CLAIMS: claims with id > this */
+    uint64_t after_id;           /* POOL_CLAIMS: claims with id > this;
+                                  * EVENTS: events with seq > this */
 };
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd);
 void slot_read_encode(struct mp_buf *b, const struct slot_read *rd);
@@ -708,6 +718,53 @@ struct slot_staff_entry {
 void slot_staff_entry_encode(struct mp_buf *b,
                              const struct slot_staff_entry *e);
 int slot_staff_entry_decode(struct mp_reader *r, struct slot_staff_entry *e);
+
+/* ---- the event feed (version 4; ledger.h, "The event feed") ---- */
+enum slot_event_type {
+    SLOT_EV_HELD = 1,    /* a = deadline_ms */
+    SLOT_EV_OFFERED = 2, /* a waitlist offer, a HELD claim: a = deadline */
+    SLOT_EV_BOOKED = 3,  /* a = visit_no, b = paid */
+    SLOT_EV_RELEASED = 4,
+    SLOT_EV_EXPIRED = 5,
+    SLOT_EV_CANCELLED = 6,  /* a = refunded */
+    SLOT_EV_MOVED = 7,      /* the old booking: a = the new booking's id */
+    SLOT_EV_CHECKED_IN = 8, /* a = visit_no */
+    SLOT_EV_NO_SHOW = 9,
+    SLOT_EV_POOL_CREATED = 10,
+    SLOT_EV_POOL_UPDATED = 11,
+    SLOT_EV_POOL_CLOSED = 12,
+    SLOT_EV_POOL_STOPPED = 13, /* a = bookings, b = holds affected */
+    SLOT_EV_FLOWED_BACK = 14,
+    SLOT_EV_SLOT_FREED = 15,    /* a cancelled slot back from cooling */
+    SLOT_EV_RULES_CHANGED = 16, /* a = the hospital's version */
+    SLOT_EV_CONFIG_CHANGED = 17,
+    SLOT_EV_VIOLATION = 18, /* a = kind, b = blacklisted until (0) */
+    SLOT_EV_UNBLOCKED = 19,
+    SLOT_EV_EXCEPTION = 20,
+    SLOT_EV_ACCOUNT_BOUND = 21,
+    SLOT_EV_ACCOUNT_UNBOUND = 22,
+    SLOT_EV_WAIT_JOINED = 23, /* a = position */
+    SLOT_EV_WAIT_LEFT = 24,
+};
+#define SLOT_EV_MAX 24
+/* "held", "offered", ..., "wait_left", or NULL. */
+const char *slot_event_name(int type);
+
+struct slot_event {
+    uint64_t seq;     /* 1, 2, ... in apply order, never reused */
+    uint64_t index;   /* the Raft entry that made it */
+    uint64_t time_ms; /* ledger time of the entry */
+    uint8_t type;     /* enum slot_event_type */
+    char pool[SLOT_POOL_ID_MAX + 1];
+    uint64_t claim; /* 0: none */
+    char patient[SLOT_PATIENT_KEY_MAX + 1];
+    char channel[SLOT_CHANNEL_MAX + 1];
+    char account[SLOT_PATIENT_KEY_MAX + 1]; /* the patient's, at the event */
+    char hospital[SLOT_NAME_MAX + 1];
+    uint64_t a, b;
+};
+void slot_event_encode(struct mp_buf *b, const struct slot_event *e);
+int slot_event_decode(struct mp_reader *r, struct slot_event *e);
 
 /* Ledger-wide figures. */
 struct slot_ledger_info {

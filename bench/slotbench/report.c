@@ -1225,12 +1225,61 @@ static void ledgerSchedules(struct rep *r)
     ledgerPatients(r);
 }
 
+/* bench_ledger's part (f): the visit day on the ledger alone. */
+static void ledgerVisit(struct rep *r)
+{
+    json_t *v = json_object_get(r->set.ledger, "visit");
+    md(r, "### The visit day (`ledger.json` visit, bench_ledger)\n\n");
+    if (v == NULL) {
+        md(r, "`ledger.json` visit: " NOT_MEASURED " (no `ledger.json`, or "
+              "one written before bench_ledger measured it).\n\n");
+        return;
+    }
+    md(r,
+       "One hospital's day of %s bookings in %s pools (check-in from %s "
+       "minutes before a segment starts to %s before it ends, no-shows swept; "
+       "decoding included, no Raft, no network). %s pools stopped: %s "
+       "bookings moved, a MOVE %s ns; %s refunded, a CANCEL %s ns.\n\n",
+       rep_big(bjson_num(v, "bookings")), rep_big(bjson_num(v, "pools")),
+       rep_fix(bjson_num(v, "checkin_before_ms") / 60000, 0),
+       rep_fix(bjson_num(v, "checkin_late_ms") / 60000, 0),
+       rep_big(bjson_num(v, "stopped_pools")), rep_big(bjson_num(v, "moves")),
+       rep_fix(bjson_num(v, "ns_per_move"), 0),
+       rep_big(bjson_num(v, "refunds")),
+       rep_fix(bjson_num(v, "ns_per_refund"), 0));
+    md(r,
+       "%s checked in, a CHECKIN %s ns. %s no-shows marked by %s SWEEP "
+       "entries (at most %s each), %s ns per no-show; the slowest entry "
+       "took %s ms (%s marked): a stall every replica takes.\n\n",
+       rep_big(bjson_num(v, "checked_in")),
+       rep_fix(bjson_num(v, "ns_per_checkin"), 0),
+       rep_big(bjson_num(v, "no_shows")),
+       rep_big(bjson_num(v, "sweep_entries")),
+       rep_big(bjson_num(v, "sweep_max")),
+       rep_fix(bjson_num(v, "sweep_ns_per_no_show"), 0),
+       rep_fix(bjson_num(v, "sweep_entry_max_ms"), 2),
+       rep_big(bjson_num(v, "sweep_entry_max_no_shows")));
+    md(r,
+       "After the day: READ_POOL_CLAIMS of a stopped pool (%s claims "
+       "returned) %s ms, a scan of all %s claims the ledger knows; "
+       "ledger_memory_bytes %s bytes per booking (%s the evening before; "
+       "the no-shows' violations add a patient record each).\n\n",
+       rep_big(bjson_num(v, "pool_claims_returned")),
+       rep_fix(bjson_num(v, "pool_claims_read_ms"), 2),
+       rep_big(bjson_num(v, "claims")),
+       rep_fix(bjson_num(v, "ledger_bytes_per_booking"), 1),
+       rep_fix(bjson_num(v, "ledger_bytes_before_day") /
+                   bjson_num(v, "bookings"),
+               1));
+}
+
 static void schedules(struct rep *r)
 {
     md(r, "## Hospitals' schedules and rules\n\n");
     importSection(r, "import-native");
     rulesSection(r);
     ledgerSchedules(r);
+    ledgerVisit(r);
 }
 
 /* ---- stalls seen from inside the nodes -------------------------------- */

@@ -70,6 +70,19 @@ int gw_err_status(int code)
         case SLOT_NOT_OWNER:
         case SLOT_NOT_BOUND:
             return 403;
+        /* A check-in for a booking that is not the patient's who presents
+         * (the visit day, protocol 4): like NOT_OWNER, no retry of the
+         * same request helps, and the body named someone else's booking. */
+        case SLOT_PATIENT_MISMATCH:
+            return 403;
+        /* A move whose target can never take the booking: not another
+         * scheduled pool of the same hospital, department and kind (or
+         * the booking's own pool). Pools never change those, so unlike a
+         * 409 no later moment helps; the request is well formed, so not
+         * 400: 422, as for an Idempotency-Key reused with another
+         * request. */
+        case SLOT_MOVE_MISMATCH:
+            return 422;
         /* Nothing to take off. */
         case SLOT_NOT_WAITING:
             return 404;
@@ -106,8 +119,21 @@ int gw_err_status(int code)
         case SLOT_ACCOUNT_LIMIT:
         case SLOT_NOT_SOLD_OUT:
         case SLOT_ALREADY_WAITING:
+        /* The visit day (protocol 4): the clinic is stopped (no holds,
+         * payments, closes or second stop; a booking there moves or is
+         * refunded) or is not (nothing to move); the check-in window is
+         * not open yet (409 like NOT_RELEASED: later it will be; not 425,
+         * which is about TLS early data) or has closed (like
+         * BOOKING_CLOSED); the booking's attendance is settled. */
+        case SLOT_POOL_STOPPED:
+        case SLOT_NOT_STOPPED:
+        case SLOT_CHECKIN_NOT_OPEN:
+        case SLOT_CHECKIN_CLOSED:
+        case SLOT_ALREADY_CHECKED_IN:
+        case SLOT_NO_SHOW:
             return 409;
         case SLOT_HOLD_EXPIRED:
+        case SLOT_CURSOR_EXPIRED: /* the events after the cursor are gone */
             return 410;
         case SLOT_REQUEST_MISMATCH:
             return 422;

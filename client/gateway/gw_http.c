@@ -356,9 +356,20 @@ static void unknownExtra(const struct gw_call *call, struct gw_buf *b)
             snprintf(q, sizeof q, "/v1/pools/%s", enc);
             break;
         case GW_R_BOOKING_CANCEL:
+        case GW_R_BOOKING_MOVE:
+        case GW_R_BOOKING_CHECKIN:
+            /* The booking tells: cancelled (refunded), moved (moved_to:
+             * the new booking), or its attendance checked_in. */
             gw_jw_key(&w, "booking");
             gw_jw_u64(&w, call->a.id);
             snprintf(q, sizeof q, "/v1/bookings/%" PRIu64, call->a.id);
+            break;
+        case GW_R_POOL_STOP:
+            /* The pool's state: "stopped" once applied. */
+            gw_pct_encode(call->a.pool, strlen(call->a.pool), enc, sizeof enc);
+            gw_jw_key(&w, "pool");
+            gw_jw_str(&w, call->a.pool);
+            snprintf(q, sizeof q, "/v1/pools/%s", enc);
             break;
         case GW_R_RULES_SET:
             /* The change log says whether a version with this operator
@@ -727,6 +738,12 @@ void gw__on_slot(struct slotc_req *sr)
         case GW_R_WAITLIST_LOOKUP:
             gw__patient_done(call, sr);
             return;
+        case GW_R_POOL_STOP:
+        case GW_R_POOL_CLAIMS:
+        case GW_R_BOOKING_MOVE:
+        case GW_R_BOOKING_CHECKIN:
+            gw__visit_done(call, sr);
+            return;
         case GW_R_HOLD_GET:
         case GW_R_BOOKING_GET:
         case GW_R_PATIENT_GET:
@@ -910,6 +927,8 @@ static bool pathParams(struct rctx *c, const struct gw_match *m,
         case GW_R_POOL_CLOSE:
         case GW_R_HOLD_CREATE:
         case GW_R_PATIENT_LOOKUP:
+        case GW_R_POOL_STOP:
+        case GW_R_POOL_CLAIMS:
             ok = gw_arg_pool(&call->a, m->params[0], m->len[0], &f);
             break;
         case GW_R_PATIENT_GET:
@@ -921,6 +940,8 @@ static bool pathParams(struct rctx *c, const struct gw_match *m,
         case GW_R_HOLD_RELEASE:
         case GW_R_BOOKING_GET:
         case GW_R_BOOKING_CANCEL:
+        case GW_R_BOOKING_MOVE:
+        case GW_R_BOOKING_CHECKIN:
             ok = gw_arg_id(&call->a, m->params[0], m->len[0], &f);
             break;
         case GW_R_RULES_GET:
@@ -961,8 +982,9 @@ static bool pathParams(struct rctx *c, const struct gw_match *m,
 }
 
 /* The X-Account header of the routes that act for a channel's user
- * (hold, confirm, release, cancel, waitlist join and leave): the account
- * key into call->a.account; absent: none. False if answered 400. */
+ * (hold, confirm, release, cancel, move, waitlist join and leave): the
+ * account key into call->a.account; absent: none. False if answered
+ * 400. */
 static bool accountHeader(struct rctx *c, struct gw_call *call)
 {
     static const char name[] = "x-account";
@@ -971,6 +993,7 @@ static bool accountHeader(struct rctx *c, struct gw_call *call)
         case GW_R_HOLD_CONFIRM:
         case GW_R_HOLD_RELEASE:
         case GW_R_BOOKING_CANCEL:
+        case GW_R_BOOKING_MOVE:
         case GW_R_WAITLIST_JOIN:
         case GW_R_WAITLIST_LEAVE:
             break;
@@ -1019,6 +1042,7 @@ static bool query(struct rctx *c, struct gw_call *call)
             break;
         case GW_R_RULES_LOG:
         case GW_R_STAFF_LOG:
+        case GW_R_POOL_CLAIMS: /* after: a claim id */
             ok = gw_parse_log_query(qs, n, &call->a, &f);
             break;
         case GW_R_RULES_SET:
@@ -1088,6 +1112,15 @@ static bool body(struct rctx *c, struct gw_call *call)
             break;
         case GW_R_HOLD_CONFIRM:
             ok = gw_parse_confirm(p, n, &call->a, &f);
+            break;
+        case GW_R_POOL_STOP:
+            ok = gw_parse_stop(p, n, &call->a, &f);
+            break;
+        case GW_R_BOOKING_MOVE:
+            ok = gw_parse_move(p, n, &call->a, &f);
+            break;
+        case GW_R_BOOKING_CHECKIN:
+            ok = gw_parse_checkin(p, n, &pr, &call->a, &f);
             break;
         case GW_R_POOL_CLOSE:
         case GW_R_HOLD_RELEASE:
@@ -1164,6 +1197,12 @@ static void submitFirst(struct gw_call *call)
         case GW_R_WAITLIST_GET:
         case GW_R_WAITLIST_LOOKUP:
             gw__patient_submit(call);
+            return;
+        case GW_R_POOL_STOP:
+        case GW_R_POOL_CLAIMS:
+        case GW_R_BOOKING_MOVE:
+        case GW_R_BOOKING_CHECKIN:
+            gw__visit_submit(call);
             return;
         default:
             rc = GW_INTERNAL;

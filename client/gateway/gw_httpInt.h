@@ -1,8 +1,9 @@
-/* gw_httpInt: what gw_http.c (the request path, the original routes) and
+/* gw_httpInt: what gw_http.c (the request path, the original routes),
  * gw_http_sched.c (the routes of hospitals' schedules and rules, and the
- * choice of a hold's ttl) share: the gateway and a call waiting on the
- * cluster, and the helpers that answer a call. Not a contract for the rest
- * of the gateway. Everything runs on the loop thread. */
+ * choice of a hold's ttl), gw_http_patient.c (the patient rules) and
+ * gw_http_visit.c (the visit day) share: the gateway and a call waiting
+ * on the cluster, and the helpers that answer a call. Not a contract for
+ * the rest of the gateway. Everything runs on the loop thread. */
 #ifndef GW_HTTP_INT_H
 #define GW_HTTP_INT_H
 
@@ -120,5 +121,13 @@ void gw__pools_seen(struct gw *g, const struct slotc_pool *p, uint32_t n);
 void gw__patient_submit(struct gw_call *call);
 /* Its completion: answers and frees the call. */
 void gw__patient_done(struct gw_call *call, const struct slotc_req *sr);
+
+/* ---- gw_http_visit.c ----------------------------------------------------- */
+
+/* Submits the request of a route of the visit day (GW_R_POOL_STOP,
+ * GW_R_POOL_CLAIMS, GW_R_BOOKING_MOVE, GW_R_BOOKING_CHECKIN). */
+void gw__visit_submit(struct gw_call *call);
+/* Its completion: answers and frees the call. */
+void gw__visit_done(struct gw_call *call, const struct slotc_req *sr);
 
 #endif /* GW_HTTP_INT_H */

@@ -959,6 +959,61 @@ bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
     return ok;
 }
 
+bool gw_parse_stop(const char *body, size_t len, struct gw_args *a,
+                   struct gw_fail *f)
+{
+    static const char *const known[] = {"operator", "reason", NULL};
+    json_t *j = gw__load_object(body, len, f);
+    if (j == NULL) {
+        return false;
+    }
+    bool ok = gw__only_known(j, known, "", f) &&
+              getStr(j, "operator", true, &gw__operator_rule, a->operator_name,
+                     sizeof a->operator_name, f) &&
+              getStr(j, "reason", true, &gw__reason_rule, a->reason,
+                     sizeof a->reason, f);
+    json_decref(j);
+    return ok;
+}
+
+bool gw_parse_move(const char *body, size_t len, struct gw_args *a,
+                   struct gw_fail *f)
+{
+    static const char *const known[] = {"pool", NULL};
+    json_t *j = gw__load_object(body, len, f);
+    if (j == NULL) {
+        return false;
+    }
+    bool ok =
+        gw__only_known(j, known, "", f) &&
+        getStr(j, "pool", true, &gw__pool_rule, a->pool, sizeof a->pool, f);
+    json_decref(j);
+    return ok;
+}
+
+bool gw_parse_checkin(const char *body, size_t len,
+                      const struct gw_patient_rules *pr, struct gw_args *a,
+                      struct gw_fail *f)
+{
+    static const char *const known[] = {"patient", "id_type", "id_number",
+                                        "payment_ref", NULL};
+    a->payment_ref[0] = '\0';
+    json_t *j = gw__load_object(body, len, f);
+    if (j == NULL) {
+        return false;
+    }
+    bool ok = gw__only_known(j, known, "", f) && patientOf(j, pr, a, f) &&
+              getStr(j, "payment_ref", false, &refRule, a->payment_ref,
+                     sizeof a->payment_ref, f);
+    if (!ok) {
+        /* A refusal names no patient, even one parsed before it. */
+        a->patient[0] = '\0';
+    }
+    wipeNumber(j);
+    json_decref(j);
+    return ok;
+}
+
 bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f)
 {
     static const char *const known[] = {NULL};
@@ -1117,6 +1172,20 @@ void gw_jw_claim(struct gw_jw *wp, const char *id_key,
     gw_jw_bool(&w, c->paid);
     gw_jw_key(&w, "bucket");
     gw_jw_str(&w, c->bucket);
+    /* Protocol 4: the visit day. */
+    const char *att = slotc_attendance_name(c->attendance);
+    gw_jw_key(&w, "attendance");
+    gw_jw_str(&w, att != NULL ? att : "unknown");
+    gw_jw_key(&w, "checked_in_at_ms");
+    gw_jw_u64(&w, c->checked_in_at_ms);
+    gw_jw_key(&w, "moved_to");
+    gw_jw_u64(&w, c->moved_to);
+    gw_jw_key(&w, "moved_from");
+    gw_jw_u64(&w, c->moved_from);
+    gw_jw_key(&w, "refunded");
+    gw_jw_bool(&w, c->refunded);
+    gw_jw_key(&w, "affected");
+    gw_jw_bool(&w, c->affected);
     gw_jw_end(&w);
     *wp = w;
 }
@@ -1127,6 +1196,29 @@ void gw_json_claim(struct gw_buf *b, const char *id_key,
     struct gw_jw w;
     gw_jw_init(&w, b);
     gw_jw_claim(&w, id_key, c);
+}
+
+void gw_json_claim_list(struct gw_buf *b, const char *pool,
+                        const struct slotc_claim *c, uint32_t n, uint32_t limit)
+{
+    struct gw_jw w;
+    gw_jw_init(&w, b);
+    gw_jw_obj(&w);
+    gw_jw_key(&w, "pool");
+    gw_jw_str(&w, pool);
+    gw_jw_key(&w, "claims");
+    gw_jw_arr(&w);
+    for (uint32_t i = 0; i < n; i++) {
+        gw_jw_claim(&w, "hold", &c[i]);
+    }
+    gw_jw_arr_end(&w);
+    gw_jw_key(&w, "next_after");
+    if (n > 0 && n == limit) {
+        gw_jw_u64(&w, c[n - 1].id);
+    } else {
+        gw_jw_null(&w);
+    }
+    gw_jw_end(&w);
 }
 
 void gw_json_patient_info(struct gw_buf *b, const struct slotc_patient_info *p)
@@ -1220,24 +1312,32 @@ void gw_json_account(struct gw_buf *b, const struct slotc_account_info *a)
     gw_jw_end(&w);
 }
 
+static const char *staffOpName(int op)
+{
+    switch (op) {
+        case SLOTC_OP_VIOLATION:
+            return "violation";
+        case SLOTC_OP_UNBLOCK:
+            return "unblock";
+        case SLOTC_OP_EXCEPTION:
+            return "exception";
+        case SLOTC_OP_POOL_STOP:
+            return "pool_stop";
+        default:
+            return "unknown";
+    }
+}
+
 void gw_json_staff_log(struct gw_buf *b, const struct slotc_staff_entry *e,
                        uint32_t n, uint32_t limit)
 {
-    static const char *const ops[] = {
-        [SLOTC_OP_VIOLATION] = "violation",
-        [SLOTC_OP_UNBLOCK] = "unblock",
-        [SLOTC_OP_EXCEPTION] = "exception",
-    };
     struct gw_jw w;
     gw_jw_init(&w, b);
     gw_jw_obj(&w);
     gw_jw_key(&w, "entries");
     gw_jw_arr(&w);
     for (uint32_t i = 0; i < n; i++) {
-        const char *op =
-            e[i].op >= SLOTC_OP_VIOLATION && e[i].op <= SLOTC_OP_EXCEPTION
-                ? ops[e[i].op]
-                : "unknown";
+        const char *op = staffOpName(e[i].op);
         const char *k = slotc_violation_name(e[i].kind);
         gw_jw_obj(&w);
         gw_jw_key(&w, "seq");
@@ -1260,6 +1360,8 @@ void gw_json_staff_log(struct gw_buf *b, const struct slotc_staff_entry *e,
         gw_jw_str(&w, e[i].operator_name);
         gw_jw_key(&w, "reason");
         gw_jw_text(&w, e[i].reason);
+        gw_jw_key(&w, "pool"); /* protocol 4: a pool_stop's, else "" */
+        gw_jw_str(&w, e[i].pool);
         gw_jw_end(&w);
     }
     gw_jw_arr_end(&w);

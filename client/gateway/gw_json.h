@@ -223,6 +223,24 @@ bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
 bool gw_parse_staff(const char *body, size_t len,
                     const struct gw_patient_rules *pr, bool violation,
                     struct gw_args *a, struct gw_fail *f);
+/* The visit day's bodies (protocol 4):
+ *   stop:    POST /v1/pools/{pool}/stop {"operator","reason"}, both
+ *            required (the rules of gw_parse_staff), into a->operator_name
+ *            and a->reason
+ *   move:    POST /v1/bookings/{booking}/move {"pool"}: the target pool,
+ *            required, into a->pool
+ *   checkin: POST /v1/bookings/{booking}/checkin: the patient fields as
+ *            in a lookup (an opaque key, or an identity turned into its
+ *            key; the same refusals, no message repeats the number) into
+ *            a->patient, and an optional "payment_ref" (the confirm's
+ *            rule; "" none) into a->payment_ref */
+bool gw_parse_stop(const char *body, size_t len, struct gw_args *a,
+                   struct gw_fail *f);
+bool gw_parse_move(const char *body, size_t len, struct gw_args *a,
+                   struct gw_fail *f);
+bool gw_parse_checkin(const char *body, size_t len,
+                      const struct gw_patient_rules *pr, struct gw_args *a,
+                      struct gw_fail *f);
 /* Bodies of routes that take none: empty, or an empty object {}. */
 bool gw_parse_empty(const char *body, size_t len, struct gw_fail *f);
 
@@ -244,11 +262,22 @@ void gw_json_patient_info(struct gw_buf *b, const struct slotc_patient_info *p);
  * "unbinds"}]}. */
 void gw_json_account(struct gw_buf *b, const struct slotc_account_info *a);
 /* The staff log page: {"entries":[{"seq","at_ms","op","hospital",
- * "patient","kind","operator","reason"}],"next_after"} (next_after the
- * last seq when the page is full, else null). */
+ * "patient","kind","operator","reason","pool"}],"next_after"}
+ * (next_after the last seq when the page is full, else null; op
+ * "violation", "unblock", "exception" or "pool_stop"; pool "" but for a
+ * pool_stop, whose patient is ""). */
 void gw_json_staff_log(struct gw_buf *b, const struct slotc_staff_entry *e,
                        uint32_t n, uint32_t limit);
-/* A claim, with its id under "hold" or "booking" (id_key). */
+/* A pool's claims page (GET /v1/pools/{pool}/claims): {"pool","claims":
+ * [claim (id under "hold")...],"next_after"} (next_after the last id when
+ * the page is full, else null). */
+void gw_json_claim_list(struct gw_buf *b, const char *pool,
+                        const struct slotc_claim *c, uint32_t n,
+                        uint32_t limit);
+/* A claim, with its id under "hold" or "booking" (id_key): its members
+ * in a fixed order, the visit day's (protocol 4) last: "attendance"
+ * ("pending", "checked_in", "no_show"), "checked_in_at_ms", "moved_to",
+ * "moved_from" (0: none), "refunded", "affected". */
 void gw_json_claim(struct gw_buf *b, const char *id_key,
                    const struct slotc_claim *c);
 /* The created pool as requested (deterministic from the command). */

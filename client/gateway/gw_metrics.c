@@ -13,7 +13,10 @@ static const int statuses[GW_STATUS_SLOTS - 1] = {200, 201, 400, 401, 402, 403,
                                                   429, 431, 500, 502, 503, 504};
 
 /* Every libslot operation has its own series. */
-_Static_assert(GW_OPS == SLOTC_OP_SCHEDULE_CHECK + 1, "GW_OPS: enum slotc_op");
+/* Every op the gateway submits has its counters: the patient rules'
+ * (protocol 3) and the visit day's (protocol 4) included. */
+_Static_assert(GW_OPS == SLOTC_OP_READ_POOL_CLAIMS + 1,
+               "GW_OPS: enum slotc_op");
 
 /* Bucket bounds in microseconds. */
 static const uint64_t bounds_us[GW_LAT_BUCKETS] = {

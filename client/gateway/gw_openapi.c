@@ -307,6 +307,19 @@ static json_t *ruleSetSchema(void)
                    "the first rule matching a pool's department and kind "
                    "lists who may book it"));
     patientRulesSchema(o);
+    json_t *v = described(object(true),
+                          "the visit day (rule set version 3): check-in is "
+                          "accepted from checkin_before_ms before the "
+                          "segment starts until checkin_late_ms before it "
+                          "ends (409 CHECKIN_NOT_OPEN / CHECKIN_CLOSED); "
+                          "with noshow_sweep a booking not checked in by "
+                          "then becomes a no-show (a NO_SHOW violation)");
+    prop(v, "checkin_before_ms", false,
+         described(intSchema(0, SLOT_CHECKIN_MAX_MS), "default 86400000"));
+    prop(v, "checkin_late_ms", false,
+         described(intSchema(0, SLOT_CHECKIN_MAX_MS), "default 0"));
+    prop(v, "noshow_sweep", false, described(boolSchema(), "default false"));
+    prop(o, "visit", false, v);
     return o;
 }
 
@@ -611,14 +624,18 @@ static void patientSchemas(json_t *s)
     prop(e, "seq", true, intSchema(1, INT64_MAX));
     prop(e, "at_ms", true, intSchema(0, (long long)SLOT_TIME_MAX_MS));
     prop(e, "op", true,
-         json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum", "violation",
-                   "unblock", "exception"));
-    prop(e, "hospital", true, nameSchema(false));
-    prop(e, "patient", true, keySchema());
+         json_pack("{s:s,s:[s,s,s,s]}", "type", "string", "enum", "violation",
+                   "unblock", "exception", "pool_stop"));
+    prop(e, "hospital", true,
+         described(nameSchema(true), "\"\": a free-standing pool's pool_stop"));
+    prop(e, "patient", true,
+         described(stringSchema(), "the patient's key; \"\": a pool_stop"));
     prop(e, "kind", true,
          nullable(described(stringSchema(), "a violation's; else null")));
     prop(e, "operator", true, stringSchema());
     prop(e, "reason", true, stringSchema());
+    prop(e, "pool", true,
+         described(stringSchema(), "a pool_stop's pool; else \"\""));
     json_t *log = object(false);
     prop(log, "entries", true, arrayOf(e, 0, SLOT_LIST_MAX, false));
     prop(log, "next_after", true,
@@ -636,6 +653,102 @@ static void patientSchemas(json_t *s)
     prop(w, "state", false,
          json_pack("{s:s,s:[s]}", "type", "string", "enum", "left"));
     json_object_set_new(s, "Waitlist", w);
+}
+
+/* The visit day's members of a claim (protocol 4). */
+static void visitClaimProps(json_t *props)
+{
+    json_object_set_new(
+        props, "attendance",
+        described(json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum",
+                            "pending", "checked_in", "no_show"),
+                  "a booking's: pending until checked in; no_show when the "
+                  "check-in window closed without it (rules with "
+                  "noshow_sweep; a NO_SHOW violation)"));
+    json_object_set_new(props, "checked_in_at_ms",
+                        described(intSchema(0, (long long)SLOT_TIME_MAX_MS),
+                                  "0 unless checked in"));
+    json_object_set_new(props, "moved_to",
+                        described(intSchema(0, 1LL << 53),
+                                  "state moved: the new booking's id; else "
+                                  "0"));
+    json_object_set_new(props, "moved_from",
+                        described(intSchema(0, 1LL << 53),
+                                  "a booking a move made: the old one's id; "
+                                  "else 0"));
+    json_object_set_new(props, "refunded",
+                        described(boolSchema(),
+                                  "cancelled as a stopped clinic's refund "
+                                  "(no deadline, no penalty)"));
+    json_object_set_new(props, "affected",
+                        described(boolSchema(), "its pool is stopped"));
+}
+
+/* The visit day's bodies and replies (protocol 4). */
+static void visitSchemas(json_t *s)
+{
+    json_t *stop = object(true);
+    prop(stop, "operator", true,
+         described(strSchema("^[A-Za-z0-9_.@-]+$", 1, SLOT_OPERATOR_MAX),
+                   "who (recorded in the staff log, with the pool)"));
+    prop(stop, "reason", true,
+         described(json_pack("{s:s,s:i,s:i}", "type", "string", "minLength", 1,
+                             "maxLength", SLOT_REASON_MAX),
+                   "why: UTF-8 without control characters, at most 256 "
+                   "bytes"));
+    json_object_set_new(s, "PoolStop", stop);
+    json_t *stopped = object(false);
+    prop(stopped, "pool", true, stringSchema());
+    prop(stopped, "state", true,
+         json_pack("{s:s,s:[s]}", "type", "string", "enum", "stopped"));
+    prop(stopped, "bookings_affected", true,
+         described(intSchema(0, SLOT_POOL_CAPACITY_MAX),
+                   "the pool's bookings at the stop: each to be moved "
+                   "(POST /v1/bookings/{booking}/move) or cancelled for a "
+                   "refund"));
+    prop(stopped, "holds_affected", true,
+         described(intSchema(0, SLOT_POOL_CAPACITY_MAX),
+                   "its holds (they cannot be confirmed any more; released "
+                   "or expired as usual)"));
+    json_object_set_new(s, "PoolStopped", stopped);
+    json_t *pc = object(false);
+    prop(pc, "pool", true, stringSchema());
+    prop(pc, "claims", true,
+         described(arrayOf(ref("Claim"), 0, SLOT_LIST_MAX, false),
+                   "by id, ids above after; each id under \"hold\""));
+    prop(pc, "next_after", true,
+         nullable(described(intSchema(1, 1LL << 53),
+                            "the last id when the page is full (pass it as "
+                            "after=), else null")));
+    json_object_set_new(s, "PoolClaims", pc);
+    json_t *mv = object(true);
+    prop(mv, "pool", true,
+         described(strSchema("^[A-Za-z0-9/_.:-]+$", 1, SLOT_POOL_ID_MAX),
+                   "the target: another scheduled pool of the booking's "
+                   "hospital, department and kind, not stopped, closed or "
+                   "over"));
+    json_object_set_new(s, "Move", mv);
+    json_t *moved = object(false);
+    prop(moved, "booking", true,
+         described(intSchema(1, 1LL << 53), "the new booking's id"));
+    prop(moved, "visit_no", true, intSchema(1, 1LL << 32));
+    prop(moved, "pool", true, described(stringSchema(), "the target pool"));
+    prop(moved, "moved_from", true,
+         described(intSchema(1, 1LL << 53),
+                   "the booking moved (now in state moved)"));
+    json_object_set_new(s, "Moved", moved);
+    json_t *ci = patientSchema();
+    prop(ci, "payment_ref", false,
+         described(strSchema("^[!-~]+$", 1, SLOT_PAYMENT_REF_MAX),
+                   "paid at the desk: an unpaid booking keeps it and is "
+                   "paid"));
+    json_object_set_new(s, "Checkin", ci);
+    json_t *cd = object(false);
+    prop(cd, "booking", true, intSchema(1, 1LL << 53));
+    prop(cd, "visit_no", true, intSchema(1, 1LL << 32));
+    prop(cd, "attendance", true,
+         json_pack("{s:s,s:[s]}", "type", "string", "enum", "checked_in"));
+    json_object_set_new(s, "CheckedIn", cd);
 }
 
 static json_t *schemas(void)
@@ -690,8 +803,8 @@ static json_t *schemas(void)
                   intSchema(0, SLOT_FEE_MAX_CENTS), "segment", segmentSchema(),
                   "release_at_ms", intSchema(0, (long long)SLOT_TIME_MAX_MS),
                   "state",
-                  json_pack("{s:s,s:[s,s,s]}", "type", "string", "enum",
-                            "scheduled", "open", "closed"),
+                  json_pack("{s:s,s:[s,s,s,s]}", "type", "string", "enum",
+                            "scheduled", "open", "closed", "stopped"),
                   "next_visit_no", intSchema(1, 1LL << 32)));
     prop(json_object_get(s, "PoolCreated"), "schedule", true,
          ref("ScheduleDefinition"));
@@ -751,12 +864,12 @@ static json_t *schemas(void)
                                   "type", "string", "enum", "released",
                                   "cancelled"));
     json_t *claimProps = json_pack(
-        "{s:o,s:o,s:{s:s,s:[s,s,s,s,s]},s:{s:s},s:{s:s},s:{s:s},s:o,s:o,s:o,s:"
-        "o,s:o,s:{s:s}}",
+        "{s:o,s:o,s:{s:s,s:[s,s,s,s,s,s]},s:{s:s},s:{s:s},s:{s:s},s:o,s:o,s:o,"
+        "s:o,s:o,s:{s:s}}",
         "hold", intSchema(1, 1LL << 53), "booking", intSchema(1, 1LL << 53),
         "state", "type", "string", "enum", "held", "booked", "released",
-        "expired", "cancelled", "pool", "type", "string", "patient", "type",
-        "string", "channel", "type", "string", "held_at_ms",
+        "expired", "cancelled", "moved", "pool", "type", "string", "patient",
+        "type", "string", "channel", "type", "string", "held_at_ms",
         intSchema(0, (long long)SLOT_TIME_MAX_MS), "deadline_ms",
         intSchema(0, (long long)SLOT_TIME_MAX_MS), "booked_at_ms",
         intSchema(0, (long long)SLOT_TIME_MAX_MS), "resolved_at_ms",
@@ -775,6 +888,7 @@ static json_t *schemas(void)
                         described(stringSchema(),
                                   "the share it took from (a channel or a "
                                   "group); \"\": the shared remainder"));
+    visitClaimProps(claimProps);
     json_object_set_new(
         s, "Claim",
         json_pack(
@@ -851,6 +965,7 @@ static json_t *schemas(void)
                    "SCHEDULE_CONFLICT: the pools that exist with another "
                    "definition (at most 1000)"));
     schedSchemas(s);
+    visitSchemas(s);
     return s;
 }
 
@@ -935,8 +1050,64 @@ static struct bodyinfo bodyOf(int route)
             return (struct bodyinfo){NULL, "Waitlist", "404"};
         case GW_R_WAITLIST_LOOKUP:
             return (struct bodyinfo){"PatientLookup", "Waitlist", "404 413"};
+        case GW_R_POOL_STOP:
+            return (struct bodyinfo){"PoolStop", "PoolStopped",
+                                     "404 409 413 422 504"};
+        case GW_R_POOL_CLAIMS:
+            return (struct bodyinfo){NULL, "PoolClaims", "404"};
+        case GW_R_BOOKING_MOVE:
+            return (struct bodyinfo){"Move", "Moved", "404 409 413 422 504"};
+        case GW_R_BOOKING_CHECKIN:
+            return (struct bodyinfo){"Checkin", "CheckedIn",
+                                     "404 409 413 422 504"};
         default:
             return (struct bodyinfo){NULL, NULL, ""};
+    }
+}
+
+/* The ledger's refusals of the visit day's routes, each with its status
+ * (gw_err.c), in the ledger's order (node/ledger/ledger.h). */
+static const char *errorsOf(int route)
+{
+    switch (route) {
+        case GW_R_POOL_STOP:
+            return "Refusals: 404 UNKNOWN_POOL; 409 POOL_STOPPED (stopped "
+                   "already: a stop is for good). A stopped pool refuses "
+                   "holds, waitlist joins, closes and confirms with 409 "
+                   "POOL_STOPPED; a cancel of its booking is a refund "
+                   "(refunded, no deadline, no penalty; not of a no-show: "
+                   "409 NO_SHOW). The stop is in "
+                   "GET /v1/staff-log (op pool_stop, with the pool). 504 "
+                   "OUTCOME_UNKNOWN names the pool to read (state).";
+        case GW_R_POOL_CLAIMS:
+            return "Refusals: 404 UNKNOWN_POOL. A scan of the ledger's "
+                   "claims: for staff, not a channel's hot path.";
+        case GW_R_BOOKING_MOVE:
+            return "Refusals, in the ledger's order: 404 UNKNOWN_BOOKING; "
+                   "403 NOT_OWNER (another channel's booking without the "
+                   "patient's account); 409 ALREADY_CANCELLED (cancelled "
+                   "or moved); 409 NO_SHOW (a no-show is final); 409 "
+                   "NOT_STOPPED (the booking's clinic is not stopped); 404 "
+                   "UNKNOWN_POOL (the target); 422 "
+                   "MOVE_MISMATCH (the target is not another scheduled pool "
+                   "of the same hospital, department and kind: no later "
+                   "moment helps); 409 POOL_STOPPED, POOL_CLOSED, "
+                   "BOOKING_CLOSED (the target's visit is over), "
+                   "PATIENT_HAS_CLAIM, SOLD_OUT (the target); 503 "
+                   "LIMIT_REACHED. No quota is asked and nothing counts "
+                   "against the patient. 504 OUTCOME_UNKNOWN names the "
+                   "booking to read (state moved, moved_to).";
+        case GW_R_BOOKING_CHECKIN:
+            return "Refusals, in the ledger's order: 404 UNKNOWN_BOOKING; "
+                   "403 PATIENT_MISMATCH (the booking is not this "
+                   "patient's); 409 ALREADY_CANCELLED (cancelled or "
+                   "moved), POOL_STOPPED, ALREADY_CHECKED_IN, NO_SHOW, "
+                   "CHECKIN_NOT_OPEN (before the hospital's check-in "
+                   "window: later it opens), CHECKIN_CLOSED (after it). "
+                   "504 OUTCOME_UNKNOWN names the booking to read "
+                   "(attendance).";
+        default:
+            return NULL;
     }
 }
 
@@ -1042,6 +1213,12 @@ static void queryParams(int route, json_t *params)
             queryParam(params, "limit", false, "entries per page",
                        limitParam());
             break;
+        case GW_R_POOL_CLAIMS:
+            queryParam(params, "after", false,
+                       "claims with an id above this (default 0)",
+                       intSchema(0, INT64_MAX));
+            queryParam(params, "limit", false, "claims per page", limitParam());
+            break;
         case GW_R_RULES_LOG:
             queryParam(params, "after", false,
                        "changes with a version above this (default 0)",
@@ -1078,6 +1255,7 @@ static json_t *operation(const struct gw_route *rt)
         case GW_R_HOLD_CONFIRM:
         case GW_R_HOLD_RELEASE:
         case GW_R_BOOKING_CANCEL:
+        case GW_R_BOOKING_MOVE:
         case GW_R_WAITLIST_JOIN:
         case GW_R_WAITLIST_LEAVE:
             json_array_append_new(
@@ -1171,6 +1349,10 @@ static json_t *operation(const struct gw_route *rt)
         addError(responses, t);
     }
     json_object_set_new(op, "responses", responses);
+    const char *errors = errorsOf(rt->id);
+    if (errors != NULL) {
+        json_object_set_new(op, "description", json_string(errors));
+    }
     const char *who =
         rt->access == GW_ACCESS_ADMIN     ? "admin token only"
         : rt->access == GW_ACCESS_CHANNEL ? "channel tokens only"

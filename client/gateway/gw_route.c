@@ -101,6 +101,22 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
      "lookup_waitlist_position", GW_ACCESS_ANY, 200, 1,
      "The waitlist position of the patient the body names (by id_type and "
      "id_number); a read"},
+    {GW_R_POOL_STOP, "POST", "/v1/pools/{pool}/stop", "stop_pool",
+     GW_ACCESS_ADMIN, 200, 1,
+     "Stop a clinic (the doctor's stoppage), for good: no new holds or "
+     "payments; its bookings are moved or cancelled for a refund"},
+    {GW_R_POOL_CLAIMS, "GET", "/v1/pools/{pool}/claims", "list_pool_claims",
+     GW_ACCESS_ADMIN, 200, 0,
+     "One page of a pool's claims (any state the ledger still knows), by id: "
+     "a stopped clinic's patients to tell"},
+    {GW_R_BOOKING_MOVE, "POST", "/v1/bookings/{booking}/move", "move_booking",
+     GW_ACCESS_ANY, 200, 1,
+     "Move a booking of a stopped clinic to another clinic of the same "
+     "hospital, department and kind (a new booking id and visit number)"},
+    {GW_R_BOOKING_CHECKIN, "POST", "/v1/bookings/{booking}/checkin",
+     "checkin_booking", GW_ACCESS_ANY, 200, 1,
+     "Check a booking's patient in for the visit, within the hospital's "
+     "check-in window"},
 };
 
 static int hexVal(char c)

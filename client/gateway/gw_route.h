@@ -49,6 +49,11 @@ enum gw_route_id {
     GW_R_WAITLIST_LEAVE,
     GW_R_WAITLIST_GET,
     GW_R_WAITLIST_LOOKUP,
+    /* the visit day: stoppage, moves, check-in (protocol 4) */
+    GW_R_POOL_STOP,
+    GW_R_POOL_CLAIMS,
+    GW_R_BOOKING_MOVE,
+    GW_R_BOOKING_CHECKIN,
     GW_R_COUNT
 };
 

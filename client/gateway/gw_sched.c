@@ -537,16 +537,41 @@ static bool parsePatientRules(json_t *o, const char *base,
                     "%s", e.message);
 }
 
+/* The visit day's rules (rule set version 3): slotctl's parser too, for
+ * the same reason as the patient rules ("rules.visit.checkin_late_ms:
+ * ..."). */
+static bool parseVisitRules(json_t *o, const char *base,
+                            struct slotc_visit_rules *v, struct gw_fail *f)
+{
+    struct sctl_err e;
+    if (sctl_visit_rules_parse(o, base, v, &e) == SLOT_OK) {
+        return true;
+    }
+    return gw__fail(f,
+                    e.code == SLOT_TOO_LARGE ? SLOT_INVALID_ARGUMENT : e.code,
+                    "%s", e.message);
+}
+
 static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
                           struct gw_fail *f)
 {
-    static const char *const known[] = {
-        "utc_offset",  "release_time", "horizon_days",
-        "cutoff_time", "pay_ttl_ms",   "pay_ttl_max_ms",
-        "flow_back",   "groups",       "policies",
-        "eligibility", "quota",        "cancel",
-        "blacklist",   "cooldown_ms",  "account_channels",
-        NULL};
+    static const char *const known[] = {"utc_offset",
+                                        "release_time",
+                                        "horizon_days",
+                                        "cutoff_time",
+                                        "pay_ttl_ms",
+                                        "pay_ttl_max_ms",
+                                        "flow_back",
+                                        "groups",
+                                        "policies",
+                                        "eligibility",
+                                        "quota",
+                                        "cancel",
+                                        "blacklist",
+                                        "cooldown_ms",
+                                        "account_channels",
+                                        "visit",
+                                        NULL};
     char path[PATH_MAX_];
     slotc_rules_init(r);
     int32_t release = (int32_t)r->release_minute;
@@ -564,7 +589,8 @@ static bool parseRulesObj(json_t *o, const char *base, struct slotc_rules *r,
         payTtlAt(o, "pay_ttl_max_ms", base, &r->pay_ttl_max_ms, f) &&
         parseFlowBack(o, base, r, f) && parseGroups(o, base, r, f) &&
         parsePolicies(o, base, r, f) && parseEligibility(o, base, r, f) &&
-        parsePatientRules(o, base, &r->patient, f);
+        parsePatientRules(o, base, &r->patient, f) &&
+        parseVisitRules(o, base, &r->visit, f);
     r->release_minute = (uint32_t)release;
     r->horizon_days = (uint32_t)horizon;
     if (ok && r->pay_ttl_max_ms != 0 && r->pay_ttl_ms > r->pay_ttl_max_ms) {
@@ -1269,6 +1295,16 @@ void gw_jw_rules(struct gw_jw *w, const struct slotc_rules *r)
     }
     gw_jw_arr_end(w);
     jwPatientRules(w, &r->patient);
+    /* Rule set version 3: the visit day. */
+    gw_jw_key(w, "visit");
+    gw_jw_obj(w);
+    gw_jw_key(w, "checkin_before_ms");
+    gw_jw_u64(w, r->visit.checkin_before_ms);
+    gw_jw_key(w, "checkin_late_ms");
+    gw_jw_u64(w, r->visit.checkin_late_ms);
+    gw_jw_key(w, "noshow_sweep");
+    gw_jw_bool(w, r->visit.noshow_sweep);
+    gw_jw_end(w);
     gw_jw_end(w);
 }
 

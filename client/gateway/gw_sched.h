@@ -37,7 +37,15 @@
  *    "policies":[{"channel":"doctor"|"*","horizon_days":90,      <= 16
  *                 "cutoff":true,"same_day":true}],   (default 0, true, true)
  *    "eligibility":[{"department":"","kind":"special"|null,      <= 16
- *                    "channels":["app","window"]}]}             1..8 names
+ *                    "channels":["app","window"]}],             1..8 names
+ *    "quota", "cancel", "blacklist", "cooldown_ms", "account_channels":
+ *                                    the patient rules (slotctl's parser)
+ *    "visit":{"checkin_before_ms":86400000,  0..86400000: check-in opens
+ *                                    this long before the segment starts
+ *             "checkin_late_ms":0,   0..86400000: and closes this long
+ *                                    before it ends
+ *             "noshow_sweep":false}} a booking not checked in by then is
+ *                                    a no-show (rule set version 3)
  *
  * ---- JSON of a template (POST /v1/schedules) ----------------------------
  *   {"id_prefix":"...",              required, 1..50 bytes of pool charset

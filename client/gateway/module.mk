@@ -11,7 +11,7 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
           client/gateway/gw_sched.c client/gateway/gw_pcache.c \
           client/gateway/gw_http.c client/gateway/gw_http_sched.c \
-          client/gateway/gw_http_patient.c \
+          client/gateway/gw_http_patient.c client/gateway/gw_http_visit.c \
           client/gateway/gw_ident.c client/slotctl_sched.c
 # libcrypto (OpenSSL): gw_ident's HMAC-SHA256.
 GW_LIBS := -lh2o -luv -ljansson -lcrypto $(LIBS)
@@ -97,15 +97,15 @@ bench-healthz: deps
 # run in make test (GATEWAY_SUITES), FUZZ_SECONDS in make fuzz.
 #
 # fuzz_gw_ident: identity documents into patient keys (gw_ident) and the
-# hold and lookup bodies that carry them (gw_json), against an
-# independent statement of each type's rule, the protocol's patient-key
-# rule, and "no message repeats the number".
+# hold, lookup, staff and check-in bodies that carry them (gw_json),
+# against an independent statement of each type's rule, the protocol's
+# patient-key rule, and "no message repeats the number".
 #
 # fuzz_gw_edge: the rest of the HTTP edge: the route matcher against a
 # reference matcher, percent-encoding both ways, the query strings, the
-# pool / confirm / template / empty / rules bodies, the path arguments and
-# header values (in buffers without a terminator) against the protocol's
-# validators, and the configuration file (gw_config_parse).
+# pool / confirm / template / empty / rules / stop / move bodies, the path
+# arguments and header values (in buffers without a terminator) against
+# the protocol's validators, and the configuration file (gw_config_parse).
 GW_FUZZ_SRC := client/gateway/gw_sched.c client/gateway/gw_json.c \
                client/gateway/gw_err.c client/gateway/gw_route.c \
                client/gateway/gw_ident.c client/gateway/gw_config.c \

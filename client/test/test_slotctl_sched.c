@@ -1146,6 +1146,10 @@ static void test_demo_loader(void)
     CHECK_STR(jstr(r, "cutoff_time"), "15:00");
     CHECK_EQ(jint(r, "horizon_days"), 7);
     CHECK_EQ(jint(r, "pay_ttl_ms"), 300000);
+    /* The visit day: check-in from an hour before, no-shows swept. */
+    CHECK_EQ(jint(jobj(r, "visit"), "checkin_before_ms"), 3600000);
+    CHECK_EQ(jint(jobj(r, "visit"), "checkin_late_ms"), 1800000);
+    CHECK(json_is_true(jobj(jobj(r, "visit"), "noshow_sweep")));
     json_decref(o);
     CHECK_EQ(ctl(&o, cluster(), "rules", "get", "pumch", "--department",
                  "ophthalmology", NULL),

@@ -65,7 +65,9 @@ rules() {
                 "exempt": "window", "unpaid_is_violation": false,
                 "late_cancel_ms": 0},
   "cooldown_ms": [120000, 600000],
-  "account_channels": ""
+  "account_channels": "",
+  "visit": {"checkin_before_ms": 3600000, "checkin_late_ms": 1800000,
+            "noshow_sweep": true}
 }
 JSON
 }

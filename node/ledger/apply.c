@@ -47,6 +47,8 @@ static int run(struct ledger *l, const struct slot_cmd *cmd,
             return sessionOpen(l, res);
         case SLOT_OP_CONFIG:
             configSet(l, &cmd->u.config);
+            ledger__event(l, SLOT_EV_CONFIG_CHANGED, NONE, 0, NONE, NONE, NONE,
+                          0, 0);
             return SLOT_OK;
         case SLOT_OP_POOL_CREATE:
             return ledger__pool_create(l, &cmd->u.pool);
@@ -158,15 +160,23 @@ static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
     }
 }
 
-void ledger_apply(struct ledger *l, uint64_t stamp_ms,
-                  const struct slot_cmd *cmds, uint32_t n,
-                  struct slot_result *results)
+void ledger_apply_at(struct ledger *l, uint64_t index, uint64_t stamp_ms,
+                     const struct slot_cmd *cmds, uint32_t n,
+                     struct slot_result *results)
 {
     assert(n <= SLOT_BATCH_CMDS_MAX);
     if (stamp_ms > l->time_ms) {
         l->time_ms = stamp_ms;
     }
+    l->entry_index = index;
     for (uint32_t i = 0; i < n; i++) {
         applyOne(l, &cmds[i], &results[i]);
     }
+}
+
+void ledger_apply(struct ledger *l, uint64_t stamp_ms,
+                  const struct slot_cmd *cmds, uint32_t n,
+                  struct slot_result *results)
+{
+    ledger_apply_at(l, 0, stamp_ms, cmds, n, results);
 }

@@ -529,10 +529,36 @@ static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
     return true;
 }
 
+/* The feed: consecutive seqs up to the last, time never going back, names
+ * in range. */
+static bool checkEvents(const struct ledger *l, char *why, size_t why_len)
+{
+    CHECK(l->ev_len <= l->ev_cap && l->ev_len <= LEDGER_EVENTS_MAX &&
+              l->ev_len <= l->ev_last,
+          "event window holds %u of %llu", l->ev_len,
+          (unsigned long long)l->ev_last);
+    uint64_t t = 0;
+    for (uint32_t i = 0; i < l->ev_len; i++) {
+        const struct event *e = ledger__event_at(l, i);
+        CHECK(e->seq == l->ev_last - l->ev_len + 1 + i && e->time_ms >= t &&
+                  e->time_ms <= l->time_ms && e->type >= 1 &&
+                  e->type <= SLOT_EV_MAX &&
+                  (e->pool == NONE || e->pool < l->n_pools) &&
+                  (e->patient == NONE || e->patient < l->n_patients) &&
+                  (e->channel == EV_NO_CHANNEL || e->channel < l->n_channels) &&
+                  (e->account == NONE || e->account < l->n_accounts) &&
+                  (e->hospital == NONE || e->hospital < l->n_hospitals) &&
+                  e->claim < l->next_claim_id,
+              "event %llu invalid", (unsigned long long)e->seq);
+        t = e->time_ms;
+    }
+    return true;
+}
+
 bool ledger_check(const struct ledger *l, char *why, size_t why_len)
 {
     return checkIndexes(l, why, why_len) && checkBuckets(l, why, why_len) &&
            checkClaims(l, why, why_len) && checkVisitNumbers(l, why, why_len) &&
            checkSchedules(l, why, why_len) &&
-           checkPatientRules(l, why, why_len);
+           checkPatientRules(l, why, why_len) && checkEvents(l, why, why_len);
 }

@@ -186,6 +186,17 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
     bool cooldown = pr != NULL && pr->cooldown_max_ms > 0 && !to_free;
     uint64_t cool_from = l->time_ms; /* a cancel cools from now */
     bool cool = false;
+    /* The transition's event first: a violation it causes follows it. */
+    static const uint8_t ev[] = {
+        [SLOT_CLAIM_RELEASED] = SLOT_EV_RELEASED,
+        [SLOT_CLAIM_EXPIRED] = SLOT_EV_EXPIRED,
+        [SLOT_CLAIM_CANCELLED] = SLOT_EV_CANCELLED,
+        [SLOT_CLAIM_MOVED] = SLOT_EV_MOVED,
+    };
+    assert(state < sizeof ev && ev[state] != 0);
+    ledger__claim_event(l, ci, ev[state],
+                        state == SLOT_CLAIM_MOVED ? c->moved_to : c->refunded,
+                        0);
     if (c->state == SLOT_CLAIM_HELD) {
         assert(state == SLOT_CLAIM_RELEASED || state == SLOT_CLAIM_EXPIRED);
         ledger__heap_remove(l, ci);

@@ -151,6 +151,10 @@ uint32_t ledger__cool_sweep(struct ledger *l, uint32_t max)
         b->cooling--;
         b->free++;
         ledger__bucket_assert(l, l->cools[0].pool, b);
+        const struct pool *p = &l->pools[l->cools[0].pool];
+        ledger__event(l, SLOT_EV_SLOT_FREED, l->cools[0].pool,
+                      l->cools[0].claim_id, NONE, NONE,
+                      p->place != NULL ? p->place->hospital : NONE, 0, 0);
         l->cools[0] = l->cools[--l->n_cools];
         if (l->n_cools > 0) {
             coolDown(l, 0);

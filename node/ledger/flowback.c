@@ -153,6 +153,7 @@ static void flowBack(struct ledger *l, uint32_t pi)
     ledger__bucket_assert(l, pi, target);
     p->place->flowed = 1;
     p->place->flow_due_ms = UINT64_MAX;
+    ledger__pool_event(l, pi, SLOT_EV_FLOWED_BACK, 0, 0);
 }
 
 /* The flow-back heap's due time at position pos (ledger__heap_due). */

@@ -312,6 +312,7 @@ int ledger__hold(struct ledger *l, const struct slot_cmd *cmd,
     }
     res->a = l->claims[ci].id;
     res->b = l->claims[ci].deadline_ms;
+    ledger__claim_event(l, ci, SLOT_EV_HELD, res->b, 0);
     return SLOT_OK;
 }
 
@@ -370,6 +371,8 @@ int ledger__wait_join(struct ledger *l, const struct slot_cmd *cmd,
     p->wait[p->n_wait++] =
         (struct wentry){l->time_ms, patient, account, (uint8_t)channel};
     res->a = p->n_wait;
+    ledger__event(l, SLOT_EV_WAIT_JOINED, pi, 0, patient, channel,
+                  p->place != NULL ? p->place->hospital : NONE, res->a, 0);
     return SLOT_OK;
 }
 
@@ -403,7 +406,10 @@ int ledger__wait_leave(struct ledger *l, const struct slot_cmd *cmd)
     if (!ok) {
         return SLOT_NOT_OWNER;
     }
+    struct wentry gone = p->wait[i];
     waitRemove(p, (uint32_t)i);
+    ledger__event(l, SLOT_EV_WAIT_LEFT, pi, 0, gone.patient, gone.channel,
+                  p->place != NULL ? p->place->hospital : NONE, 0, 0);
     return SLOT_OK;
 }
 
@@ -460,6 +466,7 @@ static void offerSlot(struct ledger *l, uint32_t ci, const struct wentry *e)
     uint32_t oi =
         claimNew(l, pi, e->patient, e->channel, from_share, bucket, ttl, b);
     ledger__htab_put(&l->offer_index, oi, oi);
+    ledger__claim_event(l, oi, SLOT_EV_OFFERED, l->claims[oi].deadline_ms, 0);
 }
 
 /* Shared refusals of CONFIRM and RELEASE; expires a due hold on the way
@@ -536,6 +543,7 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     ledger__noshow_join(l, ci);
     res->a = c->id;
     res->b = c->visit_no;
+    ledger__claim_event(l, ci, SLOT_EV_BOOKED, c->visit_no, c->payref != NONE);
     return SLOT_OK;
 }
 
@@ -576,8 +584,8 @@ int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
          * deadline or attendance, counted nowhere, the slot simply free
          * (a stopped pool holds nothing more). */
         ledger__visit_free(&l->pools[c->pool], c->visit_no);
+        c->refunded = 1; /* before: the CANCELLED event says so */
         ledger__claim_resolve_to(l, ci, SLOT_CLAIM_CANCELLED, true);
-        l->claims[ci].refunded = 1;
         return SLOT_OK;
     }
     if (c->attendance == SLOT_ATTEND_CHECKED_IN) {

@@ -287,6 +287,7 @@ int ledger__rules_set(struct ledger *l, const struct slot_cmd *cmd,
     logChange(h, dept, cmd, &r, l->time_ms);
     reschedule(l, hi, dept);
     res->a = h->version;
+    ledger__event(l, SLOT_EV_RULES_CHANGED, NONE, 0, NONE, NONE, hi, res->a, 0);
     return SLOT_OK;
 }
 

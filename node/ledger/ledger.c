@@ -12,6 +12,7 @@
  *   patients.c  accounts, quotas, cancel rules, violations, staff log
  *   cooling.c   cancelled slots cooling down before they are free
  *   visit.c     the visit day: POOL_STOP, MOVE, CHECKIN, no-show sweep
+ *   feed.c      the event feed: every state change, numbered, windowed
  *   apply.c     one batch: ledger time, sessions, dispatch
  *   reads.c     reads (never change state)
  *   snapshot.c  snapshot, restore, state hash
@@ -119,6 +120,7 @@ void ledger_destroy(struct ledger *l)
     free(l->cools);
     free(l->staff);
     free(l->nsheap);
+    free(l->events);
     ledger__htab_free(&l->account_index);
     ledger__htab_free(&l->pa_index);
     ledger__htab_free(&l->offer_index);
@@ -144,9 +146,11 @@ uint64_t ledger_next_deadline_ms(const struct ledger *l)
 
 size_t ledger_memory_bytes(const struct ledger *l)
 {
-    const struct htab *tabs[] = {
-        &l->pool_index,    &l->patient_index, &l->claim_index, &l->pp_index,
-        &l->session_index, &l->idem_index,    &l->name_index};
+    const struct htab *tabs[] = {&l->pool_index,    &l->patient_index,
+                                 &l->claim_index,   &l->pp_index,
+                                 &l->session_index, &l->idem_index,
+                                 &l->name_index,    &l->account_index,
+                                 &l->pa_index,      &l->offer_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
         n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) *
@@ -164,6 +168,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
         const struct pool *p = &l->pools[i];
         n += (size_t)p->freed_cap * sizeof *p->freed;
         n += p->place != NULL ? sizeof *p->place : 0;
+        n += (size_t)p->wait_cap * sizeof *p->wait;
     }
     for (uint32_t i = 0; i < l->n_hospitals; i++) {
         const struct hospital *h = &l->hospitals[i];
@@ -178,5 +183,11 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->names_cap * sizeof *l->names + l->nlens_cap + l->nkeys_cap;
     n += (size_t)l->flowheap_cap * sizeof *l->flowheap;
     n += (size_t)l->nsheap_cap * sizeof *l->nsheap;
+    n += (size_t)l->ev_cap * sizeof *l->events;
+    /* The patient rules' records (patients.c, cooling.c). */
+    n += (size_t)l->pexts_cap * sizeof *l->pexts;
+    n += (size_t)l->accounts_cap * sizeof *l->accounts;
+    n += (size_t)l->cools_cap * sizeof *l->cools;
+    n += (size_t)l->staff_cap * sizeof *l->staff;
     return n;
 }

@@ -453,6 +453,45 @@
  *   (any state) with id > after, by id, at most limit. A scan of every
  *   claim: for staff, not for a channel's hot path.
  *
+ *
+ * ---- The event feed (protocol 4) -----------------------------------------
+ * Every state change a command makes appends an event, in the order the
+ * changes happen inside the command. Refused commands append none, except
+ * the expiries time catching up made on the way (ledger_apply); replays
+ * (a session's stored result, a remembered idempotency key), SESSION_OPEN
+ * and the bounded housekeeping append none. An event (slot_proto.h): seq
+ * (1, 2, ... over the ledger's life, never reused), index (the Raft
+ * index ledger_apply_at was given; 0 through ledger_apply), time_ms
+ * (ledger time), type, and its fields: a claim's events name the claim
+ * id, pool, patient, channel, the account the patient is bound to at that
+ * moment ("" none) and the pool's hospital ("" free-standing); a pool's
+ * the pool and its hospital; a patient's the patient, its account and the
+ * hospital.
+ *   HOLD: HELD (a = deadline). CONFIRM: BOOKED (a = visit_no, b = paid).
+ *   RELEASE: RELEASED. Every expiry (EXPIRE, or a touch of a due hold):
+ *   EXPIRED, then VIOLATION if it is an UNPAID one. CANCEL: CANCELLED (a =
+ *   refunded), then VIOLATION (a late cancel) or OFFERED (the waitlist's
+ *   hold, a = deadline). MOVE: MOVED (the old booking, a = the new id),
+ *   then BOOKED (the new one). CHECKIN: CHECKED_IN (a = visit_no). SWEEP:
+ *   FLOWED_BACK per pool, SLOT_FREED per cooling slot returned (the
+ *   cancelled claim's pool and id), NO_SHOW then VIOLATION per no-show.
+ *   POOL_CREATE and each pool SCHEDULE_IMPORT creates: POOL_CREATED;
+ *   POOL_UPDATE: POOL_UPDATED; POOL_CLOSE: POOL_CLOSED; POOL_STOP:
+ *   POOL_STOPPED (a, b as its result; no event per waiter dropped).
+ *   RULES_SET: RULES_CHANGED (hospital, a = version). CONFIG:
+ *   CONFIG_CHANGED. VIOLATION: VIOLATION (a = kind, b = blacklisted until,
+ *   0 if not). UNBLOCK: UNBLOCKED. EXCEPTION: EXCEPTION. ACCOUNT_BIND /
+ *   ACCOUNT_UNBIND that change a binding: ACCOUNT_BOUND /
+ *   ACCOUNT_UNBOUND (the patient, and the account). WAITLIST_JOIN:
+ *   WAIT_JOINED (pool, patient, channel, a = position); WAITLIST_LEAVE:
+ *   WAIT_LEFT.
+ * The window: the newest LEDGER_EVENTS_MAX events; before each command
+ * (with the other housekeeping) up to SLOT_EVENTS_EVICT_PER_CMD of the
+ * oldest whose time_ms + LEDGER_EVENTS_RETAIN_MS <= now are dropped.
+ * READ_EVENTS(after, limit): the events held with seq > after, oldest
+ * first, at most limit; first = the oldest seq held (last + 1 if none),
+ * last = the newest seq ever.
+ *
  * Memory: allocation failure inside ledger_apply aborts the process. A
  * replica cannot refuse an entry the others applied; crashing and
  * recovering from the log is the only consistent answer.
@@ -484,6 +523,14 @@
 #define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
 #define LEDGER_WAITLIST_MAX       1024 /* patients waiting for one pool */
 #define SLOT_WAITLIST_SKIP_MAX    8    /* ineligible heads dropped per cancel */
+/* The event feed's window: the newest LEDGER_EVENTS_MAX events (72 bytes
+ * each: 72 MiB at most; at the 09:00 peak of ~100,000 events a second
+ * about 10 s of them, at an ordinary day's rate many hours), and none
+ * older than LEDGER_EVENTS_RETAIN_MS (SLOT_EVENTS_EVICT_PER_CMD of those
+ * dropped per command). An archiver that keeps up loses nothing. */
+#define LEDGER_EVENTS_MAX         (1u << 20)
+#define LEDGER_EVENTS_RETAIN_MS   (24ull * 60 * 60 * 1000)
+#define SLOT_EVENTS_EVICT_PER_CMD 64
 /* Memory of the patient rules (ledgerInt.h asserts the record sizes):
  * every patient 4 bytes more than before (12 in all, plus its key); a
  * patient with an account, violations, standings or cancellations a
@@ -536,6 +583,12 @@ void ledger_apply(struct ledger *l, uint64_t stamp_ms,
                   const struct slot_cmd *cmds, uint32_t n,
                   struct slot_result *results);
 
+/* The same, for the Raft entry at `index`: the events it makes carry it
+ * (the glue passes the entry's index; ledger_apply passes 0). */
+void ledger_apply_at(struct ledger *l, uint64_t index, uint64_t stamp_ms,
+                     const struct slot_cmd *cmds, uint32_t n,
+                     struct slot_result *results);
+
 uint64_t ledger_time_ms(const struct ledger *l);
 
 /* Earliest deadline among HELD claims, or UINT64_MAX if none: the leader
@@ -580,6 +633,11 @@ int ledger_read_waitlist(const struct ledger *l, struct slot_str pool,
 int ledger_read_pool_claims(const struct ledger *l, struct slot_str pool,
                             uint64_t after, uint32_t limit,
                             struct slot_claim *out, uint32_t *n);
+/* The event feed (READ_EVENTS): events with seq > after into out[0..*n),
+ * at most limit; *first, *last as ledger.h's "The event feed" says. */
+void ledger_read_events(const struct ledger *l, uint64_t after, uint32_t limit,
+                        struct slot_event *out, uint32_t *n, uint64_t *first,
+                        uint64_t *last);
 /* Staff log entries with seq > after, oldest first, at most limit. */
 void ledger_read_staff_log(const struct ledger *l, uint64_t after,
                            uint32_t limit, struct slot_staff_entry *out,

@@ -254,6 +254,13 @@ struct claim {
 };
 _Static_assert(sizeof(struct claim) == 96, "claim record is 96 bytes");
 
+/* One event of the feed (feed.c); names are indexes (NONE: none). */
+struct event {
+    uint64_t seq, index, time_ms, claim, a, b;
+    uint32_t pool, patient, account, hospital;
+    uint8_t type, channel; /* channel: index, or UINT8_MAX for none */
+};
+
 /* A booking waiting for its check-in to close (the no-show heap, by
  * (due_ms, claim id); the claim's link is its position). */
 struct noshow {
@@ -357,6 +364,14 @@ struct ledger {
     /* The visit day: bookings waiting for check-in to close. */
     struct noshow *nsheap;
     uint32_t nsheap_len, nsheap_cap;
+
+    /* The event feed: a ring of the newest events (oldest at ev_head),
+     * growing to LEDGER_EVENTS_MAX; ev_last the newest seq ever;
+     * entry_index the Raft index of the entry being applied. */
+    struct event *events;
+    uint32_t ev_head, ev_len, ev_cap;
+    uint64_t ev_last;
+    uint64_t entry_index;
 
     struct idem *idems;
     uint32_t idems_len, idems_cap, idems_free, n_idems;
@@ -616,6 +631,25 @@ void ledger__pool_status(const struct ledger *l, uint32_t pi,
 /* A claim as reads report it. */
 void ledger__claim_out(const struct ledger *l, const struct claim *c,
                        struct slot_claim *out);
+
+/* feed.c: the event feed (ledger.h, "The event feed"). */
+#define EV_NO_CHANNEL UINT8_MAX
+/* Appends an event at ledger time; the names are indexes or NONE. */
+void ledger__event(struct ledger *l, uint8_t type, uint32_t pool,
+                   uint64_t claim, uint32_t patient, uint32_t channel,
+                   uint32_t hospital, uint64_t a, uint64_t b);
+/* An event of claim ci: its pool, id, patient, channel, the patient's
+ * account now, the pool's hospital. */
+void ledger__claim_event(struct ledger *l, uint32_t ci, uint8_t type,
+                         uint64_t a, uint64_t b);
+/* An event of pool pi alone (and its hospital). */
+void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type, uint64_t a,
+                        uint64_t b);
+/* Drops up to SLOT_EVENTS_EVICT_PER_CMD events past the retention. */
+void ledger__events_evict(struct ledger *l);
+/* Appends a restored event (restore; seq order checked by the caller). */
+void ledger__event_restore(struct ledger *l, const struct event *e);
+const struct event *ledger__event_at(const struct ledger *l, uint32_t i);
 
 /* visit.c: the visit day (ledger.h, "The visit day"). */
 int ledger__pool_stop(struct ledger *l, const struct slot_cmd *cmd,

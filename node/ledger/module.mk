@@ -7,7 +7,7 @@ LEDGER_SRC := node/ledger/ledger.c node/ledger/htab.c node/ledger/intern.c \
               node/ledger/hospitals.c node/ledger/schedule.c node/ledger/flowback.c \
               node/ledger/snapshot.c node/ledger/check.c \
               node/ledger/patients.c node/ledger/cooling.c \
-              node/ledger/visit.c
+              node/ledger/visit.c node/ledger/feed.c
 # proto + ledger: what every replica runs, and what the tools link.
 CORE_SRC := $(PROTO_SRC) $(LEDGER_SRC)
 CORE_REL := $(CORE_SRC:%.c=$(B)/rel/%.o)
@@ -35,7 +35,8 @@ $(foreach t,$(LEDGER_TESTS),$(eval $(call ledger_test_rules,$(t))))
 # every rule on, against the same holds without them).
 $(B)/rel/bin/bench_ledger: $(B)/rel/node/ledger/bench/bench_ledger.o \
                            $(B)/rel/node/ledger/bench/bench_sched.o \
-                           $(B)/rel/node/ledger/bench/bench_patients.o $(CORE_REL)
+                           $(B)/rel/node/ledger/bench/bench_patients.o \
+                           $(B)/rel/node/ledger/bench/bench_visit.o $(CORE_REL)
 	$(call link,$(REL_CFLAGS),$(LIBS))
 
 # Fuzzers of the ledger's inputs: whole Raft entries, snapshots.

@@ -466,6 +466,8 @@ uint32_t ledger__violation_add(struct ledger *l, uint32_t patient,
      * threshold for (an earlier one's). */
     const struct pstanding *s = standingAt(x, hospital);
     *until = s != NULL && s->until_ms > l->time_ms ? s->until_ms : 0;
+    ledger__event(l, SLOT_EV_VIOLATION, NONE, 0, patient, NONE, hospital, kind,
+                  *until);
     return n;
 }
 
@@ -548,6 +550,7 @@ int ledger__staff_cmd(struct ledger *l, const struct slot_cmd *cmd,
             x->n_standings = keep;
         }
         staffLog(l, cmd, h, patient);
+        ledger__event(l, SLOT_EV_UNBLOCKED, NONE, 0, patient, NONE, h, 0, 0);
         return SLOT_OK;
     }
     if (cmd->op == SLOT_OP_VIOLATION) {
@@ -555,6 +558,7 @@ int ledger__staff_cmd(struct ledger *l, const struct slot_cmd *cmd,
             ledger__violation_add(l, patient, h, cmd->u.staff.kind, &res->b);
     } else {
         standingFor(l, ledger__pext(l, patient), h)->exception = 1;
+        ledger__event(l, SLOT_EV_EXCEPTION, NONE, 0, patient, NONE, h, 0, 0);
     }
     staffLog(l, cmd, h, patient);
     return SLOT_OK;
@@ -594,6 +598,7 @@ int ledger__account_bind(struct ledger *l, const struct slot_cmd *cmd,
     a->patients[a->n_patients++] = patient;
     ledger__pext(l, patient)->account = ai;
     res->a = a->n_patients;
+    ledger__event(l, SLOT_EV_ACCOUNT_BOUND, NONE, 0, patient, NONE, NONE, 0, 0);
     return SLOT_OK;
 }
 
@@ -644,6 +649,9 @@ int ledger__account_unbind(struct ledger *l, const struct slot_cmd *cmd,
         }
     }
     a->n_patients = keep;
+    /* While still bound: the event names the account left. */
+    ledger__event(l, SLOT_EV_ACCOUNT_UNBOUND, NONE, 0, patient, NONE, NONE, 0,
+                  0);
     ledger__pext(l, patient)->account = NONE;
     res->a = a->n_patients;
     return SLOT_OK;

@@ -193,7 +193,8 @@ int ledger__pool_create(struct ledger *l, const struct slot_pool_spec *sp)
     if (rc != SLOT_OK) {
         return rc;
     }
-    ledger__pool_insert(l, sp, hospital);
+    ledger__pool_event(l, ledger__pool_insert(l, sp, hospital),
+                       SLOT_EV_POOL_CREATED, 0, 0);
     return SLOT_OK;
 }
 
@@ -287,6 +288,7 @@ int ledger__pool_update(struct ledger *l, const struct slot_pool_spec *sp)
         ledger__sched_index_add(l, pi);
         ledger__flow_schedule(l, pi);
     }
+    ledger__pool_event(l, pi, SLOT_EV_POOL_UPDATED, 0, 0);
     return SLOT_OK;
 }
 
@@ -303,6 +305,7 @@ int ledger__pool_close(struct ledger *l, struct slot_str id)
         return SLOT_POOL_CLOSED;
     }
     l->pools[pi].closed = 1;
+    ledger__pool_event(l, pi, SLOT_EV_POOL_CLOSED, 0, 0);
     return SLOT_OK;
 }
 

@@ -405,6 +405,22 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
             free(e);
             return SLOT_OK;
         }
+        case SLOT_READ_EVENTS: {
+            struct slot_event *e = ledger__realloc(NULL, rd->limit * sizeof *e);
+            uint32_t n;
+            uint64_t first, last;
+            ledger_read_events(l, rd->after_id, rd->limit, e, &n, &first,
+                               &last);
+            mp_pack_array(out, 3);
+            mp_pack_uint(out, first);
+            mp_pack_uint(out, last);
+            mp_pack_array(out, n);
+            for (uint32_t i = 0; i < n; i++) {
+                slot_event_encode(out, &e[i]);
+            }
+            free(e);
+            return SLOT_OK;
+        }
         case SLOT_READ_POOL_CLAIMS: {
             struct slot_claim *c = ledger__realloc(NULL, rd->limit * sizeof *c);
             uint32_t n;

@@ -182,7 +182,8 @@ int ledger__schedule_import(struct ledger *l, const struct slot_cmd *cmd,
         for (uint32_t s = 0; s < t->n_segments; s++) {
             templateSpec(t, pl.days[d], &pl.segs[s], pl.offset_min, id, &sp);
             if (ledger__pool_find(l, sp.pool.p, sp.pool.len) == NONE) {
-                ledger__pool_insert(l, &sp, pl.hospital);
+                ledger__pool_event(l, ledger__pool_insert(l, &sp, pl.hospital),
+                                   SLOT_EV_POOL_CREATED, 0, 0);
             }
         }
     }

@@ -175,6 +175,7 @@ static void idemForgetOldest(struct ledger *l)
 /* Bounded housekeeping before each command (ledger.h, "Exact rules"). */
 void ledger__evict_bounded(struct ledger *l)
 {
+    ledger__events_evict(l);
     for (int i = 0; i < SLOT_SESSION_EVICT_PER_CMD; i++) {
         uint32_t si = l->lru_head;
         if (si == NONE) {

@@ -52,8 +52,11 @@
  * moved_from, refunded; a pool's closed element is a bit set (1 closed,
  * 2 stopped); staff log entries are [seq, at_ms, op, hospital index + 1,
  * patient index + 1, kind, operator, reason, pool index + 1] (0: none);
- * and one element more at the end, the no-show heap:
+ * and two elements more at the end, the no-show heap and the event feed:
  *   [[due_ms, claim id], ...]            by (due, id)
+ *   [last seq, [[seq, index, time_ms, type, pool + 1, claim, patient + 1,
+ *     channel + 1, account + 1, hospital + 1, a, b], ...]]
+ *                                         the feed's window, oldest first
  * Version 3 (still restored): none of that.
  * Version 2 (still restored): no patient rules element.
  * Version 1 (still restored): no names, hospitals, places or freed
@@ -76,7 +79,8 @@
 #include "ledgerInt.h"
 
 #define SNAP_MAGIC      "SLSNAP"
-#define SNAP_FIELDS     17 /* v3: 16, v2: 15, v1: 13 */
+#define SNAP_FIELDS     18 /* v3: 16, v2: 15, v1: 13 */
+#define EVENT_FIELDS    12
 #define PATIENTS_FIELDS 8
 #define CLAIM_FIELDS    18 /* v2, v3: 13, v1: 12 */
 #define CLAIM_FIELDS_V3 13
@@ -502,6 +506,30 @@ static void packNoshows(const struct ledger *l, struct mp_buf *b)
     free(e);
 }
 
+/* The feed's window, oldest first (its order is the seq order). */
+static void packEvents(const struct ledger *l, struct mp_buf *b)
+{
+    mp_pack_array(b, 2);
+    mp_pack_uint(b, l->ev_last);
+    mp_pack_array(b, l->ev_len);
+    for (uint32_t i = 0; i < l->ev_len; i++) {
+        const struct event *e = ledger__event_at(l, i);
+        mp_pack_array(b, EVENT_FIELDS);
+        mp_pack_uint(b, e->seq);
+        mp_pack_uint(b, e->index);
+        mp_pack_uint(b, e->time_ms);
+        mp_pack_uint(b, e->type);
+        packNameIdx(b, e->pool);
+        mp_pack_uint(b, e->claim);
+        packNameIdx(b, e->patient);
+        mp_pack_uint(b, e->channel == EV_NO_CHANNEL ? 0 : e->channel + 1u);
+        packNameIdx(b, e->account);
+        packNameIdx(b, e->hospital);
+        mp_pack_uint(b, e->a);
+        mp_pack_uint(b, e->b);
+    }
+}
+
 void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
 {
     const struct slot_config *c = &l->config;
@@ -538,6 +566,7 @@ void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
     packIdems(l, b);
     packPatientRules(l, b);
     packNoshows(l, b);
+    packEvents(l, b);
 }
 
 uint64_t ledger_state_hash(const struct ledger *l)
@@ -591,9 +620,9 @@ static int restoreHeader(struct ledger *l, struct mp_reader *r, uint32_t *v)
         return SLOT_BAD_VERSION;
     }
     *v = (uint32_t)version;
-    if (n != (version == 1   ? SNAP_FIELDS - 4
-              : version == 2 ? SNAP_FIELDS - 2
-              : version == 3 ? SNAP_FIELDS - 1
+    if (n != (version == 1   ? SNAP_FIELDS - 5
+              : version == 2 ? SNAP_FIELDS - 3
+              : version == 3 ? SNAP_FIELDS - 2
                              : SNAP_FIELDS)) {
         return SLOT_MALFORMED;
     }
@@ -1553,12 +1582,60 @@ static int restoreNoshows(struct ledger *l, struct mp_reader *r, uint32_t *v)
     return SLOT_OK;
 }
 
+/* The event feed (version 4): consecutive seqs ending at the last, each
+ * naming only what exists. */
+static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
+{
+    if (*v < 4) {
+        return SLOT_OK;
+    }
+    uint32_t n;
+    RD(mp_expect_array(r, 2));
+    RD(mp_read_u64(r, &l->ev_last));
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_EVENTS_MAX && n <= l->ev_last);
+    for (uint32_t i = 0; i < n; i++) {
+        struct event e;
+        uint64_t type, ch;
+        memset(&e, 0, sizeof e);
+        RD(mp_expect_array(r, EVENT_FIELDS));
+        RD(mp_read_u64(r, &e.seq));
+        NEED(e.seq == l->ev_last - n + 1 + i);
+        RD(mp_read_u64(r, &e.index));
+        RD(mp_read_uint(r, l->time_ms, &e.time_ms));
+        RD(mp_read_uint(r, SLOT_EV_MAX, &type));
+        NEED(type >= 1);
+        e.type = (uint8_t)type;
+        int rc = readIdx(r, l->n_pools, true, &e.pool);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        RD(mp_read_uint(r, l->next_claim_id - 1, &e.claim));
+        rc = readIdx(r, l->n_patients, true, &e.patient);
+        if (rc == SLOT_OK) {
+            RD(mp_read_uint(r, l->n_channels, &ch));
+            e.channel = ch == 0 ? EV_NO_CHANNEL : (uint8_t)(ch - 1);
+            rc = readIdx(r, l->n_accounts, true, &e.account);
+        }
+        if (rc == SLOT_OK) {
+            rc = readIdx(r, l->n_hospitals, true, &e.hospital);
+        }
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        RD(mp_read_u64(r, &e.a));
+        RD(mp_read_u64(r, &e.b));
+        ledger__event_restore(l, &e);
+    }
+    return SLOT_OK;
+}
+
 int ledger_restore(const void *buf, size_t len, struct ledger **out)
 {
     int (*const steps[])(struct ledger *, struct mp_reader *, uint32_t *) = {
         restoreHeader,       restoreNames,    restoreHospitals, restorePools,
         restoreActive,       restoreRetained, restoreSessions,  restoreIdems,
-        restorePatientRules, restoreNoshows,
+        restorePatientRules, restoreNoshows,  restoreEvents,
     };
     uint32_t version = 0;
     struct mp_reader r;

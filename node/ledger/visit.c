@@ -173,6 +173,7 @@ uint32_t ledger__noshow_sweep(struct ledger *l, uint32_t max)
             continue;
         }
         c->attendance = SLOT_ATTEND_NO_SHOW;
+        ledger__claim_event(l, ci, SLOT_EV_NO_SHOW, 0, 0);
         uint64_t until;
         (void)ledger__violation_add(l, c->patient, p->place->hospital,
                                     SLOT_VIOLATION_NO_SHOW, &until);
@@ -220,6 +221,7 @@ int ledger__pool_stop(struct ledger *l, const struct slot_cmd *cmd,
         res->a += b->booked;
         res->b += b->held;
     }
+    ledger__pool_event(l, pi, SLOT_EV_POOL_STOPPED, res->a, res->b);
     return SLOT_OK;
 }
 
@@ -314,6 +316,7 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
     /* The old booking first: its number and slot back to the stopped
      * pool (where nobody can take them), the claim retained as MOVED. */
     ledger__visit_free(&l->pools[src], l->claims[ci].visit_no);
+    l->claims[ci].moved_to = l->next_claim_id; /* the new claim's id */
     ledger__claim_resolve_to(l, ci, SLOT_CLAIM_MOVED, true);
     /* The slab may move on allocation: indexes, not pointers, from here. */
     uint32_t ni = ledger__claim_alloc(l);
@@ -337,7 +340,7 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
         uint32_t np = ledger__payref_alloc(l, ref, len);
         l->claims[ni].payref = np;
     }
-    l->claims[ci].moved_to = l->claims[ni].id;
+    assert(l->claims[ci].moved_to == l->claims[ni].id);
     b->free--;
     b->booked++;
     ledger__bucket_assert(l, t, b);
@@ -348,6 +351,8 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
     ledger__noshow_join(l, ni);
     res->a = l->claims[ni].id;
     res->b = l->claims[ni].visit_no;
+    ledger__claim_event(l, ni, SLOT_EV_BOOKED, res->b,
+                        l->claims[ni].payref != NONE);
     return SLOT_OK;
 }
 
@@ -400,6 +405,7 @@ int ledger__checkin(struct ledger *l, const struct slot_cmd *cmd,
         l->claims[ci].payref = np;
     }
     res->a = l->claims[ci].visit_no;
+    ledger__claim_event(l, ci, SLOT_EV_CHECKED_IN, res->a, 0);
     return SLOT_OK;
 }
 

@@ -1881,6 +1881,10 @@ static struct slot_read readSample(uint8_t op)
             rd.after_id = UINT64_MAX;
             rd.limit = SLOT_LIST_MAX;
             break;
+        case SLOT_READ_EVENTS:
+            rd.after_id = 12345;
+            rd.limit = 7;
+            break;
         default:
             break;
     }
@@ -1931,7 +1935,7 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
-    CHECK_EQ(decRead("\x91\x10", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x91\x11", 2), SLOT_UNKNOWN_OP);
     CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
     for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
         b = readBuf(op);
@@ -1987,6 +1991,79 @@ static void test_read_pool_claims(void)
           got.after_version == 0 && got.patient.len == 0);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x93\x0f\xa1p\x00", 5), SLOT_MALFORMED); /* no limit */
+}
+
+/* READ_EVENTS (protocol 4): [16, after, limit]. */
+static void test_read_events(void)
+{
+    struct mp_buf b = readBuf(SLOT_READ_EVENTS);
+    CHECK_EQ(topCount(b.data, b.len), 3);
+    CHECK_EQ(WITH(decRead, &b, 1, vu(0)), OK); /* from the first event */
+    CHECK_EQ(WITH(decRead, &b, 1, vu(UINT64_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(0)), INV);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(SLOT_LIST_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(SLOT_LIST_MAX + 1)), INV);
+    CHECK_EQ(decCount(decRead, &b, -1), SLOT_MALFORMED);
+    CHECK_EQ(decCount(decRead, &b, +1), SLOT_MALFORMED);
+    mp_buf_free(&b);
+    static const uint8_t want[] = {0x93, 0x10, 0x00, 0x01};
+    struct slot_read rd = {.op = SLOT_READ_EVENTS, .after_id = 0, .limit = 1};
+    mp_buf_init(&b);
+    slot_read_encode(&b, &rd);
+    CHECK(b.len == sizeof want && memcmp(b.data, want, b.len) == 0);
+    mp_buf_free(&b);
+}
+
+DEC_WRAP(decEvent, struct slot_event, slot_event_decode)
+
+/* An event (the feed's reply element): every field in range, names
+ * optional (a pool event has no patient), type 1..SLOT_EV_MAX. */
+static void test_event(void)
+{
+    struct slot_event want, got;
+    memset(&want, 0, sizeof want);
+    want.seq = UINT64_MAX;
+    want.index = 77;
+    want.time_ms = TIME_MAX;
+    want.type = SLOT_EV_MOVED;
+    strcpy(want.pool, pool64);
+    want.claim = 9;
+    strcpy(want.patient, patient64);
+    strcpy(want.channel, "wechat");
+    strcpy(want.account, "ac:family-0001");
+    strcpy(want.hospital, "pumch");
+    want.a = 10;
+    want.b = UINT64_MAX;
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_event_encode(&b, &want);
+    CHECK_EQ(topCount(b.data, b.len), 12);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_event_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && memcmp(&got, &want, sizeof got) == 0);
+    checkTruncations(decEvent, b.data, b.len);
+    checkTypes(decEvent, &b);
+    CHECK_EQ(decCount(decEvent, &b, -1), SLOT_MALFORMED);
+    CHECK_EQ(decCount(decEvent, &b, +1), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decEvent, &b, 0, vu(0)), INV); /* seqs start at 1 */
+    CHECK_EQ(WITH(decEvent, &b, 2, vu(TIME_MAX + 1)), INV);
+    CHECK_EQ(WITH(decEvent, &b, 3, vu(0)), INV);
+    CHECK_EQ(WITH(decEvent, &b, 3, vu(SLOT_EV_MAX)), OK);
+    CHECK_EQ(WITH(decEvent, &b, 3, vu(SLOT_EV_MAX + 1)), INV);
+    checkStrRule(decEvent, &b, (const uint32_t[]){4}, 1, &rulePoolOpt);
+    checkStrRule(decEvent, &b, (const uint32_t[]){7}, 1, &ruleChannelOpt);
+    checkStrRule(decEvent, &b, (const uint32_t[]){9}, 1, &ruleNameOpt);
+    CHECK_EQ(WITH(decEvent, &b, 6, vs("")), OK);
+    CHECK_EQ(WITH(decEvent, &b, 6, vs("short")), INV); /* a key is >= 8 */
+    CHECK_EQ(WITH(decEvent, &b, 8, vs("")), OK);
+    mp_buf_free(&b);
+    CHECK_STR(slot_event_name(SLOT_EV_HELD), "held");
+    CHECK_STR(slot_event_name(SLOT_EV_WAIT_LEFT), "wait_left");
+    CHECK(slot_event_name(0) == NULL &&
+          slot_event_name(SLOT_EV_MAX + 1) == NULL);
+    CHECK_STR(slot_err_name(SLOT_CURSOR_EXPIRED), "CURSOR_EXPIRED");
 }
 
 /* READ_LEDGER's optional no_hash flag: [6] (hash) or [6, bool]. */
@@ -3641,6 +3718,8 @@ T(pool_status)
 T(claim)
 T(claim_visit)
 T(staff_entry)
+T(read_events)
+T(event)
 T(ledger_info)
 T(entry_round_trip)
 T(entry_builder_reuse_and_padding)
@@ -3699,6 +3778,8 @@ static const struct check_case cases[] = {
     C(claim),
     C(claim_visit),
     C(staff_entry),
+    C(read_events),
+    C(event),
     C(ledger_info),
     C(entry_round_trip),
     C(entry_builder_reuse_and_padding),

@@ -24,10 +24,11 @@
  *      for a small buffer).
  *   2  a query string through the four query parsers: what they accept is
  *      within the protocol's rules (names, pool id, limits, kind).
- *   3  a body (the next byte chooses pool, confirm, template, empty or a
- *      PUT .../rules body): what is accepted passes the protocol's
- *      validators (slot_valid.h; libslot's conversions for places,
- *      templates and rule sets).
+ *   3  a body (the next byte chooses pool, confirm, template, empty, a
+ *      PUT .../rules body, or the visit day's stop or move): what is
+ *      accepted passes the protocol's validators (slot_valid.h; libslot's
+ *      conversions for places, templates and rule sets; the stop's
+ *      operator and reason, the move's target pool).
  *   4  a path argument or header value (the next byte chooses pool,
  *      patient, Idempotency-Key, id, hospital, account): accepted exactly
  *      when the protocol's validator accepts the same bytes (the id: when
@@ -594,7 +595,7 @@ static void fuzzBody(const uint8_t *d, size_t n)
     char *s = exact(d + 1, len);
     gw_args_init(&a);
     bool ok;
-    switch (d[0] % 5) {
+    switch (d[0] % 7) {
         case 0:
             ok = gw_parse_pool(s, len, &a, &f);
             if (ok) {
@@ -626,6 +627,22 @@ static void fuzzBody(const uint8_t *d, size_t n)
                 json_t *j = json_loadb(s, len, 0, NULL);
                 assert(json_is_object(j) && json_object_size(j) == 0);
                 json_decref(j);
+            }
+            break;
+        case 5:
+            ok = gw_parse_stop(s, len, &a, &f);
+            if (ok) {
+                assert(valid(slot_valid_operator, a.operator_name) == SLOT_OK);
+                assert(
+                    slot_valid_text(
+                        (struct slot_str){a.reason, (uint32_t)strlen(a.reason)},
+                        SLOTC_REASON_MAX) == SLOT_OK);
+            }
+            break;
+        case 6:
+            ok = gw_parse_move(s, len, &a, &f);
+            if (ok) {
+                assert(valid(slot_valid_pool_id, a.pool) == SLOT_OK);
             }
             break;
         default:

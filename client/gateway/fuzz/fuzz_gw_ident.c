@@ -27,6 +27,12 @@
  *         the admin's right to give a key: an accepted one is a valid
  *         patient key, derived ("ac:") under a secret unless the admin
  *         gave a key that is one already.
+ *  11     a check-in body (gw_parse_checkin, the visit day), under each of
+ *         the three patient configurations of 5..7: an accepted body's
+ *         key is a valid patient key (derived where opaque keys are not
+ *         allowed) and its payment_ref "" or one the protocol accepts; a
+ *         refusal is a 400 that names no patient and whose message does
+ *         not repeat the number.
  *
  * Seeds: client/gateway/fuzz/corpus/fuzz_gw_ident/.
  */
@@ -272,6 +278,34 @@ static void staffBody(bool violation, const char *s, size_t n)
     assert(!watch || strstr(f.message, watched) == NULL);
 }
 
+static void checkinBody(const char *s, size_t n)
+{
+    char watched[256];
+    bool watch = numberToWatch(s, n, watched, sizeof watched);
+    for (int mode = 5; mode <= 7; mode++) {
+        const struct gw_patient_rules pr = {mode == 7 ? NULL : secret(),
+                                            mode != 6};
+        struct gw_args a;
+        struct gw_fail f;
+        gw_args_init(&a);
+        memset(&f, 0, sizeof f);
+        if (gw_parse_checkin(s, n, &pr, &a, &f)) {
+            assert(validKey(a.patient));
+            assert(pr.opaque_ok ||
+                   memcmp(a.patient, GW_IDENT_KEY_PREFIX, 3) == 0);
+            assert(a.payment_ref[0] == '\0' ||
+                   slot_valid_payment_ref((struct slot_str){
+                       a.payment_ref, (uint32_t)strlen(a.payment_ref)}) ==
+                       SLOT_OK);
+            continue;
+        }
+        assert(f.code != 0 && f.message[0] != '\0');
+        assert(gw_err_status(f.code) == 400);
+        assert(a.patient[0] == '\0');
+        assert(!watch || strstr(f.message, watched) == NULL);
+    }
+}
+
 static void accountHeader(const char *s, size_t n)
 {
     for (int mode = 0; mode < 3; mode++) {
@@ -301,10 +335,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    int sel = data[0] % 11;
+    int sel = data[0] % 12;
     if (sel >= 8) {
         const char *s = (const char *)data + 1;
-        if (sel == 10) {
+        if (sel == 11) {
+            checkinBody(s, size - 1);
+        } else if (sel == 10) {
             accountHeader(s, size - 1);
         } else {
             staffBody(sel == 8, s, size - 1);

@@ -3,9 +3,9 @@
  *
  *   0  a rule set (JSON). Accepted: libslot's own conversion (the
  *      protocol's rules) accepts it too, and its JSON parses back to the
- *      same struct and prints the same bytes; its patient rules are what
- *      slotctl's parser reads (and a refusal of slotctl's is the
- *      gateway's too).
+ *      same struct and prints the same bytes; its patient rules and its
+ *      visit-day rules ("visit", protocol 4) are what slotctl's parsers
+ *      read (and a refusal of slotctl's is the gateway's too).
  *   1  a PUT .../rules body. Accepted: libslot accepts its strings and
  *      its rule set.
  *   2  a template (POST /v1/schedules). Accepted: libslot's conversion
@@ -91,6 +91,15 @@ static void libslotAccepts(const struct slotc_rules *r)
 /* The patient rules are slotctl's parser's (slotctl_sched.h): what it
  * refuses the gateway refuses, and what the gateway accepts it reads
  * into the same struct. */
+/* Field by field: the struct has padding. */
+static bool sameVisit(const struct slotc_visit_rules *a,
+                      const struct slotc_visit_rules *b)
+{
+    return a->checkin_before_ms == b->checkin_before_ms &&
+           a->checkin_late_ms == b->checkin_late_ms &&
+           a->noshow_sweep == b->noshow_sweep;
+}
+
 static void slotctlAgrees(const char *s, size_t n, bool gw_ok,
                           const struct slotc_rules *r)
 {
@@ -103,10 +112,13 @@ static void slotctlAgrees(const char *s, size_t n, bool gw_ok,
     static struct slotc_rules init;
     slotc_rules_init(&init);
     struct slotc_patient_rules p = init.patient;
+    struct slotc_visit_rules v = init.visit;
     struct sctl_err e;
-    bool sctl_ok = sctl_patient_rules_parse(j, "", &p, &e) == SLOT_OK;
+    bool sctl_ok = sctl_patient_rules_parse(j, "", &p, &e) == SLOT_OK &&
+                   sctl_visit_rules_parse(j, "", &v, &e) == SLOT_OK;
     json_decref(j);
-    if (gw_ok && (!sctl_ok || memcmp(&p, &r->patient, sizeof p) != 0)) {
+    if (gw_ok && (!sctl_ok || memcmp(&p, &r->patient, sizeof p) != 0 ||
+                  !sameVisit(&v, &r->visit))) {
         fprintf(stderr, "the gateway and slotctl disagree on: %.*s\n", (int)n,
                 s);
         abort();

@@ -1412,6 +1412,10 @@ static void test_openapi(void)
         {"delete", "/v1/pools/{pool}/waitlist/{patient}"},
         {"get", "/v1/pools/{pool}/waitlist/{patient}"},
         {"post", "/v1/pools/{pool}/waitlist/lookup"},
+        {"post", "/v1/pools/{pool}/stop"},
+        {"get", "/v1/pools/{pool}/claims"},
+        {"post", "/v1/bookings/{booking}/move"},
+        {"post", "/v1/bookings/{booking}/checkin"},
     };
     size_t nr = sizeof routes / sizeof routes[0];
     struct tresp r;
@@ -2374,8 +2378,8 @@ static void test_sched_rules(void)
     CHECK_STR(jstr(r.json, "operator"), "admin@pumch");
     CHECK_STR(jstr(r.json, "reason"),
               "\xe6\x8e\x92\xe7\x8f\xad\xe8\xa7\x84\xe5\x88\x99");
-    /* The rule set as sent, every field; the patient rules it left out
-     * at their defaults (no restriction). */
+    /* The rule set as sent, every field; the patient rules and the visit
+     * rules it left out at their defaults (no restriction). */
     json_t *sent = json_loads(rules, 0, NULL);
     json_t *got = json_object_get(r.json, "rules");
     const char *sk;
@@ -2384,8 +2388,12 @@ static void test_sched_rules(void)
     {
         CHECK(json_equal(json_object_get(got, sk), sv));
     }
-    CHECK_EQ(json_object_size(got), json_object_size(sent) + 5);
+    CHECK_EQ(json_object_size(got), json_object_size(sent) + 6);
     CHECK_EQ(jint(json_object_get(got, "quota"), "day_normal"), 0);
+    CHECK_EQ(jint(json_object_get(got, "visit"), "checkin_before_ms"),
+             86400000);
+    CHECK(json_is_false(
+        json_object_get(json_object_get(got, "visit"), "noshow_sweep")));
     CHECK(
         json_is_null(json_object_get(json_object_get(got, "cancel"), "time")));
     json_decref(sent);
@@ -3485,12 +3493,553 @@ static void test_patient_account_cancel(void)
     json_decref(pi);
 }
 
+/* ---- the visit day over HTTP (protocol 4) -------------------------------- */
+
+/* One request to port with an optional Idempotency-Key and X-Account
+ * (NULL: none); returns the status, fills r. */
+static int callOn(int port, const char *method, const char *path,
+                  const char *token, const char *idem, const char *account,
+                  const char *body, struct tresp *r)
+{
+    struct tconn c = {.fd = -1, .port = port};
+    char h[200] = "";
+    if (account != NULL) {
+        snprintf(h, sizeof h, "X-Account: %s\r\n", account);
+    }
+    int st = treqh(&c, method, path, token, idem, h, body, r);
+    tconn_close(&c);
+    return st;
+}
+
+/* POST /v1/pools of a scheduled pool of hospital h, department dep, on
+ * local day `day` with the segment [start_ms, end_ms); extra: more
+ * members of "schedule" ("" none). */
+static void visitPool(const char *pool, const char *h, const char *dep,
+                      long long day, long long start_ms, long long end_ms,
+                      const char *extra)
+{
+    char body[1024], d[11];
+    snprintf(body, sizeof body,
+             "{\"pool\":\"%s\",\"capacity\":5,\"segment\":{\"start_ms\":%lld,"
+             "\"end_ms\":%lld},\"schedule\":{\"hospital\":\"%s\","
+             "\"department\":\"%s\",\"doctor\":\"wang\",\"visit_date\":\"%s\""
+             "%s}}",
+             pool, start_ms, end_ms, h, dep, dateOf(day, d), extra);
+    struct tresp r;
+    int st = call1("POST", "/v1/pools", TOK_ADMIN, body, &r);
+    if (st != 201) {
+        fprintf(stderr, "%s -> %d %s\n", body, st, r.body);
+    }
+    CHECK_EQ(st, 201);
+    tresp_free(&r);
+}
+
+/* A hold (body: its JSON) through port and token, confirmed with a
+ * payment reference (pay NULL: without a body); returns the booking id. */
+static long long bookOn(int port, const char *pool, const char *body,
+                        const char *token, const char *pay)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/pools/%s/holds", pool);
+    struct tresp r;
+    int st = callOn(port, "POST", path, token, NULL, NULL, body, &r);
+    if (st != 201) {
+        fprintf(stderr, "hold %s %s -> %d %s\n", pool, body, st, r.body);
+    }
+    CHECK_EQ(st, 201);
+    long long id = tresp_int(&r, "hold");
+    tresp_free(&r);
+    snprintf(path, sizeof path, "/v1/holds/%lld/confirm", id);
+    char pb[128];
+    if (pay != NULL) {
+        snprintf(pb, sizeof pb, "{\"payment_ref\":\"%s\"}", pay);
+    }
+    st = callOn(port, "POST", path, token, NULL, NULL, pay != NULL ? pb : NULL,
+                &r);
+    if (st != 200) {
+        fprintf(stderr, "confirm %lld -> %d %s\n", id, st, r.body);
+    }
+    CHECK_EQ(st, 200);
+    tresp_free(&r);
+    return id;
+}
+
+static long long bookKey(const char *pool, const char *patient,
+                         const char *token)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"patient\":\"%s\",\"ttl_ms\":60000}",
+             patient);
+    return bookOn(gw.port, pool, body, token, "pay-visit-1");
+}
+
+static size_t staffLogSize(void)
+{
+    json_t *l = getJson("/v1/staff-log?limit=1000", TOK_ADMIN);
+    size_t n = json_array_size(json_object_get(l, "entries"));
+    json_decref(l);
+    return n;
+}
+
+/* A doctor's stoppage with bookings, over HTTP: only the admin token
+ * stops a clinic, bad bodies change nothing, the stop is applied once (a
+ * retry with its Idempotency-Key gets the same answer), then one booking
+ * is refunded (cancelled past the channel's deadline, without penalty)
+ * and the others moved, each move applied once too. */
+static void test_visit_stop_move(void)
+{
+    const char *h = uniq("hv");
+    long long today;
+    /* A channel may cancel until 00:00 of the day before the visit: a
+     * cancel of today's visit is refused, a stopped clinic's refund is
+     * not. */
+    int off = patientHospital(
+        h, "\"cancel\":{\"days_before\":1,\"time\":\"00:00\"}", &today);
+    char ps[64], pt[64], pd[64], pf[64];
+    snprintf(ps, sizeof ps, "%s-stop", h);
+    snprintf(pt, sizeof pt, "%s-target", h);
+    snprintf(pd, sizeof pd, "%s-ortho", h);
+    snprintf(pf, sizeof pf, "%s-free", h);
+    schedPool(ps, h, today, off, 5, "", 0, "");
+    schedPool(pt, h, today + 1, off, 5, "", 0, "");
+    visitPool(pd, h, "ortho", today + 1, utcOf(today + 1, 14 * 60, off),
+              utcOf(today + 1, 15 * 60, off), "");
+    char body[256];
+    snprintf(body, sizeof body, "{\"pool\":\"%s\",\"capacity\":5}", pf);
+    createPool(body);
+    long long ba = bookKey(ps, "patient-va-0001", TOK_APP);
+    long long bb = bookKey(ps, "patient-vb-0001", TOK_114);
+    long long bc = bookKey(ps, "patient-vc-0001", TOK_APP);
+    long long hd = hold(ps, "patient-vd-0001", TOK_APP, 60000);
+    CHECK(hd > 0);
+    char xa[64], mb[64], mc[64], sp[128], pp[128], cp[128], mvt[128];
+    snprintf(xa, sizeof xa, "/v1/bookings/%lld/cancel", ba);
+    snprintf(mb, sizeof mb, "/v1/bookings/%lld/move", bb);
+    snprintf(mc, sizeof mc, "/v1/bookings/%lld/move", bc);
+    snprintf(sp, sizeof sp, "/v1/pools/%s/stop", ps);
+    snprintf(pp, sizeof pp, "/v1/pools/%s", ps);
+    snprintf(cp, sizeof cp, "/v1/pools/%s/claims", ps);
+    snprintf(mvt, sizeof mvt, "{\"pool\":\"%s\"}", pt);
+    expect("POST", xa, TOK_APP, NULL, 409, "CANCEL_CLOSED");
+    expect("POST", mb, TOK_114, mvt, 409, "NOT_STOPPED");
+
+    /* Refusals before the ledger: nothing changes. */
+    const char *stop = "{\"operator\":\"ops@pumch\",\"reason\":"
+                       "\"Dr Wang is ill \xe5\x81\x9c\xe8\xaf\x8a\"}";
+    size_t log0 = staffLogSize();
+    struct lsnap before = ledgerSnap();
+    expect("POST", sp, TOK_APP, stop, 403, "FORBIDDEN");
+    expect("POST", sp, TOK_114, stop, 403, "FORBIDDEN");
+    expect("POST", sp, TOK_ADMIN, NULL, 400, "MALFORMED");
+    expect("POST", sp, TOK_ADMIN, "{\"operator\":\"ops\"}", 400, "MALFORMED");
+    expect("POST", sp, TOK_ADMIN,
+           "{\"operator\":\"ops\",\"reason\":\"x\",\"pool\":\"y\"}", 400,
+           "MALFORMED");
+    expect("POST", sp, TOK_ADMIN, "{\"operator\":\"a b\",\"reason\":\"x\"}",
+           400, "INVALID_ARGUMENT");
+    expect("POST", sp, TOK_ADMIN, "{\"operator\":", 400, "MALFORMED");
+    expect("POST", "/v1/pools/a%20b/stop", TOK_ADMIN, stop, 400,
+           "INVALID_ARGUMENT");
+    expect("POST", "/v1/pools/no-such-pool-v/stop", TOK_ADMIN, stop, 404,
+           "UNKNOWN_POOL");
+    char big[GW_BODY_MAX + 200];
+    snprintf(big, sizeof big, "{\"operator\":\"ops\",\"reason\":\"%0*d\"}",
+             GW_BODY_MAX, 0);
+    expect("POST", sp, TOK_ADMIN, big, 413, "TOO_LARGE");
+    snprintf(big, sizeof big, "{\"pool\":\"%s\",\"x\":\"%0*d\"}", pt,
+             GW_BODY_MAX, 0);
+    expect("POST", mb, TOK_114, big, 413, "TOO_LARGE");
+    expect("GET", cp, TOK_APP, NULL, 403, "FORBIDDEN");
+    checkSameLedger(before);
+    json_t *pool = getJson(pp, TOK_APP);
+    CHECK_STR(jstr(pool, "state"), "open");
+    json_decref(pool);
+    CHECK_EQ(staffLogSize(), log0);
+
+    /* The stop, once: the retry with its key gets the same bytes. */
+    long long stops = clusterCount("pool_stop");
+    struct tresp r1, r2;
+    CHECK_EQ(
+        callOn(gw.port, "POST", sp, TOK_ADMIN, "stop-key-1", NULL, stop, &r1),
+        200);
+    CHECK_STR(jstr(r1.json, "pool"), ps);
+    CHECK_STR(jstr(r1.json, "state"), "stopped");
+    CHECK_EQ(jint(r1.json, "bookings_affected"), 3);
+    CHECK_EQ(jint(r1.json, "holds_affected"), 1);
+    CHECK_EQ(
+        callOn(gw.port, "POST", sp, TOK_ADMIN, "stop-key-1", NULL, stop, &r2),
+        200);
+    CHECK_STR(r1.body, r2.body);
+    tresp_free(&r1);
+    tresp_free(&r2);
+    /* Both answered by the ledger (the second from its key table), and
+     * counted under their op. */
+    CHECK_EQ(clusterCount("pool_stop"), stops + 2);
+    CHECK_EQ(callOn(gw.port, "POST", sp, TOK_ADMIN, "stop-key-1", NULL,
+                    "{\"operator\":\"ops@pumch\",\"reason\":\"other\"}", &r1),
+             422);
+    CHECK_STR(tresp_code(&r1), "REQUEST_MISMATCH");
+    tresp_free(&r1);
+    expect("POST", sp, TOK_ADMIN, stop, 409, "POOL_STOPPED");
+    /* One staff log entry: the stop, naming its pool. */
+    CHECK_EQ(staffLogSize(), log0 + 1);
+    json_t *log = getJson("/v1/staff-log?limit=1000", TOK_ADMIN);
+    json_t *ent = json_object_get(log, "entries");
+    json_t *last = json_array_get(ent, json_array_size(ent) - 1);
+    CHECK_STR(jstr(last, "op"), "pool_stop");
+    CHECK_STR(jstr(last, "pool"), ps);
+    CHECK_STR(jstr(last, "hospital"), h);
+    CHECK_STR(jstr(last, "patient"), "");
+    CHECK_STR(jstr(last, "operator"), "ops@pumch");
+    CHECK_STR(jstr(last, "reason"), "Dr Wang is ill \xe5\x81\x9c\xe8\xaf\x8a");
+    CHECK(json_is_null(json_object_get(last, "kind")));
+    json_decref(log);
+
+    /* A stopped clinic: no holds, no payments. */
+    pool = getJson(pp, TOK_114);
+    CHECK_STR(jstr(pool, "state"), "stopped");
+    CHECK_EQ(jint(pool, "booked"), 3);
+    json_decref(pool);
+    expectHold(ps, "patient-ve-0001", TOK_APP, 409, "POOL_STOPPED");
+    char hc[64];
+    snprintf(hc, sizeof hc, "/v1/holds/%lld/confirm", hd);
+    expect("POST", hc, TOK_APP, "{\"payment_ref\":\"pay-vd\"}", 409,
+           "POOL_STOPPED");
+
+    /* Its claims, for staff: every one affected; by pages. */
+    json_t *cl = getJson(cp, TOK_ADMIN);
+    json_t *arr = json_object_get(cl, "claims");
+    CHECK_EQ(json_array_size(arr), 4);
+    CHECK(json_is_null(json_object_get(cl, "next_after")));
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        CHECK(
+            json_is_true(json_object_get(json_array_get(arr, i), "affected")));
+    }
+    CHECK_EQ(jint(json_array_get(arr, 0), "hold"), ba);
+    CHECK_STR(jstr(json_array_get(arr, 0), "attendance"), "pending");
+    json_decref(cl);
+    char q[192];
+    snprintf(q, sizeof q, "%s?limit=2", cp);
+    cl = getJson(q, TOK_ADMIN);
+    CHECK_EQ(json_array_size(json_object_get(cl, "claims")), 2);
+    long long next = jint(cl, "next_after");
+    CHECK_EQ(next, bb);
+    json_decref(cl);
+    snprintf(q, sizeof q, "%s?after=%lld&limit=2", cp, next);
+    cl = getJson(q, TOK_ADMIN);
+    CHECK_EQ(jint(json_array_get(json_object_get(cl, "claims"), 0), "hold"),
+             bc);
+    json_decref(cl);
+    snprintf(q, sizeof q, "%s?limit=0", cp);
+    expect("GET", q, TOK_ADMIN, NULL, 400, "INVALID_ARGUMENT");
+    snprintf(q, sizeof q, "%s?page=2", cp);
+    expect("GET", q, TOK_ADMIN, NULL, 400, "MALFORMED");
+    expect("GET", "/v1/pools/no-such-pool-v/claims", TOK_ADMIN, NULL, 404,
+           "UNKNOWN_POOL");
+
+    /* A refund: past the channel's deadline, not one of the patient's
+     * cancellations. */
+    expect("POST", xa, TOK_APP, NULL, 200, NULL);
+    json_t *c = claimJson("bookings", ba, TOK_APP);
+    CHECK_STR(jstr(c, "state"), "cancelled");
+    CHECK(json_is_true(json_object_get(c, "refunded")));
+    json_decref(c);
+    json_t *pi = getJson("/v1/patients/patient-va-0001", TOK_APP);
+    CHECK_EQ(json_array_size(json_object_get(pi, "cancellations_ms")), 0);
+    json_decref(pi);
+
+    /* A move, once: the retry with its key gets the same bytes. */
+    CHECK_EQ(callOn(gw.port, "POST", mb, TOK_114, "move-key-1", NULL, mvt, &r1),
+             200);
+    long long nb = tresp_int(&r1, "booking");
+    CHECK(nb > 0 && nb != bb);
+    CHECK_EQ(tresp_int(&r1, "visit_no"), 1);
+    CHECK_EQ(tresp_int(&r1, "moved_from"), bb);
+    CHECK_STR(jstr(r1.json, "pool"), pt);
+    CHECK_EQ(callOn(gw.port, "POST", mb, TOK_114, "move-key-1", NULL, mvt, &r2),
+             200);
+    CHECK_STR(r1.body, r2.body);
+    tresp_free(&r1);
+    tresp_free(&r2);
+    c = claimJson("bookings", bb, TOK_114);
+    CHECK_STR(jstr(c, "state"), "moved");
+    CHECK_EQ(jint(c, "moved_to"), nb);
+    json_decref(c);
+    c = claimJson("bookings", nb, TOK_114);
+    CHECK_STR(jstr(c, "state"), "booked");
+    CHECK_STR(jstr(c, "pool"), pt);
+    CHECK_STR(jstr(c, "channel"), "114");
+    CHECK_STR(jstr(c, "patient"), "patient-vb-0001");
+    CHECK_EQ(jint(c, "moved_from"), bb);
+    CHECK_STR(jstr(c, "payment_ref"), "pay-visit-1");
+    CHECK(json_is_false(json_object_get(c, "affected")));
+    json_decref(c);
+    expect("POST", mb, TOK_114, mvt, 409, "ALREADY_CANCELLED");
+
+    /* Refusals of a move: nothing changes. */
+    before = ledgerSnap();
+    expect("POST", mc, TOK_WIN, mvt, 403, "NOT_OWNER");
+    snprintf(body, sizeof body, "{\"pool\":\"%s\"}", pd);
+    expect("POST", mc, TOK_APP, body, 422, "MOVE_MISMATCH");
+    snprintf(body, sizeof body, "{\"pool\":\"%s\"}", pf);
+    expect("POST", mc, TOK_APP, body, 422, "MOVE_MISMATCH");
+    snprintf(body, sizeof body, "{\"pool\":\"%s\"}", ps);
+    expect("POST", mc, TOK_APP, body, 422, "MOVE_MISMATCH");
+    expect("POST", mc, TOK_APP, "{\"pool\":\"no-such-pool-v\"}", 404,
+           "UNKNOWN_POOL");
+    expect("POST", mc, TOK_APP, "{}", 400, "MALFORMED");
+    expect("POST", mc, TOK_APP, NULL, 400, "MALFORMED");
+    expect("POST", mc, TOK_APP, "{\"pool\":\"a b\"}", 400, "INVALID_ARGUMENT");
+    expect("POST", mc, TOK_APP, "{\"pool\":1}", 400, "MALFORMED");
+    expect("POST", "/v1/bookings/0/move", TOK_APP, mvt, 400,
+           "INVALID_ARGUMENT");
+    expect("POST", "/v1/bookings/99999999/move", TOK_APP, mvt, 404,
+           "UNKNOWN_BOOKING");
+    expect("GET", mc, TOK_APP, NULL, 405, "METHOD_NOT_ALLOWED");
+    checkSameLedger(before);
+    /* The administrator moves any channel's booking. */
+    CHECK_EQ(call1("POST", mc, TOK_ADMIN, mvt, &r1), 200);
+    CHECK_EQ(tresp_int(&r1, "visit_no"), 2);
+    tresp_free(&r1);
+    pool = getJson(pp, TOK_APP);
+    CHECK_EQ(jint(pool, "booked"), 0);
+    json_decref(pool);
+    snprintf(q, sizeof q, "/v1/pools/%s", pt);
+    pool = getJson(q, TOK_APP);
+    CHECK_EQ(jint(pool, "booked"), 2);
+    json_decref(pool);
+}
+
+/* Check-in at the visit: by identity (the number never in an answer) or
+ * by an opaque key where the channel may send one; the window of the
+ * hospital's visit rules; once. */
+static void test_visit_checkin(void)
+{
+    struct tgw ig;
+    CHECK_EQ(gatewayStartOn(&ig, &cluster, "\"patient_burst\":20", 0,
+                            "\"identity\":{\"secret_hex\":\"" ID_SECRET
+                            "\",\"opaque_key_channels\":[\"window\"]},"),
+             0);
+    const char *h = uniq("hc");
+    long long now = tclock_wall_ms();
+    int off = noonOffset(now);
+    long long today = localDay(now, off);
+    /* Check-in from an hour before the segment to half an hour before
+     * its end; local time is about noon. A payment window, so that holds
+     * need no ttl_ms. */
+    char rules[256];
+    snprintf(rules, sizeof rules,
+             "{\"utc_offset\":\"%s\",\"pay_ttl_ms\":600000,\"visit\":{"
+             "\"checkin_before_ms\":3600000,\"checkin_late_ms\":1800000}}",
+             offsetStr(off));
+    setRulesOk(h, rules);
+    char path[160];
+    snprintf(path, sizeof path, "/v1/hospitals/%s/rules", h);
+    json_t *j = getJson(path, TOK_APP);
+    json_t *v = json_object_get(json_object_get(j, "rules"), "visit");
+    CHECK_EQ(jint(v, "checkin_before_ms"), 3600000);
+    CHECK_EQ(jint(v, "checkin_late_ms"), 1800000);
+    CHECK(json_is_false(json_object_get(v, "noshow_sweep")));
+    json_decref(j);
+    char po[64], pn[64], pc[64], pv[64];
+    snprintf(po, sizeof po, "%s-open", h);
+    snprintf(pn, sizeof pn, "%s-soon", h);
+    snprintf(pc, sizeof pc, "%s-late", h);
+    snprintf(pv, sizeof pv, "%s-atvisit", h);
+    visitPool(po, h, "derm", today, utcOf(today, 11 * 60, off),
+              utcOf(today, 13 * 60 + 30, off), "");
+    visitPool(pn, h, "derm", today, utcOf(today, 14 * 60, off),
+              utcOf(today, 15 * 60, off), "");
+    visitPool(pc, h, "derm", today, utcOf(today, 10 * 60, off),
+              utcOf(today, 12 * 60 + 20, off), "");
+    visitPool(pv, h, "derm", today, utcOf(today, 11 * 60, off),
+              utcOf(today, 13 * 60 + 30, off), ",\"pay_mode\":\"at_visit\"");
+
+    char c1[19], c2[19], c3[19], bad[19];
+    idCard("44030519850615201", c1);
+    idCard("44030519850615202", c2);
+    idCard("44030519850615203", c3);
+    memcpy(bad, c1, sizeof bad);
+    bad[17] = c1[17] == '0' ? '1' : '0';
+    char digits[3][18];
+    snprintf(digits[0], sizeof digits[0], "%.17s", c1);
+    snprintf(digits[1], sizeof digits[1], "%.17s", c2);
+    snprintf(digits[2], sizeof digits[2], "%.17s", c3);
+    const char *const numbers[] = {digits[0], digits[1], digits[2], NULL};
+    char b1[128], b2[128], b3[128], bb[128];
+    snprintf(b1, sizeof b1, "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}",
+             c1);
+    snprintf(b2, sizeof b2, "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}",
+             c2);
+    snprintf(b3, sizeof b3, "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}",
+             c3);
+    snprintf(bb, sizeof bb, "{\"id_type\":\"id_card\",\"id_number\":\"%s\"}",
+             bad);
+
+    long long k1 = bookOn(ig.port, po, b1, TOK_APP, "pay-ci-1");
+    char ci[64];
+    snprintf(ci, sizeof ci, "/v1/bookings/%lld/checkin", k1);
+    /* Refusals: the ledger's and the gateway's, changing nothing. */
+    struct lsnap before = ledgerSnap();
+    expectId(ig.port, ci, TOK_APP, b2, numbers, 403, "PATIENT_MISMATCH");
+    expectId(ig.port, ci, TOK_APP, bb, numbers, 400, "INVALID_ID_NUMBER");
+    expectId(ig.port, ci, TOK_APP, "{\"patient\":\"patient-ci-0001\"}", numbers,
+             400, "OPAQUE_KEY_NOT_ALLOWED");
+    expectId(ig.port, ci, TOK_APP, "{}", numbers, 400, "MALFORMED");
+    expectId(ig.port, ci, TOK_APP, "{\"id_type\":\"id_card\"}", numbers, 400,
+             "MALFORMED");
+    expectId(ig.port, "/v1/bookings/x1/checkin", TOK_APP, b1, numbers, 400,
+             "INVALID_ARGUMENT");
+    expectId(ig.port, "/v1/bookings/99999999/checkin", TOK_APP, b1, numbers,
+             404, "UNKNOWN_BOOKING");
+    checkSameLedger(before);
+    snprintf(path, sizeof path, "/v1/bookings/%lld", k1);
+    struct tresp r1, r2;
+    CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r1), 200);
+    CHECK_STR(jstr(r1.json, "attendance"), "pending");
+    tresp_free(&r1);
+
+    /* Checked in, once: the retry with the key gets the same bytes. */
+    struct tconn c = {.fd = -1, .port = ig.port};
+    CHECK_EQ(treq(&c, "POST", ci, TOK_APP, "ci-key-1", b1, &r1), 200);
+    CHECK_EQ(tresp_int(&r1, "booking"), k1);
+    CHECK_EQ(tresp_int(&r1, "visit_no"), 1);
+    CHECK_STR(jstr(r1.json, "attendance"), "checked_in");
+    CHECK_EQ(treq(&c, "POST", ci, TOK_APP, "ci-key-1", b1, &r2), 200);
+    CHECK_STR(r1.body, r2.body);
+    for (const char *const *n = numbers; *n != NULL; n++) {
+        CHECK(strstr(r1.body, *n) == NULL);
+    }
+    tresp_free(&r1);
+    tresp_free(&r2);
+    tconn_close(&c);
+    CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r1), 200);
+    CHECK_STR(jstr(r1.json, "attendance"), "checked_in");
+    CHECK(tresp_int(&r1, "checked_in_at_ms") > 0);
+    tresp_free(&r1);
+    /* Through another channel (the patient presents at the window). */
+    expectId(ig.port, ci, TOK_WIN, b1, numbers, 409, "ALREADY_CHECKED_IN");
+    char xc[64];
+    snprintf(xc, sizeof xc, "/v1/bookings/%lld/cancel", k1);
+    expectId(ig.port, xc, TOK_APP, "{}", numbers, 409, "ALREADY_CHECKED_IN");
+
+    /* The window: not open yet, or closed. */
+    long long kn = bookOn(ig.port, pn,
+                          "{\"patient\":\"patient-ci-0002\",\"ttl_ms\":60000}",
+                          TOK_WIN, "pay-ci-2");
+    snprintf(ci, sizeof ci, "/v1/bookings/%lld/checkin", kn);
+    expectId(ig.port, ci, TOK_WIN, "{\"patient\":\"patient-ci-0002\"}", numbers,
+             409, "CHECKIN_NOT_OPEN");
+    long long kc = bookOn(ig.port, pc, b2, TOK_114, "pay-ci-3");
+    snprintf(ci, sizeof ci, "/v1/bookings/%lld/checkin", kc);
+    expectId(ig.port, ci, TOK_114, b2, numbers, 409, "CHECKIN_CLOSED");
+
+    /* Paid at the desk: a pay-at-visit booking takes the reference. */
+    long long kv = bookOn(ig.port, pv, b3, TOK_APP, NULL);
+    snprintf(path, sizeof path, "/v1/bookings/%lld", kv);
+    CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r1), 200);
+    CHECK(json_is_false(json_object_get(r1.json, "paid")));
+    tresp_free(&r1);
+    snprintf(ci, sizeof ci, "/v1/bookings/%lld/checkin", kv);
+    char b3p[160];
+    snprintf(b3p, sizeof b3p,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\","
+             "\"payment_ref\":\"desk-77\"}",
+             c3);
+    expectId(ig.port, ci, TOK_WIN, b3p, numbers, 200, "");
+    CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r1), 200);
+    CHECK(json_is_true(json_object_get(r1.json, "paid")));
+    CHECK_STR(jstr(r1.json, "payment_ref"), "desk-77");
+    CHECK_STR(jstr(r1.json, "attendance"), "checked_in");
+    tresp_free(&r1);
+    CHECK_EQ(gatewayStop(&ig), 0);
+    for (const char *const *n = numbers; *n != NULL; n++) {
+        CHECK(!fileHas(ig.access, *n));
+        CHECK(!fileHas(ig.log, *n));
+    }
+}
+
+/* With noshow_sweep, a booking not checked in when check-in closes
+ * becomes a no-show (a violation); one checked in does not. */
+static void test_visit_noshow(void)
+{
+    const char *h = uniq("hn");
+    long long now = tclock_wall_ms();
+    int off = noonOffset(now);
+    long long today = localDay(now, off);
+    char rules[256];
+    snprintf(rules, sizeof rules,
+             "{\"utc_offset\":\"%s\",\"visit\":{\"checkin_before_ms\":3600000,"
+             "\"checkin_late_ms\":1000,\"noshow_sweep\":true}}",
+             offsetStr(off));
+    setRulesOk(h, rules);
+    /* Check-in closes about 7 s from now. */
+    char pool[64];
+    snprintf(pool, sizeof pool, "%s-n", h);
+    visitPool(pool, h, "derm", today, now - 30 * MS_PER_MIN, now + 8000, "");
+    long long kn = bookKey(pool, "patient-ns-0001", TOK_APP);
+    long long kk = bookKey(pool, "patient-ns-0002", TOK_114);
+    char ck[64], cn[64];
+    snprintf(ck, sizeof ck, "/v1/bookings/%lld/checkin", kk);
+    snprintf(cn, sizeof cn, "/v1/bookings/%lld/checkin", kn);
+    expect("POST", ck, TOK_114, "{\"patient\":\"patient-ns-0002\"}", 200, NULL);
+    /* Polled (bounded), never slept for. */
+    const char *att = "";
+    long long until = tclock_mono_ms() + WAIT_MS;
+    json_t *c = NULL;
+    while (tclock_mono_ms() < until) {
+        c = claimJson("bookings", kn, TOK_APP);
+        att = jstr(c, "attendance");
+        if (strcmp(att, "pending") != 0) {
+            break;
+        }
+        json_decref(c);
+        c = NULL;
+        tclock_sleep_ms(200);
+    }
+    CHECK(c != NULL);
+    CHECK_STR(att, "no_show");
+    json_decref(c);
+    c = claimJson("bookings", kk, TOK_114);
+    CHECK_STR(jstr(c, "attendance"), "checked_in");
+    json_decref(c);
+    expect("POST", cn, TOK_APP, "{\"patient\":\"patient-ns-0001\"}", 409,
+           "NO_SHOW");
+    char xn[64];
+    snprintf(xn, sizeof xn, "/v1/bookings/%lld/cancel", kn);
+    expect("POST", xn, TOK_APP, NULL, 409, "NO_SHOW");
+    /* The no-show is a violation on the patient's record. */
+    json_t *pi = getJson("/v1/patients/patient-ns-0001", TOK_APP);
+    json_t *vs = json_object_get(pi, "violations");
+    CHECK_EQ(json_array_size(vs), 1);
+    CHECK_STR(jstr(json_array_get(vs, 0), "kind"), "no_show");
+    CHECK_STR(jstr(json_array_get(vs, 0), "hospital"), h);
+    json_decref(pi);
+    /* A no-show is final: a later stop neither refunds nor moves it; the
+     * checked-in booking is refunded. */
+    char sp[128], mn[64], xk[64];
+    snprintf(sp, sizeof sp, "/v1/pools/%s/stop", pool);
+    expect("POST", sp, TOK_ADMIN, "{\"operator\":\"ops\",\"reason\":\"ill\"}",
+           200, NULL);
+    expect("POST", xn, TOK_APP, NULL, 409, "NO_SHOW");
+    snprintf(mn, sizeof mn, "/v1/bookings/%lld/move", kn);
+    expect("POST", mn, TOK_APP, "{\"pool\":\"any-pool\"}", 409, "NO_SHOW");
+    snprintf(xk, sizeof xk, "/v1/bookings/%lld/cancel", kk);
+    expect("POST", xk, TOK_114, NULL, 200, NULL);
+    c = claimJson("bookings", kk, TOK_114);
+    CHECK(json_is_true(json_object_get(c, "refunded")));
+    json_decref(c);
+}
+
 static const struct check_case cases[] = {
     {"patient_quota", test_patient_quota},
     {"patient_accounts", test_patient_accounts},
     {"patient_waitlist_cooldown", test_patient_waitlist_cooldown},
     {"patient_blacklist", test_patient_blacklist},
     {"patient_account_cancel", test_patient_account_cancel},
+    {"visit_stop_move", test_visit_stop_move},
+    {"visit_checkin", test_visit_checkin},
+    {"visit_noshow", test_visit_noshow},
     {"flow", test_flow},
     {"keepalive_location", test_keepalive_and_location},
     {"sold_out", test_sold_out},

@@ -53,6 +53,22 @@ static void test_routes(void)
     CHECK_EQ(match("POST", "/v1/holds/17/confirm", &m), GW_MATCH_OK);
     CHECK_EQ(match("POST", "/v1/bookings/17/cancel", &m), GW_MATCH_OK);
     CHECK_EQ(m.route, GW_R_BOOKING_CANCEL);
+    /* The visit day. */
+    CHECK_EQ(match("POST", "/v1/pools/P%2F1/stop", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_POOL_STOP);
+    CHECK_STR(m.params[0], "P/1");
+    CHECK_EQ(match("GET", "/v1/pools/P/claims?after=3&limit=2", &m),
+             GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_POOL_CLAIMS);
+    CHECK_EQ(match("POST", "/v1/bookings/17/move", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_BOOKING_MOVE);
+    CHECK_STR(m.params[0], "17");
+    CHECK_EQ(match("POST", "/v1/bookings/17/checkin", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_BOOKING_CHECKIN);
+    CHECK_EQ(match("GET", "/v1/pools/P/stop", &m), GW_MATCH_BAD_METHOD);
+    CHECK_STR(m.allow, "POST");
+    CHECK_EQ(match("POST", "/v1/pools/P/claims", &m), GW_MATCH_BAD_METHOD);
+    CHECK_EQ(match("GET", "/v1/bookings/17/checkin", &m), GW_MATCH_BAD_METHOD);
     CHECK_EQ(match("GET", "/healthz", &m), GW_MATCH_OK);
     CHECK_EQ(match("GET", "/metrics", &m), GW_MATCH_OK);
     CHECK_EQ(match("GET", "/openapi.json", &m), GW_MATCH_OK);
@@ -1084,10 +1100,19 @@ static const struct {
     {"NOT_SOLD_OUT", 409},
     {"ALREADY_WAITING", 409},
     {"NOT_WAITING", 404},
+    {"POOL_STOPPED", 409},
+    {"NOT_STOPPED", 409},
+    {"MOVE_MISMATCH", 422},
+    {"PATIENT_MISMATCH", 403},
+    {"CHECKIN_NOT_OPEN", 409},
+    {"CHECKIN_CLOSED", 409},
+    {"ALREADY_CHECKED_IN", 409},
+    {"NO_SHOW", 409},
     {"SESSION_UNKNOWN", 500},
     {"REQUEST_TOO_OLD", 500},
     {"REQUEST_MISMATCH", 422},
     {"LIMIT_REACHED", 503},
+    {"CURSOR_EXPIRED", 410},
     {"NOT_LEADER", 503},
     {"NO_LEADER", 503},
     {"BUSY", 503},
@@ -1250,6 +1275,42 @@ static void test_openapi_doc(void)
     json_t *lk = json_object_get(
         json_object_get(paths, "/v1/pools/{pool}/patients/lookup"), "post");
     CHECK_EQ(json_array_size(json_object_get(lk, "parameters")), 1);
+    /* The visit day: bodies, replies, the move's X-Account, each
+     * refusal with its status in the description. */
+    CHECK(json_object_get(json_object_get(schemas, "Checkin"), "oneOf") !=
+          NULL);
+    CHECK(json_object_get(json_object_get(json_object_get(schemas, "Checkin"),
+                                          "properties"),
+                          "payment_ref") != NULL);
+    json_t *mv = json_object_get(
+        json_object_get(paths, "/v1/bookings/{booking}/move"), "post");
+    bool xacc = false;
+    for (size_t i = 0; i < json_array_size(json_object_get(mv, "parameters"));
+         i++) {
+        xacc = xacc ||
+               strcmp(json_string_value(json_object_get(
+                          json_array_get(json_object_get(mv, "parameters"), i),
+                          "name")),
+                      "X-Account") == 0;
+    }
+    CHECK(xacc);
+    CHECK(json_object_get(json_object_get(mv, "responses"), "422") != NULL);
+    CHECK(strstr(json_string_value(json_object_get(mv, "description")),
+                 "422 MOVE_MISMATCH") != NULL);
+    json_t *cin = json_object_get(
+        json_object_get(paths, "/v1/bookings/{booking}/checkin"), "post");
+    CHECK(strstr(json_string_value(json_object_get(cin, "description")),
+                 "403 PATIENT_MISMATCH") != NULL);
+    json_t *stp = json_object_get(
+        json_object_get(paths, "/v1/pools/{pool}/stop"), "post");
+    CHECK_STR(json_string_value(json_object_get(stp, "x-access")),
+              "admin token only");
+    CHECK(strstr(doc, "\"stopped\"") != NULL);
+    CHECK(strstr(doc, "\"pool_stop\"") != NULL);
+    CHECK(strstr(doc, "\"CHECKIN_NOT_OPEN\"") != NULL);
+    CHECK(json_object_get(json_object_get(json_object_get(schemas, "RuleSet"),
+                                          "properties"),
+                          "visit") != NULL);
     CHECK(strstr(doc, "\"INVALID_ID_NUMBER\"") != NULL);
     CHECK(strstr(doc, "\"OPAQUE_KEY_NOT_ALLOWED\"") != NULL);
     CHECK(strstr(doc, "\"IDENTITY_NOT_CONFIGURED\"") != NULL);
@@ -1401,7 +1462,9 @@ static const char fullRules[] =
     "\"window_days\":90,\"days\":180,\"exempt\":\"window\","
     "\"unpaid_is_violation\":true,\"late_cancel_ms\":7200000},"
     "\"cooldown_ms\":[120000,600000],"
-    "\"account_channels\":\"online\"}";
+    "\"account_channels\":\"online\",\"visit\":{"
+    "\"checkin_before_ms\":3600000,\"checkin_late_ms\":900000,"
+    "\"noshow_sweep\":true}}";
 
 static void test_rules_json(void)
 {
@@ -1449,6 +1512,9 @@ static void test_rules_json(void)
     CHECK_EQ(r.patient.cooldown_min_ms, 120000);
     CHECK_EQ(r.patient.cooldown_max_ms, 600000);
     CHECK_STR(r.patient.account_channels, "online");
+    CHECK_EQ(r.visit.checkin_before_ms, 3600000);
+    CHECK_EQ(r.visit.checkin_late_ms, 900000);
+    CHECK(r.visit.noshow_sweep);
     checkLibslotRules(&r);
     /* slotctl reads the same document into the same struct. */
     json_t *sj = json_loads(fullRules, 0, NULL);
@@ -1487,7 +1553,9 @@ static void test_rules_json(void)
               "\"window_days\":30,\"days\":90,\"exempt\":\"\","
               "\"unpaid_is_violation\":false,\"late_cancel_ms\":0},"
               "\"cooldown_ms\":[0,0],"
-              "\"account_channels\":\"\"}");
+              "\"account_channels\":\"\",\"visit\":{"
+              "\"checkin_before_ms\":86400000,\"checkin_late_ms\":0,"
+              "\"noshow_sweep\":false}}");
     gw_buf_free(&b);
     /* Defaults inside entries; the extremes of each range. */
     const char *edge =
@@ -2040,7 +2108,10 @@ static void test_pool_schedule(void)
     gw_json_claim(&b, "booking", &c);
     CHECK(strstr(b.p, ",\"payment_ref\":\"\",\"visit_start_ms\":100,"
                       "\"visit_end_ms\":200,\"paid\":false,\"bucket\":"
-                      "\"online\"}") != NULL);
+                      "\"online\",\"attendance\":\"pending\","
+                      "\"checked_in_at_ms\":0,\"moved_to\":0,"
+                      "\"moved_from\":0,\"refunded\":false,"
+                      "\"affected\":false}") != NULL);
     gw_buf_free(&b);
 }
 
@@ -2259,6 +2330,262 @@ static void test_sched_replies(void)
     gw_buf_free(&b);
 }
 
+/* The visit day's bodies: stop, move, checkin (gw_json.h). */
+static void test_visit_bodies(void)
+{
+    struct gw_args a;
+    struct gw_fail f;
+    gw_args_init(&a);
+    const char *stop = "{\"operator\":\"ops@pumch\",\"reason\":"
+                       "\"\xe5\x81\x9c\xe8\xaf\x8a\"}";
+    CHECK(gw_parse_stop(stop, strlen(stop), &a, &f));
+    CHECK_STR(a.operator_name, "ops@pumch");
+    CHECK_STR(a.reason, "\xe5\x81\x9c\xe8\xaf\x8a");
+    static const struct badCase badStop[] = {
+        {"", SLOT_MALFORMED, "object"},
+        {"{}", SLOT_MALFORMED, "\"operator\""},
+        {"{\"operator\":\"a\"}", SLOT_MALFORMED, "\"reason\""},
+        {"{\"operator\":\"a b\",\"reason\":\"r\"}", SLOT_INVALID_ARGUMENT,
+         "\"operator\""},
+        {"{\"operator\":\"a\",\"reason\":\"\"}", SLOT_INVALID_ARGUMENT,
+         "\"reason\""},
+        {"{\"operator\":\"a\",\"reason\":\"r\",\"pool\":\"p\"}", SLOT_MALFORMED,
+         "unknown field \"pool\""},
+        {"{\"operator\":1,\"reason\":\"r\"}", SLOT_MALFORMED,
+         "\"operator\" must be a string"},
+        {"{\"operator\":\"a\",\"operator\":\"b\",\"reason\":\"r\"}",
+         SLOT_MALFORMED, "invalid JSON"},
+        {"[]", SLOT_MALFORMED, "object"},
+    };
+    for (size_t i = 0; i < sizeof badStop / sizeof badStop[0]; i++) {
+        f.code = 0;
+        bool ok = gw_parse_stop(badStop[i].in, strlen(badStop[i].in), &a, &f);
+        if (ok || f.code != badStop[i].code ||
+            strstr(f.message, badStop[i].field) == NULL) {
+            fprintf(stderr, "stop %s -> %d %s\n", badStop[i].in, f.code,
+                    f.message);
+        }
+        CHECK(!ok);
+        CHECK_EQ(f.code, badStop[i].code);
+        CHECK(strstr(f.message, badStop[i].field) != NULL);
+    }
+
+    gw_args_init(&a);
+    const char *move = "{\"pool\":\"PUMCH/derm/20261208/0800\"}";
+    CHECK(gw_parse_move(move, strlen(move), &a, &f));
+    CHECK_STR(a.pool, "PUMCH/derm/20261208/0800");
+    static const struct badCase badMove[] = {
+        {"", SLOT_MALFORMED, "object"},
+        {"{}", SLOT_MALFORMED, "missing field \"pool\""},
+        {"{\"pool\":\"a b\"}", SLOT_INVALID_ARGUMENT, "\"pool\""},
+        {"{\"pool\":\"\"}", SLOT_INVALID_ARGUMENT, "\"pool\""},
+        {"{\"pool\":7}", SLOT_MALFORMED, "\"pool\" must be a string"},
+        {"{\"pool\":\"p\",\"booking\":3}", SLOT_MALFORMED,
+         "unknown field \"booking\""},
+        {"{\"pool\":\"p\"", SLOT_MALFORMED, "invalid JSON"},
+    };
+    for (size_t i = 0; i < sizeof badMove / sizeof badMove[0]; i++) {
+        f.code = 0;
+        bool ok = gw_parse_move(badMove[i].in, strlen(badMove[i].in), &a, &f);
+        if (ok || f.code != badMove[i].code ||
+            strstr(f.message, badMove[i].field) == NULL) {
+            fprintf(stderr, "move %s -> %d %s\n", badMove[i].in, f.code,
+                    f.message);
+        }
+        CHECK(!ok);
+        CHECK_EQ(f.code, badMove[i].code);
+        CHECK(strstr(f.message, badMove[i].field) != NULL);
+    }
+    char longPool[300];
+    snprintf(longPool, sizeof longPool, "{\"pool\":\"%0*d\"}",
+             SLOT_POOL_ID_MAX + 1, 0);
+    CHECK(!gw_parse_move(longPool, strlen(longPool), &a, &f));
+    CHECK_EQ(f.code, SLOT_INVALID_ARGUMENT);
+
+    /* Check-in: the patient as in a hold, by key or identity. */
+    struct gw_ident id;
+    setSecret(&id);
+    const struct gw_patient_rules idOnly = {&id, false};
+    const struct gw_patient_rules both = {&id, true};
+    const struct gw_patient_rules noSecret = {NULL, true};
+    gw_args_init(&a);
+    const char *ci = "{\"id_type\":\"id_card\",\"id_number\":"
+                     "\"11010519491231002X\",\"payment_ref\":\"desk-1\"}";
+    CHECK(gw_parse_checkin(ci, strlen(ci), &idOnly, &a, &f));
+    CHECK_STR(a.patient, "rn:101b9c094c6dd7b9e063d97c358ac6f2");
+    CHECK_STR(a.payment_ref, "desk-1");
+    gw_args_init(&a);
+    const char *co = "{\"patient\":\"patient-0001\"}";
+    CHECK(gw_parse_checkin(co, strlen(co), &noSecret, &a, &f));
+    CHECK_STR(a.patient, "patient-0001");
+    CHECK_STR(a.payment_ref, "");
+    const struct {
+        const char *body;
+        const struct gw_patient_rules *pr;
+        int code;
+        const char *msg;
+    } badCi[] = {
+        {"", &both, SLOT_MALFORMED, "object"},
+        {"{}", &both, SLOT_MALFORMED, "missing field \"patient\""},
+        {"{\"payment_ref\":\"x\"}", &both, SLOT_MALFORMED,
+         "missing field \"patient\""},
+        {"{\"patient\":\"patient-0001\"}", &idOnly, GW_OPAQUE_KEY_NOT_ALLOWED,
+         "id_type"},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"11010519491231002X\"}",
+         &noSecret, GW_IDENTITY_NOT_CONFIGURED, "\"identity\""},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"110105194912310021\"}",
+         &idOnly, GW_INVALID_ID_NUMBER, "check digit"},
+        {"{\"patient\":\"patient-0001\",\"id_type\":\"id_card\","
+         "\"id_number\":\"11010519491231002X\"}",
+         &both, SLOT_MALFORMED, "not both"},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"11010519491231002X\","
+         "\"payment_ref\":\"a b\"}",
+         &idOnly, SLOT_INVALID_ARGUMENT, "\"payment_ref\""},
+        {"{\"id_type\":\"id_card\",\"id_number\":\"11010519491231002X\","
+         "\"ttl_ms\":5}",
+         &idOnly, SLOT_MALFORMED, "unknown field \"ttl_ms\""},
+        {"{\"id_type\":\"id_card\",\"id_number\":110105194912310021X}", &idOnly,
+         SLOT_MALFORMED, "invalid JSON"},
+        {"{\"patient\":\"rn:101b9c094c6dd7b9e063d97c358ac6f2\"}", &both,
+         SLOT_INVALID_ARGUMENT, "derived"},
+    };
+    for (size_t i = 0; i < sizeof badCi / sizeof badCi[0]; i++) {
+        gw_args_init(&a);
+        f.code = 0;
+        f.message[0] = '\0';
+        bool ok = gw_parse_checkin(badCi[i].body, strlen(badCi[i].body),
+                                   badCi[i].pr, &a, &f);
+        if (ok || f.code != badCi[i].code ||
+            strstr(f.message, badCi[i].msg) == NULL) {
+            fprintf(stderr, "checkin %s -> %s %s\n", badCi[i].body,
+                    gw_err_name(f.code), f.message);
+        }
+        CHECK(!ok);
+        CHECK_EQ(f.code, badCi[i].code);
+        CHECK(strstr(f.message, badCi[i].msg) != NULL);
+        /* No message repeats a number; a refusal names no patient. */
+        CHECK(strstr(f.message, "1101051949") == NULL);
+        CHECK_STR(a.patient, "");
+    }
+}
+
+/* The visit day's JSON: a claim's new members, a pool's claims page, the
+ * staff log's pool_stop, the rules' visit object. */
+static void test_visit_json(void)
+{
+    struct slotc_claim c[2];
+    memset(c, 0, sizeof c);
+    c[0].id = 41;
+    c[0].state = SLOTC_CLAIM_CANCELLED;
+    c[0].refunded = true;
+    c[0].affected = true;
+    c[1].id = 42;
+    c[1].state = SLOTC_CLAIM_BOOKED;
+    c[1].attendance = 1;
+    c[1].checked_in_at_ms = 1234;
+    c[1].moved_from = 9;
+    struct gw_buf b;
+    gw_buf_init(&b, NULL, 0);
+    gw_json_claim_list(&b, "p/1", c, 2, 2);
+    json_t *j = json_loads(b.p, 0, NULL);
+    CHECK(j != NULL);
+    CHECK_STR(json_string_value(json_object_get(j, "pool")), "p/1");
+    CHECK_EQ(json_integer_value(json_object_get(j, "next_after")), 42);
+    json_t *c0 = json_array_get(json_object_get(j, "claims"), 0);
+    json_t *c1 = json_array_get(json_object_get(j, "claims"), 1);
+    CHECK_EQ(json_integer_value(json_object_get(c0, "hold")), 41);
+    CHECK(json_is_true(json_object_get(c0, "refunded")));
+    CHECK(json_is_true(json_object_get(c0, "affected")));
+    CHECK_STR(json_string_value(json_object_get(c1, "attendance")),
+              "checked_in");
+    CHECK_EQ(json_integer_value(json_object_get(c1, "checked_in_at_ms")), 1234);
+    CHECK_EQ(json_integer_value(json_object_get(c1, "moved_from")), 9);
+    CHECK_EQ(json_integer_value(json_object_get(c1, "moved_to")), 0);
+    json_decref(j);
+    gw_buf_free(&b);
+    /* A short page: the last. */
+    gw_buf_init(&b, NULL, 0);
+    gw_json_claim_list(&b, "p", c, 1, 100);
+    CHECK(strstr(b.p, "\"next_after\":null}") != NULL);
+    gw_buf_free(&b);
+    gw_buf_init(&b, NULL, 0);
+    gw_json_claim_list(&b, "p", c, 0, 100);
+    CHECK_STR(b.p, "{\"pool\":\"p\",\"claims\":[],\"next_after\":null}");
+    gw_buf_free(&b);
+    /* A moved claim, a no-show. */
+    c[0].state = SLOTC_CLAIM_MOVED;
+    c[0].moved_to = 77;
+    c[0].attendance = 2;
+    gw_buf_init(&b, NULL, 0);
+    gw_json_claim(&b, "booking", &c[0]);
+    CHECK(strstr(b.p, "\"state\":\"moved\"") != NULL);
+    CHECK(strstr(b.p, "\"attendance\":\"no_show\"") != NULL);
+    CHECK(strstr(b.p, "\"moved_to\":77") != NULL);
+    gw_buf_free(&b);
+
+    /* The staff log: a stop names its pool, no patient, no kind. */
+    struct slotc_staff_entry e[2];
+    memset(e, 0, sizeof e);
+    e[0].seq = 1;
+    e[0].op = SLOTC_OP_VIOLATION;
+    e[0].kind = SLOTC_VIOLATION_NO_SHOW;
+    snprintf(e[0].hospital, sizeof e[0].hospital, "H");
+    snprintf(e[0].patient, sizeof e[0].patient, "patient-0001");
+    e[1].seq = 2;
+    e[1].at_ms = 5;
+    e[1].op = SLOTC_OP_POOL_STOP;
+    snprintf(e[1].hospital, sizeof e[1].hospital, "H");
+    snprintf(e[1].pool, sizeof e[1].pool, "H/derm/1");
+    snprintf(e[1].operator_name, sizeof e[1].operator_name, "ops");
+    snprintf(e[1].reason, sizeof e[1].reason, "sick");
+    gw_buf_init(&b, NULL, 0);
+    gw_json_staff_log(&b, e, 2, 100);
+    CHECK(strstr(b.p, "\"reason\":\"\",\"pool\":\"\"}") != NULL);
+    CHECK(strstr(b.p, "{\"seq\":2,\"at_ms\":5,\"op\":\"pool_stop\","
+                      "\"hospital\":\"H\",\"patient\":\"\",\"kind\":null,"
+                      "\"operator\":\"ops\",\"reason\":\"sick\","
+                      "\"pool\":\"H/derm/1\"}") != NULL);
+    gw_buf_free(&b);
+
+    /* The rules' visit object: parsed, shown, refused by path. */
+    struct slotc_rules r;
+    struct gw_fail f;
+    const char *v = "{\"visit\":{\"checkin_before_ms\":3600000,"
+                    "\"checkin_late_ms\":600000,\"noshow_sweep\":true}}";
+    CHECK(gw_parse_rules(v, strlen(v), &r, &f));
+    CHECK_EQ(r.visit.checkin_before_ms, 3600000);
+    CHECK_EQ(r.visit.checkin_late_ms, 600000);
+    CHECK(r.visit.noshow_sweep);
+    checkLibslotRules(&r);
+    gw_buf_init(&b, NULL, 0);
+    gw_json_rules(&b, &r);
+    CHECK(strstr(b.p,
+                 ",\"visit\":{\"checkin_before_ms\":3600000,"
+                 "\"checkin_late_ms\":600000,\"noshow_sweep\":true}}") != NULL);
+    gw_buf_free(&b);
+    /* Left out inside the object: the defaults. */
+    const char *part = "{\"visit\":{\"noshow_sweep\":true}}";
+    CHECK(gw_parse_rules(part, strlen(part), &r, &f));
+    struct slotc_rules init;
+    slotc_rules_init(&init);
+    CHECK_EQ(r.visit.checkin_before_ms, init.visit.checkin_before_ms);
+    CHECK_EQ(r.visit.checkin_late_ms, init.visit.checkin_late_ms);
+    static const struct badCase bad[] = {
+        {"{\"visit\":{\"checkin_before_ms\":86400001}}", SLOT_INVALID_ARGUMENT,
+         "visit.checkin_before_ms: 86400001 is out of range 0..86400000"},
+        {"{\"visit\":{\"checkin_late_ms\":-1}}", SLOT_INVALID_ARGUMENT,
+         "visit.checkin_late_ms"},
+        {"{\"visit\":{\"checkin_late_ms\":\"1\"}}", SLOT_MALFORMED,
+         "visit.checkin_late_ms"},
+        {"{\"visit\":{\"noshow_sweep\":1}}", SLOT_MALFORMED,
+         "visit.noshow_sweep"},
+        {"{\"visit\":{\"sweep\":true}}", SLOT_MALFORMED, "sweep"},
+        {"{\"visit\":null}", SLOT_MALFORMED, "visit"},
+        {"{\"visit\":[]}", SLOT_MALFORMED, "visit"},
+    };
+    checkBad(parseRulesFn, &r, bad, sizeof bad / sizeof bad[0]);
+}
+
 static const struct check_case cases[] = {
     {"routes", test_routes},
     {"pct", test_pct},
@@ -2283,6 +2610,8 @@ static const struct check_case cases[] = {
     {"account_key", test_account_key},
     {"staff_body", test_staff_body},
     {"ident_bodies", test_ident_bodies},
+    {"visit_bodies", test_visit_bodies},
+    {"visit_json", test_visit_json},
     {NULL, NULL},
 };
 

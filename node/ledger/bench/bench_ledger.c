@@ -13,8 +13,13 @@
  * of protocol 3 included, against the same holds without patient rules,
  * on ledgers of their own.
  *
+ * Part (f), bench_visit.c: the visit day of protocol 4 (POOL_STOP, MOVE,
+ * refund CANCEL, CHECKIN, the no-show SWEEP, the POOL_CLAIMS read) over a
+ * day of 100,000 bookings, on a ledger of its own.
+ *
  *   bench_ledger [JSON]
  *   bench_ledger --patients    part (e) alone, printed (for profiling)
+ *   bench_ledger --visit       part (f) alone, printed (for profiling)
  *
  * Prints a report (make bench tees it to bench/results/ledger.txt) and
  * writes the figures to JSON (default bench/results/ledger.json, whose
@@ -35,6 +40,7 @@
 
 #include "bench_patients.h"
 #include "bench_sched.h"
+#include "bench_visit.h"
 #include "ledger.h"
 #include "slot_proto.h"
 
@@ -347,6 +353,7 @@ struct figures {
     uint32_t holds_active, bookings_active;
     struct sched_figures sched;
     struct patients_figures patients;
+    struct visit_figures visit;
     uint64_t failures;
 };
 
@@ -393,6 +400,32 @@ static void patientsJson(FILE *out, const struct patients_figures *p)
     patientsPassJson(out, "patient_rules_off", &p->off, p->holds);
     fprintf(out, ",\n    \"on_off_ratio\": %.3f},\n",
             p->off.hold_ns > 0 ? p->on.hold_ns / p->off.hold_ns : 0.0);
+}
+
+/* Part (f): each figure with the counts that give it its meaning. */
+static void visitJson(FILE *out, const struct visit_figures *v)
+{
+    fprintf(
+        out,
+        "  \"visit\": {\"pools\": %u, \"bookings\": %u,"
+        " \"checkin_before_ms\": %u, \"checkin_late_ms\": %u,"
+        " \"sweep_max\": %u,\n"
+        "    \"stopped_pools\": %u, \"moves\": %u, \"ns_per_move\": %.1f,"
+        " \"refunds\": %u, \"ns_per_refund\": %.1f,\n"
+        "    \"checked_in\": %u, \"ns_per_checkin\": %.1f,"
+        " \"no_shows\": %u, \"sweep_entries\": %u,"
+        " \"sweep_ns_per_no_show\": %.1f, \"sweep_entry_max_ms\": %.3f,"
+        " \"sweep_entry_max_no_shows\": %u,\n"
+        "    \"claims\": %u, \"pool_claims_returned\": %u,"
+        " \"pool_claims_read_ms\": %.3f,\n"
+        "    \"ledger_bytes_before_day\": %.0f, \"ledger_bytes\": %.0f,"
+        " \"ledger_bytes_per_booking\": %.1f, \"failures\": %" PRIu64 "},\n",
+        v->pools, v->bookings, VISIT_CHECKIN_BEFORE_MS, VISIT_CHECKIN_LATE_MS,
+        (unsigned)SLOT_EXPIRE_MAX, v->stopped, v->moves, v->move_ns, v->refunds,
+        v->refund_ns, v->checkins, v->checkin_ns, v->noshows, v->sweep_entries,
+        v->sweep_ns, v->sweep_max_ms, v->sweep_max_marked, v->claims,
+        v->read_claims, v->read_ms, v->booked_bytes, v->ledger_bytes,
+        v->bookings ? v->ledger_bytes / v->bookings : 0.0, v->failures);
 }
 
 /* Returns false (and says why) when the file cannot be written. */
@@ -450,6 +483,7 @@ static bool write_json(const struct figures *f, const char *path)
             f->sched.hold_ns, f->sched.hold_decode_ns, SCHED_TARGET_HOLD_NS,
             f->sched.pages, f->sched.list_ms, SCHED_TARGET_LIST_MS);
     patientsJson(out, &f->patients);
+    visitJson(out, &f->visit);
     fprintf(out, "  \"failures\": %" PRIu64 "\n}\n", f->failures);
     if (fclose(out) != 0) {
         fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
@@ -481,6 +515,32 @@ static void reportPatients(const struct patients_figures *p)
            "ns  (%u OK); on / off %.2f\n\n",
            p->holds, p->off.hold_ns, p->off.ok,
            p->off.hold_ns > 0 ? p->on.hold_ns / p->off.hold_ns : 0.0);
+}
+
+static void reportVisit(const struct visit_figures *v)
+{
+    printf("(f) the visit day: %u bookings in %u pools; %u pools stopped\n",
+           v->bookings, v->pools, v->stopped);
+    printf("    MOVE (to a clinic with room)  %6u cmds  %7.0f ns\n", v->moves,
+           v->move_ns);
+    printf("    CANCEL (refund)               %6u cmds  %7.0f ns\n", v->refunds,
+           v->refund_ns);
+    printf("    CHECKIN                       %6u cmds  %7.0f ns\n",
+           v->checkins, v->checkin_ns);
+    printf("    no-show SWEEP  %6u marked in %u entries  %7.0f ns per "
+           "no-show;\n"
+           "                   slowest entry %.2f ms (%u marked)\n",
+           v->noshows, v->sweep_entries, v->sweep_ns, v->sweep_max_ms,
+           v->sweep_max_marked);
+    printf("    READ_POOL_CLAIMS of a stopped pool, %u claims returned: "
+           "%.2f ms\n"
+           "                   (it scans all %u claims the ledger knows)\n",
+           v->read_claims, v->read_ms, v->claims);
+    double n = v->bookings ? v->bookings : 1;
+    printf("    ledger_memory_bytes after the day %7.1f MiB  %6.1f B/booking"
+           " (the evening before: %.1f)\n\n",
+           v->ledger_bytes / 1048576.0, v->ledger_bytes / n,
+           v->booked_bytes / n);
 }
 
 static void report(const struct figures *f, const char *path)
@@ -547,6 +607,7 @@ static void report(const struct figures *f, const char *path)
            s->pools, s->pages, s->list_ms, SCHED_TARGET_LIST_MS,
            verdict(s->list_ms, SCHED_TARGET_LIST_MS));
     reportPatients(&f->patients);
+    reportVisit(&f->visit);
     printf("unexpected results: %" PRIu64 "; figures in %s\n", f->failures,
            path);
 }
@@ -601,10 +662,18 @@ int main(int argc, char **argv)
         reportPatients(&p);
         return p.failures == 0 ? 0 : 1;
     }
+    if (argc == 2 && strcmp(argv[1], "--visit") == 0) {
+        /* Part (f) alone, no JSON: for profiling it. */
+        struct visit_figures v;
+        bench_visit(&v);
+        reportVisit(&v);
+        return v.failures == 0 ? 0 : 1;
+    }
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
         fprintf(stderr,
                 "usage: bench_ledger [JSON]  (default %s)\n"
-                "       bench_ledger --patients  (part (e) alone, no JSON)\n",
+                "       bench_ledger --patients  (part (e) alone, no JSON)\n"
+                "       bench_ledger --visit  (part (f) alone, no JSON)\n",
                 JSON_PATH_DEFAULT);
         return 2;
     }
@@ -660,6 +729,10 @@ int main(int argc, char **argv)
     /* (e) */
     bench_patients(&f.patients);
     f.failures += f.patients.failures;
+
+    /* (f) */
+    bench_visit(&f.visit);
+    f.failures += f.visit.failures;
 
     report(&f, json_path);
     if (!write_json(&f, json_path)) {

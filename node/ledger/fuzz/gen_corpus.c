@@ -23,7 +23,7 @@
 #include "slot_proto.h"
 #include "slot_time.h"
 
-#define T0   1714550400000ull /* 2024-05-01 08:00 UTC+8, a release time */
+#define T0   1714550400000ull /* 2024-05-01 08:00 UTC: 16:00 in Beijing */
 #define POOL "h1/cardio/dr-li/2024-05-08:am"
 
 static const char *protoDir, *ledgerDir;
@@ -176,7 +176,7 @@ static struct slot_rules beijingRules(void)
     struct slot_rules r;
     slot_rules_default(&r);
     r.utc_offset_min = 480;
-    r.release_minute = 480; /* 08:00: T0 is exactly the opening */
+    r.release_minute = 480; /* 08:00 of VDAY - 7: T0 is later that day */
     r.horizon_days = 7;
     r.cutoff_minute = 900;
     r.pay_ttl_ms = 300000;
@@ -384,6 +384,84 @@ static struct slot_cmd sweep(uint32_t max)
     return c;
 }
 
+/* ---- the visit day: check-in, a doctor's stoppage, moves, refunds,
+ *      no-shows (protocol 4) --------------------------------------------- */
+
+#define TDAY  19844u /* 2024-05-01, local: T0's own day (T0 is 16:00 there) */
+#define VPOOL "pumch/east/cardio/v1"
+#define WPOOL "pumch/east/cardio/v2"
+
+static struct mp_buf vrulesBuf;
+
+/* Same-day clinics (no cut-off), check-in from an hour before the segment
+ * to a quarter of an hour before its end, no-shows swept; three no-shows
+ * blacklist. */
+static struct slot_rules visitRules(void)
+{
+    struct slot_rules r = beijingRules();
+    r.cutoff_minute = SLOT_MINUTE_NONE;
+    r.patient.violation_threshold = 3;
+    r.patient.violation_window_days = 90;
+    r.visit.checkin_before_ms = 3600000;
+    r.visit.checkin_late_ms = 900000;
+    r.visit.noshow_sweep = true;
+    return r;
+}
+
+static struct slot_cmd rulesSetVisit(uint64_t seq)
+{
+    struct slot_rules r = visitRules();
+    if (vrulesBuf.data == NULL) {
+        mp_buf_init(&vrulesBuf);
+        slot_rules_encode(&vrulesBuf, &r);
+    }
+    struct slot_cmd c = rulesSet(seq, "");
+    c.u.rules.rules = (struct slot_str){(const char *)vrulesBuf.data,
+                                        (uint32_t)vrulesBuf.len};
+    return c;
+}
+
+/* A normal cardiology clinic of T0's day, paid at the visit, from local
+ * minute `start` for three hours. */
+static struct slot_cmd todayPool(uint64_t seq, const char *id, uint32_t start)
+{
+    struct slot_cmd c = onePool(seq);
+    c.u.pool.pool = S(id);
+    c.u.pool.capacity = 4;
+    c.u.pool.seg_start_ms = slot_utc_ms_of(TDAY, start, 480);
+    c.u.pool.seg_end_ms = slot_utc_ms_of(TDAY, start + 180, 480);
+    c.u.pool.sched.visit_day = TDAY;
+    c.u.pool.sched.pay_mode = SLOT_PAY_AT_VISIT;
+    return c;
+}
+
+static struct slot_cmd stopCmd(uint64_t seq, const char *id)
+{
+    struct slot_cmd c = cmd(SLOT_OP_POOL_STOP, seq);
+    c.u.stop.pool = S(id);
+    c.u.stop.operator_name = S("ops@pumch");
+    c.u.stop.reason = S("dr-li called in sick");
+    return c;
+}
+
+static struct slot_cmd moveCmd(uint64_t seq, uint64_t id, const char *to)
+{
+    struct slot_cmd c = cmd(SLOT_OP_MOVE, seq);
+    c.u.claim.id = id;
+    c.u.claim.pool = S(to);
+    return c;
+}
+
+static struct slot_cmd checkinCmd(uint64_t seq, uint64_t id,
+                                  const char *patient, const char *ref)
+{
+    struct slot_cmd c = cmd(SLOT_OP_CHECKIN, seq);
+    c.u.claim.id = id;
+    c.u.claim.patient = S(patient);
+    c.u.claim.payment_ref = S(ref);
+    return c;
+}
+
 /* ---- scenarios ----------------------------------------------------------- */
 
 #define PA           "pk:9f86d081884c7d65"
@@ -475,6 +553,29 @@ static void initScenarios(void)
         staffCmd(SLOT_OP_VIOLATION, 10, PC), holdIn(11, QPOOL, PC, "wechat", 0),
         staffCmd(SLOT_OP_EXCEPTION, 12, PC), staffCmd(SLOT_OP_UNBLOCK, 13, PC),
         waitCmd(SLOT_OP_WAITLIST_LEAVE, 14, PB), sweep(64));
+    /* The visit day: two clinics of one department today; A books paid,
+     * B at the visit, C holds; A checks in, C tries B's booking; the
+     * doctor stops; B is moved to the other clinic, A refunded, C's hold
+     * can no longer be paid; B checks in there and pays. */
+    ADD("visit", open_(), rulesSetVisit(1), todayPool(2, VPOOL, 990),
+        todayPool(3, WPOOL, 1020), holdIn(4, VPOOL, PA, "app", 0),
+        confirm(5, 1, "wx:1"), holdIn(6, VPOOL, PB, "wechat", 0),
+        confirm(7, 2, ""), holdIn(8, VPOOL, PC, "114", 0),
+        checkinCmd(9, 1, PA, ""), checkinCmd(10, 2, PC, ""), stopCmd(11, VPOOL),
+        moveCmd(12, 2, WPOOL), byId(SLOT_OP_CANCEL, 13, 1),
+        confirm(14, 3, "wx:3"), checkinCmd(15, 4, PB, "wx:2"));
+}
+
+/* The index of the scenario of that name. */
+static size_t scenarioIndex(const char *name)
+{
+    for (size_t i = 0; i < nScenarios; i++) {
+        if (strcmp(scenarios[i].name, name) == 0) {
+            return i;
+        }
+    }
+    fprintf(stderr, "no scenario %s\n", name);
+    exit(1);
 }
 
 /* ---- per-fuzzer seeds ---------------------------------------------------- */
@@ -626,7 +727,7 @@ static void readSeeds(void)
     readSeed(l, "ledger-no-hash",
              (struct slot_read){.op = SLOT_READ_LEDGER, .no_hash = true});
     ledger_destroy(l);
-    size_t sched = nScenarios - 2; /* "schedule" */
+    size_t sched = scenarioIndex("schedule");
     l = ledgerAfter(&sched, 1, false);
     readSeed(l, "query",
              (struct slot_read){.op = SLOT_READ_QUERY,
@@ -653,7 +754,7 @@ static void readSeeds(void)
     readSeed(l, "sched-booking",
              (struct slot_read){.op = SLOT_READ_BOOKING, .id = 1});
     ledger_destroy(l);
-    size_t pats = nScenarios - 1; /* "patients" */
+    size_t pats = scenarioIndex("patients");
     l = ledgerAfter(&pats, 1, false);
     readSeed(
         l, "patient-info",
@@ -667,6 +768,50 @@ static void readSeeds(void)
                  .op = SLOT_READ_WAITLIST, .pool = S(QPOOL), .patient = S(PB)});
     readSeed(l, "q-pool",
              (struct slot_read){.op = SLOT_READ_POOL, .pool = S(QPOOL)});
+    ledger_destroy(l);
+    /* The visit day, later: C books the other clinic at 16:30 and does
+     * not come; the sweep at 20:15 marks the no-show. */
+    size_t visit = scenarioIndex("visit");
+    l = ledgerAfter(&visit, 1, false);
+    const struct slot_cmd later[] = {holdIn(16, WPOOL, PC, "114", 0),
+                                     confirm(17, 5, "")};
+    struct slot_cmd sealed[2];
+    struct mp_buf fb;
+    mp_buf_init(&fb);
+    for (int i = 0; i < 2; i++) {
+        sealed[i] = later[i];
+        mp_buf_reset(&fb);
+        slot_cmd_encode(&fb, &sealed[i]);
+        sealed[i].fingerprint = slot_hash64(fb.data, fb.len, 0);
+    }
+    mp_buf_free(&fb);
+    struct slot_result res[2];
+    ledger_apply(l, slot_utc_ms_of(TDAY, 990, 480), sealed, 2, res);
+    printf("%-22s %-13s -> %s\n%-22s %-13s -> %s\n", "visit (16:30)", "HOLD",
+           slot_err_name(res[0].code), "visit (16:30)", "CONFIRM",
+           slot_err_name(res[1].code));
+    struct slot_cmd sw = sweep(64);
+    ledger_apply(l, slot_utc_ms_of(TDAY, 1215, 480), &sw, 1, res);
+    printf("%-22s %-13s -> %s a=%llu\n", "visit (20:15)", "SWEEP",
+           slot_err_name(res[0].code), (unsigned long long)res[0].a);
+    readSeed(l, "pool-claims",
+             (struct slot_read){.op = SLOT_READ_POOL_CLAIMS,
+                                .pool = S(VPOOL),
+                                .after_id = 0,
+                                .limit = 10});
+    readSeed(l, "visit-moved",
+             (struct slot_read){.op = SLOT_READ_BOOKING, .id = 2});
+    readSeed(l, "visit-checked-in",
+             (struct slot_read){.op = SLOT_READ_BOOKING, .id = 4});
+    readSeed(l, "visit-no-show",
+             (struct slot_read){.op = SLOT_READ_BOOKING, .id = 5});
+    readSeed(l, "visit-stopped-pool",
+             (struct slot_read){.op = SLOT_READ_POOL, .pool = S(VPOOL)});
+    readSeed(l, "visit-staff-log",
+             (struct slot_read){.op = SLOT_READ_STAFF_LOG, .limit = 10});
+    readSeed(
+        l, "visit-patient-info",
+        (struct slot_read){.op = SLOT_READ_PATIENT_INFO, .patient = S(PB)});
     ledger_destroy(l);
 }
 
@@ -682,6 +827,9 @@ static void schedSeeds(void)
     slot_rules_default(&r);
     slot_rules_encode(&b, &r);
     writeBuf("fuzz_sched", "rules-default", &b);
+    r = visitRules();
+    slot_rules_encode(&b, &r);
+    writeBuf("fuzz_sched", "rules-visit", &b);
     struct slot_cmd p = schedPool(1);
     slot_sched_encode(&b, &p.u.pool.sched);
     writeBuf("fuzz_sched", "sched-pool", &b);
@@ -820,6 +968,7 @@ int main(int argc, char **argv)
     schedSeeds();
     mp_buf_free(&rulesBuf);
     mp_buf_free(&prulesBuf);
+    mp_buf_free(&vrulesBuf);
     mp_buf_free(&daysBuf);
     mp_buf_free(&segsBuf);
     return 0;

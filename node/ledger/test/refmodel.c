@@ -214,6 +214,67 @@
  *   W7. The canceller's cancellation (CANCEL_LIMIT's count) is recorded
  *       after the offer.
  */
+/* The visit day (protocol 4; ledger.h, "The visit day: stoppage, moves,
+ * check-in, no-shows"):
+ *   V1. POOL_STOP a = the pool's BOOKED claims, b = its HELD ones (due
+ *       holds not yet expired included: the pool counters). The staff
+ *       entry has kind 0, patient "", the hospital of a scheduled pool
+ *       ("" free-standing), the pool, operator and reason, seq and at_ms as
+ *       VIOLATION's. A stopped pool keeps flowing back, returning cooling
+ *       slots and expiring holds as before; SCHEDULE_IMPORT treats it as
+ *       any pool (unchanged when its fields are equal).
+ *   V2. A stopped pool reads state STOPPED whether it was closed or not
+ *       (the stoppage says more than the close); `waiting` is 0 from the
+ *       stop on.
+ *   V3. "Never confirmed" (UNKNOWN_BOOKING of CANCEL / MOVE / CHECKIN and
+ *       of a booking read): HELD, RELEASED, EXPIRED. A MOVED claim was a
+ *       booking: READ_BOOKING answers it, CANCEL / MOVE / CHECKIN say
+ *       ALREADY_CANCELLED, and a booking MOVE made is BOOKED like any.
+ *   V4. CONFIRM / RELEASE of a MOVED claim: ALREADY_CONFIRMED, as of a
+ *       BOOKED or CANCELLED one.
+ *   V5. A refund (CANCEL of a BOOKED claim of a stopped pool) still frees
+ *       its visit number into the pool's freed list (the BOOKED ->
+ *       CANCELLED edge) and leaves attendance and checked_in_at_ms as they
+ *       were (a checked-in booking is refunded too; a no-show is final:
+ *       NO_SHOW, stopped or not, as ledger.h now says); it is retained
+ *       like any cancel. An administrator's refund is no different. A
+ *       stopped pool's hold that expires is not an UNPAID violation
+ *       (ledger.h, amended with the ledger).
+ *   V6. MOVE: "today" of BOOKING_CLOSED is the local day under the
+ *       target's rules' offset; PATIENT_HAS_CLAIM expires the patient's due
+ *       hold in the target (with its UNPAID violation, an offer's
+ *       cool-down), which stays expired even if the MOVE then fails (I2).
+ *       A checked-in booking of a stopped pool may be moved (MOVE lists
+ *       no ALREADY_CHECKED_IN); the new booking is pending. A no-show
+ *       may not (NO_SHOW after ALREADY_CANCELLED: first written without
+ *       it, as ledger.h first read; the ledger's amendment says a no-show
+ *       is final).
+ *       The new claim's bucket is HOLD's choice for the booking's channel
+ *       (I4) in the target; its payment_ref and paid are the old one's;
+ *       offer is not carried. The old claim keeps its visit number (a read
+ *       still shows it, as a cancelled one does).
+ *   V7. CHECKIN's window: a pool "with a segment" has seg_end_ms != 0 (as
+ *       S1); free-standing ones use slot_visit_rules_default (24 h before,
+ *       0 late). The window is judged under R now. A payment_ref given to
+ *       an already paid booking is ignored (the booking keeps its own).
+ *   V8. A claim's `affected` = its pool is stopped now, whatever the
+ *       claim's state (MOVED ones included: their pool is the stopped
+ *       one); a booking MOVE made is affected only if its own pool is
+ *       stopped later.
+ *   V9. The no-show heap keeps (claim, due) as put in at CONFIRM / MOVE
+ *       (due = seg_end_ms - R.checkin_late_ms when > now) or put back by a
+ *       SWEEP; a rule or segment change does not move an entry: SWEEP asks
+ *       only the entries whose kept due <= now, and then judges the
+ *       booking under R and the pool now. A POOL_UPDATE or RULES_SET that
+ *       turns noshow_sweep on does not add bookings already made. Every
+ *       entry taken (dropped, put back or marked) counts in a and against
+ *       max; an entry put back is not taken again by the same SWEEP (its
+ *       new due is after now). The NO_SHOW violation is recorded at the
+ *       pool's hospital as it is now, and may blacklist.
+ *   V10. SWEEP's b and ledger_next_sweep_ms include the no-show heap: its
+ *       entries with due <= now, and its earliest due (the leader must
+ *       propose SWEEP for no-shows as for flow-backs and cooling slots).
+ */
 #include "refmodel.h"
 
 #include <assert.h>
@@ -286,6 +347,7 @@ struct rm_pool {
     bool flowed;
     struct rm_wait *wait; /* the waitlist, head first */
     uint32_t n_wait, cap_wait;
+    bool stopped; /* POOL_STOP: for good (V1) */
 };
 
 struct rm_claim {
@@ -304,6 +366,12 @@ struct rm_claim {
     char payment_ref[SLOT_PAYMENT_REF_MAX + 1];
     bool paid;
     bool offer; /* made by a CANCEL for a waiting patient */
+    /* protocol 4 */
+    uint8_t attendance; /* enum slot_attendance */
+    uint64_t checked_in_at_ms;
+    uint64_t moved_to;   /* MOVED: the new booking */
+    uint64_t moved_from; /* a booking MOVE made: the old one */
+    bool refunded;       /* CANCELLED as a stopped clinic's refund */
 };
 
 /* A remembered idempotency key; the list is never reordered, so the ones
@@ -359,6 +427,13 @@ struct rm_account {
     uint32_t change_unbinds[SLOT_ACCOUNT_CHANGES_KEPT];
 };
 
+/* A booking waiting for its check-in to close (the no-show heap): due is
+ * the time it was put in (or back) at, not recomputed (V9). */
+struct rm_noshow {
+    uint64_t claim;
+    uint64_t due_ms;
+};
+
 /* A slot freed by a cancel that is not free yet. */
 struct rm_cooling {
     uint32_t pool;
@@ -407,6 +482,8 @@ struct refmodel {
     struct slot_staff_entry *staff; /* every entry; the last
                                      * LEDGER_STAFF_LOG_MAX are kept */
     uint64_t n_staff, cap_staff;
+    struct rm_noshow *noshow; /* any order */
+    uint32_t n_noshow, cap_noshow;
 
     struct refmodel_stats stats;
 };
@@ -1058,7 +1135,7 @@ static void offer_lapsed(struct refmodel *m, const struct rm_claim *c)
 }
 
 /* HELD -> EXPIRED, with the UNPAID violation a scheduled pool's hospital
- * may count for it; an expired offer may cool. */
+ * may count for it (not in a stopped pool); an expired offer may cool. */
 static void expire_claim(struct refmodel *m, struct rm_claim *c)
 {
     resolve(m, c, SLOT_CLAIM_EXPIRED);
@@ -1067,8 +1144,12 @@ static void expire_claim(struct refmodel *m, struct rm_claim *c)
         offer_lapsed(m, c);
     }
     const struct rm_pool *p = &m->pools[c->pool];
-    if (p->scheduled &&
-        hospital_rules(m, p->place.hospital)->patient.unpaid_is_violation) {
+    bool unpaid =
+        p->scheduled &&
+        hospital_rules(m, p->place.hospital)->patient.unpaid_is_violation;
+    if (unpaid && p->stopped) {
+        m->stats.stopped_expiry_excused++; /* V5: never UNPAID in a stop */
+    } else if (unpaid) {
         char patient[SLOT_PATIENT_KEY_MAX + 1];
         char hospital[SLOT_NAME_MAX + 1];
         cstr_copy(patient, sizeof patient, c->patient);
@@ -1086,6 +1167,65 @@ static bool claim_active(const struct refmodel *m, const struct rm_claim *c)
 {
     return c->state == SLOT_CLAIM_BOOKED ||
            (c->state == SLOT_CLAIM_HELD && c->deadline_ms > m->now_ms);
+}
+
+/* ---- the visit day (protocol 4) ----------------------------------------- */
+
+/* The visit rules of a pool: R's, or slot_visit_rules_default's for a
+ * free-standing pool. */
+static struct slot_visit_rules visit_rules(const struct refmodel *m,
+                                           const struct rm_pool *p)
+{
+    const struct slot_rules *r = pool_rules(m, p);
+    struct slot_visit_rules v;
+    if (r != NULL) {
+        return r->visit;
+    }
+    slot_visit_rules_default(&v);
+    return v;
+}
+
+/* seg_end_ms - R.checkin_late_ms: when check-in closes (0 if before the
+ * epoch, which no real segment is). */
+static uint64_t checkin_close_ms(const struct refmodel *m,
+                                 const struct rm_pool *p)
+{
+    uint64_t late = visit_rules(m, p).checkin_late_ms;
+    return p->seg_end_ms > late ? p->seg_end_ms - late : 0;
+}
+
+static void noshow_put(struct refmodel *m, uint64_t claim, uint64_t due_ms)
+{
+    m->noshow =
+        grow32(m->noshow, m->n_noshow, &m->cap_noshow, sizeof *m->noshow);
+    m->noshow[m->n_noshow].claim = claim;
+    m->noshow[m->n_noshow].due_ms = due_ms;
+    m->n_noshow++;
+}
+
+/* A CONFIRM or MOVE booked c: into the no-show heap if its pool is
+ * scheduled, R has noshow_sweep and check-in closes after now. */
+static void noshow_add(struct refmodel *m, const struct rm_claim *c)
+{
+    const struct rm_pool *p = &m->pools[c->pool];
+    if (!p->scheduled || !visit_rules(m, p).noshow_sweep) {
+        return;
+    }
+    uint64_t due = checkin_close_ms(m, p);
+    if (due > m->now_ms) {
+        noshow_put(m, c->id, due);
+    }
+}
+
+/* CHECKIN, CANCEL and MOVE take the booking out of the heap. */
+static void noshow_remove(struct refmodel *m, uint64_t claim)
+{
+    for (uint32_t i = 0; i < m->n_noshow; i++) {
+        if (m->noshow[i].claim == claim) {
+            m->noshow[i] = m->noshow[--m->n_noshow];
+            return;
+        }
+    }
 }
 
 /* ---- per-command eviction --------------------------------------------- */
@@ -1322,6 +1462,9 @@ static int op_pool_update(struct refmodel *m, const struct slot_pool_spec *spec)
     if (p == NULL) {
         return SLOT_UNKNOWN_POOL;
     }
+    if (p->stopped) {
+        return SLOT_POOL_STOPPED;
+    }
     if (p->closed) {
         return SLOT_POOL_CLOSED;
     }
@@ -1364,6 +1507,9 @@ static int op_pool_close(struct refmodel *m, struct slot_str pool)
     struct rm_pool *p = find_pool(m, pool);
     if (p == NULL) {
         return SLOT_UNKNOWN_POOL;
+    }
+    if (p->stopped) {
+        return SLOT_POOL_STOPPED;
     }
     if (p->closed) {
         return SLOT_POOL_CLOSED;
@@ -1654,6 +1800,9 @@ static int hold_checks(struct refmodel *m, struct rm_pool *p,
                        uint32_t ttl_in, uint32_t *ttl_out, bool *by_default,
                        struct slot_result *res, bool *use_exception)
 {
+    if (p->stopped) {
+        return SLOT_POOL_STOPPED; /* at POOL_CLOSED's place, before it */
+    }
     if (p->closed) {
         return SLOT_POOL_CLOSED;
     }
@@ -1968,6 +2117,7 @@ static struct rm_claim *resolvable_hold(struct refmodel *m,
             return NULL;
         case SLOT_CLAIM_BOOKED:
         case SLOT_CLAIM_CANCELLED:
+        case SLOT_CLAIM_MOVED: /* V4 */
             *code = SLOT_ALREADY_CONFIRMED;
             return NULL;
         case SLOT_CLAIM_RELEASED:
@@ -2005,6 +2155,10 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
         return code;
     }
     struct rm_pool *p = &m->pools[c->pool];
+    if (p->stopped) {
+        m->stats.confirm_stopped_kept++; /* the hold stays */
+        return SLOT_POOL_STOPPED;
+    }
     bool at_visit = p->scheduled && p->place.pay_mode == SLOT_PAY_AT_VISIT;
     bool has_ref = cmd->u.claim.payment_ref.len > 0;
     if (!has_ref && !at_visit) {
@@ -2017,6 +2171,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
     c->visit_no = take_visit_no(m, p);
     str_copy(c->payment_ref, sizeof c->payment_ref, cmd->u.claim.payment_ref);
     c->paid = has_ref; /* S2 */
+    noshow_add(m, c);
     res->a = c->id;
     res->b = c->visit_no;
     return SLOT_OK;
@@ -2063,19 +2218,51 @@ static bool cancel_closed(struct refmodel *m, const struct rm_claim *c)
     return true;
 }
 
+/* Was the claim ever confirmed (a booking, V3)? */
+static bool was_booked(const struct rm_claim *c)
+{
+    return c->state == SLOT_CLAIM_BOOKED || c->state == SLOT_CLAIM_CANCELLED ||
+           c->state == SLOT_CLAIM_MOVED;
+}
+
+/* BOOKED -> CANCELLED: its visit number freed, out of the no-show heap,
+ * the slot freed (recounted). */
+static void cancel_booking(struct refmodel *m, struct rm_claim *c)
+{
+    struct rm_pool *p = &m->pools[c->pool];
+    p->freed = grow32(p->freed, p->n_freed, &p->cap_freed, sizeof *p->freed);
+    p->freed[p->n_freed++] = c->visit_no;
+    noshow_remove(m, c->id);
+    resolve(m, c, SLOT_CLAIM_CANCELLED);
+}
+
 static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
 {
     struct rm_claim *c = find_claim(m, cmd->u.claim.id);
     /* I3: a HELD claim is simply not a booking, due or not. */
-    if (c == NULL ||
-        (c->state != SLOT_CLAIM_BOOKED && c->state != SLOT_CLAIM_CANCELLED)) {
+    if (c == NULL || !was_booked(c)) {
         return SLOT_UNKNOWN_BOOKING;
     }
     if (!owner_ok(m, c, cmd)) {
         return SLOT_NOT_OWNER;
     }
-    if (c->state == SLOT_CLAIM_CANCELLED) {
-        return SLOT_ALREADY_CANCELLED;
+    if (c->state != SLOT_CLAIM_BOOKED) {
+        return SLOT_ALREADY_CANCELLED; /* CANCELLED or MOVED */
+    }
+    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW; /* final, stopped or not */
+    }
+    if (m->pools[c->pool].stopped) {
+        /* V5: the refund: checked in or not, no deadline, no
+         * cancellation recorded, no violation, no cool-down, no offer */
+        m->stats.refunds++;
+        m->stats.refund_attended += c->attendance != SLOT_ATTEND_PENDING;
+        c->refunded = true;
+        cancel_booking(m, c);
+        return SLOT_OK;
+    }
+    if (c->attendance == SLOT_ATTEND_CHECKED_IN) {
+        return SLOT_ALREADY_CHECKED_IN;
     }
     bool by_admin = cmd->u.claim.caller.len == 0;
     if (!by_admin && cancel_closed(m, c)) {
@@ -2097,9 +2284,7 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
     } else if (p->n_wait > 0) {
         offered = offer_pick(m, pi, &w);
     }
-    p->freed = grow32(p->freed, p->n_freed, &p->cap_freed, sizeof *p->freed);
-    p->freed[p->n_freed++] = c->visit_no;
-    resolve(m, c, SLOT_CLAIM_CANCELLED);
+    cancel_booking(m, c);
     if (offered) {
         offer_make(m, pi, bucket, &w);
     }
@@ -2205,6 +2390,43 @@ static void flow_back(struct refmodel *m, uint32_t pi)
     }
 }
 
+/* A no-show heap entry of booking id that SWEEP took (V9): dropped if
+ * its pool is stopped or R now has no sweep; put back if check-in under R
+ * now closes later than now; else the booking is a no-show, and a NO_SHOW
+ * violation of its patient at its hospital. */
+static void noshow_due(struct refmodel *m, uint64_t id)
+{
+    struct rm_claim *c = find_claim(m, id);
+    assert(c != NULL && c->state == SLOT_CLAIM_BOOKED &&
+           c->attendance == SLOT_ATTEND_PENDING);
+    const struct rm_pool *p = &m->pools[c->pool];
+    assert(p->scheduled);
+    if (p->stopped) {
+        m->stats.noshow_dropped_stopped++;
+        return;
+    }
+    if (!visit_rules(m, p).noshow_sweep) {
+        m->stats.noshow_dropped_rule++;
+        return;
+    }
+    uint64_t due = checkin_close_ms(m, p);
+    if (due > m->now_ms) {
+        noshow_put(m, id, due);
+        m->stats.noshow_put_back++;
+        return;
+    }
+    c->attendance = SLOT_ATTEND_NO_SHOW;
+    char patient[SLOT_PATIENT_KEY_MAX + 1], hospital[SLOT_NAME_MAX + 1];
+    cstr_copy(patient, sizeof patient, c->patient);
+    cstr_copy(hospital, sizeof hospital, p->place.hospital);
+    uint32_t n;
+    uint64_t until;
+    uint64_t before = m->stats.blacklisted;
+    record_violation(m, patient, hospital, SLOT_VIOLATION_NO_SHOW, &n, &until);
+    m->stats.noshow_marked++;
+    m->stats.noshow_blacklisted += m->stats.blacklisted != before;
+}
+
 static void op_sweep(struct refmodel *m, uint32_t max, struct slot_result *res)
 {
     uint64_t done = 0;
@@ -2242,12 +2464,35 @@ static void op_sweep(struct refmodel *m, uint32_t max, struct slot_result *res)
         m->stats.cool_returned++;
         done++;
     }
+    /* then the no-show heap's due entries, in (due, claim id) order */
+    while (done < max) {
+        int64_t best = -1;
+        for (uint32_t i = 0; i < m->n_noshow; i++) {
+            const struct rm_noshow *k = &m->noshow[i];
+            if (k->due_ms <= m->now_ms &&
+                (best < 0 || k->due_ms < m->noshow[best].due_ms ||
+                 (k->due_ms == m->noshow[best].due_ms &&
+                  k->claim < m->noshow[best].claim))) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        uint64_t id = m->noshow[best].claim;
+        m->noshow[best] = m->noshow[--m->n_noshow];
+        noshow_due(m, id);
+        done++;
+    }
     uint64_t due = 0;
     for (uint32_t i = 0; i < m->n_pools; i++) {
         due += flow_due_now(m, &m->pools[i]);
     }
     for (uint32_t i = 0; i < m->n_cooling; i++) {
         due += m->cooling[i].due_ms <= m->now_ms;
+    }
+    for (uint32_t i = 0; i < m->n_noshow; i++) { /* V10 */
+        due += m->noshow[i].due_ms <= m->now_ms;
     }
     res->a = done;
     res->b = due < SLOT_EXPIRE_DUE_COUNT_MAX ? due : SLOT_EXPIRE_DUE_COUNT_MAX;
@@ -2591,14 +2836,20 @@ static int op_unbind(struct refmodel *m, const struct slot_cmd *cmd,
     return SLOT_OK;
 }
 
-static void staff_log(struct refmodel *m, const struct slot_cmd *cmd)
+static struct slot_staff_entry *staff_append(struct refmodel *m, uint8_t op)
 {
     m->staff = grow(m->staff, m->n_staff, &m->cap_staff, sizeof *m->staff);
     struct slot_staff_entry *e = &m->staff[m->n_staff++];
     memset(e, 0, sizeof *e);
     e->seq = m->n_staff;
     e->at_ms = m->now_ms;
-    e->op = cmd->op;
+    e->op = op;
+    return e;
+}
+
+static void staff_log(struct refmodel *m, const struct slot_cmd *cmd)
+{
+    struct slot_staff_entry *e = staff_append(m, cmd->op);
     str_copy(e->hospital, sizeof e->hospital, cmd->u.staff.hospital);
     str_copy(e->patient, sizeof e->patient, cmd->u.staff.patient);
     e->kind = cmd->op == SLOT_OP_VIOLATION ? cmd->u.staff.kind : 0;
@@ -2649,6 +2900,189 @@ static int op_staff(struct refmodel *m, const struct slot_cmd *cmd,
         intern_patient(m, cmd->u.staff.patient); /* P3 */
     }
     staff_log(m, cmd);
+    return SLOT_OK;
+}
+
+/* ---- the visit day: POOL_STOP, MOVE, CHECKIN (protocol 4) ---------------- */
+
+static int op_pool_stop(struct refmodel *m, const struct slot_cmd *cmd,
+                        struct slot_result *res)
+{
+    struct rm_pool *p = find_pool(m, cmd->u.stop.pool);
+    if (p == NULL) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    if (p->stopped) {
+        return SLOT_POOL_STOPPED;
+    }
+    uint32_t held, booked;
+    count_bucket(m, pool_index(m, p), NULL, &held, &booked);
+    p->stopped = true;
+    m->stats.stops++;
+    m->stats.stop_waiters += p->n_wait;
+    m->stats.stop_closed += p->closed;
+    p->n_wait = 0; /* emptied, no offers */
+    struct slot_staff_entry *e = staff_append(m, SLOT_OP_POOL_STOP);
+    if (p->scheduled) {
+        cstr_copy(e->hospital, sizeof e->hospital, p->place.hospital);
+    }
+    cstr_copy(e->pool, sizeof e->pool, p->id);
+    str_copy(e->operator_name, sizeof e->operator_name,
+             cmd->u.stop.operator_name);
+    str_copy(e->reason, sizeof e->reason, cmd->u.stop.reason);
+    res->a = booked;
+    res->b = held; /* due holds not yet expired included */
+    return SLOT_OK;
+}
+
+/* MOVE_MISMATCH's rule: both scheduled, another pool, same hospital,
+ * department and kind. */
+static bool move_matches(const struct rm_pool *p, const struct rm_pool *t)
+{
+    return p->scheduled && t->scheduled && p != t &&
+           strcmp(p->place.hospital, t->place.hospital) == 0 &&
+           strcmp(p->place.department, t->place.department) == 0 &&
+           p->kind == t->kind;
+}
+
+static int op_move(struct refmodel *m, const struct slot_cmd *cmd,
+                   struct slot_result *res)
+{
+    struct rm_claim *c = find_claim(m, cmd->u.claim.id);
+    if (c == NULL || !was_booked(c)) {
+        return SLOT_UNKNOWN_BOOKING;
+    }
+    if (!owner_ok(m, c, cmd)) {
+        return SLOT_NOT_OWNER;
+    }
+    if (c->state != SLOT_CLAIM_BOOKED) {
+        return SLOT_ALREADY_CANCELLED; /* CANCELLED or MOVED */
+    }
+    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW; /* final */
+    }
+    struct rm_pool *p = &m->pools[c->pool];
+    if (!p->stopped) {
+        return SLOT_NOT_STOPPED;
+    }
+    struct rm_pool *t = find_pool(m, cmd->u.claim.pool);
+    if (t == NULL) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    if (!move_matches(p, t)) {
+        return SLOT_MOVE_MISMATCH;
+    }
+    if (t->stopped) {
+        return SLOT_POOL_STOPPED;
+    }
+    if (t->closed) {
+        return SLOT_POOL_CLOSED;
+    }
+    const struct slot_rules *rt = pool_rules(m, t);
+    int64_t today = slot_local_day(m->now_ms, rt->utc_offset_min);
+    if (today > t->place.visit_day || m->now_ms >= t->seg_end_ms) {
+        return SLOT_BOOKING_CLOSED; /* only the day and the segment (V6) */
+    }
+    /* c dies with the next claim: what follows needs these */
+    uint64_t old_id = c->id;
+    uint32_t ti = pool_index(m, t);
+    char patient[SLOT_PATIENT_KEY_MAX + 1], channel[SLOT_CHANNEL_MAX + 1];
+    cstr_copy(patient, sizeof patient, c->patient);
+    cstr_copy(channel, sizeof channel, c->channel);
+    for (uint32_t i = 0; i < m->n_active; i++) {
+        struct rm_claim *o = active_claim(m, i);
+        if (o->pool != ti || strcmp(o->patient, patient) != 0) {
+            continue;
+        }
+        if (held_due(m, o)) {
+            expire_claim(m, o); /* as HOLD does; stays expired (I2) */
+            m->stats.move_expired_own++;
+            break;
+        }
+        return SLOT_PATIENT_HAS_CLAIM;
+    }
+    /* HOLD's bucket order; its events are HOLD's, not counted here */
+    struct refmodel_stats saved = m->stats;
+    const char *bucket = pick_bucket(m, t, rt, channel);
+    m->stats = saved;
+    if (bucket == NULL) {
+        return SLOT_SOLD_OUT;
+    }
+    char bk[SLOT_CHANNEL_MAX + 1];
+    cstr_copy(bk, sizeof bk, bucket);
+    struct rm_pool *pp = &m->pools[c->pool];
+    pp->freed =
+        grow32(pp->freed, pp->n_freed, &pp->cap_freed, sizeof *pp->freed);
+    pp->freed[pp->n_freed++] = c->visit_no;
+    noshow_remove(m, old_id);
+    resolve(m, c, SLOT_CLAIM_MOVED);
+    char ref[SLOT_PAYMENT_REF_MAX + 1];
+    cstr_copy(ref, sizeof ref, c->payment_ref);
+    bool paid = c->paid;
+    struct rm_claim *n = new_claim(m, ti, patient, channel, bk, 0);
+    n->state = SLOT_CLAIM_BOOKED;
+    n->booked_at_ms = m->now_ms; /* held_at = deadline = now too */
+    n->visit_no = take_visit_no(m, &m->pools[ti]);
+    cstr_copy(n->payment_ref, sizeof n->payment_ref, ref);
+    n->paid = paid;
+    n->moved_from = old_id;
+    m->claims[old_id - 1].moved_to = n->id;
+    noshow_add(m, n);
+    m->stats.moves++;
+    m->stats.move_attended +=
+        m->claims[old_id - 1].attendance != SLOT_ATTEND_PENDING;
+    res->a = n->id;
+    res->b = n->visit_no;
+    return SLOT_OK;
+}
+
+static int op_checkin(struct refmodel *m, const struct slot_cmd *cmd,
+                      struct slot_result *res)
+{
+    struct rm_claim *c = find_claim(m, cmd->u.claim.id);
+    if (c == NULL || !was_booked(c)) {
+        return SLOT_UNKNOWN_BOOKING;
+    }
+    if (!str_eq(c->patient, cmd->u.claim.patient)) {
+        return SLOT_PATIENT_MISMATCH;
+    }
+    if (c->state != SLOT_CLAIM_BOOKED) {
+        return SLOT_ALREADY_CANCELLED; /* CANCELLED or MOVED */
+    }
+    const struct rm_pool *p = &m->pools[c->pool];
+    if (p->stopped) {
+        return SLOT_POOL_STOPPED;
+    }
+    if (c->attendance == SLOT_ATTEND_CHECKED_IN) {
+        return SLOT_ALREADY_CHECKED_IN;
+    }
+    if (c->attendance == SLOT_ATTEND_NO_SHOW) {
+        return SLOT_NO_SHOW;
+    }
+    if (p->seg_end_ms != 0) { /* V7: a pool with a segment */
+        struct slot_visit_rules v = visit_rules(m, p);
+        /* now < seg_start - before, now >= seg_end - late, without
+         * going below 0 */
+        if (m->now_ms + v.checkin_before_ms < p->seg_start_ms) {
+            return SLOT_CHECKIN_NOT_OPEN;
+        }
+        if (m->now_ms + v.checkin_late_ms >= p->seg_end_ms) {
+            m->stats.checkin_closed_by_late +=
+                v.checkin_late_ms > 0 && m->now_ms < p->seg_end_ms;
+            return SLOT_CHECKIN_CLOSED;
+        }
+    }
+    c->attendance = SLOT_ATTEND_CHECKED_IN;
+    c->checked_in_at_ms = m->now_ms;
+    if (!c->paid && cmd->u.claim.payment_ref.len > 0) {
+        str_copy(c->payment_ref, sizeof c->payment_ref,
+                 cmd->u.claim.payment_ref);
+        c->paid = true;
+        m->stats.checkin_paid++;
+    }
+    noshow_remove(m, c->id);
+    m->stats.checkins++;
+    res->a = c->visit_no;
     return SLOT_OK;
 }
 
@@ -2721,6 +3155,15 @@ static void run(struct refmodel *m, const struct slot_cmd *cmd,
             break;
         case SLOT_OP_WAITLIST_LEAVE:
             code = op_wait_leave(m, cmd);
+            break;
+        case SLOT_OP_POOL_STOP:
+            code = op_pool_stop(m, cmd, res);
+            break;
+        case SLOT_OP_MOVE:
+            code = op_move(m, cmd, res);
+            break;
+        case SLOT_OP_CHECKIN:
+            code = op_checkin(m, cmd, res);
             break;
         default:
             fprintf(stderr, "refmodel: op %d cannot run here\n", cmd->op);
@@ -2861,6 +3304,7 @@ void refmodel_destroy(struct refmodel *m)
     free(m->accounts);
     free(m->cooling);
     free(m->staff);
+    free(m->noshow);
     free(m);
 }
 
@@ -2905,6 +3349,11 @@ uint64_t refmodel_next_sweep_ms(const struct refmodel *m)
     for (uint32_t i = 0; i < m->n_cooling; i++) { /* P8 */
         if (m->cooling[i].due_ms < next) {
             next = m->cooling[i].due_ms;
+        }
+    }
+    for (uint32_t i = 0; i < m->n_noshow; i++) { /* V10 */
+        if (m->noshow[i].due_ms < next) {
+            next = m->noshow[i].due_ms;
         }
     }
     return next;
@@ -2954,7 +3403,9 @@ static void fill_pool(const struct refmodel *m, const struct rm_pool *p,
     cstr_copy(out->pool, sizeof out->pool, p->id);
     out->kind = p->kind;
     out->release_at_ms = reported_release(m, p); /* S8 */
-    if (p->closed) {
+    if (p->stopped) {
+        out->state = SLOT_PSTATE_STOPPED; /* V2: closed or not */
+    } else if (p->closed) {
         out->state = SLOT_PSTATE_CLOSED;
     } else if (m->now_ms < out->release_at_ms) {
         out->state = SLOT_PSTATE_SCHEDULED; /* S8 */
@@ -3028,6 +3479,12 @@ static void fill_claim(const struct refmodel *m, const struct rm_claim *c,
     visit_window(m, c, &out->visit_start_ms, &out->visit_end_ms);
     out->paid = c->paid;
     cstr_copy(out->bucket, sizeof out->bucket, c->bucket);
+    out->attendance = c->attendance;
+    out->checked_in_at_ms = c->checked_in_at_ms;
+    out->moved_to = c->moved_to;
+    out->moved_from = c->moved_from;
+    out->refunded = c->refunded;
+    out->affected = m->pools[c->pool].stopped; /* V8 */
 }
 
 int refmodel_read_claim(const struct refmodel *m, uint64_t id, bool booking,
@@ -3037,8 +3494,7 @@ int refmodel_read_claim(const struct refmodel *m, uint64_t id, bool booking,
     if (c == NULL) {
         return booking ? SLOT_UNKNOWN_BOOKING : SLOT_UNKNOWN_HOLD;
     }
-    if (booking && c->state != SLOT_CLAIM_BOOKED &&
-        c->state != SLOT_CLAIM_CANCELLED) {
+    if (booking && !was_booked(c)) { /* V3: MOVED was a booking too */
         return SLOT_UNKNOWN_BOOKING;
     }
     fill_claim(m, c, out);
@@ -3439,4 +3895,39 @@ uint32_t refmodel_waiter(const struct refmodel *m, struct slot_str pool,
         *channel = p->wait[i].channel;
     }
     return p->n_wait;
+}
+
+int refmodel_read_pool_claims(const struct refmodel *m, struct slot_str pool,
+                              uint64_t after, uint32_t limit,
+                              struct slot_claim *out, uint32_t *n)
+{
+    *n = 0;
+    const struct rm_pool *p = find_pool_c(m, pool);
+    if (p == NULL) {
+        return SLOT_UNKNOWN_POOL;
+    }
+    uint32_t pi = pool_index(m, p);
+    uint64_t first = after < m->n_claims ? after + 1 : m->n_claims + 1;
+    for (uint64_t id = first; id <= m->n_claims && *n < limit; id++) {
+        const struct rm_claim *c = find_claim_c(m, id);
+        if (c != NULL && c->pool == pi) {
+            fill_claim(m, c, &out[(*n)++]);
+        }
+    }
+    return SLOT_OK;
+}
+
+bool refmodel_checkin_window(const struct refmodel *m, struct slot_str pool,
+                             uint64_t *open_ms, uint64_t *close_ms)
+{
+    const struct rm_pool *p = find_pool_c(m, pool);
+    if (p == NULL || p->seg_end_ms == 0) {
+        return false;
+    }
+    struct slot_visit_rules v = visit_rules(m, p);
+    *open_ms = p->seg_start_ms > v.checkin_before_ms
+                   ? p->seg_start_ms - v.checkin_before_ms
+                   : 0;
+    *close_ms = checkin_close_ms(m, p);
+    return true;
 }

@@ -1,7 +1,8 @@
 /* refmodel: an independent, deliberately naive model of the ledger's
- * semantics (node/ledger/ledger.h, "Exact rules" and "Hospitals, schedules
- * and their rules"; slot_sched.h, slot_time.h), used as the oracle of the
- * property test (test_ledger_prop.c).
+ * semantics (node/ledger/ledger.h, "Exact rules", "Hospitals, schedules
+ * and their rules", the patient rules and "The visit day"; slot_sched.h,
+ * slot_time.h), used as the oracle of the property test
+ * (test_ledger_prop.c).
  *
  * It shares no code with the ledger (node/ledger/) and was written from
  * the contract alone: plain arrays, linear scans, counters recomputed from
@@ -83,6 +84,11 @@ void refmodel_read_staff_log(const struct refmodel *m, uint64_t after,
 int refmodel_read_waitlist(const struct refmodel *m, struct slot_str pool,
                            struct slot_str patient, uint32_t *position,
                            uint32_t *length);
+/* READ_POOL_CLAIMS (protocol 4): the pool's known claims with id > after,
+ * by id, at most limit, into out (room for limit). UNKNOWN_POOL. */
+int refmodel_read_pool_claims(const struct refmodel *m, struct slot_str pool,
+                              uint64_t after, uint32_t limit,
+                              struct slot_claim *out, uint32_t *n);
 /* Same contracts as ledger_read_query / _rules / _rules_log /
  * _schedule_check. */
 int refmodel_read_query(const struct refmodel *m, const struct slot_read *rd,
@@ -125,6 +131,10 @@ const char *refmodel_pool_id(const struct refmodel *m, uint32_t i);
 uint32_t refmodel_waiter(const struct refmodel *m, struct slot_str pool,
                          uint32_t i, const char **patient,
                          const char **channel);
+/* The pool's check-in window under its rules now, [open, close): false
+ * for an unknown pool or one without a segment. */
+bool refmodel_checkin_window(const struct refmodel *m, struct slot_str pool,
+                             uint64_t *open_ms, uint64_t *close_ms);
 
 /* Events the generator is there to produce but that no result code names
  * on its own; the test asserts minimums of them per profile. */
@@ -190,6 +200,28 @@ struct refmodel_stats {
                                 * no offer */
     uint64_t wait_longest;       /* the longest list a CANCEL found (a
                                 * maximum, not a count) */
+    /* The visit day (protocol 4). */
+    uint64_t stops;                  /* POOL_STOP took effect */
+    uint64_t stop_waiters;           /* ... waiters it dropped */
+    uint64_t stop_closed;            /* ... stops of a closed pool */
+    uint64_t confirm_stopped_kept;   /* CONFIRM of a live hold refused */
+    uint64_t refunds;                /* CANCEL of a stopped pool's booking */
+    uint64_t refund_attended;        /* ... of a checked-in booking */
+    uint64_t moves;                  /* MOVE took effect */
+    uint64_t move_attended;          /* ... of a checked-in one */
+    uint64_t move_expired_own;       /* MOVE expired the patient's due hold
+                                      * in the target */
+    uint64_t checkins;               /* CHECKIN took effect */
+    uint64_t checkin_paid;           /* ... paying an unpaid booking */
+    uint64_t checkin_closed_by_late; /* CHECKIN_CLOSED before seg_end */
+    uint64_t noshow_marked;          /* SWEEP marked a no-show */
+    uint64_t noshow_blacklisted;     /* ... whose violation blacklisted */
+    uint64_t noshow_dropped_stopped; /* SWEEP dropped: pool stopped */
+    uint64_t noshow_dropped_rule;    /* SWEEP dropped: R has no sweep now */
+    uint64_t noshow_put_back;        /* SWEEP put an entry back (R moved
+                                      * check-in's close later) */
+    uint64_t stopped_expiry_excused; /* a stopped pool's hold expired
+                                      * without its UNPAID violation */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

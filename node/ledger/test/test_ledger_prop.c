@@ -52,6 +52,31 @@
  * (MUST_WAIT) names every refusal of WAITLIST_JOIN / LEAVE the universe
  * reaches and each step of an offer's life.
  *
+ * The visit day (protocol 4; "visit"): clinics of two hospitals and two
+ * departments whose segments lie from an hour before the clock to five
+ * hours after it, mostly of one kind, so that they are MOVE targets of
+ * each other; rule sets (version 3) with check-in opening 0 to 24 h before
+ * the segment and closing 0 to 60 min before its end (or never open), the
+ * no-show sweep mostly on, and rule changes aimed at a pending booking's
+ * clinic (check-in closing later: its no-show due is put back; the sweep
+ * turned off: dropped); POOL_STOPs of clinics with holds, bookings and
+ * waiters; MOVEs of stopped clinics' bookings to matching clinics, to the
+ * booking's own, to mismatching, stopped, closed, over, full ones and to
+ * ones where the patient already has a claim; CHECKINs by the booking's
+ * patient or another, before, inside and after the window, of checked-in,
+ * no-show, moved, cancelled and stopped bookings, some paying an unpaid
+ * booking; CANCELs of stopped clinics' bookings (refunds), checked-in,
+ * no-show and moved ones; CONFIRMs of live holds in stopped clinics; and
+ * stamps that jump to check-in's opening or close of a pending booking or
+ * to the next sweep (a no-show due). Its reads add POOL_CLAIMS of the
+ * newest pools (encoded); claim reads compare attendance, check-in time,
+ * moves, refunds and `affected` in every profile, staff log reads the
+ * entry's pool. Its MUST list (MUST_VISIT) names each of the eight new
+ * refusals, POOL_STOPPED of every command that has it, every refusal of
+ * MOVE but LIMIT_REACHED, and each transition (a move, a refund, a
+ * check-in, a no-show marked, dropped because its clinic stopped or its
+ * rules no longer sweep, put back after a rule change).
+ *
  * After every batch:
  *   - each command's result must be equal in ledger and model, field by
  *     field;
@@ -96,7 +121,7 @@
 #include "ledger.h"
 #include "refmodel.h"
 
-/* Scale: the default run (12 cases, ~5000 seeds of 300 batches) takes
+/* Scale: the default run (13 cases, ~5000 seeds of 300 batches) takes
  * about 30 s of CPU at -O2 on a 2-core machine; --quick about 30 s under
  * ASan. */
 #define DEFAULT_SEEDS_PER_CASE 500
@@ -242,6 +267,9 @@ enum kind {
     K_EXCEPTION,
     K_JOIN, /* WAITLIST_JOIN */
     K_LEAVE,
+    K_STOP, /* protocol 4: POOL_STOP, MOVE, CHECKIN */
+    K_MOVE,
+    K_CHECKIN,
     K_COUNT
 };
 
@@ -282,6 +310,12 @@ struct profile {
     /* Waitlists (weight[K_JOIN] > 0): CANCELs that pick a booking of a
      * pool with waiters, JOINs that pick a sold-out pool. */
     uint32_t wait_pct;
+    /* The visit day (protocol 4; 0 in the profiles before it): pool specs
+     * of two departments whose segments lie around ledger time, rule sets
+     * with check-in windows and the no-show sweep, stamps that jump to
+     * check-in's opening and close, CANCELs of stopped, checked-in and
+     * no-show bookings. */
+    uint32_t visit_pct;
 };
 
 /* Weights: POOL_CLOSE is rare because it is for good; a run whose pools
@@ -407,6 +441,25 @@ static const struct profile PROFILES[] = {
      .sched_pct = 90, .day_pct = 8, .flow_pct = 10, .empty_ref_pct = 10,
      .ttl0_pct = 10, .idle_ms = 80ull * 86400000, .patient_pct = 70,
      .wait_pct = 70, .seeds_div = 2, .seeds_min = 80},
+    /* The visit day: clinics of two departments around ledger time,
+     * stopped (POOL_STOP) with holds, bookings and waiters in them, their
+     * bookings moved to other clinics (of the same department and kind,
+     * or not), refunded, checked in (by the right patient or not, before,
+     * inside and after the window) and swept as no-shows (or dropped, or
+     * put back when a rule change moves check-in's close later), the
+     * violations feeding the blacklist. */
+    {.name = "visit",
+     /*         OPEN CONF CRE UPD CLO HOLD CONF REL CAN EXP RS RD RUL IMP SWP
+      *         BND UNB VIO UNBL EXC JOIN LEAVE STOP MOVE CHECKIN */
+     .weight = {15, 4, 45, 6, 3, 170, 100, 15, 45, 20, 6, 2, 20, 2, 45,
+                4, 2, 4, 2, 2, 12, 2, 10, 45, 70},
+     .codec_pct = 10, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 5,
+     .ttl_span_ms = 240000, .dt_max_ms = 5000, .jump_pct = 4, .back_pct = 5,
+     .read_every = 10, .snap_every = 30, .sweep_pct = 30, .patients = 8,
+     .capacity_max = 4,
+     .sched_pct = 92, .day_pct = 2, .flow_pct = 10, .empty_ref_pct = 25,
+     .ttl0_pct = 10, .idle_ms = 80ull * 86400000, .patient_pct = 40,
+     .visit_pct = 85, .seeds_div = 4, .seeds_min = 60},
 };
 /* clang-format on */
 #define N_PROFILES  (sizeof PROFILES / sizeof PROFILES[0])
@@ -434,12 +487,13 @@ struct cover {
     uint64_t codec;      /* batches through the entry codec */
     uint64_t due_capped; /* EXPIREs that found >= DUE_COUNT_MAX still due */
     uint64_t replays;    /* retries answered with the stored result */
-    struct refmodel_stats st; /* the model's counts of events (refmodel.h) */
-    uint64_t sched_reads;     /* schedule reads compared with a result */
-    uint64_t patient_reads;   /* PATIENT_INFO reads compared */
-    uint64_t encoded_p3;      /* protocol 3 reads compared as bytes */
-    uint64_t wait_reads;      /* WAITLIST reads compared */
-    uint64_t wait_reads_on;   /* ... finding the patient on the list */
+    struct refmodel_stats st;   /* the model's counts of events (refmodel.h) */
+    uint64_t sched_reads;       /* schedule reads compared with a result */
+    uint64_t patient_reads;     /* PATIENT_INFO reads compared */
+    uint64_t encoded_p3;        /* protocol 3 reads compared as bytes */
+    uint64_t wait_reads;        /* WAITLIST reads compared */
+    uint64_t wait_reads_on;     /* ... finding the patient on the list */
+    uint64_t pool_claims_reads; /* POOL_CLAIMS reads compared as bytes */
 };
 
 struct run {
@@ -715,6 +769,23 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
         case SLOT_OP_EXPIRE:
             snprintf(out, cap, "max=%" PRIu32, c->u.expire.max);
             break;
+        case SLOT_OP_POOL_STOP:
+            snprintf(out, cap, "%.*s op=%.*s", (int)c->u.stop.pool.len,
+                     c->u.stop.pool.p, (int)c->u.stop.operator_name.len,
+                     c->u.stop.operator_name.p);
+            break;
+        case SLOT_OP_MOVE:
+            snprintf(out, cap, "id=%" PRIu64 " to=%.*s caller=%.*s acct=%.*s",
+                     c->u.claim.id, (int)c->u.claim.pool.len, c->u.claim.pool.p,
+                     (int)c->u.claim.caller.len, c->u.claim.caller.p,
+                     (int)c->u.claim.account.len, c->u.claim.account.p);
+            break;
+        case SLOT_OP_CHECKIN:
+            snprintf(out, cap, "id=%" PRIu64 " patient=%.*s ref=%.*s",
+                     c->u.claim.id, (int)c->u.claim.patient.len,
+                     c->u.claim.patient.p, (int)c->u.claim.payment_ref.len,
+                     c->u.claim.payment_ref.p);
+            break;
         case SLOT_OP_WAITLIST_JOIN:
         case SLOT_OP_WAITLIST_LEAVE:
             snprintf(out, cap, "%.*s %.*s %s=%.*s acct=%.*s",
@@ -871,6 +942,7 @@ static struct slot_str pick_open_pool(struct run *r)
             pool = sstr(keep(r, id, strlen(id)));
             if (refmodel_read_pool(r->m, pool, &st) == SLOT_OK &&
                 st.state != SLOT_PSTATE_CLOSED &&
+                st.state != SLOT_PSTATE_STOPPED &&
                 (st.seg_end_ms == 0 || st.seg_end_ms > r->clock_ms) &&
                 chance(r, 90)) {
                 break;
@@ -1028,6 +1100,43 @@ static uint32_t pick_names(struct run *r, const char *const *list, uint32_t n,
     return k;
 }
 
+/* The visit profile's clinics: two hospitals of one offset, two
+ * departments, a segment starting from an hour before the clock to five
+ * hours after it (check-in windows open and close during a run), no
+ * channel lists; mostly normal clinics, so that many are MOVE targets of
+ * each other. */
+static void visit_sched(struct run *r, struct slot_pool_spec *p)
+{
+    struct slot_sched *s = &p->sched;
+    uint32_t hi = rnd(r, 2);
+    int16_t off = hospital_offset(r, hi);
+    uint32_t day = slot_local_day(r->clock_ms, off);
+    int64_t start = (int64_t)slot_local_minute(r->clock_ms, off) - 60 +
+                    (int64_t)rnd(r, 360);
+    if (start < 0) {
+        start = 0;
+    }
+    if (start >= 1410) {
+        day++;
+        start = start - 1440 < 0 ? 0 : start - 1440;
+    }
+    uint32_t len = 30 * (1 + rnd(r, 4));
+    if (start + len > 1440) {
+        len = 1440 - (uint32_t)start;
+    }
+    p->seg_start_ms = slot_utc_ms_of(day, (uint32_t)start, off);
+    p->seg_end_ms = slot_utc_ms_of(day, (uint32_t)start + len, off);
+    p->kind = (uint8_t)(chance(r, 80) ? SLOT_KIND_NORMAL : SLOT_KIND_EXPERT);
+    memset(s, 0, sizeof *s);
+    s->hospital = sstr(HOSPITALS[hi]);
+    s->campus = sstr(CAMPUSES[rnd(r, N_OF(CAMPUSES))]);
+    s->department = sstr(DEPTS[rnd(r, 2)]);
+    s->doctor = sstr(DOCTORS[rnd(r, N_OF(DOCTORS))]);
+    s->visit_day = day;
+    s->pay_mode = (uint8_t)rnd(r, 2);
+    s->visit_slot_ms = chance(r, 70) ? 0 : 600000;
+}
+
 /* The schedule fields of a pool spec, with a segment on a visit day
  * around the clock (yesterday .. eight days ahead, local), so horizons,
  * release minutes, cut-offs and the same-day rules all apply. */
@@ -1059,6 +1168,10 @@ static void gen_sched(struct run *r, struct slot_pool_spec *p)
     s->visit_slot_ms = chance(r, 70)   ? 0
                        : chance(r, 50) ? 600000
                                        : 1 + rnd(r, 3600000);
+    if (r->pf->visit_pct > 0 && chance(r, r->pf->visit_pct)) {
+        visit_sched(r, p);
+        return;
+    }
     bool few_lists = r->pf->patient_pct > 0; /* HOLDs get to its rules */
     if (chance(r, few_lists ? 8 : 35)) {
         s->n_eligible =
@@ -1124,6 +1237,27 @@ static void gen_patient_rules(struct run *r, struct slot_patient_rules *p)
      * (or a day) before the segment that count as violations. */
     p->quota_per_account = chance(r, 40);
     p->late_cancel_ms = late_cancel[rnd(r, N_OF(late_cancel))];
+}
+
+/* The visit profile's rule sets (version 3): mostly no date rules in the
+ * way of its same-day clinics; check-in from 0 to 24 h before the segment
+ * until 0 to an hour before its end (or after it ends: never open), the
+ * no-show sweep mostly on. */
+static void gen_visit_rules(struct run *r, struct slot_rules *R)
+{
+    static const uint32_t before[] = {0, 600000, 1800000, 7200000, 86400000};
+    static const uint32_t late[] = {0, 300000, 900000, 1800000, 3600000};
+    if (chance(r, 85)) {
+        R->horizon_days = 0;
+        R->cutoff_minute = SLOT_MINUTE_NONE;
+        R->n_policies = 0;
+        R->n_elig = 0;
+        R->flowback_minute = SLOT_MINUTE_NONE;
+    }
+    R->visit.checkin_before_ms = before[rnd(r, N_OF(before))];
+    R->visit.checkin_late_ms =
+        chance(r, 3) ? SLOT_CHECKIN_MAX_MS : late[rnd(r, N_OF(late))];
+    R->visit.noshow_sweep = chance(r, 75);
 }
 
 /* A rule set drawn from a small universe (slot_sched.h's fields). */
@@ -1217,8 +1351,24 @@ static void gen_rules(struct run *r, struct slot_rules *R, int16_t off)
             gen_patient_rules(r, &R->patient);
         }
     }
+    if (r->pf->visit_pct > 0) {
+        gen_visit_rules(r, R);
+    }
     CHECK(slot_rules_check(R) == SLOT_OK);
 }
+
+/* What a visit-day command looks for in a claim. */
+enum visit_want {
+    W_STOPPED_BOOKING, /* BOOKED in a stopped pool, not a no-show */
+    W_PENDING_OPEN,    /* BOOKED, pending, its check-in window open now */
+    W_PENDING,         /* BOOKED, pending, pool not stopped */
+    W_CHECKED_IN,      /* BOOKED, checked in */
+    W_NO_SHOW,         /* BOOKED, a no-show */
+    W_MOVED,           /* MOVED */
+    W_HELD_STOPPED,    /* HELD in a stopped pool (CONFIRM) */
+};
+
+static uint64_t pick_visit_claim(struct run *r, enum visit_want w);
 
 /* RULES_SET: the hospital's own rules or a department's, mostly in the
  * hospital's offset (another one is INVALID_ARGUMENT once it has pools or
@@ -1230,13 +1380,43 @@ static void gen_rules_cmd(struct run *r, struct slot_cmd *c)
     uint32_t hi = r->burst ? r->burst_hospital
                   : dept   ? pick_hospital(r)
                            : rnd(r, N_RULED);
+    if (r->pf->visit_pct > 0 && chance(r, 80)) {
+        hi = rnd(r, 2); /* the visit clinics' hospitals */
+    }
     int16_t off = chance(r, 6) ? OTHER_OFFSETS[rnd(r, N_OF(OTHER_OFFSETS))]
                                : hospital_offset(r, hi);
     gen_rules(r, &R, off);
+    static struct slot_claim cl;
+    static struct slot_pool_status st;
+    uint64_t id = r->pf->visit_pct > 0 && !r->burst && chance(r, 30)
+                      ? pick_visit_claim(r, W_PENDING)
+                      : 0;
+    if (id != 0 && refmodel_read_claim(r->m, id, false, &cl) == SLOT_OK &&
+        refmodel_read_pool(r->m, sstr(cl.pool), &st) == SLOT_OK &&
+        st.has_place) {
+        /* the rules of a pending booking's clinic, check-in closing
+         * later (a no-show due is put back) or the sweep turned off */
+        for (uint32_t i = 0; i < N_RULED; i++) {
+            if (strcmp(HOSPITALS[i], st.place.hospital) == 0) {
+                hi = i;
+            }
+        }
+        dept = chance(r, 40);
+        R.utc_offset_min = hospital_offset(r, hi);
+        R.visit.checkin_late_ms = chance(r, 70) ? 0 : 300000;
+        R.visit.noshow_sweep = chance(r, 85);
+    } else {
+        id = 0;
+    }
     mp_buf_reset(&r->enc);
     slot_rules_encode(&r->enc, &R);
     c->u.rules.hospital = sstr(HOSPITALS[hi]);
-    c->u.rules.department = sstr(dept ? DEPTS[rnd(r, N_OF(DEPTS))] : "");
+    c->u.rules.department =
+        sstr(dept ? DEPTS[rnd(r, r->pf->visit_pct > 0 ? 2 : N_OF(DEPTS))] : "");
+    if (id != 0 && dept) {
+        c->u.rules.department =
+            sstr(keep(r, st.place.department, strlen(st.place.department)));
+    }
     c->u.rules.operator_name = sstr(OPERATORS[rnd(r, N_OF(OPERATORS))]);
     c->u.rules.reason = sstr(REASONS[rnd(r, N_OF(REASONS))]);
     c->u.rules.rules = keep_buf(r, &r->enc);
@@ -1682,6 +1862,253 @@ static uint64_t pick_waited_booking(struct run *r, bool over)
     return best;
 }
 
+/* ---- the visit-day generators ------------------------------------------- */
+
+static bool visit_fits(struct run *r, const struct slot_claim *c,
+                       enum visit_want w)
+{
+    uint64_t open, close;
+    switch (w) {
+        case W_STOPPED_BOOKING: /* a no-show is final: not one of them */
+            return c->state == SLOT_CLAIM_BOOKED && c->affected &&
+                   c->attendance != SLOT_ATTEND_NO_SHOW;
+        case W_PENDING_OPEN:
+            return c->state == SLOT_CLAIM_BOOKED && !c->affected &&
+                   c->attendance == SLOT_ATTEND_PENDING &&
+                   refmodel_checkin_window(r->m, sstr(c->pool), &open,
+                                           &close) &&
+                   open <= r->clock_ms && r->clock_ms < close;
+        case W_PENDING:
+            return c->state == SLOT_CLAIM_BOOKED && !c->affected &&
+                   c->attendance == SLOT_ATTEND_PENDING;
+        case W_CHECKED_IN:
+            return c->state == SLOT_CLAIM_BOOKED &&
+                   c->attendance == SLOT_ATTEND_CHECKED_IN;
+        case W_NO_SHOW:
+            return c->state == SLOT_CLAIM_BOOKED &&
+                   c->attendance == SLOT_ATTEND_NO_SHOW;
+        case W_MOVED:
+            return c->state == SLOT_CLAIM_MOVED;
+        default:
+            return c->state == SLOT_CLAIM_HELD && c->affected &&
+                   c->deadline_ms > r->clock_ms;
+    }
+}
+
+/* One of the newest claims (the last 160) that fits w, or 0. */
+static uint64_t pick_visit_claim(struct run *r, enum visit_want w)
+{
+    static struct slot_claim c;
+    uint64_t found[16];
+    uint32_t n = 0;
+    uint64_t last = refmodel_last_claim_id(r->m);
+    for (uint64_t id = last; id >= 1 && last - id < 160 && n < 16; id--) {
+        if (refmodel_read_claim(r->m, id, false, &c) == SLOT_OK &&
+            visit_fits(r, &c, w)) {
+            found[n++] = id;
+        }
+    }
+    return n > 0 ? found[rnd(r, n)] : 0;
+}
+
+/* POOL_STOP: mostly one of the newest pools with holds or bookings that
+ * is not stopped yet; else any pool (maybe stopped: POOL_STOPPED), or
+ * one that does not exist. */
+static struct slot_str pick_stop_pool(struct run *r)
+{
+    static struct slot_pool_status st;
+    uint32_t n = refmodel_pool_count(r->m);
+    if (n > 0 && chance(r, 75)) {
+        for (int tries = 0; tries < 10; tries++) {
+            const char *id =
+                refmodel_pool_id(r->m, n - 1 - rnd(r, n < 16 ? n : 16));
+            if (refmodel_read_pool(r->m, sstr(id), &st) == SLOT_OK &&
+                st.state != SLOT_PSTATE_STOPPED &&
+                (tries < 5 ? st.booked > 0 && st.seg_end_ms > r->clock_ms
+                           : st.held + st.booked > 0)) {
+                return sstr(keep(r, id, strlen(id)));
+            }
+        }
+    }
+    return chance(r, 90) ? pick_model_pool(r) : sstr("ghost");
+}
+
+/* MOVE's target for a booking of pool `from`: mostly a pool of the same
+ * hospital, department and kind that is not stopped and not over; else
+ * any pool, the booking's own, or one that does not exist. */
+static struct slot_str pick_move_target(struct run *r, const char *from,
+                                        const char *patient)
+{
+    static struct slot_pool_status src, st;
+    uint32_t n = refmodel_pool_count(r->m);
+    uint32_t w = rnd(r, 100);
+    bool own = chance(r, 25); /* PATIENT_HAS_CLAIM */
+    if (w < 70 && refmodel_read_pool(r->m, sstr(from), &src) == SLOT_OK &&
+        src.has_place) {
+        const char *fit[32];
+        uint32_t n_fit = 0;
+        for (uint32_t k = 0; k < n && k < 48 && n_fit < 32; k++) {
+            const char *id = refmodel_pool_id(r->m, n - 1 - k);
+            if (strcmp(id, from) != 0 &&
+                refmodel_read_pool(r->m, sstr(id), &st) == SLOT_OK &&
+                st.has_place && st.kind == src.kind &&
+                strcmp(st.place.hospital, src.place.hospital) == 0 &&
+                strcmp(st.place.department, src.place.department) == 0 &&
+                (chance(r, 10) || (st.state != SLOT_PSTATE_STOPPED &&
+                                   st.seg_end_ms > r->clock_ms))) {
+                struct slot_claim mine[1];
+                uint32_t k_mine = 0;
+                if (own) {
+                    refmodel_read_patient(r->m, sstr(id), sstr(patient), mine,
+                                          1, &k_mine);
+                    if (k_mine > 0) {
+                        return sstr(keep(r, id, strlen(id)));
+                    }
+                }
+                fit[n_fit++] = id;
+            }
+        }
+        if (n_fit > 0) {
+            const char *id = fit[rnd(r, n_fit)];
+            return sstr(keep(r, id, strlen(id)));
+        }
+    }
+    if (w < 80) {
+        return sstr(keep(r, from, strlen(from)));
+    }
+    return chance(r, 85) ? pick_model_pool(r) : sstr("ghost");
+}
+
+/* A stopped clinic's booking whose patient holds or booked a clinic it
+ * could move to (PATIENT_HAS_CLAIM): its id and that pool, or 0. */
+static uint64_t pick_move_own(struct run *r, struct slot_str *to)
+{
+    static struct slot_claim c, mine[1];
+    static struct slot_pool_status src, st;
+    uint64_t last = refmodel_last_claim_id(r->m);
+    uint32_t n = refmodel_pool_count(r->m);
+    for (uint64_t id = last; id >= 1 && last - id < 160; id--) {
+        if (refmodel_read_claim(r->m, id, false, &c) != SLOT_OK ||
+            !visit_fits(r, &c, W_STOPPED_BOOKING) ||
+            refmodel_read_pool(r->m, sstr(c.pool), &src) != SLOT_OK) {
+            continue;
+        }
+        for (uint32_t k = 0; k < n && k < 48; k++) {
+            const char *pid = refmodel_pool_id(r->m, n - 1 - k);
+            uint32_t k_mine = 0;
+            if (refmodel_read_pool(r->m, sstr(pid), &st) == SLOT_OK &&
+                st.has_place && st.kind == src.kind &&
+                strcmp(pid, c.pool) != 0 &&
+                strcmp(st.place.hospital, src.place.hospital) == 0 &&
+                strcmp(st.place.department, src.place.department) == 0 &&
+                refmodel_read_patient(r->m, sstr(pid), sstr(c.patient), mine, 1,
+                                      &k_mine) == SLOT_OK &&
+                k_mine > 0) {
+                *to = sstr(keep(r, pid, strlen(pid)));
+                return id;
+            }
+        }
+    }
+    return 0;
+}
+
+/* A stopped clinic's booking whose patient has a hold past its deadline,
+ * not expired yet, in a clinic it could move to (MOVE expires it first):
+ * its id and that pool, or 0. */
+static uint64_t pick_move_due(struct run *r, struct slot_str *to)
+{
+    static struct slot_claim o, c;
+    static struct slot_pool_status src, st;
+    uint64_t last = refmodel_last_claim_id(r->m);
+    for (uint64_t h = last; h >= 1 && last - h < 160; h--) {
+        if (refmodel_read_claim(r->m, h, false, &o) != SLOT_OK ||
+            o.state != SLOT_CLAIM_EXPIRED || o.resolved_at_ms != 0 ||
+            refmodel_read_pool(r->m, sstr(o.pool), &st) != SLOT_OK ||
+            !st.has_place) {
+            continue;
+        }
+        for (uint64_t id = last; id >= 1 && last - id < 160; id--) {
+            if (refmodel_read_claim(r->m, id, false, &c) == SLOT_OK &&
+                visit_fits(r, &c, W_STOPPED_BOOKING) &&
+                strcmp(c.patient, o.patient) == 0 &&
+                strcmp(c.pool, o.pool) != 0 &&
+                refmodel_read_pool(r->m, sstr(c.pool), &src) == SLOT_OK &&
+                src.has_place && src.kind == st.kind &&
+                strcmp(st.place.hospital, src.place.hospital) == 0 &&
+                strcmp(st.place.department, src.place.department) == 0) {
+                *to = sstr(keep(r, o.pool, strlen(o.pool)));
+                return id;
+            }
+        }
+    }
+    return 0;
+}
+
+static void gen_move(struct run *r, struct slot_cmd *c)
+{
+    static struct slot_claim cl;
+    c->op = SLOT_OP_MOVE;
+    if (chance(r, 30)) {
+        c->u.claim.id = chance(r, 40) ? pick_move_due(r, &c->u.claim.pool) : 0;
+        if (c->u.claim.id == 0) {
+            c->u.claim.id = pick_move_own(r, &c->u.claim.pool);
+        }
+        if (c->u.claim.id != 0) {
+            pick_caller(r, c);
+            return;
+        }
+    }
+    uint32_t w = rnd(r, 100);
+    c->u.claim.id = w < 66   ? pick_visit_claim(r, W_STOPPED_BOOKING)
+                    : w < 73 ? pick_visit_claim(r, W_MOVED)
+                    : w < 80 ? pick_visit_claim(r, W_NO_SHOW)
+                    : w < 90 ? pick_visit_claim(r, W_PENDING)
+                             : 0;
+    if (c->u.claim.id == 0) {
+        c->u.claim.id =
+            pick_claim(r, chance(r, 70) ? SLOT_CLAIM_BOOKED : SLOT_CLAIM_HELD);
+    }
+    const char *from = "p0", *patient = "";
+    if (refmodel_read_claim(r->m, c->u.claim.id, false, &cl) == SLOT_OK) {
+        from = keep(r, cl.pool, strlen(cl.pool));
+        patient = keep(r, cl.patient, strlen(cl.patient));
+    }
+    c->u.claim.pool = pick_move_target(r, from, patient);
+    pick_caller(r, c);
+}
+
+static void gen_checkin(struct run *r, struct slot_cmd *c)
+{
+    static struct slot_claim cl;
+    static const enum visit_want wants[] = {
+        W_PENDING_OPEN, W_PENDING_OPEN, W_PENDING_OPEN,    W_PENDING, W_PENDING,
+        W_CHECKED_IN,   W_NO_SHOW,      W_STOPPED_BOOKING, W_MOVED};
+    c->op = SLOT_OP_CHECKIN;
+    c->u.claim.id = pick_visit_claim(r, wants[rnd(r, N_OF(wants))]);
+    if (c->u.claim.id == 0 || chance(r, 8)) {
+        c->u.claim.id = pick_claim(r, chance(r, 60)   ? SLOT_CLAIM_BOOKED
+                                      : chance(r, 50) ? SLOT_CLAIM_CANCELLED
+                                                      : SLOT_CLAIM_HELD);
+    }
+    const char *patient = patient_name(rnd(r, n_patients(r->pf)));
+    if (refmodel_read_claim(r->m, c->u.claim.id, false, &cl) == SLOT_OK &&
+        chance(r, 85)) {
+        patient = keep(r, cl.patient, strlen(cl.patient));
+    }
+    c->u.claim.patient = sstr(patient);
+    c->u.claim.payment_ref =
+        chance(r, 50) ? sstr("") : sstr(PAYMENT_REFS[rnd(r, N_PAYMENT_REFS)]);
+}
+
+/* A CANCEL of the visit profile: a stopped clinic's booking (a refund),
+ * a checked-in or no-show one, a moved one. */
+static uint64_t pick_visit_cancel(struct run *r)
+{
+    static const enum visit_want wants[] = {
+        W_STOPPED_BOOKING, W_STOPPED_BOOKING, W_CHECKED_IN, W_NO_SHOW, W_MOVED};
+    return pick_visit_claim(r, wants[rnd(r, N_OF(wants))]);
+}
+
 /* The op-specific part of a session command of kind k. */
 static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
 {
@@ -1706,8 +2133,15 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_CONFIRM:
             c->op = SLOT_OP_CONFIRM;
-            c->u.claim.id = pick_claim(r, chance(r, 80) ? SLOT_CLAIM_HELD
-                                                        : SLOT_CLAIM_EXPIRED);
+            c->u.claim.id =
+                r->pf->visit_pct > 0 && chance(r, 15)
+                    ? pick_visit_claim(r,
+                                       chance(r, 70) ? W_HELD_STOPPED : W_MOVED)
+                    : 0;
+            if (c->u.claim.id == 0) {
+                c->u.claim.id = pick_claim(
+                    r, chance(r, 80) ? SLOT_CLAIM_HELD : SLOT_CLAIM_EXPIRED);
+            }
             c->u.claim.payment_ref =
                 chance(r, r->pf->empty_ref_pct)
                     ? sstr("")
@@ -1736,6 +2170,9 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
                 over = chance(r, 50);
                 c->u.claim.id = pick_waited_booking(r, over);
             }
+            if (r->pf->visit_pct > 0 && chance(r, 40)) {
+                c->u.claim.id = pick_visit_cancel(r);
+            }
             if (c->u.claim.id == 0) {
                 c->u.claim.id =
                     pick_claim(r, chance(r, 80) ? SLOT_CLAIM_BOOKED
@@ -1760,6 +2197,18 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
         case K_LEAVE:
             c->op = SLOT_OP_WAITLIST_LEAVE;
             gen_leave(r, c);
+            break;
+        case K_STOP:
+            c->op = SLOT_OP_POOL_STOP;
+            c->u.stop.pool = pick_stop_pool(r);
+            c->u.stop.operator_name = sstr(OPERATORS[rnd(r, N_OF(OPERATORS))]);
+            c->u.stop.reason = sstr(REASONS[rnd(r, N_OF(REASONS))]);
+            break;
+        case K_MOVE:
+            gen_move(r, c);
+            break;
+        case K_CHECKIN:
+            gen_checkin(r, c);
             break;
         case K_BIND:
         case K_UNBIND: {
@@ -1797,7 +2246,9 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             c->u.hold.ttl_ms = gen_ttl(r);
             if (r->pf->patient_pct > 0) {
                 const char *pt = c->u.hold.patient.p; /* a universe string */
-                c->u.hold.account = pick_account(r, pt);
+                c->u.hold.account = r->pf->visit_pct > 0 && chance(r, 60)
+                                        ? sstr(account_of(r, pt))
+                                        : pick_account(r, pt);
             }
             r->holds_in_batch++;
             break;
@@ -1847,10 +2298,10 @@ static struct slot_str lit(const char *s)
 /* Wraps a channel mutation in IDEM now and then. */
 static void maybe_idem(struct run *r, struct slot_cmd *c)
 {
-    bool wraps =
-        (c->op >= SLOT_OP_POOL_CREATE && c->op <= SLOT_OP_CANCEL) ||
-        c->op == SLOT_OP_RULES_SET || c->op == SLOT_OP_SCHEDULE_IMPORT ||
-        (c->op >= SLOT_OP_ACCOUNT_BIND && c->op <= SLOT_OP_WAITLIST_LEAVE);
+    bool wraps = (c->op >= SLOT_OP_POOL_CREATE && c->op <= SLOT_OP_CANCEL) ||
+                 c->op == SLOT_OP_RULES_SET ||
+                 c->op == SLOT_OP_SCHEDULE_IMPORT ||
+                 (c->op >= SLOT_OP_ACCOUNT_BIND && c->op <= SLOT_OP_CHECKIN);
     if (!wraps || !chance(r, 15)) {
         return;
     }
@@ -1940,6 +2391,30 @@ static void wait_step(struct run *r)
     }
 }
 
+/* The visit profile: to (around) the opening or the close of check-in of
+ * a pending booking's clinic, or to the next sweep (a no-show due), when
+ * that is ahead of the clock and not days away. */
+static void visit_step(struct run *r)
+{
+    static struct slot_claim c;
+    uint64_t to = 0, open, close;
+    if (chance(r, 50)) {
+        to = refmodel_next_sweep_ms(r->m); /* a no-show due, mostly */
+    } else {
+        uint64_t id = pick_visit_claim(r, W_PENDING);
+        if (id != 0 && refmodel_read_claim(r->m, id, false, &c) == SLOT_OK &&
+            refmodel_checkin_window(r->m, sstr(c.pool), &open, &close)) {
+            to = chance(r, 50) ? open : close;
+        }
+    }
+    if (to == 0 || to == UINT64_MAX || to <= r->clock_ms ||
+        to - r->clock_ms > 2 * SLOT_MS_PER_DAY) {
+        return;
+    }
+    uint32_t w = rnd(r, 4);
+    r->clock_ms = w == 0 ? to - 1 : w == 1 ? to : to + rnd(r, 60000);
+}
+
 /* The stamp of the next batch. Mostly a small step; sometimes a jump to a
  * boundary that matters (a hold's deadline, a session's idle limit) or far
  * beyond; sometimes behind ledger time, which must not move it back. */
@@ -1968,6 +2443,9 @@ static uint64_t gen_stamp(struct run *r)
     if (r->pf->wait_pct > 0 && chance(r, 10)) {
         wait_step(r);
     }
+    if (r->pf->visit_pct > 0 && chance(r, 15)) {
+        visit_step(r);
+    }
     if (chance(r, r->pf->back_pct)) {
         return r->clock_ms - rnd(r, 5000);
     }
@@ -1977,6 +2455,7 @@ static uint64_t gen_stamp(struct run *r)
 /* ---- comparing ----------------------------------------------------------- */
 
 static void print_pool(const char *who, const struct slot_pool_status *s);
+static void print_claim(const char *who, const struct slot_claim *c);
 
 static void check_result(struct run *r, const struct slot_cmd *cmds, uint32_t n,
                          uint32_t i, const struct slot_result *lr,
@@ -2001,6 +2480,18 @@ static void check_result(struct run *r, const struct slot_cmd *cmds, uint32_t n,
             refmodel_read_pool(r->m, cmds[i].u.hold.pool, &ms) == SLOT_OK) {
             print_pool("ledger", &ls);
             print_pool("model ", &ms);
+        }
+    }
+    if (cmds[i].op == SLOT_OP_MOVE || cmds[i].op == SLOT_OP_CHECKIN ||
+        cmds[i].op == SLOT_OP_CANCEL || cmds[i].op == SLOT_OP_CONFIRM) {
+        /* the claim as the batch left it, in both */
+        struct slot_claim lc, mc;
+        if (ledger_read_claim(r->l, cmds[i].u.claim.id, false, &lc) ==
+                SLOT_OK &&
+            refmodel_read_claim(r->m, cmds[i].u.claim.id, false, &mc) ==
+                SLOT_OK) {
+            print_claim("ledger", &lc);
+            print_claim("model ", &mc);
         }
     }
     fail(r, "batch command %" PRIu32 " %s\n  ledger: %s\n  model:  %s", i, buf,
@@ -2129,6 +2620,12 @@ static const char *diff_claim(const struct slot_claim *a,
     DIFF_(visit_start_ms);
     DIFF_(visit_end_ms);
     DIFF_(paid);
+    DIFF_(attendance);
+    DIFF_(checked_in_at_ms);
+    DIFF_(moved_to);
+    DIFF_(moved_from);
+    DIFF_(refunded);
+    DIFF_(affected);
     return strcmp(a->bucket, b->bucket) != 0 ? "bucket" : NULL;
 }
 
@@ -2247,7 +2744,7 @@ static const char *diff_staff(const struct slot_staff_entry *a,
         strcmp(a->reason, b->reason) != 0) {
         return "operator or reason";
     }
-    return NULL;
+    return strcmp(a->pool, b->pool) != 0 ? "pool" : NULL;
 }
 
 /* The rule sets compare by their canonical encoding. */
@@ -2324,11 +2821,14 @@ static void print_claim(const char *who, const struct slot_claim *c)
             "  %s: id=%" PRIu64 " state=%u pool=%s patient=%s channel=%s "
             "held_at=%" PRIu64 " deadline=%" PRIu64 " booked_at=%" PRIu64
             " resolved_at=%" PRIu64 " visit=%" PRIu32 " ref=%s window=%" PRIu64
-            "-%" PRIu64 " paid=%u bucket=%s\n",
+            "-%" PRIu64 " paid=%u bucket=%s attend=%u checked_in=%" PRIu64
+            " moved_to=%" PRIu64 " moved_from=%" PRIu64
+            " refunded=%u affected=%u\n",
             who, c->id, c->state, c->pool, c->patient, c->channel,
             c->held_at_ms, c->deadline_ms, c->booked_at_ms, c->resolved_at_ms,
             c->visit_no, c->payment_ref, c->visit_start_ms, c->visit_end_ms,
-            c->paid, c->bucket);
+            c->paid, c->bucket, c->attendance, c->checked_in_at_ms, c->moved_to,
+            c->moved_from, c->refunded, c->affected);
 }
 
 static void compare_pool(struct run *r, struct slot_str pool)
@@ -2693,6 +3193,18 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
             mp_pack_uint(&mb, len);
         }
         r->cov.wait_reads++;
+    } else if (rd->op == SLOT_READ_POOL_CLAIMS) {
+        static struct slot_claim cl[SLOT_LIST_MAX];
+        uint32_t n;
+        mrc = refmodel_read_pool_claims(r->m, rd->pool, rd->after_id, rd->limit,
+                                        cl, &n);
+        if (mrc == SLOT_OK) {
+            mp_pack_array(&mb, n);
+            for (uint32_t i = 0; i < n; i++) {
+                slot_claim_encode(&mb, &cl[i]);
+            }
+        }
+        r->cov.pool_claims_reads++;
     } else if (rd->op == SLOT_READ_STAFF_LOG) {
         static struct slot_staff_entry log[STAFF_CAP];
         uint32_t n;
@@ -2995,6 +3507,58 @@ static void compare_waitlists(struct run *r, bool full)
     compare_encoded_read(r, &rd);
 }
 
+/* One POOL_CLAIMS read through ledger_read_pool_claims, claim by claim. */
+static void compare_pool_claims_read(struct run *r, const struct slot_read *rd)
+{
+    static struct slot_claim lc[SLOT_LIST_MAX], mc[SLOT_LIST_MAX];
+    uint32_t ln = 0, mn = 0;
+    int lrc = ledger_read_pool_claims(r->l, rd->pool, rd->after_id, rd->limit,
+                                      lc, &ln);
+    int mrc = refmodel_read_pool_claims(r->m, rd->pool, rd->after_id, rd->limit,
+                                        mc, &mn);
+    const char *d = lrc != mrc ? "code" : NULL;
+    if (d == NULL && lrc == SLOT_OK) {
+        d = ln != mn ? "count" : NULL;
+        for (uint32_t i = 0; d == NULL && i < ln; i++) {
+            d = diff_claim(&lc[i], &mc[i]);
+            if (d != NULL) {
+                print_claim("ledger", &lc[i]);
+                print_claim("model ", &mc[i]);
+            }
+        }
+    }
+    if (d != NULL) {
+        fail(r,
+             "read pool claims %.*s after %" PRIu64 " limit %" PRIu32
+             ": %s differs (ledger %s n=%" PRIu32 ", model %s n=%" PRIu32 ")",
+             (int)rd->pool.len, rd->pool.p, rd->after_id, rd->limit, d,
+             code_name(lrc), ln, code_name(mrc), mn);
+    }
+}
+
+/* POOL_CLAIMS of the newest pools (every pool when full), from the
+ * start or after some id, pages of any size, and of unknown pools. */
+static void compare_pool_claims(struct run *r, bool full)
+{
+    uint32_t n = refmodel_pool_count(r->m);
+    uint64_t last = refmodel_last_claim_id(r->m);
+    struct slot_read rd;
+    for (uint32_t k = 0; k <= n && k < (full ? n + 1 : 6u); k++) {
+        memset(&rd, 0, sizeof rd);
+        rd.op = SLOT_READ_POOL_CLAIMS;
+        rd.pool =
+            k < n ? sstr(refmodel_pool_id(r->m, n - 1 - k)) : sstr("ghost");
+        rd.after_id =
+            rnd2(r, 2) == 0 || last == 0 ? 0 : rnd2(r, (uint32_t)last);
+        if (rnd2(r, 30) == 0) {
+            rd.after_id = UINT64_MAX;
+        }
+        rd.limit = rnd2(r, 3) == 0 ? 1 + rnd2(r, 3) : SLOT_LIST_MAX;
+        compare_pool_claims_read(r, &rd);
+        compare_encoded_read(r, &rd);
+    }
+}
+
 /* Compares reads. full: every pool, patient and claim id ever issued;
  * otherwise the recent claims and a random sample of the rest. */
 static void compare_reads(struct run *r, bool full)
@@ -3052,6 +3616,9 @@ static void compare_reads(struct run *r, bool full)
     }
     if (r->pf->weight[K_JOIN] > 0) {
         compare_waitlists(r, full);
+    }
+    if (r->pf->visit_pct > 0) {
+        compare_pool_claims(r, full);
     }
 }
 
@@ -3256,6 +3823,24 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->join_exception += x.join_exception;
     to->leave_by_account += x.leave_by_account;
     to->wait_closed_kept += x.wait_closed_kept;
+    to->stops += x.stops;
+    to->stop_waiters += x.stop_waiters;
+    to->stop_closed += x.stop_closed;
+    to->confirm_stopped_kept += x.confirm_stopped_kept;
+    to->refunds += x.refunds;
+    to->refund_attended += x.refund_attended;
+    to->moves += x.moves;
+    to->move_attended += x.move_attended;
+    to->move_expired_own += x.move_expired_own;
+    to->checkins += x.checkins;
+    to->checkin_paid += x.checkin_paid;
+    to->checkin_closed_by_late += x.checkin_closed_by_late;
+    to->noshow_marked += x.noshow_marked;
+    to->noshow_blacklisted += x.noshow_blacklisted;
+    to->noshow_dropped_stopped += x.noshow_dropped_stopped;
+    to->noshow_dropped_rule += x.noshow_dropped_rule;
+    to->noshow_put_back += x.noshow_put_back;
+    to->stopped_expiry_excused += x.stopped_expiry_excused;
     if (x.wait_longest > to->wait_longest) {
         to->wait_longest = x.wait_longest;
     }
@@ -3308,6 +3893,7 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
         cov->encoded_p3 += r->cov.encoded_p3;
         cov->wait_reads += r->cov.wait_reads;
         cov->wait_reads_on += r->cov.wait_reads_on;
+        cov->pool_claims_reads += r->cov.pool_claims_reads;
         stats_add(&cov->st, refmodel_stats(r->m));
     }
     for (uint32_t i = 0; i < r->n_kept; i++) {
@@ -3699,6 +4285,123 @@ static void check_wait_cover(const struct profile *pf, const struct cover *c)
     }
 }
 
+/* What the visit profile must produce: each of the visit day's eight new
+ * refusals, POOL_STOPPED from every command that has it, each refusal of
+ * MOVE its universe reaches (all but LIMIT_REACHED), and each transition
+ * of the visit day. */
+static const struct {
+    uint8_t op;
+    uint16_t code;
+} MUST_VISIT[] = {
+    {SLOT_OP_POOL_STOP, SLOT_OK},
+    {SLOT_OP_POOL_STOP, SLOT_UNKNOWN_POOL},
+    {SLOT_OP_POOL_STOP, SLOT_POOL_STOPPED},
+    {SLOT_OP_HOLD, SLOT_POOL_STOPPED},
+    {SLOT_OP_WAITLIST_JOIN, SLOT_POOL_STOPPED},
+    {SLOT_OP_CONFIRM, SLOT_POOL_STOPPED},
+    {SLOT_OP_POOL_CLOSE, SLOT_POOL_STOPPED},
+    {SLOT_OP_POOL_UPDATE, SLOT_POOL_STOPPED},
+    {SLOT_OP_MOVE, SLOT_OK},
+    {SLOT_OP_MOVE, SLOT_UNKNOWN_BOOKING},
+    {SLOT_OP_MOVE, SLOT_NOT_OWNER},
+    {SLOT_OP_MOVE, SLOT_ALREADY_CANCELLED},
+    {SLOT_OP_MOVE, SLOT_NO_SHOW},
+    {SLOT_OP_MOVE, SLOT_NOT_STOPPED},
+    {SLOT_OP_MOVE, SLOT_UNKNOWN_POOL},
+    {SLOT_OP_MOVE, SLOT_MOVE_MISMATCH},
+    {SLOT_OP_MOVE, SLOT_POOL_STOPPED},
+    {SLOT_OP_MOVE, SLOT_POOL_CLOSED},
+    {SLOT_OP_MOVE, SLOT_BOOKING_CLOSED},
+    {SLOT_OP_MOVE, SLOT_PATIENT_HAS_CLAIM},
+    {SLOT_OP_MOVE, SLOT_SOLD_OUT},
+    {SLOT_OP_CHECKIN, SLOT_OK},
+    {SLOT_OP_CHECKIN, SLOT_UNKNOWN_BOOKING},
+    {SLOT_OP_CHECKIN, SLOT_PATIENT_MISMATCH},
+    {SLOT_OP_CHECKIN, SLOT_ALREADY_CANCELLED},
+    {SLOT_OP_CHECKIN, SLOT_POOL_STOPPED},
+    {SLOT_OP_CHECKIN, SLOT_ALREADY_CHECKED_IN},
+    {SLOT_OP_CHECKIN, SLOT_NO_SHOW},
+    {SLOT_OP_CHECKIN, SLOT_CHECKIN_NOT_OPEN},
+    {SLOT_OP_CHECKIN, SLOT_CHECKIN_CLOSED},
+    {SLOT_OP_CANCEL, SLOT_OK},
+    {SLOT_OP_CANCEL, SLOT_ALREADY_CHECKED_IN},
+    {SLOT_OP_CANCEL, SLOT_NO_SHOW},
+    {SLOT_OP_CANCEL, SLOT_ALREADY_CANCELLED},
+    {SLOT_OP_SWEEP, SLOT_OK},
+};
+
+static void print_visit_stats(const struct cover *c)
+{
+    const struct refmodel_stats *st = &c->st;
+    printf("  stops %" PRIu64 " (of closed pools %" PRIu64
+           ", waiters dropped %" PRIu64
+           "), confirms refused on a live hold %" PRIu64 ", refunds %" PRIu64
+           " (attended %" PRIu64 "), moves %" PRIu64 " (attended %" PRIu64
+           ", expiring the patient's own hold %" PRIu64 "), check-ins %" PRIu64
+           " (paying %" PRIu64 "), closed by checkin_late %" PRIu64
+           ", no-shows %" PRIu64 " (blacklisting %" PRIu64
+           "), dropped stopped/rule %" PRIu64 "/%" PRIu64 ", put back %" PRIu64
+           ", POOL_CLAIMS reads %" PRIu64 "\n",
+           st->stops, st->stop_closed, st->stop_waiters,
+           st->confirm_stopped_kept, st->refunds, st->refund_attended,
+           st->moves, st->move_attended, st->move_expired_own, st->checkins,
+           st->checkin_paid, st->checkin_closed_by_late, st->noshow_marked,
+           st->noshow_blacklisted, st->noshow_dropped_stopped,
+           st->noshow_dropped_rule, st->noshow_put_back, c->pool_claims_reads);
+}
+
+static void check_visit_cover(const struct profile *pf, const struct cover *c)
+{
+    for (size_t i = 0; i < sizeof MUST_VISIT / sizeof MUST_VISIT[0]; i++) {
+        uint64_t n = c->codes[MUST_VISIT[i].op][MUST_VISIT[i].code];
+        char what[96];
+        snprintf(what, sizeof what, "%s -> %s", slot_op_name(MUST_VISIT[i].op),
+                 code_name(MUST_VISIT[i].code));
+        must(pf->name, n > 0, what, n);
+    }
+    const struct refmodel_stats *s = &c->st;
+    static const char *const names[] = {
+        "a stop that emptied a waitlist",
+        "a CONFIRM of a live hold refused in a stopped pool",
+        "a refund (CANCEL of a stopped clinic's booking)",
+        "a refund of a checked-in booking",
+        "a stopped clinic's hold expiring without its UNPAID violation",
+        "a MOVE",
+        "a CHECKIN",
+        "a CHECKIN paying an unpaid booking",
+        "CHECKIN_CLOSED by checkin_late_ms before the segment ends",
+        "a no-show marked by SWEEP",
+        "a no-show violation that blacklisted",
+        "a no-show entry dropped because its pool stopped",
+        "a no-show entry dropped because the rules no longer sweep",
+        "a no-show entry put back after a rule change",
+        "a POOL_CLAIMS read compared byte for byte",
+    };
+    const uint64_t counts[] = {
+        s->stop_waiters,
+        s->confirm_stopped_kept,
+        s->refunds,
+        s->refund_attended,
+        s->stopped_expiry_excused,
+        s->moves,
+        s->checkins,
+        s->checkin_paid,
+        s->checkin_closed_by_late,
+        s->noshow_marked,
+        s->noshow_blacklisted,
+        s->noshow_dropped_stopped,
+        s->noshow_dropped_rule,
+        s->noshow_put_back,
+        c->pool_claims_reads,
+    };
+    _Static_assert(sizeof names / sizeof names[0] ==
+                       sizeof counts / sizeof counts[0],
+                   "one name per count");
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        must(pf->name, counts[i] > 0, names[i], counts[i]);
+    }
+}
+
 /* Fails the case if its seeds did not exercise what it is there for. */
 static void check_cover(const struct profile *pf, const struct cover *c)
 {
@@ -3740,7 +4443,11 @@ static void check_cover(const struct profile *pf, const struct cover *c)
              "a CONFIRM given a visit number freed by a cancellation",
              c->st.visit_reused);
     }
-    if (pf->weight[K_JOIN] > 0) {
+    if (pf->visit_pct > 0) {
+        /* stops, moves, check-ins and no-shows: the patient and waitlist
+         * rules are there to be fed (violations) and emptied (stops) */
+        check_visit_cover(pf, c);
+    } else if (pf->weight[K_JOIN] > 0) {
         /* the patient rules are there to make waiters ineligible:
          * MUST_PATIENTS is the patients profile's */
         check_wait_cover(pf, c);
@@ -3794,6 +4501,9 @@ static void run_case(uint32_t k)
         if (PROFILES[k].weight[K_JOIN] > 0) {
             print_wait_stats(&cov);
         }
+        if (PROFILES[k].visit_pct > 0) {
+            print_visit_stats(&cov);
+        }
     }
     check_cover(&PROFILES[k], &cov);
 }
@@ -3846,20 +4556,19 @@ static void test_waitlist(void)
 {
     run_case(11);
 }
+static void test_visit(void)
+{
+    run_case(12);
+}
 
-static const struct check_case cases[] = {{"prop_mixed", test_mixed},
-                                          {"prop_sessions", test_sessions},
-                                          {"prop_eviction", test_eviction},
-                                          {"prop_expiry", test_expiry},
-                                          {"prop_pools", test_pools},
-                                          {"prop_codec", test_codec},
-                                          {"prop_limits", test_limits},
-                                          {"prop_bulk", test_bulk},
-                                          {"prop_sched", test_sched},
-                                          {"prop_flowback", test_flowback},
-                                          {"prop_patients", test_patients},
-                                          {"prop_waitlist", test_waitlist},
-                                          {NULL, NULL}};
+static const struct check_case cases[] = {
+    {"prop_mixed", test_mixed},       {"prop_sessions", test_sessions},
+    {"prop_eviction", test_eviction}, {"prop_expiry", test_expiry},
+    {"prop_pools", test_pools},       {"prop_codec", test_codec},
+    {"prop_limits", test_limits},     {"prop_bulk", test_bulk},
+    {"prop_sched", test_sched},       {"prop_flowback", test_flowback},
+    {"prop_patients", test_patients}, {"prop_waitlist", test_waitlist},
+    {"prop_visit", test_visit},       {NULL, NULL}};
 
 _Static_assert(sizeof cases / sizeof cases[0] == N_PROFILES + 1,
                "one case per profile");

@@ -1779,6 +1779,164 @@ static void test_visit_snapshot_heap(void)
     done(&f);
 }
 
+/* ---- the event feed (ledger.h, "The event feed") ---------------------- */
+
+static struct slot_event evs[64];
+
+/* The events after `after` (at most 64); returns how many. */
+static uint32_t eventsAfter(const struct ledger *l, uint64_t after,
+                            uint64_t *first, uint64_t *last)
+{
+    uint32_t n;
+    ledger_read_events(l, after, 64, evs, &n, first, last);
+    return n;
+}
+
+static void test_feed_events(void)
+{
+    struct fx f;
+    struct slot_patient_rules pr = prules();
+    pr.violation_threshold = 1;
+    fx_visit(&f, pr);
+    /* fx_days' CONFIG (seq 1) at T0 was more than a day before the
+     * RULES_SET: that command's housekeeping dropped it. */
+    uint64_t first, last;
+    CHECK_EQ(eventsAfter(f.l, 0, &first, &last), 1);
+    CHECK_EQ(first, 2);
+    CHECK_EQ(last, 2);
+    CHECK_EQ(evs[0].type, SLOT_EV_RULES_CHANGED);
+    CHECK_STR(evs[0].hospital, "pumch");
+    CHECK_EQ(evs[0].a, 1);
+    uint64_t mark = last;
+    f.now = LT(V - 3, "10:00"); /* from here all within a day */
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 1), SLOT_OK);
+    EXPECT(&f, cmd_spool("q", "cardio", "", V, "13:00", "17:00", 2), SLOT_OK);
+    EXPECT(&f, cmd_bind("family-0001", "patient-01"), SLOT_OK);
+    uint64_t b = book(&f, "p", "patient-01", "window");
+    /* Refused commands and replays add nothing. */
+    EXPECT(&f, hold_as("p", "patient-02", "window"), SLOT_SOLD_OUT);
+    struct slot_cmd join = {.op = SLOT_OP_WAITLIST_JOIN};
+    join.u.wait.pool = str_of("p");
+    join.u.wait.patient = str_of("patient-02");
+    join.u.wait.channel = str_of("window");
+    EXPECT(&f, join, SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, b, "window", ""), SLOT_OK);
+    uint32_t n = eventsAfter(f.l, mark, &first, &last);
+    static const uint8_t want[] = {SLOT_EV_POOL_CREATED,  SLOT_EV_POOL_CREATED,
+                                   SLOT_EV_ACCOUNT_BOUND, SLOT_EV_HELD,
+                                   SLOT_EV_BOOKED,        SLOT_EV_WAIT_JOINED,
+                                   SLOT_EV_CANCELLED,     SLOT_EV_OFFERED};
+    CHECK_EQ(n, sizeof want);
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK_EQ(evs[i].type, want[i]);
+        CHECK_EQ(evs[i].seq, mark + 1 + i);
+        /* an account's binding is no hospital's */
+        CHECK_STR(evs[i].hospital, i == 2 ? "" : "pumch");
+    }
+    CHECK_STR(evs[0].pool, "p");
+    CHECK_EQ(evs[0].claim, 0);
+    CHECK_STR(evs[2].patient, "patient-01");
+    CHECK_STR(evs[2].account, "family-0001");
+    CHECK_EQ(evs[3].claim, b);
+    CHECK_STR(evs[3].channel, "window");
+    CHECK_STR(evs[3].account, "family-0001"); /* the patient's, at the time */
+    CHECK_EQ(evs[3].a, claim_of(f.l, b).deadline_ms);
+    CHECK_EQ(evs[4].a, 1); /* visit number */
+    CHECK_EQ(evs[4].b, 1); /* paid */
+    CHECK_EQ(evs[4].time_ms, f.now);
+    CHECK_EQ(evs[5].a, 1); /* first on the list */
+    CHECK_EQ(evs[6].a, 0); /* not a refund */
+    CHECK_STR(evs[7].patient, "patient-02");
+    uint64_t offer = evs[7].claim;
+    /* The visit day's events (within a day, so the window keeps them). */
+    EXPECT(&f, confirm_ref(offer, "pay-0002"), SLOT_OK);
+    eventsAfter(f.l, last, &first, &last);
+    mark = last;
+    f.now = LT(V, "10:00");
+    EXPECT(&f, cmd_stop("p"), SLOT_OK);
+    uint64_t nb = EXPECT(&f, cmd_move(offer, "q"), SLOT_OK).a;
+    f.now = LT(V, "13:00");
+    EXPECT(&f, cmd_checkin(nb, "patient-02", ""), SLOT_OK);
+    uint64_t b3 = book(&f, "q", "patient-03", "window");
+    f.now = LT(V, "16:30");
+    struct slot_cmd sw = {.op = SLOT_OP_SWEEP};
+    sw.u.expire.max = 16;
+    EXPECT(&f, sw, SLOT_OK);
+    n = eventsAfter(f.l, mark, &first, &last);
+    static const uint8_t want2[] = {SLOT_EV_POOL_STOPPED, SLOT_EV_MOVED,
+                                    SLOT_EV_BOOKED,       SLOT_EV_CHECKED_IN,
+                                    SLOT_EV_HELD,         SLOT_EV_BOOKED,
+                                    SLOT_EV_NO_SHOW,      SLOT_EV_VIOLATION};
+    CHECK_EQ(n, sizeof want2);
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK_EQ(evs[i].type, want2[i]);
+    }
+    CHECK_EQ(evs[0].a, 1); /* one booking affected */
+    CHECK_EQ(evs[1].claim, offer);
+    CHECK_EQ(evs[1].a, nb);
+    CHECK_EQ(evs[2].claim, nb);
+    CHECK_STR(evs[2].pool, "q");
+    CHECK_EQ(evs[6].claim, b3);
+    CHECK_STR(evs[7].patient, "patient-03");
+    CHECK_EQ(evs[7].a, SLOT_VIOLATION_NO_SHOW);
+    CHECK(evs[7].b > f.now); /* blacklisted: threshold 1 */
+    /* Paging: after and limit; first and last. */
+    uint32_t k;
+    ledger_read_events(f.l, mark, 3, evs, &k, &first, &last);
+    CHECK_EQ(k, 3);
+    CHECK(first <= mark + 1); /* V - 3's events: gone since V 10:00 */
+    CHECK_EQ(evs[2].seq, mark + 3);
+    ledger_read_events(f.l, last, 3, evs, &k, &first, &last);
+    CHECK_EQ(k, 0);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+/* The window: growth past its first allocation, age eviction a few per
+ * command, the index ledger_apply_at gives, and first/last for a cursor
+ * that fell out of the window. */
+static void test_feed_window(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 2), SLOT_OK);
+    f.now = LT(V - 3, "10:00");
+    uint64_t h = 0;
+    for (int i = 0; i < 700; i++) { /* 1400 events: the ring grows */
+        h = EXPECT(&f, hold_as("p", "patient-01", "window"), SLOT_OK).a;
+        EXPECT(&f, claim_as(SLOT_OP_RELEASE, h, "window", ""), SLOT_OK);
+    }
+    /* CONFIG, RULES_CHANGED and POOL_CREATED were dropped: days old by
+     * the first hold. */
+    uint64_t first, last;
+    eventsAfter(f.l, 0, &first, &last);
+    CHECK_EQ(first, 4);
+    CHECK_EQ(last, 1403);
+    /* A day later every command drops up to 64 old events. */
+    f.now += LEDGER_EVENTS_RETAIN_MS;
+    EXPECT(&f, hold_as("p", "patient-01", "window"), SLOT_OK);
+    eventsAfter(f.l, 0, &first, &last);
+    CHECK_EQ(first, 4 + SLOT_EVENTS_EVICT_PER_CMD);
+    CHECK_EQ(last, 1404); /* its HELD */
+    /* A cursor before first has missed events: the reply starts at first. */
+    uint32_t n;
+    ledger_read_events(f.l, 10, 2, evs, &n, &first, &last);
+    CHECK_EQ(evs[0].seq, first);
+    /* The index of the entry. */
+    struct slot_cmd c = hold_as("p", "patient-02", "window");
+    c.session = f.session;
+    c.seq = ++f.seq;
+    cmd_seal(&c);
+    struct slot_result r;
+    ledger_apply_at(f.l, 4242, f.now, &c, 1, &r);
+    CHECK_CODE(r.code, SLOT_OK);
+    eventsAfter(f.l, last, &first, &last);
+    CHECK_EQ(evs[0].index, 4242);
+    check_ledger(f.l);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -1813,6 +1971,8 @@ static const struct check_case cases[] = {
     {"visit_checkin", test_visit_checkin},
     {"visit_noshow", test_visit_noshow},
     {"visit_snapshot_heap", test_visit_snapshot_heap},
+    {"feed_events", test_feed_events},
+    {"feed_window", test_feed_window},
     {NULL, NULL}};
 
 int main(int argc, char **argv)

@@ -1,0 +1,167 @@
+/* feed: the event feed (ledger.h, "The event feed"): every state change
+ * a command makes, numbered in apply order, kept in a bounded window that
+ * READ_EVENTS pages through.
+ *
+ * Why the ledger keeps it rather than each node's glue: the feed must be
+ * the same on every replica, so that a channel following it through any
+ * node, across leader changes, sees no gap and no duplicate; the cursor is
+ * the event's seq, which only the replicated state can number.
+ *
+ * The window is a ring that grows by doubling up to LEDGER_EVENTS_MAX
+ * (memory is spent only as events arrive) and then overwrites its oldest
+ * event; events older than LEDGER_EVENTS_RETAIN_MS leave a few per
+ * command (bounded housekeeping, like the retained claims).
+ *
+ *   ev_head                      ev_head + ev_len (mod ev_cap)
+ *      v                             v
+ *   [ oldest ... ... ... newest ][ free ... ]   seq: ev_last - ev_len + 1
+ *                                                 .. ev_last
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerInt.h"
+
+const struct event *ledger__event_at(const struct ledger *l, uint32_t i)
+{
+    assert(i < l->ev_len);
+    return &l->events[(l->ev_head + i) % l->ev_cap];
+}
+
+/* Room for one more at the young end: grow (linearising the ring) while
+ * below the maximum, else drop the oldest. */
+static struct event *evSlot(struct ledger *l)
+{
+    if (l->ev_len == l->ev_cap && l->ev_cap < LEDGER_EVENTS_MAX) {
+        uint32_t cap = l->ev_cap < 1024 ? 1024 : l->ev_cap * 2;
+        struct event *ring = ledger__realloc(NULL, (size_t)cap * sizeof *ring);
+        for (uint32_t i = 0; i < l->ev_len; i++) {
+            ring[i] = *ledger__event_at(l, i);
+        }
+        free(l->events);
+        l->events = ring;
+        l->ev_cap = cap;
+        l->ev_head = 0;
+    }
+    if (l->ev_len == l->ev_cap) {
+        l->ev_head = (l->ev_head + 1) % l->ev_cap;
+        l->ev_len--;
+    }
+    return &l->events[(l->ev_head + l->ev_len++) % l->ev_cap];
+}
+
+void ledger__event(struct ledger *l, uint8_t type, uint32_t pool,
+                   uint64_t claim, uint32_t patient, uint32_t channel,
+                   uint32_t hospital, uint64_t a, uint64_t b)
+{
+    uint32_t account = NONE;
+    const struct pext *x =
+        patient != NONE ? ledger__pext_get(l, patient) : NULL;
+    if (x != NULL) {
+        account = x->account;
+    }
+    struct event *e = evSlot(l);
+    *e = (struct event){
+        .seq = ++l->ev_last,
+        .index = l->entry_index,
+        .time_ms = l->time_ms,
+        .claim = claim,
+        .a = a,
+        .b = b,
+        .pool = pool,
+        .patient = patient,
+        .account = account,
+        .hospital = hospital,
+        .type = type,
+        .channel = channel == NONE ? EV_NO_CHANNEL : (uint8_t)channel,
+    };
+}
+
+void ledger__claim_event(struct ledger *l, uint32_t ci, uint8_t type,
+                         uint64_t a, uint64_t b)
+{
+    const struct claim *c = &l->claims[ci];
+    const struct pool *p = &l->pools[c->pool];
+    ledger__event(l, type, c->pool, c->id, c->patient, c->channel,
+                  p->place != NULL ? p->place->hospital : NONE, a, b);
+}
+
+void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type, uint64_t a,
+                        uint64_t b)
+{
+    const struct pool *p = &l->pools[pi];
+    ledger__event(l, type, pi, 0, NONE, NONE,
+                  p->place != NULL ? p->place->hospital : NONE, a, b);
+}
+
+void ledger__events_evict(struct ledger *l)
+{
+    for (uint32_t n = 0; n < SLOT_EVENTS_EVICT_PER_CMD && l->ev_len > 0; n++) {
+        const struct event *e = &l->events[l->ev_head];
+        if (e->time_ms + LEDGER_EVENTS_RETAIN_MS > l->time_ms) {
+            break;
+        }
+        l->ev_head = (l->ev_head + 1) % l->ev_cap;
+        l->ev_len--;
+    }
+}
+
+void ledger__event_restore(struct ledger *l, const struct event *e)
+{
+    *evSlot(l) = *e;
+}
+
+static void copyName(char *out, struct slot_str s)
+{
+    memcpy(out, s.p, s.len);
+    out[s.len] = '\0';
+}
+
+/* An event as READ_EVENTS reports it. */
+static void eventOut(const struct ledger *l, const struct event *e,
+                     struct slot_event *out)
+{
+    memset(out, 0, sizeof *out);
+    out->seq = e->seq;
+    out->index = e->index;
+    out->time_ms = e->time_ms;
+    out->type = e->type;
+    out->claim = e->claim;
+    out->a = e->a;
+    out->b = e->b;
+    if (e->pool != NONE) {
+        const struct pool *p = &l->pools[e->pool];
+        copyName(out->pool, (struct slot_str){p->id, p->id_len});
+    }
+    if (e->patient != NONE) {
+        const struct patient *p = &l->patients[e->patient];
+        copyName(out->patient,
+                 (struct slot_str){l->pkeys + p->key_off, p->key_len});
+    }
+    if (e->channel != EV_NO_CHANNEL) {
+        copyName(out->channel, ledger__channel_str(l, e->channel));
+    }
+    if (e->account != NONE) {
+        copyName(out->account, ledger__account_str(l, e->account));
+    }
+    if (e->hospital != NONE) {
+        const struct hospital *h = &l->hospitals[e->hospital];
+        copyName(out->hospital, (struct slot_str){h->id, h->id_len});
+    }
+}
+
+void ledger_read_events(const struct ledger *l, uint64_t after, uint32_t limit,
+                        struct slot_event *out, uint32_t *n, uint64_t *first,
+                        uint64_t *last)
+{
+    *last = l->ev_last;
+    *first = l->ev_last - l->ev_len + 1;
+    *n = 0;
+    /* Seqs are consecutive in the ring: the first one after the cursor is
+     * found by arithmetic, not by a search. */
+    uint64_t from = after + 1 > *first ? after + 1 : *first;
+    for (uint64_t s = from; s <= l->ev_last && *n < limit; s++) {
+        eventOut(l, ledger__event_at(l, (uint32_t)(s - *first)), &out[(*n)++]);
+    }
+}
