@@ -289,9 +289,9 @@ const char *slotc_op_name(int op)
         "MOVE",
         "CHECKIN",
         "READ_POOL_CLAIMS",
+        "READ_EVENTS",
     };
-    _Static_assert(sizeof names / sizeof names[0] ==
-                       SLOTC_OP_READ_POOL_CLAIMS + 1,
+    _Static_assert(sizeof names / sizeof names[0] == SLOTC_OP_READ_EVENTS + 1,
                    "a name per op");
     return op > 0 && (size_t)op < sizeof names / sizeof names[0] ? names[op]
                                                                  : NULL;
@@ -1308,6 +1308,19 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
         }
         case SLOT_READ_PATIENT_INFO:
             return decodePatientInfo(req, r);
+        case SLOT_READ_EVENTS: {
+            uint32_t cap = p->blk->u.rd.limit;
+            struct slotc_event *ev = calloc(cap, sizeof *ev);
+            if (ev == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = ev;
+            int rc = slotc__events_from_wire(r, p->blk->u.rd.after_id, cap, ev,
+                                             &req->out.n_events,
+                                             &req->out.first, &req->out.last);
+            req->out.events = req->out.n_events > 0 ? ev : NULL;
+            return rc;
+        }
         case SLOT_READ_WAITLIST:
             if (!mp_expect_array(r, 2) || !mp_read_u32(r, &req->out.position) ||
                 !mp_read_u32(r, &req->out.length)) {
@@ -2838,6 +2851,22 @@ int slotc_read_pool_claims(struct slotc *c, struct slotc_req *req,
     b->u.rd.after_id = after_id;
     b->u.rd.limit = limit;
     return submitRead(c, req, SLOTC_OP_READ_POOL_CLAIMS, b, cb);
+}
+
+int slotc_read_events(struct slotc *c, struct slotc_req *req, uint64_t after,
+                      uint32_t limit, slotc_cb cb)
+{
+    if (limit == 0 || limit > SLOT_LIST_MAX) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    struct blk *b = blkNew(0);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_EVENTS;
+    b->u.rd.after_id = after;
+    b->u.rd.limit = limit;
+    return submitRead(c, req, SLOTC_OP_READ_EVENTS, b, cb);
 }
 
 int slotc_schedule_check(struct slotc *c, struct slotc_req *req,

@@ -149,9 +149,12 @@ struct uv_loop_s;
  * 4: protocol version 4 (the visit day: doctor's stoppage, moves,
  * check-in, no-shows); struct slotc_claim, slotc_rules, slotc_staff_entry
  * and slotc_out (so slotc_req) grew (an ABI change: libslot.so.4). Every
- * version 3 call keeps its signature and meaning (source compatible). */
+ * version 3 call keeps its signature and meaning (source compatible).
+ * 4.1: the event feed (slotc_read_events, slotc_sync_events_follow, struct
+ * slotc_event); slotc_out.events, n_events, first and last appended
+ * before any release of 4: still libslot.so.4. */
 #define SLOTC_VERSION_MAJOR 4
-#define SLOTC_VERSION_MINOR 0
+#define SLOTC_VERSION_MINOR 1
 
 /* Limits, equal to the protocol's (slot_proto.h). */
 #define SLOTC_POOL_ID_MAX     64 /* bytes of [A-Za-z0-9/_.:-] */
@@ -720,6 +723,62 @@ struct slotc_staff_entry {
     char pool[SLOTC_POOL_ID_MAX + 1]; /* protocol 4: POOL_STOP's, else "" */
 };
 
+/* ---- The event feed (protocol 4) ------------------------------------------
+ * Every state change the ledger makes is an event, numbered 1, 2, ... (seq)
+ * in apply order, the same on every replica: a reader's cursor is the seq
+ * of the last event it handled, and reading on from it through any node,
+ * after any leader change, gives no gap and no duplicate. The ledger keeps
+ * a window of the newest events (at most 1M, none older than 24 h);
+ * a cursor that fell out of it gets SLOT_CURSOR_EXPIRED. */
+
+/* Event types and the meaning of a and b (ledger.h, "The event feed",
+ * lists which command makes which). */
+enum slotc_event_type {
+    SLOTC_EV_HELD = 1,    /* a = the hold's deadline_ms */
+    SLOTC_EV_OFFERED = 2, /* a waitlist's offer (a HELD claim): a = deadline */
+    SLOTC_EV_BOOKED = 3,  /* a = visit_no, b = paid (0/1) */
+    SLOTC_EV_RELEASED = 4,
+    SLOTC_EV_EXPIRED = 5,
+    SLOTC_EV_CANCELLED = 6,  /* a = refunded (0/1) */
+    SLOTC_EV_MOVED = 7,      /* the old booking: a = the new booking's id */
+    SLOTC_EV_CHECKED_IN = 8, /* a = visit_no */
+    SLOTC_EV_NO_SHOW = 9,
+    SLOTC_EV_POOL_CREATED = 10,
+    SLOTC_EV_POOL_UPDATED = 11,
+    SLOTC_EV_POOL_CLOSED = 12,
+    SLOTC_EV_POOL_STOPPED = 13, /* a = bookings, b = holds affected */
+    SLOTC_EV_FLOWED_BACK = 14,
+    SLOTC_EV_SLOT_FREED = 15,    /* a cancelled slot back from cooling */
+    SLOTC_EV_RULES_CHANGED = 16, /* a = the hospital's rules version */
+    SLOTC_EV_CONFIG_CHANGED = 17,
+    SLOTC_EV_VIOLATION = 18, /* a = kind (enum slotc_violation_kind), b =
+                              * blacklisted until (0: not) */
+    SLOTC_EV_UNBLOCKED = 19,
+    SLOTC_EV_EXCEPTION = 20,
+    SLOTC_EV_ACCOUNT_BOUND = 21,
+    SLOTC_EV_ACCOUNT_UNBOUND = 22,
+    SLOTC_EV_WAIT_JOINED = 23, /* a = position */
+    SLOTC_EV_WAIT_LEFT = 24,
+};
+/* "held", "offered", ..., "wait_left", or NULL. Static. */
+SLOT_API const char *slotc_event_name(int type);
+
+/* One event. Fields a type does not name are "" or 0. */
+struct slotc_event {
+    uint64_t seq;     /* 1, 2, ... in apply order, never reused */
+    uint64_t index;   /* the Raft entry that made it: equal for the events
+                       * of one entry, increasing with seq */
+    uint64_t time_ms; /* ledger time of that entry */
+    int type;         /* enum slotc_event_type */
+    char pool[SLOTC_POOL_ID_MAX + 1];
+    uint64_t claim; /* the hold / booking id; 0: none */
+    char patient[SLOTC_PATIENT_KEY_MAX + 1];
+    char channel[SLOTC_CHANNEL_MAX + 1];
+    char account[SLOTC_PATIENT_KEY_MAX + 1]; /* the patient's at the event */
+    char hospital[SLOTC_NAME_MAX + 1];       /* "": a free-standing pool's */
+    uint64_t a, b;                           /* per type, above */
+};
+
 /* Splits a member address "RAFT/CLIENT" into its parts (client "" when
  * absent). Returns SLOT_OK, or SLOT_INVALID_ARGUMENT if a part does not fit
  * its buffer. */
@@ -779,6 +838,8 @@ enum slotc_op {
     SLOTC_OP_MOVE,
     SLOTC_OP_CHECKIN,
     SLOTC_OP_READ_POOL_CLAIMS,
+    /* the event feed (protocol 4, libslot 4.1) */
+    SLOTC_OP_READ_EVENTS,
 };
 /* "HOLD", "READ_POOL", "STATUS", ...; NULL for an unknown op. Static. */
 SLOT_API const char *slotc_op_name(int op);
@@ -863,6 +924,13 @@ struct slotc_out {
     uint32_t bookings; /* POOL_STOP: the pool's bookings affected */
     uint32_t holds;    /* POOL_STOP: its holds affected (due holds not yet
                         * expired included) */
+    /* ---- the event feed (4.1) ---- */
+    const struct slotc_event *events; /* READ_EVENTS: 0..limit, by seq */
+    uint32_t n_events;
+    uint64_t first; /* READ_EVENTS (OK or CURSOR_EXPIRED): the oldest seq
+                     * the node holds (last + 1 when it holds none) */
+    uint64_t last;  /* READ_EVENTS (OK or CURSOR_EXPIRED): the newest seq
+                     * ever (0: none yet) */
 };
 
 struct slotc_req {
@@ -1284,6 +1352,21 @@ SLOT_API int slotc_read_waitlist(struct slotc *c, struct slotc_req *req,
 SLOT_API int slotc_read_pool_claims(struct slotc *c, struct slotc_req *req,
                                     const char *pool, uint64_t after_id,
                                     uint32_t limit, slotc_cb cb);
+/* The event feed (see "The event feed" above) after the cursor `after`
+ * (the seq of the last event the caller handled; 0: from the first event
+ * ever): out.events (seq > after, oldest first, at most limit, 1..
+ * SLOTC_LIST_MAX; fewer than limit: nothing newer yet), out.first and
+ * out.last. SLOTC_STALE reads a node's own copy, which may lag the
+ * leader's: it may show fewer events, never other ones, so a reader may
+ * switch nodes between reads. Errors: CURSOR_EXPIRED when events after
+ * `after` were dropped from the window (after + 1 < first): no events are
+ * given; out.first names the oldest the node holds, out.last is set too
+ * (resume from first - 1 to read on, knowing that the events in between
+ * are lost to this reader); MALFORMED for a reply whose page does not
+ * start right after the cursor or has a hole (never from a correct
+ * node). */
+SLOT_API int slotc_read_events(struct slotc *c, struct slotc_req *req,
+                               uint64_t after, uint32_t limit, slotc_cb cb);
 
 /* What slotc_schedule_import of tpl would do now, changing nothing:
  * out.created (new pools), out.unchanged, out.conflicts. Errors:
@@ -1467,5 +1550,36 @@ SLOT_API int slotc_sync_read_pool_claims(struct slotc_sync *s,
                                          struct slotc_req *req,
                                          const char *pool, uint64_t after_id,
                                          uint32_t limit);
+/* The event feed (4.1). */
+SLOT_API int slotc_sync_read_events(struct slotc_sync *s, struct slotc_req *req,
+                                    uint64_t after, uint32_t limit);
+
+/* Following the event feed: a long-running reader (an archiver, a
+ * notifier, `slotctl events --follow`). Reads pages of at most limit
+ * events (1..SLOTC_LIST_MAX) after *after with slotc_sync_read_events
+ * (req's inputs honoured: timeout_ms per read, SLOTC_STALE, node) and
+ * calls page_cb(req) after every read, the page in req->out (req->data is
+ * the caller's), n_events 0 included, so that the callback can stop on a
+ * condition of its own (a signal, a budget). Before page_cb is called,
+ * *after is set to the last seq of the page: the cursor to save. A full
+ * page is followed at once by the next read; a short one (the reader has
+ * caught up) by a pause of interval_ms (1..3600000) first; a signal
+ * cuts the pause short. At most one read is in flight; memory is one page.
+ * Returns:
+ *   - page_cb's value when it returns nonzero (the follow stops; pick a
+ *     value no status code takes, e.g. a negative one);
+ *   - a read's error status: CURSOR_EXPIRED (req->out.first: the oldest
+ *     seq held), or TIMEOUT / UNAVAILABLE when no node answered within
+ *     the read's deadline (a leader change within it is ridden out), or
+ *     another; *after is the cursor of the last page handled, so calling
+ *     again resumes with no gap and no duplicate;
+ *   - INVALID_ARGUMENT (limit or interval_ms out of range) before reading.
+ * The async face has no follower: resubmit slotc_read_events from its
+ * callback with the new cursor, and arm a uv_timer_t when a page was
+ * short. */
+SLOT_API int slotc_sync_events_follow(struct slotc_sync *s,
+                                      struct slotc_req *req, uint64_t *after,
+                                      uint32_t limit, uint32_t interval_ms,
+                                      int (*page_cb)(struct slotc_req *req));
 
 #endif /* LIBSLOT_H */

@@ -56,5 +56,13 @@ void slotc__account_from_wire(struct slotc_account_info *d,
                               const struct slot_account_info *s);
 void slotc__staff_from_wire(struct slotc_staff_entry *d,
                             const struct slot_staff_entry *s);
+/* An EVENTS reply ([first, last, [event...]]) to a read after `after` of
+ * at most cap events: out[0..*n), *first, *last. Returns SLOT_OK,
+ * SLOT_MALFORMED (not such a reply, or more than cap events), or
+ * SLOT_CURSOR_EXPIRED when after + 1 < *first (events after the cursor
+ * were dropped): then *n is 0 and *first, *last are set. */
+int slotc__events_from_wire(struct mp_reader *r, uint64_t after, uint32_t cap,
+                            struct slotc_event *out, uint32_t *n,
+                            uint64_t *first, uint64_t *last);
 
 #endif /* LIBSLOT_INT_H */

@@ -58,8 +58,17 @@ _Static_assert((int)SLOTC_POOL_STOPPED == (int)SLOT_PSTATE_STOPPED,
 _Static_assert((int)SLOTC_CLAIM_MOVED == (int)SLOT_CLAIM_MOVED, "claim states");
 _Static_assert((int)SLOTC_ATTEND_NO_SHOW == (int)SLOT_ATTEND_NO_SHOW,
                "attendance");
+_Static_assert((int)SLOTC_EV_WAIT_LEFT == (int)SLOT_EV_WAIT_LEFT &&
+                   SLOT_EV_MAX == SLOT_EV_WAIT_LEFT,
+               "event types");
+_Static_assert(SLOTC_LIST_MAX == SLOT_LIST_MAX, "list limit");
 
 /* ---- names and dates ------------------------------------------------------ */
+
+const char *slotc_event_name(int type)
+{
+    return slot_event_name(type);
+}
 
 const char *slotc_pay_mode_name(int mode)
 {
@@ -751,4 +760,48 @@ void slotc__staff_from_wire(struct slotc_staff_entry *d,
     copyStr(d->operator_name, sizeof d->operator_name, s->operator_name);
     copyStr(d->reason, sizeof d->reason, s->reason);
     copyStr(d->pool, sizeof d->pool, s->pool);
+}
+
+/* The cursor check is here rather than left to callers because a reader
+ * that skipped it would take the page after a hole for the next one: the
+ * hole must be an error it cannot overlook. */
+int slotc__events_from_wire(struct mp_reader *r, uint64_t after, uint32_t cap,
+                            struct slotc_event *out, uint32_t *n,
+                            uint64_t *first, uint64_t *last)
+{
+    uint32_t count;
+    *n = 0;
+    if (!mp_expect_array(r, 3) || !mp_read_u64(r, first) ||
+        !mp_read_u64(r, last) || !mp_read_array(r, &count) || count > cap) {
+        return SLOT_MALFORMED;
+    }
+    if (*first > 0 && after < *first - 1) {
+        return SLOT_CURSOR_EXPIRED;
+    }
+    /* The window is contiguous, so a page starts right after the cursor
+     * and has no holes: anything else would be a gap the caller cannot
+     * see. */
+    for (uint32_t i = 0; i < count; i++) {
+        struct slot_event e;
+        uint64_t want = i == 0 ? after + 1 : out[i - 1].seq + 1;
+        if (slot_event_decode(r, &e) != SLOT_OK || e.seq != want) {
+            return SLOT_MALFORMED;
+        }
+        struct slotc_event *d = &out[i];
+        memset(d, 0, sizeof *d);
+        d->seq = e.seq;
+        d->index = e.index;
+        d->time_ms = e.time_ms;
+        d->type = e.type;
+        copyStr(d->pool, sizeof d->pool, e.pool);
+        d->claim = e.claim;
+        copyStr(d->patient, sizeof d->patient, e.patient);
+        copyStr(d->channel, sizeof d->channel, e.channel);
+        copyStr(d->account, sizeof d->account, e.account);
+        copyStr(d->hospital, sizeof d->hospital, e.hospital);
+        d->a = e.a;
+        d->b = e.b;
+    }
+    *n = count;
+    return SLOT_OK;
 }

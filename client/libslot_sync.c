@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <uv.h>
 
@@ -439,4 +440,50 @@ int slotc_sync_read_pool_claims(struct slotc_sync *s, struct slotc_req *req,
 {
     SYNC_CALL(s, req,
               slotc_read_pool_claims(s->c, req, pool, after_id, limit, doneCb));
+}
+
+int slotc_sync_read_events(struct slotc_sync *s, struct slotc_req *req,
+                           uint64_t after, uint32_t limit)
+{
+    SYNC_CALL(s, req, slotc_read_events(s->c, req, after, limit, doneCb));
+}
+
+#define FOLLOW_INTERVAL_MAX_MS 3600000u
+
+/* The pause sleeps the thread rather than running the private loop: the
+ * loop has nothing to do between reads (no request is pending), and a
+ * plain sleep returns early on a signal, which is how a follower run from
+ * a terminal stops promptly. */
+static void pauseMs(uint32_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    (void)nanosleep(&ts, NULL);
+}
+
+int slotc_sync_events_follow(struct slotc_sync *s, struct slotc_req *req,
+                             uint64_t *after, uint32_t limit,
+                             uint32_t interval_ms,
+                             int (*page_cb)(struct slotc_req *req))
+{
+    if (limit == 0 || limit > SLOTC_LIST_MAX || interval_ms == 0 ||
+        interval_ms > FOLLOW_INTERVAL_MAX_MS) {
+        return SLOT_INVALID_ARGUMENT;
+    }
+    for (;;) {
+        int rc = slotc_sync_read_events(s, req, *after, limit);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        uint32_t n = req->out.n_events;
+        if (n > 0) {
+            *after = req->out.events[n - 1].seq;
+        }
+        rc = page_cb(req);
+        if (rc != 0) {
+            return rc;
+        }
+        if (n < limit) {
+            pauseMs(interval_ms);
+        }
+    }
 }

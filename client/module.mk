@@ -68,6 +68,17 @@ $(B)/asan/bin/test_libslot_visit: $(B)/asan/client/test/test_libslot_visit.o \
                                   $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
+# The event feed (protocol 4) through libslot and slotctl events.
+$(B)/rel/bin/test_libslot_events: $(B)/rel/client/test/test_libslot_events.o \
+                                  $(B)/rel/client/test/ctest.o \
+                                  $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
+$(B)/asan/bin/test_libslot_events: $(B)/asan/client/test/test_libslot_events.o \
+                                   $(B)/asan/client/test/ctest.o \
+                                   $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
+                                   $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
+
 # slotctl's hospital commands and the demo loader (node/demo/load.sh).
 $(B)/rel/bin/test_slotctl_sched: $(B)/rel/client/test/test_slotctl_sched.o \
                                  $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
@@ -81,12 +92,14 @@ CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/lib/libslot.so $(B)/rel/lib/lib
                    $(B)/rel/bin/test_libslot $(B)/rel/bin/test_libslot_sched \
                    $(B)/rel/bin/test_libslot_patients \
                    $(B)/rel/bin/test_libslot_visit \
+                   $(B)/rel/bin/test_libslot_events \
                    $(B)/rel/bin/test_slotctl_sched
 # The tests run slotctl of their own flavour and the release slotd.
 CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_sched \
                     $(B)/asan/bin/test_libslot_patients \
                     $(B)/asan/bin/test_libslot_visit \
+                    $(B)/asan/bin/test_libslot_events \
                     $(B)/asan/bin/test_slotctl_sched
 CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot:$(B)/asan/bin/test_libslot" \
@@ -96,6 +109,8 @@ CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot-patients:$(B)/asan/bin/test_libslot_patients" \
                  "libslot-visit:$(B)/rel/bin/test_libslot_visit" \
                  "asan-libslot-visit:$(B)/asan/bin/test_libslot_visit" \
+                 "libslot-events:$(B)/rel/bin/test_libslot_events" \
+                 "asan-libslot-events:$(B)/asan/bin/test_libslot_events" \
                  "slotctl-sched:$(B)/rel/bin/test_slotctl_sched" \
                  "asan-slotctl-sched:$(B)/asan/bin/test_slotctl_sched"
 BUILD_BINS += $(CLIENT_REL_BINS)

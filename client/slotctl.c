@@ -75,6 +75,8 @@ static const char usage_main[] =
     "  checkin BOOKING PATIENT [--payment-ref REF]  check a patient in\n"
     "  pool-claims POOL [--after ID] [--limit N]  a pool's holds and "
     "bookings\n"
+    "  events [--after SEQ] [--limit N] [--follow [--interval-ms MS]]\n"
+    "                                       the ledger's event feed\n"
     "  show hold ID | show booking ID | show patient POOL PATIENT | show "
     "ledger\n"
     "  config [--hold-ttl-min-ms N ...]     show or change the rule "
@@ -255,6 +257,27 @@ static const struct cmdhelp helps[] = {
      "else \"\"), \"kind\" (a violation's, else null), \"operator\", "
      "\"reason\"}],\n"
      "\"applied_index\", ...}\n"},
+    {"events",
+     "usage: slotctl events [--after SEQ (0)] [--limit N (100)]\n"
+     "                      [--follow [--interval-ms MS (1000)]]\n"
+     "The ledger's event feed: every state change, numbered (seq) in apply\n"
+     "order, the same on every node. Prints the events with seq > --after,\n"
+     "oldest first, one JSON object per line and per event (with or\n"
+     "without --json):\n"
+     "{\"seq\", \"index\" (the Raft entry), \"time_ms\", \"type\" "
+     "(held/booked/cancelled/...),\n"
+     "\"pool\", \"claim\", \"patient\", \"channel\", \"account\", "
+     "\"hospital\", \"a\", \"b\"}\n"
+     "(a and b per type: a hold's deadline, a booking's visit_no and paid,\n"
+     "...; libslot.h, enum slotc_event_type). Without --follow: at most\n"
+     "--limit events, then exit. --follow: pages of at most --limit, back\n"
+     "to back while behind, then a read every --interval-ms, until\n"
+     "interrupted (SIGINT, SIGTERM: exit 0 after the current read). To\n"
+     "resume, pass the last seq printed as --after: no gap, no duplicate,\n"
+     "through any node. The ledger keeps the newest 1M events, none older\n"
+     "than 24 h: a cursor behind that fails CURSOR_EXPIRED (exit 4), the\n"
+     "error naming \"first\", the oldest seq held (--after first-1 reads on\n"
+     "from there). Any error names \"after\", the cursor reached.\n"},
     {"waitlist",
      "usage: slotctl waitlist join POOL PATIENT [--channel CH (default "
      "slotctl)]\n"
@@ -2190,6 +2213,117 @@ static int cmdPage(const struct ctx *x, const struct cli *cl, const char *name)
     return ex;
 }
 
+/* ---- the event feed -------------------------------------------------------- */
+
+static volatile sig_atomic_t g_stop; /* --follow: SIGINT or SIGTERM seen */
+
+static void onStopSignal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static json_t *jsonEvent(const struct slotc_event *e)
+{
+    const char *type = slotc_event_name(e->type);
+    json_t *o = json_object();
+    json_object_set_new(o, "seq", jsonU64(e->seq));
+    json_object_set_new(o, "index", jsonU64(e->index));
+    json_object_set_new(o, "time_ms", jsonU64(e->time_ms));
+    json_object_set_new(o, "type", json_string(type != NULL ? type : "?"));
+    json_object_set_new(o, "pool", json_string(e->pool));
+    json_object_set_new(o, "claim", jsonU64(e->claim));
+    json_object_set_new(o, "patient", json_string(e->patient));
+    json_object_set_new(o, "channel", json_string(e->channel));
+    json_object_set_new(o, "account", json_string(e->account));
+    json_object_set_new(o, "hospital", json_string(e->hospital));
+    json_object_set_new(o, "a", jsonU64(e->a));
+    json_object_set_new(o, "b", jsonU64(e->b));
+    return o;
+}
+
+/* printEvents' "stop": no status code is negative. */
+#define FOLLOW_STOPPED (-1)
+
+/* Prints a page, one line per event, and flushes it: a follower's output
+ * is read as it comes (a pipe would otherwise hold it back). Returns
+ * FOLLOW_STOPPED once a stop signal arrived, else 0. */
+static int printEvents(struct slotc_req *req)
+{
+    for (uint32_t i = 0; i < req->out.n_events; i++) {
+        json_t *o = jsonEvent(&req->out.events[i]);
+        char *line = json_dumps(o, JSON_COMPACT);
+        puts(line != NULL ? line : "{}");
+        free(line);
+        json_decref(o);
+    }
+    fflush(stdout);
+    return g_stop ? FOLLOW_STOPPED : 0;
+}
+
+/* The error of a feed read: the cursor reached, and for CURSOR_EXPIRED
+ * the oldest seq held. */
+static int eventsError(const struct slotc_req *req, int rc, uint64_t after)
+{
+    json_t *extra = json_pack("{s:I}", "after", (json_int_t)after);
+    if (rc != SLOT_CURSOR_EXPIRED) {
+        return emitError(rc, NULL, extra);
+    }
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "events after seq %llu were dropped; the oldest held is seq %llu "
+             "(--after %llu reads on from there)",
+             (unsigned long long)after, (unsigned long long)req->out.first,
+             (unsigned long long)(req->out.first - 1));
+    json_object_set_new(extra, "first", jsonU64(req->out.first));
+    return emitError(rc, msg, extra);
+}
+
+static int cmdEvents(const struct ctx *x, const struct cli *cl)
+{
+    uint64_t after = 0, limit = 100, interval = 1000;
+    if (cl->n_pos != 1) {
+        return usageError("events", "events takes options only");
+    }
+    int ex = pageOpts(cl, "events", "a sequence number", &after, &limit);
+    if (ex != EXIT_OK_) {
+        return ex;
+    }
+    bool follow = optVal(cl, "follow") != NULL;
+    const char *iv = optVal(cl, "interval-ms");
+    if (iv != NULL &&
+        (!follow || !parseU64(iv, 3600000, &interval) || interval == 0)) {
+        return usageError("events", "--interval-ms is 1..3600000, with "
+                                    "--follow");
+    }
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    reqInit(x, &req);
+    if (follow) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = onStopSignal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        rc = slotc_sync_events_follow(s, &req, &after, (uint32_t)limit,
+                                      (uint32_t)interval, printEvents);
+        rc = rc == FOLLOW_STOPPED ? SLOT_OK : rc;
+    } else {
+        rc = slotc_sync_read_events(s, &req, after, (uint32_t)limit);
+        if (rc == SLOT_OK) {
+            printEvents(&req);
+        }
+    }
+    ex = rc == SLOT_OK ? EXIT_OK_ : eventsError(&req, rc, after);
+    slotc_sync_close(s);
+    return ex;
+}
+
 /* ---- hospitals' rules and schedules ------------------------------------- */
 
 /* Reads and parses a FILE argument; NULL after reporting (*ex). */
@@ -2582,6 +2716,8 @@ static struct opt g_opts[] = {
     {"account-change-patients-max", NULL, false, {NULL}, 0},
     {"patient-active-max", NULL, false, {NULL}, 0},
     {"payment-ref", NULL, false, {NULL}, 0},
+    {"follow", NULL, true, {NULL}, 0},
+    {"interval-ms", NULL, false, {NULL}, 0},
 };
 
 /* Which options each command accepts (besides the global ones). */
@@ -2612,6 +2748,7 @@ static bool optAllowed(const char *cmd, const char *opt)
         {"move", " as account "},
         {"checkin", " payment-ref "},
         {"pool-claims", " after limit "},
+        {"events", " after limit follow interval-ms "},
         {"config",
          " hold-ttl-min-ms hold-ttl-max-ms session-max session-idle-ms "
          "retain-ms retain-max account-patients-max account-changes-max "
@@ -2726,6 +2863,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "waitlist") == 0) {
         return cmdWaitlist(&x, &cl);
+    }
+    if (strcmp(cmd, "events") == 0) {
+        return cmdEvents(&x, &cl);
     }
     return cmdId(&x, &cl, cmd);
 }

@@ -33,6 +33,12 @@ struct slotc_sync *ctest_shared_open(void)
     return ctest_open(g_shared.cluster);
 }
 
+const char *ctest_shared_cluster(void)
+{
+    CHECK(g_shared_ok);
+    return g_shared.cluster;
+}
+
 struct slotc_sync *ctest_open(const char *cluster)
 {
     struct slotc_options o;

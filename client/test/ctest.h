@@ -31,6 +31,10 @@ struct slotc_sync *ctest_open(const char *cluster);
 int ctest_main(const struct check_case *cases, int argc, char **argv);
 /* A sync client (ctest_open) on the shared cluster; CHECKs it started. */
 struct slotc_sync *ctest_shared_open(void);
+/* The shared cluster's client addresses (slotctl --cluster); CHECKs it
+ * started. Cases run in forked children: kill no node of it (a node
+ * restarted by a child would die with the child). */
+const char *ctest_shared_cluster(void);
 
 /* "<prefix>-<pid>-<n>": hospitals, patients, accounts (at least 8 bytes
  * with a short prefix). The last 16 results stay valid. */
