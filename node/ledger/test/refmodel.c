@@ -2451,6 +2451,7 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
             record_violation(m, patient, hospital, SLOT_VIOLATION_LATE_CANCEL,
                              &n, &until);
             m->stats.late_cancel++;
+            m->stats.ev_offer_late += offered; /* E5 */
             m->stats.late_blacklisted += m->stats.blacklisted != before;
         }
     }
@@ -3367,6 +3368,7 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
         op_sweep(m, cmd->u.expire.max, res);
         return;
     }
+    uint64_t seq0 = m->ev_seq;
     uint32_t si;
     struct rm_session *s = find_session(m, cmd->session, &si);
     if (s == NULL) {
@@ -3410,6 +3412,9 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
         run(m, cmd, res);
     }
     session_store(s, cmd->seq, cmd->fingerprint, res);
+    if (res->code != SLOT_OK) {
+        m->stats.ev_refused += m->ev_seq - seq0; /* lazy expiries only */
+    }
 }
 
 /* ---- public ----------------------------------------------------------- */

@@ -238,6 +238,8 @@ struct refmodel_stats {
     uint64_t ev_types[SLOT_EV_MAX + 1]; /* events appended, by type */
     uint64_t ev_dropped_old; /* dropped: older than LEDGER_EVENTS_RETAIN_MS */
     uint64_t ev_dropped_max; /* dropped: beyond LEDGER_EVENTS_MAX */
+    uint64_t ev_refused;     /* events of refused commands (expiries) */
+    uint64_t ev_offer_late;  /* a CANCEL both offered and late (E5) */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

@@ -3701,20 +3701,19 @@ static void print_event(const char *who, const struct slot_event *e)
            e->a, e->b);
 }
 
-/* After every batch: the events it added (everything after ev_seen), page
- * by page, field by field, and first / last. */
-static void compare_events(struct run *r)
+/* The feed after cursor `after`, page by page, field by field, and first
+ * / last; returns the newest seq. */
+static uint64_t compare_feed(struct run *r, uint64_t after, bool count)
 {
     enum { PAGE = 256 };
     static struct slot_event le[PAGE], me[PAGE];
     for (;;) {
         uint32_t ln = 0, mn = 0;
         uint64_t lf, ll, mf, ml;
-        ledger_read_events(r->l, r->ev_seen, PAGE, le, &ln, &lf, &ll);
-        refmodel_read_events(r->m, r->ev_seen, PAGE, me, &mn, &mf, &ml);
+        ledger_read_events(r->l, after, PAGE, le, &ln, &lf, &ll);
+        refmodel_read_events(r->m, after, PAGE, me, &mn, &mf, &ml);
         const char *d = lf != mf ? "first" : ll != ml ? "last" : NULL;
-        uint32_t i = 0;
-        for (; d == NULL && i < ln && i < mn; i++) {
+        for (uint32_t i = 0; d == NULL && i < ln && i < mn; i++) {
             d = diff_event(&le[i], &me[i]);
         }
         if (d == NULL && ln != mn) {
@@ -3733,19 +3732,26 @@ static void compare_events(struct run *r)
                  "events after %" PRIu64 ": %s differs (ledger first %" PRIu64
                  " last %" PRIu64 " n=%" PRIu32 ", model first %" PRIu64
                  " last %" PRIu64 " n=%" PRIu32 ")",
-                 r->ev_seen, d, lf, ll, ln, mf, ml, mn);
+                 after, d, lf, ll, ln, mf, ml, mn);
         }
-        r->cov.events += mn;
-        if (mn == 0) {
-            r->ev_seen = ml;
-            return;
-        }
-        r->ev_seen = me[mn - 1].seq;
+        r->cov.events += count ? mn : 0;
         if (mn < PAGE) {
-            r->ev_seen = ml;
-            return;
+            return ml;
         }
+        after = me[mn - 1].seq;
     }
+}
+
+/* After every batch: the events it added (everything after ev_seen). */
+static void compare_events(struct run *r)
+{
+    r->ev_seen = compare_feed(r, r->ev_seen, true);
+}
+
+/* The whole window (after a restore: the snapshot carries the feed). */
+static void compare_window(struct run *r)
+{
+    compare_feed(r, 0, false);
 }
 
 /* READ_EVENTS through ledger_read: a cursor anywhere from before the
@@ -3825,6 +3831,7 @@ static void snapshot_restore(struct run *r)
     r->cov.snapshots++;
     check_ledger(r);
     compare_info(r);
+    compare_window(r);
 }
 
 /* Encodes the batch as a Raft entry, decodes it, checks the decoded
@@ -4021,6 +4028,8 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     }
     to->ev_dropped_old += x.ev_dropped_old;
     to->ev_dropped_max += x.ev_dropped_max;
+    to->ev_refused += x.ev_refused;
+    to->ev_offer_late += x.ev_offer_late;
     if (x.wait_longest > to->wait_longest) {
         to->wait_longest = x.wait_longest;
     }
@@ -4057,6 +4066,7 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
         }
     }
     compare_reads(r, true);
+    compare_window(r);
 
     if (cov != NULL) {
         for (int op = 0; op <= SLOT_OP_MAX; op++) {
@@ -4651,49 +4661,52 @@ static void check_cover(const struct profile *pf, const struct cover *c)
 #define EVB(t) (1u << (t))
 static const struct {
     const char *profile;
-    uint32_t types; /* EVB(SLOT_EV_...) */
-    bool retention; /* must drop events older than a day */
+    uint32_t types;  /* EVB(SLOT_EV_...) */
+    bool retention;  /* must drop events older than a day */
+    bool offer_late; /* a CANCEL that offers and is a late cancel */
 } EV_MUST[] = {
     {"mixed",
      EVB(SLOT_EV_HELD) | EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_RELEASED) |
          EVB(SLOT_EV_EXPIRED) | EVB(SLOT_EV_CANCELLED) |
          EVB(SLOT_EV_POOL_CREATED) | EVB(SLOT_EV_POOL_UPDATED) |
          EVB(SLOT_EV_POOL_CLOSED) | EVB(SLOT_EV_CONFIG_CHANGED),
-     false},
+     false, false},
     {"codec",
      EVB(SLOT_EV_HELD) | EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_POOL_CREATED) |
          EVB(SLOT_EV_RULES_CHANGED) | EVB(SLOT_EV_CONFIG_CHANGED),
-     false},
+     false, false},
     {"sched",
      EVB(SLOT_EV_HELD) | EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_EXPIRED) |
          EVB(SLOT_EV_CANCELLED) | EVB(SLOT_EV_POOL_CREATED) |
          EVB(SLOT_EV_POOL_UPDATED) | EVB(SLOT_EV_RULES_CHANGED) |
          EVB(SLOT_EV_FLOWED_BACK),
-     true},
-    {"flowback", EVB(SLOT_EV_FLOWED_BACK) | EVB(SLOT_EV_RULES_CHANGED), true},
+     true, false},
+    {"flowback", EVB(SLOT_EV_FLOWED_BACK) | EVB(SLOT_EV_RULES_CHANGED), true,
+     false},
     {"patients",
      EVB(SLOT_EV_VIOLATION) | EVB(SLOT_EV_UNBLOCKED) | EVB(SLOT_EV_EXCEPTION) |
          EVB(SLOT_EV_ACCOUNT_BOUND) | EVB(SLOT_EV_ACCOUNT_UNBOUND) |
          EVB(SLOT_EV_SLOT_FREED) | EVB(SLOT_EV_CANCELLED),
-     true},
+     true, false},
     {"waitlist",
      EVB(SLOT_EV_OFFERED) | EVB(SLOT_EV_WAIT_JOINED) | EVB(SLOT_EV_WAIT_LEFT) |
          EVB(SLOT_EV_VIOLATION) | EVB(SLOT_EV_SLOT_FREED),
-     true},
+     true, true},
     {"visit",
      EVB(SLOT_EV_MOVED) | EVB(SLOT_EV_CHECKED_IN) | EVB(SLOT_EV_NO_SHOW) |
          EVB(SLOT_EV_POOL_STOPPED) | EVB(SLOT_EV_VIOLATION) |
          EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_CANCELLED),
-     true},
+     true, false},
 };
 
 static void print_event_stats(const struct cover *c)
 {
     printf("  events compared %" PRIu64 ", READ_EVENTS compared %" PRIu64
            " (cursor behind first %" PRIu64 "), dropped by age %" PRIu64
-           ", by count %" PRIu64 "\n  by type:",
+           ", by count %" PRIu64 ", made by refused commands %" PRIu64
+           ", cancels offering and late %" PRIu64 "\n  by type:",
            c->events, c->event_reads, c->event_reads_gap, c->st.ev_dropped_old,
-           c->st.ev_dropped_max);
+           c->st.ev_dropped_max, c->st.ev_refused, c->st.ev_offer_late);
     for (int t = 1; t <= SLOT_EV_MAX; t++) {
         printf(" %s=%" PRIu64, slot_event_name(t), c->st.ev_types[t]);
     }
@@ -4705,6 +4718,8 @@ static void check_event_cover(const struct profile *pf, const struct cover *c)
     must(pf->name, c->events > 0, "an event compared", c->events);
     must(pf->name, c->event_reads > 0, "a READ_EVENTS compared",
          c->event_reads);
+    must(pf->name, c->st.ev_refused > 0,
+         "an expiry event made by a refused command", c->st.ev_refused);
     for (size_t i = 0; i < sizeof EV_MUST / sizeof EV_MUST[0]; i++) {
         if (strcmp(EV_MUST[i].profile, pf->name) != 0) {
             continue;
@@ -4715,6 +4730,11 @@ static void check_event_cover(const struct profile *pf, const struct cover *c)
                 snprintf(what, sizeof what, "a %s event", slot_event_name(t));
                 must(pf->name, c->st.ev_types[t] > 0, what, c->st.ev_types[t]);
             }
+        }
+        if (EV_MUST[i].offer_late) {
+            must(pf->name, c->st.ev_offer_late > 0,
+                 "a CANCEL making CANCELLED, OFFERED and VIOLATION",
+                 c->st.ev_offer_late);
         }
         if (EV_MUST[i].retention) {
             must(pf->name, c->st.ev_dropped_old > 0,
