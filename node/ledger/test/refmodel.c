@@ -847,7 +847,7 @@ static bool held_due(const struct refmodel *m, const struct rm_claim *c)
  * refusal except the lazy expiries, which is what the feed's rule asks
  * ("refused commands append none, except the expiries").
  *
- * Interpretation (fields the contract leaves open, E1-E5):
+ * Interpretation (what the contract leaves open, E1-E8):
  * E1 a VIOLATION (staff, UNPAID, LATE_CANCEL, NO_SHOW) is a patient's
  *    event: the patient, its account, the hospital; no pool, claim or
  *    channel, even when an expiry or a no-show caused it.
@@ -863,7 +863,16 @@ static bool held_due(const struct refmodel *m, const struct rm_claim *c)
  *    (the order of the changes: the offer is made before the cancellation
  *    is recorded and judged late, W7 / P14). Waiters a CANCEL drops make
  *    no event (only WAITLIST_LEAVE makes WAIT_LEFT); neither does a slot
- *    going to cooling, nor an offer's slot freed at once. */
+ *    going to cooling, nor an offer's slot freed at once.
+ * E6 a CANCEL whose offer check expires the waiter's own due hold in the
+ *    pool (PATIENT_HAS_CLAIM's expiry): EXPIRED (and its VIOLATION) come
+ *    first, the waiter being chosen before the booking is cancelled (W5).
+ * E7 POOL_UPDATED names the pool's hospital after the update (a spec with
+ *    schedule fields may move it); a VIOLATION's b is the blacklist in
+ *    force once it is recorded (the VIOLATION command's own b).
+ * E8 the LEDGER_EVENTS_MAX bound is kept as events are appended (the
+ *    oldest goes); the age rule runs before each command, SESSION_OPEN,
+ *    EXPIRE and SWEEP included, like the other housekeeping. */
 static struct rm_patient *find_pat(const struct refmodel *m, const char *key);
 
 static struct slot_event *ev_new(struct refmodel *m, uint8_t type)
@@ -1980,6 +1989,10 @@ static int hold_checks(struct refmodel *m, struct rm_pool *p,
         }
         if (held_due(m, c)) {
             expire_claim(m, c); /* I2: stays expired */
+            /* E6: a CANCEL's offer check expiring the waiter's own due
+             * hold: its EXPIRED comes before the CANCELLED (the waiter is
+             * chosen before the booking is cancelled, W5) */
+            m->stats.ev_offer_expired_own += why == FOR_OFFER;
             break;
         }
         return SLOT_PATIENT_HAS_CLAIM;

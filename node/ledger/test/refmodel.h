@@ -240,6 +240,8 @@ struct refmodel_stats {
     uint64_t ev_dropped_max; /* dropped: beyond LEDGER_EVENTS_MAX */
     uint64_t ev_refused;     /* events of refused commands (expiries) */
     uint64_t ev_offer_late;  /* a CANCEL both offered and late (E5) */
+    uint64_t ev_offer_expired_own; /* a CANCEL's offer expired the waiter's
+                                    * own due hold first (E6) */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

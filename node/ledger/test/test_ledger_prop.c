@@ -4030,6 +4030,7 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->ev_dropped_max += x.ev_dropped_max;
     to->ev_refused += x.ev_refused;
     to->ev_offer_late += x.ev_offer_late;
+    to->ev_offer_expired_own += x.ev_offer_expired_own;
     if (x.wait_longest > to->wait_longest) {
         to->wait_longest = x.wait_longest;
     }
@@ -4704,9 +4705,11 @@ static void print_event_stats(const struct cover *c)
     printf("  events compared %" PRIu64 ", READ_EVENTS compared %" PRIu64
            " (cursor behind first %" PRIu64 "), dropped by age %" PRIu64
            ", by count %" PRIu64 ", made by refused commands %" PRIu64
-           ", cancels offering and late %" PRIu64 "\n  by type:",
+           ", cancels offering and late %" PRIu64
+           ", offers expiring the waiter's due hold %" PRIu64 "\n  by type:",
            c->events, c->event_reads, c->event_reads_gap, c->st.ev_dropped_old,
-           c->st.ev_dropped_max, c->st.ev_refused, c->st.ev_offer_late);
+           c->st.ev_dropped_max, c->st.ev_refused, c->st.ev_offer_late,
+           c->st.ev_offer_expired_own);
     for (int t = 1; t <= SLOT_EV_MAX; t++) {
         printf(" %s=%" PRIu64, slot_event_name(t), c->st.ev_types[t]);
     }
