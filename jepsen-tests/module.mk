@@ -76,7 +76,7 @@ $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
 JEPSEN_BINS := $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker $(B)/rel/bin/slotd \
                $(JEPSEN_BUGS:%=$(B)/bug/%/bin/slotd)
 JEPSEN_SUITE_CHECKER := "jepsen-checker:jepsen-tests/test/checker-tests $(B)/rel/bin/jepsen-checker"
-JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --nemesis kill,partition --seed 7"
+JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 30 --nemesis kill,partition --seed 7"
 # The patient rules (issue 15): quotas, cool-down and waitlists under kill
 # and partitions, 25 s.
 JEPSEN_SUITE_SMOKE += "jepsen-smoke-quotas:jepsen-tests/run --no-build --workload quotas --time 25 --nemesis kill,partition --seed 7"
@@ -106,7 +106,7 @@ JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
   "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \
   "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 20 --nemesis kill --seed 5" \
-  "jepsen-bug-quota:jepsen-tests/run --no-build --bug quota --workload quotas --expect invalid:quotas --time 40 --nemesis kill --seed 5" \
+  "jepsen-bug-quota:jepsen-tests/run --no-build --bug quota --workload quotas --expect invalid:quotas --time 30 --nemesis kill --seed 5" \
   "jepsen-bug-nostop:jepsen-tests/run --no-build --bug nostop --workload visit --expect invalid:stop --time 30 --nemesis kill --seed 5"
 # Run by `make jepsen-bugs`, not by `make test` (its time is kept small):
 # cooldown, a cool-down without its minimum (the cooldown check); nomatch,
