@@ -35,6 +35,16 @@
  *   crashes        no node died on its own;
  *   counter        (counter workload) every read within the bounds of the
  *                  adds completed before it and the adds invoked before it;
+ *   quotas, cooldown, waitlist   (quotas workload, instead of
+ *                  linearizable) the patient rules, below;
+ *   stop, moves, attendance, refunds   (visit workload, instead of
+ *                  linearizable) the visit day: no hold or confirm after a
+ *                  pool's stop, its claims read affected; each booking
+ *                  moved once, old MOVED and new moved_from, no move
+ *                  overbooks; no booking both checked in and a no-show,
+ *                  no no-show before check-in closed, check-ins in the
+ *                  window by the booking's patient; cancels after a stop
+ *                  are refunds (below);
  *   coverage       the history can be judged at all (valid or unknown, never
  *                  invalid): some client operation succeeded, the final
  *                  phase is there (every node's status, every pool read
@@ -158,13 +168,13 @@ static bool isCommand(int f)
 {
     return f == HF_CREATE || f == HF_HOLD || f == HF_CONFIRM ||
            f == HF_RELEASE || f == HF_CANCEL || f == HF_RULES || f == HF_JOIN ||
-           f == HF_LEAVE;
+           f == HF_LEAVE || f == HF_STOP || f == HF_MOVE || f == HF_CHECKIN;
 }
 
 static bool isRead(int f)
 {
     return f == HF_READ_POOL || f == HF_READ_PATIENT || f == HF_READ_HOLD ||
-           f == HF_READ_PINFO || f == HF_READ_WAIT;
+           f == HF_READ_PINFO || f == HF_READ_WAIT || f == HF_READ_PCLAIMS;
 }
 
 static bool isClientOp(const struct h_op *op)
@@ -666,9 +676,11 @@ static void checkVisits(struct check *c)
         }
         if (op->f == HF_CONFIRM && op->type == H_OK) {
             conf[n++] = op;
-        } else if (op->f == HF_CANCEL && op->type == H_OK) {
-            imapPut(&cancel_ok, op->id, i);
-        } else if (op->f == HF_CANCEL && op->type == H_INFO) {
+        } else if ((op->f == HF_CANCEL || op->f == HF_MOVE) &&
+                   op->type == H_OK) {
+            imapPut(&cancel_ok, op->id, i); /* a MOVE frees it too */
+        } else if ((op->f == HF_CANCEL || op->f == HF_MOVE) &&
+                   op->type == H_INFO) {
             imapPut(&cancel_maybe, op->id, i);
         }
     }
@@ -769,10 +781,10 @@ static void checkConservation(struct check *c, struct imap *holds)
         if (!isClientOp(op) || history_unobserved_fail(op)) {
             continue;
         }
-        int k =
-            (op->f == HF_CONFIRM || op->f == HF_RELEASE || op->f == HF_CANCEL)
-                ? imapGet(&life_of, op->id)
-                : -1;
+        int k = (op->f == HF_CONFIRM || op->f == HF_RELEASE ||
+                 op->f == HF_CANCEL || op->f == HF_MOVE)
+                    ? imapGet(&life_of, op->id)
+                    : -1;
         if (k < 0) {
             continue;
         }
@@ -785,12 +797,15 @@ static void checkConservation(struct check *c, struct imap *holds)
             l->end = UINT64_MAX;
         }
     }
+    /* an acknowledged cancel or MOVE (the booking leaves the pool) ends a
+     * booking's life */
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        int k = op->f == HF_CANCEL && op->type == H_OK && isClientOp(op)
+        int k = (op->f == HF_CANCEL || op->f == HF_MOVE) && op->type == H_OK &&
+                        isClientOp(op)
                     ? imapGet(&life_of, op->id)
                     : -1;
-        if (k >= 0 && lv[k].end == UINT64_MAX) {
+        if (k >= 0 && (lv[k].end == UINT64_MAX || op->ltime < lv[k].end)) {
             lv[k].end = op->ltime;
         }
     }
@@ -957,7 +972,8 @@ static void checkBookings(struct check *c, int nodes_expected)
         }
     }
     /* per id: acknowledged / maybe / cancelled */
-    struct imap ack, cancel_ok, cancel_maybe, confirm_maybe;
+    struct imap ack, cancel_ok, cancel_maybe, confirm_maybe, move_any;
+    imapInit(&move_any, (size_t)H->n_ops);
     imapInit(&ack, (size_t)H->n_ops);
     imapInit(&cancel_ok, (size_t)H->n_ops);
     imapInit(&cancel_maybe, (size_t)H->n_ops);
@@ -979,6 +995,8 @@ static void checkBookings(struct check *c, int nodes_expected)
             imapPut(&cancel_ok, op->id, i);
         } else if (op->f == HF_CANCEL && op->type == H_INFO) {
             imapPut(&cancel_maybe, op->id, i);
+        } else if (op->f == HF_MOVE && op->type != H_FAIL) {
+            imapPut(&move_any, op->id, i); /* the moves check judges it */
         }
     }
     if (n_nodes == 0) {
@@ -1011,6 +1029,8 @@ static void checkBookings(struct check *c, int nodes_expected)
             if (st == HC_BOOKED && cok < 0) {
                 present++;
             } else if (st == HC_CANCELLED && (cok >= 0 || cmaybe)) {
+                present++;
+            } else if (st == HC_MOVED && imapGet(&move_any, op->id) >= 0) {
                 present++;
             } else if (st == HC_BOOKED && cok >= 0) {
                 snprintf(msg, sizeof msg,
@@ -1099,6 +1119,7 @@ static void checkBookings(struct check *c, int nodes_expected)
     imapFree(&cancel_ok);
     imapFree(&cancel_maybe);
     imapFree(&confirm_maybe);
+    imapFree(&move_any);
     json_object_set_new(c->j, "acknowledged", json_integer(n_ack));
     json_object_set_new(c->j, "present_checks", json_integer(present));
     json_object_set_new(c->j, "nodes", json_integer(n_nodes));
@@ -2504,6 +2525,928 @@ static void coverQuotas(struct check *c, bool waitlist)
     }
 }
 
+/* ---- the visit workload: stoppage, moves, attendance, refunds ------------
+ * The visit day (node/ledger/ledger.h, "The visit day: stoppage, moves,
+ * check-in, no-shows"), judged from the history alone and, as the quotas
+ * checks, only from what is certain: an operation of unknown outcome can
+ * hide an anomaly, never invent one.
+ *
+ * What is certain about a stop of pool p: an acknowledged POOL_STOP, or
+ * one refused POOL_STOPPED, says p was stopped at its ledger time (exact)
+ * and at its index (an upper bound of the entry that applied it: a retry
+ * answered from the session table reports its own, later one). S(p), I(p):
+ * the smallest of those. p was certainly not stopped before the first
+ * POOL_STOP of it was invoked (only the workload stops pools). A booking's
+ * pool and patient are its hold's (a MOVE's new booking: the target, and
+ * the old booking's patient). The check-in window of pool p under the
+ * rule sets that may have been in force (acknowledged or of unknown
+ * outcome): it opens between seg_start - the largest and seg_start - the
+ * smallest checkin_before_ms, and closes between seg_end - the largest
+ * and seg_end - the smallest checkin_late_ms. A read's ledger time is at
+ * most the real clock at its return plus the largest clock offset (the
+ * nodes run on this machine, ledger-order).
+ *
+ *   stop        no HOLD in p and no CONFIRM of a hold of p acknowledged at
+ *               a ledger time after S(p); every claim read at an index at
+ *               or after I(p) of a claim of p reports affected, and none
+ *               of a pool no POOL_STOP was invoked for before the read
+ *               returned does; every read of p at or after I(p) says
+ *               stopped and shows no more booked slots than the
+ *               acknowledged stop counted (its answer's booked counter:
+ *               cancels and moves only take bookings away), and booked
+ *               never grows from one read of p to a later one (by index)
+ *               after I(p); no read says a pool stopped before any
+ *               POOL_STOP of it was invoked.
+ *   moves       one booking is moved at most once (two acknowledged MOVEs
+ *               of it answer the same new id: a retry); an acknowledged
+ *               MOVE's source pool was stopped (a POOL_STOP of it invoked
+ *               before the MOVE returned); every read of the new booking
+ *               says moved_from = the old id, and at or after the MOVE's
+ *               index it is in the target pool with the old booking's
+ *               patient, and BOOKED unless a CANCEL or MOVE of it was
+ *               invoked; every read of the old booking at or after the
+ *               MOVE's index says MOVED with moved_to = the new id, and no
+ *               read says MOVED (or moved_to) without a MOVE of it; and a
+ *               move never overbooks: per pool, at no ledger time are
+ *               more claims certainly live than its capacity, counting
+ *               the certain lives of acknowledged holds (as the quotas
+ *               workload's: HELD until the deadline unless a confirm was
+ *               acknowledged, ended by an acknowledged release, cancel or
+ *               MOVE at its ledger time, by one of unknown outcome at the
+ *               confirm, or at the hold when unconfirmed) and of
+ *               acknowledged MOVEs' new bookings (from the MOVE's ledger
+ *               time, ended likewise); a hold or MOVE that succeeds while
+ *               the pool is full is an anomaly (`overfull`).
+ *   attendance  no booking is both checked in (an acknowledged CHECKIN,
+ *               or a read) and read no_show; a booking's attendance never
+ *               goes back to pending (reads by index); no read shows a
+ *               no_show while the pool's check-in may still have been open
+ *               (its ledger time bound below the earliest close), nor
+ *               under rule sets none of which sweeps no-shows, nor a
+ *               no_show made after the stop (read pending at or after
+ *               I(p), no_show later: SWEEP drops a stopped pool's
+ *               bookings); an acknowledged CHECKIN was in the window (its
+ *               ledger time in [earliest open, latest close)), by the
+ *               booking's own patient, not after S(p); a checked_in read's
+ *               checked_in_at is in the window; CHECKIN_NOT_OPEN only
+ *               before the latest open, CHECKIN_CLOSED only at or after
+ *               the earliest close; PATIENT_MISMATCH never answers the
+ *               booking's own patient; a no-show is final: no CANCEL or
+ *               MOVE of a booking is acknowledged after a read showing it
+ *               no_show returned.
+ *   refunds     an acknowledged CANCEL of a booking of p after S(p) (by
+ *               ledger time) is a refund: never refused ALREADY_CHECKED_IN
+ *               or CANCEL_CLOSED (a refused one after S(p) is the anomaly;
+ *               NO_SHOW is right: a no-show is final, stopped or not), read CANCELLED and refunded at or after its
+ *               index; a CANCEL that returned before any POOL_STOP of p
+ *               was invoked is not a refund (never read refunded).
+ */
+
+static bool visit_mode;
+
+/* The visit rules that may have been in force (the largest and smallest
+ * of each). */
+static struct {
+    bool known, sweep;
+    uint64_t before_min, before_max, late_min, late_max;
+} vrules;
+
+/* What the visit checks saw (the coverage floor). */
+static struct {
+    int stops;      /* pools certainly stopped */
+    int moves;      /* acknowledged MOVEs */
+    int checkins;   /* acknowledged CHECKINs */
+    int mismatches; /* PATIENT_MISMATCH answers */
+    int no_shows;   /* bookings read no_show */
+    int refunds;    /* acknowledged refund cancels */
+    int affected;   /* claim reads that said affected */
+} vev;
+
+/* One booking (or hold) the history names: its pool and patient. */
+struct vbook {
+    uint64_t id;
+    int pool;
+    const char *patient;
+    const struct h_op *hold;   /* the acknowledged hold (NULL: moved in) */
+    const struct h_op *move;   /* moved in: the acknowledged MOVE */
+    const struct h_op *moved;  /* moved away: the first acknowledged MOVE */
+    const struct h_op *cancel; /* the first acknowledged CANCEL */
+    bool confirmed;            /* an acknowledged confirm (or moved in) */
+    uint64_t booked_lt;        /* its ledger time (moved in: the MOVE's) */
+    bool maybe_gone;           /* a CANCEL or MOVE of it invoked */
+};
+
+static struct vbook *vbooks;
+static int n_vbooks;
+static struct imap vbook_of;
+
+/* Per pool: the certain stop (S, I, the op) and the first stop invoked. */
+static uint64_t *stop_lt, *stop_idx, *stop_first_inv;
+static const struct h_op **stop_op;
+
+static struct vbook *vbGet(uint64_t id)
+{
+    int k = id != 0 ? imapGet(&vbook_of, id) : -1;
+    return k >= 0 ? &vbooks[k] : NULL;
+}
+
+static struct vbook *vbNew(uint64_t id, int pool, const char *patient)
+{
+    struct vbook *b = &vbooks[n_vbooks];
+    memset(b, 0, sizeof *b);
+    b->id = id;
+    b->pool = pool;
+    b->patient = patient;
+    imapPut(&vbook_of, id, n_vbooks++);
+    return b;
+}
+
+static bool stoppedBy(int p, uint64_t ltime)
+{
+    return p >= 0 && stop_op[p] != NULL && stop_lt[p] < ltime;
+}
+
+/* No POOL_STOP of p was invoked before time t (ns): p was not stopped. */
+static bool notStoppedAt(int p, uint64_t t)
+{
+    return p >= 0 && stop_first_inv[p] > t;
+}
+
+static void collectVisit(void)
+{
+    for (int i = 0; i < n_rules_ops; i++) {
+        const struct h_sched *r = rules_ops[i]->sched;
+        uint64_t b = r->has_visit ? r->checkin_before_ms : 86400000;
+        uint64_t l = r->has_visit ? r->checkin_late_ms : 0;
+        bool sw = r->has_visit && r->noshow_sweep;
+        if (!vrules.known) {
+            vrules.before_min = vrules.before_max = b;
+            vrules.late_min = vrules.late_max = l;
+        }
+        vrules.before_min = b < vrules.before_min ? b : vrules.before_min;
+        vrules.before_max = b > vrules.before_max ? b : vrules.before_max;
+        vrules.late_min = l < vrules.late_min ? l : vrules.late_min;
+        vrules.late_max = l > vrules.late_max ? l : vrules.late_max;
+        vrules.sweep = vrules.sweep || sw;
+        vrules.known = true;
+    }
+    size_t np = (size_t)n_pool_names + 1;
+    stop_lt = calloc(np, sizeof *stop_lt);
+    stop_idx = calloc(np, sizeof *stop_idx);
+    stop_first_inv = malloc(np * sizeof *stop_first_inv);
+    stop_op = calloc(np, sizeof *stop_op);
+    for (size_t p = 0; p < np; p++) {
+        stop_first_inv[p] = UINT64_MAX;
+    }
+    vbooks = calloc((size_t)H->n_ops + 1, sizeof *vbooks);
+    imapInit(&vbook_of, (size_t)H->n_ops);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int p = isClientOp(op) ? poolIndex(op->pool) : -1;
+        if (p < 0) {
+            continue;
+        }
+        if (op->f == HF_STOP) {
+            if (op->t_inv < stop_first_inv[p]) {
+                stop_first_inv[p] = op->t_inv;
+            }
+            bool sure =
+                op->type == H_OK || (op->type == H_FAIL && op->observed &&
+                                     op->err == SLOT_POOL_STOPPED);
+            if (sure && (stop_op[p] == NULL || op->ltime < stop_lt[p])) {
+                stop_lt[p] = op->ltime;
+                stop_op[p] = op;
+            }
+            if (sure && (stop_idx[p] == 0 || op->index < stop_idx[p])) {
+                stop_idx[p] = op->index;
+            }
+        } else if (op->f == HF_HOLD && op->type == H_OK && op->hold_id != 0 &&
+                   vbGet(op->hold_id) == NULL) {
+            vbNew(op->hold_id, p, op->patient)->hold = op;
+        } else if (op->f == HF_MOVE && op->type == H_OK && op->new_id != 0) {
+            struct vbook *old = vbGet(op->id);
+            if (old != NULL && old->moved == NULL) {
+                old->moved = op;
+            }
+            if (vbGet(op->new_id) == NULL) {
+                struct vbook *b = vbNew(op->new_id, poolIndex(op->target),
+                                        old != NULL ? old->patient : NULL);
+                b->move = op;
+                b->confirmed = true;
+                b->booked_lt = op->ltime;
+            }
+        }
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        struct vbook *b = isClientOp(op) ? vbGet(op->id) : NULL;
+        if (b == NULL || history_unobserved_fail(op)) {
+            continue;
+        }
+        if (op->f == HF_CONFIRM && op->type == H_OK &&
+            (!b->confirmed || op->ltime < b->booked_lt)) {
+            b->confirmed = true;
+            b->booked_lt = op->ltime;
+        } else if (op->f == HF_CANCEL && op->type == H_OK &&
+                   (b->cancel == NULL || op->ltime < b->cancel->ltime)) {
+            b->cancel = op;
+        }
+        if ((op->f == HF_CANCEL || op->f == HF_MOVE) && op->type != H_FAIL) {
+            b->maybe_gone = true;
+        }
+    }
+    for (int p = 0; p < n_pool_names; p++) {
+        vev.stops += stop_op[p] != NULL;
+    }
+}
+
+/* The pool of the booking an op names (its hold's), else the op's. */
+static int vPool(const struct h_op *op)
+{
+    const struct vbook *b = vbGet(op->id);
+    return b != NULL && b->pool >= 0 ? b->pool : poolIndex(op->pool);
+}
+
+/* Pool p's check-in window under the rule sets: earliest / latest open
+ * and close (0 / UINT64_MAX when p has no recorded segment). */
+static bool vWindow(int p, uint64_t *open_lo, uint64_t *open_hi,
+                    uint64_t *close_lo, uint64_t *close_hi)
+{
+    const struct h_sched *s = poolSched(p);
+    if (s == NULL || s->seg_end == 0 || !vrules.known) {
+        return false;
+    }
+    uint64_t st = s->seg_start, en = s->seg_end;
+    *open_lo = st > vrules.before_max ? st - vrules.before_max : 0;
+    *open_hi = st > vrules.before_min ? st - vrules.before_min : 0;
+    *close_lo = en > vrules.late_max ? en - vrules.late_max : 0;
+    *close_hi = en > vrules.late_min ? en - vrules.late_min : 0;
+    return true;
+}
+
+/* Every claim a read shows (read_hold, read_patient: one; read_pool_claims,
+ * read_patient_info: all), with the claim's pool. */
+static int readClaims(const struct h_op *op, const struct h_claimv **out,
+                      int max)
+{
+    if (!isRead(op->f) || op->type != H_OK || op->n_claims == 0) {
+        return 0;
+    }
+    if (op->claims == NULL) {
+        out[0] = &op->claim;
+        return 1;
+    }
+    int n = 0;
+    for (int k = 0; k < op->n_claims && n < max; k++) {
+        out[n++] = &op->claims[k];
+    }
+    return n;
+}
+
+static int claimPool(const struct h_op *op, const struct h_claimv *cl)
+{
+    return poolIndex(cl->pool[0] ? cl->pool : op->pool);
+}
+
+#define VREAD_MAX 256
+
+static void checkStop(struct check *c)
+{
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op)) {
+            continue;
+        }
+        char msg[400];
+        int p = op->f == HF_CONFIRM ? vPool(op) : poolIndex(op->pool);
+        if ((op->f == HF_HOLD || op->f == HF_CONFIRM) && op->type == H_OK &&
+            stoppedBy(p, op->ltime)) {
+            snprintf(msg, sizeof msg,
+                     "%s acknowledged at ledger time %" PRIu64
+                     ", after pool %s was stopped (ledger time %" PRIu64 ")",
+                     op->fname, op->ltime, pool_names[p], stop_lt[p]);
+            anomaly(c,
+                    op->f == HF_HOLD ? "hold-after-stop" : "confirm-after-stop",
+                    pool_names[p], msg, stop_op[p], op, NULL);
+        }
+        if (op->f == HF_READ_POOL && op->type == H_OK && op->has_stopped &&
+            p >= 0) {
+            if (stop_op[p] != NULL && op->index >= stop_idx[p] &&
+                !op->stopped) {
+                snprintf(msg, sizeof msg,
+                         "a read at index %" PRIu64 " says pool %s is not "
+                         "stopped; it was by index %" PRIu64,
+                         op->index, pool_names[p], stop_idx[p]);
+                anomaly(c, "not-stopped", pool_names[p], msg, stop_op[p], op,
+                        NULL);
+            }
+            if (op->stopped && notStoppedAt(p, op->t_ret)) {
+                anomaly(c, "stopped-without-stop", pool_names[p],
+                        "a read says the pool is stopped before any "
+                        "POOL_STOP of it was invoked",
+                        op, NULL, NULL);
+            }
+            if (stop_op[p] != NULL && stop_op[p]->type == H_OK &&
+                op->index >= stop_idx[p] && op->has_counts &&
+                op->r_booked > stop_op[p]->stop_bookings) {
+                snprintf(msg, sizeof msg,
+                         "a read at index %" PRIu64 " shows %u booked in "
+                         "pool %s, the stop (index %" PRIu64 ") counted %u",
+                         op->index, op->r_booked, pool_names[p], stop_idx[p],
+                         stop_op[p]->stop_bookings);
+                anomaly(c, "booked-after-stop", pool_names[p], msg, stop_op[p],
+                        op, NULL);
+            }
+        }
+        const struct h_claimv *cls[VREAD_MAX];
+        int n = readClaims(op, cls, VREAD_MAX);
+        for (int k = 0; k < n; k++) {
+            const struct h_claimv *cl = cls[k];
+            int cp = claimPool(op, cl);
+            if (cl->attendance < 0 || cp < 0) {
+                continue; /* not a protocol-4 read */
+            }
+            vev.affected += cl->affected;
+            if (stop_op[cp] != NULL && op->index >= stop_idx[cp] &&
+                !cl->affected) {
+                snprintf(msg, sizeof msg,
+                         "claim %" PRIu64 " of pool %s read at index %" PRIu64
+                         " is not affected; the pool was stopped by index "
+                         "%" PRIu64,
+                         cl->id, pool_names[cp], op->index, stop_idx[cp]);
+                anomaly(c, "not-affected", pool_names[cp], msg, stop_op[cp], op,
+                        NULL);
+            } else if (cl->affected && notStoppedAt(cp, op->t_ret)) {
+                snprintf(msg, sizeof msg,
+                         "claim %" PRIu64 " read affected before any "
+                         "POOL_STOP of pool %s was invoked",
+                         cl->id, pool_names[cp]);
+                anomaly(c, "affected-without-stop", pool_names[cp], msg, op,
+                        NULL, NULL);
+            }
+        }
+    }
+    /* booked never grows after the stop: each pool's reads at or after
+     * I(p), by index */
+    const struct h_op **rd = malloc(((size_t)H->n_ops + 1) * sizeof *rd);
+    for (int p = 0; p < n_pool_names; p++) {
+        if (stop_op[p] == NULL) {
+            continue;
+        }
+        int n = 0;
+        for (int i = 0; i < H->n_ops; i++) {
+            const struct h_op *op = &H->ops[i];
+            if (op->f == HF_READ_POOL && op->type == H_OK && op->has_counts &&
+                poolIndex(op->pool) == p && op->index >= stop_idx[p]) {
+                rd[n++] = op;
+            }
+        }
+        qsort(rd, (size_t)n, sizeof *rd, byIndex);
+        const struct h_op *low = NULL;
+        for (int k = 0; k < n; k++) {
+            if (low != NULL && rd[k]->index > low->index &&
+                rd[k]->r_booked > low->r_booked) {
+                char msg[300];
+                snprintf(msg, sizeof msg,
+                         "pool %s stopped by index %" PRIu64 ": %u booked at "
+                         "index %" PRIu64 ", %u at index %" PRIu64,
+                         pool_names[p], stop_idx[p], low->r_booked, low->index,
+                         rd[k]->r_booked, rd[k]->index);
+                anomaly(c, "booked-grew", pool_names[p], msg, stop_op[p], low,
+                        rd[k]);
+            }
+            if (low == NULL || rd[k]->r_booked < low->r_booked) {
+                low = rd[k];
+            }
+        }
+    }
+    free(rd);
+    json_object_set_new(c->j, "pools_stopped", json_integer(vev.stops));
+    json_object_set_new(c->j, "affected_reads", json_integer(vev.affected));
+}
+
+/* A certain life of a claim in a pool (moves' capacity check). */
+struct vlife {
+    int pool;
+    const struct h_op *from; /* the hold or the MOVE */
+    const struct h_op *end_op;
+    uint64_t start, end; /* [start, end), ledger time */
+};
+
+static int vlifeCmp(const void *a, const void *b)
+{
+    const struct vlife *x = a, *y = b;
+    if (x->pool != y->pool) {
+        return x->pool < y->pool ? -1 : 1;
+    }
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void vCapacity(struct check *c)
+{
+    struct vlife *lv = calloc((size_t)n_vbooks + 1, sizeof *lv);
+    for (int k = 0; k < n_vbooks; k++) {
+        const struct vbook *b = &vbooks[k];
+        struct vlife *l = &lv[k];
+        l->pool = b->pool;
+        l->from = b->hold != NULL ? b->hold : b->move;
+        l->start = b->hold != NULL ? b->hold->ltime : b->move->ltime;
+        l->end = b->confirmed ? UINT64_MAX : b->hold->deadline;
+    }
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int k = isClientOp(op) && (op->f == HF_RELEASE || op->f == HF_CANCEL ||
+                                   op->f == HF_MOVE)
+                    ? imapGet(&vbook_of, op->id)
+                    : -1;
+        if (k < 0 || op->type == H_FAIL) {
+            continue;
+        }
+        const struct vbook *b = &vbooks[k];
+        struct vlife *l = &lv[k];
+        uint64_t e = op->type == H_OK                      ? op->ltime
+                     : op->f != HF_RELEASE && b->confirmed ? b->booked_lt
+                                                           : l->start;
+        if (e < l->end) {
+            l->end = e;
+            l->end_op = op;
+        }
+    }
+    qsort(lv, (size_t)n_vbooks, sizeof *lv, vlifeCmp);
+    int *act = malloc(((size_t)n_vbooks + 1) * sizeof *act);
+    int n_act = 0, checked = 0;
+    for (int i = 0; i < n_vbooks; i++) {
+        if (i == 0 || lv[i].pool != lv[i - 1].pool) {
+            n_act = 0;
+        }
+        const struct vlife *l = &lv[i];
+        if (l->pool < 0 || pool_place[l->pool] == NULL) {
+            continue;
+        }
+        uint32_t cap = pool_place[l->pool]->capacity;
+        int keep = 0;
+        for (int a = 0; a < n_act; a++) {
+            if (lv[act[a]].end > l->start) {
+                act[keep++] = act[a];
+            }
+        }
+        n_act = keep;
+        checked++;
+        if (cap > 0 && (uint32_t)n_act >= cap) {
+            char msg[400];
+            snprintf(msg, sizeof msg,
+                     "%s succeeded in pool %s at ledger time %" PRIu64
+                     " while all %u of its slots were certainly taken",
+                     l->from->fname, pool_names[l->pool], l->start, cap);
+            anomaly(c, "overfull", pool_names[l->pool], msg,
+                    lv[act[n_act - 1]].from, l->from, NULL);
+        }
+        if (l->end > l->start) {
+            act[n_act++] = i;
+        }
+    }
+    free(act);
+    free(lv);
+    json_object_set_new(c->j, "lives", json_integer(checked));
+}
+
+static void checkMoves(struct check *c)
+{
+    struct imap first;
+    imapInit(&first, 64);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->f != HF_MOVE || op->type != H_OK) {
+            continue;
+        }
+        vev.moves++;
+        char msg[400];
+        int o = imapGet(&first, op->id);
+        if (o >= 0 && H->ops[o].new_id != op->new_id) {
+            snprintf(msg, sizeof msg,
+                     "booking %" PRIu64 " moved twice: to %" PRIu64
+                     " and to %" PRIu64,
+                     op->id, H->ops[o].new_id, op->new_id);
+            anomaly(c, "moved-twice", op->pool, msg, &H->ops[o], op, NULL);
+        } else if (o < 0) {
+            imapPut(&first, op->id, i);
+        }
+        int p = vPool(op);
+        if (notStoppedAt(p, op->t_ret)) {
+            snprintf(msg, sizeof msg,
+                     "booking %" PRIu64 " of pool %s moved, but no POOL_STOP "
+                     "of the pool was invoked before",
+                     op->id, pool_names[p]);
+            anomaly(c, "move-not-stopped", op->pool, msg, op, NULL, NULL);
+        }
+    }
+    /* reads of moved bookings, old and new */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        const struct h_claimv *cls[VREAD_MAX];
+        int n = readClaims(op, cls, VREAD_MAX);
+        for (int k = 0; k < n; k++) {
+            const struct h_claimv *cl = cls[k];
+            if (cl->attendance < 0) {
+                continue;
+            }
+            char msg[500];
+            const struct vbook *b = vbGet(cl->id);
+            if (b != NULL && b->move != NULL) {
+                const struct h_op *mv = b->move;
+                int tp = poolIndex(mv->target);
+                const char *bad = NULL;
+                if (cl->moved_from != mv->id) {
+                    bad = "moved_from is not the old booking";
+                } else if (op->index >= mv->index && claimPool(op, cl) != tp) {
+                    bad = "it is not in the target pool";
+                } else if (op->index >= mv->index && b->patient != NULL &&
+                           strcmp(cl->patient, b->patient) != 0) {
+                    bad = "its patient is not the old booking's";
+                } else if (op->index >= mv->index && cl->state != HC_BOOKED &&
+                           !b->maybe_gone) {
+                    bad = "it is not BOOKED (never cancelled or moved)";
+                }
+                if (bad != NULL) {
+                    snprintf(msg, sizeof msg,
+                             "booking %" PRIu64 ", moved from %" PRIu64
+                             " (index %" PRIu64 "), read at index %" PRIu64
+                             " (%s, moved_from %" PRIu64 "): %s",
+                             cl->id, mv->id, mv->index, op->index,
+                             history_claim_name(cl->state), cl->moved_from,
+                             bad);
+                    anomaly(c, "bad-new-booking", mv->target, msg, mv, op,
+                            NULL);
+                }
+            }
+            if (b != NULL && b->moved != NULL) {
+                const struct h_op *mv = b->moved;
+                if ((op->index >= mv->index &&
+                     (cl->state != HC_MOVED || cl->moved_to != mv->new_id)) ||
+                    (cl->state == HC_MOVED && cl->moved_to != mv->new_id)) {
+                    snprintf(msg, sizeof msg,
+                             "booking %" PRIu64 " moved to %" PRIu64
+                             " (index %" PRIu64 ") is read %s with moved_to "
+                             "%" PRIu64 " at index %" PRIu64,
+                             cl->id, mv->new_id, mv->index,
+                             history_claim_name(cl->state), cl->moved_to,
+                             op->index);
+                    anomaly(c, "old-not-moved", mv->pool, msg, mv, op, NULL);
+                }
+            } else if ((cl->state == HC_MOVED || cl->moved_to != 0) &&
+                       b != NULL) {
+                /* no acknowledged MOVE of it: one must have been invoked */
+                bool any = false;
+                for (int m = 0; m < H->n_ops && !any; m++) {
+                    const struct h_op *mo = &H->ops[m];
+                    any = isClientOp(mo) && mo->f == HF_MOVE &&
+                          mo->id == cl->id && mo->t_inv < op->t_ret;
+                }
+                if (!any) {
+                    snprintf(msg, sizeof msg,
+                             "claim %" PRIu64 " read MOVED (moved_to %" PRIu64
+                             ") but no MOVE of it was invoked before",
+                             cl->id, cl->moved_to);
+                    anomaly(c, "moved-without-move", op->pool, msg, op, NULL,
+                            NULL);
+                }
+            }
+        }
+    }
+    imapFree(&first);
+    vCapacity(c);
+    json_object_set_new(c->j, "moves", json_integer(vev.moves));
+}
+
+/* One attendance observation of a claim. */
+struct vobs {
+    uint64_t id, index;
+    int att;
+    const struct h_op *op;
+};
+
+static int vobsCmp(const void *a, const void *b)
+{
+    const struct vobs *x = a, *y = b;
+    if (x->id != y->id) {
+        return x->id < y->id ? -1 : 1;
+    }
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void checkAttendance(struct check *c)
+{
+    struct imap ckin;
+    imapInit(&ckin, 64);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->f != HF_CHECKIN ||
+            history_unobserved_fail(op) || op->type == H_INFO) {
+            continue;
+        }
+        char msg[400];
+        const struct vbook *b = vbGet(op->id);
+        int p = vPool(op);
+        uint64_t olo, ohi, clo, chi;
+        bool win = vWindow(p, &olo, &ohi, &clo, &chi);
+        bool own = b != NULL && b->patient != NULL &&
+                   strcmp(b->patient, op->patient) == 0;
+        if (op->type == H_OK) {
+            vev.checkins++;
+            imapPut(&ckin, op->id, i);
+            if (b != NULL && b->patient != NULL && !own) {
+                snprintf(msg, sizeof msg,
+                         "booking %" PRIu64 " of patient %s checked in by "
+                         "patient %s",
+                         op->id, b->patient, op->patient);
+                anomaly(c, "checkin-wrong-patient", op->pool, msg,
+                        b->hold ? b->hold : b->move, op, NULL);
+            }
+            if (win && (op->ltime < olo || op->ltime >= chi)) {
+                snprintf(msg, sizeof msg,
+                         "check-in at ledger time %" PRIu64 ", outside the "
+                         "window [%" PRIu64 ", %" PRIu64 ")",
+                         op->ltime, olo, chi);
+                anomaly(c, "checkin-outside-window", op->pool, msg, op, NULL,
+                        NULL);
+            }
+            if (stoppedBy(p, op->ltime)) {
+                snprintf(msg, sizeof msg,
+                         "check-in at ledger time %" PRIu64 " after the pool "
+                         "was stopped (%" PRIu64 ")",
+                         op->ltime, stop_lt[p]);
+                anomaly(c, "checkin-after-stop", op->pool, msg, stop_op[p], op,
+                        NULL);
+            }
+        } else if (op->err == SLOT_PATIENT_MISMATCH) {
+            vev.mismatches++;
+            if (own) {
+                snprintf(msg, sizeof msg,
+                         "PATIENT_MISMATCH for booking %" PRIu64
+                         " checked in by its own patient %s",
+                         op->id, op->patient);
+                anomaly(c, "mismatch-own-patient", op->pool, msg,
+                        b->hold ? b->hold : b->move, op, NULL);
+            }
+        } else if (op->err == SLOT_CHECKIN_NOT_OPEN && win &&
+                   op->ltime >= ohi) {
+            snprintf(msg, sizeof msg,
+                     "CHECKIN_NOT_OPEN at ledger time %" PRIu64
+                     ", check-in opened by %" PRIu64,
+                     op->ltime, ohi);
+            anomaly(c, "refused-open", op->pool, msg, op, NULL, NULL);
+        } else if (op->err == SLOT_CHECKIN_CLOSED && win && op->ltime < clo) {
+            snprintf(msg, sizeof msg,
+                     "CHECKIN_CLOSED at ledger time %" PRIu64
+                     ", check-in closes at %" PRIu64 " at the earliest",
+                     op->ltime, clo);
+            anomaly(c, "refused-closed-early", op->pool, msg, op, NULL, NULL);
+        }
+    }
+    /* Reads: attendance per claim, by index. */
+    struct vobs *ob = malloc(((size_t)H->n_ops * 4 + 16) * sizeof *ob);
+    size_t cap_ob = (size_t)H->n_ops * 4 + 16;
+    size_t n_ob = 0;
+    struct imap ns_seen;
+    imapInit(&ns_seen, 64);
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        const struct h_claimv *cls[VREAD_MAX];
+        int n = readClaims(op, cls, VREAD_MAX);
+        for (int k = 0; k < n; k++) {
+            const struct h_claimv *cl = cls[k];
+            if (cl->attendance < 0 || cl->state != HC_BOOKED) {
+                continue; /* attendance is a BOOKED claim's */
+            }
+            if (n_ob == cap_ob) {
+                cap_ob *= 2;
+                ob = realloc(ob, cap_ob * sizeof *ob);
+            }
+            ob[n_ob++] = (struct vobs){cl->id, op->index, cl->attendance, op};
+            char msg[400];
+            int p = claimPool(op, cl);
+            uint64_t olo, ohi, clo, chi;
+            bool win = vWindow(p, &olo, &ohi, &clo, &chi);
+            if (cl->attendance == HA_NO_SHOW) {
+                int seen = imapGet(&ns_seen, cl->id);
+                if (seen < 0) {
+                    vev.no_shows++;
+                }
+                if (seen < 0 || op->t_ret < H->ops[seen].t_ret) {
+                    imapPut(&ns_seen, cl->id, i);
+                }
+                int ck = imapGet(&ckin, cl->id);
+                if (ck >= 0) {
+                    snprintf(msg, sizeof msg,
+                             "booking %" PRIu64 " was checked in "
+                             "(acknowledged) and is read no_show",
+                             cl->id);
+                    anomaly(c, "checked-in-and-no-show", cl->pool, msg,
+                            &H->ops[ck], op, NULL);
+                }
+                if (vrules.known && !vrules.sweep) {
+                    anomaly(c, "no-show-without-sweep", cl->pool,
+                            "a no_show under rules that never sweep "
+                            "no-shows",
+                            op, NULL, NULL);
+                } else if (win && op->lt_max != 0 && op->lt_max < clo) {
+                    snprintf(msg, sizeof msg,
+                             "booking %" PRIu64 " read no_show at ledger time "
+                             "%" PRIu64 " at the latest, before check-in "
+                             "closed (%" PRIu64 " at the earliest)",
+                             cl->id, op->lt_max, clo);
+                    anomaly(c, "early-no-show", cl->pool, msg, op, NULL, NULL);
+                }
+            } else if (cl->attendance == HA_CHECKED_IN && win &&
+                       (cl->checked_in_at < olo || cl->checked_in_at >= chi)) {
+                snprintf(msg, sizeof msg,
+                         "booking %" PRIu64 " read checked in at %" PRIu64
+                         ", outside the window [%" PRIu64 ", %" PRIu64 ")",
+                         cl->id, cl->checked_in_at, olo, chi);
+                anomaly(c, "checkin-outside-window", cl->pool, msg, op, NULL,
+                        NULL);
+            }
+        }
+    }
+    /* A no-show is final: neither cancelled nor moved after a read
+     * showed it (that read returned before the command was invoked). */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        int ns = isClientOp(op) && (op->f == HF_CANCEL || op->f == HF_MOVE) &&
+                         op->type == H_OK
+                     ? imapGet(&ns_seen, op->id)
+                     : -1;
+        if (ns >= 0 && H->ops[ns].t_ret < op->t_inv) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "booking %" PRIu64 " was read no_show, then a %s of it "
+                     "was acknowledged",
+                     op->id, op->fname);
+            anomaly(c, "no-show-undone", op->pool, msg, &H->ops[ns], op, NULL);
+        }
+    }
+    qsort(ob, n_ob, sizeof *ob, vobsCmp);
+    for (size_t a = 0; a < n_ob;) {
+        size_t e = a;
+        while (e < n_ob && ob[e].id == ob[a].id) {
+            e++;
+        }
+        const struct vobs *set = NULL;     /* first non-pending read */
+        const struct vobs *pend_ok = NULL; /* pending at or after I(p) */
+        for (size_t k = a; k < e; k++) {
+            const struct vobs *o = &ob[k];
+            const struct h_claimv *cl = NULL;
+            const struct h_claimv *cls[VREAD_MAX];
+            int n = readClaims(o->op, cls, VREAD_MAX);
+            for (int m = 0; m < n && cl == NULL; m++) {
+                cl = cls[m]->id == o->id ? cls[m] : NULL;
+            }
+            int p = cl != NULL ? claimPool(o->op, cl) : -1;
+            char msg[400];
+            if (set != NULL && o->index > set->index && o->att != set->att) {
+                snprintf(msg, sizeof msg,
+                         "booking %" PRIu64 " read %s at index %" PRIu64
+                         ", then %s at index %" PRIu64,
+                         o->id,
+                         set->att == HA_NO_SHOW ? "no_show" : "checked_in",
+                         set->index,
+                         o->att == HA_PENDING   ? "pending"
+                         : o->att == HA_NO_SHOW ? "no_show"
+                                                : "checked_in",
+                         o->index);
+                anomaly(c, "attendance-changed", o->op->pool, msg, set->op,
+                        o->op, NULL);
+            }
+            if (set == NULL && o->att != HA_PENDING) {
+                set = o;
+            }
+            if (o->att == HA_PENDING && p >= 0 && stop_op[p] != NULL &&
+                o->index >= stop_idx[p] && pend_ok == NULL) {
+                pend_ok = o;
+            }
+            if (o->att == HA_NO_SHOW && pend_ok != NULL &&
+                o->index > pend_ok->index) {
+                snprintf(msg, sizeof msg,
+                         "booking %" PRIu64 " of a stopped pool read pending "
+                         "at index %" PRIu64 " (after the stop), then "
+                         "no_show at index %" PRIu64,
+                         o->id, pend_ok->index, o->index);
+                anomaly(c, "no-show-after-stop", o->op->pool, msg, pend_ok->op,
+                        o->op, NULL);
+            }
+        }
+        a = e;
+    }
+    free(ob);
+    imapFree(&ns_seen);
+    imapFree(&ckin);
+    json_object_set_new(c->j, "checkins", json_integer(vev.checkins));
+    json_object_set_new(c->j, "mismatches", json_integer(vev.mismatches));
+    json_object_set_new(c->j, "no_shows", json_integer(vev.no_shows));
+}
+
+static void checkRefunds(struct check *c)
+{
+    int later = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->f != HF_CANCEL || !op->observed ||
+            op->type == H_INFO) {
+            continue;
+        }
+        int p = vPool(op);
+        char msg[400];
+        if (stoppedBy(p, op->ltime)) {
+            if (op->type == H_OK) {
+                vev.refunds++;
+            } else if (op->err == SLOT_ALREADY_CHECKED_IN ||
+                       op->err == SLOT_CANCEL_CLOSED) {
+                snprintf(msg, sizeof msg,
+                         "a cancel of booking %" PRIu64 " of stopped pool %s "
+                         "(a refund) was refused %s",
+                         op->id, pool_names[p], slot_err_name(op->err));
+                anomaly(c, "refund-refused", pool_names[p], msg, stop_op[p], op,
+                        NULL);
+                continue;
+            }
+        }
+        if (op->type != H_OK) {
+            continue;
+        }
+        bool refund = stoppedBy(p, op->ltime);
+        bool plain = notStoppedAt(p, op->t_ret);
+        if (!refund && !plain) {
+            continue;
+        }
+        later += plain;
+        for (int k = 0; k < H->n_ops; k++) {
+            const struct h_op *rd = &H->ops[k];
+            if (rd->index < op->index) {
+                continue;
+            }
+            const struct h_claimv *cls[VREAD_MAX];
+            int n = readClaims(rd, cls, VREAD_MAX);
+            for (int m = 0; m < n; m++) {
+                const struct h_claimv *cl = cls[m];
+                if (cl->id != op->id || cl->attendance < 0) {
+                    continue;
+                }
+                if (refund && (cl->state != HC_CANCELLED || !cl->refunded)) {
+                    snprintf(msg, sizeof msg,
+                             "booking %" PRIu64 " cancelled at ledger time "
+                             "%" PRIu64 ", after its pool %s was stopped "
+                             "(%" PRIu64 "), is read %s%s at index %" PRIu64,
+                             op->id, op->ltime, pool_names[p], stop_lt[p],
+                             history_claim_name(cl->state),
+                             cl->refunded ? "" : " and not refunded",
+                             rd->index);
+                    anomaly(c, "not-refunded", pool_names[p], msg, op, rd,
+                            NULL);
+                } else if (plain && cl->refunded) {
+                    snprintf(msg, sizeof msg,
+                             "booking %" PRIu64 " cancelled before any stop "
+                             "of pool %s is read refunded",
+                             op->id, pool_names[p]);
+                    anomaly(c, "refund-without-stop", pool_names[p], msg, op,
+                            rd, NULL);
+                }
+            }
+        }
+    }
+    json_object_set_new(c->j, "refunds", json_integer(vev.refunds));
+    json_object_set_new(c->j, "plain_cancels", json_integer(later));
+}
+
+/* The visit workload exercised the visit day: a pool stopped, a booking
+ * moved, one checked in, one marked a no-show, a refund. */
+static void coverVisit(struct check *c)
+{
+    json_t *v = json_object();
+    json_object_set_new(c->j, "visit", v);
+    json_object_set_new(v, "pools_stopped", json_integer(vev.stops));
+    json_object_set_new(v, "moves", json_integer(vev.moves));
+    json_object_set_new(v, "checkins", json_integer(vev.checkins));
+    json_object_set_new(v, "mismatches", json_integer(vev.mismatches));
+    json_object_set_new(v, "no_shows", json_integer(vev.no_shows));
+    json_object_set_new(v, "refunds", json_integer(vev.refunds));
+    if (vev.stops == 0) {
+        unknown(c, "no pool was certainly stopped (stoppage untested)");
+    }
+    if (vev.moves == 0) {
+        unknown(c, "no MOVE was acknowledged (moves untested)");
+    }
+    if (vev.checkins == 0) {
+        unknown(c, "no CHECKIN was acknowledged (check-in untested)");
+    }
+    if (vev.no_shows == 0) {
+        unknown(c, "no booking was read no_show (the no-show sweep "
+                   "untested)");
+    }
+    if (vev.refunds == 0) {
+        unknown(c, "no refund cancel was acknowledged (refunds untested)");
+    }
+}
+
 /* ---- coverage: the floor under every verdict
  * ----------------------------------------------- A history proves nothing
  * about the cluster when nothing succeeded, when the final phase (where lost
@@ -2798,6 +3741,8 @@ static void checkCoverage(struct check *c)
     coverNemesis(c, plan);
     if (quotas_mode) {
         coverQuotas(c, json_is_true(json_object_get(pv, "waitlist")));
+    } else if (visit_mode) {
+        coverVisit(c);
     } else {
         coverSched(c, json_is_true(json_object_get(pv, "sched")));
     }
@@ -3350,9 +4295,12 @@ int main(int argc, char **argv)
         const char *pw = json_string_value(json_object_get(pv, "workload"));
         quotas_mode = strcmp(opt.workload, "quotas") == 0 ||
                       (pw != NULL && strcmp(pw, "quotas") == 0);
+        visit_mode = strcmp(opt.workload, "visit") == 0 ||
+                     (pw != NULL && strcmp(pw, "visit") == 0);
         collectPatientRules();
         collectLives();
-        struct check cs[13];
+        collectVisit();
+        struct check cs[16];
         int nc = 0;
         if (quotas_mode) {
             /* The pool model (model.h) knows neither quotas (a hold's
@@ -3365,6 +4313,17 @@ int main(int argc, char **argv)
             checkCooldown(&cs[nc++]);
             checkInit(&cs[nc], "waitlist");
             checkWaitlist(&cs[nc++]);
+        } else if (visit_mode) {
+            /* The pool model knows neither stoppages nor moves nor
+             * attendance: the visit day has its own checks. */
+            checkInit(&cs[nc], "stop");
+            checkStop(&cs[nc++]);
+            checkInit(&cs[nc], "moves");
+            checkMoves(&cs[nc++]);
+            checkInit(&cs[nc], "attendance");
+            checkAttendance(&cs[nc++]);
+            checkInit(&cs[nc], "refunds");
+            checkRefunds(&cs[nc++]);
         } else if (!counter) {
             checkInit(&cs[nc], "linearizable");
             checkLinear(&cs[nc++]);
@@ -3395,6 +4354,12 @@ int main(int argc, char **argv)
         free(crecs);
         free(qlives);
         free(rules_ops);
+        imapFree(&vbook_of);
+        free(vbooks);
+        free(stop_lt);
+        free(stop_idx);
+        free(stop_first_inv);
+        free(stop_op);
         for (int i = 0; i < nc; i++) {
             json_object_set_new(cs[i].j, "valid", vjson(cs[i].verdict));
             json_object_set_new(cs[i].j, "anomaly_count",

@@ -54,14 +54,21 @@ extern char **environ;
 #define PROCS_MAX  256
 #define CONNS_MAX  16
 #define HELD_MAX   3
-#define BOOKED_MAX 6
+#define BOOKED_MAX 12     /* visit; the other workloads keep 6 */
 #define FINAL_PROC 100000 /* final reads: process FINAL_PROC + node */
 #define SETUP_PROC 99999
 
-enum workload { W_SLOTS, W_CONSERVATION, W_BOOKINGS, W_COUNTER, W_QUOTAS };
-static const char *const workload_names[] = {"slots", "conservation",
-                                             "bookings", "counter", "quotas"};
-#define N_WORKLOADS 5
+enum workload {
+    W_SLOTS,
+    W_CONSERVATION,
+    W_BOOKINGS,
+    W_COUNTER,
+    W_QUOTAS,
+    W_VISIT
+};
+static const char *const workload_names[] = {
+    "slots", "conservation", "bookings", "counter", "quotas", "visit"};
+#define N_WORKLOADS 6
 
 enum fn {
     F_CREATE,
@@ -79,12 +86,17 @@ enum fn {
     F_LEAVE,
     F_READ_WAIT,
     F_BIND,
+    F_STOP,
+    F_MOVE,
+    F_CHECKIN,
+    F_READ_PCLAIMS,
 };
 static const char *const fn_names[] = {
     "create",         "hold",          "confirm",           "release",
     "cancel",         "read_pool",     "read_patient",      "read_hold",
     "status",         "rules",         "read_patient_info", "waitlist_join",
-    "waitlist_leave", "read_waitlist", "account_bind"};
+    "waitlist_leave", "read_waitlist", "account_bind",      "pool_stop",
+    "move",           "checkin",       "read_pool_claims"};
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -154,7 +166,7 @@ static void logf_(const char *fmt, ...)
 /* A tiny JSON object builder into a fixed buffer (values are numbers and
  * strings of safe charsets: pool ids, patient keys, node addresses). */
 struct jb {
-    char s[4096];
+    char s[16384];
     size_t n;
 };
 
@@ -360,6 +372,9 @@ struct pool {
     const char *elig[3];
     uint32_t n_rem;
     const char *rem[2];
+    /* visit: the segment (UTC ms; 0: 14:00-15:00 local of its day) */
+    uint64_t seg_start, seg_end;
+    bool stopped; /* visit: a POOL_STOP of it was answered OK or STOPPED */
 };
 
 static struct pool *pools;
@@ -489,7 +504,8 @@ static uint32_t poolNew(void)
             p->patients = 100000; /* effectively fresh patients */
             break;
         case W_QUOTAS:
-            break; /* setupQuotas fills it in */
+        case W_VISIT:
+            break; /* setupQuotas / setupVisit fill it in */
         default:
             p->capacity = 3 + trand_below(&wrng, 4); /* 3..6 */
             p->patients = 3 * p->capacity + 4;
@@ -519,6 +535,7 @@ struct claim {
     uint64_t deadline;
     const char *channel; /* quotas: the hold's */
     int patient;         /* quotas: the holder's number */
+    bool no_checkin;     /* visit: never checked in (a no-show to be) */
 };
 
 struct proc {
@@ -545,7 +562,10 @@ struct proc {
                          * FIFO check needs it) */
     uint64_t readback;  /* slots: a hold to read back next (its bucket) */
     uint32_t readback_pool;
-    int pinned; /* node index, or -1 */
+    uint64_t after;     /* visit: read_pool_claims from this id on */
+    uint32_t target;    /* visit: a move's target pool */
+    bool wrong_patient; /* visit: a check-in by another patient */
+    int pinned;         /* node index, or -1 */
     bool stale;
     char value[1024]; /* the invocation's value (JSON) */
     /* what this process knows it holds and booked */
@@ -683,7 +703,23 @@ static void valueOf(struct proc *p, struct jb *j)
             }
             break;
         case F_READ_POOL:
+        case F_STOP:
             jbS(j, "pool", pl->name);
+            break;
+        case F_READ_PCLAIMS:
+            jbS(j, "pool", pl->name);
+            jbU(j, "after", p->after);
+            break;
+        case F_MOVE:
+            jbS(j, "pool", pl->name);
+            jbU(j, "id", p->cid);
+            jbS(j, "target", pools[p->target].name);
+            jbS(j, "caller", p->caller);
+            break;
+        case F_CHECKIN:
+            jbS(j, "pool", pl->name);
+            jbU(j, "id", p->cid);
+            jbS(j, "patient", p->patient);
             break;
         case F_READ_PATIENT:
             jbS(j, "pool", pl->name);
@@ -711,6 +747,14 @@ static void claimJson(struct jb *j, const struct slotc_claim *c)
     jbS(j, "channel", c->channel);
     jbU(j, "held_at", c->held_at_ms);
     jbS(j, "pool", c->pool);
+    /* protocol 4: the visit day */
+    const char *att = slotc_attendance_name(c->attendance);
+    jbS(j, "attendance", att ? att : "?");
+    jbU(j, "checked_in_at", c->checked_in_at_ms);
+    jbU(j, "moved_to", c->moved_to);
+    jbU(j, "moved_from", c->moved_from);
+    jbB(j, "refunded", c->refunded);
+    jbB(j, "affected", c->affected);
 }
 
 static void bucketJson(struct jb *j, const struct slotc_bucket *b)
@@ -726,6 +770,7 @@ static void poolJson(struct jb *j, const struct slotc_pool *pl)
     jbU(j, "held", pl->held);
     jbU(j, "booked", pl->booked);
     jbU(j, "cooling", pl->cooling);
+    jbB(j, "stopped", pl->state == SLOTC_POOL_STOPPED);
     /* The buckets' own identity (counters of the shared remainder and of
      * each channel share) as a conservation witness. */
     uint32_t bf = pl->remainder.free, bh = pl->remainder.held,
@@ -793,6 +838,17 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
             case F_RULES:
                 jbU(&v, "version", o->version);
                 break;
+            case F_STOP:
+                jbU(&v, "bookings", o->bookings);
+                jbU(&v, "holds", o->holds);
+                break;
+            case F_MOVE:
+                jbU(&v, "new_id", o->id);
+                jbU(&v, "visit", o->visit_no);
+                break;
+            case F_CHECKIN:
+                jbU(&v, "visit", o->visit_no);
+                break;
             case F_JOIN:
                 jbU(&v, "position", o->position);
                 break;
@@ -808,6 +864,7 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
             case F_READ_PATIENT:
             case F_READ_HOLD:
             case F_READ_PINFO:
+            case F_READ_PCLAIMS:
                 jbKey(&v, "claims");
                 jbAdd(&v, "[");
                 for (uint32_t i = 0; i < o->n_claims; i++) {
@@ -841,7 +898,8 @@ static void writeCompletion(int proc, int f, const char *invoke_value,
     size_t n = 0;
     extra[0] = '\0';
     bool is_read = f == F_READ_POOL || f == F_READ_PATIENT ||
-                   f == F_READ_HOLD || f == F_READ_PINFO || f == F_READ_WAIT;
+                   f == F_READ_HOLD || f == F_READ_PINFO || f == F_READ_WAIT ||
+                   f == F_READ_PCLAIMS;
     bool observed = st == SLOT_OK || ledgerCode(st);
     if (observed && f != F_STATUS) {
         if (!is_read) {
@@ -910,11 +968,16 @@ static void waiterOffer(struct proc *p, const struct slotc_claim *cl,
     }
 }
 
+static void visitDone(struct proc *p, const struct slotc_req *req);
+
 static void procDone(struct slotc_req *req)
 {
     struct proc *p = req->data;
     int st = req->status;
     writeCompletion(p->id, p->f, p->value, req);
+    if (opt.workload == W_VISIT) {
+        visitDone(p, req);
+    }
     struct pool *pl = &pools[p->pool];
     switch (p->f) {
         case F_CREATE:
@@ -950,7 +1013,19 @@ static void procDone(struct slotc_req *req)
                 }
             }
             heldRemove(p, p->cid);
-            if (st == SLOT_OK && p->n_booked < BOOKED_MAX) {
+            /* visit: a full list forgets a booking of a pool that is
+             * not stopped (it may be in the final reads only) */
+            for (int i = 0; st == SLOT_OK && opt.workload == W_VISIT &&
+                            p->n_booked == BOOKED_MAX && i < p->n_booked;
+                 i++) {
+                if (!pools[p->booked[i].pool].stopped) {
+                    p->booked[i] = p->booked[--p->n_booked];
+                }
+            }
+            if (st == SLOT_OK &&
+                p->n_booked < (opt.workload == W_VISIT ? BOOKED_MAX : 6)) {
+                /* visit: 35 % never come (the no-show sweep's work) */
+                was.no_checkin = trand_unit(&wrng) < 0.35;
                 p->booked[p->n_booked++] = was;
             }
             break;
@@ -1033,8 +1108,10 @@ static void poolSpec(const struct pool *pl, struct slotc_pool_spec *spec,
         place->remainder_allow[i] = pl->rem[i];
     }
     spec->kind = pl->kind;
-    spec->seg_start_ms = utcOf(pl->day, 14 * 60, hosp.off);
-    spec->seg_end_ms = utcOf(pl->day, 15 * 60, hosp.off);
+    spec->seg_start_ms =
+        pl->seg_end ? pl->seg_start : utcOf(pl->day, 14 * 60, hosp.off);
+    spec->seg_end_ms =
+        pl->seg_end ? pl->seg_end : utcOf(pl->day, 15 * 60, hosp.off);
     spec->n_shares = pl->n_shares;
     for (uint32_t i = 0; i < pl->n_shares; i++) {
         spec->shares[i] = pl->shares[i];
@@ -1336,12 +1413,348 @@ static bool quotasStart(struct proc *p)
     return procSubmit(p);
 }
 
+/* ---- the visit workload ------------------------------------------------------
+ * The visit day (ledger.h, "The visit day: stoppage, moves, check-in,
+ * no-shows"): hospital VHOSPITAL visits today, its rules check patients in
+ * from V_BEFORE of the run before a segment starts until V_LATE of it
+ * before the segment ends, and sweep no-shows. Two departments of V_PER
+ * pools each, all created at the start, with segments inside the run (in
+ * fractions of it, vseg[]): per department the first two pools are
+ * stopped mid-run (vstop_at[]), the next two never are, and the bookings
+ * of a stopped pool move there (or are cancelled for a refund); the last
+ * one is neither stopped nor a target: its bookings not checked in are
+ * the no-shows of the first half of the run. Every
+ * process holds (a random pool, stopped ones too: POOL_STOPPED) for
+ * V_PATIENTS patients shared by all, confirms or releases its holds,
+ * checks its bookings in (sometimes as another patient: PATIENT_MISMATCH;
+ * a third of them never: no-shows), moves or cancels the bookings of
+ * stopped pools, and reads claims, pools and pool claims (30 % stale on
+ * a pinned node). The first process free when a stop is due stops the
+ * pool (again after a failure or an unknown outcome: POOL_STOPPED then
+ * says it is). */
+
+#define VHOSPITAL  "jv"
+#define V_DEPTS    2
+#define V_PER      5 /* pools per department: 2 stopped, 2 targets, 1 */
+#define V_PATIENTS 40
+#define V_BEFORE   0.15 /* check-in opens, before the segment (x run) */
+#define V_LATE     0.10 /* and closes, before its end (x run) */
+
+/* Per pool of a department: segment start and end, capacity. */
+static const struct {
+    double start, end;
+    uint32_t capacity;
+} vseg[V_PER] = {{0.25, 0.65, 5},
+                 {0.30, 0.70, 5},
+                 {0.35, 0.90, 10},
+                 {0.20, 0.62, 6},
+                 {0.15, 0.55, 6}};
+/* When the stoppable pools (k = 0, 1 of each department) are stopped. */
+static const double vstop_at[V_DEPTS][2] = {{0.33, 0.48}, {0.40, 0.55}};
+
+static struct {
+    uint32_t before_ms, late_ms;
+    int n;
+    uint32_t pool[V_DEPTS * 2];
+    uint64_t at_ms[V_DEPTS * 2]; /* since the workload started */
+    bool busy[V_DEPTS * 2];
+} vstop;
+
+static void vPatient(char *out, size_t len, int k)
+{
+    snprintf(out, len, "vpatient-%02d", k);
+}
+
+static void vRulesFill(struct slotc_rules *r)
+{
+    slotc_rules_init(r);
+    r->utc_offset_min = hosp.off;
+    r->visit.checkin_before_ms = vstop.before_ms;
+    r->visit.checkin_late_ms = vstop.late_ms;
+    r->visit.noshow_sweep = true;
+}
+
+/* The rule set as the checker reads it (history.h). */
+static void vRulesJson(struct jb *j, const struct slotc_rules *r)
+{
+    jbInit(j);
+    jbS(j, "hospital", VHOSPITAL);
+    jbKey(j, "offset");
+    jbAdd(j, "%d", r->utc_offset_min);
+    jbKey(j, "flow_minute");
+    jbAdd(j, "%d", r->flowback_minute);
+    jbKey(j, "visit");
+    jbAdd(j, "[%u,%u,%d]", r->visit.checkin_before_ms, r->visit.checkin_late_ms,
+          r->visit.noshow_sweep ? 1 : 0);
+    jbEnd(j);
+}
+
+static int vRunRules(struct slotc_req *req, const void *arg)
+{
+    return slotc_sync_rules_set(syncc, req, VHOSPITAL, NULL, "jepsen",
+                                "visit setup", arg);
+}
+
+/* The hospital, its rules and every pool, segments from now on. */
+static int setupVisit(void)
+{
+    uint64_t now = (uint64_t)tclock_wall_ms();
+    hosp.off = 720 - (int32_t)((now % MS_PER_DAY) / MS_PER_MIN); /* noon */
+    hosp.today = slotc_local_day(now, hosp.off);
+    double run_ms = opt.time_s * 1000;
+    vstop.before_ms = (uint32_t)(V_BEFORE * run_ms);
+    vstop.late_ms = (uint32_t)(V_LATE * run_ms);
+    struct slotc_rules r;
+    vRulesFill(&r);
+    struct jb v;
+    vRulesJson(&v, &r);
+    if (qSetupCmd(F_RULES, v.s, vRunRules, &r) != 0) {
+        return -1;
+    }
+    /* The workload starts after the creates (about a second). */
+    uint64_t base = now + 1500;
+    for (uint32_t i = 0; i < V_DEPTS * V_PER; i++) {
+        uint32_t k = poolNew();
+        struct pool *pl = &pools[k];
+        uint32_t d = i / V_PER, j = i % V_PER;
+        pl->place = true;
+        pl->hospital = VHOSPITAL;
+        pl->day = hosp.today;
+        pl->dept = q_depts[d];
+        pl->kind = SLOTC_KIND_NORMAL;
+        pl->capacity = vseg[j].capacity;
+        pl->seg_start = base + (uint64_t)(vseg[j].start * run_ms);
+        pl->seg_end = base + (uint64_t)(vseg[j].end * run_ms);
+        snprintf(pl->name, sizeof pl->name, "v-%s-%u", pl->dept, j);
+        jbInit(&v);
+        jbS(&v, "pool", pl->name);
+        jbU(&v, "capacity", pl->capacity);
+        placeJson(&v, pl);
+        jbKey(&v, "seg");
+        jbAdd(&v, "[%" PRIu64 ",%" PRIu64 "]", pl->seg_start, pl->seg_end);
+        jbEnd(&v);
+        if (qSetupCmd(F_CREATE, v.s, qRunCreate, pl) != 0) {
+            return -1;
+        }
+        pl->state = P_ACTIVE;
+        if (j < 2) {
+            vstop.pool[vstop.n] = k;
+            vstop.at_ms[vstop.n++] = (uint64_t)(vstop_at[d][j] * run_ms);
+        }
+    }
+    logf_("setup: hospital %s, UTC offset %d min, %d pools, check-in from "
+          "%u ms before to %u ms before the end",
+          VHOSPITAL, hosp.off, V_DEPTS * V_PER, vstop.before_ms, vstop.late_ms);
+    return 0;
+}
+
+static uint64_t loop_t0_ms;
+
+/* A pool of the same department that is never stopped. */
+static uint32_t vTarget(uint32_t pool)
+{
+    uint32_t d = pool / V_PER;
+    return d * V_PER + 2 + trand_below(&wrng, 2);
+}
+
+/* A known claim id (of pool `pool`, or any: UINT32_MAX), or 0. */
+static uint64_t vKnownId(uint32_t *pool)
+{
+    if (n_ids == 0) {
+        return 0;
+    }
+    uint32_t k = trand_below(&wrng, n_ids);
+    *pool = id_pool[k];
+    return ids[k];
+}
+
+static bool visitStart(struct proc *p)
+{
+    p->pinned = -1;
+    p->stale = false;
+    p->cid = 0;
+    p->account = "";
+    p->caller = NULL;
+    p->patient_k = -1;
+    p->wrong_patient = false;
+    p->pool = 0;
+    uint64_t el = uv_now(&loop) - loop_t0_ms;
+    for (int s = 0; s < vstop.n; s++) {
+        if (!vstop.busy[s] && !pools[vstop.pool[s]].stopped &&
+            el >= vstop.at_ms[s]) {
+            vstop.busy[s] = true;
+            p->f = F_STOP;
+            p->pool = vstop.pool[s];
+            return procSubmit(p);
+        }
+    }
+    double r = trand_unit(&wrng);
+    if (p->n_held > 0 && r < 0.45) {
+        const struct claim *h =
+            &p->held[trand_below(&wrng, (uint32_t)p->n_held)];
+        p->cid = h->id;
+        p->pool = h->pool;
+        p->patient_k = h->patient;
+        p->channel = h->channel;
+        p->caller = h->channel;
+        p->f = trand_unit(&wrng) < 0.8 ? F_CONFIRM : F_RELEASE;
+    } else if (p->n_booked > 0 && r < 0.7) {
+        struct claim *b = &p->booked[trand_below(&wrng, (uint32_t)p->n_booked)];
+        p->cid = b->id;
+        p->pool = b->pool;
+        p->patient_k = b->patient;
+        p->channel = b->channel;
+        p->caller = b->channel;
+        double q = trand_unit(&wrng);
+        /* check in while the window is open (by this machine's clock),
+         * now and then outside it (CHECKIN_NOT_OPEN, CHECKIN_CLOSED) */
+        const struct pool *bp = &pools[b->pool];
+        uint64_t now = (uint64_t)tclock_wall_ms();
+        bool open = now + vstop.before_ms >= bp->seg_start &&
+                    now + vstop.late_ms < bp->seg_end;
+        bool over = now + vstop.late_ms >= bp->seg_end;
+        if (!bp->stopped && over && q < 0.6) {
+            /* check-in closed: one last read, then forget it */
+            p->f = F_READ_HOLD;
+            bookedRemove(p, p->cid);
+        } else if (bp->stopped) {
+            p->f = q < 0.7 ? F_MOVE : q < 0.9 ? F_CANCEL : F_READ_HOLD;
+            p->target = vTarget(b->pool);
+        } else if (q < 0.004) {
+            p->f = F_CANCEL; /* rarely: a booking is picked ~30 times */
+        } else if (!b->no_checkin && q < (open ? 0.7 : over ? 0.75 : 0.1)) {
+            p->f = F_CHECKIN;
+            vPatient(p->patient, sizeof p->patient, b->patient);
+            if (trand_unit(&wrng) < 0.15) {
+                p->wrong_patient = true;
+                vPatient(p->patient, sizeof p->patient,
+                         (b->patient + 1 + (int)trand_below(&wrng, 5)) %
+                             V_PATIENTS);
+            }
+        } else {
+            p->f = F_READ_HOLD;
+        }
+    } else {
+        double q = trand_unit(&wrng);
+        p->pool = trand_below(&wrng, n_pools);
+        /* mostly pools still open (by this machine's clock) */
+        uint64_t now = (uint64_t)tclock_wall_ms();
+        for (int t = 0;
+             t < 8 && trand_unit(&wrng) < 0.85 &&
+             (pools[p->pool].stopped || now >= pools[p->pool].seg_end);
+             t++) {
+            p->pool = trand_below(&wrng, n_pools);
+        }
+        if (q < 0.55) {
+            static const char *const chans[] = {"app", "wechat", "window"};
+            /* a target pool (never stopped) keeps room for moves: only
+             * capacity - 2 patients hold there */
+            uint32_t j = p->pool % V_PER;
+            int k = (int)trand_below(
+                &wrng, j == 2 || j == 3 ? vseg[j].capacity - 2 : V_PATIENTS);
+            vPatient(p->patient, sizeof p->patient, k);
+            p->patient_k = k;
+            p->f = F_HOLD;
+            p->channel = chans[trand_below(&wrng, 3)];
+            p->ttl = 1000 + trand_below(&wrng, 2500);
+        } else if (q < 0.72) {
+            p->f = F_READ_POOL;
+        } else if (q < 0.86) {
+            p->f = F_READ_PCLAIMS;
+            uint32_t kp = 0;
+            uint64_t id = trand_unit(&wrng) < 0.5 ? vKnownId(&kp) : 0;
+            p->after = id > 0 && kp == p->pool ? id - 1 : 0;
+        } else {
+            uint32_t kp = 0;
+            uint64_t id = vKnownId(&kp);
+            if (id == 0) {
+                p->f = F_READ_POOL;
+            } else {
+                p->f = F_READ_HOLD;
+                p->cid = id;
+                p->pool = kp;
+            }
+        }
+        if (p->f != F_HOLD && trand_unit(&wrng) < 0.3) {
+            p->stale = true; /* a replica's state keeps the rules too */
+            p->pinned = pickNode();
+        }
+    }
+    return procSubmit(p);
+}
+
+/* What a visit operation's answer teaches the process. */
+static void visitDone(struct proc *p, const struct slotc_req *req)
+{
+    int st = req->status;
+    const struct slotc_out *o = &req->out;
+    switch (p->f) {
+        case F_STOP:
+            for (int s = 0; s < vstop.n; s++) {
+                if (vstop.pool[s] == p->pool) {
+                    vstop.busy[s] = false;
+                }
+            }
+            if (st == SLOT_OK || st == SLOT_POOL_STOPPED) {
+                pools[p->pool].stopped = true;
+            }
+            break;
+        case F_MOVE:
+            for (int i = 0; i < p->n_booked; i++) {
+                struct claim *b = &p->booked[i];
+                if (b->id != p->cid) {
+                    continue;
+                }
+                if (st == SLOT_OK) {
+                    idAdd(o->id, p->target);
+                    b->id = o->id;
+                    b->pool = p->target;
+                } else if (st == SLOT_ALREADY_CANCELLED ||
+                           st == SLOT_UNKNOWN_BOOKING) {
+                    bookedRemove(p, p->cid); /* moved or refunded before */
+                }
+                break;
+            }
+            break;
+        case F_CHECKIN:
+            /* done with it, unless its pool is to be stopped (moved or
+             * refunded then, checked in or not) */
+            if ((st == SLOT_OK || st == SLOT_ALREADY_CHECKED_IN ||
+                 st == SLOT_NO_SHOW || st == SLOT_CHECKIN_CLOSED ||
+                 st == SLOT_ALREADY_CANCELLED) &&
+                !p->wrong_patient && p->pool % V_PER >= 2 &&
+                trand_unit(&wrng) < 0.5) {
+                bookedRemove(p, p->cid);
+            }
+            break;
+        case F_READ_HOLD:
+        case F_READ_PCLAIMS:
+            for (uint32_t i = 0; st == SLOT_OK && i < o->n_claims; i++) {
+                for (uint32_t k = 0; k < n_pools; k++) {
+                    if (strcmp(pools[k].name, o->claims[i].pool) == 0) {
+                        idAdd(o->claims[i].id, k);
+                    }
+                }
+            }
+            if (p->f == F_READ_HOLD && st == SLOT_OK && o->n_claims == 1 &&
+                o->claims[0].state != SLOTC_CLAIM_BOOKED) {
+                bookedRemove(p, p->cid);
+            }
+            break;
+        default:
+            break;
+    }
+}
+
 /* Chooses and submits the next operation of p. Returns false if it chose
  * to do nothing this time. */
 static bool procStart(struct proc *p)
 {
     if (opt.workload == W_QUOTAS) {
         return quotasStart(p);
+    }
+    if (opt.workload == W_VISIT) {
+        return visitStart(p);
     }
     p->caller = NULL;
     p->account = NULL;
@@ -1529,6 +1942,25 @@ static bool procSubmit(struct proc *p)
         case F_READ_HOLD:
             rc = slotc_read_hold(p->c, &p->req, p->cid, procDone);
             break;
+        case F_STOP:
+            rc = slotc_pool_stop(p->c, &p->req, pl->name, "jepsen",
+                                 "doctor away", procDone);
+            break;
+        case F_MOVE:
+            rc = slotc_move(p->c, &p->req, p->cid, pools[p->target].name,
+                            p->caller, NULL, procDone);
+            break;
+        case F_CHECKIN: {
+            char ref[32];
+            snprintf(ref, sizeof ref, "desk-%" PRIu64, p->cid);
+            rc =
+                slotc_checkin(p->c, &p->req, p->cid, p->patient, ref, procDone);
+            break;
+        }
+        case F_READ_PCLAIMS:
+            rc = slotc_read_pool_claims(p->c, &p->req, pl->name, p->after, 24,
+                                        procDone);
+            break;
         default:
             rc = SLOT_INVALID_ARGUMENT;
             break;
@@ -1589,8 +2021,6 @@ static void flushCb(uv_timer_t *t)
 /* ---- the hospital's flow-back steps (slots) ------------------------------ */
 
 #define RULES_PROC 99000 /* the rules process: 99000, 99001 after an info */
-
-static uint64_t loop_t0_ms;
 
 static void rulesStep(uv_timer_t *t);
 
@@ -2638,6 +3068,7 @@ static int setupLedger(void)
         if (rc == SLOT_OK) {
             return opt.workload == W_SLOTS    ? setupRules()
                    : opt.workload == W_QUOTAS ? setupQuotas()
+                   : opt.workload == W_VISIT  ? setupVisit()
                                               : 0;
         }
         tclock_sleep_ms(500);
@@ -2842,7 +3273,7 @@ static void usage(void)
         stderr,
         "usage: jepsen-client --members RAFT/CLIENT,... --history FILE\n"
         "         [--ctl PATH --ctl-dir DIR] [--workload "
-        "slots|conservation|bookings|counter|quotas]\n"
+        "slots|conservation|bookings|counter|quotas|visit]\n"
         "         [--nemesis LIST] [--time S] [--seed N] [--procs N] [--conns "
         "N]\n"
         "         [--interval MS] [--quiet S] [--delay MS] [--timeout MS]\n");
@@ -2979,11 +3410,13 @@ static void planLine(void)
         val, sizeof val,
         "{\"nemesis\":\"%s\",\"nodes\":%d,\"workload\":\"%s\","
         "\"seed\":%" PRIu64 ",\"time_s\":%.0f,\"interval_ms\":%d,"
-        "\"blip_ms\":%d,\"sched\":%s,\"waitlist\":%s,\"faults\":[",
+        "\"blip_ms\":%d,\"sched\":%s,\"waitlist\":%s,\"visit\":%s,"
+        "\"faults\":[",
         opt.nemesis, opt.nodes, workload_names[opt.workload], opt.seed,
         opt.time_s, opt.interval_ms, BLIP_MS,
         opt.workload == W_SLOTS ? "true" : "false",
-        opt.workload == W_QUOTAS && Q_WAITLIST ? "true" : "false");
+        opt.workload == W_QUOTAS && Q_WAITLIST ? "true" : "false",
+        opt.workload == W_VISIT ? "true" : "false");
     for (int f = 0, k = 0; f < FT_COUNT && l < sizeof val; f++) {
         if (nem.enabled[f]) {
             l += (size_t)snprintf(val + l, sizeof val - l, "%s\"%s\"",
@@ -3058,8 +3491,8 @@ int main(int argc, char **argv)
     }
     uv_timer_init(&loop, &stop_timer);
     uv_timer_start(&stop_timer, stopCb, (uint64_t)(opt.time_s * 1000), 0);
+    loop_t0_ms = uv_now(&loop);
     if (opt.workload == W_SLOTS) {
-        loop_t0_ms = uv_now(&loop);
         uv_timer_init(&loop, &hosp.timer);
         uv_timer_start(&hosp.timer, rulesStep, hosp.step_at_ms[0], 0);
     }

@@ -8,14 +8,16 @@
 #include "slot_err.h"
 
 static const char *const f_names[HF_COUNT] = {
-    "create",        "hold",           "confirm",       "release",
-    "cancel",        "read_pool",      "read_patient",  "read_hold",
-    "status",        "config",         "rules",         "read_patient_info",
-    "waitlist_join", "waitlist_leave", "read_waitlist", "nemesis",
-    "other"};
+    "create",           "hold",           "confirm",
+    "release",          "cancel",         "read_pool",
+    "read_patient",     "read_hold",      "status",
+    "config",           "rules",          "read_patient_info",
+    "waitlist_join",    "waitlist_leave", "read_waitlist",
+    "pool_stop",        "move",           "checkin",
+    "read_pool_claims", "nemesis",        "other"};
 
-static const char *const claim_names[] = {"none",     "held",    "booked",
-                                          "released", "expired", "cancelled"};
+static const char *const claim_names[] = {
+    "none", "held", "booked", "released", "expired", "cancelled", "moved"};
 
 const char *history_f_name(int f)
 {
@@ -24,7 +26,7 @@ const char *history_f_name(int f)
 
 const char *history_claim_name(int state)
 {
-    return state >= 0 && state <= HC_CANCELLED ? claim_names[state] : "?";
+    return state >= 0 && state <= HC_MOVED ? claim_names[state] : "?";
 }
 
 static int fOf(const char *s)
@@ -39,7 +41,7 @@ static int fOf(const char *s)
 
 static int claimOf(const char *s)
 {
-    for (int i = 1; i <= HC_CANCELLED; i++) {
+    for (int i = 1; i <= HC_MOVED; i++) {
         if (strcmp(s, claim_names[i]) == 0) {
             return i;
         }
@@ -144,6 +146,11 @@ static void createFrom(struct h_op *op, json_t *v)
                 (uint32_t)json_integer_value(json_array_get(e, 1));
         }
     }
+    json_t *seg = json_object_get(v, "seg");
+    if (json_is_array(seg)) {
+        s->seg_start = (uint64_t)json_integer_value(json_array_get(seg, 0));
+        s->seg_end = (uint64_t)json_integer_value(json_array_get(seg, 1));
+    }
     if (json_is_object(pl)) {
         s->placed = true;
         str(pl, "hospital", s->hospital, sizeof s->hospital);
@@ -191,6 +198,15 @@ static void rulesFrom(struct h_op *op, json_t *v)
         r->kind = json_is_integer(k) ? (int)json_integer_value(k) : -1;
         r->n = names(json_array_get(e, 2), r->names, H_LIST_MAX);
     }
+    json_t *vr = json_object_get(v, "visit");
+    if (json_is_array(vr)) {
+        s->has_visit = true;
+        s->checkin_before_ms =
+            (uint32_t)json_integer_value(json_array_get(vr, 0));
+        s->checkin_late_ms =
+            (uint32_t)json_integer_value(json_array_get(vr, 1));
+        s->noshow_sweep = json_integer_value(json_array_get(vr, 2)) != 0;
+    }
     json_t *q = json_object_get(v, "quotas");
     json_t *cd = json_object_get(v, "cooldown");
     if (json_is_array(q) || json_is_array(cd)) {
@@ -215,6 +231,7 @@ static void inputs(struct h_op *op, json_t *v)
     op->stale = flag(v, "stale");
     op->final = flag(v, "final");
     op->pinned = json_is_string(json_object_get(v, "on"));
+    str(v, "target", op->target, sizeof op->target);
     if (op->f == HF_CREATE) {
         createFrom(op, v);
     } else if (op->f == HF_RULES) {
@@ -246,6 +263,16 @@ static void claimFrom(struct h_claimv *c, json_t *j)
     str(j, "channel", c->channel, sizeof c->channel);
     str(j, "pool", c->pool, sizeof c->pool);
     c->held_at = u64(j, "held_at", 0);
+    str(j, "attendance", s, sizeof s);
+    c->attendance = strcmp(s, "pending") == 0      ? HA_PENDING
+                    : strcmp(s, "checked_in") == 0 ? HA_CHECKED_IN
+                    : strcmp(s, "no_show") == 0    ? HA_NO_SHOW
+                                                   : -1;
+    c->checked_in_at = u64(j, "checked_in_at", 0);
+    c->moved_to = u64(j, "moved_to", 0);
+    c->moved_from = u64(j, "moved_from", 0);
+    c->refunded = flag(j, "refunded");
+    c->affected = flag(j, "affected");
 }
 
 static void outcome(struct h_op *op, json_t *line, json_t *v)
@@ -296,13 +323,18 @@ static void outcome(struct h_op *op, json_t *line, json_t *v)
         op->flow_due = u64(v, "flow_due", 0);
     }
     op->version = u64(v, "version", 0);
+    op->new_id = u64(v, "new_id", 0);
+    op->stop_bookings = (uint32_t)u64(v, "bookings", 0);
+    op->has_stopped = json_is_boolean(json_object_get(v, "stopped"));
+    op->stopped = flag(v, "stopped");
     json_t *cl = json_object_get(v, "claims");
     if (json_is_array(cl)) {
         op->n_claims = (int)json_array_size(cl);
         if (op->n_claims > 0) {
             claimFrom(&op->claim, json_array_get(cl, 0));
         }
-        if (op->f == HF_READ_PINFO && op->n_claims > 0) {
+        if ((op->f == HF_READ_PINFO || op->f == HF_READ_PCLAIMS) &&
+            op->n_claims > 0) {
             op->claims = calloc((size_t)op->n_claims, sizeof *op->claims);
             if (op->claims == NULL) {
                 abort();

@@ -20,6 +20,14 @@
  * refusal's "quota" and "window", pool reads' "cooling", claims' "held_at"
  * (and "pool" in read_patient_info), waitlist operations and positions.
  *
+ * The visit workload adds: pool_stop (its "bookings" and "holds" counters),
+ * move ("target", the answer's "new_id"), checkin (the "patient" given),
+ * read_pool_claims; claims' "attendance", "checked_in_at", "moved_to",
+ * "moved_from", "refunded", "affected" and the state "moved"; pool reads'
+ * "stopped"; a create's "seg" ([start, end], UTC ms); a rules
+ * operation's "visit" ([checkin_before_ms, checkin_late_ms,
+ * noshow_sweep]).
+ *
  * Ownership: history_load returns a struct history the caller frees with
  * history_free; ops keep their json values (value, and the raw lines) for
  * reporting, and their sched.
@@ -49,10 +57,14 @@ enum h_f {
     HF_STATUS,
     HF_CONFIG,
     HF_RULES,
-    HF_READ_PINFO, /* read_patient_info: a patient's active claims */
-    HF_JOIN,       /* waitlist_join */
-    HF_LEAVE,      /* waitlist_leave */
-    HF_READ_WAIT,  /* read_waitlist: a patient's place on a pool's list */
+    HF_READ_PINFO,   /* read_patient_info: a patient's active claims */
+    HF_JOIN,         /* waitlist_join */
+    HF_LEAVE,        /* waitlist_leave */
+    HF_READ_WAIT,    /* read_waitlist: a patient's place on a pool's list */
+    HF_STOP,         /* pool_stop: the doctor's stoppage */
+    HF_MOVE,         /* move: a stopped pool's booking to another pool */
+    HF_CHECKIN,      /* checkin: a booking's patient on the visit day */
+    HF_READ_PCLAIMS, /* read_pool_claims: a pool's claims (any state) */
     HF_NEMESIS,
     HF_OTHER,
     HF_COUNT
@@ -65,8 +77,12 @@ enum h_claim {
     HC_BOOKED,
     HC_RELEASED,
     HC_EXPIRED,
-    HC_CANCELLED
+    HC_CANCELLED,
+    HC_MOVED /* protocol 4: moved to another pool (moved_to) */
 };
+
+/* A booking's attendance as claim reads report it (-1: not reported). */
+enum h_attend { HA_PENDING, HA_CHECKED_IN, HA_NO_SHOW };
 
 struct h_claimv {
     uint64_t id;
@@ -79,6 +95,10 @@ struct h_claimv {
     char channel[H_NAME_MAX];
     char pool[H_STR_MAX]; /* read_patient_info: the claim's pool */
     uint64_t held_at;     /* when it was held (0: not recorded) */
+    /* protocol 4 (the visit workload): -1 when the read did not say */
+    int attendance; /* enum h_attend, or -1 */
+    uint64_t checked_in_at, moved_to, moved_from;
+    bool refunded, affected;
 };
 
 /* One bucket of a pool read: a share (its channel or group) or the
@@ -129,6 +149,12 @@ struct h_sched {
     uint32_t quota[5]; /* day_normal, day_expert, dept_expert, month_normal,
                         * month_expert */
     uint32_t cool_min_ms, cool_max_ms;
+    /* create: the segment (UTC ms; 0: not recorded) */
+    uint64_t seg_start, seg_end;
+    /* rules: the visit-day rules (the visit workload) */
+    bool has_visit;
+    uint32_t checkin_before_ms, checkin_late_ms;
+    bool noshow_sweep;
 };
 
 struct h_op {
@@ -172,7 +198,13 @@ struct h_op {
     uint64_t version; /* rules: the new version */
     int n_claims;
     struct h_claimv claim;   /* read_patient / read_hold: the one claim */
-    struct h_claimv *claims; /* read_patient_info: all n_claims (owned) */
+    struct h_claimv *claims; /* read_patient_info, read_pool_claims: all
+                              * n_claims (owned) */
+    char target[H_STR_MAX];  /* move: the target pool */
+    uint64_t new_id;         /* move: the new booking's id */
+    bool has_stopped;        /* read_pool: said whether it is stopped */
+    bool stopped;            /* read_pool: it is */
+    uint32_t stop_bookings;  /* pool_stop: its booked counter */
     char account[H_STR_MAX]; /* hold / join: the account named ("": none) */
     int quota;               /* QUOTA_EXCEEDED: which (enum slotc_quota) */
     uint32_t window;         /* QUOTA_EXCEEDED: the window's first day */

@@ -1,7 +1,7 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown}/bin/slotd:
+#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch}/bin/slotd:
 #     test-only builds
 #     of slotd with a deliberate bug, never the normal build: nosessions
 #     links node/ledger/test/bug_nosessions.c, which wraps one ledger
@@ -12,7 +12,10 @@
 #     linearizable read (served from local state, no barrier); quota and
 #     cooldown link jepsen-tests/bugs/bug_{quota,cooldown}.c, which wrap
 #     the ledger's quota check (the hospital's quotas never refuse) and its
-#     cool-down (no minimum)
+#     cool-down (no minimum); nostop links jepsen-tests/bugs/bug_nostop.c,
+#     which wraps the ledger's HOLD and CONFIRM (a stopped pool's
+#     stoppage ignored); nomatch links jepsen-tests/bugs/bug_nomatch.c,
+#     which wraps its CHECKIN (anyone may check a booking in)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -21,7 +24,7 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown
+JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
@@ -54,6 +57,17 @@ $(B)/bug/cooldown/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                              $(B)/rel/jepsen-tests/bugs/bug_cooldown.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__cool_push,$(NODE_LIBS))
 
+# nostop: the normal objects, the ledger's HOLD and CONFIRM wrapped.
+$(B)/bug/nostop/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                           $(B)/rel/jepsen-tests/bugs/bug_nostop.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__hold \
+	  -Wl$(comma)--wrap=ledger__confirm,$(NODE_LIBS))
+
+# nomatch: the normal objects, the ledger's CHECKIN wrapped.
+$(B)/bug/nomatch/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                            $(B)/rel/jepsen-tests/bugs/bug_nomatch.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__checkin,$(NODE_LIBS))
+
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                               $(B)/rel/node/test/bug_nobarrier.o
@@ -62,10 +76,14 @@ $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
 JEPSEN_BINS := $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker $(B)/rel/bin/slotd \
                $(JEPSEN_BUGS:%=$(B)/bug/%/bin/slotd)
 JEPSEN_SUITE_CHECKER := "jepsen-checker:jepsen-tests/test/checker-tests $(B)/rel/bin/jepsen-checker"
-JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 45 --nemesis kill,partition --seed 7"
+JEPSEN_SUITE_SMOKE := "jepsen-smoke:jepsen-tests/run --no-build --time 30 --nemesis kill,partition --seed 7"
 # The patient rules (issue 15): quotas, cool-down and waitlists under kill
 # and partitions, 25 s.
 JEPSEN_SUITE_SMOKE += "jepsen-smoke-quotas:jepsen-tests/run --no-build --workload quotas --time 25 --nemesis kill,partition --seed 7"
+# The visit day (protocol 4): stoppages, moves, check-in and no-shows
+# under kill and partitions, 30 s (segments, check-in windows and the
+# no-show sweep all fall inside the run).
+JEPSEN_SUITE_SMOKE += "jepsen-smoke-visit:jepsen-tests/run --no-build --workload visit --time 30 --nemesis kill,partition --seed 7"
 # slotd built with ASan + UBSan (build/asan, -fno-sanitize-recover) under
 # kill and partitions, 25 s: memory and undefined-behaviour errors on the
 # paths only faults reach (restart from snapshot and log, elections, a
@@ -81,15 +99,22 @@ JEPSEN_SUITE_SMOKE += "jepsen-asan:jepsen-tests/run --no-build --slotd $(B)/asan
 # between reads and land where their channel may not take. README: how
 # often each was caught. quota: the hospital's quotas never refuse;
 # patients hold more claims in a window than the rules allow (quotas).
+# nostop: HOLD and CONFIRM ignore a pool's stoppage; the visit workload
+# keeps holding in stopped pools (15 % of its holds pick any pool, and
+# the moves empty them) and confirms the holds it had there (stop).
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
   "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \
   "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 20 --nemesis kill --seed 5" \
-  "jepsen-bug-quota:jepsen-tests/run --no-build --bug quota --workload quotas --expect invalid:quotas --time 40 --nemesis kill --seed 5"
+  "jepsen-bug-quota:jepsen-tests/run --no-build --bug quota --workload quotas --expect invalid:quotas --time 30 --nemesis kill --seed 5" \
+  "jepsen-bug-nostop:jepsen-tests/run --no-build --bug nostop --workload visit --expect invalid:stop --time 30 --nemesis kill --seed 5"
 # Run by `make jepsen-bugs`, not by `make test` (its time is kept small):
-# cooldown, a cool-down without its minimum (the cooldown check).
+# cooldown, a cool-down without its minimum (the cooldown check); nomatch,
+# a check-in by anyone (the attendance check: the visit workload checks in
+# as another patient 15 % of the time, 10 to 90 PATIENT_MISMATCH a run).
 JEPSEN_SUITE_BUGS_MORE := \
-  "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5"
+  "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5" \
+  "jepsen-bug-nomatch:jepsen-tests/run --no-build --bug nomatch --workload visit --expect invalid:attendance --time 30 --nemesis partition --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
 TEST_BINS += $(JEPSEN_BINS)

@@ -160,6 +160,9 @@ void ledger_read_events(const struct ledger *l, uint64_t after, uint32_t limit,
     *n = 0;
     /* Seqs are consecutive in the ring: the first one after the cursor is
      * found by arithmetic, not by a search. */
+    if (after >= l->ev_last) {
+        return; /* nothing newer (and after + 1 could wrap) */
+    }
     uint64_t from = after + 1 > *first ? after + 1 : *first;
     for (uint64_t s = from; s <= l->ev_last && *n < limit; s++) {
         eventOut(l, ledger__event_at(l, (uint32_t)(s - *first)), &out[(*n)++]);

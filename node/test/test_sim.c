@@ -3719,9 +3719,9 @@ static void sweepPoolCheck(struct sim *s, uint32_t k,
  * else changes (sweepPoolCheck). Counted: a SWEEP stamped before the
  * earliest due time (ledger time may be ahead of the stamp, or the pools
  * flowed back meanwhile), and one that finds nothing due. */
-static void sweepCheck(struct sim *s, struct ledger *l, uint64_t stamp,
-                       const struct slot_cmd *c, struct slot_result *res,
-                       const struct replayflow *rf)
+static void sweepCheck(struct sim *s, struct ledger *l, uint64_t index,
+                       uint64_t stamp, const struct slot_cmd *c,
+                       struct slot_result *res, const struct replayflow *rf)
 {
     uint64_t t = ledger_time_ms(l) > stamp ? ledger_time_ms(l) : stamp;
     uint64_t next = ledger_next_sweep_ms(l);
@@ -3736,7 +3736,7 @@ static void sweepCheck(struct sim *s, struct ledger *l, uint64_t stamp,
                  b->place.flow_due_ms != 0 && b->place.flow_due_ms <= t;
         n_due += due[k];
     }
-    ledger_apply(l, stamp, c, 1, res);
+    ledger_apply_at(l, index, stamp, c, 1, res);
     uint32_t max = c->u.expire.max;
     uint64_t want_a = n_due < max ? n_due : max;
     uint64_t want_b = n_due - want_a;
@@ -3807,8 +3807,8 @@ static void sweepCheck(struct sim *s, struct ledger *l, uint64_t stamp,
 /* Applies one entry of the log at its stamp, each SWEEP in it alone
  * (sweepCheck): ledger time advances once per entry, so this is the same
  * as one ledger_apply (the replay compares every result). */
-static void replayEntry(struct sim *s, struct ledger *l, uint64_t stamp,
-                        const struct slot_cmd *cmds, uint32_t n,
+static void replayEntry(struct sim *s, struct ledger *l, uint64_t index,
+                        uint64_t stamp, const struct slot_cmd *cmds, uint32_t n,
                         struct slot_result *res, struct replayflow *rf)
 {
     uint32_t from = 0;
@@ -3817,7 +3817,7 @@ static void replayEntry(struct sim *s, struct ledger *l, uint64_t stamp,
             continue;
         }
         if (k > from || n == 0) {
-            ledger_apply(l, stamp, cmds + from, k - from, res + from);
+            ledger_apply_at(l, index, stamp, cmds + from, k - from, res + from);
         }
         for (uint32_t j = from; j < k; j++) {
             if (cmds[j].op == SLOT_OP_POOL_CREATE && res[j].code == SLOT_OK) {
@@ -3829,7 +3829,7 @@ static void replayEntry(struct sim *s, struct ledger *l, uint64_t stamp,
             }
         }
         if (k < n) {
-            sweepCheck(s, l, stamp, &cmds[k], &res[k], rf);
+            sweepCheck(s, l, index, stamp, &cmds[k], &res[k], rf);
         }
         from = k + 1;
     }
@@ -3881,7 +3881,7 @@ static uint64_t checkReplay(struct sim *s)
                           SLOT_OK &&
                       o == origin && n == e->n,
                   "entry %" PRIx64 " does not decode back", origin);
-        replayEntry(s, l, stamp, cmds, n, res, &rf);
+        replayEntry(s, l, idx, stamp, cmds, n, res, &rf);
         for (uint32_t k = 0; k < n; k++) {
             SIM_CHECK(s, resultEq(&res[k], &e->results[k]),
                       "replay of index %llu cmd %u: %s a=%" PRIu64

@@ -726,6 +726,15 @@ static void readSeeds(void)
     readSeed(l, "ledger", (struct slot_read){.op = SLOT_READ_LEDGER});
     readSeed(l, "ledger-no-hash",
              (struct slot_read){.op = SLOT_READ_LEDGER, .no_hash = true});
+    readSeed(
+        l, "events", /* the event feed (protocol 4), from the start */
+        (struct slot_read){.op = SLOT_READ_EVENTS, .after_id = 0, .limit = 10});
+    ledger_destroy(l);
+    /* An empty feed: first = last + 1 = 1, last = 0. */
+    l = ledger_create();
+    readSeed(
+        l, "events-empty",
+        (struct slot_read){.op = SLOT_READ_EVENTS, .after_id = 0, .limit = 10});
     ledger_destroy(l);
     size_t sched = scenarioIndex("schedule");
     l = ledgerAfter(&sched, 1, false);
@@ -812,6 +821,28 @@ static void readSeeds(void)
     readSeed(
         l, "visit-patient-info",
         (struct slot_read){.op = SLOT_READ_PATIENT_INFO, .patient = S(PB)});
+    /* The visit day's feed: every kind of claim event, a page from the
+     * middle, one event, and a cursor past the newest. */
+    readSeed(l, "visit-events",
+             (struct slot_read){.op = SLOT_READ_EVENTS,
+                                .after_id = 0,
+                                .limit = SLOT_LIST_MAX});
+    readSeed(
+        l, "visit-events-page",
+        (struct slot_read){.op = SLOT_READ_EVENTS, .after_id = 5, .limit = 3});
+    readSeed(
+        l, "visit-events-one",
+        (struct slot_read){.op = SLOT_READ_EVENTS, .after_id = 1, .limit = 1});
+    readSeed(l, "visit-events-end",
+             (struct slot_read){
+                 .op = SLOT_READ_EVENTS, .after_id = 1000, .limit = 10});
+    /* Two days on, an EXPIRE's housekeeping drops the oldest events
+     * (LEDGER_EVENTS_RETAIN_MS): a cursor at 0 is behind first. */
+    struct slot_cmd ex = expire(64);
+    ledger_apply(l, slot_utc_ms_of(TDAY + 2, 600, 480), &ex, 1, res);
+    readSeed(
+        l, "events-behind",
+        (struct slot_read){.op = SLOT_READ_EVENTS, .after_id = 0, .limit = 10});
     ledger_destroy(l);
 }
 

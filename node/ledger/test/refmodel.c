@@ -484,6 +484,12 @@ struct refmodel {
     uint64_t n_staff, cap_staff;
     struct rm_noshow *noshow; /* any order */
     uint32_t n_noshow, cap_noshow;
+    /* The event feed (protocol 4): the window is events[ev_head ..
+     * n_events), oldest first; ev_seq is the newest seq ever. */
+    struct slot_event *events;
+    uint64_t ev_head, n_events, cap_events;
+    uint64_t ev_seq;
+    uint64_t index; /* the Raft index of the batch being applied */
 
     struct refmodel_stats stats;
 };
@@ -835,6 +841,127 @@ static bool held_due(const struct refmodel *m, const struct rm_claim *c)
     return c->state == SLOT_CLAIM_HELD && c->deadline_ms <= m->now_ms;
 }
 
+/* ---- the event feed (protocol 4, "The event feed") ----------------------
+ * Each change appends its event where the model makes the change, so the
+ * order is the order of the changes; the model changes nothing before a
+ * refusal except the lazy expiries, which is what the feed's rule asks
+ * ("refused commands append none, except the expiries").
+ *
+ * Interpretation (what the contract leaves open, E1-E8):
+ * E1 a VIOLATION (staff, UNPAID, LATE_CANCEL, NO_SHOW) is a patient's
+ *    event: the patient, its account, the hospital; no pool, claim or
+ *    channel, even when an expiry or a no-show caused it.
+ * E2 SLOT_FREED names "the cancelled claim's pool and id" and the pool's
+ *    hospital (a pool's event naming a claim): no patient, channel or
+ *    account.
+ * E3 WAIT_JOINED / WAIT_LEFT name the pool and its hospital, the patient,
+ *    its account (the binding now, as every event's), and the waiter's
+ *    channel (LEAVE: the entry's, not the caller's).
+ * E4 ACCOUNT_BOUND / ACCOUNT_UNBOUND: patient and the account of the
+ *    command (UNBOUND: the one just left), no hospital.
+ * E5 a CANCEL that both offers and is late: CANCELLED, OFFERED, VIOLATION
+ *    (the order of the changes: the offer is made before the cancellation
+ *    is recorded and judged late, W7 / P14). Waiters a CANCEL drops make
+ *    no event (only WAITLIST_LEAVE makes WAIT_LEFT); neither does a slot
+ *    going to cooling, nor an offer's slot freed at once.
+ * E6 a CANCEL whose offer check expires the waiter's own due hold in the
+ *    pool (PATIENT_HAS_CLAIM's expiry): EXPIRED (and its VIOLATION) come
+ *    first, the waiter being chosen before the booking is cancelled (W5).
+ * E7 POOL_UPDATED names the pool's hospital after the update (a spec with
+ *    schedule fields may move it); a VIOLATION's b is the blacklist in
+ *    force once it is recorded (the VIOLATION command's own b).
+ * E8 the LEDGER_EVENTS_MAX bound is kept as events are appended (the
+ *    oldest goes); the age rule runs before each command, SESSION_OPEN,
+ *    EXPIRE and SWEEP included, like the other housekeeping. */
+static struct rm_patient *find_pat(const struct refmodel *m, const char *key);
+
+static struct slot_event *ev_new(struct refmodel *m, uint8_t type)
+{
+    if (m->ev_head > 4096 && m->ev_head * 2 > m->n_events) {
+        memmove(m->events, &m->events[m->ev_head],
+                (size_t)(m->n_events - m->ev_head) * sizeof *m->events);
+        m->n_events -= m->ev_head;
+        m->ev_head = 0;
+    }
+    m->events = grow(m->events, m->n_events, &m->cap_events, sizeof *m->events);
+    struct slot_event *e = &m->events[m->n_events++];
+    memset(e, 0, sizeof *e);
+    e->seq = ++m->ev_seq;
+    e->index = m->index;
+    e->time_ms = m->now_ms;
+    e->type = type;
+    m->stats.ev_types[type]++;
+    if (m->n_events - m->ev_head > LEDGER_EVENTS_MAX) {
+        m->ev_head++; /* the newest LEDGER_EVENTS_MAX */
+        m->stats.ev_dropped_max++;
+    }
+    return e;
+}
+
+static void ev_patient_fields(const struct refmodel *m, struct slot_event *e,
+                              const char *patient)
+{
+    cstr_copy(e->patient, sizeof e->patient, patient);
+    const struct rm_patient *pt = find_pat(m, patient);
+    if (pt != NULL) {
+        cstr_copy(e->account, sizeof e->account, pt->account);
+    }
+}
+
+static const char *pool_hospital(const struct rm_pool *p)
+{
+    return p->scheduled ? p->place.hospital : "";
+}
+
+/* A pool's event: the pool and its hospital. */
+static struct slot_event *ev_pool(struct refmodel *m, uint8_t type, uint32_t pi,
+                                  uint64_t a, uint64_t b)
+{
+    const struct rm_pool *p = &m->pools[pi];
+    struct slot_event *e = ev_new(m, type);
+    cstr_copy(e->pool, sizeof e->pool, p->id);
+    cstr_copy(e->hospital, sizeof e->hospital, pool_hospital(p));
+    e->a = a;
+    e->b = b;
+    return e;
+}
+
+/* A claim's event: id, pool, patient, channel, account now, hospital. */
+static void ev_claim(struct refmodel *m, uint8_t type, const struct rm_claim *c,
+                     uint64_t a, uint64_t b)
+{
+    struct slot_event *e = ev_pool(m, type, c->pool, a, b);
+    e->claim = c->id;
+    cstr_copy(e->channel, sizeof e->channel, c->channel);
+    ev_patient_fields(m, e, c->patient);
+}
+
+/* A patient's event (E1, E4). */
+static void ev_patient(struct refmodel *m, uint8_t type, const char *patient,
+                       const char *hospital, uint64_t a, uint64_t b)
+{
+    struct slot_event *e = ev_new(m, type);
+    ev_patient_fields(m, e, patient);
+    cstr_copy(e->hospital, sizeof e->hospital, hospital);
+    e->a = a;
+    e->b = b;
+}
+
+/* Before each command: up to SLOT_EVENTS_EVICT_PER_CMD of the oldest
+ * older than LEDGER_EVENTS_RETAIN_MS. */
+static void evict_events(struct refmodel *m)
+{
+    for (int k = 0; k < SLOT_EVENTS_EVICT_PER_CMD && m->ev_head < m->n_events;
+         k++) {
+        if (m->events[m->ev_head].time_ms + LEDGER_EVENTS_RETAIN_MS >
+            m->now_ms) {
+            break;
+        }
+        m->ev_head++;
+        m->stats.ev_dropped_old++;
+    }
+}
+
 /* ---- patients, accounts, standings (protocol 3) ------------------------ */
 
 /* SipHash-2-4 (Aumasson and Bernstein), written from the paper for this
@@ -1096,6 +1223,7 @@ static void record_violation(struct refmodel *m, const char *patient,
     const struct rm_standing *s = find_standing(pt, hospital);
     *n_out = n;
     *until_out = s != NULL && s->until_ms > m->now_ms ? s->until_ms : 0;
+    ev_patient(m, SLOT_EV_VIOLATION, patient, hospital, kind, *until_out);
 }
 
 static void add_cooling(struct refmodel *m, uint32_t pool, const char *bucket,
@@ -1139,6 +1267,7 @@ static void offer_lapsed(struct refmodel *m, const struct rm_claim *c)
 static void expire_claim(struct refmodel *m, struct rm_claim *c)
 {
     resolve(m, c, SLOT_CLAIM_EXPIRED);
+    ev_claim(m, SLOT_EV_EXPIRED, c, 0, 0);
     if (c->offer) {
         m->stats.offer_expired++;
         offer_lapsed(m, c);
@@ -1442,6 +1571,7 @@ static int op_pool_create(struct refmodel *m, const struct slot_pool_spec *spec)
         return SLOT_LIMIT_REACHED;
     }
     pool_add(m, spec);
+    ev_pool(m, SLOT_EV_POOL_CREATED, m->n_pools - 1, 0, 0);
     return SLOT_OK;
 }
 
@@ -1499,6 +1629,7 @@ static int op_pool_update(struct refmodel *m, const struct slot_pool_spec *spec)
         return SLOT_LIMIT_REACHED;
     }
     op_pool_set(m, p, spec); /* S3: a flowed pool stays flowed */
+    ev_pool(m, SLOT_EV_POOL_UPDATED, pi, 0, 0); /* its hospital now */
     return SLOT_OK;
 }
 
@@ -1515,6 +1646,7 @@ static int op_pool_close(struct refmodel *m, struct slot_str pool)
         return SLOT_POOL_CLOSED;
     }
     p->closed = true;
+    ev_pool(m, SLOT_EV_POOL_CLOSED, pool_index(m, p), 0, 0);
     return SLOT_OK;
 }
 
@@ -1857,6 +1989,10 @@ static int hold_checks(struct refmodel *m, struct rm_pool *p,
         }
         if (held_due(m, c)) {
             expire_claim(m, c); /* I2: stays expired */
+            /* E6: a CANCEL's offer check expiring the waiter's own due
+             * hold: its EXPIRED comes before the CANCELLED (the waiter is
+             * chosen before the booking is cancelled, W5) */
+            m->stats.ev_offer_expired_own += why == FOR_OFFER;
             break;
         }
         return SLOT_PATIENT_HAS_CLAIM;
@@ -1931,6 +2067,7 @@ static int op_hold(struct refmodel *m, const struct slot_cmd *cmd,
             false;
         m->stats.exception_used++;
     }
+    ev_claim(m, SLOT_EV_HELD, c, c->deadline_ms, 0);
     res->a = c->id;
     res->b = c->deadline_ms;
     return SLOT_OK;
@@ -1998,6 +2135,10 @@ static int op_wait_join(struct refmodel *m, const struct slot_cmd *cmd,
     intern_patient(m, cmd->u.wait.patient); /* W2 */
     intern_channel(m, cmd->u.wait.channel);
     m->stats.join_exception += use_exception; /* W3: stays pending */
+    struct slot_event *e =
+        ev_pool(m, SLOT_EV_WAIT_JOINED, pool_index(m, p), p->n_wait, 0);
+    cstr_copy(e->channel, sizeof e->channel, ch);
+    ev_patient_fields(m, e, patient);
     res->a = p->n_wait;
     return SLOT_OK;
 }
@@ -2021,6 +2162,10 @@ static int op_wait_leave(struct refmodel *m, const struct slot_cmd *cmd)
         }
         m->stats.leave_by_account++;
     }
+    struct slot_event *e =
+        ev_pool(m, SLOT_EV_WAIT_LEFT, pool_index(m, p), 0, 0);
+    cstr_copy(e->channel, sizeof e->channel, p->wait[i].channel);
+    ev_patient_fields(m, e, patient);
     wait_remove(p, (uint32_t)i);
     return SLOT_OK;
 }
@@ -2070,7 +2215,9 @@ static void offer_make(struct refmodel *m, uint32_t pi, const char *bucket,
     const struct slot_rules *r = pool_rules(m, &m->pools[pi]);
     uint32_t ttl = r != NULL && r->pay_ttl_ms != 0 ? r->pay_ttl_ms
                                                    : m->config.hold_ttl_max_ms;
-    new_claim(m, pi, w->patient, w->channel, bucket, ttl)->offer = true;
+    struct rm_claim *c = new_claim(m, pi, w->patient, w->channel, bucket, ttl);
+    c->offer = true;
+    ev_claim(m, SLOT_EV_OFFERED, c, c->deadline_ms, 0);
 }
 
 /* NOT_OWNER's rule: the caller is an administrator (""), the claim's
@@ -2172,6 +2319,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
     str_copy(c->payment_ref, sizeof c->payment_ref, cmd->u.claim.payment_ref);
     c->paid = has_ref; /* S2 */
     noshow_add(m, c);
+    ev_claim(m, SLOT_EV_BOOKED, c, c->visit_no, c->paid);
     res->a = c->id;
     res->b = c->visit_no;
     return SLOT_OK;
@@ -2185,6 +2333,7 @@ static int op_release(struct refmodel *m, const struct slot_cmd *cmd)
         return code;
     }
     resolve(m, c, SLOT_CLAIM_RELEASED);
+    ev_claim(m, SLOT_EV_RELEASED, c, 0, 0);
     if (c->offer) {
         m->stats.offer_released++;
         offer_lapsed(m, c);
@@ -2234,6 +2383,7 @@ static void cancel_booking(struct refmodel *m, struct rm_claim *c)
     p->freed[p->n_freed++] = c->visit_no;
     noshow_remove(m, c->id);
     resolve(m, c, SLOT_CLAIM_CANCELLED);
+    ev_claim(m, SLOT_EV_CANCELLED, c, c->refunded, 0);
 }
 
 static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
@@ -2314,6 +2464,7 @@ static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
             record_violation(m, patient, hospital, SLOT_VIOLATION_LATE_CANCEL,
                              &n, &until);
             m->stats.late_cancel++;
+            m->stats.ev_offer_late += offered; /* E5 */
             m->stats.late_blacklisted += m->stats.blacklisted != before;
         }
     }
@@ -2383,6 +2534,7 @@ static void flow_back(struct refmodel *m, uint32_t pi)
         p->shares[target].slots += moved;
     }
     p->flowed = true;
+    ev_pool(m, SLOT_EV_FLOWED_BACK, pi, 0, 0);
     if (moved > 0) {
         m->stats.flow_moved++;
         m->stats.flow_to_share += target >= 0;
@@ -2416,6 +2568,7 @@ static void noshow_due(struct refmodel *m, uint64_t id)
         return;
     }
     c->attendance = SLOT_ATTEND_NO_SHOW;
+    ev_claim(m, SLOT_EV_NO_SHOW, c, 0, 0);
     char patient[SLOT_PATIENT_KEY_MAX + 1], hospital[SLOT_NAME_MAX + 1];
     cstr_copy(patient, sizeof patient, c->patient);
     cstr_copy(hospital, sizeof hospital, p->place.hospital);
@@ -2460,6 +2613,9 @@ static void op_sweep(struct refmodel *m, uint32_t max, struct slot_result *res)
         if (best < 0) {
             break;
         }
+        struct slot_event *e =
+            ev_pool(m, SLOT_EV_SLOT_FREED, m->cooling[best].pool, 0, 0);
+        e->claim = m->cooling[best].claim; /* E2 */
         m->cooling[best] = m->cooling[--m->n_cooling];
         m->stats.cool_returned++;
         done++;
@@ -2574,6 +2730,9 @@ static int op_rules_set(struct refmodel *m, const struct slot_cmd *cmd,
     h->log = grow32(h->log, h->n_log, &h->cap_log, sizeof *h->log);
     h->log[h->n_log++] = *own;
     /* Flow-back due times follow from the rules (pool_due). */
+    struct slot_event *e = ev_new(m, SLOT_EV_RULES_CHANGED);
+    cstr_copy(e->hospital, sizeof e->hospital, h->name);
+    e->a = own->version;
     res->a = own->version;
     return SLOT_OK;
 }
@@ -2722,6 +2881,7 @@ static int op_import(struct refmodel *m, const struct slot_template *t,
             import_spec(t, offset, days[d], &segs[s], id, &spec);
             if (find_pool(m, spec.pool) == NULL) {
                 pool_add(m, &spec);
+                ev_pool(m, SLOT_EV_POOL_CREATED, m->n_pools - 1, 0, 0);
             }
         }
     }
@@ -2772,7 +2932,10 @@ static int op_bind(struct refmodel *m, const struct slot_cmd *cmd,
     struct rm_account *a = get_account(m, ak);
     cstr_copy(a->patients[a->n++], SLOT_PATIENT_KEY_MAX + 1, patient);
     str_copy(get_pat(m, patient)->account, SLOT_PATIENT_KEY_MAX + 1, ak);
-    intern_patient(m, cmd->u.bind.patient); /* P3 */
+    intern_patient(m, cmd->u.bind.patient);                  /* P3 */
+    struct slot_event *e = ev_new(m, SLOT_EV_ACCOUNT_BOUND); /* E4 */
+    cstr_copy(e->patient, sizeof e->patient, patient);
+    str_copy(e->account, sizeof e->account, ak);
     res->a = a->n;
     return SLOT_OK;
 }
@@ -2832,6 +2995,9 @@ static int op_unbind(struct refmodel *m, const struct slot_cmd *cmd,
         }
     }
     pt->account[0] = '\0';
+    struct slot_event *e = ev_new(m, SLOT_EV_ACCOUNT_UNBOUND); /* E4 */
+    cstr_copy(e->patient, sizeof e->patient, pt->key);
+    str_copy(e->account, sizeof e->account, ak);
     res->a = a->n;
     return SLOT_OK;
 }
@@ -2880,6 +3046,7 @@ static int op_staff(struct refmodel *m, const struct slot_cmd *cmd,
         struct rm_patient *pt = get_pat(m, patient);
         get_standing(m, pt, hospital)->exception = true;
         intern_patient(m, cmd->u.staff.patient); /* P3 */
+        ev_patient(m, SLOT_EV_EXCEPTION, patient, hospital, 0, 0);
     } else {
         struct rm_patient *pt = find_pat(m, patient);
         struct rm_standing *st =
@@ -2898,6 +3065,7 @@ static int op_staff(struct refmodel *m, const struct slot_cmd *cmd,
             pt->n_viol = k;
         }
         intern_patient(m, cmd->u.staff.patient); /* P3 */
+        ev_patient(m, SLOT_EV_UNBLOCKED, patient, hospital, 0, 0);
     }
     staff_log(m, cmd);
     return SLOT_OK;
@@ -2930,6 +3098,7 @@ static int op_pool_stop(struct refmodel *m, const struct slot_cmd *cmd,
     str_copy(e->operator_name, sizeof e->operator_name,
              cmd->u.stop.operator_name);
     str_copy(e->reason, sizeof e->reason, cmd->u.stop.reason);
+    ev_pool(m, SLOT_EV_POOL_STOPPED, pool_index(m, p), booked, held);
     res->a = booked;
     res->b = held; /* due holds not yet expired included */
     return SLOT_OK;
@@ -3028,6 +3197,8 @@ static int op_move(struct refmodel *m, const struct slot_cmd *cmd,
     n->moved_from = old_id;
     m->claims[old_id - 1].moved_to = n->id;
     noshow_add(m, n);
+    ev_claim(m, SLOT_EV_MOVED, &m->claims[old_id - 1], n->id, 0);
+    ev_claim(m, SLOT_EV_BOOKED, n, n->visit_no, n->paid);
     m->stats.moves++;
     m->stats.move_attended +=
         m->claims[old_id - 1].attendance != SLOT_ATTEND_PENDING;
@@ -3081,6 +3252,7 @@ static int op_checkin(struct refmodel *m, const struct slot_cmd *cmd,
         m->stats.checkin_paid++;
     }
     noshow_remove(m, c->id);
+    ev_claim(m, SLOT_EV_CHECKED_IN, c, c->visit_no, 0);
     m->stats.checkins++;
     res->a = c->visit_no;
     return SLOT_OK;
@@ -3101,6 +3273,7 @@ static void op_config(struct refmodel *m, const struct slot_config *c)
         m->config.cooldown_key[0] = old.cooldown_key[0];
         m->config.cooldown_key[1] = old.cooldown_key[1];
     }
+    ev_new(m, SLOT_EV_CONFIG_CHANGED);
 }
 
 /* Runs a command that passed the session checks. */
@@ -3191,6 +3364,7 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
     evict_sessions(m);
     evict_retained(m);
     evict_idems(m);
+    evict_events(m);
     memset(res, 0, sizeof *res);
     res->code = SLOT_OK;
     res->time_ms = m->now_ms;
@@ -3207,6 +3381,7 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
         op_sweep(m, cmd->u.expire.max, res);
         return;
     }
+    uint64_t seq0 = m->ev_seq;
     uint32_t si;
     struct rm_session *s = find_session(m, cmd->session, &si);
     if (s == NULL) {
@@ -3250,6 +3425,9 @@ static void apply_one(struct refmodel *m, const struct slot_cmd *cmd,
         run(m, cmd, res);
     }
     session_store(s, cmd->seq, cmd->fingerprint, res);
+    if (res->code != SLOT_OK) {
+        m->stats.ev_refused += m->ev_seq - seq0; /* lazy expiries only */
+    }
 }
 
 /* ---- public ----------------------------------------------------------- */
@@ -3305,6 +3483,7 @@ void refmodel_destroy(struct refmodel *m)
     free(m->cooling);
     free(m->staff);
     free(m->noshow);
+    free(m->events);
     free(m);
 }
 
@@ -3312,6 +3491,14 @@ void refmodel_apply(struct refmodel *m, uint64_t stamp_ms,
                     const struct slot_cmd *cmds, uint32_t n,
                     struct slot_result *results)
 {
+    refmodel_apply_at(m, 0, stamp_ms, cmds, n, results);
+}
+
+void refmodel_apply_at(struct refmodel *m, uint64_t index, uint64_t stamp_ms,
+                       const struct slot_cmd *cmds, uint32_t n,
+                       struct slot_result *results)
+{
+    m->index = index;
     if (stamp_ms > m->now_ms) {
         m->now_ms = stamp_ms;
     }
@@ -3930,4 +4117,27 @@ bool refmodel_checkin_window(const struct refmodel *m, struct slot_str pool,
                    : 0;
     *close_ms = checkin_close_ms(m, p);
     return true;
+}
+
+void refmodel_read_events(const struct refmodel *m, uint64_t after,
+                          uint32_t limit, struct slot_event *out, uint32_t *n,
+                          uint64_t *first, uint64_t *last)
+{
+    *n = 0;
+    *last = m->ev_seq;
+    *first =
+        m->ev_head < m->n_events ? m->events[m->ev_head].seq : m->ev_seq + 1;
+    /* The window's seqs are consecutive: skip to the first after the
+     * cursor (a cursor at or past the newest finds none). */
+    uint64_t i = m->ev_head;
+    if (after >= m->ev_seq) {
+        return;
+    }
+    if (after >= *first) {
+        i += after - *first + 1;
+    }
+    for (; i < m->n_events && *n < limit; i++) {
+        assert(m->events[i].seq > after);
+        out[(*n)++] = m->events[i];
+    }
 }

@@ -47,6 +47,12 @@ void refmodel_apply(struct refmodel *m, uint64_t stamp_ms,
                     const struct slot_cmd *cmds, uint32_t n,
                     struct slot_result *results);
 
+/* The same for the Raft entry at index (ledger_apply_at): the events the
+ * batch makes carry it; refmodel_apply passes 0. */
+void refmodel_apply_at(struct refmodel *m, uint64_t index, uint64_t stamp_ms,
+                       const struct slot_cmd *cmds, uint32_t n,
+                       struct slot_result *results);
+
 uint64_t refmodel_time_ms(const struct refmodel *m);
 /* Same as ledger_next_deadline_ms(). */
 uint64_t refmodel_next_deadline_ms(const struct refmodel *m);
@@ -89,6 +95,12 @@ int refmodel_read_waitlist(const struct refmodel *m, struct slot_str pool,
 int refmodel_read_pool_claims(const struct refmodel *m, struct slot_str pool,
                               uint64_t after, uint32_t limit,
                               struct slot_claim *out, uint32_t *n);
+/* Same contract as ledger_read_events (the event feed, protocol 4):
+ * events with seq > after, at most limit, into out; *first = the oldest
+ * held (last + 1 if none), *last = the newest ever. */
+void refmodel_read_events(const struct refmodel *m, uint64_t after,
+                          uint32_t limit, struct slot_event *out, uint32_t *n,
+                          uint64_t *first, uint64_t *last);
 /* Same contracts as ledger_read_query / _rules / _rules_log /
  * _schedule_check. */
 int refmodel_read_query(const struct refmodel *m, const struct slot_read *rd,
@@ -222,6 +234,14 @@ struct refmodel_stats {
                                       * check-in's close later) */
     uint64_t stopped_expiry_excused; /* a stopped pool's hold expired
                                       * without its UNPAID violation */
+    /* The event feed. */
+    uint64_t ev_types[SLOT_EV_MAX + 1]; /* events appended, by type */
+    uint64_t ev_dropped_old; /* dropped: older than LEDGER_EVENTS_RETAIN_MS */
+    uint64_t ev_dropped_max; /* dropped: beyond LEDGER_EVENTS_MAX */
+    uint64_t ev_refused;     /* events of refused commands (expiries) */
+    uint64_t ev_offer_late;  /* a CANCEL both offered and late (E5) */
+    uint64_t ev_offer_expired_own; /* a CANCEL's offer expired the waiter's
+                                    * own due hold first (E6) */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

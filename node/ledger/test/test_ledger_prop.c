@@ -81,17 +81,26 @@
  *   - each command's result must be equal in ledger and model, field by
  *     field;
  *   - ledger_check() must pass;
+ *   - the event feed (protocol 4): the events the batch added, read with
+ *     ledger_read_events, must equal the model's field by field (seq, the
+ *     Raft index the batch was applied at: the next, a gap, or 0 through
+ *     ledger_apply; time, type, pool, claim, patient, channel, account,
+ *     hospital, a, b), and so must first and last;
  * and at random points:
  *   - reads (pools, claims, patients, pool lists, ledger info, pool
  *     queries, rules, rule logs, schedule checks, next deadline and next
- *     sweep, and the encoded replies of ledger_read) must agree;
+ *     sweep, and the encoded replies of ledger_read, READ_EVENTS with a
+ *     random cursor and page among them) must agree;
  *   - the ledger is snapshotted and restored; the copy must hash and
  *     snapshot identically, and the run continues on the copy, so restored
  *     state has to behave exactly like the original.
  * Each case must produce what it is there for (MUST, MUST_SCHED,
  * check_cover): every refusal of its commands, and events no result code
  * names (a reused visit number, a flow-back that moved slots, an import
- * that changed nothing, ...), counted by the model (refmodel_stats).
+ * that changed nothing, ...), counted by the model (refmodel_stats);
+ * EV_MUST gives each event type a profile that must make it, and the
+ * profiles whose clock crosses a day must see the feed drop events older
+ * than LEDGER_EVENTS_RETAIN_MS (and a READ_EVENTS cursor left behind).
  * A fraction of batches go through the real codec (entry builder, entry
  * decoder) before reaching the ledger; the model always gets the commands
  * as generated, so codec and ledger are checked together.
@@ -494,6 +503,9 @@ struct cover {
     uint64_t wait_reads;        /* WAITLIST reads compared */
     uint64_t wait_reads_on;     /* ... finding the patient on the list */
     uint64_t pool_claims_reads; /* POOL_CLAIMS reads compared as bytes */
+    uint64_t events;            /* feed events compared */
+    uint64_t event_reads;       /* READ_EVENTS compared as bytes */
+    uint64_t event_reads_gap;   /* ... whose cursor was behind first */
 };
 
 struct run {
@@ -527,6 +539,8 @@ struct run {
     struct slot_template tpl[TPL_HISTORY];
     uint32_t n_tpl;
     uint32_t fresh_pools; /* "pt-N" pool ids handed out */
+    uint64_t raft_index;  /* the Raft index of the last batch */
+    uint64_t ev_seen;     /* the feed's events compared so far */
     bool burst;           /* this batch is rule changes of burst_hospital */
     uint32_t burst_hospital;
 };
@@ -3205,6 +3219,23 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
             }
         }
         r->cov.pool_claims_reads++;
+    } else if (rd->op == SLOT_READ_EVENTS) {
+        static struct slot_event ev[SLOT_LIST_MAX];
+        uint32_t n;
+        uint64_t first, last;
+        CHECK(rd->limit <= SLOT_LIST_MAX);
+        refmodel_read_events(r->m, rd->after_id, rd->limit, ev, &n, &first,
+                             &last);
+        mp_pack_array(&mb, 3);
+        mp_pack_uint(&mb, first);
+        mp_pack_uint(&mb, last);
+        mp_pack_array(&mb, n);
+        for (uint32_t i = 0; i < n; i++) {
+            slot_event_encode(&mb, &ev[i]);
+        }
+        mrc = SLOT_OK;
+        r->cov.event_reads++;
+        r->cov.event_reads_gap += rd->after_id + 1 < first;
     } else if (rd->op == SLOT_READ_STAFF_LOG) {
         static struct slot_staff_entry log[STAFF_CAP];
         uint32_t n;
@@ -3226,10 +3257,11 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
     if (lrc != mrc || lb.len != mb.len ||
         (lb.len > 0 && memcmp(lb.data, mb.data, lb.len) != 0)) {
         fail(r,
-             "ledger_read op %u (id %" PRIu64 ", pool '%.*s'): ledger %s "
+             "ledger_read op %u (id %" PRIu64 ", after %" PRIu64
+             ", limit %" PRIu32 ", pool '%.*s'): ledger %s "
              "%zu bytes, model %s %zu bytes",
-             rd->op, rd->id, (int)rd->pool.len, rd->pool.p, code_name(lrc),
-             lb.len, code_name(mrc), mb.len);
+             rd->op, rd->id, rd->after_id, rd->limit, (int)rd->pool.len,
+             rd->pool.p, code_name(lrc), lb.len, code_name(mrc), mb.len);
     }
     mp_buf_free(&lb);
     mp_buf_free(&mb);
@@ -3559,6 +3591,8 @@ static void compare_pool_claims(struct run *r, bool full)
     }
 }
 
+static void compare_event_reads(struct run *r);
+
 /* Compares reads. full: every pool, patient and claim id ever issued;
  * otherwise the recent claims and a random sample of the rest. */
 static void compare_reads(struct run *r, bool full)
@@ -3620,6 +3654,135 @@ static void compare_reads(struct run *r, bool full)
     if (r->pf->visit_pct > 0) {
         compare_pool_claims(r, full);
     }
+    compare_event_reads(r);
+}
+
+/* ---- the event feed (protocol 4) ---------------------------------------- */
+
+static const char *diff_event(const struct slot_event *a,
+                              const struct slot_event *b)
+{
+    if (a->seq != b->seq)
+        return "seq";
+    if (a->index != b->index)
+        return "index";
+    if (a->time_ms != b->time_ms)
+        return "time_ms";
+    if (a->type != b->type)
+        return "type";
+    if (strcmp(a->pool, b->pool) != 0)
+        return "pool";
+    if (a->claim != b->claim)
+        return "claim";
+    if (strcmp(a->patient, b->patient) != 0)
+        return "patient";
+    if (strcmp(a->channel, b->channel) != 0)
+        return "channel";
+    if (strcmp(a->account, b->account) != 0)
+        return "account";
+    if (strcmp(a->hospital, b->hospital) != 0)
+        return "hospital";
+    if (a->a != b->a)
+        return "a";
+    if (a->b != b->b)
+        return "b";
+    return NULL;
+}
+
+static void print_event(const char *who, const struct slot_event *e)
+{
+    const char *name = slot_event_name(e->type);
+    printf("  %s: seq %" PRIu64 " index %" PRIu64 " time %" PRIu64
+           " %s pool '%s' claim %" PRIu64
+           " patient '%s' channel '%s' account '%s' hospital '%s' a %" PRIu64
+           " b %" PRIu64 "\n",
+           who, e->seq, e->index, e->time_ms, name != NULL ? name : "?",
+           e->pool, e->claim, e->patient, e->channel, e->account, e->hospital,
+           e->a, e->b);
+}
+
+/* The feed after cursor `after`, page by page, field by field, and first
+ * / last; returns the newest seq. */
+static uint64_t compare_feed(struct run *r, uint64_t after, bool count)
+{
+    enum { PAGE = 256 };
+    static struct slot_event le[PAGE], me[PAGE];
+    for (;;) {
+        uint32_t ln = 0, mn = 0;
+        uint64_t lf, ll, mf, ml;
+        ledger_read_events(r->l, after, PAGE, le, &ln, &lf, &ll);
+        refmodel_read_events(r->m, after, PAGE, me, &mn, &mf, &ml);
+        const char *d = lf != mf ? "first" : ll != ml ? "last" : NULL;
+        for (uint32_t i = 0; d == NULL && i < ln && i < mn; i++) {
+            d = diff_event(&le[i], &me[i]);
+        }
+        if (d == NULL && ln != mn) {
+            d = "count";
+        }
+        if (d != NULL) {
+            for (uint32_t k = 0; k < ln || k < mn; k++) {
+                if (k < ln) {
+                    print_event("ledger", &le[k]);
+                }
+                if (k < mn) {
+                    print_event("model ", &me[k]);
+                }
+            }
+            fail(r,
+                 "events after %" PRIu64 ": %s differs (ledger first %" PRIu64
+                 " last %" PRIu64 " n=%" PRIu32 ", model first %" PRIu64
+                 " last %" PRIu64 " n=%" PRIu32 ")",
+                 after, d, lf, ll, ln, mf, ml, mn);
+        }
+        r->cov.events += count ? mn : 0;
+        if (mn < PAGE) {
+            return ml;
+        }
+        after = me[mn - 1].seq;
+    }
+}
+
+/* After every batch: the events it added (everything after ev_seen). */
+static void compare_events(struct run *r)
+{
+    r->ev_seen = compare_feed(r, r->ev_seen, true);
+}
+
+/* The whole window (after a restore: the snapshot carries the feed). */
+static void compare_window(struct run *r)
+{
+    compare_feed(r, 0, false);
+}
+
+/* READ_EVENTS through ledger_read: a cursor anywhere from before the
+ * window's start to past its end (UINT64_MAX now and then: after + 1
+ * once wrapped there and answered the whole window), pages of any size. */
+static void compare_event_reads(struct run *r)
+{
+    uint64_t last = r->ev_seen;
+    struct slot_read rd;
+    for (int k = 0; k < 2; k++) {
+        memset(&rd, 0, sizeof rd);
+        rd.op = SLOT_READ_EVENTS;
+        switch (rnd2(r, 5)) {
+            case 0:
+                rd.after_id = 0;
+                break;
+            case 1:
+                rd.after_id = last > 8 ? last - 1 - rnd2(r, 8) : 0;
+                break;
+            case 2:
+                rd.after_id = last + rnd2(r, 3);
+                break;
+            case 3:
+                rd.after_id = rnd2(r, 50) == 0 ? UINT64_MAX : last / 2;
+                break;
+            default:
+                rd.after_id = last > 0 ? rnd2(r, (uint32_t)last) : 0;
+        }
+        rd.limit = rnd2(r, 3) == 0 ? 1 + rnd2(r, 4) : SLOT_LIST_MAX;
+        compare_encoded_read(r, &rd);
+    }
 }
 
 static void check_ledger(struct run *r)
@@ -3666,11 +3829,12 @@ static void snapshot_restore(struct run *r)
     r->cov.snapshots++;
     check_ledger(r);
     compare_info(r);
+    compare_window(r);
 }
 
 /* Encodes the batch as a Raft entry, decodes it, checks the decoded
  * commands against the originals, and applies the decoded ones. */
-static void apply_via_codec(struct run *r, uint64_t stamp,
+static void apply_via_codec(struct run *r, uint64_t index, uint64_t stamp,
                             const struct slot_cmd *cmds, uint32_t n,
                             struct slot_result *res)
 {
@@ -3703,7 +3867,11 @@ static void apply_via_codec(struct run *r, uint64_t stamp,
             fail(r, "entry round trip changed command %" PRIu32, i);
         }
     }
-    ledger_apply(r->l, dstamp, dec, dn, res);
+    if (index == 0) {
+        ledger_apply(r->l, dstamp, dec, dn, res);
+    } else {
+        ledger_apply_at(r->l, index, dstamp, dec, dn, res);
+    }
     /* The decoded strings die with the entry: the ledger must have copied
      * whatever it keeps (AddressSanitizer catches it if not). */
     free(entry);
@@ -3739,12 +3907,23 @@ static void run_step(struct run *r)
         }
         fflush(stdout);
     }
+    /* The Raft index the events carry: the next one, now and then a gap
+     * (entries that were not commands), or 0 (ledger_apply). From rng2:
+     * the command stream of a seed does not depend on it. */
+    r->raft_index += 1 + (rnd2(r, 10) == 0 ? rnd2(r, 5) : 0);
+    uint64_t index = rnd2(r, 20) == 0 ? 0 : r->raft_index;
     if (codec) {
-        apply_via_codec(r, stamp, cmds, n, lres);
-    } else {
+        apply_via_codec(r, index, stamp, cmds, n, lres);
+    } else if (index == 0) {
         ledger_apply(r->l, stamp, cmds, n, lres);
+    } else {
+        ledger_apply_at(r->l, index, stamp, cmds, n, lres);
     }
-    refmodel_apply(r->m, stamp, cmds, n, mres);
+    if (index == 0) {
+        refmodel_apply(r->m, stamp, cmds, n, mres);
+    } else {
+        refmodel_apply_at(r->m, index, stamp, cmds, n, mres);
+    }
 
     if (r->verbose) {
         printf("  time %" PRIu64 "\n", refmodel_time_ms(r->m));
@@ -3765,6 +3944,7 @@ static void run_step(struct run *r)
          * stored by the session and answered again. */
         r->cov.replays += mres[i].time_ms < refmodel_time_ms(r->m);
     }
+    compare_events(r);
     check_ledger(r);
 }
 
@@ -3841,6 +4021,14 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->noshow_dropped_rule += x.noshow_dropped_rule;
     to->noshow_put_back += x.noshow_put_back;
     to->stopped_expiry_excused += x.stopped_expiry_excused;
+    for (int i = 0; i <= SLOT_EV_MAX; i++) {
+        to->ev_types[i] += x.ev_types[i];
+    }
+    to->ev_dropped_old += x.ev_dropped_old;
+    to->ev_dropped_max += x.ev_dropped_max;
+    to->ev_refused += x.ev_refused;
+    to->ev_offer_late += x.ev_offer_late;
+    to->ev_offer_expired_own += x.ev_offer_expired_own;
     if (x.wait_longest > to->wait_longest) {
         to->wait_longest = x.wait_longest;
     }
@@ -3877,6 +4065,7 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
         }
     }
     compare_reads(r, true);
+    compare_window(r);
 
     if (cov != NULL) {
         for (int op = 0; op <= SLOT_OP_MAX; op++) {
@@ -3894,6 +4083,9 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
         cov->wait_reads += r->cov.wait_reads;
         cov->wait_reads_on += r->cov.wait_reads_on;
         cov->pool_claims_reads += r->cov.pool_claims_reads;
+        cov->events += r->cov.events;
+        cov->event_reads += r->cov.event_reads;
+        cov->event_reads_gap += r->cov.event_reads_gap;
         stats_add(&cov->st, refmodel_stats(r->m));
     }
     for (uint32_t i = 0; i < r->n_kept; i++) {
@@ -4460,6 +4652,118 @@ static void check_cover(const struct profile *pf, const struct cover *c)
     }
 }
 
+/* ---- the event feed's coverage ------------------------------------------
+ * Every event type is made somewhere: each profile must make the types of
+ * what it is there for (EV_MUST), and together they name every type
+ * (checked in main). The feed's retention (LEDGER_EVENTS_RETAIN_MS) drops
+ * events in the profiles whose clock crosses a day. */
+#define EVB(t) (1u << (t))
+static const struct {
+    const char *profile;
+    uint32_t types;  /* EVB(SLOT_EV_...) */
+    bool retention;  /* must drop events older than a day */
+    bool offer_late; /* a CANCEL that offers and is a late cancel */
+} EV_MUST[] = {
+    {"mixed",
+     EVB(SLOT_EV_HELD) | EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_RELEASED) |
+         EVB(SLOT_EV_EXPIRED) | EVB(SLOT_EV_CANCELLED) |
+         EVB(SLOT_EV_POOL_CREATED) | EVB(SLOT_EV_POOL_UPDATED) |
+         EVB(SLOT_EV_POOL_CLOSED) | EVB(SLOT_EV_CONFIG_CHANGED),
+     false, false},
+    {"codec",
+     EVB(SLOT_EV_HELD) | EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_POOL_CREATED) |
+         EVB(SLOT_EV_RULES_CHANGED) | EVB(SLOT_EV_CONFIG_CHANGED),
+     false, false},
+    {"sched",
+     EVB(SLOT_EV_HELD) | EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_EXPIRED) |
+         EVB(SLOT_EV_CANCELLED) | EVB(SLOT_EV_POOL_CREATED) |
+         EVB(SLOT_EV_POOL_UPDATED) | EVB(SLOT_EV_RULES_CHANGED) |
+         EVB(SLOT_EV_FLOWED_BACK),
+     true, false},
+    {"flowback", EVB(SLOT_EV_FLOWED_BACK) | EVB(SLOT_EV_RULES_CHANGED), true,
+     false},
+    {"patients",
+     EVB(SLOT_EV_VIOLATION) | EVB(SLOT_EV_UNBLOCKED) | EVB(SLOT_EV_EXCEPTION) |
+         EVB(SLOT_EV_ACCOUNT_BOUND) | EVB(SLOT_EV_ACCOUNT_UNBOUND) |
+         EVB(SLOT_EV_SLOT_FREED) | EVB(SLOT_EV_CANCELLED),
+     true, false},
+    {"waitlist",
+     EVB(SLOT_EV_OFFERED) | EVB(SLOT_EV_WAIT_JOINED) | EVB(SLOT_EV_WAIT_LEFT) |
+         EVB(SLOT_EV_VIOLATION) | EVB(SLOT_EV_SLOT_FREED),
+     true, true},
+    {"visit",
+     EVB(SLOT_EV_MOVED) | EVB(SLOT_EV_CHECKED_IN) | EVB(SLOT_EV_NO_SHOW) |
+         EVB(SLOT_EV_POOL_STOPPED) | EVB(SLOT_EV_VIOLATION) |
+         EVB(SLOT_EV_BOOKED) | EVB(SLOT_EV_CANCELLED),
+     true, false},
+};
+
+static void print_event_stats(const struct cover *c)
+{
+    printf("  events compared %" PRIu64 ", READ_EVENTS compared %" PRIu64
+           " (cursor behind first %" PRIu64 "), dropped by age %" PRIu64
+           ", by count %" PRIu64 ", made by refused commands %" PRIu64
+           ", cancels offering and late %" PRIu64
+           ", offers expiring the waiter's due hold %" PRIu64 "\n  by type:",
+           c->events, c->event_reads, c->event_reads_gap, c->st.ev_dropped_old,
+           c->st.ev_dropped_max, c->st.ev_refused, c->st.ev_offer_late,
+           c->st.ev_offer_expired_own);
+    for (int t = 1; t <= SLOT_EV_MAX; t++) {
+        printf(" %s=%" PRIu64, slot_event_name(t), c->st.ev_types[t]);
+    }
+    printf("\n");
+}
+
+static void check_event_cover(const struct profile *pf, const struct cover *c)
+{
+    must(pf->name, c->events > 0, "an event compared", c->events);
+    must(pf->name, c->event_reads > 0, "a READ_EVENTS compared",
+         c->event_reads);
+    must(pf->name, c->st.ev_refused > 0,
+         "an expiry event made by a refused command", c->st.ev_refused);
+    for (size_t i = 0; i < sizeof EV_MUST / sizeof EV_MUST[0]; i++) {
+        if (strcmp(EV_MUST[i].profile, pf->name) != 0) {
+            continue;
+        }
+        for (int t = 1; t <= SLOT_EV_MAX; t++) {
+            if (EV_MUST[i].types & EVB(t)) {
+                char what[64];
+                snprintf(what, sizeof what, "a %s event", slot_event_name(t));
+                must(pf->name, c->st.ev_types[t] > 0, what, c->st.ev_types[t]);
+            }
+        }
+        if (EV_MUST[i].offer_late) {
+            must(pf->name, c->st.ev_offer_late > 0,
+                 "a CANCEL making CANCELLED, OFFERED and VIOLATION",
+                 c->st.ev_offer_late);
+        }
+        if (EV_MUST[i].retention) {
+            must(pf->name, c->st.ev_dropped_old > 0,
+                 "an event dropped after LEDGER_EVENTS_RETAIN_MS",
+                 c->st.ev_dropped_old);
+            must(pf->name, c->event_reads_gap > 0,
+                 "a READ_EVENTS whose cursor the window left behind",
+                 c->event_reads_gap);
+        }
+    }
+}
+
+/* Every event type is some profile's MUST. */
+static void check_event_must_table(void)
+{
+    uint32_t all = 0;
+    for (size_t i = 0; i < sizeof EV_MUST / sizeof EV_MUST[0]; i++) {
+        all |= EV_MUST[i].types;
+    }
+    for (int t = 1; t <= SLOT_EV_MAX; t++) {
+        if (!(all & EVB(t))) {
+            fprintf(stderr, "EV_MUST names no profile for %s events\n",
+                    slot_event_name(t));
+            exit(1);
+        }
+    }
+}
+
 static void run_case(uint32_t k)
 {
     static struct cover cov;
@@ -4504,8 +4808,10 @@ static void run_case(uint32_t k)
         if (PROFILES[k].visit_pct > 0) {
             print_visit_stats(&cov);
         }
+        print_event_stats(&cov);
     }
     check_cover(&PROFILES[k], &cov);
+    check_event_cover(&PROFILES[k], &cov);
 }
 
 static void test_mixed(void)
@@ -4626,6 +4932,7 @@ int main(int argc, char **argv)
         }
     }
     universe_init();
+    check_event_must_table();
     if (one_seed) {
         return replay(seed);
     }
