@@ -583,6 +583,12 @@ int archive_open(struct archive *a, const char *dir,
         memcpy(a->_day, v[n - 1].day, ARCHIVE_DAY_LEN + 1);
     }
     free(v);
+    if (rc == SLOT_OK && n == 0 && cursor > 0) {
+        logf_(log, "no day file yet: starting after the cursor, seq %llu",
+              (unsigned long long)cursor);
+        a->last = cursor; /* archive_start_after's */
+    }
+    a->_empty = n == 0;
     if (rc == SLOT_OK && a->last < cursor) {
         rc = fail(a->err, SLOT_CORRUPT,
                   "%s/cursor says seq %llu is archived but the files end at "
@@ -607,6 +613,23 @@ out:
         archive_close(a);
         memcpy(a->err, err, sizeof err);
     }
+    return rc;
+}
+
+int archive_start_after(struct archive *a, uint64_t seq)
+{
+    if (!a->_empty && seq <= a->last) {
+        return SLOT_OK; /* started before: the same command line again */
+    }
+    if (!a->_empty) {
+        return fail(a->err, SLOT_INVALID_ARGUMENT,
+                    "%s ends at seq %llu: starting after %llu would skip "
+                    "events (a start point is only for a new archive)",
+                    a->_dir, (unsigned long long)a->last,
+                    (unsigned long long)seq);
+    }
+    int rc = writeCursor(a, seq);
+    a->last = rc == SLOT_OK ? seq : 0;
     return rc;
 }
 
@@ -679,6 +702,7 @@ int archive_append(struct archive *a, const struct slotc_event *ev, uint32_t n)
         return rc;
     }
     a->last = ev[n - 1].seq;
+    a->_empty = false;
     return new_day ? rotateOld(a, NULL) : SLOT_OK;
 }
 

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,10 +70,14 @@ static void logMsg(const char *msg)
 static const char usage[] =
     "usage: slot-archiver --cluster ADDR[,ADDR...] --dir DIR\n"
     "                     [--interval-ms MS (1000)] [--limit N (1000)]\n"
+    "                     [--start-after SEQ]\n"
     "Follows the event feed into DIR/events-YYYY-MM-DD.jsonl (UTC day of\n"
     "the event's ledger time), one JSON line per event; a finished day is\n"
     "compressed to .jsonl.gz with a .sha256. DIR/cursor is the last seq\n"
     "archived. SIGTERM finishes the current page and exits 0.\n"
+    "--start-after SEQ (a new, empty DIR only): archive from SEQ + 1, for a\n"
+    "ledger that no longer holds the events before (knowingly: they are\n"
+    "not in this archive).\n"
     "Exit codes: 0 stopped; 2 usage; 3 archive error; 4 CURSOR_EXPIRED\n"
     "(events lost to the archive, named); 5 read error.\n";
 
@@ -86,6 +91,18 @@ static bool parseU32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
         return false;
     }
     *out = (uint32_t)v;
+    return true;
+}
+
+static bool parseU64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
+        return false;
+    }
+    *out = v;
     return true;
 }
 
@@ -137,12 +154,12 @@ static int follow(struct slotc_sync *s, uint32_t limit, uint32_t interval)
             logLine("CURSOR_EXPIRED: events %llu..%llu were dropped from the "
                     "ledger's window before this archiver read them; they are "
                     "NOT in %s, which ends at seq %llu. Not skipping: "
-                    "recover them elsewhere, or knowingly restart from seq "
-                    "%llu with a new --dir.",
+                    "recover them elsewhere, or knowingly start a new --dir "
+                    "with --start-after %llu.",
                     (unsigned long long)(g_arch.last + 1),
                     (unsigned long long)(req.out.first - 1), g_dir,
                     (unsigned long long)g_arch.last,
-                    (unsigned long long)req.out.first);
+                    (unsigned long long)(req.out.first - 1));
             return EX_EXPIRED;
         }
         if (!transient(rc)) {
@@ -170,6 +187,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     const char *cluster = NULL, *dir = NULL;
     uint32_t interval = DEFAULT_INTERVAL_MS, limit = DEFAULT_LIMIT;
+    uint64_t start_after = 0;
+    bool has_start = false;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -184,6 +203,9 @@ int main(int argc, char **argv)
             dir = v;
         } else if (ok && strcmp(o, "--interval-ms") == 0) {
             ok = parseU32(v, 1, 3600000, &interval);
+        } else if (ok && strcmp(o, "--start-after") == 0) {
+            ok = parseU64(v, &start_after);
+            has_start = ok;
         } else if (ok && strcmp(o, "--limit") == 0) {
             ok = parseU32(v, 1, SLOTC_LIST_MAX, &limit);
         } else {
@@ -208,6 +230,19 @@ int main(int argc, char **argv)
         logLine("cannot open the archive (%s): %s", slotc_err_name(rc),
                 g_arch.err);
         return EX_ARCHIVE;
+    }
+    if (has_start) {
+        rc = archive_start_after(&g_arch, start_after);
+        if (rc != SLOT_OK) {
+            logLine("--start-after: %s", g_arch.err);
+            archive_close(&g_arch);
+            return rc == SLOT_INVALID_ARGUMENT ? EX_USAGE : EX_ARCHIVE;
+        }
+        if (g_arch.last == start_after) {
+            logLine("archive starts after seq %llu: events up to it are "
+                    "not in it",
+                    (unsigned long long)start_after);
+        }
     }
     struct slotc_options opts;
     slotc_options_init(&opts);

@@ -337,6 +337,42 @@ static void test_recovery_seam(void)
     proc_rmrf(dir);
 }
 
+/* An archive started after a seq (events the ledger no longer holds). */
+static void test_start_after_seam(void)
+{
+    char dir[400];
+    tmpDir(dir, sizeof dir);
+    struct archive a;
+    CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_OK);
+    CHECK_EQ(archive_start_after(&a, 40), SLOT_OK);
+    CHECK_EQ(cursorOf(dir), 40);
+    struct slotc_event e[2];
+    fakeEvent(&e[0], 1, T_DAY1);
+    CHECK_EQ(archive_append(&a, e, 1), SLOT_MALFORMED);
+    archive_close(&a);
+    /* Reopened before any event: the cursor is trusted. */
+    CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_OK);
+    CHECK_EQ(a.last, 40);
+    fakeEvent(&e[0], 41, T_DAY1);
+    fakeEvent(&e[1], 42, T_DAY1 + 1);
+    CHECK_EQ(archive_append(&a, e, 2), SLOT_OK);
+    CHECK_EQ(archive_start_after(&a, 40), SLOT_OK); /* the same start */
+    CHECK_EQ(a.last, 42);
+    CHECK_EQ(archive_start_after(&a, 50), SLOT_INVALID_ARGUMENT);
+    archive_close(&a);
+    CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_OK);
+    CHECK_EQ(a.last, 42);
+    archive_close(&a);
+    struct archive_scan_report rep;
+    static struct evlist l;
+    l.n = 0;
+    CHECK_EQ(archive_scan(dir, NULL, NULL, collect, &l, NULL, &rep), SLOT_OK);
+    CHECK_EQ(l.n, 2);
+    CHECK_EQ(rep.first, 41);
+    CHECK_EQ(rep.gaps, 0);
+    proc_rmrf(dir);
+}
+
 /* slotctl audit over the made-up archive, then with a damaged .gz. */
 static void test_audit_seam(void)
 {
@@ -669,12 +705,49 @@ static void test_kill_restart(void)
     CTEST_LEAK_CHECK();
 }
 
+/* The command line, and one writer per directory. */
+static void test_archiver_cli(void)
+{
+    char dir[400], log[500], out[4096];
+    tmpDir(dir, sizeof dir);
+    snprintf(log, sizeof log, "%s.log", dir);
+    const char *bad[] = {"--dir x",
+                         "--cluster 127.0.0.1:1",
+                         "--cluster 127.0.0.1:1 --dir x --limit 0",
+                         "--cluster 127.0.0.1:1 --dir x --limit 1001",
+                         "--cluster 127.0.0.1:1 --dir x --interval-ms 0",
+                         "--cluster 127.0.0.1:1 --dir x --bogus 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(run(out, sizeof out, "'%s/slot-archiver' %s 2>/dev/null",
+                     g_bin, bad[i]),
+                 2);
+    }
+    CHECK_EQ(run(out, sizeof out, "'%s/slot-archiver' --help", g_bin), 0);
+    CHECK(strstr(out, "usage: slot-archiver") != NULL);
+    struct proc p;
+    startArchiver(&p, dir, "50", log);
+    waitStarted(&p, log);
+    /* A second archiver on the same directory: exit 3, the lock named. */
+    CHECK_EQ(run(out, sizeof out,
+                 "'%s/slot-archiver' --cluster '%s' --dir '%s' 2>&1", g_bin,
+                 ctest_shared_cluster(), dir),
+             3);
+    CHECK(strstr(out, "another slot-archiver") != NULL);
+    char why[200];
+    CHECK_EQ(proc_stop(&p, 5000, why, sizeof why), 0);
+    CHECK_EQ(proc_log_problem(log, why, sizeof why), 0);
+    proc_rmrf(dir);
+    unlink(log);
+}
+
 static const struct check_case cases[] = {
     {"rotation_seam", test_rotation_seam},
     {"recovery_seam", test_recovery_seam},
+    {"start_after_seam", test_start_after_seam},
     {"audit_seam", test_audit_seam},
     {"archive_matches_feed", test_archive_matches_feed},
     {"kill_restart", test_kill_restart},
+    {"archiver_cli", test_archiver_cli},
     {NULL, NULL},
 };
 
