@@ -583,12 +583,15 @@ int archive_open(struct archive *a, const char *dir,
         memcpy(a->_day, v[n - 1].day, ARCHIVE_DAY_LEN + 1);
     }
     free(v);
-    if (rc == SLOT_OK && n == 0 && cursor > 0) {
-        logf_(log, "no day file yet: starting after the cursor, seq %llu",
+    /* No line in any file: a new archive, maybe started after a seq
+     * (archive_start_after; its first day file may exist, empty, if a
+     * crash came before the first line). */
+    a->_empty = a->last == 0;
+    if (rc == SLOT_OK && a->_empty && cursor > 0) {
+        logf_(log, "no event archived yet: starting after the cursor, seq %llu",
               (unsigned long long)cursor);
-        a->last = cursor; /* archive_start_after's */
+        a->last = cursor;
     }
-    a->_empty = n == 0;
     if (rc == SLOT_OK && a->last < cursor) {
         rc = fail(a->err, SLOT_CORRUPT,
                   "%s/cursor says seq %llu is archived but the files end at "

@@ -66,7 +66,7 @@ struct archive {
     int _dir_fd, _lock_fd, _fd;     /* _fd: the current day, or -1 */
     char _day[ARCHIVE_DAY_LEN + 1]; /* the current day, "" none */
     char _dir[ARCHIVE_PATH_MAX];
-    bool _empty; /* no day file yet */
+    bool _empty; /* no event in the files yet */
     char *_buf;  /* one page of lines */
     size_t _len, _cap;
 };
@@ -83,13 +83,13 @@ struct archive {
 int archive_open(struct archive *a, const char *dir,
                  void (*log)(const char *msg));
 
-/* Starts an archive with no day file yet after seq: the cursor is
+/* Starts an archive with no event in its files yet after seq: the cursor is
  * written as seq, so the first page must start at seq + 1. For an archive
  * started knowingly after events the ledger no longer holds
- * (slot-archiver --start-after). On an archive with day files: SLOT_OK
+ * (slot-archiver --start-after). On an archive with events: SLOT_OK
  * and nothing done if seq <= a->last (the same start again), else
  * INVALID_ARGUMENT (it would skip events). archive_open trusts the cursor
- * of a directory with no day file. */
+ * of a directory whose files hold no event. */
 int archive_start_after(struct archive *a, uint64_t seq);
 
 /* Appends a page of n events (n <= SLOTC_LIST_MAX), which must start at

@@ -350,7 +350,9 @@ static void test_start_after_seam(void)
     fakeEvent(&e[0], 1, T_DAY1);
     CHECK_EQ(archive_append(&a, e, 1), SLOT_MALFORMED);
     archive_close(&a);
-    /* Reopened before any event: the cursor is trusted. */
+    /* Reopened before any event, with the first day's file created and
+     * empty (a crash before its first line): the cursor is trusted. */
+    writeFile(dir, "events-2026-03-01.jsonl", "", "w");
     CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_OK);
     CHECK_EQ(a.last, 40);
     fakeEvent(&e[0], 41, T_DAY1);
