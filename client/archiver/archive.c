@@ -501,6 +501,42 @@ static int rotateOld(struct archive *a, void (*log)(const char *))
     return rc;
 }
 
+/* Sets a->last to the newest complete line's seq, from the newest day
+ * back (a day file created by a crashed page before any line of it was
+ * written has none); cur is the current day's index (its file a->_fd). */
+static int findLast(struct archive *a, const struct dayent *v, size_t n,
+                    size_t cur, void (*log)(const char *))
+{
+    int rc = SLOT_OK;
+    for (size_t i = n; rc == SLOT_OK && a->last == 0 && i-- > 0;) {
+        char name[64];
+        if (v[i].plain) {
+            dayFile(name, sizeof name, v[i].day, "");
+            int fd = i == cur ? a->_fd
+                              : openat(a->_dir_fd, name, O_RDWR | O_CLOEXEC);
+            rc = fd >= 0 ? plainTail(a, fd, name, &a->last, log)
+                         : fail(a->err, SLOT_IO, "open %s: %s", name,
+                                strerror(errno));
+            if (fd >= 0 && i != cur) {
+                close(fd);
+            }
+        } else if (v[i].gz) {
+            dayFile(name, sizeof name, v[i].day, ".gz");
+            rc = gzTail(a, name, &a->last);
+        }
+    }
+    return rc;
+}
+
+/* The writer's invariants between calls. */
+static bool archiveOk(const struct archive *a)
+{
+    return a->_dir_fd >= 0 && a->_lock_fd >= 0 && a->_buf != NULL &&
+           a->_len == 0 && a->_cap >= (size_t)SLOTC_LIST_MAX * 64 &&
+           (a->_fd < 0 || strlen(a->_day) == ARCHIVE_DAY_LEN) &&
+           (a->_empty || a->last > 0);
+}
+
 int archive_open(struct archive *a, const char *dir,
                  void (*log)(const char *msg))
 {
@@ -552,23 +588,7 @@ int archive_open(struct archive *a, const char *dir,
     if (rc == SLOT_OK && cur < n) {
         rc = openDay(a, v[cur].day);
     }
-    for (size_t i = n; rc == SLOT_OK && a->last == 0 && i-- > 0;) {
-        char name[64];
-        if (v[i].plain) {
-            dayFile(name, sizeof name, v[i].day, "");
-            int fd = i == cur ? a->_fd
-                              : openat(a->_dir_fd, name, O_RDWR | O_CLOEXEC);
-            rc = fd >= 0 ? plainTail(a, fd, name, &a->last, log)
-                         : fail(a->err, SLOT_IO, "open %s: %s", name,
-                                strerror(errno));
-            if (fd >= 0 && i != cur) {
-                close(fd);
-            }
-        } else if (v[i].gz) {
-            dayFile(name, sizeof name, v[i].day, ".gz");
-            rc = gzTail(a, name, &a->last);
-        }
-    }
+    rc = rc == SLOT_OK ? findLast(a, v, n, cur, log) : rc;
     if (rc == SLOT_OK && cur < n) {
         for (size_t i = cur + 1; i < n; i++) {
             if (v[i].gz) {
@@ -609,6 +629,7 @@ int archive_open(struct archive *a, const char *dir,
     if (rc == SLOT_OK && a->_fd >= 0) {
         rc = rotateOld(a, log); /* rotations a crash interrupted */
     }
+    assert(rc != SLOT_OK || archiveOk(a));
 out:
     if (rc != SLOT_OK) {
         char err[ARCHIVE_ERR_MAX];
@@ -653,7 +674,7 @@ static int flushDay(struct archive *a)
 
 int archive_append(struct archive *a, const struct slotc_event *ev, uint32_t n)
 {
-    assert(a->_buf != NULL);
+    assert(archiveOk(a));
     assert(n <= SLOTC_LIST_MAX);
     for (uint32_t i = 0; i < n; i++) {
         if (ev[i].seq != a->last + 1 + i) {
@@ -706,6 +727,7 @@ int archive_append(struct archive *a, const struct slotc_event *ev, uint32_t n)
     }
     a->last = ev[n - 1].seq;
     a->_empty = false;
+    assert(archiveOk(a));
     return new_day ? rotateOld(a, NULL) : SLOT_OK;
 }
 

@@ -30,7 +30,7 @@
 
 #define DEFAULT_INTERVAL_MS 1000u
 #define DEFAULT_LIMIT       1000u
-#define READ_TIMEOUT_MS     10000u
+#define READ_TIMEOUT_MS     3000u /* also how long SIGTERM may wait */
 #define BACKOFF_MIN_MS      1000u
 #define BACKOFF_MAX_MS      30000u
 #define ARCHIVE_FAILED      (-2) /* pageCb's stop values: no status is < 0 */
