@@ -34,7 +34,13 @@
 #define CURSOR_MAGIC "slot-archiver-cursor"
 #define SHA_HEX_LEN  64
 
-_Static_assert(ARCHIVE_LINE_MAX >= 12 * 24 + 4 * 2 * 64 + 6 * 2 * 100,
+/* The longest line: every string at its limit with every byte escaped
+ * (\u00XX, 6 bytes), six u64 of 20 digits, keys, type and punctuation. */
+_Static_assert((SLOTC_POOL_ID_MAX + 2 * SLOTC_PATIENT_KEY_MAX +
+                SLOTC_CHANNEL_MAX + SLOTC_NAME_MAX) *
+                           6 +
+                       6 * 20 + 200 <=
+                   ARCHIVE_LINE_MAX,
                "a line holds every field, escaped");
 
 /* ---- lines ----------------------------------------------------------------- */

@@ -3,8 +3,9 @@
  * Against a real local 3-node cluster: the archive of a workload equals
  * slotc_read_events from seq 1 (every field, each event once); the
  * archiver SIGKILLed at random moments while a workload runs and
- * restarted, the archive still has every event exactly once; slotctl
- * audit patient / pool answer what the feed says.
+ * restarted, the archive still has every event exactly once; the leader
+ * killed while it follows; slotctl audit patient / pool answer what the
+ * feed says.
  *
  * The cluster's ledger time is real time, so a test cannot make it cross
  * a day: rotation (gzip + .sha256), and recovery from the states a crash
@@ -34,6 +35,7 @@
 #include "libslot.h"
 #include "proc.h"
 #include "tclock.h"
+#include "tcluster.h"
 
 #define EV_MAX 50000
 
@@ -511,12 +513,12 @@ static void readFeed(struct slotc_sync *s, struct evlist *l)
     CHECK(!"feed too long");
 }
 
-static void startArchiver(struct proc *p, const char *dir, const char *limit,
-                          const char *log)
+static void startArchiverOn(struct proc *p, const char *cluster,
+                            const char *dir, const char *limit, const char *log)
 {
     char path[500];
     snprintf(path, sizeof path, "%s/slot-archiver", g_bin);
-    char *argv[] = {path,    "--cluster", (char *)ctest_shared_cluster(),
+    char *argv[] = {path,    "--cluster", (char *)cluster,
                     "--dir", (char *)dir, "--interval-ms",
                     "20",    "--limit",   (char *)limit,
                     NULL};
@@ -544,6 +546,12 @@ static void waitStarted(const struct proc *p, const char *log)
         CHECK(tclock_mono_ms() < until);
         tclock_sleep_ms(10);
     }
+}
+
+static void startArchiver(struct proc *p, const char *dir, const char *limit,
+                          const char *log)
+{
+    startArchiverOn(p, ctest_shared_cluster(), dir, limit, log);
 }
 
 static void waitCursor(const char *dir, uint64_t target)
@@ -707,6 +715,38 @@ static void test_kill_restart(void)
     CTEST_LEAK_CHECK();
 }
 
+/* The leader killed while the archiver follows: it rides the change (or
+ * retries) and the archive is still the feed, each event once. */
+static void test_leader_change(void)
+{
+    static struct tcluster t;
+    CHECK_EQ(tcluster_start(&t, 3, 0), 0);
+    struct slotc_sync *s = ctest_open(t.cluster);
+    char dir[400], log[500], why[200];
+    tmpDir(dir, sizeof dir);
+    snprintf(log, sizeof log, "%s.log", dir);
+    makePool(s);
+    workload(s, 20, NULL, 0);
+    struct proc p;
+    startArchiverOn(&p, t.cluster, dir, "5", log);
+    waitStarted(&p, log);
+    waitCursor(dir, feedLast(s));
+    int leader = tcluster_leader(&t, 5000);
+    CHECK(leader >= 0);
+    tcluster_signal(&t, leader, SIGKILL);
+    workload(s, 20, NULL, 0);
+    uint64_t target = feedLast(s);
+    waitCursor(dir, target);
+    CHECK_EQ(proc_stop(&p, 5000, why, sizeof why), 0);
+    CHECK_EQ(proc_log_problem(log, why, sizeof why), 0);
+    CHECK(checkArchiveIsFeed(s, dir, target) >= target);
+    slotc_sync_close(s);
+    CHECK_EQ(tcluster_stop(&t), 0);
+    proc_rmrf(dir);
+    unlink(log);
+    CTEST_LEAK_CHECK();
+}
+
 /* The command line, and one writer per directory. */
 static void test_archiver_cli(void)
 {
@@ -749,6 +789,7 @@ static const struct check_case cases[] = {
     {"audit_seam", test_audit_seam},
     {"archive_matches_feed", test_archive_matches_feed},
     {"kill_restart", test_kill_restart},
+    {"leader_change", test_leader_change},
     {"archiver_cli", test_archiver_cli},
     {NULL, NULL},
 };
