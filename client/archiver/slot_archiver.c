@@ -141,7 +141,7 @@ static int follow(struct slotc_sync *s, uint32_t limit, uint32_t interval)
         struct slotc_req req;
         slotc_req_init(&req);
         req.timeout_ms = READ_TIMEOUT_MS;
-        uint64_t after = g_arch.last;
+        uint64_t after = g_arch.last, start = g_arch.last;
         int rc =
             slotc_sync_events_follow(s, &req, &after, limit, interval, pageCb);
         if (rc == STOPPED) {
@@ -166,6 +166,9 @@ static int follow(struct slotc_sync *s, uint32_t limit, uint32_t interval)
             logLine("reading the feed after seq %llu failed: %s",
                     (unsigned long long)g_arch.last, slotc_err_name(rc));
             return EX_READ;
+        }
+        if (g_arch.last > start) {
+            backoff = BACKOFF_MIN_MS; /* it had recovered since */
         }
         logLine("reading the feed after seq %llu: %s; retrying in %u ms",
                 (unsigned long long)g_arch.last, slotc_err_name(rc), backoff);
