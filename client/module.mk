@@ -1,4 +1,5 @@
-# client/: libslot (the C client library) and slotctl, their tests.
+# client/: libslot (the C client library), slotctl and slot-archiver
+# (client/archiver), their tests.
 # Targets: build/rel/bin/slotctl, build/rel/lib/libslot.so (+ .a),
 # build/{rel,asan}/bin/test_libslot, `make install PREFIX=...` (default
 # /usr/local), `make client-test`. The tests start real 3-node clusters of
@@ -10,8 +11,12 @@ CLIENT_LIB_SRC := client/libslot.c client/libslot_sync.c client/libslot_conv.c
 CLIENT_LIB_REL := $(CLIENT_LIB_SRC:%.c=$(B)/rel/%.o)
 CLIENT_LIB_ASAN := $(CLIENT_LIB_SRC:%.c=$(B)/asan/%.o)
 
-$(eval $(call compile_rules,client,$(CLIENT_INC)))
-$(eval $(call compile_rules,client/test,$(CLIENT_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC)))
+# slot-archiver's archive module (client/archiver) is used by slotctl audit.
+ARCHIVER_INC := $(CLIENT_INC) -Iclient/archiver
+ARCHIVER_LIBS := -lz -lcrypto
+$(eval $(call compile_rules,client,$(ARCHIVER_INC)))
+$(eval $(call compile_rules,client/archiver,$(ARCHIVER_INC)))
+$(eval $(call compile_rules,client/test,$(ARCHIVER_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC)))
 
 $(B)/rel/lib/libslot.so: $(CLIENT_LIB_SRC:%.c=$(B)/pic/%.o) $(PROTO_PIC)
 	@mkdir -p $(dir $@)
@@ -23,12 +28,21 @@ $(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_REL)
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c
+SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c client/archiver/archive.c
 $(B)/rel/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) $(PROTO_REL)
-	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
 $(B)/asan/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
                        $(PROTO_ASAN)
-	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
+
+# slot-archiver: the event feed into daily files (client/archiver).
+ARCHIVER_SRC := client/archiver/slot_archiver.c client/archiver/archive.c
+$(B)/rel/bin/slot-archiver: $(ARCHIVER_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) \
+                            $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
+$(B)/asan/bin/slot-archiver: $(ARCHIVER_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
+                             $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
 
 $(B)/rel/bin/test_libslot: $(B)/rel/client/test/test_libslot.o $(CLIENT_LIB_REL) \
                            $(CLUSTERLIB_REL) $(PROTO_REL)
@@ -88,19 +102,35 @@ $(B)/asan/bin/test_slotctl_sched: $(B)/asan/client/test/test_slotctl_sched.o \
                                   $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
-CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a \
+# slot-archiver and slotctl audit against a cluster; the writer's seams.
+$(B)/rel/bin/test_archiver: $(B)/rel/client/test/test_archiver.o \
+                            $(B)/rel/client/test/ctest.o \
+                            $(B)/rel/client/archiver/archive.o \
+                            $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL) \
+                            | $(B)/rel/bin/slot-archiver $(B)/rel/bin/slotctl
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
+$(B)/asan/bin/test_archiver: $(B)/asan/client/test/test_archiver.o \
+                             $(B)/asan/client/test/ctest.o \
+                             $(B)/asan/client/archiver/archive.o \
+                             $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) $(PROTO_ASAN) \
+                             | $(B)/asan/bin/slot-archiver $(B)/asan/bin/slotctl
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
+
+CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/bin/slot-archiver $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a \
                    $(B)/rel/bin/test_libslot $(B)/rel/bin/test_libslot_sched \
                    $(B)/rel/bin/test_libslot_patients \
                    $(B)/rel/bin/test_libslot_visit \
                    $(B)/rel/bin/test_libslot_events \
-                   $(B)/rel/bin/test_slotctl_sched
+                   $(B)/rel/bin/test_slotctl_sched \
+                   $(B)/rel/bin/test_archiver
 # The tests run slotctl of their own flavour and the release slotd.
 CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_sched \
                     $(B)/asan/bin/test_libslot_patients \
                     $(B)/asan/bin/test_libslot_visit \
                     $(B)/asan/bin/test_libslot_events \
-                    $(B)/asan/bin/test_slotctl_sched
+                    $(B)/asan/bin/test_slotctl_sched \
+                    $(B)/asan/bin/slot-archiver $(B)/asan/bin/test_archiver
 CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot:$(B)/asan/bin/test_libslot" \
                  "libslot-sched:$(B)/rel/bin/test_libslot_sched" \
@@ -112,7 +142,9 @@ CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "libslot-events:$(B)/rel/bin/test_libslot_events" \
                  "asan-libslot-events:$(B)/asan/bin/test_libslot_events" \
                  "slotctl-sched:$(B)/rel/bin/test_slotctl_sched" \
-                 "asan-slotctl-sched:$(B)/asan/bin/test_slotctl_sched"
+                 "asan-slotctl-sched:$(B)/asan/bin/test_slotctl_sched" \
+                 "archiver:$(B)/rel/bin/test_archiver" \
+                 "asan-archiver:$(B)/asan/bin/test_archiver"
 BUILD_BINS += $(CLIENT_REL_BINS)
 TEST_BINS += $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS)
 
@@ -123,7 +155,8 @@ client-test: deps
 	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS)
 	@.ci/suites $(CLIENT_SUITES)
 
-install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl
+install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl \
+         $(B)/rel/bin/slot-archiver
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin
 	install -m 644 client/libslot.h proto/slot_err.h $(DESTDIR)$(PREFIX)/include/
@@ -133,3 +166,4 @@ install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl
 	sed -e 's|@PREFIX@|$(PREFIX)|g' client/slot.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slot.pc
 	install -m 755 $(B)/rel/bin/slotctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/rel/bin/slot-archiver $(DESTDIR)$(PREFIX)/bin/
