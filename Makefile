@@ -141,7 +141,8 @@ test: deps
 
 # A local 3-node cluster and the HTTP shim; Ctrl-C stops it.
 cluster: deps
-	@$(MAKE) $(B)/rel/bin/slotd $(B)/rel/bin/slotctl $(B)/rel/bin/slot-gateway
+	@$(MAKE) $(B)/rel/bin/slotd $(B)/rel/bin/slotctl $(B)/rel/bin/slot-gateway \
+	        $(B)/rel/bin/slot-archiver
 	@node/cluster.sh
 
 fuzz: deps $(FUZZ_BINS)

@@ -3,6 +3,7 @@
 #
 #   raft ports 7001-7003, client ports 7101-7103 (slotctl's defaults),
 #   slot-gateway on http://127.0.0.1:8080 when it is built,
+#   slot-archiver following the event feed into DIR/archive,
 #   data under a fresh directory (printed; CLUSTER_DIR=... to choose).
 #
 # Ctrl-C (or SIGTERM) stops everything this script started, by pid.
@@ -79,6 +80,15 @@ else
     d1_note="BOOKING_CLOSED for the app since 15:00 (the window still books)"
 fi
 
+# The audit archive: the feed from seq 1 into daily files (slotctl audit).
+archive=""
+if [ -x "$BIN/slot-archiver" ]; then
+    "$BIN/slot-archiver" --cluster 127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103 \
+        --dir "$DIR/archive" --interval-ms 500 >"$DIR/archiver.log" 2>&1 &
+    pids+=($!)
+    archive="$DIR/archive"
+fi
+
 gateway=""
 if [ -x "$BIN/slot-gateway" ] && [ -f "$ROOT/client/gateway/demo.conf" ]; then
     "$BIN/slot-gateway" --config "$ROOT/client/gateway/demo.conf" >"$DIR/gateway.log" 2>&1 &
@@ -125,6 +135,9 @@ Try it (slotctl is $BIN/slotctl; its default --cluster is these nodes):
   slotctl pool-claims pumch/dongdan/cardiology/li-na/$(ymd 2)/1400
   slotctl move BOOKING_ID pumch/dongdan/cardiology/li-na/$(ymd 2)/1500
   slotctl cancel BOOKING_ID          # or a refund: no deadline, no penalty
+  # every change in commit order, and the archive of it (slot-archiver)
+  slotctl events --after 0 --limit 20
+  slotctl audit patient patient-0001 --dir ${archive:-ARCHIVE_DIR}
 EOF
 if [ -n "$gateway" ]; then
     cat <<EOF
