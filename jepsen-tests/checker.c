@@ -45,6 +45,13 @@
  *                  no no-show before check-in closed, check-ins in the
  *                  window by the booking's patient; cancels after a stop
  *                  are refunds (below);
+ *   feed           (every workload) the event feed the follower and the
+ *                  final phase read: pages gap-free, a seq read twice the
+ *                  same event, index and time never back; the final feed
+ *                  holds what the follower read; each acknowledged
+ *                  state-changing operation's event exactly once with its
+ *                  fields, no event of an operation that never happened,
+ *                  each claim's events in the order of its life (below);
  *   coverage       the history can be judged at all (valid or unknown, never
  *                  invalid): some client operation succeeded, the final
  *                  phase is there (every node's status, every pool read
@@ -3980,6 +3987,22 @@ static const char *evName(int t)
     return t > 0 && t < EV_TYPES ? ev_names[t] : "?";
 }
 
+/* Anomalies of the feed check, counted per type in results.json. */
+static json_t *feed_types;
+
+static void fAnomaly(struct check *c, const char *type, const char *pool,
+                     const char *msg, const struct h_op *a,
+                     const struct h_op *b, const struct h_op *d)
+{
+    if (feed_types == NULL) {
+        feed_types = json_object();
+    }
+    json_t *n = json_object_get(feed_types, type);
+    json_object_set_new(feed_types, type,
+                        json_integer(n ? json_integer_value(n) + 1 : 1));
+    anomaly(c, type, pool, msg, a, b, d);
+}
+
 /* An anomaly about one event (and the operation it belongs to). */
 static void evAnomaly(struct check *c, const char *type, const struct fev *e,
                       const struct h_op *op, const char *fmt, ...)
@@ -3999,11 +4022,11 @@ static void evAnomaly(struct check *c, const char *type, const struct fev *e,
                  e->seq, evName(e->type), e->claim, e->index, e->time, e->a,
                  e->b);
     }
-    anomaly(c, type,
-            e != NULL    ? e->pool
-            : op != NULL ? op->pool
-                         : NULL,
-            msg, op, e != NULL ? e->op : NULL, NULL);
+    fAnomaly(c, type,
+             e != NULL    ? e->pool
+             : op != NULL ? op->pool
+                          : NULL,
+             msg, op, e != NULL ? e->op : NULL, NULL);
 }
 
 static struct fev *fevs;
@@ -4326,7 +4349,7 @@ static void checkFeed(struct check *c)
                              "the follower read seq %" PRIu64
                              " but none of %" PRIu64 "..%" PRIu64,
                              fs[i], prev_seq + 1, fs[i] - 1);
-                    anomaly(c, "gap", NULL, msg, NULL, NULL, NULL);
+                    fAnomaly(c, "gap", NULL, msg, NULL, NULL, NULL);
                 }
             }
             prev_seq = fs[i];
@@ -4372,10 +4395,58 @@ static void checkFeed(struct check *c)
         complete = false;
     }
     if (!complete) {
+        if (feed_types != NULL) {
+            json_object_set_new(c->j, "anomaly_types", feed_types);
+            feed_types = NULL;
+        }
         imapFree(&by_seq);
         imapFree(&fin_seen);
         free(dist);
         return;
+    }
+    /* Every page's window and newest seq against the final feed: a
+     * replica's feed at applied index I is the same on every node, holds
+     * seq 1 still (the final feed does, and the window only moves on) and
+     * ends at the last event of an entry <= I. (A page whose index is
+     * past the final feed's last entry is not judged.) */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_READ_EVENTS || op->process < 0 ||
+            (op->type != H_OK && op->err != SLOT_CURSOR_EXPIRED)) {
+            continue;
+        }
+        json_t *rv = json_object_get(op->ret, "value");
+        uint64_t first = jnum(rv, "first"), last = jnum(rv, "last");
+        if (first > 1) {
+            evAnomaly(c, "window", NULL, op,
+                      "the page's window starts at seq %" PRIu64
+                      ", the final feed still holds seq 1%s",
+                      first,
+                      op->err == SLOT_CURSOR_EXPIRED ? " (CURSOR_EXPIRED)"
+                                                     : "");
+        }
+        if (!op->observed || n_dist == 0 ||
+            op->index >= dist[n_dist - 1]->index) {
+            continue;
+        }
+        /* the largest seq of an entry <= op->index (dist: seq order, and
+         * index never decreases with it) */
+        int lo = 0, hi = n_dist; /* first with index > op->index */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (dist[mid]->index <= op->index) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        uint64_t want = lo > 0 ? dist[lo - 1]->seq : 0;
+        if (last != want) {
+            evAnomaly(c, "page", NULL, op,
+                      "last %" PRIu64 " at applied index %" PRIu64
+                      ": the final feed's last seq by then is %" PRIu64,
+                      last, op->index, want);
+        }
     }
     /* Operations by claim, pool, key. */
     imapInit(&fcl_of, (size_t)n_dist / 2 + 16);
@@ -4574,12 +4645,12 @@ static void checkFeed(struct check *c)
         if (pc_ok[p] > 0 && p_created[p] == 0) {
             snprintf(msg, sizeof msg,
                      "acknowledged create of %s, no pool_created event", pn);
-            anomaly(c, "missing", pn, msg, NULL, NULL, NULL);
+            fAnomaly(c, "missing", pn, msg, NULL, NULL, NULL);
         }
         if (ps_ok[p] > 0 && p_stopped[p] == 0) {
             snprintf(msg, sizeof msg,
                      "acknowledged POOL_STOP of %s, no pool_stopped event", pn);
-            anomaly(c, "missing", pn, msg, NULL, NULL, NULL);
+            fAnomaly(c, "missing", pn, msg, NULL, NULL, NULL);
         }
     }
     /* POOL_STOPPED's counters are the acknowledged stop's. */
@@ -4629,8 +4700,8 @@ static void checkFeed(struct check *c)
                      "acknowledged rules version %" PRIu64
                      " of %s: %d rules_changed events",
                      op->version, op->sched->hospital, n);
-            anomaly(c, n == 0 ? "missing" : "duplicate", NULL, msg, op, NULL,
-                    NULL);
+            fAnomaly(c, n == 0 ? "missing" : "duplicate", NULL, msg, op, NULL,
+                     NULL);
         }
     }
     /* Per key: acknowledged <= events <= acknowledged + unknown. */
@@ -4652,8 +4723,8 @@ static void checkFeed(struct check *c)
                      "%d wait_joined / wait_left / rules_changed events of "
                      "one key, %d acknowledged and %d unknown operations",
                      nev, ok, mb);
-            anomaly(c, nev < ok ? "missing" : "unexplained", NULL, msg, NULL,
-                    NULL, NULL);
+            fAnomaly(c, nev < ok ? "missing" : "unexplained", NULL, msg, NULL,
+                     NULL, NULL);
         }
     }
     if (cfg_ev < cfg_ok || cfg_ev > cfg_ok + cfg_maybe) {
@@ -4662,8 +4733,8 @@ static void checkFeed(struct check *c)
                  "%d config_changed events, %d acknowledged and %d unknown "
                  "CONFIGs",
                  cfg_ev, cfg_ok, cfg_maybe);
-        anomaly(c, cfg_ev < cfg_ok ? "missing" : "unexplained", NULL, msg, NULL,
-                NULL, NULL);
+        fAnomaly(c, cfg_ev < cfg_ok ? "missing" : "unexplained", NULL, msg,
+                 NULL, NULL, NULL);
     }
     json_object_set_new(c->j, "ops_matched", json_integer(matched));
     int by_type[EV_TYPES] = {0};
@@ -4678,6 +4749,10 @@ static void checkFeed(struct check *c)
         }
     }
     json_object_set_new(c->j, "events_by_type", bt);
+    if (feed_types != NULL) {
+        json_object_set_new(c->j, "anomaly_types", feed_types);
+        feed_types = NULL;
+    }
     free(pcnt);
     imapFree(&ok_key);
     imapFree(&maybe_key);

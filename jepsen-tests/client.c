@@ -1793,6 +1793,9 @@ static bool procStart(struct proc *p)
         p->pool = p->readback_pool;
         p->readback = 0;
     } else if (opt.workload == W_COUNTER) {
+        if (n_act == 0) {
+            return false; /* the pool is being created (act[0] unset) */
+        }
         p->pool = act[0];
         if (r < 0.5) {
             p->f = F_HOLD;
@@ -2113,6 +2116,7 @@ static struct {
     uv_timer_t timer;
     uint64_t cursor; /* the largest seq read */
     uint32_t limit;
+    bool behind; /* the last page was full */
     uint64_t pages, events, errors;
     char value[256];
 } feed;
@@ -2224,6 +2228,7 @@ static void feedDone(struct slotc_req *req)
             uint64_t top = req->out.events[req->out.n_events - 1].seq;
             feed.cursor = top > feed.cursor ? top : feed.cursor;
         }
+        feed.behind = req->out.n_events == feed.limit;
         /* a full page: more may be there at once */
         feedAgain(
             req->out.n_events == feed.limit ? 0 : 30 + trand_below(&frng, 90));
@@ -2254,9 +2259,13 @@ static void feedStep(uv_timer_t *t)
     } else if (u < 0.40) {
         node = (int)trand_below(&frng, (uint32_t)opt.nodes);
     }
-    feed.limit = trand_unit(&frng) < 0.2
-                     ? 1 + trand_below(&frng, 8)
-                     : 1 + trand_below(&frng, FEED_LIMIT_MAX);
+    /* Behind (the last page was full): large pages, to catch up; else
+     * now and then a tiny one, which ends inside an entry. */
+    feed.limit =
+        feed.behind
+            ? FEED_LIMIT_MAX / 3 + trand_below(&frng, 2 * FEED_LIMIT_MAX / 3)
+        : trand_unit(&frng) < 0.2 ? 1 + trand_below(&frng, 8)
+                                  : 1 + trand_below(&frng, FEED_LIMIT_MAX);
     struct jb v;
     jbInit(&v);
     jbU(&v, "after", after);
