@@ -2089,8 +2089,9 @@ static void rulesStep(uv_timer_t *t)
 /* ---- the feed follower ----------------------------------------------------
  * One more process (FEED_PROC, not one of the workload's) follows the event
  * feed (ledger.h, "The event feed") during the whole run with the async
- * API, on a connection of its own: a page of 1..300 events after its
- * cursor, through the leader (linearizable) or, a third of the time, from
+ * API, on a connection of its own: a page of 1..300 events (100..300
+ * while behind, else 1..8 a fifth of the time) after its cursor, through
+ * the leader (linearizable) or, a third of the time, from
  * one node (SLOTC_STALE, which may lag: fewer events, never other ones);
  * now and then (10 %) it reads again a page it already had, from up to 40
  * events back, on a pinned node, so that one seq is read twice from two
