@@ -3844,7 +3844,8 @@ static void checkCounter(struct check *c)
  *
  * Then, if the final feed is complete from seq 1 (else `unknown`):
  * every acknowledged HOLD has exactly one HELD of its id, with its pool,
- * patient, channel, deadline (a) and ledger time, at an index no later
+ * patient, channel, deadline (a), ledger time and the account it named
+ * (accepted: the patient is bound to it), at an index no later
  * than the answer's (a session replay answers at a later entry); every
  * acknowledged CONFIRM one BOOKED (pool, visit_no, ledger time); RELEASE
  * one RELEASED, CANCEL one CANCELLED, CHECKIN one CHECKED_IN (visit_no);
@@ -4590,7 +4591,9 @@ static void checkFeed(struct check *c)
                     bad = bad || strcmp(e->patient, op->patient) != 0 ||
                           (op->channel[0] &&
                            strcmp(e->channel, op->channel) != 0) ||
-                          e->a != op->deadline;
+                          e->a != op->deadline ||
+                          (op->account[0] &&
+                           strcmp(e->account, op->account) != 0);
                 } else if (k == FK_CONFIRM || k == FK_CHECKIN) {
                     bad = bad || e->a != op->visit;
                 } else if (k == FK_MOVE) {
