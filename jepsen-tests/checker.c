@@ -45,6 +45,13 @@
  *                  no no-show before check-in closed, check-ins in the
  *                  window by the booking's patient; cancels after a stop
  *                  are refunds (below);
+ *   feed           (every workload) the event feed the follower and the
+ *                  final phase read: pages gap-free, a seq read twice the
+ *                  same event, index and time never back; the final feed
+ *                  holds what the follower read; each acknowledged
+ *                  state-changing operation's event exactly once with its
+ *                  fields, no event of an operation that never happened,
+ *                  each claim's events in the order of its life (below);
  *   coverage       the history can be judged at all (valid or unknown, never
  *                  invalid): some client operation succeeded, the final
  *                  phase is there (every node's status, every pool read
@@ -61,6 +68,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -3817,6 +3825,950 @@ static void checkCounter(struct check *c)
 
 /* ---- outputs ------------------------------------------------------------- */
 
+/* ---- feed ----------------------------------------------------------------
+ * The event feed (ledger.h, "The event feed"), judged from what the
+ * follower (process FEED_PROC) and the final phase read of it (f
+ * read_events, history.h) and from the operations' certain outcomes.
+ *
+ * Pages: each ok page starts right after its cursor (at max(after + 1,
+ * first)) with consecutive seqs, no more than limit, none past last; a
+ * short page ends at last; no event of a page is past the serving node's
+ * applied index (`page`). The same seq read twice (two nodes, a re-read,
+ * the final read) is the same event (`differs`). The follower's seqs are
+ * gap-free from 1 (a CURSOR_EXPIRED answer explains a gap up to its
+ * first) (`gap`). Over every seq read: the Raft index and the ledger time
+ * never decrease, and the events of one index have one time (`order`).
+ * The final feed (read through the leader from seq 0 to a short page)
+ * holds every seq the follower read (`not-in-final`). A MALFORMED page (a
+ * hole the client library caught) is `page` too.
+ *
+ * Then, if the final feed is complete from seq 1 (else `unknown`):
+ * every acknowledged HOLD has exactly one HELD of its id, with its pool,
+ * patient, channel, deadline (a), ledger time and the account it named
+ * (accepted: the patient is bound to it), at an index no later
+ * than the answer's (a session replay answers at a later entry); every
+ * acknowledged CONFIRM one BOOKED (pool, visit_no, ledger time); RELEASE
+ * one RELEASED, CANCEL one CANCELLED, CHECKIN one CHECKED_IN (visit_no);
+ * MOVE one MOVED (a = the new id) followed in the same entry by the new
+ * booking's BOOKED in the target pool, with the old booking's patient;
+ * POOL_STOP one POOL_STOPPED (a, b = its bookings and holds); a create
+ * one POOL_CREATED; a rules operation one RULES_CHANGED of its hospital
+ * and version (`missing`, `mismatch`). No claim has two events of one
+ * kind (`duplicate`), nor a pool two POOL_CREATED, POOL_STOPPED or
+ * FLOWED_BACK. No event of an operation that certainly did not happen
+ * (`unexplained`): a BOOKED, RELEASED, CANCELLED, MOVED or CHECKED_IN of
+ * a claim without an acknowledged or unknown-outcome operation of that
+ * kind on it (a BOOKED right after the MOVED that names it is the move's);
+ * HELD events of ids no acknowledged HOLD got, more per (pool, patient)
+ * than that pair's HOLDs of unknown outcome; a POOL_STOPPED, POOL_CREATED,
+ * RULES_CHANGED (per hospital) or CONFIG_CHANGED beyond the acknowledged
+ * and unknown operations; WAIT_JOINED / WAIT_LEFT per (pool, patient)
+ * between the acknowledged joins (leaves) and those plus the unknown
+ * ones. And each claim's events follow its life (`lifecycle`): HELD or
+ * OFFERED first, BOOKED from held before the deadline (or a move's new
+ * booking), RELEASED from held, EXPIRED from held at or after the
+ * deadline, CANCELLED and MOVED from booked, CHECKED_IN and NO_SHOW from
+ * a booked claim not marked yet, nothing after an end; one pool and
+ * patient throughout.
+ *
+ * Unknown when the follower read nothing (in a history whose plan says
+ * "feed", or that has feed reads; older histories skip the check). */
+
+#define FEED_PROC 98000
+
+enum {
+    EV_HELD = 1,
+    EV_OFFERED,
+    EV_BOOKED,
+    EV_RELEASED,
+    EV_EXPIRED,
+    EV_CANCELLED,
+    EV_MOVED,
+    EV_CHECKED_IN,
+    EV_NO_SHOW,
+    EV_POOL_CREATED,
+    EV_POOL_UPDATED,
+    EV_POOL_CLOSED,
+    EV_POOL_STOPPED,
+    EV_FLOWED_BACK,
+    EV_SLOT_FREED,
+    EV_RULES_CHANGED,
+    EV_CONFIG_CHANGED,
+    EV_VIOLATION,
+    EV_UNBLOCKED,
+    EV_EXCEPTION,
+    EV_ACCOUNT_BOUND,
+    EV_ACCOUNT_UNBOUND,
+    EV_WAIT_JOINED,
+    EV_WAIT_LEFT,
+    EV_TYPES
+};
+
+static const char *const ev_names[EV_TYPES] = {"?",
+                                               "held",
+                                               "offered",
+                                               "booked",
+                                               "released",
+                                               "expired",
+                                               "cancelled",
+                                               "moved",
+                                               "checked_in",
+                                               "no_show",
+                                               "pool_created",
+                                               "pool_updated",
+                                               "pool_closed",
+                                               "pool_stopped",
+                                               "flowed_back",
+                                               "slot_freed",
+                                               "rules_changed",
+                                               "config_changed",
+                                               "violation",
+                                               "unblocked",
+                                               "exception",
+                                               "account_bound",
+                                               "account_unbound",
+                                               "wait_joined",
+                                               "wait_left"};
+
+struct fev {
+    uint64_t seq, index, time, claim, a, b;
+    int type;
+    const char *pool, *patient, *channel, *account, *hospital;
+    const struct h_op *op; /* the page it was read in */
+    bool final;
+};
+
+static const char *jstr(json_t *a, size_t i)
+{
+    json_t *v = json_array_get(a, i);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static uint64_t jnum(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static bool fevParse(json_t *a, const struct h_op *op, struct fev *e)
+{
+    if (!json_is_array(a) || json_array_size(a) < 10) {
+        return false;
+    }
+    e->seq = (uint64_t)json_integer_value(json_array_get(a, 0));
+    e->index = (uint64_t)json_integer_value(json_array_get(a, 1));
+    e->time = (uint64_t)json_integer_value(json_array_get(a, 2));
+    e->type = (int)json_integer_value(json_array_get(a, 3));
+    e->claim = (uint64_t)json_integer_value(json_array_get(a, 4));
+    e->pool = jstr(a, 5);
+    e->patient = jstr(a, 6);
+    e->channel = jstr(a, 7);
+    e->a = (uint64_t)json_integer_value(json_array_get(a, 8));
+    e->b = (uint64_t)json_integer_value(json_array_get(a, 9));
+    e->account = jstr(a, 10);
+    e->hospital = jstr(a, 11);
+    e->op = op;
+    e->final = op->final;
+    return true;
+}
+
+static bool fevSame(const struct fev *x, const struct fev *y)
+{
+    return x->seq == y->seq && x->index == y->index && x->time == y->time &&
+           x->type == y->type && x->claim == y->claim && x->a == y->a &&
+           x->b == y->b && strcmp(x->pool, y->pool) == 0 &&
+           strcmp(x->patient, y->patient) == 0 &&
+           strcmp(x->channel, y->channel) == 0 &&
+           strcmp(x->account, y->account) == 0 &&
+           strcmp(x->hospital, y->hospital) == 0;
+}
+
+static const char *evName(int t)
+{
+    return t > 0 && t < EV_TYPES ? ev_names[t] : "?";
+}
+
+/* Anomalies of the feed check, counted per type in results.json. */
+static json_t *feed_types;
+
+static void fAnomaly(struct check *c, const char *type, const char *pool,
+                     const char *msg, const struct h_op *a,
+                     const struct h_op *b, const struct h_op *d)
+{
+    if (feed_types == NULL) {
+        feed_types = json_object();
+    }
+    json_t *n = json_object_get(feed_types, type);
+    json_object_set_new(feed_types, type,
+                        json_integer(n ? json_integer_value(n) + 1 : 1));
+    anomaly(c, type, pool, msg, a, b, d);
+}
+
+/* An anomaly about one event (and the operation it belongs to). */
+static void evAnomaly(struct check *c, const char *type, const struct fev *e,
+                      const struct h_op *op, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void evAnomaly(struct check *c, const char *type, const struct fev *e,
+                      const struct h_op *op, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (e != NULL && k > 0 && (size_t)k < sizeof msg) {
+        snprintf(msg + k, sizeof msg - (size_t)k,
+                 " [event seq %" PRIu64 " %s claim %" PRIu64 " index %" PRIu64
+                 " time %" PRIu64 " a %" PRIu64 " b %" PRIu64 "]",
+                 e->seq, evName(e->type), e->claim, e->index, e->time, e->a,
+                 e->b);
+    }
+    fAnomaly(c, type,
+             e != NULL    ? e->pool
+             : op != NULL ? op->pool
+                          : NULL,
+             msg, op, e != NULL ? e->op : NULL, NULL);
+}
+
+static struct fev *fevs;
+static int n_fevs, cap_fevs;
+
+static void fevPush(const struct fev *e)
+{
+    if (n_fevs == cap_fevs) {
+        cap_fevs = cap_fevs ? 2 * cap_fevs : 4096;
+        fevs = realloc(fevs, (size_t)cap_fevs * sizeof *fevs);
+        if (fevs == NULL) {
+            abort();
+        }
+    }
+    fevs[n_fevs++] = *e;
+}
+
+/* One page's own facts; its events into fevs. */
+static void feedPage(struct check *c, const struct h_op *op)
+{
+    if (op->type == H_FAIL && op->err == SLOT_MALFORMED) {
+        evAnomaly(c, "page", NULL, op,
+                  "a page the client library refused (a hole, or not right "
+                  "after the cursor)");
+    }
+    if (op->type != H_OK) {
+        return;
+    }
+    json_t *iv = json_object_get(op->inv, "value");
+    json_t *rv = json_object_get(op->ret, "value");
+    uint64_t after = jnum(iv, "after"), limit = jnum(iv, "limit");
+    uint64_t first = jnum(rv, "first"), last = jnum(rv, "last");
+    json_t *evs = json_object_get(rv, "events");
+    size_t n = json_array_size(evs);
+    uint64_t want = after + 1 > first ? after + 1 : first;
+    if (n > limit) {
+        evAnomaly(c, "page", NULL, op, "%zu events, more than the limit", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct fev e;
+        if (!fevParse(json_array_get(evs, i), op, &e)) {
+            evAnomaly(c, "page", NULL, op, "an event not understood");
+            return;
+        }
+        if (e.seq != want + i) {
+            evAnomaly(c, "page", &e, op,
+                      "page after %" PRIu64 " (first %" PRIu64 "): seq %" PRIu64
+                      " expected",
+                      after, first, want + i);
+        }
+        if (e.seq > last) {
+            evAnomaly(c, "page", &e, op, "seq past the page's last %" PRIu64,
+                      last);
+        }
+        if (op->observed && e.index > op->index) {
+            evAnomaly(
+                c, "page", &e, op,
+                "event of an entry past the node's applied index %" PRIu64,
+                op->index);
+        }
+        fevPush(&e);
+    }
+    if (n < limit && last >= want && (n == 0 || want + n - 1 != last)) {
+        evAnomaly(c, "page", NULL, op,
+                  "a short page (%zu of %" PRIu64
+                  ") that stops before last %" PRIu64,
+                  n, limit, last);
+    }
+}
+
+struct fcl {
+    int ev[EV_TYPES]; /* first event (index into dist) of each kind, -1 */
+    uint8_t n[EV_TYPES];
+    uint8_t ok[6], maybe[6]; /* operations on it: FK_* below */
+    int ok_op[6];
+    /* its life */
+    uint8_t st, att;
+    uint64_t deadline;
+    const char *pool, *patient;
+};
+
+enum { FK_HOLD, FK_CONFIRM, FK_RELEASE, FK_CANCEL, FK_MOVE, FK_CHECKIN };
+
+static struct fcl *fcls;
+static int n_fcls, cap_fcls;
+static struct imap fcl_of;
+
+static struct fcl *fclGet(uint64_t claim)
+{
+    int i = imapGet(&fcl_of, claim);
+    if (i >= 0) {
+        return &fcls[i];
+    }
+    if (n_fcls == cap_fcls) {
+        cap_fcls = cap_fcls ? 2 * cap_fcls : 4096;
+        fcls = realloc(fcls, (size_t)cap_fcls * sizeof *fcls);
+        if (fcls == NULL) {
+            abort();
+        }
+    }
+    struct fcl *r = &fcls[n_fcls];
+    memset(r, 0, sizeof *r);
+    for (int t = 0; t < EV_TYPES; t++) {
+        r->ev[t] = -1;
+    }
+    imapPut(&fcl_of, claim, n_fcls++);
+    return r;
+}
+
+static int fevBySeq(const void *a, const void *b)
+{
+    const struct fev *x = *(const struct fev *const *)a,
+                     *y = *(const struct fev *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Counts per string key (hashed) in an imap: +1. */
+static void keyInc(struct imap *m, uint64_t key)
+{
+    int v = imapGet(m, key);
+    imapPut(m, key, v < 0 ? 1 : v + 1);
+}
+
+static int keyGet(const struct imap *m, uint64_t key)
+{
+    int v = imapGet(m, key);
+    return v < 0 ? 0 : v;
+}
+
+static uint64_t key2(const char *x, const char *y)
+{
+    return fnv(y, fnv("\x01", fnv(x, 14695981039346656037ull)));
+}
+
+static bool claimKind(int t)
+{
+    return t >= EV_HELD && t <= EV_NO_SHOW;
+}
+
+/* A claim's events in seq order against its life. */
+static void feedLife(struct check *c, struct fcl *r, const struct fev *e,
+                     const struct fev *prev)
+{
+    enum { L_NONE, L_HELD, L_BOOKED, L_END };
+    if (r->pool == NULL) {
+        r->pool = e->pool;
+        r->patient = e->patient;
+    } else if (strcmp(r->pool, e->pool) != 0 ||
+               strcmp(r->patient, e->patient) != 0) {
+        evAnomaly(c, "lifecycle", e, NULL,
+                  "claim's pool / patient changed (was %s / %s)", r->pool,
+                  r->patient);
+    }
+    const char *bad = NULL;
+    switch (e->type) {
+        case EV_HELD:
+        case EV_OFFERED:
+            if (r->st != L_NONE) {
+                bad = "held twice";
+            }
+            r->st = L_HELD;
+            r->deadline = e->a;
+            break;
+        case EV_BOOKED: {
+            bool moved = prev != NULL && prev->type == EV_MOVED &&
+                         prev->a == e->claim && prev->index == e->index;
+            if (moved ? r->st != L_NONE : r->st != L_HELD) {
+                bad = "booked while not held";
+            } else if (!moved && e->time >= r->deadline) {
+                bad = "booked at or after its deadline";
+            }
+            r->st = L_BOOKED;
+            break;
+        }
+        case EV_RELEASED:
+        case EV_EXPIRED:
+            if (r->st != L_HELD) {
+                bad = "ended while not held";
+            } else if (e->type == EV_EXPIRED && e->time < r->deadline) {
+                bad = "expired before its deadline";
+            }
+            r->st = L_END;
+            break;
+        case EV_CANCELLED:
+        case EV_MOVED:
+            if (r->st != L_BOOKED) {
+                bad = "cancelled or moved while not booked";
+            }
+            r->st = L_END;
+            break;
+        case EV_CHECKED_IN:
+        case EV_NO_SHOW:
+            if (r->st != L_BOOKED || r->att != 0) {
+                bad = "checked in / no-show while not a pending booking";
+            }
+            r->att = e->type == EV_CHECKED_IN ? 1 : 2;
+            break;
+        default:
+            break;
+    }
+    if (bad != NULL) {
+        evAnomaly(c, "lifecycle", e, NULL, "%s", bad);
+    }
+}
+
+static void checkFeed(struct check *c)
+{
+    bool planned = false;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0 && strcmp(op->fname, "plan") == 0) {
+            planned = json_is_true(
+                json_object_get(json_object_get(op->ret, "value"), "feed"));
+            break;
+        }
+    }
+    int pages = 0, fpages = 0, stale_pages = 0, errors = 0;
+    const struct h_op *final_last = NULL;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_READ_EVENTS || op->process < 0) {
+            continue;
+        }
+        feedPage(c, op);
+        if (op->final) {
+            final_last = op;
+            fpages++;
+        } else {
+            pages++;
+            stale_pages += op->stale;
+            errors += op->type != H_OK;
+        }
+    }
+    json_object_set_new(c->j, "pages", json_integer(pages));
+    json_object_set_new(c->j, "stale_pages", json_integer(stale_pages));
+    json_object_set_new(c->j, "errors", json_integer(errors));
+    json_object_set_new(c->j, "final_pages", json_integer(fpages));
+    if (!planned && pages + fpages == 0) {
+        json_object_set_new(c->j, "skipped",
+                            json_string("no feed follower in this history"));
+        return;
+    }
+    /* Distinct seqs: the first read of each; every other read of it must
+     * be the same event. */
+    struct imap by_seq;
+    imapInit(&by_seq, (size_t)n_fevs);
+    const struct fev **dist = malloc(((size_t)n_fevs + 1) * sizeof *dist);
+    int n_dist = 0, twice = 0, fol = 0;
+    uint64_t fin_min = UINT64_MAX, fin_max = 0, fol_max = 0;
+    int fin_n = 0;
+    for (int i = 0; i < n_fevs; i++) {
+        const struct fev *e = &fevs[i];
+        int k = imapGet(&by_seq, e->seq);
+        if (k < 0) {
+            imapPut(&by_seq, e->seq, i);
+            dist[n_dist++] = e;
+        } else {
+            twice += !e->final;
+            if (!fevSame(&fevs[k], e)) {
+                evAnomaly(c, "differs", e, fevs[k].op,
+                          "seq read twice, two different events (the other: "
+                          "%s claim %" PRIu64 " index %" PRIu64 ")",
+                          evName(fevs[k].type), fevs[k].claim, fevs[k].index);
+            }
+        }
+        if (!e->final) {
+            fol++;
+            fol_max = e->seq > fol_max ? e->seq : fol_max;
+        }
+    }
+    /* The final feed's own seqs: contiguous from fin_min? */
+    struct imap fin_seen;
+    imapInit(&fin_seen, (size_t)n_fevs);
+    for (int i = 0; i < n_fevs; i++) {
+        const struct fev *e = &fevs[i];
+        if (e->final && imapGet(&fin_seen, e->seq) < 0) {
+            imapPut(&fin_seen, e->seq, i);
+            fin_n++;
+            fin_min = e->seq < fin_min ? e->seq : fin_min;
+            fin_max = e->seq > fin_max ? e->seq : fin_max;
+        }
+    }
+    qsort(dist, (size_t)n_dist, sizeof *dist, fevBySeq);
+    json_object_set_new(c->j, "events_read", json_integer(fol));
+    json_object_set_new(c->j, "follower_rereads", json_integer(twice));
+    json_object_set_new(c->j, "follower_last",
+                        json_integer((json_int_t)fol_max));
+    json_object_set_new(c->j, "final_last", json_integer((json_int_t)fin_max));
+    /* The follower's seqs: gap-free from 1, but for CURSOR_EXPIRED. */
+    uint64_t prev_seq = 0;
+    {
+        /* distinct follower seqs, sorted */
+        uint64_t *fs = malloc(((size_t)fol + 1) * sizeof *fs);
+        int nf = 0;
+        for (int i = 0; i < n_fevs; i++) {
+            if (!fevs[i].final) {
+                fs[nf++] = fevs[i].seq;
+            }
+        }
+        qsort(fs, (size_t)nf, sizeof *fs, u64cmp);
+        for (int i = 0; i < nf; i++) {
+            if (i > 0 && fs[i] == fs[i - 1]) {
+                continue;
+            }
+            if (fs[i] > prev_seq + 1) {
+                bool expired = false;
+                for (int k = 0; k < H->n_ops && !expired; k++) {
+                    const struct h_op *op = &H->ops[k];
+                    if (op->f == HF_READ_EVENTS && !op->final &&
+                        op->err == SLOT_CURSOR_EXPIRED) {
+                        json_t *iv = json_object_get(op->inv, "value");
+                        json_t *rv = json_object_get(op->ret, "value");
+                        expired = jnum(iv, "after") < fs[i] &&
+                                  fs[i] <= jnum(rv, "first");
+                    }
+                }
+                if (!expired) {
+                    char msg[160];
+                    snprintf(msg, sizeof msg,
+                             "the follower read seq %" PRIu64
+                             " but none of %" PRIu64 "..%" PRIu64,
+                             fs[i], prev_seq + 1, fs[i] - 1);
+                    fAnomaly(c, "gap", NULL, msg, NULL, NULL, NULL);
+                }
+            }
+            prev_seq = fs[i];
+        }
+        free(fs);
+    }
+    /* Index and time never go back with seq. */
+    for (int i = 1; i < n_dist; i++) {
+        const struct fev *p = dist[i - 1], *e = dist[i];
+        if (e->index < p->index || e->time < p->time ||
+            (e->index == p->index && e->time != p->time)) {
+            evAnomaly(c, "order", e, p->op,
+                      "after seq %" PRIu64 " (index %" PRIu64 " time %" PRIu64
+                      ")",
+                      p->seq, p->index, p->time);
+        }
+    }
+    bool complete =
+        final_last != NULL && final_last->type == H_OK &&
+        json_array_size(json_object_get(
+            json_object_get(final_last->ret, "value"), "events")) <
+            jnum(json_object_get(final_last->inv, "value"), "limit") &&
+        (fin_n == 0 || (uint64_t)fin_n == fin_max - fin_min + 1);
+    if (complete) {
+        for (int i = 0; i < n_fevs; i++) {
+            const struct fev *e = &fevs[i];
+            if (!e->final && e->seq > fin_max) {
+                evAnomaly(
+                    c, "not-in-final", e, NULL,
+                    "the follower read it; the final feed ends at %" PRIu64,
+                    fin_max);
+                break;
+            }
+        }
+    }
+    if (fol == 0) {
+        unknown(c, "the follower read no event");
+    }
+    if (!complete) {
+        unknown(c, "the final feed was not read to its end");
+    } else if (fin_n > 0 && fin_min != 1) {
+        unknown(c, "the final feed does not start at seq 1 (window)");
+        complete = false;
+    }
+    if (!complete) {
+        if (feed_types != NULL) {
+            json_object_set_new(c->j, "anomaly_types", feed_types);
+            feed_types = NULL;
+        }
+        imapFree(&by_seq);
+        imapFree(&fin_seen);
+        free(dist);
+        return;
+    }
+    /* Every page's window and newest seq against the final feed: a
+     * replica's feed at applied index I is the same on every node, holds
+     * seq 1 still (the final feed does, and the window only moves on) and
+     * ends at the last event of an entry <= I. (A page whose index is
+     * past the final feed's last entry is not judged.) */
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_READ_EVENTS || op->process < 0 ||
+            (op->type != H_OK && op->err != SLOT_CURSOR_EXPIRED)) {
+            continue;
+        }
+        json_t *rv = json_object_get(op->ret, "value");
+        uint64_t first = jnum(rv, "first"), last = jnum(rv, "last");
+        if (first > 1) {
+            evAnomaly(c, "window", NULL, op,
+                      "the page's window starts at seq %" PRIu64
+                      ", the final feed still holds seq 1%s",
+                      first,
+                      op->err == SLOT_CURSOR_EXPIRED ? " (CURSOR_EXPIRED)"
+                                                     : "");
+        }
+        if (!op->observed || n_dist == 0 ||
+            op->index >= dist[n_dist - 1]->index) {
+            continue;
+        }
+        /* the largest seq of an entry <= op->index (dist: seq order, and
+         * index never decreases with it) */
+        int lo = 0, hi = n_dist; /* first with index > op->index */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (dist[mid]->index <= op->index) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        uint64_t want = lo > 0 ? dist[lo - 1]->seq : 0;
+        if (last != want) {
+            evAnomaly(c, "page", NULL, op,
+                      "last %" PRIu64 " at applied index %" PRIu64
+                      ": the final feed's last seq by then is %" PRIu64,
+                      last, op->index, want);
+        }
+    }
+    /* Operations by claim, pool, key. */
+    imapInit(&fcl_of, (size_t)n_dist / 2 + 16);
+    struct imap ok_key, maybe_key, ev_key, held_key;
+    imapInit(&ok_key, 64);
+    imapInit(&maybe_key, 64);
+    imapInit(&ev_key, 64);
+    imapInit(&held_key, 64);
+    /* per pool: creates and stops acknowledged / unknown, and events */
+    int np = n_pool_names + 1;
+    int *pcnt = calloc((size_t)np * 7, sizeof *pcnt);
+    int *pc_ok = pcnt, *pc_maybe = pcnt + np, *ps_ok = pcnt + 2 * np,
+        *ps_maybe = pcnt + 3 * np, *p_created = pcnt + 4 * np,
+        *p_stopped = pcnt + 5 * np, *p_flowed = pcnt + 6 * np;
+    int cfg_ok = 0, cfg_maybe = 0, cfg_ev = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0 || op->final || op->f == HF_READ_EVENTS) {
+            continue;
+        }
+        bool ok = op->type == H_OK, maybe = op->type == H_INFO;
+        if (!ok && !maybe) {
+            continue;
+        }
+        int kind = op->f == HF_HOLD      ? FK_HOLD
+                   : op->f == HF_CONFIRM ? FK_CONFIRM
+                   : op->f == HF_RELEASE ? FK_RELEASE
+                   : op->f == HF_CANCEL  ? FK_CANCEL
+                   : op->f == HF_MOVE    ? FK_MOVE
+                   : op->f == HF_CHECKIN ? FK_CHECKIN
+                                         : -1;
+        if (kind == FK_HOLD) {
+            if (ok) {
+                struct fcl *r = fclGet(op->hold_id);
+                r->ok[kind]++;
+                r->ok_op[kind] = i;
+            } else {
+                keyInc(&maybe_key, key2(op->pool, op->patient));
+            }
+        } else if (kind >= 0) {
+            struct fcl *r = fclGet(op->id);
+            if (ok) {
+                r->ok[kind]++;
+                r->ok_op[kind] = i;
+            } else {
+                r->maybe[kind]++;
+            }
+        }
+        int p = poolIndex(op->pool);
+        if (op->f == HF_CREATE && p >= 0) {
+            (ok ? pc_ok : pc_maybe)[p]++;
+        } else if (op->f == HF_STOP && p >= 0) {
+            (ok ? ps_ok : ps_maybe)[p]++;
+        } else if (op->f == HF_JOIN || op->f == HF_LEAVE) {
+            uint64_t k = key2(op->pool, op->patient) + (op->f == HF_LEAVE);
+            keyInc(ok ? &ok_key : &maybe_key, k);
+        } else if (op->f == HF_RULES && op->sched != NULL) {
+            keyInc(ok ? &ok_key : &maybe_key,
+                   key2("rules", op->sched->hospital));
+        } else if (op->f == HF_CONFIG) {
+            cfg_ok += ok;
+            cfg_maybe += maybe;
+        }
+    }
+    /* The feed, in seq order: each claim's life, counts per key. */
+    for (int i = 0; i < n_dist; i++) {
+        const struct fev *e = dist[i];
+        if (claimKind(e->type) && e->claim != 0) {
+            struct fcl *r = fclGet(e->claim);
+            if (r->n[e->type]++ == 0) {
+                r->ev[e->type] = i;
+            } else {
+                evAnomaly(c, "duplicate", e, NULL, "a second %s of the claim",
+                          evName(e->type));
+            }
+            feedLife(c, r, e, i > 0 ? dist[i - 1] : NULL);
+        }
+        int p = e->pool[0] ? poolIndex(e->pool) : -1;
+        switch (e->type) {
+            case EV_POOL_CREATED:
+            case EV_POOL_STOPPED:
+            case EV_FLOWED_BACK: {
+                int *cnt = e->type == EV_POOL_CREATED   ? p_created
+                           : e->type == EV_POOL_STOPPED ? p_stopped
+                                                        : p_flowed;
+                if (p < 0) {
+                    break; /* a pool no operation named */
+                }
+                if (cnt[p]++ > 0) {
+                    evAnomaly(c, "duplicate", e, NULL,
+                              "a second %s of the pool", evName(e->type));
+                }
+                if (e->type == EV_POOL_CREATED && pc_ok[p] + pc_maybe[p] == 0) {
+                    evAnomaly(c, "unexplained", e, NULL,
+                              "no acknowledged or unknown create of the pool");
+                }
+                if (e->type == EV_POOL_STOPPED && ps_ok[p] + ps_maybe[p] == 0) {
+                    evAnomaly(
+                        c, "unexplained", e, NULL,
+                        "no acknowledged or unknown POOL_STOP of the pool");
+                }
+                break;
+            }
+            case EV_WAIT_JOINED:
+            case EV_WAIT_LEFT:
+                keyInc(&ev_key,
+                       key2(e->pool, e->patient) + (e->type == EV_WAIT_LEFT));
+                break;
+            case EV_RULES_CHANGED:
+                keyInc(&ev_key, key2("rules", e->hospital));
+                break;
+            case EV_CONFIG_CHANGED:
+                cfg_ev++;
+                break;
+            default:
+                break;
+        }
+    }
+    /* Acknowledged operations: one event each, with their fields. */
+    static const int kind_ev[6] = {EV_HELD,      EV_BOOKED, EV_RELEASED,
+                                   EV_CANCELLED, EV_MOVED,  EV_CHECKED_IN};
+    int matched = 0;
+    for (int i = 0; i < n_fcls; i++) {
+        struct fcl *r = &fcls[i];
+        for (int k = 0; k < 6; k++) {
+            int t = kind_ev[k];
+            if (r->ok[k] > 0) {
+                const struct h_op *op = &H->ops[r->ok_op[k]];
+                if (r->n[t] == 0) {
+                    evAnomaly(c, "missing", NULL, op,
+                              "acknowledged %s of claim %" PRIu64
+                              " (index %" PRIu64 "), no %s event in the feed",
+                              op->fname, k == FK_HOLD ? op->hold_id : op->id,
+                              op->index, evName(t));
+                    continue;
+                }
+                const struct fev *e = dist[r->ev[t]];
+                bool bad = e->time != op->ltime || e->index > op->index ||
+                           (op->pool[0] && strcmp(e->pool, op->pool) != 0);
+                if (k == FK_HOLD) {
+                    bad = bad || strcmp(e->patient, op->patient) != 0 ||
+                          (op->channel[0] &&
+                           strcmp(e->channel, op->channel) != 0) ||
+                          e->a != op->deadline ||
+                          (op->account[0] &&
+                           strcmp(e->account, op->account) != 0);
+                } else if (k == FK_CONFIRM || k == FK_CHECKIN) {
+                    bad = bad || e->a != op->visit;
+                } else if (k == FK_MOVE) {
+                    const struct fev *nb =
+                        r->ev[t] + 1 < n_dist ? dist[r->ev[t] + 1] : NULL;
+                    bad = bad || e->a != op->new_id || nb == NULL ||
+                          nb->type != EV_BOOKED || nb->claim != op->new_id ||
+                          nb->index != e->index ||
+                          strcmp(nb->pool, op->target) != 0 ||
+                          strcmp(nb->patient, e->patient) != 0;
+                }
+                if (bad) {
+                    evAnomaly(c, "mismatch", e, op,
+                              "the acknowledged %s (ltime %" PRIu64
+                              ", index %" PRIu64 ") and its event disagree",
+                              op->fname, op->ltime, op->index);
+                } else {
+                    matched++;
+                }
+            } else if (r->n[t] > 0 && k != FK_HOLD && r->maybe[k] == 0) {
+                const struct fev *e = dist[r->ev[t]];
+                const struct fev *p = r->ev[t] > 0 ? dist[r->ev[t] - 1] : NULL;
+                bool by_move = t == EV_BOOKED && p != NULL &&
+                               p->type == EV_MOVED && p->a == e->claim &&
+                               p->index == e->index;
+                if (!by_move) {
+                    evAnomaly(c, "unexplained", e, NULL,
+                              "no acknowledged or unknown-outcome %s of the "
+                              "claim",
+                              k == FK_CONFIRM   ? "confirm"
+                              : k == FK_RELEASE ? "release"
+                              : k == FK_CANCEL  ? "cancel"
+                              : k == FK_MOVE    ? "move"
+                                                : "checkin");
+                }
+            } else if (r->n[t] > 0 && k == FK_HOLD) {
+                const struct fev *e = dist[r->ev[t]];
+                uint64_t key = key2(e->pool, e->patient);
+                keyInc(&held_key, key);
+                if (keyGet(&held_key, key) > keyGet(&maybe_key, key)) {
+                    evAnomaly(c, "unexplained", e, NULL,
+                              "a HELD no acknowledged HOLD got, beyond the "
+                              "%d unknown-outcome HOLDs of (%s, %s)",
+                              keyGet(&maybe_key, key), e->pool, e->patient);
+                }
+            }
+        }
+    }
+    for (int p = 0; p < n_pool_names; p++) {
+        const char *pn = pool_names[p];
+        char msg[200];
+        if (pc_ok[p] > 0 && p_created[p] == 0) {
+            snprintf(msg, sizeof msg,
+                     "acknowledged create of %s, no pool_created event", pn);
+            fAnomaly(c, "missing", pn, msg, NULL, NULL, NULL);
+        }
+        if (ps_ok[p] > 0 && p_stopped[p] == 0) {
+            snprintf(msg, sizeof msg,
+                     "acknowledged POOL_STOP of %s, no pool_stopped event", pn);
+            fAnomaly(c, "missing", pn, msg, NULL, NULL, NULL);
+        }
+    }
+    /* POOL_STOPPED's counters are the acknowledged stop's. */
+    for (int i = 0; i < n_dist; i++) {
+        const struct fev *e = dist[i];
+        int p = e->type == EV_POOL_STOPPED ? poolIndex(e->pool) : -1;
+        for (int k = 0; p >= 0 && k < H->n_ops; k++) {
+            const struct h_op *op = &H->ops[k];
+            if (op->f == HF_STOP && op->type == H_OK && !op->final &&
+                strcmp(op->pool, e->pool) == 0 &&
+                (e->a != op->stop_bookings ||
+                 e->b != jnum(json_object_get(op->ret, "value"), "holds") ||
+                 e->time != op->ltime)) {
+                evAnomaly(c, "mismatch", e, op,
+                          "the acknowledged POOL_STOP and its event disagree");
+            }
+        }
+        /* An acknowledged rules operation: its version, once. */
+        if (e->type == EV_RULES_CHANGED) {
+            for (int k = 0; k < H->n_ops; k++) {
+                const struct h_op *op = &H->ops[k];
+                if (op->f == HF_RULES && op->type == H_OK && op->sched &&
+                    strcmp(op->sched->hospital, e->hospital) == 0 &&
+                    op->version == e->a && e->time != op->ltime) {
+                    evAnomaly(c, "mismatch", e, op,
+                              "the acknowledged rules operation and its event "
+                              "disagree");
+                }
+            }
+        }
+    }
+    for (int k = 0; k < H->n_ops; k++) {
+        const struct h_op *op = &H->ops[k];
+        if (op->f != HF_RULES || op->type != H_OK || op->sched == NULL ||
+            op->final) {
+            continue;
+        }
+        int n = 0;
+        for (int i = 0; i < n_dist; i++) {
+            n += dist[i]->type == EV_RULES_CHANGED &&
+                 strcmp(dist[i]->hospital, op->sched->hospital) == 0 &&
+                 dist[i]->a == op->version;
+        }
+        if (n != 1) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "acknowledged rules version %" PRIu64
+                     " of %s: %d rules_changed events",
+                     op->version, op->sched->hospital, n);
+            fAnomaly(c, n == 0 ? "missing" : "duplicate", NULL, msg, op, NULL,
+                     NULL);
+        }
+    }
+    /* Per key: acknowledged <= events <= acknowledged + unknown. */
+    for (size_t s = 0; s < ev_key.cap + ok_key.cap; s++) {
+        const struct imap *m = s < ev_key.cap ? &ev_key : &ok_key;
+        size_t at = s < ev_key.cap ? s : s - ev_key.cap;
+        if (m->k[at] == 0) {
+            continue;
+        }
+        uint64_t key = m->k[at] - 1;
+        if (m == &ok_key && imapGet(&ev_key, key) >= 0) {
+            continue; /* judged with the events' keys */
+        }
+        int nev = keyGet(&ev_key, key), ok = keyGet(&ok_key, key),
+            mb = keyGet(&maybe_key, key);
+        if (nev < ok || nev > ok + mb) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "%d wait_joined / wait_left / rules_changed events of "
+                     "one key, %d acknowledged and %d unknown operations",
+                     nev, ok, mb);
+            fAnomaly(c, nev < ok ? "missing" : "unexplained", NULL, msg, NULL,
+                     NULL, NULL);
+        }
+    }
+    if (cfg_ev < cfg_ok || cfg_ev > cfg_ok + cfg_maybe) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "%d config_changed events, %d acknowledged and %d unknown "
+                 "CONFIGs",
+                 cfg_ev, cfg_ok, cfg_maybe);
+        fAnomaly(c, cfg_ev < cfg_ok ? "missing" : "unexplained", NULL, msg,
+                 NULL, NULL, NULL);
+    }
+    json_object_set_new(c->j, "ops_matched", json_integer(matched));
+    int by_type[EV_TYPES] = {0};
+    for (int i = 0; i < n_dist; i++) {
+        by_type[dist[i]->type > 0 && dist[i]->type < EV_TYPES ? dist[i]->type
+                                                              : 0]++;
+    }
+    json_t *bt = json_object();
+    for (int t = 1; t < EV_TYPES; t++) {
+        if (by_type[t] > 0) {
+            json_object_set_new(bt, ev_names[t], json_integer(by_type[t]));
+        }
+    }
+    json_object_set_new(c->j, "events_by_type", bt);
+    if (feed_types != NULL) {
+        json_object_set_new(c->j, "anomaly_types", feed_types);
+        feed_types = NULL;
+    }
+    free(pcnt);
+    imapFree(&ok_key);
+    imapFree(&maybe_key);
+    imapFree(&ev_key);
+    imapFree(&held_key);
+    imapFree(&fcl_of);
+    imapFree(&by_seq);
+    imapFree(&fin_seen);
+    free(dist);
+    free(fcls);
+    free(fevs);
+}
+
 static json_t *counts(void)
 {
     json_t *o = json_object(), *byf = json_object(), *errs = json_object();
@@ -4347,6 +5299,8 @@ int main(int argc, char **argv)
         }
         checkInit(&cs[nc], "crashes");
         checkCrashes(&cs[nc++]);
+        checkInit(&cs[nc], "feed");
+        checkFeed(&cs[nc++]);
         checkInit(&cs[nc], "coverage");
         checkCoverage(&cs[nc++]);
         imapFree(&holds);

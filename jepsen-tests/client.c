@@ -1793,6 +1793,9 @@ static bool procStart(struct proc *p)
         p->pool = p->readback_pool;
         p->readback = 0;
     } else if (opt.workload == W_COUNTER) {
+        if (n_act == 0) {
+            return false; /* the pool is being created (act[0] unset) */
+        }
         p->pool = act[0];
         if (r < 0.5) {
             p->f = F_HOLD;
@@ -2081,6 +2084,247 @@ static void rulesStep(uv_timer_t *t)
         return;
     }
     hosp.busy = true;
+}
+
+/* ---- the feed follower ----------------------------------------------------
+ * One more process (FEED_PROC, not one of the workload's) follows the event
+ * feed (ledger.h, "The event feed") during the whole run with the async
+ * API, on a connection of its own: a page of 1..300 events (100..300
+ * while behind, else 1..8 a fifth of the time) after its cursor, through
+ * the leader (linearizable) or, a third of the time, from
+ * one node (SLOTC_STALE, which may lag: fewer events, never other ones);
+ * now and then (10 %) it reads again a page it already had, from up to 40
+ * events back, on a pinned node, so that one seq is read twice from two
+ * places. Its cursor is the largest seq it read: after an error (a node
+ * down, a leader change, a timeout) it resumes from there, and a full page
+ * is followed at once by the next. Every page is one operation in the
+ * history (f "read_events": value after, limit, on / stale; the answer's
+ * first, last and events, each [seq, index, time_ms, type, claim, pool,
+ * patient, channel, a, b], then the account when there is one or a
+ * pool-less event's hospital, then that hospital). At the
+ * end, after the heal and the other final reads, finalFeed reads the whole
+ * feed from seq 0 through the leader (process FINAL_PROC, "final": true). */
+
+#define FEED_PROC      98000
+#define FEED_LIMIT_MAX 300
+
+/* Its own generator (seeded from --seed, apart from the workload's), so
+ * that a seed replays the workload's choices as before the follower. */
+static struct trand frng;
+static struct {
+    struct slotc *c;
+    struct slotc_req req;
+    uv_timer_t timer;
+    uint64_t cursor; /* the largest seq read */
+    uint32_t limit;
+    bool behind; /* the last page was full */
+    uint64_t pages, events, errors;
+    char value[256];
+} feed;
+
+static void feedStep(uv_timer_t *t);
+
+/* A growing string for a page's completion (up to SLOTC_LIST_MAX events,
+ * each ~120 bytes: more than struct jb holds). */
+struct sbuf {
+    char *s;
+    size_t n, cap;
+};
+
+static void sbAdd(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sbAdd(struct sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+        va_end(ap);
+        if (k >= 0 && (size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        b->cap = b->cap * 2 + (size_t)(k > 0 ? k : 0) + 256;
+        b->s = realloc(b->s, b->cap);
+        if (b->s == NULL) {
+            abort();
+        }
+    }
+}
+
+/* Writes a read_events completion: the invocation's value plus first,
+ * last and the events; index and node of the serving node; the error. */
+static void feedCompletion(int proc, const char *invoke_value,
+                           const struct slotc_req *req)
+{
+    struct sbuf b = {malloc(4096), 0, 4096};
+    if (b.s == NULL) {
+        abort();
+    }
+    sbAdd(&b, "%.*s", (int)strlen(invoke_value) - 1, invoke_value);
+    const struct slotc_out *o = &req->out;
+    int st = req->status;
+    if (st == SLOT_OK || st == SLOT_CURSOR_EXPIRED) {
+        sbAdd(&b, ",\"first\":%" PRIu64 ",\"last\":%" PRIu64, o->first,
+              o->last);
+    }
+    if (st == SLOT_OK) {
+        sbAdd(&b, ",\"events\":[");
+        for (uint32_t i = 0; i < o->n_events; i++) {
+            const struct slotc_event *e = &o->events[i];
+            sbAdd(&b,
+                  "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d,%" PRIu64
+                  ",\"%s\",\"%s\",\"%s\",%" PRIu64 ",%" PRIu64,
+                  i ? "," : "", e->seq, e->index, e->time_ms, e->type, e->claim,
+                  e->pool, e->patient, e->channel, e->a, e->b);
+            /* the account, and a pool-less event's hospital (rules) */
+            bool hosp_too = e->pool[0] == '\0' && e->hospital[0];
+            if (e->account[0] || hosp_too) {
+                sbAdd(&b, ",\"%s\"", e->account);
+            }
+            if (hosp_too) {
+                sbAdd(&b, ",\"%s\"", e->hospital);
+            }
+            sbAdd(&b, "]");
+        }
+        sbAdd(&b, "]");
+    }
+    sbAdd(&b, "}");
+    char extra[256];
+    size_t n = 0;
+    extra[0] = '\0';
+    if (st == SLOT_OK || ledgerCode(st)) {
+        n += (size_t)snprintf(extra, sizeof extra, ",\"index\":%" PRIu64,
+                              o->index);
+    }
+    if (o->node != NULL && n < sizeof extra) {
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"node\":\"%s\"",
+                              o->node);
+    }
+    if (st != SLOT_OK && n < sizeof extra) {
+        const char *name = slotc_err_name(st);
+        snprintf(extra + n, sizeof extra - n, ",\"error\":\"%s\"",
+                 name ? name : "?");
+    }
+    /* A read never has an unknown outcome: ok or fail. */
+    histLine(proc, st == SLOT_OK ? "ok" : "fail", "read_events", b.s, extra);
+    free(b.s);
+}
+
+static void feedAgain(uint64_t delay_ms)
+{
+    if (!stopping) {
+        uv_timer_start(&feed.timer, feedStep, delay_ms, 0);
+    }
+}
+
+static void feedDone(struct slotc_req *req)
+{
+    int st = req->status;
+    feedCompletion(FEED_PROC, feed.value, req);
+    feed.pages++;
+    if (st == SLOT_OK) {
+        feed.events += req->out.n_events;
+        if (req->out.n_events > 0) {
+            uint64_t top = req->out.events[req->out.n_events - 1].seq;
+            feed.cursor = top > feed.cursor ? top : feed.cursor;
+        }
+        feed.behind = req->out.n_events == feed.limit;
+        /* a full page: more may be there at once */
+        feedAgain(
+            req->out.n_events == feed.limit ? 0 : 30 + trand_below(&frng, 90));
+        return;
+    }
+    feed.errors++;
+    if (st == SLOT_CURSOR_EXPIRED && req->out.first > feed.cursor + 1) {
+        feed.cursor = req->out.first - 1; /* the rest is lost to us */
+    }
+    feedAgain(100 + trand_below(&frng, 200));
+}
+
+static void feedStep(uv_timer_t *t)
+{
+    (void)t;
+    if (stopping) {
+        return;
+    }
+    slotc_req_init(&feed.req);
+    feed.req.timeout_ms = (uint32_t)opt.timeout_ms;
+    uint64_t after = feed.cursor;
+    double u = trand_unit(&frng);
+    int node = -1;
+    if (u < 0.10) {
+        uint64_t back = 1 + trand_below(&frng, 40);
+        after = after > back ? after - back : 0;
+        node = (int)trand_below(&frng, (uint32_t)opt.nodes);
+    } else if (u < 0.40) {
+        node = (int)trand_below(&frng, (uint32_t)opt.nodes);
+    }
+    /* Behind (the last page was full): large pages, to catch up; else
+     * now and then a tiny one, which ends inside an entry. */
+    feed.limit =
+        feed.behind
+            ? FEED_LIMIT_MAX / 3 + trand_below(&frng, 2 * FEED_LIMIT_MAX / 3)
+        : trand_unit(&frng) < 0.2 ? 1 + trand_below(&frng, 8)
+                                  : 1 + trand_below(&frng, FEED_LIMIT_MAX);
+    struct jb v;
+    jbInit(&v);
+    jbU(&v, "after", after);
+    jbU(&v, "limit", feed.limit);
+    if (node >= 0) {
+        feed.req.node = opt.client[node];
+        feed.req.flags = SLOTC_STALE;
+        jbS(&v, "on", opt.client[node]);
+        jbB(&v, "stale", true);
+    }
+    snprintf(feed.value, sizeof feed.value, "%.255s", jbEnd(&v));
+    feed.req.data = &feed;
+    histLine(FEED_PROC, "invoke", "read_events", feed.value, "");
+    int rc = slotc_read_events(feed.c, &feed.req, after, feed.limit, feedDone);
+    if (rc != SLOT_OK) {
+        feed.req.status = rc; /* nothing was sent */
+        feedCompletion(FEED_PROC, feed.value, &feed.req);
+        feedAgain(100);
+    }
+}
+
+/* The whole feed through the leader, from seq 0, page by page, until a
+ * page comes back short (the feed may still grow: the leader's EXPIRE and
+ * SWEEP go on); a failed page is tried again (at most 20 failures). */
+static void finalFeed(void)
+{
+    uint64_t after = 0;
+    for (int fails = 0; fails < 20;) {
+        struct slotc_req r;
+        slotc_req_init(&r);
+        r.timeout_ms = 3000;
+        struct jb v;
+        jbInit(&v);
+        jbU(&v, "after", after);
+        jbU(&v, "limit", SLOTC_LIST_MAX);
+        jbB(&v, "final", true);
+        jbEnd(&v);
+        histLine(FINAL_PROC, "invoke", "read_events", v.s, "");
+        int rc = slotc_sync_read_events(syncc, &r, after, SLOTC_LIST_MAX);
+        feedCompletion(FINAL_PROC, v.s, &r);
+        if (rc == SLOT_CURSOR_EXPIRED && r.out.first > after + 1) {
+            after = r.out.first - 1;
+            continue;
+        }
+        if (rc != SLOT_OK) {
+            fails++;
+            tclock_sleep_ms(300);
+            continue;
+        }
+        if (r.out.n_events > 0) {
+            after = r.out.events[r.out.n_events - 1].seq;
+        }
+        if (r.out.n_events < SLOTC_LIST_MAX) {
+            logf_("final: the feed read to seq %" PRIu64, after);
+            return;
+        }
+    }
+    logf_("final: the feed could not be read to its end");
 }
 
 /* ---- nemesis ------------------------------------------------------------- */
@@ -3411,7 +3655,7 @@ static void planLine(void)
         "{\"nemesis\":\"%s\",\"nodes\":%d,\"workload\":\"%s\","
         "\"seed\":%" PRIu64 ",\"time_s\":%.0f,\"interval_ms\":%d,"
         "\"blip_ms\":%d,\"sched\":%s,\"waitlist\":%s,\"visit\":%s,"
-        "\"faults\":[",
+        "\"feed\":true,\"faults\":[",
         opt.nemesis, opt.nodes, workload_names[opt.workload], opt.seed,
         opt.time_s, opt.interval_ms, BLIP_MS,
         opt.workload == W_SLOTS ? "true" : "false",
@@ -3448,6 +3692,7 @@ int main(int argc, char **argv)
     }
     trand_seed(&wrng, 2 * opt.seed);
     trand_seed(&nrng, 2 * opt.seed + 1);
+    trand_seed(&frng, opt.seed ^ 0xfeedfeedfeedfeedull);
     struct slotc_options o;
     slotc_options_init(&o);
     o.cluster = opt.cluster;
@@ -3479,6 +3724,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (slotc_open(&loop, &o, &feed.c) != SLOT_OK) {
+        fprintf(stderr, "slotc_open failed\n");
+        return 2;
+    }
     for (int i = 0; i < opt.procs; i++) {
         struct proc *p = &procs[i];
         p->slot = i;
@@ -3498,6 +3747,8 @@ int main(int argc, char **argv)
     }
     uv_timer_init(&loop, &flush_timer);
     uv_timer_start(&flush_timer, flushCb, 200, 200);
+    uv_timer_init(&loop, &feed.timer);
+    uv_timer_start(&feed.timer, feedStep, 0, 0);
     if (nem.n_enabled > 0) {
         pthread_create(&nem.thread, NULL, nemesisMain, NULL);
     }
@@ -3512,6 +3763,11 @@ int main(int argc, char **argv)
     for (int k = 0; k < opt.conns; k++) {
         slotc_close(clients[k], closedCb, NULL);
     }
+    slotc_close(feed.c, closedCb, NULL);
+    uv_close((uv_handle_t *)&feed.timer, NULL);
+    logf_("feed: %" PRIu64 " pages, %" PRIu64 " events, %" PRIu64
+          " errors, read to seq %" PRIu64,
+          feed.pages, feed.events, feed.errors, feed.cursor);
     for (int i = 0; i < opt.procs; i++) {
         uv_close((uv_handle_t *)&procs[i].timer, NULL);
     }
@@ -3529,6 +3785,7 @@ int main(int argc, char **argv)
     logf_("final: nodes %s",
           conv ? "converged" : "did NOT converge within 30 s");
     finalReads();
+    finalFeed();
     slotc_sync_close(syncc);
     slotc_sync_close(nem.admin);
     histFlush();

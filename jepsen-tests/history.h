@@ -28,6 +28,11 @@
  * operation's "visit" ([checkin_before_ms, checkin_late_ms,
  * noshow_sweep]).
  *
+ * The feed follower (every workload) adds read_events: value after,
+ * limit, on / stale / final; the answer's first, last and events, each
+ * [seq, index, time_ms, type, claim, pool, patient, channel, a, b] and
+ * optionally the account and (pool-less events) the hospital.
+ *
  * Ownership: history_load returns a struct history the caller frees with
  * history_free; ops keep their json values (value, and the raw lines) for
  * reporting, and their sched.
@@ -65,6 +70,8 @@ enum h_f {
     HF_MOVE,         /* move: a stopped pool's booking to another pool */
     HF_CHECKIN,      /* checkin: a booking's patient on the visit day */
     HF_READ_PCLAIMS, /* read_pool_claims: a pool's claims (any state) */
+    HF_READ_EVENTS,  /* read_events: a page of the event feed (the feed
+                      * check reads its events from the raw line) */
     HF_NEMESIS,
     HF_OTHER,
     HF_COUNT

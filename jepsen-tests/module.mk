@@ -15,7 +15,9 @@
 #     cool-down (no minimum); nostop links jepsen-tests/bugs/bug_nostop.c,
 #     which wraps the ledger's HOLD and CONFIRM (a stopped pool's
 #     stoppage ignored); nomatch links jepsen-tests/bugs/bug_nomatch.c,
-#     which wraps its CHECKIN (anyone may check a booking in)
+#     which wraps its CHECKIN (anyone may check a booking in); feed links
+#     jepsen-tests/bugs/bug_feed.c, which wraps its claim events (the
+#     feed loses or doubles some BOOKED events)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -24,7 +26,7 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch
+JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch feed
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
@@ -67,6 +69,11 @@ $(B)/bug/nostop/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
 $(B)/bug/nomatch/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                             $(B)/rel/jepsen-tests/bugs/bug_nomatch.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__checkin,$(NODE_LIBS))
+
+# feed: the normal objects, the ledger's claim events wrapped.
+$(B)/bug/feed/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                         $(B)/rel/jepsen-tests/bugs/bug_feed.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__claim_event,$(NODE_LIBS))
 
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
@@ -111,10 +118,13 @@ JEPSEN_SUITE_BUGS := \
 # Run by `make jepsen-bugs`, not by `make test` (its time is kept small):
 # cooldown, a cool-down without its minimum (the cooldown check); nomatch,
 # a check-in by anyone (the attendance check: the visit workload checks in
-# as another patient 15 % of the time, 10 to 90 PATIENT_MISMATCH a run).
+# as another patient 15 % of the time, 10 to 90 PATIENT_MISMATCH a run);
+# feed, the event feed losing or doubling the BOOKED events of half the
+# claims (the feed check: every acknowledged confirm's event is matched).
 JEPSEN_SUITE_BUGS_MORE := \
   "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5" \
-  "jepsen-bug-nomatch:jepsen-tests/run --no-build --bug nomatch --workload visit --expect invalid:attendance --time 30 --nemesis partition --seed 5"
+  "jepsen-bug-nomatch:jepsen-tests/run --no-build --bug nomatch --workload visit --expect invalid:attendance --time 30 --nemesis partition --seed 5" \
+  "jepsen-bug-feed:jepsen-tests/run --no-build --bug feed --expect invalid:feed --time 20 --nemesis kill --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
 TEST_BINS += $(JEPSEN_BINS)
