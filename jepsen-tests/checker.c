@@ -75,6 +75,7 @@
 #include <time.h>
 
 #include "slot_err.h"
+#include "slot_proto.h"
 #include "history.h"
 #include "linear.h"
 #include "model.h"
@@ -3876,59 +3877,9 @@ static void checkCounter(struct check *c)
 
 #define FEED_PROC 98000
 
-enum {
-    EV_HELD = 1,
-    EV_OFFERED,
-    EV_BOOKED,
-    EV_RELEASED,
-    EV_EXPIRED,
-    EV_CANCELLED,
-    EV_MOVED,
-    EV_CHECKED_IN,
-    EV_NO_SHOW,
-    EV_POOL_CREATED,
-    EV_POOL_UPDATED,
-    EV_POOL_CLOSED,
-    EV_POOL_STOPPED,
-    EV_FLOWED_BACK,
-    EV_SLOT_FREED,
-    EV_RULES_CHANGED,
-    EV_CONFIG_CHANGED,
-    EV_VIOLATION,
-    EV_UNBLOCKED,
-    EV_EXCEPTION,
-    EV_ACCOUNT_BOUND,
-    EV_ACCOUNT_UNBOUND,
-    EV_WAIT_JOINED,
-    EV_WAIT_LEFT,
-    EV_TYPES
-};
-
-static const char *const ev_names[EV_TYPES] = {"?",
-                                               "held",
-                                               "offered",
-                                               "booked",
-                                               "released",
-                                               "expired",
-                                               "cancelled",
-                                               "moved",
-                                               "checked_in",
-                                               "no_show",
-                                               "pool_created",
-                                               "pool_updated",
-                                               "pool_closed",
-                                               "pool_stopped",
-                                               "flowed_back",
-                                               "slot_freed",
-                                               "rules_changed",
-                                               "config_changed",
-                                               "violation",
-                                               "unblocked",
-                                               "exception",
-                                               "account_bound",
-                                               "account_unbound",
-                                               "wait_joined",
-                                               "wait_left"};
+/* The event types are the ledger's (slot_proto.h): the checker reads the
+ * names the client wrote, through slot_event_name. */
+#define EV_TYPES (SLOT_EV_MAX + 1)
 
 struct fev {
     uint64_t seq, index, time, claim, a, b;
@@ -3985,7 +3936,7 @@ static bool fevSame(const struct fev *x, const struct fev *y)
 
 static const char *evName(int t)
 {
-    return t > 0 && t < EV_TYPES ? ev_names[t] : "?";
+    return t > 0 && t < EV_TYPES ? slot_event_name(t) : "?";
 }
 
 /* Anomalies of the feed check, counted per type in results.json. */
@@ -4164,7 +4115,7 @@ static uint64_t key2(const char *x, const char *y)
 
 static bool claimKind(int t)
 {
-    return t >= EV_HELD && t <= EV_NO_SHOW;
+    return t >= SLOT_EV_HELD && t <= SLOT_EV_NO_SHOW;
 }
 
 /* A claim's events in seq order against its life. */
@@ -4183,16 +4134,16 @@ static void feedLife(struct check *c, struct fcl *r, const struct fev *e,
     }
     const char *bad = NULL;
     switch (e->type) {
-        case EV_HELD:
-        case EV_OFFERED:
+        case SLOT_EV_HELD:
+        case SLOT_EV_OFFERED:
             if (r->st != L_NONE) {
                 bad = "held twice";
             }
             r->st = L_HELD;
             r->deadline = e->a;
             break;
-        case EV_BOOKED: {
-            bool moved = prev != NULL && prev->type == EV_MOVED &&
+        case SLOT_EV_BOOKED: {
+            bool moved = prev != NULL && prev->type == SLOT_EV_MOVED &&
                          prev->a == e->claim && prev->index == e->index;
             if (moved ? r->st != L_NONE : r->st != L_HELD) {
                 bad = "booked while not held";
@@ -4202,28 +4153,28 @@ static void feedLife(struct check *c, struct fcl *r, const struct fev *e,
             r->st = L_BOOKED;
             break;
         }
-        case EV_RELEASED:
-        case EV_EXPIRED:
+        case SLOT_EV_RELEASED:
+        case SLOT_EV_EXPIRED:
             if (r->st != L_HELD) {
                 bad = "ended while not held";
-            } else if (e->type == EV_EXPIRED && e->time < r->deadline) {
+            } else if (e->type == SLOT_EV_EXPIRED && e->time < r->deadline) {
                 bad = "expired before its deadline";
             }
             r->st = L_END;
             break;
-        case EV_CANCELLED:
-        case EV_MOVED:
+        case SLOT_EV_CANCELLED:
+        case SLOT_EV_MOVED:
             if (r->st != L_BOOKED) {
                 bad = "cancelled or moved while not booked";
             }
             r->st = L_END;
             break;
-        case EV_CHECKED_IN:
-        case EV_NO_SHOW:
+        case SLOT_EV_CHECKED_IN:
+        case SLOT_EV_NO_SHOW:
             if (r->st != L_BOOKED || r->att != 0) {
                 bad = "checked in / no-show while not a pending booking";
             }
-            r->att = e->type == EV_CHECKED_IN ? 1 : 2;
+            r->att = e->type == SLOT_EV_CHECKED_IN ? 1 : 2;
             break;
         default:
             break;
@@ -4527,12 +4478,12 @@ static void checkFeed(struct check *c)
         }
         int p = e->pool[0] ? poolIndex(e->pool) : -1;
         switch (e->type) {
-            case EV_POOL_CREATED:
-            case EV_POOL_STOPPED:
-            case EV_FLOWED_BACK: {
-                int *cnt = e->type == EV_POOL_CREATED   ? p_created
-                           : e->type == EV_POOL_STOPPED ? p_stopped
-                                                        : p_flowed;
+            case SLOT_EV_POOL_CREATED:
+            case SLOT_EV_POOL_STOPPED:
+            case SLOT_EV_FLOWED_BACK: {
+                int *cnt = e->type == SLOT_EV_POOL_CREATED   ? p_created
+                           : e->type == SLOT_EV_POOL_STOPPED ? p_stopped
+                                                             : p_flowed;
                 if (p < 0) {
                     break; /* a pool no operation named */
                 }
@@ -4540,26 +4491,28 @@ static void checkFeed(struct check *c)
                     evAnomaly(c, "duplicate", e, NULL,
                               "a second %s of the pool", evName(e->type));
                 }
-                if (e->type == EV_POOL_CREATED && pc_ok[p] + pc_maybe[p] == 0) {
+                if (e->type == SLOT_EV_POOL_CREATED &&
+                    pc_ok[p] + pc_maybe[p] == 0) {
                     evAnomaly(c, "unexplained", e, NULL,
                               "no acknowledged or unknown create of the pool");
                 }
-                if (e->type == EV_POOL_STOPPED && ps_ok[p] + ps_maybe[p] == 0) {
+                if (e->type == SLOT_EV_POOL_STOPPED &&
+                    ps_ok[p] + ps_maybe[p] == 0) {
                     evAnomaly(
                         c, "unexplained", e, NULL,
                         "no acknowledged or unknown POOL_STOP of the pool");
                 }
                 break;
             }
-            case EV_WAIT_JOINED:
-            case EV_WAIT_LEFT:
-                keyInc(&ev_key,
-                       key2(e->pool, e->patient) + (e->type == EV_WAIT_LEFT));
+            case SLOT_EV_WAIT_JOINED:
+            case SLOT_EV_WAIT_LEFT:
+                keyInc(&ev_key, key2(e->pool, e->patient) +
+                                    (e->type == SLOT_EV_WAIT_LEFT));
                 break;
-            case EV_RULES_CHANGED:
+            case SLOT_EV_RULES_CHANGED:
                 keyInc(&ev_key, key2("rules", e->hospital));
                 break;
-            case EV_CONFIG_CHANGED:
+            case SLOT_EV_CONFIG_CHANGED:
                 cfg_ev++;
                 break;
             default:
@@ -4567,8 +4520,9 @@ static void checkFeed(struct check *c)
         }
     }
     /* Acknowledged operations: one event each, with their fields. */
-    static const int kind_ev[6] = {EV_HELD,      EV_BOOKED, EV_RELEASED,
-                                   EV_CANCELLED, EV_MOVED,  EV_CHECKED_IN};
+    static const int kind_ev[6] = {SLOT_EV_HELD,     SLOT_EV_BOOKED,
+                                   SLOT_EV_RELEASED, SLOT_EV_CANCELLED,
+                                   SLOT_EV_MOVED,    SLOT_EV_CHECKED_IN};
     int matched = 0;
     for (int i = 0; i < n_fcls; i++) {
         struct fcl *r = &fcls[i];
@@ -4600,8 +4554,8 @@ static void checkFeed(struct check *c)
                     const struct fev *nb =
                         r->ev[t] + 1 < n_dist ? dist[r->ev[t] + 1] : NULL;
                     bad = bad || e->a != op->new_id || nb == NULL ||
-                          nb->type != EV_BOOKED || nb->claim != op->new_id ||
-                          nb->index != e->index ||
+                          nb->type != SLOT_EV_BOOKED ||
+                          nb->claim != op->new_id || nb->index != e->index ||
                           strcmp(nb->pool, op->target) != 0 ||
                           strcmp(nb->patient, e->patient) != 0;
                 }
@@ -4616,8 +4570,8 @@ static void checkFeed(struct check *c)
             } else if (r->n[t] > 0 && k != FK_HOLD && r->maybe[k] == 0) {
                 const struct fev *e = dist[r->ev[t]];
                 const struct fev *p = r->ev[t] > 0 ? dist[r->ev[t] - 1] : NULL;
-                bool by_move = t == EV_BOOKED && p != NULL &&
-                               p->type == EV_MOVED && p->a == e->claim &&
+                bool by_move = t == SLOT_EV_BOOKED && p != NULL &&
+                               p->type == SLOT_EV_MOVED && p->a == e->claim &&
                                p->index == e->index;
                 if (!by_move) {
                     evAnomaly(c, "unexplained", e, NULL,
@@ -4659,7 +4613,7 @@ static void checkFeed(struct check *c)
     /* POOL_STOPPED's counters are the acknowledged stop's. */
     for (int i = 0; i < n_dist; i++) {
         const struct fev *e = dist[i];
-        int p = e->type == EV_POOL_STOPPED ? poolIndex(e->pool) : -1;
+        int p = e->type == SLOT_EV_POOL_STOPPED ? poolIndex(e->pool) : -1;
         for (int k = 0; p >= 0 && k < H->n_ops; k++) {
             const struct h_op *op = &H->ops[k];
             if (op->f == HF_STOP && op->type == H_OK && !op->final &&
@@ -4672,7 +4626,7 @@ static void checkFeed(struct check *c)
             }
         }
         /* An acknowledged rules operation: its version, once. */
-        if (e->type == EV_RULES_CHANGED) {
+        if (e->type == SLOT_EV_RULES_CHANGED) {
             for (int k = 0; k < H->n_ops; k++) {
                 const struct h_op *op = &H->ops[k];
                 if (op->f == HF_RULES && op->type == H_OK && op->sched &&
@@ -4693,7 +4647,7 @@ static void checkFeed(struct check *c)
         }
         int n = 0;
         for (int i = 0; i < n_dist; i++) {
-            n += dist[i]->type == EV_RULES_CHANGED &&
+            n += dist[i]->type == SLOT_EV_RULES_CHANGED &&
                  strcmp(dist[i]->hospital, op->sched->hospital) == 0 &&
                  dist[i]->a == op->version;
         }
@@ -4748,7 +4702,8 @@ static void checkFeed(struct check *c)
     json_t *bt = json_object();
     for (int t = 1; t < EV_TYPES; t++) {
         if (by_type[t] > 0) {
-            json_object_set_new(bt, ev_names[t], json_integer(by_type[t]));
+            json_object_set_new(bt, slot_event_name(t),
+                                json_integer(by_type[t]));
         }
     }
     json_object_set_new(c->j, "events_by_type", bt);

@@ -36,8 +36,8 @@ $(eval $(call compile_rules,jepsen-tests/bugs,$(LEDGER_INC)))
 
 $(B)/rel/bin/jepsen-client: $(B)/rel/jepsen-tests/client.o $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) -lpthread)
-$(B)/rel/bin/jepsen-checker: $(JEPSEN_CHECKER_SRC:%.c=$(B)/rel/%.o) $(B)/rel/proto/slot_err.o
-	$(call link,$(REL_CFLAGS),-ljansson)
+$(B)/rel/bin/jepsen-checker: $(JEPSEN_CHECKER_SRC:%.c=$(B)/rel/%.o) $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),-ljansson $(LIBS))
 
 # nosessions: the normal objects, one ledger function wrapped.
 $(B)/bug/nosessions/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "ledger.h"
 #include "slot_proto.h"
 #include "slot_time.h"
@@ -54,37 +55,6 @@
 #define FORGETS_1N   50u  /* one online hold in 50 names no account */
 #define KEY_LEN      24
 
-static double nowNs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static struct slot_str S(const char *s) {
-    return (struct slot_str){s, (uint32_t)strlen(s)};
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (p == NULL) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-/* splitmix64: the attempts' pseudo-random choices, the same every run. */
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 struct prun {
     struct ledger *l;
     uint64_t stamp, seq;
@@ -100,8 +70,8 @@ static double applyAll(struct prun *r, struct slot_cmd *cmds, uint32_t n,
                        struct slot_result *out, double *decode_ns)
 {
     uint32_t cap = n / PER_ENTRY + 1;
-    uint8_t **bufs = xcalloc(cap, sizeof *bufs);
-    size_t *lens = xcalloc(cap, sizeof *lens);
+    uint8_t **bufs = bench_xcalloc(cap, sizeof *bufs);
+    size_t *lens = bench_xcalloc(cap, sizeof *lens);
     struct mp_buf one;
     struct slot_entry_builder e;
     uint32_t n_entries = 0;
@@ -124,20 +94,20 @@ static double applyAll(struct prun *r, struct slot_cmd *cmds, uint32_t n,
     mp_buf_free(&one);
     uint64_t stamp, origin;
     uint32_t got;
-    double t0 = nowNs();
+    double t0 = bench_now_ns();
     for (uint32_t k = 0; k < n_entries; k++) {
         slot_entry_decode(bufs[k], lens[k], &stamp, &origin, r->dec, &got);
     }
     if (decode_ns != NULL) {
-        *decode_ns = nowNs() - t0;
+        *decode_ns = bench_now_ns() - t0;
     }
     double took = 0;
     uint32_t i = 0;
     for (uint32_t k = 0; k < n_entries; k++) {
-        t0 = nowNs();
+        t0 = bench_now_ns();
         slot_entry_decode(bufs[k], lens[k], &stamp, &origin, r->dec, &got);
         ledger_apply(r->l, stamp, r->dec, got, r->res);
-        took += nowNs() - t0;
+        took += bench_now_ns() - t0;
         for (uint32_t c = 0; c < got && out != NULL; c++) {
             out[i + c] = r->res[c];
         }
@@ -153,7 +123,7 @@ static double applyAll(struct prun *r, struct slot_cmd *cmds, uint32_t n,
 static uint64_t setup(struct prun *r, struct slot_cmd *cmds, uint32_t n,
                       struct slot_result *out)
 {
-    struct slot_result *res = out ? out : xcalloc(n, sizeof *res);
+    struct slot_result *res = out ? out : bench_xcalloc(n, sizeof *res);
     applyAll(r, cmds, n, res, NULL);
     uint64_t bad = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -239,10 +209,10 @@ static uint64_t buildHospital(struct prun *r, struct texts *t,
     mp_buf_reset(&t->rb);
     slot_rules_encode(&t->rb, &rules);
     c = (struct slot_cmd){.op = SLOT_OP_RULES_SET};
-    c.u.rules.hospital = S("h01");
-    c.u.rules.department = S("");
-    c.u.rules.operator_name = S("bench");
-    c.u.rules.reason = S("Beijing rules and patient rules");
+    c.u.rules.hospital = bench_str("h01");
+    c.u.rules.department = bench_str("");
+    c.u.rules.operator_name = bench_str("bench");
+    c.u.rules.reason = bench_str("Beijing rules and patient rules");
     c.u.rules.rules =
         (struct slot_str){(const char *)t->rb.data, (uint32_t)t->rb.len};
     bad += setup(r, &c, 1, NULL);
@@ -274,20 +244,20 @@ static void textsInit(struct texts *t)
         snprintf(t->prefix[i], sizeof t->prefix[i], "h01/east/d%02u/%s",
                  i % DEPARTMENTS, t->doctor[i]);
         struct slot_template *x = &t->tpl[i];
-        x->id_prefix = S(t->prefix[i]);
-        x->sched.hospital = S("h01");
-        x->sched.campus = S("east");
+        x->id_prefix = bench_str(t->prefix[i]);
+        x->sched.hospital = bench_str("h01");
+        x->sched.campus = bench_str("east");
         x->sched.department = (struct slot_str){t->prefix[i] + 9, 3};
-        x->sched.doctor = S(t->doctor[i]);
+        x->sched.doctor = bench_str(t->doctor[i]);
         x->sched.n_rem_allow = 1;
-        x->sched.rem_allow[0] = S("window");
+        x->sched.rem_allow[0] = bench_str("window");
         /* Doctors 0, 2, 4, ... expert clinics, the others normal ones:
          * both classes of quota are counted. */
         x->kind = i % 2 ? SLOT_KIND_NORMAL : SLOT_KIND_EXPERT;
         x->fee_cents = 10000;
         x->n_shares = 2;
-        x->shares[0] = (struct slot_tshare){S("114"), 300};
-        x->shares[1] = (struct slot_tshare){S("online"), 600};
+        x->shares[0] = (struct slot_tshare){bench_str("114"), 300};
+        x->shares[1] = (struct slot_tshare){bench_str("online"), 600};
         x->n_days = DAYS;
         x->days =
             (struct slot_str){(const char *)t->db.data, (uint32_t)t->db.len};
@@ -295,16 +265,16 @@ static void textsInit(struct texts *t)
         x->segments =
             (struct slot_str){(const char *)t->sb.data, (uint32_t)t->sb.len};
     }
-    t->patient = xcalloc(PATIENTS, sizeof *t->patient);
-    t->account = xcalloc(PATIENTS / PER_ACCOUNT + 1, sizeof *t->account);
+    t->patient = bench_xcalloc(PATIENTS, sizeof *t->patient);
+    t->account = bench_xcalloc(PATIENTS / PER_ACCOUNT + 1, sizeof *t->account);
     for (uint32_t p = 0; p < PATIENTS; p++) {
         snprintf(t->patient[p], KEY_LEN, "pk-%07u", p);
     }
     for (uint32_t a = 0; a <= PATIENTS / PER_ACCOUNT; a++) {
         snprintf(t->account[a], KEY_LEN, "acct-%06u", a);
     }
-    t->pool = xcalloc(HOLDS, sizeof *t->pool);
-    t->side = xcalloc(PATIENTS, sizeof *t->side);
+    t->pool = bench_xcalloc(HOLDS, sizeof *t->pool);
+    t->side = bench_xcalloc(PATIENTS, sizeof *t->side);
 }
 
 static void textsFree(struct texts *t)
@@ -324,15 +294,15 @@ static uint64_t prepare(struct prun *r, struct texts *t,
 {
     uint64_t bad = 0;
     f->blacklisted = f->cancel_limited = 0;
-    struct slot_cmd *cmds = xcalloc(3 * PATIENTS, sizeof *cmds);
-    struct slot_result *res = xcalloc(3 * PATIENTS, sizeof *res);
+    struct slot_cmd *cmds = bench_xcalloc(3 * PATIENTS, sizeof *cmds);
+    struct slot_result *res = bench_xcalloc(3 * PATIENTS, sizeof *res);
     uint32_t n = 0;
     for (uint32_t p = 0; p < PATIENTS; p++) {
         struct slot_cmd *c = &cmds[n++];
         memset(c, 0, sizeof *c);
         c->op = SLOT_OP_ACCOUNT_BIND;
-        c->u.bind.account = S(t->account[p / PER_ACCOUNT]);
-        c->u.bind.patient = S(t->patient[p]);
+        c->u.bind.account = bench_str(t->account[p / PER_ACCOUNT]);
+        c->u.bind.patient = bench_str(t->patient[p]);
     }
     bad += setup(r, cmds, n, NULL);
     f->accounts = (PATIENTS + PER_ACCOUNT - 1) / PER_ACCOUNT;
@@ -342,11 +312,11 @@ static uint64_t prepare(struct prun *r, struct texts *t,
             struct slot_cmd *c = &cmds[n++];
             memset(c, 0, sizeof *c);
             c->op = SLOT_OP_VIOLATION;
-            c->u.staff.hospital = S("h01");
-            c->u.staff.patient = S(t->patient[p]);
+            c->u.staff.hospital = bench_str("h01");
+            c->u.staff.patient = bench_str(t->patient[p]);
             c->u.staff.kind = SLOT_VIOLATION_NO_SHOW;
-            c->u.staff.operator_name = S("bench");
-            c->u.staff.reason = S("no-show");
+            c->u.staff.operator_name = bench_str("bench");
+            c->u.staff.reason = bench_str("no-show");
         }
         f->blacklisted++;
     }
@@ -359,7 +329,7 @@ static uint64_t prepare(struct prun *r, struct texts *t,
     for (uint32_t p = 13; p < PATIENTS; p += CANCELS_1N) {
         m++;
         for (uint32_t k = 0; k < 3; k++) {
-            uint64_t x = mix(0x63616e63ull << 32 | (3u * p + k));
+            uint64_t x = bench_mix(0x63616e63ull << 32 | (3u * p + k));
             uint32_t doc = (uint32_t)(x % DOCTORS);
             uint32_t seg = (uint32_t)((x >> 16) % SEGMENTS);
             char *id = t->side[(m - 1) * 3 + k];
@@ -368,9 +338,9 @@ static uint64_t prepare(struct prun *r, struct texts *t,
             struct slot_cmd *c = &cmds[n++];
             memset(c, 0, sizeof *c);
             c->op = SLOT_OP_HOLD;
-            c->u.hold.pool = S(id);
-            c->u.hold.patient = S(t->patient[p]);
-            c->u.hold.channel = S("114");
+            c->u.hold.pool = bench_str(id);
+            c->u.hold.patient = bench_str(t->patient[p]);
+            c->u.hold.channel = bench_str("114");
         }
     }
     f->cancel_limited = m;
@@ -386,11 +356,11 @@ static uint64_t prepare(struct prun *r, struct texts *t,
         uint64_t id = res[i].a;
         cmds[i] = (struct slot_cmd){.op = SLOT_OP_CONFIRM};
         cmds[i].u.claim.id = id;
-        cmds[i].u.claim.payment_ref = S("pay-ref-0001");
-        cmds[i].u.claim.caller = S("114");
+        cmds[i].u.claim.payment_ref = bench_str("pay-ref-0001");
+        cmds[i].u.claim.caller = bench_str("114");
         cmds[n + i] = (struct slot_cmd){.op = SLOT_OP_CANCEL};
         cmds[n + i].u.claim.id = id;
-        cmds[n + i].u.claim.caller = S("114");
+        cmds[n + i].u.claim.caller = bench_str("114");
     }
     bad += setup(r, cmds, 2 * n, NULL);
     free(cmds);
@@ -403,7 +373,7 @@ static void makeHolds(struct texts *t, struct slot_cmd *h)
 {
     for (uint32_t i = 0; i < HOLDS; i++) {
         uint32_t p = i % PATIENTS;
-        uint64_t x = mix(i);
+        uint64_t x = bench_mix(i);
         uint32_t doc = (uint32_t)(x % DOCTORS);
         uint32_t day = (uint32_t)((x >> 8) % HOLD_DAYS);
         uint32_t seg = (uint32_t)((x >> 16) % SEGMENTS);
@@ -412,18 +382,19 @@ static void makeHolds(struct texts *t, struct slot_cmd *h)
                               t->pool[i]);
         memset(&h[i], 0, sizeof h[i]);
         h[i].op = SLOT_OP_HOLD;
-        h[i].u.hold.pool = S(t->pool[i]);
-        h[i].u.hold.patient = S(t->patient[p]);
+        h[i].u.hold.pool = bench_str(t->pool[i]);
+        h[i].u.hold.patient = bench_str(t->patient[p]);
         h[i].u.hold.ttl_ms = 0; /* the rules' 5 minutes */
         bool named;
         if (ch < 6) {
-            h[i].u.hold.channel = S(ONLINE[(x >> 32) % 4]);
+            h[i].u.hold.channel = bench_str(ONLINE[(x >> 32) % 4]);
             named = (x >> 40) % FORGETS_1N != 0;
         } else {
-            h[i].u.hold.channel = S(ch < 9 ? "114" : "window");
+            h[i].u.hold.channel = bench_str(ch < 9 ? "114" : "window");
             named = (x >> 48) & 1;
         }
-        h[i].u.hold.account = named ? S(t->account[p / PER_ACCOUNT]) : S("");
+        h[i].u.hold.account =
+            named ? bench_str(t->account[p / PER_ACCOUNT]) : bench_str("");
     }
 }
 
@@ -443,8 +414,8 @@ static uint64_t onePass(struct texts *t, bool patient_rules,
 {
     struct prun r = {0};
     r.l = ledger_create();
-    r.dec = xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *r.dec);
-    r.res = xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *r.res);
+    r.dec = bench_xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *r.dec);
+    r.res = bench_xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *r.res);
     if (r.l == NULL) {
         fprintf(stderr, "bench: ledger_create failed\n");
         exit(1);
@@ -458,8 +429,8 @@ static uint64_t onePass(struct texts *t, bool patient_rules,
     r.stamp = slot_utc_ms_of(FIRST_DAY - 1, 570, BEIJING);
     bad += prepare(&r, t, f);
     r.stamp = slot_utc_ms_of(FIRST_DAY - 1, 600, BEIJING);
-    struct slot_cmd *holds = xcalloc(HOLDS, sizeof *holds);
-    struct slot_result *res = xcalloc(HOLDS, sizeof *res);
+    struct slot_cmd *holds = bench_xcalloc(HOLDS, sizeof *holds);
+    struct slot_result *res = bench_xcalloc(HOLDS, sizeof *res);
     makeHolds(t, holds);
     double decode = 0;
     double took = timedHolds(&r, holds, res, &decode);

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "ledger.h"
 #include "slot_proto.h"
 #include "slot_time.h"
@@ -68,37 +69,6 @@
 #define KEY_LEN     24
 #define REF_LEN     16
 #define CHANNELS    6u
-
-static double nowNs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static struct slot_str S(const char *s) {
-    return (struct slot_str){s, (uint32_t)strlen(s)};
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (p == NULL) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-/* splitmix64: the day's pseudo-random choices, the same every run. */
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 /* Channels of the bookings and the pool bucket each books from (pickBucket
  * in holds.c: 114 its share, the online group its share, the window the
@@ -155,8 +125,8 @@ static struct took runCmds(struct day *d, uint32_t n, uint32_t per_entry,
                            make_fn make)
 {
     uint32_t cap = n / per_entry + 1;
-    uint8_t **bufs = xcalloc(cap, sizeof *bufs);
-    size_t *lens = xcalloc(cap, sizeof *lens);
+    uint8_t **bufs = bench_xcalloc(cap, sizeof *bufs);
+    size_t *lens = bench_xcalloc(cap, sizeof *lens);
     struct mp_buf one;
     struct slot_entry_builder e;
     struct slot_cmd c;
@@ -184,10 +154,10 @@ static struct took runCmds(struct day *d, uint32_t n, uint32_t per_entry,
     uint64_t stamp, origin;
     uint32_t got, at = 0;
     for (uint32_t k = 0; k < n_entries; k++) {
-        double t0 = nowNs();
+        double t0 = bench_now_ns();
         slot_entry_decode(bufs[k], lens[k], &stamp, &origin, d->dec, &got);
         ledger_apply(d->l, stamp, d->dec, got, d->res);
-        double ns = nowNs() - t0;
+        double ns = bench_now_ns() - t0;
         t.ns += ns;
         if (ns > t.max_ns) {
             t.max_ns = ns;
@@ -245,10 +215,10 @@ static void makeHospital(struct day *d, uint32_t i, struct slot_cmd *c)
         };
     } else if (i == 1) {
         c->op = SLOT_OP_RULES_SET;
-        c->u.rules.hospital = S("h01");
-        c->u.rules.department = S("");
-        c->u.rules.operator_name = S("bench");
-        c->u.rules.reason = S("Beijing rules and the visit rules");
+        c->u.rules.hospital = bench_str("h01");
+        c->u.rules.department = bench_str("");
+        c->u.rules.operator_name = bench_str("bench");
+        c->u.rules.reason = bench_str("Beijing rules and the visit rules");
         c->u.rules.rules =
             (struct slot_str){(const char *)d->rb.data, (uint32_t)d->rb.len};
     } else {
@@ -279,19 +249,19 @@ static void dayInit(struct day *d)
         snprintf(d->prefix[i], sizeof d->prefix[i], "h01/east/d%02u/%s",
                  i % DEPARTMENTS, d->doctor[i]);
         struct slot_template *x = &d->tpl[i];
-        x->id_prefix = S(d->prefix[i]);
-        x->sched.hospital = S("h01");
-        x->sched.campus = S("east");
+        x->id_prefix = bench_str(d->prefix[i]);
+        x->sched.hospital = bench_str("h01");
+        x->sched.campus = bench_str("east");
         x->sched.department = (struct slot_str){d->prefix[i] + 9, 3};
-        x->sched.doctor = S(d->doctor[i]);
+        x->sched.doctor = bench_str(d->doctor[i]);
         x->sched.n_rem_allow = 1;
-        x->sched.rem_allow[0] = S("window");
+        x->sched.rem_allow[0] = bench_str("window");
         /* A MOVE keeps the kind: each department has both. */
         x->kind = i % 2 ? SLOT_KIND_NORMAL : SLOT_KIND_EXPERT;
         x->fee_cents = 10000;
         x->n_shares = 2;
-        x->shares[0] = (struct slot_tshare){S("114"), 300};
-        x->shares[1] = (struct slot_tshare){S("online"), 600};
+        x->shares[0] = (struct slot_tshare){bench_str("114"), 300};
+        x->shares[1] = (struct slot_tshare){bench_str("online"), 600};
         x->n_days = 1;
         x->days =
             (struct slot_str){(const char *)d->db.data, (uint32_t)d->db.len};
@@ -303,18 +273,18 @@ static void dayInit(struct day *d)
                                   d->pool[i * SEGMENTS + s]);
         }
     }
-    d->patient = xcalloc(BOOKINGS, sizeof *d->patient);
-    d->ref = xcalloc(BOOKINGS, sizeof *d->ref);
-    d->bk = xcalloc(BOOKINGS, sizeof *d->bk);
-    d->list = xcalloc(BOOKINGS, sizeof *d->list);
-    d->target = xcalloc(BOOKINGS, sizeof *d->target);
-    d->out = xcalloc(BOOKINGS, sizeof *d->out);
+    d->patient = bench_xcalloc(BOOKINGS, sizeof *d->patient);
+    d->ref = bench_xcalloc(BOOKINGS, sizeof *d->ref);
+    d->bk = bench_xcalloc(BOOKINGS, sizeof *d->bk);
+    d->list = bench_xcalloc(BOOKINGS, sizeof *d->list);
+    d->target = bench_xcalloc(BOOKINGS, sizeof *d->target);
+    d->out = bench_xcalloc(BOOKINGS, sizeof *d->out);
     for (uint32_t i = 0; i < BOOKINGS; i++) {
         snprintf(d->patient[i], KEY_LEN, "pk-%07u", i);
         snprintf(d->ref[i], REF_LEN, "wx-%08u", i);
     }
-    d->dec = xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *d->dec);
-    d->res = xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *d->res);
+    d->dec = bench_xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *d->dec);
+    d->res = bench_xcalloc(SLOT_BATCH_CMDS_MAX, sizeof *d->res);
     d->l = ledger_create();
     if (d->l == NULL) {
         fprintf(stderr, "bench: ledger_create failed\n");
@@ -348,24 +318,24 @@ static void makeHold(struct day *d, uint32_t i, struct slot_cmd *c)
 {
     uint32_t nth = i / POOLS;
     uint8_t ch = nth < PER_POOL * 3 / 10   ? 0
-                 : nth < PER_POOL * 9 / 10 ? (uint8_t)(1 + mix(i) % 4)
+                 : nth < PER_POOL * 9 / 10 ? (uint8_t)(1 + bench_mix(i) % 4)
                                            : 5;
     d->bk[i] = (struct bk){0, (uint16_t)(i % POOLS), ch, LIVE};
     c->op = SLOT_OP_HOLD;
-    c->u.hold.pool = S(d->pool[i % POOLS]);
-    c->u.hold.patient = S(d->patient[i]);
-    c->u.hold.channel = S(CHANNEL[ch]);
+    c->u.hold.pool = bench_str(d->pool[i % POOLS]);
+    c->u.hold.patient = bench_str(d->patient[i]);
+    c->u.hold.channel = bench_str(CHANNEL[ch]);
     c->u.hold.ttl_ms = 0; /* the rules' 5 minutes */
-    c->u.hold.account = S("");
+    c->u.hold.account = bench_str("");
 }
 
 static void makeConfirm(struct day *d, uint32_t i, struct slot_cmd *c)
 {
     c->op = SLOT_OP_CONFIRM;
     c->u.claim.id = d->bk[i].id;
-    c->u.claim.payment_ref = S(d->ref[i]);
-    c->u.claim.caller = S(CHANNEL[d->bk[i].chan]);
-    c->u.claim.account = S("");
+    c->u.claim.payment_ref = bench_str(d->ref[i]);
+    c->u.claim.caller = bench_str(CHANNEL[d->bk[i].chan]);
+    c->u.claim.account = bench_str("");
 }
 
 static uint64_t book(struct day *d)
@@ -385,7 +355,7 @@ static uint64_t book(struct day *d)
      * are chosen from these. */
     static struct slot_pool_status st;
     for (uint32_t p = 0; p < POOLS; p++) {
-        if (ledger_read_pool(d->l, S(d->pool[p]), &st) != SLOT_OK ||
+        if (ledger_read_pool(d->l, bench_str(d->pool[p]), &st) != SLOT_OK ||
             st.n_shares != 2) {
             bad++;
             continue;
@@ -424,9 +394,9 @@ static bool refundStop(uint32_t p)
 static void makeStop(struct day *d, uint32_t i, struct slot_cmd *c)
 {
     c->op = SLOT_OP_POOL_STOP;
-    c->u.stop.pool = S(d->pool[d->list[i]]);
-    c->u.stop.operator_name = S("bench");
-    c->u.stop.reason = S("the doctor is called to surgery");
+    c->u.stop.pool = bench_str(d->pool[d->list[i]]);
+    c->u.stop.operator_name = bench_str("bench");
+    c->u.stop.reason = bench_str("the doctor is called to surgery");
 }
 
 /* A pool of p's department and kind, not stopped, with a free slot in
@@ -453,9 +423,9 @@ static void makeMove(struct day *d, uint32_t i, struct slot_cmd *c)
     const struct bk *b = &d->bk[d->list[i]];
     c->op = SLOT_OP_MOVE;
     c->u.claim.id = b->id;
-    c->u.claim.pool = S(d->pool[d->target[i]]);
-    c->u.claim.caller = S(CHANNEL[b->chan]);
-    c->u.claim.account = S("");
+    c->u.claim.pool = bench_str(d->pool[d->target[i]]);
+    c->u.claim.caller = bench_str(CHANNEL[b->chan]);
+    c->u.claim.account = bench_str("");
 }
 
 static void makeRefund(struct day *d, uint32_t i, struct slot_cmd *c)
@@ -463,8 +433,8 @@ static void makeRefund(struct day *d, uint32_t i, struct slot_cmd *c)
     const struct bk *b = &d->bk[d->list[i]];
     c->op = SLOT_OP_CANCEL;
     c->u.claim.id = b->id;
-    c->u.claim.caller = S(CHANNEL[b->chan]);
-    c->u.claim.account = S("");
+    c->u.claim.caller = bench_str(CHANNEL[b->chan]);
+    c->u.claim.account = bench_str("");
 }
 
 /* 06:30 the stops; 06:31 the moves; 06:40 the refunds. */
@@ -537,8 +507,8 @@ static void makeCheckin(struct day *d, uint32_t i, struct slot_cmd *c)
     uint32_t k = d->list[i];
     c->op = SLOT_OP_CHECKIN;
     c->u.claim.id = d->bk[k].id;
-    c->u.claim.patient = S(d->patient[k]);
-    c->u.claim.payment_ref = S(""); /* paid when booked */
+    c->u.claim.patient = bench_str(d->patient[k]);
+    c->u.claim.payment_ref = bench_str(""); /* paid when booked */
 }
 
 static void makeSweep(struct day *d, uint32_t i, struct slot_cmd *c)
@@ -580,16 +550,16 @@ static uint64_t sweeps(struct day *d, struct visit_figures *f, double *ns)
 static uint64_t visitDay(struct day *d, struct visit_figures *f)
 {
     uint64_t bad = 0;
-    uint32_t *at = xcalloc(DAY_MINUTES + 2, sizeof *at);
-    uint32_t *minute = xcalloc(BOOKINGS, sizeof *minute);
-    uint32_t *order = xcalloc(BOOKINGS, sizeof *order);
+    uint32_t *at = bench_xcalloc(DAY_MINUTES + 2, sizeof *at);
+    uint32_t *minute = bench_xcalloc(BOOKINGS, sizeof *minute);
+    uint32_t *order = bench_xcalloc(BOOKINGS, sizeof *order);
     uint32_t n = 0, live = 0;
     for (uint32_t i = 0; i < BOOKINGS; i++) {
         if (d->bk[i].fate != LIVE) {
             continue;
         }
         live++;
-        uint64_t x = mix(0x76697369ull << 32 | i);
+        uint64_t x = bench_mix(0x76697369ull << 32 | i);
         if (x % 100 >= CHECKIN_PCT) {
             continue;
         }
@@ -604,7 +574,7 @@ static uint64_t visitDay(struct day *d, struct visit_figures *f)
     }
     for (uint32_t i = 0; i < BOOKINGS; i++) {
         if (d->bk[i].fate == LIVE &&
-            mix(0x76697369ull << 32 | i) % 100 < CHECKIN_PCT) {
+            bench_mix(0x76697369ull << 32 | i) % 100 < CHECKIN_PCT) {
             order[at[minute[i]]++] = i;
         }
     }
@@ -650,7 +620,7 @@ static uint64_t readClaims(struct day *d, struct visit_figures *f)
     struct slot_read rd;
     memset(&rd, 0, sizeof rd);
     rd.op = SLOT_READ_POOL_CLAIMS;
-    rd.pool = S(d->pool[0]);
+    rd.pool = bench_str(d->pool[0]);
     rd.after_id = 0;
     rd.limit = SLOT_LIST_MAX;
     struct mp_buf out;
@@ -659,9 +629,9 @@ static uint64_t readClaims(struct day *d, struct visit_figures *f)
     double ns = 0;
     for (uint32_t k = 0; k < READS; k++) {
         mp_buf_reset(&out);
-        double t0 = nowNs();
+        double t0 = bench_now_ns();
         int rc = ledger_read(d->l, &rd, &out);
-        ns += nowNs() - t0;
+        ns += bench_now_ns() - t0;
         struct mp_reader mr;
         mp_reader_init(&mr, out.data, out.len);
         if (rc != SLOT_OK || !mp_read_array(&mr, &f->read_claims) ||
