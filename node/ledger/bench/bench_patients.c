@@ -240,30 +240,10 @@ static void textsInit(struct texts *t)
     slot_days_pack(&t->db, t->days, DAYS);
     slot_segments_pack(&t->sb, t->segs, SEGMENTS);
     for (uint32_t i = 0; i < DOCTORS; i++) {
-        snprintf(t->doctor[i], sizeof t->doctor[i], "dr-%02u", i);
-        snprintf(t->prefix[i], sizeof t->prefix[i], "h01/east/d%02u/%s",
-                 i % DEPARTMENTS, t->doctor[i]);
-        struct slot_template *x = &t->tpl[i];
-        x->id_prefix = bench_str(t->prefix[i]);
-        x->sched.hospital = bench_str("h01");
-        x->sched.campus = bench_str("east");
-        x->sched.department = (struct slot_str){t->prefix[i] + 9, 3};
-        x->sched.doctor = bench_str(t->doctor[i]);
-        x->sched.n_rem_allow = 1;
-        x->sched.rem_allow[0] = bench_str("window");
         /* Doctors 0, 2, 4, ... expert clinics, the others normal ones:
          * both classes of quota are counted. */
-        x->kind = i % 2 ? SLOT_KIND_NORMAL : SLOT_KIND_EXPERT;
-        x->fee_cents = 10000;
-        x->n_shares = 2;
-        x->shares[0] = (struct slot_tshare){bench_str("114"), 300};
-        x->shares[1] = (struct slot_tshare){bench_str("online"), 600};
-        x->n_days = DAYS;
-        x->days =
-            (struct slot_str){(const char *)t->db.data, (uint32_t)t->db.len};
-        x->n_segments = SEGMENTS;
-        x->segments =
-            (struct slot_str){(const char *)t->sb.data, (uint32_t)t->sb.len};
+        bench_doctor_template(&t->tpl[i], i, DEPARTMENTS, t->doctor[i],
+                              t->prefix[i], &t->db, DAYS, &t->sb, SEGMENTS);
     }
     t->patient = bench_xcalloc(PATIENTS, sizeof *t->patient);
     t->account = bench_xcalloc(PATIENTS / PER_ACCOUNT + 1, sizeof *t->account);

@@ -245,29 +245,10 @@ static void dayInit(struct day *d)
     }
     slot_segments_pack(&d->sb, d->segs, SEGMENTS);
     for (uint32_t i = 0; i < DOCTORS; i++) {
-        snprintf(d->doctor[i], sizeof d->doctor[i], "dr-%02u", i);
-        snprintf(d->prefix[i], sizeof d->prefix[i], "h01/east/d%02u/%s",
-                 i % DEPARTMENTS, d->doctor[i]);
-        struct slot_template *x = &d->tpl[i];
-        x->id_prefix = bench_str(d->prefix[i]);
-        x->sched.hospital = bench_str("h01");
-        x->sched.campus = bench_str("east");
-        x->sched.department = (struct slot_str){d->prefix[i] + 9, 3};
-        x->sched.doctor = bench_str(d->doctor[i]);
-        x->sched.n_rem_allow = 1;
-        x->sched.rem_allow[0] = bench_str("window");
         /* A MOVE keeps the kind: each department has both. */
-        x->kind = i % 2 ? SLOT_KIND_NORMAL : SLOT_KIND_EXPERT;
-        x->fee_cents = 10000;
-        x->n_shares = 2;
-        x->shares[0] = (struct slot_tshare){bench_str("114"), 300};
-        x->shares[1] = (struct slot_tshare){bench_str("online"), 600};
-        x->n_days = 1;
-        x->days =
-            (struct slot_str){(const char *)d->db.data, (uint32_t)d->db.len};
-        x->n_segments = SEGMENTS;
-        x->segments =
-            (struct slot_str){(const char *)d->sb.data, (uint32_t)d->sb.len};
+        struct slot_template *x = &d->tpl[i];
+        bench_doctor_template(x, i, DEPARTMENTS, d->doctor[i], d->prefix[i],
+                              &d->db, 1, &d->sb, SEGMENTS);
         for (uint32_t s = 0; s < SEGMENTS; s++) {
             slot_template_pool_id(x, VISIT_DAY, &d->segs[s],
                                   d->pool[i * SEGMENTS + s]);
