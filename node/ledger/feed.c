@@ -35,14 +35,23 @@ static struct event *evSlot(struct ledger *l)
 {
     if (l->ev_len == l->ev_cap && l->ev_cap < LEDGER_EVENTS_MAX) {
         uint32_t cap = l->ev_cap < 1024 ? 1024 : l->ev_cap * 2;
-        struct event *ring = ledger__realloc(NULL, (size_t)cap * sizeof *ring);
-        for (uint32_t i = 0; i < l->ev_len; i++) {
-            ring[i] = *ledger__event_at(l, i);
+        if (l->ev_head == 0) {
+            /* In order already (nothing dropped yet, the usual case while
+             * the window fills): realloc, which for a block this large
+             * remaps pages instead of copying tens of MB in one entry. */
+            l->events =
+                ledger__realloc(l->events, (size_t)cap * sizeof *l->events);
+        } else {
+            struct event *ring =
+                ledger__realloc(NULL, (size_t)cap * sizeof *ring);
+            for (uint32_t i = 0; i < l->ev_len; i++) {
+                ring[i] = *ledger__event_at(l, i);
+            }
+            free(l->events);
+            l->events = ring;
+            l->ev_head = 0;
         }
-        free(l->events);
-        l->events = ring;
         l->ev_cap = cap;
-        l->ev_head = 0;
     }
     if (l->ev_len == l->ev_cap) {
         l->ev_head = (l->ev_head + 1) % l->ev_cap;
