@@ -169,9 +169,7 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
         } else {
             resolved++;
         }
-        bool confirmed = c->state == SLOT_CLAIM_BOOKED ||
-                         c->state == SLOT_CLAIM_CANCELLED ||
-                         c->state == SLOT_CLAIM_MOVED;
+        bool confirmed = ledger__state_confirmed(c->state);
         CHECK((confirmed || (c->attendance == 0 && c->moved_from == 0)) &&
                   (c->checked_in_at_ms == 0 ||
                    c->attendance == SLOT_ATTEND_CHECKED_IN) &&

@@ -268,3 +268,10 @@ uint32_t ledger__claim_find(const struct ledger *l, uint64_t id)
 {
     return ledger__htab_get(&l->claim_index, id);
 }
+
+uint32_t ledger__booking_find(const struct ledger *l, uint64_t id)
+{
+    uint32_t ci = ledger__claim_find(l, id);
+    return ci != NONE && ledger__state_confirmed(l->claims[ci].state) ? ci
+                                                                      : NONE;
+}

@@ -560,15 +560,11 @@ int ledger__release(struct ledger *l, const struct slot_cmd *cmd)
 
 int ledger__cancel(struct ledger *l, const struct slot_cmd *cmd)
 {
-    uint32_t ci = ledger__claim_find(l, cmd->u.claim.id);
+    uint32_t ci = ledger__booking_find(l, cmd->u.claim.id);
     if (ci == NONE) {
-        return SLOT_UNKNOWN_BOOKING;
+        return SLOT_UNKNOWN_BOOKING; /* a HELD claim is left as it is */
     }
     struct claim *c = &l->claims[ci];
-    if (c->state != SLOT_CLAIM_BOOKED && c->state != SLOT_CLAIM_CANCELLED &&
-        c->state != SLOT_CLAIM_MOVED) {
-        return SLOT_UNKNOWN_BOOKING;
-    }
     int rc = ledger__owner_check(l, c, cmd);
     if (rc != SLOT_OK) {
         return rc;

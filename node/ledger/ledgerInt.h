@@ -478,6 +478,16 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
 void ledger__claim_forget(struct ledger *l, uint32_t ci);
 /* The claim with this id (any state still known), or NONE. */
 uint32_t ledger__claim_find(const struct ledger *l, uint64_t id);
+/* A claim in this state was confirmed: a booking, live or ended (BOOKED,
+ * CANCELLED, MOVED). */
+static inline bool ledger__state_confirmed(uint8_t st)
+{
+    return st == SLOT_CLAIM_BOOKED || st == SLOT_CLAIM_CANCELLED ||
+           st == SLOT_CLAIM_MOVED;
+}
+/* The booking with this id (a confirmed claim still known), or NONE: what
+ * CANCEL, MOVE, CHECKIN and the booking read answer UNKNOWN_BOOKING to. */
+uint32_t ledger__booking_find(const struct ledger *l, uint64_t id);
 
 /* patients.c: the patient rules (ledger.h, "Patients, accounts ..."). */
 /* The patient's record, created if it has none. */

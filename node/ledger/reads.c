@@ -169,10 +169,9 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
 int ledger_read_claim(const struct ledger *l, uint64_t id, bool booking,
                       struct slot_claim *out)
 {
-    uint32_t ci = ledger__claim_find(l, id);
-    uint8_t st = ci == NONE ? 0 : l->claims[ci].state;
-    if (ci == NONE || (booking && st != SLOT_CLAIM_BOOKED &&
-                       st != SLOT_CLAIM_CANCELLED && st != SLOT_CLAIM_MOVED)) {
+    uint32_t ci =
+        booking ? ledger__booking_find(l, id) : ledger__claim_find(l, id);
+    if (ci == NONE) {
         return booking ? SLOT_UNKNOWN_BOOKING : SLOT_UNKNOWN_HOLD;
     }
     ledger__claim_out(l, &l->claims[ci], out);

@@ -1054,9 +1054,7 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
          (c.deadline_ms > c.held_at_ms ||
           (c.moved_from != 0 && c.deadline_ms == c.held_at_ms)));
     NEED(bucket < l->n_channels && (fs || bucket == 0));
-    bool confirmed = c.state == SLOT_CLAIM_BOOKED ||
-                     c.state == SLOT_CLAIM_CANCELLED ||
-                     c.state == SLOT_CLAIM_MOVED;
+    bool confirmed = ledger__state_confirmed(c.state);
     /* The visit-day fields: only what the transitions can produce. */
     NEED(confirmed || (c.attendance == 0 && c.moved_from == 0));
     NEED(c.checked_in_at_ms == 0 || c.attendance == SLOT_ATTEND_CHECKED_IN);

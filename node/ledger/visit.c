@@ -227,20 +227,6 @@ int ledger__pool_stop(struct ledger *l, const struct slot_cmd *cmd,
 
 /* ---- MOVE ------------------------------------------------------------------ */
 
-/* A confirmed claim (BOOKED, CANCELLED or MOVED) with this id, or NONE. */
-static uint32_t bookingFind(const struct ledger *l, uint64_t id)
-{
-    uint32_t ci = ledger__claim_find(l, id);
-    if (ci == NONE) {
-        return NONE;
-    }
-    uint8_t st = l->claims[ci].state;
-    return st == SLOT_CLAIM_BOOKED || st == SLOT_CLAIM_CANCELLED ||
-                   st == SLOT_CLAIM_MOVED
-               ? ci
-               : NONE;
-}
-
 /* MOVE's refusals about the target t for a booking of pool src, after
  * NOT_STOPPED: the place, then the target's own state and time. */
 static int moveTarget(const struct ledger *l, uint32_t src, uint32_t t)
@@ -269,7 +255,7 @@ static int moveTarget(const struct ledger *l, uint32_t src, uint32_t t)
 int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
                  struct slot_result *res)
 {
-    uint32_t ci = bookingFind(l, cmd->u.claim.id);
+    uint32_t ci = ledger__booking_find(l, cmd->u.claim.id);
     if (ci == NONE) {
         return SLOT_UNKNOWN_BOOKING;
     }
@@ -361,7 +347,7 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
 int ledger__checkin(struct ledger *l, const struct slot_cmd *cmd,
                     struct slot_result *res)
 {
-    uint32_t ci = bookingFind(l, cmd->u.claim.id);
+    uint32_t ci = ledger__booking_find(l, cmd->u.claim.id);
     if (ci == NONE) {
         return SLOT_UNKNOWN_BOOKING;
     }
