@@ -112,7 +112,7 @@ JEPSEN_SUITE_SMOKE += "jepsen-asan:jepsen-tests/run --no-build --slotd $(B)/asan
 JEPSEN_SUITE_BUGS := \
   "jepsen-bug-nobarrier:jepsen-tests/run --no-build --bug nobarrier --expect invalid:linearizable,ledger-order --time 20 --nemesis partition --seed 3" \
   "jepsen-bug-nosessions:jepsen-tests/run --no-build --bug nosessions --expect invalid:linearizable,bookings --time 20 --nemesis lost-replies --interval 2000 --seed 5" \
-  "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 20 --nemesis kill --seed 5" \
+  "jepsen-bug-flowheld:jepsen-tests/run --no-build --bug flowheld --expect invalid:flowback,buckets --time 30 --nemesis kill --seed 5" \
   "jepsen-bug-quota:jepsen-tests/run --no-build --bug quota --workload quotas --expect invalid:quotas --time 30 --nemesis kill --seed 5" \
   "jepsen-bug-nostop:jepsen-tests/run --no-build --bug nostop --workload visit --expect invalid:stop --time 30 --nemesis kill --seed 5"
 # Run by `make jepsen-bugs`, not by `make test` (its time is kept small):
