@@ -152,9 +152,14 @@ struct uv_loop_s;
  * version 3 call keeps its signature and meaning (source compatible).
  * 4.1: the event feed (slotc_read_events, slotc_sync_events_follow, struct
  * slotc_event); slotc_out.events, n_events, first and last appended
- * before any release of 4: still libslot.so.4. */
-#define SLOTC_VERSION_MAJOR 4
-#define SLOTC_VERSION_MINOR 1
+ * before any release of 4: still libslot.so.4.
+ * 5: protocol version 5 (the money: payment methods, the payment in
+ * claims and events, reconciliation counters, statistics); struct
+ * slotc_claim, slotc_event and slotc_out (so slotc_req) grew (an ABI
+ * change: libslot.so.5). Every version 4 call keeps its signature and
+ * meaning (source compatible). */
+#define SLOTC_VERSION_MAJOR 5
+#define SLOTC_VERSION_MINOR 0
 
 /* Limits, equal to the protocol's (slot_proto.h). */
 #define SLOTC_POOL_ID_MAX     64 /* bytes of [A-Za-z0-9/_.:-] */
@@ -162,6 +167,7 @@ struct uv_loop_s;
 #define SLOTC_PATIENT_KEY_MAX 64
 #define SLOTC_CHANNEL_MAX     16    /* bytes of [a-z0-9_-] */
 #define SLOTC_PAYMENT_REF_MAX 64    /* bytes of printable ASCII 0x21..0x7e */
+#define SLOTC_PAY_METHOD_MAX  16    /* bytes of [a-z0-9_-] (protocol 5) */
 #define SLOTC_IDEM_KEY_MAX    64    /* bytes of [A-Za-z0-9_.:-] (idem_key) */
 #define SLOTC_SHARES_MAX      8     /* channel shares of one pool */
 #define SLOTC_LIST_MAX        1000  /* pools of one list read */
@@ -465,6 +471,9 @@ struct slotc_claim {
                                 * else 0 */
     bool refunded;             /* CANCELLED as a stopped clinic's refund */
     bool affected;             /* its pool is stopped */
+    /* ---- protocol 5: the payment (with payment_ref) ---- */
+    char pay_method[SLOTC_PAY_METHOD_MAX + 1]; /* "": none given / unpaid */
+    uint64_t fee_paid_cents; /* the pool's fee when it was paid; 0 unpaid */
 };
 
 /* ---- A hospital's rules (slot_sched.h has the full contract) ------------ */
@@ -777,6 +786,53 @@ struct slotc_event {
     char account[SLOTC_PATIENT_KEY_MAX + 1]; /* the patient's at the event */
     char hospital[SLOTC_NAME_MAX + 1];       /* "": a free-standing pool's */
     uint64_t a, b;                           /* per type, above */
+    /* ---- protocol 5 ---- */
+    uint64_t fee_cents; /* a claim's event: the claim's fee paid right after
+                         * the event (0: unpaid); others 0 */
+    char payment_ref[SLOTC_PAYMENT_REF_MAX + 1]; /* the same: its payment */
+    char pay_method[SLOTC_PAY_METHOD_MAX + 1];   /* reference and method */
+    uint32_t local_day; /* days since 1970-01-01 of time_ms in the hospital's
+                         * local time (UTC without a hospital): the day
+                         * the reconciliation counts it in */
+};
+
+/* ---- Money and statistics (protocol 5) ---------------------------------
+ * The ledger counts, per local day (the hospital's), hospital, channel
+ * and payment method, what finance reconciles; each counter is moved by
+ * exactly one kind of event (so the events of a day, from the feed or
+ * the archive, must sum to the counters):
+ *   booked, booked_cents        BOOKED by a confirm (not by a move):
+ *                               the fee paid (0 unpaid)
+ *   checkin_paid, _cents        CHECKED_IN that paid (b = 1)
+ *   checked_in                  every CHECKED_IN
+ *   cancelled, cancelled_cents  CANCELLED (a = 0): the fee to return
+ *   refunded, refunded_cents    CANCELLED (a = 1, a stopped clinic)
+ *   moved                       MOVED
+ *   no_show                     NO_SHOW
+ * Net cents = booked + checkin_paid - cancelled - refunded cents. The
+ * ledger keeps the newest 400 days of counters. */
+struct slotc_recon_row {
+    uint32_t day; /* local day */
+    char hospital[SLOTC_NAME_MAX + 1]; /* "": free-standing pools */
+    char channel[SLOTC_CHANNEL_MAX + 1];
+    char pay_method[SLOTC_PAY_METHOD_MAX + 1]; /* "": unpaid / none given */
+    uint32_t booked, checkin_paid, checked_in, cancelled, refunded, moved,
+        no_show;
+    uint64_t booked_cents, checkin_paid_cents, cancelled_cents,
+        refunded_cents;
+};
+/* Per visit day, hospital and department, over the scheduled pools'
+ * lives. Booking rate = booked_now / released (0 when nothing released). */
+struct slotc_stats_row {
+    uint32_t visit_day;
+    char hospital[SLOTC_NAME_MAX + 1];
+    char department[SLOTC_NAME_MAX + 1];
+    uint32_t pools;
+    uint64_t released;   /* capacity of the pools released by now */
+    uint64_t capacity;   /* of all of them */
+    uint64_t booked_now; /* slots booked now */
+    uint64_t booked_total, cancelled_total, refunded_total, moved_total,
+        no_show_total, checked_in_total;
 };
 
 /* Splits a member address "RAFT/CLIENT" into its parts (client "" when
@@ -840,6 +896,9 @@ enum slotc_op {
     SLOTC_OP_READ_POOL_CLAIMS,
     /* the event feed (protocol 4, libslot 4.1) */
     SLOTC_OP_READ_EVENTS,
+    /* money and statistics (protocol 5) */
+    SLOTC_OP_READ_RECON,
+    SLOTC_OP_READ_STATS,
 };
 /* "HOLD", "READ_POOL", "STATUS", ...; NULL for an unknown op. Static. */
 SLOT_API const char *slotc_op_name(int op);
@@ -931,6 +990,15 @@ struct slotc_out {
                      * the node holds (last + 1 when it holds none) */
     uint64_t last;  /* READ_EVENTS (OK or CURSOR_EXPIRED): the newest seq
                      * ever (0: none yet) */
+    /* ---- protocol 5 ---- */
+    const struct slotc_recon_row *recon; /* READ_RECON: 0..limit (out.total:
+                                          * every match) */
+    uint32_t n_recon;
+    uint32_t kept_from_day; /* READ_RECON: the oldest local day the ledger
+                             * keeps counters for (0: none yet) */
+    const struct slotc_stats_row *stats; /* READ_STATS: 0..limit (out.total:
+                                          * every match) */
+    uint32_t n_stats;
 };
 
 struct slotc_req {
@@ -1248,6 +1316,23 @@ SLOT_API int slotc_move(struct slotc *c, struct slotc_req *req,
 SLOT_API int slotc_checkin(struct slotc *c, struct slotc_req *req,
                            uint64_t booking, const char *patient,
                            const char *payment_ref, slotc_cb cb);
+/* slotc_confirm_as and slotc_checkin naming how the payment_ref was paid:
+ * pay_method NULL or "" (none), else 1..SLOTC_PAY_METHOD_MAX bytes of
+ * [a-z0-9_-] ("wechat", "alipay", "card", "insurance", "cash"). The
+ * booking records its payment (reference, method, and the pool's fee now
+ * as fee_paid_cents); a check-in with a reference pays an unpaid booking
+ * (a paid one keeps its payment). Errors: as those calls, then
+ * LIMIT_REACHED (the ledger knows 16 methods and this is a new one).
+ * Sync: INVALID_ARGUMENT for a bad method, or a method without a
+ * payment_ref. */
+SLOT_API int slotc_confirm_pay(struct slotc *c, struct slotc_req *req,
+                               uint64_t hold, const char *payment_ref,
+                               const char *pay_method, const char *caller,
+                               const char *account, slotc_cb cb);
+SLOT_API int slotc_checkin_pay(struct slotc *c, struct slotc_req *req,
+                               uint64_t booking, const char *patient,
+                               const char *payment_ref,
+                               const char *pay_method, slotc_cb cb);
 
 /* Expires up to max (1..4096) due holds now (the leader also does this by
  * itself). Not deduplicated (it needs none). out.expired, out.still_due. */
@@ -1367,6 +1452,25 @@ SLOT_API int slotc_read_pool_claims(struct slotc *c, struct slotc_req *req,
  * node). */
 SLOT_API int slotc_read_events(struct slotc *c, struct slotc_req *req,
                                uint64_t after, uint32_t limit, slotc_cb cb);
+/* The reconciliation counters of local day `day` (see "Money and
+ * statistics"): hospital and channel NULL or "" for any, rows sorted by
+ * (hospital, channel, pay_method), skipping `after` rows, at most limit
+ * (1..SLOTC_LIST_MAX): out.recon, out.n_recon, out.total (every match),
+ * out.kept_from_day. Sync: INVALID_ARGUMENT (day 0 or past the protocol's
+ * last day, a bad name, limit). */
+SLOT_API int slotc_read_recon(struct slotc *c, struct slotc_req *req,
+                              uint32_t day, const char *hospital,
+                              const char *channel, uint32_t after,
+                              uint32_t limit, slotc_cb cb);
+/* Statistics of the scheduled pools with visit days date_from..date_to
+ * (local days, inclusive, at most 62 of them), hospital NULL or "" for
+ * any: rows per (visit_day, hospital, department) in that order, skipping
+ * `after`, at most limit: out.stats, out.n_stats, out.total. Scans every
+ * pool on the node: for staff and metrics, not a hot path. */
+SLOT_API int slotc_read_stats(struct slotc *c, struct slotc_req *req,
+                              const char *hospital, uint32_t date_from,
+                              uint32_t date_to, uint32_t after,
+                              uint32_t limit, slotc_cb cb);
 
 /* What slotc_schedule_import of tpl would do now, changing nothing:
  * out.created (new pools), out.unchanged, out.conflicts. Errors:

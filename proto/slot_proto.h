@@ -27,7 +27,7 @@
  *   6  HOLD           pool, patient, channel, ttl_ms    hold, deadline_ms
  *                     [, account]
  *   7  CONFIRM        hold, payment_ref [, caller,      booking, visit_no
- *                     account]
+ *                     account [, pay_method]]
  *   8  RELEASE        hold [, caller, account]          0, 0
  *   9  CANCEL         booking [, caller, account]       0, 0
  *   10 EXPIRE         max                               expired, still_due
@@ -51,7 +51,7 @@
  *   23 MOVE           booking, target pool, caller,     new booking,
  *                     account                           visit_no
  *   24 CHECKIN        booking, patient, payment_ref     visit_no, 0
- *                     ("" none)
+ *                     ("" none) [, pay_method]
  *
  * Optional trailing arguments (protocol 3; a command without them is the
  * version 2 command, which the Raft log may hold): HOLD's account ("" none:
@@ -59,7 +59,11 @@
  * (the calling channel, "" = an administrator: slotctl, the hospital's
  * staff) and account ("" none); CONFIG's account and patient limits and
  * the cool-down key (struct slot_config). A command encodes with all of
- * them. Account keys follow the patient key rules.
+ * them. Account keys follow the patient key rules. Protocol 5 adds
+ * CONFIRM's and CHECKIN's pay_method ("" none, else 1..SLOT_PAY_METHOD_MAX
+ * bytes of [a-z0-9_-]: how the payment_ref was paid, e.g. "wechat"); a
+ * pay_method without a payment_ref is INVALID_ARGUMENT. A CONFIRM without
+ * it may also leave out caller and account (the version 2 form).
  *
  * A refused command answers a = b = 0, except: QUOTA_EXCEEDED a = which
  * quota (enum slot_quota), b = the window's first local day; BLACKLISTED
@@ -155,10 +159,12 @@
  * patient rules: buckets and pool status report slots cooling down, new
  * commands and reads, optional trailing arguments. 4: the visit day:
  * POOL_STOP, MOVE, CHECKIN, READ_POOL_CLAIMS, claims report check-in,
- * no-show, moves and refunds, staff log entries name a pool. Frames of an
- * older version are refused with BAD_VERSION; commands of versions 1 to 3
- * still decode (the Raft log may hold them). */
-#define SLOT_PROTO_VERSION        4
+ * no-show, moves and refunds, staff log entries name a pool. 5: the money:
+ * CONFIRM's and CHECKIN's pay_method, claims and events carry the payment
+ * (fee paid, reference, method), events their local day, READ_RECON and
+ * READ_STATS. Frames of an older version are refused with BAD_VERSION;
+ * commands of versions 1 to 4 still decode (the Raft log may hold them). */
+#define SLOT_PROTO_VERSION        5
 #define SLOT_FRAME_MAX            (1u << 20) /* bytes of one frame body */
 #define SLOT_ENTRY_MAX            (4u << 20) /* bytes of one Raft entry */
 #define SLOT_BATCH_CMDS_MAX       1024       /* commands in one entry */
@@ -167,6 +173,8 @@
 #define SLOT_PATIENT_KEY_MIN      8
 #define SLOT_CHANNEL_MAX          16           /* bytes; [a-z0-9_-] */
 #define SLOT_PAYMENT_REF_MAX      64           /* bytes; printable ASCII */
+#define SLOT_PAY_METHOD_MAX       16           /* bytes; [a-z0-9_-] */
+#define SLOT_STATS_DAYS_MAX       62           /* visit days of one STATS read */
 #define SLOT_POOL_SHARES_MAX      8            /* channel shares of one pool */
 #define SLOT_POOL_CAPACITY_MAX    100000       /* slots of one pool */
 #define SLOT_EXPIRE_MAX           4096         /* holds one EXPIRE may free */
@@ -340,6 +348,7 @@ struct slot_cmd {
         struct {
             uint64_t id;
             struct slot_str payment_ref; /* CONFIRM; CHECKIN ("" none) */
+            struct slot_str pay_method;  /* CONFIRM; CHECKIN ("" none) */
             struct slot_str caller;
             struct slot_str account;
             struct slot_str pool;    /* MOVE: the target pool */
@@ -508,7 +517,27 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *     cursor were dropped (clients answer CURSOR_EXPIRED, naming first).
  *   event = [seq, index, time_ms, type, pool, claim, patient, channel,
  *            account, hospital, a, b] (ledger.h, "The event feed"; ""
- *            and 0 where the type has none). */
+ *            and 0 where the type has none).
+ * Version 5 appends to claim: pay_method, fee_paid_cents; to event:
+ * fee_cents, payment_ref, pay_method (a claim event's claim payment right
+ * after the event; 0 / "" unpaid or not a claim's), local_day (of time_ms
+ * in the event's hospital's local time; UTC without one); and adds:
+ *   RECON reply = [kept_from_day, total, [recon row...]]: the ledger's
+ *     reconciliation counters of local day `day` (ledger.h, "Money and
+ *     statistics"), hospital "" any, channel "" any, sorted by (hospital,
+ *     channel, pay_method), from position `after` (rows skipped), at most
+ *     limit; total counts every match; kept_from_day = the oldest day the
+ *     ledger still keeps (0: none yet).
+ *   recon row = [day, hospital, channel, pay_method, booked, booked_cents,
+ *     checkin_paid, checkin_paid_cents, checked_in, cancelled,
+ *     cancelled_cents, refunded, refunded_cents, moved, no_show]
+ *   STATS reply = [total, [stats row...]]: per (visit_day, hospital,
+ *     department) of the scheduled pools with visit days date_from ..
+ *     date_to (inclusive, fewer than SLOT_STATS_DAYS_MAX days), hospital
+ *     "" any, in that order, from position `after`, at most limit.
+ *   stats row = [visit_day, hospital, department, pools, released,
+ *     capacity, booked_now, booked_total, cancelled_total, refunded_total,
+ *     moved_total, no_show_total, checked_in_total] */
 enum slot_read_op {
     SLOT_READ_POOL = 1,      /* [1, pool]                -> pool status */
     SLOT_READ_HOLD = 2,      /* [2, hold]                -> claim */
@@ -527,8 +556,11 @@ enum slot_read_op {
     SLOT_READ_WAITLIST = 14,       /* [14, pool, patient] -> position */
     SLOT_READ_POOL_CLAIMS = 15,    /* [15, pool, after, limit] -> [claim...] */
     SLOT_READ_EVENTS = 16,         /* [16, after, limit] -> events page */
+    SLOT_READ_RECON = 17, /* [17, day, hospital, channel, after, limit] */
+    SLOT_READ_STATS = 18, /* [18, hospital, date_from, date_to, after,
+                           *  limit] */
 };
-#define SLOT_READ_MAX 16
+#define SLOT_READ_MAX 18
 
 struct slot_read {
     uint8_t op;
@@ -547,7 +579,10 @@ struct slot_read {
     struct slot_template tpl;    /* SCHEDULE_CHECK */
     struct slot_str account;     /* ACCOUNT */
     uint64_t after_id;           /* POOL_CLAIMS: claims with id > this;
-                                  * EVENTS: events with seq > this */
+                                  * EVENTS: events with seq > this;
+                                  * RECON, STATS: rows skipped */
+    uint32_t day;                /* RECON: the local day */
+    struct slot_str channel;     /* RECON: "" any */
 };
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd);
 void slot_read_encode(struct mp_buf *b, const struct slot_read *rd);
@@ -646,6 +681,9 @@ struct slot_claim {
     uint64_t moved_from;       /* a booking MOVE made: the old one's id */
     uint8_t refunded;          /* CANCELLED as a stopped clinic's refund */
     uint8_t affected; /* its pool is stopped (HELD / BOOKED / resolved) */
+    /* version 5: the payment (with payment_ref) */
+    char pay_method[SLOT_PAY_METHOD_MAX + 1]; /* "" none given / unpaid */
+    uint64_t fee_paid_cents;                  /* 0 unpaid */
 };
 enum slot_attendance {
     SLOT_ATTEND_PENDING = 0,
@@ -762,9 +800,41 @@ struct slot_event {
     char account[SLOT_PATIENT_KEY_MAX + 1]; /* the patient's, at the event */
     char hospital[SLOT_NAME_MAX + 1];
     uint64_t a, b;
+    /* version 5 */
+    uint64_t fee_cents; /* a claim event: the claim's fee paid, 0 unpaid */
+    char payment_ref[SLOT_PAYMENT_REF_MAX + 1];
+    char pay_method[SLOT_PAY_METHOD_MAX + 1];
+    uint32_t local_day; /* of time_ms in the hospital's local time */
 };
 void slot_event_encode(struct mp_buf *b, const struct slot_event *e);
 int slot_event_decode(struct mp_reader *r, struct slot_event *e);
+
+/* ---- money and statistics (version 5; ledger.h, "Money and
+ * statistics") ---- */
+struct slot_recon_row {
+    uint32_t day;
+    char hospital[SLOT_NAME_MAX + 1]; /* "": free-standing pools */
+    char channel[SLOT_CHANNEL_MAX + 1];
+    char pay_method[SLOT_PAY_METHOD_MAX + 1]; /* "": unpaid / none given */
+    uint32_t booked, checkin_paid, checked_in, cancelled, refunded, moved,
+        no_show;
+    uint64_t booked_cents, checkin_paid_cents, cancelled_cents,
+        refunded_cents;
+};
+void slot_recon_row_encode(struct mp_buf *b, const struct slot_recon_row *r);
+int slot_recon_row_decode(struct mp_reader *r, struct slot_recon_row *row);
+
+struct slot_stats_row {
+    uint32_t visit_day;
+    char hospital[SLOT_NAME_MAX + 1];
+    char department[SLOT_NAME_MAX + 1];
+    uint32_t pools;
+    uint64_t released, capacity, booked_now;
+    uint64_t booked_total, cancelled_total, refunded_total, moved_total,
+        no_show_total, checked_in_total;
+};
+void slot_stats_row_encode(struct mp_buf *b, const struct slot_stats_row *r);
+int slot_stats_row_decode(struct mp_reader *r, struct slot_stats_row *row);
 
 /* Ledger-wide figures. */
 struct slot_ledger_info {
