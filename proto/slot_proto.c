@@ -1512,11 +1512,11 @@ static const struct field eventFields[] = {
     F_U64(struct slot_event, fee_cents, 0, SLOT_FEE_MAX_CENTS),
     F_STR(FK_CHARS, struct slot_event, payment_ref, SR_PAYREF_OPT),
     F_STR(FK_CHARS, struct slot_event, pay_method, SR_PAYMETHOD_OPT),
-    F_U32(struct slot_event, local_day, 0, SLOT_DAY_MAX),
+    F_U32(struct slot_event, local_day, 0, SLOT_LEDGER_DAY_MAX),
 };
 
 static const struct field reconRowFields[] = {
-    F_U32(struct slot_recon_row, day, 0, SLOT_DAY_MAX),
+    F_U32(struct slot_recon_row, day, 0, SLOT_LEDGER_DAY_MAX),
     F_STR(FK_CHARS, struct slot_recon_row, hospital, SR_NAME_OPT),
     F_STR(FK_CHARS, struct slot_recon_row, channel, SR_CHANNEL),
     F_STR(FK_CHARS, struct slot_recon_row, pay_method, SR_PAYMETHOD_OPT),
@@ -1655,7 +1655,7 @@ static const struct field readEventsFields[] = {
 /* after: rows skipped (a position, as the replies are small sorted
  * tables built per read). */
 static const struct field readReconFields[] = {
-    F_U32(struct slot_read, day, 0, SLOT_DAY_MAX),
+    F_U32(struct slot_read, day, 0, SLOT_LEDGER_DAY_MAX),
     F_STR(FK_STR, struct slot_read, hospital, SR_NAME_OPT),
     F_STR(FK_STR, struct slot_read, channel, SR_CHANNEL_OPT),
     F_U64(struct slot_read, after_id, 0, UINT32_MAX),

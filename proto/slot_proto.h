@@ -164,21 +164,26 @@
  * (fee paid, reference, method), events their local day, READ_RECON and
  * READ_STATS. Frames of an older version are refused with BAD_VERSION;
  * commands of versions 1 to 4 still decode (the Raft log may hold them). */
-#define SLOT_PROTO_VERSION        5
-#define SLOT_FRAME_MAX            (1u << 20) /* bytes of one frame body */
-#define SLOT_ENTRY_MAX            (4u << 20) /* bytes of one Raft entry */
-#define SLOT_BATCH_CMDS_MAX       1024       /* commands in one entry */
-#define SLOT_POOL_ID_MAX          64         /* bytes; [A-Za-z0-9/_.:-] */
-#define SLOT_PATIENT_KEY_MAX      64         /* bytes; [A-Za-z0-9_.:-], >= 8 */
-#define SLOT_PATIENT_KEY_MIN      8
-#define SLOT_CHANNEL_MAX          16     /* bytes; [a-z0-9_-] */
-#define SLOT_PAYMENT_REF_MAX      64     /* bytes; printable ASCII */
-#define SLOT_PAY_METHOD_MAX       16     /* bytes; [a-z0-9_-] */
-#define SLOT_STATS_DAYS_MAX       62     /* visit days of one STATS read */
-#define SLOT_POOL_SHARES_MAX      8      /* channel shares of one pool */
-#define SLOT_POOL_CAPACITY_MAX    100000 /* slots of one pool */
-#define SLOT_EXPIRE_MAX           4096   /* holds one EXPIRE may free */
-#define SLOT_EXPIRE_DUE_COUNT_MAX 1024   /* still_due is capped here */
+#define SLOT_PROTO_VERSION   5
+#define SLOT_FRAME_MAX       (1u << 20) /* bytes of one frame body */
+#define SLOT_ENTRY_MAX       (4u << 20) /* bytes of one Raft entry */
+#define SLOT_BATCH_CMDS_MAX  1024       /* commands in one entry */
+#define SLOT_POOL_ID_MAX     64         /* bytes; [A-Za-z0-9/_.:-] */
+#define SLOT_PATIENT_KEY_MAX 64         /* bytes; [A-Za-z0-9_.:-], >= 8 */
+#define SLOT_PATIENT_KEY_MIN 8
+#define SLOT_CHANNEL_MAX     16 /* bytes; [a-z0-9_-] */
+#define SLOT_PAYMENT_REF_MAX 64 /* bytes; printable ASCII */
+#define SLOT_PAY_METHOD_MAX  16 /* bytes; [a-z0-9_-] */
+#define SLOT_STATS_DAYS_MAX  62 /* visit days of one STATS read */
+/* The local day (slot_time.h) of any ledger time in any offset: events'
+ * local_day and reconciliation days go this far (SLOT_DAY_MAX bounds
+ * schedules, not the clock). */
+#define SLOT_LEDGER_DAY_MAX                                                    \
+    ((uint32_t)((SLOT_TIME_MAX_MS + 50400000ull) / 86400000ull))
+#define SLOT_POOL_SHARES_MAX      8            /* channel shares of one pool */
+#define SLOT_POOL_CAPACITY_MAX    100000       /* slots of one pool */
+#define SLOT_EXPIRE_MAX           4096         /* holds one EXPIRE may free */
+#define SLOT_EXPIRE_DUE_COUNT_MAX 1024         /* still_due is capped here */
 #define SLOT_TIME_MAX_MS          (1ull << 53) /* any *_ms field */
 #define SLOT_FEE_MAX_CENTS        100000000ull /* 1,000,000.00 */
 #define SLOT_LIST_MAX             1000         /* entries of one list read */

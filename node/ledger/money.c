@@ -108,8 +108,11 @@ static void dropBefore(struct ledger *l, uint32_t day)
     while (n < l->n_recons && l->recons[n].day < day) {
         n++;
     }
-    memmove(l->recons, l->recons + n, (l->n_recons - n) * sizeof *l->recons);
-    l->n_recons -= n;
+    if (n > 0) {
+        memmove(l->recons, l->recons + n,
+                (l->n_recons - n) * sizeof *l->recons);
+        l->n_recons -= n;
+    }
     l->recon_kept_from = day;
 }
 

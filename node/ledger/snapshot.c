@@ -1783,7 +1783,7 @@ static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
             RD(mp_read_uint(r, SLOT_FEE_MAX_CENTS, &fee));
             RD(mp_read_str(r, SLOT_PAYMENT_REF_MAX, &ref));
             RD(mp_read_str(r, SLOT_PAY_METHOD_MAX, &method));
-            RD(mp_read_uint(r, SLOT_DAY_MAX, &day));
+            RD(mp_read_uint(r, SLOT_LEDGER_DAY_MAX, &day));
             NEED(ref.len == 0 || slot_valid_payment_ref(ref) == SLOT_OK);
             NEED(method.len == 0 || slot_valid_pay_method(method) == SLOT_OK);
             /* Only a claim's event carries a payment, and a method or a
@@ -1816,7 +1816,7 @@ static int restoreMoney(struct ledger *l, struct mp_reader *r, uint32_t *v)
     uint32_t n;
     uint64_t kept;
     RD(mp_expect_array(r, 4));
-    RD(mp_read_uint(r, SLOT_DAY_MAX, &kept));
+    RD(mp_read_uint(r, SLOT_LEDGER_DAY_MAX, &kept));
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_PAY_METHODS_MAX);
     struct slot_str prev = {"", 0};
@@ -1843,7 +1843,7 @@ static int restoreMoney(struct ledger *l, struct mp_reader *r, uint32_t *v)
         struct slot_str m;
         memset(&x, 0, sizeof x);
         RD(mp_expect_array(r, RECON_FIELDS));
-        RD(mp_read_uint(r, SLOT_DAY_MAX, &day));
+        RD(mp_read_uint(r, SLOT_LEDGER_DAY_MAX, &day));
         int rc = readIdx(r, l->n_hospitals, true, &x.hospital);
         if (rc != SLOT_OK) {
             return rc;

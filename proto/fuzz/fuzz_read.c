@@ -1,5 +1,6 @@
-/* fuzz_read: the read request and the three reply bodies (pool status,
- * claim, ledger info) on arbitrary bytes, each with a round trip.
+/* fuzz_read: the read request and the reply bodies (pool status, claim,
+ * ledger info; an event, a reconciliation row and a statistics row of
+ * protocol 5) on arbitrary bytes, each with a round trip.
  *
  * The reply structs are plain data and their decoders clear them first, so
  * a whole-struct comparison also catches a decoder that drops bytes (a NUL
@@ -26,6 +27,9 @@ static void readRoundTrip(const struct slot_read *a)
     assert(slot_read_decode(&r, &c) == SLOT_OK && mp_done(&r));
     assert(c.op == a->op && c.id == a->id && c.limit == a->limit);
     assert(c.pool.len == a->pool.len && c.patient.len == a->patient.len);
+    assert(c.day == a->day && c.channel.len == a->channel.len &&
+           c.hospital.len == a->hospital.len && c.date_from == a->date_from &&
+           c.date_to == a->date_to && c.after_id == a->after_id);
     slot_read_encode(&b2, &c);
     assert(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
     mp_buf_free(&b1);
@@ -64,5 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     REPLY_ROUND_TRIP(struct slot_claim, slot_claim_decode, slot_claim_encode);
     REPLY_ROUND_TRIP(struct slot_ledger_info, slot_ledger_info_decode,
                      slot_ledger_info_encode);
+    REPLY_ROUND_TRIP(struct slot_event, slot_event_decode, slot_event_encode);
+    REPLY_ROUND_TRIP(struct slot_recon_row, slot_recon_row_decode,
+                     slot_recon_row_encode);
+    REPLY_ROUND_TRIP(struct slot_stats_row, slot_stats_row_decode,
+                     slot_stats_row_encode);
     return 0;
 }

@@ -2116,7 +2116,8 @@ static void test_event(void)
     checkStrRule(decEvent, &b, (const uint32_t[]){13}, 1, &rulePayrefOpt);
     checkStrRule(decEvent, &b, (const uint32_t[]){14}, 1, &rulePayMethodOpt);
     CHECK_EQ(WITH(decEvent, &b, 15, vu(0)), OK);
-    CHECK_EQ(WITH(decEvent, &b, 15, vu(SLOT_DAY_MAX + 1)), INV);
+    CHECK_EQ(WITH(decEvent, &b, 15, vu(SLOT_LEDGER_DAY_MAX)), OK);
+    CHECK_EQ(WITH(decEvent, &b, 15, vu(SLOT_LEDGER_DAY_MAX + 1ull)), INV);
     CHECK_EQ(decCount(decEvent, &b, -4), SLOT_MALFORMED); /* a v4 event */
     mp_buf_free(&b);
     CHECK_STR(slot_event_name(SLOT_EV_HELD), "held");
@@ -2194,7 +2195,7 @@ static void test_money_rows(void)
     checkTruncations(decRecon, b.data, b.len);
     checkTypes(decRecon, &b);
     CHECK_EQ(decCount(decRecon, &b, -1), SLOT_MALFORMED);
-    CHECK_EQ(WITH(decRecon, &b, 0, vu(SLOT_DAY_MAX + 1)), INV);
+    CHECK_EQ(WITH(decRecon, &b, 0, vu(SLOT_LEDGER_DAY_MAX + 1ull)), INV);
     checkStrRule(decRecon, &b, (const uint32_t[]){1}, 1, &ruleNameOpt);
     checkStrRule(decRecon, &b, (const uint32_t[]){2}, 1, &ruleChannel);
     checkStrRule(decRecon, &b, (const uint32_t[]){3}, 1, &rulePayMethodOpt);
@@ -2236,7 +2237,8 @@ static void test_read_money(void)
 {
     struct mp_buf b = readBuf(SLOT_READ_RECON);
     CHECK_EQ(WITH(decRead, &b, 1, vu(0)), OK);
-    CHECK_EQ(WITH(decRead, &b, 1, vu(SLOT_DAY_MAX + 1)), INV);
+    CHECK_EQ(WITH(decRead, &b, 1, vu(SLOT_LEDGER_DAY_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 1, vu(SLOT_LEDGER_DAY_MAX + 1ull)), INV);
     checkStrRule(decRead, &b, (const uint32_t[]){2}, 1, &ruleNameOpt);
     checkStrRule(decRead, &b, (const uint32_t[]){3}, 1, &ruleChannelOpt);
     CHECK_EQ(WITH(decRead, &b, 4, vu(UINT32_MAX)), OK);

@@ -462,6 +462,13 @@ static struct slot_cmd checkinCmd(uint64_t seq, uint64_t id,
     return c;
 }
 
+/* Protocol 5: how the reference was paid. */
+static struct slot_cmd withMethod(struct slot_cmd c, const char *method)
+{
+    c.u.claim.pay_method = S(method);
+    return c;
+}
+
 /* ---- scenarios ----------------------------------------------------------- */
 
 #define PA           "pk:9f86d081884c7d65"
@@ -559,11 +566,12 @@ static void initScenarios(void)
      * can no longer be paid; B checks in there and pays. */
     ADD("visit", open_(), rulesSetVisit(1), todayPool(2, VPOOL, 990),
         todayPool(3, WPOOL, 1020), holdIn(4, VPOOL, PA, "app", 0),
-        confirm(5, 1, "wx:1"), holdIn(6, VPOOL, PB, "wechat", 0),
-        confirm(7, 2, ""), holdIn(8, VPOOL, PC, "114", 0),
-        checkinCmd(9, 1, PA, ""), checkinCmd(10, 2, PC, ""), stopCmd(11, VPOOL),
-        moveCmd(12, 2, WPOOL), byId(SLOT_OP_CANCEL, 13, 1),
-        confirm(14, 3, "wx:3"), checkinCmd(15, 4, PB, "wx:2"));
+        withMethod(confirm(5, 1, "wx:1"), "wechat"),
+        holdIn(6, VPOOL, PB, "wechat", 0), confirm(7, 2, ""),
+        holdIn(8, VPOOL, PC, "114", 0), checkinCmd(9, 1, PA, ""),
+        checkinCmd(10, 2, PC, ""), stopCmd(11, VPOOL), moveCmd(12, 2, WPOOL),
+        byId(SLOT_OP_CANCEL, 13, 1), confirm(14, 3, "wx:3"),
+        withMethod(checkinCmd(15, 4, PB, "cash:2"), "cash"));
 }
 
 /* The index of the scenario of that name. */
@@ -836,6 +844,28 @@ static void readSeeds(void)
     readSeed(l, "visit-events-end",
              (struct slot_read){
                  .op = SLOT_READ_EVENTS, .after_id = 1000, .limit = 10});
+    /* Protocol 5: the day's reconciliation counters (the paid booking,
+     * its refund, the move, the desk payment, the no-show) and the
+     * clinics' statistics. */
+    readSeed(l, "visit-recon",
+             (struct slot_read){.op = SLOT_READ_RECON,
+                                .day = TDAY,
+                                .hospital = S(""),
+                                .channel = S(""),
+                                .limit = 10});
+    readSeed(l, "visit-recon-page",
+             (struct slot_read){.op = SLOT_READ_RECON,
+                                .day = TDAY,
+                                .hospital = S(HOSPITAL),
+                                .channel = S("wechat"),
+                                .after_id = 1,
+                                .limit = 1});
+    readSeed(l, "visit-stats",
+             (struct slot_read){.op = SLOT_READ_STATS,
+                                .hospital = S(""),
+                                .date_from = TDAY - 1,
+                                .date_to = TDAY + 1,
+                                .limit = 10});
     /* Two days on, an EXPIRE's housekeeping drops the oldest events
      * (LEDGER_EVENTS_RETAIN_MS): a cursor at 0 is behind first. */
     struct slot_cmd ex = expire(64);

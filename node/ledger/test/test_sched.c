@@ -2233,6 +2233,29 @@ static void test_money_method_limit(void)
     done(&f);
 }
 
+/* At the far end of ledger time the local day passes SLOT_DAY_MAX (the
+ * schedules' bound): events and rows still snapshot and restore (found
+ * by fuzz_entry). */
+static void test_money_far_future(void)
+{
+    struct fx f;
+    fx_init(&f);
+    struct slot_config cfg = config_of(f.l);
+    cfg.session_idle_ms = SLOT_TIME_MAX_MS;
+    EXPECT(&f, cmd_config(cfg), SLOT_OK);
+    f.now = SLOT_TIME_MAX_MS - 3600000;
+    fx_pool(&f, "free", 3);
+    uint64_t h =
+        EXPECT(&f, cmd_hold("free", "patient-01", "window", TTL), SLOT_OK).a;
+    EXPECT(&f, cmd_confirm(h), SLOT_OK);
+    uint32_t kept;
+    uint32_t day = slot_local_day(f.now, 0);
+    CHECK(day > SLOT_DAY_MAX && day <= SLOT_LEDGER_DAY_MAX);
+    CHECK_EQ(reconOf(f.l, day, "", "", &kept), 1);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
 /* Counters of the newest LEDGER_RECON_DAYS_KEPT days: a row of a newer
  * day drops the older ones, and older days are not counted again. */
 static void test_money_days_kept(void)
@@ -2304,6 +2327,7 @@ static const struct check_case cases[] = {
     {"money_stop", test_money_stop},
     {"money_method_limit", test_money_method_limit},
     {"money_days_kept", test_money_days_kept},
+    {"money_far_future", test_money_far_future},
     {"visit_checkin", test_visit_checkin},
     {"visit_noshow", test_visit_noshow},
     {"visit_snapshot_heap", test_visit_snapshot_heap},
