@@ -1456,8 +1456,8 @@ SLOT_API int slotc_read_events(struct slotc *c, struct slotc_req *req,
  * statistics"): hospital and channel NULL or "" for any, rows sorted by
  * (hospital, channel, pay_method), skipping `after` rows, at most limit
  * (1..SLOTC_LIST_MAX): out.recon, out.n_recon, out.total (every match),
- * out.kept_from_day. Sync: INVALID_ARGUMENT (day 0 or past the protocol's
- * last day, a bad name, limit). */
+ * out.kept_from_day. Sync: INVALID_ARGUMENT (a day past SLOT_LEDGER_DAY_MAX
+ * of slot_proto.h: the local day of any ledger time; a bad name; limit). */
 SLOT_API int slotc_read_recon(struct slotc *c, struct slotc_req *req,
                               uint32_t day, const char *hospital,
                               const char *channel, uint32_t after,
@@ -1657,6 +1657,23 @@ SLOT_API int slotc_sync_read_pool_claims(struct slotc_sync *s,
 /* The event feed (4.1). */
 SLOT_API int slotc_sync_read_events(struct slotc_sync *s, struct slotc_req *req,
                                     uint64_t after, uint32_t limit);
+/* Protocol 5. */
+SLOT_API int slotc_sync_confirm_pay(struct slotc_sync *s, struct slotc_req *req,
+                                    uint64_t hold, const char *payment_ref,
+                                    const char *pay_method, const char *caller,
+                                    const char *account);
+SLOT_API int slotc_sync_checkin_pay(struct slotc_sync *s, struct slotc_req *req,
+                                    uint64_t booking, const char *patient,
+                                    const char *payment_ref,
+                                    const char *pay_method);
+SLOT_API int slotc_sync_read_recon(struct slotc_sync *s, struct slotc_req *req,
+                                   uint32_t day, const char *hospital,
+                                   const char *channel, uint32_t after,
+                                   uint32_t limit);
+SLOT_API int slotc_sync_read_stats(struct slotc_sync *s, struct slotc_req *req,
+                                   const char *hospital, uint32_t date_from,
+                                   uint32_t date_to, uint32_t after,
+                                   uint32_t limit);
 
 /* Following the event feed: a long-running reader (an archiver, a
  * notifier, `slotctl events --follow`). Reads pages of at most limit
