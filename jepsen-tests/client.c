@@ -375,6 +375,8 @@ struct pool {
     /* visit: the segment (UTC ms; 0: 14:00-15:00 local of its day) */
     uint64_t seg_start, seg_end;
     bool stopped; /* visit: a POOL_STOP of it was answered OK or STOPPED */
+    bool at_visit; /* visit: paid at the visit (a confirm may leave it
+                    * unpaid: the check-in pays it) */
 };
 
 static struct pool *pools;
@@ -565,6 +567,8 @@ struct proc {
     uint64_t after;     /* visit: read_pool_claims from this id on */
     uint32_t target;    /* visit: a move's target pool */
     bool wrong_patient; /* visit: a check-in by another patient */
+    char payref[32];    /* confirm / checkin: the payment ("": none) */
+    const char *pay_method; /* and how it was paid ("": not said) */
     int pinned;         /* node index, or -1 */
     bool stale;
     char value[1024]; /* the invocation's value (JSON) */
@@ -687,6 +691,10 @@ static void valueOf(struct proc *p, struct jb *j)
             if (p->f != F_READ_HOLD && p->account != NULL && p->account[0]) {
                 jbS(j, "account", p->account);
             }
+            if (p->f == F_CONFIRM) {
+                jbS(j, "payment_ref", p->payref);
+                jbS(j, "pay_method", p->pay_method);
+            }
             break;
         case F_READ_PINFO:
             jbS(j, "patient", p->patient);
@@ -720,6 +728,8 @@ static void valueOf(struct proc *p, struct jb *j)
             jbS(j, "pool", pl->name);
             jbU(j, "id", p->cid);
             jbS(j, "patient", p->patient);
+            jbS(j, "payment_ref", p->payref);
+            jbS(j, "pay_method", p->pay_method);
             break;
         case F_READ_PATIENT:
             jbS(j, "pool", pl->name);
@@ -1085,12 +1095,24 @@ static void procDone(struct slotc_req *req)
 
 /* The pool's spec (and place: a scheduled pool, 14:00-15:00 local on its
  * visit day, paid online). */
+/* A pool's fee (protocol 5: what a payment records, what the
+ * reconciliation counts): 10.00 to 27.50, from its name. */
+static uint64_t poolFee(const struct pool *pl)
+{
+    uint32_t h = 2166136261u;
+    for (const char *c = pl->name; *c; c++) {
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    }
+    return 1000 + 250 * (uint64_t)(h % 8);
+}
+
 static void poolSpec(const struct pool *pl, struct slotc_pool_spec *spec,
                      struct slotc_place *place)
 {
     memset(spec, 0, sizeof *spec);
     spec->pool = pl->name;
     spec->capacity = pl->capacity;
+    spec->fee_cents = poolFee(pl);
     if (!pl->place) {
         return;
     }
@@ -1098,7 +1120,7 @@ static void poolSpec(const struct pool *pl, struct slotc_pool_spec *spec,
     place->hospital = pl->hospital;
     place->department = pl->dept;
     place->visit_day = pl->day;
-    place->pay_mode = SLOTC_PAY_ONLINE;
+    place->pay_mode = pl->at_visit ? SLOTC_PAY_AT_VISIT : SLOTC_PAY_ONLINE;
     place->n_eligible = pl->n_elig;
     for (uint32_t i = 0; i < pl->n_elig; i++) {
         place->eligible[i] = pl->elig[i];
@@ -1525,6 +1547,7 @@ static int setupVisit(void)
         pl->capacity = vseg[j].capacity;
         pl->seg_start = base + (uint64_t)(vseg[j].start * run_ms);
         pl->seg_end = base + (uint64_t)(vseg[j].end * run_ms);
+        pl->at_visit = j >= 3; /* a target of moves, and the no-shows' */
         snprintf(pl->name, sizeof pl->name, "v-%s-%u", pl->dept, j);
         jbInit(&v);
         jbS(&v, "pool", pl->name);
@@ -1875,9 +1898,35 @@ static bool procStart(struct proc *p)
     return procSubmit(p);
 }
 
+/* The payment of a confirm or check-in: a reference (pay-<id>, desk-<id>)
+ * and a method from a small set, chosen from the seed and the claim id
+ * (the same on a retry of one operation), apart from the workload's
+ * generator so that a seed's other choices are as before. A confirm in a
+ * pool paid at the visit leaves the booking unpaid half the time (the
+ * check-in then pays it: CHECKED_IN b = 1). */
+static void payChoose(struct proc *p)
+{
+    static const char *const methods[] = {"wechat", "alipay", "card", ""};
+    uint64_t h = (opt.seed + 1) * 0x9e3779b97f4a7c15ull ^
+                 (p->cid + (uint64_t)p->f * 0x632be59bd9b4e019ull);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    p->pay_method = methods[h % 4];
+    snprintf(p->payref, sizeof p->payref, "%s-%" PRIu64,
+             p->f == F_CONFIRM ? "pay" : "desk", p->cid);
+    if (p->f == F_CONFIRM && pools[p->pool].at_visit && (h >> 8) % 2 == 0) {
+        p->payref[0] = '\0';
+        p->pay_method = "";
+    }
+}
+
 /* Writes p's invocation and submits it. */
 static bool procSubmit(struct proc *p)
 {
+    if (p->f == F_CONFIRM || p->f == F_CHECKIN) {
+        payChoose(p);
+    }
     struct jb v;
     valueOf(p, &v);
     snprintf(p->value, sizeof p->value, "%.1023s", jbEnd(&v));
@@ -1905,13 +1954,11 @@ static bool procSubmit(struct proc *p)
             rc = slotc_hold_account(p->c, &p->req, pl->name, p->patient,
                                     p->channel, p->account, p->ttl, procDone);
             break;
-        case F_CONFIRM: {
-            char ref[32];
-            snprintf(ref, sizeof ref, "pay-%" PRIu64, p->cid);
-            rc = slotc_confirm_as(p->c, &p->req, p->cid, ref, p->caller,
-                                  p->account, procDone);
+        case F_CONFIRM:
+            rc = slotc_confirm_pay(p->c, &p->req, p->cid, p->payref,
+                                   p->pay_method, p->caller, p->account,
+                                   procDone);
             break;
-        }
         case F_RELEASE:
             rc = slotc_release_as(p->c, &p->req, p->cid, p->caller, p->account,
                                   procDone);
@@ -1953,13 +2000,10 @@ static bool procSubmit(struct proc *p)
             rc = slotc_move(p->c, &p->req, p->cid, pools[p->target].name,
                             p->caller, NULL, procDone);
             break;
-        case F_CHECKIN: {
-            char ref[32];
-            snprintf(ref, sizeof ref, "desk-%" PRIu64, p->cid);
-            rc =
-                slotc_checkin(p->c, &p->req, p->cid, p->patient, ref, procDone);
+        case F_CHECKIN:
+            rc = slotc_checkin_pay(p->c, &p->req, p->cid, p->patient,
+                                   p->payref, p->pay_method, procDone);
             break;
-        }
         case F_READ_PCLAIMS:
             rc = slotc_read_pool_claims(p->c, &p->req, pl->name, p->after, 24,
                                         procDone);
@@ -2100,10 +2144,15 @@ static void rulesStep(uv_timer_t *t)
  * is followed at once by the next. Every page is one operation in the
  * history (f "read_events": value after, limit, on / stale; the answer's
  * first, last and events, each [seq, index, time_ms, type, claim, pool,
- * patient, channel, a, b], then the account when there is one or a
- * pool-less event's hospital, then that hospital). At the
- * end, after the heal and the other final reads, finalFeed reads the whole
- * feed from seq 0 through the leader (process FINAL_PROC, "final": true). */
+ * patient, channel, a, b, account, hospital, fee_cents, payment_ref,
+ * pay_method, local_day]; histories before protocol 5 wrote the account
+ * only when there was one or for a pool-less event, its hospital only for
+ * the latter, and nothing after). At the end, after the heal and the other
+ * final reads, finalRecon reads the reconciliation counters of every
+ * local day the run touched and then finalFeed reads the whole feed from
+ * seq 0 through the leader (process FINAL_PROC, "final": true): the feed
+ * ends with a short page read after the counters, so it holds every event
+ * they count. */
 
 #define FEED_PROC      98000
 #define FEED_LIMIT_MAX 300
@@ -2177,15 +2226,12 @@ static void feedCompletion(int proc, const char *invoke_value,
                   ",\"%s\",\"%s\",\"%s\",%" PRIu64 ",%" PRIu64,
                   i ? "," : "", e->seq, e->index, e->time_ms, e->type, e->claim,
                   e->pool, e->patient, e->channel, e->a, e->b);
-            /* the account, and a pool-less event's hospital (rules) */
-            bool hosp_too = e->pool[0] == '\0' && e->hospital[0];
-            if (e->account[0] || hosp_too) {
-                sbAdd(&b, ",\"%s\"", e->account);
-            }
-            if (hosp_too) {
-                sbAdd(&b, ",\"%s\"", e->hospital);
-            }
-            sbAdd(&b, "]");
+            /* the account, the hospital, then protocol 5's payment and
+             * local day (histories before it stop at the account, or at
+             * a pool-less event's hospital) */
+            sbAdd(&b, ",\"%s\",\"%s\",%" PRIu64 ",\"%s\",\"%s\",%" PRIu32 "]",
+                  e->account, e->hospital, e->fee_cents, e->payment_ref,
+                  e->pay_method, e->local_day);
         }
         sbAdd(&b, "]");
     }
@@ -2286,6 +2332,107 @@ static void feedStep(uv_timer_t *t)
         feedCompletion(FEED_PROC, feed.value, &feed.req);
         feedAgain(100);
     }
+}
+
+/* Writes a read_recon completion: the invocation's value plus
+ * kept_from_day, total and the rows, each [day, hospital, channel,
+ * pay_method, booked, booked_cents, checkin_paid, checkin_paid_cents,
+ * checked_in, cancelled, cancelled_cents, refunded, refunded_cents,
+ * moved, no_show]; index (the serving node's applied index) and node. */
+static void reconCompletion(const char *invoke_value,
+                            const struct slotc_req *req)
+{
+    struct sbuf b = {malloc(4096), 0, 4096};
+    if (b.s == NULL) {
+        abort();
+    }
+    sbAdd(&b, "%.*s", (int)strlen(invoke_value) - 1, invoke_value);
+    const struct slotc_out *o = &req->out;
+    int st = req->status;
+    if (st == SLOT_OK) {
+        sbAdd(&b, ",\"kept_from_day\":%" PRIu32 ",\"total\":%" PRIu64
+                  ",\"rows\":[",
+              o->kept_from_day, (uint64_t)o->total);
+        for (uint32_t i = 0; i < o->n_recon; i++) {
+            const struct slotc_recon_row *r = &o->recon[i];
+            sbAdd(&b,
+                  "%s[%" PRIu32 ",\"%s\",\"%s\",\"%s\",%" PRIu32 ",%" PRIu64
+                  ",%" PRIu32 ",%" PRIu64 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64
+                  ",%" PRIu32 ",%" PRIu64 ",%" PRIu32 ",%" PRIu32 "]",
+                  i ? "," : "", r->day, r->hospital, r->channel, r->pay_method,
+                  r->booked, r->booked_cents, r->checkin_paid,
+                  r->checkin_paid_cents, r->checked_in, r->cancelled,
+                  r->cancelled_cents, r->refunded, r->refunded_cents,
+                  r->moved, r->no_show);
+        }
+        sbAdd(&b, "]");
+    }
+    sbAdd(&b, "}");
+    char extra[256];
+    size_t n = 0;
+    extra[0] = '\0';
+    if (st == SLOT_OK || ledgerCode(st)) {
+        n += (size_t)snprintf(extra, sizeof extra, ",\"index\":%" PRIu64,
+                              o->index);
+    }
+    if (o->node != NULL && n < sizeof extra) {
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"node\":\"%s\"",
+                              o->node);
+    }
+    if (st != SLOT_OK && n < sizeof extra) {
+        const char *name = slotc_err_name(st);
+        snprintf(extra + n, sizeof extra - n, ",\"error\":\"%s\"",
+                 name ? name : "?");
+    }
+    histLine(FINAL_PROC, st == SLOT_OK ? "ok" : "fail", "read_recon", b.s,
+             extra);
+    free(b.s);
+}
+
+/* When the run began (wall clock), for the days finalRecon reads. */
+static uint64_t run_start_ms;
+
+/* The reconciliation counters (protocol 5) of every local day the run
+ * may have touched, through the leader, hospital and channel "" (all):
+ * the hospitals' UTC offsets are within +-12 h (local noon at the start)
+ * and free-standing pools count in UTC, so the UTC days from the day
+ * before the start to the day after now hold them all. One page per day
+ * (a day has at most hospitals x channels x methods rows, here tens); a
+ * failed read is tried again (at most 10 times a day). The checker sums
+ * the final feed's events up to each read's index against its rows, so
+ * finalFeed must come after this. */
+static void finalRecon(void)
+{
+    uint64_t now = (uint64_t)tclock_wall_ms();
+    uint32_t from = (uint32_t)(run_start_ms / MS_PER_DAY) - 1;
+    uint32_t to = (uint32_t)(now / MS_PER_DAY) + 1;
+    int read = 0;
+    for (uint32_t day = from; day <= to; day++) {
+        for (int fails = 0; fails < 10; fails++) {
+            struct slotc_req r;
+            slotc_req_init(&r);
+            r.timeout_ms = 3000;
+            struct jb v;
+            jbInit(&v);
+            jbU(&v, "day", day);
+            jbS(&v, "hospital", "");
+            jbS(&v, "channel", "");
+            jbU(&v, "limit", SLOTC_LIST_MAX);
+            jbB(&v, "final", true);
+            jbEnd(&v);
+            histLine(FINAL_PROC, "invoke", "read_recon", v.s, "");
+            int rc = slotc_sync_read_recon(syncc, &r, day, "", "", 0,
+                                           SLOTC_LIST_MAX);
+            reconCompletion(v.s, &r);
+            if (rc == SLOT_OK) {
+                read++;
+                break;
+            }
+            tclock_sleep_ms(300);
+        }
+    }
+    logf_("final: reconciliation counters of %d of %u days read", read,
+          to - from + 1);
 }
 
 /* The whole feed through the leader, from seq 0, page by page, until a
@@ -3655,7 +3802,7 @@ static void planLine(void)
         "{\"nemesis\":\"%s\",\"nodes\":%d,\"workload\":\"%s\","
         "\"seed\":%" PRIu64 ",\"time_s\":%.0f,\"interval_ms\":%d,"
         "\"blip_ms\":%d,\"sched\":%s,\"waitlist\":%s,\"visit\":%s,"
-        "\"feed\":true,\"faults\":[",
+        "\"feed\":true,\"recon\":true,\"faults\":[",
         opt.nemesis, opt.nodes, workload_names[opt.workload], opt.seed,
         opt.time_s, opt.interval_ms, BLIP_MS,
         opt.workload == W_SLOTS ? "true" : "false",
@@ -3682,6 +3829,7 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     t0_ns = uv_hrtime();
+    run_start_ms = (uint64_t)tclock_wall_ms();
     if (parseArgs(argc, argv) != 0) {
         return 2;
     }
@@ -3785,6 +3933,7 @@ int main(int argc, char **argv)
     logf_("final: nodes %s",
           conv ? "converged" : "did NOT converge within 30 s");
     finalReads();
+    finalRecon();
     finalFeed();
     slotc_sync_close(syncc);
     slotc_sync_close(nem.admin);

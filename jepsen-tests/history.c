@@ -27,6 +27,7 @@ static const char *const f_names[HF_COUNT] = {"create",
                                               "checkin",
                                               "read_pool_claims",
                                               "read_events",
+                                              "read_recon",
                                               "nemesis",
                                               "other"};
 

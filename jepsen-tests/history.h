@@ -31,7 +31,16 @@
  * The feed follower (every workload) adds read_events: value after,
  * limit, on / stale / final; the answer's first, last and events, each
  * [seq, index, time_ms, type, claim, pool, patient, channel, a, b] and
- * optionally the account and (pool-less events) the hospital.
+ * optionally the account and (pool-less events) the hospital; since
+ * protocol 5 always account and hospital, then fee_cents, payment_ref,
+ * pay_method and local_day.
+ *
+ * Protocol 5 (every workload): confirm and checkin values name their
+ * payment_ref and pay_method; the final phase adds read_recon (value
+ * day, hospital, channel, limit, final; the answer's kept_from_day, total
+ * and rows, each [day, hospital, channel, pay_method, booked,
+ * booked_cents, checkin_paid, checkin_paid_cents, checked_in, cancelled,
+ * cancelled_cents, refunded, refunded_cents, moved, no_show]).
  *
  * Ownership: history_load returns a struct history the caller frees with
  * history_free; ops keep their json values (value, and the raw lines) for
@@ -72,6 +81,8 @@ enum h_f {
     HF_READ_PCLAIMS, /* read_pool_claims: a pool's claims (any state) */
     HF_READ_EVENTS,  /* read_events: a page of the event feed (the feed
                       * check reads its events from the raw line) */
+    HF_READ_RECON,   /* read_recon: a day's reconciliation counters (the
+                      * recon check reads the rows from the raw line) */
     HF_NEMESIS,
     HF_OTHER,
     HF_COUNT
