@@ -52,6 +52,11 @@
  *                  state-changing operation's event exactly once with its
  *                  fields, no event of an operation that never happened,
  *                  each claim's events in the order of its life (below);
+ *   recon          (every workload) the reconciliation counters read in
+ *                  the final phase equal the final feed's events up to
+ *                  each read's index summed per (local day, hospital,
+ *                  channel, pay method); acknowledged confirms' and
+ *                  check-ins' payments in their events (below);
  *   coverage       the history can be judged at all (valid or unknown, never
  *                  invalid): some client operation succeeded, the final
  *                  phase is there (every node's status, every pool read
@@ -3885,6 +3890,12 @@ struct fev {
     uint64_t seq, index, time, claim, a, b;
     int type;
     const char *pool, *patient, *channel, *account, *hospital;
+    /* protocol 5 (has_money): the claim's payment right after the event
+     * and the event's local day */
+    bool has_money;
+    uint64_t fee;
+    const char *payref, *method;
+    uint32_t local_day;
     const struct h_op *op; /* the page it was read in */
     bool final;
 };
@@ -3918,6 +3929,13 @@ static bool fevParse(json_t *a, const struct h_op *op, struct fev *e)
     e->b = (uint64_t)json_integer_value(json_array_get(a, 9));
     e->account = jstr(a, 10);
     e->hospital = jstr(a, 11);
+    /* protocol 5 appends fee_cents, payment_ref, pay_method, local_day
+     * (after account and hospital, then always written) */
+    e->has_money = json_array_size(a) >= 16;
+    e->fee = (uint64_t)json_integer_value(json_array_get(a, 12));
+    e->payref = jstr(a, 13);
+    e->method = jstr(a, 14);
+    e->local_day = (uint32_t)json_integer_value(json_array_get(a, 15));
     e->op = op;
     e->final = op->final;
     return true;
@@ -3931,7 +3949,10 @@ static bool fevSame(const struct fev *x, const struct fev *y)
            strcmp(x->patient, y->patient) == 0 &&
            strcmp(x->channel, y->channel) == 0 &&
            strcmp(x->account, y->account) == 0 &&
-           strcmp(x->hospital, y->hospital) == 0;
+           strcmp(x->hospital, y->hospital) == 0 &&
+           x->has_money == y->has_money && x->fee == y->fee &&
+           x->local_day == y->local_day && strcmp(x->payref, y->payref) == 0 &&
+           strcmp(x->method, y->method) == 0;
 }
 
 static const char *evName(int t)
@@ -3983,6 +4004,14 @@ static void evAnomaly(struct check *c, const char *type, const struct fev *e,
 
 static struct fev *fevs;
 static int n_fevs, cap_fevs;
+
+/* What the feed check leaves to the recon check: the distinct events in
+ * seq order when the final feed was read to its end from seq 1 (else
+ * NULL), its last seq, and its last (short) page. */
+static const struct fev **feed_final;
+static int n_feed_final;
+static uint64_t feed_final_max;
+static const struct h_op *feed_final_page;
 
 static void fevPush(const struct fev *e)
 {
@@ -4354,6 +4383,8 @@ static void checkFeed(struct check *c)
         imapFree(&by_seq);
         imapFree(&fin_seen);
         free(dist);
+        free(fevs);
+        fevs = NULL;
         return;
     }
     /* Every page's window and newest seq against the final feed: a
@@ -4719,9 +4750,450 @@ static void checkFeed(struct check *c)
     imapFree(&fcl_of);
     imapFree(&by_seq);
     imapFree(&fin_seen);
-    free(dist);
     free(fcls);
+    /* dist and fevs: the recon check's (it frees them) */
+    feed_final = dist;
+    n_feed_final = n_dist;
+    feed_final_max = fin_max;
+    feed_final_page = final_last;
+}
+
+/* ---- recon ---------------------------------------------------------------
+ * Protocol 5's reconciliation counters (ledger.h, "Money and statistics")
+ * against the event feed: the final phase reads READ_RECON through the
+ * leader for every local day the run may have touched (f read_recon,
+ * before the final feed, history.h), each at the serving node's applied
+ * index X. The counters at X are a function of the feed's events up to X,
+ * so, when the feed check found the final feed complete from seq 1 and the
+ * final feed extends past X (its last event's index >= X, or its last,
+ * short page was invoked after the read returned), the events with index
+ * <= X and local_day = the read's day, summed per (hospital, channel,
+ * pay_method) as ledger.h's table says, are the day's rows:
+ *   BOOKED by a CONFIRM: booked, booked_cents += fee_cents (a BOOKED right
+ *     after the MOVED that names it, in the same entry, is a move's: none);
+ *   CHECKED_IN: checked_in; b = 1 also checkin_paid, checkin_paid_cents;
+ *   CANCELLED a = 0: cancelled, cancelled_cents; a = 1: refunded,
+ *     refunded_cents;
+ *   MOVED: moved; NO_SHOW: no_show.
+ * Anomalies: `differs` (a row's counter is not the events' sum: the row,
+ * the counter and both values), `missing-row` (events count something,
+ * no row), `extra-row` (a row with counts no event explains). A day older
+ * than the read's kept_from_day is not judged (forgotten by design).
+ * And `payment`: every acknowledged CONFIRM that gave a payment_ref has
+ * its BOOKED event (paid, b = 1) with that payment_ref and the pay_method
+ * it named, one that gave none an unpaid BOOKED; every acknowledged
+ * CHECKIN that gave a payment_ref has its CHECKED_IN with b = 1 and that
+ * payment when the booking was unpaid (its BOOKED's payment_ref ""), else
+ * b = 0 and the booking's payment unchanged.
+ * Unknown when a read failed every time for a day, read fewer rows than
+ * its total, the final feed is incomplete or does not reach a read's
+ * index, or its events carry no local day (a history before protocol 5).
+ * Skipped when the history has no read_recon and its plan does not say
+ * "recon" (older histories). */
+
+enum {
+    RC_BOOKED,
+    RC_BOOKED_CENTS,
+    RC_CHECKIN_PAID,
+    RC_CHECKIN_PAID_CENTS,
+    RC_CHECKED_IN,
+    RC_CANCELLED,
+    RC_CANCELLED_CENTS,
+    RC_REFUNDED,
+    RC_REFUNDED_CENTS,
+    RC_MOVED,
+    RC_NO_SHOW,
+    RC_COUNT
+};
+
+/* In the order of a row's counters after its key (history.h). */
+static const char *const rc_names[RC_COUNT] = {
+    "booked",         "booked_cents", "checkin_paid",    "checkin_paid_cents",
+    "checked_in",     "cancelled",    "cancelled_cents", "refunded",
+    "refunded_cents", "moved",        "no_show"};
+
+struct rrow {
+    const char *hospital, *channel, *method;
+    uint64_t v[RC_COUNT];
+    bool seen; /* a row of the read (events: matched one) */
+};
+
+static struct rrow *rrowGet(struct rrow **rows, int *n, int *cap, const char *h,
+                            const char *ch, const char *m)
+{
+    for (int i = 0; i < *n; i++) {
+        struct rrow *r = &(*rows)[i];
+        if (strcmp(r->hospital, h) == 0 && strcmp(r->channel, ch) == 0 &&
+            strcmp(r->method, m) == 0) {
+            return r;
+        }
+    }
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 32;
+        *rows = realloc(*rows, (size_t)*cap * sizeof **rows);
+        if (*rows == NULL) {
+            abort();
+        }
+    }
+    struct rrow *r = &(*rows)[(*n)++];
+    memset(r, 0, sizeof *r);
+    r->hospital = h;
+    r->channel = ch;
+    r->method = m;
+    return r;
+}
+
+static bool rrowZero(const struct rrow *r)
+{
+    for (int k = 0; k < RC_COUNT; k++) {
+        if (r->v[k] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A BOOKED a MOVE made: right after the MOVED naming it, same entry. */
+static bool bookedByMove(int i)
+{
+    const struct fev *e = feed_final[i], *p = i > 0 ? feed_final[i - 1] : NULL;
+    return e->type == SLOT_EV_BOOKED && p != NULL && p->type == SLOT_EV_MOVED &&
+           p->a == e->claim && p->index == e->index;
+}
+
+/* Adds event i's counts to its row. Returns whether it counts anything. */
+static bool reconAdd(struct rrow *r, int i)
+{
+    const struct fev *e = feed_final[i];
+    switch (e->type) {
+        case SLOT_EV_BOOKED:
+            if (bookedByMove(i)) {
+                return false;
+            }
+            r->v[RC_BOOKED]++;
+            r->v[RC_BOOKED_CENTS] += e->fee;
+            return true;
+        case SLOT_EV_CHECKED_IN:
+            r->v[RC_CHECKED_IN]++;
+            if (e->b == 1) {
+                r->v[RC_CHECKIN_PAID]++;
+                r->v[RC_CHECKIN_PAID_CENTS] += e->fee;
+            }
+            return true;
+        case SLOT_EV_CANCELLED:
+            r->v[e->a ? RC_REFUNDED : RC_CANCELLED]++;
+            r->v[e->a ? RC_REFUNDED_CENTS : RC_CANCELLED_CENTS] += e->fee;
+            return true;
+        case SLOT_EV_MOVED:
+            r->v[RC_MOVED]++;
+            return true;
+        case SLOT_EV_NO_SHOW:
+            r->v[RC_NO_SHOW]++;
+            return true;
+        default:
+            return false;
+    }
+}
+
+static bool counted(int type)
+{
+    return type == SLOT_EV_BOOKED || type == SLOT_EV_CHECKED_IN ||
+           type == SLOT_EV_CANCELLED || type == SLOT_EV_MOVED ||
+           type == SLOT_EV_NO_SHOW;
+}
+
+/* One recon read's rows against the events up to its index. */
+static void reconRead(struct check *c, const struct h_op *op, int *rows_cmp,
+                      int *summed)
+{
+    json_t *iv = json_object_get(op->inv, "value");
+    json_t *rv = json_object_get(op->ret, "value");
+    uint32_t day = (uint32_t)jnum(iv, "day");
+    json_t *rows = json_object_get(rv, "rows");
+    uint64_t x = op->index;
+    struct rrow *got = NULL, *want = NULL;
+    int n_got = 0, cap_got = 0, n_want = 0, cap_want = 0;
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        json_t *a = json_array_get(rows, i);
+        if (!json_is_array(a) || json_array_size(a) < 4 + RC_COUNT) {
+            fAnomaly(c, "malformed", NULL, "a recon row not understood", op,
+                     NULL, NULL);
+            continue;
+        }
+        struct rrow *r =
+            rrowGet(&got, &n_got, &cap_got, jstr(a, 1), jstr(a, 2), jstr(a, 3));
+        if (r->seen) {
+            fAnomaly(c, "duplicate-row", NULL, "a recon row read twice", op,
+                     NULL, NULL);
+        }
+        r->seen = true;
+        for (int k = 0; k < RC_COUNT; k++) {
+            r->v[k] = (uint64_t)json_integer_value(
+                json_array_get(a, (size_t)(4 + k)));
+        }
+        if ((uint32_t)json_integer_value(json_array_get(a, 0)) != day) {
+            fAnomaly(c, "differs", NULL, "a recon row of another day", op, NULL,
+                     NULL);
+        }
+    }
+    for (int i = 0; i < n_feed_final; i++) {
+        const struct fev *e = feed_final[i];
+        if (e->index > x || e->seq > feed_final_max) {
+            break; /* index never decreases with seq (the feed check) */
+        }
+        if (e->local_day != day || e->claim == 0 || !counted(e->type)) {
+            continue;
+        }
+        struct rrow *r = rrowGet(&want, &n_want, &cap_want, e->hospital,
+                                 e->channel, e->method);
+        *summed += reconAdd(r, i);
+    }
+    char msg[400];
+    for (int i = 0; i < n_want; i++) {
+        struct rrow *w = &want[i];
+        if (rrowZero(w)) {
+            continue;
+        }
+        struct rrow *g = NULL;
+        for (int k = 0; k < n_got && g == NULL; k++) {
+            if (strcmp(got[k].hospital, w->hospital) == 0 &&
+                strcmp(got[k].channel, w->channel) == 0 &&
+                strcmp(got[k].method, w->method) == 0) {
+                g = &got[k];
+            }
+        }
+        if (g == NULL) {
+            snprintf(msg, sizeof msg,
+                     "day %" PRIu32 " (%s, %s, %s) at index %" PRIu64
+                     ": the events count booked %" PRIu64 " checked_in %" PRIu64
+                     " cancelled %" PRIu64 " refunded %" PRIu64
+                     " moved %" PRIu64 " no_show %" PRIu64 ", no row",
+                     day, w->hospital, w->channel, w->method, x,
+                     w->v[RC_BOOKED], w->v[RC_CHECKED_IN], w->v[RC_CANCELLED],
+                     w->v[RC_REFUNDED], w->v[RC_MOVED], w->v[RC_NO_SHOW]);
+            fAnomaly(c, "missing-row", NULL, msg, op, NULL, NULL);
+            continue;
+        }
+        g->seen = false; /* explained */
+        (*rows_cmp)++;
+        for (int k = 0; k < RC_COUNT; k++) {
+            if (g->v[k] != w->v[k]) {
+                snprintf(msg, sizeof msg,
+                         "day %" PRIu32 " (%s, %s, %s) at index %" PRIu64
+                         ": %s is %" PRIu64 ", the events sum to %" PRIu64,
+                         day, w->hospital, w->channel, w->method, x,
+                         rc_names[k], g->v[k], w->v[k]);
+                fAnomaly(c, "differs", NULL, msg, op, NULL, NULL);
+            }
+        }
+    }
+    for (int k = 0; k < n_got; k++) {
+        if (got[k].seen && !rrowZero(&got[k])) {
+            snprintf(msg, sizeof msg,
+                     "day %" PRIu32 " (%s, %s, %s) at index %" PRIu64
+                     ": a row (booked %" PRIu64 " cancelled %" PRIu64
+                     " refunded %" PRIu64 " checked_in %" PRIu64
+                     ") no event explains",
+                     day, got[k].hospital, got[k].channel, got[k].method, x,
+                     got[k].v[RC_BOOKED], got[k].v[RC_CANCELLED],
+                     got[k].v[RC_REFUNDED], got[k].v[RC_CHECKED_IN]);
+            fAnomaly(c, "extra-row", NULL, msg, op, NULL, NULL);
+        } else if (got[k].seen) {
+            (*rows_cmp)++; /* an all-zero row: agrees with no events */
+        }
+    }
+    free(got);
+    free(want);
+}
+
+static const char *ostr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Acknowledged CONFIRMs' and CHECKINs' payments in their events. */
+static void reconPayments(struct check *c)
+{
+    struct imap by_claim; /* claim * 32 + type -> first event */
+    imapInit(&by_claim, (size_t)n_feed_final);
+    for (int i = 0; i < n_feed_final; i++) {
+        const struct fev *e = feed_final[i];
+        uint64_t key = e->claim * 32 + (uint64_t)e->type;
+        if (e->claim != 0 && e->type < 32 && imapGet(&by_claim, key) < 0) {
+            imapPut(&by_claim, key, i);
+        }
+    }
+    int confirms = 0, checkins = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if ((op->f != HF_CONFIRM && op->f != HF_CHECKIN) || op->type != H_OK ||
+            op->process < 0 || op->final) {
+            continue;
+        }
+        json_t *iv = json_object_get(op->inv, "value");
+        const char *ref = ostr(iv, "payment_ref");
+        const char *method = ostr(iv, "pay_method");
+        if (ref == NULL) {
+            continue; /* a history before protocol 5 */
+        }
+        method = method != NULL ? method : "";
+        int t = op->f == HF_CONFIRM ? SLOT_EV_BOOKED : SLOT_EV_CHECKED_IN;
+        int k = imapGet(&by_claim, op->id * 32 + (uint64_t)t);
+        if (k < 0) {
+            continue; /* the feed check says `missing` */
+        }
+        const struct fev *e = feed_final[k];
+        if (!e->has_money) {
+            continue;
+        }
+        if (op->f == HF_CONFIRM) {
+            confirms++;
+            bool paid = ref[0] != '\0';
+            if (e->b != paid || strcmp(e->payref, ref) != 0 ||
+                strcmp(e->method, paid ? method : "") != 0) {
+                evAnomaly(c, "payment", e, op,
+                          "the confirm paid '%s' by '%s'; its BOOKED says "
+                          "'%s' by '%s' (fee %" PRIu64 ")",
+                          ref, method, e->payref, e->method, e->fee);
+            }
+            continue;
+        }
+        if (ref[0] == '\0') {
+            continue;
+        }
+        int kb = imapGet(&by_claim, op->id * 32 + SLOT_EV_BOOKED);
+        if (kb < 0) {
+            continue;
+        }
+        checkins++;
+        const struct fev *bk = feed_final[kb];
+        bool unpaid = bk->payref[0] == '\0';
+        const char *wref = unpaid ? ref : bk->payref;
+        const char *wmet = unpaid ? method : bk->method;
+        if (e->b != unpaid || strcmp(e->payref, wref) != 0 ||
+            strcmp(e->method, wmet) != 0 || (!unpaid && e->fee != bk->fee)) {
+            evAnomaly(c, "payment", e, op,
+                      "the check-in gave '%s' by '%s' on a booking %s '%s' by "
+                      "'%s'; its CHECKED_IN says '%s' by '%s'",
+                      ref, method, unpaid ? "unpaid:" : "paid", bk->payref,
+                      bk->method, e->payref, e->method);
+        }
+    }
+    json_object_set_new(c->j, "confirms_checked", json_integer(confirms));
+    json_object_set_new(c->j, "checkins_checked", json_integer(checkins));
+    imapFree(&by_claim);
+}
+
+static void checkRecon(struct check *c)
+{
+    bool planned = false;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->process < 0 && strcmp(op->fname, "plan") == 0) {
+            planned = json_is_true(
+                json_object_get(json_object_get(op->ret, "value"), "recon"));
+            break;
+        }
+    }
+    int reads = 0, oks = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f == HF_READ_RECON && op->process >= 0) {
+            reads++;
+            oks += op->type == H_OK;
+        }
+    }
+    json_object_set_new(c->j, "reads", json_integer(reads));
+    if (!planned && reads == 0) {
+        json_object_set_new(
+            c->j, "skipped",
+            json_string("no reconciliation reads in this history"));
+        goto done;
+    }
+    if (oks == 0) {
+        unknown(c, "no reconciliation read succeeded");
+        goto done;
+    }
+    if (feed_final == NULL) {
+        unknown(c, "the final feed was not read to its end from seq 1");
+        goto done;
+    }
+    for (int i = 0; i < n_feed_final; i++) {
+        if (!feed_final[i]->has_money) {
+            unknown(c, "events without payment and local day (protocol 4)");
+            goto done;
+        }
+    }
+    uint64_t last_index =
+        n_feed_final > 0 ? feed_final[n_feed_final - 1]->index : 0;
+    int days = 0, forgotten = 0, rows_cmp = 0, summed = 0;
+    uint32_t day_first = UINT32_MAX, day_last = 0;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (op->f != HF_READ_RECON || op->process < 0) {
+            continue;
+        }
+        json_t *iv = json_object_get(op->inv, "value");
+        json_t *rv = json_object_get(op->ret, "value");
+        uint32_t day = (uint32_t)jnum(iv, "day");
+        if (op->type != H_OK) {
+            /* a day none of whose reads succeeded: not judged */
+            bool later_ok = false;
+            for (int k = i + 1; k < H->n_ops && !later_ok; k++) {
+                const struct h_op *o2 = &H->ops[k];
+                later_ok =
+                    o2->f == HF_READ_RECON && o2->type == H_OK &&
+                    jnum(json_object_get(o2->inv, "value"), "day") == day;
+            }
+            if (!later_ok) {
+                unknown(c, "a day's reconciliation read failed every time");
+            }
+            continue;
+        }
+        if (!op->observed) {
+            unknown(c, "a reconciliation read without its index");
+            continue;
+        }
+        if (jnum(rv, "total") != json_array_size(json_object_get(rv, "rows"))) {
+            unknown(c, "a reconciliation read has fewer rows than its total");
+            continue;
+        }
+        if (last_index < op->index &&
+            (feed_final_page == NULL ||
+             feed_final_page->line_inv <= op->line_ret)) {
+            unknown(c, "the final feed does not reach a reconciliation "
+                       "read's index");
+            continue;
+        }
+        days++;
+        day_first = day < day_first ? day : day_first;
+        day_last = day > day_last ? day : day_last;
+        if (day < jnum(rv, "kept_from_day")) {
+            forgotten++;
+            continue;
+        }
+        reconRead(c, op, &rows_cmp, &summed);
+    }
+    reconPayments(c);
+    json_object_set_new(c->j, "days", json_integer(days));
+    if (days > 0) {
+        json_object_set_new(c->j, "day_first", json_integer(day_first));
+        json_object_set_new(c->j, "day_last", json_integer(day_last));
+    }
+    json_object_set_new(c->j, "days_forgotten", json_integer(forgotten));
+    json_object_set_new(c->j, "rows_compared", json_integer(rows_cmp));
+    json_object_set_new(c->j, "events_summed", json_integer(summed));
+done:
+    if (feed_types != NULL) {
+        json_object_set_new(c->j, "anomaly_types", feed_types);
+        feed_types = NULL;
+    }
+    free(feed_final);
+    feed_final = NULL;
+    n_feed_final = 0;
     free(fevs);
+    fevs = NULL;
 }
 
 static json_t *counts(void)
@@ -5256,6 +5728,8 @@ int main(int argc, char **argv)
         checkCrashes(&cs[nc++]);
         checkInit(&cs[nc], "feed");
         checkFeed(&cs[nc++]);
+        checkInit(&cs[nc], "recon");
+        checkRecon(&cs[nc++]);
         checkInit(&cs[nc], "coverage");
         checkCoverage(&cs[nc++]);
         imapFree(&holds);

@@ -374,7 +374,7 @@ struct pool {
     const char *rem[2];
     /* visit: the segment (UTC ms; 0: 14:00-15:00 local of its day) */
     uint64_t seg_start, seg_end;
-    bool stopped; /* visit: a POOL_STOP of it was answered OK or STOPPED */
+    bool stopped;  /* visit: a POOL_STOP of it was answered OK or STOPPED */
     bool at_visit; /* visit: paid at the visit (a confirm may leave it
                     * unpaid: the check-in pays it) */
 };
@@ -564,12 +564,12 @@ struct proc {
                          * FIFO check needs it) */
     uint64_t readback;  /* slots: a hold to read back next (its bucket) */
     uint32_t readback_pool;
-    uint64_t after;     /* visit: read_pool_claims from this id on */
-    uint32_t target;    /* visit: a move's target pool */
-    bool wrong_patient; /* visit: a check-in by another patient */
-    char payref[32];    /* confirm / checkin: the payment ("": none) */
+    uint64_t after;         /* visit: read_pool_claims from this id on */
+    uint32_t target;        /* visit: a move's target pool */
+    bool wrong_patient;     /* visit: a check-in by another patient */
+    char payref[32];        /* confirm / checkin: the payment ("": none) */
     const char *pay_method; /* and how it was paid ("": not said) */
-    int pinned;         /* node index, or -1 */
+    int pinned;             /* node index, or -1 */
     bool stale;
     char value[1024]; /* the invocation's value (JSON) */
     /* what this process knows it holds and booked */
@@ -2001,8 +2001,8 @@ static bool procSubmit(struct proc *p)
                             p->caller, NULL, procDone);
             break;
         case F_CHECKIN:
-            rc = slotc_checkin_pay(p->c, &p->req, p->cid, p->patient,
-                                   p->payref, p->pay_method, procDone);
+            rc = slotc_checkin_pay(p->c, &p->req, p->cid, p->patient, p->payref,
+                                   p->pay_method, procDone);
             break;
         case F_READ_PCLAIMS:
             rc = slotc_read_pool_claims(p->c, &p->req, pl->name, p->after, 24,
@@ -2350,8 +2350,8 @@ static void reconCompletion(const char *invoke_value,
     const struct slotc_out *o = &req->out;
     int st = req->status;
     if (st == SLOT_OK) {
-        sbAdd(&b, ",\"kept_from_day\":%" PRIu32 ",\"total\":%" PRIu64
-                  ",\"rows\":[",
+        sbAdd(&b,
+              ",\"kept_from_day\":%" PRIu32 ",\"total\":%" PRIu64 ",\"rows\":[",
               o->kept_from_day, (uint64_t)o->total);
         for (uint32_t i = 0; i < o->n_recon; i++) {
             const struct slotc_recon_row *r = &o->recon[i];
@@ -2362,8 +2362,8 @@ static void reconCompletion(const char *invoke_value,
                   i ? "," : "", r->day, r->hospital, r->channel, r->pay_method,
                   r->booked, r->booked_cents, r->checkin_paid,
                   r->checkin_paid_cents, r->checked_in, r->cancelled,
-                  r->cancelled_cents, r->refunded, r->refunded_cents,
-                  r->moved, r->no_show);
+                  r->cancelled_cents, r->refunded, r->refunded_cents, r->moved,
+                  r->no_show);
         }
         sbAdd(&b, "]");
     }

@@ -7,29 +7,15 @@
 
 #include "slot_err.h"
 
-static const char *const f_names[HF_COUNT] = {"create",
-                                              "hold",
-                                              "confirm",
-                                              "release",
-                                              "cancel",
-                                              "read_pool",
-                                              "read_patient",
-                                              "read_hold",
-                                              "status",
-                                              "config",
-                                              "rules",
-                                              "read_patient_info",
-                                              "waitlist_join",
-                                              "waitlist_leave",
-                                              "read_waitlist",
-                                              "pool_stop",
-                                              "move",
-                                              "checkin",
-                                              "read_pool_claims",
-                                              "read_events",
-                                              "read_recon",
-                                              "nemesis",
-                                              "other"};
+static const char *const f_names[HF_COUNT] = {
+    "create",           "hold",           "confirm",
+    "release",          "cancel",         "read_pool",
+    "read_patient",     "read_hold",      "status",
+    "config",           "rules",          "read_patient_info",
+    "waitlist_join",    "waitlist_leave", "read_waitlist",
+    "pool_stop",        "move",           "checkin",
+    "read_pool_claims", "read_events",    "read_recon",
+    "nemesis",          "other"};
 
 static const char *const claim_names[] = {
     "none", "held", "booked", "released", "expired", "cancelled", "moved"};

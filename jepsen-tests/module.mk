@@ -17,7 +17,9 @@
 #     stoppage ignored); nomatch links jepsen-tests/bugs/bug_nomatch.c,
 #     which wraps its CHECKIN (anyone may check a booking in); feed links
 #     jepsen-tests/bugs/bug_feed.c, which wraps its claim events (the
-#     feed loses or doubles some BOOKED events)
+#     feed loses or doubles some BOOKED events); recon links
+#     jepsen-tests/bugs/bug_recon.c, which wraps its money count (a third
+#     of the cancels' money is not counted)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -26,7 +28,7 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch feed
+JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch feed recon
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
@@ -75,6 +77,11 @@ $(B)/bug/feed/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                          $(B)/rel/jepsen-tests/bugs/bug_feed.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__claim_event,$(NODE_LIBS))
 
+# recon: the normal objects, the ledger's money count wrapped.
+$(B)/bug/recon/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                          $(B)/rel/jepsen-tests/bugs/bug_recon.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__money_count,$(NODE_LIBS))
+
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                               $(B)/rel/node/test/bug_nobarrier.o
@@ -120,11 +127,14 @@ JEPSEN_SUITE_BUGS := \
 # a check-in by anyone (the attendance check: the visit workload checks in
 # as another patient 15 % of the time, 10 to 90 PATIENT_MISMATCH a run);
 # feed, the event feed losing or doubling the BOOKED events of half the
-# claims (the feed check: every acknowledged confirm's event is matched).
+# claims (the feed check: every acknowledged confirm's event is matched);
+# recon, the money of the cancels of a third of the claims not counted
+# (the recon check: the final feed's sums against the final READ_RECON).
 JEPSEN_SUITE_BUGS_MORE := \
   "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5" \
   "jepsen-bug-nomatch:jepsen-tests/run --no-build --bug nomatch --workload visit --expect invalid:attendance --time 30 --nemesis partition --seed 5" \
-  "jepsen-bug-feed:jepsen-tests/run --no-build --bug feed --expect invalid:feed --time 20 --nemesis kill --seed 5"
+  "jepsen-bug-feed:jepsen-tests/run --no-build --bug feed --expect invalid:feed --time 20 --nemesis kill --seed 5" \
+  "jepsen-bug-recon:jepsen-tests/run --no-build --bug recon --expect invalid:recon --time 20 --nemesis kill --seed 5"
 JEPSEN_SUITES := $(JEPSEN_SUITE_CHECKER) $(JEPSEN_SUITE_SMOKE) $(JEPSEN_SUITE_BUGS)
 BUILD_BINS += $(B)/rel/bin/jepsen-client $(B)/rel/bin/jepsen-checker
 TEST_BINS += $(JEPSEN_BINS)
