@@ -21,7 +21,7 @@ $(eval $(call compile_rules,client/test,$(ARCHIVER_INC) $(TESTLIB_INC) $(CLUSTER
 $(B)/rel/lib/libslot.so: $(CLIENT_LIB_SRC:%.c=$(B)/pic/%.o) $(PROTO_PIC)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libslot.so.4 -o $@ $^ -luv $(LIBS)
+	$(Q)$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libslot.so.5 -o $@ $^ -luv $(LIBS)
 
 $(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_REL)
 	@mkdir -p $(dir $@)
@@ -160,8 +160,8 @@ install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl \
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin
 	install -m 644 client/libslot.h proto/slot_err.h $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(B)/rel/lib/libslot.so $(DESTDIR)$(PREFIX)/lib/libslot.so.4
-	ln -sf libslot.so.4 $(DESTDIR)$(PREFIX)/lib/libslot.so
+	install -m 755 $(B)/rel/lib/libslot.so $(DESTDIR)$(PREFIX)/lib/libslot.so.5
+	ln -sf libslot.so.5 $(DESTDIR)$(PREFIX)/lib/libslot.so
 	install -m 644 $(B)/rel/lib/libslot.a $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' client/slot.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slot.pc
