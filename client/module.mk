@@ -28,8 +28,8 @@ $(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_REL)
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c client/slotctl_recon.c \
-               client/recon.c client/archiver/archive.c
+SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c client/recon.c \
+               client/archiver/archive.c
 $(B)/rel/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
 $(B)/asan/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
