@@ -286,7 +286,10 @@ static const struct cmdhelp helps[] = {
      "{\"seq\", \"index\" (the Raft entry), \"time_ms\", \"type\" "
      "(held/booked/cancelled/...),\n"
      "\"pool\", \"claim\", \"patient\", \"channel\", \"account\", "
-     "\"hospital\", \"a\", \"b\"}\n"
+     "\"hospital\", \"a\", \"b\", \"fee_cents\", \"payment_ref\", "
+     "\"pay_method\",\n\"local_day\"} (the payment of a claim's event "
+     "right after it;\nlocal_day: days since 1970-01-01, hospital's "
+     "local time)\n"
      "(a and b per type: a hold's deadline, a booking's visit_no and paid,\n"
      "...; libslot.h, enum slotc_event_type). Without --follow: at most\n"
      "--limit events, then exit. --follow: pages of at most --limit, back\n"
@@ -420,6 +423,7 @@ static const struct cmdhelp helps[] = {
              "\"moved_to\",\n"
              "\"moved_from\" (0: none), \"refunded\", \"affected\" (its "
              "pool is stopped),\n"
+             "\"pay_method\", \"fee_paid_cents\" (0 unpaid), "
              "\"applied_index\", \"node\"};\n"
              "patient: {\"claims\": [...], ...}; ledger: the ledger's figures "
              "and config\n"},
@@ -836,6 +840,8 @@ static json_t *jsonClaim(const struct slotc_claim *c)
     json_object_set_new(o, "moved_from", jsonU64(c->moved_from));
     json_object_set_new(o, "refunded", json_boolean(c->refunded));
     json_object_set_new(o, "affected", json_boolean(c->affected));
+    json_object_set_new(o, "pay_method", json_string(c->pay_method));
+    json_object_set_new(o, "fee_paid_cents", jsonU64(c->fee_paid_cents));
     return o;
 }
 
@@ -2316,6 +2322,10 @@ static json_t *jsonEvent(const struct slotc_event *e)
     json_object_set_new(o, "hospital", json_string(e->hospital));
     json_object_set_new(o, "a", jsonU64(e->a));
     json_object_set_new(o, "b", jsonU64(e->b));
+    json_object_set_new(o, "fee_cents", jsonU64(e->fee_cents));
+    json_object_set_new(o, "payment_ref", json_string(e->payment_ref));
+    json_object_set_new(o, "pay_method", json_string(e->pay_method));
+    json_object_set_new(o, "local_day", jsonU64(e->local_day));
     return o;
 }
 
