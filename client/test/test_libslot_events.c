@@ -160,7 +160,7 @@ static void test_names_and_args(void)
     CHECK(slotc_event_name(0) == NULL);
     CHECK(slotc_event_name(SLOTC_EV_WAIT_LEFT + 1) == NULL);
     CHECK_STR(slotc_op_name(SLOTC_OP_READ_EVENTS), "READ_EVENTS");
-    CHECK(slotc_op_name(SLOTC_OP_READ_EVENTS + 1) == NULL);
+    CHECK(slotc_op_name(SLOTC_OP_READ_STATS + 1) == NULL);
     CHECK_STR(slotc_err_name(SLOT_CURSOR_EXPIRED), "CURSOR_EXPIRED");
 
     struct slotc_sync *s = ctest_shared_open();

@@ -530,6 +530,10 @@ static void test_day(void)
 
 static void test_methods(void)
 {
+    CHECK_STR(slotc_op_name(SLOTC_OP_READ_RECON), "READ_RECON");
+    CHECK_STR(slotc_op_name(SLOTC_OP_READ_STATS), "READ_STATS");
+    CHECK(slotc_op_name(SLOTC_OP_READ_STATS + 1) == NULL);
+    CHECK_EQ(SLOTC_VERSION_MAJOR, 5);
     struct slotc_sync *s = ctest_shared_open();
     struct slotc_req req;
     struct ctest_hosp h;
