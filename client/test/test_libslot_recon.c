@@ -528,6 +528,15 @@ static void test_day(void)
 
 /* ---- the methods' limit, and refusals before sending ----------------------- */
 
+/* A call refused by the library itself: code, and no request was
+ * submitted (a submitted one has its op set, even if a node refused it). */
+#define LOCAL_REFUSAL(call, code)                                              \
+    do {                                                                       \
+        slotc_req_init(&req);                                                  \
+        CHECK_EQ((call), (code));                                              \
+        CHECK_EQ(req.op, SLOTC_OP_NONE);                                       \
+    } while (0)
+
 static void test_methods(void)
 {
     CHECK_STR(slotc_op_name(SLOTC_OP_READ_RECON), "READ_RECON");
@@ -548,31 +557,37 @@ static void test_methods(void)
     char pat[NAME_CAP];
     patient(pat, "ppm");
     CHECK_EQ(ctest_hold(s, &req, pool, pat, "app", NULL, &hold), SLOT_OK);
-    CHECK_EQ(slotc_sync_confirm_pay(s, &req, hold, NULL, "wechat", NULL, NULL),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_confirm_pay(s, &req, hold, "", "wechat", NULL, NULL),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_confirm_pay(s, &req, hold, "r", "WeChat", NULL, NULL),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_confirm_pay(s, &req, hold, "r", "we chat", NULL, NULL),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_confirm_pay(s, &req, hold, "r", "m23456789abcdefgh",
-                                    NULL, NULL),
-             SLOT_TOO_LARGE);
-    CHECK_EQ(slotc_sync_checkin_pay(s, &req, hold, pat, NULL, "cash"),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_checkin_pay(s, &req, hold, pat, "r", "Cash!"),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_read_recon(s, &req, 0, NULL, NULL, 0, 10),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_read_recon(s, &req, h.today, NULL, NULL, 0, 0),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_read_recon(s, &req, h.today, NULL, "Bad!", 0, 10),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_read_stats(s, &req, NULL, h.today + 1, h.today, 0, 10),
-             SLOT_INVALID_ARGUMENT);
-    CHECK_EQ(slotc_sync_read_stats(s, &req, NULL, h.today, h.today + 62, 0, 10),
-             SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(
+        slotc_sync_confirm_pay(s, &req, hold, NULL, "wechat", NULL, NULL),
+        SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(
+        slotc_sync_confirm_pay(s, &req, hold, "", "wechat", NULL, NULL),
+        SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(
+        slotc_sync_confirm_pay(s, &req, hold, "r", "WeChat", NULL, NULL),
+        SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(
+        slotc_sync_confirm_pay(s, &req, hold, "r", "we chat", NULL, NULL),
+        SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(slotc_sync_confirm_pay(s, &req, hold, "r",
+                                         "m23456789abcdefgh", NULL, NULL),
+                  SLOT_TOO_LARGE);
+    LOCAL_REFUSAL(slotc_sync_checkin_pay(s, &req, hold, pat, NULL, "cash"),
+                  SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(slotc_sync_checkin_pay(s, &req, hold, pat, "r", "Cash!"),
+                  SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(slotc_sync_read_recon(s, &req, 0, NULL, NULL, 0, 10),
+                  SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(slotc_sync_read_recon(s, &req, h.today, NULL, NULL, 0, 0),
+                  SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(slotc_sync_read_recon(s, &req, h.today, NULL, "Bad!", 0, 10),
+                  SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(
+        slotc_sync_read_stats(s, &req, NULL, h.today + 1, h.today, 0, 10),
+        SLOT_INVALID_ARGUMENT);
+    LOCAL_REFUSAL(
+        slotc_sync_read_stats(s, &req, NULL, h.today, h.today + 62, 0, 10),
+        SLOT_INVALID_ARGUMENT);
     slotc_req_init(&req);
     CHECK_EQ(slotc_sync_read_stats(s, &req, NULL, h.today, h.today + 61, 0, 10),
              SLOT_OK);
