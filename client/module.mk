@@ -89,13 +89,14 @@ $(B)/rel/bin/test_libslot_recon: $(B)/rel/client/test/test_libslot_recon.o \
                                  $(B)/rel/client/test/ctest.o \
                                  $(B)/rel/client/recon.o \
                                  $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL) \
-                                 | $(B)/rel/bin/slotctl
+                                 | $(B)/rel/bin/slotctl $(B)/rel/bin/slot-archiver
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
 $(B)/asan/bin/test_libslot_recon: $(B)/asan/client/test/test_libslot_recon.o \
                                   $(B)/asan/client/test/ctest.o \
                                   $(B)/asan/client/recon.o \
                                   $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
-                                  $(PROTO_ASAN) | $(B)/asan/bin/slotctl
+                                  $(PROTO_ASAN) | $(B)/asan/bin/slotctl \
+                                  $(B)/asan/bin/slot-archiver
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
 # The event feed (protocol 4) through libslot and slotctl events.

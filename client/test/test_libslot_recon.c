@@ -503,6 +503,31 @@ static void test_day(void)
              h.name);
     CHECK(strstr(out, want_line) != NULL);
     CHECK(strstr(out, "\nresult,agree,0,15,") != NULL);
+    /* From slot-archiver's archive of the feed: the same (its files of
+     * the UTC days around D). */
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/recon-archive-%d", (int)getpid());
+    uint64_t last_seq = ev[n - 1].seq;
+    ex = run(out, sizeof out,
+             "rm -rf %s && mkdir %s && ('%s/slot-archiver' --cluster '%s' "
+             "--dir %s --interval-ms 100 2>/dev/null & p=$!; for i in $(seq "
+             "200); do c=$(awk '{print $3}' %s/cursor 2>/dev/null); "
+             "[ \"${c:-0}\" -ge %llu ] && break; sleep 0.1; done; "
+             "kill -TERM $p; wait $p)",
+             dir, dir, g_bin, ctest_shared_cluster(), dir, dir,
+             (unsigned long long)last_seq);
+    CHECK_EQ(ex, 0);
+    ex = run(out, sizeof out,
+             "'%s/slotctl' --cluster '%s' reconcile --day %s --hospital %s "
+             "--archive %s",
+             g_bin, ctest_shared_cluster(), day, h.name, dir);
+    if (ex != 0) {
+        fprintf(stderr, "%s\n", out);
+    }
+    CHECK_EQ(ex, 0);
+    CHECK(strstr(out, want_line) != NULL);
+    CHECK(strstr(out, "\nresult,agree,0,15,") != NULL);
+    CHECK_EQ(run(out, sizeof out, "rm -rf %s", dir), 0);
     /* From an archive that holds nothing: every row differs (exit 7). */
     char empty[64];
     snprintf(empty, sizeof empty, "/tmp/recon-empty-%d", (int)getpid());
