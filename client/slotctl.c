@@ -64,7 +64,7 @@ static const char usage_main[] =
     "  pool query HOSPITAL [--department D ...]  a hospital's pools by date\n"
     "  pool close POOL                      close a pool to new holds\n"
     "  hold POOL PATIENT [--channel CH] [--ttl-ms MS] [--account A]\n"
-    "  confirm HOLD [PAYMENT_REF [--pay-method M]] [--as CH ...]  book\n"
+    "  confirm HOLD [PAYMENT_REF] [--pay-method M] [--as CH ...]  book\n"
     "  release HOLD [--as CH [--account A]] give a hold back\n"
     "  cancel BOOKING [--as CH [--account A]]  cancel a booking\n"
     "  account bind|unbind ACCOUNT PATIENT  an account's patients\n"
