@@ -59,6 +59,11 @@ int recon_event_kind(const struct slotc_event *e, bool move_booking,
     }
 }
 
+bool recon_feed_incomplete(const struct slotc_event *oldest, uint32_t day)
+{
+    return oldest->seq > 1 && oldest->local_day >= day;
+}
+
 /* ---- errors and text ------------------------------------------------------- */
 
 static int fail(struct recon *r, int code, const char *fmt, ...)

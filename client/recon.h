@@ -81,6 +81,13 @@ const char *recon_kind_name(int kind);
 int recon_event_kind(const struct slotc_event *e, bool move_booking,
                      int64_t *cents);
 
+/* Whether lines read from the event feed's oldest event on miss the
+ * start of day `day`: the feed no longer holds seq 1 (the window moved)
+ * and its oldest event is of local day `day` or later, so events of the
+ * day may have gone before it. (An oldest event of an earlier day proves
+ * the day's start is held, ledger time never going back.) */
+bool recon_feed_incomplete(const struct slotc_event *oldest, uint32_t day);
+
 /* Fields with a leading '_' are private. */
 struct recon {
     uint32_t day;                        /* D, the local day */

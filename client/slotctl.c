@@ -2590,7 +2590,7 @@ static int feedLines(const struct ctx *x, struct slotc_sync *s, uint32_t day,
         }
         if (first_page && req->out.n_events > 0) {
             const struct slotc_event *o = &req->out.events[0];
-            *partial = *partial || (o->seq > 1 && o->local_day >= day);
+            *partial = *partial || recon_feed_incomplete(o, day);
         }
         first_page = false;
         for (uint32_t i = 0; i < req->out.n_events; i++) {

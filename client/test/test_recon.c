@@ -424,6 +424,18 @@ static void test_csv_quoting_and_json(void)
     recon_free(&r);
 }
 
+static void test_feed_incomplete(void)
+{
+    g_seq = 0;
+    struct slotc_event e =
+        ev(SLOTC_EV_HELD, DAY, "h", "app", 1, 0, 0, 0, "", "");
+    CHECK(!recon_feed_incomplete(&e, DAY)); /* seq 1: the whole feed */
+    e.seq = 500;
+    CHECK(recon_feed_incomplete(&e, DAY));      /* the day's start is gone */
+    CHECK(recon_feed_incomplete(&e, DAY - 1));  /* the day before too */
+    CHECK(!recon_feed_incomplete(&e, DAY + 1)); /* the next day is held */
+}
+
 static void test_limits(void)
 {
     struct recon r;
@@ -455,6 +467,7 @@ static const struct check_case cases[] = {
     {"filters", test_filters},
     {"move_pair", test_move_pair},
     {"csv_quoting_and_json", test_csv_quoting_and_json},
+    {"feed_incomplete", test_feed_incomplete},
     {"limits", test_limits},
     {NULL, NULL},
 };
