@@ -2792,7 +2792,8 @@ static int cmdStats(const struct ctx *x, const struct cli *cl)
         json_object_set_new(o, "rows", arr);
         json_object_set_new(o, "total", jsonU64(n));
         readLabel(o, &req);
-        char *t = json_dumps(o, JSON_COMPACT);
+        /* The rate's 4 decimals, not a double's 17 digits. */
+        char *t = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
         puts(t != NULL ? t : "{}");
         free(t);
         json_decref(o);

@@ -547,6 +547,15 @@ static void test_day(void)
     CHECK_EQ(ex, 0);
     CHECK(strstr(out, "\"department\":\"cardio\"") != NULL);
     CHECK(strstr(out, "\"total\":2") != NULL);
+    CHECK(strstr(out, "\"booking_rate\":0.1,") != NULL); /* 1 / 10 */
+    ex = run(out, sizeof out,
+             "'%s/slotctl' --cluster '%s' stats --from %s --to %s "
+             "--hospital %s",
+             g_bin, ctest_shared_cluster(), day, day, h.name);
+    CHECK_EQ(ex, 0);
+    CHECK(strncmp(out, "visit_day ", 10) == 0);
+    CHECK(strstr(out, " cardio ") != NULL);
+    CHECK(strstr(out, " 0.1000 ") != NULL);
     slotc_sync_close(s);
     LEAK_CHECK();
 }
