@@ -290,8 +290,10 @@ const char *slotc_op_name(int op)
         "CHECKIN",
         "READ_POOL_CLAIMS",
         "READ_EVENTS",
+        "READ_RECON",
+        "READ_STATS",
     };
-    _Static_assert(sizeof names / sizeof names[0] == SLOTC_OP_READ_EVENTS + 1,
+    _Static_assert(sizeof names / sizeof names[0] == SLOTC_OP_READ_STATS + 1,
                    "a name per op");
     return op > 0 && (size_t)op < sizeof names / sizeof names[0] ? names[op]
                                                                  : NULL;
@@ -1321,6 +1323,52 @@ static int decodeReadBody(struct slotc_req *req, struct mp_reader *r)
             req->out.events = req->out.n_events > 0 ? ev : NULL;
             return rc;
         }
+        case SLOT_READ_RECON: {
+            /* [kept_from_day, total, [row...]] */
+            if (!mp_expect_array(r, 3) ||
+                !mp_read_u32(r, &req->out.kept_from_day) ||
+                !mp_read_u64(r, &req->out.total) || !mp_read_array(r, &n) ||
+                n > p->blk->u.rd.limit) {
+                return SLOT_MALFORMED;
+            }
+            struct slotc_recon_row *d = calloc(n ? n : 1, sizeof *d);
+            if (d == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = d;
+            for (uint32_t i = 0; i < n; i++) {
+                struct slot_recon_row w;
+                if (slot_recon_row_decode(r, &w) != SLOT_OK) {
+                    return SLOT_MALFORMED;
+                }
+                slotc__recon_row_from_wire(&d[i], &w);
+            }
+            req->out.recon = d;
+            req->out.n_recon = n;
+            return SLOT_OK;
+        }
+        case SLOT_READ_STATS: {
+            /* [total, [row...]] */
+            if (!mp_expect_array(r, 2) || !mp_read_u64(r, &req->out.total) ||
+                !mp_read_array(r, &n) || n > p->blk->u.rd.limit) {
+                return SLOT_MALFORMED;
+            }
+            struct slotc_stats_row *d = calloc(n ? n : 1, sizeof *d);
+            if (d == NULL) {
+                return SLOT_BUSY;
+            }
+            p->res = d;
+            for (uint32_t i = 0; i < n; i++) {
+                struct slot_stats_row w;
+                if (slot_stats_row_decode(r, &w) != SLOT_OK) {
+                    return SLOT_MALFORMED;
+                }
+                slotc__stats_row_from_wire(&d[i], &w);
+            }
+            req->out.stats = d;
+            req->out.n_stats = n;
+            return SLOT_OK;
+        }
         case SLOT_READ_WAITLIST:
             if (!mp_expect_array(r, 2) || !mp_read_u32(r, &req->out.position) ||
                 !mp_read_u32(r, &req->out.length)) {
@@ -2165,11 +2213,12 @@ int slotc_hold(struct slotc *c, struct slotc_req *req, const char *pool,
 }
 
 /* The string arguments of a claim command, each NULL or "" for none:
- * a payment reference (CONFIRM, CHECKIN), who asks (CONFIRM, RELEASE,
+ * a payment reference and its method (CONFIRM, CHECKIN), who asks (CONFIRM, RELEASE,
  * CANCEL, MOVE: caller "" = an administrator, and an account), the target
  * pool (MOVE, required) and the patient (CHECKIN, required). */
 struct claimArgs {
     const char *payment_ref;
+    const char *pay_method; /* CONFIRM, CHECKIN: how payment_ref was paid */
     const char *caller;
     const char *account;
     const char *pool;
@@ -2182,10 +2231,20 @@ static int claimCmd(struct slotc *c, struct slotc_req *req, int op,
                     uint8_t wire_op, uint64_t id, const struct claimArgs *a,
                     slotc_cb cb)
 {
-    struct slot_str ref, who, acc, pool = {"", 0}, pat = {"", 0};
+    struct slot_str ref, meth, who, acc, pool = {"", 0}, pat = {"", 0};
     int rc = id == 0 ? SLOT_INVALID_ARGUMENT
                      : optStr(a->payment_ref, slot_valid_payment_ref,
                               SLOT_PAYMENT_REF_MAX, &ref);
+    /* A method names how a reference was paid: the channel's charset and
+     * length (slot_proto.h), and never without the reference (the
+     * decoder refuses it too; refused here, nothing is sent). */
+    if (rc == SLOT_OK) {
+        rc = optStr(a->pay_method, slot_valid_pay_method, SLOT_PAY_METHOD_MAX,
+                    &meth);
+    }
+    if (rc == SLOT_OK && meth.len > 0 && ref.len == 0) {
+        rc = SLOT_INVALID_ARGUMENT;
+    }
     if (rc == SLOT_OK) {
         rc = optStr(a->caller, slot_valid_channel, SLOT_CHANNEL_MAX, &who);
     }
@@ -2203,14 +2262,15 @@ static int claimCmd(struct slotc *c, struct slotc_req *req, int op,
     if (rc != SLOT_OK) {
         return rc;
     }
-    struct blk *b = blkNew(ref.len + who.len + acc.len + pool.len + pat.len +
-                           5 + idemExtra(req));
+    struct blk *b = blkNew(ref.len + meth.len + who.len + acc.len + pool.len +
+                           pat.len + 6 + idemExtra(req));
     if (b == NULL) {
         return SLOT_BUSY;
     }
     b->u.cmd.op = wire_op;
     b->u.cmd.u.claim.id = id;
     b->u.cmd.u.claim.payment_ref = blkBytes(b, ref);
+    b->u.cmd.u.claim.pay_method = blkBytes(b, meth);
     b->u.cmd.u.claim.caller = blkBytes(b, who);
     b->u.cmd.u.claim.account = blkBytes(b, acc);
     b->u.cmd.u.claim.pool = blkBytes(b, pool);
@@ -2218,20 +2278,29 @@ static int claimCmd(struct slotc *c, struct slotc_req *req, int op,
     return submitCmd(c, req, op, b, cb);
 }
 
+int slotc_confirm_pay(struct slotc *c, struct slotc_req *req, uint64_t hold,
+                      const char *payment_ref, const char *pay_method,
+                      const char *caller, const char *account, slotc_cb cb)
+{
+    struct claimArgs a = {.payment_ref = payment_ref,
+                          .pay_method = pay_method,
+                          .caller = caller,
+                          .account = account};
+    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold, &a, cb);
+}
+
 int slotc_confirm(struct slotc *c, struct slotc_req *req, uint64_t hold,
                   const char *payment_ref, slotc_cb cb)
 {
-    struct claimArgs a = {.payment_ref = payment_ref};
-    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold, &a, cb);
+    return slotc_confirm_pay(c, req, hold, payment_ref, NULL, NULL, NULL, cb);
 }
 
 int slotc_confirm_as(struct slotc *c, struct slotc_req *req, uint64_t hold,
                      const char *payment_ref, const char *caller,
                      const char *account, slotc_cb cb)
 {
-    struct claimArgs a = {
-        .payment_ref = payment_ref, .caller = caller, .account = account};
-    return claimCmd(c, req, SLOTC_OP_CONFIRM, SLOT_OP_CONFIRM, hold, &a, cb);
+    return slotc_confirm_pay(c, req, hold, payment_ref, NULL, caller, account,
+                             cb);
 }
 
 int slotc_release(struct slotc *c, struct slotc_req *req, uint64_t hold,
@@ -2271,11 +2340,20 @@ int slotc_move(struct slotc *c, struct slotc_req *req, uint64_t booking,
     return claimCmd(c, req, SLOTC_OP_MOVE, SLOT_OP_MOVE, booking, &a, cb);
 }
 
+int slotc_checkin_pay(struct slotc *c, struct slotc_req *req, uint64_t booking,
+                      const char *patient, const char *payment_ref,
+                      const char *pay_method, slotc_cb cb)
+{
+    struct claimArgs a = {.payment_ref = payment_ref,
+                          .pay_method = pay_method,
+                          .patient = patient};
+    return claimCmd(c, req, SLOTC_OP_CHECKIN, SLOT_OP_CHECKIN, booking, &a, cb);
+}
+
 int slotc_checkin(struct slotc *c, struct slotc_req *req, uint64_t booking,
                   const char *patient, const char *payment_ref, slotc_cb cb)
 {
-    struct claimArgs a = {.payment_ref = payment_ref, .patient = patient};
-    return claimCmd(c, req, SLOTC_OP_CHECKIN, SLOT_OP_CHECKIN, booking, &a, cb);
+    return slotc_checkin_pay(c, req, booking, patient, payment_ref, NULL, cb);
 }
 
 /* ACCOUNT_BIND and ACCOUNT_UNBIND. */
@@ -2867,6 +2945,61 @@ int slotc_read_events(struct slotc *c, struct slotc_req *req, uint64_t after,
     b->u.rd.after_id = after;
     b->u.rd.limit = limit;
     return submitRead(c, req, SLOTC_OP_READ_EVENTS, b, cb);
+}
+
+int slotc_read_recon(struct slotc *c, struct slotc_req *req, uint32_t day,
+                     const char *hospital, const char *channel, uint32_t after,
+                     uint32_t limit, slotc_cb cb)
+{
+    struct slot_str hosp, chan;
+    int rc =
+        day == 0 || day > SLOT_DAY_MAX || limit == 0 || limit > SLOT_LIST_MAX
+            ? SLOT_INVALID_ARGUMENT
+            : optStr(hospital, slot_valid_name, SLOT_NAME_MAX, &hosp);
+    if (rc == SLOT_OK) {
+        rc = optStr(channel, slot_valid_channel, SLOT_CHANNEL_MAX, &chan);
+    }
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(hosp.len + chan.len + 2);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_RECON;
+    b->u.rd.day = day;
+    b->u.rd.hospital = blkBytes(b, hosp);
+    b->u.rd.channel = blkBytes(b, chan);
+    b->u.rd.after_id = after;
+    b->u.rd.limit = limit;
+    return submitRead(c, req, SLOTC_OP_READ_RECON, b, cb);
+}
+
+int slotc_read_stats(struct slotc *c, struct slotc_req *req,
+                     const char *hospital, uint32_t date_from, uint32_t date_to,
+                     uint32_t after, uint32_t limit, slotc_cb cb)
+{
+    struct slot_str hosp;
+    bool days_ok = date_from >= 1 && date_from <= date_to &&
+                   date_to <= SLOT_DAY_MAX &&
+                   date_to - date_from < SLOT_STATS_DAYS_MAX;
+    int rc = !days_ok || limit == 0 || limit > SLOT_LIST_MAX
+                 ? SLOT_INVALID_ARGUMENT
+                 : optStr(hospital, slot_valid_name, SLOT_NAME_MAX, &hosp);
+    if (rc != SLOT_OK) {
+        return rc;
+    }
+    struct blk *b = blkNew(hosp.len + 1);
+    if (b == NULL) {
+        return SLOT_BUSY;
+    }
+    b->u.rd.op = SLOT_READ_STATS;
+    b->u.rd.hospital = blkBytes(b, hosp);
+    b->u.rd.date_from = date_from;
+    b->u.rd.date_to = date_to;
+    b->u.rd.after_id = after;
+    b->u.rd.limit = limit;
+    return submitRead(c, req, SLOTC_OP_READ_STATS, b, cb);
 }
 
 int slotc_schedule_check(struct slotc *c, struct slotc_req *req,

@@ -62,6 +62,8 @@ _Static_assert((int)SLOTC_EV_WAIT_LEFT == (int)SLOT_EV_WAIT_LEFT &&
                    SLOT_EV_MAX == SLOT_EV_WAIT_LEFT,
                "event types");
 _Static_assert(SLOTC_LIST_MAX == SLOT_LIST_MAX, "list limit");
+_Static_assert(SLOTC_PAY_METHOD_MAX == SLOT_PAY_METHOD_MAX, "pay method limit");
+_Static_assert(SLOTC_PAYMENT_REF_MAX == SLOT_PAYMENT_REF_MAX, "payment ref");
 
 /* ---- names and dates ------------------------------------------------------ */
 
@@ -673,6 +675,48 @@ void slotc__claim_from_wire(struct slotc_claim *d, const struct slot_claim *s)
     d->moved_from = s->moved_from;
     d->refunded = s->refunded != 0;
     d->affected = s->affected != 0;
+    copyStr(d->pay_method, sizeof d->pay_method, s->pay_method);
+    d->fee_paid_cents = s->fee_paid_cents;
+}
+
+void slotc__recon_row_from_wire(struct slotc_recon_row *d,
+                                const struct slot_recon_row *s)
+{
+    memset(d, 0, sizeof *d);
+    d->day = s->day;
+    copyStr(d->hospital, sizeof d->hospital, s->hospital);
+    copyStr(d->channel, sizeof d->channel, s->channel);
+    copyStr(d->pay_method, sizeof d->pay_method, s->pay_method);
+    d->booked = s->booked;
+    d->checkin_paid = s->checkin_paid;
+    d->checked_in = s->checked_in;
+    d->cancelled = s->cancelled;
+    d->refunded = s->refunded;
+    d->moved = s->moved;
+    d->no_show = s->no_show;
+    d->booked_cents = s->booked_cents;
+    d->checkin_paid_cents = s->checkin_paid_cents;
+    d->cancelled_cents = s->cancelled_cents;
+    d->refunded_cents = s->refunded_cents;
+}
+
+void slotc__stats_row_from_wire(struct slotc_stats_row *d,
+                                const struct slot_stats_row *s)
+{
+    memset(d, 0, sizeof *d);
+    d->visit_day = s->visit_day;
+    copyStr(d->hospital, sizeof d->hospital, s->hospital);
+    copyStr(d->department, sizeof d->department, s->department);
+    d->pools = s->pools;
+    d->released = s->released;
+    d->capacity = s->capacity;
+    d->booked_now = s->booked_now;
+    d->booked_total = s->booked_total;
+    d->cancelled_total = s->cancelled_total;
+    d->refunded_total = s->refunded_total;
+    d->moved_total = s->moved_total;
+    d->no_show_total = s->no_show_total;
+    d->checked_in_total = s->checked_in_total;
 }
 
 /* The wire's op of a staff log entry as the public op. */
@@ -801,6 +845,10 @@ int slotc__events_from_wire(struct mp_reader *r, uint64_t after, uint32_t cap,
         copyStr(d->hospital, sizeof d->hospital, e.hospital);
         d->a = e.a;
         d->b = e.b;
+        d->fee_cents = e.fee_cents;
+        copyStr(d->payment_ref, sizeof d->payment_ref, e.payment_ref);
+        copyStr(d->pay_method, sizeof d->pay_method, e.pay_method);
+        d->local_day = e.local_day;
     }
     *n = count;
     return SLOT_OK;

@@ -448,6 +448,44 @@ int slotc_sync_read_events(struct slotc_sync *s, struct slotc_req *req,
     SYNC_CALL(s, req, slotc_read_events(s->c, req, after, limit, doneCb));
 }
 
+/* Protocol 5 (declared in libslotInt.h until libslot.h has them). */
+int slotc_sync_confirm_pay(struct slotc_sync *s, struct slotc_req *req,
+                           uint64_t hold, const char *payment_ref,
+                           const char *pay_method, const char *caller,
+                           const char *account)
+{
+    SYNC_CALL(s, req,
+              slotc_confirm_pay(s->c, req, hold, payment_ref, pay_method,
+                                caller, account, doneCb));
+}
+
+int slotc_sync_checkin_pay(struct slotc_sync *s, struct slotc_req *req,
+                           uint64_t booking, const char *patient,
+                           const char *payment_ref, const char *pay_method)
+{
+    SYNC_CALL(s, req,
+              slotc_checkin_pay(s->c, req, booking, patient, payment_ref,
+                                pay_method, doneCb));
+}
+
+int slotc_sync_read_recon(struct slotc_sync *s, struct slotc_req *req,
+                          uint32_t day, const char *hospital,
+                          const char *channel, uint32_t after, uint32_t limit)
+{
+    SYNC_CALL(s, req,
+              slotc_read_recon(s->c, req, day, hospital, channel, after, limit,
+                               doneCb));
+}
+
+int slotc_sync_read_stats(struct slotc_sync *s, struct slotc_req *req,
+                          const char *hospital, uint32_t date_from,
+                          uint32_t date_to, uint32_t after, uint32_t limit)
+{
+    SYNC_CALL(s, req,
+              slotc_read_stats(s->c, req, hospital, date_from, date_to, after,
+                               limit, doneCb));
+}
+
 #define FOLLOW_INTERVAL_MAX_MS 3600000u
 
 /* The pause sleeps the thread rather than running the private loop: the

@@ -21,14 +21,15 @@ $(eval $(call compile_rules,client/test,$(ARCHIVER_INC) $(TESTLIB_INC) $(CLUSTER
 $(B)/rel/lib/libslot.so: $(CLIENT_LIB_SRC:%.c=$(B)/pic/%.o) $(PROTO_PIC)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libslot.so.4 -o $@ $^ -luv $(LIBS)
+	$(Q)$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libslot.so.5 -o $@ $^ -luv $(LIBS)
 
 $(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_REL)
 	@mkdir -p $(dir $@)
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c client/archiver/archive.c
+SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c client/recon.c \
+               client/archiver/archive.c
 $(B)/rel/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
 $(B)/asan/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
@@ -82,6 +83,22 @@ $(B)/asan/bin/test_libslot_visit: $(B)/asan/client/test/test_libslot_visit.o \
                                   $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
+# The money (protocol 5) through libslot, client/recon and slotctl
+# reconcile / stats.
+$(B)/rel/bin/test_libslot_recon: $(B)/rel/client/test/test_libslot_recon.o \
+                                 $(B)/rel/client/test/ctest.o \
+                                 $(B)/rel/client/recon.o \
+                                 $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL) \
+                                 | $(B)/rel/bin/slotctl $(B)/rel/bin/slot-archiver
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
+$(B)/asan/bin/test_libslot_recon: $(B)/asan/client/test/test_libslot_recon.o \
+                                  $(B)/asan/client/test/ctest.o \
+                                  $(B)/asan/client/recon.o \
+                                  $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
+                                  $(PROTO_ASAN) | $(B)/asan/bin/slotctl \
+                                  $(B)/asan/bin/slot-archiver
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
+
 # The event feed (protocol 4) through libslot and slotctl events.
 $(B)/rel/bin/test_libslot_events: $(B)/rel/client/test/test_libslot_events.o \
                                   $(B)/rel/client/test/ctest.o \
@@ -92,6 +109,14 @@ $(B)/asan/bin/test_libslot_events: $(B)/asan/client/test/test_libslot_events.o \
                                    $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
                                    $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
+
+# The reconciliation module (client/recon.h) with made-up events: the
+# module alone (it uses libslot's types, none of its code).
+$(B)/rel/bin/test_recon: $(B)/rel/client/test/test_recon.o $(B)/rel/client/recon.o
+	$(call link,$(REL_CFLAGS),-ljansson)
+$(B)/asan/bin/test_recon: $(B)/asan/client/test/test_recon.o \
+                          $(B)/asan/client/recon.o
+	$(call link,$(ASAN_CFLAGS),-ljansson)
 
 # slotctl's hospital commands and the demo loader (node/demo/load.sh).
 $(B)/rel/bin/test_slotctl_sched: $(B)/rel/client/test/test_slotctl_sched.o \
@@ -120,17 +145,20 @@ CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/bin/slot-archiver $(B)/rel/lib/
                    $(B)/rel/bin/test_libslot $(B)/rel/bin/test_libslot_sched \
                    $(B)/rel/bin/test_libslot_patients \
                    $(B)/rel/bin/test_libslot_visit \
+                   $(B)/rel/bin/test_libslot_recon \
                    $(B)/rel/bin/test_libslot_events \
                    $(B)/rel/bin/test_slotctl_sched \
-                   $(B)/rel/bin/test_archiver
+                   $(B)/rel/bin/test_archiver $(B)/rel/bin/test_recon
 # The tests run slotctl of their own flavour and the release slotd.
 CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_sched \
                     $(B)/asan/bin/test_libslot_patients \
                     $(B)/asan/bin/test_libslot_visit \
+                    $(B)/asan/bin/test_libslot_recon \
                     $(B)/asan/bin/test_libslot_events \
                     $(B)/asan/bin/test_slotctl_sched \
-                    $(B)/asan/bin/slot-archiver $(B)/asan/bin/test_archiver
+                    $(B)/asan/bin/slot-archiver $(B)/asan/bin/test_archiver \
+                    $(B)/asan/bin/test_recon
 CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot:$(B)/asan/bin/test_libslot" \
                  "libslot-sched:$(B)/rel/bin/test_libslot_sched" \
@@ -139,12 +167,16 @@ CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot-patients:$(B)/asan/bin/test_libslot_patients" \
                  "libslot-visit:$(B)/rel/bin/test_libslot_visit" \
                  "asan-libslot-visit:$(B)/asan/bin/test_libslot_visit" \
+                 "libslot-recon:$(B)/rel/bin/test_libslot_recon" \
+                 "asan-libslot-recon:$(B)/asan/bin/test_libslot_recon" \
                  "libslot-events:$(B)/rel/bin/test_libslot_events" \
                  "asan-libslot-events:$(B)/asan/bin/test_libslot_events" \
                  "slotctl-sched:$(B)/rel/bin/test_slotctl_sched" \
                  "asan-slotctl-sched:$(B)/asan/bin/test_slotctl_sched" \
                  "archiver:$(B)/rel/bin/test_archiver" \
-                 "asan-archiver:$(B)/asan/bin/test_archiver"
+                 "asan-archiver:$(B)/asan/bin/test_archiver" \
+                 "recon:$(B)/rel/bin/test_recon" \
+                 "asan-recon:$(B)/asan/bin/test_recon"
 BUILD_BINS += $(CLIENT_REL_BINS)
 TEST_BINS += $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS)
 
@@ -160,8 +192,8 @@ install: $(B)/rel/lib/libslot.so $(B)/rel/lib/libslot.a $(B)/rel/bin/slotctl \
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin
 	install -m 644 client/libslot.h proto/slot_err.h $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(B)/rel/lib/libslot.so $(DESTDIR)$(PREFIX)/lib/libslot.so.4
-	ln -sf libslot.so.4 $(DESTDIR)$(PREFIX)/lib/libslot.so
+	install -m 755 $(B)/rel/lib/libslot.so $(DESTDIR)$(PREFIX)/lib/libslot.so.5
+	ln -sf libslot.so.5 $(DESTDIR)$(PREFIX)/lib/libslot.so
 	install -m 644 $(B)/rel/lib/libslot.a $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' client/slot.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slot.pc

@@ -1772,11 +1772,16 @@ static void test_help(void)
     CHECK(strstr(r.out, "  move BOOKING POOL") != NULL);
     CHECK(strstr(r.out, "  checkin BOOKING PATIENT") != NULL);
     CHECK(strstr(r.out, "  pool-claims POOL") != NULL);
+    CHECK(strstr(r.out, "  reconcile --day DAY") != NULL);
+    CHECK(strstr(r.out, "  stats --from DAY --to DAY") != NULL);
     free(r.out);
     static const char *const cmds[][2] = {{"rules", "\"flow_back\""},
                                           {"schedule", "\"segments\""},
                                           {"pools", "pool query HOSPITAL"},
                                           {"confirm", "PAYMENT_REQUIRED"},
+                                          {"confirm", "--pay-method"},
+                                          {"reconcile", "--archive DIR"},
+                                          {"stats", "booking_rate"},
                                           {"hold", "payment window"},
                                           {"account", "account show ACCOUNT"},
                                           {"patient", "patient info PATIENT"},

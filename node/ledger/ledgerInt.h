@@ -734,6 +734,8 @@ void ledger__payment_set(struct ledger *l, uint32_t ci, struct slot_str ref,
  * the feed): reconciliation row and pool statistics. */
 void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
                          uint64_t a, uint64_t b, uint32_t local_day);
+/* Names in bytewise order, a prefix first (<0, 0, >0). */
+int ledger__str_cmp(struct slot_str a, struct slot_str b);
 /* The local day of ledger time in hospital hi's time (NONE: UTC). */
 uint32_t ledger__local_day(const struct ledger *l, uint32_t hi);
 /* The row of (day, hospital, channel, method), made if new (dropping the

@@ -101,6 +101,22 @@ static int keyCmp(const struct recon *r, uint32_t day, uint32_t hospital,
     return r->method < method ? -1 : r->method > method;
 }
 
+/* Where the key is, or would go: the first row not less than it. */
+static uint32_t rowAt(const struct ledger *l, uint32_t day, uint32_t hospital,
+                      uint8_t channel, uint8_t method)
+{
+    uint32_t lo = 0, hi = l->n_recons;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (keyCmp(&l->recons[mid], day, hospital, channel, method) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 /* Drops the rows of days before `day` (they are at the front). */
 static void dropBefore(struct ledger *l, uint32_t day)
 {
@@ -123,15 +139,7 @@ struct recon *ledger__recon_row(struct ledger *l, uint32_t day,
     if (day < l->recon_kept_from) {
         return NULL; /* forgotten already: nothing older is counted */
     }
-    uint32_t lo = 0, hi = l->n_recons;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (keyCmp(&l->recons[mid], day, hospital, channel, method) < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
+    uint32_t lo = rowAt(l, day, hospital, channel, method);
     if (lo < l->n_recons &&
         keyCmp(&l->recons[lo], day, hospital, channel, method) == 0) {
         return &l->recons[lo];
@@ -151,16 +159,7 @@ struct recon *ledger__recon_row(struct ledger *l, uint32_t day,
         return NULL;
     }
     /* Positions moved if rows were dropped: search again. */
-    lo = 0;
-    hi = l->n_recons;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (keyCmp(&l->recons[mid], day, hospital, channel, method) < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
+    lo = rowAt(l, day, hospital, channel, method);
     LEDGER_GROW(l->recons, l->recons_cap, l->n_recons);
     memmove(l->recons + lo + 1, l->recons + lo,
             (l->n_recons - lo) * sizeof *l->recons);
@@ -269,8 +268,7 @@ static bool strEq(struct slot_str a, struct slot_str b)
     return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
 }
 
-/* Names compare bytewise, a prefix first. */
-static int strCmp(struct slot_str a, struct slot_str b)
+int ledger__str_cmp(struct slot_str a, struct slot_str b)
 {
     size_t n = a.len < b.len ? a.len : b.len;
     int c = memcmp(a.p, b.p, n);
@@ -317,16 +315,9 @@ void ledger_read_recon(const struct ledger *l, uint32_t day,
     *n = 0;
     *total = 0;
     *kept_from = l->recon_kept_from;
-    /* The day's rows are contiguous; collect the matches, sort by names. */
-    uint32_t lo = 0, hi = l->n_recons;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (l->recons[mid].day < day) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
+    /* The day's rows are contiguous (the day's first key sorts first);
+     * collect the matches, sort them by names. */
+    uint32_t lo = rowAt(l, day, 0, 0, 0);
     uint32_t end = lo;
     while (end < l->n_recons && l->recons[end].day == day) {
         end++;
@@ -370,8 +361,8 @@ static int statPoolCmp(const void *x, const void *y)
     if (a->day != b->day) {
         return a->day < b->day ? -1 : 1;
     }
-    int c = strCmp(a->hospital, b->hospital);
-    return c != 0 ? c : strCmp(a->department, b->department);
+    int c = ledger__str_cmp(a->hospital, b->hospital);
+    return c != 0 ? c : ledger__str_cmp(a->department, b->department);
 }
 
 void ledger_read_stats(const struct ledger *l, struct slot_str hospital,

@@ -562,13 +562,6 @@ static void packEvents(const struct ledger *l, struct mp_buf *b)
     }
 }
 
-static int strOrder(struct slot_str a, struct slot_str b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = memcmp(a.p, b.p, n);
-    return c != 0 ? c : (a.len > b.len) - (a.len < b.len);
-}
-
 /* A row with its method's name, to sort without the ledger at hand. */
 struct reconKey {
     const struct recon *r;
@@ -590,12 +583,13 @@ static int reconOrder(const void *x, const void *y)
     if (a->channel != b->channel) {
         return a->channel < b->channel ? -1 : 1;
     }
-    return strOrder(ka->method, kb->method);
+    return ledger__str_cmp(ka->method, kb->method);
 }
 
 static int methodOrder(const void *x, const void *y)
 {
-    return strOrder(*(const struct slot_str *)x, *(const struct slot_str *)y);
+    return ledger__str_cmp(*(const struct slot_str *)x,
+                           *(const struct slot_str *)y);
 }
 
 static void packMoney(const struct ledger *l, struct mp_buf *b)
@@ -1824,7 +1818,7 @@ static int restoreMoney(struct ledger *l, struct mp_reader *r, uint32_t *v)
         struct slot_str m;
         RD(mp_read_str(r, SLOT_PAY_METHOD_MAX, &m));
         NEED(slot_valid_pay_method(m) == SLOT_OK);
-        NEED(i == 0 || strOrder(prev, m) < 0);
+        NEED(i == 0 || ledger__str_cmp(prev, m) < 0);
         NEED(ledger__pay_method_fits(l, m));
         ledger__pay_method_intern(l, m);
         prev = m;
