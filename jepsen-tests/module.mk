@@ -1,7 +1,7 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch}/bin/slotd:
+#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch,feed,recon}/bin/slotd:
 #     test-only builds
 #     of slotd with a deliberate bug, never the normal build: nosessions
 #     links node/ledger/test/bug_nosessions.c, which wraps one ledger
