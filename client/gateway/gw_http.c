@@ -624,10 +624,12 @@ static void submitWrite(struct gw_call *call)
     switch (call->route) {
         case GW_R_HOLD_CONFIRM:
             /* No reference: a pay-at-visit pool books it unpaid, any other
-             * answers PAYMENT_REQUIRED (the ledger decides). */
-            rc = slotc_confirm_as(
+             * answers PAYMENT_REQUIRED (the ledger decides). The method
+             * (protocol 5) is recorded with the payment. */
+            rc = slotc_confirm_pay(
                 g->slot, sr, call->a.id,
                 call->a.payment_ref[0] != '\0' ? call->a.payment_ref : NULL,
+                call->a.pay_method[0] != '\0' ? call->a.pay_method : NULL,
                 caller, account, gw__on_slot);
             break;
         case GW_R_HOLD_RELEASE:
