@@ -750,7 +750,7 @@ enum slotc_event_type {
     SLOTC_EV_EXPIRED = 5,
     SLOTC_EV_CANCELLED = 6,  /* a = refunded (0/1) */
     SLOTC_EV_MOVED = 7,      /* the old booking: a = the new booking's id */
-    SLOTC_EV_CHECKED_IN = 8, /* a = visit_no */
+    SLOTC_EV_CHECKED_IN = 8, /* a = visit_no, b = 1: it paid (protocol 5) */
     SLOTC_EV_NO_SHOW = 9,
     SLOTC_EV_POOL_CREATED = 10,
     SLOTC_EV_POOL_UPDATED = 11,

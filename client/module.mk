@@ -28,7 +28,8 @@ $(B)/rel/lib/libslot.a: $(CLIENT_LIB_REL) $(PROTO_REL)
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c client/archiver/archive.c
+SLOTCTL_SRC := client/slotctl.c client/slotctl_sched.c client/recon.c \
+               client/archiver/archive.c
 $(B)/rel/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/rel/%.o) $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) $(ARCHIVER_LIBS))
 $(B)/asan/bin/slotctl: $(SLOTCTL_SRC:%.c=$(B)/asan/%.o) $(CLIENT_LIB_ASAN) \
@@ -93,6 +94,14 @@ $(B)/asan/bin/test_libslot_events: $(B)/asan/client/test/test_libslot_events.o \
                                    $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
+# The reconciliation module (client/recon.h) with made-up events: the
+# module alone (it uses libslot's types, none of its code).
+$(B)/rel/bin/test_recon: $(B)/rel/client/test/test_recon.o $(B)/rel/client/recon.o
+	$(call link,$(REL_CFLAGS),-ljansson)
+$(B)/asan/bin/test_recon: $(B)/asan/client/test/test_recon.o \
+                          $(B)/asan/client/recon.o
+	$(call link,$(ASAN_CFLAGS),-ljansson)
+
 # slotctl's hospital commands and the demo loader (node/demo/load.sh).
 $(B)/rel/bin/test_slotctl_sched: $(B)/rel/client/test/test_slotctl_sched.o \
                                  $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL)
@@ -122,7 +131,7 @@ CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/bin/slot-archiver $(B)/rel/lib/
                    $(B)/rel/bin/test_libslot_visit \
                    $(B)/rel/bin/test_libslot_events \
                    $(B)/rel/bin/test_slotctl_sched \
-                   $(B)/rel/bin/test_archiver
+                   $(B)/rel/bin/test_archiver $(B)/rel/bin/test_recon
 # The tests run slotctl of their own flavour and the release slotd.
 CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_sched \
@@ -130,7 +139,8 @@ CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_visit \
                     $(B)/asan/bin/test_libslot_events \
                     $(B)/asan/bin/test_slotctl_sched \
-                    $(B)/asan/bin/slot-archiver $(B)/asan/bin/test_archiver
+                    $(B)/asan/bin/slot-archiver $(B)/asan/bin/test_archiver \
+                    $(B)/asan/bin/test_recon
 CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot:$(B)/asan/bin/test_libslot" \
                  "libslot-sched:$(B)/rel/bin/test_libslot_sched" \
@@ -144,7 +154,9 @@ CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "slotctl-sched:$(B)/rel/bin/test_slotctl_sched" \
                  "asan-slotctl-sched:$(B)/asan/bin/test_slotctl_sched" \
                  "archiver:$(B)/rel/bin/test_archiver" \
-                 "asan-archiver:$(B)/asan/bin/test_archiver"
+                 "asan-archiver:$(B)/asan/bin/test_archiver" \
+                 "recon:$(B)/rel/bin/test_recon" \
+                 "asan-recon:$(B)/asan/bin/test_recon"
 BUILD_BINS += $(CLIENT_REL_BINS)
 TEST_BINS += $(CLIENT_REL_BINS) $(CLIENT_ASAN_BINS)
 

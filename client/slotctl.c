@@ -19,6 +19,10 @@
 
 #include "archive.h"
 #include "libslot.h"
+/* libslotInt.h for the blocking forms of the protocol 5 calls, which
+ * libslot.h (5.0) does not declare yet (slotc_sync_confirm_pay, ...). */
+#include "libslotInt.h"
+#include "recon.h"
 #include "slot_valid.h"
 #include "slotctl_sched.h"
 
@@ -36,6 +40,9 @@ enum {
     EXIT_CLUSTER =
         5, /* node / cluster / timeouts: 80-99, TIMEOUT, UNAVAILABLE */
     EXIT_UNKNOWN = 6, /* OUTCOME_UNKNOWN: query before retrying */
+    EXIT_DIFFER = 7,  /* reconcile: the lines and the ledger differ */
+    EXIT_PARTIAL = 8, /* reconcile: the feed no longer holds the day's
+                       * start (the lines are incomplete) */
 };
 
 static const char usage_main[] =
@@ -57,7 +64,7 @@ static const char usage_main[] =
     "  pool query HOSPITAL [--department D ...]  a hospital's pools by date\n"
     "  pool close POOL                      close a pool to new holds\n"
     "  hold POOL PATIENT [--channel CH] [--ttl-ms MS] [--account A]\n"
-    "  confirm HOLD [PAYMENT_REF] [--as CH [--account A]]  book a held slot\n"
+    "  confirm HOLD [PAYMENT_REF [--pay-method M]] [--as CH ...]  book\n"
     "  release HOLD [--as CH [--account A]] give a hold back\n"
     "  cancel BOOKING [--as CH [--account A]]  cancel a booking\n"
     "  account bind|unbind ACCOUNT PATIENT  an account's patients\n"
@@ -73,13 +80,15 @@ static const char usage_main[] =
     "  stop POOL --operator N --reason T    the doctor's stoppage of a clinic\n"
     "  move BOOKING POOL [--as CH [--account A]]  move a stopped clinic's\n"
     "                                       booking to another clinic\n"
-    "  checkin BOOKING PATIENT [--payment-ref REF]  check a patient in\n"
+    "  checkin BOOKING PATIENT [--payment-ref REF [--pay-method M]]\n"
     "  pool-claims POOL [--after ID] [--limit N]  a pool's holds and "
     "bookings\n"
     "  events [--after SEQ] [--limit N] [--follow [--interval-ms MS]]\n"
     "                                       the ledger's event feed\n"
     "  audit patient KEY|pool POOL --dir DIR  a patient's or pool's events\n"
     "                                       from slot-archiver's archive\n"
+    "  reconcile --day DAY [--archive DIR] ...  a day's money vs the ledger\n"
+    "  stats --from DAY --to DAY ...        booking statistics\n"
     "  show hold ID | show booking ID | show patient POOL PATIENT | show "
     "ledger\n"
     "  config [--hold-ttl-min-ms N ...]     show or change the rule "
@@ -105,7 +114,8 @@ static const char usage_main[] =
     "bad input file, ...); 4 session or table limits; 5 cluster unreachable or "
     "busy (UNAVAILABLE, TIMEOUT,\n"
     "NO_LEADER, BUSY, ...); 6 OUTCOME_UNKNOWN (the change may or may not have\n"
-    "been applied: query it before retrying).\n";
+    "been applied: query it before retrying); reconcile: 7 differs,\n"
+    "8 incomplete (see slotctl reconcile --help).\n";
 
 struct cmdhelp {
     const char *name;
@@ -187,11 +197,17 @@ static const struct cmdhelp helps[] = {
      "pool and\n"
      "patient: check with `slotctl show patient POOL PATIENT`.\n"},
     {"confirm",
-     "usage: slotctl confirm HOLD [PAYMENT_REF] [--as CHANNEL [--account A]]\n"
+     "usage: slotctl confirm HOLD [PAYMENT_REF] [--pay-method M]\n"
+     "                      [--as CHANNEL [--account A]]\n"
      "Without PAYMENT_REF a pay-at-visit pool books the slot unpaid; any\n"
-     "other pool refuses it (PAYMENT_REQUIRED).\n" AS_HELP
-     "JSON: {\"booking\": ID, \"visit_no\": N, \"paid\", \"index\", "
-     "\"ledger_time_ms\"}\n"},
+     "other pool refuses it (PAYMENT_REQUIRED). --pay-method names how\n"
+     "PAYMENT_REF was paid (1..16 bytes of [a-z0-9_-]: wechat, alipay,\n"
+     "unionpay, card, insurance, cash, ...; it needs PAYMENT_REF); the\n"
+     "booking records it with the pool's fee (slotctl reconcile counts\n"
+     "it). The ledger knows at most 16 methods: a 17th new one is refused\n"
+     "LIMIT_REACHED (exit 4).\n" AS_HELP
+     "JSON: {\"booking\": ID, \"visit_no\": N, \"paid\", \"pay_method\", "
+     "\"index\",\n\"ledger_time_ms\"}\n"},
     {"release",
      "usage: slotctl release HOLD [--as CHANNEL [--account A]]\n" AS_HELP
      "JSON: {\"released\": ID, \"index\", \"ledger_time_ms\"}\n"},
@@ -270,7 +286,10 @@ static const struct cmdhelp helps[] = {
      "{\"seq\", \"index\" (the Raft entry), \"time_ms\", \"type\" "
      "(held/booked/cancelled/...),\n"
      "\"pool\", \"claim\", \"patient\", \"channel\", \"account\", "
-     "\"hospital\", \"a\", \"b\"}\n"
+     "\"hospital\", \"a\", \"b\", \"fee_cents\", \"payment_ref\", "
+     "\"pay_method\",\n\"local_day\"} (the payment of a claim's event "
+     "right after it;\nlocal_day: days since 1970-01-01, hospital's "
+     "local time)\n"
      "(a and b per type: a hold's deadline, a booking's visit_no and paid,\n"
      "...; libslot.h, enum slotc_event_type). Without --follow: at most\n"
      "--limit events, then exit. --follow: pages of at most --limit, back\n"
@@ -294,6 +313,42 @@ static const struct cmdhelp helps[] = {
      "follow the one before (a gap or a repeat): after the events, such an\n"
      "archive ends in a CORRUPT error (exit 3) naming the counts\n"
      "(bad_checksum, bad_files, gaps). An unreadable DIR is a usage error.\n"},
+    {"reconcile",
+     "usage: slotctl reconcile --day YYYY-MM-DD [--hospital H] [--channel C]\n"
+     "                         [--format csv|json] [--archive DIR]\n"
+     "The money of local day DAY (each hospital's own local time): one line\n"
+     "per booking, check-in, cancel, refund, move and no-show event of the\n"
+     "day [seq, time (UTC), kind, hospital, channel, pay_method, pool,\n"
+     "claim, patient, payment_ref, cents (+ paid, - owed back)], their sums\n"
+     "per (hospital, channel, pay_method) against the ledger's counters of\n"
+     "the day (each row: agree, or differs with both values), totals per\n"
+     "payment method (the ledger's) and the booking statistics of visit day\n"
+     "DAY (booking_rate = booked_now / released). The lines come from\n"
+     "slot-archiver's archive in DIR with --archive (its files of the UTC\n"
+     "days DAY-1..DAY+1 only), else from the ledger's event feed (it keeps\n"
+     "24 h at most). CSV (default; --json: json): sections separated by an\n"
+     "empty line, each with a header; every record's first field names its\n"
+     "section: line, row, method, stats, result. JSON: {\"day\", "
+     "\"lines\": [...],\n"
+     "\"rows\": [...], \"methods\", \"stats\", \"agree\", "
+     "\"rows_differing\", ...}.\n"
+     "Exit 0: every row agrees; 7: a row differs; 8: the feed no longer\n"
+     "holds the day's start (its oldest event is of DAY or later): the\n"
+     "lines are incomplete (use --archive); a damaged archive: CORRUPT\n"
+     "(exit 3) after the document.\n"},
+    {"stats",
+     "usage: slotctl stats --from YYYY-MM-DD --to YYYY-MM-DD [--hospital H]\n"
+     "                     [--format table|json]\n"
+     "Booking statistics of the scheduled pools with visit days FROM..TO\n"
+     "(at most 62 days), per (visit day, hospital, department): pools,\n"
+     "released (capacity released by now), capacity, booked_now,\n"
+     "booking_rate (booked_now / released), and over the pools' lives\n"
+     "booked, cancelled, refunded, moved, no_show, checked_in. It scans\n"
+     "every pool: for staff and metrics, not for frequent use.\n"
+     "JSON (--format json or --json): {\"rows\": [{\"visit_day\", "
+     "\"hospital\",\n\"department\", \"pools\", \"released\", "
+     "\"capacity\", \"booked_now\", \"booking_rate\",\n"
+     "\"booked_total\", ...}], \"total\", \"applied_index\", ...}\n"},
     {"waitlist",
      "usage: slotctl waitlist join POOL PATIENT [--channel CH (default "
      "slotctl)]\n"
@@ -335,11 +390,13 @@ static const struct cmdhelp helps[] = {
      "\"visit_no\", \"index\",\n"
      "\"ledger_time_ms\"}\n"},
     {"checkin",
-     "usage: slotctl checkin BOOKING PATIENT [--payment-ref REF]\n"
+     "usage: slotctl checkin BOOKING PATIENT [--payment-ref REF "
+     "[--pay-method M]]\n"
      "Checks PATIENT (the booking's: PATIENT_MISMATCH otherwise) in, within\n"
      "the hospital's check-in window around the visit's segment\n"
      "(CHECKIN_NOT_OPEN, CHECKIN_CLOSED; rules \"visit\"). --payment-ref\n"
-     "pays an unpaid booking at the desk.\n"
+     "pays an unpaid booking at the desk (the pool's fee now), by\n"
+     "--pay-method (as confirm's); a paid booking keeps its payment.\n"
      "JSON: {\"checked_in\": BOOKING, \"patient\", \"visit_no\", "
      "\"index\",\n"
      "\"ledger_time_ms\"}\n"},
@@ -366,6 +423,7 @@ static const struct cmdhelp helps[] = {
              "\"moved_to\",\n"
              "\"moved_from\" (0: none), \"refunded\", \"affected\" (its "
              "pool is stopped),\n"
+             "\"pay_method\", \"fee_paid_cents\" (0 unpaid), "
              "\"applied_index\", \"node\"};\n"
              "patient: {\"claims\": [...], ...}; ledger: the ledger's figures "
              "and config\n"},
@@ -782,6 +840,8 @@ static json_t *jsonClaim(const struct slotc_claim *c)
     json_object_set_new(o, "moved_from", jsonU64(c->moved_from));
     json_object_set_new(o, "refunded", json_boolean(c->refunded));
     json_object_set_new(o, "affected", json_boolean(c->affected));
+    json_object_set_new(o, "pay_method", json_string(c->pay_method));
+    json_object_set_new(o, "fee_paid_cents", jsonU64(c->fee_paid_cents));
     return o;
 }
 
@@ -1614,6 +1674,12 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
     if (account != NULL && as == NULL) {
         return usageError(name, "--account needs --as CHANNEL");
     }
+    const char *method = optVal(cl, "pay-method");
+    if (method != NULL &&
+        (confirm ? cl->n_pos != 3 : optVal(cl, "payment-ref") == NULL)) {
+        return usageError(name, "--pay-method names how a payment reference "
+                                "was paid: it needs one");
+    }
     int rc;
     struct slotc_sync *s = openSync(x, &rc);
     if (s == NULL) {
@@ -1624,11 +1690,12 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
     json_t *out = NULL;
     if (confirm) {
         const char *ref = cl->n_pos == 3 ? cl->pos[2] : NULL;
-        rc = slotc_sync_confirm_as(s, &req, id, ref, as, account);
+        rc = slotc_sync_confirm_pay(s, &req, id, ref, method, as, account);
         if (rc == SLOT_OK) {
-            out = json_pack("{s:I, s:I, s:b}", "booking",
+            out = json_pack("{s:I, s:I, s:b, s:s}", "booking",
                             (json_int_t)req.out.id, "visit_no",
-                            (json_int_t)req.out.visit_no, "paid", ref != NULL);
+                            (json_int_t)req.out.visit_no, "paid", ref != NULL,
+                            "pay_method", method != NULL ? method : "");
         }
     } else if (strcmp(name, "release") == 0) {
         rc = slotc_sync_release_as(s, &req, id, as, account);
@@ -1644,8 +1711,8 @@ static int cmdId(const struct ctx *x, const struct cli *cl, const char *name)
                           "visit_no", (json_int_t)req.out.visit_no);
         }
     } else if (checkin) {
-        rc = slotc_sync_checkin(s, &req, id, cl->pos[2],
-                                optVal(cl, "payment-ref"));
+        rc = slotc_sync_checkin_pay(s, &req, id, cl->pos[2],
+                                    optVal(cl, "payment-ref"), method);
         if (rc == SLOT_OK) {
             out = json_pack("{s:I, s:s, s:I}", "checked_in", (json_int_t)id,
                             "patient", cl->pos[2], "visit_no",
@@ -2255,6 +2322,10 @@ static json_t *jsonEvent(const struct slotc_event *e)
     json_object_set_new(o, "hospital", json_string(e->hospital));
     json_object_set_new(o, "a", jsonU64(e->a));
     json_object_set_new(o, "b", jsonU64(e->b));
+    json_object_set_new(o, "fee_cents", jsonU64(e->fee_cents));
+    json_object_set_new(o, "payment_ref", json_string(e->payment_ref));
+    json_object_set_new(o, "pay_method", json_string(e->pay_method));
+    json_object_set_new(o, "local_day", jsonU64(e->local_day));
     return o;
 }
 
@@ -2391,6 +2462,368 @@ static int cmdAudit(const struct cli *cl)
                   "bad_checksum", (json_int_t)rep.bad_checksum, "bad_files",
                   (json_int_t)rep.bad_files, "gaps", (json_int_t)rep.gaps);
     return emitError(SLOT_CORRUPT, msg, extra);
+}
+
+/* ---- reconcile and stats: the money of a day (recon.h) ------------------- */
+
+/* Pages of a list read one command makes at most (SLOTC_LIST_MAX rows
+ * each): far more than a day's rows (at most 16 methods per channel). */
+#define RECON_PAGES_MAX 64
+/* Event pages of the feed: its window is at most 1M events. */
+#define FEED_PAGES_MAX 1100
+
+/* Every READ_RECON row of the day (all pages) into *out (malloc'd). */
+static int readRecon(const struct ctx *x, struct slotc_sync *s, uint32_t day,
+                     const char *hospital, const char *channel,
+                     struct slotc_recon_row **out, uint32_t *n,
+                     uint32_t *kept_from_day, struct slotc_req *req)
+{
+    *out = NULL;
+    *n = 0;
+    uint32_t cap = 0;
+    for (int page = 0; page < RECON_PAGES_MAX; page++) {
+        reqInit(x, req);
+        int rc = slotc_sync_read_recon(s, req, day, hospital, channel, *n,
+                                       SLOTC_LIST_MAX);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        *kept_from_day = req->out.kept_from_day;
+        if (*n + req->out.n_recon > cap) {
+            cap = *n + req->out.n_recon + SLOTC_LIST_MAX;
+            struct slotc_recon_row *v = realloc(*out, cap * sizeof *v);
+            if (v == NULL) {
+                return SLOT_BUSY;
+            }
+            *out = v;
+        }
+        memcpy(*out + *n, req->out.recon,
+               req->out.n_recon * sizeof req->out.recon[0]);
+        *n += req->out.n_recon;
+        if (req->out.n_recon < SLOTC_LIST_MAX || *n >= req->out.total) {
+            return SLOT_OK;
+        }
+    }
+    return SLOT_OK;
+}
+
+/* Every READ_STATS row of days from..to (all pages) into *out. */
+static int readStats(const struct ctx *x, struct slotc_sync *s,
+                     const char *hospital, uint32_t from, uint32_t to,
+                     struct slotc_stats_row **out, uint32_t *n,
+                     struct slotc_req *req)
+{
+    *out = NULL;
+    *n = 0;
+    uint32_t cap = 0;
+    for (int page = 0; page < RECON_PAGES_MAX; page++) {
+        reqInit(x, req);
+        int rc = slotc_sync_read_stats(s, req, hospital, from, to, *n,
+                                       SLOTC_LIST_MAX);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        if (*n + req->out.n_stats > cap) {
+            cap = *n + req->out.n_stats + SLOTC_LIST_MAX;
+            struct slotc_stats_row *v = realloc(*out, cap * sizeof *v);
+            if (v == NULL) {
+                return SLOT_BUSY;
+            }
+            *out = v;
+        }
+        memcpy(*out + *n, req->out.stats,
+               req->out.n_stats * sizeof req->out.stats[0]);
+        *n += req->out.n_stats;
+        if (req->out.n_stats < SLOTC_LIST_MAX || *n >= req->out.total) {
+            return SLOT_OK;
+        }
+    }
+    return SLOT_OK;
+}
+
+struct feedState {
+    struct recon *r;
+    int rc;
+};
+
+static int reconFromArchive(void *arg, const char *line, size_t len,
+                            const struct slotc_event *e)
+{
+    (void)line;
+    (void)len;
+    struct feedState *f = arg;
+    f->rc = recon_feed(f->r, e);
+    return f->rc != SLOT_OK ? 1 : 0;
+}
+
+static void reconWarn(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "slotctl reconcile: %s\n", msg);
+}
+
+/* The lines of day from the feed: from the oldest event held up to the
+ * first event past any local time of the day (UTC + 14 h is the latest
+ * local time: an event after (day + 2) 00:00 UTC is no local day's D).
+ * *partial when the feed no longer holds the day's start. */
+static int feedLines(const struct ctx *x, struct slotc_sync *s, uint32_t day,
+                     struct recon *r, bool *partial, struct slotc_req *req)
+{
+    uint64_t after = 0, stop_ms = ((uint64_t)day + 2) * 86400000ull;
+    *partial = false;
+    bool first_page = true;
+    for (int page = 0; page < FEED_PAGES_MAX; page++) {
+        reqInit(x, req);
+        int rc = slotc_sync_read_events(s, req, after, SLOTC_LIST_MAX);
+        if (rc == SLOT_CURSOR_EXPIRED) {
+            /* The oldest events go as the window moves: start again at
+             * the oldest held now. Only the first read may see this
+             * honestly; a later one means events were dropped under us. */
+            if (!first_page) {
+                *partial = true;
+            }
+            after = req->out.first - 1;
+            continue;
+        }
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        if (first_page && req->out.n_events > 0) {
+            const struct slotc_event *o = &req->out.events[0];
+            *partial = *partial || (o->seq > 1 && o->local_day >= day);
+        }
+        first_page = false;
+        for (uint32_t i = 0; i < req->out.n_events; i++) {
+            const struct slotc_event *e = &req->out.events[i];
+            if (e->time_ms >= stop_ms) {
+                return SLOT_OK;
+            }
+            rc = recon_feed(r, e);
+            if (rc != SLOT_OK) {
+                return rc;
+            }
+        }
+        if (req->out.n_events < SLOTC_LIST_MAX) {
+            return SLOT_OK;
+        }
+        after = req->out.events[req->out.n_events - 1].seq;
+    }
+    return SLOT_OK;
+}
+
+static int cmdReconcile(const struct ctx *x, const struct cli *cl)
+{
+    const char *ds = optVal(cl, "day"), *fmt = optVal(cl, "format");
+    const char *hospital = optVal(cl, "hospital"),
+               *channel = optVal(cl, "channel"), *dir = optVal(cl, "archive");
+    int64_t day = ds != NULL ? slotc_day_parse(ds) : -1;
+    if (cl->n_pos != 1 || day <= 0) {
+        return usageError("reconcile", "reconcile --day YYYY-MM-DD [options]");
+    }
+    int format = g_json ? RECON_JSON : RECON_CSV;
+    if (fmt != NULL) {
+        if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0) {
+            return usageError("reconcile", "--format is csv or json");
+        }
+        format = strcmp(fmt, "json") == 0 ? RECON_JSON : RECON_CSV;
+    }
+    struct recon r;
+    int rc = recon_init(&r, (uint32_t)day, hospital, channel, format);
+    if (rc != SLOT_OK) {
+        recon_free(&r);
+        return usageError("reconcile", "bad --hospital or --channel");
+    }
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        recon_free(&r);
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    struct slotc_recon_row *rows = NULL;
+    struct slotc_stats_row *stats = NULL;
+    uint32_t n_rows = 0, n_stats = 0, kept = 0;
+    bool partial = false;
+    struct archive_scan_report rep;
+    memset(&rep, 0, sizeof rep);
+    /* The counters first: the lines read after them can only be ahead
+     * (a line the counters miss shows as a difference; never the other
+     * way round, for a day that is over). */
+    rc = readRecon(x, s, (uint32_t)day, hospital, channel, &rows, &n_rows,
+                   &kept, &req);
+    if (rc == SLOT_OK) {
+        rc = readStats(x, s, hospital, (uint32_t)day, (uint32_t)day, &stats,
+                       &n_stats, &req);
+    }
+    if (rc == SLOT_OK && dir != NULL) {
+        /* A local day lies within UTC days D-1..D+1 (offsets -12..+14 h). */
+        struct feedState f = {&r, SLOT_OK};
+        int src =
+            archive_scan_days(dir, (uint32_t)day - 1, (uint32_t)day + 1, NULL,
+                              NULL, reconFromArchive, &f, reconWarn, &rep);
+        if (src == SLOT_IO) {
+            free(rows);
+            free(stats);
+            recon_free(&r);
+            slotc_sync_close(s);
+            return usageError("reconcile", "cannot read the archive in %s",
+                              dir);
+        }
+        rc = f.rc;
+    } else if (rc == SLOT_OK) {
+        rc = feedLines(x, s, (uint32_t)day, &r, &partial, &req);
+    }
+    int ex = EXIT_OK_;
+    if (rc == SLOT_OK) {
+        rc = recon_report(&r, rows, n_rows, stats, n_stats, kept);
+    }
+    if (rc != SLOT_OK && r.err[0] != '\0') {
+        ex = emitError(rc, r.err, NULL);
+    } else if (rc != SLOT_OK) {
+        ex = reqError(&req, rc);
+    } else {
+        size_t len;
+        const char *t = recon_text(&r, &len);
+        fwrite(t, 1, len, stdout);
+        fflush(stdout);
+        if (kept > 0 && (uint32_t)day < kept) {
+            char k[11];
+            slotc_day_format(kept, k);
+            fprintf(stderr,
+                    "slotctl reconcile: the ledger keeps counters from %s on: "
+                    "it has forgotten this day's\n",
+                    k);
+        }
+        if (rep.bad_checksum + rep.bad_files > 0 || rep.gaps > 0) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "the archive in %s is damaged: %u file(s) failed their "
+                     "checksum, %u could not be read whole, %llu seq gap(s)",
+                     dir, rep.bad_checksum, rep.bad_files,
+                     (unsigned long long)rep.gaps);
+            ex = emitError(SLOT_CORRUPT, msg, NULL);
+        } else if (partial) {
+            fprintf(stderr,
+                    "slotctl reconcile: the lines are incomplete: the event "
+                    "feed no longer holds the start of %s (use --archive)\n",
+                    ds);
+            ex = EXIT_PARTIAL;
+        } else if (!r.agree) {
+            fprintf(stderr,
+                    "slotctl reconcile: %u row(s) differ from the ledger's "
+                    "counters\n",
+                    r.rows_differing);
+            ex = EXIT_DIFFER;
+        }
+    }
+    free(rows);
+    free(stats);
+    recon_free(&r);
+    slotc_sync_close(s);
+    return ex;
+}
+
+/* booked_now / released with 4 decimals (0 when nothing was released). */
+static void rateOf(const struct slotc_stats_row *x, char out[32])
+{
+    uint64_t per_10k = x->released > 0 && x->booked_now <= x->released
+                           ? x->booked_now * 10000u / x->released
+                           : 0;
+    snprintf(out, 32, "%u.%04u", (unsigned)(per_10k / 10000u),
+             (unsigned)(per_10k % 10000u));
+}
+
+static int cmdStats(const struct ctx *x, const struct cli *cl)
+{
+    const char *fs = optVal(cl, "from"), *ts = optVal(cl, "to");
+    const char *fmt = optVal(cl, "format"), *hospital = optVal(cl, "hospital");
+    int64_t from = fs != NULL ? slotc_day_parse(fs) : -1;
+    int64_t to = ts != NULL ? slotc_day_parse(ts) : -1;
+    if (cl->n_pos != 1 || from <= 0 || to <= 0) {
+        return usageError("stats", "stats --from YYYY-MM-DD --to YYYY-MM-DD");
+    }
+    bool json = g_json;
+    if (fmt != NULL) {
+        if (strcmp(fmt, "table") != 0 && strcmp(fmt, "json") != 0) {
+            return usageError("stats", "--format is table or json");
+        }
+        json = strcmp(fmt, "json") == 0;
+    }
+    int rc;
+    struct slotc_sync *s = openSync(x, &rc);
+    if (s == NULL) {
+        return emitError(rc, "bad --cluster", NULL);
+    }
+    struct slotc_req req;
+    struct slotc_stats_row *st = NULL;
+    uint32_t n = 0;
+    rc = readStats(x, s, hospital, (uint32_t)from, (uint32_t)to, &st, &n, &req);
+    int ex = EXIT_OK_;
+    if (rc != SLOT_OK) {
+        ex = reqError(&req, rc);
+    } else if (json) {
+        json_t *arr = json_array();
+        for (uint32_t i = 0; i < n; i++) {
+            const struct slotc_stats_row *r = &st[i];
+            char d[11], rate[32];
+            slotc_day_format(r->visit_day, d);
+            rateOf(r, rate);
+            json_t *o = json_object();
+            json_object_set_new(o, "visit_day", json_string(d));
+            json_object_set_new(o, "hospital", json_string(r->hospital));
+            json_object_set_new(o, "department", json_string(r->department));
+            json_object_set_new(o, "pools", jsonU64(r->pools));
+            json_object_set_new(o, "released", jsonU64(r->released));
+            json_object_set_new(o, "capacity", jsonU64(r->capacity));
+            json_object_set_new(o, "booked_now", jsonU64(r->booked_now));
+            json_object_set_new(o, "booking_rate",
+                                json_real(strtod(rate, NULL)));
+            json_object_set_new(o, "booked_total", jsonU64(r->booked_total));
+            json_object_set_new(o, "cancelled_total",
+                                jsonU64(r->cancelled_total));
+            json_object_set_new(o, "refunded_total",
+                                jsonU64(r->refunded_total));
+            json_object_set_new(o, "moved_total", jsonU64(r->moved_total));
+            json_object_set_new(o, "no_show_total", jsonU64(r->no_show_total));
+            json_object_set_new(o, "checked_in_total",
+                                jsonU64(r->checked_in_total));
+            json_array_append_new(arr, o);
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "rows", arr);
+        json_object_set_new(o, "total", jsonU64(n));
+        readLabel(o, &req);
+        char *t = json_dumps(o, JSON_COMPACT);
+        puts(t != NULL ? t : "{}");
+        free(t);
+        json_decref(o);
+    } else {
+        printf("%-10s %-20s %-20s %5s %8s %8s %8s %7s %8s %8s %8s %8s %8s "
+               "%8s\n",
+               "visit_day", "hospital", "department", "pools", "released",
+               "capacity", "booked", "rate", "booked_t", "cancel_t", "refund_t",
+               "moved_t", "noshow_t", "checkin_t");
+        for (uint32_t i = 0; i < n; i++) {
+            const struct slotc_stats_row *r = &st[i];
+            char d[11], rate[32];
+            slotc_day_format(r->visit_day, d);
+            rateOf(r, rate);
+            printf("%-10s %-20s %-20s %5u %8llu %8llu %8llu %7s %8llu %8llu "
+                   "%8llu %8llu %8llu %8llu\n",
+                   d, r->hospital, r->department, r->pools,
+                   (unsigned long long)r->released,
+                   (unsigned long long)r->capacity,
+                   (unsigned long long)r->booked_now, rate,
+                   (unsigned long long)r->booked_total,
+                   (unsigned long long)r->cancelled_total,
+                   (unsigned long long)r->refunded_total,
+                   (unsigned long long)r->moved_total,
+                   (unsigned long long)r->no_show_total,
+                   (unsigned long long)r->checked_in_total);
+        }
+    }
+    free(st);
+    slotc_sync_close(s);
+    return ex;
 }
 
 /* ---- hospitals' rules and schedules ------------------------------------- */
@@ -2788,6 +3221,10 @@ static struct opt g_opts[] = {
     {"follow", NULL, true, {NULL}, 0},
     {"interval-ms", NULL, false, {NULL}, 0},
     {"dir", NULL, false, {NULL}, 0},
+    {"pay-method", NULL, false, {NULL}, 0},
+    {"day", NULL, false, {NULL}, 0},
+    {"format", NULL, false, {NULL}, 0},
+    {"archive", NULL, false, {NULL}, 0},
 };
 
 /* Which options each command accepts (besides the global ones). */
@@ -2805,7 +3242,7 @@ static bool optAllowed(const char *cmd, const char *opt)
         {"rules", " department operator reason idem-key after limit "},
         {"schedule", " dry-run idem-key "},
         {"hold", " channel ttl-ms account "},
-        {"confirm", " as account "},
+        {"confirm", " as account pay-method "},
         {"release", " as account "},
         {"cancel", " as account "},
         {"account", " idem-key "},
@@ -2816,10 +3253,12 @@ static bool optAllowed(const char *cmd, const char *opt)
         {"waitlist", " channel account as idem-key "},
         {"stop", " operator reason idem-key "},
         {"move", " as account "},
-        {"checkin", " payment-ref "},
+        {"checkin", " payment-ref pay-method "},
         {"pool-claims", " after limit "},
         {"events", " after limit follow interval-ms "},
         {"audit", " dir "},
+        {"reconcile", " day hospital channel format archive "},
+        {"stats", " from to hospital format "},
         {"config",
          " hold-ttl-min-ms hold-ttl-max-ms session-max session-idle-ms "
          "retain-ms retain-max account-patients-max account-changes-max "
@@ -2940,6 +3379,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "audit") == 0) {
         return cmdAudit(&cl);
+    }
+    if (strcmp(cmd, "reconcile") == 0) {
+        return cmdReconcile(&x, &cl);
+    }
+    if (strcmp(cmd, "stats") == 0) {
+        return cmdStats(&x, &cl);
     }
     return cmdId(&x, &cl, cmd);
 }

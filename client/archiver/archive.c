@@ -35,11 +35,12 @@
 #define SHA_HEX_LEN  64
 
 /* The longest line: every string at its limit with every byte escaped
- * (\u00XX, 6 bytes), six u64 of 20 digits, keys, type and punctuation. */
+ * (\u00XX, 6 bytes), eight u64 of 20 digits, keys, type and punctuation. */
 _Static_assert((SLOTC_POOL_ID_MAX + 2 * SLOTC_PATIENT_KEY_MAX +
-                SLOTC_CHANNEL_MAX + SLOTC_NAME_MAX) *
+                SLOTC_CHANNEL_MAX + SLOTC_NAME_MAX + SLOTC_PAYMENT_REF_MAX +
+                SLOTC_PAY_METHOD_MAX) *
                            6 +
-                       6 * 20 + 200 <=
+                       8 * 20 + 300 <=
                    ARCHIVE_LINE_MAX,
                "a line holds every field, escaped");
 
@@ -127,8 +128,14 @@ size_t archive_event_line(const struct slotc_event *e, char *buf, size_t cap)
     n = putStr(buf, n, cap, e->account);
     n = putf(buf, n, cap, ",\"hospital\":");
     n = putStr(buf, n, cap, e->hospital);
-    n = putf(buf, n, cap, ",\"a\":%llu,\"b\":%llu}\n", (unsigned long long)e->a,
-             (unsigned long long)e->b);
+    n = putf(buf, n, cap, ",\"a\":%llu,\"b\":%llu,\"fee_cents\":%llu",
+             (unsigned long long)e->a, (unsigned long long)e->b,
+             (unsigned long long)e->fee_cents);
+    n = putf(buf, n, cap, ",\"payment_ref\":");
+    n = putStr(buf, n, cap, e->payment_ref);
+    n = putf(buf, n, cap, ",\"pay_method\":");
+    n = putStr(buf, n, cap, e->pay_method);
+    n = putf(buf, n, cap, ",\"local_day\":%u}\n", (unsigned)e->local_day);
     return n >= cap ? 0 : n;
 }
 
@@ -168,6 +175,21 @@ int archive_line_parse(const char *line, size_t len, struct slotc_event *e)
               getStr(o, "account", e->account, sizeof e->account) &&
               getStr(o, "hospital", e->hospital, sizeof e->hospital) &&
               getU64(o, "a", &e->a) && getU64(o, "b", &e->b);
+    /* Format 2's fields: all of them or none (a format 1 line: the
+     * event of a node of protocol 4, unpaid as far as it says). */
+    uint64_t local_day = 0;
+    int v2 = (json_object_get(o, "fee_cents") != NULL) +
+             (json_object_get(o, "payment_ref") != NULL) +
+             (json_object_get(o, "pay_method") != NULL) +
+             (json_object_get(o, "local_day") != NULL);
+    ok = ok && (v2 == 0 || v2 == 4);
+    if (ok && v2 == 4) {
+        ok = getU64(o, "fee_cents", &e->fee_cents) &&
+             getStr(o, "payment_ref", e->payment_ref, sizeof e->payment_ref) &&
+             getStr(o, "pay_method", e->pay_method, sizeof e->pay_method) &&
+             getU64(o, "local_day", &local_day) && local_day <= UINT32_MAX;
+        e->local_day = (uint32_t)local_day;
+    }
     json_decref(o);
     if (!ok) {
         return SLOT_CORRUPT;
@@ -352,10 +374,12 @@ static int readCursor(struct archive *a, uint64_t *cursor)
         return fail(a->err, SLOT_CORRUPT, "%s/cursor is not a cursor file",
                     a->_dir);
     }
-    if (ver != ARCHIVE_FORMAT_VERSION) {
+    /* A format 1 archive goes on in format 2: its old lines still read
+     * (archive.h), and the next cursor written says 2. */
+    if (ver < ARCHIVE_FORMAT_MIN || ver > ARCHIVE_FORMAT_VERSION) {
         return fail(a->err, SLOT_BAD_VERSION,
-                    "%s/cursor is of archive format %d (this is %d)", a->_dir,
-                    ver, ARCHIVE_FORMAT_VERSION);
+                    "%s/cursor is of archive format %d (this reads %d..%d)",
+                    a->_dir, ver, ARCHIVE_FORMAT_MIN, ARCHIVE_FORMAT_VERSION);
     }
     *cursor = seq;
     return SLOT_OK;
@@ -1043,6 +1067,27 @@ int archive_scan(const char *dir, const char *patient, const char *pool,
                  void *arg, void (*warn)(void *arg, const char *msg),
                  struct archive_scan_report *rep)
 {
+    return archive_scan_days(dir, 0, UINT32_MAX, patient, pool, cb, arg, warn,
+                             rep);
+}
+
+int archive_scan_days(const char *dir, uint32_t first_day, uint32_t last_day,
+                      const char *patient, const char *pool,
+                      int (*cb)(void *arg, const char *line, size_t len,
+                                const struct slotc_event *e),
+                      void *arg, void (*warn)(void *arg, const char *msg),
+                      struct archive_scan_report *rep)
+{
+    /* Day names sort as the days do ("YYYY-MM-DD"): the range is compared
+     * as names. Day 0 and the last day the name can hold bound nothing. */
+    char lo[ARCHIVE_DAY_LEN + 1] = "0000-00-00",
+                              hi[ARCHIVE_DAY_LEN + 1] = "9999-99-99";
+    if (first_day > 0) {
+        archive_day_name((uint64_t)first_day * ARCHIVE_MS_PER_DAY, lo);
+    }
+    if (last_day < ARCHIVE_DAY_NAMED_MAX) {
+        archive_day_name((uint64_t)last_day * ARCHIVE_MS_PER_DAY, hi);
+    }
     memset(rep, 0, sizeof *rep);
     char err[ARCHIVE_ERR_MAX];
     struct dayent *v;
@@ -1056,7 +1101,8 @@ int archive_scan(const char *dir, const char *patient, const char *pool,
     struct scan sc = {patient, pool, cb, warn, arg, rep};
     int stop = 0;
     for (size_t i = 0; stop == 0 && i < n; i++) {
-        if (v[i].plain || v[i].gz) {
+        bool in_range = strcmp(v[i].day, lo) >= 0 && strcmp(v[i].day, hi) <= 0;
+        if ((v[i].plain || v[i].gz) && in_range) {
             stop = scanDay(&sc, dir, &v[i]);
         }
     }

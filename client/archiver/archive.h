@@ -20,8 +20,15 @@
  *
  * One line per event, keys in this order: {"seq","index","time_ms","type"
  * (slotc_event_name),"pool","claim","patient","channel","account",
- * "hospital","a","b"}. Format version 1 (the cursor file names it; a
- * reader refuses another).
+ * "hospital","a","b","fee_cents","payment_ref","pay_method","local_day"}
+ * (struct slotc_event; local_day: days since 1970-01-01 in the event's
+ * hospital's local time, the day reconciliation counts it in).
+ * Format version 2 (protocol 5): the cursor file names the format the
+ * archive is written in now; the writer and the reader take a directory
+ * of format 1 or 2 (another is BAD_VERSION), and the writer goes on in
+ * format 2 (so one directory may hold lines of both). A format 1 line
+ * (written before protocol 5) has none of the last four keys: it reads
+ * as 0 / "" for them. A line with some of them but not all is CORRUPT.
  *
  * Errors are codes of enum slot_err with a message in a->err (or the
  * caller's buffer): IO (a system call failed: the message names it and
@@ -39,13 +46,17 @@
 
 #include "libslot.h"
 
-#define ARCHIVE_FORMAT_VERSION 1
-#define ARCHIVE_LINE_MAX       2048 /* bytes of one line, '\n' included */
+#define ARCHIVE_FORMAT_VERSION 2    /* what the writer writes */
+#define ARCHIVE_FORMAT_MIN     1    /* the oldest format read */
+#define ARCHIVE_LINE_MAX       4096 /* bytes of one line, '\n' included */
 #define ARCHIVE_ERR_MAX        512
 #define ARCHIVE_DAY_LEN        10 /* "YYYY-MM-DD" */
 #define ARCHIVE_PATH_MAX       1024
 #define ARCHIVE_FILES_MAX      (1u << 16) /* day files one directory holds */
 #define ARCHIVE_MS_PER_DAY     86400000ull
+#define ARCHIVE_DAY_NAMED_MAX                                                  \
+    2932896u /* 9999-12-31: the last day a name
+                                         * holds */
 
 /* The UTC day of time_ms as "YYYY-MM-DD" (out: ARCHIVE_DAY_LEN + 1). */
 void archive_day_name(uint64_t time_ms, char *out);
@@ -55,7 +66,7 @@ void archive_day_name(uint64_t time_ms, char *out);
 size_t archive_event_line(const struct slotc_event *e, char *buf, size_t cap);
 
 /* Parses one line (without its '\n') into *e. Returns SLOT_OK or
- * SLOT_CORRUPT (not a version 1 event line). */
+ * SLOT_CORRUPT (not an event line of format 1 or 2). */
 int archive_line_parse(const char *line, size_t len, struct slotc_event *e);
 
 /* The writer. Fields with a leading '_' are private. */
@@ -136,5 +147,17 @@ int archive_scan(const char *dir, const char *patient, const char *pool,
                            const struct slotc_event *e),
                  void *arg, void (*warn)(void *arg, const char *msg),
                  struct archive_scan_report *rep);
+
+/* archive_scan of the day files of UTC days first_day..last_day only
+ * (days since 1970-01-01, inclusive; 0 and UINT32_MAX: unbounded), so
+ * that a reader of one local day (reconciliation: its UTC day and the
+ * ones either side) opens at most those files. The report counts what
+ * those files hold (a gap is one between them). */
+int archive_scan_days(const char *dir, uint32_t first_day, uint32_t last_day,
+                      const char *patient, const char *pool,
+                      int (*cb)(void *arg, const char *line, size_t len,
+                                const struct slotc_event *e),
+                      void *arg, void (*warn)(void *arg, const char *msg),
+                      struct archive_scan_report *rep);
 
 #endif /* SLOT_ARCHIVE_H */

@@ -12,7 +12,8 @@
  * can leave (a partial line, a cursor behind the files, a rotation cut
  * short, a cursor ahead of them), are tested on the writer directly with
  * events of made-up days (archive.h is the seam); so is a damaged .gz
- * under slotctl audit. CURSOR_EXPIRED needs 1M events or 24 h: the
+ * under slotctl audit; so are format 1 archives and lines (protocol 4)
+ * beside format 2's, and scans of a range of days. CURSOR_EXPIRED needs 1M events or 24 h: the
  * archiver's reaction to it is not exercised here.
  */
 #include <errno.h>
@@ -93,6 +94,10 @@ static void sameEvent(const struct slotc_event *x, const struct slotc_event *y)
     CHECK_STR(x->hospital, y->hospital);
     CHECK_EQ(x->a, y->a);
     CHECK_EQ(x->b, y->b);
+    CHECK_EQ(x->fee_cents, y->fee_cents);
+    CHECK_STR(x->payment_ref, y->payment_ref);
+    CHECK_STR(x->pay_method, y->pay_method);
+    CHECK_EQ(x->local_day, y->local_day);
 }
 
 static bool exists(const char *dir, const char *name)
@@ -110,7 +115,8 @@ static uint64_t cursorOf(const char *dir)
     FILE *f = fopen(p, "r");
     unsigned long long seq = 0;
     if (f != NULL) {
-        if (fscanf(f, "slot-archiver-cursor 1 %llu", &seq) != 1) {
+        /* The writer writes format 2 (archive.h). */
+        if (fscanf(f, "slot-archiver-cursor 2 %llu", &seq) != 1) {
             seq = 0;
         }
         fclose(f);
@@ -170,6 +176,13 @@ static void fakeEvent(struct slotc_event *e, uint64_t seq, uint64_t t)
              (unsigned long long)seq);
     e->a = seq * 7;
     e->b = UINT32_MAX + seq;
+    if (e->type == SLOTC_EV_BOOKED) { /* format 2: the payment */
+        e->fee_cents = 5000 + seq;
+        snprintf(e->payment_ref, sizeof e->payment_ref, "ref,\"%llu\"\\",
+                 (unsigned long long)seq);
+        snprintf(e->pay_method, sizeof e->pay_method, "wechat");
+    }
+    e->local_day = (uint32_t)(t / ARCHIVE_MS_PER_DAY) + 1;
 }
 
 static void logNothing(const char *msg)
@@ -250,7 +263,15 @@ static void test_rotation_seam(void)
     CHECK(strstr(out, "\"type\":\"held\",\"pool\":\"pool-1\",\"claim\":1011,"
                       "\"patient\":\"pat-2\",\"channel\":\"app\","
                       "\"account\":\"\",\"hospital\":\"医院 \\\"q\\\\\\\" "
-                      "11\",\"a\":77,\"b\":4294967306}\n") != NULL);
+                      "11\",\"a\":77,\"b\":4294967306,\"fee_cents\":0,"
+                      "\"payment_ref\":\"\",\"pay_method\":\"\","
+                      "\"local_day\":20516}\n") != NULL);
+    CHECK_EQ(
+        run(out, sizeof out, "sed -n 2p '%s/events-2026-03-03.jsonl'", dir), 0);
+    CHECK(strstr(out,
+                 "\"b\":4294967307,\"fee_cents\":5012,"
+                 "\"payment_ref\":\"ref,\\\"12\\\"\\\\\","
+                 "\"pay_method\":\"wechat\",\"local_day\":20516}\n") != NULL);
     proc_rmrf(dir);
 }
 
@@ -334,8 +355,112 @@ static void test_recovery_seam(void)
     writeFile(dir, "cursor", "slot-archiver-cursor 1 99\n", "w");
     CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_CORRUPT);
     CHECK(strstr(a.err, "events are missing") != NULL);
-    writeFile(dir, "cursor", "slot-archiver-cursor 2 14\n", "w");
+    writeFile(dir, "cursor", "slot-archiver-cursor 3 14\n", "w");
     CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_BAD_VERSION);
+    writeFile(dir, "cursor", "slot-archiver-cursor 0 14\n", "w");
+    CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_BAD_VERSION);
+    proc_rmrf(dir);
+}
+
+/* Format 1 archives (before protocol 5) go on in format 2; lines of both
+ * read; a line with part of format 2's fields is not an event; a scan of
+ * a range of days reads those days' files only. */
+static void test_formats_seam(void)
+{
+    char dir[400];
+    tmpDir(dir, sizeof dir);
+    /* Two format 1 lines of day 1, as a protocol 4 archiver wrote them. */
+    const char *v1 =
+        "{\"seq\":1,\"index\":7,\"time_ms\":1772409540001,\"type\":"
+        "\"booked\",\"pool\":\"p\",\"claim\":5,\"patient\":\"pat-1\","
+        "\"channel\":\"app\",\"account\":\"\",\"hospital\":\"h\",\"a\":1,"
+        "\"b\":1}\n"
+        "{\"seq\":2,\"index\":7,\"time_ms\":1772409540002,\"type\":"
+        "\"held\",\"pool\":\"p\",\"claim\":6,\"patient\":\"pat-2\","
+        "\"channel\":\"app\",\"account\":\"\",\"hospital\":\"h\",\"a\":9,"
+        "\"b\":0}\n";
+    writeFile(dir, "events-2026-03-01.jsonl", v1, "w");
+    writeFile(dir, "cursor", "slot-archiver-cursor 1 2\n", "w");
+    struct archive a;
+    CHECK_EQ(archive_open(&a, dir, logNothing), SLOT_OK);
+    CHECK_EQ(a.last, 2);
+    struct slotc_event e[3];
+    for (uint64_t i = 3; i <= 5; i++) {
+        fakeEvent(&e[i - 3], i, T_DAY1 + i);
+    }
+    CHECK_EQ(archive_append(&a, e, 3), SLOT_OK);
+    archive_close(&a);
+    CHECK_EQ(cursorOf(dir), 5); /* now format 2 */
+    static struct evlist l;
+    l.n = 0;
+    struct archive_scan_report rep;
+    g_warn[0] = '\0';
+    CHECK_EQ(archive_scan(dir, NULL, NULL, collect, &l, warnKeep, &rep),
+             SLOT_OK);
+    CHECK_STR(g_warn, "");
+    CHECK_EQ(l.n, 5);
+    CHECK_EQ(l.e[0].seq, 1);
+    CHECK_EQ(l.e[0].type, SLOTC_EV_BOOKED);
+    CHECK_EQ(l.e[0].b, 1);
+    CHECK_EQ(l.e[0].fee_cents, 0);
+    CHECK_STR(l.e[0].payment_ref, "");
+    CHECK_STR(l.e[0].pay_method, "");
+    CHECK_EQ(l.e[0].local_day, 0);
+    CHECK_EQ(l.e[1].a, 9);
+    for (uint32_t i = 2; i < 5; i++) {
+        sameEvent(&l.e[i], &e[i - 2]);
+    }
+    CHECK_EQ(l.e[2].fee_cents, 5003); /* seq 3: a booking */
+    CHECK_STR(l.e[2].pay_method, "wechat");
+    CHECK_EQ(l.e[2].local_day, 20514);
+
+    /* Part of format 2's fields: not an event line. */
+    struct slotc_event x;
+    const char *part = "{\"seq\":1,\"index\":7,\"time_ms\":1,\"type\":"
+                       "\"held\",\"pool\":\"p\",\"claim\":6,\"patient\":"
+                       "\"pat-2\",\"channel\":\"app\",\"account\":\"\","
+                       "\"hospital\":\"h\",\"a\":9,\"b\":0,\"fee_cents\":3}";
+    CHECK_EQ(archive_line_parse(part, strlen(part), &x), SLOT_CORRUPT);
+    char line[ARCHIVE_LINE_MAX];
+    size_t n = archive_event_line(&e[0], line, sizeof line);
+    CHECK(n > 0);
+    CHECK_EQ(archive_line_parse(line, n - 1, &x), SLOT_OK);
+    sameEvent(&x, &e[0]);
+    /* A bad type in a format 2 field. */
+    char *lday = strstr(line, "\"local_day\":");
+    CHECK(lday != NULL);
+    memcpy(lday, "\"local_day\":\"1\"}", 16);
+    CHECK_EQ(archive_line_parse(line, (size_t)(lday - line) + 16, &x),
+             SLOT_CORRUPT);
+    proc_rmrf(dir);
+
+    /* Ranges of days: 2026-03-01 is day 20513, seqs 1..5; 03-02 6..10;
+     * 03-03 11..13. */
+    tmpDir(dir, sizeof dir);
+    writeThreeDays(dir);
+    const struct {
+        uint32_t first, last, n, from;
+    } ranges[] = {
+        {20514, 20514, 5, 6}, {20515, UINT32_MAX, 3, 11},
+        {0, 20513, 5, 1},     {20512, 20514, 10, 1},
+        {20516, 20600, 0, 0}, {0, UINT32_MAX, 13, 1},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        l.n = 0;
+        CHECK_EQ(archive_scan_days(dir, ranges[i].first, ranges[i].last, NULL,
+                                   NULL, collect, &l, NULL, &rep),
+                 SLOT_OK);
+        CHECK_EQ(l.n, ranges[i].n);
+        CHECK_EQ(rep.files, ranges[i].n == 0    ? 0
+                            : ranges[i].n == 10 ? 2
+                            : ranges[i].n == 13 ? 3
+                                                : 1);
+        CHECK_EQ(rep.gaps, 0);
+        if (l.n > 0) {
+            CHECK_EQ(l.e[0].seq, ranges[i].from);
+            sameEvent(&l.e[0], &g_fake[ranges[i].from - 1]);
+        }
+    }
     proc_rmrf(dir);
 }
 
@@ -786,6 +911,7 @@ static const struct check_case cases[] = {
     {"rotation_seam", test_rotation_seam},
     {"recovery_seam", test_recovery_seam},
     {"start_after_seam", test_start_after_seam},
+    {"formats_seam", test_formats_seam},
     {"audit_seam", test_audit_seam},
     {"archive_matches_feed", test_archive_matches_feed},
     {"kill_restart", test_kill_restart},
