@@ -57,12 +57,7 @@
  * (at most 1M events) in pages of SLOTC_LIST_MAX, and some slack for the
  * events applied while it reads. */
 #define GW_RECON_PAGES_MAX ((1u << 20) / SLOTC_LIST_MAX + 64)
-/* A local day's UTC instants, over every UTC offset the protocol allows
- * (-720..+840 minutes): D starts no earlier than D * 86400000 - 14 h and
- * ends no later than (D + 1) * 86400000 + 12 h. */
-#define GW_DAY_MS        86400000ull
-#define GW_OFFSET_MAX_MS (840ull * 60000)
-#define GW_OFFSET_MIN_MS (720ull * 60000)
+#define GW_DAY_MS          86400000ull
 
 enum money_phase {
     PH_EVENTS = 1, /* reading the feed */
@@ -317,11 +312,7 @@ static void eventsDone(struct gw_call *call, const struct slotc_req *sr)
 {
     struct gw_money_job *j = call->money;
     const struct slotc_out *o = &sr->out;
-    uint64_t day_start_ms = (uint64_t)call->a.query.day * GW_DAY_MS;
-    day_start_ms =
-        day_start_ms > GW_OFFSET_MAX_MS ? day_start_ms - GW_OFFSET_MAX_MS : 0;
-    uint64_t day_end_ms =
-        ((uint64_t)call->a.query.day + 1) * GW_DAY_MS + GW_OFFSET_MIN_MS;
+    uint64_t day_end_ms = gw_recon_day_end_ms(call->a.query.day);
     if (sr->status == SLOT_CURSOR_EXPIRED) {
         if (j->pages > 0) {
             /* The window moved past our cursor while we read: lines
@@ -343,8 +334,8 @@ static void eventsDone(struct gw_call *call, const struct slotc_req *sr)
     j->pages++;
     if (!j->checked_start && o->n_events > 0) {
         j->checked_start = true;
-        if ((j->dropped || o->events[0].seq > 1) &&
-            o->events[0].time_ms >= day_start_ms) {
+        if (gw_recon_start_gone(call->a.query.day, o->events[0].seq,
+                                o->events[0].time_ms)) {
             dayGone(call, o->events[0].seq);
             return;
         }

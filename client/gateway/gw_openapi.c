@@ -842,27 +842,41 @@ static void moneySchemas(json_t *s)
          described(json_pack("{s:s}", "type", "integer"),
                    "+ money taken, - money owed back, 0 none"));
     json_object_set_new(s, "ReconLine", ln);
-    json_t *rw = object(false);
-    prop(rw, "hospital", true, stringSchema());
-    prop(rw, "channel", true, stringSchema());
-    prop(rw, "pay_method", true, stringSchema());
+    json_t *cnt = object(false);
     static const char *const counters[] = {
         "booked",          "booked_cents",
         "checkin_paid",    "checkin_paid_cents",
         "checked_in",      "cancelled",
         "cancelled_cents", "refunded",
         "refunded_cents",  "moved",
-        "no_show"};
+        "no_show",         "net_cents"};
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
-        prop(rw, counters[i], false, intSchema(0, INT64_MAX));
+        prop(cnt, counters[i], true, json_pack("{s:s}", "type", "integer"));
     }
+    json_object_set_new(
+        s, "ReconCounts",
+        described(cnt, "the counters of one (hospital, channel, pay_method) "
+                       "on the day; net_cents = booked_cents + "
+                       "checkin_paid_cents - cancelled_cents - "
+                       "refunded_cents"));
+    json_t *rw = object(false);
+    prop(rw, "hospital", true, stringSchema());
+    prop(rw, "channel", true, stringSchema());
+    prop(rw, "pay_method", true, stringSchema());
+    prop(rw, "status", true,
+         json_pack("{s:s,s:[s,s]}", "type", "string", "enum", "agree",
+                   "differs"));
+    prop(rw, "values", false,
+         described(ref("ReconCounts"), "agree: the counters (both sides)"));
+    prop(rw, "lines", false,
+         described(ref("ReconCounts"), "differs: the lines' sums"));
+    prop(rw, "ledger", false,
+         described(ref("ReconCounts"), "differs: the ledger's counters"));
     json_object_set_new(
         s, "ReconRow",
         described(rw, "the ledger's counters of (hospital, channel, "
-                      "pay_method) on the day against the lines' sums: "
-                      "agree, or both values of every counter that "
-                      "differs (the recon module's JSON, slotctl "
-                      "reconcile's)"));
+                      "pay_method) on the day against the lines' sums (the "
+                      "recon module's JSON, slotctl reconcile's)"));
     json_t *rc = object(false);
     prop(rc, "day", true, dateSchema());
     prop(rc, "hospital", true, described(stringSchema(), "\"\": any"));
@@ -881,8 +895,9 @@ static void moneySchemas(json_t *s)
     prop(rc, "agree", true, boolSchema());
     prop(rc, "rows_differing", true, intSchema(0, INT64_MAX));
     prop(rc, "kept_from_day", true,
-         described(intSchema(0, INT64_MAX),
-                   "the oldest local day whose counters the ledger keeps"));
+         described(stringSchema(),
+                   "the oldest local day (YYYY-MM-DD) whose counters the "
+                   "ledger keeps; \"\" none yet"));
     prop(rc, "lines_total", true, intSchema(0, INT64_MAX));
     json_object_set_new(s, "Reconciliation", rc);
 }

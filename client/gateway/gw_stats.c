@@ -80,6 +80,29 @@ void gw_json_stats_tail(struct gw_jw *w, uint64_t total)
     gw_jw_end(w);
 }
 
+/* ---- the reconciliation's day in the feed -------------------------------- */
+
+#define DAY_MS        86400000ull
+#define OFFSET_MAX_MS (840ull * 60000) /* UTC+14:00 */
+#define OFFSET_MIN_MS (720ull * 60000) /* UTC-12:00 */
+
+uint64_t gw_recon_day_first_ms(uint32_t day)
+{
+    uint64_t t = (uint64_t)day * DAY_MS;
+    return t > OFFSET_MAX_MS ? t - OFFSET_MAX_MS : 0;
+}
+
+uint64_t gw_recon_day_end_ms(uint32_t day)
+{
+    return ((uint64_t)day + 1) * DAY_MS + OFFSET_MIN_MS;
+}
+
+bool gw_recon_start_gone(uint32_t day, uint64_t oldest_seq,
+                         uint64_t oldest_time_ms)
+{
+    return oldest_seq > 1 && oldest_time_ms >= gw_recon_day_first_ms(day);
+}
+
 /* ---- /metrics ------------------------------------------------------------ */
 
 void gw_prom_label(struct gw_buf *o, const char *s)

@@ -1,5 +1,6 @@
 /* gw_stats: the ledger's statistics (READ_STATS, protocol 5) as the
- * gateway shows them: the JSON of GET /v1/stats, and the per (hospital,
+ * gateway shows them, and the reconciliation's bounds of a local day in
+ * the feed: the JSON of GET /v1/stats, and the per (hospital,
  * department, visit day) gauges of GET /metrics, rendered from a cache
  * that the gateway refreshes in the background (gw_http_money.c) so that
  * a scrape never waits on the cluster nor costs it a read. Pure: no I/O,
@@ -43,6 +44,25 @@ void gw_jw_stats_row(struct gw_jw *w, const struct slotc_stats_row *r);
 void gw_json_stats_head(struct gw_jw *w, uint32_t from, uint32_t to,
                         const char *hospital);
 void gw_json_stats_tail(struct gw_jw *w, uint64_t total);
+
+/* ---- the reconciliation's day in the feed --------------------------------
+ * Local day D of a hospital at UTC offset o (minutes, -720..+840 by the
+ * protocol) is the UTC instants [D * 86400000 - o min, (D + 1) * 86400000
+ * - o min). The feed is in ledger time order, and which hospital (offset)
+ * an event belongs to is only known from the event, so the gateway reads
+ * between the bounds over every offset. */
+
+/* The earliest UTC instant of D anywhere: D * 86400000 - 14 h (0 if that
+ * is before 1970). */
+uint64_t gw_recon_day_first_ms(uint32_t day);
+/* The UTC instant from which no event is D's anywhere: (D + 1) *
+ * 86400000 + 12 h. */
+uint64_t gw_recon_day_end_ms(uint32_t day);
+/* Whether the feed may no longer hold D's start: it dropped events (its
+ * oldest held seq is above 1) and its oldest held event (time_ms) is not
+ * older than D's earliest instant, so a dropped one may have been D's. */
+bool gw_recon_start_gone(uint32_t day, uint64_t oldest_seq,
+                         uint64_t oldest_time_ms);
 
 /* ---- /metrics ------------------------------------------------------------ */
 

@@ -3256,6 +3256,36 @@ static void test_money_queries(void)
     CHECK(strstr(err, "recon_bytes_max") != NULL);
 }
 
+/* A local day's bounds in the feed over every UTC offset, and when the
+ * feed may have lost its start. */
+static void test_recon_day_bounds(void)
+{
+    const uint32_t d = 19675; /* 2023-11-14 */
+    const uint64_t day0 = (uint64_t)d * 86400000ull;
+    /* At UTC+14:00 D starts 14 h before its UTC midnight; at UTC-12:00 it
+     * ends 12 h after the next one. */
+    CHECK_EQ(gw_recon_day_first_ms(d), day0 - 14 * 3600000ull);
+    CHECK_EQ(gw_recon_day_end_ms(d), day0 + 86400000ull + 12 * 3600000ull);
+    CHECK_EQ(gw_recon_day_first_ms(0), 0);
+    /* Every local instant of D at every whole-hour offset is inside. */
+    for (int off_h = -12; off_h <= 14; off_h++) {
+        uint64_t start = day0 - (uint64_t)((int64_t)off_h * 3600000);
+        uint64_t last = start + 86400000ull - 1;
+        CHECK(start >= gw_recon_day_first_ms(d));
+        CHECK(last < gw_recon_day_end_ms(d));
+        CHECK_EQ(slotc_local_day(start, off_h * 60), d);
+        CHECK_EQ(slotc_local_day(last, off_h * 60), d);
+    }
+    /* Nothing dropped: never gone. */
+    CHECK(!gw_recon_start_gone(d, 1, day0 + 5));
+    /* Dropped, and the oldest held is older than D's earliest start: the
+     * dropped ones were older still. */
+    CHECK(!gw_recon_start_gone(d, 500, gw_recon_day_first_ms(d) - 1));
+    /* Dropped, the oldest held at or after it: D's start may be gone. */
+    CHECK(gw_recon_start_gone(d, 500, gw_recon_day_first_ms(d)));
+    CHECK(gw_recon_start_gone(d, 2, day0 + 86400000ull * 3));
+}
+
 /* The OpenAPI document names the new routes' parameters, answers and
  * fields. */
 static void test_openapi_money(void)
@@ -3341,6 +3371,7 @@ static const struct check_case cases[] = {
     {"stats_json", test_stats_json},
     {"stats_metrics", test_stats_metrics},
     {"money_queries", test_money_queries},
+    {"recon_day_bounds", test_recon_day_bounds},
     {"openapi_money", test_openapi_money},
     {NULL, NULL},
 };
