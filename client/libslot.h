@@ -812,14 +812,13 @@ struct slotc_event {
  * Net cents = booked + checkin_paid - cancelled - refunded cents. The
  * ledger keeps the newest 400 days of counters. */
 struct slotc_recon_row {
-    uint32_t day; /* local day */
+    uint32_t day;                      /* local day */
     char hospital[SLOTC_NAME_MAX + 1]; /* "": free-standing pools */
     char channel[SLOTC_CHANNEL_MAX + 1];
     char pay_method[SLOTC_PAY_METHOD_MAX + 1]; /* "": unpaid / none given */
     uint32_t booked, checkin_paid, checked_in, cancelled, refunded, moved,
         no_show;
-    uint64_t booked_cents, checkin_paid_cents, cancelled_cents,
-        refunded_cents;
+    uint64_t booked_cents, checkin_paid_cents, cancelled_cents, refunded_cents;
 };
 /* Per visit day, hospital and department, over the scheduled pools'
  * lives. Booking rate = booked_now / released (0 when nothing released). */
@@ -1331,8 +1330,8 @@ SLOT_API int slotc_confirm_pay(struct slotc *c, struct slotc_req *req,
                                const char *account, slotc_cb cb);
 SLOT_API int slotc_checkin_pay(struct slotc *c, struct slotc_req *req,
                                uint64_t booking, const char *patient,
-                               const char *payment_ref,
-                               const char *pay_method, slotc_cb cb);
+                               const char *payment_ref, const char *pay_method,
+                               slotc_cb cb);
 
 /* Expires up to max (1..4096) due holds now (the leader also does this by
  * itself). Not deduplicated (it needs none). out.expired, out.still_due. */
@@ -1469,8 +1468,8 @@ SLOT_API int slotc_read_recon(struct slotc *c, struct slotc_req *req,
  * pool on the node: for staff and metrics, not a hot path. */
 SLOT_API int slotc_read_stats(struct slotc *c, struct slotc_req *req,
                               const char *hospital, uint32_t date_from,
-                              uint32_t date_to, uint32_t after,
-                              uint32_t limit, slotc_cb cb);
+                              uint32_t date_to, uint32_t after, uint32_t limit,
+                              slotc_cb cb);
 
 /* What slotc_schedule_import of tpl would do now, changing nothing:
  * out.created (new pools), out.unchanged, out.conflicts. Errors:

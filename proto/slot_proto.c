@@ -16,6 +16,7 @@
 #include "slot_proto.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,7 @@ _Static_assert(SLOT_ENTRY_MAX % 8 == 0, "entry limit must be padded size");
 _Static_assert(SLOT_ENTRY_MAX <= UINT32_MAX, "entry length is a u32");
 _Static_assert(SLOT_FRAME_MAX <= UINT32_MAX, "frame length is a u32");
 _Static_assert(SLOT_OP_MAX == SLOT_OP_CHECKIN, "op table covers every op");
-_Static_assert(SLOT_READ_MAX == SLOT_READ_EVENTS, "read table covers all");
+_Static_assert(SLOT_READ_MAX == SLOT_READ_STATS, "read table covers all");
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -203,18 +204,19 @@ const char *slot_claim_state_name(int state)
  * each maximum, to refuse an oversized string before touching its bytes
  * and to size the fixed char arrays of the reply structs. */
 enum str_rule {
-    SR_POOL,        /* slot_valid_pool_id */
-    SR_POOL_OPT,    /* "" or a pool id: POOLS "after" */
-    SR_PATIENT,     /* slot_valid_patient_key */
-    SR_CHANNEL,     /* slot_valid_channel */
-    SR_PAYREF,      /* slot_valid_payment_ref */
-    SR_PAYREF_OPT,  /* "" or a ref: none until confirmed, or pay at visit */
-    SR_NAME,        /* slot_valid_name: hospital, department, ... */
-    SR_NAME_OPT,    /* "" or a name */
-    SR_CHANNEL_OPT, /* "" or a channel: the remainder's bucket */
-    SR_PATIENT_OPT, /* "" or a patient key: an account, when optional */
-    SR_OPERATOR,    /* slot_valid_operator */
-    SR_REASON,      /* slot_valid_text up to SLOT_REASON_MAX */
+    SR_POOL,          /* slot_valid_pool_id */
+    SR_POOL_OPT,      /* "" or a pool id: POOLS "after" */
+    SR_PATIENT,       /* slot_valid_patient_key */
+    SR_CHANNEL,       /* slot_valid_channel */
+    SR_PAYREF,        /* slot_valid_payment_ref */
+    SR_PAYREF_OPT,    /* "" or a ref: none until confirmed, or pay at visit */
+    SR_NAME,          /* slot_valid_name: hospital, department, ... */
+    SR_NAME_OPT,      /* "" or a name */
+    SR_CHANNEL_OPT,   /* "" or a channel: the remainder's bucket */
+    SR_PATIENT_OPT,   /* "" or a patient key: an account, when optional */
+    SR_OPERATOR,      /* slot_valid_operator */
+    SR_REASON,        /* slot_valid_text up to SLOT_REASON_MAX */
+    SR_PAYMETHOD_OPT, /* "" or slot_valid_pay_method (protocol 5) */
 };
 
 static const uint32_t strMax[] = {
@@ -230,13 +232,14 @@ static const uint32_t strMax[] = {
     [SR_PATIENT_OPT] = SLOT_PATIENT_KEY_MAX,
     [SR_OPERATOR] = SLOT_OPERATOR_MAX,
     [SR_REASON] = SLOT_REASON_MAX,
+    [SR_PAYMETHOD_OPT] = SLOT_PAY_METHOD_MAX,
 };
 
 static int strCheck(uint8_t rule, struct slot_str s)
 {
     bool optional = rule == SR_POOL_OPT || rule == SR_PAYREF_OPT ||
                     rule == SR_NAME_OPT || rule == SR_CHANNEL_OPT ||
-                    rule == SR_PATIENT_OPT;
+                    rule == SR_PATIENT_OPT || rule == SR_PAYMETHOD_OPT;
     if (optional && s.len == 0) {
         return SLOT_OK;
     }
@@ -257,6 +260,8 @@ static int strCheck(uint8_t rule, struct slot_str s)
         case SR_NAME:
         case SR_NAME_OPT:
             return slot_valid_name(s);
+        case SR_PAYMETHOD_OPT:
+            return slot_valid_pay_method(s);
         default:
             return slot_valid_payment_ref(s);
     }
@@ -402,6 +407,7 @@ static const struct field confirmFields[] = {
     F_ARG_STR(claim.payment_ref, SR_PAYREF_OPT),
     F_ARG_STR(claim.caller, SR_CHANNEL_OPT),
     F_ARG_STR(claim.account, SR_PATIENT_OPT),
+    F_ARG_STR(claim.pay_method, SR_PAYMETHOD_OPT),
 };
 
 /* RELEASE and CANCEL. */
@@ -456,6 +462,7 @@ static const struct field checkinFields[] = {
     F_ARG_ID(claim.id),
     F_ARG_STR(claim.patient, SR_PATIENT),
     F_ARG_STR(claim.payment_ref, SR_PAYREF_OPT),
+    F_ARG_STR(claim.pay_method, SR_PAYMETHOD_OPT),
 };
 
 /* UNBLOCK, EXCEPTION */
@@ -530,6 +537,8 @@ static const struct field claimFields[] = {
     F_U64(struct slot_claim, moved_from, 0, UINT64_MAX),
     F_U8(struct slot_claim, refunded, 0, 1),
     F_U8(struct slot_claim, affected, 0, 1),
+    F_STR(FK_CHARS, struct slot_claim, pay_method, SR_PAYMETHOD_OPT),
+    F_U64(struct slot_claim, fee_paid_cents, 0, SLOT_FEE_MAX_CENTS),
 };
 
 static const struct field infoFields[] = {
@@ -554,6 +563,17 @@ static const struct field infoFields[] = {
 static int checkCmdConfig(const void *args)
 {
     return slot_valid_config(args);
+}
+
+/* CONFIRM, CHECKIN: a method says how a payment_ref was paid, so it
+ * comes with one. */
+static int checkPayment(const void *args)
+{
+    /* args is &cmd->u (the checks get the union, as checkCmdPool does). */
+    const struct slot_cmd *c =
+        (const void *)((const char *)args - offsetof(struct slot_cmd, u));
+    bool bad = c->u.claim.pay_method.len > 0 && c->u.claim.payment_ref.len == 0;
+    return bad ? SLOT_INVALID_ARGUMENT : SLOT_OK;
 }
 
 static int checkCmdPool(const void *args)
@@ -900,6 +920,8 @@ struct op_layout {
     const struct field *fields;
     uint8_t n_fields;
     uint8_t n_opt;  /* the last n_opt fields may be left out (protocol 3) */
+    uint8_t n_opt5; /* the last n_opt5 fields (protocol 5) may be left out,
+                     * and then the n_opt before them too */
     bool anonymous; /* session == seq == 0 */
     int (*check)(const void *args); /* cross-field rules, or NULL */
     /* Messages of their own shape (slot_sched.h): read / packed by these
@@ -983,7 +1005,11 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
                              .sched_opt = true},
     [SLOT_OP_POOL_CLOSE] = OP_FIELDS(closeFields, false, NULL),
     [SLOT_OP_HOLD] = OP_FIELDS_OPT(holdFields, 1, NULL),
-    [SLOT_OP_CONFIRM] = OP_FIELDS_OPT(confirmFields, 2, NULL),
+    [SLOT_OP_CONFIRM] = {.fields = confirmFields,
+                         .n_fields = N_FIELDS(confirmFields),
+                         .n_opt = 2,
+                         .n_opt5 = 1,
+                         .check = checkPayment},
     [SLOT_OP_RELEASE] = OP_FIELDS_OPT(claimCmdFields, 2, NULL),
     [SLOT_OP_CANCEL] = OP_FIELDS_OPT(claimCmdFields, 2, NULL),
     [SLOT_OP_EXPIRE] = OP_FIELDS(expireFields, true, NULL),
@@ -1003,7 +1029,10 @@ static const struct op_layout opLayouts[SLOT_OP_MAX + 1] = {
     [SLOT_OP_WAITLIST_LEAVE] = OP_FIELDS(waitLeaveFields, false, NULL),
     [SLOT_OP_POOL_STOP] = OP_FIELDS(stopFields, false, NULL),
     [SLOT_OP_MOVE] = OP_FIELDS(moveFields, false, NULL),
-    [SLOT_OP_CHECKIN] = OP_FIELDS(checkinFields, false, NULL),
+    [SLOT_OP_CHECKIN] = {.fields = checkinFields,
+                         .n_fields = N_FIELDS(checkinFields),
+                         .n_opt5 = 1,
+                         .check = checkPayment},
 };
 
 /* [op, session, seq] precede every command's arguments. */
@@ -1056,12 +1085,14 @@ static const struct op_layout *readCmdHead(struct mp_reader *r,
         rfail(r, SLOT_UNKNOWN_OP);
         return NULL;
     }
-    /* *extra: 1 for a pool spec's schedule; -n_opt for a command without
-     * its optional fields. */
-    *extra = (int32_t)n - (int32_t)(CMD_HEAD + l->n_fields);
-    if (n != CMD_HEAD + l->n_fields &&
-        !(l->sched_opt && n == CMD_HEAD + l->n_fields + 1) &&
-        !(l->n_opt > 0 && n == CMD_HEAD + l->n_fields - l->n_opt)) {
+    /* *extra: 1 for a pool spec's schedule; minus the fields left out for
+     * a command of an older protocol (its protocol 5 fields, and maybe its
+     * protocol 3 ones before them). */
+    uint32_t full = CMD_HEAD + l->n_fields;
+    *extra = (int32_t)n - (int32_t)full;
+    if (n != full && !(l->sched_opt && n == full + 1) &&
+        !(l->n_opt5 > 0 && n == full - l->n_opt5) &&
+        !(l->n_opt > 0 && n == full - l->n_opt5 - l->n_opt)) {
         rfail(r, SLOT_MALFORMED);
         return NULL;
     }
@@ -1123,7 +1154,7 @@ static void readPlainCmd(struct mp_reader *r, struct slot_cmd *cmd, bool inner)
     if (l->read != NULL) {
         l->read(r, cmd);
     } else {
-        uint32_t n = l->n_fields - (extra < 0 ? l->n_opt : 0u);
+        uint32_t n = l->n_fields - (extra < 0 ? (uint32_t)-extra : 0u);
         readFields(r, l->fields, n, &cmd->u);
         if (cmd->op == SLOT_OP_CONFIG) {
             cmd->u.config.v3 = extra == 0;
@@ -1478,7 +1509,65 @@ static const struct field eventFields[] = {
     F_STR(FK_CHARS, struct slot_event, hospital, SR_NAME_OPT),
     F_U64(struct slot_event, a, 0, UINT64_MAX),
     F_U64(struct slot_event, b, 0, UINT64_MAX),
+    F_U64(struct slot_event, fee_cents, 0, SLOT_FEE_MAX_CENTS),
+    F_STR(FK_CHARS, struct slot_event, payment_ref, SR_PAYREF_OPT),
+    F_STR(FK_CHARS, struct slot_event, pay_method, SR_PAYMETHOD_OPT),
+    F_U32(struct slot_event, local_day, 0, SLOT_DAY_MAX),
 };
+
+static const struct field reconRowFields[] = {
+    F_U32(struct slot_recon_row, day, 0, SLOT_DAY_MAX),
+    F_STR(FK_CHARS, struct slot_recon_row, hospital, SR_NAME_OPT),
+    F_STR(FK_CHARS, struct slot_recon_row, channel, SR_CHANNEL),
+    F_STR(FK_CHARS, struct slot_recon_row, pay_method, SR_PAYMETHOD_OPT),
+    F_U32(struct slot_recon_row, booked, 0, UINT32_MAX),
+    F_U64(struct slot_recon_row, booked_cents, 0, UINT64_MAX),
+    F_U32(struct slot_recon_row, checkin_paid, 0, UINT32_MAX),
+    F_U64(struct slot_recon_row, checkin_paid_cents, 0, UINT64_MAX),
+    F_U32(struct slot_recon_row, checked_in, 0, UINT32_MAX),
+    F_U32(struct slot_recon_row, cancelled, 0, UINT32_MAX),
+    F_U64(struct slot_recon_row, cancelled_cents, 0, UINT64_MAX),
+    F_U32(struct slot_recon_row, refunded, 0, UINT32_MAX),
+    F_U64(struct slot_recon_row, refunded_cents, 0, UINT64_MAX),
+    F_U32(struct slot_recon_row, moved, 0, UINT32_MAX),
+    F_U32(struct slot_recon_row, no_show, 0, UINT32_MAX),
+};
+
+void slot_recon_row_encode(struct mp_buf *b, const struct slot_recon_row *r)
+{
+    PACK_STRUCT(b, reconRowFields, r);
+}
+
+int slot_recon_row_decode(struct mp_reader *r, struct slot_recon_row *row)
+{
+    return READ_STRUCT(r, reconRowFields, row);
+}
+
+static const struct field statsRowFields[] = {
+    F_U32(struct slot_stats_row, visit_day, 1, SLOT_DAY_MAX),
+    F_STR(FK_CHARS, struct slot_stats_row, hospital, SR_NAME),
+    F_STR(FK_CHARS, struct slot_stats_row, department, SR_NAME),
+    F_U32(struct slot_stats_row, pools, 1, UINT32_MAX),
+    F_U64(struct slot_stats_row, released, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, capacity, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, booked_now, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, booked_total, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, cancelled_total, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, refunded_total, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, moved_total, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, no_show_total, 0, UINT64_MAX),
+    F_U64(struct slot_stats_row, checked_in_total, 0, UINT64_MAX),
+};
+
+void slot_stats_row_encode(struct mp_buf *b, const struct slot_stats_row *r)
+{
+    PACK_STRUCT(b, statsRowFields, r);
+}
+
+int slot_stats_row_decode(struct mp_reader *r, struct slot_stats_row *row)
+{
+    return READ_STRUCT(r, statsRowFields, row);
+}
 
 void slot_event_encode(struct mp_buf *b, const struct slot_event *e)
 {
@@ -1563,6 +1652,25 @@ static const struct field readEventsFields[] = {
     F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
 };
 
+/* after: rows skipped (a position, as the replies are small sorted
+ * tables built per read). */
+static const struct field readReconFields[] = {
+    F_U32(struct slot_read, day, 0, SLOT_DAY_MAX),
+    F_STR(FK_STR, struct slot_read, hospital, SR_NAME_OPT),
+    F_STR(FK_STR, struct slot_read, channel, SR_CHANNEL_OPT),
+    F_U64(struct slot_read, after_id, 0, UINT32_MAX),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
+
+/* date_from..date_to checked together in slot_read_decode. */
+static const struct field readStatsFields[] = {
+    F_STR(FK_STR, struct slot_read, hospital, SR_NAME_OPT),
+    F_U32(struct slot_read, date_from, 1, SLOT_DAY_MAX),
+    F_U32(struct slot_read, date_to, 1, SLOT_DAY_MAX),
+    F_U64(struct slot_read, after_id, 0, UINT32_MAX),
+    F_U32(struct slot_read, limit, 1, SLOT_LIST_MAX),
+};
+
 static const struct {
     const struct field *fields;
     uint8_t n_fields;
@@ -1585,6 +1693,8 @@ static const struct {
     [SLOT_READ_POOL_CLAIMS] = {readPoolClaimsFields,
                                N_FIELDS(readPoolClaimsFields)},
     [SLOT_READ_EVENTS] = {readEventsFields, N_FIELDS(readEventsFields)},
+    [SLOT_READ_RECON] = {readReconFields, N_FIELDS(readReconFields)},
+    [SLOT_READ_STATS] = {readStatsFields, N_FIELDS(readStatsFields)},
 };
 
 int slot_read_decode(struct mp_reader *r, struct slot_read *rd)
@@ -1616,6 +1726,11 @@ int slot_read_decode(struct mp_reader *r, struct slot_read *rd)
     if (r->err == 0 && op == SLOT_READ_QUERY &&
         ((rd->kind > SLOT_KIND_MAX && rd->kind != SLOT_KIND_ANY) ||
          (rd->date_to != 0 && rd->date_from > rd->date_to))) {
+        rfail(r, SLOT_INVALID_ARGUMENT);
+    }
+    if (r->err == 0 && op == SLOT_READ_STATS &&
+        (rd->date_from > rd->date_to ||
+         rd->date_to - rd->date_from >= SLOT_STATS_DAYS_MAX)) {
         rfail(r, SLOT_INVALID_ARGUMENT);
     }
     return r->err;

@@ -171,14 +171,14 @@
 #define SLOT_POOL_ID_MAX          64         /* bytes; [A-Za-z0-9/_.:-] */
 #define SLOT_PATIENT_KEY_MAX      64         /* bytes; [A-Za-z0-9_.:-], >= 8 */
 #define SLOT_PATIENT_KEY_MIN      8
-#define SLOT_CHANNEL_MAX          16           /* bytes; [a-z0-9_-] */
-#define SLOT_PAYMENT_REF_MAX      64           /* bytes; printable ASCII */
-#define SLOT_PAY_METHOD_MAX       16           /* bytes; [a-z0-9_-] */
-#define SLOT_STATS_DAYS_MAX       62           /* visit days of one STATS read */
-#define SLOT_POOL_SHARES_MAX      8            /* channel shares of one pool */
-#define SLOT_POOL_CAPACITY_MAX    100000       /* slots of one pool */
-#define SLOT_EXPIRE_MAX           4096         /* holds one EXPIRE may free */
-#define SLOT_EXPIRE_DUE_COUNT_MAX 1024         /* still_due is capped here */
+#define SLOT_CHANNEL_MAX          16     /* bytes; [a-z0-9_-] */
+#define SLOT_PAYMENT_REF_MAX      64     /* bytes; printable ASCII */
+#define SLOT_PAY_METHOD_MAX       16     /* bytes; [a-z0-9_-] */
+#define SLOT_STATS_DAYS_MAX       62     /* visit days of one STATS read */
+#define SLOT_POOL_SHARES_MAX      8      /* channel shares of one pool */
+#define SLOT_POOL_CAPACITY_MAX    100000 /* slots of one pool */
+#define SLOT_EXPIRE_MAX           4096   /* holds one EXPIRE may free */
+#define SLOT_EXPIRE_DUE_COUNT_MAX 1024   /* still_due is capped here */
 #define SLOT_TIME_MAX_MS          (1ull << 53) /* any *_ms field */
 #define SLOT_FEE_MAX_CENTS        100000000ull /* 1,000,000.00 */
 #define SLOT_LIST_MAX             1000         /* entries of one list read */
@@ -818,8 +818,7 @@ struct slot_recon_row {
     char pay_method[SLOT_PAY_METHOD_MAX + 1]; /* "": unpaid / none given */
     uint32_t booked, checkin_paid, checked_in, cancelled, refunded, moved,
         no_show;
-    uint64_t booked_cents, checkin_paid_cents, cancelled_cents,
-        refunded_cents;
+    uint64_t booked_cents, checkin_paid_cents, cancelled_cents, refunded_cents;
 };
 void slot_recon_row_encode(struct mp_buf *b, const struct slot_recon_row *r);
 int slot_recon_row_decode(struct mp_reader *r, struct slot_recon_row *row);

@@ -122,6 +122,11 @@ int slot_valid_channel(struct slot_str s)
     return validChars(s, 1, SLOT_CHANNEL_MAX, CS_CHANNEL);
 }
 
+int slot_valid_pay_method(struct slot_str s)
+{
+    return validChars(s, 1, SLOT_PAY_METHOD_MAX, CS_CHANNEL);
+}
+
 int slot_valid_idem_key(struct slot_str s)
 {
     return validChars(s, 1, SLOT_IDEM_KEY_MAX, CS_KEY);

@@ -16,6 +16,9 @@ int slot_valid_pool_id(struct slot_str s);
 int slot_valid_patient_key(struct slot_str s);
 /* 1..SLOT_CHANNEL_MAX bytes of [a-z0-9_-]. */
 int slot_valid_channel(struct slot_str s);
+/* A payment method (protocol 5): 1..SLOT_PAY_METHOD_MAX bytes of
+ * [a-z0-9_-], the channel charset. */
+int slot_valid_pay_method(struct slot_str s);
 /* 1..SLOT_IDEM_KEY_MAX bytes of [A-Za-z0-9_.:-]. */
 int slot_valid_idem_key(struct slot_str s);
 /* 1..SLOT_PAYMENT_REF_MAX bytes of printable ASCII 0x21..0x7e. */

@@ -536,8 +536,21 @@ static bool checkEvents(const struct ledger *l, char *why, size_t why_len)
           "event window holds %u of %llu", l->ev_len,
           (unsigned long long)l->ev_last);
     uint64_t t = 0;
+    /* The references' bytes: each event's right after the previous one's,
+     * from the ring's tail, using all of it. */
+    uint32_t pos = l->evref_tail, bytes = 0;
     for (uint32_t i = 0; i < l->ev_len; i++) {
         const struct event *e = ledger__event_at(l, i);
+        CHECK(e->ref_len == 0 || (e->ref_pos == pos && e->claim != 0),
+              "event %llu's reference is out of place",
+              (unsigned long long)e->seq);
+        CHECK(e->ref_len > 0 || (e->fee_cents == 0 && e->method == PAY_NONE),
+              "event %llu has a payment without a reference",
+              (unsigned long long)e->seq);
+        CHECK(e->method == PAY_NONE || e->method < l->n_pay_methods,
+              "event %llu's pay method", (unsigned long long)e->seq);
+        pos += e->ref_len;
+        bytes += e->ref_len;
         CHECK(e->seq == l->ev_last - l->ev_len + 1 + i && e->time_ms >= t &&
                   e->time_ms <= l->time_ms && e->type >= 1 &&
                   e->type <= SLOT_EV_MAX &&
@@ -550,6 +563,46 @@ static bool checkEvents(const struct ledger *l, char *why, size_t why_len)
               "event %llu invalid", (unsigned long long)e->seq);
         t = e->time_ms;
     }
+    CHECK(bytes == l->evref_used && l->evref_used <= l->evref_cap,
+          "event references use %u bytes, the ring says %u", bytes,
+          l->evref_used);
+    return true;
+}
+
+/* The money: rows sorted and unique, none older than kept_from, names in
+ * range; payments' methods known. */
+static bool checkMoney(const struct ledger *l, char *why, size_t why_len)
+{
+    CHECK(l->n_pay_methods <= LEDGER_PAY_METHODS_MAX &&
+              l->n_recons <= LEDGER_RECON_ROWS_MAX,
+          "money tables: %u methods, %u rows", l->n_pay_methods, l->n_recons);
+    for (uint32_t i = 0; i < l->n_recons; i++) {
+        const struct recon *r = &l->recons[i];
+        CHECK(r->day >= l->recon_kept_from &&
+                  (r->hospital == NONE || r->hospital < l->n_hospitals) &&
+                  r->channel < l->n_channels &&
+                  (r->method == PAY_NONE || r->method < l->n_pay_methods),
+              "reconciliation row %u invalid", i);
+        if (i > 0) {
+            const struct recon *p = &l->recons[i - 1];
+            bool less = p->day != r->day             ? p->day < r->day
+                        : p->hospital != r->hospital ? p->hospital < r->hospital
+                        : p->channel != r->channel   ? p->channel < r->channel
+                                                     : p->method < r->method;
+            CHECK(less, "reconciliation rows %u, %u out of order", i - 1, i);
+        }
+    }
+    for (uint32_t ci = 0; ci < l->claims_len; ci++) {
+        const struct claim *c = &l->claims[ci];
+        if (c->state == 0 || c->payref == NONE) {
+            continue;
+        }
+        const struct payref *pr = &l->payrefs[c->payref];
+        CHECK(pr->len > 0 &&
+                  (pr->method == PAY_NONE || pr->method < l->n_pay_methods) &&
+                  pr->fee_cents <= SLOT_FEE_MAX_CENTS,
+              "claim %llu's payment invalid", (unsigned long long)c->id);
+    }
     return true;
 }
 
@@ -558,5 +611,6 @@ bool ledger_check(const struct ledger *l, char *why, size_t why_len)
     return checkIndexes(l, why, why_len) && checkBuckets(l, why, why_len) &&
            checkClaims(l, why, why_len) && checkVisitNumbers(l, why, why_len) &&
            checkSchedules(l, why, why_len) &&
-           checkPatientRules(l, why, why_len) && checkEvents(l, why, why_len);
+           checkPatientRules(l, why, why_len) && checkEvents(l, why, why_len) &&
+           checkMoney(l, why, why_len);
 }

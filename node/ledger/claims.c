@@ -25,7 +25,8 @@ uint32_t ledger__claim_alloc(struct ledger *l)
     return ci;
 }
 
-uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len)
+uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len,
+                              uint8_t method, uint32_t fee_cents)
 {
     assert(len <= SLOT_PAYMENT_REF_MAX);
     uint32_t pi;
@@ -38,6 +39,8 @@ uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len)
     }
     memcpy(l->payrefs[pi].s, s, len);
     l->payrefs[pi].len = (uint8_t)len;
+    l->payrefs[pi].method = method;
+    l->payrefs[pi].fee_cents = fee_cents;
     return pi;
 }
 

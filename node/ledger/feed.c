@@ -16,17 +16,84 @@
  *      v                             v
  *   [ oldest ... ... ... newest ][ free ... ]   seq: ev_last - ev_len + 1
  *                                                 .. ev_last
+ *
+ * A paid claim's events carry its payment reference (up to 64 bytes);
+ * fixed room for it in every record would double the window's memory for
+ * the many events that have none. The references live in a second ring
+ * of bytes instead, appended and dropped in the same FIFO order as their
+ * events: an event names its bytes by absolute position (a u32 that
+ * wraps; only differences are used), and dropping an event advances the
+ * byte ring's tail by its length.
  */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledgerInt.h"
+#include "slot_time.h"
 
 const struct event *ledger__event_at(const struct ledger *l, uint32_t i)
 {
     assert(i < l->ev_len);
     return &l->events[(l->ev_head + i) % l->ev_cap];
+}
+
+/* Drops the oldest event, and its reference's bytes (the oldest). */
+static void evDropOldest(struct ledger *l)
+{
+    const struct event *e = &l->events[l->ev_head];
+    if (e->ref_len > 0) {
+        assert(e->ref_pos == l->evref_tail && l->evref_used >= e->ref_len);
+        l->evref_tail += e->ref_len;
+        l->evref_phys = (l->evref_phys + e->ref_len) % l->evref_cap;
+        l->evref_used -= e->ref_len;
+    }
+    l->ev_head = (l->ev_head + 1) % l->ev_cap;
+    l->ev_len--;
+}
+
+/* Appends len bytes to the reference ring, growing it (linearised) when
+ * full; returns their absolute position. */
+static uint32_t refAppend(struct ledger *l, const char *p, uint32_t len)
+{
+    if (l->evref_used + len > l->evref_cap) {
+        uint32_t cap = l->evref_cap < 4096 ? 4096 : l->evref_cap;
+        while (l->evref_used + len > cap) {
+            cap *= 2;
+        }
+        char *ring = ledger__realloc(NULL, cap);
+        for (uint32_t i = 0; i < l->evref_used; i++) {
+            ring[i] = l->evrefs[(l->evref_phys + i) % l->evref_cap];
+        }
+        free(l->evrefs);
+        l->evrefs = ring;
+        l->evref_cap = cap;
+        l->evref_phys = 0;
+    }
+    uint32_t pos = l->evref_tail + l->evref_used;
+    for (uint32_t i = 0; i < len; i++) {
+        l->evrefs[(l->evref_phys + l->evref_used + i) % l->evref_cap] = p[i];
+    }
+    l->evref_used += len;
+    return pos;
+}
+
+void ledger__event_ref(const struct ledger *l, const struct event *e, char *out)
+{
+    if (e->ref_len == 0) {
+        return;
+    }
+    uint32_t off = e->ref_pos - l->evref_tail; /* wraps as positions do */
+    assert(off + e->ref_len <= l->evref_used);
+    for (uint32_t i = 0; i < e->ref_len; i++) {
+        out[i] = l->evrefs[(l->evref_phys + off + i) % l->evref_cap];
+    }
+}
+
+uint32_t ledger__local_day(const struct ledger *l, uint32_t hi)
+{
+    int32_t offset_min = hi != NONE ? l->hospitals[hi].rules.utc_offset_min : 0;
+    return slot_local_day(l->time_ms, offset_min);
 }
 
 /* Room for one more at the young end: grow (linearising the ring) while
@@ -54,15 +121,16 @@ static struct event *evSlot(struct ledger *l)
         l->ev_cap = cap;
     }
     if (l->ev_len == l->ev_cap) {
-        l->ev_head = (l->ev_head + 1) % l->ev_cap;
-        l->ev_len--;
+        evDropOldest(l);
     }
     return &l->events[(l->ev_head + l->ev_len++) % l->ev_cap];
 }
 
-void ledger__event(struct ledger *l, uint8_t type, uint32_t pool,
-                   uint64_t claim, uint32_t patient, uint32_t channel,
-                   uint32_t hospital, uint64_t a, uint64_t b)
+/* The event, with a payment (ref NULL: none). */
+static struct event *eventPut(struct ledger *l, uint8_t type, uint32_t pool,
+                              uint64_t claim, uint32_t patient,
+                              uint32_t channel, uint32_t hospital, uint64_t a,
+                              uint64_t b, const struct payref *ref)
 {
     uint32_t account = NONE;
     const struct pext *x =
@@ -84,7 +152,24 @@ void ledger__event(struct ledger *l, uint8_t type, uint32_t pool,
         .hospital = hospital,
         .type = type,
         .channel = channel == NONE ? EV_NO_CHANNEL : (uint8_t)channel,
+        .local_day = ledger__local_day(l, hospital),
+        .method = PAY_NONE,
     };
+    if (ref != NULL) {
+        /* evSlot dropped what it had to first: the new bytes go last. */
+        e->ref_pos = refAppend(l, ref->s, ref->len);
+        e->ref_len = ref->len;
+        e->method = ref->method;
+        e->fee_cents = ref->fee_cents;
+    }
+    return e;
+}
+
+void ledger__event(struct ledger *l, uint8_t type, uint32_t pool,
+                   uint64_t claim, uint32_t patient, uint32_t channel,
+                   uint32_t hospital, uint64_t a, uint64_t b)
+{
+    eventPut(l, type, pool, claim, patient, channel, hospital, a, b, NULL);
 }
 
 void ledger__claim_event(struct ledger *l, uint32_t ci, uint8_t type,
@@ -92,8 +177,12 @@ void ledger__claim_event(struct ledger *l, uint32_t ci, uint8_t type,
 {
     const struct claim *c = &l->claims[ci];
     const struct pool *p = &l->pools[c->pool];
-    ledger__event(l, type, c->pool, c->id, c->patient, c->channel,
-                  p->place != NULL ? p->place->hospital : NONE, a, b);
+    const struct payref *ref =
+        c->payref != NONE ? &l->payrefs[c->payref] : NULL;
+    const struct event *e =
+        eventPut(l, type, c->pool, c->id, c->patient, c->channel,
+                 p->place != NULL ? p->place->hospital : NONE, a, b, ref);
+    ledger__money_count(l, ci, type, a, b, e->local_day);
 }
 
 void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type, uint64_t a,
@@ -111,14 +200,16 @@ void ledger__events_evict(struct ledger *l)
         if (e->time_ms + LEDGER_EVENTS_RETAIN_MS > l->time_ms) {
             break;
         }
-        l->ev_head = (l->ev_head + 1) % l->ev_cap;
-        l->ev_len--;
+        evDropOldest(l);
     }
 }
 
-void ledger__event_restore(struct ledger *l, const struct event *e)
+void ledger__event_restore(struct ledger *l, const struct event *e,
+                           const char *ref)
 {
-    *evSlot(l) = *e;
+    struct event *slot = evSlot(l);
+    *slot = *e;
+    slot->ref_pos = e->ref_len > 0 ? refAppend(l, ref, e->ref_len) : 0;
 }
 
 static void copyName(char *out, struct slot_str s)
@@ -139,6 +230,11 @@ static void eventOut(const struct ledger *l, const struct event *e,
     out->claim = e->claim;
     out->a = e->a;
     out->b = e->b;
+    out->fee_cents = e->fee_cents;
+    out->local_day = e->local_day;
+    ledger__event_ref(l, e, out->payment_ref);
+    struct slot_str m = ledger__pay_method_str(l, e->method);
+    memcpy(out->pay_method, m.p, m.len);
     if (e->pool != NONE) {
         const struct pool *p = &l->pools[e->pool];
         copyName(out->pool, (struct slot_str){p->id, p->id_len});

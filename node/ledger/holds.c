@@ -525,6 +525,9 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     if (ref.len == 0 && !at_visit) {
         return SLOT_PAYMENT_REQUIRED;
     }
+    if (!ledger__pay_method_fits(l, cmd->u.claim.pay_method)) {
+        return SLOT_LIMIT_REACHED;
+    }
     struct bucket *b = ledger__claim_bucket(l, c);
     ledger__heap_remove(l, ci);
     if (ledger__htab_get(&l->offer_index, ci) != NONE) {
@@ -534,7 +537,9 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     c->booked_at_ms = l->time_ms;
     c->visit_no = ledger__visit_take(p);
     /* Unpaid (pay at the visit): no reference until check-in. */
-    c->payref = ref.len > 0 ? ledger__payref_alloc(l, ref.p, ref.len) : NONE;
+    if (ref.len > 0) {
+        ledger__payment_set(l, ci, ref, cmd->u.claim.pay_method);
+    }
     b->held--;
     b->booked++;
     ledger__bucket_assert(l, c->pool, b);

@@ -121,6 +121,8 @@ void ledger_destroy(struct ledger *l)
     free(l->staff);
     free(l->nsheap);
     free(l->events);
+    free(l->evrefs);
+    free(l->recons);
     ledger__htab_free(&l->account_index);
     ledger__htab_free(&l->pa_index);
     ledger__htab_free(&l->offer_index);
@@ -183,7 +185,8 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->names_cap * sizeof *l->names + l->nlens_cap + l->nkeys_cap;
     n += (size_t)l->flowheap_cap * sizeof *l->flowheap;
     n += (size_t)l->nsheap_cap * sizeof *l->nsheap;
-    n += (size_t)l->ev_cap * sizeof *l->events;
+    n += (size_t)l->ev_cap * sizeof *l->events + l->evref_cap;
+    n += (size_t)l->recons_cap * sizeof *l->recons;
     /* The patient rules' records (patients.c, cooling.c). */
     n += (size_t)l->pexts_cap * sizeof *l->pexts;
     n += (size_t)l->accounts_cap * sizeof *l->accounts;

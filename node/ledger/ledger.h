@@ -238,8 +238,11 @@
  *   HOLD_EXPIRED; BOOKED or CANCELLED -> ALREADY_CONFIRMED; RELEASED ->
  *   ALREADY_RELEASED. CONFIRM then: PAYMENT_REQUIRED if the payment_ref is
  *   empty and the pool is paid online (every free-standing pool is); an
- *   empty reference on a pay-at-visit pool books it unpaid. a = booking id
- *   (the claim id), b = visit_no.
+ *   empty reference on a pay-at-visit pool books it unpaid; last,
+ *   LIMIT_REACHED if the pay_method is new and the ledger already knows
+ *   LEDGER_PAY_METHODS_MAX. A reference records the payment: it, the
+ *   pay_method and the pool's fee_cents now (fee_paid_cents). a = booking
+ *   id (the claim id), b = visit_no.
  * CANCEL: unknown id or a claim never confirmed -> UNKNOWN_BOOKING (a
  *   HELD claim, due or not, is left as it is); CANCELLED ->
  *   ALREADY_CANCELLED; BOOKED -> CANCELLED, slot freed, its visit number
@@ -419,7 +422,7 @@
  *   (claims table full). Then the booking becomes MOVED (resolved now,
  *   moved_to = the new id, retained; its visit number freed, its slot
  *   free) and a new claim is BOOKED in t: the same patient, channel and
- *   payment (reference and paid flag), held_at = booked_at = deadline =
+ *   payment (reference, method, fee paid), held_at = booked_at = deadline =
  *   now, moved_from = the old id, attendance pending, a visit number as
  *   CONFIRM takes one. No quota is asked, no cancellation recorded, no
  *   violation. a = the new booking id, b = its visit number.
@@ -429,10 +432,12 @@
  *   ALREADY_CHECKED_IN; NO_SHOW; for a pool with a segment:
  *   CHECKIN_NOT_OPEN (now < seg_start_ms - R.checkin_before_ms) and
  *   CHECKIN_CLOSED (now >= seg_end_ms - R.checkin_late_ms) (a pool without
- *   a segment has no window). Then attendance = checked_in,
- *   checked_in_at_ms = now, and an unpaid booking given a non-empty
- *   payment_ref keeps it and is paid (a paid booking keeps its own; the
- *   one given is ignored). a = visit number, b = 0. (A booking made
+ *   a segment has no window); LIMIT_REACHED (an unpaid booking given a
+ *   reference and a new pay_method the ledger has no room for). Then
+ *   attendance = checked_in, checked_in_at_ms = now, and an unpaid
+ *   booking given a non-empty payment_ref records that payment as CONFIRM
+ *   does (the fee now; a paid booking keeps its own; the one given is
+ *   ignored). a = visit number, b = 0. (A booking made
  *   after check-in closed, between seg_end - late and seg_end, can never
  *   check in and is never a no-show: it stays pending.)
  * No-shows: a CONFIRM or MOVE into a scheduled pool whose R has
@@ -491,6 +496,41 @@
  * READ_EVENTS(after, limit): the events held with seq > after, oldest
  * first, at most limit; first = the oldest seq held (last + 1 if none),
  * last = the newest seq ever.
+ * Protocol 5: every event has local_day (ledger time in its hospital's
+ * UTC offset now; UTC without a hospital); a claim's event carries the
+ * claim's payment right after it (fee_cents = fee paid, payment_ref,
+ * pay_method; 0 / "" when unpaid); CHECKED_IN has b = 1 when this
+ * check-in paid the booking.
+ *
+ *
+ * ---- Money and statistics (protocol 5) -----------------------------------
+ * Pay methods are interned for good, at most LEDGER_PAY_METHODS_MAX.
+ * Reconciliation counters: rows keyed (local day, hospital, channel, pay
+ * method) of the event's claim (its pay method after the event, "" when
+ * unpaid), each counter moved by exactly one kind of claim event, at the
+ * event's local_day:
+ *   BOOKED by CONFIRM (not by MOVE): booked += 1, booked_cents += fee paid;
+ *   CHECKED_IN: checked_in += 1, and if b = 1 checkin_paid += 1,
+ *     checkin_paid_cents += fee paid;
+ *   CANCELLED a = 0: cancelled += 1, cancelled_cents += fee paid (owed
+ *     back); a = 1: refunded, refunded_cents the same;
+ *   MOVED: moved += 1; NO_SHOW: no_show += 1.
+ * A row is made at its first count. Kept: rows of the newest
+ * LEDGER_RECON_DAYS_KEPT local days (a row of a newer day drops every row
+ * older than its day - LEDGER_RECON_DAYS_KEPT + 1) and at most
+ * LEDGER_RECON_ROWS_MAX rows (past that the oldest day's rows go);
+ * kept_from = the oldest day still kept (counts of older days are not
+ * made). RECON(day, hospital, channel, after, limit): the day's rows
+ * matching ("" any), sorted by (hospital, channel, pay method) names,
+ * from position after, at most limit; total = all matches.
+ * Statistics: a scheduled pool counts over its life booked (BOOKED, by
+ * CONFIRM or MOVE), cancelled (CANCELLED a = 0), refunded (a = 1), moved
+ * (MOVED out), no_show and checked_in. STATS(hospital, from, to, after,
+ * limit): per (visit_day, hospital, department) of the scheduled pools
+ * with from <= visit_day <= to (and the hospital, "" any), in that order
+ * by names: pools, released (capacity of those not SCHEDULED now),
+ * capacity, booked_now and the sums of the counters; from position
+ * after, at most limit; total = all groups. O(pools) per read.
  *
  * Memory: allocation failure inside ledger_apply aborts the process. A
  * replica cannot refuse an entry the others applied; crashing and
@@ -523,14 +563,20 @@
 #define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
 #define LEDGER_WAITLIST_MAX       1024 /* patients waiting for one pool */
 #define SLOT_WAITLIST_SKIP_MAX    8    /* ineligible heads dropped per cancel */
-/* The event feed's window: the newest LEDGER_EVENTS_MAX events (72 bytes
- * each: 72 MiB at most; at the 09:00 peak of ~100,000 events a second
+/* The event feed's window: the newest LEDGER_EVENTS_MAX events (80 bytes
+ * each, and a paid claim's event its payment reference's bytes: 144 MiB
+ * at most; at the 09:00 peak of ~100,000 events a second
  * about 10 s of them, at an ordinary day's rate many hours), and none
  * older than LEDGER_EVENTS_RETAIN_MS (SLOT_EVENTS_EVICT_PER_CMD of those
  * dropped per command). An archiver that keeps up loses nothing. */
 #define LEDGER_EVENTS_MAX         (1u << 20)
 #define LEDGER_EVENTS_RETAIN_MS   (24ull * 60 * 60 * 1000)
 #define SLOT_EVENTS_EVICT_PER_CMD 64
+/* Money (ledger.h, "Money and statistics"). Rows per day are at most
+ * hospitals x channels x methods; a real day has tens. */
+#define LEDGER_PAY_METHODS_MAX 16
+#define LEDGER_RECON_DAYS_KEPT 400
+#define LEDGER_RECON_ROWS_MAX  (1u << 19)
 /* Memory of the patient rules (ledgerInt.h asserts the record sizes):
  * every patient 4 bytes more than before (12 in all, plus its key); a
  * patient with an account, violations, standings or cancellations a
@@ -562,8 +608,11 @@
  * Version 2 snapshots still restore.
  * 4: the visit day: claims' attendance, check-in, moves and refunds,
  * stopped pools, staff log entries naming a pool, the no-show heap.
- * Versions 1 to 3 still restore. */
-#define LEDGER_SNAPSHOT_VERSION 4
+ * Versions 1 to 3 still restore.
+ * 5: money: claims' and events' payments, events' local days, pay
+ * methods, reconciliation rows, pool statistics. Versions 1 to 4 still
+ * restore. */
+#define LEDGER_SNAPSHOT_VERSION 5
 
 struct ledger;
 
@@ -638,6 +687,20 @@ int ledger_read_pool_claims(const struct ledger *l, struct slot_str pool,
 void ledger_read_events(const struct ledger *l, uint64_t after, uint32_t limit,
                         struct slot_event *out, uint32_t *n, uint64_t *first,
                         uint64_t *last);
+/* The reconciliation counters of local day `day` (RECON; "Money and
+ * statistics"): matching rows from position after into out[0..*n) (room
+ * for limit), *total every match, *kept_from the oldest day kept. */
+void ledger_read_recon(const struct ledger *l, uint32_t day,
+                       struct slot_str hospital, struct slot_str channel,
+                       uint32_t after, uint32_t limit,
+                       struct slot_recon_row *out, uint32_t *n, uint32_t *total,
+                       uint32_t *kept_from);
+/* Statistics (STATS; "Money and statistics"): groups from position after
+ * into out[0..*n) (room for limit), *total all groups. */
+void ledger_read_stats(const struct ledger *l, struct slot_str hospital,
+                       uint32_t date_from, uint32_t date_to, uint32_t after,
+                       uint32_t limit, struct slot_stats_row *out, uint32_t *n,
+                       uint32_t *total);
 /* Staff log entries with seq > after, oldest first, at most limit. */
 void ledger_read_staff_log(const struct ledger *l, uint64_t after,
                            uint32_t limit, struct slot_staff_entry *out,

@@ -62,6 +62,12 @@ struct bucket {
 
 /* A pool's place in a hospital's schedule (pool.place; free-standing pools
  * have none). Names are indexes into the names table (NONE: empty). */
+/* A scheduled pool's counters over its life (ledger.h, "Money and
+ * statistics"). */
+struct pool_stats {
+    uint32_t booked, cancelled, refunded, moved, no_show, checked_in;
+};
+
 struct place {
     uint32_t hospital; /* index into ledger.hospitals */
     uint32_t campus, department, doctor;
@@ -72,8 +78,9 @@ struct place {
     uint8_t flowed; /* the shares' unsold slots have flowed back */
     uint8_t eligible[SLOT_POOL_NAMES_MAX];  /* channel / group indexes */
     uint8_t rem_allow[SLOT_POOL_NAMES_MAX]; /* channel / group indexes */
-    uint64_t flow_due_ms; /* UINT64_MAX: none (no rule, or flowed) */
-    uint32_t flow_pos;    /* position in the flow-back heap, or NONE */
+    uint64_t flow_due_ms;    /* UINT64_MAX: none (no rule, or flowed) */
+    uint32_t flow_pos;       /* position in the flow-back heap, or NONE */
+    struct pool_stats stats; /* money.c: the pool's life, for READ_STATS */
 };
 
 struct pool {
@@ -254,12 +261,21 @@ struct claim {
 };
 _Static_assert(sizeof(struct claim) == 96, "claim record is 96 bytes");
 
-/* One event of the feed (feed.c); names are indexes (NONE: none). */
+/* One event of the feed (feed.c); names are indexes (NONE: none). Its
+ * payment reference (ref_len bytes, 0: none) is in the feed's byte ring
+ * at absolute position ref_pos. */
 struct event {
     uint64_t seq, index, time_ms, claim, a, b;
     uint32_t pool, patient, account, hospital;
+    uint32_t fee_cents; /* <= SLOT_FEE_MAX_CENTS */
+    uint32_t ref_pos;
+    uint32_t local_day;
     uint8_t type, channel; /* channel: index, or UINT8_MAX for none */
+    uint8_t ref_len;
+    uint8_t method; /* pay method index, or PAY_NONE */
 };
+_Static_assert(sizeof(struct event) == 80, "event record is 80 bytes");
+_Static_assert(SLOT_FEE_MAX_CENTS <= UINT32_MAX, "fee fits a u32");
 
 /* A booking waiting for its check-in to close (the no-show heap, by
  * (due_ms, claim id); the claim's link is its position). */
@@ -268,10 +284,26 @@ struct noshow {
     uint32_t ci;
 };
 
+/* A paid claim's payment: reference, method and the fee it paid. */
 struct payref {
     char s[SLOT_PAYMENT_REF_MAX];
     uint8_t len;
+    uint8_t method;     /* pay method index, or PAY_NONE */
+    uint32_t fee_cents; /* the pool's fee when paid */
 };
+
+/* One row of the reconciliation counters (money.c): a local day,
+ * hospital (NONE: free-standing), channel and pay method. */
+struct recon {
+    uint32_t day;
+    uint32_t hospital;
+    uint8_t channel;
+    uint8_t method; /* index, or PAY_NONE */
+    uint32_t booked, checkin_paid, checked_in, cancelled, refunded, moved,
+        no_show;
+    uint64_t booked_cents, checkin_paid_cents, cancelled_cents, refunded_cents;
+};
+#define PAY_NONE UINT8_MAX
 
 /* A remembered idempotency key (IDEM commands): its command's fingerprint
  * and the result to answer again. */
@@ -372,6 +404,21 @@ struct ledger {
     uint32_t ev_head, ev_len, ev_cap;
     uint64_t ev_last;
     uint64_t entry_index;
+    /* The events' payment references, FIFO like the events: bytes at
+     * absolute positions evref_tail .. evref_tail + evref_used (u32,
+     * wrapping), the oldest at evrefs[evref_phys]. */
+    char *evrefs;
+    uint32_t evref_cap, evref_used, evref_tail, evref_phys;
+
+    /* Money (money.c): pay methods (interned, never forgotten), the
+     * reconciliation rows sorted by (day, hospital, channel, method
+     * index) and the oldest day kept. */
+    char pay_methods[LEDGER_PAY_METHODS_MAX][SLOT_PAY_METHOD_MAX];
+    uint8_t pay_method_len[LEDGER_PAY_METHODS_MAX];
+    uint32_t n_pay_methods;
+    struct recon *recons;
+    uint32_t n_recons, recons_cap;
+    uint32_t recon_kept_from;
 
     struct idem *idems;
     uint32_t idems_len, idems_cap, idems_free, n_idems;
@@ -453,7 +500,8 @@ struct bucket *ledger__claim_bucket(struct ledger *l, const struct claim *c);
 
 /* claims.c */
 uint32_t ledger__claim_alloc(struct ledger *l);
-uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len);
+uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len,
+                              uint8_t method, uint32_t fee_cents);
 void ledger__heap_push(struct ledger *l, uint32_t ci);
 /* How many entries of a binary min-heap of len entries are due (due_at(l,
  * pos) <= now), counting at most cap (<= SLOT_EXPIRE_DUE_COUNT_MAX): the
@@ -638,6 +686,9 @@ int ledger__schedule_import(struct ledger *l, const struct slot_cmd *cmd,
 /* reads.c: a pool's status as reads report it. */
 void ledger__pool_status(const struct ledger *l, uint32_t pi,
                          struct slot_pool_status *out);
+/* When pool p opens to channels that follow the hospital's horizon (the
+ * status's release_at_ms; before it the pool is SCHEDULED). */
+uint64_t ledger__opens_at(const struct ledger *l, const struct pool *p);
 /* A claim as reads report it. */
 void ledger__claim_out(const struct ledger *l, const struct claim *c,
                        struct slot_claim *out);
@@ -657,9 +708,40 @@ void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type, uint64_t a,
                         uint64_t b);
 /* Drops up to SLOT_EVENTS_EVICT_PER_CMD events past the retention. */
 void ledger__events_evict(struct ledger *l);
-/* Appends a restored event (restore; seq order checked by the caller). */
-void ledger__event_restore(struct ledger *l, const struct event *e);
+/* Appends a restored event with its payment reference (ref of e->ref_len
+ * bytes; restore checked seq order), setting e's ref_pos. */
+void ledger__event_restore(struct ledger *l, const struct event *e,
+                           const char *ref);
 const struct event *ledger__event_at(const struct ledger *l, uint32_t i);
+/* The payment reference of an event held (e->ref_len bytes) into out. */
+void ledger__event_ref(const struct ledger *l, const struct event *e,
+                       char *out);
+
+/* money.c: pay methods, reconciliation counters and pool statistics
+ * (ledger.h, "Money and statistics"). */
+/* The index of pay method m ("" is PAY_NONE); NONE if unknown. */
+uint32_t ledger__pay_method_find(const struct ledger *l, struct slot_str m);
+/* Whether m ("" or known or room for one more) can be recorded: the
+ * LIMIT_REACHED check, changing nothing. */
+bool ledger__pay_method_fits(const struct ledger *l, struct slot_str m);
+/* m's index, interning it if new (the caller checked it fits). */
+uint8_t ledger__pay_method_intern(struct ledger *l, struct slot_str m);
+struct slot_str ledger__pay_method_str(const struct ledger *l, uint8_t mi);
+/* Records claim ci's payment: reference, method, the pool's fee now. */
+void ledger__payment_set(struct ledger *l, uint32_t ci, struct slot_str ref,
+                         struct slot_str method);
+/* The money an event of claim ci moves, counted (after the event is in
+ * the feed): reconciliation row and pool statistics. */
+void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
+                         uint64_t a, uint64_t b, uint32_t local_day);
+/* The local day of ledger time in hospital hi's time (NONE: UTC). */
+uint32_t ledger__local_day(const struct ledger *l, uint32_t hi);
+/* The row of (day, hospital, channel, method), made if new (dropping the
+ * oldest days past LEDGER_RECON_DAYS_KEPT / LEDGER_RECON_ROWS_MAX); NULL
+ * when day is older than what is kept. Restore uses it too. */
+struct recon *ledger__recon_row(struct ledger *l, uint32_t day,
+                                uint32_t hospital, uint8_t channel,
+                                uint8_t method);
 
 /* visit.c: the visit day (ledger.h, "The visit day"). */
 int ledger__pool_stop(struct ledger *l, const struct slot_cmd *cmd,

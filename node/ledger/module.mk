@@ -7,7 +7,7 @@ LEDGER_SRC := node/ledger/ledger.c node/ledger/htab.c node/ledger/intern.c \
               node/ledger/hospitals.c node/ledger/schedule.c node/ledger/flowback.c \
               node/ledger/snapshot.c node/ledger/check.c \
               node/ledger/patients.c node/ledger/cooling.c \
-              node/ledger/visit.c node/ledger/feed.c
+              node/ledger/visit.c node/ledger/feed.c node/ledger/money.c
 # proto + ledger: what every replica runs, and what the tools link.
 CORE_SRC := $(PROTO_SRC) $(LEDGER_SRC)
 CORE_REL := $(CORE_SRC:%.c=$(B)/rel/%.o)

@@ -63,7 +63,7 @@ static void placeOut(const struct ledger *l, const struct pool *p,
 /* When the pool opens to channels that follow the hospital's own horizon:
  * its release time, or for a scheduled pool the later of that and the
  * release minute of its visit day minus the horizon. */
-static uint64_t opensAt(const struct ledger *l, const struct pool *p)
+uint64_t ledger__opens_at(const struct ledger *l, const struct pool *p)
 {
     const struct slot_rules *r = ledger__rules_of(l, p);
     uint64_t at = p->release_at_ms;
@@ -83,7 +83,7 @@ void ledger__pool_status(const struct ledger *l, uint32_t pi,
     memset(out, 0, sizeof *out);
     memcpy(out->pool, p->id, p->id_len);
     out->kind = p->kind;
-    uint64_t opens = opensAt(l, p);
+    uint64_t opens = ledger__opens_at(l, p);
     out->state = p->stopped           ? SLOT_PSTATE_STOPPED
                  : p->closed          ? SLOT_PSTATE_CLOSED
                  : l->time_ms < opens ? SLOT_PSTATE_SCHEDULED
@@ -143,9 +143,12 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
     out->resolved_at_ms = c->resolved_at_ms;
     out->visit_no = c->visit_no;
     if (c->payref != NONE) {
-        memcpy(out->payment_ref, l->payrefs[c->payref].s,
-               l->payrefs[c->payref].len);
+        const struct payref *pr = &l->payrefs[c->payref];
+        memcpy(out->payment_ref, pr->s, pr->len);
         out->paid = 1;
+        struct slot_str m = ledger__pay_method_str(l, pr->method);
+        memcpy(out->pay_method, m.p, m.len);
+        out->fee_paid_cents = pr->fee_cents;
     }
     if (c->from_share) {
         memcpy(out->bucket, l->channels[c->bucket], l->channel_len[c->bucket]);
@@ -433,6 +436,39 @@ int ledger_read(const struct ledger *l, const struct slot_read *rd,
             }
             free(c);
             return rc;
+        }
+        case SLOT_READ_RECON: {
+            struct slot_recon_row *row =
+                ledger__realloc(NULL, rd->limit * sizeof *row);
+            uint32_t n, total, kept;
+            ledger_read_recon(l, rd->day, rd->hospital, rd->channel,
+                              (uint32_t)rd->after_id, rd->limit, row, &n,
+                              &total, &kept);
+            mp_pack_array(out, 3);
+            mp_pack_uint(out, kept);
+            mp_pack_uint(out, total);
+            mp_pack_array(out, n);
+            for (uint32_t i = 0; i < n; i++) {
+                slot_recon_row_encode(out, &row[i]);
+            }
+            free(row);
+            return SLOT_OK;
+        }
+        case SLOT_READ_STATS: {
+            struct slot_stats_row *row =
+                ledger__realloc(NULL, rd->limit * sizeof *row);
+            uint32_t n, total;
+            ledger_read_stats(l, rd->hospital, rd->date_from, rd->date_to,
+                              (uint32_t)rd->after_id, rd->limit, row, &n,
+                              &total);
+            mp_pack_array(out, 2);
+            mp_pack_uint(out, total);
+            mp_pack_array(out, n);
+            for (uint32_t i = 0; i < n; i++) {
+                slot_stats_row_encode(out, &row[i]);
+            }
+            free(row);
+            return SLOT_OK;
         }
     }
     return SLOT_UNKNOWN_OP;

@@ -57,6 +57,22 @@
  *   [last seq, [[seq, index, time_ms, type, pool + 1, claim, patient + 1,
  *     channel + 1, account + 1, hospital + 1, a, b], ...]]
  *                                         the feed's window, oldest first
+ * Version 5 appends to claim its pay method ("" none) and fee paid (0
+ * unpaid); to event fee_cents, payment_ref, pay method, local_day; and
+ * one element at the end, the money (money.c):
+ *   [kept_from, [pay method, ...]        bytewise order (interning order
+ *                                         is a replica's own, see money.c)
+ *    [[day, hospital + 1, channel, pay method, booked, booked_cents,
+ *      checkin_paid, checkin_paid_cents, checked_in, cancelled,
+ *      cancelled_cents, refunded, refunded_cents, moved, no_show], ...]
+ *                                         by (day, hospital, channel,
+ *                                         pay method)
+ *    [[pool index, booked, cancelled, refunded, moved, no_show,
+ *      checked_in], ...]]                 scheduled pools with a count,
+ *                                         ascending
+ * Version 4 (still restored): no payments (a paid claim paid its pool's
+ * fee now, with no method), no money element; events' local days are
+ * computed from their hospitals' offsets.
  * Version 3 (still restored): none of that.
  * Version 2 (still restored): no patient rules element.
  * Version 1 (still restored): no names, hospitals, places or freed
@@ -79,10 +95,14 @@
 #include "ledgerInt.h"
 
 #define SNAP_MAGIC      "SLSNAP"
-#define SNAP_FIELDS     18 /* v3: 16, v2: 15, v1: 13 */
-#define EVENT_FIELDS    12
+#define SNAP_FIELDS     19 /* v4: 18, v3: 16, v2: 15, v1: 13 */
+#define EVENT_FIELDS    16 /* v4: 12 */
+#define EVENT_FIELDS_V4 12
 #define PATIENTS_FIELDS 8
-#define CLAIM_FIELDS    18 /* v2, v3: 13, v1: 12 */
+#define CLAIM_FIELDS    20 /* v4: 18, v2, v3: 13, v1: 12 */
+#define CLAIM_FIELDS_V4 18
+#define RECON_FIELDS    15
+#define PSTATS_FIELDS   7
 #define CLAIM_FIELDS_V3 13
 #define POOL_FIELDS     12 /* v1: 10 */
 #define PLACE_FIELDS    10
@@ -121,6 +141,11 @@ static void packClaim(const struct ledger *l, const struct claim *c,
     mp_pack_uint(b, c->moved_to);
     mp_pack_uint(b, c->moved_from);
     mp_pack_uint(b, c->refunded);
+    const struct payref *pr = c->payref != NONE ? &l->payrefs[c->payref] : NULL;
+    struct slot_str m =
+        ledger__pay_method_str(l, pr != NULL ? pr->method : PAY_NONE);
+    mp_pack_str(b, m.p, m.len);
+    mp_pack_uint(b, pr != NULL ? pr->fee_cents : 0);
 }
 
 struct idOrder {
@@ -527,6 +552,115 @@ static void packEvents(const struct ledger *l, struct mp_buf *b)
         packNameIdx(b, e->hospital);
         mp_pack_uint(b, e->a);
         mp_pack_uint(b, e->b);
+        mp_pack_uint(b, e->fee_cents);
+        char ref[SLOT_PAYMENT_REF_MAX];
+        ledger__event_ref(l, e, ref);
+        mp_pack_str(b, ref, e->ref_len);
+        struct slot_str m = ledger__pay_method_str(l, e->method);
+        mp_pack_str(b, m.p, m.len);
+        mp_pack_uint(b, e->local_day);
+    }
+}
+
+static int strOrder(struct slot_str a, struct slot_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = memcmp(a.p, b.p, n);
+    return c != 0 ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+/* A row with its method's name, to sort without the ledger at hand. */
+struct reconKey {
+    const struct recon *r;
+    struct slot_str method;
+};
+
+/* Rows in the canonical order: indexes of hospitals and channels are the
+ * same on every replica (stored interning order); a method's is not. */
+static int reconOrder(const void *x, const void *y)
+{
+    const struct reconKey *ka = x, *kb = y;
+    const struct recon *a = ka->r, *b = kb->r;
+    if (a->day != b->day) {
+        return a->day < b->day ? -1 : 1;
+    }
+    if (a->hospital != b->hospital) {
+        return a->hospital < b->hospital ? -1 : 1;
+    }
+    if (a->channel != b->channel) {
+        return a->channel < b->channel ? -1 : 1;
+    }
+    return strOrder(ka->method, kb->method);
+}
+
+static int methodOrder(const void *x, const void *y)
+{
+    return strOrder(*(const struct slot_str *)x, *(const struct slot_str *)y);
+}
+
+static void packMoney(const struct ledger *l, struct mp_buf *b)
+{
+    mp_pack_array(b, 4);
+    mp_pack_uint(b, l->recon_kept_from);
+    struct slot_str order[LEDGER_PAY_METHODS_MAX];
+    for (uint32_t i = 0; i < l->n_pay_methods; i++) {
+        order[i] = ledger__pay_method_str(l, (uint8_t)i);
+    }
+    qsort(order, l->n_pay_methods, sizeof *order, methodOrder);
+    mp_pack_array(b, l->n_pay_methods);
+    for (uint32_t i = 0; i < l->n_pay_methods; i++) {
+        mp_pack_str(b, order[i].p, order[i].len);
+    }
+    struct reconKey *rows =
+        ledger__realloc(NULL, (l->n_recons + 1) * sizeof *rows);
+    for (uint32_t i = 0; i < l->n_recons; i++) {
+        rows[i] = (struct reconKey){
+            &l->recons[i], ledger__pay_method_str(l, l->recons[i].method)};
+    }
+    qsort(rows, l->n_recons, sizeof *rows, reconOrder);
+    mp_pack_array(b, l->n_recons);
+    for (uint32_t i = 0; i < l->n_recons; i++) {
+        const struct recon *r = rows[i].r;
+        struct slot_str m = rows[i].method;
+        mp_pack_array(b, RECON_FIELDS);
+        mp_pack_uint(b, r->day);
+        packNameIdx(b, r->hospital);
+        mp_pack_uint(b, r->channel);
+        mp_pack_str(b, m.p, m.len);
+        mp_pack_uint(b, r->booked);
+        mp_pack_uint(b, r->booked_cents);
+        mp_pack_uint(b, r->checkin_paid);
+        mp_pack_uint(b, r->checkin_paid_cents);
+        mp_pack_uint(b, r->checked_in);
+        mp_pack_uint(b, r->cancelled);
+        mp_pack_uint(b, r->cancelled_cents);
+        mp_pack_uint(b, r->refunded);
+        mp_pack_uint(b, r->refunded_cents);
+        mp_pack_uint(b, r->moved);
+        mp_pack_uint(b, r->no_show);
+    }
+    free(rows);
+    static const struct pool_stats zero;
+    uint32_t n = 0;
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        const struct place *pl = l->pools[pi].place;
+        n += pl != NULL && memcmp(&pl->stats, &zero, sizeof zero) != 0;
+    }
+    mp_pack_array(b, n);
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        const struct place *pl = l->pools[pi].place;
+        if (pl == NULL || memcmp(&pl->stats, &zero, sizeof zero) == 0) {
+            continue;
+        }
+        const struct pool_stats *st = &pl->stats;
+        mp_pack_array(b, PSTATS_FIELDS);
+        mp_pack_uint(b, pi);
+        mp_pack_uint(b, st->booked);
+        mp_pack_uint(b, st->cancelled);
+        mp_pack_uint(b, st->refunded);
+        mp_pack_uint(b, st->moved);
+        mp_pack_uint(b, st->no_show);
+        mp_pack_uint(b, st->checked_in);
     }
 }
 
@@ -567,6 +701,7 @@ void ledger_snapshot(const struct ledger *l, struct mp_buf *b)
     packPatientRules(l, b);
     packNoshows(l, b);
     packEvents(l, b);
+    packMoney(l, b);
 }
 
 uint64_t ledger_state_hash(const struct ledger *l)
@@ -620,9 +755,10 @@ static int restoreHeader(struct ledger *l, struct mp_reader *r, uint32_t *v)
         return SLOT_BAD_VERSION;
     }
     *v = (uint32_t)version;
-    if (n != (version == 1   ? SNAP_FIELDS - 5
-              : version == 2 ? SNAP_FIELDS - 3
-              : version == 3 ? SNAP_FIELDS - 2
+    if (n != (version == 1   ? SNAP_FIELDS - 6
+              : version == 2 ? SNAP_FIELDS - 4
+              : version == 3 ? SNAP_FIELDS - 3
+              : version == 4 ? SNAP_FIELDS - 1
                              : SNAP_FIELDS)) {
         return SLOT_MALFORMED;
     }
@@ -1008,9 +1144,10 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     struct claim c;
     struct slot_str pay;
     memset(&c, 0, sizeof c);
-    RD(mp_expect_array(r, v == 1  ? CLAIM_FIELDS_V3 - 1
-                          : v < 4 ? CLAIM_FIELDS_V3
-                                  : CLAIM_FIELDS));
+    RD(mp_expect_array(r, v == 1   ? CLAIM_FIELDS_V3 - 1
+                          : v < 4  ? CLAIM_FIELDS_V3
+                          : v == 4 ? CLAIM_FIELDS_V4
+                                   : CLAIM_FIELDS));
     RD(mp_read_uint(r, l->next_claim_id - 1, &c.id));
     int rc =
         readU8(r, v < 4 ? SLOT_CLAIM_CANCELLED : SLOT_CLAIM_MOVED, &c.state);
@@ -1042,6 +1179,15 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
         c.attendance = (uint8_t)att;
         c.refunded = (uint8_t)refunded;
     }
+    struct slot_str method = {"", 0};
+    uint64_t fee_paid = 0;
+    if (v >= 5) {
+        RD(mp_read_str(r, SLOT_PAY_METHOD_MAX, &method));
+        RD(mp_read_uint(r, SLOT_FEE_MAX_CENTS, &fee_paid));
+        NEED(method.len == 0 || slot_valid_pay_method(method) == SLOT_OK);
+        NEED(pay.len > 0 || (method.len == 0 && fee_paid == 0));
+        NEED(ledger__pay_method_fits(l, method));
+    }
     c.channel = (uint8_t)ch;
     c.from_share = (uint8_t)fs;
     c.bucket = (uint8_t)bucket;
@@ -1071,7 +1217,14 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     NEED((resolved || c.resolved_at_ms == 0) && c.resolved_at_ms <= l->time_ms);
     uint32_t ci = ledger__claim_alloc(l);
     c.link = NONE;
-    c.payref = pay.len > 0 ? ledger__payref_alloc(l, pay.p, pay.len) : NONE;
+    if (pay.len > 0 && v < 5) {
+        fee_paid = l->pools[c.pool].fee_cents; /* v4 kept no fee paid */
+    }
+    c.payref = pay.len > 0
+                   ? ledger__payref_alloc(l, pay.p, pay.len,
+                                          ledger__pay_method_intern(l, method),
+                                          (uint32_t)fee_paid)
+                   : NONE;
     l->claims[ci] = c;
     ledger__htab_put(&l->claim_index, c.id, ci);
     *out = ci;
@@ -1596,7 +1749,7 @@ static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
         struct event e;
         uint64_t type, ch;
         memset(&e, 0, sizeof e);
-        RD(mp_expect_array(r, EVENT_FIELDS));
+        RD(mp_expect_array(r, *v == 4 ? EVENT_FIELDS_V4 : EVENT_FIELDS));
         RD(mp_read_u64(r, &e.seq));
         NEED(e.seq == l->ev_last - n + 1 + i);
         RD(mp_read_u64(r, &e.index));
@@ -1623,7 +1776,138 @@ static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
         }
         RD(mp_read_u64(r, &e.a));
         RD(mp_read_u64(r, &e.b));
-        ledger__event_restore(l, &e);
+        struct slot_str ref = {"", 0}, method = {"", 0};
+        e.method = PAY_NONE;
+        if (*v >= 5) {
+            uint64_t fee, day;
+            RD(mp_read_uint(r, SLOT_FEE_MAX_CENTS, &fee));
+            RD(mp_read_str(r, SLOT_PAYMENT_REF_MAX, &ref));
+            RD(mp_read_str(r, SLOT_PAY_METHOD_MAX, &method));
+            RD(mp_read_uint(r, SLOT_DAY_MAX, &day));
+            NEED(ref.len == 0 || slot_valid_payment_ref(ref) == SLOT_OK);
+            NEED(method.len == 0 || slot_valid_pay_method(method) == SLOT_OK);
+            /* Only a claim's event carries a payment, and a method or a
+             * fee only with a reference. */
+            NEED(ref.len > 0 || (method.len == 0 && fee == 0));
+            NEED(ref.len == 0 || e.claim != 0);
+            NEED(ledger__pay_method_fits(l, method));
+            e.fee_cents = (uint32_t)fee;
+            e.local_day = (uint32_t)day;
+            e.ref_len = (uint8_t)ref.len;
+            e.method = ledger__pay_method_intern(l, method);
+        } else {
+            int32_t off = e.hospital != NONE
+                              ? l->hospitals[e.hospital].rules.utc_offset_min
+                              : 0;
+            e.local_day = slot_local_day(e.time_ms, off);
+        }
+        ledger__event_restore(l, &e, ref.p);
+    }
+    return SLOT_OK;
+}
+
+/* The money (version 5): pay methods, reconciliation rows, pool
+ * statistics. */
+static int restoreMoney(struct ledger *l, struct mp_reader *r, uint32_t *v)
+{
+    if (*v < 5) {
+        return SLOT_OK;
+    }
+    uint32_t n;
+    uint64_t kept;
+    RD(mp_expect_array(r, 4));
+    RD(mp_read_uint(r, SLOT_DAY_MAX, &kept));
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_PAY_METHODS_MAX);
+    struct slot_str prev = {"", 0};
+    for (uint32_t i = 0; i < n; i++) {
+        struct slot_str m;
+        RD(mp_read_str(r, SLOT_PAY_METHOD_MAX, &m));
+        NEED(slot_valid_pay_method(m) == SLOT_OK);
+        NEED(i == 0 || strOrder(prev, m) < 0);
+        NEED(ledger__pay_method_fits(l, m));
+        ledger__pay_method_intern(l, m);
+        prev = m;
+    }
+    /* Every method a claim or an event named is in the list. */
+    NEED(l->n_pay_methods == n);
+    l->recon_kept_from = (uint32_t)kept;
+    RD(mp_read_array(r, &n));
+    NEED(n <= LEDGER_RECON_ROWS_MAX);
+    bool first = true;
+    struct reconKey last = {NULL, {"", 0}};
+    struct recon lastv;
+    for (uint32_t i = 0; i < n; i++) {
+        struct recon x;
+        uint64_t day, ch, u[7], cents[4];
+        struct slot_str m;
+        memset(&x, 0, sizeof x);
+        RD(mp_expect_array(r, RECON_FIELDS));
+        RD(mp_read_uint(r, SLOT_DAY_MAX, &day));
+        int rc = readIdx(r, l->n_hospitals, true, &x.hospital);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        RD(mp_read_uint(r, UINT8_MAX, &ch));
+        RD(mp_read_str(r, SLOT_PAY_METHOD_MAX, &m));
+        NEED(day >= kept && ch < l->n_channels);
+        uint32_t mi = ledger__pay_method_find(l, m);
+        NEED(mi != NONE);
+        RD(mp_read_uint(r, UINT32_MAX, &u[0]));
+        RD(mp_read_u64(r, &cents[0]));
+        RD(mp_read_uint(r, UINT32_MAX, &u[1]));
+        RD(mp_read_u64(r, &cents[1]));
+        RD(mp_read_uint(r, UINT32_MAX, &u[2]));
+        RD(mp_read_uint(r, UINT32_MAX, &u[3]));
+        RD(mp_read_u64(r, &cents[2]));
+        RD(mp_read_uint(r, UINT32_MAX, &u[4]));
+        RD(mp_read_u64(r, &cents[3]));
+        RD(mp_read_uint(r, UINT32_MAX, &u[5]));
+        RD(mp_read_uint(r, UINT32_MAX, &u[6]));
+        x.day = (uint32_t)day;
+        x.channel = (uint8_t)ch;
+        x.method = (uint8_t)mi;
+        /* Canonical order, each key once (ledger__recon_row makes it). */
+        struct reconKey key = {&x, m};
+        NEED(first || reconOrder(&last, &key) < 0);
+        struct recon *row =
+            ledger__recon_row(l, x.day, x.hospital, x.channel, x.method);
+        NEED(row != NULL);
+        row->booked = (uint32_t)u[0];
+        row->booked_cents = cents[0];
+        row->checkin_paid = (uint32_t)u[1];
+        row->checkin_paid_cents = cents[1];
+        row->checked_in = (uint32_t)u[2];
+        row->cancelled = (uint32_t)u[3];
+        row->cancelled_cents = cents[2];
+        row->refunded = (uint32_t)u[4];
+        row->refunded_cents = cents[3];
+        row->moved = (uint32_t)u[5];
+        row->no_show = (uint32_t)u[6];
+        lastv = x;
+        last = (struct reconKey){&lastv, m};
+        first = false;
+    }
+    /* Making rows in order must not have dropped any. */
+    NEED(l->n_recons == n && l->recon_kept_from == kept);
+    RD(mp_read_array(r, &n));
+    NEED(n <= l->n_pools);
+    uint64_t last_pi = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t pi, c[6];
+        RD(mp_expect_array(r, PSTATS_FIELDS));
+        RD(mp_read_uint(r, l->n_pools - 1, &pi));
+        NEED((i == 0 || pi > last_pi) && l->pools[pi].place != NULL);
+        last_pi = pi;
+        for (int k = 0; k < 6; k++) {
+            RD(mp_read_uint(r, UINT32_MAX, &c[k]));
+        }
+        struct pool_stats *st = &l->pools[pi].place->stats;
+        *st =
+            (struct pool_stats){(uint32_t)c[0], (uint32_t)c[1], (uint32_t)c[2],
+                                (uint32_t)c[3], (uint32_t)c[4], (uint32_t)c[5]};
+        static const struct pool_stats zero;
+        NEED(memcmp(st, &zero, sizeof zero) != 0);
     }
     return SLOT_OK;
 }
@@ -1633,7 +1917,7 @@ int ledger_restore(const void *buf, size_t len, struct ledger **out)
     int (*const steps[])(struct ledger *, struct mp_reader *, uint32_t *) = {
         restoreHeader,       restoreNames,    restoreHospitals, restorePools,
         restoreActive,       restoreRetained, restoreSessions,  restoreIdems,
-        restorePatientRules, restoreNoshows,  restoreEvents,
+        restorePatientRules, restoreNoshows,  restoreEvents,    restoreMoney,
     };
     uint32_t version = 0;
     struct mp_reader r;

@@ -319,11 +319,10 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
     c->state = SLOT_CLAIM_BOOKED;
     c->visit_no = ledger__visit_take(&l->pools[t]);
     if (old->payref != NONE) {
-        const struct payref *pr = &l->payrefs[old->payref];
-        char ref[SLOT_PAYMENT_REF_MAX];
-        uint8_t len = pr->len;
-        memcpy(ref, pr->s, len); /* payref_alloc may move the slab */
-        uint32_t np = ledger__payref_alloc(l, ref, len);
+        /* The same payment: reference, method and the fee it paid. */
+        struct payref pr = l->payrefs[old->payref]; /* alloc may move it */
+        uint32_t np =
+            ledger__payref_alloc(l, pr.s, pr.len, pr.method, pr.fee_cents);
         l->claims[ni].payref = np;
     }
     assert(l->claims[ci].moved_to == l->claims[ni].id);
@@ -382,16 +381,19 @@ int ledger__checkin(struct ledger *l, const struct slot_cmd *cmd,
         }
     }
     struct slot_str ref = cmd->u.claim.payment_ref;
+    bool pays = c->payref == NONE && ref.len > 0;
+    if (pays && !ledger__pay_method_fits(l, cmd->u.claim.pay_method)) {
+        return SLOT_LIMIT_REACHED;
+    }
     ledger__noshow_leave(l, ci);
     c->attendance = SLOT_ATTEND_CHECKED_IN;
     c->checked_in_at_ms = l->time_ms;
-    if (c->payref == NONE && ref.len > 0) {
+    if (pays) {
         /* Paid at the visit: the reference arrives with the patient. */
-        uint32_t np = ledger__payref_alloc(l, ref.p, ref.len);
-        l->claims[ci].payref = np;
+        ledger__payment_set(l, ci, ref, cmd->u.claim.pay_method);
     }
     res->a = l->claims[ci].visit_no;
-    ledger__claim_event(l, ci, SLOT_EV_CHECKED_IN, res->a, 0);
+    ledger__claim_event(l, ci, SLOT_EV_CHECKED_IN, res->a, pays);
     return SLOT_OK;
 }
 
