@@ -332,12 +332,9 @@ static const struct gw__str_rule patientRule = {
 static const struct gw__str_rule refRule = {slot_valid_payment_ref, 1,
                                             SLOT_PAYMENT_REF_MAX,
                                             "printable ASCII (0x21..0x7e)"};
-/* A payment method has the channel's charset and length (slot_proto.h,
- * protocol 5): the protocol's channel rule decides it. */
-_Static_assert(SLOT_PAY_METHOD_MAX == SLOT_CHANNEL_MAX,
-               "pay_method: the channel rule");
+/* A payment method (protocol 5): the protocol's own rule decides. */
 static const struct gw__str_rule payMethodRule = {
-    slot_valid_channel, 1, SLOT_PAY_METHOD_MAX, "[a-z0-9_-]"};
+    slot_valid_pay_method, 1, SLOT_PAY_METHOD_MAX, "[a-z0-9_-]"};
 static const struct gw__str_rule idemRule = {
     slot_valid_idem_key, 1, SLOT_IDEM_KEY_MAX, "[A-Za-z0-9_.:-]"};
 

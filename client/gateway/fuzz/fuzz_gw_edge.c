@@ -32,7 +32,7 @@
  *   3  a body (the next byte chooses pool, confirm, template, empty, a
  *      PUT .../rules body, or the visit day's stop or move): what is
  *      accepted passes the protocol's validators (slot_valid.h: a
- *      confirm's pay_method the channel rule, never without a
+ *      confirm's pay_method the protocol's rule, never without a
  *      payment_ref; libslot's
  *      conversions for places, templates and rule sets; the stop's
  *      operator and reason, the move's target pool).
@@ -669,7 +669,7 @@ static void fuzzBody(const uint8_t *d, size_t n)
             ok = gw_parse_confirm(s, len, &a, &f);
             if (ok) {
                 optional(slot_valid_payment_ref, a.payment_ref);
-                optional(slot_valid_channel, a.pay_method);
+                optional(slot_valid_pay_method, a.pay_method);
                 assert(a.pay_method[0] == '\0' || a.payment_ref[0] != '\0');
             }
             break;

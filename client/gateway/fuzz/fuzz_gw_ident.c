@@ -31,7 +31,7 @@
  *         the three patient configurations of 5..7: an accepted body's
  *         key is a valid patient key (derived where opaque keys are not
  *         allowed), its payment_ref "" or one the protocol accepts, its
- *         pay_method "" or, with a payment_ref, a channel-rule name; a
+ *         pay_method "" or, with a payment_ref, one the protocol accepts; a
  *         refusal is a 400 that names no patient and whose message does
  *         not repeat the number.
  *
@@ -298,10 +298,10 @@ static void checkinBody(const char *s, size_t n)
                    slot_valid_payment_ref((struct slot_str){
                        a.payment_ref, (uint32_t)strlen(a.payment_ref)}) ==
                        SLOT_OK);
-            /* A method only with a reference, by the channel rule. */
+            /* A method only with a reference, by the protocol's rule. */
             assert(a.pay_method[0] == '\0' ||
                    (a.payment_ref[0] != '\0' &&
-                    slot_valid_channel((struct slot_str){
+                    slot_valid_pay_method((struct slot_str){
                         a.pay_method, (uint32_t)strlen(a.pay_method)}) ==
                         SLOT_OK));
             continue;
