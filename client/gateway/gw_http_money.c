@@ -10,9 +10,10 @@
  *   events: the feed from the oldest event it holds, a page
  *     (SLOTC_LIST_MAX) at a time, each event fed to the recon module
  *     (client/recon.h), which keeps the lines of day D, the filters' and
- *     the viewer's; until the feed's end (a short page), an event past
- *     the latest instant of D in any time zone, or GW_RECON_PAGES_MAX
- *     pages (the feed's window, 1M events, is at most about 1049 pages).
+ *     the viewer's; until the feed's end (a short page) or an event past
+ *     the latest instant of D in any time zone; more than
+ *     GW_RECON_PAGES_MAX pages (the feed's window, 1M events, is at most
+ *     about 1049 pages) is 503 OVERLOADED (the feed outruns the reader).
  *     If the feed dropped events (its first held seq > 1) and its oldest
  *     held event is not older than the earliest start of D in any time
  *     zone, D's start may be gone: 410 RECON_DAY_GONE (reconcile from
@@ -360,8 +361,15 @@ static void eventsDone(struct gw_call *call, const struct slotc_req *sr)
         moneyFail(call, GW_RESPONSE_TOO_LARGE, NULL);
         return;
     }
-    if (!past && o->n_events == SLOTC_LIST_MAX &&
-        j->pages < GW_RECON_PAGES_MAX) {
+    if (!past && o->n_events == SLOTC_LIST_MAX) {
+        if (j->pages >= GW_RECON_PAGES_MAX) {
+            /* More than the window: the feed grows faster than we read
+             * it. An incomplete day would only "differ". */
+            moneyFail(call, GW_OVERLOADED,
+                      "the event feed grows faster than the reconciliation "
+                      "reads it; retry later");
+            return;
+        }
         readEvents(call);
         return;
     }
@@ -416,6 +424,12 @@ static void rowsDone(struct gw_call *call, const struct slotc_req *sr)
 
 void gw__money_done(struct gw_call *call, const struct slotc_req *sr)
 {
+    if (call->g->stopping) {
+        /* A reconciliation may have a thousand pages to go: stopping
+         * waits for no more of them. */
+        moneyFail(call, GW_OVERLOADED, "the gateway is shutting down");
+        return;
+    }
     if (call->phase == PH_EVENTS) {
         eventsDone(call, sr);
         return;
