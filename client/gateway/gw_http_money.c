@@ -395,7 +395,9 @@ static void rowsDone(struct gw_call *call, const struct slotc_req *sr)
                       oom ? "out of memory" : NULL);
             return;
         }
-        memcpy(j->rows + j->n_rows, o->recon, o->n_recon * sizeof *j->rows);
+        if (o->n_recon > 0) { /* an empty page's array may be NULL */
+            memcpy(j->rows + j->n_rows, o->recon, o->n_recon * sizeof *j->rows);
+        }
         j->n_rows += o->n_recon;
         j->after += o->n_recon;
         if (o->n_recon == SLOTC_LIST_MAX && j->after < o->total) {
@@ -412,7 +414,9 @@ static void rowsDone(struct gw_call *call, const struct slotc_req *sr)
                   oom ? "out of memory" : NULL);
         return;
     }
-    memcpy(j->stats + j->n_stats, o->stats, o->n_stats * sizeof *j->stats);
+    if (o->n_stats > 0) { /* an empty page's array may be NULL */
+        memcpy(j->stats + j->n_stats, o->stats, o->n_stats * sizeof *j->stats);
+    }
     j->n_stats += o->n_stats;
     j->after += o->n_stats;
     if (o->n_stats == SLOTC_LIST_MAX && j->after < o->total) {
@@ -488,7 +492,9 @@ static void refreshDone(struct slotc_req *sr)
     const struct slotc_out *o = &sr->out;
     uint32_t room = s->cache.cap - s->next_n;
     uint32_t n = o->n_stats < room ? o->n_stats : room;
-    memcpy(s->next + s->next_n, o->stats, n * sizeof *s->next);
+    if (n > 0) { /* an empty page's array may be NULL */
+        memcpy(s->next + s->next_n, o->stats, n * sizeof *s->next);
+    }
     s->next_n += n;
     s->after += o->n_stats;
     /* Pages past the cap would only be counted: their count is
