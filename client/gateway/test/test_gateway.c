@@ -3951,15 +3951,23 @@ static void test_visit_checkin(void)
     CHECK(json_is_false(json_object_get(r1.json, "paid")));
     tresp_free(&r1);
     snprintf(ci, sizeof ci, "/v1/bookings/%lld/checkin", kv);
-    char b3p[160];
+    char b3p[200];
+    /* A method names a payment: not without its reference (400, before
+     * the ledger). */
     snprintf(b3p, sizeof b3p,
              "{\"id_type\":\"id_card\",\"id_number\":\"%s\","
-             "\"payment_ref\":\"desk-77\"}",
+             "\"pay_method\":\"cash\"}",
+             c3);
+    expectId(ig.port, ci, TOK_WIN, b3p, numbers, 400, "INVALID_ARGUMENT");
+    snprintf(b3p, sizeof b3p,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\","
+             "\"payment_ref\":\"desk-77\",\"pay_method\":\"cash\"}",
              c3);
     expectId(ig.port, ci, TOK_WIN, b3p, numbers, 200, "");
     CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r1), 200);
     CHECK(json_is_true(json_object_get(r1.json, "paid")));
     CHECK_STR(jstr(r1.json, "payment_ref"), "desk-77");
+    CHECK_STR(jstr(r1.json, "pay_method"), "cash");
     CHECK_STR(jstr(r1.json, "attendance"), "checked_in");
     tresp_free(&r1);
     CHECK_EQ(gatewayStop(&ig), 0);
