@@ -2239,7 +2239,7 @@ static int claimCmd(struct slotc *c, struct slotc_req *req, int op,
      * length (slot_proto.h), and never without the reference (the
      * decoder refuses it too; refused here, nothing is sent). */
     if (rc == SLOT_OK) {
-        rc = optStr(a->pay_method, slot_valid_channel, SLOT_PAY_METHOD_MAX,
+        rc = optStr(a->pay_method, slot_valid_pay_method, SLOT_PAY_METHOD_MAX,
                     &meth);
     }
     if (rc == SLOT_OK && meth.len > 0 && ref.len == 0) {

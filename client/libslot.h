@@ -994,7 +994,8 @@ struct slotc_out {
                                           * every match) */
     uint32_t n_recon;
     uint32_t kept_from_day; /* READ_RECON: the oldest local day the ledger
-                             * keeps counters for (0: none yet) */
+                             * keeps counters for: an earlier day reads
+                             * empty because it was forgotten */
     const struct slotc_stats_row *stats; /* READ_STATS: 0..limit (out.total:
                                           * every match) */
     uint32_t n_stats;

@@ -83,6 +83,22 @@ $(B)/asan/bin/test_libslot_visit: $(B)/asan/client/test/test_libslot_visit.o \
                                   $(PROTO_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
 
+# The money (protocol 5) through libslot, client/recon and slotctl
+# reconcile / stats.
+$(B)/rel/bin/test_libslot_recon: $(B)/rel/client/test/test_libslot_recon.o \
+                                 $(B)/rel/client/test/ctest.o \
+                                 $(B)/rel/client/recon.o \
+                                 $(CLIENT_LIB_REL) $(CLUSTERLIB_REL) $(PROTO_REL) \
+                                 | $(B)/rel/bin/slotctl $(B)/rel/bin/slot-archiver
+	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS))
+$(B)/asan/bin/test_libslot_recon: $(B)/asan/client/test/test_libslot_recon.o \
+                                  $(B)/asan/client/test/ctest.o \
+                                  $(B)/asan/client/recon.o \
+                                  $(CLIENT_LIB_ASAN) $(CLUSTERLIB_ASAN) \
+                                  $(PROTO_ASAN) | $(B)/asan/bin/slotctl \
+                                  $(B)/asan/bin/slot-archiver
+	$(call link,$(ASAN_CFLAGS),$(CLIENT_LIBS))
+
 # The event feed (protocol 4) through libslot and slotctl events.
 $(B)/rel/bin/test_libslot_events: $(B)/rel/client/test/test_libslot_events.o \
                                   $(B)/rel/client/test/ctest.o \
@@ -129,6 +145,7 @@ CLIENT_REL_BINS := $(B)/rel/bin/slotctl $(B)/rel/bin/slot-archiver $(B)/rel/lib/
                    $(B)/rel/bin/test_libslot $(B)/rel/bin/test_libslot_sched \
                    $(B)/rel/bin/test_libslot_patients \
                    $(B)/rel/bin/test_libslot_visit \
+                   $(B)/rel/bin/test_libslot_recon \
                    $(B)/rel/bin/test_libslot_events \
                    $(B)/rel/bin/test_slotctl_sched \
                    $(B)/rel/bin/test_archiver $(B)/rel/bin/test_recon
@@ -137,6 +154,7 @@ CLIENT_ASAN_BINS := $(B)/asan/bin/slotctl $(B)/asan/bin/test_libslot \
                     $(B)/asan/bin/test_libslot_sched \
                     $(B)/asan/bin/test_libslot_patients \
                     $(B)/asan/bin/test_libslot_visit \
+                    $(B)/asan/bin/test_libslot_recon \
                     $(B)/asan/bin/test_libslot_events \
                     $(B)/asan/bin/test_slotctl_sched \
                     $(B)/asan/bin/slot-archiver $(B)/asan/bin/test_archiver \
@@ -149,6 +167,8 @@ CLIENT_SUITES := "libslot:$(B)/rel/bin/test_libslot" \
                  "asan-libslot-patients:$(B)/asan/bin/test_libslot_patients" \
                  "libslot-visit:$(B)/rel/bin/test_libslot_visit" \
                  "asan-libslot-visit:$(B)/asan/bin/test_libslot_visit" \
+                 "libslot-recon:$(B)/rel/bin/test_libslot_recon" \
+                 "asan-libslot-recon:$(B)/asan/bin/test_libslot_recon" \
                  "libslot-events:$(B)/rel/bin/test_libslot_events" \
                  "asan-libslot-events:$(B)/asan/bin/test_libslot_events" \
                  "slotctl-sched:$(B)/rel/bin/test_slotctl_sched" \

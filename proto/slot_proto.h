@@ -527,7 +527,8 @@ int slot_entry_decode(const void *buf, size_t len, uint64_t *stamp_ms,
  *     statistics"), hospital "" any, channel "" any, sorted by (hospital,
  *     channel, pay_method), from position `after` (rows skipped), at most
  *     limit; total counts every match; kept_from_day = the oldest day the
- *     ledger still keeps (0: none yet).
+ *     ledger still keeps counters of: an earlier day reads empty because
+ *     it was forgotten (it follows the newest day counted, 400 days on).
  *   recon row = [day, hospital, channel, pay_method, booked, booked_cents,
  *     checkin_paid, checkin_paid_cents, checked_in, cancelled,
  *     cancelled_cents, refunded, refunded_cents, moved, no_show]

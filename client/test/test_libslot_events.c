@@ -160,7 +160,7 @@ static void test_names_and_args(void)
     CHECK(slotc_event_name(0) == NULL);
     CHECK(slotc_event_name(SLOTC_EV_WAIT_LEFT + 1) == NULL);
     CHECK_STR(slotc_op_name(SLOTC_OP_READ_EVENTS), "READ_EVENTS");
-    CHECK(slotc_op_name(SLOTC_OP_READ_EVENTS + 1) == NULL);
+    CHECK(slotc_op_name(SLOTC_OP_READ_STATS + 1) == NULL);
     CHECK_STR(slotc_err_name(SLOT_CURSOR_EXPIRED), "CURSOR_EXPIRED");
 
     struct slotc_sync *s = ctest_shared_open();
@@ -693,7 +693,7 @@ static const char *jtext(const json_t *o, const char *key)
 static void checkLine(const struct ctl *c, int k, const struct slotc_event *e)
 {
     json_t *o = line(c, k);
-    CHECK_EQ(json_object_size(o), 12);
+    CHECK_EQ(json_object_size(o), 16);
     CHECK_EQ(jnum(o, "seq"), e->seq);
     CHECK_EQ(jnum(o, "index"), e->index);
     CHECK_EQ(jnum(o, "time_ms"), e->time_ms);
@@ -706,6 +706,10 @@ static void checkLine(const struct ctl *c, int k, const struct slotc_event *e)
     CHECK_STR(jtext(o, "hospital"), e->hospital);
     CHECK_EQ(jnum(o, "a"), e->a);
     CHECK_EQ(jnum(o, "b"), e->b);
+    CHECK_EQ(jnum(o, "fee_cents"), e->fee_cents);
+    CHECK_STR(jtext(o, "payment_ref"), e->payment_ref);
+    CHECK_STR(jtext(o, "pay_method"), e->pay_method);
+    CHECK_EQ(jnum(o, "local_day"), e->local_day);
     json_decref(o);
 }
 

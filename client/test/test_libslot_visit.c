@@ -107,7 +107,7 @@ static void test_names_and_rules(void)
     CHECK_STR(slotc_op_name(SLOTC_OP_MOVE), "MOVE");
     CHECK_STR(slotc_op_name(SLOTC_OP_CHECKIN), "CHECKIN");
     CHECK_STR(slotc_op_name(SLOTC_OP_READ_POOL_CLAIMS), "READ_POOL_CLAIMS");
-    CHECK(slotc_op_name(SLOTC_OP_READ_EVENTS + 1) == NULL);
+    CHECK(slotc_op_name(SLOTC_OP_READ_STATS + 1) == NULL);
 
     /* Defaults: check-in from 24 h before the segment to its end. */
     struct slotc_rules r;

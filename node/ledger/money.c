@@ -162,10 +162,8 @@ struct recon *ledger__recon_row(struct ledger *l, uint32_t day,
     memmove(l->recons + lo + 1, l->recons + lo,
             (l->n_recons - lo) * sizeof *l->recons);
     l->n_recons++;
-    l->recons[lo] = (struct recon){.day = day,
-                                   .hospital = hospital,
-                                   .channel = channel,
-                                   .method = method};
+    l->recons[lo] = (struct recon){
+        .day = day, .hospital = hospital, .channel = channel, .method = method};
     return &l->recons[lo];
 }
 
@@ -176,8 +174,7 @@ void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
     struct place *pl = l->pools[c->pool].place;
     struct pool_stats none = {0};
     struct pool_stats *st = pl != NULL ? &pl->stats : &none;
-    const struct payref *pr = c->payref != NONE ? &l->payrefs[c->payref]
-                                                : NULL;
+    const struct payref *pr = c->payref != NONE ? &l->payrefs[c->payref] : NULL;
     uint64_t fee = pr != NULL ? pr->fee_cents : 0;
     uint8_t method = pr != NULL ? pr->method : PAY_NONE;
     bool counted = type == SLOT_EV_BOOKED || type == SLOT_EV_CHECKED_IN ||
@@ -213,9 +210,8 @@ void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
     if (moved_in) {
         return;
     }
-    struct recon *r =
-        ledger__recon_row(l, local_day, pl != NULL ? pl->hospital : NONE,
-                          c->channel, method);
+    struct recon *r = ledger__recon_row(
+        l, local_day, pl != NULL ? pl->hospital : NONE, c->channel, method);
     if (r == NULL) {
         return;
     }
@@ -312,8 +308,8 @@ static void reconOut(const struct ledger *l, const struct recon *r,
 void ledger_read_recon(const struct ledger *l, uint32_t day,
                        struct slot_str hospital, struct slot_str channel,
                        uint32_t after, uint32_t limit,
-                       struct slot_recon_row *out, uint32_t *n,
-                       uint32_t *total, uint32_t *kept_from)
+                       struct slot_recon_row *out, uint32_t *n, uint32_t *total,
+                       uint32_t *kept_from)
 {
     *n = 0;
     *total = 0;
@@ -335,11 +331,13 @@ void ledger_read_recon(const struct ledger *l, uint32_t day,
     if (end == lo) {
         return;
     }
-    struct slot_recon_row *all = ledger__realloc(NULL, (end - lo) * sizeof *all);
+    struct slot_recon_row *all =
+        ledger__realloc(NULL, (end - lo) * sizeof *all);
     uint32_t m = 0;
     for (uint32_t i = lo; i < end; i++) {
         const struct recon *r = &l->recons[i];
-        if ((hospital.len > 0 && !strEq(hospital, hospitalStr(l, r->hospital))) ||
+        if ((hospital.len > 0 &&
+             !strEq(hospital, hospitalStr(l, r->hospital))) ||
             (channel.len > 0 &&
              !strEq(channel, ledger__channel_str(l, r->channel)))) {
             continue;
@@ -375,8 +373,8 @@ static int statPoolCmp(const void *x, const void *y)
 
 void ledger_read_stats(const struct ledger *l, struct slot_str hospital,
                        uint32_t date_from, uint32_t date_to, uint32_t after,
-                       uint32_t limit, struct slot_stats_row *out,
-                       uint32_t *n, uint32_t *total)
+                       uint32_t limit, struct slot_stats_row *out, uint32_t *n,
+                       uint32_t *total)
 {
     *n = 0;
     *total = 0;

@@ -243,6 +243,23 @@ static int decCount(dec_fn dec, const struct mp_buf *base, int delta)
 #define WITH3(dec, base, i, j, k, v)                                           \
     decWith((dec), (base), (const uint32_t[]){(i), (j), (k)}, 3, (v))
 
+/* Top-level elements i and j replaced by vi and vj. */
+static int decWithTwo(dec_fn dec, const struct mp_buf *base, uint32_t i,
+                      struct val vi, uint32_t j, struct val vj)
+{
+    struct mp_buf m1, m2;
+    mp_buf_init(&m1);
+    mp_buf_init(&m2);
+    replaceAt(base->data, base->len, (const uint32_t[]){i}, 1, &vi, &m1);
+    replaceAt(m1.data, m1.len, (const uint32_t[]){j}, 1, &vj, &m2);
+    int rc = decExact(dec, m2.data, m2.len);
+    mp_buf_free(&m1);
+    mp_buf_free(&m2);
+    return rc;
+}
+#define WITH_TWO(dec, base, i, j, vi, vj)                                      \
+    decWithTwo((dec), (base), (i), (vi), (j), (vj))
+
 /* Every proper prefix of a valid encoding is refused, and the whole is
  * accepted, with no read past the end (run under ASan too). */
 static void checkTruncations(dec_fn dec, const uint8_t *p, size_t n)
@@ -362,6 +379,7 @@ static const struct str_rule ruleChannelOpt = {0, 16, "_-", false};
 static const struct str_rule ruleName = {1, 32, "_.-", true};
 static const struct str_rule ruleNameOpt = {0, 32, "_.-", true};
 static const struct str_rule rulePayrefOpt = {0, 64, NULL, true};
+static const struct str_rule rulePayMethodOpt = {0, 16, "_-", false};
 static const struct str_rule ruleOperator = {1, 32, "_.@-", true};
 
 static bool ruleByte(const struct str_rule *r, uint8_t c)
@@ -568,6 +586,7 @@ static void initVisitSamples(void)
     c->u.claim.id = 1;
     c->u.claim.patient = S(patient64);
     c->u.claim.payment_ref = S(payref64);
+    c->u.claim.pay_method = S("insurance"); /* protocol 5 */
     c = &samples[SM_CHECKIN_MIN];
     *c = mk(SLOT_OP_CHECKIN, 7, 5);
     c->u.claim.id = UINT64_MAX;
@@ -599,6 +618,7 @@ static void initClaimSamples(void)
     *c = mk(SLOT_OP_CONFIRM, 5, 4);
     c->u.claim.id = UINT64_MAX;
     c->u.claim.payment_ref = S(payref64);
+    c->u.claim.pay_method = S(chan16); /* protocol 5 */
     samples[SM_RELEASE] = mk(SLOT_OP_RELEASE, 5, 5);
     samples[SM_RELEASE].u.claim.id = 42;
     samples[SM_CANCEL] = mk(SLOT_OP_CANCEL, 5, 6);
@@ -1160,20 +1180,23 @@ static void test_cmd_shape(void)
                       samples[i].op == SLOT_OP_POOL_UPDATE) &&
                      samples[i].u.pool.has_sched;
         /* Protocol 3's optional trailing fields: without them, the
-         * version 2 command (HOLD: 1; CONFIRM, RELEASE, CANCEL: 2;
-         * CONFIG: 7, tested in test_cmd_config_versions). */
+         * version 2 command (HOLD: 1; RELEASE, CANCEL: 2; CONFIG: 7,
+         * tested in test_cmd_config_versions); protocol 5's: CONFIRM's and
+         * CHECKIN's pay_method (1), and CONFIRM without it and its
+         * protocol 3 fields (3). */
         uint8_t op = samples[i].op;
-        int opt = op == SLOT_OP_HOLD ? 1
-                  : op == SLOT_OP_CONFIRM || op == SLOT_OP_RELEASE ||
-                          op == SLOT_OP_CANCEL
-                      ? 2
-                      : 0;
+        bool opt1 = op == SLOT_OP_HOLD || op == SLOT_OP_CONFIRM ||
+                    op == SLOT_OP_CHECKIN;
+        bool opt2 = op == SLOT_OP_RELEASE || op == SLOT_OP_CANCEL;
+        bool opt3 = op == SLOT_OP_CONFIRM;
         CHECK_EQ(decCount(decCmd, &b, -1),
-                 sched || opt == 1 ? SLOT_OK : SLOT_MALFORMED);
+                 sched || opt1 ? SLOT_OK : SLOT_MALFORMED);
         CHECK_EQ(decCount(decCmd, &b, +1), SLOT_MALFORMED);
         if (topCount(b.data, b.len) > 3) {
-            CHECK_EQ(decCount(decCmd, &b, -2),
-                     opt == 2 ? SLOT_OK : SLOT_MALFORMED);
+            CHECK_EQ(decCount(decCmd, &b, -2), opt2 ? SLOT_OK : SLOT_MALFORMED);
+        }
+        if (topCount(b.data, b.len) > 4) {
+            CHECK_EQ(decCount(decCmd, &b, -3), opt3 ? SLOT_OK : SLOT_MALFORMED);
         }
         mp_buf_free(&b);
     }
@@ -1607,7 +1630,8 @@ static void test_cmd_visit_strings(void)
         {SM_MOVE_ADMIN, 4, &rulePool},
         {SM_MOVE_ADMIN, 5, &ruleChannelOpt},
         {SM_CHECKIN, 4, &rulePatient},
-        {SM_CHECKIN, 5, &rulePayrefOpt},
+        /* (SM_CHECKIN names a pay method: its reference may not be "";
+         * test_cmd_pay_method.) */
         {SM_CHECKIN_MIN, 5, &rulePayrefOpt},
         /* The account: "" or a patient key (tested with "" below). */
         {SM_MOVE, 6, &rulePatient},
@@ -1637,8 +1661,9 @@ static void test_cmd_visit_strings(void)
     CHECK_EQ(WITH(decCmd, &b, 6, vs("acct/1234")), INV);
     CHECK_EQ(WITH(decCmd, &b, 6, vs("short")), INV); /* under 8 bytes */
     mp_buf_free(&b);
-    /* CHECKIN: the patient is required; the payment ref may be "". */
-    b = sampleBuf(SM_CHECKIN);
+    /* CHECKIN: the patient is required; the payment ref may be "" (when
+     * no pay method is named). */
+    b = sampleBuf(SM_CHECKIN_MIN);
     CHECK_EQ(WITH(decCmd, &b, 4, vs("")), INV);
     CHECK_EQ(WITH(decCmd, &b, 4, vs("1234567")), INV);
     CHECK_EQ(WITH(decCmd, &b, 4, vs("patient/1")), INV);
@@ -1650,18 +1675,21 @@ static void test_cmd_visit_strings(void)
 }
 
 /* The new commands have no optional trailing arguments (unlike CONFIRM,
- * RELEASE and CANCEL): any other element count is MALFORMED. */
+ * RELEASE and CANCEL), but CHECKIN's protocol 5 pay_method: any other
+ * element count is MALFORMED. */
 static void test_cmd_visit_shape(void)
 {
     static const enum sample s[] = {SM_STOP, SM_MOVE, SM_MOVE_ADMIN,
                                     SM_CHECKIN};
-    static const uint32_t n[] = {6, 7, 7, 6};
+    static const uint32_t n[] = {6, 7, 7, 7};
     for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
         struct mp_buf b = sampleBuf(s[i]);
         CHECK_EQ(topCount(b.data, b.len), n[i]);
         for (int d = -3; d <= 2; d++) {
             if (d != 0) {
-                CHECK_EQ(decCount(decCmd, &b, d), SLOT_MALFORMED);
+                bool opt5 = s[i] == SM_CHECKIN && d == -1;
+                CHECK_EQ(decCount(decCmd, &b, d),
+                         opt5 ? SLOT_OK : SLOT_MALFORMED);
             }
         }
         mp_buf_free(&b);
@@ -1767,8 +1795,12 @@ static void test_cmd_idem_ops(void)
         struct mp_buf inner_short;
         mp_buf_init(&inner_short);
         withCount(inner, inner_len, -1, &inner_short);
+        /* (CONFIRM and CHECKIN without protocol 5's pay_method are
+         * their protocol 4 forms.) */
+        bool opt5 = samples[s[i]].op == SLOT_OP_CONFIRM ||
+                    samples[s[i]].op == SLOT_OP_CHECKIN;
         CHECK_EQ(WITH(decCmd, &enc, 5, vraw(inner_short.data, inner_short.len)),
-                 SLOT_MALFORMED);
+                 opt5 ? SLOT_OK : SLOT_MALFORMED);
         mp_buf_free(&inner_short);
         mp_buf_free(&enc);
         mp_buf_free(&hand);
@@ -1885,6 +1917,20 @@ static struct slot_read readSample(uint8_t op)
             rd.after_id = 12345;
             rd.limit = 7;
             break;
+        case SLOT_READ_RECON:
+            rd.day = 20795;
+            rd.hospital = S("pumch");
+            rd.channel = S("wechat");
+            rd.after_id = 3;
+            rd.limit = 50;
+            break;
+        case SLOT_READ_STATS:
+            rd.hospital = S("");
+            rd.date_from = 20795;
+            rd.date_to = 20795 + SLOT_STATS_DAYS_MAX - 1;
+            rd.after_id = UINT32_MAX;
+            rd.limit = SLOT_LIST_MAX;
+            break;
         default:
             break;
     }
@@ -1914,7 +1960,10 @@ static void test_read_round_trip(void)
               strEq(got.patient, want.patient) &&
               strEq(got.account, want.account) &&
               got.after_version == want.after_version &&
-              got.after_id == want.after_id);
+              got.after_id == want.after_id && got.day == want.day &&
+              strEq(got.hospital, want.hospital) &&
+              strEq(got.channel, want.channel) &&
+              got.date_from == want.date_from && got.date_to == want.date_to);
         checkTruncations(decRead, b.data, b.len);
         checkTypes(decRead, &b);
         CHECK_EQ(decCount(decRead, &b, +1), SLOT_MALFORMED);
@@ -1935,7 +1984,7 @@ static void test_read_validation(void)
     CHECK_EQ(WITH(decRead, &b, 0, vu(UINT64_MAX)), SLOT_UNKNOWN_OP);
     mp_buf_free(&b);
     CHECK_EQ(decRead("\x90", 1), SLOT_MALFORMED);
-    CHECK_EQ(decRead("\x91\x11", 2), SLOT_UNKNOWN_OP);
+    CHECK_EQ(decRead("\x91\x13", 2), SLOT_UNKNOWN_OP);
     CHECK_EQ(decRead("\x92\x06\x00", 3), SLOT_MALFORMED);
     for (uint8_t op = SLOT_READ_HOLD; op <= SLOT_READ_BOOKING; op++) {
         b = readBuf(op);
@@ -2034,10 +2083,14 @@ static void test_event(void)
     strcpy(want.hospital, "pumch");
     want.a = 10;
     want.b = UINT64_MAX;
+    want.fee_cents = SLOT_FEE_MAX_CENTS;
+    strcpy(want.payment_ref, payref64);
+    strcpy(want.pay_method, chan16);
+    want.local_day = SLOT_DAY_MAX;
     struct mp_buf b;
     mp_buf_init(&b);
     slot_event_encode(&b, &want);
-    CHECK_EQ(topCount(b.data, b.len), 12);
+    CHECK_EQ(topCount(b.data, b.len), 16);
     struct mp_reader r;
     mp_reader_init(&r, b.data, b.len);
     memset(&got, 0xa5, sizeof got);
@@ -2058,12 +2111,153 @@ static void test_event(void)
     CHECK_EQ(WITH(decEvent, &b, 6, vs("")), OK);
     CHECK_EQ(WITH(decEvent, &b, 6, vs("short")), INV); /* a key is >= 8 */
     CHECK_EQ(WITH(decEvent, &b, 8, vs("")), OK);
+    /* protocol 5: the payment and the local day */
+    CHECK_EQ(WITH(decEvent, &b, 12, vu(SLOT_FEE_MAX_CENTS + 1)), INV);
+    checkStrRule(decEvent, &b, (const uint32_t[]){13}, 1, &rulePayrefOpt);
+    checkStrRule(decEvent, &b, (const uint32_t[]){14}, 1, &rulePayMethodOpt);
+    CHECK_EQ(WITH(decEvent, &b, 15, vu(0)), OK);
+    CHECK_EQ(WITH(decEvent, &b, 15, vu(SLOT_DAY_MAX + 1)), INV);
+    CHECK_EQ(decCount(decEvent, &b, -4), SLOT_MALFORMED); /* a v4 event */
     mp_buf_free(&b);
     CHECK_STR(slot_event_name(SLOT_EV_HELD), "held");
     CHECK_STR(slot_event_name(SLOT_EV_WAIT_LEFT), "wait_left");
     CHECK(slot_event_name(0) == NULL &&
           slot_event_name(SLOT_EV_MAX + 1) == NULL);
     CHECK_STR(slot_err_name(SLOT_CURSOR_EXPIRED), "CURSOR_EXPIRED");
+}
+
+/* Protocol 5: CONFIRM's and CHECKIN's pay_method. */
+static void test_cmd_pay_method(void)
+{
+    struct mp_buf b = sampleBuf(SM_CONFIRM_MAX);
+    CHECK_EQ(topCount(b.data, b.len), 8);
+    checkStrRule(decCmd, &b, (const uint32_t[]){7}, 1, &rulePayMethodOpt);
+    /* A method says how a reference was paid: not without one. */
+    CHECK_EQ(WITH_TWO(decCmd, &b, 4, 7, vs(""), vs("wechat")), INV);
+    CHECK_EQ(WITH_TWO(decCmd, &b, 4, 7, vs(""), vs("")), OK);
+    struct slot_cmd c;
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK(strEq(c.u.claim.pay_method, S(chan16)));
+    mp_buf_free(&b);
+    b = sampleBuf(SM_CHECKIN);
+    CHECK_EQ(topCount(b.data, b.len), 7);
+    checkStrRule(decCmd, &b, (const uint32_t[]){6}, 1, &rulePayMethodOpt);
+    CHECK_EQ(WITH_TWO(decCmd, &b, 5, 6, vs(""), vs("cash")), INV);
+    CHECK_EQ(slot_cmd_decode_buf(b.data, b.len, &c), SLOT_OK);
+    CHECK(strEq(c.u.claim.pay_method, S("insurance")));
+    /* The protocol 4 form: no method. */
+    struct mp_buf shorter;
+    mp_buf_init(&shorter);
+    withCount(b.data, b.len, -1, &shorter);
+    CHECK_EQ(slot_cmd_decode_buf(shorter.data, shorter.len, &c), SLOT_OK);
+    CHECK(c.u.claim.pay_method.len == 0);
+    mp_buf_free(&shorter);
+    mp_buf_free(&b);
+    CHECK_EQ(slot_valid_pay_method(S("wechat")), SLOT_OK);
+    CHECK_EQ(slot_valid_pay_method(S("")), INV);
+    CHECK_EQ(slot_valid_pay_method(S("WeChat")), INV);
+    CHECK_EQ(slot_valid_pay_method(S("12345678901234567")), SLOT_TOO_LARGE);
+}
+
+DEC_WRAP(decRecon, struct slot_recon_row, slot_recon_row_decode)
+DEC_WRAP(decStats, struct slot_stats_row, slot_stats_row_decode)
+
+/* Protocol 5's rows: RECON's and STATS'. */
+static void test_money_rows(void)
+{
+    struct slot_recon_row want, got;
+    memset(&want, 0, sizeof want);
+    want.day = SLOT_DAY_MAX;
+    strcpy(want.hospital, "pumch");
+    strcpy(want.channel, chan16);
+    strcpy(want.pay_method, "wechat");
+    want.booked = UINT32_MAX;
+    want.booked_cents = UINT64_MAX;
+    want.checkin_paid = 1;
+    want.checkin_paid_cents = 2;
+    want.checked_in = 3;
+    want.cancelled = 4;
+    want.cancelled_cents = 5;
+    want.refunded = 6;
+    want.refunded_cents = 7;
+    want.moved = 8;
+    want.no_show = 9;
+    struct mp_buf b;
+    mp_buf_init(&b);
+    slot_recon_row_encode(&b, &want);
+    CHECK_EQ(topCount(b.data, b.len), 15);
+    struct mp_reader r;
+    mp_reader_init(&r, b.data, b.len);
+    memset(&got, 0xa5, sizeof got);
+    CHECK_EQ(slot_recon_row_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r) && memcmp(&got, &want, sizeof got) == 0);
+    checkTruncations(decRecon, b.data, b.len);
+    checkTypes(decRecon, &b);
+    CHECK_EQ(decCount(decRecon, &b, -1), SLOT_MALFORMED);
+    CHECK_EQ(WITH(decRecon, &b, 0, vu(SLOT_DAY_MAX + 1)), INV);
+    checkStrRule(decRecon, &b, (const uint32_t[]){1}, 1, &ruleNameOpt);
+    checkStrRule(decRecon, &b, (const uint32_t[]){2}, 1, &ruleChannel);
+    checkStrRule(decRecon, &b, (const uint32_t[]){3}, 1, &rulePayMethodOpt);
+    mp_buf_free(&b);
+
+    struct slot_stats_row sw, sg;
+    memset(&sw, 0, sizeof sw);
+    sw.visit_day = 20795;
+    strcpy(sw.hospital, "pumch");
+    strcpy(sw.department, "cardiology");
+    sw.pools = 3;
+    sw.released = 20;
+    sw.capacity = 30;
+    sw.booked_now = 10;
+    sw.booked_total = 12;
+    sw.cancelled_total = 1;
+    sw.refunded_total = 1;
+    sw.moved_total = UINT64_MAX;
+    sw.no_show_total = 2;
+    sw.checked_in_total = 7;
+    mp_buf_init(&b);
+    slot_stats_row_encode(&b, &sw);
+    CHECK_EQ(topCount(b.data, b.len), 13);
+    mp_reader_init(&r, b.data, b.len);
+    memset(&sg, 0xa5, sizeof sg);
+    CHECK_EQ(slot_stats_row_decode(&r, &sg), SLOT_OK);
+    CHECK(mp_done(&r) && memcmp(&sg, &sw, sizeof sg) == 0);
+    checkTruncations(decStats, b.data, b.len);
+    checkTypes(decStats, &b);
+    CHECK_EQ(WITH(decStats, &b, 0, vu(0)), INV);
+    CHECK_EQ(WITH(decStats, &b, 3, vu(0)), INV); /* a group has a pool */
+    checkStrRule(decStats, &b, (const uint32_t[]){1}, 1, &ruleName);
+    checkStrRule(decStats, &b, (const uint32_t[]){2}, 1, &ruleName);
+    mp_buf_free(&b);
+}
+
+/* READ_RECON and READ_STATS: their argument rules. */
+static void test_read_money(void)
+{
+    struct mp_buf b = readBuf(SLOT_READ_RECON);
+    CHECK_EQ(WITH(decRead, &b, 1, vu(0)), OK);
+    CHECK_EQ(WITH(decRead, &b, 1, vu(SLOT_DAY_MAX + 1)), INV);
+    checkStrRule(decRead, &b, (const uint32_t[]){2}, 1, &ruleNameOpt);
+    checkStrRule(decRead, &b, (const uint32_t[]){3}, 1, &ruleChannelOpt);
+    CHECK_EQ(WITH(decRead, &b, 4, vu(UINT32_MAX)), OK);
+    CHECK_EQ(WITH(decRead, &b, 4, vu((uint64_t)UINT32_MAX + 1)), INV);
+    CHECK_EQ(WITH(decRead, &b, 5, vu(0)), INV);
+    CHECK_EQ(WITH(decRead, &b, 5, vu(SLOT_LIST_MAX + 1)), INV);
+    mp_buf_free(&b);
+    b = readBuf(SLOT_READ_STATS);
+    checkStrRule(decRead, &b, (const uint32_t[]){1}, 1, &ruleNameOpt);
+    CHECK_EQ(WITH(decRead, &b, 2, vu(0)), INV);
+    /* from..to: ordered, fewer than SLOT_STATS_DAYS_MAX days */
+    CHECK_EQ(WITH_TWO(decRead, &b, 2, 3, vu(100), vu(100)), OK);
+    CHECK_EQ(WITH_TWO(decRead, &b, 2, 3, vu(101), vu(100)), INV);
+    CHECK_EQ(
+        WITH_TWO(decRead, &b, 2, 3, vu(100), vu(100 + SLOT_STATS_DAYS_MAX - 1)),
+        OK);
+    CHECK_EQ(
+        WITH_TWO(decRead, &b, 2, 3, vu(100), vu(100 + SLOT_STATS_DAYS_MAX)),
+        INV);
+    CHECK_EQ(WITH(decRead, &b, 5, vu(0)), INV);
+    mp_buf_free(&b);
 }
 
 /* READ_LEDGER's optional no_hash flag: [6] (hash) or [6, bool]. */
@@ -2234,6 +2428,9 @@ static struct slot_claim claimSample(bool max)
     c.moved_from = max ? UINT64_MAX - 1 : 0;
     c.refunded = max ? 1 : 0;
     c.affected = max ? 1 : 0;
+    /* version 5 */
+    strcpy(c.pay_method, max ? chan16 : "");
+    c.fee_paid_cents = max ? SLOT_FEE_MAX_CENTS : 0;
     return c;
 }
 
@@ -2282,9 +2479,11 @@ static void test_claim_visit(void)
     struct mp_buf b;
     mp_buf_init(&b);
     slot_claim_encode(&b, &want);
-    CHECK_EQ(topCount(b.data, b.len), 21);
-    /* A version 3 claim (15 elements) is not a version 4 one. */
-    CHECK_EQ(decCount(decClaim, &b, -6), SLOT_MALFORMED);
+    CHECK_EQ(topCount(b.data, b.len), 23);
+    /* A version 3 claim (15 elements) is not a version 4 one, nor is a
+     * version 4 one (21) a version 5 one. */
+    CHECK_EQ(decCount(decClaim, &b, -8), SLOT_MALFORMED);
+    CHECK_EQ(decCount(decClaim, &b, -2), SLOT_MALFORMED);
     /* attendance: 0..2 */
     CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_PENDING)), OK);
     CHECK_EQ(WITH(decClaim, &b, 15, vu(SLOT_ATTEND_CHECKED_IN)), OK);
@@ -3528,12 +3727,13 @@ static void test_frame_validation(void)
     CHECK_EQ(WITH(decFrame, &body, 0, vu(1)), SLOT_BAD_VERSION); /* old */
     CHECK_EQ(WITH(decFrame, &body, 0, vu(2)), SLOT_BAD_VERSION); /* old */
     CHECK_EQ(WITH(decFrame, &body, 0, vu(3)), SLOT_BAD_VERSION); /* old */
-    CHECK_EQ(WITH(decFrame, &body, 0, vu(5)), SLOT_BAD_VERSION);
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(4)), SLOT_BAD_VERSION); /* old */
+    CHECK_EQ(WITH(decFrame, &body, 0, vu(6)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vu(UINT64_MAX)), SLOT_BAD_VERSION);
     CHECK_EQ(WITH(decFrame, &body, 0, vs("1")), SLOT_MALFORMED);
     /* A later version may have another shape: still BAD_VERSION. */
-    CHECK_EQ(decFrame("\x92\x05\x01", 3), SLOT_BAD_VERSION);
-    CHECK_EQ(decFrame("\x91\x05", 2), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x92\x06\x01", 3), SLOT_BAD_VERSION);
+    CHECK_EQ(decFrame("\x91\x06", 2), SLOT_BAD_VERSION);
     static const uint64_t unknown[] = {0, 4, 15, 20, 255, 256, UINT64_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         CHECK_EQ(WITH(decFrame, &body, 1, vu(unknown[i])), SLOT_UNKNOWN_OP);
@@ -3720,6 +3920,9 @@ T(claim_visit)
 T(staff_entry)
 T(read_events)
 T(event)
+T(cmd_pay_method)
+T(money_rows)
+T(read_money)
 T(ledger_info)
 T(entry_round_trip)
 T(entry_builder_reuse_and_padding)
@@ -3780,6 +3983,9 @@ static const struct check_case cases[] = {
     C(staff_entry),
     C(read_events),
     C(event),
+    C(cmd_pay_method),
+    C(money_rows),
+    C(read_money),
     C(ledger_info),
     C(entry_round_trip),
     C(entry_builder_reuse_and_padding),

@@ -1937,6 +1937,338 @@ static void test_feed_window(void)
     done(&f);
 }
 
+/* ---- money and statistics (ledger.h, "Money and statistics") ---------- */
+
+static struct slot_cmd pay(uint64_t hold, const char *ref, const char *method)
+{
+    struct slot_cmd c = cmd_as(cmd_confirm(hold), "window", "");
+    c.u.claim.payment_ref = str_of(ref);
+    c.u.claim.pay_method = str_of(method);
+    return c;
+}
+
+static struct slot_cmd checkinPay(uint64_t booking, const char *patient,
+                                  const char *ref, const char *method)
+{
+    struct slot_cmd c = cmd_checkin(booking, patient, ref);
+    c.u.claim.pay_method = str_of(method);
+    return c;
+}
+
+static struct slot_recon_row rows[64];
+
+/* The day's rows (every one: a single page of 64). */
+static uint32_t reconOf(const struct ledger *l, uint32_t day,
+                        const char *hospital, const char *channel,
+                        uint32_t *kept)
+{
+    uint32_t n, total;
+    ledger_read_recon(l, day, str_of(hospital), str_of(channel), 0, 64, rows,
+                      &n, &total, kept);
+    CHECK_EQ(n, total);
+    return n;
+}
+
+static uint64_t payBooking(struct fx *f, const char *pool, const char *patient,
+                           const char *ref, const char *method)
+{
+    uint64_t h = EXPECT(f, hold_as(pool, patient, "window"), SLOT_OK).a;
+    EXPECT(f, pay(h, ref, method), SLOT_OK);
+    return h;
+}
+
+/* A payment is recorded with its method and the fee then; every counter
+ * moves with its event, at the hospital's local day. */
+static void test_money_counters(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 6), SLOT_OK);
+    struct slot_cmd q = cmd_spool("q", "cardio", "", V, "13:00", "17:00", 6);
+    q.u.pool.sched.pay_mode = SLOT_PAY_AT_VISIT;
+    EXPECT(&f, q, SLOT_OK);
+    /* 23:30 in Beijing: local day V - 3 while UTC is still V - 4's
+     * afternoon... no: 15:30 UTC of V - 3. The local day is what counts. */
+    f.now = LT(V - 3, "23:30");
+    uint64_t a = payBooking(&f, "p", "patient-01", "wx-0001", "wechat");
+    uint64_t b = payBooking(&f, "p", "patient-02", "ali-0002", "alipay");
+    uint64_t c = payBooking(&f, "p", "patient-03", "wx-0003", "wechat");
+    uint64_t u = EXPECT(&f, hold_as("q", "patient-04", "window"), SLOT_OK).a;
+    EXPECT(&f, pay(u, "", ""), SLOT_OK); /* pay at the visit */
+    struct slot_claim cl = claim_of(f.l, a);
+    CHECK_STR(cl.pay_method, "wechat");
+    CHECK_EQ(cl.fee_paid_cents, 5000);
+    cl = claim_of(f.l, u);
+    CHECK(!cl.paid && cl.pay_method[0] == '\0' && cl.fee_paid_cents == 0);
+    /* The fee changes: a cancel returns what was paid, not the new fee. */
+    struct slot_cmd up = cmd_spool("p", "cardio", "", V, "08:00", "12:00", 6);
+    up.op = SLOT_OP_POOL_UPDATE;
+    up.u.pool.fee_cents = 7000;
+    EXPECT(&f, up, SLOT_OK);
+    f.now = LT(V - 2, "00:30"); /* the next local day */
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, c, "window", ""), SLOT_OK);
+    /* (The feed keeps a day: look at the cancel's event now.) */
+    uint64_t first, last;
+    uint32_t n;
+    ledger_read_events(f.l, UINT64_MAX, 1, evs, &n, &first, &last);
+    CHECK(eventsAfter(f.l, last - 1, &first, &last) == 1);
+    CHECK_EQ(evs[0].type, SLOT_EV_CANCELLED);
+    CHECK_EQ(evs[0].claim, c);
+    CHECK_EQ(evs[0].fee_cents, 5000);
+    CHECK_STR(evs[0].pay_method, "wechat");
+    CHECK_STR(evs[0].payment_ref, "wx-0003");
+    CHECK_EQ(evs[0].local_day, V - 2);
+    uint64_t d = payBooking(&f, "p", "patient-05", "wx-0005", "wechat");
+    CHECK_EQ(claim_of(f.l, d).fee_paid_cents, 7000);
+    /* Check-in: a booking paid at the desk, one paid before (the method
+     * given is ignored), and one never paid. */
+    f.now = LT(V, "07:30");
+    struct slot_result r =
+        EXPECT(&f, checkinPay(a, "patient-01", "x-1", "cash"), SLOT_OK);
+    CHECK_EQ(r.a, 1);
+    cl = claim_of(f.l, a);
+    CHECK_STR(cl.payment_ref, "wx-0001");
+    CHECK_STR(cl.pay_method, "wechat");
+    f.now = LT(V, "13:10");
+    EXPECT(&f, checkinPay(u, "patient-04", "cash-0004", "cash"), SLOT_OK);
+    cl = claim_of(f.l, u);
+    CHECK(cl.paid);
+    CHECK_STR(cl.payment_ref, "cash-0004");
+    CHECK_STR(cl.pay_method, "cash");
+    CHECK_EQ(cl.fee_paid_cents, 5000);
+    f.now = LT(V, "11:30");
+    EXPECT(&f, sweepCmd(16), SLOT_OK); /* b and d: no-shows */
+    CHECK_EQ(claim_of(f.l, b).attendance, SLOT_ATTEND_NO_SHOW);
+    /* The events carry the payment and the local day. */
+    static struct slot_event all[SLOT_LIST_MAX];
+    ledger_read_events(f.l, 0, SLOT_LIST_MAX, all, &n, &first, &last);
+    CHECK(n > 0 && n < SLOT_LIST_MAX);
+    bool saw_desk = false, saw_noshow = false;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct slot_event *e = &all[i];
+        CHECK_EQ(e->local_day, slot_local_day(e->time_ms, BEIJING));
+        if (e->type == SLOT_EV_CHECKED_IN && e->claim == u) {
+            CHECK_EQ(e->b, 1);
+            CHECK_STR(e->payment_ref, "cash-0004");
+            CHECK_STR(e->pay_method, "cash");
+            CHECK_EQ(e->fee_cents, 5000);
+            saw_desk = true;
+        }
+        if (e->type == SLOT_EV_CHECKED_IN && e->claim == a) {
+            CHECK_EQ(e->b, 0);
+            CHECK_STR(e->payment_ref, "wx-0001");
+        }
+        if (e->type == SLOT_EV_HELD) {
+            CHECK(e->payment_ref[0] == '\0' && e->fee_cents == 0);
+        }
+        if (e->type == SLOT_EV_NO_SHOW && e->claim == d) {
+            CHECK_EQ(e->fee_cents, 7000);
+            CHECK_STR(e->payment_ref, "wx-0005");
+            saw_noshow = true;
+        }
+    }
+    CHECK(saw_desk && saw_noshow);
+    /* Day V - 3: three paid bookings, one unpaid. Sorted by (hospital,
+     * channel, method): "" < "alipay" < "wechat". */
+    uint32_t kept;
+    CHECK_EQ(reconOf(f.l, V - 3, "", "", &kept), 3);
+    CHECK_EQ(kept, V - LEDGER_RECON_DAYS_KEPT + 1); /* the newest row: V */
+    CHECK_STR(rows[0].pay_method, "");
+    CHECK_EQ(rows[0].booked, 1);
+    CHECK_EQ(rows[0].booked_cents, 0);
+    CHECK_STR(rows[1].pay_method, "alipay");
+    CHECK_EQ(rows[1].booked_cents, 5000);
+    CHECK_STR(rows[2].hospital, "pumch");
+    CHECK_STR(rows[2].channel, "window");
+    CHECK_STR(rows[2].pay_method, "wechat");
+    CHECK_EQ(rows[2].booked, 2);
+    CHECK_EQ(rows[2].booked_cents, 10000);
+    CHECK_EQ(rows[2].cancelled, 0);
+    /* Day V - 2: the cancel (5000 owed back) and d's booking at 7000. */
+    CHECK_EQ(reconOf(f.l, V - 2, "", "", &kept), 1);
+    CHECK_EQ(rows[0].cancelled, 1);
+    CHECK_EQ(rows[0].cancelled_cents, 5000);
+    CHECK_EQ(rows[0].booked, 1);
+    CHECK_EQ(rows[0].booked_cents, 7000);
+    /* Day V: check-ins and no-shows; the desk payment under "cash". */
+    CHECK_EQ(reconOf(f.l, V, "", "", &kept), 3);
+    CHECK_STR(rows[0].pay_method, "alipay");
+    CHECK_EQ(rows[0].no_show, 1);
+    CHECK_STR(rows[1].pay_method, "cash");
+    CHECK_EQ(rows[1].checked_in, 1);
+    CHECK_EQ(rows[1].checkin_paid, 1);
+    CHECK_EQ(rows[1].checkin_paid_cents, 5000);
+    CHECK_STR(rows[2].pay_method, "wechat");
+    CHECK_EQ(rows[2].checked_in, 1);
+    CHECK_EQ(rows[2].checkin_paid, 0);
+    CHECK_EQ(rows[2].no_show, 1);
+    /* Filters and pages. */
+    CHECK_EQ(reconOf(f.l, V, "pumch", "window", &kept), 3);
+    CHECK_EQ(reconOf(f.l, V, "other", "", &kept), 0);
+    CHECK_EQ(reconOf(f.l, V, "", "wechat", &kept), 0);
+    CHECK_EQ(reconOf(f.l, V + 1, "", "", &kept), 0);
+    uint32_t pn, total;
+    ledger_read_recon(f.l, V, str_of(""), str_of(""), 1, 1, rows, &pn, &total,
+                      &kept);
+    CHECK_EQ(pn, 1);
+    CHECK_EQ(total, 3);
+    CHECK_STR(rows[0].pay_method, "cash");
+    ledger_read_recon(f.l, V, str_of(""), str_of(""), 3, 5, rows, &pn, &total,
+                      &kept);
+    CHECK_EQ(pn, 0);
+    /* Statistics of visit day V: 2 pools of cardio, 12 slots. */
+    struct slot_stats_row st[4];
+    ledger_read_stats(f.l, str_of(""), V - 1, V + 1, 0, 4, st, &pn, &total);
+    CHECK_EQ(pn, 1);
+    CHECK_EQ(total, 1);
+    CHECK_EQ(st[0].visit_day, V);
+    CHECK_STR(st[0].hospital, "pumch");
+    CHECK_STR(st[0].department, "cardio");
+    CHECK_EQ(st[0].pools, 2);
+    CHECK_EQ(st[0].capacity, 12);
+    CHECK_EQ(st[0].released, 12);
+    CHECK_EQ(st[0].booked_now, 4); /* a, b, d, u */
+    CHECK_EQ(st[0].booked_total, 5);
+    CHECK_EQ(st[0].cancelled_total, 1);
+    CHECK_EQ(st[0].no_show_total, 2);
+    CHECK_EQ(st[0].checked_in_total, 2);
+    ledger_read_stats(f.l, str_of("other"), V, V, 0, 4, st, &pn, &total);
+    CHECK_EQ(total, 0);
+    /* The snapshot keeps all of it. */
+    struct mp_buf sb;
+    mp_buf_init(&sb);
+    ledger_snapshot(f.l, &sb);
+    struct ledger *back = NULL;
+    CHECK_CODE(ledger_restore(sb.data, sb.len, &back), SLOT_OK);
+    CHECK_EQ(ledger_state_hash(back), ledger_state_hash(f.l));
+    CHECK_EQ(reconOf(back, V, "", "", &kept), 3);
+    CHECK_EQ(rows[1].checkin_paid_cents, 5000);
+    ledger_read_stats(back, str_of(""), V, V, 0, 4, st, &pn, &total);
+    CHECK_EQ(st[0].no_show_total, 2);
+    ledger_destroy(back);
+    mp_buf_free(&sb);
+    done(&f);
+}
+
+/* A stopped clinic: refunds and moves count as such, the move's new
+ * booking carries the payment, and neither is a booking of the day. */
+static void test_money_stop(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 3), SLOT_OK);
+    EXPECT(&f, cmd_spool("q", "cardio", "", V, "13:00", "17:00", 3), SLOT_OK);
+    f.now = LT(V - 3, "10:00");
+    uint64_t a = payBooking(&f, "p", "patient-01", "wx-0001", "wechat");
+    uint64_t b = payBooking(&f, "p", "patient-02", "wx-0002", "wechat");
+    EXPECT(&f, cmd_stop("p"), SLOT_OK);
+    EXPECT(&f, claim_as(SLOT_OP_CANCEL, a, "window", ""), SLOT_OK);
+    uint64_t nb = EXPECT(&f, cmd_move(b, "q"), SLOT_OK).a;
+    struct slot_claim cl = claim_of(f.l, nb);
+    CHECK_STR(cl.payment_ref, "wx-0002");
+    CHECK_STR(cl.pay_method, "wechat");
+    CHECK_EQ(cl.fee_paid_cents, 5000);
+    uint32_t kept;
+    CHECK_EQ(reconOf(f.l, V - 3, "", "", &kept), 1);
+    CHECK_EQ(rows[0].booked, 2);
+    CHECK_EQ(rows[0].booked_cents, 10000);
+    CHECK_EQ(rows[0].refunded, 1);
+    CHECK_EQ(rows[0].refunded_cents, 5000);
+    CHECK_EQ(rows[0].cancelled, 0);
+    CHECK_EQ(rows[0].moved, 1);
+    struct slot_stats_row st[2];
+    uint32_t n, total;
+    ledger_read_stats(f.l, str_of("pumch"), V, V, 0, 2, st, &n, &total);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(st[0].booked_total, 3); /* two confirms, one move in */
+    CHECK_EQ(st[0].refunded_total, 1);
+    CHECK_EQ(st[0].moved_total, 1);
+    CHECK_EQ(st[0].booked_now, 1);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+/* LEDGER_PAY_METHODS_MAX methods, then LIMIT_REACHED, last, changing
+ * nothing; a known method still pays; a paid booking's check-in does not
+ * ask. */
+static void test_money_method_limit(void)
+{
+    struct fx f;
+    fx_visit(&f, prules());
+    EXPECT(&f, cmd_spool("p", "cardio", "", V, "08:00", "12:00", 30), SLOT_OK);
+    struct slot_cmd q = cmd_spool("q", "cardio", "", V, "13:00", "17:00", 3);
+    q.u.pool.sched.pay_mode = SLOT_PAY_AT_VISIT;
+    EXPECT(&f, q, SLOT_OK);
+    f.now = LT(V - 3, "10:00");
+    char method[16], patient[16];
+    for (int i = 0; i < LEDGER_PAY_METHODS_MAX; i++) {
+        snprintf(method, sizeof method, "m%02d", i);
+        snprintf(patient, sizeof patient, "patient-%02d", i);
+        payBooking(&f, "p", patient, "ref-1", method);
+    }
+    uint64_t h = EXPECT(&f, hold_as("p", "patient-90", "window"), SLOT_OK).a;
+    uint64_t first, last_before, last;
+    uint32_t n;
+    ledger_read_events(f.l, UINT64_MAX, 1, evs, &n, &first, &last_before);
+    /* Refusals before it come first. */
+    EXPECT(&f, pay(999, "ref-2", "m99"), SLOT_UNKNOWN_HOLD);
+    struct slot_cmd bad = pay(h, "ref-2", "m99");
+    bad.u.claim.caller = str_of("wechat");
+    EXPECT(&f, bad, SLOT_NOT_OWNER);
+    EXPECT(&f, pay(h, "ref-2", "m99"), SLOT_LIMIT_REACHED);
+    ledger_read_events(f.l, UINT64_MAX, 1, evs, &n, &first, &last);
+    CHECK_EQ(last, last_before); /* nothing happened */
+    CHECK_EQ(claim_of(f.l, h).state, SLOT_CLAIM_HELD);
+    EXPECT(&f, pay(h, "ref-2", "m98"), SLOT_LIMIT_REACHED);
+    EXPECT(&f, pay(h, "ref-2", "m03"), SLOT_OK);
+    /* Check-in: only a check-in that pays asks. */
+    uint64_t u = EXPECT(&f, hold_as("q", "patient-91", "window"), SLOT_OK).a;
+    EXPECT(&f, pay(u, "", ""), SLOT_OK);
+    f.now = LT(V, "07:30");
+    EXPECT(&f, checkinPay(h, "patient-90", "x", "m99"), SLOT_OK);
+    f.now = LT(V, "13:10");
+    EXPECT(&f, checkinPay(u, "patient-91", "x", "m99"), SLOT_LIMIT_REACHED);
+    EXPECT(&f, checkinPay(u, "patient-91", "x", "m15"), SLOT_OK);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
+/* Counters of the newest LEDGER_RECON_DAYS_KEPT days: a row of a newer
+ * day drops the older ones, and older days are not counted again. */
+static void test_money_days_kept(void)
+{
+    struct fx f;
+    fx_init(&f);
+    struct slot_config cfg = config_of(f.l);
+    cfg.session_idle_ms = SLOT_TIME_MAX_MS;
+    cfg.retain_ms = 1000;
+    EXPECT(&f, cmd_config(cfg), SLOT_OK);
+    fx_pool(&f, "free", 3); /* free-standing: UTC days */
+    uint32_t day0 = slot_local_day(f.now, 0);
+    uint64_t h =
+        EXPECT(&f, cmd_hold("free", "patient-01", "window", TTL), SLOT_OK).a;
+    EXPECT(&f, cmd_confirm(h), SLOT_OK);
+    uint32_t kept;
+    CHECK_EQ(reconOf(f.l, day0, "", "", &kept), 1);
+    CHECK_STR(rows[0].hospital, "");
+    CHECK_EQ(rows[0].booked_cents, 5000);
+    f.now += (uint64_t)(LEDGER_RECON_DAYS_KEPT - 1) * 86400000;
+    EXPECT(&f, cmd_cancel(h), SLOT_OK);
+    CHECK_EQ(reconOf(f.l, day0, "", "", &kept), 1); /* still kept */
+    CHECK_EQ(kept, 0);
+    f.now += 86400000;
+    uint64_t h2 =
+        EXPECT(&f, cmd_hold("free", "patient-02", "window", TTL), SLOT_OK).a;
+    EXPECT(&f, cmd_confirm(h2), SLOT_OK);
+    CHECK_EQ(reconOf(f.l, day0, "", "", &kept), 0);
+    CHECK_EQ(kept, day0 + 1);
+    CHECK_EQ(reconOf(f.l, day0 + LEDGER_RECON_DAYS_KEPT - 1, "", "", &kept), 1);
+    CHECK_EQ(rows[0].cancelled, 1);
+    CHECK_EQ(reconOf(f.l, day0 + LEDGER_RECON_DAYS_KEPT, "", "", &kept), 1);
+    snapshotRoundTrip(f.l);
+    done(&f);
+}
+
 static const struct check_case cases[] = {
     {"rules_versions_and_log", test_rules_versions_and_log},
     {"rules_log_bounded", test_rules_log_bounded},
@@ -1968,6 +2300,10 @@ static const struct check_case cases[] = {
     {"visit_stop", test_visit_stop},
     {"visit_refund", test_visit_refund},
     {"visit_move", test_visit_move},
+    {"money_counters", test_money_counters},
+    {"money_stop", test_money_stop},
+    {"money_method_limit", test_money_method_limit},
+    {"money_days_kept", test_money_days_kept},
     {"visit_checkin", test_visit_checkin},
     {"visit_noshow", test_visit_noshow},
     {"visit_snapshot_heap", test_visit_snapshot_heap},
