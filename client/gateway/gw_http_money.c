@@ -123,8 +123,9 @@ static bool tooLarge(const struct gw_call *call, size_t bytes)
     return bytes > call->g->cfg->limits.recon_bytes_max;
 }
 
-/* Appends n items of size sz to a growable array (doubling), within
- * limits.recon_bytes_max; false if it would not fit (or no memory: oom). */
+/* Makes room for `need` items of size sz in a growable array (doubling),
+ * within limits.recon_bytes_max; false if they would not fit, or (oom set)
+ * if memory ran out. */
 static bool grow(struct gw_call *call, void **arr, uint32_t *cap, uint32_t need,
                  size_t sz, bool *oom)
 {
