@@ -455,7 +455,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"stats_refresh_ms", &l->stats_refresh_ms, 100, 3600000},
         {"stats_series_max", &l->stats_series_max, 0, 1000000},
         {"recon_max", &l->recon_max, 1, 64},
-        {"recon_bytes_max", &l->recon_bytes_max, 65536, 1073741824},
+        {"recon_bytes_max", &l->recon_bytes_max, 1024, 1073741824},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

@@ -5240,8 +5240,17 @@ static void test_money_reconciliation(void)
              h, d2);
     createPool(body);
     CHECK_EQ(gatewayStart(&g2, &cluster,
-                          "\"stats_refresh_ms\":200,\"stats_series_max\":1"),
+                          "\"stats_refresh_ms\":200,\"stats_series_max\":1,"
+                          "\"recon_bytes_max\":1024"),
              0);
+    /* And a reconciliation past recon_bytes_max: 413, not a cut document. */
+    {
+        struct tconn cn = {.fd = -1, .port = g2.port};
+        CHECK_EQ(treq(&cn, "GET", path, TOK_ADMIN, NULL, NULL, &r), 413);
+        CHECK_STR(tresp_code(&r), "RESPONSE_TOO_LARGE");
+        tresp_free(&r);
+        tconn_close(&cn);
+    }
     until = tclock_mono_ms() + WAIT_MS;
     seen = false;
     while (!seen && tclock_mono_ms() < until) {

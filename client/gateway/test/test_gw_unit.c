@@ -3250,7 +3250,7 @@ static void test_money_queries(void)
     CHECK(strstr(err, "recon_max") != NULL);
     CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
                    "\"tokens\":{\"demo-app\":\"app\"},\"limits\":{"
-                   "\"recon_bytes_max\":100}}",
+                   "\"recon_bytes_max\":1023}}",
                    &c, err),
              -1);
     CHECK(strstr(err, "recon_bytes_max") != NULL);
