@@ -939,7 +939,8 @@ struct slotc_out {
     uint64_t version;        /* RULES_SET: the new version */
     uint64_t created;        /* SCHEDULE_IMPORT / SCHEDULE_CHECK: pools */
     uint64_t unchanged;      /* ... new, and already there as they are */
-    uint64_t total;          /* READ_QUERY: every match, not just the page */
+    uint64_t total;          /* READ_QUERY, READ_RECON, READ_STATS: every
+                              * match, not just the page */
     const char *pool;        /* OUTCOME_UNKNOWN of HOLD / POOL_*: the pool */
     const char *patient;     /* OUTCOME_UNKNOWN of HOLD: the patient */
     const char *node;        /* reads, STATUS: "host:port" of the node that
@@ -1323,8 +1324,8 @@ SLOT_API int slotc_checkin(struct slotc *c, struct slotc_req *req,
  * as fee_paid_cents); a check-in with a reference pays an unpaid booking
  * (a paid one keeps its payment). Errors: as those calls, then
  * LIMIT_REACHED (the ledger knows 16 methods and this is a new one).
- * Sync: INVALID_ARGUMENT for a bad method, or a method without a
- * payment_ref. */
+ * Sync: INVALID_ARGUMENT for a bad method or a method without a
+ * payment_ref, TOO_LARGE for one over SLOTC_PAY_METHOD_MAX bytes. */
 SLOT_API int slotc_confirm_pay(struct slotc *c, struct slotc_req *req,
                                uint64_t hold, const char *payment_ref,
                                const char *pay_method, const char *caller,

@@ -70,25 +70,4 @@ int slotc__events_from_wire(struct mp_reader *r, uint64_t after, uint32_t cap,
                             struct slotc_event *out, uint32_t *n,
                             uint64_t *first, uint64_t *last);
 
-/* ---- blocking forms of the protocol 5 calls (libslot_sync.c) --------------
- * libslot.h (5.0) declares slotc_confirm_pay, slotc_checkin_pay,
- * slotc_read_recon and slotc_read_stats but not their slotc_sync_ forms,
- * which every other call has. Until the public header declares them they
- * are declared here, for slotctl and the tests (linked with the objects;
- * not exported from libslot.so). Each is its async call with
- * slotc_sync_'s contract (libslot.h, "Blocking face"). */
-int slotc_sync_confirm_pay(struct slotc_sync *s, struct slotc_req *req,
-                           uint64_t hold, const char *payment_ref,
-                           const char *pay_method, const char *caller,
-                           const char *account);
-int slotc_sync_checkin_pay(struct slotc_sync *s, struct slotc_req *req,
-                           uint64_t booking, const char *patient,
-                           const char *payment_ref, const char *pay_method);
-int slotc_sync_read_recon(struct slotc_sync *s, struct slotc_req *req,
-                          uint32_t day, const char *hospital,
-                          const char *channel, uint32_t after, uint32_t limit);
-int slotc_sync_read_stats(struct slotc_sync *s, struct slotc_req *req,
-                          const char *hospital, uint32_t date_from,
-                          uint32_t date_to, uint32_t after, uint32_t limit);
-
 #endif /* LIBSLOT_INT_H */

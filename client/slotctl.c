@@ -19,9 +19,6 @@
 
 #include "archive.h"
 #include "libslot.h"
-/* libslotInt.h for the blocking forms of the protocol 5 calls, which
- * libslot.h (5.0) does not declare yet (slotc_sync_confirm_pay, ...). */
-#include "libslotInt.h"
 #include "recon.h"
 #include "slot_valid.h"
 #include "slotctl_sched.h"

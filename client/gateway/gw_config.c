@@ -337,6 +337,10 @@ static void defaults(struct gw_config *c)
         .events_heartbeat_ms = 15000,
         .events_buffer_bytes = 262144,
         .events_stall_ms = 30000,
+        .stats_refresh_ms = 5000,
+        .stats_series_max = 10000,
+        .recon_max = 2,
+        .recon_bytes_max = 67108864,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -372,6 +376,10 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "events_heartbeat_ms",
                                       "events_buffer_bytes",
                                       "events_stall_ms",
+                                      "stats_refresh_ms",
+                                      "stats_series_max",
+                                      "recon_max",
+                                      "recon_bytes_max",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -444,6 +452,10 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"events_heartbeat_ms", &l->events_heartbeat_ms, 100, 600000},
         {"events_buffer_bytes", &l->events_buffer_bytes, 4096, 16777216},
         {"events_stall_ms", &l->events_stall_ms, 100, 600000},
+        {"stats_refresh_ms", &l->stats_refresh_ms, 100, 3600000},
+        {"stats_series_max", &l->stats_series_max, 0, 1000000},
+        {"recon_max", &l->recon_max, 1, 64},
+        {"recon_bytes_max", &l->recon_bytes_max, 1024, 1073741824},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

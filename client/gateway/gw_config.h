@@ -76,6 +76,19 @@ struct gw_limits {
     uint32_t events_stall_ms;     /* a stream whose socket takes nothing
                                    * this long with bytes waiting ends
                                    * SLOW_SUBSCRIBER (30000) */
+    /* Money and statistics (protocol 5, gw_http_money.c): */
+    uint32_t stats_refresh_ms; /* /metrics' statistics are read from the
+                                * cluster in the background this often
+                                * (5000), never by a scrape */
+    uint32_t stats_series_max; /* (hospital, department, day) rows the
+                                * gauges keep; the rest are counted as
+                                * dropped; 0: no statistics gauges and no
+                                * background read (10000) */
+    uint32_t recon_max;        /* reconciliations (GET /v1/reconciliation)
+                                * at once; beyond: 503 RECON_BUSY (2) */
+    uint32_t recon_bytes_max;  /* a reconciliation's or statistics'
+                                * response, at most; beyond: 413
+                                * RESPONSE_TOO_LARGE (67108864) */
 };
 
 struct gw_client_opts {

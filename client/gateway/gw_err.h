@@ -31,7 +31,15 @@
       "id_number does not follow the rule of its id_type")                     \
     X(SLOW_SUBSCRIBER, 211, 503,                                               \
       "the event stream's subscriber fell too far behind: reconnect with "     \
-      "Last-Event-ID")
+      "Last-Event-ID")                                                         \
+    X(RECON_DAY_GONE, 212, 410,                                                \
+      "the event feed no longer holds the start of this day: reconcile it "    \
+      "from the archive (slotctl reconcile --archive)")                        \
+    X(RESPONSE_TOO_LARGE, 213, 413,                                            \
+      "the response would exceed the gateway's limit (recon_bytes_max): "      \
+      "narrow it (hospital=, channel=, a shorter range)")                      \
+    X(RECON_BUSY, 214, 503,                                                    \
+      "too many reconciliations at once (recon_max); retry later")
 
 enum gw_err {
 #define GW_ERR_ENUM_(name, num, status, msg) GW_##name = (num),

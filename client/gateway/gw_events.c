@@ -97,6 +97,18 @@ void gw_json_event(struct gw_jw *w, const struct slotc_event *e, bool redacted)
     gw_jw_u64(w, e->a);
     gw_jw_key(w, "b");
     gw_jw_u64(w, e->b);
+    /* Protocol 5: the claim's payment right after the event, and the
+     * local day the reconciliation counts it in. A payment reference is
+     * the patient's as much as the key is (and another channel's
+     * business): a redacted event shows neither. */
+    gw_jw_key(w, "fee_cents");
+    gw_jw_u64(w, e->fee_cents);
+    gw_jw_key(w, "payment_ref");
+    gw_jw_str(w, redacted ? "" : e->payment_ref);
+    gw_jw_key(w, "pay_method");
+    gw_jw_str(w, e->pay_method);
+    gw_jw_key(w, "local_day");
+    gw_jw_u64(w, e->local_day);
     gw_jw_end(w);
 }
 

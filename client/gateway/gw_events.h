@@ -6,9 +6,10 @@
  *
  * Who sees what (the token's channel; the admin token sees everything):
  *   - pool events (pool_created, pool_updated, pool_closed, pool_stopped,
- *     flowed_back, slot_freed, rules_changed): every token; the patient
- *     and account of one are blanked ("") unless the viewer would see the
- *     claim's own events (its channel, or its account);
+ *     flowed_back, slot_freed, rules_changed): every token; the patient,
+ *     account and payment_ref of one are blanked ("") unless the viewer
+ *     would see the claim's own events (its channel, or its account): a
+ *     channel never sees another channel's patients or payment refs;
  *   - claim and waitlist events (held, offered, booked, released,
  *     expired, cancelled, moved, checked_in, no_show, wait_joined,
  *     wait_left): the channel the event names, and the viewer whose
@@ -53,16 +54,19 @@ int gw_ev_class(int type);
 enum gw_ev_vis {
     GW_EV_HIDDEN = 0,
     GW_EV_SHOWN = 1,
-    GW_EV_REDACTED = 2, /* shown without its patient and account */
+    GW_EV_REDACTED = 2, /* shown without its patient, account and
+                         * payment_ref */
 };
 
 /* Whether v may see e (the rules above): an enum gw_ev_vis. */
 int gw_ev_visible(const struct gw_ev_viewer *v, const struct slotc_event *e);
 
 /* Appends one event as a JSON object: {"seq","index","time_ms","type",
- * "pool","claim","patient","channel","account","hospital","a","b"}, type
- * by name ("unknown" for a type without one); redacted: patient and
- * account "". Keys in that order, always all of them. */
+ * "pool","claim","patient","channel","account","hospital","a","b",
+ * "fee_cents","payment_ref","pay_method","local_day"} (the last four:
+ * protocol 5; local_day as days since 1970-01-01), type by name
+ * ("unknown" for a type without one); redacted: patient, account and
+ * payment_ref "". Keys in that order, always all of them. */
 void gw_json_event(struct gw_jw *w, const struct slotc_event *e, bool redacted);
 
 /* Appends a long poll's page: {"events":[the visible ones],"first",

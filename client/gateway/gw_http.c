@@ -209,6 +209,21 @@ void gw__reply_json(struct gw_call *call, int status, const struct gw_buf *b,
               status, b, location);
 }
 
+void gw__reply_body(struct gw_call *call, int status, const struct gw_buf *b,
+                    const char *ctype)
+{
+    if (b->oom) {
+        gw__call_error(call, GW_INTERNAL, "out of memory", NULL);
+        return;
+    }
+    struct reply r = {.status = status,
+                      .code = SLOT_OK,
+                      .body = b->p,
+                      .len = b->len,
+                      .ctype = ctype};
+    sendReply(call->g, call->hreq, call->route, call->channel, call->t0_ns, &r);
+}
+
 /* ---- calls --------------------------------------------------------------- */
 
 /* h2o is freeing the request (response sent, or the client went away). */
@@ -242,6 +257,7 @@ static struct gw_call *callNew(struct rctx *c)
     call->t0_ns = c->t0_ns;
     gw_args_init(&call->a);
     call->next_free = NULL;
+    call->money = NULL;
     call->link =
         h2o_mem_alloc_shared(&c->req->pool, sizeof *call->link, onReqDispose);
     *call->link = call;
@@ -254,6 +270,9 @@ void gw__call_free(struct gw_call *call)
     struct gw *g = call->g;
     if (call->link != NULL) {
         *call->link = NULL;
+    }
+    if (call->money != NULL) {
+        gw__money_free(call);
     }
     free(call->a.rules);
     free(call->a.tpl);
@@ -624,10 +643,12 @@ static void submitWrite(struct gw_call *call)
     switch (call->route) {
         case GW_R_HOLD_CONFIRM:
             /* No reference: a pay-at-visit pool books it unpaid, any other
-             * answers PAYMENT_REQUIRED (the ledger decides). */
-            rc = slotc_confirm_as(
+             * answers PAYMENT_REQUIRED (the ledger decides). The method
+             * (protocol 5) is recorded with the payment. */
+            rc = slotc_confirm_pay(
                 g->slot, sr, call->a.id,
                 call->a.payment_ref[0] != '\0' ? call->a.payment_ref : NULL,
+                call->a.pay_method[0] != '\0' ? call->a.pay_method : NULL,
                 caller, account, gw__on_slot);
             break;
         case GW_R_HOLD_RELEASE:
@@ -743,6 +764,10 @@ void gw__on_slot(struct slotc_req *sr)
         case GW_R_BOOKING_MOVE:
         case GW_R_BOOKING_CHECKIN:
             gw__visit_done(call, sr);
+            return;
+        case GW_R_RECONCILIATION:
+        case GW_R_STATS:
+            gw__money_done(call, sr);
             return;
         case GW_R_HOLD_GET:
         case GW_R_BOOKING_GET:
@@ -860,6 +885,15 @@ static void serveMetrics(struct rctx *c)
     gw_buf_init(&b, st, sizeof st);
     gw_metrics_render(&g->metrics, g->cfg->channel_names, g->cfg->n_channels,
                       g->inflight, g->cfg->limits.inflight_max, &b);
+    /* The statistics as the background refresh last read them: a scrape
+     * costs the cluster nothing and never waits on it. */
+    if (g->cfg->limits.stats_series_max > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gw_stats_render_prom(
+            &g->stats.cache,
+            (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, &b);
+    }
     struct reply r = {.status = 200,
                       .code = SLOT_OK,
                       .body = b.p,
@@ -1052,6 +1086,12 @@ static bool query(struct rctx *c, struct gw_call *call)
             ok = gw_parse_events_query(qs, n, c->route == GW_R_EVENTS_STREAM,
                                        &call->a, &f);
             break;
+        case GW_R_RECONCILIATION:
+            ok = gw_parse_recon_query(qs, n, &call->a, &f);
+            break;
+        case GW_R_STATS:
+            ok = gw_parse_stats_query(qs, n, &call->a, &f);
+            break;
         case GW_R_RULES_SET:
             if (n > 0) {
                 ok = false;
@@ -1214,6 +1254,10 @@ static void submitFirst(struct gw_call *call)
         case GW_R_EVENTS:
         case GW_R_EVENTS_STREAM:
             gw__events_submit(call);
+            return;
+        case GW_R_RECONCILIATION:
+        case GW_R_STATS:
+            gw__money_submit(call);
             return;
         default:
             rc = GW_INTERNAL;
@@ -1485,6 +1529,10 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
         /* The caller exits: the handles die with the process. */
         return -1;
     }
+    if (gw__stats_start(g) != 0) {
+        snprintf(err, errlen, "out of memory (limits.stats_series_max)");
+        return -1;
+    }
     *out = g;
     return 0;
 }
@@ -1520,6 +1568,7 @@ void gw_stop(struct gw *g, void (*done)(void *data), void *data)
         return;
     }
     g->stopping = true;
+    gw__stats_stop(g);
     g->stop_cb = done;
     g->stop_data = data;
     if (g->listening) {

@@ -1,8 +1,9 @@
 /* gw_httpInt: what gw_http.c (the request path, the original routes),
  * gw_http_sched.c (the routes of hospitals' schedules and rules, and the
- * choice of a hold's ttl), gw_http_patient.c (the patient rules) and
- * gw_http_visit.c (the visit day) share: the gateway and a call waiting
- * on the cluster, and the helpers that answer a call. Not a contract for
+ * choice of a hold's ttl), gw_http_patient.c (the patient rules),
+ * gw_http_visit.c (the visit day) and gw_http_money.c (reconciliation and
+ * statistics) share: the gateway and a call waiting on the cluster, and
+ * the helpers that answer a call. Not a contract for
  * the rest of the gateway. Everything runs on the loop thread. */
 #ifndef GW_HTTP_INT_H
 #define GW_HTTP_INT_H
@@ -18,6 +19,7 @@
 #include "gw_log.h"
 #include "gw_metrics.h"
 #include "gw_pcache.h"
+#include "gw_stats.h"
 #include "libslot.h"
 
 /* A request waiting on the cluster. Its libslot requests run one after
@@ -40,7 +42,26 @@ struct gw_call {
     uint64_t sent_ns; /* current libslot submit */
     struct gw_args a; /* path, Idempotency-Key and body, parsed in place */
     struct slotc_req sreq;
+    struct gw_money_job *money; /* GW_R_RECONCILIATION, GW_R_STATS: their
+                                 * pages' state (gw_http_money.c); NULL
+                                 * otherwise */
     struct gw_call *next_free;
+};
+
+/* The background refresh of /metrics' statistics (gw_http_money.c): one
+ * READ_STATS range at a time, its pages into `next`, swapped into `cache`
+ * when complete. */
+struct gw_stats_refresh {
+    struct gw_stats_cache cache;  /* what /metrics shows */
+    struct slotc_stats_row *next; /* the refresh's rows (cache.cap) */
+    uint32_t next_n;
+    uint32_t after; /* rows read so far (the next page's `after`) */
+    uint32_t from, to;
+    uint64_t sent_ns;
+    struct slotc_req sreq;
+    uv_timer_t timer;
+    bool started; /* the timer runs */
+    bool reading; /* sreq is pending */
 };
 
 struct gw {
@@ -62,6 +83,8 @@ struct gw {
     struct gw_call *free_calls;
     char *openapi;
     size_t openapi_len;
+    struct gw_stats_refresh stats; /* /metrics' statistics */
+    uint32_t recon_active;         /* reconciliations alive (recon_max) */
     /* stopping */
     bool stopping;
     uv_timer_t stop_timer;
@@ -92,6 +115,10 @@ void gw__submit_failed(struct gw_call *call, int rc);
 /* Answers the call with a JSON body (500 if b ran out of memory). */
 void gw__reply_json(struct gw_call *call, int status, const struct gw_buf *b,
                     const char *location);
+/* Answers the call with a body of this Content-Type (500 if b ran out of
+ * memory). Does not free the call. */
+void gw__reply_body(struct gw_call *call, int status, const struct gw_buf *b,
+                    const char *ctype);
 /* Every libslot completion of a call. */
 void gw__on_slot(struct slotc_req *sr);
 
@@ -130,6 +157,25 @@ void gw__patient_done(struct gw_call *call, const struct slotc_req *sr);
 void gw__visit_submit(struct gw_call *call);
 /* Its completion: answers and frees the call. */
 void gw__visit_done(struct gw_call *call, const struct slotc_req *sr);
+
+/* ---- gw_http_money.c ---------------------------------------------------- */
+
+/* Submits GW_R_RECONCILIATION or GW_R_STATS (query parsed): answers 403
+ * for a channel token naming another channel, 503 RECON_BUSY beyond
+ * limits.recon_max reconciliations. Takes the call over. */
+void gw__money_submit(struct gw_call *call);
+/* A completion of one of their reads: submits the next page, or answers
+ * and frees the call. */
+void gw__money_done(struct gw_call *call, const struct slotc_req *sr);
+/* Frees call->money (gw__call_free). */
+void gw__money_free(struct gw_call *call);
+/* Starts the background statistics refresh (limits.stats_series_max > 0):
+ * a read every limits.stats_refresh_ms, never two at once. Returns 0 or
+ * -1 (out of memory). */
+int gw__stats_start(struct gw *g);
+/* Stops it (gw_stop): the timer is closed; a pending read completes into
+ * the cache or with SHUTDOWN when libslot closes. */
+void gw__stats_stop(struct gw *g);
 
 /* ---- gw_http_events.c --------------------------------------------------- */
 

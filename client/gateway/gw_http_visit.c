@@ -44,9 +44,12 @@ void gw__visit_submit(struct gw_call *call)
             break;
         case GW_R_BOOKING_CHECKIN:
             gw__call_idem(call, sr);
-            rc = slotc_checkin(
+            /* A reference (and its method) pays an unpaid booking at the
+             * desk; a paid one keeps its payment (the ledger decides). */
+            rc = slotc_checkin_pay(
                 g->slot, sr, a->id, a->patient,
-                a->payment_ref[0] != '\0' ? a->payment_ref : NULL, gw__on_slot);
+                a->payment_ref[0] != '\0' ? a->payment_ref : NULL,
+                a->pay_method[0] != '\0' ? a->pay_method : NULL, gw__on_slot);
             break;
         default:
             rc = GW_INTERNAL;

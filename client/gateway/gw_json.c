@@ -332,6 +332,9 @@ static const struct gw__str_rule patientRule = {
 static const struct gw__str_rule refRule = {slot_valid_payment_ref, 1,
                                             SLOT_PAYMENT_REF_MAX,
                                             "printable ASCII (0x21..0x7e)"};
+/* A payment method (protocol 5): the protocol's own rule decides. */
+static const struct gw__str_rule payMethodRule = {
+    slot_valid_pay_method, 1, SLOT_PAY_METHOD_MAX, "[a-z0-9_-]"};
 static const struct gw__str_rule idemRule = {
     slot_valid_idem_key, 1, SLOT_IDEM_KEY_MAX, "[A-Za-z0-9_.:-]"};
 
@@ -940,11 +943,32 @@ static bool blank(const char *body, size_t len)
     return i == len;
 }
 
+/* The optional "pay_method" of a confirm or check-in into a->pay_method,
+ * after its "payment_ref": a method names how a payment was made, so one
+ * without a reference is refused here as the protocol's decoder would
+ * (INVALID_ARGUMENT), before it costs a round trip. */
+static bool payMethod(json_t *j, struct gw_args *a, struct gw_fail *f)
+{
+    if (!getStr(j, "pay_method", false, &payMethodRule, a->pay_method,
+                sizeof a->pay_method, f)) {
+        a->pay_method[0] = '\0';
+        return false;
+    }
+    if (a->pay_method[0] != '\0' && a->payment_ref[0] == '\0') {
+        a->pay_method[0] = '\0';
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"pay_method\" needs a \"payment_ref\" (the payment "
+                        "it names)");
+    }
+    return true;
+}
+
 bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
                       struct gw_fail *f)
 {
-    static const char *const known[] = {"payment_ref", NULL};
+    static const char *const known[] = {"payment_ref", "pay_method", NULL};
     a->payment_ref[0] = '\0';
+    a->pay_method[0] = '\0';
     if (blank(body, len)) {
         return true; /* no reference: the ledger decides (pay at visit) */
     }
@@ -954,7 +978,8 @@ bool gw_parse_confirm(const char *body, size_t len, struct gw_args *a,
     }
     bool ok = gw__only_known(j, known, "", f) &&
               getStr(j, "payment_ref", false, &refRule, a->payment_ref,
-                     sizeof a->payment_ref, f);
+                     sizeof a->payment_ref, f) &&
+              payMethod(j, a, f);
     json_decref(j);
     return ok;
 }
@@ -995,16 +1020,18 @@ bool gw_parse_checkin(const char *body, size_t len,
                       const struct gw_patient_rules *pr, struct gw_args *a,
                       struct gw_fail *f)
 {
-    static const char *const known[] = {"patient", "id_type", "id_number",
-                                        "payment_ref", NULL};
+    static const char *const known[] = {
+        "patient", "id_type", "id_number", "payment_ref", "pay_method", NULL};
     a->payment_ref[0] = '\0';
+    a->pay_method[0] = '\0';
     json_t *j = gw__load_object(body, len, f);
     if (j == NULL) {
         return false;
     }
     bool ok = gw__only_known(j, known, "", f) && patientOf(j, pr, a, f) &&
               getStr(j, "payment_ref", false, &refRule, a->payment_ref,
-                     sizeof a->payment_ref, f);
+                     sizeof a->payment_ref, f) &&
+              payMethod(j, a, f);
     if (!ok) {
         /* A refusal names no patient, even one parsed before it. */
         a->patient[0] = '\0';
@@ -1186,6 +1213,11 @@ void gw_jw_claim(struct gw_jw *wp, const char *id_key,
     gw_jw_bool(&w, c->refunded);
     gw_jw_key(&w, "affected");
     gw_jw_bool(&w, c->affected);
+    /* Protocol 5: how it was paid, and the fee paid (0 unpaid). */
+    gw_jw_key(&w, "pay_method");
+    gw_jw_str(&w, c->pay_method);
+    gw_jw_key(&w, "fee_paid_cents");
+    gw_jw_u64(&w, c->fee_paid_cents);
     gw_jw_end(&w);
     *wp = w;
 }

@@ -109,6 +109,10 @@ struct gw_query {
     uint32_t wait_ms;       /* GET /v1/events: the long poll's wait */
     bool stale;             /* GET /v1/pools?stale=1 */
     bool dry_run;           /* POST /v1/schedules?dry_run=1 */
+    /* GET /v1/reconciliation (hospital above too): */
+    char channel[SLOTC_CHANNEL_MAX + 1]; /* "" any */
+    uint32_t day;                        /* the local day reconciled */
+    bool csv;                            /* format=csv (else JSON) */
 };
 
 /* Sets q's defaults: no filter, kind any, limit GW_LIST_LIMIT_DEFAULT,
@@ -131,6 +135,8 @@ struct gw_args {
     char pool[SLOTC_POOL_ID_MAX + 1];            /* path, or the pool body */
     char patient[SLOTC_PATIENT_KEY_MAX + 1];     /* path, or the hold body */
     char payment_ref[SLOTC_PAYMENT_REF_MAX + 1]; /* confirm body; "": none */
+    char pay_method[SLOTC_PAY_METHOD_MAX + 1];   /* confirm, check-in body;
+                                                  * "": none */
     char idem[SLOTC_IDEM_KEY_MAX + 1];           /* "" if none */
     uint32_t ttl_ms;                             /* hold body; 0: none */
     /* The pool body; spec.pool, spec.shares[].channel and spec.place point
@@ -205,7 +211,10 @@ struct gw_patient_rules {
  *            contains the number, and the parser wipes its copies of it.
  *   lookup:  the same patient fields (and nothing else) into a->patient
  *   confirm: a->payment_ref ("" when the body has none: empty, {} or no
- *            "payment_ref", for a pay-at-visit pool) */
+ *            "payment_ref", for a pay-at-visit pool) and an optional
+ *            "pay_method" (protocol 5: 1..16 bytes of [a-z0-9_-],
+ *            INVALID_ARGUMENT otherwise, and INVALID_ARGUMENT without a
+ *            "payment_ref") into a->pay_method ("" none) */
 bool gw_parse_pool(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f);
 bool gw_parse_hold(const char *body, size_t len,
@@ -234,7 +243,9 @@ bool gw_parse_staff(const char *body, size_t len,
  *            in a lookup (an opaque key, or an identity turned into its
  *            key; the same refusals, no message repeats the number) into
  *            a->patient, and an optional "payment_ref" (the confirm's
- *            rule; "" none) into a->payment_ref */
+ *            rule; "" none) into a->payment_ref and "pay_method" (the
+ *            confirm's rule: not without a "payment_ref") into
+ *            a->pay_method */
 bool gw_parse_stop(const char *body, size_t len, struct gw_args *a,
                    struct gw_fail *f);
 bool gw_parse_move(const char *body, size_t len, struct gw_args *a,
@@ -276,9 +287,11 @@ void gw_json_claim_list(struct gw_buf *b, const char *pool,
                         const struct slotc_claim *c, uint32_t n,
                         uint32_t limit);
 /* A claim, with its id under "hold" or "booking" (id_key): its members
- * in a fixed order, the visit day's (protocol 4) last: "attendance"
+ * in a fixed order, the visit day's (protocol 4): "attendance"
  * ("pending", "checked_in", "no_show"), "checked_in_at_ms", "moved_to",
- * "moved_from" (0: none), "refunded", "affected". */
+ * "moved_from" (0: none), "refunded", "affected", then the payment's
+ * (protocol 5) last: "pay_method" ("" none given / unpaid),
+ * "fee_paid_cents" (the pool's fee when it was paid; 0 unpaid). */
 void gw_json_claim(struct gw_buf *b, const char *id_key,
                    const struct slotc_claim *c);
 /* The created pool as requested (deterministic from the command). */

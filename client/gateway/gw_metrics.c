@@ -14,8 +14,9 @@ static const int statuses[GW_STATUS_SLOTS - 1] = {200, 201, 400, 401, 402, 403,
 
 /* Every libslot operation has its own series. */
 /* Every op the gateway submits has its counters: the patient rules'
- * (protocol 3) and the visit day's (protocol 4) included. */
-_Static_assert(GW_OPS == SLOTC_OP_READ_EVENTS + 1, "GW_OPS: enum slotc_op");
+ * (protocol 3), the visit day's (protocol 4) and the money reads
+ * (protocol 5) included. */
+_Static_assert(GW_OPS == SLOTC_OP_READ_STATS + 1, "GW_OPS: enum slotc_op");
 
 /* Bucket bounds in microseconds. */
 static const uint64_t bounds_us[GW_LAT_BUCKETS] = {

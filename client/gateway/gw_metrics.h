@@ -26,7 +26,7 @@
 #define GW_CH_SLOTS     (GW_CHANNELS_MAX + GW_CH_FIRST)
 #define GW_STATUS_SLOTS 19
 #define GW_LAT_BUCKETS  16  /* finite bounds; +Inf is implied */
-#define GW_OPS          43  /* enum slotc_op values 0..42 */
+#define GW_OPS          45  /* enum slotc_op values 0..44 */
 #define GW_CODES        128 /* slot_err values 0..127 */
 
 enum gw_reject {

@@ -129,6 +129,17 @@ static json_t *channelSchema(void)
 }
 
 /* Hospital, campus, department, doctor; optional ones may be "". */
+/* A payment method (protocol 5): the channel's charset. */
+static json_t *payMethodSchema(void)
+{
+    return described(strSchema("^[a-z0-9_-]+$", 1, SLOT_PAY_METHOD_MAX),
+                     "how the payment_ref was paid (wechat, alipay, card, "
+                     "insurance, cash, ...): recorded with the payment; "
+                     "only with a payment_ref (400 INVALID_ARGUMENT "
+                     "otherwise); the ledger knows at most 16 methods (503 "
+                     "LIMIT_REACHED for a 17th new one)");
+}
+
 static json_t *nameSchema(bool empty_ok)
 {
     return empty_ok ? strSchema("^[A-Za-z0-9_.-]*$", 0, SLOT_NAME_MAX)
@@ -683,6 +694,15 @@ static void visitClaimProps(json_t *props)
                                   "(no deadline, no penalty)"));
     json_object_set_new(props, "affected",
                         described(boolSchema(), "its pool is stopped"));
+    /* Protocol 5: the payment. */
+    json_object_set_new(props, "pay_method",
+                        described(stringSchema(),
+                                  "how it was paid; \"\": none given or "
+                                  "unpaid"));
+    json_object_set_new(props, "fee_paid_cents",
+                        described(intSchema(0, INT64_MAX),
+                                  "the pool's fee when it was paid (at "
+                                  "confirm, or at check-in); 0 unpaid"));
 }
 
 /* The event feed's page (protocol 4). */
@@ -725,8 +745,25 @@ static void eventSchemas(json_t *s)
                    "version; violation: kind; wait_joined: position"));
     prop(e, "b", true,
          described(intSchema(0, INT64_MAX),
-                   "booked: paid; pool_stopped: holds affected; violation: "
-                   "blacklisted until"));
+                   "booked: paid; checked_in: 1 if this check-in paid; "
+                   "pool_stopped: holds affected; violation: blacklisted "
+                   "until"));
+    prop(e, "fee_cents", true,
+         described(intSchema(0, INT64_MAX),
+                   "a claim event: the claim's fee paid right after it (0 "
+                   "unpaid); other events 0"));
+    prop(e, "payment_ref", true,
+         described(stringSchema(),
+                   "a claim event: its payment reference (\"\" unpaid); "
+                   "blanked, as patient, in a pool event of a claim the "
+                   "token does not own"));
+    prop(e, "pay_method", true,
+         described(stringSchema(), "a claim event: its payment method"));
+    prop(e, "local_day", true,
+         described(intSchema(0, 1000000),
+                   "days since 1970-01-01 of time_ms in the hospital's local "
+                   "time (UTC without a hospital): the day the "
+                   "reconciliation counts it in"));
     json_object_set_new(s, "Event", e);
     json_t *pg = object(false);
     prop(pg, "events", true,
@@ -742,6 +779,127 @@ static void eventSchemas(json_t *s)
                    "the last seq examined (shown or filtered out): pass it "
                    "as after"));
     json_object_set_new(s, "EventsPage", pg);
+}
+
+/* Reconciliation and statistics (protocol 5). */
+static void moneySchemas(json_t *s)
+{
+    json_t *st = object(false);
+    prop(st, "visit_date", true, dateSchema());
+    prop(st, "hospital", true, stringSchema());
+    prop(st, "department", true, stringSchema());
+    prop(st, "pools", true,
+         described(intSchema(0, INT64_MAX), "scheduled pools of the group"));
+    prop(st, "released", true,
+         described(intSchema(0, INT64_MAX),
+                   "capacity of the pools whose release time has passed"));
+    prop(st, "capacity", true,
+         described(intSchema(0, INT64_MAX), "capacity of all of them"));
+    prop(st, "booked_now", true,
+         described(intSchema(0, INT64_MAX), "slots booked now"));
+    prop(st, "booked_total", true,
+         described(intSchema(0, INT64_MAX),
+                   "bookings made (confirms and moves in), over the pools' "
+                   "lives"));
+    prop(st, "cancelled_total", true, intSchema(0, INT64_MAX));
+    prop(st, "refunded_total", true,
+         described(intSchema(0, INT64_MAX), "cancelled by a stoppage"));
+    prop(st, "moved_total", true,
+         described(intSchema(0, INT64_MAX), "moved out to another pool"));
+    prop(st, "no_show_total", true, intSchema(0, INT64_MAX));
+    prop(st, "checked_in_total", true, intSchema(0, INT64_MAX));
+    prop(st, "booking_rate", true,
+         described(json_pack("{s:s,s:i}", "type", "number", "minimum", 0),
+                   "booked_now / released (0 when nothing is released), 4 "
+                   "decimals"));
+    json_object_set_new(s, "StatsRow", st);
+    json_t *sp = object(false);
+    prop(sp, "from", true, dateSchema());
+    prop(sp, "to", true, dateSchema());
+    prop(sp, "hospital", true, described(stringSchema(), "\"\": any"));
+    prop(sp, "rows", true,
+         described(
+             json_pack("{s:s,s:o}", "type", "array", "items", ref("StatsRow")),
+             "per (visit day, hospital, department), in that order"));
+    prop(sp, "total", true, intSchema(0, INT64_MAX));
+    json_object_set_new(s, "Stats", sp);
+
+    json_t *ln = object(false);
+    prop(ln, "seq", true, described(intSchema(1, INT64_MAX), "the event's"));
+    prop(ln, "time", true,
+         described(stringSchema(), "the event's ledger time, UTC ISO 8601"));
+    prop(ln, "kind", true,
+         json_pack("{s:s,s:[s,s,s,s,s,s]}", "type", "string", "enum", "booking",
+                   "checkin", "cancel", "refund", "move", "no_show"));
+    prop(ln, "hospital", true, stringSchema());
+    prop(ln, "channel", true, stringSchema());
+    prop(ln, "pay_method", true, stringSchema());
+    prop(ln, "pool", true, stringSchema());
+    prop(ln, "claim", true, intSchema(1, 1LL << 53));
+    prop(ln, "patient", true, stringSchema());
+    prop(ln, "payment_ref", true, stringSchema());
+    prop(ln, "cents", true,
+         described(json_pack("{s:s}", "type", "integer"),
+                   "+ money taken, - money owed back, 0 none"));
+    json_object_set_new(s, "ReconLine", ln);
+    json_t *cnt = object(false);
+    static const char *const counters[] = {
+        "booked",          "booked_cents",
+        "checkin_paid",    "checkin_paid_cents",
+        "checked_in",      "cancelled",
+        "cancelled_cents", "refunded",
+        "refunded_cents",  "moved",
+        "no_show",         "net_cents"};
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+        prop(cnt, counters[i], true, json_pack("{s:s}", "type", "integer"));
+    }
+    json_object_set_new(
+        s, "ReconCounts",
+        described(cnt, "the counters of one (hospital, channel, pay_method) "
+                       "on the day; net_cents = booked_cents + "
+                       "checkin_paid_cents - cancelled_cents - "
+                       "refunded_cents"));
+    json_t *rw = object(false);
+    prop(rw, "hospital", true, stringSchema());
+    prop(rw, "channel", true, stringSchema());
+    prop(rw, "pay_method", true, stringSchema());
+    prop(rw, "status", true,
+         json_pack("{s:s,s:[s,s]}", "type", "string", "enum", "agree",
+                   "differs"));
+    prop(rw, "values", false,
+         described(ref("ReconCounts"), "agree: the counters (both sides)"));
+    prop(rw, "lines", false,
+         described(ref("ReconCounts"), "differs: the lines' sums"));
+    prop(rw, "ledger", false,
+         described(ref("ReconCounts"), "differs: the ledger's counters"));
+    json_object_set_new(
+        s, "ReconRow",
+        described(rw, "the ledger's counters of (hospital, channel, "
+                      "pay_method) on the day against the lines' sums (the "
+                      "recon module's JSON, slotctl reconcile's)"));
+    json_t *rc = object(false);
+    prop(rc, "day", true, dateSchema());
+    prop(rc, "hospital", true, described(stringSchema(), "\"\": any"));
+    prop(rc, "channel", true,
+         described(stringSchema(), "\"\": any (admin token)"));
+    prop(rc, "lines", true,
+         json_pack("{s:s,s:o}", "type", "array", "items", ref("ReconLine")));
+    prop(rc, "rows", true,
+         json_pack("{s:s,s:o}", "type", "array", "items", ref("ReconRow")));
+    prop(rc, "methods", true,
+         described(json_pack("{s:s}", "type", "array"),
+                   "totals per payment method, of the ledger's rows"));
+    prop(rc, "stats", true,
+         described(json_pack("{s:s}", "type", "array"),
+                   "the statistics of visit day D"));
+    prop(rc, "agree", true, boolSchema());
+    prop(rc, "rows_differing", true, intSchema(0, INT64_MAX));
+    prop(rc, "kept_from_day", true,
+         described(stringSchema(),
+                   "the oldest local day (YYYY-MM-DD) whose counters the "
+                   "ledger keeps; \"\" none yet"));
+    prop(rc, "lines_total", true, intSchema(0, INT64_MAX));
+    json_object_set_new(s, "Reconciliation", rc);
 }
 
 /* The visit day's bodies and replies (protocol 4). */
@@ -802,6 +960,7 @@ static void visitSchemas(json_t *s)
          described(strSchema("^[!-~]+$", 1, SLOT_PAYMENT_REF_MAX),
                    "paid at the desk: an unpaid booking keeps it and is "
                    "paid"));
+    prop(ci, "pay_method", false, payMethodSchema());
     json_object_set_new(s, "Checkin", ci);
     json_t *cd = object(false);
     prop(cd, "booking", true, intSchema(1, 1LL << 53));
@@ -903,6 +1062,7 @@ static json_t *schemas(void)
                   "402 PAYMENT_REQUIRED)",
                   "properties", "payment_ref",
                   strSchema("^[!-~]+$", 1, SLOT_PAYMENT_REF_MAX)));
+    prop(json_object_get(s, "Confirm"), "pay_method", false, payMethodSchema());
     json_object_set_new(s, "Confirmed",
                         json_pack("{s:s,s:[s,s],s:{s:o,s:o}}", "type", "object",
                                   "required", "booking", "visit_no",
@@ -1027,6 +1187,7 @@ static json_t *schemas(void)
     schedSchemas(s);
     visitSchemas(s);
     eventSchemas(s);
+    moneySchemas(s);
     return s;
 }
 
@@ -1124,6 +1285,10 @@ static struct bodyinfo bodyOf(int route)
         case GW_R_EVENTS:
         case GW_R_EVENTS_STREAM:
             return (struct bodyinfo){NULL, "EventsPage", "410"};
+        case GW_R_RECONCILIATION:
+            return (struct bodyinfo){NULL, "Reconciliation", "410 413 504"};
+        case GW_R_STATS:
+            return (struct bodyinfo){NULL, "Stats", "413 504"};
         default:
             return (struct bodyinfo){NULL, NULL, ""};
     }
@@ -1174,9 +1339,10 @@ static const char *errorsOf(int route)
             return "Who sees what: the admin token every event; a channel "
                    "token the pool events (pool_created, pool_updated, "
                    "pool_closed, pool_stopped, flowed_back, slot_freed, "
-                   "rules_changed; the patient and account blanked unless "
-                   "its own), the claim and waitlist events its channel "
-                   "made, and with X-Account the events of that account's "
+                   "rules_changed; the patient, account and payment_ref "
+                   "blanked unless its own), the claim and waitlist events "
+                   "its channel made, and with X-Account the events of that "
+                   "account's "
                    "patients (the staff events violation, unblocked, "
                    "exception, account_bound, account_unbound included); "
                    "config_changed the admin token only. With wait_ms and "
@@ -1198,6 +1364,39 @@ static const char *errorsOf(int route)
                    "SHUTDOWN): reconnect with "
                    "Last-Event-ID. Before the stream starts: 410 "
                    "CURSOR_EXPIRED, 503 OVERLOADED as JSON.";
+        case GW_R_RECONCILIATION:
+            return "The lines are the event feed's (payments taken and owed "
+                   "back, day D by the hospital's local time), read from "
+                   "the oldest event the feed holds; the rows are the "
+                   "ledger's counters (READ_RECON), compared with the "
+                   "lines' sums; the statistics are visit day D's. A "
+                   "channel token gets its own channel only (channel= "
+                   "naming another: 403 FORBIDDEN); the admin token any. "
+                   "format=csv answers text/csv (sections line, row, "
+                   "method, stats, result, each led by a header record, "
+                   "separated by an empty line). Today's counters may "
+                   "differ by the events applied while reading. Refusals: "
+                   "410 RECON_DAY_GONE (the feed no longer holds the day's "
+                   "start: slotctl reconcile --archive); 413 "
+                   "RESPONSE_TOO_LARGE past limits.recon_bytes_max; 503 "
+                   "RECON_BUSY (+ Retry-After) past limits.recon_max at "
+                   "once.";
+        case GW_R_STATS:
+            return "Statistics are not per channel: every token reads "
+                   "them. from..to at most 62 visit days. 413 "
+                   "RESPONSE_TOO_LARGE past limits.recon_bytes_max.";
+        case GW_R_METRICS:
+            return "Besides the gateway's own series, the statistics of "
+                   "visit days today - 1 .. today + 7 (UTC) per hospital, "
+                   "department and day (slot_stats_released_slots, "
+                   "slot_stats_capacity_slots, slot_stats_booked_now, "
+                   "slot_stats_booked_total, slot_stats_cancelled_total, "
+                   "slot_stats_refunded_total, slot_stats_moved_total, "
+                   "slot_stats_no_show_total, slot_stats_checked_in_total, "
+                   "slot_stats_booking_rate), as a background read every "
+                   "limits.stats_refresh_ms left them (a scrape never reads "
+                   "the cluster); at most limits.stats_series_max rows "
+                   "(slot_gateway_stats_dropped_total counts the rest).";
         default:
             return NULL;
     }
@@ -1337,6 +1536,27 @@ static void queryParams(int route, json_t *params)
             queryParam(params, "limit", false, "changes per page",
                        limitParam());
             break;
+        case GW_R_RECONCILIATION:
+            queryParam(params, "day", true,
+                       "the local day reconciled (the hospitals' local time)",
+                       dateSchema());
+            queryParam(params, "hospital", false, "only this hospital",
+                       nameSchema(false));
+            queryParam(params, "channel", false,
+                       "only this channel (a channel token: its own only)",
+                       channelSchema());
+            queryParam(params, "format", false, "the document's format",
+                       json_pack("{s:s,s:[s,s],s:s}", "type", "string", "enum",
+                                 "json", "csv", "default", "json"));
+            break;
+        case GW_R_STATS:
+            queryParam(params, "from", true, "visit days from", dateSchema());
+            queryParam(params, "to", true,
+                       "visit days up to (inclusive; at most 62 days)",
+                       dateSchema());
+            queryParam(params, "hospital", false, "only this hospital",
+                       nameSchema(false));
+            break;
         default:
             break;
     }
@@ -1438,6 +1658,14 @@ static json_t *operation(const struct gw_route *rt)
             json_pack("{s:s,s:{s:{s:{s:s}}}}", "description",
                       "Server-Sent Events: each event's data is an Event",
                       "content", "text/event-stream", "schema", "type",
+                      "string"));
+    } else if (rt->id == GW_R_RECONCILIATION) {
+        json_object_set_new(
+            responses, st,
+            json_pack("{s:s,s:{s:{s:o},s:{s:{s:s}}}}", "description",
+                      "the day's reconciliation (format=json or csv)",
+                      "content", "application/json", "schema",
+                      ref("Reconciliation"), "text/csv", "schema", "type",
                       "string"));
     } else if (rt->id == GW_R_OPENAPI) {
         json_object_set_new(responses, st,

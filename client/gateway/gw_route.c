@@ -124,6 +124,14 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
      GW_ACCESS_ANY, 200, 0,
      "The same events as Server-Sent Events (text/event-stream), resumable "
      "by Last-Event-ID"},
+    {GW_R_RECONCILIATION, "GET", "/v1/reconciliation", "get_reconciliation",
+     GW_ACCESS_ANY, 200, 0,
+     "A local day's reconciliation: the feed's payment lines (a channel "
+     "token: its own), their sums against the ledger's counters, and the "
+     "day's statistics (CSV or JSON)"},
+    {GW_R_STATS, "GET", "/v1/stats", "get_stats", GW_ACCESS_ANY, 200, 0,
+     "Booking statistics per visit day, hospital and department, with the "
+     "booking rate"},
 };
 
 static int hexVal(char c)

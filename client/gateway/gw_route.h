@@ -57,6 +57,9 @@ enum gw_route_id {
     /* the event feed (protocol 4): long poll and Server-Sent Events */
     GW_R_EVENTS,
     GW_R_EVENTS_STREAM,
+    /* money and statistics (protocol 5) */
+    GW_R_RECONCILIATION,
+    GW_R_STATS,
     GW_R_COUNT
 };
 

@@ -10,6 +10,7 @@
 #include "gw_events.h"
 #include "gw_jsonInt.h"
 #include "gw_route.h"
+#include "gw_stats.h"
 #include "slot_time.h"
 #include "slot_valid.h"
 #include "slotctl_sched.h"
@@ -1145,6 +1146,68 @@ bool gw_parse_import_query(const char *qs, size_t len, struct gw_args *a,
     a->query.dry_run = false;
     return splitQuery(qs, len, known, &p, f) &&
            qbool(&p, "dry_run", &a->query.dry_run, f);
+}
+
+bool gw_parse_recon_query(const char *qs, size_t len, struct gw_args *a,
+                          struct gw_fail *f)
+{
+    static const char *const known[] = {"day", "hospital", "channel", "format",
+                                        NULL};
+    struct gw_query *q = &a->query;
+    struct qparams p;
+    q->day = 0;
+    q->csv = false;
+    if (!splitQuery(qs, len, known, &p, f) || !qdate(&p, "day", &q->day, f) ||
+        !qstr(&p, "hospital", &gw__name_rule, q->hospital, sizeof q->hospital,
+              f) ||
+        !qstr(&p, "channel", &gw__channel_rule, q->channel, sizeof q->channel,
+              f)) {
+        return false;
+    }
+    if (q->day == 0) {
+        return gw__fail(f, SLOT_MALFORMED,
+                        "missing parameter \"day\" (YYYY-MM-DD, the local "
+                        "day to reconcile)");
+    }
+    size_t n = 0;
+    const char *fmt = qget(&p, "format", &n);
+    if (fmt != NULL && n == 3 && memcmp(fmt, "csv", 3) == 0) {
+        q->csv = true;
+    } else if (fmt != NULL && !(n == 4 && memcmp(fmt, "json", 4) == 0)) {
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "parameter \"format\" must be csv or json");
+    }
+    return true;
+}
+
+bool gw_parse_stats_query(const char *qs, size_t len, struct gw_args *a,
+                          struct gw_fail *f)
+{
+    static const char *const known[] = {"from", "to", "hospital", NULL};
+    struct gw_query *q = &a->query;
+    struct qparams p;
+    q->q.date_from = 0;
+    q->q.date_to = 0;
+    if (!splitQuery(qs, len, known, &p, f) ||
+        !qdate(&p, "from", &q->q.date_from, f) ||
+        !qdate(&p, "to", &q->q.date_to, f) ||
+        !qstr(&p, "hospital", &gw__name_rule, q->hospital, sizeof q->hospital,
+              f)) {
+        return false;
+    }
+    if (q->q.date_from == 0 || q->q.date_to == 0) {
+        return gw__fail(f, SLOT_MALFORMED,
+                        "missing parameter \"%s\" (YYYY-MM-DD, a visit day)",
+                        q->q.date_from == 0 ? "from" : "to");
+    }
+    if (q->q.date_to < q->q.date_from ||
+        q->q.date_to - q->q.date_from >= GW_STATS_DAYS_MAX) {
+        return gw__fail(f, SLOT_INVALID_ARGUMENT,
+                        "\"from\" .. \"to\" must be 1..%d visit days, from "
+                        "<= to",
+                        GW_STATS_DAYS_MAX);
+    }
+    return true;
 }
 
 bool gw_arg_hospital(struct gw_args *a, const char *s, size_t len,

@@ -116,7 +116,17 @@ bool gw_parse_template(const char *body, size_t len,
  *   events: after (a seq, 0..2^63), limit (1..1000, default 100) and,
  *           for the long poll (not stream), wait_ms (0..GW_EV_WAIT_MAX_MS
  *           of gw_events.h, default 0) -> a->query.after_version, limit,
- *           wait_ms */
+ *           wait_ms
+ *   recon:  day (YYYY-MM-DD, required), hospital, channel (a channel
+ *           name), format (csv or json, default json) -> a->query.day,
+ *           hospital, channel, csv
+ *   stats:  from, to (YYYY-MM-DD, both required, from <= to, at most
+ *           GW_STATS_DAYS_MAX days: INVALID_ARGUMENT otherwise), hospital
+ *           -> a->query.q.date_from, q.date_to, hospital */
+bool gw_parse_recon_query(const char *qs, size_t len, struct gw_args *a,
+                          struct gw_fail *f);
+bool gw_parse_stats_query(const char *qs, size_t len, struct gw_args *a,
+                          struct gw_fail *f);
 bool gw_parse_pools_query(const char *qs, size_t len, struct gw_args *a,
                           struct gw_fail *f);
 bool gw_parse_rules_query(const char *qs, size_t len, struct gw_args *a,

@@ -27,7 +27,6 @@
 #include "check.h"
 #include "ctest.h"
 #include "libslot.h"
-#include "libslotInt.h"
 #include "recon.h"
 #include "tclock.h"
 

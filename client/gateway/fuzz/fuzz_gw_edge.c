@@ -25,11 +25,15 @@
  *   2  a query string through the query parsers: what they accept is
  *      within the protocol's rules (names, pool id, limits, kind) and the
  *      event feed's (after <= 2^63, limit, wait_ms <= 30000; a stream's
- *      query is a long poll's without wait_ms); the same bytes as a
- *      Last-Event-ID header against a reference parser.
+ *      query is a long poll's without wait_ms), the reconciliation's
+ *      (a day 1..SLOT_DAY_MAX, a name, a channel) and the statistics'
+ *      (from <= to, at most GW_STATS_DAYS_MAX days, a name); the same
+ *      bytes as a Last-Event-ID header against a reference parser.
  *   3  a body (the next byte chooses pool, confirm, template, empty, a
  *      PUT .../rules body, or the visit day's stop or move): what is
- *      accepted passes the protocol's validators (slot_valid.h; libslot's
+ *      accepted passes the protocol's validators (slot_valid.h: a
+ *      confirm's pay_method the protocol's rule, never without a
+ *      payment_ref; libslot's
  *      conversions for places, templates and rule sets; the stop's
  *      operator and reason, the move's target pool).
  *   4  a path argument or header value (the next byte chooses pool,
@@ -61,8 +65,10 @@
 #include "gw_json.h"
 #include "gw_route.h"
 #include "gw_sched.h"
+#include "gw_stats.h"
 #include "libslotInt.h"
 #include "slot_err.h"
+#include "slot_time.h"
 #include "slot_valid.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -568,6 +574,24 @@ static void fuzzQuery(const uint8_t *d, size_t n)
     } else {
         refused(&f);
     }
+    gw_args_init(&a);
+    if (gw_parse_recon_query(s, n, &a, &f)) {
+        assert(a.query.day >= 1 && a.query.day <= SLOT_DAY_MAX);
+        optional(slot_valid_name, a.query.hospital);
+        optional(slot_valid_channel, a.query.channel);
+    } else {
+        refused(&f);
+    }
+    gw_args_init(&a);
+    if (gw_parse_stats_query(s, n, &a, &f)) {
+        const struct slotc_query *q = &a.query.q;
+        assert(q->date_from >= 1 && q->date_from <= q->date_to &&
+               q->date_to <= SLOT_DAY_MAX &&
+               q->date_to - q->date_from < GW_STATS_DAYS_MAX);
+        optional(slot_valid_name, a.query.hospital);
+    } else {
+        refused(&f);
+    }
     uint64_t seq = 0, ref = 0;
     size_t i = 0, e = n;
     while (i < e && s[i] == ' ') {
@@ -645,6 +669,8 @@ static void fuzzBody(const uint8_t *d, size_t n)
             ok = gw_parse_confirm(s, len, &a, &f);
             if (ok) {
                 optional(slot_valid_payment_ref, a.payment_ref);
+                optional(slot_valid_pay_method, a.pay_method);
+                assert(a.pay_method[0] == '\0' || a.payment_ref[0] != '\0');
             }
             break;
         case 2:

@@ -30,7 +30,8 @@
  *  11     a check-in body (gw_parse_checkin, the visit day), under each of
  *         the three patient configurations of 5..7: an accepted body's
  *         key is a valid patient key (derived where opaque keys are not
- *         allowed) and its payment_ref "" or one the protocol accepts; a
+ *         allowed), its payment_ref "" or one the protocol accepts, its
+ *         pay_method "" or, with a payment_ref, one the protocol accepts; a
  *         refusal is a 400 that names no patient and whose message does
  *         not repeat the number.
  *
@@ -297,6 +298,12 @@ static void checkinBody(const char *s, size_t n)
                    slot_valid_payment_ref((struct slot_str){
                        a.payment_ref, (uint32_t)strlen(a.payment_ref)}) ==
                        SLOT_OK);
+            /* A method only with a reference, by the protocol's rule. */
+            assert(a.pay_method[0] == '\0' ||
+                   (a.payment_ref[0] != '\0' &&
+                    slot_valid_pay_method((struct slot_str){
+                        a.pay_method, (uint32_t)strlen(a.pay_method)}) ==
+                        SLOT_OK));
             continue;
         }
         assert(f.code != 0 && f.message[0] != '\0');

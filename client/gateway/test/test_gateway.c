@@ -32,6 +32,7 @@
 #include "gw_ident.h"
 #include "tclock.h"
 #include "libslot.h"
+#include "libslotInt.h"
 #include "tcluster.h"
 #include "http.h"
 
@@ -1418,6 +1419,8 @@ static void test_openapi(void)
         {"post", "/v1/bookings/{booking}/checkin"},
         {"get", "/v1/events"},
         {"get", "/v1/events/stream"},
+        {"get", "/v1/reconciliation"},
+        {"get", "/v1/stats"},
     };
     size_t nr = sizeof routes / sizeof routes[0];
     struct tresp r;
@@ -3948,15 +3951,23 @@ static void test_visit_checkin(void)
     CHECK(json_is_false(json_object_get(r1.json, "paid")));
     tresp_free(&r1);
     snprintf(ci, sizeof ci, "/v1/bookings/%lld/checkin", kv);
-    char b3p[160];
+    char b3p[200];
+    /* A method names a payment: not without its reference (400, before
+     * the ledger). */
     snprintf(b3p, sizeof b3p,
              "{\"id_type\":\"id_card\",\"id_number\":\"%s\","
-             "\"payment_ref\":\"desk-77\"}",
+             "\"pay_method\":\"cash\"}",
+             c3);
+    expectId(ig.port, ci, TOK_WIN, b3p, numbers, 400, "INVALID_ARGUMENT");
+    snprintf(b3p, sizeof b3p,
+             "{\"id_type\":\"id_card\",\"id_number\":\"%s\","
+             "\"payment_ref\":\"desk-77\",\"pay_method\":\"cash\"}",
              c3);
     expectId(ig.port, ci, TOK_WIN, b3p, numbers, 200, "");
     CHECK_EQ(callId(ig.port, "GET", path, TOK_APP, NULL, numbers, &r1), 200);
     CHECK(json_is_true(json_object_get(r1.json, "paid")));
     CHECK_STR(jstr(r1.json, "payment_ref"), "desk-77");
+    CHECK_STR(jstr(r1.json, "pay_method"), "cash");
     CHECK_STR(jstr(r1.json, "attendance"), "checked_in");
     tresp_free(&r1);
     CHECK_EQ(gatewayStop(&ig), 0);
@@ -4167,7 +4178,7 @@ static void test_events_long_poll(void)
     snprintf(want, sizeof want, "pool_created:0 held:%lld booked:%lld", h, h);
     CHECK_STR(evWords(out), want);
     json_t *held = json_array_get(out, 1), *booked = json_array_get(out, 2);
-    CHECK_EQ(json_object_size(held), 12);
+    CHECK_EQ(json_object_size(held), 16);
     CHECK_STR(jstr(held, "patient"), "patient-ev-0001");
     CHECK_STR(jstr(held, "channel"), "app");
     CHECK_STR(jstr(held, "account"), "");
@@ -4179,6 +4190,12 @@ static void test_events_long_poll(void)
     CHECK(jint(booked, "time_ms") >= jint(held, "time_ms"));
     CHECK_EQ(jint(booked, "a"), 1); /* visit 1 */
     CHECK_EQ(jint(booked, "b"), 1); /* paid */
+    /* Protocol 5: the payment after the event, and the local day (UTC
+     * for a free-standing pool). */
+    CHECK_EQ(json_object_size(booked), 16);
+    CHECK_STR(jstr(booked, "payment_ref"), "pay-ok-1");
+    CHECK_STR(jstr(held, "payment_ref"), "");
+    CHECK_EQ(jint(booked, "local_day"), jint(booked, "time_ms") / MS_PER_DAY);
     json_decref(out);
 
     /* Refusals of the query, before the cluster. */
@@ -4937,6 +4954,325 @@ static void test_events_stop_scenario(void)
     }
 }
 
+/* ---- money: payment methods, reconciliation, statistics (protocol 5) ---- */
+
+/* POST confirm with a body; returns the status. */
+static int confirmBody(long long id, const char *token, const char *body,
+                       char code[32])
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/holds/%lld/confirm", id);
+    struct tresp r;
+    int st = call1("POST", path, token, body, &r);
+    snprintf(code, 32, "%s", tresp_code(&r));
+    tresp_free(&r);
+    return st;
+}
+
+/* The element of arr whose members key1 and key2 have these values. */
+static json_t *findRow(json_t *arr, const char *k1, const char *v1,
+                       const char *k2, const char *v2)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *o = json_array_get(arr, i);
+        if (strcmp(jstr(o, k1), v1) == 0 && strcmp(jstr(o, k2), v2) == 0) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* GET path as token: the status, and the body parsed (JSON) or raw. */
+static int getDoc(const char *path, const char *token, struct tresp *r)
+{
+    int st = call1("GET", path, token, NULL, r);
+    if (st != 200) {
+        fprintf(stderr, "GET %s -> %d %s\n", path, st,
+                r->body != NULL ? r->body : "");
+    }
+    return st;
+}
+
+/* Lines of text starting with prefix. */
+static int linesStarting(const char *text, const char *prefix)
+{
+    int n = 0;
+    size_t k = strlen(prefix);
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        n += strncmp(p, prefix, k) == 0;
+        p = strchr(p, '\n');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    return n;
+}
+
+/* Bookings with payment methods through two channels, a cancellation;
+ * the reconciliation of the day (JSON and CSV) as the admin and as a
+ * channel, whose lines sum to the ledger's own counters (read here
+ * through libslot, not through the gateway); the statistics, and the
+ * /metrics gauges a second gateway refreshes in the background. */
+static void test_money_reconciliation(void)
+{
+    const char *h = uniq("hm");
+    long long today;
+    int off = patientHospital(h, "", &today);
+    char pool[64], body[768], d2[11], dt[11];
+    snprintf(pool, sizeof pool, "%s-m", h);
+    dateOf(today + 2, d2);
+    dateOf(today, dt);
+    snprintf(body, sizeof body,
+             "{\"pool\":\"%s\",\"capacity\":6,\"fee_cents\":5000,"
+             "\"segment\":{\"start_ms\":%lld,\"end_ms\":%lld},"
+             "\"release_at_ms\":0,\"channels\":{},\"schedule\":{"
+             "\"hospital\":\"%s\",\"department\":\"derm\",\"doctor\":"
+             "\"wang\",\"visit_date\":\"%s\"}}",
+             pool, utcOf(today + 2, 14 * 60, off),
+             utcOf(today + 2, 15 * 60, off), h, d2);
+    createPool(body);
+    long long a1 = hold(pool, "patient-money-a1", TOK_APP, 60000);
+    long long a2 = hold(pool, "patient-money-a2", TOK_APP, 60000);
+    long long b1 = hold(pool, "patient-money-b1", TOK_114, 60000);
+    long long a3 = hold(pool, "patient-money-a3", TOK_APP, 60000);
+    CHECK(a1 > 0 && a2 > 0 && b1 > 0 && a3 > 0);
+    char code[32];
+    /* A method without a reference, or not a method: 400, nothing
+     * changes. */
+    struct lsnap before = ledgerSnap();
+    CHECK_EQ(confirmBody(a3, TOK_APP, "{\"pay_method\":\"wechat\"}", code),
+             400);
+    CHECK_STR(code, "INVALID_ARGUMENT");
+    CHECK_EQ(confirmBody(
+                 a3, TOK_APP,
+                 "{\"payment_ref\":\"r-a3\",\"pay_method\":\"We Chat\"}", code),
+             400);
+    CHECK_STR(code, "INVALID_ARGUMENT");
+    checkSameLedger(before);
+    char xp[64];
+    snprintf(xp, sizeof xp, "/v1/holds/%lld", a3);
+    expect("DELETE", xp, TOK_APP, NULL, 200, NULL);
+    CHECK_EQ(confirmBody(
+                 a1, TOK_APP,
+                 "{\"payment_ref\":\"wx-a1\",\"pay_method\":\"wechat\"}", code),
+             200);
+    CHECK_EQ(confirmBody(a2, TOK_APP,
+                         "{\"payment_ref\":\"cd-a2\",\"pay_method\":\"card\"}",
+                         code),
+             200);
+    CHECK_EQ(
+        confirmBody(b1, TOK_114,
+                    "{\"payment_ref\":\"ali-b1\",\"pay_method\":\"alipay\"}",
+                    code),
+        200);
+    snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", a2);
+    expect("POST", xp, TOK_APP, NULL, 200, NULL);
+    /* The claim shows its payment. */
+    json_t *c = claimJson("bookings", a1, TOK_APP);
+    CHECK_STR(jstr(c, "pay_method"), "wechat");
+    CHECK_EQ(jint(c, "fee_paid_cents"), 5000);
+    json_decref(c);
+
+    /* The admin's reconciliation of the hospital's day, JSON. */
+    char path[256];
+    snprintf(path, sizeof path, "/v1/reconciliation?day=%s&hospital=%s", dt, h);
+    struct tresp r;
+    CHECK_EQ(getDoc(path, TOK_ADMIN, &r), 200);
+    CHECK(r.json != NULL);
+    CHECK(json_is_true(json_object_get(r.json, "agree")));
+    CHECK_EQ(jint(r.json, "rows_differing"), 0);
+    json_t *lines = json_object_get(r.json, "lines");
+    CHECK_EQ(json_array_size(lines), 4); /* 3 bookings, 1 cancel */
+    CHECK_EQ(jint(r.json, "lines_total"), 4);
+    long long net = 0;
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        json_t *l = json_array_get(lines, i);
+        CHECK_STR(jstr(l, "hospital"), h);
+        json_t *cents = json_object_get(l, "cents");
+        net += json_is_integer(cents) ? json_integer_value(cents) : 0;
+    }
+    CHECK_EQ(net, 3 * 5000 - 5000);
+    json_t *cancel = findRow(lines, "kind", "cancel", "channel", "app");
+    CHECK(cancel != NULL);
+    CHECK_EQ(json_integer_value(json_object_get(cancel, "cents")), -5000);
+    CHECK_STR(jstr(cancel, "pay_method"), "card");
+    CHECK_STR(jstr(cancel, "payment_ref"), "cd-a2");
+    /* Its rows against the ledger's own, read through libslot. */
+    json_t *rows = json_object_get(r.json, "rows");
+    struct slotc_sync *s = syncOpen(&cluster);
+    struct slotc_req q;
+    slotc_req_init(&q);
+    CHECK_EQ(slotc_sync_read_recon(s, &q, (uint32_t)today, h, NULL, 0,
+                                   SLOTC_LIST_MAX),
+             SLOT_OK);
+    CHECK_EQ(q.out.n_recon, 3);
+    CHECK_EQ(json_array_size(rows), q.out.n_recon);
+    for (uint32_t i = 0; i < q.out.n_recon; i++) {
+        const struct slotc_recon_row *g = &q.out.recon[i];
+        json_t *row =
+            findRow(rows, "channel", g->channel, "pay_method", g->pay_method);
+        CHECK(row != NULL);
+        CHECK_STR(jstr(row, "status"), "agree");
+        json_t *v = json_object_get(row, "values");
+        CHECK_EQ(jint(v, "booked"), g->booked);
+        CHECK_EQ(jint(v, "booked_cents"), (long long)g->booked_cents);
+        CHECK_EQ(jint(v, "cancelled"), g->cancelled);
+        CHECK_EQ(jint(v, "cancelled_cents"), (long long)g->cancelled_cents);
+        CHECK_EQ(jint(v, "net_cents"),
+                 (long long)(g->booked_cents + g->checkin_paid_cents) -
+                     (long long)(g->cancelled_cents + g->refunded_cents));
+    }
+    slotc_sync_close(s);
+    json_t *card = findRow(rows, "channel", "app", "pay_method", "card");
+    CHECK_EQ(jint(json_object_get(card, "values"), "cancelled_cents"), 5000);
+    /* The statistics of visit day D (today: none of this pool's). */
+    CHECK_EQ(json_array_size(json_object_get(r.json, "stats")), 0);
+    tresp_free(&r);
+
+    /* A channel sees its own lines only, and may not name another. */
+    CHECK_EQ(getDoc(path, TOK_114, &r), 200);
+    lines = json_object_get(r.json, "lines");
+    CHECK_EQ(json_array_size(lines), 1);
+    CHECK_STR(jstr(json_array_get(lines, 0), "channel"), "114");
+    CHECK_STR(jstr(r.json, "channel"), "114");
+    CHECK(json_is_true(json_object_get(r.json, "agree")));
+    CHECK_EQ(json_array_size(json_object_get(r.json, "rows")), 1);
+    CHECK(strstr(r.body, "wx-a1") == NULL && strstr(r.body, "cd-a2") == NULL);
+    tresp_free(&r);
+    char p2[300];
+    snprintf(p2, sizeof p2, "%s&channel=app", path);
+    expect("GET", p2, TOK_114, NULL, 403, "FORBIDDEN");
+    snprintf(p2, sizeof p2, "%s&channel=114", path);
+    CHECK_EQ(getDoc(p2, TOK_114, &r), 200);
+    CHECK_EQ(json_array_size(json_object_get(r.json, "lines")), 1);
+    tresp_free(&r);
+    snprintf(p2, sizeof p2, "%s&channel=app", path);
+    CHECK_EQ(getDoc(p2, TOK_ADMIN, &r), 200);
+    CHECK_EQ(json_array_size(json_object_get(r.json, "lines")), 3);
+    tresp_free(&r);
+
+    /* CSV: text/csv, the app's three lines (no other channel's
+     * reference). */
+    snprintf(p2, sizeof p2, "%s&format=csv", path);
+    CHECK_EQ(getDoc(p2, TOK_APP, &r), 200);
+    char ct[64];
+    CHECK(tresp_header(&r, "content-type", ct, sizeof ct) != NULL);
+    CHECK(strncmp(ct, "text/csv", 8) == 0);
+    /* The section's header record, then the lines. */
+    CHECK_EQ(linesStarting(r.body, "line,seq,"), 1);
+    CHECK_EQ(linesStarting(r.body, "line,"), 1 + 3);
+    CHECK_EQ(linesStarting(r.body, "result,agree,"), 1);
+    CHECK(strstr(r.body, "ali-b1") == NULL);
+    tresp_free(&r);
+    /* The whole day, every hospital: the lines agree with the counters. */
+    snprintf(p2, sizeof p2, "/v1/reconciliation?day=%s", dt);
+    CHECK_EQ(getDoc(p2, TOK_ADMIN, &r), 200);
+    CHECK(json_is_true(json_object_get(r.json, "agree")));
+    CHECK(json_array_size(json_object_get(r.json, "lines")) >= 4);
+    tresp_free(&r);
+    expect("GET", "/v1/reconciliation", TOK_ADMIN, NULL, 400, "MALFORMED");
+    expect("GET", "/v1/reconciliation?day=2026-02-30", TOK_ADMIN, NULL, 400,
+           "INVALID_ARGUMENT");
+
+    /* Statistics of the visit day, for any token. */
+    snprintf(p2, sizeof p2, "/v1/stats?from=%s&to=%s&hospital=%s", dt, d2, h);
+    CHECK_EQ(getDoc(p2, TOK_WIN, &r), 200);
+    json_t *st = json_object_get(r.json, "rows");
+    CHECK_EQ(json_array_size(st), 1);
+    CHECK_EQ(jint(r.json, "total"), 1);
+    json_t *sr = json_array_get(st, 0);
+    CHECK_STR(jstr(sr, "visit_date"), d2);
+    CHECK_STR(jstr(sr, "department"), "derm");
+    CHECK_EQ(jint(sr, "capacity"), 6);
+    CHECK_EQ(jint(sr, "released"), 6);
+    CHECK_EQ(jint(sr, "booked_now"), 2);
+    CHECK_EQ(jint(sr, "booked_total"), 3);
+    CHECK_EQ(jint(sr, "cancelled_total"), 1);
+    CHECK(json_number_value(json_object_get(sr, "booking_rate")) > 0.333 &&
+          json_number_value(json_object_get(sr, "booking_rate")) < 0.334);
+    tresp_free(&r);
+    snprintf(p2, sizeof p2, "/v1/stats?from=%s&to=%s", d2, dt);
+    expect("GET", p2, TOK_APP, NULL, 400, "INVALID_ARGUMENT");
+
+    /* /metrics: a gateway refreshing every 200 ms shows the gauges
+     * without a scrape ever reading the cluster. */
+    struct tgw g2;
+    CHECK_EQ(
+        gatewayStart(&g2, &cluster, "\"stats_refresh_ms\":200,\"recon_max\":1"),
+        0);
+    char want[256];
+    snprintf(want, sizeof want,
+             "slot_stats_booked_now{hospital=\"%s\",department=\"derm\","
+             "day=\"%s\"} 2\n",
+             h, d2);
+    long long until = tclock_mono_ms() + WAIT_MS;
+    bool seen = false;
+    char *page = NULL;
+    while (!seen && tclock_mono_ms() < until) {
+        struct tconn cn = {.fd = -1, .port = g2.port};
+        CHECK_EQ(treq(&cn, "GET", "/metrics", NULL, NULL, NULL, &r), 200);
+        tconn_close(&cn);
+        seen = strstr(r.body, want) != NULL;
+        if (seen) {
+            page = strdup(r.body);
+        }
+        tresp_free(&r);
+        if (!seen) {
+            tclock_sleep_ms(50);
+        }
+    }
+    CHECK(seen);
+    snprintf(want, sizeof want,
+             "slot_stats_booking_rate{hospital=\"%s\",department=\"derm\","
+             "day=\"%s\"} 0.3333\n",
+             h, d2);
+    CHECK(strstr(page, want) != NULL);
+    CHECK(strstr(page, "slot_gateway_stats_dropped_total 0\n") != NULL);
+    free(page);
+    CHECK_EQ(gatewayStop(&g2), 0);
+
+    /* At most stats_series_max rows: a second department's pool makes
+     * two, one is kept and the other counted as dropped. */
+    snprintf(body, sizeof body,
+             "{\"pool\":\"%s-eye\",\"capacity\":2,\"release_at_ms\":0,"
+             "\"segment\":{\"start_ms\":%lld,\"end_ms\":%lld},"
+             "\"schedule\":{\"hospital\":\"%s\",\"department\":\"eye\","
+             "\"doctor\":\"li\",\"visit_date\":\"%s\"}}",
+             h, utcOf(today + 2, 14 * 60, off), utcOf(today + 2, 15 * 60, off),
+             h, d2);
+    createPool(body);
+    CHECK_EQ(gatewayStart(&g2, &cluster,
+                          "\"stats_refresh_ms\":200,\"stats_series_max\":1,"
+                          "\"recon_bytes_max\":1024"),
+             0);
+    /* And a reconciliation past recon_bytes_max: 413, not a cut document. */
+    {
+        struct tconn cn = {.fd = -1, .port = g2.port};
+        CHECK_EQ(treq(&cn, "GET", path, TOK_ADMIN, NULL, NULL, &r), 413);
+        CHECK_STR(tresp_code(&r), "RESPONSE_TOO_LARGE");
+        tresp_free(&r);
+        tconn_close(&cn);
+    }
+    until = tclock_mono_ms() + WAIT_MS;
+    seen = false;
+    while (!seen && tclock_mono_ms() < until) {
+        struct tconn cn = {.fd = -1, .port = g2.port};
+        CHECK_EQ(treq(&cn, "GET", "/metrics", NULL, NULL, NULL, &r), 200);
+        tconn_close(&cn);
+        /* The sample's line, not the HELP line naming it. */
+        const char *dr = strstr(r.body, "\nslot_gateway_stats_dropped_total ");
+        seen = dr != NULL && atoll(dr + 34) >= 1;
+        if (seen) {
+            CHECK(strstr(r.body, "slot_gateway_stats_rows 1\n") != NULL);
+            CHECK_EQ(linesStarting(r.body, "slot_stats_booked_now{"), 1);
+        }
+        tresp_free(&r);
+        if (!seen) {
+            tclock_sleep_ms(50);
+        }
+    }
+    CHECK(seen);
+    CHECK_EQ(gatewayStop(&g2), 0);
+}
+
 static const struct check_case cases[] = {
     {"patient_quota", test_patient_quota},
     {"patient_accounts", test_patient_accounts},
@@ -4988,6 +5324,7 @@ static const struct check_case cases[] = {
     {"sched_hold_rules", test_sched_hold_rules},
     {"sched_payment", test_sched_payment},
     {"identity", test_identity},
+    {"money_reconciliation", test_money_reconciliation},
     {NULL, NULL},
 };
 

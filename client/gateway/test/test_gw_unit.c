@@ -17,6 +17,7 @@
 #include "gw_openapi.h"
 #include "gw_route.h"
 #include "gw_sched.h"
+#include "gw_stats.h"
 #include "slotctl_sched.h"
 #include "libslotInt.h"
 #include "slot_err.h"
@@ -1162,6 +1163,9 @@ static const struct {
     {"OPAQUE_KEY_NOT_ALLOWED", 400},
     {"INVALID_ID_NUMBER", 400},
     {"SLOW_SUBSCRIBER", 503},
+    {"RECON_DAY_GONE", 410},
+    {"RESPONSE_TOO_LARGE", 413},
+    {"RECON_BUSY", 503},
 };
 
 static int wantedStatus(const char *name)
@@ -2141,7 +2145,8 @@ static void test_pool_schedule(void)
                       "\"online\",\"attendance\":\"pending\","
                       "\"checked_in_at_ms\":0,\"moved_to\":0,"
                       "\"moved_from\":0,\"refunded\":false,"
-                      "\"affected\":false}") != NULL);
+                      "\"affected\":false,\"pay_method\":\"\","
+                      "\"fee_paid_cents\":0}") != NULL);
     gw_buf_free(&b);
 }
 
@@ -2724,7 +2729,7 @@ static void test_event_json(void)
     CHECK_EQ(json_integer_value(json_object_get(j, "first")), 3);
     CHECK_EQ(json_integer_value(json_object_get(j, "last")), 8);
     json_t *e0 = json_array_get(arr, 0);
-    CHECK_EQ(json_object_size(e0), 12);
+    CHECK_EQ(json_object_size(e0), 16);
     CHECK_EQ(json_integer_value(json_object_get(e0, "seq")), 5);
     CHECK_EQ(json_integer_value(json_object_get(e0, "index")), 105);
     CHECK_EQ(json_integer_value(json_object_get(e0, "time_ms")),
@@ -2866,6 +2871,471 @@ static void test_event_stream_parts(void)
     }
 }
 
+/* ---- protocol 5: payments, reconciliation, statistics -------------------- */
+
+/* pay_method on the confirm and check-in bodies: the channel charset,
+ * 1..16 bytes, never without a payment_ref. */
+static void test_pay_method_bodies(void)
+{
+    struct gw_args a;
+    struct gw_fail f;
+    const struct gw_patient_rules pr = {NULL, true};
+    gw_args_init(&a);
+    const char *ok = "{\"payment_ref\":\"wx-1\",\"pay_method\":\"wechat\"}";
+    CHECK(gw_parse_confirm(ok, strlen(ok), &a, &f));
+    CHECK_STR(a.payment_ref, "wx-1");
+    CHECK_STR(a.pay_method, "wechat");
+    /* A body without one clears what a previous parse left. */
+    CHECK(gw_parse_confirm("{\"payment_ref\":\"r\"}", 19, &a, &f));
+    CHECK_STR(a.pay_method, "");
+    const char *sixteen =
+        "{\"payment_ref\":\"r\",\"pay_method\":\"abcdefghij_-0123\"}";
+    CHECK(gw_parse_confirm(sixteen, strlen(sixteen), &a, &f));
+    CHECK_STR(a.pay_method, "abcdefghij_-0123");
+    const char *ci = "{\"patient\":\"patient-0001\",\"payment_ref\":\"c-9\","
+                     "\"pay_method\":\"cash\"}";
+    CHECK(gw_parse_checkin(ci, strlen(ci), &pr, &a, &f));
+    CHECK_STR(a.patient, "patient-0001");
+    CHECK_STR(a.payment_ref, "c-9");
+    CHECK_STR(a.pay_method, "cash");
+    static const struct badCase bad[] = {
+        {"{\"pay_method\":\"wechat\"}", SLOT_INVALID_ARGUMENT,
+         "\"pay_method\" needs a \"payment_ref\""},
+        {"{\"payment_ref\":\"r\",\"pay_method\":\"WeChat\"}",
+         SLOT_INVALID_ARGUMENT, "\"pay_method\" must be 1..16 bytes"},
+        {"{\"payment_ref\":\"r\",\"pay_method\":\"\"}", SLOT_INVALID_ARGUMENT,
+         "\"pay_method\""},
+        {"{\"payment_ref\":\"r\",\"pay_method\":\"abcdefghij_-01234\"}",
+         SLOT_INVALID_ARGUMENT, "\"pay_method\""},
+        {"{\"payment_ref\":\"r\",\"pay_method\":\"we chat\"}",
+         SLOT_INVALID_ARGUMENT, "\"pay_method\""},
+        {"{\"payment_ref\":\"r\",\"pay_method\":7}", SLOT_MALFORMED,
+         "\"pay_method\" must be a string"},
+        {"{\"payment_ref\":\"r\",\"pay_mode\":\"card\"}", SLOT_MALFORMED,
+         "unknown field \"pay_mode\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f.code = 0;
+        bool r = gw_parse_confirm(bad[i].in, strlen(bad[i].in), &a, &f);
+        if (r || f.code != bad[i].code ||
+            strstr(f.message, bad[i].field) == NULL) {
+            fprintf(stderr, "confirm %s -> %d %s\n", bad[i].in, f.code,
+                    f.message);
+        }
+        CHECK(!r);
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].field) != NULL);
+        CHECK_STR(a.pay_method, "");
+        /* The check-in's rule is the same. */
+        char body[160];
+        snprintf(body, sizeof body, "{\"patient\":\"patient-0001\",%s",
+                 bad[i].in + 1);
+        f.code = 0;
+        CHECK(!gw_parse_checkin(body, strlen(body), &pr, &a, &f));
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].field) != NULL);
+    }
+    /* 400 with the usual error shape. */
+    CHECK_EQ(gw_err_status(SLOT_INVALID_ARGUMENT), 400);
+}
+
+/* The claim's payment members (protocol 5). */
+static void test_claim_payment_json(void)
+{
+    struct slotc_claim c;
+    memset(&c, 0, sizeof c);
+    c.id = 12;
+    c.state = SLOTC_CLAIM_BOOKED;
+    snprintf(c.payment_ref, sizeof c.payment_ref, "wx-12");
+    snprintf(c.pay_method, sizeof c.pay_method, "alipay");
+    c.fee_paid_cents = 5000;
+    c.paid = true;
+    struct gw_buf b;
+    gw_buf_init(&b, NULL, 0);
+    gw_json_claim(&b, "booking", &c);
+    json_error_t je;
+    json_t *j = json_loadb(b.p, b.len, 0, &je);
+    CHECK(j != NULL);
+    CHECK_STR(json_string_value(json_object_get(j, "pay_method")), "alipay");
+    CHECK_EQ(json_integer_value(json_object_get(j, "fee_paid_cents")), 5000);
+    /* The last two members, after the visit day's. */
+    CHECK(strstr(b.p, "\"affected\":false,\"pay_method\":\"alipay\","
+                      "\"fee_paid_cents\":5000}") != NULL);
+    json_decref(j);
+    gw_buf_free(&b);
+}
+
+/* The event's protocol 5 members, and payment_ref blanked with the
+ * patient in a redacted event. */
+static void test_event_payment_json(void)
+{
+    struct slotc_event e = mkEvent(5, SLOTC_EV_BOOKED, "app", "ac:1");
+    e.fee_cents = 5000;
+    snprintf(e.payment_ref, sizeof e.payment_ref, "wx-5");
+    snprintf(e.pay_method, sizeof e.pay_method, "wechat");
+    e.local_day = 19675;
+    struct gw_buf b;
+    gw_buf_init(&b, NULL, 0);
+    struct gw_jw w;
+    gw_jw_init(&w, &b);
+    gw_json_event(&w, &e, false);
+    CHECK(strstr(b.p, "\"a\":7,\"b\":1,\"fee_cents\":5000,\"payment_ref\":"
+                      "\"wx-5\",\"pay_method\":\"wechat\",\"local_day\":"
+                      "19675}") != NULL);
+    json_error_t je;
+    json_t *j = json_loadb(b.p, b.len, 0, &je);
+    CHECK(j != NULL);
+    CHECK_EQ(json_object_size(j), 16);
+    json_decref(j);
+    /* Redacted: the patient, the account and the payment reference go;
+     * the method and the amount stay (no one's secret). */
+    b.len = 0;
+    gw_jw_init(&w, &b);
+    gw_json_event(&w, &e, true);
+    j = json_loadb(b.p, b.len, 0, &je);
+    CHECK(j != NULL);
+    CHECK_EQ(json_object_size(j), 16);
+    CHECK_STR(json_string_value(json_object_get(j, "patient")), "");
+    CHECK_STR(json_string_value(json_object_get(j, "account")), "");
+    CHECK_STR(json_string_value(json_object_get(j, "payment_ref")), "");
+    CHECK_STR(json_string_value(json_object_get(j, "pay_method")), "wechat");
+    CHECK_EQ(json_integer_value(json_object_get(j, "fee_cents")), 5000);
+    json_decref(j);
+    CHECK(strstr(b.p, "wx-5") == NULL);
+    /* Through the page: another channel's slot_freed with a reference is
+     * redacted, the viewer's own is not. */
+    struct slotc_event ev[2] = {mkEvent(6, SLOTC_EV_SLOT_FREED, "window", ""),
+                                mkEvent(7, SLOTC_EV_SLOT_FREED, "app", "")};
+    snprintf(ev[0].payment_ref, sizeof ev[0].payment_ref, "win-ref");
+    snprintf(ev[1].payment_ref, sizeof ev[1].payment_ref, "app-ref");
+    const struct gw_ev_viewer app = {false, "app", ""};
+    b.len = 0;
+    CHECK_EQ(gw_json_events_page(&b, &app, ev, 2, 5, 1, 7), 2);
+    CHECK(strstr(b.p, "win-ref") == NULL);
+    CHECK(strstr(b.p, "app-ref") != NULL);
+    /* An SSE event carries the same JSON. */
+    b.len = 0;
+    gw_sse_event(&b, &ev[0], true);
+    CHECK(strstr(b.p, "win-ref") == NULL);
+    CHECK(strstr(b.p, "\"local_day\":0}") != NULL);
+    gw_buf_free(&b);
+}
+
+static struct slotc_stats_row mkStats(uint32_t day, const char *h,
+                                      const char *d, uint64_t released,
+                                      uint64_t booked_now)
+{
+    struct slotc_stats_row r;
+    memset(&r, 0, sizeof r);
+    r.visit_day = day;
+    snprintf(r.hospital, sizeof r.hospital, "%s", h);
+    snprintf(r.department, sizeof r.department, "%s", d);
+    r.pools = 2;
+    r.released = released;
+    r.capacity = released + 10;
+    r.booked_now = booked_now;
+    r.booked_total = booked_now + 3;
+    r.cancelled_total = 1;
+    r.refunded_total = 2;
+    r.moved_total = 3;
+    r.no_show_total = 4;
+    r.checked_in_total = 5;
+    return r;
+}
+
+static void test_stats_json(void)
+{
+    struct slotc_stats_row rows[2] = {mkStats(19675, "PUMCH", "cardio", 40, 10),
+                                      mkStats(19676, "PUMCH", "derm", 0, 0)};
+    CHECK(gw_stats_rate(&rows[0]) == 0.25);
+    CHECK(gw_stats_rate(&rows[1]) == 0.0);
+    struct gw_buf b;
+    gw_buf_init(&b, NULL, 0);
+    struct gw_jw w;
+    gw_jw_init(&w, &b);
+    gw_json_stats_head(&w, 19675, 19676, "");
+    gw_jw_stats_row(&w, &rows[0]);
+    gw_jw_stats_row(&w, &rows[1]);
+    gw_json_stats_tail(&w, 2);
+    json_error_t je;
+    json_t *j = json_loadb(b.p, b.len, 0, &je);
+    CHECK(j != NULL);
+    CHECK_STR(json_string_value(json_object_get(j, "from")), "2023-11-14");
+    CHECK_STR(json_string_value(json_object_get(j, "to")), "2023-11-15");
+    CHECK_EQ(json_integer_value(json_object_get(j, "total")), 2);
+    json_t *r0 = json_array_get(json_object_get(j, "rows"), 0);
+    CHECK_EQ(json_object_size(r0), 14);
+    CHECK_STR(json_string_value(json_object_get(r0, "visit_date")),
+              "2023-11-14");
+    CHECK_STR(json_string_value(json_object_get(r0, "department")), "cardio");
+    CHECK_EQ(json_integer_value(json_object_get(r0, "released")), 40);
+    CHECK_EQ(json_integer_value(json_object_get(r0, "capacity")), 50);
+    CHECK_EQ(json_integer_value(json_object_get(r0, "booked_total")), 13);
+    CHECK_EQ(json_integer_value(json_object_get(r0, "checked_in_total")), 5);
+    CHECK(json_real_value(json_object_get(r0, "booking_rate")) == 0.25);
+    json_t *r1 = json_array_get(json_object_get(j, "rows"), 1);
+    CHECK(json_number_value(json_object_get(r1, "booking_rate")) == 0.0);
+    json_decref(j);
+    CHECK(strstr(b.p, "\"booking_rate\":0.2500}") != NULL);
+    gw_buf_free(&b);
+}
+
+/* Counts the lines of text that start with prefix. */
+static int linesWith(const char *text, const char *prefix)
+{
+    int n = 0;
+    size_t k = strlen(prefix);
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        n += strncmp(p, prefix, k) == 0;
+        p = strchr(p, '\n');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    return n;
+}
+
+static void test_stats_metrics(void)
+{
+    struct slotc_stats_row rows[2] = {
+        mkStats(19675, "PUMCH", "cardio", 40, 10),
+        mkStats(19676, "we\"ird\\h", "new\nline", 8, 2)};
+    struct gw_stats_cache c;
+    memset(&c, 0, sizeof c);
+    struct gw_buf b;
+    gw_buf_init(&b, NULL, 0);
+    /* Before the first refresh: no series, age -1. */
+    gw_stats_render_prom(&c, 1000, &b);
+    CHECK_EQ(linesWith(b.p, "slot_stats_booked_now{"), 0);
+    CHECK(strstr(b.p, "slot_gateway_stats_age_seconds -1.000\n") != NULL);
+    c.rows = rows;
+    c.n = 2;
+    c.cap = 2;
+    c.refreshed_unix_ms = 1000;
+    c.refreshes_total = 3;
+    c.dropped_total = 7;
+    b.len = 0;
+    gw_stats_render_prom(&c, 3500, &b);
+    gw_buf_put(&b, "", 1);
+    CHECK(strstr(b.p,
+                 "slot_stats_released_slots{hospital=\"PUMCH\","
+                 "department=\"cardio\",day=\"2023-11-14\"} 40\n") != NULL);
+    CHECK(strstr(b.p,
+                 "slot_stats_booked_now{hospital=\"PUMCH\","
+                 "department=\"cardio\",day=\"2023-11-14\"} 10\n") != NULL);
+    CHECK(strstr(b.p,
+                 "slot_stats_booking_rate{hospital=\"PUMCH\","
+                 "department=\"cardio\",day=\"2023-11-14\"} 0.2500\n") != NULL);
+    CHECK(strstr(b.p, "slot_stats_no_show_total{hospital=\"PUMCH\","
+                      "department=\"cardio\",day=\"2023-11-14\"} 4\n") != NULL);
+    /* Escaped label values: one line per series, whatever the names. */
+    CHECK(strstr(b.p, "{hospital=\"we\\\"ird\\\\h\",department=\"new\\nline\","
+                      "day=\"2023-11-15\"}") != NULL);
+    static const char *const names[] = {
+        "slot_stats_released_slots{",   "slot_stats_capacity_slots{",
+        "slot_stats_booked_now{",       "slot_stats_booked_total{",
+        "slot_stats_cancelled_total{",  "slot_stats_refunded_total{",
+        "slot_stats_moved_total{",      "slot_stats_no_show_total{",
+        "slot_stats_checked_in_total{", "slot_stats_booking_rate{"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        CHECK_EQ(linesWith(b.p, names[i]), 2);
+    }
+    CHECK_EQ(linesWith(b.p, "# TYPE slot_stats_"), GW_STATS_GAUGES);
+    CHECK(strstr(b.p, "slot_gateway_stats_rows 2\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_stats_age_seconds 2.500\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_stats_refreshes_total 3\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_stats_dropped_total 7\n") != NULL);
+    gw_buf_free(&b);
+}
+
+static void test_money_queries(void)
+{
+    struct gw_args a;
+    struct gw_fail f;
+    gw_args_init(&a);
+    const char *q = "day=2023-11-14&hospital=PUMCH&channel=app&format=csv";
+    CHECK(gw_parse_recon_query(q, strlen(q), &a, &f));
+    CHECK_EQ(a.query.day, 19675);
+    CHECK_STR(a.query.hospital, "PUMCH");
+    CHECK_STR(a.query.channel, "app");
+    CHECK(a.query.csv);
+    gw_args_init(&a);
+    CHECK(gw_parse_recon_query("day=2023-11-14", 14, &a, &f));
+    CHECK(!a.query.csv);
+    CHECK_STR(a.query.channel, "");
+    CHECK(gw_parse_recon_query("day=2023-11-14&format=json", 26, &a, &f));
+    CHECK(!a.query.csv);
+    q = "from=2023-11-14&to=2024-01-14&hospital=H";
+    CHECK(gw_parse_stats_query(q, strlen(q), &a, &f));
+    CHECK_EQ(a.query.q.date_from, 19675);
+    CHECK_EQ(a.query.q.date_to, 19675 + 61);
+    CHECK_STR(a.query.hospital, "H");
+    static const struct {
+        bool stats;
+        const char *qs;
+        int code;
+        const char *msg;
+    } bad[] = {
+        {false, "", SLOT_MALFORMED, "missing parameter \"day\""},
+        {false, "hospital=H", SLOT_MALFORMED, "\"day\""},
+        {false, "day=2023-13-01", SLOT_INVALID_ARGUMENT, "\"day\""},
+        {false, "day=2023-11-14&format=xml", SLOT_INVALID_ARGUMENT,
+         "csv or json"},
+        {false, "day=2023-11-14&channel=App", SLOT_INVALID_ARGUMENT,
+         "\"channel\""},
+        {false, "day=2023-11-14&hospital=a%20b", SLOT_INVALID_ARGUMENT,
+         "\"hospital\""},
+        {false, "day=2023-11-14&day=2023-11-15", SLOT_MALFORMED, "twice"},
+        {false, "day=2023-11-14&limit=1", SLOT_MALFORMED, "unknown"},
+        {true, "from=2023-11-14", SLOT_MALFORMED, "\"to\""},
+        {true, "to=2023-11-14", SLOT_MALFORMED, "\"from\""},
+        {true, "from=2023-11-15&to=2023-11-14", SLOT_INVALID_ARGUMENT, "1..62"},
+        {true, "from=2023-11-14&to=2024-01-15", SLOT_INVALID_ARGUMENT, "1..62"},
+        {true, "from=2023-11-14&to=x", SLOT_INVALID_ARGUMENT, "\"to\""},
+        {true, "from=2023-11-14&to=2023-11-14&channel=app", SLOT_MALFORMED,
+         "unknown"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gw_args_init(&a);
+        f.code = 0;
+        bool ok =
+            bad[i].stats
+                ? gw_parse_stats_query(bad[i].qs, strlen(bad[i].qs), &a, &f)
+                : gw_parse_recon_query(bad[i].qs, strlen(bad[i].qs), &a, &f);
+        if (ok || f.code != bad[i].code ||
+            strstr(f.message, bad[i].msg) == NULL) {
+            fprintf(stderr, "%s -> %d %s\n", bad[i].qs, f.code, f.message);
+        }
+        CHECK(!ok);
+        CHECK_EQ(f.code, bad[i].code);
+        CHECK(strstr(f.message, bad[i].msg) != NULL);
+    }
+    /* The new routes, their statuses, and the limits' defaults. */
+    struct gw_match m;
+    CHECK_EQ(match("GET", "/v1/reconciliation?day=2023-11-14", &m),
+             GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_RECONCILIATION);
+    CHECK_EQ(match("GET", "/v1/stats", &m), GW_MATCH_OK);
+    CHECK_EQ(m.route, GW_R_STATS);
+    CHECK_EQ(match("POST", "/v1/stats", &m), GW_MATCH_BAD_METHOD);
+    CHECK_EQ(gw_err_status(GW_RECON_DAY_GONE), 410);
+    CHECK_EQ(gw_err_status(GW_RESPONSE_TOO_LARGE), 413);
+    CHECK_EQ(gw_err_status(GW_RECON_BUSY), 503);
+    CHECK(gw_err_retryable(GW_RECON_BUSY));
+    CHECK_STR(gw_err_name(GW_RECON_DAY_GONE), "RECON_DAY_GONE");
+    CHECK(strstr(gw_err_message(GW_RECON_DAY_GONE), "--archive") != NULL);
+    static struct gw_config c;
+    char err[256];
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"demo-app\":\"app\"}}",
+                   &c, err),
+             0);
+    CHECK_EQ(c.limits.stats_refresh_ms, 5000);
+    CHECK_EQ(c.limits.stats_series_max, 10000);
+    CHECK_EQ(c.limits.recon_max, 2);
+    CHECK_EQ(c.limits.recon_bytes_max, 67108864);
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"demo-app\":\"app\"},\"limits\":{"
+                   "\"stats_refresh_ms\":1000,\"stats_series_max\":0,"
+                   "\"recon_max\":4,\"recon_bytes_max\":1048576}}",
+                   &c, err),
+             0);
+    CHECK_EQ(c.limits.stats_refresh_ms, 1000);
+    CHECK_EQ(c.limits.stats_series_max, 0);
+    CHECK_EQ(c.limits.recon_max, 4);
+    CHECK_EQ(c.limits.recon_bytes_max, 1048576);
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"demo-app\":\"app\"},\"limits\":{"
+                   "\"recon_max\":0}}",
+                   &c, err),
+             -1);
+    CHECK(strstr(err, "recon_max") != NULL);
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"demo-app\":\"app\"},\"limits\":{"
+                   "\"recon_bytes_max\":1023}}",
+                   &c, err),
+             -1);
+    CHECK(strstr(err, "recon_bytes_max") != NULL);
+}
+
+/* A local day's bounds in the feed over every UTC offset, and when the
+ * feed may have lost its start. */
+static void test_recon_day_bounds(void)
+{
+    const uint32_t d = 19675; /* 2023-11-14 */
+    const uint64_t day0 = (uint64_t)d * 86400000ull;
+    /* At UTC+14:00 D starts 14 h before its UTC midnight; at UTC-12:00 it
+     * ends 12 h after the next one. */
+    CHECK_EQ(gw_recon_day_first_ms(d), day0 - 14 * 3600000ull);
+    CHECK_EQ(gw_recon_day_end_ms(d), day0 + 86400000ull + 12 * 3600000ull);
+    CHECK_EQ(gw_recon_day_first_ms(0), 0);
+    /* Every local instant of D at every whole-hour offset is inside. */
+    for (int off_h = -12; off_h <= 14; off_h++) {
+        uint64_t start = day0 - (uint64_t)((int64_t)off_h * 3600000);
+        uint64_t last = start + 86400000ull - 1;
+        CHECK(start >= gw_recon_day_first_ms(d));
+        CHECK(last < gw_recon_day_end_ms(d));
+        CHECK_EQ(slotc_local_day(start, off_h * 60), d);
+        CHECK_EQ(slotc_local_day(last, off_h * 60), d);
+    }
+    /* Nothing dropped: never gone. */
+    CHECK(!gw_recon_start_gone(d, 1, day0 + 5));
+    /* Dropped, and the oldest held is older than D's earliest start: the
+     * dropped ones were older still. */
+    CHECK(!gw_recon_start_gone(d, 500, gw_recon_day_first_ms(d) - 1));
+    /* Dropped, the oldest held at or after it: D's start may be gone. */
+    CHECK(gw_recon_start_gone(d, 500, gw_recon_day_first_ms(d)));
+    CHECK(gw_recon_start_gone(d, 2, day0 + 86400000ull * 3));
+}
+
+/* The OpenAPI document names the new routes' parameters, answers and
+ * fields. */
+static void test_openapi_money(void)
+{
+    size_t len = 0;
+    char *doc = gw_openapi_build(&len);
+    CHECK(doc != NULL);
+    json_t *j = json_loads(doc, 0, NULL);
+    CHECK(j != NULL);
+    json_t *paths = json_object_get(j, "paths");
+    json_t *schemas =
+        json_object_get(json_object_get(j, "components"), "schemas");
+    json_t *rc =
+        json_object_get(json_object_get(paths, "/v1/reconciliation"), "get");
+    json_t *params = json_object_get(rc, "parameters");
+    CHECK_EQ(json_array_size(params), 4);
+    CHECK_STR(
+        json_string_value(json_object_get(json_array_get(params, 0), "name")),
+        "day");
+    CHECK(json_is_true(json_object_get(json_array_get(params, 0), "required")));
+    json_t *resp = json_object_get(rc, "responses");
+    CHECK(json_object_get(resp, "410") != NULL);
+    CHECK(json_object_get(resp, "413") != NULL);
+    CHECK(json_object_get(
+              json_object_get(json_object_get(resp, "200"), "content"),
+              "text/csv") != NULL);
+    json_t *st = json_object_get(json_object_get(paths, "/v1/stats"), "get");
+    CHECK_EQ(json_array_size(json_object_get(st, "parameters")), 3);
+    CHECK(json_object_get(json_object_get(json_object_get(schemas, "StatsRow"),
+                                          "properties"),
+                          "booking_rate") != NULL);
+    CHECK(json_object_get(schemas, "ReconLine") != NULL);
+    CHECK(json_object_get(schemas, "ReconRow") != NULL);
+    json_t *ev =
+        json_object_get(json_object_get(schemas, "Event"), "properties");
+    CHECK_EQ(json_object_size(ev), 16);
+    CHECK(json_object_get(ev, "local_day") != NULL);
+    CHECK(json_object_get(json_object_get(json_object_get(schemas, "Confirm"),
+                                          "properties"),
+                          "pay_method") != NULL);
+    CHECK(json_object_get(json_object_get(json_object_get(schemas, "Checkin"),
+                                          "properties"),
+                          "pay_method") != NULL);
+    CHECK(json_object_get(
+              json_object_get(json_object_get(schemas, "Claim"), "properties"),
+              "fee_paid_cents") != NULL);
+    json_decref(j);
+    free(doc);
+}
+
 static const struct check_case cases[] = {
     {"routes", test_routes},
     {"pct", test_pct},
@@ -2895,6 +3365,14 @@ static const struct check_case cases[] = {
     {"event_filter", test_event_filter},
     {"event_json", test_event_json},
     {"event_stream_parts", test_event_stream_parts},
+    {"pay_method_bodies", test_pay_method_bodies},
+    {"claim_payment_json", test_claim_payment_json},
+    {"event_payment_json", test_event_payment_json},
+    {"stats_json", test_stats_json},
+    {"stats_metrics", test_stats_metrics},
+    {"money_queries", test_money_queries},
+    {"recon_day_bounds", test_recon_day_bounds},
+    {"openapi_money", test_openapi_money},
     {NULL, NULL},
 };
 

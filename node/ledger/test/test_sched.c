@@ -2200,7 +2200,7 @@ static void test_money_method_limit(void)
     q.u.pool.sched.pay_mode = SLOT_PAY_AT_VISIT;
     EXPECT(&f, q, SLOT_OK);
     f.now = LT(V - 3, "10:00");
-    char method[16], patient[16];
+    char method[32], patient[32];
     for (int i = 0; i < LEDGER_PAY_METHODS_MAX; i++) {
         snprintf(method, sizeof method, "m%02d", i);
         snprintf(patient, sizeof patient, "patient-%02d", i);
