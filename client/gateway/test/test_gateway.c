@@ -4862,55 +4862,73 @@ static void test_events_slow_subscriber(void)
     CHECK(fileHas(g3.access, "SLOW_SUBSCRIBER"));
 }
 
-/* The issue's scenario in small: a doctor stops a clinic with bookings
- * through three channels; the staff refund each. Every channel's
- * subscriber gets the stop and its own patients' refunds, and no other
- * channel's. */
+/* The issue's scenario: a doctor stops a clinic with 50 bookings through
+ * three channels; the staff refund half of them and move the other half
+ * to the department's clinic of tomorrow. Every channel's subscriber gets
+ * the stop and, for each of its own patients' bookings, exactly one
+ * refund or one move (to the booking the move made), and nothing of
+ * another channel's. */
+#define STOP_BOOKINGS 50
 static void test_events_stop_scenario(void)
 {
     const char *h = uniq("hev");
     long long today;
     int off = patientHospital(h, "", &today);
-    char ps[64], q[64];
+    char ps[64], pt[64], q[64], mvt[128];
     snprintf(ps, sizeof ps, "%s-stop", h);
-    schedPool(ps, h, today, off, 8, "", 0, "");
+    snprintf(pt, sizeof pt, "%s-next", h);
+    schedPool(ps, h, today, off, STOP_BOOKINGS, "", 0, "");
+    schedPool(pt, h, today + 1, off, STOP_BOOKINGS, "", 0, "");
+    snprintf(mvt, sizeof mvt, "{\"pool\":\"%s\"}", pt);
     long long cur = evHead();
     snprintf(q, sizeof q, "?after=%lld", cur);
     static struct sse sa, s114, sw;
     CHECK_EQ(sseOpen(&sa, gw.port, TOK_APP, NULL, q, -1), 200);
     CHECK_EQ(sseOpen(&s114, gw.port, TOK_114, NULL, q, -1), 200);
     CHECK_EQ(sseOpen(&sw, gw.port, TOK_WIN, NULL, q, -1), 200);
-    const char *toks[6] = {TOK_APP, TOK_114, TOK_WIN,
-                           TOK_APP, TOK_114, TOK_APP};
-    long long bk[6];
-    for (int i = 0; i < 6; i++) {
+    const char *const chanToks[3] = {TOK_APP, TOK_114, TOK_WIN};
+    const char *toks[STOP_BOOKINGS];
+    long long bk[STOP_BOOKINGS], moved_to[STOP_BOOKINGS];
+    for (int i = 0; i < STOP_BOOKINGS; i++) {
         char pat[32];
         snprintf(pat, sizeof pat, "patient-st-%04d", i);
+        toks[i] = chanToks[i % 3];
         bk[i] = bookKey(ps, pat, toks[i]);
+        CHECK(bk[i] > 0);
+        moved_to[i] = 0;
     }
     char sp[128];
     snprintf(sp, sizeof sp, "/v1/pools/%s/stop", ps);
     expect("POST", sp, TOK_ADMIN,
            "{\"operator\":\"ops\",\"reason\":\"the doctor is ill\"}", 200,
            NULL);
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < STOP_BOOKINGS; i++) {
         char xp[64];
-        snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", bk[i]);
-        expect("POST", xp, TOK_ADMIN, NULL, 200, NULL);
+        if (i % 2 == 0) {
+            snprintf(xp, sizeof xp, "/v1/bookings/%lld/cancel", bk[i]);
+            expect("POST", xp, TOK_ADMIN, NULL, 200, NULL);
+        } else {
+            snprintf(xp, sizeof xp, "/v1/bookings/%lld/move", bk[i]);
+            struct tresp r;
+            CHECK_EQ(call1("POST", xp, TOK_ADMIN, mvt, &r), 200);
+            moved_to[i] = jint(r.json, "booking");
+            CHECK(moved_to[i] > bk[i]);
+            tresp_free(&r);
+        }
     }
     struct sse *subs[3] = {&sa, &s114, &sw};
-    const char *names[3] = {TOK_APP, TOK_114, TOK_WIN};
     const char *chans[3] = {"app", "114", "window"};
     for (int k = 0; k < 3; k++) {
-        /* Its bookings (held, booked each), the stop, its refunds, in
-         * the ledger's order. */
-        int want_books = 0, got_held = 0, got_booked = 0, got_cancel = 0;
+        /* Its bookings (held, booked each), the stop, its refunds and
+         * moves, in the ledger's order. */
+        int want_books = 0, got_held = 0, got_booked = 0, got_end = 0;
+        int ends[STOP_BOOKINGS] = {0};
         bool stopped = false;
-        for (int i = 0; i < 6; i++) {
-            want_books += toks[i] == names[k];
+        for (int i = 0; i < STOP_BOOKINGS; i++) {
+            want_books += toks[i] == chanToks[k];
         }
         long long prev = cur;
-        while (got_cancel < want_books) {
+        while (got_end < want_books) {
             struct ssev e = sseNextOf(subs[k], ps);
             CHECK_EQ(e.kind, 'e');
             if (e.kind != 'e') {
@@ -4920,28 +4938,37 @@ static void test_events_stop_scenario(void)
             prev = e.id;
             const char *t = e.type;
             if (strcmp(t, "pool_stopped") == 0) {
-                CHECK(!stopped && got_cancel == 0);
+                CHECK(!stopped && got_end == 0);
                 CHECK(got_booked == want_books);
-                CHECK_EQ(jint(e.data, "a"), 6); /* bookings affected */
+                CHECK_EQ(jint(e.data, "a"), STOP_BOOKINGS); /* affected */
                 stopped = true;
             } else {
                 CHECK(gw_ev_claim_type(t));
                 CHECK_STR(jstr(e.data, "channel"), chans[k]);
                 long long claim = jint(e.data, "claim");
-                bool ours = false;
-                for (int i = 0; i < 6; i++) {
-                    ours = ours || (bk[i] == claim && toks[i] == names[k]);
+                int which = -1;
+                for (int i = 0; i < STOP_BOOKINGS; i++) {
+                    if (bk[i] == claim && toks[i] == chanToks[k]) {
+                        which = i;
+                    }
                 }
-                CHECK(ours);
+                CHECK(which >= 0);
                 if (strcmp(t, "held") == 0) {
                     got_held++;
                 } else if (strcmp(t, "booked") == 0) {
                     got_booked++;
-                } else {
+                } else if (which % 2 == 0) {
                     CHECK_STR(t, "cancelled");
                     CHECK(stopped);
                     CHECK_EQ(jint(e.data, "a"), 1); /* refunded */
-                    got_cancel++;
+                    ends[which]++;
+                    got_end++;
+                } else {
+                    CHECK_STR(t, "moved");
+                    CHECK(stopped);
+                    CHECK_EQ(jint(e.data, "a"), moved_to[which]);
+                    ends[which]++;
+                    got_end++;
                 }
             }
             json_decref(e.data);
@@ -4949,9 +4976,19 @@ static void test_events_stop_scenario(void)
         CHECK(stopped);
         CHECK_EQ(got_held, want_books);
         CHECK_EQ(got_booked, want_books);
-        CHECK_EQ(got_cancel, want_books);
+        CHECK_EQ(got_end, want_books);
+        for (int i = 0; i < STOP_BOOKINGS; i++) {
+            CHECK_EQ(ends[i], toks[i] == chanToks[k] ? 1 : 0); /* once */
+        }
         sseClose(subs[k]);
     }
+    /* Applied once: the target holds exactly the moved bookings. */
+    char pp[128];
+    snprintf(pp, sizeof pp, "/v1/pools/%s", pt);
+    struct tresp r;
+    CHECK_EQ(call1("GET", pp, TOK_ADMIN, NULL, &r), 200);
+    CHECK_EQ(jint(r.json, "booked"), STOP_BOOKINGS / 2);
+    tresp_free(&r);
 }
 
 /* ---- money: payment methods, reconciliation, statistics (protocol 5) ---- */
