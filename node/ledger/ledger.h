@@ -523,12 +523,16 @@
  * made). RECON(day, hospital, channel, after, limit): the day's rows
  * matching ("" any), sorted by (hospital, channel, pay method) names,
  * from position after, at most limit; total = all matches.
- * Statistics: a scheduled pool counts over its life booked (BOOKED, by
- * CONFIRM or MOVE), cancelled (CANCELLED a = 0), refunded (a = 1), moved
- * (MOVED out), no_show and checked_in. STATS(hospital, from, to, after,
- * limit): per (visit_day, hospital, department) of the scheduled pools
- * with from <= visit_day <= to (and the hospital, "" any), in that order
- * by names: pools, released (capacity of those not SCHEDULED now),
+ * Statistics: a scheduled pool counts, from when it is scheduled (a
+ * free-standing pool given schedule fields by POOL_UPDATE starts then),
+ * booked (BOOKED, by CONFIRM or MOVE), cancelled (CANCELLED a = 0),
+ * refunded (a = 1), moved (MOVED out), no_show and checked_in. STATS(
+ * hospital, from, to, after, limit): per (visit_day, hospital,
+ * department) of the scheduled pools with from <= visit_day <= to (and
+ * the hospital, "" any), in that order by names: pools, released
+ * (capacity of those whose release time, the status's release_at_ms,
+ * has come, whatever their state: a pool closed or stopped before its
+ * release was never released),
  * capacity, booked_now and the sums of the counters; from position
  * after, at most limit; total = all groups. O(pools) per read.
  *

@@ -389,7 +389,9 @@ void ledger_read_stats(const struct ledger *l, struct slot_str hospital,
         sp[m++] = (struct statPool){pl->visit_day, h,
                                     ledger__name_str(l, pl->department), pi};
     }
-    qsort(sp, m, sizeof *sp, statPoolCmp);
+    if (m > 0) { /* (sp is NULL when nothing matched) */
+        qsort(sp, m, sizeof *sp, statPoolCmp);
+    }
     struct slot_stats_row row;
     for (uint32_t i = 0; i < m; i++) {
         if (i == 0 || statPoolCmp(&sp[i - 1], &sp[i]) != 0) {
