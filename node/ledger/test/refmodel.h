@@ -118,6 +118,18 @@ int refmodel_read_schedule_check(const struct refmodel *m,
                                  char (*ids)[SLOT_POOL_ID_MAX + 1],
                                  uint32_t cap, uint32_t *n_conflicts);
 
+/* Protocol 5 (ledger.h, "Money and statistics"): same contracts as
+ * ledger_read_recon and ledger_read_stats. out has room for limit. */
+void refmodel_read_recon(const struct refmodel *m, uint32_t day,
+                         struct slot_str hospital, struct slot_str channel,
+                         uint32_t after, uint32_t limit,
+                         struct slot_recon_row *out, uint32_t *n,
+                         uint32_t *total, uint32_t *kept_from);
+void refmodel_read_stats(const struct refmodel *m, struct slot_str hospital,
+                         uint32_t date_from, uint32_t date_to, uint32_t after,
+                         uint32_t limit, struct slot_stats_row *out,
+                         uint32_t *n, uint32_t *total);
+
 /* ---- Introspection for the test's command generator (no ledger
  * counterpart) ---------------------------------------------------------- */
 
@@ -242,6 +254,13 @@ struct refmodel_stats {
     uint64_t ev_offer_late;  /* a CANCEL both offered and late (E5) */
     uint64_t ev_offer_expired_own; /* a CANCEL's offer expired the waiter's
                                     * own due hold first (E6) */
+    /* Money (protocol 5). */
+    uint64_t method_full_confirm; /* CONFIRM: LIMIT_REACHED, a new method */
+    uint64_t method_full_checkin; /* CHECKIN: the same, paying at check-in */
+    uint64_t paid_cancelled;      /* a paid booking cancelled (owed back) */
+    uint64_t paid_refunded;       /* a paid booking refunded (stopped) */
+    uint64_t paid_moved;          /* a paid booking moved */
+    uint64_t recon_too_old;       /* a count older than kept_from dropped */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

@@ -2640,6 +2640,10 @@ static const char *diff_claim(const struct slot_claim *a,
     DIFF_(moved_from);
     DIFF_(refunded);
     DIFF_(affected);
+    DIFF_(fee_paid_cents);
+    if (strcmp(a->pay_method, b->pay_method) != 0) {
+        return "pay_method";
+    }
     return strcmp(a->bucket, b->bucket) != 0 ? "bucket" : NULL;
 }
 
@@ -2837,12 +2841,13 @@ static void print_claim(const char *who, const struct slot_claim *c)
             " resolved_at=%" PRIu64 " visit=%" PRIu32 " ref=%s window=%" PRIu64
             "-%" PRIu64 " paid=%u bucket=%s attend=%u checked_in=%" PRIu64
             " moved_to=%" PRIu64 " moved_from=%" PRIu64
-            " refunded=%u affected=%u\n",
+            " refunded=%u affected=%u method=%s fee_paid=%" PRIu64 "\n",
             who, c->id, c->state, c->pool, c->patient, c->channel,
             c->held_at_ms, c->deadline_ms, c->booked_at_ms, c->resolved_at_ms,
             c->visit_no, c->payment_ref, c->visit_start_ms, c->visit_end_ms,
             c->paid, c->bucket, c->attendance, c->checked_in_at_ms, c->moved_to,
-            c->moved_from, c->refunded, c->affected);
+            c->moved_from, c->refunded, c->affected, c->pay_method,
+            c->fee_paid_cents);
 }
 
 static void compare_pool(struct run *r, struct slot_str pool)
@@ -3686,19 +3691,28 @@ static const char *diff_event(const struct slot_event *a,
         return "a";
     if (a->b != b->b)
         return "b";
+    if (a->fee_cents != b->fee_cents)
+        return "fee_cents";
+    if (strcmp(a->payment_ref, b->payment_ref) != 0)
+        return "payment_ref";
+    if (strcmp(a->pay_method, b->pay_method) != 0)
+        return "pay_method";
+    if (a->local_day != b->local_day)
+        return "local_day";
     return NULL;
 }
 
 static void print_event(const char *who, const struct slot_event *e)
 {
     const char *name = slot_event_name(e->type);
-    printf("  %s: seq %" PRIu64 " index %" PRIu64 " time %" PRIu64
-           " %s pool '%s' claim %" PRIu64
-           " patient '%s' channel '%s' account '%s' hospital '%s' a %" PRIu64
-           " b %" PRIu64 "\n",
-           who, e->seq, e->index, e->time_ms, name != NULL ? name : "?",
-           e->pool, e->claim, e->patient, e->channel, e->account, e->hospital,
-           e->a, e->b);
+    printf(
+        "  %s: seq %" PRIu64 " index %" PRIu64 " time %" PRIu64
+        " %s pool '%s' claim %" PRIu64
+        " patient '%s' channel '%s' account '%s' hospital '%s' a %" PRIu64
+        " b %" PRIu64 " fee %" PRIu64 " ref '%s' method '%s' day %" PRIu32 "\n",
+        who, e->seq, e->index, e->time_ms, name != NULL ? name : "?", e->pool,
+        e->claim, e->patient, e->channel, e->account, e->hospital, e->a, e->b,
+        e->fee_cents, e->payment_ref, e->pay_method, e->local_day);
 }
 
 /* The feed after cursor `after`, page by page, field by field, and first
