@@ -2498,7 +2498,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
         pay(m, c, cmd->u.claim.payment_ref, cmd->u.claim.pay_method);
     }
     noshow_add(m, c);
-    p->st_booked++;
+    p->st_booked += p->scheduled; /* M9 */
     struct slot_event *e = ev_claim(m, SLOT_EV_BOOKED, c, c->visit_no, c->paid);
     recon_count(m, e, c, RC_BOOKED);
     res->a = c->id;
@@ -2564,10 +2564,11 @@ static void cancel_booking(struct refmodel *m, struct rm_claim *c)
     p->freed[p->n_freed++] = c->visit_no;
     noshow_remove(m, c->id);
     resolve(m, c, SLOT_CLAIM_CANCELLED);
-    p->st_cancelled += !c->refunded;
-    p->st_refunded += c->refunded;
+    p->st_cancelled += p->scheduled && !c->refunded; /* M9 */
+    p->st_refunded += p->scheduled && c->refunded;
     m->stats.paid_cancelled += c->paid && !c->refunded;
     m->stats.paid_refunded += c->paid && c->refunded;
+    m->stats.paid_fee_changed += c->paid && c->fee_paid_cents != p->fee_cents;
     struct slot_event *e = ev_claim(m, SLOT_EV_CANCELLED, c, c->refunded, 0);
     recon_count(m, e, c, RC_CANCELLED);
 }
@@ -2754,7 +2755,7 @@ static void noshow_due(struct refmodel *m, uint64_t id)
         return;
     }
     c->attendance = SLOT_ATTEND_NO_SHOW;
-    m->pools[c->pool].st_no_show++;
+    m->pools[c->pool].st_no_show++; /* a no-show's pool is scheduled */
     struct slot_event *e = ev_claim(m, SLOT_EV_NO_SHOW, c, 0, 0);
     recon_count(m, e, c, RC_NO_SHOW);
     char patient[SLOT_PATIENT_KEY_MAX + 1], hospital[SLOT_NAME_MAX + 1];
@@ -3448,7 +3449,7 @@ static int op_checkin(struct refmodel *m, const struct slot_cmd *cmd,
         m->stats.checkin_paid++;
     }
     noshow_remove(m, c->id);
-    m->pools[c->pool].st_checked_in++;
+    m->pools[c->pool].st_checked_in += p->scheduled; /* M9 */
     struct slot_event *e =
         ev_claim(m, SLOT_EV_CHECKED_IN, c, c->visit_no, pays);
     recon_count(m, e, c, RC_CHECKED_IN);
@@ -4428,9 +4429,9 @@ void refmodel_read_stats(const struct refmodel *m, struct slot_str hospital,
                       p->place.department);
         }
         struct slot_pool_status st;
-        fill_pool(m, p, &st); /* M10: its state and counters as read now */
+        fill_pool(m, p, &st); /* M10: its release and counters as read now */
         row->pools++;
-        row->released += st.state != SLOT_PSTATE_SCHEDULED ? p->capacity : 0;
+        row->released += m->now_ms >= st.release_at_ms ? p->capacity : 0;
         row->capacity += p->capacity;
         row->booked_now += st.booked;
         row->booked_total += p->st_booked;

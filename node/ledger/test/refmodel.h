@@ -261,6 +261,8 @@ struct refmodel_stats {
     uint64_t paid_refunded;       /* a paid booking refunded (stopped) */
     uint64_t paid_moved;          /* a paid booking moved */
     uint64_t recon_too_old;       /* a count older than kept_from dropped */
+    uint64_t paid_fee_changed;    /* a paid booking cancelled or refunded
+                                   * when its pool's fee is another now */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 
