@@ -275,6 +275,70 @@
  *       entries with due <= now, and its earliest due (the leader must
  *       propose SWEEP for no-shows as for flow-backs and cooling slots).
  */
+/* The money (protocol 5; ledger.h, "Money and statistics", the amended
+ * CONFIRM, CHECKIN and MOVE, and "Protocol 5" of "The event feed"):
+ *   M1. "" is no pay method: never interned, never LIMIT_REACHED. A
+ *       method is interned when a payment is recorded with it (a CONFIRM
+ *       that books paid, a CHECKIN that pays); a refused command interns
+ *       none. CONFIRM's LIMIT_REACHED comes after PAYMENT_REQUIRED, for a
+ *       new method with LEDGER_PAY_METHODS_MAX known; CHECKIN's after
+ *       CHECKIN_CLOSED and only for a check-in that would pay (an unpaid
+ *       booking given a reference): a paid booking's check-in ignores the
+ *       method given, as it ignores the reference.
+ *   M2. A payment records the reference, the method ("" allowed) and the
+ *       pool's fee_cents at that moment: a CHECKIN pays the fee in force
+ *       at the check-in, not at the booking; a POOL_UPDATE after it does
+ *       not change what was paid, so a cancel or refund owes back the fee
+ *       paid. Free-standing pools' payments alike. An unpaid booking has
+ *       fee 0, reference and method "".
+ *   M3. local_day = slot_local_day(now, the offset of the hospital's own
+ *       rule set) when the event names a hospital (departments cannot
+ *       differ from it); UTC for events naming none (CONFIG_CHANGED,
+ *       ACCOUNT_BOUND / UNBOUND, free-standing pools' events).
+ *       RULES_CHANGED uses the offset it just set (the change comes
+ *       first; the offset of a hospital with pools cannot change).
+ *   M4. A reconciliation row is keyed by the event's local_day, the
+ *       event's hospital ("" for free-standing pools: they count too),
+ *       the claim's channel (the HOLD's, not its bucket) and its method
+ *       after the event ("" unpaid). Every counted event makes its row,
+ *       an unpaid BOOKED too (booked + 1, booked_cents + 0). MOVED counts
+ *       under the old booking (its pool's hospital); MOVE's BOOKED is not
+ *       counted. A paying CHECKED_IN counts under the method it just
+ *       recorded, with checkin_paid_cents = the fee it paid.
+ *   M5. Kept days: a count of day D first drops the rows of days before
+ *       D - LEDGER_RECON_DAYS_KEPT + 1 when that is past kept_from, which
+ *       becomes it; then a count of a day before kept_from is not made.
+ *       So kept_from is the window's first day (not the oldest row's),
+ *       0 until the first count. Past LEDGER_RECON_ROWS_MAX rows, a new
+ *       row drops the oldest day's rows (kept_from = that day + 1): not
+ *       reached by the test. (With offsets a day apart at most, a count
+ *       older than kept_from cannot happen either.)
+ *   M6. MOVE's new booking carries the old one's reference, method and
+ *       fee paid (not the target's fee), paid or unpaid.
+ *   M7. Claim events (HELD, OFFERED, BOOKED, RELEASED, EXPIRED,
+ *       CANCELLED, MOVED, CHECKED_IN, NO_SHOW) carry the claim's payment
+ *       as it is once the event happened; SLOT_FREED (a pool's event
+ *       naming a claim, E2) and VIOLATION carry none.
+ *   M8. CHECKED_IN b = 1 iff that check-in recorded the payment.
+ *   M9. Statistics count what happens to a pool while it is scheduled: a
+ *       free-standing pool's bookings before a POOL_UPDATE gave it
+ *       schedule fields are not counted ("a scheduled pool counts"; first
+ *       written as counted for every pool, seed 14000003 of "money").
+ *       booked: CONFIRMs (paid or not) and MOVEs into the pool; moved:
+ *       MOVED out of it. The counters follow the pool through
+ *       POOL_UPDATEs that move it to another day or department.
+ *   M10. STATS: released = capacity of the group's pools whose reported
+ *       release_at_ms (S8) has come, whatever their state. (First written
+ *       as ledger.h's "not SCHEDULED now" reads literally: a closed or
+ *       stopped pool before its release time is not SCHEDULED, so its
+ *       capacity counted as released; the ledger counts by release time
+ *       only: seed 14000011 of "money". To settle in ledger.h.)
+ *       booked_now = the pools' BOOKED claims now; capacity = the pools'
+ *       capacity now. Names compare bytewise; the day range is
+ *       inclusive; after = rows skipped, total = every group. RECON:
+ *       the day's rows matching, sorted by (hospital, channel, method)
+ *       bytewise, after = rows skipped, total = every match.
+ */
 #include "refmodel.h"
 
 #include <assert.h>
@@ -378,6 +442,7 @@ struct rm_claim {
     /* protocol 5: the payment (with payment_ref; "" / 0 unpaid) */
     char pay_method[SLOT_PAY_METHOD_MAX + 1];
     uint64_t fee_paid_cents;
+    uint32_t booked_day; /* the local day its BOOKED counted at (stats) */
 };
 
 /* A remembered idempotency key; the list is never reordered, so the ones
@@ -1053,6 +1118,7 @@ static void recon_drop_before(struct refmodel *m, uint32_t day)
             m->recon[k++] = m->recon[i];
         }
     }
+    m->stats.recon_dropped += m->n_recon - k;
     m->n_recon = k;
     if (day > m->recon_kept_from) {
         m->recon_kept_from = day;
@@ -1076,6 +1142,9 @@ static void recon_count(struct refmodel *m, const struct slot_event *e,
         return;
     }
     const char *method = c->paid ? c->pay_method : "";
+    if (what != RC_BOOKED && c->booked_day != 0 && c->booked_day != day) {
+        m->stats.recon_other_day++;
+    }
     struct slot_recon_row *row = NULL;
     for (uint32_t i = 0; i < m->n_recon && row == NULL; i++) {
         struct slot_recon_row *x = &m->recon[i];
@@ -2501,6 +2570,7 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
     p->st_booked += p->scheduled; /* M9 */
     struct slot_event *e = ev_claim(m, SLOT_EV_BOOKED, c, c->visit_no, c->paid);
     recon_count(m, e, c, RC_BOOKED);
+    c->booked_day = e->local_day;
     res->a = c->id;
     res->b = c->visit_no;
     return SLOT_OK;

@@ -1,7 +1,8 @@
 /* refmodel: an independent, deliberately naive model of the ledger's
  * semantics (node/ledger/ledger.h, "Exact rules", "Hospitals, schedules
- * and their rules", the patient rules and "The visit day"; slot_sched.h,
- * slot_time.h), used as the oracle of the property test
+ * and their rules", the patient rules, "The visit day", "The event feed"
+ * and "Money and statistics"; slot_sched.h, slot_time.h), used as the
+ * oracle of the property test
  * (test_ledger_prop.c).
  *
  * It shares no code with the ledger (node/ledger/) and was written from
@@ -12,7 +13,9 @@
  * slot_local_day/minute, slot_utc_ms_of, slot_template_*). It is meant
  * to be read and trusted, not to be fast or to scale. Of the ledger's
  * table limits it models the channel table (LEDGER_CHANNELS_MAX, small
- * enough for a test to fill), the hospital table and the department
+ * enough for a test to fill), the pay-method table
+ * (LEDGER_PAY_METHODS_MAX), the reconciliation days kept
+ * (LEDGER_RECON_DAYS_KEPT), the hospital table and the department
  * overrides; the others (pools, patients, claims, names) hold millions
  * and are left out: no LIMIT_REACHED from them.
  *
@@ -261,6 +264,9 @@ struct refmodel_stats {
     uint64_t paid_refunded;       /* a paid booking refunded (stopped) */
     uint64_t paid_moved;          /* a paid booking moved */
     uint64_t recon_too_old;       /* a count older than kept_from dropped */
+    uint64_t recon_dropped;       /* rows dropped: older than the days kept */
+    uint64_t recon_other_day;     /* a booking's later event counted on
+                                   * another local day than its BOOKED */
     uint64_t paid_fee_changed;    /* a paid booking cancelled or refunded
                                    * when its pool's fee is another now */
 };

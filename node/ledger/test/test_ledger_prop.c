@@ -77,6 +77,30 @@
  * check-in, a no-show marked, dropped because its clinic stopped or its
  * rules no longer sweep, put back after a rule change).
  *
+ * The money (protocol 5; "money"): every profile's CONFIRMs and CHECKINs
+ * name pay methods (wechat, alipay, card, cash, insurance or "", and none
+ * without a payment reference: the decoder refuses that); the money case
+ * is the visit day's clinics (also in the UTC-05:00 hospital), with more
+ * distinct methods than LEDGER_PAY_METHODS_MAX (the table fills:
+ * LIMIT_REACHED of CONFIRM and of a paying CHECKIN), POOL_UPDATEs that
+ * change the fee of a booked clinic (its own spec, another fee), so
+ * cancels and refunds must give back the fee paid, CHECKINs that pay an
+ * unpaid booking, stamps that step to the local midnights of a +08:00 and
+ * a -05:00 hospital (rows of several days) and rarely past
+ * LEDGER_RECON_DAYS_KEPT days (the oldest rows go). It is a case of its
+ * own so the visit case's MUST list and rare outcomes stay as they were.
+ * Events compare their payment and local_day and claims their method and
+ * fee paid in every profile; RECON reads (days around the clock and
+ * without rows, filters by hospital and channel, pages) and STATS reads
+ * (ranges of up to SLOT_STATS_DAYS_MAX days, by hospital, pages) are
+ * compared as encoded bytes at random points and after every restore, in
+ * every profile (one each; more in the money case). Its MUST list
+ * (check_money_cover) names both LIMIT_REACHEDs, a paying check-in, a
+ * paid booking cancelled, refunded and moved, a cancel after a fee
+ * change, dropped rows, RECON reads with rows (filtered, paged) and of an
+ * empty day, STATS reads with groups (paged), and every counter of a row
+ * nonzero.
+ *
  * After every batch:
  *   - each command's result must be equal in ledger and model, field by
  *     field;
@@ -85,7 +109,8 @@
  *     ledger_read_events, must equal the model's field by field (seq, the
  *     Raft index the batch was applied at: the next, a gap, or 0 through
  *     ledger_apply; time, type, pool, claim, patient, channel, account,
- *     hospital, a, b), and so must first and last;
+ *     hospital, a, b; protocol 5: fee_cents, payment_ref, pay_method,
+ *     local_day), and so must first and last;
  * and at random points:
  *   - reads (pools, claims, patients, pool lists, ledger info, pool
  *     queries, rules, rule logs, schedule checks, next deadline and next
@@ -130,7 +155,7 @@
 #include "ledger.h"
 #include "refmodel.h"
 
-/* Scale: the default run (13 cases, ~5000 seeds of 300 batches) takes
+/* Scale: the default run (14 cases, ~5000 seeds of 300 batches) takes
  * about 30 s of CPU at -O2 on a 2-core machine; --quick about 30 s under
  * ASan. */
 #define DEFAULT_SEEDS_PER_CASE 500
@@ -2202,8 +2227,8 @@ static void gen_checkin(struct run *r, struct slot_cmd *c)
     c->op = SLOT_OP_CHECKIN;
     /* the money case: often an unpaid booking, paid at the check-in */
     bool pay = r->pf->money_pct > 0 && chance(r, 50);
-    c->u.claim.id = pick_visit_claim(r, pay ? W_UNPAID_OPEN
-                                            : wants[rnd(r, N_OF(wants))]);
+    c->u.claim.id =
+        pick_visit_claim(r, pay ? W_UNPAID_OPEN : wants[rnd(r, N_OF(wants))]);
     if (c->u.claim.id == 0 || chance(r, 8)) {
         c->u.claim.id = pick_claim(r, chance(r, 60)   ? SLOT_CLAIM_BOOKED
                                       : chance(r, 50) ? SLOT_CLAIM_CANCELLED
@@ -2543,9 +2568,16 @@ static void visit_step(struct run *r)
 /* The money case: to around the next local midnight of a Beijing or a
  * UTC-05:00 hospital, when it is less than a few hours ahead, so bookings
  * made on one local day are cancelled, checked in or moved on the next
- * (reconciliation rows of several days). */
+ * (reconciliation rows of several days); rarely about
+ * LEDGER_RECON_DAYS_KEPT days ahead, so the kept days move on. */
 static void midnight_step(struct run *r)
 {
+    if (chance(r, 2)) {
+        /* past the days the ledger keeps: the oldest rows go */
+        r->clock_ms += (uint64_t)(LEDGER_RECON_DAYS_KEPT - 2 + rnd(r, 5)) *
+                       SLOT_MS_PER_DAY;
+        return;
+    }
     int16_t off = hospital_offset(r, chance(r, 50) ? 0 : 2);
     uint64_t at = slot_utc_ms_of(slot_local_day(r->clock_ms, off) + 1, 0, off);
     if (at - r->clock_ms > 5 * 3600000ull) {
@@ -3267,8 +3299,7 @@ static void print_money_read(struct run *r, const struct slot_read *rd)
     uint32_t ln, mn, lt, mt, lk = 0, mk = 0;
     if (rd->op == SLOT_READ_RECON) {
         ledger_read_recon(r->l, rd->day, rd->hospital, rd->channel,
-                          (uint32_t)rd->after_id, rd->limit, lr, &ln, &lt,
-                          &lk);
+                          (uint32_t)rd->after_id, rd->limit, lr, &ln, &lt, &lk);
         refmodel_read_recon(r->m, rd->day, rd->hospital, rd->channel,
                             (uint32_t)rd->after_id, rd->limit, mr, &mn, &mt,
                             &mk);
@@ -3456,10 +3487,12 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
             slot_recon_row_encode(&mb, &rows[i]);
             const struct slot_recon_row *x = &rows[i];
             const uint64_t counters[] = {
-                x->booked,          x->booked_cents,       x->checkin_paid,
-                x->checkin_paid_cents, x->checked_in,      x->cancelled,
-                x->cancelled_cents, x->refunded,           x->refunded_cents,
-                x->moved,           x->no_show};
+                x->booked,          x->booked_cents,
+                x->checkin_paid,    x->checkin_paid_cents,
+                x->checked_in,      x->cancelled,
+                x->cancelled_cents, x->refunded,
+                x->refunded_cents,  x->moved,
+                x->no_show};
             for (uint32_t k = 0; k < N_OF(counters); k++) {
                 r->cov.recon_nonzero |= counters[k] != 0 ? 1u << k : 0;
             }
@@ -3860,8 +3893,8 @@ static void compare_money_reads(struct run *r, uint32_t n)
     for (uint32_t k = 0; k < n; k++) {
         memset(&rd, 0, sizeof rd);
         rd.op = SLOT_READ_RECON;
-        rd.day = slot_local_day(r->clock_ms, offs[rnd2(r, N_OF(offs))]) -
-                 rnd2(r, 3);
+        rd.day =
+            slot_local_day(r->clock_ms, offs[rnd2(r, N_OF(offs))]) - rnd2(r, 3);
         if (rnd2(r, 8) == 0) {
             rd.day = rnd2(r, 2) == 0 ? rd.day + 30 : 0;
         }
@@ -3869,9 +3902,10 @@ static void compare_money_reads(struct run *r, uint32_t n)
             sstr(rnd2(r, 2) == 0 ? "" : HOSPITALS[rnd2(r, N_HOSPITALS)]);
         rd.channel = sstr("");
         if (rnd2(r, 3) == 0) {
-            rd.channel = r->pf->sched_pct > 0
-                             ? sstr(SCHED_CHANNELS[rnd2(r, N_OF(SCHED_CHANNELS))])
-                             : sstr(CHANNELS[rnd2(r, N_CHANNELS)]);
+            rd.channel =
+                r->pf->sched_pct > 0
+                    ? sstr(SCHED_CHANNELS[rnd2(r, N_OF(SCHED_CHANNELS))])
+                    : sstr(CHANNELS[rnd2(r, N_CHANNELS)]);
         }
         rd.after_id = rnd2(r, 3) == 0 ? rnd2(r, 6) : 0;
         rd.limit = rnd2(r, 3) == 0 ? 1 + rnd2(r, 3) : SLOT_LIST_MAX;
@@ -4136,6 +4170,7 @@ static void snapshot_restore(struct run *r)
     check_ledger(r);
     compare_info(r);
     compare_window(r);
+    compare_money_reads(r, r->pf->money_pct > 0 ? 4u : 1u);
 }
 
 /* Encodes the batch as a Raft entry, decodes it, checks the decoded
@@ -4342,6 +4377,8 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->paid_moved += x.paid_moved;
     to->recon_too_old += x.recon_too_old;
     to->paid_fee_changed += x.paid_fee_changed;
+    to->recon_dropped += x.recon_dropped;
+    to->recon_other_day += x.recon_other_day;
     if (x.wait_longest > to->wait_longest) {
         to->wait_longest = x.wait_longest;
     }
@@ -4928,14 +4965,15 @@ static void print_money_stats(const struct cover *c)
     printf("  methods full confirm/checkin %" PRIu64 "/%" PRIu64
            ", paid cancelled/refunded/moved %" PRIu64 "/%" PRIu64 "/%" PRIu64
            ", after a fee change %" PRIu64 ", check-ins paying %" PRIu64
-           ", counts older than kept %" PRIu64 ", RECON reads %" PRIu64
-           " (rows %" PRIu64 ", filtered %" PRIu64 ", paged %" PRIu64
-           ", empty %" PRIu64 "), counters seen 0x%x, STATS reads %" PRIu64
-           " (rows %" PRIu64 ", paged %" PRIu64 ")\n",
-           st->method_full_confirm, st->method_full_checkin,
-           st->paid_cancelled, st->paid_refunded, st->paid_moved,
-           st->paid_fee_changed, st->checkin_paid, st->recon_too_old, c->recon_reads,
-           c->recon_rows, c->recon_filtered, c->recon_paged,
+           ", rows dropped %" PRIu64 ", counted on a later day %" PRIu64
+           ", RECON reads %" PRIu64 " (rows %" PRIu64 ", filtered %" PRIu64
+           ", paged %" PRIu64 ", empty %" PRIu64
+           "), counters seen 0x%x, STATS reads %" PRIu64 " (rows %" PRIu64
+           ", paged %" PRIu64 ")\n",
+           st->method_full_confirm, st->method_full_checkin, st->paid_cancelled,
+           st->paid_refunded, st->paid_moved, st->paid_fee_changed,
+           st->checkin_paid, st->recon_dropped, st->recon_other_day,
+           c->recon_reads, c->recon_rows, c->recon_filtered, c->recon_paged,
            c->recon_empty_day, c->recon_nonzero, c->stats_reads, c->stats_rows,
            c->stats_paged);
 }
@@ -4943,9 +4981,12 @@ static void print_money_stats(const struct cover *c)
 static void check_money_cover(const struct profile *pf, const struct cover *c)
 {
     static const char *const counters[] = {
-        "booked",     "booked_cents", "checkin_paid",    "checkin_paid_cents",
-        "checked_in", "cancelled",    "cancelled_cents", "refunded",
-        "refunded_cents", "moved",    "no_show"};
+        "booked",          "booked_cents",
+        "checkin_paid",    "checkin_paid_cents",
+        "checked_in",      "cancelled",
+        "cancelled_cents", "refunded",
+        "refunded_cents",  "moved",
+        "no_show"};
     const struct refmodel_stats *s = &c->st;
     static const char *const names[] = {
         "CONFIRM -> LIMIT_REACHED (the pay-method table full)",
@@ -4955,6 +4996,8 @@ static void check_money_cover(const struct profile *pf, const struct cover *c)
         "a paid booking refunded (its clinic stopped)",
         "a paid booking moved",
         "a paid booking cancelled or refunded after its pool's fee changed",
+        "reconciliation rows dropped past LEDGER_RECON_DAYS_KEPT",
+        "a booking's cancel, check-in, move or no-show on a later local day",
         "a RECON read with rows",
         "a RECON read with rows filtered by hospital or channel",
         "a RECON read with rows, after > 0",
@@ -4965,11 +5008,15 @@ static void check_money_cover(const struct profile *pf, const struct cover *c)
         "a no-show",
     };
     const uint64_t counts[] = {
-        s->method_full_confirm, s->method_full_checkin, s->checkin_paid,
-        s->paid_cancelled,      s->paid_refunded,       s->paid_moved,
-        s->paid_fee_changed,    c->recon_rows,          c->recon_filtered,
-        c->recon_paged,         c->recon_empty_day,     c->stats_rows,
-        c->stats_paged,         s->moves,               s->noshow_marked,
+        s->method_full_confirm, s->method_full_checkin,
+        s->checkin_paid,        s->paid_cancelled,
+        s->paid_refunded,       s->paid_moved,
+        s->paid_fee_changed,    s->recon_dropped,
+        s->recon_other_day,     c->recon_rows,
+        c->recon_filtered,      c->recon_paged,
+        c->recon_empty_day,     c->stats_rows,
+        c->stats_paged,         s->moves,
+        s->noshow_marked,
     };
     _Static_assert(sizeof names / sizeof names[0] ==
                        sizeof counts / sizeof counts[0],
@@ -4979,8 +5026,7 @@ static void check_money_cover(const struct profile *pf, const struct cover *c)
     }
     for (uint32_t k = 0; k < N_OF(counters); k++) {
         char what[64];
-        snprintf(what, sizeof what, "a RECON row with %s nonzero",
-                 counters[k]);
+        snprintf(what, sizeof what, "a RECON row with %s nonzero", counters[k]);
         must(pf->name, (c->recon_nonzero >> k) & 1u, what,
              (c->recon_nonzero >> k) & 1u);
     }
@@ -5268,15 +5314,21 @@ static void test_money(void)
     run_case(13);
 }
 
-static const struct check_case cases[] = {
-    {"prop_mixed", test_mixed},       {"prop_sessions", test_sessions},
-    {"prop_eviction", test_eviction}, {"prop_expiry", test_expiry},
-    {"prop_pools", test_pools},       {"prop_codec", test_codec},
-    {"prop_limits", test_limits},     {"prop_bulk", test_bulk},
-    {"prop_sched", test_sched},       {"prop_flowback", test_flowback},
-    {"prop_patients", test_patients}, {"prop_waitlist", test_waitlist},
-    {"prop_visit", test_visit},       {"prop_money", test_money},
-    {NULL, NULL}};
+static const struct check_case cases[] = {{"prop_mixed", test_mixed},
+                                          {"prop_sessions", test_sessions},
+                                          {"prop_eviction", test_eviction},
+                                          {"prop_expiry", test_expiry},
+                                          {"prop_pools", test_pools},
+                                          {"prop_codec", test_codec},
+                                          {"prop_limits", test_limits},
+                                          {"prop_bulk", test_bulk},
+                                          {"prop_sched", test_sched},
+                                          {"prop_flowback", test_flowback},
+                                          {"prop_patients", test_patients},
+                                          {"prop_waitlist", test_waitlist},
+                                          {"prop_visit", test_visit},
+                                          {"prop_money", test_money},
+                                          {NULL, NULL}};
 
 _Static_assert(sizeof cases / sizeof cases[0] == N_PROFILES + 1,
                "one case per profile");
