@@ -4498,12 +4498,13 @@ void refmodel_read_stats(const struct refmodel *m, struct slot_str hospital,
             cstr_copy(row->department, sizeof row->department,
                       p->place.department);
         }
-        struct slot_pool_status st;
-        fill_pool(m, p, &st); /* M10: its release and counters as read now */
+        uint32_t held, booked;
+        count_bucket(m, i, NULL, &held, &booked);
         row->pools++;
-        row->released += m->now_ms >= st.release_at_ms ? p->capacity : 0;
+        /* M10: by the release time a pool read reports now (S8) */
+        row->released += m->now_ms >= reported_release(m, p) ? p->capacity : 0;
         row->capacity += p->capacity;
-        row->booked_now += st.booked;
+        row->booked_now += booked;
         row->booked_total += p->st_booked;
         row->cancelled_total += p->st_cancelled;
         row->refunded_total += p->st_refunded;
