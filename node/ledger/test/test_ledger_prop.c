@@ -836,9 +836,12 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
         case SLOT_OP_CONFIRM:
         case SLOT_OP_RELEASE:
         case SLOT_OP_CANCEL:
-            snprintf(out, cap, "id=%" PRIu64 " ref=%.*s caller=%.*s acct=%.*s",
+            snprintf(out, cap,
+                     "id=%" PRIu64
+                     " ref=%.*s method=%.*s caller=%.*s acct=%.*s",
                      c->u.claim.id, (int)c->u.claim.payment_ref.len,
-                     c->u.claim.payment_ref.p, (int)c->u.claim.caller.len,
+                     c->u.claim.payment_ref.p, (int)c->u.claim.pay_method.len,
+                     c->u.claim.pay_method.p, (int)c->u.claim.caller.len,
                      c->u.claim.caller.p, (int)c->u.claim.account.len,
                      c->u.claim.account.p);
             break;
@@ -871,10 +874,12 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
                      (int)c->u.claim.account.len, c->u.claim.account.p);
             break;
         case SLOT_OP_CHECKIN:
-            snprintf(out, cap, "id=%" PRIu64 " patient=%.*s ref=%.*s",
+            snprintf(out, cap,
+                     "id=%" PRIu64 " patient=%.*s ref=%.*s method=%.*s",
                      c->u.claim.id, (int)c->u.claim.patient.len,
                      c->u.claim.patient.p, (int)c->u.claim.payment_ref.len,
-                     c->u.claim.payment_ref.p);
+                     c->u.claim.payment_ref.p, (int)c->u.claim.pay_method.len,
+                     c->u.claim.pay_method.p);
             break;
         case SLOT_OP_WAITLIST_JOIN:
         case SLOT_OP_WAITLIST_LEAVE:
