@@ -275,6 +275,70 @@
  *       entries with due <= now, and its earliest due (the leader must
  *       propose SWEEP for no-shows as for flow-backs and cooling slots).
  */
+/* The money (protocol 5; ledger.h, "Money and statistics", the amended
+ * CONFIRM, CHECKIN and MOVE, and "Protocol 5" of "The event feed"):
+ *   M1. "" is no pay method: never interned, never LIMIT_REACHED. A
+ *       method is interned when a payment is recorded with it (a CONFIRM
+ *       that books paid, a CHECKIN that pays); a refused command interns
+ *       none. CONFIRM's LIMIT_REACHED comes after PAYMENT_REQUIRED, for a
+ *       new method with LEDGER_PAY_METHODS_MAX known; CHECKIN's after
+ *       CHECKIN_CLOSED and only for a check-in that would pay (an unpaid
+ *       booking given a reference): a paid booking's check-in ignores the
+ *       method given, as it ignores the reference.
+ *   M2. A payment records the reference, the method ("" allowed) and the
+ *       pool's fee_cents at that moment: a CHECKIN pays the fee in force
+ *       at the check-in, not at the booking; a POOL_UPDATE after it does
+ *       not change what was paid, so a cancel or refund owes back the fee
+ *       paid. Free-standing pools' payments alike. An unpaid booking has
+ *       fee 0, reference and method "".
+ *   M3. local_day = slot_local_day(now, the offset of the hospital's own
+ *       rule set) when the event names a hospital (departments cannot
+ *       differ from it); UTC for events naming none (CONFIG_CHANGED,
+ *       ACCOUNT_BOUND / UNBOUND, free-standing pools' events).
+ *       RULES_CHANGED uses the offset it just set (the change comes
+ *       first; the offset of a hospital with pools cannot change).
+ *   M4. A reconciliation row is keyed by the event's local_day, the
+ *       event's hospital ("" for free-standing pools: they count too),
+ *       the claim's channel (the HOLD's, not its bucket) and its method
+ *       after the event ("" unpaid). Every counted event makes its row,
+ *       an unpaid BOOKED too (booked + 1, booked_cents + 0). MOVED counts
+ *       under the old booking (its pool's hospital); MOVE's BOOKED is not
+ *       counted. A paying CHECKED_IN counts under the method it just
+ *       recorded, with checkin_paid_cents = the fee it paid.
+ *   M5. Kept days: a count of day D first drops the rows of days before
+ *       D - LEDGER_RECON_DAYS_KEPT + 1 when that is past kept_from, which
+ *       becomes it; then a count of a day before kept_from is not made.
+ *       So kept_from is the window's first day (not the oldest row's),
+ *       0 until the first count. Past LEDGER_RECON_ROWS_MAX rows, a new
+ *       row drops the oldest day's rows (kept_from = that day + 1): not
+ *       reached by the test. (With offsets a day apart at most, a count
+ *       older than kept_from cannot happen either.)
+ *   M6. MOVE's new booking carries the old one's reference, method and
+ *       fee paid (not the target's fee), paid or unpaid.
+ *   M7. Claim events (HELD, OFFERED, BOOKED, RELEASED, EXPIRED,
+ *       CANCELLED, MOVED, CHECKED_IN, NO_SHOW) carry the claim's payment
+ *       as it is once the event happened; SLOT_FREED (a pool's event
+ *       naming a claim, E2) and VIOLATION carry none.
+ *   M8. CHECKED_IN b = 1 iff that check-in recorded the payment.
+ *   M9. Statistics count what happens to a pool while it is scheduled: a
+ *       free-standing pool's bookings before a POOL_UPDATE gave it
+ *       schedule fields are not counted ("a scheduled pool counts"; first
+ *       written as counted for every pool, seed 14000003 of "money").
+ *       booked: CONFIRMs (paid or not) and MOVEs into the pool; moved:
+ *       MOVED out of it. The counters follow the pool through
+ *       POOL_UPDATEs that move it to another day or department.
+ *   M10. STATS: released = capacity of the group's pools whose reported
+ *       release_at_ms (S8) has come, whatever their state. (First written
+ *       as ledger.h's "not SCHEDULED now" reads literally: a closed or
+ *       stopped pool before its release time is not SCHEDULED, so its
+ *       capacity counted as released; the ledger counts by release time
+ *       only: seed 14000011 of "money". To settle in ledger.h.)
+ *       booked_now = the pools' BOOKED claims now; capacity = the pools'
+ *       capacity now. Names compare bytewise; the day range is
+ *       inclusive; after = rows skipped, total = every group. RECON:
+ *       the day's rows matching, sorted by (hospital, channel, method)
+ *       bytewise, after = rows skipped, total = every match.
+ */
 #include "refmodel.h"
 
 #include <assert.h>
@@ -348,6 +412,9 @@ struct rm_pool {
     struct rm_wait *wait; /* the waitlist, head first */
     uint32_t n_wait, cap_wait;
     bool stopped; /* POOL_STOP: for good (V1) */
+    /* protocol 5: the pool's statistics over its life (M9) */
+    uint64_t st_booked, st_cancelled, st_refunded, st_moved, st_no_show,
+        st_checked_in;
 };
 
 struct rm_claim {
@@ -372,6 +439,10 @@ struct rm_claim {
     uint64_t moved_to;   /* MOVED: the new booking */
     uint64_t moved_from; /* a booking MOVE made: the old one */
     bool refunded;       /* CANCELLED as a stopped clinic's refund */
+    /* protocol 5: the payment (with payment_ref; "" / 0 unpaid) */
+    char pay_method[SLOT_PAY_METHOD_MAX + 1];
+    uint64_t fee_paid_cents;
+    uint32_t booked_day; /* the local day its BOOKED counted at (stats) */
 };
 
 /* A remembered idempotency key; the list is never reordered, so the ones
@@ -490,6 +561,14 @@ struct refmodel {
     uint64_t ev_head, n_events, cap_events;
     uint64_t ev_seq;
     uint64_t index; /* the Raft index of the batch being applied */
+    /* Protocol 5: pay methods interned (never forgotten), the
+     * reconciliation rows (any order; sorted when read) and the oldest
+     * local day kept (0: no row yet). */
+    char methods[LEDGER_PAY_METHODS_MAX][SLOT_PAY_METHOD_MAX + 1];
+    uint32_t n_methods;
+    struct slot_recon_row *recon;
+    uint32_t n_recon, cap_recon;
+    uint32_t recon_kept_from;
 
     struct refmodel_stats stats;
 };
@@ -874,6 +953,8 @@ static bool held_due(const struct refmodel *m, const struct rm_claim *c)
  *    oldest goes); the age rule runs before each command, SESSION_OPEN,
  *    EXPIRE and SWEEP included, like the other housekeeping. */
 static struct rm_patient *find_pat(const struct refmodel *m, const char *key);
+static struct rm_hospital *find_hospital_z(const struct refmodel *m,
+                                           const char *name);
 
 static struct slot_event *ev_new(struct refmodel *m, uint8_t type)
 {
@@ -890,6 +971,7 @@ static struct slot_event *ev_new(struct refmodel *m, uint8_t type)
     e->index = m->index;
     e->time_ms = m->now_ms;
     e->type = type;
+    e->local_day = slot_local_day(m->now_ms, 0); /* M3: UTC, no hospital */
     m->stats.ev_types[type]++;
     if (m->n_events - m->ev_head > LEDGER_EVENTS_MAX) {
         m->ev_head++; /* the newest LEDGER_EVENTS_MAX */
@@ -913,6 +995,18 @@ static const char *pool_hospital(const struct rm_pool *p)
     return p->scheduled ? p->place.hospital : "";
 }
 
+/* The event's hospital, and its local day under that hospital's offset
+ * now (M3; UTC for "" or a hospital without rules). */
+static void ev_hospital(const struct refmodel *m, struct slot_event *e,
+                        const char *hospital)
+{
+    cstr_copy(e->hospital, sizeof e->hospital, hospital);
+    const struct rm_hospital *h =
+        hospital[0] != '\0' ? find_hospital_z(m, hospital) : NULL;
+    e->local_day =
+        slot_local_day(m->now_ms, h != NULL ? h->own.rules.utc_offset_min : 0);
+}
+
 /* A pool's event: the pool and its hospital. */
 static struct slot_event *ev_pool(struct refmodel *m, uint8_t type, uint32_t pi,
                                   uint64_t a, uint64_t b)
@@ -920,20 +1014,29 @@ static struct slot_event *ev_pool(struct refmodel *m, uint8_t type, uint32_t pi,
     const struct rm_pool *p = &m->pools[pi];
     struct slot_event *e = ev_new(m, type);
     cstr_copy(e->pool, sizeof e->pool, p->id);
-    cstr_copy(e->hospital, sizeof e->hospital, pool_hospital(p));
+    ev_hospital(m, e, pool_hospital(p));
     e->a = a;
     e->b = b;
     return e;
 }
 
-/* A claim's event: id, pool, patient, channel, account now, hospital. */
-static void ev_claim(struct refmodel *m, uint8_t type, const struct rm_claim *c,
-                     uint64_t a, uint64_t b)
+/* A claim's event: id, pool, patient, channel, account now, hospital,
+ * and (protocol 5) the claim's payment as it is once the event happened:
+ * callers record a payment before they append its event. */
+static struct slot_event *ev_claim(struct refmodel *m, uint8_t type,
+                                   const struct rm_claim *c, uint64_t a,
+                                   uint64_t b)
 {
     struct slot_event *e = ev_pool(m, type, c->pool, a, b);
     e->claim = c->id;
     cstr_copy(e->channel, sizeof e->channel, c->channel);
     ev_patient_fields(m, e, c->patient);
+    if (c->paid) {
+        e->fee_cents = c->fee_paid_cents;
+        cstr_copy(e->payment_ref, sizeof e->payment_ref, c->payment_ref);
+        cstr_copy(e->pay_method, sizeof e->pay_method, c->pay_method);
+    }
+    return e;
 }
 
 /* A patient's event (E1, E4). */
@@ -942,7 +1045,7 @@ static void ev_patient(struct refmodel *m, uint8_t type, const char *patient,
 {
     struct slot_event *e = ev_new(m, type);
     ev_patient_fields(m, e, patient);
-    cstr_copy(e->hospital, sizeof e->hospital, hospital);
+    ev_hospital(m, e, hospital);
     e->a = a;
     e->b = b;
 }
@@ -959,6 +1062,146 @@ static void evict_events(struct refmodel *m)
         }
         m->ev_head++;
         m->stats.ev_dropped_old++;
+    }
+}
+
+/* ---- money (protocol 5, "Money and statistics") ---------------------- */
+
+static bool method_known(const struct refmodel *m, struct slot_str method)
+{
+    for (uint32_t i = 0; i < m->n_methods; i++) {
+        if (str_eq(m->methods[i], method)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* M1: "" is no method; a new one needs room in the table. */
+static bool method_fits(const struct refmodel *m, struct slot_str method)
+{
+    return method.len == 0 || method_known(m, method) ||
+           m->n_methods < LEDGER_PAY_METHODS_MAX;
+}
+
+/* Records a payment on claim c: the reference, the method (interned) and
+ * the pool's fee now. */
+static void pay(struct refmodel *m, struct rm_claim *c, struct slot_str ref,
+                struct slot_str method)
+{
+    assert(ref.len > 0 && method_fits(m, method));
+    if (method.len > 0 && !method_known(m, method)) {
+        str_copy(m->methods[m->n_methods], sizeof m->methods[0], method);
+        m->n_methods++;
+    }
+    str_copy(c->payment_ref, sizeof c->payment_ref, ref);
+    str_copy(c->pay_method, sizeof c->pay_method, method);
+    c->fee_paid_cents = m->pools[c->pool].fee_cents;
+    c->paid = true;
+}
+
+/* The counters a claim event moves (M4). */
+enum recon_what {
+    RC_BOOKED,
+    RC_CHECKED_IN,
+    RC_CANCELLED,
+    RC_MOVED,
+    RC_NO_SHOW
+};
+
+/* Drops the rows of days before `day`; they are no longer kept. */
+static void recon_drop_before(struct refmodel *m, uint32_t day)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->n_recon; i++) {
+        if (m->recon[i].day >= day) {
+            m->recon[k++] = m->recon[i];
+        }
+    }
+    m->stats.recon_dropped += m->n_recon - k;
+    m->n_recon = k;
+    if (day > m->recon_kept_from) {
+        m->recon_kept_from = day;
+    }
+}
+
+/* Counts claim event e of claim c (its payment as it is after the event)
+ * in the row (e's local day, e's hospital, c's channel, c's method). */
+static void recon_count(struct refmodel *m, const struct slot_event *e,
+                        const struct rm_claim *c, enum recon_what what)
+{
+    uint32_t day = e->local_day;
+    /* M5: a newer day moves the window; an older one than kept is not
+     * counted */
+    if (day + 1 >= LEDGER_RECON_DAYS_KEPT &&
+        day + 1 - LEDGER_RECON_DAYS_KEPT > m->recon_kept_from) {
+        recon_drop_before(m, day + 1 - LEDGER_RECON_DAYS_KEPT);
+    }
+    if (day < m->recon_kept_from) {
+        m->stats.recon_too_old++;
+        return;
+    }
+    const char *method = c->paid ? c->pay_method : "";
+    if (what != RC_BOOKED && c->booked_day != 0 && c->booked_day != day) {
+        m->stats.recon_other_day++;
+    }
+    struct slot_recon_row *row = NULL;
+    for (uint32_t i = 0; i < m->n_recon && row == NULL; i++) {
+        struct slot_recon_row *x = &m->recon[i];
+        if (x->day == day && strcmp(x->hospital, e->hospital) == 0 &&
+            strcmp(x->channel, c->channel) == 0 &&
+            strcmp(x->pay_method, method) == 0) {
+            row = x;
+        }
+    }
+    if (row == NULL) {
+        if (m->n_recon >= LEDGER_RECON_ROWS_MAX) {
+            uint32_t oldest = m->recon[0].day;
+            for (uint32_t i = 1; i < m->n_recon; i++) {
+                oldest = m->recon[i].day < oldest ? m->recon[i].day : oldest;
+            }
+            recon_drop_before(m, oldest + 1);
+            if (day < m->recon_kept_from) {
+                return;
+            }
+        }
+        m->recon =
+            grow32(m->recon, m->n_recon, &m->cap_recon, sizeof *m->recon);
+        row = &m->recon[m->n_recon++];
+        memset(row, 0, sizeof *row);
+        row->day = day;
+        cstr_copy(row->hospital, sizeof row->hospital, e->hospital);
+        cstr_copy(row->channel, sizeof row->channel, c->channel);
+        cstr_copy(row->pay_method, sizeof row->pay_method, method);
+    }
+    uint64_t fee = c->paid ? c->fee_paid_cents : 0;
+    switch (what) {
+        case RC_BOOKED:
+            row->booked++;
+            row->booked_cents += fee;
+            break;
+        case RC_CHECKED_IN:
+            row->checked_in++;
+            if (e->b == 1) {
+                row->checkin_paid++;
+                row->checkin_paid_cents += fee;
+            }
+            break;
+        case RC_CANCELLED:
+            if (e->a == 0) {
+                row->cancelled++;
+                row->cancelled_cents += fee;
+            } else {
+                row->refunded++;
+                row->refunded_cents += fee;
+            }
+            break;
+        case RC_MOVED:
+            row->moved++;
+            break;
+        case RC_NO_SHOW:
+            row->no_show++;
+            break;
     }
 }
 
@@ -2311,15 +2554,23 @@ static int op_confirm(struct refmodel *m, const struct slot_cmd *cmd,
     if (!has_ref && !at_visit) {
         return SLOT_PAYMENT_REQUIRED;
     }
+    if (!method_fits(m, cmd->u.claim.pay_method)) {
+        m->stats.method_full_confirm++;
+        return SLOT_LIMIT_REACHED; /* last (M1) */
+    }
     m->stats.unpaid += !has_ref;
     m->stats.offer_confirmed += c->offer;
     c->state = SLOT_CLAIM_BOOKED;
     c->booked_at_ms = m->now_ms;
     c->visit_no = take_visit_no(m, p);
-    str_copy(c->payment_ref, sizeof c->payment_ref, cmd->u.claim.payment_ref);
-    c->paid = has_ref; /* S2 */
+    if (has_ref) { /* S2, M2 */
+        pay(m, c, cmd->u.claim.payment_ref, cmd->u.claim.pay_method);
+    }
     noshow_add(m, c);
-    ev_claim(m, SLOT_EV_BOOKED, c, c->visit_no, c->paid);
+    p->st_booked += p->scheduled; /* M9 */
+    struct slot_event *e = ev_claim(m, SLOT_EV_BOOKED, c, c->visit_no, c->paid);
+    recon_count(m, e, c, RC_BOOKED);
+    c->booked_day = e->local_day;
     res->a = c->id;
     res->b = c->visit_no;
     return SLOT_OK;
@@ -2383,7 +2634,13 @@ static void cancel_booking(struct refmodel *m, struct rm_claim *c)
     p->freed[p->n_freed++] = c->visit_no;
     noshow_remove(m, c->id);
     resolve(m, c, SLOT_CLAIM_CANCELLED);
-    ev_claim(m, SLOT_EV_CANCELLED, c, c->refunded, 0);
+    p->st_cancelled += p->scheduled && !c->refunded; /* M9 */
+    p->st_refunded += p->scheduled && c->refunded;
+    m->stats.paid_cancelled += c->paid && !c->refunded;
+    m->stats.paid_refunded += c->paid && c->refunded;
+    m->stats.paid_fee_changed += c->paid && c->fee_paid_cents != p->fee_cents;
+    struct slot_event *e = ev_claim(m, SLOT_EV_CANCELLED, c, c->refunded, 0);
+    recon_count(m, e, c, RC_CANCELLED);
 }
 
 static int op_cancel(struct refmodel *m, const struct slot_cmd *cmd)
@@ -2568,7 +2825,9 @@ static void noshow_due(struct refmodel *m, uint64_t id)
         return;
     }
     c->attendance = SLOT_ATTEND_NO_SHOW;
-    ev_claim(m, SLOT_EV_NO_SHOW, c, 0, 0);
+    m->pools[c->pool].st_no_show++; /* a no-show's pool is scheduled */
+    struct slot_event *e = ev_claim(m, SLOT_EV_NO_SHOW, c, 0, 0);
+    recon_count(m, e, c, RC_NO_SHOW);
     char patient[SLOT_PATIENT_KEY_MAX + 1], hospital[SLOT_NAME_MAX + 1];
     cstr_copy(patient, sizeof patient, c->patient);
     cstr_copy(hospital, sizeof hospital, p->place.hospital);
@@ -2731,7 +2990,7 @@ static int op_rules_set(struct refmodel *m, const struct slot_cmd *cmd,
     h->log[h->n_log++] = *own;
     /* Flow-back due times follow from the rules (pool_due). */
     struct slot_event *e = ev_new(m, SLOT_EV_RULES_CHANGED);
-    cstr_copy(e->hospital, sizeof e->hospital, h->name);
+    ev_hospital(m, e, h->name); /* M3: the offset just set */
     e->a = own->version;
     res->a = own->version;
     return SLOT_OK;
@@ -3185,20 +3444,25 @@ static int op_move(struct refmodel *m, const struct slot_cmd *cmd,
     pp->freed[pp->n_freed++] = c->visit_no;
     noshow_remove(m, old_id);
     resolve(m, c, SLOT_CLAIM_MOVED);
-    char ref[SLOT_PAYMENT_REF_MAX + 1];
-    cstr_copy(ref, sizeof ref, c->payment_ref);
-    bool paid = c->paid;
+    struct rm_claim old = *c; /* its payment, carried (M6) */
     struct rm_claim *n = new_claim(m, ti, patient, channel, bk, 0);
     n->state = SLOT_CLAIM_BOOKED;
     n->booked_at_ms = m->now_ms; /* held_at = deadline = now too */
     n->visit_no = take_visit_no(m, &m->pools[ti]);
-    cstr_copy(n->payment_ref, sizeof n->payment_ref, ref);
-    n->paid = paid;
+    cstr_copy(n->payment_ref, sizeof n->payment_ref, old.payment_ref);
+    cstr_copy(n->pay_method, sizeof n->pay_method, old.pay_method);
+    n->fee_paid_cents = old.fee_paid_cents;
+    n->paid = old.paid;
     n->moved_from = old_id;
     m->claims[old_id - 1].moved_to = n->id;
     noshow_add(m, n);
-    ev_claim(m, SLOT_EV_MOVED, &m->claims[old_id - 1], n->id, 0);
-    ev_claim(m, SLOT_EV_BOOKED, n, n->visit_no, n->paid);
+    m->pools[old.pool].st_moved++;
+    m->pools[ti].st_booked++;
+    m->stats.paid_moved += old.paid;
+    struct slot_event *e =
+        ev_claim(m, SLOT_EV_MOVED, &m->claims[old_id - 1], n->id, 0);
+    recon_count(m, e, &m->claims[old_id - 1], RC_MOVED);
+    ev_claim(m, SLOT_EV_BOOKED, n, n->visit_no, n->paid); /* not counted */
     m->stats.moves++;
     m->stats.move_attended +=
         m->claims[old_id - 1].attendance != SLOT_ATTEND_PENDING;
@@ -3243,16 +3507,22 @@ static int op_checkin(struct refmodel *m, const struct slot_cmd *cmd,
             return SLOT_CHECKIN_CLOSED;
         }
     }
+    bool pays = !c->paid && cmd->u.claim.payment_ref.len > 0;
+    if (pays && !method_fits(m, cmd->u.claim.pay_method)) {
+        m->stats.method_full_checkin++;
+        return SLOT_LIMIT_REACHED; /* only a check-in that pays (M1) */
+    }
     c->attendance = SLOT_ATTEND_CHECKED_IN;
     c->checked_in_at_ms = m->now_ms;
-    if (!c->paid && cmd->u.claim.payment_ref.len > 0) {
-        str_copy(c->payment_ref, sizeof c->payment_ref,
-                 cmd->u.claim.payment_ref);
-        c->paid = true;
+    if (pays) { /* V7, M2: the fee now */
+        pay(m, c, cmd->u.claim.payment_ref, cmd->u.claim.pay_method);
         m->stats.checkin_paid++;
     }
     noshow_remove(m, c->id);
-    ev_claim(m, SLOT_EV_CHECKED_IN, c, c->visit_no, 0);
+    m->pools[c->pool].st_checked_in += p->scheduled; /* M9 */
+    struct slot_event *e =
+        ev_claim(m, SLOT_EV_CHECKED_IN, c, c->visit_no, pays);
+    recon_count(m, e, c, RC_CHECKED_IN);
     m->stats.checkins++;
     res->a = c->visit_no;
     return SLOT_OK;
@@ -3484,6 +3754,7 @@ void refmodel_destroy(struct refmodel *m)
     free(m->staff);
     free(m->noshow);
     free(m->events);
+    free(m->recon);
     free(m);
 }
 
@@ -3672,6 +3943,8 @@ static void fill_claim(const struct refmodel *m, const struct rm_claim *c,
     out->moved_from = c->moved_from;
     out->refunded = c->refunded;
     out->affected = m->pools[c->pool].stopped; /* V8 */
+    cstr_copy(out->pay_method, sizeof out->pay_method, c->pay_method);
+    out->fee_paid_cents = c->fee_paid_cents;
 }
 
 int refmodel_read_claim(const struct refmodel *m, uint64_t id, bool booking,
@@ -4140,4 +4413,110 @@ void refmodel_read_events(const struct refmodel *m, uint64_t after,
         assert(m->events[i].seq > after);
         out[(*n)++] = m->events[i];
     }
+}
+
+/* ---- money reads (protocol 5) ------------------------------------------ */
+
+static int cmp_recon(const void *a, const void *b)
+{
+    const struct slot_recon_row *x = a, *y = b;
+    int c = strcmp(x->hospital, y->hospital);
+    if (c == 0) {
+        c = strcmp(x->channel, y->channel);
+    }
+    return c != 0 ? c : strcmp(x->pay_method, y->pay_method);
+}
+
+void refmodel_read_recon(const struct refmodel *m, uint32_t day,
+                         struct slot_str hospital, struct slot_str channel,
+                         uint32_t after, uint32_t limit,
+                         struct slot_recon_row *out, uint32_t *n,
+                         uint32_t *total, uint32_t *kept_from)
+{
+    struct slot_recon_row *all = calloc(m->n_recon + 1, sizeof *all);
+    if (all == NULL) {
+        abort();
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->n_recon; i++) {
+        const struct slot_recon_row *x = &m->recon[i];
+        if (x->day == day &&
+            (hospital.len == 0 || str_eq(x->hospital, hospital)) &&
+            (channel.len == 0 || str_eq(x->channel, channel))) {
+            all[k++] = *x;
+        }
+    }
+    qsort(all, k, sizeof *all, cmp_recon);
+    *total = k;
+    *kept_from = m->recon_kept_from;
+    *n = 0;
+    for (uint32_t i = after; i < k && *n < limit; i++) {
+        out[(*n)++] = all[i];
+    }
+    free(all);
+}
+
+static int cmp_stats(const void *a, const void *b)
+{
+    const struct slot_stats_row *x = a, *y = b;
+    if (x->visit_day != y->visit_day) {
+        return x->visit_day < y->visit_day ? -1 : 1;
+    }
+    int c = strcmp(x->hospital, y->hospital);
+    return c != 0 ? c : strcmp(x->department, y->department);
+}
+
+void refmodel_read_stats(const struct refmodel *m, struct slot_str hospital,
+                         uint32_t date_from, uint32_t date_to, uint32_t after,
+                         uint32_t limit, struct slot_stats_row *out,
+                         uint32_t *n, uint32_t *total)
+{
+    struct slot_stats_row *g = calloc(m->n_pools + 1, sizeof *g);
+    if (g == NULL) {
+        abort();
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->n_pools; i++) {
+        const struct rm_pool *p = &m->pools[i];
+        if (!p->scheduled || p->place.visit_day < date_from ||
+            p->place.visit_day > date_to ||
+            (hospital.len > 0 && !str_eq(p->place.hospital, hospital))) {
+            continue;
+        }
+        struct slot_stats_row *row = NULL;
+        for (uint32_t j = 0; j < k && row == NULL; j++) {
+            if (g[j].visit_day == p->place.visit_day &&
+                strcmp(g[j].hospital, p->place.hospital) == 0 &&
+                strcmp(g[j].department, p->place.department) == 0) {
+                row = &g[j];
+            }
+        }
+        if (row == NULL) {
+            row = &g[k++];
+            row->visit_day = p->place.visit_day;
+            cstr_copy(row->hospital, sizeof row->hospital, p->place.hospital);
+            cstr_copy(row->department, sizeof row->department,
+                      p->place.department);
+        }
+        uint32_t held, booked;
+        count_bucket(m, i, NULL, &held, &booked);
+        row->pools++;
+        /* M10: by the release time a pool read reports now (S8) */
+        row->released += m->now_ms >= reported_release(m, p) ? p->capacity : 0;
+        row->capacity += p->capacity;
+        row->booked_now += booked;
+        row->booked_total += p->st_booked;
+        row->cancelled_total += p->st_cancelled;
+        row->refunded_total += p->st_refunded;
+        row->moved_total += p->st_moved;
+        row->no_show_total += p->st_no_show;
+        row->checked_in_total += p->st_checked_in;
+    }
+    qsort(g, k, sizeof *g, cmp_stats);
+    *total = k;
+    *n = 0;
+    for (uint32_t i = after; i < k && *n < limit; i++) {
+        out[(*n)++] = g[i];
+    }
+    free(g);
 }

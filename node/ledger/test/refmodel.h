@@ -1,7 +1,8 @@
 /* refmodel: an independent, deliberately naive model of the ledger's
  * semantics (node/ledger/ledger.h, "Exact rules", "Hospitals, schedules
- * and their rules", the patient rules and "The visit day"; slot_sched.h,
- * slot_time.h), used as the oracle of the property test
+ * and their rules", the patient rules, "The visit day", "The event feed"
+ * and "Money and statistics"; slot_sched.h, slot_time.h), used as the
+ * oracle of the property test
  * (test_ledger_prop.c).
  *
  * It shares no code with the ledger (node/ledger/) and was written from
@@ -12,7 +13,9 @@
  * slot_local_day/minute, slot_utc_ms_of, slot_template_*). It is meant
  * to be read and trusted, not to be fast or to scale. Of the ledger's
  * table limits it models the channel table (LEDGER_CHANNELS_MAX, small
- * enough for a test to fill), the hospital table and the department
+ * enough for a test to fill), the pay-method table
+ * (LEDGER_PAY_METHODS_MAX), the reconciliation days kept
+ * (LEDGER_RECON_DAYS_KEPT), the hospital table and the department
  * overrides; the others (pools, patients, claims, names) hold millions
  * and are left out: no LIMIT_REACHED from them.
  *
@@ -117,6 +120,18 @@ int refmodel_read_schedule_check(const struct refmodel *m,
                                  uint32_t *same,
                                  char (*ids)[SLOT_POOL_ID_MAX + 1],
                                  uint32_t cap, uint32_t *n_conflicts);
+
+/* Protocol 5 (ledger.h, "Money and statistics"): same contracts as
+ * ledger_read_recon and ledger_read_stats. out has room for limit. */
+void refmodel_read_recon(const struct refmodel *m, uint32_t day,
+                         struct slot_str hospital, struct slot_str channel,
+                         uint32_t after, uint32_t limit,
+                         struct slot_recon_row *out, uint32_t *n,
+                         uint32_t *total, uint32_t *kept_from);
+void refmodel_read_stats(const struct refmodel *m, struct slot_str hospital,
+                         uint32_t date_from, uint32_t date_to, uint32_t after,
+                         uint32_t limit, struct slot_stats_row *out,
+                         uint32_t *n, uint32_t *total);
 
 /* ---- Introspection for the test's command generator (no ledger
  * counterpart) ---------------------------------------------------------- */
@@ -242,6 +257,18 @@ struct refmodel_stats {
     uint64_t ev_offer_late;  /* a CANCEL both offered and late (E5) */
     uint64_t ev_offer_expired_own; /* a CANCEL's offer expired the waiter's
                                     * own due hold first (E6) */
+    /* Money (protocol 5). */
+    uint64_t method_full_confirm; /* CONFIRM: LIMIT_REACHED, a new method */
+    uint64_t method_full_checkin; /* CHECKIN: the same, paying at check-in */
+    uint64_t paid_cancelled;      /* a paid booking cancelled (owed back) */
+    uint64_t paid_refunded;       /* a paid booking refunded (stopped) */
+    uint64_t paid_moved;          /* a paid booking moved */
+    uint64_t recon_too_old;       /* a count older than kept_from dropped */
+    uint64_t recon_dropped;       /* rows dropped: older than the days kept */
+    uint64_t recon_other_day;     /* a booking's later event counted on
+                                   * another local day than its BOOKED */
+    uint64_t paid_fee_changed;    /* a paid booking cancelled or refunded
+                                   * when its pool's fee is another now */
 };
 struct refmodel_stats refmodel_stats(const struct refmodel *m);
 

@@ -77,6 +77,30 @@
  * check-in, a no-show marked, dropped because its clinic stopped or its
  * rules no longer sweep, put back after a rule change).
  *
+ * The money (protocol 5; "money"): every profile's CONFIRMs and CHECKINs
+ * name pay methods (wechat, alipay, card, cash, insurance or "", and none
+ * without a payment reference: the decoder refuses that); the money case
+ * is the visit day's clinics (also in the UTC-05:00 hospital), with more
+ * distinct methods than LEDGER_PAY_METHODS_MAX (the table fills:
+ * LIMIT_REACHED of CONFIRM and of a paying CHECKIN), POOL_UPDATEs that
+ * change the fee of a booked clinic (its own spec, another fee), so
+ * cancels and refunds must give back the fee paid, CHECKINs that pay an
+ * unpaid booking, stamps that step to the local midnights of a +08:00 and
+ * a -05:00 hospital (rows of several days) and rarely past
+ * LEDGER_RECON_DAYS_KEPT days (the oldest rows go). It is a case of its
+ * own so the visit case's MUST list and rare outcomes stay as they were.
+ * Events compare their payment and local_day and claims their method and
+ * fee paid in every profile; RECON reads (days around the clock and
+ * without rows, filters by hospital and channel, pages) and STATS reads
+ * (ranges of up to SLOT_STATS_DAYS_MAX days, by hospital, pages) are
+ * compared as encoded bytes at random points and after every restore, in
+ * every profile (one each; more in the money case). Its MUST list
+ * (check_money_cover) names both LIMIT_REACHEDs, a paying check-in, a
+ * paid booking cancelled, refunded and moved, a cancel after a fee
+ * change, dropped rows, RECON reads with rows (filtered, paged) and of an
+ * empty day, STATS reads with groups (paged), and every counter of a row
+ * nonzero.
+ *
  * After every batch:
  *   - each command's result must be equal in ledger and model, field by
  *     field;
@@ -85,7 +109,8 @@
  *     ledger_read_events, must equal the model's field by field (seq, the
  *     Raft index the batch was applied at: the next, a gap, or 0 through
  *     ledger_apply; time, type, pool, claim, patient, channel, account,
- *     hospital, a, b), and so must first and last;
+ *     hospital, a, b; protocol 5: fee_cents, payment_ref, pay_method,
+ *     local_day), and so must first and last;
  * and at random points:
  *   - reads (pools, claims, patients, pool lists, ledger info, pool
  *     queries, rules, rule logs, schedule checks, next deadline and next
@@ -130,7 +155,7 @@
 #include "ledger.h"
 #include "refmodel.h"
 
-/* Scale: the default run (13 cases, ~5000 seeds of 300 batches) takes
+/* Scale: the default run (14 cases, ~5000 seeds of 300 batches) takes
  * about 30 s of CPU at -O2 on a 2-core machine; --quick about 30 s under
  * ASan. */
 #define DEFAULT_SEEDS_PER_CASE 500
@@ -169,6 +194,10 @@ static const char *const CHANNELS[] = {"app", "wechat", "114"};
 static const char *const PAYMENT_REFS[] = {"pay:0001", "wx-tx#77", "!~"};
 #define N_PAYMENT_REFS (sizeof PAYMENT_REFS / sizeof PAYMENT_REFS[0])
 #define N_OF(a)        ((uint32_t)(sizeof(a) / sizeof(a)[0]))
+/* Protocol 5: how a payment_ref was paid ("" none given). The "money"
+ * case adds MANY_METHODS more, so the ledger's table fills. */
+static const char *const PAY_METHODS[] = {"wechat", "alipay",    "card",
+                                          "cash",   "insurance", ""};
 
 /* Schedules: three hospitals that get rules (the first two in Beijing's
  * time, one at UTC-05:00, so local days start at other instants) and one
@@ -214,8 +243,10 @@ static const uint16_t SEG_MENU[][2] = {{480, 510},  {510, 540}, {540, 600},
  * SLOT_EXPIRE_DUE_COUNT_MAX holds due at once. Filled by universe_init(). */
 #define BULK_PATIENTS 2400
 #define MANY_CHANNELS (LEDGER_CHANNELS_MAX + 16)
+#define MANY_METHODS  (LEDGER_PAY_METHODS_MAX + 8)
 static char bulk_patients[BULK_PATIENTS][16];
 static char many_channels[MANY_CHANNELS][8];
+static char many_methods[MANY_METHODS][8];
 
 static void universe_init(void)
 {
@@ -224,6 +255,9 @@ static void universe_init(void)
     }
     for (unsigned i = 0; i < MANY_CHANNELS; i++) {
         snprintf(many_channels[i], sizeof many_channels[i], "ch%02u", i);
+    }
+    for (unsigned i = 0; i < MANY_METHODS; i++) {
+        snprintf(many_methods[i], sizeof many_methods[i], "pm-%02u", i);
     }
 }
 
@@ -325,6 +359,13 @@ struct profile {
      * check-in's opening and close, CANCELs of stopped, checked-in and
      * no-show bookings. */
     uint32_t visit_pct;
+    /* The money (protocol 5; 0 elsewhere): pay methods from a universe
+     * bigger than the ledger's table, POOL_UPDATEs that change the fee
+     * of a pool with bookings (its own spec, another fee), visit clinics
+     * in a UTC-05:00 hospital too, stamps that step to local midnights
+     * (money_pct: the odds of one per batch), RECON and STATS reads of
+     * every kind. */
+    uint32_t money_pct;
 };
 
 /* Weights: POOL_CLOSE is rare because it is for good; a run whose pools
@@ -469,6 +510,28 @@ static const struct profile PROFILES[] = {
      .sched_pct = 92, .day_pct = 2, .flow_pct = 10, .empty_ref_pct = 25,
      .ttl0_pct = 10, .idle_ms = 80ull * 86400000, .patient_pct = 40,
      .visit_pct = 85, .seeds_div = 4, .seeds_min = 60},
+    /* The money: the visit day's clinics (in Beijing's time and at
+     * UTC-05:00), booked paid and unpaid through many pay methods (the
+     * table fills: LIMIT_REACHED), their fees changed while booked, then
+     * cancelled, refunded, moved and checked in (paying), stamps across
+     * local midnights so reconciliation rows of several days exist, and
+     * RECON / STATS reads with filters and pages. Its own case rather
+     * than the visit one's: the visit case's MUST list stays as it was,
+     * and this one's universe (more pay methods than the ledger's table,
+     * a third hospital, midnight steps) would thin the visit case's rare
+     * outcomes. */
+    {.name = "money",
+     /*         OPEN CONF CRE UPD CLO HOLD CONF REL CAN EXP RS RD RUL IMP SWP
+      *         BND UNB VIO UNBL EXC JOIN LEAVE STOP MOVE CHECKIN */
+     .weight = {15, 4, 45, 25, 2, 170, 110, 10, 50, 20, 6, 2, 20, 2, 40,
+                4, 2, 2, 2, 2, 6, 2, 10, 40, 70},
+     .codec_pct = 10, .unknown_pct = 2, .seq_skip_pct = 5, .tiny_pct = 5,
+     .ttl_span_ms = 240000, .dt_max_ms = 5000, .jump_pct = 4, .back_pct = 5,
+     .read_every = 10, .snap_every = 30, .sweep_pct = 30, .patients = 16,
+     .capacity_max = 4, .batch_max = 16,
+     .sched_pct = 92, .day_pct = 2, .flow_pct = 10, .empty_ref_pct = 40,
+     .ttl0_pct = 10, .idle_ms = 80ull * 86400000, .patient_pct = 30,
+     .visit_pct = 85, .money_pct = 6, .seeds_div = 8, .seeds_min = 40},
 };
 /* clang-format on */
 #define N_PROFILES  (sizeof PROFILES / sizeof PROFILES[0])
@@ -506,6 +569,16 @@ struct cover {
     uint64_t events;            /* feed events compared */
     uint64_t event_reads;       /* READ_EVENTS compared as bytes */
     uint64_t event_reads_gap;   /* ... whose cursor was behind first */
+    uint64_t recon_reads;       /* RECON reads compared as bytes */
+    uint64_t recon_rows;        /* ... that found rows */
+    uint64_t recon_filtered;    /* ... with rows, filtered by hospital or
+                                 * channel */
+    uint64_t recon_paged;       /* ... with rows, after > 0 */
+    uint64_t recon_empty_day;   /* ... of a day without rows */
+    uint32_t recon_nonzero;     /* bit i: counter i seen nonzero in a row */
+    uint64_t stats_reads;       /* STATS reads compared as bytes */
+    uint64_t stats_rows;        /* ... that found groups */
+    uint64_t stats_paged;       /* ... with groups, after > 0 */
 };
 
 struct run {
@@ -516,6 +589,9 @@ struct run {
     uint64_t rng;  /* drives the commands */
     uint64_t rng2; /* drives when to read and snapshot: kept apart so the
                     * command stream of a seed never depends on it */
+    uint64_t rng3; /* draws pay methods (protocol 5): kept apart so the
+                    * other profiles' command streams stayed as they were
+                    * (their rare MUSTs are met by the same seeds) */
     struct ledger *l;
     struct refmodel *m;
     uint64_t clock_ms; /* the generator's wall clock (stamps' high mark) */
@@ -760,9 +836,12 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
         case SLOT_OP_CONFIRM:
         case SLOT_OP_RELEASE:
         case SLOT_OP_CANCEL:
-            snprintf(out, cap, "id=%" PRIu64 " ref=%.*s caller=%.*s acct=%.*s",
+            snprintf(out, cap,
+                     "id=%" PRIu64
+                     " ref=%.*s method=%.*s caller=%.*s acct=%.*s",
                      c->u.claim.id, (int)c->u.claim.payment_ref.len,
-                     c->u.claim.payment_ref.p, (int)c->u.claim.caller.len,
+                     c->u.claim.payment_ref.p, (int)c->u.claim.pay_method.len,
+                     c->u.claim.pay_method.p, (int)c->u.claim.caller.len,
                      c->u.claim.caller.p, (int)c->u.claim.account.len,
                      c->u.claim.account.p);
             break;
@@ -795,10 +874,12 @@ static void fmt_cmd(const struct slot_cmd *c, char *out, size_t cap)
                      (int)c->u.claim.account.len, c->u.claim.account.p);
             break;
         case SLOT_OP_CHECKIN:
-            snprintf(out, cap, "id=%" PRIu64 " patient=%.*s ref=%.*s",
+            snprintf(out, cap,
+                     "id=%" PRIu64 " patient=%.*s ref=%.*s method=%.*s",
                      c->u.claim.id, (int)c->u.claim.patient.len,
                      c->u.claim.patient.p, (int)c->u.claim.payment_ref.len,
-                     c->u.claim.payment_ref.p);
+                     c->u.claim.payment_ref.p, (int)c->u.claim.pay_method.len,
+                     c->u.claim.pay_method.p);
             break;
         case SLOT_OP_WAITLIST_JOIN:
         case SLOT_OP_WAITLIST_LEAVE:
@@ -1122,7 +1203,7 @@ static uint32_t pick_names(struct run *r, const char *const *list, uint32_t n,
 static void visit_sched(struct run *r, struct slot_pool_spec *p)
 {
     struct slot_sched *s = &p->sched;
-    uint32_t hi = rnd(r, 2);
+    uint32_t hi = rnd(r, r->pf->money_pct > 0 ? 3 : 2); /* 2: UTC-05:00 */
     int16_t off = hospital_offset(r, hi);
     uint32_t day = slot_local_day(r->clock_ms, off);
     int64_t start = (int64_t)slot_local_minute(r->clock_ms, off) - 60 +
@@ -1380,6 +1461,7 @@ enum visit_want {
     W_NO_SHOW,         /* BOOKED, a no-show */
     W_MOVED,           /* MOVED */
     W_HELD_STOPPED,    /* HELD in a stopped pool (CONFIRM) */
+    W_UNPAID_OPEN,     /* W_PENDING_OPEN and unpaid (a check-in pays) */
 };
 
 static uint64_t pick_visit_claim(struct run *r, enum visit_want w);
@@ -1395,7 +1477,7 @@ static void gen_rules_cmd(struct run *r, struct slot_cmd *c)
                   : dept   ? pick_hospital(r)
                            : rnd(r, N_RULED);
     if (r->pf->visit_pct > 0 && chance(r, 80)) {
-        hi = rnd(r, 2); /* the visit clinics' hospitals */
+        hi = rnd(r, r->pf->money_pct > 0 ? 3 : 2); /* the clinics' */
     }
     int16_t off = chance(r, 6) ? OTHER_OFFSETS[rnd(r, N_OF(OTHER_OFFSETS))]
                                : hospital_offset(r, hi);
@@ -1648,6 +1730,41 @@ static void gen_spec(struct run *r, struct slot_pool_spec *p, bool update)
     }
 }
 
+/* The money case's POOL_UPDATE: a booked claim's pool as it is (no
+ * schedule fields: it keeps its place and its segment; shares as they
+ * are now) with another fee, so a cancel or refund afterwards must give
+ * back the fee paid, not the pool's. False if no booking was found. */
+static bool gen_fee_update(struct run *r, struct slot_pool_spec *p)
+{
+    static const uint64_t fees[] = {0, 1000, 2500, 5000, 12000};
+    static struct slot_claim cl;
+    static struct slot_pool_status st;
+    uint64_t id = pick_claim(r, SLOT_CLAIM_BOOKED);
+    if (refmodel_read_claim(r->m, id, false, &cl) != SLOT_OK ||
+        cl.state != SLOT_CLAIM_BOOKED ||
+        refmodel_read_pool(r->m, sstr(cl.pool), &st) != SLOT_OK) {
+        return false;
+    }
+    memset(p, 0, sizeof *p);
+    p->pool = sstr(keep(r, st.pool, strlen(st.pool)));
+    p->capacity = st.capacity;
+    p->kind = st.kind;
+    p->fee_cents = fees[rnd(r, N_OF(fees))];
+    p->seg_start_ms = st.seg_start_ms;
+    p->seg_end_ms = st.seg_end_ms;
+    p->n_shares = 0;
+    for (uint32_t i = 0; i < st.n_shares; i++) {
+        const char *ch = st.shares[i].channel;
+        if (st.shares[i].capacity == 0) {
+            continue; /* emptied by a flow-back: a spec's share has slots */
+        }
+        p->shares[p->n_shares].channel = sstr(keep(r, ch, strlen(ch)));
+        p->shares[p->n_shares].slots = st.shares[i].capacity;
+        p->n_shares++;
+    }
+    return true;
+}
+
 /* TTLs mostly inside the configured bounds, sometimes just or far out. */
 static uint32_t gen_ttl(struct run *r)
 {
@@ -1886,7 +2003,11 @@ static bool visit_fits(struct run *r, const struct slot_claim *c,
         case W_STOPPED_BOOKING: /* a no-show is final: not one of them */
             return c->state == SLOT_CLAIM_BOOKED && c->affected &&
                    c->attendance != SLOT_ATTEND_NO_SHOW;
+        case W_UNPAID_OPEN:
         case W_PENDING_OPEN:
+            if (w == W_UNPAID_OPEN && c->paid) {
+                return false;
+            }
             return c->state == SLOT_CLAIM_BOOKED && !c->affected &&
                    c->attendance == SLOT_ATTEND_PENDING &&
                    refmodel_checkin_window(r->m, sstr(c->pool), &open,
@@ -2091,6 +2212,21 @@ static void gen_move(struct run *r, struct slot_cmd *c)
     pick_caller(r, c);
 }
 
+/* A pay method for a CONFIRM or CHECKIN given ref: none without a
+ * reference (the decoder refuses a method alone), else one of the usual
+ * few or "", and in the money case often one of many (the table fills). */
+static struct slot_str pick_method(struct run *r, struct slot_str ref)
+{
+    if (ref.len == 0) {
+        return sstr("");
+    }
+    uint64_t x = split_mix(&r->rng3);
+    if (r->pf->money_pct > 0 && x % 100 < 75) {
+        return sstr(many_methods[(x >> 8) % MANY_METHODS]);
+    }
+    return sstr(PAY_METHODS[(x >> 8) % N_OF(PAY_METHODS)]);
+}
+
 static void gen_checkin(struct run *r, struct slot_cmd *c)
 {
     static struct slot_claim cl;
@@ -2098,7 +2234,10 @@ static void gen_checkin(struct run *r, struct slot_cmd *c)
         W_PENDING_OPEN, W_PENDING_OPEN, W_PENDING_OPEN,    W_PENDING, W_PENDING,
         W_CHECKED_IN,   W_NO_SHOW,      W_STOPPED_BOOKING, W_MOVED};
     c->op = SLOT_OP_CHECKIN;
-    c->u.claim.id = pick_visit_claim(r, wants[rnd(r, N_OF(wants))]);
+    /* the money case: often an unpaid booking, paid at the check-in */
+    bool pay = r->pf->money_pct > 0 && chance(r, 50);
+    c->u.claim.id =
+        pick_visit_claim(r, pay ? W_UNPAID_OPEN : wants[rnd(r, N_OF(wants))]);
     if (c->u.claim.id == 0 || chance(r, 8)) {
         c->u.claim.id = pick_claim(r, chance(r, 60)   ? SLOT_CLAIM_BOOKED
                                       : chance(r, 50) ? SLOT_CLAIM_CANCELLED
@@ -2110,8 +2249,10 @@ static void gen_checkin(struct run *r, struct slot_cmd *c)
         patient = keep(r, cl.patient, strlen(cl.patient));
     }
     c->u.claim.patient = sstr(patient);
-    c->u.claim.payment_ref =
-        chance(r, 50) ? sstr("") : sstr(PAYMENT_REFS[rnd(r, N_PAYMENT_REFS)]);
+    c->u.claim.payment_ref = chance(r, pay ? 15 : 50)
+                                 ? sstr("")
+                                 : sstr(PAYMENT_REFS[rnd(r, N_PAYMENT_REFS)]);
+    c->u.claim.pay_method = pick_method(r, c->u.claim.payment_ref);
 }
 
 /* A CANCEL of the visit profile: a stopped clinic's booking (a refund),
@@ -2137,7 +2278,10 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
             break;
         case K_UPDATE:
             c->op = SLOT_OP_POOL_UPDATE;
-            gen_spec(r, &c->u.pool, true);
+            if (r->pf->money_pct == 0 || chance(r, 30) ||
+                !gen_fee_update(r, &c->u.pool)) {
+                gen_spec(r, &c->u.pool, true);
+            }
             break;
         case K_CLOSE:
             c->op = SLOT_OP_POOL_CLOSE;
@@ -2160,6 +2304,7 @@ static void gen_body(struct run *r, struct slot_cmd *c, enum kind k)
                 chance(r, r->pf->empty_ref_pct)
                     ? sstr("")
                     : sstr(PAYMENT_REFS[rnd(r, N_PAYMENT_REFS)]);
+            c->u.claim.pay_method = pick_method(r, c->u.claim.payment_ref);
             pick_caller(r, c);
             break;
         case K_RULES:
@@ -2429,6 +2574,27 @@ static void visit_step(struct run *r)
     r->clock_ms = w == 0 ? to - 1 : w == 1 ? to : to + rnd(r, 60000);
 }
 
+/* The money case: to around the next local midnight of a Beijing or a
+ * UTC-05:00 hospital, when it is less than a few hours ahead, so bookings
+ * made on one local day are cancelled, checked in or moved on the next
+ * (reconciliation rows of several days); rarely about
+ * LEDGER_RECON_DAYS_KEPT days ahead, so the kept days move on. */
+static void midnight_step(struct run *r)
+{
+    if (chance(r, 2)) {
+        /* past the days the ledger keeps: the oldest rows go */
+        r->clock_ms += (uint64_t)(LEDGER_RECON_DAYS_KEPT - 2 + rnd(r, 5)) *
+                       SLOT_MS_PER_DAY;
+        return;
+    }
+    int16_t off = hospital_offset(r, chance(r, 50) ? 0 : 2);
+    uint64_t at = slot_utc_ms_of(slot_local_day(r->clock_ms, off) + 1, 0, off);
+    if (at - r->clock_ms > 5 * 3600000ull) {
+        return;
+    }
+    r->clock_ms = chance(r, 50) ? at - 1 - rnd(r, 120000) : at + rnd(r, 120000);
+}
+
 /* The stamp of the next batch. Mostly a small step; sometimes a jump to a
  * boundary that matters (a hold's deadline, a session's idle limit) or far
  * beyond; sometimes behind ledger time, which must not move it back. */
@@ -2459,6 +2625,9 @@ static uint64_t gen_stamp(struct run *r)
     }
     if (r->pf->visit_pct > 0 && chance(r, 15)) {
         visit_step(r);
+    }
+    if (r->pf->money_pct > 0 && chance(r, r->pf->money_pct)) {
+        midnight_step(r);
     }
     if (chance(r, r->pf->back_pct)) {
         return r->clock_ms - rnd(r, 5000);
@@ -2640,6 +2809,10 @@ static const char *diff_claim(const struct slot_claim *a,
     DIFF_(moved_from);
     DIFF_(refunded);
     DIFF_(affected);
+    DIFF_(fee_paid_cents);
+    if (strcmp(a->pay_method, b->pay_method) != 0) {
+        return "pay_method";
+    }
     return strcmp(a->bucket, b->bucket) != 0 ? "bucket" : NULL;
 }
 
@@ -2837,12 +3010,13 @@ static void print_claim(const char *who, const struct slot_claim *c)
             " resolved_at=%" PRIu64 " visit=%" PRIu32 " ref=%s window=%" PRIu64
             "-%" PRIu64 " paid=%u bucket=%s attend=%u checked_in=%" PRIu64
             " moved_to=%" PRIu64 " moved_from=%" PRIu64
-            " refunded=%u affected=%u\n",
+            " refunded=%u affected=%u method=%s fee_paid=%" PRIu64 "\n",
             who, c->id, c->state, c->pool, c->patient, c->channel,
             c->held_at_ms, c->deadline_ms, c->booked_at_ms, c->resolved_at_ms,
             c->visit_no, c->payment_ref, c->visit_start_ms, c->visit_end_ms,
             c->paid, c->bucket, c->attendance, c->checked_in_at_ms, c->moved_to,
-            c->moved_from, c->refunded, c->affected);
+            c->moved_from, c->refunded, c->affected, c->pay_method,
+            c->fee_paid_cents);
 }
 
 static void compare_pool(struct run *r, struct slot_str pool)
@@ -3100,6 +3274,77 @@ static void compare_schedule_check(struct run *r, const struct slot_template *t)
 
 /* ledger_read packs the reply body; the model's structs packed by the same
  * encoders must give the same bytes. */
+static void print_recon_row(const char *who, const struct slot_recon_row *x)
+{
+    fprintf(stderr,
+            "  %s: day %" PRIu32 " '%s' '%s' '%s' booked %" PRIu32 "/%" PRIu64
+            " checkin_paid %" PRIu32 "/%" PRIu64 " checked_in %" PRIu32
+            " cancelled %" PRIu32 "/%" PRIu64 " refunded %" PRIu32 "/%" PRIu64
+            " moved %" PRIu32 " no_show %" PRIu32 "\n",
+            who, x->day, x->hospital, x->channel, x->pay_method, x->booked,
+            x->booked_cents, x->checkin_paid, x->checkin_paid_cents,
+            x->checked_in, x->cancelled, x->cancelled_cents, x->refunded,
+            x->refunded_cents, x->moved, x->no_show);
+}
+
+static void print_stats_row(const char *who, const struct slot_stats_row *x)
+{
+    fprintf(stderr,
+            "  %s: day %" PRIu32 " '%s' '%s' pools %" PRIu32
+            " released %" PRIu64 " capacity %" PRIu64 " booked_now %" PRIu64
+            " booked %" PRIu64 " cancelled %" PRIu64 " refunded %" PRIu64
+            " moved %" PRIu64 " no_show %" PRIu64 " checked_in %" PRIu64 "\n",
+            who, x->visit_day, x->hospital, x->department, x->pools,
+            x->released, x->capacity, x->booked_now, x->booked_total,
+            x->cancelled_total, x->refunded_total, x->moved_total,
+            x->no_show_total, x->checked_in_total);
+}
+
+/* A RECON or STATS read that differed, row by row. */
+static void print_money_read(struct run *r, const struct slot_read *rd)
+{
+    static struct slot_recon_row lr[SLOT_LIST_MAX], mr[SLOT_LIST_MAX];
+    static struct slot_stats_row ls[SLOT_LIST_MAX], ms[SLOT_LIST_MAX];
+    uint32_t ln, mn, lt, mt, lk = 0, mk = 0;
+    if (rd->op == SLOT_READ_RECON) {
+        ledger_read_recon(r->l, rd->day, rd->hospital, rd->channel,
+                          (uint32_t)rd->after_id, rd->limit, lr, &ln, &lt, &lk);
+        refmodel_read_recon(r->m, rd->day, rd->hospital, rd->channel,
+                            (uint32_t)rd->after_id, rd->limit, mr, &mn, &mt,
+                            &mk);
+    } else {
+        ledger_read_stats(r->l, rd->hospital, rd->date_from, rd->date_to,
+                          (uint32_t)rd->after_id, rd->limit, ls, &ln, &lt);
+        refmodel_read_stats(r->m, rd->hospital, rd->date_from, rd->date_to,
+                            (uint32_t)rd->after_id, rd->limit, ms, &mn, &mt);
+    }
+    fprintf(stderr,
+            "  read %u day %" PRIu32 " from %" PRIu32 " to %" PRIu32
+            " hospital '%.*s' channel '%.*s' after %" PRIu64 " limit %" PRIu32
+            ": ledger n %" PRIu32 " total %" PRIu32 " kept_from %" PRIu32
+            ", model n %" PRIu32 " total %" PRIu32 " kept_from %" PRIu32 "\n",
+            rd->op, rd->day, rd->date_from, rd->date_to, (int)rd->hospital.len,
+            rd->hospital.p, (int)rd->channel.len, rd->channel.p, rd->after_id,
+            rd->limit, ln, lt, lk, mn, mt, mk);
+    for (uint32_t i = 0; i < ln || i < mn; i++) {
+        if (rd->op == SLOT_READ_RECON) {
+            if (i < ln) {
+                print_recon_row("ledger", &lr[i]);
+            }
+            if (i < mn) {
+                print_recon_row("model ", &mr[i]);
+            }
+        } else {
+            if (i < ln) {
+                print_stats_row("ledger", &ls[i]);
+            }
+            if (i < mn) {
+                print_stats_row("model ", &ms[i]);
+            }
+        }
+    }
+}
+
 static void compare_encoded_read(struct run *r, const struct slot_read *rd)
 {
     struct mp_buf lb, mb;
@@ -3236,6 +3481,55 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
         mrc = SLOT_OK;
         r->cov.event_reads++;
         r->cov.event_reads_gap += rd->after_id + 1 < first;
+    } else if (rd->op == SLOT_READ_RECON) {
+        static struct slot_recon_row rows[SLOT_LIST_MAX];
+        uint32_t n, total, kept_from;
+        CHECK(rd->limit <= SLOT_LIST_MAX);
+        refmodel_read_recon(r->m, rd->day, rd->hospital, rd->channel,
+                            (uint32_t)rd->after_id, rd->limit, rows, &n, &total,
+                            &kept_from);
+        mp_pack_array(&mb, 3);
+        mp_pack_uint(&mb, kept_from);
+        mp_pack_uint(&mb, total);
+        mp_pack_array(&mb, n);
+        for (uint32_t i = 0; i < n; i++) {
+            slot_recon_row_encode(&mb, &rows[i]);
+            const struct slot_recon_row *x = &rows[i];
+            const uint64_t counters[] = {
+                x->booked,          x->booked_cents,
+                x->checkin_paid,    x->checkin_paid_cents,
+                x->checked_in,      x->cancelled,
+                x->cancelled_cents, x->refunded,
+                x->refunded_cents,  x->moved,
+                x->no_show};
+            for (uint32_t k = 0; k < N_OF(counters); k++) {
+                r->cov.recon_nonzero |= counters[k] != 0 ? 1u << k : 0;
+            }
+        }
+        mrc = SLOT_OK;
+        r->cov.recon_reads++;
+        r->cov.recon_rows += n > 0;
+        r->cov.recon_filtered +=
+            n > 0 && (rd->hospital.len > 0 || rd->channel.len > 0);
+        r->cov.recon_paged += n > 0 && rd->after_id > 0;
+        r->cov.recon_empty_day += total == 0;
+    } else if (rd->op == SLOT_READ_STATS) {
+        static struct slot_stats_row rows[SLOT_LIST_MAX];
+        uint32_t n, total;
+        CHECK(rd->limit <= SLOT_LIST_MAX);
+        refmodel_read_stats(r->m, rd->hospital, rd->date_from, rd->date_to,
+                            (uint32_t)rd->after_id, rd->limit, rows, &n,
+                            &total);
+        mp_pack_array(&mb, 2);
+        mp_pack_uint(&mb, total);
+        mp_pack_array(&mb, n);
+        for (uint32_t i = 0; i < n; i++) {
+            slot_stats_row_encode(&mb, &rows[i]);
+        }
+        mrc = SLOT_OK;
+        r->cov.stats_reads++;
+        r->cov.stats_rows += n > 0;
+        r->cov.stats_paged += n > 0 && rd->after_id > 0;
     } else if (rd->op == SLOT_READ_STAFF_LOG) {
         static struct slot_staff_entry log[STAFF_CAP];
         uint32_t n;
@@ -3256,6 +3550,9 @@ static void compare_encoded_read(struct run *r, const struct slot_read *rd)
     }
     if (lrc != mrc || lb.len != mb.len ||
         (lb.len > 0 && memcmp(lb.data, mb.data, lb.len) != 0)) {
+        if (rd->op == SLOT_READ_RECON || rd->op == SLOT_READ_STATS) {
+            print_money_read(r, rd);
+        }
         fail(r,
              "ledger_read op %u (id %" PRIu64 ", after %" PRIu64
              ", limit %" PRIu32 ", pool '%.*s'): ledger %s "
@@ -3593,6 +3890,48 @@ static void compare_pool_claims(struct run *r, bool full)
 
 static void compare_event_reads(struct run *r);
 
+/* Protocol 5: RECON reads of the local days around the clock (Beijing,
+ * UTC-05:00, UTC; today, yesterday, the day before), now and then of a
+ * day without rows, filtered by hospital and channel or not, pages
+ * anywhere; STATS reads of ranges of up to SLOT_STATS_DAYS_MAX days around
+ * the clock, by hospital or not, pages anywhere. n of each. */
+static void compare_money_reads(struct run *r, uint32_t n)
+{
+    static const int16_t offs[] = {480, -300, 0};
+    struct slot_read rd;
+    for (uint32_t k = 0; k < n; k++) {
+        memset(&rd, 0, sizeof rd);
+        rd.op = SLOT_READ_RECON;
+        rd.day =
+            slot_local_day(r->clock_ms, offs[rnd2(r, N_OF(offs))]) - rnd2(r, 3);
+        if (rnd2(r, 8) == 0) {
+            rd.day = rnd2(r, 2) == 0 ? rd.day + 30 : 0;
+        }
+        rd.hospital =
+            sstr(rnd2(r, 2) == 0 ? "" : HOSPITALS[rnd2(r, N_HOSPITALS)]);
+        rd.channel = sstr("");
+        if (rnd2(r, 3) == 0) {
+            rd.channel =
+                r->pf->sched_pct > 0
+                    ? sstr(SCHED_CHANNELS[rnd2(r, N_OF(SCHED_CHANNELS))])
+                    : sstr(CHANNELS[rnd2(r, N_CHANNELS)]);
+        }
+        rd.after_id = rnd2(r, 3) == 0 ? rnd2(r, 6) : 0;
+        rd.limit = rnd2(r, 3) == 0 ? 1 + rnd2(r, 3) : SLOT_LIST_MAX;
+        compare_encoded_read(r, &rd);
+
+        memset(&rd, 0, sizeof rd);
+        rd.op = SLOT_READ_STATS;
+        rd.date_from = slot_local_day(r->clock_ms, 480) - 10 + rnd2(r, 12);
+        rd.date_to = rd.date_from + rnd2(r, SLOT_STATS_DAYS_MAX);
+        rd.hospital =
+            sstr(rnd2(r, 2) == 0 ? "" : HOSPITALS[rnd2(r, N_HOSPITALS)]);
+        rd.after_id = rnd2(r, 3) == 0 ? rnd2(r, 4) : 0;
+        rd.limit = rnd2(r, 3) == 0 ? 1 + rnd2(r, 2) : SLOT_LIST_MAX;
+        compare_encoded_read(r, &rd);
+    }
+}
+
 /* Compares reads. full: every pool, patient and claim id ever issued;
  * otherwise the recent claims and a random sample of the rest. */
 static void compare_reads(struct run *r, bool full)
@@ -3655,6 +3994,7 @@ static void compare_reads(struct run *r, bool full)
         compare_pool_claims(r, full);
     }
     compare_event_reads(r);
+    compare_money_reads(r, r->pf->money_pct > 0 ? (full ? 12u : 4u) : 1u);
 }
 
 /* ---- the event feed (protocol 4) ---------------------------------------- */
@@ -3686,19 +4026,28 @@ static const char *diff_event(const struct slot_event *a,
         return "a";
     if (a->b != b->b)
         return "b";
+    if (a->fee_cents != b->fee_cents)
+        return "fee_cents";
+    if (strcmp(a->payment_ref, b->payment_ref) != 0)
+        return "payment_ref";
+    if (strcmp(a->pay_method, b->pay_method) != 0)
+        return "pay_method";
+    if (a->local_day != b->local_day)
+        return "local_day";
     return NULL;
 }
 
 static void print_event(const char *who, const struct slot_event *e)
 {
     const char *name = slot_event_name(e->type);
-    printf("  %s: seq %" PRIu64 " index %" PRIu64 " time %" PRIu64
-           " %s pool '%s' claim %" PRIu64
-           " patient '%s' channel '%s' account '%s' hospital '%s' a %" PRIu64
-           " b %" PRIu64 "\n",
-           who, e->seq, e->index, e->time_ms, name != NULL ? name : "?",
-           e->pool, e->claim, e->patient, e->channel, e->account, e->hospital,
-           e->a, e->b);
+    printf(
+        "  %s: seq %" PRIu64 " index %" PRIu64 " time %" PRIu64
+        " %s pool '%s' claim %" PRIu64
+        " patient '%s' channel '%s' account '%s' hospital '%s' a %" PRIu64
+        " b %" PRIu64 " fee %" PRIu64 " ref '%s' method '%s' day %" PRIu32 "\n",
+        who, e->seq, e->index, e->time_ms, name != NULL ? name : "?", e->pool,
+        e->claim, e->patient, e->channel, e->account, e->hospital, e->a, e->b,
+        e->fee_cents, e->payment_ref, e->pay_method, e->local_day);
 }
 
 /* The feed after cursor `after`, page by page, field by field, and first
@@ -3830,6 +4179,7 @@ static void snapshot_restore(struct run *r)
     check_ledger(r);
     compare_info(r);
     compare_window(r);
+    compare_money_reads(r, r->pf->money_pct > 0 ? 4u : 1u);
 }
 
 /* Encodes the batch as a Raft entry, decodes it, checks the decoded
@@ -4029,6 +4379,15 @@ static void stats_add(struct refmodel_stats *to, struct refmodel_stats x)
     to->ev_refused += x.ev_refused;
     to->ev_offer_late += x.ev_offer_late;
     to->ev_offer_expired_own += x.ev_offer_expired_own;
+    to->method_full_confirm += x.method_full_confirm;
+    to->method_full_checkin += x.method_full_checkin;
+    to->paid_cancelled += x.paid_cancelled;
+    to->paid_refunded += x.paid_refunded;
+    to->paid_moved += x.paid_moved;
+    to->recon_too_old += x.recon_too_old;
+    to->paid_fee_changed += x.paid_fee_changed;
+    to->recon_dropped += x.recon_dropped;
+    to->recon_other_day += x.recon_other_day;
     if (x.wait_longest > to->wait_longest) {
         to->wait_longest = x.wait_longest;
     }
@@ -4044,6 +4403,7 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
     r->verbose = verbose;
     r->rng = seed;
     r->rng2 = seed ^ 0x5eed5eed5eed5eedull;
+    r->rng3 = seed ^ 0x9a1d9a1d9a1d9a1dull;
     r->l = ledger_create();
     r->m = refmodel_create();
     CHECK(r->l != NULL);
@@ -4086,6 +4446,15 @@ static void run_seed(const struct profile *pf, uint64_t seed, bool verbose,
         cov->events += r->cov.events;
         cov->event_reads += r->cov.event_reads;
         cov->event_reads_gap += r->cov.event_reads_gap;
+        cov->recon_reads += r->cov.recon_reads;
+        cov->recon_rows += r->cov.recon_rows;
+        cov->recon_filtered += r->cov.recon_filtered;
+        cov->recon_paged += r->cov.recon_paged;
+        cov->recon_empty_day += r->cov.recon_empty_day;
+        cov->recon_nonzero |= r->cov.recon_nonzero;
+        cov->stats_reads += r->cov.stats_reads;
+        cov->stats_rows += r->cov.stats_rows;
+        cov->stats_paged += r->cov.stats_paged;
         stats_add(&cov->st, refmodel_stats(r->m));
     }
     for (uint32_t i = 0; i < r->n_kept; i++) {
@@ -4594,6 +4963,85 @@ static void check_visit_cover(const struct profile *pf, const struct cover *c)
     }
 }
 
+/* The money case's MUST list: the pay-method table full on CONFIRM and
+ * on a paying CHECKIN, a check-in that pays, a paid booking cancelled, one
+ * refunded, one moved, a cancel or refund after its pool's fee changed,
+ * RECON reads with rows (filtered, paged) and of a day without any, STATS
+ * reads with groups (paged), and every counter of a row nonzero in some
+ * read. */
+static void print_money_stats(const struct cover *c)
+{
+    const struct refmodel_stats *st = &c->st;
+    printf("  methods full confirm/checkin %" PRIu64 "/%" PRIu64
+           ", paid cancelled/refunded/moved %" PRIu64 "/%" PRIu64 "/%" PRIu64
+           ", after a fee change %" PRIu64 ", check-ins paying %" PRIu64
+           ", rows dropped %" PRIu64 ", counted on a later day %" PRIu64
+           ", RECON reads %" PRIu64 " (rows %" PRIu64 ", filtered %" PRIu64
+           ", paged %" PRIu64 ", empty %" PRIu64
+           "), counters seen 0x%x, STATS reads %" PRIu64 " (rows %" PRIu64
+           ", paged %" PRIu64 ")\n",
+           st->method_full_confirm, st->method_full_checkin, st->paid_cancelled,
+           st->paid_refunded, st->paid_moved, st->paid_fee_changed,
+           st->checkin_paid, st->recon_dropped, st->recon_other_day,
+           c->recon_reads, c->recon_rows, c->recon_filtered, c->recon_paged,
+           c->recon_empty_day, c->recon_nonzero, c->stats_reads, c->stats_rows,
+           c->stats_paged);
+}
+
+static void check_money_cover(const struct profile *pf, const struct cover *c)
+{
+    static const char *const counters[] = {
+        "booked",          "booked_cents",
+        "checkin_paid",    "checkin_paid_cents",
+        "checked_in",      "cancelled",
+        "cancelled_cents", "refunded",
+        "refunded_cents",  "moved",
+        "no_show"};
+    const struct refmodel_stats *s = &c->st;
+    static const char *const names[] = {
+        "CONFIRM -> LIMIT_REACHED (the pay-method table full)",
+        "CHECKIN -> LIMIT_REACHED (paying with a new method, table full)",
+        "a CHECKIN paying an unpaid booking",
+        "a paid booking cancelled",
+        "a paid booking refunded (its clinic stopped)",
+        "a paid booking moved",
+        "a paid booking cancelled or refunded after its pool's fee changed",
+        "reconciliation rows dropped past LEDGER_RECON_DAYS_KEPT",
+        "a booking's cancel, check-in, move or no-show on a later local day",
+        "a RECON read with rows",
+        "a RECON read with rows filtered by hospital or channel",
+        "a RECON read with rows, after > 0",
+        "a RECON read of a day without rows",
+        "a STATS read with groups",
+        "a STATS read with groups, after > 0",
+        "a MOVE",
+        "a no-show",
+    };
+    const uint64_t counts[] = {
+        s->method_full_confirm, s->method_full_checkin,
+        s->checkin_paid,        s->paid_cancelled,
+        s->paid_refunded,       s->paid_moved,
+        s->paid_fee_changed,    s->recon_dropped,
+        s->recon_other_day,     c->recon_rows,
+        c->recon_filtered,      c->recon_paged,
+        c->recon_empty_day,     c->stats_rows,
+        c->stats_paged,         s->moves,
+        s->noshow_marked,
+    };
+    _Static_assert(sizeof names / sizeof names[0] ==
+                       sizeof counts / sizeof counts[0],
+                   "one name per count");
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        must(pf->name, counts[i] > 0, names[i], counts[i]);
+    }
+    for (uint32_t k = 0; k < N_OF(counters); k++) {
+        char what[64];
+        snprintf(what, sizeof what, "a RECON row with %s nonzero", counters[k]);
+        must(pf->name, (c->recon_nonzero >> k) & 1u, what,
+             (c->recon_nonzero >> k) & 1u);
+    }
+}
+
 /* Fails the case if its seeds did not exercise what it is there for. */
 static void check_cover(const struct profile *pf, const struct cover *c)
 {
@@ -4635,7 +5083,11 @@ static void check_cover(const struct profile *pf, const struct cover *c)
              "a CONFIRM given a visit number freed by a cancellation",
              c->st.visit_reused);
     }
-    if (pf->visit_pct > 0) {
+    if (pf->money_pct > 0) {
+        /* the visit day's transitions are there to move money: MUST_VISIT
+         * is the visit profile's */
+        check_money_cover(pf, c);
+    } else if (pf->visit_pct > 0) {
         /* stops, moves, check-ins and no-shows: the patient and waitlist
          * rules are there to be fed (violations) and emptied (stops) */
         check_visit_cover(pf, c);
@@ -4808,6 +5260,7 @@ static void run_case(uint32_t k)
         if (PROFILES[k].visit_pct > 0) {
             print_visit_stats(&cov);
         }
+        print_money_stats(&cov);
         print_event_stats(&cov);
     }
     check_cover(&PROFILES[k], &cov);
@@ -4866,15 +5319,26 @@ static void test_visit(void)
 {
     run_case(12);
 }
+static void test_money(void)
+{
+    run_case(13);
+}
 
-static const struct check_case cases[] = {
-    {"prop_mixed", test_mixed},       {"prop_sessions", test_sessions},
-    {"prop_eviction", test_eviction}, {"prop_expiry", test_expiry},
-    {"prop_pools", test_pools},       {"prop_codec", test_codec},
-    {"prop_limits", test_limits},     {"prop_bulk", test_bulk},
-    {"prop_sched", test_sched},       {"prop_flowback", test_flowback},
-    {"prop_patients", test_patients}, {"prop_waitlist", test_waitlist},
-    {"prop_visit", test_visit},       {NULL, NULL}};
+static const struct check_case cases[] = {{"prop_mixed", test_mixed},
+                                          {"prop_sessions", test_sessions},
+                                          {"prop_eviction", test_eviction},
+                                          {"prop_expiry", test_expiry},
+                                          {"prop_pools", test_pools},
+                                          {"prop_codec", test_codec},
+                                          {"prop_limits", test_limits},
+                                          {"prop_bulk", test_bulk},
+                                          {"prop_sched", test_sched},
+                                          {"prop_flowback", test_flowback},
+                                          {"prop_patients", test_patients},
+                                          {"prop_waitlist", test_waitlist},
+                                          {"prop_visit", test_visit},
+                                          {"prop_money", test_money},
+                                          {NULL, NULL}};
 
 _Static_assert(sizeof cases / sizeof cases[0] == N_PROFILES + 1,
                "one case per profile");
