@@ -337,6 +337,7 @@ static void defaults(struct gw_config *c)
         .events_heartbeat_ms = 15000,
         .events_buffer_bytes = 262144,
         .events_stall_ms = 30000,
+        .events_shared_max = 65536,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -372,6 +373,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "events_heartbeat_ms",
                                       "events_buffer_bytes",
                                       "events_stall_ms",
+                                      "events_shared_max",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -444,6 +446,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"events_heartbeat_ms", &l->events_heartbeat_ms, 100, 600000},
         {"events_buffer_bytes", &l->events_buffer_bytes, 4096, 16777216},
         {"events_stall_ms", &l->events_stall_ms, 100, 600000},
+        {"events_shared_max", &l->events_shared_max, 0, 4194304},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&
@@ -453,6 +456,13 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         if (!json_is_object(lo)) {
             cfail(err, errlen, "\"limits\" must be an object");
         }
+        goto out;
+    }
+    /* The follower appends a page of 1000 at a time: a smaller ring would
+     * drop part of a page before any stream saw it. */
+    if (l->events_shared_max != 0 && l->events_shared_max < 2000) {
+        cfail(err, errlen,
+              "limits.events_shared_max must be 0 (off) or 2000..4194304");
         goto out;
     }
     struct gw_client_opts *o = &c->client;

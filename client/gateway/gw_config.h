@@ -76,6 +76,10 @@ struct gw_limits {
     uint32_t events_stall_ms;     /* a stream whose socket takes nothing
                                    * this long with bytes waiting ends
                                    * SLOW_SUBSCRIBER (30000) */
+    uint32_t events_shared_max;   /* events the gateway's one follower of
+                                   * the feed keeps for the streams it
+                                   * serves (gw_fanout.h); 0: none, every
+                                   * stream reads the feed itself (65536) */
 };
 
 struct gw_client_opts {
