@@ -338,6 +338,7 @@ static void defaults(struct gw_config *c)
         .events_buffer_bytes = 262144,
         .events_stall_ms = 30000,
         .events_shared_max = 65536,
+        .events_shared_poll_ms = 20,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -374,6 +375,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "events_buffer_bytes",
                                       "events_stall_ms",
                                       "events_shared_max",
+                                      "events_shared_poll_ms",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -447,6 +449,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"events_buffer_bytes", &l->events_buffer_bytes, 4096, 16777216},
         {"events_stall_ms", &l->events_stall_ms, 100, 600000},
         {"events_shared_max", &l->events_shared_max, 0, 4194304},
+        {"events_shared_poll_ms", &l->events_shared_poll_ms, 1, 10000},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

@@ -65,21 +65,23 @@ struct gw_limits {
     uint32_t pool_cache_size; /* pools whose kind (scheduled or not) the
                                * gateway remembers (16384) */
     /* The event feed (gw_http_events.c): */
-    uint32_t events_max;          /* long polls waiting + SSE streams open
+    uint32_t events_max;            /* long polls waiting + SSE streams open
                                    * at once; beyond: 503 OVERLOADED (64) */
-    uint32_t events_poll_ms;      /* a waiting subscriber reads the feed
+    uint32_t events_poll_ms;        /* a waiting subscriber reads the feed
                                    * this often (250) */
-    uint32_t events_heartbeat_ms; /* an SSE comment after this long
+    uint32_t events_heartbeat_ms;   /* an SSE comment after this long
                                    * without a write (15000) */
-    uint32_t events_buffer_bytes; /* an SSE stream's bytes not yet taken
+    uint32_t events_buffer_bytes;   /* an SSE stream's bytes not yet taken
                                    * by its socket, at most (262144) */
-    uint32_t events_stall_ms;     /* a stream whose socket takes nothing
+    uint32_t events_stall_ms;       /* a stream whose socket takes nothing
                                    * this long with bytes waiting ends
                                    * SLOW_SUBSCRIBER (30000) */
-    uint32_t events_shared_max;   /* events the gateway's one follower of
+    uint32_t events_shared_max;     /* events the gateway's one follower of
                                    * the feed keeps for the streams it
                                    * serves (gw_fanout.h); 0: none, every
                                    * stream reads the feed itself (65536) */
+    uint32_t events_shared_poll_ms; /* the shared follower, caught up,
+                                     * reads the feed this often (20) */
 };
 
 struct gw_client_opts {

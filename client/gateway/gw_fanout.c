@@ -34,8 +34,8 @@ struct foEntry {
 
 struct gw_fanout {
     struct gw_fanout_opts o;
-    struct foEntry *ring; /* seq s at ring[s % cap] */
-    uint64_t first, last; /* held: first..last; empty: first == last + 1 */
+    struct foEntry *ring;      /* seq s at ring[s % cap] */
+    uint64_t first, last;      /* held: first..last; empty: first == last + 1 */
     struct gw_fanout_sub head; /* the subscribers' list (a sentinel) */
     uint32_t n_subs;
     uv_timer_t timer;
@@ -226,8 +226,7 @@ static void readNext(struct gw_fanout *f)
     }
 }
 
-struct gw_fanout *gw_fanout_new(const struct gw_fanout_opts *o,
-                                uint64_t cursor)
+struct gw_fanout *gw_fanout_new(const struct gw_fanout_opts *o, uint64_t cursor)
 {
     assert(o->cap >= 2 * GW_FANOUT_PAGE);
     struct gw_fanout *f = calloc(1, sizeof *f);

@@ -56,10 +56,10 @@ struct gw_fanout_opts {
     struct gw_metrics *metrics; /* the follower's reads count as cluster
                                  * requests */
     struct gw_log *log;
-    uint32_t cap;          /* ring entries, >= 2 * GW_FANOUT_PAGE */
-    uint32_t poll_ms;      /* the pause after a short page */
-    uint32_t timeout_ms;   /* of a read */
-    const bool *stopping;  /* the gateway's: ends the fanout when set */
+    uint32_t cap;         /* ring entries, >= 2 * GW_FANOUT_PAGE */
+    uint32_t poll_ms;     /* the pause after a short page */
+    uint32_t timeout_ms;  /* of a read */
+    const bool *stopping; /* the gateway's: ends the fanout when set */
     void (*closed_cb)(struct gw_fanout *f, void *data);
     void *data;
 };

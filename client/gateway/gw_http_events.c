@@ -15,7 +15,9 @@
  * follower reads the feed once into a bounded ring of recent events
  * (limits.events_shared_max) and every stream whose cursor is inside it
  * takes its events from there, filtered for its viewer, each event's
- * frame encoded once. A stream whose cursor is older than the ring (a
+ * frame encoded once. Caught up, it reads every events_shared_poll_ms
+ * (20): being one reader, it can afford to poll often, and that pause is
+ * what bounds a subscriber's delivery lag. A stream whose cursor is older than the ring (a
  * resume from far behind, a socket slower than the ring's span) reads on
  * its own, as every subscriber did before, until a page brings it into
  * the ring; then it joins. So a subscriber costs at most one read in
@@ -497,7 +499,7 @@ static bool streamJoin(struct evstream *s)
             .metrics = &g->metrics,
             .log = g->log,
             .cap = cap,
-            .poll_ms = g->cfg->limits.events_poll_ms,
+            .poll_ms = g->cfg->limits.events_shared_poll_ms,
             .timeout_ms = g->cfg->limits.request_timeout_ms,
             .stopping = &g->stopping,
             .closed_cb = fanoutClosed,
