@@ -339,6 +339,7 @@ static void defaults(struct gw_config *c)
         .events_stall_ms = 30000,
         .events_shared_max = 65536,
         .events_shared_poll_ms = 20,
+        .events_shared_hold_ms = 1000,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -376,6 +377,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "events_stall_ms",
                                       "events_shared_max",
                                       "events_shared_poll_ms",
+                                      "events_shared_hold_ms",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -450,6 +452,7 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"events_stall_ms", &l->events_stall_ms, 100, 600000},
         {"events_shared_max", &l->events_shared_max, 0, 4194304},
         {"events_shared_poll_ms", &l->events_shared_poll_ms, 1, 10000},
+        {"events_shared_hold_ms", &l->events_shared_hold_ms, 0, 600000},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

@@ -82,6 +82,9 @@ struct gw_limits {
                                    * stream reads the feed itself (65536) */
     uint32_t events_shared_poll_ms; /* the shared follower, caught up,
                                      * reads the feed this often (20) */
+    uint32_t events_shared_hold_ms; /* a minority of slow streams holds
+                                     * the follower back at most this
+                                     * long (1000) */
 };
 
 struct gw_client_opts {

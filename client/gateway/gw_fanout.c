@@ -41,6 +41,8 @@ struct gw_fanout {
     uv_timer_t timer;
     struct slotc_req sreq;
     uint64_t sent_ns;
+    uint64_t held_since_ms; /* uv_now() since a subscriber behind held the
+                             * next read back, 0 if none does */
     bool reading;
     bool closing; /* gw_fanout_close was called */
     bool closed;  /* closed_cb ran */
@@ -135,6 +137,34 @@ static void feedAll(struct gw_fanout *f)
 
 static void readNext(struct gw_fanout *f);
 
+/* Whether the next page may be read now: it would drop no event a joined
+ * subscriber still needs, or only a minority's, held back hold_ms
+ * already (the header says why). */
+static bool mayRead(struct gw_fanout *f)
+{
+    uint64_t held = f->last - f->first + 1;
+    if (held + GW_FANOUT_PAGE <= f->o.cap) {
+        f->held_since_ms = 0;
+        return true;
+    }
+    /* A full page drops the events up to first + drop - 1. */
+    uint64_t drop = held + GW_FANOUT_PAGE - f->o.cap;
+    uint32_t behind = 0;
+    struct gw_fanout_sub *s = f->head._next;
+    for (uint32_t n = f->n_subs; s != &f->head && n > 0; n--, s = s->_next) {
+        behind += s->cursor + 1 < f->first + drop;
+    }
+    if (behind == 0) {
+        f->held_since_ms = 0;
+        return true;
+    }
+    uint64_t now = uv_now(f->o.loop);
+    if (f->held_since_ms == 0) {
+        f->held_since_ms = now;
+    }
+    return 2 * behind < f->n_subs && now - f->held_since_ms >= f->o.hold_ms;
+}
+
 /* After feedAll: true if a callback closed the fanout (now finished). */
 static bool afterFeed(struct gw_fanout *f)
 {
@@ -153,6 +183,10 @@ static void pauseTick(uv_timer_t *t)
     struct gw_fanout *f = t->data;
     if (ending(f)) {
         finish(f);
+        return;
+    }
+    if (!mayRead(f)) {
+        uv_timer_start(&f->timer, pauseTick, f->o.poll_ms, 0);
         return;
     }
     readNext(f);
@@ -204,7 +238,7 @@ static void readDone(struct slotc_req *sr)
             return;
         }
     }
-    if (o->n_events == GW_FANOUT_PAGE) {
+    if (o->n_events == GW_FANOUT_PAGE && mayRead(f)) {
         readNext(f);
     } else {
         uv_timer_start(&f->timer, pauseTick, f->o.poll_ms, 0);
@@ -216,6 +250,10 @@ static void readNext(struct gw_fanout *f)
     slotc_req_init(&f->sreq);
     f->sreq.data = f;
     f->sreq.timeout_ms = f->o.timeout_ms;
+    /* Any node's applied events are final (the feed is the same on every
+     * replica, a stale copy only shorter): a linearizable read would cost
+     * the leader a barrier per page for nothing. */
+    f->sreq.flags = SLOTC_STALE;
     f->sent_ns = uv_hrtime();
     f->reading = true;
     int rc = slotc_read_events(f->o.slot, &f->sreq, f->last, GW_FANOUT_PAGE,
@@ -261,6 +299,7 @@ bool gw_fanout_join(struct gw_fanout *f, struct gw_fanout_sub *sub,
     f->head._prev->_next = sub;
     f->head._prev = sub;
     sub->_joined = true;
+    sub->cursor = cursor;
     f->n_subs++;
     return true;
 }

@@ -18,6 +18,15 @@
  * next event GONE and read on their own (and meet the CURSOR_EXPIRED
  * themselves).
  *
+ * Reading ahead is bounded by the subscribers: a page that would drop
+ * events some joined subscriber has not taken yet waits (poll_ms at a
+ * time). When most subscribers are behind (the gateway's own output is
+ * the bottleneck: reading on would only send them all to the cluster on
+ * their own) it waits for them however long; when only a minority is,
+ * for at most hold_ms, then reads on, and those few read on their own
+ * (GONE below). A subscriber that takes nothing at all is its owner's to
+ * end (SLOW_SUBSCRIBER).
+ *
  * Lifetime: gw_fanout_new starts following; the fanout ends itself when a
  * read or pause ends with no subscriber left, or when *stopping is set,
  * or after gw_fanout_close: then closed_cb runs (libslot is no longer
@@ -41,11 +50,13 @@
 struct gw_fanout;
 
 /* A subscriber, embedded in the caller's struct. feed_cb is set by the
- * caller; the rest is the fanout's. feed_cb runs on every page appended
+ * caller, and cursor kept by it (the last seq it has taken) while it is
+ * joined; the rest is the fanout's. feed_cb runs on every page appended
  * (and after a restart of the ring); it may call gw_fanout_leave for its
  * own sub, not for another. */
 struct gw_fanout_sub {
     void (*feed_cb)(struct gw_fanout_sub *sub);
+    uint64_t cursor;
     struct gw_fanout_sub *_prev, *_next;
     bool _joined;
 };
@@ -58,6 +69,8 @@ struct gw_fanout_opts {
     struct gw_log *log;
     uint32_t cap;         /* ring entries, >= 2 * GW_FANOUT_PAGE */
     uint32_t poll_ms;     /* the pause after a short page */
+    uint32_t hold_ms;     /* how long a minority of slow subscribers may
+                           * hold the follower back (below) */
     uint32_t timeout_ms;  /* of a read */
     const bool *stopping; /* the gateway's: ends the fanout when set */
     void (*closed_cb)(struct gw_fanout *f, void *data);

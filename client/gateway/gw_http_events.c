@@ -415,6 +415,8 @@ static void streamEnd(struct evstream *s, int code, const char *msg,
     if (s->ending) {
         return;
     }
+    /* Its last bytes may take long: it must not hold the follower. */
+    streamLeave(s);
     s->end_code = code;
     gw_sse_error(gw_evq_tail(&s->q), code, msg, extra);
     s->ending = true;
@@ -500,6 +502,7 @@ static bool streamJoin(struct evstream *s)
             .log = g->log,
             .cap = cap,
             .poll_ms = g->cfg->limits.events_shared_poll_ms,
+            .hold_ms = g->cfg->limits.events_shared_hold_ms,
             .timeout_ms = g->cfg->limits.request_timeout_ms,
             .stopping = &g->stopping,
             .closed_cb = fanoutClosed,
@@ -567,6 +570,7 @@ static void streamFeed(struct gw_fanout_sub *sub)
     if (queued) {
         s->wrote_ms = uv_now(g->loop);
     }
+    sub->cursor = s->cursor; /* how far behind the follower it is */
     streamPump(s);
 }
 

@@ -4892,20 +4892,23 @@ static bool sseExpectSeq(struct sse *s, long long want)
  * cost the cluster one reader, not three; two streams with different
  * viewers get exactly their own filtered sequences (as the long poll
  * gives them). A stream the ring leaves behind (an admin stream that
- * reads nothing while 2,100 events pass) and a stream resuming from
- * before the ring read on their own until they reach it, then join:
- * every seq once, in order. */
+ * reads nothing while 2,100 events pass and two others read them: a
+ * minority, so the follower does not wait for it beyond
+ * events_shared_hold_ms) and a stream resuming from before the ring read
+ * on their own until they reach it, then join: every seq once, in
+ * order. */
 static void test_events_shared(void)
 {
     struct tgw g4;
     CHECK_EQ(gatewayStart(&g4, &cluster,
                           "\"events_poll_ms\":20,\"events_shared_max\":2000,"
+                          "\"events_shared_hold_ms\":200,"
                           "\"events_heartbeat_ms\":600000"),
              0);
     long long cur = evHead();
     char q[64], body[160], pool[64], pe[200];
     snprintf(q, sizeof q, "?after=%lld", cur);
-    static struct sse sa, s114, sadm, sold;
+    static struct sse sa, s114, sadm, sold, sf1, sf2;
     CHECK_EQ(sseOpen(&sa, g4.port, TOK_APP, NULL, q, -1), 200);
     CHECK_EQ(sseOpen(&s114, g4.port, TOK_114, NULL, q, -1), 200);
     CHECK_EQ(sseOpen(&sadm, g4.port, TOK_ADMIN, NULL, q, -1), 200);
@@ -4951,13 +4954,31 @@ static void test_events_shared(void)
         json_decref(lp);
     }
 
+    sseClose(&sa);
+    sseClose(&s114);
+
     /* 2,100 more events, more than the ring holds, while sadm reads
-     * nothing (its queue fills; the ring moves past its cursor). */
+     * nothing (its queue fills; the ring moves past its cursor) and two
+     * streams opened now read everything as it comes. */
+    long long fcur = evHead(), fseq = fcur;
+    char fq[64];
+    snprintf(fq, sizeof fq, "?after=%lld", fcur);
+    CHECK_EQ(sseOpen(&sf1, g4.port, TOK_ADMIN, NULL, fq, -1), 200);
+    CHECK_EQ(sseOpen(&sf2, g4.port, TOK_ADMIN, NULL, fq, -1), 200);
     const char *base = uniq("ev-shr");
     for (int i = 0; i < 2100; i++) {
         snprintf(body, sizeof body, "{\"pool\":\"%s-%d\",\"capacity\":1}", base,
                  i);
         createPool(body);
+        if (i % 100 == 99) {
+            for (long long h = evHead(); fseq < h; fseq++) {
+                if (!sseExpectSeq(&sf1, fseq + 1) ||
+                    !sseExpectSeq(&sf2, fseq + 1)) {
+                    CHECK(0);
+                    break;
+                }
+            }
+        }
     }
     long long head = evHead();
     CHECK(head - cur > 2000);
@@ -4989,8 +5010,8 @@ static void test_events_shared(void)
     r1 = evReads(g4.port);
     fprintf(stderr, "shared: %lld feed reads in 1 s with 4 streams\n", r1 - r0);
     CHECK(r1 - r0 > 0 && r1 - r0 <= 80);
-    sseClose(&sa);
-    sseClose(&s114);
+    sseClose(&sf1);
+    sseClose(&sf2);
     sseClose(&sadm);
     sseClose(&sold);
     CHECK_EQ(gatewayStop(&g4), 0);
