@@ -43,7 +43,17 @@ struct gw_fanout {
     uint64_t sent_ns;
     uint64_t held_since_ms; /* uv_now() since a subscriber behind held the
                              * next read back, 0 if none does */
-    bool reading;
+    bool reading;           /* a read (or the status below) is in flight */
+    /* The node read from: a follower's client address, learnt from a
+     * status (the leader's loop is the burst's bottleneck; every replica's
+     * feed is the same), "" for libslot's choice. Asked again after a
+     * failed read. */
+    char node[SLOTC_ADDRESS_MAX + 1];
+    bool node_known;
+    /* The last page from node was short: the next read (after the pause)
+     * is libslot's choice, so that a follower that lags, or has stopped
+     * applying, delays the feed by one pause at most. */
+    bool node_skip;
     bool closing; /* gw_fanout_close was called */
     bool closed;  /* closed_cb ran */
     bool failing; /* the last read failed (logged once per outage) */
@@ -192,6 +202,29 @@ static void pauseTick(uv_timer_t *t)
     readNext(f);
 }
 
+/* The status of libslot's node: reads go to a member that is not the
+ * leader, if there is one. */
+static void statusDone(struct gw_fanout *f, const struct slotc_req *sr)
+{
+    f->node_known = true;
+    f->node[0] = '\0';
+    const struct slotc_node_status *st = sr->out.status;
+    if (sr->status != SLOT_OK || st == NULL || st->leader_id == 0) {
+        return;
+    }
+    char raft[SLOTC_ADDRESS_MAX + 1];
+    for (uint32_t i = 0; i < st->n_members && i < SLOTC_MEMBERS_MAX; i++) {
+        const struct slotc_member *m = &st->members[i];
+        if (m->id != st->leader_id &&
+            slotc_address_split(m->address, raft, sizeof raft, f->node,
+                                sizeof f->node) == SLOT_OK &&
+            f->node[0] != '\0') {
+            return;
+        }
+    }
+    f->node[0] = '\0';
+}
+
 static void readDone(struct slotc_req *sr)
 {
     struct gw_fanout *f = sr->data;
@@ -200,6 +233,11 @@ static void readDone(struct slotc_req *sr)
                        (uv_hrtime() - f->sent_ns) / 1000);
     if (ending(f)) {
         finish(f);
+        return;
+    }
+    if (sr->op == SLOTC_OP_STATUS) {
+        statusDone(f, sr);
+        readNext(f);
         return;
     }
     const struct slotc_out *o = &sr->out;
@@ -221,10 +259,13 @@ static void readDone(struct slotc_req *sr)
     if (sr->status != SLOT_OK) {
         /* An election, a node down: the same cursor after the pause. */
         if (!f->failing) {
-            gw_log_error(f->o.log, "event follower read after %" PRIu64 ": %s",
-                         f->last, gw_err_name(sr->status));
+            gw_log_error(f->o.log,
+                         "event follower read after %" PRIu64 " from %s: %s",
+                         f->last, f->node[0] ? f->node : "the client's node",
+                         gw_err_name(sr->status));
         }
         f->failing = true;
+        f->node_known = false; /* that node may be gone: ask again */
         uv_timer_start(&f->timer, pauseTick, f->o.poll_ms, 0);
         return;
     }
@@ -238,6 +279,7 @@ static void readDone(struct slotc_req *sr)
             return;
         }
     }
+    f->node_skip = sr->node != NULL && o->n_events < GW_FANOUT_PAGE;
     if (o->n_events == GW_FANOUT_PAGE && mayRead(f)) {
         readNext(f);
     } else {
@@ -255,9 +297,26 @@ static void readNext(struct gw_fanout *f)
      * the leader a barrier per page for nothing. */
     f->sreq.flags = SLOTC_STALE;
     f->sent_ns = uv_hrtime();
+    int rc;
+    if (!f->node_known) {
+        f->sreq.flags = SLOTC_NO_HASH;
+        f->reading = true;
+        rc = slotc_status(f->o.slot, &f->sreq, readDone);
+        if (rc == SLOT_OK) {
+            return;
+        }
+        f->reading = false;
+        f->node_known = true; /* read from libslot's choice meanwhile */
+        f->node[0] = '\0';
+        slotc_req_init(&f->sreq);
+        f->sreq.data = f;
+        f->sreq.timeout_ms = f->o.timeout_ms;
+        f->sreq.flags = SLOTC_STALE;
+    }
+    f->sreq.node = f->node[0] != '\0' && !f->node_skip ? f->node : NULL;
     f->reading = true;
-    int rc = slotc_read_events(f->o.slot, &f->sreq, f->last, GW_FANOUT_PAGE,
-                               readDone);
+    rc = slotc_read_events(f->o.slot, &f->sreq, f->last, GW_FANOUT_PAGE,
+                           readDone);
     if (rc != SLOT_OK) {
         f->reading = false;
         uv_timer_start(&f->timer, pauseTick, f->o.poll_ms, 0);

@@ -5,7 +5,12 @@
  *
  * The follower reads READ_EVENTS pages through libslot, one read in
  * flight: a full page is followed at once by the next read, a short one
- * (caught up) by a pause of poll_ms. Each page's events are appended to
+ * (caught up) by a pause of poll_ms. The reads are stale reads from a
+ * member that is not the leader (a status names the members): every
+ * replica's applied events are final and the same, and the leader's loop
+ * is what a burst is short of. After a short page from that member the
+ * next read is libslot's own choice, so a member that lags (or has
+ * stopped applying) costs one pause at most. Each page's events are appended to
  * the ring (at most cap events: the oldest go first) and every subscriber
  * is told (feed_cb), once per page. Each ring entry also keeps the event's
  * SSE frame, shown and redacted, made the first time a subscriber asks
