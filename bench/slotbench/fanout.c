@@ -167,8 +167,8 @@ static void onRead(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
     struct sub *s = st->data;
     struct fanout *f = s->f;
     if (n < 0) {
-        subGone(s, s->state, n == UV_EOF ? "closed by the gateway"
-                                         : uv_strerror((int)n));
+        subGone(s, s->state,
+                n == UV_EOF ? "closed by the gateway" : uv_strerror((int)n));
         return;
     }
     s->len += (size_t)n;
@@ -186,8 +186,7 @@ static void onRead(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
         int status = 0;
         if (sscanf(s->buf, "HTTP/1.%*d %d", &status) != 1 || status != 200) {
             char why[160];
-            snprintf(why, sizeof why, "status %d: %.100s", status,
-                     end + 4);
+            snprintf(why, sizeof why, "status %d: %.100s", status, end + 4);
             subGone(s, S_HEAD, why);
             return;
         }
