@@ -152,6 +152,9 @@ struct cfg {
                                  * after the burst */
     uint32_t gw_events_max;   /* the gateway's limits.events_max (0: its
                                  * default) */
+    int64_t gw_events_shared; /* its limits.events_shared_max (-1: its
+                               * default; 0: every stream reads the feed
+                               * itself, as before the shared follower) */
     /* the system */
     int nodes;
     const char *cluster;      /* external cluster addresses, or NULL */

@@ -927,7 +927,8 @@ static void fanoutSection(struct rep *r, const char *stem, json_t *d)
        "release. %s connected, %s saw the last event (a marker pool "
        "created after the burst) within the bound (`drain_bounded_out`: "
        "%s; %s s after the burst), %s ended early (first: %s). Events per "
-       "subscriber %s..%s; missing seqs %s, out of order %s. Delivery lag "
+       "subscriber %s..%s (the gateway read the feed %s times); missing "
+       "seqs %s, out of order %s. Delivery lag "
        "(receive wall time − the event's ledger time) p50 / p99 / max "
        "%s / %s / %s ms over %s deliveries: target p99 ≤ %s ms **%s**; "
        "the burst's bookings/s to 90 %% with subscribers %s of without: "
@@ -944,6 +945,7 @@ static void fanoutSection(struct rep *r, const char *stem, json_t *d)
                                         : "none",
        rep_big(bjson_num(res, "events_per_subscriber.min")),
        rep_big(bjson_num(res, "events_per_subscriber.max")),
+       rep_big(bjson_num(res, "gateway_feed_reads")),
        rep_big(bjson_num(res, "gaps")),
        rep_big(bjson_num(res, "order_violations")),
        rep_fix(bjson_num(res, "lag_ms.p50"), 1), rep_fix(lag99, 1),

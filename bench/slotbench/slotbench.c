@@ -131,6 +131,7 @@ enum {
     O_SUBSCRIBERS,
     O_FANOUT_VIEWERS,
     O_FANOUT_DRAIN,
+    O_GW_EVENTS_SHARED,
     O_HELP
 };
 
@@ -201,6 +202,7 @@ static const struct option LONGOPTS[] = {
     {"subscribers", required_argument, NULL, O_SUBSCRIBERS},
     {"fanout-viewers", required_argument, NULL, O_FANOUT_VIEWERS},
     {"fanout-drain-ms", required_argument, NULL, O_FANOUT_DRAIN},
+    {"gw-events-shared-max", required_argument, NULL, O_GW_EVENTS_SHARED},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -262,7 +264,9 @@ static const char USAGE[] =
     "          subscribers through a slot-gateway: --subscribers N (1000)\n"
     "          --fanout-viewers admin|spread (admin: every one sees every\n"
     "          event; spread: admin and the 4 channels' tokens in turn)\n"
-    "          --fanout-drain-ms N (60000)   (plus the burst options;\n"
+    "          --fanout-drain-ms N (60000) --gw-events-shared-max N\n"
+    "          (the gateway's limit; 0: every stream reads the feed itself)\n"
+    "          (plus the burst options;\n"
     "          defaults: 1 pool of 100000, 200000 patients, all at once)\n"
     "output:   --out PATH --results DIR (bench/results) --quiet --smoke\n"
     "          --run-set ID (written into the JSON: make bench's run set)\n"
@@ -334,6 +338,7 @@ static void defaults(struct cfg *c, int sc)
     c->import_pools = 10000;
     c->import_templates = 50;
     c->import_inflight = 0;
+    c->gw_events_shared = -1;
     switch (sc) {
         case SC_STEADY:
         case SC_OVERLOAD:
@@ -663,6 +668,10 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 break;
             case O_FANOUT_DRAIN:
                 bad |= parseU32(a, 100, 3600000, &c->fanout_drain_ms);
+                break;
+            case O_GW_EVENTS_SHARED:
+                bad |= parseU32(a, 0, 4194304, &u);
+                c->gw_events_shared = u;
                 break;
             case O_HELP:
                 fputs(USAGE, stdout);
@@ -1889,6 +1898,41 @@ static long long feedLast(struct ctx *x)
     return last;
 }
 
+/* READ_EVENTS requests the gateway has made (its /metrics), or -1: with
+ * the shared follower about one per page of the feed, without it one per
+ * page per subscriber. */
+static long long gatewayFeedReads(struct ctx *x)
+{
+    const struct run *r = &x->run;
+    char host[64], req[400];
+    const char *colon = strrchr(r->target, ':');
+    if (colon == NULL || (size_t)(colon - r->target) >= sizeof host) {
+        return -1;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - r->target), r->target);
+    int n = snprintf(req, sizeof req,
+                     "GET /metrics HTTP/1.1\r\nHost: %s\r\n"
+                     "Authorization: Bearer %s\r\n\r\n",
+                     r->target, r->admin_token);
+    char *body = NULL;
+    size_t len = 0;
+    int st =
+        httpc_sync(host, atoi(colon + 1), req, (size_t)n, 5000, &body, &len);
+    long long reads = -1;
+    static const char key[] =
+        "slot_gateway_cluster_requests_total{op=\"read_events\",";
+    if (st == 200 && body != NULL) {
+        reads = 0;
+        for (const char *p = strstr(body, key); p != NULL;
+             p = strstr(p + 1, key)) {
+            const char *v = strchr(p, '}');
+            reads += v != NULL ? atoll(v + 1) : 0;
+        }
+    }
+    free(body);
+    return reads;
+}
+
 /* Restarts the system under test: a fresh cluster and gateway for the
  * second run (the first run's ledger would slow it otherwise). */
 static int restartSystem(struct ctx *x)
@@ -1996,6 +2040,7 @@ static int runFanout(struct ctx *x)
         tclock_sleep_ms(20);
     }
     double drain_s = (double)(hrNow() - drain_t0) / 1e9;
+    long long feed_reads = gatewayFeedReads(x);
     struct fanout_stats *st = calloc(1, sizeof *st);
     if (st == NULL) {
         fanout_stop(f, &(struct fanout_stats){0});
@@ -2029,6 +2074,7 @@ static int runFanout(struct ctx *x)
                                   (json_int_t)st->events_min, "max",
                                   (json_int_t)st->events_max, "total",
                                   (json_int_t)st->events_total));
+    json_object_set_new(res, "gateway_feed_reads", json_integer(feed_reads));
     json_object_set_new(res, "gaps", json_integer((json_int_t)st->gaps));
     json_object_set_new(res, "order_violations",
                         json_integer((json_int_t)st->order_violations));
@@ -2629,6 +2675,14 @@ static json_t *paramsJson(const struct cfg *c)
         "capacity", (int)c->capacity, "patients", (int)c->patients, "ttl_ms",
         (int)c->ttl_ms, "duration_ms", (int)c->duration_ms);
     json_object_set_new(p, "shed", json_boolean(c->shed));
+    if (c->scenario == SC_FANOUT) {
+        json_object_set_new(
+            p, "fanout",
+            json_pack("{s:i,s:b,s:i,s:I}", "subscribers", (int)c->subscribers,
+                      "spread", c->fanout_spread, "drain_ms",
+                      (int)c->fanout_drain_ms, "gw_events_shared_max",
+                      (json_int_t)c->gw_events_shared));
+    }
     json_object_set_new(p, "disk_probe_ms", json_integer(DISKPROBE_MS));
     json_object_update_new(
         p,

@@ -92,6 +92,11 @@ static int startGateway(struct sys *s, struct run *r)
         json_object_set_new(json_object_get(conf, "limits"), "events_max",
                             json_integer(c->gw_events_max));
     }
+    if (conf != NULL && c->gw_events_shared >= 0) {
+        json_object_set_new(json_object_get(conf, "limits"),
+                            "events_shared_max",
+                            json_integer(c->gw_events_shared));
+    }
     if (conf == NULL || json_dump_file(conf, path, JSON_INDENT(2)) != 0) {
         json_decref(conf);
         return -1;
