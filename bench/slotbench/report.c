@@ -478,18 +478,17 @@ static void targets(struct rep *r)
     target(r, "failover: writes resume, p50 over kills", 1000, NAN,
            bjson_num(f, "failover.gap_p50_ms"), "ms", false,
            "failover-native failover.gap_p50_ms", "failover-native");
+    /* The issue's targets (issue 16); the run records them too. */
     json_t *fo = json_object_get(get(r, "fanout-native"), "result");
     char fow[96];
     snprintf(fow, sizeof fow,
-             "feed fan-out: delivery lag p99, %s SSE "
-             "subscribers through the burst",
-             rep_big(bjson_num(fo, "subscribers")));
-    target(r, fow, bjson_num(fo, "targets.lag_p99_ms_max"), NAN,
-           bjson_num(fo, "lag_ms.p99"), "ms", false,
+             "feed fan-out: delivery lag p99, %s SSE subscribers through "
+             "the burst",
+             fo != NULL ? rep_big(bjson_num(fo, "subscribers")) : "1,000");
+    target(r, fow, 100, NAN, bjson_num(fo, "lag_ms.p99"), "ms", false,
            "fanout-native result.lag_ms.p99", "fanout-native");
-    target(r, "feed fan-out: the burst's bookings/s to 90 % with / without",
-           100 * bjson_num(fo, "targets.burst_ratio_min"), NAN,
-           100 * bjson_num(fo, "ratio.bookings_per_s_to_90"), "%", true,
+    target(r, "feed fan-out: the burst's bookings/s to 90 % with / without", 90,
+           NAN, 100 * bjson_num(fo, "ratio.bookings_per_s_to_90"), "%", true,
            "fanout-native result.ratio.bookings_per_s_to_90", "fanout-native");
     target(r, "expiry storm: all released after the deadline",
            bjson_num(e, "result.storm.target_ms"), NAN,
