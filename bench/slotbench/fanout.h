@@ -28,7 +28,7 @@
 #include "hist.h"
 
 #define FANOUT_SUBSCRIBERS_MAX 20000
-#define FANOUT_BUF_BYTES       16384
+#define FANOUT_BUF_BYTES       65536
 #define FANOUT_TOKENS_MAX      8
 
 struct fanout;
