@@ -15,6 +15,7 @@
 #include "fanout.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ struct fanout {
     uint64_t gaps, order_violations;
     struct hist lag;
     char first_error[160];
+    double cpu_s; /* the thread's, taken as it ends */
 };
 
 static uint64_t wallMs(void)
@@ -283,6 +285,12 @@ static void *loopMain(void *arg)
 {
     struct fanout *f = arg;
     uv_run(&f->loop, UV_RUN_DEFAULT);
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+        f->cpu_s =
+            (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    }
     return NULL;
 }
 
@@ -384,6 +392,7 @@ void fanout_stop(struct fanout *f, struct fanout_stats *st)
     st->gaps = f->gaps;
     st->order_violations = f->order_violations;
     st->lag = f->lag;
+    st->cpu_s = f->cpu_s;
     snprintf(st->first_error, sizeof st->first_error, "%s", f->first_error);
     bool any = false;
     for (uint32_t i = 0; i < f->o.n; i++) {

@@ -57,6 +57,8 @@ struct fanout_stats {
     uint64_t gaps;             /* seqs missing (admin viewers) */
     uint64_t order_violations; /* an id not above the previous one */
     struct hist lag;           /* delivery lag, ns */
+    double cpu_s;              /* the subscribers' thread's CPU time
+                                * (user + system) */
     char first_error[160];     /* what ended the first early end, or "" */
 };
 

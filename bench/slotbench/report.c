@@ -957,6 +957,24 @@ static void fanoutSection(struct rep *r, const char *stem, json_t *d)
        isnan(ratio)    ? "not measured"
        : ratio >= rmin ? "met"
                        : "missed");
+    json_t *cpu = json_object_get(res, "cpu_s");
+    double nodes = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(cpu, "nodes"), i, v)
+    {
+        nodes += json_number_value(v);
+    }
+    md(r,
+       "Where the time went, from before the release to the end of the "
+       "drain (`result.cpu_s`, %s s of wall time on %s cores, shared with "
+       "the load generator and whatever else ran): the gateway %s CPU s, "
+       "the subscribers' thread %s CPU s, the nodes %s CPU s.\n\n",
+       rep_fix(bjson_num(cpu, "wall_s"), 1),
+       rep_fix(bjson_num(d, "machine.cpus"), 0),
+       rep_fix(bjson_num(cpu, "gateway"), 2),
+       rep_fix(bjson_num(cpu, "subscribers_thread"), 2),
+       rep_fix(cpu != NULL ? nodes : NAN, 2));
     md(r, "| the burst | alone | with subscribers | ratio |\n"
           "|---|---|---|---|\n");
     fanoutRow(r, res, "bookings/s over the window", "bookings_per_s", 0);

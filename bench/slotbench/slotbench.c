@@ -1898,6 +1898,41 @@ static long long feedLast(struct ctx *x)
     return last;
 }
 
+/* CPU seconds (user + system) process pid has used so far, or NAN. */
+static double procCpuS(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *fp = pid > 0 ? fopen(path, "r") : NULL;
+    size_t n = fp != NULL ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+    if (fp != NULL) {
+        fclose(fp);
+    }
+    buf[n] = '\0';
+    /* Fields after the command (which may hold spaces): state is 3rd,
+     * utime 14th, stime 15th. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut = 0, st = 0;
+    if (p == NULL || sscanf(p + 2,
+                            "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+                            "%*u %llu %llu",
+                            &ut, &st) != 2) {
+        return NAN;
+    }
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of the gateway [0] and each node [1..], for the fanout's
+ * account of where the machine's time went. */
+static void systemCpu(struct ctx *x, double *out, int n)
+{
+    out[0] = procCpuS(x->sys.gateway.pid);
+    for (int i = 1; i < n; i++) {
+        out[i] =
+            i - 1 < x->sys.cl.n ? procCpuS(x->sys.cl.node[i - 1].pid) : NAN;
+    }
+}
+
 /* READ_EVENTS requests the gateway has made (its /metrics), or -1: with
  * the shared follower about one per page of the feed, without it one per
  * page per subscriber. */
@@ -2014,6 +2049,11 @@ static int runFanout(struct ctx *x)
         tclock_sleep_ms(20);
     }
     uint32_t connected = fanout_connected(f);
+    double cpu0[1 + TCLUSTER_NODES_MAX], cpu1[1 + TCLUSTER_NODES_MAX];
+    int n_cpu = 1 + (x->sys.cl.n < TCLUSTER_NODES_MAX ? x->sys.cl.n
+                                                      : TCLUSTER_NODES_MAX);
+    systemCpu(x, cpu0, n_cpu);
+    uint64_t cpu_t0 = hrNow();
     int rc = runBurst(x);
     json_t *with = takeBurst(x);
     json_object_set_new(x->doc, "burst_with_subscribers", with);
@@ -2041,6 +2081,8 @@ static int runFanout(struct ctx *x)
     }
     double drain_s = (double)(hrNow() - drain_t0) / 1e9;
     long long feed_reads = gatewayFeedReads(x);
+    systemCpu(x, cpu1, n_cpu);
+    double cpu_wall_s = (double)(hrNow() - cpu_t0) / 1e9;
     struct fanout_stats *st = calloc(1, sizeof *st);
     if (st == NULL) {
         fanout_stop(f, &(struct fanout_stats){0});
@@ -2075,6 +2117,22 @@ static int runFanout(struct ctx *x)
                                   (json_int_t)st->events_max, "total",
                                   (json_int_t)st->events_total));
     json_object_set_new(res, "gateway_feed_reads", json_integer(feed_reads));
+    /* Where the machine's time went from the release to the end of the
+     * drain: CPU seconds of the gateway, of the subscribers' thread (the
+     * whole of its life: connecting costs little) and of each node,
+     * against the wall time (2 cores: 2 x wall_s at most, with the load
+     * generator and anything else on the box). */
+    json_t *nodes_cpu = json_array();
+    for (int i = 1; i < n_cpu; i++) {
+        double d = cpu1[i] - cpu0[i];
+        json_array_append_new(nodes_cpu, isnan(d) ? json_null() : json_real(d));
+    }
+    double gw_cpu = cpu1[0] - cpu0[0];
+    json_object_set_new(
+        res, "cpu_s",
+        json_pack("{s:f,s:o,s:f,s:o}", "wall_s", cpu_wall_s, "gateway",
+                  isnan(gw_cpu) ? json_null() : json_real(gw_cpu),
+                  "subscribers_thread", st->cpu_s, "nodes", nodes_cpu));
     json_object_set_new(res, "gaps", json_integer((json_int_t)st->gaps));
     json_object_set_new(res, "order_violations",
                         json_integer((json_int_t)st->order_violations));
