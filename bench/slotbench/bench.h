@@ -84,6 +84,7 @@ enum scenario {
     SC_FAILOVER,
     SC_OVERLOAD,
     SC_IMPORT,
+    SC_FANOUT,
     SC_N
 };
 
@@ -143,6 +144,17 @@ struct cfg {
     bool rules; /* burst, failover: pools of a hospital, every rule on */
     uint32_t import_pools, import_templates;
     uint32_t import_inflight; /* 0: every template at once */
+    /* fanout: SSE subscribers through a slot-gateway (fanout.h) */
+    uint32_t subscribers;     /* 0: the burst alone */
+    bool fanout_spread;       /* over admin and every channel's token,
+                                 * else all admin */
+    uint32_t fanout_drain_ms; /* bound of the wait for the subscribers
+                                 * after the burst */
+    uint32_t gw_events_max;   /* the gateway's limits.events_max (0: its
+                                 * default) */
+    int64_t gw_events_shared; /* its limits.events_shared_max (-1: its
+                               * default; 0: every stream reads the feed
+                               * itself, as before the shared follower) */
     /* the system */
     int nodes;
     const char *cluster;      /* external cluster addresses, or NULL */

@@ -30,6 +30,7 @@ const char *const REPORT_STEMS[] = {
     "failover-native",       "failover-http",        "overload-native",
     "overload-http",         "burst-native-vs-etcd", "burst-etcd",
     "burst-native-vs-redis", "burst-redis",          "burst-native-vs-redis-2",
+    "fanout-native",
 };
 const int REPORT_N_STEMS = sizeof REPORT_STEMS / sizeof REPORT_STEMS[0];
 _Static_assert(sizeof REPORT_STEMS / sizeof REPORT_STEMS[0] <= REPORT_STEMS_MAX,
@@ -477,6 +478,18 @@ static void targets(struct rep *r)
     target(r, "failover: writes resume, p50 over kills", 1000, NAN,
            bjson_num(f, "failover.gap_p50_ms"), "ms", false,
            "failover-native failover.gap_p50_ms", "failover-native");
+    /* The issue's targets (issue 16); the run records them too. */
+    json_t *fo = json_object_get(get(r, "fanout-native"), "result");
+    char fow[96];
+    snprintf(fow, sizeof fow,
+             "feed fan-out: delivery lag p99, %s SSE subscribers through "
+             "the burst",
+             fo != NULL ? rep_big(bjson_num(fo, "subscribers")) : "1,000");
+    target(r, fow, 100, NAN, bjson_num(fo, "lag_ms.p99"), "ms", false,
+           "fanout-native result.lag_ms.p99", "fanout-native");
+    target(r, "feed fan-out: the burst's bookings/s to 90 % with / without", 90,
+           NAN, 100 * bjson_num(fo, "ratio.bookings_per_s_to_90"), "%", true,
+           "fanout-native result.ratio.bookings_per_s_to_90", "fanout-native");
     target(r, "expiry storm: all released after the deadline",
            bjson_num(e, "result.storm.target_ms"), NAN,
            bjson_num(e, "result.storm.all_released_ms"), "ms", false,
@@ -884,6 +897,102 @@ static void overloadSection(struct rep *r, const char *stem, json_t *d)
     md(r, "\n\n");
 }
 
+/* One headline figure of the burst alone and with subscribers. */
+static void fanoutRow(struct rep *r, json_t *res, const char *what,
+                      const char *key, int prec)
+{
+    char a[96], w[96], q[96];
+    snprintf(a, sizeof a, "burst_alone.%s", key);
+    snprintf(w, sizeof w, "burst_with_subscribers.%s", key);
+    snprintf(q, sizeof q, "ratio.%s", key);
+    md(r, "| %s | %s | %s | %s |\n", what, rep_num(bjson_num(res, a), prec),
+       rep_num(bjson_num(res, w), prec), rep_fix(bjson_num(res, q), 3));
+}
+
+/* The feed fan-out: SSE subscribers following the race burst through
+ * one gateway, against the same burst without them. */
+static void fanoutSection(struct rep *r, const char *stem, json_t *d)
+{
+    json_t *res = json_object_get(d, "result");
+    double lag99 = bjson_num(res, "lag_ms.p99");
+    double goal = bjson_num(res, "targets.lag_p99_ms_max");
+    double ratio = bjson_num(res, "ratio.bookings_per_s_to_90");
+    double rmin = bjson_num(res, "targets.burst_ratio_min");
+    md(r, "### Feed fan-out: %s (load %s)\n\n", stem, loadOf(r, stem));
+    md(r,
+       "The race burst (`params`: %s slots, %s patients, all at the "
+       "release) twice on a fresh cluster and gateway each: alone, then "
+       "with %s SSE subscribers (%s) connected to the gateway before the "
+       "release. %s connected, %s saw the last event (a marker pool "
+       "created after the burst) within the bound (`drain_bounded_out`: "
+       "%s; %s s after the burst), %s ended early (first: %s). Events per "
+       "subscriber %s..%s (the gateway read the feed %s times); missing "
+       "seqs %s, out of order %s. Delivery lag "
+       "(receive wall time − the event's ledger time) p50 / p99 / max "
+       "%s / %s / %s ms over %s deliveries: target p99 ≤ %s ms **%s**; "
+       "the burst's bookings/s to 90 %% with subscribers %s of without: "
+       "target ≥ %s **%s**.\n\n",
+       rep_big(bjson_num(d, "params.capacity")),
+       rep_big(bjson_num(d, "params.patients")),
+       rep_big(bjson_num(res, "subscribers")), bjson_str(res, "viewers"),
+       rep_big(bjson_num(res, "connected")),
+       rep_big(bjson_num(res, "finished")),
+       json_is_true(json_object_get(res, "drain_bounded_out")) ? "yes" : "no",
+       rep_fix(bjson_num(res, "drain_s"), 1),
+       rep_big(bjson_num(res, "ended_early")),
+       bjson_str(res, "first_error")[0] ? bjson_str(res, "first_error")
+                                        : "none",
+       rep_big(bjson_num(res, "events_per_subscriber.min")),
+       rep_big(bjson_num(res, "events_per_subscriber.max")),
+       rep_big(bjson_num(res, "gateway_feed_reads")),
+       rep_big(bjson_num(res, "gaps")),
+       rep_big(bjson_num(res, "order_violations")),
+       rep_fix(bjson_num(res, "lag_ms.p50"), 1), rep_fix(lag99, 1),
+       rep_fix(bjson_num(res, "lag_ms.max"), 1),
+       rep_big(bjson_num(res, "lag_ms.count")), rep_num(goal, 0),
+       isnan(lag99)    ? "not measured"
+       : lag99 <= goal ? "met"
+                       : "missed",
+       rep_fix(ratio, 3), rep_fix(rmin, 2),
+       isnan(ratio)    ? "not measured"
+       : ratio >= rmin ? "met"
+                       : "missed");
+    json_t *cpu = json_object_get(res, "cpu_s");
+    double nodes = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(cpu, "nodes"), i, v)
+    {
+        nodes += json_number_value(v);
+    }
+    md(r,
+       "Where the time went, from before the release to the end of the "
+       "drain (`result.cpu_s`, %s s of wall time on %s cores, shared with "
+       "the load generator and whatever else ran): the gateway %s CPU s, "
+       "the subscribers' thread %s CPU s, the nodes %s CPU s. An event's "
+       "time_ms is the leader's stamp on its entry, and the event exists "
+       "only once the entry is committed and applied: the lag includes "
+       "that commit time, which during the burst is the burst's own "
+       "request latency (every answer p99 below: %s ms with subscribers), "
+       "a floor no fan-out can go under.\n\n",
+       rep_fix(bjson_num(cpu, "wall_s"), 1),
+       rep_fix(bjson_num(d, "machine.cpus"), 0),
+       rep_fix(bjson_num(cpu, "gateway"), 2),
+       rep_fix(bjson_num(cpu, "subscribers_thread"), 2),
+       rep_fix(cpu != NULL ? nodes : NAN, 2),
+       rep_fix(bjson_num(res, "burst_with_subscribers.latency_p99_ms"), 1));
+    md(r, "| the burst | alone | with subscribers | ratio |\n"
+          "|---|---|---|---|\n");
+    fanoutRow(r, res, "bookings/s over the window", "bookings_per_s", 0);
+    fanoutRow(r, res, "bookings/s to 90 % booked", "bookings_per_s_to_90", 0);
+    fanoutRow(r, res, "hold decisions/s", "hold_decisions_per_s", 0);
+    fanoutRow(r, res, "sell-out (s)", "sellout_s", 3);
+    fanoutRow(r, res, "every answer p99 (ms)", "latency_p99_ms", 1);
+    fanoutRow(r, res, "hold p99 (ms)", "hold_p99_ms", 1);
+    fanoutRow(r, res, "confirm p99 (ms)", "confirm_p99_ms", 1);
+    md(r, "\n");
+}
+
 /* Each scenario's own section, native then http, for the runs present. */
 static void specials(struct rep *r)
 {
@@ -892,7 +1001,8 @@ static void specials(struct rep *r)
         void (*section)(struct rep *r, const char *stem, json_t *d);
     } S[] = {{"failover", failoverSection},
              {"expiry-storm", stormSection},
-             {"overload", overloadSection}};
+             {"overload", overloadSection},
+             {"fanout", fanoutSection}};
     static const char *const MODES[] = {"native", "http"};
     for (size_t i = 0; i < sizeof S / sizeof S[0]; i++) {
         for (size_t m = 0; m < sizeof MODES / sizeof MODES[0]; m++) {

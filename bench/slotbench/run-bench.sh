@@ -16,7 +16,9 @@
 #      a hospital's 10,000-pool schedule imported end to end (import:
 #      native only, the gateway has no schedule import);
 #   4. the same burst against etcd and Redis when installed, interleaved
-#      with ours; a perf profile of one burst (perf-burst.txt);
+#      with ours; the feed fan-out (fanout-native.json: the race burst
+#      alone, then with 1,000 SSE subscribers through a gateway); a perf
+#      profile of one burst (perf-burst.txt);
 #   5. the seal (every result file's content hash into runset.json), then
 #      REPORT.md with its plots, then README.md's figures table
 #      (bench/readme-table.sh) - or, for a results directory other than
@@ -239,6 +241,20 @@ if [ "$peers" != 0 ]; then
     else
         log "== redis-server not installed: skipped"
     fi
+fi
+
+# ---- the feed fan-out: the race burst alone, then with SSE subscribers ---------------
+# 1,000 subscribers through one gateway (the issue's figure); both bursts
+# on fresh systems. Its own bound: the burst twice plus the subscribers'
+# drain (--fanout-drain-ms).
+if [ -x build/rel/bin/slot-gateway ]; then
+    FANOUT="--subscribers 1000 --fanout-drain-ms 60000"
+    [ "$QUICK" = 1 ] && FANOUT="--subscribers 50 --capacity 20000 --patients 40000
+                                --fanout-drain-ms 20000"
+    log "== fanout native (the race burst alone, then with SSE subscribers)"
+    RUN_TIMEOUT=400 run fanout-native fanout --mode native $FANOUT
+else
+    log "== fanout skipped: slot-gateway not built (build/rel/bin/slot-gateway)"
 fi
 
 # ---- a profile of one burst (for the targets it misses) -----------------------------

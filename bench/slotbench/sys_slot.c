@@ -87,6 +87,16 @@ static int startGateway(struct sys *s, struct run *r)
         (int)c->gw_inflight_max, "client", "sessions", (int)c->sessions);
     snprintf(path, sizeof path, "%s/gateway.json", s->gw_dir);
     snprintf(log, sizeof log, "%s/gateway.log", s->gw_dir);
+    if (conf != NULL && c->gw_events_max > 0) {
+        /* fanout: a stream per subscriber (the default is 64). */
+        json_object_set_new(json_object_get(conf, "limits"), "events_max",
+                            json_integer(c->gw_events_max));
+    }
+    if (conf != NULL && c->gw_events_shared >= 0) {
+        json_object_set_new(json_object_get(conf, "limits"),
+                            "events_shared_max",
+                            json_integer(c->gw_events_shared));
+    }
     if (conf == NULL || json_dump_file(conf, path, JSON_INDENT(2)) != 0) {
         json_decref(conf);
         return -1;
@@ -150,7 +160,10 @@ static int slotStart(struct sys *s, struct run *r)
     if (openAdmin(s, r->addrs) != 0) {
         return -1;
     }
-    if (c->mode == MODE_HTTP && startGateway(s, r) != 0) {
+    /* fanout: the subscribers' gateway, in both of its runs (the same
+     * system; only the subscribers differ). */
+    if ((c->mode == MODE_HTTP || c->scenario == SC_FANOUT) &&
+        startGateway(s, r) != 0) {
         return -1;
     }
     return 0;
@@ -287,7 +300,7 @@ static json_t *slotDescribe(struct sys *s)
         "raft log fsync'd before an entry counts (slotd default, not "
         "configurable)",
         "data_fs", s->own_cluster ? proc_fs_type(s->cl.dir) : "external");
-    if (c->mode == MODE_HTTP) {
+    if (c->mode == MODE_HTTP || c->scenario == SC_FANOUT) {
         json_object_set_new(d, "gateway",
                             json_pack("{s:s,s:i,s:i,s:i,s:s}", "url",
                                       s->run->target, "patient_rate_per_s",

@@ -341,6 +341,9 @@ static void defaults(struct gw_config *c)
         .stats_series_max = 10000,
         .recon_max = 2,
         .recon_bytes_max = 67108864,
+        .events_shared_max = 65536,
+        .events_shared_poll_ms = 20,
+        .events_shared_hold_ms = 1000,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -380,6 +383,9 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "stats_series_max",
                                       "recon_max",
                                       "recon_bytes_max",
+                                      "events_shared_max",
+                                      "events_shared_poll_ms",
+                                      "events_shared_hold_ms",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -456,6 +462,9 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"stats_series_max", &l->stats_series_max, 0, 1000000},
         {"recon_max", &l->recon_max, 1, 64},
         {"recon_bytes_max", &l->recon_bytes_max, 1024, 1073741824},
+        {"events_shared_max", &l->events_shared_max, 0, 4194304},
+        {"events_shared_poll_ms", &l->events_shared_poll_ms, 1, 10000},
+        {"events_shared_hold_ms", &l->events_shared_hold_ms, 0, 600000},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&
@@ -465,6 +474,13 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         if (!json_is_object(lo)) {
             cfail(err, errlen, "\"limits\" must be an object");
         }
+        goto out;
+    }
+    /* The follower appends a page of 1000 at a time: a smaller ring would
+     * drop part of a page before any stream saw it. */
+    if (l->events_shared_max != 0 && l->events_shared_max < 2000) {
+        cfail(err, errlen,
+              "limits.events_shared_max must be 0 (off) or 2000..4194304");
         goto out;
     }
     struct gw_client_opts *o = &c->client;

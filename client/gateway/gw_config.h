@@ -77,18 +77,27 @@ struct gw_limits {
                                    * this long with bytes waiting ends
                                    * SLOW_SUBSCRIBER (30000) */
     /* Money and statistics (protocol 5, gw_http_money.c): */
-    uint32_t stats_refresh_ms; /* /metrics' statistics are read from the
+    uint32_t stats_refresh_ms;      /* /metrics' statistics are read from the
                                 * cluster in the background this often
                                 * (5000), never by a scrape */
-    uint32_t stats_series_max; /* (hospital, department, day) rows the
+    uint32_t stats_series_max;      /* (hospital, department, day) rows the
                                 * gauges keep; the rest are counted as
                                 * dropped; 0: no statistics gauges and no
                                 * background read (10000) */
-    uint32_t recon_max;        /* reconciliations (GET /v1/reconciliation)
+    uint32_t recon_max;             /* reconciliations (GET /v1/reconciliation)
                                 * at once; beyond: 503 RECON_BUSY (2) */
-    uint32_t recon_bytes_max;  /* a reconciliation's or statistics'
+    uint32_t recon_bytes_max;       /* a reconciliation's or statistics'
                                 * response, at most; beyond: 413
                                 * RESPONSE_TOO_LARGE (67108864) */
+    uint32_t events_shared_max;     /* events the gateway's one follower of
+                                   * the feed keeps for the streams it
+                                   * serves (gw_fanout.h); 0: none, every
+                                   * stream reads the feed itself (65536) */
+    uint32_t events_shared_poll_ms; /* the shared follower, caught up,
+                                     * reads the feed this often (20) */
+    uint32_t events_shared_hold_ms; /* a minority of slow streams holds
+                                     * the follower back at most this
+                                     * long (1000) */
 };
 
 struct gw_client_opts {

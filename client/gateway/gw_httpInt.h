@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "gw_config.h"
+#include "gw_fanout.h"
 #include "gw_http.h"
 #include "gw_json.h"
 #include "gw_limit.h"
@@ -76,10 +77,14 @@ struct gw {
     struct slotc *slot;
     struct gw_metrics metrics;
     struct gw_limiter limiter;
-    struct gw_pcache pools; /* which pools are scheduled (hold ttl) */
-    uint32_t inflight;      /* calls alive */
-    uint32_t ev_active;     /* long polls and SSE streams alive */
-    uint32_t conns;         /* connections open */
+    struct gw_pcache pools;   /* which pools are scheduled (hold ttl) */
+    uint32_t inflight;        /* calls alive */
+    uint32_t ev_active;       /* long polls and SSE streams alive, and the
+                             * feed's shared follower (ev_followers) */
+    uint32_t ev_followers;    /* 0 or 1: the follower alive */
+    struct gw_fanout *fanout; /* the feed's shared follower, NULL when no
+                               * stream is served from it */
+    uint32_t conns;           /* connections open */
     struct gw_call *free_calls;
     char *openapi;
     size_t openapi_len;

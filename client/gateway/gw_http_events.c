@@ -4,17 +4,27 @@
  *   GET /v1/events?after=&limit=&wait_ms=         a long poll (JSON)
  *   GET /v1/events/stream?after=&limit=           Server-Sent Events
  *
- * Each subscriber reads the feed itself, through libslot, one page at a
+ * A long poll reads the feed itself, through libslot, one page at a
  * time: a full page is followed by the next read at once, a short one
- * (caught up) by a pause of limits.events_poll_ms on a libuv timer. So a
- * subscriber costs at most one read in flight and one page of memory (a
- * stream: at most events_buffer_bytes more, queued for its socket), the
- * loop never blocks, and the cluster sees at most events_max readers,
- * each at most 1000 / events_poll_ms reads a second while idle. A shared
- * poller fanning one read out to every subscriber would cost less with
- * many subscribers on one cursor; subscribers resume from their own
- * cursors, so they would share little, and this keeps each one's
- * cursor exact.
+ * (caught up) by a pause of limits.events_poll_ms on a libuv timer.
+ *
+ * A stream shares one follower with every other stream (gw_fanout.h):
+ * with a thousand subscribers following a 50,000 events/s burst, each
+ * reading for itself would cost the cluster a thousand reads of every
+ * page and the gateway a thousand JSON encodings of every event. The
+ * follower reads the feed once into a bounded ring of recent events
+ * (limits.events_shared_max) and every stream whose cursor is inside it
+ * takes its events from there, filtered for its viewer, each event's
+ * frame encoded once. Caught up, it reads every events_shared_poll_ms
+ * (20): being one reader, it can afford to poll often, and that pause is
+ * what bounds a subscriber's delivery lag. A stream whose cursor is older than the ring (a
+ * resume from far behind, a socket slower than the ring's span) reads on
+ * its own, as every subscriber did before, until a page brings it into
+ * the ring; then it joins. So a subscriber costs at most one read in
+ * flight and one page of memory (a stream: at most events_buffer_bytes
+ * more, queued for its socket), the ring costs events_shared_max events
+ * once, the loop never blocks, and the cluster sees at most events_max
+ * readers plus the follower.
  *
  * A long poll (a struct evpoll beside its gw_call):
  *
@@ -23,11 +33,23 @@
  *      |   \--(nothing shown, page full)--> read (cursor moved on)
  *      |    \--(nothing shown, short page)--> timer --> read
  *
- * A stream (a struct evstream): its first read decides the answer (an
- * error is a JSON error, CURSOR_EXPIRED 410); then the response starts
- * (h2o_start_response with a generator) and a repeating timer drives it:
- * each tick reads the next page unless a read is pending, and writes a
- * heartbeat comment when nothing was written for events_heartbeat_ms.
+ * A stream (a struct evstream): its first read (its own) decides the
+ * answer (an error is a JSON error, CURSOR_EXPIRED 410); then the
+ * response starts (h2o_start_response with a generator) and a repeating
+ * timer drives it: each tick writes a heartbeat comment when nothing was
+ * written for events_heartbeat_ms, and reads the next page unless a read
+ * is pending or the stream is in the ring:
+ *
+ *     own read --(page queued whole, cursor inside the ring)--> in ring
+ *        ^  \--(otherwise)--> own read (at once if the page was full and
+ *        |                    the queue has room, else on the tick)
+ *        |
+ *        '--(its next event left the ring)-- in ring --(each page the
+ *             follower appends, each proceed, each tick)--> streamFeed
+ *
+ * The follower starts with the first stream that joins (at its cursor)
+ * and ends when the last one leaves; if it ends, its streams read on
+ * their own and start a new one at their next page.
  * h2o holds one buffer at a time (h2o_send until proceed); the stream
  * appends to the other. It ends with an "error" event when its cursor
  * falls out of the window (CURSOR_EXPIRED), when its queue would pass
@@ -267,7 +289,18 @@ struct evstream {
                    * queue has room */
     bool failing; /* the last read failed (logged once per outage) */
     bool closing; /* the timer is closing: freed in its callback */
+    /* Served from the shared follower's ring (g->fanout) instead of its
+     * own reads; sub._joined says whether it is. */
+    struct gw_fanout_sub sub;
 };
+
+/* Stops being served from the ring (no-op if it is not). */
+static void streamLeave(struct evstream *s)
+{
+    if (s->sub._joined && s->g->fanout != NULL) {
+        gw_fanout_leave(s->g->fanout, &s->sub);
+    }
+}
 
 static void streamTimerClosed(uv_handle_t *h)
 {
@@ -285,6 +318,7 @@ static void streamMaybeFree(struct evstream *s)
     }
     s->closing = true;
     struct gw *g = s->g;
+    streamLeave(s);
     g->ev_active--;
     if (s->started) {
         const struct gw_route *rt = &gw_routes[GW_R_EVENTS_STREAM];
@@ -313,6 +347,7 @@ static void streamDispose(void *p)
 }
 
 static void streamRead(struct evstream *s);
+static void streamFeed(struct gw_fanout_sub *sub);
 
 /* Room for another page: at most half the bound queued. */
 static bool streamRoom(struct evstream *s)
@@ -351,7 +386,9 @@ static void streamProceed(h2o_generator_t *gen, h2o_req_t *req)
     streamPump(s);
     /* Catching up runs at the socket's pace: the next page when this one
      * has gone. */
-    if (s->backlog && !s->reading && !s->ending && streamRoom(s)) {
+    if (s->sub._joined) {
+        streamFeed(&s->sub);
+    } else if (s->backlog && !s->reading && !s->ending && streamRoom(s)) {
         streamRead(s);
     }
 }
@@ -378,6 +415,8 @@ static void streamEnd(struct evstream *s, int code, const char *msg,
     if (s->ending) {
         return;
     }
+    /* Its last bytes may take long: it must not hold the follower. */
+    streamLeave(s);
     s->end_code = code;
     gw_sse_error(gw_evq_tail(&s->q), code, msg, extra);
     s->ending = true;
@@ -431,6 +470,108 @@ static int capSendBuffer(h2o_req_t *req, uint32_t bytes)
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
     }
     return fd;
+}
+
+/* The shared follower ended (no stream left on it, or the gateway
+ * stops): its streams were removed from it and read on their own. */
+static void fanoutClosed(struct gw_fanout *f, void *data)
+{
+    struct gw *g = data;
+    if (g->fanout == f) {
+        g->fanout = NULL;
+    }
+    g->ev_active--;
+    g->ev_followers--;
+}
+
+/* Joins the shared ring if the stream's cursor is inside it (starting
+ * the follower at this cursor if there is none). Returns whether it
+ * joined; if not, the stream goes on reading on its own. */
+static bool streamJoin(struct evstream *s)
+{
+    struct gw *g = s->g;
+    uint32_t cap = g->cfg->limits.events_shared_max;
+    if (cap == 0 || g->stopping || s->ending || s->hreq == NULL) {
+        return false;
+    }
+    if (g->fanout == NULL) {
+        struct gw_fanout_opts o = {
+            .loop = g->loop,
+            .slot = g->slot,
+            .metrics = &g->metrics,
+            .log = g->log,
+            .cap = cap,
+            .poll_ms = g->cfg->limits.events_shared_poll_ms,
+            .hold_ms = g->cfg->limits.events_shared_hold_ms,
+            .timeout_ms = g->cfg->limits.request_timeout_ms,
+            .stopping = &g->stopping,
+            .closed_cb = fanoutClosed,
+            .data = g,
+        };
+        g->fanout = gw_fanout_new(&o, s->cursor);
+        if (g->fanout == NULL) {
+            return false; /* out of memory: this stream reads on its own */
+        }
+        g->ev_active++;
+        g->ev_followers++;
+    }
+    s->sub.feed_cb = streamFeed;
+    return gw_fanout_join(g->fanout, &s->sub, s->cursor);
+}
+
+/* New events in the shared ring, or room in the queue: queues the events
+ * after the cursor the viewer may see, as far as the queue's bound
+ * allows (the rest when the socket has taken some: streamProceed). Each
+ * event's frame is the ring's, encoded once for every stream. A cursor
+ * the ring has dropped (this socket was slower than the ring's span)
+ * sends the stream back to its own reads, which go on from that cursor:
+ * no gap, no duplicate. */
+static void streamFeed(struct gw_fanout_sub *sub)
+{
+    struct evstream *s = H2O_STRUCT_FROM_MEMBER(struct evstream, sub, sub);
+    struct gw *g = s->g;
+    if (s->hreq == NULL || !s->started || s->ending) {
+        return;
+    }
+    struct gw_ev_viewer v = viewerOf(g, s->channel, s->account);
+    bool queued = false;
+    /* Bounded by the ring's size: a call examines each held event at most
+     * once. */
+    for (uint32_t n = 0; n < g->cfg->limits.events_shared_max; n++) {
+        const struct slotc_event *e = NULL;
+        int at = gw_fanout_at(g->fanout, s->cursor, &e);
+        if (at == GW_FANOUT_NONE) {
+            break;
+        }
+        if (at == GW_FANOUT_GONE) {
+            gw_fanout_leave(g->fanout, sub);
+            s->backlog = true;
+            if (!s->reading && streamRoom(s)) {
+                streamRead(s);
+            }
+            break;
+        }
+        int vis = gw_ev_visible(&v, e);
+        if (vis != GW_EV_HIDDEN) {
+            size_t len = 0;
+            const char *fr =
+                gw_fanout_frame(g->fanout, e, vis == GW_EV_REDACTED, &len);
+            if (fr == NULL || !gw_evq_fits(&s->q, len)) {
+                break; /* taken up again when the socket has taken some,
+                        * or on the next tick */
+            }
+            gw_buf_put(gw_evq_tail(&s->q), fr, len);
+            s->q.last_seq = e->seq;
+            s->events++;
+            queued = true;
+        }
+        s->cursor = e->seq;
+    }
+    if (queued) {
+        s->wrote_ms = uv_now(g->loop);
+    }
+    sub->cursor = s->cursor; /* how far behind the follower it is */
+    streamPump(s);
 }
 
 /* The first read decided: the response starts. */
@@ -529,6 +670,12 @@ static void streamDone(struct slotc_req *sr)
     s->failing = false;
     bool whole = streamQueue(s, &sr->out);
     s->backlog = !whole || sr->out.n_events == s->limit;
+    if (whole && streamJoin(s)) {
+        /* Caught up into the ring: served from it from now on. */
+        s->backlog = false;
+        streamFeed(&s->sub);
+        return;
+    }
     streamPump(s);
     if (s->backlog && streamRoom(s)) {
         /* A full page: the feed has more now. The queue's room, not the
@@ -578,6 +725,12 @@ static void streamTick(uv_timer_t *t)
         return;
     }
     if (g->stopping) {
+        if (g->fanout != NULL) {
+            /* Its streams end now: the follower need not read on. */
+            struct gw_fanout *f = g->fanout;
+            g->fanout = NULL;
+            gw_fanout_close(f);
+        }
         streamEnd(s, SLOT_SHUTDOWN,
                   "the gateway is shutting down: reconnect with Last-Event-ID",
                   NULL);
@@ -606,7 +759,9 @@ static void streamTick(uv_timer_t *t)
         s->wrote_ms = now;
         streamPump(s);
     }
-    if (!s->reading && streamRoom(s)) {
+    if (s->sub._joined) {
+        streamFeed(&s->sub); /* what a full queue or no memory held back */
+    } else if (!s->reading && streamRoom(s)) {
         streamRead(s);
     }
 }
@@ -673,7 +828,7 @@ void gw__events_submit(struct gw_call *call)
         gw__call_free(call);
         return;
     }
-    if (g->ev_active >= g->cfg->limits.events_max) {
+    if (g->ev_active - g->ev_followers >= g->cfg->limits.events_max) {
         g->metrics.rejects[GW_REJECT_OVERLOADED]++;
         gw__call_error(
             call, GW_OVERLOADED,

@@ -13,6 +13,7 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_http.c client/gateway/gw_http_sched.c \
           client/gateway/gw_http_patient.c client/gateway/gw_http_visit.c \
           client/gateway/gw_http_events.c client/gateway/gw_events.c \
+          client/gateway/gw_fanout.c \
           client/gateway/gw_ident.c client/gateway/gw_stats.c \
           client/gateway/gw_http_money.c client/slotctl_sched.c client/recon.c
 # libcrypto (OpenSSL): gw_ident's HMAC-SHA256.

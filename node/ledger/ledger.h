@@ -531,8 +531,7 @@
  * department) of the scheduled pools with from <= visit_day <= to (and
  * the hospital, "" any), in that order by names: pools, released
  * (capacity of those whose release time, the status's release_at_ms,
- * has come, whatever their state: a pool closed or stopped before its
- * release was never released),
+ * has come, whatever their state now),
  * capacity, booked_now and the sums of the counters; from position
  * after, at most limit; total = all groups. O(pools) per read.
  *

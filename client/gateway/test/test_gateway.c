@@ -4869,6 +4869,182 @@ static void test_events_slow_subscriber(void)
  * refund or one move (to the booking the move made), and nothing of
  * another channel's. */
 #define STOP_BOOKINGS 50
+/* libslot READ_EVENTS requests the gateway on port made so far (its
+ * /metrics), or -1. */
+static long long evReads(int port)
+{
+    struct tconn tc;
+    struct tresp r;
+    memset(&r, 0, sizeof r);
+    long long n = -1;
+    if (sendGet(&tc, port, "/metrics", TOK_ADMIN, NULL) == 0 &&
+        tread(&tc, &r) == 200) {
+        static const char key[] =
+            "slot_gateway_cluster_requests_total{op=\"read_events\",";
+        n = 0;
+        for (const char *p = strstr(r.body, key); p != NULL;
+             p = strstr(p + 1, key)) {
+            const char *v = strchr(p, '}');
+            n += v != NULL ? atoll(v + 1) : 0;
+        }
+    }
+    tresp_free(&r);
+    tconn_close(&tc);
+    return n;
+}
+
+/* The next event of stream s (comments skipped) must be seq `want`
+ * (admin: every seq); returns whether it was. */
+static bool sseExpectSeq(struct sse *s, long long want)
+{
+    struct ssev e;
+    long long until = tclock_mono_ms() + WAIT_MS;
+    do {
+        e = sseNext(s, sseLeft(until));
+    } while (e.kind == 'c');
+    bool ok = e.kind == 'e' && strcmp(e.type, "error") != 0 && e.id == want;
+    if (!ok) {
+        fprintf(stderr, "stream: wanted seq %lld, got kind %c id %lld %s\n",
+                want, e.kind, e.id, e.type);
+    }
+    json_decref(e.data);
+    return ok;
+}
+
+/* The gateway's one follower of the feed serves every stream whose
+ * cursor is in its ring (events_shared_max, 2000 here): three streams
+ * cost the cluster one reader, not three; two streams with different
+ * viewers get exactly their own filtered sequences (as the long poll
+ * gives them). A stream the ring leaves behind (an admin stream that
+ * reads nothing while 2,100 events pass and two others read them: a
+ * minority, so the follower does not wait for it beyond
+ * events_shared_hold_ms) and a stream resuming from before the ring read
+ * on their own until they reach it, then join: every seq once, in
+ * order. */
+static void test_events_shared(void)
+{
+    struct tgw g4;
+    CHECK_EQ(gatewayStart(&g4, &cluster,
+                          "\"events_poll_ms\":20,\"events_shared_max\":2000,"
+                          "\"events_shared_hold_ms\":200,"
+                          "\"events_heartbeat_ms\":600000"),
+             0);
+    long long cur = evHead();
+    char q[64], body[160], pool[64], pe[200];
+    snprintf(q, sizeof q, "?after=%lld", cur);
+    static struct sse sa, s114, sadm, sold, sf1, sf2;
+    CHECK_EQ(sseOpen(&sa, g4.port, TOK_APP, NULL, q, -1), 200);
+    CHECK_EQ(sseOpen(&s114, g4.port, TOK_114, NULL, q, -1), 200);
+    CHECK_EQ(sseOpen(&sadm, g4.port, TOK_ADMIN, NULL, q, -1), 200);
+    /* Idle, caught up: one reader every events_poll_ms (about 50 a
+     * second; three streams reading for themselves: about 150). */
+    tclock_sleep_ms(300); /* each stream's own first read, then joined */
+    long long r0 = evReads(g4.port);
+    tclock_sleep_ms(1000);
+    long long r1 = evReads(g4.port);
+    fprintf(stderr, "shared: %lld feed reads in 1 s with 3 streams\n", r1 - r0);
+    CHECK(r0 >= 0 && r1 - r0 > 0 && r1 - r0 <= 80);
+
+    snprintf(pool, sizeof pool, "%s", uniq("ev-shared"));
+    snprintf(body, sizeof body, "{\"pool\":\"%s\",\"capacity\":10}", pool);
+    createPool(body);
+    gw_pct_encode_t(pool, pe, sizeof pe);
+    const char *toks[4] = {TOK_APP, TOK_114, TOK_APP, TOK_114};
+    long long claims[4];
+    for (int i = 0; i < 4; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, "patient-sh-%04d", i);
+        claims[i] = hold(pe, pat, toks[i], 60000);
+        CHECK(claims[i] > 0);
+    }
+    /* Each viewer: pool_created, then its own channel's two holds, the
+     * seqs the long poll gives the same viewer. */
+    struct sse *subs[2] = {&sa, &s114};
+    const char *names[2] = {TOK_APP, TOK_114};
+    for (int k = 0; k < 2; k++) {
+        json_t *lp = json_array();
+        evCollect(g4.port, names[k], NULL, cur, 1000, pool, lp);
+        CHECK_EQ(json_array_size(lp), 3);
+        for (size_t i = 0; i < 3; i++) {
+            struct ssev e = sseNextOf(subs[k], pool);
+            CHECK_EQ(e.kind, 'e');
+            CHECK_STR(e.type, i == 0 ? "pool_created" : "held");
+            CHECK_EQ(e.id, jint(json_array_get(lp, i), "seq"));
+            if (i > 0) {
+                CHECK_EQ(jint(e.data, "claim"), claims[k + 2 * (i - 1)]);
+            }
+            json_decref(e.data);
+        }
+        json_decref(lp);
+    }
+
+    sseClose(&sa);
+    sseClose(&s114);
+
+    /* 2,100 more events, more than the ring holds, while sadm reads
+     * nothing (its queue fills; the ring moves past its cursor) and two
+     * streams opened now read everything as it comes. */
+    long long fcur = evHead(), fseq = fcur;
+    char fq[64];
+    snprintf(fq, sizeof fq, "?after=%lld", fcur);
+    CHECK_EQ(sseOpen(&sf1, g4.port, TOK_ADMIN, NULL, fq, -1), 200);
+    CHECK_EQ(sseOpen(&sf2, g4.port, TOK_ADMIN, NULL, fq, -1), 200);
+    const char *base = uniq("ev-shr");
+    for (int i = 0; i < 2100; i++) {
+        snprintf(body, sizeof body, "{\"pool\":\"%s-%d\",\"capacity\":1}", base,
+                 i);
+        createPool(body);
+        if (i % 100 == 99) {
+            for (long long h = evHead(); fseq < h; fseq++) {
+                if (!sseExpectSeq(&sf1, fseq + 1) ||
+                    !sseExpectSeq(&sf2, fseq + 1)) {
+                    CHECK(0);
+                    break;
+                }
+            }
+        }
+    }
+    long long head = evHead();
+    CHECK(head - cur > 2000);
+    /* A stream resuming from before the ring. */
+    CHECK_EQ(sseOpen(&sold, g4.port, TOK_ADMIN, NULL, q, -1), 200);
+    for (long long seq = cur + 1; seq <= head; seq++) {
+        if (!sseExpectSeq(&sadm, seq) || !sseExpectSeq(&sold, seq)) {
+            CHECK(0);
+            break;
+        }
+    }
+    /* Caught up, both are served from the ring again: new events reach
+     * them (in order), and the cluster sees one reader. */
+    for (int i = 0; i < 5; i++) {
+        snprintf(body, sizeof body, "{\"pool\":\"%s-x%d\",\"capacity\":1}",
+                 base, i);
+        createPool(body);
+    }
+    long long head2 = evHead();
+    for (long long seq = head + 1; seq <= head2; seq++) {
+        if (!sseExpectSeq(&sadm, seq) || !sseExpectSeq(&sold, seq)) {
+            CHECK(0);
+            break;
+        }
+    }
+    tclock_sleep_ms(300);
+    r0 = evReads(g4.port);
+    tclock_sleep_ms(1000);
+    r1 = evReads(g4.port);
+    fprintf(stderr, "shared: %lld feed reads in 1 s with 4 streams\n", r1 - r0);
+    CHECK(r1 - r0 > 0 && r1 - r0 <= 80);
+    sseClose(&sf1);
+    sseClose(&sf2);
+    sseClose(&sadm);
+    sseClose(&sold);
+    CHECK_EQ(gatewayStop(&g4), 0);
+}
+
+/* The issue's scenario in small: a doctor stops a clinic with bookings
+ * through three channels; the staff refund each. Every channel's
+ * subscriber gets the stop and its own patients' refunds, and no other
+ * channel's. */
 static void test_events_stop_scenario(void)
 {
     const char *h = uniq("hev");
@@ -5325,6 +5501,7 @@ static const struct check_case cases[] = {
     {"events_sse", test_events_sse},
     {"events_stop_scenario", test_events_stop_scenario},
     {"events_slow_subscriber", test_events_slow_subscriber},
+    {"events_shared", test_events_shared},
     {"flow", test_flow},
     {"keepalive_location", test_keepalive_and_location},
     {"sold_out", test_sold_out},
