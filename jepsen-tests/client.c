@@ -2201,6 +2201,25 @@ static void sbAdd(struct sbuf *b, const char *fmt, ...)
     }
 }
 
+/* A read completion's extra members: the serving node's applied index
+ * (when it answered), the node, the error. */
+static void readExtra(char *extra, size_t cap, int st,
+                      const struct slotc_out *o)
+{
+    size_t n = 0;
+    extra[0] = '\0';
+    if (st == SLOT_OK || ledgerCode(st)) {
+        n += (size_t)snprintf(extra, cap, ",\"index\":%" PRIu64, o->index);
+    }
+    if (o->node != NULL && n < cap) {
+        n += (size_t)snprintf(extra + n, cap - n, ",\"node\":\"%s\"", o->node);
+    }
+    if (st != SLOT_OK && n < cap) {
+        const char *name = slotc_err_name(st);
+        snprintf(extra + n, cap - n, ",\"error\":\"%s\"", name ? name : "?");
+    }
+}
+
 /* Writes a read_events completion: the invocation's value plus first,
  * last and the events; index and node of the serving node; the error. */
 static void feedCompletion(int proc, const char *invoke_value,
@@ -2237,21 +2256,7 @@ static void feedCompletion(int proc, const char *invoke_value,
     }
     sbAdd(&b, "}");
     char extra[256];
-    size_t n = 0;
-    extra[0] = '\0';
-    if (st == SLOT_OK || ledgerCode(st)) {
-        n += (size_t)snprintf(extra, sizeof extra, ",\"index\":%" PRIu64,
-                              o->index);
-    }
-    if (o->node != NULL && n < sizeof extra) {
-        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"node\":\"%s\"",
-                              o->node);
-    }
-    if (st != SLOT_OK && n < sizeof extra) {
-        const char *name = slotc_err_name(st);
-        snprintf(extra + n, sizeof extra - n, ",\"error\":\"%s\"",
-                 name ? name : "?");
-    }
+    readExtra(extra, sizeof extra, st, o);
     /* A read never has an unknown outcome: ok or fail. */
     histLine(proc, st == SLOT_OK ? "ok" : "fail", "read_events", b.s, extra);
     free(b.s);
@@ -2369,21 +2374,7 @@ static void reconCompletion(const char *invoke_value,
     }
     sbAdd(&b, "}");
     char extra[256];
-    size_t n = 0;
-    extra[0] = '\0';
-    if (st == SLOT_OK || ledgerCode(st)) {
-        n += (size_t)snprintf(extra, sizeof extra, ",\"index\":%" PRIu64,
-                              o->index);
-    }
-    if (o->node != NULL && n < sizeof extra) {
-        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"node\":\"%s\"",
-                              o->node);
-    }
-    if (st != SLOT_OK && n < sizeof extra) {
-        const char *name = slotc_err_name(st);
-        snprintf(extra + n, sizeof extra - n, ",\"error\":\"%s\"",
-                 name ? name : "?");
-    }
+    readExtra(extra, sizeof extra, st, o);
     histLine(FINAL_PROC, st == SLOT_OK ? "ok" : "fail", "read_recon", b.s,
              extra);
     free(b.s);
@@ -3496,6 +3487,38 @@ static bool finalMembers(void)
     return false;
 }
 
+/* Records every node's final status in the history; true if the voters
+ * that answered all applied the same index. */
+static bool recordStatuses(void)
+{
+    uint64_t applied = 0;
+    bool same = true;
+    for (int i = 0; i < opt.nodes; i++) {
+        struct slotc_req r;
+        slotc_req_init(&r);
+        r.node = opt.client[i];
+        r.timeout_ms = 1000;
+        struct jb v;
+        jbInit(&v);
+        jbU(&v, "node", (uint64_t)i + 1);
+        jbB(&v, "final", true);
+        jbB(&v, "member", final_member[i]);
+        jbEnd(&v);
+        histLine(FINAL_PROC + i + 1, "invoke", fn_names[F_STATUS], v.s, "");
+        int rc = slotc_sync_status(syncc, &r);
+        writeCompletion(FINAL_PROC + i + 1, F_STATUS, v.s, &r);
+        if (rc != SLOT_OK || r.out.status == NULL || !final_member[i]) {
+            continue;
+        }
+        if (applied == 0) {
+            applied = r.out.status->applied_index;
+        } else if (r.out.status->applied_index != applied) {
+            same = false;
+        }
+    }
+    return same;
+}
+
 /* Waits until a leader is known, every voter answers and all applied the
  * same index; records each node's status (and whether it is a voter: a
  * node the nemesis could not add back is not, and is left out of the final
@@ -3525,21 +3548,15 @@ static bool converge(int timeout_ms)
             }
         }
         if ((all && leader && same) || t >= timeout_ms) {
-            for (int i = 0; i < opt.nodes; i++) {
-                struct slotc_req r;
-                slotc_req_init(&r);
-                r.node = opt.client[i];
-                r.timeout_ms = 1000;
-                struct jb v;
-                jbInit(&v);
-                jbU(&v, "node", (uint64_t)i + 1);
-                jbB(&v, "final", true);
-                jbB(&v, "member", final_member[i]);
-                jbEnd(&v);
-                histLine(FINAL_PROC + i + 1, "invoke", fn_names[F_STATUS], v.s,
-                         "");
-                slotc_sync_status(syncc, &r);
-                writeCompletion(FINAL_PROC + i + 1, F_STATUS, v.s, &r);
+            /* The recorded statuses are read again: the leader's EXPIRE and
+             * SWEEP go on, so one node may apply an entry between the reads
+             * above and these. A few rounds until the voters' recorded
+             * indexes agree (the checker takes each node's last). */
+            for (int round = 0; round < 10; round++) {
+                if (recordStatuses()) {
+                    break;
+                }
+                tclock_sleep_ms(100);
             }
             return all && leader && same;
         }
