@@ -62,8 +62,11 @@ static uint32_t refAppend(struct ledger *l, const char *p, uint32_t len)
             cap *= 2;
         }
         char *ring = ledger__realloc(NULL, cap);
-        for (uint32_t i = 0; i < l->evref_used; i++) {
-            ring[i] = l->evrefs[(l->evref_phys + i) % l->evref_cap];
+        if (l->evref_used > 0) {
+            uint32_t first = l->evref_cap - l->evref_phys;
+            first = l->evref_used < first ? l->evref_used : first;
+            memcpy(ring, l->evrefs + l->evref_phys, first);
+            memcpy(ring + first, l->evrefs, l->evref_used - first);
         }
         free(l->evrefs);
         l->evrefs = ring;
@@ -71,9 +74,11 @@ static uint32_t refAppend(struct ledger *l, const char *p, uint32_t len)
         l->evref_phys = 0;
     }
     uint32_t pos = l->evref_tail + l->evref_used;
-    for (uint32_t i = 0; i < len; i++) {
-        l->evrefs[(l->evref_phys + l->evref_used + i) % l->evref_cap] = p[i];
-    }
+    /* At most two pieces: up to the buffer's end, then from its start. */
+    uint32_t at = (l->evref_phys + l->evref_used) % l->evref_cap;
+    uint32_t first = len < l->evref_cap - at ? len : l->evref_cap - at;
+    memcpy(l->evrefs + at, p, first);
+    memcpy(l->evrefs, p + first, len - first);
     l->evref_used += len;
     return pos;
 }
@@ -85,9 +90,11 @@ void ledger__event_ref(const struct ledger *l, const struct event *e, char *out)
     }
     uint32_t off = e->ref_pos - l->evref_tail; /* wraps as positions do */
     assert(off + e->ref_len <= l->evref_used);
-    for (uint32_t i = 0; i < e->ref_len; i++) {
-        out[i] = l->evrefs[(l->evref_phys + off + i) % l->evref_cap];
-    }
+    uint32_t at = (uint32_t)(((uint64_t)l->evref_phys + off) % l->evref_cap);
+    uint32_t first =
+        e->ref_len < l->evref_cap - at ? e->ref_len : l->evref_cap - at;
+    memcpy(out, l->evrefs + at, first);
+    memcpy(out + first, l->evrefs, e->ref_len - first);
 }
 
 uint32_t ledger__local_day(const struct ledger *l, uint32_t hi)
