@@ -1,5 +1,5 @@
 /* recon: the reconciliation of one local day D of the ledger's money
- * (recon-spec section 6; libslot.h, "Money and statistics"), shared by
+ * (libslot.h and node/ledger/ledger.h, "Money and statistics"), shared by
  * slotctl reconcile and the gateway. Pure: no I/O, no clock, no libuv;
  * memory only through malloc/realloc, bounded by RECON_LINES_MAX.
  *
