@@ -1867,25 +1867,33 @@ static json_t *takeBurst(struct ctx *x)
     return o;
 }
 
-/* The feed's newest seq, through the gateway's long poll; -1 if it does
- * not answer. */
-static long long feedLast(struct ctx *x)
+/* GET path from the gateway as the admin: the status (-1: no answer)
+ * and the body (*body to free). */
+static int gatewayGet(struct ctx *x, const char *path, char **body, size_t *len)
 {
     const struct run *r = &x->run;
     char host[64], req[400];
+    *body = NULL;
+    *len = 0;
     const char *colon = strrchr(r->target, ':');
     if (colon == NULL || (size_t)(colon - r->target) >= sizeof host) {
         return -1;
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - r->target), r->target);
     int n = snprintf(req, sizeof req,
-                     "GET /v1/events?limit=1 HTTP/1.1\r\nHost: %s\r\n"
+                     "GET %s HTTP/1.1\r\nHost: %s\r\n"
                      "Authorization: Bearer %s\r\n\r\n",
-                     r->target, r->admin_token);
-    char *body = NULL;
-    size_t len = 0;
-    int st =
-        httpc_sync(host, atoi(colon + 1), req, (size_t)n, 5000, &body, &len);
+                     path, r->target, r->admin_token);
+    return httpc_sync(host, atoi(colon + 1), req, (size_t)n, 5000, body, len);
+}
+
+/* The feed's newest seq, through the gateway's long poll; -1 if it does
+ * not answer. */
+static long long feedLast(struct ctx *x)
+{
+    char *body;
+    size_t len;
+    int st = gatewayGet(x, "/v1/events?limit=1", &body, &len);
     long long last = -1;
     json_error_t je;
     json_t *j =
@@ -1938,21 +1946,9 @@ static void systemCpu(struct ctx *x, double *out, int n)
  * page per subscriber. */
 static long long gatewayFeedReads(struct ctx *x)
 {
-    const struct run *r = &x->run;
-    char host[64], req[400];
-    const char *colon = strrchr(r->target, ':');
-    if (colon == NULL || (size_t)(colon - r->target) >= sizeof host) {
-        return -1;
-    }
-    snprintf(host, sizeof host, "%.*s", (int)(colon - r->target), r->target);
-    int n = snprintf(req, sizeof req,
-                     "GET /metrics HTTP/1.1\r\nHost: %s\r\n"
-                     "Authorization: Bearer %s\r\n\r\n",
-                     r->target, r->admin_token);
-    char *body = NULL;
-    size_t len = 0;
-    int st =
-        httpc_sync(host, atoi(colon + 1), req, (size_t)n, 5000, &body, &len);
+    char *body;
+    size_t len;
+    int st = gatewayGet(x, "/metrics", &body, &len);
     long long reads = -1;
     static const char key[] =
         "slot_gateway_cluster_requests_total{op=\"read_events\",";

@@ -219,12 +219,6 @@ void ledger__event_restore(struct ledger *l, const struct event *e,
     slot->ref_pos = e->ref_len > 0 ? refAppend(l, ref, e->ref_len) : 0;
 }
 
-static void copyName(char *out, struct slot_str s)
-{
-    memcpy(out, s.p, s.len);
-    out[s.len] = '\0';
-}
-
 /* An event as READ_EVENTS reports it. */
 static void eventOut(const struct ledger *l, const struct event *e,
                      struct slot_event *out)
@@ -244,22 +238,22 @@ static void eventOut(const struct ledger *l, const struct event *e,
     memcpy(out->pay_method, m.p, m.len);
     if (e->pool != NONE) {
         const struct pool *p = &l->pools[e->pool];
-        copyName(out->pool, (struct slot_str){p->id, p->id_len});
+        ledger__copy_str(out->pool, (struct slot_str){p->id, p->id_len});
     }
     if (e->patient != NONE) {
         const struct patient *p = &l->patients[e->patient];
-        copyName(out->patient,
-                 (struct slot_str){l->pkeys + p->key_off, p->key_len});
+        ledger__copy_str(out->patient,
+                         (struct slot_str){l->pkeys + p->key_off, p->key_len});
     }
     if (e->channel != EV_NO_CHANNEL) {
-        copyName(out->channel, ledger__channel_str(l, e->channel));
+        ledger__copy_str(out->channel, ledger__channel_str(l, e->channel));
     }
     if (e->account != NONE) {
-        copyName(out->account, ledger__account_str(l, e->account));
+        ledger__copy_str(out->account, ledger__account_str(l, e->account));
     }
     if (e->hospital != NONE) {
         const struct hospital *h = &l->hospitals[e->hospital];
-        copyName(out->hospital, (struct slot_str){h->id, h->id_len});
+        ledger__copy_str(out->hospital, (struct slot_str){h->id, h->id_len});
     }
 }
 

@@ -189,3 +189,9 @@ struct bucket *ledger__claim_bucket(struct ledger *l, const struct claim *c)
     POOL_ASSERT(l, c->pool, s >= 0);
     return &p->shares[s];
 }
+
+void ledger__copy_str(char *out, struct slot_str s)
+{
+    memcpy(out, s.p, s.len);
+    out[s.len] = '\0';
+}

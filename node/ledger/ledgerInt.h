@@ -492,6 +492,8 @@ uint32_t ledger__name_add(struct ledger *l, struct slot_str name);
 uint32_t ledger__name_intern(struct ledger *l, struct slot_str name);
 struct slot_str ledger__name_str(const struct ledger *l, uint32_t ni);
 struct slot_str ledger__channel_str(const struct ledger *l, uint32_t ci);
+/* s as a NUL-terminated string into out (room for s.len + 1). */
+void ledger__copy_str(char *out, struct slot_str s);
 /* The channel's index, interning it if new (the caller checked room). */
 uint32_t ledger__channel_intern(struct ledger *l, struct slot_str name);
 /* The share index of `channel` in pool p, or -1. */

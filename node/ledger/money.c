@@ -249,12 +249,6 @@ void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
 
 /* ---- reads ----------------------------------------------------------------- */
 
-static void copyStr(char *out, struct slot_str s)
-{
-    memcpy(out, s.p, s.len);
-    out[s.len] = '\0';
-}
-
 static struct slot_str hospitalStr(const struct ledger *l, uint32_t hi)
 {
     if (hi == NONE) {
@@ -290,9 +284,9 @@ static void reconOut(const struct ledger *l, const struct recon *r,
 {
     memset(out, 0, sizeof *out);
     out->day = r->day;
-    copyStr(out->hospital, hospitalStr(l, r->hospital));
-    copyStr(out->channel, ledger__channel_str(l, r->channel));
-    copyStr(out->pay_method, ledger__pay_method_str(l, r->method));
+    ledger__copy_str(out->hospital, hospitalStr(l, r->hospital));
+    ledger__copy_str(out->channel, ledger__channel_str(l, r->channel));
+    ledger__copy_str(out->pay_method, ledger__pay_method_str(l, r->method));
     out->booked = r->booked;
     out->booked_cents = r->booked_cents;
     out->checkin_paid = r->checkin_paid;
@@ -397,8 +391,8 @@ void ledger_read_stats(const struct ledger *l, struct slot_str hospital,
         if (i == 0 || statPoolCmp(&sp[i - 1], &sp[i]) != 0) {
             memset(&row, 0, sizeof row);
             row.visit_day = sp[i].day;
-            copyStr(row.hospital, sp[i].hospital);
-            copyStr(row.department, sp[i].department);
+            ledger__copy_str(row.hospital, sp[i].hospital);
+            ledger__copy_str(row.department, sp[i].department);
         }
         const struct pool *p = &l->pools[sp[i].pi];
         const struct pool_stats *st = &p->place->stats;

@@ -659,12 +659,6 @@ int ledger__account_unbind(struct ledger *l, const struct slot_cmd *cmd,
 
 /* ---- reads ---------------------------------------------------------------- */
 
-static void copyStr(char *out, struct slot_str s)
-{
-    memcpy(out, s.p, s.len);
-    out[s.len] = '\0';
-}
-
 struct claimlist {
     const struct ledger *l;
     uint32_t *ids; /* claim indexes */
@@ -695,7 +689,7 @@ void ledger_read_patient_info(const struct ledger *l, struct slot_str patient,
     memset(out, 0, sizeof *out);
     out->claims = claims;
     out->claims_cap = cap;
-    copyStr(out->patient, patient);
+    ledger__copy_str(out->patient, patient);
     uint32_t pi = ledger__patient_find(l, patient.p, patient.len);
     if (pi == NONE) {
         return;
@@ -725,13 +719,13 @@ void ledger_read_patient_info(const struct ledger *l, struct slot_str patient,
         return;
     }
     if (x->account != NONE) {
-        copyStr(out->account, ledger__account_str(l, x->account));
+        ledger__copy_str(out->account, ledger__account_str(l, x->account));
     }
     for (uint8_t i = 0; i < x->n_violations; i++) {
         struct slot_violation *v = &out->violations[out->n_violations++];
         v->at_ms = x->violations[i].at_ms;
         v->kind = x->violations[i].kind;
-        copyStr(
+        ledger__copy_str(
             v->hospital,
             (struct slot_str){l->hospitals[x->violations[i].hospital].id,
                               l->hospitals[x->violations[i].hospital].id_len});
@@ -755,7 +749,7 @@ void ledger_read_patient_info(const struct ledger *l, struct slot_str patient,
         const struct hospital *h = &l->hospitals[hs[k]];
         const struct pstanding *st = standingAt(x, hs[k]);
         struct slot_standing *o = &out->standing[out->n_standing++];
-        copyStr(o->hospital, (struct slot_str){h->id, h->id_len});
+        ledger__copy_str(o->hospital, (struct slot_str){h->id, h->id_len});
         o->violations = violationsInWindow(l, x, hs[k]);
         o->threshold = h->rules.patient.violation_threshold;
         o->blacklisted_until_ms =
@@ -772,7 +766,7 @@ void ledger_read_account(const struct ledger *l, struct slot_str account,
                          struct slot_account_info *out)
 {
     memset(out, 0, sizeof *out);
-    copyStr(out->account, account);
+    ledger__copy_str(out->account, account);
     uint32_t ai = ledger__account_find(l, account);
     if (ai == NONE) {
         return;
@@ -780,8 +774,8 @@ void ledger_read_account(const struct ledger *l, struct slot_str account,
     const struct account *a = &l->accounts[ai];
     for (uint8_t i = 0; i < a->n_patients; i++) {
         const struct patient *p = &l->patients[a->patients[i]];
-        copyStr(out->patients[out->n_patients++],
-                (struct slot_str){l->pkeys + p->key_off, p->key_len});
+        ledger__copy_str(out->patients[out->n_patients++],
+                         (struct slot_str){l->pkeys + p->key_off, p->key_len});
     }
     for (uint8_t i = 0; i < a->n_changes; i++) {
         out->changes[i].at_ms = a->changes[i].at_ms;
@@ -809,16 +803,17 @@ void ledger_read_staff_log(const struct ledger *l, uint64_t after,
         o->kind = e->kind;
         if (e->hospital != NONE) {
             const struct hospital *h = &l->hospitals[e->hospital];
-            copyStr(o->hospital, (struct slot_str){h->id, h->id_len});
+            ledger__copy_str(o->hospital, (struct slot_str){h->id, h->id_len});
         }
         if (e->patient != NONE) {
             const struct patient *p = &l->patients[e->patient];
-            copyStr(o->patient,
-                    (struct slot_str){l->pkeys + p->key_off, p->key_len});
+            ledger__copy_str(
+                o->patient,
+                (struct slot_str){l->pkeys + p->key_off, p->key_len});
         }
         if (e->pool != NONE) {
             const struct pool *p = &l->pools[e->pool];
-            copyStr(o->pool, (struct slot_str){p->id, p->id_len});
+            ledger__copy_str(o->pool, (struct slot_str){p->id, p->id_len});
         }
         strcpy(o->operator_name, e->operator_name);
         strcpy(o->reason, e->reason);
