@@ -543,6 +543,8 @@ static void reportVisit(const struct visit_figures *v)
            v->booked_bytes / n);
 }
 
+static void reportSched(const struct sched_figures *s);
+
 static void report(const struct figures *f, const char *path)
 {
     printf("ledger micro-benchmark: %u pools x %u slots (shares app 50, "
@@ -593,7 +595,15 @@ static void report(const struct figures *f, const char *path)
     printf("    (not in the targets: ledger_check %.1f ms; LZ4 of the "
            "snapshot %.1f MiB in %.1f ms)\n\n",
            f->check_ms, (double)f->lz4_bytes / 1048576.0, f->lz4_ms);
-    const struct sched_figures *s = &f->sched;
+    reportSched(&f->sched);
+    reportPatients(&f->patients);
+    reportVisit(&f->visit);
+    printf("unexpected results: %" PRIu64 "; figures in %s\n", f->failures,
+           path);
+}
+
+static void reportSched(const struct sched_figures *s)
+{
     printf("(d) schedules: one hospital's rules, %u pools in %u imports\n",
            s->pools, s->imports);
     printf("    SCHEDULE_IMPORT  %7.1f ms for the %u pools (decode + apply)\n",
@@ -606,10 +616,6 @@ static void report(const struct figures *f, const char *path)
            "%.0f ms  %s\n\n",
            s->pools, s->pages, s->list_ms, SCHED_TARGET_LIST_MS,
            verdict(s->list_ms, SCHED_TARGET_LIST_MS));
-    reportPatients(&f->patients);
-    reportVisit(&f->visit);
-    printf("unexpected results: %" PRIu64 "; figures in %s\n", f->failures,
-           path);
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -655,6 +661,13 @@ static void measure_snapshot(struct ledger *l, struct figures *f)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--sched") == 0) {
+        /* Part (d) alone, no JSON: for profiling it. */
+        struct sched_figures s;
+        bench_sched(&s);
+        reportSched(&s);
+        return s.failures == 0 ? 0 : 1;
+    }
     if (argc == 2 && strcmp(argv[1], "--patients") == 0) {
         /* Part (e) alone, no JSON: for profiling it. */
         struct patients_figures p;
@@ -672,6 +685,7 @@ int main(int argc, char **argv)
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
         fprintf(stderr,
                 "usage: bench_ledger [JSON]  (default %s)\n"
+                "       bench_ledger --sched  (part (d) alone, no JSON)\n"
                 "       bench_ledger --patients  (part (e) alone, no JSON)\n"
                 "       bench_ledger --visit  (part (f) alone, no JSON)\n",
                 JSON_PATH_DEFAULT);
