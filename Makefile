@@ -122,10 +122,14 @@ include jepsen-tests/module.mk
 # Every committed C file is as .clang-format says (make format fixes it).
 FORMAT_SUITE := "format@120:clang-format --dry-run -Werror \$$(git ls-files '*.c' '*.h')"
 
-# The order `make test` runs them in: the slow process-level suites first,
-# so a hung or broken cluster shows early.
-TEST_SUITES := $(JEPSEN_SUITES) $(NODE_SUITES) $(CLIENT_SUITES) $(GATEWAY_SUITES) \
-               $(SLOTBENCH_SUITES) $(PROTO_SUITES) $(LEDGER_SUITES) $(FORMAT_SUITE)
+# The order `make test` runs them in, in two lanes side by side (.ci/suites,
+# "::" between them): the jepsen runs, which mostly wait on their clock,
+# and the process-level suites in one; the CPU-bound unit, property, fuzz
+# and gateway suites in the other. Slow process-level suites come first, so
+# a hung or broken cluster shows early.
+TEST_SUITES := $(JEPSEN_SUITES) $(NODE_SUITES) $(CLIENT_SUITES) :: \
+               $(GATEWAY_SUITES) $(SLOTBENCH_SUITES) $(PROTO_SUITES) \
+               $(LEDGER_SUITES) $(FORMAT_SUITE)
 
 
 deps:

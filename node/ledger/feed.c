@@ -35,7 +35,7 @@
 const struct event *ledger__event_at(const struct ledger *l, uint32_t i)
 {
     assert(i < l->ev_len);
-    return &l->events[(l->ev_head + i) % l->ev_cap];
+    return &l->events[(l->ev_head + i) & (l->ev_cap - 1)];
 }
 
 /* Drops the oldest event, and its reference's bytes (the oldest). */
@@ -48,7 +48,7 @@ static void evDropOldest(struct ledger *l)
         l->evref_phys = (l->evref_phys + e->ref_len) % l->evref_cap;
         l->evref_used -= e->ref_len;
     }
-    l->ev_head = (l->ev_head + 1) % l->ev_cap;
+    l->ev_head = (l->ev_head + 1) & (l->ev_cap - 1);
     l->ev_len--;
 }
 
@@ -103,11 +103,17 @@ uint32_t ledger__local_day(const struct ledger *l, uint32_t hi)
     return slot_local_day(l->time_ms, offset_min);
 }
 
+_Static_assert((LEDGER_EVENTS_MAX & (LEDGER_EVENTS_MAX - 1)) == 0,
+               "the ring wraps with a mask");
+
 /* Room for one more at the young end: grow (linearising the ring) while
  * below the maximum, else drop the oldest. */
+
 static struct event *evSlot(struct ledger *l)
 {
     if (l->ev_len == l->ev_cap && l->ev_cap < LEDGER_EVENTS_MAX) {
+        /* Powers of two (so is LEDGER_EVENTS_MAX): positions wrap with a
+         * mask, not a division. */
         uint32_t cap = l->ev_cap < 1024 ? 1024 : l->ev_cap * 2;
         if (l->ev_head == 0) {
             /* In order already (nothing dropped yet, the usual case while
@@ -130,7 +136,11 @@ static struct event *evSlot(struct ledger *l)
     if (l->ev_len == l->ev_cap) {
         evDropOldest(l);
     }
-    return &l->events[(l->ev_head + l->ev_len++) % l->ev_cap];
+    uint32_t at = (l->ev_head + l->ev_len++) & (l->ev_cap - 1);
+    ledger__populate_ahead(l->events, (size_t)at * sizeof *l->events,
+                           sizeof *l->events,
+                           (size_t)l->ev_cap * sizeof *l->events);
+    return &l->events[at];
 }
 
 /* The event, with a payment (ref NULL: none). */

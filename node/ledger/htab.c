@@ -15,6 +15,8 @@
  * 4 positions looked at per move, the old arrays empty within ~1/10 of the
  * puts that would fill the doubled ones. */
 #define HTAB_MIGRATE_STEP 8
+/* Tables up to this many bytes are pre-faulted whole when allocated. */
+#define HTAB_POPULATE_MAX (1024u * 1024)
 
 static uint32_t htabHome(uint64_t key, uint32_t mask)
 {
@@ -25,30 +27,33 @@ static uint32_t htabHome(uint64_t key, uint32_t mask)
 
 /* One array of a table: linear probing with backward-shift deletion. */
 struct harr {
-    uint64_t *keys;
-    uint32_t *vals;
+    struct hslot *s;
     uint32_t cap;
 };
 
 static struct harr curArr(const struct htab *t)
 {
-    return (struct harr){t->keys, t->vals, t->cap};
+    return (struct harr){t->slots, t->cap};
 }
 
 static struct harr oldArr(const struct htab *t)
 {
-    return (struct harr){t->old_keys, t->old_vals, t->old_cap};
+    return (struct harr){t->old_slots, t->old_cap};
+}
+
+static uint64_t slotKey(const struct hslot *h)
+{
+    return (uint64_t)h->key_hi << 32 | h->key_lo;
 }
 
 static void arrInsert(struct harr a, uint64_t key, uint32_t val)
 {
     uint32_t mask = a.cap - 1;
     uint32_t j = htabHome(key, mask);
-    while (a.vals[j] != NONE) {
+    while (a.s[j].val1 != 0) {
         j = (j + 1) & mask;
     }
-    a.keys[j] = key;
-    a.vals[j] = val;
+    a.s[j] = (struct hslot){(uint32_t)key, (uint32_t)(key >> 32), val + 1};
 }
 
 /* Empties position i; backward shift keeps every probe chain unbroken
@@ -60,19 +65,18 @@ static void arrDelAt(struct harr a, uint32_t i)
     uint32_t j = i;
     for (;;) {
         j = (j + 1) & mask;
-        if (a.vals[j] == NONE) {
+        if (a.s[j].val1 == 0) {
             break;
         }
-        uint32_t home = htabHome(a.keys[j], mask);
+        uint32_t home = htabHome(slotKey(&a.s[j]), mask);
         /* Move j back to i unless its home lies cyclically in (i, j]. */
         bool stay = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (!stay) {
-            a.keys[i] = a.keys[j];
-            a.vals[i] = a.vals[j];
+            a.s[i] = a.s[j];
             i = j;
         }
     }
-    a.vals[i] = NONE;
+    a.s[i].val1 = 0;
 }
 
 /* Position of the first entry under key that match accepts (any entry
@@ -85,11 +89,14 @@ static uint32_t arrSlot(struct harr a, uint64_t key,
         return NONE;
     }
     uint32_t mask = a.cap - 1;
+    uint32_t lo = (uint32_t)key, hi = (uint32_t)(key >> 32);
     for (uint32_t j = htabHome(key, mask);; j = (j + 1) & mask) {
-        if (a.vals[j] == NONE) {
+        const struct hslot *h = &a.s[j];
+        if (h->val1 == 0) {
             return NONE;
         }
-        if (a.keys[j] == key && (match == NULL || match(ctx, a.vals[j]))) {
+        if (h->key_lo == lo && h->key_hi == hi &&
+            (match == NULL || match(ctx, h->val1 - 1))) {
             return j;
         }
     }
@@ -103,9 +110,13 @@ static bool sameVal(const void *ctx, uint32_t val)
 static void arrAlloc(struct harr *a, uint32_t cap)
 {
     a->cap = cap;
-    a->keys = ledger__realloc(NULL, (size_t)cap * sizeof *a->keys);
-    a->vals = ledger__realloc(NULL, (size_t)cap * sizeof *a->vals);
-    memset(a->vals, 0xff, (size_t)cap * sizeof *a->vals);
+    a->s = ledger__calloc(cap, sizeof *a->s);
+    /* A small table is mapped at once (its inserts land anywhere in it);
+     * a large one page by page as entries land, so the entry that grows
+     * it does not pay for all of it (ledgerInt.h, pre-faulting). */
+    if ((size_t)cap * sizeof *a->s <= HTAB_POPULATE_MAX) {
+        ledger__populate_range(a->s, 0, (size_t)cap * sizeof *a->s);
+    }
 }
 
 /* Moves up to `moves` old entries into the current arrays, looking at no
@@ -118,20 +129,18 @@ static void htabMigrate(struct htab *t, uint32_t moves)
     while (t->old_count > 0 && moves > 0 && looks > 0) {
         uint32_t i = t->old_pos;
         looks--;
-        if (old.vals[i] == NONE) {
+        if (old.s[i].val1 == 0) {
             t->old_pos = (i + 1) & (old.cap - 1);
             continue;
         }
-        arrInsert(curArr(t), old.keys[i], old.vals[i]);
+        arrInsert(curArr(t), slotKey(&old.s[i]), old.s[i].val1 - 1);
         arrDelAt(old, i); /* may pull the next entry into i: look again */
         t->old_count--;
         moves--;
     }
     if (t->old_cap != 0 && t->old_count == 0) {
-        free(t->old_keys);
-        free(t->old_vals);
-        t->old_keys = NULL;
-        t->old_vals = NULL;
+        free(t->old_slots);
+        t->old_slots = NULL;
         t->old_cap = t->old_pos = 0;
     }
 }
@@ -145,14 +154,12 @@ static void htabResize(struct htab *t, uint32_t cap)
     struct harr from = curArr(t), to;
     arrAlloc(&to, cap);
     for (uint32_t i = 0; i < from.cap; i++) {
-        if (from.vals[i] != NONE) {
-            arrInsert(to, from.keys[i], from.vals[i]);
+        if (from.s[i].val1 != 0) {
+            arrInsert(to, slotKey(&from.s[i]), from.s[i].val1 - 1);
         }
     }
-    free(from.keys);
-    free(from.vals);
-    t->keys = to.keys;
-    t->vals = to.vals;
+    free(from.s);
+    t->slots = to.s;
     t->cap = to.cap;
 }
 
@@ -188,15 +195,13 @@ void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val)
             /* Start growing: the current arrays become the old ones. At
              * load 3/4 of cap and HTAB_MIGRATE_STEP moves per put, they
              * are empty long before the doubled arrays fill up. */
-            t->old_keys = t->keys;
-            t->old_vals = t->vals;
+            t->old_slots = t->slots;
             t->old_cap = t->cap;
             t->old_count = t->count;
             t->old_pos = 0;
             struct harr a;
             arrAlloc(&a, t->cap * 2);
-            t->keys = a.keys;
-            t->vals = a.vals;
+            t->slots = a.s;
             t->cap = a.cap;
         }
     }
@@ -211,12 +216,12 @@ uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
     struct harr cur = curArr(t);
     uint32_t i = arrSlot(cur, key, match, ctx);
     if (i != NONE) {
-        return cur.vals[i];
+        return cur.s[i].val1 - 1;
     }
     if (t->old_count > 0) {
         struct harr old = oldArr(t);
         i = arrSlot(old, key, match, ctx);
-        return i != NONE ? old.vals[i] : NONE;
+        return i != NONE ? old.s[i].val1 - 1 : NONE;
     }
     return NONE;
 }
@@ -246,9 +251,7 @@ void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val)
 
 void ledger__htab_free(struct htab *t)
 {
-    free(t->keys);
-    free(t->vals);
-    free(t->old_keys);
-    free(t->old_vals);
+    free(t->slots);
+    free(t->old_slots);
     memset(t, 0, sizeof *t);
 }

@@ -22,6 +22,8 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #include "ledgerInt.h"
@@ -47,6 +49,26 @@ void *ledger__realloc(void *p, size_t n)
         abort();
     }
     return q;
+}
+
+void *ledger__calloc(size_t n, size_t size)
+{
+    void *q = calloc(n, size);
+    if (q == NULL && n > 0 && size > 0) {
+        fprintf(stderr, "ledger: out of memory (%zu x %zu bytes)\n", n, size);
+        abort();
+    }
+    return q;
+}
+
+void ledger__populate_range(void *base, size_t from, size_t to)
+{
+    uintptr_t page = 4096;
+    uintptr_t lo = ((uintptr_t)base + from + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)base + to) & ~(page - 1);
+    if (hi > lo) {
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+    }
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -155,8 +177,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
                                  &l->pa_index,      &l->offer_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
-        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) *
-             (sizeof(uint64_t) + sizeof(uint32_t));
+        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) * sizeof(struct hslot);
     }
     n += (size_t)l->pools_cap * sizeof *l->pools;
     n += (size_t)l->patients_cap * sizeof *l->patients + l->pkeys_cap;

@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tclock.h"
@@ -224,29 +227,77 @@ int proc_which(const char *name, char *out, size_t len)
     return -1;
 }
 
+/* Binds a TCP socket to 127.0.0.1:port (0: any); returns it or -1, with
+ * the port bound in *bound. */
+static int bindLoopback(int port, int *bound)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        close(fd);
+        return -1;
+    }
+    *bound = ntohs(a.sin_port);
+    return fd;
+}
+
+/* $SLOT_TEST_PORTS as "LO-HI" (1024 <= LO < HI <= 65535), or false. */
+static bool portRange(int *lo, int *hi)
+{
+    const char *r = getenv("SLOT_TEST_PORTS");
+    if (r == NULL || sscanf(r, "%d-%d", lo, hi) != 2) {
+        return false;
+    }
+    return *lo >= 1024 && *lo < *hi && *hi <= 65535;
+}
+
 int proc_free_ports(int *ports, int n)
 {
     int fds[PROC_PORTS_MAX];
     int rc = 0;
+    int lo, hi;
+    bool ranged = portRange(&lo, &hi);
     if (n < 0 || n > PROC_PORTS_MAX) {
         return -1;
     }
+    /* Where a range is given (.ci/suites gives each lane its own, below
+     * the kernel's ephemeral range), ports come from it: suites running
+     * side by side, and the outgoing connections of either, then never
+     * contend for one. Candidates start at a point that depends on the
+     * pid and the clock, go on from there on the process's later calls
+     * (a port handed out a moment ago may not be bound yet), and each is
+     * tried at most once per call. */
+    static uint32_t next;
+    if (ranged && next == 0) {
+        next = (uint32_t)getpid() * 7919u + (uint32_t)time(NULL) * 104729u;
+    }
+    uint32_t span = ranged ? (uint32_t)(hi - lo + 1) : 0;
+    uint32_t tried = 0;
     /* All sockets stay bound until every port is known: binding port 0,
      * closing and asking again could hand the same port out twice. */
     for (int i = 0; i < n; i++) {
-        struct sockaddr_in a;
-        socklen_t len = sizeof a;
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof a) != 0 ||
-            getsockname(fds[i], (struct sockaddr *)&a, &len) != 0) {
+        fds[i] = -1;
+        ports[i] = 0;
+        if (!ranged) {
+            fds[i] = bindLoopback(0, &ports[i]);
+        }
+        while (ranged && fds[i] < 0 && tried < span) {
+            fds[i] = bindLoopback(lo + (int)(next++ % span), &ports[i]);
+            tried++;
+        }
+        if (fds[i] < 0) {
             rc = -1;
             ports[i] = 0;
-            continue;
         }
-        ports[i] = ntohs(a.sin_port);
     }
     for (int i = 0; i < n; i++) {
         if (fds[i] >= 0) {

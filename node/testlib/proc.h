@@ -67,7 +67,10 @@ int proc_which(const char *name, char *out, size_t len);
 
 /* n (<= PROC_PORTS_MAX) distinct free TCP ports on 127.0.0.1: every socket
  * stays bound until all are known, so the kernel cannot hand one out
- * twice. Returns 0, or -1 (some ports 0). */
+ * twice. With $SLOT_TEST_PORTS = "LO-HI" the ports come from that range
+ * (.ci/suites gives each of its lanes its own, outside the kernel's
+ * ephemeral range), else the kernel picks them. Returns 0, or -1 (some
+ * ports 0). */
 #define PROC_PORTS_MAX 64
 int proc_free_ports(int *ports, int n);
 
