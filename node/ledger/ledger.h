@@ -537,7 +537,11 @@
  *
  * Memory: allocation failure inside ledger_apply aborts the process. A
  * replica cannot refuse an entry the others applied; crashing and
- * recovering from the log is the only consistent answer.
+ * recovering from the log is the only consistent answer. The one system
+ * call the ledger makes besides the allocator's is madvise
+ * (MADV_POPULATE_WRITE), to map the pages of a growing array a chunk
+ * ahead of use (ledgerInt.h, pre-faulting); it changes no byte the ledger
+ * reads, and its failure is ignored.
  */
 #ifndef SLOT_LEDGER_H
 #define SLOT_LEDGER_H
