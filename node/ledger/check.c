@@ -406,22 +406,33 @@ static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
     return true;
 }
 
-struct pacount {
-    const struct ledger *l;
-    uint32_t want, n;
-    bool found;
-};
-
-static bool paVisit(const void *ctx, uint32_t ci)
+/* Each patient's claim list links back and forth, holds only active claims
+ * of that patient, and ends; the lists hold *listed claims in all. */
+static bool checkClaimLists(const struct ledger *l, uint32_t *listed, char *why,
+                            size_t why_len)
 {
-    struct pacount *c = (struct pacount *)ctx;
-    c->n++;
-    c->found = c->found || ci == c->want;
-    return false;
+    *listed = 0;
+    for (uint32_t pi = 0; pi < l->n_patients; pi++) {
+        uint32_t prev = NONE, steps = 0;
+        for (uint32_t ci = l->patients[pi].pa_head; ci != NONE;
+             ci = l->claims[ci].pa_next) {
+            CHECK(ci < l->claims_len && steps++ < l->claims_len,
+                  "patient %u: claim list leaves the slab or loops", pi);
+            const struct claim *c = &l->claims[ci];
+            CHECK((c->state == SLOT_CLAIM_HELD ||
+                   c->state == SLOT_CLAIM_BOOKED) &&
+                      c->patient == pi && c->pa_prev == prev,
+                  "patient %u: claim %llu does not belong in its list", pi,
+                  (unsigned long long)c->id);
+            prev = ci;
+            (*listed)++;
+        }
+    }
+    return true;
 }
 
-/* Accounts and patient records point at each other; the patient-claims
- * index lists exactly the active claims; the staff log names valid
+/* Accounts and patient records point at each other; the patients' claim
+ * lists hold exactly the active claims; the staff log names valid
  * hospitals and patients in increasing order. */
 static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
 {
@@ -472,21 +483,20 @@ static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
     }
     CHECK(listed == bound, "accounts list %u patients, %u are bound", listed,
           bound);
-    uint32_t active = 0;
+    /* Every listed claim is active and in its own patient's list, once
+     * (the lists end and link back): as many listed as active means every
+     * active claim is listed. */
+    uint32_t active = 0, in_lists;
     for (uint32_t ci = 0; ci < l->claims_len; ci++) {
         const struct claim *c = &l->claims[ci];
-        if (c->state != SLOT_CLAIM_HELD && c->state != SLOT_CLAIM_BOOKED) {
-            continue;
-        }
-        struct pacount pc = {l, ci, 0, false};
-        (void)ledger__htab_find(&l->pa_index, c->patient, paVisit, &pc);
-        CHECK(pc.found, "claim %llu missing from its patient's claims",
-              (unsigned long long)c->id);
-        active++;
+        active += c->state == SLOT_CLAIM_HELD || c->state == SLOT_CLAIM_BOOKED;
     }
-    CHECK(l->pa_index.count == active,
-          "patient-claims index holds %u, %u claims are active",
-          l->pa_index.count, active);
+    if (!checkClaimLists(l, &in_lists, why, why_len)) {
+        return false;
+    }
+    CHECK(in_lists == active,
+          "the patients' claim lists hold %u, %u claims are active", in_lists,
+          active);
     uint32_t offers = 0;
     for (uint32_t ci = 0; ci < l->claims_len; ci++) {
         offers += l->claims[ci].state == SLOT_CLAIM_HELD &&

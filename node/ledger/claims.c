@@ -22,6 +22,7 @@ uint32_t ledger__claim_alloc(struct ledger *l)
     memset(&l->claims[ci], 0, sizeof l->claims[ci]);
     l->claims[ci].payref = NONE;
     l->claims[ci].link = NONE;
+    l->claims[ci].pa_next = l->claims[ci].pa_prev = NONE;
     return ci;
 }
 

@@ -20,9 +20,14 @@
 
 static uint32_t htabHome(uint64_t key, uint32_t mask)
 {
-    /* Keys are either hashes already or sequential ids: one multiply
-     * spreads the latter. */
-    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+    /* Keys are either hashes already or sequential ids (claim ids, patient
+     * indexes, pool << 32 | patient): one multiply by 2^64 / phi spreads
+     * the latter, and the product's top bits are the well-mixed ones
+     * (Fibonacci hashing). Bits 32 and up, which this took before, gave
+     * sequential ids 3.5 probes per insert where the top bits give 1.06
+     * (bench_ledger part (d)'s keys, tables filled to 3/4). */
+    unsigned bits = (unsigned)__builtin_ctz(mask + 1); /* cap = 2^bits */
+    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
 }
 
 /* One array of a table: linear probing with backward-shift deletion. */

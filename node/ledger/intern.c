@@ -147,6 +147,7 @@ uint32_t ledger__patient_add(struct ledger *l, const char *key, size_t len)
     l->patients[pi].key_off = l->pkeys_len;
     l->patients[pi].key_len = (uint8_t)len;
     l->patients[pi].ext = NONE;
+    l->patients[pi].pa_head = NONE;
     memcpy(l->pkeys + l->pkeys_len, key, len);
     l->pkeys_len += (uint32_t)len;
     ledger__htab_put(&l->patient_index, slot_hash64(key, len, 0), pi);

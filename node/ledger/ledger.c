@@ -146,7 +146,6 @@ void ledger_destroy(struct ledger *l)
     free(l->evrefs);
     free(l->recons);
     ledger__htab_free(&l->account_index);
-    ledger__htab_free(&l->pa_index);
     ledger__htab_free(&l->offer_index);
     free(l->idems);
     ledger__htab_free(&l->idem_index);
@@ -170,11 +169,10 @@ uint64_t ledger_next_deadline_ms(const struct ledger *l)
 
 size_t ledger_memory_bytes(const struct ledger *l)
 {
-    const struct htab *tabs[] = {&l->pool_index,    &l->patient_index,
-                                 &l->claim_index,   &l->pp_index,
-                                 &l->session_index, &l->idem_index,
-                                 &l->name_index,    &l->account_index,
-                                 &l->pa_index,      &l->offer_index};
+    const struct htab *tabs[] = {
+        &l->pool_index, &l->patient_index, &l->claim_index,
+        &l->pp_index,   &l->session_index, &l->idem_index,
+        &l->name_index, &l->account_index, &l->offer_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
         n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) * sizeof(struct hslot);

@@ -171,7 +171,8 @@ struct hospital {
 struct patient {
     uint32_t key_off; /* into ledger.pkeys */
     uint8_t key_len;
-    uint32_t ext; /* index into ledger.pexts, or NONE: no record */
+    uint32_t ext;     /* index into ledger.pexts, or NONE: no record */
+    uint32_t pa_head; /* the newest active claim, or NONE (patients.c) */
 };
 
 /* What the patient rules remember of a patient (ledger.h, "Patients ...").
@@ -262,14 +263,17 @@ struct claim {
      * the retained FIFO. Free slab entry: next free. */
     uint32_t link;
     uint32_t payref; /* payment reference slab index, or NONE */
-    uint8_t state;   /* enum slot_claim_state; 0 = free slab entry */
+    /* HELD / BOOKED: the patient's other active claims (patients.c, the
+     * patient's claim list; NONE ends it). */
+    uint32_t pa_next, pa_prev;
+    uint8_t state; /* enum slot_claim_state; 0 = free slab entry */
     uint8_t channel;
     uint8_t from_share; /* 1: counted in a share (bucket names which) */
     uint8_t bucket;     /* the share's channel or group index */
     uint8_t attendance; /* enum slot_attendance */
     uint8_t refunded;   /* CANCELLED as a stopped clinic's refund */
 };
-_Static_assert(sizeof(struct claim) == 96, "claim record is 96 bytes");
+_Static_assert(sizeof(struct claim) == 104, "claim record is 104 bytes");
 
 /* One event of the feed (feed.c); names are indexes (NONE: none). Its
  * payment reference (ref_len bytes, 0: none) is in the feed's byte ring
@@ -395,7 +399,6 @@ struct ledger {
     struct account *accounts;
     uint32_t n_accounts, accounts_cap;
     struct htab account_index; /* hash(key) -> account */
-    struct htab pa_index;      /* patient -> active claim (several) */
     struct htab offer_index;   /* claim -> itself: HELD offers */
     struct cool *cools;
     uint32_t n_cools, cools_cap;
@@ -632,6 +635,11 @@ void ledger__staff_log(struct ledger *l, uint8_t op, uint8_t kind,
 /* The patient-claims index: a claim becomes active / stops being. */
 void ledger__pa_add(struct ledger *l, uint32_t ci);
 void ledger__pa_del(struct ledger *l, uint32_t ci);
+/* Calls match(ctx, ci) for each active claim of the patient, until it
+ * returns true: returns that claim, or NONE. */
+uint32_t ledger__pa_find(const struct ledger *l, uint32_t patient,
+                         bool (*match)(const void *ctx, uint32_t ci),
+                         const void *ctx);
 
 /* cooling.c */
 /* A slot of claim c starts cooling (b->cooling counted by the caller)

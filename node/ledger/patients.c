@@ -10,9 +10,10 @@
  *
  * Costs. A patient without an account, violation, standing or
  * cancellation has no record (struct pext) at all. Quotas are counted over
- * the patient's active claims, which the patient-claims index (pa_index)
- * lists: a HOLD costs O(active claims of that patient), and the quotas
- * themselves keep that small for scheduled pools.
+ * the patient's active claims, which the patient's claim list (a doubly
+ * linked list through the claims, below) holds: a HOLD costs O(active
+ * claims of that patient), and the quotas themselves keep that small for
+ * scheduled pools.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -96,14 +97,48 @@ uint32_t ledger__account_add(struct ledger *l, struct slot_str key)
 
 /* ---- the patient-claims index ------------------------------------------- */
 
+/* A doubly linked list through the claims, headed by the patient record:
+ * O(1) to add and to remove, no table to grow, and a patient with many
+ * claims costs nobody else anything (in a hash table keyed by patient,
+ * its entries would form one probe run that other keys' inserts cross). */
 void ledger__pa_add(struct ledger *l, uint32_t ci)
 {
-    ledger__htab_put(&l->pa_index, l->claims[ci].patient, ci);
+    struct claim *c = &l->claims[ci];
+    struct patient *p = &l->patients[c->patient];
+    c->pa_prev = NONE;
+    c->pa_next = p->pa_head;
+    if (p->pa_head != NONE) {
+        l->claims[p->pa_head].pa_prev = ci;
+    }
+    p->pa_head = ci;
 }
 
 void ledger__pa_del(struct ledger *l, uint32_t ci)
 {
-    ledger__htab_del(&l->pa_index, l->claims[ci].patient, ci);
+    struct claim *c = &l->claims[ci];
+    if (c->pa_prev != NONE) {
+        l->claims[c->pa_prev].pa_next = c->pa_next;
+    } else {
+        assert(l->patients[c->patient].pa_head == ci);
+        l->patients[c->patient].pa_head = c->pa_next;
+    }
+    if (c->pa_next != NONE) {
+        l->claims[c->pa_next].pa_prev = c->pa_prev;
+    }
+    c->pa_next = c->pa_prev = NONE;
+}
+
+uint32_t ledger__pa_find(const struct ledger *l, uint32_t patient,
+                         bool (*match)(const void *ctx, uint32_t ci),
+                         const void *ctx)
+{
+    for (uint32_t ci = l->patients[patient].pa_head; ci != NONE;
+         ci = l->claims[ci].pa_next) {
+        if (match(ctx, ci)) {
+            return ci;
+        }
+    }
+    return NONE;
 }
 
 /* ---- who may act on a claim -------------------------------------------- */
@@ -315,7 +350,7 @@ int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
     if (p->place != NULL) {
         monthOf(p->place->visit_day, &q.month, &q.month_end);
     }
-    (void)ledger__htab_find(&l->pa_index, patient, qcountOne, &q);
+    (void)ledger__pa_find(l, patient, qcountOne, &q);
     if (h != NULL) {
         const struct slot_patient_rules *pr = &h->rules.patient;
         int rc = quotaCheck(pr, p, &q, 0, res);
@@ -330,8 +365,7 @@ int ledger__hold_quotas(const struct ledger *l, const struct pool *p,
             struct qcount qa = q;
             qa.day = qa.dept = qa.month_n = qa.all = 0;
             for (uint8_t i = 0; i < a->n_patients; i++) {
-                (void)ledger__htab_find(&l->pa_index, a->patients[i], qcountOne,
-                                        &qa);
+                (void)ledger__pa_find(l, a->patients[i], qcountOne, &qa);
             }
             rc = quotaCheck(pr, p, &qa, SLOT_QUOTA_ACCOUNT, res);
             if (rc != SLOT_OK) {
@@ -697,10 +731,10 @@ void ledger_read_patient_info(const struct ledger *l, struct slot_str patient,
     /* Every active claim, then the first cap by id (claim ids grow in
      * apply order, so this is also the order they were made in). */
     struct claimlist cl = {l, NULL, 0};
-    (void)ledger__htab_find(&l->pa_index, pi, countOne, &cl);
+    (void)ledger__pa_find(l, pi, countOne, &cl);
     cl.ids = ledger__realloc(NULL, (size_t)(cl.n + 1) * sizeof *cl.ids);
     cl.n = 0;
-    (void)ledger__htab_find(&l->pa_index, pi, collectOne, &cl);
+    (void)ledger__pa_find(l, pi, collectOne, &cl);
     for (uint32_t i = 1; i < cl.n; i++) { /* insertion sort: n is small */
         uint32_t v = cl.ids[i], k = i;
         while (k > 0 && l->claims[cl.ids[k - 1]].id > l->claims[v].id) {

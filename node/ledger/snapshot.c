@@ -1233,7 +1233,6 @@ static int restoreActive(struct ledger *l, struct mp_reader *r, uint32_t *v)
     NEED(n <= LEDGER_CLAIMS_MAX);
     ledger__htab_reserve(&l->claim_index, n);
     ledger__htab_reserve(&l->pp_index, n);
-    ledger__htab_reserve(&l->pa_index, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ci;
         int rc = readClaim(l, r, *v, &ci);
