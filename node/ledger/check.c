@@ -551,18 +551,16 @@ static bool checkEvents(const struct ledger *l, char *why, size_t why_len)
     uint32_t pos = l->evref_tail, bytes = 0;
     for (uint32_t i = 0; i < l->ev_len; i++) {
         const struct event *e = ledger__event_at(l, i);
+        unsigned long long seq = l->ev_last - l->ev_len + 1 + i;
         CHECK(e->ref_len == 0 || (e->ref_pos == pos && e->claim != 0),
-              "event %llu's reference is out of place",
-              (unsigned long long)e->seq);
+              "event %llu's reference is out of place", seq);
         CHECK(e->ref_len > 0 || (e->fee_cents == 0 && e->method == PAY_NONE),
-              "event %llu has a payment without a reference",
-              (unsigned long long)e->seq);
+              "event %llu has a payment without a reference", seq);
         CHECK(e->method == PAY_NONE || e->method < l->n_pay_methods,
-              "event %llu's pay method", (unsigned long long)e->seq);
+              "event %llu's pay method", seq);
         pos += e->ref_len;
         bytes += e->ref_len;
-        CHECK(e->seq == l->ev_last - l->ev_len + 1 + i && e->time_ms >= t &&
-                  e->time_ms <= l->time_ms && e->type >= 1 &&
+        CHECK(e->time_ms >= t && e->time_ms <= l->time_ms && e->type >= 1 &&
                   e->type <= SLOT_EV_MAX &&
                   (e->pool == NONE || e->pool < l->n_pools) &&
                   (e->patient == NONE || e->patient < l->n_patients) &&
@@ -570,7 +568,7 @@ static bool checkEvents(const struct ledger *l, char *why, size_t why_len)
                   (e->account == NONE || e->account < l->n_accounts) &&
                   (e->hospital == NONE || e->hospital < l->n_hospitals) &&
                   e->claim < l->next_claim_id,
-              "event %llu invalid", (unsigned long long)e->seq);
+              "event %llu invalid", seq);
         t = e->time_ms;
     }
     CHECK(bytes == l->evref_used && l->evref_used <= l->evref_cap,

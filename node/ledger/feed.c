@@ -156,8 +156,8 @@ static struct event *eventPut(struct ledger *l, uint8_t type, uint32_t pool,
         account = x->account;
     }
     struct event *e = evSlot(l);
+    l->ev_last++; /* its seq */
     *e = (struct event){
-        .seq = ++l->ev_last,
         .index = l->entry_index,
         .time_ms = l->time_ms,
         .claim = claim,
@@ -230,11 +230,11 @@ void ledger__event_restore(struct ledger *l, const struct event *e,
 }
 
 /* An event as READ_EVENTS reports it. */
-static void eventOut(const struct ledger *l, const struct event *e,
-                     struct slot_event *out)
+static void eventOut(const struct ledger *l, uint64_t seq,
+                     const struct event *e, struct slot_event *out)
 {
     memset(out, 0, sizeof *out);
-    out->seq = e->seq;
+    out->seq = seq;
     out->index = e->index;
     out->time_ms = e->time_ms;
     out->type = e->type;
@@ -281,6 +281,7 @@ void ledger_read_events(const struct ledger *l, uint64_t after, uint32_t limit,
     }
     uint64_t from = after + 1 > *first ? after + 1 : *first;
     for (uint64_t s = from; s <= l->ev_last && *n < limit; s++) {
-        eventOut(l, ledger__event_at(l, (uint32_t)(s - *first)), &out[(*n)++]);
+        eventOut(l, s, ledger__event_at(l, (uint32_t)(s - *first)),
+                 &out[(*n)++]);
     }
 }

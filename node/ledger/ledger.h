@@ -570,8 +570,8 @@
 #define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
 #define LEDGER_WAITLIST_MAX       1024 /* patients waiting for one pool */
 #define SLOT_WAITLIST_SKIP_MAX    8    /* ineligible heads dropped per cancel */
-/* The event feed's window: the newest LEDGER_EVENTS_MAX events (80 bytes
- * each, and a paid claim's event its payment reference's bytes: 144 MiB
+/* The event feed's window: the newest LEDGER_EVENTS_MAX events (72 bytes
+ * each, and a paid claim's event its payment reference's bytes: 136 MiB
  * at most; at the 09:00 peak of ~100,000 events a second
  * about 10 s of them, at an ordinary day's rate many hours), and none
  * older than LEDGER_EVENTS_RETAIN_MS (SLOT_EVENTS_EVICT_PER_CMD of those

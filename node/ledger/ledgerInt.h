@@ -279,7 +279,9 @@ _Static_assert(sizeof(struct claim) == 104, "claim record is 104 bytes");
  * payment reference (ref_len bytes, 0: none) is in the feed's byte ring
  * at absolute position ref_pos. */
 struct event {
-    uint64_t seq, index, time_ms, claim, a, b;
+    /* No seq: the window's seqs are consecutive, so the event at position
+     * i (oldest first) is seq ev_last - ev_len + 1 + i. */
+    uint64_t index, time_ms, claim, a, b;
     uint32_t pool, patient, account, hospital;
     uint32_t fee_cents; /* <= SLOT_FEE_MAX_CENTS */
     uint32_t ref_pos;
@@ -288,7 +290,7 @@ struct event {
     uint8_t ref_len;
     uint8_t method; /* pay method index, or PAY_NONE */
 };
-_Static_assert(sizeof(struct event) == 80, "event record is 80 bytes");
+_Static_assert(sizeof(struct event) == 72, "event record is 72 bytes");
 _Static_assert(SLOT_FEE_MAX_CENTS <= UINT32_MAX, "fee fits a u32");
 
 /* A booking waiting for its check-in to close (the no-show heap, by

@@ -540,7 +540,7 @@ static void packEvents(const struct ledger *l, struct mp_buf *b)
     for (uint32_t i = 0; i < l->ev_len; i++) {
         const struct event *e = ledger__event_at(l, i);
         mp_pack_array(b, EVENT_FIELDS);
-        mp_pack_uint(b, e->seq);
+        mp_pack_uint(b, l->ev_last - l->ev_len + 1 + i); /* its seq */
         mp_pack_uint(b, e->index);
         mp_pack_uint(b, e->time_ms);
         mp_pack_uint(b, e->type);
@@ -1743,8 +1743,9 @@ static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
         uint64_t type, ch;
         memset(&e, 0, sizeof e);
         RD(mp_expect_array(r, *v == 4 ? EVENT_FIELDS_V4 : EVENT_FIELDS));
-        RD(mp_read_u64(r, &e.seq));
-        NEED(e.seq == l->ev_last - n + 1 + i);
+        uint64_t seq;
+        RD(mp_read_u64(r, &seq));
+        NEED(seq == l->ev_last - n + 1 + i);
         RD(mp_read_u64(r, &e.index));
         RD(mp_read_uint(r, l->time_ms, &e.time_ms));
         RD(mp_read_uint(r, SLOT_EV_MAX, &type));
