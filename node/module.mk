@@ -7,7 +7,7 @@
 # has no libuv: test_sim drives it over raft's fixture; node.c is the shell.
 NODECORE_SRC := node/node_core.c node/node_core_read.c node/log.c
 NODE_SRC := $(NODECORE_SRC) node/transport.c node/iofail.c node/fsm.c \
-            node/snapfork.c node/node.c node/server.c
+            node/snapfork.c node/node.c node/server.c node/metrics.c
 NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
 NODE_REL := $(NODE_SRC:%.c=$(B)/rel/%.o)
 NODE_ASAN := $(NODE_SRC:%.c=$(B)/asan/%.o)
