@@ -28,15 +28,15 @@ const char *metrics_name(enum metrics_id id)
 /* Seconds histograms, in microseconds: 10 us (an apply of a few commands)
  * to 30 s (a snapshot of a large ledger). */
 static const uint64_t bounds_us[] = {
-    10,     25,     50,      100,     250,     500,     1000,
-    2500,   5000,   10000,   25000,   50000,   100000,  250000,
+    10,     25,      50,      100,     250,      500,     1000,
+    2500,   5000,    10000,   25000,   50000,    100000,  250000,
     500000, 1000000, 2500000, 5000000, 10000000, 30000000};
 #define N_BOUNDS_US (sizeof bounds_us / sizeof bounds_us[0])
 _Static_assert(N_BOUNDS_US <= METRICS_BOUNDS_MAX, "METRICS_BOUNDS_MAX");
 
 /* Commands per entry: powers of two up to SLOT_BATCH_CMDS_MAX. */
-static const uint64_t bounds_cmds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
-                                       1024};
+static const uint64_t bounds_cmds[] = {1,  2,   4,   8,   16,  32,
+                                       64, 128, 256, 512, 1024};
 #define N_BOUNDS_CMDS (sizeof bounds_cmds / sizeof bounds_cmds[0])
 _Static_assert(N_BOUNDS_CMDS <= METRICS_BOUNDS_MAX, "METRICS_BOUNDS_MAX");
 
@@ -110,8 +110,8 @@ void metrics_rec_hold(struct metrics_rec *r, const char *pool, uint32_t len,
         return;
     }
     struct metrics_hot_slot *free_slot;
-    struct metrics_hot_slot *s = hotFind(r->_hot[r->_hot_cur], pool, len,
-                                         &free_slot);
+    struct metrics_hot_slot *s =
+        hotFind(r->_hot[r->_hot_cur], pool, len, &free_slot);
     if (s == NULL && free_slot != NULL) {
         s = free_slot;
         s->len = len;
@@ -173,8 +173,7 @@ static void topInsert(struct hot_row *top, uint32_t *n, uint32_t cap,
 
 /* One pass over both windows: each pool's holds are its current count
  * plus its previous one. */
-static uint32_t hotTop(struct metrics_rec *r, struct hot_row *top,
-                       uint32_t cap)
+static uint32_t hotTop(struct metrics_rec *r, struct hot_row *top, uint32_t cap)
 {
     uint32_t n = 0;
     struct metrics_hot_slot *cur = r->_hot[r->_hot_cur];
@@ -198,8 +197,8 @@ static uint32_t hotTop(struct metrics_rec *r, struct hot_row *top,
     return n;
 }
 
-static const char *const role_names[METRICS_ROLES] = {
-    "unavailable", "follower", "candidate", "leader"};
+static const char *const role_names[METRICS_ROLES] = {"unavailable", "follower",
+                                                      "candidate", "leader"};
 static const char *const disk_names[METRICS_DISK_OPS] = {
     "append", "snapshot", "truncate", "term", "vote"};
 
@@ -223,8 +222,8 @@ void metrics_render(struct metrics_values *v, uint32_t hot_n, uint64_t now_ms,
     scalar(&o, METRICS_ENTRIES, v->entries);
     scalar(&o, METRICS_COMMANDS, v->commands);
     head(&o, METRICS_ENTRY_CMDS);
-    slot_prom_hist(&o, table[METRICS_ENTRY_CMDS].name, NULL, NULL,
-                   bounds_cmds, N_BOUNDS_CMDS, 1.0, rec->entry_cmds.buckets,
+    slot_prom_hist(&o, table[METRICS_ENTRY_CMDS].name, NULL, NULL, bounds_cmds,
+                   N_BOUNDS_CMDS, 1.0, rec->entry_cmds.buckets,
                    rec->entry_cmds.count, rec->entry_cmds.sum);
     head(&o, METRICS_APPLY);
     histSeconds(&o, METRICS_APPLY, NULL, NULL, &rec->apply_us);
@@ -262,9 +261,8 @@ void metrics_render(struct metrics_values *v, uint32_t hot_n, uint64_t now_ms,
     if (v->rec != NULL) {
         struct hot_row top[METRICS_HOT_N_MAX];
         hotRotate(v->rec, now_ms);
-        uint32_t n = hotTop(v->rec, top,
-                            hot_n < METRICS_HOT_N_MAX ? hot_n
-                                                      : METRICS_HOT_N_MAX);
+        uint32_t n = hotTop(
+            v->rec, top, hot_n < METRICS_HOT_N_MAX ? hot_n : METRICS_HOT_N_MAX);
         for (uint32_t i = 0; i < n; i++) {
             char pool[SLOT_POOL_ID_MAX + 1];
             memcpy(pool, top[i].slot->pool, top[i].slot->len);
@@ -346,7 +344,8 @@ enum metrics_parse metrics_parse_request(const char *buf, size_t len)
     if (end == NULL) {
         /* A bare LF, or a NUL, anywhere already received is malformed. */
         for (size_t i = 0; i < len; i++) {
-            if (buf[i] == '\0' || (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))) {
+            if (buf[i] == '\0' ||
+                (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))) {
                 return METRICS_PARSE_BAD;
             }
         }
@@ -367,7 +366,7 @@ enum metrics_parse metrics_parse_request(const char *buf, size_t len)
         return METRICS_PARSE_BAD;
     }
     const char *target = m + 1, *t = target;
-    while (t < eol && *t > ' ' && *t < 0x7f) {
+    while (t<eol && * t> ' ' && *t < 0x7f) {
         t++;
     }
     if (t == target || *target != '/' || t == eol || *t != ' ') {
@@ -381,8 +380,8 @@ enum metrics_parse metrics_parse_request(const char *buf, size_t len)
     /* Header lines up to the empty line. */
     for (p = eol + 2; p < end - 2;) {
         eol = memchr(p, '\r', (size_t)(end - p));
-        if (eol == NULL || eol[1] != '\n' || memchr(p, '\n', (size_t)(eol - p)) != NULL ||
-            !headerOk(p, eol)) {
+        if (eol == NULL || eol[1] != '\n' ||
+            memchr(p, '\n', (size_t)(eol - p)) != NULL || !headerOk(p, eol)) {
             return METRICS_PARSE_BAD;
         }
         p = eol + 2;

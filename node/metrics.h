@@ -109,8 +109,7 @@
     X(PATIENTS, "slotd_ledger_patients", "gauge", "Patients known.")           \
     X(SESSIONS, "slotd_ledger_sessions", "gauge", "Client sessions held.")     \
     X(HOLDS, "slotd_ledger_holds_active", "gauge", "Claims HELD now.")         \
-    X(BOOKINGS, "slotd_ledger_bookings_active", "gauge",                       \
-      "Claims BOOKED now.")                                                    \
+    X(BOOKINGS, "slotd_ledger_bookings_active", "gauge", "Claims BOOKED now.") \
     X(RETAINED, "slotd_ledger_claims_retained", "gauge",                       \
       "Resolved claims kept for reads.")                                       \
     X(EVENTS, "slotd_ledger_events_held", "gauge",                             \

@@ -28,6 +28,16 @@ $(B)/rel/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/rel/%) $(CORE_REL)
 $(B)/asan/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/asan/%) $(CORE_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(NODE_LIBS))
 
+# test_metrics: the metrics module (parser, exposition, hot pools, the
+# server on a real loop), without a node.
+METRICS_TEST_OBJS := node/test/test_metrics.o node/metrics.o
+$(B)/rel/bin/test_metrics: $(METRICS_TEST_OBJS:%=$(B)/rel/%) $(CLUSTERLIB_REL) \
+                           $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),-luv -lm $(LIBS))
+$(B)/asan/bin/test_metrics: $(METRICS_TEST_OBJS:%=$(B)/asan/%) \
+                            $(CLUSTERLIB_ASAN) $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),-luv -lm $(LIBS))
+
 # test_cluster: real slotd processes (node/testlib), driven through libslot.
 $(B)/rel/bin/test_cluster: $(B)/rel/node/test/test_cluster.o $(CLIENT_LIB_REL) \
                            $(CLUSTERLIB_REL) $(PROTO_REL)
@@ -69,9 +79,12 @@ sim: deps
 
 BUILD_BINS += $(B)/rel/bin/slotd
 TEST_BINS += $(B)/rel/bin/slotd $(B)/asan/bin/slotd $(B)/rel/bin/test_cluster \
-             $(B)/rel/bin/test_snapfork $(B)/asan/bin/test_snapfork $(SIM_BINS)
+             $(B)/rel/bin/test_snapfork $(B)/asan/bin/test_snapfork $(SIM_BINS) \
+             $(B)/rel/bin/test_metrics $(B)/asan/bin/test_metrics
 NODE_SUITES := $(SIM_SUITES) \
                "snapfork:$(B)/rel/bin/test_snapfork" \
+               "metrics:$(B)/rel/bin/test_metrics" \
+               "asan-metrics:$(B)/asan/bin/test_metrics" \
                "asan-snapfork:$(B)/asan/bin/test_snapfork" \
                "cluster:$(B)/rel/bin/test_cluster" \
                "asan-cluster:SLOTD=$(B)/asan/bin/slotd $(B)/rel/bin/test_cluster"
