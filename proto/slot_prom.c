@@ -27,8 +27,7 @@ void slot_prom_printf(const struct slot_prom_out *o, const char *fmt, ...)
 void slot_prom_head(const struct slot_prom_out *o, const char *name,
                     const char *type, const char *help)
 {
-    slot_prom_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-                     type);
+    slot_prom_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 void slot_prom_label(const struct slot_prom_out *o, const char *s)
@@ -36,8 +35,8 @@ void slot_prom_label(const struct slot_prom_out *o, const char *s)
     /* Runs of plain bytes go out in one piece. */
     const char *run = s;
     for (; *s != '\0'; s++) {
-        const char *esc = *s == '\\' ? "\\\\"
-                          : *s == '"' ? "\\\""
+        const char *esc = *s == '\\'   ? "\\\\"
+                          : *s == '"'  ? "\\\""
                           : *s == '\n' ? "\\n"
                                        : NULL;
         if (esc != NULL) {
@@ -61,8 +60,7 @@ void slot_prom_hist_add(uint64_t *buckets, const uint64_t *bounds,
 
 /* name{label="value",le="..."} or name{le="..."}: the opening part. */
 static void seriesOpen(const struct slot_prom_out *o, const char *name,
-                       const char *suffix, const char *label,
-                       const char *value)
+                       const char *suffix, const char *label, const char *value)
 {
     slot_prom_puts(o, name);
     slot_prom_puts(o, suffix);

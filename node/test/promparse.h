@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROM_SAMPLES_MAX 2048
+#define PROM_SAMPLES_MAX  2048
 #define PROM_FAMILIES_MAX 256
-#define PROM_SERIES_MAX 256
+#define PROM_SERIES_MAX   256
 
 struct prom_sample {
     char series[PROM_SERIES_MAX]; /* name{labels} exactly as written */
@@ -101,7 +101,8 @@ static bool promLabels(const char **pp, const char *end, bool *has_le)
         p += 2;
         while (p < end && *p != '"') {
             if (*p == '\\') {
-                if (p + 1 >= end || (p[1] != '\\' && p[1] != '"' && p[1] != 'n')) {
+                if (p + 1 >= end ||
+                    (p[1] != '\\' && p[1] != '"' && p[1] != 'n')) {
                     return false;
                 }
                 p++;
@@ -167,8 +168,7 @@ static int prom_parse(const char *text, size_t len, struct prom_doc *d,
                 const char *n = p + 7;
                 size_t nl = promName(n, eol);
                 if (nl == 0 || nl >= sizeof d->family[0] ||
-                    (n + nl < eol && n[nl] != ' ') ||
-                    (type && n + nl == eol)) {
+                    (n + nl < eol && n[nl] != ' ') || (type && n + nl == eol)) {
                     snprintf(why, why_len, "line %d: bad HELP/TYPE", line);
                     return -1;
                 }
@@ -184,8 +184,8 @@ static int prom_parse(const char *text, size_t len, struct prom_doc *d,
                     }
                     if (!ok || promFamily(d, n, nl) >= 0 ||
                         d->n_families == PROM_FAMILIES_MAX) {
-                        snprintf(why, why_len,
-                                 "line %d: bad or repeated TYPE", line);
+                        snprintf(why, why_len, "line %d: bad or repeated TYPE",
+                                 line);
                         return -1;
                     }
                     memcpy(d->family[d->n_families], n, nl);
@@ -222,8 +222,8 @@ static int prom_parse(const char *text, size_t len, struct prom_doc *d,
             return -1;
         }
         if (f != current) {
-            snprintf(why, why_len, "line %d: %.*s is not under its TYPE",
-                     line, (int)nl, p);
+            snprintf(why, why_len, "line %d: %.*s is not under its TYPE", line,
+                     (int)nl, p);
             return -1;
         }
         const char *q = p + nl;

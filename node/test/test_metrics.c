@@ -32,8 +32,7 @@ static void test_parse_ok(void)
     /* Not finished yet: more bytes may come. */
     CHECK_EQ(parse(""), METRICS_PARSE_MORE);
     CHECK_EQ(parse("GET /metr"), METRICS_PARSE_MORE);
-    CHECK_EQ(parse("GET /metrics HTTP/1.1\r\nHost: a\r\n"),
-             METRICS_PARSE_MORE);
+    CHECK_EQ(parse("GET /metrics HTTP/1.1\r\nHost: a\r\n"), METRICS_PARSE_MORE);
 }
 
 static void test_parse_not_found(void)
@@ -103,8 +102,7 @@ static void renderParsed(struct metrics_values *v, uint32_t hot_n,
     mp_buf_init(&out);
     metrics_render(v, hot_n, now_ms, 3, &out);
     char why[200] = "";
-    int rc = prom_parse((const char *)out.data, out.len, &doc, why,
-                        sizeof why);
+    int rc = prom_parse((const char *)out.data, out.len, &doc, why, sizeof why);
     if (rc != 0) {
         fprintf(stderr, "%s\n%.*s\n", why, (int)out.len, (char *)out.data);
     }
@@ -155,10 +153,12 @@ static void test_render(void)
     CHECK_EQ(prom_get(&doc, "slotd_snapshot_failures_total"), 2.0);
     CHECK_EQ(prom_get(&doc, "slotd_metrics_refused_total"), 3.0);
     /* Buckets are cumulative, in seconds. */
-    CHECK_EQ(prom_get(&doc, "slotd_apply_duration_seconds_bucket{le=\"5e-05\"}"),
-             1.0);
-    CHECK_EQ(prom_get(&doc, "slotd_apply_duration_seconds_bucket{le=\"0.005\"}"),
-             2.0);
+    CHECK_EQ(
+        prom_get(&doc, "slotd_apply_duration_seconds_bucket{le=\"5e-05\"}"),
+        1.0);
+    CHECK_EQ(
+        prom_get(&doc, "slotd_apply_duration_seconds_bucket{le=\"0.005\"}"),
+        2.0);
     CHECK_EQ(prom_get(&doc, "slotd_apply_duration_seconds_bucket{le=\"+Inf\"}"),
              2.0);
     CHECK_EQ(prom_get(&doc, "slotd_apply_duration_seconds_count"), 2.0);
@@ -185,17 +185,17 @@ static void test_render(void)
 static void test_promparse_strict(void)
 {
     static const char *const bad[] = {
-        "x 1\n",                                      /* no TYPE */
-        "# TYPE x gauge\nx 1",                        /* no final newline */
-        "# TYPE x gauge\nx{a=\"b} 1\n",               /* open quote */
-        "# TYPE x gauge\nx{a=b} 1\n",                 /* unquoted */
-        "# TYPE x gauge\nx one\n",                    /* value */
-        "# TYPE x gauge\n# TYPE x gauge\nx 1\n",      /* repeated TYPE */
-        "# TYPE x gauge\n# TYPE y gauge\nx 1\n",      /* not under TYPE */
-        "# TYPE h histogram\nh 1\n",                  /* bare histogram */
-        "# TYPE h histogram\nh_bucket 1\n",           /* bucket without le */
-        "# TYPE x gauge\nx{a=\"\\q\"} 1\n",           /* bad escape */
-        "# TYPE x sometype\nx 1\n",                   /* type */
+        "x 1\n",                                 /* no TYPE */
+        "# TYPE x gauge\nx 1",                   /* no final newline */
+        "# TYPE x gauge\nx{a=\"b} 1\n",          /* open quote */
+        "# TYPE x gauge\nx{a=b} 1\n",            /* unquoted */
+        "# TYPE x gauge\nx one\n",               /* value */
+        "# TYPE x gauge\n# TYPE x gauge\nx 1\n", /* repeated TYPE */
+        "# TYPE x gauge\n# TYPE y gauge\nx 1\n", /* not under TYPE */
+        "# TYPE h histogram\nh 1\n",             /* bare histogram */
+        "# TYPE h histogram\nh_bucket 1\n",      /* bucket without le */
+        "# TYPE x gauge\nx{a=\"\\q\"} 1\n",      /* bad escape */
+        "# TYPE x sometype\nx 1\n",              /* type */
     };
     char why[200];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -233,7 +233,8 @@ static void test_hot_pools(void)
              14.0);
     CHECK_EQ(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-13\"}"),
              13.0);
-    CHECK(isnan(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-12\"}")));
+    CHECK(
+        isnan(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-12\"}")));
     /* The next window adds to the previous one. */
     t += METRICS_HOT_WINDOW_MS;
     metrics_rec_hold(&rec, "h/dep/pool-01", 13, t);
@@ -247,11 +248,13 @@ static void test_hot_pools(void)
     renderParsed(&v, 100, t);
     CHECK_EQ(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-01\"}"),
              1.0);
-    CHECK(isnan(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-07\"}")));
+    CHECK(
+        isnan(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-07\"}")));
     /* Two idle windows: nothing. */
     t += 2 * METRICS_HOT_WINDOW_MS;
     renderParsed(&v, 100, t);
-    CHECK(isnan(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-01\"}")));
+    CHECK(
+        isnan(prom_get(&doc, "slotd_hot_pool_holds{pool=\"h/dep/pool-01\"}")));
     /* Beyond the table: counted, never grown. */
     for (int k = 0; k < 3 * METRICS_HOT_SLOTS; k++) {
         char pool[32];
@@ -327,8 +330,7 @@ static void test_server(void)
     char addr[32], err[128];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
     struct metrics_server *s;
-    CHECK_EQ(metrics_start(&loop, addr, 10, collect, NULL, &s, err,
-                           sizeof err),
+    CHECK_EQ(metrics_start(&loop, addr, 10, collect, NULL, &s, err, sizeof err),
              0);
     static char resp[1 << 16];
 
