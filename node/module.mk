@@ -1,7 +1,9 @@
 # node/: slotd, the glue around the ledger (raft, libuv, LZ4, TCP), and its
-# tests: test_snapfork (units on a real loop), test_sim (the ledger and the
-# node core under raft's deterministic fixture) and test_cluster (real slotd
-# processes).
+# tests: test_snapfork (units on a real loop), test_metrics (the /metrics
+# module), test_sim (the ledger and the node core under raft's
+# deterministic fixture) and test_cluster (real slotd processes). The ops
+# suite checks node/ops/ (dashboard, alert rules) against the metric names
+# slotd and slot-gateway export (node/ops/check_ops.py).
 
 # The node core (node_core.h: the request path on a raft it does not own)
 # has no libuv: test_sim drives it over raft's fixture; node.c is the shell.
@@ -85,6 +87,7 @@ NODE_SUITES := $(SIM_SUITES) \
                "snapfork:$(B)/rel/bin/test_snapfork" \
                "metrics:$(B)/rel/bin/test_metrics" \
                "asan-metrics:$(B)/asan/bin/test_metrics" \
+               "ops:python3 node/ops/check_ops.py $(B)/rel/bin/slotd" \
                "asan-snapfork:$(B)/asan/bin/test_snapfork" \
                "cluster:$(B)/rel/bin/test_cluster" \
                "asan-cluster:SLOTD=$(B)/asan/bin/slotd $(B)/rel/bin/test_cluster"
