@@ -18,7 +18,9 @@ usage: check_ops.py SLOTD_BINARY
   non-empty expression in every target.
 - The rules' structure: groups with a name and rules; each rule an alert
   with expr, for, labels.severity and annotations.summary. With promtool
-  on PATH (Debian's prometheus package), `promtool check rules` as well.
+  on PATH (Debian's prometheus package), `promtool check rules` and
+  `promtool test rules node/ops/slotd-alerts.test.yml` as well (the
+  package is not installed by node/deps/setup.sh: it brings a server).
 
 Prints "N passed, N failed" (one test per check).
 """
@@ -33,6 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OPS = os.path.join(ROOT, "node", "ops")
 DASHBOARD = os.path.join(OPS, "grafana-slotd.json")
 RULES = os.path.join(OPS, "slotd-alerts.yml")
+RULES_TEST = os.path.join(OPS, "slotd-alerts.test.yml")
 GATEWAY_SOURCES = [os.path.join(ROOT, "client", "gateway", f)
                    for f in ("gw_metrics.c", "gw_stats.c")]
 NAME_RE = re.compile(r"\b(slotd_[a-z0-9_]+|slot_gateway_[a-z0-9_]+|slot_stats_[a-z0-9_]+)\b")
@@ -171,6 +174,8 @@ def main():
     if promtool:
         rc = subprocess.run([promtool, "check", "rules", RULES], timeout=60).returncode
         check(rc == 0, "promtool check rules")
+        rc = subprocess.run([promtool, "test", "rules", RULES_TEST], timeout=60).returncode
+        check(rc == 0, "promtool test rules (each alert fires on its series)")
     else:
         print("promtool not installed (Debian: prometheus): YAML structure checked only")
     print("%d passed, %d failed" % (passed, failed))
