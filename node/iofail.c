@@ -16,6 +16,12 @@ static struct raft_io *in(struct raft_io *io)
     return io->init == wInit ? ((struct iofail *)io->impl)->inner : io;
 }
 
+/* Our wrapper, or NULL when called with the inner io (see in()). */
+static struct iofail *wOf(struct raft_io *io)
+{
+    return io->init == wInit ? io->impl : NULL;
+}
+
 static void syncState(struct raft_io *io)
 {
     struct raft_io *inner = in(io);
@@ -54,12 +60,15 @@ struct park {
     union parkedCb cb;
     const char *what;
     uint64_t start_ns;
+    struct iofail *w;
+    int write; /* enum iofail_write, or -1: a read */
 };
 
 /* A disk request slower than this is logged: it holds up every commit. */
 #define IOFAIL_SLOW_MS 100
 
-static struct park *parkNew(void **data, union parkedCb cb, const char *what)
+static struct park *parkNew(struct raft_io *io, void **data, union parkedCb cb,
+                            const char *what, int write)
 {
     struct park *p = malloc(sizeof *p);
     if (p == NULL) {
@@ -69,6 +78,8 @@ static struct park *parkNew(void **data, union parkedCb cb, const char *what)
     p->cb = cb;
     p->what = what;
     p->start_ns = uv_hrtime();
+    p->w = wOf(io);
+    p->write = write;
     *data = p;
     return p;
 }
@@ -80,9 +91,15 @@ static union parkedCb parkDone(void **data, int status)
     struct park *p = *data;
     union parkedCb cb = p->cb;
     const char *what = p->what;
-    uint64_t took_ms = (uv_hrtime() - p->start_ns) / 1000000;
+    uint64_t took_us = (uv_hrtime() - p->start_ns) / 1000;
+    uint64_t took_ms = took_us / 1000;
+    struct iofail *w = p->w;
+    int write = p->write;
     *data = p->data;
     free(p);
+    if (status == 0 && write >= 0 && w != NULL && w->wrote != NULL) {
+        w->wrote(w, (enum iofail_write)write, took_us);
+    }
     if (took_ms >= IOFAIL_SLOW_MS && status != RAFT_CANCELED) {
         LOG_W("slow disk: %s took %llu ms", what, (unsigned long long)took_ms);
     }
@@ -101,7 +118,8 @@ static int wAppend(struct raft_io *io, struct raft_io_append *req,
                    const struct raft_entry entries[], unsigned n,
                    raft_io_append_cb cb)
 {
-    parkNew(&req->data, (union parkedCb){.append = cb}, "log append");
+    parkNew(io, &req->data, (union parkedCb){.append = cb}, "log append",
+            IOFAIL_APPEND);
     int rv = in(io)->append(in(io), req, entries, n, appendDone);
     if (rv != 0) {
         parkDone(&req->data, 0);
@@ -129,7 +147,8 @@ static int wSnapshotPut(struct raft_io *io, unsigned trailing,
         w->_held.cb = cb;
         return 0;
     }
-    parkNew(&req->data, (union parkedCb){.put = cb}, "snapshot write");
+    parkNew(io, &req->data, (union parkedCb){.put = cb}, "snapshot write",
+            IOFAIL_SNAPSHOT_PUT);
     int rv = in(io)->snapshot_put(in(io), trailing, req, snapshot, putDone);
     if (rv != 0) {
         parkDone(&req->data, 0);
@@ -146,7 +165,7 @@ static void getDone(struct raft_io_snapshot_get *req,
 static int wSnapshotGet(struct raft_io *io, struct raft_io_snapshot_get *req,
                         raft_io_snapshot_get_cb cb)
 {
-    parkNew(&req->data, (union parkedCb){.get = cb}, "snapshot read");
+    parkNew(io, &req->data, (union parkedCb){.get = cb}, "snapshot read", -1);
     int rv = in(io)->snapshot_get(in(io), req, getDone);
     if (rv != 0) {
         parkDone(&req->data, 0);
@@ -154,19 +173,37 @@ static int wSnapshotGet(struct raft_io *io, struct raft_io_snapshot_get *req,
     return checked(io, "snapshot read", rv);
 }
 
+/* term, vote and truncate are synchronous in raft_uv: timed around the
+ * call. */
+static int timedSync(struct raft_io *io, enum iofail_write what,
+                     const char *name, int rv, uint64_t start_ns)
+{
+    struct iofail *w = wOf(io);
+    if (rv == 0 && w != NULL && w->wrote != NULL) {
+        w->wrote(w, what, (uv_hrtime() - start_ns) / 1000);
+    }
+    return checked(io, name, rv);
+}
+
 static int wSetTerm(struct raft_io *io, raft_term term)
 {
-    return checked(io, "term write", in(io)->set_term(in(io), term));
+    uint64_t t0 = uv_hrtime();
+    return timedSync(io, IOFAIL_TERM, "term write",
+                     in(io)->set_term(in(io), term), t0);
 }
 
 static int wSetVote(struct raft_io *io, raft_id id)
 {
-    return checked(io, "vote write", in(io)->set_vote(in(io), id));
+    uint64_t t0 = uv_hrtime();
+    return timedSync(io, IOFAIL_VOTE, "vote write",
+                     in(io)->set_vote(in(io), id), t0);
 }
 
 static int wTruncate(struct raft_io *io, raft_index index)
 {
-    return checked(io, "log truncate", in(io)->truncate(in(io), index));
+    uint64_t t0 = uv_hrtime();
+    return timedSync(io, IOFAIL_TRUNCATE, "log truncate",
+                     in(io)->truncate(in(io), index), t0);
 }
 
 /* Pass-through methods (errors here are reported to raft as usual: start

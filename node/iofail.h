@@ -17,10 +17,24 @@
 
 #include <raft.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+/* The disk writes iofail times for its owner (see `wrote`). */
+enum iofail_write {
+    IOFAIL_APPEND,
+    IOFAIL_SNAPSHOT_PUT,
+    IOFAIL_TRUNCATE,
+    IOFAIL_TERM,
+    IOFAIL_VOTE,
+};
 
 struct iofail {
     struct raft_io outer; /* give this one to raft_init */
     struct raft_io *inner;
+    /* Optional: told how long each successful disk write took, from the
+     * request to its completion (slotd's metrics: node/metrics.h). Called
+     * on the loop; must not call raft. */
+    void (*wrote)(struct iofail *w, enum iofail_write what, uint64_t us);
     /* Optional, for snapshots whose buffers are still being produced when
      * raft hands them over (node.c: snapshots encoded by a forked child,
      * node/snapfork.h). When hold_put returns true for a snapshot, its

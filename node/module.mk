@@ -1,13 +1,15 @@
 # node/: slotd, the glue around the ledger (raft, libuv, LZ4, TCP), and its
-# tests: test_snapfork (units on a real loop), test_sim (the ledger and the
-# node core under raft's deterministic fixture) and test_cluster (real slotd
-# processes).
+# tests: test_snapfork (units on a real loop), test_metrics (the /metrics
+# module), test_sim (the ledger and the node core under raft's
+# deterministic fixture) and test_cluster (real slotd processes). The ops
+# suite checks node/ops/ (dashboard, alert rules) against the metric names
+# slotd and slot-gateway export (node/ops/check_ops.py).
 
 # The node core (node_core.h: the request path on a raft it does not own)
 # has no libuv: test_sim drives it over raft's fixture; node.c is the shell.
 NODECORE_SRC := node/node_core.c node/node_core_read.c node/log.c
 NODE_SRC := $(NODECORE_SRC) node/transport.c node/iofail.c node/fsm.c \
-            node/snapfork.c node/node.c node/server.c
+            node/snapfork.c node/node.c node/server.c node/metrics.c
 NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
 NODE_REL := $(NODE_SRC:%.c=$(B)/rel/%.o)
 NODE_ASAN := $(NODE_SRC:%.c=$(B)/asan/%.o)
@@ -27,6 +29,16 @@ $(B)/rel/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/rel/%) $(CORE_REL)
 	$(call link,$(REL_CFLAGS),$(NODE_LIBS))
 $(B)/asan/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/asan/%) $(CORE_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(NODE_LIBS))
+
+# test_metrics: the metrics module (parser, exposition, hot pools, the
+# server on a real loop), without a node.
+METRICS_TEST_OBJS := node/test/test_metrics.o node/metrics.o
+$(B)/rel/bin/test_metrics: $(METRICS_TEST_OBJS:%=$(B)/rel/%) $(CLUSTERLIB_REL) \
+                           $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),-luv -lm $(LIBS))
+$(B)/asan/bin/test_metrics: $(METRICS_TEST_OBJS:%=$(B)/asan/%) \
+                            $(CLUSTERLIB_ASAN) $(PROTO_ASAN)
+	$(call link,$(ASAN_CFLAGS),-luv -lm $(LIBS))
 
 # test_cluster: real slotd processes (node/testlib), driven through libslot.
 $(B)/rel/bin/test_cluster: $(B)/rel/node/test/test_cluster.o $(CLIENT_LIB_REL) \
@@ -69,9 +81,13 @@ sim: deps
 
 BUILD_BINS += $(B)/rel/bin/slotd
 TEST_BINS += $(B)/rel/bin/slotd $(B)/asan/bin/slotd $(B)/rel/bin/test_cluster \
-             $(B)/rel/bin/test_snapfork $(B)/asan/bin/test_snapfork $(SIM_BINS)
+             $(B)/rel/bin/test_snapfork $(B)/asan/bin/test_snapfork $(SIM_BINS) \
+             $(B)/rel/bin/test_metrics $(B)/asan/bin/test_metrics
 NODE_SUITES := $(SIM_SUITES) \
                "snapfork:$(B)/rel/bin/test_snapfork" \
+               "metrics:$(B)/rel/bin/test_metrics" \
+               "asan-metrics:$(B)/asan/bin/test_metrics" \
+               "ops:python3 node/ops/check_ops.py $(B)/rel/bin/slotd" \
                "asan-snapfork:$(B)/asan/bin/test_snapfork" \
                "cluster:$(B)/rel/bin/test_cluster" \
                "asan-cluster:SLOTD=$(B)/asan/bin/slotd $(B)/rel/bin/test_cluster"

@@ -27,6 +27,7 @@
 #include "fsm.h"
 #include "iofail.h"
 #include "log.h"
+#include "metrics.h"
 #include "snapfork.h"
 #include "transport.h"
 
@@ -122,6 +123,10 @@ struct node {
     raft_index snap_index;
     int (*fsm_snapshot)(struct raft_fsm *, struct raft_buffer *[], unsigned *);
     int (*fsm_finalize)(struct raft_fsm *, struct raft_buffer *[], unsigned *);
+    int (*fsm_apply)(struct raft_fsm *, const struct raft_buffer *, void **);
+
+    /* What /metrics shows beyond counters (metrics.h). */
+    struct metrics_rec rec;
 };
 
 /* The core's clock: the leader stamps entries with it. */
@@ -145,7 +150,46 @@ static void appliedCb(struct fsm *f, uint64_t origin,
                       const struct slot_result *results, uint32_t count)
 {
     struct node *n = f->data;
+    metrics_rec_commands(&n->rec.entry_cmds, count);
+    uint64_t now = uv_now(n->loop);
+    for (uint32_t i = 0; i < count; i++) {
+        if (cmds[i].op == SLOT_OP_HOLD) {
+            metrics_rec_hold(&n->rec, cmds[i].u.hold.pool.p,
+                             cmds[i].u.hold.pool.len, now);
+        }
+    }
     node_core_applied(n->core, origin, cmds, results, count);
+}
+
+/* Every entry's apply is timed for slotd_apply_duration_seconds. */
+static int nodeApply(struct raft_fsm *rf, const struct raft_buffer *buf,
+                     void **result)
+{
+    struct node *n = nodeOfFsm(rf);
+    uint64_t t0 = uv_hrtime();
+    int rv = n->fsm_apply(rf, buf, result);
+    metrics_rec_seconds(&n->rec.apply_us, (uv_hrtime() - t0) / 1000);
+    return rv;
+}
+
+static uint64_t unixMs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void diskWrote(struct iofail *w, enum iofail_write what, uint64_t us)
+{
+    static const enum metrics_disk_op ops[] = {
+        [IOFAIL_APPEND] = METRICS_DISK_APPEND,
+        [IOFAIL_SNAPSHOT_PUT] = METRICS_DISK_SNAPSHOT,
+        [IOFAIL_TRUNCATE] = METRICS_DISK_TRUNCATE,
+        [IOFAIL_TERM] = METRICS_DISK_TERM,
+        [IOFAIL_VOTE] = METRICS_DISK_VOTE,
+    };
+    struct node *n = w->owner;
+    metrics_rec_seconds(&n->rec.disk_us[ops[what]], us);
 }
 
 /* ---- snapshots ----------------------------------------------------------- */
@@ -173,6 +217,12 @@ static int nodeSnapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
     raft_free(b);
     uint64_t t0 = uv_hrtime();
     int rv = n->fsm_snapshot(rf, bufs, n_bufs);
+    if (rv == 0) {
+        metrics_rec_seconds(&n->rec.snapshot_us, (uv_hrtime() - t0) / 1000);
+        n->rec.snapshot_last_ok_ms = unixMs();
+    } else {
+        n->rec.snapshot_failures++;
+    }
     LOG_W(
         "snapshot at %llu: cannot fork (%s), encoded on the loop: %s, %.1f ms",
         (unsigned long long)n->snap_index, strerror(-e),
@@ -186,6 +236,13 @@ static int nodeSnapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 static void snapshotReady(struct snapfork *s, int status)
 {
     struct node *n = s->data;
+    if (status == 0) {
+        metrics_rec_seconds(&n->rec.snapshot_us, s->last_child_ms * 1000);
+        metrics_rec_seconds(&n->rec.fork_us, s->last_fork_us);
+        n->rec.snapshot_last_ok_ms = unixMs();
+    } else {
+        n->rec.snapshot_failures++; /* the node stops right after */
+    }
     if (status == 0) {
         LOG_I("snapshot at %llu: %llu bytes, encoded by a child in %llu ms "
               "(the loop paused %llu us to fork)",
@@ -478,6 +535,8 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
     n->fsm_finalize = n->fsm.raft.snapshot_finalize;
     n->fsm.raft.snapshot = nodeSnapshot;
     n->fsm.raft.snapshot_finalize = nodeSnapshotFinalize;
+    n->fsm_apply = n->fsm.raft.apply;
+    n->fsm.raft.apply = nodeApply;
     /* Origins need only be unique among this node's batches in flight;
      * a random base also keeps a restarted node from matching entries its
      * previous incarnation proposed. */
@@ -524,6 +583,7 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
         iofail_init(&n->iofail, &n->io);
         n->iofail.hold_put = holdPut;
         n->iofail.owner = n;
+        n->iofail.wrote = diskWrote;
         rv = raft_init(&n->raft, &n->iofail.outer, &n->fsm.raft, o->id,
                        n->address);
         if (rv != 0) {
@@ -607,6 +667,52 @@ void node_stop(struct node *n, void (*cb)(void *data), void *data)
      * its held write with RAFT_CANCELED (iofail.c). */
     snapfork_cancel(&n->snapfork);
     raft_close(&n->raft, raftClosed);
+}
+
+/* ---- metrics ------------------------------------------------------------- */
+
+void node_metrics_collect(void *data, struct metrics_values *v)
+{
+    struct node *n = data;
+    const struct node_core_stats *st = node_core_stats(n->core);
+    switch (raft_state(&n->raft)) {
+        case RAFT_LEADER:
+            v->role = METRICS_ROLE_LEADER;
+            break;
+        case RAFT_CANDIDATE:
+            v->role = METRICS_ROLE_CANDIDATE;
+            break;
+        case RAFT_FOLLOWER:
+            v->role = METRICS_ROLE_FOLLOWER;
+            break;
+        default:
+            v->role = METRICS_ROLE_UNAVAILABLE;
+            break;
+    }
+    raft_id leader = 0;
+    const char *leader_addr;
+    raft_leader(&n->raft, &leader, &leader_addr);
+    v->leader_id = leader;
+    v->term = n->raft.current_term;
+    v->commit = raft_commit_index(&n->raft);
+    v->applied = raft_last_applied(&n->raft);
+    v->last = raft_last_index(&n->raft);
+    v->entries = n->fsm.entries_applied;
+    v->commands = n->fsm.commands_applied;
+    v->batches = st->batches;
+    v->busy = st->busy;
+    v->not_leader = st->not_leader;
+    v->lost = st->lost;
+    v->expire = st->sweeps;
+    uint64_t due = ledger_next_deadline_ms(n->fsm.ledger);
+    uint64_t now = nowMs(n);
+    v->overdue_s =
+        due != UINT64_MAX && now > due ? (double)(now - due) / 1e3 : 0.0;
+    v->snapshots_taken = n->fsm.snapshots_taken;
+    v->snapshots_restored = n->fsm.snapshots_restored;
+    ledger_info(n->fsm.ledger, &v->ledger);
+    v->events_held = ledger_events_held(n->fsm.ledger);
+    v->rec = &n->rec;
 }
 
 void node_free(struct node *n)

@@ -76,6 +76,12 @@ void node_conn_closed(struct node *n, struct node_conn *c);
 void node_stop(struct node *n, void (*cb)(void *data), void *data);
 void node_free(struct node *n);
 
+/* Fills v for one scrape of slotd's /metrics (metrics.h's collect
+ * callback; data is the struct node). O(1): counters of the node, raft
+ * and the ledger (ledger_info), never the state hash. */
+struct metrics_values;
+void node_metrics_collect(void *data, struct metrics_values *v);
+
 /* True once the node has found itself removed from the configuration and
  * shut down raft (a removed member would otherwise keep campaigning). */
 bool node_removed(const struct node *n);

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 #include "server.h"
 
@@ -20,6 +21,8 @@ static const char usage[] =
     "             [--batch-max N] [--inflight-max N] [--snapshot-threshold N]\n"
     "             [--snapshot-trailing N] [--election-ms N] [--heartbeat-ms "
     "N]\n"
+    "             [--metrics HOST:PORT] [--metrics-hot-pools N]\n"
+    "       slotd --metrics-names\n"
     "\n"
     "  --id N           this node's id (>= 1), unique in the cluster\n"
     "  --dir DIR        data directory (raft log and snapshots); created\n"
@@ -31,6 +34,13 @@ static const char usage[] =
     "                   data directory already holds state\n"
     "  --join           start empty and wait to be added (slotctl member add)\n"
     "  --clock-offset-ms N  shift this node's clock (fault tests only)\n"
+    "  --metrics H:P    serve Prometheus text (GET /metrics) on this admin\n"
+    "                   address; off by default. Bind it to a private\n"
+    "                   network: it has no authentication\n"
+    "  --metrics-hot-pools N  pools listed in slotd_hot_pool_holds, the\n"
+    "                   busiest by HOLDs in the last 10-20 s (0..100,\n"
+    "                   default 10)\n"
+    "  --metrics-names  print every metric name slotd exports, one a line\n"
     "\n"
     "SIGTERM or SIGINT: clean shutdown. Logs go to stderr.\n";
 
@@ -38,6 +48,7 @@ struct slotd {
     uv_loop_t loop;
     struct node *node;
     struct server *server;
+    struct metrics_server *metrics; /* NULL: no --metrics */
     uv_signal_t sigterm, sigint;
     int pending_stops;
     int exit_code;
@@ -58,7 +69,10 @@ static void shutdownAll(struct slotd *d)
         return;
     }
     LOG_I("shutting down");
-    d->pending_stops = 2;
+    d->pending_stops = d->metrics != NULL ? 3 : 2;
+    if (d->metrics != NULL) {
+        metrics_stop(d->metrics, stopped, d);
+    }
     server_stop(d->server, stopped, d);
     node_stop(d->node, stopped, d);
 }
@@ -103,12 +117,16 @@ int main(int argc, char **argv)
         {"election-ms", required_argument, NULL, 'E'},
         {"heartbeat-ms", required_argument, NULL, 'H'},
         {"clock-offset-ms", required_argument, NULL, 'O'},
+        {"metrics", required_argument, NULL, 'M'},
+        {"metrics-hot-pools", required_argument, NULL, 'P'},
+        {"metrics-names", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct node_options o;
     node_options_default(&o);
-    const char *raft_addr = NULL, *listen = NULL;
+    const char *raft_addr = NULL, *listen = NULL, *metrics_addr = NULL;
+    uint32_t hot_pools = METRICS_HOT_N_DEFAULT;
     int level = LOG_INFO;
     uint32_t conns_max = CONNS_MAX_DEFAULT, id32 = 0;
     int c, bad = 0;
@@ -160,6 +178,17 @@ int main(int argc, char **argv)
             case 'O':
                 o.clock_offset_ms = strtoll(optarg, NULL, 10);
                 break;
+            case 'M':
+                metrics_addr = optarg;
+                break;
+            case 'P':
+                bad |= parseU32(optarg, 0, METRICS_HOT_N_MAX, &hot_pools);
+                break;
+            case 'N':
+                for (int i = 0; i < METRICS_COUNT; i++) {
+                    puts(metrics_name((enum metrics_id)i));
+                }
+                return 0;
             case 'h':
                 fputs(usage, stdout);
                 return 0;
@@ -201,17 +230,28 @@ int main(int argc, char **argv)
         LOG_E("start failed: %s", err);
         return 1;
     }
+    if (metrics_addr != NULL &&
+        metrics_start(&d.loop, metrics_addr, hot_pools, node_metrics_collect,
+                      d.node, &d.metrics, err, sizeof err) != 0) {
+        LOG_E("start failed: %s", err);
+        return 1;
+    }
     uv_signal_init(&d.loop, &d.sigterm);
     uv_signal_init(&d.loop, &d.sigint);
     d.sigterm.data = d.sigint.data = &d;
     uv_signal_start(&d.sigterm, signalCb, SIGTERM);
     uv_signal_start(&d.sigint, signalCb, SIGINT);
-    LOG_I("node %llu: raft %s, clients %s, data %s", (unsigned long long)o.id,
-          raft_addr, listen, o.dir);
+    LOG_I("node %llu: raft %s, clients %s, data %s%s%s",
+          (unsigned long long)o.id, raft_addr, listen, o.dir,
+          metrics_addr != NULL ? ", metrics " : "",
+          metrics_addr != NULL ? metrics_addr : "");
     uv_run(&d.loop, UV_RUN_DEFAULT);
     bool removed = node_removed(d.node);
     node_free(d.node);
     server_free(d.server);
+    if (d.metrics != NULL) {
+        metrics_free(d.metrics);
+    }
     uv_loop_close(&d.loop);
     LOG_I("stopped%s", removed ? " (removed from the cluster)" : "");
     return 0;

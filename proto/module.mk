@@ -3,7 +3,7 @@
 
 PROTO_SRC := proto/slot_err.c proto/mp.c proto/slot_valid.c proto/slot_proto.c \
              proto/slot_sched.c proto/slot_time.c \
-             proto/slot_admin.c
+             proto/slot_admin.c proto/slot_prom.c
 PROTO_REL := $(PROTO_SRC:%.c=$(B)/rel/%.o)
 PROTO_ASAN := $(PROTO_SRC:%.c=$(B)/asan/%.o)
 PROTO_PIC := $(PROTO_SRC:%.c=$(B)/pic/%.o)

@@ -7,6 +7,7 @@
 
 #include "gw_err.h"
 #include "libslot.h"
+#include "slot_prom.h"
 
 static const int statuses[GW_STATUS_SLOTS - 1] = {200, 201, 400, 401, 402, 403,
                                                   404, 405, 409, 410, 413, 422,
@@ -35,15 +36,11 @@ static int statusSlot(int status)
     return GW_STATUS_SLOTS - 1; /* "other" */
 }
 
-/* Buckets are stored per bucket and summed at render time: recording is
- * one increment, and a scrape is rare. */
+/* Buckets are stored per bucket and summed at render time (slot_prom.h):
+ * recording is one increment, and a scrape is rare. */
 static void histAdd(struct gw_hist *h, uint64_t us)
 {
-    int i = 0;
-    while (i < GW_LAT_BUCKETS && us > bounds_us[i]) {
-        i++;
-    }
-    h->buckets[i]++;
+    slot_prom_hist_add(h->buckets, bounds_us, GW_LAT_BUCKETS, us);
     h->count++;
     h->sum_us += us;
 }
@@ -70,21 +67,17 @@ void gw_metrics_cluster(struct gw_metrics *m, int op, int code, uint64_t rt_us)
     histAdd(&m->roundtrip[op], rt_us);
 }
 
+static void gwPut(void *ctx, const char *s, size_t n)
+{
+    gw_buf_put(ctx, s, n);
+}
+
 static void histRender(struct gw_buf *o, const char *name, const char *label,
                        const char *value, const struct gw_hist *h)
 {
-    uint64_t cum = 0;
-    for (int i = 0; i < GW_LAT_BUCKETS; i++) {
-        cum += h->buckets[i];
-        gw_buf_printf(o, "%s_bucket{%s=\"%s\",le=\"%g\"} %" PRIu64 "\n", name,
-                      label, value, (double)bounds_us[i] / 1e6, cum);
-    }
-    gw_buf_printf(o, "%s_bucket{%s=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", name,
-                  label, value, h->count);
-    gw_buf_printf(o, "%s_sum{%s=\"%s\"} %.6f\n", name, label, value,
-                  (double)h->sum_us / 1e6);
-    gw_buf_printf(o, "%s_count{%s=\"%s\"} %" PRIu64 "\n", name, label, value,
-                  h->count);
+    struct slot_prom_out out = {.put = gwPut, .ctx = o};
+    slot_prom_hist(&out, name, label, value, bounds_us, GW_LAT_BUCKETS, 1e-6,
+                   h->buckets, h->count, h->sum_us);
 }
 
 static const char *opLabel(int op, char *buf, size_t cap)

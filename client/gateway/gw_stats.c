@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "slot_prom.h"
+
 double gw_stats_rate(const struct slotc_stats_row *r)
 {
     return r->released == 0 ? 0.0 : (double)r->booked_now / (double)r->released;
@@ -105,26 +107,15 @@ bool gw_recon_start_gone(uint32_t day, uint64_t oldest_seq,
 
 /* ---- /metrics ------------------------------------------------------------ */
 
+static void gwPut(void *ctx, const char *s, size_t n)
+{
+    gw_buf_put(ctx, s, n);
+}
+
 void gw_prom_label(struct gw_buf *o, const char *s)
 {
-    /* The text format's three escapes; everything else is the value's
-     * bytes (our names are ASCII by the protocol's rules anyway). */
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-            case '\\':
-                gw_buf_put(o, "\\\\", 2);
-                break;
-            case '"':
-                gw_buf_put(o, "\\\"", 2);
-                break;
-            case '\n':
-                gw_buf_put(o, "\\n", 2);
-                break;
-            default:
-                gw_buf_put(o, s, 1);
-                break;
-        }
-    }
+    struct slot_prom_out out = {.put = gwPut, .ctx = o};
+    slot_prom_label(&out, s);
 }
 
 static void labels(struct gw_buf *o, const struct slotc_stats_row *r)

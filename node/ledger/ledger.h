@@ -726,6 +726,8 @@ int ledger_read_pools(const struct ledger *l, struct slot_str after,
 /* Counters and config, in O(1); state_hash is left 0 (READ_LEDGER adds
  * it unless the read sets no_hash). */
 void ledger_info(const struct ledger *l, struct slot_ledger_info *out);
+/* Events in the feed's window now (O(1)). */
+uint32_t ledger_events_held(const struct ledger *l);
 
 /* The pool query (slot_proto.h, READ_QUERY): the page into out[0..*n)
  * (cap >= rd->limit), *total = every match. UNKNOWN_HOSPITAL; UNKNOWN_POOL

@@ -237,6 +237,11 @@ void ledger_info(const struct ledger *l, struct slot_ledger_info *out)
     out->config.cooldown_key[0] = out->config.cooldown_key[1] = 0;
 }
 
+uint32_t ledger_events_held(const struct ledger *l)
+{
+    return l->ev_len;
+}
+
 static int readQuery(const struct ledger *l, const struct slot_read *rd,
                      struct mp_buf *out)
 {

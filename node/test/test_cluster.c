@@ -21,20 +21,33 @@
  *                       through InstallSnapshot over TCP (LZ4 snapshot,
  *                       verified on restore) and converges; the leader's
  *                       snapshots were encoded by forked children.
+ *   metrics             every node serves /metrics (slotd --metrics): the
+ *                       text parses strictly (promparse.h), exactly one
+ *                       node reports role leader, commit and applied
+ *                       indexes advance on every node after bookings, a
+ *                       command sent to a follower counts in its
+ *                       slotd_refused_not_leader_total, and other paths
+ *                       get 404, a malformed request 400.
  * Timings (failover, expiry delay) are printed, never asserted tightly:
  * performance belongs to the benchmarks.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "libslot.h"
 #include "tcluster.h"
 #include "check.h"
 #include "tclock.h"
+#include "promparse.h"
 
 #define CONVERGE_MS 15000
 #define BOOKINGS    120
@@ -499,6 +512,199 @@ static void test_snapshot_install(void)
     CHECK_EQ(tcluster_stop(&t), 0);
 }
 
+/* ---- metrics ------------------------------------------------------------ */
+
+static int connectLocal(int port, long long until)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK_EQ(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    CHECK(proc_wait_fd(fd, POLLOUT, until));
+    return fd;
+}
+
+/* Sends req on a fresh connection to port and reads until the server
+ * closes (5 s at most). Returns the bytes read into out (NUL-terminated). */
+static size_t exchange(int port, const void *req, size_t len, char *out,
+                       size_t cap)
+{
+    long long until = tclock_mono_ms() + 5000;
+    int fd = connectLocal(port, until);
+    CHECK(send(fd, req, len, MSG_NOSIGNAL) == (ssize_t)len);
+    size_t n = 0;
+    while (n + 1 < cap && proc_wait_fd(fd, POLLIN, until)) {
+        ssize_t got = recv(fd, out + n, cap - 1 - n, 0);
+        if (got <= 0) {
+            break;
+        }
+        n += (size_t)got;
+    }
+    out[n] = '\0';
+    close(fd);
+    return n;
+}
+
+static struct prom_doc scraped;
+
+/* GET /metrics from node i: 200, text format 0.0.4, and a body that
+ * parses strictly into `scraped`. */
+static void scrape(struct tcluster *t, int i)
+{
+    static char resp[1 << 17];
+    const char *get = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    exchange(t->metrics_port[i], get, strlen(get), resp, sizeof resp);
+    CHECK(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    CHECK(strstr(resp, "\r\nContent-Type: text/plain; version=0.0.4") != NULL);
+    const char *body = strstr(resp, "\r\n\r\n");
+    CHECK(body != NULL);
+    body += 4;
+    char why[256] = "";
+    if (prom_parse(body, strlen(body), &scraped, why, sizeof why) != 0) {
+        fprintf(stderr, "node %d's /metrics: %s\n", i + 1, why);
+        CHECK(0);
+    }
+}
+
+static double metric(const char *series)
+{
+    double v = prom_get(&scraped, series);
+    if (isnan(v)) {
+        fprintf(stderr, "no series %s\n", series);
+        CHECK(0);
+    }
+    return v;
+}
+
+/* A HOLD frame straight to node i's client port (no libslot redirect);
+ * returns the type of the frame that comes back. */
+static int rawHold(struct tcluster *t, int i)
+{
+    struct slot_cmd c;
+    memset(&c, 0, sizeof c);
+    c.op = SLOT_OP_HOLD;
+    c.session = 77;
+    c.seq = 1;
+    c.u.hold.pool = (struct slot_str){"campus-a/derm/2026-12-02/AM", 27};
+    c.u.hold.patient = (struct slot_str){"patient-raw", 11};
+    c.u.hold.channel = (struct slot_str){"app", 3};
+    c.u.hold.ttl_ms = 60000;
+    struct mp_buf b;
+    mp_buf_init(&b);
+    size_t start = slot_frame_begin(&b, SLOT_FRAME_COMMAND, 9);
+    slot_cmd_encode(&b, &c);
+    slot_frame_end(&b, start);
+    static char resp[4096];
+    size_t n = 0;
+    /* The node answers and keeps the connection: read one frame. */
+    long long until = tclock_mono_ms() + 5000;
+    int fd = connectLocal(t->client_port[i], until);
+    CHECK(send(fd, b.data, b.len, MSG_NOSIGNAL) == (ssize_t)b.len);
+    size_t flen = 0;
+    while (flen == 0 && n < sizeof resp && proc_wait_fd(fd, POLLIN, until)) {
+        ssize_t got = recv(fd, resp + n, sizeof resp - n, 0);
+        if (got <= 0) {
+            break;
+        }
+        n += (size_t)got;
+        CHECK_EQ(slot_frame_peek(resp, n, &flen), SLOT_OK);
+    }
+    close(fd);
+    mp_buf_free(&b);
+    CHECK(flen > 0);
+    struct slot_frame f;
+    CHECK_EQ(slot_frame_decode(resp + 4, flen - 4, &f), SLOT_OK);
+    return f.type;
+}
+
+static void test_metrics(void)
+{
+    struct tcluster t;
+    struct tcluster_options o;
+    tcluster_options_init(&o);
+    o.metrics = true;
+    signal(SIGPIPE, SIG_IGN);
+    CHECK(tcluster_start_opts(&t, &o, 3, 0) == 0);
+    struct slotc_sync *s = clientOf(t.cluster, 5000);
+    mkpool(s, "campus-a/derm/2026-12-02/AM", 50);
+    converge(&t, s);
+
+    /* Exactly one leader, the one STATUS names; indexes before. */
+    int leader = tcluster_leader(&t, 5000);
+    CHECK(leader >= 0);
+    double commit0[TCLUSTER_NODES_MAX], applied0[TCLUSTER_NODES_MAX];
+    int leaders = 0;
+    for (int i = 0; i < t.n; i++) {
+        scrape(&t, i);
+        double is_leader = metric("slotd_role{role=\"leader\"}");
+        leaders += is_leader == 1.0;
+        CHECK_EQ(is_leader, i == leader ? 1.0 : 0.0);
+        CHECK_EQ(metric("slotd_role{role=\"follower\"}"),
+                 i == leader ? 0.0 : 1.0);
+        CHECK_EQ(metric("slotd_raft_leader_id"), (double)(leader + 1));
+        commit0[i] = metric("slotd_raft_commit_index");
+        applied0[i] = metric("slotd_raft_applied_index");
+        CHECK(applied0[i] <= commit0[i]);
+        CHECK(commit0[i] <= metric("slotd_raft_last_index"));
+        CHECK_EQ(metric("slotd_ledger_pools"), 1.0);
+    }
+    CHECK_EQ(leaders, 1);
+
+    /* Bookings: every node's commit and applied indexes move on. */
+    int unknowns = 0;
+    for (int i = 0; i < 5; i++) {
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-m%d", i);
+        book(s, "campus-a/derm/2026-12-02/AM", patient, &unknowns);
+    }
+    uint64_t applied = 0;
+    convergeAt(&t, s, (uint64_t)applied0[leader] + 1, &applied);
+    for (int i = 0; i < t.n; i++) {
+        scrape(&t, i);
+        double c = metric("slotd_raft_commit_index");
+        double a = metric("slotd_raft_applied_index");
+        printf("  node %d: commit %.0f -> %.0f, applied %.0f -> %.0f\n", i + 1,
+               commit0[i], c, applied0[i], a);
+        CHECK(c > commit0[i]);
+        CHECK(a > applied0[i]);
+        CHECK(a >= (double)applied);
+        CHECK(metric("slotd_entries_applied_total") >= 1.0);
+        CHECK(metric("slotd_commands_applied_total") >= 10.0);
+        CHECK(metric("slotd_apply_duration_seconds_count") >= 1.0);
+        CHECK_EQ(metric("slotd_ledger_bookings_active"), 5.0);
+        CHECK(metric("slotd_disk_write_duration_seconds_count{op="
+                     "\"append\"}") >= 1.0);
+        if (i == leader) {
+            /* Printed, not asserted: it depends on the 10 s window. */
+            printf("  hot: %.0f holds in the pool\n",
+                   prom_get(&scraped, "slotd_hot_pool_holds{pool="
+                                      "\"campus-a/derm/2026-12-02/AM\"}"));
+        }
+    }
+
+    /* A command to a follower: NOT_LEADER, counted there. */
+    int follower = (leader + 1) % t.n;
+    scrape(&t, follower);
+    double refused0 = metric("slotd_refused_not_leader_total");
+    CHECK_EQ(rawHold(&t, follower), SLOT_FRAME_ERROR);
+    scrape(&t, follower);
+    CHECK_EQ(metric("slotd_refused_not_leader_total"), refused0 + 1.0);
+
+    /* Other paths 404, malformed 400; the server closes after each. */
+    static char resp[4096];
+    const char *nope = "GET /status HTTP/1.1\r\n\r\n";
+    exchange(t.metrics_port[0], nope, strlen(nope), resp, sizeof resp);
+    CHECK(strncmp(resp, "HTTP/1.1 404 ", 13) == 0);
+    const char *bad = "GET /metrics\r\n\r\n";
+    exchange(t.metrics_port[0], bad, strlen(bad), resp, sizeof resp);
+    CHECK(strncmp(resp, "HTTP/1.1 400 ", 13) == 0);
+
+    slotc_sync_close(s);
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
 static const struct check_case cases[] = {
     {"elect_and_book", test_elect_and_book},
     {"kill_leader", test_kill_leader},
@@ -506,6 +712,7 @@ static const struct check_case cases[] = {
     {"expiry_idle", test_expiry_idle},
     {"membership", test_membership},
     {"snapshot_install", test_snapshot_install},
+    {"metrics", test_metrics},
     {NULL, NULL},
 };
 

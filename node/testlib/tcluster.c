@@ -90,7 +90,7 @@ static void findSlotd(struct tcluster *t)
 static int spawnNode(struct tcluster *t, int i, bool join)
 {
     char id[16], dir[300], raft[32], log[300], boot[1024] = "";
-    char election[16], heartbeat[16], extra[512];
+    char election[16], heartbeat[16], extra[512], metrics[32];
     snprintf(id, sizeof id, "%d", i + 1);
     snprintf(dir, sizeof dir, "%s/n%d", t->dir, i + 1);
     snprintf(raft, sizeof raft, "127.0.0.1:%d", t->raft_port[i]);
@@ -120,6 +120,11 @@ static int spawnNode(struct tcluster *t, int i, bool join)
         snprintf(heartbeat, sizeof heartbeat, "%d", t->o.heartbeat_ms);
         argv[a++] = "--heartbeat-ms";
         argv[a++] = heartbeat;
+    }
+    if (t->metrics_port[i] != 0) {
+        snprintf(metrics, sizeof metrics, "127.0.0.1:%d", t->metrics_port[i]);
+        argv[a++] = "--metrics";
+        argv[a++] = metrics;
     }
     if (t->o.log_level != NULL) {
         argv[a++] = "--log-level";
@@ -195,8 +200,11 @@ int tcluster_start_opts(struct tcluster *t, const struct tcluster_options *o,
         return -1;
     }
     track(t, true);
-    int ports[2 * TCLUSTER_NODES_MAX];
-    if (proc_free_ports(ports, 2 * n) != 0) {
+    /* Two ports a node (raft, client), three with metrics: all reserved
+     * together, so none is handed out twice. */
+    int per = o->metrics ? 3 : 2;
+    int ports[3 * TCLUSTER_NODES_MAX];
+    if (proc_free_ports(ports, per * n) != 0) {
         fprintf(stderr, "tcluster: no free ports\n");
         tcluster_stop(t);
         return -1;
@@ -204,8 +212,9 @@ int tcluster_start_opts(struct tcluster *t, const struct tcluster_options *o,
     t->n = n;
     t->voters = voters;
     for (int i = 0; i < n; i++) {
-        t->raft_port[i] = ports[2 * i];
-        t->client_port[i] = ports[2 * i + 1];
+        t->raft_port[i] = ports[per * i];
+        t->client_port[i] = ports[per * i + 1];
+        t->metrics_port[i] = o->metrics ? ports[per * i + 2] : 0;
         snprintf(t->client[i], sizeof t->client[i], "127.0.0.1:%d",
                  t->client_port[i]);
         snprintf(t->member[i], sizeof t->member[i], "127.0.0.1:%d/127.0.0.1:%d",

@@ -42,6 +42,9 @@ struct tcluster_options {
     bool env_args;         /* append $SLOTD_ARGS (split on spaces) */
     int n_extra;           /* more arguments for every node */
     const char *extra[TCLUSTER_ARGS_MAX];
+    /* Every node serves /metrics (slotd --metrics) on 127.0.0.1 and a
+     * port of its own, reserved with the others: metrics_port[i]. */
+    bool metrics;
     int leader_timeout_ms; /* how long tcluster_start waits for a leader */
     int start_attempts;    /* tries per node when it exits at once */
 };
@@ -59,8 +62,9 @@ struct tcluster {
     struct proc node[TCLUSTER_NODES_MAX]; /* node[i].pid 0: not running */
     int raft_port[TCLUSTER_NODES_MAX];
     int client_port[TCLUSTER_NODES_MAX];
-    char client[TCLUSTER_NODES_MAX][32]; /* "127.0.0.1:PORT" */
-    char member[TCLUSTER_NODES_MAX][80]; /* "RAFT/CLIENT" */
+    int metrics_port[TCLUSTER_NODES_MAX]; /* o.metrics; else 0 */
+    char client[TCLUSTER_NODES_MAX][32];  /* "127.0.0.1:PORT" */
+    char member[TCLUSTER_NODES_MAX][80];  /* "RAFT/CLIENT" */
     char cluster[256]; /* the voters' client addresses, comma list */
     char dir[256];
     char slotd[512];
