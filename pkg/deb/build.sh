@@ -37,9 +37,13 @@ shlibdeps() {
     printf 'Source: slot\n\nPackage: slot\nArchitecture: any\n' > "$d/debian/control"
     local files=()
     for f in "$@"; do files+=("$(readlink -f "$f")"); done
-    (cd "$d" && dpkg-shlibdeps -O "${files[@]}" 2>/dev/null) |
-        sed -n 's/^shlibs:Depends=//p'
+    local out
+    out=$(cd "$d" && dpkg-shlibdeps -O "${files[@]}" 2> "$d/err") ||
+        { cat "$d/err" >&2; rm -rf "$d"; return 1; }
     rm -rf "$d"
+    out=$(sed -n 's/^shlibs:Depends=//p' <<< "$out")
+    [ -n "$out" ] || { echo "build.sh: no Depends for $*" >&2; return 1; }
+    echo "$out"
 }
 
 # control PKG DEPENDS SECTION DESCRIPTION [EXTRA-FIELDS]: DEBIAN/control
@@ -97,7 +101,8 @@ put "$HERE/units/slotd@.service" "$P/lib/systemd/system/slotd@.service" 0644
 put "$HERE/etc/slotd.conf" "$P/etc/slot/slotd.conf" 0644
 doc slotd
 scripts slotd
-finish slotd "$(shlibdeps "$P/usr/sbin/slotd"), adduser" net \
+dep=$(shlibdeps "$P/usr/sbin/slotd")
+finish slotd "$dep, adduser" net \
     "slot ledger node (slotd)
  One node of the regional appointment slot pool: a Raft replica (the
  patched raft 0.22.1 linked in) of the slot ledger, serving libslot
@@ -113,8 +118,8 @@ put "$HERE/etc/archiver.conf" "$P/etc/slot/archiver.conf" 0644
 put "$HERE/make-gateway-config" "$P/usr/share/slot-gateway/make-gateway-config" 0755
 doc slot-gateway
 scripts slot-gateway
-finish slot-gateway \
-    "$(shlibdeps "$P/usr/sbin/slot-gateway" "$P/usr/sbin/slot-archiver"), adduser" net \
+dep=$(shlibdeps "$P/usr/sbin/slot-gateway" "$P/usr/sbin/slot-archiver")
+finish slot-gateway "$dep, adduser" net \
     "slot ledger HTTP gateway and audit archiver
  slot-gateway: the HTTP/JSON shim the booking channels call, over a slotd
  cluster. slot-archiver: the ledger's event feed into daily audit files.
@@ -127,7 +132,8 @@ strip --strip-unneeded "$P/usr/lib/$MA/libslot.so.$SOVERSION"
 mkdir -p "$P/DEBIAN"
 echo "libslot $SOVERSION libslot$SOVERSION (>= $VERSION)" > "$P/DEBIAN/shlibs"
 echo "activate-noawait ldconfig" > "$P/DEBIAN/triggers"
-finish "libslot$SOVERSION" "$(shlibdeps "$P/usr/lib/$MA/libslot.so.$SOVERSION")" libs \
+dep=$(shlibdeps "$P/usr/lib/$MA/libslot.so.$SOVERSION")
+finish "libslot$SOVERSION" "$dep" libs \
     "slot ledger client library
  libslot, the C client of the slot pool ledger: finds the leader,
  pipelines, retries with exactly-once semantics; sync and async API." \
@@ -152,7 +158,8 @@ finish libslot-dev \
 # --- slotctl -----------------------------------------------------------------
 P="$STAGE/slotctl"
 bin "$SLOTCTL" "$P/usr/bin/slotctl"
-finish slotctl "$(shlibdeps "$P/usr/bin/slotctl")" admin \
+dep=$(shlibdeps "$P/usr/bin/slotctl")
+finish slotctl "$dep" admin \
     "slot ledger command line (slotctl)
  The operator's command line over libslot: cluster status and membership,
  pools, holds and bookings, hospital rules and schedules, audit."
