@@ -30,6 +30,8 @@ check() { # DESCRIPTION COMMAND...: one check, passed if COMMAND exits 0
     if "$@" > "$T/check.out" 2>&1; then ok "$d"; else bad "$d"; sed 's/^/     /' "$T/check.out" | tail -n 20; fi
 }
 
+# Stops every process started here, by pid; their exit statuses in
+# $T/exits, one "PID STATUS" a line (SIGTERM is a clean stop: 0).
 stop_all() {
     local p i
     for p in "${pids[@]+"${pids[@]}"}"; do kill -TERM "$p" 2>/dev/null; done
@@ -37,6 +39,7 @@ stop_all() {
         for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$p" 2>/dev/null
         wait "$p" 2>/dev/null
+        echo "$p $?" >> "$T/exits"
     done
     pids=()
 }
@@ -191,6 +194,11 @@ check "node data in /var/lib/slot/node1..3 of the root" bash -c \
 check "make-gateway-config writes gateway.json and the secret, mode 0640" bash -c \
     "'$R/usr/share/slot-gateway/make-gateway-config' '$R/etc/slot' &&
      [ \"\$(stat -c %a '$R/etc/slot/gateway.json' '$R/etc/slot/gateway-identity.secret')\" = \"\$(printf '640\n640')\" ]"
+cp "$R/etc/slot/gateway.json" "$T/gateway.json.first"
+check "make-gateway-config again: secrets kept" bash -c \
+    "'$R/usr/share/slot-gateway/make-gateway-config' '$R/etc/slot' &&
+     cmp '$R/etc/slot/gateway.json' '$T/gateway.json.first' &&
+     grep -q '\"secret_file\": \"$R/etc/slot/gateway-identity.secret\"' '$R/etc/slot/gateway.json'"
 python3 - "$R/etc/slot/gateway.json" "127.0.0.1:${P[6]}" "$CL" <<'PY'
 import json, sys
 p, listen, cluster = sys.argv[1:]
@@ -271,3 +279,4 @@ stop_all
 alive=""
 for p in "${saved[@]}"; do kill -0 "$p" 2>/dev/null && alive+=" $p"; done
 if [ -z "$alive" ]; then ok "all ${#saved[@]} processes stopped"; else bad "still running:$alive"; fi
+check "each exited 0 on SIGTERM (pid status)" bash -c "cat '$T/exits'; ! grep -qv ' 0\$' '$T/exits'"
