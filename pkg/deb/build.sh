@@ -46,7 +46,7 @@ shlibdeps() {
     echo "$out"
 }
 
-# control PKG DEPENDS SECTION DESCRIPTION [EXTRA-FIELDS]: DEBIAN/control
+# finish PKG DEPENDS SECTION DESCRIPTION [EXTRA-FIELDS]: DEBIAN/control
 # (+ conffiles, md5sums), then the .deb.
 finish() {
     local pkg=$1 depends=$2 section=$3 desc=$4 extra=${5:-}
@@ -90,7 +90,7 @@ scripts() {
     done
 }
 
-doc() { # PKG: README.Debian from the README's Packages section
+doc() { # PKG: pkg/deb/README.Debian into its doc directory
     put "$HERE/README.Debian" "$STAGE/$1/usr/share/doc/$1/README.Debian" 0644
 }
 

@@ -132,9 +132,9 @@ for u in slotd@.service slot-gateway.service slot-archiver.service; do
     uf="$R/lib/systemd/system/$u"
     for want in 'User=slot' 'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
                 'NoNewPrivileges=yes' 'Restart=on-failure' 'LimitNOFILE=65536'; do
-        grep -qx "$want" "$uf" || bad "$u: $want"
+        if grep -qx "$want" "$uf"; then ok "$u: $want"; else bad "$u: $want"; fi
     done
-    check "$u: hardening lines, RestartSec" grep -qE '^RestartSec=[1-9]' "$uf"
+    check "$u: RestartSec of seconds" grep -qE '^RestartSec=[1-9]' "$uf"
 done
 check "slotd@, slot-archiver: StateDirectory=slot/..." bash -c \
     "grep -qx 'StateDirectory=slot/node%i' '$R/lib/systemd/system/slotd@.service' &&
