@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# The deb suite: `make deb`, then each package checked with dpkg-deb
-# (fields, files, conffiles, maintainer scripts, stripped ELF files without
-# build paths or RUNPATH), the units checked with systemd-analyze verify,
-# and the packages "installed" into a scratch root with dpkg-deb -x (never
-# onto this machine's /): a 3-node cluster, slot-gateway and slot-archiver
-# started from the units' own ExecStart lines (pkg/deb/unitrun.py, paths
-# moved into the root, ports free on 127.0.0.1), a booking through the
-# packaged slotctl and one through the gateway with curl, both verified,
-# and a program built against libslot-dev with pkg-config. Every process
-# it starts is stopped by pid; the scratch root is removed.
+# The deb suite: `make deb`, then
+# - each package checked with dpkg-deb (fields, files, conffiles,
+#   maintainer scripts, stripped ELF files without build paths or
+#   RUNPATH), the units with systemd-analyze verify;
+# - a real dpkg install, remove and purge in a private chroot whose /usr is
+#   an overlay (pkg/deb/dpkg_cycle.sh: the maintainer scripts run, this
+#   machine's / untouched);
+# - the packages extracted into a scratch root with dpkg-deb -x: a 3-node
+#   cluster, slot-gateway and slot-archiver started from the units' own
+#   ExecStart lines (pkg/deb/unitrun.py, paths moved into the root, ports
+#   free on 127.0.0.1), a booking through the packaged slotctl and one
+#   through the gateway with curl, both verified, and a program built
+#   against libslot-dev with pkg-config that reads the pool.
+# Every process it starts is stopped by pid; the scratch root is removed.
 # Prints "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -153,6 +157,25 @@ if command -v systemd-analyze > /dev/null && [ -d /lib/systemd/system ]; then
     rm -rf "$V"
 else
     echo "skip systemd-analyze verify (not available)"
+fi
+
+# --- dpkg for real, in a private chroot (pkg/deb/dpkg_cycle.sh) --------------
+if command -v unshare > /dev/null; then
+    mkdir "$T/cycle"
+    unshare -m --propagation private "$HERE/dpkg_cycle.sh" "$T/cycle" "$DEB" \
+        > "$T/cycle.out" 2>&1
+    rc=$?
+    cat "$T/cycle.out"
+    if [ $rc = 3 ]; then
+        echo "skip dpkg install cycle (no private overlay mount here)"
+    else
+        passed=$((passed + $(grep -c '^ok' "$T/cycle.out")))
+        failed=$((failed + $(grep -c '^FAIL' "$T/cycle.out")))
+        [ $rc = 0 ] || grep -q '^FAIL' "$T/cycle.out" || bad "dpkg_cycle.sh exited $rc"
+    fi
+    rm -rf "$T/cycle"
+else
+    echo "skip dpkg install cycle (no unshare)"
 fi
 
 # --- a cluster from the units ---------------------------------------------------
