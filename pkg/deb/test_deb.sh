@@ -15,7 +15,7 @@
 # Every process it starts is stopped by pid; the scratch root is removed.
 # Prints "N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 REPO=$(pwd)
 HERE="$REPO/pkg/deb"
 VERSION=$(cat VERSION)
