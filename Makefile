@@ -6,7 +6,7 @@
 #   make fuzz       run every fuzzer longer (FUZZ_SECONDS each)
 #   make bench      benchmarks (results under bench/results)
 #   make format     clang-format every C file in place
-#   make deb        Debian packages into build/deb (pkg/deb)
+#   make deb        Debian packages into build/deb (node/deb)
 #   make clean      remove build/ (keeps .deps/, the local raft build)
 #
 # Flavours: build/rel (-O2, assertions on), build/asan (AddressSanitizer +
@@ -119,7 +119,7 @@ include client/gateway/module.mk
 include node/module.mk
 include bench/module.mk
 include jepsen-tests/module.mk
-include pkg/deb/module.mk
+include node/deb/module.mk
 
 # Every committed C file is as .clang-format says (make format fixes it).
 FORMAT_SUITE := "format@120:clang-format --dry-run -Werror \$$(git ls-files '*.c' '*.h')"

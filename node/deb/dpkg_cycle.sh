@@ -3,7 +3,7 @@
 # packages in a private chroot, running their maintainer scripts for real,
 # without touching this machine's /. Run by test_deb.sh as
 #
-#   unshare -m --propagation private pkg/deb/dpkg_cycle.sh DIR DEBDIR
+#   unshare -m --propagation private node/deb/dpkg_cycle.sh DIR DEBDIR
 #
 # DIR (empty, made by the caller) becomes the chroot: a copy of /etc and
 # of dpkg's database, /usr an overlay of this machine's (writes land in

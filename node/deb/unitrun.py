@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The deb suite's helper (pkg/deb/test_deb.sh).
+"""The deb suite's helper (node/deb/test_deb.sh).
 
   unitrun.py ports N
       N free TCP ports on 127.0.0.1, one a line: from $SLOT_TEST_PORTS

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `make deb`: Debian packages from the release build, with dpkg-deb.
 #
-#   pkg/deb/build.sh OUTDIR VERSION SLOTD SLOTCTL GATEWAY ARCHIVER LIBSO LIBA
+#   node/deb/build.sh OUTDIR VERSION SLOTD SLOTCTL GATEWAY ARCHIVER LIBSO LIBA
 #
 # OUTDIR/*.deb: slotd, slot-gateway (+ slot-archiver), libslot5,
-# libslot-dev, slotctl. VERSION comes from the top VERSION file (the
+# libslot-dev, slotctl. VERSION comes from node/deb/VERSION (the
 # Makefile reads it), the architecture from dpkg, Depends from
 # dpkg-shlibdeps over each package's ELF files. Binaries are stripped (no
 # separate debug package). Files under etc/ are conffiles. SLOTD is the
-# slotd linked with the patched raft built in (pkg/deb/module.mk).
+# slotd linked with the patched raft built in (node/deb/module.mk).
 set -euo pipefail
 [ $# = 8 ] || { echo "usage: $0 OUTDIR VERSION SLOTD SLOTCTL GATEWAY ARCHIVER LIBSO LIBA" >&2; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -90,7 +90,7 @@ scripts() {
     done
 }
 
-doc() { # PKG: pkg/deb/README.Debian into its doc directory
+doc() { # PKG: node/deb/README.Debian into its doc directory
     put "$HERE/README.Debian" "$STAGE/$1/usr/share/doc/$1/README.Debian" 0644
 }
 

@@ -1,10 +1,10 @@
-# pkg/deb/: `make deb` builds Debian packages into build/deb/ with dpkg-deb
-# (pkg/deb/build.sh: slotd, slot-gateway with slot-archiver, libslot5,
-# libslot-dev, slotctl); the deb suite (pkg/deb/test_deb.sh) checks them
-# and runs a cluster from them in a scratch root. The version is the top
-# VERSION file.
+# node/deb/: `make deb` builds Debian packages into build/deb/ with dpkg-deb
+# (node/deb/build.sh: slotd, slot-gateway with slot-archiver, libslot5,
+# libslot-dev, slotctl); the deb suite (node/deb/test_deb.sh) checks them
+# and runs a cluster from them in a scratch root. The version is in
+# node/deb/VERSION.
 
-VERSION := $(shell cat VERSION)
+VERSION := $(shell cat node/deb/VERSION)
 
 # The packaged slotd links the patched raft statically: no private libraft
 # package, no RUNPATH into .deps, nothing that meets Debian's libraft0.
@@ -23,6 +23,6 @@ DEB_INPUTS := $(B)/deb/obj/slotd $(B)/rel/bin/slotctl $(B)/rel/bin/slot-gateway 
 .PHONY: deb
 deb: deps
 	@$(MAKE) --no-print-directory -j2 $(DEB_INPUTS)
-	@pkg/deb/build.sh $(B)/deb $(VERSION) $(DEB_INPUTS)
+	@node/deb/build.sh $(B)/deb $(VERSION) $(DEB_INPUTS)
 
-DEB_SUITES := "deb@900:pkg/deb/test_deb.sh"
+DEB_SUITES := "deb@900:node/deb/test_deb.sh"

@@ -4,11 +4,11 @@
 #   maintainer scripts, stripped ELF files without build paths or
 #   RUNPATH), the units with systemd-analyze verify;
 # - a real dpkg install, remove and purge in a private chroot whose /usr is
-#   an overlay (pkg/deb/dpkg_cycle.sh: the maintainer scripts run, this
+#   an overlay (node/deb/dpkg_cycle.sh: the maintainer scripts run, this
 #   machine's / untouched);
 # - the packages extracted into a scratch root with dpkg-deb -x: a 3-node
 #   cluster, slot-gateway and slot-archiver started from the units' own
-#   ExecStart lines (pkg/deb/unitrun.py, paths moved into the root, ports
+#   ExecStart lines (node/deb/unitrun.py, paths moved into the root, ports
 #   free on 127.0.0.1), a booking through the packaged slotctl and one
 #   through the gateway with curl, both verified, and a program built
 #   against libslot-dev with pkg-config that reads the pool.
@@ -17,8 +17,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 REPO=$(pwd)
-HERE="$REPO/pkg/deb"
-VERSION=$(cat VERSION)
+HERE="$REPO/node/deb"
+VERSION=$(cat "$HERE/VERSION")
 ARCH=$(dpkg --print-architecture)
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
 DEB="$REPO/build/deb"
@@ -159,7 +159,7 @@ else
     echo "skip systemd-analyze verify (not available)"
 fi
 
-# --- dpkg for real, in a private chroot (pkg/deb/dpkg_cycle.sh) --------------
+# --- dpkg for real, in a private chroot (node/deb/dpkg_cycle.sh) --------------
 if command -v unshare > /dev/null; then
     mkdir "$T/cycle"
     unshare -m --propagation private "$HERE/dpkg_cycle.sh" "$T/cycle" "$DEB" \
