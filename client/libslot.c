@@ -1469,12 +1469,14 @@ static int decodeStatus(struct slotc_req *req, struct mp_reader *r)
     return SLOT_OK;
 }
 
-/* A request the node refused without executing it (ERROR frame). */
-static void onError(struct conn *k, struct slotc_req *req, int code,
-                    struct slot_str hint)
+/* A request the node refused (ERROR frame; e->executed is not used yet). */
+static void onError(struct conn *k, struct slotc_req *req,
+                    const struct slot_error_info *e)
 {
     struct slotc *c = k->c;
     struct rq *p = P(req);
+    int code = e->code;
+    struct slot_str hint = e->leader_address;
     switch (code) {
         case SLOT_NOT_LEADER:
         case SLOT_NO_LEADER:
@@ -1636,14 +1638,12 @@ static bool onFrame(struct conn *k, const struct slot_frame *f)
     }
     p->answered = true;
     if (f->type == SLOT_FRAME_ERROR) {
-        uint64_t code, leader;
-        struct slot_str hint;
-        if (!mp_expect_array(&r, 3) || !mp_read_uint(&r, 65535, &code) ||
-            !mp_read_u64(&r, &leader) ||
-            !mp_read_str(&r, SLOT_ADDRESS_MAX, &hint)) {
+        struct slot_error_info e;
+        if (slot_frame_error_decode(f->payload, f->payload_len, &e) !=
+            SLOT_OK) {
             return false;
         }
-        onError(k, req, (int)code, hint);
+        onError(k, req, &e);
         return true;
     }
     if (f->type == SLOT_FRAME_RESULT) {

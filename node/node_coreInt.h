@@ -77,9 +77,12 @@ struct node_core {
 /* ---- node_core.c ---- */
 
 /* Appends an ERROR frame for tag (NOT_LEADER / NO_LEADER with the
- * leader's id and client address as far as this node knows). */
+ * leader's id and client address as far as this node knows). executed
+ * (enum slot_exec) must be the truth: SLOT_EXEC_NOT only when raft never
+ * accepted the request (refused before raft_apply / raft_add / ..., or
+ * a read), SLOT_EXEC_UNKNOWN once raft did. */
 void node_core__reply_error(struct node_core *core, struct node_conn *c,
-                            uint64_t tag, int code);
+                            uint64_t tag, int code, uint8_t executed);
 /* An accepted request (pending++) is answered: pending--, and c is
  * released if it was closed and nothing else is pending. */
 void node_core__conn_done(struct node_conn *c);

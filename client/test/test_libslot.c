@@ -142,7 +142,7 @@ static bool fakeFrame(int fd, const uint8_t *frame, size_t len,
         slot_frame_decode(frame + 4, len - 4, &f) == SLOT_OK) {
         struct mp_buf b;
         mp_buf_init(&b);
-        slot_frame_error(&b, f.tag, SLOT_BUSY, 0, "");
+        slot_frame_error(&b, f.tag, SLOT_BUSY, 0, "", SLOT_EXEC_NOT);
         ssize_t wr = write(fd, b.data, b.len);
         (void)wr;
         mp_buf_free(&b);

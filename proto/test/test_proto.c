@@ -3652,16 +3652,108 @@ static void test_frame_round_trip(void)
     }
     /* Tag: full 64 bits. */
     mp_buf_reset(&b);
-    size_t s = slot_frame_begin(&b, SLOT_FRAME_ERROR, UINT64_MAX);
-    mp_pack_array(&b, 3);
-    mp_pack_uint(&b, SLOT_NOT_LEADER);
-    mp_pack_uint(&b, 2);
-    mp_pack_cstr(&b, "10.0.0.2:7000");
-    slot_frame_end(&b, s);
+    slot_frame_error(&b, UINT64_MAX, SLOT_NOT_LEADER, 2, "10.0.0.2:7000",
+                     SLOT_EXEC_NOT);
     struct slot_frame f;
     CHECK_EQ(slot_frame_decode(b.data + 4, b.len - 4, &f), SLOT_OK);
     CHECK(f.tag == UINT64_MAX && f.type == SLOT_FRAME_ERROR);
     CHECK_EQ(f.payload_len, b.len - 4 - (size_t)(f.payload - (b.data + 4)));
+    mp_buf_free(&b);
+}
+
+static int decError(const void *p, size_t n)
+{
+    struct slot_error_info e;
+    return slot_frame_error_decode(p, n, &e);
+}
+
+/* An ERROR payload packed by hand: n fields of [code, leader, address,
+ * executed], executed < 0 packs a string instead. */
+static void packError(struct mp_buf *b, uint32_t n, uint64_t code,
+                      int64_t executed)
+{
+    mp_buf_reset(b);
+    mp_pack_array(b, n);
+    mp_pack_uint(b, code);
+    mp_pack_uint(b, 3);
+    mp_pack_cstr(b, "10.0.0.3:7000");
+    if (n >= 4) {
+        if (executed < 0) {
+            mp_pack_cstr(b, "no");
+        } else {
+            mp_pack_uint(b, (uint64_t)executed);
+        }
+    }
+    for (uint32_t i = 4; i < n; i++) {
+        mp_pack_uint(b, 0);
+    }
+}
+
+static void test_frame_error(void)
+{
+    struct mp_buf b;
+    struct slot_frame f;
+    struct slot_error_info e;
+    mp_buf_init(&b);
+    /* Both values round trip, with and without a leader. */
+    static const uint8_t execs[] = {SLOT_EXEC_NOT, SLOT_EXEC_UNKNOWN};
+    for (size_t i = 0; i < sizeof execs; i++) {
+        mp_buf_reset(&b);
+        slot_frame_error(&b, 77, SLOT_NOT_LEADER, 2, "10.0.0.2:7000", execs[i]);
+        CHECK_EQ(slot_frame_decode(b.data + 4, b.len - 4, &f), SLOT_OK);
+        CHECK_EQ(f.type, SLOT_FRAME_ERROR);
+        CHECK_EQ(slot_frame_error_decode(f.payload, f.payload_len, &e),
+                 SLOT_OK);
+        CHECK_EQ(e.code, SLOT_NOT_LEADER);
+        CHECK(e.leader_id == 2);
+        CHECK(e.leader_address.len == 13 &&
+              memcmp(e.leader_address.p, "10.0.0.2:7000", 13) == 0);
+        CHECK_EQ(e.executed, execs[i]);
+        checkTruncations(decError, f.payload, f.payload_len);
+        mp_buf_reset(&b);
+        slot_frame_error(&b, 78, SLOT_BUSY, 0, "", execs[i]);
+        CHECK_EQ(slot_frame_decode(b.data + 4, b.len - 4, &f), SLOT_OK);
+        CHECK_EQ(slot_frame_error_decode(f.payload, f.payload_len, &e),
+                 SLOT_OK);
+        CHECK(e.code == SLOT_BUSY && e.leader_id == 0 &&
+              e.leader_address.len == 0 && e.executed == execs[i]);
+    }
+    /* An older node's 3 fields: outcome unknown, the safe reading. */
+    packError(&b, 3, SLOT_NOT_LEADER, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_OK);
+    CHECK(e.code == SLOT_NOT_LEADER && e.leader_id == 3 &&
+          e.executed == SLOT_EXEC_UNKNOWN);
+    checkTruncations(decError, b.data, b.len);
+    /* Refused: executed out of range or not an integer, other field
+     * counts, code 0 (OK is no error), trailing bytes. */
+    packError(&b, 4, SLOT_NOT_LEADER, 2);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_INVALID_ARGUMENT);
+    packError(&b, 4, SLOT_NOT_LEADER, 255);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_INVALID_ARGUMENT);
+    packError(&b, 4, SLOT_NOT_LEADER, -1);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 5, SLOT_NOT_LEADER, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 2, SLOT_NOT_LEADER, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 4, SLOT_OK, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 4, 65536, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_INVALID_ARGUMENT);
+    packError(&b, 4, SLOT_BUSY, 1);
+    mp_pack_uint(&b, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    /* An address longer than any member's. */
+    char addr[SLOT_ADDRESS_MAX + 2];
+    memset(addr, 'a', sizeof addr - 1);
+    addr[sizeof addr - 1] = '\0';
+    mp_buf_reset(&b);
+    mp_pack_array(&b, 4);
+    mp_pack_uint(&b, SLOT_NOT_LEADER);
+    mp_pack_uint(&b, 1);
+    mp_pack_cstr(&b, addr);
+    mp_pack_uint(&b, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_TOO_LARGE);
     mp_buf_free(&b);
 }
 
@@ -3933,6 +4025,7 @@ T(entry_header_and_padding)
 T(entry_limits)
 T(entry_payload_shape)
 T(frame_round_trip)
+T(frame_error)
 T(frame_peek)
 T(frame_max_size)
 T(frame_validation)
@@ -3996,6 +4089,7 @@ static const struct check_case cases[] = {
     C(entry_limits),
     C(entry_payload_shape),
     C(frame_round_trip),
+    C(frame_error),
     C(frame_peek),
     C(frame_max_size),
     C(frame_validation),
