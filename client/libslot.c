@@ -1469,6 +1469,9 @@ static int decodeStatus(struct slotc_req *req, struct mp_reader *r)
     d->ledger_time_ms = st.ledger_time_ms;
     d->entries_applied = st.entries_applied;
     d->commands_applied = st.commands_applied;
+    d->config_committed_index = st.config_committed_index;
+    d->config_uncommitted_index = st.config_uncommitted_index;
+    d->promotee_id = st.promotee_id;
     req->out.status = d;
     return SLOT_OK;
 }

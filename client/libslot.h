@@ -683,6 +683,15 @@ struct slotc_node_status {
     uint64_t ledger_time_ms;
     uint64_t entries_applied;
     uint64_t commands_applied;
+    /* raft's membership state, for a change refused BUSY (raft's
+     * CANTCHANGE) for long: the index of the last committed configuration,
+     * of one appended and not committed yet (0: none), and on the leader
+     * a server being caught up for promotion (0: none). raft allows one
+     * change at a time: no new one while either of the last two is set.
+     * All 0 from a node that predates them. */
+    uint64_t config_committed_index;
+    uint64_t config_uncommitted_index;
+    uint64_t promotee_id;
 };
 
 /* ---- Patients, accounts and the staff log (protocol 3) ------------------- */

@@ -415,6 +415,11 @@ static void replyStatus(struct node_core *core, struct node_conn *c,
     st.ledger_time_ms = ledger_time_ms(core->fsm->ledger);
     st.entries_applied = core->fsm->entries_applied;
     st.commands_applied = core->fsm->commands_applied;
+    /* raft 0.22.1's own fields (raft.h documents them; no accessor). */
+    st.config_committed_index = r->configuration_committed_index;
+    st.config_uncommitted_index = r->configuration_uncommitted_index;
+    st.promotee_id =
+        raft_state(r) == RAFT_LEADER ? r->leader_state.promotee_id : 0;
     size_t start = slot_frame_begin(&c->out, SLOT_FRAME_ADMIN_REPLY, tag);
     mp_pack_array(&c->out, 2);
     mp_pack_uint(&c->out, SLOT_OK);
@@ -446,12 +451,61 @@ static int raftToSlot(int rv)
     }
 }
 
+static const char *adminName(uint8_t op)
+{
+    switch (op) {
+        case SLOT_ADMIN_ADD:
+            return "add";
+        case SLOT_ADMIN_ASSIGN:
+            return "assign";
+        case SLOT_ADMIN_REMOVE:
+            return "remove";
+        default:
+            return "transfer";
+    }
+}
+
+/* raft refuses a membership change while the previous one is not
+ * committed or a promotion is catching up: say which, so that a change
+ * stalled for a long time (issue 18) shows what raft waits for. Clients
+ * retry BUSY every few tens of ms: at most one line a second while the
+ * state stays the same, with the count of refusals not logged. */
+static void logCantChange(struct node_core *core, uint8_t op, uint64_t id)
+{
+    const struct raft *r = core->raft;
+    uint64_t promotee =
+        r->state == RAFT_LEADER ? r->leader_state.promotee_id : 0;
+    uint64_t now_ms = core->cfg.now_ms(core->cfg.data);
+    core->st.cantchange++;
+    if (r->configuration_uncommitted_index == core->cc_uncommitted &&
+        promotee == core->cc_promotee && now_ms >= core->cc_logged_ms &&
+        now_ms - core->cc_logged_ms < 1000) {
+        core->cc_quiet++;
+        return;
+    }
+    LOG_W("membership %s %llu refused (CANTCHANGE): configuration committed "
+          "at %llu, uncommitted at %llu, promotee %llu, commit index %llu "
+          "(%llu refusals not logged before)",
+          adminName(op), (unsigned long long)id,
+          (unsigned long long)r->configuration_committed_index,
+          (unsigned long long)r->configuration_uncommitted_index,
+          (unsigned long long)promotee, (unsigned long long)r->commit_index,
+          (unsigned long long)core->cc_quiet);
+    core->cc_uncommitted = r->configuration_uncommitted_index;
+    core->cc_promotee = promotee;
+    core->cc_logged_ms = now_ms;
+    core->cc_quiet = 0;
+}
+
 static void adminDone(struct areq *a, int status)
 {
     struct node_core *core = a->core;
     if (status == 0 && a->op == SLOT_ADMIN_REMOVE && a->client[0] != '\0' &&
         core->cfg.tell_removed != NULL) {
         core->cfg.tell_removed(core->cfg.data, a->id, a->client);
+    }
+    if (status == RAFT_CANTCHANGE) {
+        logCantChange(core, a->op, a->id);
     }
     struct node_conn *c = a->conn;
     int code = raftToSlot(status);
@@ -579,6 +633,9 @@ static void handleAdmin(struct node_core *core, struct node_conn *c,
     if (rv != 0) {
         /* Refused synchronously: raft 0.22.1 (ClientSubmit) takes back
          * whatever it appended before it returns an error. */
+        if (rv == RAFT_CANTCHANGE) {
+            logCantChange(core, a.op, a.id);
+        }
         node_core__reply_error(core, c, f->tag, raftToSlot(rv), SLOT_EXEC_NOT);
         free(q);
         return;

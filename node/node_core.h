@@ -122,6 +122,8 @@ struct node_core_stats {
     uint64_t sweeps_chained; /* ... because the previous one left holds due */
     uint64_t flow_sweeps;    /* SWEEP commands queued (flow-back due) */
     uint64_t admin_changes;  /* membership changes / transfers started */
+    uint64_t cantchange;     /* membership changes raft refused with
+                              * RAFT_CANTCHANGE (answered BUSY) */
 };
 
 struct node_core;

@@ -72,6 +72,10 @@ struct node_core {
     struct rq *reads_head, *reads_tail;
     uint32_t n_reads;
     struct barrier *barrier;
+
+    /* The last CANTCHANGE logged (node_core.c, logCantChange): raft's
+     * state then, when, and refusals since that were not logged. */
+    uint64_t cc_uncommitted, cc_promotee, cc_logged_ms, cc_quiet;
 };
 
 /* ---- node_core.c ---- */

@@ -1757,6 +1757,24 @@ static void test_slotctl_membership(void)
         }
     }
     CHECK_EQ(reachable, 4);
+    /* raft's membership state: every node has a committed configuration;
+     * the promotion returned once committed, so the leader has no change
+     * and no promotee pending. */
+    CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
+    json_t *all = json_object_get(o, "nodes");
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        json_t *nd = json_array_get(all, i);
+        if (strcmp(jstr(nd, "role"), "unreachable") == 0) {
+            continue;
+        }
+        CHECK(jint(nd, "config_committed_index") >= 1);
+        if (strcmp(jstr(nd, "role"), "leader") == 0) {
+            CHECK_EQ(jint(nd, "config_uncommitted_index"), 0);
+            CHECK_EQ(jint(nd, "promotee_id"), 0);
+            CHECK(jint(nd, "config_committed_index") >= 3); /* add, promote */
+        }
+    }
+    json_decref(o);
     /* Leadership moves. */
     CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
     json_int_t leader = jint(o, "leader");
@@ -1791,6 +1809,7 @@ static void test_slotctl_membership(void)
         if (jint(nd, "id") == 3) {
             CHECK_STR(jstr(nd, "role"), "unreachable");
             CHECK(json_is_null(json_object_get(nd, "term")));
+            CHECK(json_is_null(json_object_get(nd, "promotee_id")));
             saw = true;
         }
     }

@@ -400,6 +400,7 @@ struct adm {
     int want;         /* SLOT_OK, or the error it must get (-1: any) */
     int code;         /* ITEM_DONE: what it got */
     uint8_t executed; /* code != SLOT_OK: the ERROR's (enum slot_exec) */
+    struct slot_node_status status; /* STATUS answered OK */
 };
 
 /* A status reply's state hash at its applied index, checked on replay. */
@@ -1623,6 +1624,20 @@ static void onAdminAnswer(struct sim *s, struct simconn *c,
                       ", commit %" PRIu64 ", %u members, leader %" PRIu64,
                       c->server, st.id, st.applied_index, st.commit_index,
                       st.n_members, st.leader_id);
+            /* raft's membership state: a committed configuration exists
+             * (bootstrap, index 1 on), a pending one lies beyond it, and a
+             * promotee is a member. */
+            SIM_CHECK(
+                s,
+                st.config_committed_index >= 1 &&
+                    (st.config_uncommitted_index == 0 ||
+                     st.config_uncommitted_index > st.config_committed_index) &&
+                    st.promotee_id <= SIM_NODES_MAX,
+                "server %u: status says configuration committed at "
+                "%" PRIu64 ", uncommitted at %" PRIu64 ", promotee %" PRIu64,
+                c->server, st.config_committed_index,
+                st.config_uncommitted_index, st.promotee_id);
+            q->status = st;
             if (!q->a.no_hash) {
                 s->hashchks = grow(s->hashchks, &s->cap_hashchks,
                                    s->n_hashchks + 1, sizeof *s->hashchks);
@@ -4687,7 +4702,28 @@ static void scenarioMembership(unsigned workarounds, struct sim_stats *out)
     /* A follower refuses before raft sees the change: a client may send
      * it to the leader without any doubt. */
     CHECK_EQ(s->adms[on_follower].executed, SLOT_EXEC_NOT);
-    CHECK_EQ(waitAdmin(s, sendAdmin(s, 0, &a, SLOT_OK)), SLOT_OK);
+    /* The ADD, and right behind it (the same turn of the leader's loop,
+     * before the ADD can commit) a second change and a status: raft
+     * refuses the change CANTCHANGE (BUSY, not executed), and the status
+     * shows the ADD's configuration entry not committed yet. */
+    uint32_t add = sendAdmin(s, 0, &a, SLOT_OK);
+    struct slot_admin early = {
+        .op = SLOT_ADMIN_ASSIGN, .id = MB_NEW + 1, .role = SLOT_ROLE_VOTER};
+    uint32_t busy = sendAdmin(s, 0, &early, SLOT_BUSY);
+    struct slot_admin stat = {.op = SLOT_ADMIN_STATUS, .no_hash = true};
+    uint32_t during = sendAdmin(s, 0, &stat, SLOT_OK);
+    CHECK_EQ(waitAdmin(s, add), SLOT_OK);
+    CHECK_EQ(waitAdmin(s, busy), SLOT_BUSY);
+    CHECK_EQ(s->adms[busy].executed, SLOT_EXEC_NOT);
+    CHECK_EQ(waitAdmin(s, during), SLOT_OK);
+    const struct slot_node_status *ds = &s->adms[during].status;
+    CHECK(ds->config_uncommitted_index > ds->config_committed_index);
+    CHECK(node_core_stats(s->nodes[0].core)->cantchange >= 1);
+    uint32_t after = sendAdmin(s, 0, &stat, SLOT_OK);
+    CHECK_EQ(waitAdmin(s, after), SLOT_OK);
+    CHECK_EQ(s->adms[after].status.config_uncommitted_index, 0);
+    CHECK_EQ(s->adms[after].status.config_committed_index,
+             ds->config_uncommitted_index);
     CHECK_EQ(waitAdmin(s, sendAdmin(s, 0, &a, SLOT_INVALID_ARGUMENT)),
              SLOT_INVALID_ARGUMENT);
     a = (struct slot_admin){

@@ -3757,6 +3757,77 @@ static void test_frame_error(void)
     mp_buf_free(&b);
 }
 
+static int decNodeStatus(const void *p, size_t n)
+{
+    struct mp_reader r;
+    struct slot_node_status st;
+    mp_reader_init(&r, p, n);
+    int rc = slot_node_status_decode(&r, &st);
+    return rc == SLOT_OK && !mp_done(&r) ? SLOT_MALFORMED : rc;
+}
+
+static void test_node_status(void)
+{
+    struct slot_node_status st, got;
+    memset(&st, 0, sizeof st);
+    st.id = 2;
+    snprintf(st.role, sizeof st.role, "leader");
+    st.term = 7;
+    st.commit_index = 90;
+    st.applied_index = 89;
+    st.leader_id = 2;
+    snprintf(st.address, sizeof st.address, "127.0.0.1:7002/127.0.0.1:8002");
+    st.n_members = 2;
+    st.members[0] = (struct slot_member){.id = 1, .role = SLOT_ROLE_VOTER};
+    st.members[1] = (struct slot_member){.id = 4, .role = SLOT_ROLE_SPARE};
+    snprintf(st.members[0].address, sizeof st.members[0].address, "a/b");
+    snprintf(st.members[1].address, sizeof st.members[1].address, "c/d");
+    st.state_hash = 0x1234;
+    st.ledger_time_ms = 1700000000000ull;
+    st.entries_applied = 80;
+    st.commands_applied = 300;
+    st.config_committed_index = 12;
+    st.config_uncommitted_index = 88;
+    st.promotee_id = 4;
+    struct mp_buf b;
+    struct mp_reader r;
+    mp_buf_init(&b);
+    slot_node_status_encode(&b, &st);
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(got.id == 2 && strcmp(got.role, "leader") == 0 &&
+          got.n_members == 2 && got.members[1].id == 4 &&
+          got.commands_applied == 300);
+    CHECK(got.config_committed_index == 12 &&
+          got.config_uncommitted_index == 88 && got.promotee_id == 4);
+    checkTruncations(decNodeStatus, b.data, b.len);
+    /* An older node's 12 fields: the membership fields are 0. */
+    mp_buf_reset(&b);
+    st.n_members = 0;
+    slot_node_status_encode(&b, &st);
+    CHECK_EQ(b.data[0], 0x90 | 15); /* fixarray 15 */
+    size_t full = b.len;
+    b.data[0] = 0x90 | 12;
+    b.len -= 3; /* three positive fixints */
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(got.commands_applied == 300 && got.config_committed_index == 0 &&
+          got.config_uncommitted_index == 0 && got.promotee_id == 0);
+    /* Any other count is refused. */
+    b.len = full;
+    for (uint8_t n = 11; n <= 16; n++) {
+        if (n == 12 || n == 15) {
+            continue;
+        }
+        b.data[0] = (uint8_t)(0x90 | n);
+        mp_reader_init(&r, b.data, b.len);
+        CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_MALFORMED);
+    }
+    mp_buf_free(&b);
+}
+
 static void test_frame_peek(void)
 {
     uint8_t buf[16] = {0, 0, 0, 5, 0x94, SLOT_PROTO_VERSION, 1, 0, 0xc0, 0xee};
@@ -4026,6 +4097,7 @@ T(entry_limits)
 T(entry_payload_shape)
 T(frame_round_trip)
 T(frame_error)
+T(node_status)
 T(frame_peek)
 T(frame_max_size)
 T(frame_validation)
@@ -4090,6 +4162,7 @@ static const struct check_case cases[] = {
     C(entry_payload_shape),
     C(frame_round_trip),
     C(frame_error),
+    C(node_status),
     C(frame_peek),
     C(frame_max_size),
     C(frame_validation),
