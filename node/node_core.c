@@ -497,7 +497,9 @@ static void logCantChange(struct node_core *core, uint8_t op, uint64_t id)
     core->cc_quiet = 0;
 }
 
-static void adminDone(struct areq *a, int status)
+/* raft's callback for an accepted change or transfer; executed (enum
+ * slot_exec): could it have taken effect, if status is an error? */
+static void adminDone(struct areq *a, int status, uint8_t executed)
 {
     struct node_core *core = a->core;
     if (status == 0 && a->op == SLOT_ADMIN_REMOVE && a->client[0] != '\0' &&
@@ -510,9 +512,7 @@ static void adminDone(struct areq *a, int status)
     struct node_conn *c = a->conn;
     int code = raftToSlot(status);
     if (code != SLOT_OK) {
-        /* Raft had accepted the change (its entry is in the log, or the
-         * transfer started): it may still take effect. */
-        node_core__reply_error(core, c, a->tag, code, SLOT_EXEC_UNKNOWN);
+        node_core__reply_error(core, c, a->tag, code, executed);
     } else if (!c->closed) {
         size_t start =
             slot_frame_begin(&c->out, SLOT_FRAME_ADMIN_REPLY, a->tag);
@@ -528,7 +528,16 @@ static void adminDone(struct areq *a, int status)
 
 static void changeCb(struct raft_change *req, int status)
 {
-    adminDone(req->data, status);
+    /* A promotion to voter first catches the server up, and only then
+     * appends the configuration entry; raft 0.22.1 (legacy.c) clears
+     * catch_up_id just before it submits that entry. A change failed with
+     * catch_up_id still set (the catch-up aborted: NOCONNECTION; leadership
+     * lost or a transfer meanwhile: LEADERSHIPLOST) never reached the log.
+     * Any other failed change had its entry appended: it may still
+     * commit under the next leader. */
+    uint8_t executed = status != 0 && req->catch_up_id != 0 ? SLOT_EXEC_NOT
+                                                            : SLOT_EXEC_UNKNOWN;
+    adminDone(req->data, status, executed);
 }
 
 static void transferCb(struct raft_transfer *req)
@@ -538,7 +547,8 @@ static void transferCb(struct raft_transfer *req)
     raft_id id;
     const char *addr;
     raft_leader(a->core->raft, &id, &addr);
-    adminDone(a, id != a->core->cfg.id ? 0 : RAFT_NOTLEADER);
+    /* Failed: the TimeoutNow may still make the target campaign. */
+    adminDone(a, id != a->core->cfg.id ? 0 : RAFT_NOTLEADER, SLOT_EXEC_UNKNOWN);
 }
 
 static void setRemoved(struct node_core *core)
