@@ -30,7 +30,9 @@
  * when it was refused before raft accepted it (every read, every refusal
  * on a follower, BUSY, a closing node), UNKNOWN when raft accepted it and
  * then failed it (leadership lost or shutdown with the entry in flight, a
- * membership change whose callback reports an error). After UNKNOWN the
+ * membership change whose callback reports an error, unless it was a
+ * promotion that failed while raft still caught the server up: its entry
+ * was never appended, NOT). After UNKNOWN the
  * entry may still commit under the next leader: the client must retry the
  * same (session, seq) elsewhere; the ledger's session table makes that
  * retry exactly-once.

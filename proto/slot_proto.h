@@ -163,7 +163,10 @@
  * CONFIRM's and CHECKIN's pay_method, claims and events carry the payment
  * (fee paid, reference, method), events their local day, READ_RECON and
  * READ_STATS. Frames of an older version are refused with BAD_VERSION;
- * commands of versions 1 to 4 still decode (the Raft log may hold them). */
+ * commands of versions 1 to 4 still decode (the Raft log may hold them).
+ * Within a version, a reply may gain optional trailing fields that its
+ * decoder accepts with or without (ERROR's executed, the node status's
+ * membership fields): no version change, old peers keep working. */
 #define SLOT_PROTO_VERSION   5
 #define SLOT_FRAME_MAX       (1u << 20) /* bytes of one frame body */
 #define SLOT_ENTRY_MAX       (4u << 20) /* bytes of one Raft entry */
@@ -871,12 +874,15 @@ enum slot_frame_type {
  *   NOT      not proposed to raft: certainly not executed, and never will
  *            be. Any refusal before raft_apply / raft_add / ... accepted
  *            it (a follower, no leader, BUSY, a closing node, MALFORMED,
- *            every read). The client may send it again, to any node, even
- *            if it is not idempotent.
+ *            every read), and a promotion that failed while raft was still
+ *            catching the server up (its entry never appended). The client
+ *            may send it again, to any node, even if it is not idempotent.
  *   UNKNOWN  proposed, outcome unknown: raft accepted it and then reported
- *            an error (leadership lost, shutdown with entries in flight);
- *            the entry may still commit under the next leader. Only a
- *            session (session, seq) makes a retry safe.
+ *            an error (leadership lost, shutdown with entries in flight, a
+ *            membership change failed after its entry was appended, a
+ *            transfer that did not complete); it may still take effect
+ *            under the next leader. Only a session (session, seq) makes a
+ *            command's retry safe.
  *
  * The field is optional on the wire (like the trailing fields of
  * commands): a node built before it sends [code, leader_id,
