@@ -32,10 +32,9 @@
  * then failed it (leadership lost or shutdown with the entry in flight, a
  * membership change whose callback reports an error, unless it was a
  * promotion that failed while raft still caught the server up: its entry
- * was never appended, NOT). After UNKNOWN the
- * entry may still commit under the next leader: the client must retry the
- * same (session, seq) elsewhere; the ledger's session table makes that
- * retry exactly-once.
+ * was never appended, NOT). After UNKNOWN the entry may still commit under
+ * the next leader: the client must retry the same (session, seq)
+ * elsewhere; the ledger's session table makes that retry exactly-once.
  *
  * ---- A connection, as the core sees it ---------------------------------
  *
