@@ -1167,6 +1167,7 @@ static const struct {
     {"RECON_DAY_GONE", 410},
     {"RESPONSE_TOO_LARGE", 413},
     {"RECON_BUSY", 503},
+    {"CLUSTER_BUSY", 503},
 };
 
 static int wantedStatus(const char *name)
