@@ -344,6 +344,8 @@ static void defaults(struct gw_config *c)
         .events_shared_max = 65536,
         .events_shared_poll_ms = 20,
         .events_shared_hold_ms = 1000,
+        .cluster_timeout_ms = 1000,
+        .cluster_max = 4,
     };
     c->client = (struct gw_client_opts){
         .sessions = 16,
@@ -386,6 +388,8 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "events_shared_max",
                                       "events_shared_poll_ms",
                                       "events_shared_hold_ms",
+                                      "cluster_timeout_ms",
+                                      "cluster_max",
                                       NULL};
     static const char *const cli[] = {
         "sessions",           "queue_max", "connect_timeout_ms",
@@ -465,6 +469,8 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         {"events_shared_max", &l->events_shared_max, 0, 4194304},
         {"events_shared_poll_ms", &l->events_shared_poll_ms, 1, 10000},
         {"events_shared_hold_ms", &l->events_shared_hold_ms, 0, 600000},
+        {"cluster_timeout_ms", &l->cluster_timeout_ms, 50, 60000},
+        {"cluster_max", &l->cluster_max, 1, 64},
     };
     json_t *lo = json_object_get(root, "limits");
     if (lo != NULL &&

@@ -98,6 +98,13 @@ struct gw_limits {
     uint32_t events_shared_hold_ms; /* a minority of slow streams holds
                                      * the follower back at most this
                                      * long (1000) */
+    /* The cluster view (GET /v1/cluster, gw_http_cluster.c): */
+    uint32_t cluster_timeout_ms; /* deadline of the STATUS asked of every
+                                  * node: the whole answer comes within it,
+                                  * a node silent that long is listed
+                                  * unreachable (1000) */
+    uint32_t cluster_max;        /* cluster views at once; beyond: 503
+                                  * CLUSTER_BUSY (4) */
 };
 
 struct gw_client_opts {

@@ -39,7 +39,9 @@
       "the response would exceed the gateway's limit (recon_bytes_max): "      \
       "narrow it (hospital=, channel=, a shorter range)")                      \
     X(RECON_BUSY, 214, 503,                                                    \
-      "too many reconciliations at once (recon_max); retry later")
+      "too many reconciliations at once (recon_max); retry later")             \
+    X(CLUSTER_BUSY, 215, 503,                                                  \
+      "too many cluster views at once (cluster_max); retry later")
 
 enum gw_err {
 #define GW_ERR_ENUM_(name, num, status, msg) GW_##name = (num),

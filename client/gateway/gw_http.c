@@ -274,6 +274,7 @@ static struct gw_call *callNew(struct rctx *c)
     gw_args_init(&call->a);
     call->next_free = NULL;
     call->money = NULL;
+    call->cluster = NULL;
     call->link =
         h2o_mem_alloc_shared(&c->req->pool, sizeof *call->link, onReqDispose);
     *call->link = call;
@@ -289,6 +290,9 @@ void gw__call_free(struct gw_call *call)
     }
     if (call->money != NULL) {
         gw__money_free(call);
+    }
+    if (call->cluster != NULL) {
+        gw__cluster_free(call);
     }
     free(call->a.rules);
     free(call->a.tpl);
@@ -1274,6 +1278,9 @@ static void submitFirst(struct gw_call *call)
         case GW_R_RECONCILIATION:
         case GW_R_STATS:
             gw__money_submit(call);
+            return;
+        case GW_R_CLUSTER:
+            gw__cluster_submit(call);
             return;
         default:
             rc = GW_INTERNAL;

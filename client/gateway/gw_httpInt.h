@@ -43,9 +43,11 @@ struct gw_call {
     uint64_t sent_ns; /* current libslot submit */
     struct gw_args a; /* path, Idempotency-Key and body, parsed in place */
     struct slotc_req sreq;
-    struct gw_money_job *money; /* GW_R_RECONCILIATION, GW_R_STATS: their
+    struct gw_money_job *money;     /* GW_R_RECONCILIATION, GW_R_STATS: their
                                  * pages' state (gw_http_money.c); NULL
                                  * otherwise */
+    struct gw_cluster_job *cluster; /* GW_R_CLUSTER: its STATUS requests
+                                     * (gw_http_cluster.c); NULL otherwise */
     struct gw_call *next_free;
 };
 
@@ -90,6 +92,7 @@ struct gw {
     size_t openapi_len;
     struct gw_stats_refresh stats; /* /metrics' statistics */
     uint32_t recon_active;         /* reconciliations alive (recon_max) */
+    uint32_t cluster_active;       /* cluster views alive (cluster_max) */
     /* stopping */
     bool stopping;
     uv_timer_t stop_timer;
@@ -181,6 +184,35 @@ int gw__stats_start(struct gw *g);
 /* Stops it (gw_stop): the timer is closed; a pending read completes into
  * the cache or with SHUTDOWN when libslot closes. */
 void gw__stats_stop(struct gw *g);
+
+/* ---- gw_http_cluster.c ------------------------------------------------- */
+
+/* One node's part of a cluster view: its configured client address and
+ * what its STATUS said (status SLOT_OK: the figures are its answer; else
+ * the error that left it unreachable, the figures 0). */
+struct gw_cluster_node {
+    char address[SLOTC_ADDRESS_MAX + 1];
+    int status;
+    uint64_t id;
+    char role[16]; /* "leader", "follower", "candidate", "unavailable" */
+    uint64_t term;
+    uint64_t leader_id; /* 0: none known */
+    uint64_t commit_index;
+    uint64_t applied_index;
+};
+
+/* Submits GW_R_CLUSTER: a STATUS (SLOTC_NO_HASH, limits.cluster_timeout_ms)
+ * to every node of the configured cluster at once; answers 503
+ * CLUSTER_BUSY beyond limits.cluster_max views. Takes the call over: it
+ * answers and frees it once every node has answered or timed out. */
+void gw__cluster_submit(struct gw_call *call);
+/* Frees call->cluster (gw__call_free); the view's STATUS requests must
+ * all have completed. */
+void gw__cluster_free(struct gw_call *call);
+/* The view's JSON (pure): {"nodes":[...],"leader":ID|null,"max_lag":N|null}
+ * from n nodes' results, in configured order. */
+void gw__cluster_json(struct gw_buf *b, const struct gw_cluster_node *nodes,
+                      uint32_t n);
 
 /* ---- gw_http_events.c --------------------------------------------------- */
 

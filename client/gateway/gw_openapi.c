@@ -903,6 +903,58 @@ static void moneySchemas(json_t *s)
 }
 
 /* The visit day's bodies and replies (protocol 4). */
+/* GET /v1/cluster (gw_http_cluster.c). */
+static void clusterSchemas(json_t *s)
+{
+    json_t *ix = intSchema(0, 1LL << 62);
+    json_t *n = object(false);
+    prop(n, "node", true,
+         described(intSchema(0, SLOTC_NODES_MAX - 1),
+                   "its place in the gateway's configured \"cluster\""));
+    prop(n, "address", true,
+         described(stringSchema(), "the client address configured"));
+    prop(n, "reachable", true,
+         described(boolSchema(),
+                   "it answered its STATUS within limits.cluster_timeout_ms; "
+                   "false: \"error\" says why, and the figures are absent"));
+    prop(n, "id", false, intSchema(1, 1LL << 62));
+    prop(n, "role", false,
+         json_pack("{s:s,s:[s,s,s,s]}", "type", "string", "enum", "leader",
+                   "follower", "candidate", "unavailable"));
+    prop(n, "term", false, json_deep_copy(ix));
+    prop(n, "leader_id", false,
+         described(json_deep_copy(ix), "the leader it knows; 0: none"));
+    prop(n, "commit_index", false, json_deep_copy(ix));
+    prop(n, "applied_index", false, json_deep_copy(ix));
+    prop(n, "lag", false,
+         described(nullable(json_deep_copy(ix)),
+                   "the leader's commit_index minus this node's "
+                   "applied_index (0 when ahead); null: no leader seen"));
+    prop(n, "error", false,
+         described(json_pack("{s:s,s:[s,s],s:{s:{s:s},s:{s:s}}}", "type",
+                             "object", "required", "code", "message",
+                             "properties", "code", "type", "string", "message",
+                             "type", "string"),
+                   "unreachable: UNAVAILABLE (never connected), TIMEOUT "
+                   "(no answer in time), ..."));
+    json_object_set_new(s, "ClusterNode", n);
+    json_t *v = object(false);
+    prop(v, "nodes", true,
+         described(arrayOf(ref("ClusterNode"), 1, SLOTC_NODES_MAX, false),
+                   "every configured node, in configured order"));
+    prop(v, "leader", true,
+         described(nullable(json_deep_copy(ix)),
+                   "the id of the reachable node that says it leads (the "
+                   "highest term if several do); null: none"));
+    prop(v, "max_lag", true,
+         described(nullable(json_deep_copy(ix)),
+                   "the leader's commit_index minus the lowest "
+                   "applied_index of the reachable followers (0 without "
+                   "one); null without a leader"));
+    json_decref(ix);
+    json_object_set_new(s, "ClusterView", v);
+}
+
 static void visitSchemas(json_t *s)
 {
     json_t *stop = object(true);
@@ -1188,6 +1240,7 @@ static json_t *schemas(void)
     visitSchemas(s);
     eventSchemas(s);
     moneySchemas(s);
+    clusterSchemas(s);
     return s;
 }
 
@@ -1289,6 +1342,8 @@ static struct bodyinfo bodyOf(int route)
             return (struct bodyinfo){NULL, "Reconciliation", "410 413 504"};
         case GW_R_STATS:
             return (struct bodyinfo){NULL, "Stats", "413 504"};
+        case GW_R_CLUSTER:
+            return (struct bodyinfo){NULL, "ClusterView", ""};
         default:
             return (struct bodyinfo){NULL, NULL, ""};
     }
@@ -1385,6 +1440,14 @@ static const char *errorsOf(int route)
             return "Statistics are not per channel: every token reads "
                    "them. from..to at most 62 visit days. 413 "
                    "RESPONSE_TOO_LARGE past limits.recon_bytes_max.";
+        case GW_R_CLUSTER:
+            return "A STATUS (without the state hash) to every node of the "
+                   "gateway's configured cluster at once, each bounded by "
+                   "limits.cluster_timeout_ms: the answer comes within it. "
+                   "A node that did not answer is listed reachable false "
+                   "with its error; the view is 200 all the same (never a "
+                   "5xx for a node down). 503 CLUSTER_BUSY (+ Retry-After) "
+                   "past limits.cluster_max views at once.";
         case GW_R_METRICS:
             return "Besides the gateway's own series, the statistics of "
                    "visit days today - 1 .. today + 7 (UTC) per hospital, "

@@ -138,6 +138,9 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
     {GW_R_CONSOLE_ASSET, "GET", "/console/{asset}", "console_asset",
      GW_ACCESS_PUBLIC, 200, 0,
      "One of the console's static files (console.css, console.js, api.js)"},
+    {GW_R_CLUSTER, "GET", "/v1/cluster", "get_cluster", GW_ACCESS_ADMIN, 200, 0,
+     "Every configured node's own status (role, term, commit and applied "
+     "index), asked in parallel; the leader and the followers' lag"},
 };
 
 static int hexVal(char c)

@@ -63,6 +63,8 @@ enum gw_route_id {
     /* the operator console's static files (gw_console.h; issue 19) */
     GW_R_CONSOLE,
     GW_R_CONSOLE_ASSET,
+    /* every node's status, for the console's cluster view */
+    GW_R_CLUSTER,
     GW_R_COUNT
 };
 

@@ -15,7 +15,8 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_http_events.c client/gateway/gw_events.c \
           client/gateway/gw_fanout.c client/gateway/gw_console.c \
           client/gateway/gw_ident.c client/gateway/gw_stats.c \
-          client/gateway/gw_http_money.c client/slotctl_sched.c client/recon.c
+          client/gateway/gw_http_money.c client/gateway/gw_http_cluster.c \
+          client/slotctl_sched.c client/recon.c
 # libcrypto (OpenSSL): gw_ident's HMAC-SHA256.
 GW_LIBS := -lh2o -luv -ljansson -lcrypto $(LIBS)
 # The operator console's files, embedded (gw_console.h) by embed.sh into a

@@ -238,5 +238,10 @@ export function createApi(opts) {
       return { contentType, text, json: contentType.startsWith('application/json') ? JSON.parse(text) : null };
     },
     stats: (q) => json('GET', '/v1/stats' + queryString(q)),
+    // Every configured node's status (the admin token): {nodes: [{node,
+    // address, reachable, id, role, term, leader_id, commit_index,
+    // applied_index, lag} or {node, address, reachable: false, error}],
+    // leader: id or null, max_lag}. 200 even with nodes down.
+    cluster: () => json('GET', '/v1/cluster'),
   };
 }

@@ -95,6 +95,7 @@ function signIn(token) {
   $('#signout').hidden = false;
   $('#token').value = '';
   startFeed();
+  refreshCluster();
 }
 
 function signOut() {
@@ -103,6 +104,7 @@ function signOut() {
   stopFeed();
   $('#whoami').textContent = 'Signed out.';
   $('#signout').hidden = true;
+  refreshCluster();
 }
 
 function show(view) {
@@ -140,6 +142,42 @@ async function refreshHealth() {
   } catch (e) {
     const code = e instanceof ApiError ? e.code : 'ERROR';
     body.replaceChildren(row(['status', el('span', { className: 'bad' }, code + ': ' + (e.message || e))]));
+  }
+}
+
+// Every node of the cluster (GET /v1/cluster, the admin token): one row
+// each, the leader's row marked, an unreachable node with its error.
+async function refreshCluster() {
+  const body = $('#cluster-table tbody');
+  const summary = $('#cluster-summary');
+  if (!sessionStorage.getItem(TOKEN_KEY)) {
+    body.replaceChildren();
+    summary.textContent = 'Sign in with the admin token to see every node.';
+    return;
+  }
+  try {
+    const v = await api.cluster();
+    const rows = v.nodes.map((n) => {
+      if (!n.reachable) {
+        const err = n.error ? n.error.code + ': ' + n.error.message : 'no answer';
+        return row([n.node, '', n.address, '', '', '', '', '', el('span', { className: 'bad' }, 'no: ' + err)],
+          { className: 'unreachable' });
+      }
+      const isLeader = v.leader !== null && n.id === v.leader;
+      return row([n.node, n.id, n.address, isLeader ? n.role + ' \u2605' : n.role, n.term, n.commit_index,
+        n.applied_index, n.lag === null ? '' : n.lag, el('span', { className: 'ok' }, 'yes')],
+      isLeader ? { className: 'leader' } : null);
+    });
+    body.replaceChildren(...rows);
+    const down = v.nodes.filter((n) => !n.reachable).length;
+    summary.textContent = (v.leader === null ? 'No leader seen' : 'Leader: node id ' + v.leader) +
+      '; max lag ' + (v.max_lag === null ? '-' : v.max_lag) + ' entries; ' +
+      (down === 0 ? 'every node answered' : down + ' of ' + v.nodes.length + ' unreachable') +
+      ' (checked ' + fmtTime(Date.now()) + ').';
+  } catch (e) {
+    body.replaceChildren();
+    const code = e instanceof ApiError ? e.code : 'ERROR';
+    summary.replaceChildren(el('span', { className: 'bad' }, code + ': ' + (e.message || e)));
   }
 }
 
@@ -476,10 +514,14 @@ function wire() {
 wire();
 show('health');
 refreshHealth();
-setInterval(refreshHealth, 2000);
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) {
   signIn(saved);
 } else {
   api = createApi({ token: '' });
 }
+refreshCluster();
+setInterval(() => {
+  refreshHealth();
+  refreshCluster();
+}, 2000);

@@ -10,6 +10,7 @@
 #include "gw_console.h"
 #include "gw_err.h"
 #include "gw_events.h"
+#include "gw_httpInt.h"
 #include "gw_ident.h"
 #include "gw_json.h"
 #include "gw_limit.h"
@@ -1167,6 +1168,7 @@ static const struct {
     {"RECON_DAY_GONE", 410},
     {"RESPONSE_TOO_LARGE", 413},
     {"RECON_BUSY", 503},
+    {"CLUSTER_BUSY", 503},
 };
 
 static int wantedStatus(const char *name)
@@ -3377,6 +3379,141 @@ static void test_console_paths(void)
     CHECK_STR(gw_console_type("a.exe"), "application/octet-stream");
 }
 
+/* ---- the cluster view (gw_http_cluster.c) -------------------------------- */
+
+static json_t *clusterDoc(const struct gw_cluster_node *n, uint32_t count)
+{
+    struct gw_buf b;
+    gw_buf_init(&b, NULL, 0);
+    gw__cluster_json(&b, n, count);
+    CHECK(!b.oom);
+    json_t *j = json_loadb(b.p, b.len, 0, NULL);
+    CHECK(j != NULL);
+    gw_buf_free(&b);
+    return j;
+}
+
+static struct gw_cluster_node cnode(const char *addr, int status, uint64_t id,
+                                    const char *role, uint64_t term,
+                                    uint64_t commit, uint64_t applied)
+{
+    struct gw_cluster_node n;
+    memset(&n, 0, sizeof n);
+    snprintf(n.address, sizeof n.address, "%s", addr);
+    n.status = status;
+    if (status == SLOT_OK) {
+        n.id = id;
+        snprintf(n.role, sizeof n.role, "%s", role);
+        n.term = term;
+        n.leader_id = strcmp(role, "leader") == 0 ? id : 0;
+        n.commit_index = commit;
+        n.applied_index = applied;
+    }
+    return n;
+}
+
+static void test_cluster_json(void)
+{
+    /* A leader, a follower 3 behind, one ahead (read later), one down. */
+    struct gw_cluster_node n[4] = {
+        cnode("127.0.0.1:1", SLOT_OK, 2, "follower", 3, 100, 97),
+        cnode("127.0.0.1:2", SLOT_OK, 1, "leader", 3, 100, 99),
+        cnode("127.0.0.1:3", SLOT_TIMEOUT, 0, "", 0, 0, 0),
+        cnode("127.0.0.1:4", SLOT_OK, 4, "follower", 3, 102, 102),
+    };
+    json_t *j = clusterDoc(n, 4);
+    json_t *nodes = json_object_get(j, "nodes");
+    CHECK_EQ(json_array_size(nodes), 4);
+    CHECK_EQ(json_integer_value(json_object_get(j, "leader")), 1);
+    CHECK_EQ(json_integer_value(json_object_get(j, "max_lag")), 3);
+    json_t *x = json_array_get(nodes, 0);
+    CHECK_EQ(json_integer_value(json_object_get(x, "node")), 0);
+    CHECK_STR(json_string_value(json_object_get(x, "address")), "127.0.0.1:1");
+    CHECK(json_is_true(json_object_get(x, "reachable")));
+    CHECK_STR(json_string_value(json_object_get(x, "role")), "follower");
+    CHECK_EQ(json_integer_value(json_object_get(x, "lag")), 3);
+    CHECK(json_object_get(x, "error") == NULL);
+    x = json_array_get(nodes, 1);
+    CHECK_EQ(json_integer_value(json_object_get(x, "lag")), 1);
+    x = json_array_get(nodes, 2);
+    CHECK_EQ(json_integer_value(json_object_get(x, "node")), 2);
+    CHECK(json_is_false(json_object_get(x, "reachable")));
+    CHECK(json_object_get(x, "role") == NULL);
+    CHECK(json_object_get(x, "commit_index") == NULL);
+    CHECK_STR(
+        json_string_value(json_object_get(json_object_get(x, "error"), "code")),
+        "TIMEOUT");
+    CHECK(json_is_string(
+        json_object_get(json_object_get(x, "error"), "message")));
+    x = json_array_get(nodes, 3);
+    CHECK_EQ(json_integer_value(json_object_get(x, "lag")), 0);
+    json_decref(j);
+
+    /* An old leader cut off still says so in an older term: the newer
+     * term's leader is the leader. */
+    struct gw_cluster_node m[2] = {
+        cnode("a:1", SLOT_OK, 1, "leader", 2, 50, 50),
+        cnode("a:2", SLOT_OK, 2, "leader", 3, 60, 60),
+    };
+    j = clusterDoc(m, 2);
+    CHECK_EQ(json_integer_value(json_object_get(j, "leader")), 2);
+    CHECK_EQ(json_integer_value(json_object_get(j, "max_lag")), 10);
+    json_decref(j);
+
+    /* No leader (only followers reachable): leader, max_lag, lag null;
+     * none reachable: the same, every node with its error. */
+    struct gw_cluster_node f[2] = {
+        cnode("b:1", SLOT_OK, 1, "follower", 2, 10, 10),
+        cnode("b:2", SLOT_UNAVAILABLE, 0, "", 0, 0, 0),
+    };
+    j = clusterDoc(f, 2);
+    CHECK(json_is_null(json_object_get(j, "leader")));
+    CHECK(json_is_null(json_object_get(j, "max_lag")));
+    CHECK(json_is_null(json_object_get(
+        json_array_get(json_object_get(j, "nodes"), 0), "lag")));
+    json_decref(j);
+    /* A lone leader: no follower, max_lag 0. */
+    j = clusterDoc(&m[1], 1);
+    CHECK_EQ(json_integer_value(json_object_get(j, "max_lag")), 0);
+    json_decref(j);
+
+    /* The limits: defaults, bounds named. */
+    static struct gw_config c;
+    char err[256];
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"demo-app\":\"app\"}}",
+                   &c, err),
+             0);
+    CHECK_EQ(c.limits.cluster_timeout_ms, 1000);
+    CHECK_EQ(c.limits.cluster_max, 4);
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"demo-app\":\"app\"},\"limits\":{"
+                   "\"cluster_timeout_ms\":50,\"cluster_max\":64}}",
+                   &c, err),
+             0);
+    CHECK_EQ(c.limits.cluster_timeout_ms, 50);
+    CHECK_EQ(c.limits.cluster_max, 64);
+    static const struct {
+        const char *limit, *key;
+    } bad[] = {
+        {"\"cluster_timeout_ms\":49", "limits.cluster_timeout_ms"},
+        {"\"cluster_timeout_ms\":60001", "limits.cluster_timeout_ms"},
+        {"\"cluster_max\":0", "limits.cluster_max"},
+        {"\"cluster_max\":65", "limits.cluster_max"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc,
+                 "{\"listen\":\"127.0.0.1:8080\",\"cluster\":\"x:1\","
+                 "\"tokens\":{\"demo-app\":\"app\"},\"limits\":{%s}}",
+                 bad[i].limit);
+        CHECK_EQ(parse(doc, &c, err), -1);
+        CHECK(strstr(err, bad[i].key) != NULL);
+    }
+    CHECK_EQ(gw_err_status(GW_CLUSTER_BUSY), 503);
+    CHECK(gw_err_retryable(GW_CLUSTER_BUSY));
+}
+
 static const struct check_case cases[] = {
     {"console_paths", test_console_paths},
     {"routes", test_routes},
@@ -3415,6 +3552,7 @@ static const struct check_case cases[] = {
     {"money_queries", test_money_queries},
     {"recon_day_bounds", test_recon_day_bounds},
     {"openapi_money", test_openapi_money},
+    {"cluster_json", test_cluster_json},
     {NULL, NULL},
 };
 

@@ -91,6 +91,35 @@ test('health', async () => {
   assert.ok(h.applied_index <= h.commit_index);
 });
 
+test('cluster: every node, one leader', async () => {
+  // Right after an election a node may not know the leader yet: asked
+  // again (bounded) until every node names the same one.
+  let v = null;
+  for (let i = 0; i < 100; i++) {
+    v = await admin.cluster();
+    if (v.leader !== null && v.nodes.every((n) => n.reachable && n.leader_id === v.leader)) {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(v.nodes.length, 3, JSON.stringify(v));
+  const leaders = v.nodes.filter((n) => n.role === 'leader');
+  assert.equal(leaders.length, 1, JSON.stringify(v));
+  assert.equal(v.leader, leaders[0].id);
+  v.nodes.forEach((n, i) => {
+    assert.equal(n.node, i);
+    assert.equal(n.reachable, true, JSON.stringify(n));
+    assert.equal(n.error, undefined);
+    assert.ok(typeof n.address === 'string' && n.address.length > 0);
+    assert.ok(n.id > 0 && n.term > 0);
+    assert.ok(n.commit_index >= n.applied_index, JSON.stringify(n));
+    assert.equal(n.lag, Math.max(0, leaders[0].commit_index - n.applied_index));
+  });
+  assert.equal(new Set(v.nodes.map((n) => n.id)).size, 3);
+  assert.ok(Number.isInteger(v.max_lag) && v.max_lag >= 0);
+  await assert.rejects(channel.cluster(), (e) => e instanceof ApiError && e.status === 403 && e.code === 'FORBIDDEN');
+});
+
 test('errors carry the API code and message', async () => {
   const bad = createApi({ baseUrl: URL_, token: 'not-a-token-0000', fetch: recordingFetch });
   await assert.rejects(bad.listPools({ hospital: H }), (e) => e instanceof ApiError && e.status === 401 &&
