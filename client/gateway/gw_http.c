@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "gw_console.h"
 #include "gw_err.h"
 #include "gw_httpInt.h"
 #include "gw_json.h"
@@ -53,6 +54,7 @@ struct reply {
     const char *location;   /* or NULL */
     uint64_t retry_after_s; /* 0: no header */
     const char *allow;      /* 405 */
+    bool console;           /* the console's security and cache headers */
 };
 
 static const char jsonType[] = "application/json";
@@ -138,6 +140,20 @@ static void sendReply(struct gw *g, h2o_req_t *req, int route, int channel,
     }
     if (r->location != NULL) {
         addHeader(req, H2O_TOKEN_LOCATION, r->location);
+    }
+    if (r->console) {
+        static const char *const hdrs[][2] = {
+            {"content-security-policy", GW_CONSOLE_CSP},
+            {"x-content-type-options", "nosniff"},
+            {"cache-control", GW_CONSOLE_CACHE},
+            {"x-frame-options", "DENY"},
+            {"referrer-policy", "no-referrer"},
+        };
+        for (size_t i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++) {
+            h2o_add_header_by_str(&req->pool, &req->res.headers, hdrs[i][0],
+                                  strlen(hdrs[i][0]), 1, NULL, hdrs[i][1],
+                                  strlen(hdrs[i][1]));
+        }
     }
     /* Copy the request line for the log before h2o may free req. */
     char method[16], path[256];
@@ -1268,6 +1284,36 @@ static void submitFirst(struct gw_call *call)
     }
 }
 
+/* The console's static files (gw_console.h): no token, GET and HEAD
+ * only (h2o sends a HEAD's headers without the body), an unknown file
+ * 404 in the API's JSON error. */
+static int serveConsole(struct rctx *c)
+{
+    h2o_req_t *req = c->req;
+    const struct gw_console_file *f =
+        gw_console_find(req->path.base, req->path.len);
+    c->route = f != NULL && strcmp(f->name, "index.html") == 0
+                   ? GW_R_CONSOLE
+                   : GW_R_CONSOLE_ASSET;
+    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+        !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+        replyError(c->g, req, c->route, c->channel, c->t0_ns,
+                   GW_METHOD_NOT_ALLOWED, NULL, NULL, 0, "GET, HEAD");
+        return 0;
+    }
+    if (f == NULL) {
+        return fail(c, GW_NOT_FOUND, "no such file of the console");
+    }
+    struct reply r = {.status = 200,
+                      .code = SLOT_OK,
+                      .body = (const char *)f->data,
+                      .len = f->len,
+                      .ctype = gw_console_type(f->name),
+                      .console = true};
+    sendReply(c->g, req, c->route, c->channel, c->t0_ns, &r);
+    return 0;
+}
+
 static int onRequest(h2o_handler_t *self, h2o_req_t *req)
 {
     struct gw *g = ((struct gw_handler *)self)->g;
@@ -1283,6 +1329,9 @@ static int onRequest(h2o_handler_t *self, h2o_req_t *req)
         return fail(&c, GW_HEADERS_TOO_LARGE, NULL);
     }
 
+    if (gw_console_path(req->path.base, req->path.len)) {
+        return serveConsole(&c);
+    }
     struct gw_match m;
     switch (gw_route_match(req->method.base, req->method.len, req->path.base,
                            req->path.len, &m)) {

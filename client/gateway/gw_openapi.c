@@ -1419,6 +1419,8 @@ static json_t *param(const char *name)
             ? strSchema("^[A-Za-z0-9_.:-]+$", SLOT_PATIENT_KEY_MIN,
                         SLOT_PATIENT_KEY_MAX)
         : strcmp(name, "hospital") == 0 ? nameSchema(false)
+        : strcmp(name, "asset") == 0
+            ? strSchema("^[a-z0-9_-]+\\.(html|css|js)$", 1, 64)
         : strcmp(name, "account") == 0
             ? described(json_pack("{s:s,s:s,s:i,s:i}", "type", "string",
                                   "pattern", "^[!-~]+$", "minLength", 1,
@@ -1667,6 +1669,21 @@ static json_t *operation(const struct gw_route *rt)
                       "content", "application/json", "schema",
                       ref("Reconciliation"), "text/csv", "schema", "type",
                       "string"));
+    } else if (rt->id == GW_R_CONSOLE || rt->id == GW_R_CONSOLE_ASSET) {
+        json_object_set_new(
+            responses, st,
+            json_pack(
+                "{s:s,s:{s:{s:{s:s}},s:{s:{s:s}},s:{s:{s:s}}}}", "description",
+                "the file embedded in the binary at build time (GET "
+                "or HEAD, no token; other methods 405), with "
+                "Content-Security-Policy (default-src 'self', no "
+                "inline script or style), X-Content-Type-Options "
+                "nosniff, Cache-Control no-cache",
+                "content", "text/html; charset=utf-8", "schema", "type",
+                "string", "text/css; charset=utf-8", "schema", "type", "string",
+                "text/javascript; charset=utf-8", "schema", "type", "string"));
+        addError(responses, "404");
+        addError(responses, "405");
     } else if (rt->id == GW_R_OPENAPI) {
         json_object_set_new(responses, st,
                             json_pack("{s:s,s:{s:{s:{s:s}}}}", "description",

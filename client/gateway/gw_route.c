@@ -132,6 +132,12 @@ const struct gw_route gw_routes[GW_R_COUNT] = {
     {GW_R_STATS, "GET", "/v1/stats", "get_stats", GW_ACCESS_ANY, 200, 0,
      "Booking statistics per visit day, hospital and department, with the "
      "booking rate"},
+    {GW_R_CONSOLE, "GET", "/console", "console", GW_ACCESS_PUBLIC, 200, 0,
+     "The operator console (a single page; also /console/): its API calls "
+     "carry the admin token the operator types in"},
+    {GW_R_CONSOLE_ASSET, "GET", "/console/{asset}", "console_asset",
+     GW_ACCESS_PUBLIC, 200, 0,
+     "One of the console's static files (console.css, console.js, api.js)"},
 };
 
 static int hexVal(char c)

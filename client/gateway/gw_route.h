@@ -60,6 +60,9 @@ enum gw_route_id {
     /* money and statistics (protocol 5) */
     GW_R_RECONCILIATION,
     GW_R_STATS,
+    /* the operator console's static files (gw_console.h; issue 19) */
+    GW_R_CONSOLE,
+    GW_R_CONSOLE_ASSET,
     GW_R_COUNT
 };
 

@@ -13,13 +13,30 @@ GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_js
           client/gateway/gw_http.c client/gateway/gw_http_sched.c \
           client/gateway/gw_http_patient.c client/gateway/gw_http_visit.c \
           client/gateway/gw_http_events.c client/gateway/gw_events.c \
-          client/gateway/gw_fanout.c \
+          client/gateway/gw_fanout.c client/gateway/gw_console.c \
           client/gateway/gw_ident.c client/gateway/gw_stats.c \
           client/gateway/gw_http_money.c client/slotctl_sched.c client/recon.c
 # libcrypto (OpenSSL): gw_ident's HMAC-SHA256.
 GW_LIBS := -lh2o -luv -ljansson -lcrypto $(LIBS)
-GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o)
-GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o)
+# The operator console's files, embedded (gw_console.h) by embed.sh into a
+# generated C file (not committed), rebuilt when a file changes.
+CONSOLE_FILES := client/gateway/console/index.html \
+                 client/gateway/console/console.css \
+                 client/gateway/console/console.js client/gateway/console/api.js
+$(B)/gen/gw_console_files.c: client/gateway/console/embed.sh $(CONSOLE_FILES)
+	@mkdir -p $(dir $@)
+	@echo "  GEN   $@"
+	$(Q)client/gateway/console/embed.sh $@ $(CONSOLE_FILES)
+$(B)/rel/gen/gw_console_files.o: $(B)/gen/gw_console_files.c client/gateway/gw_console.h
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(GW_INC) -c $< -o $@
+$(B)/asan/gen/gw_console_files.o: $(B)/gen/gw_console_files.c client/gateway/gw_console.h
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) $(GW_INC) -c $< -o $@
+GW_REL := $(GW_SRC:%.c=$(B)/rel/%.o) $(B)/rel/gen/gw_console_files.o
+GW_ASAN := $(GW_SRC:%.c=$(B)/asan/%.o) $(B)/asan/gen/gw_console_files.o
 GW_TEST_SRC := client/gateway/test/test_gateway.c client/gateway/test/http.c
 
 $(eval $(call compile_rules,client/gateway,$(GW_INC)))

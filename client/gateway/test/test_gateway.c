@@ -1421,6 +1421,8 @@ static void test_openapi(void)
         {"get", "/v1/events/stream"},
         {"get", "/v1/reconciliation"},
         {"get", "/v1/stats"},
+        {"get", "/console"},
+        {"get", "/console/{asset}"},
     };
     size_t nr = sizeof routes / sizeof routes[0];
     struct tresp r;
@@ -1462,6 +1464,7 @@ static void test_openapi(void)
                 const char *v =
                     strncmp(t + j, "{patient}", 9) == 0 ? "patient-oa-0001"
                     : strncmp(t + j, "{pool}", 6) == 0  ? "oa-none"
+                    : strncmp(t + j, "{asset}", 7) == 0 ? "api.js"
                                                         : "999999999";
                 o += (size_t)snprintf(path + o, sizeof path - o, "%s", v);
                 j = (size_t)(e - t) + 1;
@@ -5486,6 +5489,177 @@ static void test_money_reconciliation(void)
     CHECK_EQ(gatewayStop(&g2), 0);
 }
 
+/* ---- the operator console (gw_console.h; issue 19) ---------------------- */
+
+/* The console's source directory: client/gateway/console from the
+ * repository's root (the suites run there), else from this binary's
+ * (build/<flavour>/bin). */
+static void consoleDir(char *out, size_t cap)
+{
+    if (access("client/gateway/console/index.html", R_OK) == 0) {
+        snprintf(out, cap, "client/gateway/console");
+        return;
+    }
+    char exe[400];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    snprintf(out, cap, "%s/../../../client/gateway/console", dirname(exe));
+}
+
+/* A whole file, malloc'd, its length in *len (NULL if unreadable). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    size_t got;
+    while (b != NULL && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            char *nb = realloc(b, cap);
+            if (nb == NULL) {
+                free(b);
+                b = NULL;
+            }
+            b = nb;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+/* GET path with token (or NULL): 200, the type, the console's headers, and
+ * the bytes of the repository's file. */
+static void expectConsoleFile(const char *path, const char *token,
+                              const char *file, const char *ctype)
+{
+    char dir[512], fp[700], v[512];
+    consoleDir(dir, sizeof dir);
+    snprintf(fp, sizeof fp, "%s/%s", dir, file);
+    size_t len = 0;
+    char *want = slurp(fp, &len);
+    if (want == NULL) {
+        fprintf(stderr, "cannot read %s\n", fp);
+    }
+    CHECK(want != NULL);
+    struct tresp r;
+    CHECK_EQ(call1("GET", path, token, NULL, &r), 200);
+    CHECK(tresp_header(&r, "Content-Type", v, sizeof v) != NULL);
+    if (strcmp(v, ctype) != 0) {
+        fprintf(stderr, "%s: Content-Type %s, want %s\n", path, v, ctype);
+    }
+    CHECK_STR(v, ctype);
+    CHECK(tresp_header(&r, "Content-Security-Policy", v, sizeof v) != NULL);
+    CHECK(strstr(v, "default-src 'self'") != NULL);
+    CHECK(strstr(v, "script-src 'self'") != NULL);
+    CHECK(strstr(v, "unsafe-inline") == NULL &&
+          strstr(v, "unsafe-eval") == NULL);
+    CHECK(tresp_header(&r, "X-Content-Type-Options", v, sizeof v) != NULL);
+    CHECK_STR(v, "nosniff");
+    CHECK(tresp_header(&r, "Cache-Control", v, sizeof v) != NULL);
+    CHECK_STR(v, "no-cache");
+    CHECK_EQ(r.body_len, len);
+    CHECK(memcmp(r.body, want, len) == 0);
+    tresp_free(&r);
+    free(want);
+}
+
+static void test_console_static(void)
+{
+    const char *html = "text/html; charset=utf-8";
+    const char *js = "text/javascript; charset=utf-8";
+    /* No token needed; a token (even a wrong one) changes nothing. */
+    expectConsoleFile("/console", NULL, "index.html", html);
+    expectConsoleFile("/console/", NULL, "index.html", html);
+    expectConsoleFile("/console/?x=1", NULL, "index.html", html);
+    expectConsoleFile("/console/console.css", NULL, "console.css",
+                      "text/css; charset=utf-8");
+    expectConsoleFile("/console/console.js", NULL, "console.js", js);
+    expectConsoleFile("/console/api.js", TOK_ADMIN, "api.js", js);
+    expectConsoleFile("/console/api.js", "not-a-token-0000", "api.js", js);
+    expectConsoleFile("/console/index.html", TOK_APP, "index.html", html);
+
+    /* Unknown files: the API's 404; other methods: 405 with Allow. */
+    expect("GET", "/console/nope.js", NULL, NULL, 404, "NOT_FOUND");
+    expect("GET", "/console/test/api.test.mjs", NULL, NULL, 404, "NOT_FOUND");
+    expect("GET", "/console/embed.sh", NULL, NULL, 404, "NOT_FOUND");
+    expect("GET", "/console/..%2Fgw_http.c", NULL, NULL, 404, "NOT_FOUND");
+    expect("GET", "/console/api.js/", NULL, NULL, 404, "NOT_FOUND");
+    expect("GET", "/consoles", NULL, NULL, 404, "NOT_FOUND");
+    const char *methods[] = {"POST", "PUT", "DELETE", "PATCH"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        struct tresp r;
+        char v[64];
+        CHECK_EQ(call1(methods[i], "/console", TOK_ADMIN, "{}", &r), 405);
+        CHECK_STR(tresp_code(&r), "METHOD_NOT_ALLOWED");
+        CHECK(tresp_header(&r, "Allow", v, sizeof v) != NULL);
+        CHECK_STR(v, "GET, HEAD");
+        tresp_free(&r);
+        CHECK_EQ(call1(methods[i], "/console/api.js", NULL, NULL, &r), 405);
+        CHECK_STR(tresp_code(&r), "METHOD_NOT_ALLOWED");
+        tresp_free(&r);
+    }
+}
+
+/* Runs `node SCRIPT ARGS...` from the console's directory (bounded) and
+ * fails unless it exits 0; its output goes to a log shown on failure. */
+static void runNode(const char *script, const char *a1, const char *a2,
+                    const char *a3)
+{
+    char node[512], dir[512], path[700], log[400];
+    if (proc_which("node", node, sizeof node) != 0) {
+        fprintf(stderr, "node is not on PATH (Debian's nodejs)\n");
+        CHECK(0);
+    }
+    consoleDir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/test/%s", dir, script);
+    snprintf(log, sizeof log, "%s/node-%s-%d.log", cluster.dir, script,
+             (int)getpid());
+    char *argv[] = {node, path, (char *)a1, (char *)a2, (char *)a3, NULL};
+    struct proc p;
+    CHECK_EQ(proc_spawn(&p, "node", argv, log), 0);
+    long long until = tclock_mono_ms() + 120000;
+    while (!proc_exited(&p) && tclock_mono_ms() < until) {
+        tclock_sleep_ms(50);
+    }
+    bool ok =
+        proc_exited(&p) && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0;
+    if (!proc_exited(&p)) {
+        fprintf(stderr, "node %s did not end in 120 s\n", script);
+        proc_stop(&p, 1000, NULL, 0);
+    }
+    if (!ok) {
+        size_t len = 0;
+        char *out = slurp(log, &len);
+        fprintf(stderr, "node %s failed; its output (%s):\n%.*s\n", script, log,
+                (int)len, out != NULL ? out : "");
+        free(out);
+    }
+    CHECK(ok);
+}
+
+/* The console's API module (console/api.js) under node against this
+ * cluster and gateway: health, pools, a booking through a channel, the
+ * stop, claims, refund and move, a patient, the feed, reconciliation. */
+static void test_console_api(void)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", gw.port);
+    runNode("api.test.mjs", url, TOK_ADMIN, TOK_APP);
+}
+
+/* index.html has no inline script or style; the JS never writes HTML or
+ * evaluates strings (console/test/lint.test.mjs). */
+static void test_console_lint(void)
+{
+    runNode("lint.test.mjs", NULL, NULL, NULL);
+}
+
 static const struct check_case cases[] = {
     {"patient_quota", test_patient_quota},
     {"patient_accounts", test_patient_accounts},
@@ -5539,6 +5713,9 @@ static const struct check_case cases[] = {
     {"sched_payment", test_sched_payment},
     {"identity", test_identity},
     {"money_reconciliation", test_money_reconciliation},
+    {"console_static", test_console_static},
+    {"console_api", test_console_api},
+    {"console_lint", test_console_lint},
     {NULL, NULL},
 };
 
