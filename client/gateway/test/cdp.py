@@ -63,6 +63,7 @@ class Browser:
         self.problems = []       # strings: what went wrong in the page
         self.ignored_urls = ("/favicon.ico",)
         self._next_id = 0
+        self._timeouts = 0
         self._events = []
         self._requests = {}      # requestId -> url (for loadingFailed)
         self.proc = None
@@ -92,7 +93,7 @@ class Browser:
         if os.geteuid() == 0:
             args.insert(1, "--no-sandbox")
         self.chromium_log = os.path.join(self.shots_dir, "chromium.log")
-        logf = open(self.chromium_log, "ab")
+        logf = open(self.chromium_log, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=logf, stderr=logf,
                                      start_new_session=True,
@@ -270,7 +271,8 @@ class Browser:
             if v:
                 return v
             if time.monotonic() > until:
-                shot = self.screenshot("timeout")
+                self._timeouts += 1
+                shot = self.screenshot("timeout-%d" % self._timeouts)
                 raise CdpError("waited %d s for %s (page: %s)" % (
                     timeout, what, shot))
             time.sleep(poll_s)
@@ -359,10 +361,10 @@ class Browser:
         self.log("screenshot %s (%d bytes)" % (path, len(data)))
         return path
 
-    def check_clean(self):
+    def check_clean(self, since=0):
         """Raises CdpError if the page logged an error, threw, or a
-        request failed since the start."""
+        request failed (problems[since:]: since an earlier count)."""
         self.pump()
-        if self.problems:
+        if self.problems[since:]:
             raise CdpError("the page had problems:\n  " +
-                           "\n  ".join(self.problems))
+                           "\n  ".join(self.problems[since:]))

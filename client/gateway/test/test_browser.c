@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,12 +173,19 @@ int main(void)
         snprintf(out, sizeof out, "%s/../../test-logs/browser", dir);
     }
     mkdirs(out);
+    char real[PATH_MAX];
+    if (realpath(out, real) != NULL && strlen(real) < sizeof out) {
+        memcpy(out, real, strlen(real) + 1);
+    }
     const char *env_script = getenv("BROWSER_SCRIPT");
     if (env_script != NULL && env_script[0] != '\0') {
         snprintf(script, sizeof script, "%s", env_script);
     } else {
         snprintf(script, sizeof script,
                  "%s/../../../client/gateway/test/browser_console.py", dir);
+    }
+    if (realpath(script, real) != NULL && strlen(real) < sizeof script) {
+        memcpy(script, real, strlen(real) + 1);
     }
     snprintf(summary, sizeof summary, "%s/summary.txt", out);
     unlink(summary);
