@@ -143,6 +143,7 @@ if [ -n "$gateway" ]; then
     cat <<EOF
 
 HTTP shim: $gateway  (tokens: demo-app, demo-114, demo-window; admin: demo-admin)
+Operator console: $gateway/console  (sign in with demo-admin)
   curl -s -H 'Authorization: Bearer demo-app' \\
        '$gateway/v1/pools?hospital=pumch&department=cardiology&date_from=$d2&date_to=$d2&stale=1'
   curl -s -H 'Authorization: Bearer demo-app' -d '{"patient":"patient-0006","ttl_ms":300000}' \\

@@ -257,7 +257,11 @@ async function loadClaims() {
 // Open pools of the stopped pool's hospital, department and kind (the
 // ledger refuses any other target: MOVE_MISMATCH).
 async function loadTargets() {
-  const p = await api.getPool($('#stop-form').elements.pool.value.trim());
+  const name = $('#stop-form').elements.pool.value.trim();
+  if (!name) {
+    throw new Error('name the pool first');
+  }
+  const p = await api.getPool(name);
   const sel = $('#move-target').elements.target;
   sel.replaceChildren();
   if (!p.schedule) {

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "gw_config.h"
+#include "gw_console.h"
 #include "gw_err.h"
 #include "gw_events.h"
 #include "gw_ident.h"
@@ -3336,7 +3337,48 @@ static void test_openapi_money(void)
     free(doc);
 }
 
+/* The console's paths: only /console and what is below it, exact file
+ * names, the index for the directory, types by extension; every embedded
+ * file found by its name and non-empty. */
+static void test_console_paths(void)
+{
+#define P(s) (s), strlen(s)
+    CHECK(gw_console_path(P("/console")));
+    CHECK(gw_console_path(P("/console/")));
+    CHECK(gw_console_path(P("/console?x=1")));
+    CHECK(gw_console_path(P("/console/api.js")));
+    CHECK(gw_console_path(P("/console/a/b")));
+    CHECK(!gw_console_path(P("/consoles")));
+    CHECK(!gw_console_path(P("/consol")));
+    CHECK(!gw_console_path(P("/v1/console")));
+    CHECK(!gw_console_path(P("")));
+    CHECK_STR(gw_console_find(P("/console"))->name, "index.html");
+    CHECK_STR(gw_console_find(P("/console/"))->name, "index.html");
+    CHECK_STR(gw_console_find(P("/console/?a=b"))->name, "index.html");
+    CHECK_STR(gw_console_find(P("/console/api.js?v=2"))->name, "api.js");
+    CHECK(gw_console_find(P("/console/api.j")) == NULL);
+    CHECK(gw_console_find(P("/console/api.jsx")) == NULL);
+    CHECK(gw_console_find(P("/console/../api.js")) == NULL);
+    CHECK(gw_console_find(P("/console//api.js")) == NULL);
+    CHECK(gw_console_find(P("/console/api%2Ejs")) == NULL);
+#undef P
+    int n = 0;
+    for (const struct gw_console_file *f = gw_console_files; f->name != NULL;
+         f++, n++) {
+        CHECK(f->len > 0);
+        CHECK(strcmp(gw_console_type(f->name), "application/octet-stream") !=
+              0);
+    }
+    CHECK_EQ(n, 4);
+    CHECK_STR(gw_console_type("index.html"), "text/html; charset=utf-8");
+    CHECK_STR(gw_console_type("a.css"), "text/css; charset=utf-8");
+    CHECK_STR(gw_console_type("a.js"), "text/javascript; charset=utf-8");
+    CHECK_STR(gw_console_type("a"), "application/octet-stream");
+    CHECK_STR(gw_console_type("a.exe"), "application/octet-stream");
+}
+
 static const struct check_case cases[] = {
+    {"console_paths", test_console_paths},
     {"routes", test_routes},
     {"pct", test_pct},
     {"ids_and_fields", test_ids_and_fields},
