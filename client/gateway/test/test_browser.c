@@ -35,8 +35,8 @@
 #define TOK_ADMIN "tok-browser-admin-001"
 
 /* Bounds (never performance claims). */
-#define GW_START_MS   30000  /* spawn to /healthz 200 */
-#define GW_STOP_MS    30000  /* SIGTERM to exit */
+#define GW_START_MS    30000  /* spawn to /healthz 200 */
+#define GW_STOP_MS     30000  /* SIGTERM to exit */
 #define BROWSER_RUN_MS 180000 /* the whole scenario */
 
 /* This binary's directory (build/rel/bin). */
@@ -64,8 +64,8 @@ static void mkdirs(const char *path)
 
 /* Starts the gateway on a free port with both tokens; waits until its
  * /healthz answers 200. Returns the port, or -1. */
-static int gatewayStart(struct proc *gw, const struct tcluster *t,
-                        char *log, size_t log_cap)
+static int gatewayStart(struct proc *gw, const struct tcluster *t, char *log,
+                        size_t log_cap)
 {
     int port = 0;
     if (proc_free_ports(&port, 1) != 0) {
@@ -206,13 +206,13 @@ int main(void)
         /* Debian's python3: the one python3-websocket installs for (a
          * python3 earlier on $PATH, a pyenv one, may not see it). */
         const char *py = getenv("BROWSER_PYTHON");
-        char *argv[] = {(char *)(py != NULL && py[0] != '\0'
-                                     ? py
-                                     : "/usr/bin/python3"),
-                        script, "--url", url,
-                        "--admin", TOK_ADMIN, "--channel", TOK_APP,
-                        "--nodes", cluster.cluster, "--out", out,
-                        "--summary", summary, NULL};
+        if (py == NULL || py[0] == '\0') {
+            py = "/usr/bin/python3";
+        }
+        char *argv[] = {(char *)py,  script,          "--url",     url,
+                        "--admin",   TOK_ADMIN,       "--channel", TOK_APP,
+                        "--nodes",   cluster.cluster, "--out",     out,
+                        "--summary", summary,         NULL};
         printf("browser scenario: %s, gateway %s, nodes %s, screenshots in "
                "%s\n",
                script, url, cluster.cluster, out);
