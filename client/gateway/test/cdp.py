@@ -243,6 +243,13 @@ class Browser:
 
     # ---- page ------------------------------------------------------------
 
+    def slow_network(self, latency_ms):
+        """Every request the page starts from now on answers latency_ms
+        later (a slow operator's link); 0 restores the network."""
+        self.call("Network.emulateNetworkConditions", {
+            "offline": False, "latency": latency_ms,
+            "downloadThroughput": -1, "uploadThroughput": -1})
+
     def navigate(self, url, timeout=WAIT_S):
         r = self.call("Page.navigate", {"url": url})
         if r.get("errorText"):
