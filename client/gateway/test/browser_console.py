@@ -246,6 +246,12 @@ class Scenario:
         # so feed events arrive while one is in flight (the console must
         # still end on the ledger's counts).
         self.b.slow_network(int(os.environ.get("BROWSER_LATENCY_MS", "300")))
+        try:
+            self.burst_and_watch()
+        finally:
+            self.b.slow_network(0)
+
+    def burst_and_watch(self):
         tok = self.a.channel
 
         def one(i):
