@@ -180,6 +180,24 @@ async function queryPools(append) {
   pools.next = r.next_after || null;
   $('#pools-more').hidden = !pools.next;
   $('#pools-live').textContent = `${r.total} pools (read at index ${r.applied_index ?? '?'}${r.stale ? ', stale' : ''}); counts follow the event feed.`;
+  if (!append) {
+    await loadStats();
+  }
+}
+
+// The statistics of the queried days (GET /v1/stats): needs both dates.
+async function loadStats() {
+  const q = pools.query;
+  const t = $('#stats-table');
+  t.hidden = !(q.date_from && q.date_to);
+  if (t.hidden) {
+    return;
+  }
+  const r = await api.stats({ from: q.date_from, to: q.date_to, hospital: q.hospital });
+  const rows = (r.rows || []).filter((x) => !q.department || x.department === q.department);
+  t.tBodies[0].replaceChildren(...rows.map((x) => row([x.visit_date, x.department, x.pools, x.released,
+    x.booked_now, x.cancelled_total, x.refunded_total, x.moved_total, x.no_show_total,
+    (100 * Number(x.booking_rate)).toFixed(1) + ' %'])));
 }
 
 // An event about a shown pool: read that pool again (its counters are the

@@ -202,6 +202,16 @@ test('the day\'s reconciliation, CSV and JSON', async () => {
   await assert.rejects(admin.reconciliation({ day: 'yesterday' }), (e) => e.status === 400);
 });
 
+test('statistics of the visit day: the stop\'s refund and move counted', async () => {
+  const day = dateOf(today + 1);
+  const st = await admin.stats({ from: day, to: day, hospital: H });
+  const derm = st.rows.find((x) => x.department === 'derm' && x.visit_date === day);
+  assert.ok(derm, JSON.stringify(st));
+  assert.equal(derm.pools, 2);
+  assert.equal(derm.refunded_total, 1);
+  assert.equal(derm.moved_total, 1);
+});
+
 test('the token only ever travelled in the Authorization header', () => {
   assert.ok(calls.length > 20);
   for (const c of calls) {
