@@ -6,7 +6,9 @@ which passes the gateway's URL and tokens).
 Steps, a screenshot after each (OUT/NN-step.png), each asserting what the
 page shows, not only that a PNG exists:
   01 the console opens            02 sign in with the admin token
-  03 cluster health: a leader     04 a pool (REST) in the pools view, 10 free
+  03 cluster health: /healthz's node and leader, and the node list (GET
+     /v1/cluster): the three nodes, reachable, one leader marked
+  04 a pool (REST, admin token) in the pools view, 10 free
   05 a burst of 30 patients (REST holds + confirms) sells it out: the row
      reaches 0 free / 10 booked from the event feed, the page not reloaded
   06 stop the clinic in the console (operator, reason): 10 bookings
@@ -193,28 +195,45 @@ class Scenario:
         self.three_nodes()
 
     def three_nodes(self):
-        """Three nodes in the health view: rows of a node list if the
-        console has one (data-testid="health-node" rows, or the table's
-        rows naming the three client addresses)."""
-        nodes = self.a.nodes.split(",") if self.a.nodes else []
-        has_list = self.b.eval(
-            "document.querySelectorAll('[data-testid=\"health-node\"]')"
-            ".length")
-        if has_list:
-            n = self.b.wait_for(
-                "document.querySelectorAll('[data-testid=\"health-node\"]')"
-                ".length === 3 && 3", "three nodes in the health view",
-                WAIT_S)
-            print("health view lists %s nodes" % n, flush=True)
-            return
-        text = self.page_text("#view-health")
-        if nodes and all(n in text for n in nodes):
-            print("health view names all three nodes", flush=True)
-            return
-        if os.environ.get("BROWSER_REQUIRE_NODES", "1") == "1":
-            raise AssertionError(
-                "the health view does not list the three nodes (%s): %r"
-                % (self.a.nodes, text[:600]))
+        """The health view's node list (#cluster-table, from GET
+        /v1/cluster): the three configured addresses, each reachable, one
+        leader (its row marked), the same leader the REST API names."""
+        nodes = sorted(self.a.nodes.split(","))
+        rows = self.b.wait_for("""(() => {
+            const t = document.querySelector('#cluster-table');
+            if (t === null) return false;
+            const heads = Array.from(t.querySelectorAll('thead th'),
+                                     (h) => h.textContent.trim());
+            const rows = Array.from(t.querySelectorAll('tbody tr'), (tr) => {
+                const c = {leaderRow: tr.classList.contains('leader')};
+                Array.from(tr.cells).forEach((x, i) => {
+                    c[heads[i]] = x.textContent.trim(); });
+                return c;
+            });
+            return rows.length === 3 &&
+                rows.every((r) => r.reachable === 'yes') &&
+                rows.filter((r) => r.leaderRow).length === 1 && rows;
+        })()""", "three reachable nodes and one leader in #cluster-table",
+                               WAIT_S)
+        got = sorted(r["address"] for r in rows)
+        if got != nodes:
+            raise AssertionError("the cluster view lists %s, the cluster is "
+                                 "%s" % (got, nodes))
+        lead = [r for r in rows if r["leaderRow"]][0]
+        if not lead["role"].startswith("leader"):
+            raise AssertionError("the marked row's role is %r" % lead["role"])
+        others = sorted(r["role"] for r in rows if not r["leaderRow"])
+        if others != ["follower", "follower"]:
+            raise AssertionError("the other nodes are %s" % others)
+        v = self.rest.ok("GET", "/v1/cluster", self.a.admin)
+        if str(v["leader"]) != lead["id"]:
+            raise AssertionError("the console marks node id %s, GET "
+                                 "/v1/cluster names %s" % (lead["id"],
+                                                           v["leader"]))
+        self.expect_in("Leader: node id %s" % v["leader"], "#cluster-summary",
+                       "cluster summary")
+        print("cluster view: %s" % [(r["address"], r["role"]) for r in rows],
+              flush=True)
 
     def s04_pool(self):
         self.rest.ok("PUT", "/v1/hospitals/%s/rules" % self.hospital,
