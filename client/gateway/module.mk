@@ -87,13 +87,13 @@ $(B)/rel/bin/test_browser: $(B)/rel/client/gateway/test/test_browser.o $(CLUSTER
                            $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),-luv -ljansson $(LIBS))
 TEST_BINS += $(B)/rel/bin/test_browser
-GATEWAY_SUITES += "browser@300:$(B)/rel/bin/test_browser"
+GATEWAY_SUITES += "browser@360:$(B)/rel/bin/test_browser"
 
 .PHONY: browser-test
 browser-test: deps
 	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(B)/rel/bin/slot-gateway \
 	    $(B)/rel/bin/test_browser
-	@.ci/suites "browser@300:$(B)/rel/bin/test_browser"
+	@.ci/suites "browser@360:$(B)/rel/bin/test_browser"
 
 # bench_healthz (bench/gateway/): GET /healthz with 1M claims in the ledger,
 # wrk on one connection; `make bench-healthz` writes
