@@ -199,6 +199,11 @@ class Scenario:
         /v1/cluster): the three configured addresses, each reachable, one
         leader (its row marked), the same leader the REST API names."""
         nodes = sorted(self.a.nodes.split(","))
+        if not self.b.eval("document.querySelector('#cluster-table') !== "
+                           "null"):
+            raise AssertionError("the console has no node list "
+                                 "(#cluster-table): it shows only the node "
+                                 "/healthz reaches")
         rows = self.b.wait_for("""(() => {
             const t = document.querySelector('#cluster-table');
             if (t === null) return false;
