@@ -87,7 +87,11 @@ class Browser:
                 "--disable-gpu", "--disable-extensions", "--disable-sync",
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-default-apps", "--disable-dev-shm-usage",
-                "--metrics-recording-only", "--mute-audio",
+                "--metrics-recording-only", "--mute-audio", "--no-pings",
+                "--disable-domain-reliability",
+                "--disable-client-side-phishing-detection",
+                # Tests talk to 127.0.0.1 only: no other name resolves.
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
                 "--password-store=basic", "--use-mock-keychain",
                 "--window-size=%d,%d" % (width, height), "about:blank"]
         # Chromium refuses to run as root with its sandbox on.

@@ -108,9 +108,9 @@ static int gatewayStart(struct proc *gw, const struct tcluster *t, char *log,
     return -1;
 }
 
-/* Runs the scenario with its output on ours; kills it (by pid) past
- * BROWSER_RUN_MS. Returns its exit status (or -1). */
-static int runScenario(char *const argv[])
+/* Runs the scenario with its output on ours and $TMPDIR = tmpdir; kills
+ * it (by pid) past BROWSER_RUN_MS. Returns its exit status (or -1). */
+static int runScenario(char *const argv[], const char *tmpdir)
 {
     fflush(stdout);
     fflush(stderr);
@@ -120,6 +120,9 @@ static int runScenario(char *const argv[])
         return -1;
     }
     if (pid == 0) {
+        /* Chromium's profile and temporary files under the cluster's
+         * directory: removed with it even if the scenario is killed. */
+        setenv("TMPDIR", tmpdir, 1);
         execvp(argv[0], argv);
         fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -216,7 +219,7 @@ int main(void)
         printf("browser scenario: %s, gateway %s, nodes %s, screenshots in "
                "%s\n",
                script, url, cluster.cluster, out);
-        int rc = runScenario(argv);
+        int rc = runScenario(argv, cluster.dir);
         readSummary(summary, &passed, &failed);
         if (rc != 0 && failed == 0) {
             failed = 1;
