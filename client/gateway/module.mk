@@ -87,6 +87,7 @@ $(B)/rel/bin/test_browser: $(B)/rel/client/gateway/test/test_browser.o $(CLUSTER
                            $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),-luv -ljansson $(LIBS))
 TEST_BINS += $(B)/rel/bin/test_browser
+GATEWAY_REL_BINS += $(B)/rel/bin/test_browser
 GATEWAY_SUITES += "browser@360:$(B)/rel/bin/test_browser"
 
 .PHONY: browser-test
