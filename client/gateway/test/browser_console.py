@@ -58,7 +58,7 @@ class Rest:
         if key is not None:
             req.add_header("Idempotency-Key", key)
         try:
-            with urllib.request.urlopen(req, timeout=30) as r:
+            with cdp.NO_PROXY.open(req, timeout=30) as r:
                 return r.status, json.loads(r.read().decode() or "null")
         except urllib.error.HTTPError as e:
             text = e.read().decode()

@@ -35,6 +35,10 @@ CALL_S = 30    # one DevTools call
 WAIT_S = 30    # default bound of wait_for
 
 
+# Requests to 127.0.0.1 never go through a proxy $http_proxy names.
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 class CdpError(Exception):
     """A DevTools call failed, a wait ran out, or the page misbehaved."""
 
@@ -92,6 +96,7 @@ class Browser:
                 "--disable-client-side-phishing-detection",
                 # Tests talk to 127.0.0.1 only: no other name resolves.
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                "--no-proxy-server",
                 "--password-store=basic", "--use-mock-keychain",
                 "--window-size=%d,%d" % (width, height), "about:blank"]
         # Chromium refuses to run as root with its sandbox on.
@@ -142,7 +147,7 @@ class Browser:
 
     def _http(self, method, path):
         req = urllib.request.Request(self.devtools + path, method=method)
-        with urllib.request.urlopen(req, timeout=CALL_S) as r:
+        with NO_PROXY.open(req, timeout=CALL_S) as r:
             return json.loads(r.read().decode())
 
     def close(self):
