@@ -6,6 +6,7 @@
 #   make fuzz       run every fuzzer longer (FUZZ_SECONDS each)
 #   make bench      benchmarks (results under bench/results)
 #   make format     clang-format every C file in place
+#   make deb        Debian packages into build/deb (node/deb)
 #   make clean      remove build/ (keeps .deps/, the local raft build)
 #
 # Flavours: build/rel (-O2, assertions on), build/asan (AddressSanitizer +
@@ -118,6 +119,7 @@ include client/gateway/module.mk
 include node/module.mk
 include bench/module.mk
 include jepsen-tests/module.mk
+include node/deb/module.mk
 
 # Every committed C file is as .clang-format says (make format fixes it).
 FORMAT_SUITE := "format@120:clang-format --dry-run -Werror \$$(git ls-files '*.c' '*.h')"
@@ -127,7 +129,7 @@ FORMAT_SUITE := "format@120:clang-format --dry-run -Werror \$$(git ls-files '*.c
 # and the process-level suites in one; the CPU-bound unit, property, fuzz
 # and gateway suites in the other. Slow process-level suites come first, so
 # a hung or broken cluster shows early.
-TEST_SUITES := $(JEPSEN_SUITES) $(NODE_SUITES) $(CLIENT_SUITES) :: \
+TEST_SUITES := $(JEPSEN_SUITES) $(NODE_SUITES) $(CLIENT_SUITES) $(DEB_SUITES) :: \
                $(GATEWAY_SUITES) $(SLOTBENCH_SUITES) $(PROTO_SUITES) \
                $(LEDGER_SUITES) $(FORMAT_SUITE)
 

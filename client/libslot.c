@@ -7,7 +7,8 @@
  *   IN FLIGHT (a tag in the slot table, bytes in the connection's buffer)
  *      │ reply                     │ connection lost / NOT_LEADER / NO_LEADER
  *      ▼                           ▼ / BUSY / SHUTDOWN / SESSION_UNKNOWN
- *   complete (callback)       back to QUEUED (same session and seq)
+ *   complete (callback)       back to QUEUED (same session and seq; an
+ *                             ERROR's "executed" decides maybe_applied)
  *
  *   and from QUEUED or IN FLIGHT, at the deadline or on slotc_close:
  *   complete with OUTCOME_UNKNOWN / TIMEOUT / UNAVAILABLE / SHUTDOWN.
@@ -21,11 +22,14 @@
  *
  * A mutation becomes maybe_applied the moment an attempt ends without a
  * definite answer after its bytes were handed to a socket: the connection
- * broke, the deadline passed in flight, or the node said NOT_LEADER /
- * NO_LEADER / SHUTDOWN (which it also says for commands it had proposed).
- * Only BUSY and a RESULT are definite. From then on the library never
- * reports a "not applied" error for it: OUTCOME_UNKNOWN is the honest
- * answer, unless a later attempt gets the ledger's stored result.
+ * broke, the deadline passed in flight, or the node's ERROR frame said
+ * "executed: UNKNOWN" (raft had taken the command and then lost it:
+ * leadership lost, shutdown; slot_proto.h enum slot_exec; a node that
+ * predates the field says nothing and counts as UNKNOWN). An ERROR with
+ * "executed: NOT" (a follower, no leader, BUSY, a closing node: refused
+ * before raft took it) and a RESULT are definite. From then on the library
+ * never reports a "not applied" error for it: OUTCOME_UNKNOWN is the
+ * honest answer, unless a later attempt gets the ledger's stored result.
  *
  * ---- Sessions -------------------------------------------------------------
  *
@@ -1465,22 +1469,35 @@ static int decodeStatus(struct slotc_req *req, struct mp_reader *r)
     d->ledger_time_ms = st.ledger_time_ms;
     d->entries_applied = st.entries_applied;
     d->commands_applied = st.commands_applied;
+    d->config_committed_index = st.config_committed_index;
+    d->config_uncommitted_index = st.config_uncommitted_index;
+    d->promotee_id = st.promotee_id;
     req->out.status = d;
     return SLOT_OK;
 }
 
-/* A request the node refused without executing it (ERROR frame). */
-static void onError(struct conn *k, struct slotc_req *req, int code,
-                    struct slot_str hint)
+/* A request the node refused (ERROR frame): e->executed says whether this
+ * attempt may have run. */
+static void onError(struct conn *k, struct slotc_req *req,
+                    const struct slot_error_info *e)
 {
     struct slotc *c = k->c;
     struct rq *p = P(req);
+    int code = e->code;
+    struct slot_str hint = e->leader_address;
+    /* Proposed, outcome unknown (or an older node that does not say):
+     * the entry may still commit. A retry stays safe: a command's (session,
+     * seq) makes it exactly-once, and a second membership change of the
+     * same id is refused by raft (duplicate id, bad id, same role), which
+     * then reports OUTCOME_UNKNOWN (abandonStatus). Refused NOT executed:
+     * this attempt changed nothing, whatever the request. */
+    if (e->executed != SLOT_EXEC_NOT) {
+        p->maybe_applied = p->maybe_applied || p->mutating;
+    }
     switch (code) {
         case SLOT_NOT_LEADER:
         case SLOT_NO_LEADER:
         case SLOT_SHUTDOWN:
-            /* Also said for a command that was proposed and may commit. */
-            p->maybe_applied = p->maybe_applied || p->mutating;
             if (p->node >= 0) {
                 complete(c, req, abandonStatus(p, code));
                 return;
@@ -1636,14 +1653,12 @@ static bool onFrame(struct conn *k, const struct slot_frame *f)
     }
     p->answered = true;
     if (f->type == SLOT_FRAME_ERROR) {
-        uint64_t code, leader;
-        struct slot_str hint;
-        if (!mp_expect_array(&r, 3) || !mp_read_uint(&r, 65535, &code) ||
-            !mp_read_u64(&r, &leader) ||
-            !mp_read_str(&r, SLOT_ADDRESS_MAX, &hint)) {
+        struct slot_error_info e;
+        if (slot_frame_error_decode(f->payload, f->payload_len, &e) !=
+            SLOT_OK) {
             return false;
         }
-        onError(k, req, (int)code, hint);
+        onError(k, req, &e);
         return true;
     }
     if (f->type == SLOT_FRAME_RESULT) {

@@ -50,10 +50,21 @@
  *
  *   SLOT_OK               done; the outputs are set.
  *   SLOT_OUTCOME_UNKNOWN  a mutating request (or a membership change) that
- *                         was sent and may or may not have been applied when
- *                         its deadline passed (or the client closed, or its
- *                         session was forgotten by the ledger). Never a
- *                         guess: query it. out.id names the hold / booking it
+ *                         may or may not have been applied, and no later
+ *                         attempt settled it, when its deadline passed (or
+ *                         the client closed, or its session was forgotten
+ *                         by the ledger, or a retry was refused). "May have
+ *                         been applied" means exactly: an attempt was on a
+ *                         connection that broke or was still unanswered at
+ *                         the deadline or close, or a node answered it with
+ *                         an ERROR saying "executed: UNKNOWN" (the node had
+ *                         proposed it to raft and then lost leadership or
+ *                         shut down; a node too old to say counts as that).
+ *                         A refusal saying "executed: NOT" (a follower, no
+ *                         leader, BUSY, a closing node) never leads here: the
+ *                         request is retried and its next answer counts, and
+ *                         if every attempt was refused so, the deadline
+ *                         gives TIMEOUT. Never a guess: query it. out.id names the hold / booking it
  *                         was about (CONFIRM, RELEASE: the hold id; CANCEL:
  *                         the booking id; which are the same number). For a
  *                         HOLD, whose id only the ledger knows, out.pool and
@@ -71,8 +82,9 @@
  *   SLOT_TIMEOUT          the deadline passed while nodes were answering:
  *                         the request was in flight on a connection whose
  *                         node had answered before, a node had answered it
- *                         with a retryable error (NO_LEADER, BUSY, ...), or
- *                         some node was answering at the deadline. A
+ *                         with a retryable error saying "executed: NOT"
+ *                         (NOT_LEADER, NO_LEADER, BUSY, ...), or some
+ *                         node was answering at the deadline. A
  *                         mutation with this status was certainly not
  *                         applied (else OUTCOME_UNKNOWN): e.g. it never left
  *                         the client because no session could be opened.
@@ -671,6 +683,15 @@ struct slotc_node_status {
     uint64_t ledger_time_ms;
     uint64_t entries_applied;
     uint64_t commands_applied;
+    /* raft's membership state, for a change refused BUSY (raft's
+     * CANTCHANGE) for long: the index of the last committed configuration,
+     * of one appended and not committed yet (0: none), and on the leader
+     * a server being caught up for promotion (0: none). raft allows one
+     * change at a time: no new one while either of the last two is set.
+     * All 0 from a node that predates them. */
+    uint64_t config_committed_index;
+    uint64_t config_uncommitted_index;
+    uint64_t promotee_id;
 };
 
 /* ---- Patients, accounts and the staff log (protocol 3) ------------------- */
@@ -1488,11 +1509,15 @@ SLOT_API int slotc_schedule_check(struct slotc *c, struct slotc_req *req,
  * SLOTC_NO_HASH). */
 SLOT_API int slotc_status(struct slotc *c, struct slotc_req *req, slotc_cb cb);
 
-/* Membership changes go to the leader. A change retried after an attempt
- * whose outcome is unknown and then refused reports OUTCOME_UNKNOWN (out.id
- * the member): check with slotc_status. Errors: INVALID_ARGUMENT (unknown
- * or duplicate id or address, bad role), BUSY is retried (a change in
- * progress), IO. */
+/* Membership changes go to the leader. They have no session: a change
+ * refused "executed: NOT" (a follower, no leader, BUSY) is simply sent
+ * again; after an attempt whose outcome is unknown (its connection broke,
+ * or "executed: UNKNOWN": the old leader had proposed it) it is sent again
+ * too, since raft refuses a second copy of a change that did run (duplicate
+ * id, bad id, same role): a success then settles it, but a refusal (or the
+ * deadline) reports OUTCOME_UNKNOWN (out.id the member): check with
+ * slotc_status. Errors: INVALID_ARGUMENT (unknown or duplicate id or
+ * address, bad role), BUSY is retried (a change in progress), IO. */
 
 /* Adds node `id` at address "RAFT_HOST:PORT/CLIENT_HOST:PORT" as a spare
  * (then promote it with slotc_member_assign). */

@@ -131,7 +131,10 @@ static const struct cmdhelp helps[] = {
      "Asks every node (--cluster and the members they list) for its status.\n"
      "JSON: {\"leader\": ID|null, \"nodes\": [{\"id\", \"address\" (raft),\n"
      "\"client_address\", \"role\" (leader/follower/candidate/unreachable),\n"
-     "\"term\", \"commit_index\", \"applied_index\", \"state_hash\"}]}\n"},
+     "\"term\", \"commit_index\", \"applied_index\", \"state_hash\",\n"
+     "\"config_committed_index\", \"config_uncommitted_index\" (0: no\n"
+     "membership change in flight), \"promotee_id\" (the leader's: a node\n"
+     "being caught up for promotion, 0: none)}]}\n"},
     {"member",
      "usage: slotctl member add ID RAFT_HOST:PORT/CLIENT_HOST:PORT\n"
      "       slotctl member promote ID [--role voter|standby|spare]\n"
@@ -1049,12 +1052,20 @@ static json_t *nodeJson(uint64_t id, const char *member_addr,
         json_object_set_new(o, "commit_index", jsonU64(p->st.commit_index));
         json_object_set_new(o, "applied_index", jsonU64(p->st.applied_index));
         json_object_set_new(o, "state_hash", jsonHash(p->st.state_hash));
+        json_object_set_new(o, "config_committed_index",
+                            jsonU64(p->st.config_committed_index));
+        json_object_set_new(o, "config_uncommitted_index",
+                            jsonU64(p->st.config_uncommitted_index));
+        json_object_set_new(o, "promotee_id", jsonU64(p->st.promotee_id));
     } else {
         json_object_set_new(o, "role", json_string("unreachable"));
         json_object_set_new(o, "term", json_null());
         json_object_set_new(o, "commit_index", json_null());
         json_object_set_new(o, "applied_index", json_null());
         json_object_set_new(o, "state_hash", json_null());
+        json_object_set_new(o, "config_committed_index", json_null());
+        json_object_set_new(o, "config_uncommitted_index", json_null());
+        json_object_set_new(o, "promotee_id", json_null());
     }
     return o;
 }

@@ -90,7 +90,7 @@ static uint64_t leaderHint(struct node_core *core,
 }
 
 void node_core__reply_error(struct node_core *core, struct node_conn *c,
-                            uint64_t tag, int code)
+                            uint64_t tag, int code, uint8_t executed)
 {
     if (code == SLOT_BUSY) {
         core->st.busy++;
@@ -106,7 +106,7 @@ void node_core__reply_error(struct node_core *core, struct node_conn *c,
                                                      : SLOT_NOT_LEADER;
         core->st.not_leader++;
     }
-    slot_frame_error(&c->out, tag, code, leader, client);
+    slot_frame_error(&c->out, tag, code, leader, client, executed);
     c->wake(c);
 }
 
@@ -148,14 +148,17 @@ static void timeWorkDone(struct node_core *core, uint8_t op)
     }
 }
 
-/* Ends accepted commands that will not be answered by the ledger. */
+/* Ends accepted commands that will not be answered by the ledger;
+ * executed: were they handed to raft (enum slot_exec)? */
 static void failItems(struct node_core *core, struct pend *items,
-                      uint32_t count, int code)
+                      uint32_t count, int code, uint8_t executed)
 {
     for (uint32_t i = 0; i < count; i++) {
         if (items[i].conn != NULL) {
             core->st.lost++;
-            node_core__reply_error(core, items[i].conn, items[i].tag, code);
+            core->st.lost_unknown += executed == SLOT_EXEC_UNKNOWN;
+            node_core__reply_error(core, items[i].conn, items[i].tag, code,
+                                   executed);
             node_core__conn_done(items[i].conn);
         } else {
             timeWorkDone(core, (uint8_t)items[i].tag);
@@ -202,7 +205,8 @@ static void applyCb(struct raft_apply *req, int status, void *result)
                   (unsigned long long)req->index);
             core->st.unapplied_acks++;
         }
-        failItems(core, b->items, b->n, node_core__lost_code(core, status));
+        failItems(core, b->items, b->n, node_core__lost_code(core, status),
+                  SLOT_EXEC_UNKNOWN);
     }
     inflightRemove(core, b);
     free(b->results);
@@ -222,7 +226,7 @@ static void proposeCurrent(struct node_core *core)
     void *built = slot_entry_finish(&core->cur, &len);
     if (raft_state(core->raft) != RAFT_LEADER) {
         free(built);
-        failItems(core, core->cur_items, count, SLOT_NOT_LEADER);
+        failItems(core, core->cur_items, count, SLOT_NOT_LEADER, SLOT_EXEC_NOT);
         return;
     }
     /* raft_apply takes memory from raft_malloc (raft.h): raft frees it with
@@ -252,7 +256,8 @@ static void proposeCurrent(struct node_core *core)
         /* Refused before raft took the buffer: still ours. */
         raft_free(buf);
         failItems(core, b->items, count,
-                  rv == RAFT_NOSPACE ? SLOT_IO : SLOT_NOT_LEADER);
+                  rv == RAFT_NOSPACE ? SLOT_IO : SLOT_NOT_LEADER,
+                  SLOT_EXEC_NOT);
         free(b);
         return;
     }
@@ -410,6 +415,11 @@ static void replyStatus(struct node_core *core, struct node_conn *c,
     st.ledger_time_ms = ledger_time_ms(core->fsm->ledger);
     st.entries_applied = core->fsm->entries_applied;
     st.commands_applied = core->fsm->commands_applied;
+    /* raft 0.22.1's own fields (raft.h documents them; no accessor). */
+    st.config_committed_index = r->configuration_committed_index;
+    st.config_uncommitted_index = r->configuration_uncommitted_index;
+    st.promotee_id =
+        raft_state(r) == RAFT_LEADER ? r->leader_state.promotee_id : 0;
     size_t start = slot_frame_begin(&c->out, SLOT_FRAME_ADMIN_REPLY, tag);
     mp_pack_array(&c->out, 2);
     mp_pack_uint(&c->out, SLOT_OK);
@@ -441,17 +451,68 @@ static int raftToSlot(int rv)
     }
 }
 
-static void adminDone(struct areq *a, int status)
+static const char *adminName(uint8_t op)
+{
+    switch (op) {
+        case SLOT_ADMIN_ADD:
+            return "add";
+        case SLOT_ADMIN_ASSIGN:
+            return "assign";
+        case SLOT_ADMIN_REMOVE:
+            return "remove";
+        default:
+            return "transfer";
+    }
+}
+
+/* raft refuses a membership change while the previous one is not
+ * committed or a promotion is catching up: say which, so that a change
+ * stalled for a long time (issue 18) shows what raft waits for. Clients
+ * retry BUSY every few tens of ms: at most one line a second while the
+ * state stays the same, with the count of refusals not logged. */
+static void logCantChange(struct node_core *core, uint8_t op, uint64_t id)
+{
+    const struct raft *r = core->raft;
+    uint64_t promotee =
+        r->state == RAFT_LEADER ? r->leader_state.promotee_id : 0;
+    uint64_t now_ms = core->cfg.now_ms(core->cfg.data);
+    core->st.cantchange++;
+    if (r->configuration_uncommitted_index == core->cc_uncommitted &&
+        promotee == core->cc_promotee && now_ms >= core->cc_logged_ms &&
+        now_ms - core->cc_logged_ms < 1000) {
+        core->cc_quiet++;
+        return;
+    }
+    LOG_W("membership %s %llu refused (CANTCHANGE): configuration committed "
+          "at %llu, uncommitted at %llu, promotee %llu, commit index %llu "
+          "(%llu refusals not logged before)",
+          adminName(op), (unsigned long long)id,
+          (unsigned long long)r->configuration_committed_index,
+          (unsigned long long)r->configuration_uncommitted_index,
+          (unsigned long long)promotee, (unsigned long long)r->commit_index,
+          (unsigned long long)core->cc_quiet);
+    core->cc_uncommitted = r->configuration_uncommitted_index;
+    core->cc_promotee = promotee;
+    core->cc_logged_ms = now_ms;
+    core->cc_quiet = 0;
+}
+
+/* raft's callback for an accepted change or transfer; executed (enum
+ * slot_exec): could it have taken effect, if status is an error? */
+static void adminDone(struct areq *a, int status, uint8_t executed)
 {
     struct node_core *core = a->core;
     if (status == 0 && a->op == SLOT_ADMIN_REMOVE && a->client[0] != '\0' &&
         core->cfg.tell_removed != NULL) {
         core->cfg.tell_removed(core->cfg.data, a->id, a->client);
     }
+    if (status == RAFT_CANTCHANGE) {
+        logCantChange(core, a->op, a->id);
+    }
     struct node_conn *c = a->conn;
     int code = raftToSlot(status);
     if (code != SLOT_OK) {
-        node_core__reply_error(core, c, a->tag, code);
+        node_core__reply_error(core, c, a->tag, code, executed);
     } else if (!c->closed) {
         size_t start =
             slot_frame_begin(&c->out, SLOT_FRAME_ADMIN_REPLY, a->tag);
@@ -467,7 +528,16 @@ static void adminDone(struct areq *a, int status)
 
 static void changeCb(struct raft_change *req, int status)
 {
-    adminDone(req->data, status);
+    /* A promotion to voter first catches the server up, and only then
+     * appends the configuration entry; raft 0.22.1 (legacy.c) clears
+     * catch_up_id just before it submits that entry. A change failed with
+     * catch_up_id still set (the catch-up aborted: NOCONNECTION; leadership
+     * lost or a transfer meanwhile: LEADERSHIPLOST) never reached the log.
+     * Any other failed change had its entry appended: it may still
+     * commit under the next leader. */
+    uint8_t executed = status != 0 && req->catch_up_id != 0 ? SLOT_EXEC_NOT
+                                                            : SLOT_EXEC_UNKNOWN;
+    adminDone(req->data, status, executed);
 }
 
 static void transferCb(struct raft_transfer *req)
@@ -477,7 +547,8 @@ static void transferCb(struct raft_transfer *req)
     raft_id id;
     const char *addr;
     raft_leader(a->core->raft, &id, &addr);
-    adminDone(a, id != a->core->cfg.id ? 0 : RAFT_NOTLEADER);
+    /* Failed: the TimeoutNow may still make the target campaign. */
+    adminDone(a, id != a->core->cfg.id ? 0 : RAFT_NOTLEADER, SLOT_EXEC_UNKNOWN);
 }
 
 static void setRemoved(struct node_core *core)
@@ -494,7 +565,8 @@ static void handleLeave(struct node_core *core, struct node_conn *c,
                         uint64_t tag, uint64_t id)
 {
     if (id != core->cfg.id || raft_state(core->raft) == RAFT_LEADER) {
-        node_core__reply_error(core, c, tag, SLOT_INVALID_ARGUMENT);
+        node_core__reply_error(core, c, tag, SLOT_INVALID_ARGUMENT,
+                               SLOT_EXEC_NOT);
         return;
     }
     if (!core->removed) {
@@ -514,7 +586,7 @@ static void handleAdmin(struct node_core *core, struct node_conn *c,
         rc = SLOT_MALFORMED;
     }
     if (rc != SLOT_OK) {
-        node_core__reply_error(core, c, f->tag, rc);
+        node_core__reply_error(core, c, f->tag, rc, SLOT_EXEC_NOT);
         return;
     }
     if (a.op == SLOT_ADMIN_STATUS) {
@@ -527,12 +599,13 @@ static void handleAdmin(struct node_core *core, struct node_conn *c,
     }
     if (core->closing || raft_state(core->raft) != RAFT_LEADER) {
         node_core__reply_error(core, c, f->tag,
-                               core->closing ? SLOT_SHUTDOWN : SLOT_NOT_LEADER);
+                               core->closing ? SLOT_SHUTDOWN : SLOT_NOT_LEADER,
+                               SLOT_EXEC_NOT);
         return;
     }
     struct areq *q = calloc(1, sizeof *q);
     if (q == NULL) {
-        node_core__reply_error(core, c, f->tag, SLOT_BUSY);
+        node_core__reply_error(core, c, f->tag, SLOT_BUSY, SLOT_EXEC_NOT);
         return;
     }
     q->core = core;
@@ -568,7 +641,12 @@ static void handleAdmin(struct node_core *core, struct node_conn *c,
             break;
     }
     if (rv != 0) {
-        node_core__reply_error(core, c, f->tag, raftToSlot(rv));
+        /* Refused synchronously: raft 0.22.1 (ClientSubmit) takes back
+         * whatever it appended before it returns an error. */
+        if (rv == RAFT_CANTCHANGE) {
+            logCantChange(core, a.op, a.id);
+        }
+        node_core__reply_error(core, c, f->tag, raftToSlot(rv), SLOT_EXEC_NOT);
         free(q);
         return;
     }
@@ -584,17 +662,18 @@ static void handleCommand(struct node_core *core, struct node_conn *c,
     struct slot_cmd cmd;
     int rc = slot_cmd_decode_buf(f->payload, f->payload_len, &cmd);
     if (rc != SLOT_OK) {
-        node_core__reply_error(core, c, f->tag, rc);
+        node_core__reply_error(core, c, f->tag, rc, SLOT_EXEC_NOT);
         return;
     }
     if (raft_state(core->raft) != RAFT_LEADER || core->closing) {
         node_core__reply_error(core, c, f->tag,
-                               core->closing ? SLOT_SHUTDOWN : SLOT_NOT_LEADER);
+                               core->closing ? SLOT_SHUTDOWN : SLOT_NOT_LEADER,
+                               SLOT_EXEC_NOT);
         return;
     }
     rc = batchAdd(core, c, f->tag, f->payload, f->payload_len);
     if (rc != SLOT_OK) {
-        node_core__reply_error(core, c, f->tag, rc);
+        node_core__reply_error(core, c, f->tag, rc, SLOT_EXEC_NOT);
     }
 }
 
@@ -607,7 +686,8 @@ static void handleRead(struct node_core *core, struct node_conn *c,
     mp_reader_init(&r, f->payload, f->payload_len);
     if (!mp_expect_array(&r, 2) || !mp_read_bool(&r, &linearizable)) {
         node_core__reply_error(core, c, f->tag,
-                               r.err != 0 ? r.err : SLOT_MALFORMED);
+                               r.err != 0 ? r.err : SLOT_MALFORMED,
+                               SLOT_EXEC_NOT);
         return;
     }
     const uint8_t *read_at = r.p;
@@ -616,7 +696,7 @@ static void handleRead(struct node_core *core, struct node_conn *c,
         rc = SLOT_MALFORMED;
     }
     if (rc != SLOT_OK) {
-        node_core__reply_error(core, c, f->tag, rc);
+        node_core__reply_error(core, c, f->tag, rc, SLOT_EXEC_NOT);
         return;
     }
     if (!linearizable) {
@@ -625,7 +705,7 @@ static void handleRead(struct node_core *core, struct node_conn *c,
         return;
     }
     if (core->closing) {
-        node_core__reply_error(core, c, f->tag, SLOT_SHUTDOWN);
+        node_core__reply_error(core, c, f->tag, SLOT_SHUTDOWN, SLOT_EXEC_NOT);
         return;
     }
     node_core__read_linearizable(core, c, f->tag, &rd, read_at,
@@ -637,7 +717,7 @@ void node_core_request(struct node_core *core, struct node_conn *c,
 {
     assert(!c->closed);
     if (c->pending >= core->cfg.conn_pending_max) {
-        node_core__reply_error(core, c, f->tag, SLOT_BUSY);
+        node_core__reply_error(core, c, f->tag, SLOT_BUSY, SLOT_EXEC_NOT);
         return;
     }
     switch (f->type) {
@@ -651,7 +731,8 @@ void node_core_request(struct node_core *core, struct node_conn *c,
             handleAdmin(core, c, f);
             return;
         default:
-            node_core__reply_error(core, c, f->tag, SLOT_UNKNOWN_OP);
+            node_core__reply_error(core, c, f->tag, SLOT_UNKNOWN_OP,
+                                   SLOT_EXEC_NOT);
             return;
     }
 }
@@ -719,7 +800,7 @@ void node_core_stop(struct node_core *core)
     uint32_t count = core->cur_n;
     core->cur_n = 0;
     core->cur_bytes = 0;
-    failItems(core, core->cur_items, count, SLOT_SHUTDOWN);
+    failItems(core, core->cur_items, count, SLOT_SHUTDOWN, SLOT_EXEC_NOT);
     node_core__reads_fail(core, RAFT_SHUTDOWN);
 }
 

@@ -24,12 +24,17 @@
  * carries an origin (origin_base + a sequence number) by which the
  * proposing core finds its batch again when the entry is applied.
  *
- * Errors a client sees before its command is executed come in an ERROR
- * frame (NOT_LEADER with the leader's id and client address, NO_LEADER,
- * BUSY, MALFORMED, ...). If leadership is lost after a command was
- * proposed, its outcome is unknown to this node: the client gets
- * NOT_LEADER / NO_LEADER and must retry the same (session, seq) elsewhere;
- * the ledger's session table makes that retry exactly-once.
+ * Errors come in an ERROR frame (NOT_LEADER with the leader's id and
+ * client address, NO_LEADER, BUSY, SHUTDOWN, IO, MALFORMED, ...) that says
+ * whether the request was executed (slot_proto.h, enum slot_exec): NOT
+ * when it was refused before raft accepted it (every read, every refusal
+ * on a follower, BUSY, a closing node), UNKNOWN when raft accepted it and
+ * then failed it (leadership lost or shutdown with the entry in flight, a
+ * membership change whose callback reports an error, unless it was a
+ * promotion that failed while raft still caught the server up: its entry
+ * was never appended, NOT). After UNKNOWN the entry may still commit under
+ * the next leader: the client must retry the same (session, seq)
+ * elsewhere; the ledger's session table makes that retry exactly-once.
  *
  * ---- A connection, as the core sees it ---------------------------------
  *
@@ -106,7 +111,9 @@ struct node_core_stats {
     uint64_t results;        /* RESULT frames (commands answered) */
     uint64_t busy;           /* BUSY answers */
     uint64_t not_leader;     /* NOT_LEADER / NO_LEADER answers */
-    uint64_t lost;           /* accepted commands whose entry failed */
+    uint64_t lost;           /* accepted commands answered an error */
+    uint64_t lost_unknown;   /* ... of them after raft took their entry
+                              * (ERROR executed = UNKNOWN) */
     uint64_t unapplied_acks; /* raft acknowledged an entry this node had
                               * not applied (answered NOT_LEADER) */
     uint64_t barriers;       /* raft barriers started for reads */
@@ -116,6 +123,8 @@ struct node_core_stats {
     uint64_t sweeps_chained; /* ... because the previous one left holds due */
     uint64_t flow_sweeps;    /* SWEEP commands queued (flow-back due) */
     uint64_t admin_changes;  /* membership changes / transfers started */
+    uint64_t cantchange;     /* membership changes raft refused with
+                              * RAFT_CANTCHANGE (answered BUSY) */
 };
 
 struct node_core;

@@ -72,14 +72,21 @@ struct node_core {
     struct rq *reads_head, *reads_tail;
     uint32_t n_reads;
     struct barrier *barrier;
+
+    /* The last CANTCHANGE logged (node_core.c, logCantChange): raft's
+     * state then, when, and refusals since that were not logged. */
+    uint64_t cc_uncommitted, cc_promotee, cc_logged_ms, cc_quiet;
 };
 
 /* ---- node_core.c ---- */
 
 /* Appends an ERROR frame for tag (NOT_LEADER / NO_LEADER with the
- * leader's id and client address as far as this node knows). */
+ * leader's id and client address as far as this node knows). executed
+ * (enum slot_exec) must be the truth: SLOT_EXEC_NOT only when raft never
+ * accepted the request (refused before raft_apply / raft_add / ..., or
+ * a read), SLOT_EXEC_UNKNOWN once raft did. */
 void node_core__reply_error(struct node_core *core, struct node_conn *c,
-                            uint64_t tag, int code);
+                            uint64_t tag, int code, uint8_t executed);
 /* An accepted request (pending++) is answered: pending--, and c is
  * released if it was closed and nothing else is pending. */
 void node_core__conn_done(struct node_conn *c);

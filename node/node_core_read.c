@@ -49,8 +49,11 @@ void node_core__read_local(struct node_core *core, struct node_conn *c,
 static void serveQueued(struct node_core *core, struct rq *q, int status)
 {
     if (status != 0) {
+        /* A read changes nothing: never executed, whatever happened to
+         * its barrier. */
         node_core__reply_error(core, q->conn, q->tag,
-                               node_core__lost_code(core, status));
+                               node_core__lost_code(core, status),
+                               SLOT_EXEC_NOT);
         node_core__conn_done(q->conn);
         return;
     }
@@ -125,16 +128,16 @@ void node_core__read_linearizable(struct node_core *core, struct node_conn *c,
 {
     (void)rd; /* served from its bytes, decoded again after the barrier */
     if (raft_state(core->raft) != RAFT_LEADER) {
-        node_core__reply_error(core, c, tag, SLOT_NOT_LEADER);
+        node_core__reply_error(core, c, tag, SLOT_NOT_LEADER, SLOT_EXEC_NOT);
         return;
     }
     if (core->n_reads >= core->cfg.reads_max) {
-        node_core__reply_error(core, c, tag, SLOT_BUSY);
+        node_core__reply_error(core, c, tag, SLOT_BUSY, SLOT_EXEC_NOT);
         return;
     }
     struct rq *q = malloc(sizeof *q + len);
     if (q == NULL) {
-        node_core__reply_error(core, c, tag, SLOT_BUSY);
+        node_core__reply_error(core, c, tag, SLOT_BUSY, SLOT_EXEC_NOT);
         return;
     }
     q->next = NULL;

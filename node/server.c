@@ -154,7 +154,7 @@ static void allocCb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 /* A broken stream: say why (tag 0, nobody's request), then hang up. */
 static void streamError(struct conn *c, int code)
 {
-    slot_frame_error(&c->nc.out, 0, code, 0, "");
+    slot_frame_error(&c->nc.out, 0, code, 0, "", SLOT_EXEC_NOT);
     uv_buf_t b = uv_buf_init((char *)c->nc.out.data, (unsigned)c->nc.out.len);
     /* Best effort, without waiting: the connection closes right after. */
     (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
@@ -186,7 +186,7 @@ static void readCb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         if (rc != SLOT_OK) {
             /* The length was sound, so the stream stays in sync: refuse
              * this frame only. Its tag may be unreadable: 0. */
-            slot_frame_error(&c->nc.out, 0, rc, 0, "");
+            slot_frame_error(&c->nc.out, 0, rc, 0, "", SLOT_EXEC_NOT);
             connWake(&c->nc);
         } else {
             node_request(c->srv->node, &c->nc, &f);

@@ -112,9 +112,12 @@ void slot_admin_encode(struct mp_buf *b, const struct slot_admin *a)
     }
 }
 
+#define STATUS_FIELDS     15
+#define STATUS_FIELDS_OLD 12 /* before the membership fields */
+
 void slot_node_status_encode(struct mp_buf *b, const struct slot_node_status *s)
 {
-    mp_pack_array(b, 12);
+    mp_pack_array(b, STATUS_FIELDS);
     mp_pack_uint(b, s->id);
     mp_pack_cstr(b, s->role);
     mp_pack_uint(b, s->term);
@@ -133,17 +136,25 @@ void slot_node_status_encode(struct mp_buf *b, const struct slot_node_status *s)
     mp_pack_uint(b, s->ledger_time_ms);
     mp_pack_uint(b, s->entries_applied);
     mp_pack_uint(b, s->commands_applied);
+    mp_pack_uint(b, s->config_committed_index);
+    mp_pack_uint(b, s->config_uncommitted_index);
+    mp_pack_uint(b, s->promotee_id);
 }
 
 int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s)
 {
-    uint32_t n;
+    uint32_t n, fields;
     memset(s, 0, sizeof *s);
+    if (!mp_read_array(r, &fields)) {
+        return err(r);
+    }
+    if (fields != STATUS_FIELDS && fields != STATUS_FIELDS_OLD) {
+        return SLOT_MALFORMED;
+    }
     bool ok =
-        mp_expect_array(r, 12) && mp_read_u64(r, &s->id) &&
-        readCopy(r, s->role, sizeof s->role) && mp_read_u64(r, &s->term) &&
-        mp_read_u64(r, &s->commit_index) && mp_read_u64(r, &s->applied_index) &&
-        mp_read_u64(r, &s->leader_id) &&
+        mp_read_u64(r, &s->id) && readCopy(r, s->role, sizeof s->role) &&
+        mp_read_u64(r, &s->term) && mp_read_u64(r, &s->commit_index) &&
+        mp_read_u64(r, &s->applied_index) && mp_read_u64(r, &s->leader_id) &&
         readCopy(r, s->address, sizeof s->address) && mp_read_array(r, &n);
     if (!ok) {
         return err(r);
@@ -165,5 +176,10 @@ int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s)
     ok = mp_read_u64(r, &s->state_hash) && mp_read_u64(r, &s->ledger_time_ms) &&
          mp_read_u64(r, &s->entries_applied) &&
          mp_read_u64(r, &s->commands_applied);
+    if (ok && fields == STATUS_FIELDS) {
+        ok = mp_read_u64(r, &s->config_committed_index) &&
+             mp_read_u64(r, &s->config_uncommitted_index) &&
+             mp_read_u64(r, &s->promotee_id);
+    }
     return ok ? SLOT_OK : err(r);
 }

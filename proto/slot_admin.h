@@ -25,8 +25,17 @@
  *
  *   node status = [id, role, term, commit_index, applied_index, leader_id,
  *                  address, [[id, address, role], ...], state_hash,
- *                  ledger_time_ms, entries_applied, commands_applied]
+ *                  ledger_time_ms, entries_applied, commands_applied,
+ *                  config_committed_index, config_uncommitted_index,
+ *                  promotee_id]
  *   role is "leader" / "follower" / "candidate" / "unavailable".
+ *   The last three are raft's view of membership changes (issue 18: why a
+ *   change is refused CANTCHANGE): the index of the last committed
+ *   configuration, of the one appended and not yet committed (0: none),
+ *   and on the leader the id of a server being caught up for promotion
+ *   (0: none; raft refuses every other change meanwhile). They are
+ *   optional trailing fields: a node that predates them sends 12 fields,
+ *   which decode with all three 0.
  */
 #ifndef SLOT_ADMIN_H
 #define SLOT_ADMIN_H
@@ -85,6 +94,10 @@ struct slot_node_status {
     uint64_t ledger_time_ms;
     uint64_t entries_applied;
     uint64_t commands_applied;
+    /* raft's membership state (0 from a node that predates them) */
+    uint64_t config_committed_index;
+    uint64_t config_uncommitted_index; /* 0: no change in flight */
+    uint64_t promotee_id;              /* 0: no promotion catching up */
 };
 void slot_node_status_encode(struct mp_buf *b,
                              const struct slot_node_status *s);

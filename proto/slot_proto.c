@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slot_admin.h"
 #include "slot_time.h"
 #include "slot_valid.h"
 
@@ -1981,15 +1982,50 @@ size_t slot_frame_begin(struct mp_buf *b, uint8_t type, uint64_t tag)
     return start;
 }
 
+#define ERROR_FIELDS     4 /* [code, leader_id, leader_address, executed] */
+#define ERROR_FIELDS_OLD 3 /* before `executed`: outcome unknown */
+
 void slot_frame_error(struct mp_buf *b, uint64_t tag, int code,
-                      uint64_t leader_id, const char *leader_address)
+                      uint64_t leader_id, const char *leader_address,
+                      uint8_t executed)
 {
+    assert(executed == SLOT_EXEC_NOT || executed == SLOT_EXEC_UNKNOWN);
     size_t start = slot_frame_begin(b, SLOT_FRAME_ERROR, tag);
-    mp_pack_array(b, 3);
+    mp_pack_array(b, ERROR_FIELDS);
     mp_pack_uint(b, (uint64_t)code);
     mp_pack_uint(b, leader_id);
     mp_pack_cstr(b, leader_address);
+    mp_pack_uint(b, executed);
     slot_frame_end(b, start);
+}
+
+int slot_frame_error_decode(const void *payload, size_t len,
+                            struct slot_error_info *out)
+{
+    struct mp_reader r;
+    uint32_t n;
+    uint64_t code, executed = SLOT_EXEC_UNKNOWN;
+    mp_reader_init(&r, payload, len);
+    memset(out, 0, sizeof *out);
+    if (!mp_read_array(&r, &n)) {
+        return r.err;
+    }
+    if (n != ERROR_FIELDS && n != ERROR_FIELDS_OLD) {
+        return SLOT_MALFORMED;
+    }
+    /* Code 0 is SLOT_OK: no error to report. */
+    if (!mp_read_uint(&r, 65535, &code) || !mp_read_u64(&r, &out->leader_id) ||
+        !mp_read_str(&r, SLOT_ADDRESS_MAX, &out->leader_address) ||
+        (n == ERROR_FIELDS &&
+         !mp_read_uint(&r, SLOT_EXEC_UNKNOWN, &executed))) {
+        return r.err;
+    }
+    if (code == SLOT_OK || !mp_done(&r)) {
+        return SLOT_MALFORMED;
+    }
+    out->code = (int)code;
+    out->executed = (uint8_t)executed;
+    return SLOT_OK;
 }
 
 void slot_frame_end(struct mp_buf *b, size_t start)

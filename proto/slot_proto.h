@@ -163,7 +163,10 @@
  * CONFIRM's and CHECKIN's pay_method, claims and events carry the payment
  * (fee paid, reference, method), events their local day, READ_RECON and
  * READ_STATS. Frames of an older version are refused with BAD_VERSION;
- * commands of versions 1 to 4 still decode (the Raft log may hold them). */
+ * commands of versions 1 to 4 still decode (the Raft log may hold them).
+ * Within a version, a reply may gain optional trailing fields that its
+ * decoder accepts with or without (ERROR's executed, the node status's
+ * membership fields): no version change, old peers keep working. */
 #define SLOT_PROTO_VERSION   5
 #define SLOT_FRAME_MAX       (1u << 20) /* bytes of one frame body */
 #define SLOT_ENTRY_MAX       (4u << 20) /* bytes of one Raft entry */
@@ -862,9 +865,40 @@ enum slot_frame_type {
     SLOT_FRAME_RESULT = 16,      /* payload: [result, raft_index] */
     SLOT_FRAME_READ_REPLY = 17,  /* payload: [code, applied_index, body|nil] */
     SLOT_FRAME_ADMIN_REPLY = 18, /* payload: [code, body|nil] */
-    SLOT_FRAME_ERROR = 19,       /* payload: [code, leader_id, leader_address]:
-                                  * request not executed (NOT_LEADER, BUSY,
-                                  * MALFORMED, ...) */
+    SLOT_FRAME_ERROR = 19,       /* payload: [code, leader_id, leader_address,
+                                  * executed] (below) */
+};
+
+/* An ERROR frame's `executed`: whether the refused request ran.
+ *
+ *   NOT      not proposed to raft: certainly not executed, and never will
+ *            be. Any refusal before raft_apply / raft_add / ... accepted
+ *            it (a follower, no leader, BUSY, a closing node, MALFORMED,
+ *            every read), and a promotion that failed while raft was still
+ *            catching the server up (its entry never appended). The client
+ *            may send it again, to any node, even if it is not idempotent.
+ *   UNKNOWN  proposed, outcome unknown: raft accepted it and then reported
+ *            an error (leadership lost, shutdown with entries in flight, a
+ *            membership change failed after its entry was appended, a
+ *            transfer that did not complete); it may still take effect
+ *            under the next leader. Only a session (session, seq) makes a
+ *            command's retry safe.
+ *
+ * The field is optional on the wire (like the trailing fields of
+ * commands): a node built before it sends [code, leader_id,
+ * leader_address], which decodes as UNKNOWN, the safe reading. Another
+ * integer is INVALID_ARGUMENT, anything else MALFORMED. */
+enum slot_exec {
+    SLOT_EXEC_NOT = 0,
+    SLOT_EXEC_UNKNOWN = 1,
+};
+
+/* A decoded ERROR payload. leader_address points into the frame. */
+struct slot_error_info {
+    int code;
+    uint64_t leader_id;
+    struct slot_str leader_address; /* "" when no leader is named */
+    uint8_t executed;               /* enum slot_exec */
 };
 
 struct slot_frame {
@@ -887,9 +921,18 @@ int slot_frame_decode(const void *body, size_t len, struct slot_frame *f);
  * slot_frame_end(b, start). */
 size_t slot_frame_begin(struct mp_buf *b, uint8_t type, uint64_t tag);
 void slot_frame_end(struct mp_buf *b, size_t start);
-/* Appends a whole ERROR frame: [code, leader_id, leader_address] (0 and
- * "" when no leader is named). */
+/* Appends a whole ERROR frame: [code, leader_id, leader_address, executed]
+ * (0 and "" when no leader is named; executed: enum slot_exec). */
 void slot_frame_error(struct mp_buf *b, uint64_t tag, int code,
-                      uint64_t leader_id, const char *leader_address);
+                      uint64_t leader_id, const char *leader_address,
+                      uint8_t executed);
+/* Decodes an ERROR frame's payload (all of it: trailing bytes are
+ * MALFORMED). The 3-field form of older nodes gives executed = UNKNOWN.
+ * Refused: another field count, a field of the wrong type, code 0
+ * (MALFORMED); executed outside enum slot_exec or a code above 65535
+ * (INVALID_ARGUMENT); an address longer than SLOT_ADDRESS_MAX
+ * (TOO_LARGE). */
+int slot_frame_error_decode(const void *payload, size_t len,
+                            struct slot_error_info *out);
 
 #endif /* SLOT_PROTO_H */

@@ -91,7 +91,19 @@ enum fake_mode {
     FAKE_GARBAGE,    /* answers a well-framed body that is not a frame */
     FAKE_SILENT,     /* reads and never answers */
     FAKE_BUSY,       /* answers every request with an ERROR frame BUSY */
+    FAKE_SCRIPT,     /* answers the k-th request as g_script[k] says */
 };
+
+/* FAKE_SCRIPT's answers, in order (the last one repeats): an ERROR frame
+ * with code and executed (enum slot_exec; -1: an older node's frame,
+ * without the field), or code SLOT_OK: a success (ADMIN_REPLY [OK, nil]).
+ * Set before fakeStart; the child has its own copy. */
+struct fake_answer {
+    int code;
+    int executed;
+};
+static struct fake_answer g_script[4];
+static unsigned g_script_n;
 
 struct fake {
     pid_t pid;
@@ -138,11 +150,41 @@ static bool fakeFrame(int fd, const uint8_t *frame, size_t len,
     if (mode == FAKE_SILENT) {
         return true;
     }
+    if (mode == FAKE_SCRIPT &&
+        slot_frame_decode(frame + 4, len - 4, &f) == SLOT_OK) {
+        static unsigned k;
+        const struct fake_answer *a =
+            &g_script[k < g_script_n ? k : g_script_n - 1];
+        k++;
+        struct mp_buf b;
+        mp_buf_init(&b);
+        size_t start;
+        if (a->code == SLOT_OK) {
+            start = slot_frame_begin(&b, SLOT_FRAME_ADMIN_REPLY, f.tag);
+            mp_pack_array(&b, 2);
+            mp_pack_uint(&b, SLOT_OK);
+            msgpack_pack_nil(&b.pk);
+            slot_frame_end(&b, start);
+        } else if (a->executed < 0) {
+            start = slot_frame_begin(&b, SLOT_FRAME_ERROR, f.tag);
+            mp_pack_array(&b, 3);
+            mp_pack_uint(&b, (uint64_t)a->code);
+            mp_pack_uint(&b, 0);
+            mp_pack_cstr(&b, "");
+            slot_frame_end(&b, start);
+        } else {
+            slot_frame_error(&b, f.tag, a->code, 0, "", (uint8_t)a->executed);
+        }
+        ssize_t wr = write(fd, b.data, b.len);
+        (void)wr;
+        mp_buf_free(&b);
+        return true;
+    }
     if (mode == FAKE_BUSY &&
         slot_frame_decode(frame + 4, len - 4, &f) == SLOT_OK) {
         struct mp_buf b;
         mp_buf_init(&b);
-        slot_frame_error(&b, f.tag, SLOT_BUSY, 0, "");
+        slot_frame_error(&b, f.tag, SLOT_BUSY, 0, "", SLOT_EXEC_NOT);
         ssize_t wr = write(fd, b.data, b.len);
         (void)wr;
         mp_buf_free(&b);
@@ -525,6 +567,92 @@ static void test_busy_fails(void)
         slotc_sync_close(s);
     }
     fakeStop(&f);
+    LEAK_CHECK();
+}
+
+/* One membership change (ADD) against a FAKE_SCRIPT node answering
+ * `script` (n answers); returns its status. */
+static int scriptedAdd(const struct fake_answer *script, unsigned n,
+                       uint32_t timeout_ms)
+{
+    struct fake f;
+    memcpy(g_script, script, n * sizeof *script);
+    g_script_n = n;
+    fakeStart(&f, FAKE_SCRIPT, false);
+    struct slotc_options o;
+    slotc_options_init(&o);
+    o.cluster = f.addr;
+    o.timeout_ms = timeout_ms;
+    o.retry_ms = 20;
+    struct slotc_sync *s;
+    CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
+    struct slotc_req req;
+    slotc_req_init(&req);
+    int rc = slotc_sync_member_add(s, &req, 4, "127.0.0.1:1/127.0.0.1:2");
+    slotc_sync_close(s);
+    fakeStop(&f);
+    return rc;
+}
+
+/* ERROR frames say whether the command ran (slot_proto.h enum slot_exec).
+ * A membership change has no session: nothing makes a second copy
+ * harmless but raft's own refusal of a duplicate. Refused NOT executed, it
+ * is retried and its next answer is final; after UNKNOWN, a refusal of the
+ * retry (say, the duplicate id of the first copy, which did run) is
+ * OUTCOME_UNKNOWN, as is the deadline. */
+static void test_admin_executed_flag(void)
+{
+    const int NL = SLOT_NOT_LEADER, NO = SLOT_NO_LEADER;
+    const int NOT = SLOT_EXEC_NOT, UNK = SLOT_EXEC_UNKNOWN;
+    const int INV = SLOT_INVALID_ARGUMENT;
+    /* Not executed, retried: the retry's answer is the answer. */
+    struct fake_answer a1[] = {{NL, NOT}, {NO, NOT}, {SLOT_OK, 0}};
+    CHECK_EQ(scriptedAdd(a1, 3, 60000), SLOT_OK);
+    struct fake_answer a2[] = {{NL, NOT}, {INV, NOT}};
+    CHECK_EQ(scriptedAdd(a2, 2, 60000), SLOT_INVALID_ARGUMENT);
+    /* Refused not executed until the deadline: it never ran. */
+    struct fake_answer a3[] = {{NO, NOT}};
+    CHECK_EQ(scriptedAdd(a3, 1, 600), SLOT_TIMEOUT);
+    /* Proposed, outcome unknown: a later success settles it ... */
+    struct fake_answer a4[] = {{NL, UNK}, {SLOT_OK, 0}};
+    CHECK_EQ(scriptedAdd(a4, 2, 60000), SLOT_OK);
+    /* ... a refusal or the deadline does not. */
+    struct fake_answer a5[] = {{NL, UNK}, {INV, NOT}};
+    CHECK_EQ(scriptedAdd(a5, 2, 60000), SLOT_OUTCOME_UNKNOWN);
+    struct fake_answer a6[] = {{SLOT_SHUTDOWN, UNK}, {NO, NOT}};
+    CHECK_EQ(scriptedAdd(a6, 2, 600), SLOT_OUTCOME_UNKNOWN);
+    /* An older node's ERROR (no field) counts as UNKNOWN. */
+    struct fake_answer a7[] = {{NL, -1}, {INV, NOT}};
+    CHECK_EQ(scriptedAdd(a7, 2, 60000), SLOT_OUTCOME_UNKNOWN);
+    LEAK_CHECK();
+}
+
+/* The same for a command with a session (HOLD): retried with its (session,
+ * seq) either way; at the deadline, TIMEOUT if every attempt was refused
+ * not executed, OUTCOME_UNKNOWN once one may have run. */
+static void test_cmd_executed_flag(void)
+{
+    for (int unknown = 0; unknown < 2; unknown++) {
+        struct fake f;
+        g_script[0] = (struct fake_answer){
+            SLOT_NOT_LEADER, unknown ? SLOT_EXEC_UNKNOWN : SLOT_EXEC_NOT};
+        g_script[1] = (struct fake_answer){SLOT_NO_LEADER, SLOT_EXEC_NOT};
+        g_script_n = 2;
+        fakeStart(&f, FAKE_SCRIPT, true);
+        struct slotc_options o;
+        slotc_options_init(&o);
+        o.cluster = f.addr;
+        o.timeout_ms = 600;
+        o.retry_ms = 20;
+        struct slotc_sync *s;
+        CHECK_EQ(slotc_sync_open(&o, &s), SLOT_OK);
+        struct slotc_req req;
+        slotc_req_init(&req);
+        int rc = slotc_sync_hold(s, &req, "poolx", "patient01", "app", 60000);
+        CHECK_EQ(rc, unknown ? SLOT_OUTCOME_UNKNOWN : SLOT_TIMEOUT);
+        slotc_sync_close(s);
+        fakeStop(&f);
+    }
     LEAK_CHECK();
 }
 
@@ -1629,6 +1757,24 @@ static void test_slotctl_membership(void)
         }
     }
     CHECK_EQ(reachable, 4);
+    /* raft's membership state: every node has a committed configuration;
+     * the promotion returned once committed, so the leader has no change
+     * and no promotee pending. */
+    CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
+    json_t *all = json_object_get(o, "nodes");
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        json_t *nd = json_array_get(all, i);
+        if (strcmp(jstr(nd, "role"), "unreachable") == 0) {
+            continue;
+        }
+        CHECK(jint(nd, "config_committed_index") >= 1);
+        if (strcmp(jstr(nd, "role"), "leader") == 0) {
+            CHECK_EQ(jint(nd, "config_uncommitted_index"), 0);
+            CHECK_EQ(jint(nd, "promotee_id"), 0);
+            CHECK(jint(nd, "config_committed_index") >= 3); /* add, promote */
+        }
+    }
+    json_decref(o);
     /* Leadership moves. */
     CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
     json_int_t leader = jint(o, "leader");
@@ -1663,6 +1809,7 @@ static void test_slotctl_membership(void)
         if (jint(nd, "id") == 3) {
             CHECK_STR(jstr(nd, "role"), "unreachable");
             CHECK(json_is_null(json_object_get(nd, "term")));
+            CHECK(json_is_null(json_object_get(nd, "promotee_id")));
             saw = true;
         }
     }
@@ -1682,6 +1829,8 @@ static const struct check_case cases[] = {
     {"deadline_silent_node", test_deadline_silent_node},
     {"attempt_timeout", test_attempt_timeout},
     {"busy_fails", test_busy_fails},
+    {"admin_executed_flag", test_admin_executed_flag},
+    {"cmd_executed_flag", test_cmd_executed_flag},
     {"ops", test_ops},
     {"no_hash", test_no_hash},
     {"idempotency_keys", test_idempotency_keys},

@@ -328,8 +328,9 @@ static int decodeStatus(const uint8_t *body, size_t len,
     mp_reader_init(&r, f.payload, f.payload_len);
     uint64_t code = 0;
     if (f.type == SLOT_FRAME_ERROR) {
-        return mp_expect_array(&r, 3) && mp_read_uint(&r, UINT16_MAX, &code)
-                   ? (int)code
+        struct slot_error_info e;
+        return slot_frame_error_decode(f.payload, f.payload_len, &e) == SLOT_OK
+                   ? e.code
                    : SLOT_MALFORMED;
     }
     if (f.type != SLOT_FRAME_ADMIN_REPLY || !mp_expect_array(&r, 2) ||

@@ -1,6 +1,7 @@
 /* fuzz_frame: the client frame layer on arbitrary bytes, as a receive
  * buffer would see them (peek, then decode each whole frame), and the
- * payloads the node decodes from them (command, read request, result).
+ * payloads the node decodes from them (command, read request, result,
+ * error).
  *
  * A decoded frame rebuilt with slot_frame_begin/_end must peek and decode
  * to the same type, tag and payload bytes.
@@ -47,6 +48,14 @@ static void payloads(const struct slot_frame *f)
         if (mp_expect_array(&r, 2) && mp_read_bool(&r, &lin) &&
             slot_read_decode(&r, &rd) == SLOT_OK) {
             assert(rd.op >= 1 && rd.op <= SLOT_READ_MAX);
+        }
+    } else if (f->type == SLOT_FRAME_ERROR) {
+        struct slot_error_info e;
+        if (slot_frame_error_decode(f->payload, f->payload_len, &e) ==
+            SLOT_OK) {
+            assert(e.code > 0 && e.code <= 65535);
+            assert(e.executed == SLOT_EXEC_NOT ||
+                   e.executed == SLOT_EXEC_UNKNOWN);
         }
     } else if (f->type == SLOT_FRAME_RESULT) {
         struct slot_result res;

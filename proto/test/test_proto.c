@@ -3652,16 +3652,179 @@ static void test_frame_round_trip(void)
     }
     /* Tag: full 64 bits. */
     mp_buf_reset(&b);
-    size_t s = slot_frame_begin(&b, SLOT_FRAME_ERROR, UINT64_MAX);
-    mp_pack_array(&b, 3);
-    mp_pack_uint(&b, SLOT_NOT_LEADER);
-    mp_pack_uint(&b, 2);
-    mp_pack_cstr(&b, "10.0.0.2:7000");
-    slot_frame_end(&b, s);
+    slot_frame_error(&b, UINT64_MAX, SLOT_NOT_LEADER, 2, "10.0.0.2:7000",
+                     SLOT_EXEC_NOT);
     struct slot_frame f;
     CHECK_EQ(slot_frame_decode(b.data + 4, b.len - 4, &f), SLOT_OK);
     CHECK(f.tag == UINT64_MAX && f.type == SLOT_FRAME_ERROR);
     CHECK_EQ(f.payload_len, b.len - 4 - (size_t)(f.payload - (b.data + 4)));
+    mp_buf_free(&b);
+}
+
+static int decError(const void *p, size_t n)
+{
+    struct slot_error_info e;
+    return slot_frame_error_decode(p, n, &e);
+}
+
+/* An ERROR payload packed by hand: n fields of [code, leader, address,
+ * executed], executed < 0 packs a string instead. */
+static void packError(struct mp_buf *b, uint32_t n, uint64_t code,
+                      int64_t executed)
+{
+    mp_buf_reset(b);
+    mp_pack_array(b, n);
+    mp_pack_uint(b, code);
+    mp_pack_uint(b, 3);
+    mp_pack_cstr(b, "10.0.0.3:7000");
+    if (n >= 4) {
+        if (executed < 0) {
+            mp_pack_cstr(b, "no");
+        } else {
+            mp_pack_uint(b, (uint64_t)executed);
+        }
+    }
+    for (uint32_t i = 4; i < n; i++) {
+        mp_pack_uint(b, 0);
+    }
+}
+
+static void test_frame_error(void)
+{
+    struct mp_buf b;
+    struct slot_frame f;
+    struct slot_error_info e;
+    mp_buf_init(&b);
+    /* Both values round trip, with and without a leader. */
+    static const uint8_t execs[] = {SLOT_EXEC_NOT, SLOT_EXEC_UNKNOWN};
+    for (size_t i = 0; i < sizeof execs; i++) {
+        mp_buf_reset(&b);
+        slot_frame_error(&b, 77, SLOT_NOT_LEADER, 2, "10.0.0.2:7000", execs[i]);
+        CHECK_EQ(slot_frame_decode(b.data + 4, b.len - 4, &f), SLOT_OK);
+        CHECK_EQ(f.type, SLOT_FRAME_ERROR);
+        CHECK_EQ(slot_frame_error_decode(f.payload, f.payload_len, &e),
+                 SLOT_OK);
+        CHECK_EQ(e.code, SLOT_NOT_LEADER);
+        CHECK(e.leader_id == 2);
+        CHECK(e.leader_address.len == 13 &&
+              memcmp(e.leader_address.p, "10.0.0.2:7000", 13) == 0);
+        CHECK_EQ(e.executed, execs[i]);
+        checkTruncations(decError, f.payload, f.payload_len);
+        mp_buf_reset(&b);
+        slot_frame_error(&b, 78, SLOT_BUSY, 0, "", execs[i]);
+        CHECK_EQ(slot_frame_decode(b.data + 4, b.len - 4, &f), SLOT_OK);
+        CHECK_EQ(slot_frame_error_decode(f.payload, f.payload_len, &e),
+                 SLOT_OK);
+        CHECK(e.code == SLOT_BUSY && e.leader_id == 0 &&
+              e.leader_address.len == 0 && e.executed == execs[i]);
+    }
+    /* An older node's 3 fields: outcome unknown, the safe reading. */
+    packError(&b, 3, SLOT_NOT_LEADER, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_OK);
+    CHECK(e.code == SLOT_NOT_LEADER && e.leader_id == 3 &&
+          e.executed == SLOT_EXEC_UNKNOWN);
+    checkTruncations(decError, b.data, b.len);
+    /* Refused: executed out of range or not an integer, other field
+     * counts, code 0 (OK is no error), trailing bytes. */
+    packError(&b, 4, SLOT_NOT_LEADER, 2);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_INVALID_ARGUMENT);
+    packError(&b, 4, SLOT_NOT_LEADER, 255);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_INVALID_ARGUMENT);
+    packError(&b, 4, SLOT_NOT_LEADER, -1);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 5, SLOT_NOT_LEADER, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 2, SLOT_NOT_LEADER, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 4, SLOT_OK, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    packError(&b, 4, 65536, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_INVALID_ARGUMENT);
+    packError(&b, 4, SLOT_BUSY, 1);
+    mp_pack_uint(&b, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_MALFORMED);
+    /* An address longer than any member's. */
+    char addr[SLOT_ADDRESS_MAX + 2];
+    memset(addr, 'a', sizeof addr - 1);
+    addr[sizeof addr - 1] = '\0';
+    mp_buf_reset(&b);
+    mp_pack_array(&b, 4);
+    mp_pack_uint(&b, SLOT_NOT_LEADER);
+    mp_pack_uint(&b, 1);
+    mp_pack_cstr(&b, addr);
+    mp_pack_uint(&b, 0);
+    CHECK_EQ(slot_frame_error_decode(b.data, b.len, &e), SLOT_TOO_LARGE);
+    mp_buf_free(&b);
+}
+
+static int decNodeStatus(const void *p, size_t n)
+{
+    struct mp_reader r;
+    struct slot_node_status st;
+    mp_reader_init(&r, p, n);
+    int rc = slot_node_status_decode(&r, &st);
+    return rc == SLOT_OK && !mp_done(&r) ? SLOT_MALFORMED : rc;
+}
+
+static void test_node_status(void)
+{
+    struct slot_node_status st, got;
+    memset(&st, 0, sizeof st);
+    st.id = 2;
+    snprintf(st.role, sizeof st.role, "leader");
+    st.term = 7;
+    st.commit_index = 90;
+    st.applied_index = 89;
+    st.leader_id = 2;
+    snprintf(st.address, sizeof st.address, "127.0.0.1:7002/127.0.0.1:8002");
+    st.n_members = 2;
+    st.members[0] = (struct slot_member){.id = 1, .role = SLOT_ROLE_VOTER};
+    st.members[1] = (struct slot_member){.id = 4, .role = SLOT_ROLE_SPARE};
+    snprintf(st.members[0].address, sizeof st.members[0].address, "a/b");
+    snprintf(st.members[1].address, sizeof st.members[1].address, "c/d");
+    st.state_hash = 0x1234;
+    st.ledger_time_ms = 1700000000000ull;
+    st.entries_applied = 80;
+    st.commands_applied = 300;
+    st.config_committed_index = 12;
+    st.config_uncommitted_index = 88;
+    st.promotee_id = 4;
+    struct mp_buf b;
+    struct mp_reader r;
+    mp_buf_init(&b);
+    slot_node_status_encode(&b, &st);
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(got.id == 2 && strcmp(got.role, "leader") == 0 &&
+          got.n_members == 2 && got.members[1].id == 4 &&
+          got.commands_applied == 300);
+    CHECK(got.config_committed_index == 12 &&
+          got.config_uncommitted_index == 88 && got.promotee_id == 4);
+    checkTruncations(decNodeStatus, b.data, b.len);
+    /* An older node's 12 fields: the membership fields are 0. */
+    mp_buf_reset(&b);
+    st.n_members = 0;
+    slot_node_status_encode(&b, &st);
+    CHECK_EQ(b.data[0], 0x90 | 15); /* fixarray 15 */
+    size_t full = b.len;
+    b.data[0] = 0x90 | 12;
+    b.len -= 3; /* three positive fixints */
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(got.commands_applied == 300 && got.config_committed_index == 0 &&
+          got.config_uncommitted_index == 0 && got.promotee_id == 0);
+    /* Any other count is refused. */
+    b.len = full;
+    for (uint8_t n = 11; n <= 16; n++) {
+        if (n == 12 || n == 15) {
+            continue;
+        }
+        b.data[0] = (uint8_t)(0x90 | n);
+        mp_reader_init(&r, b.data, b.len);
+        CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_MALFORMED);
+    }
     mp_buf_free(&b);
 }
 
@@ -3933,6 +4096,8 @@ T(entry_header_and_padding)
 T(entry_limits)
 T(entry_payload_shape)
 T(frame_round_trip)
+T(frame_error)
+T(node_status)
 T(frame_peek)
 T(frame_max_size)
 T(frame_validation)
@@ -3996,6 +4161,8 @@ static const struct check_case cases[] = {
     C(entry_limits),
     C(entry_payload_shape),
     C(frame_round_trip),
+    C(frame_error),
+    C(node_status),
     C(frame_peek),
     C(frame_max_size),
     C(frame_validation),

@@ -974,6 +974,16 @@ static void payAdminReply(struct mp_buf *b)
 
 static void payError(struct mp_buf *b)
 {
+    mp_pack_array(b, 4);
+    mp_pack_uint(b, SLOT_NOT_LEADER);
+    mp_pack_uint(b, 2);
+    mp_pack_cstr(b, "10.0.0.2:7000");
+    mp_pack_uint(b, SLOT_EXEC_NOT);
+}
+
+/* An older node's ERROR, without `executed` (read as UNKNOWN). */
+static void payErrorOld(struct mp_buf *b)
+{
     mp_pack_array(b, 3);
     mp_pack_uint(b, SLOT_NOT_LEADER);
     mp_pack_uint(b, 2);
@@ -994,6 +1004,7 @@ static void frameSeeds(void)
         {"read-reply", SLOT_FRAME_READ_REPLY, payReadReply},
         {"admin-reply", SLOT_FRAME_ADMIN_REPLY, payAdminReply},
         {"error", SLOT_FRAME_ERROR, payError},
+        {"error-old", SLOT_FRAME_ERROR, payErrorOld},
     };
     struct mp_buf b;
     char name[64];
