@@ -79,6 +79,24 @@ GATEWAY_SUITES := "gateway-unit:$(B)/rel/bin/test_gw_unit" \
 BUILD_BINS += $(B)/rel/bin/slot-gateway
 TEST_BINS += $(GATEWAY_REL_BINS) $(GATEWAY_ASAN_BINS)
 
+# test_browser: headless Chromium (Debian's chromium, python3-websocket)
+# drives the operator console (/console) of a real gateway over a real
+# 3-node cluster: client/gateway/test/browser_console.py over the DevTools
+# protocol driver cdp.py. Screenshots, one per step: build/test-logs/browser/.
+# `make browser-test` runs it alone.
+$(B)/rel/bin/test_browser: $(B)/rel/client/gateway/test/test_browser.o $(CLUSTERLIB_REL) \
+                           $(PROTO_REL)
+	$(call link,$(REL_CFLAGS),-luv -ljansson $(LIBS))
+TEST_BINS += $(B)/rel/bin/test_browser
+GATEWAY_REL_BINS += $(B)/rel/bin/test_browser
+GATEWAY_SUITES += "browser@360:$(B)/rel/bin/test_browser"
+
+.PHONY: browser-test
+browser-test: deps
+	@$(MAKE) --no-print-directory $(B)/rel/bin/slotd $(B)/rel/bin/slot-gateway \
+	    $(B)/rel/bin/test_browser
+	@.ci/suites "browser@360:$(B)/rel/bin/test_browser"
+
 # bench_healthz (bench/gateway/): GET /healthz with 1M claims in the ledger,
 # wrk on one connection; `make bench-healthz` writes
 # bench/results/healthz.json (also run by bench-gateway).

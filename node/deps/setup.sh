@@ -31,6 +31,10 @@ PKGS=(build-essential pkg-config libuv1-dev libmsgpack-dev liblz4-dev
       dpkg-dev autoconf automake libtool iproute2 nftables gnuplot-nox
       faketime wrk curl python3-yaml nodejs systemd)
 
+# The console's browser suite: Debian's Chromium, driven over the DevTools
+# protocol by python3-websocket (client/gateway/test/cdp.py).
+PKGS+=(chromium python3-websocket)
+
 check_only=0
 [ "${1:-}" = "--check" ] && check_only=1
 
