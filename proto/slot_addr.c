@@ -1,6 +1,7 @@
 #include "slot_addr.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,8 +13,8 @@
 #define QUOTE_MAX 80
 
 __attribute__((format(printf, 7, 8))) static int
-fail(int code, char *err, size_t err_len, const char *field,
-                const char *s, size_t len, const char *fmt, ...)
+fail(int code, char *err, size_t err_len, const char *field, const char *s,
+     size_t len, const char *fmt, ...)
 {
     if (err == NULL || err_len == 0) {
         return code;
@@ -132,8 +133,8 @@ int slot_hostport_parse(const char *s, size_t len, const char *field,
     }
     if (!port_ok || port == 0 || port > 65535) {
         return fail(SLOT_INVALID_ARGUMENT, err, err_len, field, s, len,
-                    "port '%.*s' is not a number 1..65535", (int)(pl > 8 ? 8 : pl),
-                    p);
+                    "port '%.*s' is not a number 1..65535",
+                    (int)(pl > 8 ? 8 : pl), p);
     }
     out->port = (uint16_t)port;
     snprintf(out->port_text, sizeof out->port_text, "%lu", port);
@@ -171,5 +172,47 @@ int slot_hostport_parse(const char *s, size_t len, const char *field,
                     err_len, field, s, len, "%s", rule);
     }
     out->kind = SLOT_HOST_NAME;
+    return SLOT_OK;
+}
+
+int slot_hostport_resolve_startup(const struct slot_hostport *hp,
+                                  const char *field, int family,
+                                  struct sockaddr_storage *out, char *err,
+                                  size_t err_len)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags =
+        AI_NUMERICSERV | (hp->kind != SLOT_HOST_NAME ? AI_NUMERICHOST : 0);
+    int rv = getaddrinfo(hp->host, hp->port_text, &hints, &res);
+    const struct addrinfo *pick = NULL;
+    for (const struct addrinfo *a = rv == 0 ? res : NULL; a != NULL;
+         a = a->ai_next) {
+        if (a->ai_family == AF_INET) {
+            pick = a;
+            break;
+        }
+        if (a->ai_family == AF_INET6 && pick == NULL) {
+            pick = a;
+        }
+    }
+    if (pick == NULL || pick->ai_addrlen > sizeof *out) {
+        if (err != NULL && err_len > 0) {
+            snprintf(err, err_len, "%s '%s:%s': %s%s%s", field, hp->host,
+                     hp->port_text,
+                     family == AF_INET ? "no IPv4 address for this host"
+                                       : "no address for this host",
+                     rv != 0 ? ": " : "", rv != 0 ? gai_strerror(rv) : "");
+        }
+        if (res != NULL) {
+            freeaddrinfo(res);
+        }
+        return SLOT_UNAVAILABLE;
+    }
+    memset(out, 0, sizeof *out);
+    memcpy(out, pick->ai_addr, pick->ai_addrlen);
+    freeaddrinfo(res);
     return SLOT_OK;
 }

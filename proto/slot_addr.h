@@ -15,10 +15,12 @@
  *   [V6]:PORT     an IPv6 literal, always in brackets.
  * PORT is 1..65535 in decimal, without sign or spaces.
  *
- * This module only parses: it never resolves (proto/ does no I/O). The
- * layers resolve a NAME themselves: libslot and the nodes with libuv's
- * uv_getaddrinfo off the loop, start-up code with getaddrinfo before any
- * loop runs (see client/ and node/).
+ * Parsing is pure. Resolving a NAME while a loop runs is the layers' job,
+ * with libuv's uv_getaddrinfo off the loop (libslot on every connect, slotd's
+ * notices to removed members; raft's transport does its own, see
+ * node/transport.h). The one blocking exception is here, for start-up code
+ * only (a listen address, a check that a name resolves before any loop
+ * runs): slot_hostport_resolve_startup.
  */
 #ifndef SLOT_ADDR_H
 #define SLOT_ADDR_H
@@ -49,5 +51,19 @@ struct slot_hostport {
  * and names the rule broken, truncated to err_len bytes. */
 int slot_hostport_parse(const char *s, size_t len, const char *field,
                         struct slot_hostport *out, char *err, size_t err_len);
+
+struct sockaddr_storage;
+
+/* Resolves hp with a blocking getaddrinfo: call it only at start-up, before
+ * any event loop runs (it may wait for DNS). family is AF_INET (raft's
+ * transport resolves IPv4 only) or AF_UNSPEC (IPv4 preferred: the first
+ * IPv4 answer, else the first IPv6 one). Literals are converted without a
+ * lookup. Returns SLOT_OK and *out (port set), or SLOT_UNAVAILABLE with a
+ * message in err that starts with `field` and quotes getaddrinfo's reason
+ * ("Name or service not known"). */
+int slot_hostport_resolve_startup(const struct slot_hostport *hp,
+                                  const char *field, int family,
+                                  struct sockaddr_storage *out, char *err,
+                                  size_t err_len);
 
 #endif /* SLOT_ADDR_H */
