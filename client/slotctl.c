@@ -20,6 +20,7 @@
 #include "archive.h"
 #include "libslot.h"
 #include "recon.h"
+#include "slot_addr.h"
 #include "slot_valid.h"
 #include "slotctl_sched.h"
 
@@ -1217,6 +1218,29 @@ static int cmdMember(const struct ctx *x, const struct cli *cl)
     }
     if (cl->n_pos >= 3 && !parseU64(cl->pos[2], UINT64_MAX, &id)) {
         return usageError("member", "bad node id '%s'", cl->pos[2]);
+    }
+    if (add) {
+        /* RAFT/CLIENT, each HOST:PORT (slot_addr.h); raft's part a name or
+         * IPv4 (raft 0.22.1's transport resolves IPv4 only). */
+        const char *a = cl->pos[3], *slash = strchr(a, '/');
+        size_t rl = slash != NULL ? (size_t)(slash - a) : strlen(a);
+        struct slot_hostport hp;
+        char msg[400];
+        if (slot_hostport_parse(a, rl, "member address (raft part)", &hp, msg,
+                                sizeof msg) != SLOT_OK ||
+            (slash != NULL &&
+             slot_hostport_parse(slash + 1, strlen(slash + 1),
+                                 "member address (client part)", &hp, msg,
+                                 sizeof msg) != SLOT_OK)) {
+            return usageError("member", "%s", msg);
+        }
+        if (slot_hostport_parse(a, rl, "", &hp, NULL, 0) == SLOT_OK &&
+            hp.kind == SLOT_HOST_IPV6) {
+            return usageError("member",
+                              "member address '%.*s': raft's "
+                              "transport is IPv4 only",
+                              (int)rl, a);
+        }
     }
     if (optVal(cl, "role") != NULL &&
         (!promote ||

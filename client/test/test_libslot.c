@@ -1974,6 +1974,64 @@ static void test_hostnames_raft_peer_moves(void)
     CHECK_EQ(tcluster_stop(&t), 0);
 }
 
+/* Membership by name: a node joins as "slot-d.campus.test" (slotctl
+ * member add/promote with names), and when removed it is told so by the
+ * leader at its client name (resolved with uv_getaddrinfo) and stops by
+ * itself. A malformed member address is a usage error naming the part. */
+static void test_hostnames_membership(void)
+{
+    if (!privateHosts(HOSTS_ABC "127.0.0.5 slot-d.campus.test\n")) {
+        return;
+    }
+    struct tcluster_options to;
+    tcluster_options_init(&to);
+    to.host[0] = "slot-a.campus.test";
+    to.host[1] = "slot-b.campus.test";
+    to.host[2] = "slot-c.campus.test";
+    to.host[3] = "slot-d.campus.test";
+    static struct tcluster t;
+    CHECK_EQ(tcluster_start_opts(&t, &to, 3, 1), 0);
+    CHECK_EQ(tcluster_start_node(&t, 3), 0);
+    json_t *o;
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "add", "4",
+                     "slot_d:1/slot-d.campus.test:2", NULL),
+             2);
+    CHECK(strstr(jstr(json_object_get(o, "error"), "message"),
+                 "member address (raft part) 'slot_d:1'") != NULL);
+    json_decref(o);
+    CHECK(strncmp(t.member[3], "slot-d.campus.test:", 19) == 0);
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "add", "4", t.member[3], NULL),
+             0);
+    json_decref(o);
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "promote", "4", NULL), 0);
+    json_decref(o);
+    int reachable = 0;
+    for (int round = 0; round < 150 && reachable < 4; round++) {
+        CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
+        json_t *nodes = json_object_get(o, "nodes");
+        reachable = 0;
+        for (size_t i = 0; i < json_array_size(nodes); i++) {
+            const char *role = jstr(json_array_get(nodes, i), "role");
+            reachable += strcmp(role, "unreachable") != 0;
+        }
+        json_decref(o);
+        if (reachable < 4) {
+            tclock_sleep_ms(100);
+        }
+    }
+    CHECK_EQ(reachable, 4);
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "remove", "4", NULL), 0);
+    json_decref(o);
+    /* Told at slot-d.campus.test's client port, it stops (bounded). */
+    for (int i = 0; i < 750 && !proc_exited(&t.node[3]); i++) {
+        tclock_sleep_ms(20);
+    }
+    CHECK(proc_exited(&t.node[3]));
+    CHECK(WIFEXITED(t.node[3].status) && WEXITSTATUS(t.node[3].status) == 0);
+    CHECK(fileHasText(t.node[3].log, "removed from the cluster"));
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
 static const struct check_case cases[] = {
     {"open_errors", test_open_errors},
     {"validation", test_validation},
@@ -1999,6 +2057,7 @@ static const struct check_case cases[] = {
     {"hostnames_unresolved", test_hostnames_unresolved},
     {"hostnames_node_moves", test_hostnames_node_moves},
     {"hostnames_raft_peer_moves", test_hostnames_raft_peer_moves},
+    {"hostnames_membership", test_hostnames_membership},
     {NULL, NULL},
 };
 
