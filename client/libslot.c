@@ -10,7 +10,8 @@
  *   complete (callback)       back to QUEUED (same session and seq)
  *
  *   and from QUEUED or IN FLIGHT, at the deadline or on slotc_close:
- *   complete with OUTCOME_UNKNOWN / TIMEOUT / UNAVAILABLE / SHUTDOWN.
+ *   complete with OUTCOME_UNKNOWN / TIMEOUT / UNAVAILABLE (NAME_UNRESOLVED
+ *   when no node's name resolved) / SHUTDOWN.
  *
  * Every pending request is on exactly one of two lists (queue, inflight);
  * an in-flight one also owns one entry of the slot table, whose index is
