@@ -11,7 +11,8 @@
  *                             ERROR's "executed" decides maybe_applied)
  *
  *   and from QUEUED or IN FLIGHT, at the deadline or on slotc_close:
- *   complete with OUTCOME_UNKNOWN / TIMEOUT / UNAVAILABLE / SHUTDOWN.
+ *   complete with OUTCOME_UNKNOWN / TIMEOUT / UNAVAILABLE (NAME_UNRESOLVED
+ *   when no node's name resolved) / SHUTDOWN.
  *
  * Every pending request is on exactly one of two lists (queue, inflight);
  * an in-flight one also owns one entry of the slot table, whose index is
@@ -51,6 +52,7 @@
 #include <uv.h>
 
 #include "mp.h"
+#include "slot_addr.h"
 #include "slot_admin.h"
 #include "slot_proto.h"
 #include "slot_time.h"
@@ -154,6 +156,7 @@ struct conn {
     struct slotc *c;
     int node;
     uv_tcp_t tcp;
+    uv_getaddrinfo_t gai; /* a named node: resolving it (see connGet) */
     uv_connect_t creq;
     uv_write_t wreq;
     struct mp_buf out;  /* frames waiting to be written */
@@ -161,16 +164,22 @@ struct conn {
     uint8_t *in;
     size_t in_len, in_cap;
     bool connected, writing, closing, healthy;
+    bool resolving;  /* gai in flight: it frees the conn if closed */
+    bool tcp_closed; /* connClosed ran while resolving */
     uint64_t started, last_rx, busy_since;
     uint32_t n_inflight;
 };
 
 struct nodeent {
     char addr[ADDR_TEXT_MAX];
-    struct sockaddr_storage sa;
+    struct slot_hostport hp;
+    struct sockaddr_storage sa; /* an IP literal's; a name is resolved
+                                 * again on every connect */
     struct conn *conn;
     uint64_t retry_at;
     uint32_t backoff_ms;
+    uint32_t ai_skip; /* a name's addresses tried and failed in a row */
+    bool unresolved;  /* its last connect failed to resolve the name */
 };
 
 struct slotc {
@@ -405,41 +414,57 @@ static void listRemove(struct rqlist *l, struct slotc_req *req)
 
 /* ---- addresses and the node table ---------------------------------------- */
 
-/* "A.B.C.D:PORT", "[V6]:PORT" or "localhost:PORT". */
-static int parseAddr(const char *s, size_t len, struct sockaddr_storage *sa)
+/* A node's address (slot_addr.h): an IP literal is converted once; a name
+ * is kept as text and resolved on every connect (connGet). */
+static int parseAddr(const char *s, size_t len, struct slot_hostport *hp,
+                     struct sockaddr_storage *sa)
 {
-    char host[ADDR_TEXT_MAX];
-    if (len == 0 || len >= sizeof host) {
+    if (len >= ADDR_TEXT_MAX) {
         return SLOT_INVALID_ARGUMENT;
     }
-    memcpy(host, s, len);
-    host[len] = '\0';
-    char *colon = strrchr(host, ':');
-    if (colon == NULL || colon[1] == '\0') {
-        return SLOT_INVALID_ARGUMENT;
-    }
-    *colon = '\0';
-    char *end;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '-' ||
-        colon[1] == '+' || colon[1] == ' ') {
+    if (slot_hostport_parse(s, len, "cluster", hp, NULL, 0) != SLOT_OK) {
         return SLOT_INVALID_ARGUMENT;
     }
     memset(sa, 0, sizeof *sa);
-    const char *h = host;
-    size_t hl = strlen(h);
-    if (strcmp(h, "localhost") == 0) {
-        h = "127.0.0.1";
-    }
-    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-        host[hl - 1] = '\0';
-        return uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)sa) == 0
+    if (hp->kind == SLOT_HOST_IPV6) {
+        return uv_ip6_addr(hp->host, hp->port, (struct sockaddr_in6 *)sa) == 0
                    ? SLOT_OK
                    : SLOT_INVALID_ARGUMENT;
     }
-    return uv_ip4_addr(h, (int)port, (struct sockaddr_in *)sa) == 0
-               ? SLOT_OK
-               : SLOT_INVALID_ARGUMENT;
+    if (hp->kind == SLOT_HOST_IPV4) {
+        return uv_ip4_addr(hp->host, hp->port, (struct sockaddr_in *)sa) == 0
+                   ? SLOT_OK
+                   : SLOT_INVALID_ARGUMENT;
+    }
+    return SLOT_OK;
+}
+
+int slotc_cluster_check(const char *cluster, const char *field, char *err,
+                        size_t err_len)
+{
+    if (cluster == NULL || *cluster == '\0') {
+        snprintf(err, err_len, "%s: no address given", field);
+        return SLOT_INVALID_ARGUMENT;
+    }
+    uint32_t n = 0;
+    for (const char *s = cluster;; n++) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        struct slot_hostport hp;
+        int rc = slot_hostport_parse(s, len, field, &hp, err, err_len);
+        if (rc != SLOT_OK) {
+            return rc;
+        }
+        if (n == SLOTC_NODES_MAX) {
+            snprintf(err, err_len, "%s: more than %d addresses", field,
+                     SLOTC_NODES_MAX);
+            return SLOT_INVALID_ARGUMENT;
+        }
+        if (comma == NULL) {
+            return SLOT_OK;
+        }
+        s = comma + 1;
+    }
 }
 
 /* The index of the node with this address, adding it if new. Returns -1
@@ -452,8 +477,9 @@ static int nodeFindAdd(struct slotc *c, const char *s, size_t len, int *err)
             return (int)i;
         }
     }
+    struct slot_hostport hp;
     struct sockaddr_storage sa;
-    if (parseAddr(s, len, &sa) != SLOT_OK) {
+    if (parseAddr(s, len, &hp, &sa) != SLOT_OK) {
         *err = SLOT_INVALID_ARGUMENT;
         return -1;
     }
@@ -465,6 +491,7 @@ static int nodeFindAdd(struct slotc *c, const char *s, size_t len, int *err)
     memset(n, 0, sizeof *n);
     memcpy(n->addr, s, len);
     n->addr[len] = '\0';
+    n->hp = hp;
     n->sa = sa;
     return (int)c->n_nodes++;
 }
@@ -780,14 +807,23 @@ static int abandonStatus(struct rq *p, int otherwise)
 
 static void pump(struct slotc *c);
 
-static void connClosed(uv_handle_t *h)
+static void connFree(struct conn *k)
 {
-    struct conn *k = h->data;
-    struct slotc *c = k->c;
     mp_buf_free(&k->out);
     mp_buf_free(&k->wbuf);
     free(k->in);
     free(k);
+}
+
+static void connClosed(uv_handle_t *h)
+{
+    struct conn *k = h->data;
+    struct slotc *c = k->c;
+    if (k->resolving) {
+        k->tcp_closed = true; /* freed by resolvedCb */
+    } else {
+        connFree(k);
+    }
     handleClosed(c);
 }
 
@@ -806,11 +842,13 @@ static void connFail(struct conn *k)
     }
     if (k->healthy) {
         n->backoff_ms = 0;
+        n->ai_skip = 0;
         n->retry_at = now(c) + c->o.backoff_min_ms;
     } else {
         uint32_t b =
             n->backoff_ms == 0 ? c->o.backoff_min_ms : n->backoff_ms * 2;
         n->backoff_ms = b > c->o.backoff_max_ms ? c->o.backoff_max_ms : b;
+        n->ai_skip++; /* a name's next address next time (pickAddr) */
         /* Jitter: 75-125 %, so clients do not reconnect in lockstep. */
         n->retry_at =
             now(c) + n->backoff_ms * 3 / 4 + rnd(c) % (n->backoff_ms / 2 + 1);
@@ -828,6 +866,10 @@ static void connFail(struct conn *k)
             requeue(c, req, 0);
         }
         req = next;
+    }
+    if (k->resolving) {
+        /* Fails with UV_EAI_CANCELED unless a thread already runs it. */
+        (void)uv_cancel((uv_req_t *)&k->gai);
     }
     uv_close((uv_handle_t *)&k->tcp, connClosed);
 }
@@ -945,6 +987,56 @@ static void connectCb(uv_connect_t *creq, int status)
     pump(c);
 }
 
+/* The address to try of those a name resolved to: IPv4 ones first (slotd
+ * listens on IPv4), and after each failed attempt in a row the next one, so
+ * a name with an unreachable address still reaches the node by another. */
+static const struct addrinfo *pickAddr(const struct addrinfo *res,
+                                       uint32_t skip)
+{
+    uint32_t n = 0;
+    for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+        n += a->ai_family == AF_INET || a->ai_family == AF_INET6;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    uint32_t want = skip % n, i = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int fam = pass == 0 ? AF_INET : AF_INET6;
+        for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+            if (a->ai_family == fam && i++ == want) {
+                return a;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void resolvedCb(uv_getaddrinfo_t *gai, int status, struct addrinfo *res)
+{
+    struct conn *k = gai->data;
+    struct slotc *c = k->c;
+    k->resolving = false;
+    if (k->closing) {
+        uv_freeaddrinfo(res);
+        if (k->tcp_closed) {
+            connFree(k);
+        }
+        handleClosed(c); /* may free c: last */
+        return;
+    }
+    struct nodeent *n = &c->nodes[k->node];
+    const struct addrinfo *a = status == 0 ? pickAddr(res, n->ai_skip) : NULL;
+    n->unresolved = a == NULL;
+    if (a == NULL ||
+        uv_tcp_connect(&k->creq, &k->tcp, a->ai_addr, connectCb) != 0) {
+        connFail(k);
+    }
+    uv_freeaddrinfo(res);
+    handleClosed(c); /* not the last: the tcp handle is open */
+    pump(c);
+}
+
 /* The node's connection, connecting it if allowed. NULL: none yet. */
 static struct conn *connGet(struct slotc *c, int node)
 {
@@ -977,11 +1069,32 @@ static struct conn *connGet(struct slotc *c, int node)
     if (!c->refs_on) {
         uv_unref((uv_handle_t *)&k->tcp);
     }
-    if (uv_tcp_connect(&k->creq, &k->tcp, (const struct sockaddr *)&n->sa,
-                       connectCb) != 0) {
+    if (n->hp.kind != SLOT_HOST_NAME) {
+        if (uv_tcp_connect(&k->creq, &k->tcp, (const struct sockaddr *)&n->sa,
+                           connectCb) != 0) {
+            connFail(k);
+            return NULL;
+        }
+        return k;
+    }
+    /* A name: resolved now, on every connect, never cached, so a server
+     * whose address changed is found at its new one after a reconnect.
+     * uv_getaddrinfo runs getaddrinfo on libuv's thread pool, off the
+     * loop; the request counts as a handle until its callback. */
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    k->gai.data = k;
+    if (uv_getaddrinfo(c->loop, &k->gai, resolvedCb, n->hp.host,
+                       n->hp.port_text, &hints) != 0) {
+        n->unresolved = true;
         connFail(k);
         return NULL;
     }
+    k->resolving = true;
+    c->handles++;
     return k;
 }
 
@@ -1709,6 +1822,23 @@ static bool anyHealthy(const struct slotc *c)
     return false;
 }
 
+/* Why nothing was reached: NAME_UNRESOLVED when the last try of every node
+ * the request could use (its pinned node, else all) failed to resolve the
+ * node's name: the fix is in the addresses or the resolver, not the nodes. */
+static int unreachableStatus(const struct slotc *c, const struct rq *p)
+{
+    if (p->node >= 0) {
+        return c->nodes[p->node].unresolved ? SLOT_NAME_UNRESOLVED
+                                            : SLOT_UNAVAILABLE;
+    }
+    for (uint32_t i = 0; i < c->n_nodes; i++) {
+        if (!c->nodes[i].unresolved) {
+            return SLOT_UNAVAILABLE;
+        }
+    }
+    return c->n_nodes > 0 ? SLOT_NAME_UNRESOLVED : SLOT_UNAVAILABLE;
+}
+
 static void tickCb(uv_timer_t *t)
 {
     struct slotc *c = t->data;
@@ -1753,8 +1883,9 @@ static void tickCb(uv_timer_t *t)
         listRemove(&due, req);
         struct rq *p = P(req);
         finish(c, req,
-               abandonStatus(p, p->answered || reachable ? SLOT_TIMEOUT
-                                                         : SLOT_UNAVAILABLE));
+               abandonStatus(p, p->answered || reachable
+                                    ? SLOT_TIMEOUT
+                                    : unreachableStatus(c, p)));
     }
     pump(c);
 }

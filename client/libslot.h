@@ -94,6 +94,11 @@
  *                         silent), and none was answering at the deadline
  *                         (wrong addresses, all nodes down). A mutation with
  *                         this status was certainly not applied.
+ *   SLOT_NAME_UNRESOLVED  the same, and the last try of every node the
+ *                         request could use failed because the node's host
+ *                         name did not resolve (no such name, or no
+ *                         resolver answered): fix the addresses, /etc/hosts
+ *                         or DNS. Never applied.
  *   SLOT_SHUTDOWN         the client was closed before an answer (a mutation
  *                         that may have been applied reports OUTCOME_UNKNOWN
  *                         instead).
@@ -1070,9 +1075,15 @@ SLOT_API void slotc_req_init(struct slotc_req *req);
 /* ---- Client -------------------------------------------------------------- */
 
 struct slotc_options {
-    /* Comma-separated client addresses of the nodes, "HOST:PORT,...": IPv4
-     * literals, "[IPv6]:PORT" or "localhost:PORT"; at most SLOTC_NODES_MAX.
-     * Leaders named in NOT_LEADER answers are added as they appear. */
+    /* Comma-separated client addresses of the nodes, "HOST:PORT,...": host
+     * names ("slot-a.campus.example:7001", "localhost:7001"), IPv4 literals
+     * or "[IPv6]:PORT" (proto/slot_addr.h has the rules); at most
+     * SLOTC_NODES_MAX. Leaders named in NOT_LEADER answers are added as they
+     * appear. A name is resolved with uv_getaddrinfo (libuv's thread pool,
+     * never blocking the loop) each time a connection to its node is made,
+     * and never cached: after a node moves to a new address, the next
+     * reconnect finds it there. Of several addresses, IPv4 ones are tried
+     * first, and each failed attempt moves on to the next. */
     const char *cluster;
     uint32_t timeout_ms;         /* default request deadline (10000) */
     uint32_t connect_timeout_ms; /* one TCP connect attempt (1000) */
@@ -1107,6 +1118,14 @@ struct slotc;
  * are pending (and while closing). */
 SLOT_API int slotc_open(struct uv_loop_s *loop, const struct slotc_options *o,
                         struct slotc **out);
+
+/* Checks a cluster list as slotc_open would (syntax only: nothing is
+ * resolved). Returns SLOT_OK, or SLOT_INVALID_ARGUMENT / SLOT_TOO_LARGE with
+ * a message in err (err_len bytes) that starts with `field` (the option's
+ * name to show: "--cluster", "cluster") and says which address breaks which
+ * rule. */
+SLOT_API int slotc_cluster_check(const char *cluster, const char *field,
+                                 char *err, size_t err_len);
 
 /* Closes the client: completes every pending request at once (SHUTDOWN, or
  * OUTCOME_UNKNOWN for a mutation that may have been applied), closes the

@@ -20,6 +20,7 @@
 #include "archive.h"
 #include "libslot.h"
 #include "recon.h"
+#include "slot_addr.h"
 #include "slot_valid.h"
 #include "slotctl_sched.h"
 
@@ -109,8 +110,9 @@ static const char usage_main[] =
     "date for CANCEL_LIMIT, account_rule for ACCOUNT_LIMIT);\n"
     "2 usage; 3 invalid input (INVALID_ARGUMENT, TOO_LARGE, MALFORMED: a\n"
     "bad input file, ...); 4 session or table limits; 5 cluster unreachable or "
-    "busy (UNAVAILABLE, TIMEOUT,\n"
-    "NO_LEADER, BUSY, ...); 6 OUTCOME_UNKNOWN (the change may or may not have\n"
+    "busy (UNAVAILABLE, NAME_UNRESOLVED,\n"
+    "TIMEOUT, NO_LEADER, BUSY, ...); 6 OUTCOME_UNKNOWN (the change may or may "
+    "not have\n"
     "been applied: query it before retrying); reconcile: 7 differs,\n"
     "8 incomplete (see slotctl reconcile --help).\n";
 
@@ -960,6 +962,7 @@ struct probe {
     char addr[SLOTC_ADDRESS_MAX + 1];
     bool done;
     bool ok;
+    int status; /* the STATUS request's */
     struct slotc_node_status st;
 };
 
@@ -976,6 +979,7 @@ static void probeCb(struct slotc_req *req)
 {
     struct probe *p = req->data;
     p->done = true;
+    p->status = req->status;
     if (req->status == SLOT_OK) {
         p->ok = true;
         p->st = *req->out.status;
@@ -1152,7 +1156,13 @@ static int cmdStatus(const struct ctx *x, const struct cli *cl)
         }
     }
     if (conf == NULL) {
-        return emitError(SLOT_UNAVAILABLE, "no node answered", NULL);
+        /* Every address a name that did not resolve: say that. */
+        bool names = sv.n > 0;
+        for (int i = 0; i < sv.n; i++) {
+            names = names && sv.p[i].status == SLOT_NAME_UNRESOLVED;
+        }
+        return names ? emitError(SLOT_NAME_UNRESOLVED, NULL, NULL)
+                     : emitError(SLOT_UNAVAILABLE, "no node answered", NULL);
     }
     json_t *nodes = json_array();
     bool used[PROBES_MAX] = {false};
@@ -1219,6 +1229,29 @@ static int cmdMember(const struct ctx *x, const struct cli *cl)
     }
     if (cl->n_pos >= 3 && !parseU64(cl->pos[2], UINT64_MAX, &id)) {
         return usageError("member", "bad node id '%s'", cl->pos[2]);
+    }
+    if (add) {
+        /* RAFT/CLIENT, each HOST:PORT (slot_addr.h); raft's part a name or
+         * IPv4 (raft 0.22.1's transport resolves IPv4 only). */
+        const char *a = cl->pos[3], *slash = strchr(a, '/');
+        size_t rl = slash != NULL ? (size_t)(slash - a) : strlen(a);
+        struct slot_hostport hp;
+        char msg[400];
+        if (slot_hostport_parse(a, rl, "member address (raft part)", &hp, msg,
+                                sizeof msg) != SLOT_OK ||
+            (slash != NULL &&
+             slot_hostport_parse(slash + 1, strlen(slash + 1),
+                                 "member address (client part)", &hp, msg,
+                                 sizeof msg) != SLOT_OK)) {
+            return usageError("member", "%s", msg);
+        }
+        if (slot_hostport_parse(a, rl, "", &hp, NULL, 0) == SLOT_OK &&
+            hp.kind == SLOT_HOST_IPV6) {
+            return usageError("member",
+                              "member address '%.*s': raft's "
+                              "transport is IPv4 only",
+                              (int)rl, a);
+        }
     }
     if (optVal(cl, "role") != NULL &&
         (!promote ||
@@ -3333,6 +3366,11 @@ int main(int argc, char **argv)
     slotc_options_init(&x.o);
     x.o.cluster = optVal(&cl, "cluster") != NULL ? optVal(&cl, "cluster")
                                                  : DEFAULT_CLUSTER;
+    char cerr[400];
+    int crc = slotc_cluster_check(x.o.cluster, "--cluster", cerr, sizeof cerr);
+    if (crc != SLOT_OK) {
+        return emitError(crc, cerr, NULL);
+    }
     x.o.sessions_max = 1;
     x.o.queue_max = 64;
     x.stale = optVal(&cl, "stale") != NULL;

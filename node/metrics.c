@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "slot_addr.h"
 #include "slot_prom.h"
 
 static const struct {
@@ -592,47 +593,18 @@ static void acceptCb(uv_stream_t *l, int status)
     uv_timer_start(&c->timer, idleCb, METRICS_IDLE_MS, 0);
 }
 
-static int parseAddr(const char *addr, struct sockaddr_storage *ss)
-{
-    char host[128];
-    const char *colon = strrchr(addr, ':');
-    if (colon == NULL) {
-        return -1;
-    }
-    const char *h = addr, *he = colon;
-    if (*h == '[') {
-        if (he - h < 2 || he[-1] != ']') {
-            return -1;
-        }
-        h++;
-        he--;
-    }
-    if ((size_t)(he - h) >= sizeof host) {
-        return -1;
-    }
-    memcpy(host, h, (size_t)(he - h));
-    host[he - h] = '\0';
-    char *end;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || port > 65535) {
-        return -1;
-    }
-    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) == 0 ||
-        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss) == 0) {
-        return 0;
-    }
-    return -1;
-}
-
 int metrics_start(uv_loop_t *loop, const char *addr, uint32_t hot_n,
                   metrics_collect_cb collect, void *data,
                   struct metrics_server **out, char *err, size_t err_len)
 {
     struct sockaddr_storage ss;
     *out = NULL;
-    if (parseAddr(addr, &ss) != 0) {
-        snprintf(err, err_len, "--metrics %s: not HOST:PORT with an IP host",
-                 addr);
+    /* Start-up only, before the loop runs: a blocking resolve is fine. */
+    struct slot_hostport hp;
+    if (slot_hostport_parse(addr, strlen(addr), "--metrics", &hp, err,
+                            err_len) != SLOT_OK ||
+        slot_hostport_resolve_startup(&hp, "--metrics", AF_UNSPEC, &ss, err,
+                                      err_len) != SLOT_OK) {
         return -1;
     }
     struct metrics_server *s = calloc(1, sizeof *s);

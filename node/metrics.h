@@ -234,7 +234,8 @@ typedef void (*metrics_collect_cb)(void *data, struct metrics_values *v);
 
 struct metrics_server;
 
-/* Listens on addr ("IPv4:PORT" or "[IPv6]:PORT") on loop. collect(data,
+/* Listens on addr ("HOST:PORT", slot_addr.h; a name is resolved here,
+ * blocking: call it before the loop runs) on loop. collect(data,
  * v) is called on the loop for each GET /metrics. Returns 0, or -1 with a
  * message in err. *out is owned by the caller: metrics_stop, then
  * metrics_free. */

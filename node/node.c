@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "slot_addr.h"
 #include "slot_admin.h"
 #include "fsm.h"
 #include "iofail.h"
@@ -86,6 +87,7 @@ uint32_t node_snapshot_threshold(const struct node_options *o)
 
 /* A LEAVE notice on its way to a removed node (fire and forget). */
 struct notice {
+    uv_getaddrinfo_t gai;
     uv_tcp_t tcp;
     uv_connect_t connect;
     uv_write_t write;
@@ -305,23 +307,50 @@ static void noticeConnected(uv_connect_t *c, int status)
     }
 }
 
+static void noticeResolved(uv_getaddrinfo_t *gai, int status,
+                           struct addrinfo *res)
+{
+    struct notice *nt = gai->data;
+    const struct addrinfo *pick = NULL;
+    for (const struct addrinfo *a = status == 0 ? res : NULL; a != NULL;
+         a = a->ai_next) {
+        if (a->ai_family == AF_INET || (a->ai_family == AF_INET6 && !pick)) {
+            pick = a;
+            if (a->ai_family == AF_INET) {
+                break;
+            }
+        }
+    }
+    if (pick == NULL) {
+        LOG_W("could not tell the removed node: its client address does not "
+              "resolve: %s",
+              status != 0 ? uv_strerror(status) : "no address");
+        uv_freeaddrinfo(res);
+        mp_buf_free(&nt->frame);
+        free(nt);
+        return;
+    }
+    uv_tcp_init(gai->loop, &nt->tcp);
+    nt->tcp.data = nt->connect.data = nt->write.data = nt;
+    if (uv_tcp_connect(&nt->connect, &nt->tcp, pick->ai_addr,
+                       noticeConnected) != 0) {
+        uv_close((uv_handle_t *)&nt->tcp, noticeClosed);
+    }
+    uv_freeaddrinfo(res);
+}
+
 /* The core's tell_removed: raft stops sending to a node as soon as the
  * configuration without it is appended, so the node never learns it was
  * removed and keeps campaigning. Tell it on its client port. Best effort:
  * an unreachable node is simply gone already, or is told by an operator
- * (SIGTERM). */
+ * (SIGTERM). The address may be a host name: resolved with uv_getaddrinfo,
+ * off the loop, at the time of the notice. */
 static void tellRemoved(void *data, uint64_t id, const char *client)
 {
     struct node *n = data;
-    char host[ADDR_CAP];
-    const char *colon = strrchr(client, ':');
-    struct sockaddr_in addr;
-    if (colon == NULL || (size_t)(colon - client) >= sizeof host) {
-        return;
-    }
-    memcpy(host, client, (size_t)(colon - client));
-    host[colon - client] = '\0';
-    if (uv_ip4_addr(host, atoi(colon + 1), &addr) != 0) {
+    struct slot_hostport hp;
+    if (slot_hostport_parse(client, strlen(client), "client address", &hp, NULL,
+                            0) != SLOT_OK) {
         return;
     }
     struct notice *nt = calloc(1, sizeof *nt);
@@ -333,11 +362,16 @@ static void tellRemoved(void *data, uint64_t id, const char *client)
     size_t start = slot_frame_begin(&nt->frame, SLOT_FRAME_ADMIN, 0);
     slot_admin_encode(&nt->frame, &a);
     slot_frame_end(&nt->frame, start);
-    uv_tcp_init(n->loop, &nt->tcp);
-    nt->tcp.data = nt->connect.data = nt->write.data = nt;
-    if (uv_tcp_connect(&nt->connect, &nt->tcp, (const struct sockaddr *)&addr,
-                       noticeConnected) != 0) {
-        uv_close((uv_handle_t *)&nt->tcp, noticeClosed);
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    nt->gai.data = nt;
+    if (uv_getaddrinfo(n->loop, &nt->gai, noticeResolved, hp.host, hp.port_text,
+                       &hints) != 0) {
+        mp_buf_free(&nt->frame);
+        free(nt);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "slot_addr.h"
 
 #define READ_CHUNK (64u << 10)
 
@@ -283,26 +284,18 @@ int server_start(uv_loop_t *loop, struct node *node, const char *listen,
                  uint32_t conns_max, struct server **out, char *errmsg,
                  size_t errlen)
 {
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    struct sockaddr_in addr;
+    /* Resolved once, here, before the loop runs (slot_addr.h): a listen
+     * address is bound once, so there is nothing to re-resolve later. */
+    struct slot_hostport hp;
+    struct sockaddr_storage addr;
     *out = NULL;
-    if (colon == NULL || (size_t)(colon - listen) >= sizeof host) {
-        snprintf(errmsg, errlen, "listen address '%s': want HOST:PORT", listen);
+    if (slot_hostport_parse(listen, strlen(listen), "--listen", &hp, errmsg,
+                            errlen) != SLOT_OK ||
+        slot_hostport_resolve_startup(&hp, "--listen", AF_UNSPEC, &addr, errmsg,
+                                      errlen) != SLOT_OK) {
         return UV_EINVAL;
     }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    int rv = *end != '\0' || port <= 0 || port > 65535
-                 ? UV_EINVAL
-                 : uv_ip4_addr(host, (int)port, &addr);
-    if (rv != 0) {
-        snprintf(errmsg, errlen, "listen address '%s': %s", listen,
-                 uv_strerror(rv));
-        return rv;
-    }
+    int rv;
     struct server *s = calloc(1, sizeof *s);
     if (s == NULL) {
         return UV_ENOMEM;

@@ -23,8 +23,11 @@
 
 struct server;
 
-/* Listens on "HOST:PORT" (IPv4). Returns 0, or a libuv error code with a
- * message in errmsg. */
+/* Listens on "HOST:PORT" (slot_addr.h: a host name, an IPv4 literal or
+ * [IPv6]). A name is resolved here with a blocking getaddrinfo, so call it
+ * before the loop runs; of several addresses the first IPv4 one is bound.
+ * Returns 0, or a libuv error code with a message in errmsg that names
+ * --listen. */
 int server_start(uv_loop_t *loop, struct node *node, const char *listen,
                  uint32_t conns_max, struct server **out, char *errmsg,
                  size_t errmsg_len);

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
 #include "server.h"
+#include "slot_addr.h"
 
 #define CONNS_MAX_DEFAULT 10000
 
@@ -26,8 +28,11 @@ static const char usage[] =
     "\n"
     "  --id N           this node's id (>= 1), unique in the cluster\n"
     "  --dir DIR        data directory (raft log and snapshots); created\n"
-    "  --raft H:P       address other nodes reach this node's raft on\n"
-    "  --listen H:P     address clients (libslot, slotctl) connect to\n"
+    "  --raft H:P       address other nodes reach this node's raft on (a\n"
+    "                   host name or an IPv4 address: raft is IPv4 only)\n"
+    "  --listen H:P     address clients (libslot, slotctl) connect to (a\n"
+    "                   host name, IPv4 or [IPv6]); names are resolved at\n"
+    "                   start (peers' raft names: by raft, at each connect)\n"
     "  --bootstrap L    first start of a new cluster: the initial voters as\n"
     "                   ID=RAFT or ID=RAFT/CLIENT (the client part lets any\n"
     "                   node redirect clients to that one); ignored when the\n"
@@ -86,6 +91,93 @@ static void signalCb(uv_signal_t *h, int signum)
 static void removedCb(void *data)
 {
     shutdownAll(data);
+}
+
+/* The raft part of an address: raft 0.22.1's TCP transport takes a host
+ * name or an IPv4 literal (it splits at the first ':' and resolves with
+ * AF_INET), never IPv6. With resolve, the name must have an IPv4 address
+ * now (blocking getaddrinfo: start-up only). */
+static int checkRaftAddr(const char *s, size_t len, const char *field,
+                         bool resolve, char *err, size_t err_len)
+{
+    struct slot_hostport hp;
+    struct sockaddr_storage ss;
+    if (slot_hostport_parse(s, len, field, &hp, err, err_len) != SLOT_OK) {
+        return -1;
+    }
+    if (hp.kind == SLOT_HOST_IPV6) {
+        snprintf(err, err_len,
+                 "%s '%.*s': raft's transport is IPv4 only (a host name or "
+                 "an IPv4 address)",
+                 field, (int)len, s);
+        return -1;
+    }
+    if (resolve && slot_hostport_resolve_startup(&hp, field, AF_INET, &ss, err,
+                                                 err_len) != SLOT_OK) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks every address on the command line before anything starts, so a
+ * typo is one clear message naming its option, not a raft I/O error:
+ * --raft must resolve to an IPv4 address (raft listens on it), --listen to
+ * any address (server_start binds it; checked here too so that nothing,
+ * not even a bootstrap, happens before the error). --bootstrap entries "ID=RAFT[/CLIENT]" are
+ * checked for syntax always; their raft names must also resolve when the
+ * data directory is new (a first start, when a typo would be written into
+ * the cluster's configuration), not on a restart, when the bootstrap list
+ * is ignored and a peer's name may be briefly missing from DNS: raft
+ * resolves peers itself on every connection attempt and retries. */
+static int checkAddrs(const char *raft_addr, const char *listen,
+                      const char *bootstrap, const char *dir, char *err,
+                      size_t err_len)
+{
+    struct slot_hostport hp;
+    struct sockaddr_storage ss;
+    if (checkRaftAddr(raft_addr, strlen(raft_addr), "--raft", true, err,
+                      err_len) != 0 ||
+        slot_hostport_parse(listen, strlen(listen), "--listen", &hp, err,
+                            err_len) != SLOT_OK ||
+        slot_hostport_resolve_startup(&hp, "--listen", AF_UNSPEC, &ss, err,
+                                      err_len) != SLOT_OK) {
+        return -1;
+    }
+    if (bootstrap == NULL) {
+        return 0;
+    }
+    char meta[600];
+    snprintf(meta, sizeof meta, "%s/metadata1", dir);
+    bool fresh = access(meta, F_OK) != 0;
+    snprintf(meta, sizeof meta, "%s/metadata2", dir);
+    fresh = fresh && access(meta, F_OK) != 0;
+    for (const char *e = bootstrap; *e != '\0';) {
+        const char *comma = strchr(e, ',');
+        size_t len = comma != NULL ? (size_t)(comma - e) : strlen(e);
+        const char *eq = memchr(e, '=', len);
+        const char *slash =
+            eq != NULL ? memchr(eq, '/', len - (size_t)(eq - e)) : NULL;
+        const char *end = e + len;
+        if (eq == NULL) {
+            snprintf(err, err_len,
+                     "--bootstrap entry '%.*s': want ID=HOST:PORT[/HOST:PORT]",
+                     (int)len, e);
+            return -1;
+        }
+        const char *rend = slash != NULL ? slash : end;
+        if (checkRaftAddr(eq + 1, (size_t)(rend - eq - 1), "--bootstrap", fresh,
+                          err, err_len) != 0) {
+            return -1;
+        }
+        if (slash != NULL &&
+            slot_hostport_parse(slash + 1, (size_t)(end - slash - 1),
+                                "--bootstrap (client part)", &hp, err,
+                                err_len) != SLOT_OK) {
+            return -1;
+        }
+        e = comma != NULL ? comma + 1 : end;
+    }
+    return 0;
 }
 
 static int parseU32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -203,6 +295,12 @@ int main(int argc, char **argv)
         return 2;
     }
     o.id = id32;
+    char aerr[512];
+    if (checkAddrs(raft_addr, listen, o.bootstrap, o.dir, aerr, sizeof aerr) !=
+        0) {
+        fprintf(stderr, "slotd: %s\n", aerr);
+        return 2;
+    }
     char address[512];
     if (snprintf(address, sizeof address, "%s/%s", raft_addr, listen) >=
         (int)sizeof address) {

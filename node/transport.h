@@ -11,6 +11,20 @@
  * so every node can tell clients where the leader listens (NOT_LEADER
  * hints) from the replicated configuration alone. The wrapper hands only the
  * part before '/' to the TCP transport.
+ *
+ * Host names (what raft 0.22.1's uv_tcp*.c / uv_ip.c do, unpatched): the
+ * raft part may be a DNS name or an IPv4 literal, never IPv6 (uvIpAddrSplit
+ * cuts at the first ':', and both lookups ask for AF_INET only).
+ *   - listen (own address, at raft_start): a blocking getaddrinfo with
+ *     AI_PASSIVE; a listener per answer (the "localhost" duplicate
+ *     dropped). slotd resolves --raft itself first (slotd.c) to fail with a
+ *     message naming the option; a name should have one IPv4 address (with
+ *     three or more, raft 0.22.1 binds the second one twice and fails).
+ *   - connect (to a peer): uv_getaddrinfo on libuv's thread pool on every
+ *     connection attempt, trying each answer in turn. Names stay names in
+ *     the configuration, so a peer whose name moved to a new address is
+ *     reached there at the next (re)connection; nothing is cached.
+ * test_libslot's hostnames_* tests cover both (a private /etc/hosts).
  */
 #ifndef SLOT_TRANSPORT_H
 #define SLOT_TRANSPORT_H

@@ -2,6 +2,7 @@
 # outside proto/), its unit tests and its decoder fuzzers.
 
 PROTO_SRC := proto/slot_err.c proto/mp.c proto/slot_valid.c proto/slot_proto.c \
+             proto/slot_addr.c \
              proto/slot_sched.c proto/slot_time.c \
              proto/slot_admin.c proto/slot_prom.c
 PROTO_REL := $(PROTO_SRC:%.c=$(B)/rel/%.o)

@@ -101,7 +101,10 @@
     X(TIMEOUT, 100, "no answer before the deadline")                           \
     X(OUTCOME_UNKNOWN, 101,                                                    \
       "the request may or may not have been applied: query it")                \
-    X(UNAVAILABLE, 102, "no node of the cluster could be reached")
+    X(UNAVAILABLE, 102, "no node of the cluster could be reached")             \
+    X(NAME_UNRESOLVED, 103,                                                    \
+      "no node could be reached: their host names do not resolve (check the "  \
+      "cluster addresses, /etc/hosts and DNS)")
 
 enum slot_err {
 #define SLOT_ERR_ENUM_(name, num, msg) SLOT_##name = (num),

@@ -164,6 +164,7 @@ bool bench_status_retryable(int code)
     switch (code) {
         case SLOT_TIMEOUT:
         case SLOT_UNAVAILABLE:
+        case SLOT_NAME_UNRESOLVED:
         case SLOT_SHUTDOWN:
         case SLOT_BUSY:
         case SLOT_NO_LEADER:

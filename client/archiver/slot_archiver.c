@@ -122,6 +122,7 @@ static int pageCb(struct slotc_req *req)
 static bool transient(int rc)
 {
     return rc == SLOT_TIMEOUT || rc == SLOT_UNAVAILABLE ||
+           rc == SLOT_NAME_UNRESOLVED || /* DNS may come back */
            rc == SLOT_NO_LEADER || rc == SLOT_NOT_LEADER || rc == SLOT_BUSY ||
            rc == SLOT_SHUTDOWN || rc == SLOT_IO;
 }
@@ -224,6 +225,15 @@ int main(int argc, char **argv)
     if (cluster == NULL || dir == NULL) {
         fprintf(stderr, "slot-archiver: --cluster and --dir are required\n%s",
                 usage);
+        return EX_USAGE;
+    }
+    /* Syntax only: a name is resolved by libslot on every connection, and
+     * one that does not resolve yet is retried like an unreachable node
+     * (NAME_UNRESOLVED is transient here: the archiver runs unattended). */
+    char cerr[400];
+    if (slotc_cluster_check(cluster, "--cluster", cerr, sizeof cerr) !=
+        SLOT_OK) {
+        fprintf(stderr, "slot-archiver: %s\n", cerr);
         return EX_USAGE;
     }
 

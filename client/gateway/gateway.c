@@ -67,7 +67,8 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[512];
-    if (gw_config_load(argv[2], &config, err, sizeof err) != 0) {
+    if (gw_config_load(argv[2], &config, err, sizeof err) != 0 ||
+        gw_config_resolve(&config, err, sizeof err) != 0) {
         fprintf(stderr, "slot-gateway: %s\n", err);
         return 2;
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gw_json.h"
+#include "slot_addr.h"
 #include "slot_valid.h"
 
 static int cfail(char *err, size_t errlen, const char *fmt, ...)
@@ -25,47 +26,59 @@ static int cfail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* "HOST:PORT" into a socket address. */
-static int parseListen(const char *s, struct sockaddr_storage *ss)
+/* "HOST:PORT" (slot_addr.h): a literal becomes listen_addr now; a name
+ * waits for gw_config_resolve (no lookup while parsing: the fuzzers and
+ * the unit tests parse configurations). */
+static int parseListen(struct gw_config *c, char *err, size_t errlen)
 {
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || colon == s) {
-        return -1;
+    char msg[300];
+    struct slot_hostport *hp = &c->listen_hp;
+    if (slot_hostport_parse(c->listen, strlen(c->listen), "\"listen\"", hp, msg,
+                            sizeof msg) != SLOT_OK) {
+        return cfail(err, errlen, "%s", msg);
     }
-    char host[64];
-    size_t hl = (size_t)(colon - s);
-    char *end;
-    errno = 0;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port == 0 ||
-        port > 65535) {
-        return -1;
-    }
-    memset(ss, 0, sizeof *ss);
-    if (s[0] == '[') {
-        if (hl < 3 || s[hl - 1] != ']' || hl - 2 >= sizeof host) {
-            return -1;
-        }
-        memcpy(host, s + 1, hl - 2);
-        host[hl - 2] = '\0';
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    memset(&c->listen_addr, 0, sizeof c->listen_addr);
+    if (hp->kind == SLOT_HOST_IPV6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&c->listen_addr;
         a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
+        a6->sin6_port = htons(hp->port);
+        return inet_pton(AF_INET6, hp->host, &a6->sin6_addr) == 1 ? 0 : -1;
     }
-    if (hl >= sizeof host) {
-        return -1;
+    if (hp->kind == SLOT_HOST_IPV4) {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&c->listen_addr;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(hp->port);
+        return inet_pton(AF_INET, hp->host, &a4->sin_addr) == 1 ? 0 : -1;
     }
-    memcpy(host, s, hl);
-    host[hl] = '\0';
-    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "localhost") == 0) {
-        a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        return 0;
+    return 0;
+}
+
+int gw_config_resolve(struct gw_config *c, char *err, size_t errlen)
+{
+    char msg[400];
+    if (c->listen_hp.kind == SLOT_HOST_NAME &&
+        slot_hostport_resolve_startup(&c->listen_hp, "\"listen\"", AF_UNSPEC,
+                                      &c->listen_addr, msg,
+                                      sizeof msg) != SLOT_OK) {
+        return cfail(err, errlen, "%s", msg);
     }
-    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+    for (const char *s = c->cluster;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        struct slot_hostport hp;
+        struct sockaddr_storage ss;
+        if (slot_hostport_parse(s, len, "\"cluster\"", &hp, msg, sizeof msg) !=
+                SLOT_OK ||
+            (hp.kind == SLOT_HOST_NAME &&
+             slot_hostport_resolve_startup(&hp, "\"cluster\"", AF_UNSPEC, &ss,
+                                           msg, sizeof msg) != SLOT_OK)) {
+            return cfail(err, errlen, "%s", msg);
+        }
+        if (comma == NULL) {
+            return 0;
+        }
+        s = comma + 1;
+    }
 }
 
 /* Unknown keys are errors, not ignored: "inflightmax" silently meaning
@@ -420,13 +433,17 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         goto out;
     }
     c->reuse_port = rp != NULL && json_is_true(rp);
-    if (parseListen(c->listen, &c->listen_addr) != 0) {
-        cfail(err, errlen,
-              "\"listen\" must be HOST:PORT (IPv4, [IPv6] or localhost)");
+    if (parseListen(c, err, errlen) != 0) {
         goto out;
     }
     if (c->cluster[0] == '\0') {
         cfail(err, errlen, "\"cluster\" must list at least one node");
+        goto out;
+    }
+    char cmsg[400];
+    if (slotc_cluster_check(c->cluster, "\"cluster\"", cmsg, sizeof cmsg) !=
+        SLOT_OK) {
+        cfail(err, errlen, "%s", cmsg);
         goto out;
     }
     json_t *toks = json_object_get(root, "tokens");

@@ -4,8 +4,9 @@
  * and below; an unknown key, a wrong type or a value out of range is an
  * error (so a typo cannot silently fall back to a default).
  *
- *   listen        "HOST:PORT" (IPv4 literal, [IPv6] or localhost)  required
+ *   listen        "HOST:PORT" (host name, IPv4 literal or [IPv6])  required
  *   cluster       "HOST:PORT,..." client addresses of the slotd nodes  required
+ *                 (names too; proto/slot_addr.h has the rules)
  *   tokens        {"TOKEN": "CHANNEL" | "admin", ...}, 1..64 tokens    required
  *                 TOKEN: 8..256 bytes of [A-Za-z0-9._~+/=-];
  *                 CHANNEL: 1..16 bytes of [a-z0-9_-], not "admin"
@@ -33,6 +34,7 @@
 #include <sys/socket.h>
 
 #include "gw_ident.h"
+#include "slot_addr.h"
 #include "gw_metrics.h"
 
 #define GW_TOKENS_MAX 64
@@ -117,7 +119,8 @@ struct gw_client_opts {
 
 struct gw_config {
     char listen[128];
-    struct sockaddr_storage listen_addr;
+    struct slot_hostport listen_hp;
+    struct sockaddr_storage listen_addr; /* a name's: gw_config_resolve */
     char cluster[1024];
     char access_log[512];
     bool reuse_port; /* SO_REUSEPORT: several gateways on one port */
@@ -138,6 +141,15 @@ struct gw_config {
  * err (capacity errlen). */
 int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                     char *err, size_t errlen);
+
+/* Resolves the host names of a parsed configuration with a blocking
+ * getaddrinfo: call it at start-up, before the loop runs. `listen` becomes
+ * listen_addr (its first IPv4 address, else its first IPv6 one); each
+ * `cluster` name must resolve now, so a typo stops the gateway at start
+ * with a message naming the key (libslot resolves the names again on every
+ * connection, off the loop, and follows a node that moved). Returns 0, or
+ * -1 with a message in err. */
+int gw_config_resolve(struct gw_config *c, char *err, size_t errlen);
 
 /* Reads and parses a file (at most 1 MiB). */
 int gw_config_load(const char *path, struct gw_config *c, char *err,

@@ -149,6 +149,7 @@ int gw_err_status(int code)
         case SLOT_SHUTDOWN:
         case SLOT_TIMEOUT:
         case SLOT_UNAVAILABLE:
+        case SLOT_NAME_UNRESOLVED:
             return 503;
         /* libslot handles these itself (a new session, or OUTCOME_UNKNOWN)
          * and a node never sends CORRUPT to a client: seeing one is our

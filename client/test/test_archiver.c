@@ -37,6 +37,7 @@
 #include "proc.h"
 #include "tclock.h"
 #include "tcluster.h"
+#include "thosts.h"
 
 #define EV_MAX 50000
 
@@ -907,6 +908,56 @@ static void test_archiver_cli(void)
     unlink(log);
 }
 
+/* slot-archiver --cluster by host name (a private /etc/hosts; the nodes
+ * on 127.0.0.2-4, reachable only through the names) archives the feed; a
+ * malformed name is refused naming --cluster. */
+static void test_hostnames(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: needs root for a private /etc/hosts\n");
+        return;
+    }
+    CHECK_EQ(thosts_private("127.0.0.1 localhost\n"
+                            "127.0.0.2 slot-a.campus.test\n"
+                            "127.0.0.3 slot-b.campus.test\n"
+                            "127.0.0.4 slot-c.campus.test\n"),
+             0);
+    struct tcluster_options o;
+    tcluster_options_init(&o);
+    o.host[0] = "slot-a.campus.test";
+    o.host[1] = "slot-b.campus.test";
+    o.host[2] = "slot-c.campus.test";
+    static struct tcluster t;
+    CHECK_EQ(tcluster_start_opts(&t, &o, 3, 0), 0);
+    char dir[400], log[500], out[4096];
+    tmpDir(dir, sizeof dir);
+    snprintf(log, sizeof log, "%s.log", dir);
+    CHECK_EQ(run(out, sizeof out,
+                 "'%s/slot-archiver' --cluster 'slot_a:1' --dir '%s' 2>&1",
+                 g_bin, dir),
+             2);
+    CHECK(strstr(out, "--cluster 'slot_a:1'") != NULL);
+    struct slotc_options so;
+    slotc_options_init(&so);
+    so.cluster = t.cluster;
+    struct slotc_sync *s = NULL;
+    CHECK_EQ(slotc_sync_open(&so, &s), SLOT_OK);
+    makePool(s);
+    uint64_t target = feedLast(s);
+    CHECK(target > 0);
+    struct proc p;
+    startArchiverOn(&p, t.cluster, dir, "50", log);
+    waitStarted(&p, log);
+    waitCursor(dir, target);
+    char why[200];
+    CHECK_EQ(proc_stop(&p, 5000, why, sizeof why), 0);
+    CHECK_EQ(proc_log_problem(log, why, sizeof why), 0);
+    slotc_sync_close(s);
+    proc_rmrf(dir);
+    unlink(log);
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
 static const struct check_case cases[] = {
     {"rotation_seam", test_rotation_seam},
     {"recovery_seam", test_recovery_seam},
@@ -917,6 +968,7 @@ static const struct check_case cases[] = {
     {"kill_restart", test_kill_restart},
     {"leader_change", test_leader_change},
     {"archiver_cli", test_archiver_cli},
+    {"hostnames", test_hostnames},
     {NULL, NULL},
 };
 

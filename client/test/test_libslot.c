@@ -26,6 +26,7 @@
 #include "tclock.h"
 #include "libslot.h"
 #include "tcluster.h"
+#include "thosts.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -307,7 +308,10 @@ static void test_open_errors(void)
         "127.0.0.1:0",
         "127.0.0.1:99999",
         "127.0.0.1:-5",
-        "example.com:7101",
+        "example_com:7101", /* names are fine (example.com:7101), '_' not */
+        "-node.example:7101",
+        "a..b:7101",
+        ":7101",
         "127.0.0.1:7101,",
         "[::1",
         "300.1.1.1:5",
@@ -324,6 +328,21 @@ static void test_open_errors(void)
         CHECK(s == NULL);
         CHECK_EQ(slotc_open(&loop, &o, &c), SLOT_INVALID_ARGUMENT);
     }
+    /* The same rules with a message that names the field and the rule. */
+    char err[300];
+    CHECK_EQ(slotc_cluster_check("slot-a.example:7101,[::1]:7102,10.0.0.1:7",
+                                 "--cluster", err, sizeof err),
+             SLOT_OK);
+    CHECK_EQ(slotc_cluster_check("a.example:7101,b_x:7102", "--cluster", err,
+                                 sizeof err),
+             SLOT_INVALID_ARGUMENT);
+    CHECK_STR(err, "--cluster 'b_x:7102': a host name has only letters, "
+                   "digits, '-' and '.'");
+    CHECK_EQ(slotc_cluster_check("a.example:70000", "cluster", err, sizeof err),
+             SLOT_INVALID_ARGUMENT);
+    CHECK(strstr(err, "cluster 'a.example:70000': port") == err);
+    CHECK_EQ(slotc_cluster_check("", "cluster", err, sizeof err),
+             SLOT_INVALID_ARGUMENT);
     /* Too many nodes. */
     char many[2048] = "";
     for (int i = 0; i < SLOTC_NODES_MAX + 1; i++) {
@@ -1821,6 +1840,345 @@ static void test_slotctl_membership(void)
 
 /* ---- main ---------------------------------------------------------------- */
 
+/* ---- host names (a private /etc/hosts: thosts.h) ------------------------- */
+
+/* Three names on three loopback addresses: a node bound to 127.0.0.3 is
+ * not reachable at 127.0.0.1, so a client that reaches it resolved the
+ * name. "nowhere.campus.test" is in no file and no resolver is asked. */
+#define HOSTS_ABC                                                              \
+    "127.0.0.1 localhost\n"                                                    \
+    "127.0.0.2 slot-a.campus.test\n"                                           \
+    "127.0.0.3 slot-b.campus.test\n"                                           \
+    "127.0.0.4 slot-c.campus.test\n"
+
+static bool fileHasText(const char *path, const char *text)
+{
+    char buf[8192];
+    FILE *f = fopen(path, "r");
+    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    buf[n] = '\0';
+    if (strstr(buf, text) == NULL) {
+        fprintf(stderr, "%s: no '%s' in: %s\n", path, text, buf);
+        return false;
+    }
+    return true;
+}
+
+/* False (and the test skipped, said on stderr) when not root. */
+static bool privateHosts(const char *text)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: needs root for a private /etc/hosts\n");
+        return false;
+    }
+    CHECK_EQ(thosts_private(text), 0);
+    return true;
+}
+
+static void namedCluster(struct tcluster *t, int voters)
+{
+    static const char *const names[] = {
+        "slot-a.campus.test", "slot-b.campus.test", "slot-c.campus.test"};
+    struct tcluster_options o;
+    tcluster_options_init(&o);
+    for (int i = 0; i < voters; i++) {
+        o.host[i] = names[i];
+    }
+    CHECK_EQ(tcluster_start_opts(t, &o, voters, 0), 0);
+}
+
+/* slotd with --raft, --listen and --bootstrap given as names forms a
+ * cluster (raft resolves its peers' names); libslot and slotctl reach it
+ * by the names. */
+static void test_hostnames_cluster(void)
+{
+    if (!privateHosts(HOSTS_ABC)) {
+        return;
+    }
+    struct tcluster t;
+    namedCluster(&t, 3);
+    CHECK(strncmp(t.cluster, "slot-a.campus.test:", 19) == 0);
+    struct slotc_sync *s = openSync(t.cluster, 10000);
+    struct slotc_req req;
+    slotc_req_init(&req);
+    const char *pool = uniq("names");
+    struct slotc_pool_spec sp;
+    spec(&sp, pool, 1);
+    CHECK_EQ(slotc_sync_pool_create(s, &req, &sp), SLOT_OK);
+    CHECK_EQ(slotc_sync_hold(s, &req, pool, "patient-n1", "app", 60000),
+             SLOT_OK);
+    uint64_t h = req.out.id;
+    CHECK_EQ(slotc_sync_confirm(s, &req, h, "pay-n1"), SLOT_OK);
+    CHECK_EQ(req.out.visit_no, 1);
+    CHECK_EQ(slotc_sync_status(s, &req), SLOT_OK);
+    CHECK(strstr(req.out.node, ".campus.test:") != NULL);
+    CHECK_EQ(req.out.status->n_members, 3);
+    CHECK(strstr(req.out.status->address, ".campus.test:") != NULL);
+    slotc_sync_close(s);
+    /* Every node, pinned by name. */
+    for (int i = 0; i < 3; i++) {
+        s = openSync(t.client[i], 5000);
+        slotc_req_init(&req);
+        req.node = t.client[i];
+        CHECK_EQ(slotc_sync_status(s, &req), SLOT_OK);
+        CHECK_EQ(req.out.status->id, (uint64_t)i + 1);
+        slotc_sync_close(s);
+    }
+    json_t *o;
+    CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
+    CHECK(json_integer_value(json_object_get(o, "leader")) > 0);
+    CHECK_EQ(json_array_size(json_object_get(o, "nodes")), 3);
+    json_decref(o);
+    char hs[24];
+    snprintf(hs, sizeof hs, "%llu", (unsigned long long)h);
+    CHECK_EQ(slotctl(&o, t.cluster, "show", "hold", hs, NULL), 0);
+    CHECK_STR(jstr(o, "pool"), pool);
+    json_decref(o);
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
+/* A name that resolves nowhere: libslot says NAME_UNRESOLVED (not
+ * UNAVAILABLE), slotctl exits 5 with it, slotd refuses to start naming the
+ * option. Bad syntax is refused before any lookup. */
+static void test_hostnames_unresolved(void)
+{
+    if (!privateHosts(HOSTS_ABC)) {
+        return;
+    }
+    struct slotc_sync *s =
+        openSync("nowhere.campus.test:7101,nowhere-2.campus.test:7102", 400);
+    struct slotc_req req;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_hold(s, &req, "pool", "patient01", "app", 60000),
+             SLOT_NAME_UNRESOLVED);
+    CHECK_EQ(slotc_sync_status(s, &req), SLOT_NAME_UNRESOLVED);
+    slotc_sync_close(s);
+    /* One name resolves (nothing listens there): UNAVAILABLE. */
+    char dead[32], list[96];
+    deadAddr(dead, sizeof dead);
+    snprintf(list, sizeof list, "nowhere.campus.test:7101,%s", dead);
+    s = openSync(list, 400);
+    CHECK_EQ(slotc_sync_status(s, &req), SLOT_UNAVAILABLE);
+    slotc_sync_close(s);
+
+    json_t *o;
+    CHECK_EQ(slotctl(&o, "nowhere.campus.test:7101", "--timeout", "400",
+                     "status", NULL),
+             5);
+    CHECK_STR(jerr(o), "NAME_UNRESOLVED");
+    json_decref(o);
+    CHECK_EQ(slotctl(&o, "nowhere.campus.test:7101", "--timeout", "400", "show",
+                     "hold", "1", NULL),
+             5);
+    CHECK_STR(jerr(o), "NAME_UNRESOLVED");
+    json_decref(o);
+    CHECK_EQ(slotctl(&o, "slot_a:7101", "status", NULL), 3);
+    CHECK_STR(jerr(o), "INVALID_ARGUMENT");
+    CHECK(strstr(jstr(json_object_get(o, "error"), "message"),
+                 "--cluster 'slot_a:7101'") != NULL);
+    json_decref(o);
+
+    /* slotd: each address option, unresolvable, is refused at start with
+     * a message naming it, and nothing is written. */
+    struct tcluster t;
+    namedCluster(&t, 1);
+    char dir[400], log[400], raft[64], listen[64];
+    snprintf(raft, sizeof raft, "slot-b.campus.test:%d", t.raft_port[0]);
+    snprintf(listen, sizeof listen, "slot-b.campus.test:%d", t.client_port[0]);
+    static const struct {
+        int which; /* 0 --raft, 1 --listen, 2 --bootstrap */
+        const char *says;
+    } cases_[] = {
+        {0, "--raft 'nowhere.campus.test:"},
+        {1, "--listen 'nowhere.campus.test:"},
+        {2, "--bootstrap 'nowhere.campus.test:"},
+    };
+    for (int k = 0; k < 3; k++) {
+        snprintf(dir, sizeof dir, "%s/bad%d", t.dir, k);
+        snprintf(log, sizeof log, "%s/bad%d.log", t.dir, k);
+        char bad[64], boot[200];
+        snprintf(bad, sizeof bad, "nowhere.campus.test:%d",
+                 k == 1 ? t.client_port[0] : t.raft_port[0]);
+        snprintf(boot, sizeof boot, "1=%s,2=%s", k == 0 ? bad : raft,
+                 k == 2 ? bad : raft);
+        char *argv[] = {t.slotd,
+                        "--id",
+                        "1",
+                        "--dir",
+                        dir,
+                        "--raft",
+                        k == 0 ? bad : raft,
+                        "--listen",
+                        k == 1 ? bad : listen,
+                        "--bootstrap",
+                        boot,
+                        NULL};
+        struct proc p;
+        CHECK_EQ(proc_spawn(&p, "slotd-bad", argv, log), 0);
+        for (int i = 0; i < 500 && !proc_exited(&p); i++) {
+            tclock_sleep_ms(20);
+        }
+        CHECK(p.reaped && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 2);
+        CHECK(fileHasText(log, cases_[k].says));
+        CHECK(fileHasText(log, "Name or service not known") ||
+              fileHasText(log, "no IPv4 address"));
+        CHECK(access(dir, F_OK) != 0);
+    }
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
+/* A node moves: its name pointed at 127.0.0.6, the node is stopped, the
+ * name now says 127.0.0.7 and the node starts again there. The same open
+ * client reaches it, because it resolves the name on every reconnect (a
+ * cached 127.0.0.6 would be refused until the deadline: UNAVAILABLE). */
+static void test_hostnames_node_moves(void)
+{
+    if (!privateHosts("127.0.0.1 localhost\n127.0.0.6 slot-m.campus.test\n")) {
+        return;
+    }
+    struct tcluster_options to;
+    tcluster_options_init(&to);
+    to.host[0] = "slot-m.campus.test";
+    struct tcluster t;
+    CHECK_EQ(tcluster_start_opts(&t, &to, 1, 0), 0);
+    struct slotc_sync *s = openSync(t.cluster, 10000);
+    struct slotc_req req;
+    slotc_req_init(&req);
+    CHECK_EQ(slotc_sync_status(s, &req), SLOT_OK);
+    CHECK_EQ(req.out.status->id, 1);
+    tcluster_signal(&t, 0, SIGTERM);
+    CHECK_EQ(thosts_set("127.0.0.1 localhost\n127.0.0.7 slot-m.campus.test\n"),
+             0);
+    CHECK_EQ(tcluster_start_node(&t, 0), 0);
+    CHECK_EQ(tcluster_leader(&t, 15000), 0);
+    /* Nothing listens on the old address any more. */
+    char old[64];
+    snprintf(old, sizeof old, "127.0.0.6:%d", t.client_port[0]);
+    struct slot_node_status st;
+    CHECK(tcluster_status(old, 300, &st) != SLOT_OK);
+    CHECK_EQ(slotc_sync_status(s, &req), SLOT_OK);
+    CHECK_EQ(req.out.status->id, 1);
+    const char *pool = uniq("moved");
+    struct slotc_pool_spec sp;
+    spec(&sp, pool, 1);
+    CHECK_EQ(slotc_sync_pool_create(s, &req, &sp), SLOT_OK);
+    slotc_sync_close(s);
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
+/* raft's side of a move: a follower's name moves from 127.0.0.x to
+ * 127.0.0.5 while it restarts (its --raft binds there); the other nodes
+ * keep only the name in the configuration and reach it at the new address
+ * (raft 0.22.1's transport resolves on every connection attempt), so it
+ * applies an entry written after the move. */
+static void test_hostnames_raft_peer_moves(void)
+{
+    if (!privateHosts(HOSTS_ABC)) {
+        return;
+    }
+    struct tcluster t;
+    namedCluster(&t, 3);
+    int leader = tcluster_leader(&t, 15000);
+    CHECK(leader >= 0);
+    int m = (leader + 1) % 3;
+    tcluster_signal(&t, m, SIGTERM);
+    static const char *const names[] = {
+        "slot-a.campus.test", "slot-b.campus.test", "slot-c.campus.test"};
+    char hosts[400];
+    int n = snprintf(hosts, sizeof hosts, "127.0.0.1 localhost\n");
+    for (int i = 0; i < 3; i++) {
+        n += snprintf(hosts + n, sizeof hosts - (size_t)n, "127.0.0.%d %s\n",
+                      i == m ? 5 : i + 2, names[i]);
+    }
+    CHECK_EQ(thosts_set(hosts), 0);
+    CHECK_EQ(tcluster_start_node(&t, m), 0);
+    struct slotc_sync *s = openSync(t.cluster, 10000);
+    struct slotc_req req;
+    slotc_req_init(&req);
+    const char *pool = uniq("raftmove");
+    struct slotc_pool_spec sp;
+    spec(&sp, pool, 1);
+    CHECK_EQ(slotc_sync_pool_create(s, &req, &sp), SLOT_OK);
+    uint64_t index = req.out.index;
+    slotc_sync_close(s);
+    /* Asked at its new address itself. Bounded: 300 polls, each answered
+     * or timed out within 500 ms. */
+    char moved[32];
+    snprintf(moved, sizeof moved, "127.0.0.5:%d", t.client_port[m]);
+    bool caught_up = false;
+    struct slot_node_status st;
+    for (int i = 0; i < 300 && !caught_up; i++) {
+        caught_up = tcluster_status(moved, 500, &st) == SLOT_OK &&
+                    st.applied_index >= index;
+        if (!caught_up) {
+            tclock_sleep_ms(50);
+        }
+    }
+    CHECK(caught_up);
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
+/* Membership by name: a node joins as "slot-d.campus.test" (slotctl
+ * member add/promote with names), and when removed it is told so by the
+ * leader at its client name (resolved with uv_getaddrinfo) and stops by
+ * itself. A malformed member address is a usage error naming the part. */
+static void test_hostnames_membership(void)
+{
+    if (!privateHosts(HOSTS_ABC "127.0.0.5 slot-d.campus.test\n")) {
+        return;
+    }
+    struct tcluster_options to;
+    tcluster_options_init(&to);
+    to.host[0] = "slot-a.campus.test";
+    to.host[1] = "slot-b.campus.test";
+    to.host[2] = "slot-c.campus.test";
+    to.host[3] = "slot-d.campus.test";
+    static struct tcluster t;
+    CHECK_EQ(tcluster_start_opts(&t, &to, 3, 1), 0);
+    CHECK_EQ(tcluster_start_node(&t, 3), 0);
+    json_t *o;
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "add", "4",
+                     "slot_d:1/slot-d.campus.test:2", NULL),
+             2);
+    CHECK(strstr(jstr(json_object_get(o, "error"), "message"),
+                 "member address (raft part) 'slot_d:1'") != NULL);
+    json_decref(o);
+    CHECK(strncmp(t.member[3], "slot-d.campus.test:", 19) == 0);
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "add", "4", t.member[3], NULL),
+             0);
+    json_decref(o);
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "promote", "4", NULL), 0);
+    json_decref(o);
+    int reachable = 0;
+    for (int round = 0; round < 150 && reachable < 4; round++) {
+        CHECK_EQ(slotctl(&o, t.cluster, "status", NULL), 0);
+        json_t *nodes = json_object_get(o, "nodes");
+        reachable = 0;
+        for (size_t i = 0; i < json_array_size(nodes); i++) {
+            const char *role = jstr(json_array_get(nodes, i), "role");
+            reachable += strcmp(role, "unreachable") != 0;
+        }
+        json_decref(o);
+        if (reachable < 4) {
+            tclock_sleep_ms(100);
+        }
+    }
+    CHECK_EQ(reachable, 4);
+    CHECK_EQ(slotctl(&o, t.cluster, "member", "remove", "4", NULL), 0);
+    json_decref(o);
+    /* Told at slot-d.campus.test's client port, it stops (bounded). */
+    for (int i = 0; i < 750 && !proc_exited(&t.node[3]); i++) {
+        tclock_sleep_ms(20);
+    }
+    CHECK(proc_exited(&t.node[3]));
+    CHECK(WIFEXITED(t.node[3].status) && WEXITSTATUS(t.node[3].status) == 0);
+    CHECK(fileHasText(t.node[3].log, "removed from the cluster"));
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
 static const struct check_case cases[] = {
     {"open_errors", test_open_errors},
     {"validation", test_validation},
@@ -1844,6 +2202,11 @@ static const struct check_case cases[] = {
     {"slotctl_commands", test_slotctl_commands},
     {"slotctl_errors_and_help", test_slotctl_errors_and_help},
     {"slotctl_membership", test_slotctl_membership},
+    {"hostnames_cluster", test_hostnames_cluster},
+    {"hostnames_unresolved", test_hostnames_unresolved},
+    {"hostnames_node_moves", test_hostnames_node_moves},
+    {"hostnames_raft_peer_moves", test_hostnames_raft_peer_moves},
+    {"hostnames_membership", test_hostnames_membership},
     {NULL, NULL},
 };
 

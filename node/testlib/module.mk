@@ -4,7 +4,8 @@
 # gateway and node tests, slotbench and bench/peers (with the proto
 # objects of their flavour).
 
-CLUSTERLIB_SRC := node/testlib/proc.c node/testlib/tcluster.c
+CLUSTERLIB_SRC := node/testlib/proc.c node/testlib/tcluster.c \
+                  node/testlib/thosts.c
 $(eval $(call compile_rules,node/testlib,$(PROTO_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC)))
 
 $(B)/rel/lib/liblocalcluster.a: $(CLUSTERLIB_SRC:%.c=$(B)/rel/%.o)

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "slot_addr.h"
 #include "slot_err.h"
 #include "slot_proto.h"
 #include "tclock.h"
@@ -87,13 +89,18 @@ static void findSlotd(struct tcluster *t)
 
 /* ---- nodes --------------------------------------------------------------- */
 
+static const char *hostOf(const struct tcluster *t, int i)
+{
+    return t->o.host[i] != NULL ? t->o.host[i] : "127.0.0.1";
+}
+
 static int spawnNode(struct tcluster *t, int i, bool join)
 {
-    char id[16], dir[300], raft[32], log[300], boot[1024] = "";
+    char id[16], dir[300], raft[80], log[300], boot[1024] = "";
     char election[16], heartbeat[16], extra[512], metrics[32];
     snprintf(id, sizeof id, "%d", i + 1);
     snprintf(dir, sizeof dir, "%s/n%d", t->dir, i + 1);
-    snprintf(raft, sizeof raft, "127.0.0.1:%d", t->raft_port[i]);
+    snprintf(raft, sizeof raft, "%s:%d", hostOf(t, i), t->raft_port[i]);
     snprintf(log, sizeof log, "%s/n%d.log", t->dir, i + 1);
     for (int k = 0; k < t->voters && !join; k++) {
         size_t len = strlen(boot);
@@ -215,10 +222,10 @@ int tcluster_start_opts(struct tcluster *t, const struct tcluster_options *o,
         t->raft_port[i] = ports[per * i];
         t->client_port[i] = ports[per * i + 1];
         t->metrics_port[i] = o->metrics ? ports[per * i + 2] : 0;
-        snprintf(t->client[i], sizeof t->client[i], "127.0.0.1:%d",
+        snprintf(t->client[i], sizeof t->client[i], "%s:%d", hostOf(t, i),
                  t->client_port[i]);
-        snprintf(t->member[i], sizeof t->member[i], "127.0.0.1:%d/127.0.0.1:%d",
-                 t->raft_port[i], t->client_port[i]);
+        snprintf(t->member[i], sizeof t->member[i], "%s:%d/%s:%d", hostOf(t, i),
+                 t->raft_port[i], hostOf(t, i), t->client_port[i]);
     }
     for (int i = 0; i < voters; i++) {
         size_t len = strlen(t->cluster);
@@ -283,22 +290,21 @@ void tcluster_signal(struct tcluster *t, int i, int sig)
 
 static int connectTo(const char *addr, long long until)
 {
-    char host[64];
-    const char *colon = strrchr(addr, ':');
-    if (colon == NULL || (size_t)(colon - addr) >= sizeof host) {
+    /* A name is resolved on each call (blocking: the launcher runs no
+     * loop), so a test that moves a name sees the move. */
+    struct slot_hostport hp;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    if (slot_hostport_parse(addr, strlen(addr), "address", &hp, NULL, 0) !=
+            SLOT_OK ||
+        getaddrinfo(hp.host, hp.port_text, &hints, &res) != 0) {
         return -1;
     }
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = '\0';
     struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)atoi(colon + 1));
-    if (strcmp(host, "localhost") == 0) {
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    } else if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
-        return -1;
-    }
+    memcpy(&a, res->ai_addr, sizeof a);
+    freeaddrinfo(res);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         return -1;

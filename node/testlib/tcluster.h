@@ -45,6 +45,12 @@ struct tcluster_options {
     /* Every node serves /metrics (slotd --metrics) on 127.0.0.1 and a
      * port of its own, reserved with the others: metrics_port[i]. */
     bool metrics;
+    /* Node i's host in every address it is given and listed under
+     * (--raft, --listen, --bootstrap, client[i], cluster): a name the test
+     * resolves (test_hostnames: a private /etc/hosts), or NULL for
+     * 127.0.0.1. Ports are reserved on 127.0.0.1; any 127.0.0.0/8 name
+     * works. */
+    const char *host[TCLUSTER_NODES_MAX];
     int leader_timeout_ms; /* how long tcluster_start waits for a leader */
     int start_attempts;    /* tries per node when it exits at once */
 };
@@ -63,9 +69,9 @@ struct tcluster {
     int raft_port[TCLUSTER_NODES_MAX];
     int client_port[TCLUSTER_NODES_MAX];
     int metrics_port[TCLUSTER_NODES_MAX]; /* o.metrics; else 0 */
-    char client[TCLUSTER_NODES_MAX][32];  /* "127.0.0.1:PORT" */
-    char member[TCLUSTER_NODES_MAX][80];  /* "RAFT/CLIENT" */
-    char cluster[256]; /* the voters' client addresses, comma list */
+    char client[TCLUSTER_NODES_MAX][80];  /* "127.0.0.1:PORT" (o.host) */
+    char member[TCLUSTER_NODES_MAX][160]; /* "RAFT/CLIENT" */
+    char cluster[400]; /* the voters' client addresses, comma list */
     char dir[256];
     char slotd[512];
     int problems; /* bad ends seen before tcluster_stop (see there) */

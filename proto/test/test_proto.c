@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slot_addr.h"
 #include "slot_admin.h"
 #include "slot_proto.h"
 #include "slot_time.h"
@@ -4036,6 +4037,101 @@ static void test_valid_pool_spec_field(void)
     }
 }
 
+/* ---- slot_addr: HOST:PORT ------------------------------------------------ */
+
+static int hp(const char *s, struct slot_hostport *o, char *err, size_t n)
+{
+    return slot_hostport_parse(s, strlen(s), "--raft", o, err, n);
+}
+
+static void test_hostport(void)
+{
+    struct slot_hostport o;
+    char err[200];
+    CHECK_EQ(hp("127.0.0.1:7000", &o, err, sizeof err), SLOT_OK);
+    CHECK_EQ(o.kind, SLOT_HOST_IPV4);
+    CHECK_STR(o.host, "127.0.0.1");
+    CHECK_EQ(o.port, 7000);
+    CHECK_STR(o.port_text, "7000");
+    CHECK_EQ(hp("[::1]:65535", &o, err, sizeof err), SLOT_OK);
+    CHECK_EQ(o.kind, SLOT_HOST_IPV6);
+    CHECK_STR(o.host, "::1");
+    CHECK_EQ(o.port, 65535);
+    CHECK_EQ(hp("localhost:1", &o, err, sizeof err), SLOT_OK);
+    CHECK_EQ(o.kind, SLOT_HOST_NAME);
+    CHECK_EQ(hp("slot-a.campus-1.hospital.example:7001", &o, err, sizeof err),
+             SLOT_OK);
+    CHECK_EQ(o.kind, SLOT_HOST_NAME);
+    CHECK_STR(o.host, "slot-a.campus-1.hospital.example");
+    CHECK_EQ(hp("node1.example.:7001", &o, err, sizeof err), SLOT_OK);
+    CHECK_EQ(hp("3com.example:7001", &o, err, sizeof err), SLOT_OK);
+    /* Only len bytes count: the rest of a comma list is not read. */
+    const char *list = "a.example:1,b.example:2";
+    CHECK_EQ(slot_hostport_parse(list, 11, "cluster", &o, err, sizeof err),
+             SLOT_OK);
+    CHECK_STR(o.host, "a.example");
+    CHECK_EQ(o.port, 1);
+
+    /* Each rule, with the field named first. */
+    static const struct {
+        const char *in;
+        int rc;
+        const char *says;
+    } bad[] = {
+        {"", SLOT_INVALID_ARGUMENT, "empty address"},
+        {"node1", SLOT_INVALID_ARGUMENT, "no port"},
+        {":7000", SLOT_INVALID_ARGUMENT, "empty host"},
+        {"node1:", SLOT_INVALID_ARGUMENT, "port"},
+        {"node1:0", SLOT_INVALID_ARGUMENT, "port"},
+        {"node1:65536", SLOT_INVALID_ARGUMENT, "port"},
+        {"node1:+80", SLOT_INVALID_ARGUMENT, "port"},
+        {"node1: 80", SLOT_INVALID_ARGUMENT, "port"},
+        {"node1:007000", SLOT_INVALID_ARGUMENT, "port"},
+        {"::1:7000", SLOT_INVALID_ARGUMENT, "brackets"},
+        {"[::1]7000", SLOT_INVALID_ARGUMENT, "[IPV6]:PORT"},
+        {"[::1:7000", SLOT_INVALID_ARGUMENT, "without ']'"},
+        {"[node1]:7000", SLOT_INVALID_ARGUMENT, "not an IPv6"},
+        {"[]:7000", SLOT_INVALID_ARGUMENT, "empty host"},
+        {"10.0.0.300:7000", SLOT_INVALID_ARGUMENT, "IPv4"},
+        {"1.2.3:7000", SLOT_INVALID_ARGUMENT, "IPv4"},
+        {"node_1:7000", SLOT_INVALID_ARGUMENT, "letters, digits"},
+        {"node 1:7000", SLOT_INVALID_ARGUMENT, "letters, digits"},
+        {"-node:7000", SLOT_INVALID_ARGUMENT, "'-'"},
+        {"node-.example:7000", SLOT_INVALID_ARGUMENT, "'-'"},
+        {"a..b:7000", SLOT_INVALID_ARGUMENT, "empty label"},
+        {".a:7000", SLOT_INVALID_ARGUMENT, "empty label"},
+        {".:7000", SLOT_INVALID_ARGUMENT, "empty label"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        CHECK_EQ(hp(bad[i].in, &o, err, sizeof err), bad[i].rc);
+        CHECK(strncmp(err, "--raft '", 8) == 0);
+        CHECK(strstr(err, bad[i].says) != NULL);
+    }
+    /* Sizes: 253 bytes of host pass, 254 do not; a label of 64 does not. */
+    char big[400];
+    memset(big, 'a', sizeof big);
+    for (int i = 63; i < 253; i += 64) {
+        big[i] = '.';
+    }
+    strcpy(big + 253, ":80");
+    CHECK_EQ(hp(big, &o, err, sizeof err), SLOT_OK);
+    CHECK_EQ(strlen(o.host), 253);
+    big[253] = 'a';
+    strcpy(big + 254, ":80");
+    CHECK_EQ(hp(big, &o, err, sizeof err), SLOT_TOO_LARGE);
+    CHECK(strstr(err, "longer than 253") != NULL);
+    CHECK(strstr(err, "...") != NULL); /* the quote is cut */
+    memset(big, 'a', 64);
+    strcpy(big + 64, ".example:80");
+    CHECK_EQ(hp(big, &o, err, sizeof err), SLOT_TOO_LARGE);
+    CHECK(strstr(err, "63") != NULL);
+    /* A small or absent message buffer is fine. */
+    CHECK_EQ(hp("node1", &o, err, 4), SLOT_INVALID_ARGUMENT);
+    CHECK_EQ(strlen(err), 3);
+    CHECK_EQ(hp("node1", &o, NULL, 0), SLOT_INVALID_ARGUMENT);
+}
+
 #define T(name)                                                                \
     static void run_##name(void)                                               \
     {                                                                          \
@@ -4101,6 +4197,7 @@ T(node_status)
 T(frame_peek)
 T(frame_max_size)
 T(frame_validation)
+T(hostport)
 #undef T
 
 /* clang-format off */
@@ -4166,6 +4263,7 @@ static const struct check_case cases[] = {
     C(frame_peek),
     C(frame_max_size),
     C(frame_validation),
+    C(hostport),
     {NULL, NULL},
 };
 #undef C

@@ -34,6 +34,7 @@
 #include "libslot.h"
 #include "libslotInt.h"
 #include "tcluster.h"
+#include "thosts.h"
 #include "http.h"
 
 #define TOK_APP   "tok-app-00000001"
@@ -5845,6 +5846,96 @@ static void test_console_lint(void)
     runNode("lint.test.mjs", NULL, NULL, NULL);
 }
 
+/* ---- host names (a private /etc/hosts: node/testlib/thosts.h) ----------- */
+
+/* Writes a configuration with this listen and cluster, starts a gateway on
+ * it (g->port: the listen port). */
+static int namedGatewaySpawn(struct tgw *g, const struct tcluster *t,
+                             const char *listen, int port, const char *clu)
+{
+    memset(g, 0, sizeof *g);
+    g->port = port;
+    snprintf(g->conf, sizeof g->conf, "%s/gw-names-%d.conf", t->dir, port);
+    snprintf(g->log, sizeof g->log, "%s/gw-names-%d.log", t->dir, port);
+    FILE *f = fopen(g->conf, "w");
+    if (f == NULL) {
+        return -1;
+    }
+    fprintf(f,
+            "{\"listen\":\"%s:%d\",\"cluster\":\"%s\",\"access_log\":\"\",\n"
+            " \"tokens\":{\"" TOK_APP "\":\"app\",\"" TOK_ADMIN
+            "\":\"admin\"}}\n",
+            listen, port, clu);
+    fclose(f);
+    char bin[512];
+    gatewayBinary(bin, sizeof bin);
+    char *argv[] = {bin, "--config", g->conf, NULL};
+    return proc_spawn(&g->p, "slot-gateway", argv, g->log);
+}
+
+/* The gateway refuses a configuration: exits 2 (bounded wait), and its
+ * log holds `says`. */
+static void refusedWith(struct tgw *g, const char *says)
+{
+    for (int i = 0; i < 500 && !proc_exited(&g->p); i++) {
+        tclock_sleep_ms(20);
+    }
+    CHECK(g->p.reaped && WIFEXITED(g->p.status) &&
+          WEXITSTATUS(g->p.status) == 2);
+    if (!fileHas(g->log, says)) {
+        fprintf(stderr, "no '%s' in %s\n", says, g->log);
+    }
+    CHECK(fileHas(g->log, says));
+    CHECK(fileHas(g->log, "Name or service not known"));
+}
+
+/* slot-gateway with "listen" and "cluster" given as host names: it starts,
+ * reaches the nodes (bound to 127.0.0.2-4, so only through the names) and
+ * a booking goes through. A name that does not resolve in either key
+ * stops it at start with the key named. */
+static void test_hostnames(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: needs root for a private /etc/hosts\n");
+        return;
+    }
+    CHECK_EQ(thosts_private("127.0.0.1 localhost gw.campus.test\n"
+                            "127.0.0.2 slot-a.campus.test\n"
+                            "127.0.0.3 slot-b.campus.test\n"
+                            "127.0.0.4 slot-c.campus.test\n"),
+             0);
+    struct tcluster_options o;
+    tcluster_options_init(&o);
+    o.host[0] = "slot-a.campus.test";
+    o.host[1] = "slot-b.campus.test";
+    o.host[2] = "slot-c.campus.test";
+    struct tcluster t;
+    CHECK_EQ(tcluster_start_opts(&t, &o, 3, 0), 0);
+    int port;
+    CHECK_EQ(proc_free_ports(&port, 1), 0);
+    struct tgw g;
+    CHECK_EQ(namedGatewaySpawn(&g, &t, "gw.campus.test", port, t.cluster), 0);
+    CHECK_EQ(gatewayListening(&g), 0);
+    CHECK(fileHas(g.log, "listening on gw.campus.test:"));
+    CHECK_EQ(healthyOn(port, &g.p), 0);
+    gw.port = port; /* this test's process only: the helpers below use it */
+    createPool("{\"pool\":\"names-pool\",\"capacity\":2}");
+    long long h = hold("names-pool", "patient-names-1", TOK_APP, 0);
+    CHECK(h > 0);
+    CHECK_EQ(confirm(h, TOK_APP), 1);
+    CHECK_EQ(gatewayStop(&g), 0);
+
+    char bad[600];
+    snprintf(bad, sizeof bad, "%s,nowhere.campus.test:%d", t.cluster,
+             t.client_port[0]);
+    CHECK_EQ(namedGatewaySpawn(&g, &t, "gw.campus.test", port, bad), 0);
+    refusedWith(&g, "\"cluster\" 'nowhere.campus.test:");
+    CHECK_EQ(namedGatewaySpawn(&g, &t, "nowhere.campus.test", port, t.cluster),
+             0);
+    refusedWith(&g, "\"listen\" 'nowhere.campus.test:");
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
 static const struct check_case cases[] = {
     {"patient_quota", test_patient_quota},
     {"patient_accounts", test_patient_accounts},
@@ -5877,6 +5968,7 @@ static const struct check_case cases[] = {
     {"bad_paths", test_bad_paths},
     {"sizes", test_sizes},
     {"tokens", test_tokens},
+    {"hostnames", test_hostnames},
     {"cross_channel", test_cross_channel},
     {"admin_routes", test_admin_routes},
     {"idempotency_key_validation", test_idempotency_key_validation},

@@ -697,8 +697,11 @@ static void test_config(void)
         "\"a\"}}",
         "{\"listen\":\"1.2.3.4:0\",\"cluster\":\"x:1\",\"tokens\":{"
         "\"abcdefgh\":\"a\"}}",
-        "{\"listen\":\"host:80\",\"cluster\":\"x:1\",\"tokens\":{\"abcdefgh\":"
+        "{\"listen\":\"host_1:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":"
         "\"a\"}}",
+        "{\"listen\":\"host:80\",\"cluster\":\"x:1,-y:2\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"}}",
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"\",\"tokens\":{\"abcdefgh\":"
         "\"a\"}}",
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{}}",
@@ -756,6 +759,24 @@ static void test_config(void)
         CHECK(err[0] != '\0');
     }
     CHECK_EQ(gw_config_load("/nonexistent/x.conf", &c, err, sizeof err), -1);
+    /* Host names: parsed here, resolved by gw_config_resolve; a bad one
+     * is refused with the key named. */
+    CHECK_EQ(parse("{\"listen\":\"localhost:80\",\"cluster\":\"slot-a."
+                   "campus.example:7101,[::1]:7102\",\"tokens\":{"
+                   "\"abcdefgh\":\"a\"}}",
+                   &c, err),
+             0);
+    CHECK_EQ(c.listen_hp.kind, SLOT_HOST_NAME);
+    CHECK_EQ(parse("{\"listen\":\"localhost:80\",\"cluster\":\"a:1,b..c:2\","
+                   "\"tokens\":{\"abcdefgh\":\"a\"}}",
+                   &c, err),
+             -1);
+    CHECK(strncmp(err, "\"cluster\" 'b..c:2': empty label", 31) == 0);
+    CHECK_EQ(parse("{\"listen\":\"gw.example:0\",\"cluster\":\"a:1\","
+                   "\"tokens\":{\"abcdefgh\":\"a\"}}",
+                   &c, err),
+             -1);
+    CHECK(strncmp(err, "\"listen\" 'gw.example:0': port", 29) == 0);
     test_config_identity();
     /* The demo configuration parses (run from the repository root). */
     if (access("client/gateway/demo.conf", R_OK) == 0) {
@@ -1153,6 +1174,7 @@ static const struct {
     {"TIMEOUT", 503},
     {"OUTCOME_UNKNOWN", 504},
     {"UNAVAILABLE", 503},
+    {"NAME_UNRESOLVED", 503},
     {"UNAUTHORIZED", 401},
     {"FORBIDDEN", 403},
     {"NOT_FOUND", 404},
