@@ -7,7 +7,8 @@
 
 # The node core (node_core.h: the request path on a raft it does not own)
 # has no libuv: test_sim drives it over raft's fixture; node.c is the shell.
-NODECORE_SRC := node/node_core.c node/node_core_read.c node/log.c
+NODECORE_SRC := node/node_core.c node/node_core_read.c node/leader_clock.c \
+                node/log.c
 NODE_SRC := $(NODECORE_SRC) node/transport.c node/iofail.c node/fsm.c \
             node/snapfork.c node/node.c node/server.c node/metrics.c
 NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
