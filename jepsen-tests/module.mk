@@ -1,7 +1,7 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch,feed,recon}/bin/slotd:
+#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch,feed,recon,noclamp}/bin/slotd:
 #     test-only builds
 #     of slotd with a deliberate bug, never the normal build: nosessions
 #     links node/ledger/test/bug_nosessions.c, which wraps one ledger
@@ -19,7 +19,9 @@
 #     jepsen-tests/bugs/bug_feed.c, which wraps its claim events (the
 #     feed loses or doubles some BOOKED events); recon links
 #     jepsen-tests/bugs/bug_recon.c, which wraps its money count (a third
-#     of the cancels' money is not counted)
+#     of the cancels' money is not counted); noclamp links
+#     jepsen-tests/bugs/bug_noclamp.c, which wraps the leader's clock (its
+#     raw wall clock stamps entries: no band)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -28,13 +30,13 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch feed recon
+JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch feed recon noclamp
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
 
 $(eval $(call compile_rules,jepsen-tests,$(JEPSEN_INC)))
-$(eval $(call compile_rules,jepsen-tests/bugs,$(LEDGER_INC)))
+$(eval $(call compile_rules,jepsen-tests/bugs,$(LEDGER_INC) -Inode))
 
 $(B)/rel/bin/jepsen-client: $(B)/rel/jepsen-tests/client.o $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) -lpthread)
@@ -81,6 +83,11 @@ $(B)/bug/feed/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
 $(B)/bug/recon/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                           $(B)/rel/jepsen-tests/bugs/bug_recon.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__money_count,$(NODE_LIBS))
+
+# noclamp: the normal objects, the leader's clock wrapped (raw wall clock).
+$(B)/bug/noclamp/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                            $(B)/rel/jepsen-tests/bugs/bug_noclamp.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=leader_clock_stamp,$(NODE_LIBS))
 
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
