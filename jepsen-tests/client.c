@@ -3052,12 +3052,13 @@ static void startFault(int fault)
                  ctl("start %d --offset %d", a.nodes[0], offset) == 0;
             break;
         case FT_CLOCKSTEP: {
-            /* Seconds, minutes or an hour, forward or back, on a running
-             * node (NTP step, VM resume): no restart. */
-            static const uint32_t spans[] = {10000, 600000, 3600000};
+            /* 1-10 s, up to 10 min, or an hour, forward or back, on a
+             * running node (NTP step, VM resume): no restart. */
+            static const uint32_t spans[] = {10000, 600000, 0};
             uint32_t span = spans[trand_below(&nrng, 3)];
-            offset = (int)(1000 + trand_below(&nrng, span - 999)) *
-                     (trand_unit(&nrng) < 0.5 ? -1 : 1);
+            offset = span == 0 ? 3600000
+                               : (int)(1000 + trand_below(&nrng, span - 999));
+            offset *= trand_unit(&nrng) < 0.5 ? -1 : 1;
             ok = ctl("clockstep %d %d", a.nodes[0], offset) == 0;
             break;
         }
