@@ -105,6 +105,11 @@ JEPSEN_SUITE_SMOKE += "jepsen-smoke-quotas:jepsen-tests/run --no-build --workloa
 # under kill and partitions, 30 s (segments, check-in windows and the
 # no-show sweep all fall inside the run).
 JEPSEN_SUITE_SMOKE += "jepsen-smoke-visit:jepsen-tests/run --no-build --workload visit --time 30 --nemesis kill,partition --seed 7"
+# Clock steps on a running node (issue 18): nodes under libfaketime, the
+# leader's wall clock mostly stepped by seconds to an hour, forward and
+# back, with a 200 ms band (--clock-max-skew-ms): holdlife (and every other
+# check) must stay valid. 20 s, 26-28 s a run; valid in 3 of 3 runs.
+JEPSEN_SUITE_SMOKE += "jepsen-smoke-clockstep:jepsen-tests/run --no-build --time 20 --nemesis clockstep --interval 1500 --clock-max-skew-ms 200 --seed 5"
 # slotd built with ASan + UBSan (build/asan, -fno-sanitize-recover) under
 # kill and partitions, 25 s: memory and undefined-behaviour errors on the
 # paths only faults reach (restart from snapshot and log, elections, a
@@ -136,8 +141,11 @@ JEPSEN_SUITE_BUGS := \
 # feed, the event feed losing or doubling the BOOKED events of half the
 # claims (the feed check: every acknowledged confirm's event is matched);
 # recon, the money of the cancels of a third of the claims not counted
-# (the recon check: the final feed's sums against the final READ_RECON).
+# (the recon check: the final feed's sums against the final READ_RECON);
+# noclamp, the leader stamping its raw wall clock (holdlife: holds seen
+# expired long before their TTL once the leader's clock jumped ahead).
 JEPSEN_SUITE_BUGS_MORE := \
+  "jepsen-bug-noclamp:jepsen-tests/run --no-build --bug noclamp --expect invalid:holdlife --time 20 --nemesis clockstep --interval 1500 --clock-max-skew-ms 200 --seed 5" \
   "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5" \
   "jepsen-bug-nomatch:jepsen-tests/run --no-build --bug nomatch --workload visit --expect invalid:attendance --time 30 --nemesis partition --seed 5" \
   "jepsen-bug-feed:jepsen-tests/run --no-build --bug feed --expect invalid:feed --time 20 --nemesis kill --seed 5" \
