@@ -44,15 +44,16 @@ void leader_clock_observe(struct leader_clock *c, uint64_t ledger_ms,
     } else if (obsBetter(&o, &c->cur)) {
         c->cur = o;
     }
-    if (!own && c->anchored && c->max_skew_ms != 0) {
-        /* Another leader's stamp (an older term's entry this leader
-         * commits, its applied index having been stale): the band moves up
-         * to it, never down. Never on the leader's own stamps: up to
-         * max_skew_ms ahead of its centre, they would ratchet it. */
-        uint64_t e = extrapolate(c, mono_ms);
+    if (!own && c->anchored && c->max_skew_ms != 0 &&
+        ledger_ms > c->issued_max_ms && mono_ms >= c->anchor_mono_ms) {
+        /* Ledger time above every stamp this leader issued in its term:
+         * another leader's stamp (an older term's entry it commits, its
+         * applied index having been stale). The band moves up to it, never
+         * down. Never on the leader's own stamps: up to max_skew_ms ahead
+         * of its centre, they would ratchet it. */
         uint64_t centre = c->anchor_ledger_ms + (mono_ms - c->anchor_mono_ms);
-        if (mono_ms >= c->anchor_mono_ms && e > centre) {
-            c->anchor_ledger_ms = e;
+        if (ledger_ms > centre) {
+            c->anchor_ledger_ms = ledger_ms;
             c->anchor_mono_ms = mono_ms;
             c->raised++;
         }
@@ -68,6 +69,7 @@ bool leader_clock_anchor(struct leader_clock *c, uint64_t term,
     c->anchored = true;
     c->term = term;
     c->anchor_mono_ms = mono_ms;
+    c->issued_max_ms = 0;
     if (!c->observed || ledger_ms == 0) {
         /* Nothing seen applied in this process (a fresh cluster, or every
          * node restarted: the ledger read from disk is of unknown age):
@@ -103,4 +105,11 @@ uint64_t leader_clock_stamp(const struct leader_clock *c, uint64_t wall_ms,
     uint64_t s = wall_ms < lo ? lo : wall_ms > hi ? hi : wall_ms;
     *off_ms = (int64_t)(wall_ms - s);
     return s;
+}
+
+void leader_clock_issued(struct leader_clock *c, uint64_t stamp_ms)
+{
+    if (stamp_ms > c->issued_max_ms) {
+        c->issued_max_ms = stamp_ms;
+    }
 }

@@ -78,8 +78,9 @@ struct leader_clock {
     bool anchored;
     uint64_t term;
     uint64_t anchor_ledger_ms, anchor_mono_ms;
-    bool anchor_on_wall; /* the anchor is the wall clock (for logs) */
-    uint64_t raised;     /* times another leader's entry raised it */
+    bool anchor_on_wall;    /* the anchor is the wall clock (for logs) */
+    uint64_t raised;        /* times another leader's entry raised it */
+    uint64_t issued_max_ms; /* the highest stamp issued in the term */
 };
 
 /* Starts with nothing observed and no anchor. */
@@ -88,9 +89,9 @@ void leader_clock_init(struct leader_clock *c, uint64_t max_skew_ms);
 /* This node applied an entry and ledger time is now ledger_ms, at
  * monotonic time mono_ms. Call on every node, leader or not, after every
  * entry; own: the entry is one this node proposed. An entry of another
- * leader whose extrapolation is ahead of the band's centre moves the
- * anchor up to it (a leader whose applied index was stale commits its
- * predecessors' entries). */
+ * leader that puts ledger time above the band's centre and above every
+ * stamp this leader issued in its term moves the centre up to it (a leader
+ * whose applied index was stale commits its predecessors' entries). */
 void leader_clock_observe(struct leader_clock *c, uint64_t ledger_ms,
                           uint64_t mono_ms, bool own);
 
@@ -107,5 +108,8 @@ bool leader_clock_anchor(struct leader_clock *c, uint64_t term,
  * to wall_ms - stamp (0 when the wall clock is in the band). Pure. */
 uint64_t leader_clock_stamp(const struct leader_clock *c, uint64_t wall_ms,
                             uint64_t mono_ms, int64_t *off_ms);
+
+/* The leader stamped (or decided by) stamp_ms: what the term issued. */
+void leader_clock_issued(struct leader_clock *c, uint64_t stamp_ms);
 
 #endif /* SLOT_LEADER_CLOCK_H */

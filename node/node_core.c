@@ -172,6 +172,7 @@ static uint64_t leaderNow(struct node_core *core)
                   (unsigned long long)t, (unsigned long long)wall);
         }
     }
+    leader_clock_issued(lc, t);
     core->leader_time_ms = t;
     return t;
 }
