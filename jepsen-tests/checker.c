@@ -326,13 +326,30 @@ static void collectPools(void)
 
 static int64_t max_skew_ms;
 
+/* slotd's --clock-max-skew-ms in the run (run --clock-max-skew-ms; slotd's
+ * default otherwise): a leader's stamps stay within it of ledger time
+ * extrapolated by its monotonic clock (node/leader_clock.h). */
+static int64_t clock_band_ms = 1000;
+/* The clockstep nemesis steps a running node's wall clock (not its
+ * --clock-offset-ms): its stamps, clamped, put ledger time at most a band
+ * per leadership term ahead of the real clock. Terms led by a stepped
+ * node during a run of clockstep alone: a few; allowed for: this many. */
+#define CLOCKSTEP_TERMS 4
+
 static void timeBounds(void)
 {
     for (int i = 0; i < H->n_ops; i++) {
         const struct h_op *op = &H->ops[i];
-        if (op->process < 0 && strcmp(op->fault, "clock") == 0 &&
-            op->offset_ms > max_skew_ms) {
-            max_skew_ms = op->offset_ms;
+        int64_t off = 0;
+        if (op->process < 0 && strcmp(op->fault, "clock") == 0) {
+            off = op->offset_ms;
+        } else if (op->process < 0 && strcmp(op->fault, "clockstep") == 0) {
+            off = op->offset_ms < CLOCKSTEP_TERMS * clock_band_ms
+                      ? op->offset_ms
+                      : CLOCKSTEP_TERMS * clock_band_ms;
+        }
+        if (off > max_skew_ms) {
+            max_skew_ms = off;
         }
     }
     for (int i = 0; i < H->n_ops; i++) {
@@ -341,6 +358,111 @@ static void timeBounds(void)
             op->wall_ret != 0) {
             op->lt_max = op->wall_ret + (uint64_t)max_skew_ms + WALL_SLACK_MS;
         }
+    }
+}
+
+/* ---- holdlife: hold lifetimes against the real clock ----------------------
+ * A hold invoked at real time t0 (the client's monotonic clock; its stamp
+ * comes later) with TTL T must not be seen expired (a read saying EXPIRED,
+ * or a confirm / release refused HOLD_EXPIRED) at a real time before
+ *     t0 + T - (k + 2) x band - HOLDLIFE_SLACK_MS,
+ * band = slotd's --clock-max-skew-ms, k = the nemesis events during its
+ * life that may change the leader (every start and stop but clockstep's):
+ * the bound of node/leader_clock.h, whatever a clockstep did to one node's
+ * wall clock. The seen time is the observing operation's completion (the
+ * expiry happened before it). Holds whose life saw the `clock` nemesis
+ * restart a node with an offset are not judged: a node that has applied
+ * nothing since its start trusts its wall clock (leader_clock.h). */
+#define HOLDLIFE_SLACK_MS 50
+
+static void holdlifeSeen(struct check *c, struct imap *holds,
+                         const struct h_op *op, uint64_t id, int *judged,
+                         int *skipped, int64_t *min_margin)
+{
+    int h = imapGet(holds, id);
+    if (h < 0) {
+        return;
+    }
+    const struct h_op *hold = &H->ops[h];
+    if (hold->ttl == 0 || op->t_ret == UINT64_MAX || op->t_ret < hold->t_inv) {
+        return;
+    }
+    int k = 0;
+    bool restart = false;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *n = &H->ops[i];
+        if (n->process >= 0 || n->t_inv < hold->t_inv || n->t_inv > op->t_ret ||
+            (strcmp(n->fname, "start") != 0 && strcmp(n->fname, "stop") != 0)) {
+            continue;
+        }
+        if (strcmp(n->fault, "clock") == 0) {
+            restart = true;
+        } else if (strcmp(n->fault, "clockstep") != 0) {
+            k++;
+        }
+    }
+    if (restart) {
+        (*skipped)++;
+        return;
+    }
+    (*judged)++;
+    int64_t life_ms = (int64_t)((op->t_ret - hold->t_inv) / 1000000);
+    int64_t allowed =
+        (int64_t)hold->ttl - (k + 2) * clock_band_ms - HOLDLIFE_SLACK_MS;
+    int64_t margin = life_ms - (int64_t)hold->ttl;
+    if (margin < *min_margin) {
+        *min_margin = margin;
+    }
+    if (life_ms < allowed) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "hold %" PRIu64 " (ttl %u ms) seen expired %" PRId64
+                 " ms after its invocation: %" PRId64 " ms early, more "
+                 "than (%d leader changes + 2) x %" PRId64 " ms",
+                 id, hold->ttl, life_ms, (int64_t)hold->ttl - life_ms, k,
+                 clock_band_ms);
+        anomaly(c, "early-expiry", hold->pool, msg, hold, op, NULL);
+    }
+}
+
+static void checkHoldlife(struct check *c, struct imap *holds)
+{
+    int judged = 0, skipped = 0;
+    int64_t min_margin = INT64_MAX;
+    for (int i = 0; i < H->n_ops; i++) {
+        const struct h_op *op = &H->ops[i];
+        if (!isClientOp(op) || op->t_ret == UINT64_MAX) {
+            continue;
+        }
+        if ((op->f == HF_CONFIRM || op->f == HF_RELEASE) &&
+            op->type == H_FAIL && op->observed &&
+            op->err == SLOT_HOLD_EXPIRED) {
+            holdlifeSeen(c, holds, op, op->id, &judged, &skipped, &min_margin);
+        }
+        if (op->type != H_OK) {
+            continue;
+        }
+        if ((op->f == HF_READ_HOLD || op->f == HF_READ_PATIENT) &&
+            op->claim.id != 0 && op->claim.state == HC_EXPIRED) {
+            holdlifeSeen(c, holds, op, op->claim.id, &judged, &skipped,
+                         &min_margin);
+        }
+        if ((op->f == HF_READ_PINFO || op->f == HF_READ_PCLAIMS) &&
+            op->claims != NULL) {
+            for (int k = 0; k < op->n_claims; k++) {
+                if (op->claims[k].state == HC_EXPIRED) {
+                    holdlifeSeen(c, holds, op, op->claims[k].id, &judged,
+                                 &skipped, &min_margin);
+                }
+            }
+        }
+    }
+    json_object_set_new(c->j, "band_ms", json_integer(clock_band_ms));
+    json_object_set_new(c->j, "expiries_judged", json_integer(judged));
+    json_object_set_new(c->j, "expiries_skipped", json_integer(skipped));
+    if (judged > 0) {
+        json_object_set_new(c->j, "min_life_minus_ttl_ms",
+                            json_integer(min_margin));
     }
 }
 
@@ -3479,7 +3601,8 @@ static const char *const fault_kinds[] = {"partition-leader",
                                           "clock",
                                           "transfer",
                                           "member",
-                                          "disk"};
+                                          "disk",
+                                          "clockstep"};
 #define N_KINDS        ((int)(sizeof fault_kinds / sizeof fault_kinds[0]))
 #define PARTITION_MASK 0x1fu /* "partition": the five partition-* kinds */
 #define ITEMS_MAX      16
@@ -5588,6 +5711,7 @@ static int parseArgs(int argc, char **argv)
         {"time-limit", required_argument, NULL, 't'},
         {"memory-mb", required_argument, NULL, 'm'},
         {"nemesis", required_argument, NULL, 'N'},
+        {"clock-max-skew-ms", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -5616,6 +5740,9 @@ static int parseArgs(int argc, char **argv)
                 break;
             case 'N':
                 opt.nemesis = optarg;
+                break;
+            case 'S':
+                clock_band_ms = atoll(optarg);
                 break;
             default:
                 return -1;
@@ -5712,6 +5839,8 @@ int main(int argc, char **argv)
         }
         checkInit(&cs[nc], "ledger-order");
         checkOrder(&cs[nc++], &holds);
+        checkInit(&cs[nc], "holdlife");
+        checkHoldlife(&cs[nc++], &holds);
         checkInit(&cs[nc], "conservation");
         checkConservation(&cs[nc++], &holds);
         checkInit(&cs[nc], "buckets");

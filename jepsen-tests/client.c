@@ -2482,6 +2482,7 @@ enum fault {
     FT_TRANSFER,
     FT_MEMBER,
     FT_DISK,
+    FT_CLOCKSTEP, /* not in "all": needs nodes under libfaketime */
     FT_COUNT
 };
 static const char *const fault_names[] = {"partition-leader",
@@ -2495,7 +2496,8 @@ static const char *const fault_names[] = {"partition-leader",
                                           "clock",
                                           "transfer",
                                           "member",
-                                          "disk"};
+                                          "disk",
+                                          "clockstep"};
 
 /* lost-replies: every reply to the clients is dropped for longer than the
  * clients' attempt timeout (after which libslot deems a silent connection
@@ -2871,6 +2873,9 @@ static void heal(int k)
                  ctl("start %d --offset 0", a.nodes[0]) == 0;
             nem.node_state[a.nodes[0]] = N_UP;
             break;
+        case FT_CLOCKSTEP:
+            ok = ctl("clockstep %d 0", a.nodes[0]) == 0;
+            break;
         case FT_MEMBER:
             ok = memberAddBack(a.nodes[0]);
             nem.node_state[a.nodes[0]] = ok ? N_UP : N_REMOVED;
@@ -2950,6 +2955,16 @@ static void startFault(int fault)
             }
             break;
         }
+        case FT_CLOCKSTEP:
+            /* The leader's clock mostly: its stamps are what a step could
+             * move. */
+            a.nodes[0] = pickTarget(0.8);
+            a.n = a.nodes[0] ? 1 : 0;
+            if (a.n == 0) {
+                nem.count[fault].skipped++;
+                return;
+            }
+            break;
         case FT_PAUSE:
         case FT_CLOCK:
         case FT_DISK:
@@ -3036,6 +3051,17 @@ static void startFault(int fault)
             ok = ctl("stop %d", a.nodes[0]) == 0 &&
                  ctl("start %d --offset %d", a.nodes[0], offset) == 0;
             break;
+        case FT_CLOCKSTEP: {
+            /* 1-10 s, up to 10 min, or an hour, forward or back, on a
+             * running node (NTP step, VM resume): no restart. */
+            static const uint32_t spans[] = {10000, 600000, 0};
+            uint32_t span = spans[trand_below(&nrng, 3)];
+            offset = span == 0 ? 3600000
+                               : (int)(1000 + trand_below(&nrng, span - 999));
+            offset *= trand_unit(&nrng) < 0.5 ? -1 : 1;
+            ok = ctl("clockstep %d %d", a.nodes[0], offset) == 0;
+            break;
+        }
         case FT_DISK:
             nem.node_state[a.nodes[0]] = N_FULL;
             ok = ctl("fill %d", a.nodes[0]) == 0;
@@ -3100,7 +3126,7 @@ static void startFault(int fault)
         size_t l = strlen(val);
         snprintf(val + l - 1, sizeof val - l + 1, ",\"error\":true}");
     }
-    if (fault == FT_CLOCK) {
+    if (fault == FT_CLOCK || fault == FT_CLOCKSTEP) {
         size_t l = strlen(val);
         snprintf(val + l - 1, sizeof val - l + 1, ",\"offset_ms\":%d}", offset);
     }
@@ -3305,7 +3331,7 @@ static bool enableItem(const char *item, int group)
 {
     bool found = false;
     for (int f = 0; f < FT_COUNT; f++) {
-        bool in = strcmp(item, "all") == 0 ||
+        bool in = (strcmp(item, "all") == 0 && f != FT_CLOCKSTEP) ||
                   (strcmp(item, "partition") == 0 && f >= FT_PART_LEADER &&
                    f <= FT_PART_CLIENTS) ||
                   strcmp(item, fault_names[f]) == 0;

@@ -1,7 +1,7 @@
 # jepsen-tests/: fault injection and history checking (README there).
 # Targets:
 #   build/rel/bin/jepsen-client, build/rel/bin/jepsen-checker
-#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch,feed,recon}/bin/slotd:
+#   build/bug/{nobarrier,nosessions,flowheld,quota,cooldown,nostop,nomatch,feed,recon,noclamp}/bin/slotd:
 #     test-only builds
 #     of slotd with a deliberate bug, never the normal build: nosessions
 #     links node/ledger/test/bug_nosessions.c, which wraps one ledger
@@ -19,7 +19,9 @@
 #     jepsen-tests/bugs/bug_feed.c, which wraps its claim events (the
 #     feed loses or doubles some BOOKED events); recon links
 #     jepsen-tests/bugs/bug_recon.c, which wraps its money count (a third
-#     of the cancels' money is not counted)
+#     of the cancels' money is not counted); noclamp links
+#     jepsen-tests/bugs/bug_noclamp.c, which wraps the leader's clock (its
+#     raw wall clock stamps entries: no band)
 #   make jepsen        the matrix: each nemesis alone and all combined, on 3
 #                      and 5 nodes (JEPSEN_TIME s each, JEPSEN_WORKLOADS)
 #   make jepsen-smoke  the short kill + partition run of `make test`
@@ -28,13 +30,13 @@
 
 JEPSEN_TIME ?= 60
 JEPSEN_WORKLOADS ?= slots
-JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch feed recon
+JEPSEN_BUGS := nobarrier nosessions flowheld quota cooldown nostop nomatch feed recon noclamp
 JEPSEN_INC := $(CLIENT_INC) $(TESTLIB_INC)
 JEPSEN_CHECKER_SRC := jepsen-tests/checker.c jepsen-tests/history.c jepsen-tests/model.c \
                       jepsen-tests/linear.c
 
 $(eval $(call compile_rules,jepsen-tests,$(JEPSEN_INC)))
-$(eval $(call compile_rules,jepsen-tests/bugs,$(LEDGER_INC)))
+$(eval $(call compile_rules,jepsen-tests/bugs,$(LEDGER_INC) -Inode))
 
 $(B)/rel/bin/jepsen-client: $(B)/rel/jepsen-tests/client.o $(CLIENT_LIB_REL) $(PROTO_REL)
 	$(call link,$(REL_CFLAGS),$(CLIENT_LIBS) -lpthread)
@@ -82,6 +84,11 @@ $(B)/bug/recon/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                           $(B)/rel/jepsen-tests/bugs/bug_recon.o
 	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=ledger__money_count,$(NODE_LIBS))
 
+# noclamp: the normal objects, the leader's clock wrapped (raw wall clock).
+$(B)/bug/noclamp/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
+                            $(B)/rel/jepsen-tests/bugs/bug_noclamp.o
+	$(call link,$(REL_CFLAGS) -Wl$(comma)--wrap=leader_clock_stamp,$(NODE_LIBS))
+
 # nobarrier: the normal objects, the node core's linearizable read wrapped.
 $(B)/bug/nobarrier/bin/slotd: $(B)/rel/node/slotd.o $(NODE_REL) $(CORE_REL) \
                               $(B)/rel/node/test/bug_nobarrier.o
@@ -98,6 +105,11 @@ JEPSEN_SUITE_SMOKE += "jepsen-smoke-quotas:jepsen-tests/run --no-build --workloa
 # under kill and partitions, 30 s (segments, check-in windows and the
 # no-show sweep all fall inside the run).
 JEPSEN_SUITE_SMOKE += "jepsen-smoke-visit:jepsen-tests/run --no-build --workload visit --time 30 --nemesis kill,partition --seed 7"
+# Clock steps on a running node (issue 18): nodes under libfaketime, the
+# leader's wall clock mostly stepped by seconds to an hour, forward and
+# back, with a 200 ms band (--clock-max-skew-ms): holdlife (and every other
+# check) must stay valid. 20 s, 26-28 s a run; valid in 3 of 3 runs.
+JEPSEN_SUITE_SMOKE += "jepsen-smoke-clockstep:jepsen-tests/run --no-build --time 20 --nemesis clockstep --interval 1500 --clock-max-skew-ms 200 --seed 5"
 # slotd built with ASan + UBSan (build/asan, -fno-sanitize-recover) under
 # kill and partitions, 25 s: memory and undefined-behaviour errors on the
 # paths only faults reach (restart from snapshot and log, elections, a
@@ -129,8 +141,11 @@ JEPSEN_SUITE_BUGS := \
 # feed, the event feed losing or doubling the BOOKED events of half the
 # claims (the feed check: every acknowledged confirm's event is matched);
 # recon, the money of the cancels of a third of the claims not counted
-# (the recon check: the final feed's sums against the final READ_RECON).
+# (the recon check: the final feed's sums against the final READ_RECON);
+# noclamp, the leader stamping its raw wall clock (holdlife: holds seen
+# expired long before their TTL once the leader's clock jumped ahead).
 JEPSEN_SUITE_BUGS_MORE := \
+  "jepsen-bug-noclamp:jepsen-tests/run --no-build --bug noclamp --expect invalid:holdlife --time 20 --nemesis clockstep --interval 1500 --clock-max-skew-ms 200 --seed 5" \
   "jepsen-bug-cooldown:jepsen-tests/run --no-build --bug cooldown --workload quotas --expect invalid:cooldown --time 20 --nemesis partition --seed 5" \
   "jepsen-bug-nomatch:jepsen-tests/run --no-build --bug nomatch --workload visit --expect invalid:attendance --time 30 --nemesis partition --seed 5" \
   "jepsen-bug-feed:jepsen-tests/run --no-build --bug feed --expect invalid:feed --time 20 --nemesis kill --seed 5" \

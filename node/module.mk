@@ -7,7 +7,8 @@
 
 # The node core (node_core.h: the request path on a raft it does not own)
 # has no libuv: test_sim drives it over raft's fixture; node.c is the shell.
-NODECORE_SRC := node/node_core.c node/node_core_read.c node/log.c
+NODECORE_SRC := node/node_core.c node/node_core_read.c node/leader_clock.c \
+                node/log.c
 NODE_SRC := $(NODECORE_SRC) node/transport.c node/iofail.c node/fsm.c \
             node/snapfork.c node/node.c node/server.c node/metrics.c
 NODE_LIBS := $(RAFT_LIBS) -luv -llz4 $(LIBS)
@@ -29,6 +30,11 @@ $(B)/rel/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/rel/%) $(CORE_REL)
 	$(call link,$(REL_CFLAGS),$(NODE_LIBS))
 $(B)/asan/bin/test_snapfork: $(SNAPFORK_TEST_OBJS:%=$(B)/asan/%) $(CORE_ASAN)
 	$(call link,$(ASAN_CFLAGS),$(NODE_LIBS))
+
+# test_leader_clock: the leader's band (leader_clock.h), pure.
+$(B)/rel/bin/test_leader_clock: $(B)/rel/node/test/test_leader_clock.o \
+                                $(B)/rel/node/leader_clock.o $(CORE_REL)
+	$(call link,$(REL_CFLAGS),$(LIBS))
 
 # test_metrics: the metrics module (parser, exposition, hot pools, the
 # server on a real loop), without a node.
@@ -82,9 +88,11 @@ sim: deps
 BUILD_BINS += $(B)/rel/bin/slotd
 TEST_BINS += $(B)/rel/bin/slotd $(B)/asan/bin/slotd $(B)/rel/bin/test_cluster \
              $(B)/rel/bin/test_snapfork $(B)/asan/bin/test_snapfork $(SIM_BINS) \
-             $(B)/rel/bin/test_metrics $(B)/asan/bin/test_metrics
+             $(B)/rel/bin/test_metrics $(B)/asan/bin/test_metrics \
+             $(B)/rel/bin/test_leader_clock
 NODE_SUITES := $(SIM_SUITES) \
                "snapfork:$(B)/rel/bin/test_snapfork" \
+               "leader-clock:$(B)/rel/bin/test_leader_clock" \
                "metrics:$(B)/rel/bin/test_metrics" \
                "asan-metrics:$(B)/asan/bin/test_metrics" \
                "ops:python3 node/ops/check_ops.py $(B)/rel/bin/slotd" \

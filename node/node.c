@@ -55,6 +55,10 @@
  * snapshot stall is gone, node/snapfork.h), and 30x a metro link's RTT.
  * Pre-vote keeps a partitioned node from disrupting the cluster when it
  * returns.
+ * clock_max_skew_ms 1000: a leader's wall clock that jumps moves ledger
+ * time by at most 1 s per leadership term (leader_clock.h); NTP keeps a
+ * healthy clock within milliseconds, so 1 s is never reached by one, and
+ * it is small against hold TTLs (minutes).
  */
 void node_options_default(struct node_options *o)
 {
@@ -69,6 +73,7 @@ void node_options_default(struct node_options *o)
     o->heartbeat_ms = 50;
     o->election_ms = 300;
     o->expire_interval_ms = 100;
+    o->clock_max_skew_ms = 1000;
 }
 
 uint32_t node_snapshot_threshold(const struct node_options *o)
@@ -139,6 +144,15 @@ static uint64_t nowMs(void *data)
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     return (uint64_t)(ms + n->o.clock_offset_ms);
+}
+
+/* The core's monotonic clock: the band its stamps are held to. */
+static uint64_t monoMs(void *data)
+{
+    (void)data;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static struct node *nodeOfFsm(struct raft_fsm *rf)
@@ -586,6 +600,8 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
         .sweep_max = NODE_SWEEP_MAX,
         .origin_base = (uint64_t)randomSeed() << 32,
         .now_ms = nowMs,
+        .mono_ms = monoMs,
+        .max_skew_ms = o->clock_max_skew_ms,
         .tell_removed = tellRemoved,
         .removed_cb = removedCb,
         .data = n,

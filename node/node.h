@@ -40,6 +40,9 @@ struct node_options {
     uint32_t election_ms;
     uint32_t expire_interval_ms; /* how often the leader looks for due holds */
     int64_t clock_offset_ms;     /* added to the clock: fault tests only */
+    uint32_t clock_max_skew_ms;  /* the leader's stamps: wall clock within
+                                  * this of extrapolated ledger time
+                                  * (leader_clock.h) */
     /* Called once when the node finds itself removed from the cluster
      * (slotd then stops: a removed member would keep campaigning). */
     void (*removed_cb)(void *data);

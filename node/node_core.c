@@ -134,6 +134,49 @@ static void replyResult(struct node_core *core, struct node_conn *c,
     c->wake(c);
 }
 
+/* ---- the leader's clock -------------------------------------------------- */
+
+#define CLOCK_WARN_EVERY_MS 10000
+
+/* The time this node stamps a new entry with and decides that work is due
+ * by: on the leader, its wall clock clamped to the band of its term
+ * (leader_clock.h), anchored on the first call in each term. */
+static uint64_t leaderNow(struct node_core *core)
+{
+    uint64_t wall = core->cfg.now_ms(core->cfg.data);
+    if (raft_state(core->raft) != RAFT_LEADER) {
+        return wall; /* nothing it stamps can commit */
+    }
+    uint64_t mono = core->cfg.mono_ms(core->cfg.data);
+    struct leader_clock *lc = &core->clock;
+    if (leader_clock_anchor(lc, core->raft->current_term,
+                            ledger_time_ms(core->fsm->ledger), wall, mono)) {
+        core->st.clock_anchors++;
+        core->st.clock_anchors_wall += lc->anchor_on_wall;
+        LOG_I("term %llu: leader clock anchored at %llu (%s), wall clock "
+              "%+lld ms from it",
+              (unsigned long long)lc->term,
+              (unsigned long long)lc->anchor_ledger_ms,
+              lc->anchor_on_wall ? "the wall clock" : "ledger time",
+              (long long)(wall - lc->anchor_ledger_ms));
+    }
+    int64_t off;
+    uint64_t t = leader_clock_stamp(lc, wall, mono, &off);
+    if (off != 0) {
+        core->st.clock_clamped++;
+        if (mono >= core->clock_warn_mono) {
+            core->clock_warn_mono = mono + CLOCK_WARN_EVERY_MS;
+            LOG_W("wall clock %+lld ms outside the leader's band (max "
+                  "skew %llu ms): stamping %llu instead of %llu",
+                  (long long)off, (unsigned long long)lc->max_skew_ms,
+                  (unsigned long long)t, (unsigned long long)wall);
+        }
+    }
+    leader_clock_issued(lc, t);
+    core->leader_time_ms = t;
+    return t;
+}
+
 /* ---- batching ------------------------------------------------------------ */
 
 /* The core's own time-driven command (EXPIRE or SWEEP) left the pipeline:
@@ -289,7 +332,7 @@ static int batchAdd(struct node_core *core, struct node_conn *c, uint64_t tag,
     }
     if (core->cur_n == 0) {
         core->origin_seq++;
-        slot_entry_begin(&core->cur, core->cfg.now_ms(core->cfg.data),
+        slot_entry_begin(&core->cur, leaderNow(core),
                          core->cfg.origin_base + core->origin_seq);
     }
     slot_entry_add(&core->cur, cmd, len);
@@ -345,6 +388,8 @@ void node_core_applied(struct node_core *core, uint64_t origin,
             b = core->inflight[i];
         }
     }
+    leader_clock_observe(&core->clock, ledger_time_ms(core->fsm->ledger),
+                         core->cfg.mono_ms(core->cfg.data), b != NULL);
     if (b == NULL || b->applied) {
         return; /* another node's entry, or one we gave up */
     }
@@ -781,7 +826,7 @@ void node_core_tick(struct node_core *core)
     if (raft_state(core->raft) != RAFT_LEADER) {
         return;
     }
-    uint64_t now_ms = core->cfg.now_ms(core->cfg.data);
+    uint64_t now_ms = leaderNow(core);
     if (ledger_next_deadline_ms(core->fsm->ledger) <= now_ms) {
         queueTimeWork(core, SLOT_OP_EXPIRE);
     }
@@ -814,12 +859,17 @@ const struct node_core_stats *node_core_stats(const struct node_core *core)
     return &core->st;
 }
 
+uint64_t node_core_leader_time_ms(const struct node_core *core)
+{
+    return core->leader_time_ms;
+}
+
 int node_core_create(struct raft *r, struct fsm *f,
                      const struct node_core_config *cfg, struct node_core **out)
 {
     *out = NULL;
-    if (cfg->id == 0 || cfg->now_ms == NULL || cfg->batch_cmds_max == 0 ||
-        cfg->batch_cmds_max > SLOT_BATCH_CMDS_MAX ||
+    if (cfg->id == 0 || cfg->now_ms == NULL || cfg->mono_ms == NULL ||
+        cfg->batch_cmds_max == 0 || cfg->batch_cmds_max > SLOT_BATCH_CMDS_MAX ||
         cfg->batch_bytes_max == 0 || cfg->batch_bytes_max > SLOT_ENTRY_MAX ||
         cfg->inflight_max == 0 || cfg->inflight_max > NODE_CORE_INFLIGHT_MAX ||
         cfg->reads_max == 0 || cfg->conn_pending_max == 0 ||
@@ -844,6 +894,7 @@ int node_core_create(struct raft *r, struct fsm *f,
              cfg->address != NULL ? cfg->address : "");
     core->cfg.address = core->address;
     mp_buf_init(&core->cur.buf);
+    leader_clock_init(&core->clock, cfg->max_skew_ms);
     *out = core;
     return 0;
 }

@@ -5,7 +5,7 @@
  *
  * The core sees raft only through `struct raft *` (started by its owner:
  * raft_uv in slotd, raft's in-memory fixture in node/test/test_sim.c), the
- * fsm (node/fsm.h) and a clock callback. It has no loop, no socket, no
+ * fsm (node/fsm.h) and two clock callbacks (wall, monotonic). It has no loop, no socket, no
  * timer and no disk: its owner, the shell (node/node.c), calls
  * node_core_flush() at the end of every loop turn and node_core_tick()
  * periodically, and gives it the requests of its connections. Everything
@@ -87,9 +87,16 @@ struct node_core_config {
                                 * + 1, + 2, ...: distinct from any other
                                 * proposer's, including this node's
                                 * previous runs */
-    /* The clock the leader stamps entries with and decides that a hold is
-     * due by, in ms since the epoch. */
+    /* The wall clock, in ms since the epoch. The leader stamps entries
+     * with it and decides that a hold or a flow-back is due by it, clamped
+     * to max_skew_ms around ledger time extrapolated by mono_ms
+     * (leader_clock.h): a wall clock that jumps moves ledger time by at
+     * most max_skew_ms per leadership term. */
     uint64_t (*now_ms)(void *data);
+    /* A monotonic clock in ms (slotd: CLOCK_MONOTONIC), never stepped;
+     * its origin is arbitrary and this node's own. */
+    uint64_t (*mono_ms)(void *data);
+    uint64_t max_skew_ms; /* the band's half-width; 0: no clamp (tests) */
     /* The leader removed member `id`: tell it on its client address (raft
      * stops talking to a removed node, which would campaign forever). May
      * be NULL. client_address is valid during the call only. */
@@ -97,7 +104,7 @@ struct node_core_config {
     /* Called once when this node finds itself removed from the cluster
      * (slotd then stops). May be NULL. */
     void (*removed_cb)(void *data);
-    void *data; /* passed to the three callbacks above */
+    void *data; /* passed to the callbacks above */
 };
 
 #define NODE_CORE_INFLIGHT_MAX 64
@@ -125,6 +132,9 @@ struct node_core_stats {
     uint64_t admin_changes;  /* membership changes / transfers started */
     uint64_t cantchange;     /* membership changes raft refused with
                               * RAFT_CANTCHANGE (answered BUSY) */
+    uint64_t clock_anchors;  /* leadership terms whose band was anchored */
+    uint64_t clock_anchors_wall; /* ... on the wall clock */
+    uint64_t clock_clamped;      /* leader clock reads outside the band */
 };
 
 struct node_core;
@@ -184,5 +194,9 @@ void node_core_destroy(struct node_core *core);
 bool node_core_removed(const struct node_core *core);
 
 const struct node_core_stats *node_core_stats(const struct node_core *core);
+
+/* The leader time of this core's latest stamp or tick decision (its wall
+ * clock clamped to the band), 0 before any. */
+uint64_t node_core_leader_time_ms(const struct node_core *core);
 
 #endif /* SLOT_NODE_CORE_H */

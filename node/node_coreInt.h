@@ -10,6 +10,7 @@
 #ifndef SLOT_NODE_COREINT_H
 #define SLOT_NODE_COREINT_H
 
+#include "leader_clock.h"
 #include "node_core.h"
 
 #define NODE_CORE_ADDR_CAP 256
@@ -65,6 +66,11 @@ struct node_core {
     uint64_t origin_seq;
     bool expire_queued; /* an EXPIRE is in the batch or in flight */
     bool sweep_queued;  /* a SWEEP is in the batch or in flight */
+
+    /* The leader's stamps (leader_clock.h). */
+    struct leader_clock clock;
+    uint64_t leader_time_ms;  /* the latest stamp or tick decision */
+    uint64_t clock_warn_mono; /* no out-of-band WARN before this */
 
     /* Linearizable reads: queued for the next barrier, and the barrier in
      * flight (at most one: the reads that arrive meanwhile wait for the

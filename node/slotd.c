@@ -39,6 +39,11 @@ static const char usage[] =
     "                   data directory already holds state\n"
     "  --join           start empty and wait to be added (slotctl member add)\n"
     "  --clock-offset-ms N  shift this node's clock (fault tests only)\n"
+    "  --clock-max-skew-ms N  as leader, stamp entries with the wall clock\n"
+    "                   held within N ms of ledger time extrapolated by the\n"
+    "                   monotonic clock (1..3600000, default 1000): a wall\n"
+    "                   clock that jumps moves ledger time (hold expiry) by\n"
+    "                   at most N ms per leadership term\n"
     "  --metrics H:P    serve Prometheus text (GET /metrics) on this admin\n"
     "                   address; off by default. Bind it to a private\n"
     "                   network: it has no authentication\n"
@@ -209,6 +214,7 @@ int main(int argc, char **argv)
         {"election-ms", required_argument, NULL, 'E'},
         {"heartbeat-ms", required_argument, NULL, 'H'},
         {"clock-offset-ms", required_argument, NULL, 'O'},
+        {"clock-max-skew-ms", required_argument, NULL, 'S'},
         {"metrics", required_argument, NULL, 'M'},
         {"metrics-hot-pools", required_argument, NULL, 'P'},
         {"metrics-names", no_argument, NULL, 'N'},
@@ -269,6 +275,9 @@ int main(int argc, char **argv)
                 break;
             case 'O':
                 o.clock_offset_ms = strtoll(optarg, NULL, 10);
+                break;
+            case 'S':
+                bad |= parseU32(optarg, 1, 3600000, &o.clock_max_skew_ms);
                 break;
             case 'M':
                 metrics_addr = optarg;

@@ -29,7 +29,7 @@ patch_sum() { cat "${PATCHES[@]}" | sha256sum; }
 PKGS=(build-essential pkg-config libuv1-dev libmsgpack-dev liblz4-dev
       libjansson-dev libh2o-dev libssl-dev clang libclang-rt-14-dev clang-format
       dpkg-dev autoconf automake libtool iproute2 nftables gnuplot-nox
-      faketime wrk curl python3-yaml nodejs systemd)
+      faketime libfaketime wrk curl python3-yaml nodejs systemd)
 
 # The console's browser suite: Debian's Chromium, driven over the DevTools
 # protocol by python3-websocket (client/gateway/test/cdp.py).

@@ -5,7 +5,16 @@
  * every replica, byte for byte. Time arrives as an argument: the leader's
  * stamp of each Raft entry. Ledger time = max(previous ledger time, stamp);
  * it never goes back, so a failover to a node with a slower clock never
- * extends a deadline.
+ * extends a deadline. The stamp is the leader's wall clock held within
+ * max_skew_ms (slotd --clock-max-skew-ms, default 1000) of ledger time
+ * extrapolated by its monotonic clock (node/leader_clock.h, node glue: the
+ * ledger only sees stamps). So with one node's wall clock wrong by any
+ * amount, ledger time advances at the rate of the leaders' monotonic
+ * clocks, each leadership term putting it at most max_skew_ms further
+ * ahead of real time: no hold expires more than (k + 2) x max_skew_ms
+ * early in real time (k: leader changes during its life), and ledger time
+ * stands still only after a leader change, for about 3 x max_skew_ms at
+ * most.
  *
  * ---- The claim lifecycle (a hold and the booking made from it share one
  *      record and one id) ------------------------------------------------

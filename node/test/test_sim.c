@@ -47,7 +47,9 @@
  *     restart a server; requests sent to a paused server wait and are
  *     handled when it resumes, perhaps as a stale leader), leadership
  *     transfer (through the core) and deposition, network and disk latency
- *     (sometimes a very slow disk), clock skew, fresh election timeouts,
+ *     (sometimes a very slow disk), clock skew, steps of a running
+ *     server's wall clock (seconds to an hour, forward or back, mostly the
+ *     leader's; its monotonic clock runs on), fresh election timeouts,
  *     and disk / network errors (io_fault), which stop their server for
  *     good (see WA_IO_FAIL_STOP).
  * Then everything heals, every request still waited for is retried until
@@ -58,8 +60,13 @@
  *     commands, results) on every server; every application of one
  *     (session, seq), on any server and in any entry, gives the one stored
  *     result (exactly-once); ledger time and the commit index never go
- *     back; every snapshot a server takes restores into the state it was
- *     taken from; a core queues a SWEEP on its tick only when a flow-back
+ *     back; a leader's time (its clamped stamp, leader_clock.h) is never
+ *     more than 3 max_skew_ms behind the ledger time it applied (ledger
+ *     time does not stand still); every hold's expiry, when first applied
+ *     anywhere, comes no earlier in simulated time than its HOLD's first
+ *     send + TTL - (k + 2) max_skew_ms, k the leader changes since (see
+ *     "the leader clock"); every snapshot a server takes restores into
+ *     the state it was taken from; a core queues a SWEEP on its tick only when a flow-back
  *     is due by its clock and the ledger it applied, and otherwise only on
  *     applying its own SWEEP that left pools due; every SWEEP in the log
  *     is a core's (no session, the core's bound);
@@ -360,10 +367,12 @@ struct req {
     size_t len;
     uint64_t fp; /* its fingerprint, as the decoder computes it */
     int state;
-    struct simconn *conn; /* RQ_SENT */
-    uint64_t tag;         /* RQ_SENT */
-    uint64_t sent_ms;     /* RQ_SENT */
-    uint64_t retry_ms;    /* RQ_QUEUED: not before */
+    struct simconn *conn;                  /* RQ_SENT */
+    uint64_t tag;                          /* RQ_SENT */
+    uint64_t sent_ms;                      /* RQ_SENT */
+    uint64_t first_sent_ms, terms_at_send; /* its first send, and
+                                            * leader_changes then */
+    uint64_t retry_ms;                     /* RQ_QUEUED: not before */
     uint32_t sends;
     struct slot_result ack; /* RQ_ACKED: the answer the client got */
     raft_index ack_index;
@@ -440,6 +449,10 @@ struct client {
 struct claimrec {
     bool known;
     int owner;
+    /* Its lifetime (see checkExpiry): the HOLD's first send, its TTL and
+     * the leader changes seen by then; whether its EXPIRED was seen. */
+    bool life_set, expired_seen;
+    uint64_t hold_sent_ms, ttl_ms, terms;
 };
 
 /* A request of the fixture's raft_io whose callback the shim intercepts. */
@@ -501,6 +514,7 @@ struct simnode {
     int (*fsm_apply)(struct raft_fsm *, const struct raft_buffer *, void **);
     const struct raft_buffer *applying; /* the entry fsm_apply is given */
     uint64_t last_time_ms;
+    uint64_t ev_seq; /* the last event of its feed checkExpiries read */
     raft_index last_commit;
     raft_term led_term; /* the last term it was seen leading */
     bool pending; /* raft's legacy.snapshot_pending was set at the last step */
@@ -538,6 +552,7 @@ struct sim_params {
     uint32_t batch_cmds_max, batch_bytes_max, inflight_max, reads_max;
     uint32_t conn_pending_max, expire_max;
     uint64_t epoch_ms; /* ledger time at simulated time 0 (clock skew aside) */
+    uint64_t max_skew_ms; /* the cores' leader clock band (leader_clock.h) */
     /* Flow-back (schedParams): client 0 sets the rules of hospital
      * SIM_HOSPITAL, then creates pools of its schedule. */
     bool sched;
@@ -568,6 +583,7 @@ enum {
     NEM_DISK_LATENCY,
     NEM_TIMEOUTS,
     NEM_SKEW,
+    NEM_CLOCK_STEP, /* a running server's wall clock stepped */
     NEM_KINDS
 };
 
@@ -591,6 +607,14 @@ struct sim_stats {
     uint64_t paused_deliveries; /* frames a paused server handled later */
     uint64_t nemesis[NEM_KINDS];
     uint64_t leader_changes;
+    /* the leader clock (leader_clock.h): wall clock steps on the server
+     * that led then, the cores' reads of a wall clock outside their band
+     * (summed), holds whose expiry was timed (checkExpiry), those expired
+     * before hold + TTL in simulated time (within the bound), and the
+     * leaders' ticks with their time over max_skew_ms behind simulated
+     * time (after an outage, a leader that saw only late commits) */
+    uint64_t clock_steps_leader, clock_clamped, expiries_timed;
+    uint64_t expiries_early, leader_behind;
     /* flow-back: SWEEPs a core queued on applying one that left pools due
      * (the others, on a tick); at the end (the first running server's
      * ledger): seeds with scheduled pools, such pools, those flowed back */
@@ -665,6 +689,7 @@ struct sim {
     unsigned n_leaves;
     uint64_t next_driver_ms, next_nemesis_ms, next_tick_ms;
     uint64_t steps;
+
     struct sim_stats st;
 };
 
@@ -1286,6 +1311,10 @@ static void sendReqTo(struct sim *s, uint32_t id, unsigned server)
     r->state = RQ_SENT;
     r->conn = c;
     r->tag = TAG_MAKE(TAG_CMD, r->sends, id);
+    if (r->sends == 0) {
+        r->first_sent_ms = simNow(s);
+        r->terms_at_send = s->st.leader_changes;
+    }
     r->sends++;
     r->sent_ms = simNow(s);
     simLog(s, "client %d: sends req %u to server %u", r->client, id, server);
@@ -1799,6 +1828,64 @@ static struct entrec *entryNew(struct sim *s, uint64_t origin, raft_index idx,
     return e;
 }
 
+/* ---- the leader clock ---------------------------------------------------
+ *
+ * Servers' wall clocks are skewed and stepped (seconds to an hour, forward
+ * and back, the leader's mostly: clockStep) while their monotonic clocks
+ * are simulated time; the cores clamp their stamps (leader_clock.h). A
+ * hold must not expire, in simulated time, before its HOLD was first sent
+ * plus its TTL, less (k + 2) max_skew_ms, k the leader changes since that
+ * send: its stamp may sit at the bottom of its term's band and its expiry
+ * at the top of a band k terms later, each term's centre at most
+ * max_skew_ms further ahead. And ledger time must not stand still for
+ * long while a leader commits: on every tick, a leader's time (what it
+ * stamps) is at most 3 max_skew_ms + STALL_SLACK_MS behind the ledger
+ * time it applied (tickCore); ledger time then stands still for no
+ * longer than that. */
+
+#define STALL_SLACK_MS 100
+
+/* The EXPIRED events server nd's feed gained: the first time a hold's
+ * expiry is seen anywhere is when it expired. */
+static void checkExpiries(struct sim *s, struct simnode *nd)
+{
+    static struct slot_event ev[16];
+    for (unsigned round = 0; round < 1000; round++) {
+        uint32_t n = 0;
+        uint64_t first, last;
+        ledger_read_events(nd->fsm.ledger, nd->ev_seq, 16, ev, &n, &first,
+                           &last);
+        if (n == 0) {
+            return;
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            nd->ev_seq = ev[k].seq;
+            if (ev[k].type != SLOT_EV_EXPIRED) {
+                continue;
+            }
+            struct claimrec *c = claimRec(s, ev[k].claim);
+            if (c->expired_seen || !c->life_set) {
+                continue;
+            }
+            c->expired_seen = true;
+            uint64_t now = simNow(s);
+            uint64_t k_terms = s->st.leader_changes - c->terms;
+            uint64_t due = c->hold_sent_ms + c->ttl_ms;
+            uint64_t bound = (k_terms + 2) * s->p.max_skew_ms;
+            s->st.expiries_timed++;
+            s->st.expiries_early += now < due;
+            SIM_CHECK(s, now + bound >= due,
+                      "claim %" PRIu64 " expired (server %u) at %" PRIu64
+                      " ms, %" PRIu64
+                      " ms before its HOLD's first send (%" PRIu64
+                      " ms) + TTL (%" PRIu64 " ms); %" PRIu64
+                      " leader changes since, max skew %" PRIu64 " ms",
+                      ev[k].claim, nd->i, now, due - now, c->hold_sent_ms,
+                      c->ttl_ms, k_terms, s->p.max_skew_ms);
+        }
+    }
+}
+
 static void appliedCb(struct fsm *f, uint64_t origin,
                       const struct slot_cmd *cmds,
                       const struct slot_result *results, uint32_t n)
@@ -1871,6 +1958,13 @@ static void appliedCb(struct fsm *f, uint64_t origin,
             r->canon_set = true;
             r->canon = results[k];
             r->canon_origin = origin;
+            if (r->op == SLOT_OP_HOLD && results[k].code == SLOT_OK) {
+                struct claimrec *c = claimRec(s, results[k].a);
+                c->life_set = true;
+                c->hold_sent_ms = r->first_sent_ms;
+                c->ttl_ms = cmds[k].u.hold.ttl_ms;
+                c->terms = r->terms_at_send;
+            }
         } else {
             if (r->canon_origin != origin && e->applied_mask == 1u << nd->i) {
                 /* A second entry carrying the same request committed: the
@@ -1906,6 +2000,7 @@ static void appliedCb(struct fsm *f, uint64_t origin,
         s->st.flow_sweeps_chained++;
         simLog(s, "server %u: chains a SWEEP", nd->i);
     }
+    checkExpiries(s, nd);
 }
 
 /* The cores' callbacks. */
@@ -1919,6 +2014,14 @@ static uint64_t coreNow(void *data)
 {
     const struct simnode *nd = data;
     return stampOf(nd->s, nd->i);
+}
+
+/* A server's monotonic clock: simulated time from an origin of its own
+ * (never stepped, never comparable across servers). */
+static uint64_t coreMono(void *data)
+{
+    const struct simnode *nd = data;
+    return simNow(nd->s) + 1000000ull * (nd->i + 3);
 }
 
 static void coreTellRemoved(void *data, uint64_t id, const char *client)
@@ -2382,6 +2485,38 @@ static unsigned deadCount(const struct sim *s)
     return d;
 }
 
+/* Steps a running server's wall clock (an NTP step, a VM resumed): the
+ * leader's most of the time, by seconds to an hour, forward or back, or
+ * back to right; its monotonic clock runs on undisturbed. Only a server
+ * that has applied an entry: one that has seen no ledger time yet (a
+ * fresh cluster's first leader) can only trust its wall clock
+ * (leader_clock.h). */
+static void clockStep(struct sim *s, struct trand *g, unsigned i)
+{
+    unsigned l = raft_fixture_leader_index(&s->fx);
+    if (l < s->p.n && rngChance(g, 70)) {
+        i = l;
+    }
+    if (s->nodes[i].last_time_ms == 0) {
+        return;
+    }
+    static const uint32_t spans[] = {10000, 600000, 3600000};
+    int64_t to = 0;
+    if (!rngChance(g, 25)) {
+        uint32_t span = spans[rngBelow(g, 3)];
+        to = 1000 + (int64_t)rngBelow(g, span - 999);
+        to = rngChance(g, 50) ? to : -to;
+    }
+    int64_t from = s->skew_ms[i];
+    s->skew_ms[i] = to;
+    s->st.nemesis[NEM_CLOCK_STEP]++;
+    s->st.clock_steps_leader += i == l;
+    simLog(s,
+           "nemesis: wall clock of %u%s stepped %+" PRId64 " ms (to %+" PRId64
+           " ms)",
+           i, i == l ? " (the leader)" : "", to - from, to);
+}
+
 static void nemesisTick(struct sim *s)
 {
     struct trand *g = &s->rng_nemesis;
@@ -2500,11 +2635,13 @@ static void nemesisTick(struct sim *s)
         electionTimeouts(s);
         s->st.nemesis[NEM_TIMEOUTS]++;
         simLog(s, "nemesis: new election timeouts");
-    } else {
+    } else if (rngChance(g, 30)) {
         s->skew_ms[i] = (int64_t)rngBelow(g, 6001) - 3000;
         s->st.nemesis[NEM_SKEW]++;
         simLog(s, "nemesis: clock of %u skewed %+" PRId64 " ms", i,
                s->skew_ms[i]);
+    } else {
+        clockStep(s, g, i);
     }
     netApply(s);
 }
@@ -3131,6 +3268,8 @@ static void paramsFromSeed(uint64_t seed, struct sim_params *p)
     p->status = true;
     coreParams(&g, p);
     schedParams(&g, p);
+    /* slotd's default, or less (not drawn: the other draws stay). */
+    p->max_skew_ms = 250u << (seed / 2 % 3);
 }
 
 static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
@@ -3188,6 +3327,8 @@ static void simInit(struct sim *s, uint64_t seed, const struct sim_params *p,
             .expire_max = p->expire_max,
             .origin_base = (uint64_t)(i + 1) << 48,
             .now_ms = coreNow,
+            .mono_ms = coreMono,
+            .max_skew_ms = p->max_skew_ms,
             .tell_removed = coreTellRemoved,
             .removed_cb = coreRemoved,
             .data = nd,
@@ -3274,6 +3415,7 @@ static void coreStats(struct sim *s)
         s->st.sweeps_chained += c->sweeps_chained;
         s->st.admin_changes += c->admin_changes;
         s->st.flow_sweeps += c->flow_sweeps;
+        s->st.clock_clamped += c->clock_clamped;
     }
 }
 
@@ -3368,10 +3510,29 @@ static void tickCore(struct sim *s, unsigned i)
     struct node_core *core = s->nodes[i].core;
     uint64_t before = node_core_stats(core)->flow_sweeps;
     node_core_tick(core);
+    if (raft_state(raft_fixture_get(&s->fx, i)) == RAFT_LEADER &&
+        node_core_leader_time_ms(core) != 0) {
+        int64_t real = (int64_t)(s->p.epoch_ms + simNow(s));
+        int64_t off = (int64_t)node_core_leader_time_ms(core) - real;
+        simLog(s,
+               "server %u leads: its time %+" PRId64
+               " ms, its ledger's %+" PRId64 " ms from simulated time (%" PRIu64
+               " anchors)",
+               i, off, (int64_t)ledger_time_ms(s->nodes[i].fsm.ledger) - real,
+               node_core_stats(core)->clock_anchors);
+        s->st.leader_behind += off < -(int64_t)s->p.max_skew_ms;
+        int64_t stall = (int64_t)ledger_time_ms(s->nodes[i].fsm.ledger) -
+                        (int64_t)node_core_leader_time_ms(core);
+        SIM_CHECK(s, stall <= (int64_t)(3 * s->p.max_skew_ms + STALL_SLACK_MS),
+                  "server %u leads with its time %" PRId64 " ms behind "
+                  "its ledger's (max skew %" PRIu64 " ms): ledger time "
+                  "stands still",
+                  i, stall, s->p.max_skew_ms);
+    }
     uint64_t queued = node_core_stats(core)->flow_sweeps - before;
     if (queued > 0) {
         uint64_t due = ledger_next_sweep_ms(s->nodes[i].fsm.ledger);
-        uint64_t now = stampOf(s, i);
+        uint64_t now = node_core_leader_time_ms(core);
         SIM_CHECK(s, queued == 1 && due <= now,
                   "server %u: its tick queued %" PRIu64 " SWEEP(s), next "
                   "flow-back at %" PRIu64 ", its clock at %" PRIu64,
@@ -4302,7 +4463,13 @@ static const struct statdef STATS[] = {
     {"nemesis: network latency", NEM(NEM_NET_LATENCY), 74},
     {"nemesis: disk latency", NEM(NEM_DISK_LATENCY), 61},
     {"nemesis: election timeouts", NEM(NEM_TIMEOUTS), 27},
-    {"nemesis: clock skew", NEM(NEM_SKEW), 37},
+    {"nemesis: clock skew", NEM(NEM_SKEW), 25},
+    {"nemesis: wall clock step", NEM(NEM_CLOCK_STEP), 50},
+    {"... of the leader", STAT(clock_steps_leader), 20},
+    {"leader clock reads outside the band", STAT(clock_clamped), 3000},
+    {"hold expiries timed", STAT(expiries_timed), 500},
+    {"... before hold + TTL (within the bound)", STAT(expiries_early), 20},
+    {"leader ticks over max skew behind", STAT(leader_behind), 100},
     {"snapshots taken", STAT(snapshots_taken), 330},
     {"snapshots restored", STAT(snapshots_restored), 13},
     {"InstallSnapshot received", STAT(install_snapshots), 17},
@@ -4432,6 +4599,7 @@ static void scenarioParams(struct sim_params *p, unsigned n,
     p->conn_pending_max = 8;
     p->expire_max = 4;
     p->epoch_ms = SIM_EPOCH_MS;
+    p->max_skew_ms = 1000;
 }
 
 static bool takingSnapshot(struct sim *s, unsigned i)
