@@ -239,24 +239,39 @@ async function loadStats() {
 }
 
 // An event about a shown pool: read that pool again (its counters are the
-// ledger's, not a sum the page keeps), at most once per pool at a time.
+// ledger's, not a sum the page keeps), at most one read per pool at a time.
+// An event that arrives while a read is out may describe a change the read
+// did not see: the pool is marked and read once more when that read ends,
+// so the row always ends on a read issued after the pool's last event.
 const refreshing = new Set();
+const rereadWanted = new Set();
 async function poolChanged(poolId) {
-  const tr = pools.shown.get(poolId);
-  if (!tr || refreshing.has(poolId)) {
+  if (!pools.shown.has(poolId)) {
+    return;
+  }
+  if (refreshing.has(poolId)) {
+    rereadWanted.add(poolId);
     return;
   }
   refreshing.add(poolId);
   try {
-    const p = await api.getPool(poolId);
-    const fresh = poolRow(p);
-    fresh.classList.add('changed');
-    tr.replaceWith(fresh);
-    pools.shown.set(poolId, fresh);
+    do {
+      rereadWanted.delete(poolId);
+      const p = await api.getPool(poolId);
+      const tr = pools.shown.get(poolId);
+      if (!tr) {
+        return; // the view was redrawn without it meanwhile
+      }
+      const fresh = poolRow(p);
+      fresh.classList.add('changed');
+      tr.replaceWith(fresh);
+      pools.shown.set(poolId, fresh);
+    } while (rereadWanted.has(poolId));
   } catch (e) {
     showError(e, 'pool ' + poolId);
   } finally {
     refreshing.delete(poolId);
+    rereadWanted.delete(poolId);
   }
 }
 
