@@ -124,12 +124,14 @@ include node/deb/module.mk
 # Every committed C file is as .clang-format says (make format fixes it).
 FORMAT_SUITE := "format@120:clang-format --dry-run -Werror \$$(git ls-files '*.c' '*.h')"
 
-# The order `make test` runs them in, in two lanes side by side (.ci/suites,
-# "::" between them): the jepsen runs, which mostly wait on their clock,
-# and the process-level suites in one; the CPU-bound unit, property, fuzz
-# and gateway suites in the other. Slow process-level suites come first, so
-# a hung or broken cluster shows early.
-TEST_SUITES := $(JEPSEN_SUITES) $(NODE_SUITES) $(CLIENT_SUITES) $(DEB_SUITES) :: \
+# The order `make test` runs them in, in three lanes side by side
+# (.ci/suites, "::" between them): the jepsen runs, which mostly wait on
+# their clock, in one; the node, client and package suites (process-level)
+# in another; the gateway, bench, unit, property, fuzz and format suites in
+# the third. Slow process-level suites come first in their lanes, so a hung
+# or broken cluster shows early.
+TEST_SUITES := $(JEPSEN_SUITES) :: \
+               $(NODE_SUITES) $(CLIENT_SUITES) $(DEB_SUITES) :: \
                $(GATEWAY_SUITES) $(SLOTBENCH_SUITES) $(PROTO_SUITES) \
                $(LEDGER_SUITES) $(FORMAT_SUITE)
 

@@ -1323,12 +1323,16 @@ static void ledgerSchedules(struct rep *r)
     md(r,
        "%s pools in %s imports applied in %s ms (decoding included, no "
        "Raft, no network); a HOLD with every rule on %s ns (decoding %s ns; "
-       "target ≤ %s ns); listing the %s pools in %s pages %s ms (target ≤ "
-       "%s ms).\n\n",
+       "the median of %s runs, each on a fresh ledger in a process of its "
+       "own: %s to %s ns; target ≤ %s ns); listing the %s pools in %s pages "
+       "%s ms (target ≤ %s ms).\n\n",
        rep_big(bjson_num(s, "pools")), rep_big(bjson_num(s, "imports")),
        rep_fix(bjson_num(s, "import_ms"), 1),
        rep_fix(bjson_num(s, "hold_ns_per_cmd"), 0),
        rep_fix(bjson_num(s, "hold_decode_ns_per_cmd"), 0),
+       rep_big(bjson_num(s, "hold_runs")),
+       rep_fix(bjson_num(s, "hold_ns_min"), 0),
+       rep_fix(bjson_num(s, "hold_ns_max"), 0),
        rep_big(bjson_num(s, "target_hold_ns")), rep_big(bjson_num(s, "pools")),
        rep_big(bjson_num(s, "list_pages")), rep_fix(bjson_num(s, "list_ms"), 2),
        rep_big(bjson_num(s, "target_list_ms")));
