@@ -24,7 +24,6 @@
  * was written.
  */
 #include <jansson.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 #include "proc.h"
 #include "tclock.h"
 #include "tcluster.h"
+#include "tgateway.h"
 
 #define POOL_SLOTS   100000u   /* slots per pool (the protocol's maximum) */
 #define HOLD_TTL_MS  3600000u  /* the claims outlive the run */
@@ -273,57 +273,21 @@ static json_t *wrkResult(const char *path)
     return j;
 }
 
-static void besideSelf(const char *name, char *out, size_t cap)
-{
-    char exe[400];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = '\0';
-    snprintf(out, cap, "%s/%s", dirname(exe), name);
-}
-
 static double num(json_t *o, const char *k)
 {
     return json_number_value(json_object_get(o, k));
 }
 
-/* Starts the gateway and waits until /healthz answers 200. */
-static int startGateway(struct proc *gw, const struct tcluster *t, int port,
-                        char *log, size_t log_len)
+/* Starts the gateway (access log off: the probe's path alone) and waits
+ * until /healthz answers 200. */
+static int startGateway(struct tgateway *gw, const struct tcluster *t)
 {
-    char bin[512], conf[300];
-    const char *env = getenv("SLOT_GATEWAY");
-    if (env != NULL && env[0] != '\0') {
-        snprintf(bin, sizeof bin, "%s", env);
-    } else {
-        besideSelf("slot-gateway", bin, sizeof bin);
-    }
-    snprintf(conf, sizeof conf, "%s/gw.conf", t->dir);
-    snprintf(log, log_len, "%s/gw.log", t->dir);
-    FILE *f = fopen(conf, "w");
-    if (f == NULL) {
-        return -1;
-    }
-    /* Access log off: the probe's path alone. */
-    fprintf(f,
-            "{\"listen\":\"127.0.0.1:%d\",\"cluster\":\"%s\",\n"
-            " \"tokens\":{\"bench-admin-token\":\"admin\"},\n"
-            " \"access_log\":\"\"}\n",
-            port, t->cluster);
-    fclose(f);
-    char *argv[] = {bin, "--config", conf, NULL};
-    if (proc_spawn(gw, "slot-gateway", argv, log) != 0) {
-        return -1;
-    }
-    long long until = tclock_mono_ms() + GW_START_MS;
-    while (tclock_mono_ms() < until && !proc_exited(gw)) {
-        if (proc_http_status(port, "/healthz", 2000) == 200) {
-            return 0;
-        }
-        tclock_sleep_ms(50);
-    }
-    fprintf(stderr, "bench_healthz: the gateway did not get healthy (%s)\n",
-            log);
-    return -1;
+    const struct tgateway_config c = {
+        .cluster = t->cluster,
+        .tokens = "\"bench-admin-token\":\"admin\"",
+        .access_log = "",
+    };
+    return tgateway_start(gw, t->dir, "gw", &c, GW_START_MS);
 }
 
 /* Runs wrk on one connection; its output goes to out_path. */
@@ -387,8 +351,8 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = 1;
-    struct proc gw = {0};
-    char gwlog[300] = "";
+    struct tgateway gw;
+    memset(&gw, 0, sizeof gw);
     json_t *res = NULL;
     double load_s = 0;
     fprintf(stderr, "bench_healthz: loading %u claims...\n", claims);
@@ -398,15 +362,14 @@ int main(int argc, char **argv)
     memset(&info, 0, sizeof info);
     double no_hash_ms = readLedgerMs(t.cluster, false, 5, &info);
     double hash_ms = readLedgerMs(t.cluster, true, 3, &info);
-    int port = 0;
     double la0[3], la1[3];
     char wrk_out[300];
     snprintf(wrk_out, sizeof wrk_out, "%s/wrk.out", t.dir);
     if (made != claims || info.holds_active < claims ||
-        proc_free_ports(&port, 1) != 0 ||
-        startGateway(&gw, &t, port, gwlog, sizeof gwlog) != 0) {
+        startGateway(&gw, &t) != 0) {
         goto done;
     }
+    int port = gw.port;
     loadavg(la0);
     if (runWrk(port, duration_s, wrk_out) != 0) {
         goto done;
@@ -476,10 +439,9 @@ int main(int argc, char **argv)
     }
 done:
     json_decref(res);
-    if (gwlog[0] != '\0') {
+    if (gw.p.pid != 0 || gw.p.reaped) {
         char why[512];
-        if (proc_stop(&gw, 30000, why, sizeof why) != 0 ||
-            proc_log_problem(gwlog, why, sizeof why) != 0) {
+        if (tgateway_stop(&gw, 30000, why, sizeof why) != 0) {
             fprintf(stderr, "bench_healthz: gateway: %s\n", why);
             rc = 1;
         }

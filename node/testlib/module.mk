@@ -1,10 +1,12 @@
 # node/testlib/: the test library's process half: local slotd clusters,
-# processes, free ports, scratch directories (proc.h, tcluster.h). Uses
-# proto/ and proto/testlib only. Linked as liblocalcluster.a by the client,
+# processes, free ports, scratch directories, gateways, private hosts files
+# (proc.h, tcluster.h, tgateway.h, thosts.h). Uses proto/ and proto/testlib
+# only. Linked as liblocalcluster.a by the client,
 # gateway and node tests, slotbench and bench/peers (with the proto
 # objects of their flavour).
 
 CLUSTERLIB_SRC := node/testlib/proc.c node/testlib/tcluster.c \
+                  node/testlib/tgateway.c \
                   node/testlib/thosts.c
 $(eval $(call compile_rules,node/testlib,$(PROTO_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC)))
 

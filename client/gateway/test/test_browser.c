@@ -30,6 +30,7 @@
 #include "proc.h"
 #include "tclock.h"
 #include "tcluster.h"
+#include "tgateway.h"
 
 #define TOK_APP   "tok-browser-app-0001"
 #define TOK_ADMIN "tok-browser-admin-001"
@@ -64,48 +65,16 @@ static void mkdirs(const char *path)
 
 /* Starts the gateway on a free port with both tokens; waits until its
  * /healthz answers 200. Returns the port, or -1. */
-static int gatewayStart(struct proc *gw, const struct tcluster *t, char *log,
-                        size_t log_cap)
+static int gatewayStart(struct tgateway *gw, const struct tcluster *t)
 {
-    int port = 0;
-    if (proc_free_ports(&port, 1) != 0) {
+    const struct tgateway_config c = {
+        .cluster = t->cluster,
+        .tokens = "\"" TOK_APP "\":\"app\",\"" TOK_ADMIN "\":\"admin\"",
+    };
+    if (tgateway_start(gw, t->dir, "gw-browser", &c, GW_START_MS) != 0) {
         return -1;
     }
-    char conf[300];
-    snprintf(conf, sizeof conf, "%s/gw-browser.conf", t->dir);
-    snprintf(log, log_cap, "%s/gw-browser.log", t->dir);
-    FILE *f = fopen(conf, "w");
-    if (f == NULL) {
-        return -1;
-    }
-    fprintf(f,
-            "{\"listen\":\"127.0.0.1:%d\",\"cluster\":\"%s\",\n"
-            " \"tokens\":{\"" TOK_APP "\":\"app\",\"" TOK_ADMIN
-            "\":\"admin\"},\n"
-            " \"access_log\":\"%s/gw-browser.access\"}\n",
-            port, t->cluster, t->dir);
-    fclose(f);
-    char dir[400], bin[512];
-    exeDir(dir, sizeof dir);
-    const char *env = getenv("SLOT_GATEWAY");
-    if (env != NULL && env[0] != '\0') {
-        snprintf(bin, sizeof bin, "%s", env);
-    } else {
-        snprintf(bin, sizeof bin, "%s/slot-gateway", dir);
-    }
-    char *argv[] = {bin, "--config", conf, NULL};
-    if (proc_spawn(gw, "slot-gateway", argv, log) != 0) {
-        return -1;
-    }
-    long long until = tclock_mono_ms() + GW_START_MS;
-    while (tclock_mono_ms() < until && !proc_exited(gw)) {
-        if (proc_http_status(port, "/healthz", 2000) == 200) {
-            return port;
-        }
-        tclock_sleep_ms(50);
-    }
-    fprintf(stderr, "gateway not healthy in time (see %s)\n", log);
-    return -1;
+    return gw->port;
 }
 
 /* Runs the scenario with its output on ours and $TMPDIR = tmpdir; kills
@@ -198,10 +167,9 @@ int main(void)
         printf("0 passed, 1 failed\n");
         return 1;
     }
-    struct proc gw;
+    struct tgateway gw;
     memset(&gw, 0, sizeof gw);
-    char gw_log[300];
-    int port = gatewayStart(&gw, &cluster, gw_log, sizeof gw_log);
+    int port = gatewayStart(&gw, &cluster);
     int passed = 0, failed = 0;
     if (port > 0) {
         char url[64];
@@ -228,9 +196,8 @@ int main(void)
         failed = 1;
     }
     char why[600];
-    if (gw.pid != 0 || gw.reaped) {
-        if (proc_stop(&gw, GW_STOP_MS, why, sizeof why) != 0 ||
-            proc_log_problem(gw_log, why, sizeof why) != 0) {
+    if (gw.p.pid != 0 || gw.p.reaped) {
+        if (tgateway_stop(&gw, GW_STOP_MS, why, sizeof why) != 0) {
             fprintf(stderr, "FAIL the gateway did not end cleanly: %s\n", why);
             failed++;
         }

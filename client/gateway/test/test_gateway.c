@@ -34,6 +34,7 @@
 #include "libslot.h"
 #include "libslotInt.h"
 #include "tcluster.h"
+#include "tgateway.h"
 #include "thosts.h"
 #include "http.h"
 
@@ -49,16 +50,6 @@
 #define GW_RATE         1
 #define GW_BURST        3
 
-/* A slot-gateway process. Its stdout and stderr go to `log` (checked for
- * sanitizer reports when it stops), its access log to `access`. */
-struct tgw {
-    struct proc p;
-    int port;
-    char conf[300];
-    char access[300];
-    char log[300];
-};
-
 /* Bounds (never performance claims: set far above what a slow, busy
  * machine needs). */
 #define GW_START_MS 30000 /* from spawn to serving /healthz */
@@ -68,22 +59,9 @@ struct tgw {
 #define GW_STOP_MS 30000
 
 static struct tcluster cluster;
-static struct tgw gw;
+static struct tgateway gw;
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static void gatewayBinary(char *out, size_t cap)
-{
-    const char *env = getenv("SLOT_GATEWAY");
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, cap, "%s", env);
-        return;
-    }
-    char exe[400];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = '\0';
-    snprintf(out, cap, "%s/slot-gateway", dirname(exe));
-}
 
 /* Does the file hold this text (in one line)? */
 static bool fileHas(const char *path, const char *text)
@@ -120,42 +98,26 @@ static int fileCount(const char *path, const char *text)
 /* Writes the configuration of a gateway for cluster t on port and starts
  * it (not waiting). limits_json: extra "limits" members; top_json: extra
  * top-level members ("\"key\":value," or ""). */
-static int gatewaySpawn(struct tgw *g, const struct tcluster *t,
+static int gatewaySpawn(struct tgateway *g, const struct tcluster *t,
                         const char *limits_json, int port, const char *top_json)
 {
     static int seq;
-    memset(g, 0, sizeof *g);
-    g->port = port;
-    seq++;
-    snprintf(g->conf, sizeof g->conf, "%s/gw-%d-%d-%d.conf", t->dir, port,
-             (int)getpid(), seq);
-    snprintf(g->access, sizeof g->access, "%s/gw-%d-%d-%d.access", t->dir, port,
-             (int)getpid(), seq);
-    snprintf(g->log, sizeof g->log, "%s/gw-%d-%d-%d.log", t->dir, port,
-             (int)getpid(), seq);
-    FILE *f = fopen(g->conf, "w");
-    if (f == NULL) {
-        return -1;
-    }
-    fprintf(f,
-            "{\"listen\":\"127.0.0.1:%d\",\"cluster\":\"%s\",\n"
-            " \"tokens\":{\"" TOK_APP "\":\"app\",\"" TOK_114
-            "\":\"114\",\"" TOK_WIN "\":\"window\",\"" TOK_ADMIN
-            "\":\"admin\"},\n"
-            " \"access_log\":\"%s\", %s\n"
-            " \"limits\":{%s}}\n",
-            port, t->cluster, g->access, top_json, limits_json);
-    fclose(f);
-    char bin[512];
-    gatewayBinary(bin, sizeof bin);
-    char *argv[] = {bin, "--config", g->conf, NULL};
-    return proc_spawn(&g->p, "slot-gateway", argv, g->log);
+    char name[64];
+    snprintf(name, sizeof name, "gw-%d-%d-%d", port, (int)getpid(), ++seq);
+    const struct tgateway_config c = {
+        .cluster = t->cluster,
+        .tokens = "\"" TOK_APP "\":\"app\",\"" TOK_114 "\":\"114\",\"" TOK_WIN
+                  "\":\"window\",\"" TOK_ADMIN "\":\"admin\"",
+        .top = top_json,
+        .limits = limits_json,
+    };
+    return tgateway_spawn(g, t->dir, name, port, &c);
 }
 
 /* Waits (bounded) until the gateway says it listens: it has bound and
  * listens on its port, so the kernel queues connections for it. -1 if it
  * exited or did not get there in time. */
-static int gatewayListening(struct tgw *g)
+static int gatewayListening(struct tgateway *g)
 {
     long long until = tclock_mono_ms() + GW_START_MS;
     while (!fileHas(g->log, "slot-gateway: listening on")) {
@@ -191,7 +153,7 @@ static int healthyOn(int port, struct proc *p)
  * answers 200 (the cluster reachable through it). port 0: a free port,
  * and if another process takes it before the gateway binds it, again
  * with another (bounded). */
-static int gatewayStartOn(struct tgw *g, const struct tcluster *t,
+static int gatewayStartOn(struct tgateway *g, const struct tcluster *t,
                           const char *limits_json, int port,
                           const char *top_json)
 {
@@ -218,7 +180,7 @@ static int gatewayStartOn(struct tgw *g, const struct tcluster *t,
     return -1;
 }
 
-static int gatewayStart(struct tgw *g, const struct tcluster *t,
+static int gatewayStart(struct tgateway *g, const struct tcluster *t,
                         const char *limits_json)
 {
     return gatewayStartOn(g, t, limits_json, 0, "");
@@ -228,7 +190,7 @@ static int gatewayStart(struct tgw *g, const struct tcluster *t,
  * end: it must exit with status 0 within GW_STOP_MS (status read by
  * waitpid), and its log must hold no sanitizer report or failed
  * assertion. Returns 0, or -1 with the reason on stderr. */
-static int gatewayStop(struct tgw *g)
+static int gatewayStop(struct tgateway *g)
 {
     char why[600];
     if (proc_stop(&g->p, GW_STOP_MS, why, sizeof why) != 0) {
@@ -1137,7 +1099,7 @@ static void test_idempotency(void)
  * original answer, for every kind of write. */
 static void test_idempotency_two_gateways(void)
 {
-    struct tgw g2;
+    struct tgateway g2;
     CHECK_EQ(gatewayStart(&g2, &cluster, "\"patient_rate_per_s\":0"), 0);
     struct tconn c1 = {.fd = -1, .port = gw.port},
                  c2 = {.fd = -1, .port = g2.port};
@@ -1242,7 +1204,7 @@ static void test_reuse_port(void)
     static const char served[] = " GET /healthz 200 ";
     int port;
     CHECK_EQ(proc_free_ports(&port, 1), 0);
-    struct tgw a, b;
+    struct tgateway a, b;
     /* a alone on the port: what answers is a. */
     CHECK_EQ(gatewayStartOn(&a, &cluster, "", port, "\"reuse_port\":true,"), 0);
     /* b binds the same port; from the moment it says it listens, the
@@ -1659,7 +1621,7 @@ static void expectId(int port, const char *path, const char *token,
 
 static void test_identity(void)
 {
-    struct tgw ig;
+    struct tgateway ig;
     CHECK_EQ(gatewayStartOn(&ig, &cluster, "\"patient_burst\":20", 0,
                             "\"identity\":{\"secret_hex\":\"" ID_SECRET
                             "\",\"opaque_key_channels\":[\"window\"]},"),
@@ -1859,7 +1821,7 @@ static void test_leader_failover(void)
 {
     struct tcluster t;
     CHECK_EQ(tcluster_start(&t, 3, 0), 0);
-    struct tgw g;
+    struct tgateway g;
     /* A deadline close to the election time, so that some requests do end
      * in 503 or 504 while there is no leader. */
     if (gatewayStart(&g, &t,
@@ -2012,7 +1974,7 @@ static void test_healthz_no_leader(void)
 {
     struct tcluster t;
     CHECK_EQ(tcluster_start(&t, 3, 0), 0);
-    struct tgw g;
+    struct tgateway g;
     if (gatewayStart(&g, &t, "\"patient_rate_per_s\":0") != 0) {
         CHECK_EQ(tcluster_stop(&t), 0);
         CHECK(0);
@@ -2080,7 +2042,7 @@ static void test_leader_failover_idempotent(void)
 {
     struct tcluster t;
     CHECK_EQ(tcluster_start(&t, 3, 0), 0);
-    struct tgw g;
+    struct tgateway g;
     if (gatewayStart(&g, &t,
                      "\"request_timeout_ms\":600,\"patient_rate_per_s\":0") !=
         0) {
@@ -2170,7 +2132,7 @@ static void test_leader_failover_idempotent(void)
  * sanitizer report in its log. */
 static void test_shutdown_clean(void)
 {
-    struct tgw g;
+    struct tgateway g;
     CHECK_EQ(gatewayStart(&g, &cluster, "\"patient_rate_per_s\":0"), 0);
     struct tconn idle = {.fd = -1, .port = g.port},
                  busy = {.fd = -1, .port = g.port};
@@ -3830,7 +3792,7 @@ static void test_visit_stop_move(void)
  * hospital's visit rules; once. */
 static void test_visit_checkin(void)
 {
-    struct tgw ig;
+    struct tgateway ig;
     CHECK_EQ(gatewayStartOn(&ig, &cluster, "\"patient_burst\":20", 0,
                             "\"identity\":{\"secret_hex\":\"" ID_SECRET
                             "\",\"opaque_key_channels\":[\"window\"]},"),
@@ -4615,7 +4577,7 @@ static struct ssev sseNextOf(struct sse *s, const char *pool)
  * ends with an error event and the gateway exits 0. */
 static void test_events_sse(void)
 {
-    struct tgw g2;
+    struct tgateway g2;
     CHECK_EQ(gatewayStart(&g2, &cluster,
                           "\"events_poll_ms\":50,\"events_heartbeat_ms\":300,"
                           "\"events_max\":3,\"idle_timeout_ms\":1000"),
@@ -4754,7 +4716,7 @@ static void test_events_sse(void)
  * of 1000 larger than its bound, at its socket's pace, without an error. */
 static void test_events_slow_subscriber(void)
 {
-    struct tgw g3;
+    struct tgateway g3;
     CHECK_EQ(gatewayStart(&g3, &cluster,
                           "\"events_poll_ms\":20,\"events_buffer_bytes\":4096,"
                           "\"events_stall_ms\":2000,"
@@ -4928,7 +4890,7 @@ static bool sseExpectSeq(struct sse *s, long long want)
  * order. */
 static void test_events_shared(void)
 {
-    struct tgw g4;
+    struct tgateway g4;
     CHECK_EQ(gatewayStart(&g4, &cluster,
                           "\"events_poll_ms\":20,\"events_shared_max\":2000,"
                           "\"events_shared_hold_ms\":200,"
@@ -5412,7 +5374,7 @@ static void test_money_reconciliation(void)
 
     /* /metrics: a gateway refreshing every 200 ms shows the gauges
      * without a scrape ever reading the cluster. */
-    struct tgw g2;
+    struct tgateway g2;
     CHECK_EQ(
         gatewayStart(&g2, &cluster, "\"stats_refresh_ms\":200,\"recon_max\":1"),
         0);
@@ -5614,7 +5576,7 @@ static void test_cluster_view_node_down(void)
 {
     struct tcluster t;
     CHECK_EQ(tcluster_start(&t, 3, 0), 0);
-    struct tgw g;
+    struct tgateway g;
     if (gatewayStart(&g, &t, "\"cluster_timeout_ms\":2000,\"cluster_max\":1") !=
         0) {
         CHECK_EQ(tcluster_stop(&t), 0);
@@ -5850,7 +5812,7 @@ static void test_console_lint(void)
 
 /* Writes a configuration with this listen and cluster, starts a gateway on
  * it (g->port: the listen port). */
-static int namedGatewaySpawn(struct tgw *g, const struct tcluster *t,
+static int namedGatewaySpawn(struct tgateway *g, const struct tcluster *t,
                              const char *listen, int port, const char *clu)
 {
     memset(g, 0, sizeof *g);
@@ -5868,14 +5830,14 @@ static int namedGatewaySpawn(struct tgw *g, const struct tcluster *t,
             listen, port, clu);
     fclose(f);
     char bin[512];
-    gatewayBinary(bin, sizeof bin);
+    tgateway_binary(bin, sizeof bin);
     char *argv[] = {bin, "--config", g->conf, NULL};
     return proc_spawn(&g->p, "slot-gateway", argv, g->log);
 }
 
 /* The gateway refuses a configuration: exits 2 (bounded wait), and its
  * log holds `says`. */
-static void refusedWith(struct tgw *g, const char *says)
+static void refusedWith(struct tgateway *g, const char *says)
 {
     for (int i = 0; i < 500 && !proc_exited(&g->p); i++) {
         tclock_sleep_ms(20);
@@ -5913,7 +5875,7 @@ static void test_hostnames(void)
     CHECK_EQ(tcluster_start_opts(&t, &o, 3, 0), 0);
     int port;
     CHECK_EQ(proc_free_ports(&port, 1), 0);
-    struct tgw g;
+    struct tgateway g;
     CHECK_EQ(namedGatewaySpawn(&g, &t, "gw.campus.test", port, t.cluster), 0);
     CHECK_EQ(gatewayListening(&g), 0);
     CHECK(fileHas(g.log, "listening on gw.campus.test:"));
