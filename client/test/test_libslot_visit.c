@@ -147,6 +147,7 @@ static void test_stop(void)
 {
     struct slotc_sync *s = openSync();
     struct slotc_req req;
+    slotc_req_init(&req);
     struct ctest_hosp h;
     struct slotc_rules r;
     ctest_hosp_init(&h, "hst", &r);
@@ -261,6 +262,7 @@ static void test_move(void)
 {
     struct slotc_sync *s = openSync();
     struct slotc_req req;
+    slotc_req_init(&req);
     struct ctest_hosp h;
     struct slotc_rules r;
     ctest_hosp_init(&h, "hmv", &r);
@@ -406,6 +408,7 @@ static void test_checkin(void)
 {
     struct slotc_sync *s = openSync();
     struct slotc_req req;
+    slotc_req_init(&req);
     struct ctest_hosp h;
     struct slotc_rules r;
     ctest_hosp_init(&h, "hci", &r);
@@ -500,6 +503,7 @@ static void test_noshow(void)
 {
     struct slotc_sync *s = openSync();
     struct slotc_req req;
+    slotc_req_init(&req);
     struct ctest_hosp h;
     struct slotc_rules r;
     ctest_hosp_init(&h, "hns", &r);
@@ -554,6 +558,7 @@ static void test_pool_claims(void)
 {
     struct slotc_sync *s = openSync();
     struct slotc_req req;
+    slotc_req_init(&req);
     struct ctest_hosp h;
     struct slotc_rules r;
     ctest_hosp_init(&h, "hpc", &r);
