@@ -27,9 +27,11 @@
  * hash and several values may share it: lookups confirm with a callback.
  * Linear probing, load <= 3/4.
  *
- * Growing is incremental: doubling a table of 10^6 entries in one step
- * took ~40 ms, and every replica takes that step in the same entry, so no
- * quorum escapes the stall. A put that finds the table full allocates the
+ * Growing is incremental from 65,536 positions up (below, one step of at
+ * most a millisecond is cheaper in all: htab.c): doubling a table of 10^6
+ * entries in one step took ~40 ms, and every replica takes that step in
+ * the same entry, so no quorum escapes the stall. A put that finds the
+ * table full allocates the
  * doubled arrays and keeps the previous ones as `old`; from then on every
  * put moves a few old entries over (HTAB_MIGRATE_STEP), lookups and
  * deletes look in both, and the old arrays are freed when empty. Which
