@@ -168,7 +168,7 @@ static void appliedCb(struct fsm *f, uint64_t origin,
     struct node *n = f->data;
     metrics_rec_commands(&n->rec.entry_cmds, count);
     uint64_t now = uv_now(n->loop);
-    for (uint32_t i = 0; i < count; i++) {
+    for (uint32_t i = 0; n->o.count_hot_pools && i < count; i++) {
         if (cmds[i].op == SLOT_OP_HOLD) {
             metrics_rec_hold(&n->rec, cmds[i].u.hold.pool.p,
                              cmds[i].u.hold.pool.len, now);

@@ -43,6 +43,10 @@ struct node_options {
     uint32_t clock_max_skew_ms;  /* the leader's stamps: wall clock within
                                   * this of extrapolated ledger time
                                   * (leader_clock.h) */
+    bool count_hot_pools;        /* count HOLDs per pool for /metrics'
+                                  * hot pools (slotd: with --metrics and
+                                  * --metrics-hot-pools >= 1); off, the
+                                  * apply path does not hash pool ids */
     /* Called once when the node finds itself removed from the cluster
      * (slotd then stops: a removed member would keep campaigning). */
     void (*removed_cb)(void *data);

@@ -326,6 +326,7 @@ int main(int argc, char **argv)
     o.removed_cb = removedCb;
     o.removed_data = &d;
     char err[512];
+    o.count_hot_pools = metrics_addr != NULL && hot_pools > 0;
     int rv = node_start(&d.loop, &o, &d.node, err, sizeof err);
     if (rv != 0) {
         LOG_E("start failed: %s", err);
