@@ -154,7 +154,8 @@ cluster: deps
 	@node/cluster.sh
 
 fuzz: deps $(FUZZ_BINS)
-	@for f in $(FUZZ_RUNS); do proto/fuzz/run $${f%%=*} $(FUZZ_SECONDS) $${f#*=} || exit 1; done
+	@bad=0; for f in $(FUZZ_RUNS); do proto/fuzz/run $${f%%=*} $(FUZZ_SECONDS) $${f#*=} || bad=$$((bad + 1)); done; \
+	echo "make fuzz: $$bad fuzzer(s) found something"; [ $$bad -eq 0 ]
 
 bench: deps
 

@@ -20,7 +20,7 @@ $(B)/asan/bin/test_proto: $(B)/asan/proto/test/test_proto.o $(PROTO_ASAN)
 # Fuzzers: one file each, built by clang with the fuzzer's instrumentation
 # together with the sources they reach. Seeds: proto/fuzz/corpus/NAME/
 # (written by `make corpus`, see node/ledger/module.mk).
-PROTO_FUZZERS := fuzz_cmd fuzz_frame fuzz_read fuzz_sched
+PROTO_FUZZERS := fuzz_cmd fuzz_frame fuzz_read fuzz_sched fuzz_admin
 $(PROTO_FUZZERS:%=$(B)/fuzz/bin/%): $(B)/fuzz/bin/%: proto/fuzz/%.c $(PROTO_SRC) \
                                     $(wildcard proto/*.h)
 	@mkdir -p $(dir $@)

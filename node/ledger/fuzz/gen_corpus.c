@@ -3,7 +3,8 @@
  *   gen_corpus PROTO_DIR LEDGER_DIR
  *
  * writes PROTO_DIR/<fuzzer>/<name> for the wire decoders' fuzzers
- * (proto/fuzz: fuzz_cmd, fuzz_frame, fuzz_read) and LEDGER_DIR/<fuzzer>/
+ * (proto/fuzz: fuzz_cmd, fuzz_frame, fuzz_read, fuzz_sched, fuzz_admin) and
+ * LEDGER_DIR/<fuzzer>/
  * <name> for the ledger's (node/ledger/fuzz: fuzz_entry, fuzz_snapshot).
  *
  * Seeds are valid encodings of every message, so the fuzzers start from the
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "ledger.h"
+#include "slot_admin.h"
 #include "slot_proto.h"
 #include "slot_time.h"
 
@@ -961,8 +963,8 @@ static void payReadReply(struct mp_buf *b)
 
 static void payAdmin(struct mp_buf *b)
 {
-    mp_pack_array(b, 1);
-    mp_pack_cstr(b, "status");
+    struct slot_admin a = {.op = SLOT_ADMIN_STATUS, .no_hash = true};
+    slot_admin_encode(b, &a);
 }
 
 static void payAdminReply(struct mp_buf *b)
@@ -1023,6 +1025,107 @@ static void frameSeeds(void)
     mp_buf_free(&b);
 }
 
+/* fuzz_admin's seeds: its first byte chooses the decoder (see
+ * proto/fuzz/fuzz_admin.c), the rest is a valid input of it. */
+static void adminSeed(const char *name, uint8_t which, const void *p, size_t n)
+{
+    uint8_t buf[512];
+    if (n + 1 > sizeof buf) {
+        fprintf(stderr, "adminSeed %s: too long\n", name);
+        exit(1);
+    }
+    buf[0] = which;
+    memcpy(buf + 1, p, n);
+    writeSeed("fuzz_admin", name, buf, n + 1);
+}
+
+static void adminSeeds(void)
+{
+    static const struct {
+        const char *name;
+        struct slot_admin a;
+    } reqs[] = {
+        {"admin-status", {.op = SLOT_ADMIN_STATUS}},
+        {"admin-status-no-hash", {.op = SLOT_ADMIN_STATUS, .no_hash = true}},
+        {"admin-add",
+         {.op = SLOT_ADMIN_ADD,
+          .id = 4,
+          .address = "10.0.0.4:7004/10.0.0.4:8004"}},
+        {"admin-assign",
+         {.op = SLOT_ADMIN_ASSIGN, .id = 4, .role = SLOT_ROLE_VOTER}},
+        {"admin-remove", {.op = SLOT_ADMIN_REMOVE, .id = 4}},
+        {"admin-transfer", {.op = SLOT_ADMIN_TRANSFER, .id = 0}},
+        {"admin-leave", {.op = SLOT_ADMIN_LEAVE, .id = 4}},
+    };
+    struct mp_buf b;
+    mp_buf_init(&b);
+    for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++) {
+        slot_admin_encode(&b, &reqs[i].a);
+        adminSeed(reqs[i].name, 0, b.data, b.len);
+        mp_buf_reset(&b);
+    }
+    struct slot_node_status st = {
+        .id = 1,
+        .role = "leader",
+        .term = 7,
+        .commit_index = 1200,
+        .applied_index = 1200,
+        .leader_id = 1,
+        .address = "node-1.campus.example:7001/node-1.campus.example:8001",
+        .n_members = 3,
+        .state_hash = 0x9e3779b97f4a7c15ull,
+        .ledger_time_ms = T0,
+        .entries_applied = 1199,
+        .commands_applied = 40210,
+        .config_committed_index = 3,
+        .config_uncommitted_index = 1190,
+        .promotee_id = 3};
+    for (uint32_t i = 0; i < 3; i++) {
+        st.members[i].id = i + 1;
+        snprintf(st.members[i].address, sizeof st.members[i].address,
+                 "10.0.0.%u:700%u/10.0.0.%u:800%u", i + 1, i + 1, i + 1, i + 1);
+        st.members[i].role = i < 2 ? SLOT_ROLE_VOTER : SLOT_ROLE_SPARE;
+    }
+    slot_node_status_encode(&b, &st);
+    adminSeed("status", 1, b.data, b.len);
+    mp_buf_reset(&b);
+    /* An older node's status: the 12 fields before the membership ones. */
+    mp_pack_array(&b, 12);
+    mp_pack_uint(&b, 2);
+    mp_pack_cstr(&b, "follower");
+    mp_pack_uint(&b, 7);
+    mp_pack_uint(&b, 1200);
+    mp_pack_uint(&b, 1199);
+    mp_pack_uint(&b, 1);
+    mp_pack_cstr(&b, "10.0.0.2:7002/10.0.0.2:8002");
+    mp_pack_array(&b, 0);
+    mp_pack_uint(&b, 0);
+    mp_pack_uint(&b, T0);
+    mp_pack_uint(&b, 1198);
+    mp_pack_uint(&b, 40200);
+    adminSeed("status-old", 1, b.data, b.len);
+    mp_buf_free(&b);
+    /* Text inputs; a HOST:PORT's first byte is the error buffer's size. */
+    static const char *const hostports[] = {
+        "127.0.0.1:7000", "[::1]:7000",        "node-1.campus.example:7000",
+        "localhost:8080", "slot.example.:443", "10.0.0.300:80",
+    };
+    for (size_t i = 0; i < sizeof hostports / sizeof *hostports; i++) {
+        char seed[300], name[32];
+        seed[0] = 64;
+        size_t n = strlen(hostports[i]);
+        memcpy(seed + 1, hostports[i], n);
+        snprintf(name, sizeof name, "hostport-%zu", i);
+        adminSeed(name, 2, seed, n + 1);
+    }
+    adminSeed("day", 3, "2026-12-07", 10);
+    adminSeed("day-leap", 3, "2024-02-29", 10);
+    adminSeed("day-first", 3, "1970-01-02", 10);
+    adminSeed("day-last", 3, "2269-12-31", 10);
+    adminSeed("minute", 4, "09:00", 5);
+    adminSeed("minute-last", 4, "23:59", 5);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -1038,6 +1141,7 @@ int main(int argc, char **argv)
     readSeeds();
     frameSeeds();
     schedSeeds();
+    adminSeeds();
     mp_buf_free(&rulesBuf);
     mp_buf_free(&prulesBuf);
     mp_buf_free(&vrulesBuf);
