@@ -2208,13 +2208,29 @@ static int qentryCmp(const void *a, const void *b)
     if (x->group != y->group) {
         return x->group < y->group ? -1 : 1;
     }
-    uint64_t sx = qlives[x->life].start, sy = qlives[y->life].start;
-    if (sx != sy) {
-        return sx < sy ? -1 : 1;
+    const struct qlife *lx = &qlives[x->life], *ly = &qlives[y->life];
+    if (lx->start != ly->start) {
+        return lx->start < ly->start ? -1 : 1;
     }
-    /* at one millisecond: cooling first (a cancel before the hold that
-     * found it cooling is the order that can be blamed) */
-    return (int)qlives[y->life].cooling - (int)qlives[x->life].cooling;
+    /* At one ledger millisecond, the log decides: ledger time only says
+     * "not before", and many entries share a millisecond (a burst, or a
+     * leader whose clock is held back by the clamp of node/leader_clock.h,
+     * which keeps ledger time still for up to ~3 x max skew). A life
+     * starts with its hold's entry, a cooling interval with its cancel's;
+     * ordering ties by ledger time alone blamed a hold for a slot that a
+     * cancel committed after it cooled (soak, quotas-clockstep-n3 seed
+     * 65085). Every op here was answered, so each has its entry's index.
+     * Within one entry (equal indexes) the history does not say which
+     * command of the batch came first, so the hold goes first: only what
+     * is certain is blamed (so too without an index, which answered ops
+     * always have). */
+    const struct h_op *ox = lx->cooling ? lx->end_op : lx->hold;
+    const struct h_op *oy = ly->cooling ? ly->end_op : ly->hold;
+    uint64_t ix = ox != NULL ? ox->index : 0, iy = oy != NULL ? oy->index : 0;
+    if (ix != 0 && iy != 0 && ix != iy) {
+        return ix < iy ? -1 : 1;
+    }
+    return (int)lx->cooling - (int)ly->cooling;
 }
 
 static const char *const quota_names[] = {
