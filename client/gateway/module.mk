@@ -97,9 +97,10 @@ browser-test: deps
 	    $(B)/rel/bin/test_browser
 	@.ci/suites "browser@360:$(B)/rel/bin/test_browser"
 
-# bench_healthz (bench/gateway/): GET /healthz with 1M claims in the ledger,
-# wrk on one connection; `make bench-healthz` writes
-# bench/results/healthz.json (also run by bench-gateway).
+# bench_healthz (bench/gateway/): GET /healthz with 1M bookings in the
+# ledger, wrk on one connection, then a follower's restart from a snapshot
+# of them; `make bench-healthz` writes bench/results/healthz.json (also run
+# by bench-gateway).
 $(eval $(call compile_rules,bench/gateway,$(CLIENT_INC) $(TESTLIB_INC) $(CLUSTERLIB_INC)))
 $(B)/rel/bin/bench_healthz: $(B)/rel/bench/gateway/bench_healthz.o $(CLIENT_LIB_REL) \
                             $(CLUSTERLIB_REL) $(PROTO_REL)
@@ -127,7 +128,7 @@ bench-healthz: deps
 	@mkdir -p bench/results
 	BENCH_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null) \
 	    $(B)/rel/bin/bench_healthz --claims $(or $(HEALTHZ_CLAIMS),1000000) \
-	    --duration $(or $(HEALTHZ_SECONDS),10) --out bench/results/healthz.json
+	    --bookings --duration $(or $(HEALTHZ_SECONDS),10) --out bench/results/healthz.json
 
 # fuzz_gw_sched: the JSON inputs of the schedule routes (rule sets, PUT
 # bodies, templates, pool bodies, query strings) against libslot's own
