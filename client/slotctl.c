@@ -129,8 +129,11 @@ struct cmdhelp {
 
 static const struct cmdhelp helps[] = {
     {"status",
-     "usage: slotctl status\n"
+     "usage: slotctl status [--hash]\n"
      "Asks every node (--cluster and the members they list) for its status.\n"
+     "--hash asks each node for its state hash too: O(ledger) on the node's\n"
+     "loop (about a second with 1M claims, longer than the election\n"
+     "timeout: the leader may lose its leadership), so not by default.\n"
      "JSON: {\"leader\": ID|null, \"nodes\": [{\"id\", \"address\" (raft),\n"
      "\"client_address\", \"role\" (leader/follower/candidate/unreachable),\n"
      "\"term\", \"commit_index\", \"applied_index\", \"state_hash\",\n"
@@ -412,7 +415,9 @@ static const struct cmdhelp helps[] = {
      "page or null, \"applied_index\", ...}\n"},
     {"show", "usage: slotctl show hold ID | show booking ID | show patient "
              "POOL PATIENT\n"
-             "       slotctl show ledger\n"
+             "       slotctl show ledger [--hash] (the state hash: O(ledger) "
+             "on the\n"
+             "       node's loop, see status)\n"
              "JSON: hold/booking: the claim {\"id\", \"state\", \"pool\", "
              "\"patient\",\n"
              "\"channel\", \"held_at_ms\", \"deadline_ms\", \"booked_at_ms\",\n"
@@ -1035,7 +1040,7 @@ static void runProbes(uv_loop_t *loop, const struct survey *sv)
 }
 
 static json_t *nodeJson(uint64_t id, const char *member_addr,
-                        const struct probe *p)
+                        const struct probe *p, bool hash)
 {
     char raft[SLOTC_ADDRESS_MAX + 1] = "", client[SLOTC_ADDRESS_MAX + 1] = "";
     const char *addr = member_addr != NULL
@@ -1055,7 +1060,9 @@ static json_t *nodeJson(uint64_t id, const char *member_addr,
         json_object_set_new(o, "term", jsonU64(p->st.term));
         json_object_set_new(o, "commit_index", jsonU64(p->st.commit_index));
         json_object_set_new(o, "applied_index", jsonU64(p->st.applied_index));
-        json_object_set_new(o, "state_hash", jsonHash(p->st.state_hash));
+        /* Not asked (no --hash): null, not a hash of 0. */
+        json_object_set_new(o, "state_hash",
+                            hash ? jsonHash(p->st.state_hash) : json_null());
         json_object_set_new(o, "config_committed_index",
                             jsonU64(p->st.config_committed_index));
         json_object_set_new(o, "config_uncommitted_index",
@@ -1133,7 +1140,7 @@ static int cmdStatus(const struct ctx *x, const struct cli *cl)
         return usageError("status", "status takes no arguments");
     }
     static struct survey sv;
-    int rc = survey(x, &sv, true);
+    int rc = survey(x, &sv, optVal(cl, "hash") != NULL);
     if (rc != SLOT_OK) {
         return emitError(rc, "bad --cluster", NULL);
     }
@@ -1185,7 +1192,8 @@ static int cmdStatus(const struct ctx *x, const struct cli *cl)
                 used[i] = true;
             }
         }
-        json_array_append_new(nodes, nodeJson(mem->id, mem->address, p));
+        json_array_append_new(nodes,
+                              nodeJson(mem->id, mem->address, p, sv.hash));
     }
     /* Nodes that answered or were named but are not in the configuration. */
     for (int i = 0; i < sv.n; i++) {
@@ -1196,9 +1204,9 @@ static int cmdStatus(const struct ctx *x, const struct cli *cl)
                       (sv.p[j].ok && sv.p[j].st.id == sv.p[i].st.id && used[j]);
             }
             if (!dup) {
-                json_array_append_new(
-                    nodes,
-                    nodeJson(sv.p[i].ok ? sv.p[i].st.id : 0, NULL, &sv.p[i]));
+                json_array_append_new(nodes,
+                                      nodeJson(sv.p[i].ok ? sv.p[i].st.id : 0,
+                                               NULL, &sv.p[i], sv.hash));
             }
         }
     }
@@ -1816,12 +1824,17 @@ static int cmdShow(const struct ctx *x, const struct cli *cl)
                             cl->pos[3], "claims", arr);
         }
     } else {
+        bool hash = optVal(cl, "hash") != NULL;
+        if (!hash) {
+            req.flags |= SLOTC_NO_HASH;
+        }
         rc = slotc_sync_read_ledger(s, &req);
         if (rc == SLOT_OK) {
             const struct slotc_ledger_info *l = req.out.ledger;
             out = json_object();
             json_object_set_new(out, "time_ms", jsonU64(l->time_ms));
-            json_object_set_new(out, "state_hash", jsonHash(l->state_hash));
+            json_object_set_new(out, "state_hash",
+                                hash ? jsonHash(l->state_hash) : json_null());
             json_object_set_new(out, "pools", jsonU64(l->pools));
             json_object_set_new(out, "patients", jsonU64(l->patients));
             json_object_set_new(out, "channels", jsonU64(l->channels));
@@ -3252,6 +3265,7 @@ static struct opt g_opts[] = {
     {"reason", NULL, false, {NULL}, 0},
     {"idem-key", NULL, false, {NULL}, 0},
     {"dry-run", NULL, true, {NULL}, 0},
+    {"hash", NULL, true, {NULL}, 0},
     {"account", NULL, false, {NULL}, 0},
     {"as", NULL, false, {NULL}, 0},
     {"account-patients-max", NULL, false, {NULL}, 0},
@@ -3277,6 +3291,8 @@ static bool optAllowed(const char *cmd, const char *opt)
         const char *opts;
     } allowed[] = {
         {"member", " role "},
+        {"status", " hash "},
+        {"show", " hash "},
         {"pool",
          " capacity kind fee-cents seg-start-ms seg-end-ms release-at-ms share "
          "after limit hospital campus department doctor visit-date pay-mode "

@@ -1621,6 +1621,11 @@ static void test_slotctl_commands(void)
     CHECK_EQ(slotctl(&o, cl, "show", "ledger", NULL), 0);
     CHECK(jint(o, "pools") >= 1);
     CHECK(json_is_object(json_object_get(o, "config")));
+    /* The hash only when asked: it costs the node O(ledger) on its loop. */
+    CHECK(json_is_null(json_object_get(o, "state_hash")));
+    json_decref(o);
+    CHECK_EQ(slotctl(&o, cl, "show", "ledger", "--hash", NULL), 0);
+    CHECK_EQ(strlen(jstr(o, "state_hash")), 16);
     json_decref(o);
 
     CHECK_EQ(slotctl(&o, cl, "cancel", id, NULL), 0);
@@ -1649,6 +1654,12 @@ static void test_slotctl_commands(void)
     json_decref(o);
 
     CHECK_EQ(slotctl(&o, cl, "status", NULL), 0);
+    for (size_t i = 0; i < json_array_size(json_object_get(o, "nodes")); i++) {
+        CHECK(json_is_null(json_object_get(
+            json_array_get(json_object_get(o, "nodes"), i), "state_hash")));
+    }
+    json_decref(o);
+    CHECK_EQ(slotctl(&o, cl, "status", "--hash", NULL), 0);
     CHECK(json_is_integer(json_object_get(o, "leader")));
     json_t *nodes = json_object_get(o, "nodes");
     CHECK_EQ(json_array_size(nodes), 3);
