@@ -9,7 +9,8 @@
 # replicas (see issue "slotd"); we never link it. We use a system libraft
 # >= 0.22 when pkg-config finds one; otherwise we build Debian 13's 0.22.1
 # source package, with our patches (a follower snapshot crash, the
-# consistency bugs our simulation found, a leak LeakSanitizer found), into
+# consistency bugs our simulation found, a leak LeakSanitizer found, a
+# promotion that never ends), into
 #   .deps/raft        (release, NDEBUG: what slotd links)
 #   .deps/raft-debug  (raft's own assertions on: the simulation runs on it too)
 # The deb-src entry for trixie reuses the mirror URI this machine's apt
@@ -22,7 +23,8 @@ RAFT_VERSION=0.22.1
 # Applied in this order (see each file's header for what and why).
 PATCHES=("$ROOT/node/deps/raft-$RAFT_VERSION-snapshot-pending.patch"
          "$ROOT/node/deps/raft-$RAFT_VERSION-consistency-fixes.patch"
-         "$ROOT/node/deps/raft-$RAFT_VERSION-install-leak.patch")
+         "$ROOT/node/deps/raft-$RAFT_VERSION-install-leak.patch"
+         "$ROOT/node/deps/raft-$RAFT_VERSION-catchup-rounds.patch")
 patch_sum() { cat "${PATCHES[@]}" | sha256sum; }
 
 # systemd: systemd-analyze verify of the packaged units (the deb suite).
