@@ -221,6 +221,26 @@ void ledger__events_evict(struct ledger *l)
     }
 }
 
+void ledger__events_reserve(struct ledger *l, uint32_t n)
+{
+    if (l->ev_len != 0 || n > LEDGER_EVENTS_MAX) {
+        return; /* not an empty window: evSlot grows it as it always does */
+    }
+    /* The capacity evSlot's doublings would reach for n events (a power
+     * of two, the ring wraps with a mask), allocated and mapped at once. */
+    uint32_t cap = l->ev_cap < 1024 ? 1024 : l->ev_cap;
+    while (cap < n) {
+        cap *= 2;
+    }
+    if (cap > l->ev_cap) {
+        free(l->events);
+        l->events = ledger__realloc(NULL, (size_t)cap * sizeof *l->events);
+        l->ev_cap = cap;
+        l->ev_head = 0;
+    }
+    ledger__populate_range(l->events, 0, (size_t)n * sizeof *l->events);
+}
+
 void ledger__event_restore(struct ledger *l, const struct event *e,
                            const char *ref)
 {

@@ -189,6 +189,10 @@ void ledger__htab_reserve(struct htab *t, uint32_t n)
     uint32_t cap = htabCapFor((uint64_t)t->count + n);
     if (cap > t->cap) {
         htabResize(t, cap);
+        /* The n puts that follow land all over the arrays: map them in
+         * one call rather than fault them in page by page (a restore of
+         * 10^6 claims touches every page of its tables). */
+        ledger__populate_range(t->slots, 0, (size_t)t->cap * sizeof *t->slots);
     }
 }
 
@@ -234,6 +238,13 @@ uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
         return i != NONE ? old.s[i].val1 - 1 : NONE;
     }
     return NONE;
+}
+
+void ledger__htab_prefetch(const struct htab *t, uint64_t key)
+{
+    if (t->cap != 0) {
+        __builtin_prefetch(&t->slots[htabHome(key, t->cap - 1)]);
+    }
 }
 
 /* First value stored under key (unique-key tables). */

@@ -66,6 +66,10 @@ void ledger__populate_range(void *base, size_t from, size_t to)
     uintptr_t page = 4096;
     uintptr_t lo = ((uintptr_t)base + from + page - 1) & ~(page - 1);
     uintptr_t hi = ((uintptr_t)base + to) & ~(page - 1);
+    /* Large ranges in huge pages where the kernel can (ledgerInt.h). */
+    if (hi > lo && hi - lo >= LEDGER_HUGE_RANGE_BYTES) {
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
     if (hi > lo) {
         (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
     }

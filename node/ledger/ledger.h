@@ -549,8 +549,9 @@
  * recovering from the log is the only consistent answer. The one system
  * call the ledger makes besides the allocator's is madvise
  * (MADV_POPULATE_WRITE), to map the pages of a growing array a chunk
- * ahead of use (ledgerInt.h, pre-faulting); it changes no byte the ledger
- * reads, and its failure is ignored.
+ * ahead of use (ledgerInt.h, pre-faulting), preceded by MADV_HUGEPAGE when
+ * a restore (or ledger_check) maps an array of 2 MiB or more at once; it
+ * changes no byte the ledger reads, and its failure is ignored.
  */
 #ifndef SLOT_LEDGER_H
 #define SLOT_LEDGER_H

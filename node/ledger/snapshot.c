@@ -725,6 +725,18 @@ uint64_t ledger_state_hash(const struct ledger *l)
         }                                                                      \
     } while (0)
 
+/* How many of n declared elements the bytes left can hold, each taking
+ * at least min_bytes when valid: what restore reserves (and maps) room
+ * for before reading them. The count is untrusted; the memory mapped
+ * ahead of reading stays proportional to the input's size, while an
+ * input that really holds n elements gets room for all of them. */
+static uint32_t fitCount(const struct mp_reader *r, uint32_t n,
+                         size_t min_bytes)
+{
+    size_t fit = mp_left(r) / min_bytes;
+    return n < fit ? n : (uint32_t)fit;
+}
+
 static int readU8(struct mp_reader *r, uint64_t max, uint8_t *v)
 {
     uint64_t x;
@@ -786,9 +798,24 @@ static int restoreNames(struct ledger *l, struct mp_reader *r, uint32_t *v)
     }
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_PATIENTS_MAX);
-    ledger__htab_reserve(&l->patient_index, n);
+    /* A key is a str of SLOT_PATIENT_KEY_MIN bytes or more. */
+    uint32_t room = fitCount(r, n, 1 + SLOT_PATIENT_KEY_MIN);
+    ledger__htab_reserve(&l->patient_index, room);
+    LEDGER_RESERVE(l->patients, l->patients_cap, l->n_patients, room);
+    /* A second reader runs LEDGER_PREFETCH_AHEAD keys ahead, loading the
+     * table positions their lookups will want (htab.c). It validates
+     * nothing and stops at the first thing it cannot read: the main reader
+     * decides. */
+    struct mp_reader ahead = *r;
+    uint32_t ahead_n = 0; /* keys the second reader has passed */
     for (uint32_t i = 0; i < n; i++) {
         struct slot_str s;
+        for (; ahead_n < n && ahead_n <= i + LEDGER_PREFETCH_AHEAD &&
+               mp_read_str(&ahead, SLOT_PATIENT_KEY_MAX, &s);
+             ahead_n++) {
+            ledger__htab_prefetch(&l->patient_index,
+                                  slot_hash64(s.p, s.len, 0));
+        }
         RD(mp_read_str(r, SLOT_PATIENT_KEY_MAX, &s));
         NEED(slot_valid_patient_key(s) == SLOT_OK);
         NEED(ledger__patient_find(l, s.p, s.len) == NONE);
@@ -1130,6 +1157,51 @@ static int restorePools(struct ledger *l, struct mp_reader *r, uint32_t *v)
     return SLOT_OK;
 }
 
+/* The fewest bytes a claim of version v takes: its array's one-byte header
+ * and one byte for each field (a fixint, an empty str). */
+static size_t claimMinBytes(uint32_t v)
+{
+    return 1 + (v == 1   ? CLAIM_FIELDS_V3 - 1
+                : v < 4  ? CLAIM_FIELDS_V3
+                : v == 4 ? CLAIM_FIELDS_V4
+                         : CLAIM_FIELDS);
+}
+
+/* A second reader running ahead in a list of claims (see restoreNames):
+ * loads the table positions, and for active claims the patient records,
+ * that the claims up to index `upto` will want. It reads each claim's id,
+ * pool and patient and skips the rest; anything it cannot read stops it. */
+struct claimsAhead {
+    struct mp_reader r;
+    uint32_t n; /* claims passed */
+};
+
+static void claimsAhead(const struct ledger *l, struct claimsAhead *a,
+                        uint32_t upto, bool active)
+{
+    for (; a->n < upto && a->r.err == 0; a->n++) {
+        uint32_t fields;
+        uint64_t id, pool, patient;
+        if (!mp_read_array(&a->r, &fields) || fields < 4 ||
+            fields > CLAIM_FIELDS || !mp_read_u64(&a->r, &id) ||
+            !mp_skip(&a->r) || !mp_read_uint(&a->r, UINT32_MAX, &pool) ||
+            !mp_read_uint(&a->r, UINT32_MAX, &patient)) {
+            a->r.err = SLOT_MALFORMED;
+            return;
+        }
+        for (uint32_t f = 4; f < fields; f++) {
+            mp_skip(&a->r);
+        }
+        ledger__htab_prefetch(&l->claim_index, id);
+        if (active) {
+            ledger__htab_prefetch(&l->pp_index, pool << 32 | patient);
+            if (patient < l->n_patients) {
+                __builtin_prefetch(&l->patients[patient]);
+            }
+        }
+    }
+}
+
 /* Reads one claim into a fresh slab entry (*out), validating everything a
  * claim can be checked for on its own. */
 static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
@@ -1231,10 +1303,17 @@ static int restoreActive(struct ledger *l, struct mp_reader *r, uint32_t *v)
     uint64_t last_id = 0;
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_CLAIMS_MAX);
-    ledger__htab_reserve(&l->claim_index, n);
-    ledger__htab_reserve(&l->pp_index, n);
+    uint32_t room = fitCount(r, n, claimMinBytes(*v));
+    ledger__htab_reserve(&l->claim_index, room);
+    ledger__htab_reserve(&l->pp_index, room);
+    LEDGER_RESERVE(l->claims, l->claims_cap, l->claims_len, room);
+    struct claimsAhead ahead = {*r, 0};
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ci;
+        claimsAhead(
+            l, &ahead,
+            i + LEDGER_PREFETCH_AHEAD < n ? i + LEDGER_PREFETCH_AHEAD + 1 : n,
+            true);
         int rc = readClaim(l, r, *v, &ci);
         if (rc != SLOT_OK) {
             return rc;
@@ -1270,9 +1349,16 @@ static int restoreRetained(struct ledger *l, struct mp_reader *r, uint32_t *v)
     uint64_t last_at = 0;
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_CLAIMS_MAX);
-    ledger__htab_reserve(&l->claim_index, n);
+    uint32_t room = fitCount(r, n, claimMinBytes(*v));
+    ledger__htab_reserve(&l->claim_index, room);
+    LEDGER_RESERVE(l->claims, l->claims_cap, l->claims_len, room);
+    struct claimsAhead ahead = {*r, 0};
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ci;
+        claimsAhead(
+            l, &ahead,
+            i + LEDGER_PREFETCH_AHEAD < n ? i + LEDGER_PREFETCH_AHEAD + 1 : n,
+            false);
         int rc = readClaim(l, r, *v, &ci);
         if (rc != SLOT_OK) {
             return rc;
@@ -1347,7 +1433,8 @@ static int restoreIdems(struct ledger *l, struct mp_reader *r, uint32_t *v)
     uint64_t last_at = 0;
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_IDEM_MAX + 1);
-    ledger__htab_reserve(&l->idem_index, n);
+    ledger__htab_reserve(&l->idem_index,
+                         fitCount(r, n, 1 + IDEM_FIELDS)); /* as claims */
     for (uint32_t i = 0; i < n; i++) {
         struct slot_str ch, key;
         struct slot_result res;
@@ -1738,6 +1825,8 @@ static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
     RD(mp_read_u64(r, &l->ev_last));
     RD(mp_read_array(r, &n));
     NEED(n <= LEDGER_EVENTS_MAX && n <= l->ev_last);
+    ledger__events_reserve(
+        l, fitCount(r, n, 1 + (*v == 4 ? EVENT_FIELDS_V4 : EVENT_FIELDS)));
     for (uint32_t i = 0; i < n; i++) {
         struct event e;
         uint64_t type, ch;
