@@ -798,11 +798,11 @@ void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type, uint64_t a,
                         uint64_t b);
 /* Drops up to SLOT_EVENTS_EVICT_PER_CMD events past the retention. */
 void ledger__events_evict(struct ledger *l);
-/* Appends a restored event with its payment reference (ref of e->ref_len
- * bytes; restore checked seq order), setting e's ref_pos. */
 /* Restore: room for n events in an empty window, allocated and mapped in
  * one step. */
 void ledger__events_reserve(struct ledger *l, uint32_t n);
+/* Appends a restored event with its payment reference (ref of e->ref_len
+ * bytes; restore checked seq order), setting e's ref_pos. */
 void ledger__event_restore(struct ledger *l, const struct event *e,
                            const char *ref);
 const struct event *ledger__event_at(const struct ledger *l, uint32_t i);
