@@ -783,13 +783,7 @@ int main(int argc, char **argv)
                (double)f.snapshot_bytes / 1048576.0, f.restore_ms,
                TARGET_RESTORE_MS, verdict(f.restore_ms, TARGET_RESTORE_MS),
                f.restore_cpu_ms, f.check_ms);
-        entries_free(&opens);
-        entries_free(&setup);
-        entries_free(&holds);
-        entries_free(&confirms);
-        free(b.cmds);
-        free(b.results);
-        return f.failures == 0 ? 0 : 1;
+        goto done;
     }
 
     /* (e) */
@@ -805,6 +799,7 @@ int main(int argc, char **argv)
         f.failures++;
     }
     printf("total run time %.1f s\n", (now_ns() - t_start) / 1e9);
+done:
     entries_free(&opens);
     entries_free(&setup);
     entries_free(&holds);
