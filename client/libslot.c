@@ -987,31 +987,6 @@ static void connectCb(uv_connect_t *creq, int status)
     pump(c);
 }
 
-/* The address to try of those a name resolved to: IPv4 ones first (slotd
- * listens on IPv4), and after each failed attempt in a row the next one, so
- * a name with an unreachable address still reaches the node by another. */
-static const struct addrinfo *pickAddr(const struct addrinfo *res,
-                                       uint32_t skip)
-{
-    uint32_t n = 0;
-    for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
-        n += a->ai_family == AF_INET || a->ai_family == AF_INET6;
-    }
-    if (n == 0) {
-        return NULL;
-    }
-    uint32_t want = skip % n, i = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        int fam = pass == 0 ? AF_INET : AF_INET6;
-        for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
-            if (a->ai_family == fam && i++ == want) {
-                return a;
-            }
-        }
-    }
-    return NULL;
-}
-
 static void resolvedCb(uv_getaddrinfo_t *gai, int status, struct addrinfo *res)
 {
     struct conn *k = gai->data;
@@ -1026,7 +1001,8 @@ static void resolvedCb(uv_getaddrinfo_t *gai, int status, struct addrinfo *res)
         return;
     }
     struct nodeent *n = &c->nodes[k->node];
-    const struct addrinfo *a = status == 0 ? pickAddr(res, n->ai_skip) : NULL;
+    const struct addrinfo *a =
+        status == 0 ? slot_addrinfo_pick(res, n->ai_skip) : NULL;
     n->unresolved = a == NULL;
     if (a == NULL ||
         uv_tcp_connect(&k->creq, &k->tcp, a->ai_addr, connectCb) != 0) {
@@ -1082,10 +1058,7 @@ static struct conn *connGet(struct slotc *c, int node)
      * uv_getaddrinfo runs getaddrinfo on libuv's thread pool, off the
      * loop; the request counts as a handle until its callback. */
     struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
+    slot_hostport_hints(&n->hp, AF_UNSPEC, &hints);
     k->gai.data = k;
     if (uv_getaddrinfo(c->loop, &k->gai, resolvedCb, n->hp.host,
                        n->hp.port_text, &hints) != 0) {

@@ -325,16 +325,8 @@ static void noticeResolved(uv_getaddrinfo_t *gai, int status,
                            struct addrinfo *res)
 {
     struct notice *nt = gai->data;
-    const struct addrinfo *pick = NULL;
-    for (const struct addrinfo *a = status == 0 ? res : NULL; a != NULL;
-         a = a->ai_next) {
-        if (a->ai_family == AF_INET || (a->ai_family == AF_INET6 && !pick)) {
-            pick = a;
-            if (a->ai_family == AF_INET) {
-                break;
-            }
-        }
-    }
+    const struct addrinfo *pick =
+        status == 0 ? slot_addrinfo_pick(res, 0) : NULL;
     if (pick == NULL) {
         LOG_W("could not tell the removed node: its client address does not "
               "resolve: %s",
@@ -377,10 +369,7 @@ static void tellRemoved(void *data, uint64_t id, const char *client)
     slot_admin_encode(&nt->frame, &a);
     slot_frame_end(&nt->frame, start);
     struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
+    slot_hostport_hints(&hp, AF_UNSPEC, &hints);
     nt->gai.data = nt;
     if (uv_getaddrinfo(n->loop, &nt->gai, noticeResolved, hp.host, hp.port_text,
                        &hints) != 0) {

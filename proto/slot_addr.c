@@ -175,29 +175,47 @@ int slot_hostport_parse(const char *s, size_t len, const char *field,
     return SLOT_OK;
 }
 
+void slot_hostport_hints(const struct slot_hostport *hp, int family,
+                         struct addrinfo *hints)
+{
+    memset(hints, 0, sizeof *hints);
+    hints->ai_family = family;
+    hints->ai_socktype = SOCK_STREAM;
+    hints->ai_flags =
+        AI_NUMERICSERV | (hp->kind != SLOT_HOST_NAME ? AI_NUMERICHOST : 0);
+}
+
+const struct addrinfo *slot_addrinfo_pick(const struct addrinfo *res,
+                                          uint32_t skip)
+{
+    uint32_t n = 0;
+    for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+        n += a->ai_family == AF_INET || a->ai_family == AF_INET6;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    uint32_t want = skip % n, i = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int fam = pass == 0 ? AF_INET : AF_INET6;
+        for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+            if (a->ai_family == fam && i++ == want) {
+                return a;
+            }
+        }
+    }
+    return NULL;
+}
+
 int slot_hostport_resolve_startup(const struct slot_hostport *hp,
                                   const char *field, int family,
                                   struct sockaddr_storage *out, char *err,
                                   size_t err_len)
 {
     struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags =
-        AI_NUMERICSERV | (hp->kind != SLOT_HOST_NAME ? AI_NUMERICHOST : 0);
+    slot_hostport_hints(hp, family, &hints);
     int rv = getaddrinfo(hp->host, hp->port_text, &hints, &res);
-    const struct addrinfo *pick = NULL;
-    for (const struct addrinfo *a = rv == 0 ? res : NULL; a != NULL;
-         a = a->ai_next) {
-        if (a->ai_family == AF_INET) {
-            pick = a;
-            break;
-        }
-        if (a->ai_family == AF_INET6 && pick == NULL) {
-            pick = a;
-        }
-    }
+    const struct addrinfo *pick = rv == 0 ? slot_addrinfo_pick(res, 0) : NULL;
     if (pick == NULL || pick->ai_addrlen > sizeof *out) {
         if (err != NULL && err_len > 0) {
             snprintf(err, err_len, "%s '%s:%s': %s%s%s", field, hp->host,

@@ -53,6 +53,22 @@ int slot_hostport_parse(const char *s, size_t len, const char *field,
                         struct slot_hostport *out, char *err, size_t err_len);
 
 struct sockaddr_storage;
+struct addrinfo;
+
+/* The getaddrinfo hints for hp: stream sockets, the port numeric, the host
+ * too when it is a literal; family AF_INET or AF_UNSPEC as below. Every
+ * lookup of an address of ours (blocking at start-up, or uv_getaddrinfo
+ * off a loop) asks with these. */
+void slot_hostport_hints(const struct slot_hostport *hp, int family,
+                         struct addrinfo *hints);
+
+/* Of the addresses a lookup gave, the one to try: IPv4 ones first (slotd
+ * listens on IPv4), then IPv6 ones, in the resolver's order; `skip` counts
+ * the failed attempts in a row, so that a name with an unreachable address
+ * still reaches the node by another (skip modulo their number). NULL when
+ * res holds neither family. */
+const struct addrinfo *slot_addrinfo_pick(const struct addrinfo *res,
+                                          uint32_t skip);
 
 /* Resolves hp with a blocking getaddrinfo: call it only at start-up, before
  * any event loop runs (it may wait for DNS). family is AF_INET (raft's

@@ -6,6 +6,7 @@
  * each test states only what it breaks and the codec's own encoder cannot
  * refuse to produce it.
  */
+#include <netdb.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -4044,6 +4045,41 @@ static int hp(const char *s, struct slot_hostport *o, char *err, size_t n)
     return slot_hostport_parse(s, strlen(s), "--raft", o, err, n);
 }
 
+/* The order addresses of a name are tried in: IPv4 first, then IPv6, each
+ * in the resolver's order, the skip-th after skip failed attempts; other
+ * families never. And the hints every lookup asks with. */
+static void test_addrinfo_pick(void)
+{
+    struct addrinfo a[5];
+    static const int fam[5] = {AF_INET6, AF_INET, AF_UNIX, AF_INET6, AF_INET};
+    memset(a, 0, sizeof a);
+    for (int i = 0; i < 5; i++) {
+        a[i].ai_family = fam[i];
+        a[i].ai_next = i < 4 ? &a[i + 1] : NULL;
+    }
+    CHECK(slot_addrinfo_pick(&a[0], 0) == &a[1]);
+    CHECK(slot_addrinfo_pick(&a[0], 1) == &a[4]);
+    CHECK(slot_addrinfo_pick(&a[0], 2) == &a[0]);
+    CHECK(slot_addrinfo_pick(&a[0], 3) == &a[3]);
+    CHECK(slot_addrinfo_pick(&a[0], 4) == &a[1]); /* round again */
+    CHECK(slot_addrinfo_pick(&a[2], 0) == &a[4]);
+    a[2].ai_next = NULL;
+    CHECK(slot_addrinfo_pick(&a[2], 0) == NULL); /* AF_UNIX only */
+    CHECK(slot_addrinfo_pick(NULL, 0) == NULL);
+
+    struct slot_hostport o;
+    struct addrinfo h;
+    CHECK_EQ(hp("slot-a.campus.test:7001", &o, NULL, 0), SLOT_OK);
+    slot_hostport_hints(&o, AF_UNSPEC, &h);
+    CHECK_EQ(h.ai_family, AF_UNSPEC);
+    CHECK_EQ(h.ai_socktype, SOCK_STREAM);
+    CHECK_EQ(h.ai_flags, AI_NUMERICSERV);
+    CHECK_EQ(hp("10.0.0.1:7001", &o, NULL, 0), SLOT_OK);
+    slot_hostport_hints(&o, AF_INET, &h);
+    CHECK_EQ(h.ai_family, AF_INET);
+    CHECK_EQ(h.ai_flags, AI_NUMERICSERV | AI_NUMERICHOST);
+}
+
 static void test_hostport(void)
 {
     struct slot_hostport o;
@@ -4198,6 +4234,7 @@ T(frame_peek)
 T(frame_max_size)
 T(frame_validation)
 T(hostport)
+T(addrinfo_pick)
 #undef T
 
 /* clang-format off */
@@ -4264,6 +4301,7 @@ static const struct check_case cases[] = {
     C(frame_max_size),
     C(frame_validation),
     C(hostport),
+    C(addrinfo_pick),
     {NULL, NULL},
 };
 #undef C
