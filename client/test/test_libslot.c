@@ -1856,11 +1856,7 @@ static void test_slotctl_membership(void)
 /* Three names on three loopback addresses: a node bound to 127.0.0.3 is
  * not reachable at 127.0.0.1, so a client that reaches it resolved the
  * name. "nowhere.campus.test" is in no file and no resolver is asked. */
-#define HOSTS_ABC                                                              \
-    "127.0.0.1 localhost\n"                                                    \
-    "127.0.0.2 slot-a.campus.test\n"                                           \
-    "127.0.0.3 slot-b.campus.test\n"                                           \
-    "127.0.0.4 slot-c.campus.test\n"
+#define HOSTS_ABC "127.0.0.1 localhost\n" TCLUSTER_CAMPUS_HOSTS
 
 static bool fileHasText(const char *path, const char *text)
 {
@@ -1891,13 +1887,9 @@ static bool privateHosts(const char *text)
 
 static void namedCluster(struct tcluster *t, int voters)
 {
-    static const char *const names[] = {
-        "slot-a.campus.test", "slot-b.campus.test", "slot-c.campus.test"};
     struct tcluster_options o;
     tcluster_options_init(&o);
-    for (int i = 0; i < voters; i++) {
-        o.host[i] = names[i];
-    }
+    tcluster_options_campus(&o, voters);
     CHECK_EQ(tcluster_start_opts(t, &o, voters, 0), 0);
 }
 
@@ -2096,13 +2088,11 @@ static void test_hostnames_raft_peer_moves(void)
     CHECK(leader >= 0);
     int m = (leader + 1) % 3;
     tcluster_signal(&t, m, SIGTERM);
-    static const char *const names[] = {
-        "slot-a.campus.test", "slot-b.campus.test", "slot-c.campus.test"};
     char hosts[400];
     int n = snprintf(hosts, sizeof hosts, "127.0.0.1 localhost\n");
     for (int i = 0; i < 3; i++) {
         n += snprintf(hosts + n, sizeof hosts - (size_t)n, "127.0.0.%d %s\n",
-                      i == m ? 5 : i + 2, names[i]);
+                      i == m ? 5 : i + 2, tcluster_campus_names[i]);
     }
     CHECK_EQ(thosts_set(hosts), 0);
     CHECK_EQ(tcluster_start_node(&t, m), 0);
@@ -2143,9 +2133,7 @@ static void test_hostnames_membership(void)
     }
     struct tcluster_options to;
     tcluster_options_init(&to);
-    to.host[0] = "slot-a.campus.test";
-    to.host[1] = "slot-b.campus.test";
-    to.host[2] = "slot-c.campus.test";
+    tcluster_options_campus(&to, 3);
     to.host[3] = "slot-d.campus.test";
     static struct tcluster t;
     CHECK_EQ(tcluster_start_opts(&t, &to, 3, 1), 0);

@@ -69,6 +69,16 @@ void tcluster_options_init(struct tcluster_options *o)
     o->start_attempts = 5;
 }
 
+const char *const tcluster_campus_names[3] = {
+    "slot-a.campus.test", "slot-b.campus.test", "slot-c.campus.test"};
+
+void tcluster_options_campus(struct tcluster_options *o, int n)
+{
+    for (int i = 0; i < n && i < 3; i++) {
+        o->host[i] = tcluster_campus_names[i];
+    }
+}
+
 static void findSlotd(struct tcluster *t)
 {
     const char *env = getenv("SLOTD");

@@ -61,6 +61,18 @@ struct tcluster_options {
  * many nodes start at once on a busy machine). */
 void tcluster_options_init(struct tcluster_options *o);
 
+/* Nodes by name (tests of host names, in a private /etc/hosts: thosts.h):
+ * node i is tcluster_campus_names[i], which TCLUSTER_CAMPUS_HOSTS maps to
+ * 127.0.0.(i + 2), an address nothing else listens on, so a client that
+ * reaches the node resolved its name. tcluster_options_campus names the
+ * first n (<= 3) nodes of o so. */
+#define TCLUSTER_CAMPUS_HOSTS                                                  \
+    "127.0.0.2 slot-a.campus.test\n"                                           \
+    "127.0.0.3 slot-b.campus.test\n"                                           \
+    "127.0.0.4 slot-c.campus.test\n"
+extern const char *const tcluster_campus_names[3];
+void tcluster_options_campus(struct tcluster_options *o, int n);
+
 struct tcluster {
     struct tcluster_options o;
     int n;      /* nodes started or reserved */

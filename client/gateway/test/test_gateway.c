@@ -5861,16 +5861,12 @@ static void test_hostnames(void)
         fprintf(stderr, "skipped: needs root for a private /etc/hosts\n");
         return;
     }
-    CHECK_EQ(thosts_private("127.0.0.1 localhost gw.campus.test\n"
-                            "127.0.0.2 slot-a.campus.test\n"
-                            "127.0.0.3 slot-b.campus.test\n"
-                            "127.0.0.4 slot-c.campus.test\n"),
+    CHECK_EQ(thosts_private(
+                 "127.0.0.1 localhost gw.campus.test\n" TCLUSTER_CAMPUS_HOSTS),
              0);
     struct tcluster_options o;
     tcluster_options_init(&o);
-    o.host[0] = "slot-a.campus.test";
-    o.host[1] = "slot-b.campus.test";
-    o.host[2] = "slot-c.campus.test";
+    tcluster_options_campus(&o, 3);
     struct tcluster t;
     CHECK_EQ(tcluster_start_opts(&t, &o, 3, 0), 0);
     int port;
