@@ -10,9 +10,11 @@
  * everything they must remember lives in the ledger).
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include "gw_config.h"
@@ -48,6 +50,32 @@ static void onSignal(uv_signal_t *h, int signum)
     gw_stop(gateway, stopped, h->loop);
 }
 
+/* Every connection is a descriptor: the soft limit (often 1024) is raised
+ * towards the hard one, enough for connections_max and the gateway's own
+ * (libslot's sessions, the log, the listener). Short of that, a warning:
+ * the gateway then stops accepting when it runs out, not at its limit. */
+static void fdLimit(uint32_t connections_max)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)connections_max + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return;
+    }
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                          ? want
+                          : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want) {
+        fprintf(stderr,
+                "slot-gateway: warning: %llu open files allowed (RLIMIT_NOFILE"
+                "), fewer than limits.connections_max %u + 256\n",
+                (unsigned long long)rl.rlim_cur, connections_max);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--openapi") == 0) {
@@ -78,6 +106,7 @@ int main(int argc, char **argv)
         return 0;
     }
     signal(SIGPIPE, SIG_IGN);
+    fdLimit(config.limits.connections_max);
     uv_loop_t *loop = uv_default_loop();
     if (gw_log_open(&logger, loop, config.access_log) != 0) {
         fprintf(stderr, "slot-gateway: access log %s: cannot open\n",

@@ -332,6 +332,9 @@ static void defaults(struct gw_config *c)
     strcpy(c->access_log, "-");
     c->limits = (struct gw_limits){
         .inflight_max = 4096,
+        .inflight_min = 64,
+        .queue_target_ms = 20,
+        .queue_interval_ms = 100,
         .connections_max = 10000,
         .body_max_bytes = 8192,
         .headers_max_bytes = 8192,
@@ -376,6 +379,9 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
                                       "access_log", "reuse_port", "limits",
                                       "client",     "identity",   NULL};
     static const char *const lim[] = {"inflight_max",
+                                      "inflight_min",
+                                      "queue_target_ms",
+                                      "queue_interval_ms",
                                       "connections_max",
                                       "body_max_bytes",
                                       "headers_max_bytes",
@@ -461,6 +467,9 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
     struct gw_limits *l = &c->limits;
     const struct u32key lk[] = {
         {"inflight_max", &l->inflight_max, 1, 65536},
+        {"inflight_min", &l->inflight_min, 1, 65536},
+        {"queue_target_ms", &l->queue_target_ms, 0, 10000},
+        {"queue_interval_ms", &l->queue_interval_ms, 10, 10000},
         {"connections_max", &l->connections_max, 1, 1000000},
         {"body_max_bytes", &l->body_max_bytes, 64, 1048576},
         {"headers_max_bytes", &l->headers_max_bytes, 512, 65536},
@@ -497,6 +506,17 @@ int gw_config_parse(const char *text, size_t len, struct gw_config *c,
         if (!json_is_object(lo)) {
             cfail(err, errlen, "\"limits\" must be an object");
         }
+        goto out;
+    }
+    /* The default floor (64) follows a smaller ceiling; a floor set above
+     * the ceiling is a mistake. */
+    if (l->inflight_min > l->inflight_max &&
+        (lo == NULL || json_object_get(lo, "inflight_min") == NULL)) {
+        l->inflight_min = l->inflight_max;
+    }
+    if (l->inflight_min > l->inflight_max) {
+        cfail(err, errlen,
+              "limits.inflight_min must not exceed limits.inflight_max");
         goto out;
     }
     /* The follower appends a page of 1000 at a time: a smaller ring would

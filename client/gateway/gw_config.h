@@ -48,7 +48,14 @@ struct gw_token {
 };
 
 struct gw_limits {
-    uint32_t inflight_max;       /* requests waiting on the cluster (4096) */
+    uint32_t inflight_max; /* requests waiting on the cluster (4096) */
+    /* The adaptive budget (gw_admit.h) between inflight_min and
+     * inflight_max: what the cluster answers within queue_target_ms,
+     * re-judged every queue_interval_ms. queue_target_ms 0: the budget is
+     * inflight_max, fixed. */
+    uint32_t inflight_min;       /* (64) */
+    uint32_t queue_target_ms;    /* (20) */
+    uint32_t queue_interval_ms;  /* (100) */
     uint32_t connections_max;    /* open HTTP connections (10000) */
     uint32_t body_max_bytes;     /* request body (8192) */
     uint32_t headers_max_bytes;  /* request line + headers (8192) */

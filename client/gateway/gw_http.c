@@ -218,9 +218,28 @@ static void replyJson(struct gw *g, h2o_req_t *req, int route, int channel,
     sendReply(g, req, route, channel, t0_ns, &r);
 }
 
+/* Server-Timing: gw;dur=MS, the call's time from the handler's start to
+ * its answer (mostly the cluster's). What a client measures beyond it is
+ * the network, the kernel's socket buffers and h2o's read: slotbench's
+ * http mode splits an accepted request's time with it. */
+static void serverTiming(struct gw_call *call)
+{
+    if (call->hreq == NULL) {
+        return;
+    }
+    char v[40];
+    uint64_t us = (uv_hrtime() - call->t0_ns) / 1000;
+    snprintf(v, sizeof v, "gw;dur=%" PRIu64 ".%03" PRIu64, us / 1000,
+             us % 1000);
+    h2o_iovec_t c = h2o_strdup(&call->hreq->pool, v, strlen(v));
+    h2o_add_header_by_str(&call->hreq->pool, &call->hreq->res.headers,
+                          H2O_STRLIT("server-timing"), 0, NULL, c.base, c.len);
+}
+
 void gw__reply_json(struct gw_call *call, int status, const struct gw_buf *b,
                     const char *location)
 {
+    serverTiming(call);
     replyJson(call->g, call->hreq, call->route, call->channel, call->t0_ns,
               status, b, location);
 }
@@ -232,6 +251,7 @@ void gw__reply_body(struct gw_call *call, int status, const struct gw_buf *b,
         gw__call_error(call, GW_INTERNAL, "out of memory", NULL);
         return;
     }
+    serverTiming(call);
     struct reply r = {.status = status,
                       .code = SLOT_OK,
                       .body = b->p,
@@ -285,6 +305,13 @@ static struct gw_call *callNew(struct rctx *c)
 void gw__call_free(struct gw_call *call)
 {
     struct gw *g = call->g;
+    /* The operator's calls (cluster views, reconciliations: up to seconds
+     * by design) say nothing about the booking path's queue. */
+    if (call->channel != GW_CH_ADMIN) {
+        gw_admit_idle(&g->admit, uv_metrics_idle_time(g->loop) / 1000000);
+        gw_admit_done(&g->admit, uv_now(g->loop),
+                      (uv_hrtime() - call->t0_ns) / 1000);
+    }
     if (call->link != NULL) {
         *call->link = NULL;
     }
@@ -341,6 +368,7 @@ void gw__call_idem(struct gw_call *call, struct slotc_req *sr)
 void gw__call_error(struct gw_call *call, int code, const char *msg,
                     const char *extra)
 {
+    serverTiming(call);
     if (gw_err_status(code) >= 500) {
         /* The cluster's trouble (or ours): worth an error line. */
         const struct gw_route *rt = &gw_routes[call->route];
@@ -637,8 +665,7 @@ static void resultOk(struct gw_call *call, const struct slotc_req *sr)
         default:
             break;
     }
-    replyJson(call->g, call->hreq, call->route, call->channel, call->t0_ns,
-              status, &b, location);
+    gw__reply_json(call, status, &b, location);
     gw_buf_free(&b);
 }
 
@@ -905,6 +932,7 @@ static void serveMetrics(struct rctx *c)
     gw_buf_init(&b, st, sizeof st);
     gw_metrics_render(&g->metrics, g->cfg->channel_names, g->cfg->n_channels,
                       g->inflight, g->cfg->limits.inflight_max, &b);
+    gw_metrics_render_admit(&g->admit, &b);
     /* The statistics as the background refresh last read them: a scrape
      * costs the cluster nothing and never waits on it. */
     if (g->cfg->limits.stats_series_max > 0) {
@@ -923,10 +951,22 @@ static void serveMetrics(struct rctx *c)
     gw_buf_free(&b);
 }
 
+/* The in-flight budget: a request beyond it is refused at once, before
+ * its body is parsed, so that a refusal costs little. New holds meet the
+ * adaptive budget (gw_admit.h); every other request only the ceiling
+ * (inflight_max): a confirm, a release or a cancel finishes work the
+ * cluster already did (a hold refused now costs a retry, a confirm refused
+ * costs the booking when the hold lapses), and the operator's and the
+ * readers' requests are few. */
 static bool overloaded(struct rctx *c)
 {
     struct gw *g = c->g;
-    if (g->inflight < g->cfg->limits.inflight_max && !g->stopping) {
+    bool ok = g->inflight < g->cfg->limits.inflight_max;
+    if (c->route == GW_R_HOLD_CREATE) {
+        gw_admit_idle(&g->admit, uv_metrics_idle_time(g->loop) / 1000000);
+        ok = gw_admit_try(&g->admit, uv_now(g->loop), g->inflight);
+    }
+    if (ok && !g->stopping) {
         return false;
     }
     g->metrics.rejects[GW_REJECT_OVERLOADED]++;
@@ -1518,6 +1558,12 @@ int gw_start(uv_loop_t *loop, const struct gw_config *cfg, struct gw_log *log,
     g->loop = loop;
     g->cfg = cfg;
     g->log = log;
+    /* The loop's idle time tells the budget whether a standing delay is
+     * the cluster's or the gateway's own CPU (gw_admit.h). */
+    (void)uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
+    gw_admit_init(&g->admit, cfg->limits.queue_target_ms,
+                  cfg->limits.queue_interval_ms, cfg->limits.inflight_min,
+                  cfg->limits.inflight_max, uv_now(loop));
     g->openapi = gw_openapi_build(&g->openapi_len);
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) {

@@ -10,7 +10,8 @@
  *   missing or unknown bearer token                  401 UNAUTHORIZED
  *   a channel token on an admin route, the admin
  *   token on a route that needs a channel            403 FORBIDDEN
- *   in-flight budget (limits.inflight_max) full      503 OVERLOADED
+ *   in-flight budget full (a new hold: the adaptive
+ *   budget of gw_admit.h; others: inflight_max)      503 OVERLOADED
  *                                                    (+ Retry-After)
  *   body > body_max_bytes (schedule_body_max_bytes
  *   for a template or a rule set)                    413 TOO_LARGE

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gw_admit.h"
 #include "gw_config.h"
 #include "gw_fanout.h"
 #include "gw_http.h"
@@ -81,6 +82,7 @@ struct gw {
     struct gw_limiter limiter;
     struct gw_pcache pools;   /* which pools are scheduled (hold ttl) */
     uint32_t inflight;        /* calls alive */
+    struct gw_admit admit;    /* the in-flight budget (gw_admit.h) */
     uint32_t ev_active;       /* long polls and SSE streams alive, and the
                              * feed's shared follower (ev_followers) */
     uint32_t ev_followers;    /* 0 or 1: the follower alive */

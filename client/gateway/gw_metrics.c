@@ -183,3 +183,39 @@ void gw_metrics_render(const struct gw_metrics *m, const char *const *channels,
         }
     }
 }
+
+void gw_metrics_render_admit(const struct gw_admit *a, struct gw_buf *o)
+{
+    uint32_t budget = a->target_ms == 0 ? a->max : a->budget;
+    gw_buf_printf(
+        o,
+        "# HELP slot_gateway_inflight_budget Requests the gateway lets wait "
+        "on the cluster now (between inflight_min and inflight_max).\n"
+        "# TYPE slot_gateway_inflight_budget gauge\n"
+        "slot_gateway_inflight_budget %" PRIu32 "\n"
+        "# HELP slot_gateway_queue_delay_seconds The last interval's standing "
+        "delay: its fastest call's time in the gateway.\n"
+        "# TYPE slot_gateway_queue_delay_seconds gauge\n"
+        "slot_gateway_queue_delay_seconds %" PRIu64 ".%06" PRIu64 "\n"
+        "# HELP slot_gateway_queue_target_seconds The delay the budget aims "
+        "at (0: the budget is fixed).\n"
+        "# TYPE slot_gateway_queue_target_seconds gauge\n"
+        "slot_gateway_queue_target_seconds %" PRIu32 ".%03" PRIu32 "\n"
+        "# HELP slot_gateway_budget_changes_total Moves of the in-flight "
+        "budget.\n"
+        "# TYPE slot_gateway_budget_changes_total counter\n"
+        "slot_gateway_budget_changes_total{direction=\"shrink\"} %" PRIu64 "\n"
+        "slot_gateway_budget_changes_total{direction=\"grow\"} %" PRIu64 "\n"
+        "# HELP slot_gateway_budget_held_busy_total Intervals whose standing "
+        "delay was the gateway's own busy loop: the budget held.\n"
+        "# TYPE slot_gateway_budget_held_busy_total counter\n"
+        "slot_gateway_budget_held_busy_total %" PRIu64 "\n"
+        "# HELP slot_gateway_loop_busy_ratio The gateway loop's busy share of "
+        "the last interval.\n"
+        "# TYPE slot_gateway_loop_busy_ratio gauge\n"
+        "slot_gateway_loop_busy_ratio %" PRIu32 ".%03" PRIu32 "\n",
+        budget, a->last_delay_us / 1000000, a->last_delay_us % 1000000,
+        a->target_ms / 1000, a->target_ms % 1000, a->shrinks, a->grows,
+        a->held_busy, a->last_busy_permille / 1000,
+        a->last_busy_permille % 1000);
+}

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "gw_admit.h"
 #include "gw_json.h"
 #include "gw_route.h"
 
@@ -60,5 +61,13 @@ void gw_metrics_cluster(struct gw_metrics *m, int op, int code, uint64_t rt_us);
 void gw_metrics_render(const struct gw_metrics *m, const char *const *channels,
                        int n, uint32_t inflight, uint32_t inflight_max,
                        struct gw_buf *out);
+
+/* Appends the adaptive budget's gauges and counters (gw_admit.h):
+ * slot_gateway_inflight_budget, slot_gateway_queue_delay_seconds (the last
+ * interval's standing delay), slot_gateway_queue_target_seconds and
+ * slot_gateway_budget_changes_total{direction="shrink"|"grow"}. Requests
+ * refused by the budget are slot_gateway_rejected_total{reason=
+ * "overloaded"}. */
+void gw_metrics_render_admit(const struct gw_admit *a, struct gw_buf *out);
 
 #endif /* GW_METRICS_H */

@@ -7,7 +7,7 @@
 # bench-healthz), `make bench-healthz` (bench/results/healthz.json).
 
 GW_SRC := client/gateway/gw_err.c client/gateway/gw_route.c client/gateway/gw_json.c \
-          client/gateway/gw_limit.c client/gateway/gw_metrics.c \
+          client/gateway/gw_limit.c client/gateway/gw_metrics.c client/gateway/gw_admit.c \
           client/gateway/gw_config.c client/gateway/gw_openapi.c client/gateway/gw_log.c \
           client/gateway/gw_sched.c client/gateway/gw_pcache.c \
           client/gateway/gw_http.c client/gateway/gw_http_sched.c \

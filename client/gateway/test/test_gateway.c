@@ -2123,6 +2123,157 @@ static void test_leader_failover_idempotent(void)
     CHECK_EQ(tcluster_stop(&t), 0);
 }
 
+/* ---- the adaptive in-flight budget (gw_admit.h, issue 17) --------------- */
+
+/* Sends one hold per connection (patients prefix-round-i), all before any
+ * answer is read. */
+static void holdsSend(struct tconn *c, int n, const char *pool,
+                      const char *prefix, int round)
+{
+    for (int i = 0; i < n; i++) {
+        char body[96], raw[512];
+        int bl =
+            snprintf(body, sizeof body, "{\"patient\":\"patient-%s-%d-%03d\"}",
+                     prefix, round, i);
+        int k = snprintf(raw, sizeof raw,
+                         "POST /v1/pools/%s/holds HTTP/1.1\r\nHost: t\r\n"
+                         "Authorization: Bearer " TOK_APP "\r\n"
+                         "Content-Length: %d\r\n\r\n%s",
+                         pool, bl, body);
+        CHECK(send(c[i].fd, raw, (size_t)k, MSG_NOSIGNAL) == k);
+    }
+}
+
+/* Reads the n answers: counts 201 and 503 OVERLOADED (with Retry-After);
+ * anything else is counted in *other. */
+static void holdsRead(struct tconn *c, int n, int *ok, int *shed, int *other)
+{
+    for (int i = 0; i < n; i++) {
+        struct tresp r;
+        int st = tread(&c[i], &r);
+        char v[64];
+        if (st == 201) {
+            (*ok)++;
+            /* A call's answer says its time in the gateway. */
+            CHECK(tresp_header(&r, "server-timing", v, sizeof v) != NULL);
+            CHECK(strncmp(v, "gw;dur=", 7) == 0 && atof(v + 7) >= 0.0);
+        } else if (st == 503 && strcmp(tresp_code(&r), "OVERLOADED") == 0) {
+            (*shed)++;
+            CHECK(tresp_header(&r, "retry-after", v, sizeof v) != NULL);
+            CHECK(atoi(v) >= 1);
+        } else {
+            (*other)++;
+            fprintf(stderr, "admission: %d %s\n", st,
+                    r.body != NULL ? r.body : "");
+        }
+        tresp_free(&r);
+    }
+}
+
+/* A gauge or counter of the gateway's /metrics (-1 if absent). */
+static double metricOf(int port, const char *series)
+{
+    struct tconn c = {.fd = -1, .port = port};
+    struct tresp r;
+    double v = -1;
+    if (treq(&c, "GET", "/metrics", NULL, NULL, NULL, &r) == 200) {
+        /* At a line's start: not the name in its # HELP line. */
+        for (const char *p = strstr(r.body, series); p != NULL;
+             p = strstr(p + 1, series)) {
+            if (p == r.body || p[-1] == '\n') {
+                v = atof(p + strlen(series));
+                break;
+            }
+        }
+    }
+    tresp_free(&r);
+    tconn_close(&c);
+    return v;
+}
+
+/* The cluster stalls (every node SIGSTOPped for 300 ms) under 64 holds in
+ * flight: their time in the gateway is a standing queue far above the
+ * 20 ms target, so the budget falls to what the cluster answered in the
+ * target (64 answers over a 50 ms window x 20 ms: at most 25). The next
+ * 64 holds sent at once: those beyond the budget get 503 OVERLOADED +
+ * Retry-After at once and touch nothing; the budget grows back while the
+ * cluster answers fast, until a round of 64 is admitted whole. */
+static void test_admission(void)
+{
+    enum { N = 64 };
+    struct tgateway g;
+    CHECK_EQ(gatewayStart(&g, &cluster,
+                          "\"patient_rate_per_s\":0,\"inflight_max\":256,"
+                          "\"inflight_min\":4,\"queue_target_ms\":20,"
+                          "\"queue_interval_ms\":50"),
+             0);
+    createPool("{\"pool\":\"admit-pool\",\"capacity\":100000}");
+    struct tconn c[N];
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ(tconn_open(&c[i], g.port), 0);
+    }
+    CHECK_EQ(metricOf(g.port, "slot_gateway_inflight_budget "), 256);
+    int ok = 0, shed = 0, other = 0;
+    for (int i = 0; i < cluster.n; i++) {
+        proc_signal(&cluster.node[i], SIGSTOP);
+    }
+    holdsSend(c, N, "admit-pool", "adm", 0);
+    tclock_sleep_ms(300);
+    for (int i = 0; i < cluster.n; i++) {
+        proc_signal(&cluster.node[i], SIGCONT);
+    }
+    holdsRead(c, N, &ok, &shed, &other);
+    CHECK_EQ(ok, N); /* admitted before anything was measured */
+    CHECK_EQ(shed, 0);
+    /* The window of those answers closes at the first request after it. */
+    tclock_sleep_ms(60);
+    struct tconn one = {.fd = -1, .port = g.port};
+    struct tresp r;
+    CHECK_EQ(treq(&one, "GET", "/v1/pools/admit-pool", TOK_APP, NULL, NULL, &r),
+             200);
+    tresp_free(&r);
+    tconn_close(&one);
+    double budget = metricOf(g.port, "slot_gateway_inflight_budget ");
+    double delay = metricOf(g.port, "slot_gateway_queue_delay_seconds ");
+    fprintf(stderr, "admission: after the stall budget %.0f, delay %.3f s\n",
+            budget, delay);
+    CHECK(budget >= 4 && budget <= 25);
+    CHECK(delay >= 0.2);
+    CHECK(metricOf(g.port, "slot_gateway_budget_changes_total{direction="
+                           "\"shrink\"} ") >= 1);
+    /* Beyond the budget: refused at once, nothing held for them. */
+    int ok1 = 0, shed1 = 0;
+    holdsSend(c, N, "admit-pool", "adm", 1);
+    holdsRead(c, N, &ok1, &shed1, &other);
+    fprintf(stderr, "admission: %d admitted, %d refused OVERLOADED\n", ok1,
+            shed1);
+    CHECK(shed1 >= N - 25);
+    CHECK_EQ(ok1 + shed1, N);
+    CHECK_EQ(poolField("admit-pool", "held"), N + ok1);
+    /* Fast answers with the budget reached: it grows back (bounded). */
+    bool whole = false;
+    for (int round = 2; round < 60 && !whole; round++) {
+        int k = 0, s = 0;
+        for (int i = 0; i < N; i++) {
+            if (c[i].fd < 0) {
+                CHECK_EQ(tconn_open(&c[i], g.port), 0);
+            }
+        }
+        holdsSend(c, N, "admit-pool", "adm", round);
+        holdsRead(c, N, &k, &s, &other);
+        whole = s == 0;
+        tclock_sleep_ms(60); /* one window per round */
+    }
+    CHECK(whole);
+    CHECK(metricOf(g.port, "slot_gateway_budget_changes_total{direction="
+                           "\"grow\"} ") >= 1);
+    CHECK_EQ(other, 0);
+    for (int i = 0; i < N; i++) {
+        tconn_close(&c[i]);
+    }
+    CHECK_EQ(gatewayStop(&g), 0);
+}
+
 /* ---- shutdown ------------------------------------------------------------ */
 
 /* SIGTERM: the gateway stops accepting, answers what it has read (a
@@ -5935,6 +6086,7 @@ static const struct check_case cases[] = {
     {"reuse_port", test_reuse_port},
     {"rate_limit", test_rate_limit},
     {"overload", test_overload},
+    {"admission", test_admission},
     {"openapi", test_openapi},
     {"metrics_healthz", test_metrics_healthz},
     {"healthz_no_leader", test_healthz_no_leader},

@@ -654,6 +654,9 @@ static void test_config(void)
     CHECK_STR(gw_config_channel_name(&c, GW_CH_ADMIN), "admin");
     CHECK_STR(gw_config_channel_name(&c, GW_CH_NONE), "-");
     CHECK_EQ(c.limits.inflight_max, 4096);
+    CHECK_EQ(c.limits.inflight_min, 64);
+    CHECK_EQ(c.limits.queue_target_ms, 20);
+    CHECK_EQ(c.limits.queue_interval_ms, 100);
     CHECK_EQ(c.limits.schedule_body_max_bytes, 65536);
     CHECK_EQ(c.limits.pool_cache_size, 16384);
     CHECK_EQ(c.limits.events_max, 64);
@@ -673,6 +676,7 @@ static void test_config(void)
                    &c, err),
              0);
     CHECK_EQ(c.limits.inflight_max, 10);
+    CHECK_EQ(c.limits.inflight_min, 10); /* the default floor follows */
     CHECK_EQ(c.client.queue_max, 99);
     CHECK_EQ(c.limits.patient_rate_per_s, 0);
     CHECK_EQ(c.limits.events_max, 1);
@@ -685,6 +689,15 @@ static void test_config(void)
                    &c, err),
              0);
     CHECK(c.reuse_port);
+    CHECK_EQ(parse("{\"listen\":\"127.0.0.1:80\",\"cluster\":\"x:1\","
+                   "\"tokens\":{\"abcdefgh\":\"a\"},\"limits\":{"
+                   "\"inflight_min\":5,\"queue_target_ms\":0,"
+                   "\"queue_interval_ms\":10}}",
+                   &c, err),
+             0);
+    CHECK_EQ(c.limits.inflight_min, 5);
+    CHECK_EQ(c.limits.queue_target_ms, 0);
+    CHECK_EQ(c.limits.queue_interval_ms, 10);
     CHECK_EQ(parse("{\"listen\":\"127.0.0.1:80\",\"cluster\":\"x:1\","
                    "\"tokens\":{\"abcdefgh\":\"a\"},\"reuse_port\":1}",
                    &c, err),
@@ -721,6 +734,18 @@ static void test_config(void)
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
         "\"abcdefgh\":\"a\"},"
         "\"limits\":{\"inflightmax\":5}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
+        "\"limits\":{\"inflight_max\":10,\"inflight_min\":11}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
+        "\"limits\":{\"inflight_min\":0}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
+        "\"limits\":{\"queue_target_ms\":10001}}",
+        "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
+        "\"abcdefgh\":\"a\"},"
+        "\"limits\":{\"queue_interval_ms\":9}}",
         "{\"listen\":\"1.2.3.4:80\",\"cluster\":\"x:1\",\"tokens\":{"
         "\"abcdefgh\":\"a\"},"
         "\"limits\":{\"body_max_bytes\":\"5\"}}",
@@ -1407,9 +1432,131 @@ static void test_metrics_render(void)
                       "\"create_hold\","
                       "le=\"+Inf\"} 2\n") != NULL);
     CHECK(strstr(b.p, "slot_gateway_inflight 3\n") != NULL);
+
     CHECK(strstr(b.p, "slot_gateway_cluster_requests_total{op=\"hold\",code="
                       "\"SOLD_OUT\"} 1\n") != NULL);
     gw_buf_free(&b);
+    gw_buf_init(&b, NULL, 0);
+    struct gw_admit adm;
+    gw_admit_init(&adm, 20, 100, 64, 4096, 0);
+    adm.budget = 700;
+    adm.last_delay_us = 23456;
+    adm.shrinks = 2;
+    adm.grows = 5;
+    gw_metrics_render_admit(&adm, &b);
+    CHECK(strstr(b.p, "slot_gateway_inflight_budget 700\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_queue_delay_seconds 0.023456\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_queue_target_seconds 0.020\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_budget_changes_total{direction="
+                      "\"shrink\"} 2\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_budget_changes_total{direction="
+                      "\"grow\"} 5\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_budget_held_busy_total 0\n") != NULL);
+    CHECK(strstr(b.p, "slot_gateway_loop_busy_ratio 0.000\n") != NULL);
+    gw_admit_init(&adm, 0, 100, 64, 4096, 0);
+    adm.budget = 700; /* off: the budget shown is the fixed ceiling */
+    gw_buf_free(&b);
+    gw_buf_init(&b, NULL, 0);
+    gw_metrics_render_admit(&adm, &b);
+    CHECK(strstr(b.p, "slot_gateway_inflight_budget 4096\n") != NULL);
+    gw_buf_free(&b);
+}
+
+/* ---- the adaptive in-flight budget (gw_admit.h) ------------------------- */
+
+/* n calls, each `us` long, finished over [t, t + interval). */
+static void admitFeed(struct gw_admit *a, uint64_t t, uint32_t n, uint64_t us)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        gw_admit_done(a, t + (uint64_t)i * a->interval_ms / n, us);
+    }
+}
+
+static void test_admit(void)
+{
+    struct gw_admit a;
+    /* Off: the fixed ceiling, whatever the delay. */
+    gw_admit_init(&a, 0, 100, 64, 4096, 1000);
+    admitFeed(&a, 1000, 5000, 500000);
+    CHECK(gw_admit_try(&a, 1200, 4095));
+    CHECK(!gw_admit_try(&a, 1200, 4096));
+    CHECK_EQ(a.shrinks, 0);
+
+    /* A standing queue: every call 80 ms against a target of 20 ms,
+     * 3,500 answers in 100 ms = 35k/s: budget 35k/s x 20 ms = 700. */
+    gw_admit_init(&a, 20, 100, 64, 65536, 0);
+    CHECK(gw_admit_try(&a, 0, 65535)); /* nothing measured: the ceiling */
+    admitFeed(&a, 0, 3500, 80000);
+    CHECK(gw_admit_try(&a, 100, 0)); /* closes the window */
+    CHECK_EQ(a.budget, 700);
+    CHECK_EQ(a.shrinks, 1);
+    CHECK_EQ(a.last_delay_us, 80000);
+    CHECK(gw_admit_try(&a, 100, 699));
+    CHECK(!gw_admit_try(&a, 100, 700));
+    CHECK(!gw_admit_try(&a, 100, 5000));
+
+    /* One fast call in the window: no standing queue, and the budget was
+     * reached (a refusal above): it grows by a quarter + 1. */
+    admitFeed(&a, 100, 3499, 80000);
+    gw_admit_done(&a, 150, 3000);
+    CHECK(gw_admit_try(&a, 200, 0));
+    CHECK_EQ(a.budget, 700 + 175 + 1);
+    CHECK_EQ(a.grows, 1);
+    CHECK_EQ(a.last_delay_us, 3000);
+
+    /* Fast, but the budget never came near: unchanged. */
+    admitFeed(&a, 200, 100, 1000);
+    CHECK(gw_admit_try(&a, 300, 0));
+    CHECK_EQ(a.budget, 876);
+    CHECK_EQ(a.grows, 1);
+
+    /* No answer in a window (a failover): unchanged, refusals at once. */
+    CHECK(!gw_admit_try(&a, 350, 876));
+    CHECK(gw_admit_try(&a, 400, 0));
+    CHECK_EQ(a.budget, 876);
+
+    /* The floor and the ceiling: 10 answers in 100 ms of 1 s each would
+     * give 2; the floor is 64. Growth stops at the ceiling. */
+    admitFeed(&a, 400, 10, 1000000);
+    CHECK(gw_admit_try(&a, 500, 0));
+    CHECK_EQ(a.budget, 64);
+    gw_admit_init(&a, 20, 100, 1, 100, 0);
+    a.budget = 90;
+    CHECK(gw_admit_try(&a, 0, 85)); /* >= 7/8 of the budget: limited */
+    admitFeed(&a, 0, 10, 1000);
+    CHECK(gw_admit_try(&a, 100, 0));
+    CHECK_EQ(a.budget, 100);
+
+    /* A window that lasted longer than its interval (an idle gateway):
+     * the rate is over its real length. 3,000 answers over 300 ms at
+     * 30 ms each: 10k/s x 20 ms = 200. */
+    gw_admit_init(&a, 20, 100, 1, 65536, 0);
+    gw_admit_done(&a, 0, 30000);
+    for (uint32_t i = 1; i < 3000; i++) {
+        gw_admit_done(&a, 99, 30000);
+    }
+    CHECK(gw_admit_try(&a, 300, 0));
+    CHECK_EQ(a.budget, 200);
+
+    /* The gateway's own loop busy >= 90 % of the window: a standing delay
+     * is its CPU, the budget is held; with the loop half idle the same
+     * delay shrinks it. */
+    gw_admit_init(&a, 20, 100, 1, 65536, 0);
+    gw_admit_idle(&a, 1000); /* the first: the window's baseline */
+    a.budget = 5000;
+    admitFeed(&a, 0, 3000, 80000);
+    gw_admit_idle(&a, 1005); /* 5 ms idle in 100 ms: 95 % busy */
+    CHECK(gw_admit_try(&a, 100, 0));
+    CHECK_EQ(a.budget, 5000);
+    CHECK_EQ(a.held_busy, 1);
+    CHECK_EQ(a.shrinks, 0);
+    CHECK_EQ(a.last_busy_permille, 950);
+    admitFeed(&a, 100, 3000, 80000);
+    gw_admit_idle(&a, 1055); /* 50 ms idle: 50 % busy */
+    CHECK(gw_admit_try(&a, 200, 0));
+    CHECK_EQ(a.budget, 600);
+    CHECK_EQ(a.shrinks, 1);
+    CHECK_EQ(a.last_busy_permille, 500);
 }
 
 /* ---- issue 14: rule sets, templates, places, query strings ------------- */
@@ -3549,6 +3696,7 @@ static const struct check_case cases[] = {
     {"err_status", test_err_status},
     {"openapi_doc", test_openapi_doc},
     {"metrics_render", test_metrics_render},
+    {"admit", test_admit},
     {"rules_json", test_rules_json},
     {"rules_body", test_rules_body},
     {"template_json", test_template_json},
