@@ -53,6 +53,15 @@ SLOTBENCH_RULES_SMOKE := $(B)/rel/bin/slotbench burst --rules --smoke \
     --release-in-ms 800 --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 \
     --patience-ms 8000 --duration-ms 14000 --drain-ms 1000 \
     --out $(B)/test-logs/slotbench-rules-smoke.json
+# The burst over the gateway as channels reach it (issue 17): 500
+# keep-alive connections, each closed and opened again after 5 answers; its
+# JSON must show every connection opened, the churn, and every accepted
+# answer's time split (smoke.c). Needs slot-gateway.
+SLOTBENCH_HTTP_SMOKE := $(B)/rel/bin/slotbench burst --mode http --smoke \
+    --quiet --pools 2 --capacity 300 --patients 2000 --arrival-ms 500 \
+    --release-in-ms 800 --ttl-ms 1000 --pay-max-ms 100 --bot-abandon 0 \
+    --patience-ms 8000 --duration-ms 14000 --drain-ms 1000 --conns 500 \
+    --conn-reqs 5 --out $(B)/test-logs/slotbench-http-smoke.json
 SLOTBENCH_IMPORT_SMOKE := $(B)/rel/bin/slotbench import --smoke --quiet \
     --import-pools 2000 --import-templates 20 \
     --out $(B)/test-logs/slotbench-import-smoke.json
@@ -61,6 +70,7 @@ SLOTBENCH_IMPORT_SMOKE := $(B)/rel/bin/slotbench import --smoke --quiet \
 SLOTBENCH_SUITES := "slotbench-smoke:$(SLOTBENCH_SMOKE)" \
                     "slotbench-rules@120:$(SLOTBENCH_RULES_SMOKE)" \
                     "slotbench-import@120:$(SLOTBENCH_IMPORT_SMOKE)" \
+                    "slotbench-http@120:$(SLOTBENCH_HTTP_SMOKE)" \
                     "readme-table@60:bench/readme-table.sh --check"
 BUILD_BINS += $(B)/rel/bin/slotbench
 TEST_BINS += $(SLOTBENCH_REL_BINS)
@@ -68,7 +78,7 @@ TEST_BINS += $(SLOTBENCH_REL_BINS)
 .PHONY: slotbench slotbench-smoke slotbench-bench
 slotbench: $(SLOTBENCH_REL_BINS)
 
-slotbench-smoke: $(SLOTBENCH_REL_BINS)
+slotbench-smoke: $(SLOTBENCH_REL_BINS) $(B)/rel/bin/slot-gateway
 	@mkdir -p $(B)/test-logs
 	@.ci/suites $(SLOTBENCH_SUITES)
 

@@ -52,15 +52,16 @@
  *      "disk_probe_ms". */
 #define BENCH_SCHEMA_VERSION 2
 
-#define BENCH_POOLS_MAX   64
-#define BENCH_THREADS_MAX 8
-#define BENCH_CONNS_MAX   256
-#define BENCH_POINTS_MAX  16
-#define BENCH_KILLS_MAX   16
-#define BENCH_STATUS_MAX  128 /* status codes are < 128 (slot_err.h) */
-#define BENCH_POOL_ID_MAX 64
-#define BENCH_CHANNELS    4 /* app, wechat, 114, kiosk */
-#define BENCH_BUCKETS     3 /* --rules: a pool's buckets (hosp.h) */
+#define BENCH_POOLS_MAX      64
+#define BENCH_THREADS_MAX    8
+#define BENCH_CONNS_MAX      256  /* native, etcd, redis */
+#define BENCH_HTTP_CONNS_MAX 8192 /* http: HTTPC_CONNS_MAX */
+#define BENCH_POINTS_MAX     16
+#define BENCH_KILLS_MAX      16
+#define BENCH_STATUS_MAX     128 /* status codes are < 128 (slot_err.h) */
+#define BENCH_POOL_ID_MAX    64
+#define BENCH_CHANNELS       4 /* app, wechat, 114, kiosk */
+#define BENCH_BUCKETS        3 /* --rules: a pool's buckets (hosp.h) */
 
 /* Statuses of our own, above slot_err.h's (which end below 110): what an
  * HTTP server answered that is not a ledger code. */
@@ -121,6 +122,12 @@ struct cfg {
     uint32_t drain_ms;    /* bound of the drain after the load phase */
     /* connections */
     uint32_t threads, conns, sessions, queue_max, depth;
+    /* http: answers per connection before the generator closes it and
+     * opens another (churn); 0: kept open */
+    uint32_t conn_reqs;
+    /* burst: a hold refused 503 OVERLOADED or 429 RATE_LIMITED is tried
+     * again after this (the gateway's Retry-After), jittered 0.5-1.5x */
+    uint32_t retry_after_ms;
     /* Shed load at the edge (overload's default): a new hold that finds
      * the generator's connections full is refused at once (SHED) instead
      * of waiting for room, and a node's BUSY is final (libslot
@@ -163,6 +170,7 @@ struct cfg {
     const char *gateway_url;  /* external gateway "host:port", or NULL */
     uint32_t gw_patient_rate; /* gateway's per-patient hold rate, 0 off */
     uint32_t gw_inflight_max;
+    uint32_t gw_queue_target_ms; /* limits.queue_target_ms (0: off) */
     int n_slotd_args;
     char *slotd_args[16];
     const char *out;     /* JSON path */
@@ -221,6 +229,8 @@ struct run {
     _Atomic uint32_t workers_ready;
     _Atomic uint64_t storm_filled;
     _Atomic uint64_t storm_deadline_min, storm_deadline_max;
+    /* http: the generator's connections over the run (httpc_stats) */
+    _Atomic uint64_t http_connects, http_churn_closes, http_failures;
     _Atomic int fatal; /* a worker met an error the run cannot survive */
     char fatal_msg[256];
 };
@@ -241,6 +251,11 @@ struct be_result {
     uint64_t claim_id;    /* QUERY */
     uint32_t claim_visit_no;
     uint64_t claim_deadline_ms;
+    /* http: when the request was written to a connection (uv_hrtime; 0:
+     * unknown, as for every other backend) and the gateway's own time
+     * (Server-Timing; UINT64_MAX: not said) */
+    uint64_t sent_ns;
+    uint64_t server_us;
 };
 
 /* A backend. Every submitting call returns 0 (the operation is accepted:

@@ -14,7 +14,9 @@
 #define BODY_MAX       (16u << 20)
 #define BACKOFF_MIN_MS 10u
 #define BACKOFF_MAX_MS 1000u
-#define CONNS_MAX      1024u
+/* Connects in progress at once: a listener's accept backlog (SOMAXCONN,
+ * 4096) is not flooded when thousands open together. */
+#define CONNECTING_MAX 256u
 
 enum cstate { C_IDLE = 0, C_CONNECTING, C_OPEN, C_CLOSING };
 
@@ -39,6 +41,14 @@ struct hconn {
     uint64_t since;     /* loop time the connect started */
     uint64_t retry_at;
     uint32_t backoff_ms;
+    uint32_t answered; /* on this connection since it opened (churn) */
+    /* The ready FIFO: open, with room for another request. */
+    struct hconn *rprev, *rnext;
+    bool in_ready;
+    /* The dirty stack: bytes in `out` to flush. */
+    struct hconn *dnext;
+    bool in_dirty;
+    bool churn; /* closing after conn_reqs answers: reopen at once */
 };
 
 struct httpc {
@@ -46,7 +56,12 @@ struct httpc {
     struct httpc_options o;
     struct sockaddr_in addr;
     struct hconn *c;
-    uint32_t rr;
+    struct hconn *rhead, *rtail; /* the ready FIFO */
+    struct hconn *dirty;         /* the dirty stack */
+    uint32_t idle;               /* connections in C_IDLE */
+    uint32_t connecting;         /* in C_CONNECTING */
+    uint32_t cscan;              /* where the next connect scan starts */
+    struct httpc_stats st;
     struct httpc_req *qh, *qt; /* waiting for a connection */
     uint32_t queued, pending;
     uv_timer_t tick;
@@ -74,6 +89,52 @@ static int bufReserve(struct buf *b, size_t more)
     return 0;
 }
 
+static void readyPush(struct hconn *c)
+{
+    struct httpc *h = c->h;
+    if (c->in_ready || c->state != C_OPEN || c->n >= h->o.depth) {
+        return;
+    }
+    c->in_ready = true;
+    c->rnext = NULL;
+    c->rprev = h->rtail;
+    if (h->rtail != NULL) {
+        h->rtail->rnext = c;
+    } else {
+        h->rhead = c;
+    }
+    h->rtail = c;
+}
+
+static void readyRemove(struct hconn *c)
+{
+    struct httpc *h = c->h;
+    if (!c->in_ready) {
+        return;
+    }
+    if (c->rprev != NULL) {
+        c->rprev->rnext = c->rnext;
+    } else {
+        h->rhead = c->rnext;
+    }
+    if (c->rnext != NULL) {
+        c->rnext->rprev = c->rprev;
+    } else {
+        h->rtail = c->rprev;
+    }
+    c->rprev = c->rnext = NULL;
+    c->in_ready = false;
+}
+
+static void markDirty(struct hconn *c)
+{
+    if (!c->in_dirty) {
+        c->in_dirty = true;
+        c->dnext = c->h->dirty;
+        c->h->dirty = c;
+    }
+}
+
 static void complete(struct httpc *h, struct httpc_req *r, int status,
                      const char *body, size_t len)
 {
@@ -83,6 +144,8 @@ static void complete(struct httpc *h, struct httpc_req *r, int status,
 }
 
 static void pump(struct httpc *h);
+static void startConnect(struct hconn *c);
+static void startConnects(struct httpc *h);
 
 static void handleClosed(uv_handle_t *hd)
 {
@@ -110,12 +173,22 @@ static void connClosed(uv_handle_t *hd)
     struct hconn *c = (struct hconn *)hd->data;
     struct httpc *h = c->h;
     c->state = C_IDLE;
+    h->idle++;
+    bool churn = c->churn;
+    c->churn = false;
     c->writing = false;
     c->out.len = c->wb.len = c->in.len = 0;
     hd->data = h;
     bool closing = h->closing;
     handleClosed(hd); /* may free h when closing */
     if (!closing) {
+        if (churn) {
+            /* A patient re-dialling: at once, no backoff. */
+            c->retry_at = 0;
+            if (h->connecting < CONNECTING_MAX) {
+                startConnect(c);
+            }
+        }
         pump(h);
     }
 }
@@ -127,6 +200,14 @@ static void failConn(struct hconn *c, int status)
     struct httpc_req *list = c->head;
     c->head = c->tail = NULL;
     c->n = 0;
+    readyRemove(c);
+    h->st.failures++;
+    if (c->state == C_CONNECTING) {
+        h->connecting--;
+    }
+    if (c->state == C_OPEN) {
+        h->st.open--;
+    }
     if (c->state == C_OPEN || c->state == C_CONNECTING) {
         c->state = C_CLOSING;
         uv_close((uv_handle_t *)&c->tcp, connClosed);
@@ -185,6 +266,19 @@ static void flush(struct hconn *c)
         c->writing = false;
         failConn(c, HTTPC_UNKNOWN);
     }
+}
+
+/* Churn: the connection answered its conn_reqs requests and is idle; it
+ * closes and opens again at once (connClosed). */
+static void churnClose(struct hconn *c)
+{
+    struct httpc *h = c->h;
+    readyRemove(c);
+    h->st.churn_closes++;
+    h->st.open--;
+    c->churn = true;
+    c->state = C_CLOSING;
+    uv_close((uv_handle_t *)&c->tcp, connClosed);
 }
 
 /* Parses a chunked body starting at p (len bytes available) into
@@ -247,6 +341,7 @@ static void parse(struct hconn *c)
         size_t hlen = (size_t)(hend - p) + 4;
         long clen = -1;
         bool chunked = false, close_after = memcmp(p, "HTTP/1.0", 8) == 0;
+        uint64_t server_us = HTTPC_NO_TIMING;
         const char *line = (const char *)memchr(p, '\n', hlen) + 1;
         while (line < hend) {
             const char *eol = memchr(line, '\n', (size_t)(hend + 2 - line));
@@ -259,6 +354,16 @@ static void parse(struct hconn *c)
             } else if (ll > 18 &&
                        strncasecmp(line, "transfer-encoding:", 18) == 0) {
                 chunked = memmem(line, ll, "chunked", 7) != NULL;
+            } else if (ll > 14 &&
+                       strncasecmp(line, "server-timing:", 14) == 0) {
+                /* "gw;dur=1.234": the gateway's time, in ms. */
+                const char *d = memmem(line, ll, "dur=", 4);
+                if (d != NULL) {
+                    double ms = strtod(d + 4, NULL);
+                    if (ms >= 0 && ms < 1e9) {
+                        server_us = (uint64_t)(ms * 1000.0 + 0.5);
+                    }
+                }
             } else if (ll > 11 && strncasecmp(line, "connection:", 11) == 0) {
                 const char *v = line + 11;
                 while (*v == ' ') {
@@ -308,6 +413,8 @@ static void parse(struct hconn *c)
         }
         c->n--;
         c->backoff_ms = 0;
+        c->answered++;
+        r->server_us = server_us;
         complete(h, r, status, body, blen);
         off += total;
         if (h->closing) {
@@ -321,6 +428,12 @@ static void parse(struct hconn *c)
     if (c->state == C_OPEN && off > 0) {
         memmove(c->in.p, c->in.p + off, c->in.len - off);
         c->in.len -= off;
+    }
+    if (c->state == C_OPEN && h->o.conn_reqs > 0 &&
+        c->answered >= h->o.conn_reqs && c->n == 0 && c->out.len == 0) {
+        churnClose(c);
+    } else {
+        readyPush(c);
     }
     if (!h->closing) {
         pump(h);
@@ -363,13 +476,20 @@ static void connectCb(uv_connect_t *cr, int status)
         failConn(c, HTTPC_UNKNOWN);
         return;
     }
+    struct httpc *h = c->h;
     c->state = C_OPEN;
+    h->connecting--;
+    h->st.open++;
+    h->st.connects++;
+    c->answered = 0;
     uv_tcp_nodelay(&c->tcp, 1);
     if (uv_read_start((uv_stream_t *)&c->tcp, allocCb, readCb) != 0) {
         failConn(c, HTTPC_UNKNOWN);
         return;
     }
-    pump(c->h);
+    readyPush(c);
+    startConnects(h); /* the initial fill goes on as connects finish */
+    pump(h);
 }
 
 static void startConnect(struct hconn *c)
@@ -379,6 +499,8 @@ static void startConnect(struct hconn *c)
         return;
     }
     h->handles++;
+    h->idle--;
+    h->connecting++;
     c->tcp.data = c;
     c->creq.data = c;
     c->state = C_CONNECTING;
@@ -398,6 +520,7 @@ static void dispatch(struct hconn *c, struct httpc_req *r)
     memcpy(c->out.p + c->out.len, r->buf, r->len);
     c->out.len += r->len;
     r->_sent = 1;
+    r->sent_ns = uv_hrtime();
     r->_next = NULL;
     if (c->tail) {
         c->tail->_next = r;
@@ -408,41 +531,46 @@ static void dispatch(struct hconn *c, struct httpc_req *r)
     c->n++;
 }
 
-static void pump(struct httpc *h)
+/* Starts connects for idle connections whose backoff is over, at most
+ * CONNECTING_MAX at once; scans on from where the last scan stopped. */
+static void startConnects(struct httpc *h)
 {
     uint32_t n = h->o.conns;
-    while (h->qh != NULL) {
-        /* The first open connection with room, round robin. */
-        struct hconn *best = NULL;
-        for (uint32_t k = 0; k < n; k++) {
-            struct hconn *c = &h->c[(h->rr + k) % n];
-            if (c->state == C_OPEN && c->n < h->o.depth) {
-                best = c;
-                h->rr = (h->rr + k + 1) % n;
-                break;
-            }
+    if (h->idle == 0 || h->closing) {
+        return;
+    }
+    uint64_t now = uv_now(h->loop);
+    for (uint32_t k = 0; k < n && h->connecting < CONNECTING_MAX; k++) {
+        struct hconn *c = &h->c[h->cscan];
+        h->cscan = (h->cscan + 1) % n;
+        if (c->state == C_IDLE && c->retry_at <= now) {
+            startConnect(c);
         }
-        if (best == NULL) {
-            break;
-        }
+    }
+}
+
+static void pump(struct httpc *h)
+{
+    /* Requests to the connections that waited longest with room. */
+    while (h->qh != NULL && h->rhead != NULL) {
+        struct hconn *c = h->rhead;
+        readyRemove(c);
         struct httpc_req *r = h->qh;
         h->qh = r->_next;
         if (h->qh == NULL) {
             h->qt = NULL;
         }
         h->queued--;
-        dispatch(best, r);
+        dispatch(c, r);
+        markDirty(c);
+        readyPush(c); /* depth > 1: room for more, at the FIFO's end */
     }
-    if (h->qh != NULL) {
-        uint64_t now = uv_now(h->loop);
-        for (uint32_t i = 0; i < n; i++) {
-            if (h->c[i].state == C_IDLE && h->c[i].retry_at <= now) {
-                startConnect(&h->c[i]);
-            }
-        }
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        flush(&h->c[i]);
+    while (h->dirty != NULL) {
+        struct hconn *c = h->dirty;
+        h->dirty = c->dnext;
+        c->dnext = NULL;
+        c->in_dirty = false;
+        flush(c);
     }
 }
 
@@ -469,13 +597,14 @@ static void tickCb(uv_timer_t *t)
         h->queued--;
         complete(h, r, HTTPC_UNSENT, NULL, 0);
     }
+    startConnects(h);
     pump(h);
 }
 
 int httpc_open(uv_loop_t *loop, const struct httpc_options *o,
                struct httpc **out)
 {
-    if (o->conns < 1 || o->conns > CONNS_MAX || o->depth < 1) {
+    if (o->conns < 1 || o->conns > HTTPC_CONNS_MAX || o->depth < 1) {
         return -1;
     }
     struct httpc *h = calloc(1, sizeof *h);
@@ -493,10 +622,12 @@ int httpc_open(uv_loop_t *loop, const struct httpc_options *o,
     for (uint32_t i = 0; i < o->conns; i++) {
         h->c[i].h = h;
     }
+    h->idle = o->conns;
     uv_timer_init(loop, &h->tick);
     h->tick.data = h;
     h->handles = 1;
     uv_timer_start(&h->tick, tickCb, TICK_MS, TICK_MS);
+    startConnects(h); /* every connection opens now, not on demand */
     *out = h;
     return 0;
 }
@@ -512,6 +643,8 @@ int httpc_send(struct httpc *h, struct httpc_req *req)
     req->_next = NULL;
     req->_sent = 0;
     req->_t_ms = uv_now(h->loop);
+    req->sent_ns = 0;
+    req->server_us = HTTPC_NO_TIMING;
     if (h->qt) {
         h->qt->_next = req;
     } else {
@@ -527,6 +660,11 @@ int httpc_send(struct httpc *h, struct httpc_req *req)
 uint32_t httpc_pending(const struct httpc *h)
 {
     return h->pending;
+}
+
+void httpc_stats(const struct httpc *h, struct httpc_stats *out)
+{
+    *out = h->st;
 }
 
 void httpc_close(struct httpc *h, void (*cb)(void *data), void *data)
@@ -549,6 +687,7 @@ void httpc_close(struct httpc *h, void (*cb)(void *data), void *data)
         struct httpc_req *list = c->head;
         c->head = c->tail = NULL;
         c->n = 0;
+        readyRemove(c);
         if (c->state == C_OPEN || c->state == C_CONNECTING) {
             c->state = C_CLOSING;
             uv_close((uv_handle_t *)&c->tcp, connClosed);

@@ -15,6 +15,22 @@
  * timed out), HTTPC_SHUTDOWN (httpc_close). A connection that breaks is
  * replaced, with a backoff; every wait is bounded by timeout_ms.
  * Single-threaded: everything on the loop's thread.
+ *
+ * Scale: thousands of connections, as real channels reach the gateway
+ * (one per patient's app or browser). Every connection opens at
+ * httpc_open (at most CONNECTING_MAX connects at once), not on demand; a
+ * request goes to the connection that has waited longest with room (a
+ * FIFO, O(1)), so load spreads over all of them; only connections with
+ * bytes to write are flushed. conn_reqs > 0 adds churn: a connection that
+ * has answered that many requests is closed when idle and opened again
+ * (a patient's phone dropping and re-dialling).
+ *
+ * Timing: each request records when it was written to a connection
+ * (sent_ns, uv_hrtime; 0 if never) and the server's own time from a
+ * `Server-Timing: gw;dur=MS` header (server_us; HTTPC_NO_TIMING if none),
+ * so the caller can split a request's time into waiting for a
+ * connection, the server's work and what lies between (network, kernel
+ * buffers, the server's read).
  */
 #ifndef SLOTBENCH_HTTPC_H
 #define SLOTBENCH_HTTPC_H
@@ -28,6 +44,9 @@
 #define HTTPC_SHUTDOWN (-3)
 #define HTTPC_BUSY     (-4) /* httpc_send: the FIFO is full */
 
+#define HTTPC_CONNS_MAX 8192u
+#define HTTPC_NO_TIMING UINT64_MAX
+
 struct httpc;
 struct httpc_req;
 typedef void (*httpc_cb)(struct httpc_req *req, int status, const char *body,
@@ -38,6 +57,9 @@ struct httpc_req {
     const char *buf; /* the request bytes; copied at dispatch */
     size_t len;
     httpc_cb cb;
+    /* set by httpc before the callback */
+    uint64_t sent_ns;   /* written to a connection (uv_hrtime), 0: never */
+    uint64_t server_us; /* Server-Timing gw;dur, or HTTPC_NO_TIMING */
     /* private */
     struct httpc_req *_next;
     uint64_t _t_ms; /* loop time of submission */
@@ -47,10 +69,19 @@ struct httpc_req {
 struct httpc_options {
     const char *host; /* IPv4 literal */
     int port;
-    uint32_t conns;      /* 1..1024 */
+    uint32_t conns;      /* 1..HTTPC_CONNS_MAX */
     uint32_t depth;      /* requests pipelined per connection, >= 1 */
     uint32_t queue_max;  /* requests waiting for a connection */
     uint32_t timeout_ms; /* a request unanswered this long fails */
+    uint32_t conn_reqs;  /* answers per connection before it is closed and
+                          * opened again; 0: kept open */
+};
+
+struct httpc_stats {
+    uint64_t connects;     /* connections established */
+    uint64_t churn_closes; /* closed after conn_reqs answers */
+    uint64_t failures;     /* broken or timed out */
+    uint32_t open;         /* open now */
 };
 
 /* Creates the client; connections open on demand. 0 or -1. */
@@ -62,6 +93,9 @@ int httpc_send(struct httpc *h, struct httpc_req *req);
 
 /* Requests accepted and not yet answered. */
 uint32_t httpc_pending(const struct httpc *h);
+
+/* Counters since httpc_open. */
+void httpc_stats(const struct httpc *h, struct httpc_stats *out);
 
 /* Fails every pending request with HTTPC_SHUTDOWN, closes the connections
  * and frees h once its handles are closed (then calls cb(data), may be

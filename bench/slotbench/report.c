@@ -450,6 +450,135 @@ static void restartTarget(struct rep *r)
        rep_load_str(&r->set.rs, "healthz.json", x));
 }
 
+/* Issue 17's targets of the HTTP path, each from this set's http runs
+ * (thousands of keep-alive connections: params.conns) and the race. */
+static void httpTargets(struct rep *r)
+{
+    json_t *bh = get(r, "burst-http"), *oh = get(r, "overload-http");
+    json_t *sh = get(r, "steady-http"), *fh = get(r, "failover-http");
+    json_t *bhr = json_object_get(bh, "result"),
+           *ohr = json_object_get(oh, "result");
+    char w[160];
+    snprintf(w, sizeof w,
+             "burst-http, %s connections: accepted p99 from the intended "
+             "send",
+             rep_big(bjson_num(bh, "params.conns")));
+    target(r, w, 50, NAN, bjson_num(bhr, "latency_ms.accepted.p99"), "ms",
+           false, "burst-http result.latency_ms.accepted.p99", "burst-http");
+    target(r, "burst-http: the gateway's refusals (503, 429) answered, p99", 5,
+           NAN, bjson_num(bhr, "latency_ms.shed.p99"), "ms", false,
+           "burst-http result.latency_ms.shed.p99", "burst-http");
+    /* The burst has no probe of its own: steady-http's closed-loop peak
+     * is the system's HTTP capacity on the same box. */
+    double peak = bjson_num(sh, "peak_holds_per_s");
+    double bgood =
+        rep_rates_ok(bhr) && peak > 0
+            ? 100 * rep_num_v(bh, 2, bhr, "hold_decisions_per_s") / peak
+            : NAN;
+    target(r,
+           "burst-http: hold decisions/s, % of steady-http's closed-loop "
+           "peak",
+           90, NAN, bgood, "%", true,
+           "burst-http result.hold_decisions_per_s / steady-http "
+           "peak_holds_per_s",
+           "burst-http");
+    snprintf(w, sizeof w,
+             "overload-http, %s connections: accepted p99 from the intended "
+             "send",
+             rep_big(bjson_num(oh, "params.conns")));
+    target(r, w, 50, NAN, bjson_num(ohr, "latency_ms.accepted.p99"), "ms",
+           false, "overload-http result.latency_ms.accepted.p99",
+           "overload-http");
+    target(r, "overload-http: the gateway's refusals (503, 429) answered, p99",
+           5, NAN, bjson_num(ohr, "latency_ms.shed.p99"), "ms", false,
+           "overload-http result.latency_ms.shed.p99", "overload-http");
+    target(r, "overload-http: goodput, % of the closed-loop probe", 90, NAN,
+           100 * bjson_num(ohr, "goodput_vs_probe"), "%", true,
+           "overload-http result.goodput_vs_probe", "overload-http");
+    target(r, "steady-http: closed-loop peak (one gateway)", 50000, NAN, peak,
+           "holds/s", true, "steady-http peak_holds_per_s", "steady-http");
+    target(r, "http, one request in flight: accepted p50", 0.6, NAN,
+           acceptedMs(sh, rep_point(sh, "c=1"), "p50"), "ms", false,
+           "steady-http c=1 latency_ms.accepted.p50", "steady-http");
+    target(r, "failover-http: writes resume, p50 over kills", 1000, NAN,
+           bjson_num(fh, "failover.gap_p50_ms"), "ms", false,
+           "failover-http failover.gap_p50_ms", "failover-http");
+    /* Every request handed to the gateway, those in flight at a kill
+     * among them, answered (success, 503 or 504) within: */
+    target(r, "failover-http: every request answered within (service max)",
+           1500, NAN, bjson_num(fh, "result.latency_ms.service.max"), "ms",
+           false, "failover-http result.latency_ms.service.max",
+           "failover-http");
+    json_t *ours = json_object_get(get(r, "burst-native-vs-redis"), "result"),
+           *red = json_object_get(get(r, "burst-redis"), "result");
+    double a = bjson_num(ours, "bookings_per_s"),
+           b = bjson_num(red, "bookings_per_s");
+    target(r, "hot-pool race: our bookings/s, % of single-node Redis's", 100,
+           NAN, a > 0 && b > 0 ? 100 * a / b : NAN, "%", true,
+           "burst-native-vs-redis / burst-redis result.bookings_per_s",
+           "burst-native-vs-redis");
+}
+
+/* Where an accepted HTTP request's time went (latency_ms.split, sim.h),
+ * for every http run of the set that has it. */
+static void httpSplit(struct rep *r)
+{
+    static const char *const runs[] = {
+        "burst-http",    "burst-http-rules",  "failover-http",
+        "overload-http", "expiry-storm-http", "steady-http",
+    };
+    bool any = false;
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        json_t *d = get(r, runs[i]);
+        json_t *res = json_object_get(d, "result");
+        if (strcmp(runs[i], "steady-http") == 0) {
+            res = rep_point(d, "x0.7");
+        }
+        json_t *sp = bjson_at(res, "latency_ms.split");
+        if (sp == NULL) {
+            continue;
+        }
+        if (!any) {
+            md(r, "### Where an accepted HTTP request's time went\n\n"
+                  "From the moment a simulated patient meant to send it: "
+                  "*generator*, waiting for one of the generator's connections "
+                  "(every connection busy: in a real channel, the request "
+                  "waiting in the gateway's socket buffer); *connection*, "
+                  "handed over until written; *network*, written until "
+                  "answered minus the gateway's own time (loopback, the "
+                  "kernel's buffers, h2o's read and write); *gateway*, the "
+                  "handler's start to its answer (`Server-Timing: gw`; mostly "
+                  "the cluster). p50 / p99 in ms; steady-http at x0.7.\n\n"
+                  "| run | connections (churn: answers per connection) | "
+                  "connects | generator | connection | network | gateway | "
+                  "accepted | gateway's refusals p99 (count) |\n"
+                  "|---|---|---|---|---|---|---|---|---|\n");
+            any = true;
+        }
+        char cell[4][48];
+        static const char *const parts[] = {"generator", "connection",
+                                            "network", "gateway"};
+        for (int k = 0; k < 4; k++) {
+            json_t *x = json_object_get(sp, parts[k]);
+            snprintf(cell[k], sizeof cell[k], "%s / %s",
+                     rep_fix(bjson_num(x, "p50"), 2),
+                     rep_fix(bjson_num(x, "p99"), 2));
+        }
+        json_t *hc = json_object_get(d, "http_conns");
+        md(r, "| %s | %s (%s) | %s | %s | %s | %s | %s | %s / %s | %s (%s) |\n",
+           runs[i], rep_big(bjson_num(d, "params.conns")),
+           rep_big(bjson_num(d, "params.conn_reqs")),
+           rep_big(bjson_num(hc, "connects")), cell[0], cell[1], cell[2],
+           cell[3], rep_fix(bjson_num(res, "latency_ms.accepted.p50"), 2),
+           rep_fix(bjson_num(res, "latency_ms.accepted.p99"), 2),
+           rep_fix(bjson_num(res, "latency_ms.shed.p99"), 2),
+           rep_big(bjson_num(res, "latency_ms.shed.count")));
+    }
+    if (any) {
+        md(r, "\n");
+    }
+}
+
 static void targets(struct rep *r)
 {
     json_t *b = get(r, "burst-native"), *s = get(r, "steady-native");
@@ -527,6 +656,7 @@ static void targets(struct rep *r)
            "expiry-storm-native result.storm.all_released_ms",
            "expiry-storm-native");
     restartTarget(r);
+    httpTargets(r);
     md(r, "\n");
     if (rep_schema(s) < 2 && s != NULL) {
         md(r,
@@ -1964,6 +2094,7 @@ int report_main(int argc, char **argv)
     besideTail(&r);
     bursts(&r);
     runTable(&r);
+    httpSplit(&r);
     failures(&r);
     steadyTable(&r, "steady-native");
     steadyTable(&r, "steady-http");

@@ -65,6 +65,11 @@ struct worker {
     uint32_t id;
     pthread_t th;
     bool started;
+    /* The intended send time of the operation submit() is given next (a
+     * timer's due time, an open-loop arrival's slot), 0: now. Latency
+     * counts from it, so a generator that falls behind its schedule shows
+     * in the figures (no coordinated omission). */
+    uint64_t want_at;
     uv_loop_t loop;
     uv_timer_t tick;
     void *bectx;
@@ -255,6 +260,10 @@ void stats_init(struct stats *st, uint32_t n_ms)
     hist_init(&st->live[0]);
     hist_init(&st->live[1]);
     hist_init(&st->service);
+    for (int i = 0; i < 4; i++) {
+        hist_init(&st->split[i]);
+    }
+    hist_init(&st->shed);
     st->n_ms = n_ms;
     st->dec_ms = calloc(n_ms, sizeof *st->dec_ms);
     st->ok_ms = calloc(n_ms, sizeof *st->ok_ms);
@@ -299,6 +308,10 @@ void stats_merge(struct stats *d, const struct stats *s)
     hist_merge(&d->live[0], &s->live[0]);
     hist_merge(&d->live[1], &s->live[1]);
     hist_merge(&d->service, &s->service);
+    for (int i = 0; i < 4; i++) {
+        hist_merge(&d->split[i], &s->split[i]);
+    }
+    hist_merge(&d->shed, &s->shed);
     if (s->wait_max > d->wait_max) {
         d->wait_max = s->wait_max;
     }
@@ -446,6 +459,20 @@ static void record(struct worker *w, struct task *t,
     if (t->want_ns >= w->measure_from_ns) {
         hist_add(&st->lat[op][ok ? 0 : 1], now - t->want_ns);
         hist_add(&st->service, now - t->sub_ns);
+        if (s == BENCH_ERR_OVERLOADED || s == BENCH_ERR_RATE_LIMITED) {
+            hist_add(&st->shed, now - t->want_ns);
+        }
+        if (ok && res->sent_ns >= t->sub_ns && res->sent_ns <= now) {
+            uint64_t srv_ns =
+                res->server_us == UINT64_MAX ? 0 : res->server_us * 1000;
+            uint64_t wire_ns = now - res->sent_ns;
+            hist_add(&st->split[0], t->sub_ns - t->want_ns);
+            hist_add(&st->split[1], res->sent_ns - t->sub_ns);
+            hist_add(&st->split[2], wire_ns > srv_ns ? wire_ns - srv_ns : 0);
+            if (res->server_us != UINT64_MAX) {
+                hist_add(&st->split[3], srv_ns);
+            }
+        }
     }
     if (t->kind == TK_STEADY && w->r->phase == PH_STORM && op == OPK_HOLD) {
         int64_t sub_wall = w->r->t0_wall_ms +
@@ -606,7 +633,13 @@ static void retryLater(struct worker *w, struct task *t, int status)
         return;
     }
     uint64_t d;
-    if (t->kind == TK_BOT) {
+    if (status == BENCH_ERR_OVERLOADED || status == BENCH_ERR_RATE_LIMITED) {
+        /* 503 / 429 + Retry-After: an app waits as told (bots too: a bot
+         * that does not is the per-patient limiter's, and the generator's
+         * connections are shared by all), with jitter so that the
+         * refused do not come back together. */
+        d = rndRange(w, c->retry_after_ms / 2, c->retry_after_ms * 3 / 2);
+    } else if (t->kind == TK_BOT) {
         d = rndRange(w, 0, c->bot_retry_ms);
     } else if (status == SLOT_NOT_RELEASED) {
         d = rndRange(w, c->retry_min_ms / 2, c->retry_min_ms);
@@ -717,6 +750,8 @@ static void onBurstHold(struct worker *w, struct task *t,
             retryLater(w, t, s);
             return;
         case SLOT_NOT_RELEASED:
+        case BENCH_ERR_OVERLOADED:
+        case BENCH_ERR_RATE_LIMITED:
             retryLater(w, t, s);
             return;
         case SLOT_QUOTA_EXCEEDED:
@@ -1137,18 +1172,21 @@ static void drain(struct worker *w)
 
 /* The patient wants to send t->next now: at once if the backend has room
  * and nobody waits before it, else in FIFO order as room frees up. The
- * latency it sees counts from now. */
+ * latency it sees counts from when it meant to (w->want_at), else now. */
 static void submit(struct worker *w, struct task *t)
 {
+    uint64_t want_at = w->want_at;
+    w->want_at = 0;
     if (w->stopping && !(t->next == NX_CONFIRM || t->next == NX_QUERY)) {
         taskDone(w, t);
         return;
     }
     uint64_t now = uv_hrtime();
+    uint64_t want = want_at != 0 && want_at <= now ? want_at : now;
     if (t->first_ns == 0) {
-        t->first_ns = now;
+        t->first_ns = want;
     }
-    t->want_ns = now;
+    t->want_ns = want;
     if (w->wq_head == NULL && w->be->room(w->bectx)) {
         sendNow(w, t);
         return;
@@ -1230,6 +1268,9 @@ static void generate(struct worker *w, uint64_t now)
             continue;
         }
         w->free_list = t->next_free;
+        /* Arrival number `issued` was due when rate x elapsed reached it. */
+        w->want_at =
+            w->gen_start_ns + (uint64_t)((double)w->issued * 1e9 / w->rate);
         steadyBegin(w, t);
     }
 }
@@ -1287,6 +1328,7 @@ static void tickCb(uv_timer_t *h)
     while (w->n_heap > 0 && w->heap[0].due_ns <= now && fired < DUE_PER_TICK) {
         struct task *t = heapPop(w);
         fired++;
+        w->want_at = t->due_ns;
         submit(w, t);
     }
     if (r->phase == PH_OPEN ||

@@ -53,8 +53,17 @@ struct stats {
     struct hist service;       /* every op, from its hand-over to the backend
                                 * (the rest is waiting for room in the
                                 * generator's bounded connections) */
-    uint32_t wait_max;         /* longest wait FIFO (operations) */
-    uint64_t wait_expired;     /* arrivals that timed out waiting for room */
+    /* Accepted requests of a backend that says when it wrote them (http),
+     * their time split: [0] waiting for room in the generator (intended
+     * send to hand-over), [1] waiting for a connection (hand-over to the
+     * write), [2] the network, the kernel's socket buffers and the
+     * server's read (the rest), [3] in the gateway (Server-Timing). */
+    struct hist split[4];
+    /* Refusals of the gateway's own (503 OVERLOADED, 429 RATE_LIMITED),
+     * from the intended send: how fast a shed request is told. */
+    struct hist shed;
+    uint32_t wait_max;     /* longest wait FIFO (operations) */
+    uint64_t wait_expired; /* arrivals that timed out waiting for room */
     uint64_t status[OPK_N][BENCH_STATUS_MAX];
     /* HOLD answers by who asked ([0] patients, [1] bots), and
      * QUOTA_EXCEEDED by quota (enum slotc_quota; 0: not said) */

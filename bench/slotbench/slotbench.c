@@ -88,6 +88,9 @@ enum {
     O_GATEWAY_URL,
     O_GW_RATE,
     O_GW_INFLIGHT,
+    O_GW_QUEUE_TARGET,
+    O_CONN_REQS,
+    O_RETRY_AFTER,
     O_SLOTD_ARG,
     O_POOLS,
     O_CAPACITY,
@@ -159,6 +162,9 @@ static const struct option LONGOPTS[] = {
     {"gateway-url", required_argument, NULL, O_GATEWAY_URL},
     {"gw-patient-rate", required_argument, NULL, O_GW_RATE},
     {"gw-inflight-max", required_argument, NULL, O_GW_INFLIGHT},
+    {"gw-queue-target-ms", required_argument, NULL, O_GW_QUEUE_TARGET},
+    {"conn-reqs", required_argument, NULL, O_CONN_REQS},
+    {"retry-after-ms", required_argument, NULL, O_RETRY_AFTER},
     {"slotd-arg", required_argument, NULL, O_SLOTD_ARG},
     {"pools", required_argument, NULL, O_POOLS},
     {"capacity", required_argument, NULL, O_CAPACITY},
@@ -223,12 +229,17 @@ static const char USAGE[] =
     "system:   --nodes N (3) --cluster ADDRS (use a running cluster)\n"
     "          --slotd PATH --slotd-arg ARG (repeatable) --gateway PATH\n"
     "          --gateway-url HOST:PORT --gw-patient-rate N (0: off)\n"
-    "          --gw-inflight-max N (65536)\n"
-    "load gen: --threads N (1) --conns N per thread (native 4, http 128,\n"
-    "          etcd and redis 64 in all) --sessions N (64) --queue-max N "
-    "(16384)\n"
-    "          --depth N (requests pipelined per connection: http 2, etcd 1,\n"
+    "          --gw-inflight-max N (65536) --gw-queue-target-ms N (20; 0:\n"
+    "          the gateway's budget fixed at inflight-max)\n"
+    "load gen: --threads N (1) --conns N per thread (native 4, http 4000,\n"
+    "          etcd and redis 64 in all; http <= 8192, else <= 256)\n"
+    "          --sessions N (64) --queue-max N (16384)\n"
+    "          --depth N (requests pipelined per connection: http 1, etcd 1,\n"
     "          redis 32)\n"
+    "          --conn-reqs N (http 50; 0: never): answers per connection\n"
+    "          before it is closed and opened again (churn)\n"
+    "          --retry-after-ms N (1000): a burst hold refused OVERLOADED or\n"
+    "          RATE_LIMITED is tried again after 0.5-1.5x this\n"
     "          --timeout-ms N (5000) --drain-ms N (3000) --seed N\n"
     "          --shed 0|1 (overload 1): refuse a new hold at once when the\n"
     "          connections are full, and take a node's BUSY as final\n"
@@ -291,6 +302,9 @@ static void defaults(struct cfg *c, int sc)
     c->gateway = "build/rel/bin/slot-gateway";
     c->gw_patient_rate = 0;
     c->gw_inflight_max = 65536;
+    c->gw_queue_target_ms = 20;
+    c->conn_reqs = 50;        /* http only */
+    c->retry_after_ms = 1000; /* the gateway's limits.retry_after_s */
     c->results_dir = "bench/results";
     /* burst */
     c->pools = 4;
@@ -470,7 +484,7 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 bad |= parseU32(a, 1, BENCH_THREADS_MAX, &c->threads);
                 break;
             case O_CONNS:
-                bad |= parseU32(a, 1, BENCH_CONNS_MAX, &c->conns);
+                bad |= parseU32(a, 1, BENCH_HTTP_CONNS_MAX, &c->conns);
                 conns_set = true;
                 break;
             case O_SESSIONS:
@@ -534,6 +548,15 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 break;
             case O_GW_INFLIGHT:
                 bad |= parseU32(a, 1, 65536, &c->gw_inflight_max);
+                break;
+            case O_GW_QUEUE_TARGET:
+                bad |= parseU32(a, 0, 10000, &c->gw_queue_target_ms);
+                break;
+            case O_CONN_REQS:
+                bad |= parseU32(a, 0, 1000000, &c->conn_reqs);
+                break;
+            case O_RETRY_AFTER:
+                bad |= parseU32(a, 1, 60000, &c->retry_after_ms);
                 break;
             case O_SLOTD_ARG:
                 if (c->n_slotd_args >= 16) {
@@ -697,8 +720,12 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
     uint32_t dc = c->conns, dd = c->depth;
     switch (c->mode) {
         case MODE_HTTP:
-            dc = c->scenario == SC_OVERLOAD ? 512 : 128;
-            dd = 2;
+            /* Real channels: thousands of patients' apps and browsers,
+             * each its own keep-alive connection with one request at a
+             * time (issue 17). Before, 128 x 2 pipelined kept arrivals
+             * waiting inside the generator (burst-http p50 1.6 s). */
+            dc = 4000;
+            dd = 1;
             break;
         case MODE_ETCD:
             dc = (64 + c->threads - 1) / c->threads;
@@ -716,6 +743,14 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
     }
     if (!depth_set) {
         c->depth = dd;
+    }
+    if (c->mode != MODE_HTTP && c->conns > BENCH_CONNS_MAX) {
+        fprintf(stderr, "slotbench: --conns above %u needs --mode http\n",
+                BENCH_CONNS_MAX);
+        return -1;
+    }
+    if (c->mode != MODE_HTTP) {
+        c->conn_reqs = 0;
     }
     if (c->retry_max_ms < c->retry_min_ms || c->pay_max_ms < c->pay_min_ms) {
         fprintf(stderr, "slotbench: a max below its min\n");
@@ -1143,6 +1178,18 @@ static json_t *figures(struct ctx *x, const struct phase_out *o,
                         latJson(&st->lat[OPK_RELEASE][1]));
     json_object_set_new(lat, "accepted", latJson(&acc));
     json_object_set_new(lat, "refused", latJson(&ref));
+    if (x->cfg->mode == MODE_HTTP) {
+        json_object_set_new(lat, "shed", latJson(&st->shed));
+    }
+    if (st->split[1].count > 0) {
+        /* http: where an accepted request's time went (sim.h). */
+        json_object_set_new(lat, "split",
+                            json_pack("{s:o,s:o,s:o,s:o}", "generator",
+                                      latJson(&st->split[0]), "connection",
+                                      latJson(&st->split[1]), "network",
+                                      latJson(&st->split[2]), "gateway",
+                                      latJson(&st->split[3])));
+    }
     json_object_set_new(f, "latency_ms", lat);
     json_object_set_new(f, "cdf_ms", cdfJson(&all));
     json_object_set_new(f, "generator_wait_max", json_integer(st->wait_max));
@@ -2729,6 +2776,8 @@ static json_t *paramsJson(const struct cfg *c)
         "capacity", (int)c->capacity, "patients", (int)c->patients, "ttl_ms",
         (int)c->ttl_ms, "duration_ms", (int)c->duration_ms);
     json_object_set_new(p, "shed", json_boolean(c->shed));
+    json_object_set_new(p, "conn_reqs", json_integer(c->conn_reqs));
+    json_object_set_new(p, "retry_after_ms", json_integer(c->retry_after_ms));
     if (c->scenario == SC_FANOUT) {
         json_object_set_new(
             p, "fanout",
@@ -3018,6 +3067,17 @@ int main(int argc, char **argv)
     }
     if (rc != 0) {
         fail(&x, "the run could not be completed (see messages above)");
+    }
+    if (cfg.mode == MODE_HTTP) {
+        /* The generator's connections over the whole run (every phase). */
+        json_object_set_new(
+            x.doc, "http_conns",
+            json_pack("{s:i,s:I,s:I,s:I,s:i}", "per_thread", (int)cfg.conns,
+                      "connects", (json_int_t)atomic_load(&x.run.http_connects),
+                      "churn_closes",
+                      (json_int_t)atomic_load(&x.run.http_churn_closes),
+                      "failures", (json_int_t)atomic_load(&x.run.http_failures),
+                      "conn_reqs", (int)cfg.conn_reqs));
     }
     json_t *stalls = x.sys.vt->stalls ? x.sys.vt->stalls(&x.sys) : NULL;
     if (stalls != NULL) {

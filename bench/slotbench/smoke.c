@@ -147,6 +147,35 @@ static void burst(struct sm *s, json_t *d, const struct cfg *c)
     refusals(s, r, c);
 }
 
+/* http: the generator's connections (every one opened, the churn done)
+ * and an accepted request's time split, the gateway's Server-Timing
+ * included. */
+static void http(struct sm *s, json_t *d, const struct cfg *c)
+{
+    json_t *hc = json_object_get(d, "http_conns");
+    eq(s, hc, "per_thread", c->conns);
+    eq(s, hc, "conn_reqs", c->conn_reqs);
+    expect(s, bjson_num(hc, "connects") >= (double)c->conns * c->threads,
+           "http_conns.connects %g below the %u connections",
+           bjson_num(hc, "connects"), c->conns * c->threads);
+    if (c->conn_reqs > 0) {
+        positive(s, hc, "churn_closes");
+    }
+    eq(s, hc, "failures", 0);
+    json_t *res = json_object_get(d, "result");
+    static const char *const parts[] = {"generator", "connection", "network",
+                                        "gateway"};
+    double n = bjson_num(res, "latency_ms.accepted.count");
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "latency_ms.split.%s.count", parts[k]);
+        /* Every accepted answer was written and carried Server-Timing. */
+        eq(s, res, path, n);
+    }
+    expect(s, bjson_at(res, "latency_ms.shed.count") != NULL,
+           "latency_ms.shed missing");
+}
+
 static void import(struct sm *s, json_t *d)
 {
     json_t *res = json_object_get(d, "result");
@@ -195,6 +224,9 @@ void smoke_validate(const char *path, const struct cfg *c, const char *scenario,
     if (c->run_set != NULL) {
         expect(&s, strcmp(bjson_str(d, "run_set"), c->run_set) == 0,
                "run_set is not %s", c->run_set);
+    }
+    if (c->mode == MODE_HTTP) {
+        http(&s, d, c);
     }
     if (c->scenario == SC_BURST || c->scenario == SC_FAILOVER) {
         burst(&s, d, c);

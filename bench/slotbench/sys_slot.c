@@ -81,10 +81,11 @@ static int startGateway(struct sys *s, struct run *r)
     snprintf(r->admin_token, sizeof r->admin_token, "bench-admin-%08lx", tag);
     json_object_set_new(tokens, r->admin_token, json_string("admin"));
     json_t *conf = json_pack(
-        "{s:s,s:s,s:o,s:s,s:{s:i,s:i},s:{s:i}}", "listen", r->target, "cluster",
-        r->addrs, "tokens", tokens, "access_log", "", "limits",
+        "{s:s,s:s,s:o,s:s,s:{s:i,s:i,s:i},s:{s:i}}", "listen", r->target,
+        "cluster", r->addrs, "tokens", tokens, "access_log", "", "limits",
         "patient_rate_per_s", (int)c->gw_patient_rate, "inflight_max",
-        (int)c->gw_inflight_max, "client", "sessions", (int)c->sessions);
+        (int)c->gw_inflight_max, "queue_target_ms", (int)c->gw_queue_target_ms,
+        "client", "sessions", (int)c->sessions);
     snprintf(path, sizeof path, "%s/gateway.json", s->gw_dir);
     snprintf(log, sizeof log, "%s/gateway.log", s->gw_dir);
     if (conf != NULL && c->gw_events_max > 0) {
@@ -301,12 +302,13 @@ static json_t *slotDescribe(struct sys *s)
         "configurable)",
         "data_fs", s->own_cluster ? proc_fs_type(s->cl.dir) : "external");
     if (c->mode == MODE_HTTP || c->scenario == SC_FANOUT) {
-        json_object_set_new(d, "gateway",
-                            json_pack("{s:s,s:i,s:i,s:i,s:s}", "url",
-                                      s->run->target, "patient_rate_per_s",
-                                      (int)c->gw_patient_rate, "inflight_max",
-                                      (int)c->gw_inflight_max, "sessions",
-                                      (int)c->sessions, "access_log", "off"));
+        json_object_set_new(
+            d, "gateway",
+            json_pack("{s:s,s:i,s:i,s:i,s:i,s:s}", "url", s->run->target,
+                      "patient_rate_per_s", (int)c->gw_patient_rate,
+                      "inflight_max", (int)c->gw_inflight_max,
+                      "queue_target_ms", (int)c->gw_queue_target_ms, "sessions",
+                      (int)c->sessions, "access_log", "off"));
     }
     return d;
 }
