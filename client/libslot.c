@@ -1558,6 +1558,8 @@ static int decodeStatus(struct slotc_req *req, struct mp_reader *r)
     d->config_committed_index = st.config_committed_index;
     d->config_uncommitted_index = st.config_uncommitted_index;
     d->promotee_id = st.promotee_id;
+    d->leader_stalls = st.leader_stalls;
+    d->leader_stall_max_us = st.leader_stall_max_us;
     req->out.status = d;
     return SLOT_OK;
 }

@@ -697,6 +697,11 @@ struct slotc_node_status {
     uint64_t config_committed_index;
     uint64_t config_uncommitted_index;
     uint64_t promotee_id;
+    /* The commit path's stalls: loop turns of >= 5 ms (SLOT_STALL_US) of
+     * callbacks without polling while this node led, since it started,
+     * and the longest; 0 from a node that predates them. */
+    uint64_t leader_stalls;
+    uint64_t leader_stall_max_us;
 };
 
 /* ---- Patients, accounts and the staff log (protocol 3) ------------------- */

@@ -139,7 +139,9 @@ static const struct cmdhelp helps[] = {
      "\"term\", \"commit_index\", \"applied_index\", \"state_hash\",\n"
      "\"config_committed_index\", \"config_uncommitted_index\" (0: no\n"
      "membership change in flight), \"promotee_id\" (the leader's: a node\n"
-     "being caught up for promotion, 0: none)}]}\n"},
+     "being caught up for promotion, 0: none), \"leader_stalls\",\n"
+     "\"leader_stall_max_ms\" (loop turns of >= 5 ms while the node led,\n"
+     "since it started: every client waited behind them)}]}\n"},
     {"member",
      "usage: slotctl member add ID RAFT_HOST:PORT/CLIENT_HOST:PORT\n"
      "       slotctl member promote ID [--role voter|standby|spare]\n"
@@ -1068,6 +1070,10 @@ static json_t *nodeJson(uint64_t id, const char *member_addr,
         json_object_set_new(o, "config_uncommitted_index",
                             jsonU64(p->st.config_uncommitted_index));
         json_object_set_new(o, "promotee_id", jsonU64(p->st.promotee_id));
+        json_object_set_new(o, "leader_stalls", jsonU64(p->st.leader_stalls));
+        json_object_set_new(
+            o, "leader_stall_max_ms",
+            json_real((double)p->st.leader_stall_max_us / 1000.0));
     } else {
         json_object_set_new(o, "role", json_string("unreachable"));
         json_object_set_new(o, "term", json_null());
@@ -1077,6 +1083,8 @@ static json_t *nodeJson(uint64_t id, const char *member_addr,
         json_object_set_new(o, "config_committed_index", json_null());
         json_object_set_new(o, "config_uncommitted_index", json_null());
         json_object_set_new(o, "promotee_id", json_null());
+        json_object_set_new(o, "leader_stalls", json_null());
+        json_object_set_new(o, "leader_stall_max_ms", json_null());
     }
     return o;
 }

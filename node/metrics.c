@@ -230,6 +230,11 @@ void metrics_render(struct metrics_values *v, uint32_t hot_n, uint64_t now_ms,
     histSeconds(&o, METRICS_APPLY, NULL, NULL, &rec->apply_us);
     scalar(&o, METRICS_BATCHES, v->batches);
     scalar(&o, METRICS_BUSY, v->busy);
+    scalar(&o, METRICS_STALLS, v->leader_stalls);
+    head(&o, METRICS_STALL_MAX);
+    slot_prom_printf(
+        &o, "%s %" PRIu64 ".%06" PRIu64 "\n", table[METRICS_STALL_MAX].name,
+        v->leader_stall_max_us / 1000000, v->leader_stall_max_us % 1000000);
     scalar(&o, METRICS_NOT_LEADER, v->not_leader);
     scalar(&o, METRICS_LOST, v->lost);
     scalar(&o, METRICS_EXPIRE, v->expire);

@@ -82,6 +82,10 @@
       "Entries this node proposed as leader.")                                 \
     X(BUSY, "slotd_refused_busy_total", "counter",                             \
       "Requests answered BUSY (batch and in-flight bounds full).")             \
+    X(STALLS, "slotd_leader_stalls_total", "counter",                          \
+      "Loop turns of >= 5 ms of callbacks without polling while leader.")      \
+    X(STALL_MAX, "slotd_leader_stall_max_seconds", "gauge",                    \
+      "The longest such turn since the node started.")                         \
     X(NOT_LEADER, "slotd_refused_not_leader_total", "counter",                 \
       "Requests answered NOT_LEADER or NO_LEADER.")                            \
     X(LOST, "slotd_commands_lost_total", "counter",                            \
@@ -199,6 +203,7 @@ struct metrics_values {
     enum metrics_role role;
     uint64_t leader_id, term, commit, applied, last;
     uint64_t entries, commands, batches, busy, not_leader, lost, expire;
+    uint64_t leader_stalls, leader_stall_max_us;
     double overdue_s;
     uint64_t snapshots_taken, snapshots_restored;
     struct slot_ledger_info ledger; /* counters only (ledger_info) */

@@ -6,9 +6,15 @@
  * a turn and the periodic tick, and the LEAVE notice to a removed member.
  * Everything a request does is the core's: the shell only calls it.
  *
- *   uv_check (turn begins) ─ callbacks: reads, raft I/O ─ uv_prepare (turn
- *   ends: node_core_flush, role log, slow-turn log) ─ poll ─ ...
+ *   timers, pending ─ uv_prepare (turn ends: node_core_flush, role log,
+ *   the turn's busy time) ─ poll: the I/O callbacks (reads, raft I/O) run
+ *   inside it ─ check, closing ─ timers ...
  *   uv_timer every expire_interval_ms: node_core_tick
+ *
+ * A turn's busy time is prepare to prepare minus the time the loop spent
+ * blocked in the kernel (uv_metrics_idle_time): libuv runs I/O callbacks
+ * inside its poll phase, so a uv_check at "poll's end" would miss them
+ * (it did: a 40 ms STATUS hash was never logged as a slow turn).
  */
 #include "node.h"
 
@@ -110,8 +116,8 @@ struct node {
     struct fsm fsm;
     struct node_core *core;
     uv_prepare_t prepare;
-    uv_check_t check;
-    uint64_t turn_start_ns; /* when this loop turn's callbacks began */
+    uint64_t turn_prepare_ns; /* the previous prepare (uv_hrtime), 0 none */
+    uint64_t turn_idle_ns;    /* the loop's idle time then */
     /* Last role logged (logRole): state, pre-vote, term and leader id. */
     unsigned short seen_state;
     bool seen_pre_vote;
@@ -448,18 +454,22 @@ static void prepareCb(uv_prepare_t *h)
     logRole(n);
     node_core_flush(n->core);
     /* A turn this long delayed every client and heartbeat behind it. */
-    uint64_t busy_ms = (uv_hrtime() - n->turn_start_ns) / 1000000;
-    if (n->turn_start_ns != 0 && busy_ms >= NODE_SLOW_TURN_MS) {
+    uint64_t now_ns = uv_hrtime();
+    uint64_t idle_ns = uv_metrics_idle_time(h->loop);
+    uint64_t span_ns = now_ns - n->turn_prepare_ns;
+    uint64_t idle_d = idle_ns - n->turn_idle_ns;
+    uint64_t busy_us = span_ns > idle_d ? (span_ns - idle_d) / 1000 : 0;
+    uint64_t busy_ms = busy_us / 1000;
+    bool first = n->turn_prepare_ns == 0;
+    n->turn_prepare_ns = now_ns;
+    n->turn_idle_ns = idle_ns;
+    if (!first) {
+        node_core_turn(n->core, busy_us);
+    }
+    if (!first && busy_ms >= NODE_SLOW_TURN_MS) {
         LOG_W("slow loop turn: %llu ms of callbacks without polling",
               (unsigned long long)busy_ms);
     }
-}
-
-/* Right after polling: a new turn of callbacks begins. */
-static void checkCb(uv_check_t *h)
-{
-    struct node *n = h->data;
-    n->turn_start_ns = uv_hrtime();
 }
 
 static void tickCb(uv_timer_t *h)
@@ -656,17 +666,16 @@ int node_start(uv_loop_t *loop, const struct node_options *o, struct node **out,
          * slotd stops when start fails. */
         return rv;
     }
+    /* The loop's idle time measures a turn's busy time (prepareCb). */
+    (void)uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
     uv_prepare_init(loop, &n->prepare);
     n->prepare.data = n;
     uv_prepare_start(&n->prepare, prepareCb);
-    uv_check_init(loop, &n->check);
-    n->check.data = n;
-    uv_check_start(&n->check, checkCb);
     uv_timer_init(loop, &n->tick);
     n->tick.data = n;
     uv_timer_start(&n->tick, tickCb, o->expire_interval_ms,
                    o->expire_interval_ms);
-    n->handles_open = 4; /* prepare, check, tick, snapfork's timer */
+    n->handles_open = 3; /* prepare, tick, snapfork's timer */
     *out = n;
     return 0;
 }
@@ -685,7 +694,6 @@ static void raftClosed(struct raft *r)
     raft_uv_close(&n->io);
     transport_close(&n->transport);
     uv_close((uv_handle_t *)&n->prepare, handleClosed);
-    uv_close((uv_handle_t *)&n->check, handleClosed);
     snapfork_close(&n->snapfork, handleClosed);
     uv_close((uv_handle_t *)&n->tick, handleClosed);
 }
@@ -740,6 +748,8 @@ void node_metrics_collect(void *data, struct metrics_values *v)
     v->commands = n->fsm.commands_applied;
     v->batches = st->batches;
     v->busy = st->busy;
+    v->leader_stalls = st->leader_stalls;
+    v->leader_stall_max_us = st->leader_stall_max_us;
     v->not_leader = st->not_leader;
     v->lost = st->lost;
     v->expire = st->sweeps;

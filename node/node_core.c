@@ -465,6 +465,8 @@ static void replyStatus(struct node_core *core, struct node_conn *c,
     st.config_uncommitted_index = r->configuration_uncommitted_index;
     st.promotee_id =
         raft_state(r) == RAFT_LEADER ? r->leader_state.promotee_id : 0;
+    st.leader_stalls = core->st.leader_stalls;
+    st.leader_stall_max_us = core->st.leader_stall_max_us;
     size_t start = slot_frame_begin(&c->out, SLOT_FRAME_ADMIN_REPLY, tag);
     mp_pack_array(&c->out, 2);
     mp_pack_uint(&c->out, SLOT_OK);
@@ -792,6 +794,17 @@ void node_core_conn_closed(struct node_core *core, struct node_conn *c)
 }
 
 /* ---- owner's hooks ------------------------------------------------------- */
+
+void node_core_turn(struct node_core *core, uint64_t busy_us)
+{
+    if (busy_us < SLOT_STALL_US || raft_state(core->raft) != RAFT_LEADER) {
+        return;
+    }
+    core->st.leader_stalls++;
+    if (busy_us > core->st.leader_stall_max_us) {
+        core->st.leader_stall_max_us = busy_us;
+    }
+}
 
 void node_core_flush(struct node_core *core)
 {

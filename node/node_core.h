@@ -135,6 +135,10 @@ struct node_core_stats {
     uint64_t clock_anchors;  /* leadership terms whose band was anchored */
     uint64_t clock_anchors_wall; /* ... on the wall clock */
     uint64_t clock_clamped;      /* leader clock reads outside the band */
+    /* The commit path's stalls (node_core_turn): loop turns of at least
+     * SLOT_STALL_US while leader, and the longest; in STATUS. */
+    uint64_t leader_stalls;
+    uint64_t leader_stall_max_us;
 };
 
 struct node_core;
@@ -170,6 +174,12 @@ void node_core_applied(struct node_core *core, uint64_t origin,
 /* The end of a loop turn: proposes the batch of the commands read in this
  * turn, and one barrier for the linearizable reads queued. */
 void node_core_flush(struct node_core *core);
+
+/* The loop turn that just ended ran busy_us of callbacks without polling
+ * (the owner measures it: the core has no clock of its own). On the
+ * leader, one of at least SLOT_STALL_US counts as a stall on the commit
+ * path (stats, STATUS): every client and follower waited behind it. */
+void node_core_turn(struct node_core *core, uint64_t busy_us);
 
 /* Periodic work (slotd: every expire_interval_ms): notices a removal from
  * the configuration; on the leader, queues an EXPIRE when a hold is due by

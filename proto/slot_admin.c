@@ -112,7 +112,8 @@ void slot_admin_encode(struct mp_buf *b, const struct slot_admin *a)
     }
 }
 
-#define STATUS_FIELDS     15
+#define STATUS_FIELDS     17
+#define STATUS_FIELDS_MID 15 /* before the stall fields */
 #define STATUS_FIELDS_OLD 12 /* before the membership fields */
 
 void slot_node_status_encode(struct mp_buf *b, const struct slot_node_status *s)
@@ -139,6 +140,8 @@ void slot_node_status_encode(struct mp_buf *b, const struct slot_node_status *s)
     mp_pack_uint(b, s->config_committed_index);
     mp_pack_uint(b, s->config_uncommitted_index);
     mp_pack_uint(b, s->promotee_id);
+    mp_pack_uint(b, s->leader_stalls);
+    mp_pack_uint(b, s->leader_stall_max_us);
 }
 
 int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s)
@@ -148,7 +151,8 @@ int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s)
     if (!mp_read_array(r, &fields)) {
         return err(r);
     }
-    if (fields != STATUS_FIELDS && fields != STATUS_FIELDS_OLD) {
+    if (fields != STATUS_FIELDS && fields != STATUS_FIELDS_MID &&
+        fields != STATUS_FIELDS_OLD) {
         return SLOT_MALFORMED;
     }
     bool ok =
@@ -176,10 +180,14 @@ int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s)
     ok = mp_read_u64(r, &s->state_hash) && mp_read_u64(r, &s->ledger_time_ms) &&
          mp_read_u64(r, &s->entries_applied) &&
          mp_read_u64(r, &s->commands_applied);
-    if (ok && fields == STATUS_FIELDS) {
+    if (ok && fields >= STATUS_FIELDS_MID) {
         ok = mp_read_u64(r, &s->config_committed_index) &&
              mp_read_u64(r, &s->config_uncommitted_index) &&
              mp_read_u64(r, &s->promotee_id);
+    }
+    if (ok && fields == STATUS_FIELDS) {
+        ok = mp_read_u64(r, &s->leader_stalls) &&
+             mp_read_u64(r, &s->leader_stall_max_us);
     }
     return ok ? SLOT_OK : err(r);
 }

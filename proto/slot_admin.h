@@ -98,7 +98,16 @@ struct slot_node_status {
     uint64_t config_committed_index;
     uint64_t config_uncommitted_index; /* 0: no change in flight */
     uint64_t promotee_id;              /* 0: no promotion catching up */
+    /* The commit path's stalls (issue 17): loop turns of at least
+     * SLOT_STALL_US of callbacks without polling while this node led, and
+     * the longest (0 from a node that predates them). */
+    uint64_t leader_stalls;
+    uint64_t leader_stall_max_us;
 };
+
+/* A leader's loop turn at least this long is a stall on the commit path:
+ * every client and follower waits behind it. */
+#define SLOT_STALL_US 5000
 void slot_node_status_encode(struct mp_buf *b,
                              const struct slot_node_status *s);
 int slot_node_status_decode(struct mp_reader *r, struct slot_node_status *s);

@@ -1567,11 +1567,15 @@ static void stalls(struct rep *r)
           "(node/iofail.c), every loop turn with more callbacks than "
           "`NODE_SLOW_TURN_MS` (node/node.c), and every snapshot, at the "
           "run set's commit; slotbench counts those lines in the three "
-          "nodes' logs of each run (`node_stalls`).\n\n"
+          "nodes' logs of each run (`node_stalls`). *Leader stalls*: each "
+          "node's own count (STATUS `leader_stalls`) of loop turns of at "
+          "least 5 ms of work while it led, summed over the nodes alive at "
+          "the run's end (`node_stalls.leader_stalls`).\n\n"
           "| run | slow disk requests (max ms) | slow loop turns (max ms) | "
           "snapshots by a child (slowest child ms; longest fork pause us) | "
-          "snapshots inline | disk probe fsync p50 / p99 / max (ms) |\n"
-          "|---|---|---|---|---|---|\n");
+          "snapshots inline | disk probe fsync p50 / p99 / max (ms) | "
+          "leader stalls >= 5 ms (longest ms) |\n"
+          "|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < REPORT_N_STEMS; i++) {
         json_t *d = r->set.doc[i];
         json_t *st = json_object_get(d, "node_stalls");
@@ -1587,10 +1591,12 @@ static void stalls(struct rep *r)
            rep_big(bjson_num(st, "snapshot_by_child.max")),
            rep_big(bjson_num(st, "snapshot_fork_pause_us.max")),
            rep_big(bjson_num(st, "snapshot_inline.count")));
-        md(r, " %s / %s / %s |\n",
+        md(r, " %s / %s / %s | %s (%s) |\n",
            rep_fix(bjson_num(d, "disk_fsync_ms.p50"), 2),
            rep_fix(bjson_num(d, "disk_fsync_ms.p99"), 2),
-           rep_fix(bjson_num(d, "disk_fsync_ms.max"), 1));
+           rep_fix(bjson_num(d, "disk_fsync_ms.max"), 1),
+           rep_big(bjson_num(st, "leader_stalls.count")),
+           rep_fix(bjson_num(st, "leader_stalls.max_us") / 1000, 1));
     }
     md(r, "\n");
 }

@@ -34,7 +34,7 @@ static void windowClose(struct gw_admit *a, uint64_t now_ms)
     }
     uint64_t elapsed_ms = now_ms - a->window_start_ms;
     uint64_t idle_ms = a->idle_ms - a->window_idle_ms;
-    uint64_t busy_ms = !a->idle_given     ? 0
+    uint64_t busy_ms = !a->idle_given         ? 0
                        : idle_ms < elapsed_ms ? elapsed_ms - idle_ms
                                               : 0;
     a->last_busy_permille = (uint32_t)(busy_ms * 1000 / elapsed_ms);
@@ -60,9 +60,8 @@ static void windowClose(struct gw_admit *a, uint64_t now_ms)
     windowReset(a, now_ms);
 }
 
-void gw_admit_init(struct gw_admit *a, uint32_t target_ms,
-                   uint32_t interval_ms, uint32_t min, uint32_t max,
-                   uint64_t now_ms)
+void gw_admit_init(struct gw_admit *a, uint32_t target_ms, uint32_t interval_ms,
+                   uint32_t min, uint32_t max, uint64_t now_ms)
 {
     assert(interval_ms >= 1 && min >= 1 && min <= max);
     a->target_ms = target_ms;

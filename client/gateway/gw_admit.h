@@ -70,9 +70,8 @@ struct gw_admit {
 };
 
 /* Configures a; budget starts at max (nothing measured yet). */
-void gw_admit_init(struct gw_admit *a, uint32_t target_ms,
-                   uint32_t interval_ms, uint32_t min, uint32_t max,
-                   uint64_t now_ms);
+void gw_admit_init(struct gw_admit *a, uint32_t target_ms, uint32_t interval_ms,
+                   uint32_t min, uint32_t max, uint64_t now_ms);
 
 /* May one more request start now, with `inflight` calls alive? Closes
  * the window when its time has come. A false answer marks the window

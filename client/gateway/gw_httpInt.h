@@ -201,6 +201,8 @@ struct gw_cluster_node {
     uint64_t leader_id; /* 0: none known */
     uint64_t commit_index;
     uint64_t applied_index;
+    uint64_t leader_stalls;       /* turns >= 5 ms while it led */
+    uint64_t leader_stall_max_us; /* the longest */
 };
 
 /* Submits GW_R_CLUSTER: a STATUS (SLOTC_NO_HASH, limits.cluster_timeout_ms)

@@ -111,6 +111,10 @@ void gw__cluster_json(struct gw_buf *b, const struct gw_cluster_node *nodes,
             gw_jw_u64(&w, x->commit_index);
             gw_jw_key(&w, "applied_index");
             gw_jw_u64(&w, x->applied_index);
+            gw_jw_key(&w, "leader_stalls");
+            gw_jw_u64(&w, x->leader_stalls);
+            gw_jw_key(&w, "leader_stall_max_us");
+            gw_jw_u64(&w, x->leader_stall_max_us);
             gw_jw_key(&w, "lag");
             if (leader != NULL) {
                 uint64_t lag = lagOf(leader, x);
@@ -194,6 +198,8 @@ static void nodeDone(struct slotc_req *sr)
         x->leader_id = ns->leader_id;
         x->commit_index = ns->commit_index;
         x->applied_index = ns->applied_index;
+        x->leader_stalls = ns->leader_stalls;
+        x->leader_stall_max_us = ns->leader_stall_max_us;
     }
     if (--j->pending == 0) {
         finish(j);

@@ -926,6 +926,13 @@ static void clusterSchemas(json_t *s)
          described(json_deep_copy(ix), "the leader it knows; 0: none"));
     prop(n, "commit_index", false, json_deep_copy(ix));
     prop(n, "applied_index", false, json_deep_copy(ix));
+    prop(n, "leader_stalls", false,
+         described(json_deep_copy(ix),
+                   "loop turns of at least 5 ms of callbacks without polling "
+                   "while this node led, since it started: stalls on the "
+                   "commit path, every client waited behind them"));
+    prop(n, "leader_stall_max_us", false,
+         described(json_deep_copy(ix), "the longest of them, microseconds"));
     prop(n, "lag", false,
          described(nullable(json_deep_copy(ix)),
                    "the leader's commit_index minus this node's "

@@ -1534,6 +1534,109 @@ static const char *jerr(json_t *o)
     return jstr(e, "code");
 }
 
+/* The commit path's stall counter (issue 17): a STATUS with the state hash
+ * serialises the whole ledger on the node's loop, a stall by construction
+ * with 40,000 claims (tens of ms; about 1 s at 1M). Asked of the leader,
+ * it counts in the leader's leader_stalls (STATUS, slotctl status), with
+ * its length; a follower asked the same counts nothing (it was not
+ * leading). Its own cluster: the shared one's later hashes stay cheap. */
+#define STALL_HOLDS 40000
+static struct pipe_stall {
+    struct slotc_req req[STALL_HOLDS];
+    int done, ok;
+} stall_ps;
+
+static void stallCb(struct slotc_req *req)
+{
+    stall_ps.done++;
+    stall_ps.ok += req->status == SLOT_OK;
+}
+
+static void test_leader_stalls(void)
+{
+    struct tcluster t;
+    CHECK_EQ(tcluster_start(&t, 3, 0), 0);
+    struct slotc_sync *s = openSync(t.cluster, 5000);
+    for (int p = 0; p < 4; p++) {
+        char pool[32];
+        snprintf(pool, sizeof pool, "stall-%d", p);
+        createPool(s, pool, STALL_HOLDS / 4);
+    }
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct slotc_options o;
+    slotc_options_init(&o);
+    o.cluster = t.cluster;
+    o.queue_max = STALL_HOLDS;
+    o.timeout_ms = 30000;
+    struct slotc *c;
+    CHECK_EQ(slotc_open(&loop, &o, &c), SLOT_OK);
+    memset(&stall_ps, 0, sizeof stall_ps);
+    for (int i = 0; i < STALL_HOLDS; i++) {
+        char pool[32], patient[32];
+        snprintf(pool, sizeof pool, "stall-%d", i % 4);
+        snprintf(patient, sizeof patient, "patient-st-%06d", i);
+        slotc_req_init(&stall_ps.req[i]);
+        CHECK_EQ(slotc_hold(c, &stall_ps.req[i], pool, patient, "app", 600000,
+                            stallCb),
+                 SLOT_OK);
+    }
+    runUntil(&loop, &stall_ps.done, STALL_HOLDS, 60000);
+    CHECK_EQ(stall_ps.ok, STALL_HOLDS);
+    closeClient(&loop, c);
+    /* Which node leads, and what each has counted so far. */
+    json_t *o1;
+    CHECK_EQ(slotctl(&o1, t.cluster, "status", NULL), 0);
+    json_t *nodes = json_object_get(o1, "nodes");
+    long long leader = jint(o1, "leader");
+    long long before = -1;
+    const char *leader_addr = NULL, *follower_addr = NULL;
+    long long follower_before = -1;
+    for (size_t i = 0; i < json_array_size(nodes); i++) {
+        json_t *nd = json_array_get(nodes, i);
+        CHECK(json_is_integer(json_object_get(nd, "leader_stalls")));
+        if (jint(nd, "id") == leader) {
+            before = jint(nd, "leader_stalls");
+            leader_addr = jstr(nd, "client_address");
+        } else if (follower_addr == NULL) {
+            follower_addr = jstr(nd, "client_address");
+            follower_before = jint(nd, "leader_stalls");
+        }
+    }
+    CHECK(before >= 0 && leader_addr != NULL && follower_addr != NULL);
+    /* The hash, asked of the leader and of a follower by address. */
+    const char *addrs[2] = {leader_addr, follower_addr};
+    for (int k = 0; k < 2; k++) {
+        struct slotc_sync *one = openSync(addrs[k], 10000);
+        struct slotc_req req;
+        slotc_req_init(&req);
+        CHECK_EQ(slotc_sync_status(one, &req), SLOT_OK);
+        CHECK(req.out.status->state_hash != 0);
+        slotc_sync_close(one);
+    }
+    json_t *o2;
+    CHECK_EQ(slotctl(&o2, t.cluster, "status", NULL), 0);
+    nodes = json_object_get(o2, "nodes");
+    for (size_t i = 0; i < json_array_size(nodes); i++) {
+        json_t *nd = json_array_get(nodes, i);
+        if (jint(nd, "id") == leader) {
+            fprintf(
+                stderr, "leader stalls %lld -> %lld, longest %.1f ms\n", before,
+                jint(nd, "leader_stalls"),
+                json_number_value(json_object_get(nd, "leader_stall_max_ms")));
+            CHECK(jint(nd, "leader_stalls") >= before + 1);
+            CHECK(json_number_value(
+                      json_object_get(nd, "leader_stall_max_ms")) >= 5.0);
+        } else if (strcmp(jstr(nd, "client_address"), follower_addr) == 0) {
+            CHECK_EQ(jint(nd, "leader_stalls"), follower_before);
+        }
+    }
+    json_decref(o1);
+    json_decref(o2);
+    slotc_sync_close(s);
+    CHECK_EQ(tcluster_stop(&t), 0);
+}
+
 static void test_slotctl_commands(void)
 {
     const char *cl = shared()->cluster;
@@ -2201,6 +2304,7 @@ static const struct check_case cases[] = {
     {"slotctl_commands", test_slotctl_commands},
     {"slotctl_errors_and_help", test_slotctl_errors_and_help},
     {"slotctl_membership", test_slotctl_membership},
+    {"leader_stalls", test_leader_stalls},
     {"hostnames_cluster", test_hostnames_cluster},
     {"hostnames_unresolved", test_hostnames_unresolved},
     {"hostnames_node_moves", test_hostnames_node_moves},

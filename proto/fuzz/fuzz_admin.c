@@ -8,9 +8,10 @@
  *      decode to the same struct and re-encode to the same bytes; an ADD
  *      carries a non-empty address, every op but STATUS and TRANSFER a
  *      non-zero id.
- *   1  a node status (msgpack), the same round trip. The old 12-field form
- *      decodes with the membership fields 0, so the re-encoding may be
- *      longer than the input: only a fixed point is asked of it.
+ *   1  a node status (msgpack), the same round trip. The old 12- and
+ *      15-field forms decode with the later fields (membership, stalls) 0,
+ *      so the re-encoding may be longer than the input: only a fixed point
+ *      is asked of it.
  *   2  "HOST:PORT". slot_hostport_parse accepts exactly what refHostPort
  *      (an independent statement of slot_addr.h's accepted forms, written
  *      here) accepts, and says TOO_LARGE only for a host over 253 bytes or a

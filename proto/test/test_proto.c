@@ -3791,6 +3791,8 @@ static void test_node_status(void)
     st.config_committed_index = 12;
     st.config_uncommitted_index = 88;
     st.promotee_id = 4;
+    st.leader_stalls = 9;
+    st.leader_stall_max_us = 7;
     struct mp_buf b;
     struct mp_reader r;
     mp_buf_init(&b);
@@ -3803,14 +3805,24 @@ static void test_node_status(void)
           got.commands_applied == 300);
     CHECK(got.config_committed_index == 12 &&
           got.config_uncommitted_index == 88 && got.promotee_id == 4);
+    CHECK(got.leader_stalls == 9 && got.leader_stall_max_us == 7);
     checkTruncations(decNodeStatus, b.data, b.len);
-    /* An older node's 12 fields: the membership fields are 0. */
+    /* An older node's 15 fields: the stall fields are 0. */
     mp_buf_reset(&b);
     st.n_members = 0;
     slot_node_status_encode(&b, &st);
-    CHECK_EQ(b.data[0], 0x90 | 15); /* fixarray 15 */
+    /* 17 fields: array 16 (0xdc, a big-endian count), not a fixarray. */
+    CHECK(b.data[0] == 0xdc && b.data[1] == 0 && b.data[2] == 17);
     size_t full = b.len;
-    b.data[0] = 0x90 | 12;
+    b.data[2] = 15;
+    b.len -= 2; /* two positive fixints */
+    mp_reader_init(&r, b.data, b.len);
+    CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_OK);
+    CHECK(mp_done(&r));
+    CHECK(got.promotee_id == 4 && got.leader_stalls == 0 &&
+          got.leader_stall_max_us == 0);
+    /* An older node's 12 fields: the membership fields are 0. */
+    b.data[2] = 12;
     b.len -= 3; /* three positive fixints */
     mp_reader_init(&r, b.data, b.len);
     CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_OK);
@@ -3819,11 +3831,11 @@ static void test_node_status(void)
           got.config_uncommitted_index == 0 && got.promotee_id == 0);
     /* Any other count is refused. */
     b.len = full;
-    for (uint8_t n = 11; n <= 16; n++) {
-        if (n == 12 || n == 15) {
+    for (uint8_t n = 11; n <= 18; n++) {
+        if (n == 12 || n == 15 || n == 17) {
             continue;
         }
-        b.data[0] = (uint8_t)(0x90 | n);
+        b.data[2] = n;
         mp_reader_init(&r, b.data, b.len);
         CHECK_EQ(slot_node_status_decode(&r, &got), SLOT_MALFORMED);
     }

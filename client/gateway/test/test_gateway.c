@@ -5664,6 +5664,9 @@ static void checkView(const struct tresp *r, const struct tcluster *t, int down)
         uint64_t commit = u64Of(n, "commit_index");
         uint64_t applied = u64Of(n, "applied_index");
         CHECK(commit >= applied);
+        /* The stall counters are there (their count: test_libslot). */
+        CHECK(json_is_integer(json_object_get(n, "leader_stalls")));
+        CHECK(json_is_integer(json_object_get(n, "leader_stall_max_us")));
         const char *role = json_string_value(json_object_get(n, "role"));
         CHECK(role != NULL);
         if (strcmp(role, "leader") == 0) {

@@ -1079,7 +1079,9 @@ static void adminSeeds(void)
         .commands_applied = 40210,
         .config_committed_index = 3,
         .config_uncommitted_index = 1190,
-        .promotee_id = 3};
+        .promotee_id = 3,
+        .leader_stalls = 2,
+        .leader_stall_max_us = 7300};
     for (uint32_t i = 0; i < 3; i++) {
         st.members[i].id = i + 1;
         snprintf(st.members[i].address, sizeof st.members[i].address,
