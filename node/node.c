@@ -118,6 +118,12 @@ struct node {
     uv_prepare_t prepare;
     uint64_t turn_prepare_ns; /* the previous prepare (uv_hrtime), 0 none */
     uint64_t turn_idle_ns;    /* the loop's idle time then */
+    /* ... and what had been done by then, for a slow turn's log line: the
+     * thread's CPU time (what the turn ran, against what it waited for a
+     * CPU), entries and commands applied and the time their applies took,
+     * commands answered. */
+    uint64_t turn_cpu_ns, turn_entries, turn_commands, turn_apply_us;
+    uint64_t turn_results;
     /* Last role logged (logRole): state, pre-vote, term and leader id. */
     unsigned short seen_state;
     bool seen_pre_vote;
@@ -461,15 +467,40 @@ static void prepareCb(uv_prepare_t *h)
     uint64_t busy_us = span_ns > idle_d ? (span_ns - idle_d) / 1000 : 0;
     uint64_t busy_ms = busy_us / 1000;
     bool first = n->turn_prepare_ns == 0;
-    n->turn_prepare_ns = now_ns;
-    n->turn_idle_ns = idle_ns;
+    struct timespec cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    uint64_t cpu_ns =
+        (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec;
+    uint64_t entries = n->fsm.entries_applied;
+    uint64_t commands = n->fsm.commands_applied;
+    uint64_t apply_us = n->rec.apply_us.sum;
+    uint64_t results = node_core_stats(n->core)->results;
     if (!first) {
         node_core_turn(n->core, busy_us);
     }
     if (!first && busy_ms >= NODE_SLOW_TURN_MS) {
-        LOG_W("slow loop turn: %llu ms of callbacks without polling",
-              (unsigned long long)busy_ms);
+        /* The cause, measured: CPU time far below the turn's length is a
+         * thread waiting for a CPU (the machine overcommitted), not work;
+         * the apply share is the ledger's; the rest is reading, decoding,
+         * answering and raft. */
+        uint64_t cpu_ms = (cpu_ns - n->turn_cpu_ns) / 1000000;
+        LOG_W("slow loop turn: %llu ms of callbacks without polling (%llu ms "
+              "on a CPU; %s; applied %llu entries, %llu commands, in %llu "
+              "ms; answered %llu)",
+              (unsigned long long)busy_ms, (unsigned long long)cpu_ms,
+              raft_state(&n->raft) == RAFT_LEADER ? "leader" : "not leader",
+              (unsigned long long)(entries - n->turn_entries),
+              (unsigned long long)(commands - n->turn_commands),
+              (unsigned long long)((apply_us - n->turn_apply_us) / 1000),
+              (unsigned long long)(results - n->turn_results));
     }
+    n->turn_prepare_ns = now_ns;
+    n->turn_idle_ns = idle_ns;
+    n->turn_cpu_ns = cpu_ns;
+    n->turn_entries = entries;
+    n->turn_commands = commands;
+    n->turn_apply_us = apply_us;
+    n->turn_results = results;
 }
 
 static void tickCb(uv_timer_t *h)
