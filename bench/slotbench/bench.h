@@ -171,6 +171,7 @@ struct cfg {
     uint32_t gw_patient_rate; /* gateway's per-patient hold rate, 0 off */
     uint32_t gw_inflight_max;
     uint32_t gw_queue_target_ms; /* limits.queue_target_ms (0: off) */
+    uint32_t gateways; /* slot-gateway processes on one port (reuse_port) */
     int n_slotd_args;
     char *slotd_args[16];
     const char *out;     /* JSON path */

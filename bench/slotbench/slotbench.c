@@ -91,6 +91,7 @@ enum {
     O_GW_QUEUE_TARGET,
     O_CONN_REQS,
     O_RETRY_AFTER,
+    O_GATEWAYS,
     O_SLOTD_ARG,
     O_POOLS,
     O_CAPACITY,
@@ -165,6 +166,7 @@ static const struct option LONGOPTS[] = {
     {"gw-queue-target-ms", required_argument, NULL, O_GW_QUEUE_TARGET},
     {"conn-reqs", required_argument, NULL, O_CONN_REQS},
     {"retry-after-ms", required_argument, NULL, O_RETRY_AFTER},
+    {"gateways", required_argument, NULL, O_GATEWAYS},
     {"slotd-arg", required_argument, NULL, O_SLOTD_ARG},
     {"pools", required_argument, NULL, O_POOLS},
     {"capacity", required_argument, NULL, O_CAPACITY},
@@ -230,7 +232,8 @@ static const char USAGE[] =
     "          --slotd PATH --slotd-arg ARG (repeatable) --gateway PATH\n"
     "          --gateway-url HOST:PORT --gw-patient-rate N (0: off)\n"
     "          --gw-inflight-max N (65536) --gw-queue-target-ms N (20; 0:\n"
-    "          the gateway's budget fixed at inflight-max)\n"
+    "          the gateway's budget fixed at inflight-max) --gateways N (1;\n"
+    "          <= 4 slot-gateway processes on one port, reuse_port)\n"
     "load gen: --threads N (1) --conns N per thread (native 4, http 4000,\n"
     "          etcd and redis 64 in all; http <= 8192, else <= 256)\n"
     "          --sessions N (64) --queue-max N (16384)\n"
@@ -305,6 +308,7 @@ static void defaults(struct cfg *c, int sc)
     c->gw_queue_target_ms = 20;
     c->conn_reqs = 50;        /* http only */
     c->retry_after_ms = 1000; /* the gateway's limits.retry_after_s */
+    c->gateways = 1;
     c->results_dir = "bench/results";
     /* burst */
     c->pools = 4;
@@ -557,6 +561,9 @@ static int parseArgs(struct cfg *c, int argc, char **argv)
                 break;
             case O_RETRY_AFTER:
                 bad |= parseU32(a, 1, 60000, &c->retry_after_ms);
+                break;
+            case O_GATEWAYS:
+                bad |= parseU32(a, 1, SYS_GATEWAYS_MAX, &c->gateways);
                 break;
             case O_SLOTD_ARG:
                 if (c->n_slotd_args >= 16) {
@@ -1981,7 +1988,10 @@ static double procCpuS(pid_t pid)
  * account of where the machine's time went. */
 static void systemCpu(struct ctx *x, double *out, int n)
 {
-    out[0] = procCpuS(x->sys.gateway.pid);
+    out[0] = 0; /* every gateway process */
+    for (uint32_t g = 0; g < x->cfg->gateways; g++) {
+        out[0] += procCpuS(x->sys.gateway[g].pid);
+    }
     for (int i = 1; i < n; i++) {
         out[i] =
             i - 1 < x->sys.cl.n ? procCpuS(x->sys.cl.node[i - 1].pid) : NAN;
@@ -2778,6 +2788,7 @@ static json_t *paramsJson(const struct cfg *c)
     json_object_set_new(p, "shed", json_boolean(c->shed));
     json_object_set_new(p, "conn_reqs", json_integer(c->conn_reqs));
     json_object_set_new(p, "retry_after_ms", json_integer(c->retry_after_ms));
+    json_object_set_new(p, "gateways", json_integer(c->gateways));
     if (c->scenario == SC_FANOUT) {
         json_object_set_new(
             p, "fanout",

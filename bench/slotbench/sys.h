@@ -58,6 +58,9 @@ struct sys_vt {
     void (*stop)(struct sys *s);
 };
 
+/* slot-gateway processes sharing one port (reuse_port), --gateways. */
+#define SYS_GATEWAYS_MAX 4
+
 struct sys {
     const struct sys_vt *vt;
     const struct cfg *cfg;
@@ -66,7 +69,7 @@ struct sys {
     struct tcluster cl;
     bool own_cluster;
     struct slotc_sync *admin;
-    struct proc gateway;
+    struct proc gateway[SYS_GATEWAYS_MAX]; /* cfg->gateways of them */
     char gw_dir[256];
     /* peers */
     struct proc peer[TCLUSTER_NODES_MAX];

@@ -88,6 +88,11 @@ static int startGateway(struct sys *s, struct run *r)
         "client", "sessions", (int)c->sessions);
     snprintf(path, sizeof path, "%s/gateway.json", s->gw_dir);
     snprintf(log, sizeof log, "%s/gateway.log", s->gw_dir);
+    if (conf != NULL && c->gateways > 1) {
+        /* Several processes on one port: the kernel spreads connections;
+         * each has its own budget and rate-limit table. */
+        json_object_set_new(conf, "reuse_port", json_true());
+    }
     if (conf != NULL && c->gw_events_max > 0) {
         /* fanout: a stream per subscriber (the default is 64). */
         json_object_set_new(json_object_get(conf, "limits"), "events_max",
@@ -104,16 +109,27 @@ static int startGateway(struct sys *s, struct run *r)
     }
     json_decref(conf);
     char *argv[] = {(char *)c->gateway, "--config", path, NULL};
-    if (proc_spawn(&s->gateway, "slot-gateway", argv, log) != 0) {
-        return -1;
+    for (uint32_t g = 0; g < c->gateways; g++) {
+        char glog[420];
+        snprintf(glog, sizeof glog, "%s.%u", log, g + 1);
+        if (proc_spawn(&s->gateway[g], "slot-gateway", argv,
+                       g == 0 ? log : glog) != 0) {
+            return -1;
+        }
     }
     long long end = tclock_mono_ms() + GATEWAY_WAIT_MS;
     while (tclock_mono_ms() < end) {
-        if (proc_exited(&s->gateway)) {
-            fprintf(stderr,
-                    "slotbench: slot-gateway exited at start (log %s)\n", log);
-            return -1;
+        for (uint32_t g = 0; g < c->gateways; g++) {
+            if (proc_exited(&s->gateway[g])) {
+                fprintf(stderr,
+                        "slotbench: slot-gateway %u exited at start (log %s)\n",
+                        g + 1, log);
+                return -1;
+            }
         }
+        /* One answers: the others bound the same port before it (a
+         * process binds before it serves /healthz, and they were started
+         * first); each is checked alive above. */
         if (gatewayHealthy(r->target)) {
             return 0;
         }
@@ -310,10 +326,11 @@ static json_t *slotDescribe(struct sys *s)
     if (c->mode == MODE_HTTP || c->scenario == SC_FANOUT) {
         json_object_set_new(
             d, "gateway",
-            json_pack("{s:s,s:i,s:i,s:i,s:i,s:s}", "url", s->run->target,
+            json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:s}", "url", s->run->target,
                       "patient_rate_per_s", (int)c->gw_patient_rate,
                       "inflight_max", (int)c->gw_inflight_max,
-                      "queue_target_ms", (int)c->gw_queue_target_ms, "sessions",
+                      "queue_target_ms", (int)c->gw_queue_target_ms,
+                      "processes", (int)c->gateways, "sessions",
                       (int)c->sessions, "access_log", "off"));
     }
     return d;
@@ -415,8 +432,10 @@ static void slotStop(struct sys *s)
         slotc_sync_close(s->admin);
         s->admin = NULL;
     }
-    if (s->gateway.pid != 0) {
-        proc_stop(&s->gateway, 5000, NULL, 0);
+    for (int g = 0; g < SYS_GATEWAYS_MAX; g++) {
+        if (s->gateway[g].pid != 0) {
+            proc_stop(&s->gateway[g], 5000, NULL, 0);
+        }
     }
     if (s->gw_dir[0] != '\0') {
         proc_rmrf(s->gw_dir);
