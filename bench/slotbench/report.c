@@ -30,7 +30,7 @@ const char *const REPORT_STEMS[] = {
     "failover-native",       "failover-http",        "overload-native",
     "overload-http",         "burst-native-vs-etcd", "burst-etcd",
     "burst-native-vs-redis", "burst-redis",          "burst-native-vs-redis-2",
-    "fanout-native",
+    "fanout-native",         "steady-http-2gw",
 };
 const int REPORT_N_STEMS = sizeof REPORT_STEMS / sizeof REPORT_STEMS[0];
 _Static_assert(sizeof REPORT_STEMS / sizeof REPORT_STEMS[0] <= REPORT_STEMS_MAX,
@@ -497,6 +497,10 @@ static void httpTargets(struct rep *r)
            "overload-http result.goodput_vs_probe", "overload-http");
     target(r, "steady-http: closed-loop peak (one gateway)", 50000, NAN, peak,
            "holds/s", true, "steady-http peak_holds_per_s", "steady-http");
+    target(r, "steady-http: closed-loop peak, two gateway processes", 50000,
+           NAN, bjson_num(get(r, "steady-http-2gw"), "peak_holds_per_s"),
+           "holds/s", true, "steady-http-2gw peak_holds_per_s",
+           "steady-http-2gw");
     target(r, "http, one request in flight: accepted p50", 0.6, NAN,
            acceptedMs(sh, rep_point(sh, "c=1"), "p50"), "ms", false,
            "steady-http c=1 latency_ms.accepted.p50", "steady-http");

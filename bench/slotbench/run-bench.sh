@@ -214,6 +214,11 @@ run steady-native steady --mode native --points c=1,c=16,x0.1,x0.3,x0.5,x0.7,x0.
 if [[ $modes == *http* ]]; then
     log "== steady http"
     run steady-http steady --mode http --points c=1,x0.1,x0.3,x0.5,x0.7,x0.9 $STEADY
+    # The same probe with two gateway processes on one port (reuse_port):
+    # whether a second process helps on this box (README: how many a
+    # campus should run).
+    log "== steady http, two gateway processes (the probe and x0.5)"
+    run steady-http-2gw steady --mode http --gateways 2 --points x0.5 $STEADY
 fi
 for m in $modes; do
     log "== expiry-storm $m"
