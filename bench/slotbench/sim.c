@@ -89,9 +89,17 @@ struct worker {
     uint64_t n_dt, cap_dt;
     uint32_t inflight;
     /* Operations waiting for room in the backend (a bounded number of
-     * connections, each with a bounded window): FIFO, in want order. */
-    struct task *wq_head, *wq_tail;
-    uint32_t wq_n;
+     * connections, each with a bounded window): two FIFOs, each in want
+     * order. */
+    struct task *wq_head, *wq_tail; /* arrivals waiting for room */
+    /* Follow-ups waiting for room (a confirm, a release, a query): served
+     * before arrivals. A patient who holds already has a connection of
+     * his own in a real channel (the one his hold came back on); only a
+     * newcomer waits for one. One FIFO for both put every confirm of the
+     * http burst behind ~90,000 waiting arrivals (4 s, twice the hold's
+     * ttl: no booking at all). */
+    struct task *fq_head, *fq_tail;
+    uint32_t wq_n; /* both */
     bool stopping, closing;
     uint64_t drain_end_ns;
     /* open loop */
@@ -986,33 +994,56 @@ void sim_complete(struct task *t, const struct be_result *res)
                           memory_order_relaxed);
 }
 
+static bool followUp(const struct task *t)
+{
+    return t->next == NX_CONFIRM || t->next == NX_RELEASE ||
+           t->next == NX_QUERY;
+}
+
 static void waitPush(struct worker *w, struct task *t)
 {
+    struct task **head = followUp(t) ? &w->fq_head : &w->wq_head;
+    struct task **tail = followUp(t) ? &w->fq_tail : &w->wq_tail;
     t->waiting = true;
     t->next_free = NULL;
-    if (w->wq_tail != NULL) {
-        w->wq_tail->next_free = t;
+    if (*tail != NULL) {
+        (*tail)->next_free = t;
     } else {
-        w->wq_head = t;
+        *head = t;
     }
-    w->wq_tail = t;
+    *tail = t;
     w->wq_n++;
     if (w->wq_n > w->st.wait_max) {
         w->st.wait_max = w->wq_n;
     }
 }
 
-static struct task *waitPop(struct worker *w)
+/* The next waiting task: a follow-up first, else an arrival (arrivals:
+ * an arrival even when follow-ups wait). */
+static struct task *waitPopFrom(struct worker *w, bool arrivals)
 {
-    struct task *t = w->wq_head;
-    w->wq_head = t->next_free;
-    if (w->wq_head == NULL) {
-        w->wq_tail = NULL;
+    bool follow = !arrivals && w->fq_head != NULL;
+    struct task **head = follow ? &w->fq_head : &w->wq_head;
+    struct task **tail = follow ? &w->fq_tail : &w->wq_tail;
+    struct task *t = *head;
+    *head = t->next_free;
+    if (*head == NULL) {
+        *tail = NULL;
     }
     w->wq_n--;
     t->waiting = false;
     t->next_free = NULL;
     return t;
+}
+
+static struct task *waitPop(struct worker *w)
+{
+    return waitPopFrom(w, false);
+}
+
+static bool waitEmpty(const struct worker *w)
+{
+    return w->wq_head == NULL && w->fq_head == NULL;
 }
 
 /* The account a --rules HOLD names (hosp.h), into acct ("" none): a
@@ -1151,7 +1182,7 @@ static void expireWaiting(struct worker *w, uint64_t now)
     uint64_t limit = (uint64_t)w->c->timeout_ms * NS_PER_MS;
     while (w->wq_head != NULL && w->wq_head->kind == TK_STEADY &&
            w->wq_head->next == NX_HOLD && now - w->wq_head->want_ns > limit) {
-        struct task *t = waitPop(w);
+        struct task *t = waitPopFrom(w, true);
         w->st.wait_expired++;
         refuseUnsent(w, t, SLOT_TIMEOUT, now);
     }
@@ -1160,7 +1191,7 @@ static void expireWaiting(struct worker *w, uint64_t now)
 /* Sends waiting operations while the backend has room. */
 static void drain(struct worker *w)
 {
-    while (w->wq_head != NULL && w->be->room(w->bectx)) {
+    while (!waitEmpty(w) && w->be->room(w->bectx)) {
         struct task *t = waitPop(w);
         if (w->stopping && !(t->next == NX_CONFIRM || t->next == NX_QUERY)) {
             taskDone(w, t);
@@ -1187,7 +1218,8 @@ static void submit(struct worker *w, struct task *t)
         t->first_ns = want;
     }
     t->want_ns = want;
-    if (w->wq_head == NULL && w->be->room(w->bectx)) {
+    if ((followUp(t) ? w->fq_head == NULL : waitEmpty(w)) &&
+        w->be->room(w->bectx)) {
         sendNow(w, t);
         return;
     }
@@ -1313,9 +1345,8 @@ static void tickCb(uv_timer_t *h)
     }
     if (w->stopping) {
         drain(w);
-        if ((w->inflight == 0 && w->wq_head == NULL) ||
-            now >= w->drain_end_ns) {
-            while (w->wq_head != NULL) {
+        if ((w->inflight == 0 && waitEmpty(w)) || now >= w->drain_end_ns) {
+            while (!waitEmpty(w)) {
                 taskDone(w, waitPop(w));
             }
             beginClose(w);
