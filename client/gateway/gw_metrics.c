@@ -141,7 +141,8 @@ void gw_metrics_render(const struct gw_metrics *m, const char *const *channels,
         "# HELP slot_gateway_inflight Requests waiting on the cluster.\n"
         "# TYPE slot_gateway_inflight gauge\n"
         "slot_gateway_inflight %" PRIu32 "\n"
-        "# HELP slot_gateway_inflight_max The in-flight budget.\n"
+        "# HELP slot_gateway_inflight_max The in-flight ceiling "
+        "(limits.inflight_max).\n"
         "# TYPE slot_gateway_inflight_max gauge\n"
         "slot_gateway_inflight_max %" PRIu32 "\n",
         inflight, inflight_max);
