@@ -144,7 +144,7 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
             freed++;
             continue;
         }
-        CHECK(ledger__htab_get(&l->claim_index, c->id) == ci,
+        CHECK(ledger__claim_find(l, c->id) == ci,
               "claim %llu not indexed by its id", (unsigned long long)c->id);
         CHECK(c->id < l->next_claim_id, "claim id %llu from the future",
               (unsigned long long)c->id);
@@ -155,10 +155,9 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
         CHECK(c->channel < l->n_channels && c->bucket < l->n_channels,
               "claim %llu: channel or bucket out of range",
               (unsigned long long)c->id);
-        uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
         bool active =
             c->state == SLOT_CLAIM_HELD || c->state == SLOT_CLAIM_BOOKED;
-        CHECK(active == (ledger__htab_get(&l->pp_index, pp) == ci),
+        CHECK(active == (ledger__pp_find(l, c->pool, c->patient) == ci),
               "pool %s: claim %llu and the (pool, patient) index disagree",
               poolName(l, c->pool, name), (unsigned long long)c->id);
         if (c->state == SLOT_CLAIM_HELD) {
@@ -227,6 +226,26 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
     return true;
 }
 
+/* The seen table's values index its keys (a table keeps only tags). */
+static bool seenIs(const void *ctx, uint32_t v)
+{
+    const uint64_t *const *k = ctx;
+    return k[0][v] == *k[1];
+}
+
+/* Whether key is in the seen table; if not, it goes in. */
+static bool seenPut(struct htab *seen, uint64_t *keys, uint32_t *n,
+                    uint64_t key)
+{
+    const uint64_t *k[2] = {keys, &key};
+    if (ledger__htab_find(seen, key, seenIs, k) != NONE) {
+        return true;
+    }
+    keys[*n] = key;
+    ledger__htab_put(seen, key, (*n)++);
+    return false;
+}
+
 /* The visit numbers of each pool's BOOKED claims are distinct, and with
  * the pool's freed numbers they are exactly 1 .. next_visit_no - 1. */
 static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
@@ -237,6 +256,18 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
     char name[SLOT_POOL_ID_MAX + 1];
     uint32_t *booked = calloc((size_t)l->n_pools + 1, sizeof *booked);
     CHECK(booked != NULL, "out of memory");
+    size_t n_freed = 0;
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        n_freed += l->pools[pi].n_freed;
+    }
+    uint32_t n_keys = 0;
+    /* Every claim bounds the bookings, whatever the counters say. */
+    uint64_t *keys =
+        malloc(((size_t)l->claims_len + n_freed + 1) * sizeof *keys);
+    if (keys == NULL) {
+        free(booked);
+    }
+    CHECK(keys != NULL, "out of memory");
     /* Sized once for the bookings (the freed numbers are few): no doubling
      * and no page faults while it fills. */
     ledger__htab_reserve(&seen, l->n_booked);
@@ -250,12 +281,11 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
             continue;
         }
         uint64_t key = (uint64_t)c->pool << 32 | c->visit_no;
-        if (c->visit_no == 0 || ledger__htab_get(&seen, key) != NONE) {
+        if (c->visit_no == 0 || seenPut(&seen, keys, &n_keys, key)) {
             snprintf(why, why_len, "pool %s: visit number %u given twice",
                      poolName(l, c->pool, name), c->visit_no);
             ok = false;
         } else {
-            ledger__htab_put(&seen, key, ci);
             booked[c->pool]++;
         }
     }
@@ -266,15 +296,12 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
             uint64_t key = (uint64_t)pi << 32 | v;
             bool heap = i == 0 || p->freed[(i - 1) / 2] < v;
             if (v == 0 || v >= p->next_visit_no || !heap ||
-                ledger__htab_get(&seen, key) != NONE) {
+                seenPut(&seen, keys, &n_keys, key)) {
                 snprintf(why, why_len,
                          "pool %s: freed visit number %u booked, repeated or "
                          "out of order",
                          poolName(l, pi, name), v);
                 ok = false;
-            }
-            if (ok) {
-                ledger__htab_put(&seen, key, pi);
             }
         }
         if (ok && booked[pi] + p->n_freed != p->next_visit_no - 1) {
@@ -286,6 +313,7 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
         }
     }
     free(booked);
+    free(keys);
     ledger__htab_free(&seen);
     return ok;
 }
@@ -401,7 +429,7 @@ static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
     for (uint32_t si = l->lru_head; si != NONE; si = l->sessions[si].next) {
         const struct session *s = &l->sessions[si];
         CHECK(n < l->n_sessions && s->id != 0 && s->id < l->next_session_id &&
-                  ledger__htab_get(&l->session_index, s->id) == si &&
+                  ledger__session_find(l, s->id) == si &&
                   s->last_used_ms >= last && s->last_used_ms <= l->time_ms,
               "session list broken at session %llu", (unsigned long long)s->id);
         last = s->last_used_ms;
@@ -520,8 +548,8 @@ static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
           active);
     uint32_t offers = 0;
     for (uint32_t ci = 0; ci < l->claims_len; ci++) {
-        offers += l->claims[ci].state == SLOT_CLAIM_HELD &&
-                  ledger__htab_get(&l->offer_index, ci) != NONE;
+        offers +=
+            l->claims[ci].state == SLOT_CLAIM_HELD && ledger__offer_has(l, ci);
     }
     CHECK(offers == l->offer_index.count,
           "%u offers indexed, %u of them HELD claims", l->offer_index.count,

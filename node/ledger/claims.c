@@ -215,7 +215,7 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
             (void)ledger__violation_add(l, c->patient, p->place->hospital,
                                         SLOT_VIOLATION_UNPAID, &until);
         }
-        if (ledger__htab_get(&l->offer_index, ci) != NONE) {
+        if (ledger__offer_has(l, ci)) {
             /* A declined or lapsed offer cools from the cancel that made
              * it (the offer's held_at_ms). */
             ledger__htab_del(&l->offer_index, ci, ci);
@@ -268,9 +268,50 @@ void ledger__claim_forget(struct ledger *l, uint32_t ci)
     l->claims_free = ci;
 }
 
+/* The tables keep tags, not keys (ledgerInt.h): these confirm a value
+ * against the record it names. */
+struct claimKey {
+    const struct ledger *l;
+    uint64_t id;
+};
+
+static bool claimIs(const void *ctx, uint32_t ci)
+{
+    const struct claimKey *k = ctx;
+    return k->l->claims[ci].id == k->id;
+}
+
 uint32_t ledger__claim_find(const struct ledger *l, uint64_t id)
 {
-    return ledger__htab_get(&l->claim_index, id);
+    struct claimKey k = {l, id};
+    return ledger__htab_find(&l->claim_index, id, claimIs, &k);
+}
+
+struct ppKey {
+    const struct ledger *l;
+    uint32_t pool, patient;
+};
+
+static bool ppIs(const void *ctx, uint32_t ci)
+{
+    const struct ppKey *k = ctx;
+    const struct claim *c = &k->l->claims[ci];
+    return c->pool == k->pool && c->patient == k->patient;
+}
+
+uint32_t ledger__pp_find(const struct ledger *l, uint32_t pool,
+                         uint32_t patient)
+{
+    struct ppKey k = {l, pool, patient};
+    return ledger__htab_find(&l->pp_index, ledger__pp_key(pool, patient), ppIs,
+                             &k);
+}
+
+bool ledger__offer_has(const struct ledger *l, uint32_t ci)
+{
+    /* Keyed by the claim index, which is also the value. */
+    return ledger__htab_find(&l->offer_index, ci, ledger__htab_same, &ci) !=
+           NONE;
 }
 
 uint32_t ledger__booking_find(const struct ledger *l, uint64_t id)

@@ -224,8 +224,7 @@ static int askChecks(struct ledger *l, const struct ask *q, struct verdict *v,
         return SLOT_BLACKLISTED; /* before PATIENT_HAS_CLAIM's expiry */
     }
     if (v->patient != NONE) {
-        uint32_t prev =
-            ledger__htab_get(&l->pp_index, ledger__pp_key(q->pool, v->patient));
+        uint32_t prev = ledger__pp_find(l, q->pool, v->patient);
         if (prev != NONE) {
             if (!ledger__claim_due(l, &l->claims[prev])) {
                 return SLOT_PATIENT_HAS_CLAIM;
@@ -530,7 +529,7 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     }
     struct bucket *b = ledger__claim_bucket(l, c);
     ledger__heap_remove(l, ci);
-    if (ledger__htab_get(&l->offer_index, ci) != NONE) {
+    if (ledger__offer_has(l, ci)) {
         ledger__htab_del(&l->offer_index, ci, ci); /* an offer, taken */
     }
     c->state = SLOT_CLAIM_BOOKED;

@@ -598,9 +598,9 @@
  * every patient 4 bytes more than before (12 in all, plus its key); a
  * patient with an account, violations, standings or cancellations a
  * record of LEDGER_PATIENT_EXT_BYTES; an account LEDGER_ACCOUNT_BYTES plus
- * its key; every active claim about 16 bytes in the patient-claims index
- * (12 at a load of 3/4); a slot cooling down, a waiting patient and an
- * open offer 24, 24 and about 16 bytes. Nothing is kept per patient per
+ * its key; every active claim about 11 bytes in the patient-claims index
+ * (8 at a load of 3/4); a slot cooling down, a waiting patient and an
+ * open offer 24, 24 and about 11 bytes. Nothing is kept per patient per
  * window: the records hold the last few events, and quotas are counted
  * over the patient's active claims when a hold asks. */
 #define LEDGER_PATIENT_EXT_BYTES 328

@@ -23,8 +23,14 @@
 
 #define NONE UINT32_MAX
 
-/* u64 key -> u32 value. For string-keyed tables the key is the string's
- * hash and several values may share it: lookups confirm with a callback.
+/* u64 key -> u32 value. A table keeps 32 bits of each key's hash (its
+ * tag), not the key: every lookup confirms a tag's values against the
+ * records they name with a callback (string-keyed tables compare the
+ * string, id-keyed ones the record's id), which the lookups that found an
+ * entry read next anyway. That halves a position (12 bytes with the key,
+ * 8 without): at 10^6 claimed slots the claim, (pool, patient) and
+ * patient tables are 2^21 positions each, 16.8 B/slot each instead of
+ * 25.2. Several values may share a key or a tag.
  * Linear probing, load <= 3/4.
  *
  * Growing is incremental from 65,536 positions up (below, one step of at
@@ -37,17 +43,17 @@
  * deletes look in both, and the old arrays are freed when empty. Which
  * array holds an entry never changes what a lookup returns, so replicas
  * agree whatever their allocator did. */
-/* One position of a table: the key's halves and the value side by side,
- * so a probe reads one cache line, not one in a key array and one in a
- * value array (12 bytes, the same as two arrays). The value is stored
- * plus one, so that zeroed memory is an empty table: new arrays come from
+/* One position of a table: the tag and the value side by side, so a probe
+ * reads one cache line. The home position is the tag's top bits, so
+ * growing moves entries without their keys. The value is stored plus
+ * one, so that zeroed memory is an empty table: new arrays come from
  * calloc, and their pages are mapped as entries land in them, not all in
  * the one entry that grows the table. */
 struct hslot {
-    uint32_t key_lo, key_hi;
+    uint32_t tag;
     uint32_t val1; /* value + 1; 0 = empty */
 };
-_Static_assert(sizeof(struct hslot) == 12, "a table position is 12 bytes");
+_Static_assert(sizeof(struct hslot) == 8, "a table position is 8 bytes");
 
 struct htab {
     struct hslot *slots;
@@ -536,9 +542,9 @@ static inline void ledger__populate_ahead(void *base, size_t off, size_t elem,
     } while (0)
 
 /* htab.c */
-uint32_t ledger__htab_get(const struct htab *t, uint64_t key);
-/* Calls match(ctx, val) for each value stored under key, until it returns
- * true: returns that value, or NONE. */
+/* Calls match(ctx, val) for each value stored under key's tag, until it
+ * returns true: returns that value, or NONE. match (never NULL) must
+ * accept only values whose key is `key`. */
 uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
                            bool (*match)(const void *ctx, uint32_t val),
                            const void *ctx);
@@ -552,6 +558,8 @@ void ledger__htab_prefetch(const struct htab *t, uint64_t key);
 /* How many keys ahead such loops prefetch: enough loads in flight to hide
  * a miss, few enough that the first is still cached when used. */
 #define LEDGER_PREFETCH_AHEAD 16
+/* A match that accepts the value *(const uint32_t *)ctx. */
+bool ledger__htab_same(const void *ctx, uint32_t val);
 /* Removes the entry (key, val); it must exist. */
 void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val);
 /* Makes room for n more entries without rehashing on the way (restore
@@ -611,6 +619,11 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
 void ledger__claim_forget(struct ledger *l, uint32_t ci);
 /* The claim with this id (any state still known), or NONE. */
 uint32_t ledger__claim_find(const struct ledger *l, uint64_t id);
+/* The active (HELD or BOOKED) claim of (pool, patient), or NONE. */
+uint32_t ledger__pp_find(const struct ledger *l, uint32_t pool,
+                         uint32_t patient);
+/* Whether claim ci is an open waitlist offer (offer_index). */
+bool ledger__offer_has(const struct ledger *l, uint32_t ci);
 /* A claim in this state was confirmed: a booking, live or ended (BOOKED,
  * CANCELLED, MOVED). */
 static inline bool ledger__state_confirmed(uint8_t st)
@@ -708,6 +721,8 @@ static inline bool ledger__claim_due(const struct ledger *l,
 }
 
 /* sessions.c */
+/* The session with this id, or NONE. */
+uint32_t ledger__session_find(const struct ledger *l, uint64_t id);
 uint32_t ledger__session_alloc(struct ledger *l, uint64_t id,
                                uint64_t last_used_ms);
 void ledger__session_forget(struct ledger *l, uint32_t si);

@@ -191,9 +191,7 @@ int ledger_read_patient(const struct ledger *l, struct slot_str pool,
         return SLOT_UNKNOWN_POOL;
     }
     uint32_t pt = ledger__patient_find(l, patient.p, patient.len);
-    uint32_t ci = pt == NONE
-                      ? NONE
-                      : ledger__htab_get(&l->pp_index, ledger__pp_key(pi, pt));
+    uint32_t ci = pt == NONE ? NONE : ledger__pp_find(l, pi, pt);
     /* A hold past its deadline is no longer active, swept or not. */
     if (ci != NONE && cap > 0 && !ledger__claim_due(l, &l->claims[ci])) {
         ledger__claim_out(l, &l->claims[ci], &out[0]);

@@ -493,7 +493,7 @@ static void packPatientRules(const struct ledger *l, struct mp_buf *b)
     uint32_t n = 0;
     for (uint32_t ci = 0; ci < l->claims_len; ci++) {
         if (l->claims[ci].state == SLOT_CLAIM_HELD &&
-            ledger__htab_get(&l->offer_index, ci) != NONE) {
+            ledger__offer_has(l, ci)) {
             ids[n++] = l->claims[ci].id;
         }
     }
@@ -1260,7 +1260,7 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     NEED(c.id >= 1 && c.state >= SLOT_CLAIM_HELD);
     NEED(c.pool < l->n_pools && c.patient < l->n_patients &&
          ch < l->n_channels);
-    NEED(ledger__htab_get(&l->claim_index, c.id) == NONE);
+    NEED(ledger__claim_find(l, c.id) == NONE);
     /* A booking a MOVE made was never held: held_at = deadline. */
     NEED(c.held_at_ms <= l->time_ms &&
          (c.deadline_ms > c.held_at_ms ||
@@ -1328,7 +1328,7 @@ static int restoreActive(struct ledger *l, struct mp_reader *r, uint32_t *v)
         NEED(b->free > 0);
         b->free--;
         uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
-        NEED(ledger__htab_get(&l->pp_index, pp) == NONE);
+        NEED(ledger__pp_find(l, c->pool, c->patient) == NONE);
         ledger__htab_put(&l->pp_index, pp, ci);
         ledger__pa_add(l, ci);
         if (c->state == SLOT_CLAIM_HELD) {
@@ -1382,7 +1382,7 @@ static int restoreSession(struct ledger *l, struct mp_reader *r,
     RD(mp_read_uint(r, l->time_ms, &used_ms));
     RD(mp_read_u64(r, &max_seq));
     RD(mp_read_array(r, &n));
-    NEED(id >= 1 && ledger__htab_get(&l->session_index, id) == NONE);
+    NEED(id >= 1 && ledger__session_find(l, id) == NONE);
     NEED(used_ms >= *last_used && n <= SLOT_SESSION_WINDOW);
     *last_used = used_ms;
     uint32_t si = ledger__session_alloc(l, id, used_ms);

@@ -283,7 +283,7 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
         return rc;
     }
     uint32_t patient = l->claims[ci].patient;
-    uint32_t prev = ledger__htab_get(&l->pp_index, ledger__pp_key(t, patient));
+    uint32_t prev = ledger__pp_find(l, t, patient);
     if (prev != NONE) {
         if (!ledger__claim_due(l, &l->claims[prev])) {
             return SLOT_PATIENT_HAS_CLAIM;

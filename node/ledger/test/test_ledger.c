@@ -1784,7 +1784,8 @@ static void test_htab_incremental_growth(void)
     }
     CHECK_EQ(t.count, 0);
     CHECK_EQ(t.old_cap, 0);
-    CHECK_EQ(ledger__htab_get(&t, htabKey(0)), NONE);
+    uint32_t zero = 0;
+    CHECK_EQ(ledger__htab_find(&t, htabKey(0), matchVal, &zero), NONE);
     /* reserve finishes a growth in progress and rehashes at once. */
     for (uint32_t v = 0; v < 5000; v++) {
         ledger__htab_put(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL, v);
@@ -1793,7 +1794,62 @@ static void test_htab_incremental_growth(void)
     CHECK_EQ(t.old_cap, 0);
     CHECK_EQ(t.count, 5000);
     for (uint32_t v = 0; v < 5000; v++) {
-        CHECK_EQ(ledger__htab_get(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL), v);
+        CHECK_EQ(ledger__htab_find(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL,
+                                   matchVal, &v),
+                 v);
+    }
+    ledger__htab_free(&t);
+}
+
+/* Keys of values in test_htab_tags. */
+static const uint64_t *tagKeys;
+
+static bool matchKey(const void *ctx, uint32_t val)
+{
+    return tagKeys[val] == *(const uint64_t *)ctx;
+}
+
+/* A table keeps 32 bits of a key's hash, not the key: keys whose tags
+ * are equal are told apart by the lookup's match alone. Key k and k +
+ * 1/phi (mod 2^64) hash to products one apart, so mostly to one tag. */
+static void test_htab_tags(void)
+{
+    enum { N = 3000 };
+    static uint64_t keys[2 * N];
+    const uint64_t phi_inv = 0xf1de83e19937733dULL; /* phi * phi_inv = 1 */
+    CHECK_EQ(phi_inv * 0x9e3779b97f4a7c15ULL, 1);
+    tagKeys = keys;
+    struct htab t;
+    memset(&t, 0, sizeof t);
+    uint32_t same_tag = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        keys[2 * i] = (uint64_t)i * 1000003u;
+        keys[2 * i + 1] = keys[2 * i] + phi_inv;
+        same_tag += (keys[2 * i] * 0x9e3779b97f4a7c15ULL) >> 32 ==
+                    (keys[2 * i + 1] * 0x9e3779b97f4a7c15ULL) >> 32;
+        ledger__htab_put(&t, keys[2 * i], 2 * i);
+    }
+    CHECK(same_tag > N / 2);
+    /* The twins are not in yet: no lookup of one may find the other. */
+    for (uint32_t i = 0; i < N; i++) {
+        CHECK_EQ(
+            ledger__htab_find(&t, keys[2 * i + 1], matchKey, &keys[2 * i + 1]),
+            NONE);
+        CHECK_EQ(ledger__htab_find(&t, keys[2 * i], matchKey, &keys[2 * i]),
+                 2 * i);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        ledger__htab_put(&t, keys[2 * i + 1], 2 * i + 1);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        ledger__htab_del(&t, keys[2 * i], 2 * i);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        CHECK_EQ(ledger__htab_find(&t, keys[2 * i], matchKey, &keys[2 * i]),
+                 NONE);
+        CHECK_EQ(
+            ledger__htab_find(&t, keys[2 * i + 1], matchKey, &keys[2 * i + 1]),
+            2 * i + 1);
     }
     ledger__htab_free(&t);
 }
@@ -1859,6 +1915,7 @@ static const struct check_case cases[] = {
     {"restore_flipped_bytes", test_restore_flipped_bytes},
     {"restore_bad_version", test_restore_bad_version},
     {"restore_empty_and_garbage", test_restore_empty_and_garbage},
+    {"htab_tags", test_htab_tags},
     {"htab_incremental_growth", test_htab_incremental_growth},
     {NULL, NULL},
 };
