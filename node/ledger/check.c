@@ -654,10 +654,16 @@ static bool checkMoney(const struct ledger *l, char *why, size_t why_len)
         if (c->state == 0 || c->payref == NONE) {
             continue;
         }
-        const struct payref *pr = &l->payrefs[c->payref];
-        CHECK(pr->len > 0 &&
-                  (pr->method == PAY_NONE || pr->method < l->n_pay_methods) &&
-                  pr->fee_cents <= SLOT_FEE_MAX_CENTS,
+        uint32_t k = c->payref >> LEDGER_PAY_CLASS_SHIFT;
+        uint32_t i = c->payref & ((1u << LEDGER_PAY_CLASS_SHIFT) - 1);
+        CHECK(k < LEDGER_PAY_CLASSES && i < l->payslabs[k].len,
+              "claim %llu's payment record out of range",
+              (unsigned long long)c->id);
+        struct payref pr = ledger__payref(l, c->payref);
+        CHECK(pr.len > 0 && pr.len <= SLOT_PAYMENT_REF_MAX &&
+                  LEDGER_PAY_HEAD_BYTES + pr.len <= LEDGER_PAY_REC_BYTES(k) &&
+                  (pr.method == PAY_NONE || pr.method < l->n_pay_methods) &&
+                  pr.fee_cents <= SLOT_FEE_MAX_CENTS,
               "claim %llu's payment invalid", (unsigned long long)c->id);
     }
     return true;

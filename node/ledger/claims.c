@@ -26,31 +26,70 @@ uint32_t ledger__claim_alloc(struct ledger *l)
     return ci;
 }
 
+/* ---- payment records (ledgerInt.h, struct payslab) -------------------- */
+
+static char *payRec(const struct ledger *l, uint32_t pr)
+{
+    uint32_t k = pr >> LEDGER_PAY_CLASS_SHIFT;
+    uint32_t i = pr & ((1u << LEDGER_PAY_CLASS_SHIFT) - 1);
+    assert(k < LEDGER_PAY_CLASSES && i < l->payslabs[k].len);
+    return l->payslabs[k].recs + (size_t)i * LEDGER_PAY_REC_BYTES(k);
+}
+
+struct payref ledger__payref(const struct ledger *l, uint32_t pr)
+{
+    const char *r = payRec(l, pr);
+    struct payref p;
+    memcpy(&p.fee_cents, r, sizeof p.fee_cents);
+    p.len = (uint8_t)r[4];
+    p.method = (uint8_t)r[5];
+    p.s = r + LEDGER_PAY_HEAD_BYTES;
+    return p;
+}
+
 uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len,
                               uint8_t method, uint32_t fee_cents)
 {
-    assert(len <= SLOT_PAYMENT_REF_MAX);
-    uint32_t pi;
-    if (l->payrefs_free != NONE) {
-        pi = l->payrefs_free;
-        memcpy(&l->payrefs_free, l->payrefs[pi].s, sizeof l->payrefs_free);
-    } else {
-        pi = l->payrefs_len++;
-        LEDGER_GROW(l->payrefs, l->payrefs_cap, pi);
+    assert(len > 0 && len <= SLOT_PAYMENT_REF_MAX);
+    uint32_t k = 0;
+    while (LEDGER_PAY_HEAD_BYTES + len > LEDGER_PAY_REC_BYTES(k)) {
+        k++;
     }
-    memcpy(l->payrefs[pi].s, s, len);
-    l->payrefs[pi].len = (uint8_t)len;
-    l->payrefs[pi].method = method;
-    l->payrefs[pi].fee_cents = fee_cents;
-    return pi;
+    struct payslab *ps = &l->payslabs[k];
+    size_t rec = LEDGER_PAY_REC_BYTES(k);
+    uint32_t i;
+    if (ps->free != NONE) {
+        i = ps->free;
+        memcpy(&ps->free, ps->recs + (size_t)i * rec, sizeof ps->free);
+    } else {
+        /* LEDGER_GROW's doubling and pre-faulting, for records of a size
+         * known at run time. */
+        i = ps->len++;
+        if (i >= ps->cap) {
+            uint32_t nc = ps->cap < 16 ? 16 : ps->cap * 2;
+            ps->recs = ledger__realloc(ps->recs, (size_t)nc * rec);
+            ps->cap = nc;
+        }
+        ledger__populate_ahead(ps->recs, (size_t)i * rec, rec,
+                               (size_t)ps->cap * rec);
+    }
+    char *r = ps->recs + (size_t)i * rec;
+    memcpy(r, &fee_cents, sizeof fee_cents);
+    r[4] = (char)len;
+    r[5] = (char)method;
+    memcpy(r + LEDGER_PAY_HEAD_BYTES, s, len);
+    return k << LEDGER_PAY_CLASS_SHIFT | i;
 }
 
-static void payrefFree(struct ledger *l, uint32_t pi)
+static void payrefFree(struct ledger *l, uint32_t pr)
 {
-    /* The free list runs through the first bytes of the unused entry. */
-    memcpy(l->payrefs[pi].s, &l->payrefs_free, sizeof l->payrefs_free);
-    l->payrefs[pi].len = 0;
-    l->payrefs_free = pi;
+    char *r = payRec(l, pr);
+    struct payslab *ps = &l->payslabs[pr >> LEDGER_PAY_CLASS_SHIFT];
+    /* The free list runs through the first bytes of the unused record;
+     * length 0 marks it unused. */
+    memcpy(r, &ps->free, sizeof ps->free);
+    r[4] = 0;
+    ps->free = pr & ((1u << LEDGER_PAY_CLASS_SHIFT) - 1);
 }
 
 static bool heapLess(const struct ledger *l, uint32_t a, uint32_t b)

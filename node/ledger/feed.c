@@ -194,8 +194,12 @@ void ledger__claim_event(struct ledger *l, uint32_t ci, uint8_t type,
 {
     const struct claim *c = &l->claims[ci];
     const struct pool *p = &l->pools[c->pool];
-    const struct payref *ref =
-        c->payref != NONE ? &l->payrefs[c->payref] : NULL;
+    struct payref pay;
+    const struct payref *ref = NULL;
+    if (c->payref != NONE) {
+        pay = ledger__payref(l, c->payref);
+        ref = &pay;
+    }
     const struct event *e =
         eventPut(l, type, c->pool, c->id, c->patient, c->channel,
                  p->place != NULL ? p->place->hospital : NONE, a, b, ref);

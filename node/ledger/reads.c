@@ -143,12 +143,12 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
     out->resolved_at_ms = c->resolved_at_ms;
     out->visit_no = c->visit_no;
     if (c->payref != NONE) {
-        const struct payref *pr = &l->payrefs[c->payref];
-        memcpy(out->payment_ref, pr->s, pr->len);
+        struct payref pr = ledger__payref(l, c->payref);
+        memcpy(out->payment_ref, pr.s, pr.len);
         out->paid = 1;
-        struct slot_str m = ledger__pay_method_str(l, pr->method);
+        struct slot_str m = ledger__pay_method_str(l, pr.method);
         memcpy(out->pay_method, m.p, m.len);
-        out->fee_paid_cents = pr->fee_cents;
+        out->fee_paid_cents = pr.fee_cents;
     }
     if (c->from_share) {
         memcpy(out->bucket, l->channels[c->bucket], l->channel_len[c->bucket]);

@@ -130,22 +130,20 @@ static void packClaim(const struct ledger *l, const struct claim *c,
     mp_pack_uint(b, c->booked_at_ms);
     mp_pack_uint(b, c->resolved_at_ms);
     mp_pack_uint(b, c->visit_no);
-    if (c->payref == NONE) {
-        mp_pack_str(b, "", 0);
-    } else {
-        mp_pack_str(b, l->payrefs[c->payref].s, l->payrefs[c->payref].len);
+    struct payref pay = {"", 0, PAY_NONE, 0};
+    if (c->payref != NONE) {
+        pay = ledger__payref(l, c->payref);
     }
+    mp_pack_str(b, pay.s, pay.len);
     mp_pack_uint(b, c->bucket);
     mp_pack_uint(b, c->attendance);
     mp_pack_uint(b, c->checked_in_at_ms);
     mp_pack_uint(b, c->moved_to);
     mp_pack_uint(b, c->moved_from);
     mp_pack_uint(b, c->refunded);
-    const struct payref *pr = c->payref != NONE ? &l->payrefs[c->payref] : NULL;
-    struct slot_str m =
-        ledger__pay_method_str(l, pr != NULL ? pr->method : PAY_NONE);
+    struct slot_str m = ledger__pay_method_str(l, pay.method);
     mp_pack_str(b, m.p, m.len);
-    mp_pack_uint(b, pr != NULL ? pr->fee_cents : 0);
+    mp_pack_uint(b, pay.fee_cents);
 }
 
 struct idOrder {

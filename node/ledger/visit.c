@@ -320,9 +320,11 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
     c->visit_no = ledger__visit_take(&l->pools[t]);
     if (old->payref != NONE) {
         /* The same payment: reference, method and the fee it paid. */
-        struct payref pr = l->payrefs[old->payref]; /* alloc may move it */
+        struct payref pr = ledger__payref(l, old->payref);
+        char s[SLOT_PAYMENT_REF_MAX]; /* alloc may move the record */
+        memcpy(s, pr.s, pr.len);
         uint32_t np =
-            ledger__payref_alloc(l, pr.s, pr.len, pr.method, pr.fee_cents);
+            ledger__payref_alloc(l, s, pr.len, pr.method, pr.fee_cents);
         l->claims[ni].payref = np;
     }
     assert(l->claims[ci].moved_to == l->claims[ni].id);

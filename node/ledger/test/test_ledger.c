@@ -828,6 +828,59 @@ static void test_confirm_visit_numbers(void)
     ledger_destroy(f.l);
 }
 
+/* Payment records live in slabs by size (ledgerInt.h, struct payslab):
+ * references at each class's limits read back whole, through a cancel
+ * that frees a record for the next booking and through a snapshot. */
+static void test_confirm_payment_classes(void)
+{
+    static const uint32_t lens[] = {1, 25, 26, 27, 41, 42, 43, 63, 64};
+    enum { N = sizeof lens / sizeof lens[0] };
+    char refs[N][SLOT_PAYMENT_REF_MAX + 1];
+    uint64_t ids[N];
+    struct fx f;
+    fx_init(&f);
+    fx_pool(&f, "p", 2 * N);
+    for (uint32_t i = 0; i < N; i++) {
+        for (uint32_t j = 0; j < lens[i]; j++) {
+            refs[i][j] = (char)('A' + (i * 7 + j) % 26);
+        }
+        refs[i][lens[i]] = '\0';
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-%u", i);
+        ids[i] = fx_hold(&f, "p", patient);
+        struct slot_cmd c = cmd_confirm(ids[i]);
+        c.u.claim.payment_ref = str_of(refs[i]);
+        EXPECT(&f, c, SLOT_OK);
+    }
+    /* Each class frees one record, which the next booking of its class
+     * takes. */
+    for (uint32_t i = 2; i < N; i += 3) {
+        EXPECT(&f, cmd_cancel(ids[i]), SLOT_OK);
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-again-%u", i);
+        uint64_t h = fx_hold(&f, "p", patient);
+        struct slot_cmd c = cmd_confirm(h);
+        c.u.claim.payment_ref = str_of(refs[i]);
+        EXPECT(&f, c, SLOT_OK);
+        CHECK_STR(claim_of(f.l, h).payment_ref, refs[i]);
+    }
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(f.l, &b);
+    struct ledger *copy;
+    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
+    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    for (uint32_t i = 0; i < N; i++) {
+        CHECK_STR(claim_of(f.l, ids[i]).payment_ref, refs[i]);
+        CHECK_STR(claim_of(copy, ids[i]).payment_ref, refs[i]);
+        CHECK_EQ(claim_of(copy, ids[i]).paid, 1);
+    }
+    check_ledger(copy);
+    mp_buf_free(&b);
+    ledger_destroy(copy);
+    ledger_destroy(f.l);
+}
+
 static void test_confirm_unknown_hold(void)
 {
     struct fx f;
@@ -1887,6 +1940,7 @@ static const struct check_case cases[] = {
     {"hold_share_then_remainder", test_hold_share_then_remainder},
     {"hold_sold_out_without_remainder", test_hold_sold_out_without_remainder},
     {"confirm_visit_numbers", test_confirm_visit_numbers},
+    {"confirm_payment_classes", test_confirm_payment_classes},
     {"confirm_unknown_hold", test_confirm_unknown_hold},
     {"confirm_expired_at_deadline", test_confirm_expired_at_deadline},
     {"release_expired_at_deadline", test_release_expired_at_deadline},
