@@ -177,10 +177,14 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
             resolved++;
         }
         bool confirmed = ledger__state_confirmed(c->state);
-        CHECK((confirmed || (c->attendance == 0 && c->moved_from == 0)) &&
-                  (c->checked_in_at_ms == 0 ||
+        CHECK(c->visit == NONE || c->visit < l->cvisits_len,
+              "claim %llu: visit-day record out of range",
+              (unsigned long long)c->id);
+        struct cvisit cv = ledger__claim_visit(l, c);
+        CHECK((confirmed || (c->attendance == 0 && cv.moved_from == 0)) &&
+                  (cv.checked_in_at_ms == 0 ||
                    c->attendance == SLOT_ATTEND_CHECKED_IN) &&
-                  (c->state == SLOT_CLAIM_MOVED) == (c->moved_to != 0) &&
+                  (c->state == SLOT_CLAIM_MOVED) == (cv.moved_to != 0) &&
                   (!c->refunded || c->state == SLOT_CLAIM_CANCELLED),
               "claim %llu: visit-day fields impossible in its state",
               (unsigned long long)c->id);

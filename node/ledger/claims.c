@@ -21,9 +21,27 @@ uint32_t ledger__claim_alloc(struct ledger *l)
     }
     memset(&l->claims[ci], 0, sizeof l->claims[ci]);
     l->claims[ci].payref = NONE;
+    l->claims[ci].visit = NONE;
     l->claims[ci].link = NONE;
     l->claims[ci].pa_next = l->claims[ci].pa_prev = NONE;
     return ci;
+}
+
+struct cvisit *ledger__claim_visit_mut(struct ledger *l, uint32_t ci)
+{
+    uint32_t vi = l->claims[ci].visit;
+    if (vi == NONE) {
+        if (l->cvisits_free != NONE) {
+            vi = l->cvisits_free;
+            l->cvisits_free = (uint32_t)l->cvisits[vi].moved_to;
+        } else {
+            vi = l->cvisits_len++;
+            LEDGER_GROW(l->cvisits, l->cvisits_cap, vi);
+        }
+        l->cvisits[vi] = (struct cvisit){0, 0, 0};
+        l->claims[ci].visit = vi;
+    }
+    return &l->cvisits[vi];
 }
 
 /* ---- payment records (ledgerInt.h, struct payslab) -------------------- */
@@ -238,7 +256,9 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
     };
     assert(state < sizeof ev && ev[state] != 0);
     ledger__claim_event(l, ci, ev[state],
-                        state == SLOT_CLAIM_MOVED ? c->moved_to : c->refunded,
+                        state == SLOT_CLAIM_MOVED
+                            ? ledger__claim_visit(l, c).moved_to
+                            : c->refunded,
                         0);
     if (c->state == SLOT_CLAIM_HELD) {
         assert(state == SLOT_CLAIM_RELEASED || state == SLOT_CLAIM_EXPIRED);
@@ -301,6 +321,11 @@ void ledger__claim_forget(struct ledger *l, uint32_t ci)
     ledger__htab_del(&l->claim_index, c->id, ci);
     if (c->payref != NONE) {
         payrefFree(l, c->payref);
+    }
+    if (c->visit != NONE) {
+        l->cvisits[c->visit].moved_to = l->cvisits_free;
+        l->cvisits_free = c->visit;
+        c->visit = NONE;
     }
     c->state = 0;
     c->link = l->claims_free;

@@ -97,6 +97,7 @@ struct ledger *ledger_create(void)
     l->config.account_change_window_days = LEDGER_DEFAULT_ACCOUNT_WINDOW;
     l->config.account_change_patients_max = LEDGER_DEFAULT_CHANGE_PATIENTS;
     l->claims_free = NONE;
+    l->cvisits_free = NONE;
     for (uint32_t k = 0; k < LEDGER_PAY_CLASSES; k++) {
         l->payslabs[k].free = NONE;
     }
@@ -141,6 +142,7 @@ void ledger_destroy(struct ledger *l)
     free(l->patients);
     free(l->pkeys);
     free(l->claims);
+    free(l->cvisits);
     free(l->heap);
     for (uint32_t k = 0; k < LEDGER_PAY_CLASSES; k++) {
         free(l->payslabs[k].recs);
@@ -188,6 +190,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->pools_cap * sizeof *l->pools;
     n += (size_t)l->patients_cap * sizeof *l->patients + l->pkeys_cap;
     n += (size_t)l->claims_cap * sizeof *l->claims;
+    n += (size_t)l->cvisits_cap * sizeof *l->cvisits;
     n += (size_t)l->heap_cap * sizeof *l->heap;
     for (uint32_t k = 0; k < LEDGER_PAY_CLASSES; k++) {
         n += (size_t)l->payslabs[k].cap * LEDGER_PAY_REC_BYTES(k);

@@ -191,7 +191,8 @@ void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
     }
     /* A MOVE's BOOKED: the booking moved, no new money (MOVED counted it
      * on the old claim); the target pool has one more booking. */
-    bool moved_in = type == SLOT_EV_BOOKED && c->moved_from != 0;
+    bool moved_in =
+        type == SLOT_EV_BOOKED && ledger__claim_visit(l, c).moved_from != 0;
     switch (type) {
         case SLOT_EV_BOOKED:
             st->booked++;

@@ -162,9 +162,10 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
         out->visit_end_ms = out->visit_start_ms + slot;
     }
     out->attendance = c->attendance;
-    out->checked_in_at_ms = c->checked_in_at_ms;
-    out->moved_to = c->moved_to;
-    out->moved_from = c->moved_from;
+    struct cvisit cv = ledger__claim_visit(l, c);
+    out->checked_in_at_ms = cv.checked_in_at_ms;
+    out->moved_to = cv.moved_to;
+    out->moved_from = cv.moved_from;
     out->refunded = c->refunded;
     out->affected = p->stopped;
 }

@@ -137,9 +137,10 @@ static void packClaim(const struct ledger *l, const struct claim *c,
     mp_pack_str(b, pay.s, pay.len);
     mp_pack_uint(b, c->bucket);
     mp_pack_uint(b, c->attendance);
-    mp_pack_uint(b, c->checked_in_at_ms);
-    mp_pack_uint(b, c->moved_to);
-    mp_pack_uint(b, c->moved_from);
+    struct cvisit cv = ledger__claim_visit(l, c);
+    mp_pack_uint(b, cv.checked_in_at_ms);
+    mp_pack_uint(b, cv.moved_to);
+    mp_pack_uint(b, cv.moved_from);
     mp_pack_uint(b, c->refunded);
     struct slot_str m = ledger__pay_method_str(l, pay.method);
     mp_pack_str(b, m.p, m.len);
@@ -1206,6 +1207,7 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
                      uint32_t *out)
 {
     struct claim c;
+    struct cvisit cv = {0, 0, 0};
     struct slot_str pay;
     memset(&c, 0, sizeof c);
     RD(mp_expect_array(r, v == 1   ? CLAIM_FIELDS_V3 - 1
@@ -1236,9 +1238,9 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     if (v >= 4) {
         uint64_t att, refunded;
         RD(mp_read_uint(r, SLOT_ATTEND_NO_SHOW, &att));
-        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.checked_in_at_ms));
-        RD(mp_read_uint(r, l->next_claim_id - 1, &c.moved_to));
-        RD(mp_read_uint(r, l->next_claim_id - 1, &c.moved_from));
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &cv.checked_in_at_ms));
+        RD(mp_read_uint(r, l->next_claim_id - 1, &cv.moved_to));
+        RD(mp_read_uint(r, l->next_claim_id - 1, &cv.moved_from));
         RD(mp_read_uint(r, 1, &refunded));
         c.attendance = (uint8_t)att;
         c.refunded = (uint8_t)refunded;
@@ -1262,13 +1264,13 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     /* A booking a MOVE made was never held: held_at = deadline. */
     NEED(c.held_at_ms <= l->time_ms &&
          (c.deadline_ms > c.held_at_ms ||
-          (c.moved_from != 0 && c.deadline_ms == c.held_at_ms)));
+          (cv.moved_from != 0 && c.deadline_ms == c.held_at_ms)));
     NEED(bucket < l->n_channels && (fs || bucket == 0));
     bool confirmed = ledger__state_confirmed(c.state);
     /* The visit-day fields: only what the transitions can produce. */
-    NEED(confirmed || (c.attendance == 0 && c.moved_from == 0));
-    NEED(c.checked_in_at_ms == 0 || c.attendance == SLOT_ATTEND_CHECKED_IN);
-    NEED((c.state == SLOT_CLAIM_MOVED) == (c.moved_to != 0));
+    NEED(confirmed || (c.attendance == 0 && cv.moved_from == 0));
+    NEED(cv.checked_in_at_ms == 0 || c.attendance == SLOT_ATTEND_CHECKED_IN);
+    NEED((c.state == SLOT_CLAIM_MOVED) == (cv.moved_to != 0));
     NEED(!c.refunded || c.state == SLOT_CLAIM_CANCELLED);
     /* Unpaid bookings (pay at visit) have no reference; holds never do.
      * The pool need not be pay-at-visit now: a POOL_UPDATE may have
@@ -1289,7 +1291,11 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
                                           ledger__pay_method_intern(l, method),
                                           (uint32_t)fee_paid)
                    : NONE;
+    c.visit = NONE;
     l->claims[ci] = c;
+    if (cv.checked_in_at_ms != 0 || cv.moved_to != 0 || cv.moved_from != 0) {
+        *ledger__claim_visit_mut(l, ci) = cv;
+    }
     ledger__htab_put(&l->claim_index, c.id, ci);
     *out = ci;
     return SLOT_OK;
