@@ -602,9 +602,31 @@ static bool checkEvents(const struct ledger *l, char *why, size_t why_len)
     /* The references' bytes: each event's right after the previous one's,
      * from the ring's tail, using all of it. */
     uint32_t pos = l->evref_tail, bytes = 0;
-    for (uint32_t i = 0; i < l->ev_len; i++) {
-        const struct event *e = ledger__event_at(l, i);
-        unsigned long long seq = l->ev_last - l->ev_len + 1 + i;
+    /* The runs: ascending, none empty, the first holding the oldest
+     * event (feed.c). */
+    uint64_t first = l->ev_last - l->ev_len + 1;
+    CHECK((l->evrun_len == 0) == (l->ev_len == 0) &&
+              l->evrun_len <= l->ev_len && l->evrun_len <= l->evrun_cap,
+          "event window: %u runs for %u events", l->evrun_len, l->ev_len);
+    for (uint32_t k = 0; k < l->evrun_len; k++) {
+        const struct evrun *r =
+            &l->evruns[(l->evrun_head + k) & (l->evrun_cap - 1)];
+        const struct evrun *q =
+            k + 1 < l->evrun_len
+                ? &l->evruns[(l->evrun_head + k + 1) & (l->evrun_cap - 1)]
+                : NULL;
+        CHECK(r->first_seq <= l->ev_last && (k > 0 || r->first_seq <= first) &&
+                  (q == NULL ||
+                   (q->first_seq > r->first_seq && q->first_seq > first &&
+                    (q->index != r->index || q->time_ms != r->time_ms))),
+              "event run %u out of place", k);
+    }
+    struct evwalk w;
+    struct event ev;
+    ledger__events_walk(l, 0, &w);
+    for (uint32_t i = 0; ledger__events_next(l, &w, &ev); i++) {
+        const struct event *e = &ev;
+        unsigned long long seq = first + i;
         CHECK(e->ref_len == 0 || (e->ref_pos == pos && e->claim != 0),
               "event %llu's reference is out of place", seq);
         CHECK(e->ref_len > 0 || (e->fee_cents == 0 && e->method == PAY_NONE),

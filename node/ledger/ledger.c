@@ -153,6 +153,7 @@ void ledger_destroy(struct ledger *l)
     free(l->staff);
     free(l->nsheap);
     free(l->events);
+    free(l->evruns);
     free(l->evrefs);
     free(l->recons);
     ledger__htab_free(&l->account_index);
@@ -218,6 +219,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->flowheap_cap * sizeof *l->flowheap;
     n += (size_t)l->nsheap_cap * sizeof *l->nsheap;
     n += (size_t)l->ev_cap * sizeof *l->events + l->evref_cap;
+    n += (size_t)l->evrun_cap * sizeof *l->evruns;
     n += (size_t)l->recons_cap * sizeof *l->recons;
     /* The patient rules' records (patients.c, cooling.c). */
     n += (size_t)l->pexts_cap * sizeof *l->pexts;

@@ -580,9 +580,10 @@
 #define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
 #define LEDGER_WAITLIST_MAX       1024 /* patients waiting for one pool */
 #define SLOT_WAITLIST_SKIP_MAX    8    /* ineligible heads dropped per cancel */
-/* The event feed's window: the newest LEDGER_EVENTS_MAX events (72 bytes
- * each, and a paid claim's event its payment reference's bytes: 136 MiB
- * at most; at the 09:00 peak of ~100,000 events a second
+/* The event feed's window: the newest LEDGER_EVENTS_MAX events (56 bytes
+ * each, 24 more per Raft entry they come from (ledgerInt.h, struct
+ * evrun), and a paid claim's event its payment reference's bytes: 144 MiB
+ * at most, with one event per entry; at the 09:00 peak of ~100,000 events a second
  * about 10 s of them, at an ordinary day's rate many hours), and none
  * older than LEDGER_EVENTS_RETAIN_MS (SLOT_EVENTS_EVICT_PER_CMD of those
  * dropped per command). An archiver that keeps up loses nothing. */

@@ -536,8 +536,11 @@ static void packEvents(const struct ledger *l, struct mp_buf *b)
     mp_pack_array(b, 2);
     mp_pack_uint(b, l->ev_last);
     mp_pack_array(b, l->ev_len);
-    for (uint32_t i = 0; i < l->ev_len; i++) {
-        const struct event *e = ledger__event_at(l, i);
+    struct evwalk w;
+    struct event ev;
+    ledger__events_walk(l, 0, &w);
+    for (uint32_t i = 0; ledger__events_next(l, &w, &ev); i++) {
+        const struct event *e = &ev;
         mp_pack_array(b, EVENT_FIELDS);
         mp_pack_uint(b, l->ev_last - l->ev_len + 1 + i); /* its seq */
         mp_pack_uint(b, e->index);
@@ -1888,7 +1891,7 @@ static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
                               : 0;
             e.local_day = slot_local_day(e.time_ms, off);
         }
-        ledger__event_restore(l, &e, ref.p);
+        ledger__event_restore(l, &e, seq, ref.p);
     }
     return SLOT_OK;
 }
