@@ -1770,6 +1770,90 @@ static void test_restore_empty_and_garbage(void)
     }
 }
 
+/* ---- the event feed's runs (ledgerInt.h, struct evrun) ------------------ */
+
+/* Every event read from l after `after` has the index and time want_*
+ * give for its seq (indexed from base). */
+static void checkEventRuns(const struct ledger *l, uint64_t after,
+                           const uint64_t *want_index,
+                           const uint64_t *want_time, uint64_t base)
+{
+    enum { PAGE = 4096 };
+    struct slot_event *evs = calloc(PAGE, sizeof *evs);
+    CHECK(evs != NULL);
+    uint64_t first, last, seen = 0;
+    uint32_t n;
+    do {
+        ledger_read_events(l, after, PAGE, evs, &n, &first, &last);
+        for (uint32_t i = 0; i < n; i++) {
+            CHECK_EQ(evs[i].seq,
+                     (after > first - 1 ? after : first - 1) + 1 + i);
+            CHECK(evs[i].seq > base);
+            CHECK_EQ(evs[i].index, want_index[evs[i].seq - base]);
+            CHECK_EQ(evs[i].time_ms, want_time[evs[i].seq - base]);
+        }
+        seen += n;
+        after = n > 0 ? evs[n - 1].seq : after;
+    } while (n > 0);
+    CHECK_EQ(after, last);
+    CHECK(seen > 0);
+    free(evs);
+}
+
+/* The feed keeps an entry's Raft index and ledger time once per run of
+ * events that share them. Past the window's bound (runs dropped at its old
+ * end), with runs split by the index, by the time or by both, every event
+ * still reads back its own pair, from any cursor, after a restore too. */
+static void test_event_runs(void)
+{
+    enum { EXTRA = 5000 };
+    const uint64_t total = LEDGER_EVENTS_MAX + EXTRA;
+    struct fx f;
+    fx_init(&f);
+    fx_pool(&f, "p", 1);
+    uint64_t base = f.l->ev_last;
+    uint64_t *want_index = calloc(total + 1, sizeof *want_index);
+    uint64_t *want_time = calloc(total + 1, sizeof *want_time);
+    CHECK(want_index != NULL && want_time != NULL);
+    uint64_t hold = 0;
+    for (uint64_t k = 0; f.l->ev_last - base < total; k++) {
+        /* HOLD and RELEASE in turn: one event each. The index changes
+         * every third command, the time every second. */
+        struct slot_cmd c = hold == 0 ? cmd_hold("p", "patient-1", "app", TTL)
+                                      : cmd_release(hold);
+        c.session = f.session;
+        c.seq = ++f.seq;
+        cmd_seal(&c);
+        struct slot_result r;
+        uint64_t index = 1000 + k / 3, stamp = f.now + k / 2;
+        ledger_apply_at(f.l, index, stamp, &c, 1, &r);
+        CHECK_CODE(r.code, SLOT_OK);
+        hold = hold == 0 ? r.a : 0;
+        CHECK_EQ(f.l->ev_last - base, (k + 1));
+        want_index[k + 1] = index;
+        want_time[k + 1] = stamp;
+    }
+    CHECK_EQ(ledger_events_held(f.l), LEDGER_EVENTS_MAX);
+    CHECK(f.l->evrun_len < LEDGER_EVENTS_MAX);
+    check_ledger(f.l);
+    checkEventRuns(f.l, 0, want_index, want_time, base);
+    checkEventRuns(f.l, base + EXTRA + 12345, want_index, want_time, base);
+    checkEventRuns(f.l, f.l->ev_last - 2, want_index, want_time, base);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(f.l, &b);
+    struct ledger *copy;
+    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
+    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    check_ledger(copy);
+    checkEventRuns(copy, base + EXTRA + 777, want_index, want_time, base);
+    mp_buf_free(&b);
+    ledger_destroy(copy);
+    free(want_index);
+    free(want_time);
+    ledger_destroy(f.l);
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 /* ---- hash tables (ledgerInt.h): incremental growth ---------------------- */
@@ -1969,6 +2053,7 @@ static const struct check_case cases[] = {
     {"restore_flipped_bytes", test_restore_flipped_bytes},
     {"restore_bad_version", test_restore_bad_version},
     {"restore_empty_and_garbage", test_restore_empty_and_garbage},
+    {"event_runs", test_event_runs},
     {"htab_tags", test_htab_tags},
     {"htab_incremental_growth", test_htab_incremental_growth},
     {NULL, NULL},
