@@ -3,14 +3,21 @@
  * outside node/ledger/ may include this header, except the ledger's own
  * unit tests.
  *
- * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/):
- *   - claims live in one slab array (96-byte records, free list through
- *     `link`); hold and booking share the record;
- *   - payment references (up to 64 bytes) live in their own slab, only for
- *     confirmed claims;
+ * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/;
+ * bench_ledger part (b), 10^6 slots claimed, 255 B/slot: claims 81, the
+ * event window 59 + 8 of references, three indexes 17 each, patients 18
+ * + 11 of keys, payments 17, the expiry heap 4, pools 4):
+ *   - claims live in one slab array (80-byte records, free list through
+ *     `link`); hold and booking share the record; what only the visit day
+ *     adds (check-in, MOVE links) lives in records of its own;
+ *   - payments (references up to 64 bytes) live in slabs by size class,
+ *     only for confirmed claims;
  *   - patient keys live in an append-only byte arena;
- *   - indexes are open-addressing hash tables of (u64 key, u32 value) with
- *     linear probing and backward-shift deletion.
+ *   - indexes are open-addressing hash tables of (u32 tag, u32 value) with
+ *     linear probing and backward-shift deletion;
+ *   - the event feed keeps 56 bytes an event, and an entry's index and
+ *     time once per run of its events;
+ *   - large arrays grow by an eighth (LEDGER_GROW).
  * Free slots (not held, not booked) cost nothing: a bucket is counters.
  */
 #ifndef SLOT_LEDGER_INT_H
