@@ -250,7 +250,7 @@ static uint32_t claimNew(struct ledger *l, uint32_t pi, uint32_t patient,
     c->pool = pi;
     c->patient = patient;
     c->channel = (uint8_t)channel;
-    c->from_share = from_share;
+    c->from_share = from_share & 1u;
     c->bucket = bucket;
     c->state = SLOT_CLAIM_HELD;
     b->held++;
@@ -533,7 +533,10 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
         ledger__htab_del(&l->offer_index, ci, ci); /* an offer, taken */
     }
     c->state = SLOT_CLAIM_BOOKED;
-    c->booked_at_ms = l->time_ms;
+    /* Before the deadline (HOLD_EXPIRED otherwise), within the ttl. */
+    assert(l->time_ms >= c->held_at_ms && l->time_ms < c->deadline_ms &&
+           l->time_ms - c->held_at_ms <= UINT32_MAX);
+    c->booked_after_ms = (uint32_t)(l->time_ms - c->held_at_ms);
     c->visit_no = ledger__visit_take(p);
     /* Unpaid (pay at the visit): no reference until check-in. */
     if (ref.len > 0) {

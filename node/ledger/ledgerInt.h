@@ -262,8 +262,11 @@ struct claim {
     uint64_t id;
     uint64_t held_at_ms;
     uint64_t deadline_ms;
-    uint64_t booked_at_ms;
     uint64_t resolved_at_ms;
+    /* Confirmed (BOOKED, CANCELLED, MOVED): booked at held_at_ms + this
+     * (ledger__claim_booked_at). A CONFIRM comes before the hold's
+     * deadline, whose ttl is a u32, and a MOVE books at once: it fits. */
+    uint32_t booked_after_ms;
     uint32_t pool;
     uint32_t patient;
     uint32_t visit_no;
@@ -278,12 +281,14 @@ struct claim {
     uint32_t pa_next, pa_prev;
     uint8_t state; /* enum slot_claim_state; 0 = free slab entry */
     uint8_t channel;
-    uint8_t from_share; /* 1: counted in a share (bucket names which) */
-    uint8_t bucket;     /* the share's channel or group index */
-    uint8_t attendance; /* enum slot_attendance */
-    uint8_t refunded;   /* CANCELLED as a stopped clinic's refund */
+    uint8_t bucket; /* the share's channel or group index */
+    /* The flags in one byte: 80 bytes a claim with a byte each, 72 so. */
+    unsigned from_share : 1; /* 1: counted in a share (bucket names which) */
+    unsigned attendance : 2; /* enum slot_attendance */
+    unsigned refunded : 1;   /* CANCELLED as a stopped clinic's refund */
 };
-_Static_assert(sizeof(struct claim) == 80, "claim record is 80 bytes");
+_Static_assert(sizeof(struct claim) == 72, "claim record is 72 bytes");
+_Static_assert(SLOT_ATTEND_NO_SHOW < 4, "attendance fits two bits");
 
 /* What the visit day adds to a claim (visit.c): check-in time (0: not
  * checked in), and the ids a MOVE links (moved_to: this MOVED claim's
@@ -723,6 +728,13 @@ static inline bool ledger__state_confirmed(uint8_t st)
 {
     return st == SLOT_CLAIM_BOOKED || st == SLOT_CLAIM_CANCELLED ||
            st == SLOT_CLAIM_MOVED;
+}
+/* When a claim was booked (0: never confirmed). */
+static inline uint64_t ledger__claim_booked_at(const struct claim *c)
+{
+    return ledger__state_confirmed(c->state)
+               ? c->held_at_ms + c->booked_after_ms
+               : 0;
 }
 /* The booking with this id (a confirmed claim still known), or NONE: what
  * CANCEL, MOVE, CHECKIN and the booking read answer UNKNOWN_BOOKING to. */

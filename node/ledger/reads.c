@@ -139,7 +139,7 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
     memcpy(out->channel, l->channels[c->channel], l->channel_len[c->channel]);
     out->held_at_ms = c->held_at_ms;
     out->deadline_ms = c->deadline_ms;
-    out->booked_at_ms = c->booked_at_ms;
+    out->booked_at_ms = ledger__claim_booked_at(c);
     out->resolved_at_ms = c->resolved_at_ms;
     out->visit_no = c->visit_no;
     if (c->payref != NONE) {

@@ -127,7 +127,7 @@ static void packClaim(const struct ledger *l, const struct claim *c,
     mp_pack_uint(b, c->from_share);
     mp_pack_uint(b, c->held_at_ms);
     mp_pack_uint(b, c->deadline_ms);
-    mp_pack_uint(b, c->booked_at_ms);
+    mp_pack_uint(b, ledger__claim_booked_at(c));
     mp_pack_uint(b, c->resolved_at_ms);
     mp_pack_uint(b, c->visit_no);
     struct payref pay = {"", 0, PAY_NONE, 0};
@@ -1230,7 +1230,8 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     RD(mp_read_uint(r, 1, &fs));
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.held_at_ms));
     RD(mp_read_uint(r, 2 * SLOT_TIME_MAX_MS, &c.deadline_ms));
-    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.booked_at_ms));
+    uint64_t booked_at;
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &booked_at));
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.resolved_at_ms));
     RD(mp_read_u32(r, &c.visit_no));
     RD(mp_read_str(r, SLOT_PAYMENT_REF_MAX, &pay));
@@ -1245,8 +1246,8 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
         RD(mp_read_uint(r, l->next_claim_id - 1, &cv.moved_to));
         RD(mp_read_uint(r, l->next_claim_id - 1, &cv.moved_from));
         RD(mp_read_uint(r, 1, &refunded));
-        c.attendance = (uint8_t)att;
-        c.refunded = (uint8_t)refunded;
+        c.attendance = (unsigned)att & 3u;
+        c.refunded = (unsigned)refunded & 1u;
     }
     struct slot_str method = {"", 0};
     uint64_t fee_paid = 0;
@@ -1258,7 +1259,7 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
         NEED(ledger__pay_method_fits(l, method));
     }
     c.channel = (uint8_t)ch;
-    c.from_share = (uint8_t)fs;
+    c.from_share = (unsigned)fs & 1u;
     c.bucket = (uint8_t)bucket;
     NEED(c.id >= 1 && c.state >= SLOT_CLAIM_HELD);
     NEED(c.pool < l->n_pools && c.patient < l->n_patients &&
@@ -1270,6 +1271,12 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
           (cv.moved_from != 0 && c.deadline_ms == c.held_at_ms)));
     NEED(bucket < l->n_channels && (fs || bucket == 0));
     bool confirmed = ledger__state_confirmed(c.state);
+    /* Booked when confirmed, within a u32 of being held (struct claim);
+     * never booked otherwise. */
+    NEED(confirmed ? booked_at >= c.held_at_ms &&
+                         booked_at - c.held_at_ms <= UINT32_MAX
+                   : booked_at == 0);
+    c.booked_after_ms = confirmed ? (uint32_t)(booked_at - c.held_at_ms) : 0;
     /* The visit-day fields: only what the transitions can produce. */
     NEED(confirmed || (c.attendance == 0 && cv.moved_from == 0));
     NEED(cv.checked_in_at_ms == 0 || c.attendance == SLOT_ATTEND_CHECKED_IN);

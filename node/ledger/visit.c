@@ -310,11 +310,12 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
     const struct claim *old = &l->claims[ci];
     struct claim *c = &l->claims[ni];
     c->id = l->next_claim_id++;
-    c->held_at_ms = c->booked_at_ms = c->deadline_ms = l->time_ms;
+    c->held_at_ms = c->deadline_ms = l->time_ms;
+    c->booked_after_ms = 0; /* booked at once */
     c->pool = t;
     c->patient = patient;
     c->channel = old->channel;
-    c->from_share = from_share;
+    c->from_share = from_share & 1u;
     c->bucket = bucket;
     uint64_t old_id = old->id;
     c->state = SLOT_CLAIM_BOOKED;

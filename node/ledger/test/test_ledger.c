@@ -881,6 +881,41 @@ static void test_confirm_payment_classes(void)
     ledger_destroy(f.l);
 }
 
+/* A claim keeps when it was booked as an offset from when it was held
+ * (struct claim, a u32): a CONFIRM at the last moment of the longest hold
+ * reads back exact, after a restore too. */
+static void test_confirm_booked_at_late(void)
+{
+    const uint32_t ttl = 86400000; /* the longest hold config allows */
+    struct fx f;
+    fx_init(&f);
+    struct slot_config cfg = config_of(f.l);
+    cfg.hold_ttl_max_ms = ttl;
+    cfg.session_idle_ms = 2ull * ttl; /* the session waits with the hold */
+    EXPECT(&f, cmd_config(cfg), SLOT_OK);
+    fx_pool(&f, "p", 2);
+    uint64_t held_at = f.now;
+    uint64_t h = EXPECT(&f, cmd_hold("p", "patient-1", "app", ttl), SLOT_OK).a;
+    f.now += ttl - 1;
+    EXPECT(&f, cmd_confirm(h), SLOT_OK);
+    struct slot_claim c = claim_of(f.l, h);
+    CHECK_EQ(c.held_at_ms, held_at);
+    CHECK_EQ(c.booked_at_ms, held_at + ttl - 1);
+    EXPECT(&f, cmd_cancel(h), SLOT_OK);
+    CHECK_EQ(claim_of(f.l, h).booked_at_ms, held_at + ttl - 1);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(f.l, &b);
+    struct ledger *copy;
+    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
+    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    CHECK_EQ(claim_of(copy, h).booked_at_ms, held_at + ttl - 1);
+    check_ledger(copy);
+    mp_buf_free(&b);
+    ledger_destroy(copy);
+    ledger_destroy(f.l);
+}
+
 static void test_confirm_unknown_hold(void)
 {
     struct fx f;
@@ -2025,6 +2060,7 @@ static const struct check_case cases[] = {
     {"hold_sold_out_without_remainder", test_hold_sold_out_without_remainder},
     {"confirm_visit_numbers", test_confirm_visit_numbers},
     {"confirm_payment_classes", test_confirm_payment_classes},
+    {"confirm_booked_at_late", test_confirm_booked_at_late},
     {"confirm_unknown_hold", test_confirm_unknown_hold},
     {"confirm_expired_at_deadline", test_confirm_expired_at_deadline},
     {"release_expired_at_deadline", test_release_expired_at_deadline},
