@@ -4,10 +4,10 @@
  * unit tests.
  *
  * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/;
- * bench_ledger part (b), 10^6 slots claimed, 255 B/slot: claims 81, the
+ * bench_ledger part (b), 10^6 slots claimed, 247 B/slot: claims 73, the
  * event window 59 + 8 of references, three indexes 17 each, patients 18
  * + 11 of keys, payments 17, the expiry heap 4, pools 4):
- *   - claims live in one slab array (80-byte records, free list through
+ *   - claims live in one slab array (72-byte records, free list through
  *     `link`); hold and booking share the record; what only the visit day
  *     adds (check-in, MOVE links) lives in records of its own;
  *   - payments (references up to 64 bytes) live in slabs by size class,
