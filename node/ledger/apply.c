@@ -125,7 +125,7 @@ static void applyOne(struct ledger *l, const struct slot_cmd *cmd,
         res->code = (uint16_t)run(l, cmd, res);
         return;
     }
-    uint32_t si = ledger__htab_get(&l->session_index, cmd->session);
+    uint32_t si = ledger__session_find(l, cmd->session);
     if (si == NONE) {
         res->code = SLOT_SESSION_UNKNOWN;
         return;

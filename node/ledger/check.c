@@ -144,7 +144,7 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
             freed++;
             continue;
         }
-        CHECK(ledger__htab_get(&l->claim_index, c->id) == ci,
+        CHECK(ledger__claim_find(l, c->id) == ci,
               "claim %llu not indexed by its id", (unsigned long long)c->id);
         CHECK(c->id < l->next_claim_id, "claim id %llu from the future",
               (unsigned long long)c->id);
@@ -155,10 +155,9 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
         CHECK(c->channel < l->n_channels && c->bucket < l->n_channels,
               "claim %llu: channel or bucket out of range",
               (unsigned long long)c->id);
-        uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
         bool active =
             c->state == SLOT_CLAIM_HELD || c->state == SLOT_CLAIM_BOOKED;
-        CHECK(active == (ledger__htab_get(&l->pp_index, pp) == ci),
+        CHECK(active == (ledger__pp_find(l, c->pool, c->patient) == ci),
               "pool %s: claim %llu and the (pool, patient) index disagree",
               poolName(l, c->pool, name), (unsigned long long)c->id);
         if (c->state == SLOT_CLAIM_HELD) {
@@ -178,10 +177,14 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
             resolved++;
         }
         bool confirmed = ledger__state_confirmed(c->state);
-        CHECK((confirmed || (c->attendance == 0 && c->moved_from == 0)) &&
-                  (c->checked_in_at_ms == 0 ||
+        CHECK(c->visit == NONE || c->visit < l->cvisits_len,
+              "claim %llu: visit-day record out of range",
+              (unsigned long long)c->id);
+        struct cvisit cv = ledger__claim_visit(l, c);
+        CHECK((confirmed || (c->attendance == 0 && cv.moved_from == 0)) &&
+                  (cv.checked_in_at_ms == 0 ||
                    c->attendance == SLOT_ATTEND_CHECKED_IN) &&
-                  (c->state == SLOT_CLAIM_MOVED) == (c->moved_to != 0) &&
+                  (c->state == SLOT_CLAIM_MOVED) == (cv.moved_to != 0) &&
                   (!c->refunded || c->state == SLOT_CLAIM_CANCELLED),
               "claim %llu: visit-day fields impossible in its state",
               (unsigned long long)c->id);
@@ -227,6 +230,26 @@ static bool checkClaims(const struct ledger *l, char *why, size_t why_len)
     return true;
 }
 
+/* The seen table's values index its keys (a table keeps only tags). */
+static bool seenIs(const void *ctx, uint32_t v)
+{
+    const uint64_t *const *k = ctx;
+    return k[0][v] == *k[1];
+}
+
+/* Whether key is in the seen table; if not, it goes in. */
+static bool seenPut(struct htab *seen, uint64_t *keys, uint32_t *n,
+                    uint64_t key)
+{
+    const uint64_t *k[2] = {keys, &key};
+    if (ledger__htab_find(seen, key, seenIs, k) != NONE) {
+        return true;
+    }
+    keys[*n] = key;
+    ledger__htab_put(seen, key, (*n)++);
+    return false;
+}
+
 /* The visit numbers of each pool's BOOKED claims are distinct, and with
  * the pool's freed numbers they are exactly 1 .. next_visit_no - 1. */
 static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
@@ -237,6 +260,18 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
     char name[SLOT_POOL_ID_MAX + 1];
     uint32_t *booked = calloc((size_t)l->n_pools + 1, sizeof *booked);
     CHECK(booked != NULL, "out of memory");
+    size_t n_freed = 0;
+    for (uint32_t pi = 0; pi < l->n_pools; pi++) {
+        n_freed += l->pools[pi].n_freed;
+    }
+    uint32_t n_keys = 0;
+    /* Every claim bounds the bookings, whatever the counters say. */
+    uint64_t *keys =
+        malloc(((size_t)l->claims_len + n_freed + 1) * sizeof *keys);
+    if (keys == NULL) {
+        free(booked);
+    }
+    CHECK(keys != NULL, "out of memory");
     /* Sized once for the bookings (the freed numbers are few): no doubling
      * and no page faults while it fills. */
     ledger__htab_reserve(&seen, l->n_booked);
@@ -250,12 +285,11 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
             continue;
         }
         uint64_t key = (uint64_t)c->pool << 32 | c->visit_no;
-        if (c->visit_no == 0 || ledger__htab_get(&seen, key) != NONE) {
+        if (c->visit_no == 0 || seenPut(&seen, keys, &n_keys, key)) {
             snprintf(why, why_len, "pool %s: visit number %u given twice",
                      poolName(l, c->pool, name), c->visit_no);
             ok = false;
         } else {
-            ledger__htab_put(&seen, key, ci);
             booked[c->pool]++;
         }
     }
@@ -266,15 +300,12 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
             uint64_t key = (uint64_t)pi << 32 | v;
             bool heap = i == 0 || p->freed[(i - 1) / 2] < v;
             if (v == 0 || v >= p->next_visit_no || !heap ||
-                ledger__htab_get(&seen, key) != NONE) {
+                seenPut(&seen, keys, &n_keys, key)) {
                 snprintf(why, why_len,
                          "pool %s: freed visit number %u booked, repeated or "
                          "out of order",
                          poolName(l, pi, name), v);
                 ok = false;
-            }
-            if (ok) {
-                ledger__htab_put(&seen, key, pi);
             }
         }
         if (ok && booked[pi] + p->n_freed != p->next_visit_no - 1) {
@@ -286,6 +317,7 @@ static bool checkVisitNumbers(const struct ledger *l, char *why, size_t why_len)
         }
     }
     free(booked);
+    free(keys);
     ledger__htab_free(&seen);
     return ok;
 }
@@ -401,7 +433,7 @@ static bool checkIndexes(const struct ledger *l, char *why, size_t why_len)
     for (uint32_t si = l->lru_head; si != NONE; si = l->sessions[si].next) {
         const struct session *s = &l->sessions[si];
         CHECK(n < l->n_sessions && s->id != 0 && s->id < l->next_session_id &&
-                  ledger__htab_get(&l->session_index, s->id) == si &&
+                  ledger__session_find(l, s->id) == si &&
                   s->last_used_ms >= last && s->last_used_ms <= l->time_ms,
               "session list broken at session %llu", (unsigned long long)s->id);
         last = s->last_used_ms;
@@ -520,8 +552,8 @@ static bool checkPatientRules(const struct ledger *l, char *why, size_t why_len)
           active);
     uint32_t offers = 0;
     for (uint32_t ci = 0; ci < l->claims_len; ci++) {
-        offers += l->claims[ci].state == SLOT_CLAIM_HELD &&
-                  ledger__htab_get(&l->offer_index, ci) != NONE;
+        offers +=
+            l->claims[ci].state == SLOT_CLAIM_HELD && ledger__offer_has(l, ci);
     }
     CHECK(offers == l->offer_index.count,
           "%u offers indexed, %u of them HELD claims", l->offer_index.count,
@@ -570,9 +602,31 @@ static bool checkEvents(const struct ledger *l, char *why, size_t why_len)
     /* The references' bytes: each event's right after the previous one's,
      * from the ring's tail, using all of it. */
     uint32_t pos = l->evref_tail, bytes = 0;
-    for (uint32_t i = 0; i < l->ev_len; i++) {
-        const struct event *e = ledger__event_at(l, i);
-        unsigned long long seq = l->ev_last - l->ev_len + 1 + i;
+    /* The runs: ascending, none empty, the first holding the oldest
+     * event (feed.c). */
+    uint64_t first = l->ev_last - l->ev_len + 1;
+    CHECK((l->evrun_len == 0) == (l->ev_len == 0) &&
+              l->evrun_len <= l->ev_len && l->evrun_len <= l->evrun_cap,
+          "event window: %u runs for %u events", l->evrun_len, l->ev_len);
+    for (uint32_t k = 0; k < l->evrun_len; k++) {
+        const struct evrun *r =
+            &l->evruns[(l->evrun_head + k) & (l->evrun_cap - 1)];
+        const struct evrun *q =
+            k + 1 < l->evrun_len
+                ? &l->evruns[(l->evrun_head + k + 1) & (l->evrun_cap - 1)]
+                : NULL;
+        CHECK(r->first_seq <= l->ev_last && (k > 0 || r->first_seq <= first) &&
+                  (q == NULL ||
+                   (q->first_seq > r->first_seq && q->first_seq > first &&
+                    (q->index != r->index || q->time_ms != r->time_ms))),
+              "event run %u out of place", k);
+    }
+    struct evwalk w;
+    struct event ev;
+    ledger__events_walk(l, 0, &w);
+    for (uint32_t i = 0; ledger__events_next(l, &w, &ev); i++) {
+        const struct event *e = &ev;
+        unsigned long long seq = first + i;
         CHECK(e->ref_len == 0 || (e->ref_pos == pos && e->claim != 0),
               "event %llu's reference is out of place", seq);
         CHECK(e->ref_len > 0 || (e->fee_cents == 0 && e->method == PAY_NONE),
@@ -626,10 +680,16 @@ static bool checkMoney(const struct ledger *l, char *why, size_t why_len)
         if (c->state == 0 || c->payref == NONE) {
             continue;
         }
-        const struct payref *pr = &l->payrefs[c->payref];
-        CHECK(pr->len > 0 &&
-                  (pr->method == PAY_NONE || pr->method < l->n_pay_methods) &&
-                  pr->fee_cents <= SLOT_FEE_MAX_CENTS,
+        uint32_t k = c->payref >> LEDGER_PAY_CLASS_SHIFT;
+        uint32_t i = c->payref & ((1u << LEDGER_PAY_CLASS_SHIFT) - 1);
+        CHECK(k < LEDGER_PAY_CLASSES && i < l->payslabs[k].len,
+              "claim %llu's payment record out of range",
+              (unsigned long long)c->id);
+        struct payref pr = ledger__payref(l, c->payref);
+        CHECK(pr.len > 0 && pr.len <= SLOT_PAYMENT_REF_MAX &&
+                  LEDGER_PAY_HEAD_BYTES + pr.len <= LEDGER_PAY_REC_BYTES(k) &&
+                  (pr.method == PAY_NONE || pr.method < l->n_pay_methods) &&
+                  pr.fee_cents <= SLOT_FEE_MAX_CENTS,
               "claim %llu's payment invalid", (unsigned long long)c->id);
     }
     return true;

@@ -21,36 +21,93 @@ uint32_t ledger__claim_alloc(struct ledger *l)
     }
     memset(&l->claims[ci], 0, sizeof l->claims[ci]);
     l->claims[ci].payref = NONE;
+    l->claims[ci].visit = NONE;
     l->claims[ci].link = NONE;
     l->claims[ci].pa_next = l->claims[ci].pa_prev = NONE;
     return ci;
 }
 
+struct cvisit *ledger__claim_visit_mut(struct ledger *l, uint32_t ci)
+{
+    uint32_t vi = l->claims[ci].visit;
+    if (vi == NONE) {
+        if (l->cvisits_free != NONE) {
+            vi = l->cvisits_free;
+            l->cvisits_free = (uint32_t)l->cvisits[vi].moved_to;
+        } else {
+            vi = l->cvisits_len++;
+            LEDGER_GROW(l->cvisits, l->cvisits_cap, vi);
+        }
+        l->cvisits[vi] = (struct cvisit){0, 0, 0};
+        l->claims[ci].visit = vi;
+    }
+    return &l->cvisits[vi];
+}
+
+/* ---- payment records (ledgerInt.h, struct payslab) -------------------- */
+
+static char *payRec(const struct ledger *l, uint32_t pr)
+{
+    uint32_t k = pr >> LEDGER_PAY_CLASS_SHIFT;
+    uint32_t i = pr & ((1u << LEDGER_PAY_CLASS_SHIFT) - 1);
+    assert(k < LEDGER_PAY_CLASSES && i < l->payslabs[k].len);
+    return l->payslabs[k].recs + (size_t)i * LEDGER_PAY_REC_BYTES(k);
+}
+
+struct payref ledger__payref(const struct ledger *l, uint32_t pr)
+{
+    const char *r = payRec(l, pr);
+    struct payref p;
+    memcpy(&p.fee_cents, r, sizeof p.fee_cents);
+    p.len = (uint8_t)r[4];
+    p.method = (uint8_t)r[5];
+    p.s = r + LEDGER_PAY_HEAD_BYTES;
+    return p;
+}
+
 uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len,
                               uint8_t method, uint32_t fee_cents)
 {
-    assert(len <= SLOT_PAYMENT_REF_MAX);
-    uint32_t pi;
-    if (l->payrefs_free != NONE) {
-        pi = l->payrefs_free;
-        memcpy(&l->payrefs_free, l->payrefs[pi].s, sizeof l->payrefs_free);
-    } else {
-        pi = l->payrefs_len++;
-        LEDGER_GROW(l->payrefs, l->payrefs_cap, pi);
+    assert(len > 0 && len <= SLOT_PAYMENT_REF_MAX);
+    uint32_t k = 0;
+    while (LEDGER_PAY_HEAD_BYTES + len > LEDGER_PAY_REC_BYTES(k)) {
+        k++;
     }
-    memcpy(l->payrefs[pi].s, s, len);
-    l->payrefs[pi].len = (uint8_t)len;
-    l->payrefs[pi].method = method;
-    l->payrefs[pi].fee_cents = fee_cents;
-    return pi;
+    struct payslab *ps = &l->payslabs[k];
+    size_t rec = LEDGER_PAY_REC_BYTES(k);
+    uint32_t i;
+    if (ps->free != NONE) {
+        i = ps->free;
+        memcpy(&ps->free, ps->recs + (size_t)i * rec, sizeof ps->free);
+    } else {
+        /* LEDGER_GROW's doubling and pre-faulting, for records of a size
+         * known at run time. */
+        i = ps->len++;
+        if (i >= ps->cap) {
+            uint32_t nc = ps->cap < 16 ? 16 : ps->cap * 2;
+            ps->recs = ledger__realloc(ps->recs, (size_t)nc * rec);
+            ps->cap = nc;
+        }
+        ledger__populate_ahead(ps->recs, (size_t)i * rec, rec,
+                               (size_t)ps->cap * rec);
+    }
+    char *r = ps->recs + (size_t)i * rec;
+    memcpy(r, &fee_cents, sizeof fee_cents);
+    r[4] = (char)len;
+    r[5] = (char)method;
+    memcpy(r + LEDGER_PAY_HEAD_BYTES, s, len);
+    return k << LEDGER_PAY_CLASS_SHIFT | i;
 }
 
-static void payrefFree(struct ledger *l, uint32_t pi)
+static void payrefFree(struct ledger *l, uint32_t pr)
 {
-    /* The free list runs through the first bytes of the unused entry. */
-    memcpy(l->payrefs[pi].s, &l->payrefs_free, sizeof l->payrefs_free);
-    l->payrefs[pi].len = 0;
-    l->payrefs_free = pi;
+    char *r = payRec(l, pr);
+    struct payslab *ps = &l->payslabs[pr >> LEDGER_PAY_CLASS_SHIFT];
+    /* The free list runs through the first bytes of the unused record;
+     * length 0 marks it unused. */
+    memcpy(r, &ps->free, sizeof ps->free);
+    r[4] = 0;
+    ps->free = pr & ((1u << LEDGER_PAY_CLASS_SHIFT) - 1);
 }
 
 static bool heapLess(const struct ledger *l, uint32_t a, uint32_t b)
@@ -199,7 +256,9 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
     };
     assert(state < sizeof ev && ev[state] != 0);
     ledger__claim_event(l, ci, ev[state],
-                        state == SLOT_CLAIM_MOVED ? c->moved_to : c->refunded,
+                        state == SLOT_CLAIM_MOVED
+                            ? ledger__claim_visit(l, c).moved_to
+                            : c->refunded,
                         0);
     if (c->state == SLOT_CLAIM_HELD) {
         assert(state == SLOT_CLAIM_RELEASED || state == SLOT_CLAIM_EXPIRED);
@@ -215,7 +274,7 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
             (void)ledger__violation_add(l, c->patient, p->place->hospital,
                                         SLOT_VIOLATION_UNPAID, &until);
         }
-        if (ledger__htab_get(&l->offer_index, ci) != NONE) {
+        if (ledger__offer_has(l, ci)) {
             /* A declined or lapsed offer cools from the cancel that made
              * it (the offer's held_at_ms). */
             ledger__htab_del(&l->offer_index, ci, ci);
@@ -263,14 +322,60 @@ void ledger__claim_forget(struct ledger *l, uint32_t ci)
     if (c->payref != NONE) {
         payrefFree(l, c->payref);
     }
+    if (c->visit != NONE) {
+        l->cvisits[c->visit].moved_to = l->cvisits_free;
+        l->cvisits_free = c->visit;
+        c->visit = NONE;
+    }
     c->state = 0;
     c->link = l->claims_free;
     l->claims_free = ci;
 }
 
+/* The tables keep tags, not keys (ledgerInt.h): these confirm a value
+ * against the record it names. */
+struct claimKey {
+    const struct ledger *l;
+    uint64_t id;
+};
+
+static bool claimIs(const void *ctx, uint32_t ci)
+{
+    const struct claimKey *k = ctx;
+    return k->l->claims[ci].id == k->id;
+}
+
 uint32_t ledger__claim_find(const struct ledger *l, uint64_t id)
 {
-    return ledger__htab_get(&l->claim_index, id);
+    struct claimKey k = {l, id};
+    return ledger__htab_find(&l->claim_index, id, claimIs, &k);
+}
+
+struct ppKey {
+    const struct ledger *l;
+    uint32_t pool, patient;
+};
+
+static bool ppIs(const void *ctx, uint32_t ci)
+{
+    const struct ppKey *k = ctx;
+    const struct claim *c = &k->l->claims[ci];
+    return c->pool == k->pool && c->patient == k->patient;
+}
+
+uint32_t ledger__pp_find(const struct ledger *l, uint32_t pool,
+                         uint32_t patient)
+{
+    struct ppKey k = {l, pool, patient};
+    return ledger__htab_find(&l->pp_index, ledger__pp_key(pool, patient), ppIs,
+                             &k);
+}
+
+bool ledger__offer_has(const struct ledger *l, uint32_t ci)
+{
+    /* Keyed by the claim index, which is also the value. */
+    return ledger__htab_find(&l->offer_index, ci, ledger__htab_same, &ci) !=
+           NONE;
 }
 
 uint32_t ledger__booking_find(const struct ledger *l, uint64_t id)

@@ -24,6 +24,12 @@
  * events: an event names its bytes by absolute position (a u32 that
  * wraps; only differences are used), and dropping an event advances the
  * byte ring's tail by its length.
+ *
+ * Every event of one entry has the same Raft index and ledger time: the
+ * window keeps that pair once per run of consecutive events that share it
+ * (struct evrun, ledgerInt.h), in a second ring dropped in step with the
+ * events. A walk finds an event's run by a binary search, once, and then
+ * moves along.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -32,16 +38,58 @@
 #include "ledgerInt.h"
 #include "slot_time.h"
 
-const struct event *ledger__event_at(const struct ledger *l, uint32_t i)
+static struct evrec *evAt(const struct ledger *l, uint32_t i)
 {
     assert(i < l->ev_len);
     return &l->events[(l->ev_head + i) & (l->ev_cap - 1)];
 }
 
-/* Drops the oldest event, and its reference's bytes (the oldest). */
+static struct evrun *runAt(const struct ledger *l, uint32_t k)
+{
+    assert(k < l->evrun_len);
+    return &l->evruns[(l->evrun_head + k) & (l->evrun_cap - 1)];
+}
+
+/* The seq of the oldest event in the window. */
+static uint64_t evFirstSeq(const struct ledger *l)
+{
+    return l->ev_last - l->ev_len + 1;
+}
+
+/* Event seq (the newest) has this index and time: it joins the newest run
+ * if that has the same pair, else starts one. */
+static void runNote(struct ledger *l, uint64_t seq, uint64_t index,
+                    uint64_t time_ms)
+{
+    if (l->evrun_len > 0) {
+        const struct evrun *last = runAt(l, l->evrun_len - 1);
+        assert(last->first_seq < seq);
+        if (last->index == index && last->time_ms == time_ms) {
+            return;
+        }
+    }
+    if (l->evrun_len == l->evrun_cap) {
+        /* Powers of two, like the events' ring; never more runs than
+         * events, so never more than LEDGER_EVENTS_MAX. */
+        uint32_t cap = l->evrun_cap < 64 ? 64 : l->evrun_cap * 2;
+        struct evrun *ring = ledger__realloc(NULL, (size_t)cap * sizeof *ring);
+        for (uint32_t k = 0; k < l->evrun_len; k++) {
+            ring[k] = *runAt(l, k);
+        }
+        free(l->evruns);
+        l->evruns = ring;
+        l->evrun_cap = cap;
+        l->evrun_head = 0;
+    }
+    l->evrun_len++;
+    *runAt(l, l->evrun_len - 1) = (struct evrun){seq, index, time_ms};
+}
+
+/* Drops the oldest event, and its reference's bytes (the oldest), and its
+ * run once no event of it is left. */
 static void evDropOldest(struct ledger *l)
 {
-    const struct event *e = &l->events[l->ev_head];
+    const struct evrec *e = &l->events[l->ev_head];
     if (e->ref_len > 0) {
         assert(e->ref_pos == l->evref_tail && l->evref_used >= e->ref_len);
         l->evref_tail += e->ref_len;
@@ -50,6 +98,16 @@ static void evDropOldest(struct ledger *l)
     }
     l->ev_head = (l->ev_head + 1) & (l->ev_cap - 1);
     l->ev_len--;
+    if (l->ev_len == 0) {
+        l->evrun_head = l->evrun_len = 0;
+        return;
+    }
+    /* The head run must hold the oldest event: the next one starts it. */
+    uint64_t first = evFirstSeq(l);
+    while (l->evrun_len > 1 && runAt(l, 1)->first_seq <= first) {
+        l->evrun_head = (l->evrun_head + 1) & (l->evrun_cap - 1);
+        l->evrun_len--;
+    }
 }
 
 /* Appends len bytes to the reference ring, growing it (linearised) when
@@ -83,6 +141,63 @@ static uint32_t refAppend(struct ledger *l, const char *p, uint32_t len)
     return pos;
 }
 
+void ledger__events_walk(const struct ledger *l, uint32_t i, struct evwalk *w)
+{
+    w->i = i;
+    w->run = 0;
+    if (i >= l->ev_len) {
+        return;
+    }
+    /* The last run that starts at or before the event: the head run holds
+     * the oldest event, so there is one. */
+    uint64_t seq = evFirstSeq(l) + i;
+    uint32_t lo = 0, hi = l->evrun_len - 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        if (runAt(l, mid)->first_seq <= seq) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    w->run = lo;
+}
+
+bool ledger__events_next(const struct ledger *l, struct evwalk *w,
+                         struct event *e)
+{
+    if (w->i >= l->ev_len) {
+        return false;
+    }
+    uint64_t seq = evFirstSeq(l) + w->i;
+    while (w->run + 1 < l->evrun_len &&
+           runAt(l, w->run + 1)->first_seq <= seq) {
+        w->run++;
+    }
+    const struct evrun *r = runAt(l, w->run);
+    const struct evrec *x = evAt(l, w->i);
+    *e = (struct event){
+        .index = r->index,
+        .time_ms = r->time_ms,
+        .claim = x->claim,
+        .a = x->a,
+        .b = x->b,
+        .pool = x->pool,
+        .patient = x->patient,
+        .account = x->account,
+        .hospital = x->hospital,
+        .fee_cents = x->fee_cents,
+        .ref_pos = x->ref_pos,
+        .local_day = x->local_day,
+        .type = x->type,
+        .channel = x->channel,
+        .ref_len = x->ref_len,
+        .method = x->method,
+    };
+    w->i++;
+    return true;
+}
+
 void ledger__event_ref(const struct ledger *l, const struct event *e, char *out)
 {
     if (e->ref_len == 0) {
@@ -109,7 +224,7 @@ _Static_assert((LEDGER_EVENTS_MAX & (LEDGER_EVENTS_MAX - 1)) == 0,
 /* Room for one more at the young end: grow (linearising the ring) while
  * below the maximum, else drop the oldest. */
 
-static struct event *evSlot(struct ledger *l)
+static struct evrec *evSlot(struct ledger *l)
 {
     if (l->ev_len == l->ev_cap && l->ev_cap < LEDGER_EVENTS_MAX) {
         /* Powers of two (so is LEDGER_EVENTS_MAX): positions wrap with a
@@ -122,10 +237,10 @@ static struct event *evSlot(struct ledger *l)
             l->events =
                 ledger__realloc(l->events, (size_t)cap * sizeof *l->events);
         } else {
-            struct event *ring =
+            struct evrec *ring =
                 ledger__realloc(NULL, (size_t)cap * sizeof *ring);
             for (uint32_t i = 0; i < l->ev_len; i++) {
-                ring[i] = *ledger__event_at(l, i);
+                ring[i] = *evAt(l, i);
             }
             free(l->events);
             l->events = ring;
@@ -144,7 +259,7 @@ static struct event *evSlot(struct ledger *l)
 }
 
 /* The event, with a payment (ref NULL: none). */
-static struct event *eventPut(struct ledger *l, uint8_t type, uint32_t pool,
+static struct evrec *eventPut(struct ledger *l, uint8_t type, uint32_t pool,
                               uint64_t claim, uint32_t patient,
                               uint32_t channel, uint32_t hospital, uint64_t a,
                               uint64_t b, const struct payref *ref)
@@ -155,11 +270,10 @@ static struct event *eventPut(struct ledger *l, uint8_t type, uint32_t pool,
     if (x != NULL) {
         account = x->account;
     }
-    struct event *e = evSlot(l);
+    struct evrec *e = evSlot(l);
     l->ev_last++; /* its seq */
-    *e = (struct event){
-        .index = l->entry_index,
-        .time_ms = l->time_ms,
+    runNote(l, l->ev_last, l->entry_index, l->time_ms);
+    *e = (struct evrec){
         .claim = claim,
         .a = a,
         .b = b,
@@ -194,9 +308,13 @@ void ledger__claim_event(struct ledger *l, uint32_t ci, uint8_t type,
 {
     const struct claim *c = &l->claims[ci];
     const struct pool *p = &l->pools[c->pool];
-    const struct payref *ref =
-        c->payref != NONE ? &l->payrefs[c->payref] : NULL;
-    const struct event *e =
+    struct payref pay;
+    const struct payref *ref = NULL;
+    if (c->payref != NONE) {
+        pay = ledger__payref(l, c->payref);
+        ref = &pay;
+    }
+    const struct evrec *e =
         eventPut(l, type, c->pool, c->id, c->patient, c->channel,
                  p->place != NULL ? p->place->hospital : NONE, a, b, ref);
     ledger__money_count(l, ci, type, a, b, e->local_day);
@@ -213,8 +331,8 @@ void ledger__pool_event(struct ledger *l, uint32_t pi, uint8_t type, uint64_t a,
 void ledger__events_evict(struct ledger *l)
 {
     for (uint32_t n = 0; n < SLOT_EVENTS_EVICT_PER_CMD && l->ev_len > 0; n++) {
-        const struct event *e = &l->events[l->ev_head];
-        if (e->time_ms + LEDGER_EVENTS_RETAIN_MS > l->time_ms) {
+        /* The head run holds the oldest event. */
+        if (runAt(l, 0)->time_ms + LEDGER_EVENTS_RETAIN_MS > l->time_ms) {
             break;
         }
         evDropOldest(l);
@@ -242,10 +360,28 @@ void ledger__events_reserve(struct ledger *l, uint32_t n)
 }
 
 void ledger__event_restore(struct ledger *l, const struct event *e,
-                           const char *ref)
+                           uint64_t seq, const char *ref)
 {
-    struct event *slot = evSlot(l);
-    *slot = *e;
+    /* Restore sets ev_last first and never fills more than the window:
+     * nothing is dropped here, which would need the oldest seq. */
+    assert(l->ev_len < LEDGER_EVENTS_MAX);
+    struct evrec *slot = evSlot(l);
+    runNote(l, seq, e->index, e->time_ms);
+    *slot = (struct evrec){
+        .claim = e->claim,
+        .a = e->a,
+        .b = e->b,
+        .pool = e->pool,
+        .patient = e->patient,
+        .account = e->account,
+        .hospital = e->hospital,
+        .fee_cents = e->fee_cents,
+        .local_day = e->local_day,
+        .type = e->type,
+        .channel = e->channel,
+        .ref_len = e->ref_len,
+        .method = e->method,
+    };
     slot->ref_pos = e->ref_len > 0 ? refAppend(l, ref, e->ref_len) : 0;
 }
 
@@ -300,8 +436,10 @@ void ledger_read_events(const struct ledger *l, uint64_t after, uint32_t limit,
         return; /* nothing newer (and after + 1 could wrap) */
     }
     uint64_t from = after + 1 > *first ? after + 1 : *first;
-    for (uint64_t s = from; s <= l->ev_last && *n < limit; s++) {
-        eventOut(l, s, ledger__event_at(l, (uint32_t)(s - *first)),
-                 &out[(*n)++]);
+    struct evwalk w;
+    struct event e;
+    ledger__events_walk(l, (uint32_t)(from - *first), &w);
+    for (uint64_t s = from; *n < limit && ledger__events_next(l, &w, &e); s++) {
+        eventOut(l, s, &e, &out[(*n)++]);
     }
 }

@@ -224,8 +224,7 @@ static int askChecks(struct ledger *l, const struct ask *q, struct verdict *v,
         return SLOT_BLACKLISTED; /* before PATIENT_HAS_CLAIM's expiry */
     }
     if (v->patient != NONE) {
-        uint32_t prev =
-            ledger__htab_get(&l->pp_index, ledger__pp_key(q->pool, v->patient));
+        uint32_t prev = ledger__pp_find(l, q->pool, v->patient);
         if (prev != NONE) {
             if (!ledger__claim_due(l, &l->claims[prev])) {
                 return SLOT_PATIENT_HAS_CLAIM;
@@ -251,7 +250,7 @@ static uint32_t claimNew(struct ledger *l, uint32_t pi, uint32_t patient,
     c->pool = pi;
     c->patient = patient;
     c->channel = (uint8_t)channel;
-    c->from_share = from_share;
+    c->from_share = from_share & 1u;
     c->bucket = bucket;
     c->state = SLOT_CLAIM_HELD;
     b->held++;
@@ -530,11 +529,14 @@ int ledger__confirm(struct ledger *l, const struct slot_cmd *cmd,
     }
     struct bucket *b = ledger__claim_bucket(l, c);
     ledger__heap_remove(l, ci);
-    if (ledger__htab_get(&l->offer_index, ci) != NONE) {
+    if (ledger__offer_has(l, ci)) {
         ledger__htab_del(&l->offer_index, ci, ci); /* an offer, taken */
     }
     c->state = SLOT_CLAIM_BOOKED;
-    c->booked_at_ms = l->time_ms;
+    /* Before the deadline (HOLD_EXPIRED otherwise), within the ttl. */
+    assert(l->time_ms >= c->held_at_ms && l->time_ms < c->deadline_ms &&
+           l->time_ms - c->held_at_ms <= UINT32_MAX);
+    c->booked_after_ms = (uint32_t)(l->time_ms - c->held_at_ms);
     c->visit_no = ledger__visit_take(p);
     /* Unpaid (pay at the visit): no reference until check-in. */
     if (ref.len > 0) {

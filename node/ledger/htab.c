@@ -23,16 +23,24 @@
 /* Tables up to this many bytes are pre-faulted whole when allocated. */
 #define HTAB_POPULATE_MAX (1024u * 1024)
 
-static uint32_t htabHome(uint64_t key, uint32_t mask)
+/* The 32 bits of a key a table keeps (struct hslot). Keys are either
+ * hashes already or sequential ids (claim ids, patient indexes, pool << 32
+ * | patient): one multiply by 2^64 / phi spreads the latter, and the
+ * product's top bits are the well-mixed ones (Fibonacci hashing). Bits 32
+ * and up, which this took before, gave sequential ids 3.5 probes per
+ * insert where the top bits give 1.06 (bench_ledger part (d)'s keys,
+ * tables filled to 3/4). */
+static uint32_t htabTag(uint64_t key)
 {
-    /* Keys are either hashes already or sequential ids (claim ids, patient
-     * indexes, pool << 32 | patient): one multiply by 2^64 / phi spreads
-     * the latter, and the product's top bits are the well-mixed ones
-     * (Fibonacci hashing). Bits 32 and up, which this took before, gave
-     * sequential ids 3.5 probes per insert where the top bits give 1.06
-     * (bench_ledger part (d)'s keys, tables filled to 3/4). */
+    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+/* A tag's home position: its top bits, so that the tag alone places an
+ * entry in an array of any capacity (growing needs no key). */
+static uint32_t htabHome(uint32_t tag, uint32_t mask)
+{
     unsigned bits = (unsigned)__builtin_ctz(mask + 1); /* cap = 2^bits */
-    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
+    return tag >> (32 - bits);
 }
 
 /* One array of a table: linear probing with backward-shift deletion. */
@@ -51,19 +59,14 @@ static struct harr oldArr(const struct htab *t)
     return (struct harr){t->old_slots, t->old_cap};
 }
 
-static uint64_t slotKey(const struct hslot *h)
-{
-    return (uint64_t)h->key_hi << 32 | h->key_lo;
-}
-
-static void arrInsert(struct harr a, uint64_t key, uint32_t val)
+static void arrInsert(struct harr a, uint32_t tag, uint32_t val)
 {
     uint32_t mask = a.cap - 1;
-    uint32_t j = htabHome(key, mask);
+    uint32_t j = htabHome(tag, mask);
     while (a.s[j].val1 != 0) {
         j = (j + 1) & mask;
     }
-    a.s[j] = (struct hslot){(uint32_t)key, (uint32_t)(key >> 32), val + 1};
+    a.s[j] = (struct hslot){tag, val + 1};
 }
 
 /* Empties position i; backward shift keeps every probe chain unbroken
@@ -78,7 +81,7 @@ static void arrDelAt(struct harr a, uint32_t i)
         if (a.s[j].val1 == 0) {
             break;
         }
-        uint32_t home = htabHome(slotKey(&a.s[j]), mask);
+        uint32_t home = htabHome(a.s[j].tag, mask);
         /* Move j back to i unless its home lies cyclically in (i, j]. */
         bool stay = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (!stay) {
@@ -89,9 +92,8 @@ static void arrDelAt(struct harr a, uint32_t i)
     a.s[i].val1 = 0;
 }
 
-/* Position of the first entry under key that match accepts (any entry
- * under key if match is NULL), or NONE. */
-static uint32_t arrSlot(struct harr a, uint64_t key,
+/* Position of the first entry under tag that match accepts, or NONE. */
+static uint32_t arrSlot(struct harr a, uint32_t tag,
                         bool (*match)(const void *ctx, uint32_t val),
                         const void *ctx)
 {
@@ -99,22 +101,15 @@ static uint32_t arrSlot(struct harr a, uint64_t key,
         return NONE;
     }
     uint32_t mask = a.cap - 1;
-    uint32_t lo = (uint32_t)key, hi = (uint32_t)(key >> 32);
-    for (uint32_t j = htabHome(key, mask);; j = (j + 1) & mask) {
+    for (uint32_t j = htabHome(tag, mask);; j = (j + 1) & mask) {
         const struct hslot *h = &a.s[j];
         if (h->val1 == 0) {
             return NONE;
         }
-        if (h->key_lo == lo && h->key_hi == hi &&
-            (match == NULL || match(ctx, h->val1 - 1))) {
+        if (h->tag == tag && match(ctx, h->val1 - 1)) {
             return j;
         }
     }
-}
-
-static bool sameVal(const void *ctx, uint32_t val)
-{
-    return val == *(const uint32_t *)ctx;
 }
 
 static void arrAlloc(struct harr *a, uint32_t cap)
@@ -143,7 +138,7 @@ static void htabMigrate(struct htab *t, uint32_t moves)
             t->old_pos = (i + 1) & (old.cap - 1);
             continue;
         }
-        arrInsert(curArr(t), slotKey(&old.s[i]), old.s[i].val1 - 1);
+        arrInsert(curArr(t), old.s[i].tag, old.s[i].val1 - 1);
         arrDelAt(old, i); /* may pull the next entry into i: look again */
         t->old_count--;
         moves--;
@@ -165,7 +160,7 @@ static void htabResize(struct htab *t, uint32_t cap)
     arrAlloc(&to, cap);
     for (uint32_t i = 0; i < from.cap; i++) {
         if (from.s[i].val1 != 0) {
-            arrInsert(to, slotKey(&from.s[i]), from.s[i].val1 - 1);
+            arrInsert(to, from.s[i].tag, from.s[i].val1 - 1);
         }
     }
     free(from.s);
@@ -219,7 +214,7 @@ void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val)
             t->cap = a.cap;
         }
     }
-    arrInsert(curArr(t), key, val);
+    arrInsert(curArr(t), htabTag(key), val);
     t->count++;
 }
 
@@ -227,14 +222,16 @@ uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
                            bool (*match)(const void *ctx, uint32_t val),
                            const void *ctx)
 {
+    assert(match != NULL); /* a tag is not the key */
+    uint32_t tag = htabTag(key);
     struct harr cur = curArr(t);
-    uint32_t i = arrSlot(cur, key, match, ctx);
+    uint32_t i = arrSlot(cur, tag, match, ctx);
     if (i != NONE) {
         return cur.s[i].val1 - 1;
     }
     if (t->old_count > 0) {
         struct harr old = oldArr(t);
-        i = arrSlot(old, key, match, ctx);
+        i = arrSlot(old, tag, match, ctx);
         return i != NONE ? old.s[i].val1 - 1 : NONE;
     }
     return NONE;
@@ -243,23 +240,25 @@ uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
 void ledger__htab_prefetch(const struct htab *t, uint64_t key)
 {
     if (t->cap != 0) {
-        __builtin_prefetch(&t->slots[htabHome(key, t->cap - 1)]);
+        __builtin_prefetch(&t->slots[htabHome(htabTag(key), t->cap - 1)]);
     }
 }
 
-/* First value stored under key (unique-key tables). */
-uint32_t ledger__htab_get(const struct htab *t, uint64_t key)
+bool ledger__htab_same(const void *ctx, uint32_t val)
 {
-    return ledger__htab_find(t, key, NULL, NULL);
+    return val == *(const uint32_t *)ctx;
 }
 
 void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val)
 {
-    uint32_t i = arrSlot(curArr(t), key, sameVal, &val);
+    /* The value names the entry: no key to confirm. */
+    uint32_t tag = htabTag(key);
+    uint32_t i = arrSlot(curArr(t), tag, ledger__htab_same, &val);
     if (i != NONE) {
         arrDelAt(curArr(t), i);
     } else {
-        i = t->old_count > 0 ? arrSlot(oldArr(t), key, sameVal, &val) : NONE;
+        i = t->old_count > 0 ? arrSlot(oldArr(t), tag, ledger__htab_same, &val)
+                             : NONE;
         assert(i != NONE);
         arrDelAt(oldArr(t), i);
         t->old_count--;

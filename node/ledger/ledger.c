@@ -97,7 +97,10 @@ struct ledger *ledger_create(void)
     l->config.account_change_window_days = LEDGER_DEFAULT_ACCOUNT_WINDOW;
     l->config.account_change_patients_max = LEDGER_DEFAULT_CHANGE_PATIENTS;
     l->claims_free = NONE;
-    l->payrefs_free = NONE;
+    l->cvisits_free = NONE;
+    for (uint32_t k = 0; k < LEDGER_PAY_CLASSES; k++) {
+        l->payslabs[k].free = NONE;
+    }
     l->sessions_free = NONE;
     l->ret_head = l->ret_tail = NONE;
     l->lru_head = l->lru_tail = NONE;
@@ -139,14 +142,18 @@ void ledger_destroy(struct ledger *l)
     free(l->patients);
     free(l->pkeys);
     free(l->claims);
+    free(l->cvisits);
     free(l->heap);
-    free(l->payrefs);
+    for (uint32_t k = 0; k < LEDGER_PAY_CLASSES; k++) {
+        free(l->payslabs[k].recs);
+    }
     free(l->pexts);
     free(l->accounts);
     free(l->cools);
     free(l->staff);
     free(l->nsheap);
     free(l->events);
+    free(l->evruns);
     free(l->evrefs);
     free(l->recons);
     ledger__htab_free(&l->account_index);
@@ -184,8 +191,11 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->pools_cap * sizeof *l->pools;
     n += (size_t)l->patients_cap * sizeof *l->patients + l->pkeys_cap;
     n += (size_t)l->claims_cap * sizeof *l->claims;
+    n += (size_t)l->cvisits_cap * sizeof *l->cvisits;
     n += (size_t)l->heap_cap * sizeof *l->heap;
-    n += (size_t)l->payrefs_cap * sizeof *l->payrefs;
+    for (uint32_t k = 0; k < LEDGER_PAY_CLASSES; k++) {
+        n += (size_t)l->payslabs[k].cap * LEDGER_PAY_REC_BYTES(k);
+    }
     n += (size_t)l->idems_cap * sizeof *l->idems;
     n += (size_t)l->sessions_cap * sizeof *l->sessions;
     n += (size_t)l->n_sessions * SLOT_SESSION_WINDOW * sizeof(struct sres);
@@ -209,6 +219,7 @@ size_t ledger_memory_bytes(const struct ledger *l)
     n += (size_t)l->flowheap_cap * sizeof *l->flowheap;
     n += (size_t)l->nsheap_cap * sizeof *l->nsheap;
     n += (size_t)l->ev_cap * sizeof *l->events + l->evref_cap;
+    n += (size_t)l->evrun_cap * sizeof *l->evruns;
     n += (size_t)l->recons_cap * sizeof *l->recons;
     /* The patient rules' records (patients.c, cooling.c). */
     n += (size_t)l->pexts_cap * sizeof *l->pexts;

@@ -580,9 +580,10 @@
 #define LEDGER_STAFF_LOG_MAX      4096 /* VIOLATION/UNBLOCK/EXCEPTION kept */
 #define LEDGER_WAITLIST_MAX       1024 /* patients waiting for one pool */
 #define SLOT_WAITLIST_SKIP_MAX    8    /* ineligible heads dropped per cancel */
-/* The event feed's window: the newest LEDGER_EVENTS_MAX events (72 bytes
- * each, and a paid claim's event its payment reference's bytes: 136 MiB
- * at most; at the 09:00 peak of ~100,000 events a second
+/* The event feed's window: the newest LEDGER_EVENTS_MAX events (56 bytes
+ * each, 24 more per Raft entry they come from (ledgerInt.h, struct
+ * evrun), and a paid claim's event its payment reference's bytes: 144 MiB
+ * at most, with one event per entry; at the 09:00 peak of ~100,000 events a second
  * about 10 s of them, at an ordinary day's rate many hours), and none
  * older than LEDGER_EVENTS_RETAIN_MS (SLOT_EVENTS_EVICT_PER_CMD of those
  * dropped per command). An archiver that keeps up loses nothing. */
@@ -598,9 +599,9 @@
  * every patient 4 bytes more than before (12 in all, plus its key); a
  * patient with an account, violations, standings or cancellations a
  * record of LEDGER_PATIENT_EXT_BYTES; an account LEDGER_ACCOUNT_BYTES plus
- * its key; every active claim about 16 bytes in the patient-claims index
- * (12 at a load of 3/4); a slot cooling down, a waiting patient and an
- * open offer 24, 24 and about 16 bytes. Nothing is kept per patient per
+ * its key; every active claim about 11 bytes in the patient-claims index
+ * (8 at a load of 3/4); a slot cooling down, a waiting patient and an
+ * open offer 24, 24 and about 11 bytes. Nothing is kept per patient per
  * window: the records hold the last few events, and quotas are counted
  * over the patient's active claims when a hold asks. */
 #define LEDGER_PATIENT_EXT_BYTES 328

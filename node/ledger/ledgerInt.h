@@ -3,14 +3,21 @@
  * outside node/ledger/ may include this header, except the ledger's own
  * unit tests.
  *
- * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/):
- *   - claims live in one slab array (96-byte records, free list through
- *     `link`); hold and booking share the record;
- *   - payment references (up to 64 bytes) live in their own slab, only for
- *     confirmed claims;
+ * Memory layout, chosen for <= 256 bytes per claimed slot (see bench/;
+ * bench_ledger part (b), 10^6 slots claimed, 247 B/slot: claims 73, the
+ * event window 59 + 8 of references, three indexes 17 each, patients 18
+ * + 11 of keys, payments 17, the expiry heap 4, pools 4):
+ *   - claims live in one slab array (72-byte records, free list through
+ *     `link`); hold and booking share the record; what only the visit day
+ *     adds (check-in, MOVE links) lives in records of its own;
+ *   - payments (references up to 64 bytes) live in slabs by size class,
+ *     only for confirmed claims;
  *   - patient keys live in an append-only byte arena;
- *   - indexes are open-addressing hash tables of (u64 key, u32 value) with
- *     linear probing and backward-shift deletion.
+ *   - indexes are open-addressing hash tables of (u32 tag, u32 value) with
+ *     linear probing and backward-shift deletion;
+ *   - the event feed keeps 56 bytes an event, and an entry's index and
+ *     time once per run of its events;
+ *   - large arrays grow by an eighth (LEDGER_GROW).
  * Free slots (not held, not booked) cost nothing: a bucket is counters.
  */
 #ifndef SLOT_LEDGER_INT_H
@@ -23,8 +30,14 @@
 
 #define NONE UINT32_MAX
 
-/* u64 key -> u32 value. For string-keyed tables the key is the string's
- * hash and several values may share it: lookups confirm with a callback.
+/* u64 key -> u32 value. A table keeps 32 bits of each key's hash (its
+ * tag), not the key: every lookup confirms a tag's values against the
+ * records they name with a callback (string-keyed tables compare the
+ * string, id-keyed ones the record's id), which the lookups that found an
+ * entry read next anyway. That halves a position (12 bytes with the key,
+ * 8 without): at 10^6 claimed slots the claim, (pool, patient) and
+ * patient tables are 2^21 positions each, 16.8 B/slot each instead of
+ * 25.2. Several values may share a key or a tag.
  * Linear probing, load <= 3/4.
  *
  * Growing is incremental from 65,536 positions up (below, one step of at
@@ -37,17 +50,17 @@
  * deletes look in both, and the old arrays are freed when empty. Which
  * array holds an entry never changes what a lookup returns, so replicas
  * agree whatever their allocator did. */
-/* One position of a table: the key's halves and the value side by side,
- * so a probe reads one cache line, not one in a key array and one in a
- * value array (12 bytes, the same as two arrays). The value is stored
- * plus one, so that zeroed memory is an empty table: new arrays come from
+/* One position of a table: the tag and the value side by side, so a probe
+ * reads one cache line. The home position is the tag's top bits, so
+ * growing moves entries without their keys. The value is stored plus
+ * one, so that zeroed memory is an empty table: new arrays come from
  * calloc, and their pages are mapped as entries land in them, not all in
  * the one entry that grows the table. */
 struct hslot {
-    uint32_t key_lo, key_hi;
+    uint32_t tag;
     uint32_t val1; /* value + 1; 0 = empty */
 };
-_Static_assert(sizeof(struct hslot) == 12, "a table position is 12 bytes");
+_Static_assert(sizeof(struct hslot) == 8, "a table position is 8 bytes");
 
 struct htab {
     struct hslot *slots;
@@ -249,14 +262,11 @@ struct claim {
     uint64_t id;
     uint64_t held_at_ms;
     uint64_t deadline_ms;
-    uint64_t booked_at_ms;
     uint64_t resolved_at_ms;
-    /* The visit day (visit.c): check-in time (0: not checked in), and the
-     * ids a MOVE links (moved_to: this MOVED claim's successor; moved_from:
-     * the claim this booking was moved from; 0: none). */
-    uint64_t checked_in_at_ms;
-    uint64_t moved_to;
-    uint64_t moved_from;
+    /* Confirmed (BOOKED, CANCELLED, MOVED): booked at held_at_ms + this
+     * (ledger__claim_booked_at). A CONFIRM comes before the hold's
+     * deadline, whose ttl is a u32, and a MOVE books at once: it fits. */
+    uint32_t booked_after_ms;
     uint32_t pool;
     uint32_t patient;
     uint32_t visit_no;
@@ -264,22 +274,40 @@ struct claim {
      * heap, or NONE. RELEASED / EXPIRED / CANCELLED / MOVED: next claim in
      * the retained FIFO. Free slab entry: next free. */
     uint32_t link;
-    uint32_t payref; /* payment reference slab index, or NONE */
+    uint32_t payref; /* payment record (claims.c: class, index), or NONE */
+    uint32_t visit;  /* its visit-day record (struct cvisit), or NONE */
     /* HELD / BOOKED: the patient's other active claims (patients.c, the
      * patient's claim list; NONE ends it). */
     uint32_t pa_next, pa_prev;
     uint8_t state; /* enum slot_claim_state; 0 = free slab entry */
     uint8_t channel;
-    uint8_t from_share; /* 1: counted in a share (bucket names which) */
-    uint8_t bucket;     /* the share's channel or group index */
-    uint8_t attendance; /* enum slot_attendance */
-    uint8_t refunded;   /* CANCELLED as a stopped clinic's refund */
+    uint8_t bucket; /* the share's channel or group index */
+    /* The flags in one byte: 80 bytes a claim with a byte each, 72 so. */
+    unsigned from_share : 1; /* 1: counted in a share (bucket names which) */
+    unsigned attendance : 2; /* enum slot_attendance */
+    unsigned refunded : 1;   /* CANCELLED as a stopped clinic's refund */
 };
-_Static_assert(sizeof(struct claim) == 104, "claim record is 104 bytes");
+_Static_assert(sizeof(struct claim) == 72, "claim record is 72 bytes");
+_Static_assert(SLOT_ATTEND_NO_SHOW < 4, "attendance fits two bits");
 
-/* One event of the feed (feed.c); names are indexes (NONE: none). Its
- * payment reference (ref_len bytes, 0: none) is in the feed's byte ring
- * at absolute position ref_pos. */
+/* What the visit day adds to a claim (visit.c): check-in time (0: not
+ * checked in), and the ids a MOVE links (moved_to: this MOVED claim's
+ * successor; moved_from: the claim this booking was moved from; 0: none).
+ * Kept apart from the claim (claim.visit) because most claims never have
+ * them: holds, and bookings before their day. In the claim they took 24
+ * of its 104 bytes (25 B/slot at 10^6 claimed slots); apart, a claim
+ * without them costs its 4-byte index. A free record chains through
+ * moved_to. */
+struct cvisit {
+    uint64_t checked_in_at_ms;
+    uint64_t moved_to;
+    uint64_t moved_from;
+};
+
+/* One event of the feed (feed.c) as restore gives it and a walk of the
+ * window reads it; names are indexes (NONE: none). Its payment reference
+ * (ref_len bytes, 0: none) is in the feed's byte ring at absolute position
+ * ref_pos. */
 struct event {
     /* No seq: the window's seqs are consecutive, so the event at position
      * i (oldest first) is seq ev_last - ev_len + 1 + i. */
@@ -292,9 +320,35 @@ struct event {
     uint8_t ref_len;
     uint8_t method; /* pay method index, or PAY_NONE */
 };
-_Static_assert(sizeof(struct event) == 72, "event record is 72 bytes");
 _Static_assert(SLOT_FEE_MAX_CENTS <= UINT32_MAX, "fee fits a u32");
 
+/* An event as the window keeps it: without its Raft index and ledger time,
+ * which every event of one entry shares (ledger time advances once per
+ * batch). Those live in runs (struct evrun), one per stretch of
+ * consecutive events with the same pair: 56 bytes an event instead of 72,
+ * plus 24 a run. An entry of 64 commands makes one run for ~100 events;
+ * at worst (a run per event) the window costs 80 bytes an event. */
+struct evrec {
+    uint64_t claim, a, b;
+    uint32_t pool, patient, account, hospital;
+    uint32_t fee_cents;
+    uint32_t ref_pos;
+    uint32_t local_day;
+    uint8_t type, channel;
+    uint8_t ref_len;
+    uint8_t method;
+};
+_Static_assert(sizeof(struct evrec) == 56, "a kept event is 56 bytes");
+struct evrun {
+    uint64_t first_seq; /* its first event (may have left the window) */
+    uint64_t index, time_ms;
+};
+
+/* A walk over the window's events, oldest first (feed.c). */
+struct evwalk {
+    uint32_t i;   /* position of the next event in the window */
+    uint32_t run; /* position of its run in the runs' ring */
+};
 /* A booking waiting for its check-in to close (the no-show heap, by
  * (due_ms, claim id); the claim's link is its position). */
 struct noshow {
@@ -302,12 +356,34 @@ struct noshow {
     uint32_t ci;
 };
 
-/* A paid claim's payment: reference, method and the fee it paid. */
+/* A paid claim's payment as read (ledger__payref): reference, method and
+ * the fee it paid. */
 struct payref {
-    char s[SLOT_PAYMENT_REF_MAX];
+    const char *s; /* len bytes; valid until the next payment is recorded */
     uint8_t len;
     uint8_t method;     /* pay method index, or PAY_NONE */
     uint32_t fee_cents; /* the pool's fee when paid */
+};
+
+/* Payment records, in slabs by size class (claims.c): a record is the fee
+ * (u32), the reference's length, the method and its bytes, in the
+ * smallest class that holds them. One size for all (room for 64 bytes,
+ * 72 in all) spent 37.7 B/slot at 10^6 claimed slots on references of
+ * 16 bytes; their class of 32 spends 16.8. A record's number is its class
+ * in the top two bits and its index in its slab below (claims, and so
+ * payments, are fewer than 2^28). */
+#define LEDGER_PAY_CLASSES      3
+#define LEDGER_PAY_HEAD_BYTES   6u /* fee, length, method */
+#define LEDGER_PAY_CLASS_SHIFT  30
+#define LEDGER_PAY_REC_BYTES(k) ((k) == 0 ? 32u : (k) == 1 ? 48u : 72u)
+_Static_assert(LEDGER_PAY_REC_BYTES(LEDGER_PAY_CLASSES - 1) >=
+                   LEDGER_PAY_HEAD_BYTES + SLOT_PAYMENT_REF_MAX,
+               "the largest class holds the longest reference");
+_Static_assert(LEDGER_CLAIMS_MAX <= 1u << LEDGER_PAY_CLASS_SHIFT,
+               "a slab index fits below the class");
+struct payslab {
+    char *recs;              /* cap records of the class's size */
+    uint32_t len, cap, free; /* free: a list through unused records */
 };
 
 /* One row of the reconciliation counters (money.c): a local day,
@@ -379,8 +455,9 @@ struct ledger {
     uint32_t heap_len, heap_cap;
     uint32_t ret_head, ret_tail; /* retained FIFO, oldest at head */
 
-    struct payref *payrefs;
-    uint32_t payrefs_len, payrefs_cap, payrefs_free;
+    struct payslab payslabs[LEDGER_PAY_CLASSES];
+    struct cvisit *cvisits;
+    uint32_t cvisits_len, cvisits_cap, cvisits_free;
 
     /* Schedules: names (campus, department, doctor) interned in an arena,
      * hospitals, and the flow-back heap (pools by (flow_due_ms, index)). */
@@ -417,9 +494,14 @@ struct ledger {
     /* The event feed: a ring of the newest events (oldest at ev_head),
      * growing to LEDGER_EVENTS_MAX; ev_last the newest seq ever;
      * entry_index the Raft index of the entry being applied. */
-    struct event *events;
+    struct evrec *events;
     uint32_t ev_head, ev_len, ev_cap;
     uint64_t ev_last;
+    /* The runs of the window's events (struct evrun), a ring like the
+     * events' (oldest at evrun_head): the first one holds the oldest
+     * event. */
+    struct evrun *evruns;
+    uint32_t evrun_head, evrun_len, evrun_cap;
     uint64_t entry_index;
     /* The events' payment references, FIFO like the events: bytes at
      * absolute positions evref_tail .. evref_tail + evref_used (u32,
@@ -502,14 +584,23 @@ static inline void ledger__populate_ahead(void *base, size_t off, size_t elem,
     }
 }
 
-/* Grows an array so that index `need` fits (doubling), and pre-faults the
- * chunk after the one index `need` lies in (above). */
+/* Grows an array so that index `need` fits, and pre-faults the chunk
+ * after the one index `need` lies in (above). Small arrays double; from
+ * LEDGER_GROW_SLOW_BYTES up an array grows by an eighth, so that its
+ * unused tail is at most an eighth rather than half: at 10^6 claimed
+ * slots doubling left the patient keys' arena 16 MiB for 11 used. A
+ * block that large is mmapped by the allocator, and its realloc remaps
+ * pages rather than copying them, so the more frequent steps cost little. */
+#define LEDGER_GROW_SLOW_BYTES ((size_t)1 << 20)
 #define LEDGER_GROW(arr, cap, need)                                            \
     do {                                                                       \
         if ((need) >= (cap)) {                                                 \
             uint32_t ledger_nc_ = (cap) < 16 ? 16 : (cap);                     \
             while ((need) >= ledger_nc_) {                                     \
-                ledger_nc_ *= 2;                                               \
+                ledger_nc_ = (size_t)ledger_nc_ * sizeof *(arr) <              \
+                                     LEDGER_GROW_SLOW_BYTES                    \
+                                 ? ledger_nc_ * 2                              \
+                                 : ledger_nc_ + ledger_nc_ / 8;                \
             }                                                                  \
             (arr) =                                                            \
                 ledger__realloc((arr), (size_t)ledger_nc_ * sizeof *(arr));    \
@@ -521,7 +612,7 @@ static inline void ledger__populate_ahead(void *base, size_t off, size_t elem,
 
 /* Makes room for `n` more entries after the first `len` in one step (restore,
  * which knows its sizes up front): the capacity LEDGER_GROW would have
- * reached by doubling, one reallocation instead of one per doubling, and
+ * reached step by step, one reallocation instead of one per step, and
  * the new entries' pages mapped in one madvise instead of one per chunk
  * (the appends' LEDGER_GROW then finds them mapped already). */
 #define LEDGER_RESERVE(arr, cap, len, n)                                       \
@@ -536,9 +627,9 @@ static inline void ledger__populate_ahead(void *base, size_t off, size_t elem,
     } while (0)
 
 /* htab.c */
-uint32_t ledger__htab_get(const struct htab *t, uint64_t key);
-/* Calls match(ctx, val) for each value stored under key, until it returns
- * true: returns that value, or NONE. */
+/* Calls match(ctx, val) for each value stored under key's tag, until it
+ * returns true: returns that value, or NONE. match (never NULL) must
+ * accept only values whose key is `key`. */
 uint32_t ledger__htab_find(const struct htab *t, uint64_t key,
                            bool (*match)(const void *ctx, uint32_t val),
                            const void *ctx);
@@ -552,6 +643,8 @@ void ledger__htab_prefetch(const struct htab *t, uint64_t key);
 /* How many keys ahead such loops prefetch: enough loads in flight to hide
  * a miss, few enough that the first is still cached when used. */
 #define LEDGER_PREFETCH_AHEAD 16
+/* A match that accepts the value *(const uint32_t *)ctx. */
+bool ledger__htab_same(const void *ctx, uint32_t val);
 /* Removes the entry (key, val); it must exist. */
 void ledger__htab_del(struct htab *t, uint64_t key, uint32_t val);
 /* Makes room for n more entries without rehashing on the way (restore
@@ -585,6 +678,19 @@ struct bucket *ledger__claim_bucket(struct ledger *l, const struct claim *c);
 
 /* claims.c */
 uint32_t ledger__claim_alloc(struct ledger *l);
+/* Claim c's visit-day record (zeros if it has none). */
+static inline struct cvisit ledger__claim_visit(const struct ledger *l,
+                                                const struct claim *c)
+{
+    if (c->visit == NONE) {
+        return (struct cvisit){0, 0, 0};
+    }
+    return l->cvisits[c->visit];
+}
+/* Claim ci's visit-day record, made (zeros) if it has none. */
+struct cvisit *ledger__claim_visit_mut(struct ledger *l, uint32_t ci);
+/* Payment record pr (not NONE). */
+struct payref ledger__payref(const struct ledger *l, uint32_t pr);
 uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len,
                               uint8_t method, uint32_t fee_cents);
 void ledger__heap_push(struct ledger *l, uint32_t ci);
@@ -611,12 +717,24 @@ void ledger__claim_resolve_to(struct ledger *l, uint32_t ci, uint8_t state,
 void ledger__claim_forget(struct ledger *l, uint32_t ci);
 /* The claim with this id (any state still known), or NONE. */
 uint32_t ledger__claim_find(const struct ledger *l, uint64_t id);
+/* The active (HELD or BOOKED) claim of (pool, patient), or NONE. */
+uint32_t ledger__pp_find(const struct ledger *l, uint32_t pool,
+                         uint32_t patient);
+/* Whether claim ci is an open waitlist offer (offer_index). */
+bool ledger__offer_has(const struct ledger *l, uint32_t ci);
 /* A claim in this state was confirmed: a booking, live or ended (BOOKED,
  * CANCELLED, MOVED). */
 static inline bool ledger__state_confirmed(uint8_t st)
 {
     return st == SLOT_CLAIM_BOOKED || st == SLOT_CLAIM_CANCELLED ||
            st == SLOT_CLAIM_MOVED;
+}
+/* When a claim was booked (0: never confirmed). */
+static inline uint64_t ledger__claim_booked_at(const struct claim *c)
+{
+    return ledger__state_confirmed(c->state)
+               ? c->held_at_ms + c->booked_after_ms
+               : 0;
 }
 /* The booking with this id (a confirmed claim still known), or NONE: what
  * CANCEL, MOVE, CHECKIN and the booking read answer UNKNOWN_BOOKING to. */
@@ -708,6 +826,8 @@ static inline bool ledger__claim_due(const struct ledger *l,
 }
 
 /* sessions.c */
+/* The session with this id, or NONE. */
+uint32_t ledger__session_find(const struct ledger *l, uint64_t id);
 uint32_t ledger__session_alloc(struct ledger *l, uint64_t id,
                                uint64_t last_used_ms);
 void ledger__session_forget(struct ledger *l, uint32_t si);
@@ -801,11 +921,15 @@ void ledger__events_evict(struct ledger *l);
 /* Restore: room for n events in an empty window, allocated and mapped in
  * one step. */
 void ledger__events_reserve(struct ledger *l, uint32_t n);
-/* Appends a restored event with its payment reference (ref of e->ref_len
- * bytes; restore checked seq order), setting e's ref_pos. */
+/* Appends restored event seq with its payment reference (ref of
+ * e->ref_len bytes; restore checked seq order), setting its ref_pos. */
 void ledger__event_restore(struct ledger *l, const struct event *e,
-                           const char *ref);
-const struct event *ledger__event_at(const struct ledger *l, uint32_t i);
+                           uint64_t seq, const char *ref);
+/* A walk from position i (<= ev_len) of the window; next reads the event
+ * there into *e and moves on (false: none left). */
+void ledger__events_walk(const struct ledger *l, uint32_t i, struct evwalk *w);
+bool ledger__events_next(const struct ledger *l, struct evwalk *w,
+                         struct event *e);
 /* The payment reference of an event held (e->ref_len bytes) into out. */
 void ledger__event_ref(const struct ledger *l, const struct event *e,
                        char *out);

@@ -176,9 +176,13 @@ void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
     struct place *pl = l->pools[c->pool].place;
     struct pool_stats none = {0};
     struct pool_stats *st = pl != NULL ? &pl->stats : &none;
-    const struct payref *pr = c->payref != NONE ? &l->payrefs[c->payref] : NULL;
-    uint64_t fee = pr != NULL ? pr->fee_cents : 0;
-    uint8_t method = pr != NULL ? pr->method : PAY_NONE;
+    uint64_t fee = 0;
+    uint8_t method = PAY_NONE;
+    if (c->payref != NONE) {
+        struct payref pr = ledger__payref(l, c->payref);
+        fee = pr.fee_cents;
+        method = pr.method;
+    }
     bool counted = type == SLOT_EV_BOOKED || type == SLOT_EV_CHECKED_IN ||
                    type == SLOT_EV_CANCELLED || type == SLOT_EV_MOVED ||
                    type == SLOT_EV_NO_SHOW;
@@ -187,7 +191,8 @@ void ledger__money_count(struct ledger *l, uint32_t ci, uint8_t type,
     }
     /* A MOVE's BOOKED: the booking moved, no new money (MOVED counted it
      * on the old claim); the target pool has one more booking. */
-    bool moved_in = type == SLOT_EV_BOOKED && c->moved_from != 0;
+    bool moved_in =
+        type == SLOT_EV_BOOKED && ledger__claim_visit(l, c).moved_from != 0;
     switch (type) {
         case SLOT_EV_BOOKED:
             st->booked++;

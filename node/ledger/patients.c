@@ -398,7 +398,7 @@ int ledger__cancel_closed(const struct ledger *l, const struct claim *c,
     if (l->time_ms < deadline) {
         return SLOT_OK;
     }
-    if (pr->cancel_same_day && c->booked_at_ms >= deadline &&
+    if (pr->cancel_same_day && ledger__claim_booked_at(c) >= deadline &&
         l->time_ms < p->seg_start_ms) {
         return SLOT_OK;
     }

@@ -139,16 +139,16 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
     memcpy(out->channel, l->channels[c->channel], l->channel_len[c->channel]);
     out->held_at_ms = c->held_at_ms;
     out->deadline_ms = c->deadline_ms;
-    out->booked_at_ms = c->booked_at_ms;
+    out->booked_at_ms = ledger__claim_booked_at(c);
     out->resolved_at_ms = c->resolved_at_ms;
     out->visit_no = c->visit_no;
     if (c->payref != NONE) {
-        const struct payref *pr = &l->payrefs[c->payref];
-        memcpy(out->payment_ref, pr->s, pr->len);
+        struct payref pr = ledger__payref(l, c->payref);
+        memcpy(out->payment_ref, pr.s, pr.len);
         out->paid = 1;
-        struct slot_str m = ledger__pay_method_str(l, pr->method);
+        struct slot_str m = ledger__pay_method_str(l, pr.method);
         memcpy(out->pay_method, m.p, m.len);
-        out->fee_paid_cents = pr->fee_cents;
+        out->fee_paid_cents = pr.fee_cents;
     }
     if (c->from_share) {
         memcpy(out->bucket, l->channels[c->bucket], l->channel_len[c->bucket]);
@@ -162,9 +162,10 @@ void ledger__claim_out(const struct ledger *l, const struct claim *c,
         out->visit_end_ms = out->visit_start_ms + slot;
     }
     out->attendance = c->attendance;
-    out->checked_in_at_ms = c->checked_in_at_ms;
-    out->moved_to = c->moved_to;
-    out->moved_from = c->moved_from;
+    struct cvisit cv = ledger__claim_visit(l, c);
+    out->checked_in_at_ms = cv.checked_in_at_ms;
+    out->moved_to = cv.moved_to;
+    out->moved_from = cv.moved_from;
     out->refunded = c->refunded;
     out->affected = p->stopped;
 }
@@ -191,9 +192,7 @@ int ledger_read_patient(const struct ledger *l, struct slot_str pool,
         return SLOT_UNKNOWN_POOL;
     }
     uint32_t pt = ledger__patient_find(l, patient.p, patient.len);
-    uint32_t ci = pt == NONE
-                      ? NONE
-                      : ledger__htab_get(&l->pp_index, ledger__pp_key(pi, pt));
+    uint32_t ci = pt == NONE ? NONE : ledger__pp_find(l, pi, pt);
     /* A hold past its deadline is no longer active, swept or not. */
     if (ci != NONE && cap > 0 && !ledger__claim_due(l, &l->claims[ci])) {
         ledger__claim_out(l, &l->claims[ci], &out[0]);

@@ -78,6 +78,23 @@ uint32_t ledger__session_alloc(struct ledger *l, uint64_t id,
     return si;
 }
 
+struct sessionKey {
+    const struct ledger *l;
+    uint64_t id;
+};
+
+static bool sessionIs(const void *ctx, uint32_t si)
+{
+    const struct sessionKey *k = ctx;
+    return k->l->sessions[si].id == k->id;
+}
+
+uint32_t ledger__session_find(const struct ledger *l, uint64_t id)
+{
+    struct sessionKey k = {l, id};
+    return ledger__htab_find(&l->session_index, id, sessionIs, &k);
+}
+
 void ledger__session_forget(struct ledger *l, uint32_t si)
 {
     struct session *s = &l->sessions[si];

@@ -127,25 +127,24 @@ static void packClaim(const struct ledger *l, const struct claim *c,
     mp_pack_uint(b, c->from_share);
     mp_pack_uint(b, c->held_at_ms);
     mp_pack_uint(b, c->deadline_ms);
-    mp_pack_uint(b, c->booked_at_ms);
+    mp_pack_uint(b, ledger__claim_booked_at(c));
     mp_pack_uint(b, c->resolved_at_ms);
     mp_pack_uint(b, c->visit_no);
-    if (c->payref == NONE) {
-        mp_pack_str(b, "", 0);
-    } else {
-        mp_pack_str(b, l->payrefs[c->payref].s, l->payrefs[c->payref].len);
+    struct payref pay = {"", 0, PAY_NONE, 0};
+    if (c->payref != NONE) {
+        pay = ledger__payref(l, c->payref);
     }
+    mp_pack_str(b, pay.s, pay.len);
     mp_pack_uint(b, c->bucket);
     mp_pack_uint(b, c->attendance);
-    mp_pack_uint(b, c->checked_in_at_ms);
-    mp_pack_uint(b, c->moved_to);
-    mp_pack_uint(b, c->moved_from);
+    struct cvisit cv = ledger__claim_visit(l, c);
+    mp_pack_uint(b, cv.checked_in_at_ms);
+    mp_pack_uint(b, cv.moved_to);
+    mp_pack_uint(b, cv.moved_from);
     mp_pack_uint(b, c->refunded);
-    const struct payref *pr = c->payref != NONE ? &l->payrefs[c->payref] : NULL;
-    struct slot_str m =
-        ledger__pay_method_str(l, pr != NULL ? pr->method : PAY_NONE);
+    struct slot_str m = ledger__pay_method_str(l, pay.method);
     mp_pack_str(b, m.p, m.len);
-    mp_pack_uint(b, pr != NULL ? pr->fee_cents : 0);
+    mp_pack_uint(b, pay.fee_cents);
 }
 
 struct idOrder {
@@ -493,7 +492,7 @@ static void packPatientRules(const struct ledger *l, struct mp_buf *b)
     uint32_t n = 0;
     for (uint32_t ci = 0; ci < l->claims_len; ci++) {
         if (l->claims[ci].state == SLOT_CLAIM_HELD &&
-            ledger__htab_get(&l->offer_index, ci) != NONE) {
+            ledger__offer_has(l, ci)) {
             ids[n++] = l->claims[ci].id;
         }
     }
@@ -537,8 +536,11 @@ static void packEvents(const struct ledger *l, struct mp_buf *b)
     mp_pack_array(b, 2);
     mp_pack_uint(b, l->ev_last);
     mp_pack_array(b, l->ev_len);
-    for (uint32_t i = 0; i < l->ev_len; i++) {
-        const struct event *e = ledger__event_at(l, i);
+    struct evwalk w;
+    struct event ev;
+    ledger__events_walk(l, 0, &w);
+    for (uint32_t i = 0; ledger__events_next(l, &w, &ev); i++) {
+        const struct event *e = &ev;
         mp_pack_array(b, EVENT_FIELDS);
         mp_pack_uint(b, l->ev_last - l->ev_len + 1 + i); /* its seq */
         mp_pack_uint(b, e->index);
@@ -1208,6 +1210,7 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
                      uint32_t *out)
 {
     struct claim c;
+    struct cvisit cv = {0, 0, 0};
     struct slot_str pay;
     memset(&c, 0, sizeof c);
     RD(mp_expect_array(r, v == 1   ? CLAIM_FIELDS_V3 - 1
@@ -1227,7 +1230,8 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     RD(mp_read_uint(r, 1, &fs));
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.held_at_ms));
     RD(mp_read_uint(r, 2 * SLOT_TIME_MAX_MS, &c.deadline_ms));
-    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.booked_at_ms));
+    uint64_t booked_at;
+    RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &booked_at));
     RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.resolved_at_ms));
     RD(mp_read_u32(r, &c.visit_no));
     RD(mp_read_str(r, SLOT_PAYMENT_REF_MAX, &pay));
@@ -1238,12 +1242,12 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
     if (v >= 4) {
         uint64_t att, refunded;
         RD(mp_read_uint(r, SLOT_ATTEND_NO_SHOW, &att));
-        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &c.checked_in_at_ms));
-        RD(mp_read_uint(r, l->next_claim_id - 1, &c.moved_to));
-        RD(mp_read_uint(r, l->next_claim_id - 1, &c.moved_from));
+        RD(mp_read_uint(r, SLOT_TIME_MAX_MS, &cv.checked_in_at_ms));
+        RD(mp_read_uint(r, l->next_claim_id - 1, &cv.moved_to));
+        RD(mp_read_uint(r, l->next_claim_id - 1, &cv.moved_from));
         RD(mp_read_uint(r, 1, &refunded));
-        c.attendance = (uint8_t)att;
-        c.refunded = (uint8_t)refunded;
+        c.attendance = (unsigned)att & 3u;
+        c.refunded = (unsigned)refunded & 1u;
     }
     struct slot_str method = {"", 0};
     uint64_t fee_paid = 0;
@@ -1255,22 +1259,28 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
         NEED(ledger__pay_method_fits(l, method));
     }
     c.channel = (uint8_t)ch;
-    c.from_share = (uint8_t)fs;
+    c.from_share = (unsigned)fs & 1u;
     c.bucket = (uint8_t)bucket;
     NEED(c.id >= 1 && c.state >= SLOT_CLAIM_HELD);
     NEED(c.pool < l->n_pools && c.patient < l->n_patients &&
          ch < l->n_channels);
-    NEED(ledger__htab_get(&l->claim_index, c.id) == NONE);
+    NEED(ledger__claim_find(l, c.id) == NONE);
     /* A booking a MOVE made was never held: held_at = deadline. */
     NEED(c.held_at_ms <= l->time_ms &&
          (c.deadline_ms > c.held_at_ms ||
-          (c.moved_from != 0 && c.deadline_ms == c.held_at_ms)));
+          (cv.moved_from != 0 && c.deadline_ms == c.held_at_ms)));
     NEED(bucket < l->n_channels && (fs || bucket == 0));
     bool confirmed = ledger__state_confirmed(c.state);
+    /* Booked when confirmed, within a u32 of being held (struct claim);
+     * never booked otherwise. */
+    NEED(confirmed ? booked_at >= c.held_at_ms &&
+                         booked_at - c.held_at_ms <= UINT32_MAX
+                   : booked_at == 0);
+    c.booked_after_ms = confirmed ? (uint32_t)(booked_at - c.held_at_ms) : 0;
     /* The visit-day fields: only what the transitions can produce. */
-    NEED(confirmed || (c.attendance == 0 && c.moved_from == 0));
-    NEED(c.checked_in_at_ms == 0 || c.attendance == SLOT_ATTEND_CHECKED_IN);
-    NEED((c.state == SLOT_CLAIM_MOVED) == (c.moved_to != 0));
+    NEED(confirmed || (c.attendance == 0 && cv.moved_from == 0));
+    NEED(cv.checked_in_at_ms == 0 || c.attendance == SLOT_ATTEND_CHECKED_IN);
+    NEED((c.state == SLOT_CLAIM_MOVED) == (cv.moved_to != 0));
     NEED(!c.refunded || c.state == SLOT_CLAIM_CANCELLED);
     /* Unpaid bookings (pay at visit) have no reference; holds never do.
      * The pool need not be pay-at-visit now: a POOL_UPDATE may have
@@ -1291,7 +1301,11 @@ static int readClaim(struct ledger *l, struct mp_reader *r, uint32_t v,
                                           ledger__pay_method_intern(l, method),
                                           (uint32_t)fee_paid)
                    : NONE;
+    c.visit = NONE;
     l->claims[ci] = c;
+    if (cv.checked_in_at_ms != 0 || cv.moved_to != 0 || cv.moved_from != 0) {
+        *ledger__claim_visit_mut(l, ci) = cv;
+    }
     ledger__htab_put(&l->claim_index, c.id, ci);
     *out = ci;
     return SLOT_OK;
@@ -1328,7 +1342,7 @@ static int restoreActive(struct ledger *l, struct mp_reader *r, uint32_t *v)
         NEED(b->free > 0);
         b->free--;
         uint64_t pp = (uint64_t)c->pool << 32 | c->patient;
-        NEED(ledger__htab_get(&l->pp_index, pp) == NONE);
+        NEED(ledger__pp_find(l, c->pool, c->patient) == NONE);
         ledger__htab_put(&l->pp_index, pp, ci);
         ledger__pa_add(l, ci);
         if (c->state == SLOT_CLAIM_HELD) {
@@ -1382,7 +1396,7 @@ static int restoreSession(struct ledger *l, struct mp_reader *r,
     RD(mp_read_uint(r, l->time_ms, &used_ms));
     RD(mp_read_u64(r, &max_seq));
     RD(mp_read_array(r, &n));
-    NEED(id >= 1 && ledger__htab_get(&l->session_index, id) == NONE);
+    NEED(id >= 1 && ledger__session_find(l, id) == NONE);
     NEED(used_ms >= *last_used && n <= SLOT_SESSION_WINDOW);
     *last_used = used_ms;
     uint32_t si = ledger__session_alloc(l, id, used_ms);
@@ -1884,7 +1898,7 @@ static int restoreEvents(struct ledger *l, struct mp_reader *r, uint32_t *v)
                               : 0;
             e.local_day = slot_local_day(e.time_ms, off);
         }
-        ledger__event_restore(l, &e, ref.p);
+        ledger__event_restore(l, &e, seq, ref.p);
     }
     return SLOT_OK;
 }

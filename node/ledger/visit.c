@@ -283,7 +283,7 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
         return rc;
     }
     uint32_t patient = l->claims[ci].patient;
-    uint32_t prev = ledger__htab_get(&l->pp_index, ledger__pp_key(t, patient));
+    uint32_t prev = ledger__pp_find(l, t, patient);
     if (prev != NONE) {
         if (!ledger__claim_due(l, &l->claims[prev])) {
             return SLOT_PATIENT_HAS_CLAIM;
@@ -302,30 +302,36 @@ int ledger__move(struct ledger *l, const struct slot_cmd *cmd,
     /* The old booking first: its number and slot back to the stopped
      * pool (where nobody can take them), the claim retained as MOVED. */
     ledger__visit_free(&l->pools[src], l->claims[ci].visit_no);
-    l->claims[ci].moved_to = l->next_claim_id; /* the new claim's id */
+    /* the new claim's id */
+    ledger__claim_visit_mut(l, ci)->moved_to = l->next_claim_id;
     ledger__claim_resolve_to(l, ci, SLOT_CLAIM_MOVED, true);
     /* The slab may move on allocation: indexes, not pointers, from here. */
     uint32_t ni = ledger__claim_alloc(l);
     const struct claim *old = &l->claims[ci];
     struct claim *c = &l->claims[ni];
     c->id = l->next_claim_id++;
-    c->held_at_ms = c->booked_at_ms = c->deadline_ms = l->time_ms;
+    c->held_at_ms = c->deadline_ms = l->time_ms;
+    c->booked_after_ms = 0; /* booked at once */
     c->pool = t;
     c->patient = patient;
     c->channel = old->channel;
-    c->from_share = from_share;
+    c->from_share = from_share & 1u;
     c->bucket = bucket;
-    c->moved_from = old->id;
+    uint64_t old_id = old->id;
     c->state = SLOT_CLAIM_BOOKED;
     c->visit_no = ledger__visit_take(&l->pools[t]);
     if (old->payref != NONE) {
         /* The same payment: reference, method and the fee it paid. */
-        struct payref pr = l->payrefs[old->payref]; /* alloc may move it */
+        struct payref pr = ledger__payref(l, old->payref);
+        char s[SLOT_PAYMENT_REF_MAX]; /* alloc may move the record */
+        memcpy(s, pr.s, pr.len);
         uint32_t np =
-            ledger__payref_alloc(l, pr.s, pr.len, pr.method, pr.fee_cents);
+            ledger__payref_alloc(l, s, pr.len, pr.method, pr.fee_cents);
         l->claims[ni].payref = np;
     }
-    assert(l->claims[ci].moved_to == l->claims[ni].id);
+    /* The slab of visit records may move too. */
+    ledger__claim_visit_mut(l, ni)->moved_from = old_id;
+    assert(ledger__claim_visit(l, &l->claims[ci]).moved_to == l->claims[ni].id);
     b->free--;
     b->booked++;
     ledger__bucket_assert(l, t, b);
@@ -387,7 +393,7 @@ int ledger__checkin(struct ledger *l, const struct slot_cmd *cmd,
     }
     ledger__noshow_leave(l, ci);
     c->attendance = SLOT_ATTEND_CHECKED_IN;
-    c->checked_in_at_ms = l->time_ms;
+    ledger__claim_visit_mut(l, ci)->checked_in_at_ms = l->time_ms;
     if (pays) {
         /* Paid at the visit: the reference arrives with the patient. */
         ledger__payment_set(l, ci, ref, cmd->u.claim.pay_method);

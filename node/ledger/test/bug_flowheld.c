@@ -55,7 +55,7 @@ static void moveClaims(struct ledger *l, uint32_t pi)
         }
         b->capacity--;
         target->capacity++;
-        c->from_share = share;
+        c->from_share = share & 1u;
         c->bucket = channel;
     }
 }

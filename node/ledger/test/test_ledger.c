@@ -828,6 +828,94 @@ static void test_confirm_visit_numbers(void)
     ledger_destroy(f.l);
 }
 
+/* Payment records live in slabs by size (ledgerInt.h, struct payslab):
+ * references at each class's limits read back whole, through a cancel
+ * that frees a record for the next booking and through a snapshot. */
+static void test_confirm_payment_classes(void)
+{
+    static const uint32_t lens[] = {1, 25, 26, 27, 41, 42, 43, 63, 64};
+    enum { N = sizeof lens / sizeof lens[0] };
+    char refs[N][SLOT_PAYMENT_REF_MAX + 1];
+    uint64_t ids[N];
+    struct fx f;
+    fx_init(&f);
+    fx_pool(&f, "p", 2 * N);
+    for (uint32_t i = 0; i < N; i++) {
+        for (uint32_t j = 0; j < lens[i]; j++) {
+            refs[i][j] = (char)('A' + (i * 7 + j) % 26);
+        }
+        refs[i][lens[i]] = '\0';
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-%u", i);
+        ids[i] = fx_hold(&f, "p", patient);
+        struct slot_cmd c = cmd_confirm(ids[i]);
+        c.u.claim.payment_ref = str_of(refs[i]);
+        EXPECT(&f, c, SLOT_OK);
+    }
+    /* Each class frees one record, which the next booking of its class
+     * takes. */
+    for (uint32_t i = 2; i < N; i += 3) {
+        EXPECT(&f, cmd_cancel(ids[i]), SLOT_OK);
+        char patient[32];
+        snprintf(patient, sizeof patient, "patient-again-%u", i);
+        uint64_t h = fx_hold(&f, "p", patient);
+        struct slot_cmd c = cmd_confirm(h);
+        c.u.claim.payment_ref = str_of(refs[i]);
+        EXPECT(&f, c, SLOT_OK);
+        CHECK_STR(claim_of(f.l, h).payment_ref, refs[i]);
+    }
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(f.l, &b);
+    struct ledger *copy;
+    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
+    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    for (uint32_t i = 0; i < N; i++) {
+        CHECK_STR(claim_of(f.l, ids[i]).payment_ref, refs[i]);
+        CHECK_STR(claim_of(copy, ids[i]).payment_ref, refs[i]);
+        CHECK_EQ(claim_of(copy, ids[i]).paid, 1);
+    }
+    check_ledger(copy);
+    mp_buf_free(&b);
+    ledger_destroy(copy);
+    ledger_destroy(f.l);
+}
+
+/* A claim keeps when it was booked as an offset from when it was held
+ * (struct claim, a u32): a CONFIRM at the last moment of the longest hold
+ * reads back exact, after a restore too. */
+static void test_confirm_booked_at_late(void)
+{
+    const uint32_t ttl = 86400000; /* the longest hold config allows */
+    struct fx f;
+    fx_init(&f);
+    struct slot_config cfg = config_of(f.l);
+    cfg.hold_ttl_max_ms = ttl;
+    cfg.session_idle_ms = 2ull * ttl; /* the session waits with the hold */
+    EXPECT(&f, cmd_config(cfg), SLOT_OK);
+    fx_pool(&f, "p", 2);
+    uint64_t held_at = f.now;
+    uint64_t h = EXPECT(&f, cmd_hold("p", "patient-1", "app", ttl), SLOT_OK).a;
+    f.now += ttl - 1;
+    EXPECT(&f, cmd_confirm(h), SLOT_OK);
+    struct slot_claim c = claim_of(f.l, h);
+    CHECK_EQ(c.held_at_ms, held_at);
+    CHECK_EQ(c.booked_at_ms, held_at + ttl - 1);
+    EXPECT(&f, cmd_cancel(h), SLOT_OK);
+    CHECK_EQ(claim_of(f.l, h).booked_at_ms, held_at + ttl - 1);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(f.l, &b);
+    struct ledger *copy;
+    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
+    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    CHECK_EQ(claim_of(copy, h).booked_at_ms, held_at + ttl - 1);
+    check_ledger(copy);
+    mp_buf_free(&b);
+    ledger_destroy(copy);
+    ledger_destroy(f.l);
+}
+
 static void test_confirm_unknown_hold(void)
 {
     struct fx f;
@@ -1717,6 +1805,90 @@ static void test_restore_empty_and_garbage(void)
     }
 }
 
+/* ---- the event feed's runs (ledgerInt.h, struct evrun) ------------------ */
+
+/* Every event read from l after `after` has the index and time want_*
+ * give for its seq (indexed from base). */
+static void checkEventRuns(const struct ledger *l, uint64_t after,
+                           const uint64_t *want_index,
+                           const uint64_t *want_time, uint64_t base)
+{
+    enum { PAGE = 4096 };
+    struct slot_event *evs = calloc(PAGE, sizeof *evs);
+    CHECK(evs != NULL);
+    uint64_t first, last, seen = 0;
+    uint32_t n;
+    do {
+        ledger_read_events(l, after, PAGE, evs, &n, &first, &last);
+        for (uint32_t i = 0; i < n; i++) {
+            CHECK_EQ(evs[i].seq,
+                     (after > first - 1 ? after : first - 1) + 1 + i);
+            CHECK(evs[i].seq > base);
+            CHECK_EQ(evs[i].index, want_index[evs[i].seq - base]);
+            CHECK_EQ(evs[i].time_ms, want_time[evs[i].seq - base]);
+        }
+        seen += n;
+        after = n > 0 ? evs[n - 1].seq : after;
+    } while (n > 0);
+    CHECK_EQ(after, last);
+    CHECK(seen > 0);
+    free(evs);
+}
+
+/* The feed keeps an entry's Raft index and ledger time once per run of
+ * events that share them. Past the window's bound (runs dropped at its old
+ * end), with runs split by the index, by the time or by both, every event
+ * still reads back its own pair, from any cursor, after a restore too. */
+static void test_event_runs(void)
+{
+    enum { EXTRA = 5000 };
+    const uint64_t total = LEDGER_EVENTS_MAX + EXTRA;
+    struct fx f;
+    fx_init(&f);
+    fx_pool(&f, "p", 1);
+    uint64_t base = f.l->ev_last;
+    uint64_t *want_index = calloc(total + 1, sizeof *want_index);
+    uint64_t *want_time = calloc(total + 1, sizeof *want_time);
+    CHECK(want_index != NULL && want_time != NULL);
+    uint64_t hold = 0;
+    for (uint64_t k = 0; f.l->ev_last - base < total; k++) {
+        /* HOLD and RELEASE in turn: one event each. The index changes
+         * every third command, the time every second. */
+        struct slot_cmd c = hold == 0 ? cmd_hold("p", "patient-1", "app", TTL)
+                                      : cmd_release(hold);
+        c.session = f.session;
+        c.seq = ++f.seq;
+        cmd_seal(&c);
+        struct slot_result r;
+        uint64_t index = 1000 + k / 3, stamp = f.now + k / 2;
+        ledger_apply_at(f.l, index, stamp, &c, 1, &r);
+        CHECK_CODE(r.code, SLOT_OK);
+        hold = hold == 0 ? r.a : 0;
+        CHECK_EQ(f.l->ev_last - base, (k + 1));
+        want_index[k + 1] = index;
+        want_time[k + 1] = stamp;
+    }
+    CHECK_EQ(ledger_events_held(f.l), LEDGER_EVENTS_MAX);
+    CHECK(f.l->evrun_len < LEDGER_EVENTS_MAX);
+    check_ledger(f.l);
+    checkEventRuns(f.l, 0, want_index, want_time, base);
+    checkEventRuns(f.l, base + EXTRA + 12345, want_index, want_time, base);
+    checkEventRuns(f.l, f.l->ev_last - 2, want_index, want_time, base);
+    struct mp_buf b;
+    mp_buf_init(&b);
+    ledger_snapshot(f.l, &b);
+    struct ledger *copy;
+    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
+    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    check_ledger(copy);
+    checkEventRuns(copy, base + EXTRA + 777, want_index, want_time, base);
+    mp_buf_free(&b);
+    ledger_destroy(copy);
+    free(want_index);
+    free(want_time);
+    ledger_destroy(f.l);
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 /* ---- hash tables (ledgerInt.h): incremental growth ---------------------- */
@@ -1784,7 +1956,8 @@ static void test_htab_incremental_growth(void)
     }
     CHECK_EQ(t.count, 0);
     CHECK_EQ(t.old_cap, 0);
-    CHECK_EQ(ledger__htab_get(&t, htabKey(0)), NONE);
+    uint32_t zero = 0;
+    CHECK_EQ(ledger__htab_find(&t, htabKey(0), matchVal, &zero), NONE);
     /* reserve finishes a growth in progress and rehashes at once. */
     for (uint32_t v = 0; v < 5000; v++) {
         ledger__htab_put(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL, v);
@@ -1793,7 +1966,62 @@ static void test_htab_incremental_growth(void)
     CHECK_EQ(t.old_cap, 0);
     CHECK_EQ(t.count, 5000);
     for (uint32_t v = 0; v < 5000; v++) {
-        CHECK_EQ(ledger__htab_get(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL), v);
+        CHECK_EQ(ledger__htab_find(&t, (uint64_t)v * 0x9e3779b97f4a7c15ULL,
+                                   matchVal, &v),
+                 v);
+    }
+    ledger__htab_free(&t);
+}
+
+/* Keys of values in test_htab_tags. */
+static const uint64_t *tagKeys;
+
+static bool matchKey(const void *ctx, uint32_t val)
+{
+    return tagKeys[val] == *(const uint64_t *)ctx;
+}
+
+/* A table keeps 32 bits of a key's hash, not the key: keys whose tags
+ * are equal are told apart by the lookup's match alone. Key k and k +
+ * 1/phi (mod 2^64) hash to products one apart, so mostly to one tag. */
+static void test_htab_tags(void)
+{
+    enum { N = 3000 };
+    static uint64_t keys[2 * N];
+    const uint64_t phi_inv = 0xf1de83e19937733dULL; /* phi * phi_inv = 1 */
+    CHECK_EQ(phi_inv * 0x9e3779b97f4a7c15ULL, 1);
+    tagKeys = keys;
+    struct htab t;
+    memset(&t, 0, sizeof t);
+    uint32_t same_tag = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        keys[2 * i] = (uint64_t)i * 1000003u;
+        keys[2 * i + 1] = keys[2 * i] + phi_inv;
+        same_tag += (keys[2 * i] * 0x9e3779b97f4a7c15ULL) >> 32 ==
+                    (keys[2 * i + 1] * 0x9e3779b97f4a7c15ULL) >> 32;
+        ledger__htab_put(&t, keys[2 * i], 2 * i);
+    }
+    CHECK(same_tag > N / 2);
+    /* The twins are not in yet: no lookup of one may find the other. */
+    for (uint32_t i = 0; i < N; i++) {
+        CHECK_EQ(
+            ledger__htab_find(&t, keys[2 * i + 1], matchKey, &keys[2 * i + 1]),
+            NONE);
+        CHECK_EQ(ledger__htab_find(&t, keys[2 * i], matchKey, &keys[2 * i]),
+                 2 * i);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        ledger__htab_put(&t, keys[2 * i + 1], 2 * i + 1);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        ledger__htab_del(&t, keys[2 * i], 2 * i);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        CHECK_EQ(ledger__htab_find(&t, keys[2 * i], matchKey, &keys[2 * i]),
+                 NONE);
+        CHECK_EQ(
+            ledger__htab_find(&t, keys[2 * i + 1], matchKey, &keys[2 * i + 1]),
+            2 * i + 1);
     }
     ledger__htab_free(&t);
 }
@@ -1831,6 +2059,8 @@ static const struct check_case cases[] = {
     {"hold_share_then_remainder", test_hold_share_then_remainder},
     {"hold_sold_out_without_remainder", test_hold_sold_out_without_remainder},
     {"confirm_visit_numbers", test_confirm_visit_numbers},
+    {"confirm_payment_classes", test_confirm_payment_classes},
+    {"confirm_booked_at_late", test_confirm_booked_at_late},
     {"confirm_unknown_hold", test_confirm_unknown_hold},
     {"confirm_expired_at_deadline", test_confirm_expired_at_deadline},
     {"release_expired_at_deadline", test_release_expired_at_deadline},
@@ -1859,6 +2089,8 @@ static const struct check_case cases[] = {
     {"restore_flipped_bytes", test_restore_flipped_bytes},
     {"restore_bad_version", test_restore_bad_version},
     {"restore_empty_and_garbage", test_restore_empty_and_garbage},
+    {"event_runs", test_event_runs},
+    {"htab_tags", test_htab_tags},
     {"htab_incremental_growth", test_htab_incremental_growth},
     {NULL, NULL},
 };
