@@ -574,10 +574,10 @@ static void report(const struct figures *f, const char *path)
            SLOTS, f->hold_ns, f->hold_decode_ns, TARGET_NS_PER_CMD,
            verdict(f->hold_ns, TARGET_NS_PER_CMD));
     printf(
-        "            slowest entry of %u holds: %.1f ms (the ledger's hash "
-        "tables\n"
-        "            double in one step; every replica takes that step in the\n"
-        "            same entry)\n",
+        "            slowest entry of %u holds: %.1f ms (growth steps: hash\n"
+        "            tables below 65,536 positions double in one step, larger\n"
+        "            ones move 8 entries per put, arrays grow by an eighth;\n"
+        "            every replica takes a step in the same entry)\n",
         PER_ENTRY, f->hold_entry_max_ms);
     printf("    CONFIRM %8u cmds  %7.0f ns  (of which decode %4.0f ns)  "
            "target <= %.0f ns  %s\n\n",
