@@ -273,16 +273,16 @@ static int hConfirm(void *be, struct task *t, uint64_t hold, const char *ref)
     snprintf(path, sizeof path, "/v1/holds/%llu/confirm",
              (unsigned long long)hold);
     snprintf(body, sizeof body, "{\"payment_ref\":\"%s\"}", ref);
-    return hSend(be, t, OPK_CONFIRM, (int)(sim_task_index(t) % BENCH_CHANNELS),
-                 "POST", path, body);
+    return hSend(be, t, OPK_CONFIRM, (int)sim_task_channel(t), "POST", path,
+                 body);
 }
 
 static int hRelease(void *be, struct task *t, uint64_t hold)
 {
     char path[64];
     snprintf(path, sizeof path, "/v1/holds/%llu", (unsigned long long)hold);
-    return hSend(be, t, OPK_RELEASE, (int)(sim_task_index(t) % BENCH_CHANNELS),
-                 "DELETE", path, "");
+    return hSend(be, t, OPK_RELEASE, (int)sim_task_channel(t), "DELETE", path,
+                 "");
 }
 
 static int hQuery(void *be, struct task *t, const char *pool,
@@ -290,8 +290,7 @@ static int hQuery(void *be, struct task *t, const char *pool,
 {
     char path[160];
     snprintf(path, sizeof path, "/v1/pools/%s/patients/%s", pool, patient);
-    return hSend(be, t, OPK_QUERY, (int)(sim_task_index(t) % BENCH_CHANNELS),
-                 "GET", path, "");
+    return hSend(be, t, OPK_QUERY, (int)sim_task_channel(t), "GET", path, "");
 }
 
 const struct be_vt be_http = {

@@ -300,6 +300,10 @@ void *sim_task_area(struct task *t);
 /* The worker and run a task belongs to. */
 struct worker *sim_task_worker(struct task *t);
 uint32_t sim_task_index(const struct task *t);
+/* The channel (index into app, wechat, 114, kiosk) of the task's current
+ * operation: the one its hold went through, for the confirm or release
+ * that must come from the same channel (the ledger answers NOT_OWNER). */
+uint32_t sim_task_channel(const struct task *t);
 uint32_t sim_task_pool(const struct task *t); /* index into run->pool */
 uv_loop_t *sim_worker_loop(struct worker *w);
 struct run *sim_worker_run(struct worker *w);

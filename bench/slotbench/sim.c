@@ -222,6 +222,11 @@ struct worker *sim_task_worker(struct task *t)
     return t->w;
 }
 
+uint32_t sim_task_channel(const struct task *t)
+{
+    return chanOf(t);
+}
+
 uint32_t sim_task_index(const struct task *t)
 {
     return t->idx;
