@@ -19,6 +19,9 @@
 
 #include "fx.h"
 
+/* Snapshot, restore and check that the copy is the same ledger (below). */
+static struct ledger *restore_same(const struct ledger *l);
+
 /* ---- sessions ------------------------------------------------------------ */
 
 static void test_session_open(void)
@@ -864,19 +867,13 @@ static void test_confirm_payment_classes(void)
         EXPECT(&f, c, SLOT_OK);
         CHECK_STR(claim_of(f.l, h).payment_ref, refs[i]);
     }
-    struct mp_buf b;
-    mp_buf_init(&b);
-    ledger_snapshot(f.l, &b);
-    struct ledger *copy;
-    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
-    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    struct ledger *copy = restore_same(f.l);
     for (uint32_t i = 0; i < N; i++) {
         CHECK_STR(claim_of(f.l, ids[i]).payment_ref, refs[i]);
         CHECK_STR(claim_of(copy, ids[i]).payment_ref, refs[i]);
         CHECK_EQ(claim_of(copy, ids[i]).paid, 1);
     }
     check_ledger(copy);
-    mp_buf_free(&b);
     ledger_destroy(copy);
     ledger_destroy(f.l);
 }
@@ -903,15 +900,9 @@ static void test_confirm_booked_at_late(void)
     CHECK_EQ(c.booked_at_ms, held_at + ttl - 1);
     EXPECT(&f, cmd_cancel(h), SLOT_OK);
     CHECK_EQ(claim_of(f.l, h).booked_at_ms, held_at + ttl - 1);
-    struct mp_buf b;
-    mp_buf_init(&b);
-    ledger_snapshot(f.l, &b);
-    struct ledger *copy;
-    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
-    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    struct ledger *copy = restore_same(f.l);
     CHECK_EQ(claim_of(copy, h).booked_at_ms, held_at + ttl - 1);
     check_ledger(copy);
-    mp_buf_free(&b);
     ledger_destroy(copy);
     ledger_destroy(f.l);
 }
@@ -1874,15 +1865,9 @@ static void test_event_runs(void)
     checkEventRuns(f.l, 0, want_index, want_time, base);
     checkEventRuns(f.l, base + EXTRA + 12345, want_index, want_time, base);
     checkEventRuns(f.l, f.l->ev_last - 2, want_index, want_time, base);
-    struct mp_buf b;
-    mp_buf_init(&b);
-    ledger_snapshot(f.l, &b);
-    struct ledger *copy;
-    CHECK_CODE(ledger_restore(b.data, b.len, &copy), SLOT_OK);
-    CHECK(ledger_state_hash(copy) == ledger_state_hash(f.l));
+    struct ledger *copy = restore_same(f.l);
     check_ledger(copy);
     checkEventRuns(copy, base + EXTRA + 777, want_index, want_time, base);
-    mp_buf_free(&b);
     ledger_destroy(copy);
     free(want_index);
     free(want_time);
