@@ -121,7 +121,10 @@ struct node {
     /* ... and what had been done by then, for a slow turn's log line: the
      * thread's CPU time (what the turn ran, against what it waited for a
      * CPU), entries and commands applied and the time their applies took,
-     * commands answered. */
+     * commands answered. The CPU time is the one system call per turn
+     * (CLOCK_THREAD_CPUTIME_ID has no vDSO path): 0.5 % of a follower's
+     * CPU under steady load in perf, no change in one request's latency
+     * measured against the binary without it. */
     uint64_t turn_cpu_ns, turn_entries, turn_commands, turn_apply_us;
     uint64_t turn_results;
     /* Last role logged (logRole): state, pre-vote, term and leader id. */

@@ -236,31 +236,43 @@ static int slotCreatePool(struct sys *s, struct run *r, uint32_t i,
     return 0;
 }
 
+/* Node i's STATUS (the one node of an external cluster: i 0, whichever
+ * node the client reaches) into *out: 0, or -1 if it is not running or
+ * did not answer within a second. Counters only: without SLOTC_NO_HASH
+ * every node serialised its whole ledger on its loop for the state hash,
+ * at each steady point's start and end (186-625 ms turns on a CPU, every
+ * node in turn, the leader included: its slow-turn log line showed
+ * nothing applied nor answered). */
+static int nodeStatus(struct sys *s, int i, struct slotc_node_status *out)
+{
+    struct slotc_req req;
+    slotc_req_init(&req);
+    req.timeout_ms = 1000;
+    req.flags = SLOTC_NO_HASH;
+    if (s->own_cluster) {
+        if (s->cl.node[i].pid == 0) {
+            return -1;
+        }
+        req.node = s->cl.client[i];
+    }
+    if (slotc_sync_status(s->admin, &req) != SLOT_OK) {
+        return -1;
+    }
+    *out = *req.out.status;
+    return 0;
+}
+
 static int slotCounters(struct sys *s, struct sys_counters *out)
 {
     memset(out, 0, sizeof *out);
     int n = s->own_cluster ? s->cl.n : 1;
     out->n = n;
     for (int i = 0; i < n; i++) {
-        struct slotc_req req;
-        slotc_req_init(&req);
-        req.timeout_ms = 1000;
-        /* Counters only: without SLOTC_NO_HASH every node serialised its
-         * whole ledger on its loop for the state hash, at each point's
-         * start and end (186-625 ms turns on a CPU, every node in turn,
-         * the leader included: its slow-turn log line showed nothing
-         * applied nor answered). */
-        req.flags = SLOTC_NO_HASH;
-        if (s->own_cluster) {
-            if (s->cl.node[i].pid == 0) {
-                continue;
-            }
-            req.node = s->cl.client[i];
-        }
-        if (slotc_sync_status(s->admin, &req) == SLOT_OK) {
+        struct slotc_node_status st;
+        if (nodeStatus(s, i, &st) == 0) {
             out->ok[i] = true;
-            out->entries[i] = req.out.status->entries_applied;
-            out->commands[i] = req.out.status->commands_applied;
+            out->entries[i] = st.entries_applied;
+            out->commands[i] = st.commands_applied;
         }
     }
     return 0;
@@ -403,19 +415,12 @@ static json_t *slotStalls(struct sys *s)
     uint64_t stalls = 0, stall_max = 0;
     int asked = 0;
     for (int i = 0; i < s->cl.n && s->admin != NULL; i++) {
-        if (s->cl.node[i].pid == 0) {
-            continue;
-        }
-        struct slotc_req req;
-        slotc_req_init(&req);
-        req.timeout_ms = 1000;
-        req.flags = SLOTC_NO_HASH;
-        req.node = s->cl.client[i];
-        if (slotc_sync_status(s->admin, &req) == SLOT_OK) {
+        struct slotc_node_status st;
+        if (nodeStatus(s, i, &st) == 0) {
             asked++;
-            stalls += req.out.status->leader_stalls;
-            if (req.out.status->leader_stall_max_us > stall_max) {
-                stall_max = req.out.status->leader_stall_max_us;
+            stalls += st.leader_stalls;
+            if (st.leader_stall_max_us > stall_max) {
+                stall_max = st.leader_stall_max_us;
             }
         }
     }
