@@ -1841,6 +1841,45 @@ static void flowedPool(struct check *c, int p, const struct h_op *before,
                     NULL);
         }
     }
+    /* The same bound without knowing any claim's bucket, from the last
+     * read before the flow: at index a the pool had T held or booked
+     * claims, K of them in the shares that lose their unsold slots. Of the
+     * T, at most T - L ended by b, L being the claims held by a and read
+     * live at b or later (a claim never comes back to life), so at least
+     * K - (T - L) share claims were live at the flow and those shares keep
+     * that many slots. This catches a moved claim whose only reads came
+     * after the flow (held just before it, read back just after). */
+    if (before != NULL && before->f == HF_READ_POOL && before->has_rb) {
+        uint64_t t_live = before->rrem.held + before->rrem.booked, k = 0,
+                 caps = 0, l = 0;
+        for (int s = 0; s < pl->n_shares; s++) {
+            uint64_t hb = before->rb[s].held + before->rb[s].booked;
+            t_live += hb;
+            k += s != target ? hb : 0;
+            caps += s != target ? first->rb[s].cap : 0;
+        }
+        const struct crec *witness = NULL;
+        for (int i = 0; i < n_crecs; i++) {
+            const struct crec *r = &crecs[i];
+            if (r->pool == p && r->hold != NULL && r->hold->index <= a &&
+                liveThrough(r, b)) {
+                l++;
+                witness = r;
+            }
+        }
+        if (l <= t_live && k > t_live - l && caps < k - (t_live - l)) {
+            snprintf(msg, sizeof msg,
+                     "the shares that flowed back kept %" PRIu64
+                     " slots (index %" PRIu64 "..%" PRIu64 "), but at index "
+                     "%" PRIu64 " they held %" PRIu64 " of the pool's %" PRIu64
+                     " live claims, and %" PRIu64 " of those %" PRIu64
+                     " were live throughout: flow-back moved a held or "
+                     "booked slot",
+                     caps, a + 1, b, a, k, t_live, l, t_live);
+            anomaly(c, "flow-moved-claims", pool_names[p], msg, before, first,
+                    witness != NULL ? witness->hold : NULL);
+        }
+    }
     ev.flows_claimed += claimed;
 }
 
