@@ -1,5 +1,6 @@
 /* htab: the ledger's u64 -> u32 hash tables (ledgerInt.h, struct htab):
- * linear probing, backward-shift deletion, incremental growth. */
+ * linear probing, backward-shift deletion, incremental growth into
+ * arrays mapped ahead of use (Growing). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@
 #define HTAB_MIGRATE_STEP 8
 /* Tables up to this many bytes are pre-faulted whole when allocated. */
 #define HTAB_POPULATE_MAX (1024u * 1024)
+/* Bytes of the doubled arrays mapped per put before a large table starts
+ * moving into them (Growing, below): 16 pages, one madvise of ~10 us. */
+#define HTAB_MAP_STEP_BYTES ((size_t)64 * 1024)
 
 /* The 32 bits of a key a table keeps (struct hslot). Keys are either
  * hashes already or sequential ids (claim ids, patient indexes, pool << 32
@@ -112,13 +116,13 @@ static uint32_t arrSlot(struct harr a, uint32_t tag,
     }
 }
 
+/* A small table's arrays are mapped at once (its inserts land anywhere
+ * in them); a large table's are mapped before it grows into them (below)
+ * or by the caller (restore's reserve). */
 static void arrAlloc(struct harr *a, uint32_t cap)
 {
     a->cap = cap;
     a->s = ledger__calloc(cap, sizeof *a->s);
-    /* A small table is mapped at once (its inserts land anywhere in it);
-     * a large one page by page as entries land, so the entry that grows
-     * it does not pay for all of it (ledgerInt.h, pre-faulting). */
     if ((size_t)cap * sizeof *a->s <= HTAB_POPULATE_MAX) {
         ledger__populate_range(a->s, 0, (size_t)cap * sizeof *a->s);
     }
@@ -150,12 +154,79 @@ static void htabMigrate(struct htab *t, uint32_t moves)
     }
 }
 
+/* ---- Growing --------------------------------------------------------------
+ * A table below HTAB_INCREMENTAL_MIN doubles in one step (htabResize).
+ * A larger one goes through three states, one put at a time:
+ *
+ *     STEADY --(a put reaches load 3/4)--> MAPPING --(all mapped)--> MOVING
+ *       ^                                                               |
+ *       +-----------------(the old arrays are empty)--------------------+
+ *
+ *   MAPPING  the doubled arrays are allocated (next_slots) but not used:
+ *            each put maps HTAB_MAP_STEP_BYTES more of them, then inserts
+ *            into the current arrays, whose load rises a little past 3/4
+ *            (for 32 MiB of new arrays, 512 puts; at most to 7/8, where
+ *            the rest is mapped at once).
+ *   MOVING   the doubled arrays are current, the previous ones old: each
+ *            put first moves HTAB_MIGRATE_STEP old entries (htabMigrate).
+ *
+ * Why MAPPING: the doubled arrays' pages are new, and puts land all over
+ * them. Faulted in one by one, the first few thousand puts after a large
+ * table started moving each took a page fault (a trap to the hypervisor
+ * on this VM, and a page to zero): in steady-native at 70 % of peak, the
+ * entries holding them took 70-120 ms to apply on every replica, ~27 us
+ * a command against ~2, with clear_page and the fault path 40 % of the
+ * profile. Mapping in chunks ahead of use costs the same zeroing, spread
+ * thinly, without a trap per page. Which state a table is in follows
+ * from its puts alone, so replicas stay identical (and no state of it is
+ * in a snapshot: restore builds its tables with ledger__htab_reserve). */
+
+static uint32_t htabMapChunks(uint32_t cap)
+{
+    size_t bytes = (size_t)cap * sizeof(struct hslot);
+    return (uint32_t)((bytes + HTAB_MAP_STEP_BYTES - 1) / HTAB_MAP_STEP_BYTES);
+}
+
+/* MAPPING -> MOVING: the mapped arrays become current. */
+static void htabStartMoving(struct htab *t)
+{
+    t->old_slots = t->slots;
+    t->old_cap = t->cap;
+    t->old_count = t->count;
+    t->old_pos = 0;
+    t->slots = t->next_slots;
+    t->cap = t->next_cap;
+    t->next_slots = NULL;
+    t->next_cap = t->next_mapped = 0;
+}
+
+/* Maps `chunks` more chunks of the doubled arrays (UINT32_MAX: the rest),
+ * and starts moving once they are all mapped. */
+static void htabMapNext(struct htab *t, uint32_t chunks)
+{
+    uint32_t total = htabMapChunks(t->next_cap);
+    uint32_t upto =
+        total - t->next_mapped < chunks ? total : t->next_mapped + chunks;
+    size_t bytes = (size_t)t->next_cap * sizeof(struct hslot);
+    size_t to = (size_t)upto * HTAB_MAP_STEP_BYTES;
+    ledger__populate_range(t->next_slots,
+                           (size_t)t->next_mapped * HTAB_MAP_STEP_BYTES,
+                           to < bytes ? to : bytes);
+    t->next_mapped = upto;
+    if (t->next_mapped == total) {
+        htabStartMoving(t);
+    }
+}
+
 /* Into arrays of `cap` at once (restore, and the rare put that finds a
- * table still growing full). */
+ * table still moving full). */
 static void htabResize(struct htab *t, uint32_t cap)
 {
     htabMigrate(t, UINT32_MAX / 4);
     assert(t->old_cap == 0);
+    free(t->next_slots); /* a growth being mapped: this one replaces it */
+    t->next_slots = NULL;
+    t->next_cap = t->next_mapped = 0;
     struct harr from = curArr(t), to;
     arrAlloc(&to, cap);
     for (uint32_t i = 0; i < from.cap; i++) {
@@ -195,23 +266,29 @@ void ledger__htab_put(struct htab *t, uint64_t key, uint32_t val)
 {
     assert(val != NONE);
     if (t->old_cap != 0) {
-        htabMigrate(t, HTAB_MIGRATE_STEP);
+        htabMigrate(t, HTAB_MIGRATE_STEP); /* MOVING */
+    } else if (t->next_cap != 0) {
+        /* MAPPING; at load 7/8 the rest at once (never in practice: the
+         * mapping takes cap / 4096 puts, the headroom is cap / 8). */
+        bool full = (uint64_t)(t->count + 1) * 8 > (uint64_t)t->cap * 7;
+        htabMapNext(t, full ? UINT32_MAX : 1);
     }
-    if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->cap * 3) {
+    if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->cap * 3 &&
+        t->next_cap == 0) {
         if (t->cap < HTAB_INCREMENTAL_MIN || t->old_cap != 0) {
             htabResize(t, t->cap == 0 ? 16 : t->cap * 2);
         } else {
-            /* Start growing: the current arrays become the old ones. At
-             * load 3/4 of cap and HTAB_MIGRATE_STEP moves per put, they
-             * are empty long before the doubled arrays fill up. */
-            t->old_slots = t->slots;
-            t->old_cap = t->cap;
-            t->old_count = t->count;
-            t->old_pos = 0;
+            /* STEADY -> MAPPING. At load 3/4 of cap and HTAB_MIGRATE_STEP
+             * moves per put, the old arrays will be empty long before the
+             * doubled ones fill up. */
             struct harr a;
             arrAlloc(&a, t->cap * 2);
-            t->slots = a.s;
-            t->cap = a.cap;
+            t->next_slots = a.s;
+            t->next_cap = a.cap;
+            t->next_mapped = 0;
+            if ((size_t)a.cap * sizeof *a.s <= HTAB_POPULATE_MAX) {
+                htabStartMoving(t); /* mapped whole by arrAlloc */
+            }
         }
     }
     arrInsert(curArr(t), htabTag(key), val);
@@ -273,5 +350,6 @@ void ledger__htab_free(struct htab *t)
 {
     free(t->slots);
     free(t->old_slots);
+    free(t->next_slots);
     memset(t, 0, sizeof *t);
 }

@@ -186,7 +186,8 @@ size_t ledger_memory_bytes(const struct ledger *l)
         &l->name_index, &l->account_index, &l->offer_index};
     size_t n = sizeof *l;
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
-        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap) * sizeof(struct hslot);
+        n += ((size_t)tabs[i]->cap + tabs[i]->old_cap + tabs[i]->next_cap) *
+             sizeof(struct hslot);
     }
     n += (size_t)l->pools_cap * sizeof *l->pools;
     n += (size_t)l->patients_cap * sizeof *l->patients + l->pkeys_cap;

@@ -70,6 +70,10 @@ struct htab {
     struct hslot *old_slots;
     uint32_t old_cap, old_count;
     uint32_t old_pos; /* where moving resumes (cycles until old_count 0) */
+    /* Before growing (next_cap != 0): the doubled arrays, empty, mapped
+     * one chunk a put (htab.c, "Growing"); next_mapped chunks so far. */
+    struct hslot *next_slots;
+    uint32_t next_cap, next_mapped;
 };
 
 /* A channel share, or the pool's shared remainder. */

@@ -1901,7 +1901,8 @@ static void test_htab_incremental_growth(void)
     struct htab t;
     memset(&t, 0, sizeof t);
     uint64_t rnd = 88172645463325252ull;
-    uint32_t next = 0, live = 0, seen_growing = 0, dels_while_growing = 0;
+    uint32_t next = 0, live = 0, seen_growing = 0, dels_while_growing = 0,
+             seen_mapping = 0;
     for (uint32_t step = 0; step < 3 * N && next < N; step++) {
         rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
         if (rnd % 4 != 0 || live == 0) {
@@ -1919,8 +1920,18 @@ static void test_htab_incremental_growth(void)
             live--;
         }
         seen_growing += t.old_cap != 0;
+        CHECK(t.next_cap == 0 || t.old_cap == 0); /* mapping, then moving */
+        if (t.next_cap != 0) {
+            /* Mapping the doubled arrays (2 MiB: 32 puts) while the
+             * current ones fill a little past 3/4. */
+            seen_mapping++;
+            CHECK_EQ(t.next_cap, 2 * t.cap);
+            CHECK(t.next_mapped < 32);
+            CHECK((uint64_t)t.count * 8 <= (uint64_t)t.cap * 7);
+        } else {
+            CHECK((uint64_t)t.count * 4 <= (uint64_t)t.cap * 3);
+        }
         CHECK_EQ(t.count, live);
-        CHECK((uint64_t)t.count * 4 <= (uint64_t)t.cap * 3);
         if (step % 997 == 0) {
             for (uint32_t v = 0; v < next; v++) {
                 uint32_t got = ledger__htab_find(&t, htabKey(v), matchVal, &v);
@@ -1929,6 +1940,10 @@ static void test_htab_incremental_growth(void)
         }
     }
     CHECK(seen_growing > 0 && dels_while_growing > 0);
+    /* 262,144 positions at the end: the step from 131,072 was mapped one
+     * chunk a put, each put counted while mapping (deletes too) */
+    CHECK_EQ(t.cap, 262144u);
+    CHECK(seen_mapping >= 31);
     for (uint32_t v = 0; v < next; v++) {
         CHECK_EQ(ledger__htab_find(&t, htabKey(v), matchVal, &v),
                  present[v] ? v : NONE);
