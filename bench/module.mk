@@ -27,7 +27,7 @@ SLOTBENCH_SRC := bench/slotbench/slotbench.c bench/slotbench/sim.c \
                  bench/slotbench/bjson.c bench/slotbench/diskprobe.c \
                  bench/slotbench/hosp.c bench/slotbench/importer.c \
                  bench/slotbench/smoke.c bench/slotbench/botprep.c \
-                 bench/slotbench/fanout.c \
+                 bench/slotbench/fanout.c bench/slotbench/procstat.c \
                  bench/peers/etcd.c bench/peers/redis.c
 
 $(eval $(call compile_rules,bench,$(SLOTBENCH_INC)))

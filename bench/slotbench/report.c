@@ -942,6 +942,58 @@ static void failures(struct rep *r)
     md(r, any ? "\n" : "");
 }
 
+/* Where each point's CPU went (the points' `cpu`, procstat.h): on a CPU
+ * and waiting in a run queue, in seconds per second of the point. */
+static void cpuTable(struct rep *r, json_t *d)
+{
+    size_t i;
+    json_t *p;
+    bool any = false;
+    json_array_foreach(json_object_get(d, "points"), i, p)
+    {
+        any = any || json_object_get(p, "cpu") != NULL;
+    }
+    if (!any) {
+        return;
+    }
+    md(r, "Where each point's CPU went (`cpu`, from the kernel's per-thread "
+          "schedstat): seconds on a CPU and seconds *runnable but waiting "
+          "for one* per second of the point, the three nodes summed. A "
+          "node that waits was ready to work while another process had "
+          "the CPU: latency with no work of its own behind it, which "
+          "shrinks only as the processes' CPU together falls below the "
+          "machine's cores.\n\n"
+          "| point | nodes on a CPU (s/s) | nodes waiting for a CPU (s/s) | "
+          "worst node's runnable time spent waiting | node preemptions/s | "
+          "gateways on a CPU / waiting (s/s) | generator on a CPU / "
+          "waiting (s/s) |\n"
+          "|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(d, "points"), i, p)
+    {
+        json_t *c = json_object_get(p, "cpu");
+        if (c == NULL) {
+            continue;
+        }
+        double pre = 0;
+        size_t k;
+        json_t *n;
+        json_array_foreach(json_object_get(c, "nodes"), k, n)
+        {
+            pre += json_is_object(n) ? bjson_num(n, "preemptions_per_s") : 0;
+        }
+        md(r, "| %s | %s | %s | %s %% | %s | %s / %s | %s / %s |\n",
+           bjson_str(p, "label"),
+           rep_fix(bjson_num(c, "nodes_on_cpu_s_per_s"), 2),
+           rep_fix(bjson_num(c, "nodes_runq_wait_s_per_s"), 2),
+           rep_fix(100 * bjson_num(c, "node_wait_share_max"), 0), rep_big(pre),
+           rep_fix(bjson_num(c, "gateways.on_cpu_s_per_s"), 2),
+           rep_fix(bjson_num(c, "gateways.runq_wait_s_per_s"), 2),
+           rep_fix(bjson_num(c, "generator.on_cpu_s_per_s"), 2),
+           rep_fix(bjson_num(c, "generator.runq_wait_s_per_s"), 2));
+    }
+    md(r, "\n");
+}
+
 static void steadyTable(struct rep *r, const char *stem)
 {
     json_t *d = get(r, stem);
@@ -993,6 +1045,7 @@ static void steadyTable(struct rep *r, const char *stem)
        "write + fdatasync every %s ms on the nodes' filesystem during the "
        "point.\n\n",
        isnan(every) ? "`DISKPROBE_MS` (slotbench.c)" : rep_big(every));
+    cpuTable(r, d);
 }
 
 static void failoverSection(struct rep *r, const char *stem, json_t *d)

@@ -921,6 +921,65 @@ static void raftDelta(const struct sys_counters *a,
 
 /* ---- JSON pieces --------------------------------------------------------- */
 
+/* One process's CPU over a window of win seconds (procstat.h): seconds
+ * on a CPU and runnable in a run queue per second, preemptions per
+ * second; NULL if either sample failed. */
+static json_t *cpuOne(const struct procstat *a, const struct procstat *b,
+                      double win)
+{
+    struct procstat d = procstat_delta(a, b);
+    if (!d.ok || win <= 0) {
+        return NULL;
+    }
+    return json_pack("{s:f,s:f,s:f}", "on_cpu_s_per_s",
+                     (double)d.run_ns / 1e9 / win, "runq_wait_s_per_s",
+                     (double)d.wait_ns / 1e9 / win, "preemptions_per_s",
+                     (double)d.preempted / win);
+}
+
+/* Where the window's CPU went: each node this run started, the gateways,
+ * the generator. A node's run-queue wait is time it was ready to run and
+ * another process had the CPU: on a machine with fewer cores than busy
+ * processes, a latency tail without any work behind it. */
+static json_t *cpuJson(const struct sys_counters *a,
+                       const struct sys_counters *b, double win)
+{
+    json_t *o = json_object(), *nodes = json_array();
+    double run = 0, wait = 0, worst = 0;
+    int counted = 0;
+    for (int i = 0; i < a->n && i < b->n; i++) {
+        json_t *one = cpuOne(&a->cpu[i], &b->cpu[i], win);
+        if (one == NULL) {
+            json_array_append_new(nodes, json_null());
+            continue;
+        }
+        double r = json_real_value(json_object_get(one, "on_cpu_s_per_s"));
+        double w = json_real_value(json_object_get(one, "runq_wait_s_per_s"));
+        run += r;
+        wait += w;
+        worst = r + w > 0 && w / (r + w) > worst ? w / (r + w) : worst;
+        counted++;
+        json_array_append_new(nodes, one);
+    }
+    json_object_set_new(o, "nodes", nodes);
+    if (counted > 0) {
+        /* Summed over the nodes; the worst node's share of its runnable
+         * time spent waiting for a CPU. */
+        json_object_set_new(o, "nodes_on_cpu_s_per_s", json_real(run));
+        json_object_set_new(o, "nodes_runq_wait_s_per_s", json_real(wait));
+        json_object_set_new(o, "node_wait_share_max", json_real(worst));
+    }
+    json_t *gw = cpuOne(&a->gateways, &b->gateways, win);
+    if (gw != NULL) {
+        json_object_set_new(o, "gateways", gw);
+    }
+    json_t *gen = cpuOne(&a->generator, &b->generator, win);
+    if (gen != NULL) {
+        json_object_set_new(o, "generator", gen);
+    }
+    return o;
+}
+
 static double ms(uint64_t ns)
 {
     return (double)ns / 1e6;
@@ -1163,6 +1222,7 @@ static json_t *figures(struct ctx *x, const struct phase_out *o,
                       entries ? (double)commands / (double)entries : 0.0,
                       "decisions_per_entry",
                       entries ? (double)st->decisions / (double)entries : 0.0));
+        json_object_set_new(f, "cpu", cpuJson(&x->c0, &x->c1, win));
     }
     /* Accepted (OK) and refused answers apart: a refusal (a rule's,
      * SHED at the generator, TIMEOUT) never counts as accepted. */

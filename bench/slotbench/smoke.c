@@ -176,6 +176,36 @@ static void http(struct sm *s, json_t *d, const struct cfg *c)
            "latency_ms.shed missing");
 }
 
+/* Where the window's CPU went (procstat.h): every node this run started
+ * read at both ends and on a CPU, the generator too, and the gateway
+ * over http; waits and preemptions present (they may be 0). */
+static void cpu(struct sm *s, json_t *d, const struct cfg *c)
+{
+    json_t *cp = bjson_at(d, "result.cpu");
+    json_t *nodes = json_object_get(cp, "nodes");
+    expect(s, json_array_size(nodes) == 3, "result.cpu.nodes: %zu, not 3",
+           json_array_size(nodes));
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        expect(s, bjson_num(n, "on_cpu_s_per_s") > 0,
+               "result.cpu.nodes[%zu] not read or never on a CPU", i);
+        expect(s,
+               bjson_num(n, "runq_wait_s_per_s") >= 0 &&
+                   bjson_num(n, "preemptions_per_s") >= 0,
+               "result.cpu.nodes[%zu]: wait or preemptions missing", i);
+    }
+    positive(s, cp, "nodes_on_cpu_s_per_s");
+    positive(s, cp, "generator.on_cpu_s_per_s");
+    if (c->mode == MODE_HTTP) {
+        positive(s, cp, "gateways.on_cpu_s_per_s");
+    } else {
+        expect(s, json_object_get(cp, "gateways") == NULL,
+               "result.cpu.gateways without a gateway");
+    }
+}
+
 static void import(struct sm *s, json_t *d)
 {
     json_t *res = json_object_get(d, "result");
@@ -230,6 +260,7 @@ void smoke_validate(const char *path, const struct cfg *c, const char *scenario,
     }
     if (c->scenario == SC_BURST || c->scenario == SC_FAILOVER) {
         burst(&s, d, c);
+        cpu(&s, d, c);
     } else if (c->scenario == SC_IMPORT) {
         import(&s, d);
     }

@@ -14,14 +14,20 @@
 #include "bench.h"
 #include "tclock.h"
 #include "tcluster.h"
+#include "procstat.h"
 #include "sim.h"
 
-/* Per node (slot: Raft entries and commands applied, from its status). */
+/* Per node (slot: Raft entries and commands applied, from its status),
+ * and the CPU each process of the run had and waited for (procstat.h:
+ * the nodes this run started, its gateways summed, this generator). */
 struct sys_counters {
     int n;
     bool ok[TCLUSTER_NODES_MAX];
     uint64_t entries[TCLUSTER_NODES_MAX];
     uint64_t commands[TCLUSTER_NODES_MAX];
+    struct procstat cpu[TCLUSTER_NODES_MAX];
+    struct procstat gateways; /* ok only if there are any */
+    struct procstat generator;
 };
 
 struct pool_state {

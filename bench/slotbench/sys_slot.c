@@ -274,7 +274,25 @@ static int slotCounters(struct sys *s, struct sys_counters *out)
             out->entries[i] = st.entries_applied;
             out->commands[i] = st.commands_applied;
         }
+        if (s->own_cluster && s->cl.node[i].pid != 0) {
+            procstat_read(s->cl.node[i].pid, &out->cpu[i]);
+        }
     }
+    int gws = 0;
+    bool gw_ok = true;
+    for (int g = 0; g < SYS_GATEWAYS_MAX; g++) {
+        struct procstat one;
+        if (s->gateway[g].pid == 0) {
+            continue;
+        }
+        gws++;
+        gw_ok = gw_ok && procstat_read(s->gateway[g].pid, &one) == 0;
+        out->gateways.run_ns += one.run_ns;
+        out->gateways.wait_ns += one.wait_ns;
+        out->gateways.preempted += one.preempted;
+    }
+    out->gateways.ok = gws > 0 && gw_ok;
+    procstat_read(0, &out->generator);
     return 0;
 }
 
