@@ -761,6 +761,21 @@ static void besideTail(struct rep *r)
            rep_big(n), rep_fix(win, 1), rep_big(n / 100),
            rep_fix(win * 1000 / 100, 0));
     }
+    json_t *cpu = json_object_get(x7, "cpu");
+    double on = bjson_num(cpu, "nodes_on_cpu_s_per_s"),
+           wait = bjson_num(cpu, "nodes_runq_wait_s_per_s");
+    if (!isnan(on) && !isnan(wait)) {
+        md(r,
+           "- The three nodes were on a CPU %s s and runnable but waiting "
+           "for one %s s per second of the point (the worst node %s %% of "
+           "its runnable time; the generator on a CPU %s s/s, %s cores in "
+           "the machine): time a request spends in a node that is ready "
+           "and not running (`cpu`, under the steady table below).\n",
+           rep_fix(on, 2), rep_fix(wait, 2),
+           rep_fix(100 * bjson_num(cpu, "node_wait_share_max"), 0),
+           rep_fix(bjson_num(cpu, "generator.on_cpu_s_per_s"), 2),
+           rep_big(bjson_num(s, "machine.cpus")));
+    }
     if (json_object_get(s, "node_stalls") != NULL) {
         md(r, "- What the nodes logged over the whole steady-native run "
               "(every point, not x0.7 alone) is its row under *Stalls the "
