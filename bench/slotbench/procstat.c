@@ -7,7 +7,8 @@
 #include <string.h>
 
 /* One thread's "run_ns wait_ns slices" line. */
-static bool readSched(const char *dir, uint64_t *run, uint64_t *wait)
+static bool readSched(const char *dir, uint64_t *run, uint64_t *wait,
+                      uint64_t *runs)
 {
     char path[64 + 320];
     snprintf(path, sizeof path, "%s/schedstat", dir);
@@ -15,7 +16,8 @@ static bool readSched(const char *dir, uint64_t *run, uint64_t *wait)
     if (f == NULL) {
         return false;
     }
-    bool ok = fscanf(f, "%" SCNu64 " %" SCNu64, run, wait) == 2;
+    bool ok =
+        fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, run, wait, runs) == 3;
     fclose(f);
     return ok;
 }
@@ -60,13 +62,14 @@ int procstat_read(pid_t pid, struct procstat *out)
         }
         char dir[64 + sizeof e->d_name];
         snprintf(dir, sizeof dir, "%s/%s", tasks, e->d_name);
-        uint64_t run = 0, wait = 0, pre = 0;
-        if (!readSched(dir, &run, &wait) || !readPreempted(dir, &pre)) {
+        uint64_t run = 0, wait = 0, runs = 0, pre = 0;
+        if (!readSched(dir, &run, &wait, &runs) || !readPreempted(dir, &pre)) {
             /* a thread that just ended: skip it, unless none is left */
             continue;
         }
         out->run_ns += run;
         out->wait_ns += wait;
+        out->runs += runs;
         out->preempted += pre;
         threads++;
     }
@@ -87,6 +90,7 @@ struct procstat procstat_delta(const struct procstat *a,
         .ok = a->ok && b->ok,
         .run_ns = sub(a->run_ns, b->run_ns),
         .wait_ns = sub(a->wait_ns, b->wait_ns),
+        .runs = sub(a->runs, b->runs),
         .preempted = sub(a->preempted, b->preempted),
     };
     return d;

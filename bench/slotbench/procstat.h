@@ -2,7 +2,10 @@
  *
  * A latency tail on a machine that runs three nodes, a gateway and the
  * generator on two cores is often no work at all: the leader was runnable
- * and another process had the CPU. The kernel counts that per thread
+ * and another process had the CPU, or the CPU was idle and took its time
+ * to start running it (on a VM, a halted vCPU woken by the hypervisor:
+ * many short waits, where contention makes fewer, longer ones; the wait
+ * per run tells them apart). The kernel counts that per thread
  * (/proc/PID/task/TID/schedstat: time on a CPU, time runnable in a run
  * queue; /proc/PID/task/TID/status: involuntary context switches, i.e.
  * preemptions). procstat_read sums them over a process's threads; two
@@ -23,6 +26,7 @@ struct procstat {
     bool ok;            /* every field read */
     uint64_t run_ns;    /* on a CPU, all threads */
     uint64_t wait_ns;   /* runnable, waiting in a run queue */
+    uint64_t runs;      /* times put on a CPU (schedstat's timeslices) */
     uint64_t preempted; /* involuntary context switches */
 };
 

@@ -767,11 +767,13 @@ static void besideTail(struct rep *r)
     if (!isnan(on) && !isnan(wait)) {
         md(r,
            "- The three nodes were on a CPU %s s and runnable but waiting "
-           "for one %s s per second of the point (the worst node %s %% of "
-           "its runnable time; the generator on a CPU %s s/s, %s cores in "
-           "the machine): time a request spends in a node that is ready "
-           "and not running (`cpu`, under the steady table below).\n",
+           "for one %s s per second of the point, %s us per run (the "
+           "worst node %s %% of its runnable time; the generator on a CPU "
+           "%s s/s, %s cores in the machine): time a request spends in a "
+           "node that is ready and not running (`cpu`, under the steady "
+           "table below).\n",
            rep_fix(on, 2), rep_fix(wait, 2),
+           rep_fix(bjson_num(cpu, "nodes_wait_us_per_run"), 0),
            rep_fix(100 * bjson_num(cpu, "node_wait_share_max"), 0),
            rep_fix(bjson_num(cpu, "generator.on_cpu_s_per_s"), 2),
            rep_big(bjson_num(s, "machine.cpus")));
@@ -972,17 +974,19 @@ static void cpuTable(struct rep *r, json_t *d)
         return;
     }
     md(r, "Where each point's CPU went (`cpu`, from the kernel's per-thread "
-          "schedstat): seconds on a CPU and seconds *runnable but waiting "
-          "for one* per second of the point, the three nodes summed. A "
-          "node that waits was ready to work while another process had "
-          "the CPU: latency with no work of its own behind it, which "
-          "shrinks only as the processes' CPU together falls below the "
-          "machine's cores.\n\n"
+          "schedstat): seconds on a CPU and seconds *runnable but not "
+          "running* per second of the point, the three nodes summed, and "
+          "that wait per time a node was put on a CPU. A node that waits "
+          "had work and no CPU: another process had it, or an idle CPU "
+          "was slow to start it (on this VM a halted vCPU woken through "
+          "the hypervisor: many short waits even at one request in "
+          "flight; contention makes them longer). Latency with no work of "
+          "its own behind it.\n\n"
           "| point | nodes on a CPU (s/s) | nodes waiting for a CPU (s/s) | "
-          "worst node's runnable time spent waiting | node preemptions/s | "
-          "gateways on a CPU / waiting (s/s) | generator on a CPU / "
-          "waiting (s/s) |\n"
-          "|---|---|---|---|---|---|---|\n");
+          "mean wait per run (us) | worst node's runnable time spent "
+          "waiting | node preemptions/s | gateways on a CPU / waiting "
+          "(s/s) | generator on a CPU / waiting (s/s) |\n"
+          "|---|---|---|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(d, "points"), i, p)
     {
         json_t *c = json_object_get(p, "cpu");
@@ -996,10 +1000,11 @@ static void cpuTable(struct rep *r, json_t *d)
         {
             pre += json_is_object(n) ? bjson_num(n, "preemptions_per_s") : 0;
         }
-        md(r, "| %s | %s | %s | %s %% | %s | %s / %s | %s / %s |\n",
+        md(r, "| %s | %s | %s | %s | %s %% | %s | %s / %s | %s / %s |\n",
            bjson_str(p, "label"),
            rep_fix(bjson_num(c, "nodes_on_cpu_s_per_s"), 2),
            rep_fix(bjson_num(c, "nodes_runq_wait_s_per_s"), 2),
+           rep_fix(bjson_num(c, "nodes_wait_us_per_run"), 0),
            rep_fix(100 * bjson_num(c, "node_wait_share_max"), 0), rep_big(pre),
            rep_fix(bjson_num(c, "gateways.on_cpu_s_per_s"), 2),
            rep_fix(bjson_num(c, "gateways.runq_wait_s_per_s"), 2),

@@ -931,21 +931,23 @@ static json_t *cpuOne(const struct procstat *a, const struct procstat *b,
     if (!d.ok || win <= 0) {
         return NULL;
     }
-    return json_pack("{s:f,s:f,s:f}", "on_cpu_s_per_s",
-                     (double)d.run_ns / 1e9 / win, "runq_wait_s_per_s",
-                     (double)d.wait_ns / 1e9 / win, "preemptions_per_s",
-                     (double)d.preempted / win);
+    return json_pack(
+        "{s:f,s:f,s:f,s:f,s:f}", "on_cpu_s_per_s", (double)d.run_ns / 1e9 / win,
+        "runq_wait_s_per_s", (double)d.wait_ns / 1e9 / win, "runs_per_s",
+        (double)d.runs / win, "wait_us_per_run",
+        d.runs > 0 ? (double)d.wait_ns / 1e3 / (double)d.runs : 0.0,
+        "preemptions_per_s", (double)d.preempted / win);
 }
 
 /* Where the window's CPU went: each node this run started, the gateways,
  * the generator. A node's run-queue wait is time it was ready to run and
- * another process had the CPU: on a machine with fewer cores than busy
- * processes, a latency tail without any work behind it. */
+ * not running (procstat.h: another process had the CPU, or an idle one
+ * was slow to start it): a latency tail without any work behind it. */
 static json_t *cpuJson(const struct sys_counters *a,
                        const struct sys_counters *b, double win)
 {
     json_t *o = json_object(), *nodes = json_array();
-    double run = 0, wait = 0, worst = 0;
+    double run = 0, wait = 0, runs = 0, worst = 0;
     int counted = 0;
     for (int i = 0; i < a->n && i < b->n; i++) {
         json_t *one = cpuOne(&a->cpu[i], &b->cpu[i], win);
@@ -957,6 +959,7 @@ static json_t *cpuJson(const struct sys_counters *a,
         double w = json_real_value(json_object_get(one, "runq_wait_s_per_s"));
         run += r;
         wait += w;
+        runs += json_real_value(json_object_get(one, "runs_per_s"));
         worst = r + w > 0 && w / (r + w) > worst ? w / (r + w) : worst;
         counted++;
         json_array_append_new(nodes, one);
@@ -968,6 +971,8 @@ static json_t *cpuJson(const struct sys_counters *a,
         json_object_set_new(o, "nodes_on_cpu_s_per_s", json_real(run));
         json_object_set_new(o, "nodes_runq_wait_s_per_s", json_real(wait));
         json_object_set_new(o, "node_wait_share_max", json_real(worst));
+        json_object_set_new(o, "nodes_wait_us_per_run",
+                            json_real(runs > 0 ? wait * 1e6 / runs : 0.0));
     }
     json_t *gw = cpuOne(&a->gateways, &b->gateways, win);
     if (gw != NULL) {

@@ -289,6 +289,7 @@ static int slotCounters(struct sys *s, struct sys_counters *out)
         gw_ok = gw_ok && procstat_read(s->gateway[g].pid, &one) == 0;
         out->gateways.run_ns += one.run_ns;
         out->gateways.wait_ns += one.wait_ns;
+        out->gateways.runs += one.runs;
         out->gateways.preempted += one.preempted;
     }
     out->gateways.ok = gws > 0 && gw_ok;
