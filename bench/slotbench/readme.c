@@ -583,8 +583,17 @@ static void steadyRows(struct rd *r)
                 "point",
                 rep_fix(fs, 2));
         }
+        double on = bjson_num(x7, "cpu.nodes_on_cpu_s_per_s"),
+               wait = bjson_num(x7, "cpu.nodes_runq_wait_s_per_s");
+        if (!isnan(on) && !isnan(wait)) {
+            put(&m,
+                ". At x0.7 the nodes were on a CPU %s s/s and runnable but "
+                "not running %s s/s (%s µs per run)",
+                rep_fix(on, 2), rep_fix(wait, 2),
+                rep_fix(bjson_num(x7, "cpu.nodes_wait_us_per_run"), 0));
+        }
     }
-    put(&f, "`steady-native.json` points, disk_fsync_ms");
+    put(&f, "`steady-native.json` points, disk_fsync_ms, cpu");
     row("at 70 % of the closed-loop peak (p99 ≤ 10 ms)", &m, &f, &ld);
 }
 
