@@ -2100,15 +2100,107 @@ static void rulesDone(struct slotc_req *req)
     }
 }
 
+/* ---- the census before a flow-back step ------------------------------------
+ * Just before each flow-back step the rules process reads every claim the
+ * run knows of in the pools the step will flow, one read each (processes
+ * CENSUS_PROC + n, nodes in turn): every claim live at the flow then
+ * has a bucket read before it (one node's state at its applied index,
+ * before the step was proposed), and the final reads read each again. A
+ * flow-back that moves a held or booked slot is then a claim whose bucket
+ * changed (the flowback check), wherever the workload's own read-backs
+ * fell. Without it a claim held just before the flow and read back just
+ * after was seen only in its new bucket: jepsen-bug-flowheld found
+ * flowback valid in CI (seed 5) and in a local make test. */
+#define CENSUS_PROC  97000
+#define CENSUS_MAX   256  /* reads a step: more than the run's claims there */
+#define CENSUS_PROCS 1000 /* process numbers below FEED_PROC */
+
+static struct {
+    struct slotc_req req[CENSUS_MAX];
+    char value[CENSUS_MAX][160];
+    int proc[CENSUS_MAX];
+    int left;  /* reads in flight */
+    int procs; /* process numbers used */
+} census;
+
+static void rulesSend(void);
+
+static void censusDone(struct slotc_req *req)
+{
+    int k = (int)(req - census.req);
+    writeCompletion(census.proc[k], F_READ_HOLD, census.value[k], req);
+    if (--census.left == 0) {
+        hosp.busy = false;
+        if (!stopping) {
+            rulesSend();
+        }
+    }
+}
+
+/* Reads the claims of the pools step hosp.step + 1 flows (visiting within
+ * that many days); false if none was sent. */
+static bool censusStart(void)
+{
+    uint32_t last_day = hosp.today + (uint32_t)hosp.step + 1;
+    census.left = 0;
+    for (uint32_t i = 0;
+         i < n_ids && census.left < CENSUS_MAX && census.procs < CENSUS_PROCS;
+         i++) {
+        const struct pool *pl = &pools[id_pool[i]];
+        if (!pl->place || pl->day > last_day) {
+            continue;
+        }
+        int k = census.left, node = (int)(i % (uint32_t)opt.nodes);
+        struct jb v;
+        jbInit(&v);
+        jbS(&v, "pool", pl->name);
+        jbU(&v, "id", ids[i]);
+        jbS(&v, "on", opt.client[node]);
+        jbB(&v, "stale", true);
+        jbEnd(&v);
+        snprintf(census.value[k], sizeof census.value[k], "%.159s", v.s);
+        census.proc[k] = CENSUS_PROC + census.procs++;
+        slotc_req_init(&census.req[k]);
+        census.req[k].timeout_ms = (uint32_t)opt.timeout_ms;
+        /* One node's own state at its applied index (SLOTC_STALE), like
+         * the final reads: a bucket is a fact of the index it was read at,
+         * and 256 concurrent linearizable reads made the linearizability
+         * search of a pool run out of time under partitions. */
+        census.req[k].node = opt.client[node];
+        census.req[k].flags = SLOTC_STALE;
+        histLine(census.proc[k], "invoke", fn_names[F_READ_HOLD],
+                 census.value[k], "");
+        int rc =
+            slotc_read_hold(clients[0], &census.req[k], ids[i], censusDone);
+        if (rc != SLOT_OK) {
+            census.req[k].status = rc; /* nothing was sent */
+            writeCompletion(census.proc[k], F_READ_HOLD, census.value[k],
+                            &census.req[k]);
+            continue;
+        }
+        census.left++;
+    }
+    return census.left > 0;
+}
+
 /* Step k turns flow-back on for the pools visiting within k days, at the
  * local minute that began at least 15 s ago (every node's clock is within
- * 10 s of ours), so those pools are due at once. */
+ * 10 s of ours), so those pools are due at once; the census first. */
 static void rulesStep(uv_timer_t *t)
 {
     (void)t;
     if (stopping || hosp.busy || hosp.step >= FLOW_STEPS) {
         return;
     }
+    hosp.busy = true;
+    if (!censusStart()) {
+        hosp.busy = false;
+        rulesSend();
+    }
+}
+
+static void rulesSend(void)
+{
     struct slotc_rules r;
     uint64_t wall = (uint64_t)tclock_wall_ms() - 15000;
     rulesFill(&r, (uint32_t)hosp.step + 1,
