@@ -3,8 +3,13 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+/* This process's threads that ended, summed (procstat_thread_exit). */
+static pthread_mutex_t gone_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct procstat gone;
 
 /* One thread's "run_ns wait_ns slices" line. */
 static bool readSched(const char *dir, uint64_t *run, uint64_t *wait,
@@ -74,8 +79,31 @@ int procstat_read(pid_t pid, struct procstat *out)
         threads++;
     }
     closedir(d);
+    if (pid == 0) {
+        pthread_mutex_lock(&gone_mu);
+        out->run_ns += gone.run_ns;
+        out->wait_ns += gone.wait_ns;
+        out->runs += gone.runs;
+        out->preempted += gone.preempted;
+        pthread_mutex_unlock(&gone_mu);
+    }
     out->ok = threads > 0;
     return out->ok ? 0 : -1;
+}
+
+void procstat_thread_exit(void)
+{
+    uint64_t run = 0, wait = 0, runs = 0, pre = 0;
+    if (!readSched("/proc/thread-self", &run, &wait, &runs) ||
+        !readPreempted("/proc/thread-self", &pre)) {
+        return; /* its time is lost, as another process's would be */
+    }
+    pthread_mutex_lock(&gone_mu);
+    gone.run_ns += run;
+    gone.wait_ns += wait;
+    gone.runs += runs;
+    gone.preempted += pre;
+    pthread_mutex_unlock(&gone_mu);
 }
 
 static uint64_t sub(uint64_t a, uint64_t b)

@@ -12,9 +12,10 @@
  * samples around a measured window give what the window cost and waited.
  *
  * Linux only; a kernel without schedstat (CONFIG_SCHED_INFO off) reads as
- * not ok. Threads that ended between two samples drop out of the second
- * (their time is lost, never double-counted): the processes measured here
- * keep their threads for their life. */
+ * not ok. Another process's threads that ended between two samples drop
+ * out of the second (their time is lost, never double-counted): the nodes
+ * and gateways keep their threads for their life. This process's own
+ * threads that end say so first (procstat_thread_exit). */
 #ifndef SLOTBENCH_PROCSTAT_H
 #define SLOTBENCH_PROCSTAT_H
 
@@ -30,9 +31,18 @@ struct procstat {
     uint64_t preempted; /* involuntary context switches */
 };
 
-/* Reads pid's totals (pid 0: this process). Returns 0, or -1 with
- * out->ok false (no such process, or no schedstat). */
+/* Reads pid's totals (pid 0: this process, its ended threads included:
+ * see procstat_thread_exit). Returns 0, or -1 with out->ok false (no such
+ * process, or no schedstat). */
 int procstat_read(pid_t pid, struct procstat *out);
+
+/* Called by a thread of this process as its last act (slotbench's workers:
+ * they end with each phase, before the phase's second sample): its totals
+ * are kept, and procstat_read(0) adds them. Precondition: no
+ * procstat_read(0) runs between this call and the thread's end (it would
+ * count the thread twice); slotbench samples only before a phase's
+ * workers start and after they are joined. */
+void procstat_thread_exit(void);
 
 /* b - a per field (0 where a counter went back: another process with the
  * pid); ok only if both were. */

@@ -767,7 +767,7 @@ static void besideTail(struct rep *r)
     if (!isnan(on) && !isnan(wait)) {
         md(r,
            "- The three nodes were on a CPU %s s and runnable but waiting "
-           "for one %s s per second of the point, %s us per run (the "
+           "for one %s s per second of the point's phase, %s us per run (the "
            "worst node %s %% of its runnable time; the generator on a CPU "
            "%s s/s, %s cores in the machine): time a request spends in a "
            "node that is ready and not running (`cpu`, under the steady "
@@ -975,7 +975,9 @@ static void cpuTable(struct rep *r, json_t *d)
     }
     md(r, "Where each point's CPU went (`cpu`, from the kernel's per-thread "
           "schedstat): seconds on a CPU and seconds *runnable but not "
-          "running* per second of the point, the three nodes summed, and "
+          "running* per second of the point's phase (`cpu.span_s`: from "
+          "before its load starts to after it drained), the three nodes "
+          "summed, and "
           "that wait per time a node was put on a CPU. A node that waits "
           "had work and no CPU: another process had it, or an idle CPU "
           "was slow to start it (on this VM a halted vCPU woken through "

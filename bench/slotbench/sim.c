@@ -9,6 +9,7 @@
 
 #include "slot_err.h"
 #include "hosp.h"
+#include "procstat.h"
 #include "trand.h"
 
 #define TICK_MS        1u
@@ -1539,6 +1540,7 @@ static void *workerMain(void *arg)
             taskDone(w, t);
         }
     }
+    procstat_thread_exit(); /* the generator's CPU (procstat.h) */
     return NULL;
 }
 

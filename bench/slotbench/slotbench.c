@@ -939,14 +939,19 @@ static json_t *cpuOne(const struct procstat *a, const struct procstat *b,
         "preemptions_per_s", (double)d.preempted / win);
 }
 
-/* Where the window's CPU went: each node this run started, the gateways,
- * the generator. A node's run-queue wait is time it was ready to run and
- * not running (procstat.h: another process had the CPU, or an idle one
- * was slow to start it): a latency tail without any work behind it. */
+/* Where the phase's CPU went: each node this run started, the gateways,
+ * the generator (its ended worker threads included), per second between
+ * the two samples, which bracket the phase (before its load starts, after
+ * it drained): not the rate window, which is shorter. A node's run-queue
+ * wait is time it was ready to run and not running (procstat.h: another
+ * process had the CPU, or an idle one was slow to start it): a latency
+ * tail without any work behind it. */
 static json_t *cpuJson(const struct sys_counters *a,
-                       const struct sys_counters *b, double win)
+                       const struct sys_counters *b)
 {
+    double win = b->at_ns > a->at_ns ? (double)(b->at_ns - a->at_ns) / 1e9 : 0;
     json_t *o = json_object(), *nodes = json_array();
+    json_object_set_new(o, "span_s", json_real(win));
     double run = 0, wait = 0, runs = 0, worst = 0;
     int counted = 0;
     for (int i = 0; i < a->n && i < b->n; i++) {
@@ -1227,7 +1232,7 @@ static json_t *figures(struct ctx *x, const struct phase_out *o,
                       entries ? (double)commands / (double)entries : 0.0,
                       "decisions_per_entry",
                       entries ? (double)st->decisions / (double)entries : 0.0));
-        json_object_set_new(f, "cpu", cpuJson(&x->c0, &x->c1, win));
+        json_object_set_new(f, "cpu", cpuJson(&x->c0, &x->c1));
     }
     /* Accepted (OK) and refused answers apart: a refusal (a rule's,
      * SHED at the generator, TIMEOUT) never counts as accepted. */

@@ -21,6 +21,7 @@
  * and the CPU each process of the run had and waited for (procstat.h:
  * the nodes this run started, its gateways summed, this generator). */
 struct sys_counters {
+    uint64_t at_ns; /* when sampled (CLOCK_MONOTONIC) */
     int n;
     bool ok[TCLUSTER_NODES_MAX];
     uint64_t entries[TCLUSTER_NODES_MAX];

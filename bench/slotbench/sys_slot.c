@@ -294,6 +294,7 @@ static int slotCounters(struct sys *s, struct sys_counters *out)
     }
     out->gateways.ok = gws > 0 && gw_ok;
     procstat_read(0, &out->generator);
+    out->at_ns = uv_hrtime();
     return 0;
 }
 
