@@ -5,7 +5,7 @@ set xlabel 's since the release'
 set ylabel 'per second'
 set grid
 set key top right
-set arrow from 2.027, graph 0 to 2.027, graph 1 nohead lc rgb 'red' dt 2
-set arrow from 7.048, graph 0 to 7.048, graph 1 nohead lc rgb 'red' dt 2
-set arrow from 12.057, graph 0 to 12.057, graph 1 nohead lc rgb 'red' dt 2
+set arrow from 2.046, graph 0 to 2.046, graph 1 nohead lc rgb 'red' dt 2
+set arrow from 7.046, graph 0 to 7.046, graph 1 nohead lc rgb 'red' dt 2
+set arrow from 12.059, graph 0 to 12.059, graph 1 nohead lc rgb 'red' dt 2
 plot 'bench/results/plots/throughput-failover-http.dat' using 1:2 with lines lw 2 title 'decisions/s', '' using 1:3 with lines lw 2 title 'bookings/s', '' using 1:4 with lines lw 2 title 'OK holds/s'
