@@ -80,16 +80,8 @@ uint32_t ledger__payref_alloc(struct ledger *l, const char *s, size_t len,
         i = ps->free;
         memcpy(&ps->free, ps->recs + (size_t)i * rec, sizeof ps->free);
     } else {
-        /* LEDGER_GROW's doubling and pre-faulting, for records of a size
-         * known at run time. */
         i = ps->len++;
-        if (i >= ps->cap) {
-            uint32_t nc = ps->cap < 16 ? 16 : ps->cap * 2;
-            ps->recs = ledger__realloc(ps->recs, (size_t)nc * rec);
-            ps->cap = nc;
-        }
-        ledger__populate_ahead(ps->recs, (size_t)i * rec, rec,
-                               (size_t)ps->cap * rec);
+        ps->recs = ledger__grow(ps->recs, rec, &ps->cap, i);
     }
     char *r = ps->recs + (size_t)i * rec;
     memcpy(r, &fee_cents, sizeof fee_cents);

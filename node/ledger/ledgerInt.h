@@ -596,22 +596,32 @@ static inline void ledger__populate_ahead(void *base, size_t off, size_t elem,
  * block that large is mmapped by the allocator, and its realloc remaps
  * pages rather than copying them, so the more frequent steps cost little. */
 #define LEDGER_GROW_SLOW_BYTES ((size_t)1 << 20)
+static inline uint32_t ledger__grow_cap(uint32_t cap, uint32_t need,
+                                        size_t elem)
+{
+    uint32_t nc = cap < 16 ? 16 : cap;
+    while (need >= nc) {
+        nc = (size_t)nc * elem < LEDGER_GROW_SLOW_BYTES ? nc * 2 : nc + nc / 8;
+    }
+    return nc;
+}
+/* The same for elements of `elem` bytes (a size known only at run time:
+ * the payment records' classes): returns the array, *cap updated. */
+static inline void *ledger__grow(void *arr, size_t elem, uint32_t *cap,
+                                 uint32_t need)
+{
+    if (need >= *cap) {
+        *cap = ledger__grow_cap(*cap, need, elem);
+        arr = ledger__realloc(arr, (size_t)*cap * elem);
+    }
+    ledger__populate_ahead(arr, (size_t)need * elem, elem, (size_t)*cap * elem);
+    return arr;
+}
 #define LEDGER_GROW(arr, cap, need)                                            \
     do {                                                                       \
-        if ((need) >= (cap)) {                                                 \
-            uint32_t ledger_nc_ = (cap) < 16 ? 16 : (cap);                     \
-            while ((need) >= ledger_nc_) {                                     \
-                ledger_nc_ = (size_t)ledger_nc_ * sizeof *(arr) <              \
-                                     LEDGER_GROW_SLOW_BYTES                    \
-                                 ? ledger_nc_ * 2                              \
-                                 : ledger_nc_ + ledger_nc_ / 8;                \
-            }                                                                  \
-            (arr) =                                                            \
-                ledger__realloc((arr), (size_t)ledger_nc_ * sizeof *(arr));    \
-            (cap) = ledger_nc_;                                                \
-        }                                                                      \
-        ledger__populate_ahead((arr), (size_t)(need) * sizeof *(arr),          \
-                               sizeof *(arr), (size_t)(cap) * sizeof *(arr));  \
+        uint32_t ledger_cap_ = (cap);                                          \
+        (arr) = ledger__grow((arr), sizeof *(arr), &ledger_cap_, (need));      \
+        (cap) = ledger_cap_;                                                   \
     } while (0)
 
 /* Makes room for `n` more entries after the first `len` in one step (restore,
